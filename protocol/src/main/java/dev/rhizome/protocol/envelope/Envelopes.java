@@ -1,0 +1,92 @@
+package dev.rhizome.protocol.envelope;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.Parser;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.identity.PublicId;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Signs records into envelopes and opens them again. Opening verifies before it parses: nothing
+ * downstream ever sees a record whose signature did not check out.
+ */
+public final class Envelopes {
+    public static final int VERSION = 1;
+    private static final byte[] DOMAIN = "rhizome-envelope-v1\n".getBytes(StandardCharsets.UTF_8);
+
+    private Envelopes() {
+    }
+
+    public static SignedEnvelope sign(Identity identity, Message record) {
+        String type = record.getDescriptorForType().getFullName();
+        ByteString payload = record.toByteString();
+        byte[] signature = identity.sign(signedBytes(type, payload));
+        return SignedEnvelope.newBuilder()
+                .setVersion(VERSION)
+                .setType(type)
+                .setPayload(payload)
+                .setSigner(identity.publicId().toByteString())
+                .setSignature(ByteString.copyFrom(signature))
+                .build();
+    }
+
+    /**
+     * Verifies the envelope and parses its payload as {@code type}.
+     *
+     * @throws SignatureException naming what is wrong: version, type, signature or payload
+     */
+    public static <T extends Message> Verified<T> open(SignedEnvelope envelope, T prototype)
+            throws SignatureException {
+        String expectedType = prototype.getDescriptorForType().getFullName();
+        if (envelope.getVersion() != VERSION) {
+            throw new SignatureException("unsupported envelope version " + envelope.getVersion());
+        }
+        if (!expectedType.equals(envelope.getType())) {
+            throw new SignatureException("expected a signed " + expectedType + ", got " + envelope.getType());
+        }
+        byte[] signer = envelope.getSigner().toByteArray();
+        if (signer.length != PublicId.LENGTH) {
+            throw new SignatureException("signer key must be " + PublicId.LENGTH + " bytes, got " + signer.length);
+        }
+        if (!Identity.verify(signer, signedBytes(envelope.getType(), envelope.getPayload()),
+                envelope.getSignature().toByteArray())) {
+            throw new SignatureException("signature of " + expectedType + " does not verify for signer "
+                    + PublicId.of(signer).shortForm());
+        }
+        @SuppressWarnings("unchecked")
+        Parser<T> parser = (Parser<T>) prototype.getParserForType();
+        try {
+            return new Verified<>(parser.parseFrom(envelope.getPayload()), PublicId.of(signer), envelope);
+        } catch (InvalidProtocolBufferException e) {
+            throw new SignatureException("signed payload is not a valid " + expectedType + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Like {@link #open} and also requires that the signer is the key the record names, e.g. a
+     * Result's runner: a valid signature by someone else is still a forgery.
+     */
+    public static <T extends Message> Verified<T> openSignedBy(SignedEnvelope envelope, T prototype,
+            java.util.function.Function<T, ByteString> claimedSigner) throws SignatureException {
+        Verified<T> verified = open(envelope, prototype);
+        ByteString claimed = claimedSigner.apply(verified.record());
+        if (!claimed.equals(envelope.getSigner())) {
+            throw new SignatureException(prototype.getDescriptorForType().getName() + " names "
+                    + PublicId.hex(claimed) + " but is signed by " + verified.signer());
+        }
+        return verified;
+    }
+
+    private static byte[] signedBytes(String type, ByteString payload) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(DOMAIN.length + type.length() + 1 + payload.size());
+        out.writeBytes(DOMAIN);
+        out.writeBytes(type.getBytes(StandardCharsets.UTF_8));
+        out.write('\n');
+        out.writeBytes(payload.toByteArray());
+        return out.toByteArray();
+    }
+}

@@ -1,0 +1,12 @@
+package dev.rhizome.protocol.envelope;
+
+/** A signed envelope failed verification: bad signature, wrong signer, wrong type or bad payload. */
+public final class SignatureException extends Exception {
+    public SignatureException(String message) {
+        super(message);
+    }
+
+    public SignatureException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

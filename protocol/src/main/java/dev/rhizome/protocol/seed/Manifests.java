@@ -1,0 +1,85 @@
+package dev.rhizome.protocol.seed;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.rhizome.proto.v1.Budget;
+import dev.rhizome.proto.v1.Knob;
+import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.protocol.Json;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads and checks a seed's manifest, {@value #FILE_NAME} at the root of the seed. */
+public final class Manifests {
+    public static final String FILE_NAME = "rhizome.json";
+
+    private Manifests() {
+    }
+
+    public static Manifest parse(String json) throws ManifestException {
+        Manifest manifest;
+        try {
+            manifest = Json.parse(json, Manifest.newBuilder()).build();
+        } catch (InvalidProtocolBufferException e) {
+            throw new ManifestException(FILE_NAME + " is not a valid manifest: " + e.getMessage(), e);
+        }
+        validate(manifest);
+        return manifest;
+    }
+
+    /** Checks everything a node relies on before it runs the seed; names every problem found. */
+    public static void validate(Manifest m) throws ManifestException {
+        List<String> problems = new ArrayList<>();
+        if (m.getName().isBlank()) {
+            problems.add("name is missing");
+        }
+        if (m.getCommandCount() == 0) {
+            problems.add("command is missing");
+        }
+        if (m.getBudget().getKindCase() == Budget.KindCase.KIND_NOT_SET) {
+            problems.add("budget needs wall_seconds or steps");
+        } else if (m.getBudget().getKindCase() == Budget.KindCase.WALL_SECONDS && m.getBudget().getWallSeconds() == 0
+                || m.getBudget().getKindCase() == Budget.KindCase.STEPS && m.getBudget().getSteps() == 0) {
+            problems.add("budget must be positive");
+        }
+        if (!m.hasMetric() || m.getMetric().getName().isBlank()) {
+            problems.add("metric.name is missing");
+        } else if (!m.getMetric().getName().matches("[A-Za-z_][A-Za-z0-9_.]*")) {
+            problems.add("metric.name must be an identifier: " + m.getMetric().getName());
+        }
+        if (m.getMetric().getTolerance() < 0) {
+            problems.add("metric.tolerance must not be negative");
+        }
+        if (m.getTimeoutSeconds() == 0) {
+            problems.add("timeout_seconds is missing");
+        }
+        if (m.getEditableFilesCount() == 0) {
+            problems.add("editable_files is empty: experiments could change nothing");
+        }
+        for (Knob k : m.getKnobsList()) {
+            if (k.getName().isBlank() || k.getFile().isBlank()) {
+                problems.add("knob needs a name and a file: " + k);
+            } else if (!(k.getMin() < k.getMax())) {
+                problems.add("knob " + k.getName() + " needs min < max");
+            } else if (k.getLogScale() && k.getMin() <= 0) {
+                problems.add("knob " + k.getName() + " is log-scale but min is not positive");
+            } else if (!m.getEditableFilesList().contains(k.getFile())) {
+                problems.add("knob " + k.getName() + " is in " + k.getFile() + ", which is not an editable file");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ManifestException("invalid " + FILE_NAME + ": " + String.join("; ", problems));
+        }
+    }
+
+    public static int quorum(Manifest m) {
+        return Math.max(1, m.getQuorum());
+    }
+
+    public static String describe(Budget budget) {
+        return switch (budget.getKindCase()) {
+            case WALL_SECONDS -> budget.getWallSeconds() + " s";
+            case STEPS -> budget.getSteps() + " steps";
+            case KIND_NOT_SET -> "no budget";
+        };
+    }
+}
