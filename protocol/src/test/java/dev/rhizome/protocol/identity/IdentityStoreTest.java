@@ -1,0 +1,54 @@
+package dev.rhizome.protocol.identity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IdentityStoreTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void createsKeyOnFirstUseWithOwnerOnlyPermissionsAndReloadsIt() throws IOException {
+        Path data = dir.resolve("data");
+        Identity first = IdentityStore.loadOrCreate(data);
+        Path key = data.resolve(IdentityStore.FILE_NAME);
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data))).isEqualTo("rwx------");
+        assertThat(IdentityStore.loadOrCreate(data).publicId()).isEqualTo(first.publicId());
+    }
+
+    @Test
+    void refusesKeyReadableByOthers() throws IOException {
+        IdentityStore.loadOrCreate(dir);
+        Path key = dir.resolve(IdentityStore.FILE_NAME);
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
+
+        assertThatThrownBy(() -> IdentityStore.loadOrCreate(dir))
+                .isInstanceOf(IOException.class).hasMessageContaining("permissions");
+    }
+
+    @Test
+    void refusesMalformedKeyFile() throws IOException {
+        Path key = dir.resolve(IdentityStore.FILE_NAME);
+        Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(key, "not hex");
+
+        assertThatThrownBy(() -> IdentityStore.loadOrCreate(dir))
+                .isInstanceOf(IOException.class).hasMessageContaining("malformed");
+    }
+
+    @Test
+    void publicIdRoundTripsThroughHex() {
+        PublicId id = Identity.generate().publicId();
+        assertThat(PublicId.parse(id.toString())).isEqualTo(id);
+        assertThatThrownBy(() -> PublicId.parse("abc")).hasMessageContaining("64 hex digits");
+    }
+}

@@ -1,0 +1,41 @@
+package dev.rhizome.protocol.seed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.rhizome.proto.v1.Manifest;
+import org.junit.jupiter.api.Test;
+
+class ManifestsTest {
+    private static final String GOOD = """
+            {"name": "t", "command": ["java", "Train.java"], "budget": {"steps": 100}, "random_seed": 7,
+             "metric": {"name": "val_bpb", "lower_is_better": true, "tolerance": 0.01},
+             "editable_files": ["config.properties"], "timeout_seconds": 60,
+             "knobs": [{"name": "learning_rate", "file": "config.properties", "min": 0.0001, "max": 0.1, "log_scale": true}]}
+            """;
+
+    @Test
+    void parsesAValidManifest() throws ManifestException {
+        Manifest m = Manifests.parse(GOOD);
+        assertThat(m.getBudget().getSteps()).isEqualTo(100);
+        assertThat(m.getKnobs(0).getLogScale()).isTrue();
+        assertThat(Manifests.quorum(m)).isEqualTo(1);
+    }
+
+    @Test
+    void namesEveryProblem() {
+        assertThatThrownBy(() -> Manifests.parse("{\"name\": \"t\"}"))
+                .isInstanceOf(ManifestException.class)
+                .hasMessageContaining("command is missing")
+                .hasMessageContaining("budget needs wall_seconds or steps")
+                .hasMessageContaining("metric.name is missing");
+    }
+
+    @Test
+    void refusesUnknownFieldsAndKnobsOutsideEditableFiles() {
+        assertThatThrownBy(() -> Manifests.parse(GOOD.replace("\"random_seed\"", "\"random_sed\"")))
+                .isInstanceOf(ManifestException.class).hasMessageContaining("random_sed");
+        assertThatThrownBy(() -> Manifests.parse(GOOD.replace("[\"config.properties\"]", "[\"Train.java\"]")))
+                .isInstanceOf(ManifestException.class).hasMessageContaining("not an editable file");
+    }
+}
