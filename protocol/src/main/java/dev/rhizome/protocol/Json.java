@@ -6,7 +6,9 @@ import com.google.protobuf.util.JsonFormat;
 
 /** The one JSON mapping of our protobuf messages (proto3 canonical JSON, field names as in .proto). */
 public final class Json {
-    private static final JsonFormat.Printer PRINTER = JsonFormat.printer().preservingProtoFieldNames();
+    // Fields at their default value are printed too: agents reading --json get the same keys every time.
+    private static final JsonFormat.Printer PRINTER = JsonFormat.printer().preservingProtoFieldNames()
+            .alwaysPrintFieldsWithNoPresence();
     private static final JsonFormat.Printer COMPACT = PRINTER.omittingInsignificantWhitespace();
     private static final JsonFormat.Parser PARSER = JsonFormat.parser();
 

@@ -1,0 +1,64 @@
+package dev.rhizome.client;
+
+import dev.rhizome.client.cli.CommandException;
+import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.commands.ClaimCommand;
+import dev.rhizome.client.commands.CoordinatorCommand;
+import dev.rhizome.client.commands.DemoCommand;
+import dev.rhizome.client.commands.DirectionCommand;
+import dev.rhizome.client.commands.IdCommand;
+import dev.rhizome.client.commands.LeaderboardCommand;
+import dev.rhizome.client.commands.NodeCommand;
+import dev.rhizome.client.commands.PapersCommand;
+import dev.rhizome.client.commands.ResultsCommand;
+import dev.rhizome.client.commands.SeedCommand;
+import dev.rhizome.client.commands.StatusCommand;
+import dev.rhizome.client.commands.SubmitCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The rhizome command: every role (operator, volunteer, agent) is a subcommand. */
+@Command(name = "rhizome", mixinStandardHelpOptions = true, version = "rhizome 0.1.0",
+        description = "Peer-to-peer volunteer compute for agent-driven ML research.",
+        subcommands = {
+            IdCommand.class, CoordinatorCommand.class, NodeCommand.class, SeedCommand.class,
+            DirectionCommand.class, ClaimCommand.class, SubmitCommand.class, PapersCommand.class,
+            LeaderboardCommand.class, ResultsCommand.class, StatusCommand.class, DemoCommand.class,
+            CommandLine.HelpCommand.class
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:success",
+            "1:failure here (files, fetch, I/O)",
+            "2:bad arguments",
+            "3:no work available (claim)",
+            "4:refused by the coordinator",
+            "5:coordinator unreachable"
+        })
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof CommandException ce) {
+                commandLine.getErr().println("rhizome: " + ce.getMessage());
+                return ce.exitCode();
+            }
+            commandLine.getErr().println("rhizome: " + e);
+            e.printStackTrace(commandLine.getErr());
+            return ExitCodes.FAILED;
+        });
+        return cli;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}

@@ -1,0 +1,43 @@
+package dev.rhizome.client.cli;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.rhizome.proto.v1.WorkUnit;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Units an agent claimed, kept in the data directory so `submit` knows what it answers. */
+public final class ClaimFiles {
+    private ClaimFiles() {
+    }
+
+    private static Path file(Path dataDir, String unitId) {
+        if (!unitId.matches("[A-Za-z0-9._-]{1,128}")) {
+            throw new CommandException(ExitCodes.USAGE, "malformed work unit id '" + unitId + "'");
+        }
+        return dataDir.resolve("claims").resolve(unitId + ".pb");
+    }
+
+    public static void save(Path dataDir, WorkUnit unit) throws IOException {
+        Path f = file(dataDir, unit.getId());
+        Files.createDirectories(f.getParent());
+        Files.write(f, unit.toByteArray());
+    }
+
+    public static WorkUnit load(Path dataDir, String unitId) throws IOException {
+        Path f = file(dataDir, unitId);
+        if (!Files.exists(f)) {
+            throw new CommandException(ExitCodes.USAGE, "no claim of unit " + unitId + " in " + dataDir
+                    + " (claim it first with `rhizome claim`)");
+        }
+        try {
+            return WorkUnit.parseFrom(Files.readAllBytes(f));
+        } catch (InvalidProtocolBufferException e) {
+            throw new CommandException(ExitCodes.FAILED, f + " is corrupt: " + e.getMessage());
+        }
+    }
+
+    public static void remove(Path dataDir, String unitId) throws IOException {
+        Files.deleteIfExists(file(dataDir, unitId));
+    }
+}

@@ -1,0 +1,19 @@
+package dev.rhizome.client.cli;
+
+/** What the rhizome command's exit status means; agents branch on these. */
+public final class ExitCodes {
+    public static final int OK = 0;
+    /** Something failed here: bad files, a failed fetch, an I/O error. */
+    public static final int FAILED = 1;
+    /** Bad command-line arguments (picocli's own code). */
+    public static final int USAGE = 2;
+    /** `claim` found no work to hand out right now; try again later. */
+    public static final int NO_WORK = 3;
+    /** The coordinator refused the request (bad signature, unknown unit, conflict...). */
+    public static final int REFUSED = 4;
+    /** The coordinator could not be reached. */
+    public static final int UNREACHABLE = 5;
+
+    private ExitCodes() {
+    }
+}

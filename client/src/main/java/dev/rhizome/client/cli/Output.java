@@ -1,0 +1,40 @@
+package dev.rhizome.client.cli;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParser;
+import com.google.protobuf.Message;
+import dev.rhizome.protocol.Json;
+import java.io.PrintStream;
+
+/** Writes a command's answer: one compact JSON object per line for --json, text otherwise. */
+public final class Output {
+    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
+
+    private final PrintStream out;
+
+    public Output(PrintStream out) {
+        this.out = out;
+    }
+
+    public static JsonElement toJson(Message message) {
+        return JsonParser.parseString(Json.compact(message));
+    }
+
+    public void json(JsonElement element) {
+        out.println(GSON.toJson(element));
+    }
+
+    public void line(String text) {
+        out.println(text);
+    }
+
+    public void printf(String format, Object... args) {
+        out.printf(format, args);
+    }
+
+    public PrintStream stream() {
+        return out;
+    }
+}

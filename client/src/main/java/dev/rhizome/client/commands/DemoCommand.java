@@ -1,0 +1,88 @@
+package dev.rhizome.client.commands;
+
+import dev.rhizome.client.Main;
+import dev.rhizome.client.cli.CommandException;
+import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.ops.demo.Demo;
+import dev.rhizome.ops.demo.DemoConfig;
+import dev.rhizome.ops.demo.DemoSummary;
+import dev.rhizome.protocol.seed.ManifestException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Run a whole network on this machine: a coordinator and N volunteer nodes as separate processes",
+            "on loopback, the tiny-lm seed, and explorers working on a few directions; then print a summary.",
+            "With --json the last line of standard output is one JSON object (progress goes to standard error)."})
+public final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--nodes", defaultValue = "3", description = "Volunteer nodes to start (default ${DEFAULT-VALUE}).")
+    int nodes;
+
+    @Option(names = "--duration", defaultValue = "120", paramLabel = "SECONDS",
+            description = "How long the explorers run, in seconds (default ${DEFAULT-VALUE}).")
+    long durationSeconds;
+
+    @Option(names = "--directions", defaultValue = "3", description = "Directions to open (default ${DEFAULT-VALUE}).")
+    int directions;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where to keep the demo's data (default: a new temporary directory).")
+    Path dataDir;
+
+    @Option(names = "--json", description = "End with one JSON summary line on standard output.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        Path dir = dataDir != null ? dataDir.toAbsolutePath()
+                : Files.createTempDirectory("rhizome-demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-");
+        DemoConfig config;
+        try {
+            config = new DemoConfig(nodes, Duration.ofSeconds(durationSeconds), directions, dir, launcher());
+        } catch (IllegalArgumentException e) {
+            throw new CommandException(ExitCodes.USAGE, e.getMessage());
+        }
+        PrintStream progress = json ? System.err : System.out;
+        DemoSummary summary;
+        try {
+            summary = new Demo(config, progress).run();
+        } catch (CoordinatorException e) {
+            throw new CommandException(ExitCodes.FAILED, "demo failed: " + e.getMessage());
+        } catch (ManifestException e) {
+            throw new CommandException(ExitCodes.FAILED, "the built-in seed is broken: " + e.getMessage());
+        }
+        progress.print(summary.toText());
+        if (json) {
+            System.out.println(summary.toJson());
+        }
+        return ExitCodes.OK;
+    }
+
+    /** Starts roles with this same JVM and classpath, so the demo runs exactly the code a deployment runs. */
+    static List<String> launcher() {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classpath = Path.of(".").toAbsolutePath().normalize().toString();
+        StringBuilder cp = new StringBuilder();
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            if (cp.length() > 0) {
+                cp.append(java.io.File.pathSeparator);
+            }
+            cp.append(Path.of(entry).toAbsolutePath().normalize());
+        }
+        if (cp.length() == 0) {
+            cp.append(classpath);
+        }
+        // Small heaps and the quick JIT: on a 2-core machine the training jobs need the CPU more than the roles do.
+        return List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", cp.toString(),
+                Main.class.getName());
+    }
+}

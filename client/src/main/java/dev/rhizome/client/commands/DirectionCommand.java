@@ -1,0 +1,121 @@
+package dev.rhizome.client.commands;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.rhizome.client.cli.CommandException;
+import dev.rhizome.client.cli.CoordinatorOption;
+import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.DataDirOption;
+import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Output;
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.DirectionList;
+import dev.rhizome.proto.v1.DirectionStatus;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.protocol.CommitId;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "direction", mixinStandardHelpOptions = true, description = "Open and list research directions.",
+        subcommands = {DirectionCommand.Open.class, DirectionCommand.ListDirections.class})
+public final class DirectionCommand {
+
+    @Command(name = "open", mixinStandardHelpOptions = true,
+            description = "Open a direction on a seed, from the seed's commit or any experiment's commit.")
+    public static final class Open implements Callable<Integer> {
+        @Mixin
+        DataDirOption dataDir;
+        @Mixin
+        CoordinatorOption coordinator;
+        @Option(names = "--seed", required = true, description = "Seed name.")
+        String seed;
+        @Option(names = "--name", required = true, description = "Direction name (letters, digits, - and _).")
+        String name;
+        @Option(names = "--base", description = "Commit to start from (default: the seed's commit).")
+        String base;
+        @Option(names = "--knobs", split = ",", description = "Manifest knobs the built-in explorer varies here (default: all).")
+        List<String> knobs = List.of();
+        @Option(names = "--description", defaultValue = "", description = "What this direction is about.")
+        String description;
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            if (!name.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,63}")) {
+                throw new CommandException(ExitCodes.USAGE, "--name must be 1-64 letters, digits, '-' or '_': " + name);
+            }
+            CoordinatorClient client = Coordinators.client(coordinator, dataDir);
+            try {
+                Seed s = client.seeds().getSeedsList().stream().filter(x -> x.getName().equals(seed)).findFirst()
+                        .orElseThrow(() -> new CommandException(ExitCodes.REFUSED, "the coordinator has no seed '" + seed + "'"));
+                String baseCommit = base != null ? base : s.getCommit();
+                if (!CommitId.isValid(baseCommit)) {
+                    throw new CommandException(ExitCodes.USAGE, "--base must be a 40-hex-digit commit id");
+                }
+                client.openDirection(Direction.newBuilder()
+                        .setName(name).setSeed(seed).setBaseCommit(baseCommit).setDescription(description)
+                        .addAllKnobs(knobs)
+                        .setOpenedBy(client.identity().publicId().toByteString())
+                        .setOpenedMs(System.currentTimeMillis())
+                        .build());
+                Output out = new Output(System.out);
+                if (json) {
+                    JsonObject o = new JsonObject();
+                    o.addProperty("direction", name);
+                    o.addProperty("base_commit", baseCommit);
+                    out.json(o);
+                } else {
+                    out.line("opened direction " + name + " on " + seed + " from " + baseCommit);
+                }
+                return ExitCodes.OK;
+            } catch (CoordinatorException e) {
+                throw Coordinators.failure(e);
+            }
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List directions with their frontiers.")
+    public static final class ListDirections implements Callable<Integer> {
+        @Mixin
+        DataDirOption dataDir;
+        @Mixin
+        CoordinatorOption coordinator;
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            DirectionList list;
+            try {
+                list = Coordinators.client(coordinator, dataDir).directions();
+            } catch (CoordinatorException e) {
+                throw Coordinators.failure(e);
+            }
+            Output out = new Output(System.out);
+            if (json) {
+                JsonArray arr = new JsonArray();
+                list.getDirectionsList().forEach(d -> arr.add(Output.toJson(d)));
+                JsonObject o = new JsonObject();
+                o.add("directions", arr);
+                out.json(o);
+                return ExitCodes.OK;
+            }
+            out.printf("%-16s %-10s %-12s %10s %10s %6s %6s%n", "DIRECTION", "SEED", "FRONTIER", "BASELINE", "FRONTIER_M",
+                    "EXPS", "RESULTS");
+            for (DirectionStatus d : list.getDirectionsList()) {
+                out.printf("%-16s %-10s %-12s %10s %10s %6d %6d%n", d.getDirection().getName(), d.getDirection().getSeed(),
+                        CommitId.abbreviate(d.getFrontierCommit()),
+                        d.getHasBaselineMetric() ? String.format("%.4f", d.getBaselineMetric()) : "-",
+                        d.getHasFrontierMetric() ? String.format("%.4f", d.getFrontierMetric()) : "-",
+                        d.getExperiments(), d.getResults());
+            }
+            return ExitCodes.OK;
+        }
+    }
+}

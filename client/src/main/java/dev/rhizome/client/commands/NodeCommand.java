@@ -1,0 +1,68 @@
+package dev.rhizome.client.commands;
+
+import dev.rhizome.client.cli.CommandException;
+import dev.rhizome.client.cli.CoordinatorOption;
+import dev.rhizome.client.cli.DataDirOption;
+import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.node.NodeConfig;
+import dev.rhizome.node.NodeDaemon;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "node", mixinStandardHelpOptions = true,
+        description = {"Run a volunteer node: claims work, fetches bundles from peers, runs jobs, reports signed results,",
+            "and serves the bundles it holds to other nodes. Stops on SIGTERM or Ctrl-C; unsent results are kept."})
+public final class NodeCommand implements Callable<Integer> {
+    @Mixin
+    DataDirOption dataDir;
+
+    @Mixin
+    CoordinatorOption coordinator;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address the peer server binds and announces (default ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--peer-port", defaultValue = "0", description = "Peer server port, 0 for any free one (default).")
+    int peerPort;
+
+    @Option(names = "--explore", description = "Also propose experiments with the built-in explorer.")
+    boolean explore;
+
+    @Option(names = "--direction", description = "Only work on this direction.")
+    String direction;
+
+    @Option(names = "--max-units", defaultValue = "0", description = "Stop after this many work units (0: run until stopped).")
+    int maxUnits;
+
+    @Override
+    public Integer call() throws Exception {
+        if (peerPort < 0 || peerPort > 65535) {
+            throw new CommandException(ExitCodes.USAGE, "--peer-port must be 0..65535, got " + peerPort);
+        }
+        NodeConfig config = NodeConfig.defaults(dataDir.path(), coordinator.url())
+                .withPeerAddress(host, peerPort)
+                .withExplore(explore)
+                .withDirection(direction)
+                .withMaxUnits(Math.max(0, maxUnits));
+        NodeDaemon daemon;
+        try {
+            daemon = NodeDaemon.start(config);
+        } catch (IllegalArgumentException e) {
+            throw new CommandException(ExitCodes.USAGE, e.getMessage());
+        }
+        Thread hook = new Thread(() -> {
+            try {
+                daemon.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "node-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        daemon.join();
+        Runtime.getRuntime().removeShutdownHook(hook);
+        daemon.close();
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,71 @@
+package dev.rhizome.client.commands;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.rhizome.client.cli.CoordinatorOption;
+import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.DataDirOption;
+import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Output;
+import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.ops.audit.SignedResults;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.envelope.Verified;
+import java.util.HexFormat;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "results", mixinStandardHelpOptions = true,
+        description = "List signed results, each verified here against its runner's key.")
+public final class ResultsCommand implements Callable<Integer> {
+    @Mixin
+    DataDirOption dataDir;
+    @Mixin
+    CoordinatorOption coordinator;
+    @Option(names = "--direction", description = "Only this direction.")
+    String direction;
+    @Option(names = "--commit", description = "Only results for this commit.")
+    String commit;
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        SignedResults checked;
+        try {
+            checked = SignedResults.check(Coordinators.client(coordinator, dataDir).results(direction, commit).getEnvelopesList());
+        } catch (CoordinatorException e) {
+            throw Coordinators.failure(e);
+        }
+        Output out = new Output(System.out);
+        if (json) {
+            JsonArray arr = new JsonArray();
+            for (Verified<Result> v : checked.valid()) {
+                JsonObject o = Output.toJson(v.record()).getAsJsonObject();
+                o.addProperty("signature", "valid");
+                o.addProperty("log_sha256_hex", HexFormat.of().formatHex(v.record().getLogSha256().toByteArray()));
+                arr.add(o);
+            }
+            JsonObject o = new JsonObject();
+            o.add("results", arr);
+            o.addProperty("valid_signatures", checked.valid().size());
+            o.addProperty("invalid_signatures", checked.invalid().size());
+            out.json(o);
+            return ExitCodes.OK;
+        }
+        out.printf("%-12s %-14s %-8s %10s %8s %-28s %-12s%n", "COMMIT", "DIRECTION", "STATUS", "METRIC", "SECONDS",
+                "HARDWARE", "RUNNER");
+        for (Verified<Result> v : checked.valid()) {
+            Result r = v.record();
+            out.printf("%-12s %-14s %-8s %10s %8.1f %-28s %-12s%n", CommitId.abbreviate(r.getCommit()), r.getDirection(),
+                    r.getStatus(), r.getStatus() == Result.Status.OK ? String.format("%.4f", r.getMetric()) : "-",
+                    r.getRuntimeMs() / 1000.0, r.getHardwareClass(), v.signer().shortForm());
+        }
+        out.line(checked.valid().size() + " results with valid signatures, " + checked.invalid().size() + " invalid");
+        checked.invalid().forEach(reason -> out.line("  invalid: " + reason));
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,133 @@
+package dev.rhizome.client.commands;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.rhizome.client.cli.Announce;
+import dev.rhizome.client.cli.CommandException;
+import dev.rhizome.client.cli.CoordinatorOption;
+import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.DataDirOption;
+import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Output;
+import dev.rhizome.node.NodeEndpoint;
+import dev.rhizome.node.NodeLayout;
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.ops.seed.SeedPublisher;
+import dev.rhizome.ops.seed.TinyLmSeed;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.SeedList;
+import dev.rhizome.protocol.seed.ManifestException;
+import dev.rhizome.protocol.seed.Manifests;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "seed", mixinStandardHelpOptions = true, description = "Publish and list seeds (research programs).",
+        subcommands = {SeedCommand.Publish.class, SeedCommand.ListSeeds.class})
+public final class SeedCommand {
+
+    @Command(name = "publish", mixinStandardHelpOptions = true,
+            description = {"Commit a seed into this data directory's repository and publish it to the coordinator.",
+                "Run it on the data directory of a node, which then serves the seed's bundle to its peers."})
+    public static final class Publish implements Callable<Integer> {
+        @Mixin
+        DataDirOption dataDir;
+        @Mixin
+        CoordinatorOption coordinator;
+
+        static final class Source {
+            @Option(names = "--dir", paramLabel = "DIR", description = "A directory holding the seed (with rhizome.json).")
+            Path dir;
+            @Option(names = "--builtin", paramLabel = "NAME", description = "A seed shipped with rhizome: tiny-lm.")
+            String builtin;
+        }
+
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        Source source;
+
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Override
+        public Integer call() throws IOException {
+            SortedMap<String, byte[]> files;
+            if (source.builtin != null) {
+                if (!TinyLmSeed.NAME.equals(source.builtin)) {
+                    throw new CommandException(ExitCodes.USAGE, "unknown built-in seed '" + source.builtin
+                            + "' (available: " + TinyLmSeed.NAME + ")");
+                }
+                files = TinyLmSeed.files();
+            } else {
+                files = SeedPublisher.filesOf(source.dir);
+            }
+            CoordinatorClient client = Coordinators.client(coordinator, dataDir);
+            Seed seed;
+            try (NodeRepository repo = NodeRepository.open(new NodeLayout(dataDir.path()).repository())) {
+                seed = SeedPublisher.publish(repo, files, client, Clock.systemUTC());
+                Optional<NodeEndpoint> node = Announce.servingNode(dataDir.path());
+                if (node.isPresent()) {
+                    Announce.inventory(client, repo, node.get());
+                } else {
+                    System.err.println("note: no node is running on " + dataDir.path()
+                            + "; start `rhizome node --data-dir " + dataDir.path() + "` so peers can fetch the seed");
+                }
+            } catch (ManifestException e) {
+                throw new CommandException(ExitCodes.FAILED, e.getMessage());
+            } catch (CoordinatorException e) {
+                throw Coordinators.failure(e);
+            }
+            Output out = new Output(System.out);
+            if (json) {
+                JsonObject o = new JsonObject();
+                o.addProperty("seed", seed.getName());
+                o.addProperty("commit", seed.getCommit());
+                out.json(o);
+            } else {
+                out.line("published seed " + seed.getName() + " at " + seed.getCommit()
+                        + " (budget " + Manifests.describe(seed.getManifest().getBudget()) + ")");
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the coordinator's seeds.")
+    public static final class ListSeeds implements Callable<Integer> {
+        @Mixin
+        DataDirOption dataDir;
+        @Mixin
+        CoordinatorOption coordinator;
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            SeedList seeds;
+            try {
+                seeds = Coordinators.client(coordinator, dataDir).seeds();
+            } catch (CoordinatorException e) {
+                throw Coordinators.failure(e);
+            }
+            Output out = new Output(System.out);
+            if (json) {
+                JsonArray arr = new JsonArray();
+                seeds.getSeedsList().forEach(s -> arr.add(Output.toJson(s)));
+                JsonObject o = new JsonObject();
+                o.add("seeds", arr);
+                out.json(o);
+            } else {
+                seeds.getSeedsList().forEach(s -> out.printf("%-16s %s  metric %s, budget %s%n", s.getName(), s.getCommit(),
+                        s.getManifest().getMetric().getName(), Manifests.describe(s.getManifest().getBudget())));
+            }
+            return ExitCodes.OK;
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.rhizome.client.commands;
+
+import dev.rhizome.client.cli.CoordinatorOption;
+import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.DataDirOption;
+import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Output;
+import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.proto.v1.CoordinatorStats;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "status", mixinStandardHelpOptions = true, description = "The coordinator's counters.")
+public final class StatusCommand implements Callable<Integer> {
+    @Mixin
+    DataDirOption dataDir;
+    @Mixin
+    CoordinatorOption coordinator;
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        CoordinatorStats s;
+        try {
+            s = Coordinators.client(coordinator, dataDir).stats();
+        } catch (CoordinatorException e) {
+            throw Coordinators.failure(e);
+        }
+        Output out = new Output(System.out);
+        if (json) {
+            out.json(Output.toJson(s));
+        } else {
+            out.printf("seeds %d, directions %d, experiments %d, results %d, papers %d, nodes %d%n", s.getSeeds(),
+                    s.getDirections(), s.getExperiments(), s.getResults(), s.getPapers(), s.getNodes());
+            out.printf("units: %d open, %d leased, %d done, %d leases expired; %d signatures rejected%n",
+                    s.getUnitsOpen(), s.getUnitsLeased(), s.getUnitsDone(), s.getLeasesExpired(), s.getRejectedSignatures());
+        }
+        return ExitCodes.OK;
+    }
+}

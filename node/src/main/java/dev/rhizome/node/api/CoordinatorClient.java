@@ -1,0 +1,200 @@
+package dev.rhizome.node.api;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.Parser;
+import dev.rhizome.proto.v1.Ack;
+import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.ClaimResponse;
+import dev.rhizome.proto.v1.CoordinatorStats;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.DirectionList;
+import dev.rhizome.proto.v1.EnvelopeList;
+import dev.rhizome.proto.v1.Error;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.ExperimentList;
+import dev.rhizome.proto.v1.ExploreDone;
+import dev.rhizome.proto.v1.LeaderboardList;
+import dev.rhizome.proto.v1.NodeAnnouncement;
+import dev.rhizome.proto.v1.Paper;
+import dev.rhizome.proto.v1.PeerList;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.SeedList;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.proto.v1.UnitList;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.identity.Identity;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The coordinator's HTTP API as method calls, speaking protobuf. Every state-changing call is
+ * signed here with the caller's identity; reads are plain GETs.
+ */
+public final class CoordinatorClient {
+    private static final String PROTOBUF = "application/x-protobuf";
+
+    private final URI base;
+    private final Identity identity;
+    private final HttpClient http;
+    private final Duration timeout;
+
+    public CoordinatorClient(String url, Identity identity) {
+        this(url, identity, Duration.ofSeconds(30));
+    }
+
+    public CoordinatorClient(String url, Identity identity, Duration timeout) {
+        String trimmed = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+        this.base = URI.create(trimmed);
+        if (base.getScheme() == null || !base.getScheme().startsWith("http") || base.getHost() == null) {
+            throw new IllegalArgumentException("coordinator URL must be http://host:port, got '" + url + "'");
+        }
+        this.identity = identity;
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    public URI url() {
+        return base;
+    }
+
+    public Identity identity() {
+        return identity;
+    }
+
+    public Ack publishSeed(Seed seed) throws CoordinatorException {
+        return post("/v1/seeds", Envelopes.sign(identity, seed), Ack.parser());
+    }
+
+    public Ack openDirection(Direction direction) throws CoordinatorException {
+        return post("/v1/directions", Envelopes.sign(identity, direction), Ack.parser());
+    }
+
+    public ClaimResponse claim(ClaimRequest request) throws CoordinatorException {
+        return post("/v1/claim", Envelopes.sign(identity, request), ClaimResponse.parser());
+    }
+
+    public Ack registerExperiment(Experiment experiment) throws CoordinatorException {
+        return post("/v1/experiments", Envelopes.sign(identity, experiment), Ack.parser());
+    }
+
+    public Ack exploreDone(ExploreDone done) throws CoordinatorException {
+        return post("/v1/explore-done", Envelopes.sign(identity, done), Ack.parser());
+    }
+
+    /** Posts an already signed Result: results are signed once, kept in the outbox, and resent as is. */
+    public Ack reportResult(SignedEnvelope signedResult) throws CoordinatorException {
+        return post("/v1/results", signedResult, Ack.parser());
+    }
+
+    public Ack publishPaper(Paper paper) throws CoordinatorException {
+        return post("/v1/papers", Envelopes.sign(identity, paper), Ack.parser());
+    }
+
+    public Ack announce(NodeAnnouncement announcement) throws CoordinatorException {
+        return post("/v1/announce", Envelopes.sign(identity, announcement), Ack.parser());
+    }
+
+    public SeedList seeds() throws CoordinatorException {
+        return get("/v1/seeds", Map.of(), SeedList.parser());
+    }
+
+    public DirectionList directions() throws CoordinatorException {
+        return get("/v1/directions", Map.of(), DirectionList.parser());
+    }
+
+    public PeerList peers(String commit) throws CoordinatorException {
+        return get("/v1/peers", Map.of("commit", commit), PeerList.parser());
+    }
+
+    public EnvelopeList results(String direction, String commit) throws CoordinatorException {
+        return get("/v1/results", query("direction", direction, "commit", commit), EnvelopeList.parser());
+    }
+
+    public EnvelopeList papers(String direction) throws CoordinatorException {
+        return get("/v1/papers", query("direction", direction), EnvelopeList.parser());
+    }
+
+    public ExperimentList experiments(String direction) throws CoordinatorException {
+        return get("/v1/experiments", query("direction", direction), ExperimentList.parser());
+    }
+
+    public LeaderboardList leaderboard(String direction, String hardwareClass) throws CoordinatorException {
+        return get("/v1/leaderboard", query("direction", direction, "hardware_class", hardwareClass),
+                LeaderboardList.parser());
+    }
+
+    public UnitList units(String state) throws CoordinatorException {
+        return get("/v1/units", query("state", state), UnitList.parser());
+    }
+
+    public CoordinatorStats stats() throws CoordinatorException {
+        return get("/v1/stats", Map.of(), CoordinatorStats.parser());
+    }
+
+    private static Map<String, String> query(String... keysAndValues) {
+        Map<String, String> q = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            if (keysAndValues[i + 1] != null && !keysAndValues[i + 1].isEmpty()) {
+                q.put(keysAndValues[i], keysAndValues[i + 1]);
+            }
+        }
+        return q;
+    }
+
+    private <T extends Message> T post(String path, SignedEnvelope body, Parser<T> parser) throws CoordinatorException {
+        HttpRequest request = HttpRequest.newBuilder(base.resolve(path))
+                .timeout(timeout)
+                .header("Content-Type", PROTOBUF)
+                .header("Accept", PROTOBUF)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
+                .build();
+        return send(request, parser);
+    }
+
+    private <T extends Message> T get(String path, Map<String, String> query, Parser<T> parser)
+            throws CoordinatorException {
+        String q = query.entrySet().stream()
+                .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+        HttpRequest request = HttpRequest.newBuilder(base.resolve(q.isEmpty() ? path : path + "?" + q))
+                .timeout(timeout)
+                .header("Accept", PROTOBUF)
+                .GET()
+                .build();
+        return send(request, parser);
+    }
+
+    private <T extends Message> T send(HttpRequest request, Parser<T> parser) throws CoordinatorException {
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new CoordinatorException("coordinator at " + base + " is unreachable: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CoordinatorException("interrupted while calling " + request.uri(), e);
+        }
+        try {
+            if (response.statusCode() / 100 != 2) {
+                Error error = Error.parseFrom(response.body());
+                throw new CoordinatorException(response.statusCode(), error.getCode(),
+                        request.method() + " " + request.uri().getPath() + " refused (" + response.statusCode() + " "
+                                + error.getCode() + "): " + error.getMessage());
+            }
+            return parser.parseFrom(response.body());
+        } catch (InvalidProtocolBufferException e) {
+            throw new CoordinatorException(response.statusCode(), Error.Code.INTERNAL,
+                    "unreadable answer from " + request.uri() + " (HTTP " + response.statusCode() + ")");
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.rhizome.node.work;
+
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.proto.v1.NodeAnnouncement;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tells the coordinator where this node serves bundles and which commits it holds, so runners
+ * can be pointed at it. Sent on every change of inventory and periodically as a heartbeat.
+ */
+public final class InventoryAnnouncer {
+    private static final Logger log = LoggerFactory.getLogger(InventoryAnnouncer.class);
+    static final int MAX_COMMITS = 10_000;
+
+    private final CoordinatorClient coordinator;
+    private final NodeRepository repository;
+    private final String host;
+    private final int port;
+    private final String hardwareClass;
+    private final Clock clock;
+    private List<String> lastAnnounced = List.of();
+    private long lastAnnouncedMs;
+
+    public InventoryAnnouncer(CoordinatorClient coordinator, NodeRepository repository, String host, int port,
+            String hardwareClass, Clock clock) {
+        this.coordinator = coordinator;
+        this.repository = repository;
+        this.host = host;
+        this.port = port;
+        this.hardwareClass = hardwareClass;
+        this.clock = clock;
+    }
+
+    /** Announces when the inventory changed or {@code heartbeatMs} passed; false if the coordinator is unreachable. */
+    public synchronized boolean announceIfDue(long heartbeatMs) {
+        List<String> commits = repository.commits();
+        if (commits.size() > MAX_COMMITS) {
+            commits = commits.subList(commits.size() - MAX_COMMITS, commits.size());
+        }
+        long now = clock.millis();
+        if (commits.equals(lastAnnounced) && now - lastAnnouncedMs < heartbeatMs) {
+            return true;
+        }
+        try {
+            coordinator.announce(NodeAnnouncement.newBuilder()
+                    .setNode(coordinator.identity().publicId().toByteString())
+                    .setHost(host).setPort(port)
+                    .addAllCommits(commits)
+                    .setHardwareClass(hardwareClass)
+                    .setTimeMs(now)
+                    .build());
+            lastAnnounced = commits;
+            lastAnnouncedMs = now;
+            return true;
+        } catch (CoordinatorException e) {
+            log.warn("announcement failed: {}", e.getMessage());
+            return false;
+        }
+    }
+
+    public boolean announceNow() {
+        synchronized (this) {
+            lastAnnouncedMs = 0;
+        }
+        return announceIfDue(0);
+    }
+}

@@ -1,0 +1,57 @@
+package dev.rhizome.node.work;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.identity.Identity;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ResultOutboxTest {
+    @TempDir
+    Path dir;
+
+    private final Identity runner = Identity.generate();
+
+    private SignedEnvelope result(String unit) {
+        return Envelopes.sign(runner, Result.newBuilder().setWorkUnitId(unit).setMetric(1.5)
+                .setRunner(runner.publicId().toByteString()).build());
+    }
+
+    @Test
+    void pendingResultsSurviveAReopenUntilRemoved() throws IOException {
+        new ResultOutbox(dir).put("u-1", result("u-1"));
+        new ResultOutbox(dir).put("u-2", result("u-2"));
+
+        ResultOutbox reopened = new ResultOutbox(dir);
+        assertThat(reopened.pending()).extracting(p -> p.envelope()).containsExactlyInAnyOrder(result("u-1"), result("u-2"));
+
+        reopened.remove(reopened.pending().get(0));
+        assertThat(new ResultOutbox(dir).pending()).hasSize(1);
+    }
+
+    @Test
+    void refusedResultsAreKeptAsideAndCorruptFilesDoNotBlockTheRest() throws IOException {
+        ResultOutbox outbox = new ResultOutbox(dir);
+        outbox.put("u-1", result("u-1"));
+        Files.write(dir.resolve("junk.result"), new byte[] {(byte) 0xff, 0x01, 0x02});
+
+        assertThat(outbox.pending()).hasSize(1);
+        assertThat(dir.resolve("junk.result.corrupt")).exists();
+
+        outbox.refuse(outbox.pending().get(0));
+        assertThat(outbox.pending()).isEmpty();
+        assertThat(dir.resolve("refused").resolve("u-1.result")).exists();
+    }
+
+    @Test
+    void unitIdsCannotEscapeTheOutbox() throws IOException {
+        Path written = new ResultOutbox(dir).put("../../etc/passwd", result("x"));
+        assertThat(written.getParent()).isEqualTo(dir);
+    }
+}

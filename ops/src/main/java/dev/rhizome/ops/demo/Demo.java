@@ -1,0 +1,233 @@
+package dev.rhizome.ops.demo;
+
+import dev.rhizome.node.NodeLayout;
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.peer.TransferLog;
+import dev.rhizome.ops.audit.SignedResults;
+import dev.rhizome.ops.seed.SeedPublisher;
+import dev.rhizome.ops.seed.TinyLmSeed;
+import dev.rhizome.proto.v1.CoordinatorStats;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.DirectionStatus;
+import dev.rhizome.proto.v1.Knob;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.protocol.identity.IdentityStore;
+import dev.rhizome.protocol.seed.ManifestException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The whole loop on one machine: a coordinator and N nodes started as separate processes, talking
+ * over loopback sockets exactly as a real deployment does; an operator publishes the tiny-lm seed
+ * and opens directions; the nodes explore and evaluate; the demo watches and sums up.
+ */
+public final class Demo {
+    private static final String COORDINATOR_URL_FILE = "coordinator.url";
+
+    private final DemoConfig config;
+    private final PrintStream progress;
+    private final List<ChildProcess> children = new ArrayList<>();
+
+    public Demo(DemoConfig config, PrintStream progress) {
+        this.config = config;
+        this.progress = progress;
+    }
+
+    public DemoSummary run() throws IOException, InterruptedException, CoordinatorException, ManifestException {
+        long started = System.nanoTime();
+        Path root = Files.createDirectories(config.dataDir());
+        progress.println("demo data directory: " + root);
+        try {
+            String url = startCoordinator(root.resolve("coordinator"));
+            CoordinatorClient operator = new CoordinatorClient(url, IdentityStore.loadOrCreate(root.resolve("operator")));
+            Seed seed = publishSeed(operator, new NodeLayout(nodeDir(root, 1)));
+            List<Direction> directions = openDirections(operator, seed);
+            for (int i = 1; i <= config.nodes(); i++) {
+                startNode(i, nodeDir(root, i), url);
+            }
+            watch(operator, root, started);
+            stopNodes();
+            return summarize(operator, root, seed, directions, started);
+        } finally {
+            for (ChildProcess child : children) {
+                child.close();
+            }
+        }
+    }
+
+    private static Path nodeDir(Path root, int i) {
+        return root.resolve("node-" + i);
+    }
+
+    private String startCoordinator(Path dir) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        Path urlFile = dir.resolve(COORDINATOR_URL_FILE);
+        Files.deleteIfExists(urlFile);
+        ChildProcess coordinator = launch("coordinator", dir.resolve("coordinator.log"),
+                "coordinator", "--data-dir", dir.toString(), "--port", "0");
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!Files.exists(urlFile)) {
+            if (!coordinator.isAlive() || System.nanoTime() > deadline) {
+                throw new IOException("the coordinator did not start; its log ends:\n" + coordinator.tail(20));
+            }
+            Thread.sleep(100);
+        }
+        String url = Files.readString(urlFile).trim();
+        progress.println("coordinator up at " + url);
+        return url;
+    }
+
+    private void startNode(int i, Path dir, String url) throws IOException {
+        launch("node-" + i, dir.resolve("node.log"),
+                "node", "--data-dir", dir.toString(), "--coordinator", url, "--explore");
+        progress.println("node-" + i + " started (data in " + dir + ")");
+    }
+
+    private ChildProcess launch(String name, Path log, String... args) throws IOException {
+        List<String> command = new ArrayList<>(config.launcher());
+        command.addAll(List.of(args));
+        ChildProcess child = ChildProcess.start(name, command, log);
+        children.add(child);
+        return child;
+    }
+
+    /** The seed goes into node-1's repository before node-1 starts; node-1 then serves it to the others. */
+    private Seed publishSeed(CoordinatorClient operator, NodeLayout firstNode)
+            throws IOException, CoordinatorException, ManifestException {
+        Files.createDirectories(firstNode.dataDir());
+        try (NodeRepository repo = NodeRepository.open(firstNode.repository())) {
+            Seed seed = SeedPublisher.publish(repo, TinyLmSeed.files(), operator, Clock.systemUTC());
+            progress.println("published seed " + seed.getName() + " at " + seed.getCommit());
+            return seed;
+        }
+    }
+
+    /** Splits the seed's knobs over the directions, so each line of inquiry varies its own settings. */
+    private List<Direction> openDirections(CoordinatorClient operator, Seed seed) throws CoordinatorException {
+        List<Knob> knobs = seed.getManifest().getKnobsList();
+        int count = Math.max(1, Math.min(config.directions(), knobs.size()));
+        List<List<String>> groups = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            groups.add(new ArrayList<>());
+        }
+        for (int i = 0; i < knobs.size(); i++) {
+            groups.get(i % count).add(knobs.get(i).getName());
+        }
+        List<Direction> opened = new ArrayList<>();
+        for (List<String> group : groups) {
+            Direction d = Direction.newBuilder()
+                    .setName(group.get(0).replace('_', '-'))
+                    .setSeed(seed.getName())
+                    .setBaseCommit(seed.getCommit())
+                    .setDescription("vary " + String.join(", ", group))
+                    .addAllKnobs(group)
+                    .setOpenedBy(operator.identity().publicId().toByteString())
+                    .setOpenedMs(System.currentTimeMillis())
+                    .build();
+            operator.openDirection(d);
+            opened.add(d);
+            progress.println("opened direction " + d.getName() + " (knobs " + group + ")");
+        }
+        return opened;
+    }
+
+    private void watch(CoordinatorClient operator, Path root, long started) throws InterruptedException, IOException {
+        long end = started + config.duration().toNanos();
+        while (System.nanoTime() < end) {
+            Thread.sleep(Math.min(3000, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+            for (ChildProcess child : children) {
+                if (!child.isAlive()) {
+                    throw new IOException(child.name() + " exited early; its log ends:\n" + child.tail(20));
+                }
+            }
+            progress.println(progressLine(operator, root, started));
+        }
+    }
+
+    private String progressLine(CoordinatorClient operator, Path root, long started) throws IOException {
+        long secs = (System.nanoTime() - started) / 1_000_000_000L;
+        TransferLog.Totals transfers = transfers(root).total;
+        try {
+            CoordinatorStats s = operator.stats();
+            StringBuilder best = new StringBuilder();
+            for (DirectionStatus d : operator.directions().getDirectionsList()) {
+                best.append(String.format("  %s %s", d.getDirection().getName(),
+                        d.getHasFrontierMetric() ? String.format("%.4f", d.getFrontierMetric()) : "-"));
+            }
+            return String.format("[%4ds] experiments %3d  results %3d  units open %2d leased %2d  bundles from peers %3d (%d KiB)  best:%s",
+                    secs, s.getExperiments(), s.getResults(), s.getUnitsOpen(), s.getUnitsLeased(),
+                    transfers.transfers(), transfers.bytes() / 1024, best);
+        } catch (CoordinatorException e) {
+            return String.format("[%4ds] coordinator unavailable: %s", secs, e.getMessage());
+        }
+    }
+
+    private void stopNodes() throws InterruptedException {
+        progress.println("stopping nodes");
+        for (ChildProcess child : children) {
+            if (child.name().startsWith("node-")) {
+                child.close();
+            }
+        }
+    }
+
+    private record Transfers(TransferLog.Totals total, Map<String, Long> bytesBySource) {
+    }
+
+    private Transfers transfers(Path root) throws IOException {
+        long count = 0;
+        long bytes = 0;
+        Map<String, Long> bySource = new TreeMap<>();
+        for (int i = 1; i <= config.nodes(); i++) {
+            Path file = new NodeLayout(nodeDir(root, i)).transfers();
+            if (Files.exists(file)) {
+                TransferLog.Totals t = TransferLog.read(file);
+                count += t.transfers();
+                bytes += t.bytes();
+                t.bytesBySource().forEach((k, v) -> bySource.merge(k, v, Long::sum));
+            }
+        }
+        return new Transfers(new TransferLog.Totals(count, bytes, bySource), bySource);
+    }
+
+    private DemoSummary summarize(CoordinatorClient operator, Path root, Seed seed, List<Direction> opened, long started)
+            throws CoordinatorException, IOException {
+        CoordinatorStats stats = operator.stats();
+        SignedResults checked = SignedResults.check(operator.results(null, null).getEnvelopesList());
+        long ok = checked.valid().stream().filter(v -> v.record().getStatus() == Result.Status.OK).count();
+        boolean lowerIsBetter = seed.getManifest().getMetric().getLowerIsBetter();
+        Double baseline = null;
+        Double best = null;
+        List<DemoSummary.DirectionOutcome> outcomes = new ArrayList<>();
+        for (DirectionStatus d : operator.directions().getDirectionsList()) {
+            Double dBase = d.getHasBaselineMetric() ? d.getBaselineMetric() : null;
+            Double dFront = d.getHasFrontierMetric() ? d.getFrontierMetric() : null;
+            baseline = baseline != null ? baseline : dBase;
+            if (dFront != null && (best == null || (lowerIsBetter ? dFront < best : dFront > best))) {
+                best = dFront;
+            }
+            outcomes.add(new DemoSummary.DirectionOutcome(d.getDirection().getName(), d.getDirection().getKnobsList(),
+                    d.getExperiments(), d.getResults(), dBase, dFront, d.getFrontierCommit()));
+        }
+        Transfers transfers = transfers(root);
+        URI coordinator = operator.url();
+        long fromCoordinator = transfers.bytesBySource().entrySet().stream()
+                .filter(e -> e.getKey().equals(coordinator.getHost() + ":" + coordinator.getPort()))
+                .mapToLong(Map.Entry::getValue).sum();
+        return new DemoSummary(stats.getExperiments(), stats.getResults(), ok, checked.valid().size(),
+                checked.invalid().size(), baseline, best, TinyLmSeed.entropyFloor(), transfers.total().transfers(),
+                transfers.total().bytes(), fromCoordinator, outcomes, config.nodes(), stats.getLeasesExpired(),
+                (System.nanoTime() - started) / 1e9, seed.getManifest().getMetric().getName(), root);
+    }
+}
