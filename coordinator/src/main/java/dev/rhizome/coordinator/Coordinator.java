@@ -1,0 +1,81 @@
+package dev.rhizome.coordinator;
+
+import dev.rhizome.coordinator.core.ClaimPolicy;
+import dev.rhizome.coordinator.core.Leases;
+import dev.rhizome.coordinator.http.HttpServer;
+import dev.rhizome.coordinator.http.Routes;
+import dev.rhizome.coordinator.service.Dispatcher;
+import dev.rhizome.coordinator.service.ExperimentRegistry;
+import dev.rhizome.coordinator.service.Operators;
+import dev.rhizome.coordinator.service.PaperRegistry;
+import dev.rhizome.coordinator.service.PeerDirectory;
+import dev.rhizome.coordinator.service.ResultIntake;
+import dev.rhizome.coordinator.service.SeedsAndDirections;
+import dev.rhizome.coordinator.service.Views;
+import dev.rhizome.coordinator.store.SqliteStore;
+import dev.rhizome.coordinator.store.Store;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running coordinator: the store on disk, the services over it, and the HTTP server in front. */
+public final class Coordinator implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
+
+    private final Store store;
+    private final HttpServer server;
+    private final String host;
+
+    private Coordinator(Store store, HttpServer server, String host) {
+        this.store = store;
+        this.server = server;
+        this.host = host;
+    }
+
+    public static Coordinator start(CoordinatorConfig config) throws IOException, InterruptedException {
+        Operators operators = new Operators(config.operators());
+        if (operators.isOpen()) {
+            LOG.warn("no operators configured: any key may publish seeds and open directions");
+        }
+        Store store = SqliteStore.open(config.dataDir());
+        try {
+            Clock clock = config.clock();
+            AtomicLong rejectedSignatures = new AtomicLong();
+            Routes.Services services = new Routes.Services(
+                    new SeedsAndDirections(store, clock, operators),
+                    new ExperimentRegistry(store, clock),
+                    new PaperRegistry(store, clock),
+                    new Dispatcher(store, clock, new Leases(config.leaseDuration()),
+                            new ClaimPolicy(config.selfEvaluateAfter())),
+                    new ResultIntake(store, clock),
+                    new PeerDirectory(store, clock),
+                    new Views(store, rejectedSignatures::get));
+            HttpServer server = HttpServer.start(config.host(), config.port(), config.maxBodyBytes(), services,
+                    rejectedSignatures);
+            Coordinator coordinator = new Coordinator(store, server, config.host());
+            LOG.info("coordinator listening on {} with data in {}", coordinator.url(), config.dataDir());
+            return coordinator;
+        } catch (RuntimeException | InterruptedException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public String url() {
+        String literal = host.contains(":") ? "[" + host + "]" : host;
+        return "http://" + literal + ":" + port();
+    }
+
+    /** Stops serving first, so no request can be acknowledged after the store is closed. */
+    @Override
+    public void close() {
+        server.close();
+        store.close();
+    }
+}

@@ -1,0 +1,83 @@
+package dev.rhizome.coordinator;
+
+import dev.rhizome.protocol.identity.PublicId;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * How a coordinator runs.
+ *
+ * @param dataDir            where {@code coordinator.db} lives
+ * @param host               address to bind
+ * @param port               port to bind; 0 picks a free one
+ * @param leaseDuration      how long a lease lasts; {@link Duration#ZERO} derives it per unit from
+ *                           the seed's manifest (2 * timeout_seconds + 30 s)
+ * @param maxBodyBytes       largest request body accepted
+ * @param operators          keys allowed to publish seeds and open directions; empty means anyone
+ * @param selfEvaluateAfter  how long an evaluation waits for an independent runner before its own
+ *                           proposer may run it
+ * @param clock              the coordinator's time, adjustable in tests
+ */
+public record CoordinatorConfig(Path dataDir, String host, int port, Duration leaseDuration, int maxBodyBytes,
+        Set<PublicId> operators, Duration selfEvaluateAfter, Clock clock) {
+
+    public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
+
+    public CoordinatorConfig {
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(leaseDuration, "leaseDuration");
+        Objects.requireNonNull(selfEvaluateAfter, "selfEvaluateAfter");
+        Objects.requireNonNull(clock, "clock");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be 0-65535, got " + port);
+        }
+        if (leaseDuration.isNegative() || selfEvaluateAfter.isNegative()) {
+            throw new IllegalArgumentException("durations must not be negative");
+        }
+        if (maxBodyBytes <= 0) {
+            throw new IllegalArgumentException("maxBodyBytes must be positive, got " + maxBodyBytes);
+        }
+        operators = Set.copyOf(operators);
+    }
+
+    public static CoordinatorConfig defaults(Path dataDir) {
+        return new CoordinatorConfig(dataDir, "127.0.0.1", 0, Duration.ZERO, DEFAULT_MAX_BODY_BYTES, Set.of(),
+                Duration.ofSeconds(30), Clock.systemUTC());
+    }
+
+    public CoordinatorConfig withDataDir(Path dataDir) {
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock);
+    }
+
+    public CoordinatorConfig withHost(String host) {
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock);
+    }
+
+    public CoordinatorConfig withPort(int port) {
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock);
+    }
+
+    public CoordinatorConfig withLeaseDuration(Duration leaseDuration) {
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock);
+    }
+
+    public CoordinatorConfig withMaxBodyBytes(int maxBodyBytes) {
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock);
+    }
+
+    public CoordinatorConfig withOperators(Set<PublicId> operators) {
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock);
+    }
+
+    public CoordinatorConfig withSelfEvaluateAfter(Duration selfEvaluateAfter) {
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock);
+    }
+
+    public CoordinatorConfig withClock(Clock clock) {
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock);
+    }
+}

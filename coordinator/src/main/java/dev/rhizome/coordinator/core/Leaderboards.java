@@ -1,0 +1,73 @@
+package dev.rhizome.coordinator.core;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.proto.v1.Leaderboard;
+import dev.rhizome.proto.v1.LeaderboardEntry;
+import dev.rhizome.proto.v1.LeaderboardList;
+import dev.rhizome.proto.v1.MetricSpec;
+import dev.rhizome.proto.v1.Result;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Ranks a direction's commits, one board per hardware class, since wall-clock results from
+ * different hardware are not comparable.
+ */
+public final class Leaderboards {
+    /** A commit that can appear on a direction's board: its base or one of its experiments. */
+    public record Contender(String commit, String parent, ByteString proposer, String description) {
+    }
+
+    private Leaderboards() {
+    }
+
+    /**
+     * @param results     results for the contenders' commits, any status
+     * @param classFilter only this hardware class when not empty
+     */
+    public static LeaderboardList build(String direction, MetricSpec metric, List<Contender> contenders,
+            List<Result> results, String frontierCommit, String classFilter) {
+        Map<String, Contender> byCommit = new LinkedHashMap<>();
+        contenders.forEach(c -> byCommit.putIfAbsent(c.commit(), c));
+        Map<String, Map<String, List<Double>>> metricsByClass = new TreeMap<>();
+        for (Result r : results) {
+            if (r.getStatus() == Result.Status.OK && byCommit.containsKey(r.getCommit())
+                    && (classFilter.isEmpty() || classFilter.equals(r.getHardwareClass()))) {
+                metricsByClass.computeIfAbsent(r.getHardwareClass(), c -> new LinkedHashMap<>())
+                        .computeIfAbsent(r.getCommit(), c -> new ArrayList<>()).add(r.getMetric());
+            }
+        }
+        Comparator<LeaderboardEntry> bestFirst = Comparator.comparingDouble(LeaderboardEntry::getMetric);
+        if (!metric.getLowerIsBetter()) {
+            bestFirst = bestFirst.reversed();
+        }
+        LeaderboardList.Builder boards = LeaderboardList.newBuilder();
+        for (var perClass : metricsByClass.entrySet()) {
+            List<LeaderboardEntry> entries = new ArrayList<>();
+            perClass.getValue().forEach((commit, metrics) -> {
+                Contender c = byCommit.get(commit);
+                entries.add(LeaderboardEntry.newBuilder()
+                        .setCommit(commit)
+                        .setParent(c.parent())
+                        .setMetric(Validity.mean(metrics))
+                        .setReplicas(metrics.size())
+                        .setProposer(c.proposer())
+                        .setDescription(c.description())
+                        .setFrontier(commit.equals(frontierCommit))
+                        .build());
+            });
+            entries.sort(bestFirst.thenComparing(LeaderboardEntry::getReplicas, Comparator.reverseOrder()));
+            boards.addLeaderboards(Leaderboard.newBuilder()
+                    .setDirection(direction)
+                    .setHardwareClass(perClass.getKey())
+                    .setMetricName(metric.getName())
+                    .setLowerIsBetter(metric.getLowerIsBetter())
+                    .addAllEntries(entries));
+        }
+        return boards.build();
+    }
+}

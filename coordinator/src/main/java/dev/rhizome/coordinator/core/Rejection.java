@@ -1,0 +1,44 @@
+package dev.rhizome.coordinator.core;
+
+import dev.rhizome.proto.v1.Error;
+
+/**
+ * A request the coordinator refuses, with the error code and a message that names the problem.
+ * Unchecked so that throwing it from inside a store transaction rolls the whole change back.
+ */
+public final class Rejection extends RuntimeException {
+    private final Error.Code code;
+
+    public Rejection(Error.Code code, String message) {
+        super(message);
+        this.code = code;
+    }
+
+    public Error.Code code() {
+        return code;
+    }
+
+    public Error toError() {
+        return Error.newBuilder().setCode(code).setMessage(getMessage()).build();
+    }
+
+    public static Rejection badRequest(String message) {
+        return new Rejection(Error.Code.BAD_REQUEST, message);
+    }
+
+    public static Rejection notFound(String message) {
+        return new Rejection(Error.Code.NOT_FOUND, message);
+    }
+
+    public static Rejection forbidden(String message) {
+        return new Rejection(Error.Code.FORBIDDEN, message);
+    }
+
+    public static Rejection conflict(String message) {
+        return new Rejection(Error.Code.CONFLICT, message);
+    }
+
+    public static Rejection leaseExpired(String message) {
+        return new Rejection(Error.Code.LEASE_EXPIRED, message);
+    }
+}

@@ -1,0 +1,53 @@
+package dev.rhizome.coordinator.core;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.proto.v1.UnitStatus;
+import dev.rhizome.proto.v1.WorkUnit;
+
+/**
+ * A work unit as the coordinator keeps it. {@code holder} is the last node that leased it (empty
+ * before the first lease); it stays after an expiry so a late result from that node can be accepted.
+ */
+public record UnitRecord(String id, WorkUnit.Kind kind, String seed, String direction, String commit, String parent,
+        ByteString proposer, UnitStatus.State state, ByteString holder, long leaseDeadlineMs, int attempts,
+        int expiredLeases, long createdMs) {
+
+    public static UnitRecord open(String id, WorkUnit.Kind kind, String seed, String direction, String commit,
+            String parent, ByteString proposer, long createdMs) {
+        return new UnitRecord(id, kind, seed, direction, commit, parent, proposer, UnitStatus.State.OPEN,
+                ByteString.EMPTY, 0, 0, 0, createdMs);
+    }
+
+    public boolean isPending() {
+        return state == UnitStatus.State.OPEN || state == UnitStatus.State.LEASED;
+    }
+
+    public boolean isLeasedTo(ByteString node) {
+        return state == UnitStatus.State.LEASED && holder.equals(node);
+    }
+
+    public UnitRecord leasedTo(ByteString node, long deadlineMs) {
+        return new UnitRecord(id, kind, seed, direction, commit, parent, proposer, UnitStatus.State.LEASED, node,
+                deadlineMs, attempts + 1, expiredLeases, createdMs);
+    }
+
+    /**
+     * The unit after its lease ran out: an evaluation goes back to OPEN for someone else; an
+     * exploration ends, since a fresh one is made on demand from the then-current frontier.
+     */
+    public UnitRecord expired() {
+        UnitStatus.State next = kind == WorkUnit.Kind.EVALUATE ? UnitStatus.State.OPEN : UnitStatus.State.DONE;
+        return new UnitRecord(id, kind, seed, direction, commit, parent, proposer, next, holder, leaseDeadlineMs,
+                attempts, expiredLeases + 1, createdMs);
+    }
+
+    public UnitRecord doneBy(ByteString node) {
+        return new UnitRecord(id, kind, seed, direction, commit, parent, proposer, UnitStatus.State.DONE, node,
+                leaseDeadlineMs, attempts, expiredLeases, createdMs);
+    }
+
+    public UnitRecord withDeadline(long deadlineMs) {
+        return new UnitRecord(id, kind, seed, direction, commit, parent, proposer, state, holder, deadlineMs,
+                attempts, expiredLeases, createdMs);
+    }
+}

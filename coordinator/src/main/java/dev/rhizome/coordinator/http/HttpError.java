@@ -1,0 +1,42 @@
+package dev.rhizome.coordinator.http;
+
+import dev.rhizome.coordinator.core.Rejection;
+import dev.rhizome.proto.v1.Error;
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+/** A refusal that happens at the HTTP level (routing, body format), or a core rejection mapped to a status. */
+final class HttpError extends RuntimeException {
+    private final HttpResponseStatus status;
+    private final Error.Code code;
+
+    HttpError(HttpResponseStatus status, Error.Code code, String message) {
+        super(message);
+        this.status = status;
+        this.code = code;
+    }
+
+    static HttpError from(Rejection r) {
+        return new HttpError(statusOf(r.code()), r.code(), r.getMessage());
+    }
+
+    HttpResponseStatus status() {
+        return status;
+    }
+
+    Error toError() {
+        return Error.newBuilder().setCode(code).setMessage(getMessage()).build();
+    }
+
+    static HttpResponseStatus statusOf(Error.Code code) {
+        return switch (code) {
+            case BAD_REQUEST, CODE_UNSPECIFIED, UNRECOGNIZED -> HttpResponseStatus.BAD_REQUEST;
+            case BAD_SIGNATURE -> HttpResponseStatus.UNAUTHORIZED;
+            case FORBIDDEN -> HttpResponseStatus.FORBIDDEN;
+            case NOT_FOUND -> HttpResponseStatus.NOT_FOUND;
+            case CONFLICT, LEASE_EXPIRED -> HttpResponseStatus.CONFLICT;
+            case TOO_LARGE -> HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
+            case UNSUPPORTED -> HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE;
+            case INTERNAL -> HttpResponseStatus.INTERNAL_SERVER_ERROR;
+        };
+    }
+}

@@ -1,0 +1,96 @@
+package dev.rhizome.coordinator.http;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The coordinator's Netty HTTP server: event loops for I/O, a small worker pool for the routes. */
+public final class HttpServer implements AutoCloseable {
+    private static final int WORKERS = 4;
+    private static final int QUEUED_REQUESTS = 1024;
+
+    private final EventLoopGroup boss;
+    private final EventLoopGroup io;
+    private final ExecutorService workers;
+    private final Channel channel;
+
+    private HttpServer(EventLoopGroup boss, EventLoopGroup io, ExecutorService workers, Channel channel) {
+        this.boss = boss;
+        this.io = io;
+        this.workers = workers;
+        this.channel = channel;
+    }
+
+    /** @param rejectedSignatures counts requests refused for a bad signature */
+    public static HttpServer start(String host, int port, int maxBodyBytes, Routes.Services services,
+            AtomicLong rejectedSignatures) throws InterruptedException {
+        Router router = Routes.build(services, new SignedRequests(rejectedSignatures));
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        EventLoopGroup io = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        ExecutorService workers = new ThreadPoolExecutor(WORKERS, WORKERS, 0, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(QUEUED_REQUESTS), namedThreads("coordinator-worker"));
+        ApiHandler api = new ApiHandler(router, workers);
+        try {
+            Channel channel = new ServerBootstrap()
+                    .group(boss, io)
+                    .channel(NioServerSocketChannel.class)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline()
+                                    .addLast(new HttpServerCodec())
+                                    .addLast(new OversizedBodies(maxBodyBytes))
+                                    .addLast(api);
+                        }
+                    })
+                    .bind(host, port).sync().channel();
+            return new HttpServer(boss, io, workers, channel);
+        } catch (RuntimeException | InterruptedException e) {
+            workers.shutdownNow();
+            boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            io.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    public int port() {
+        return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    /** Stops accepting, lets requests in flight finish their transactions, then stops the loops. */
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+        workers.shutdown();
+        try {
+            workers.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private static ThreadFactory namedThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

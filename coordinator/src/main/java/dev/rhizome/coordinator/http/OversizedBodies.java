@@ -1,0 +1,51 @@
+package dev.rhizome.coordinator.http;
+
+import dev.rhizome.proto.v1.Error;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpMessage;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Aggregates request bodies up to the limit and answers anything larger with 413 and an Error
+ * body, like every other refusal, instead of Netty's bare status line.
+ */
+final class OversizedBodies extends HttpObjectAggregator {
+    private static final Logger LOG = LoggerFactory.getLogger(OversizedBodies.class);
+
+    private final int maxBodyBytes;
+
+    OversizedBodies(int maxBodyBytes) {
+        super(maxBodyBytes);
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    @Override
+    protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) throws Exception {
+        if (!(oversized instanceof HttpRequest request)) {
+            super.handleOversizedMessage(ctx, oversized);
+            return;
+        }
+        String message = "request body exceeds " + maxBodyBytes + " bytes";
+        LOG.warn("{} {} refused: {}", request.method(), request.uri(), message);
+        Error error = Error.newBuilder().setCode(Error.Code.TOO_LARGE).setMessage(message).build();
+        FullHttpResponse response = Responses.of(ctx.alloc(), Reply.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                error), BodyFormat.wantsProtobuf(request.headers().get(HttpHeaderNames.ACCEPT)));
+        // Once part of the body has been read the connection can't be reused; otherwise the
+        // aggregator skips the rest of the body and the connection stays open.
+        if (oversized instanceof FullHttpMessage || !HttpUtil.isKeepAlive(oversized)) {
+            HttpUtil.setKeepAlive(response, false);
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.rhizome.coordinator.http;
+
+import dev.rhizome.proto.v1.Error;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Exact-path routing: an unknown path is 404, a known path with another method is 405. */
+final class Router {
+    @FunctionalInterface
+    interface Handler {
+        Reply handle(ApiRequest request);
+    }
+
+    private final Map<String, Map<String, Handler>> routes = new HashMap<>();
+
+    Router get(String path, Handler handler) {
+        return add("GET", path, handler);
+    }
+
+    Router post(String path, Handler handler) {
+        return add("POST", path, handler);
+    }
+
+    private Router add(String method, String path, Handler handler) {
+        routes.computeIfAbsent(path, p -> new HashMap<>()).put(method, handler);
+        return this;
+    }
+
+    Handler route(String method, String path) {
+        Map<String, Handler> byMethod = routes.get(path);
+        if (byMethod == null) {
+            throw new HttpError(HttpResponseStatus.NOT_FOUND, Error.Code.NOT_FOUND, "no route " + path);
+        }
+        Handler handler = byMethod.get(method);
+        if (handler == null) {
+            throw new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, Error.Code.UNSUPPORTED,
+                    path + " does not accept " + method + "; it accepts " + String.join(", ", byMethod.keySet()));
+        }
+        return handler;
+    }
+}

@@ -1,0 +1,78 @@
+package dev.rhizome.coordinator.http;
+
+import dev.rhizome.coordinator.core.Rejection;
+import dev.rhizome.coordinator.service.Dispatcher;
+import dev.rhizome.coordinator.service.ExperimentRegistry;
+import dev.rhizome.coordinator.service.PaperRegistry;
+import dev.rhizome.coordinator.service.PeerDirectory;
+import dev.rhizome.coordinator.service.ResultIntake;
+import dev.rhizome.coordinator.service.SeedsAndDirections;
+import dev.rhizome.coordinator.service.Views;
+import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.ExploreDone;
+import dev.rhizome.proto.v1.LeaseRenewal;
+import dev.rhizome.proto.v1.NodeAnnouncement;
+import dev.rhizome.proto.v1.Paper;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.UnitStatus;
+import java.util.Optional;
+
+/** The coordinator's HTTP API (docs/api.md): which path and method reach which service. */
+public final class Routes {
+    /** The services behind the routes. */
+    public record Services(SeedsAndDirections seedsAndDirections, ExperimentRegistry experiments,
+            PaperRegistry papers, Dispatcher dispatcher, ResultIntake results, PeerDirectory peers, Views views) {
+    }
+
+    private Routes() {
+    }
+
+    static Router build(Services s, SignedRequests signed) {
+        return new Router()
+                .get("/healthz", r -> Reply.text("ok"))
+                .post("/v1/seeds", r -> Reply.of(s.seedsAndDirections().publishSeed(
+                        signed.open(r, Seed.getDefaultInstance(), Seed::getPublisher))))
+                .get("/v1/seeds", r -> Reply.of(s.views().seeds()))
+                .post("/v1/directions", r -> Reply.of(s.seedsAndDirections().openDirection(
+                        signed.open(r, Direction.getDefaultInstance(), Direction::getOpenedBy))))
+                .get("/v1/directions", r -> Reply.of(s.views().directions()))
+                .post("/v1/claim", r -> Reply.of(s.dispatcher().claim(
+                        signed.open(r, ClaimRequest.getDefaultInstance(), ClaimRequest::getNode))))
+                .post("/v1/leases/renew", r -> Reply.of(s.dispatcher().renew(
+                        signed.open(r, LeaseRenewal.getDefaultInstance(), LeaseRenewal::getNode))))
+                .post("/v1/explore-done", r -> Reply.of(s.dispatcher().exploreDone(
+                        signed.open(r, ExploreDone.getDefaultInstance(), ExploreDone::getNode))))
+                .post("/v1/experiments", r -> Reply.of(s.experiments().register(
+                        signed.open(r, Experiment.getDefaultInstance(), Experiment::getProposer))))
+                .get("/v1/experiments", r -> Reply.of(s.views().experiments(r.param("direction"))))
+                .post("/v1/results", r -> Reply.of(s.results().accept(
+                        signed.open(r, Result.getDefaultInstance(), Result::getRunner))))
+                .get("/v1/results", r -> Reply.of(s.views().results(r.param("direction"), r.param("commit"))))
+                .post("/v1/papers", r -> Reply.of(s.papers().publish(
+                        signed.open(r, Paper.getDefaultInstance(), Paper::getAuthor))))
+                .get("/v1/papers", r -> Reply.of(s.views().papers(r.param("direction"))))
+                .post("/v1/announce", r -> Reply.of(s.peers().announce(
+                        signed.open(r, NodeAnnouncement.getDefaultInstance(), NodeAnnouncement::getNode))))
+                .get("/v1/peers", r -> Reply.of(s.peers().peers(r.param("commit"))))
+                .get("/v1/leaderboard", r -> Reply.of(s.views().leaderboard(r.param("direction"),
+                        r.param("hardware_class"))))
+                .get("/v1/units", r -> Reply.of(s.views().units(state(r.param("state")))))
+                .get("/v1/stats", r -> Reply.of(s.views().stats()))
+                .get("/v1/audit", r -> Reply.of(s.views().auditTrail()));
+    }
+
+    private static Optional<UnitStatus.State> state(String name) {
+        if (name.isEmpty()) {
+            return Optional.empty();
+        }
+        return switch (name) {
+            case "OPEN" -> Optional.of(UnitStatus.State.OPEN);
+            case "LEASED" -> Optional.of(UnitStatus.State.LEASED);
+            case "DONE" -> Optional.of(UnitStatus.State.DONE);
+            default -> throw Rejection.badRequest("state must be OPEN, LEASED or DONE, got '" + name + "'");
+        };
+    }
+}

@@ -1,0 +1,84 @@
+package dev.rhizome.coordinator.service;
+
+import static dev.rhizome.coordinator.service.SeedsAndDirections.ack;
+
+import dev.rhizome.coordinator.core.DirectionRecord;
+import dev.rhizome.coordinator.core.EnvelopeIds;
+import dev.rhizome.coordinator.core.Rejection;
+import dev.rhizome.coordinator.core.ReplayWindow;
+import dev.rhizome.coordinator.core.RequestRules;
+import dev.rhizome.coordinator.core.UnitRecord;
+import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.coordinator.store.Stored;
+import dev.rhizome.proto.v1.Ack;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.envelope.Verified;
+import dev.rhizome.protocol.seed.Manifests;
+import java.time.Clock;
+import java.util.Optional;
+
+/** Registers proposed commits and queues the replicas that will judge them. */
+public final class ExperimentRegistry {
+    private final Store store;
+    private final Clock clock;
+
+    public ExperimentRegistry(Store store, Clock clock) {
+        this.store = store;
+        this.clock = clock;
+    }
+
+    public Ack register(Verified<Experiment> request) {
+        Experiment e = request.record();
+        long now = clock.millis();
+        RequestRules.commit("commit", e.getCommit());
+        RequestRules.commit("parent", e.getParent());
+        if (e.getCommit().equals(e.getParent())) {
+            throw Rejection.badRequest("commit and parent are both " + e.getCommit());
+        }
+        return store.inTransaction(tx -> {
+            Optional<Stored<Experiment>> existing = tx.experiment(e.getCommit());
+            if (existing.isPresent()) {
+                if (EnvelopeIds.of(existing.get().envelope()).equals(EnvelopeIds.of(request.envelope()))) {
+                    return ack(e.getCommit(), "experiment already registered");
+                }
+                throw Rejection.conflict("commit " + e.getCommit() + " is already registered as an experiment of "
+                        + existing.get().record().getDirection());
+            }
+            ReplayWindow.check("created_ms", e.getCreatedMs(), now);
+            Seed seed = tx.seed(e.getSeed()).map(Stored::record)
+                    .orElseThrow(() -> Rejection.notFound("unknown seed " + e.getSeed()));
+            DirectionRecord direction = tx.direction(e.getDirection())
+                    .orElseThrow(() -> Rejection.notFound("unknown direction " + e.getDirection()));
+            if (!direction.direction().getSeed().equals(seed.getName())) {
+                throw Rejection.badRequest("direction " + direction.name() + " is on seed "
+                        + direction.direction().getSeed() + ", not " + seed.getName());
+            }
+            if (e.getCommit().equals(seed.getCommit())) {
+                throw Rejection.badRequest("commit " + e.getCommit() + " is the seed's own commit");
+            }
+            boolean parentKnown = e.getParent().equals(seed.getCommit())
+                    || tx.experiment(e.getParent()).filter(p -> p.record().getSeed().equals(seed.getName())).isPresent();
+            if (!parentKnown) {
+                throw Rejection.notFound("parent " + e.getParent() + " is neither the commit of seed " + seed.getName()
+                        + " nor a registered experiment of it");
+            }
+            if (!e.getWorkUnitId().isEmpty()) {
+                UnitRecord unit = tx.unit(e.getWorkUnitId())
+                        .orElseThrow(() -> Rejection.notFound("unknown work unit " + e.getWorkUnitId()));
+                if (unit.kind() != WorkUnit.Kind.EXPLORE || !unit.direction().equals(direction.name())) {
+                    throw Rejection.badRequest("work unit " + unit.id() + " is not an EXPLORE unit of direction "
+                            + direction.name());
+                }
+            }
+            tx.insertExperiment(e, request.envelope(), now);
+            int replicas = Manifests.quorum(seed.getManifest());
+            for (int i = 0; i < replicas; i++) {
+                tx.insertUnit(UnitFactory.evaluation(seed.getName(), direction.name(), e.getCommit(), e.getParent(),
+                        e.getProposer(), now));
+            }
+            return ack(e.getCommit(), "experiment registered; " + replicas + " evaluation unit(s) queued");
+        });
+    }
+}

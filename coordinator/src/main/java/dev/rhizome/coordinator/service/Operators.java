@@ -1,0 +1,24 @@
+package dev.rhizome.coordinator.service;
+
+import dev.rhizome.coordinator.core.Rejection;
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.Set;
+
+/** Who may publish seeds and open directions: the configured operators, or anyone when none are. */
+public final class Operators {
+    private final Set<PublicId> keys;
+
+    public Operators(Set<PublicId> keys) {
+        this.keys = Set.copyOf(keys);
+    }
+
+    public boolean isOpen() {
+        return keys.isEmpty();
+    }
+
+    void require(PublicId signer, String action) {
+        if (!keys.isEmpty() && !keys.contains(signer)) {
+            throw Rejection.forbidden(signer + " is not an operator of this coordinator and may not " + action);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.rhizome.coordinator.service;
+
+import static dev.rhizome.coordinator.service.SeedsAndDirections.ack;
+
+import dev.rhizome.coordinator.core.EnvelopeIds;
+import dev.rhizome.coordinator.core.Rejection;
+import dev.rhizome.coordinator.core.ReplayWindow;
+import dev.rhizome.coordinator.core.RequestRules;
+import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.proto.v1.Ack;
+import dev.rhizome.proto.v1.Paper;
+import dev.rhizome.protocol.envelope.Verified;
+import java.time.Clock;
+
+/** Keeps the short signed findings that agents read before they start. */
+public final class PaperRegistry {
+    private final Store store;
+    private final Clock clock;
+
+    public PaperRegistry(Store store, Clock clock) {
+        this.store = store;
+        this.clock = clock;
+    }
+
+    public Ack publish(Verified<Paper> request) {
+        Paper paper = request.record();
+        String id = EnvelopeIds.of(request.envelope());
+        long now = clock.millis();
+        RequestRules.paper(paper);
+        return store.inTransaction(tx -> {
+            if (tx.hasPaper(id)) {
+                return ack(id, "paper already published");
+            }
+            ReplayWindow.check("created_ms", paper.getCreatedMs(), now);
+            if (tx.direction(paper.getDirection()).isEmpty()) {
+                throw Rejection.notFound("unknown direction " + paper.getDirection());
+            }
+            tx.insertPaper(paper, request.envelope(), id, now);
+            return ack(id, "paper published");
+        });
+    }
+}

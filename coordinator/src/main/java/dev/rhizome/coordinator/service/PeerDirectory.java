@@ -1,0 +1,49 @@
+package dev.rhizome.coordinator.service;
+
+import static dev.rhizome.coordinator.service.SeedsAndDirections.ack;
+
+import dev.rhizome.coordinator.core.ReplayWindow;
+import dev.rhizome.coordinator.core.RequestRules;
+import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.proto.v1.Ack;
+import dev.rhizome.proto.v1.NodeAnnouncement;
+import dev.rhizome.proto.v1.PeerList;
+import dev.rhizome.protocol.envelope.Verified;
+import java.time.Clock;
+
+/**
+ * Who holds which commit. The coordinator only introduces peers; bundles travel between them.
+ */
+public final class PeerDirectory {
+    static final int MAX_PEERS_LISTED = 100;
+
+    private final Store store;
+    private final Clock clock;
+
+    public PeerDirectory(Store store, Clock clock) {
+        this.store = store;
+        this.clock = clock;
+    }
+
+    public Ack announce(Verified<NodeAnnouncement> request) {
+        NodeAnnouncement a = request.record();
+        long now = clock.millis();
+        ReplayWindow.check("time_ms", a.getTimeMs(), now);
+        RequestRules.announcement(a);
+        store.inTransaction(tx -> {
+            tx.announce(a, now);
+            return null;
+        });
+        return ack(request.signer().toString(), "announced " + a.getCommitsCount() + " commit(s)");
+    }
+
+    /** @param commit a commit id, or empty for every known node */
+    public PeerList peers(String commit) {
+        if (!commit.isEmpty()) {
+            RequestRules.commit("commit", commit);
+        }
+        return PeerList.newBuilder()
+                .addAllPeers(store.inTransaction(tx -> tx.peers(commit, MAX_PEERS_LISTED)))
+                .build();
+    }
+}

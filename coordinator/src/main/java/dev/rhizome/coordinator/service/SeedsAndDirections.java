@@ -1,0 +1,116 @@
+package dev.rhizome.coordinator.service;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.Baselines;
+import dev.rhizome.coordinator.core.Frontier;
+import dev.rhizome.coordinator.core.Rejection;
+import dev.rhizome.coordinator.core.ReplayWindow;
+import dev.rhizome.coordinator.core.RequestRules;
+import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.coordinator.store.Stored;
+import dev.rhizome.proto.v1.Ack;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.protocol.envelope.Verified;
+import dev.rhizome.protocol.seed.ManifestException;
+import dev.rhizome.protocol.seed.Manifests;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+
+/** Operators' records: publishing seeds and opening directions on them. */
+public final class SeedsAndDirections {
+    private final Store store;
+    private final Clock clock;
+    private final Operators operators;
+
+    public SeedsAndDirections(Store store, Clock clock, Operators operators) {
+        this.store = store;
+        this.clock = clock;
+        this.operators = operators;
+    }
+
+    public Ack publishSeed(Verified<Seed> request) {
+        Seed seed = request.record();
+        long now = clock.millis();
+        operators.require(request.signer(), "publish seeds");
+        ReplayWindow.check("published_ms", seed.getPublishedMs(), now);
+        RequestRules.name("name", seed.getName());
+        RequestRules.commit("commit", seed.getCommit());
+        try {
+            Manifests.validate(seed.getManifest());
+        } catch (ManifestException e) {
+            throw Rejection.badRequest(e.getMessage());
+        }
+        return store.inTransaction(tx -> {
+            Optional<Stored<Seed>> existing = tx.seed(seed.getName());
+            if (existing.isPresent()) {
+                String commit = existing.get().record().getCommit();
+                if (!commit.equals(seed.getCommit())) {
+                    throw Rejection.conflict("seed " + seed.getName() + " is already published at commit " + commit);
+                }
+                return ack(seed.getName(), "seed already published");
+            }
+            tx.insertSeed(seed, request.envelope(), now);
+            return ack(seed.getName(), "seed published");
+        });
+    }
+
+    public Ack openDirection(Verified<Direction> request) {
+        Direction direction = request.record();
+        long now = clock.millis();
+        operators.require(request.signer(), "open directions");
+        ReplayWindow.check("opened_ms", direction.getOpenedMs(), now);
+        RequestRules.name("name", direction.getName());
+        RequestRules.commit("base_commit", direction.getBaseCommit());
+        return store.inTransaction(tx -> {
+            Seed seed = tx.seed(direction.getSeed()).map(Stored::record)
+                    .orElseThrow(() -> Rejection.notFound("unknown seed " + direction.getSeed()));
+            Optional<Experiment> baseExperiment = tx.experiment(direction.getBaseCommit()).map(Stored::record)
+                    .filter(e -> e.getSeed().equals(seed.getName()));
+            if (!direction.getBaseCommit().equals(seed.getCommit()) && baseExperiment.isEmpty()) {
+                throw Rejection.notFound("base_commit " + direction.getBaseCommit() + " is neither the commit of seed "
+                        + seed.getName() + " nor a registered experiment of it");
+            }
+            var existing = tx.direction(direction.getName());
+            if (existing.isPresent()) {
+                Direction known = existing.get().direction();
+                if (!known.getSeed().equals(direction.getSeed()) || !known.getBaseCommit().equals(direction.getBaseCommit())) {
+                    throw Rejection.conflict("direction " + direction.getName() + " is already open on seed "
+                            + known.getSeed() + " at " + known.getBaseCommit());
+                }
+                return ack(direction.getName(), "direction already open");
+            }
+            tx.insertDirection(direction, request.envelope(), now);
+            return ack(direction.getName(), measureBase(tx, direction, seed, baseExperiment, now));
+        });
+    }
+
+    /** The base commit's metric comes from results it already has, or from a baseline run. */
+    private static String measureBase(Store.Transaction tx, Direction direction, Seed seed,
+            Optional<Experiment> baseExperiment, long now) {
+        String base = direction.getBaseCommit();
+        List<Result> results = tx.resultsForCommit(base);
+        var measured = Baselines.measure(results);
+        if (measured.isPresent()) {
+            tx.updateFrontier(direction.getName(),
+                    new Frontier(base, OptionalDouble.of(measured.get().metric()), measured.get().hardwareClass()));
+            tx.setBaselineMetric(direction.getName(), measured.get().metric());
+            return "direction opened; base already measured";
+        }
+        if (!results.isEmpty() || tx.pendingUnitsForCommit(base) > 0) {
+            return "direction opened; base is being measured";
+        }
+        tx.insertUnit(UnitFactory.evaluation(seed.getName(), direction.getName(), base,
+                baseExperiment.map(Experiment::getParent).orElse(""),
+                baseExperiment.map(Experiment::getProposer).orElse(ByteString.EMPTY), now));
+        return "direction opened; baseline evaluation queued";
+    }
+
+    static Ack ack(String id, String message) {
+        return Ack.newBuilder().setId(id).setMessage(message).build();
+    }
+}

@@ -1,0 +1,64 @@
+package dev.rhizome.coordinator.service;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.UnitRecord;
+import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.UnitStatus;
+import dev.rhizome.proto.v1.WorkUnit;
+import java.util.UUID;
+
+/** Makes work units and describes them as the node receives them. */
+final class UnitFactory {
+    /** Peers listed in a unit: enough to fetch from, few enough to keep the response small. */
+    static final int PEERS_PER_UNIT = 8;
+
+    private UnitFactory() {
+    }
+
+    static UnitRecord evaluation(String seed, String direction, String commit, String parent, ByteString proposer,
+            long nowMs) {
+        return UnitRecord.open(newId(), WorkUnit.Kind.EVALUATE, seed, direction, commit, parent, proposer, nowMs);
+    }
+
+    static UnitRecord exploration(String seed, String direction, String frontierCommit, long nowMs) {
+        return UnitRecord.open(newId(), WorkUnit.Kind.EXPLORE, seed, direction, frontierCommit, "", ByteString.EMPTY,
+                nowMs);
+    }
+
+    static WorkUnit describe(Store.Transaction tx, UnitRecord unit) {
+        WorkUnit.Builder b = WorkUnit.newBuilder()
+                .setId(unit.id())
+                .setKind(unit.kind())
+                .setSeed(unit.seed())
+                .setDirection(unit.direction())
+                .setCommit(unit.commit())
+                .setParent(unit.parent())
+                .setLeaseDeadlineMs(unit.leaseDeadlineMs())
+                .setProposer(unit.proposer())
+                .setAttempt(unit.attempts())
+                .addAllPeers(tx.peers(unit.commit(), PEERS_PER_UNIT));
+        tx.seed(unit.seed()).map(s -> s.record()).ifPresent((Seed seed) -> b
+                .setManifest(seed.getManifest())
+                .setBudget(seed.getManifest().getBudget())
+                .setRandomSeed(seed.getManifest().getRandomSeed())
+                .setSeedCommit(seed.getCommit()));
+        return b.build();
+    }
+
+    static UnitStatus status(Store.Transaction tx, UnitRecord unit) {
+        UnitStatus.Builder b = UnitStatus.newBuilder()
+                .setUnit(describe(tx, unit))
+                .setState(unit.state())
+                .setAttempts(unit.attempts())
+                .setExpiredLeases(unit.expiredLeases());
+        if (unit.state() != UnitStatus.State.OPEN) {
+            b.setHolder(unit.holder());
+        }
+        return b.build();
+    }
+
+    private static String newId() {
+        return UUID.randomUUID().toString();
+    }
+}

@@ -1,0 +1,111 @@
+package dev.rhizome.coordinator.service;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.DirectionRecord;
+import dev.rhizome.coordinator.core.Leaderboards;
+import dev.rhizome.coordinator.core.Rejection;
+import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.coordinator.store.Stored;
+import dev.rhizome.proto.v1.CoordinatorStats;
+import dev.rhizome.proto.v1.DirectionList;
+import dev.rhizome.proto.v1.DirectionStatus;
+import dev.rhizome.proto.v1.EnvelopeList;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.ExperimentList;
+import dev.rhizome.proto.v1.LeaderboardList;
+import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.SeedList;
+import dev.rhizome.proto.v1.UnitList;
+import dev.rhizome.proto.v1.UnitStatus;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+
+/** The read side: lists, leaderboards and stats, each from one consistent snapshot. */
+public final class Views {
+    private final Store store;
+    private final LongSupplier rejectedSignatures;
+
+    public Views(Store store, LongSupplier rejectedSignatures) {
+        this.store = store;
+        this.rejectedSignatures = rejectedSignatures;
+    }
+
+    public SeedList seeds() {
+        return store.inTransaction(tx -> SeedList.newBuilder()
+                .addAllSeeds(tx.seeds().stream().map(Stored::record).toList()).build());
+    }
+
+    public DirectionList directions() {
+        return store.inTransaction(tx -> {
+            DirectionList.Builder list = DirectionList.newBuilder();
+            for (DirectionRecord d : tx.directions()) {
+                DirectionStatus.Builder s = DirectionStatus.newBuilder()
+                        .setDirection(d.direction())
+                        .setFrontierCommit(d.frontier().commit())
+                        .setExperiments(tx.experiments(d.name()).size())
+                        .setResults(tx.countResults(d.name()));
+                d.frontier().metric().ifPresent(m -> s.setFrontierMetric(m).setHasFrontierMetric(true));
+                d.baselineMetric().ifPresent(m -> s.setBaselineMetric(m).setHasBaselineMetric(true));
+                list.addDirections(s);
+            }
+            return list.build();
+        });
+    }
+
+    public ExperimentList experiments(String direction) {
+        return store.inTransaction(tx -> ExperimentList.newBuilder()
+                .addAllEnvelopes(tx.experiments(direction).stream().map(Stored::envelope).toList()).build());
+    }
+
+    public EnvelopeList results(String direction, String commit) {
+        return store.inTransaction(tx -> EnvelopeList.newBuilder()
+                .addAllEnvelopes(tx.resultEnvelopes(direction, commit)).build());
+    }
+
+    public EnvelopeList papers(String direction) {
+        return store.inTransaction(tx -> EnvelopeList.newBuilder().addAllEnvelopes(tx.papers(direction)).build());
+    }
+
+    public EnvelopeList auditTrail() {
+        return store.inTransaction(tx -> EnvelopeList.newBuilder().addAllEnvelopes(tx.auditTrail()).build());
+    }
+
+    public LeaderboardList leaderboard(String direction, String hardwareClass) {
+        if (direction.isEmpty()) {
+            throw Rejection.badRequest("query parameter direction is required");
+        }
+        return store.inTransaction(tx -> {
+            DirectionRecord d = tx.direction(direction)
+                    .orElseThrow(() -> Rejection.notFound("unknown direction " + direction));
+            Manifest manifest = tx.seed(d.direction().getSeed()).orElseThrow().record().getManifest();
+            List<Leaderboards.Contender> contenders = new ArrayList<>();
+            String base = d.direction().getBaseCommit();
+            Optional<Experiment> baseExperiment = tx.experiment(base).map(Stored::record);
+            contenders.add(new Leaderboards.Contender(base, baseExperiment.map(Experiment::getParent).orElse(""),
+                    baseExperiment.map(Experiment::getProposer).orElse(ByteString.EMPTY),
+                    baseExperiment.map(Experiment::getDescription).orElse("base of " + direction)));
+            for (Stored<Experiment> e : tx.experiments(direction)) {
+                Experiment x = e.record();
+                contenders.add(new Leaderboards.Contender(x.getCommit(), x.getParent(), x.getProposer(),
+                        x.getDescription()));
+            }
+            List<Result> results = new ArrayList<>();
+            contenders.forEach(c -> results.addAll(tx.resultsForCommit(c.commit())));
+            return Leaderboards.build(direction, manifest.getMetric(), contenders, results, d.frontier().commit(),
+                    hardwareClass);
+        });
+    }
+
+    public UnitList units(Optional<UnitStatus.State> state) {
+        return store.inTransaction(tx -> UnitList.newBuilder()
+                .addAllUnits(tx.units(state).stream().map(u -> UnitFactory.status(tx, u)).toList()).build());
+    }
+
+    public CoordinatorStats stats() {
+        return store.inTransaction(tx -> tx.stats().toBuilder()
+                .setRejectedSignatures(rejectedSignatures.getAsLong()).build());
+    }
+}

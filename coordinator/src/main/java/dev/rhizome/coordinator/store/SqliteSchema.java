@@ -1,0 +1,93 @@
+package dev.rhizome.coordinator.store;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * The coordinator's tables, as numbered migrations. A database is brought up to the newest
+ * version when it is opened; migrations already applied are never edited, only appended to.
+ * Signed records live once, as envelope bytes; the other tables index them and hold the state
+ * the coordinator derives (units, frontiers).
+ */
+final class SqliteSchema {
+    private static final List<List<String>> MIGRATIONS = List.of(List.of(
+            """
+            CREATE TABLE envelopes (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+                type TEXT NOT NULL, bytes BLOB NOT NULL, received_ms INTEGER NOT NULL)""",
+            """
+            CREATE TABLE seeds (name TEXT PRIMARY KEY, commit_id TEXT NOT NULL,
+                envelope_seq INTEGER NOT NULL REFERENCES envelopes(seq))""",
+            """
+            CREATE TABLE directions (name TEXT PRIMARY KEY, seed TEXT NOT NULL, base_commit TEXT NOT NULL,
+                envelope_seq INTEGER NOT NULL REFERENCES envelopes(seq), frontier_commit TEXT NOT NULL,
+                frontier_metric REAL, frontier_class TEXT NOT NULL DEFAULT '', baseline_metric REAL)""",
+            """
+            CREATE TABLE experiments (commit_id TEXT PRIMARY KEY, seed TEXT NOT NULL, direction TEXT NOT NULL,
+                envelope_seq INTEGER NOT NULL REFERENCES envelopes(seq))""",
+            "CREATE INDEX experiments_by_direction ON experiments(direction, envelope_seq)",
+            """
+            CREATE TABLE results (envelope_seq INTEGER PRIMARY KEY REFERENCES envelopes(seq), unit_id TEXT NOT NULL,
+                direction TEXT NOT NULL, commit_id TEXT NOT NULL, runner BLOB NOT NULL)""",
+            "CREATE INDEX results_by_commit ON results(commit_id, runner)",
+            "CREATE INDEX results_by_unit ON results(unit_id, runner)",
+            "CREATE INDEX results_by_direction ON results(direction)",
+            """
+            CREATE TABLE units (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, kind INTEGER NOT NULL,
+                seed TEXT NOT NULL, direction TEXT NOT NULL, commit_id TEXT NOT NULL, parent TEXT NOT NULL,
+                proposer BLOB NOT NULL, state INTEGER NOT NULL, holder BLOB NOT NULL,
+                lease_deadline_ms INTEGER NOT NULL, attempts INTEGER NOT NULL, expired_leases INTEGER NOT NULL,
+                created_ms INTEGER NOT NULL)""",
+            "CREATE INDEX units_by_state ON units(state, kind, seq)",
+            "CREATE INDEX units_by_commit ON units(commit_id, state)",
+            "CREATE INDEX units_by_direction ON units(direction, kind, state)",
+            """
+            CREATE TABLE unit_leases (unit_id TEXT NOT NULL, holder BLOB NOT NULL, leased_ms INTEGER NOT NULL)""",
+            "CREATE INDEX unit_leases_by_unit ON unit_leases(unit_id, holder)",
+            """
+            CREATE TABLE papers (envelope_seq INTEGER PRIMARY KEY REFERENCES envelopes(seq),
+                direction TEXT NOT NULL)""",
+            "CREATE INDEX papers_by_direction ON papers(direction, envelope_seq)",
+            """
+            CREATE TABLE nodes (node BLOB PRIMARY KEY, host TEXT NOT NULL, port INTEGER NOT NULL,
+                hardware_class TEXT NOT NULL, last_seen_ms INTEGER NOT NULL)""",
+            """
+            CREATE TABLE node_commits (commit_id TEXT NOT NULL, node BLOB NOT NULL,
+                PRIMARY KEY (commit_id, node)) WITHOUT ROWID""",
+            "CREATE INDEX node_commits_by_node ON node_commits(node)"));
+
+    private SqliteSchema() {
+    }
+
+    static int latestVersion() {
+        return MIGRATIONS.size();
+    }
+
+    /** Applies the migrations this database lacks, in one transaction; returns the version now. */
+    static int migrate(Connection connection) throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+            int current;
+            try (ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM schema_version")) {
+                current = rs.next() ? rs.getInt(1) : 0;
+            }
+            if (current > MIGRATIONS.size()) {
+                throw new SQLException("database schema version " + current + " is newer than this coordinator ("
+                        + MIGRATIONS.size() + ")");
+            }
+            for (int v = current; v < MIGRATIONS.size(); v++) {
+                for (String ddl : MIGRATIONS.get(v)) {
+                    s.execute(ddl);
+                }
+                s.execute("INSERT INTO schema_version (version) VALUES (" + (v + 1) + ")");
+            }
+            connection.commit();
+            return MIGRATIONS.size();
+        } catch (SQLException e) {
+            connection.rollback();
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,410 @@
+package dev.rhizome.coordinator.store;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.Parser;
+import dev.rhizome.coordinator.core.DirectionLoad;
+import dev.rhizome.coordinator.core.DirectionRecord;
+import dev.rhizome.coordinator.core.EnvelopeIds;
+import dev.rhizome.coordinator.core.Frontier;
+import dev.rhizome.coordinator.core.UnitRecord;
+import dev.rhizome.proto.v1.CoordinatorStats;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.NodeAnnouncement;
+import dev.rhizome.proto.v1.Paper;
+import dev.rhizome.proto.v1.PeerEndpoint;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.proto.v1.UnitStatus;
+import dev.rhizome.proto.v1.WorkUnit;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.Set;
+
+/** The queries behind {@link Store.Transaction}, on the store's one connection. */
+final class SqliteTransaction implements Store.Transaction {
+    private static final int OPEN = UnitStatus.State.OPEN_VALUE;
+    private static final int LEASED = UnitStatus.State.LEASED_VALUE;
+    private static final int DONE = UnitStatus.State.DONE_VALUE;
+    private static final int EVALUATE = WorkUnit.Kind.EVALUATE_VALUE;
+    private static final int EXPLORE = WorkUnit.Kind.EXPLORE_VALUE;
+    private static final String UNIT_COLUMNS = "id, kind, seed, direction, commit_id, parent, proposer, state, holder, "
+            + "lease_deadline_ms, attempts, expired_leases, created_ms";
+    private static final String DIRECTION_COLUMNS =
+            "e.bytes, d.frontier_commit, d.frontier_metric, d.frontier_class, d.baseline_metric";
+
+    private final Connection connection;
+
+    SqliteTransaction(Connection connection) {
+        this.connection = connection;
+    }
+
+    // --- seeds and directions -------------------------------------------------------------
+
+    @Override
+    public Optional<Stored<Seed>> seed(String name) {
+        return first(query("SELECT e.bytes FROM seeds s JOIN envelopes e ON e.seq = s.envelope_seq WHERE s.name = ?",
+                rs -> stored(rs.getBytes(1), Seed.parser()), name));
+    }
+
+    @Override
+    public List<Stored<Seed>> seeds() {
+        return query("SELECT e.bytes FROM seeds s JOIN envelopes e ON e.seq = s.envelope_seq ORDER BY s.envelope_seq",
+                rs -> stored(rs.getBytes(1), Seed.parser()));
+    }
+
+    @Override
+    public void insertSeed(Seed seed, SignedEnvelope envelope, long nowMs) {
+        long seq = insertEnvelope(envelope, EnvelopeIds.of(envelope), nowMs);
+        update("INSERT INTO seeds (name, commit_id, envelope_seq) VALUES (?, ?, ?)", seed.getName(), seed.getCommit(), seq);
+    }
+
+    @Override
+    public Optional<DirectionRecord> direction(String name) {
+        return first(query("SELECT " + DIRECTION_COLUMNS
+                + " FROM directions d JOIN envelopes e ON e.seq = d.envelope_seq WHERE d.name = ?", this::direction, name));
+    }
+
+    @Override
+    public List<DirectionRecord> directions() {
+        return query("SELECT " + DIRECTION_COLUMNS
+                + " FROM directions d JOIN envelopes e ON e.seq = d.envelope_seq ORDER BY d.envelope_seq", this::direction);
+    }
+
+    @Override
+    public Optional<SignedEnvelope> directionEnvelope(String name) {
+        return first(query("SELECT e.bytes FROM directions d JOIN envelopes e ON e.seq = d.envelope_seq WHERE d.name = ?",
+                rs -> envelope(rs.getBytes(1)), name));
+    }
+
+    @Override
+    public void insertDirection(Direction direction, SignedEnvelope envelope, long nowMs) {
+        long seq = insertEnvelope(envelope, EnvelopeIds.of(envelope), nowMs);
+        update("INSERT INTO directions (name, seed, base_commit, envelope_seq, frontier_commit) VALUES (?, ?, ?, ?, ?)",
+                direction.getName(), direction.getSeed(), direction.getBaseCommit(), seq, direction.getBaseCommit());
+    }
+
+    @Override
+    public void updateFrontier(String direction, Frontier frontier) {
+        update("UPDATE directions SET frontier_commit = ?, frontier_metric = ?, frontier_class = ? WHERE name = ?",
+                frontier.commit(), frontier.metric().isPresent() ? frontier.metric().getAsDouble() : null,
+                frontier.hardwareClass(), direction);
+    }
+
+    @Override
+    public void setBaselineMetric(String direction, double metric) {
+        update("UPDATE directions SET baseline_metric = ? WHERE name = ?", metric, direction);
+    }
+
+    // --- experiments -------------------------------------------------------------------------
+
+    @Override
+    public Optional<Stored<Experiment>> experiment(String commit) {
+        return first(query("SELECT e.bytes FROM experiments x JOIN envelopes e ON e.seq = x.envelope_seq "
+                + "WHERE x.commit_id = ?", rs -> stored(rs.getBytes(1), Experiment.parser()), commit));
+    }
+
+    @Override
+    public List<Stored<Experiment>> experiments(String direction) {
+        return query("SELECT e.bytes FROM experiments x JOIN envelopes e ON e.seq = x.envelope_seq "
+                        + "WHERE ? = '' OR x.direction = ? ORDER BY x.envelope_seq",
+                rs -> stored(rs.getBytes(1), Experiment.parser()), direction, direction);
+    }
+
+    @Override
+    public void insertExperiment(Experiment experiment, SignedEnvelope envelope, long nowMs) {
+        long seq = insertEnvelope(envelope, EnvelopeIds.of(envelope), nowMs);
+        update("INSERT INTO experiments (commit_id, seed, direction, envelope_seq) VALUES (?, ?, ?, ?)",
+                experiment.getCommit(), experiment.getSeed(), experiment.getDirection(), seq);
+    }
+
+    // --- results -----------------------------------------------------------------------------
+
+    @Override
+    public Optional<Stored<Result>> resultByEnvelopeId(String envelopeId) {
+        return first(query("SELECT e.bytes FROM envelopes e JOIN results r ON r.envelope_seq = e.seq WHERE e.id = ?",
+                rs -> stored(rs.getBytes(1), Result.parser()), envelopeId));
+    }
+
+    @Override
+    public Optional<Stored<Result>> resultOfUnit(String unitId, ByteString runner) {
+        return first(query("SELECT e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
+                + "WHERE r.unit_id = ? AND r.runner = ?", rs -> stored(rs.getBytes(1), Result.parser()),
+                unitId, runner.toByteArray()));
+    }
+
+    @Override
+    public void insertResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs) {
+        long seq = insertEnvelope(envelope, envelopeId, nowMs);
+        update("INSERT INTO results (envelope_seq, unit_id, direction, commit_id, runner) VALUES (?, ?, ?, ?, ?)",
+                seq, result.getWorkUnitId(), result.getDirection(), result.getCommit(), result.getRunner().toByteArray());
+    }
+
+    @Override
+    public List<Result> resultsForCommit(String commit) {
+        return query("SELECT e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
+                + "WHERE r.commit_id = ? ORDER BY r.envelope_seq", rs -> stored(rs.getBytes(1), Result.parser()).record(),
+                commit);
+    }
+
+    @Override
+    public List<SignedEnvelope> resultEnvelopes(String direction, String commit) {
+        return query("SELECT e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
+                        + "WHERE (? = '' OR r.direction = ?) AND (? = '' OR r.commit_id = ?) ORDER BY r.envelope_seq",
+                rs -> envelope(rs.getBytes(1)), direction, direction, commit, commit);
+    }
+
+    @Override
+    public int countResults(String direction) {
+        return (int) count("SELECT COUNT(*) FROM results WHERE direction = ?", direction);
+    }
+
+    // --- units -------------------------------------------------------------------------------
+
+    @Override
+    public Optional<UnitRecord> unit(String id) {
+        return first(query("SELECT " + UNIT_COLUMNS + " FROM units WHERE id = ?", SqliteTransaction::unit, id));
+    }
+
+    @Override
+    public void insertUnit(UnitRecord u) {
+        update("INSERT INTO units (" + UNIT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                u.id(), u.kind().getNumber(), u.seed(), u.direction(), u.commit(), u.parent(), u.proposer().toByteArray(),
+                u.state().getNumber(), u.holder().toByteArray(), u.leaseDeadlineMs(), u.attempts(), u.expiredLeases(),
+                u.createdMs());
+    }
+
+    @Override
+    public void updateUnit(UnitRecord u) {
+        int changed = update("UPDATE units SET state = ?, holder = ?, lease_deadline_ms = ?, attempts = ?, "
+                        + "expired_leases = ?, commit_id = ? WHERE id = ?", u.state().getNumber(), u.holder().toByteArray(),
+                u.leaseDeadlineMs(), u.attempts(), u.expiredLeases(), u.commit(), u.id());
+        if (changed != 1) {
+            throw new StoreException("no work unit " + u.id() + " to update", null);
+        }
+    }
+
+    @Override
+    public void recordLease(String unitId, ByteString holder, long nowMs) {
+        update("INSERT INTO unit_leases (unit_id, holder, leased_ms) VALUES (?, ?, ?)", unitId, holder.toByteArray(), nowMs);
+    }
+
+    @Override
+    public boolean everLeasedTo(String unitId, ByteString node) {
+        return count("SELECT COUNT(*) FROM unit_leases WHERE unit_id = ? AND holder = ?", unitId, node.toByteArray()) > 0;
+    }
+
+    @Override
+    public List<UnitRecord> expiredLeases(long nowMs) {
+        return query("SELECT " + UNIT_COLUMNS + " FROM units WHERE state = ? AND lease_deadline_ms < ? ORDER BY seq",
+                SqliteTransaction::unit, LEASED, nowMs);
+    }
+
+    @Override
+    public List<UnitRecord> openEvaluations() {
+        return query("SELECT " + UNIT_COLUMNS + " FROM units WHERE state = ? AND kind = ? ORDER BY seq",
+                SqliteTransaction::unit, OPEN, EVALUATE);
+    }
+
+    @Override
+    public Set<String> commitsTouchedBy(ByteString node) {
+        byte[] key = node.toByteArray();
+        return new LinkedHashSet<>(query("SELECT DISTINCT u.commit_id FROM units u WHERE u.state = ? AND u.kind = ? AND ("
+                        + "EXISTS (SELECT 1 FROM results r WHERE r.commit_id = u.commit_id AND r.runner = ?) OR "
+                        + "EXISTS (SELECT 1 FROM units l WHERE l.commit_id = u.commit_id AND l.state = ? AND l.holder = ?))",
+                rs -> rs.getString(1), OPEN, EVALUATE, key, LEASED, key));
+    }
+
+    @Override
+    public List<UnitRecord> units(Optional<UnitStatus.State> state) {
+        return query("SELECT " + UNIT_COLUMNS + " FROM units WHERE ? = 0 OR state = ? ORDER BY seq",
+                SqliteTransaction::unit, state.map(UnitStatus.State::getNumber).orElse(0),
+                state.map(UnitStatus.State::getNumber).orElse(0));
+    }
+
+    @Override
+    public int pendingUnitsForCommit(String commit) {
+        return (int) count("SELECT COUNT(*) FROM units WHERE commit_id = ? AND kind = ? AND state IN (?, ?)",
+                commit, EVALUATE, OPEN, LEASED);
+    }
+
+    @Override
+    public List<DirectionLoad> directionLoads() {
+        return query("SELECT d.name, d.seed, "
+                        + "(SELECT COUNT(*) FROM units u WHERE u.direction = d.name AND u.kind = ? AND u.state IN (?, ?)), "
+                        + "(SELECT COUNT(*) FROM units u WHERE u.direction = d.name AND u.kind = ? AND u.state = ?) "
+                        + "FROM directions d ORDER BY d.envelope_seq",
+                rs -> new DirectionLoad(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getInt(4)),
+                EVALUATE, OPEN, LEASED, EXPLORE, LEASED);
+    }
+
+    // --- papers, nodes, stats ----------------------------------------------------------------
+
+    @Override
+    public void insertPaper(Paper paper, SignedEnvelope envelope, String envelopeId, long nowMs) {
+        long seq = insertEnvelope(envelope, envelopeId, nowMs);
+        update("INSERT INTO papers (envelope_seq, direction) VALUES (?, ?)", seq, paper.getDirection());
+    }
+
+    @Override
+    public boolean hasPaper(String envelopeId) {
+        return count("SELECT COUNT(*) FROM papers p JOIN envelopes e ON e.seq = p.envelope_seq WHERE e.id = ?",
+                envelopeId) > 0;
+    }
+
+    @Override
+    public List<SignedEnvelope> papers(String direction) {
+        return query("SELECT e.bytes FROM papers p JOIN envelopes e ON e.seq = p.envelope_seq "
+                + "WHERE ? = '' OR p.direction = ? ORDER BY p.envelope_seq DESC", rs -> envelope(rs.getBytes(1)),
+                direction, direction);
+    }
+
+    @Override
+    public void announce(NodeAnnouncement a, long nowMs) {
+        byte[] node = a.getNode().toByteArray();
+        update("INSERT INTO nodes (node, host, port, hardware_class, last_seen_ms) VALUES (?, ?, ?, ?, ?) "
+                        + "ON CONFLICT (node) DO UPDATE SET host = excluded.host, port = excluded.port, "
+                        + "hardware_class = excluded.hardware_class, last_seen_ms = excluded.last_seen_ms",
+                node, a.getHost(), a.getPort(), a.getHardwareClass(), nowMs);
+        update("DELETE FROM node_commits WHERE node = ?", (Object) node);
+        try (PreparedStatement ps = connection.prepareStatement(
+                "INSERT OR IGNORE INTO node_commits (commit_id, node) VALUES (?, ?)")) {
+            for (String commit : a.getCommitsList()) {
+                ps.setString(1, commit);
+                ps.setBytes(2, node);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        } catch (SQLException e) {
+            throw failed("record announced commits", e);
+        }
+    }
+
+    @Override
+    public List<PeerEndpoint> peers(String commit, int limit) {
+        String sql = commit.isEmpty()
+                ? "SELECT n.node, n.host, n.port FROM nodes n WHERE ? = '' ORDER BY n.last_seen_ms DESC LIMIT ?"
+                : "SELECT n.node, n.host, n.port FROM node_commits c JOIN nodes n ON n.node = c.node "
+                        + "WHERE c.commit_id = ? ORDER BY n.last_seen_ms DESC LIMIT ?";
+        return query(sql, rs -> PeerEndpoint.newBuilder().setNode(ByteString.copyFrom(rs.getBytes(1)))
+                .setHost(rs.getString(2)).setPort(rs.getInt(3)).build(), commit, limit);
+    }
+
+    @Override
+    public CoordinatorStats stats() {
+        return CoordinatorStats.newBuilder()
+                .setSeeds(count("SELECT COUNT(*) FROM seeds"))
+                .setDirections(count("SELECT COUNT(*) FROM directions"))
+                .setExperiments(count("SELECT COUNT(*) FROM experiments"))
+                .setResults(count("SELECT COUNT(*) FROM results"))
+                .setPapers(count("SELECT COUNT(*) FROM papers"))
+                .setUnitsOpen(count("SELECT COUNT(*) FROM units WHERE state = ?", OPEN))
+                .setUnitsLeased(count("SELECT COUNT(*) FROM units WHERE state = ?", LEASED))
+                .setUnitsDone(count("SELECT COUNT(*) FROM units WHERE state = ?", DONE))
+                .setLeasesExpired(count("SELECT COALESCE(SUM(expired_leases), 0) FROM units"))
+                .setNodes(count("SELECT COUNT(*) FROM nodes"))
+                .build();
+    }
+
+    @Override
+    public List<SignedEnvelope> auditTrail() {
+        return query("SELECT bytes FROM envelopes ORDER BY seq", rs -> envelope(rs.getBytes(1)));
+    }
+
+    // --- helpers -----------------------------------------------------------------------------
+
+    private long insertEnvelope(SignedEnvelope envelope, String id, long nowMs) {
+        update("INSERT INTO envelopes (id, type, bytes, received_ms) VALUES (?, ?, ?, ?)",
+                id, envelope.getType(), envelope.toByteArray(), nowMs);
+        return count("SELECT last_insert_rowid()");
+    }
+
+    private DirectionRecord direction(ResultSet rs) throws SQLException {
+        Direction d = stored(rs.getBytes(1), Direction.parser()).record();
+        double frontierMetric = rs.getDouble(3);
+        OptionalDouble metric = rs.wasNull() ? OptionalDouble.empty() : OptionalDouble.of(frontierMetric);
+        Frontier frontier = new Frontier(rs.getString(2), metric, rs.getString(4));
+        double baselineMetric = rs.getDouble(5);
+        return new DirectionRecord(d, frontier, rs.wasNull() ? OptionalDouble.empty() : OptionalDouble.of(baselineMetric));
+    }
+
+    private static UnitRecord unit(ResultSet rs) throws SQLException {
+        return new UnitRecord(rs.getString(1), WorkUnit.Kind.forNumber(rs.getInt(2)), rs.getString(3), rs.getString(4),
+                rs.getString(5), rs.getString(6), ByteString.copyFrom(rs.getBytes(7)),
+                UnitStatus.State.forNumber(rs.getInt(8)), ByteString.copyFrom(rs.getBytes(9)), rs.getLong(10),
+                rs.getInt(11), rs.getInt(12), rs.getLong(13));
+    }
+
+    private static SignedEnvelope envelope(byte[] bytes) {
+        try {
+            return SignedEnvelope.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new StoreException("stored envelope is corrupt: " + e.getMessage(), e);
+        }
+    }
+
+    /** Records were verified before they were stored, so reading them back only parses. */
+    private static <T extends Message> Stored<T> stored(byte[] bytes, Parser<T> parser) {
+        SignedEnvelope envelope = envelope(bytes);
+        try {
+            return new Stored<>(parser.parseFrom(envelope.getPayload()), envelope);
+        } catch (InvalidProtocolBufferException e) {
+            throw new StoreException("stored " + envelope.getType() + " is corrupt: " + e.getMessage(), e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Row<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    private <T> List<T> query(String sql, Row<T> row, Object... params) {
+        try (PreparedStatement ps = prepare(sql, params); ResultSet rs = ps.executeQuery()) {
+            List<T> rows = new ArrayList<>();
+            while (rs.next()) {
+                rows.add(row.map(rs));
+            }
+            return rows;
+        } catch (SQLException e) {
+            throw failed(sql, e);
+        }
+    }
+
+    private int update(String sql, Object... params) {
+        try (PreparedStatement ps = prepare(sql, params)) {
+            return ps.executeUpdate();
+        } catch (SQLException e) {
+            throw failed(sql, e);
+        }
+    }
+
+    private long count(String sql, Object... params) {
+        return query(sql, rs -> rs.getLong(1), params).get(0);
+    }
+
+    private PreparedStatement prepare(String sql, Object... params) throws SQLException {
+        PreparedStatement ps = connection.prepareStatement(sql);
+        for (int i = 0; i < params.length; i++) {
+            ps.setObject(i + 1, params[i]);
+        }
+        return ps;
+    }
+
+    private static <T> Optional<T> first(List<T> rows) {
+        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+    }
+
+    private static StoreException failed(String what, SQLException e) {
+        return new StoreException("database error in " + what + ": " + e.getMessage(), e);
+    }
+}

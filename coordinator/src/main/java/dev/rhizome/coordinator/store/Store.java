@@ -1,0 +1,125 @@
+package dev.rhizome.coordinator.store;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.DirectionLoad;
+import dev.rhizome.coordinator.core.DirectionRecord;
+import dev.rhizome.coordinator.core.Frontier;
+import dev.rhizome.coordinator.core.UnitRecord;
+import dev.rhizome.proto.v1.CoordinatorStats;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.NodeAnnouncement;
+import dev.rhizome.proto.v1.Paper;
+import dev.rhizome.proto.v1.PeerEndpoint;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.proto.v1.UnitStatus;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The coordinator's durable state. All reads and writes happen inside {@link #inTransaction}: the
+ * work commits when it returns and rolls back when it throws, and a commit is durable on disk
+ * before it returns, so whatever the coordinator acknowledges survives a crash.
+ */
+public interface Store extends AutoCloseable {
+
+    <T> T inTransaction(Work<T> work);
+
+    @Override
+    void close();
+
+    @FunctionalInterface
+    interface Work<T> {
+        T run(Transaction tx);
+    }
+
+    /** Signed records are stored as their envelopes and read back from them. */
+    interface Transaction {
+        Optional<Stored<Seed>> seed(String name);
+
+        List<Stored<Seed>> seeds();
+
+        void insertSeed(Seed seed, SignedEnvelope envelope, long nowMs);
+
+        Optional<DirectionRecord> direction(String name);
+
+        /** In the order they were opened. */
+        List<DirectionRecord> directions();
+
+        Optional<SignedEnvelope> directionEnvelope(String name);
+
+        /** Stores a new direction whose frontier is its base commit, not yet measured. */
+        void insertDirection(Direction direction, SignedEnvelope envelope, long nowMs);
+
+        void updateFrontier(String direction, Frontier frontier);
+
+        void setBaselineMetric(String direction, double metric);
+
+        Optional<Stored<Experiment>> experiment(String commit);
+
+        /** Of one direction, or all when {@code direction} is empty, in the order registered. */
+        List<Stored<Experiment>> experiments(String direction);
+
+        void insertExperiment(Experiment experiment, SignedEnvelope envelope, long nowMs);
+
+        /** The result stored from exactly this envelope, if any. */
+        Optional<Stored<Result>> resultByEnvelopeId(String envelopeId);
+
+        Optional<Stored<Result>> resultOfUnit(String unitId, ByteString runner);
+
+        void insertResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs);
+
+        List<Result> resultsForCommit(String commit);
+
+        /** Filtered by direction and commit where not empty, oldest first. */
+        List<SignedEnvelope> resultEnvelopes(String direction, String commit);
+
+        int countResults(String direction);
+
+        Optional<UnitRecord> unit(String id);
+
+        void insertUnit(UnitRecord unit);
+
+        void updateUnit(UnitRecord unit);
+
+        void recordLease(String unitId, ByteString holder, long nowMs);
+
+        boolean everLeasedTo(String unitId, ByteString node);
+
+        List<UnitRecord> expiredLeases(long nowMs);
+
+        /** OPEN EVALUATE units, oldest first. */
+        List<UnitRecord> openEvaluations();
+
+        /** Commits of open evaluations that {@code node} already reported on or holds a lease for. */
+        Set<String> commitsTouchedBy(ByteString node);
+
+        /** Units in a state, or all when {@code state} is empty, oldest first. */
+        List<UnitRecord> units(Optional<UnitStatus.State> state);
+
+        int pendingUnitsForCommit(String commit);
+
+        List<DirectionLoad> directionLoads();
+
+        void insertPaper(Paper paper, SignedEnvelope envelope, String envelopeId, long nowMs);
+
+        boolean hasPaper(String envelopeId);
+
+        /** Of one direction, or all when empty, newest first. */
+        List<SignedEnvelope> papers(String direction);
+
+        /** Records the node's endpoint and replaces the set of commits it holds. */
+        void announce(NodeAnnouncement announcement, long nowMs);
+
+        /** Nodes holding {@code commit} (any node when empty), most recently seen first. */
+        List<PeerEndpoint> peers(String commit, int limit);
+
+        CoordinatorStats stats();
+
+        /** Every stored signed record, in the order accepted. */
+        List<SignedEnvelope> auditTrail();
+    }
+}

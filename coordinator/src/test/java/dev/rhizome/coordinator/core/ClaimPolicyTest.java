@@ -1,0 +1,95 @@
+package dev.rhizome.coordinator.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.identity.Identity;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+class ClaimPolicyTest {
+    private static final Manifest ANY = Fixtures.manifest(1, 0.01);
+    private static final Manifest GPU = ANY.toBuilder().setHardwareClass("gpu:nvidia").build();
+    private static final Function<String, Manifest> MANIFESTS = seed -> seed.equals("gpu-seed") ? GPU : ANY;
+
+    private final ClaimPolicy policy = new ClaimPolicy(Duration.ofSeconds(30));
+    private final ByteString node = Identity.generate().publicId().toByteString();
+    private final ByteString proposer = Identity.generate().publicId().toByteString();
+
+    private ClaimRequest claim(WorkUnit.Kind... kinds) {
+        return ClaimRequest.newBuilder().setNode(node).setHardwareClass("cpu:x86_64").addAllKinds(List.of(kinds)).build();
+    }
+
+    private UnitRecord evaluation(String id, String seed, ByteString by, long createdMs) {
+        return UnitRecord.open(id, WorkUnit.Kind.EVALUATE, seed, "d", Fixtures.commit(), "", by, createdMs);
+    }
+
+    @Test
+    void givesTheOldestEvaluationFirst() {
+        UnitRecord older = evaluation("a", "s", proposer, 0);
+        UnitRecord newer = evaluation("b", "s", proposer, 10);
+        var decision = policy.choose(claim(), 100, List.of(older, newer), Set.of(), MANIFESTS, List.of());
+        assertThat(decision).isEqualTo(new ClaimPolicy.Decision.Evaluate(older));
+    }
+
+    @Test
+    void skipsCommitsTheNodeAlreadyRanOrHolds() {
+        UnitRecord ran = evaluation("a", "s", proposer, 0);
+        UnitRecord fresh = evaluation("b", "s", proposer, 10);
+        var decision = policy.choose(claim(), 100, List.of(ran, fresh), Set.of(ran.commit()), MANIFESTS, List.of());
+        assertThat(decision).isEqualTo(new ClaimPolicy.Decision.Evaluate(fresh));
+    }
+
+    @Test
+    void leavesItsOwnProposalsToOthersUntilTheyHaveWaitedLongEnough() {
+        UnitRecord own = evaluation("a", "s", node, 0);
+        assertThat(policy.choose(claim(), 30_000, List.of(own), Set.of(), MANIFESTS, List.of()))
+                .isEqualTo(new ClaimPolicy.Decision.Nothing());
+        assertThat(policy.choose(claim(), 30_001, List.of(own), Set.of(), MANIFESTS, List.of()))
+                .isEqualTo(new ClaimPolicy.Decision.Evaluate(own));
+    }
+
+    @Test
+    void onlyGivesSeedsWhoseHardwareClassFitsTheNode() {
+        UnitRecord gpuOnly = evaluation("a", "gpu-seed", proposer, 0);
+        assertThat(policy.choose(claim(), 100, List.of(gpuOnly), Set.of(), MANIFESTS, List.of()))
+                .isEqualTo(new ClaimPolicy.Decision.Nothing());
+        ClaimRequest gpuNode = claim().toBuilder().setHardwareClass("gpu:nvidia-h100").build();
+        assertThat(policy.choose(gpuNode, 100, List.of(gpuOnly), Set.of(), MANIFESTS, List.of()))
+                .isEqualTo(new ClaimPolicy.Decision.Evaluate(gpuOnly));
+        assertThat(HardwareClasses.fits("any", "cpu")).isTrue();
+    }
+
+    @Test
+    void evaluationComesBeforeExplorationAndExplorationOnlyWhenAsked() {
+        UnitRecord unit = evaluation("a", "s", proposer, 0);
+        List<DirectionLoad> loads = List.of(new DirectionLoad("d", "s", 0, 0));
+        assertThat(policy.choose(claim(WorkUnit.Kind.EVALUATE, WorkUnit.Kind.EXPLORE), 100, List.of(unit), Set.of(),
+                MANIFESTS, loads)).isEqualTo(new ClaimPolicy.Decision.Evaluate(unit));
+        assertThat(policy.choose(claim(WorkUnit.Kind.EXPLORE), 100, List.of(unit), Set.of(), MANIFESTS, loads))
+                .isEqualTo(new ClaimPolicy.Decision.Explore("d"));
+        assertThat(policy.choose(claim(), 100, List.of(), Set.of(), MANIFESTS, loads))
+                .as("no kinds means EVALUATE only").isEqualTo(new ClaimPolicy.Decision.Nothing());
+    }
+
+    @Test
+    void exploresTheQuietestDirectionThatIsNotSaturated() {
+        List<DirectionLoad> loads = List.of(
+                new DirectionLoad("busy", "s", 3, 0),
+                new DirectionLoad("quiet", "s", 1, 0),
+                new DirectionLoad("full", "s", ClaimPolicy.MAX_PENDING_EVALUATIONS, 0),
+                new DirectionLoad("crowded", "s", 0, ClaimPolicy.MAX_LEASED_EXPLORATIONS));
+        assertThat(policy.choose(claim(WorkUnit.Kind.EXPLORE), 0, List.of(), Set.of(), MANIFESTS, loads))
+                .isEqualTo(new ClaimPolicy.Decision.Explore("quiet"));
+        ClaimRequest onlyFull = claim(WorkUnit.Kind.EXPLORE).toBuilder().setDirection("full").build();
+        assertThat(policy.choose(onlyFull, 0, List.of(), Set.of(), MANIFESTS, loads))
+                .isEqualTo(new ClaimPolicy.Decision.Nothing());
+    }
+}

@@ -1,0 +1,52 @@
+package dev.rhizome.coordinator.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.rhizome.proto.v1.NodeAnnouncement;
+import dev.rhizome.proto.v1.Paper;
+import java.util.Collections;
+import org.junit.jupiter.api.Test;
+
+class RequestRulesTest {
+    @Test
+    void acceptsLiteralAddressesAndHostNamesOnly() {
+        assertThat(RequestRules.isHost("10.0.0.7")).isTrue();
+        assertThat(RequestRules.isHost("::1")).isTrue();
+        assertThat(RequestRules.isHost("node-3.example.org")).isTrue();
+        assertThat(RequestRules.isHost("999.1.1.1")).isFalse();
+        assertThat(RequestRules.isHost("evil.com/path")).isFalse();
+        assertThat(RequestRules.isHost("a b")).isFalse();
+        assertThat(RequestRules.isHost("")).isFalse();
+    }
+
+    @Test
+    void refusesBadPortsAndTooManyOrMalformedCommits() {
+        NodeAnnouncement ok = NodeAnnouncement.newBuilder().setHost("127.0.0.1").setPort(7000).build();
+        RequestRules.announcement(ok);
+        assertThatThrownBy(() -> RequestRules.announcement(ok.toBuilder().setPort(0).build())).hasMessageContaining("port");
+        assertThatThrownBy(() -> RequestRules.announcement(ok.toBuilder().setPort(70000).build())).hasMessageContaining("port");
+        assertThatThrownBy(() -> RequestRules.announcement(ok.toBuilder().addCommits("nothex").build()))
+                .hasMessageContaining("commits[0]");
+        assertThatThrownBy(() -> RequestRules.announcement(ok.toBuilder()
+                .addAllCommits(Collections.nCopies(RequestRules.MAX_ANNOUNCED_COMMITS + 1, "a".repeat(40))).build()))
+                .hasMessageContaining("at most");
+    }
+
+    @Test
+    void capsPaperBodies() {
+        Paper paper = Paper.newBuilder().setTitle("t").setBodyMarkdown("x".repeat(RequestRules.MAX_PAPER_BODY_BYTES)).build();
+        RequestRules.paper(paper);
+        assertThatThrownBy(() -> RequestRules.paper(paper.toBuilder().setBodyMarkdown(paper.getBodyMarkdown() + "x").build()))
+                .hasMessageContaining("body_markdown");
+    }
+
+    @Test
+    void refusesTimestampsOutsideTheReplayWindow() {
+        ReplayWindow.check("time_ms", 1_000_000 - 300_000, 1_000_000);
+        assertThatThrownBy(() -> ReplayWindow.check("time_ms", 1_000_000 - 300_001, 1_000_000))
+                .hasMessageContaining("time_ms");
+        assertThatThrownBy(() -> ReplayWindow.check("time_ms", 1_000_000 + 300_001, 1_000_000))
+                .hasMessageContaining("300 s");
+    }
+}

@@ -1,0 +1,132 @@
+package dev.rhizome.coordinator.support;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import dev.rhizome.proto.v1.Ack;
+import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.Error;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.Json;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.identity.Identity;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+
+/** Talks to a coordinator over real HTTP, in JSON or protobuf, the way nodes and the CLI will. */
+public final class ApiClient {
+    public enum Format { JSON, PROTOBUF }
+
+    /** A response with its raw body, parsed on demand. */
+    public record Response(int status, String contentType, byte[] body) {
+        public String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+
+        public <B extends Message.Builder> B parse(B builder) {
+            try {
+                if (contentType.startsWith("application/x-protobuf")) {
+                    builder.mergeFrom(body);
+                    return builder;
+                }
+                return Json.parse(text(), builder);
+            } catch (InvalidProtocolBufferException e) {
+                throw new AssertionError("response is not a " + builder.getDescriptorForType().getFullName()
+                        + ": " + text(), e);
+            }
+        }
+
+        public Error error() {
+            return parse(Error.newBuilder()).build();
+        }
+
+        public Ack ack() {
+            if (status != 200) {
+                throw new AssertionError("expected 200, got " + status + ": " + text());
+            }
+            return parse(Ack.newBuilder()).build();
+        }
+    }
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final String baseUrl;
+    private final Format format;
+    private final Clock clock;
+
+    public ApiClient(String baseUrl, Format format, Clock clock) {
+        this.baseUrl = baseUrl;
+        this.format = format;
+        this.clock = clock;
+    }
+
+    public long now() {
+        return clock.millis();
+    }
+
+    public Response post(String path, SignedEnvelope envelope) {
+        return format == Format.PROTOBUF
+                ? postRaw(path, "application/x-protobuf", envelope.toByteArray())
+                : postRaw(path, "application/json", Json.print(envelope).getBytes(StandardCharsets.UTF_8));
+    }
+
+    public Response signAndPost(String path, Identity signer, Message record) {
+        return post(path, Envelopes.sign(signer, record));
+    }
+
+    public Response postRaw(String path, String contentType, byte[] body) {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+    }
+
+    public Response get(String path) {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).GET());
+    }
+
+    public <B extends Message.Builder> B get(String path, B builder) {
+        Response response = get(path);
+        if (response.status() != 200) {
+            throw new AssertionError("GET " + path + " returned " + response.status() + ": " + response.text());
+        }
+        return response.parse(builder);
+    }
+
+    /** Claims work as {@code node}; null when there is none. */
+    public WorkUnit claim(Identity node, WorkUnit.Kind... kinds) {
+        ClaimRequest.Builder claim = ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
+                .setHardwareClass("cpu:x86_64").setTimeMs(now());
+        for (WorkUnit.Kind kind : kinds) {
+            claim.addKinds(kind);
+        }
+        Response response = signAndPost("/v1/claim", node, claim.build());
+        if (response.status() != 200) {
+            throw new AssertionError("claim returned " + response.status() + ": " + response.text());
+        }
+        var parsed = response.parse(dev.rhizome.proto.v1.ClaimResponse.newBuilder());
+        return parsed.hasUnit() ? parsed.getUnit() : null;
+    }
+
+    private Response send(HttpRequest.Builder request) {
+        if (format == Format.PROTOBUF) {
+            request.header("Accept", "application/x-protobuf");
+        }
+        try {
+            HttpResponse<byte[]> response = http.send(request.timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            return new Response(response.statusCode(),
+                    response.headers().firstValue("Content-Type").orElse(""), response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.rhizome.coordinator.support;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.proto.v1.Budget;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.MetricSpec;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.identity.Identity;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+
+/** Records for tests: a tiny CPU seed and well-formed requests around it. */
+public final class Fixtures {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private Fixtures() {
+    }
+
+    public static String commit() {
+        byte[] id = new byte[20];
+        RANDOM.nextBytes(id);
+        return HexFormat.of().formatHex(id);
+    }
+
+    public static Manifest manifest(int quorum, double tolerance) {
+        return Manifest.newBuilder()
+                .setName("tiny-lm")
+                .addCommand("java").addCommand("Train.java")
+                .setBudget(Budget.newBuilder().setSteps(400))
+                .setRandomSeed(42)
+                .setMetric(MetricSpec.newBuilder().setName("val_bpb").setLowerIsBetter(true).setTolerance(tolerance))
+                .addEditableFiles("config.properties")
+                .setHardwareClass("any")
+                .setTimeoutSeconds(60)
+                .setQuorum(quorum)
+                .build();
+    }
+
+    public static Seed seed(Identity publisher, String name, String commit, Manifest manifest, long nowMs) {
+        return Seed.newBuilder().setName(name).setCommit(commit).setManifest(manifest)
+                .setPublisher(publisher.publicId().toByteString()).setPublishedMs(nowMs).build();
+    }
+
+    public static Direction direction(Identity operator, String name, String seed, String base, long nowMs) {
+        return Direction.newBuilder().setName(name).setSeed(seed).setBaseCommit(base).setDescription("test direction")
+                .setOpenedBy(operator.publicId().toByteString()).setOpenedMs(nowMs).build();
+    }
+
+    public static Experiment experiment(Identity proposer, String seed, String direction, String commit, String parent,
+            long nowMs) {
+        return Experiment.newBuilder().setSeed(seed).setDirection(direction).setCommit(commit).setParent(parent)
+                .setProposer(proposer.publicId().toByteString()).setDescription("try " + commit.substring(0, 6))
+                .setCreatedMs(nowMs).build();
+    }
+
+    /** An OK result answering {@code unit}, as an honest runner would report it. */
+    public static Result result(Identity runner, WorkUnit unit, double metric, long nowMs) {
+        return Result.newBuilder()
+                .setWorkUnitId(unit.getId()).setSeed(unit.getSeed()).setDirection(unit.getDirection())
+                .setCommit(unit.getCommit()).setParent(unit.getParent())
+                .setStatus(Result.Status.OK).setMetricName("val_bpb").setMetric(metric)
+                .setHardwareClass("cpu:x86_64").setRuntimeMs(1234)
+                .setLogSha256(ByteString.copyFrom(new byte[32]))
+                .setRunner(runner.publicId().toByteString()).setProposer(unit.getProposer())
+                .setTimeMs(nowMs).setBudget(unit.getBudget()).setRandomSeed(unit.getRandomSeed())
+                .build();
+    }
+}

@@ -1,0 +1,23 @@
+package dev.rhizome.node.git;
+
+import java.util.Locale;
+
+/** Paths inside a commit's tree: relative, '/'-separated, never escaping the checkout or touching .git. */
+final class GitPaths {
+    private GitPaths() {
+    }
+
+    static String requireSafe(String path) {
+        if (path == null || path.isEmpty() || path.startsWith("/") || path.endsWith("/") || path.contains("\\")
+                || path.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("not a relative file path: '" + path + "'");
+        }
+        for (String segment : path.split("/", -1)) {
+            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")
+                    || segment.toLowerCase(Locale.ROOT).equals(".git")) {
+                throw new IllegalArgumentException("unsafe path in commit: '" + path + "'");
+            }
+        }
+        return path;
+    }
+}

@@ -1,0 +1,454 @@
+package dev.rhizome.node.git;
+
+import dev.rhizome.protocol.CommitId;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.errors.IncorrectObjectTypeException;
+import org.eclipse.jgit.errors.MissingObjectException;
+import org.eclipse.jgit.errors.TransportException;
+import org.eclipse.jgit.lib.CommitBuilder;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
+import org.eclipse.jgit.lib.NullProgressMonitor;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.ObjectWalk;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevObject;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.transport.BundleWriter;
+import org.eclipse.jgit.transport.FetchConnection;
+import org.eclipse.jgit.transport.Transport;
+import org.eclipse.jgit.transport.TransportBundleStream;
+import org.eclipse.jgit.transport.URIish;
+import org.eclipse.jgit.treewalk.TreeWalk;
+import org.eclipse.jgit.treewalk.filter.TreeFilter;
+
+/**
+ * The node's git store: a bare repository with one ref per commit held
+ * ({@code refs/rhizome/commits/<id>}), so every commit stays reachable and can serve as a thin
+ * bundle's prerequisite. Reads run concurrently (JGit repositories are thread-safe for reads);
+ * everything that adds objects or refs runs under one lock, so an import's checks still hold when
+ * it writes.
+ */
+public final class NodeRepository implements AutoCloseable {
+    static final String COMMIT_REFS = "refs/rhizome/commits/";
+
+    private final Repository repository;
+    private final BundleCache bundles;
+    private final ReentrantLock writes = new ReentrantLock();
+
+    private NodeRepository(Repository repository, BundleCache bundles) {
+        this.repository = repository;
+        this.bundles = bundles;
+    }
+
+    /** Opens the bare repository at {@code dir}, creating it if missing; bundles are cached beside it. */
+    public static NodeRepository open(Path dir) throws IOException {
+        NoGitBinary.install();
+        Path absolute = dir.toAbsolutePath();
+        Repository repository = new FileRepositoryBuilder().setGitDir(absolute.toFile()).setBare().build();
+        if (!repository.getObjectDatabase().exists()) {
+            repository.create(true);
+        }
+        return new NodeRepository(repository, new BundleCache(absolute.resolveSibling(absolute.getFileName() + ".bundles")));
+    }
+
+    Repository repository() {
+        return repository;
+    }
+
+    /** True when the commit is here and reachable from our refs (so it can be a prerequisite). */
+    public boolean has(String commit) {
+        if (!CommitId.isValid(commit)) {
+            return false;
+        }
+        try {
+            ObjectId id = ObjectId.fromString(commit);
+            if (!repository.getObjectDatabase().has(id)) {
+                return false;
+            }
+            return repository.exactRef(COMMIT_REFS + commit) != null || reachableFromAnyRef(id);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read refs of " + repository.getDirectory(), e);
+        }
+    }
+
+    private boolean reachableFromAnyRef(ObjectId id) throws IOException {
+        try (RevWalk walk = new RevWalk(repository)) {
+            RevCommit target;
+            try {
+                target = walk.parseCommit(id);
+            } catch (IncorrectObjectTypeException e) {
+                return false;
+            }
+            for (Ref ref : repository.getRefDatabase().getRefs()) {
+                if (ref.getObjectId() != null && walk.isMergedInto(target, walk.parseCommit(ref.getObjectId()))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /** Every commit held, sorted. */
+    public List<String> commits() {
+        try {
+            return repository.getRefDatabase().getRefsByPrefix(COMMIT_REFS).stream()
+                    .map(ref -> ref.getName().substring(COMMIT_REFS.length()))
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list refs of " + repository.getDirectory(), e);
+        }
+    }
+
+    /**
+     * Commits {@code changes} (path to new content; null deletes) on top of {@code parent}, or as a
+     * root commit when parent is null, without a working copy. Returns the new commit's id.
+     */
+    public String commitFiles(String parent, Map<String, byte[]> changes, String message, PersonIdent author)
+            throws IOException {
+        changes.keySet().forEach(GitPaths::requireSafe);
+        writes.lock();
+        try (ObjectInserter inserter = repository.newObjectInserter();
+             ObjectReader reader = inserter.newReader();
+             RevWalk walk = new RevWalk(reader)) {
+            RevCommit parentCommit = parent == null ? null : walk.parseCommit(requireHeld(parent));
+            ObjectId tree = TreeEditor.apply(inserter, reader,
+                    parentCommit == null ? null : parentCommit.getTree(), changes);
+            CommitBuilder commit = new CommitBuilder();
+            commit.setTreeId(tree);
+            if (parentCommit != null) {
+                commit.setParentId(parentCommit);
+            }
+            commit.setAuthor(author);
+            commit.setCommitter(author);
+            commit.setMessage(message);
+            ObjectId id = inserter.insert(commit);
+            inserter.flush();
+            createRef(id);
+            return id.name();
+        } finally {
+            writes.unlock();
+        }
+    }
+
+    public Optional<byte[]> readFile(String commit, String path) throws IOException {
+        try (RevWalk walk = new RevWalk(repository)) {
+            RevCommit c = walk.parseCommit(requireHeld(commit));
+            try (TreeWalk tree = TreeWalk.forPath(repository, GitPaths.requireSafe(path), c.getTree())) {
+                if (tree == null || !isFile(tree.getFileMode(0))) {
+                    return Optional.empty();
+                }
+                return Optional.of(repository.open(tree.getObjectId(0), Constants.OBJ_BLOB).getBytes());
+            }
+        }
+    }
+
+    /** Every file of the commit's tree, by path. */
+    public SortedMap<String, byte[]> readFiles(String commit) throws IOException {
+        SortedMap<String, byte[]> files = new TreeMap<>();
+        try (RevWalk walk = new RevWalk(repository); TreeWalk tree = new TreeWalk(repository)) {
+            tree.addTree(walk.parseCommit(requireHeld(commit)).getTree());
+            tree.setRecursive(true);
+            while (tree.next()) {
+                if (isFile(tree.getFileMode(0))) {
+                    files.put(tree.getPathString(), repository.open(tree.getObjectId(0), Constants.OBJ_BLOB).getBytes());
+                }
+            }
+        }
+        return files;
+    }
+
+    /** The first parent, or empty for a root commit. */
+    public Optional<String> parentOf(String commit) throws IOException {
+        try (RevWalk walk = new RevWalk(repository)) {
+            RevCommit c = walk.parseCommit(requireHeld(commit));
+            return c.getParentCount() == 0 ? Optional.empty() : Optional.of(c.getParent(0).name());
+        }
+    }
+
+    /** Paths whose content or mode differ between the two commits' trees (added and deleted included). */
+    public Set<String> changedPaths(String from, String to) throws IOException {
+        Set<String> paths = new TreeSet<>();
+        try (RevWalk walk = new RevWalk(repository); TreeWalk tree = new TreeWalk(repository)) {
+            tree.addTree(walk.parseCommit(requireHeld(from)).getTree());
+            tree.addTree(walk.parseCommit(requireHeld(to)).getTree());
+            tree.setRecursive(true);
+            tree.setFilter(TreeFilter.ANY_DIFF);
+            while (tree.next()) {
+                paths.add(tree.getPathString());
+            }
+        }
+        return paths;
+    }
+
+    /**
+     * Writes the commit's files into {@code dir}, which must be new or empty; no .git. Symbolic links
+     * and submodules are refused: code from strangers must not point outside its checkout.
+     */
+    public void checkout(String commit, Path dir) throws IOException {
+        Path root = dir.toAbsolutePath().normalize();
+        if (Files.exists(root)) {
+            try (Stream<Path> entries = Files.list(root)) {
+                if (entries.findAny().isPresent()) {
+                    throw new IOException("checkout directory is not empty: " + root);
+                }
+            }
+        }
+        Files.createDirectories(root);
+        try (RevWalk walk = new RevWalk(repository); TreeWalk tree = new TreeWalk(repository)) {
+            tree.addTree(walk.parseCommit(requireHeld(commit)).getTree());
+            tree.setRecursive(true);
+            while (tree.next()) {
+                FileMode mode = tree.getFileMode(0);
+                String path = tree.getPathString();
+                if (!isFile(mode)) {
+                    throw new IOException("commit " + CommitId.abbreviate(commit) + " has a "
+                            + (mode == FileMode.SYMLINK ? "symbolic link" : "submodule") + " at " + path
+                            + "; only regular files can be checked out");
+                }
+                Path target = root.resolve(GitPaths.requireSafe(path)).normalize();
+                if (!target.startsWith(root)) {
+                    throw new IOException("path escapes the checkout: " + path);
+                }
+                Files.createDirectories(target.getParent());
+                try (OutputStream out = Files.newOutputStream(target)) {
+                    repository.open(tree.getObjectId(0), Constants.OBJ_BLOB).copyTo(out);
+                }
+                if (mode == FileMode.EXECUTABLE_FILE && !target.toFile().setExecutable(true, false)) {
+                    throw new IOException("cannot make " + target + " executable");
+                }
+            }
+        }
+    }
+
+    /**
+     * A bundle whose only ref is {@code tip}, thin against those of {@code peerHas} that we hold and
+     * that are ancestors of tip (reduced to the nearest ones); full when there are none. Cached on disk.
+     */
+    public BundleFile bundle(String tip, Collection<String> peerHas) throws IOException {
+        ObjectId tipId = requireHeld(tip);
+        List<ObjectId> held = new ArrayList<>();
+        for (String commit : peerHas) {
+            if (has(commit)) {
+                held.add(ObjectId.fromString(commit));
+            }
+        }
+        try (RevWalk walk = new RevWalk(repository)) {
+            RevCommit tipCommit = walk.parseCommit(tipId);
+            List<RevCommit> prerequisites = Prerequisites.select(walk, tipCommit, held);
+            List<String> names = prerequisites.stream().map(RevCommit::name).sorted().toList();
+            return bundles.get(tip, names, out -> writeBundle(repository, tipCommit, prerequisites, out));
+        }
+    }
+
+    private static void writeBundle(Repository from, ObjectId tip, List<RevCommit> prerequisites, OutputStream out)
+            throws IOException {
+        BundleWriter writer = new BundleWriter(from);
+        writer.include(COMMIT_REFS + tip.name(), tip);
+        prerequisites.forEach(writer::assume);
+        writer.writeBundle(NullProgressMonitor.INSTANCE, out);
+    }
+
+    /**
+     * Imports a bundle received from a peer, which may lie. Everything that can be judged from the
+     * header is checked before the repository is touched: size, a single ref naming the expected
+     * tip, prerequisites held. JGit then checks every object as it unpacks, and we check that the
+     * tip is a commit whose history is complete before any ref points at it. Returns the tip.
+     */
+    public String importBundle(Path bundle, String expectedTip, long maxBytes) throws BundleException {
+        if (!CommitId.isValid(expectedTip)) {
+            throw new BundleException("expected tip is not a commit id: '" + expectedTip + "'");
+        }
+        String claimedTip = checkHeader(bundle, expectedTip, maxBytes);
+        writes.lock();
+        try {
+            GitBundleHeader header = readHeader(bundle);
+            for (String prerequisite : header.prerequisites()) {
+                if (!has(prerequisite)) {
+                    throw new BundleException("missing prerequisite " + prerequisite);
+                }
+            }
+            if (has(claimedTip)) {
+                return claimedTip;
+            }
+            List<ObjectId> before = refTips();
+            unpack(bundle);
+            refNewCommits(ObjectId.fromString(claimedTip), before);
+            return claimedTip;
+        } catch (IOException e) {
+            throw new BundleException("cannot import bundle " + bundle.getFileName() + ": " + e.getMessage(), e);
+        } finally {
+            writes.unlock();
+        }
+    }
+
+    private static String checkHeader(Path bundle, String expectedTip, long maxBytes) throws BundleException {
+        long size;
+        try {
+            size = Files.size(bundle);
+        } catch (IOException e) {
+            throw new BundleException("cannot read bundle " + bundle + ": " + e.getMessage(), e);
+        }
+        if (size > maxBytes) {
+            throw new BundleException("bundle is " + size + " bytes, over the limit of " + maxBytes);
+        }
+        GitBundleHeader header = readHeader(bundle);
+        if (header.refs().size() != 1) {
+            throw new BundleException("bundle has " + header.refs().size() + " refs, expected exactly one");
+        }
+        String tip = header.refs().values().iterator().next();
+        if (!tip.equals(expectedTip)) {
+            throw new BundleException("bundle tip is " + tip + ", expected " + expectedTip);
+        }
+        return tip;
+    }
+
+    private static GitBundleHeader readHeader(Path bundle) throws BundleException {
+        try (InputStream in = Files.newInputStream(bundle)) {
+            return GitBundleHeader.read(in);
+        } catch (IOException e) {
+            throw new BundleException("cannot read bundle " + bundle + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void unpack(Path bundle) throws BundleException, IOException {
+        try (InputStream in = Files.newInputStream(bundle);
+             Transport transport = new TransportBundleStream(repository, new URIish().setPath(bundle.toString()), in)) {
+            transport.setCheckFetchedObjects(true);
+            try (FetchConnection connection = transport.openFetch()) {
+                connection.fetch(NullProgressMonitor.INSTANCE, connection.getRefs(), Set.of());
+            }
+        } catch (TransportException e) {
+            throw new BundleException("bundle refused while unpacking: " + e.getMessage(), e);
+        }
+    }
+
+    /** Refs the tip and each of its ancestors that no ref reached before, once the history is known complete. */
+    private void refNewCommits(ObjectId tip, List<ObjectId> before) throws BundleException, IOException {
+        try (ObjectWalk walk = new ObjectWalk(repository)) {
+            RevObject tipObject;
+            try {
+                tipObject = walk.parseAny(tip);
+            } catch (MissingObjectException e) {
+                throw new BundleException("bundle does not contain its tip " + tip.name(), e);
+            }
+            if (!(tipObject instanceof RevCommit tipCommit)) {
+                throw new BundleException("bundle tip " + tip.name() + " is a "
+                        + Constants.typeString(tipObject.getType()) + ", not a commit");
+            }
+            walk.markStart(tipCommit);
+            for (ObjectId id : before) {
+                walk.markUninteresting(walk.parseAny(id));
+            }
+            List<ObjectId> fresh = new ArrayList<>();
+            try {
+                for (RevCommit commit = walk.next(); commit != null; commit = walk.next()) {
+                    fresh.add(commit.copy());
+                }
+                walk.checkConnectivity();
+            } catch (MissingObjectException e) {
+                throw new BundleException("bundle is incomplete: missing " + e.getMessage(), e);
+            }
+            for (ObjectId id : fresh) {
+                createRef(id);
+            }
+        }
+    }
+
+    /** Fetches {@code commit} and its history from another local repository (an agent's workspace). */
+    public String importFrom(Path otherRepository, String commit) throws IOException {
+        CommitId.require(commit, "commit");
+        if (has(commit)) {
+            return commit;
+        }
+        try (Git other = Git.open(otherRepository.toFile()); RevWalk walk = new RevWalk(other.getRepository())) {
+            RevCommit tip;
+            try {
+                tip = walk.parseCommit(ObjectId.fromString(commit));
+            } catch (MissingObjectException e) {
+                throw new IOException(otherRepository + " has no commit " + commit, e);
+            }
+            List<ObjectId> sharedHistory = new ArrayList<>();
+            for (String held : commits()) {
+                ObjectId id = ObjectId.fromString(held);
+                if (other.getRepository().getObjectDatabase().has(id)) {
+                    sharedHistory.add(id);
+                }
+            }
+            List<RevCommit> prerequisites = Prerequisites.select(walk, tip, sharedHistory);
+            // The workspace's commits enter the way a peer's do, through the bundle checks.
+            Path temp = Files.createTempFile("rhizome-import-", ".bundle");
+            try {
+                try (OutputStream out = Files.newOutputStream(temp)) {
+                    writeBundle(other.getRepository(), tip, prerequisites, out);
+                }
+                return importBundle(temp, commit, Long.MAX_VALUE);
+            } catch (BundleException e) {
+                throw new IOException("commit " + commit + " from " + otherRepository + " refused: " + e.getMessage(), e);
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+        }
+    }
+
+    private List<ObjectId> refTips() throws IOException {
+        List<ObjectId> tips = new ArrayList<>();
+        for (Ref ref : repository.getRefDatabase().getRefs()) {
+            if (ref.getObjectId() != null) {
+                tips.add(ref.getObjectId());
+            }
+        }
+        return tips;
+    }
+
+    private void createRef(ObjectId commit) throws IOException {
+        RefUpdate update = repository.updateRef(COMMIT_REFS + commit.name());
+        update.setNewObjectId(commit);
+        update.setExpectedOldObjectId(ObjectId.zeroId());
+        RefUpdate.Result result = update.update();
+        if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.NO_CHANGE) {
+            throw new IOException("cannot create ref for " + commit.name() + ": " + result);
+        }
+    }
+
+    private ObjectId requireHeld(String commit) throws IOException {
+        if (!has(commit)) {
+            throw new IOException("commit " + commit + " is not held in " + repository.getDirectory());
+        }
+        return ObjectId.fromString(commit);
+    }
+
+    private static boolean isFile(FileMode mode) {
+        return mode == FileMode.REGULAR_FILE || mode == FileMode.EXECUTABLE_FILE;
+    }
+
+    @Override
+    public void close() {
+        repository.close();
+    }
+}

@@ -1,0 +1,143 @@
+package dev.rhizome.node.job;
+
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.protocol.seed.MetricParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a seed's command as a child process and judges the outcome: OK (exit 0 and a metric),
+ * CRASH (anything else) or TIMEOUT (killed at the deadline).
+ *
+ * <p>The job is code a stranger wrote, so it gets as little of this node as a plain process can:
+ * an environment scrubbed down to PATH, LANG and the budget (the node's own variables may hold
+ * tokens or proxies), HOME pointing at the work dir (tools write their dotfiles and caches
+ * there, not in the volunteer's home), and a work dir that holds only the checkout; the node's
+ * keys never go in it. Time and output size are measured and bounded here, outside the job,
+ * because a job can lie about its own timers. Not yet isolated: network access, and files
+ * outside the work dir reachable by absolute path; that needs an OS sandbox.
+ */
+public final class JobRunner {
+    public static final long DEFAULT_MAX_LOG_BYTES = 16L << 20;
+    private static final Duration POLL = Duration.ofMillis(50);
+
+    private final long maxLogBytes;
+
+    public JobRunner() {
+        this(DEFAULT_MAX_LOG_BYTES);
+    }
+
+    /** A job whose output grows past maxLogBytes is killed and counts as a crash: it would fill the volunteer's disk. */
+    public JobRunner(long maxLogBytes) {
+        if (maxLogBytes <= 0) {
+            throw new IllegalArgumentException("maxLogBytes must be positive");
+        }
+        this.maxLogBytes = maxLogBytes;
+    }
+
+    /**
+     * Runs the job to its end, its timeout or its log limit. Whatever happens, including an
+     * interrupt of the calling thread or an exception from {@code progress}, the job and every
+     * descendant it was seen with are dead when this returns or throws.
+     */
+    public JobOutcome run(JobSpec spec, JobProgress progress) throws IOException, InterruptedException {
+        Path log = spec.logFile().toAbsolutePath();
+        Files.createDirectories(log.getParent());
+        ProcessBuilder builder = new ProcessBuilder(resolve(spec.command()))
+                .directory(spec.workDir().toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        sandboxEnvironment(builder.environment(), spec);
+
+        long start = System.nanoTime();
+        Process process = builder.start();
+        ProcessTree tree = new ProcessTree(process);
+        boolean timedOut = false;
+        boolean logTooLarge = false;
+        long runtimeMs;
+        try (LogTail tail = new LogTail(log, progress)) {
+            process.getOutputStream().close(); // no input: a job that reads stdin sees its end at once
+            long deadline = start + spec.timeout().toNanos();
+            while (!process.waitFor(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+                tree.look();
+                tail.poll();
+                if (tail.size() > maxLogBytes) {
+                    logTooLarge = true;
+                    break;
+                }
+                if (System.nanoTime() - deadline >= 0) {
+                    timedOut = true;
+                    break;
+                }
+            }
+            runtimeMs = (System.nanoTime() - start) / 1_000_000;
+            tree.kill(); // before the last read, so that nothing writes behind it
+            tail.finish();
+        } finally {
+            tree.kill();
+        }
+
+        byte[] bytes = Files.readAllBytes(log);
+        String output = new String(bytes, StandardCharsets.UTF_8);
+        int exitCode = process.exitValue();
+        OptionalDouble metric = new MetricParser(spec.metricName()).parse(output);
+        Result.Status status;
+        if (timedOut) {
+            status = Result.Status.TIMEOUT;
+        } else if (!logTooLarge && exitCode == 0 && metric.isPresent()) {
+            status = Result.Status.OK;
+        } else {
+            status = Result.Status.CRASH;
+        }
+        return new JobOutcome(status, status == Result.Status.OK ? metric : OptionalDouble.empty(), runtimeMs,
+                sha256(bytes), exitCode, steps(output));
+    }
+
+    /** "java" means this node's own JVM, so a seed runs on the Java the volunteer already has. */
+    private static List<String> resolve(List<String> command) {
+        List<String> resolved = new ArrayList<>(command);
+        if (resolved.get(0).equals("java")) {
+            resolved.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        }
+        return resolved;
+    }
+
+    private static void sandboxEnvironment(Map<String, String> env, JobSpec spec) {
+        String path = System.getenv("PATH");
+        String lang = System.getenv("LANG");
+        env.clear();
+        if (path != null) {
+            env.put("PATH", path);
+        }
+        env.put("LANG", lang != null ? lang : "C.UTF-8");
+        env.put("HOME", spec.workDir().toAbsolutePath().toString());
+        env.putAll(spec.env());
+    }
+
+    private static OptionalLong steps(String output) {
+        OptionalDouble steps = new MetricParser("num_steps").parse(output);
+        if (steps.isEmpty() || steps.getAsDouble() < 0 || steps.getAsDouble() != Math.rint(steps.getAsDouble())) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of((long) steps.getAsDouble());
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package dev.rhizome.node.peer;
+
+import dev.rhizome.node.git.BundleException;
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.proto.v1.BundleRequest;
+import dev.rhizome.proto.v1.PeerEndpoint;
+import dev.rhizome.proto.v1.PeerMessage;
+import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.frame.FrameCodec;
+import dev.rhizome.protocol.identity.Identity;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fetches a commit's bundle from the peers said to hold it, one after another until one delivers a
+ * bundle that passes every check and imports. A peer that fails is logged and skipped; the caller
+ * hears only when all have failed.
+ */
+public final class BundleFetcher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BundleFetcher.class);
+    /** Commits we list as held, so the peer can send a thin bundle; the frame limit caps it anyway. */
+    static final int MAX_HAVE = 1000;
+
+    private final NodeRepository repo;
+    private final Identity identity;
+    private final PeerConfig config;
+    private final TransferLog transferLog;
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+
+    public BundleFetcher(NodeRepository repo, Identity identity, PeerConfig config, TransferLog log) {
+        this.repo = repo;
+        this.identity = identity;
+        this.config = config;
+        this.transferLog = log;
+    }
+
+    /**
+     * Makes {@code commit} held here, asking {@code peers} in order. Blocks until done; progress
+     * is reported from a network thread.
+     */
+    public FetchResult fetch(String commit, List<PeerEndpoint> peers, TransferProgress progress)
+            throws FetchException, InterruptedException {
+        CommitId.require(commit, "commit");
+        if (repo.has(commit)) {
+            return FetchResult.alreadyHeld(commit);
+        }
+        List<String> have = repo.commits();
+        PeerMessage request = PeerMessage.newBuilder().setBundleRequest(BundleRequest.newBuilder()
+                .setCommit(commit)
+                .addAllHave(have.subList(0, Math.min(have.size(), MAX_HAVE)))).build();
+        List<String> failures = new ArrayList<>();
+        for (PeerEndpoint peer : peers) {
+            try {
+                return fetchFrom(peer, commit, request, progress);
+            } catch (PeerFailure e) {
+                log.warn("peer {} failed to deliver {}: {}", label(peer), CommitId.abbreviate(commit), e.getMessage());
+                failures.add(label(peer) + ": " + e.getMessage());
+            }
+        }
+        throw new FetchException(commit, failures);
+    }
+
+    private FetchResult fetchFrom(PeerEndpoint peer, String commit, PeerMessage request, TransferProgress progress)
+            throws PeerFailure, InterruptedException {
+        long started = System.nanoTime();
+        Path temp = null;
+        try {
+            temp = Files.createTempFile("rhizome-fetch-", ".bundle");
+            FetchSession session = new FetchSession(commit, config.maxBundleBytes(), peer.getNode());
+            try (BundleSink sink = BundleSink.create(temp)) {
+                download(peer, commit, session, sink, request, progress);
+            }
+            repo.importBundle(temp, commit, config.maxBundleBytes());
+            FetchResult result = new FetchResult(commit, peer.toBuilder().setNode(session.peerNode()).build(),
+                    session.size(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), false);
+            log.info("fetched {} ({} bytes) from {} in {} ms", CommitId.abbreviate(commit), result.bytes(),
+                    label(peer), result.millis());
+            record(result);
+            return result;
+        } catch (BundleException e) {
+            throw new PeerFailure("sent a bundle we refused: " + e.getMessage());
+        } catch (IOException e) {
+            throw new PeerFailure("could not store its bundle here: " + e.getMessage());
+        } finally {
+            deleteQuietly(temp);
+        }
+    }
+
+    private void download(PeerEndpoint peer, String commit, FetchSession session, BundleSink sink, PeerMessage request,
+                          TransferProgress progress) throws PeerFailure, InterruptedException {
+        CompletableFuture<Void> outcome = new CompletableFuture<>();
+        long idleMillis = config.idleTimeout().toMillis();
+        Bootstrap bootstrap = new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
+                        FrameCodec.install(ch.pipeline(), PeerMessage.getDefaultInstance(), config.maxFrameBytes());
+                        ch.pipeline().addLast("fetch", new FetchHandler(commit, session, sink,
+                                List.of(PeerMessages.hello(identity), request), progress, outcome, idleMillis));
+                    }
+                });
+        Channel channel = bootstrap.connect(peer.getHost(), peer.getPort())
+                .addListener(connected -> {
+                    if (!connected.isSuccess()) {
+                        outcome.completeExceptionally(new PeerFailure("cannot connect: " + PeerMessages.describe(connected.cause())));
+                    }
+                })
+                .channel();
+        try {
+            outcome.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof PeerFailure failure ? failure : new PeerFailure(PeerMessages.describe(e.getCause()));
+        } finally {
+            channel.close();
+        }
+    }
+
+    private void record(FetchResult result) {
+        try {
+            transferLog.record(result);
+        } catch (UncheckedIOException e) {
+            log.warn("cannot append to the transfer log: {}", e.getMessage());
+        }
+    }
+
+    private static String label(PeerEndpoint peer) {
+        return peer.getHost() + ":" + peer.getPort();
+    }
+
+    private static void deleteQuietly(Path temp) {
+        if (temp == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(temp);
+        } catch (IOException e) {
+            log.warn("cannot delete temporary bundle {}: {}", temp, e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,104 @@
+package dev.rhizome.node.peer;
+
+import dev.rhizome.proto.v1.PeerMessage;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Netty adapter of {@link FetchSession}: sends the opening messages, feeds what arrives to the
+ * session and the chunks to the sink, and settles {@code outcome} exactly once: complete when a
+ * verified bundle is on disk, failed with a {@link PeerFailure} otherwise.
+ */
+final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
+    private final String commit;
+    private final FetchSession session;
+    private final BundleSink sink;
+    private final List<PeerMessage> opening;
+    private final TransferProgress progress;
+    private final CompletableFuture<Void> outcome;
+    private final long idleMillis;
+
+    FetchHandler(String commit, FetchSession session, BundleSink sink, List<PeerMessage> opening,
+                 TransferProgress progress, CompletableFuture<Void> outcome, long idleMillis) {
+        this.commit = commit;
+        this.session = session;
+        this.sink = sink;
+        this.opening = opening;
+        this.progress = progress;
+        this.outcome = outcome;
+        this.idleMillis = idleMillis;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        opening.forEach(ctx::write);
+        ctx.flush();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, PeerMessage message) {
+        if (outcome.isDone()) {
+            return;
+        }
+        try {
+            switch (message.getBodyCase()) {
+                case HELLO -> session.onHello(message.getHello());
+                case BUNDLE_HEADER -> session.onHeader(message.getBundleHeader());
+                case BUNDLE_CHUNK -> {
+                    session.onChunk(message.getBundleChunk());
+                    sink.write(message.getBundleChunk().getData());
+                    progress.update(commit, session.received(), session.size());
+                }
+                case BUNDLE_END -> {
+                    session.onEnd(message.getBundleEnd(), sink.finish());
+                    outcome.complete(null);
+                    ctx.close();
+                }
+                case ERROR -> session.onError(message.getError());
+                default -> throw new PeerFailure("sent an unexpected " + message.getBodyCase());
+            }
+        } catch (PeerFailure e) {
+            fail(ctx, e.getMessage());
+        } catch (IOException e) {
+            fail(ctx, "could not store the bundle here: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof IdleStateEvent) {
+            fail(ctx, "stalled: nothing received for " + idleMillis + " ms");
+        } else {
+            ctx.fireUserEventTriggered(event);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        fail(ctx, PeerMessages.describe(cause));
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        fail(ctx, session.closedEarly());
+        ctx.fireChannelInactive();
+    }
+
+    private void fail(ChannelHandlerContext ctx, String reason) {
+        if (outcome.isDone()) {
+            return;
+        }
+        try {
+            sink.close();
+        } catch (IOException ignored) {
+            // the transfer has failed already; the fetcher deletes the file
+        }
+        outcome.completeExceptionally(new PeerFailure(reason));
+        ctx.close();
+    }
+}

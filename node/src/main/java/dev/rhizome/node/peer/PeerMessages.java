@@ -1,0 +1,57 @@
+package dev.rhizome.node.peer;
+
+import dev.rhizome.proto.v1.Error;
+import dev.rhizome.proto.v1.Hello;
+import dev.rhizome.proto.v1.PeerMessage;
+import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.identity.PublicId;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+
+/** Building and describing peer wire messages. */
+final class PeerMessages {
+    static final int PROTOCOL_VERSION = 1;
+
+    private PeerMessages() {
+    }
+
+    static PeerMessage hello(Identity identity) {
+        return PeerMessage.newBuilder()
+                .setHello(Hello.newBuilder().setProtocolVersion(PROTOCOL_VERSION).setNode(identity.publicId().toByteString()))
+                .build();
+    }
+
+    static PeerMessage error(Error.Code code, String message) {
+        return PeerMessage.newBuilder().setError(Error.newBuilder().setCode(code).setMessage(message)).build();
+    }
+
+    /** Checks a hello's version and node id; returns why it is unacceptable, or null. */
+    static String helloProblem(Hello hello) {
+        if (hello.getProtocolVersion() != PROTOCOL_VERSION) {
+            return "speaks protocol version " + hello.getProtocolVersion() + ", we speak " + PROTOCOL_VERSION;
+        }
+        if (hello.getNode().size() != PublicId.LENGTH) {
+            return "hello carries a node id of " + hello.getNode().size() + " bytes";
+        }
+        return null;
+    }
+
+    /** The channel's remote address, for logs. */
+    static String remote(Channel channel) {
+        return String.valueOf(channel.remoteAddress());
+    }
+
+    /** A wire failure in words: frame too long, malformed frame, or the exception's own message. */
+    static String describe(Throwable cause) {
+        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (cause instanceof TooLongFrameException || root instanceof TooLongFrameException) {
+            return "frame over the size limit (" + root.getMessage() + ")";
+        }
+        if (cause instanceof CorruptedFrameException || cause instanceof DecoderException) {
+            return "malformed frame (" + root.getMessage() + ")";
+        }
+        return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+    }
+}

@@ -1,0 +1,109 @@
+package dev.rhizome.node.peer;
+
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.proto.v1.PeerMessage;
+import dev.rhizome.protocol.frame.FrameCodec;
+import dev.rhizome.protocol.identity.Identity;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Serves the bundles of the commits this node holds to any peer that asks. */
+public final class PeerServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PeerServer.class);
+    private static final int EVENT_LOOP_THREADS = 2;
+    private static final int BUNDLE_BUILDER_THREADS = 2;
+
+    private final EventLoopGroup group;
+    private final ExecutorService bundleBuilders;
+    private final Channel channel;
+    private final AtomicLong bytesServed;
+
+    private PeerServer(EventLoopGroup group, ExecutorService bundleBuilders, Channel channel, AtomicLong bytesServed) {
+        this.group = group;
+        this.bundleBuilders = bundleBuilders;
+        this.channel = channel;
+        this.bytesServed = bytesServed;
+    }
+
+    /** Listens on host:port (0 picks a free port); fails if the address cannot be bound. */
+    public static PeerServer start(NodeRepository repo, Identity identity, String host, int port, PeerConfig config)
+            throws InterruptedException {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(EVENT_LOOP_THREADS, NioIoHandler.newFactory());
+        ExecutorService bundleBuilders = Executors.newFixedThreadPool(BUNDLE_BUILDER_THREADS, daemonThreads("rhizome-bundle-builder"));
+        AtomicLong bytesServed = new AtomicLong();
+        PeerMessage hello = PeerMessages.hello(identity);
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                // A few chunks in flight per connection; past that ChunkStreamer waits for the reader.
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(config.chunkBytes(), 4 * config.chunkBytes()))
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        // All-idle, not reader-idle: a client quietly downloading is busy, one that stopped reading is not.
+                        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+                        FrameCodec.install(ch.pipeline(), PeerMessage.getDefaultInstance(), config.maxFrameBytes());
+                        ch.pipeline().addLast("serve", new ServeHandler(repo, hello, bundleBuilders, config.chunkBytes(), bytesServed));
+                    }
+                });
+        try {
+            Channel channel = bootstrap.bind(host, port).sync().channel();
+            log.info("serving bundles on {}", channel.localAddress());
+            return new PeerServer(group, bundleBuilders, channel, bytesServed);
+        } catch (InterruptedException | RuntimeException e) {
+            shutdown(group, bundleBuilders);
+            throw e;
+        } catch (Exception e) {  // Netty rethrows bind failures (checked) from sync()
+            shutdown(group, bundleBuilders);
+            throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    public int port() {
+        return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    /** Bundle bytes written to peers since start. */
+    public long bytesServed() {
+        return bytesServed.get();
+    }
+
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+        shutdown(group, bundleBuilders);
+    }
+
+    private static void shutdown(EventLoopGroup group, ExecutorService bundleBuilders) {
+        bundleBuilders.shutdownNow();
+        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private static ThreadFactory daemonThreads(String name) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

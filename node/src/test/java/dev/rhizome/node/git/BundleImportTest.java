@@ -1,0 +1,140 @@
+package dev.rhizome.node.git;
+
+import static dev.rhizome.node.git.NodeRepositoryTest.AUTHOR;
+import static dev.rhizome.node.git.NodeRepositoryTest.text;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.jgit.lib.ObjectId;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BundleImportTest {
+    @TempDir
+    Path tmp;
+
+    NodeRepository source;
+    NodeRepository target;
+    String seed;
+    String experiment;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        source = NodeRepository.open(tmp.resolve("source.git"));
+        target = NodeRepository.open(tmp.resolve("target.git"));
+        seed = source.commitFiles(null, Map.of("train.py", text("lr = 0.1\n"), "README.md", text("seed")), "seed", AUTHOR);
+        experiment = source.commitFiles(seed, Map.of("train.py", text("lr = 0.2\n")), "raise lr", AUTHOR);
+    }
+
+    @AfterEach
+    void tearDown() {
+        source.close();
+        target.close();
+    }
+
+    @Test
+    void fullBundleCarriesWholeHistoryAndRefsEveryCommit() throws Exception {
+        BundleFile bundle = source.bundle(experiment, List.of());
+
+        assertThat(bundle.tip()).isEqualTo(experiment);
+        assertThat(bundle.prerequisites()).isEmpty();
+        assertThat(bundle.size()).isEqualTo(Files.size(bundle.path()));
+        assertThat(target.importBundle(bundle.path(), experiment, 1 << 20)).isEqualTo(experiment);
+        assertThat(target.commits()).containsExactlyInAnyOrder(seed, experiment);
+        assertThat(target.readFile(experiment, "train.py")).hasValueSatisfying(b -> assertThat(b).isEqualTo(text("lr = 0.2\n")));
+    }
+
+    @Test
+    void thinBundleAssumesOnlyTheNearestCommitTheReceiverHolds() throws Exception {
+        target.importBundle(source.bundle(seed, List.of()).path(), seed, 1 << 20);
+        String third = source.commitFiles(experiment, Map.of("notes.md", text("n")), "notes", AUTHOR);
+        String unrelated = source.commitFiles(null, Map.of("x", text("x")), "unrelated root", AUTHOR);
+
+        BundleFile thin = source.bundle(third, List.of(seed, experiment, unrelated, "f".repeat(40)));
+        BundleFile full = source.bundle(third, List.of());
+
+        assertThat(thin.prerequisites()).containsExactly(experiment);
+        assertThat(thin.size()).isLessThan(full.size());
+        assertThatThrownBy(() -> target.importBundle(thin.path(), third, 1 << 20))
+                .isInstanceOf(BundleException.class).hasMessage("missing prerequisite " + experiment);
+
+        BundleFile thinForTarget = source.bundle(third, target.commits());
+        assertThat(thinForTarget.prerequisites()).containsExactly(seed);
+        target.importBundle(thinForTarget.path(), third, 1 << 20);
+        assertThat(target.commits()).containsExactlyInAnyOrder(seed, experiment, third);
+    }
+
+    @Test
+    void bundlesAreCachedOnDiskByTipAndPrerequisites() throws Exception {
+        BundleFile first = source.bundle(experiment, List.of(seed));
+        BundleFile again = source.bundle(experiment, List.of(seed));
+        assertThat(again.path()).isEqualTo(first.path());
+        assertThat(again.sha256()).isEqualTo(first.sha256());
+
+        source.close();
+        source = NodeRepository.open(tmp.resolve("source.git"));
+        BundleFile afterRestart = source.bundle(experiment, List.of(seed));
+        assertThat(afterRestart.path()).isEqualTo(first.path());
+        assertThat(afterRestart.sha256()).isEqualTo(first.sha256());
+        assertThat(afterRestart.size()).isEqualTo(first.size());
+    }
+
+    @Test
+    void bundleWhoseTipIsNotTheClaimedCommitIsRefusedAndChangesNothing() throws Exception {
+        BundleFile bundle = source.bundle(experiment, List.of());
+
+        assertThatThrownBy(() -> target.importBundle(bundle.path(), seed, 1 << 20))
+                .isInstanceOf(BundleException.class)
+                .hasMessage("bundle tip is " + experiment + ", expected " + seed);
+        assertThat(target.commits()).isEmpty();
+        assertThat(target.repository().getObjectDatabase().has(ObjectId.fromString(experiment))).isFalse();
+        assertThat(target.has(seed)).isFalse();
+    }
+
+    @Test
+    void oversizedBundleIsRefusedBeforeReadingIt() throws Exception {
+        BundleFile bundle = source.bundle(experiment, List.of());
+        assertThatThrownBy(() -> target.importBundle(bundle.path(), experiment, bundle.size() - 1))
+                .isInstanceOf(BundleException.class).hasMessageContaining("over the limit");
+        assertThat(target.commits()).isEmpty();
+    }
+
+    @Test
+    void garbageIsRefusedWithAClearError() throws Exception {
+        Path junk = Files.writeString(tmp.resolve("junk.bundle"), "# v3 git bundle\n@object-format=sha1\n\n");
+        assertThatThrownBy(() -> target.importBundle(junk, experiment, 1 << 20))
+                .isInstanceOf(BundleException.class).hasMessageContaining("not a v2 git bundle");
+
+        Path truncated = tmp.resolve("truncated.bundle");
+        byte[] whole = Files.readAllBytes(source.bundle(experiment, List.of()).path());
+        Files.write(truncated, java.util.Arrays.copyOf(whole, whole.length - 30));
+        assertThatThrownBy(() -> target.importBundle(truncated, experiment, 1 << 20))
+                .isInstanceOf(BundleException.class);
+        assertThat(target.commits()).isEmpty();
+    }
+
+    @Test
+    void bundleTipThatIsNotACommitIsRefused() throws Exception {
+        ObjectId blob;
+        try (var inserter = source.repository().newObjectInserter()) {
+            blob = inserter.insert(org.eclipse.jgit.lib.Constants.OBJ_BLOB, text("not a commit"));
+            inserter.flush();
+        }
+        Path bundle = tmp.resolve("blob.bundle");
+        try (var out = Files.newOutputStream(bundle)) {
+            var writer = new org.eclipse.jgit.transport.BundleWriter(source.repository());
+            writer.include("refs/rhizome/commits/" + blob.name(), blob);
+            writer.writeBundle(org.eclipse.jgit.lib.NullProgressMonitor.INSTANCE, out);
+        }
+        assertThatThrownBy(() -> target.importBundle(bundle, blob.name(), 1 << 20))
+                .isInstanceOf(BundleException.class).hasMessageContaining("not a commit");
+        assertThat(target.commits()).isEmpty();
+    }
+}

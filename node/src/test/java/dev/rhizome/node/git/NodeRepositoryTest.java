@@ -1,0 +1,96 @@
+package dev.rhizome.node.git;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NodeRepositoryTest {
+    static final PersonIdent AUTHOR = new PersonIdent("Ada", "ada@example.org");
+
+    @TempDir
+    Path tmp;
+
+    static byte[] text(String s) {
+        return s.getBytes(UTF_8);
+    }
+
+    @Test
+    void commitFilesReadFileChangedPathsAndCheckoutRoundTrip() throws IOException {
+        try (NodeRepository repo = NodeRepository.open(tmp.resolve("node.git"))) {
+            String seed = repo.commitFiles(null, Map.of("train.py", text("lr = 0.1\n"), "data/input.txt", text("hello")),
+                    "seed", AUTHOR);
+            Map<String, byte[]> change = new HashMap<>();
+            change.put("train.py", text("lr = 0.2\n"));
+            change.put("notes.md", text("tried a higher lr"));
+            change.put("data/input.txt", null);
+            String experiment = repo.commitFiles(seed, change, "raise lr", AUTHOR);
+
+            assertThat(repo.readFile(experiment, "train.py")).hasValueSatisfying(b -> assertThat(new String(b, UTF_8)).isEqualTo("lr = 0.2\n"));
+            assertThat(repo.readFile(seed, "train.py")).hasValueSatisfying(b -> assertThat(new String(b, UTF_8)).isEqualTo("lr = 0.1\n"));
+            assertThat(repo.readFile(experiment, "data/input.txt")).isEmpty();
+            assertThat(repo.readFiles(experiment)).containsOnlyKeys("train.py", "notes.md");
+            assertThat(repo.parentOf(experiment)).contains(seed);
+            assertThat(repo.parentOf(seed)).isEmpty();
+            assertThat(repo.changedPaths(seed, experiment)).containsExactly("data/input.txt", "notes.md", "train.py");
+            assertThat(repo.changedPaths(seed, seed)).isEmpty();
+
+            Path checkout = tmp.resolve("checkout");
+            repo.checkout(experiment, checkout);
+            assertThat(checkout.resolve("train.py")).hasContent("lr = 0.2\n");
+            assertThat(checkout.resolve("notes.md")).hasContent("tried a higher lr");
+            assertThat(checkout.resolve("data")).doesNotExist();
+            assertThat(checkout.resolve(".git")).doesNotExist();
+            assertThatThrownBy(() -> repo.checkout(seed, checkout)).hasMessageContaining("not empty");
+        }
+    }
+
+    @Test
+    void everyCommitHeldHasItsOwnRefAndSurvivesReopening() throws IOException {
+        Path dir = tmp.resolve("node.git");
+        String seed;
+        String experiment;
+        try (NodeRepository repo = NodeRepository.open(dir)) {
+            seed = repo.commitFiles(null, Map.of("a", text("1")), "seed", AUTHOR);
+            experiment = repo.commitFiles(seed, Map.of("a", text("2")), "two", AUTHOR);
+            assertThat(repo.has("0".repeat(40))).isFalse();
+            assertThat(repo.has("not a commit")).isFalse();
+        }
+        try (NodeRepository repo = NodeRepository.open(dir)) {
+            assertThat(repo.commits()).containsExactlyInAnyOrder(seed, experiment);
+            assertThat(repo.has(seed)).isTrue();
+            assertThat(repo.has(experiment)).isTrue();
+        }
+    }
+
+    @Test
+    void refusesUnsafePathsAndUnknownParents() throws IOException {
+        try (NodeRepository repo = NodeRepository.open(tmp.resolve("node.git"))) {
+            for (String bad : new String[] {"../escape", "/etc/passwd", "a/../../b", ".git/config", "dir/", ""}) {
+                assertThatThrownBy(() -> repo.commitFiles(null, Map.of(bad, text("x")), "bad", AUTHOR))
+                        .as(bad).isInstanceOf(IllegalArgumentException.class);
+            }
+            assertThatThrownBy(() -> repo.commitFiles("1".repeat(40), Map.of("a", text("x")), "orphan", AUTHOR))
+                    .isInstanceOf(IOException.class).hasMessageContaining("not held");
+            assertThat(repo.commits()).isEmpty();
+        }
+    }
+
+    @Test
+    void checkoutOfFreshDirectoryCreatesIt() throws IOException {
+        try (NodeRepository repo = NodeRepository.open(tmp.resolve("node.git"))) {
+            String seed = repo.commitFiles(null, Map.of("deep/nested/file.txt", text("x")), "seed", AUTHOR);
+            Path target = tmp.resolve("new/checkout");
+            repo.checkout(seed, target);
+            assertThat(Files.readString(target.resolve("deep/nested/file.txt"))).isEqualTo("x");
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package dev.rhizome.node.peer;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.node.git.BundleFile;
+import dev.rhizome.proto.v1.BundleRequest;
+import dev.rhizome.proto.v1.Error;
+import dev.rhizome.proto.v1.PeerMessage;
+import dev.rhizome.protocol.identity.Identity;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A server facing raw clients that break the protocol: each is cut off, and the server carries on. */
+class PeerServerRobustnessTest {
+    @TempDir
+    Path tmp;
+
+    TestNode alice;
+    String seed;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        alice = new TestNode(tmp.resolve("alice"));
+        seed = PeerTransferTest.seed(alice);
+    }
+
+    @AfterEach
+    void tearDown() {
+        alice.close();
+    }
+
+    @Test
+    void aFrameOverTheLimitClosesThatConnectionAndTheServerKeepsServing() throws Exception {
+        try (Socket attacker = connect()) {
+            DataOutputStream out = new DataOutputStream(attacker.getOutputStream());
+            out.writeInt(TestNode.CONFIG.maxFrameBytes() + 1);
+            out.write(new byte[1024]);
+            out.flush();
+            PeerMessage answer = RawWire.read(attacker.getInputStream());
+            assertThat(answer.getError().getCode()).isEqualTo(Error.Code.BAD_REQUEST);
+            assertThat(answer.getError().getMessage()).contains("frame over the size limit");
+            assertClosed(attacker);
+        }
+        assertStillServes();
+    }
+
+    @Test
+    void aMalformedFrameClosesTheConnection() throws Exception {
+        try (Socket attacker = connect()) {
+            RawWire.writeFrame(attacker.getOutputStream(), new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff});
+            assertThat(RawWire.read(attacker.getInputStream()).getError().getMessage()).contains("malformed frame");
+            assertClosed(attacker);
+        }
+        assertStillServes();
+    }
+
+    @Test
+    void aRequestBeforeHelloOrAMessageOutOfPlaceIsRefused() throws Exception {
+        try (Socket rude = connect()) {
+            RawWire.write(rude.getOutputStream(), request(seed, 0));
+            assertThat(RawWire.read(rude.getInputStream()).getError().getMessage()).isEqualTo("bundle request before hello");
+            assertClosed(rude);
+        }
+        try (Socket confused = connect()) {
+            RawWire.write(confused.getOutputStream(), PeerMessages.hello(Identity.generate()));
+            RawWire.write(confused.getOutputStream(), PeerMessages.error(Error.Code.INTERNAL, "boo"));
+            assertThat(RawWire.read(confused.getInputStream()).hasHello()).isTrue();
+            assertThat(RawWire.read(confused.getInputStream()).getError().getMessage()).contains("unexpected ERROR");
+            assertClosed(confused);
+        }
+        assertStillServes();
+    }
+
+    @Test
+    void anUnknownCommitIsNotFoundAndTheConnectionStaysUsable() throws Exception {
+        try (Socket client = connect()) {
+            OutputStream out = client.getOutputStream();
+            InputStream in = client.getInputStream();
+            RawWire.write(out, PeerMessages.hello(Identity.generate()));
+            RawWire.write(out, request("b".repeat(40), 0));
+            assertThat(RawWire.read(in).hasHello()).isTrue();
+            assertThat(RawWire.read(in).getError().getCode()).isEqualTo(Error.Code.NOT_FOUND);
+
+            RawWire.write(out, request(seed, 0));
+            assertThat(receiveBundle(in, 0)).isEqualTo(Files.readAllBytes(alice.repo.bundle(seed, List.of()).path()));
+        }
+    }
+
+    @Test
+    void aRequestWithAnOffsetResumesThere() throws Exception {
+        BundleFile bundle = alice.repo.bundle(seed, List.of());
+        byte[] whole = Files.readAllBytes(bundle.path());
+        int offset = whole.length / 2;
+        try (Socket client = connect()) {
+            RawWire.write(client.getOutputStream(), PeerMessages.hello(Identity.generate()));
+            RawWire.write(client.getOutputStream(), request(seed, offset));
+            assertThat(RawWire.read(client.getInputStream()).hasHello()).isTrue();
+
+            assertThat(receiveBundle(client.getInputStream(), offset)).isEqualTo(Arrays.copyOfRange(whole, offset, whole.length));
+        }
+    }
+
+    private void assertStillServes() throws Exception {
+        try (TestNode bob = new TestNode(tmp.resolve("bob-" + System.nanoTime()))) {
+            bob.fetcher.fetch(seed, List.of(alice.endpoint()), TransferProgress.NONE);
+            assertThat(bob.repo.readFile(seed, "README.md")).hasValueSatisfying(b -> assertThat(new String(b, UTF_8)).isEqualTo("seed"));
+        }
+    }
+
+    /** Reads header, chunks from {@code offset} and end; returns the chunk bytes. */
+    private byte[] receiveBundle(InputStream in, long offset) throws IOException {
+        PeerMessage header = RawWire.read(in);
+        assertThat(header.getBundleHeader().getCommit()).isEqualTo(seed);
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        List<Long> offsets = new ArrayList<>();
+        for (PeerMessage m = RawWire.read(in); !m.hasBundleEnd(); m = RawWire.read(in)) {
+            offsets.add(m.getBundleChunk().getOffset());
+            m.getBundleChunk().getData().writeTo(data);
+        }
+        assertThat(offsets).first().isEqualTo(offset);
+        assertThat(offset + data.size()).isEqualTo(header.getBundleHeader().getSize());
+        return data.toByteArray();
+    }
+
+    private static PeerMessage request(String commit, long offset) {
+        return PeerMessage.newBuilder().setBundleRequest(BundleRequest.newBuilder().setCommit(commit).setOffset(offset)).build();
+    }
+
+    private Socket connect() throws IOException {
+        Socket socket = new Socket("127.0.0.1", alice.server.port());
+        socket.setSoTimeout(5000);
+        return socket;
+    }
+
+    private static void assertClosed(Socket socket) throws IOException {
+        try {
+            assertThat(socket.getInputStream().read()).isEqualTo(-1);
+        } catch (SocketException reset) {
+            // a reset is closed too
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.rhizome.ops.seed;
+
+import dev.rhizome.node.job.JobOutcome;
+import dev.rhizome.node.job.JobProgress;
+import dev.rhizome.node.job.JobRunner;
+import dev.rhizome.node.job.JobSpec;
+import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.protocol.seed.ManifestException;
+import dev.rhizome.protocol.seed.Manifests;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The pure-Java demo seed: a tiny character-level language model that trains on any CPU in a
+ * few seconds, on a synthetic source whose entropy rate (the best val_bpb possible) is known.
+ * Its files are resources under {@value #RESOURCE_DIR}.
+ */
+public final class TinyLmSeed {
+    public static final String NAME = "tiny-lm";
+    static final String RESOURCE_DIR = "/seeds/tiny-lm/";
+    /** Every file of the seed: a directory inside a jar can't be listed, so they are named here. */
+    static final List<String> FILE_NAMES = List.of(".gitignore", "BRIEF.md", "Train.java", "config.properties",
+            Manifests.FILE_NAME);
+
+    /** Computed on first use; stays null after a failure so that a later call tries again. */
+    private static Double entropyFloor;
+
+    private TinyLmSeed() {
+    }
+
+    /** Relative path to content, for every file of the seed. */
+    public static SortedMap<String, byte[]> files() {
+        SortedMap<String, byte[]> files = new TreeMap<>();
+        for (String name : FILE_NAMES) {
+            files.put(name, resource(name));
+        }
+        return Collections.unmodifiableSortedMap(files);
+    }
+
+    public static Manifest manifest() {
+        try {
+            return Manifests.parse(new String(resource(Manifests.FILE_NAME), StandardCharsets.UTF_8));
+        } catch (ManifestException e) {
+            throw new IllegalStateException("the bundled " + NAME + " seed has a broken manifest", e);
+        }
+    }
+
+    /**
+     * The entropy rate of the seed's source in bits per character: no model can score a lower
+     * val_bpb on average. Computed by the seed's own {@code java Train.java --floor}, so there is
+     * one definition of the source; that takes about a second, the first time.
+     */
+    public static synchronized double entropyFloor() {
+        if (entropyFloor == null) {
+            entropyFloor = computeEntropyFloor();
+        }
+        return entropyFloor;
+    }
+
+    private static double computeEntropyFloor() {
+        try {
+            Path dir = Files.createTempDirectory("rhizome-" + NAME + "-floor");
+            try {
+                Files.write(dir.resolve("Train.java"), resource("Train.java"));
+                JobSpec spec = new JobSpec(dir, List.of("java", "Train.java", "--floor"), Map.of(),
+                        Duration.ofSeconds(60), dir.resolve("floor.log"), "entropy_floor");
+                JobOutcome outcome = new JobRunner().run(spec, JobProgress.IGNORE);
+                if (outcome.status() != Result.Status.OK) {
+                    throw new IllegalStateException("java Train.java --floor ended " + outcome.status()
+                            + " (exit " + outcome.exitCode() + "): " + Files.readString(dir.resolve("floor.log")));
+                }
+                return outcome.metric().getAsDouble();
+            } finally {
+                for (String name : List.of("Train.java", "floor.log")) {
+                    Files.deleteIfExists(dir.resolve(name));
+                }
+                Files.deleteIfExists(dir);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot compute the " + NAME + " entropy floor", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while computing the " + NAME + " entropy floor", e);
+        }
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = TinyLmSeed.class.getResourceAsStream(RESOURCE_DIR + name)) {
+            if (in == null) {
+                throw new IllegalStateException("seed file missing from the classpath: " + RESOURCE_DIR + name);
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read seed file " + RESOURCE_DIR + name, e);
+        }
+    }
+}
