@@ -8,6 +8,7 @@ import dev.rhizome.ops.demo.Demo;
 import dev.rhizome.ops.demo.DemoConfig;
 import dev.rhizome.ops.demo.DemoSummary;
 import dev.rhizome.protocol.seed.ManifestException;
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -68,13 +69,13 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** Starts roles with this same JVM and classpath, so the demo runs exactly the code a deployment runs. */
-    static List<String> launcher() {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    public static List<String> launcher() {
+        String javaBinary = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classpath = Path.of(".").toAbsolutePath().normalize().toString();
         StringBuilder cp = new StringBuilder();
-        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
             if (cp.length() > 0) {
-                cp.append(java.io.File.pathSeparator);
+                cp.append(File.pathSeparator);
             }
             cp.append(Path.of(entry).toAbsolutePath().normalize());
         }
@@ -82,7 +83,7 @@ public final class DemoCommand implements Callable<Integer> {
             cp.append(classpath);
         }
         // Small heaps and the quick JIT: on a 2-core machine the training jobs need the CPU more than the roles do.
-        return List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", cp.toString(),
+        return List.of(javaBinary, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", cp.toString(),
                 Main.class.getName());
     }
 }

@@ -28,6 +28,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.revwalk.RevWalk;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -75,6 +76,13 @@ public final class SubmitCommand implements Callable<Integer> {
             }
             head = id.name();
             message = git.getRepository().parseCommit(id).getShortMessage();
+            ObjectId base = git.getRepository().resolve(unit.getCommit() + "^{commit}");
+            try (RevWalk walk = new RevWalk(git.getRepository())) {
+                if (base == null || !walk.isMergedInto(walk.parseCommit(base), walk.parseCommit(id))) {
+                    throw new CommandException(ExitCodes.USAGE, "HEAD " + CommitId.abbreviate(head)
+                            + " does not descend from the unit's base " + CommitId.abbreviate(unit.getCommit()));
+                }
+            }
         }
         if (head.equals(unit.getCommit())) {
             throw new CommandException(ExitCodes.USAGE, "HEAD is the unit's base commit: commit your change first");
@@ -82,10 +90,6 @@ public final class SubmitCommand implements Callable<Integer> {
         CoordinatorClient client = Coordinators.client(coordinator, dataDir);
         try (NodeRepository repo = NodeRepository.open(new NodeLayout(dataDir.path()).repository())) {
             repo.importFrom(workspace, head);
-            if (!repo.isAncestor(unit.getCommit(), head)) {
-                throw new CommandException(ExitCodes.USAGE, "HEAD " + CommitId.abbreviate(head)
-                        + " does not descend from the unit's base " + CommitId.abbreviate(unit.getCommit()));
-            }
             Set<String> forbidden = CommitPolicy.forbiddenChanges(repo.changedPaths(unit.getSeedCommit(), head),
                     unit.getManifest().getEditableFilesList());
             if (!forbidden.isEmpty()) {

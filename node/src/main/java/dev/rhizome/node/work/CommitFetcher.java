@@ -37,23 +37,25 @@ public final class CommitFetcher {
             if (round > 0 || peers.isEmpty()) {
                 peers = askCoordinator(commit, peers);
             }
-            if (!peers.isEmpty()) {
-                try {
-                    FetchResult result = fetcher.fetch(commit, peers, progress());
-                    if (!result.alreadyHad()) {
-                        log.info("fetched {} from {}:{} ({} bytes in {} ms)", CommitId.abbreviate(commit),
-                                result.from().getHost(), result.from().getPort(), result.bytes(), result.millis());
-                    }
-                    return result;
-                } catch (FetchException e) {
-                    last = e;
-                    log.warn("fetch of {} failed (round {}/{}): {}", CommitId.abbreviate(commit), round + 1, ROUNDS,
-                            e.getMessage());
+            try {
+                // Called even with no peers: a commit already held needs none, and otherwise the
+                // fetcher's refusal says that nobody announced it.
+                FetchResult result = fetcher.fetch(commit, peers, progress());
+                if (!result.alreadyHad()) {
+                    log.info("fetched {} from {}:{} ({} bytes in {} ms)", CommitId.abbreviate(commit),
+                            result.from().getHost(), result.from().getPort(), result.bytes(), result.millis());
                 }
+                return result;
+            } catch (FetchException e) {
+                last = e;
+                log.warn("fetch of {} failed (round {}/{}): {}", CommitId.abbreviate(commit), round + 1, ROUNDS,
+                        e.getMessage());
             }
-            Thread.sleep(500L * (1L << round));
+            if (round + 1 < ROUNDS) {
+                Thread.sleep(500L * (1L << round));
+            }
         }
-        throw last != null ? last : new FetchException("no peer announced " + commit);
+        throw last;
     }
 
     private List<PeerEndpoint> askCoordinator(String commit, List<PeerEndpoint> fallback) {

@@ -1,0 +1,115 @@
+package dev.rhizome.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.rhizome.coordinator.Coordinator;
+import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.node.NodeConfig;
+import dev.rhizome.node.NodeDaemon;
+import dev.rhizome.node.NodeLayout;
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.ops.seed.SeedPublisher;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.protocol.identity.IdentityStore;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.SortedMap;
+import org.eclipse.jgit.api.Git;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** An agent's whole loop through the CLI: papers, claim with a workspace, edit, commit, submit with a paper. */
+class AgentWorkflowTest {
+    @TempDir
+    Path dir;
+
+    private static JsonObject cli(String... args) {
+        PrintStream saved = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true));
+        int code;
+        try {
+            code = Main.commandLine().execute(args);
+        } finally {
+            System.setOut(saved);
+        }
+        assertThat(code).as("exit code of rhizome %s (output %s)", String.join(" ", args), out).isZero();
+        String[] lines = out.toString().trim().split("\n");
+        return JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
+    }
+
+    @Test
+    void agentClaimsEditsSubmitsAndItsCommitIsEvaluatedByAPeerAndAdopted() throws Exception {
+        SortedMap<String, byte[]> files = TestNetwork.slowSeed(3, 30);
+        Path volunteer = dir.resolve("volunteer");
+        Path agent = dir.resolve("agent");
+        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            String url = coordinator.url();
+            CoordinatorClient operator = new CoordinatorClient(url, IdentityStore.loadOrCreate(dir.resolve("operator")));
+            Seed seed;
+            Files.createDirectories(volunteer);
+            try (NodeRepository repo = NodeRepository.open(new NodeLayout(volunteer).repository())) {
+                seed = SeedPublisher.publish(repo, files, operator, Clock.systemUTC());
+            }
+            operator.openDirection(Direction.newBuilder().setName("d").setSeed(seed.getName())
+                    .setBaseCommit(seed.getCommit()).setOpenedBy(operator.identity().publicId().toByteString())
+                    .setOpenedMs(System.currentTimeMillis()).build());
+
+            try (NodeDaemon runner = NodeDaemon.start(NodeConfig.defaults(volunteer, url));
+                    NodeDaemon agentsNode = NodeDaemon.start(NodeConfig.defaults(agent, url))) {
+                assertThat(cli("papers", "--data-dir", agent.toString(), "--coordinator", url, "--direction", "d", "--json")
+                        .getAsJsonArray("papers")).isEmpty();
+
+                Path ws = dir.resolve("ws");
+                JsonObject claim = cli("claim", "--data-dir", agent.toString(), "--coordinator", url,
+                        "--direction", "d", "--workspace", ws.toString(), "--json");
+                String unit = claim.getAsJsonObject("unit").get("id").getAsString();
+                assertThat(claim.getAsJsonObject("unit").get("kind").getAsString()).isEqualTo("EXPLORE");
+                assertThat(ws.resolve("Train.java")).exists();
+
+                Files.writeString(ws.resolve("config.properties"), "x=1.6487\n");
+                try (Git git = Git.open(ws.toFile())) {
+                    git.add().addFilepattern("config.properties").call();
+                    git.commit().setMessage("x near e^0.5").setAuthor("agent", "agent@example").call();
+                }
+                Path paper = dir.resolve("paper.md");
+                Files.writeString(paper, "# Raising x helps\n\nThe metric is best near x = e^0.5.\n");
+
+                JsonObject submitted = cli("submit", "--data-dir", agent.toString(), "--coordinator", url,
+                        "--unit", unit, "--workspace", ws.toString(), "--paper", paper.toString(), "--json");
+                String commit = submitted.get("commit").getAsString();
+
+                await().atMost(Duration.ofSeconds(90)).until(() -> cli("results", "--data-dir", agent.toString(),
+                        "--coordinator", url, "--commit", commit, "--json").getAsJsonArray("results").size() > 0);
+                JsonObject results = cli("results", "--data-dir", agent.toString(), "--coordinator", url,
+                        "--commit", commit, "--json");
+                assertThat(results.get("invalid_signatures").getAsInt()).isZero();
+                JsonObject result = results.getAsJsonArray("results").get(0).getAsJsonObject();
+                assertThat(result.get("status").getAsString()).isEqualTo("OK");
+                assertThat(result.get("metric").getAsDouble()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(0.001));
+
+                JsonObject papers = cli("papers", "--data-dir", agent.toString(), "--coordinator", url,
+                        "--direction", "d", "--json");
+                assertThat(papers.getAsJsonArray("papers").get(0).getAsJsonObject().get("title").getAsString())
+                        .isEqualTo("Raising x helps");
+
+                await().atMost(Duration.ofSeconds(30)).until(() -> cli("leaderboard", "--data-dir", agent.toString(),
+                        "--coordinator", url, "--direction", "d", "--json").toString().contains(commit));
+                JsonObject board = cli("leaderboard", "--data-dir", agent.toString(), "--coordinator", url,
+                        "--direction", "d", "--json").getAsJsonArray("leaderboards").get(0).getAsJsonObject();
+                JsonObject top = board.getAsJsonArray("entries").get(0).getAsJsonObject();
+                assertThat(top.get("commit").getAsString()).isEqualTo(commit);
+                assertThat(top.get("frontier").getAsBoolean()).isTrue();
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package dev.rhizome.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.coordinator.Coordinator;
+import dev.rhizome.coordinator.CoordinatorConfig;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class CliTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        CommandLine cli = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        java.io.PrintStream saved = System.out;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(captured, true));
+        try {
+            int code = cli.execute(args);
+            return new Run(code, out + captured.toString(), err.toString());
+        } finally {
+            System.setOut(saved);
+        }
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String cmd : new String[] {"id", "coordinator", "node", "seed", "direction", "claim", "submit", "papers",
+                "leaderboard", "results", "status", "demo"}) {
+            Run r = run(cmd, "--help");
+            assertThat(r.code()).as(cmd).isZero();
+            assertThat(r.out()).as(cmd).contains("Usage: rhizome " + cmd);
+        }
+    }
+
+    @Test
+    void idPrintsTheSameIdEveryTime() {
+        Run first = run("id", "--data-dir", dir.toString(), "--json");
+        Run second = run("id", "--data-dir", dir.toString());
+        JsonObject json = JsonParser.parseString(first.out().trim()).getAsJsonObject();
+        assertThat(first.code()).isZero();
+        assertThat(json.get("id").getAsString()).hasSize(64).isEqualTo(second.out().trim());
+    }
+
+    @Test
+    void badArgumentsExitWithTwoAndSayWhy() {
+        Run r = run("demo", "--nodes", "many");
+        assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("--nodes").contains("many");
+
+        Run zero = run("demo", "--nodes", "0");
+        assertThat(zero.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(zero.err()).contains("--nodes must be 1..32");
+    }
+
+    @Test
+    void unreachableCoordinatorExitsWithFive() {
+        Run r = run("leaderboard", "--data-dir", dir.toString(), "--coordinator", "http://127.0.0.1:1");
+        assertThat(r.code()).isEqualTo(ExitCodes.UNREACHABLE);
+        assertThat(r.err()).contains("unreachable");
+    }
+
+    @Test
+    void claimWithNoWorkExitsWithThreeAndJsonSaysSo() throws Exception {
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("c")))) {
+            Run r = run("claim", "--data-dir", dir.resolve("agent").toString(), "--coordinator", c.url(), "--json");
+            assertThat(r.code()).isEqualTo(ExitCodes.NO_WORK);
+            assertThat(JsonParser.parseString(r.out().trim()).getAsJsonObject().get("unit").isJsonNull()).isTrue();
+        }
+    }
+
+    @Test
+    void submitOfAnUnknownUnitIsAUsageError() {
+        Run r = run("submit", "--data-dir", dir.toString(), "--unit", "nope", "--workspace", dir.toString());
+        assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("no claim of unit nope");
+    }
+}

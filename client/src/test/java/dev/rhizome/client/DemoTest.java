@@ -1,0 +1,51 @@
+package dev.rhizome.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The demo end to end, shortened: separate processes, real sockets, the real seed. */
+class DemoTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void shortDemoRunsExperimentsOverPeersWithValidSignaturesOnly() {
+        PrintStream savedOut = System.out;
+        PrintStream savedErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true));
+        System.setErr(new PrintStream(err, true));
+        int code;
+        try {
+            code = Main.commandLine().execute("demo", "--nodes", "2", "--directions", "2", "--duration", "45",
+                    "--data-dir", dir.toString(), "--json");
+        } finally {
+            System.setOut(savedOut);
+            System.setErr(savedErr);
+        }
+        assertThat(code).as("demo exit code; stderr:\n%s", err).isZero();
+        String[] lines = out.toString().trim().split("\n");
+        JsonObject summary = JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
+
+        assertThat(summary.get("results").getAsInt()).isGreaterThan(0);
+        assertThat(summary.get("experiments").getAsInt()).isGreaterThan(0);
+        assertThat(summary.get("invalid_signatures").getAsInt()).isZero();
+        assertThat(summary.get("valid_signatures").getAsInt()).isEqualTo(summary.get("results").getAsInt());
+        assertThat(summary.get("bundles_from_peers").getAsInt()).isGreaterThan(0);
+        assertThat(summary.get("bundle_bytes_from_coordinator").getAsInt()).isZero();
+        assertThat(summary.get("directions").getAsInt()).isEqualTo(2);
+        assertThat(summary.get("baseline_metric").getAsDouble())
+                .isGreaterThan(summary.get("entropy_floor").getAsDouble());
+        assertThat(err.toString()).contains("experiments").contains("bundles from peers");
+        assertThat(Files.exists(dir.resolve("coordinator").resolve("coordinator.db"))).isTrue();
+    }
+}

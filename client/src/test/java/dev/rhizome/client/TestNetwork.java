@@ -1,0 +1,65 @@
+package dev.rhizome.client;
+
+import dev.rhizome.node.NodeLayout;
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.ops.seed.SeedPublisher;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/** Helpers for tests that start roles as real processes, the way the demo and operators do. */
+final class TestNetwork {
+    private TestNetwork() {
+    }
+
+    /** The command that starts a role with this test's classpath. */
+    static List<String> launcher(String... args) {
+        List<String> command = new ArrayList<>(dev.rhizome.client.commands.DemoCommand.launcher());
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    /**
+     * A seed whose job prints a step line every 100 ms for RHIZOME_STEPS steps, then a metric
+     * that depends on config.properties: slow enough to kill a node in the middle of it.
+     */
+    static SortedMap<String, byte[]> slowSeed(int steps, int timeoutSeconds) {
+        SortedMap<String, byte[]> files = new TreeMap<>();
+        files.put("rhizome.json", ("""
+                {"name": "slow", "command": ["java", "Train.java"], "budget": {"steps": %d}, "random_seed": 1,
+                 "metric": {"name": "val_bpb", "lower_is_better": true, "tolerance": 0.001},
+                 "editable_files": ["config.properties"], "timeout_seconds": %d, "hardware_class": "any",
+                 "knobs": [{"name": "x", "file": "config.properties", "min": 0.1, "max": 10, "log_scale": true}]}
+                """.formatted(steps, timeoutSeconds)).getBytes(StandardCharsets.UTF_8));
+        files.put("config.properties", "x=1\n".getBytes(StandardCharsets.UTF_8));
+        files.put("Train.java", """
+                import java.nio.file.*;
+                public class Train {
+                    public static void main(String[] a) throws Exception {
+                        int steps = Integer.parseInt(System.getenv().getOrDefault("RHIZOME_STEPS", "10"));
+                        for (int i = 1; i <= steps; i++) {
+                            Thread.sleep(100);
+                            System.out.println("step " + i + "/" + steps);
+                        }
+                        String x = Files.readString(Path.of("config.properties")).trim().substring(2);
+                        double v = Double.parseDouble(x);
+                        System.out.println("---");
+                        System.out.printf("val_bpb: %.6f%n", 1 + Math.abs(Math.log(v) - 0.5));
+                        System.out.println("num_steps: " + steps);
+                    }
+                }
+                """.getBytes(StandardCharsets.UTF_8));
+        return files;
+    }
+
+    /** Puts the seed's commit into a node's repository, as if the node had fetched it before. */
+    static String seedInto(Path nodeDataDir, SortedMap<String, byte[]> files) throws IOException {
+        try (NodeRepository repo = NodeRepository.open(new NodeLayout(nodeDataDir).repository())) {
+            return SeedPublisher.commit(repo, files, "slow");
+        }
+    }
+}
