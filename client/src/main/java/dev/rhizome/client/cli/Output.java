@@ -10,7 +10,7 @@ import java.io.PrintStream;
 
 /** Writes a command's answer: one compact JSON object per line for --json, text otherwise. */
 public final class Output {
-    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
+    private static final Gson GSON = new GsonBuilder().serializeNulls().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
 
     private final PrintStream out;
 

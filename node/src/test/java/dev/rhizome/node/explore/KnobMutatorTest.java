@@ -9,6 +9,7 @@ import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.DoubleRange;
+import net.jqwik.api.constraints.Scale;
 
 class KnobMutatorTest {
     private static final Knob LR = Knob.newBuilder().setName("learning_rate").setFile("c").setMin(1e-4).setMax(0.5)
@@ -19,7 +20,7 @@ class KnobMutatorTest {
             .setInteger(true).build();
 
     @Property
-    void proposalsStayWithinBoundsAndParse(@ForAll long seed, @ForAll @DoubleRange(min = 1e-4, max = 0.5) double lr) {
+    void proposalsStayWithinBoundsAndParse(@ForAll long seed, @ForAll @DoubleRange(min = 1e-4, max = 0.5) @Scale(6) double lr) {
         Map<String, String> changes = KnobMutator.propose(Map.of("learning_rate", Double.toString(lr), "hidden", "64"),
                 List.of(LR, WIDTH), new Random(seed));
 
