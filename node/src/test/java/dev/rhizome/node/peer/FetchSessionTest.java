@@ -1,0 +1,76 @@
+package dev.rhizome.node.peer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.proto.v1.BundleChunk;
+import dev.rhizome.proto.v1.BundleEnd;
+import dev.rhizome.proto.v1.BundleHeader;
+import dev.rhizome.proto.v1.Error;
+import dev.rhizome.protocol.identity.Identity;
+import java.security.MessageDigest;
+import org.junit.jupiter.api.Test;
+
+class FetchSessionTest {
+    final String commit = "c".repeat(40);
+    final Identity peer = Identity.generate();
+    final byte[] bundle = "0123456789".getBytes();
+    final FetchSession session = new FetchSession(commit, 100, ByteString.EMPTY);
+
+    BundleHeader header() throws Exception {
+        return BundleHeader.newBuilder().setCommit(commit).setSize(bundle.length)
+                .setSha256(ByteString.copyFrom(MessageDigest.getInstance("SHA-256").digest(bundle))).build();
+    }
+
+    static BundleChunk chunk(long offset, byte[] data, int from, int to) {
+        return BundleChunk.newBuilder().setOffset(offset).setData(ByteString.copyFrom(data, from, to - from)).build();
+    }
+
+    @Test
+    void acceptsAnHonestTransfer() throws Exception {
+        session.onHello(PeerMessages.hello(peer).getHello());
+        session.onHeader(header());
+        session.onChunk(chunk(0, bundle, 0, 4));
+        session.onChunk(chunk(4, bundle, 4, 10));
+        session.onEnd(BundleEnd.newBuilder().setCommit(commit).build(), MessageDigest.getInstance("SHA-256").digest(bundle));
+        assertThat(session.done()).isTrue();
+        assertThat(session.peerNode()).isEqualTo(peer.publicId().toByteString());
+    }
+
+    @Test
+    void refusesHeadersForOtherCommitsOrOverTheLimit() throws Exception {
+        session.onHello(PeerMessages.hello(peer).getHello());
+        assertThatThrownBy(() -> session.onHeader(header().toBuilder().setCommit("d".repeat(40)).build()))
+                .hasMessageContaining("when asked for");
+        assertThatThrownBy(() -> session.onHeader(header().toBuilder().setSize(101).build()))
+                .hasMessageContaining("limit 100");
+        assertThatThrownBy(() -> session.onHeader(header().toBuilder().setSha256(ByteString.EMPTY).build()))
+                .hasMessageContaining("sha256");
+    }
+
+    @Test
+    void refusesChunksOutOfOrderOrPastTheSizeAndShortOrForgedEnds() throws Exception {
+        session.onHello(PeerMessages.hello(peer).getHello());
+        assertThatThrownBy(() -> session.onChunk(chunk(0, bundle, 0, 1))).hasMessageContaining("out of turn");
+        session.onHeader(header());
+        assertThatThrownBy(() -> session.onChunk(chunk(3, bundle, 0, 1))).hasMessageContaining("offset 3, expected 0");
+        session.onChunk(chunk(0, bundle, 0, 9));
+        assertThatThrownBy(() -> session.onChunk(chunk(9, new byte[2], 0, 2))).hasMessageContaining("more than the 10 bytes");
+        assertThatThrownBy(() -> session.onEnd(BundleEnd.newBuilder().setCommit(commit).build(), new byte[32]))
+                .hasMessageContaining("after 9 of 10 bytes");
+        session.onChunk(chunk(9, bundle, 9, 10));
+        assertThatThrownBy(() -> session.onEnd(BundleEnd.newBuilder().setCommit(commit).build(), new byte[32]))
+                .hasMessageContaining("sha256 differs");
+    }
+
+    @Test
+    void aHeaderBeforeHelloAnErrorAndAWrongNodeAreFailures() {
+        assertThatThrownBy(() -> session.onHeader(header())).hasMessageContaining("out of turn");
+        assertThatThrownBy(() -> session.onError(Error.newBuilder().setCode(Error.Code.NOT_FOUND).setMessage("gone").build()))
+                .hasMessage("answered NOT_FOUND: gone");
+        FetchSession expectingOther = new FetchSession(commit, 100, Identity.generate().publicId().toByteString());
+        assertThatThrownBy(() -> expectingOther.onHello(PeerMessages.hello(peer).getHello())).hasMessageContaining("claims to be node");
+        assertThat(session.closedEarly()).isEqualTo("closed the connection before saying hello");
+    }
+}

@@ -1,0 +1,69 @@
+package dev.rhizome.node.peer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.proto.v1.BundleChunk;
+import dev.rhizome.proto.v1.BundleRequest;
+import dev.rhizome.proto.v1.Error;
+import dev.rhizome.proto.v1.Hello;
+import dev.rhizome.proto.v1.PeerMessage;
+import dev.rhizome.protocol.identity.Identity;
+import java.util.Collections;
+import org.junit.jupiter.api.Test;
+
+class ServeSessionTest {
+    final PeerMessage ourHello = PeerMessages.hello(Identity.generate());
+    final ServeSession session = new ServeSession(ourHello);
+    final String commit = "c".repeat(40);
+
+    static PeerMessage request(BundleRequest.Builder request) {
+        return PeerMessage.newBuilder().setBundleRequest(request).build();
+    }
+
+    @Test
+    void answersHelloThenServesOneRequestAtATime() {
+        assertThat(session.onMessage(PeerMessages.hello(Identity.generate()))).isEqualTo(new ServeSession.Reply(ourHello));
+        assertThat(session.onMessage(request(BundleRequest.newBuilder().setCommit(commit).addHave("d".repeat(40)).setOffset(5))))
+                .isEqualTo(new ServeSession.Serve(commit, java.util.List.of("d".repeat(40)), 5));
+        assertThat(session.onMessage(request(BundleRequest.newBuilder().setCommit(commit))))
+                .isInstanceOf(ServeSession.Refuse.class);
+    }
+
+    @Test
+    void takesTheNextRequestOnceTheFirstIsFinished() {
+        session.onMessage(PeerMessages.hello(Identity.generate()));
+        session.onMessage(request(BundleRequest.newBuilder().setCommit(commit)));
+        session.finished();
+        assertThat(session.onMessage(request(BundleRequest.newBuilder().setCommit(commit)))).isInstanceOf(ServeSession.Serve.class);
+    }
+
+    @Test
+    void refusesWhatBreaksTheProtocol() {
+        assertThat(session.onMessage(request(BundleRequest.newBuilder().setCommit(commit))))
+                .isEqualTo(new ServeSession.Refuse(Error.Code.BAD_REQUEST, "bundle request before hello"));
+        ServeSession fresh = new ServeSession(ourHello);
+        assertThat(fresh.onMessage(PeerMessage.newBuilder().setHello(Hello.newBuilder().setProtocolVersion(2)
+                .setNode(ByteString.copyFrom(new byte[32]))).build()))
+                .extracting(d -> ((ServeSession.Refuse) d).code()).isEqualTo(Error.Code.UNSUPPORTED);
+        ServeSession shortId = new ServeSession(ourHello);
+        assertThat(shortId.onMessage(PeerMessage.newBuilder().setHello(Hello.newBuilder().setProtocolVersion(1)
+                .setNode(ByteString.copyFrom(new byte[3]))).build())).isInstanceOf(ServeSession.Refuse.class);
+    }
+
+    @Test
+    void refusesMalformedRequests() {
+        for (BundleRequest.Builder bad : new BundleRequest.Builder[] {
+                BundleRequest.newBuilder().setCommit("HEAD"),
+                BundleRequest.newBuilder().setCommit(commit).addHave("not-a-commit"),
+                BundleRequest.newBuilder().setCommit(commit).addAllHave(Collections.nCopies(ServeSession.MAX_HAVE + 1, commit)),
+                BundleRequest.newBuilder().setCommit(commit).setOffset(-1)}) {
+            ServeSession s = new ServeSession(ourHello);
+            s.onMessage(PeerMessages.hello(Identity.generate()));
+            assertThat(s.onMessage(request(bad))).as(bad.toString()).isInstanceOf(ServeSession.Refuse.class);
+        }
+        session.onMessage(PeerMessages.hello(Identity.generate()));
+        assertThat(session.onMessage(PeerMessage.newBuilder().setBundleChunk(BundleChunk.getDefaultInstance()).build()))
+                .isInstanceOf(ServeSession.Refuse.class);
+    }
+}
