@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.Random;
@@ -14,9 +15,10 @@ import java.util.Random;
  * synthetic source whose entropy rate is known exactly. Run it with {@code java Train.java}.
  *
  * <p>Budget and seed come from the node: RHIZOME_STEPS or RHIZOME_WALL_SECONDS, and
- * RHIZOME_RANDOM_SEED. Knobs come from config.properties in the working directory. Every number
- * is computed in one thread with StrictMath, so the same config, budget and seed give the same
- * val_bpb bit for bit, on any machine.
+ * RHIZOME_RANDOM_SEED. Knobs come from config.properties in the working directory. The same
+ * config, step budget and seed give the same val_bpb bit for bit: one thread, a fixed order of
+ * operations, and StrictMath, whose results (unlike Math's) don't depend on the CPU, so replicas
+ * on different machines can agree exactly.
  *
  * <p>{@code java Train.java --floor} prints only the entropy floor.
  */
@@ -40,7 +42,7 @@ public class Train {
         Adam adam = new Adam(model.params.length, config.learningRate);
 
         long trainStart = System.nanoTime();
-        int steps = 0;
+        long steps = 0;
         double recentLoss = 0;
         int recentSteps = 0;
         int nextReport = 1;
@@ -167,7 +169,7 @@ public class Train {
         /** Power iteration from the uniform distribution; a fixed number of rounds keeps it exact and repeatable. */
         private double[] stationaryDistribution() {
             double[] pi = new double[STATES];
-            java.util.Arrays.fill(pi, 1.0 / STATES);
+            Arrays.fill(pi, 1.0 / STATES);
             for (int round = 0; round < 5000; round++) {
                 double[] nextPi = new double[STATES];
                 for (int s = 0; s < STATES; s++) {
@@ -307,11 +309,11 @@ public class Train {
             return new Budget(envLong("RHIZOME_STEPS", DEFAULT_STEPS), 0);
         }
 
-        boolean done(int step, long trainStart) {
+        boolean done(long step, long trainStart) {
             return progress(step, trainStart) >= 1;
         }
 
-        double progress(int step, long trainStart) {
+        double progress(long step, long trainStart) {
             return steps > 0 ? (double) step / steps : (System.nanoTime() - trainStart) / 1e9 / wallSeconds;
         }
 
@@ -376,7 +378,7 @@ public class Train {
 
         /** Mean cross-entropy (nats) of one random batch; leaves its gradient in grads. */
         double trainStep(int[] text, int batchSize, Random random) {
-            java.util.Arrays.fill(grads, 0);
+            Arrays.fill(grads, 0);
             double loss = 0;
             for (int b = 0; b < batchSize; b++) {
                 int t = context + random.nextInt(text.length - context);

@@ -18,10 +18,6 @@ public final class Rejection extends RuntimeException {
         return code;
     }
 
-    public Error toError() {
-        return Error.newBuilder().setCode(code).setMessage(getMessage()).build();
-    }
-
     public static Rejection badRequest(String message) {
         return new Rejection(Error.Code.BAD_REQUEST, message);
     }

@@ -18,14 +18,6 @@ public record UnitRecord(String id, WorkUnit.Kind kind, String seed, String dire
                 ByteString.EMPTY, 0, 0, 0, createdMs);
     }
 
-    public boolean isPending() {
-        return state == UnitStatus.State.OPEN || state == UnitStatus.State.LEASED;
-    }
-
-    public boolean isLeasedTo(ByteString node) {
-        return state == UnitStatus.State.LEASED && holder.equals(node);
-    }
-
     public UnitRecord leasedTo(ByteString node, long deadlineMs) {
         return new UnitRecord(id, kind, seed, direction, commit, parent, proposer, UnitStatus.State.LEASED, node,
                 deadlineMs, attempts + 1, expiredLeases, createdMs);

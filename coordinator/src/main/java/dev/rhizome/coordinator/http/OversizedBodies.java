@@ -1,8 +1,10 @@
 package dev.rhizome.coordinator.http;
 
 import dev.rhizome.proto.v1.Error;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpMessage;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -28,17 +30,25 @@ final class OversizedBodies extends HttpObjectAggregator {
         this.maxBodyBytes = maxBodyBytes;
     }
 
+    /** A client that sent "Expect: 100-continue" with a too-large Content-Length learns why. */
+    @Override
+    protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+        Object response = super.newContinueResponse(start, maxContentLength, pipeline);
+        if (response instanceof FullHttpResponse full && start instanceof HttpRequest request
+                && full.status().equals(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE)) {
+            full.release();
+            return tooLarge(pipeline.channel().alloc(), request);
+        }
+        return response;
+    }
+
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) throws Exception {
         if (!(oversized instanceof HttpRequest request)) {
             super.handleOversizedMessage(ctx, oversized);
             return;
         }
-        String message = "request body exceeds " + maxBodyBytes + " bytes";
-        LOG.warn("{} {} refused: {}", request.method(), request.uri(), message);
-        Error error = Error.newBuilder().setCode(Error.Code.TOO_LARGE).setMessage(message).build();
-        FullHttpResponse response = Responses.of(ctx.alloc(), Reply.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-                error), BodyFormat.wantsProtobuf(request.headers().get(HttpHeaderNames.ACCEPT)));
+        FullHttpResponse response = tooLarge(ctx.alloc(), request);
         // Once part of the body has been read the connection can't be reused; otherwise the
         // aggregator skips the rest of the body and the connection stays open.
         if (oversized instanceof FullHttpMessage || !HttpUtil.isKeepAlive(oversized)) {
@@ -47,5 +57,13 @@ final class OversizedBodies extends HttpObjectAggregator {
         } else {
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         }
+    }
+
+    private FullHttpResponse tooLarge(ByteBufAllocator alloc, HttpRequest request) {
+        String message = "request body exceeds " + maxBodyBytes + " bytes";
+        LOG.warn("{} {} refused: {}", request.method(), request.uri(), message);
+        Error error = Error.newBuilder().setCode(Error.Code.TOO_LARGE).setMessage(message).build();
+        return Responses.of(alloc, Reply.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, error),
+                BodyFormat.wantsProtobuf(request.headers().get(HttpHeaderNames.ACCEPT)));
     }
 }

@@ -82,12 +82,6 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
-    public Optional<SignedEnvelope> directionEnvelope(String name) {
-        return first(query("SELECT e.bytes FROM directions d JOIN envelopes e ON e.seq = d.envelope_seq WHERE d.name = ?",
-                rs -> envelope(rs.getBytes(1)), name));
-    }
-
-    @Override
     public void insertDirection(Direction direction, SignedEnvelope envelope, long nowMs) {
         long seq = insertEnvelope(envelope, EnvelopeIds.of(envelope), nowMs);
         update("INSERT INTO directions (name, seed, base_commit, envelope_seq, frontier_commit) VALUES (?, ?, ?, ?, ?)",

@@ -49,8 +49,6 @@ public interface Store extends AutoCloseable {
         /** In the order they were opened. */
         List<DirectionRecord> directions();
 
-        Optional<SignedEnvelope> directionEnvelope(String name);
-
         /** Stores a new direction whose frontier is its base commit, not yet measured. */
         void insertDirection(Direction direction, SignedEnvelope envelope, long nowMs);
 

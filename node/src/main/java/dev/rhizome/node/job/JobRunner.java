@@ -3,9 +3,11 @@ package dev.rhizome.node.job;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.protocol.seed.MetricParser;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -38,7 +40,10 @@ public final class JobRunner {
         this(DEFAULT_MAX_LOG_BYTES);
     }
 
-    /** A job whose output grows past maxLogBytes is killed and counts as a crash: it would fill the volunteer's disk. */
+    /**
+     * A job whose output grows past maxLogBytes is killed, its log cut to that size, and it counts
+     * as a crash: unbounded output would fill the volunteer's disk.
+     */
     public JobRunner(long maxLogBytes) {
         if (maxLogBytes <= 0) {
             throw new IllegalArgumentException("maxLogBytes must be positive");
@@ -66,16 +71,16 @@ public final class JobRunner {
         boolean timedOut = false;
         boolean logTooLarge = false;
         long runtimeMs;
-        try (LogTail tail = new LogTail(log, progress)) {
+        try (LogTail tail = new LogTail(log, progress, maxLogBytes)) {
             process.getOutputStream().close(); // no input: a job that reads stdin sees its end at once
             long deadline = start + spec.timeout().toNanos();
+            // The size is checked before reading: a job that floods its output is killed within one poll.
             while (!process.waitFor(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
                 tree.look();
-                tail.poll();
                 if (tail.size() > maxLogBytes) {
-                    logTooLarge = true;
                     break;
                 }
+                tail.poll();
                 if (System.nanoTime() - deadline >= 0) {
                     timedOut = true;
                     break;
@@ -83,6 +88,7 @@ public final class JobRunner {
             }
             runtimeMs = (System.nanoTime() - start) / 1_000_000;
             tree.kill(); // before the last read, so that nothing writes behind it
+            logTooLarge = cutToLimit(log);
             tail.finish();
         } finally {
             tree.kill();
@@ -102,6 +108,17 @@ public final class JobRunner {
         }
         return new JobOutcome(status, status == Result.Status.OK ? metric : OptionalDouble.empty(), runtimeMs,
                 sha256(bytes), exitCode, steps(output));
+    }
+
+    /** Cuts a log that grew past the limit back to it, and says whether it had to. */
+    private boolean cutToLimit(Path log) throws IOException {
+        try (FileChannel channel = FileChannel.open(log, StandardOpenOption.WRITE)) {
+            if (channel.size() <= maxLogBytes) {
+                return false;
+            }
+            channel.truncate(maxLogBytes);
+            return true;
+        }
     }
 
     /** "java" means this node's own JVM, so a seed runs on the Java the volunteer already has. */

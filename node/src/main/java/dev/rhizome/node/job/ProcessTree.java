@@ -1,13 +1,13 @@
 package dev.rhizome.node.job;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A job's process and every descendant it has been seen with. Descendants are remembered while
@@ -56,17 +56,32 @@ final class ProcessTree {
 
     private static void awaitExit(ProcessHandle handle, long deadline) {
         boolean interrupted = false;
-        while (handle.isAlive() && System.nanoTime() - deadline < 0) {
+        while (running(handle) && System.nanoTime() - deadline < 0) {
             try {
-                handle.onExit().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                Thread.sleep(5);
             } catch (InterruptedException e) {
                 interrupted = true;
-            } catch (ExecutionException | TimeoutException e) {
-                break;
             }
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Alive and not a zombie. A killed orphan stays a zombie until init reaps it, which some
+     * container inits do late or never; it runs nothing any more, and isAlive() still says true.
+     */
+    static boolean running(ProcessHandle handle) {
+        if (!handle.isAlive()) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(handle.pid()), "stat"));
+            int end = stat.lastIndexOf(')'); // the state follows the command name, which may hold anything
+            return end < 0 || end + 2 >= stat.length() || stat.charAt(end + 2) != 'Z';
+        } catch (IOException | RuntimeException e) {
+            return handle.isAlive(); // no /proc (not Linux), or the process is gone
         }
     }
 }

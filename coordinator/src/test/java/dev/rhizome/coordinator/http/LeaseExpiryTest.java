@@ -1,0 +1,100 @@
+package dev.rhizome.coordinator.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.coordinator.support.ApiClient;
+import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.CoordinatorStats;
+import dev.rhizome.proto.v1.Error;
+import dev.rhizome.proto.v1.LeaseRenewal;
+import dev.rhizome.proto.v1.UnitStatus;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.identity.Identity;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Leases derived from the manifest (60 s timeout: 150 s), expired by moving the coordinator's clock. */
+class LeaseExpiryTest {
+    private static final Duration LEASE = Duration.ofSeconds(150);
+
+    @TempDir
+    Path dataDir;
+
+    private Harness h;
+    private final Identity first = Identity.generate();
+    private final Identity second = Identity.generate();
+
+    @BeforeEach
+    void start() throws Exception {
+        h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.PROTOBUF).withSeedAndDirection();
+    }
+
+    @AfterEach
+    void stop() {
+        h.close();
+    }
+
+    @Test
+    void anExpiredLeaseIsReissuedToAnotherNodeAndTheLateResultIsRefused() {
+        WorkUnit unit = h.claimEvaluation(first, h.seedCommit);
+        assertThat(h.api.claim(second)).as("leased units are not handed out twice").isNull();
+
+        h.clock.advance(LEASE.plusMillis(1));
+        WorkUnit reissued = h.claimEvaluation(second, h.seedCommit);
+        assertThat(reissued.getId()).isEqualTo(unit.getId());
+        assertThat(reissued.getAttempt()).isEqualTo(2);
+        UnitStatus status = h.unit(unit.getId());
+        assertThat(status.getHolder()).isEqualTo(second.publicId().toByteString());
+        assertThat(status.getExpiredLeases()).isEqualTo(1);
+        assertThat(h.api.get("/v1/stats", CoordinatorStats.newBuilder()).getLeasesExpired()).isEqualTo(1);
+
+        var late = h.api.signAndPost("/v1/results", first, Fixtures.result(first, unit, 3.2, h.clock.millis()));
+        assertThat(late.status()).isEqualTo(409);
+        assertThat(late.error().getCode()).isEqualTo(Error.Code.LEASE_EXPIRED);
+        assertThat(late.error().getMessage()).contains("re-leased");
+
+        h.api.signAndPost("/v1/results", second, Fixtures.result(second, reissued, 3.2, h.clock.millis())).ack();
+        assertThat(h.unit(unit.getId()).getState()).isEqualTo(UnitStatus.State.DONE);
+    }
+
+    @Test
+    void aLateResultIsStillAcceptedWhileNobodyElseTookTheUnit() {
+        WorkUnit unit = h.claimEvaluation(first, h.seedCommit);
+        h.clock.advance(LEASE.plusSeconds(60));
+        Identity elsewhere = Identity.generate();
+        h.api.signAndPost("/v1/claim", elsewhere, ClaimRequest.newBuilder().setNode(elsewhere.publicId().toByteString())
+                .setDirection("another-direction").setTimeMs(h.clock.millis()).build()).ack();
+        assertThat(h.unit(unit.getId()).getState()).as("the claim reopened the expired unit")
+                .isEqualTo(UnitStatus.State.OPEN);
+        h.api.signAndPost("/v1/results", first, Fixtures.result(first, unit, 3.2, h.clock.millis())).ack();
+        assertThat(h.unit(unit.getId()).getState()).isEqualTo(UnitStatus.State.DONE);
+        assertThat(h.api.claim(second)).isNull();
+    }
+
+    @Test
+    void onlyTheHolderRenewsAndOnlyBeforeTheDeadline() {
+        WorkUnit unit = h.claimEvaluation(first, h.seedCommit);
+        h.clock.advance(Duration.ofSeconds(100));
+        var renewed = h.api.signAndPost("/v1/leases/renew", first, renewal(first, unit)).ack();
+        assertThat(Long.parseLong(renewed.getMessage())).isEqualTo(h.clock.millis() + LEASE.toMillis());
+
+        var stranger = h.api.signAndPost("/v1/leases/renew", second, renewal(second, unit));
+        assertThat(stranger.status()).isEqualTo(403);
+
+        h.clock.advance(LEASE.plusMillis(1));
+        var expired = h.api.signAndPost("/v1/leases/renew", first, renewal(first, unit));
+        assertThat(expired.status()).isEqualTo(409);
+        assertThat(expired.error().getCode()).isEqualTo(Error.Code.LEASE_EXPIRED);
+    }
+
+    private LeaseRenewal renewal(Identity node, WorkUnit unit) {
+        return LeaseRenewal.newBuilder().setWorkUnitId(unit.getId()).setNode(node.publicId().toByteString())
+                .setTimeMs(h.clock.millis()).build();
+    }
+}

@@ -1,0 +1,178 @@
+package dev.rhizome.node.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.rhizome.proto.v1.Result;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JobRunnerTest {
+    @TempDir
+    Path dir;
+
+    private final List<String> lines = new CopyOnWriteArrayList<>();
+
+    @Test
+    void javaJobWithMetricIsOkAndRunsInAScrubbedEnvironment() throws Exception {
+        Files.writeString(dir.resolve("Job.java"), """
+                import java.util.TreeSet;
+                public class Job {
+                    public static void main(String[] args) {
+                        System.out.println("step 1/2 loss 2.0");
+                        System.err.println("a warning on stderr");
+                        System.err.flush();
+                        System.out.println("env " + new TreeSet<>(System.getenv().keySet()));
+                        System.out.println("home " + System.getenv("HOME"));
+                        System.out.println("---");
+                        System.out.println("val_bpb: 1.250000");
+                        System.out.println("num_steps: " + System.getenv("RHIZOME_STEPS"));
+                    }
+                }
+                """);
+        JobSpec spec = new JobSpec(dir, List.of("java", "Job.java"), Map.of("RHIZOME_STEPS", "7"),
+                Duration.ofSeconds(60), dir.resolve("logs/job.log"), "val_bpb");
+
+        JobOutcome outcome = new JobRunner().run(spec, lines::add);
+
+        assertThat(outcome.status()).isEqualTo(Result.Status.OK);
+        assertThat(outcome.exitCode()).isZero();
+        assertThat(outcome.metric()).hasValue(1.25);
+        assertThat(outcome.steps()).hasValue(7);
+        assertThat(lines).contains("a warning on stderr", "home " + dir.toAbsolutePath())
+                .containsSubsequence("step 1/2 loss 2.0", "---", "val_bpb: 1.250000", "num_steps: 7");
+        String env = lines.stream().filter(l -> l.startsWith("env ")).findFirst().orElseThrow();
+        assertThat(env.substring(5, env.length() - 1).split(", "))
+                .contains("HOME", "PATH", "RHIZOME_STEPS")
+                .isSubsetOf("HOME", "PATH", "LANG", "RHIZOME_STEPS");
+        byte[] log = Files.readAllBytes(spec.logFile());
+        assertThat(String.join("\n", lines) + "\n").isEqualTo(new String(log, java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(outcome.logSha256()).isEqualTo(MessageDigest.getInstance("SHA-256").digest(log));
+    }
+
+    @Test
+    void nonZeroExitIsACrashEvenWithAMetric() throws Exception {
+        JobOutcome outcome = run("echo 'val_bpb: 1.5'; exit 3", Duration.ofSeconds(30));
+
+        assertThat(outcome.status()).isEqualTo(Result.Status.CRASH);
+        assertThat(outcome.exitCode()).isEqualTo(3);
+        assertThat(outcome.metric()).isEmpty();
+    }
+
+    @Test
+    void cleanExitWithoutAMetricIsACrash() throws Exception {
+        JobOutcome outcome = run("echo 'num_steps: 12'; printf 'no line break at the end'", Duration.ofSeconds(30));
+
+        assertThat(outcome.status()).isEqualTo(Result.Status.CRASH);
+        assertThat(outcome.exitCode()).isZero();
+        assertThat(outcome.steps()).hasValue(12);
+        assertThat(lines).containsExactly("num_steps: 12", "no line break at the end");
+    }
+
+    @Test
+    void failAfterTheLastValueIsACrash() throws Exception {
+        JobOutcome outcome = run("echo 'val_bpb: 2.0'; echo 'val_bpb: FAIL'", Duration.ofSeconds(30));
+
+        assertThat(outcome.status()).isEqualTo(Result.Status.CRASH);
+        assertThat(outcome.metric()).isEmpty();
+    }
+
+    @Test
+    void timeoutKillsTheJobAndItsDescendants() throws Exception {
+        JobOutcome outcome = run("sleep 300 & echo \"pids $$ $!\"; wait", Duration.ofSeconds(1));
+
+        assertThat(outcome.status()).isEqualTo(Result.Status.TIMEOUT);
+        assertThat(outcome.runtimeMs()).isBetween(1000L, 10_000L);
+        assertThat(outcome.metric()).isEmpty();
+        assertThat(pids("pids")).hasSize(2).allSatisfy(pid -> assertThat(alive(pid)).as("pid %d alive", pid).isFalse());
+    }
+
+    @Test
+    void descendantOrphanedByACleanExitIsKilledToo() throws Exception {
+        JobOutcome outcome = run("sleep 300 & echo \"pids $!\"; sleep 0.5; echo 'val_bpb: 2.5'", Duration.ofSeconds(30));
+
+        assertThat(outcome.status()).isEqualTo(Result.Status.OK);
+        assertThat(outcome.metric()).hasValue(2.5);
+        assertThat(alive(pids("pids").get(0))).isFalse();
+    }
+
+    @Test
+    void interruptKillsTheJobAndIsRethrown() throws Exception {
+        CompletableFuture<Long> started = new CompletableFuture<>();
+        JobSpec spec = sh("echo \"pids $$\"; sleep 300", Duration.ofSeconds(60));
+        CompletableFuture<Throwable> thrown = new CompletableFuture<>();
+        Thread caller = new Thread(() -> {
+            try {
+                new JobRunner().run(spec, line -> started.complete(Long.parseLong(line.substring(5))));
+                thrown.complete(null);
+            } catch (Throwable t) {
+                thrown.complete(t);
+            }
+        });
+        caller.start();
+        long pid = started.get(30, TimeUnit.SECONDS);
+
+        caller.interrupt();
+
+        assertThat(thrown.get(30, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
+        assertThat(alive(pid)).isFalse();
+    }
+
+    @Test
+    void outputPastTheLogLimitIsKilledAndCutAsACrash() throws Exception {
+        // Bounded at 20 MB, so that a broken limit can't fill the disk; the sleep shows the kill came early.
+        JobSpec spec = sh("yes 'val_bpb: 1.0' | head -c 20000000; sleep 30", Duration.ofSeconds(60));
+
+        JobOutcome outcome = new JobRunner(10_000).run(spec, lines::add);
+
+        assertThat(outcome.status()).isEqualTo(Result.Status.CRASH);
+        assertThat(outcome.runtimeMs()).isLessThan(20_000L);
+        assertThat(Files.size(spec.logFile())).isEqualTo(10_000);
+        assertThat(String.join("\n", lines)).hasSizeLessThanOrEqualTo(10_000);
+    }
+
+    @Test
+    void specRejectsAnEmptyCommandAndANonPositiveTimeout() {
+        Path log = dir.resolve("job.log");
+        assertThatThrownBy(() -> new JobSpec(dir, List.of(), Map.of(), Duration.ofSeconds(1), log, "val_bpb"))
+                .hasMessageContaining("command");
+        assertThatThrownBy(() -> new JobSpec(dir, List.of("true"), Map.of(), Duration.ZERO, log, "val_bpb"))
+                .hasMessageContaining("timeout");
+    }
+
+    private JobOutcome run(String script, Duration timeout) throws IOException, InterruptedException {
+        return new JobRunner().run(sh(script, timeout), lines::add);
+    }
+
+    private JobSpec sh(String script, Duration timeout) {
+        return new JobSpec(dir, List.of("/bin/sh", "-c", script), Map.of(), timeout, dir.resolve("job.log"), "val_bpb");
+    }
+
+    /** The numbers on the progress line that starts with the given word. */
+    private List<Long> pids(String word) {
+        String line = lines.stream().filter(l -> l.startsWith(word + " ")).findFirst().orElseThrow();
+        Matcher m = Pattern.compile("\\d+").matcher(line);
+        List<Long> pids = new java.util.ArrayList<>();
+        while (m.find()) {
+            pids.add(Long.parseLong(m.group()));
+        }
+        return pids;
+    }
+
+    /** Zombies count as gone: they can't run anything, and some container inits never reap them. */
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessTree::running).orElse(false);
+    }
+}
