@@ -96,7 +96,7 @@ public final class JobRunner {
 
         byte[] bytes = Files.readAllBytes(log);
         String output = new String(bytes, StandardCharsets.UTF_8);
-        int exitCode = process.exitValue();
+        int exitCode = process.isAlive() ? -1 : process.exitValue(); // -1: it outlived even SIGKILL's grace
         OptionalDouble metric = new MetricParser(spec.metricName()).parse(output);
         Result.Status status;
         if (timedOut) {
