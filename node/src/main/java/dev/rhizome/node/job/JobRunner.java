@@ -3,11 +3,10 @@ package dev.rhizome.node.job;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.protocol.seed.MetricParser;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -93,10 +92,13 @@ public final class JobRunner {
         } finally {
             tree.kill();
         }
+        if (Thread.interrupted()) {
+            throw new InterruptedException("interrupted while running " + spec.command());
+        }
 
-        byte[] bytes = Files.readAllBytes(log);
+        byte[] bytes = readAll(log);
         String output = new String(bytes, StandardCharsets.UTF_8);
-        int exitCode = process.exitValue();
+        int exitCode = process.isAlive() ? -1 : process.exitValue(); // -1: it outlived even SIGKILL's grace
         OptionalDouble metric = new MetricParser(spec.metricName()).parse(output);
         Result.Status status;
         if (timedOut) {
@@ -110,14 +112,25 @@ public final class JobRunner {
                 sha256(bytes), exitCode, steps(output));
     }
 
+    // The log is handled through RandomAccessFile, never a FileChannel: an interrupt would close a
+    // channel under us and surface as an IOException instead of an InterruptedException.
+
     /** Cuts a log that grew past the limit back to it, and says whether it had to. */
     private boolean cutToLimit(Path log) throws IOException {
-        try (FileChannel channel = FileChannel.open(log, StandardOpenOption.WRITE)) {
-            if (channel.size() <= maxLogBytes) {
+        try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "rw")) {
+            if (file.length() <= maxLogBytes) {
                 return false;
             }
-            channel.truncate(maxLogBytes);
+            file.setLength(maxLogBytes);
             return true;
+        }
+    }
+
+    private static byte[] readAll(Path log) throws IOException {
+        try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "r")) {
+            byte[] bytes = new byte[(int) file.length()];
+            file.readFully(bytes);
+            return bytes;
         }
     }
 

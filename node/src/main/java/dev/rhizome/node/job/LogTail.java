@@ -2,40 +2,40 @@ package dev.rhizome.node.job;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * Follows a log file that a child process writes to, handing each complete line to a
  * {@link JobProgress}. The child writes to the file directly rather than to a pipe, so a
  * descendant that keeps the output open can never block the runner. Reads are bounded, per
  * call and in all, so a job that writes faster than we read can't keep us from killing it.
+ * A RandomAccessFile, not a FileChannel: an interrupt must reach the runner as an interrupt, not
+ * close the file under it.
  */
 final class LogTail implements AutoCloseable {
     /** A "line" longer than this is handed over in pieces, so a job can't make us buffer without end. */
     private static final int MAX_LINE_BYTES = 64 * 1024;
     private static final long MAX_BYTES_PER_POLL = 1 << 20;
 
-    private final FileChannel channel;
+    private final RandomAccessFile file;
     private final JobProgress progress;
     private final long limit;
-    private final ByteBuffer buffer = ByteBuffer.allocate(8192);
+    private final byte[] buffer = new byte[8192];
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
     private long position;
 
     /** Follows the first {@code limit} bytes of the file; what comes after is never read. */
     LogTail(Path file, JobProgress progress, long limit) throws IOException {
-        this.channel = FileChannel.open(file, StandardOpenOption.READ);
+        this.file = new RandomAccessFile(file.toFile(), "r");
         this.progress = progress;
         this.limit = limit;
     }
 
     /** Bytes the file holds so far. */
     long size() throws IOException {
-        return channel.size();
+        return file.length();
     }
 
     /** Hands over the lines completed since the last call, up to a bounded amount of output. */
@@ -53,15 +53,14 @@ final class LogTail implements AutoCloseable {
 
     private void read(long end) throws IOException {
         while (position < end) {
-            buffer.clear().limit((int) Math.min(buffer.capacity(), end - position));
-            int read = channel.read(buffer, position);
+            file.seek(position);
+            int read = file.read(buffer, 0, (int) Math.min(buffer.length, end - position));
             if (read <= 0) {
                 return;
             }
             position += read;
-            buffer.flip();
-            while (buffer.hasRemaining()) {
-                byte b = buffer.get();
+            for (int i = 0; i < read; i++) {
+                byte b = buffer[i];
                 if (b == '\n') {
                     emit();
                 } else {
@@ -82,6 +81,6 @@ final class LogTail implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        channel.close();
+        file.close();
     }
 }
