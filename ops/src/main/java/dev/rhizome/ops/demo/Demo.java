@@ -52,13 +52,13 @@ public final class Demo {
             String url = startCoordinator(root.resolve("coordinator"));
             CoordinatorClient operator = new CoordinatorClient(url, IdentityStore.loadOrCreate(root.resolve("operator")));
             Seed seed = publishSeed(operator, new NodeLayout(nodeDir(root, 1)));
-            List<Direction> directions = openDirections(operator, seed);
+            openDirections(operator, seed);
             for (int i = 1; i <= config.nodes(); i++) {
                 startNode(i, nodeDir(root, i), url);
             }
             watch(operator, root, started);
             stopNodes();
-            return summarize(operator, root, seed, directions, started);
+            return summarize(operator, root, seed, started);
         } finally {
             for (ChildProcess child : children) {
                 child.close();
@@ -114,7 +114,7 @@ public final class Demo {
     }
 
     /** Splits the seed's knobs over the directions, so each line of inquiry varies its own settings. */
-    private List<Direction> openDirections(CoordinatorClient operator, Seed seed) throws CoordinatorException {
+    private void openDirections(CoordinatorClient operator, Seed seed) throws CoordinatorException {
         List<Knob> knobs = seed.getManifest().getKnobsList();
         int count = Math.max(1, Math.min(config.directions(), knobs.size()));
         List<List<String>> groups = new ArrayList<>();
@@ -124,7 +124,6 @@ public final class Demo {
         for (int i = 0; i < knobs.size(); i++) {
             groups.get(i % count).add(knobs.get(i).getName());
         }
-        List<Direction> opened = new ArrayList<>();
         for (List<String> group : groups) {
             Direction d = Direction.newBuilder()
                     .setName(group.get(0).replace('_', '-'))
@@ -136,10 +135,8 @@ public final class Demo {
                     .setOpenedMs(System.currentTimeMillis())
                     .build();
             operator.openDirection(d);
-            opened.add(d);
             progress.println("opened direction " + d.getName() + " (knobs " + group + ")");
         }
-        return opened;
     }
 
     private void watch(CoordinatorClient operator, Path root, long started) throws InterruptedException, IOException {
@@ -201,7 +198,7 @@ public final class Demo {
         return new Transfers(new TransferLog.Totals(count, bytes, bySource), bySource);
     }
 
-    private DemoSummary summarize(CoordinatorClient operator, Path root, Seed seed, List<Direction> opened, long started)
+    private DemoSummary summarize(CoordinatorClient operator, Path root, Seed seed, long started)
             throws CoordinatorException, IOException {
         CoordinatorStats stats = operator.stats();
         SignedResults checked = SignedResults.check(operator.results(null, null).getEnvelopesList());
