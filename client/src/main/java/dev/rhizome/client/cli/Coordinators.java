@@ -28,6 +28,21 @@ public final class Coordinators {
         }
     }
 
+    /** A read from the coordinator. */
+    @FunctionalInterface
+    public interface Read<T> {
+        T from(CoordinatorClient client) throws CoordinatorException;
+    }
+
+    /** Reads from the coordinator, turning a failure into the command's exit. */
+    public static <T> T read(CoordinatorOption coordinator, DataDirOption dataDir, Read<T> read) {
+        try {
+            return read.from(client(coordinator, dataDir));
+        } catch (CoordinatorException e) {
+            throw failure(e);
+        }
+    }
+
     /** Maps a coordinator failure to the exit code that says what kind it was. */
     public static CommandException failure(CoordinatorException e) {
         return new CommandException(e.status() == 0 ? ExitCodes.UNREACHABLE

@@ -91,12 +91,7 @@ public final class DirectionCommand {
 
         @Override
         public Integer call() {
-            DirectionList list;
-            try {
-                list = Coordinators.client(coordinator, dataDir).directions();
-            } catch (CoordinatorException e) {
-                throw Coordinators.failure(e);
-            }
+            DirectionList list = Coordinators.read(coordinator, dataDir, CoordinatorClient::directions);
             Output out = new Output(System.out);
             if (json) {
                 JsonArray arr = new JsonArray();

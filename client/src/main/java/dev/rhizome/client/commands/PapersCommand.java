@@ -7,7 +7,6 @@ import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
-import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.envelope.Envelopes;
@@ -34,12 +33,8 @@ public final class PapersCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<SignedEnvelope> envelopes;
-        try {
-            envelopes = Coordinators.client(coordinator, dataDir).papers(direction).getEnvelopesList();
-        } catch (CoordinatorException e) {
-            throw Coordinators.failure(e);
-        }
+        List<SignedEnvelope> envelopes = Coordinators.read(coordinator, dataDir, c -> c.papers(direction))
+                .getEnvelopesList();
         Output out = new Output(System.out);
         JsonArray arr = new JsonArray();
         int invalid = 0;

@@ -7,7 +7,6 @@ import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
-import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.ops.audit.SignedResults;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.protocol.CommitId;
@@ -34,12 +33,8 @@ public final class ResultsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SignedResults checked;
-        try {
-            checked = SignedResults.check(Coordinators.client(coordinator, dataDir).results(direction, commit).getEnvelopesList());
-        } catch (CoordinatorException e) {
-            throw Coordinators.failure(e);
-        }
+        SignedResults checked = SignedResults.check(
+                Coordinators.read(coordinator, dataDir, c -> c.results(direction, commit)).getEnvelopesList());
         Output out = new Output(System.out);
         if (json) {
             JsonArray arr = new JsonArray();

@@ -110,12 +110,7 @@ public final class SeedCommand {
 
         @Override
         public Integer call() {
-            SeedList seeds;
-            try {
-                seeds = Coordinators.client(coordinator, dataDir).seeds();
-            } catch (CoordinatorException e) {
-                throw Coordinators.failure(e);
-            }
+            SeedList seeds = Coordinators.read(coordinator, dataDir, CoordinatorClient::seeds);
             Output out = new Output(System.out);
             if (json) {
                 JsonArray arr = new JsonArray();

@@ -5,7 +5,7 @@ import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
-import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,12 +23,7 @@ public final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CoordinatorStats s;
-        try {
-            s = Coordinators.client(coordinator, dataDir).stats();
-        } catch (CoordinatorException e) {
-            throw Coordinators.failure(e);
-        }
+        CoordinatorStats s = Coordinators.read(coordinator, dataDir, CoordinatorClient::stats);
         Output out = new Output(System.out);
         if (json) {
             out.json(Output.toJson(s));

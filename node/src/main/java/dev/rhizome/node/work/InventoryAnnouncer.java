@@ -4,7 +4,6 @@ import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.proto.v1.NodeAnnouncement;
-import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
 import org.slf4j.Logger;
