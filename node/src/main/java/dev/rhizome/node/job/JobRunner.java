@@ -26,8 +26,9 @@ import java.util.concurrent.TimeUnit;
  * tokens or proxies), HOME pointing at the work dir (tools write their dotfiles and caches
  * there, not in the volunteer's home), and a work dir that holds only the checkout; the node's
  * keys never go in it. Time and output size are measured and bounded here, outside the job,
- * because a job can lie about its own timers. Not yet isolated: network access, and files
- * outside the work dir reachable by absolute path; that needs an OS sandbox.
+ * because a job can lie about its own timers. The job has no network where the machine allows
+ * it ({@link NetworkSandbox}). Not yet isolated: files outside the work dir reachable by absolute
+ * path; that needs a filesystem sandbox.
  */
 public final class JobRunner {
     public static final long DEFAULT_MAX_LOG_BYTES = 16L << 20;
@@ -58,7 +59,7 @@ public final class JobRunner {
     public JobOutcome run(JobSpec spec, JobProgress progress) throws IOException, InterruptedException {
         Path log = spec.logFile().toAbsolutePath();
         Files.createDirectories(log.getParent());
-        ProcessBuilder builder = new ProcessBuilder(resolve(spec.command()))
+        ProcessBuilder builder = new ProcessBuilder(NetworkSandbox.wrap(resolve(spec.command())))
                 .directory(spec.workDir().toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
