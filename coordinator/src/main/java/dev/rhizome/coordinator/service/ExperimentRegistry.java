@@ -15,6 +15,7 @@ import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Verified;
+import dev.rhizome.protocol.identity.PublicId;
 import dev.rhizome.protocol.seed.Manifests;
 import java.time.Clock;
 import java.util.Optional;
@@ -54,6 +55,10 @@ public final class ExperimentRegistry {
             if (!direction.direction().getSeed().equals(seed.getName())) {
                 throw Rejection.badRequest("direction " + direction.name() + " is on seed "
                         + direction.direction().getSeed() + ", not " + seed.getName());
+            }
+            if (!Manifests.trusts(seed.getManifest(), e.getProposer())) {
+                throw Rejection.forbidden("seed " + seed.getName() + " does not trust proposer "
+                        + PublicId.hex(e.getProposer()) + " (see trusted_proposers in its manifest)");
             }
             if (e.getCommit().equals(seed.getCommit())) {
                 throw Rejection.badRequest("commit " + e.getCommit() + " is the seed's own commit");

@@ -12,6 +12,8 @@ import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.identity.PublicId;
+import dev.rhizome.protocol.seed.Manifests;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,6 +71,11 @@ public final class Evaluator {
                 .setBudget(unit.getBudget())
                 .setRandomSeed(unit.getRandomSeed());
 
+        if (!unit.getSeedCommit().equals(commit) && !Manifests.trusts(manifest, unit.getProposer())) {
+            log.warn("refusing to run {}: the seed does not trust its proposer {}", CommitId.abbreviate(commit),
+                    PublicId.hex(unit.getProposer()));
+            return result.setStatus(Result.Status.REFUSED).setTimeMs(clock.millis()).build();
+        }
         if (CommitId.isValid(unit.getSeedCommit()) && !unit.getSeedCommit().equals(commit)) {
             Set<String> forbidden = CommitPolicy.forbiddenChanges(
                     repository.changedPaths(unit.getSeedCommit(), commit), manifest.getEditableFilesList());

@@ -66,9 +66,22 @@ public final class Manifests {
                 problems.add("knob " + k.getName() + " is in " + k.getFile() + ", which is not an editable file");
             }
         }
+        for (String id : m.getTrustedProposersList()) {
+            try {
+                dev.rhizome.protocol.identity.PublicId.parse(id);
+            } catch (IllegalArgumentException e) {
+                problems.add("trusted_proposers: " + e.getMessage());
+            }
+        }
         if (!problems.isEmpty()) {
             throw new ManifestException("invalid " + FILE_NAME + ": " + String.join("; ", problems));
         }
+    }
+
+    /** Whether the seed's policy lets volunteers run commits proposed by this key. */
+    public static boolean trusts(Manifest m, com.google.protobuf.ByteString proposer) {
+        return m.getTrustedProposersCount() == 0
+                || m.getTrustedProposersList().contains(dev.rhizome.protocol.identity.PublicId.hex(proposer));
     }
 
     public static int quorum(Manifest m) {
