@@ -184,7 +184,8 @@ public final class WorkLoop implements Runnable {
             try {
                 coordinator.reportResult(pending.envelope());
                 outbox.remove(pending);
-                resultsReported.incrementAndGet();
+                log.info("credit: {} results reported, {} experiments proposed", resultsReported.incrementAndGet(),
+                        experimentsProposed.get());
             } catch (CoordinatorException e) {
                 if (e.isRefusal()) {
                     log.warn("coordinator refused result {}: {}; kept under outbox/refused",
