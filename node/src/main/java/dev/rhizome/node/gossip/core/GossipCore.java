@@ -356,12 +356,12 @@ public final class GossipCore {
                 // Relayed only while it teaches someone something: the flood dies where tables already know it.
                 if (!signer.equals(selfId) && !scores.isBanned(signer, now)
                         && table.offer(signer, (NodeInfo) outcome.record(), envelope, connections::isBusy)) {
-                    relay(envelope, Set.of(from, signer), now, out);
+                    relay(envelope, except(from, signer), now, out);
                 }
             }
             case RESULT -> {
                 out.add(new ResultSeen(envelope));
-                relay(envelope, Set.of(from, signer), now, out);
+                relay(envelope, except(from, signer), now, out);
             }
         }
     }
@@ -449,6 +449,10 @@ public final class GossipCore {
         for (PublicId peer : RandomPick.some(candidates, config.degree(), random)) {
             sendAnnouncement(peer, envelope, out);
         }
+    }
+
+    private static Set<PublicId> except(PublicId from, PublicId signer) {
+        return from.equals(signer) ? Set.of(from) : Set.of(from, signer);
     }
 
     private void sendAnnouncement(PublicId to, SignedEnvelope envelope, List<Effect> out) {

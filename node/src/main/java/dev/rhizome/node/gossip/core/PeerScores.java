@@ -9,9 +9,10 @@ import java.util.Map;
  * Peer scores, which start at 0 and decay back toward 0 (half-life {@link #HALF_LIFE_MS}) so an
  * honest peer recovers from the odd timeout, and bans.
  *
- * <p>A stall costs more for each further stall with no delivery in between: one slow transfer is
- * cheap, but a peer that announces bundles and never serves them reaches the ban threshold within
- * a handful of attempts instead of decaying forever just above it.
+ * <p>A stall costs four times more for each further stall with no delivery in between (-4, -16,
+ * -64): one slow transfer is cheap, but a peer that announces bundles and never serves them is
+ * banned at its third stall in a row. A gentler escalation would first cross the disconnect
+ * threshold, and a disconnected staller would then decay back just above it forever, never banned.
  */
 final class PeerScores {
     static final long HALF_LIFE_MS = 5 * 60_000;
@@ -45,7 +46,7 @@ final class PeerScores {
         Score s = scores.computeIfAbsent(peer, p -> new Score());
         double weight = penalty.weight;
         if (penalty == Penalty.STALLED) {
-            weight *= 1L << Math.min(s.stallStreak, 8);
+            weight *= 1L << (2 * Math.min(s.stallStreak, 8));
             s.stallStreak++;
         }
         s.value = decayed(s, nowMs) + weight;

@@ -14,7 +14,7 @@ enum Penalty {
     UNEXPECTED_MESSAGE(-4),
     WRONG_BUNDLE(-16),
     OVERSIZED_BUNDLE(-16),
-    /** Doubled for each further stall without a delivery in between, see {@link PeerScores}. */
+    /** Quadrupled for each further stall without a delivery in between, see {@link PeerScores}. */
     STALLED(-4),
     NOT_FOUND(0),
     CONNECTION_LOST(0);
