@@ -43,6 +43,10 @@ final class UnitFactory {
                 .setBudget(seed.getManifest().getBudget())
                 .setRandomSeed(seed.getManifest().getRandomSeed())
                 .setSeedCommit(seed.getCommit()));
+        if (unit.kind() == WorkUnit.Kind.EXPLORE) {
+            // The explorer varies only the knobs its direction is about.
+            tx.direction(unit.direction()).ifPresent(d -> b.addAllKnobs(d.direction().getKnobsList()));
+        }
         return b.build();
     }
 

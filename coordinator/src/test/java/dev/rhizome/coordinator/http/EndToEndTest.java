@@ -120,6 +120,7 @@ class EndToEndTest {
             WorkUnit explore = api.claim(runnerA, WorkUnit.Kind.EXPLORE);
             assertThat(explore.getKind()).isEqualTo(WorkUnit.Kind.EXPLORE);
             assertThat(explore.getCommit()).isEqualTo(commit);
+            assertThat(explore.getKnobsList()).as("the direction's knobs").containsExactly("learning_rate");
             api.signAndPost("/v1/explore-done", runnerA, ExploreDone.newBuilder().setWorkUnitId(explore.getId())
                     .setNode(runnerA.publicId().toByteString()).setTimeMs(h.clock.millis()).build()).ack();
             assertThat(h.unit(explore.getId()).getState()).isEqualTo(UnitStatus.State.DONE);

@@ -47,6 +47,7 @@ public final class Fixtures {
 
     public static Direction direction(Identity operator, String name, String seed, String base, long nowMs) {
         return Direction.newBuilder().setName(name).setSeed(seed).setBaseCommit(base).setDescription("test direction")
+                .addKnobs("learning_rate")
                 .setOpenedBy(operator.publicId().toByteString()).setOpenedMs(nowMs).build();
     }
 
