@@ -43,6 +43,11 @@ final class PeerMessages {
         return String.valueOf(channel.remoteAddress());
     }
 
+    /** Whether a pipeline failure is a frame over the size limit. */
+    static boolean isOversized(Throwable cause) {
+        return cause instanceof TooLongFrameException || cause.getCause() instanceof TooLongFrameException;
+    }
+
     /** A wire failure in words: frame too long, malformed frame, or the exception's own message. */
     static String describe(Throwable cause) {
         Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
