@@ -1,0 +1,126 @@
+package dev.rhizome.node.gossip.core;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
+import dev.rhizome.proto.v1.Inventory;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.envelope.SignatureException;
+import dev.rhizome.protocol.envelope.Verified;
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.function.Function;
+
+/**
+ * Decides whether a signed announcement may be acted on: signature, signer bound to the record,
+ * time window and limits. Nothing here changes state.
+ */
+final class AnnouncementCheck {
+
+    enum Kind { NODE_INFO, INVENTORY, RESULT }
+
+    /** Either {@code record} is set (accepted), or {@code penalty} with {@code reason} (refused), or neither (ignored). */
+    record Outcome(Kind kind, Message record, Penalty penalty, String reason) {
+        boolean accepted() {
+            return record != null;
+        }
+
+        static Outcome accept(Kind kind, Message record) {
+            return new Outcome(kind, record, null, null);
+        }
+
+        static Outcome refuse(Penalty penalty, String reason) {
+            return new Outcome(null, null, penalty, reason);
+        }
+
+        static Outcome ignore(String reason) {
+            return new Outcome(null, null, null, reason);
+        }
+    }
+
+    private static final String NODE_INFO = NodeInfo.getDescriptor().getFullName();
+    private static final String INVENTORY = Inventory.getDescriptor().getFullName();
+    private static final String RESULT = Result.getDescriptor().getFullName();
+
+    private final GossipConfig config;
+    private final SignatureCheck signatures;
+
+    AnnouncementCheck(GossipConfig config, SignatureCheck signatures) {
+        this.config = config;
+        this.signatures = signatures;
+    }
+
+    /** An announcement pushed to us by {@code from}. */
+    Outcome announcement(SignedEnvelope envelope, PublicId from, long nowMs) {
+        String type = envelope.getType();
+        if (type.equals(INVENTORY)) {
+            return inventory(envelope, from, nowMs);
+        }
+        if (type.equals(NODE_INFO)) {
+            Outcome o = open(envelope, NodeInfo.getDefaultInstance(), NodeInfo::getNode, Kind.NODE_INFO);
+            return o.accepted() ? window(o, ((NodeInfo) o.record()).getTimeMs(), nowMs, true) : o;
+        }
+        if (type.equals(RESULT)) {
+            Outcome o = open(envelope, Result.getDefaultInstance(), Result::getRunner, Kind.RESULT);
+            return o.accepted() ? window(o, ((Result) o.record()).getTimeMs(), nowMs, true) : o;
+        }
+        // Unknown types may come from newer peers; they cost nothing to drop.
+        return Outcome.ignore("unknown announcement type " + type);
+    }
+
+    /**
+     * A NodeInfo learnt outside the announcement flood (the Hello, peer exchange): it can be old,
+     * since an address stays useful for long, but not from the future.
+     */
+    Outcome nodeInfo(SignedEnvelope envelope, long nowMs) {
+        Outcome o = open(envelope, NodeInfo.getDefaultInstance(), NodeInfo::getNode, Kind.NODE_INFO);
+        return o.accepted() ? window(o, ((NodeInfo) o.record()).getTimeMs(), nowMs, false) : o;
+    }
+
+    private Outcome inventory(SignedEnvelope envelope, PublicId from, long nowMs) {
+        Outcome o = open(envelope, Inventory.getDefaultInstance(), Inventory::getNode, Kind.INVENTORY);
+        if (!o.accepted()) {
+            return o;
+        }
+        // Inventories are never relayed: one that names someone other than the sender is a lie about who holds what.
+        if (!envelope.getSigner().equals(from.toByteString())) {
+            return Outcome.refuse(Penalty.FORGED_SIGNER, "inventory of another node relayed by " + from.shortForm());
+        }
+        Inventory inventory = (Inventory) o.record();
+        if (inventory.getCommitsCount() == 0 || inventory.getCommitsCount() > config.maxCommitsPerInventory()) {
+            return Outcome.refuse(Penalty.MALFORMED_MESSAGE, "inventory of " + inventory.getCommitsCount() + " commits");
+        }
+        for (String commit : inventory.getCommitsList()) {
+            if (!CommitId.isValid(commit)) {
+                return Outcome.refuse(Penalty.MALFORMED_MESSAGE, "inventory names a malformed commit id");
+            }
+        }
+        return window(o, inventory.getTimeMs(), nowMs, true);
+    }
+
+    private <T extends Message> Outcome open(SignedEnvelope envelope, T prototype, Function<T, ByteString> claimedSigner,
+            Kind kind) {
+        Verified<T> verified;
+        try {
+            verified = signatures.open(envelope, prototype);
+        } catch (SignatureException e) {
+            return Outcome.refuse(Penalty.BAD_SIGNATURE, e.getMessage());
+        }
+        if (!claimedSigner.apply(verified.record()).equals(envelope.getSigner())) {
+            return Outcome.refuse(Penalty.FORGED_SIGNER, kind + " signed by " + verified.signer().shortForm()
+                    + " names another node");
+        }
+        return Outcome.accept(kind, verified.record());
+    }
+
+    private Outcome window(Outcome accepted, long timeMs, long nowMs, boolean mustBeRecent) {
+        if (timeMs > nowMs + config.maxClockSkew().toMillis()) {
+            return Outcome.refuse(Penalty.STALE, accepted.kind() + " dated " + (timeMs - nowMs) + " ms in the future");
+        }
+        if (mustBeRecent && timeMs < nowMs - config.seenTtl().toMillis()) {
+            return Outcome.refuse(Penalty.STALE, accepted.kind() + " is " + (nowMs - timeMs) + " ms old");
+        }
+        return accepted;
+    }
+}

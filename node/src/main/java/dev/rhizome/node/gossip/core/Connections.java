@@ -1,0 +1,106 @@
+package dev.rhizome.node.gossip.core;
+
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Open gossip connections and dials in flight, with each connection's rate limit. */
+final class Connections {
+
+    static final class Link {
+        final boolean outbound;
+        final TokenBucket bucket;
+        /** Disconnect was asked for; kept until the adapter reports the close so late messages still count against it. */
+        boolean closing;
+        long closingSinceMs;
+        /** Records asked for by our PeerExchangeRequest; 0 when none is pending. */
+        int exchangeAsked;
+
+        Link(boolean outbound, TokenBucket bucket) {
+            this.outbound = outbound;
+            this.bucket = bucket;
+        }
+    }
+
+    private final Map<PublicId, Link> links = new LinkedHashMap<>();
+    private final Map<PublicId, Long> dialing = new HashMap<>();
+
+    Link get(PublicId peer) {
+        return links.get(peer);
+    }
+
+    boolean isOpen(PublicId peer) {
+        Link link = links.get(peer);
+        return link != null && !link.closing;
+    }
+
+    /** Connected, closing or being dialed: not to be dialed again nor evicted from the peer table. */
+    boolean isBusy(PublicId peer) {
+        return links.containsKey(peer) || dialing.containsKey(peer);
+    }
+
+    void open(PublicId peer, boolean outbound, TokenBucket bucket) {
+        links.put(peer, new Link(outbound, bucket));
+    }
+
+    Link remove(PublicId peer) {
+        return links.remove(peer);
+    }
+
+    void dialing(PublicId peer, long nowMs) {
+        dialing.put(peer, nowMs);
+    }
+
+    /** True if a dial to {@code peer} was in flight. */
+    boolean dialEnded(PublicId peer) {
+        return dialing.remove(peer) != null;
+    }
+
+    /** Dials started before {@code cutoffMs} that never got an answer. */
+    List<PublicId> expireDials(long cutoffMs) {
+        List<PublicId> expired = new ArrayList<>();
+        for (Iterator<Map.Entry<PublicId, Long>> it = dialing.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<PublicId, Long> e = it.next();
+            if (e.getValue() < cutoffMs) {
+                expired.add(e.getKey());
+                it.remove();
+            }
+        }
+        return expired;
+    }
+
+    /** Forgets closing links whose close the adapter never reported, so they can't pile up. */
+    void expireClosing(long cutoffMs) {
+        links.values().removeIf(link -> link.closing && link.closingSinceMs < cutoffMs);
+    }
+
+    List<PublicId> openPeers() {
+        List<PublicId> out = new ArrayList<>();
+        links.forEach((peer, link) -> {
+            if (!link.closing) {
+                out.add(peer);
+            }
+        });
+        return out;
+    }
+
+    int openCount() {
+        return (int) links.values().stream().filter(l -> !l.closing).count();
+    }
+
+    int openOutbound() {
+        return (int) links.values().stream().filter(l -> !l.closing && l.outbound).count();
+    }
+
+    int openInbound() {
+        return openCount() - openOutbound();
+    }
+
+    int dialingCount() {
+        return dialing.size();
+    }
+}

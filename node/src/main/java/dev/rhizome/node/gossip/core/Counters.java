@@ -1,0 +1,17 @@
+package dev.rhizome.node.gossip.core;
+
+/** The running totals behind {@link GossipStats}. */
+final class Counters {
+    long messagesSent;
+    long announcementsSent;
+    long announcementsReceived;
+    long duplicates;
+    long invalid;
+    long rateLimited;
+    long fetchesStarted;
+    long fetchesCompleted;
+    long fetchesFailed;
+    long bytesFetched;
+    long peersBanned;
+    long peersDisconnected;
+}

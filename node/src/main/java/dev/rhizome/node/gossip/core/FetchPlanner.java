@@ -1,0 +1,232 @@
+package dev.rhizome.node.gossip.core;
+
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Lazy pull of bundles: which commits are held, which are wanted, who announced them, and the one
+ * fetch outstanding per wanted commit.
+ *
+ * <p>The first announcer of a commit is asked for it; later announcers are queued as alternatives
+ * and only asked when the current fetch fails or stalls. So each bundle is downloaded about once
+ * per node, where flooding would download it from every neighbour.
+ */
+final class FetchPlanner {
+    /** Alternative holders remembered per commit; more add nothing but memory. */
+    static final int MAX_HOLDERS = 16;
+    /** Tries per holder for failures that may be transient (stall, lost connection). */
+    static final int MAX_ATTEMPTS = 3;
+
+    record Start(PublicId from, String commit) {
+    }
+
+    private static final class Holder {
+        final PublicId peer;
+        int attempts;
+        long notBeforeMs;
+
+        Holder(PublicId peer) {
+            this.peer = peer;
+        }
+    }
+
+    private static final class Want {
+        final ArrayDeque<Holder> queue = new ArrayDeque<>();
+        final Set<PublicId> announcers = new HashSet<>();
+        Holder current;
+        long lastProgressMs;
+        long touchedMs;
+
+        boolean knows(PublicId peer) {
+            return (current != null && current.peer.equals(peer)) || queue.stream().anyMatch(h -> h.peer.equals(peer));
+        }
+    }
+
+    private final GossipConfig config;
+    private final int maxWants;
+    private final Set<String> held = new HashSet<>();
+    private final ArrayDeque<String> recent = new ArrayDeque<>();
+    private final Map<String, Want> wants = new HashMap<>();
+
+    FetchPlanner(GossipConfig config) {
+        this.config = config;
+        this.maxWants = Math.max(config.maxCommitsPerInventory(), config.maxSeen() / 10);
+    }
+
+    boolean holds(String commit) {
+        return held.contains(commit);
+    }
+
+    boolean isFetching(String commit) {
+        Want w = wants.get(commit);
+        return w != null && w.current != null;
+    }
+
+    /** The newest held commits, at most maxCommitsPerInventory, oldest first: what a new neighbour is told. */
+    List<String> recentlyHeld() {
+        return new ArrayList<>(recent);
+    }
+
+    int wanted() {
+        return wants.size();
+    }
+
+    /** {@code holder} says it has {@code commit}; returns the fetch to start, if this is the first holder. */
+    Start announced(PublicId holder, String commit, long nowMs) {
+        if (held.contains(commit)) {
+            return null;
+        }
+        Want want = wants.get(commit);
+        if (want == null) {
+            if (wants.size() >= maxWants) {
+                return null;
+            }
+            want = new Want();
+            wants.put(commit, want);
+        }
+        want.touchedMs = nowMs;
+        if (want.announcers.size() < 2 * MAX_HOLDERS) {
+            want.announcers.add(holder);
+        }
+        if (want.knows(holder)) {
+            return null;
+        }
+        if (want.current == null) {
+            return begin(want, new Holder(holder), commit, nowMs);
+        }
+        if (want.queue.size() < MAX_HOLDERS) {
+            want.queue.add(new Holder(holder));
+        }
+        return null;
+    }
+
+    void progress(PublicId from, String commit, long nowMs) {
+        Want want = wants.get(commit);
+        if (want != null && want.current != null && want.current.peer.equals(from)) {
+            want.lastProgressMs = nowMs;
+        }
+    }
+
+    /** Whether {@code from} is the peer the outstanding fetch of {@code commit} was sent to. */
+    boolean isCurrent(PublicId from, String commit) {
+        Want want = wants.get(commit);
+        return want != null && want.current != null && want.current.peer.equals(from);
+    }
+
+    /**
+     * The commit is now held. Returns who is known to hold it too (no need to announce it to them),
+     * and, through {@code cancel}, the outstanding fetch that became pointless.
+     */
+    Set<PublicId> markHeld(String commit, List<Start> cancel) {
+        if (!held.add(commit)) {
+            return Set.of();
+        }
+        recent.addLast(commit);
+        if (recent.size() > config.maxCommitsPerInventory()) {
+            recent.removeFirst();
+        }
+        Want want = wants.remove(commit);
+        if (want == null) {
+            return Set.of();
+        }
+        if (want.current != null) {
+            cancel.add(new Start(want.current.peer, commit));
+        }
+        return want.announcers;
+    }
+
+    /**
+     * The outstanding fetch from {@code from} failed. When {@code mayRetry} (a stall or a lost
+     * connection may be transient) the holder goes to the back of the queue with a growing delay.
+     * Returns the next fetch to start now, if a holder is ready.
+     */
+    Start failed(PublicId from, String commit, boolean mayRetry, long nowMs) {
+        Want want = wants.get(commit);
+        if (want == null || want.current == null || !want.current.peer.equals(from)) {
+            return null;
+        }
+        Holder failedHolder = want.current;
+        want.current = null;
+        if (mayRetry && ++failedHolder.attempts < MAX_ATTEMPTS) {
+            failedHolder.notBeforeMs = nowMs + (config.redialBase().toMillis() << failedHolder.attempts);
+            want.queue.addLast(failedHolder);
+        }
+        return next(want, commit, nowMs);
+    }
+
+    /** Drops a peer from every holder queue (it was banned); returns the fetches it had outstanding. */
+    List<Start> forget(PublicId peer) {
+        List<Start> outstanding = new ArrayList<>();
+        wants.forEach((commit, want) -> {
+            want.queue.removeIf(h -> h.peer.equals(peer));
+            want.announcers.remove(peer);
+            if (want.current != null && want.current.peer.equals(peer)) {
+                outstanding.add(new Start(peer, commit));
+            }
+        });
+        return outstanding;
+    }
+
+    /** Outstanding fetches without progress for fetchStall. */
+    List<Start> stalled(long nowMs) {
+        List<Start> out = new ArrayList<>();
+        long stall = config.fetchStall().toMillis();
+        wants.forEach((commit, want) -> {
+            if (want.current != null && nowMs - want.lastProgressMs >= stall) {
+                out.add(new Start(want.current.peer, commit));
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Starts fetches for wanted commits whose next holder became ready, and forgets wants nobody can
+     * serve any more once their announcements are older than seenTtl.
+     */
+    List<Start> ready(long nowMs) {
+        List<Start> out = new ArrayList<>();
+        long ttl = config.seenTtl().toMillis();
+        for (Iterator<Map.Entry<String, Want>> it = wants.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Want> e = it.next();
+            Want want = e.getValue();
+            if (want.current != null) {
+                continue;
+            }
+            if (want.queue.isEmpty()) {
+                if (nowMs - want.touchedMs > ttl) {
+                    it.remove();
+                }
+                continue;
+            }
+            Start start = next(want, e.getKey(), nowMs);
+            if (start != null) {
+                out.add(start);
+            }
+        }
+        return out;
+    }
+
+    private Start next(Want want, String commit, long nowMs) {
+        for (Iterator<Holder> it = want.queue.iterator(); it.hasNext(); ) {
+            Holder h = it.next();
+            if (h.notBeforeMs <= nowMs) {
+                it.remove();
+                return begin(want, h, commit, nowMs);
+            }
+        }
+        return null;
+    }
+
+    private static Start begin(Want want, Holder holder, String commit, long nowMs) {
+        want.current = holder;
+        want.lastProgressMs = nowMs;
+        return new Start(holder.peer, commit);
+    }
+}

@@ -1,0 +1,544 @@
+package dev.rhizome.node.gossip.core;
+
+import dev.rhizome.node.gossip.core.AnnouncementCheck.Outcome;
+import dev.rhizome.node.gossip.core.Connections.Link;
+import dev.rhizome.node.gossip.core.Effect.CancelFetch;
+import dev.rhizome.node.gossip.core.Effect.Dial;
+import dev.rhizome.node.gossip.core.Effect.Disconnect;
+import dev.rhizome.node.gossip.core.Effect.Fetch;
+import dev.rhizome.node.gossip.core.Effect.ResultSeen;
+import dev.rhizome.node.gossip.core.Effect.Send;
+import dev.rhizome.node.gossip.core.FetchPlanner.Start;
+import dev.rhizome.proto.v1.Gossip;
+import dev.rhizome.proto.v1.Inventory;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.PeerExchange;
+import dev.rhizome.proto.v1.PeerExchangeRequest;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * One node's gossip protocol as a pure state machine: events in (connections, messages, fetch
+ * outcomes, ticks, all stamped with {@code nowMs}), {@link Effect}s out. No sockets, threads, disk
+ * or wall clock, so tests and the simulator drive it directly. Not thread-safe: the adapter calls
+ * it from one thread (an event loop) at a time.
+ *
+ * <p>Bundles spread by lazy pull: a node that comes to hold a bundle pushes a signed Inventory to
+ * its neighbours, and a neighbour that lacks it fetches it from exactly one announcer, keeping the
+ * others as fallbacks. NodeInfo and Result announcements are small and are relayed to a bounded
+ * fanout, de-duplicated by message id.
+ */
+public final class GossipCore {
+    /** Records a peer exchange carries at most. */
+    static final int EXCHANGE_SIZE = 32;
+    static final long EXCHANGE_INTERVAL_MS = 30_000;
+    /** How often a node pushes its own signed NodeInfo, so others learn an address that changed. */
+    static final long SELF_ANNOUNCE_INTERVAL_MS = 10 * 60_000;
+
+    private final Identity self;
+    private final PublicId selfId;
+    private final NodeInfo selfInfo;
+    private final GossipConfig config;
+    private final Random random;
+    private final CoreClock clock = new CoreClock();
+    private final SeenCache seen;
+    private final AnnouncementCheck check;
+    private final PeerScores scores;
+    private final PeerTable table;
+    private final Connections connections = new Connections();
+    private final FetchPlanner planner;
+    private final Counters counters = new Counters();
+    private SignedEnvelope signedSelf;
+    private long signedSelfAtMs;
+    private long nextExchangeMs;
+    private long nextSelfAnnounceMs;
+
+    public GossipCore(Identity self, NodeInfo selfInfo, GossipConfig config, Random random, SignatureCheck signatures) {
+        this.self = self;
+        this.selfId = self.publicId();
+        this.selfInfo = selfInfo.toBuilder().setNode(selfId.toByteString()).build();
+        this.config = config;
+        this.random = random;
+        this.seen = new SeenCache(config, clock);
+        this.check = new AnnouncementCheck(config, signatures);
+        this.scores = new PeerScores(config);
+        this.table = new PeerTable(config);
+        this.planner = new FetchPlanner(config);
+    }
+
+    /** This node's NodeInfo signed for the Hello; re-signed once it is half a seen window old, so it is always fresh. */
+    public SignedEnvelope signedSelfInfo(long nowMs) {
+        long now = clock.advance(nowMs);
+        if (signedSelf == null || now - signedSelfAtMs > config.seenTtl().toMillis() / 2) {
+            signedSelf = Envelopes.sign(self, selfInfo.toBuilder().setTimeMs(now).build());
+            signedSelfAtMs = now;
+        }
+        return signedSelf;
+    }
+
+    /** Learns the bootstrap peers (from the coordinator, or remembered) and dials up to the degree. */
+    public List<Effect> start(List<NodeInfo> bootstrap, long nowMs) {
+        long now = clock.advance(nowMs);
+        for (NodeInfo info : bootstrap) {
+            if (info.getNode().size() == PublicId.LENGTH) {
+                PublicId id = PublicId.of(info.getNode());
+                if (!id.equals(selfId)) {
+                    table.offer(id, info, null, connections::isBusy);
+                }
+            }
+        }
+        nextExchangeMs = now + EXCHANGE_INTERVAL_MS;
+        nextSelfAnnounceMs = now + (long) (random.nextDouble() * SELF_ANNOUNCE_INTERVAL_MS);
+        List<Effect> out = new ArrayList<>();
+        keepDegree(now, out);
+        return out;
+    }
+
+    /**
+     * A gossip connection is up, after a Hello carrying the peer's signed NodeInfo. May answer with
+     * Disconnect: banned or low-scored peer, a Hello that doesn't verify, or no free slot. A second
+     * connection to a peer already connected is ignored; the adapter should close the newer one.
+     */
+    public List<Effect> onConnected(PublicId peer, SignedEnvelope peerInfo, boolean outbound, long nowMs) {
+        long now = clock.advance(nowMs);
+        List<Effect> out = new ArrayList<>();
+        connections.dialEnded(peer);
+        if (peer.equals(selfId)) {
+            out.add(new Disconnect(peer, "connected to itself"));
+            return out;
+        }
+        if (!scores.isWelcome(peer, now)) {
+            out.add(new Disconnect(peer, scores.isBanned(peer, now) ? "banned" : "score too low"));
+            return out;
+        }
+        if (connections.isOpen(peer)) {
+            return out;
+        }
+        Outcome hello = check.nodeInfo(peerInfo, now);
+        if (!hello.accepted() || !peerInfo.getSigner().equals(peer.toByteString())) {
+            counters.invalid++;
+            penalise(peer, hello.penalty() != null ? hello.penalty() : Penalty.FORGED_SIGNER, now, out);
+            out.add(new Disconnect(peer, "hello: " + (hello.reason() != null ? hello.reason() : "node info of another node")));
+            return out;
+        }
+        // Learn the address even when refusing: the peer table is how the network finds itself.
+        table.offer(peer, (NodeInfo) hello.record(), peerInfo, connections::isBusy);
+        boolean full = connections.openCount() >= config.maxDegree()
+                || (!outbound && connections.openInbound() >= config.maxInbound());
+        if (full) {
+            out.add(new Disconnect(peer, "no free connection slot"));
+            return out;
+        }
+        connections.open(peer, outbound, new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now));
+        table.connected(peer);
+        if (table.size() < config.maxKnownPeers()) {
+            askForPeers(peer, out);
+        }
+        List<String> recent = planner.recentlyHeld();
+        if (!recent.isEmpty()) {
+            sendAnnouncement(peer, signInventory(recent, now), out);
+        }
+        return out;
+    }
+
+    /** The connection to {@code peer} closed (or a dial to it failed). */
+    public List<Effect> onDisconnected(PublicId peer, long nowMs) {
+        long now = clock.advance(nowMs);
+        Link link = connections.remove(peer);
+        boolean wasDialing = connections.dialEnded(peer);
+        if (wasDialing || (link != null && link.outbound && !link.closing)) {
+            table.dialFailed(peer, now, random);
+        }
+        List<Effect> out = new ArrayList<>();
+        keepDegree(now, out);
+        return out;
+    }
+
+    /** A Dial effect could not connect (refused, unreachable, handshake failed). */
+    public List<Effect> onDialFailed(PublicId peer, long nowMs) {
+        long now = clock.advance(nowMs);
+        connections.dialEnded(peer);
+        table.dialFailed(peer, now, random);
+        List<Effect> out = new ArrayList<>();
+        keepDegree(now, out);
+        return out;
+    }
+
+    /** A gossip message from a connected peer: rate-limited, de-duplicated, verified, time-checked, scored. */
+    public List<Effect> onMessage(PublicId from, Gossip message, long nowMs) {
+        long now = clock.advance(nowMs);
+        List<Effect> out = new ArrayList<>();
+        Link link = connections.get(from);
+        if (link == null) {
+            return out; // raced with a close we already handled
+        }
+        if (!link.bucket.tryTake(now)) {
+            counters.rateLimited++;
+            penalise(from, Penalty.RATE_LIMITED, now, out);
+            return out;
+        }
+        switch (message.getBodyCase()) {
+            case ANNOUNCEMENT -> onAnnouncement(from, link, message.getAnnouncement(), now, out);
+            case PEER_EXCHANGE_REQUEST -> onExchangeRequest(from, link, message.getPeerExchangeRequest(), now, out);
+            case PEER_EXCHANGE -> onExchange(from, link, message.getPeerExchange(), now, out);
+            default -> penalise(from, Penalty.MALFORMED_MESSAGE, now, out);
+        }
+        return out;
+    }
+
+    /** Wire-level misbehaviour the adapter caught (bad frame, oversized frame, a message out of place). */
+    public List<Effect> onViolation(PublicId from, Violation violation, long nowMs) {
+        long now = clock.advance(nowMs);
+        List<Effect> out = new ArrayList<>();
+        penalise(from, Penalty.of(violation), now, out);
+        return out;
+    }
+
+    /** The fetch is making progress ({@code bytesSoFar} received): it is not stalled. */
+    public List<Effect> onFetchProgress(PublicId from, String commit, long bytesSoFar, long nowMs) {
+        planner.progress(from, commit, clock.advance(nowMs));
+        return List.of();
+    }
+
+    /** A bundle was fetched, verified and imported: now held, so announce it to the neighbours that lack it. */
+    public List<Effect> onFetched(PublicId from, String commit, long bytes, long nowMs) {
+        long now = clock.advance(nowMs);
+        List<Effect> out = new ArrayList<>();
+        if (planner.holds(commit)) {
+            return out;
+        }
+        counters.fetchesCompleted++;
+        counters.bytesFetched += bytes;
+        scores.delivered(from);
+        List<Start> pointless = new ArrayList<>();
+        Set<PublicId> holders = planner.markHeld(commit, pointless);
+        for (Start s : pointless) {
+            if (!s.from().equals(from)) {
+                out.add(new CancelFetch(s.from(), s.commit()));
+            }
+        }
+        announceHeld(commit, holders, now, out);
+        return out;
+    }
+
+    /** A fetch failed: the peer pays according to the kind of failure and the next holder is asked. */
+    public List<Effect> onFetchFailed(PublicId from, String commit, FetchFailure failure, long nowMs) {
+        long now = clock.advance(nowMs);
+        List<Effect> out = new ArrayList<>();
+        failFetch(from, commit, failure, false, now, out);
+        return out;
+    }
+
+    /** This node made or imported {@code commit} itself: hold it and announce it. */
+    public List<Effect> onLocalCommit(String commit, long nowMs) {
+        CommitId.require(commit, "commit");
+        long now = clock.advance(nowMs);
+        List<Effect> out = new ArrayList<>();
+        if (planner.holds(commit)) {
+            return out;
+        }
+        List<Start> pointless = new ArrayList<>();
+        Set<PublicId> holders = planner.markHeld(commit, pointless);
+        pointless.forEach(s -> out.add(new CancelFetch(s.from(), s.commit())));
+        announceHeld(commit, holders, now, out);
+        return out;
+    }
+
+    /** Pushes a signed Result to a bounded fanout of neighbours; they relay it on. */
+    public List<Effect> announceResult(SignedEnvelope result, long nowMs) {
+        if (!result.getType().equals(Result.getDescriptor().getFullName())) {
+            throw new IllegalArgumentException("not a signed Result: " + result.getType());
+        }
+        long now = clock.advance(nowMs);
+        List<Effect> out = new ArrayList<>();
+        seen.firstSighting(SeenCache.idOf(result)); // so our own result coming back is a duplicate
+        relay(result, Set.of(), now, out);
+        return out;
+    }
+
+    /** Periodic work, about once a second: stalls, redials with backoff, score decay, peer exchange, ban expiry. */
+    public List<Effect> onTick(long nowMs) {
+        long now = clock.advance(nowMs);
+        List<Effect> out = new ArrayList<>();
+        long stall = config.fetchStall().toMillis();
+        for (PublicId peer : connections.expireDials(now - stall)) {
+            table.dialFailed(peer, now, random);
+        }
+        connections.expireClosing(now - stall);
+        for (Start s : planner.stalled(now)) {
+            failFetch(s.from(), s.commit(), FetchFailure.STALLED, true, now, out);
+        }
+        for (Start s : planner.ready(now)) {
+            startFetch(s, out);
+        }
+        scores.sweep(now);
+        if (now >= nextExchangeMs) {
+            nextExchangeMs = now + EXCHANGE_INTERVAL_MS;
+            List<PublicId> open = connections.openPeers();
+            if (table.size() < config.maxKnownPeers() && !open.isEmpty()) {
+                askForPeers(open.get(random.nextInt(open.size())), out);
+            }
+        }
+        if (now >= nextSelfAnnounceMs) {
+            nextSelfAnnounceMs = now + SELF_ANNOUNCE_INTERVAL_MS;
+            relay(signedSelfInfo(now), Set.of(), now, out);
+        }
+        keepDegree(now, out);
+        return out;
+    }
+
+    public boolean holds(String commit) {
+        return planner.holds(commit);
+    }
+
+    public Set<PublicId> connectedPeers() {
+        return new LinkedHashSet<>(connections.openPeers());
+    }
+
+    public double score(PublicId peer) {
+        return scores.score(peer, clock.nowMs());
+    }
+
+    /** The adapter asks this before accepting a connection or dialing. */
+    public boolean isBanned(PublicId peer, long nowMs) {
+        return scores.isBanned(peer, nowMs);
+    }
+
+    public PublicId id() {
+        return selfId;
+    }
+
+    public GossipStats stats() {
+        Counters c = counters;
+        return new GossipStats(c.messagesSent, c.announcementsSent, c.announcementsReceived, c.duplicates, c.invalid,
+                c.rateLimited, c.fetchesStarted, c.fetchesCompleted, c.fetchesFailed, c.bytesFetched, c.peersBanned,
+                c.peersDisconnected, seen.size(), table.size(), connections.openCount(), planner.wanted(), scores.size());
+    }
+
+    private void onAnnouncement(PublicId from, Link link, SignedEnvelope envelope, long now, List<Effect> out) {
+        if (!seen.firstSighting(SeenCache.idOf(envelope))) {
+            counters.duplicates++;
+            return;
+        }
+        Outcome outcome = check.announcement(envelope, from, now);
+        if (!outcome.accepted()) {
+            if (outcome.penalty() != null) {
+                counters.invalid++;
+                penalise(from, outcome.penalty(), now, out);
+            }
+            return;
+        }
+        counters.announcementsReceived++;
+        if (link.closing) {
+            return; // checked and scored, but not acted on
+        }
+        PublicId signer = PublicId.of(envelope.getSigner());
+        switch (outcome.kind()) {
+            case INVENTORY -> {
+                for (String commit : ((Inventory) outcome.record()).getCommitsList()) {
+                    Start start = planner.announced(from, commit, now);
+                    if (start != null) {
+                        startFetch(start, out);
+                    }
+                }
+            }
+            case NODE_INFO -> {
+                // Relayed only while it teaches someone something: the flood dies where tables already know it.
+                if (!signer.equals(selfId) && !scores.isBanned(signer, now)
+                        && table.offer(signer, (NodeInfo) outcome.record(), envelope, connections::isBusy)) {
+                    relay(envelope, except(from, signer), now, out);
+                }
+            }
+            case RESULT -> {
+                out.add(new ResultSeen(envelope));
+                relay(envelope, except(from, signer), now, out);
+            }
+        }
+    }
+
+    private void onExchangeRequest(PublicId from, Link link, PeerExchangeRequest request, long now, List<Effect> out) {
+        if (link.closing) {
+            return;
+        }
+        int max = request.getMax() == 0 ? EXCHANGE_SIZE : Math.min(request.getMax(), EXCHANGE_SIZE);
+        List<SignedEnvelope> records = new ArrayList<>();
+        records.add(signedSelfInfo(now));
+        for (SignedEnvelope e : table.sample(max, random)) {
+            if (records.size() >= max) {
+                break;
+            }
+            if (!e.getSigner().equals(from.toByteString())) {
+                records.add(e);
+            }
+        }
+        send(from, Gossip.newBuilder().setPeerExchange(PeerExchange.newBuilder().addAllNodes(records)).build(), out);
+    }
+
+    private void onExchange(PublicId from, Link link, PeerExchange exchange, long now, List<Effect> out) {
+        int asked = link.exchangeAsked;
+        link.exchangeAsked = 0;
+        if (asked == 0) {
+            penalise(from, Penalty.UNEXPECTED_MESSAGE, now, out);
+            return;
+        }
+        if (exchange.getNodesCount() > asked) {
+            counters.invalid++;
+            penalise(from, Penalty.MALFORMED_MESSAGE, now, out);
+            return;
+        }
+        for (SignedEnvelope record : exchange.getNodesList()) {
+            Outcome outcome = check.nodeInfo(record, now);
+            if (!outcome.accepted()) {
+                counters.invalid++;
+                penalise(from, outcome.penalty(), now, out);
+                return; // one forgery taints the rest of the message
+            }
+            PublicId node = PublicId.of(record.getSigner());
+            if (!node.equals(selfId) && !scores.isBanned(node, now)) {
+                table.offer(node, (NodeInfo) outcome.record(), record, connections::isBusy);
+            }
+        }
+        keepDegree(now, out);
+    }
+
+    private void askForPeers(PublicId peer, List<Effect> out) {
+        Link link = connections.get(peer);
+        link.exchangeAsked = EXCHANGE_SIZE;
+        send(peer, Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(EXCHANGE_SIZE)).build(), out);
+    }
+
+    private void announceHeld(String commit, Set<PublicId> holders, long now, List<Effect> out) {
+        List<PublicId> targets = new ArrayList<>();
+        for (PublicId peer : connections.openPeers()) {
+            if (!holders.contains(peer)) {
+                targets.add(peer);
+            }
+        }
+        if (targets.isEmpty()) {
+            return;
+        }
+        SignedEnvelope inventory = signInventory(List.of(commit), now);
+        for (PublicId peer : targets) {
+            sendAnnouncement(peer, inventory, out);
+        }
+    }
+
+    private SignedEnvelope signInventory(Collection<String> commits, long now) {
+        return Envelopes.sign(self, Inventory.newBuilder().setNode(selfId.toByteString()).addAllCommits(commits)
+                .setTimeMs(now).build());
+    }
+
+    /** Forwards a flooded announcement to at most {@code degree} random neighbours, skipping {@code except}. */
+    private void relay(SignedEnvelope envelope, Set<PublicId> except, long now, List<Effect> out) {
+        List<PublicId> candidates = new ArrayList<>();
+        for (PublicId peer : connections.openPeers()) {
+            if (!except.contains(peer)) {
+                candidates.add(peer);
+            }
+        }
+        for (PublicId peer : RandomPick.some(candidates, config.degree(), random)) {
+            sendAnnouncement(peer, envelope, out);
+        }
+    }
+
+    private static Set<PublicId> except(PublicId from, PublicId signer) {
+        return from.equals(signer) ? Set.of(from) : Set.of(from, signer);
+    }
+
+    private void sendAnnouncement(PublicId to, SignedEnvelope envelope, List<Effect> out) {
+        counters.announcementsSent++;
+        send(to, Gossip.newBuilder().setAnnouncement(envelope).build(), out);
+    }
+
+    private void send(PublicId to, Gossip message, List<Effect> out) {
+        counters.messagesSent++;
+        out.add(new Send(to, message));
+    }
+
+    private void startFetch(Start start, List<Effect> out) {
+        counters.fetchesStarted++;
+        out.add(new Fetch(start.from(), start.commit()));
+    }
+
+    private void failFetch(PublicId from, String commit, FetchFailure failure, boolean cancel, long now, List<Effect> out) {
+        if (!planner.isCurrent(from, commit)) {
+            return; // a fetch we already gave up on
+        }
+        counters.fetchesFailed++;
+        if (cancel) {
+            out.add(new CancelFetch(from, commit));
+        }
+        boolean mayRetry = failure == FetchFailure.STALLED || failure == FetchFailure.CONNECTION_LOST;
+        Start next = planner.failed(from, commit, mayRetry, now);
+        if (next != null) {
+            startFetch(next, out);
+        }
+        penalise(from, Penalty.of(failure), now, out);
+    }
+
+    private void penalise(PublicId peer, Penalty penalty, long now, List<Effect> out) {
+        if (penalty.weight == 0) {
+            return;
+        }
+        switch (scores.penalise(peer, penalty, now)) {
+            case BAN -> ban(peer, penalty, now, out);
+            case DISCONNECT -> disconnect(peer, "score " + Math.round(scores.score(peer, now)) + " after " + penalty, now, out);
+            case KEEP -> { }
+        }
+    }
+
+    private void ban(PublicId peer, Penalty penalty, long now, List<Effect> out) {
+        counters.peersBanned++;
+        table.remove(peer);
+        for (Start s : planner.forget(peer)) {
+            out.add(new CancelFetch(s.from(), s.commit()));
+            counters.fetchesFailed++;
+            Start next = planner.failed(peer, s.commit(), false, now);
+            if (next != null) {
+                startFetch(next, out);
+            }
+        }
+        disconnect(peer, "banned after " + penalty, now, out);
+    }
+
+    private void disconnect(PublicId peer, String reason, long now, List<Effect> out) {
+        Link link = connections.get(peer);
+        boolean dialing = connections.dialEnded(peer);
+        if ((link != null && !link.closing) || dialing) {
+            if (link != null) {
+                link.closing = true;
+                link.closingSinceMs = now;
+            }
+            counters.peersDisconnected++;
+            out.add(new Disconnect(peer, reason));
+            keepDegree(now, out);
+        }
+    }
+
+    /** Dials until the degree is reached and at least the outbound quota of connections are our own choice. */
+    private void keepDegree(long now, List<Effect> out) {
+        int open = connections.openCount();
+        int dialing = connections.dialingCount();
+        int wanted = Math.max(config.degree() - open - dialing, config.outboundQuota() - connections.openOutbound() - dialing);
+        wanted = Math.min(wanted, config.maxDegree() - open - dialing);
+        if (wanted <= 0) {
+            return;
+        }
+        List<PeerTable.Entry> candidates = table.dialable(now,
+                id -> !connections.isBusy(id) && scores.isWelcome(id, now));
+        for (PeerTable.Entry e : RandomPick.some(candidates, wanted, random)) {
+            connections.dialing(e.id, now);
+            out.add(new Dial(e.info));
+        }
+    }
+}

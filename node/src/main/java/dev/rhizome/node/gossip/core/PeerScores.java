@@ -1,0 +1,114 @@
+package dev.rhizome.node.gossip.core;
+
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Peer scores, which start at 0 and decay back toward 0 (half-life {@link #HALF_LIFE_MS}) so an
+ * honest peer recovers from the odd timeout, and bans.
+ *
+ * <p>A stall costs four times more for each further stall with no delivery in between (-4, -16,
+ * -64): one slow transfer is cheap, but a peer that announces bundles and never serves them is
+ * banned at its third stall in a row. A gentler escalation would first cross the disconnect
+ * threshold, and a disconnected staller would then decay back just above it forever, never banned.
+ */
+final class PeerScores {
+    static final long HALF_LIFE_MS = 5 * 60_000;
+    /** Scores closer to 0 than this are forgotten, which keeps the map bounded by recent offenders. */
+    private static final double NEGLIGIBLE = 0.5;
+
+    enum Verdict { KEEP, DISCONNECT, BAN }
+
+    private static final class Score {
+        double value;
+        long atMs;
+        int stallStreak;
+    }
+
+    private final GossipConfig config;
+    private final int maxTracked;
+    private final Map<PublicId, Score> scores = new HashMap<>();
+    private final Map<PublicId, Long> bannedUntil = new HashMap<>();
+
+    PeerScores(GossipConfig config) {
+        this.config = config;
+        this.maxTracked = 4 * config.maxKnownPeers();
+    }
+
+    double score(PublicId peer, long nowMs) {
+        Score s = scores.get(peer);
+        return s == null ? 0 : decayed(s, nowMs);
+    }
+
+    Verdict penalise(PublicId peer, Penalty penalty, long nowMs) {
+        Score s = scores.computeIfAbsent(peer, p -> new Score());
+        double weight = penalty.weight;
+        if (penalty == Penalty.STALLED) {
+            weight *= 1L << (2 * Math.min(s.stallStreak, 8));
+            s.stallStreak++;
+        }
+        s.value = decayed(s, nowMs) + weight;
+        s.atMs = nowMs;
+        if (s.value <= config.banScore()) {
+            bannedUntil.put(peer, nowMs + config.banDuration().toMillis());
+            return Verdict.BAN;
+        }
+        return s.value <= config.disconnectScore() ? Verdict.DISCONNECT : Verdict.KEEP;
+    }
+
+    void delivered(PublicId peer) {
+        Score s = scores.get(peer);
+        if (s != null) {
+            s.stallStreak = 0;
+        }
+    }
+
+    boolean isBanned(PublicId peer, long nowMs) {
+        Long until = bannedUntil.get(peer);
+        return until != null && nowMs < until;
+    }
+
+    /** Neither banned nor below the disconnect threshold: worth dialing or keeping. */
+    boolean isWelcome(PublicId peer, long nowMs) {
+        return !isBanned(peer, nowMs) && score(peer, nowMs) > config.disconnectScore();
+    }
+
+    int bannedCount(long nowMs) {
+        return (int) bannedUntil.values().stream().filter(until -> nowMs < until).count();
+    }
+
+    /** Forgets expired bans and decayed scores; past the bound, forgets the mildest offenders first. */
+    void sweep(long nowMs) {
+        bannedUntil.values().removeIf(until -> until <= nowMs);
+        scores.entrySet().removeIf(e -> Math.abs(decayed(e.getValue(), nowMs)) < NEGLIGIBLE && e.getValue().stallStreak == 0
+                && !bannedUntil.containsKey(e.getKey()));
+        if (scores.size() > maxTracked) {
+            scores.entrySet().stream()
+                    .filter(e -> !bannedUntil.containsKey(e.getKey()))
+                    .sorted(Comparator.comparingDouble(e -> -decayed(e.getValue(), nowMs)))
+                    .limit(scores.size() - maxTracked)
+                    .map(Map.Entry::getKey)
+                    .toList()
+                    .forEach(scores::remove);
+        }
+        if (bannedUntil.size() > maxTracked) {
+            bannedUntil.entrySet().stream()
+                    .sorted(Map.Entry.comparingByValue())
+                    .limit(bannedUntil.size() - maxTracked)
+                    .map(Map.Entry::getKey)
+                    .toList()
+                    .forEach(bannedUntil::remove);
+        }
+    }
+
+    int size() {
+        return scores.size() + bannedUntil.size();
+    }
+
+    private static double decayed(Score s, long nowMs) {
+        long elapsed = Math.max(0, nowMs - s.atMs);
+        return s.value * Math.pow(0.5, (double) elapsed / HALF_LIFE_MS);
+    }
+}

@@ -1,0 +1,137 @@
+package dev.rhizome.node.gossip.core;
+
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Predicate;
+
+/**
+ * The peers this node knows how to reach, at most {@code maxKnownPeers}, with their redial backoff.
+ *
+ * <p>When full, a newcomer only displaces a peer that has failed to answer a dial: what is known
+ * to work is kept, so a flood of made-up peers from peer exchange can't push out the honest ones.
+ */
+final class PeerTable {
+
+    static final class Entry {
+        final PublicId id;
+        NodeInfo info;
+        SignedEnvelope signed; // null for bootstrap entries the coordinator handed us unsigned
+        int failures;
+        long nextDialMs;
+
+        Entry(PublicId id, NodeInfo info, SignedEnvelope signed) {
+            this.id = id;
+            this.info = info;
+            this.signed = signed;
+        }
+
+        boolean dialable() {
+            return !info.getHost().isEmpty() && info.getPort() > 0;
+        }
+    }
+
+    private final GossipConfig config;
+    private final Map<PublicId, Entry> peers = new LinkedHashMap<>();
+
+    PeerTable(GossipConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * Adds or refreshes a peer; a newer record (by its time) replaces an older one and a signed one an
+     * unsigned one. {@code busy} says which peers must not be evicted (connected or being dialed).
+     *
+     * @return true when the table learnt something: a new peer or a newer record
+     */
+    boolean offer(PublicId id, NodeInfo info, SignedEnvelope signed, Predicate<PublicId> busy) {
+        Entry known = peers.get(id);
+        if (known != null) {
+            boolean newer = info.getTimeMs() > known.info.getTimeMs();
+            boolean replace = signed != null ? known.signed == null || newer : known.signed == null && newer;
+            if (replace) {
+                known.info = info;
+                known.signed = signed;
+            }
+            return replace;
+        }
+        if (peers.size() >= config.maxKnownPeers() && !evictOneFailed(busy)) {
+            return false;
+        }
+        peers.put(id, new Entry(id, info, signed));
+        return true;
+    }
+
+    private boolean evictOneFailed(Predicate<PublicId> busy) {
+        Entry worst = null;
+        for (Entry e : peers.values()) {
+            if (e.failures > 0 && !busy.test(e.id) && (worst == null || e.failures > worst.failures)) {
+                worst = e;
+            }
+        }
+        if (worst == null) {
+            return false;
+        }
+        peers.remove(worst.id);
+        return true;
+    }
+
+    void remove(PublicId id) {
+        peers.remove(id);
+    }
+
+    Entry get(PublicId id) {
+        return peers.get(id);
+    }
+
+    /** Peers that may be dialed now, {@code eligible} filtering out the connected, dialing and unwelcome ones. */
+    List<Entry> dialable(long nowMs, Predicate<PublicId> eligible) {
+        List<Entry> out = new ArrayList<>();
+        for (Entry e : peers.values()) {
+            if (e.dialable() && e.nextDialMs <= nowMs && eligible.test(e.id)) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    /** Exponential backoff with jitter, so peers that lost one another don't redial in lockstep. */
+    void dialFailed(PublicId id, long nowMs, Random random) {
+        Entry e = peers.get(id);
+        if (e == null) {
+            return;
+        }
+        e.failures = Math.min(e.failures + 1, 30);
+        long base = config.redialBase().toMillis();
+        long delay = Math.min(config.redialMax().toMillis(), base << Math.min(e.failures - 1, 20));
+        e.nextDialMs = nowMs + delay / 2 + (long) (random.nextDouble() * (delay / 2.0));
+    }
+
+    void connected(PublicId id) {
+        Entry e = peers.get(id);
+        if (e != null) {
+            e.failures = 0;
+            e.nextDialMs = 0;
+        }
+    }
+
+    /** Up to {@code max} signed records, chosen at random, for peer exchange. */
+    List<SignedEnvelope> sample(int max, Random random) {
+        List<SignedEnvelope> signed = new ArrayList<>();
+        for (Entry e : peers.values()) {
+            if (e.signed != null && e.dialable()) {
+                signed.add(e.signed);
+            }
+        }
+        return RandomPick.some(signed, max, random);
+    }
+
+    int size() {
+        return peers.size();
+    }
+}

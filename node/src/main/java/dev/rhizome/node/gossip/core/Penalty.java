@@ -1,0 +1,45 @@
+package dev.rhizome.node.gossip.core;
+
+/** Misbehaviours and what each costs the peer's score (Radicle's scale: disconnect at -32, ban at -64). */
+enum Penalty {
+    BAD_SIGNATURE(-8),
+    /** A valid signature by someone other than the node the record names, or an Inventory relayed for someone else. */
+    FORGED_SIGNER(-8),
+    /** Outside the time window: a replay after the seen cache forgot it, or a time far in the future. */
+    STALE(-2),
+    RATE_LIMITED(-1),
+    MALFORMED_MESSAGE(-8),
+    MALFORMED_FRAME(-8),
+    OVERSIZED_FRAME(-32),
+    UNEXPECTED_MESSAGE(-4),
+    WRONG_BUNDLE(-16),
+    OVERSIZED_BUNDLE(-16),
+    /** Quadrupled for each further stall without a delivery in between, see {@link PeerScores}. */
+    STALLED(-4),
+    NOT_FOUND(0),
+    CONNECTION_LOST(0);
+
+    final double weight;
+
+    Penalty(double weight) {
+        this.weight = weight;
+    }
+
+    static Penalty of(Violation violation) {
+        return switch (violation) {
+            case MALFORMED_FRAME -> MALFORMED_FRAME;
+            case OVERSIZED_FRAME -> OVERSIZED_FRAME;
+            case UNEXPECTED_MESSAGE -> UNEXPECTED_MESSAGE;
+        };
+    }
+
+    static Penalty of(FetchFailure failure) {
+        return switch (failure) {
+            case NOT_FOUND -> NOT_FOUND;
+            case STALLED -> STALLED;
+            case WRONG_BUNDLE -> WRONG_BUNDLE;
+            case OVERSIZED -> OVERSIZED_BUNDLE;
+            case CONNECTION_LOST -> CONNECTION_LOST;
+        };
+    }
+}

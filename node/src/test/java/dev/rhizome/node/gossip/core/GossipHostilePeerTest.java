@@ -1,0 +1,218 @@
+package dev.rhizome.node.gossip.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.node.gossip.core.Effect.CancelFetch;
+import dev.rhizome.node.gossip.core.Effect.Disconnect;
+import dev.rhizome.node.gossip.core.Effect.Fetch;
+import dev.rhizome.node.gossip.core.Effect.Send;
+import dev.rhizome.proto.v1.Gossip;
+import dev.rhizome.proto.v1.Inventory;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.PeerExchange;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.identity.Identity;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class GossipHostilePeerTest {
+    final GossipConfig config = GossipConfig.defaults();
+    final Identity selfId = Identity.generate();
+    final GossipCore core = new GossipCore(selfId,
+            NodeInfo.newBuilder().setHost("192.0.2.9").setPort(7000).build(), config, new Random(1), SignatureCheck.envelopes());
+    long now = 10_000_000;
+
+    Peer connected() {
+        Peer peer = new Peer();
+        assertThat(core.onConnected(peer.id, peer.hello(now), false, now)).noneMatch(e -> e instanceof Disconnect);
+        return peer;
+    }
+
+    static <T extends Effect> List<T> only(List<Effect> effects, Class<T> type) {
+        List<T> out = new ArrayList<>();
+        effects.forEach(e -> {
+            if (type.isInstance(e)) {
+                out.add(type.cast(e));
+            }
+        });
+        return out;
+    }
+
+    /** Sends each message and collects all effects. */
+    List<Effect> send(Peer from, List<Gossip> messages) {
+        List<Effect> all = new ArrayList<>();
+        for (Gossip m : messages) {
+            all.addAll(core.onMessage(from.id, m, now));
+        }
+        return all;
+    }
+
+    @Test
+    void forgedAnnouncementsCostEightEachThenDisconnectThenBan() {
+        Peer forger = connected();
+        List<Gossip> forged = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            forged.add(Peer.announce(Peer.tampered(forger.inventory(now, Peer.commit(i)))));
+        }
+
+        List<Effect> first = send(forger, forged.subList(0, 4));
+        assertThat(core.score(forger.id)).isEqualTo(-32.0);
+        assertThat(only(first, Disconnect.class)).hasSize(1);
+        assertThat(only(first, Fetch.class)).isEmpty();
+        assertThat(core.connectedPeers()).doesNotContain(forger.id);
+
+        List<Effect> rest = send(forger, forged.subList(4, 8)); // still in flight when the close was asked for
+        assertThat(only(rest, Disconnect.class)).isEmpty();
+        assertThat(core.isBanned(forger.id, now)).isTrue();
+        assertThat(core.stats().invalid()).isEqualTo(8);
+        assertThat(core.onConnected(forger.id, forger.hello(now), false, now)).anyMatch(e -> e instanceof Disconnect);
+        assertThat(core.isBanned(forger.id, now + config.banDuration().toMillis())).isFalse();
+    }
+
+    @Test
+    void unsignedAndWronglySignedAnnouncementsArePenalisedAndIgnored() {
+        Peer peer = connected();
+        Peer other = new Peer();
+        SignedEnvelope unsigned = peer.inventory(now, Peer.commit(1)).toBuilder().clearSignature().build();
+        // a valid signature by `peer` over an inventory that claims to be `other`'s
+        SignedEnvelope foreignClaim = Envelopes.sign(peer.identity, Inventory.newBuilder().setNode(other.id.toByteString())
+                .addCommits(Peer.commit(2)).setTimeMs(now).build());
+        // `other`'s genuine inventory relayed by `peer`: inventories are never relayed
+        SignedEnvelope relayed = other.inventory(now, Peer.commit(3));
+
+        List<Effect> effects = send(peer, List.of(Peer.announce(unsigned), Peer.announce(foreignClaim), Peer.announce(relayed)));
+
+        assertThat(only(effects, Fetch.class)).isEmpty();
+        assertThat(core.score(peer.id)).isEqualTo(-24.0);
+    }
+
+    @Test
+    void replaysAreDuplicatesInsideTheWindowAndStaleAfterIt() {
+        Peer peer = connected();
+        Gossip inventory = Peer.announce(peer.inventory(now, Peer.commit(7)));
+        assertThat(only(core.onMessage(peer.id, inventory, now), Fetch.class)).hasSize(1);
+        core.onFetchFailed(peer.id, Peer.commit(7), FetchFailure.NOT_FOUND, now);
+
+        assertThat(core.onMessage(peer.id, inventory, now + 1000)).isEmpty();
+        assertThat(core.stats().duplicates()).isEqualTo(1);
+        assertThat(core.score(peer.id)).isZero();
+
+        long later = now + config.seenTtl().plus(config.maxClockSkew()).toMillis() + 1;
+        core.onTick(later);
+        assertThat(core.stats().seenCacheSize()).isZero();
+        assertThat(only(core.onMessage(peer.id, inventory, later), Fetch.class)).isEmpty();
+        assertThat(core.score(peer.id)).isLessThan(-1.9);
+
+        Gossip fromTheFuture = Peer.announce(peer.inventory(later + config.maxClockSkew().toMillis() + 1000, Peer.commit(8)));
+        assertThat(only(core.onMessage(peer.id, fromTheFuture, later), Fetch.class)).isEmpty();
+        assertThat(core.score(peer.id)).isLessThan(-3.9);
+    }
+
+    @Test
+    void aFlooderIsRateLimitedThenBanned() {
+        Peer flooder = connected();
+        List<Gossip> flood = new ArrayList<>();
+        for (int i = 0; i < config.announcementBurst() + 100; i++) {
+            flood.add(Peer.announce(flooder.result(now, Peer.commit(i))));
+        }
+
+        List<Effect> effects = send(flooder, flood);
+
+        assertThat(core.stats().rateLimited()).isEqualTo(100);
+        assertThat(only(effects, Disconnect.class)).hasSize(1);
+        assertThat(core.isBanned(flooder.id, now)).isTrue();
+        assertThat(only(effects, Effect.ResultSeen.class)).hasSize(config.announcementBurst());
+    }
+
+    @Test
+    void aStalledFetchMovesToTheNextHolder() {
+        Peer slow = connected();
+        Peer good = connected();
+        Peer lacking = connected();
+        String commit = Peer.commit(42);
+        List<Fetch> first = only(core.onMessage(slow.id, Peer.announce(slow.inventory(now, commit)), now), Fetch.class);
+        assertThat(first).containsExactly(new Fetch(slow.id, commit));
+        assertThat(core.onMessage(good.id, Peer.announce(good.inventory(now, commit)), now + 10)).isEmpty();
+
+        core.onFetchProgress(slow.id, commit, 4096, now + 5_000);
+        assertThat(only(core.onTick(now + 5_000 + config.fetchStall().toMillis() - 1), Fetch.class)).isEmpty();
+        List<Effect> stalled = core.onTick(now + 5_000 + config.fetchStall().toMillis());
+
+        assertThat(stalled).contains(new CancelFetch(slow.id, commit), new Fetch(good.id, commit));
+        assertThat(core.score(slow.id)).isLessThan(-3.9);
+        // the stalled fetch reporting in late changes nothing
+        assertThat(core.onFetchFailed(slow.id, commit, FetchFailure.STALLED, now + 20_000)).isEmpty();
+
+        List<Effect> done = core.onFetched(good.id, commit, 1234, now + 21_000);
+        assertThat(core.holds(commit)).isTrue();
+        // announced to the neighbours that might lack it, not to the one it came from
+        assertThat(only(done, Send.class)).extracting(Send::to).containsExactly(lacking.id);
+    }
+
+    @Test
+    void aWrongBundleCostsSixteenAndTheNextHolderIsAsked() {
+        Peer liar = connected();
+        Peer honest = connected();
+        String commit = Peer.commit(5);
+        core.onMessage(liar.id, Peer.announce(liar.inventory(now, commit)), now);
+        core.onMessage(honest.id, Peer.announce(honest.inventory(now, commit)), now);
+
+        List<Effect> effects = core.onFetchFailed(liar.id, commit, FetchFailure.WRONG_BUNDLE, now + 100);
+
+        assertThat(only(effects, Fetch.class)).containsExactly(new Fetch(honest.id, commit));
+        assertThat(core.score(liar.id)).isEqualTo(-16.0);
+    }
+
+    @Test
+    void aPeerThatAnnouncesAndNeverServesIsBannedWithinAFewStalls() {
+        Peer staller = connected();
+        int stalls = 0;
+        while (!core.isBanned(staller.id, now) && stalls < 10) {
+            String commit = Peer.commit(100 + stalls);
+            core.onMessage(staller.id, Peer.announce(staller.inventory(now, commit)), now);
+            core.onFetchFailed(staller.id, commit, FetchFailure.STALLED, now);
+            stalls++;
+            now += 1000;
+        }
+        assertThat(stalls).isEqualTo(3);
+    }
+
+    @Test
+    void peerExchangeMustBeAskedForAndMustVerify() {
+        Peer peer = new Peer();
+        List<Effect> hello = core.onConnected(peer.id, peer.hello(now), true, now);
+        assertThat(only(hello, Send.class)).anyMatch(s -> s.message().hasPeerExchangeRequest());
+        Peer stranger = new Peer();
+        SignedEnvelope forgedRecord = Peer.tampered(stranger.hello(now));
+        int known = core.stats().peerTableSize();
+
+        core.onMessage(peer.id, Gossip.newBuilder().setPeerExchange(PeerExchange.newBuilder().addNodes(forgedRecord)).build(), now);
+        assertThat(core.score(peer.id)).isEqualTo(-8.0);
+        assertThat(core.stats().peerTableSize()).isEqualTo(known);
+
+        core.onMessage(peer.id, Gossip.newBuilder().setPeerExchange(PeerExchange.newBuilder().addNodes(stranger.hello(now))).build(), now);
+        assertThat(core.score(peer.id)).isLessThan(-11.9); // unsolicited: the one request was answered already
+        assertThat(core.stats().peerTableSize()).isEqualTo(known);
+    }
+
+    @Test
+    void aHelloSignedBySomeoneElseIsRefused() {
+        Peer peer = new Peer();
+        Peer other = new Peer();
+        assertThat(core.onConnected(peer.id, other.hello(now), false, now)).anyMatch(e -> e instanceof Disconnect);
+        assertThat(core.connectedPeers()).isEmpty();
+        assertThat(core.score(peer.id)).isNegative();
+    }
+
+    @Test
+    void wireViolationsAreScored() {
+        Peer peer = connected();
+        core.onViolation(peer.id, Violation.MALFORMED_FRAME, now);
+        assertThat(core.score(peer.id)).isEqualTo(-8.0);
+        List<Effect> effects = core.onViolation(peer.id, Violation.OVERSIZED_FRAME, now);
+        assertThat(only(effects, Disconnect.class)).hasSize(1);
+    }
+}

@@ -1,0 +1,48 @@
+package dev.rhizome.node.gossip.core;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.proto.v1.Gossip;
+import dev.rhizome.proto.v1.Inventory;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.List;
+
+/** A scripted remote peer for tests that talk to one core directly. */
+final class Peer {
+    final Identity identity = Identity.generate();
+    final PublicId id = identity.publicId();
+    final NodeInfo info = NodeInfo.newBuilder().setNode(id.toByteString()).setHost("192.0.2.1").setPort(7000).build();
+
+    SignedEnvelope hello(long nowMs) {
+        return Envelopes.sign(identity, info.toBuilder().setTimeMs(nowMs).build());
+    }
+
+    SignedEnvelope inventory(long timeMs, String... commits) {
+        return Envelopes.sign(identity, Inventory.newBuilder().setNode(id.toByteString()).addAllCommits(List.of(commits))
+                .setTimeMs(timeMs).build());
+    }
+
+    SignedEnvelope result(long timeMs, String commit) {
+        return Envelopes.sign(identity, Result.newBuilder().setCommit(commit).setRunner(id.toByteString())
+                .setTimeMs(timeMs).build());
+    }
+
+    static Gossip announce(SignedEnvelope envelope) {
+        return Gossip.newBuilder().setAnnouncement(envelope).build();
+    }
+
+    /** The same envelope with one signature bit flipped. */
+    static SignedEnvelope tampered(SignedEnvelope envelope) {
+        byte[] signature = envelope.getSignature().toByteArray();
+        signature[0] ^= 1;
+        return envelope.toBuilder().setSignature(ByteString.copyFrom(signature)).build();
+    }
+
+    static String commit(int n) {
+        return String.format("%040x", n);
+    }
+}
