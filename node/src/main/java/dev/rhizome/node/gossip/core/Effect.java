@@ -14,8 +14,9 @@ public sealed interface Effect {
 
     /**
      * Pull the bundle {@code commit} from {@code from} (BundleRequest), verify and import it, then call
-     * {@link GossipCore#onFetched} or {@link GossipCore#onFetchFailed}. The core never has two fetches
-     * of one commit outstanding.
+     * {@link GossipCore#onFetched} or {@link GossipCore#onFetchFailed}; report
+     * {@link GossipCore#onFetchProgress} as bytes arrive, or the core declares the fetch stalled after
+     * {@link GossipConfig#fetchStall} and moves on. The core never has two fetches of one commit outstanding.
      */
     record Fetch(PublicId from, String commit) implements Effect {
     }

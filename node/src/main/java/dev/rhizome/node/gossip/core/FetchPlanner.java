@@ -64,11 +64,6 @@ final class FetchPlanner {
         return held.contains(commit);
     }
 
-    boolean isFetching(String commit) {
-        Want w = wants.get(commit);
-        return w != null && w.current != null;
-    }
-
     /** The newest held commits, at most maxCommitsPerInventory, oldest first: what a new neighbour is told. */
     List<String> recentlyHeld() {
         return new ArrayList<>(recent);

@@ -75,10 +75,6 @@ final class PeerScores {
         return !isBanned(peer, nowMs) && score(peer, nowMs) > config.disconnectScore();
     }
 
-    int bannedCount(long nowMs) {
-        return (int) bannedUntil.values().stream().filter(until -> nowMs < until).count();
-    }
-
     /** Forgets expired bans and decayed scores; past the bound, forgets the mildest offenders first. */
     void sweep(long nowMs) {
         bannedUntil.values().removeIf(until -> until <= nowMs);

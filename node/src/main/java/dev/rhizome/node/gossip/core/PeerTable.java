@@ -85,10 +85,6 @@ final class PeerTable {
         peers.remove(id);
     }
 
-    Entry get(PublicId id) {
-        return peers.get(id);
-    }
-
     /** Peers that may be dialed now, {@code eligible} filtering out the connected, dialing and unwelcome ones. */
     List<Entry> dialable(long nowMs, Predicate<PublicId> eligible) {
         List<Entry> out = new ArrayList<>();

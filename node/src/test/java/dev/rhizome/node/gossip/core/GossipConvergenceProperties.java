@@ -18,7 +18,7 @@ class GossipConvergenceProperties {
         return HexFormat.of().formatHex(b);
     }
 
-    @Property(tries = 40)
+    @Property(tries = 100)
     void anyInterleavingDeliversEveryCommitToEveryNodeOnce(@ForAll @IntRange(min = 2, max = 12) int nodes,
             @ForAll @IntRange(min = 1, max = 4) int commits, @ForAll @IntRange(min = 1, max = 3) int bootstrap,
             @ForAll long seed) {

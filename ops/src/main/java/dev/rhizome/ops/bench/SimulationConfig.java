@@ -1,0 +1,60 @@
+package dev.rhizome.ops.bench;
+
+import dev.rhizome.node.gossip.core.GossipConfig;
+
+/**
+ * A simulated network: how many nodes, how they are wired, and how the wire behaves.
+ *
+ * @param nodes               simulated nodes
+ * @param bundles             bundles injected, each at one random node
+ * @param degree              bootstrap peers per node (the protocol's degree)
+ * @param bundleBytes         size of every bundle
+ * @param minLatencyMs        one-way message latency, drawn uniformly per message from min..max
+ * @param maxLatencyMs        see minLatencyMs
+ * @param loss                probability that a message, a dial or a bundle transfer is lost
+ * @param bandwidthBytesPerSec each node's uplink and downlink
+ * @param seed                seeds the graph, latencies, losses and every core's Random
+ * @param injectAtMs          when the first bundle is injected (the mesh forms before)
+ * @param staggerMs           virtual time between two injections (0: all at once)
+ * @param deadlineMs          virtual time after which the run stops, delivered or not
+ * @param gossip              the protocol's configuration
+ */
+public record SimulationConfig(int nodes, int bundles, int degree, long bundleBytes, long minLatencyMs,
+        long maxLatencyMs, double loss, long bandwidthBytesPerSec, long seed, long injectAtMs, long staggerMs,
+        long deadlineMs, GossipConfig gossip) {
+
+    public SimulationConfig {
+        if (nodes < 2 || bundles < 1 || degree < 1 || bundleBytes < 1 || bandwidthBytesPerSec < 1) {
+            throw new IllegalArgumentException("need at least 2 nodes, 1 bundle, degree 1, and positive sizes");
+        }
+        if (minLatencyMs < 0 || maxLatencyMs < minLatencyMs || loss < 0 || loss >= 1) {
+            throw new IllegalArgumentException("need 0 <= minLatency <= maxLatency and 0 <= loss < 1");
+        }
+    }
+
+    public static SimulationConfig defaults() {
+        GossipConfig gossip = GossipConfig.defaults();
+        return new SimulationConfig(10_000, 10, gossip.degree(), 1 << 20, 10, 100, 0.01, 10_000_000, 1, 5_000, 0,
+                300_000, gossip);
+    }
+
+    public SimulationConfig withNodes(int nodes) {
+        return new SimulationConfig(nodes, bundles, degree, bundleBytes, minLatencyMs, maxLatencyMs, loss,
+                bandwidthBytesPerSec, seed, injectAtMs, staggerMs, deadlineMs, gossip);
+    }
+
+    public SimulationConfig withBundles(int bundles) {
+        return new SimulationConfig(nodes, bundles, degree, bundleBytes, minLatencyMs, maxLatencyMs, loss,
+                bandwidthBytesPerSec, seed, injectAtMs, staggerMs, deadlineMs, gossip);
+    }
+
+    public SimulationConfig withSeed(long seed) {
+        return new SimulationConfig(nodes, bundles, degree, bundleBytes, minLatencyMs, maxLatencyMs, loss,
+                bandwidthBytesPerSec, seed, injectAtMs, staggerMs, deadlineMs, gossip);
+    }
+
+    public SimulationConfig withLoss(double loss) {
+        return new SimulationConfig(nodes, bundles, degree, bundleBytes, minLatencyMs, maxLatencyMs, loss,
+                bandwidthBytesPerSec, seed, injectAtMs, staggerMs, deadlineMs, gossip);
+    }
+}
