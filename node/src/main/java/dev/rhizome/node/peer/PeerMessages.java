@@ -18,7 +18,7 @@ public final class PeerMessages {
     private PeerMessages() {
     }
 
-    static PeerMessage hello(Identity identity) {
+    public static PeerMessage hello(Identity identity) {
         return PeerMessage.newBuilder()
                 .setHello(Hello.newBuilder().setProtocolVersion(PROTOCOL_VERSION).setNode(identity.publicId().toByteString()))
                 .build();

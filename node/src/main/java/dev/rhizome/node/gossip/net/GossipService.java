@@ -34,7 +34,6 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -69,7 +68,6 @@ public final class GossipService implements AutoCloseable {
     private static final int FEW_LINKS = 2;
     private static final long REBOOTSTRAP_MS = 10_000;
     private static final long SAVE_PEERS_MS = 30_000;
-    private static final long INVENTORY_POLL_MS = 5_000;
 
     /** Told, on the protocol thread, whenever a bundle arrived through gossip. */
     @FunctionalInterface
@@ -109,8 +107,6 @@ public final class GossipService implements AutoCloseable {
     private long signedAtMs;
     private long bootstrappedAtMs;
     private long savedAtMs;
-    private long polledAtMs;
-    private Set<String> lastInventory = Set.of();
 
     private record FetchKey(PublicId from, String commit) {
     }
@@ -150,6 +146,10 @@ public final class GossipService implements AutoCloseable {
             service.call(() -> {
                 service.protocol = protocolFor.apply(self);
                 service.resign(service.nowMs());
+                // Held before any link is up, so nothing is announced: neighbours learn of them as links open.
+                for (String commit : repo.commits()) {
+                    service.apply(service.protocol.onLocalCommit(commit, service.nowMs()));
+                }
                 List<NodeInfo> remembered = service.knownPeers == null ? List.of() : service.knownPeers.load();
                 service.apply(service.protocol.start(remembered, service.nowMs()));
                 return null;
@@ -462,10 +462,6 @@ public final class GossipService implements AutoCloseable {
                 savedAtMs = now;
                 workers.execute(knownPeers::save);
             }
-            if (now - polledAtMs >= INVENTORY_POLL_MS) {
-                polledAtMs = now;
-                workers.execute(this::pollInventory);
-            }
         } catch (RuntimeException e) {
             log.error("gossip tick failed", e);
         }
@@ -489,18 +485,6 @@ public final class GossipService implements AutoCloseable {
 
     private List<NodeInfo> withoutSelf(List<NodeInfo> peers) {
         return peers.stream().filter(p -> !p.getNode().equals(identity.publicId().toByteString())).toList();
-    }
-
-    /** Catches commits that reached the repository without passing here, e.g. imported by another process. */
-    private void pollInventory() {
-        Set<String> now = new LinkedHashSet<>(repo.commits());
-        Set<String> before = lastInventory;
-        lastInventory = now;
-        for (String commit : now) {
-            if (!before.contains(commit)) {
-                onLocalCommit(commit);
-            }
-        }
     }
 
     // --- plumbing ---------------------------------------------------------------------------------
