@@ -7,6 +7,9 @@ import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.ops.bench.GossipBench;
 import dev.rhizome.ops.bench.GossipBenchConfig;
 import dev.rhizome.ops.bench.GossipBenchReport;
+import dev.rhizome.ops.bench.GossipSimulation;
+import dev.rhizome.ops.bench.SimulationConfig;
+import dev.rhizome.ops.bench.SimulationReport;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -32,10 +35,15 @@ public final class BenchCommand implements Runnable {
                 "nodes. Runs the gossip protocol, then a naive flooding baseline on the same graph, and prints for both",
                 "the time to full delivery (median and p99 per bundle), bundle bytes received per byte needed",
                 "(amplification) and control messages per node.",
+                "With --simulate, drives the same protocol core without sockets over simulated latency and loss instead",
+                "(10,000 nodes by default) and prints time and rounds to full delivery.",
                 "With --json the last line of standard output is one JSON object (progress goes to standard error)."})
     static final class Gossip implements Callable<Integer> {
-        @Option(names = "--nodes", defaultValue = "50", description = "Nodes (default ${DEFAULT-VALUE}).")
-        int nodes;
+        @Option(names = "--nodes", description = "Nodes (default 50, or 10000 with --simulate).")
+        Integer nodes;
+
+        @Option(names = "--simulate", description = "Simulate the protocol core for many nodes instead of running real ones.")
+        boolean simulate;
 
         @Option(names = "--degree", defaultValue = "6", description = "Neighbours per node (default ${DEFAULT-VALUE}).")
         int degree;
@@ -61,18 +69,44 @@ public final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException, InterruptedException {
-            GossipBenchConfig config;
-            try {
-                config = new GossipBenchConfig(nodes, degree, bundles, bundleBytes, seed, Duration.ofSeconds(deadlineSeconds));
-            } catch (IllegalArgumentException e) {
-                throw new CommandException(ExitCodes.USAGE, e.getMessage());
-            }
             if (!verbose) {
                 ((Logger) LoggerFactory.getLogger("dev.rhizome")).setLevel(Level.WARN);
             }
             PrintStream progress = json ? System.err : System.out;
+            if (simulate) {
+                return simulate(progress);
+            }
+            GossipBenchConfig config;
+            try {
+                config = new GossipBenchConfig(nodes == null ? 50 : nodes, degree, bundles, bundleBytes, seed,
+                        Duration.ofSeconds(deadlineSeconds));
+            } catch (IllegalArgumentException e) {
+                throw new CommandException(ExitCodes.USAGE, e.getMessage());
+            }
             GossipBenchReport report = GossipBench.run(config, progress);
             progress.print(report.toText());
+            if (json) {
+                System.out.println(report.toJson());
+            }
+            return ExitCodes.OK;
+        }
+
+        private int simulate(PrintStream progress) {
+            SimulationConfig d = SimulationConfig.defaults();
+            SimulationConfig config;
+            try {
+                config = new SimulationConfig(nodes == null ? d.nodes() : nodes, bundles, degree, bundleBytes, d.minLatencyMs(),
+                        d.maxLatencyMs(), d.loss(), d.bandwidthBytesPerSec(), seed, d.injectAtMs(), d.staggerMs(),
+                        d.deadlineMs(), d.gossip());
+            } catch (IllegalArgumentException e) {
+                throw new CommandException(ExitCodes.USAGE, e.getMessage());
+            }
+            SimulationReport report = GossipSimulation.run(config, progress);
+            progress.printf("%d simulated nodes, %d bundles: %.1f%% delivered, full delivery after %d ms in %d rounds, "
+                            + "p50 %d ms, p99 %d ms, amplification %.2f, %.1f control messages per node (%.1f s)%n",
+                    report.nodes(), report.bundles(), 100 * report.deliveredFraction(), report.fullDeliveryMs(), report.rounds(),
+                    report.p50DeliveryMs(), report.p99DeliveryMs(), report.amplification(), report.controlMessagesPerNode(),
+                    report.wallSeconds());
             if (json) {
                 System.out.println(report.toJson());
             }
