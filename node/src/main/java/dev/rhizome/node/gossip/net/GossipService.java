@@ -68,6 +68,8 @@ public final class GossipService implements AutoCloseable {
     private static final int FEW_LINKS = 2;
     private static final long REBOOTSTRAP_MS = 10_000;
     private static final long SAVE_PEERS_MS = 30_000;
+    /** Gossip messages are small: a link with this much unsent has a peer that stopped reading, and sends to it are dropped. */
+    private static final WriteBufferWaterMark LINK_WATER_MARK = new WriteBufferWaterMark(256 << 10, 1 << 20);
 
     /** Told, on the protocol thread, whenever a bundle arrived through gossip. */
     @FunctionalInterface
@@ -169,10 +171,6 @@ public final class GossipService implements AutoCloseable {
         return server.port();
     }
 
-    public PeerServer server() {
-        return server;
-    }
-
     public void addListener(Listener listener) {
         listeners.add(listener);
     }
@@ -251,8 +249,10 @@ public final class GossipService implements AutoCloseable {
             }
             GossipLink existing = links.get(peer);
             if (existing != null) {
-                // Both ends dialled at once. Each keeps the link dialled by the smaller id, so they keep the same one.
-                if (dialler(existing).compareTo(dialler(link)) <= 0) {
+                // Both ends dialled at once: each keeps the link dialled by the smaller id, so they keep the same one.
+                // The same dialler again is a reconnect, and the old link is the one likely dead.
+                int order = dialler(existing).compareTo(dialler(link));
+                if (order < 0) {
                     link.close();
                     return;
                 }
@@ -339,8 +339,6 @@ public final class GossipService implements AutoCloseable {
                     gossipDropped.get());
         }
     }
-
-    private static final WriteBufferWaterMark LINK_WATER_MARK = new WriteBufferWaterMark(256 << 10, 1 << 20);
 
     private void dial(NodeInfo peer) {
         PublicId id = PublicId.of(peer.getNode());
