@@ -2,6 +2,7 @@ package dev.rhizome.client;
 
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.commands.BenchCommand;
 import dev.rhizome.client.commands.ClaimCommand;
 import dev.rhizome.client.commands.CoordinatorCommand;
 import dev.rhizome.client.commands.DemoCommand;
@@ -24,6 +25,7 @@ import picocli.CommandLine.Command;
             IdCommand.class, CoordinatorCommand.class, NodeCommand.class, SeedCommand.class,
             DirectionCommand.class, ClaimCommand.class, SubmitCommand.class, PapersCommand.class,
             LeaderboardCommand.class, ResultsCommand.class, StatusCommand.class, DemoCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         },
         exitCodeListHeading = "%nExit codes:%n",

@@ -1,6 +1,11 @@
 package dev.rhizome.node;
 
 import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.node.gossip.core.GossipConfig;
+import dev.rhizome.node.gossip.net.CoreProtocol;
+import dev.rhizome.node.gossip.net.GossipService;
+import dev.rhizome.node.gossip.net.GossipSettings;
 import dev.rhizome.node.explore.Explorer;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.hardware.Hardware;
@@ -8,31 +13,36 @@ import dev.rhizome.node.hardware.HardwareProbe;
 import dev.rhizome.node.job.JobRunner;
 import dev.rhizome.node.peer.BundleFetcher;
 import dev.rhizome.node.peer.PeerConfig;
-import dev.rhizome.node.peer.PeerServer;
 import dev.rhizome.node.peer.TransferLog;
 import dev.rhizome.node.work.CommitFetcher;
 import dev.rhizome.node.work.Evaluator;
 import dev.rhizome.node.work.InventoryAnnouncer;
 import dev.rhizome.node.work.ResultOutbox;
 import dev.rhizome.node.work.WorkLoop;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.IdentityStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.List;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A running volunteer node: identity, repository, peer server and the work loop, wired together. */
+/**
+ * A running volunteer node: identity, repository, the gossip service (which also serves bundles)
+ * and the work loop, wired together.
+ */
 public final class NodeDaemon implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeDaemon.class);
 
     private final NodeLayout layout;
     private final Identity identity;
     private final NodeRepository repository;
-    private final PeerServer peerServer;
+    private final GossipService gossip;
     private final BundleFetcher fetcher;
     private final WorkLoop loop;
     private final Thread loopThread;
@@ -46,11 +56,24 @@ public final class NodeDaemon implements AutoCloseable {
                 hardware.hardwareClass());
         this.repository = NodeRepository.open(layout.repository());
         PeerConfig peerConfig = PeerConfig.defaults();
-        this.peerServer = PeerServer.start(repository, identity, config.host(), config.peerPort(), peerConfig);
-        this.fetcher = new BundleFetcher(repository, identity, peerConfig, new TransferLog(layout.transfers()));
         CoordinatorClient coordinator = new CoordinatorClient(config.coordinatorUrl(), identity);
+        TransferLog transfers = new TransferLog(layout.transfers());
+        this.gossip = GossipService.start(repository, identity,
+                GossipSettings.defaults(config.host(), config.peerPort(), hardware.hardwareClass(), layout.peers()),
+                CoreProtocol.factory(identity, GossipConfig.defaults()), () -> entryPoints(coordinator), transfers, null);
+        this.fetcher = new BundleFetcher(repository, identity, peerConfig, transfers);
         Clock clock = Clock.systemUTC();
-        CommitFetcher commits = new CommitFetcher(fetcher, coordinator);
+        CommitFetcher commits = new CommitFetcher(fetcher, coordinator, new CommitFetcher.Neighbours() {
+            @Override
+            public List<PeerEndpoint> holders(String commit) {
+                return gossip.holders(commit);
+            }
+
+            @Override
+            public void nowHeld(String commit) {
+                gossip.onLocalCommit(commit);
+            }
+        });
         Evaluator evaluator = new Evaluator(identity, repository, commits, new JobRunner(),
                 hardware.hardwareClass(), layout.work(), layout.logs(), clock);
         Explorer explorer = config.explore()
@@ -58,14 +81,25 @@ public final class NodeDaemon implements AutoCloseable {
                         identity.publicId().shortForm() + "@rhizome"), new SecureRandom(), 2)
                 : null;
         InventoryAnnouncer announcer = new InventoryAnnouncer(coordinator, repository, config.host(),
-                peerServer.port(), hardware.hardwareClass(), clock);
+                gossip.port(), hardware.hardwareClass(), clock, gossip::onLocalCommit);
         this.loop = new WorkLoop(identity, coordinator, commits, evaluator, explorer,
                 new ResultOutbox(layout.outbox()), announcer, hardware.hardwareClass(), config.direction(),
                 config.maxUnits(), config.maxBackoff().toMillis(), clock);
         writeEndpoint(config.host());
         this.loopThread = new Thread(loop, "work-loop");
-        log.info("peer server on {}:{}, coordinator {}, {}", config.host(), peerServer.port(),
+        log.info("peer server on {}:{}, coordinator {}, {}", config.host(), gossip.port(),
                 config.coordinatorUrl(), config.explore() ? "exploring and evaluating" : "evaluating");
+    }
+
+    /** Where to start dialling the gossip network: the nodes the coordinator saw recently. */
+    private static List<NodeInfo> entryPoints(CoordinatorClient coordinator) {
+        try {
+            return coordinator.nodes().getPeersList().stream()
+                    .map(p -> NodeInfo.newBuilder().setNode(p.getNode()).setHost(p.getHost()).setPort(p.getPort()).build())
+                    .toList();
+        } catch (CoordinatorException e) {
+            throw new IllegalStateException("coordinator has no nodes for us: " + e.getMessage(), e);
+        }
     }
 
     public static NodeDaemon start(NodeConfig config) throws IOException, InterruptedException {
@@ -79,7 +113,7 @@ public final class NodeDaemon implements AutoCloseable {
     }
 
     public int peerPort() {
-        return peerServer.port();
+        return gossip.port();
     }
 
     public NodeRepository repository() {
@@ -97,7 +131,7 @@ public final class NodeDaemon implements AutoCloseable {
 
     private void writeEndpoint(String host) throws IOException {
         String json = "{\"node\": \"" + identity.publicId() + "\", \"host\": \"" + host + "\", \"port\": "
-                + peerServer.port() + ", \"pid\": " + ProcessHandle.current().pid() + "}\n";
+                + gossip.port() + ", \"pid\": " + ProcessHandle.current().pid() + "}\n";
         Files.writeString(layout.endpointFile(), json);
     }
 
@@ -112,7 +146,7 @@ public final class NodeDaemon implements AutoCloseable {
             log.debug("could not remove {}", layout.endpointFile(), e);
         }
         fetcher.close();
-        peerServer.close();
+        gossip.close();
         repository.close();
         log.info("node stopped: {} results reported, {} experiments proposed", loop.resultsReported(),
                 loop.experimentsProposed());

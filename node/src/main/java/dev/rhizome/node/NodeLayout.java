@@ -25,6 +25,11 @@ public record NodeLayout(Path dataDir) {
         return dataDir.resolve("transfers.jsonl");
     }
 
+    /** Gossip peers this node has had links with, so it can rejoin while the coordinator is down. */
+    public Path peers() {
+        return dataDir.resolve("peers.bin");
+    }
+
     /** Written while a node runs: its id and peer endpoint, for `rhizome submit` on the same data dir. */
     public Path endpointFile() {
         return dataDir.resolve("node.json");

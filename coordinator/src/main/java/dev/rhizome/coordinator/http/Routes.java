@@ -57,6 +57,7 @@ public final class Routes {
                 .post("/v1/announce", r -> Reply.of(s.peers().announce(
                         signed.open(r, NodeAnnouncement.getDefaultInstance(), NodeAnnouncement::getNode))))
                 .get("/v1/peers", r -> Reply.of(s.peers().peers(r.param("commit"))))
+                .get("/v1/nodes", r -> Reply.of(s.peers().nodes()))
                 .get("/v1/leaderboard", r -> Reply.of(s.views().leaderboard(r.param("direction"),
                         r.param("hardware_class"))))
                 .get("/v1/units", r -> Reply.of(s.views().units(state(r.param("state")))))

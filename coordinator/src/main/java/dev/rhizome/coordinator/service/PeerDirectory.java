@@ -16,6 +16,10 @@ import java.time.Clock;
  */
 public final class PeerDirectory {
     static final int MAX_PEERS_LISTED = 100;
+    /** Enough entry points to join the gossip network; a joining node learns the rest by peer exchange. */
+    static final int MAX_NODES_LISTED = 64;
+    /** Nodes announce every 10 s while they run; one silent this long has most likely left. */
+    static final long NODE_FRESHNESS_MS = 10 * 60_000;
 
     private final Store store;
     private final Clock clock;
@@ -44,6 +48,14 @@ public final class PeerDirectory {
         }
         return PeerList.newBuilder()
                 .addAllPeers(store.inTransaction(tx -> tx.peers(commit, MAX_PEERS_LISTED)))
+                .build();
+    }
+
+    /** Nodes seen recently, newest first: where a node joining the gossip network dials first. */
+    public PeerList nodes() {
+        long since = clock.millis() - NODE_FRESHNESS_MS;
+        return PeerList.newBuilder()
+                .addAllPeers(store.inTransaction(tx -> tx.nodesSeenSince(since, MAX_NODES_LISTED)))
                 .build();
     }
 }

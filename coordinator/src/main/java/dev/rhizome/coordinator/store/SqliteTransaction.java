@@ -295,6 +295,13 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public List<PeerEndpoint> nodesSeenSince(long sinceMs, int limit) {
+        return query("SELECT node, host, port FROM nodes WHERE last_seen_ms >= ? ORDER BY last_seen_ms DESC LIMIT ?",
+                rs -> PeerEndpoint.newBuilder().setNode(ByteString.copyFrom(rs.getBytes(1)))
+                        .setHost(rs.getString(2)).setPort(rs.getInt(3)).build(), sinceMs, limit);
+    }
+
+    @Override
     public CoordinatorStats stats() {
         return CoordinatorStats.newBuilder()
                 .setSeeds(count("SELECT COUNT(*) FROM seeds"))

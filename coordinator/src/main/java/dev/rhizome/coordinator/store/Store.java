@@ -115,6 +115,9 @@ public interface Store extends AutoCloseable {
         /** Nodes holding {@code commit} (any node when empty), most recently seen first. */
         List<PeerEndpoint> peers(String commit, int limit);
 
+        /** Nodes that announced at or after {@code sinceMs}, most recently seen first. */
+        List<PeerEndpoint> nodesSeenSince(long sinceMs, int limit);
+
         CoordinatorStats stats();
 
         /** Every stored signed record, in the order accepted. */

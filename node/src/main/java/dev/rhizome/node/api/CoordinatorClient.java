@@ -116,6 +116,11 @@ public final class CoordinatorClient {
         return get("/v1/peers", Map.of("commit", commit), PeerList.parser());
     }
 
+    /** Recently seen nodes, newest first: where to start dialling the gossip network. */
+    public PeerList nodes() throws CoordinatorException {
+        return get("/v1/nodes", Map.of(), PeerList.parser());
+    }
+
     public EnvelopeList results(String direction, String commit) throws CoordinatorException {
         return get("/v1/results", query("direction", direction, "commit", commit), EnvelopeList.parser());
     }

@@ -27,30 +27,49 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Fetches a commit's bundle from the peers said to hold it, one after another until one delivers a
  * bundle that passes every check and imports. A peer that fails is logged and skipped; the caller
- * hears only when all have failed.
+ * hears only when all have failed. A transfer that breaks off midway is resumed from the same peer
+ * at the byte it reached; the bytes stream to a temporary file, so memory stays flat whatever the
+ * bundle's size.
  */
 public final class BundleFetcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BundleFetcher.class);
     /** Commits we list as held, so the peer can send a thin bundle; the frame limit caps it anyway. */
     static final int MAX_HAVE = 1000;
+    /** Resumes of one transfer, each after a connection that made progress; a peer stuck at one byte stops it. */
+    static final int MAX_RESUMES = 3;
 
     private final NodeRepository repo;
     private final Identity identity;
     private final PeerConfig config;
     private final TransferLog transferLog;
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup group;
+    private final boolean ownsGroup;
+    private final AtomicLong bytesReceived = new AtomicLong();
 
     public BundleFetcher(NodeRepository repo, Identity identity, PeerConfig config, TransferLog log) {
+        this(repo, identity, config, log, new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory()), true);
+    }
+
+    /** A fetcher on an event loop group it shares with others and does not shut down. */
+    public BundleFetcher(NodeRepository repo, Identity identity, PeerConfig config, TransferLog log, EventLoopGroup shared) {
+        this(repo, identity, config, log, shared, false);
+    }
+
+    private BundleFetcher(NodeRepository repo, Identity identity, PeerConfig config, TransferLog log, EventLoopGroup group,
+                          boolean ownsGroup) {
         this.repo = repo;
         this.identity = identity;
         this.config = config;
         this.transferLog = log;
+        this.group = group;
+        this.ownsGroup = ownsGroup;
     }
 
     /**
@@ -63,14 +82,10 @@ public final class BundleFetcher implements AutoCloseable {
         if (repo.has(commit)) {
             return FetchResult.alreadyHeld(commit);
         }
-        List<String> have = repo.commits();
-        PeerMessage request = PeerMessage.newBuilder().setBundleRequest(BundleRequest.newBuilder()
-                .setCommit(commit)
-                .addAllHave(have.subList(0, Math.min(have.size(), MAX_HAVE)))).build();
         List<String> failures = new ArrayList<>();
         for (PeerEndpoint peer : peers) {
             try {
-                return fetchFrom(peer, commit, request, progress);
+                return fetchFrom(peer, commit, progress, new Cancellation());
             } catch (PeerFailure e) {
                 log.warn("peer {} failed to deliver {}: {}", label(peer), CommitId.abbreviate(commit), e.getMessage());
                 failures.add(label(peer) + ": " + e.getMessage());
@@ -79,15 +94,25 @@ public final class BundleFetcher implements AutoCloseable {
         throw new FetchException(commit, failures);
     }
 
-    private FetchResult fetchFrom(PeerEndpoint peer, String commit, PeerMessage request, TransferProgress progress)
+    /**
+     * Transfers {@code commit}'s bundle from one peer, verifies it and imports it, whether or not it
+     * is held already. Blocks until done or cancelled.
+     *
+     * @throws PeerFailure saying what went wrong, and of what {@link PeerFailure.Kind kind}
+     */
+    public FetchResult fetchFrom(PeerEndpoint peer, String commit, TransferProgress progress, Cancellation cancel)
             throws PeerFailure, InterruptedException {
+        CommitId.require(commit, "commit");
         long started = System.nanoTime();
         Path temp = null;
         try {
             temp = Files.createTempFile("rhizome-fetch-", ".bundle");
             FetchSession session = new FetchSession(commit, config.maxBundleBytes(), peer.getNode());
             try (BundleSink sink = BundleSink.create(temp)) {
-                download(peer, commit, session, sink, request, progress);
+                downloadResuming(peer, commit, session, sink, progress, cancel);
+            }
+            if (cancel.isCancelled()) {
+                throw new PeerFailure(PeerFailure.Kind.CANCELLED, "cancelled");
             }
             repo.importBundle(temp, commit, config.maxBundleBytes());
             FetchResult result = new FetchResult(commit, peer.toBuilder().setNode(session.peerNode()).build(),
@@ -97,17 +122,48 @@ public final class BundleFetcher implements AutoCloseable {
             record(result);
             return result;
         } catch (BundleException e) {
-            throw new PeerFailure("sent a bundle we refused: " + e.getMessage());
+            throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "sent a bundle we refused: " + e.getMessage());
         } catch (IOException e) {
-            throw new PeerFailure("could not store its bundle here: " + e.getMessage());
+            throw new PeerFailure(PeerFailure.Kind.LOCAL, "could not store its bundle here: " + e.getMessage());
         } finally {
             deleteQuietly(temp);
         }
     }
 
+    /** Bundle bytes received from peers since start, counting transfers that failed or were resumed. */
+    public long bytesReceived() {
+        return bytesReceived.get();
+    }
+
+    private void downloadResuming(PeerEndpoint peer, String commit, FetchSession session, BundleSink sink,
+                                  TransferProgress progress, Cancellation cancel) throws PeerFailure, InterruptedException {
+        // Listed once: a resumed request must name the same (thin) bundle as the first.
+        List<String> have = repo.commits();
+        have = have.subList(0, Math.min(have.size(), MAX_HAVE));
+        for (int resumes = 0; ; resumes++) {
+            long before = session.received();
+            PeerMessage request = PeerMessage.newBuilder().setBundleRequest(BundleRequest.newBuilder()
+                    .setCommit(commit).addAllHave(have).setOffset(before)).build();
+            try {
+                download(peer, commit, session, sink, request, progress, cancel);
+                return;
+            } catch (PeerFailure e) {
+                if (!e.resumable() || session.received() == before || resumes == MAX_RESUMES) {
+                    throw e;
+                }
+                log.info("transfer of {} from {} broke off at byte {} of {} ({}); resuming", CommitId.abbreviate(commit),
+                        label(peer), session.received(), session.size(), e.getMessage());
+                session.resume();
+            } finally {
+                bytesReceived.addAndGet(session.received() - before);
+            }
+        }
+    }
+
     private void download(PeerEndpoint peer, String commit, FetchSession session, BundleSink sink, PeerMessage request,
-                          TransferProgress progress) throws PeerFailure, InterruptedException {
+                          TransferProgress progress, Cancellation cancel) throws PeerFailure, InterruptedException {
         CompletableFuture<Void> outcome = new CompletableFuture<>();
+        cancel.watch(outcome);
         long idleMillis = config.idleTimeout().toMillis();
         Bootstrap bootstrap = new Bootstrap()
                 .group(group)
@@ -125,14 +181,16 @@ public final class BundleFetcher implements AutoCloseable {
         Channel channel = bootstrap.connect(peer.getHost(), peer.getPort())
                 .addListener(connected -> {
                     if (!connected.isSuccess()) {
-                        outcome.completeExceptionally(new PeerFailure("cannot connect: " + PeerMessages.describe(connected.cause())));
+                        outcome.completeExceptionally(new PeerFailure(PeerFailure.Kind.CONNECTION_LOST,
+                                "cannot connect: " + PeerMessages.describe(connected.cause())));
                     }
                 })
                 .channel();
         try {
             outcome.get();
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof PeerFailure failure ? failure : new PeerFailure(PeerMessages.describe(e.getCause()));
+            throw e.getCause() instanceof PeerFailure failure ? failure
+                    : new PeerFailure(PeerFailure.Kind.CONNECTION_LOST, PeerMessages.describe(e.getCause()));
         } finally {
             channel.close();
         }
@@ -163,6 +221,8 @@ public final class BundleFetcher implements AutoCloseable {
 
     @Override
     public void close() {
-        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        if (ownsGroup) {
+            group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        }
     }
 }

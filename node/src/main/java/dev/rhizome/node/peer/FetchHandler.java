@@ -3,6 +3,7 @@ package dev.rhizome.node.peer;
 import dev.rhizome.proto.v1.PeerMessage;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.util.List;
@@ -11,7 +12,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Netty adapter of {@link FetchSession}: sends the opening messages, feeds what arrives to the
  * session and the chunks to the sink, and settles {@code outcome} exactly once: complete when a
- * verified bundle is on disk, failed with a {@link PeerFailure} otherwise.
+ * verified bundle is on disk, failed with a {@link PeerFailure} otherwise. The sink belongs to the
+ * fetcher, which may resume into it over another connection.
  */
 final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
     private final String commit;
@@ -60,19 +62,19 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
                     ctx.close();
                 }
                 case ERROR -> session.onError(message.getError());
-                default -> throw new PeerFailure("sent an unexpected " + message.getBodyCase());
+                default -> throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "sent an unexpected " + message.getBodyCase());
             }
         } catch (PeerFailure e) {
-            fail(ctx, e.getMessage());
+            fail(ctx, e);
         } catch (IOException e) {
-            fail(ctx, "could not store the bundle here: " + e.getMessage());
+            fail(ctx, new PeerFailure(PeerFailure.Kind.LOCAL, "could not store the bundle here: " + e.getMessage()));
         }
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof IdleStateEvent) {
-            fail(ctx, "stalled: nothing received for " + idleMillis + " ms");
+            fail(ctx, new PeerFailure(PeerFailure.Kind.STALLED, "stalled: nothing received for " + idleMillis + " ms"));
         } else {
             ctx.fireUserEventTriggered(event);
         }
@@ -80,25 +82,22 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        fail(ctx, PeerMessages.describe(cause));
+        fail(ctx, new PeerFailure(PeerMessages.isOversized(cause) ? PeerFailure.Kind.OVERSIZED
+                : cause instanceof DecoderException ? PeerFailure.Kind.BAD_BUNDLE : PeerFailure.Kind.CONNECTION_LOST,
+                PeerMessages.describe(cause)));
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        fail(ctx, session.closedEarly());
+        fail(ctx, new PeerFailure(PeerFailure.Kind.CONNECTION_LOST, session.closedEarly()));
         ctx.fireChannelInactive();
     }
 
-    private void fail(ChannelHandlerContext ctx, String reason) {
+    private void fail(ChannelHandlerContext ctx, PeerFailure failure) {
         if (outcome.isDone()) {
             return;
         }
-        try {
-            sink.close();
-        } catch (IOException ignored) {
-            // the transfer has failed already; the fetcher deletes the file
-        }
-        outcome.completeExceptionally(new PeerFailure(reason));
+        outcome.completeExceptionally(failure);
         ctx.close();
     }
 }

@@ -3,6 +3,7 @@ package dev.rhizome.node.peer;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Hello;
 import dev.rhizome.proto.v1.PeerMessage;
+import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
 import io.netty.channel.Channel;
@@ -11,16 +12,21 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 
 /** Building and describing peer wire messages. */
-final class PeerMessages {
-    static final int PROTOCOL_VERSION = 1;
+public final class PeerMessages {
+    public static final int PROTOCOL_VERSION = 1;
 
     private PeerMessages() {
     }
 
-    static PeerMessage hello(Identity identity) {
+    public static PeerMessage hello(Identity identity) {
         return PeerMessage.newBuilder()
                 .setHello(Hello.newBuilder().setProtocolVersion(PROTOCOL_VERSION).setNode(identity.publicId().toByteString()))
                 .build();
+    }
+
+    /** The hello that opens a gossip link: it carries the sender's signed NodeInfo. */
+    public static PeerMessage gossipHello(Identity identity, SignedEnvelope nodeInfo) {
+        return PeerMessage.newBuilder().setHello(hello(identity).getHello().toBuilder().setNodeInfo(nodeInfo)).build();
     }
 
     static PeerMessage error(Error.Code code, String message) {
@@ -28,7 +34,7 @@ final class PeerMessages {
     }
 
     /** Checks a hello's version and node id; returns why it is unacceptable, or null. */
-    static String helloProblem(Hello hello) {
+    public static String helloProblem(Hello hello) {
         if (hello.getProtocolVersion() != PROTOCOL_VERSION) {
             return "speaks protocol version " + hello.getProtocolVersion() + ", we speak " + PROTOCOL_VERSION;
         }
@@ -39,12 +45,17 @@ final class PeerMessages {
     }
 
     /** The channel's remote address, for logs. */
-    static String remote(Channel channel) {
+    public static String remote(Channel channel) {
         return String.valueOf(channel.remoteAddress());
     }
 
+    /** Whether a pipeline failure is a frame over the size limit. */
+    public static boolean isOversized(Throwable cause) {
+        return cause instanceof TooLongFrameException || cause.getCause() instanceof TooLongFrameException;
+    }
+
     /** A wire failure in words: frame too long, malformed frame, or the exception's own message. */
-    static String describe(Throwable cause) {
+    public static String describe(Throwable cause) {
         Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         if (cause instanceof TooLongFrameException || root instanceof TooLongFrameException) {
             return "frame over the size limit (" + root.getMessage() + ")";

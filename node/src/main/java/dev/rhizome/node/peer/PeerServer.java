@@ -25,28 +25,47 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Serves the bundles of the commits this node holds to any peer that asks. */
+/**
+ * Serves the bundles of the commits this node holds to any peer that asks, and hands connections
+ * that open with a gossip hello to the node's gossip layer, so one port does both.
+ */
 public final class PeerServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PeerServer.class);
     private static final int EVENT_LOOP_THREADS = 2;
     private static final int BUNDLE_BUILDER_THREADS = 2;
+    static final String IDLE = "idle";
+    static final String SERVE = "serve";
 
     private final EventLoopGroup group;
+    private final boolean ownsGroup;
     private final ExecutorService bundleBuilders;
     private final Channel channel;
     private final AtomicLong bytesServed;
 
-    private PeerServer(EventLoopGroup group, ExecutorService bundleBuilders, Channel channel, AtomicLong bytesServed) {
+    private PeerServer(EventLoopGroup group, boolean ownsGroup, ExecutorService bundleBuilders, Channel channel,
+                       AtomicLong bytesServed) {
         this.group = group;
+        this.ownsGroup = ownsGroup;
         this.bundleBuilders = bundleBuilders;
         this.channel = channel;
         this.bytesServed = bytesServed;
     }
 
-    /** Listens on host:port (0 picks a free port); fails if the address cannot be bound. */
+    /** Listens on host:port (0 picks a free port) for bundle clients only; fails if the address cannot be bound. */
     public static PeerServer start(NodeRepository repo, Identity identity, String host, int port, PeerConfig config)
             throws InterruptedException {
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(EVENT_LOOP_THREADS, NioIoHandler.newFactory());
+        return start(repo, identity, host, port, config, null, null);
+    }
+
+    /**
+     * Like {@link #start(NodeRepository, Identity, String, int, PeerConfig)}, on {@code shared}
+     * when given (the server then leaves it running on close), and passing gossip connections to
+     * {@code gossip} when given.
+     */
+    public static PeerServer start(NodeRepository repo, Identity identity, String host, int port, PeerConfig config,
+                                   EventLoopGroup shared, GossipAcceptor gossip) throws InterruptedException {
+        boolean ownsGroup = shared == null;
+        EventLoopGroup group = ownsGroup ? new MultiThreadIoEventLoopGroup(EVENT_LOOP_THREADS, NioIoHandler.newFactory()) : shared;
         ExecutorService bundleBuilders = Executors.newFixedThreadPool(BUNDLE_BUILDER_THREADS, daemonThreads("rhizome-bundle-builder"));
         AtomicLong bytesServed = new AtomicLong();
         PeerMessage hello = PeerMessages.hello(identity);
@@ -60,20 +79,23 @@ public final class PeerServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         // All-idle, not reader-idle: a client quietly downloading is busy, one that stopped reading is not.
-                        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+                        ch.pipeline().addLast(IDLE, new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
                         FrameCodec.install(ch.pipeline(), PeerMessage.getDefaultInstance(), config.maxFrameBytes());
-                        ch.pipeline().addLast("serve", new ServeHandler(repo, hello, bundleBuilders, config.chunkBytes(), bytesServed));
+                        if (gossip != null) {
+                            ch.pipeline().addLast(HelloRouter.NAME, new HelloRouter(gossip));
+                        }
+                        ch.pipeline().addLast(SERVE, new ServeHandler(repo, hello, bundleBuilders, config.chunkBytes(), bytesServed));
                     }
                 });
         try {
             Channel channel = bootstrap.bind(host, port).sync().channel();
             log.info("serving bundles on {}", channel.localAddress());
-            return new PeerServer(group, bundleBuilders, channel, bytesServed);
+            return new PeerServer(group, ownsGroup, bundleBuilders, channel, bytesServed);
         } catch (InterruptedException | RuntimeException e) {
-            shutdown(group, bundleBuilders);
+            shutdown(ownsGroup ? group : null, bundleBuilders);
             throw e;
         } catch (Exception e) {  // Netty rethrows bind failures (checked) from sync()
-            shutdown(group, bundleBuilders);
+            shutdown(ownsGroup ? group : null, bundleBuilders);
             throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
     }
@@ -90,12 +112,15 @@ public final class PeerServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
-        shutdown(group, bundleBuilders);
+        shutdown(ownsGroup ? group : null, bundleBuilders);
     }
 
+    /** @param group the group to shut down, or null when it is shared */
     private static void shutdown(EventLoopGroup group, ExecutorService bundleBuilders) {
         bundleBuilders.shutdownNow();
-        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        if (group != null) {
+            group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        }
     }
 
     private static ThreadFactory daemonThreads(String name) {

@@ -5,13 +5,18 @@ import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import java.time.Clock;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Tells the coordinator where this node serves bundles and which commits it holds, so runners
- * can be pointed at it. Sent on every change of inventory and periodically as a heartbeat.
+ * can be pointed at it. Sent on every change of inventory and periodically as a heartbeat. Each
+ * commit new to the inventory is also passed to {@code neighbours} (the gossip layer), however it
+ * got into the repository: made by the explorer, fetched, or imported by an agent's command.
  */
 public final class InventoryAnnouncer {
     private static final Logger log = LoggerFactory.getLogger(InventoryAnnouncer.class);
@@ -23,17 +28,20 @@ public final class InventoryAnnouncer {
     private final int port;
     private final String hardwareClass;
     private final Clock clock;
+    private final Consumer<String> neighbours;
+    private final Set<String> toldNeighbours = new HashSet<>();
     private List<String> lastAnnounced = List.of();
     private long lastAnnouncedMs;
 
     public InventoryAnnouncer(CoordinatorClient coordinator, NodeRepository repository, String host, int port,
-            String hardwareClass, Clock clock) {
+            String hardwareClass, Clock clock, Consumer<String> neighbours) {
         this.coordinator = coordinator;
         this.repository = repository;
         this.host = host;
         this.port = port;
         this.hardwareClass = hardwareClass;
         this.clock = clock;
+        this.neighbours = neighbours;
     }
 
     /** Announces when the inventory changed or {@code heartbeatMs} passed; false if the coordinator is unreachable. */
@@ -41,6 +49,11 @@ public final class InventoryAnnouncer {
         List<String> commits = repository.commits();
         if (commits.size() > MAX_COMMITS) {
             commits = commits.subList(commits.size() - MAX_COMMITS, commits.size());
+        }
+        for (String commit : commits) {
+            if (toldNeighbours.add(commit)) {
+                neighbours.accept(commit);
+            }
         }
         long now = clock.millis();
         if (commits.equals(lastAnnounced) && now - lastAnnouncedMs < heartbeatMs) {

@@ -1,0 +1,29 @@
+package dev.rhizome.node.gossip.net;
+
+import dev.rhizome.node.peer.PeerConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * How a node's gossip service runs.
+ *
+ * @param host          address to listen on and to announce
+ * @param port          listening port, 0 for an ephemeral one
+ * @param hardwareClass announced in this node's NodeInfo
+ * @param peer          wire limits; its idle timeout is also how long a fetch may stall
+ * @param tick          how often the protocol's timers run
+ * @param peersFile     where known peers are remembered across restarts, or null for nowhere
+ */
+public record GossipSettings(String host, int port, String hardwareClass, PeerConfig peer, Duration tick, Path peersFile) {
+    public static GossipSettings defaults(String host, int port, String hardwareClass, Path peersFile) {
+        return new GossipSettings(host, port, hardwareClass, PeerConfig.defaults(), Duration.ofMillis(500), peersFile);
+    }
+
+    public GossipSettings withPeer(PeerConfig value) {
+        return new GossipSettings(host, port, hardwareClass, value, tick, peersFile);
+    }
+
+    public GossipSettings withTick(Duration value) {
+        return new GossipSettings(host, port, hardwareClass, peer, value, peersFile);
+    }
+}

@@ -1,0 +1,54 @@
+package dev.rhizome.node.gossip.net;
+
+import dev.rhizome.node.gossip.core.Effect;
+import dev.rhizome.node.gossip.core.FetchFailure;
+import dev.rhizome.node.gossip.core.Violation;
+import dev.rhizome.proto.v1.Gossip;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.List;
+
+/**
+ * What {@link GossipService} drives: the gossip core, or a baseline that a benchmark compares it
+ * with over the very same sockets. The service calls it from one thread only and executes the
+ * effects it returns.
+ */
+public interface PeerProtocol {
+    /** This node's NodeInfo, signed now, for the hello of each new link. */
+    SignedEnvelope signedSelfInfo(long nowMs);
+
+    /** First call: where to start dialling. */
+    List<Effect> start(List<NodeInfo> bootstrap, long nowMs);
+
+    /** More peers to try, e.g. from the coordinator while this node has too few links. */
+    List<Effect> learn(List<NodeInfo> peers, long nowMs);
+
+    /** A link passed the handshake: {@code peerInfo} is the peer's NodeInfo, signed by it. */
+    List<Effect> onConnected(PublicId peer, SignedEnvelope peerInfo, boolean outbound, long nowMs);
+
+    /** A Dial effect ended without a link. */
+    List<Effect> onDialFailed(PublicId peer, long nowMs);
+
+    /** A link closed, from either side, that the protocol did not ask to close. */
+    List<Effect> onDisconnected(PublicId peer, long nowMs);
+
+    List<Effect> onMessage(PublicId from, Gossip message, long nowMs);
+
+    /** The peer broke the wire protocol; the service closes the link right after. */
+    List<Effect> onViolation(PublicId peer, Violation violation, long nowMs);
+
+    /** Bundle bytes of a Fetch arrived (called now and then during a long transfer). */
+    List<Effect> onFetchProgress(PublicId from, String commit, long bytesSoFar, long nowMs);
+
+    List<Effect> onFetched(PublicId from, String commit, long bytes, long nowMs);
+
+    List<Effect> onFetchFailed(PublicId from, String commit, FetchFailure failure, long nowMs);
+
+    /** This node now holds {@code commit} by other means: it made it, or fetched it outside gossip. */
+    List<Effect> onLocalCommit(String commit, long nowMs);
+
+    List<Effect> onTick(long nowMs);
+
+    boolean isBanned(PublicId peer, long nowMs);
+}

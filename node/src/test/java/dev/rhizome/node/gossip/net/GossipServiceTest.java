@@ -1,0 +1,121 @@
+package dev.rhizome.node.gossip.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.gossip.core.GossipConfig;
+import dev.rhizome.node.peer.PeerConfig;
+import dev.rhizome.node.peer.TransferLog;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.protocol.identity.Identity;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A few real nodes on loopback: links form from a bootstrap list, bundles spread, a restarted node rejoins from disk. */
+class GossipServiceTest {
+    static final PersonIdent AUTHOR = new PersonIdent("Ada", "ada@example.org");
+    static final PeerConfig PEER = new PeerConfig(1 << 20, 256 << 10, 64L << 20, Duration.ofSeconds(2), Duration.ofSeconds(3));
+
+    @TempDir
+    Path tmp;
+
+    final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    final List<NodeInfo> directory = new CopyOnWriteArrayList<>();
+    final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    record Node(Identity identity, NodeRepository repo, GossipService gossip) {
+    }
+
+    Node start(String name, Identity identity, boolean listed) throws Exception {
+        Path dir = tmp.resolve(name);
+        NodeRepository repo = NodeRepository.open(dir.resolve("repo.git"));
+        open.add(repo);
+        GossipSettings settings = GossipSettings.defaults("127.0.0.1", 0, "cpu", dir.resolve("peers.bin"))
+                .withPeer(PEER).withTick(Duration.ofMillis(100));
+        GossipService gossip = GossipService.start(repo, identity, settings,
+                CoreProtocol.factory(identity, GossipConfig.defaults()), () -> List.copyOf(directory),
+                new TransferLog(dir.resolve("transfers.jsonl")), group);
+        open.add(gossip);
+        if (listed) {
+            directory.add(NodeInfo.newBuilder().setNode(identity.publicId().toByteString()).setHost("127.0.0.1")
+                    .setPort(gossip.port()).build());
+        }
+        return new Node(identity, repo, gossip);
+    }
+
+    @Test
+    void aBundleMadeAtOneNodeReachesAllOthersOnce() throws Exception {
+        List<Node> nodes = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            nodes.add(start("n" + i, Identity.generate(), true));
+        }
+        byte[] noise = new byte[64 << 10];
+        new Random(1).nextBytes(noise);
+        String commit = nodes.get(0).repo().commitFiles(null, Map.of("blob.bin", noise), "bundle", AUTHOR);
+        nodes.get(0).gossip().onLocalCommit(commit);
+
+        await(() -> nodes.stream().allMatch(n -> n.repo().has(commit)), Duration.ofSeconds(20));
+
+        for (Node n : nodes.subList(1, nodes.size())) {
+            assertThat(n.gossip().counters().fetchesStarted()).as("fetches by %s", n.identity().publicId().shortForm())
+                    .isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aRestartedNodeRejoinsFromTheRememberedPeersWithoutABootstrap() throws Exception {
+        Node a = start("a", Identity.generate(), true);
+        Identity bId = Identity.generate();
+        Node b = start("b", bId, false);
+        await(() -> linked(b) > 0, Duration.ofSeconds(10));
+        b.gossip().close();
+        b.repo().close();
+        open.remove(b.gossip());
+        open.remove(b.repo());
+        directory.clear();  // the coordinator is down
+
+        Node again = start("b", bId, false);
+        await(() -> linked(again) > 0, Duration.ofSeconds(10));
+
+        assertThat(again.gossip().linkedPeers()).contains(a.identity().publicId());
+    }
+
+    private static int linked(Node n) {
+        try {
+            return n.gossip().linkedPeers().size();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void await(BooleanSupplier condition, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within " + timeout);
+            }
+            Thread.sleep(50);
+        }
+    }
+}

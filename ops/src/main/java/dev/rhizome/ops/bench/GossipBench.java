@@ -1,0 +1,43 @@
+package dev.rhizome.ops.bench;
+
+import dev.rhizome.node.gossip.core.GossipConfig;
+import dev.rhizome.node.gossip.core.GossipCore;
+import dev.rhizome.node.gossip.core.SignatureCheck;
+import dev.rhizome.node.gossip.net.CoreProtocol;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.security.SecureRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The loopback gossip benchmark: the gossip core, then the flooding baseline, each on a fresh set
+ * of real nodes wired the same way and fed the same bundles.
+ */
+public final class GossipBench {
+    private static final int EVENT_LOOP_THREADS = 4;
+
+    private GossipBench() {
+    }
+
+    public static GossipBenchReport run(GossipBenchConfig config, PrintStream progress) throws IOException, InterruptedException {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(EVENT_LOOP_THREADS, NioIoHandler.newFactory());
+        try {
+            GossipConfig defaults = GossipConfig.defaults();
+            GossipConfig gossipConfig = new GossipConfig(config.degree(), Math.max(defaults.maxDegree(), 2 * config.degree()),
+                    defaults.maxKnownPeers(), defaults.seenTtl(), defaults.maxSeen(), defaults.maxClockSkew(),
+                    defaults.fetchStall(), defaults.maxCommitsPerInventory(), defaults.announcementsPerSecond(),
+                    defaults.announcementBurst(), defaults.disconnectScore(), defaults.banScore(), defaults.banDuration(),
+                    defaults.redialBase(), defaults.redialMax());
+            LoopbackRun.Outcome gossip = LoopbackRun.run("gossip", config, (identity, self) -> new CoreProtocol(
+                    new GossipCore(identity, self, gossipConfig, new SecureRandom(), SignatureCheck.envelopes())), group, progress);
+            LoopbackRun.Outcome flood = LoopbackRun.run("flood", config, FloodProtocol::new, group, progress);
+            return new GossipBenchReport(config, gossip, flood);
+        } finally {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+}

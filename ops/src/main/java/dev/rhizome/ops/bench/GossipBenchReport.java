@@ -1,0 +1,58 @@
+package dev.rhizome.ops.bench;
+
+import com.google.gson.GsonBuilder;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Gossip against flooding on the same loopback network: delivery times, amplification, control traffic. */
+public record GossipBenchReport(GossipBenchConfig config, LoopbackRun.Outcome gossip, LoopbackRun.Outcome flood) {
+
+    /** The benchmark's JSON line: {@code nodes}, {@code bundles}, {@code delivered_fraction}, {@code amplification}, ... */
+    public String toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("mode", "loopback");
+        m.put("nodes", config.nodes());
+        m.put("degree", config.degree());
+        m.put("bundles", config.bundles());
+        m.put("bundle_bytes", config.bundleBytes());
+        m.put("delivered_fraction", gossip.deliveredFraction());
+        m.put("amplification", round(gossip.amplification()));
+        m.put("p50_delivery_ms", gossip.percentileDeliveryMs(50));
+        m.put("p99_delivery_ms", gossip.percentileDeliveryMs(99));
+        m.put("control_messages_per_node", round(gossip.controlMessagesPerNode()));
+        m.put("gossip_messages_per_node", round(gossip.gossipMessagesPerNode()));
+        m.put("bundle_requests_per_node", round(gossip.bundleRequestsPerNode()));
+        m.put("links_per_node", round(gossip.meanLinks()));
+        m.put("flood_delivered_fraction", flood.deliveredFraction());
+        m.put("flood_amplification", round(flood.amplification()));
+        m.put("flood_p50_delivery_ms", flood.percentileDeliveryMs(50));
+        m.put("flood_p99_delivery_ms", flood.percentileDeliveryMs(99));
+        m.put("flood_control_messages_per_node", round(flood.controlMessagesPerNode()));
+        m.put("flood_gossip_messages_per_node", round(flood.gossipMessagesPerNode()));
+        m.put("flood_bundle_requests_per_node", round(flood.bundleRequestsPerNode()));
+        m.put("flood_links_per_node", round(flood.meanLinks()));
+        return new GsonBuilder().disableHtmlEscaping().create().toJson(m);
+    }
+
+    public String toText() {
+        StringBuilder out = new StringBuilder();
+        out.append(String.format("%d nodes, degree %d, %d bundles of %d bytes%n", config.nodes(), config.degree(),
+                config.bundles(), config.bundleBytes()));
+        out.append(String.format("%-8s %10s %10s %10s %14s %14s %12s %8s%n", "", "delivered", "p50 ms", "p99 ms",
+                "amplification", "control/node", "requests/node", "links"));
+        for (LoopbackRun.Outcome o : new LoopbackRun.Outcome[] {gossip, flood}) {
+            out.append(String.format("%-8s %9.1f%% %10s %10s %14.2f %14.1f %12.1f %8.1f%n", o.protocol(),
+                    100 * o.deliveredFraction(), ms(o.percentileDeliveryMs(50)), ms(o.percentileDeliveryMs(99)),
+                    o.amplification(), o.controlMessagesPerNode(), o.bundleRequestsPerNode(), o.meanLinks()));
+        }
+        return out.toString();
+    }
+
+    private static String ms(long value) {
+        return value < 0 ? "n/a" : Long.toString(value);
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 1000) / 1000.0;
+    }
+}

@@ -1,0 +1,231 @@
+package dev.rhizome.ops.bench;
+
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.gossip.net.GossipService;
+import dev.rhizome.node.gossip.net.GossipSettings;
+import dev.rhizome.node.gossip.net.PeerProtocol;
+import dev.rhizome.node.peer.PeerConfig;
+import dev.rhizome.node.peer.TransferLog;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.protocol.identity.Identity;
+import io.netty.channel.EventLoopGroup;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.eclipse.jgit.lib.PersonIdent;
+
+/**
+ * One protocol on K real nodes in this JVM: each with its own repository in a temporary directory
+ * and its own gossip service on loopback, all on one shared event loop group, wired as a random
+ * graph (each edge dialled by its later node). Bundles are injected once the links are up; the run
+ * ends when every node holds every bundle and transfers have gone quiet, or at the deadline.
+ */
+final class LoopbackRun {
+    private static final PersonIdent AUTHOR = new PersonIdent("rhizome bench", "bench@rhizome");
+    private static final Duration TICK = Duration.ofMillis(100);
+    private static final long QUIET_MS = 1_000;
+
+    /** What one run measured. {@code deliveryMs} has one entry per bundle, -1 where not every node got it. */
+    record Outcome(String protocol, int nodes, int bundles, double meanLinks, double deliveredFraction, List<Long> deliveryMs,
+                   long bundleBytesNeeded, long bundleBytesReceived, double gossipMessagesPerNode,
+                   double bundleRequestsPerNode, long wallMs) {
+        double amplification() {
+            return bundleBytesNeeded == 0 ? 0 : (double) bundleBytesReceived / bundleBytesNeeded;
+        }
+
+        double controlMessagesPerNode() {
+            return gossipMessagesPerNode + bundleRequestsPerNode;
+        }
+
+        long percentileDeliveryMs(double p) {
+            if (deliveryMs.contains(-1L)) {
+                return -1;
+            }
+            List<Long> sorted = deliveryMs.stream().sorted().toList();
+            int rank = (int) Math.ceil(p / 100.0 * sorted.size());
+            return sorted.get(Math.max(0, rank - 1));
+        }
+    }
+
+    private record Node(Identity identity, NodeRepository repo, GossipService gossip) {
+    }
+
+    private LoopbackRun() {
+    }
+
+    /** @param protocol makes each node's protocol from its identity and its own NodeInfo */
+    static Outcome run(String name, GossipBenchConfig config, BiFunction<Identity, NodeInfo, PeerProtocol> protocol,
+                       EventLoopGroup group, PrintStream progress) throws IOException, InterruptedException {
+        Random random = new Random(config.seed());
+        List<Set<Integer>> graph = RandomGraph.build(config.nodes(), config.degree(), random);
+        Path dir = Files.createTempDirectory("rhizome-bench-" + name + "-");
+        List<Node> nodes = new ArrayList<>();
+        Map<String, Long> obtained = new ConcurrentHashMap<>();   // "node/commit" -> first time held
+        long started = System.currentTimeMillis();
+        try {
+            List<NodeInfo> infos = new ArrayList<>();
+            for (int i = 0; i < config.nodes(); i++) {
+                Node node = startNode(dir.resolve("node-" + i), protocol, earlierNeighbours(graph, i, infos), group);
+                String prefix = i + "/";
+                node.gossip().addListener((commit, from, bytes) -> obtained.putIfAbsent(prefix + commit, System.currentTimeMillis()));
+                nodes.add(node);
+                infos.add(NodeInfo.newBuilder().setNode(node.identity().publicId().toByteString()).setHost("127.0.0.1")
+                        .setPort(node.gossip().port()).build());
+            }
+            double meanLinks = awaitLinks(nodes, progress, name);
+
+            List<String> commits = new ArrayList<>();
+            List<Integer> injectedAt = new ArrayList<>();
+            long needed = 0;
+            long injectMs = System.currentTimeMillis();
+            for (int b = 0; b < config.bundles(); b++) {
+                int at = random.nextInt(config.nodes());
+                byte[] noise = new byte[config.bundleBytes()];
+                random.nextBytes(noise);
+                Node node = nodes.get(at);
+                String commit = node.repo().commitFiles(null, Map.of("bundle-" + b + ".bin", noise), name + " bundle " + b, AUTHOR);
+                needed += node.repo().bundle(commit, List.of()).size() * (config.nodes() - 1);
+                commits.add(commit);
+                injectedAt.add(at);
+                obtained.put(at + "/" + commit, injectMs);
+                node.gossip().onLocalCommit(commit);
+            }
+            int pairs = config.nodes() * config.bundles();
+            awaitDelivery(nodes, obtained, pairs, injectMs + config.deadline().toMillis(), progress, name, injectMs);
+
+            List<Long> delivery = new ArrayList<>();
+            for (String commit : commits) {
+                long last = injectMs;
+                boolean all = true;
+                for (int i = 0; i < nodes.size(); i++) {
+                    Long at = obtained.get(i + "/" + commit);
+                    if (at == null) {
+                        all = false;
+                    } else {
+                        last = Math.max(last, at);
+                    }
+                }
+                delivery.add(all ? last - injectMs : -1L);
+            }
+            long received = 0;
+            long gossipSent = 0;
+            long requests = 0;
+            for (Node node : nodes) {
+                GossipService.Counters c = node.gossip().counters();
+                received += c.bundleBytesReceived();
+                gossipSent += c.gossipSent();
+                requests += c.fetchesStarted();
+            }
+            double deliveredFraction = (double) (obtained.size() - config.bundles()) / (pairs - config.bundles());
+            return new Outcome(name, config.nodes(), config.bundles(), meanLinks, deliveredFraction, delivery, needed, received,
+                    (double) gossipSent / nodes.size(), (double) requests / nodes.size(), System.currentTimeMillis() - started);
+        } finally {
+            for (Node node : nodes) {
+                node.gossip().close();
+                node.repo().close();
+            }
+            deleteTree(dir);
+        }
+    }
+
+    private static List<NodeInfo> earlierNeighbours(List<Set<Integer>> graph, int i, List<NodeInfo> infos) {
+        return graph.get(i).stream().filter(j -> j < i).sorted().map(infos::get).toList();
+    }
+
+    private static Node startNode(Path dir, BiFunction<Identity, NodeInfo, PeerProtocol> protocol, List<NodeInfo> bootstrap,
+                                  EventLoopGroup group) throws IOException, InterruptedException {
+        Identity identity = Identity.generate();
+        NodeRepository repo = NodeRepository.open(dir.resolve("repo.git"));
+        GossipSettings settings = GossipSettings.defaults("127.0.0.1", 0, "bench", null)
+                .withPeer(PeerConfig.defaults()).withTick(TICK);
+        Function<NodeInfo, PeerProtocol> make = self -> protocol.apply(identity, self);
+        GossipService gossip = GossipService.start(repo, identity, settings, make, () -> bootstrap,
+                new TransferLog(dir.resolve("transfers.jsonl")), group);
+        return new Node(identity, repo, gossip);
+    }
+
+    /** Waits until every node has a link and the link count has settled; returns the mean links per node. */
+    private static double awaitLinks(List<Node> nodes, PrintStream progress, String name) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 15_000;
+        int last = -1;
+        long stableSince = System.currentTimeMillis();
+        while (System.currentTimeMillis() < deadline) {
+            int total = 0;
+            boolean everyone = true;
+            for (Node node : nodes) {
+                int links = node.gossip().linkedPeers().size();
+                total += links;
+                everyone &= links > 0;
+            }
+            if (total != last) {
+                last = total;
+                stableSince = System.currentTimeMillis();
+            } else if (everyone && System.currentTimeMillis() - stableSince >= 500) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        double mean = (double) last / nodes.size();
+        progress.printf("%s: %d nodes up, %.1f links per node%n", name, nodes.size(), mean);
+        return mean;
+    }
+
+    private static void awaitDelivery(List<Node> nodes, Map<String, Long> obtained, int pairs, long deadline,
+                                      PrintStream progress, String name, long injectMs) throws InterruptedException {
+        long lastPrint = 0;
+        long lastActivity = -1;
+        long quietSince = System.currentTimeMillis();
+        boolean reported = false;
+        while (System.currentTimeMillis() < deadline) {
+            long activity = 0;
+            for (Node node : nodes) {
+                GossipService.Counters c = node.gossip().counters();
+                activity += c.bundleBytesReceived() + c.fetchesStarted() + c.gossipSent();
+            }
+            long now = System.currentTimeMillis();
+            if (activity != lastActivity) {
+                lastActivity = activity;
+                quietSince = now;
+            }
+            boolean delivered = obtained.size() >= pairs;
+            if (now - lastPrint >= 1_000 || (delivered && !reported)) {
+                lastPrint = now;
+                reported = delivered;
+                progress.printf("%s: %d/%d bundle copies held after %d ms%n", name, obtained.size(), pairs, now - injectMs);
+            }
+            // Late duplicate transfers still count against amplification, so wait for them too.
+            if (delivered && now - quietSince >= QUIET_MS) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        progress.printf("%s: deadline reached with %d/%d bundle copies held%n", name, obtained.size(), pairs);
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            // a temporary directory left behind is not worth failing a benchmark for
+        }
+    }
+}
