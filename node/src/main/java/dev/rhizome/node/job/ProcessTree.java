@@ -1,8 +1,6 @@
 package dev.rhizome.node.job;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -77,11 +75,21 @@ final class ProcessTree {
             return false;
         }
         try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(handle.pid()), "stat"));
+            String stat = readStat(handle.pid());
             int end = stat.lastIndexOf(')'); // the state follows the command name, which may hold anything
             return end < 0 || end + 2 >= stat.length() || stat.charAt(end + 2) != 'Z';
         } catch (IOException | RuntimeException e) {
             return handle.isAlive(); // no /proc (not Linux), or the process is gone
+        }
+    }
+
+    // Through RandomAccessFile, not Files: a FileChannel would turn an interrupt of the runner's
+    // thread into a ClosedByInterruptException instead of letting it surface as an interrupt.
+    private static String readStat(long pid) throws IOException {
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile("/proc/" + pid + "/stat", "r")) {
+            byte[] buf = new byte[4096];
+            int n = f.read(buf);
+            return n <= 0 ? "" : new String(buf, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
         }
     }
 }

@@ -4,7 +4,10 @@ import java.time.Duration;
 
 /**
  * The gossip core's knobs. Defaults follow gossipsub (mesh degree 6 of up to 12, a two-minute seen
- * cache) and Radicle (disconnect at -32, ban at -64).
+ * cache) and Radicle's penalties. A peer whose score falls to -32 is disconnected and banned at once:
+ * Radicle waits for -64 to ban, but a disconnected peer's score only recovers with time, so a
+ * second threshold would let a proven forger or flooder back in instead of banning it. Setting
+ * banScore below disconnectScore gives that softer regime to those who want it.
  *
  * @param degree                 connections the node tries to keep
  * @param maxDegree              connections it accepts at most
@@ -49,7 +52,7 @@ public record GossipConfig(int degree, int maxDegree, int maxKnownPeers, Duratio
 
     public static GossipConfig defaults() {
         return new GossipConfig(6, 12, 256, Duration.ofMinutes(2), 100_000, Duration.ofSeconds(60),
-                Duration.ofSeconds(10), 1000, 50, 200, -32, -64, Duration.ofMinutes(10), Duration.ofSeconds(1),
+                Duration.ofSeconds(10), 1000, 50, 200, -32, -32, Duration.ofMinutes(10), Duration.ofSeconds(1),
                 Duration.ofSeconds(60));
     }
 
