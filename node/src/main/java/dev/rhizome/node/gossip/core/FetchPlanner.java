@@ -21,6 +21,9 @@ import java.util.Set;
 final class FetchPlanner {
     /** Alternative holders remembered per commit; more add nothing but memory. */
     static final int MAX_HOLDERS = 16;
+    /** Bytes a fetch must advance within fetchStall to count as progressing (6.4 KB/s at the default 10 s). */
+    static final long MIN_PROGRESS_BYTES = 64 * 1024;
+
     /** Tries per holder for failures that may be transient (stall, lost connection). */
     static final int MAX_ATTEMPTS = 3;
 
@@ -42,6 +45,7 @@ final class FetchPlanner {
         final Set<PublicId> announcers = new HashSet<>();
         Holder current;
         long lastProgressMs;
+        long countedBytes;
         long touchedMs;
 
         boolean knows(PublicId peer) {
@@ -102,10 +106,18 @@ final class FetchPlanner {
         return null;
     }
 
-    void progress(PublicId from, String commit, long nowMs) {
+    /**
+     * Progress of the outstanding fetch. Once bytes flow, only a step of {@link #MIN_PROGRESS_BYTES}
+     * counts: a peer that trickles a few bytes at a time to dodge the stall rule is as good as
+     * stalled, and the next holder is asked. Before the first byte (connecting, queued at a busy
+     * peer) any report counts.
+     */
+    void progress(PublicId from, String commit, long bytesSoFar, long nowMs) {
         Want want = wants.get(commit);
-        if (want != null && want.current != null && want.current.peer.equals(from)) {
+        if (want != null && want.current != null && want.current.peer.equals(from)
+                && (bytesSoFar == 0 || bytesSoFar - want.countedBytes >= MIN_PROGRESS_BYTES)) {
             want.lastProgressMs = nowMs;
+            want.countedBytes = bytesSoFar;
         }
     }
 
@@ -222,6 +234,7 @@ final class FetchPlanner {
     private static Start begin(Want want, Holder holder, String commit, long nowMs) {
         want.current = holder;
         want.lastProgressMs = nowMs;
+        want.countedBytes = 0;
         return new Start(holder.peer, commit);
     }
 }

@@ -206,7 +206,7 @@ public final class GossipCore {
 
     /** The fetch is making progress ({@code bytesSoFar} received): it is not stalled. */
     public List<Effect> onFetchProgress(PublicId from, String commit, long bytesSoFar, long nowMs) {
-        planner.progress(from, commit, clock.advance(nowMs));
+        planner.progress(from, commit, bytesSoFar, clock.advance(nowMs));
         return List.of();
     }
 

@@ -137,7 +137,7 @@ class GossipHostilePeerTest {
         assertThat(first).containsExactly(new Fetch(slow.id, commit));
         assertThat(core.onMessage(good.id, Peer.announce(good.inventory(now, commit)), now + 10)).isEmpty();
 
-        core.onFetchProgress(slow.id, commit, 4096, now + 5_000);
+        core.onFetchProgress(slow.id, commit, FetchPlanner.MIN_PROGRESS_BYTES, now + 5_000);
         assertThat(only(core.onTick(now + 5_000 + config.fetchStall().toMillis() - 1), Fetch.class)).isEmpty();
         List<Effect> stalled = core.onTick(now + 5_000 + config.fetchStall().toMillis());
 
@@ -150,6 +150,23 @@ class GossipHostilePeerTest {
         assertThat(core.holds(commit)).isTrue();
         // announced to the neighbours that might lack it, not to the one it came from
         assertThat(only(done, Send.class)).extracting(Send::to).containsExactly(lacking.id);
+    }
+
+    @Test
+    void aPeerThatTricklesBytesToDodgeTheStallRuleIsLeftForTheNextHolder() {
+        Peer trickler = connected();
+        Peer good = connected();
+        String commit = Peer.commit(43);
+        core.onMessage(trickler.id, Peer.announce(trickler.inventory(now, commit)), now);
+        core.onMessage(good.id, Peer.announce(good.inventory(now, commit)), now + 10);
+
+        long stall = config.fetchStall().toMillis();
+        for (long t = 1_000, bytes = 1_000; t < stall; t += 1_000, bytes += 1_000) {
+            core.onFetchProgress(trickler.id, commit, bytes, now + t);
+        }
+        List<Effect> stalled = core.onTick(now + stall);
+
+        assertThat(stalled).contains(new CancelFetch(trickler.id, commit), new Fetch(good.id, commit));
     }
 
     @Test
