@@ -3,9 +3,12 @@ package dev.rhizome.node.gossip.net;
 import dev.rhizome.node.gossip.core.Violation;
 import dev.rhizome.node.peer.PeerMessages;
 import dev.rhizome.proto.v1.Gossip;
+import com.google.protobuf.ByteString;
 import dev.rhizome.proto.v1.Hello;
+import dev.rhizome.proto.v1.HelloProof;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.PeerMessage;
+import dev.rhizome.protocol.envelope.HandshakeProof;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.PublicId;
 import io.netty.channel.ChannelHandlerContext;
@@ -32,8 +35,11 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
     private final PublicId dialled;
     private final long handshakeTimeoutMs;
     private final AtomicInteger queued = new AtomicInteger();
+    /** Made for this connection: the peer proves its key by signing it. */
+    private final byte[] ourNonce = HandshakeProof.newNonce();
     private ChannelHandlerContext ctx;
     private volatile Verified<NodeInfo> peerInfo;
+    private volatile boolean up;
     private volatile boolean closedByUs;
 
     /** @param dialled the node we dialled, or null for a link the peer opened */
@@ -48,7 +54,7 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         ctx.executor().schedule(() -> {
-            if (peerInfo == null && ctx.channel().isActive()) {
+            if (!up && ctx.channel().isActive()) {
                 log.warn("gossip link {} {}: no hello within {} ms", direction(), PeerMessages.remote(ctx.channel()),
                         handshakeTimeoutMs);
                 ctx.close();
@@ -59,31 +65,30 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         if (outbound) {
-            sendHelloOrClose();
+            sendHelloOrClose(null);
         }
         ctx.fireChannelActive();
     }
 
-    /** An inbound link: the server read the peer's hello before handing the connection over. */
+    /**
+     * An inbound link: the server read the peer's hello before handing the connection over. We
+     * answer with our hello, which proves our key over the peer's nonce, and wait for the peer's
+     * proof over ours before the link counts.
+     */
     void acceptHello(Hello hello) {
         if (onHello(hello)) {
-            sendHelloOrClose();
-            service.linkUp(this, outbound);
+            if (hello.getNonce().size() != HandshakeProof.NONCE_BYTES) {
+                refuse("hello carries no " + HandshakeProof.NONCE_BYTES + "-byte nonce");
+                return;
+            }
+            sendHelloOrClose(hello.getNonce().toByteArray());
         }
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, PeerMessage message) {
-        if (peerInfo == null) {
-            if (outbound && message.hasHello()) {
-                if (onHello(message.getHello())) {
-                    service.linkUp(this, outbound);
-                }
-            } else {
-                log.warn("gossip link {} {}: sent {} before a hello", direction(), PeerMessages.remote(ctx.channel()),
-                        message.getBodyCase());
-                ctx.close();
-            }
+        if (!up) {
+            handshake(message);
             return;
         }
         if (message.getBodyCase() != PeerMessage.BodyCase.GOSSIP) {
@@ -96,24 +101,64 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
         service.linkMessage(this, message.getGossip());
     }
 
+    /** Outbound: the peer's hello with its proof over our nonce; inbound: the peer's proof. */
+    private void handshake(PeerMessage message) {
+        if (outbound && peerInfo == null && message.hasHello()) {
+            Hello hello = message.getHello();
+            if (onHello(hello) && proven(hello.getProof().toByteArray())) {
+                ctx.writeAndFlush(PeerMessage.newBuilder().setHelloProof(HelloProof.newBuilder().setProof(
+                        ByteString.copyFrom(service.proveTo(hello.getNonce().toByteArray(), peerInfo.signer())))).build());
+                linkUp();
+            }
+        } else if (!outbound && peerInfo != null && message.hasHelloProof()) {
+            if (proven(message.getHelloProof().getProof().toByteArray())) {
+                linkUp();
+            }
+        } else {
+            refuse("sent " + message.getBodyCase() + " before completing the handshake");
+        }
+    }
+
+    private boolean proven(byte[] proof) {
+        if (HandshakeProof.verify(peerInfo.signer(), ourNonce, service.self(), proof)) {
+            return true;
+        }
+        refuse("no valid proof of the key of " + peerInfo.signer().shortForm() + " (a copied hello?)");
+        return false;
+    }
+
+    private void linkUp() {
+        up = true;
+        service.linkUp(this, outbound);
+    }
+
     private boolean onHello(Hello hello) {
         try {
             peerInfo = Handshake.check(hello, service.self(), dialled, service.nowMs());
             return true;
         } catch (Handshake.HandshakeException e) {
-            log.warn("gossip link {} {} refused: {}", direction(), PeerMessages.remote(ctx.channel()), e.getMessage());
-            ctx.close();
+            refuse(e.getMessage());
             return false;
         }
     }
 
-    private void sendHelloOrClose() {
+    private void refuse(String why) {
+        log.warn("gossip link {} {} refused: {}", direction(), PeerMessages.remote(ctx.channel()), why);
+        ctx.close();
+    }
+
+    /** Our hello, with a fresh nonce and, when answering, our proof over the peer's nonce. */
+    private void sendHelloOrClose(byte[] peerNonce) {
         PeerMessage hello = service.hello();
         if (hello == null) {
             ctx.close();  // still starting: the peer will redial
-        } else {
-            ctx.writeAndFlush(hello);
+            return;
         }
+        Hello.Builder ours = hello.getHello().toBuilder().setNonce(ByteString.copyFrom(ourNonce));
+        if (peerNonce != null) {
+            ours.setProof(ByteString.copyFrom(service.proveTo(peerNonce, peerInfo.signer())));
+        }
+        ctx.writeAndFlush(PeerMessage.newBuilder().setHello(ours).build());
     }
 
     /** Called by the protocol thread once it has handled one of this link's messages. */

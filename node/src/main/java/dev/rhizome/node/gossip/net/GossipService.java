@@ -19,6 +19,7 @@ import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.frame.FrameCodec;
+import dev.rhizome.protocol.envelope.HandshakeProof;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
 import io.netty.bootstrap.Bootstrap;
@@ -220,6 +221,11 @@ public final class GossipService implements AutoCloseable {
     /** The hello for a new link, or null until the protocol is up. */
     PeerMessage hello() {
         return hello;
+    }
+
+    /** Our signature over a nonce the peer made for this connection. */
+    byte[] proveTo(byte[] peerNonce, PublicId peer) {
+        return HandshakeProof.sign(identity, peerNonce, peer);
     }
 
     private void accept(Channel channel, Hello peerHello) {

@@ -7,6 +7,7 @@ import dev.rhizome.node.gossip.core.GossipConfig;
 import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.node.peer.TransferLog;
 import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.protocol.identity.Identity;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -107,6 +108,30 @@ class GossipServiceTest {
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    @Test
+    void aCopiedHelloCannotPoseAsItsNode() throws Exception {
+        Node victim = start("victim", Identity.generate(), false);
+        Node real = start("real", Identity.generate(), false);
+        // The impostor has the real node's fresh, validly signed hello, but not its key.
+        PeerMessage copied = real.gossip().hello().toBuilder().setHello(real.gossip().hello().getHello().toBuilder()
+                .setNonce(com.google.protobuf.ByteString.copyFrom(new byte[32]))).build();
+        try (java.net.Socket impostor = new java.net.Socket("127.0.0.1", victim.gossip().port())) {
+            impostor.setSoTimeout(10_000);
+            java.io.DataInputStream in = new java.io.DataInputStream(impostor.getInputStream());
+            java.io.DataOutputStream out = new java.io.DataOutputStream(impostor.getOutputStream());
+            StallingPeer.write(out, copied);
+            PeerMessage answer = StallingPeer.read(in);
+            assertThat(answer.getHello().getProof().isEmpty()).as("the victim proves its own key").isFalse();
+
+            StallingPeer.write(out, PeerMessage.newBuilder().setHelloProof(
+                    dev.rhizome.proto.v1.HelloProof.newBuilder().setProof(com.google.protobuf.ByteString.copyFrom(new byte[64])))
+                    .build());
+
+            assertThat(StallingPeer.read(in)).as("the victim hangs up").isNull();
+        }
+        assertThat(victim.gossip().linkedPeers()).doesNotContain(real.identity().publicId());
     }
 
     static void await(BooleanSupplier condition, Duration timeout) {

@@ -6,6 +6,7 @@ import dev.rhizome.proto.v1.Inventory;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.envelope.HandshakeProof;
 import dev.rhizome.protocol.identity.Identity;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -62,9 +63,18 @@ final class StallingPeer implements AutoCloseable {
             DataInputStream in = new DataInputStream(socket.getInputStream());
             DataOutputStream out = new DataOutputStream(socket.getOutputStream());
             PeerMessage hello = read(in);
+            if (hello == null) {
+                return;
+            }
             if (hello.getHello().hasNodeInfo()) {
-                write(out, PeerMessages.gossipHello(identity, Envelopes.sign(identity,
-                        info().toBuilder().setTimeMs(System.currentTimeMillis()).build())));
+                PeerMessage ours = PeerMessages.gossipHello(identity, Envelopes.sign(identity,
+                        info().toBuilder().setTimeMs(System.currentTimeMillis()).build()));
+                // It proves its key like any node: the staller's offence is stalling, not forging.
+                write(out, ours.toBuilder().setHello(ours.getHello().toBuilder()
+                        .setNonce(com.google.protobuf.ByteString.copyFrom(HandshakeProof.newNonce()))
+                        .setProof(com.google.protobuf.ByteString.copyFrom(HandshakeProof.sign(identity,
+                                hello.getHello().getNonce().toByteArray(),
+                                dev.rhizome.protocol.identity.PublicId.of(hello.getHello().getNode()))))).build());
                 links.add(out);
                 for (PeerMessage m = read(in); m != null; m = read(in)) {
                     if (m.hasGossip() && m.getGossip().hasAnnouncement()
@@ -100,7 +110,7 @@ final class StallingPeer implements AutoCloseable {
         }
     }
 
-    private static void write(OutputStream stream, PeerMessage message) throws IOException {
+    static void write(OutputStream stream, PeerMessage message) throws IOException {
         DataOutputStream out = (DataOutputStream) stream;
         byte[] frame = message.toByteArray();
         synchronized (out) {
@@ -110,7 +120,7 @@ final class StallingPeer implements AutoCloseable {
         }
     }
 
-    private static PeerMessage read(DataInputStream in) throws IOException {
+    static PeerMessage read(DataInputStream in) throws IOException {
         int length;
         try {
             length = in.readInt();
