@@ -84,7 +84,7 @@ public final class NodeDaemon implements AutoCloseable {
                 gossip.port(), hardware.hardwareClass(), clock, gossip::onLocalCommit);
         this.loop = new WorkLoop(identity, coordinator, commits, evaluator, explorer,
                 new ResultOutbox(layout.outbox()), announcer, hardware.hardwareClass(), config.direction(),
-                config.maxUnits(), config.maxBackoff().toMillis(), clock);
+                config.maxUnits(), config.maxBackoff().toMillis(), clock, gossip::announceResult);
         writeEndpoint(config.host());
         this.loopThread = new Thread(loop, "work-loop");
         log.info("peer server on {}:{}, coordinator {}, {}", config.host(), gossip.port(),

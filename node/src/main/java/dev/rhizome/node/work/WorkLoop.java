@@ -17,6 +17,7 @@ import dev.rhizome.protocol.identity.Identity;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,13 +43,14 @@ public final class WorkLoop implements Runnable {
     private final int maxUnits;
     private final long maxBackoffMs;
     private final Clock clock;
+    private final Consumer<SignedEnvelope> signedResults;
     private final AtomicLong resultsReported = new AtomicLong();
     private final AtomicLong experimentsProposed = new AtomicLong();
     private volatile boolean stopping;
 
     public WorkLoop(Identity identity, CoordinatorClient coordinator, CommitFetcher fetcher, Evaluator evaluator,
             Explorer explorer, ResultOutbox outbox, InventoryAnnouncer announcer, String hardwareClass,
-            String direction, int maxUnits, long maxBackoffMs, Clock clock) {
+            String direction, int maxUnits, long maxBackoffMs, Clock clock, Consumer<SignedEnvelope> signedResults) {
         this.identity = identity;
         this.coordinator = coordinator;
         this.fetcher = fetcher;
@@ -61,6 +63,7 @@ public final class WorkLoop implements Runnable {
         this.maxUnits = maxUnits;
         this.maxBackoffMs = maxBackoffMs;
         this.clock = clock;
+        this.signedResults = signedResults;
     }
 
     public void stop() {
@@ -144,6 +147,7 @@ public final class WorkLoop implements Runnable {
         Result result = evaluator.evaluate(unit);
         SignedEnvelope signed = Envelopes.sign(identity, result);
         outbox.put(unit.getId(), signed);
+        signedResults.accept(signed);
         log.info("result {} {}: {} {} in {} ms", CommitId.abbreviate(result.getCommit()), result.getStatus(),
                 result.getMetricName(), result.getStatus() == Result.Status.OK ? result.getMetric() : "-",
                 result.getRuntimeMs());

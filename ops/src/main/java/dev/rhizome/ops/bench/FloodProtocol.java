@@ -105,6 +105,12 @@ final class FloodProtocol implements PeerProtocol {
         return List.of();
     }
 
+    /** The baseline compares bundle distribution only. */
+    @Override
+    public List<Effect> announceResult(dev.rhizome.proto.v1.SignedEnvelope result, long nowMs) {
+        return List.of();
+    }
+
     @Override
     public List<Effect> onLocalCommit(String commit, long nowMs) {
         if (!held.add(commit)) {

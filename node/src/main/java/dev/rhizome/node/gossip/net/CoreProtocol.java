@@ -94,6 +94,11 @@ public final class CoreProtocol implements PeerProtocol {
     }
 
     @Override
+    public List<Effect> announceResult(SignedEnvelope result, long nowMs) {
+        return core.announceResult(result, nowMs);
+    }
+
+    @Override
     public List<Effect> onTick(long nowMs) {
         return core.onTick(nowMs);
     }

@@ -85,6 +85,7 @@ public final class GossipService implements AutoCloseable {
 
     private final NodeRepository repo;
     private final Identity identity;
+    private final java.util.concurrent.atomic.AtomicLong resultsHeard = new java.util.concurrent.atomic.AtomicLong();
     private final GossipSettings settings;
     private final EventLoopGroup group;
     private final boolean ownsGroup;
@@ -179,6 +180,16 @@ public final class GossipService implements AutoCloseable {
     /** This node now holds {@code commit} (made here, or fetched outside gossip): neighbours hear of it. */
     public void onLocalCommit(String commit) {
         post(() -> apply(protocol.onLocalCommit(commit, nowMs())));
+    }
+
+    /** Verified results this node heard from the gossip network (its own not counted). */
+    public long resultsHeard() {
+        return resultsHeard.get();
+    }
+
+    /** Pushes a Result this node signed to its neighbours. */
+    public void announceResult(SignedEnvelope result) {
+        post(() -> apply(protocol.announceResult(result, nowMs())));
     }
 
     /** Bundle servers of neighbours that said they hold {@code commit}; a hint, checked when fetched from. */
@@ -328,6 +339,7 @@ public final class GossipService implements AutoCloseable {
             } else if (effect instanceof Effect.CancelFetch cancel) {
                 cancelFetch(cancel.from(), cancel.commit());
             } else if (effect instanceof Effect.ResultSeen result) {
+                resultsHeard.incrementAndGet();
                 log.debug("result announced by gossip, signed by {}", PublicId.hex(result.result().getSigner()));
             }
         }

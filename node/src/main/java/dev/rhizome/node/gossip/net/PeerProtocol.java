@@ -48,6 +48,9 @@ public interface PeerProtocol {
     /** This node now holds {@code commit} by other means: it made it, or fetched it outside gossip. */
     List<Effect> onLocalCommit(String commit, long nowMs);
 
+    /** This node signed a Result: push it to the neighbours, so findings spread without the coordinator. */
+    List<Effect> announceResult(SignedEnvelope result, long nowMs);
+
     List<Effect> onTick(long nowMs);
 
     boolean isBanned(PublicId peer, long nowMs);

@@ -111,6 +111,34 @@ class GossipServiceTest {
     }
 
     @Test
+    void aSignedResultSpreadsToEveryNode() throws Exception {
+        List<Node> nodes = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            nodes.add(start("r" + i, Identity.generate(), true));
+        }
+        await(() -> nodes.stream().allMatch(n -> links(n) >= 1), Duration.ofSeconds(10));
+        Identity runner = nodes.get(0).identity();
+        dev.rhizome.proto.v1.Result result = dev.rhizome.proto.v1.Result.newBuilder()
+                .setCommit("c".repeat(40)).setMetric(1.9).setRunner(runner.publicId().toByteString())
+                .setTimeMs(System.currentTimeMillis()).build();
+
+        nodes.get(0).gossip().announceResult(dev.rhizome.protocol.envelope.Envelopes.sign(runner, result));
+
+        await(() -> nodes.subList(1, nodes.size()).stream().allMatch(n -> n.gossip().resultsHeard() == 1),
+                Duration.ofSeconds(10));
+        assertThat(nodes.get(0).gossip().resultsHeard()).isZero();
+    }
+
+    private static int links(Node n) {
+        try {
+            return n.gossip().linkedPeers().size();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void aCopiedHelloCannotPoseAsItsNode() throws Exception {
         Node victim = start("victim", Identity.generate(), false);
         Node real = start("real", Identity.generate(), false);

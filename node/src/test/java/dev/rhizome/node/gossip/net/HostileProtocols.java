@@ -149,6 +149,11 @@ final class HostileProtocols {
         }
 
         @Override
+        public List<Effect> announceResult(dev.rhizome.proto.v1.SignedEnvelope result, long nowMs) {
+            return List.of();
+        }
+
+        @Override
         public List<Effect> onTick(long nowMs) {
             List<Effect> out = new ArrayList<>();
             for (PublicId peer : neighbours) {
