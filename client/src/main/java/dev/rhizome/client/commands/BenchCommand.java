@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.ops.bench.CoordinatorBench;
 import dev.rhizome.ops.bench.GossipBench;
 import dev.rhizome.ops.bench.GossipBenchConfig;
 import dev.rhizome.ops.bench.GossipBenchReport;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-        subcommands = {BenchCommand.Gossip.class})
+        subcommands = {BenchCommand.Gossip.class, BenchCommand.CoordinatorLoad.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -107,6 +108,49 @@ public final class BenchCommand implements Runnable {
                     report.nodes(), report.bundles(), 100 * report.deliveredFraction(), report.fullDeliveryMs(), report.rounds(),
                     report.p50DeliveryMs(), report.p99DeliveryMs(), report.amplification(), report.controlMessagesPerNode(),
                     report.wallSeconds());
+            if (json) {
+                System.out.println(report.toJson());
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "coordinator", mixinStandardHelpOptions = true,
+            description = {"Load on a real coordinator on loopback (Netty HTTP, SQLite, a synced commit per request):",
+                "C clients each claim an EVALUATE unit and report a signed result until N units are done. The baseline,",
+                "measured in the same run by the same clients, is bare GET /healthz; the ratio of request rates says",
+                "what signatures, transactions and durability cost.",
+                "With --json the last line of standard output is one JSON object (progress goes to standard error)."})
+    static final class CoordinatorLoad implements Callable<Integer> {
+        @Option(names = "--units", defaultValue = "500", description = "Work units to claim and report (default ${DEFAULT-VALUE}).")
+        int units;
+
+        @Option(names = "--clients", defaultValue = "4", description = "Concurrent nodes (default ${DEFAULT-VALUE}).")
+        int clients;
+
+        @Option(names = "--baseline-requests", defaultValue = "2000",
+                description = "GET /healthz requests for the baseline (default ${DEFAULT-VALUE}).")
+        int baselineRequests;
+
+        @Option(names = "--data-dir", paramLabel = "DIR", description = "The coordinator's data (default: a new temporary directory).")
+        java.nio.file.Path dataDir;
+
+        @Option(names = "--json", description = "End with one JSON summary line on standard output.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            ((Logger) LoggerFactory.getLogger("dev.rhizome")).setLevel(Level.WARN);
+            PrintStream progress = json ? System.err : System.out;
+            CoordinatorBench.Config config;
+            try {
+                config = new CoordinatorBench.Config(units, clients, baselineRequests,
+                        dataDir != null ? dataDir : java.nio.file.Files.createTempDirectory("rhizome-bench-coordinator-"));
+            } catch (IllegalArgumentException e) {
+                throw new CommandException(ExitCodes.USAGE, e.getMessage());
+            }
+            CoordinatorBench.Report report = CoordinatorBench.run(config, progress);
+            progress.print(report.toText());
             if (json) {
                 System.out.println(report.toJson());
             }
