@@ -22,6 +22,15 @@ public final class Output {
         return JsonParser.parseString(Json.compact(message));
     }
 
+    /** Prints {@code {"key": [messages as JSON...]}}. */
+    public void jsonList(String key, java.util.List<? extends Message> messages) {
+        com.google.gson.JsonArray array = new com.google.gson.JsonArray();
+        messages.forEach(m -> array.add(toJson(m)));
+        com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+        o.add(key, array);
+        json(o);
+    }
+
     public void json(JsonElement element) {
         out.println(GSON.toJson(element));
     }

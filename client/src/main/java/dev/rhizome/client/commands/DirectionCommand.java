@@ -1,6 +1,5 @@
 package dev.rhizome.client.commands;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
@@ -94,11 +93,7 @@ public final class DirectionCommand {
             DirectionList list = Coordinators.read(coordinator, dataDir, CoordinatorClient::directions);
             Output out = new Output(System.out);
             if (json) {
-                JsonArray arr = new JsonArray();
-                list.getDirectionsList().forEach(d -> arr.add(Output.toJson(d)));
-                JsonObject o = new JsonObject();
-                o.add("directions", arr);
-                out.json(o);
+                out.jsonList("directions", list.getDirectionsList());
                 return ExitCodes.OK;
             }
             out.printf("%-16s %-10s %-12s %10s %10s %6s %6s%n", "DIRECTION", "SEED", "FRONTIER", "BASELINE", "FRONTIER_M",

@@ -1,7 +1,5 @@
 package dev.rhizome.client.commands;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
@@ -58,11 +56,7 @@ public final class LeaderboardCommand implements Callable<Integer> {
         }
         Output out = new Output(System.out);
         if (json) {
-            JsonArray arr = new JsonArray();
-            boards.forEach(b -> arr.add(Output.toJson(b)));
-            JsonObject o = new JsonObject();
-            o.add("leaderboards", arr);
-            out.json(o);
+            out.jsonList("leaderboards", boards);
             return ExitCodes.OK;
         }
         for (Leaderboard b : boards) {

@@ -1,6 +1,5 @@
 package dev.rhizome.client.commands;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.Announce;
 import dev.rhizome.client.cli.CommandException;
@@ -113,11 +112,7 @@ public final class SeedCommand {
             SeedList seeds = Coordinators.read(coordinator, dataDir, CoordinatorClient::seeds);
             Output out = new Output(System.out);
             if (json) {
-                JsonArray arr = new JsonArray();
-                seeds.getSeedsList().forEach(s -> arr.add(Output.toJson(s)));
-                JsonObject o = new JsonObject();
-                o.add("seeds", arr);
-                out.json(o);
+                out.jsonList("seeds", seeds.getSeedsList());
             } else {
                 seeds.getSeedsList().forEach(s -> out.printf("%-16s %s  metric %s, budget %s%n", s.getName(), s.getCommit(),
                         s.getManifest().getMetric().getName(), Manifests.describe(s.getManifest().getBudget())));
