@@ -61,7 +61,12 @@ public final class NodeCommand implements Callable<Integer> {
         }, "node-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         daemon.join();
-        Runtime.getRuntime().removeShutdownHook(hook);
+        try {
+            // The loop ended by itself (--max-units): close here rather than at exit.
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            return ExitCodes.OK; // SIGTERM or Ctrl-C: the hook is closing the node
+        }
         daemon.close();
         return ExitCodes.OK;
     }

@@ -71,7 +71,11 @@ public final class InventoryAnnouncer {
             lastAnnouncedMs = now;
             return true;
         } catch (CoordinatorException e) {
-            log.warn("announcement failed: {}", e.getMessage());
+            if (e.isRefusal()) {
+                log.warn("announcement refused: {}", e.getMessage());
+            } else {
+                log.debug("announcement failed: {}", e.getMessage()); // the work loop already says the coordinator is away
+            }
             return false;
         }
     }
