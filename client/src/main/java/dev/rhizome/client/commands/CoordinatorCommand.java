@@ -74,7 +74,6 @@ public final class CoordinatorCommand implements Callable<Integer> {
         Path tmp = dir.resolve(URL_FILE + ".tmp");
         Files.writeString(tmp, coordinator.url() + "\n");
         Files.move(tmp, urlFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        System.err.println("coordinator listening on " + coordinator.url() + " (data in " + dir + ")");
         stopped.await();
         return ExitCodes.OK;
     }
