@@ -85,7 +85,8 @@ public final class NodeDaemon implements AutoCloseable {
         this.loop = new WorkLoop(identity, coordinator, commits, evaluator, explorer,
                 new ResultOutbox(layout.outbox()), announcer, hardware.hardwareClass(), config.direction(),
                 config.maxUnits(), config.maxBackoff().toMillis(), clock, gossip::announceResult);
-        writeEndpoint(config.host());
+        new NodeEndpoint(identity.publicId().toString(), config.host(), gossip.port(), ProcessHandle.current().pid())
+                .write(config.dataDir());
         this.loopThread = new Thread(loop, "work-loop");
         log.info("peer server on {}:{}, coordinator {}, {}", config.host(), gossip.port(),
                 config.coordinatorUrl(), config.explore() ? "exploring and evaluating" : "evaluating");
@@ -127,12 +128,6 @@ public final class NodeDaemon implements AutoCloseable {
     /** Waits for the loop to finish (it does when maxUnits is reached). */
     public void join() throws InterruptedException {
         loopThread.join();
-    }
-
-    private void writeEndpoint(String host) throws IOException {
-        String json = "{\"node\": \"" + identity.publicId() + "\", \"host\": \"" + host + "\", \"port\": "
-                + gossip.port() + ", \"pid\": " + ProcessHandle.current().pid() + "}\n";
-        Files.writeString(layout.endpointFile(), json);
     }
 
     @Override

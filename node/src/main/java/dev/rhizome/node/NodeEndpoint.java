@@ -1,18 +1,27 @@
 package dev.rhizome.node;
 
+import com.google.gson.Gson;
+import com.google.gson.JsonParseException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * The endpoint a running node wrote to its data directory, so that commands sharing the data
+ * The endpoint a running node writes to its data directory, so that commands sharing the data
  * directory (an agent's `rhizome submit`, `rhizome seed publish`) can announce what it serves.
  */
 public record NodeEndpoint(String node, String host, int port, long pid) {
-    private static final Pattern FIELD = Pattern.compile("\"(node|host|port|pid)\"\\s*:\\s*\"?([^\",}]+)\"?");
+    private static final Gson GSON = new Gson();
+
+    /** Written by the running node; replaced atomically so a reader never sees half of it. */
+    void write(Path dataDir) throws IOException {
+        Path file = new NodeLayout(dataDir).endpointFile();
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, GSON.toJson(this) + "\n");
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
 
     /** The endpoint of the node serving {@code dataDir}, if one is running. */
     public static Optional<NodeEndpoint> ofRunningNode(Path dataDir) throws IOException {
@@ -20,24 +29,16 @@ public record NodeEndpoint(String node, String host, int port, long pid) {
         if (!Files.exists(file)) {
             return Optional.empty();
         }
-        String node = null;
-        String host = null;
-        int port = 0;
-        long pid = 0;
-        Matcher m = FIELD.matcher(Files.readString(file));
-        while (m.find()) {
-            String v = m.group(2).trim();
-            switch (m.group(1)) {
-                case "node" -> node = v;
-                case "host" -> host = v;
-                case "port" -> port = Integer.parseInt(v);
-                default -> pid = Long.parseLong(v);
-            }
+        NodeEndpoint endpoint;
+        try {
+            endpoint = GSON.fromJson(Files.readString(file), NodeEndpoint.class);
+        } catch (JsonParseException e) {
+            throw new IOException(file + " is malformed: " + e.getMessage(), e);
         }
-        if (node == null || host == null || port == 0) {
+        if (endpoint == null || endpoint.node() == null || endpoint.host() == null || endpoint.port() == 0) {
             throw new IOException(file + " is malformed");
         }
-        boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-        return alive ? Optional.of(new NodeEndpoint(node, host, port, pid)) : Optional.empty();
+        boolean alive = ProcessHandle.of(endpoint.pid()).map(ProcessHandle::isAlive).orElse(false);
+        return alive ? Optional.of(endpoint) : Optional.empty();
     }
 }

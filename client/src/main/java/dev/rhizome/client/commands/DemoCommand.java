@@ -16,8 +16,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -71,19 +73,12 @@ public final class DemoCommand implements Callable<Integer> {
     /** Starts roles with this same JVM and classpath, so the demo runs exactly the code a deployment runs. */
     public static List<String> launcher() {
         String javaBinary = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String classpath = Path.of(".").toAbsolutePath().normalize().toString();
-        StringBuilder cp = new StringBuilder();
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            if (cp.length() > 0) {
-                cp.append(File.pathSeparator);
-            }
-            cp.append(Path.of(entry).toAbsolutePath().normalize());
-        }
-        if (cp.length() == 0) {
-            cp.append(classpath);
-        }
+        // Absolute entries: children may not share our working directory's meaning of a relative path.
+        String classpath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .map(entry -> Path.of(entry).toAbsolutePath().normalize().toString())
+                .collect(Collectors.joining(File.pathSeparator));
         // Small heaps and the quick JIT: on a 2-core machine the training jobs need the CPU more than the roles do.
-        return List.of(javaBinary, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", cp.toString(),
+        return List.of(javaBinary, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classpath,
                 Main.class.getName());
     }
 }

@@ -7,7 +7,7 @@ import dev.rhizome.protocol.CommitId;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,12 +22,21 @@ import org.eclipse.jgit.lib.PersonIdent;
  * No LLM needed; an agent plugged in through the CLI does the same job with real edits.
  */
 public final class Explorer {
+    private static final int MAX_REMEMBERED = 10_000;
     private final NodeRepository repository;
     private final PersonIdent author;
     private final Random random;
     private final int proposalsPerUnit;
-    /** Settings already proposed, per parent commit, so one node doesn't propose the same thing twice. */
-    private final Set<String> proposed = new HashSet<>();
+    /**
+     * Settings already proposed, per parent commit, so one node doesn't propose the same thing
+     * twice; the most recent ones only, so a node that runs for months doesn't grow without end.
+     */
+    private final Set<String> proposed = Collections.newSetFromMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > MAX_REMEMBERED;
+        }
+    });
 
     public Explorer(NodeRepository repository, PersonIdent author, Random random, int proposalsPerUnit) {
         this.repository = repository;

@@ -1,8 +1,6 @@
 package dev.rhizome.ops.bench;
 
 import dev.rhizome.node.gossip.core.Effect;
-import dev.rhizome.node.gossip.core.FetchFailure;
-import dev.rhizome.node.gossip.core.Violation;
 import dev.rhizome.node.gossip.net.PeerProtocol;
 import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.Inventory;
@@ -85,31 +83,14 @@ final class FloodProtocol implements PeerProtocol {
         return out;
     }
 
-    @Override
-    public List<Effect> onViolation(PublicId peer, Violation violation, long nowMs) {
-        return List.of();
-    }
 
-    @Override
-    public List<Effect> onFetchProgress(PublicId from, String commit, long bytesSoFar, long nowMs) {
-        return List.of();
-    }
 
     @Override
     public List<Effect> onFetched(PublicId from, String commit, long bytes, long nowMs) {
         return onLocalCommit(commit, nowMs);
     }
 
-    @Override
-    public List<Effect> onFetchFailed(PublicId from, String commit, FetchFailure failure, long nowMs) {
-        return List.of();
-    }
 
-    /** The baseline compares bundle distribution only. */
-    @Override
-    public List<Effect> announceResult(dev.rhizome.proto.v1.SignedEnvelope result, long nowMs) {
-        return List.of();
-    }
 
     @Override
     public List<Effect> onLocalCommit(String commit, long nowMs) {

@@ -154,7 +154,7 @@ public final class Demo {
 
     private String progressLine(CoordinatorClient operator, Path root, long started) throws IOException {
         long secs = (System.nanoTime() - started) / 1_000_000_000L;
-        TransferLog.Totals transfers = transfers(root).total;
+        TransferLog.Totals transfers = transfers(root);
         try {
             CoordinatorStats s = operator.stats();
             StringBuilder best = new StringBuilder();
@@ -179,10 +179,8 @@ public final class Demo {
         }
     }
 
-    private record Transfers(TransferLog.Totals total, Map<String, Long> bytesBySource) {
-    }
-
-    private Transfers transfers(Path root) throws IOException {
+    /** Every node's transfer log, summed. */
+    private TransferLog.Totals transfers(Path root) throws IOException {
         long count = 0;
         long bytes = 0;
         Map<String, Long> bySource = new TreeMap<>();
@@ -195,7 +193,7 @@ public final class Demo {
                 t.bytesBySource().forEach((k, v) -> bySource.merge(k, v, Long::sum));
             }
         }
-        return new Transfers(new TransferLog.Totals(count, bytes, bySource), bySource);
+        return new TransferLog.Totals(count, bytes, bySource);
     }
 
     private DemoSummary summarize(CoordinatorClient operator, Path root, Seed seed, long started)
@@ -217,14 +215,14 @@ public final class Demo {
             outcomes.add(new DemoSummary.DirectionOutcome(d.getDirection().getName(), d.getDirection().getKnobsList(),
                     d.getExperiments(), d.getResults(), dBase, dFront, d.getFrontierCommit()));
         }
-        Transfers transfers = transfers(root);
+        TransferLog.Totals transfers = transfers(root);
         URI coordinator = operator.url();
         long fromCoordinator = transfers.bytesBySource().entrySet().stream()
                 .filter(e -> e.getKey().equals(coordinator.getHost() + ":" + coordinator.getPort()))
                 .mapToLong(Map.Entry::getValue).sum();
         return new DemoSummary(stats.getExperiments(), stats.getResults(), ok, checked.valid().size(),
-                checked.invalid().size(), baseline, best, TinyLmSeed.entropyFloor(), transfers.total().transfers(),
-                transfers.total().bytes(), fromCoordinator, outcomes, config.nodes(), stats.getLeasesExpired(),
+                checked.invalid().size(), baseline, best, TinyLmSeed.entropyFloor(), transfers.transfers(),
+                transfers.bytes(), fromCoordinator, outcomes, config.nodes(), stats.getLeasesExpired(),
                 (System.nanoTime() - started) / 1e9, seed.getManifest().getMetric().getName(), root);
     }
 }

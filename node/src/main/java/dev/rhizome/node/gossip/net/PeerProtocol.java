@@ -35,21 +35,29 @@ public interface PeerProtocol {
 
     List<Effect> onMessage(PublicId from, Gossip message, long nowMs);
 
-    /** The peer broke the wire protocol; the service closes the link right after. */
-    List<Effect> onViolation(PublicId peer, Violation violation, long nowMs);
+    /** The peer broke the wire protocol; the service closes the link right after. A baseline may ignore it. */
+    default List<Effect> onViolation(PublicId peer, Violation violation, long nowMs) {
+        return List.of();
+    }
 
     /** Bundle bytes of a Fetch arrived (called now and then during a long transfer). */
-    List<Effect> onFetchProgress(PublicId from, String commit, long bytesSoFar, long nowMs);
+    default List<Effect> onFetchProgress(PublicId from, String commit, long bytesSoFar, long nowMs) {
+        return List.of();
+    }
 
     List<Effect> onFetched(PublicId from, String commit, long bytes, long nowMs);
 
-    List<Effect> onFetchFailed(PublicId from, String commit, FetchFailure failure, long nowMs);
+    default List<Effect> onFetchFailed(PublicId from, String commit, FetchFailure failure, long nowMs) {
+        return List.of();
+    }
 
     /** This node now holds {@code commit} by other means: it made it, or fetched it outside gossip. */
     List<Effect> onLocalCommit(String commit, long nowMs);
 
     /** This node signed a Result: push it to the neighbours, so findings spread without the coordinator. */
-    List<Effect> announceResult(SignedEnvelope result, long nowMs);
+    default List<Effect> announceResult(SignedEnvelope result, long nowMs) {
+        return List.of();
+    }
 
     List<Effect> onTick(long nowMs);
 

@@ -2,8 +2,6 @@ package dev.rhizome.node.gossip.net;
 
 import com.google.protobuf.ByteString;
 import dev.rhizome.node.gossip.core.Effect;
-import dev.rhizome.node.gossip.core.FetchFailure;
-import dev.rhizome.node.gossip.core.Violation;
 import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.Inventory;
 import dev.rhizome.proto.v1.NodeInfo;
@@ -123,35 +121,19 @@ final class HostileProtocols {
             return List.of();
         }
 
-        @Override
-        public List<Effect> onViolation(PublicId peer, Violation violation, long nowMs) {
-            return List.of();
-        }
 
-        @Override
-        public List<Effect> onFetchProgress(PublicId from, String commit, long bytesSoFar, long nowMs) {
-            return List.of();
-        }
 
         @Override
         public List<Effect> onFetched(PublicId from, String commit, long bytes, long nowMs) {
             return List.of();
         }
 
-        @Override
-        public List<Effect> onFetchFailed(PublicId from, String commit, FetchFailure failure, long nowMs) {
-            return List.of();
-        }
 
         @Override
         public List<Effect> onLocalCommit(String commit, long nowMs) {
             return List.of();
         }
 
-        @Override
-        public List<Effect> announceResult(dev.rhizome.proto.v1.SignedEnvelope result, long nowMs) {
-            return List.of();
-        }
 
         @Override
         public List<Effect> onTick(long nowMs) {
