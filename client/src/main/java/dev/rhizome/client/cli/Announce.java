@@ -4,7 +4,7 @@ import dev.rhizome.node.NodeEndpoint;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.node.git.NodeRepository;
-import dev.rhizome.proto.v1.NodeAnnouncement;
+import dev.rhizome.node.work.InventoryAnnouncer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -28,12 +28,7 @@ public final class Announce {
 
     public static void inventory(CoordinatorClient coordinator, NodeRepository repository, NodeEndpoint node)
             throws CoordinatorException {
-        coordinator.announce(NodeAnnouncement.newBuilder()
-                .setNode(coordinator.identity().publicId().toByteString())
-                .setHost(node.host())
-                .setPort(node.port())
-                .addAllCommits(repository.commits())
-                .setTimeMs(System.currentTimeMillis())
-                .build());
+        coordinator.announce(InventoryAnnouncer.announcement(coordinator.identity().publicId(), node.host(), node.port(),
+                repository.commits(), "", System.currentTimeMillis()));
     }
 }

@@ -4,6 +4,7 @@ import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.proto.v1.NodeAnnouncement;
+import dev.rhizome.protocol.identity.PublicId;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
@@ -46,10 +47,7 @@ public final class InventoryAnnouncer {
 
     /** Announces when the inventory changed or {@code heartbeatMs} passed; false if the coordinator is unreachable. */
     public synchronized boolean announceIfDue(long heartbeatMs) {
-        List<String> commits = repository.commits();
-        if (commits.size() > MAX_COMMITS) {
-            commits = commits.subList(commits.size() - MAX_COMMITS, commits.size());
-        }
+        List<String> commits = capped(repository.commits());
         for (String commit : commits) {
             if (toldNeighbours.add(commit)) {
                 neighbours.accept(commit);
@@ -60,13 +58,7 @@ public final class InventoryAnnouncer {
             return true;
         }
         try {
-            coordinator.announce(NodeAnnouncement.newBuilder()
-                    .setNode(coordinator.identity().publicId().toByteString())
-                    .setHost(host).setPort(port)
-                    .addAllCommits(commits)
-                    .setHardwareClass(hardwareClass)
-                    .setTimeMs(now)
-                    .build());
+            coordinator.announce(announcement(coordinator.identity().publicId(), host, port, commits, hardwareClass, now));
             lastAnnounced = commits;
             lastAnnouncedMs = now;
             return true;
@@ -78,6 +70,22 @@ public final class InventoryAnnouncer {
             }
             return false;
         }
+    }
+
+    /** What a node tells the coordinator about itself; at most {@link #MAX_COMMITS}, the coordinator's limit. */
+    public static NodeAnnouncement announcement(PublicId node, String host, int port, List<String> commits,
+            String hardwareClass, long timeMs) {
+        return NodeAnnouncement.newBuilder()
+                .setNode(node.toByteString())
+                .setHost(host).setPort(port)
+                .addAllCommits(capped(commits))
+                .setHardwareClass(hardwareClass)
+                .setTimeMs(timeMs)
+                .build();
+    }
+
+    private static List<String> capped(List<String> commits) {
+        return commits.size() > MAX_COMMITS ? commits.subList(commits.size() - MAX_COMMITS, commits.size()) : commits;
     }
 
     public boolean announceNow() {
