@@ -16,6 +16,10 @@ import dev.rhizome.coordinator.store.SqliteStore;
 import dev.rhizome.coordinator.store.Store;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,14 +28,19 @@ import org.slf4j.LoggerFactory;
 public final class Coordinator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
 
+    /** How often leases past their deadline are ended and old claim nonces forgotten. */
+    static final Duration SWEEP_INTERVAL = Duration.ofSeconds(1);
+
     private final Store store;
     private final HttpServer server;
     private final String host;
+    private final ScheduledExecutorService sweeper;
 
-    private Coordinator(Store store, HttpServer server, String host) {
+    private Coordinator(Store store, HttpServer server, String host, ScheduledExecutorService sweeper) {
         this.store = store;
         this.server = server;
         this.host = host;
+        this.sweeper = sweeper;
     }
 
     public static Coordinator start(CoordinatorConfig config) throws IOException, InterruptedException {
@@ -43,23 +52,40 @@ public final class Coordinator implements AutoCloseable {
         try {
             Clock clock = config.clock();
             AtomicLong rejectedSignatures = new AtomicLong();
+            Dispatcher dispatcher = new Dispatcher(store, clock, new Leases(config.leaseDuration()),
+                    new ClaimPolicy(config.selfEvaluateAfter()), new Dispatcher.ClaimLimits(
+                            config.limits().maxLeasesPerNode(), config.limits().maxRenewalsPerLease()));
             Routes.Services services = new Routes.Services(
                     new SeedsAndDirections(store, clock, operators),
                     new ExperimentRegistry(store, clock),
                     new PaperRegistry(store, clock),
-                    new Dispatcher(store, clock, new Leases(config.leaseDuration()),
-                            new ClaimPolicy(config.selfEvaluateAfter())),
+                    dispatcher,
                     new ResultIntake(store, clock),
                     new PeerDirectory(store, clock),
                     new Views(store, rejectedSignatures::get));
-            HttpServer server = HttpServer.start(config.host(), config.port(), config.maxBodyBytes(), services,
+            HttpServer server = HttpServer.start(config.host(), config.port(), config.maxBodyBytes(), config.limits(), services,
                     rejectedSignatures);
-            Coordinator coordinator = new Coordinator(store, server, config.host());
+            ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "coordinator-lease-sweeper");
+                t.setDaemon(true);
+                return t;
+            });
+            sweeper.scheduleWithFixedDelay(() -> sweep(dispatcher), SWEEP_INTERVAL.toMillis(),
+                    SWEEP_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+            Coordinator coordinator = new Coordinator(store, server, config.host(), sweeper);
             LOG.info("coordinator listening on {} with data in {}", coordinator.url(), config.dataDir());
             return coordinator;
         } catch (RuntimeException | InterruptedException e) {
             store.close();
             throw e;
+        }
+    }
+
+    private static void sweep(Dispatcher dispatcher) {
+        try {
+            dispatcher.sweep();
+        } catch (RuntimeException e) {
+            LOG.warn("lease sweep failed, will retry: {}", e.toString());  // a later sweep catches up
         }
     }
 
@@ -75,6 +101,12 @@ public final class Coordinator implements AutoCloseable {
     /** Stops serving first, so no request can be acknowledged after the store is closed. */
     @Override
     public void close() {
+        sweeper.shutdownNow();
+        try {
+            sweeper.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         server.close();
         store.close();
     }

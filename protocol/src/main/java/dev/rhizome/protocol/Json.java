@@ -1,8 +1,16 @@
 package dev.rhizome.protocol;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
+import java.io.IOException;
+import java.io.StringReader;
 
 /** The one JSON mapping of our protobuf messages (proto3 canonical JSON, field names as in .proto). */
 public final class Json {
@@ -31,9 +39,35 @@ public final class Json {
         }
     }
 
-    /** Parses JSON into a builder; unknown fields are an error, so typos don't pass silently. */
+    /**
+     * Parses JSON into a builder; unknown fields are an error, so typos don't pass silently. The
+     * input must be exactly one JSON object and then end (whitespace aside): protobuf's parser
+     * stops after the first value and would accept trailing garbage, so the end is checked here.
+     */
     public static <B extends Message.Builder> B parse(String json, B builder) throws InvalidProtocolBufferException {
-        PARSER.merge(json, builder);
+        PARSER.merge(singleValue(json), builder);
         return builder;
+    }
+
+    private static String singleValue(String json) throws InvalidProtocolBufferException {
+        JsonReader reader = new JsonReader(new StringReader(json));
+        reader.setStrictness(Strictness.STRICT);
+        try {
+            JsonElement value = JsonParser.parseReader(reader);
+            if (!value.isJsonObject()) {
+                throw new InvalidProtocolBufferException("expected a JSON object, got " + kind(value));
+            }
+            if (reader.peek() != JsonToken.END_DOCUMENT) {
+                throw new InvalidProtocolBufferException("unexpected data after the JSON object at " + reader.getPath()
+                        + "; send exactly one object");
+            }
+        } catch (JsonParseException | IOException | IllegalStateException e) {
+            throw new InvalidProtocolBufferException("malformed JSON: " + e.getMessage());
+        }
+        return json;
+    }
+
+    private static String kind(JsonElement value) {
+        return value.isJsonArray() ? "an array" : value.isJsonNull() ? "null" : "a " + value.getClass().getSimpleName();
     }
 }

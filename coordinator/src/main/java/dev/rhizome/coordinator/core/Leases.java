@@ -22,11 +22,12 @@ public final class Leases {
         if (!fixed.isZero()) {
             return fixed;
         }
-        return Duration.ofSeconds(2L * manifest.getTimeoutSeconds()).plus(SLACK);
+        // timeout_seconds is a uint32: read unsigned, 2 * 2^32 s fits a Duration easily.
+        return Duration.ofSeconds(2L * Integer.toUnsignedLong(manifest.getTimeoutSeconds())).plus(SLACK);
     }
 
     public long deadline(long nowMs, Manifest manifest) {
-        return nowMs + duration(manifest).toMillis();
+        return Saturating.plus(nowMs, duration(manifest).toMillis());
     }
 
     /** A lease is good up to and including its deadline. */

@@ -37,4 +37,8 @@ public final class Rejection extends RuntimeException {
     public static Rejection leaseExpired(String message) {
         return new Rejection(Error.Code.LEASE_EXPIRED, message);
     }
+
+    public static Rejection limitReached(String message) {
+        return new Rejection(Error.Code.LIMIT_REACHED, message);
+    }
 }

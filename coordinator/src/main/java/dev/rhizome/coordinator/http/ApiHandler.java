@@ -2,9 +2,9 @@ package dev.rhizome.coordinator.http;
 
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.proto.v1.Error;
+import dev.rhizome.protocol.LogSafe;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -13,45 +13,73 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.timeout.IdleStateEvent;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Copies each request off the event loop, runs its route on a worker (signature checks and
- * database commits block), and writes the reply back. Every refusal becomes an Error body and a
- * WARN line; anything unexpected is a 500 that names no internals beyond the exception message.
+ * One connection's requests: copies each off the event loop, runs its route on a worker (signature
+ * checks and database commits block), and sends the replies back in the order the requests came
+ * (HTTP/1.1 pipelining), whichever worker finishes first. A connection with too many requests in
+ * progress is not read further until replies have gone out. Every refusal becomes an Error body and
+ * one WARN line with request values escaped; anything unexpected is a 500.
  */
-@ChannelHandler.Sharable
 final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
 
     private final Router router;
     private final Executor workers;
+    private final int maxPipelined;
+    private final RequestDeadline deadline;
+    private final ReplyOrder<Outgoing> order = new ReplyOrder<>();
+    /** Set once a reply that closes the connection is queued: later requests are not answered. */
+    private boolean closing;
 
-    ApiHandler(Router router, Executor workers) {
+    private record Outgoing(Reply reply, boolean keepAlive, boolean protobuf) {
+    }
+
+    ApiHandler(Router router, Executor workers, int maxPipelined, RequestDeadline deadline) {
         this.router = router;
         this.workers = workers;
+        this.maxPipelined = maxPipelined;
+        this.deadline = deadline;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest msg) {
+        deadline.requestReceived();
+        if (closing) {
+            return;  // the client asked to close, or was told we would; what it sent after is dropped
+        }
         boolean keepAlive = HttpUtil.isKeepAlive(msg);
         boolean protobuf = BodyFormat.wantsProtobuf(msg.headers().get(HttpHeaderNames.ACCEPT));
+        long seq = order.arrive();
+        if (!keepAlive) {
+            closing = true;
+        }
+        if (order.outstanding() >= maxPipelined) {
+            ctx.channel().config().setAutoRead(false);  // back-pressure: read on once replies went out
+        }
         if (!msg.decoderResult().isSuccess()) {
-            reply(ctx, refuse("?", new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST,
-                    "malformed HTTP request: " + msg.decoderResult().cause())), false, protobuf);
+            closing = true;
+            send(ctx, seq, new Outgoing(refuse("?", new HttpError(HttpResponseStatus.BAD_REQUEST,
+                    Error.Code.BAD_REQUEST, "malformed HTTP request: " + msg.decoderResult().cause())), false, protobuf));
             return;
         }
         QueryStringDecoder uri = new QueryStringDecoder(msg.uri());
         ApiRequest request = new ApiRequest(msg.method().name(), uri.path(), uri.parameters(),
                 msg.headers().get(HttpHeaderNames.CONTENT_TYPE), ByteBufUtil.getBytes(msg.content()));
         try {
-            workers.execute(() -> reply(ctx, handle(request), keepAlive, protobuf));
+            workers.execute(() -> {
+                Reply reply = handle(request);
+                ctx.executor().execute(() -> send(ctx, seq, new Outgoing(reply, keepAlive, protobuf)));
+            });
         } catch (RejectedExecutionException e) {
-            reply(ctx, refuse(describe(request), new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    Error.Code.INTERNAL, "coordinator is overloaded; retry later")), false, protobuf);
+            closing = true;
+            send(ctx, seq, new Outgoing(refuse(describe(request), new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    Error.Code.UNAVAILABLE, "coordinator is overloaded; retry later")), false, protobuf));
         }
     }
 
@@ -69,27 +97,53 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
-    private static Reply refuse(String request, HttpError e) {
-        LOG.warn("{} refused with {}: {}", request, e.status().code(), e.getMessage());
+    /** Logs a refusal once, with everything that came from the request escaped and capped. */
+    static Reply refuse(String request, HttpError e) {
+        LOG.warn("{} refused with {}: {}", request, e.status().code(), LogSafe.of(e.getMessage()));
         return Reply.error(e.status(), e.toError());
     }
 
     private static String describe(ApiRequest request) {
-        return request.method() + " " + request.path();
+        return LogSafe.of(request.method() + " " + request.path());
     }
 
-    private static void reply(ChannelHandlerContext ctx, Reply reply, boolean keepAlive, boolean protobuf) {
-        FullHttpResponse response = Responses.of(ctx.alloc(), reply, protobuf);
-        HttpUtil.setKeepAlive(response, keepAlive);
-        var written = ctx.writeAndFlush(response);
-        if (!keepAlive) {
-            written.addListener(ChannelFutureListener.CLOSE);
+    /** On the event loop: queues a finished reply and writes every reply now due, in request order. */
+    private void send(ChannelHandlerContext ctx, long seq, Outgoing outgoing) {
+        var ready = order.finish(seq, outgoing);
+        for (Outgoing o : ready) {
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            FullHttpResponse response = Responses.of(ctx.alloc(), o.reply(), o.protobuf());
+            HttpUtil.setKeepAlive(response, o.keepAlive());
+            var written = ctx.write(response);
+            if (!o.keepAlive()) {
+                ctx.flush();
+                written.addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
         }
+        if (!ready.isEmpty()) {
+            ctx.flush();
+        }
+        if (!closing && !ctx.channel().config().isAutoRead() && order.outstanding() < maxPipelined) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    /** A connection idle for the idle timeout is closed, unless it waits on our replies. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent && order.outstanding() == 0) {
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.warn("closing connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
+        LOG.warn("closing connection from {}: {}", ctx.channel().remoteAddress(), LogSafe.of(cause.toString()));
         ctx.close();
     }
 }

@@ -37,6 +37,9 @@ final class HttpError extends RuntimeException {
             case TOO_LARGE -> HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
             case UNSUPPORTED -> HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE;
             case INTERNAL -> HttpResponseStatus.INTERNAL_SERVER_ERROR;
+            case LIMIT_REACHED -> HttpResponseStatus.TOO_MANY_REQUESTS;
+            case TIMEOUT -> HttpResponseStatus.REQUEST_TIMEOUT;
+            case UNAVAILABLE -> HttpResponseStatus.SERVICE_UNAVAILABLE;
         };
     }
 }

@@ -8,7 +8,9 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import dev.rhizome.coordinator.CoordinatorLimits;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -18,7 +20,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** The coordinator's Netty HTTP server: event loops for I/O, a small worker pool for the routes. */
+/**
+ * The coordinator's Netty HTTP server: event loops for I/O, a small worker pool for the routes.
+ * Each connection's pipeline, in order: connection caps, idle timeout, the deadline for a whole
+ * request, the HTTP codec, the budget for bodies in transit, the size limit, then the API.
+ */
 public final class HttpServer implements AutoCloseable {
     private static final int WORKERS = 4;
     private static final int QUEUED_REQUESTS = 1024;
@@ -36,14 +42,16 @@ public final class HttpServer implements AutoCloseable {
     }
 
     /** @param rejectedSignatures counts requests refused for a bad signature */
-    public static HttpServer start(String host, int port, int maxBodyBytes, Routes.Services services,
-            AtomicLong rejectedSignatures) throws InterruptedException {
+    public static HttpServer start(String host, int port, int maxBodyBytes, CoordinatorLimits limits,
+            Routes.Services services, AtomicLong rejectedSignatures) throws InterruptedException {
         Router router = Routes.build(services, new SignedRequests(rejectedSignatures));
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup io = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         ExecutorService workers = new ThreadPoolExecutor(WORKERS, WORKERS, 0, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(QUEUED_REQUESTS), namedThreads("coordinator-worker"));
-        ApiHandler api = new ApiHandler(router, workers);
+        ConnectionLimits connections = new ConnectionLimits(limits.maxConnections(), limits.maxConnectionsPerAddress());
+        AtomicLong bodyBytesInUse = new AtomicLong();
+        long idleMs = limits.idleTimeout().toMillis();
         try {
             Channel channel = new ServerBootstrap()
                     .group(boss, io)
@@ -51,10 +59,15 @@ public final class HttpServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            RequestDeadline deadline = new RequestDeadline(limits.requestTimeout());
                             ch.pipeline()
+                                    .addLast(connections)
+                                    .addLast(new IdleStateHandler(0, 0, idleMs, TimeUnit.MILLISECONDS))
+                                    .addLast(deadline)
                                     .addLast(new HttpServerCodec())
+                                    .addLast(new BodyBudget(bodyBytesInUse, limits.maxBufferedBodyBytes()))
                                     .addLast(new OversizedBodies(maxBodyBytes))
-                                    .addLast(api);
+                                    .addLast(new ApiHandler(router, workers, limits.maxPipelined(), deadline));
                         }
                     })
                     .bind(host, port).sync().channel();

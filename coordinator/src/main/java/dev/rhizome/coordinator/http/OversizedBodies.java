@@ -1,11 +1,11 @@
 package dev.rhizome.coordinator.http;
 
 import dev.rhizome.proto.v1.Error;
+import dev.rhizome.protocol.LogSafe;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.FullHttpMessage;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Aggregates request bodies up to the limit and answers anything larger with 413 and an Error
- * body, like every other refusal, instead of Netty's bare status line.
+ * body, like every other refusal, instead of Netty's bare status line. The connection then closes
+ * without reading the rest: skipping an oversized body on a kept-alive connection would let a
+ * client make the server read gigabytes for nothing.
  */
 final class OversizedBodies extends HttpObjectAggregator {
     private static final Logger LOG = LoggerFactory.getLogger(OversizedBodies.class);
@@ -26,7 +28,7 @@ final class OversizedBodies extends HttpObjectAggregator {
     private final int maxBodyBytes;
 
     OversizedBodies(int maxBodyBytes) {
-        super(maxBodyBytes);
+        super(maxBodyBytes, true);
         this.maxBodyBytes = maxBodyBytes;
     }
 
@@ -49,19 +51,14 @@ final class OversizedBodies extends HttpObjectAggregator {
             return;
         }
         FullHttpResponse response = tooLarge(ctx.alloc(), request);
-        // Once part of the body has been read the connection can't be reused; otherwise the
-        // aggregator skips the rest of the body and the connection stays open.
-        if (oversized instanceof FullHttpMessage || !HttpUtil.isKeepAlive(oversized)) {
-            HttpUtil.setKeepAlive(response, false);
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-        } else {
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
-        }
+        HttpUtil.setKeepAlive(response, false);
+        ctx.channel().config().setAutoRead(false);
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 
     private FullHttpResponse tooLarge(ByteBufAllocator alloc, HttpRequest request) {
         String message = "request body exceeds " + maxBodyBytes + " bytes";
-        LOG.warn("{} {} refused: {}", request.method(), request.uri(), message);
+        LOG.warn("{} refused with 413: {}", LogSafe.of(request.method() + " " + request.uri()), message);
         Error error = Error.newBuilder().setCode(Error.Code.TOO_LARGE).setMessage(message).build();
         return Responses.of(alloc, Reply.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, error),
                 BodyFormat.wantsProtobuf(request.headers().get(HttpHeaderNames.ACCEPT)));

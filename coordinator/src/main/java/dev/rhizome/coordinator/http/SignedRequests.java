@@ -5,6 +5,7 @@ import com.google.protobuf.Message;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.envelope.SignatureException;
+import dev.rhizome.protocol.envelope.UnknownFieldException;
 import dev.rhizome.protocol.envelope.Verified;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,7 +24,9 @@ final class SignedRequests {
 
     <T extends Message> Verified<T> open(ApiRequest request, T prototype, Function<T, ByteString> claimedSigner) {
         try {
-            return Envelopes.openSignedBy(BodyFormat.envelope(request), prototype, claimedSigner);
+            return Envelopes.openStrict(BodyFormat.envelope(request), prototype, claimedSigner);
+        } catch (UnknownFieldException e) {
+            throw new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, e.getMessage());
         } catch (SignatureException e) {
             rejected.incrementAndGet();
             throw new HttpError(HttpResponseStatus.UNAUTHORIZED, Error.Code.BAD_SIGNATURE, e.getMessage());

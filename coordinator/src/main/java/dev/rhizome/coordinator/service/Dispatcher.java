@@ -8,6 +8,7 @@ import dev.rhizome.coordinator.core.Leases;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.ReplayWindow;
 import dev.rhizome.coordinator.core.RequestRules;
+import dev.rhizome.coordinator.core.Saturating;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.proto.v1.Ack;
@@ -27,7 +28,11 @@ import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Hands out work under leases, extends them, and closes explorations. */
+/**
+ * Hands out work under leases, extends them, and closes explorations. Claims are not idempotent:
+ * each one carries a nonce accepted once, a key holds a bounded number of leases, and a lease can
+ * be renewed a bounded number of times, so no key can take all the work or keep it forever.
+ */
 public final class Dispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
 
@@ -35,20 +40,39 @@ public final class Dispatcher {
     private final Clock clock;
     private final Leases leases;
     private final ClaimPolicy policy;
+    private final ClaimLimits limits;
 
-    public Dispatcher(Store store, Clock clock, Leases leases, ClaimPolicy policy) {
+    /**
+     * @param maxLeasesPerNode    leases one key may hold at once
+     * @param maxRenewalsPerLease renewals one lease may have
+     */
+    public record ClaimLimits(int maxLeasesPerNode, int maxRenewalsPerLease) {
+    }
+
+    public Dispatcher(Store store, Clock clock, Leases leases, ClaimPolicy policy, ClaimLimits limits) {
         this.store = store;
         this.clock = clock;
         this.leases = leases;
         this.policy = policy;
+        this.limits = limits;
     }
 
     public ClaimResponse claim(Verified<ClaimRequest> request) {
         ClaimRequest claim = request.record();
         long now = clock.millis();
         ReplayWindow.check("time_ms", claim.getTimeMs(), now);
+        ClaimNonces.check(claim.getNonce());
         return store.inTransaction(tx -> {
             expireLeases(tx, now);
+            if (!tx.useClaimNonce(claim.getNode(), claim.getNonce(), claim.getTimeMs())) {
+                throw Rejection.conflict("this claim's nonce was already used by " + PublicId.hex(claim.getNode())
+                        + "; a claim is accepted once, send a new one with a fresh nonce");
+            }
+            int held = tx.leasesHeldBy(claim.getNode());
+            if (held >= limits.maxLeasesPerNode()) {
+                throw Rejection.limitReached(PublicId.hex(claim.getNode()) + " holds " + held
+                        + " leases; at most " + limits.maxLeasesPerNode() + " at once: finish or let one run out first");
+            }
             Function<String, Manifest> manifests = manifestLookup(tx);
             ClaimPolicy.Decision decision = policy.choose(claim, now, tx.openEvaluations(),
                     tx.commitsTouchedBy(claim.getNode()), manifests, tx.directionLoads());
@@ -78,6 +102,12 @@ public final class Dispatcher {
             UnitRecord unit = tx.unit(renewal.getWorkUnitId())
                     .orElseThrow(() -> Rejection.notFound("unknown work unit " + renewal.getWorkUnitId()));
             UnitRecord renewed = leases.renew(unit, renewal.getNode(), now, manifestLookup(tx).apply(unit.seed()));
+            int renewals = tx.leaseRenewals(unit.id(), renewal.getNode());
+            if (renewals >= limits.maxRenewalsPerLease()) {
+                throw Rejection.limitReached("lease on work unit " + unit.id() + " was renewed " + renewals
+                        + " times, the most allowed; it ends at " + unit.leaseDeadlineMs() + " ms");
+            }
+            tx.recordRenewal(unit.id(), renewal.getNode());
             tx.updateUnit(renewed);
             return ack(unit.id(), Long.toString(renewed.leaseDeadlineMs()));
         });
@@ -86,7 +116,6 @@ public final class Dispatcher {
     public Ack exploreDone(Verified<ExploreDone> request) {
         ExploreDone done = request.record();
         long now = clock.millis();
-        ReplayWindow.check("time_ms", done.getTimeMs(), now);
         RequestRules.commits("commits", done.getCommitsList());
         return store.inTransaction(tx -> {
             UnitRecord unit = tx.unit(done.getWorkUnitId())
@@ -98,10 +127,26 @@ public final class Dispatcher {
                 throw Rejection.forbidden("work unit " + unit.id() + " is not leased to " + PublicId.hex(done.getNode()));
             }
             if (unit.state() == UnitStatus.State.DONE) {
+                // Idempotent whatever its age, like results and papers: a node retrying after a lost
+                // ack, even past the replay window, learns the unit is closed. Nothing changes.
                 return ack(unit.id(), "exploration already closed");
             }
+            ReplayWindow.check("time_ms", done.getTimeMs(), now);
             tx.updateUnit(unit.doneBy(done.getNode()));
             return ack(unit.id(), "exploration closed with " + done.getCommitsCount() + " commit(s)");
+        });
+    }
+
+    /**
+     * Ends leases whose deadline passed and forgets claim nonces older than the replay window. Run
+     * on a timer, so a lease's state is right without waiting for the next claim.
+     */
+    public void sweep() {
+        long now = clock.millis();
+        store.inTransaction(tx -> {
+            expireLeases(tx, now);
+            tx.forgetClaimNonces(Saturating.minus(now, ReplayWindow.WINDOW.toMillis()));
+            return null;
         });
     }
 

@@ -1,9 +1,9 @@
 package dev.rhizome.coordinator.service;
 
+import dev.rhizome.protocol.envelope.Envelopes;
 import static dev.rhizome.coordinator.service.SeedsAndDirections.ack;
 
 import dev.rhizome.coordinator.core.DirectionRecord;
-import dev.rhizome.coordinator.core.EnvelopeIds;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.ReplayWindow;
 import dev.rhizome.coordinator.core.RequestRules;
@@ -41,7 +41,7 @@ public final class ExperimentRegistry {
         return store.inTransaction(tx -> {
             Optional<Stored<Experiment>> existing = tx.experiment(e.getCommit());
             if (existing.isPresent()) {
-                if (EnvelopeIds.of(existing.get().envelope()).equals(EnvelopeIds.of(request.envelope()))) {
+                if (Envelopes.id(existing.get().envelope()).equals(Envelopes.id(request.envelope()))) {
                     return ack(e.getCommit(), "experiment already registered");
                 }
                 throw Rejection.conflict("commit " + e.getCommit() + " is already registered as an experiment of "

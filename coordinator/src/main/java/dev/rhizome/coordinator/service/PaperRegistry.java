@@ -1,8 +1,8 @@
 package dev.rhizome.coordinator.service;
 
+import dev.rhizome.protocol.envelope.Envelopes;
 import static dev.rhizome.coordinator.service.SeedsAndDirections.ack;
 
-import dev.rhizome.coordinator.core.EnvelopeIds;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.ReplayWindow;
 import dev.rhizome.coordinator.core.RequestRules;
@@ -24,7 +24,7 @@ public final class PaperRegistry {
 
     public Ack publish(Verified<Paper> request) {
         Paper paper = request.record();
-        String id = EnvelopeIds.of(request.envelope());
+        String id = Envelopes.id(request.envelope());
         long now = clock.millis();
         RequestRules.paper(paper);
         return store.inTransaction(tx -> {

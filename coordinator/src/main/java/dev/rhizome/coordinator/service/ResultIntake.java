@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.service;
 
+import dev.rhizome.protocol.envelope.Envelopes;
 import static dev.rhizome.coordinator.service.SeedsAndDirections.ack;
 
 import com.google.protobuf.ByteString;
@@ -7,7 +8,6 @@ import dev.rhizome.coordinator.core.Adoption;
 import dev.rhizome.coordinator.core.Agreement;
 import dev.rhizome.coordinator.core.Baselines;
 import dev.rhizome.coordinator.core.DirectionRecord;
-import dev.rhizome.coordinator.core.EnvelopeIds;
 import dev.rhizome.coordinator.core.Frontier;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.ReplayWindow;
@@ -51,7 +51,7 @@ public final class ResultIntake {
 
     public Ack accept(Verified<Result> request) {
         Result result = request.record();
-        String id = EnvelopeIds.of(request.envelope());
+        String id = Envelopes.id(request.envelope());
         long now = clock.millis();
         return store.inTransaction(tx -> {
             if (tx.resultByEnvelopeId(id).isPresent()) {

@@ -56,7 +56,16 @@ final class SqliteSchema {
             """
             CREATE TABLE node_commits (commit_id TEXT NOT NULL, node BLOB NOT NULL,
                 PRIMARY KEY (commit_id, node)) WITHOUT ROWID""",
-            "CREATE INDEX node_commits_by_node ON node_commits(node)"));
+            "CREATE INDEX node_commits_by_node ON node_commits(node)"),
+            // Claim nonces, accepted once each; kept for the replay window so a replay is refused after a restart too.
+            // Renewals are counted per lease, against the cap on renewals.
+            List.of(
+            """
+            CREATE TABLE claim_nonces (node BLOB NOT NULL, nonce BLOB NOT NULL, time_ms INTEGER NOT NULL,
+                PRIMARY KEY (node, nonce)) WITHOUT ROWID""",
+            "CREATE INDEX claim_nonces_by_time ON claim_nonces(time_ms)",
+            "ALTER TABLE unit_leases ADD COLUMN renewals INTEGER NOT NULL DEFAULT 0",
+            "CREATE INDEX units_by_holder ON units(holder, state)"));
 
     private SqliteSchema() {
     }

@@ -1,12 +1,12 @@
 package dev.rhizome.coordinator.store;
 
+import dev.rhizome.protocol.envelope.Envelopes;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
 import dev.rhizome.coordinator.core.DirectionLoad;
 import dev.rhizome.coordinator.core.DirectionRecord;
-import dev.rhizome.coordinator.core.EnvelopeIds;
 import dev.rhizome.coordinator.core.Frontier;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.proto.v1.CoordinatorStats;
@@ -65,7 +65,7 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public void insertSeed(Seed seed, SignedEnvelope envelope, long nowMs) {
-        long seq = insertEnvelope(envelope, EnvelopeIds.of(envelope), nowMs);
+        long seq = insertEnvelope(envelope, Envelopes.id(envelope), nowMs);
         update("INSERT INTO seeds (name, commit_id, envelope_seq) VALUES (?, ?, ?)", seed.getName(), seed.getCommit(), seq);
     }
 
@@ -83,7 +83,7 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public void insertDirection(Direction direction, SignedEnvelope envelope, long nowMs) {
-        long seq = insertEnvelope(envelope, EnvelopeIds.of(envelope), nowMs);
+        long seq = insertEnvelope(envelope, Envelopes.id(envelope), nowMs);
         update("INSERT INTO directions (name, seed, base_commit, envelope_seq, frontier_commit) VALUES (?, ?, ?, ?, ?)",
                 direction.getName(), direction.getSeed(), direction.getBaseCommit(), seq, direction.getBaseCommit());
     }
@@ -117,7 +117,7 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public void insertExperiment(Experiment experiment, SignedEnvelope envelope, long nowMs) {
-        long seq = insertEnvelope(envelope, EnvelopeIds.of(envelope), nowMs);
+        long seq = insertEnvelope(envelope, Envelopes.id(envelope), nowMs);
         update("INSERT INTO experiments (commit_id, seed, direction, envelope_seq) VALUES (?, ?, ?, ?)",
                 experiment.getCommit(), experiment.getSeed(), experiment.getDirection(), seq);
     }
@@ -202,6 +202,34 @@ final class SqliteTransaction implements Store.Transaction {
     public List<UnitRecord> expiredLeases(long nowMs) {
         return query("SELECT " + UNIT_COLUMNS + " FROM units WHERE state = ? AND lease_deadline_ms < ? ORDER BY seq",
                 SqliteTransaction::unit, LEASED, nowMs);
+    }
+
+    @Override
+    public int leasesHeldBy(ByteString node) {
+        return (int) count("SELECT COUNT(*) FROM units WHERE holder = ? AND state = ?", node.toByteArray(), LEASED);
+    }
+
+    @Override
+    public int leaseRenewals(String unitId, ByteString holder) {
+        return (int) count("SELECT COALESCE((SELECT renewals FROM unit_leases WHERE unit_id = ? AND holder = ? "
+                + "ORDER BY rowid DESC LIMIT 1), 0)", unitId, holder.toByteArray());
+    }
+
+    @Override
+    public void recordRenewal(String unitId, ByteString holder) {
+        update("UPDATE unit_leases SET renewals = renewals + 1 WHERE rowid = (SELECT rowid FROM unit_leases "
+                + "WHERE unit_id = ? AND holder = ? ORDER BY rowid DESC LIMIT 1)", unitId, holder.toByteArray());
+    }
+
+    @Override
+    public boolean useClaimNonce(ByteString node, ByteString nonce, long timeMs) {
+        return update("INSERT OR IGNORE INTO claim_nonces (node, nonce, time_ms) VALUES (?, ?, ?)",
+                node.toByteArray(), nonce.toByteArray(), timeMs) == 1;
+    }
+
+    @Override
+    public int forgetClaimNonces(long beforeMs) {
+        return update("DELETE FROM claim_nonces WHERE time_ms < ?", beforeMs);
     }
 
     @Override

@@ -89,6 +89,24 @@ public interface Store extends AutoCloseable {
 
         List<UnitRecord> expiredLeases(long nowMs);
 
+        /** LEASED units whose holder is {@code node}. */
+        int leasesHeldBy(ByteString node);
+
+        /** Renewals so far of the newest lease of {@code unitId} to {@code holder}. */
+        int leaseRenewals(String unitId, ByteString holder);
+
+        /** Counts one renewal of the newest lease of {@code unitId} to {@code holder}. */
+        void recordRenewal(String unitId, ByteString holder);
+
+        /**
+         * Remembers a claim's nonce; false when this node already used it (a replayed claim).
+         * {@code timeMs} is the claim's own time, by which {@link #forgetClaimNonces} prunes.
+         */
+        boolean useClaimNonce(ByteString node, ByteString nonce, long timeMs);
+
+        /** Drops nonces of claims made before {@code beforeMs}: the replay window refuses those anyway. */
+        int forgetClaimNonces(long beforeMs);
+
         /** OPEN EVALUATE units, oldest first. */
         List<UnitRecord> openEvaluations();
 

@@ -101,7 +101,7 @@ public final class ApiClient {
     /** Claims work as {@code node}; null when there is none. */
     public WorkUnit claim(Identity node, WorkUnit.Kind... kinds) {
         ClaimRequest.Builder claim = ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
-                .setHardwareClass("cpu:x86_64").setTimeMs(now());
+                .setHardwareClass("cpu:x86_64").setTimeMs(now()).setNonce(Fixtures.nonce());
         for (WorkUnit.Kind kind : kinds) {
             claim.addKinds(kind);
         }

@@ -70,4 +70,13 @@ public final class Fixtures {
                 .setTimeMs(nowMs).setBudget(unit.getBudget()).setRandomSeed(unit.getRandomSeed())
                 .build();
     }
+
+    private static final java.security.SecureRandom NONCES = new java.security.SecureRandom();
+
+    /** A fresh claim nonce. */
+    public static com.google.protobuf.ByteString nonce() {
+        byte[] bytes = new byte[16];
+        NONCES.nextBytes(bytes);
+        return com.google.protobuf.ByteString.copyFrom(bytes);
+    }
 }

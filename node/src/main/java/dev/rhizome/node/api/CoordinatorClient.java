@@ -79,8 +79,23 @@ public final class CoordinatorClient {
         return post("/v1/directions", Envelopes.sign(identity, direction), Ack.parser());
     }
 
+    /**
+     * Claims are not idempotent: each call gets a fresh nonce (unless the request brings its own),
+     * and the coordinator accepts a nonce once. If the answer is lost, claim again; the lease the
+     * lost answer carried runs out by itself.
+     */
     public ClaimResponse claim(ClaimRequest request) throws CoordinatorException {
-        return post("/v1/claim", Envelopes.sign(identity, request), ClaimResponse.parser());
+        ClaimRequest withNonce = request.getNonce().isEmpty()
+                ? request.toBuilder().setNonce(freshNonce()).build() : request;
+        return post("/v1/claim", Envelopes.sign(identity, withNonce), ClaimResponse.parser());
+    }
+
+    private static final java.security.SecureRandom NONCES = new java.security.SecureRandom();
+
+    static com.google.protobuf.ByteString freshNonce() {
+        byte[] nonce = new byte[16];
+        NONCES.nextBytes(nonce);
+        return com.google.protobuf.ByteString.copyFrom(nonce);
     }
 
     public Ack registerExperiment(Experiment experiment) throws CoordinatorException {

@@ -9,6 +9,10 @@ import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
 
 /**
  * Signs records into envelopes and opens them again. Opening verifies before it parses: nothing
@@ -67,6 +71,43 @@ public final class Envelopes {
     }
 
     /**
+     * Like {@link #open}, and refuses fields this build does not know, in the envelope and anywhere
+     * in the record: an unknown envelope field is unsigned, so anyone could add one to someone
+     * else's envelope; an unknown record field is signed but could not be checked or shown. Used
+     * where records are accepted for storage (the coordinator); gossip stays tolerant so peers of
+     * different versions still talk.
+     */
+    public static <T extends Message> Verified<T> openStrict(SignedEnvelope envelope, T prototype,
+            java.util.function.Function<T, ByteString> claimedSigner) throws SignatureException, UnknownFieldException {
+        Optional<String> outer = UnknownFields.find(envelope);
+        if (outer.isPresent()) {
+            throw new UnknownFieldException("the envelope carries fields this coordinator does not know; "
+                    + "only version, type, payload, signer and signature are allowed");
+        }
+        Verified<T> verified = openSignedBy(envelope, prototype, claimedSigner);
+        Optional<String> inner = UnknownFields.find(verified.record());
+        if (inner.isPresent()) {
+            throw new UnknownFieldException("the signed " + prototype.getDescriptorForType().getFullName()
+                    + " carries fields this coordinator does not know (in " + inner.get() + ")");
+        }
+        return verified;
+    }
+
+    /**
+     * A signed record's identity: the hex SHA-256 of exactly the bytes its signature covers (domain
+     * tag, type, payload). Unsigned parts of the envelope (the signature's own encoding, extra
+     * fields) can't change it, so re-wrapping someone's record does not make a new one.
+     */
+    public static String id(SignedEnvelope envelope) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(signedBytes(envelope.getType(), envelope.getPayload())));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+
+    /**
      * Like {@link #open} and also requires that the signer is the key the record names, e.g. a
      * Result's runner: a valid signature by someone else is still a forgery.
      */
@@ -81,7 +122,8 @@ public final class Envelopes {
         return verified;
     }
 
-    private static byte[] signedBytes(String type, ByteString payload) {
+    /** What a signature covers: the domain tag, the type name and a newline, then the payload. */
+    public static byte[] signedBytes(String type, ByteString payload) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(DOMAIN.length + type.length() + 1 + payload.size());
         out.writeBytes(DOMAIN);
         out.writeBytes(type.getBytes(StandardCharsets.UTF_8));

@@ -27,6 +27,10 @@ public final class Manifests {
     }
 
     /** Checks everything a node relies on before it runs the seed; names every problem found. */
+    /** Uint32 fields are read unsigned and bounded, so no arithmetic on them can wrap. */
+    public static final long MAX_TIMEOUT_SECONDS = 7L * 24 * 3600;
+    public static final int MAX_QUORUM = 64;
+
     public static void validate(Manifest m) throws ManifestException {
         List<String> problems = new ArrayList<>();
         if (m.getName().isBlank()) {
@@ -51,6 +55,12 @@ public final class Manifests {
         }
         if (m.getTimeoutSeconds() == 0) {
             problems.add("timeout_seconds is missing");
+        } else if (Integer.toUnsignedLong(m.getTimeoutSeconds()) > MAX_TIMEOUT_SECONDS) {
+            problems.add("timeout_seconds must be at most " + MAX_TIMEOUT_SECONDS + " (7 days), got "
+                    + Integer.toUnsignedString(m.getTimeoutSeconds()));
+        }
+        if (Integer.toUnsignedLong(m.getQuorum()) > MAX_QUORUM) {
+            problems.add("quorum must be at most " + MAX_QUORUM + ", got " + Integer.toUnsignedString(m.getQuorum()));
         }
         if (m.getEditableFilesCount() == 0) {
             problems.add("editable_files is empty: experiments could change nothing");

@@ -1,0 +1,61 @@
+package dev.rhizome.coordinator;
+
+import java.time.Duration;
+
+/**
+ * What one client may cost the coordinator. Every number here bounds something a hostile or broken
+ * client could otherwise grow without end; docs/api.md lists them.
+ *
+ * @param maxConnections          open connections in total; more are closed on accept
+ * @param maxConnectionsPerAddress open connections from one remote IP address
+ * @param requestTimeout          a request must be fully received (headers and body) this long after
+ *                                its first byte arrived, or it gets 408 and the connection closes
+ * @param idleTimeout             a connection with no request in progress and nothing sent or received
+ *                                for this long is closed
+ * @param maxPipelined            requests of one connection being handled at once; the connection is
+ *                                not read further until replies go out
+ * @param maxBufferedBodyBytes    bytes of unfinished request bodies held in memory across all
+ *                                connections; a body that would exceed it gets 503 and its connection closes
+ * @param maxLeasesPerNode        leases one key holds at once; a claim beyond it is refused with 429
+ * @param maxRenewalsPerLease     times one lease may be renewed; after that the node must finish or
+ *                                let the lease run out
+ */
+public record CoordinatorLimits(int maxConnections, int maxConnectionsPerAddress, Duration requestTimeout,
+        Duration idleTimeout, int maxPipelined, long maxBufferedBodyBytes, int maxLeasesPerNode,
+        int maxRenewalsPerLease) {
+
+    public CoordinatorLimits {
+        if (maxConnections < 1 || maxConnectionsPerAddress < 1 || maxPipelined < 1 || maxBufferedBodyBytes < 1
+                || maxLeasesPerNode < 1 || maxRenewalsPerLease < 0) {
+            throw new IllegalArgumentException("limits must be positive (renewals: not negative)");
+        }
+        if (requestTimeout.isNegative() || requestTimeout.isZero() || idleTimeout.isNegative() || idleTimeout.isZero()) {
+            throw new IllegalArgumentException("timeouts must be positive");
+        }
+    }
+
+    public static CoordinatorLimits defaults() {
+        return new CoordinatorLimits(4096, 64, Duration.ofSeconds(30), Duration.ofSeconds(120), 16,
+                256L << 20, 8, 100);
+    }
+
+    public CoordinatorLimits withConnections(int total, int perAddress) {
+        return new CoordinatorLimits(total, perAddress, requestTimeout, idleTimeout, maxPipelined, maxBufferedBodyBytes,
+                maxLeasesPerNode, maxRenewalsPerLease);
+    }
+
+    public CoordinatorLimits withTimeouts(Duration request, Duration idle) {
+        return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, request, idle, maxPipelined,
+                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease);
+    }
+
+    public CoordinatorLimits withMaxBufferedBodyBytes(long bytes) {
+        return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
+                bytes, maxLeasesPerNode, maxRenewalsPerLease);
+    }
+
+    public CoordinatorLimits withLeases(int perNode, int renewalsPerLease) {
+        return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
+                maxBufferedBodyBytes, perNode, renewalsPerLease);
+    }
+}

@@ -1,0 +1,70 @@
+package dev.rhizome.coordinator.http;
+
+import dev.rhizome.proto.v1.Error;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Slow clients: a request must be fully received within a deadline counted from its first byte,
+ * so trickling headers or a body a byte at a time holds a connection for a bounded time only. Sits
+ * before the HTTP decoder (it sees raw bytes arrive); {@link ApiHandler} tells it when a whole
+ * request has come. Runs on the connection's event loop only.
+ */
+final class RequestDeadline extends ChannelDuplexHandler {
+    private final long timeoutNanos;
+    private ChannelHandlerContext ctx;
+    private ScheduledFuture<?> timer;
+
+    RequestDeadline(Duration timeout) {
+        this.timeoutNanos = timeout.toNanos();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (timer == null && msg instanceof ByteBuf bytes && bytes.isReadable()) {
+            timer = ctx.executor().schedule(this::expire, timeoutNanos, TimeUnit.NANOSECONDS);
+        }
+        super.channelRead(ctx, msg);
+    }
+
+    /** A whole request arrived; the next one's clock starts with its first byte. */
+    void requestReceived() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    private void expire() {
+        timer = null;
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        String message = "request not received within " + timeoutNanos / 1_000_000_000 + " s of its first byte";
+        FullHttpResponse response = Responses.of(ctx.alloc(), ApiHandler.refuse(String.valueOf(ctx.channel().remoteAddress()),
+                new HttpError(HttpResponseStatus.REQUEST_TIMEOUT, Error.Code.TIMEOUT, message)), false);
+        HttpUtil.setKeepAlive(response, false);
+        // Written from the pipeline's tail so the HTTP encoder sees it; the connection then closes.
+        ctx.channel().writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        ctx.channel().config().setAutoRead(false);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        requestReceived();
+        super.channelInactive(ctx);
+    }
+}
