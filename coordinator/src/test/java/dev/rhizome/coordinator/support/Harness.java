@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.UnitList;
 import dev.rhizome.proto.v1.UnitStatus;
@@ -30,9 +31,17 @@ public final class Harness implements AutoCloseable {
     public Coordinator coordinator;
     public ApiClient api;
 
+    public final CoordinatorLimits limits;
+
     public Harness(Path dataDir, Manifest manifest, ApiClient.Format format) throws IOException, InterruptedException {
+        this(dataDir, manifest, format, CoordinatorLimits.defaults());
+    }
+
+    public Harness(Path dataDir, Manifest manifest, ApiClient.Format format, CoordinatorLimits limits)
+            throws IOException, InterruptedException {
         this.dataDir = dataDir;
         this.manifest = manifest;
+        this.limits = limits;
         start(format);
     }
 
@@ -40,7 +49,8 @@ public final class Harness implements AutoCloseable {
         return CoordinatorConfig.defaults(dataDir)
                 .withOperators(Set.of(operator.publicId()))
                 .withSelfEvaluateAfter(Duration.ofSeconds(30))
-                .withClock(clock);
+                .withClock(clock)
+                .withLimits(limits);
     }
 
     public void start(ApiClient.Format format) throws IOException, InterruptedException {

@@ -1,0 +1,41 @@
+package dev.rhizome.coordinator.support;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.util.List;
+import org.slf4j.LoggerFactory;
+
+/** Collects what the coordinator logs while a test runs, formatted as it would be written. */
+public final class LogCapture implements AutoCloseable {
+    private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+
+    public LogCapture() {
+        appender.start();
+        root.addAppender(appender);
+    }
+
+    /** Formatted messages of events at WARN or above, from coordinator classes. */
+    public List<String> warnings() {
+        List<ILoggingEvent> events;
+        synchronized (appender) {  // the appender adds under its own lock
+            events = List.copyOf(appender.list);
+        }
+        return events.stream()
+                .filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN))
+                .filter(e -> e.getLoggerName().startsWith("dev.rhizome.coordinator"))
+                .map(ILoggingEvent::getFormattedMessage)
+                .toList();
+    }
+
+    public List<String> warningsMentioning(String text) {
+        return warnings().stream().filter(m -> m.contains(text)).toList();
+    }
+
+    @Override
+    public void close() {
+        root.detachAppender(appender);
+        appender.stop();
+    }
+}

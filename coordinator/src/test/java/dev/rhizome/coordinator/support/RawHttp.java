@@ -1,0 +1,104 @@
+package dev.rhizome.coordinator.support;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * HTTP/1.1 over a bare socket, as a hostile client would speak it: bytes written exactly as given
+ * (pipelined, trickled, cut short), responses read one at a time.
+ */
+public final class RawHttp implements AutoCloseable {
+    public record Response(int status, String headers, String body) {
+    }
+
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+
+    public RawHttp(String baseUrl) throws IOException {
+        URI uri = URI.create(baseUrl);
+        socket = new Socket(uri.getHost(), uri.getPort());
+        socket.setSoTimeout(20_000);
+        in = socket.getInputStream();
+        out = socket.getOutputStream();
+    }
+
+    public static String request(String method, String path, String contentType, byte[] body) {
+        StringBuilder head = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: test\r\n");
+        if (contentType != null) {
+            head.append("Content-Type: ").append(contentType).append("\r\n");
+        }
+        head.append("Content-Length: ").append(body.length).append("\r\n\r\n");
+        return head.toString();
+    }
+
+    public static byte[] bytes(String method, String path, String contentType, byte[] body) {
+        byte[] head = request(method, path, contentType, body).getBytes(StandardCharsets.ISO_8859_1);
+        byte[] all = new byte[head.length + body.length];
+        System.arraycopy(head, 0, all, 0, head.length);
+        System.arraycopy(body, 0, all, head.length, body.length);
+        return all;
+    }
+
+    public RawHttp send(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+        return this;
+    }
+
+    public RawHttp send(String text) throws IOException {
+        return send(text.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /** Reads one response with a Content-Length body. */
+    public Response read() throws IOException {
+        String head = readHead();
+        int status = Integer.parseInt(head.substring(9, 12));
+        int length = 0;
+        for (String line : head.split("\r\n")) {
+            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        byte[] body = in.readNBytes(length);
+        return new Response(status, head, new String(body, StandardCharsets.UTF_8));
+    }
+
+    /** True once the server closed the connection (end of stream or reset). */
+    public boolean closedByServer() {
+        try {
+            socket.setSoTimeout(200);
+            return in.read() < 0;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    private String readHead() throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int matched = 0;
+        while (matched < 4) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("connection closed after " + head.size() + " bytes of a response head");
+            }
+            head.write(b);
+            matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
+        return head.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
