@@ -3,6 +3,7 @@ package dev.rhizome.client.commands;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.StopSignals;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.protocol.identity.PublicId;
@@ -66,15 +67,15 @@ public final class CoordinatorCommand implements Callable<Integer> {
                 .withLeaseDuration(Duration.ofSeconds(leaseSeconds))
                 .withOperators(ops);
         Coordinator coordinator = Coordinator.start(config);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            coordinator.close();
-            stopped.countDown();
-        }, "coordinator-shutdown"));
+        // SIGTERM and Ctrl-C are a request to stop, not a failure: handled here instead of by the
+        // JVM's default (which exits 143), so the coordinator closes and the command exits 0.
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        StopSignals.onStop(stopRequested::countDown);
         Path tmp = dir.resolve(URL_FILE + ".tmp");
         Files.writeString(tmp, coordinator.url() + "\n");
         Files.move(tmp, urlFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        stopped.await();
+        stopRequested.await();
+        coordinator.close();
         return ExitCodes.OK;
     }
 }
