@@ -5,6 +5,7 @@ import static dev.rhizome.coordinator.service.SeedsAndDirections.ack;
 import dev.rhizome.coordinator.core.ClaimPolicy;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Leases;
+import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.ReplayWindow;
 import dev.rhizome.coordinator.core.RequestRules;
@@ -21,7 +22,10 @@ import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.PublicId;
 import java.time.Clock;
+import com.google.protobuf.ByteString;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -49,8 +53,9 @@ public final class Dispatcher {
         ReplayWindow.check("time_ms", claim.getTimeMs(), now);
         return store.inTransaction(tx -> {
             expireLeases(tx, now);
+            checkDailyQuota(tx, claim.getNode(), now);
             Function<String, Manifest> manifests = manifestLookup(tx);
-            ClaimPolicy.Decision decision = policy.choose(claim, now, tx.openEvaluations(),
+            ClaimPolicy.Decision decision = policy.choose(claim, now, openEvaluationsFor(tx, claim.getNode()),
                     tx.commitsTouchedBy(claim.getNode()), manifests, tx.directionLoads());
             UnitRecord unit;
             if (decision instanceof ClaimPolicy.Decision.Evaluate evaluate) {
@@ -102,6 +107,19 @@ public final class Dispatcher {
             }
             tx.updateUnit(unit.doneBy(done.getNode()));
             return ack(unit.id(), "exploration closed with " + done.getCommitsCount() + " commit(s)");
+        });
+    }
+
+    /** Replicas of one trial (commit and random seed) must come from different keys. */
+    private static List<UnitRecord> openEvaluationsFor(Store.Transaction tx, ByteString node) {
+        Set<String> barred = tx.unitsBarredFor(node);
+        return tx.openEvaluations().stream().filter(u -> !barred.contains(u.id())).toList();
+    }
+
+    private static void checkDailyQuota(Store.Transaction tx, ByteString node, long now) {
+        Reputation reputation = tx.reputation(node).orElse(Reputation.fresh());
+        reputation.quotaRefusal(tx.leasesSince(node, Reputation.dayStart(now)), now).ifPresent(reason -> {
+            throw Rejection.forbidden(PublicId.hex(node) + ": " + reason);
         });
     }
 
