@@ -55,8 +55,10 @@ public final class Dispatcher {
             expireLeases(tx, now);
             checkDailyQuota(tx, claim.getNode(), now);
             Function<String, Manifest> manifests = manifestLookup(tx);
+            // Replicas come from different runners per trial (commit and random seed), not per commit:
+            // one runner may run a commit at several seeds.
             ClaimPolicy.Decision decision = policy.choose(claim, now, openEvaluationsFor(tx, claim.getNode()),
-                    tx.commitsTouchedBy(claim.getNode()), manifests, tx.directionLoads());
+                    Set.of(), manifests, tx.directionLoads());
             UnitRecord unit;
             if (decision instanceof ClaimPolicy.Decision.Evaluate evaluate) {
                 unit = evaluate.unit();

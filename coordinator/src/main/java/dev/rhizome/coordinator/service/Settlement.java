@@ -92,6 +92,13 @@ final class Settlement {
             }
             if (outcome.hardwareClass().equals(result.getHardwareClass())) {
                 notes.add("trial at seed " + Long.toUnsignedString(randomSeed) + " is " + outcome.state());
+                if (outcome.state() == ResultVerdict.State.INCONCLUSIVE && outcome.verdicts().size() >= 2 * quorum + 1
+                        && !result.getProposer().isEmpty()) {
+                    // Replicas that never agree: the code measures nothing reproducible. It counts
+                    // against its proposer as a crash does.
+                    tx.saveProposerRecord(result.getProposer(), tx.proposerRecord(result.getProposer()).onCrash(nowMs));
+                    notes.add("replicas never agreed; counted against the proposer");
+                }
             }
         }
         for (DirectionRecord d : tx.directions()) {
