@@ -172,6 +172,9 @@ final class Settlement {
                 case ERROR -> id.equals(added.envelopeId()) ? rep.onError() : rep;
                 default -> rep;
             };
+            if (v.state() == ResultVerdict.State.VALID && !r.getProposer().isEmpty()) {
+                tx.saveProposerRecord(r.getProposer(), tx.proposerRecord(r.getProposer()).onOk());
+            }
             if (next != rep) {
                 if (v.state() == ResultVerdict.State.INVALID) {
                     LOG.warn("result {} of runner {} is INVALID: outside the agreeing replicas of {} at seed {}",
@@ -183,6 +186,7 @@ final class Settlement {
         }
     }
 
+    /** A CRASH counts against the proposer at once; an OK run only once its trial finds it VALID. */
     private static void recordProposerOutcome(Store.Transaction tx, Result r, long nowMs) {
         if (r.getProposer().isEmpty()) {
             return;
@@ -190,8 +194,6 @@ final class Settlement {
         ProposerThrottle.Record record = tx.proposerRecord(r.getProposer());
         if (r.getStatus() == Result.Status.CRASH) {
             tx.saveProposerRecord(r.getProposer(), record.onCrash(nowMs));
-        } else if (r.getStatus() == Result.Status.OK) {
-            tx.saveProposerRecord(r.getProposer(), record.onOk());
         }
     }
 

@@ -93,8 +93,10 @@ class LiarsTest {
         String faker = propose(0);
         // Whatever line the code prints, replicas of one seed disagree: each run prints its own number.
         Map<Identity, ToDoubleFunction<WorkUnit>> all = new LinkedHashMap<>();
-        for (Identity runner : honest) {
-            all.put(runner, u -> u.getCommit().equals(faker) ? 0.5 + 0.1 * honest.indexOf(runner) : honestly(u));
+        List<Identity> five = new java.util.ArrayList<>(honest);
+        five.add(Identity.generate());
+        for (Identity runner : five) {
+            all.put(runner, u -> u.getCommit().equals(faker) ? 0.5 + 0.1 * five.indexOf(runner) : honestly(u));
         }
         runUntilIdle(all);
         assertThat(direction().getFrontierCommit()).isEqualTo(h.seedCommit);
