@@ -62,7 +62,12 @@ public final class Routes {
                         r.param("hardware_class"))))
                 .get("/v1/units", r -> Reply.of(s.views().units(state(r.param("state")))))
                 .get("/v1/stats", r -> Reply.of(s.views().stats()))
-                .get("/v1/audit", r -> Reply.of(s.views().auditTrail()));
+                .get("/v1/audit", r -> Reply.of(s.views().auditTrail()))
+                // trust: validation states, volunteers' credit and standing, adoptions
+                .get("/v1/trials", r -> Reply.of(s.views().trials(r.param("direction"), r.param("commit"),
+                        System.currentTimeMillis())))
+                .get("/v1/volunteers", r -> Reply.of(s.views().volunteers(System.currentTimeMillis())))
+                .get("/v1/adoptions", r -> Reply.of(s.views().adoptions(r.param("direction"))));
     }
 
     private static Optional<UnitStatus.State> state(String name) {

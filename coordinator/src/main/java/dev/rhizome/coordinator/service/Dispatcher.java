@@ -5,6 +5,7 @@ import static dev.rhizome.coordinator.service.SeedsAndDirections.ack;
 import dev.rhizome.coordinator.core.ClaimPolicy;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Leases;
+import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.ReplayWindow;
 import dev.rhizome.coordinator.core.RequestRules;
@@ -22,7 +23,10 @@ import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.PublicId;
 import java.time.Clock;
+import com.google.protobuf.ByteString;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -73,9 +77,12 @@ public final class Dispatcher {
                 throw Rejection.limitReached(PublicId.hex(claim.getNode()) + " holds " + held
                         + " leases; at most " + limits.maxLeasesPerNode() + " at once: finish or let one run out first");
             }
+            checkDailyQuota(tx, claim.getNode(), now);
             Function<String, Manifest> manifests = manifestLookup(tx);
-            ClaimPolicy.Decision decision = policy.choose(claim, now, tx.openEvaluations(),
-                    tx.commitsTouchedBy(claim.getNode()), manifests, tx.directionLoads());
+            // Replicas come from different runners per trial (commit and random seed), not per commit:
+            // one runner may run a commit at several seeds.
+            ClaimPolicy.Decision decision = policy.choose(claim, now, openEvaluationsFor(tx, claim.getNode()),
+                    Set.of(), manifests, tx.directionLoads());
             UnitRecord unit;
             if (decision instanceof ClaimPolicy.Decision.Evaluate evaluate) {
                 unit = evaluate.unit();
@@ -147,6 +154,19 @@ public final class Dispatcher {
             expireLeases(tx, now);
             tx.forgetClaimNonces(Saturating.minus(now, ReplayWindow.WINDOW.toMillis()));
             return null;
+        });
+    }
+
+    /** Replicas of one trial (commit and random seed) must come from different keys. */
+    private static List<UnitRecord> openEvaluationsFor(Store.Transaction tx, ByteString node) {
+        Set<String> barred = tx.unitsBarredFor(node);
+        return tx.openEvaluations().stream().filter(u -> !barred.contains(u.id())).toList();
+    }
+
+    private static void checkDailyQuota(Store.Transaction tx, ByteString node, long now) {
+        Reputation reputation = tx.reputation(node).orElse(Reputation.fresh());
+        reputation.quotaRefusal(tx.leasesSince(node, Reputation.dayStart(now)), now).ifPresent(reason -> {
+            throw Rejection.forbidden(PublicId.hex(node) + ": " + reason);
         });
     }
 

@@ -4,6 +4,7 @@ import dev.rhizome.protocol.envelope.Envelopes;
 import static dev.rhizome.coordinator.service.SeedsAndDirections.ack;
 
 import dev.rhizome.coordinator.core.DirectionRecord;
+import dev.rhizome.coordinator.core.ProposerThrottle;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.ReplayWindow;
 import dev.rhizome.coordinator.core.RequestRules;
@@ -12,6 +13,7 @@ import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.Stored;
 import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Verified;
@@ -77,13 +79,33 @@ public final class ExperimentRegistry {
                             + direction.name());
                 }
             }
+            ProposerThrottle.refusal(tx.proposerRecord(e.getProposer()), now).ifPresent(reason -> {
+                throw Rejection.forbidden(reason);
+            });
             tx.insertExperiment(e, request.envelope(), now);
-            int replicas = Manifests.quorum(seed.getManifest());
-            for (int i = 0; i < replicas; i++) {
-                tx.insertUnit(UnitFactory.evaluation(seed.getName(), direction.name(), e.getCommit(), e.getParent(),
-                        e.getProposer(), now));
-            }
-            return ack(e.getCommit(), "experiment registered; " + replicas + " evaluation unit(s) queued");
+            return ack(e.getCommit(), "experiment registered; " + queueTrials(tx, seed, direction, e, now));
         });
+    }
+
+    /**
+     * The candidate runs at every adoption seed ({@code quorum} replicas each), and the frontier
+     * at every seed where it has not run yet, so the comparison is paired seed by seed.
+     */
+    private static String queueTrials(Store.Transaction tx, Seed seed, DirectionRecord direction, Experiment e,
+            long now) {
+        Manifest manifest = seed.getManifest();
+        int replicas = Manifests.quorum(manifest);
+        for (long randomSeed : Manifests.trialSeeds(manifest)) {
+            Settlement.queueTrial(tx, seed.getName(), direction.name(), e.getCommit(), e.getParent(), e.getProposer(),
+                    randomSeed, replicas, now);
+        }
+        String frontier = direction.frontier().commit();
+        Optional<Experiment> frontierExperiment = tx.experiment(frontier).map(Stored::record);
+        int frontierTrials = Settlement.queueMissingTrials(tx, seed.getName(), manifest, direction.name(), frontier,
+                frontierExperiment.map(Experiment::getParent).orElse(""),
+                frontierExperiment.map(Experiment::getProposer).orElse(com.google.protobuf.ByteString.EMPTY), now);
+        int seeds = Manifests.adoptionSeeds(manifest);
+        return seeds * replicas + " evaluation unit(s) queued (" + seeds + " seed(s) x " + replicas + " replica(s))"
+                + (frontierTrials > 0 ? ", and the frontier at " + frontierTrials + " more seed(s)" : "");
     }
 }

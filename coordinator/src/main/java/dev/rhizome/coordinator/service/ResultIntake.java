@@ -11,27 +11,23 @@ import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Frontier;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.ReplayWindow;
+import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
-import dev.rhizome.coordinator.core.Validity;
 import dev.rhizome.coordinator.store.Store;
-import dev.rhizome.coordinator.store.Stored;
 import dev.rhizome.proto.v1.Ack;
-import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.WorkUnit;
-import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.PublicId;
 import dev.rhizome.protocol.seed.Manifests;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.OptionalDouble;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.OptionalLong;
+import java.util.function.DoubleSupplier;
 
 /**
  * Accepts signed results for evaluation units, then settles what they decide: a direction's
@@ -39,14 +35,19 @@ import org.slf4j.LoggerFactory;
  * the result and its consequences are durable together before the runner gets its ack.
  */
 public final class ResultIntake {
-    private static final Logger LOG = LoggerFactory.getLogger(ResultIntake.class);
-
     private final Store store;
     private final Clock clock;
+    private final DoubleSupplier spotCheckDraw;
 
     public ResultIntake(Store store, Clock clock) {
+        this(store, clock, new SecureRandom()::nextDouble);
+    }
+
+    /** @param spotCheckDraw uniform draws in [0, 1) that decide adaptive replication's spot checks */
+    public ResultIntake(Store store, Clock clock, DoubleSupplier spotCheckDraw) {
         this.store = store;
         this.clock = clock;
+        this.spotCheckDraw = spotCheckDraw;
     }
 
     public Ack accept(Verified<Result> request) {
@@ -62,10 +63,14 @@ public final class ResultIntake {
                     .orElseThrow(() -> Rejection.notFound("unknown work unit " + result.getWorkUnitId()));
             Manifest manifest = tx.seed(unit.seed()).orElseThrow().record().getManifest();
             checkMatchesUnit(result, unit, manifest);
+            checkRandomSeed(tx, result, unit);
             checkRunnerMayReport(tx, unit, result.getRunner());
             tx.insertResult(result, request.envelope(), id, now);
             tx.updateUnit(unit.doneBy(result.getRunner()));
-            return ack(id, settle(tx, unit, manifest, now));
+            List<String> notes = new ArrayList<>();
+            notes.add("result recorded");
+            notes.addAll(Settlement.settle(tx, unit, new Trials.Entry(id, result), manifest, now, spotCheckDraw));
+            return ack(id, String.join("; ", notes));
         });
     }
 
@@ -91,6 +96,15 @@ public final class ResultIntake {
             if (!Double.isFinite(r.getMetric())) {
                 throw Rejection.badRequest("metric must be a finite number, got " + r.getMetric());
             }
+        }
+    }
+
+    /** Replicas are only comparable at one random seed: the one the unit was issued with. */
+    private static void checkRandomSeed(Store.Transaction tx, Result r, UnitRecord unit) {
+        OptionalLong expected = tx.unitRandomSeed(unit.id());
+        if (expected.isPresent() && r.getRandomSeed() != expected.getAsLong()) {
+            throw Rejection.badRequest("random_seed " + Long.toUnsignedString(r.getRandomSeed()) + " differs from work unit "
+                    + unit.id() + " (" + Long.toUnsignedString(expected.getAsLong()) + ")");
         }
     }
 
@@ -123,74 +137,4 @@ public final class ResultIntake {
         throw Rejection.forbidden("work unit " + unit.id() + " is not leased to " + PublicId.hex(runner));
     }
 
-    /** Applies what the results for this commit now decide; returns a summary for the ack. */
-    private static String settle(Store.Transaction tx, UnitRecord unit, Manifest manifest, long now) {
-        String commit = unit.commit();
-        List<Result> results = tx.resultsForCommit(commit);
-        List<String> notes = new ArrayList<>();
-        notes.add("result recorded");
-        for (DirectionRecord d : tx.directions()) {
-            if (d.frontier().commit().equals(commit) && !d.frontier().isMeasured()) {
-                Optional<Agreement> measured = Baselines.measure(results);
-                if (measured.isPresent()) {
-                    measureFrontier(tx, d, measured.get());
-                    notes.add("direction " + d.name() + " measured at " + measured.get().metric());
-                    adoptBestOf(tx, tx.direction(d.name()).orElseThrow(), manifest, allCandidates(tx, d.name(), manifest))
-                            .ifPresent(c -> notes.add(adoptedNote(d.name(), c)));
-                }
-            }
-        }
-        Optional<Stored<Experiment>> experiment = tx.experiment(commit);
-        if (experiment.isPresent()) {
-            String direction = experiment.get().record().getDirection();
-            List<Adoption.Candidate> candidates = candidates(commit, results, manifest);
-            tx.direction(direction).flatMap(d -> adoptBestOf(tx, d, manifest, candidates))
-                    .ifPresent(c -> notes.add(adoptedNote(direction, c)));
-            if (Validity.needsTieBreaker(results, Manifests.quorum(manifest), manifest.getMetric(),
-                    tx.pendingUnitsForCommit(commit))) {
-                Experiment e = experiment.get().record();
-                tx.insertUnit(UnitFactory.evaluation(e.getSeed(), direction, commit, e.getParent(), e.getProposer(), now));
-                notes.add("replicas disagree; another evaluation queued");
-            }
-        }
-        return String.join("; ", notes);
-    }
-
-    private static void measureFrontier(Store.Transaction tx, DirectionRecord d, Agreement measured) {
-        tx.updateFrontier(d.name(), new Frontier(d.frontier().commit(), OptionalDouble.of(measured.metric()),
-                measured.hardwareClass()));
-        if (d.direction().getBaseCommit().equals(d.frontier().commit()) && d.baselineMetric().isEmpty()) {
-            tx.setBaselineMetric(d.name(), measured.metric());
-        }
-    }
-
-    private static Optional<Adoption.Candidate> adoptBestOf(Store.Transaction tx, DirectionRecord d, Manifest manifest,
-            List<Adoption.Candidate> candidates) {
-        Optional<Adoption.Candidate> chosen = Adoption.choose(d.frontier(), candidates, manifest.getMetric());
-        chosen.ifPresent(c -> {
-            LOG.info("direction {} adopts {} ({} {} over {} replicas)", d.name(), CommitId.abbreviate(c.commit()),
-                    manifest.getMetric().getName(), c.agreement().metric(), c.agreement().replicas());
-            tx.updateFrontier(d.name(), Adoption.adopt(c));
-        });
-        return chosen;
-    }
-
-    /** Every valid experiment of a direction: needed when its frontier is first measured. */
-    private static List<Adoption.Candidate> allCandidates(Store.Transaction tx, String direction, Manifest manifest) {
-        List<Adoption.Candidate> all = new ArrayList<>();
-        for (Stored<Experiment> e : tx.experiments(direction)) {
-            String commit = e.record().getCommit();
-            all.addAll(candidates(commit, tx.resultsForCommit(commit), manifest));
-        }
-        return all;
-    }
-
-    private static List<Adoption.Candidate> candidates(String commit, List<Result> results, Manifest manifest) {
-        return Validity.agreements(results, Manifests.quorum(manifest), manifest.getMetric().getTolerance()).stream()
-                .map(a -> new Adoption.Candidate(commit, a)).toList();
-    }
-
-    private static String adoptedNote(String direction, Adoption.Candidate c) {
-        return "direction " + direction + " adopted " + c.commit() + " at " + c.agreement().metric();
-    }
 }

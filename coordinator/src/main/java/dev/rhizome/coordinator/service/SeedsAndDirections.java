@@ -1,7 +1,6 @@
 package dev.rhizome.coordinator.service;
 
 import com.google.protobuf.ByteString;
-import dev.rhizome.coordinator.core.Baselines;
 import dev.rhizome.coordinator.core.Frontier;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.ReplayWindow;
@@ -11,13 +10,11 @@ import dev.rhizome.coordinator.store.Stored;
 import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
-import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.seed.ManifestException;
 import dev.rhizome.protocol.seed.Manifests;
 import java.time.Clock;
-import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
 
@@ -89,25 +86,27 @@ public final class SeedsAndDirections {
         });
     }
 
-    /** The base commit's metric comes from results it already has, or from a baseline run. */
+    /**
+     * The base commit runs at every adoption seed where it has not run yet (the baseline); the
+     * trials it already has measure it at once.
+     */
     private static String measureBase(Store.Transaction tx, Direction direction, Seed seed,
             Optional<Experiment> baseExperiment, long now) {
         String base = direction.getBaseCommit();
-        List<Result> results = tx.resultsForCommit(base);
-        var measured = Baselines.measure(results);
-        if (measured.isPresent()) {
-            tx.updateFrontier(direction.getName(),
-                    new Frontier(base, OptionalDouble.of(measured.get().metric()), measured.get().hardwareClass()));
-            tx.setBaselineMetric(direction.getName(), measured.get().metric());
-            return "direction opened; base already measured";
-        }
-        if (!results.isEmpty() || tx.pendingUnitsForCommit(base) > 0) {
-            return "direction opened; base is being measured";
-        }
-        tx.insertUnit(UnitFactory.evaluation(seed.getName(), direction.getName(), base,
+        int queued = Settlement.queueMissingTrials(tx, seed.getName(), seed.getManifest(), direction.getName(), base,
                 baseExperiment.map(Experiment::getParent).orElse(""),
-                baseExperiment.map(Experiment::getProposer).orElse(ByteString.EMPTY), now));
-        return "direction opened; baseline evaluation queued";
+                baseExperiment.map(Experiment::getProposer).orElse(ByteString.EMPTY), now);
+        var measured = Settlement.trialMetrics(tx, base, "", seed.getManifest());
+        if (!measured.bySeed().isEmpty()) {
+            double metric = measured.mean().getAsDouble();
+            tx.updateFrontier(direction.getName(), new Frontier(base, OptionalDouble.of(metric), measured.hardwareClass()));
+            tx.setBaselineMetric(direction.getName(), metric);
+        }
+        if (queued > 0) {
+            return "direction opened; baseline evaluation queued at " + queued + " seed(s)";
+        }
+        return measured.bySeed().isEmpty() ? "direction opened; base is being measured"
+                : "direction opened; base already measured";
     }
 
     static Ack ack(String id, String message) {

@@ -41,7 +41,7 @@ final class UnitFactory {
         tx.seed(unit.seed()).map(s -> s.record()).ifPresent((Seed seed) -> b
                 .setManifest(seed.getManifest())
                 .setBudget(seed.getManifest().getBudget())
-                .setRandomSeed(seed.getManifest().getRandomSeed())
+                .setRandomSeed(tx.unitRandomSeed(unit.id()).orElse(seed.getManifest().getRandomSeed()))
                 .setSeedCommit(seed.getCommit()));
         if (unit.kind() == WorkUnit.Kind.EXPLORE) {
             // The explorer varies only the knobs its direction is about.

@@ -4,6 +4,18 @@ import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Leaderboards;
 import dev.rhizome.coordinator.core.Rejection;
+import dev.rhizome.coordinator.core.Reputation;
+import dev.rhizome.coordinator.core.Trials;
+import dev.rhizome.proto.v1.AdoptionList;
+import dev.rhizome.proto.v1.ResultVerdict;
+import dev.rhizome.proto.v1.Trial;
+import dev.rhizome.proto.v1.TrialList;
+import dev.rhizome.proto.v1.Volunteer;
+import dev.rhizome.proto.v1.VolunteerList;
+import dev.rhizome.protocol.seed.Manifests;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.Stored;
 import dev.rhizome.proto.v1.CoordinatorStats;
@@ -107,5 +119,82 @@ public final class Views {
     public CoordinatorStats stats() {
         return store.inTransaction(tx -> tx.stats().toBuilder()
                 .setRejectedSignatures(rejectedSignatures.getAsLong()).build());
+    }
+
+    // --- trust: validation states, volunteers, adoptions --------------------------------------
+
+    /**
+     * The trials of a direction's commits (its base and experiments), or of one commit, each with
+     * every replica's validation state.
+     */
+    public TrialList trials(String direction, String commit, long nowMs) {
+        if (direction.isEmpty() && commit.isEmpty()) {
+            throw Rejection.badRequest("query parameter direction or commit is required");
+        }
+        return store.inTransaction(tx -> {
+            List<String> commits = new ArrayList<>();
+            Manifest manifest;
+            String directionName = direction;
+            if (!commit.isEmpty()) {
+                commits.add(commit);
+                Optional<Experiment> e = tx.experiment(commit).map(Stored::record);
+                String seed = e.map(Experiment::getSeed).orElseGet(() -> tx.directions().stream()
+                        .filter(d -> d.direction().getBaseCommit().equals(commit)).map(d -> d.direction().getSeed())
+                        .findFirst().orElseThrow(() -> Rejection.notFound("unknown commit " + commit)));
+                manifest = tx.seed(seed).orElseThrow().record().getManifest();
+                directionName = e.map(Experiment::getDirection).orElse(direction);
+            } else {
+                DirectionRecord d = tx.direction(direction)
+                        .orElseThrow(() -> Rejection.notFound("unknown direction " + direction));
+                manifest = tx.seed(d.direction().getSeed()).orElseThrow().record().getManifest();
+                commits.add(d.direction().getBaseCommit());
+                tx.experiments(direction).forEach(x -> commits.add(x.record().getCommit()));
+            }
+            TrialList.Builder list = TrialList.newBuilder();
+            for (String c : commits) {
+                Map<Long, List<Trials.Entry>> bySeed = new LinkedHashMap<>();
+                tx.resultEntries(c).forEach(en -> bySeed.computeIfAbsent(en.result().getRandomSeed(),
+                        k -> new ArrayList<>()).add(en));
+                for (var seedEntries : bySeed.entrySet()) {
+                    Set<String> onReputation = tx.reputationClasses(c, seedEntries.getKey());
+                    for (Trials.Outcome o : Trials.judge(seedEntries.getValue(), Manifests.quorum(manifest),
+                            manifest.getMetric().getTolerance(), onReputation)) {
+                        Trial.Builder t = Trial.newBuilder().setCommit(c).setRandomSeed(seedEntries.getKey())
+                                .setDirection(directionName)
+                                .setHardwareClass(o.hardwareClass()).setState(o.state())
+                                .setAcceptedOnReputation(onReputation.contains(o.hardwareClass()));
+                        o.metric().ifPresent(t::setMetric);
+                        for (Trials.Verdict v : o.verdicts()) {
+                            Result r = v.entry().result();
+                            t.addResults(ResultVerdict.newBuilder().setEnvelopeId(v.entry().envelopeId())
+                                    .setRunner(r.getRunner()).setState(v.state()).setStatus(r.getStatus())
+                                    .setMetric(r.getMetric()).setHardwareClass(r.getHardwareClass()));
+                        }
+                        list.addTrials(t);
+                    }
+                }
+            }
+            return list.build();
+        });
+    }
+
+    /** Every runner key with a record: credit, reputation, quota and today's leases; most credit first. */
+    public VolunteerList volunteers(long nowMs) {
+        return store.inTransaction(tx -> {
+            VolunteerList.Builder list = VolunteerList.newBuilder();
+            for (Map.Entry<ByteString, Reputation> e : tx.reputations()) {
+                Reputation r = e.getValue();
+                list.addVolunteers(Volunteer.newBuilder().setKey(e.getKey()).setCreditSeconds(r.creditMs() / 1000.0)
+                        .setValid(r.valid()).setInvalid(r.invalid()).setErrors(r.errors())
+                        .setConsecutiveValid(r.consecutiveValid()).setDailyQuota(r.dailyQuota())
+                        .setLeasedToday(tx.leasesSince(e.getKey(), Reputation.dayStart(nowMs)))
+                        .setTrusted(r.trusted()));
+            }
+            return list.build();
+        });
+    }
+
+    public AdoptionList adoptions(String direction) {
+        return store.inTransaction(tx -> AdoptionList.newBuilder().addAllAdoptions(tx.adoptions(direction)).build());
     }
 }

@@ -65,7 +65,26 @@ final class SqliteSchema {
                 PRIMARY KEY (node, nonce)) WITHOUT ROWID""",
             "CREATE INDEX claim_nonces_by_time ON claim_nonces(time_ms)",
             "ALTER TABLE unit_leases ADD COLUMN renewals INTEGER NOT NULL DEFAULT 0",
-            "CREATE INDEX units_by_holder ON units(holder, state)"));
+            "CREATE INDEX units_by_holder ON units(holder, state)"),
+            // 3: trust (validation states, trials' random seeds, reputations, proposers, adoptions)
+            List.of(
+            "CREATE TABLE unit_seeds (unit_id TEXT PRIMARY KEY, random_seed BIGINT NOT NULL)",
+            "CREATE TABLE result_states (envelope_id TEXT PRIMARY KEY, state INTEGER NOT NULL)",
+            """
+            CREATE TABLE reputation_trials (commit_id TEXT NOT NULL, random_seed BIGINT NOT NULL,
+                hardware_class TEXT NOT NULL, runner BLOB NOT NULL,
+                PRIMARY KEY (commit_id, random_seed, hardware_class))""",
+            """
+            CREATE TABLE reputations (runner BLOB PRIMARY KEY, valid_results INTEGER NOT NULL,
+                invalid_results INTEGER NOT NULL, error_results INTEGER NOT NULL, consecutive_valid INTEGER NOT NULL,
+                credit_ms BIGINT NOT NULL, daily_quota INTEGER NOT NULL)""",
+            """
+            CREATE TABLE proposer_records (proposer BLOB PRIMARY KEY, ok_results INTEGER NOT NULL,
+                crash_results INTEGER NOT NULL, last_crash_ms BIGINT NOT NULL)""",
+            """
+            CREATE TABLE adoptions (direction TEXT NOT NULL, commit_id TEXT NOT NULL, adopted_ms BIGINT NOT NULL,
+                audit_count BIGINT NOT NULL, bytes BLOB NOT NULL, PRIMARY KEY (direction, commit_id))""",
+            "CREATE INDEX unit_leases_by_holder ON unit_leases(holder, leased_ms)"));
 
     private SqliteSchema() {
     }

@@ -8,6 +8,9 @@ import com.google.protobuf.Parser;
 import dev.rhizome.coordinator.core.DirectionLoad;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Frontier;
+import dev.rhizome.coordinator.core.ProposerThrottle;
+import dev.rhizome.coordinator.core.Reputation;
+import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.Direction;
@@ -16,6 +19,7 @@ import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.UnitStatus;
@@ -27,8 +31,10 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /** The queries behind {@link Store.Transaction}, on the store's one connection. */
@@ -348,6 +354,154 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public List<SignedEnvelope> auditTrail() {
         return query("SELECT bytes FROM envelopes ORDER BY seq", rs -> envelope(rs.getBytes(1)));
+    }
+
+    // --- trust: trials, validation states, reputation, quotas, adoptions -------------------
+
+    @Override
+    public void setUnitRandomSeed(String unitId, long randomSeed) {
+        update("INSERT INTO unit_seeds (unit_id, random_seed) VALUES (?, ?)", unitId, randomSeed);
+    }
+
+    @Override
+    public OptionalLong unitRandomSeed(String unitId) {
+        List<Long> seeds = query("SELECT random_seed FROM unit_seeds WHERE unit_id = ?", rs -> rs.getLong(1), unitId);
+        return seeds.isEmpty() ? OptionalLong.empty() : OptionalLong.of(seeds.get(0));
+    }
+
+    @Override
+    public List<Trials.Entry> resultEntries(String commit) {
+        return query("SELECT e.id, e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
+                        + "WHERE r.commit_id = ? ORDER BY r.envelope_seq",
+                rs -> new Trials.Entry(rs.getString(1), stored(rs.getBytes(2), Result.parser()).record()), commit);
+    }
+
+    @Override
+    public Optional<ResultVerdict.State> resultState(String envelopeId) {
+        return first(query("SELECT state FROM result_states WHERE envelope_id = ?",
+                rs -> ResultVerdict.State.forNumber(rs.getInt(1)), envelopeId));
+    }
+
+    @Override
+    public void setResultState(String envelopeId, ResultVerdict.State state) {
+        if (update("UPDATE result_states SET state = ? WHERE envelope_id = ?", state.getNumber(), envelopeId) == 0) {
+            update("INSERT INTO result_states (envelope_id, state) VALUES (?, ?)", envelopeId, state.getNumber());
+        }
+    }
+
+    @Override
+    public Set<String> reputationClasses(String commit, long randomSeed) {
+        return new LinkedHashSet<>(query("SELECT hardware_class FROM reputation_trials WHERE commit_id = ? "
+                + "AND random_seed = ?", rs -> rs.getString(1), commit, randomSeed));
+    }
+
+    @Override
+    public int reputationTrialsBy(String commit, ByteString runner) {
+        return (int) count("SELECT COUNT(*) FROM reputation_trials WHERE commit_id = ? AND runner = ?", commit,
+                runner.toByteArray());
+    }
+
+    @Override
+    public void markAcceptedOnReputation(String commit, long randomSeed, String hardwareClass, ByteString runner) {
+        update("INSERT INTO reputation_trials (commit_id, random_seed, hardware_class, runner) VALUES (?, ?, ?, ?)",
+                commit, randomSeed, hardwareClass, runner.toByteArray());
+    }
+
+    private static final String REPUTATION_COLUMNS =
+            "runner, valid_results, invalid_results, error_results, consecutive_valid, credit_ms, daily_quota";
+
+    @Override
+    public Optional<Reputation> reputation(ByteString runner) {
+        return first(query("SELECT " + REPUTATION_COLUMNS + " FROM reputations WHERE runner = ?",
+                rs -> reputation(rs).getValue(), runner.toByteArray()));
+    }
+
+    @Override
+    public void saveReputation(ByteString runner, Reputation r) {
+        if (update("UPDATE reputations SET valid_results = ?, invalid_results = ?, error_results = ?, "
+                        + "consecutive_valid = ?, credit_ms = ?, daily_quota = ? WHERE runner = ?", r.valid(), r.invalid(),
+                r.errors(), r.consecutiveValid(), r.creditMs(), r.dailyQuota(), runner.toByteArray()) == 0) {
+            update("INSERT INTO reputations (" + REPUTATION_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    runner.toByteArray(), r.valid(), r.invalid(), r.errors(), r.consecutiveValid(), r.creditMs(),
+                    r.dailyQuota());
+        }
+    }
+
+    @Override
+    public List<Map.Entry<ByteString, Reputation>> reputations() {
+        return query("SELECT " + REPUTATION_COLUMNS + " FROM reputations ORDER BY credit_ms DESC, valid_results DESC",
+                SqliteTransaction::reputation);
+    }
+
+    private static Map.Entry<ByteString, Reputation> reputation(ResultSet rs) throws SQLException {
+        return Map.entry(ByteString.copyFrom(rs.getBytes(1)), new Reputation(rs.getInt(2), rs.getInt(3), rs.getInt(4),
+                rs.getInt(5), rs.getLong(6), rs.getInt(7)));
+    }
+
+    @Override
+    public int leasesSince(ByteString node, long sinceMs) {
+        return (int) count("SELECT COUNT(*) FROM unit_leases WHERE holder = ? AND leased_ms >= ?", node.toByteArray(),
+                sinceMs);
+    }
+
+    @Override
+    public ProposerThrottle.Record proposerRecord(ByteString proposer) {
+        return first(query("SELECT ok_results, crash_results, last_crash_ms FROM proposer_records WHERE proposer = ?",
+                rs -> new ProposerThrottle.Record(rs.getInt(1), rs.getInt(2), rs.getLong(3)), proposer.toByteArray()))
+                .orElse(ProposerThrottle.Record.empty());
+    }
+
+    @Override
+    public void saveProposerRecord(ByteString proposer, ProposerThrottle.Record r) {
+        if (update("UPDATE proposer_records SET ok_results = ?, crash_results = ?, last_crash_ms = ? WHERE proposer = ?",
+                r.okResults(), r.crashResults(), r.lastCrashMs(), proposer.toByteArray()) == 0) {
+            update("INSERT INTO proposer_records (proposer, ok_results, crash_results, last_crash_ms) VALUES (?, ?, ?, ?)",
+                    proposer.toByteArray(), r.okResults(), r.crashResults(), r.lastCrashMs());
+        }
+    }
+
+    @Override
+    public Set<String> unitsBarredFor(ByteString node) {
+        byte[] key = node.toByteArray();
+        return new LinkedHashSet<>(query("SELECT u.id FROM units u JOIN unit_seeds s ON s.unit_id = u.id "
+                        + "WHERE u.state = ? AND u.kind = ? AND ("
+                        + "EXISTS (SELECT 1 FROM results r JOIN unit_seeds rs ON rs.unit_id = r.unit_id "
+                        + "WHERE r.commit_id = u.commit_id AND rs.random_seed = s.random_seed AND r.runner = ?) OR "
+                        + "EXISTS (SELECT 1 FROM units l JOIN unit_seeds ls ON ls.unit_id = l.id "
+                        + "WHERE l.commit_id = u.commit_id AND ls.random_seed = s.random_seed AND l.state = ? "
+                        + "AND l.holder = ?))",
+                rs -> rs.getString(1), OPEN, EVALUATE, key, LEASED, key));
+    }
+
+    @Override
+    public List<UnitRecord> pendingUnitsOfTrial(String commit, long randomSeed) {
+        return query("SELECT " + UNIT_COLUMNS.replaceAll("(^|, )", "$1u.") + " FROM units u "
+                        + "JOIN unit_seeds s ON s.unit_id = u.id WHERE u.commit_id = ? AND s.random_seed = ? "
+                        + "AND u.kind = ? AND u.state IN (?, ?) ORDER BY u.seq",
+                SqliteTransaction::unit, commit, randomSeed, EVALUATE, OPEN, LEASED);
+    }
+
+    @Override
+    public void insertAdoption(dev.rhizome.proto.v1.Adoption a) {
+        update("INSERT INTO adoptions (direction, commit_id, adopted_ms, audit_count, bytes) VALUES (?, ?, ?, ?, ?)",
+                a.getDirection(), a.getCommit(), a.getAdoptedMs(), a.getAuditCount(), a.toByteArray());
+    }
+
+    @Override
+    public List<dev.rhizome.proto.v1.Adoption> adoptions(String direction) {
+        return query("SELECT bytes FROM adoptions WHERE ? = '' OR direction = ? ORDER BY audit_count, adopted_ms",
+                rs -> {
+                    try {
+                        return dev.rhizome.proto.v1.Adoption.parseFrom(rs.getBytes(1));
+                    } catch (InvalidProtocolBufferException e) {
+                        throw new StoreException("stored adoption is corrupt: " + e.getMessage(), e);
+                    }
+                }, direction, direction);
+    }
+
+    @Override
+    public long auditCount() {
+        return count("SELECT COUNT(*) FROM envelopes");
     }
 
     // --- helpers -----------------------------------------------------------------------------

@@ -4,7 +4,11 @@ import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.DirectionLoad;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Frontier;
+import dev.rhizome.coordinator.core.ProposerThrottle;
+import dev.rhizome.coordinator.core.Reputation;
+import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
+import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
@@ -12,11 +16,14 @@ import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.UnitStatus;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -140,5 +147,56 @@ public interface Store extends AutoCloseable {
 
         /** Every stored signed record, in the order accepted. */
         List<SignedEnvelope> auditTrail();
+
+        // --- trust: trials, validation states, reputation, quotas, adoptions ----------------
+
+        /** The random seed an EVALUATE unit runs at. */
+        void setUnitRandomSeed(String unitId, long randomSeed);
+
+        OptionalLong unitRandomSeed(String unitId);
+
+        /** Results for a commit with their envelope ids, oldest first. */
+        List<Trials.Entry> resultEntries(String commit);
+
+        /** The last validation state written for a result. */
+        Optional<ResultVerdict.State> resultState(String envelopeId);
+
+        void setResultState(String envelopeId, ResultVerdict.State state);
+
+        /** Hardware classes in which this trial was accepted on one trusted runner's result. */
+        Set<String> reputationClasses(String commit, long randomSeed);
+
+        /** Trials of {@code commit} accepted on {@code runner}'s reputation alone. */
+        int reputationTrialsBy(String commit, ByteString runner);
+
+        void markAcceptedOnReputation(String commit, long randomSeed, String hardwareClass, ByteString runner);
+
+        Optional<Reputation> reputation(ByteString runner);
+
+        void saveReputation(ByteString runner, Reputation reputation);
+
+        /** Every runner with a reputation, most credit first. */
+        List<Map.Entry<ByteString, Reputation>> reputations();
+
+        /** Leases handed to {@code node} at or after {@code sinceMs}. */
+        int leasesSince(ByteString node, long sinceMs);
+
+        ProposerThrottle.Record proposerRecord(ByteString proposer);
+
+        void saveProposerRecord(ByteString proposer, ProposerThrottle.Record record);
+
+        /** OPEN EVALUATE units whose trial (commit and random seed) {@code node} already reported on or holds. */
+        Set<String> unitsBarredFor(ByteString node);
+
+        /** OPEN or LEASED EVALUATE units of one trial. */
+        List<UnitRecord> pendingUnitsOfTrial(String commit, long randomSeed);
+
+        void insertAdoption(Adoption adoption);
+
+        /** Of one direction, or all when empty, in the order decided. */
+        List<Adoption> adoptions(String direction);
+
+        /** Signed records accepted so far. */
+        long auditCount();
     }
 }

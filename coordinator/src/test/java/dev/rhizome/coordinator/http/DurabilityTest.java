@@ -53,7 +53,7 @@ class DurabilityTest {
 
     @Test
     void cleanRestartKeepsEveryAckedResultAndUnitState() throws Exception {
-        try (Harness h = new Harness(dataDir, Fixtures.manifest(2, 0.01), ApiClient.Format.JSON).withSeedAndDirection()) {
+        try (Harness h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON).withSeedAndDirection()) {
             List<SignedEnvelope> results = ackSomeWork(h);
             UnitList units = h.units("");
             DirectionList directions = h.api.get("/v1/directions", DirectionList.newBuilder()).build();
@@ -70,7 +70,7 @@ class DurabilityTest {
      */
     @Test
     void crashAfterAckLosesNothing() throws Exception {
-        try (Harness h = new Harness(dataDir, Fixtures.manifest(2, 0.01), ApiClient.Format.JSON).withSeedAndDirection()) {
+        try (Harness h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON).withSeedAndDirection()) {
             List<SignedEnvelope> results = ackSomeWork(h);
             UnitList units = h.units("");
             DirectionList directions = h.api.get("/v1/directions", DirectionList.newBuilder()).build();

@@ -59,6 +59,9 @@ class EndToEndTest {
             assertThat(baseline.getAttempt()).isEqualTo(1);
             assertThat(baseline.getLeaseDeadlineMs()).isEqualTo(h.clock.millis() + 150_000);
             api.signAndPost("/v1/results", runnerA, Fixtures.result(runnerA, baseline, 3.20, h.clock.millis())).ack();
+            assertThat(direction(api).getHasFrontierMetric()).as("the base needs a quorum too").isFalse();
+            WorkUnit baselineB = h.claimEvaluation(runnerB, h.seedCommit);
+            api.signAndPost("/v1/results", runnerB, Fixtures.result(runnerB, baselineB, 3.20, h.clock.millis())).ack();
             assertThat(direction(api).getFrontierMetric()).isEqualTo(3.20);
             assertThat(direction(api).getBaselineMetric()).isEqualTo(3.20);
 
@@ -93,7 +96,7 @@ class EndToEndTest {
             assertThat(adopted.getFrontierMetric()).isCloseTo(3.1025, within(1e-9));
             assertThat(adopted.getBaselineMetric()).isEqualTo(3.20);
             assertThat(adopted.getExperiments()).isEqualTo(1);
-            assertThat(adopted.getResults()).isEqualTo(3);
+            assertThat(adopted.getResults()).isEqualTo(4);
 
             LeaderboardList boards = api.get("/v1/leaderboard?direction=" + DIRECTION, LeaderboardList.newBuilder()).build();
             assertThat(boards.getLeaderboardsList()).singleElement().satisfies(b -> {
@@ -105,7 +108,7 @@ class EndToEndTest {
 
             // Signed history comes back as the exact envelopes, verifiable offline.
             EnvelopeList results = api.get("/v1/results?direction=" + DIRECTION, EnvelopeList.newBuilder()).build();
-            assertThat(results.getEnvelopesList()).hasSize(3).last().isEqualTo(last);
+            assertThat(results.getEnvelopesList()).hasSize(4).last().isEqualTo(last);
             for (SignedEnvelope e : results.getEnvelopesList()) {
                 Envelopes.openSignedBy(e, Result.getDefaultInstance(), Result::getRunner);
             }
@@ -139,11 +142,11 @@ class EndToEndTest {
             assertThat(stats.getSeeds()).isEqualTo(1);
             assertThat(stats.getDirections()).isEqualTo(1);
             assertThat(stats.getExperiments()).isEqualTo(1);
-            assertThat(stats.getResults()).isEqualTo(3);
+            assertThat(stats.getResults()).isEqualTo(4);
             assertThat(stats.getPapers()).isEqualTo(2);
-            assertThat(stats.getUnitsDone()).isEqualTo(4);
+            assertThat(stats.getUnitsDone()).isEqualTo(5);
             assertThat(stats.getNodes()).isEqualTo(1);
-            assertThat(api.get("/v1/audit", EnvelopeList.newBuilder()).getEnvelopesCount()).isEqualTo(2 + 1 + 3 + 2);
+            assertThat(api.get("/v1/audit", EnvelopeList.newBuilder()).getEnvelopesCount()).isEqualTo(2 + 1 + 4 + 2);
         }
     }
 

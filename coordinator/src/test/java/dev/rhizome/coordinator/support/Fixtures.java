@@ -26,8 +26,14 @@ public final class Fixtures {
         return HexFormat.of().formatHex(id);
     }
 
+    /** One adoption seed: the tests of leases, durability and requests don't need the paired rule. */
     public static Manifest manifest(int quorum, double tolerance) {
+        return manifest(quorum, tolerance, 1);
+    }
+
+    public static Manifest manifest(int quorum, double tolerance, int adoptionSeeds) {
         return Manifest.newBuilder()
+                .setAdoptionSeeds(adoptionSeeds)
                 .setName("tiny-lm")
                 .addCommand("java").addCommand("Train.java")
                 .setBudget(Budget.newBuilder().setSteps(400))

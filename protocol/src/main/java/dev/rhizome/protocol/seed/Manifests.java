@@ -11,6 +11,9 @@ import java.util.List;
 /** Reads and checks a seed's manifest, {@value #FILE_NAME} at the root of the seed. */
 public final class Manifests {
     public static final String FILE_NAME = "rhizome.json";
+    public static final int DEFAULT_ADOPTION_SEEDS = 3;
+    public static final int MAX_ADOPTION_SEEDS = 16;
+    public static final double DEFAULT_SIGNIFICANCE = 2.0;
 
     private Manifests() {
     }
@@ -83,6 +86,13 @@ public final class Manifests {
                 problems.add("trusted_proposers: " + e.getMessage());
             }
         }
+        if (m.getAdoptionSeeds() > MAX_ADOPTION_SEEDS) {
+            problems.add("adoption_seeds must be at most " + MAX_ADOPTION_SEEDS + ", got " + m.getAdoptionSeeds());
+        }
+        if (m.getSignificance() != 0 && !(m.getSignificance() > 1 && m.getSignificance() <= 10)) {
+            // at k <= 1 a win on one seed alone would pass: with the other differences at zero, t is exactly 1
+            problems.add("significance must be above 1 and at most 10 standard errors, got " + m.getSignificance());
+        }
         if (!problems.isEmpty()) {
             throw new ManifestException("invalid " + FILE_NAME + ": " + String.join("; ", problems));
         }
@@ -96,6 +106,25 @@ public final class Manifests {
 
     public static int quorum(Manifest m) {
         return Math.max(1, m.getQuorum());
+    }
+
+    /** Random seeds a candidate must beat the frontier on, paired seed by seed. */
+    public static int adoptionSeeds(Manifest m) {
+        return m.getAdoptionSeeds() == 0 ? DEFAULT_ADOPTION_SEEDS : m.getAdoptionSeeds();
+    }
+
+    /** Standard errors of the paired differences that the mean gain must exceed. */
+    public static double significance(Manifest m) {
+        return m.getSignificance() == 0 ? DEFAULT_SIGNIFICANCE : m.getSignificance();
+    }
+
+    /** The random seeds of a seed's trials: its random_seed, then the next ones, one per adoption seed. */
+    public static java.util.List<Long> trialSeeds(Manifest m) {
+        java.util.List<Long> seeds = new ArrayList<>();
+        for (int i = 0; i < adoptionSeeds(m); i++) {
+            seeds.add(m.getRandomSeed() + i);
+        }
+        return seeds;
     }
 
     public static String describe(Budget budget) {

@@ -1,0 +1,47 @@
+package dev.rhizome.coordinator.core;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Proposers whose commits crash waste every runner's time. After {@link #CRASH_LIMIT} CRASH
+ * results on its commits, outnumbering its OK results, a proposer's new experiments are refused
+ * until {@link #COOL_DOWN} has passed since its last crash; one more crash after that starts the
+ * wait again.
+ */
+public final class ProposerThrottle {
+    public static final int CRASH_LIMIT = 3;
+    public static final Duration COOL_DOWN = Duration.ofMinutes(10);
+
+    /** What a proposer's commits did when run. */
+    public record Record(int okResults, int crashResults, long lastCrashMs) {
+        public static Record empty() {
+            return new Record(0, 0, 0);
+        }
+
+        public Record onOk() {
+            return new Record(okResults + 1, crashResults, lastCrashMs);
+        }
+
+        public Record onCrash(long nowMs) {
+            return new Record(okResults, crashResults + 1, nowMs);
+        }
+    }
+
+    private ProposerThrottle() {
+    }
+
+    /** Why this proposer may not register experiments now, or empty when it may. */
+    public static Optional<String> refusal(Record r, long nowMs) {
+        if (r.crashResults() < CRASH_LIMIT || r.crashResults() <= r.okResults()) {
+            return Optional.empty();
+        }
+        long until = r.lastCrashMs() + COOL_DOWN.toMillis();
+        if (nowMs >= until) {
+            return Optional.empty();
+        }
+        return Optional.of("proposer throttled: " + r.crashResults() + " CRASH results on its commits against "
+                + r.okResults() + " OK; new experiments are refused until " + until + " ms ("
+                + ((until - nowMs + 999) / 1000) + " s from now)");
+    }
+}

@@ -1,0 +1,298 @@
+package dev.rhizome.coordinator.service;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.DirectionRecord;
+import dev.rhizome.coordinator.core.Frontier;
+import dev.rhizome.coordinator.core.ProposerThrottle;
+import dev.rhizome.coordinator.core.Reputation;
+import dev.rhizome.coordinator.core.Significance;
+import dev.rhizome.coordinator.core.Trials;
+import dev.rhizome.coordinator.core.UnitRecord;
+import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.coordinator.store.Stored;
+import dev.rhizome.proto.v1.Adoption;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.ResultVerdict;
+import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.seed.Manifests;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.Set;
+import java.util.function.DoubleSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What results decide, inside the transaction that stores them: the validation state of every
+ * replica of a trial (one commit at one random seed), the runners' reputations, tie-breakers,
+ * the frontier's measurement and adoption by the paired rule of {@link Significance}.
+ */
+final class Settlement {
+    private static final Logger LOG = LoggerFactory.getLogger(Settlement.class);
+
+    private Settlement() {
+    }
+
+    /** Queues {@code replicas} evaluations of a commit at one random seed. */
+    static void queueTrial(Store.Transaction tx, String seed, String direction, String commit, String parent,
+            ByteString proposer, long randomSeed, int replicas, long nowMs) {
+        for (int i = 0; i < replicas; i++) {
+            UnitRecord unit = UnitFactory.evaluation(seed, direction, commit, parent, proposer, nowMs);
+            tx.insertUnit(unit);
+            tx.setUnitRandomSeed(unit.id(), randomSeed);
+        }
+    }
+
+    /**
+     * Queues a trial at every adoption seed where the commit has neither results nor pending
+     * units; returns how many trials were queued.
+     */
+    static int queueMissingTrials(Store.Transaction tx, String seed, Manifest manifest, String direction, String commit,
+            String parent, ByteString proposer, long nowMs) {
+        Set<Long> covered = new HashSet<>();
+        tx.resultEntries(commit).forEach(e -> covered.add(e.result().getRandomSeed()));
+        int queued = 0;
+        for (long randomSeed : Manifests.trialSeeds(manifest)) {
+            if (!covered.contains(randomSeed) && tx.pendingUnitsOfTrial(commit, randomSeed).isEmpty()) {
+                queueTrial(tx, seed, direction, commit, parent, proposer, randomSeed, Manifests.quorum(manifest), nowMs);
+                queued++;
+            }
+        }
+        return queued;
+    }
+
+    /** Judges the trial that {@code added} belongs to, and applies what follows; returns notes for the ack. */
+    static List<String> settle(Store.Transaction tx, UnitRecord unit, Trials.Entry added, Manifest manifest, long nowMs,
+            DoubleSupplier draw) {
+        Result result = added.result();
+        String commit = unit.commit();
+        long randomSeed = result.getRandomSeed();
+        int quorum = Manifests.quorum(manifest);
+        List<String> notes = new ArrayList<>();
+        recordProposerOutcome(tx, result, nowMs);
+        List<Trials.Entry> trial = trialEntries(tx, commit, randomSeed);
+        acceptAloneIfTrusted(tx, trial, added, quorum, draw).ifPresent(notes::add);
+        List<Trials.Outcome> outcomes = Trials.judge(trial, quorum, manifest.getMetric().getTolerance(),
+                tx.reputationClasses(commit, randomSeed));
+        for (Trials.Outcome outcome : outcomes) {
+            applyVerdicts(tx, outcome, added);
+            if (Trials.needsTieBreaker(outcome, outcome.verdicts().size(), quorum,
+                    tx.pendingUnitsOfTrial(commit, randomSeed).size())) {
+                queueTrial(tx, unit.seed(), unit.direction(), commit, unit.parent(), unit.proposer(), randomSeed, 1,
+                        nowMs);
+                notes.add("replicas disagree at seed " + Long.toUnsignedString(randomSeed)
+                        + "; another evaluation queued");
+            }
+            if (outcome.hardwareClass().equals(result.getHardwareClass())) {
+                notes.add("trial at seed " + Long.toUnsignedString(randomSeed) + " is " + outcome.state());
+                if (outcome.state() == ResultVerdict.State.INCONCLUSIVE && outcome.verdicts().size() >= 2 * quorum + 1
+                        && !result.getProposer().isEmpty()) {
+                    // Replicas that never agree: the code measures nothing reproducible. It counts
+                    // against its proposer as a crash does.
+                    tx.saveProposerRecord(result.getProposer(), tx.proposerRecord(result.getProposer()).onCrash(nowMs));
+                    notes.add("replicas never agreed; counted against the proposer");
+                }
+            }
+        }
+        for (DirectionRecord d : tx.directions()) {
+            if (d.frontier().commit().equals(commit)) {
+                remeasureFrontier(tx, d, manifest).ifPresent(notes::add);
+            }
+        }
+        Optional<Stored<Experiment>> experiment = tx.experiment(commit);
+        Set<String> directions = new java.util.LinkedHashSet<>();
+        experiment.ifPresent(e -> directions.add(e.record().getDirection()));
+        tx.directions().stream().filter(d -> d.frontier().commit().equals(commit)).forEach(d -> directions.add(d.name()));
+        for (String name : directions) {
+            notes.addAll(adoptWhatWins(tx, name, manifest, nowMs));
+        }
+        return notes;
+    }
+
+    /** Results of one trial, in the order received. */
+    static List<Trials.Entry> trialEntries(Store.Transaction tx, String commit, long randomSeed) {
+        return tx.resultEntries(commit).stream().filter(e -> e.result().getRandomSeed() == randomSeed).toList();
+    }
+
+    /**
+     * Adaptive replication: the first OK result of a trial may stand alone when its runner is
+     * trusted, it did not propose the commit, no other trial of the commit already rests on its
+     * word alone, and the coordinator's draw skips the spot check. Replicas still open are then
+     * withdrawn. A spot-checked trial keeps its replicas, which other keys must run.
+     */
+    private static Optional<String> acceptAloneIfTrusted(Store.Transaction tx, List<Trials.Entry> trial,
+            Trials.Entry added, int quorum, DoubleSupplier draw) {
+        Result r = added.result();
+        if (quorum < 2 || r.getStatus() != Result.Status.OK) {
+            return Optional.empty();
+        }
+        boolean firstOk = trial.stream().filter(e -> e.result().getStatus() == Result.Status.OK
+                && e.result().getHardwareClass().equals(r.getHardwareClass())).count() == 1;
+        if (!firstOk || r.getRunner().equals(r.getProposer())
+                || tx.reputationTrialsBy(r.getCommit(), r.getRunner()) > 0) {
+            return Optional.empty();
+        }
+        Reputation rep = tx.reputation(r.getRunner()).orElse(Reputation.fresh());
+        if (!rep.trusted()) {
+            return Optional.empty();
+        }
+        if (!rep.standsAlone(draw.getAsDouble())) {
+            return Optional.of("spot check: replicas of this trial stay queued");
+        }
+        tx.markAcceptedOnReputation(r.getCommit(), r.getRandomSeed(), r.getHardwareClass(), r.getRunner());
+        for (UnitRecord pending : tx.pendingUnitsOfTrial(r.getCommit(), r.getRandomSeed())) {
+            if (pending.state() == dev.rhizome.proto.v1.UnitStatus.State.OPEN) {
+                tx.updateUnit(pending.doneBy(ByteString.EMPTY));
+            }
+        }
+        return Optional.of("accepted on the runner's reputation (" + rep.consecutiveValid() + " consecutive valid)");
+    }
+
+    /** Writes each result's new state and moves its runner's reputation on state changes. */
+    private static void applyVerdicts(Store.Transaction tx, Trials.Outcome outcome, Trials.Entry added) {
+        for (Trials.Verdict v : outcome.verdicts()) {
+            String id = v.entry().envelopeId();
+            Optional<ResultVerdict.State> before = tx.resultState(id);
+            if (before.isPresent() && before.get() == v.state()) {
+                continue;
+            }
+            tx.setResultState(id, v.state());
+            Result r = v.entry().result();
+            Reputation rep = tx.reputation(r.getRunner()).orElse(Reputation.fresh());
+            Reputation next = switch (v.state()) {
+                case VALID -> rep.onValid(r.getRuntimeMs());
+                case INVALID -> rep.onInvalid();
+                case ERROR -> id.equals(added.envelopeId()) ? rep.onError() : rep;
+                default -> rep;
+            };
+            if (v.state() == ResultVerdict.State.VALID && !r.getProposer().isEmpty()) {
+                tx.saveProposerRecord(r.getProposer(), tx.proposerRecord(r.getProposer()).onOk());
+            }
+            if (next != rep) {
+                if (v.state() == ResultVerdict.State.INVALID) {
+                    LOG.warn("result {} of runner {} is INVALID: outside the agreeing replicas of {} at seed {}",
+                            id, dev.rhizome.protocol.identity.PublicId.hex(r.getRunner()),
+                            CommitId.abbreviate(r.getCommit()), Long.toUnsignedString(r.getRandomSeed()));
+                }
+                tx.saveReputation(r.getRunner(), next);
+            }
+        }
+    }
+
+    /** A CRASH counts against the proposer at once; an OK run only once its trial finds it VALID. */
+    private static void recordProposerOutcome(Store.Transaction tx, Result r, long nowMs) {
+        if (r.getProposer().isEmpty()) {
+            return;
+        }
+        ProposerThrottle.Record record = tx.proposerRecord(r.getProposer());
+        if (r.getStatus() == Result.Status.CRASH) {
+            tx.saveProposerRecord(r.getProposer(), record.onCrash(nowMs));
+        }
+    }
+
+    /**
+     * The decided trial metrics of a commit in one hardware class, by random seed. An empty
+     * class means the class of the first trial decided.
+     */
+    static TrialMetrics trialMetrics(Store.Transaction tx, String commit, String hardwareClass, Manifest manifest) {
+        Map<Long, List<Trials.Entry>> bySeed = new LinkedHashMap<>();
+        tx.resultEntries(commit).forEach(e -> bySeed.computeIfAbsent(e.result().getRandomSeed(), s -> new ArrayList<>())
+                .add(e));
+        Map<Long, Double> metrics = new LinkedHashMap<>();
+        String chosen = hardwareClass;
+        for (var entry : bySeed.entrySet()) {
+            for (Trials.Outcome o : Trials.judge(entry.getValue(), Manifests.quorum(manifest),
+                    manifest.getMetric().getTolerance(), tx.reputationClasses(commit, entry.getKey()))) {
+                if (o.decided() && (chosen.isEmpty() || chosen.equals(o.hardwareClass()))) {
+                    chosen = o.hardwareClass();
+                    metrics.put(entry.getKey(), o.metric().getAsDouble());
+                }
+            }
+        }
+        Set<Long> wanted = new HashSet<>(Manifests.trialSeeds(manifest));
+        metrics.keySet().retainAll(wanted);
+        return new TrialMetrics(chosen, metrics);
+    }
+
+    record TrialMetrics(String hardwareClass, Map<Long, Double> bySeed) {
+        OptionalDouble mean() {
+            return bySeed.values().stream().mapToDouble(Double::doubleValue).average();
+        }
+    }
+
+    /** The frontier's metric: the mean of its decided trials at the adoption seeds, in its class. */
+    private static Optional<String> remeasureFrontier(Store.Transaction tx, DirectionRecord d, Manifest manifest) {
+        TrialMetrics m = trialMetrics(tx, d.frontier().commit(), d.frontier().hardwareClass(), manifest);
+        if (m.bySeed().isEmpty()) {
+            return Optional.empty();
+        }
+        double mean = m.mean().getAsDouble();
+        tx.updateFrontier(d.name(), new Frontier(d.frontier().commit(), OptionalDouble.of(mean), m.hardwareClass()));
+        if (d.direction().getBaseCommit().equals(d.frontier().commit()) && tx.adoptions(d.name()).isEmpty()) {
+            tx.setBaselineMetric(d.name(), mean);
+        }
+        return Optional.of("direction " + d.name() + " frontier measured at " + mean + " over " + m.bySeed().size()
+                + " seed(s)");
+    }
+
+    /**
+     * Adopts, while any exists, the candidate of the direction that passes the paired rule against
+     * the frontier with the largest mean gain. Commits the direction adopted before are not
+     * candidates again.
+     */
+    static List<String> adoptWhatWins(Store.Transaction tx, String direction, Manifest manifest, long nowMs) {
+        List<String> notes = new ArrayList<>();
+        for (int round = 0; round < 8; round++) {
+            DirectionRecord d = tx.direction(direction).orElseThrow();
+            if (!d.frontier().isMeasured()) {
+                return notes;
+            }
+            TrialMetrics frontier = trialMetrics(tx, d.frontier().commit(), d.frontier().hardwareClass(), manifest);
+            Set<String> adopted = new HashSet<>();
+            adopted.add(d.direction().getBaseCommit());
+            tx.adoptions(direction).forEach(a -> adopted.add(a.getCommit()));
+            String best = null;
+            Significance.Comparison bestComparison = null;
+            for (Stored<Experiment> e : tx.experiments(direction)) {
+                String commit = e.record().getCommit();
+                if (adopted.contains(commit) || commit.equals(d.frontier().commit())) {
+                    continue;
+                }
+                TrialMetrics candidate = trialMetrics(tx, commit, frontier.hardwareClass(), manifest);
+                Significance.Comparison c = Significance.compare(frontier.bySeed(), candidate.bySeed(), manifest);
+                if (c.decision() == Significance.Decision.ADOPT
+                        && (bestComparison == null || c.meanGain() > bestComparison.meanGain())) {
+                    best = commit;
+                    bestComparison = c;
+                }
+            }
+            if (best == null) {
+                return notes;
+            }
+            double metric = bestComparison.candidate().stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+            Adoption adoption = Adoption.newBuilder()
+                    .setDirection(direction).setCommit(best).setPrevious(d.frontier().commit())
+                    .setHardwareClass(frontier.hardwareClass())
+                    .addAllRandomSeeds(bestComparison.randomSeeds())
+                    .addAllCandidateMetrics(bestComparison.candidate())
+                    .addAllFrontierMetrics(bestComparison.frontier())
+                    .setMeanGain(bestComparison.meanGain()).setStandardError(bestComparison.standardError())
+                    .setAdoptedMs(nowMs).setAuditCount(tx.auditCount())
+                    .build();
+            tx.insertAdoption(adoption);
+            tx.updateFrontier(direction, new Frontier(best, OptionalDouble.of(metric), frontier.hardwareClass()));
+            LOG.info("direction {} adopts {} ({} {}; {})", direction, CommitId.abbreviate(best),
+                    manifest.getMetric().getName(), metric, bestComparison.reason());
+            notes.add("direction " + direction + " adopted " + best + " at " + metric + " (" + bestComparison.reason()
+                    + ")");
+        }
+        return notes;
+    }
+}
