@@ -56,7 +56,13 @@ final class SqliteSchema {
             """
             CREATE TABLE node_commits (commit_id TEXT NOT NULL, node BLOB NOT NULL,
                 PRIMARY KEY (commit_id, node)) WITHOUT ROWID""",
-            "CREATE INDEX node_commits_by_node ON node_commits(node)"));
+            "CREATE INDEX node_commits_by_node ON node_commits(node)"),
+            // Who claimed each EXPLORE unit (the built-in explorer or an agent) and what they meant to
+            // try: for sharing exploration fairly and warning about near-duplicate hypotheses.
+            List.of("""
+            CREATE TABLE explore_claims (unit_id TEXT PRIMARY KEY, direction TEXT NOT NULL,
+                builtin_explorer INTEGER NOT NULL, hypothesis TEXT NOT NULL, claimed_ms INTEGER NOT NULL)""",
+            "CREATE INDEX explore_claims_by_direction ON explore_claims(direction, claimed_ms)"));
 
     private SqliteSchema() {
     }
