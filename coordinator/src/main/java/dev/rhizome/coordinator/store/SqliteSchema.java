@@ -67,6 +67,10 @@ final class SqliteSchema {
     private SqliteSchema() {
     }
 
+    static int latestVersion() {
+        return MIGRATIONS.size();
+    }
+
     /** Applies the migrations this database lacks, in one transaction; returns the version now. */
     static int migrate(Connection connection) throws SQLException {
         try (Statement s = connection.createStatement()) {
