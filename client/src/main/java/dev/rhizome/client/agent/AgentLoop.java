@@ -150,9 +150,9 @@ public final class AgentLoop {
     }
 
     private WorkUnit claim(JsonObject r) throws InterruptedException {
-        long deadline = System.nanoTime() + settings.claimPatience().toNanos();
+        long started = System.nanoTime();
+        long deadline = started + settings.claimPatience().toNanos();
         while (true) {
-            long started = System.nanoTime();
             ClaimResponse response = research.claimExplore(settings.direction(), null, settings.hypothesis(),
                     settings.hardwareClass());
             if (response.hasUnit()) {
