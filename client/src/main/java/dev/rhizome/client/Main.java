@@ -1,8 +1,13 @@
 package dev.rhizome.client;
 
-import dev.rhizome.client.cli.CommandException;
+import dev.rhizome.client.cli.ErrorReporter;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.commands.AgentCommand;
 import dev.rhizome.client.commands.BenchCommand;
+import dev.rhizome.client.commands.BriefCommand;
+import dev.rhizome.client.commands.RenewCommand;
+import dev.rhizome.client.commands.TreeCommand;
+import dev.rhizome.client.commands.WaitCommand;
 import dev.rhizome.client.commands.ClaimCommand;
 import dev.rhizome.client.commands.CoordinatorCommand;
 import dev.rhizome.client.commands.DemoCommand;
@@ -25,7 +30,8 @@ import picocli.CommandLine.Command;
             IdCommand.class, CoordinatorCommand.class, NodeCommand.class, SeedCommand.class,
             DirectionCommand.class, ClaimCommand.class, SubmitCommand.class, PapersCommand.class,
             LeaderboardCommand.class, ResultsCommand.class, StatusCommand.class, DemoCommand.class,
-            BenchCommand.class,
+            BenchCommand.class, BriefCommand.class, RenewCommand.class, WaitCommand.class, TreeCommand.class,
+            AgentCommand.class,
             CommandLine.HelpCommand.class
         },
         exitCodeListHeading = "%nExit codes:%n",
@@ -35,7 +41,8 @@ import picocli.CommandLine.Command;
             "2:bad arguments",
             "3:no work available (claim)",
             "4:refused by the coordinator",
-            "5:coordinator unreachable"
+            "5:coordinator unreachable",
+            "6:timed out waiting (wait, submit --wait)"
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
@@ -48,15 +55,7 @@ public final class Main implements Runnable {
 
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof CommandException ce) {
-                commandLine.getErr().println("rhizome: " + ce.getMessage());
-                return ce.exitCode();
-            }
-            commandLine.getErr().println("rhizome: " + e);
-            e.printStackTrace(commandLine.getErr());
-            return ExitCodes.FAILED;
-        });
+        ErrorReporter.install(cli);
         return cli;
     }
 

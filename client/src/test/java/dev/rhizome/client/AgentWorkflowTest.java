@@ -99,8 +99,9 @@ class AgentWorkflowTest {
 
                 JsonObject papers = cli("papers", "--data-dir", agent.toString(), "--coordinator", url,
                         "--direction", "d", "--json");
-                assertThat(papers.getAsJsonArray("papers").get(0).getAsJsonObject().get("title").getAsString())
-                        .isEqualTo("Raising x helps");
+                JsonObject title = papers.getAsJsonArray("papers").get(0).getAsJsonObject().getAsJsonObject("title");
+                assertThat(title.get("text").getAsString()).isEqualTo("Raising x helps");
+                assertThat(title.get("untrusted").getAsBoolean()).isTrue();
 
                 await().atMost(Duration.ofSeconds(30)).until(() -> cli("leaderboard", "--data-dir", agent.toString(),
                         "--coordinator", url, "--direction", "d", "--json").toString().contains(commit));

@@ -43,7 +43,8 @@ class CliTest {
     @Test
     void everyCommandHasHelp() throws Exception {
         for (String cmd : new String[] {"id", "coordinator", "node", "seed", "direction", "claim", "submit", "papers",
-                "leaderboard", "results", "status", "demo"}) {
+                "leaderboard", "results", "status", "demo",
+            "brief", "renew", "wait", "tree", "agent"}) {
             Process p = new ProcessBuilder(TestNetwork.launcher(cmd, "--help")).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());
             assertThat(p.waitFor()).as(cmd + ": " + out).isZero();

@@ -43,9 +43,28 @@ public final class Coordinators {
         }
     }
 
-    /** Maps a coordinator failure to the exit code that says what kind it was. */
+    /** Maps a coordinator failure to the exit code that says what kind it was, and an error name. */
     public static CommandException failure(CoordinatorException e) {
-        return new CommandException(e.status() == 0 ? ExitCodes.UNREACHABLE
-                : e.isRefusal() ? ExitCodes.REFUSED : ExitCodes.FAILED, e.getMessage());
+        if (e.status() == 0) {
+            return new CommandException(ExitCodes.UNREACHABLE, "unreachable", e.getMessage(),
+                    "start the coordinator or pass --coordinator URL (or set RHIZOME_COORDINATOR)");
+        }
+        if (!e.isRefusal()) {
+            return new CommandException(ExitCodes.FAILED, "coordinator_error", e.getMessage(), "retry later");
+        }
+        String message = e.getMessage();
+        return switch (e.code()) {
+            case NOT_FOUND -> message.contains("unknown direction")
+                    ? new CommandException(ExitCodes.REFUSED, "unknown_direction", message,
+                            "list the open directions with `rhizome direction list`")
+                    : new CommandException(ExitCodes.REFUSED, "not_found", message, "");
+            case LEASE_EXPIRED -> new CommandException(ExitCodes.REFUSED, "lease_expired", message,
+                    "claim again (`rhizome claim --direction D --from <commit>`) and resubmit; "
+                            + "renew long work with `rhizome renew --unit U`");
+            case FORBIDDEN -> new CommandException(ExitCodes.REFUSED, "forbidden", message, "");
+            case CONFLICT -> new CommandException(ExitCodes.REFUSED, "conflict", message, "");
+            case BAD_REQUEST -> new CommandException(ExitCodes.REFUSED, "bad_request", message, "");
+            default -> new CommandException(ExitCodes.REFUSED, "refused", message, "");
+        };
     }
 }

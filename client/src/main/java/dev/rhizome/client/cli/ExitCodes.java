@@ -13,7 +13,22 @@ public final class ExitCodes {
     public static final int REFUSED = 4;
     /** The coordinator could not be reached. */
     public static final int UNREACHABLE = 5;
+    /** `wait` or `submit --wait` gave up before the experiment was decided. */
+    public static final int TIMED_OUT = 6;
 
     private ExitCodes() {
+    }
+
+    /** The generic {@code error} name of an exit code, for failures that have no more specific one. */
+    public static String name(int exitCode) {
+        return switch (exitCode) {
+            case OK -> "ok";
+            case USAGE -> "usage";
+            case NO_WORK -> "no_work";
+            case REFUSED -> "refused";
+            case UNREACHABLE -> "unreachable";
+            case TIMED_OUT -> "timed_out";
+            default -> "failed";
+        };
     }
 }

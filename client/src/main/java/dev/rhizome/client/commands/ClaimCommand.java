@@ -1,6 +1,10 @@
 package dev.rhizome.client.commands;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.rhizome.client.agent.Brief;
+import dev.rhizome.client.agent.Research;
+import dev.rhizome.client.agent.Untrusted;
 import dev.rhizome.client.cli.ClaimFiles;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
@@ -8,32 +12,27 @@ import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
-import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
-import dev.rhizome.node.git.NodeRepository;
-import dev.rhizome.node.git.Workspaces;
-import dev.rhizome.node.peer.BundleFetcher;
-import dev.rhizome.node.peer.FetchException;
-import dev.rhizome.node.peer.PeerConfig;
-import dev.rhizome.node.peer.TransferLog;
-import dev.rhizome.node.work.CommitFetcher;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
+import dev.rhizome.proto.v1.SimilarWork;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.CommitId;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "claim", mixinStandardHelpOptions = true,
-        description = {"Claim a work unit. For an EXPLORE unit, --workspace fetches the direction's frontier from peers",
-            "and checks it out as a git workspace to edit and commit in; then `rhizome submit` it.",
-            "Exits with 3 when there is no work right now."})
+        description = {"Claim a work unit. For an EXPLORE unit, --workspace fetches its commit (the direction's frontier,",
+            "or --from COMMIT) from peers and checks it out as a git workspace to edit and commit in; the brief",
+            "(`rhizome brief`) is written next to the claim and printed. Then `rhizome submit` it.",
+            "Exits with 3 when there is no work right now, saying why and when to retry."})
 public final class ClaimCommand implements Callable<Integer> {
     enum Kind { explore, evaluate }
 
@@ -43,8 +42,14 @@ public final class ClaimCommand implements Callable<Integer> {
     CoordinatorOption coordinator;
     @Option(names = "--kind", defaultValue = "explore", description = "explore or evaluate (default ${DEFAULT-VALUE}).")
     Kind kind;
-    @Option(names = "--direction", description = "Only a unit of this direction.")
+    @Option(names = "--direction", description = "Only a unit of this direction (an unknown one is an error).")
     String direction;
+    @Option(names = "--from", paramLabel = "COMMIT",
+            description = "Branch from this registered commit of the direction instead of its frontier (a unique prefix is enough).")
+    String from;
+    @Option(names = "--hypothesis", paramLabel = "SENTENCE",
+            description = "What you mean to try; the coordinator warns when recent work on the direction looks the same.")
+    String hypothesis;
     @Option(names = "--hardware-class", defaultValue = "any", description = "Hardware class to claim for (default ${DEFAULT-VALUE}).")
     String hardwareClass;
     @Option(names = "--workspace", paramLabel = "DIR", description = "Check the unit's commit out here (must not exist or be empty).")
@@ -53,74 +58,106 @@ public final class ClaimCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() throws IOException, InterruptedException {
+    public Integer call() throws IOException {
         if (workspace != null && Files.isDirectory(workspace)) {
             try (var entries = Files.list(workspace)) {
                 if (entries.findAny().isPresent()) {
-                    throw new CommandException(ExitCodes.USAGE, "--workspace " + workspace + " is not empty");
+                    throw new CommandException(ExitCodes.USAGE, "workspace_not_empty", "--workspace " + workspace
+                            + " is not empty", "give a new or empty directory");
                 }
             }
         }
+        if (from != null && direction == null) {
+            throw new CommandException(ExitCodes.USAGE, "usage", "--from needs --direction", "");
+        }
         CoordinatorClient client = Coordinators.client(coordinator, dataDir);
-        ClaimRequest.Builder request = ClaimRequest.newBuilder()
-                .setNode(client.identity().publicId().toByteString())
-                .setHardwareClass(hardwareClass)
-                .addKinds(kind == Kind.explore ? WorkUnit.Kind.EXPLORE : WorkUnit.Kind.EVALUATE)
-                .setTimeMs(System.currentTimeMillis());
-        if (direction != null) {
-            request.setDirection(direction);
-        }
-        ClaimResponse response;
-        try {
-            response = client.claim(request.build());
-        } catch (CoordinatorException e) {
-            throw Coordinators.failure(e);
-        }
+        Research research = new Research(client, dataDir.path());
+        ClaimResponse response = kind == Kind.explore
+                ? research.claimExplore(direction, from, hypothesis, hardwareClass)
+                : claimEvaluation(client);
         Output out = new Output(System.out);
         if (!response.hasUnit()) {
+            String reason = response.getReason().isEmpty() ? "no work available right now" : response.getReason();
             if (json) {
                 JsonObject o = new JsonObject();
                 o.add("unit", null);
+                o.addProperty("reason", reason);
+                o.addProperty("retry_after_s", response.getRetryAfterS());
+                o.addProperty("error", "no_work");
+                o.addProperty("message", reason);
+                o.addProperty("hint", "claim again in " + response.getRetryAfterS() + " s");
                 out.json(o);
             } else {
-                out.line("no work available right now");
+                out.line("no work: " + reason + "; retry in " + response.getRetryAfterS() + " s");
             }
             return ExitCodes.NO_WORK;
         }
         WorkUnit unit = response.getUnit();
-        ClaimFiles.save(dataDir.path(), unit);
-        if (workspace != null) {
-            checkout(client, unit);
+        if (kind == Kind.evaluate) {
+            ClaimFiles.save(dataDir.path(), unit);
         }
+        Path briefFile = null;
+        Brief brief = null;
+        if (workspace != null) {
+            research.checkout(unit, workspace);
+        }
+        if (unit.getKind() == WorkUnit.Kind.EXPLORE) {
+            brief = Brief.collect(client, dataDir.path(), unit.getDirection(), unit, workspace, response.getSimilarList());
+            briefFile = brief.write(research.unitDir(unit.getId()).resolve("BRIEF.md"));
+        }
+        long left = Math.max(0, (unit.getLeaseDeadlineMs() - System.currentTimeMillis()) / 1000);
         if (json) {
             JsonObject o = new JsonObject();
             o.add("unit", Output.toJson(unit));
+            o.addProperty("lease_seconds_left", left);
             o.addProperty("workspace", workspace == null ? null : workspace.toAbsolutePath().toString());
-            o.addProperty("brief", workspace == null || unit.getManifest().getBrief().isEmpty() ? null
+            o.addProperty("brief", briefFile == null ? null : briefFile.toString());
+            o.addProperty("seed_brief", workspace == null || unit.getManifest().getBrief().isEmpty() ? null
                     : workspace.toAbsolutePath().resolve(unit.getManifest().getBrief()).toString());
+            JsonArray similar = new JsonArray();
+            for (SimilarWork s : response.getSimilarList()) {
+                JsonObject so = Untrusted.json(s.getKind(), s.getText(), 300);
+                so.addProperty("kind", s.getKind());
+                so.addProperty("commit", s.getCommit().isEmpty() ? null : s.getCommit());
+                so.addProperty("similarity", s.getSimilarity());
+                similar.add(so);
+            }
+            o.add("similar", similar);
             out.json(o);
         } else {
             out.line("claimed " + unit.getKind() + " unit " + unit.getId() + " on " + unit.getDirection()
                     + " at " + CommitId.abbreviate(unit.getCommit()) + ", lease until "
-                    + java.time.Instant.ofEpochMilli(unit.getLeaseDeadlineMs()));
+                    + Instant.ofEpochMilli(unit.getLeaseDeadlineMs()) + " (" + left + " s left)");
+            if (!response.getSimilarList().isEmpty()) {
+                out.line("warning: " + response.getSimilarCount() + " recent hypotheses or experiments on "
+                        + unit.getDirection() + " look like yours; see the brief");
+            }
             if (workspace != null) {
-                out.line("workspace: " + workspace.toAbsolutePath() + " (read " + unit.getManifest().getBrief()
-                        + "; commit your change, then `rhizome submit --unit " + unit.getId() + " --workspace "
-                        + workspace + "`)");
+                out.line("workspace: " + workspace.toAbsolutePath() + " (commit your change, then `rhizome submit --unit "
+                        + unit.getId() + " --workspace " + workspace + " --wait`)");
+            }
+            if (brief != null) {
+                out.line("brief: " + briefFile);
+                out.line("");
+                out.stream().print(brief.text());
             }
         }
         return ExitCodes.OK;
     }
 
-    private void checkout(CoordinatorClient client, WorkUnit unit) throws IOException, InterruptedException {
-        NodeLayout layout = new NodeLayout(dataDir.path());
-        try (NodeRepository repo = NodeRepository.open(layout.repository());
-                BundleFetcher fetcher = new BundleFetcher(repo, client.identity(), PeerConfig.defaults(),
-                        new TransferLog(layout.transfers()))) {
-            new CommitFetcher(fetcher, client).fetch(unit.getCommit(), unit.getPeersList());
-            Workspaces.create(repo, unit.getCommit(), workspace, "rhizome/" + unit.getId());
-        } catch (FetchException e) {
-            throw new CommandException(ExitCodes.FAILED, "cannot fetch " + unit.getCommit() + ": " + e.getMessage());
+    private ClaimResponse claimEvaluation(CoordinatorClient client) {
+        ClaimRequest.Builder request = ClaimRequest.newBuilder()
+                .setNode(client.identity().publicId().toByteString())
+                .setHardwareClass(hardwareClass)
+                .addKinds(WorkUnit.Kind.EVALUATE)
+                .setTimeMs(System.currentTimeMillis());
+        if (direction != null) {
+            request.setDirection(direction);
+        }
+        try {
+            return client.claim(request.build());
+        } catch (CoordinatorException e) {
+            throw Coordinators.failure(e);
         }
     }
 }

@@ -1,42 +1,34 @@
 package dev.rhizome.client.commands;
 
 import com.google.gson.JsonObject;
-import dev.rhizome.client.cli.Announce;
-import dev.rhizome.client.cli.ClaimFiles;
+import dev.rhizome.client.agent.Outcome;
+import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
-import dev.rhizome.node.NodeEndpoint;
-import dev.rhizome.node.NodeLayout;
-import dev.rhizome.node.api.CoordinatorClient;
-import dev.rhizome.node.api.CoordinatorException;
-import dev.rhizome.node.git.NodeRepository;
-import dev.rhizome.node.work.CommitPolicy;
-import dev.rhizome.proto.v1.Experiment;
-import dev.rhizome.proto.v1.ExploreDone;
-import dev.rhizome.proto.v1.Paper;
+import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.WorkUnit;
-import dev.rhizome.protocol.CommitId;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Set;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
-import org.eclipse.jgit.api.Git;
-import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.revwalk.RevWalk;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "submit", mixinStandardHelpOptions = true,
-        description = {"Submit the HEAD commit of a workspace as an experiment for a claimed EXPLORE unit: it is copied",
-            "into this data directory's repository (served to peers by the node running on it), announced and",
-            "registered; optionally with a paper. Needs `rhizome node --data-dir <same dir>` running."})
+        description = {"Submit the HEAD commit of a workspace as an experiment for a claimed EXPLORE unit: it is checked",
+            "against the seed's rules (editable files, read-only regions), copied into this data directory's repository",
+            "(served to peers by the node running on it), announced and registered with HEAD's real parent(s);",
+            "optionally with a paper. --wait then blocks until the network has decided it.",
+            "Needs `rhizome node --data-dir <same dir>` running."})
 public final class SubmitCommand implements Callable<Integer> {
     @Mixin
     DataDirOption dataDir;
@@ -52,95 +44,60 @@ public final class SubmitCommand implements Callable<Integer> {
     Path paper;
     @Option(names = "--title", description = "The paper's title (default: its first heading).")
     String title;
+    @Option(names = "--cites", paramLabel = "PAPER_ID", split = ",",
+            description = "Ids of the papers this one builds on (from `rhizome papers --json`).")
+    List<String> cites = new ArrayList<>();
     @Option(names = "--keep-lease", description = "Keep the unit's lease to submit more experiments for it.")
     boolean keepLease;
+    @Option(names = "--wait", description = "Wait until the experiment is decided and print its outcome.")
+    boolean await;
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "3600",
+            description = "With --wait: give up after this long (default ${DEFAULT-VALUE}); exit code 6.")
+    long timeoutSeconds;
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
     @Override
-    public Integer call() throws IOException {
-        WorkUnit unit = ClaimFiles.load(dataDir.path(), unitId);
-        if (unit.getKind() != WorkUnit.Kind.EXPLORE) {
-            throw new CommandException(ExitCodes.USAGE, "unit " + unitId + " is " + unit.getKind() + ", not EXPLORE");
+    public Integer call() throws IOException, InterruptedException {
+        Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
+        WorkUnit unit = research.load(unitId);
+        String paperText = null;
+        if (paper != null) {
+            if (!Files.isRegularFile(paper)) {
+                throw new CommandException(ExitCodes.USAGE, "no_paper", "no paper at " + paper, "");
+            }
+            paperText = Files.readString(paper, StandardCharsets.UTF_8);
         }
-        NodeEndpoint node = Announce.servingNode(dataDir.path()).orElseThrow(() -> new CommandException(ExitCodes.FAILED,
-                "no node is serving " + dataDir.path() + ": start `rhizome node --data-dir " + dataDir.path()
-                        + "` so peers can fetch your commit"));
-        String paperText = paper == null ? null : Files.readString(paper, StandardCharsets.UTF_8);
-        String head;
-        String message;
-        try (Git git = Git.open(workspace.toFile())) {
-            ObjectId id = git.getRepository().resolve("HEAD");
-            if (id == null) {
-                throw new CommandException(ExitCodes.USAGE, workspace + " has no HEAD commit");
-            }
-            head = id.name();
-            message = git.getRepository().parseCommit(id).getShortMessage();
-            ObjectId base = git.getRepository().resolve(unit.getCommit() + "^{commit}");
-            try (RevWalk walk = new RevWalk(git.getRepository())) {
-                if (base == null || !walk.isMergedInto(walk.parseCommit(base), walk.parseCommit(id))) {
-                    throw new CommandException(ExitCodes.USAGE, "HEAD " + CommitId.abbreviate(head)
-                            + " does not descend from the unit's base " + CommitId.abbreviate(unit.getCommit()));
-                }
-            }
-        }
-        if (head.equals(unit.getCommit())) {
-            throw new CommandException(ExitCodes.USAGE, "HEAD is the unit's base commit: commit your change first");
-        }
-        CoordinatorClient client = Coordinators.client(coordinator, dataDir);
-        try (NodeRepository repo = NodeRepository.open(new NodeLayout(dataDir.path()).repository())) {
-            repo.importFrom(workspace, head);
-            Set<String> forbidden = CommitPolicy.forbiddenChanges(repo.changedPaths(unit.getSeedCommit(), head),
-                    unit.getManifest().getEditableFilesList());
-            if (!forbidden.isEmpty()) {
-                throw new CommandException(ExitCodes.USAGE, "the commit changes files the seed does not allow: " + forbidden
-                        + " (editable: " + unit.getManifest().getEditableFilesList() + ")");
-            }
-            Announce.inventory(client, repo, node);
-            client.registerExperiment(Experiment.newBuilder()
-                    .setSeed(unit.getSeed()).setDirection(unit.getDirection())
-                    .setCommit(head).setParent(unit.getCommit())
-                    .setProposer(client.identity().publicId().toByteString())
-                    .setDescription(description != null ? description : message)
-                    .setCreatedMs(System.currentTimeMillis())
-                    .setWorkUnitId(unit.getId())
-                    .build());
-            if (paperText != null) {
-                client.publishPaper(Paper.newBuilder()
-                        .setDirection(unit.getDirection())
-                        .setTitle(title != null ? title : firstHeading(paperText, message))
-                        .setBodyMarkdown(paperText)
-                        .addCommits(head)
-                        .setAuthor(client.identity().publicId().toByteString())
-                        .setCreatedMs(System.currentTimeMillis())
-                        .build());
-            }
-            if (!keepLease) {
-                client.exploreDone(ExploreDone.newBuilder().setWorkUnitId(unit.getId())
-                        .setNode(client.identity().publicId().toByteString())
-                        .addCommits(head).setTimeMs(System.currentTimeMillis()).build());
-                ClaimFiles.remove(dataDir.path(), unitId);
-            }
-        } catch (CoordinatorException e) {
-            throw Coordinators.failure(e);
-        }
+        Research.Submission s = research.submit(unit, workspace, description, title, paperText, cites, keepLease);
+        ExperimentReport report = await
+                ? research.waitFor(s.commit(), Duration.ofSeconds(timeoutSeconds), m -> System.err.println("rhizome: " + m))
+                : null;
         Output out = new Output(System.out);
         if (json) {
             JsonObject o = new JsonObject();
-            o.addProperty("commit", head);
-            o.addProperty("parent", unit.getCommit());
-            o.addProperty("direction", unit.getDirection());
-            o.addProperty("paper", paperText != null);
+            o.addProperty("commit", s.commit());
+            o.addProperty("parent", s.parent());
+            o.addProperty("second_parent", s.secondParent().isEmpty() ? null : s.secondParent());
+            o.addProperty("direction", s.direction());
+            o.addProperty("paper", s.paperId() != null);
+            o.addProperty("paper_id", s.paperId());
+            if (report != null) {
+                o.add("outcome", Outcome.json(s.commit(), report));
+                if (!report.getDecided()) {
+                    WaitCommand.timedOut(o, s.commit(), timeoutSeconds);
+                }
+            }
             out.json(o);
         } else {
-            out.line("submitted " + head + " on " + unit.getDirection() + (paperText != null ? " with a paper" : "")
-                    + "; follow it with `rhizome results --commit " + head + "`");
+            out.line("submitted " + s.commit() + " on " + s.direction() + " (parent " + s.parent()
+                    + (s.secondParent().isEmpty() ? "" : ", merged with " + s.secondParent()) + ")"
+                    + (s.paperId() != null ? " with paper " + s.paperId() : ""));
+            if (report != null) {
+                out.line(Outcome.text(s.commit(), report));
+            } else {
+                out.line("follow it with `rhizome wait --commit " + s.commit() + "`");
+            }
         }
-        return ExitCodes.OK;
-    }
-
-    static String firstHeading(String markdown, String fallback) {
-        return markdown.lines().filter(l -> l.startsWith("#")).findFirst()
-                .map(l -> l.replaceFirst("^#+\\s*", "").trim()).orElse(fallback);
+        return report != null && !report.getDecided() ? ExitCodes.TIMED_OUT : ExitCodes.OK;
     }
 }

@@ -7,6 +7,7 @@ import dev.rhizome.proto.v1.WorkUnit;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -20,6 +21,19 @@ public final class ClaimPolicy {
     public static final int MAX_PENDING_EVALUATIONS = 4;
     /** Proposers working on one direction at once. */
     public static final int MAX_LEASED_EXPLORATIONS = 2;
+    /**
+     * Fair exploration: the built-in explorer holds at most this many EXPLORE leases per direction
+     * and stops at {@link #MAX_PENDING_EVALUATIONS}; agents (every other claimant) have their own
+     * {@link #AGENT_EXPLORATIONS} leases and wait only when the queue reaches
+     * {@link #AGENT_PENDING_EVALUATIONS}, so an explorer can never crowd agents out.
+     */
+    public static final int EXPLORER_EXPLORATIONS = MAX_LEASED_EXPLORATIONS;
+    public static final int AGENT_EXPLORATIONS = 4;
+    public static final int AGENT_PENDING_EVALUATIONS = 4 * MAX_PENDING_EVALUATIONS;
+    /** Retry hints for an empty claim: evaluations drain in about a job's time; leases end sooner or later. */
+    public static final int RETRY_QUEUE_FULL_S = 15;
+    public static final int RETRY_LEASES_FULL_S = 30;
+    public static final int RETRY_NOTHING_S = 60;
 
     private final long selfEvaluateAfterMs;
 
@@ -35,7 +49,11 @@ public final class ClaimPolicy {
         record Explore(String direction) implements Decision {
         }
 
-        record Nothing() implements Decision {
+        /** No unit: {@code reason} says why, {@code retryAfterS} when claiming again may help. */
+        record Nothing(String reason, int retryAfterS) implements Decision {
+            public Nothing() {
+                this("no work", RETRY_NOTHING_S);
+            }
         }
     }
 
@@ -47,6 +65,16 @@ public final class ClaimPolicy {
      */
     public Decision choose(ClaimRequest claim, long nowMs, List<UnitRecord> openEvaluations, Set<String> commitsTouched,
             Function<String, Manifest> manifestOfSeed, List<DirectionLoad> directions) {
+        return choose(claim, nowMs, openEvaluations, commitsTouched, manifestOfSeed, directions, Map.of());
+    }
+
+    /**
+     * @param agentExplorations per direction, the LEASED EXPLORE units held by claimants other than
+     *                          the built-in explorer (the rest of {@link DirectionLoad#leasedExplorations()})
+     */
+    public Decision choose(ClaimRequest claim, long nowMs, List<UnitRecord> openEvaluations, Set<String> commitsTouched,
+            Function<String, Manifest> manifestOfSeed, List<DirectionLoad> directions,
+            Map<String, Integer> agentExplorations) {
         if (acceptsEvaluate(claim)) {
             for (UnitRecord unit : openEvaluations) {
                 if (mayEvaluate(claim, nowMs, unit, commitsTouched, manifestOfSeed)) {
@@ -54,19 +82,48 @@ public final class ClaimPolicy {
                 }
             }
         }
-        if (claim.getKindsList().contains(WorkUnit.Kind.EXPLORE)) {
-            Optional<DirectionLoad> quietest = directions.stream()
-                    .filter(d -> claim.getDirection().isEmpty() || claim.getDirection().equals(d.direction()))
-                    .filter(d -> HardwareClasses.fits(manifestOfSeed.apply(d.seed()).getHardwareClass(),
-                            claim.getHardwareClass()))
-                    .filter(d -> d.pendingEvaluations() < MAX_PENDING_EVALUATIONS
-                            && d.leasedExplorations() < MAX_LEASED_EXPLORATIONS)
-                    .min(Comparator.comparingInt(DirectionLoad::pendingEvaluations));
-            if (quietest.isPresent()) {
-                return new Decision.Explore(quietest.get().direction());
-            }
+        if (!claim.getKindsList().contains(WorkUnit.Kind.EXPLORE)) {
+            return new Decision.Nothing("no open evaluation this node may run"
+                    + (claim.getDirection().isEmpty() ? "" : " on " + claim.getDirection()), RETRY_QUEUE_FULL_S);
         }
-        return new Decision.Nothing();
+        List<DirectionLoad> fitting = directions.stream()
+                .filter(d -> claim.getDirection().isEmpty() || claim.getDirection().equals(d.direction()))
+                .filter(d -> HardwareClasses.fits(manifestOfSeed.apply(d.seed()).getHardwareClass(),
+                        claim.getHardwareClass()))
+                .toList();
+        if (fitting.isEmpty()) {
+            return new Decision.Nothing(directions.isEmpty() ? "no direction is open"
+                    : "no direction" + (claim.getDirection().isEmpty() ? "" : " named " + claim.getDirection())
+                            + " fits hardware class '" + claim.getHardwareClass() + "'", RETRY_NOTHING_S);
+        }
+        Optional<DirectionLoad> quietest = fitting.stream()
+                .filter(d -> refusal(claim, d, agentExplorations.getOrDefault(d.direction(), 0)).isEmpty())
+                .min(Comparator.comparingInt(DirectionLoad::pendingEvaluations));
+        if (quietest.isPresent()) {
+            return new Decision.Explore(quietest.get().direction());
+        }
+        DirectionLoad first = fitting.get(0);
+        String why = refusal(claim, first, agentExplorations.getOrDefault(first.direction(), 0)).orElseThrow();
+        boolean queueFull = why.contains("evaluations");
+        return new Decision.Nothing(why, queueFull ? RETRY_QUEUE_FULL_S : RETRY_LEASES_FULL_S);
+    }
+
+    /** Why this claimant may not explore the direction now, empty when it may. */
+    static Optional<String> refusal(ClaimRequest claim, DirectionLoad d, int agentLeases) {
+        boolean explorer = claim.getBuiltinExplorer();
+        int pendingLimit = explorer ? MAX_PENDING_EVALUATIONS : AGENT_PENDING_EVALUATIONS;
+        if (d.pendingEvaluations() >= pendingLimit) {
+            return Optional.of("direction " + d.direction() + " has " + d.pendingEvaluations()
+                    + " evaluations pending; " + (explorer ? "the built-in explorer" : "agents")
+                    + " may explore below " + pendingLimit);
+        }
+        int held = explorer ? d.leasedExplorations() - agentLeases : agentLeases;
+        int leaseLimit = explorer ? EXPLORER_EXPLORATIONS : AGENT_EXPLORATIONS;
+        if (held >= leaseLimit) {
+            return Optional.of("direction " + d.direction() + " already has " + held + " EXPLORE lease(s) held by "
+                    + (explorer ? "built-in explorers" : "agents") + " (at most " + leaseLimit + ")");
+        }
+        return Optional.empty();
     }
 
     private static boolean acceptsEvaluate(ClaimRequest claim) {

@@ -48,6 +48,7 @@ public final class Routes {
                 .post("/v1/experiments", r -> Reply.of(s.experiments().register(
                         signed.open(r, Experiment.getDefaultInstance(), Experiment::getProposer))))
                 .get("/v1/experiments", r -> Reply.of(s.views().experiments(r.param("direction"))))
+                .get("/v1/experiment", r -> Reply.of(s.views().experimentReport(r.param("commit"))))
                 .post("/v1/results", r -> Reply.of(s.results().accept(
                         signed.open(r, Result.getDefaultInstance(), Result::getRunner))))
                 .get("/v1/results", r -> Reply.of(s.views().results(r.param("direction"), r.param("commit"))))

@@ -40,6 +40,9 @@ import org.slf4j.LoggerFactory;
 public final class Dispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
 
+    /** A hypothesis is a sentence, not a paper. */
+    public static final int MAX_HYPOTHESIS_CHARS = 1000;
+
     private final Store store;
     private final Clock clock;
     private final Leases leases;
@@ -66,8 +69,18 @@ public final class Dispatcher {
         long now = clock.millis();
         ReplayWindow.check("time_ms", claim.getTimeMs(), now);
         ClaimNonces.check(claim.getNonce());
+        if (!claim.getFromCommit().isEmpty()) {
+            RequestRules.commit("from_commit", claim.getFromCommit());
+        }
+        if (claim.getHypothesis().length() > MAX_HYPOTHESIS_CHARS) {
+            throw Rejection.badRequest("hypothesis is " + claim.getHypothesis().length() + " characters; at most "
+                    + MAX_HYPOTHESIS_CHARS + " are allowed");
+        }
         return store.inTransaction(tx -> {
             expireLeases(tx, now);
+            if (!claim.getDirection().isEmpty() && tx.direction(claim.getDirection()).isEmpty()) {
+                throw Rejection.notFound("unknown direction " + claim.getDirection());
+            }
             if (!tx.useClaimNonce(claim.getNode(), claim.getNonce(), claim.getTimeMs())) {
                 throw Rejection.conflict("this claim's nonce was already used by " + PublicId.hex(claim.getNode())
                         + "; a claim is accepted once, send a new one with a fresh nonce");
@@ -82,22 +95,27 @@ public final class Dispatcher {
             // Replicas come from different runners per trial (commit and random seed), not per commit:
             // one runner may run a commit at several seeds.
             ClaimPolicy.Decision decision = policy.choose(claim, now, openEvaluationsFor(tx, claim.getNode()),
-                    Set.of(), manifests, tx.directionLoads());
+                    Set.of(), manifests, tx.directionLoads(), tx.leasedAgentExplorations());
             UnitRecord unit;
+            ClaimResponse.Builder response = ClaimResponse.newBuilder();
             if (decision instanceof ClaimPolicy.Decision.Evaluate evaluate) {
                 unit = evaluate.unit();
             } else if (decision instanceof ClaimPolicy.Decision.Explore explore) {
                 DirectionRecord direction = tx.direction(explore.direction()).orElseThrow();
                 unit = UnitFactory.exploration(direction.direction().getSeed(), direction.name(),
-                        direction.frontier().commit(), now);
+                        ExploreStart.commit(tx, direction, claim.getFromCommit()), now);
                 tx.insertUnit(unit);
+                response.addAllSimilar(ExploreStart.similarWork(tx, direction.name(), claim.getHypothesis(), now));
+                tx.recordExploreClaim(unit.id(), direction.name(), claim.getBuiltinExplorer(),
+                        claim.getHypothesis().strip(), now);
             } else {
-                return ClaimResponse.getDefaultInstance();
+                ClaimPolicy.Decision.Nothing nothing = (ClaimPolicy.Decision.Nothing) decision;
+                return response.setReason(nothing.reason()).setRetryAfterS(nothing.retryAfterS()).build();
             }
             UnitRecord leased = unit.leasedTo(claim.getNode(), leases.deadline(now, manifests.apply(unit.seed())));
             tx.updateUnit(leased);
             tx.recordLease(leased.id(), claim.getNode(), now);
-            return ClaimResponse.newBuilder().setUnit(UnitFactory.describe(tx, leased)).build();
+            return response.setUnit(UnitFactory.describe(tx, leased)).build();
         });
     }
 

@@ -40,6 +40,12 @@ public final class ExperimentRegistry {
         if (e.getCommit().equals(e.getParent())) {
             throw Rejection.badRequest("commit and parent are both " + e.getCommit());
         }
+        if (!e.getSecondParent().isEmpty()) {
+            RequestRules.commit("second_parent", e.getSecondParent());
+            if (e.getSecondParent().equals(e.getParent()) || e.getSecondParent().equals(e.getCommit())) {
+                throw Rejection.badRequest("second_parent must differ from commit and parent");
+            }
+        }
         return store.inTransaction(tx -> {
             Optional<Stored<Experiment>> existing = tx.experiment(e.getCommit());
             if (existing.isPresent()) {
@@ -71,6 +77,12 @@ public final class ExperimentRegistry {
                 throw Rejection.notFound("parent " + e.getParent() + " is neither the commit of seed " + seed.getName()
                         + " nor a registered experiment of it");
             }
+            if (!e.getSecondParent().isEmpty() && !e.getSecondParent().equals(seed.getCommit())
+                    && tx.experiment(e.getSecondParent()).filter(p -> p.record().getSeed().equals(seed.getName()))
+                            .isEmpty()) {
+                throw Rejection.notFound("second parent " + e.getSecondParent() + " is neither the commit of seed "
+                        + seed.getName() + " nor a registered experiment of it");
+            }
             if (!e.getWorkUnitId().isEmpty()) {
                 UnitRecord unit = tx.unit(e.getWorkUnitId())
                         .orElseThrow(() -> Rejection.notFound("unknown work unit " + e.getWorkUnitId()));
@@ -78,6 +90,7 @@ public final class ExperimentRegistry {
                     throw Rejection.badRequest("work unit " + unit.id() + " is not an EXPLORE unit of direction "
                             + direction.name());
                 }
+                ExplorationLease.check(unit, e.getProposer(), now);
             }
             ProposerThrottle.refusal(tx.proposerRecord(e.getProposer()), now).ifPresent(reason -> {
                 throw Rejection.forbidden(reason);

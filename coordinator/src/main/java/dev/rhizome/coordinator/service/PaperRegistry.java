@@ -35,6 +35,14 @@ public final class PaperRegistry {
             if (tx.direction(paper.getDirection()).isEmpty()) {
                 throw Rejection.notFound("unknown direction " + paper.getDirection());
             }
+            for (String cited : paper.getCitesList()) {
+                if (!cited.matches("[0-9a-f]{64}")) {
+                    throw Rejection.badRequest("cites must be paper ids (64 lower-case hex digits), got '" + cited + "'");
+                }
+                if (!tx.hasPaper(cited)) {
+                    throw Rejection.notFound("cited paper " + cited + " is not published");
+                }
+            }
             tx.insertPaper(paper, request.envelope(), id, now);
             return ack(id, "paper published");
         });

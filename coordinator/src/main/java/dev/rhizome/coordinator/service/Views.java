@@ -81,6 +81,11 @@ public final class Views {
         return store.inTransaction(tx -> EnvelopeList.newBuilder().addAllEnvelopes(tx.papers(direction)).build());
     }
 
+    /** One experiment's outcome with its results and papers (see {@link ExperimentReports}). */
+    public dev.rhizome.proto.v1.ExperimentReport experimentReport(String commit) {
+        return new ExperimentReports(store).report(commit);
+    }
+
     public EnvelopeList auditTrail() {
         return store.inTransaction(tx -> EnvelopeList.newBuilder().addAllEnvelopes(tx.auditTrail()).build());
     }

@@ -84,9 +84,19 @@ final class SqliteSchema {
             """
             CREATE TABLE adoptions (direction TEXT NOT NULL, commit_id TEXT NOT NULL, adopted_ms BIGINT NOT NULL,
                 audit_count BIGINT NOT NULL, bytes BLOB NOT NULL, PRIMARY KEY (direction, commit_id))""",
-            "CREATE INDEX unit_leases_by_holder ON unit_leases(holder, leased_ms)"));
+            "CREATE INDEX unit_leases_by_holder ON unit_leases(holder, leased_ms)"),
+            // 4: agents. Who claimed each EXPLORE unit (the built-in explorer or an agent) and what they meant to
+            // try: for sharing exploration fairly and warning about near-duplicate hypotheses.
+            List.of("""
+            CREATE TABLE explore_claims (unit_id TEXT PRIMARY KEY, direction TEXT NOT NULL,
+                builtin_explorer INTEGER NOT NULL, hypothesis TEXT NOT NULL, claimed_ms INTEGER NOT NULL)""",
+            "CREATE INDEX explore_claims_by_direction ON explore_claims(direction, claimed_ms)"));
 
     private SqliteSchema() {
+    }
+
+    static int latestVersion() {
+        return MIGRATIONS.size();
     }
 
     /** Applies the migrations this database lacks, in one transaction; returns the version now. */

@@ -276,6 +276,31 @@ final class SqliteTransaction implements Store.Transaction {
                 EVALUATE, OPEN, LEASED, EXPLORE, LEASED);
     }
 
+    @Override
+    public void recordExploreClaim(String unitId, String direction, boolean builtinExplorer, String hypothesis,
+            long nowMs) {
+        update("INSERT INTO explore_claims (unit_id, direction, builtin_explorer, hypothesis, claimed_ms) "
+                + "VALUES (?, ?, ?, ?, ?)", unitId, direction, builtinExplorer ? 1 : 0, hypothesis, nowMs);
+    }
+
+    @Override
+    public java.util.Map<String, Integer> leasedAgentExplorations() {
+        java.util.Map<String, Integer> counts = new java.util.HashMap<>();
+        query("SELECT u.direction, COUNT(*) FROM units u LEFT JOIN explore_claims c ON c.unit_id = u.id "
+                        + "WHERE u.kind = ? AND u.state = ? AND COALESCE(c.builtin_explorer, 0) = 0 GROUP BY u.direction",
+                rs -> counts.put(rs.getString(1), rs.getInt(2)), EXPLORE, LEASED);
+        return counts;
+    }
+
+    @Override
+    public List<dev.rhizome.coordinator.core.Similarity.Text> recentHypotheses(String direction, long sinceMs,
+            int limit) {
+        return query("SELECT hypothesis, claimed_ms FROM explore_claims WHERE direction = ? AND claimed_ms >= ? "
+                        + "AND hypothesis <> '' ORDER BY claimed_ms DESC LIMIT ?",
+                rs -> new dev.rhizome.coordinator.core.Similarity.Text("hypothesis", rs.getString(1), "",
+                        rs.getLong(2)), direction, sinceMs, limit);
+    }
+
     // --- papers, nodes, stats ----------------------------------------------------------------
 
     @Override

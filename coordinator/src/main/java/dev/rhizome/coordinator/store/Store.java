@@ -127,6 +127,16 @@ public interface Store extends AutoCloseable {
 
         List<DirectionLoad> directionLoads();
 
+        /** Records who claimed an EXPLORE unit and the hypothesis they stated (may be empty). */
+        void recordExploreClaim(String unitId, String direction, boolean builtinExplorer, String hypothesis,
+                long nowMs);
+
+        /** Per direction: LEASED EXPLORE units held by claimants other than the built-in explorer. */
+        java.util.Map<String, Integer> leasedAgentExplorations();
+
+        /** Non-empty hypotheses stated in claims on a direction since {@code sinceMs}, newest first. */
+        List<dev.rhizome.coordinator.core.Similarity.Text> recentHypotheses(String direction, long sinceMs, int limit);
+
         void insertPaper(Paper paper, SignedEnvelope envelope, String envelopeId, long nowMs);
 
         boolean hasPaper(String envelopeId);

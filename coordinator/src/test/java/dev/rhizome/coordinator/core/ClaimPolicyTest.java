@@ -10,6 +10,7 @@ import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -51,7 +52,7 @@ class ClaimPolicyTest {
     void leavesItsOwnProposalsToOthersUntilTheyHaveWaitedLongEnough() {
         UnitRecord own = evaluation("a", "s", node, 0);
         assertThat(policy.choose(claim(), 30_000, List.of(own), Set.of(), MANIFESTS, List.of()))
-                .isEqualTo(new ClaimPolicy.Decision.Nothing());
+                .isInstanceOf(ClaimPolicy.Decision.Nothing.class);
         assertThat(policy.choose(claim(), 30_001, List.of(own), Set.of(), MANIFESTS, List.of()))
                 .isEqualTo(new ClaimPolicy.Decision.Evaluate(own));
     }
@@ -60,7 +61,7 @@ class ClaimPolicyTest {
     void onlyGivesSeedsWhoseHardwareClassFitsTheNode() {
         UnitRecord gpuOnly = evaluation("a", "gpu-seed", proposer, 0);
         assertThat(policy.choose(claim(), 100, List.of(gpuOnly), Set.of(), MANIFESTS, List.of()))
-                .isEqualTo(new ClaimPolicy.Decision.Nothing());
+                .isInstanceOf(ClaimPolicy.Decision.Nothing.class);
         ClaimRequest gpuNode = claim().toBuilder().setHardwareClass("gpu:nvidia-h100").build();
         assertThat(policy.choose(gpuNode, 100, List.of(gpuOnly), Set.of(), MANIFESTS, List.of()))
                 .isEqualTo(new ClaimPolicy.Decision.Evaluate(gpuOnly));
@@ -76,7 +77,42 @@ class ClaimPolicyTest {
         assertThat(policy.choose(claim(WorkUnit.Kind.EXPLORE), 100, List.of(unit), Set.of(), MANIFESTS, loads))
                 .isEqualTo(new ClaimPolicy.Decision.Explore("d"));
         assertThat(policy.choose(claim(), 100, List.of(), Set.of(), MANIFESTS, loads))
-                .as("no kinds means EVALUATE only").isEqualTo(new ClaimPolicy.Decision.Nothing());
+                .as("no kinds means EVALUATE only").isInstanceOf(ClaimPolicy.Decision.Nothing.class);
+    }
+
+    private ClaimRequest explorerClaim() {
+        return claim(WorkUnit.Kind.EXPLORE).toBuilder().setBuiltinExplorer(true).build();
+    }
+
+    @Test
+    void theBuiltInExplorerNeverCrowdsAgentsOut() {
+        // The explorer has filled its share: the queue is at its limit and it holds every lease it may.
+        List<DirectionLoad> loads = List.of(new DirectionLoad("d", "s", ClaimPolicy.MAX_PENDING_EVALUATIONS,
+                ClaimPolicy.EXPLORER_EXPLORATIONS));
+        assertThat(policy.choose(explorerClaim(), 0, List.of(), Set.of(), MANIFESTS, loads, Map.of()))
+                .isInstanceOf(ClaimPolicy.Decision.Nothing.class);
+        assertThat(policy.choose(claim(WorkUnit.Kind.EXPLORE), 0, List.of(), Set.of(), MANIFESTS, loads, Map.of()))
+                .as("an agent still gets work").isEqualTo(new ClaimPolicy.Decision.Explore("d"));
+    }
+
+    @Test
+    void agentsHaveTheirOwnLimitsAndAnEmptyClaimSaysWhyAndWhenToRetry() {
+        List<DirectionLoad> leased = List.of(new DirectionLoad("d", "s", 0, ClaimPolicy.AGENT_EXPLORATIONS));
+        var byAgents = policy.choose(claim(WorkUnit.Kind.EXPLORE), 0, List.of(), Set.of(), MANIFESTS, leased,
+                Map.of("d", ClaimPolicy.AGENT_EXPLORATIONS));
+        assertThat(byAgents).isInstanceOf(ClaimPolicy.Decision.Nothing.class);
+        var nothing = (ClaimPolicy.Decision.Nothing) byAgents;
+        assertThat(nothing.reason()).contains("d").contains("EXPLORE lease").contains("agents");
+        assertThat(nothing.retryAfterS()).isEqualTo(ClaimPolicy.RETRY_LEASES_FULL_S);
+        assertThat(policy.choose(explorerClaim(), 0, List.of(), Set.of(), MANIFESTS, leased,
+                Map.of("d", ClaimPolicy.AGENT_EXPLORATIONS))).as("the agents' leases don't count against the explorer")
+                .isEqualTo(new ClaimPolicy.Decision.Explore("d"));
+
+        List<DirectionLoad> queued = List.of(new DirectionLoad("d", "s", ClaimPolicy.AGENT_PENDING_EVALUATIONS, 0));
+        var full = (ClaimPolicy.Decision.Nothing) policy.choose(claim(WorkUnit.Kind.EXPLORE), 0, List.of(), Set.of(),
+                MANIFESTS, queued, Map.of());
+        assertThat(full.reason()).contains("evaluations pending");
+        assertThat(full.retryAfterS()).isEqualTo(ClaimPolicy.RETRY_QUEUE_FULL_S);
     }
 
     @Test
@@ -86,10 +122,10 @@ class ClaimPolicyTest {
                 new DirectionLoad("quiet", "s", 1, 0),
                 new DirectionLoad("full", "s", ClaimPolicy.MAX_PENDING_EVALUATIONS, 0),
                 new DirectionLoad("crowded", "s", 0, ClaimPolicy.MAX_LEASED_EXPLORATIONS));
-        assertThat(policy.choose(claim(WorkUnit.Kind.EXPLORE), 0, List.of(), Set.of(), MANIFESTS, loads))
+        assertThat(policy.choose(explorerClaim(), 0, List.of(), Set.of(), MANIFESTS, loads))
                 .isEqualTo(new ClaimPolicy.Decision.Explore("quiet"));
-        ClaimRequest onlyFull = claim(WorkUnit.Kind.EXPLORE).toBuilder().setDirection("full").build();
+        ClaimRequest onlyFull = explorerClaim().toBuilder().setDirection("full").build();
         assertThat(policy.choose(onlyFull, 0, List.of(), Set.of(), MANIFESTS, loads))
-                .isEqualTo(new ClaimPolicy.Decision.Nothing());
+                .isInstanceOf(ClaimPolicy.Decision.Nothing.class);
     }
 }

@@ -68,8 +68,9 @@ class LeaseExpiryTest {
         WorkUnit unit = h.claimEvaluation(first, h.seedCommit);
         h.clock.advance(LEASE.plusSeconds(60));
         Identity elsewhere = Identity.generate();
-        h.api.signAndPost("/v1/claim", elsewhere, ClaimRequest.newBuilder().setNode(elsewhere.publicId().toByteString())
-                .setDirection("another-direction").setTimeMs(h.clock.millis()).setNonce(Fixtures.nonce()).build()).ack();
+        assertThat(h.api.signAndPost("/v1/claim", elsewhere, ClaimRequest.newBuilder()
+                .setNode(elsewhere.publicId().toByteString()).addKinds(WorkUnit.Kind.EXPLORE)
+                .setDirection(Harness.DIRECTION).setTimeMs(h.clock.millis()).setNonce(Fixtures.nonce()).build()).status()).isEqualTo(200);
         assertThat(h.unit(unit.getId()).getState()).as("the claim reopened the expired unit")
                 .isEqualTo(UnitStatus.State.OPEN);
         h.api.signAndPost("/v1/results", first, Fixtures.result(first, unit, 3.2, h.clock.millis())).ack();

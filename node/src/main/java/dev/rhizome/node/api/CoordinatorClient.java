@@ -102,6 +102,16 @@ public final class CoordinatorClient {
         return post("/v1/experiments", Envelopes.sign(identity, experiment), Ack.parser());
     }
 
+    /** Extends a lease this node holds; the Ack's message is the new deadline in epoch ms. */
+    public Ack renewLease(dev.rhizome.proto.v1.LeaseRenewal renewal) throws CoordinatorException {
+        return post("/v1/leases/renew", Envelopes.sign(identity, renewal), Ack.parser());
+    }
+
+    /** One experiment's outcome, results and papers together. */
+    public dev.rhizome.proto.v1.ExperimentReport experimentReport(String commit) throws CoordinatorException {
+        return get("/v1/experiment", query("commit", commit), dev.rhizome.proto.v1.ExperimentReport.parser());
+    }
+
     public Ack exploreDone(ExploreDone done) throws CoordinatorException {
         return post("/v1/explore-done", Envelopes.sign(identity, done), Ack.parser());
     }

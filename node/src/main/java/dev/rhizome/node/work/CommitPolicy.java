@@ -1,6 +1,14 @@
 package dev.rhizome.node.work;
 
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.protocol.seed.ProtectedRegions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -17,5 +25,31 @@ public final class CommitPolicy {
         Set<String> forbidden = new TreeSet<>(changedSinceSeed);
         forbidden.removeAll(editableFiles);
         return forbidden;
+    }
+
+    /**
+     * The seed's read-only regions inside editable files that {@code commit} changed (see
+     * {@link ProtectedRegions}); the node checks this before it runs anything, and `submit` and
+     * `agent` check it before they propose.
+     */
+    public static List<String> protectedRegionViolations(NodeRepository repository, Manifest manifest,
+            String seedCommit, String commit) throws IOException {
+        if (manifest.getProtectedRegionsCount() == 0) {
+            return List.of();
+        }
+        try {
+            return ProtectedRegions.violations(manifest.getProtectedRegionsList(),
+                    path -> text(repository, seedCommit, path), path -> text(repository, commit, path));
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static Optional<String> text(NodeRepository repository, String commit, String path) {
+        try {
+            return repository.readFile(commit, path).map(b -> new String(b, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -82,6 +83,12 @@ public final class Evaluator {
             if (!forbidden.isEmpty()) {
                 log.warn("refusing to run {}: it changes {}, which the seed does not allow",
                         CommitId.abbreviate(commit), forbidden);
+                return result.setStatus(Result.Status.REFUSED).setTimeMs(clock.millis()).build();
+            }
+            List<String> regions = CommitPolicy.protectedRegionViolations(repository, manifest, unit.getSeedCommit(),
+                    commit);
+            if (!regions.isEmpty()) {
+                log.warn("refusing to run {}: {}", CommitId.abbreviate(commit), regions);
                 return result.setStatus(Result.Status.REFUSED).setTimeMs(clock.millis()).build();
             }
         }

@@ -36,6 +36,7 @@ public final class WorkLoop implements Runnable {
     private final CommitFetcher fetcher;
     private final Evaluator evaluator;
     private final Explorer explorer;   // null when this node doesn't explore
+    private final dev.rhizome.node.explore.ExplorerPapers explorerPapers;
     private final ResultOutbox outbox;
     private final InventoryAnnouncer announcer;
     private final String hardwareClass;
@@ -63,6 +64,7 @@ public final class WorkLoop implements Runnable {
         this.maxUnits = maxUnits;
         this.maxBackoffMs = maxBackoffMs;
         this.clock = clock;
+        this.explorerPapers = new dev.rhizome.node.explore.ExplorerPapers(clock);
         this.signedResults = signedResults;
     }
 
@@ -126,7 +128,7 @@ public final class WorkLoop implements Runnable {
                 .addKinds(WorkUnit.Kind.EVALUATE)
                 .setTimeMs(clock.millis());
         if (explorer != null) {
-            request.addKinds(WorkUnit.Kind.EXPLORE);
+            request.addKinds(WorkUnit.Kind.EXPLORE).setBuiltinExplorer(true);
         }
         if (direction != null) {
             request.setDirection(direction);
@@ -159,6 +161,7 @@ public final class WorkLoop implements Runnable {
         if (explorer == null) {
             return;
         }
+        explorerPapers.followUp(coordinator);
         fetcher.fetch(unit.getCommit(), unit.getPeersList());
         List<Explorer.Proposal> proposals = explorer.propose(unit);
         announcer.announceNow();
@@ -176,6 +179,7 @@ public final class WorkLoop implements Runnable {
                     .setWorkUnitId(unit.getId())
                     .build());
             experimentsProposed.incrementAndGet();
+            explorerPapers.proposed(p.commit(), unit.getDirection(), p.description());
             done.addCommits(p.commit());
             log.info("proposed {} on {}: {}", CommitId.abbreviate(p.commit()), unit.getDirection(), p.description());
         }

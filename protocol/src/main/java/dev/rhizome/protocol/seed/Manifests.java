@@ -79,6 +79,11 @@ public final class Manifests {
                 problems.add("knob " + k.getName() + " is in " + k.getFile() + ", which is not an editable file");
             }
         }
+        for (dev.rhizome.proto.v1.ProtectedRegion r : m.getProtectedRegionsList()) {
+            if (r.getFile().isBlank() || r.getBeginMarker().isBlank() || r.getEndMarker().isBlank()) {
+                problems.add("protected region needs a file, a begin_marker and an end_marker: " + r);
+            }
+        }
         for (String id : m.getTrustedProposersList()) {
             try {
                 dev.rhizome.protocol.identity.PublicId.parse(id);

@@ -1,0 +1,63 @@
+package dev.rhizome.client.agent;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the user's agent command for one round: {@code /bin/sh -c <cmd>} in the workspace, with
+ * the round's files in its environment, its output in a log, and a time limit after which the
+ * command and every process it started are killed.
+ */
+final class AgentCommandRunner {
+    record Run(int exitCode, boolean timedOut, long millis, Path log) {
+    }
+
+    private AgentCommandRunner() {
+    }
+
+    static Run run(String command, Path workspace, Map<String, String> env, Duration limit, Path log)
+            throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", command)
+                .directory(workspace.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().putAll(env);
+        long start = System.nanoTime();
+        Process p = pb.start();
+        List<ProcessHandle> seen = new ArrayList<>();
+        long deadline = start + limit.toNanos();
+        while (!p.waitFor(Math.min(200, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)), TimeUnit.MILLISECONDS)) {
+            p.descendants().forEach(seen::add);
+            if (System.nanoTime() >= deadline) {
+                kill(p, seen);
+                return new Run(-1, true, (System.nanoTime() - start) / 1_000_000, log);
+            }
+        }
+        // Children the command left running would keep editing the workspace while it is submitted.
+        p.descendants().forEach(seen::add);
+        seen.forEach(ProcessHandle::destroyForcibly);
+        return new Run(p.exitValue(), false, (System.nanoTime() - start) / 1_000_000, log);
+    }
+
+    private static void kill(Process p, List<ProcessHandle> seen) throws InterruptedException {
+        p.descendants().forEach(seen::add);
+        p.destroyForcibly();
+        for (int round = 0; round < 10; round++) {
+            int before = seen.size();
+            for (ProcessHandle h : List.copyOf(seen)) {
+                h.descendants().forEach(seen::add);
+                h.destroyForcibly();
+            }
+            if (seen.size() == before) {
+                break;
+            }
+        }
+        p.waitFor(5, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,231 @@
+package dev.rhizome.client.agent;
+
+import com.google.gson.JsonObject;
+import dev.rhizome.client.cli.CommandException;
+import dev.rhizome.proto.v1.ClaimResponse;
+import dev.rhizome.proto.v1.ExperimentReport;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.CommitId;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.PersonIdent;
+
+/**
+ * The autoresearch loop, headless, for any coding agent: each round claims an EXPLORE unit, writes
+ * the brief, runs the agent's command in a fresh workspace with a time limit, commits what it
+ * changed, checks the seed's rules locally, submits it with the command's paper (or a generated
+ * one), and waits for the network's decision or moves on. A failing round is reported and the
+ * loop goes on.
+ */
+public final class AgentLoop {
+    /** What the loop was asked to do. */
+    public record Settings(String direction, String command, int rounds, String hypothesis, String hardwareClass,
+            Duration roundLimit, Duration claimPatience, boolean await, Duration waitLimit, Path workspaces,
+            String coordinatorUrl) {
+    }
+
+    private final Research research;
+    private final Settings settings;
+    private final Consumer<String> progress;
+    private int submitted;
+    private int withResults;
+    private int adopted;
+    private int papers;
+    private Double best;
+
+    public AgentLoop(Research research, Settings settings, Consumer<String> progress) {
+        this.research = research;
+        this.settings = settings;
+        this.progress = progress;
+    }
+
+    /** Runs one round and describes it; never throws for a failure of the round itself. */
+    public JsonObject round(int n) throws InterruptedException {
+        JsonObject r = new JsonObject();
+        r.addProperty("round", n);
+        WorkUnit unit = null;
+        try {
+            unit = claim(r);
+            if (unit == null) {
+                return r;
+            }
+            Path ws = settings.workspaces().resolve("round-" + n + "-" + unit.getId().substring(0, 8));
+            research.checkout(unit, ws);
+            r.addProperty("workspace", ws.toString());
+            Path dir = research.unitDir(unit.getId());
+            Brief brief = Brief.collect(research.client(), research.dataDir(), unit.getDirection(), unit, ws, List.of());
+            Path briefFile = brief.write(dir.resolve("BRIEF.md"));
+            Path briefJson = dir.resolve("brief.json");
+            Files.writeString(briefJson, brief.json().toString(), StandardCharsets.UTF_8);
+            Path paperFile = dir.resolve("PAPER.md");
+            Files.deleteIfExists(paperFile);
+            r.addProperty("brief", briefFile.toString());
+            Map<String, String> env = new LinkedHashMap<>();
+            env.put("RHIZOME_BRIEF", briefFile.toString());
+            env.put("RHIZOME_BRIEF_JSON", briefJson.toString());
+            env.put("RHIZOME_PAPER", paperFile.toString());
+            env.put("RHIZOME_WORKSPACE", ws.toAbsolutePath().toString());
+            env.put("RHIZOME_UNIT", unit.getId());
+            env.put("RHIZOME_DIRECTION", unit.getDirection());
+            env.put("RHIZOME_BASE_COMMIT", unit.getCommit());
+            env.put("RHIZOME_ROUND", Integer.toString(n));
+            env.put("RHIZOME_DATA_DIR", research.dataDir().toString());
+            env.put("RHIZOME_COORDINATOR", settings.coordinatorUrl());
+            progress.accept("round " + n + ": running the agent command in " + ws + " (limit "
+                    + settings.roundLimit().toSeconds() + " s)");
+            AgentCommandRunner.Run run = AgentCommandRunner.run(settings.command(), ws, env, settings.roundLimit(),
+                    dir.resolve("agent.log"));
+            r.addProperty("command_exit", run.exitCode());
+            r.addProperty("command_timed_out", run.timedOut());
+            r.addProperty("command_ms", run.millis());
+            r.addProperty("command_log", run.log().toString());
+            if (run.timedOut()) {
+                progress.accept("round " + n + ": the command ran past " + settings.roundLimit().toSeconds()
+                        + " s and was killed; submitting what it committed or left");
+            }
+            String paperText = Files.isRegularFile(paperFile) ? Files.readString(paperFile, StandardCharsets.UTF_8) : null;
+            if (!commitChanges(ws, unit, paperText, n)) {
+                research.release(unit, List.of());
+                r.addProperty("submitted", false);
+                r.addProperty("reason", "the command changed nothing");
+                progress.accept("round " + n + ": the command changed nothing");
+                return r;
+            }
+            boolean generated = paperText == null || paperText.isBlank();
+            if (generated) {
+                paperText = generatedPaper(ws, unit, run);
+            }
+            Research.Submission s = research.submit(unit, ws, null, null, paperText, List.of(), false);
+            unit = null;  // closed by the submission
+            submitted++;
+            if (s.paperId() != null) {
+                papers++;
+            }
+            r.addProperty("submitted", true);
+            r.addProperty("commit", s.commit());
+            r.addProperty("parent", s.parent());
+            r.addProperty("paper_id", s.paperId());
+            r.addProperty("paper_generated", generated);
+            progress.accept("round " + n + ": submitted " + CommitId.abbreviate(s.commit()));
+            if (settings.await()) {
+                ExperimentReport report = research.waitFor(s.commit(), settings.waitLimit(), progress);
+                JsonObject outcome = Outcome.json(s.commit(), report);
+                r.add("outcome", outcome);
+                count(report);
+                progress.accept("round " + n + ": " + Outcome.text(s.commit(), report));
+            }
+        } catch (CommandException e) {
+            if (e.error().equals("unknown_direction")) {
+                throw e;  // no later round can do better
+            }
+            r.addProperty("error", e.error());
+            r.addProperty("message", e.getMessage());
+            r.addProperty("hint", e.hint());
+            progress.accept("round " + n + " failed: " + e.getMessage()
+                    + (e.hint().isEmpty() ? "" : " (" + e.hint() + ")"));
+            if (unit != null) {
+                try {
+                    research.release(unit, List.of());
+                } catch (CommandException ignored) {
+                    // the lease runs out by itself
+                }
+            }
+        } catch (IOException e) {
+            r.addProperty("error", "failed");
+            r.addProperty("message", e.toString());
+            r.addProperty("hint", "");
+            progress.accept("round " + n + " failed: " + e);
+        }
+        return r;
+    }
+
+    private WorkUnit claim(JsonObject r) throws InterruptedException {
+        long started = System.nanoTime();
+        long deadline = started + settings.claimPatience().toNanos();
+        while (true) {
+            ClaimResponse response = research.claimExplore(settings.direction(), null, settings.hypothesis(),
+                    settings.hardwareClass());
+            if (response.hasUnit()) {
+                WorkUnit unit = response.getUnit();
+                r.addProperty("unit", unit.getId());
+                r.addProperty("base", unit.getCommit());
+                r.addProperty("claim_ms", (System.nanoTime() - started) / 1_000_000);
+                progress.accept("claimed " + unit.getId() + " at " + CommitId.abbreviate(unit.getCommit()));
+                return unit;
+            }
+            long waitS = Math.max(1, response.getRetryAfterS());
+            if (System.nanoTime() + waitS * 1_000_000_000L > deadline) {
+                r.addProperty("submitted", false);
+                r.addProperty("error", "no_work");
+                r.addProperty("message", response.getReason());
+                r.addProperty("hint", "retry in " + response.getRetryAfterS() + " s");
+                progress.accept("no work: " + response.getReason());
+                return null;
+            }
+            progress.accept("no work yet (" + response.getReason() + "); retrying in " + waitS + " s");
+            Thread.sleep(waitS * 1000);
+        }
+    }
+
+    /** Commits whatever the command left uncommitted; false when HEAD is still the base and nothing changed. */
+    static boolean commitChanges(Path ws, WorkUnit unit, String paperText, int round) throws IOException {
+        try (Git git = Git.open(ws.toFile())) {
+            if (!git.status().call().isClean()) {
+                git.add().addFilepattern(".").call();
+                git.add().addFilepattern(".").setUpdate(true).call();
+                PersonIdent who = new PersonIdent("rhizome agent", "agent@rhizome.invalid");
+                String message = paperText == null ? "" : Research.title(null, paperText, "");
+                git.commit().setMessage(message.isBlank() ? "agent round " + round + " on " + unit.getDirection() : message)
+                        .setAuthor(who).setCommitter(who).call();
+            }
+            ObjectId head = git.getRepository().resolve("HEAD");
+            return head != null && !head.name().equals(unit.getCommit());
+        } catch (GitAPIException e) {
+            throw new IOException("cannot commit in " + ws + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String generatedPaper(Path ws, WorkUnit unit, AgentCommandRunner.Run run) throws IOException {
+        Research.Head head = Research.head(ws);
+        return "# " + (head.message().isBlank() ? "An agent's change" : head.message()) + "\n\n"
+                + "Generated by `rhizome agent`: the agent command wrote no paper to $RHIZOME_PAPER.\n\n"
+                + "- base: " + unit.getCommit() + "\n- commit: " + head.commit() + "\n- the command exited with "
+                + run.exitCode() + (run.timedOut() ? " (timed out)" : "") + " after " + run.millis() + " ms\n";
+    }
+
+    private void count(ExperimentReport report) {
+        if (report.getResultsCount() > 0) {
+            withResults++;
+        }
+        if (report.getAdopted()) {
+            adopted++;
+        }
+        if (report.getHasMetric()) {
+            double m = report.getMetric();
+            if (best == null || (report.getLowerIsBetter() ? m < best : m > best)) {
+                best = m;
+            }
+        }
+    }
+
+    public JsonObject summary(int rounds) {
+        JsonObject o = new JsonObject();
+        o.addProperty("rounds", rounds);
+        o.addProperty("submitted", submitted);
+        o.addProperty("results", withResults);
+        o.addProperty("adopted", adopted);
+        o.addProperty("papers", papers);
+        o.addProperty("best_metric", best);
+        return o;
+    }
+}

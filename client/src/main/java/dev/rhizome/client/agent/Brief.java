@@ -1,0 +1,366 @@
+package dev.rhizome.client.agent;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.protobuf.ByteString;
+import dev.rhizome.client.cli.CommandException;
+import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.node.NodeLayout;
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.proto.v1.DirectionStatus;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.ExperimentReport;
+import dev.rhizome.proto.v1.Leaderboard;
+import dev.rhizome.proto.v1.LeaderboardEntry;
+import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.ProtectedRegion;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.SimilarWork;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.seed.Manifests;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Everything an agent needs to work on a direction, in the spirit of autoresearch's program.md:
+ * the goal and rules, the frontier, the best results and recent failures, the most relevant
+ * papers, the agent's own pending experiments and the exact commands. Text for a model,
+ * JSON for a program. Everything written by other participants is fenced as untrusted data.
+ */
+public final class Brief {
+    static final int TOP = 5;
+    static final int FAILURES = 5;
+    static final int PAPERS = 5;
+    static final int OWN = 10;
+    static final int PAPER_CHARS = 2000;
+    static final int LINE_CHARS = 300;
+    static final int PROGRAM_CHARS = 8000;
+
+    private final JsonObject json;
+    private final String text;
+
+    private Brief(JsonObject json, String text) {
+        this.json = json;
+        this.text = text;
+    }
+
+    public JsonObject json() {
+        return json;
+    }
+
+    public String text() {
+        return text;
+    }
+
+    /** Writes the text brief to {@code file} and returns it. */
+    public Path write(Path file) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.writeString(file, text, StandardCharsets.UTF_8);
+            return file;
+        } catch (java.io.IOException e) {
+            throw new CommandException(ExitCodes.FAILED, "cannot write the brief to " + file + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Reads the direction's state from the coordinator (and the seed's program from the local
+     * repository, when held) and assembles the brief; {@code unit} and {@code workspace} when a
+     * claim was just made.
+     */
+    public static Brief collect(CoordinatorClient client, Path dataDir, String direction, WorkUnit unit, Path workspace,
+            List<SimilarWork> similar) {
+        try {
+            return assemble(client, dataDir, direction, unit, workspace, similar);
+        } catch (CoordinatorException e) {
+            throw Coordinators.failure(e);
+        }
+    }
+
+    private static Brief assemble(CoordinatorClient client, Path dataDir, String direction, WorkUnit unit, Path workspace,
+            List<SimilarWork> similar) throws CoordinatorException {
+        DirectionStatus ds = client.directions().getDirectionsList().stream()
+                .filter(d -> d.getDirection().getName().equals(direction)).findFirst()
+                .orElseThrow(() -> new CommandException(ExitCodes.REFUSED, "unknown_direction",
+                        "unknown direction " + direction, "list the open directions with `rhizome direction list`"));
+        String seedName = ds.getDirection().getSeed();
+        Seed seed = client.seeds().getSeedsList().stream().filter(s -> s.getName().equals(seedName)).findFirst()
+                .orElse(Seed.newBuilder().setName(seedName).build());
+        Manifest m = seed.getManifest();
+        ByteString me = client.identity().publicId().toByteString();
+        List<Leaderboard> boards = client.leaderboard(direction, "").getLeaderboardsList();
+        Leaderboard board = boards.isEmpty() ? Leaderboard.getDefaultInstance() : boards.get(0);
+        List<Experiment> experiments = Records.experiments(client, direction);
+        Map<String, Experiment> byCommit = experiments.stream()
+                .collect(Collectors.toMap(Experiment::getCommit, e -> e, (a, b) -> a));
+        List<Result> results = Records.results(client.results(direction, "").getEnvelopesList());
+        List<Records.SignedPaper> papers = Records.papers(client, direction);
+
+        JsonObject o = new JsonObject();
+        StringBuilder t = new StringBuilder();
+        o.addProperty("direction", direction);
+        o.addProperty("seed", seedName);
+        o.addProperty("generated_ms", System.currentTimeMillis());
+        o.addProperty("notice", Untrusted.NOTICE);
+        t.append("# Rhizome brief: direction ").append(direction).append(" (seed ").append(seedName).append(")\n\n");
+        t.append("Generated ").append(Instant.now()).append(". ").append(Untrusted.NOTICE).append("\n\n");
+        String about = ds.getDirection().getDescription();
+        if (!about.isBlank()) {
+            o.add("direction_description", Untrusted.json("direction description", about, LINE_CHARS));
+            t.append(Untrusted.fence("the direction's description", about, LINE_CHARS)).append('\n');
+        }
+
+        // Goal and rules.
+        JsonObject goal = new JsonObject();
+        goal.addProperty("metric_name", m.getMetric().getName());
+        goal.addProperty("lower_is_better", m.getMetric().getLowerIsBetter());
+        goal.addProperty("tolerance", m.getMetric().getTolerance());
+        goal.addProperty("budget", Manifests.describe(m.getBudget()));
+        goal.addProperty("timeout_seconds", m.getTimeoutSeconds());
+        goal.addProperty("hardware_class", m.getHardwareClass());
+        goal.addProperty("quorum", Manifests.quorum(m));
+        JsonArray editable = new JsonArray();
+        m.getEditableFilesList().forEach(editable::add);
+        goal.add("editable_files", editable);
+        JsonArray regions = new JsonArray();
+        for (ProtectedRegion r : m.getProtectedRegionsList()) {
+            JsonObject ro = new JsonObject();
+            ro.addProperty("file", r.getFile());
+            ro.addProperty("begin_marker", r.getBeginMarker());
+            ro.addProperty("end_marker", r.getEndMarker());
+            regions.add(ro);
+        }
+        goal.add("protected_regions", regions);
+        goal.add("floor", null);
+        o.add("goal", goal);
+        t.append("## Goal and rules\n\n");
+        t.append("- Metric: `").append(m.getMetric().getName()).append("`, ")
+                .append(m.getMetric().getLowerIsBetter() ? "lower" : "higher").append(" is better; differences of ")
+                .append(m.getMetric().getTolerance()).append(" or less are noise.\n");
+        t.append("- Budget: ").append(Manifests.describe(m.getBudget())).append(", killed after ")
+                .append(m.getTimeoutSeconds()).append(" s; hardware class `").append(m.getHardwareClass())
+                .append("`; ").append(Manifests.quorum(m)).append(" agreeing replica(s) make a result valid.\n");
+        t.append("- You may change only: ").append(String.join(", ", m.getEditableFilesList())).append(".\n");
+        for (ProtectedRegion r : m.getProtectedRegionsList()) {
+            t.append("- Read-only inside ").append(r.getFile()).append(": the lines from the one containing `")
+                    .append(r.getBeginMarker()).append("` to the one containing `").append(r.getEndMarker())
+                    .append("`. Nodes refuse commits that change them.\n");
+        }
+        t.append("- An experiment is one commit whose parent is a registered commit of the seed (your unit's base); "
+                + "a merge of two registered commits is allowed and records both parents.\n");
+        t.append("- A change is adopted when its replicas agree and it beats the frontier by more than the tolerance.\n\n");
+
+        // Frontier.
+        JsonObject frontier = new JsonObject();
+        frontier.addProperty("commit", ds.getFrontierCommit());
+        frontier.addProperty("metric", ds.getHasFrontierMetric() ? ds.getFrontierMetric() : null);
+        o.add("frontier", frontier);
+        o.addProperty("baseline_metric", ds.getHasBaselineMetric() ? ds.getBaselineMetric() : null);
+        o.addProperty("experiments", ds.getExperiments());
+        t.append("## Frontier\n\n").append(ds.getFrontierCommit()).append(ds.getHasFrontierMetric()
+                ? String.format(Locale.ROOT, " at %.6f", ds.getFrontierMetric()) : " (not measured yet)");
+        if (ds.getHasBaselineMetric()) {
+            t.append(String.format(Locale.ROOT, "; the base measured %.6f", ds.getBaselineMetric()));
+        }
+        t.append("; ").append(ds.getExperiments()).append(" experiment(s) so far.\n\n");
+
+        if (unit != null) {
+            JsonObject u = new JsonObject();
+            long left = Math.max(0, (unit.getLeaseDeadlineMs() - System.currentTimeMillis()) / 1000);
+            u.addProperty("id", unit.getId());
+            u.addProperty("commit", unit.getCommit());
+            u.addProperty("lease_deadline_ms", unit.getLeaseDeadlineMs());
+            u.addProperty("lease_seconds_left", left);
+            u.addProperty("workspace", workspace == null ? null : workspace.toAbsolutePath().toString());
+            o.add("unit", u);
+            t.append("## Your unit\n\nUnit `").append(unit.getId()).append("`, base ").append(unit.getCommit())
+                    .append(", lease ends ").append(Instant.ofEpochMilli(unit.getLeaseDeadlineMs())).append(" (")
+                    .append(left).append(" s left; extend it with `rhizome renew --unit ").append(unit.getId())
+                    .append("`).");
+            if (workspace != null) {
+                t.append(" Workspace: ").append(workspace.toAbsolutePath()).append('.');
+            }
+            t.append("\n\n");
+        }
+
+        JsonArray similarJson = new JsonArray();
+        if (similar != null && !similar.isEmpty()) {
+            t.append("## Similar work already tried or under way\n\n");
+            for (SimilarWork s : similar) {
+                JsonObject so = Untrusted.json(s.getKind(), s.getText(), LINE_CHARS);
+                so.addProperty("kind", s.getKind());
+                so.addProperty("commit", s.getCommit().isEmpty() ? null : s.getCommit());
+                so.addProperty("similarity", s.getSimilarity());
+                similarJson.add(so);
+                t.append(String.format(Locale.ROOT, "- %s%s, similarity %.2f:%n", s.getKind(),
+                        s.getCommit().isEmpty() ? "" : " " + CommitId.abbreviate(s.getCommit()), s.getSimilarity()));
+                t.append(Untrusted.fence(s.getKind(), s.getText(), LINE_CHARS));
+            }
+            t.append('\n');
+        }
+        o.add("similar", similarJson);
+
+        // Top results.
+        JsonArray top = new JsonArray();
+        t.append("## Top results").append(board.getHardwareClass().isEmpty() ? "" : " on " + board.getHardwareClass())
+                .append("\n\n");
+        int rank = 0;
+        Set<String> topCommits = new HashSet<>();
+        for (LeaderboardEntry e : board.getEntriesList()) {
+            if (++rank > TOP) {
+                break;
+            }
+            topCommits.add(e.getCommit());
+            JsonObject eo = new JsonObject();
+            eo.addProperty("commit", e.getCommit());
+            eo.addProperty("parent", e.getParent());
+            eo.addProperty("metric", e.getMetric());
+            eo.addProperty("replicas", e.getReplicas());
+            eo.addProperty("frontier", e.getFrontier());
+            eo.add("description", Untrusted.json("experiment description", e.getDescription(), LINE_CHARS));
+            top.add(eo);
+            t.append(String.format(Locale.ROOT, "%d. %s %.6f x%d%s%n", rank, CommitId.abbreviate(e.getCommit()),
+                    e.getMetric(), e.getReplicas(), e.getFrontier() ? " (frontier)" : ""));
+            t.append(Untrusted.fence("description of " + CommitId.abbreviate(e.getCommit()), e.getDescription(),
+                    LINE_CHARS));
+        }
+        if (top.isEmpty()) {
+            t.append("No results yet.\n");
+        }
+        t.append('\n');
+        o.add("top", top);
+
+        // Recent failures.
+        JsonArray failures = new JsonArray();
+        t.append("## Recent failures\n\n");
+        List<Result> failed = results.stream().filter(r -> r.getStatus() != Result.Status.OK)
+                .sorted(Comparator.comparingLong(Result::getTimeMs).reversed()).limit(FAILURES).toList();
+        for (Result r : failed) {
+            Experiment e = byCommit.get(r.getCommit());
+            JsonObject fo = new JsonObject();
+            fo.addProperty("commit", r.getCommit());
+            fo.addProperty("status", r.getStatus().name());
+            fo.add("description", Untrusted.json("experiment description", e == null ? "" : e.getDescription(),
+                    LINE_CHARS));
+            failures.add(fo);
+            t.append("- ").append(CommitId.abbreviate(r.getCommit())).append(' ').append(r.getStatus()).append('\n');
+            if (e != null) {
+                t.append(Untrusted.fence("description of " + CommitId.abbreviate(r.getCommit()), e.getDescription(),
+                        LINE_CHARS));
+            }
+        }
+        if (failed.isEmpty()) {
+            t.append("None.\n");
+        }
+        t.append('\n');
+        o.add("failures", failures);
+
+        // The agent's own experiments still being evaluated.
+        JsonArray pending = new JsonArray();
+        t.append("## Your pending experiments\n\n");
+        List<Experiment> mine = experiments.stream().filter(e -> e.getProposer().equals(me)).toList();
+        for (Experiment e : mine.subList(Math.max(0, mine.size() - OWN), mine.size())) {
+            ExperimentReport r;
+            try {
+                r = client.experimentReport(e.getCommit());
+            } catch (CoordinatorException ex) {
+                continue;
+            }
+            if (!r.getDecided()) {
+                JsonObject po = new JsonObject();
+                po.addProperty("commit", e.getCommit());
+                po.addProperty("results", r.getResultsCount());
+                po.addProperty("pending_units", r.getPendingUnits());
+                pending.add(po);
+                t.append("- ").append(CommitId.abbreviate(e.getCommit())).append(": ").append(r.getResultsCount())
+                        .append(" result(s), ").append(r.getPendingUnits()).append(" evaluation(s) pending (`rhizome wait --commit ")
+                        .append(e.getCommit()).append("`)\n");
+            }
+        }
+        if (pending.isEmpty()) {
+            t.append("None.\n");
+        }
+        t.append('\n');
+        o.add("pending", pending);
+
+        // Papers, the most relevant first: those about the frontier and the top results, then the newest.
+        String frontierCommit = ds.getFrontierCommit();
+        List<Records.SignedPaper> ranked = new ArrayList<>(papers);
+        ranked.sort(Comparator.comparingInt((Records.SignedPaper p) -> p.paper().getCommitsList().contains(frontierCommit)
+                ? 0 : p.paper().getCommitsList().stream().anyMatch(topCommits::contains) ? 1 : 2)
+                .thenComparing(Comparator.comparingLong((Records.SignedPaper p) -> p.paper().getCreatedMs()).reversed()));
+        JsonArray paperJson = new JsonArray();
+        t.append("## Papers (most relevant first, ").append(Math.min(PAPERS, ranked.size())).append(" of ")
+                .append(ranked.size()).append(")\n\n");
+        for (Records.SignedPaper p : ranked.subList(0, Math.min(PAPERS, ranked.size()))) {
+            paperJson.add(Papers.json(p, PAPER_CHARS));
+            t.append(Papers.text(p, PAPER_CHARS)).append('\n');
+        }
+        if (ranked.isEmpty()) {
+            t.append("None yet: yours could be the first.\n\n");
+        }
+        o.add("papers", paperJson);
+
+        // The seed's own program, written by its publisher.
+        String program = seedProgram(dataDir, seed);
+        o.addProperty("seed_program", program);
+        if (!program.isEmpty()) {
+            t.append("## The seed's program (").append(m.getBrief()).append(", from the seed's publisher)\n\n")
+                    .append(program.strip()).append("\n\n");
+        }
+
+        JsonObject commands = commands(direction, unit, workspace);
+        o.add("commands", commands);
+        t.append("## Commands\n\n");
+        commands.entrySet().forEach(e -> t.append("- ").append(e.getKey().replace('_', ' ')).append(": `")
+                .append(e.getValue().getAsString()).append("`\n"));
+        return new Brief(o, t.toString());
+    }
+
+    private static JsonObject commands(String direction, WorkUnit unit, Path workspace) {
+        String unitId = unit == null ? "<unit>" : unit.getId();
+        String ws = workspace == null ? "<workspace>" : workspace.toString();
+        JsonObject c = new JsonObject();
+        c.addProperty("read_papers", "rhizome papers --direction " + direction + " --search '<words>' --json");
+        c.addProperty("see_the_tree", "rhizome tree --direction " + direction + " --json");
+        c.addProperty("claim", "rhizome claim --direction " + direction + " --hypothesis '<one sentence>' --workspace <dir> --json");
+        c.addProperty("claim_from_a_commit", "rhizome claim --direction " + direction + " --from <commit> --workspace <dir> --json");
+        c.addProperty("renew_the_lease", "rhizome renew --unit " + unitId + " --json");
+        c.addProperty("submit_and_wait", "rhizome submit --unit " + unitId + " --workspace " + ws
+                + " --paper <finding.md> --wait --json");
+        c.addProperty("wait_for_a_result", "rhizome wait --commit <commit> --json");
+        return c;
+    }
+
+    private static String seedProgram(Path dataDir, Seed seed) {
+        String path = seed.getManifest().getBrief();
+        if (path.isEmpty() || !CommitId.isValid(seed.getCommit())
+                || !Files.isDirectory(new NodeLayout(dataDir).repository())) {
+            return "";
+        }
+        try (NodeRepository repo = NodeRepository.open(new NodeLayout(dataDir).repository())) {
+            if (!repo.has(seed.getCommit())) {
+                return "";
+            }
+            return repo.readFile(seed.getCommit(), path)
+                    .map(b -> Untrusted.clean(new String(b, StandardCharsets.UTF_8), PROGRAM_CHARS)).orElse("");
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.rhizome.client.agent;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.ExperimentReport;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.protocol.CommitId;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * An experiment's outcome as the coordinator decided it, for `wait`, `submit --wait` and `agent`:
+ * the metric, replicas, the deltas against its parent and the frontier, and whether it was adopted.
+ * Deltas are signed so that a negative one is an improvement when lower is better.
+ */
+public final class Outcome {
+    private Outcome() {
+    }
+
+    public static JsonObject json(String commit, ExperimentReport r) {
+        Experiment e = Records.experiment(r.getExperiment());
+        JsonObject o = new JsonObject();
+        o.addProperty("commit", commit);
+        o.addProperty("direction", e.getDirection());
+        o.addProperty("parent", e.getParent());
+        o.addProperty("second_parent", e.getSecondParent().isEmpty() ? null : e.getSecondParent());
+        o.addProperty("decided", r.getDecided());
+        o.addProperty("valid", r.getValid());
+        o.addProperty("metric_name", r.getMetricName());
+        o.addProperty("lower_is_better", r.getLowerIsBetter());
+        o.addProperty("metric", r.getHasMetric() ? r.getMetric() : null);
+        o.addProperty("replicas", r.getReplicas());
+        o.addProperty("hardware_class", r.getHardwareClass());
+        o.addProperty("parent_metric", r.getHasParentMetric() ? r.getParentMetric() : null);
+        o.addProperty("delta_parent", r.getHasMetric() && r.getHasParentMetric() ? r.getMetric() - r.getParentMetric() : null);
+        o.addProperty("frontier_commit", r.getFrontierCommit());
+        o.addProperty("frontier_metric", r.getHasFrontierMetric() ? r.getFrontierMetric() : null);
+        o.addProperty("delta_frontier", r.getHasMetric() && r.getHasFrontierMetric()
+                ? r.getMetric() - r.getFrontierMetric() : null);
+        o.addProperty("adopted", r.getAdopted());
+        o.addProperty("pending_units", r.getPendingUnits());
+        JsonArray statuses = new JsonArray();
+        List<Result> results = Records.results(r.getResultsList());
+        results.forEach(x -> statuses.add(x.getStatus().name()));
+        o.add("result_statuses", statuses);
+        JsonArray papers = new JsonArray();
+        Records.papers(r.getPapersList()).forEach(p -> papers.add(p.id()));
+        o.add("papers", papers);
+        return o;
+    }
+
+    public static String text(String commit, ExperimentReport r) {
+        StringBuilder b = new StringBuilder();
+        b.append(CommitId.abbreviate(commit)).append(r.getDecided() ? ": decided" : ": not decided yet");
+        if (r.getHasMetric()) {
+            b.append(String.format(Locale.ROOT, ", %s %.6f over %d replica(s) on %s%s", r.getMetricName(), r.getMetric(),
+                    r.getReplicas(), r.getHardwareClass(), r.getValid() ? "" : " (replicas do not agree yet)"));
+        } else {
+            b.append(", no OK result");
+        }
+        if (r.getHasMetric() && r.getHasParentMetric()) {
+            b.append(String.format(Locale.ROOT, "; parent %.6f (delta %+.6f)", r.getParentMetric(),
+                    r.getMetric() - r.getParentMetric()));
+        }
+        if (r.getHasMetric() && r.getHasFrontierMetric()) {
+            b.append(String.format(Locale.ROOT, "; frontier %s %.6f (delta %+.6f)",
+                    CommitId.abbreviate(r.getFrontierCommit()), r.getFrontierMetric(), r.getMetric() - r.getFrontierMetric()));
+        }
+        b.append(r.getAdopted() ? "; ADOPTED" : "; not adopted");
+        return b.toString();
+    }
+}

@@ -1,0 +1,85 @@
+package dev.rhizome.client.agent;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.Paper;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.envelope.SignatureException;
+import dev.rhizome.protocol.identity.PublicId;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/** Signed records read from the coordinator, each verified against its author's key; forgeries are dropped. */
+public final class Records {
+    private Records() {
+    }
+
+    /** A verified paper with its id (hex SHA-256 of its envelope), which other papers cite. */
+    public record SignedPaper(String id, Paper paper, PublicId author) {
+    }
+
+    public static List<Experiment> experiments(CoordinatorClient client, String direction) throws CoordinatorException {
+        List<Experiment> out = new ArrayList<>();
+        for (SignedEnvelope e : client.experiments(direction).getEnvelopesList()) {
+            try {
+                out.add(Envelopes.openSignedBy(e, Experiment.getDefaultInstance(), Experiment::getProposer).record());
+            } catch (SignatureException ignored) {
+                // a record that does not verify is not evidence of anything
+            }
+        }
+        return out;
+    }
+
+    public static List<SignedPaper> papers(CoordinatorClient client, String direction) throws CoordinatorException {
+        return papers(client.papers(direction).getEnvelopesList());
+    }
+
+    public static List<SignedPaper> papers(List<SignedEnvelope> envelopes) {
+        List<SignedPaper> out = new ArrayList<>();
+        for (SignedEnvelope e : envelopes) {
+            try {
+                var v = Envelopes.openSignedBy(e, Paper.getDefaultInstance(), Paper::getAuthor);
+                out.add(new SignedPaper(id(e), v.record(), v.signer()));
+            } catch (SignatureException ignored) {
+                // dropped, as above
+            }
+        }
+        return out;
+    }
+
+    public static List<Result> results(List<SignedEnvelope> envelopes) {
+        List<Result> out = new ArrayList<>();
+        for (SignedEnvelope e : envelopes) {
+            try {
+                out.add(Envelopes.openSignedBy(e, Result.getDefaultInstance(), Result::getRunner).record());
+            } catch (SignatureException ignored) {
+                // dropped, as above
+            }
+        }
+        return out;
+    }
+
+    public static Experiment experiment(SignedEnvelope e) {
+        try {
+            return Experiment.parseFrom(e.getPayload());
+        } catch (InvalidProtocolBufferException ex) {
+            return Experiment.getDefaultInstance();
+        }
+    }
+
+    /** The id the coordinator gives a record: hex SHA-256 of its envelope's protobuf bytes. */
+    public static String id(SignedEnvelope e) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(e.toByteArray()));
+        } catch (NoSuchAlgorithmException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+}

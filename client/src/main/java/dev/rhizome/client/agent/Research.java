@@ -1,0 +1,389 @@
+package dev.rhizome.client.agent;
+
+import dev.rhizome.client.cli.Announce;
+import dev.rhizome.client.cli.ClaimFiles;
+import dev.rhizome.client.cli.CommandException;
+import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.node.NodeEndpoint;
+import dev.rhizome.node.NodeLayout;
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.git.Workspaces;
+import dev.rhizome.node.peer.BundleFetcher;
+import dev.rhizome.node.peer.FetchException;
+import dev.rhizome.node.peer.PeerConfig;
+import dev.rhizome.node.peer.TransferLog;
+import dev.rhizome.node.work.CommitFetcher;
+import dev.rhizome.node.work.CommitPolicy;
+import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.ClaimResponse;
+import dev.rhizome.proto.v1.Error;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.ExperimentReport;
+import dev.rhizome.proto.v1.ExploreDone;
+import dev.rhizome.proto.v1.LeaseRenewal;
+import dev.rhizome.proto.v1.Paper;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.CommitId;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.Status;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.revwalk.RevCommit;
+
+/**
+ * What an agent does with the network, shared by `claim`, `submit`, `renew`, `wait` and `agent`:
+ * each step checks what it can locally first and fails with an error an agent can act on.
+ */
+public final class Research {
+    private final CoordinatorClient client;
+    private final Path dataDir;
+
+    public Research(CoordinatorClient client, Path dataDir) {
+        this.client = client;
+        this.dataDir = dataDir;
+    }
+
+    public CoordinatorClient client() {
+        return client;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** Asks for an EXPLORE unit; an unknown direction or commit is an error, no work is an answer. */
+    public ClaimResponse claimExplore(String direction, String fromCommit, String hypothesis, String hardwareClass) {
+        ClaimRequest.Builder request = ClaimRequest.newBuilder()
+                .setNode(client.identity().publicId().toByteString())
+                .setHardwareClass(hardwareClass)
+                .addKinds(WorkUnit.Kind.EXPLORE)
+                .setTimeMs(System.currentTimeMillis());
+        if (direction != null) {
+            request.setDirection(direction);
+        }
+        if (fromCommit != null) {
+            request.setFromCommit(resolveCommit(direction, fromCommit));
+        }
+        if (hypothesis != null) {
+            request.setHypothesis(hypothesis.strip());
+        }
+        try {
+            ClaimResponse response = client.claim(request.build());
+            if (response.hasUnit()) {
+                try {
+                    ClaimFiles.save(dataDir, response.getUnit());
+                } catch (IOException e) {
+                    throw new CommandException(ExitCodes.FAILED, "cannot save the claim in " + dataDir + ": " + e.getMessage());
+                }
+            }
+            return response;
+        } catch (CoordinatorException e) {
+            throw Coordinators.failure(e);
+        }
+    }
+
+    /**
+     * A full commit id for {@code id}: itself when it is 40 hex digits, else the one registered
+     * experiment (or base) of the direction that starts with it. Unknown or ambiguous: an error.
+     */
+    public String resolveCommit(String direction, String id) {
+        String lower = id.toLowerCase(java.util.Locale.ROOT);
+        if (CommitId.isValid(lower)) {
+            return lower;
+        }
+        if (!lower.matches("[0-9a-f]{4,39}")) {
+            throw new CommandException(ExitCodes.USAGE, "bad_commit", "'" + id + "' is not a commit id",
+                    "give 4 to 40 hex digits of a commit from `rhizome tree --direction D`");
+        }
+        List<String> candidates;
+        try {
+            candidates = new java.util.ArrayList<>(Records.experiments(client, direction == null ? "" : direction)
+                    .stream().map(Experiment::getCommit).toList());
+            client.directions().getDirectionsList().stream()
+                    .filter(d -> direction == null || d.getDirection().getName().equals(direction))
+                    .forEach(d -> candidates.add(d.getDirection().getBaseCommit()));
+        } catch (CoordinatorException e) {
+            throw Coordinators.failure(e);
+        }
+        List<String> matches = candidates.stream().filter(c -> c.startsWith(lower)).distinct().toList();
+        if (matches.isEmpty()) {
+            throw new CommandException(ExitCodes.USAGE, "unknown_commit", "no registered commit"
+                    + (direction == null ? "" : " of direction " + direction) + " starts with " + id,
+                    "list the direction's commits with `rhizome tree --direction D`");
+        }
+        if (matches.size() > 1) {
+            throw new CommandException(ExitCodes.USAGE, "ambiguous_commit", id + " matches " + matches.size()
+                    + " commits: " + matches.stream().map(CommitId::abbreviate).toList(), "give more hex digits");
+        }
+        return matches.get(0);
+    }
+
+    /** Fetches the unit's commit from peers and checks it out as a new git workspace. */
+    public void checkout(WorkUnit unit, Path workspace) {
+        NodeLayout layout = new NodeLayout(dataDir);
+        try (NodeRepository repo = NodeRepository.open(layout.repository());
+                BundleFetcher fetcher = new BundleFetcher(repo, client.identity(), PeerConfig.defaults(),
+                        new TransferLog(layout.transfers()))) {
+            new CommitFetcher(fetcher, client).fetch(unit.getCommit(), unit.getPeersList());
+            Workspaces.create(repo, unit.getCommit(), workspace, "rhizome/" + unit.getId());
+        } catch (FetchException e) {
+            throw new CommandException(ExitCodes.FAILED, "fetch_failed", "cannot fetch " + unit.getCommit() + ": "
+                    + e.getMessage(), "is a node holding it running? `rhizome node --data-dir " + dataDir + "`");
+        } catch (IOException e) {
+            throw new CommandException(ExitCodes.FAILED, "cannot check out " + unit.getCommit() + " into " + workspace
+                    + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CommandException(ExitCodes.FAILED, "interrupted");
+        }
+    }
+
+    /** Extends the unit's lease; returns the new deadline (epoch ms) and updates the saved claim. */
+    public long renew(String unitId) {
+        WorkUnit unit = load(unitId);
+        try {
+            long deadline = Long.parseLong(client.renewLease(LeaseRenewal.newBuilder().setWorkUnitId(unitId)
+                    .setNode(client.identity().publicId().toByteString()).setTimeMs(System.currentTimeMillis())
+                    .build()).getMessage().trim());
+            ClaimFiles.save(dataDir, unit.toBuilder().setLeaseDeadlineMs(deadline).build());
+            return deadline;
+        } catch (CoordinatorException e) {
+            throw Coordinators.failure(e);
+        } catch (IOException e) {
+            throw new CommandException(ExitCodes.FAILED, e.getMessage());
+        } catch (NumberFormatException e) {
+            throw new CommandException(ExitCodes.FAILED, "the coordinator's renewal answer has no deadline");
+        }
+    }
+
+    public WorkUnit load(String unitId) {
+        try {
+            return ClaimFiles.load(dataDir, unitId);
+        } catch (IOException e) {
+            throw new CommandException(ExitCodes.FAILED, e.getMessage());
+        }
+    }
+
+    /** What a submission registered. */
+    public record Submission(String commit, String parent, String secondParent, String direction, String paperId) {
+    }
+
+    /** The workspace's HEAD, as git knows it. */
+    record Head(String commit, String parent, String secondParent, String message) {
+    }
+
+    /**
+     * Submits HEAD of the workspace for the unit: checks the workspace is clean, the lease is
+     * alive, HEAD's real parent is registered, and the seed's rules hold, then registers the
+     * experiment (and the paper, if any) and closes the exploration unless {@code keepLease}.
+     */
+    public Submission submit(WorkUnit unit, Path workspace, String description, String paperTitle, String paperText,
+            List<String> cites, boolean keepLease) {
+        if (unit.getKind() != WorkUnit.Kind.EXPLORE) {
+            throw new CommandException(ExitCodes.USAGE, "unit " + unit.getId() + " is " + unit.getKind() + ", not EXPLORE");
+        }
+        long now = System.currentTimeMillis();
+        if (unit.getLeaseDeadlineMs() < now) {
+            throw new CommandException(ExitCodes.REFUSED, "lease_expired", "the lease on unit " + unit.getId()
+                    + " ended " + (now - unit.getLeaseDeadlineMs()) / 1000 + " s ago, at "
+                    + java.time.Instant.ofEpochMilli(unit.getLeaseDeadlineMs()),
+                    "claim again (`rhizome claim --direction " + unit.getDirection() + " --from "
+                            + CommitId.abbreviate(unit.getCommit()) + "`), redo the change there and resubmit; "
+                            + "renew long work in time with `rhizome renew --unit " + unit.getId() + "`");
+        }
+        NodeEndpoint node = Announce.servingNode(dataDir).orElseThrow(() -> new CommandException(ExitCodes.FAILED,
+                "no_node", "no node is serving " + dataDir,
+                "start `rhizome node --data-dir " + dataDir + "` so peers can fetch your commit"));
+        Head head = head(workspace);
+        if (head.commit().equals(unit.getCommit())) {
+            throw new CommandException(ExitCodes.USAGE, "nothing_to_submit", "HEAD is the unit's base commit "
+                    + CommitId.abbreviate(unit.getCommit()), "commit your change first");
+        }
+        requireRegistered(unit, head.parent(), "parent");
+        if (!head.secondParent().isEmpty()) {
+            requireRegistered(unit, head.secondParent(), "second parent");
+        }
+        try (NodeRepository repo = NodeRepository.open(new NodeLayout(dataDir).repository())) {
+            repo.importFrom(workspace, head.commit());
+            checkRules(repo, unit, head.commit());
+            Announce.inventory(client, repo, node);
+            Experiment.Builder experiment = Experiment.newBuilder()
+                    .setSeed(unit.getSeed()).setDirection(unit.getDirection())
+                    .setCommit(head.commit()).setParent(head.parent())
+                    .setProposer(client.identity().publicId().toByteString())
+                    .setDescription(description != null && !description.isBlank() ? description : head.message())
+                    .setCreatedMs(System.currentTimeMillis())
+                    .setWorkUnitId(unit.getId());
+            if (!head.secondParent().isEmpty()) {
+                experiment.setSecondParent(head.secondParent());
+            }
+            client.registerExperiment(experiment.build());
+            String paperId = null;
+            if (paperText != null && !paperText.isBlank()) {
+                Paper paper = Paper.newBuilder()
+                        .setDirection(unit.getDirection())
+                        .setTitle(title(paperTitle, paperText, head.message()))
+                        .setBodyMarkdown(paperText)
+                        .addCommits(head.commit())
+                        .addAllCites(cites)
+                        .setAuthor(client.identity().publicId().toByteString())
+                        .setCreatedMs(System.currentTimeMillis())
+                        .build();
+                paperId = client.publishPaper(paper).getId();
+            }
+            if (!keepLease) {
+                release(unit, List.of(head.commit()));
+            }
+            return new Submission(head.commit(), head.parent(), head.secondParent(), unit.getDirection(), paperId);
+        } catch (CoordinatorException e) {
+            throw Coordinators.failure(e);
+        } catch (IOException e) {
+            throw new CommandException(ExitCodes.FAILED, "cannot take HEAD from " + workspace + ": " + e.getMessage());
+        }
+    }
+
+    /** Closes the unit's exploration with the commits it produced (none: the agent gave up). */
+    public void release(WorkUnit unit, List<String> commits) {
+        try {
+            client.exploreDone(ExploreDone.newBuilder().setWorkUnitId(unit.getId())
+                    .setNode(client.identity().publicId().toByteString())
+                    .addAllCommits(commits).setTimeMs(System.currentTimeMillis()).build());
+            ClaimFiles.remove(dataDir, unit.getId());
+        } catch (CoordinatorException e) {
+            if (!e.isRefusal()) {
+                throw Coordinators.failure(e);
+            }
+        } catch (IOException e) {
+            throw new CommandException(ExitCodes.FAILED, e.getMessage());
+        }
+    }
+
+    /** The seed's rules, as the node will check them before it runs anything. */
+    public static void checkRules(NodeRepository repo, WorkUnit unit, String commit) throws IOException {
+        Set<String> forbidden = CommitPolicy.forbiddenChanges(repo.changedPaths(unit.getSeedCommit(), commit),
+                unit.getManifest().getEditableFilesList());
+        if (!forbidden.isEmpty()) {
+            throw new CommandException(ExitCodes.USAGE, "forbidden_file", "the commit changes files the seed does not allow: "
+                    + forbidden, "change only " + unit.getManifest().getEditableFilesList()
+                            + "; undo the rest and amend the commit");
+        }
+        List<String> regions = CommitPolicy.protectedRegionViolations(repo, unit.getManifest(), unit.getSeedCommit(),
+                commit);
+        if (!regions.isEmpty()) {
+            throw new CommandException(ExitCodes.USAGE, "read_only_region", String.join("; ", regions),
+                    "restore the read-only region exactly as the seed has it (markers included) and amend the commit");
+        }
+    }
+
+    private void requireRegistered(WorkUnit unit, String commit, String which) {
+        if (commit.equals(unit.getCommit()) || commit.equals(unit.getSeedCommit())) {
+            return;
+        }
+        try {
+            client.experimentReport(commit);
+        } catch (CoordinatorException e) {
+            if (e.code() == Error.Code.NOT_FOUND) {
+                throw new CommandException(ExitCodes.USAGE, "unregistered_parent", "HEAD's " + which + " "
+                        + CommitId.abbreviate(commit) + " is not a registered commit of seed " + unit.getSeed(),
+                        "make one commit on top of " + CommitId.abbreviate(unit.getCommit())
+                                + " (e.g. `git reset --soft " + CommitId.abbreviate(unit.getCommit())
+                                + " && git commit`), or merge registered commits only");
+            }
+            throw Coordinators.failure(e);
+        }
+    }
+
+    static Head head(Path workspace) {
+        try (Git git = Git.open(workspace.toFile())) {
+            Status status = git.status().call();
+            if (!status.isClean()) {
+                Set<String> dirty = new java.util.TreeSet<>(status.getUncommittedChanges());
+                dirty.addAll(status.getUntracked());
+                throw new CommandException(ExitCodes.USAGE, "dirty_workspace", workspace + " has changes that are not "
+                        + "committed: " + dirty, "commit them (`git add -A && git commit`) or remove them, then submit");
+            }
+            ObjectId id = git.getRepository().resolve("HEAD");
+            if (id == null) {
+                throw new CommandException(ExitCodes.USAGE, "no_head", workspace + " has no HEAD commit", "commit first");
+            }
+            RevCommit c = git.getRepository().parseCommit(id);
+            if (c.getParentCount() == 0 || c.getParentCount() > 2) {
+                throw new CommandException(ExitCodes.USAGE, "bad_parents", "HEAD " + CommitId.abbreviate(id.name())
+                        + " has " + c.getParentCount() + " parents", "an experiment has one parent, or two for a merge");
+            }
+            return new Head(id.name(), c.getParent(0).name(), c.getParentCount() == 2 ? c.getParent(1).name() : "",
+                    c.getShortMessage());
+        } catch (IOException | GitAPIException e) {
+            throw new CommandException(ExitCodes.USAGE, "not_a_workspace", workspace + " is not a git workspace: "
+                    + e.getMessage(), "pass the --workspace that `rhizome claim` checked out");
+        }
+    }
+
+    static String title(String given, String markdown, String fallback) {
+        if (given != null && !given.isBlank()) {
+            return given.length() > 200 ? given.substring(0, 200) : given;
+        }
+        String t = markdown.lines().filter(l -> l.startsWith("#")).findFirst()
+                .map(l -> l.replaceFirst("^#+\\s*", "").trim()).orElse(fallback);
+        t = t.isBlank() ? "untitled" : t;
+        return t.length() > 200 ? t.substring(0, 200) : t;
+    }
+
+    /**
+     * Blocks until the coordinator has decided the experiment (no evaluation pending), reporting
+     * progress; returns the last report, decided or not when {@code timeout} ran out.
+     */
+    public ExperimentReport waitFor(String commit, Duration timeout, Consumer<String> progress)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "";
+        long pollMs = 500;
+        while (true) {
+            ExperimentReport report;
+            try {
+                report = client.experimentReport(commit);
+            } catch (CoordinatorException e) {
+                if (e.isRefusal()) {
+                    throw Coordinators.failure(e);
+                }
+                progress.accept("coordinator unreachable, retrying: " + e.getMessage());
+                report = null;
+            }
+            if (report != null) {
+                String state = report.getResultsCount() + " result(s), " + report.getPendingUnits()
+                        + " evaluation(s) pending" + (report.getHasMetric()
+                                ? String.format(java.util.Locale.ROOT, ", %s %.6f", report.getMetricName(), report.getMetric())
+                                : "");
+                if (!state.equals(last)) {
+                    progress.accept("waiting for " + CommitId.abbreviate(commit) + ": " + state);
+                    last = state;
+                }
+                if (report.getDecided() || System.nanoTime() >= deadline) {
+                    return report;
+                }
+            } else if (System.nanoTime() >= deadline) {
+                throw new CommandException(ExitCodes.UNREACHABLE, "unreachable", "the coordinator stayed unreachable",
+                        "");
+            }
+            Thread.sleep(Math.min(pollMs, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+            pollMs = Math.min(5000, pollMs + 500);
+        }
+    }
+
+    /** Files an agent writes for a unit (brief, paper) live here, outside the workspace, so they are never committed. */
+    public Path unitDir(String unitId) throws IOException {
+        Path dir = dataDir.resolve("agent").resolve(unitId.replaceAll("[^A-Za-z0-9._-]", "_"));
+        Files.createDirectories(dir);
+        return dir;
+    }
+}

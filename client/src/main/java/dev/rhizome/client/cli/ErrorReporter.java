@@ -1,0 +1,74 @@
+package dev.rhizome.client.cli;
+
+import com.google.gson.JsonObject;
+import java.io.PrintStream;
+import java.util.Arrays;
+import picocli.CommandLine;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * How every command fails, in one place: a line on standard error, and with {@code --json} also
+ * one object {@code {"error", "message", "hint"}} on standard output, with the exit codes of
+ * {@link ExitCodes}. Installed once on the root command line, so no command carries its own copy.
+ */
+public final class ErrorReporter implements CommandLine.IExecutionExceptionHandler,
+        CommandLine.IParameterExceptionHandler {
+    private final PrintStream stdout;
+
+    private ErrorReporter(PrintStream stdout) {
+        this.stdout = stdout;
+    }
+
+    public static void install(CommandLine cli) {
+        ErrorReporter reporter = new ErrorReporter(null);
+        cli.setExecutionExceptionHandler(reporter);
+        cli.setParameterExceptionHandler(reporter);
+    }
+
+    @Override
+    public int handleExecutionException(Exception e, CommandLine commandLine, ParseResult parseResult) {
+        CommandException ce = e instanceof CommandException c ? c
+                : new CommandException(ExitCodes.FAILED, "failed", String.valueOf(e), "");
+        commandLine.getErr().println("rhizome: " + ce.getMessage() + (ce.hint().isEmpty() ? "" : " (" + ce.hint() + ")"));
+        if (!(e instanceof CommandException)) {
+            e.printStackTrace(commandLine.getErr());
+        }
+        commandLine.getErr().flush();
+        if (wantsJson(parseResult)) {
+            printJson(ce.error(), ce.getMessage(), ce.hint());
+        }
+        return ce.exitCode();
+    }
+
+    @Override
+    public int handleParseException(CommandLine.ParameterException e, String[] args) {
+        CommandLine cli = e.getCommandLine();
+        cli.getErr().println("rhizome: " + e.getMessage());
+        if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, cli.getErr())) {
+            cli.usage(cli.getErr());
+        }
+        cli.getErr().flush();
+        if (Arrays.asList(args).contains("--json")) {
+            printJson("usage", e.getMessage(), "see `rhizome " + cli.getCommandName() + " --help`");
+        }
+        return ExitCodes.USAGE;
+    }
+
+    private void printJson(String error, String message, String hint) {
+        JsonObject o = new JsonObject();
+        o.addProperty("error", error);
+        o.addProperty("message", message);
+        o.addProperty("hint", hint);
+        new Output(stdout != null ? stdout : System.out).json(o);
+        System.out.flush();
+    }
+
+    static boolean wantsJson(ParseResult parseResult) {
+        for (ParseResult p = parseResult; p != null; p = p.hasSubcommand() ? p.subcommand() : null) {
+            if (p.hasMatchedOption("--json")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

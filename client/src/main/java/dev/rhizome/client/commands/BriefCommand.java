@@ -1,0 +1,41 @@
+package dev.rhizome.client.commands;
+
+import dev.rhizome.client.agent.Brief;
+import dev.rhizome.client.cli.CoordinatorOption;
+import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.DataDirOption;
+import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Output;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "brief", mixinStandardHelpOptions = true,
+        description = {"Everything an agent needs to work on a direction: the seed's goal and rules, the frontier, the",
+            "top results and recent failures, the most relevant papers (fenced: data, not instructions), your own",
+            "pending experiments and the exact commands. Markdown for a model; --json for a program."})
+public final class BriefCommand implements Callable<Integer> {
+    @Mixin
+    DataDirOption dataDir;
+    @Mixin
+    CoordinatorOption coordinator;
+    @Option(names = "--direction", required = true, description = "The direction.")
+    String direction;
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        Brief brief = Brief.collect(Coordinators.client(coordinator, dataDir), dataDir.path(), direction, null, null,
+                List.of());
+        Output out = new Output(System.out);
+        if (json) {
+            out.json(brief.json());
+        } else {
+            out.stream().print(brief.text());
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,45 @@
+package dev.rhizome.client.commands;
+
+import com.google.gson.JsonObject;
+import dev.rhizome.client.agent.Research;
+import dev.rhizome.client.cli.CoordinatorOption;
+import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.DataDirOption;
+import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Output;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "renew", mixinStandardHelpOptions = true,
+        description = {"Extend the lease on a claimed unit, before it runs out (an expired lease cannot be renewed:",
+            "claim again). Prints the new deadline and the seconds left."})
+public final class RenewCommand implements Callable<Integer> {
+    @Mixin
+    DataDirOption dataDir;
+    @Mixin
+    CoordinatorOption coordinator;
+    @Option(names = "--unit", required = true, description = "The claimed unit's id.")
+    String unitId;
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        long deadline = new Research(Coordinators.client(coordinator, dataDir), dataDir.path()).renew(unitId);
+        long left = Math.max(0, (deadline - System.currentTimeMillis()) / 1000);
+        Output out = new Output(System.out);
+        if (json) {
+            JsonObject o = new JsonObject();
+            o.addProperty("unit", unitId);
+            o.addProperty("lease_deadline_ms", deadline);
+            o.addProperty("lease_seconds_left", left);
+            out.json(o);
+        } else {
+            out.line("lease on " + unitId + " extended to " + Instant.ofEpochMilli(deadline) + " (" + left + " s left)");
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,58 @@
+package dev.rhizome.client.commands;
+
+import dev.rhizome.client.agent.Records;
+import dev.rhizome.client.agent.ResearchTree;
+import dev.rhizome.client.cli.CommandException;
+import dev.rhizome.client.cli.CoordinatorOption;
+import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.DataDirOption;
+import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Output;
+import dev.rhizome.proto.v1.DirectionStatus;
+import dev.rhizome.proto.v1.Leaderboard;
+import dev.rhizome.proto.v1.Seed;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "tree", mixinStandardHelpOptions = true,
+        description = {"A direction's research tree: every experiment under its parent with its metric, the adopted path",
+            "from the base to the frontier (*), merges with both parents, and dead ends."})
+public final class TreeCommand implements Callable<Integer> {
+    @Mixin
+    DataDirOption dataDir;
+    @Mixin
+    CoordinatorOption coordinator;
+    @Option(names = "--direction", required = true, description = "The direction.")
+    String direction;
+    @Option(names = "--hardware-class", description = "Metrics of this hardware class (default: the first measured).")
+    String hardwareClass;
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        ResearchTree tree = Coordinators.read(coordinator, dataDir, c -> {
+            DirectionStatus d = c.directions().getDirectionsList().stream()
+                    .filter(x -> x.getDirection().getName().equals(direction)).findFirst()
+                    .orElseThrow(() -> new CommandException(ExitCodes.REFUSED, "unknown_direction",
+                            "unknown direction " + direction, "list the open directions with `rhizome direction list`"));
+            List<Leaderboard> boards = c.leaderboard(direction, hardwareClass).getLeaderboardsList();
+            double tolerance = c.seeds().getSeedsList().stream()
+                    .filter(s -> s.getName().equals(d.getDirection().getSeed())).findFirst()
+                    .map(Seed::getManifest).map(m -> m.getMetric().getTolerance()).orElse(0.0);
+            return new ResearchTree(direction, d.getDirection().getBaseCommit(), d.getFrontierCommit(),
+                    Records.experiments(c, direction), boards.isEmpty() ? Leaderboard.getDefaultInstance() : boards.get(0),
+                    Records.results(c.results(direction, "").getEnvelopesList()), tolerance);
+        });
+        Output out = new Output(System.out);
+        if (json) {
+            out.json(tree.json());
+        } else {
+            out.stream().print(tree.text());
+        }
+        return ExitCodes.OK;
+    }
+}

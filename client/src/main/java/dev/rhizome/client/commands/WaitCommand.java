@@ -1,0 +1,61 @@
+package dev.rhizome.client.commands;
+
+import com.google.gson.JsonObject;
+import dev.rhizome.client.agent.Outcome;
+import dev.rhizome.client.agent.Research;
+import dev.rhizome.client.cli.CoordinatorOption;
+import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.DataDirOption;
+import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Output;
+import dev.rhizome.proto.v1.ExperimentReport;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "wait", mixinStandardHelpOptions = true,
+        description = {"Block until the network has decided an experiment (no evaluation of it pending), then print",
+            "its metric, replicas, delta against its parent and the frontier, and whether it was adopted.",
+            "Progress goes to standard error. Exits with 6 when --timeout runs out first."})
+public final class WaitCommand implements Callable<Integer> {
+    @Mixin
+    DataDirOption dataDir;
+    @Mixin
+    CoordinatorOption coordinator;
+    @Option(names = "--commit", required = true, description = "The experiment's commit (a unique prefix is enough).")
+    String commit;
+    @Option(names = "--direction", description = "Resolve a short --commit within this direction.")
+    String direction;
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "3600",
+            description = "Give up after this long (default ${DEFAULT-VALUE}).")
+    long timeoutSeconds;
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
+        String full = research.resolveCommit(direction, commit);
+        ExperimentReport report = research.waitFor(full, Duration.ofSeconds(timeoutSeconds),
+                m -> System.err.println("rhizome: " + m));
+        Output out = new Output(System.out);
+        if (json) {
+            JsonObject o = Outcome.json(full, report);
+            if (!report.getDecided()) {
+                timedOut(o, full, timeoutSeconds);
+            }
+            out.json(o);
+        } else {
+            out.line(Outcome.text(full, report));
+        }
+        return report.getDecided() ? ExitCodes.OK : ExitCodes.TIMED_OUT;
+    }
+
+    static void timedOut(JsonObject o, String commit, long timeoutSeconds) {
+        o.addProperty("error", "timed_out");
+        o.addProperty("message", "experiment " + commit + " was not decided within " + timeoutSeconds + " s");
+        o.addProperty("hint", "wait again with `rhizome wait --commit " + commit + "`");
+    }
+}

@@ -1,0 +1,243 @@
+package dev.rhizome.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.rhizome.client.cli.ClaimFiles;
+import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.coordinator.Coordinator;
+import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.node.NodeConfig;
+import dev.rhizome.node.NodeDaemon;
+import dev.rhizome.node.NodeEndpoint;
+import dev.rhizome.node.NodeLayout;
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.work.InventoryAnnouncer;
+import dev.rhizome.ops.seed.SeedPublisher;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.identity.IdentityStore;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.SortedMap;
+import org.eclipse.jgit.api.Git;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every mistake an agent can make gets one JSON object on standard output under --json
+ * ({@code error}, {@code message}, {@code hint}) and the documented exit code; and the node
+ * refuses a read-only region changed behind the CLI's back.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AgentErrorsTest {
+    static final String BEGIN = "// BEGIN EVALUATION (read-only)";
+    static final String END = "// END EVALUATION";
+
+    @TempDir
+    Path dir;
+
+    private Coordinator coordinator;
+    private NodeDaemon runner;
+    private NodeDaemon agentsNode;
+    private String url;
+    private Path agent;
+    private Seed seed;
+    private int workspaces;
+
+    private record Run(int code, List<String> lines) {
+        JsonObject json() {
+            assertThat(lines).as("one JSON object on standard output").hasSize(1);
+            return JsonParser.parseString(lines.get(0)).getAsJsonObject();
+        }
+    }
+
+    private static Run cli(String... args) {
+        PrintStream saved = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true));
+        try {
+            int code = Main.commandLine().execute(args);
+            return new Run(code, out.toString().lines().filter(l -> !l.isBlank()).toList());
+        } finally {
+            System.setOut(saved);
+        }
+    }
+
+    private Run as(String command, String... args) {
+        String[] all = new String[args.length + 5];
+        all[0] = command;
+        all[1] = "--data-dir";
+        all[2] = agent.toString();
+        all[3] = "--coordinator";
+        all[4] = url;
+        System.arraycopy(args, 0, all, 5, args.length);
+        return cli(all);
+    }
+
+    private static void assertError(Run run, int exitCode, String error, String inMessage) {
+        assertThat(run.code()).as(String.join("\n", run.lines())).isEqualTo(exitCode);
+        JsonObject o = run.json();
+        assertThat(o.get("error").getAsString()).isEqualTo(error);
+        assertThat(o.get("message").getAsString()).contains(inMessage);
+        assertThat(o.has("hint")).isTrue();
+    }
+
+    /** A seed whose Train.java may be edited, except the block that prints the metric. */
+    static SortedMap<String, byte[]> guardedSeed() {
+        SortedMap<String, byte[]> files = TestNetwork.slowSeed(1, 180);
+        String manifest = new String(files.get("rhizome.json"), StandardCharsets.UTF_8)
+                .replace("\"editable_files\": [\"config.properties\"]", "\"editable_files\": [\"config.properties\", \"Train.java\"], "
+                        + "\"protected_regions\": [{\"file\": \"Train.java\", \"begin_marker\": \"" + BEGIN
+                        + "\", \"end_marker\": \"" + END + "\"}]");
+        files.put("rhizome.json", manifest.getBytes(StandardCharsets.UTF_8));
+        String train = new String(files.get("Train.java"), StandardCharsets.UTF_8)
+                .replace("        System.out.println(\"---\");", "        " + BEGIN + "\n        System.out.println(\"---\");")
+                .replace("        System.out.println(\"num_steps: \" + steps);",
+                        "        System.out.println(\"num_steps: \" + steps);\n        " + END);
+        files.put("Train.java", train.getBytes(StandardCharsets.UTF_8));
+        return files;
+    }
+
+    @BeforeAll
+    void network() throws Exception {
+        coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")));
+        url = coordinator.url();
+        CoordinatorClient operator = new CoordinatorClient(url, IdentityStore.loadOrCreate(dir.resolve("operator")));
+        Path runnerDir = dir.resolve("runner");
+        Files.createDirectories(runnerDir);
+        try (NodeRepository repo = NodeRepository.open(new NodeLayout(runnerDir).repository())) {
+            seed = SeedPublisher.publish(repo, guardedSeed(), operator, Clock.systemUTC());
+        }
+        assertThat(seed.getManifest().getProtectedRegionsCount()).isEqualTo(1);
+        operator.openDirection(Direction.newBuilder().setName("d").setSeed(seed.getName())
+                .setBaseCommit(seed.getCommit()).setOpenedBy(operator.identity().publicId().toByteString())
+                .setOpenedMs(System.currentTimeMillis()).build());
+        agent = dir.resolve("agent");
+        runner = NodeDaemon.start(NodeConfig.defaults(runnerDir, url));
+        agentsNode = NodeDaemon.start(NodeConfig.defaults(agent, url));
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        agentsNode.close();
+        runner.close();
+        coordinator.close();
+    }
+
+    private record Claimed(String unit, Path workspace) {
+    }
+
+    private Claimed claim() {
+        Path ws = dir.resolve("ws" + (++workspaces));
+        Run run = as("claim", "--direction", "d", "--workspace", ws.toString(), "--json");
+        assertThat(run.code()).as(String.join("\n", run.lines())).isZero();
+        return new Claimed(run.json().getAsJsonObject("unit").get("id").getAsString(), ws);
+    }
+
+    private static void commit(Path ws, String file, String content) throws Exception {
+        Files.writeString(ws.resolve(file), content);
+        try (Git git = Git.open(ws.toFile())) {
+            git.add().addFilepattern(file).call();
+            git.commit().setMessage("edit " + file).setAuthor("agent", "agent@example").call();
+        }
+    }
+
+    @Test
+    void anUnknownDirectionIsAnErrorEverywhere() {
+        assertError(as("claim", "--direction", "dd", "--json"), ExitCodes.REFUSED, "unknown_direction", "unknown direction dd");
+        assertError(as("brief", "--direction", "dd", "--json"), ExitCodes.REFUSED, "unknown_direction", "dd");
+        assertError(as("tree", "--direction", "dd", "--json"), ExitCodes.REFUSED, "unknown_direction", "dd");
+        assertError(as("agent", "--direction", "dd", "--cmd", "true", "--json"), ExitCodes.REFUSED,
+                "unknown_direction", "dd");
+    }
+
+    @Test
+    void badArgumentsAreJsonToo() {
+        assertError(as("claim", "--direction", "d", "--bogus", "--json"), ExitCodes.USAGE, "usage", "--bogus");
+    }
+
+    @Test
+    void shortCommitIdsResolveOrAreRefusedClearly() {
+        assertError(as("claim", "--direction", "d", "--from", "xyz!", "--json"), ExitCodes.USAGE, "bad_commit", "xyz!");
+        String absent = seed.getCommit().startsWith("0000") ? "ffff" : "0000";
+        assertError(as("claim", "--direction", "d", "--from", absent, "--json"), ExitCodes.USAGE, "unknown_commit", absent);
+        assertError(as("wait", "--commit", absent, "--direction", "d", "--json"), ExitCodes.USAGE, "unknown_commit", absent);
+
+        Run branched = as("claim", "--direction", "d", "--from", seed.getCommit().substring(0, 7), "--json");
+        assertThat(branched.code()).isZero();
+        JsonObject unit = branched.json().getAsJsonObject("unit");
+        assertThat(unit.get("commit").getAsString()).isEqualTo(seed.getCommit());
+        assertThat(branched.json().get("lease_seconds_left").getAsLong()).isPositive();
+
+        JsonObject renewed = as("renew", "--unit", unit.get("id").getAsString(), "--json").json();
+        assertThat(renewed.get("lease_deadline_ms").getAsLong()).isGreaterThanOrEqualTo(
+                Long.parseLong(unit.get("lease_deadline_ms").getAsString()));
+        assertThat(renewed.get("lease_seconds_left").getAsLong()).isPositive();
+    }
+
+    @Test
+    void aDirtyWorkspaceIsNotSubmitted() throws Exception {
+        Claimed c = claim();
+        Files.writeString(c.workspace().resolve("config.properties"), "x=2\n");
+        assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--json"),
+                ExitCodes.USAGE, "dirty_workspace", "config.properties");
+    }
+
+    @Test
+    void anExpiredLeaseIsRefusedAtSubmit() throws Exception {
+        Claimed c = claim();
+        commit(c.workspace(), "config.properties", "x=3\n");
+        WorkUnit unit = ClaimFiles.load(agent, c.unit());
+        ClaimFiles.save(agent, unit.toBuilder().setLeaseDeadlineMs(System.currentTimeMillis() - 15 * 60_000).build());
+        assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--json"),
+                ExitCodes.REFUSED, "lease_expired", "900 s ago");
+    }
+
+    @Test
+    void aReadOnlyRegionIsRefusedBySubmitAndByTheNode() throws Exception {
+        Claimed c = claim();
+        String train = Files.readString(c.workspace().resolve("Train.java"));
+        String tampered = train.replace("System.out.println(\"---\");",
+                "System.out.println(\"---\"); // ignore the metric below");
+        assertThat(tampered).isNotEqualTo(train);
+        commit(c.workspace(), "Train.java", tampered);
+        assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--json"),
+                ExitCodes.USAGE, "read_only_region", BEGIN);
+
+        // Proposed behind the CLI's back, the commit is refused by the node before it runs anything.
+        String head;
+        try (Git git = Git.open(c.workspace().toFile())) {
+            head = git.getRepository().resolve("HEAD").name();
+        }
+        CoordinatorClient client = new CoordinatorClient(url, IdentityStore.loadOrCreate(agent));
+        try (NodeRepository repo = NodeRepository.open(new NodeLayout(agent).repository())) {
+            repo.importFrom(c.workspace(), head);
+            NodeEndpoint node = NodeEndpoint.ofRunningNode(agent).orElseThrow();
+            client.announce(InventoryAnnouncer.announcement(client.identity().publicId(), node.host(), node.port(),
+                    repo.commits(), "", System.currentTimeMillis()));
+        }
+        client.registerExperiment(Experiment.newBuilder().setSeed(seed.getName()).setDirection("d").setCommit(head)
+                .setParent(seed.getCommit()).setProposer(client.identity().publicId().toByteString())
+                .setDescription("tampered").setCreatedMs(System.currentTimeMillis()).build());
+        await().atMost(Duration.ofSeconds(120)).until(() -> as("results", "--commit", head, "--json")
+                .json().getAsJsonArray("results").size() > 0);
+        JsonObject result = as("results", "--commit", head, "--json").json().getAsJsonArray("results").get(0)
+                .getAsJsonObject();
+        assertThat(result.get("status").getAsString()).isEqualTo("REFUSED");
+    }
+}

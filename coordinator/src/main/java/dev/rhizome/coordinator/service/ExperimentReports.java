@@ -1,0 +1,124 @@
+package dev.rhizome.coordinator.service;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.rhizome.coordinator.core.Agreement;
+import dev.rhizome.coordinator.core.DirectionRecord;
+import dev.rhizome.coordinator.core.Rejection;
+import dev.rhizome.coordinator.core.RequestRules;
+import dev.rhizome.coordinator.core.Validity;
+import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.coordinator.store.Stored;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.ExperimentReport;
+import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.Paper;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.seed.Manifests;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.Set;
+
+/**
+ * One experiment as an agent waiting on it needs it: whether the network has decided it (no
+ * evaluation pending), its metric against its parent and the frontier, whether it was adopted,
+ * and its signed results and papers together. Reads the coordinator's state; decides nothing.
+ */
+public final class ExperimentReports {
+    /** Commits walked back from the frontier when looking for the adopted path. */
+    static final int MAX_PATH = 100_000;
+
+    private final Store store;
+
+    public ExperimentReports(Store store) {
+        this.store = store;
+    }
+
+    public ExperimentReport report(String commit) {
+        RequestRules.commit("commit", commit);
+        return store.inTransaction(tx -> {
+            Stored<Experiment> stored = tx.experiment(commit)
+                    .orElseThrow(() -> Rejection.notFound("commit " + commit + " is not a registered experiment"));
+            Experiment e = stored.record();
+            DirectionRecord d = tx.direction(e.getDirection()).orElseThrow();
+            Manifest manifest = tx.seed(e.getSeed()).orElseThrow().record().getManifest();
+            List<Result> results = tx.resultsForCommit(commit);
+            String hardwareClass = !d.frontier().hardwareClass().isEmpty() ? d.frontier().hardwareClass()
+                    : results.stream().filter(r -> r.getStatus() == Result.Status.OK).map(Result::getHardwareClass)
+                            .findFirst().orElse("");
+            int pending = tx.pendingUnitsForCommit(commit);
+            ExperimentReport.Builder b = ExperimentReport.newBuilder()
+                    .setExperiment(stored.envelope())
+                    .setPendingUnits(pending)
+                    .setDecided(pending == 0 && !results.isEmpty())
+                    .setHardwareClass(hardwareClass)
+                    .setMetricName(manifest.getMetric().getName())
+                    .setLowerIsBetter(manifest.getMetric().getLowerIsBetter())
+                    .setFrontierCommit(d.frontier().commit())
+                    .setAdopted(onAdoptedPath(tx, d, commit))
+                    .addAllResults(tx.resultEnvelopes("", commit))
+                    .addAllPapers(papersCiting(tx.papers(e.getDirection()), commit));
+            Optional<Agreement> agreement = Validity.agreementIn(hardwareClass, results, Manifests.quorum(manifest),
+                    manifest.getMetric().getTolerance());
+            b.setValid(agreement.isPresent());
+            b.setReplicas((int) okIn(hardwareClass, results).count());
+            OptionalDouble metric = agreement.isPresent() ? OptionalDouble.of(agreement.get().metric())
+                    : okIn(hardwareClass, results).mapToDouble(Result::getMetric).average();
+            metric.ifPresent(m -> b.setMetric(m).setHasMetric(true));
+            measure(tx, e.getParent(), hardwareClass, manifest)
+                    .ifPresent(m -> b.setParentMetric(m).setHasParentMetric(true));
+            d.frontier().metric().ifPresent(m -> b.setFrontierMetric(m).setHasFrontierMetric(true));
+            return b.build();
+        });
+    }
+
+    private static java.util.stream.Stream<Result> okIn(String hardwareClass, List<Result> results) {
+        return results.stream().filter(r -> r.getStatus() == Result.Status.OK && Double.isFinite(r.getMetric())
+                && r.getHardwareClass().equals(hardwareClass));
+    }
+
+    private static OptionalDouble measure(Store.Transaction tx, String commit, String hardwareClass,
+            Manifest manifest) {
+        List<Result> results = tx.resultsForCommit(commit);
+        Optional<Agreement> a = Validity.agreementIn(hardwareClass, results, Manifests.quorum(manifest),
+                manifest.getMetric().getTolerance());
+        return a.isPresent() ? OptionalDouble.of(a.get().metric())
+                : okIn(hardwareClass, results).mapToDouble(Result::getMetric).average();
+    }
+
+    /** Whether {@code commit} is the frontier or one of its ancestors (through either parent of a merge). */
+    static boolean onAdoptedPath(Store.Transaction tx, DirectionRecord d, String commit) {
+        Deque<String> todo = new ArrayDeque<>(List.of(d.frontier().commit()));
+        Set<String> seen = new HashSet<>();
+        while (!todo.isEmpty() && seen.size() < MAX_PATH) {
+            String c = todo.pop();
+            if (!seen.add(c)) {
+                continue;
+            }
+            if (c.equals(commit)) {
+                return true;
+            }
+            tx.experiment(c).ifPresent(x -> {
+                todo.push(x.record().getParent());
+                if (!x.record().getSecondParent().isEmpty()) {
+                    todo.push(x.record().getSecondParent());
+                }
+            });
+        }
+        return false;
+    }
+
+    static List<SignedEnvelope> papersCiting(List<SignedEnvelope> papers, String commit) {
+        return papers.stream().filter(p -> {
+            try {
+                return Paper.parseFrom(p.getPayload()).getCommitsList().contains(commit);
+            } catch (InvalidProtocolBufferException ex) {
+                return false;
+            }
+        }).toList();
+    }
+}
