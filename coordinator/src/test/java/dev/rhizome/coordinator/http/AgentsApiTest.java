@@ -45,7 +45,7 @@ class AgentsApiTest {
 
     private ApiClient.Response claim(Identity node, ClaimRequest.Builder b) {
         return h.api.signAndPost("/v1/claim", node, b.setNode(node.publicId().toByteString()).setHardwareClass("cpu")
-                .addKinds(WorkUnit.Kind.EXPLORE).setTimeMs(h.clock.millis()).build());
+                .addKinds(WorkUnit.Kind.EXPLORE).setTimeMs(h.clock.millis()).setNonce(Fixtures.nonce()).build());
     }
 
     private ClaimResponse claimed(Identity node, ClaimRequest.Builder b) {
