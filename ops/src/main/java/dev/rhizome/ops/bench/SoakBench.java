@@ -138,7 +138,6 @@ public final class SoakBench {
             String url = coordinator.url();
             CoordinatorClient operator = new CoordinatorClient(url, Identity.generate());
             Seed seed = prepare(operator);
-            long heapBefore = heapAfterGc();
             Latencies latencies = new Latencies();
             Map<String, Long> errors = new ConcurrentHashMap<>();
             Map<String, Long> hostileOutcomes = new ConcurrentHashMap<>();
@@ -147,6 +146,7 @@ public final class SoakBench {
             long deadline = System.nanoTime() + config.duration().toNanos();
             ExecutorService pool = Executors.newFixedThreadPool(config.nodes() + config.hostile() + 1);
             List<Future<?>> running = new ArrayList<>();
+            long[] heapAtStart = {0};
             try {
                 running.add(pool.submit(() -> propose(operator, seed, deadline, latencies, errors, requests)));
                 for (int i = 0; i < config.nodes(); i++) {
@@ -157,6 +157,12 @@ public final class SoakBench {
                     HostileClient hostile = new HostileClient(url, Identity.generate(), i);
                     running.add(pool.submit(() -> hostile.runUntil(deadline, hostileOutcomes, errors)));
                 }
+                // The starting heap is taken once every client is connected and warm (a tenth of the run,
+                // at most 30 s): what the JVM needs to serve this load, against which growth is judged.
+                Thread.sleep(Math.min(30_000, config.duration().toMillis() / 10));
+                long heapBefore = heapAfterGc();
+                heapAtStart[0] = heapBefore;
+                progress.printf("soak: heap after GC once warm: %.1f MiB%n", heapBefore / 1048576.0);
                 long reportEvery = TimeUnit.SECONDS.toNanos(30);
                 for (long next = System.nanoTime() + reportEvery; System.nanoTime() < deadline; next += reportEvery) {
                     Thread.sleep(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(next - System.nanoTime()),
@@ -174,7 +180,7 @@ public final class SoakBench {
             long lost = lost(operator, acked);
             long heapAfter = heapAfterGc();
             return new Report(config, requests.get(), acked.size(), lost, new TreeMap<>(errors),
-                    new TreeMap<>(hostileOutcomes), heapBefore, heapAfter, latencies.p99ByMinute());
+                    new TreeMap<>(hostileOutcomes), heapAtStart[0], heapAfter, latencies.p99ByMinute());
         }
     }
 
