@@ -45,7 +45,7 @@ class BodyFuzzTest {
 
     private final SignedRequests signed = new SignedRequests(new AtomicLong());
 
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "2m")
     void anyBodyOpensOrIsRefusedWithAnHttpError(FuzzedDataProvider data) {
         Route route = data.pickValue(ROUTES);
         String contentType = data.pickValue(CONTENT_TYPES);

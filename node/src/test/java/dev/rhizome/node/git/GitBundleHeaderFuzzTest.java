@@ -9,7 +9,7 @@ import java.io.IOException;
 
 /** A bundle from a peer starts with a header we parse ourselves: a header or a BundleException. */
 class GitBundleHeaderFuzzTest {
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "2m")
     void readingAnyHeaderFailsCleanly(FuzzedDataProvider data) throws IOException {
         byte[] bytes = data.consumeBoolean()
                 ? ("# v2 git bundle\n" + data.consumeRemainingAsString()).getBytes(java.nio.charset.StandardCharsets.UTF_8)
