@@ -82,7 +82,7 @@ public final class ResultIntake {
         mustMatch("seed", r.getSeed(), unit.seed(), unit);
         mustMatch("direction", r.getDirection(), unit.direction(), unit);
         if (r.getStatus() == Result.Status.STATUS_UNSPECIFIED || r.getStatus() == Result.Status.UNRECOGNIZED) {
-            throw Rejection.badRequest("status must be OK, CRASH or TIMEOUT");
+            throw Rejection.badRequest("status must be OK, CRASH, TIMEOUT or REFUSED");
         }
         if (r.getHardwareClass().isBlank()) {
             throw Rejection.badRequest("hardware_class is missing; results are only compared within a class");

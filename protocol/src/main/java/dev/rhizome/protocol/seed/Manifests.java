@@ -29,10 +29,11 @@ public final class Manifests {
         return manifest;
     }
 
-    /** Checks everything a node relies on before it runs the seed; names every problem found. */
     /** Uint32 fields are read unsigned and bounded, so no arithmetic on them can wrap. */
     public static final long MAX_TIMEOUT_SECONDS = 7L * 24 * 3600;
     public static final int MAX_QUORUM = 64;
+
+    /** Checks everything a node relies on before it runs the seed; names every problem found. */
 
     public static void validate(Manifest m) throws ManifestException {
         List<String> problems = new ArrayList<>();
