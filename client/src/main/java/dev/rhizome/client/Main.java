@@ -7,6 +7,7 @@ import dev.rhizome.client.commands.ClaimCommand;
 import dev.rhizome.client.commands.CoordinatorCommand;
 import dev.rhizome.client.commands.DemoCommand;
 import dev.rhizome.client.commands.DirectionCommand;
+import dev.rhizome.client.commands.ExportCommand;
 import dev.rhizome.client.commands.IdCommand;
 import dev.rhizome.client.commands.LeaderboardCommand;
 import dev.rhizome.client.commands.NodeCommand;
@@ -15,6 +16,7 @@ import dev.rhizome.client.commands.ResultsCommand;
 import dev.rhizome.client.commands.SeedCommand;
 import dev.rhizome.client.commands.StatusCommand;
 import dev.rhizome.client.commands.SubmitCommand;
+import dev.rhizome.client.commands.VerifyCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -25,7 +27,7 @@ import picocli.CommandLine.Command;
             IdCommand.class, CoordinatorCommand.class, NodeCommand.class, SeedCommand.class,
             DirectionCommand.class, ClaimCommand.class, SubmitCommand.class, PapersCommand.class,
             LeaderboardCommand.class, ResultsCommand.class, StatusCommand.class, DemoCommand.class,
-            BenchCommand.class,
+            BenchCommand.class, ExportCommand.class, VerifyCommand.class,
             CommandLine.HelpCommand.class
         },
         exitCodeListHeading = "%nExit codes:%n",
