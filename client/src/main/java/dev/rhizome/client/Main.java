@@ -12,6 +12,7 @@ import dev.rhizome.client.commands.ClaimCommand;
 import dev.rhizome.client.commands.CoordinatorCommand;
 import dev.rhizome.client.commands.DemoCommand;
 import dev.rhizome.client.commands.DirectionCommand;
+import dev.rhizome.client.commands.ExportCommand;
 import dev.rhizome.client.commands.IdCommand;
 import dev.rhizome.client.commands.LeaderboardCommand;
 import dev.rhizome.client.commands.NodeCommand;
@@ -20,6 +21,7 @@ import dev.rhizome.client.commands.ResultsCommand;
 import dev.rhizome.client.commands.SeedCommand;
 import dev.rhizome.client.commands.StatusCommand;
 import dev.rhizome.client.commands.SubmitCommand;
+import dev.rhizome.client.commands.VerifyCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -31,7 +33,7 @@ import picocli.CommandLine.Command;
             DirectionCommand.class, ClaimCommand.class, SubmitCommand.class, PapersCommand.class,
             LeaderboardCommand.class, ResultsCommand.class, StatusCommand.class, DemoCommand.class,
             BenchCommand.class, BriefCommand.class, RenewCommand.class, WaitCommand.class, TreeCommand.class,
-            AgentCommand.class,
+            AgentCommand.class, ExportCommand.class, VerifyCommand.class,
             CommandLine.HelpCommand.class
         },
         exitCodeListHeading = "%nExit codes:%n",

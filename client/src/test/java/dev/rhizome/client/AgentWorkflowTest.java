@@ -103,8 +103,9 @@ class AgentWorkflowTest {
                 assertThat(title.get("text").getAsString()).isEqualTo("Raising x helps");
                 assertThat(title.get("untrusted").getAsBoolean()).isTrue();
 
-                await().atMost(Duration.ofSeconds(30)).until(() -> cli("leaderboard", "--data-dir", agent.toString(),
-                        "--coordinator", url, "--direction", "d", "--json").toString().contains(commit));
+                // Adoption waits for the candidate and the base at every adoption seed (3 by default).
+                await().atMost(Duration.ofSeconds(120)).until(() -> isFrontier(cli("leaderboard", "--data-dir",
+                        agent.toString(), "--coordinator", url, "--direction", "d", "--json"), commit));
                 JsonObject board = cli("leaderboard", "--data-dir", agent.toString(), "--coordinator", url,
                         "--direction", "d", "--json").getAsJsonArray("leaderboards").get(0).getAsJsonObject();
                 JsonObject top = board.getAsJsonArray("entries").get(0).getAsJsonObject();
@@ -112,5 +113,17 @@ class AgentWorkflowTest {
                 assertThat(top.get("frontier").getAsBoolean()).isTrue();
             }
         }
+    }
+
+    private static boolean isFrontier(JsonObject leaderboards, String commit) {
+        for (var board : leaderboards.getAsJsonArray("leaderboards")) {
+            for (var entry : board.getAsJsonObject().getAsJsonArray("entries")) {
+                JsonObject e = entry.getAsJsonObject();
+                if (e.get("commit").getAsString().equals(commit) && e.has("frontier") && e.get("frontier").getAsBoolean()) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 }

@@ -61,12 +61,16 @@ class FaultsTest {
             a.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             job.forEach(ProcessHandle::destroyForcibly);
 
+            // The base runs at several random seeds: wait for the result of the unit A was running.
+            String unitOfA = leasedToA.getUnit().getId();
             try (NodeDaemon b = NodeDaemon.start(NodeConfig.defaults(nodeB, coordinator.url()))) {
-                await().atMost(Duration.ofSeconds(60)).until(
-                        () -> !operator.results(null, seed.getCommit()).getEnvelopesList().isEmpty());
+                await().atMost(Duration.ofSeconds(120)).until(() -> SignedResults.check(
+                        operator.results(null, seed.getCommit()).getEnvelopesList()).valid().stream()
+                        .anyMatch(v -> v.record().getWorkUnitId().equals(unitOfA)));
             }
             Result result = SignedResults.check(operator.results(null, seed.getCommit()).getEnvelopesList())
-                    .valid().get(0).record();
+                    .valid().stream().map(v -> v.record()).filter(r -> r.getWorkUnitId().equals(unitOfA))
+                    .findFirst().orElseThrow();
             assertThat(result.getWorkUnitId()).isEqualTo(leasedToA.getUnit().getId());
             assertThat(result.getRunner()).isNotEqualTo(idA.publicId().toByteString());
             assertThat(result.getStatus()).isEqualTo(Result.Status.OK);

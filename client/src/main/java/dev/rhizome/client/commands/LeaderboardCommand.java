@@ -10,6 +10,8 @@ import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.proto.v1.DirectionStatus;
 import dev.rhizome.proto.v1.Leaderboard;
 import dev.rhizome.proto.v1.LeaderboardEntry;
+import dev.rhizome.proto.v1.Volunteer;
+import dev.rhizome.proto.v1.VolunteerList;
 import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
@@ -20,7 +22,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "leaderboard", mixinStandardHelpOptions = true,
-        description = "Best commits per direction and hardware class (mean of their results).")
+        description = "Best commits per direction and hardware class (mean of their results); with --volunteers, "
+                + "volunteers by credit.")
 public final class LeaderboardCommand implements Callable<Integer> {
     @Mixin
     DataDirOption dataDir;
@@ -35,8 +38,15 @@ public final class LeaderboardCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    @Option(names = "--volunteers", description = "Rank volunteers by credit (compute seconds of valid results) "
+            + "instead of commits.")
+    boolean volunteers;
+
     @Override
     public Integer call() {
+        if (volunteers) {
+            return volunteers();
+        }
         CoordinatorClient client = Coordinators.client(coordinator, dataDir);
         List<Leaderboard> boards = new ArrayList<>();
         try {
@@ -74,6 +84,38 @@ public final class LeaderboardCommand implements Callable<Integer> {
         }
         if (boards.isEmpty()) {
             out.line("no results yet");
+        }
+        return ExitCodes.OK;
+    }
+
+    private int volunteers() {
+        VolunteerList list = Coordinators.read(coordinator, dataDir, CoordinatorClient::volunteers);
+        Output out = new Output(System.out);
+        if (json) {
+            com.google.gson.JsonArray arr = new com.google.gson.JsonArray();
+            for (Volunteer v : list.getVolunteersList()) {
+                com.google.gson.JsonObject o = Output.toJson(v).getAsJsonObject();
+                o.addProperty("key", PublicId.hex(v.getKey()));
+                arr.add(o);
+            }
+            com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+            o.add("volunteers", arr);
+            out.json(o);
+            return ExitCodes.OK;
+        }
+        out.printf("%4s  %-12s %12s %6s %8s %6s %5s %8s%n", "RANK", "VOLUNTEER", "CREDIT_S", "VALID", "INVALID",
+                "ERRORS", "RUN", "QUOTA");
+        int rank = 0;
+        for (Volunteer v : list.getVolunteersList()) {
+            if (++rank > limit) {
+                break;
+            }
+            out.printf("%4d. %-12s %12.1f %6d %8d %6d %5d %8s%n", rank, PublicId.of(v.getKey()).shortForm(),
+                    v.getCreditSeconds(), v.getValid(), v.getInvalid(), v.getErrors(), v.getConsecutiveValid(),
+                    v.getLeasedToday() + "/" + v.getDailyQuota());
+        }
+        if (list.getVolunteersCount() == 0) {
+            out.line("no volunteers with results yet");
         }
         return ExitCodes.OK;
     }

@@ -167,6 +167,11 @@ public final class CoordinatorClient {
         return get("/v1/units", query("state", state), UnitList.parser());
     }
 
+    /** Volunteers' credit (compute seconds of valid results), reputation and quota, most credit first. */
+    public dev.rhizome.proto.v1.VolunteerList volunteers() throws CoordinatorException {
+        return get("/v1/volunteers", Map.of(), dev.rhizome.proto.v1.VolunteerList.parser());
+    }
+
     public CoordinatorStats stats() throws CoordinatorException {
         return get("/v1/stats", Map.of(), CoordinatorStats.parser());
     }

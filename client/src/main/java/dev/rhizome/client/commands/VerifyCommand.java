@@ -1,0 +1,64 @@
+package dev.rhizome.client.commands;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.rhizome.client.cli.CommandException;
+import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Output;
+import dev.rhizome.ops.audit.AuditExport;
+import dev.rhizome.ops.audit.AuditVerifier;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        description = {"Check an export from `rhizome export` offline: every signature and envelope id, every "
+                + "result against its seed, direction and experiment, every adoption re-derived from the rule.",
+            "Names each record that fails (type, index, id, why) and exits 1; exits 0 when all pass."})
+public final class VerifyCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "FILE", description = "An export written by `rhizome export`.")
+    Path file;
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        AuditVerifier.Report report;
+        try {
+            report = AuditVerifier.verify(AuditExport.read(file));
+        } catch (IOException e) {
+            throw new CommandException(ExitCodes.FAILED, "cannot read " + file + ": " + e.getMessage());
+        }
+        Output o = new Output(System.out);
+        if (json) {
+            JsonObject j = new JsonObject();
+            j.addProperty("ok", report.ok());
+            j.addProperty("envelopes", report.envelopes());
+            j.addProperty("results", report.results());
+            j.addProperty("adoptions", report.adoptions());
+            j.addProperty("trials_on_reputation", report.trialsOnReputation());
+            JsonArray problems = new JsonArray();
+            for (AuditVerifier.Problem p : report.problems()) {
+                JsonObject x = new JsonObject();
+                x.addProperty("type", p.type());
+                x.addProperty("index", p.index());
+                x.addProperty("id", p.id());
+                x.addProperty("why", p.why());
+                problems.add(x);
+            }
+            j.add("problems", problems);
+            o.json(j);
+        } else {
+            report.problems().forEach(p -> o.line("FAIL " + p));
+            o.line((report.ok() ? "verified: " : "NOT verified: ") + report.envelopes() + " signed envelopes ("
+                    + report.results() + " results), " + report.adoptions() + " adoptions re-derived"
+                    + (report.trialsOnReputation() > 0 ? ", " + report.trialsOnReputation()
+                            + " trial(s) rest on one trusted runner's result (adaptive replication)" : "")
+                    + (report.ok() ? "" : "; " + report.problems().size() + " record(s) fail"));
+        }
+        return report.ok() ? ExitCodes.OK : ExitCodes.FAILED;
+    }
+}

@@ -1,0 +1,174 @@
+package dev.rhizome.coordinator.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.coordinator.core.ClaimPolicy;
+import dev.rhizome.coordinator.core.Leases;
+import dev.rhizome.coordinator.core.Reputation;
+import dev.rhizome.coordinator.store.SqliteStore;
+import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.MutableClock;
+import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.ResultVerdict;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.Trial;
+import dev.rhizome.proto.v1.UnitStatus;
+import dev.rhizome.proto.v1.Volunteer;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.envelope.Verified;
+import dev.rhizome.protocol.identity.Identity;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Adaptive replication on the coordinator's services over a real SQLite store, with the
+ * coordinator's spot-check draw in the test's hand.
+ */
+class AdaptiveReplicationTest {
+    @TempDir
+    Path dir;
+
+    private final MutableClock clock = new MutableClock(1_700_000_000_000L);
+    private final Identity operator = Identity.generate();
+    private final Identity proposer = Identity.generate();
+    private final Identity veteran = Identity.generate();
+    private final Identity checker = Identity.generate();
+    private final Identity third = Identity.generate();
+    private final String seedCommit = Fixtures.commit();
+    private double draw;
+    private SqliteStore store;
+    private ExperimentRegistry experiments;
+    private Dispatcher dispatcher;
+    private ResultIntake results;
+    private Views views;
+
+    @BeforeEach
+    void start() throws Exception {
+        store = SqliteStore.open(dir);
+        experiments = new ExperimentRegistry(store, clock);
+        dispatcher = new Dispatcher(store, clock, new Leases(Duration.ZERO), new ClaimPolicy(Duration.ofSeconds(30)));
+        results = new ResultIntake(store, clock, () -> draw);
+        views = new Views(store, () -> 0);
+        Manifest manifest = Fixtures.manifest(2, 0.01, 1);
+        SeedsAndDirections operators = new SeedsAndDirections(store, clock, new Operators(Set.of()));
+        operators.publishSeed(signed(operator, Fixtures.seed(operator, "tiny-lm", seedCommit, manifest, clock.millis()),
+                Seed.getDefaultInstance()));
+        operators.openDirection(signed(operator, Fixtures.direction(operator, "d", "tiny-lm", seedCommit, clock.millis()),
+                Direction.getDefaultInstance()));
+        report(veteran, claim(veteran), 3.2);
+        report(checker, claim(checker), 3.2);
+    }
+
+    @AfterEach
+    void stop() {
+        store.close();
+    }
+
+    @Test
+    void aVeteranStandsAloneUnlessSpotCheckedAndOneLieEndsItsTrust() {
+        // Ten results that replicas confirm make the veteran trusted.
+        for (int i = 0; i < Reputation.TRUST_AFTER - 1; i++) {
+            propose();
+            report(veteran, claim(veteran), 3.3);
+            report(checker, claim(checker), 3.3);
+        }
+        assertThat(volunteer(veteran).getTrusted()).isTrue();
+
+        // Its next result stands alone when the draw skips the spot check; the replica is withdrawn.
+        draw = 0.99;
+        String alone = propose();
+        WorkUnit unit = claim(veteran);
+        assertThat(report(veteran, unit, 3.25)).contains("accepted on the runner's reputation");
+        Trial trial = trials(alone);
+        assertThat(trial.getAcceptedOnReputation()).isTrue();
+        assertThat(trial.getState()).isEqualTo(ResultVerdict.State.VALID);
+        assertThat(pendingUnits()).as("the replica was withdrawn").isZero();
+
+        // A spot check keeps the replica: the lie meets an honest runner, then a tie-breaker.
+        draw = 0.0;
+        String checked = propose();
+        assertThat(report(veteran, claim(veteran), 1.0)).contains("spot check");
+        report(checker, claim(checker), 3.3);
+        assertThat(trials(checked).getState()).isEqualTo(ResultVerdict.State.INCONCLUSIVE);
+        report(third, claim(third), 3.3);
+        assertThat(trials(checked).getResultsList()).extracting(ResultVerdict::getState)
+                .containsExactly(ResultVerdict.State.INVALID, ResultVerdict.State.VALID, ResultVerdict.State.VALID);
+        Volunteer v = volunteer(veteran);
+        assertThat(v.getTrusted()).isFalse();
+        assertThat(v.getConsecutiveValid()).isZero();
+        assertThat(v.getInvalid()).isEqualTo(1);
+
+        // Untrusted again: whatever the draw, its next result waits for a replica.
+        draw = 0.99;
+        String next = propose();
+        report(veteran, claim(veteran), 3.3);
+        assertThat(trials(next).getState()).isEqualTo(ResultVerdict.State.PENDING);
+    }
+
+    @Test
+    void aTrustedRunnerNeverStandsAloneOnItsOwnProposal() {
+        for (int i = 0; i < Reputation.TRUST_AFTER - 1; i++) {
+            propose();
+            report(veteran, claim(veteran), 3.3);
+            report(checker, claim(checker), 3.3);
+        }
+        draw = 0.99;
+        String own = Fixtures.commit();
+        experiments.register(signed(veteran, Fixtures.experiment(veteran, "tiny-lm", "d", own, seedCommit,
+                clock.millis()), Experiment.getDefaultInstance()));
+        clock.advance(Duration.ofSeconds(31));  // nobody else came: the proposer may run it
+        report(veteran, claim(veteran), 1.0);
+        assertThat(trials(own).getAcceptedOnReputation()).isFalse();
+        assertThat(trials(own).getState()).isEqualTo(ResultVerdict.State.PENDING);
+    }
+
+    private String propose() {
+        String commit = Fixtures.commit();
+        experiments.register(signed(proposer, Fixtures.experiment(proposer, "tiny-lm", "d", commit, seedCommit,
+                clock.millis()), Experiment.getDefaultInstance()));
+        return commit;
+    }
+
+    private WorkUnit claim(Identity node) {
+        var response = dispatcher.claim(signed(node, ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
+                .setHardwareClass("cpu:x86_64").setTimeMs(clock.millis()).build(), ClaimRequest.getDefaultInstance()));
+        assertThat(response.hasUnit()).as("work for %s", node.publicId().shortForm()).isTrue();
+        return response.getUnit();
+    }
+
+    private String report(Identity runner, WorkUnit unit, double metric) {
+        return results.accept(signed(runner, Fixtures.result(runner, unit, metric, clock.millis()),
+                dev.rhizome.proto.v1.Result.getDefaultInstance())).getMessage();
+    }
+
+    private Trial trials(String commit) {
+        return views.trials("", commit, clock.millis()).getTrials(0);
+    }
+
+    private long pendingUnits() {
+        return views.units(Optional.of(UnitStatus.State.OPEN)).getUnitsCount();
+    }
+
+    private Volunteer volunteer(Identity runner) {
+        return views.volunteers(clock.millis()).getVolunteersList().stream()
+                .filter(v -> v.getKey().equals(runner.publicId().toByteString())).findFirst().orElseThrow();
+    }
+
+    private static <T extends com.google.protobuf.Message> Verified<T> signed(Identity signer, T record, T prototype) {
+        try {
+            return Envelopes.open(Envelopes.sign(signer, record), prototype);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}

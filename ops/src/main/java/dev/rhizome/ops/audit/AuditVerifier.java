@@ -1,0 +1,298 @@
+package dev.rhizome.ops.audit;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
+import dev.rhizome.coordinator.core.EnvelopeIds;
+import dev.rhizome.coordinator.core.Significance;
+import dev.rhizome.coordinator.core.Trials;
+import dev.rhizome.proto.v1.Adoption;
+import dev.rhizome.proto.v1.AuditLine;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.DirectionStatus;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.Paper;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.proto.v1.Trial;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.envelope.SignatureException;
+import dev.rhizome.protocol.seed.ManifestException;
+import dev.rhizome.protocol.seed.Manifests;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Checks an audit export offline, trusting nothing the coordinator says: every envelope's id and
+ * signature (by the key its record names as author); every record against what it refers to (a
+ * result against its seed's manifest, its direction and the experiment it ran, in the order
+ * accepted); and every adoption re-derived with the coordinator's own pure rules ({@link Trials}
+ * then {@link Significance}) from the results accepted before it, in a chain from the
+ * direction's base to its final frontier. Trials the coordinator accepted on one trusted runner's
+ * word (adaptive replication) are taken from its claims and counted, since the reputation that
+ * allowed them is the coordinator's judgement.
+ */
+public final class AuditVerifier {
+    /** A record that fails: its kind, its position, its id, and why. */
+    public record Problem(String type, long index, String id, String why) {
+        @Override
+        public String toString() {
+            return type + " #" + index + (id.isEmpty() ? "" : " " + id) + ": " + why;
+        }
+    }
+
+    public record Report(int envelopes, int results, int adoptions, int trialsOnReputation, List<Problem> problems) {
+        public boolean ok() {
+            return problems.isEmpty();
+        }
+    }
+
+    private final List<Problem> problems = new ArrayList<>();
+    private final Map<String, Seed> seeds = new HashMap<>();
+    private final Map<String, Direction> directions = new HashMap<>();
+    private final Map<String, Experiment> experiments = new HashMap<>();
+    /** Results in the order accepted, with their envelope ids and positions. */
+    private final List<Trials.Entry> results = new ArrayList<>();
+    private final List<Long> resultIndexes = new ArrayList<>();
+
+    private AuditVerifier() {
+    }
+
+    public static Report verify(List<AuditLine> lines) {
+        return new AuditVerifier().run(lines);
+    }
+
+    private Report run(List<AuditLine> lines) {
+        if (lines.isEmpty() || !lines.get(0).hasHeader()
+                || !AuditExport.FORMAT.equals(lines.get(0).getHeader().getFormat())) {
+            problems.add(new Problem("header", 0, "", "not a " + AuditExport.FORMAT + " export"));
+        }
+        long expected = 0;
+        int envelopes = 0;
+        Map<String, Map<Long, Set<String>>> onReputation = new HashMap<>();
+        List<Adoption> adoptions = new ArrayList<>();
+        List<DirectionStatus> statuses = new ArrayList<>();
+        for (AuditLine line : lines) {
+            switch (line.getRecordCase()) {
+                case ENVELOPE -> {
+                    if (line.getIndex() != expected) {
+                        problems.add(new Problem("envelope", line.getIndex(), line.getId(),
+                                "out of order: expected position " + expected));
+                    }
+                    expected = line.getIndex() + 1;
+                    envelopes++;
+                    envelope(line);
+                }
+                case TRIAL -> {
+                    Trial t = line.getTrial();
+                    if (t.getAcceptedOnReputation()) {
+                        onReputation.computeIfAbsent(t.getCommit(), c -> new HashMap<>())
+                                .computeIfAbsent(t.getRandomSeed(), s -> new HashSet<>()).add(t.getHardwareClass());
+                    }
+                }
+                case ADOPTION -> adoptions.add(line.getAdoption());
+                case DIRECTION -> statuses.add(line.getDirection());
+                default -> {
+                }
+            }
+        }
+        int reputationTrials = onReputation.values().stream().mapToInt(m -> m.values().stream().mapToInt(Set::size).sum())
+                .sum();
+        checkAdoptions(adoptions, statuses, onReputation);
+        return new Report(envelopes, results.size(), adoptions.size(), reputationTrials, List.copyOf(problems));
+    }
+
+    // --- envelopes ---------------------------------------------------------------------------
+
+    private void envelope(AuditLine line) {
+        SignedEnvelope e = line.getEnvelope();
+        long index = line.getIndex();
+        String actual = EnvelopeIds.of(e);
+        String id = line.getId().isEmpty() ? actual : line.getId();  // named as the export names it
+        String type = e.getType().replaceFirst("^rhizome\\.v1\\.", "");
+        if (!actual.equals(id)) {
+            problems.add(new Problem(type, index, id, "id does not match the envelope (its SHA-256 is " + actual
+                    + "): the bytes were changed"));
+        }
+        try {
+            switch (e.getType()) {
+                case "rhizome.v1.Seed" -> seed(open(e, Seed.getDefaultInstance(), Seed::getPublisher), index, id);
+                case "rhizome.v1.Direction" ->
+                        direction(open(e, Direction.getDefaultInstance(), Direction::getOpenedBy), index, id);
+                case "rhizome.v1.Experiment" ->
+                        experiment(open(e, Experiment.getDefaultInstance(), Experiment::getProposer), index, id);
+                case "rhizome.v1.Result" -> result(open(e, Result.getDefaultInstance(), Result::getRunner), index, id);
+                case "rhizome.v1.Paper" -> open(e, Paper.getDefaultInstance(), Paper::getAuthor);
+                default -> problems.add(new Problem(type, index, id, "unknown record type " + e.getType()));
+            }
+        } catch (SignatureException ex) {
+            problems.add(new Problem(type, index, id, "bad signature: " + ex.getMessage()));
+        }
+    }
+
+    private static <T extends Message> T open(SignedEnvelope e, T prototype, Function<T, ByteString> author)
+            throws SignatureException {
+        return Envelopes.openSignedBy(e, prototype, author).record();
+    }
+
+    private void seed(Seed s, long index, String id) {
+        try {
+            Manifests.validate(s.getManifest());
+        } catch (ManifestException ex) {
+            problems.add(new Problem("Seed", index, id, ex.getMessage()));
+        }
+        if (seeds.putIfAbsent(s.getName(), s) != null) {
+            problems.add(new Problem("Seed", index, id, "seed " + s.getName() + " published twice"));
+        }
+    }
+
+    private void direction(Direction d, long index, String id) {
+        Seed seed = seeds.get(d.getSeed());
+        if (seed == null) {
+            problems.add(new Problem("Direction", index, id, "unknown seed " + d.getSeed()));
+        } else if (!d.getBaseCommit().equals(seed.getCommit()) && !isExperimentOf(d.getBaseCommit(), seed)) {
+            problems.add(new Problem("Direction", index, id, "base " + d.getBaseCommit()
+                    + " is neither the seed's commit nor an experiment of it"));
+        }
+        directions.putIfAbsent(d.getName(), d);
+    }
+
+    private void experiment(Experiment x, long index, String id) {
+        Seed seed = seeds.get(x.getSeed());
+        Direction d = directions.get(x.getDirection());
+        if (seed == null || d == null || !d.getSeed().equals(x.getSeed())) {
+            problems.add(new Problem("Experiment", index, id, "seed " + x.getSeed() + " or direction "
+                    + x.getDirection() + " unknown, or not of each other"));
+            return;
+        }
+        if (!Manifests.trusts(seed.getManifest(), x.getProposer())) {
+            problems.add(new Problem("Experiment", index, id, "proposer is not trusted by the seed"));
+        }
+        if (!x.getParent().equals(seed.getCommit()) && !isExperimentOf(x.getParent(), seed)) {
+            problems.add(new Problem("Experiment", index, id, "parent " + x.getParent() + " is unknown"));
+        }
+        if (experiments.putIfAbsent(x.getCommit(), x) != null) {
+            problems.add(new Problem("Experiment", index, id, "commit " + x.getCommit() + " registered twice"));
+        }
+    }
+
+    private boolean isExperimentOf(String commit, Seed seed) {
+        Experiment e = experiments.get(commit);
+        return e != null && e.getSeed().equals(seed.getName());
+    }
+
+    /** A result must answer something that existed when it arrived, under its seed's rules. */
+    private void result(Result r, long index, String id) {
+        List<String> why = new ArrayList<>();
+        Seed seed = seeds.get(r.getSeed());
+        Direction d = directions.get(r.getDirection());
+        if (seed == null || d == null || !d.getSeed().equals(r.getSeed())) {
+            why.add("seed " + r.getSeed() + " or direction " + r.getDirection() + " unknown, or not of each other");
+        } else {
+            Manifest m = seed.getManifest();
+            Experiment x = experiments.get(r.getCommit());
+            boolean isBase = directions.values().stream().anyMatch(dir -> dir.getSeed().equals(seed.getName())
+                    && dir.getBaseCommit().equals(r.getCommit()));
+            if (x == null && !isBase && !r.getCommit().equals(seed.getCommit())) {
+                why.add("commit " + r.getCommit() + " is no registered experiment or base");
+            }
+            if (x != null && !x.getProposer().equals(r.getProposer())) {
+                why.add("proposer differs from the experiment's");
+            }
+            if (r.getStatus() != Result.Status.OK && r.getStatus() != Result.Status.CRASH
+                    && r.getStatus() != Result.Status.TIMEOUT) {
+                why.add("status " + r.getStatus() + " is not a run's outcome");
+            }
+            if (r.getStatus() == Result.Status.OK) {
+                if (!r.getMetricName().equals(m.getMetric().getName())) {
+                    why.add("metric " + r.getMetricName() + " is not the seed's " + m.getMetric().getName());
+                }
+                if (!Double.isFinite(r.getMetric())) {
+                    why.add("metric is not finite");
+                }
+            }
+            if (r.hasBudget() && !r.getBudget().equals(m.getBudget())) {
+                why.add("budget " + Manifests.describe(r.getBudget()) + " is not the seed's");
+            }
+            if (!Manifests.trialSeeds(m).contains(r.getRandomSeed())) {
+                why.add("random seed " + Long.toUnsignedString(r.getRandomSeed()) + " is not one of the seed's trials "
+                        + Manifests.trialSeeds(m));
+            }
+        }
+        if (!why.isEmpty()) {
+            problems.add(new Problem("Result", index, id, String.join("; ", why)));
+        }
+        results.add(new Trials.Entry(id, r));
+        resultIndexes.add(index);
+    }
+
+    // --- adoptions ---------------------------------------------------------------------------
+
+    private void checkAdoptions(List<Adoption> adoptions, List<DirectionStatus> statuses,
+            Map<String, Map<Long, Set<String>>> onReputation) {
+        Map<String, String> frontier = new LinkedHashMap<>();
+        directions.forEach((name, d) -> frontier.put(name, d.getBaseCommit()));
+        for (int i = 0; i < adoptions.size(); i++) {
+            Adoption a = adoptions.get(i);
+            String id = a.getDirection() + "@" + a.getCommit();
+            Direction d = directions.get(a.getDirection());
+            if (d == null) {
+                problems.add(new Problem("Adoption", i, id, "unknown direction " + a.getDirection()));
+                continue;
+            }
+            if (!a.getPrevious().equals(frontier.get(d.getName()))) {
+                problems.add(new Problem("Adoption", i, id, "replaces " + a.getPrevious() + " but the frontier was "
+                        + frontier.get(d.getName())));
+            }
+            Experiment x = experiments.get(a.getCommit());
+            if (x == null || !x.getDirection().equals(d.getName())) {
+                problems.add(new Problem("Adoption", i, id, "commit is no experiment of the direction"));
+            }
+            Manifest m = seeds.get(d.getSeed()).getManifest();
+            Map<Long, Double> candidate = metrics(a.getCommit(), a.getHardwareClass(), a.getAuditCount(), m, onReputation);
+            Map<Long, Double> previous = metrics(a.getPrevious(), a.getHardwareClass(), a.getAuditCount(), m, onReputation);
+            Significance.Comparison c = Significance.compare(previous, candidate, m);
+            if (c.decision() != Significance.Decision.ADOPT) {
+                problems.add(new Problem("Adoption", i, id, "the rule does not adopt it from the results before it: "
+                        + c.reason()));
+            } else if (!c.candidate().equals(a.getCandidateMetricsList()) || !c.frontier().equals(a.getFrontierMetricsList())) {
+                problems.add(new Problem("Adoption", i, id, "claimed metrics " + a.getCandidateMetricsList() + " vs "
+                        + a.getFrontierMetricsList() + " differ from the results' " + c.candidate() + " vs " + c.frontier()));
+            }
+            frontier.put(d.getName(), a.getCommit());
+        }
+        for (int i = 0; i < statuses.size(); i++) {
+            DirectionStatus s = statuses.get(i);
+            String name = s.getDirection().getName();
+            if (frontier.containsKey(name) && !frontier.get(name).equals(s.getFrontierCommit())) {
+                problems.add(new Problem("Direction", i, name, "frontier is " + s.getFrontierCommit()
+                        + " but its adoptions lead to " + frontier.get(name)));
+            }
+        }
+    }
+
+    /** A commit's decided trial metrics by random seed, judged from the results accepted before {@code auditCount}. */
+    private Map<Long, Double> metrics(String commit, String hardwareClass, long auditCount, Manifest m,
+            Map<String, Map<Long, Set<String>>> onReputation) {
+        Map<Long, List<Trials.Entry>> bySeed = new LinkedHashMap<>();
+        for (int i = 0; i < results.size(); i++) {
+            Trials.Entry e = results.get(i);
+            if (resultIndexes.get(i) < auditCount && e.result().getCommit().equals(commit)) {
+                bySeed.computeIfAbsent(e.result().getRandomSeed(), s -> new ArrayList<>()).add(e);
+            }
+        }
+        Map<Long, Double> metrics = new HashMap<>();
+        bySeed.forEach((seed, entries) -> Trials.judge(entries, Manifests.quorum(m), m.getMetric().getTolerance(),
+                        onReputation.getOrDefault(commit, Map.of()).getOrDefault(seed, Set.of())).stream()
+                .filter(o -> o.decided() && o.hardwareClass().equals(hardwareClass))
+                .forEach(o -> metrics.put(seed, o.metric().getAsDouble())));
+        return metrics;
+    }
+}

@@ -1,0 +1,195 @@
+package dev.rhizome.ops.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.Coordinator;
+import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.proto.v1.AuditLine;
+import dev.rhizome.proto.v1.Budget;
+import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.MetricSpec;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.Json;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.identity.Identity;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real coordinator on loopback runs a seed with a baseline, a losing and a winning experiment
+ * (2 replicas per trial, 3 seeds), reported by signing runners; its export verifies, and copies
+ * with one record changed are refused with that record named.
+ */
+class AuditVerifyTest {
+    @TempDir
+    Path dir;
+
+    private final SecureRandom random = new SecureRandom();
+
+    @Test
+    void anExportOfARealRunVerifiesAndEveryTamperedRecordIsNamed() throws Exception {
+        Identity operator = Identity.generate();
+        Identity proposer = Identity.generate();
+        List<Identity> runners = List.of(Identity.generate(), Identity.generate(), Identity.generate());
+        Manifest manifest = Manifest.newBuilder().setName("tiny-lm").addCommand("java").addCommand("Train.java")
+                .setBudget(Budget.newBuilder().setSteps(400)).setRandomSeed(42).setAdoptionSeeds(3)
+                .setMetric(MetricSpec.newBuilder().setName("val_bpb").setLowerIsBetter(true).setTolerance(0.002))
+                .addEditableFiles("config.properties").setHardwareClass("any").setTimeoutSeconds(60).setQuorum(2)
+                .build();
+        String seedCommit = commit();
+        String winner = commit();
+        String loser = commit();
+        Map<String, Double> delta = Map.of(seedCommit, 0.0, winner, -0.05, loser, 0.03);
+        Path file = dir.resolve("audit.jsonl");
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator"))
+                .withOperators(Set.of(operator.publicId())))) {
+            CoordinatorClient op = new CoordinatorClient(c.url(), operator);
+            long now = System.currentTimeMillis();
+            op.publishSeed(Seed.newBuilder().setName("tiny-lm").setCommit(seedCommit).setManifest(manifest)
+                    .setPublisher(operator.publicId().toByteString()).setPublishedMs(now).build());
+            op.openDirection(Direction.newBuilder().setName("lr").setSeed("tiny-lm").setBaseCommit(seedCommit)
+                    .setOpenedBy(operator.publicId().toByteString()).setOpenedMs(now).build());
+            CoordinatorClient p = new CoordinatorClient(c.url(), proposer);
+            for (String commit : List.of(loser, winner)) {
+                p.registerExperiment(Experiment.newBuilder().setSeed("tiny-lm").setDirection("lr").setCommit(commit)
+                        .setParent(seedCommit).setProposer(proposer.publicId().toByteString())
+                        .setCreatedMs(System.currentTimeMillis()).build());
+            }
+            runAll(c.url(), runners, delta);
+            assertThat(op.directions().getDirections(0).getFrontierCommit()).isEqualTo(winner);
+
+            AuditExport.Summary summary = AuditExport.export(URI.create(c.url()), file, System.currentTimeMillis());
+            assertThat(summary.adoptions()).isEqualTo(1);
+            assertThat(summary.envelopes()).isEqualTo(2 + 2 + 3 * 3 * 2);
+        }
+
+        List<AuditLine> lines = AuditExport.read(file);
+        AuditVerifier.Report clean = AuditVerifier.verify(lines);
+        assertThat(clean.problems()).isEmpty();
+        assertThat(clean.adoptions()).isEqualTo(1);
+        assertThat(clean.results()).isEqualTo(18);
+
+        // A result whose metric was edited after signing: its signature no longer holds.
+        int resultLine = indexOf(lines, "rhizome.v1.Result", 5);
+        AuditLine original = lines.get(resultLine);
+        Result r = Result.parseFrom(original.getEnvelope().getPayload());
+        SignedEnvelope forged = original.getEnvelope().toBuilder()
+                .setPayload(r.toBuilder().setMetric(r.getMetric() - 1).build().toByteString()).build();
+        List<AuditLine> tampered = new ArrayList<>(lines);
+        tampered.set(resultLine, original.toBuilder().setEnvelope(forged).build());
+        AuditVerifier.Report bad = AuditVerifier.verify(writeAndRead(tampered, "forged.jsonl"));
+        assertThat(bad.ok()).isFalse();
+        assertThat(bad.problems()).anySatisfy(problem -> {
+            assertThat(problem.type()).isEqualTo("Result");
+            assertThat(problem.index()).isEqualTo(original.getIndex());
+            assertThat(problem.id()).isEqualTo(original.getId());
+            assertThat(problem.why()).contains("bad signature");
+        });
+
+        // A result dropped from the history: the adoption can no longer be derived from what remains.
+        List<AuditLine> dropped = new ArrayList<>(lines);
+        int winnerResult = -1;
+        for (int i = 0; i < dropped.size(); i++) {
+            AuditLine l = dropped.get(i);
+            if (l.hasEnvelope() && l.getEnvelope().getType().equals("rhizome.v1.Result")
+                    && Result.parseFrom(l.getEnvelope().getPayload()).getCommit().equals(winner)) {
+                winnerResult = i;
+                break;
+            }
+        }
+        dropped.remove(winnerResult);
+        AuditVerifier.Report missing = AuditVerifier.verify(renumber(dropped));
+        assertThat(missing.problems()).anySatisfy(problem -> {
+            assertThat(problem.type()).isEqualTo("Adoption");
+            assertThat(problem.id()).isEqualTo("lr@" + winner);
+            assertThat(problem.why()).contains("does not adopt");
+        });
+
+        // A frontier claim that its adoptions don't lead to.
+        List<AuditLine> lied = new ArrayList<>(lines);
+        int last = lied.size() - 1;
+        lied.set(last, lied.get(last).toBuilder().setDirection(lied.get(last).getDirection().toBuilder()
+                .setFrontierCommit(loser)).build());
+        assertThat(AuditVerifier.verify(lied).problems()).singleElement().satisfies(problem -> {
+            assertThat(problem.type()).isEqualTo("Direction");
+            assertThat(problem.why()).contains(winner);
+        });
+    }
+
+    /** Each runner in turn claims and reports an honest metric, until nobody gets work. */
+    private static void runAll(String url, List<Identity> runners, Map<String, Double> delta) throws Exception {
+        for (int round = 0; round < 50; round++) {
+            boolean worked = false;
+            for (Identity runner : runners) {
+                CoordinatorClient client = new CoordinatorClient(url, runner);
+                var response = client.claim(ClaimRequest.newBuilder().setNode(runner.publicId().toByteString())
+                        .setHardwareClass("cpu:x86_64").setTimeMs(System.currentTimeMillis()).build());
+                if (!response.hasUnit()) {
+                    continue;
+                }
+                WorkUnit u = response.getUnit();
+                double metric = 3.2 + 0.01 * (u.getRandomSeed() - 42) + delta.get(u.getCommit());
+                client.reportResult(Envelopes.sign(runner, Result.newBuilder().setWorkUnitId(u.getId())
+                        .setSeed(u.getSeed()).setDirection(u.getDirection()).setCommit(u.getCommit())
+                        .setParent(u.getParent()).setStatus(Result.Status.OK).setMetricName("val_bpb").setMetric(metric)
+                        .setHardwareClass("cpu:x86_64").setRuntimeMs(1500).setLogSha256(ByteString.copyFrom(new byte[32]))
+                        .setRunner(runner.publicId().toByteString()).setProposer(u.getProposer())
+                        .setTimeMs(System.currentTimeMillis()).setBudget(u.getBudget()).setRandomSeed(u.getRandomSeed())
+                        .build()));
+                worked = true;
+            }
+            if (!worked) {
+                return;
+            }
+        }
+        throw new AssertionError("work never ran out");
+    }
+
+    private static int indexOf(List<AuditLine> lines, String type, int nth) {
+        int seen = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).hasEnvelope() && lines.get(i).getEnvelope().getType().equals(type) && seen++ == nth) {
+                return i;
+            }
+        }
+        throw new AssertionError("no " + type + " #" + nth);
+    }
+
+    private static List<AuditLine> renumber(List<AuditLine> lines) {
+        List<AuditLine> out = new ArrayList<>();
+        long index = 0;
+        for (AuditLine l : lines) {
+            out.add(l.hasEnvelope() ? l.toBuilder().setIndex(index++).build() : l);
+        }
+        return out;
+    }
+
+    private List<AuditLine> writeAndRead(List<AuditLine> lines, String name) throws Exception {
+        Path f = dir.resolve(name);
+        Files.write(f, lines.stream().map(Json::compact).toList());
+        return AuditExport.read(f);
+    }
+
+    private String commit() {
+        byte[] id = new byte[20];
+        random.nextBytes(id);
+        return HexFormat.of().formatHex(id);
+    }
+}
