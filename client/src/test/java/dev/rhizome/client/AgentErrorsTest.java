@@ -48,8 +48,7 @@ class AgentErrorsTest {
     static final String BEGIN = "// BEGIN EVALUATION (read-only)";
     static final String END = "// END EVALUATION";
 
-    @TempDir
-    Path dir;
+    private Path dir;
 
     private Coordinator coordinator;
     private NodeDaemon runner;
@@ -114,7 +113,8 @@ class AgentErrorsTest {
     }
 
     @BeforeAll
-    void network() throws Exception {
+    void network(@TempDir Path tempDir) throws Exception {
+        dir = tempDir;
         coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")));
         url = coordinator.url();
         CoordinatorClient operator = new CoordinatorClient(url, IdentityStore.loadOrCreate(dir.resolve("operator")));
@@ -205,7 +205,7 @@ class AgentErrorsTest {
         WorkUnit unit = ClaimFiles.load(agent, c.unit());
         ClaimFiles.save(agent, unit.toBuilder().setLeaseDeadlineMs(System.currentTimeMillis() - 15 * 60_000).build());
         assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--json"),
-                ExitCodes.REFUSED, "lease_expired", "900 s ago");
+                ExitCodes.REFUSED, "lease_expired", "the lease on unit " + c.unit() + " ended");
     }
 
     @Test
