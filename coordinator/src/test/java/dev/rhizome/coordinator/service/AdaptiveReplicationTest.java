@@ -56,7 +56,8 @@ class AdaptiveReplicationTest {
     void start() throws Exception {
         store = SqliteStore.open(dir);
         experiments = new ExperimentRegistry(store, clock);
-        dispatcher = new Dispatcher(store, clock, new Leases(Duration.ZERO), new ClaimPolicy(Duration.ofSeconds(30)));
+        dispatcher = new Dispatcher(store, clock, new Leases(Duration.ZERO), new ClaimPolicy(Duration.ofSeconds(30)),
+                new Dispatcher.ClaimLimits(4, 8));
         results = new ResultIntake(store, clock, () -> draw);
         views = new Views(store, () -> 0);
         Manifest manifest = Fixtures.manifest(2, 0.01, 1);
@@ -141,7 +142,8 @@ class AdaptiveReplicationTest {
 
     private WorkUnit claim(Identity node) {
         var response = dispatcher.claim(signed(node, ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
-                .setHardwareClass("cpu:x86_64").setTimeMs(clock.millis()).build(), ClaimRequest.getDefaultInstance()));
+                .setHardwareClass("cpu:x86_64").setTimeMs(clock.millis()).setNonce(Fixtures.nonce()).build(),
+                ClaimRequest.getDefaultInstance()));
         assertThat(response.hasUnit()).as("work for %s", node.publicId().shortForm()).isTrue();
         return response.getUnit();
     }

@@ -3,7 +3,7 @@ package dev.rhizome.ops.audit;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
-import dev.rhizome.coordinator.core.EnvelopeIds;
+import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.proto.v1.AdoptionList;
 import dev.rhizome.proto.v1.AuditHeader;
 import dev.rhizome.proto.v1.AuditLine;
@@ -54,7 +54,7 @@ public final class AuditExport {
                 .setCoordinator(coordinator.toString()).setExportedMs(nowMs)).build());
         int index = 0;
         for (SignedEnvelope e : audit.getEnvelopesList()) {
-            lines.add(AuditLine.newBuilder().setEnvelope(e).setIndex(index++).setId(EnvelopeIds.of(e)).build());
+            lines.add(AuditLine.newBuilder().setEnvelope(e).setIndex(index++).setId(Envelopes.id(e)).build());
         }
         int trials = 0;
         for (DirectionStatus d : directions.getDirectionsList()) {

@@ -2,7 +2,7 @@ package dev.rhizome.ops.audit;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
-import dev.rhizome.coordinator.core.EnvelopeIds;
+import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.coordinator.core.Significance;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.proto.v1.Adoption;
@@ -114,7 +114,7 @@ public final class AuditVerifier {
     private void envelope(AuditLine line) {
         SignedEnvelope e = line.getEnvelope();
         long index = line.getIndex();
-        String actual = EnvelopeIds.of(e);
+        String actual = Envelopes.id(e);
         String id = line.getId().isEmpty() ? actual : line.getId();  // named as the export names it
         String type = e.getType().replaceFirst("^rhizome\\.v1\\.", "");
         if (!actual.equals(id)) {
