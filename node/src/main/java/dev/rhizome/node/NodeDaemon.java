@@ -50,6 +50,7 @@ public final class NodeDaemon implements AutoCloseable {
     private final BundleFetcher fetcher;
     private final WorkLoop loop;
     private final Thread loopThread;
+    private final java.nio.file.Path jobDirs;
 
     private NodeDaemon(NodeConfig config, ProcessLauncher launcher) throws IOException, InterruptedException {
         this.layout = new NodeLayout(config.dataDir());
@@ -79,8 +80,9 @@ public final class NodeDaemon implements AutoCloseable {
             }
         });
         // Checkouts live outside the data dir: the one place a job may write is nowhere near the node's key.
+        this.jobDirs = JobDirs.prepare(identity.publicId().shortForm());
         Evaluator evaluator = new Evaluator(identity, repository, commits, new JobRunner(launcher),
-                hardware.hardwareClass(), JobDirs.prepare(identity.publicId().shortForm()), layout.logs(), clock);
+                hardware.hardwareClass(), jobDirs, layout.logs(), clock);
         Explorer explorer = config.explore()
                 ? new Explorer(repository, new PersonIdent("rhizome explorer " + identity.publicId().shortForm(),
                         identity.publicId().shortForm() + "@rhizome"), new SecureRandom(), 2)
@@ -150,6 +152,11 @@ public final class NodeDaemon implements AutoCloseable {
             Files.deleteIfExists(layout.endpointFile());
         } catch (IOException e) {
             log.debug("could not remove {}", layout.endpointFile(), e);
+        }
+        try {
+            JobDirs.delete(jobDirs);
+        } catch (IOException e) {
+            log.debug("could not remove {}", jobDirs, e);
         }
         fetcher.close();
         gossip.close();

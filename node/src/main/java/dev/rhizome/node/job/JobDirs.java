@@ -54,6 +54,13 @@ public final class JobDirs {
         return (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
     }
 
+    /** Removes a job directory and whatever checkouts are left in it. */
+    public static void delete(Path root) throws IOException {
+        if (Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            deleteTree(root);
+        }
+    }
+
     static void deleteTree(Path dir) throws IOException {
         try (Stream<Path> paths = Files.walk(dir)) {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
