@@ -50,13 +50,19 @@ public final class SandboxProbe {
     }
 
     public static SandboxReport probe(HostView host, CgroupV2.Detection cgroup, SandboxLimits limits) {
+        return probe(host, cgroup, limits, SandboxProbe::onPath);
+    }
+
+    /** @param tools finds a program by name, as the PATH would */
+    static SandboxReport probe(HostView host, CgroupV2.Detection cgroup, SandboxLimits limits,
+            java.util.function.Function<String, Optional<Path>> tools) {
         List<SandboxReport.Check> checks = new ArrayList<>();
-        Optional<Path> bwrap = onPath("bwrap");
+        Optional<Path> bwrap = tools.apply("bwrap");
         Optional<String> version = bwrap.flatMap(b -> output(List.of(b.toString(), "--version")).map(String::strip));
         checks.add(new SandboxReport.Check("bubblewrap", version.isPresent(), true,
                 version.map(v -> v + " at " + bwrap.get()).orElse(bwrap.isPresent() ? bwrap.get() + " does not run"
                         : "bwrap is not on the PATH"), version.isPresent() ? "" : INSTALL_BWRAP));
-        Optional<Path> prlimit = onPath("prlimit");
+        Optional<Path> prlimit = tools.apply("prlimit");
         checks.add(new SandboxReport.Check("prlimit", prlimit.isPresent(), true,
                 prlimit.map(Path::toString).orElse("prlimit is not on the PATH"),
                 prlimit.isPresent() ? "" : "install util-linux"));
@@ -68,7 +74,7 @@ public final class SandboxProbe {
             uid = -1;
         }
         OptionalInt jobUid = uid == 0 ? OptionalInt.of(NOBODY) : OptionalInt.empty();
-        Optional<Path> setpriv = onPath("setpriv");
+        Optional<Path> setpriv = tools.apply("setpriv");
         if (jobUid.isPresent()) {
             checks.add(new SandboxReport.Check("job user", setpriv.isPresent(), true,
                     setpriv.isPresent() ? "the node runs as root: jobs run as uid " + NOBODY + " (nobody)"
