@@ -97,14 +97,23 @@ public final class CgroupV2 {
         return Optional.empty();
     }
 
-    /** A new cgroup for one job, with its limits set; the job joins it through its {@code cgroup.procs}. */
-    public synchronized JobCgroup create(SandboxLimits limits) throws IOException {
+    /**
+     * Moves the node into a leaf of its cgroup and enables memory and pids for children. Fails
+     * (EBUSY) where other processes share the node's cgroup, e.g. in a container whose cgroup
+     * holds its shell too; the probe then falls back to rlimits.
+     */
+    public synchronized void prepare() throws IOException {
         if (!prepared) {
             Path self = Files.createDirectories(dir.resolve("rhizome-node"));
             write(self.resolve("cgroup.procs"), Long.toString(ProcessHandle.current().pid()));
             write(dir.resolve("cgroup.subtree_control"), "+memory +pids");
             prepared = true;
         }
+    }
+
+    /** A new cgroup for one job, with its limits set; the job joins it through its {@code cgroup.procs}. */
+    public synchronized JobCgroup create(SandboxLimits limits) throws IOException {
+        prepare();
         Path job = Files.createDirectory(dir.resolve("rhizome-job-" + next.incrementAndGet()));
         write(job.resolve("memory.max"), Long.toString(limits.memoryBytes()));
         writeIfPresent(job.resolve("memory.swap.max"), "0");

@@ -40,6 +40,7 @@ public final class SandboxProbe {
         if (report.plan().isEmpty()) {
             throw new SandboxUnavailableException(report);
         }
+        // A cgroup that failed to prepare left the plan on rlimits, and the launcher ignores it then.
         return new BwrapLauncher(report.plan().get(), cgroup.cgroup(), HostView.real());
     }
 
@@ -86,6 +87,13 @@ public final class SandboxProbe {
         }
 
         GpuPassthrough gpus = GpuPassthrough.discover(host);
+        if (cgroup.cgroup().isPresent()) {
+            try {
+                cgroup.cgroup().get().prepare();
+            } catch (IOException e) {
+                cgroup = new CgroupV2.Detection(Optional.empty(), cgroup.detail() + ", but unusable: " + e.getMessage());
+            }
+        }
         SandboxPlan.MemoryLimit memory = cgroup.cgroup().isPresent() ? SandboxPlan.MemoryLimit.CGROUP
                 : gpus.present() ? SandboxPlan.MemoryLimit.NONE : SandboxPlan.MemoryLimit.ADDRESS_SPACE;
         checks.add(new SandboxReport.Check("cgroup v2", cgroup.cgroup().isPresent(), false, cgroup.detail(),
