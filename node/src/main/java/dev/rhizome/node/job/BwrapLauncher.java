@@ -16,6 +16,19 @@ import java.util.stream.Stream;
  * the job's cgroup when there is one.
  */
 public final class BwrapLauncher implements ProcessLauncher {
+    /**
+     * Every sandbox is started from this one thread, which lives as long as the JVM. bubblewrap's
+     * --die-with-parent is the kernel's parent-death signal, and that fires when the thread that
+     * started the process ends, not the process: a job started from a pool thread that retires
+     * would be killed with it. When the node itself dies, this thread dies, and every job with it.
+     */
+    private static final java.util.concurrent.ExecutorService SPAWNER = java.util.concurrent.Executors
+            .newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "sandbox-spawner");
+                t.setDaemon(true);
+                return t;
+            });
+
     private final SandboxPlan plan;
     private final Optional<CgroupV2> cgroup;
     private final HostView host;
@@ -54,7 +67,7 @@ public final class BwrapLauncher implements ProcessLauncher {
         builder.environment().putAll(confinement.env());
         Process process;
         try {
-            process = builder.start();
+            process = spawn(builder);
         } catch (IOException | RuntimeException e) {
             jobCgroup.ifPresent(CgroupV2.JobCgroup::killAndRemove);
             throw e;
@@ -66,6 +79,32 @@ public final class BwrapLauncher implements ProcessLauncher {
         };
         process.onExit().thenRun(() -> own.ifPresent(CgroupV2.JobCgroup::killAndRemove));
         return new JobProcess(process, killAll);
+    }
+
+    private static Process spawn(ProcessBuilder builder) throws IOException {
+        java.util.concurrent.Future<Process> started = SPAWNER.submit(builder::start);
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return started.get(); // a spawn takes milliseconds; an interrupt must not leave an unowned job
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof IOException io) {
+                        throw io;
+                    }
+                    if (e.getCause() instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw new IOException(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Gives the job's uid what it must write; the node, as root, takes it back when it deletes the checkout. */

@@ -184,6 +184,33 @@ class SandboxTest {
                 .until(() -> started.stream().noneMatch(ProcessTree::running));
     }
 
+    @Test
+    void aJobOutlivesTheThreadThatStartedItUntilDestroyed() throws Exception {
+        Path log = dataDir.resolve("thread.log");
+        Process[] started = new Process[1];
+        Thread starter = new Thread(() -> {
+            try {
+                started[0] = sandbox.start(List.of("/bin/sh", "-c", "echo up; sleep 300"),
+                        new Confinement(checkout, List.of(checkout), List.of(), Map.of("PATH", "/usr/bin:/bin")),
+                        ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.to(log.toFile()),
+                        ProcessBuilder.Redirect.appendTo(log.toFile()));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        starter.start();
+        starter.join();
+        Process p = started[0];
+        try {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(log).contains("up"));
+            // A parent-death signal tied to the starting thread would have killed it by now.
+            org.awaitility.Awaitility.await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(p::isAlive);
+        } finally {
+            p.destroyForcibly();
+        }
+        assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    }
+
     private JobOutcome run(ProcessLauncher launcher, String script, Duration timeout) throws IOException, InterruptedException {
         // $0 tags every process of the job, so that survivors can be found on the host afterwards.
         return new JobRunner(launcher).run(new JobSpec(checkout, List.of("/bin/sh", "-c", script, "job-" + tag),
