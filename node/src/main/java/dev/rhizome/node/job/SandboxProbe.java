@@ -118,35 +118,33 @@ public final class SandboxProbe {
         if (version.isEmpty() || prlimit.isEmpty() || (jobUid.isPresent() && setpriv.isEmpty())) {
             return new SandboxReport(checks, Optional.empty());
         }
+        SandboxPlan plan = new SandboxPlan(bwrap.get(), prlimit.get(), setpriv.orElse(null), jobUid, limits, memory, gpus);
+        // The trial uses every namespace at once; only when it fails is each tried alone, to say which one is missing.
+        Optional<String> failure = trial(plan, cgroup, host);
         List<String> asJobUser = new ArrayList<>();
         jobUid.ifPresent(u -> asJobUser.addAll(List.of(setpriv.get().toString(), "--reuid=" + u, "--regid=" + u,
                 "--clear-groups", "--")));
         asJobUser.add(bwrap.get().toString());
-        boolean allNamespaces = true;
         for (String[] ns : new String[][] {
             {"user namespace", "--unshare-user"},
             {"pid namespace", "--unshare-user", "--unshare-pid", "--proc", "/proc"},
             {"network namespace", "--unshare-user", "--unshare-net"},
         }) {
-            List<String> cmd = new ArrayList<>(asJobUser);
-            cmd.addAll(List.of(ns).subList(1, ns.length));
-            cmd.addAll(List.of("--ro-bind", "/", "/", "--", "/bin/true"));
-            Optional<String> failure = failure(cmd);
-            checks.add(new SandboxReport.Check(ns[0], failure.isEmpty(), true,
-                    failure.map(f -> "bwrap " + String.join(" ", List.of(ns).subList(1, ns.length)) + " failed: " + f)
-                            .orElse("available"), failure.isEmpty() ? "" : ENABLE_USERNS));
-            allNamespaces &= failure.isEmpty();
+            Optional<String> nsFailure = Optional.empty();
+            if (failure.isPresent()) {
+                List<String> cmd = new ArrayList<>(asJobUser);
+                cmd.addAll(List.of(ns).subList(1, ns.length));
+                cmd.addAll(List.of("--ro-bind", "/", "/", "--", "/bin/true"));
+                nsFailure = failure(cmd);
+            }
+            checks.add(new SandboxReport.Check(ns[0], nsFailure.isEmpty(), true,
+                    nsFailure.map(f -> "bwrap " + String.join(" ", List.of(ns).subList(1, ns.length)) + " failed: " + f)
+                            .orElse("available"), nsFailure.isEmpty() ? "" : ENABLE_USERNS));
         }
-        if (!allNamespaces) {
-            return new SandboxReport(checks, Optional.empty());
-        }
-
-        SandboxPlan plan = new SandboxPlan(bwrap.get(), prlimit.get(), setpriv.orElse(null), jobUid, limits, memory, gpus);
-        Optional<String> failure = trial(plan, cgroup, host);
         checks.add(new SandboxReport.Check("sandboxed job", failure.isEmpty(), true,
                 failure.map(f -> "a trial job failed: " + f).orElse("a trial job ran with a read-only system, private /tmp, "
-                        + "its checkout writable and no network"), failure.isEmpty() ? "" : "see the error above; "
-                        + "run `rhizome node doctor` after fixing it"));
+                        + "its checkout writable and no network"), failure.isEmpty() ? "" : "fix the failed checks above; "
+                        + "then `rhizome node doctor` tries again"));
         return new SandboxReport(checks, failure.isEmpty() ? Optional.of(plan) : Optional.empty());
     }
 
