@@ -65,15 +65,16 @@ public final class BwrapCommand {
                 mounted.add(root);
             }
         }
+        // "-try": /etc is full of symlinks (localtime, alternatives) that may dangle; a job needn't fail for one.
         for (Path etc : ETC_FILES) {
             if (host.exists(etc)) {
-                roBind(argv, etc);
+                argv.addAll(List.of("--ro-bind-try", etc.toString(), etc.toString()));
             }
         }
         for (Path etc : host.children(Path.of("/etc"))) {
             String name = etc.getFileName().toString();
             if (ETC_RUNTIME_PREFIXES.stream().anyMatch(name::startsWith)) {
-                roBind(argv, etc);
+                argv.addAll(List.of("--ro-bind-try", etc.toString(), etc.toString()));
             }
         }
         argv.addAll(List.of("--proc", "/proc", "--dev", "/dev"));

@@ -31,7 +31,7 @@ class BwrapCommandTest {
         List<String> mounts = new ArrayList<>();
         for (int i = 0; i < argv.size(); i++) {
             String a = argv.get(i);
-            if (List.of("--ro-bind", "--bind", "--dev-bind", "--symlink").contains(a)) {
+            if (List.of("--ro-bind", "--ro-bind-try", "--bind", "--dev-bind", "--symlink").contains(a)) {
                 mounts.add(a + " " + argv.get(i + 1) + " " + argv.get(i + 2));
             }
         }
@@ -51,10 +51,10 @@ class BwrapCommandTest {
         assertThat(mounts(argv)).containsExactly(
                 "--ro-bind /usr /usr",
                 "--symlink usr/bin /bin", "--symlink usr/sbin /sbin", "--symlink usr/lib /lib", "--symlink usr/lib64 /lib64",
-                "--ro-bind /etc/ld.so.cache /etc/ld.so.cache", "--ro-bind /etc/ld.so.conf /etc/ld.so.conf",
-                "--ro-bind /etc/alternatives /etc/alternatives", "--ro-bind /etc/passwd /etc/passwd",
-                "--ro-bind /etc/group /etc/group",
-                "--ro-bind /etc/java-17-openjdk /etc/java-17-openjdk", "--ro-bind /etc/python3.11 /etc/python3.11",
+                "--ro-bind-try /etc/ld.so.cache /etc/ld.so.cache", "--ro-bind-try /etc/ld.so.conf /etc/ld.so.conf",
+                "--ro-bind-try /etc/alternatives /etc/alternatives", "--ro-bind-try /etc/passwd /etc/passwd",
+                "--ro-bind-try /etc/group /etc/group",
+                "--ro-bind-try /etc/java-17-openjdk /etc/java-17-openjdk", "--ro-bind-try /etc/python3.11 /etc/python3.11",
                 "--ro-bind /opt/jdk-17 /opt/jdk-17",
                 "--bind " + CHECKOUT + " " + CHECKOUT);
         assertThat(String.join(" ", argv)).doesNotContain("/etc/shadow", "/etc/ssh", "/home", "/root", "/dev/sda",
@@ -99,7 +99,7 @@ class BwrapCommandTest {
         List<String> argv = argv(plan(SandboxPlan.MemoryLimit.ADDRESS_SPACE, OptionalInt.empty(), GpuPassthrough.NONE), old);
 
         assertThat(mounts(argv)).startsWith("--ro-bind /usr /usr", "--ro-bind /bin /bin", "--ro-bind /lib /lib",
-                "--ro-bind /lib64 /lib64", "--ro-bind /etc/ld.so.cache /etc/ld.so.cache");
+                "--ro-bind /lib64 /lib64", "--ro-bind-try /etc/ld.so.cache /etc/ld.so.cache");
         assertThat(String.join(" ", argv)).doesNotContain("/sbin", "--symlink");
     }
 
