@@ -10,7 +10,11 @@ import dev.rhizome.node.explore.Explorer;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.hardware.Hardware;
 import dev.rhizome.node.hardware.HardwareProbe;
+import dev.rhizome.node.job.JobDirs;
 import dev.rhizome.node.job.JobRunner;
+import dev.rhizome.node.job.ProcessLauncher;
+import dev.rhizome.node.job.SandboxProbe;
+import dev.rhizome.node.job.SandboxUnavailableException;
 import dev.rhizome.node.peer.BundleFetcher;
 import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.node.peer.TransferLog;
@@ -46,8 +50,9 @@ public final class NodeDaemon implements AutoCloseable {
     private final BundleFetcher fetcher;
     private final WorkLoop loop;
     private final Thread loopThread;
+    private final java.nio.file.Path jobDirs;
 
-    private NodeDaemon(NodeConfig config) throws IOException, InterruptedException {
+    private NodeDaemon(NodeConfig config, ProcessLauncher launcher) throws IOException, InterruptedException {
         this.layout = new NodeLayout(config.dataDir());
         this.identity = IdentityStore.loadOrCreate(config.dataDir());
         Hardware hardware = HardwareProbe.probe();
@@ -74,8 +79,10 @@ public final class NodeDaemon implements AutoCloseable {
                 gossip.onLocalCommit(commit);
             }
         });
-        Evaluator evaluator = new Evaluator(identity, repository, commits, new JobRunner(),
-                hardware.hardwareClass(), layout.work(), layout.logs(), clock);
+        // Checkouts live outside the data dir: the one place a job may write is nowhere near the node's key.
+        this.jobDirs = JobDirs.prepare(identity.publicId().shortForm());
+        Evaluator evaluator = new Evaluator(identity, repository, commits, new JobRunner(launcher),
+                hardware.hardwareClass(), jobDirs, layout.logs(), clock);
         Explorer explorer = config.explore()
                 ? new Explorer(repository, new PersonIdent("rhizome explorer " + identity.publicId().shortForm(),
                         identity.publicId().shortForm() + "@rhizome"), new SecureRandom(), 2)
@@ -103,8 +110,14 @@ public final class NodeDaemon implements AutoCloseable {
         }
     }
 
-    public static NodeDaemon start(NodeConfig config) throws IOException, InterruptedException {
-        NodeDaemon daemon = new NodeDaemon(config);
+    /** A node whose jobs run in this machine's sandbox; refused when the machine can't build one. */
+    public static NodeDaemon start(NodeConfig config) throws IOException, InterruptedException, SandboxUnavailableException {
+        return start(config, SandboxProbe.launcher());
+    }
+
+    /** A node whose jobs start through the given launcher. */
+    public static NodeDaemon start(NodeConfig config, ProcessLauncher launcher) throws IOException, InterruptedException {
+        NodeDaemon daemon = new NodeDaemon(config, launcher);
         daemon.loopThread.start();
         return daemon;
     }
@@ -139,6 +152,11 @@ public final class NodeDaemon implements AutoCloseable {
             Files.deleteIfExists(layout.endpointFile());
         } catch (IOException e) {
             log.debug("could not remove {}", layout.endpointFile(), e);
+        }
+        try {
+            JobDirs.delete(jobDirs);
+        } catch (IOException e) {
+            log.debug("could not remove {}", jobDirs, e);
         }
         fetcher.close();
         gossip.close();

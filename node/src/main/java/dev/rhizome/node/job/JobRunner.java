@@ -4,6 +4,7 @@ import dev.rhizome.proto.v1.Result;
 import dev.rhizome.protocol.seed.MetricParser;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.lang.ProcessBuilder.Redirect;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,30 +22,31 @@ import java.util.concurrent.TimeUnit;
  * Runs a seed's command as a child process and judges the outcome: OK (exit 0 and a metric),
  * CRASH (anything else) or TIMEOUT (killed at the deadline).
  *
- * <p>The job is code a stranger wrote, so it gets as little of this node as a plain process can:
- * an environment scrubbed down to PATH, LANG and the budget (the node's own variables may hold
- * tokens or proxies), HOME pointing at the work dir (tools write their dotfiles and caches
- * there, not in the volunteer's home), and a work dir that holds only the checkout; the node's
- * keys never go in it. Time and output size are measured and bounded here, outside the job,
- * because a job can lie about its own timers. The job has no network where the machine allows
- * it ({@link NetworkSandbox}). Not yet isolated: files outside the work dir reachable by absolute
- * path; that needs a filesystem sandbox.
+ * <p>The job is code a stranger wrote. Its {@link ProcessLauncher} decides what of the machine it
+ * sees ({@link BwrapLauncher}: nearly nothing); this class gives it an environment scrubbed down
+ * to PATH, LANG and the budget (the node's own variables may hold tokens or proxies), HOME
+ * pointing at the work dir (tools write their dotfiles and caches there, not in the volunteer's
+ * home), the work dir as its only writable directory, and the JDK read-only, since "java" in a
+ * seed's command means this node's own. Time and output size are measured and bounded here,
+ * outside the job, because a job can lie about its own timers.
  */
 public final class JobRunner {
     public static final long DEFAULT_MAX_LOG_BYTES = 16L << 20;
     private static final Duration POLL = Duration.ofMillis(50);
 
+    private final ProcessLauncher launcher;
     private final long maxLogBytes;
 
-    public JobRunner() {
-        this(DEFAULT_MAX_LOG_BYTES);
+    public JobRunner(ProcessLauncher launcher) {
+        this(launcher, DEFAULT_MAX_LOG_BYTES);
     }
 
     /**
      * A job whose output grows past maxLogBytes is killed, its log cut to that size, and it counts
      * as a crash: unbounded output would fill the volunteer's disk.
      */
-    public JobRunner(long maxLogBytes) {
+    public JobRunner(ProcessLauncher launcher, long maxLogBytes) {
+        this.launcher = java.util.Objects.requireNonNull(launcher, "launcher");
         if (maxLogBytes <= 0) {
             throw new IllegalArgumentException("maxLogBytes must be positive");
         }
@@ -59,14 +61,16 @@ public final class JobRunner {
     public JobOutcome run(JobSpec spec, JobProgress progress) throws IOException, InterruptedException {
         Path log = spec.logFile().toAbsolutePath();
         Files.createDirectories(log.getParent());
-        ProcessBuilder builder = new ProcessBuilder(NetworkSandbox.wrap(resolve(spec.command())))
-                .directory(spec.workDir().toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile());
-        sandboxEnvironment(builder.environment(), spec);
+        Path workDir = spec.workDir().toAbsolutePath();
+        Confinement confinement = new Confinement(workDir, List.of(workDir), List.of(javaHome()), environment(spec));
+        try (RandomAccessFile truncate = new RandomAccessFile(log.toFile(), "rw")) {
+            truncate.setLength(0);
+        }
+        // Both streams append to one file: each write lands at its end, so they interleave as written.
+        Redirect toLog = Redirect.appendTo(log.toFile());
 
         long start = System.nanoTime();
-        Process process = builder.start();
+        Process process = launcher.start(resolve(spec.command()), confinement, Redirect.PIPE, toLog, toLog);
         ProcessTree tree = new ProcessTree(process);
         boolean timedOut = false;
         boolean logTooLarge = false;
@@ -139,21 +143,26 @@ public final class JobRunner {
     private static List<String> resolve(List<String> command) {
         List<String> resolved = new ArrayList<>(command);
         if (resolved.get(0).equals("java")) {
-            resolved.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            resolved.set(0, javaHome().resolve("bin").resolve("java").toString());
         }
         return resolved;
     }
 
-    private static void sandboxEnvironment(Map<String, String> env, JobSpec spec) {
+    private static Path javaHome() {
+        return Path.of(System.getProperty("java.home"));
+    }
+
+    private static Map<String, String> environment(JobSpec spec) {
         String path = System.getenv("PATH");
         String lang = System.getenv("LANG");
-        env.clear();
+        Map<String, String> env = new java.util.HashMap<>();
         if (path != null) {
             env.put("PATH", path);
         }
         env.put("LANG", lang != null ? lang : "C.UTF-8");
         env.put("HOME", spec.workDir().toAbsolutePath().toString());
         env.putAll(spec.env());
+        return env;
     }
 
     private static OptionalLong steps(String output) {

@@ -45,7 +45,7 @@ class JobRunnerTest {
         JobSpec spec = new JobSpec(dir, List.of("java", "Job.java"), Map.of("RHIZOME_STEPS", "7"),
                 Duration.ofSeconds(60), dir.resolve("logs/job.log"), "val_bpb");
 
-        JobOutcome outcome = new JobRunner().run(spec, lines::add);
+        JobOutcome outcome = new JobRunner(new PlainLauncher()).run(spec, lines::add);
 
         assertThat(outcome.status()).isEqualTo(Result.Status.OK);
         assertThat(outcome.exitCode()).isZero();
@@ -115,7 +115,7 @@ class JobRunnerTest {
         CompletableFuture<Throwable> thrown = new CompletableFuture<>();
         Thread caller = new Thread(() -> {
             try {
-                new JobRunner().run(spec, line -> started.complete(Long.parseLong(line.substring(5))));
+                new JobRunner(new PlainLauncher()).run(spec, line -> started.complete(Long.parseLong(line.substring(5))));
                 thrown.complete(null);
             } catch (Throwable t) {
                 thrown.complete(t);
@@ -135,7 +135,7 @@ class JobRunnerTest {
         // Bounded at 20 MB, so that a broken limit can't fill the disk; the sleep shows the kill came early.
         JobSpec spec = sh("yes 'val_bpb: 1.0' | head -c 20000000; sleep 30", Duration.ofSeconds(60));
 
-        JobOutcome outcome = new JobRunner(10_000).run(spec, lines::add);
+        JobOutcome outcome = new JobRunner(new PlainLauncher(), 10_000).run(spec, lines::add);
 
         assertThat(outcome.status()).isEqualTo(Result.Status.CRASH);
         assertThat(outcome.runtimeMs()).isLessThan(20_000L);
@@ -153,7 +153,7 @@ class JobRunnerTest {
     }
 
     private JobOutcome run(String script, Duration timeout) throws IOException, InterruptedException {
-        return new JobRunner().run(sh(script, timeout), lines::add);
+        return new JobRunner(new PlainLauncher()).run(sh(script, timeout), lines::add);
     }
 
     private JobSpec sh(String script, Duration timeout) {

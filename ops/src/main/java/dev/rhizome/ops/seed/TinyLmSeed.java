@@ -3,6 +3,7 @@ package dev.rhizome.ops.seed;
 import dev.rhizome.node.job.JobOutcome;
 import dev.rhizome.node.job.JobProgress;
 import dev.rhizome.node.job.JobRunner;
+import dev.rhizome.node.job.PlainLauncher;
 import dev.rhizome.node.job.JobSpec;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Result;
@@ -75,7 +76,7 @@ public final class TinyLmSeed {
                 Files.write(dir.resolve("Train.java"), resource("Train.java"));
                 JobSpec spec = new JobSpec(dir, List.of("java", "Train.java", "--floor"), Map.of(),
                         Duration.ofSeconds(60), dir.resolve("floor.log"), "entropy_floor");
-                JobOutcome outcome = new JobRunner().run(spec, JobProgress.IGNORE);
+                JobOutcome outcome = new JobRunner(new PlainLauncher()).run(spec, JobProgress.IGNORE);
                 if (outcome.status() != Result.Status.OK) {
                     throw new IllegalStateException("java Train.java --floor ended " + outcome.status()
                             + " (exit " + outcome.exitCode() + "): " + Files.readString(dir.resolve("floor.log")));

@@ -154,7 +154,7 @@ class TinyLmSeedTest {
         JobSpec spec = new JobSpec(checkout, m.getCommandList(),
                 BudgetEnv.of(Budget.newBuilder().setSteps(steps).build(), seed),
                 Duration.ofSeconds(m.getTimeoutSeconds()), log, m.getMetric().getName());
-        JobOutcome outcome = new JobRunner().run(spec, line -> progress.add(line.replaceAll("loss .*", "loss")));
+        JobOutcome outcome = new JobRunner(new dev.rhizome.node.job.PlainLauncher()).run(spec, line -> progress.add(line.replaceAll("loss .*", "loss")));
         return new Run(outcome, Files.readString(log));
     }
 

@@ -1,0 +1,40 @@
+package dev.rhizome.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class NodeDoctorTest {
+    @Test
+    void doctorReportsEveryCheckAsJsonAndItsExitStatusIsTheVerdict() throws Exception {
+        Process p = new ProcessBuilder(TestNetwork.launcher("node", "doctor", "--json")).redirectErrorStream(false).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        int code = p.waitFor();
+
+        JsonObject report = JsonParser.parseString(out.strip().lines().reduce((a, b) -> b).orElseThrow()).getAsJsonObject();
+        List<String> names = new ArrayList<>();
+        report.getAsJsonArray("checks").forEach(c -> names.add(c.getAsJsonObject().get("name").getAsString()));
+        assertThat(names).startsWith("bubblewrap", "prlimit", "job user", "cgroup v2", "memory limit", "process limit", "gpus");
+        boolean sandbox = report.get("sandbox").getAsBoolean();
+        assertThat(code).as(out).isEqualTo(sandbox ? 0 : 1);
+        if (sandbox) {
+            assertThat(names).contains("user namespace", "pid namespace", "network namespace", "sandboxed job");
+            assertThat(report.getAsJsonObject("limits").get("processes").getAsInt()).isPositive();
+        } else {
+            assertThat(report.get("why_not").getAsString()).isNotBlank();
+        }
+    }
+
+    @Test
+    void noSandboxIsExplainedInTheHelp() throws Exception {
+        Process p = new ProcessBuilder(TestNetwork.launcher("node", "--help")).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+
+        assertThat(p.waitFor()).isZero();
+        assertThat(out).contains("--no-sandbox", "doctor");
+    }
+}

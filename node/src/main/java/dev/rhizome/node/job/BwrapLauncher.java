@@ -1,0 +1,119 @@
+package dev.rhizome.node.job;
+
+import java.io.IOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Starts every job process in a bubblewrap sandbox built by {@link BwrapCommand} from a
+ * {@link SandboxPlan} that {@link SandboxProbe} checked on this machine. Destroying the
+ * returned process kills bubblewrap, which takes the job's whole PID namespace with it, and
+ * the job's cgroup when there is one.
+ */
+public final class BwrapLauncher implements ProcessLauncher {
+    /**
+     * Every sandbox is started from this one thread, which lives as long as the JVM. bubblewrap's
+     * --die-with-parent is the kernel's parent-death signal, and that fires when the thread that
+     * started the process ends, not the process: a job started from a pool thread that retires
+     * would be killed with it. When the node itself dies, this thread dies, and every job with it.
+     */
+    private static final java.util.concurrent.ExecutorService SPAWNER = java.util.concurrent.Executors
+            .newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "sandbox-spawner");
+                t.setDaemon(true);
+                return t;
+            });
+
+    private final SandboxPlan plan;
+    private final Optional<CgroupV2> cgroup;
+    private final HostView host;
+
+    public BwrapLauncher(SandboxPlan plan, Optional<CgroupV2> cgroup, HostView host) {
+        this.plan = Objects.requireNonNull(plan, "plan");
+        this.cgroup = plan.memory() == SandboxPlan.MemoryLimit.CGROUP ? cgroup : Optional.empty();
+        if (plan.memory() == SandboxPlan.MemoryLimit.CGROUP && this.cgroup.isEmpty()) {
+            throw new IllegalArgumentException("the plan limits memory by cgroup but none is given");
+        }
+        this.host = Objects.requireNonNull(host, "host");
+    }
+
+    public SandboxPlan plan() {
+        return plan;
+    }
+
+    @Override
+    public Process start(List<String> command, Confinement confinement, Redirect stdin, Redirect stdout,
+            Redirect stderr) throws IOException {
+        if (plan.jobUid().isPresent()) {
+            for (Path dir : confinement.writable()) {
+                chownTree(dir, plan.jobUid().getAsInt());
+            }
+        }
+        Optional<CgroupV2.JobCgroup> jobCgroup = Optional.empty();
+        if (cgroup.isPresent()) {
+            jobCgroup = Optional.of(cgroup.get().create(plan.limits()));
+        }
+        List<String> argv = BwrapCommand.argv(plan, command, confinement, jobCgroup.map(CgroupV2.JobCgroup::procs), host);
+        ProcessBuilder builder = new ProcessBuilder(argv)
+                .redirectInput(stdin)
+                .redirectOutput(stdout)
+                .redirectError(stderr);
+        builder.environment().clear(); // bubblewrap passes its own environment on to the job
+        builder.environment().putAll(confinement.env());
+        Process process;
+        try {
+            process = spawn(builder);
+        } catch (IOException | RuntimeException e) {
+            jobCgroup.ifPresent(CgroupV2.JobCgroup::killAndRemove);
+            throw e;
+        }
+        Optional<CgroupV2.JobCgroup> own = jobCgroup;
+        Runnable killAll = () -> {
+            process.destroyForcibly();
+            own.ifPresent(CgroupV2.JobCgroup::killAndRemove);
+        };
+        process.onExit().thenRun(() -> own.ifPresent(CgroupV2.JobCgroup::killAndRemove));
+        return new JobProcess(process, killAll);
+    }
+
+    private static Process spawn(ProcessBuilder builder) throws IOException {
+        java.util.concurrent.Future<Process> started = SPAWNER.submit(builder::start);
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return started.get(); // a spawn takes milliseconds; an interrupt must not leave an unowned job
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof IOException io) {
+                        throw io;
+                    }
+                    if (e.getCause() instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw new IOException(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Gives the job's uid what it must write; the node, as root, takes it back when it deletes the checkout. */
+    private static void chownTree(Path dir, int uid) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.toList()) {
+                Files.setAttribute(p, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(p, "unix:gid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package dev.rhizome.node.job;
+
+import java.io.IOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.util.List;
+
+/**
+ * Starts a job as a plain child process, for {@code rhizome node --no-sandbox} and for code
+ * this program ships itself. It can only scrub the environment and hunt down descendants when
+ * destroyed: the job reads and writes whatever the node's user can, sees every process, and
+ * has the network; a descendant that re-parented itself between two looks escapes.
+ */
+public final class PlainLauncher implements ProcessLauncher {
+
+    @Override
+    public Process start(List<String> command, Confinement confinement, Redirect stdin, Redirect stdout,
+            Redirect stderr) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(confinement.workDir().toFile())
+                .redirectInput(stdin)
+                .redirectOutput(stdout)
+                .redirectError(stderr);
+        builder.environment().clear();
+        builder.environment().putAll(confinement.env());
+        Process process = builder.start();
+        return new JobProcess(process, () -> new ProcessTree(process).kill());
+    }
+}

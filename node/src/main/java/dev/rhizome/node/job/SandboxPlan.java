@@ -1,0 +1,58 @@
+package dev.rhizome.node.job;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.OptionalInt;
+
+/**
+ * How this machine sandboxes jobs, decided once by {@link SandboxProbe}: the tools, whose uid a
+ * job runs as, its limits, and which of them the kernel enforces how.
+ *
+ * @param bwrap        the bubblewrap binary
+ * @param prlimit      util-linux prlimit, run inside the sandbox to set the job's rlimits
+ * @param setpriv      util-linux setpriv; used only with {@code jobUid}
+ * @param jobUid       when the node runs as root: the unprivileged uid (and gid) jobs run as, so that
+ *                     no job is root on the host and RLIMIT_NPROC applies (the kernel exempts root)
+ * @param limits       what a job may use
+ * @param memory       how the memory limit is enforced
+ * @param gpus         the GPUs passed to every job
+ */
+public record SandboxPlan(Path bwrap, Path prlimit, Path setpriv, OptionalInt jobUid, SandboxLimits limits,
+        MemoryLimit memory, GpuPassthrough gpus) {
+
+    /** How the memory limit reaches the kernel. */
+    public enum MemoryLimit {
+        /** memory.max of the job's own cgroup v2 (the whole tree; swap off; OOM kills the whole job). */
+        CGROUP,
+        /** RLIMIT_AS of each job process: bounds what each one maps, not the tree's sum. */
+        ADDRESS_SPACE,
+        /** Not enforced: GPUs are passed and the CUDA driver maps far more address space than memory. */
+        NONE
+    }
+
+    public SandboxPlan {
+        Objects.requireNonNull(bwrap, "bwrap");
+        Objects.requireNonNull(prlimit, "prlimit");
+        Objects.requireNonNull(jobUid, "jobUid");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(memory, "memory");
+        Objects.requireNonNull(gpus, "gpus");
+        if (jobUid.isPresent()) {
+            Objects.requireNonNull(setpriv, "setpriv is needed to run jobs as uid " + jobUid.getAsInt());
+        }
+    }
+
+    /** One line for the node's log: whose uid, which limits, which GPUs. */
+    public String summary() {
+        return "bubblewrap, no network, uid " + (jobUid.isPresent() ? jobUid.getAsInt() + " (nobody)" : "of the node")
+                + ", memory " + (limits.memoryBytes() >> 20) + " MiB (" + switch (memory) {
+                    case CGROUP -> "cgroup v2";
+                    case ADDRESS_SPACE -> "address space per process";
+                    case NONE -> "not enforced";
+                } + "), " + limits.processes() + " tasks, " + (gpus.present() ? gpus.gpuCount() + " GPU(s)" : "no GPU");
+    }
+
+    public SandboxPlan withLimits(SandboxLimits value) {
+        return new SandboxPlan(bwrap, prlimit, setpriv, jobUid, value, memory, gpus);
+    }
+}

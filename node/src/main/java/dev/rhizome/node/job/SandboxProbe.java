@@ -1,0 +1,258 @@
+package dev.rhizome.node.job;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Finds out, by trying, whether this machine can sandbox jobs and how: the tools, each kind of
+ * namespace bubblewrap needs, the cgroup v2 delegation or the rlimit fallback, the GPUs, and a
+ * last run of a real sandboxed command built exactly as jobs will be.
+ */
+public final class SandboxProbe {
+    /** The uid of "nobody" on Linux: jobs of a node running as root run as it. */
+    public static final int NOBODY = 65534;
+    static final String INSTALL_BWRAP = "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; "
+            + "Fedora: dnf install bubblewrap; Arch: pacman -S bubblewrap)";
+    static final String ENABLE_USERNS = "allow unprivileged user namespaces: sysctl -w user.max_user_namespaces=15000 "
+            + "(and kernel.unprivileged_userns_clone=1 on kernels that have it; on Ubuntu 24.04+ "
+            + "kernel.apparmor_restrict_unprivileged_userns=0 or an AppArmor profile for bwrap); in a container, run it "
+            + "with a seccomp and AppArmor profile that allow them (docker run --security-opt seccomp=unconfined "
+            + "--security-opt apparmor=unconfined)";
+    private static final long TRY_SECONDS = 20;
+
+    private SandboxProbe() {
+    }
+
+    /** The sandboxing launcher for this machine, or why there can't be one. */
+    public static BwrapLauncher launcher() throws SandboxUnavailableException {
+        CgroupV2.Detection cgroup = CgroupV2.detect();
+        SandboxReport report = probe(HostView.real(), cgroup, SandboxLimits.forMachine(physicalMemory()));
+        if (report.plan().isEmpty()) {
+            throw new SandboxUnavailableException(report);
+        }
+        // A cgroup that failed to prepare left the plan on rlimits, and the launcher ignores it then.
+        return new BwrapLauncher(report.plan().get(), cgroup.cgroup(), HostView.real());
+    }
+
+    /** The machine's verdict, with limits sized from its memory. */
+    public static SandboxReport probe() {
+        long memory = physicalMemory();
+        return probe(HostView.real(), CgroupV2.detect(), SandboxLimits.forMachine(memory));
+    }
+
+    public static SandboxReport probe(HostView host, CgroupV2.Detection cgroup, SandboxLimits limits) {
+        return probe(host, cgroup, limits, SandboxProbe::onPath);
+    }
+
+    /** @param tools finds a program by name, as the PATH would */
+    static SandboxReport probe(HostView host, CgroupV2.Detection cgroup, SandboxLimits limits,
+            java.util.function.Function<String, Optional<Path>> tools) {
+        List<SandboxReport.Check> checks = new ArrayList<>();
+        Optional<Path> bwrap = tools.apply("bwrap");
+        Optional<String> version = bwrap.flatMap(b -> output(List.of(b.toString(), "--version")).map(String::strip));
+        checks.add(new SandboxReport.Check("bubblewrap", version.isPresent(), true,
+                version.map(v -> v + " at " + bwrap.get()).orElse(bwrap.isPresent() ? bwrap.get() + " does not run"
+                        : "bwrap is not on the PATH"), version.isPresent() ? "" : INSTALL_BWRAP));
+        Optional<Path> prlimit = tools.apply("prlimit");
+        checks.add(new SandboxReport.Check("prlimit", prlimit.isPresent(), true,
+                prlimit.map(Path::toString).orElse("prlimit is not on the PATH"),
+                prlimit.isPresent() ? "" : "install util-linux"));
+
+        int uid;
+        try {
+            uid = JobDirs.myUid();
+        } catch (IOException e) {
+            uid = -1;
+        }
+        OptionalInt jobUid = uid == 0 ? OptionalInt.of(NOBODY) : OptionalInt.empty();
+        Optional<Path> setpriv = tools.apply("setpriv");
+        if (jobUid.isPresent()) {
+            checks.add(new SandboxReport.Check("job user", setpriv.isPresent(), true,
+                    setpriv.isPresent() ? "the node runs as root: jobs run as uid " + NOBODY + " (nobody)"
+                            : "the node runs as root and setpriv, needed to run jobs as nobody, is missing",
+                    setpriv.isPresent() ? "" : "install util-linux (setpriv), or run the node as an ordinary user"));
+        } else {
+            checks.add(new SandboxReport.Check("job user", true, false, "jobs run as the node's uid " + uid
+                    + " inside their own user namespace", ""));
+        }
+
+        GpuPassthrough gpus = GpuPassthrough.discover(host);
+        if (cgroup.cgroup().isPresent()) {
+            try {
+                cgroup.cgroup().get().prepare();
+            } catch (IOException e) {
+                cgroup = new CgroupV2.Detection(Optional.empty(), cgroup.detail() + ", but unusable: " + e.getMessage());
+            }
+        }
+        SandboxPlan.MemoryLimit memory = cgroup.cgroup().isPresent() ? SandboxPlan.MemoryLimit.CGROUP
+                : gpus.present() ? SandboxPlan.MemoryLimit.NONE : SandboxPlan.MemoryLimit.ADDRESS_SPACE;
+        checks.add(new SandboxReport.Check("cgroup v2", cgroup.cgroup().isPresent(), false, cgroup.detail(),
+                cgroup.cgroup().isPresent() ? "" : "for limits on a job's whole process tree, run the node in a delegated "
+                        + "cgroup v2 (systemd-run --user -p Delegate=yes --scope rhizome node ...)"));
+        checks.add(new SandboxReport.Check("memory limit", memory != SandboxPlan.MemoryLimit.NONE, false,
+                switch (memory) {
+                    case CGROUP -> mib(limits.memoryBytes()) + " for the job's whole tree (cgroup memory.max, no swap)";
+                    case ADDRESS_SPACE -> mib(limits.addressSpaceBytes()) + " of address space per job process (RLIMIT_AS: "
+                            + mib(limits.memoryBytes()) + " + " + mib(SandboxLimits.ADDRESS_SPACE_ALLOWANCE)
+                            + " for reservations a JVM never touches); bounds each process, not the tree's sum";
+                    case NONE -> "none: GPUs are passed and the CUDA driver maps more address space than RLIMIT_AS could allow; "
+                            + "only a cgroup v2 can bound memory here";
+                }, ""));
+        checks.add(new SandboxReport.Check("process limit", true, false, limits.processes() + " tasks per job (RLIMIT_NPROC "
+                + "in the job's own user namespace" + (memory == SandboxPlan.MemoryLimit.CGROUP ? ", and cgroup pids.max)" : ")"),
+                ""));
+        checks.add(new SandboxReport.Check("gpus", true, false, gpus.present()
+                ? gpus.gpuCount() + " GPU(s): devices " + gpus.devices() + ", driver libraries in " + gpus.libraryDirs()
+                : "no NVIDIA GPU (no /dev/nvidiactl and /dev/nvidiaN)", ""));
+
+        if (version.isEmpty() || prlimit.isEmpty() || (jobUid.isPresent() && setpriv.isEmpty())) {
+            return new SandboxReport(checks, Optional.empty());
+        }
+        SandboxPlan plan = new SandboxPlan(bwrap.get(), prlimit.get(), setpriv.orElse(null), jobUid, limits, memory, gpus);
+        // The trial uses every namespace at once; only when it fails is each tried alone, to say which one is missing.
+        Optional<String> failure = trial(plan, cgroup, host);
+        List<String> asJobUser = new ArrayList<>();
+        jobUid.ifPresent(u -> asJobUser.addAll(List.of(setpriv.get().toString(), "--reuid=" + u, "--regid=" + u,
+                "--clear-groups", "--")));
+        asJobUser.add(bwrap.get().toString());
+        for (String[] ns : new String[][] {
+            {"user namespace", "--unshare-user"},
+            {"pid namespace", "--unshare-user", "--unshare-pid", "--proc", "/proc"},
+            {"network namespace", "--unshare-user", "--unshare-net"},
+        }) {
+            Optional<String> nsFailure = Optional.empty();
+            if (failure.isPresent()) {
+                List<String> cmd = new ArrayList<>(asJobUser);
+                cmd.addAll(List.of(ns).subList(1, ns.length));
+                cmd.addAll(List.of("--ro-bind", "/", "/", "--", "/bin/true"));
+                nsFailure = failure(cmd);
+            }
+            checks.add(new SandboxReport.Check(ns[0], nsFailure.isEmpty(), true,
+                    nsFailure.map(f -> "bwrap " + String.join(" ", List.of(ns).subList(1, ns.length)) + " failed: " + f)
+                            .orElse("available"), nsFailure.isEmpty() ? "" : ENABLE_USERNS));
+        }
+        checks.add(new SandboxReport.Check("sandboxed job", failure.isEmpty(), true,
+                failure.map(f -> "a trial job failed: " + f).orElse("a trial job ran with a read-only system, private /tmp, "
+                        + "its checkout writable and no network"), failure.isEmpty() ? "" : "fix the failed checks above; "
+                        + "then `rhizome node doctor` tries again"));
+        return new SandboxReport(checks, failure.isEmpty() ? Optional.of(plan) : Optional.empty());
+    }
+
+    /** Runs a command through the real launcher in a real checkout and checks what it could do. */
+    private static Optional<String> trial(SandboxPlan plan, CgroupV2.Detection cgroup, HostView host) {
+        Path root = null;
+        try {
+            root = JobDirs.prepare("check-" + ProcessHandle.current().pid());
+            Path checkout = Files.createDirectory(root.resolve("checkout"));
+            Path log = root.resolve("trial.log");
+            Process p = new BwrapLauncher(plan, cgroup.cgroup(), host).start(
+                    List.of("/bin/sh", "-c", "echo ok > out && cat out && ! touch /usr/.rhizome-probe 2>/dev/null"),
+                    new Confinement(checkout, List.of(checkout), List.of(), Map.of("PATH", "/usr/bin:/bin")),
+                    Redirect.PIPE, Redirect.to(log.toFile()), Redirect.appendTo(log.toFile()));
+            p.getOutputStream().close();
+            try {
+                if (!p.waitFor(TRY_SECONDS, TimeUnit.SECONDS)) {
+                    return Optional.of("it did not finish in " + TRY_SECONDS + " s");
+                }
+            } finally {
+                p.destroyForcibly();
+            }
+            String out = Files.readString(log).strip();
+            return p.exitValue() == 0 && out.equals("ok") ? Optional.empty()
+                    : Optional.of("exit " + p.exitValue() + (out.isEmpty() ? "" : ": " + out));
+        } catch (IOException e) {
+            return Optional.of(e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.of("interrupted");
+        } finally {
+            if (root != null) {
+                try {
+                    JobDirs.deleteTree(root);
+                } catch (IOException ignored) {
+                    // a temp dir left behind; the next probe of this pid empties it
+                }
+            }
+        }
+    }
+
+    static Optional<Path> onPath(String name) {
+        String path = System.getenv("PATH");
+        List<String> dirs = new ArrayList<>(List.of((path == null ? "" : path).split(":")));
+        dirs.addAll(List.of("/usr/bin", "/bin", "/usr/sbin", "/sbin"));
+        for (String dir : dirs) {
+            if (!dir.isEmpty()) {
+                Path p = Path.of(dir, name);
+                if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                    return Optional.of(p.toAbsolutePath());
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** What a command printed when it failed, or empty when it succeeded. */
+    private static Optional<String> failure(List<String> command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            String out;
+            try (InputStream in = p.getInputStream()) {
+                out = new String(in.readNBytes(4096), StandardCharsets.UTF_8).strip();
+            }
+            if (!p.waitFor(TRY_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return Optional.of("no answer in " + TRY_SECONDS + " s");
+            }
+            return p.exitValue() == 0 ? Optional.empty() : Optional.of(out.isEmpty() ? "exit " + p.exitValue() : out);
+        } catch (IOException e) {
+            return Optional.of(e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.of("interrupted");
+        }
+    }
+
+    private static Optional<String> output(List<String> command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            String out;
+            try (InputStream in = p.getInputStream()) {
+                out = new String(in.readNBytes(4096), StandardCharsets.UTF_8);
+            }
+            if (!p.waitFor(TRY_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return Optional.empty();
+            }
+            return p.exitValue() == 0 ? Optional.of(out) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    static long physicalMemory() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            return sun.getTotalMemorySize();
+        }
+        return 4L << 30;
+    }
+
+    private static String mib(long bytes) {
+        return (bytes >> 20) + " MiB";
+    }
+}

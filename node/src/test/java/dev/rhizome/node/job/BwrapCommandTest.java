@@ -1,0 +1,156 @@
+package dev.rhizome.node.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.Test;
+
+class BwrapCommandTest {
+    private static final SandboxLimits LIMITS = new SandboxLimits(1L << 30, 512, 64L << 20);
+    private static final Path CHECKOUT = Path.of("/tmp/rhizome-jobs-1000-abc/unit-1");
+    private static final Confinement JOB = new Confinement(CHECKOUT, List.of(CHECKOUT),
+            List.of(Path.of("/opt/jdk-17")), Map.of("HOME", CHECKOUT.toString()));
+
+    private static SandboxPlan plan(SandboxPlan.MemoryLimit memory, OptionalInt uid, GpuPassthrough gpus) {
+        return new SandboxPlan(Path.of("/usr/bin/bwrap"), Path.of("/usr/bin/prlimit"), Path.of("/usr/bin/setpriv"), uid,
+                LIMITS, memory, gpus);
+    }
+
+    private static List<String> argv(SandboxPlan plan, HostView host) {
+        return BwrapCommand.argv(plan, List.of("java", "Train.java"), JOB, Optional.empty(), host);
+    }
+
+    /** The (option, source, destination) mounts of a command line, as "option source dest" strings. */
+    private static List<String> mounts(List<String> argv) {
+        List<String> mounts = new ArrayList<>();
+        for (int i = 0; i < argv.size(); i++) {
+            String a = argv.get(i);
+            if (List.of("--ro-bind", "--ro-bind-try", "--bind", "--dev-bind", "--symlink").contains(a)) {
+                mounts.add(a + " " + argv.get(i + 1) + " " + argv.get(i + 2));
+            }
+        }
+        return mounts;
+    }
+
+    @Test
+    void aJobSeesTheSystemReadOnlyItsCheckoutWritableAndNothingElse() {
+        List<String> argv = argv(plan(SandboxPlan.MemoryLimit.ADDRESS_SPACE, OptionalInt.empty(), GpuPassthrough.NONE),
+                FakeHost.debian());
+
+        assertThat(argv.get(0)).isEqualTo("/usr/bin/bwrap");
+        assertThat(argv).contains("--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
+                "--new-session");
+        assertThat(String.join(" ", argv)).contains("--cap-drop ALL", "--proc /proc", "--dev /dev",
+                "--size " + (64L << 20) + " --tmpfs /tmp", "--chdir " + CHECKOUT + " --");
+        assertThat(mounts(argv)).containsExactly(
+                "--ro-bind /usr /usr",
+                "--symlink usr/bin /bin", "--symlink usr/sbin /sbin", "--symlink usr/lib /lib", "--symlink usr/lib64 /lib64",
+                "--ro-bind-try /etc/ld.so.cache /etc/ld.so.cache", "--ro-bind-try /etc/ld.so.conf /etc/ld.so.conf",
+                "--ro-bind-try /etc/alternatives /etc/alternatives", "--ro-bind-try /etc/passwd /etc/passwd",
+                "--ro-bind-try /etc/group /etc/group",
+                "--ro-bind-try /etc/java-17-openjdk /etc/java-17-openjdk", "--ro-bind-try /etc/python3.11 /etc/python3.11",
+                "--ro-bind /opt/jdk-17 /opt/jdk-17",
+                "--bind " + CHECKOUT + " " + CHECKOUT);
+        assertThat(String.join(" ", argv)).doesNotContain("/etc/shadow", "/etc/ssh", "/home", "/root", "/dev/sda",
+                "--share-net", "setpriv");
+    }
+
+    @Test
+    void theCheckoutIsMountedAfterTheTmpfsThatWouldHideIt() {
+        List<String> argv = argv(plan(SandboxPlan.MemoryLimit.ADDRESS_SPACE, OptionalInt.empty(), GpuPassthrough.NONE),
+                FakeHost.debian());
+
+        assertThat(argv.indexOf("--bind")).isGreaterThan(argv.indexOf("--tmpfs"));
+    }
+
+    @Test
+    void limitsAreSetInsideTheSandboxRightBeforeTheJob() {
+        List<String> rlimit = argv(plan(SandboxPlan.MemoryLimit.ADDRESS_SPACE, OptionalInt.empty(), GpuPassthrough.NONE),
+                FakeHost.debian());
+        List<String> cgroup = argv(plan(SandboxPlan.MemoryLimit.CGROUP, OptionalInt.empty(), GpuPassthrough.NONE),
+                FakeHost.debian());
+
+        assertThat(rlimit.subList(rlimit.indexOf("/usr/bin/prlimit"), rlimit.size())).containsExactly("/usr/bin/prlimit",
+                "--nproc=512", "--as=" + ((1L << 30) + SandboxLimits.ADDRESS_SPACE_ALLOWANCE), "--", "java", "Train.java");
+        assertThat(cgroup.subList(cgroup.indexOf("/usr/bin/prlimit"), cgroup.size())).containsExactly("/usr/bin/prlimit",
+                "--nproc=512", "--", "java", "Train.java");
+    }
+
+    @Test
+    void aRootNodeDropsTheJobToNobodyAndACgroupIsJoinedFirst() {
+        List<String> argv = BwrapCommand.argv(plan(SandboxPlan.MemoryLimit.CGROUP, OptionalInt.of(65534), GpuPassthrough.NONE),
+                List.of("true"), JOB, Optional.of(Path.of("/sys/fs/cgroup/job-1/cgroup.procs")), FakeHost.debian());
+
+        assertThat(argv.subList(0, 10)).containsExactly("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
+                "/sys/fs/cgroup/job-1/cgroup.procs", "/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+                "--clear-groups", "--", "/usr/bin/bwrap");
+    }
+
+    @Test
+    void aMachineWithoutMergedUsrHasItsLibraryDirectoriesBound() {
+        FakeHost old = new FakeHost().file("/usr", "/bin", "/lib", "/lib64", "/etc/ld.so.cache");
+
+        List<String> argv = argv(plan(SandboxPlan.MemoryLimit.ADDRESS_SPACE, OptionalInt.empty(), GpuPassthrough.NONE), old);
+
+        assertThat(mounts(argv)).startsWith("--ro-bind /usr /usr", "--ro-bind /bin /bin", "--ro-bind /lib /lib",
+                "--ro-bind /lib64 /lib64", "--ro-bind-try /etc/ld.so.cache /etc/ld.so.cache");
+        assertThat(String.join(" ", argv)).doesNotContain("/sbin", "--symlink");
+    }
+
+    @Test
+    void gpusArePassedAsTheirDeviceNodesAndDriverLibrariesOutsideUsr() {
+        FakeHost gpuBox = FakeHost.debian()
+                .file("/dev/nvidia0", "/dev/nvidia1", "/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools",
+                        "/dev/nvidia-modeset", "/dev/nvidia-caps", "/dev/nvme0n1", "/dev/nvidia-foo")
+                .library("/usr/lib/x86_64-linux-gnu/libcuda.so.1", "/usr/lib/x86_64-linux-gnu/libc.so.6",
+                        "/opt/nvidia/driver/lib64/libnvidia-ml.so.1", "/opt/nvidia/driver/lib64/libnvidia-ptxjitcompiler.so.1",
+                        "/opt/cuda/lib64/libcudart.so.12");
+
+        GpuPassthrough gpus = GpuPassthrough.discover(gpuBox);
+        List<String> argv = argv(plan(SandboxPlan.MemoryLimit.NONE, OptionalInt.empty(), gpus), gpuBox);
+
+        assertThat(gpus.gpuCount()).isEqualTo(2);
+        assertThat(gpus.libraryDirs()).containsExactly(Path.of("/opt/nvidia/driver/lib64"),
+                Path.of("/usr/lib/x86_64-linux-gnu"));
+        assertThat(mounts(argv)).contains("--dev-bind /dev/nvidia-caps /dev/nvidia-caps",
+                "--dev-bind /dev/nvidia-modeset /dev/nvidia-modeset", "--dev-bind /dev/nvidia-uvm /dev/nvidia-uvm",
+                "--dev-bind /dev/nvidia-uvm-tools /dev/nvidia-uvm-tools", "--dev-bind /dev/nvidia0 /dev/nvidia0",
+                "--dev-bind /dev/nvidia1 /dev/nvidia1", "--dev-bind /dev/nvidiactl /dev/nvidiactl",
+                "--ro-bind /opt/nvidia/driver/lib64 /opt/nvidia/driver/lib64");
+        assertThat(String.join(" ", argv)).doesNotContain("nvme0n1", "nvidia-foo", "/opt/cuda", "--as=",
+                "--ro-bind /usr/lib/x86_64-linux-gnu");
+    }
+
+    @Test
+    void noGpuWithoutBothAControlDeviceAndAGpuDevice() {
+        assertThat(GpuPassthrough.discover(FakeHost.debian().file("/dev/nvidiactl")).present()).isFalse();
+        assertThat(GpuPassthrough.discover(FakeHost.debian().file("/dev/nvidia0")).present()).isFalse();
+        assertThat(GpuPassthrough.discover(FakeHost.debian()).present()).isFalse();
+    }
+
+    @Test
+    void ldconfigOutputIsReadIntoLibraryPaths() {
+        String out = """
+                1234 libs found in cache `/etc/ld.so.cache'
+                	libcuda.so.1 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libcuda.so.1
+                	libc.so.6 (libc6,x86-64, OS ABI: Linux 3.2.0) => /lib/x86_64-linux-gnu/libc.so.6
+                Cache generated by: ldconfig (GNU libc) stable release version 2.36
+                """;
+
+        assertThat(HostView.parseLdconfig(out)).containsExactly(Path.of("/usr/lib/x86_64-linux-gnu/libcuda.so.1"),
+                Path.of("/lib/x86_64-linux-gnu/libc.so.6"));
+    }
+
+    @Test
+    void limitsRefuseNonsense() {
+        assertThatThrownBy(() -> new SandboxLimits(1 << 20, 512, 1 << 20)).hasMessageContaining("memory");
+        assertThatThrownBy(() -> new SandboxLimits(1L << 30, 2, 1 << 20)).hasMessageContaining("process");
+        assertThat(SandboxLimits.forMachine(16L << 30).memoryBytes()).isEqualTo(12L << 30);
+    }
+}

@@ -1,0 +1,249 @@
+package dev.rhizome.node.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.rhizome.proto.v1.Result;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Hostile jobs, run for real under bubblewrap: each is contained or killed, and the same runner
+ * goes on to run an honest job. The same spy run without the sandbox shows what it protects.
+ */
+class SandboxTest {
+    /** Small limits, so that breaking them is quick and harmless on a shared machine. */
+    private static final SandboxLimits SMALL = new SandboxLimits(256L << 20, 64, 16L << 20);
+    private static BwrapLauncher sandbox;
+
+    @TempDir
+    Path dataDir;
+
+    private final String secret = "SECRET-" + UUID.randomUUID();
+    private final String tag = UUID.randomUUID().toString().substring(0, 8);
+    private Path jobs;
+    private Path checkout;
+    private Path key;
+    private Path homeFile;
+    private Process fakeNode;
+
+    @BeforeAll
+    static void buildSandbox() {
+        CgroupV2.Detection cgroup = CgroupV2.detect();
+        SandboxReport report = SandboxProbe.probe(HostView.real(), cgroup, SMALL);
+        assumeTrue(report.ok(), () -> "this machine cannot sandbox jobs:\n" + report.whyNot());
+        sandbox = new BwrapLauncher(report.plan().get(), cgroup.cgroup(), HostView.real());
+    }
+
+    @BeforeEach
+    void node() throws IOException {
+        key = Files.writeString(dataDir.resolve("identity.key"), secret);
+        jobs = JobDirs.prepare("test-" + tag);
+        checkout = Files.createDirectory(jobs.resolve("unit"));
+        homeFile = Path.of(System.getProperty("user.home")).resolve(".rhizome-sandbox-test-" + tag);
+        Files.writeString(homeFile, secret);
+        // Stands in for the node process: its secret on its command line and in its environment.
+        ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", "sleep 300", "node-" + secret);
+        pb.environment().put("RHIZOME_TOKEN", secret);
+        fakeNode = pb.start();
+    }
+
+    @AfterEach
+    void cleanUp() throws IOException {
+        fakeNode.destroyForcibly();
+        Files.deleteIfExists(homeFile);
+        Files.deleteIfExists(Path.of(System.getProperty("java.io.tmpdir"), "planted-" + tag));
+        JobDirs.deleteTree(jobs);
+    }
+
+    private String spy(int port) {
+        Path relative = checkout.relativize(key);
+        return """
+                cat '%1$s' && echo 'READ relative'
+                cat '%2$s' && echo 'READ absolute'
+                cat /proc/*/cmdline /proc/*/environ | tr '\\0' '\\n' | grep "SECRET""-" && echo 'READ proc'
+                cat '%3$s' && echo 'READ home'
+                bash -c 'echo hi > /dev/tcp/127.0.0.1/%4$d' && echo 'REACHED loopback'
+                echo x > '%5$s/planted' && echo 'WROTE data'
+                echo x > /tmp/planted-%6$s && echo 'WROTE tmp'
+                echo x > /usr/planted-%6$s && echo 'WROTE usr'
+                echo x > "$HOME/out" && echo 'WROTE checkout'
+                echo 'val_bpb: 1.0'
+                """.formatted(relative, key, homeFile, port, dataDir, tag);
+    }
+
+    @Test
+    void aSpyInTheSandboxFindsNothingReachesNoOneAndWritesOnlyItsCheckout() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            JobOutcome outcome = run(sandbox, spy(server.getLocalPort()), Duration.ofSeconds(60));
+            String log = log();
+
+            assertThat(outcome.status()).as(log).isEqualTo(Result.Status.OK);
+            assertThat(log).doesNotContain(secret).doesNotContain("READ").doesNotContain("REACHED")
+                    .doesNotContain("WROTE data").doesNotContain("WROTE usr").contains("WROTE checkout");
+            assertThat(accepted(server)).as("a connection from the job").isFalse();
+        }
+        assertThat(dataDir.resolve("planted")).doesNotExist();
+        assertThat(Path.of(System.getProperty("java.io.tmpdir"), "planted-" + tag)).as("host /tmp").doesNotExist();
+        assertThat(checkout.resolve("out")).exists();
+    }
+
+    @Test
+    void theSameSpyWithoutTheSandboxReadsTheKeyTheHomeAndTheNodesEnvironment() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            JobOutcome outcome = run(new PlainLauncher(), spy(server.getLocalPort()), Duration.ofSeconds(60));
+            String log = log();
+
+            assertThat(outcome.status()).as(log).isEqualTo(Result.Status.OK);
+            assertThat(log).contains(secret, "READ relative", "READ absolute", "READ proc", "READ home",
+                    "REACHED loopback", "WROTE data", "WROTE tmp");
+            assertThat(accepted(server)).isTrue();
+        }
+        assertThat(dataDir.resolve("planted")).exists();
+    }
+
+    @Test
+    void aForkBombHitsTheProcessLimitAndDiesWhole() throws Exception {
+        JobOutcome outcome = run(sandbox, "f() { f | f & }; f; wait", Duration.ofSeconds(3));
+
+        // The shell gives up when fork fails, or the budget ends it: either way the job is over, and all of it.
+        assertThat(outcome.status()).isIn(Result.Status.CRASH, Result.Status.TIMEOUT);
+        assertThat(log()).containsIgnoringCase("fork");
+        assertThat(processesTagged()).isEmpty();
+    }
+
+    @Test
+    void anAllocationPastTheMemoryLimitFails() throws Exception {
+        long past = sandbox.plan().memory() == SandboxPlan.MemoryLimit.CGROUP ? SMALL.memoryBytes() * 2
+                : SMALL.addressSpaceBytes() + (1L << 30);
+        JobOutcome outcome = run(sandbox, "dd if=/dev/zero of=/dev/null bs=" + past + " count=1 && echo 'val_bpb: 1.0'",
+                Duration.ofSeconds(60));
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.CRASH);
+        assertThat(log()).doesNotContain("records in");
+    }
+
+    @Test
+    void aSetsidChildIsGoneWhenTheJobEndsAndTheNextJobRuns() throws Exception {
+        JobOutcome outcome = run(sandbox, "setsid sh -c 'sleep 300' & sleep 0.2; echo 'val_bpb: 2.5'", Duration.ofSeconds(60));
+
+        assertThat(outcome.status()).isEqualTo(Result.Status.OK);
+        assertThat(processesTagged()).isEmpty();
+
+        Files.writeString(checkout.resolve("Job.java"), """
+                public class Job {
+                    public static void main(String[] a) throws Exception {
+                        java.nio.file.Files.writeString(java.nio.file.Path.of(System.getProperty("user.dir"), "w"), "x");
+                        System.out.println("home " + System.getenv("HOME"));
+                        System.out.println("val_bpb: 1.5");
+                    }
+                }
+                """);
+        List<String> lines = new ArrayList<>();
+        JobOutcome next = new JobRunner(sandbox).run(new JobSpec(checkout, List.of("java", "Job.java"), Map.of(),
+                Duration.ofSeconds(120), dataDir.resolve("logs/next.log"), "val_bpb"), lines::add);
+
+        assertThat(next.status()).as(String.join("\n", lines)).isEqualTo(Result.Status.OK);
+        assertThat(next.metric()).hasValue(1.5);
+        assertThat(lines).contains("home " + checkout.toAbsolutePath());
+    }
+
+    @Test
+    void destroyingTheLaunchedProcessKillsWhatItStartedEvenAfterSetsid() throws Exception {
+        Path log = dataDir.resolve("direct.log");
+        Process p = sandbox.start(List.of("/bin/sh", "-c", "setsid sh -c 'sleep 300' & echo started; sleep 300"),
+                new Confinement(checkout, List.of(checkout), List.of(), Map.of("PATH", "/usr/bin:/bin")),
+                ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.to(log.toFile()), ProcessBuilder.Redirect.appendTo(log.toFile()));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(log).contains("started"));
+        List<ProcessHandle> started = p.descendants().toList();
+        assertThat(started).isNotEmpty();
+
+        p.destroyForcibly();
+
+        assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> started.stream().noneMatch(ProcessTree::running));
+    }
+
+    @Test
+    void aJobOutlivesTheThreadThatStartedItUntilDestroyed() throws Exception {
+        Path log = dataDir.resolve("thread.log");
+        Process[] started = new Process[1];
+        Thread starter = new Thread(() -> {
+            try {
+                started[0] = sandbox.start(List.of("/bin/sh", "-c", "echo up; sleep 300"),
+                        new Confinement(checkout, List.of(checkout), List.of(), Map.of("PATH", "/usr/bin:/bin")),
+                        ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.to(log.toFile()),
+                        ProcessBuilder.Redirect.appendTo(log.toFile()));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        starter.start();
+        starter.join();
+        Process p = started[0];
+        try {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(log).contains("up"));
+            // A parent-death signal tied to the starting thread would have killed it by now.
+            org.awaitility.Awaitility.await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(p::isAlive);
+        } finally {
+            p.destroyForcibly();
+        }
+        assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    private JobOutcome run(ProcessLauncher launcher, String script, Duration timeout) throws IOException, InterruptedException {
+        // $0 tags every process of the job, so that survivors can be found on the host afterwards.
+        return new JobRunner(launcher).run(new JobSpec(checkout, List.of("/bin/sh", "-c", script, "job-" + tag),
+                Map.of(), timeout, dataDir.resolve("logs/job.log"), "val_bpb"), JobProgress.IGNORE);
+    }
+
+    private String log() throws IOException {
+        return Files.readString(dataDir.resolve("logs/job.log"));
+    }
+
+    /** Processes on the host still running with this test's tag on their command line. */
+    private List<Long> processesTagged() {
+        List<Long> found = new ArrayList<>();
+        ProcessHandle.allProcesses().filter(ProcessTree::running).forEach(h -> {
+            try {
+                String cmdline = new String(Files.readAllBytes(Path.of("/proc", Long.toString(h.pid()), "cmdline")),
+                        StandardCharsets.UTF_8);
+                if (cmdline.contains("job-" + tag)) {
+                    found.add(h.pid());
+                }
+            } catch (IOException | RuntimeException gone) {
+                // exited while we looked
+            }
+        });
+        return found;
+    }
+
+    private static boolean accepted(ServerSocket server) throws IOException {
+        server.setSoTimeout(500);
+        try (Socket s = server.accept()) {
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        }
+    }
+}
