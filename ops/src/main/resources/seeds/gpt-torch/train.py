@@ -48,12 +48,13 @@ def load_config(path="config.properties"):
 
 
 def attention(q, k, v):
-    """Causal self-attention: PyTorch's fused kernel where it has one (2.0 and later), else by hand."""
-    if hasattr(F, "scaled_dot_product_attention"):
+    """Causal self-attention of the last q positions over all k: PyTorch's fused kernel where it
+    has one (2.0 and later) and the lengths match, else by hand."""
+    t, n = q.shape[-2], k.shape[-2]
+    if t == n and hasattr(F, "scaled_dot_product_attention"):
         return F.scaled_dot_product_attention(q, k, v, is_causal=True)
-    t = q.shape[-2]
     scores = (q @ k.transpose(-2, -1)) / math.sqrt(q.shape[-1])
-    mask = torch.ones(t, t, dtype=torch.bool, device=q.device).triu(1)
+    mask = torch.ones(t, n, dtype=torch.bool, device=q.device).triu(n - t + 1)
     return scores.masked_fill(mask, float("-inf")).softmax(dim=-1) @ v
 
 
@@ -67,10 +68,14 @@ class Block(nn.Module):
         self.ln2 = nn.LayerNorm(n_embd)
         self.mlp = nn.Sequential(nn.Linear(n_embd, 4 * n_embd), nn.GELU(), nn.Linear(4 * n_embd, n_embd))
 
-    def forward(self, x):
+    def forward(self, x, cache=None):
         b, t, c = x.shape
         q, k, v = self.qkv(self.ln1(x)).split(c, dim=2)
         q, k, v = (z.view(b, t, self.n_head, c // self.n_head).transpose(1, 2) for z in (q, k, v))
+        if cache is not None:  # serving: keys and values of earlier positions, kept between calls
+            if "k" in cache:
+                k, v = torch.cat([cache["k"], k], dim=2), torch.cat([cache["v"], v], dim=2)
+            cache["k"], cache["v"] = k, v
         y = attention(q, k, v)
         x = x + self.proj(y.transpose(1, 2).contiguous().view(b, t, c))
         return x + self.mlp(self.ln2(x))
@@ -87,11 +92,11 @@ class GPT(nn.Module):
         self.ln = nn.LayerNorm(n_embd)
         self.head = nn.Linear(n_embd, source.V, bias=False)
 
-    def forward(self, idx):
+    def forward(self, idx, caches=None, start=0):
         t = idx.shape[1]
-        x = self.tok(idx) + self.pos(torch.arange(t, device=idx.device))
-        for block in self.blocks:
-            x = block(x)
+        x = self.tok(idx) + self.pos(torch.arange(start, start + t, device=idx.device))
+        for i, block in enumerate(self.blocks):
+            x = block(x, None if caches is None else caches[i])
         return self.head(self.ln(x))
 
 
@@ -182,11 +187,22 @@ def serve():
     streams = int(header["streams"])
     if int(header["vocab"]) != source.V:
         sys.exit(f"the harness has {header['vocab']} tokens, the model {source.V}")
+    # One new token per stream and round, attending over cached keys; when the positions run out,
+    # start again from the last half block of tokens, so each round costs one token, not a block.
     seen = torch.zeros((streams, 0), dtype=torch.long, device=DEVICE)
+    caches, position = None, model.block_size
     for line in iter(inp.readline, b""):
         new = torch.tensor([int(x) for x in line.split()], dtype=torch.long, device=DEVICE).view(streams, 1)
+        if position >= model.block_size:
+            context = torch.cat([seen[:, -(model.block_size // 2):], new], dim=1)
+            caches = [{} for _ in model.blocks]
+            logits = model(context, caches, 0)
+            position = context.shape[1]
+        else:
+            logits = model(new, caches, position)
+            position += 1
         seen = torch.cat([seen, new], dim=1)[:, -model.block_size:]
-        logp = F.log_softmax(model(seen)[:, -1, :].float(), dim=-1)
+        logp = F.log_softmax(logits[:, -1, :].float(), dim=-1)
         out.write(logp.cpu().numpy().astype("<f4").tobytes())
         out.flush()
 
