@@ -1,6 +1,17 @@
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.BufferedReader;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.Reader;
 import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,35 +21,52 @@ import java.util.Properties;
 import java.util.Random;
 
 /**
- * tiny-lm: a character-level language model (embeddings of a context window, one tanh hidden
- * layer, softmax) trained with hand-written backprop and Adam, in plain Java, on text from a
- * synthetic source whose entropy rate is known exactly. Run it with {@code java Train.java}.
+ * tiny-lm's model: a character-level language model (embeddings of a context window, one tanh
+ * hidden layer, softmax) trained with hand-written backprop and Adam, in plain Java. This whole
+ * file is yours to change, as is config.properties.
+ *
+ * <pre>
+ *   java Train.java           trains on data/train.tokens (written by java Harness.java prepare)
+ *                             and saves the model in model.bin
+ *   java Train.java --serve   loads model.bin and answers the harness (rhizome-eval/1) on stdin/stdout
+ * </pre>
+ *
+ * <p>The metric is not computed here: the protected harness (Harness.java) asks the served model
+ * for a distribution over each held-out character before it reveals it, and scores the answers
+ * itself. In serve mode stdout belongs to the protocol; anything for humans goes to stderr.
  *
  * <p>Budget and seed come from the node: RHIZOME_STEPS or RHIZOME_WALL_SECONDS, and
- * RHIZOME_RANDOM_SEED. Knobs come from config.properties in the working directory. The same
- * config, step budget and seed give the same val_bpb bit for bit: one thread, a fixed order of
- * operations, and StrictMath, whose results (unlike Math's) don't depend on the CPU, so replicas
- * on different machines can agree exactly.
- *
- * <p>{@code java Train.java --floor} prints only the entropy floor.
+ * RHIZOME_RANDOM_SEED. The same config, step budget and seed give the same val_bpb bit for bit:
+ * one thread, a fixed order of operations, and StrictMath, whose results (unlike Math's) don't
+ * depend on the CPU, so replicas on different machines can agree exactly.
  */
 public class Train {
+    static final double LN2 = StrictMath.log(2);
+    static final Path DATA = Path.of("data", "train.tokens");
+    static final Path META = Path.of("data", "meta.properties");
+    static final Path MODEL = Path.of("model.bin");
 
     public static void main(String[] args) throws IOException {
-        long start = processStartNanos();
-        Source source = new Source();
-        if (args.length == 1 && args[0].equals("--floor")) {
-            System.out.println("entropy_floor: " + source.entropyRate());
-            return;
+        if (args.length == 1 && args[0].equals("--serve")) {
+            serve();
+        } else {
+            train();
         }
+    }
+
+    static void train() throws IOException {
+        long start = processStartNanos();
         Config config = Config.load(Path.of("config.properties"));
         Budget budget = Budget.fromEnv();
         long seed = envLong("RHIZOME_RANDOM_SEED", 42);
-
-        int[] train = source.sample(Source.TRAIN_CHARS, Source.TRAIN_SEED);
-        int[] val = source.sample(Source.MAX_CONTEXT + Source.VAL_CHARS, Source.VAL_SEED);
+        int vocab = Integer.parseInt(properties(META).getProperty("vocab").trim());
+        byte[] bytes = Files.readAllBytes(DATA);
+        int[] train = new int[bytes.length];
+        for (int i = 0; i < bytes.length; i++) {
+            train[i] = bytes[i] & 0xff;
+        }
         Random random = new Random(seed);
-        Model model = new Model(config, random);
+        Model model = new Model(config, vocab, random);
         Adam adam = new Adam(model.params.length, config.learningRate);
 
         long trainStart = System.nanoTime();
@@ -64,21 +92,68 @@ public class Train {
             }
         }
         double trainingSeconds = (System.nanoTime() - trainStart) / 1e9;
-
-        double valBpb = model.evaluate(val, Source.MAX_CONTEXT) / LN2;
-        if (!Double.isFinite(valBpb)) {
-            fail("validation loss is " + valBpb);
-        }
+        model.save(MODEL);
         System.out.println("---");
-        System.out.printf(Locale.ROOT, "val_bpb: %.6f%n", valBpb);
-        System.out.printf(Locale.ROOT, "entropy_floor: %.6f%n", source.entropyRate());
         System.out.printf(Locale.ROOT, "training_seconds: %.1f%n", trainingSeconds);
         System.out.printf(Locale.ROOT, "total_seconds: %.1f%n", (System.nanoTime() - start) / 1e9);
         System.out.printf(Locale.ROOT, "num_steps: %d%n", steps);
         System.out.printf(Locale.ROOT, "num_params: %d%n", model.params.length);
     }
 
-    static final double LN2 = StrictMath.log(2);
+    /**
+     * Answers the harness: after each line of tokens (the next character of every held-out
+     * stream), the log-probabilities of the character after it, per stream, as little-endian
+     * float32. Characters before a stream's start count as character 0.
+     */
+    static void serve() throws IOException {
+        Model model = Model.load(MODEL);
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
+        OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
+        String header = in.readLine();
+        if (header == null || !header.startsWith("rhizome-eval/1 ")) {
+            throw new IOException("not a rhizome-eval/1 header: " + header);
+        }
+        int streams = Integer.parseInt(field(header, "streams"));
+        int vocab = Integer.parseInt(field(header, "vocab"));
+        if (vocab != model.v) {
+            throw new IOException("the harness has " + vocab + " characters, the model " + model.v);
+        }
+        int[][] history = new int[streams][model.context];
+        ByteBuffer frame = ByteBuffer.allocate(streams * vocab * 4).order(ByteOrder.LITTLE_ENDIAN);
+        String line;
+        while ((line = in.readLine()) != null) {
+            String[] tokens = line.trim().split(" ");
+            frame.clear();
+            for (int i = 0; i < streams; i++) {
+                int[] h = history[i];
+                System.arraycopy(h, 1, h, 0, h.length - 1);
+                h[h.length - 1] = Integer.parseInt(tokens[i]);
+                double[] probs = model.predict(h);
+                for (double p : probs) {
+                    frame.putFloat((float) StrictMath.log(p));
+                }
+            }
+            out.write(frame.array());
+            out.flush();
+        }
+    }
+
+    private static String field(String header, String key) throws IOException {
+        for (String part : header.split(" ")) {
+            if (part.startsWith(key + "=")) {
+                return part.substring(key.length() + 1);
+            }
+        }
+        throw new IOException("header has no " + key + ": " + header);
+    }
+
+    static Properties properties(Path file) throws IOException {
+        Properties p = new Properties();
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(in);
+        }
+        return p;
+    }
 
     /** The autoresearch convention for a diverged run: a FAIL metric and a non-zero exit. */
     static void fail(String why) {
@@ -98,130 +173,6 @@ public class Train {
         return value == null || value.isBlank() ? fallback : Long.parseUnsignedLong(value.trim());
     }
 
-    // ---------------------------------------------------------------------------------------
-    // The data source. FIXED BY THE SEED: the task, and its floor, are defined by these numbers.
-    // An experiment that changes anything in Source no longer measures the same thing.
-    // ---------------------------------------------------------------------------------------
-
-    /**
-     * An order-3 Markov chain over 8 characters. The next-character logits add up one table per
-     * context position (the last character matters most, the third-last least) and a small
-     * table for each full state, so a model needs all three characters of context, and a hidden
-     * layer, to reach the floor.
-     */
-    static final class Source {
-        static final String ALPHABET = " aeinost";
-        static final int V = ALPHABET.length();
-        static final int ORDER = 3;
-        static final int STATES = V * V * V;
-        static final long GENERATOR_SEED = 0x5EEDL;
-        static final long TRAIN_SEED = 1;
-        static final long VAL_SEED = 2;
-        static final int TRAIN_CHARS = 1 << 18;
-        static final int VAL_CHARS = 1 << 15;
-        /** The longest context a model may use; validation scores the same positions for all. */
-        static final int MAX_CONTEXT = 16;
-        private static final double[] POSITION_WEIGHTS = {1.5, 1.0, 0.8}; // last, second-last, third-last
-        private static final double STATE_WEIGHT = 0.7;
-
-        /** next[s * V + x]: probability of character x after state s; s = c3*V*V + c2*V + c1, c1 the last. */
-        final double[] next = new double[STATES * V];
-        final double[] stationary;
-
-        Source() {
-            Random r = new Random(GENERATOR_SEED);
-            double[][][] positional = new double[ORDER][V][V];
-            for (double[][] table : positional) {
-                for (double[] row : table) {
-                    fillGaussian(row, r);
-                }
-            }
-            double[] logits = new double[V];
-            double[] interaction = new double[V];
-            for (int s = 0; s < STATES; s++) {
-                fillGaussian(interaction, r);
-                for (int x = 0; x < V; x++) {
-                    double l = STATE_WEIGHT * interaction[x];
-                    for (int back = 0; back < ORDER; back++) {
-                        l += POSITION_WEIGHTS[back] * positional[back][charBack(s, back)][x];
-                    }
-                    logits[x] = l;
-                }
-                softmax(logits, 0, V, next, s * V);
-            }
-            stationary = stationaryDistribution();
-        }
-
-        static int charBack(int state, int back) {
-            int c = state;
-            for (int i = 0; i < back; i++) {
-                c /= V;
-            }
-            return c % V;
-        }
-
-        private static void fillGaussian(double[] row, Random r) {
-            for (int i = 0; i < row.length; i++) {
-                row[i] = r.nextGaussian();
-            }
-        }
-
-        /** Power iteration from the uniform distribution; a fixed number of rounds keeps it exact and repeatable. */
-        private double[] stationaryDistribution() {
-            double[] pi = new double[STATES];
-            Arrays.fill(pi, 1.0 / STATES);
-            for (int round = 0; round < 5000; round++) {
-                double[] nextPi = new double[STATES];
-                for (int s = 0; s < STATES; s++) {
-                    for (int x = 0; x < V; x++) {
-                        nextPi[(s * V + x) % STATES] += pi[s] * next[s * V + x];
-                    }
-                }
-                pi = nextPi;
-            }
-            return pi;
-        }
-
-        /** Bits per character of the best possible predictor: sum over states of pi(s) * H(next | s). */
-        double entropyRate() {
-            double h = 0;
-            for (int s = 0; s < STATES; s++) {
-                double hs = 0;
-                for (int x = 0; x < V; x++) {
-                    double p = next[s * V + x];
-                    hs -= p * StrictMath.log(p);
-                }
-                h += stationary[s] * hs;
-            }
-            return h / LN2;
-        }
-
-        /** A stream started in a state drawn from the stationary distribution, so every position is typical. */
-        int[] sample(int length, long streamSeed) {
-            Random r = new Random(GENERATOR_SEED * 31 + streamSeed);
-            int state = draw(stationary, 0, STATES, r);
-            int[] out = new int[length];
-            for (int i = 0; i < length; i++) {
-                int x = draw(next, state * V, V, r);
-                out[i] = x;
-                state = (state * V + x) % STATES;
-            }
-            return out;
-        }
-
-        private static int draw(double[] p, int offset, int n, Random r) {
-            double u = r.nextDouble();
-            double cumulative = 0;
-            for (int i = 0; i < n - 1; i++) {
-                cumulative += p[offset + i];
-                if (u < cumulative) {
-                    return i;
-                }
-            }
-            return n - 1;
-        }
-    }
-
     /** Numerically safe softmax of in[from, from+n) into out[to, to+n). */
     static void softmax(double[] in, int from, int n, double[] out, int to) {
         double max = Double.NEGATIVE_INFINITY;
@@ -239,9 +190,7 @@ public class Train {
         }
     }
 
-    // ---------------------------------------------------------------------------------------
-    // Everything below is yours to change: the model, the optimiser, the training loop.
-    // ---------------------------------------------------------------------------------------
+    static final int MAX_CONTEXT = 16;
 
     /** The knobs, from config.properties. */
     static final class Config {
@@ -252,18 +201,15 @@ public class Train {
         int batchSize;
 
         static Config load(Path file) throws IOException {
-            Properties p = new Properties();
-            try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                p.load(in);
-            }
+            Properties p = properties(file);
             Config c = new Config();
             c.learningRate = number(p, "learning_rate");
             c.hiddenWidth = integer(p, "hidden_width");
             c.contextLength = integer(p, "context_length");
             c.embedDim = integer(p, "embed_dim");
             c.batchSize = integer(p, "batch_size");
-            if (c.contextLength < 1 || c.contextLength > Source.MAX_CONTEXT) {
-                throw new IllegalArgumentException("context_length must be 1.." + Source.MAX_CONTEXT);
+            if (c.contextLength < 1 || c.contextLength > MAX_CONTEXT) {
+                throw new IllegalArgumentException("context_length must be 1.." + MAX_CONTEXT);
             }
             if (c.hiddenWidth < 1 || c.embedDim < 1 || c.batchSize < 1 || !(c.learningRate > 0)) {
                 throw new IllegalArgumentException("hidden_width, embed_dim, batch_size and learning_rate must be positive");
@@ -327,7 +273,7 @@ public class Train {
      * a softmax over the alphabet. All weights live in one array so the optimiser is one loop.
      */
     static final class Model {
-        final int v = Source.V;
+        final int v;
         final int context;
         final int embed;
         final int hidden;
@@ -347,10 +293,18 @@ public class Train {
         private final double[] dh;
         private final double[] dx0;
 
-        Model(Config c, Random random) {
-            context = c.contextLength;
-            embed = c.embedDim;
-            hidden = c.hiddenWidth;
+        Model(Config c, int vocab, Random random) {
+            this(vocab, c.contextLength, c.embedDim, c.hiddenWidth);
+            init(embOff, v * embed, 1.0, random);
+            init(w1Off, in * hidden, 1.0 / StrictMath.sqrt(in), random);
+            init(w2Off, hidden * v, 0.1 / StrictMath.sqrt(hidden), random);
+        }
+
+        private Model(int vocab, int contextLength, int embedDim, int hiddenWidth) {
+            v = vocab;
+            context = contextLength;
+            embed = embedDim;
+            hidden = hiddenWidth;
             in = context * embed;
             embOff = 0;
             w1Off = embOff + v * embed;
@@ -359,9 +313,6 @@ public class Train {
             b2Off = w2Off + hidden * v;
             params = new double[b2Off + v];
             grads = new double[params.length];
-            init(embOff, v * embed, 1.0, random);
-            init(w1Off, in * hidden, 1.0 / StrictMath.sqrt(in), random);
-            init(w2Off, hidden * v, 0.1 / StrictMath.sqrt(hidden), random);
             x0 = new double[in];
             h = new double[hidden];
             logits = new double[v];
@@ -388,13 +339,35 @@ public class Train {
             return loss / batchSize;
         }
 
-        /** Mean cross-entropy (nats) of predicting text[t] for every t from firstPosition on. */
-        double evaluate(int[] text, int firstPosition) {
-            double loss = 0;
-            for (int t = firstPosition; t < text.length; t++) {
-                loss += forward(text, t);
+        /** The shape and every weight, bit for bit. */
+        void save(Path file) throws IOException {
+            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file)))) {
+                out.writeInt(v);
+                out.writeInt(context);
+                out.writeInt(embed);
+                out.writeInt(hidden);
+                for (double p : params) {
+                    out.writeDouble(p);
+                }
             }
-            return loss / (text.length - firstPosition);
+        }
+
+        static Model load(Path file) throws IOException {
+            try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+                Model m = new Model(in.readInt(), in.readInt(), in.readInt(), in.readInt());
+                for (int i = 0; i < m.params.length; i++) {
+                    m.params[i] = in.readDouble();
+                }
+                return m;
+            }
+        }
+
+        /** The distribution of the next character after the last contextLength of these (the newest last). */
+        double[] predict(int[] recent) {
+            int[] text = new int[context + 1];
+            System.arraycopy(recent, recent.length - context, text, 0, context);
+            forward(text, context);
+            return probs.clone();
         }
 
         /** Cross-entropy (nats) of predicting text[t] from the context before it. */

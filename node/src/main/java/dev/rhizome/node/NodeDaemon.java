@@ -81,7 +81,7 @@ public final class NodeDaemon implements AutoCloseable {
         });
         // Checkouts live outside the data dir: the one place a job may write is nowhere near the node's key.
         this.jobDirs = JobDirs.prepare(identity.publicId().shortForm());
-        Evaluator evaluator = new Evaluator(identity, repository, commits, new JobRunner(launcher),
+        Evaluator evaluator = new Evaluator(identity, repository, commits, new JobRunner(launcher), launcher,
                 hardware.hardwareClass(), jobDirs, layout.logs(), clock);
         Explorer explorer = config.explore()
                 ? new Explorer(repository, new PersonIdent("rhizome explorer " + identity.publicId().shortForm(),

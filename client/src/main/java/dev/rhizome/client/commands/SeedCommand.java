@@ -14,7 +14,7 @@ import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.ops.seed.SeedPublisher;
-import dev.rhizome.ops.seed.TinyLmSeed;
+import dev.rhizome.ops.seed.BuiltinSeeds;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SeedList;
 import dev.rhizome.protocol.seed.ManifestException;
@@ -46,7 +46,7 @@ public final class SeedCommand {
         static final class Source {
             @Option(names = "--dir", paramLabel = "DIR", description = "A directory holding the seed (with rhizome.json).")
             Path dir;
-            @Option(names = "--builtin", paramLabel = "NAME", description = "A seed shipped with rhizome: tiny-lm.")
+            @Option(names = "--builtin", paramLabel = "NAME", description = "A seed shipped with rhizome: tiny-lm or gpt-torch.")
             String builtin;
         }
 
@@ -60,11 +60,9 @@ public final class SeedCommand {
         public Integer call() throws IOException {
             SortedMap<String, byte[]> files;
             if (source.builtin != null) {
-                if (!TinyLmSeed.NAME.equals(source.builtin)) {
-                    throw new CommandException(ExitCodes.USAGE, "unknown built-in seed '" + source.builtin
-                            + "' (available: " + TinyLmSeed.NAME + ")");
-                }
-                files = TinyLmSeed.files();
+                files = BuiltinSeeds.files(source.builtin).orElseThrow(() -> new CommandException(ExitCodes.USAGE,
+                        "unknown built-in seed '" + source.builtin + "' (available: "
+                                + String.join(", ", BuiltinSeeds.NAMES) + ")"));
             } else {
                 files = SeedPublisher.filesOf(source.dir);
             }

@@ -104,11 +104,13 @@ public final class JobRunner {
         byte[] bytes = readAll(log);
         String output = new String(bytes, StandardCharsets.UTF_8);
         int exitCode = process.isAlive() ? -1 : process.exitValue(); // -1: it outlived even SIGKILL's grace
-        OptionalDouble metric = new MetricParser(spec.metricName()).parse(output);
+        // No metric name: a phase whose exit status alone says whether it worked (a harnessed seed's training).
+        OptionalDouble metric = spec.metricName().isEmpty() ? OptionalDouble.empty()
+                : new MetricParser(spec.metricName()).parse(output);
         Result.Status status;
         if (timedOut) {
             status = Result.Status.TIMEOUT;
-        } else if (!logTooLarge && exitCode == 0 && metric.isPresent()) {
+        } else if (!logTooLarge && exitCode == 0 && (metric.isPresent() || spec.metricName().isEmpty())) {
             status = Result.Status.OK;
         } else {
             status = Result.Status.CRASH;
@@ -140,7 +142,7 @@ public final class JobRunner {
     }
 
     /** "java" means this node's own JVM, so a seed runs on the Java the volunteer already has. */
-    private static List<String> resolve(List<String> command) {
+    static List<String> resolve(List<String> command) {
         List<String> resolved = new ArrayList<>(command);
         if (resolved.get(0).equals("java")) {
             resolved.set(0, javaHome().resolve("bin").resolve("java").toString());

@@ -8,7 +8,8 @@ import java.util.Objects;
 
 /**
  * One run of a seed's command: where, what, with which extra environment (the budget and seed),
- * how long at most, where its output goes, and which metric to read from that output.
+ * how long at most, where its output goes, and which metric to read from that output (none, when
+ * the metric name is empty: then exit status 0 alone means OK).
  */
 public record JobSpec(Path workDir, List<String> command, Map<String, String> env, Duration timeout, Path logFile,
         String metricName) {

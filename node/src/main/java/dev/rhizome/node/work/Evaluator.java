@@ -3,9 +3,14 @@ package dev.rhizome.node.work;
 import com.google.protobuf.ByteString;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.job.BudgetEnv;
+import dev.rhizome.node.job.HarnessedOutcome;
+import dev.rhizome.node.job.HarnessedRunner;
+import dev.rhizome.node.job.HarnessedSpec;
 import dev.rhizome.node.job.JobOutcome;
 import dev.rhizome.node.job.JobRunner;
 import dev.rhizome.node.job.JobSpec;
+import dev.rhizome.node.job.PlainLauncher;
+import dev.rhizome.node.job.ProcessLauncher;
 import dev.rhizome.node.peer.FetchException;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Result;
@@ -21,7 +26,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +38,11 @@ import org.slf4j.LoggerFactory;
  * Runs one EVALUATE unit: fetch the commit from peers (its tip verified on import), check it
  * against the seed's policy, check it out into a fresh work directory, run the seed's command
  * under its budget, and build the Result that the loop signs and reports.
+ *
+ * <p>A harnessed seed ({@link Manifests#harnessed}) is run by {@link HarnessedRunner}: its metric
+ * comes from the protected harness, whose files are taken from the seed's commit and never from
+ * the candidate's tree; a commit that touches a protected file is refused. A single-command seed
+ * runs as before and its results are marked {@code SELF_REPORTED}.
  */
 public final class Evaluator {
     private static final Logger log = LoggerFactory.getLogger(Evaluator.class);
@@ -38,14 +51,18 @@ public final class Evaluator {
     private final NodeRepository repository;
     private final CommitFetcher fetcher;
     private final JobRunner runner;
+    private final HarnessedRunner harnessed;
     private final String hardwareClass;
     private final Path workRoot;
     private final Path logRoot;
     private final Clock clock;
 
+    /** The launcher starts the harness and the model of a harnessed seed (the train phase runs through the runner). */
     public Evaluator(Identity identity, NodeRepository repository, CommitFetcher fetcher, JobRunner runner,
-            String hardwareClass, Path workRoot, Path logRoot, Clock clock) throws IOException {
+            ProcessLauncher launcher, String hardwareClass, Path workRoot, Path logRoot, Clock clock)
+            throws IOException {
         this.identity = identity;
+        this.harnessed = new HarnessedRunner(runner, launcher);
         this.repository = repository;
         this.fetcher = fetcher;
         this.runner = runner;
@@ -73,24 +90,34 @@ public final class Evaluator {
                 .setRandomSeed(unit.getRandomSeed());
 
         if (!unit.getSeedCommit().equals(commit) && !Manifests.trusts(manifest, unit.getProposer())) {
-            log.warn("refusing to run {}: the seed does not trust its proposer {}", CommitId.abbreviate(commit),
-                    PublicId.hex(unit.getProposer()));
-            return result.setStatus(Result.Status.REFUSED).setTimeMs(clock.millis()).build();
+            return refuse(result, commit, "the seed does not trust its proposer " + PublicId.hex(unit.getProposer()));
+        }
+        boolean harness = Manifests.harnessed(manifest);
+        if (harness && !CommitId.isValid(unit.getSeedCommit())) {
+            return refuse(result, commit, "the unit names no seed commit to take the protected harness from");
         }
         if (CommitId.isValid(unit.getSeedCommit()) && !unit.getSeedCommit().equals(commit)) {
-            Set<String> forbidden = CommitPolicy.forbiddenChanges(
-                    repository.changedPaths(unit.getSeedCommit(), commit), manifest.getEditableFilesList());
+            Set<String> changed = repository.changedPaths(unit.getSeedCommit(), commit);
+            Set<String> touched = new TreeSet<>(changed);
+            touched.retainAll(manifest.getProtectedFilesList());
+            if (!touched.isEmpty()) {
+                return refuse(result, commit, "it changes " + String.join(", ", touched)
+                        + ", protected by the seed: the harness and its data source measure every candidate alike");
+            }
+            Set<String> forbidden = CommitPolicy.forbiddenChanges(changed, manifest.getEditableFilesList());
             if (!forbidden.isEmpty()) {
-                log.warn("refusing to run {}: it changes {}, which the seed does not allow",
-                        CommitId.abbreviate(commit), forbidden);
-                return result.setStatus(Result.Status.REFUSED).setTimeMs(clock.millis()).build();
+                return refuse(result, commit, "it changes " + String.join(", ", new TreeSet<>(forbidden))
+                        + ", which the seed does not allow (editable: "
+                        + String.join(", ", manifest.getEditableFilesList()) + ")");
             }
             List<String> regions = CommitPolicy.protectedRegionViolations(repository, manifest, unit.getSeedCommit(),
                     commit);
             if (!regions.isEmpty()) {
-                log.warn("refusing to run {}: {}", CommitId.abbreviate(commit), regions);
-                return result.setStatus(Result.Status.REFUSED).setTimeMs(clock.millis()).build();
+                return refuse(result, commit, String.join("; ", regions));
             }
+        }
+        if (harness) {
+            return evaluateHarnessed(unit, commit, manifest, result);
         }
 
         Path workDir = workRoot.resolve(unit.getId().replaceAll("[^A-Za-z0-9._-]", "_"));
@@ -114,6 +141,75 @@ public final class Evaluator {
             deleteTree(workDir);
         }
         result.setStatus(outcome.status())
+                .setMeasuredBy(Result.Measurement.SELF_REPORTED)
+                .setRuntimeMs(outcome.runtimeMs())
+                .setLogSha256(ByteString.copyFrom(outcome.logSha256()))
+                .setTimeMs(clock.millis());
+        outcome.metric().ifPresent(result::setMetric);
+        outcome.steps().ifPresent(result::setSteps);
+        return result.build();
+    }
+
+    private Result refuse(Result.Builder result, String commit, String reason) {
+        log.warn("refusing to run {}: {}", CommitId.abbreviate(commit), reason);
+        return result.setStatus(Result.Status.REFUSED).setReason(reason).setTimeMs(clock.millis()).build();
+    }
+
+    /**
+     * Train in the checkout, then let the seed's harness question the trained model. The protected
+     * files are written over the checkout from the seed's commit (they can only differ there if the
+     * policy above was bypassed) and into a separate directory the harness runs from, which the
+     * job's own code never gets to write.
+     */
+    private Result evaluateHarnessed(WorkUnit unit, String commit, Manifest manifest, Result.Builder result)
+            throws IOException, InterruptedException {
+        String name = unit.getId().replaceAll("[^A-Za-z0-9._-]", "_");
+        Path workDir = workRoot.resolve(name);
+        Path harnessDir = workRoot.resolve(name + ".harness");
+        Path resultDir = workRoot.resolve(name + ".result");
+        for (Path dir : new Path[] {workDir, harnessDir, resultDir}) {
+            deleteTree(dir);
+        }
+        String tag = CommitId.abbreviate(commit);
+        HarnessedOutcome run;
+        try {
+            repository.checkout(commit, workDir);
+            Files.createDirectories(harnessDir);
+            for (String path : manifest.getProtectedFilesList()) {
+                Optional<byte[]> content = repository.readFile(unit.getSeedCommit(), path);
+                if (content.isEmpty()) {
+                    return refuse(result, commit, "protected file " + path + " is missing from the seed's commit");
+                }
+                for (Path root : new Path[] {workDir, harnessDir}) {
+                    Path target = root.resolve(path);
+                    Files.createDirectories(target.getParent());
+                    Files.write(target, content.get());
+                }
+            }
+            Map<String, String> env = BudgetEnv.of(unit.getBudget(), unit.getRandomSeed());
+            HarnessedSpec spec = new HarnessedSpec(workDir, harnessDir, resultDir, manifest.getPrepareCommandList(),
+                    manifest.getTrainCommandList(), manifest.getServeCommandList(), manifest.getHarnessCommandList(),
+                    env, Duration.ofSeconds(Math.max(1, manifest.getTimeoutSeconds())),
+                    logRoot.resolve(name + ".log"), manifest.getMetric().getName());
+            log.info("running {} ({} on {}, attempt {}, measured by the seed's harness)", tag, unit.getDirection(),
+                    unit.getSeed(), unit.getAttempt());
+            run = harnessed.run(spec, line -> {
+                if (line.startsWith("step ")) {
+                    log.info("  {} {}", tag, line);
+                }
+            });
+        } finally {
+            for (Path dir : new Path[] {workDir, harnessDir, resultDir}) {
+                deleteTree(dir);
+            }
+        }
+        JobOutcome outcome = run.outcome();
+        if (!run.reason().isEmpty()) {
+            log.info("  {} {}: {}", tag, outcome.status(), run.reason());
+        }
+        result.setStatus(outcome.status())
+                .setMeasuredBy(Result.Measurement.HARNESS)
+                .setReason(run.reason())
                 .setRuntimeMs(outcome.runtimeMs())
                 .setLogSha256(ByteString.copyFrom(outcome.logSha256()))
                 .setTimeMs(clock.millis());

@@ -63,6 +63,11 @@ public final class SeedPublisher {
                 throw new ManifestException("editable file " + f + " is not in the seed");
             }
         }
+        for (String f : manifest.getProtectedFilesList()) {
+            if (!files.containsKey(f)) {
+                throw new ManifestException("protected file " + f + " is not in the seed");
+            }
+        }
         return manifest;
     }
 

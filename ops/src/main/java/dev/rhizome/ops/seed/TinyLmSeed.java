@@ -25,14 +25,16 @@ import java.util.TreeMap;
 /**
  * The pure-Java demo seed: a tiny character-level language model that trains on any CPU in a
  * few seconds, on a synthetic source whose entropy rate (the best val_bpb possible) is known.
+ * Harnessed: Train.java and config.properties are the proposer's; Harness.java (evaluation and
+ * data source) is protected, and the metric comes from it.
  * Its files are resources under {@value #RESOURCE_DIR}.
  */
 public final class TinyLmSeed {
     public static final String NAME = "tiny-lm";
     static final String RESOURCE_DIR = "/seeds/tiny-lm/";
     /** Every file of the seed: a directory inside a jar can't be listed, so they are named here. */
-    static final List<String> FILE_NAMES = List.of(".gitignore", "BRIEF.md", "Train.java", "config.properties",
-            Manifests.FILE_NAME);
+    static final List<String> FILE_NAMES = List.of(".gitignore", "BRIEF.md", "Harness.java", "Train.java",
+            "config.properties", Manifests.FILE_NAME);
 
     /** Computed on first use; stays null after a failure so that a later call tries again. */
     private static Double entropyFloor;
@@ -59,7 +61,7 @@ public final class TinyLmSeed {
 
     /**
      * The entropy rate of the seed's source in bits per character: no model can score a lower
-     * val_bpb on average. Computed by the seed's own {@code java Train.java --floor}, so there is
+     * val_bpb on average. Computed by the seed's own {@code java Harness.java --floor}, so there is
      * one definition of the source; that takes about a second, the first time.
      */
     public static synchronized double entropyFloor() {
@@ -73,17 +75,17 @@ public final class TinyLmSeed {
         try {
             Path dir = Files.createTempDirectory("rhizome-" + NAME + "-floor");
             try {
-                Files.write(dir.resolve("Train.java"), resource("Train.java"));
-                JobSpec spec = new JobSpec(dir, List.of("java", "Train.java", "--floor"), Map.of(),
+                Files.write(dir.resolve("Harness.java"), resource("Harness.java"));
+                JobSpec spec = new JobSpec(dir, List.of("java", "Harness.java", "--floor"), Map.of(),
                         Duration.ofSeconds(60), dir.resolve("floor.log"), "entropy_floor");
                 JobOutcome outcome = new JobRunner(new PlainLauncher()).run(spec, JobProgress.IGNORE);
                 if (outcome.status() != Result.Status.OK) {
-                    throw new IllegalStateException("java Train.java --floor ended " + outcome.status()
+                    throw new IllegalStateException("java Harness.java --floor ended " + outcome.status()
                             + " (exit " + outcome.exitCode() + "): " + Files.readString(dir.resolve("floor.log")));
                 }
                 return outcome.metric().getAsDouble();
             } finally {
-                for (String name : List.of("Train.java", "floor.log")) {
+                for (String name : List.of("Harness.java", "floor.log")) {
                     Files.deleteIfExists(dir.resolve(name));
                 }
                 Files.deleteIfExists(dir);

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.rhizome.node.job.BudgetEnv;
+import dev.rhizome.node.job.HarnessedOutcome;
+import dev.rhizome.node.job.HarnessedRunner;
+import dev.rhizome.node.job.HarnessedSpec;
 import dev.rhizome.node.job.JobOutcome;
 import dev.rhizome.node.job.JobRunner;
-import dev.rhizome.node.job.JobSpec;
+import dev.rhizome.node.job.PlainLauncher;
 import dev.rhizome.proto.v1.Budget;
 import dev.rhizome.proto.v1.Knob;
 import dev.rhizome.proto.v1.Manifest;
@@ -52,7 +55,12 @@ class TinyLmSeedTest {
         Manifest m = TinyLmSeed.manifest();
 
         assertThat(m.getName()).isEqualTo(TinyLmSeed.NAME);
-        assertThat(m.getCommandList()).containsExactly("java", "Train.java");
+        assertThat(Manifests.harnessed(m)).isTrue();
+        assertThat(m.getTrainCommandList()).containsExactly("java", "Train.java");
+        assertThat(m.getServeCommandList()).containsExactly("java", "Train.java", "--serve");
+        assertThat(m.getHarnessCommandList()).containsExactly("java", "Harness.java", "evaluate");
+        assertThat(m.getPrepareCommandList()).containsExactly("java", "Harness.java", "prepare");
+        assertThat(m.getProtectedFilesList()).containsExactly("Harness.java");
         assertThat(m.getBudget().getKindCase()).isEqualTo(Budget.KindCase.STEPS);
         assertThat(m.getMetric().getName()).isEqualTo("val_bpb");
         assertThat(m.getMetric().getLowerIsBetter()).isTrue();
@@ -132,14 +140,86 @@ class TinyLmSeedTest {
         assertThat(run.outcome.status()).isEqualTo(Result.Status.CRASH);
         assertThat(run.outcome.exitCode()).isNotZero();
         assertThat(run.log).contains("val_bpb: FAIL");
+        assertThat(run.reason).startsWith("training failed");
     }
 
-    /** A checkout of the seed with some knobs changed, trained as a node would run it. */
-    private static Run train(Path checkout, Map<String, String> knobs, long steps, long seed, List<String> progress)
+    @Test
+    void aFakeMetricPrintedByTheModelIsIgnoredAndTheHarnessMeasuresTheSameModel() throws Exception {
+        String liar = trainJava().replace("System.out.println(\"---\");",
+                "System.out.println(\"---\"); System.out.println(\"val_bpb: 0.1\");")
+                .replace("Model model = Model.load(MODEL);", "Model model = Model.load(MODEL); System.err.println(\"val_bpb: 0.1\");");
+        assertThat(liar).isNotEqualTo(trainJava());
+
+        Run run = train(dir, Map.of(), STEPS, 7, new ArrayList<>(), liar);
+
+        assertThat(run.log).contains("val_bpb: 0.1");
+        assertThat(run.line("val_bpb")).isEqualTo(baseline.line("val_bpb"));
+        assertThat(run.valBpb()).isEqualTo(baseline.valBpb());
+    }
+
+    @Test
+    void aModelThatMemorisedTheHeldOutStreamsGetsNoMetric() throws Exception {
+        // The held-out streams follow from the public Harness.java: this "model" regenerates them and
+        // predicts every character with certainty, far below what the source itself allows.
+        String harness = new String(TinyLmSeed.files().get("Harness.java"), StandardCharsets.UTF_8);
+        String cheat = harness.replace("public class Harness {", "public class Train {")
+                .replace("case \"evaluate\" -> evaluateForNode();", "case \"evaluate\" -> System.out.println(\"num_steps: 0\");")
+                .replace("case \"run\" -> runByHand();", "case \"--serve\" -> cheat();")
+                .replace("    static final class Source {", """
+                    static void cheat() throws IOException {
+                        Source source = new Source();
+                        java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
+                        OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out));
+                        in.readLine();
+                        List<Source.Stream> streams = new ArrayList<>();
+                        for (int i = 0; i < STREAMS; i++) {
+                            streams.add(source.sample(LENGTH + 1, VAL_SEED * 1_000_003L + i));
+                        }
+                        ByteBuffer frame = ByteBuffer.allocate(STREAMS * Source.V * 4).order(ByteOrder.LITTLE_ENDIAN);
+                        for (int t = 0; in.readLine() != null; t++) {
+                            frame.clear();
+                            for (Source.Stream s : streams) {
+                                for (int x = 0; x < Source.V; x++) {
+                                    frame.putFloat(x == s.tokens()[t + 1] ? 0f : -30f);
+                                }
+                            }
+                            out.write(frame.array());
+                            out.flush();
+                        }
+                    }
+
+                    static final class Source {""");
+
+        Run run = train(dir, Map.of(), STEPS, 7, new ArrayList<>(), cheat);
+
+        assertThat(run.outcome.status()).as(run.log).isEqualTo(Result.Status.CRASH);
+        assertThat(run.outcome.metric()).isEmpty();
+        assertThat(run.reason).contains("has seen the held-out streams");
+    }
+
+    private static String trainJava() {
+        return new String(TinyLmSeed.files().get("Train.java"), StandardCharsets.UTF_8);
+    }
+
+    private static Run train(Path root, Map<String, String> knobs, long steps, long seed, List<String> progress)
             throws IOException, InterruptedException {
-        Files.createDirectories(checkout);
+        return train(root, knobs, steps, seed, progress, trainJava());
+    }
+
+    /**
+     * A checkout of the seed with some knobs changed and Train.java replaced, trained and then
+     * measured by the seed's harness, as a node runs it (the harness from its own directory).
+     */
+    private static Run train(Path root, Map<String, String> knobs, long steps, long seed, List<String> progress,
+            String trainJava) throws IOException, InterruptedException {
+        Path checkout = Files.createDirectories(root.resolve("checkout"));
+        Path harnessDir = Files.createDirectories(root.resolve("harness"));
         for (Map.Entry<String, byte[]> file : TinyLmSeed.files().entrySet()) {
             Files.write(checkout.resolve(file.getKey()), file.getValue());
+        }
+        Files.writeString(checkout.resolve("Train.java"), trainJava);
+        for (String name : TinyLmSeed.manifest().getProtectedFilesList()) {
+            Files.write(harnessDir.resolve(name), TinyLmSeed.files().get(name));
         }
         Path config = checkout.resolve("config.properties");
         List<String> lines = new ArrayList<>();
@@ -150,15 +230,17 @@ class TinyLmSeedTest {
         Files.write(config, lines);
 
         Manifest m = TinyLmSeed.manifest();
-        Path log = checkout.resolve("run.log");
-        JobSpec spec = new JobSpec(checkout, m.getCommandList(),
+        Path log = root.resolve("run.log");
+        HarnessedSpec spec = new HarnessedSpec(checkout, harnessDir, root.resolve("result"), m.getPrepareCommandList(),
+                m.getTrainCommandList(), m.getServeCommandList(), m.getHarnessCommandList(),
                 BudgetEnv.of(Budget.newBuilder().setSteps(steps).build(), seed),
                 Duration.ofSeconds(m.getTimeoutSeconds()), log, m.getMetric().getName());
-        JobOutcome outcome = new JobRunner(new dev.rhizome.node.job.PlainLauncher()).run(spec, line -> progress.add(line.replaceAll("loss .*", "loss")));
-        return new Run(outcome, Files.readString(log));
+        HarnessedOutcome outcome = new HarnessedRunner(new JobRunner(new PlainLauncher()), new PlainLauncher())
+                .run(spec, line -> progress.add(line.replaceAll("loss .*", "loss")));
+        return new Run(outcome.outcome(), Files.readString(log), outcome.reason());
     }
 
-    private record Run(JobOutcome outcome, String log) {
+    private record Run(JobOutcome outcome, String log, String reason) {
         double valBpb() {
             assertThat(outcome.status()).as(log).isEqualTo(Result.Status.OK);
             return outcome.metric().getAsDouble();

@@ -40,8 +40,12 @@ public final class Manifests {
         if (m.getName().isBlank()) {
             problems.add("name is missing");
         }
-        if (m.getCommandCount() == 0) {
-            problems.add("command is missing");
+        if (harnessed(m)) {
+            checkHarness(m, problems);
+        } else if (m.getServeCommandCount() > 0 || m.getHarnessCommandCount() > 0 || m.getPrepareCommandCount() > 0) {
+            problems.add("train_command is missing: serve_command, harness_command and prepare_command need it");
+        } else if (m.getCommandCount() == 0) {
+            problems.add("command is missing (or train_command, serve_command and harness_command)");
         }
         if (m.getBudget().getKindCase() == Budget.KindCase.KIND_NOT_SET) {
             problems.add("budget needs wall_seconds or steps");
@@ -102,6 +106,46 @@ public final class Manifests {
         if (!problems.isEmpty()) {
             throw new ManifestException("invalid " + FILE_NAME + ": " + String.join("; ", problems));
         }
+    }
+
+    /**
+     * Whether the metric comes from a protected harness (train, then serve to the harness) rather
+     * than from the edited code's own output (the weak single-command mode).
+     */
+    public static boolean harnessed(Manifest m) {
+        return m.getTrainCommandCount() > 0;
+    }
+
+    private static void checkHarness(Manifest m, List<String> problems) {
+        if (m.getServeCommandCount() == 0) {
+            problems.add("serve_command is missing: a harnessed seed needs train_command, serve_command and harness_command");
+        }
+        if (m.getHarnessCommandCount() == 0) {
+            problems.add("harness_command is missing: a harnessed seed needs train_command, serve_command and harness_command");
+        }
+        if (m.getProtectedFilesCount() == 0) {
+            problems.add("protected_files is empty: the harness and its data source must be protected");
+        }
+        for (String path : m.getProtectedFilesList()) {
+            if (!isPlainRelativePath(path)) {
+                problems.add("protected_files: not a plain relative path: " + path);
+            } else if (m.getEditableFilesList().contains(path)) {
+                problems.add("protected_files: " + path + " is also an editable file");
+            }
+        }
+    }
+
+    /** "a/b.py", never "", "/a", "a/../b", "./a" or a backslash: the seed's own tree, spelled one way. */
+    static boolean isPlainRelativePath(String path) {
+        if (path.isEmpty() || path.startsWith("/") || path.endsWith("/") || path.contains("\\")) {
+            return false;
+        }
+        for (String part : path.split("/", -1)) {
+            if (part.isEmpty() || part.equals(".") || part.equals("..")) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether the seed's policy lets volunteers run commits proposed by this key. */

@@ -38,4 +38,32 @@ class ManifestsTest {
         assertThatThrownBy(() -> Manifests.parse(GOOD.replace("[\"config.properties\"]", "[\"Train.java\"]")))
                 .isInstanceOf(ManifestException.class).hasMessageContaining("not an editable file");
     }
+
+    private static final String HARNESSED = GOOD.replace("\"command\": [\"java\", \"Train.java\"]", """
+            "train_command": ["python3", "train.py"], "serve_command": ["python3", "train.py", "--serve"],
+            "harness_command": ["python3", "harness.py"], "protected_files": ["harness.py", "data/source.py"]""");
+
+    @Test
+    void aHarnessedManifestNeedsNoCommandAndKeepsItsProtectedFiles() throws ManifestException {
+        Manifest m = Manifests.parse(HARNESSED);
+
+        assertThat(Manifests.harnessed(m)).isTrue();
+        assertThat(m.getCommandList()).isEmpty();
+        assertThat(m.getProtectedFilesList()).containsExactly("harness.py", "data/source.py");
+        assertThat(Manifests.harnessed(Manifests.parse(GOOD))).as("the weak single-command mode").isFalse();
+    }
+
+    @Test
+    void aHarnessedManifestNeedsAllThreeCommandsAndProtectedFilesSpelledPlainly() {
+        assertThatThrownBy(() -> Manifests.parse(HARNESSED.replace("\"serve_command\": [\"python3\", \"train.py\", \"--serve\"],", "")))
+                .isInstanceOf(ManifestException.class).hasMessageContaining("serve_command is missing");
+        assertThatThrownBy(() -> Manifests.parse(HARNESSED.replace("\"train_command\": [\"python3\", \"train.py\"],", "")))
+                .isInstanceOf(ManifestException.class).hasMessageContaining("train_command is missing");
+        assertThatThrownBy(() -> Manifests.parse(HARNESSED.replace("\"data/source.py\"", "\"../source.py\"")))
+                .isInstanceOf(ManifestException.class).hasMessageContaining("not a plain relative path: ../source.py");
+        assertThatThrownBy(() -> Manifests.parse(HARNESSED.replace("\"data/source.py\"", "\"config.properties\"")))
+                .isInstanceOf(ManifestException.class).hasMessageContaining("config.properties is also an editable file");
+        assertThatThrownBy(() -> Manifests.parse(HARNESSED.replace("[\"harness.py\", \"data/source.py\"]", "[]")))
+                .isInstanceOf(ManifestException.class).hasMessageContaining("protected_files is empty");
+    }
 }

@@ -1,0 +1,270 @@
+package dev.rhizome.node.job;
+
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.protocol.seed.MetricParser;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Runs a harnessed seed in two phases (docs/architecture.md, "The evaluation harness"), so that
+ * the metric never comes from code the proposer wrote:
+ * <ol>
+ * <li>train: the optional protected prepare command, then the edited code's train command, in the
+ * checkout, under the budget; training leaves its artefact (weights) in the checkout;</li>
+ * <li>evaluate: the protected harness, started from the seed's own copy of its files, and the
+ * edited code in serve mode, checkout read-only. This node relays bytes between them (harness
+ * stdout to model stdin, model stdout to harness stdin); the harness reveals each held-out token
+ * only after the model has committed to a distribution for it, scores the model itself, and
+ * writes the metric into a file in a directory the model is not given
+ * ({@value #RESULT_FILE_ENV}). Only that file is read for the metric.</li>
+ * </ol>
+ * Every process goes through the {@link ProcessLauncher}, so a sandboxing launcher confines the
+ * model to its read-only checkout and hides the result directory from it; the plain launcher can
+ * not stop a process of the same user from writing there by absolute path.
+ */
+public final class HarnessedRunner {
+    /** Where the harness writes its result: {@code <metric>: <value>} lines, or {@code error: <why>}. */
+    public static final String RESULT_FILE_ENV = "RHIZOME_RESULT_FILE";
+    static final int MAX_RESULT_BYTES = 64 << 10;
+    private static final Duration POLL = Duration.ofMillis(50);
+    private static final Pattern ERROR_LINE = Pattern.compile("^error:\\s*(.+)$", Pattern.MULTILINE);
+
+    private final JobRunner runner;
+    private final ProcessLauncher launcher;
+    private final long maxLogBytes;
+
+    public HarnessedRunner(JobRunner runner, ProcessLauncher launcher) {
+        this(runner, launcher, JobRunner.DEFAULT_MAX_LOG_BYTES);
+    }
+
+    public HarnessedRunner(JobRunner runner, ProcessLauncher launcher, long maxLogBytes) {
+        this.runner = runner;
+        this.launcher = launcher;
+        this.maxLogBytes = maxLogBytes;
+    }
+
+    /** Runs every phase within the spec's one time limit; every process is dead when this returns. */
+    public HarnessedOutcome run(HarnessedSpec spec, JobProgress progress) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + spec.timeout().toNanos();
+        Path logFile = spec.logFile().toAbsolutePath();
+        Files.createDirectories(logFile.getParent());
+        Parts parts = new Parts(logFile);
+        try {
+            if (!spec.prepareCommand().isEmpty()) {
+                JobOutcome prepared = phase(spec, spec.prepareCommand(), deadline, parts.add("prepare"),
+                        JobProgress.IGNORE);
+                if (prepared.status() != Result.Status.OK) {
+                    return finish(parts, start, prepared.status(), prepared.exitCode(), OptionalLong.empty(),
+                            OptionalDouble.empty(), "prepare " + describe(prepared));
+                }
+            }
+            JobOutcome trained = phase(spec, spec.trainCommand(), deadline, parts.add("train"), progress);
+            if (trained.status() != Result.Status.OK) {
+                return finish(parts, start, trained.status(), trained.exitCode(), trained.steps(),
+                        OptionalDouble.empty(), "training " + describe(trained));
+            }
+            return evaluate(spec, deadline, parts, start, trained.steps());
+        } finally {
+            parts.deleteAll();
+        }
+    }
+
+    private JobOutcome phase(HarnessedSpec spec, List<String> command, long deadline, Path log, JobProgress progress)
+            throws IOException, InterruptedException {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            Files.writeString(log, "not started: the time limit was used up\n");
+            return new JobOutcome(Result.Status.TIMEOUT, OptionalDouble.empty(), 0, new byte[0], -1,
+                    OptionalLong.empty());
+        }
+        return runner.run(new JobSpec(spec.checkout(), command, spec.env(), Duration.ofNanos(left), log, ""), progress);
+    }
+
+    private HarnessedOutcome evaluate(HarnessedSpec spec, long deadline, Parts parts, long start, OptionalLong steps)
+            throws IOException, InterruptedException {
+        Path serveLog = parts.add("serve (the model's stderr)");
+        Path harnessLog = parts.add("harness (its stderr)");
+        Path resultDir = Files.createDirectories(spec.resultDir().toAbsolutePath());
+        Path resultFile = resultDir.resolve("result");
+        Files.deleteIfExists(resultFile);
+        Map<String, String> harnessEnv = new HashMap<>(environment(spec.harnessDir(), spec.env()));
+        harnessEnv.put(RESULT_FILE_ENV, resultFile.toString());
+
+        boolean timedOut = false;
+        boolean tooMuchOutput = false;
+        Process harness = launcher.start(spec.harnessCommand(),
+                new Confinement(spec.harnessDir(), List.of(resultDir), List.of(), harnessEnv),
+                Redirect.PIPE, Redirect.PIPE, Redirect.to(harnessLog.toFile()));
+        ProcessTree harnessTree = new ProcessTree(harness);
+        ProcessTree modelTree = null;
+        List<Thread> relays = new ArrayList<>();
+        try {
+            Process model = launcher.start(spec.serveCommand(),
+                    new Confinement(spec.checkout(), List.of(), List.of(), environment(spec.checkout(), spec.env())),
+                    Redirect.PIPE, Redirect.PIPE, Redirect.to(serveLog.toFile()));
+            modelTree = new ProcessTree(model);
+            relays.add(Relay.start("relay harness->model", harness.getInputStream(), model.getOutputStream()));
+            relays.add(Relay.start("relay model->harness", model.getInputStream(), harness.getOutputStream()));
+            while (!harness.waitFor(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+                harnessTree.look();
+                modelTree.look();
+                if (Files.size(serveLog) + Files.size(harnessLog) > maxLogBytes) {
+                    tooMuchOutput = true;
+                    break;
+                }
+                if (System.nanoTime() - deadline >= 0) {
+                    timedOut = true;
+                    break;
+                }
+            }
+        } finally {
+            harnessTree.kill();
+            if (modelTree != null) {
+                modelTree.kill();
+            }
+            closeStreams(harness);
+        }
+        for (Thread relay : relays) {
+            relay.join(TimeUnit.SECONDS.toMillis(5));
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException("interrupted while evaluating in " + spec.checkout());
+        }
+
+        int exit = harness.isAlive() ? -1 : harness.exitValue();
+        String result = readResult(resultFile);
+        Files.writeString(parts.add("result (written by the harness)"), result);
+        OptionalDouble metric = new MetricParser(spec.metricName()).parse(result);
+        if (timedOut) {
+            return finish(parts, start, Result.Status.TIMEOUT, exit, steps, OptionalDouble.empty(),
+                    "evaluation timed out");
+        }
+        if (tooMuchOutput) {
+            return finish(parts, start, Result.Status.CRASH, exit, steps, OptionalDouble.empty(),
+                    "evaluation wrote more than " + maxLogBytes + " bytes of log");
+        }
+        if (exit != 0 || metric.isEmpty()) {
+            Matcher error = ERROR_LINE.matcher(result);
+            String why = error.find() ? "the harness says: " + error.group(1).trim()
+                    : "the harness exited with status " + exit + " without " + spec.metricName();
+            return finish(parts, start, Result.Status.CRASH, exit, steps, OptionalDouble.empty(), why);
+        }
+        return finish(parts, start, Result.Status.OK, 0, steps, metric, "");
+    }
+
+    private static String readResult(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return "";
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            return new String(in.readNBytes(MAX_RESULT_BYTES), StandardCharsets.UTF_8);
+        }
+    }
+
+    private HarnessedOutcome finish(Parts parts, long start, Result.Status status, int exitCode, OptionalLong steps,
+            OptionalDouble metric, String reason) throws IOException {
+        long runtimeMs = (System.nanoTime() - start) / 1_000_000;
+        byte[] log = parts.combine(maxLogBytes, reason);
+        return new HarnessedOutcome(new JobOutcome(status, metric, runtimeMs, sha256(log), exitCode, steps), reason);
+    }
+
+    private static String describe(JobOutcome o) {
+        return o.status() == Result.Status.TIMEOUT ? "timed out" : "failed (exit status " + o.exitCode() + ")";
+    }
+
+    /** The same scrubbed environment the job runner gives: PATH, LANG, HOME in the work dir, the budget. */
+    static Map<String, String> environment(Path workDir, Map<String, String> extra) {
+        Map<String, String> env = new HashMap<>();
+        String path = System.getenv("PATH");
+        String lang = System.getenv("LANG");
+        if (path != null) {
+            env.put("PATH", path);
+        }
+        env.put("LANG", lang != null ? lang : "C.UTF-8");
+        env.put("HOME", workDir.toAbsolutePath().toString());
+        env.putAll(extra);
+        return env;
+    }
+
+    private static void closeStreams(Process p) {
+        for (AutoCloseable c : new AutoCloseable[] {p.getOutputStream(), p.getInputStream()}) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // gone with the process
+            }
+        }
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+
+    /** The per-phase logs, combined at the end into the job's one log with a heading for each. */
+    private static final class Parts {
+        private final Path logFile;
+        private final List<Path> files = new ArrayList<>();
+        private final List<String> titles = new ArrayList<>();
+
+        Parts(Path logFile) {
+            this.logFile = logFile;
+        }
+
+        Path add(String title) throws IOException {
+            Path part = logFile.resolveSibling(logFile.getFileName() + "." + files.size());
+            Files.deleteIfExists(part);
+            Files.createFile(part);
+            files.add(part);
+            titles.add(title);
+            return part;
+        }
+
+        /** Writes the job's log, each part cut to the limit, and returns what was written. */
+        byte[] combine(long maxBytesEach, String reason) throws IOException {
+            try (OutputStream out = Files.newOutputStream(logFile)) {
+                for (int i = 0; i < files.size(); i++) {
+                    out.write(("## " + titles.get(i) + "\n").getBytes(StandardCharsets.UTF_8));
+                    try (InputStream in = Files.newInputStream(files.get(i))) {
+                        byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytesEach));
+                        out.write(bytes);
+                        if (bytes.length > 0 && bytes[bytes.length - 1] != '\n') {
+                            out.write('\n');
+                        }
+                    }
+                }
+                if (!reason.isEmpty()) {
+                    out.write(("## outcome\n" + reason + "\n").getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            return Files.readAllBytes(logFile);
+        }
+
+        void deleteAll() throws IOException {
+            for (Path part : files) {
+                Files.deleteIfExists(part);
+            }
+        }
+    }
+}
