@@ -1,0 +1,31 @@
+package dev.rhizome.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.rhizome.proto.v1.Paper;
+import org.junit.jupiter.api.Test;
+
+class LogSafeAndStrictJsonTest {
+    @Test
+    void controlCharactersAreEscapedAndLongValuesCut() {
+        assertThat(LogSafe.of("a\r\nb\u0000c\u001b[31md\u0085e\u2028f\\g\tz"))
+                .isEqualTo("a\\r\\nb\\u0000c\\u001b[31md\\u0085e\\u2028f\\\\g\\tz");
+        String cut = LogSafe.of("x".repeat(900_000));
+        assertThat(cut).startsWith("x".repeat(LogSafe.MAX_CHARS)).endsWith("...(899800 more chars)");
+        assertThat(LogSafe.of("caf\u00e9 \ud83d\ude00")).isEqualTo("caf\u00e9 \ud83d\ude00");
+        assertThat(LogSafe.of("lone \ud83d")).isEqualTo("lone \\ud83d");
+    }
+
+    @Test
+    void jsonIsOneObjectThenTheEnd() throws Exception {
+        String json = "{\"title\": \"t\"}";
+        assertThat(Json.parse(json + " \n", Paper.newBuilder()).getTitle()).isEqualTo("t");
+        for (String bad : new String[] {json + "x", json + json, json + " {}", "[" + json + "]", "", "null",
+            "{\"title\": 't'}"}) {
+            assertThatThrownBy(() -> Json.parse(bad, Paper.newBuilder())).as(bad)
+                    .isInstanceOf(InvalidProtocolBufferException.class);
+        }
+    }
+}
