@@ -106,12 +106,18 @@ final class Settlement {
                 remeasureFrontier(tx, d, manifest).ifPresent(notes::add);
             }
         }
+        // A frontier's new trial can change every comparison of its direction; a candidate's only its own.
+        for (DirectionRecord d : tx.directions()) {
+            if (d.frontier().commit().equals(commit)) {
+                notes.addAll(adoptWhatWins(tx, d.name(), manifest, nowMs, Optional.empty()));
+            }
+        }
         Optional<Stored<Experiment>> experiment = tx.experiment(commit);
-        Set<String> directions = new java.util.LinkedHashSet<>();
-        experiment.ifPresent(e -> directions.add(e.record().getDirection()));
-        tx.directions().stream().filter(d -> d.frontier().commit().equals(commit)).forEach(d -> directions.add(d.name()));
-        for (String name : directions) {
-            notes.addAll(adoptWhatWins(tx, name, manifest, nowMs));
+        if (experiment.isPresent()) {
+            String direction = experiment.get().record().getDirection();
+            if (!tx.direction(direction).orElseThrow().frontier().commit().equals(commit)) {
+                notes.addAll(adoptWhatWins(tx, direction, manifest, nowMs, Optional.of(commit)));
+            }
         }
         return notes;
     }
@@ -247,9 +253,12 @@ final class Settlement {
      * the frontier with the largest mean gain. Commits the direction adopted before are not
      * candidates again.
      */
-    static List<String> adoptWhatWins(Store.Transaction tx, String direction, Manifest manifest, long nowMs) {
+    static List<String> adoptWhatWins(Store.Transaction tx, String direction, Manifest manifest, long nowMs,
+            Optional<String> onlyCandidate) {
         List<String> notes = new ArrayList<>();
         for (int round = 0; round < 8; round++) {
+            // After an adoption every candidate faces the new frontier.
+            Optional<String> only = round == 0 ? onlyCandidate : Optional.empty();
             DirectionRecord d = tx.direction(direction).orElseThrow();
             if (!d.frontier().isMeasured()) {
                 return notes;
@@ -260,8 +269,9 @@ final class Settlement {
             tx.adoptions(direction).forEach(a -> adopted.add(a.getCommit()));
             String best = null;
             Significance.Comparison bestComparison = null;
-            for (Stored<Experiment> e : tx.experiments(direction)) {
-                String commit = e.record().getCommit();
+            List<String> candidates = only.map(List::of).orElseGet(() -> tx.experiments(direction).stream()
+                    .map(e -> e.record().getCommit()).toList());
+            for (String commit : candidates) {
                 if (adopted.contains(commit) || commit.equals(d.frontier().commit())) {
                     continue;
                 }

@@ -11,6 +11,8 @@ import dev.rhizome.coordinator.support.Harness;
 import dev.rhizome.proto.v1.AdoptionList;
 import dev.rhizome.proto.v1.DirectionList;
 import dev.rhizome.proto.v1.DirectionStatus;
+import dev.rhizome.proto.v1.LeaderboardEntry;
+import dev.rhizome.proto.v1.LeaderboardList;
 import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.proto.v1.Trial;
 import dev.rhizome.proto.v1.TrialList;
@@ -81,6 +83,10 @@ class LiarsTest {
         assertThat(l.getCreditSeconds()).isZero();
         assertThat(l.getDailyQuota()).isLessThan(volunteer(honest.get(0)).getDailyQuota());
         assertThat(trials(worse)).allSatisfy(t -> assertThat(t.getState()).isEqualTo(ResultVerdict.State.VALID));
+        LeaderboardEntry entry = h.api.get("/v1/leaderboard?direction=" + DIRECTION, LeaderboardList.newBuilder())
+                .getLeaderboards(0).getEntriesList().stream().filter(e -> e.getCommit().equals(worse)).findFirst()
+                .orElseThrow();
+        assertThat(entry.getMetric()).as("the liar's numbers are not in the mean").isGreaterThan(BASE);
 
         String better = propose(-0.05);
         runUntilIdle(all);

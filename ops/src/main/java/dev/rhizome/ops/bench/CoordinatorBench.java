@@ -113,9 +113,13 @@ public final class CoordinatorBench {
         }
     }
 
-    /** A seed, a direction and one experiment per unit (quorum 1: one EVALUATE unit each). */
+    /**
+     * A seed, a direction and one experiment per unit (quorum 1 and one adoption seed: one
+     * EVALUATE unit each).
+     */
     private static Seed prepare(CoordinatorClient ops, int units, PrintStream progress) throws CoordinatorException {
-        Manifest manifest = TinyLmSeed.manifest().toBuilder().setQuorum(1).clearTrustedProposers().build();
+        Manifest manifest = TinyLmSeed.manifest().toBuilder().setQuorum(1).setAdoptionSeeds(1).clearTrustedProposers()
+                .build();
         Random random = new Random(1);
         Seed seed = Seed.newBuilder().setName("bench").setCommit(commit(random)).setManifest(manifest)
                 .setPublisher(ops.identity().publicId().toByteString()).setPublishedMs(System.currentTimeMillis()).build();

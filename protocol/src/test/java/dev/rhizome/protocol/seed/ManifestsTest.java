@@ -66,4 +66,20 @@ class ManifestsTest {
         assertThatThrownBy(() -> Manifests.parse(HARNESSED.replace("[\"harness.py\", \"data/source.py\"]", "[]")))
                 .isInstanceOf(ManifestException.class).hasMessageContaining("protected_files is empty");
     }
+
+    @Test
+    void adoptionSeedsAndSignificanceHaveDefaultsAndBounds() throws ManifestException {
+        Manifest m = Manifests.parse(GOOD);
+        assertThat(Manifests.adoptionSeeds(m)).isEqualTo(3);
+        assertThat(Manifests.significance(m)).isEqualTo(2.0);
+        assertThat(Manifests.trialSeeds(m)).containsExactly(7L, 8L, 9L);
+        String custom = GOOD.replace("\"timeout_seconds\": 60", "\"timeout_seconds\": 60, \"adoption_seeds\": 5, "
+                + "\"significance\": 3");
+        assertThat(Manifests.trialSeeds(Manifests.parse(custom))).hasSize(5);
+        assertThatThrownBy(() -> Manifests.parse(GOOD.replace("\"timeout_seconds\": 60",
+                "\"timeout_seconds\": 60, \"adoption_seeds\": 17, \"significance\": 1")))
+                .isInstanceOf(ManifestException.class)
+                .hasMessageContaining("adoption_seeds must be at most 16")
+                .hasMessageContaining("significance must be above 1");
+    }
 }
