@@ -116,6 +116,9 @@ public final class AgentLoop {
             r.addProperty("parent", s.parent());
             r.addProperty("paper_id", s.paperId());
             r.addProperty("paper_generated", generated);
+            com.google.gson.JsonArray similar = new com.google.gson.JsonArray();
+            s.similarDiffs().forEach(m -> similar.add(m.commit()));
+            r.add("similar_diffs", similar);
             progress.accept("round " + n + ": submitted " + CommitId.abbreviate(s.commit()));
             if (settings.await()) {
                 ExperimentReport report = research.waitFor(s.commit(), settings.waitLimit(), progress);

@@ -175,7 +175,8 @@ public final class Research {
     }
 
     /** What a submission registered. */
-    public record Submission(String commit, String parent, String secondParent, String direction, String paperId) {
+    public record Submission(String commit, String parent, String secondParent, String direction, String paperId,
+            List<DiffSimilarity.Match> similarDiffs) {
     }
 
     /** The workspace's HEAD, as git knows it. */
@@ -216,6 +217,8 @@ public final class Research {
         try (NodeRepository repo = NodeRepository.open(new NodeLayout(dataDir).repository())) {
             repo.importFrom(workspace, head.commit());
             checkRules(repo, unit, head.commit());
+            List<DiffSimilarity.Match> similarDiffs = DiffSimilarity.nearDuplicates(repo, head.parent(), head.commit(),
+                    Records.experiments(client, unit.getDirection()));
             Announce.inventory(client, repo, node);
             Experiment.Builder experiment = Experiment.newBuilder()
                     .setSeed(unit.getSeed()).setDirection(unit.getDirection())
@@ -244,7 +247,8 @@ public final class Research {
             if (!keepLease) {
                 release(unit, List.of(head.commit()));
             }
-            return new Submission(head.commit(), head.parent(), head.secondParent(), unit.getDirection(), paperId);
+            return new Submission(head.commit(), head.parent(), head.secondParent(), unit.getDirection(), paperId,
+                    similarDiffs);
         } catch (CoordinatorException e) {
             throw Coordinators.failure(e);
         } catch (IOException e) {

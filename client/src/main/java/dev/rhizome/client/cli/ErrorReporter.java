@@ -1,7 +1,6 @@
 package dev.rhizome.client.cli;
 
 import com.google.gson.JsonObject;
-import java.io.PrintStream;
 import java.util.Arrays;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
@@ -13,14 +12,11 @@ import picocli.CommandLine.ParseResult;
  */
 public final class ErrorReporter implements CommandLine.IExecutionExceptionHandler,
         CommandLine.IParameterExceptionHandler {
-    private final PrintStream stdout;
-
-    private ErrorReporter(PrintStream stdout) {
-        this.stdout = stdout;
+    private ErrorReporter() {
     }
 
     public static void install(CommandLine cli) {
-        ErrorReporter reporter = new ErrorReporter(null);
+        ErrorReporter reporter = new ErrorReporter();
         cli.setExecutionExceptionHandler(reporter);
         cli.setParameterExceptionHandler(reporter);
     }
@@ -54,12 +50,13 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         return ExitCodes.USAGE;
     }
 
-    private void printJson(String error, String message, String hint) {
+    /** Commands write their answers to System.out, so the error object goes there too. */
+    private static void printJson(String error, String message, String hint) {
         JsonObject o = new JsonObject();
         o.addProperty("error", error);
         o.addProperty("message", message);
         o.addProperty("hint", hint);
-        new Output(stdout != null ? stdout : System.out).json(o);
+        new Output(System.out).json(o);
         System.out.flush();
     }
 

@@ -79,7 +79,7 @@ public final class LeaderboardCommand implements Callable<Integer> {
                 }
                 out.printf("  %2d. %-12s %10.4f  x%-2d %-12s %s%s%n", rank, CommitId.abbreviate(e.getCommit()), e.getMetric(),
                         e.getReplicas(), e.getProposer().isEmpty() ? "-" : PublicId.of(e.getProposer()).shortForm(),
-                        e.getDescription(), e.getFrontier() ? "  <- frontier" : "");
+                        dev.rhizome.client.agent.Untrusted.line(e.getDescription(), 80), e.getFrontier() ? "  <- frontier" : "");
             }
         }
         if (boards.isEmpty()) {

@@ -1,6 +1,7 @@
 package dev.rhizome.client.commands;
 
 import com.google.gson.JsonObject;
+import dev.rhizome.client.agent.DiffSimilarity;
 import dev.rhizome.client.agent.Outcome;
 import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.cli.CommandException;
@@ -69,6 +70,10 @@ public final class SubmitCommand implements Callable<Integer> {
             paperText = Files.readString(paper, StandardCharsets.UTF_8);
         }
         Research.Submission s = research.submit(unit, workspace, description, title, paperText, cites, keepLease);
+        for (DiffSimilarity.Match m : s.similarDiffs()) {
+            System.err.printf(java.util.Locale.ROOT, "rhizome: warning: experiment %s made nearly the same change "
+                    + "(diff similarity %.2f)%n", m.commit(), m.similarity());
+        }
         ExperimentReport report = await
                 ? research.waitFor(s.commit(), Duration.ofSeconds(timeoutSeconds), m -> System.err.println("rhizome: " + m))
                 : null;
@@ -81,6 +86,14 @@ public final class SubmitCommand implements Callable<Integer> {
             o.addProperty("direction", s.direction());
             o.addProperty("paper", s.paperId() != null);
             o.addProperty("paper_id", s.paperId());
+            com.google.gson.JsonArray similar = new com.google.gson.JsonArray();
+            for (DiffSimilarity.Match m : s.similarDiffs()) {
+                JsonObject so = new JsonObject();
+                so.addProperty("commit", m.commit());
+                so.addProperty("similarity", m.similarity());
+                similar.add(so);
+            }
+            o.add("similar_diffs", similar);
             if (report != null) {
                 o.add("outcome", Outcome.json(s.commit(), report));
                 if (!report.getDecided()) {
