@@ -8,6 +8,7 @@ import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.DirectionList;
 import dev.rhizome.proto.v1.EnvelopeList;
 import dev.rhizome.proto.v1.Error;
@@ -81,6 +82,11 @@ public final class CoordinatorClient {
 
     public ClaimResponse claim(ClaimRequest request) throws CoordinatorException {
         return post("/v1/claim", Envelopes.sign(identity, request), ClaimResponse.parser());
+    }
+
+    /** Extends a lease this node holds; the Ack's message is the new deadline in epoch ms. */
+    public Ack renewLease(LeaseRenewal renewal) throws CoordinatorException {
+        return post("/v1/leases/renew", Envelopes.sign(identity, renewal), Ack.parser());
     }
 
     public Ack registerExperiment(Experiment experiment) throws CoordinatorException {

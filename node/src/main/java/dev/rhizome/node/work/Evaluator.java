@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -41,9 +42,21 @@ public final class Evaluator {
     private final Path workRoot;
     private final Path logRoot;
     private final Clock clock;
+    private final Map<String, String> slotEnv;
 
     public Evaluator(Identity identity, NodeRepository repository, CommitFetcher fetcher, JobRunner runner,
             String hardwareClass, Path workRoot, Path logRoot, Clock clock) throws IOException {
+        this(identity, repository, fetcher, runner, hardwareClass, workRoot, logRoot, clock, Map.of());
+    }
+
+    /**
+     * An evaluator for one slot of the node: its jobs run in the slot's hardware class with the
+     * slot's environment on top of the budget's (which GPU: {@link SlotEnv}).
+     */
+    public Evaluator(Identity identity, NodeRepository repository, CommitFetcher fetcher, JobRunner runner,
+            String hardwareClass, Path workRoot, Path logRoot, Clock clock, Map<String, String> slotEnv)
+            throws IOException {
+        this.slotEnv = Map.copyOf(slotEnv);
         this.identity = identity;
         this.repository = repository;
         this.fetcher = fetcher;
@@ -86,12 +99,12 @@ public final class Evaluator {
             }
         }
 
-        Path workDir = workRoot.resolve(unit.getId().replaceAll("[^A-Za-z0-9._-]", "_"));
+        Path workDir = workRoot.resolve(fileName(unit.getId()));
         deleteTree(workDir);
         repository.checkout(commit, workDir);
-        Path logFile = logRoot.resolve(workDir.getFileName() + ".log");
+        Path logFile = logFile(logRoot, unit.getId());
         JobSpec spec = new JobSpec(workDir, manifest.getCommandList(),
-                BudgetEnv.of(unit.getBudget(), unit.getRandomSeed()),
+                SlotEnv.merge(BudgetEnv.of(unit.getBudget(), unit.getRandomSeed()), slotEnv),
                 Duration.ofSeconds(Math.max(1, manifest.getTimeoutSeconds())), logFile,
                 manifest.getMetric().getName());
         String tag = CommitId.abbreviate(commit);
@@ -113,6 +126,15 @@ public final class Evaluator {
         outcome.metric().ifPresent(result::setMetric);
         outcome.steps().ifPresent(result::setSteps);
         return result.build();
+    }
+
+    /** Where the log of a unit's job goes, so that status can show its last progress line. */
+    public static Path logFile(Path logRoot, String unitId) {
+        return logRoot.resolve(fileName(unitId) + ".log");
+    }
+
+    private static String fileName(String unitId) {
+        return unitId.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
     private static void deleteTree(Path dir) throws IOException {
