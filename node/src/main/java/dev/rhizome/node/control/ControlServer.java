@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 public final class ControlServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
     public static final Gson JSON = new GsonBuilder()
-            .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).serializeNulls().create();
+            .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).serializeNulls().disableHtmlEscaping().create();
     private static final int MAX_REQUEST = 256;
 
     /** What the node does for each request. */
@@ -95,13 +95,14 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private void handle(SocketChannel client) throws IOException {
+        // The request is read before the refusal is sent, so a refused client reads why instead of a reset.
+        String request = readLine(client);
         UnixDomainPrincipal peer = client.getOption(ExtendedSocketOptions.SO_PEERCRED);
         if (!peer.user().equals(self) && !peer.user().getName().equals("root")) {
             log.warn("control socket: refused {} (only {} may control this node)", peer.user().getName(), self.getName());
             reply(client, Map.of("error", "only " + self.getName() + " may control this node"));
             return;
         }
-        String request = readLine(client);
         switch (request) {
             case "status" -> reply(client, handler.status());
             case "pause" -> {
