@@ -91,8 +91,9 @@ for r in rows:
     g = lambda k, d=None: rec.get(k, rec.get(''.join(w.capitalize() if i else w for i, w in enumerate(k.split('_'))), d))
     res = {"commit": g("commit", "")[:12], "status": g("status"), "hardware_class": g("hardware_class"),
            "val_bpb": g("metric"), "runtime_ms": int(g("runtime_ms", 0) or 0), "time_ms": int(g("time_ms", 0) or 0),
-           "steps": g("steps"), "gpu_peak_memory_mib": g("gpu_peak_memory_mib", 0),
-           "gpu_mean_utilization_percent": g("gpu_mean_utilization_percent", 0)}
+           "steps": int(g("steps", 0) or 0), "gpu_peak_memory_mib": int(g("gpu_peak_memory_mib", 0) or 0),
+           "gpu_mean_utilization_percent": float(g("gpu_mean_utilization_percent", 0) or 0),
+           "gpu_samples": int(g("gpu_samples", 0) or 0)}
     results.append(res)
     by_class.setdefault(res["hardware_class"], []).append(res)
 gaps = []

@@ -109,7 +109,9 @@ public final class NodeCommand implements Callable<Integer> {
         if (!fromFile.isEmpty()) {
             // Parse the file's options, then the command line's on top of them, with picocli's own rules.
             List<String> args = new ArrayList<>(fromFile);
-            args.addAll(spec.commandLine().getParseResult().originalArgs());
+            List<String> original = spec.commandLine().getParseResult().originalArgs();
+            int self = original.indexOf(spec.name()); // the original args start with the parent command's
+            args.addAll(original.subList(self + 1, original.size()));
             NodeCommand merged = new NodeCommand();
             CommandLine cl = new CommandLine(merged).setOverwrittenOptionsAllowed(true);
             try {

@@ -25,6 +25,11 @@ import org.slf4j.LoggerFactory;
 final class SlotWorker implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(SlotWorker.class);
     private static final Duration GPU_SAMPLE_PERIOD = Duration.ofSeconds(2);
+    /**
+     * How long before the running job's expected end the next unit is claimed: early enough to
+     * fetch it, late enough not to hold a unit for a whole job while other nodes have none.
+     */
+    static final long PREFETCH_LEAD_MS = 10_000;
 
     /** What the loop shares with its slots. */
     interface Work {
@@ -73,6 +78,8 @@ final class SlotWorker implements Runnable {
     private volatile Buffered next;
     private volatile long jobsRun;
     private volatile long prefetchedRuns;
+    private volatile java.util.concurrent.CountDownLatch jobEnded = new java.util.concurrent.CountDownLatch(0);
+    private volatile long longestPrefetchMs;
 
     SlotWorker(Slot slot, Evaluator evaluator, Work work, boolean mayExplore, boolean prefetch, UnitBuffer buffer,
             RuntimeEstimates estimates, ExecutorService prefetcher, Path logRoot, Clock clock) {
@@ -185,6 +192,7 @@ final class SlotWorker implements Runnable {
         runningSinceMs = clock.millis();
         running = unit;
         state = "running";
+        jobEnded = new java.util.concurrent.CountDownLatch(1);
         CompletableFuture<Buffered> ahead = prefetch && unit.getKind() == WorkUnit.Kind.EVALUATE
                 ? CompletableFuture.supplyAsync(() -> claimAhead(unit), prefetcher)
                 : CompletableFuture.completedFuture(null);
@@ -197,6 +205,7 @@ final class SlotWorker implements Runnable {
             }
         } finally {
             running = null;
+            jobEnded.countDown();
             buffer.clear(slot.name());
             Buffered claimed = awaitQuietly(ahead);
             if (claimed != null) {
@@ -235,6 +244,12 @@ final class SlotWorker implements Runnable {
     /** Claims and fetches the next unit while the current job runs; null when it should not or cannot. */
     private Buffered claimAhead(WorkUnit current) {
         try {
+            long lead = PREFETCH_LEAD_MS + 2 * longestPrefetchMs;
+            long waitMs = runningSinceMs + runningExpectedMs - lead - clock.millis();
+            if (waitMs > 0 && jobEnded.await(waitMs, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                return null; // the job ended before its time to prefetch: the slot claims as usual
+            }
+            long began = System.nanoTime();
             long now = clock.millis();
             long leaseMs = Math.max(0, current.getLeaseDeadlineMs() - now) + (now - runningSinceMs);
             if (!LeasePlanner.mayBuffer(now, runningSinceMs, runningExpectedMs, estimates.expectedMs(current), leaseMs)) {
@@ -246,6 +261,7 @@ final class SlotWorker implements Runnable {
             }
             next = new Buffered(unit, false);
             work.fetch(unit);
+            longestPrefetchMs = Math.max(longestPrefetchMs, (System.nanoTime() - began) / 1_000_000);
             log.info("{}: prefetched {} for after {}", slot.name(), unit.getId(), current.getId());
             return new Buffered(unit, true);
         } catch (InterruptedException e) {
