@@ -136,12 +136,10 @@ public final class WorkLoop implements Runnable {
     @Override
     public void run() {
         reporter.scheduleWithFixedDelay(this::deliverAndAnnounce, 0, REPORT_PERIOD_MS, TimeUnit.MILLISECONDS);
-        synchronized (threads) {
-            for (SlotWorker w : workers) {
-                Thread t = new Thread(w, "slot-" + w.slot().name());
-                threads.add(t);
-                t.start();
-            }
+        for (SlotWorker w : workers) {
+            Thread t = new Thread(w, "slot-" + w.slot().name());
+            threads.add(t);
+            t.start();
         }
         try {
             for (Thread t : threads) {
