@@ -53,7 +53,9 @@ echo "== nvidia-smi" >&2
 nvidia-smi --query-gpu=index,name,memory.total,uuid,driver_version --format=csv,noheader,nounits >&2 2>/dev/null \
   || echo "(no NVIDIA GPU answered: CPU slots only)" >&2
 
-rz coordinator --data-dir "$work/coordinator" --port 0 >"$work/coordinator.log" 2>&1 &
+# Started as java itself (not through the rz function), so that $! is the JVM and cleanup stops it.
+"$java" -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$jar" coordinator --data-dir "$work/coordinator" \
+  --port 0 >"$work/coordinator.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 120); do [ -s "$work/coordinator/coordinator.url" ] && break; sleep 0.5; done
 url="$(cat "$work/coordinator/coordinator.url" 2>/dev/null || true)"
