@@ -53,6 +53,31 @@ class CliTest {
     }
 
     @Test
+    void nodePreferencesFileIsCheckedLikeTheCommandLineAndNamesTheFile() throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("node.properties"), "cpu-jobs=lots\n");
+        Run bad = run("node", "--data-dir", dir.toString(), "--coordinator", "http://127.0.0.1:1");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("node.properties").contains("cpu-jobs").contains("lots");
+
+        java.nio.file.Files.writeString(dir.resolve("node.properties"), "run-hours=evenings\n");
+        Run window = run("node", "--data-dir", dir.toString(), "--coordinator", "http://127.0.0.1:1");
+        assertThat(window.code()).isEqualTo(2);
+        assertThat(window.err()).contains("'evenings' is not HH:MM-HH:MM");
+
+        java.nio.file.Files.writeString(dir.resolve("node.properties"), "no-such-option=1\n");
+        Run unknown = run("node", "--data-dir", dir.toString(), "--coordinator", "http://127.0.0.1:1");
+        assertThat(unknown.code()).isEqualTo(2);
+        assertThat(unknown.err()).contains("node.properties").contains("no-such-option");
+    }
+
+    @Test
+    void nodeStatusWithoutARunningNodeSaysSo() {
+        Run status = run("node", "status", "--data-dir", dir.toString());
+        assertThat(status.code()).isNotZero();
+        assertThat(status.err()).contains("no node is running on this data directory");
+    }
+
+    @Test
     void idPrintsTheSameIdEveryTime() {
         Run first = run("id", "--data-dir", dir.toString(), "--json");
         Run second = run("id", "--data-dir", dir.toString());

@@ -31,7 +31,21 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.nio.file.Path;
+import dev.rhizome.node.control.ControlServer;
+import dev.rhizome.node.disk.DataJanitor;
+import dev.rhizome.node.prefs.IdleSignals;
+import dev.rhizome.node.prefs.NodePreferences;
+import dev.rhizome.node.prefs.RunGate;
+import dev.rhizome.node.work.Slot;
+import dev.rhizome.node.work.SlotPlan;
+import dev.rhizome.node.work.UnitBuffer;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +65,10 @@ public final class NodeDaemon implements AutoCloseable {
     private final WorkLoop loop;
     private final Thread loopThread;
     private final java.nio.file.Path jobDirs;
+    private final RunGate gate;
+    private final ControlServer control;
+    private final DataJanitor janitor;
+    private final ScheduledExecutorService housekeeping;
 
     private NodeDaemon(NodeConfig config, ProcessLauncher launcher) throws IOException, InterruptedException {
         this.layout = new NodeLayout(config.dataDir());
@@ -81,17 +99,54 @@ public final class NodeDaemon implements AutoCloseable {
         });
         // Checkouts live outside the data dir: the one place a job may write is nowhere near the node's key.
         this.jobDirs = JobDirs.prepare(identity.publicId().shortForm());
-        Evaluator evaluator = new Evaluator(identity, repository, commits, new JobRunner(launcher), launcher,
-                hardware.hardwareClass(), jobDirs, layout.logs(), clock);
+        NodePreferences prefs = config.preferences();
+        fetcher.capDownloads(prefs.maxDownloadKBps() * 1024);
+        List<Slot> slots = SlotPlan.of(hardware, prefs);
+        Map<Slot, Evaluator> evaluators = new LinkedHashMap<>();
+        JobRunner runner = new JobRunner(launcher);
+        for (Slot slot : slots) {
+            // Each slot's jobs get their own subdirectory: two slots never share a checkout path.
+            evaluators.put(slot, new Evaluator(identity, repository, commits, runner, launcher, slot.hardwareClass(),
+                    jobDirs.resolve(slot.name()), layout.logs(), clock, slot.env()));
+        }
         Explorer explorer = config.explore()
                 ? new Explorer(repository, new PersonIdent("rhizome explorer " + identity.publicId().shortForm(),
                         identity.publicId().shortForm() + "@rhizome"), new SecureRandom(), 2)
                 : null;
         InventoryAnnouncer announcer = new InventoryAnnouncer(coordinator, repository, config.host(),
                 gossip.port(), hardware.hardwareClass(), clock, gossip::onLocalCommit);
-        this.loop = new WorkLoop(identity, coordinator, commits, evaluator, explorer,
-                new ResultOutbox(layout.outbox()), announcer, hardware.hardwareClass(), config.direction(),
-                config.maxUnits(), config.maxBackoff().toMillis(), clock, gossip::announceResult);
+        this.janitor = new DataJanitor(layout, repository, prefs.bundleCacheMb(), prefs.workMb());
+        janitor.removeLeftoverWork();
+        WorkLoop[] self = new WorkLoop[1];
+        this.gate = new RunGate(prefs, new IdleSignals(), clock, hardware.cores(), () -> self[0].runningJobs());
+        this.loop = new WorkLoop(identity, coordinator, (commit, peers) -> commits.fetch(commit, peers), evaluators,
+                explorer, new ResultOutbox(layout.outbox()), new UnitBuffer(layout.buffer()), announcer, gate,
+                new WorkLoop.Settings(config.direction(), config.maxUnits(), config.maxBackoff().toMillis(),
+                        prefs.prefetch()), layout.logs(), clock, gossip::announceResult);
+        self[0] = loop;
+        this.control = ControlServer.start(layout.controlSocket(), new ControlServer.Handler() {
+            @Override
+            public Object status() {
+                return loop.status();
+            }
+
+            @Override
+            public void pause() {
+                gate.pause();
+            }
+
+            @Override
+            public void resume() {
+                gate.resume();
+            }
+        });
+        this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "janitor");
+            t.setDaemon(true);
+            return t;
+        });
+        housekeeping.scheduleWithFixedDelay(janitor::prune, 0, 5, TimeUnit.MINUTES);
+        log.info("slots: {}", slots.stream().map(s -> s.name() + " (" + s.hardwareClass() + ")").toList());
         new NodeEndpoint(identity.publicId().toString(), config.host(), gossip.port(), ProcessHandle.current().pid())
                 .write(config.dataDir());
         this.loopThread = new Thread(loop, "work-loop");
@@ -134,6 +189,14 @@ public final class NodeDaemon implements AutoCloseable {
         return repository;
     }
 
+    public RunGate gate() {
+        return gate;
+    }
+
+    public Path controlSocket() {
+        return control.socket();
+    }
+
     public WorkLoop loop() {
         return loop;
     }
@@ -145,6 +208,8 @@ public final class NodeDaemon implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        control.close();
+        housekeeping.shutdownNow();
         loop.stop();
         loopThread.interrupt();
         loopThread.join(10_000);

@@ -34,4 +34,19 @@ public record NodeLayout(Path dataDir) {
     public Path endpointFile() {
         return dataDir.resolve("node.json");
     }
+
+    /** The unit each slot claimed ahead of its running job, so a restart runs it. */
+    public Path buffer() {
+        return dataDir.resolve("buffer");
+    }
+
+    /** The control socket of a running node, in a directory only the node's user may enter. */
+    public Path controlSocket() {
+        return dataDir.resolve("run").resolve("control.sock");
+    }
+
+    /** The volunteer's preferences, one key per flag of `rhizome node`. */
+    public Path preferences() {
+        return dataDir.resolve("node.properties");
+    }
 }

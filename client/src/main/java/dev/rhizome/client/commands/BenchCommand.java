@@ -22,7 +22,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-        subcommands = {BenchCommand.Gossip.class, BenchCommand.CoordinatorLoad.class, BenchCommand.Soak.class})
+        subcommands = {BenchCommand.Gossip.class, BenchCommand.CoordinatorLoad.class, BenchCommand.Soak.class,
+                BenchCommand.Node.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -213,6 +214,52 @@ public final class BenchCommand implements Runnable {
                 case "m" -> java.time.Duration.ofMinutes(n);
                 default -> java.time.Duration.ofHours(n);
             };
+        }
+    }
+
+    @Command(name = "node", mixinStandardHelpOptions = true,
+            description = {"A coordinator and one node on loopback run N short jobs on one slot, each commit fetched from a",
+                "second node. Prints the gap between consecutive jobs (p50, p99) as the jobs themselves saw it, the node",
+                "process's RSS (most) and CPU (while jobs ran) from /proc, and as the baseline the same jobs run back to",
+                "back by a bare loop (check out, run) in this same invocation.",
+                "With --json the last line of standard output is one JSON object (progress goes to standard error)."})
+    static final class Node implements Callable<Integer> {
+        @Option(names = "--jobs", defaultValue = "50", description = "Jobs (default ${DEFAULT-VALUE}).")
+        int jobs;
+
+        @Option(names = "--steps", defaultValue = "2", description = "Steps per job (default ${DEFAULT-VALUE}).")
+        int steps;
+
+        @Option(names = "--step-seconds", defaultValue = "0.1", description = "Seconds per step (default ${DEFAULT-VALUE}).")
+        double stepSeconds;
+
+        @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the roles keep their data (default: a new temporary directory).")
+        java.nio.file.Path dataDir;
+
+        @Option(names = "--json", description = "End with one JSON summary line on standard output.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            ((Logger) LoggerFactory.getLogger("dev.rhizome")).setLevel(Level.WARN);
+            PrintStream progress = json ? System.err : System.out;
+            java.util.List<String> launcher = new java.util.ArrayList<>(DemoCommand.launcher());
+            // The node runs with the flags a volunteer's node runs with, not the demo's.
+            launcher.removeIf(a -> a.startsWith("-X"));
+            launcher.addAll(1, dev.rhizome.ops.bench.NodeJvm.FLAGS);
+            dev.rhizome.ops.bench.NodeBench.Config config;
+            try {
+                config = new dev.rhizome.ops.bench.NodeBench.Config(jobs, steps, stepSeconds, launcher,
+                        dataDir != null ? dataDir : java.nio.file.Files.createTempDirectory("rhizome-bench-node-"));
+            } catch (IllegalArgumentException e) {
+                throw new CommandException(ExitCodes.USAGE, e.getMessage());
+            }
+            dev.rhizome.ops.bench.NodeBench.Report report = dev.rhizome.ops.bench.NodeBench.run(config, progress);
+            progress.print(report.toText());
+            if (json) {
+                System.out.println(report.toJson());
+            }
+            return ExitCodes.OK;
         }
     }
 }

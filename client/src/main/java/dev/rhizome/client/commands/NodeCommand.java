@@ -6,26 +6,52 @@ import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
+import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.job.BwrapLauncher;
 import dev.rhizome.node.job.PlainLauncher;
 import dev.rhizome.node.job.ProcessLauncher;
 import dev.rhizome.node.job.SandboxProbe;
 import dev.rhizome.node.job.SandboxUnavailableException;
+import dev.rhizome.node.control.ControlClient;
+import dev.rhizome.node.prefs.NodePreferences;
+import dev.rhizome.node.prefs.TimeWindows;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "node", mixinStandardHelpOptions = true, subcommands = NodeDoctorCommand.class,
+@Command(name = "node", mixinStandardHelpOptions = true,
         description = {"Run a volunteer node: claims work, fetches bundles from peers, runs jobs, reports signed results,",
             "and serves the bundles it holds to other nodes. Stops on SIGTERM or Ctrl-C; unsent results are kept.",
-            "Every job runs in a bubblewrap sandbox; a machine that can't build one is refused (see `rhizome node doctor`)."})
+            "One job runs per GPU and up to --cpu-jobs on the CPUs; each slot's next unit is claimed and fetched while",
+            "its job runs. Every option can also be set in DIR/node.properties (or --config FILE) under its own name",
+            "without the dashes, e.g. `cpu-jobs=2`; options on the command line win.",
+            "`rhizome node status|pause|resume` talk to the node running on the same data directory.",
+            "Every job runs in a bubblewrap sandbox; a machine that can't build one is refused (see `rhizome node doctor`)."},
+        subcommands = {NodeCommand.Status.class, NodeCommand.Pause.class, NodeCommand.Resume.class,
+            NodeDoctorCommand.class})
 public final class NodeCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Mixin
     DataDirOption dataDir;
 
     @Mixin
     CoordinatorOption coordinator;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Preferences file (default: DIR/node.properties when it exists); keys are these options' names.")
+    Path config;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address the peer server binds and announces (default ${DEFAULT-VALUE}).")
     String host;
@@ -33,7 +59,7 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--peer-port", defaultValue = "0", description = "Peer server port, 0 for any free one (default).")
     int peerPort;
 
-    @Option(names = "--explore", description = "Also propose experiments with the built-in explorer.")
+    @Option(names = "--explore", arity = "0..1", description = "Also propose experiments with the built-in explorer.")
     boolean explore;
 
     @Option(names = "--direction", description = "Only work on this direction.")
@@ -42,7 +68,45 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--max-units", defaultValue = "0", description = "Stop after this many work units (0: run until stopped).")
     int maxUnits;
 
-    @Option(names = "--no-sandbox", description = {"Run jobs as plain processes of this user, without the sandbox. DANGEROUS:",
+    @Option(names = "--gpus", defaultValue = "all", paramLabel = "all|none|I,J",
+            description = "GPUs to run jobs on, by nvidia-smi index (default ${DEFAULT-VALUE}).")
+    String gpus;
+
+    @Option(names = "--cpu-jobs", defaultValue = "-1", paramLabel = "N",
+            description = "CPU jobs at once (default: 1 on a machine without GPUs, 0 with).")
+    int cpuJobs;
+
+    @Option(names = "--idle-only", arity = "0..1",
+            description = "Start jobs only while the machine is idle: no terminal input for --idle-minutes and a load "
+                    + "below --idle-max-load per core besides our jobs.")
+    boolean idleOnly;
+
+    @Option(names = "--idle-minutes", defaultValue = "5", description = "Minutes without input that count as idle (default ${DEFAULT-VALUE}).")
+    int idleMinutes;
+
+    @Option(names = "--idle-max-load", defaultValue = "0.3",
+            description = "Load average per core, besides our jobs, below which the machine is idle (default ${DEFAULT-VALUE}).")
+    double idleMaxLoad;
+
+    @Option(names = "--run-hours", paramLabel = "HH:MM-HH:MM[,...]",
+            description = "Local-time windows in which jobs may start, e.g. 22:00-07:00 (default: any time).")
+    String runHours;
+
+    @Option(names = "--max-download-kbps", defaultValue = "0", paramLabel = "KIB_PER_S",
+            description = "Cap on bundle downloads for this node's jobs, in KiB/s (default: none).")
+    long maxDownloadKBps;
+
+    @Option(names = "--bundle-cache-mb", defaultValue = "1024", description = "Cap on the cache of bundles served to peers (default ${DEFAULT-VALUE}).")
+    long bundleCacheMb;
+
+    @Option(names = "--work-mb", defaultValue = "2048", description = "Cap on kept job logs (default ${DEFAULT-VALUE}).")
+    long workMb;
+
+    @Option(names = "--prefetch", arity = "0..1", defaultValue = "true", fallbackValue = "true",
+            description = "Claim and fetch each slot's next unit while its job runs (default ${DEFAULT-VALUE}).")
+    boolean prefetch;
+
+    @Option(names = "--no-sandbox", arity = "0..1", description = {"Run jobs as plain processes of this user, without the sandbox. DANGEROUS:",
         "a job can then read this node's key and your files, use the network, and leave processes behind."})
     boolean noSandbox;
 
@@ -56,14 +120,63 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Path file = config != null ? config : new NodeLayout(dataDir.path()).preferences();
+        if (config != null && !Files.exists(config)) {
+            throw new CommandException(ExitCodes.USAGE, "--config " + config + " does not exist");
+        }
+        List<String> fromFile = Files.exists(file) ? optionsFrom(file) : List.of();
+        if (!fromFile.isEmpty()) {
+            // Parse the file's options, then the command line's on top of them, with picocli's own rules.
+            List<String> args = new ArrayList<>(fromFile);
+            List<String> original = spec.commandLine().getParseResult().originalArgs();
+            int self = original.indexOf(spec.name()); // the original args start with the parent command's
+            args.addAll(original.subList(self + 1, original.size()));
+            NodeCommand merged = new NodeCommand();
+            CommandLine cl = new CommandLine(merged).setOverwrittenOptionsAllowed(true);
+            try {
+                cl.parseArgs(args.toArray(String[]::new));
+            } catch (CommandLine.ParameterException e) {
+                throw new CommandException(ExitCodes.USAGE, file + ": " + e.getMessage());
+            }
+            return merged.runNode();
+        }
+        return runNode();
+    }
+
+    /** Each key of the file as the option of the same name. */
+    private static List<String> optionsFrom(Path file) throws IOException {
+        Properties props = new Properties();
+        try (var in = Files.newBufferedReader(file)) {
+            props.load(in);
+        }
+        List<String> args = new ArrayList<>();
+        for (String key : new java.util.TreeSet<>(props.stringPropertyNames())) {
+            if (key.equals("config")) {
+                throw new CommandException(ExitCodes.USAGE, file + ": 'config' cannot be set in a config file");
+            }
+            args.add("--" + key + "=" + props.getProperty(key).strip());
+        }
+        return args;
+    }
+
+    private int runNode() throws Exception {
         if (peerPort < 0 || peerPort > 65535) {
             throw new CommandException(ExitCodes.USAGE, "--peer-port must be 0..65535, got " + peerPort);
+        }
+        NodePreferences prefs;
+        try {
+            prefs = new NodePreferences(gpuSelection(), gpus.strip().equals("none"), cpuJobs, idleOnly, idleMinutes,
+                    idleMaxLoad, TimeWindows.parse(runHours), maxDownloadKBps, bundleCacheMb, workMb,
+                    prefetch);
+        } catch (IllegalArgumentException e) {
+            throw new CommandException(ExitCodes.USAGE, e.getMessage());
         }
         NodeConfig config = NodeConfig.defaults(dataDir.path(), coordinator.url())
                 .withPeerAddress(host, peerPort)
                 .withExplore(explore)
                 .withDirection(direction)
-                .withMaxUnits(Math.max(0, maxUnits));
+                .withMaxUnits(Math.max(0, maxUnits))
+                .withPreferences(prefs);
         ProcessLauncher launcher;
         if (noSandbox) {
             System.err.println(NO_SANDBOX_WARNING);
@@ -100,5 +213,74 @@ public final class NodeCommand implements Callable<Integer> {
         }
         daemon.close();
         return ExitCodes.OK;
+    }
+
+    private Set<Integer> gpuSelection() {
+        String value = gpus.strip();
+        if (value.equals("all") || value.equals("none")) {
+            return Set.of();
+        }
+        Set<Integer> indices = new HashSet<>();
+        for (String part : value.split(",")) {
+            try {
+                indices.add(Integer.parseInt(part.strip()));
+            } catch (NumberFormatException e) {
+                throw new CommandException(ExitCodes.USAGE, "--gpus must be all, none or indices like 0,2; got '" + gpus + "'");
+            }
+        }
+        return indices;
+    }
+
+    /** Sends one request to the node running on the data directory and prints its answer. */
+    abstract static class Control implements Callable<Integer> {
+        @Mixin
+        DataDirOption dataDir;
+
+        @Option(names = "--json", description = "Print the node's JSON answer as is.")
+        boolean json;
+
+        abstract String request();
+
+        @Override
+        public Integer call() {
+            String answer;
+            try {
+                answer = ControlClient.request(new NodeLayout(dataDir.path()).controlSocket(), request());
+            } catch (IOException e) {
+                throw new CommandException(ExitCodes.FAILED, e.getMessage());
+            }
+            var parsed = com.google.gson.JsonParser.parseString(answer).getAsJsonObject();
+            if (parsed.has("error")) {
+                throw new CommandException(ExitCodes.FAILED, parsed.get("error").getAsString());
+            }
+            System.out.println(json ? answer : NodeStatusText.render(parsed));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Show the running node's slots, current jobs with progress, queued units and credit.")
+    static final class Status extends Control {
+        @Override
+        String request() {
+            return "status";
+        }
+    }
+
+    @Command(name = "pause", mixinStandardHelpOptions = true,
+            description = "Start no new jobs (running jobs finish; buffered units are kept, their leases renewed on resume).")
+    static final class Pause extends Control {
+        @Override
+        String request() {
+            return "pause";
+        }
+    }
+
+    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Start jobs again after a pause.")
+    static final class Resume extends Control {
+        @Override
+        String request() {
+            return "resume";
+        }
     }
 }

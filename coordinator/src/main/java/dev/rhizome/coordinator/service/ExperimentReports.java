@@ -1,11 +1,9 @@
 package dev.rhizome.coordinator.service;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.rhizome.coordinator.core.Agreement;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.RequestRules;
-import dev.rhizome.coordinator.core.Validity;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.Stored;
 import dev.rhizome.proto.v1.Experiment;
@@ -62,11 +60,11 @@ public final class ExperimentReports {
                     .setAdopted(onAdoptedPath(tx, d, commit))
                     .addAllResults(tx.resultEnvelopes("", commit))
                     .addAllPapers(papersCiting(tx.papers(e.getDirection()), commit));
-            Optional<Agreement> agreement = Validity.agreementIn(hardwareClass, results, Manifests.quorum(manifest),
-                    manifest.getMetric().getTolerance());
-            b.setValid(agreement.isPresent());
+            // Valid once every adoption seed's trial is decided; the metric is the mean of the decided trials.
+            Settlement.TrialMetrics trials = Settlement.trialMetrics(tx, commit, hardwareClass, manifest);
+            b.setValid(trials.bySeed().size() == Manifests.trialSeeds(manifest).size());
             b.setReplicas((int) okIn(hardwareClass, results).count());
-            OptionalDouble metric = agreement.isPresent() ? OptionalDouble.of(agreement.get().metric())
+            OptionalDouble metric = !trials.bySeed().isEmpty() ? trials.mean()
                     : okIn(hardwareClass, results).mapToDouble(Result::getMetric).average();
             metric.ifPresent(m -> b.setMetric(m).setHasMetric(true));
             measure(tx, e.getParent(), hardwareClass, manifest)
@@ -83,11 +81,9 @@ public final class ExperimentReports {
 
     private static OptionalDouble measure(Store.Transaction tx, String commit, String hardwareClass,
             Manifest manifest) {
-        List<Result> results = tx.resultsForCommit(commit);
-        Optional<Agreement> a = Validity.agreementIn(hardwareClass, results, Manifests.quorum(manifest),
-                manifest.getMetric().getTolerance());
-        return a.isPresent() ? OptionalDouble.of(a.get().metric())
-                : okIn(hardwareClass, results).mapToDouble(Result::getMetric).average();
+        Settlement.TrialMetrics trials = Settlement.trialMetrics(tx, commit, hardwareClass, manifest);
+        return !trials.bySeed().isEmpty() ? trials.mean()
+                : okIn(hardwareClass, tx.resultsForCommit(commit)).mapToDouble(Result::getMetric).average();
     }
 
     /** Whether {@code commit} is the frontier or one of its ancestors (through either parent of a merge). */

@@ -4,9 +4,6 @@ import dev.rhizome.protocol.envelope.Envelopes;
 import static dev.rhizome.coordinator.service.SeedsAndDirections.ack;
 
 import com.google.protobuf.ByteString;
-import dev.rhizome.coordinator.core.Adoption;
-import dev.rhizome.coordinator.core.Agreement;
-import dev.rhizome.coordinator.core.Baselines;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Frontier;
 import dev.rhizome.coordinator.core.Rejection;

@@ -8,6 +8,7 @@ import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.DirectionList;
 import dev.rhizome.proto.v1.EnvelopeList;
 import dev.rhizome.proto.v1.Error;
@@ -98,13 +99,13 @@ public final class CoordinatorClient {
         return com.google.protobuf.ByteString.copyFrom(nonce);
     }
 
-    public Ack registerExperiment(Experiment experiment) throws CoordinatorException {
-        return post("/v1/experiments", Envelopes.sign(identity, experiment), Ack.parser());
+    /** Extends a lease this node holds; the Ack's message is the new deadline in epoch ms. */
+    public Ack renewLease(LeaseRenewal renewal) throws CoordinatorException {
+        return post("/v1/leases/renew", Envelopes.sign(identity, renewal), Ack.parser());
     }
 
-    /** Extends a lease this node holds; the Ack's message is the new deadline in epoch ms. */
-    public Ack renewLease(dev.rhizome.proto.v1.LeaseRenewal renewal) throws CoordinatorException {
-        return post("/v1/leases/renew", Envelopes.sign(identity, renewal), Ack.parser());
+    public Ack registerExperiment(Experiment experiment) throws CoordinatorException {
+        return post("/v1/experiments", Envelopes.sign(identity, experiment), Ack.parser());
     }
 
     /** One experiment's outcome, results and papers together. */

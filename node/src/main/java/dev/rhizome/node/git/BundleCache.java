@@ -81,6 +81,42 @@ final class BundleCache {
         return new BundleFile(tip, file, Files.size(file), digest.digest(), prerequisites);
     }
 
+    /**
+     * Deletes the least recently written bundles until the cache holds at most {@code maxBytes},
+     * forgetting each one first so it is rebuilt if asked for again; returns the bytes freed.
+     * A peer already streaming a deleted file keeps reading it (the inode lives while open).
+     */
+    long prune(long maxBytes) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        List<Path> files;
+        try (var listing = Files.list(dir)) {
+            files = listing.filter(p -> p.getFileName().toString().endsWith(".bundle")).sorted((a, b) -> {
+                try {
+                    return Files.getLastModifiedTime(a).compareTo(Files.getLastModifiedTime(b));
+                } catch (IOException e) {
+                    return 0;
+                }
+            }).toList();
+        }
+        long total = 0;
+        for (Path f : files) {
+            total += Files.size(f);
+        }
+        long freed = 0;
+        for (Path f : files) {
+            if (total - freed <= maxBytes) {
+                break;
+            }
+            long size = Files.size(f);
+            finished.invalidate(f.getFileName().toString());
+            Files.deleteIfExists(f);
+            freed += size;
+        }
+        return freed;
+    }
+
     private static String fileName(String tip, List<String> prerequisites) {
         if (prerequisites.isEmpty()) {
             return tip + "-full.bundle";

@@ -447,6 +447,11 @@ public final class NodeRepository implements AutoCloseable {
         return mode == FileMode.REGULAR_FILE || mode == FileMode.EXECUTABLE_FILE;
     }
 
+    /** Prunes the cache of bundles served to peers to {@code maxBytes}, oldest first; the bytes freed. */
+    public long pruneBundleCache(long maxBytes) throws IOException {
+        return bundles.prune(maxBytes);
+    }
+
     @Override
     public void close() {
         repository.close();

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 /**
  * Detects CPU and GPUs. GPUs are listed by running nvidia-smi as a child process, as BOINC does:
@@ -17,8 +17,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class HardwareProbe {
     static final List<String> NVIDIA_SMI = List.of("nvidia-smi",
-            "--query-gpu=name,memory.total,driver_version", "--format=csv,noheader,nounits");
-    private static final long NVIDIA_SMI_TIMEOUT_SECONDS = 10;
+            "--query-gpu=index,name,memory.total,uuid,driver_version", "--format=csv,noheader,nounits");
+    private static final Duration NVIDIA_SMI_TIMEOUT = Duration.ofSeconds(10);
     /** Keys that name the CPU in /proc/cpuinfo: x86, then older ARM kernels, then POWER. */
     private static final List<String> CPU_MODEL_KEYS = List.of("model name", "Hardware", "Processor", "cpu");
 
@@ -27,7 +27,8 @@ public final class HardwareProbe {
 
     public static Hardware probe() {
         String cpu = readCpuInfo().flatMap(HardwareProbe::parseCpuModel).orElse(System.getProperty("os.arch"));
-        List<Gpu> gpus = runNvidiaSmi().map(HardwareProbe::parseNvidiaSmi).orElse(List.of());
+        List<Gpu> gpus = ChildCommand.output(NVIDIA_SMI, NVIDIA_SMI_TIMEOUT).map(HardwareProbe::parseNvidiaSmi)
+                .orElse(List.of());
         return new Hardware(cpu, Runtime.getRuntime().availableProcessors(), gpus, hardwareClass(cpu, gpus));
     }
 
@@ -48,33 +49,45 @@ public final class HardwareProbe {
     }
 
     /**
-     * GPUs from nvidia-smi's {@code name, memory.total, driver_version} CSV without header or
-     * units. The name is everything before the last two fields, in case it holds a comma; lines
-     * that don't fit are skipped.
+     * GPUs from nvidia-smi's {@code index, name, memory.total, uuid, driver_version} CSV without
+     * header or units. The name is everything between the first field and the last three, in case
+     * it holds a comma; lines that don't fit (warnings, "No devices were found") are skipped.
      */
     static List<Gpu> parseNvidiaSmi(String csv) {
         List<Gpu> gpus = new ArrayList<>();
         for (String line : csv.split("\n")) {
-            int last = line.lastIndexOf(',');
-            int middle = last > 0 ? line.lastIndexOf(',', last - 1) : -1;
-            if (middle <= 0) {
+            String[] fields = line.split(",", -1);
+            if (fields.length < 5) {
                 continue;
             }
-            String name = line.substring(0, middle).trim();
-            String driver = line.substring(last + 1).trim();
+            int index;
+            try {
+                index = Integer.parseInt(fields[0].trim());
+            } catch (NumberFormatException e) {
+                continue;
+            }
+            int n = fields.length;
+            String name = String.join(",", java.util.Arrays.copyOfRange(fields, 1, n - 3)).trim();
+            String uuid = fields[n - 2].trim();
             if (!name.isEmpty()) {
-                gpus.add(new Gpu(name, mebibytes(line.substring(middle + 1, last).trim()), driver));
+                gpus.add(new Gpu(index, name, mebibytes(fields[n - 3].trim()), uuid.startsWith("GPU-") || uuid.startsWith("MIG-")
+                        ? uuid : "", fields[n - 1].trim()));
             }
         }
         return gpus;
     }
 
-    /** {@code gpu:<first GPU>} with {@code -x<n>} for n GPUs, else {@code cpu:<model>}; both as slugs. */
+    /**
+     * The machine's class, which it announces: its first GPU's ({@link GpuClasses}), else
+     * {@code cpu:<model>} as a slug. Jobs run in the class of the slot that runs them.
+     */
     static String hardwareClass(String cpuModel, List<Gpu> gpus) {
-        if (gpus.isEmpty()) {
-            return "cpu:" + slug(cpuModel);
-        }
-        return "gpu:" + slug(gpus.get(0).name()) + (gpus.size() > 1 ? "-x" + gpus.size() : "");
+        return gpus.isEmpty() ? cpuClass(cpuModel) : gpus.get(0).hardwareClass();
+    }
+
+    /** The class of a job on this machine's CPUs. */
+    public static String cpuClass(String cpuModel) {
+        return "cpu:" + slug(cpuModel);
     }
 
     /** Lowercase, with every run of other characters than letters and digits turned into one '-'. */
@@ -97,41 +110,6 @@ public final class HardwareProbe {
             return Optional.of(Files.readString(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
-        }
-    }
-
-    /** nvidia-smi's output, or empty when it is missing, fails or hangs. */
-    private static Optional<String> runNvidiaSmi() {
-        Path out = null;
-        Process process = null;
-        try {
-            // A file rather than a pipe: a hung nvidia-smi can't block a read we can't time out.
-            out = Files.createTempFile("rhizome-nvidia-smi", ".csv");
-            process = new ProcessBuilder(NVIDIA_SMI)
-                    .redirectOutput(out.toFile())
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            process.getOutputStream().close();
-            if (!process.waitFor(NVIDIA_SMI_TIMEOUT_SECONDS, TimeUnit.SECONDS) || process.exitValue() != 0) {
-                return Optional.empty();
-            }
-            return Optional.of(Files.readString(out, StandardCharsets.UTF_8));
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Optional.empty();
-        } finally {
-            if (process != null) {
-                process.destroyForcibly();
-            }
-            if (out != null) {
-                try {
-                    Files.deleteIfExists(out);
-                } catch (IOException e) {
-                    // A stray temp file is not worth failing the probe for.
-                }
-            }
         }
     }
 }

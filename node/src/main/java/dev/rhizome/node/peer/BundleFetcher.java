@@ -18,6 +18,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.handler.traffic.GlobalTrafficShapingHandler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -52,6 +53,7 @@ public final class BundleFetcher implements AutoCloseable {
     private final EventLoopGroup group;
     private final boolean ownsGroup;
     private final AtomicLong bytesReceived = new AtomicLong();
+    private volatile GlobalTrafficShapingHandler downloadCap;
 
     public BundleFetcher(NodeRepository repo, Identity identity, PeerConfig config, TransferLog log) {
         this(repo, identity, config, log, new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory()), true);
@@ -70,6 +72,18 @@ public final class BundleFetcher implements AutoCloseable {
         this.transferLog = log;
         this.group = group;
         this.ownsGroup = ownsGroup;
+    }
+
+    /**
+     * Caps what all of this fetcher's downloads together receive, in bytes per second (the
+     * volunteer's bandwidth preference); applies to transfers started afterwards. 0 lifts it.
+     */
+    public void capDownloads(long bytesPerSecond) {
+        GlobalTrafficShapingHandler old = downloadCap;
+        downloadCap = bytesPerSecond > 0 ? new GlobalTrafficShapingHandler(group.next(), 0, bytesPerSecond, 250) : null;
+        if (old != null) {
+            old.release();
+        }
     }
 
     /**
@@ -172,6 +186,10 @@ public final class BundleFetcher implements AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        GlobalTrafficShapingHandler cap = downloadCap;
+                        if (cap != null) {
+                            ch.pipeline().addLast("cap", cap);
+                        }
                         ch.pipeline().addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
                         FrameCodec.install(ch.pipeline(), PeerMessage.getDefaultInstance(), config.maxFrameBytes());
                         ch.pipeline().addLast("fetch", new FetchHandler(commit, session, sink,

@@ -56,11 +56,23 @@ public final class Evaluator {
     private final Path workRoot;
     private final Path logRoot;
     private final Clock clock;
+    private final Map<String, String> slotEnv;
 
     /** The launcher starts the harness and the model of a harnessed seed (the train phase runs through the runner). */
     public Evaluator(Identity identity, NodeRepository repository, CommitFetcher fetcher, JobRunner runner,
             ProcessLauncher launcher, String hardwareClass, Path workRoot, Path logRoot, Clock clock)
             throws IOException {
+        this(identity, repository, fetcher, runner, launcher, hardwareClass, workRoot, logRoot, clock, Map.of());
+    }
+
+    /**
+     * An evaluator for one slot of the node: its jobs run in the slot's hardware class with the
+     * slot's environment on top of the budget's (which GPU: {@link SlotEnv}).
+     */
+    public Evaluator(Identity identity, NodeRepository repository, CommitFetcher fetcher, JobRunner runner,
+            ProcessLauncher launcher, String hardwareClass, Path workRoot, Path logRoot, Clock clock,
+            Map<String, String> slotEnv) throws IOException {
+        this.slotEnv = Map.copyOf(slotEnv);
         this.identity = identity;
         this.harnessed = new HarnessedRunner(runner, launcher);
         this.repository = repository;
@@ -120,12 +132,12 @@ public final class Evaluator {
             return evaluateHarnessed(unit, commit, manifest, result);
         }
 
-        Path workDir = workRoot.resolve(unit.getId().replaceAll("[^A-Za-z0-9._-]", "_"));
+        Path workDir = workRoot.resolve(fileName(unit.getId()));
         deleteTree(workDir);
         repository.checkout(commit, workDir);
-        Path logFile = logRoot.resolve(workDir.getFileName() + ".log");
+        Path logFile = logFile(logRoot, unit.getId());
         JobSpec spec = new JobSpec(workDir, manifest.getCommandList(),
-                BudgetEnv.of(unit.getBudget(), unit.getRandomSeed()),
+                SlotEnv.merge(BudgetEnv.of(unit.getBudget(), unit.getRandomSeed()), slotEnv),
                 Duration.ofSeconds(Math.max(1, manifest.getTimeoutSeconds())), logFile,
                 manifest.getMetric().getName());
         String tag = CommitId.abbreviate(commit);
@@ -163,7 +175,7 @@ public final class Evaluator {
      */
     private Result evaluateHarnessed(WorkUnit unit, String commit, Manifest manifest, Result.Builder result)
             throws IOException, InterruptedException {
-        String name = unit.getId().replaceAll("[^A-Za-z0-9._-]", "_");
+        String name = fileName(unit.getId());
         Path workDir = workRoot.resolve(name);
         Path harnessDir = workRoot.resolve(name + ".harness");
         Path resultDir = workRoot.resolve(name + ".result");
@@ -186,11 +198,11 @@ public final class Evaluator {
                     Files.write(target, content.get());
                 }
             }
-            Map<String, String> env = BudgetEnv.of(unit.getBudget(), unit.getRandomSeed());
+            Map<String, String> env = SlotEnv.merge(BudgetEnv.of(unit.getBudget(), unit.getRandomSeed()), slotEnv);
             HarnessedSpec spec = new HarnessedSpec(workDir, harnessDir, resultDir, manifest.getPrepareCommandList(),
                     manifest.getTrainCommandList(), manifest.getServeCommandList(), manifest.getHarnessCommandList(),
                     env, Duration.ofSeconds(Math.max(1, manifest.getTimeoutSeconds())),
-                    logRoot.resolve(name + ".log"), manifest.getMetric().getName());
+                    logFile(logRoot, unit.getId()), manifest.getMetric().getName());
             log.info("running {} ({} on {}, attempt {}, measured by the seed's harness)", tag, unit.getDirection(),
                     unit.getSeed(), unit.getAttempt());
             run = harnessed.run(spec, line -> {
@@ -216,6 +228,15 @@ public final class Evaluator {
         outcome.metric().ifPresent(result::setMetric);
         outcome.steps().ifPresent(result::setSteps);
         return result.build();
+    }
+
+    /** Where the log of a unit's job goes, so that status can show its last progress line. */
+    public static Path logFile(Path logRoot, String unitId) {
+        return logRoot.resolve(fileName(unitId) + ".log");
+    }
+
+    private static String fileName(String unitId) {
+        return unitId.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -3,11 +3,12 @@ package dev.rhizome.node.work;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.node.explore.Explorer;
-import dev.rhizome.node.peer.FetchException;
+import dev.rhizome.node.prefs.RunGate;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExploreDone;
+import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.WorkUnit;
@@ -15,61 +16,92 @@ import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.function.Consumer;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The volunteer's loop: deliver pending results, claim a unit, do it, report, announce. When the
- * coordinator is away or has no work the loop backs off (1 s doubling to a cap) and tries again;
- * a unit that fails locally is left to its lease, which expires and sends it to another node.
+ * The volunteer's work: one {@link SlotWorker} per slot (each GPU, and the CPU jobs allowed),
+ * each claiming for its own hardware class and running one job at a time, with its next unit
+ * claimed and fetched while the current job runs. Results are kept in the outbox by the slot that
+ * made them and delivered by one reporter thread, so a slow coordinator never holds a GPU. When
+ * the coordinator is away or has no work a slot backs off (1 s doubling to a cap); a unit that
+ * fails locally is left to its lease, which expires and sends it to another node.
  */
 public final class WorkLoop implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(WorkLoop.class);
     private static final long HEARTBEAT_MS = 10_000;
+    private static final long REPORT_PERIOD_MS = 2_000;
+
+    /** How the loop runs: which direction only (or null), how many units at most (0: no limit). */
+    public record Settings(String direction, int maxUnits, long maxBackoffMs, boolean prefetch) {
+    }
 
     private final Identity identity;
     private final CoordinatorClient coordinator;
-    private final CommitFetcher fetcher;
-    private final Evaluator evaluator;
+    private final CommitSource commits;
     private final Explorer explorer;   // null when this node doesn't explore
     private final dev.rhizome.node.explore.ExplorerPapers explorerPapers;
     private final ResultOutbox outbox;
     private final InventoryAnnouncer announcer;
-    private final String hardwareClass;
-    private final String direction;
-    private final int maxUnits;
-    private final long maxBackoffMs;
+    private final RunGate gate;
+    private final Settings settings;
     private final Clock clock;
     private final Consumer<SignedEnvelope> signedResults;
+    private final List<SlotWorker> workers = new ArrayList<>();
+    private final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final ExecutorService prefetcher;
+    private final ScheduledExecutorService reporter;
+    private final AtomicInteger claimed = new AtomicInteger();
     private final AtomicLong resultsReported = new AtomicLong();
     private final AtomicLong experimentsProposed = new AtomicLong();
     private volatile boolean stopping;
 
-    public WorkLoop(Identity identity, CoordinatorClient coordinator, CommitFetcher fetcher, Evaluator evaluator,
-            Explorer explorer, ResultOutbox outbox, InventoryAnnouncer announcer, String hardwareClass,
-            String direction, int maxUnits, long maxBackoffMs, Clock clock, Consumer<SignedEnvelope> signedResults) {
+    public WorkLoop(Identity identity, CoordinatorClient coordinator, CommitSource commits,
+            Map<Slot, Evaluator> slots, Explorer explorer, ResultOutbox outbox, UnitBuffer buffer,
+            InventoryAnnouncer announcer, RunGate gate, Settings settings, Path logRoot, Clock clock,
+            Consumer<SignedEnvelope> signedResults) {
         this.identity = identity;
         this.coordinator = coordinator;
-        this.fetcher = fetcher;
-        this.evaluator = evaluator;
+        this.commits = commits;
         this.explorer = explorer;
         this.outbox = outbox;
         this.announcer = announcer;
-        this.hardwareClass = hardwareClass;
-        this.direction = direction;
-        this.maxUnits = maxUnits;
-        this.maxBackoffMs = maxBackoffMs;
+        this.gate = gate;
+        this.settings = settings;
         this.clock = clock;
         this.explorerPapers = new dev.rhizome.node.explore.ExplorerPapers(clock);
         this.signedResults = signedResults;
+        this.prefetcher = Executors.newCachedThreadPool(daemon("prefetch"));
+        this.reporter = Executors.newSingleThreadScheduledExecutor(daemon("reporter"));
+        RuntimeEstimates estimates = new RuntimeEstimates();
+        SlotWorker.Work work = new SharedWork();
+        boolean first = true;
+        for (Map.Entry<Slot, Evaluator> e : new LinkedHashMap<>(slots).entrySet()) {
+            // Only the first slot explores: proposals write commits, which needs no GPU and one writer.
+            workers.add(new SlotWorker(e.getKey(), e.getValue(), work, first && explorer != null, settings.prefetch(),
+                    buffer, estimates, prefetcher, logRoot, clock));
+            first = false;
+        }
     }
 
     public void stop() {
         stopping = true;
+        threads.forEach(Thread::interrupt);
     }
 
     public long resultsReported() {
@@ -80,114 +112,68 @@ public final class WorkLoop implements Runnable {
         return experimentsProposed.get();
     }
 
+    public List<Slot> slots() {
+        return workers.stream().map(SlotWorker::slot).toList();
+    }
+
+    /** Jobs running now, for the idle check (each keeps about a core busy). */
+    public int runningJobs() {
+        return (int) workers.stream().filter(SlotWorker::busy).count();
+    }
+
+    public NodeStatus status() {
+        List<SlotStatus> slots = workers.stream().map(SlotWorker::status).toList();
+        int queued = (int) slots.stream().filter(s -> s.next() != null).count();
+        long jobs = slots.stream().mapToLong(SlotStatus::jobsRun).sum();
+        int pending;
+        try {
+            pending = outbox.pending().size();
+        } catch (IOException e) {
+            pending = -1;
+        }
+        return new NodeStatus(identity.publicId().toString(), gate.paused(), gate.closedBecause().orElse("open"), slots,
+                queued, new NodeStatus.Credit(resultsReported.get(), experimentsProposed.get(), jobs, pending));
+    }
+
     @Override
     public void run() {
-        long backoff = 0;
-        int done = 0;
-        while (!stopping && (maxUnits <= 0 || done < maxUnits)) {
-            try {
-                if (backoff > 0) {
-                    Thread.sleep(backoff);
-                }
-                deliverPending();
-                announcer.announceIfDue(HEARTBEAT_MS);
-                WorkUnit unit = claim();
-                if (unit == null) {
-                    backoff = nextBackoff(backoff);
-                    continue;
-                }
-                backoff = 0;
-                handle(unit);
-                done++;
-            } catch (CoordinatorException e) {
-                backoff = nextBackoff(backoff);
-                log.warn("{}; retrying in {} ms", e.getMessage(), backoff);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (IOException | FetchException | RuntimeException e) {
-                backoff = nextBackoff(backoff);
-                log.error("work unit failed; its lease will expire and it will be issued again", e);
-            }
+        reporter.scheduleWithFixedDelay(this::deliverAndAnnounce, 0, REPORT_PERIOD_MS, TimeUnit.MILLISECONDS);
+        for (SlotWorker w : workers) {
+            Thread t = new Thread(w, "slot-" + w.slot().name());
+            threads.add(t);
+            t.start();
         }
         try {
+            for (Thread t : threads) {
+                t.join();
+            }
+        } catch (InterruptedException e) {
+            stop();
+            Thread.currentThread().interrupt();
+        }
+        reporter.shutdownNow();
+        prefetcher.shutdownNow();
+        try {
+            reporter.awaitTermination(10, TimeUnit.SECONDS);
             deliverPending();
         } catch (IOException e) {
             log.warn("results left in the outbox for next start: {}", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
-    private long nextBackoff(long current) {
-        return Math.min(maxBackoffMs, current == 0 ? 1000 : current * 2);
-    }
-
-    private WorkUnit claim() throws CoordinatorException {
-        ClaimRequest.Builder request = ClaimRequest.newBuilder()
-                .setNode(identity.publicId().toByteString())
-                .setHardwareClass(hardwareClass)
-                .addKinds(WorkUnit.Kind.EVALUATE)
-                .setTimeMs(clock.millis());
-        if (explorer != null) {
-            request.addKinds(WorkUnit.Kind.EXPLORE).setBuiltinExplorer(true);
+    private void deliverAndAnnounce() {
+        try {
+            deliverPending();
+            announcer.announceIfDue(HEARTBEAT_MS);
+        } catch (IOException | RuntimeException e) {
+            log.warn("reporting: {}", e.toString());
         }
-        if (direction != null) {
-            request.setDirection(direction);
-        }
-        ClaimResponse response = coordinator.claim(request.build());
-        return response.hasUnit() ? response.getUnit() : null;
-    }
-
-    private void handle(WorkUnit unit) throws IOException, FetchException, InterruptedException, CoordinatorException {
-        switch (unit.getKind()) {
-            case EVALUATE -> evaluate(unit);
-            case EXPLORE -> explore(unit);
-            default -> log.warn("ignoring unit {} of unknown kind {}", unit.getId(), unit.getKind());
-        }
-    }
-
-    private void evaluate(WorkUnit unit) throws IOException, FetchException, InterruptedException {
-        Result result = evaluator.evaluate(unit);
-        SignedEnvelope signed = Envelopes.sign(identity, result);
-        outbox.put(unit.getId(), signed);
-        signedResults.accept(signed);
-        log.info("result {} {}: {} {} in {} ms", CommitId.abbreviate(result.getCommit()), result.getStatus(),
-                result.getMetricName(), result.getStatus() == Result.Status.OK ? result.getMetric() : "-",
-                result.getRuntimeMs());
-        announcer.announceNow();
-        deliverPending();
-    }
-
-    private void explore(WorkUnit unit) throws IOException, FetchException, InterruptedException, CoordinatorException {
-        if (explorer == null) {
-            return;
-        }
-        explorerPapers.followUp(coordinator);
-        fetcher.fetch(unit.getCommit(), unit.getPeersList());
-        List<Explorer.Proposal> proposals = explorer.propose(unit);
-        announcer.announceNow();
-        ExploreDone.Builder done = ExploreDone.newBuilder().setWorkUnitId(unit.getId())
-                .setNode(identity.publicId().toByteString());
-        for (Explorer.Proposal p : proposals) {
-            coordinator.registerExperiment(Experiment.newBuilder()
-                    .setSeed(unit.getSeed())
-                    .setDirection(unit.getDirection())
-                    .setCommit(p.commit())
-                    .setParent(p.parent())
-                    .setProposer(identity.publicId().toByteString())
-                    .setDescription(p.description())
-                    .setCreatedMs(clock.millis())
-                    .setWorkUnitId(unit.getId())
-                    .build());
-            experimentsProposed.incrementAndGet();
-            explorerPapers.proposed(p.commit(), unit.getDirection(), p.description());
-            done.addCommits(p.commit());
-            log.info("proposed {} on {}: {}", CommitId.abbreviate(p.commit()), unit.getDirection(), p.description());
-        }
-        coordinator.exploreDone(done.setTimeMs(clock.millis()).build());
     }
 
     /** Sends every result in the outbox; keeps those the coordinator could not take yet. */
-    private void deliverPending() throws IOException {
+    private synchronized void deliverPending() throws IOException {
         for (ResultOutbox.Pending pending : outbox.pending()) {
             try {
                 coordinator.reportResult(pending.envelope());
@@ -204,6 +190,126 @@ public final class WorkLoop implements Runnable {
                     return;
                 }
             }
+        }
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** What the slots share: the coordinator, the fetch path, the outbox, the gate and the unit budget. */
+    private final class SharedWork implements SlotWorker.Work {
+        @Override
+        public WorkUnit claim(Slot slot, boolean mayExplore) throws CoordinatorException {
+            int max = settings.maxUnits();
+            if (max > 0 && claimed.getAndIncrement() >= max) {
+                claimed.decrementAndGet();
+                return null;
+            }
+            boolean got = false;
+            try {
+                ClaimRequest.Builder request = ClaimRequest.newBuilder()
+                        .setNode(identity.publicId().toByteString())
+                        .setHardwareClass(slot.hardwareClass())
+                        .addKinds(WorkUnit.Kind.EVALUATE)
+                        .setTimeMs(clock.millis());
+                if (mayExplore) {
+                    request.addKinds(WorkUnit.Kind.EXPLORE).setBuiltinExplorer(true);
+                }
+                if (settings.direction() != null) {
+                    request.setDirection(settings.direction());
+                }
+                ClaimResponse response = coordinator.claim(request.build());
+                got = response.hasUnit();
+                return got ? response.getUnit() : null;
+            } finally {
+                if (max > 0 && !got) {
+                    claimed.decrementAndGet();
+                }
+            }
+        }
+
+        @Override
+        public void fetch(WorkUnit unit) throws Exception {
+            commits.fetch(unit.getCommit(), unit.getPeersList());
+        }
+
+        @Override
+        public long renew(WorkUnit unit) throws CoordinatorException {
+            String deadline = coordinator.renewLease(LeaseRenewal.newBuilder().setWorkUnitId(unit.getId())
+                    .setNode(identity.publicId().toByteString()).setTimeMs(clock.millis()).build()).getMessage();
+            try {
+                return Long.parseLong(deadline);
+            } catch (NumberFormatException e) {
+                return unit.getLeaseDeadlineMs();
+            }
+        }
+
+        @Override
+        public void report(Slot slot, Result result) throws IOException {
+            SignedEnvelope signed = Envelopes.sign(identity, result);
+            outbox.put(result.getWorkUnitId(), signed);
+            signedResults.accept(signed);
+            log.info("{}: result {} {}: {} {} in {} ms", slot.name(), CommitId.abbreviate(result.getCommit()),
+                    result.getStatus(), result.getMetricName(),
+                    result.getStatus() == Result.Status.OK ? result.getMetric() : "-", result.getRuntimeMs());
+            reporter.execute(() -> {
+                announcer.announceNow();
+                deliverAndAnnounce();
+            });
+        }
+
+        @Override
+        public void explore(WorkUnit unit) throws Exception {
+            if (explorer == null) {
+                return;
+            }
+            explorerPapers.followUp(coordinator);
+            commits.fetch(unit.getCommit(), unit.getPeersList());
+            List<Explorer.Proposal> proposals = explorer.propose(unit);
+            announcer.announceNow();
+            ExploreDone.Builder done = ExploreDone.newBuilder().setWorkUnitId(unit.getId())
+                    .setNode(identity.publicId().toByteString());
+            for (Explorer.Proposal p : proposals) {
+                coordinator.registerExperiment(Experiment.newBuilder()
+                        .setSeed(unit.getSeed())
+                        .setDirection(unit.getDirection())
+                        .setCommit(p.commit())
+                        .setParent(p.parent())
+                        .setProposer(identity.publicId().toByteString())
+                        .setDescription(p.description())
+                        .setCreatedMs(clock.millis())
+                        .setWorkUnitId(unit.getId())
+                        .build());
+                experimentsProposed.incrementAndGet();
+                explorerPapers.proposed(p.commit(), unit.getDirection(), p.description());
+                done.addCommits(p.commit());
+                log.info("proposed {} on {}: {}", CommitId.abbreviate(p.commit()), unit.getDirection(), p.description());
+            }
+            coordinator.exploreDone(done.setTimeMs(clock.millis()).build());
+        }
+
+        @Override
+        public Optional<String> gateClosed() {
+            return gate.closedBecause();
+        }
+
+        @Override
+        public boolean stopping() {
+            return stopping;
+        }
+
+        @Override
+        public long backoffMs(long current) {
+            if (settings.maxUnits() > 0 && claimed.get() >= settings.maxUnits()) {
+                return -1;
+            }
+            return Math.min(settings.maxBackoffMs(), current == 0 ? 1000 : current * 2);
         }
     }
 }

@@ -1,0 +1,44 @@
+package dev.rhizome.client.commands;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+
+/** The node's status (or a pause/resume answer) as lines for a person. */
+final class NodeStatusText {
+    private NodeStatusText() {
+    }
+
+    static String render(JsonObject o) {
+        if (!o.has("slots")) {
+            return o.get("paused").getAsBoolean() ? "paused: running jobs finish, no new ones start" : "resumed";
+        }
+        StringBuilder out = new StringBuilder();
+        out.append("node ").append(o.get("node").getAsString()).append(": ")
+                .append(o.get("paused").getAsBoolean() ? "PAUSED" : "jobs " + o.get("gate").getAsString()).append('\n');
+        for (JsonElement e : o.getAsJsonArray("slots")) {
+            JsonObject s = e.getAsJsonObject();
+            out.append(String.format("  %-6s %-28s %-18s", s.get("name").getAsString(), s.get("hardware_class").getAsString(),
+                    s.get("state").getAsString()));
+            if (!s.get("job").isJsonNull()) {
+                JsonObject j = s.getAsJsonObject("job");
+                out.append(String.format(" %s %.0f%%", abbrev(j.get("commit").getAsString()), 100 * j.get("progress").getAsDouble()));
+                if (!j.get("last_step").isJsonNull()) {
+                    out.append(" (").append(j.get("last_step").getAsString()).append(')');
+                }
+            }
+            if (!s.get("next").isJsonNull()) {
+                out.append(" next ").append(abbrev(s.getAsJsonObject("next").get("commit").getAsString()));
+            }
+            out.append(String.format(" [%d jobs]%n", s.get("jobs_run").getAsLong()));
+        }
+        JsonObject c = o.getAsJsonObject("credit");
+        out.append(String.format("queued %d; credit: %d results reported, %d experiments proposed, %d jobs run, %d in outbox",
+                o.get("queued").getAsInt(), c.get("results_reported").getAsLong(), c.get("experiments_proposed").getAsLong(),
+                c.get("jobs_run").getAsLong(), c.get("outbox_pending").getAsInt()));
+        return out.toString();
+    }
+
+    private static String abbrev(String commit) {
+        return commit.length() > 10 ? commit.substring(0, 10) : commit;
+    }
+}

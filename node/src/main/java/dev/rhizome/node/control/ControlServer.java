@@ -1,0 +1,154 @@
+package dev.rhizome.node.control;
+
+import com.google.gson.FieldNamingPolicy;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.util.Map;
+import java.util.function.Supplier;
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running node's local control channel: a Unix domain socket in a directory only the node's
+ * user may enter (0700, the socket itself 0600), so nobody else can even connect; and every
+ * connection's peer credentials (SO_PEERCRED) are checked against the node's user anyway, in
+ * case the directory's mode was loosened. root is let in too, since root could read the node's
+ * memory regardless. One request line ({@code status}, {@code pause} or {@code resume}), one JSON
+ * line back.
+ */
+public final class ControlServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
+    public static final Gson JSON = new GsonBuilder()
+            .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).serializeNulls().disableHtmlEscaping().create();
+    private static final int MAX_REQUEST = 256;
+
+    /** What the node does for each request. */
+    public interface Handler {
+        Object status();
+
+        void pause();
+
+        void resume();
+    }
+
+    private final Path socket;
+    private final ServerSocketChannel server;
+    private final Handler handler;
+    private final UserPrincipal self;
+    private final Thread thread;
+    private volatile boolean closed;
+
+    private ControlServer(Path socket, ServerSocketChannel server, Handler handler, UserPrincipal self) {
+        this.socket = socket;
+        this.server = server;
+        this.handler = handler;
+        this.self = self;
+        this.thread = new Thread(this::serve, "control");
+        this.thread.setDaemon(true);
+    }
+
+    /** Binds {@code socket}, replacing a stale one from a node that died, and starts serving. */
+    public static ControlServer start(Path socket, Handler handler) throws IOException {
+        Path dir = socket.getParent();
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        Files.deleteIfExists(socket);
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socket));
+        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        UserPrincipal self = FileSystems.getDefault().getUserPrincipalLookupService()
+                .lookupPrincipalByName(System.getProperty("user.name"));
+        ControlServer control = new ControlServer(socket, server, handler, self);
+        control.thread.start();
+        log.info("control socket {}", socket);
+        return control;
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    private void serve() {
+        while (!closed) {
+            try (SocketChannel client = server.accept()) {
+                handle(client);
+            } catch (IOException | RuntimeException e) {
+                if (!closed) {
+                    log.warn("control connection: {}", e.toString());
+                }
+            }
+        }
+    }
+
+    private void handle(SocketChannel client) throws IOException {
+        // The request is read before the refusal is sent, so a refused client reads why instead of a reset.
+        String request = readLine(client);
+        UnixDomainPrincipal peer = client.getOption(ExtendedSocketOptions.SO_PEERCRED);
+        if (!peer.user().equals(self) && !peer.user().getName().equals("root")) {
+            log.warn("control socket: refused {} (only {} may control this node)", peer.user().getName(), self.getName());
+            reply(client, Map.of("error", "only " + self.getName() + " may control this node"));
+            return;
+        }
+        switch (request) {
+            case "status" -> reply(client, handler.status());
+            case "pause" -> {
+                handler.pause();
+                log.info("paused by {}: running jobs finish, no new ones start", peer.user().getName());
+                reply(client, Map.of("paused", true));
+            }
+            case "resume" -> {
+                handler.resume();
+                log.info("resumed by {}", peer.user().getName());
+                reply(client, Map.of("paused", false));
+            }
+            default -> reply(client, Map.of("error", "unknown request '" + request + "': status, pause or resume"));
+        }
+    }
+
+    private static String readLine(SocketChannel client) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(MAX_REQUEST);
+        while (buffer.hasRemaining()) {
+            if (client.read(buffer) < 0) {
+                break;
+            }
+            String text = new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
+            int newline = text.indexOf('\n');
+            if (newline >= 0) {
+                return text.substring(0, newline).strip();
+            }
+        }
+        return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8).strip();
+    }
+
+    private static void reply(SocketChannel client, Object body) throws IOException {
+        ByteBuffer out = ByteBuffer.wrap((JSON.toJson(body) + "\n").getBytes(StandardCharsets.UTF_8));
+        while (out.hasRemaining()) {
+            client.write(out);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            server.close();
+            Files.deleteIfExists(socket);
+        } catch (IOException e) {
+            log.debug("closing the control socket", e);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.rhizome.node.disk;
+
+import dev.rhizome.node.NodeLayout;
+import dev.rhizome.node.git.NodeRepository;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a node's data directory from growing without bound over months: the bundle cache and
+ * the job logs are pruned, oldest first, to their caps; work directories left by a crash are
+ * removed at start (a job's own is removed when it ends); the transfer log is rotated to one
+ * old generation when it passes a size. What the node must keep (identity, repository, outbox,
+ * buffered units) is never touched. Daemon logs rotate by themselves (logback).
+ */
+public final class DataJanitor {
+    private static final Logger log = LoggerFactory.getLogger(DataJanitor.class);
+    /** Logs written this recently may belong to running jobs. */
+    private static final long FRESH_MS = 10 * 60_000;
+    public static final long TRANSFER_LOG_MAX_BYTES = 16L << 20;
+
+    private final NodeLayout layout;
+    private final NodeRepository repository;
+    private final long bundleCacheBytes;
+    private final long logBytes;
+
+    public DataJanitor(NodeLayout layout, NodeRepository repository, long bundleCacheMb, long workMb) {
+        this.layout = layout;
+        this.repository = repository;
+        this.bundleCacheBytes = bundleCacheMb << 20;
+        this.logBytes = workMb << 20;
+    }
+
+    /** At start, before any job: whatever is in the work directory was left by a crash. */
+    public void removeLeftoverWork() throws IOException {
+        if (Files.isDirectory(layout.work())) {
+            try (Stream<Path> dirs = Files.list(layout.work())) {
+                for (Path d : dirs.toList()) {
+                    deleteTree(d);
+                    log.info("removed work directory {} left by an earlier run", d.getFileName());
+                }
+            }
+        }
+    }
+
+    /** One pass over the caps; errors are logged, never thrown, so the node keeps running. */
+    public void prune() {
+        try {
+            long freed = repository.pruneBundleCache(bundleCacheBytes);
+            if (freed > 0) {
+                log.info("pruned {} KiB of cached bundles to the {} MiB cap", freed >> 10, bundleCacheBytes >> 20);
+            }
+            long logsFreed = pruneOldest(layout.logs(), logBytes, System.currentTimeMillis() - FRESH_MS);
+            if (logsFreed > 0) {
+                log.info("pruned {} KiB of job logs to the {} MiB cap", logsFreed >> 10, logBytes >> 20);
+            }
+            rotate(layout.transfers(), TRANSFER_LOG_MAX_BYTES);
+        } catch (IOException | RuntimeException e) {
+            log.warn("pruning the data directory: {}", e.toString());
+        }
+    }
+
+    /** Deletes the oldest files of {@code dir} (not those modified after {@code keepAfterMs}) to fit {@code maxBytes}. */
+    static long pruneOldest(Path dir, long maxBytes, long keepAfterMs) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        record Entry(Path path, long size, long modified) {
+        }
+        List<Entry> files = new ArrayList<>();
+        try (Stream<Path> listing = Files.list(dir)) {
+            for (Path p : listing.filter(Files::isRegularFile).toList()) {
+                files.add(new Entry(p, Files.size(p), Files.getLastModifiedTime(p).toMillis()));
+            }
+        }
+        files.sort(Comparator.comparingLong(Entry::modified));
+        long total = files.stream().mapToLong(Entry::size).sum();
+        long freed = 0;
+        for (Entry e : files) {
+            if (total - freed <= maxBytes || e.modified() > keepAfterMs) {
+                break;
+            }
+            Files.deleteIfExists(e.path());
+            freed += e.size();
+        }
+        return freed;
+    }
+
+    /** Renames {@code file} to {@code file.1} (replacing an older one) once it is over {@code maxBytes}. */
+    static boolean rotate(Path file, long maxBytes) throws IOException {
+        if (!Files.exists(file) || Files.size(file) <= maxBytes) {
+            return false;
+        }
+        Files.move(file, file.resolveSibling(file.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+        return true;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+}

@@ -1,0 +1,55 @@
+package dev.rhizome.node.prefs;
+
+import java.time.Clock;
+import java.time.LocalTime;
+import java.util.Optional;
+import java.util.function.IntSupplier;
+
+/**
+ * Whether a slot may start a job now: not while the volunteer paused the node, outside the run
+ * hours, or (in idle-only mode) while the machine is in use. Jobs already running finish; a slot
+ * that may not start keeps whatever unit it has buffered and asks again every second.
+ */
+public final class RunGate {
+    private final NodePreferences prefs;
+    private final IdleSignals idle;
+    private final Clock clock;
+    private final int cores;
+    private final IntSupplier runningJobs;
+    private volatile boolean paused;
+
+    public RunGate(NodePreferences prefs, IdleSignals idle, Clock clock, int cores, IntSupplier runningJobs) {
+        this.prefs = prefs;
+        this.idle = idle;
+        this.clock = clock;
+        this.cores = cores;
+        this.runningJobs = runningJobs;
+    }
+
+    public void pause() {
+        paused = true;
+    }
+
+    public void resume() {
+        paused = false;
+    }
+
+    public boolean paused() {
+        return paused;
+    }
+
+    /** Why no job may start now, or empty when one may. */
+    public Optional<String> closedBecause() {
+        if (paused) {
+            return Optional.of("paused");
+        }
+        LocalTime now = LocalTime.now(clock);
+        if (!prefs.runHours().allows(now)) {
+            return Optional.of("outside run-hours " + prefs.runHours());
+        }
+        if (prefs.idleOnly()) {
+            return idle.busy(prefs, runningJobs.getAsInt(), cores, clock.millis()).map(r -> "machine in use: " + r);
+        }
+        return Optional.empty();
+    }
+}

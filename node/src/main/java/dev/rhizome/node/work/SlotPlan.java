@@ -1,0 +1,45 @@
+package dev.rhizome.node.work;
+
+import dev.rhizome.node.hardware.Gpu;
+import dev.rhizome.node.hardware.Hardware;
+import dev.rhizome.node.hardware.HardwareProbe;
+import dev.rhizome.node.prefs.NodePreferences;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** The slots a machine offers under the volunteer's preferences: chosen GPUs first, then CPU jobs. */
+public final class SlotPlan {
+    private SlotPlan() {
+    }
+
+    public static List<Slot> of(Hardware hardware, NodePreferences prefs) {
+        List<Slot> slots = new ArrayList<>();
+        if (!prefs.noGpus()) {
+            Optional<Set<Integer>> chosen = prefs.gpuSelection();
+            if (chosen.isPresent()) {
+                Set<Integer> missing = new TreeSet<>(chosen.get());
+                hardware.gpus().forEach(g -> missing.remove(g.index()));
+                if (!missing.isEmpty()) {
+                    throw new IllegalArgumentException("gpus: no GPU with index " + missing + " on this machine (it has "
+                            + hardware.gpus().stream().map(Gpu::index).toList() + ")");
+                }
+            }
+            for (Gpu gpu : hardware.gpus()) {
+                if (chosen.isEmpty() || chosen.get().contains(gpu.index())) {
+                    slots.add(new Slot("gpu" + gpu.index(), gpu.hardwareClass(), Optional.of(gpu)));
+                }
+            }
+        }
+        int cpuJobs = prefs.cpuJobs(slots.size());
+        for (int i = 0; i < cpuJobs; i++) {
+            slots.add(new Slot("cpu" + i, HardwareProbe.cpuClass(hardware.cpuModel()), Optional.empty()));
+        }
+        if (slots.isEmpty()) {
+            throw new IllegalArgumentException("no slots: no GPU chosen and cpu-jobs is 0");
+        }
+        return List.copyOf(slots);
+    }
+}

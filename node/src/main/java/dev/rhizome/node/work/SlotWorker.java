@@ -1,0 +1,320 @@
+package dev.rhizome.node.work;
+
+import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.node.hardware.GpuSampler;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.WorkUnit;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One slot's loop: wait until jobs may start, take the buffered unit or claim one, make sure its
+ * lease covers the job, run it; and while it runs, claim and fetch the next unit, so that the
+ * slot goes from one job to the next without waiting on the coordinator or on peers.
+ */
+final class SlotWorker implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(SlotWorker.class);
+    private static final Duration GPU_SAMPLE_PERIOD = Duration.ofSeconds(2);
+    /**
+     * How long before the running job's expected end the next unit is claimed: early enough to
+     * fetch it, late enough not to hold a unit for a whole job while other nodes have none.
+     */
+    static final long PREFETCH_LEAD_MS = 10_000;
+
+    /** What the loop shares with its slots. */
+    interface Work {
+        /** A unit for this slot, or null when there is none or the unit budget is spent. */
+        WorkUnit claim(Slot slot, boolean mayExplore) throws CoordinatorException;
+
+        /** Gets the unit's commit into the repository (the narrow fetch path). */
+        void fetch(WorkUnit unit) throws Exception;
+
+        /** Extends the unit's lease; the new deadline. */
+        long renew(WorkUnit unit) throws CoordinatorException;
+
+        /** Signs, keeps and reports a result this slot produced. */
+        void report(Slot slot, Result result) throws IOException;
+
+        /** Does an EXPLORE unit. */
+        void explore(WorkUnit unit) throws Exception;
+
+        /** Why jobs may not start now, or empty. */
+        Optional<String> gateClosed();
+
+        boolean stopping();
+
+        long backoffMs(long current);
+    }
+
+    /** A buffered unit: claimed, and its commit fetched unless that failed. */
+    private record Buffered(WorkUnit unit, boolean fetched) {
+    }
+
+    private final Slot slot;
+    private final Evaluator evaluator;
+    private final Work work;
+    private final boolean mayExplore;
+    private final boolean prefetch;
+    private final UnitBuffer buffer;
+    private final RuntimeEstimates estimates;
+    private final ExecutorService prefetcher;
+    private final Path logRoot;
+    private final Clock clock;
+
+    private volatile String state = "starting";
+    private volatile WorkUnit running;
+    private volatile long runningSinceMs;
+    private volatile long runningExpectedMs;
+    private volatile Buffered next;
+    private volatile long jobsRun;
+    private volatile long prefetchedRuns;
+    private volatile java.util.concurrent.CountDownLatch jobEnded = new java.util.concurrent.CountDownLatch(0);
+    private volatile long longestPrefetchMs;
+
+    SlotWorker(Slot slot, Evaluator evaluator, Work work, boolean mayExplore, boolean prefetch, UnitBuffer buffer,
+            RuntimeEstimates estimates, ExecutorService prefetcher, Path logRoot, Clock clock) {
+        this.slot = slot;
+        this.evaluator = evaluator;
+        this.work = work;
+        this.mayExplore = mayExplore;
+        this.prefetch = prefetch;
+        this.buffer = buffer;
+        this.estimates = estimates;
+        this.prefetcher = prefetcher;
+        this.logRoot = logRoot;
+        this.clock = clock;
+        buffer.get(slot.name()).ifPresent(u -> {
+            log.info("{}: resuming unit {} claimed before the restart", slot.name(), u.getId());
+            next = new Buffered(u, false);
+        });
+    }
+
+    Slot slot() {
+        return slot;
+    }
+
+    boolean busy() {
+        return running != null;
+    }
+
+    @Override
+    public void run() {
+        long backoff = 0;
+        while (!work.stopping()) {
+            try {
+                if (backoff > 0) {
+                    state = "waiting for work";
+                    Thread.sleep(backoff);
+                }
+                Optional<String> closed = work.gateClosed();
+                if (closed.isPresent()) {
+                    state = closed.get();
+                    Thread.sleep(1000);
+                    continue;
+                }
+                Buffered current = takeNext();
+                if (current == null) {
+                    if (work.stopping()) {
+                        break;
+                    }
+                    backoff = work.backoffMs(backoff);
+                    if (backoff < 0) {
+                        break; // the unit budget is spent
+                    }
+                    continue;
+                }
+                backoff = 0;
+                if (!current.fetched()) {
+                    work.fetch(current.unit());
+                }
+                if (!leaseCovers(current.unit())) {
+                    continue;
+                }
+                runOne(current);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (Exception e) {
+                backoff = Math.max(1000, work.backoffMs(backoff));
+                log.error("{}: work unit failed; its lease will expire and it will be issued again", slot.name(), e);
+            }
+        }
+        state = "stopped";
+    }
+
+    /** The buffered unit, or a freshly claimed one (fetched by the caller); null when there is none. */
+    private Buffered takeNext() throws CoordinatorException, IOException {
+        Buffered buffered = next;
+        if (buffered != null) {
+            next = null;
+            return buffered;
+        }
+        state = "claiming";
+        WorkUnit unit = work.claim(slot, mayExplore);
+        if (unit == null) {
+            return null;
+        }
+        buffer.put(slot.name(), unit);
+        return new Buffered(unit, false);
+    }
+
+    /** Renews a lease that would run out during the job; false when the lease is lost. */
+    private boolean leaseCovers(WorkUnit unit) throws IOException {
+        long expected = estimates.expectedMs(unit);
+        if (!LeasePlanner.needsRenewal(clock.millis(), unit.getLeaseDeadlineMs(), expected)) {
+            return true;
+        }
+        try {
+            long deadline = work.renew(unit);
+            log.info("{}: renewed the lease on {} to {}", slot.name(), unit.getId(), deadline);
+            return true;
+        } catch (CoordinatorException e) {
+            log.warn("{}: dropping unit {}: its lease could not be renewed ({})", slot.name(), unit.getId(), e.getMessage());
+            buffer.clear(slot.name());
+            return false;
+        }
+    }
+
+    private void runOne(Buffered current) throws Exception {
+        WorkUnit unit = current.unit();
+        long expected = estimates.expectedMs(unit);
+        runningExpectedMs = expected;
+        runningSinceMs = clock.millis();
+        running = unit;
+        state = "running";
+        jobEnded = new java.util.concurrent.CountDownLatch(1);
+        CompletableFuture<Buffered> ahead = prefetch && unit.getKind() == WorkUnit.Kind.EVALUATE
+                ? CompletableFuture.supplyAsync(() -> claimAhead(unit), prefetcher)
+                : CompletableFuture.completedFuture(null);
+        long started = System.nanoTime();
+        try {
+            if (unit.getKind() == WorkUnit.Kind.EVALUATE) {
+                work.report(slot, evaluate(unit));
+            } else {
+                work.explore(unit);
+            }
+        } finally {
+            running = null;
+            jobEnded.countDown();
+            buffer.clear(slot.name());
+            Buffered claimed = awaitQuietly(ahead);
+            if (claimed != null) {
+                next = claimed;
+                buffer.put(slot.name(), claimed.unit());
+            }
+        }
+        if (unit.getKind() == WorkUnit.Kind.EVALUATE) {
+            estimates.record(unit.getSeed(), (System.nanoTime() - started) / 1_000_000);
+        }
+        jobsRun++;
+        if (current.fetched()) {
+            prefetchedRuns++;
+        }
+    }
+
+    /** Runs the unit's job, with its GPU's memory and utilisation sampled into the result. */
+    private Result evaluate(WorkUnit unit) throws Exception {
+        GpuSampler.Sampling sampling = slot.gpu().map(g -> GpuSampler.start(g.index(), GPU_SAMPLE_PERIOD)).orElse(null);
+        Result result;
+        try {
+            result = evaluator.evaluate(unit);
+        } finally {
+            if (sampling != null) {
+                sampling.stop();
+            }
+        }
+        if (sampling == null) {
+            return result;
+        }
+        GpuSampler.Usage usage = sampling.stop();
+        return result.toBuilder().setGpuPeakMemoryMib(usage.peakMemoryMiB())
+                .setGpuMeanUtilizationPercent(usage.meanUtilizationPercent()).setGpuSamples(usage.samples()).build();
+    }
+
+    /** Claims and fetches the next unit while the current job runs; null when it should not or cannot. */
+    private Buffered claimAhead(WorkUnit current) {
+        try {
+            long lead = PREFETCH_LEAD_MS + 2 * longestPrefetchMs;
+            long waitMs = runningSinceMs + runningExpectedMs - lead - clock.millis();
+            if (waitMs > 0 && jobEnded.await(waitMs, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                return null; // the job ended before its time to prefetch: the slot claims as usual
+            }
+            long began = System.nanoTime();
+            long now = clock.millis();
+            long leaseMs = Math.max(0, current.getLeaseDeadlineMs() - now) + (now - runningSinceMs);
+            if (!LeasePlanner.mayBuffer(now, runningSinceMs, runningExpectedMs, estimates.expectedMs(current), leaseMs)) {
+                return null;
+            }
+            WorkUnit unit = work.claim(slot, false);
+            if (unit == null) {
+                return null;
+            }
+            next = new Buffered(unit, false);
+            work.fetch(unit);
+            longestPrefetchMs = Math.max(longestPrefetchMs, (System.nanoTime() - began) / 1_000_000);
+            log.info("{}: prefetched {} for after {}", slot.name(), unit.getId(), current.getId());
+            return new Buffered(unit, true);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (Exception e) {
+            log.warn("{}: could not prefetch the next unit: {}", slot.name(), e.toString());
+            Buffered claimed = next;
+            return claimed; // claimed but not fetched: fetched again before it runs
+        }
+    }
+
+    private static Buffered awaitQuietly(CompletableFuture<Buffered> ahead) throws InterruptedException {
+        try {
+            return ahead.get();
+        } catch (ExecutionException e) {
+            return null;
+        }
+    }
+
+    SlotStatus status() {
+        WorkUnit unit = running;
+        SlotStatus.Job job = null;
+        if (unit != null) {
+            long elapsed = clock.millis() - runningSinceMs;
+            double progress = Math.min(0.99, elapsed / (double) Math.max(1, runningExpectedMs));
+            job = new SlotStatus.Job(unit.getId(), unit.getCommit(), unit.getSeed(), unit.getDirection(), runningSinceMs,
+                    runningExpectedMs, progress, lastStep(Evaluator.logFile(logRoot, unit.getId())));
+        }
+        Buffered queued = next;
+        SlotStatus.Queued q = queued == null ? null : new SlotStatus.Queued(queued.unit().getId(),
+                queued.unit().getCommit(), queued.unit().getLeaseDeadlineMs(), queued.fetched());
+        return new SlotStatus(slot.name(), slot.hardwareClass(), slot.gpu().map(g -> g.index()).orElse(null),
+                state, job, q, jobsRun, prefetchedRuns);
+    }
+
+    /** The last line starting with "step " in the last 4 KiB of a job's log, or null. */
+    static String lastStep(Path logFile) {
+        try (RandomAccessFile file = new RandomAccessFile(logFile.toFile(), "r")) {
+            long length = file.length();
+            int n = (int) Math.min(4096, length);
+            byte[] tail = new byte[n];
+            file.seek(length - n);
+            file.readFully(tail);
+            String[] lines = new String(tail, StandardCharsets.UTF_8).split("\n");
+            for (int i = lines.length - 1; i >= 0; i--) {
+                if (lines[i].startsWith("step ")) {
+                    return lines[i].strip();
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package dev.rhizome.node.disk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DataJanitorTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void oldestLogsGoFirstUntilTheCapHoldsButFreshOnesStay() throws Exception {
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < 5; i++) {
+            Path f = Files.write(dir.resolve("job-" + i + ".log"), new byte[1000]);
+            Files.setLastModifiedTime(f, FileTime.fromMillis(now - (10 - i) * 3_600_000L));
+        }
+        long freed = DataJanitor.pruneOldest(dir, 2500, now - 600_000);
+
+        assertThat(freed).isEqualTo(3000);
+        assertThat(dir.resolve("job-0.log")).doesNotExist();
+        assertThat(dir.resolve("job-2.log")).doesNotExist();
+        assertThat(dir.resolve("job-3.log")).exists();
+        assertThat(DataJanitor.pruneOldest(dir, 0, now - 9 * 3_600_000L)).as("fresh files are kept").isZero();
+    }
+
+    @Test
+    void theTransferLogRotatesToOneOldGeneration() throws Exception {
+        Path log = Files.write(dir.resolve("transfers.jsonl"), new byte[100]);
+        assertThat(DataJanitor.rotate(log, 1000)).isFalse();
+        Files.write(log, new byte[2000]);
+        assertThat(DataJanitor.rotate(log, 1000)).isTrue();
+        assertThat(log).doesNotExist();
+        assertThat(dir.resolve("transfers.jsonl.1")).hasSize(2000);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.rhizome.node.prefs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunGateTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void timeWindowsIncludingOvernightOnes() {
+        TimeWindows w = TimeWindows.parse("22:00-07:00, 12:00-13:30");
+        assertThat(w.allows(LocalTime.of(23, 0))).isTrue();
+        assertThat(w.allows(LocalTime.of(6, 59))).isTrue();
+        assertThat(w.allows(LocalTime.of(7, 0))).isFalse();
+        assertThat(w.allows(LocalTime.of(12, 0))).isTrue();
+        assertThat(w.allows(LocalTime.of(13, 30))).isFalse();
+        assertThat(TimeWindows.parse("").allows(LocalTime.NOON)).isTrue();
+        assertThatThrownBy(() -> TimeWindows.parse("evenings")).hasMessageContaining("'evenings' is not HH:MM-HH:MM");
+    }
+
+    @Test
+    void pauseAndRunHoursCloseTheGate() {
+        Clock nine = Clock.fixed(Instant.parse("2026-12-01T09:00:00Z"), ZoneOffset.UTC);
+        RunGate gate = new RunGate(NodePreferences.defaults().withRunHours(TimeWindows.parse("22:00-07:00")),
+                new IdleSignals(dir, dir.resolve("loadavg")), nine, 4, () -> 0);
+        assertThat(gate.closedBecause()).hasValue("outside run-hours 22:00-07:00");
+        gate.pause();
+        assertThat(gate.closedBecause()).hasValue("paused");
+        RunGate anyTime = new RunGate(NodePreferences.defaults(), new IdleSignals(dir, dir.resolve("loadavg")), nine, 4, () -> 0);
+        assertThat(anyTime.closedBecause()).isEmpty();
+    }
+
+    @Test
+    void idleMeansNoRecentTerminalInputAndLowLoadBesidesOurJobs() throws Exception {
+        Files.createDirectories(dir.resolve("pts"));
+        Path tty = Files.createFile(dir.resolve("pts/0"));
+        Path loadavg = dir.resolve("loadavg");
+        IdleSignals idle = new IdleSignals(dir, loadavg);
+        NodePreferences prefs = NodePreferences.defaults(); // 5 minutes, 0.3 per core
+        long now = 1_800_000_000_000L;
+
+        Files.setAttribute(tty, "lastAccessTime", FileTime.fromMillis(now - 60_000));
+        Files.writeString(loadavg, "0.10 0.05 0.01 1/200 1234\n");
+        assertThat(idle.busy(prefs, 0, 4, now)).hasValue("user input 60 s ago");
+
+        Files.setAttribute(tty, "lastAccessTime", FileTime.fromMillis(now - 600_000));
+        assertThat(idle.busy(prefs, 0, 4, now)).isEmpty();
+
+        Files.writeString(loadavg, "3.00 2.00 1.00 3/200 1234\n");
+        assertThat(idle.busy(prefs, 0, 4, now)).hasValueSatisfying(r -> assertThat(r).startsWith("load 0.75 per core"));
+        assertThat(idle.busy(prefs, 3, 4, now)).as("three of the load's four are our own jobs").isEmpty();
+    }
+}
