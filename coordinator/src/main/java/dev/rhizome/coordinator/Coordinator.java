@@ -12,7 +12,7 @@ import dev.rhizome.coordinator.service.PeerDirectory;
 import dev.rhizome.coordinator.service.ResultIntake;
 import dev.rhizome.coordinator.service.SeedsAndDirections;
 import dev.rhizome.coordinator.service.Views;
-import dev.rhizome.coordinator.store.SqliteStore;
+import dev.rhizome.coordinator.store.Stores;
 import dev.rhizome.coordinator.store.Store;
 import java.io.IOException;
 import java.time.Clock;
@@ -39,7 +39,7 @@ public final class Coordinator implements AutoCloseable {
         if (operators.isOpen()) {
             LOG.warn("no operators configured: any key may publish seeds and open directions");
         }
-        Store store = SqliteStore.open(config.dataDir());
+        Store store = Stores.open(config.store(), config.dataDir(), (n, nanos) -> { });
         try {
             Clock clock = config.clock();
             AtomicLong rejectedSignatures = new AtomicLong();

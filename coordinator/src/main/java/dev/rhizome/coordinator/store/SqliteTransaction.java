@@ -31,7 +31,11 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
 
-/** The queries behind {@link Store.Transaction}, on the store's one connection. */
+/**
+ * The queries behind {@link Store.Transaction}, for both stores: the SQL here is written so that
+ * SQLite and PostgreSQL both accept it (where they differ, {@link Dialect} says how). One instance
+ * serves one transaction on one connection. The name is historical; it is the JDBC transaction.
+ */
 final class SqliteTransaction implements Store.Transaction {
     private static final int OPEN = UnitStatus.State.OPEN_VALUE;
     private static final int LEASED = UnitStatus.State.LEASED_VALUE;
@@ -272,7 +276,7 @@ final class SqliteTransaction implements Store.Transaction {
                 node, a.getHost(), a.getPort(), a.getHardwareClass(), nowMs);
         update("DELETE FROM node_commits WHERE node = ?", (Object) node);
         try (PreparedStatement ps = connection.prepareStatement(
-                "INSERT OR IGNORE INTO node_commits (commit_id, node) VALUES (?, ?)")) {
+                "INSERT INTO node_commits (commit_id, node) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
             for (String commit : a.getCommitsList()) {
                 ps.setString(1, commit);
                 ps.setBytes(2, node);
@@ -325,9 +329,8 @@ final class SqliteTransaction implements Store.Transaction {
     // --- helpers -----------------------------------------------------------------------------
 
     private long insertEnvelope(SignedEnvelope envelope, String id, long nowMs) {
-        update("INSERT INTO envelopes (id, type, bytes, received_ms) VALUES (?, ?, ?, ?)",
+        return count("INSERT INTO envelopes (id, type, bytes, received_ms) VALUES (?, ?, ?, ?) RETURNING seq",
                 id, envelope.getType(), envelope.toByteArray(), nowMs);
-        return count("SELECT last_insert_rowid()");
     }
 
     private DirectionRecord direction(ResultSet rs) throws SQLException {
