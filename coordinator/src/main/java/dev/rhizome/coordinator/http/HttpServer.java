@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** The coordinator's Netty HTTP server: event loops for I/O, a small worker pool for the routes. */
 public final class HttpServer implements AutoCloseable {
-    private static final int WORKERS = 4;
+    private static final int WORKERS = 32;  // they mostly wait on the group commit; verification is CPU-bound
     private static final int QUEUED_REQUESTS = 1024;
 
     private final EventLoopGroup boss;

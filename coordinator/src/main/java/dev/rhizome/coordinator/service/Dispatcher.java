@@ -21,7 +21,10 @@ import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.PublicId;
 import java.time.Clock;
+import dev.rhizome.coordinator.core.DirectionLoad;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -30,6 +33,7 @@ import org.slf4j.LoggerFactory;
 /** Hands out work under leases, extends them, and closes explorations. */
 public final class Dispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+    private static final int CLAIM_PAGE = 32;
 
     private final Store store;
     private final Clock clock;
@@ -50,8 +54,7 @@ public final class Dispatcher {
         return store.inTransaction(tx -> {
             expireLeases(tx, now);
             Function<String, Manifest> manifests = manifestLookup(tx);
-            ClaimPolicy.Decision decision = policy.choose(claim, now, tx.openEvaluations(),
-                    tx.commitsTouchedBy(claim.getNode()), manifests, tx.directionLoads());
+            ClaimPolicy.Decision decision = choose(tx, claim, now, manifests);
             UnitRecord unit;
             if (decision instanceof ClaimPolicy.Decision.Evaluate evaluate) {
                 unit = evaluate.unit();
@@ -103,6 +106,24 @@ public final class Dispatcher {
             tx.updateUnit(unit.doneBy(done.getNode()));
             return ack(unit.id(), "exploration closed with " + done.getCommitsCount() + " commit(s)");
         });
+    }
+
+    /**
+     * Reads open evaluations a page at a time, along the index, skipping commits the node already
+     * touched in SQL; most claims read one short page however long the queue is.
+     */
+    private ClaimPolicy.Decision choose(Store.Transaction tx, ClaimRequest claim, long now,
+            Function<String, Manifest> manifests) {
+        List<DirectionLoad> loads = tx.directionLoads();
+        for (int offset = 0; ; offset += CLAIM_PAGE) {
+            List<UnitRecord> page = tx.openEvaluationsFor(claim.getNode(), offset, CLAIM_PAGE);
+            boolean last = page.size() < CLAIM_PAGE;
+            ClaimPolicy.Decision decision = policy.choose(claim, now, page, Set.of(), manifests,
+                    last ? loads : List.of());
+            if (!(decision instanceof ClaimPolicy.Decision.Nothing) || last) {
+                return decision;
+            }
+        }
     }
 
     private static void expireLeases(Store.Transaction tx, long now) {

@@ -215,6 +215,16 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public List<UnitRecord> openEvaluationsFor(ByteString node, int offset, int limit) {
+        byte[] key = node.toByteArray();
+        return query("SELECT " + UNIT_COLUMNS + " FROM units u WHERE u.state = ? AND u.kind = ? "
+                        + "AND NOT EXISTS (SELECT 1 FROM results r WHERE r.commit_id = u.commit_id AND r.runner = ?) "
+                        + "AND NOT EXISTS (SELECT 1 FROM units l WHERE l.commit_id = u.commit_id AND l.state = ? "
+                        + "AND l.holder = ?) ORDER BY u.seq LIMIT ? OFFSET ?",
+                SqliteTransaction::unit, OPEN, EVALUATE, key, LEASED, key, limit, offset);
+    }
+
+    @Override
     public Set<String> commitsTouchedBy(ByteString node) {
         byte[] key = node.toByteArray();
         return new LinkedHashSet<>(query("SELECT DISTINCT u.commit_id FROM units u WHERE u.state = ? AND u.kind = ? AND ("

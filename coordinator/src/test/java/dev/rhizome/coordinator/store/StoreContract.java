@@ -212,6 +212,13 @@ abstract class StoreContract {
         assertThat(run(store, (Store.Transaction tx) -> tx.resultEnvelopes("", c2))).isEmpty();
         assertThat(run(store, (Store.Transaction tx) -> tx.countResults("d"))).isEqualTo(1);
         assertThat(run(store, (Store.Transaction tx) -> tx.commitsTouchedBy(node))).containsExactly(c1);  // u3: replicas need others
+        assertThat(run(store, (Store.Transaction tx) -> tx.openEvaluationsFor(node, 0, 10))).extracting(UnitRecord::id)
+                .containsExactly("u2");
+        ByteString stranger = Identity.generate().publicId().toByteString();
+        assertThat(run(store, (Store.Transaction tx) -> tx.openEvaluationsFor(stranger, 0, 10)))
+                .extracting(UnitRecord::id).containsExactly("u2", "u3");
+        assertThat(run(store, (Store.Transaction tx) -> tx.openEvaluationsFor(stranger, 1, 1)))
+                .extracting(UnitRecord::id).containsExactly("u3");
         assertThat(run(store, (Store.Transaction tx) -> tx.units(Optional.of(UnitStatus.State.DONE)))).extracting(UnitRecord::id)
                 .containsExactly("u1");
 
