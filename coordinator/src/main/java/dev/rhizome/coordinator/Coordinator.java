@@ -3,6 +3,7 @@ package dev.rhizome.coordinator;
 import dev.rhizome.coordinator.core.ClaimPolicy;
 import dev.rhizome.coordinator.core.Leases;
 import dev.rhizome.coordinator.http.HttpServer;
+import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.coordinator.http.Routes;
 import dev.rhizome.coordinator.service.Dispatcher;
 import dev.rhizome.coordinator.service.ExperimentRegistry;
@@ -16,7 +17,6 @@ import dev.rhizome.coordinator.store.Stores;
 import dev.rhizome.coordinator.store.Store;
 import java.io.IOException;
 import java.time.Clock;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,10 +39,11 @@ public final class Coordinator implements AutoCloseable {
         if (operators.isOpen()) {
             LOG.warn("no operators configured: any key may publish seeds and open directions");
         }
-        Store store = Stores.open(config.store(), config.dataDir(), (n, nanos) -> { });
+        CoordinatorMetrics metrics = new CoordinatorMetrics();
+        Store store = Stores.open(config.store(), config.dataDir(), metrics::committed);
+        metrics.watch(store);
         try {
             Clock clock = config.clock();
-            AtomicLong rejectedSignatures = new AtomicLong();
             Routes.Services services = new Routes.Services(
                     new SeedsAndDirections(store, clock, operators),
                     new ExperimentRegistry(store, clock),
@@ -51,9 +52,9 @@ public final class Coordinator implements AutoCloseable {
                             new ClaimPolicy(config.selfEvaluateAfter())),
                     new ResultIntake(store, clock),
                     new PeerDirectory(store, clock),
-                    new Views(store, rejectedSignatures::get));
+                    new Views(store, metrics::rejectedSignatures));
             HttpServer server = HttpServer.start(config.host(), config.port(), config.maxBodyBytes(), services,
-                    rejectedSignatures);
+                    metrics);
             Coordinator coordinator = new Coordinator(store, server, config.host());
             LOG.info("coordinator listening on {} with data in {}", coordinator.url(), config.dataDir());
             return coordinator;

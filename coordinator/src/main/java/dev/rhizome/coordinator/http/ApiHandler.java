@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.http;
 
 import dev.rhizome.coordinator.core.Rejection;
+import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.proto.v1.Error;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
@@ -29,10 +30,12 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private final Router router;
     private final Executor workers;
+    private final CoordinatorMetrics metrics;
 
-    ApiHandler(Router router, Executor workers) {
+    ApiHandler(Router router, Executor workers, CoordinatorMetrics metrics) {
         this.router = router;
         this.workers = workers;
+        this.metrics = metrics;
     }
 
     @Override
@@ -48,7 +51,13 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         ApiRequest request = new ApiRequest(msg.method().name(), uri.path(), uri.parameters(),
                 msg.headers().get(HttpHeaderNames.CONTENT_TYPE), ByteBufUtil.getBytes(msg.content()));
         try {
-            workers.execute(() -> reply(ctx, handle(request), keepAlive, protobuf));
+            long start = System.nanoTime();
+            workers.execute(() -> {
+                Reply reply = handle(request);
+                metrics.request(request.method(), router.label(request.path()), reply.status().code(),
+                        System.nanoTime() - start);
+                reply(ctx, reply, keepAlive, protobuf);
+            });
         } catch (RejectedExecutionException e) {
             reply(ctx, refuse(describe(request), new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE,
                     Error.Code.INTERNAL, "coordinator is overloaded; retry later")), false, protobuf);
@@ -59,14 +68,19 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         try {
             return router.route(request.method(), request.path()).handle(request);
         } catch (HttpError e) {
-            return refuse(describe(request), e);
+            return refuse(request, e);
         } catch (Rejection e) {
-            return refuse(describe(request), HttpError.from(e));
+            return refuse(request, HttpError.from(e));
         } catch (RuntimeException e) {
             LOG.error("{} failed", describe(request), e);
             return Reply.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, Error.newBuilder()
                     .setCode(Error.Code.INTERNAL).setMessage("internal error: " + e.getMessage()).build());
         }
+    }
+
+    private Reply refuse(ApiRequest request, HttpError e) {
+        metrics.refused(router.label(request.path()), e.toError().getCode().name());
+        return refuse(describe(request), e);
     }
 
     private static Reply refuse(String request, HttpError e) {

@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.http;
 
+import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -16,7 +17,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /** The coordinator's Netty HTTP server: event loops for I/O, a small worker pool for the routes. */
 public final class HttpServer implements AutoCloseable {
@@ -35,15 +35,15 @@ public final class HttpServer implements AutoCloseable {
         this.channel = channel;
     }
 
-    /** @param rejectedSignatures counts requests refused for a bad signature */
+    /** @param metrics counts requests, refusals and rejected signatures, and serves /metrics */
     public static HttpServer start(String host, int port, int maxBodyBytes, Routes.Services services,
-            AtomicLong rejectedSignatures) throws InterruptedException {
-        Router router = Routes.build(services, new SignedRequests(rejectedSignatures));
+            CoordinatorMetrics metrics) throws InterruptedException {
+        Router router = Routes.build(services, new SignedRequests(metrics), metrics);
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup io = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         ExecutorService workers = new ThreadPoolExecutor(WORKERS, WORKERS, 0, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(QUEUED_REQUESTS), namedThreads("coordinator-worker"));
-        ApiHandler api = new ApiHandler(router, workers);
+        ApiHandler api = new ApiHandler(router, workers, metrics);
         try {
             Channel channel = new ServerBootstrap()
                     .group(boss, io)

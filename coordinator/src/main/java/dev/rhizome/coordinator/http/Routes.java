@@ -8,7 +8,10 @@ import dev.rhizome.coordinator.service.PeerDirectory;
 import dev.rhizome.coordinator.service.ResultIntake;
 import dev.rhizome.coordinator.service.SeedsAndDirections;
 import dev.rhizome.coordinator.service.Views;
+import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.ClaimResponse;
+import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExploreDone;
@@ -30,17 +33,24 @@ public final class Routes {
     private Routes() {
     }
 
-    static Router build(Services s, SignedRequests signed) {
+    static Router build(Services s, SignedRequests signed, CoordinatorMetrics metrics) {
         return new Router()
                 .get("/healthz", r -> Reply.text("ok"))
+                .get("/metrics", r -> Reply.text(metrics.scrape()))
                 .post("/v1/seeds", r -> Reply.of(s.seedsAndDirections().publishSeed(
                         signed.open(r, Seed.getDefaultInstance(), Seed::getPublisher))))
                 .get("/v1/seeds", r -> Reply.of(s.views().seeds()))
                 .post("/v1/directions", r -> Reply.of(s.seedsAndDirections().openDirection(
                         signed.open(r, Direction.getDefaultInstance(), Direction::getOpenedBy))))
                 .get("/v1/directions", r -> Reply.of(s.views().directions()))
-                .post("/v1/claim", r -> Reply.of(s.dispatcher().claim(
-                        signed.open(r, ClaimRequest.getDefaultInstance(), ClaimRequest::getNode))))
+                .post("/v1/claim", r -> {
+                    ClaimResponse claimed = s.dispatcher().claim(
+                            signed.open(r, ClaimRequest.getDefaultInstance(), ClaimRequest::getNode));
+                    if (claimed.hasUnit()) {
+                        metrics.leaseGranted(claimed.getUnit().getKind().name());
+                    }
+                    return Reply.of(claimed);
+                })
                 .post("/v1/leases/renew", r -> Reply.of(s.dispatcher().renew(
                         signed.open(r, LeaseRenewal.getDefaultInstance(), LeaseRenewal::getNode))))
                 .post("/v1/explore-done", r -> Reply.of(s.dispatcher().exploreDone(
@@ -48,8 +58,12 @@ public final class Routes {
                 .post("/v1/experiments", r -> Reply.of(s.experiments().register(
                         signed.open(r, Experiment.getDefaultInstance(), Experiment::getProposer))))
                 .get("/v1/experiments", r -> Reply.of(s.views().experiments(r.param("direction"))))
-                .post("/v1/results", r -> Reply.of(s.results().accept(
-                        signed.open(r, Result.getDefaultInstance(), Result::getRunner))))
+                .post("/v1/results", r -> {
+                    Verified<Result> result = signed.open(r, Result.getDefaultInstance(), Result::getRunner);
+                    Reply reply = Reply.of(s.results().accept(result));
+                    metrics.result(result.record().getStatus().name());
+                    return reply;
+                })
                 .get("/v1/results", r -> Reply.of(s.views().results(r.param("direction"), r.param("commit"))))
                 .post("/v1/papers", r -> Reply.of(s.papers().publish(
                         signed.open(r, Paper.getDefaultInstance(), Paper::getAuthor))))
