@@ -5,6 +5,7 @@ import dev.rhizome.coordinator.core.Leases;
 import dev.rhizome.coordinator.http.HttpServer;
 import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.coordinator.http.Routes;
+import dev.rhizome.coordinator.service.DashboardView;
 import dev.rhizome.coordinator.service.Dispatcher;
 import dev.rhizome.coordinator.service.ExperimentRegistry;
 import dev.rhizome.coordinator.service.Operators;
@@ -44,6 +45,8 @@ public final class Coordinator implements AutoCloseable {
         metrics.watch(store);
         try {
             Clock clock = config.clock();
+            Views views = new Views(store, metrics::rejectedSignatures);
+            PeerDirectory peers = new PeerDirectory(store, clock);
             Routes.Services services = new Routes.Services(
                     new SeedsAndDirections(store, clock, operators),
                     new ExperimentRegistry(store, clock),
@@ -51,8 +54,9 @@ public final class Coordinator implements AutoCloseable {
                     new Dispatcher(store, clock, new Leases(config.leaseDuration()),
                             new ClaimPolicy(config.selfEvaluateAfter())),
                     new ResultIntake(store, clock),
-                    new PeerDirectory(store, clock),
-                    new Views(store, metrics::rejectedSignatures));
+                    peers,
+                    views,
+                    new DashboardView(store, views, peers));
             HttpServer server = HttpServer.start(config.host(), config.port(), config.maxBodyBytes(), services,
                     metrics);
             Coordinator coordinator = new Coordinator(store, server, config.host());

@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.http;
 
 import dev.rhizome.coordinator.core.Rejection;
+import dev.rhizome.coordinator.service.DashboardView;
 import dev.rhizome.coordinator.service.Dispatcher;
 import dev.rhizome.coordinator.service.ExperimentRegistry;
 import dev.rhizome.coordinator.service.PaperRegistry;
@@ -21,13 +22,15 @@ import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.UnitStatus;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /** The coordinator's HTTP API (docs/api.md): which path and method reach which service. */
 public final class Routes {
     /** The services behind the routes. */
     public record Services(SeedsAndDirections seedsAndDirections, ExperimentRegistry experiments,
-            PaperRegistry papers, Dispatcher dispatcher, ResultIntake results, PeerDirectory peers, Views views) {
+            PaperRegistry papers, Dispatcher dispatcher, ResultIntake results, PeerDirectory peers, Views views,
+            DashboardView dashboard) {
     }
 
     private Routes() {
@@ -37,6 +40,12 @@ public final class Routes {
         return new Router()
                 .get("/healthz", r -> Reply.text("ok"))
                 .get("/metrics", r -> Reply.text(metrics.scrape()))
+                .get("/", r -> DashboardAssets.page())
+                .get("/dashboard/app.js", r -> DashboardAssets.script())
+                .get("/dashboard/uPlot.iife.min.js", r -> DashboardAssets.chartScript())
+                .get("/dashboard/uPlot.min.css", r -> DashboardAssets.chartStyles())
+                .get("/v1/dashboard", r -> Reply.bytes(s.dashboard().json().getBytes(StandardCharsets.UTF_8),
+                        "application/json; charset=utf-8"))
                 .post("/v1/seeds", r -> Reply.of(s.seedsAndDirections().publishSeed(
                         signed.open(r, Seed.getDefaultInstance(), Seed::getPublisher))))
                 .get("/v1/seeds", r -> Reply.of(s.views().seeds()))
