@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  * connections this coordinator holds.
  */
 public final class PostgresStore implements Store {
-    static final int MAX_ATTEMPTS = 50;
+    static final int MAX_ATTEMPTS = 200;
     private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
     private final String jdbcUrl;
@@ -184,7 +184,7 @@ public final class PostgresStore implements Store {
     }
 
     private static void backoff(int attempt) {
-        long capMs = Math.min(50, 1L << Math.min(attempt, 6));
+        long capMs = Math.min(100, 1L << Math.min(attempt, 7));
         try {
             Thread.sleep(ThreadLocalRandom.current().nextLong(capMs + 1));
         } catch (InterruptedException e) {
