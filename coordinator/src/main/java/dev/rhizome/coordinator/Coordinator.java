@@ -3,7 +3,9 @@ package dev.rhizome.coordinator;
 import dev.rhizome.coordinator.core.ClaimPolicy;
 import dev.rhizome.coordinator.core.Leases;
 import dev.rhizome.coordinator.http.HttpServer;
+import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.coordinator.http.Routes;
+import dev.rhizome.coordinator.service.DashboardView;
 import dev.rhizome.coordinator.service.Dispatcher;
 import dev.rhizome.coordinator.service.ExperimentRegistry;
 import dev.rhizome.coordinator.service.Operators;
@@ -12,7 +14,7 @@ import dev.rhizome.coordinator.service.PeerDirectory;
 import dev.rhizome.coordinator.service.ResultIntake;
 import dev.rhizome.coordinator.service.SeedsAndDirections;
 import dev.rhizome.coordinator.service.Views;
-import dev.rhizome.coordinator.store.SqliteStore;
+import dev.rhizome.coordinator.store.Stores;
 import dev.rhizome.coordinator.store.Store;
 import java.io.IOException;
 import java.time.Clock;
@@ -20,7 +22,6 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,23 +49,27 @@ public final class Coordinator implements AutoCloseable {
         if (operators.isOpen()) {
             LOG.warn("no operators configured: any key may publish seeds and open directions");
         }
-        Store store = SqliteStore.open(config.dataDir());
+        CoordinatorMetrics metrics = new CoordinatorMetrics();
+        Store store = Stores.open(config.store(), config.dataDir(), metrics::committed);
+        metrics.watch(store);
         try {
             Clock clock = config.clock();
-            AtomicLong rejectedSignatures = new AtomicLong();
             Dispatcher dispatcher = new Dispatcher(store, clock, new Leases(config.leaseDuration()),
                     new ClaimPolicy(config.selfEvaluateAfter()), new Dispatcher.ClaimLimits(
                             config.limits().maxLeasesPerNode(), config.limits().maxRenewalsPerLease()));
+            Views views = new Views(store, metrics::rejectedSignatures);
+            PeerDirectory peers = new PeerDirectory(store, clock);
             Routes.Services services = new Routes.Services(
                     new SeedsAndDirections(store, clock, operators),
                     new ExperimentRegistry(store, clock),
                     new PaperRegistry(store, clock),
                     dispatcher,
                     new ResultIntake(store, clock),
-                    new PeerDirectory(store, clock),
-                    new Views(store, rejectedSignatures::get));
-            HttpServer server = HttpServer.start(config.host(), config.port(), config.maxBodyBytes(), config.limits(), services,
-                    rejectedSignatures);
+                    peers,
+                    views,
+                    new DashboardView(store, views, peers));
+            HttpServer server = HttpServer.start(config.host(), config.port(), config.maxBodyBytes(), config.limits(),
+                    services, metrics);
             ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "coordinator-lease-sweeper");
                 t.setDaemon(true);

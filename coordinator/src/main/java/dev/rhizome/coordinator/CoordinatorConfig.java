@@ -21,9 +21,11 @@ import java.util.Set;
  *                           proposer may run it
  * @param clock              the coordinator's time, adjustable in tests
  * @param limits             what one client may cost: connections, timeouts, leases (see {@link CoordinatorLimits})
+ * @param store              empty for SQLite in {@code dataDir}; {@code postgresql://...} for a
+ *                           PostgreSQL database that several coordinators may share
  */
 public record CoordinatorConfig(Path dataDir, String host, int port, Duration leaseDuration, int maxBodyBytes,
-        Set<PublicId> operators, Duration selfEvaluateAfter, Clock clock, CoordinatorLimits limits) {
+        Set<PublicId> operators, Duration selfEvaluateAfter, Clock clock, CoordinatorLimits limits, String store) {
 
     public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
 
@@ -34,6 +36,7 @@ public record CoordinatorConfig(Path dataDir, String host, int port, Duration le
         Objects.requireNonNull(selfEvaluateAfter, "selfEvaluateAfter");
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(store, "store");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0-65535, got " + port);
         }
@@ -48,42 +51,46 @@ public record CoordinatorConfig(Path dataDir, String host, int port, Duration le
 
     public static CoordinatorConfig defaults(Path dataDir) {
         return new CoordinatorConfig(dataDir, "127.0.0.1", 0, Duration.ZERO, DEFAULT_MAX_BODY_BYTES, Set.of(),
-                Duration.ofSeconds(30), Clock.systemUTC(), CoordinatorLimits.defaults());
+                Duration.ofSeconds(30), Clock.systemUTC(), CoordinatorLimits.defaults(), "");
     }
 
     public CoordinatorConfig withDataDir(Path dataDir) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store);
     }
 
     public CoordinatorConfig withHost(String host) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store);
     }
 
     public CoordinatorConfig withPort(int port) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store);
     }
 
     public CoordinatorConfig withLeaseDuration(Duration leaseDuration) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store);
     }
 
     public CoordinatorConfig withMaxBodyBytes(int maxBodyBytes) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store);
     }
 
     public CoordinatorConfig withOperators(Set<PublicId> operators) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store);
     }
 
     public CoordinatorConfig withSelfEvaluateAfter(Duration selfEvaluateAfter) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store);
     }
 
     public CoordinatorConfig withClock(Clock clock) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store);
     }
 
     public CoordinatorConfig withLimits(CoordinatorLimits limits) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store);
+    }
+
+    public CoordinatorConfig withStore(String store) {
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store);
     }
 }

@@ -118,10 +118,11 @@ public final class BenchCommand implements Runnable {
     }
 
     @Command(name = "coordinator", mixinStandardHelpOptions = true,
-            description = {"Load on a real coordinator on loopback (Netty HTTP, SQLite, a synced commit per request):",
+            description = {"Load on a real coordinator on loopback (Netty HTTP, SQLite or PostgreSQL, durable commits):",
                 "C clients each claim an EVALUATE unit and report a signed result until N units are done. The baseline,",
                 "measured in the same run by the same clients, is bare GET /healthz; the ratio of request rates says",
-                "what signatures, transactions and durability cost.",
+                "what signatures, transactions and durability cost. The limit, measured in the same run, is the Ed25519",
+                "verify rate on these cores over the signatures per cycle (limit_cycles_per_second, ratio_to_limit).",
                 "With --json the last line of standard output is one JSON object (progress goes to standard error)."})
     static final class CoordinatorLoad implements Callable<Integer> {
         @Option(names = "--units", defaultValue = "500", description = "Work units to claim and report (default ${DEFAULT-VALUE}).")
@@ -137,6 +138,10 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--data-dir", paramLabel = "DIR", description = "The coordinator's data (default: a new temporary directory).")
         java.nio.file.Path dataDir;
 
+        @Option(names = "--store", paramLabel = "ADDRESS", defaultValue = "sqlite",
+                description = "sqlite (default) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE; a fresh schema is used.")
+        String store;
+
         @Option(names = "--json", description = "End with one JSON summary line on standard output.")
         boolean json;
 
@@ -146,8 +151,11 @@ public final class BenchCommand implements Runnable {
             PrintStream progress = json ? System.err : System.out;
             CoordinatorBench.Config config;
             try {
+                String address = store.equals("sqlite") ? "" : store + (store.contains("?") ? "&" : "?")
+                        + "schema=bench_" + Long.toHexString(System.nanoTime());
                 config = new CoordinatorBench.Config(units, clients, baselineRequests,
-                        dataDir != null ? dataDir : java.nio.file.Files.createTempDirectory("rhizome-bench-coordinator-"));
+                        dataDir != null ? dataDir : java.nio.file.Files.createTempDirectory("rhizome-bench-coordinator-"),
+                        address);
             } catch (IllegalArgumentException e) {
                 throw new CommandException(ExitCodes.USAGE, e.getMessage());
             }

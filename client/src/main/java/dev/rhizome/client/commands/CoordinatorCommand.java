@@ -28,22 +28,43 @@ public final class CoordinatorCommand implements Callable<Integer> {
     @Mixin
     DataDirOption dataDir;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default ${DEFAULT-VALUE}).")
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "JSON config file (host, port, store, lease_seconds, max_body_bytes, operators); flags override it.")
+    Path configFile;
+
+    @Option(names = "--host", description = "Address to listen on (default 127.0.0.1).")
     String host;
 
-    @Option(names = "--port", defaultValue = "7700", description = "Port, 0 for any free one (default ${DEFAULT-VALUE}).")
-    int port;
+    @Option(names = "--port", description = "Port, 0 for any free one (default 7700).")
+    Integer port;
 
-    @Option(names = "--lease-seconds", defaultValue = "0",
+    @Option(names = "--store", paramLabel = "ADDRESS",
+            description = {"sqlite (default: coordinator.db in the data directory) or",
+                "postgresql://USER:PASSWORD@HOST:PORT/DATABASE[?schema=NAME&pool=N], which several coordinators may share."})
+    String store;
+
+    @Option(names = "--lease-seconds",
             description = "Lease length for every unit; 0 derives it from the seed's timeout (default).")
-    long leaseSeconds;
+    Long leaseSeconds;
 
     @Option(names = "--operator", paramLabel = "ID",
             description = "Public id allowed to publish seeds and open directions (repeatable). None: anyone may.")
-    List<String> operators = List.of();
+    List<String> operators;
 
     @Override
     public Integer call() throws Exception {
+        CoordinatorFile file = configFile == null ? CoordinatorFile.EMPTY : CoordinatorFile.read(configFile);
+        String host = this.host != null ? this.host : file.host() != null ? file.host() : "127.0.0.1";
+        int port = this.port != null ? this.port : file.port() != null ? file.port() : 7700;
+        long leaseSeconds = this.leaseSeconds != null ? this.leaseSeconds
+                : file.leaseSeconds() != null ? file.leaseSeconds() : 0;
+        String store = this.store != null ? this.store : file.store() != null ? file.store() : "";
+        List<String> operators = this.operators != null ? this.operators
+                : file.operators() != null ? file.operators() : List.of();
+        int maxBodyBytes = file.maxBodyBytes() != null ? file.maxBodyBytes() : CoordinatorConfig.DEFAULT_MAX_BODY_BYTES;
+        if (maxBodyBytes <= 0) {
+            throw new CommandException(ExitCodes.USAGE, "max_body_bytes must be positive, got " + maxBodyBytes);
+        }
         if (port < 0 || port > 65535) {
             throw new CommandException(ExitCodes.USAGE, "--port must be 0..65535, got " + port);
         }
@@ -65,7 +86,9 @@ public final class CoordinatorCommand implements Callable<Integer> {
         CoordinatorConfig config = CoordinatorConfig.defaults(dir)
                 .withHost(host).withPort(port)
                 .withLeaseDuration(Duration.ofSeconds(leaseSeconds))
-                .withOperators(ops);
+                .withOperators(ops)
+                .withStore(store)
+                .withMaxBodyBytes(maxBodyBytes);
         Coordinator coordinator = Coordinator.start(config);
         // SIGTERM and Ctrl-C are a request to stop, not a failure: handled here instead of by the
         // JVM's default (which exits 143), so the coordinator closes and the command exits 0.

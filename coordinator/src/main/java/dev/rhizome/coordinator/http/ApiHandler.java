@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.http;
 
 import dev.rhizome.coordinator.core.Rejection;
+import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.protocol.LogSafe;
 import io.netty.buffer.ByteBufUtil;
@@ -33,6 +34,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final Executor workers;
     private final int maxPipelined;
     private final RequestDeadline deadline;
+    private final CoordinatorMetrics metrics;
     private final ReplyOrder<Outgoing> order = new ReplyOrder<>();
     /** Set once a reply that closes the connection is queued: later requests are not answered. */
     private boolean closing;
@@ -40,11 +42,13 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private record Outgoing(Reply reply, boolean keepAlive, boolean protobuf) {
     }
 
-    ApiHandler(Router router, Executor workers, int maxPipelined, RequestDeadline deadline) {
+    ApiHandler(Router router, Executor workers, int maxPipelined, RequestDeadline deadline,
+            CoordinatorMetrics metrics) {
         this.router = router;
         this.workers = workers;
         this.maxPipelined = maxPipelined;
         this.deadline = deadline;
+        this.metrics = metrics;
     }
 
     @Override
@@ -72,8 +76,11 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         ApiRequest request = new ApiRequest(msg.method().name(), uri.path(), uri.parameters(),
                 msg.headers().get(HttpHeaderNames.CONTENT_TYPE), ByteBufUtil.getBytes(msg.content()));
         try {
+            long start = System.nanoTime();
             workers.execute(() -> {
                 Reply reply = handle(request);
+                metrics.request(request.method(), router.label(request.path()), reply.status().code(),
+                        System.nanoTime() - start);
                 ctx.executor().execute(() -> send(ctx, seq, new Outgoing(reply, keepAlive, protobuf)));
             });
         } catch (RejectedExecutionException e) {
@@ -87,14 +94,19 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         try {
             return router.route(request.method(), request.path()).handle(request);
         } catch (HttpError e) {
-            return refuse(describe(request), e);
+            return refuse(request, e);
         } catch (Rejection e) {
-            return refuse(describe(request), HttpError.from(e));
+            return refuse(request, HttpError.from(e));
         } catch (RuntimeException e) {
             LOG.error("{} failed", describe(request), e);
             return Reply.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, Error.newBuilder()
                     .setCode(Error.Code.INTERNAL).setMessage("internal error: " + e.getMessage()).build());
         }
+    }
+
+    private Reply refuse(ApiRequest request, HttpError e) {
+        metrics.refused(router.label(request.path()), e.toError().getCode().name());
+        return refuse(describe(request), e);
     }
 
     /** Logs a refusal once, with everything that came from the request escaped and capped. */

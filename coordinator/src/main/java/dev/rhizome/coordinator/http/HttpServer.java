@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.http;
 
+import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -26,7 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * request, the HTTP codec, the budget for bodies in transit, the size limit, then the API.
  */
 public final class HttpServer implements AutoCloseable {
-    private static final int WORKERS = 4;
+    private static final int WORKERS = 32;  // they mostly wait on the group commit; verification is CPU-bound
     private static final int QUEUED_REQUESTS = 1024;
 
     private final EventLoopGroup boss;
@@ -41,10 +42,10 @@ public final class HttpServer implements AutoCloseable {
         this.channel = channel;
     }
 
-    /** @param rejectedSignatures counts requests refused for a bad signature */
+    /** @param metrics counts requests, refusals and rejected signatures, and serves /metrics */
     public static HttpServer start(String host, int port, int maxBodyBytes, CoordinatorLimits limits,
-            Routes.Services services, AtomicLong rejectedSignatures) throws InterruptedException {
-        Router router = Routes.build(services, new SignedRequests(rejectedSignatures));
+            Routes.Services services, CoordinatorMetrics metrics) throws InterruptedException {
+        Router router = Routes.build(services, new SignedRequests(metrics), metrics);
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup io = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         ExecutorService workers = new ThreadPoolExecutor(WORKERS, WORKERS, 0, TimeUnit.SECONDS,
@@ -67,7 +68,7 @@ public final class HttpServer implements AutoCloseable {
                                     .addLast(new HttpServerCodec())
                                     .addLast(new BodyBudget(bodyBytesInUse, limits.maxBufferedBodyBytes()))
                                     .addLast(new OversizedBodies(maxBodyBytes))
-                                    .addLast(new ApiHandler(router, workers, limits.maxPipelined(), deadline));
+                                    .addLast(new ApiHandler(router, workers, limits.maxPipelined(), deadline, metrics));
                         }
                     })
                     .bind(host, port).sync().channel();

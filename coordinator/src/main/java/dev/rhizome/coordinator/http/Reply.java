@@ -4,16 +4,21 @@ import com.google.protobuf.Message;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 /** What a route answers: a protobuf message in the negotiated format, or plain text. */
-record Reply(HttpResponseStatus status, Message message, String text) {
+record Reply(HttpResponseStatus status, Message message, String text, byte[] body, String contentType) {
     static Reply of(Message message) {
-        return new Reply(HttpResponseStatus.OK, message, null);
+        return new Reply(HttpResponseStatus.OK, message, null, null, null);
     }
 
     static Reply text(String text) {
-        return new Reply(HttpResponseStatus.OK, null, text);
+        return new Reply(HttpResponseStatus.OK, null, text, null, null);
+    }
+
+    /** Bytes of a given type: the dashboard's page, script and styles, or a JSON document. */
+    static Reply bytes(byte[] body, String contentType) {
+        return new Reply(HttpResponseStatus.OK, null, null, body, contentType);
     }
 
     static Reply error(HttpResponseStatus status, dev.rhizome.proto.v1.Error error) {
-        return new Reply(status, error, null);
+        return new Reply(status, error, null, null, null);
     }
 }

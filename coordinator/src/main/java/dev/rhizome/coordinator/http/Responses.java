@@ -15,7 +15,10 @@ final class Responses {
     static FullHttpResponse of(ByteBufAllocator alloc, Reply reply, boolean protobuf) {
         byte[] body;
         String contentType;
-        if (reply.message() == null) {
+        if (reply.body() != null) {
+            body = reply.body();
+            contentType = reply.contentType();
+        } else if (reply.message() == null) {
             body = reply.text().getBytes(StandardCharsets.UTF_8);
             contentType = "text/plain; charset=utf-8";
         } else {

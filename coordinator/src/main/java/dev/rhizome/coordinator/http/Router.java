@@ -27,6 +27,11 @@ final class Router {
         return this;
     }
 
+    /** The path as a metrics label: itself when it is a route, else one shared label. */
+    String label(String path) {
+        return routes.containsKey(path) ? path : "unknown";
+    }
+
     Handler route(String method, String path) {
         Map<String, Handler> byMethod = routes.get(path);
         if (byMethod == null) {

@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.http;
 
 import dev.rhizome.coordinator.core.Rejection;
+import dev.rhizome.coordinator.service.DashboardView;
 import dev.rhizome.coordinator.service.Dispatcher;
 import dev.rhizome.coordinator.service.ExperimentRegistry;
 import dev.rhizome.coordinator.service.PaperRegistry;
@@ -8,7 +9,10 @@ import dev.rhizome.coordinator.service.PeerDirectory;
 import dev.rhizome.coordinator.service.ResultIntake;
 import dev.rhizome.coordinator.service.SeedsAndDirections;
 import dev.rhizome.coordinator.service.Views;
+import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.ClaimResponse;
+import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExploreDone;
@@ -18,29 +22,44 @@ import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.UnitStatus;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /** The coordinator's HTTP API (docs/api.md): which path and method reach which service. */
 public final class Routes {
     /** The services behind the routes. */
     public record Services(SeedsAndDirections seedsAndDirections, ExperimentRegistry experiments,
-            PaperRegistry papers, Dispatcher dispatcher, ResultIntake results, PeerDirectory peers, Views views) {
+            PaperRegistry papers, Dispatcher dispatcher, ResultIntake results, PeerDirectory peers, Views views,
+            DashboardView dashboard) {
     }
 
     private Routes() {
     }
 
-    static Router build(Services s, SignedRequests signed) {
+    static Router build(Services s, SignedRequests signed, CoordinatorMetrics metrics) {
         return new Router()
                 .get("/healthz", r -> Reply.text("ok"))
+                .get("/metrics", r -> Reply.text(metrics.scrape()))
+                .get("/", r -> DashboardAssets.page())
+                .get("/dashboard/app.js", r -> DashboardAssets.script())
+                .get("/dashboard/uPlot.iife.min.js", r -> DashboardAssets.chartScript())
+                .get("/dashboard/uPlot.min.css", r -> DashboardAssets.chartStyles())
+                .get("/v1/dashboard", r -> Reply.bytes(s.dashboard().json().getBytes(StandardCharsets.UTF_8),
+                        "application/json; charset=utf-8"))
                 .post("/v1/seeds", r -> Reply.of(s.seedsAndDirections().publishSeed(
                         signed.open(r, Seed.getDefaultInstance(), Seed::getPublisher))))
                 .get("/v1/seeds", r -> Reply.of(s.views().seeds()))
                 .post("/v1/directions", r -> Reply.of(s.seedsAndDirections().openDirection(
                         signed.open(r, Direction.getDefaultInstance(), Direction::getOpenedBy))))
                 .get("/v1/directions", r -> Reply.of(s.views().directions()))
-                .post("/v1/claim", r -> Reply.of(s.dispatcher().claim(
-                        signed.open(r, ClaimRequest.getDefaultInstance(), ClaimRequest::getNode))))
+                .post("/v1/claim", r -> {
+                    ClaimResponse claimed = s.dispatcher().claim(
+                            signed.open(r, ClaimRequest.getDefaultInstance(), ClaimRequest::getNode));
+                    if (claimed.hasUnit()) {
+                        metrics.leaseGranted(claimed.getUnit().getKind().name());
+                    }
+                    return Reply.of(claimed);
+                })
                 .post("/v1/leases/renew", r -> Reply.of(s.dispatcher().renew(
                         signed.open(r, LeaseRenewal.getDefaultInstance(), LeaseRenewal::getNode))))
                 .post("/v1/explore-done", r -> Reply.of(s.dispatcher().exploreDone(
@@ -49,8 +68,12 @@ public final class Routes {
                         signed.open(r, Experiment.getDefaultInstance(), Experiment::getProposer))))
                 .get("/v1/experiments", r -> Reply.of(s.views().experiments(r.param("direction"))))
                 .get("/v1/experiment", r -> Reply.of(s.views().experimentReport(r.param("commit"))))
-                .post("/v1/results", r -> Reply.of(s.results().accept(
-                        signed.open(r, Result.getDefaultInstance(), Result::getRunner))))
+                .post("/v1/results", r -> {
+                    Verified<Result> result = signed.open(r, Result.getDefaultInstance(), Result::getRunner);
+                    Reply reply = Reply.of(s.results().accept(result));
+                    metrics.result(result.record().getStatus().name());
+                    return reply;
+                })
                 .get("/v1/results", r -> Reply.of(s.views().results(r.param("direction"), r.param("commit"))))
                 .post("/v1/papers", r -> Reply.of(s.papers().publish(
                         signed.open(r, Paper.getDefaultInstance(), Paper::getAuthor))))

@@ -24,6 +24,7 @@ import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.PublicId;
 import java.time.Clock;
 import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.DirectionLoad;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Set;
@@ -39,6 +40,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Dispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+    private static final int CLAIM_PAGE = 32;
 
     /** A hypothesis is a sentence, not a paper. */
     public static final int MAX_HYPOTHESIS_CHARS = 1000;
@@ -94,8 +96,7 @@ public final class Dispatcher {
             Function<String, Manifest> manifests = manifestLookup(tx);
             // Replicas come from different runners per trial (commit and random seed), not per commit:
             // one runner may run a commit at several seeds.
-            ClaimPolicy.Decision decision = policy.choose(claim, now, openEvaluationsFor(tx, claim.getNode()),
-                    Set.of(), manifests, tx.directionLoads(), tx.leasedAgentExplorations());
+            ClaimPolicy.Decision decision = choose(tx, claim, now, manifests);
             UnitRecord unit;
             ClaimResponse.Builder response = ClaimResponse.newBuilder();
             if (decision instanceof ClaimPolicy.Decision.Evaluate evaluate) {
@@ -175,17 +176,30 @@ public final class Dispatcher {
         });
     }
 
-    /** Replicas of one trial (commit and random seed) must come from different keys. */
-    private static List<UnitRecord> openEvaluationsFor(Store.Transaction tx, ByteString node) {
-        Set<String> barred = tx.unitsBarredFor(node);
-        return tx.openEvaluations().stream().filter(u -> !barred.contains(u.id())).toList();
-    }
-
     private static void checkDailyQuota(Store.Transaction tx, ByteString node, long now) {
         Reputation reputation = tx.reputation(node).orElse(Reputation.fresh());
         reputation.quotaRefusal(tx.leasesSince(node, Reputation.dayStart(now)), now).ifPresent(reason -> {
             throw Rejection.forbidden(PublicId.hex(node) + ": " + reason);
         });
+    }
+
+    /**
+     * Reads open evaluations a page at a time, along the index, skipping trials (commit and random
+     * seed) the node already reported on or holds, in SQL; most claims read one short page however long the queue is.
+     */
+    private ClaimPolicy.Decision choose(Store.Transaction tx, ClaimRequest claim, long now,
+            Function<String, Manifest> manifests) {
+        List<DirectionLoad> loads = tx.directionLoads();
+        var agentExplorations = tx.leasedAgentExplorations();
+        for (int offset = 0; ; offset += CLAIM_PAGE) {
+            List<UnitRecord> page = tx.openEvaluationsFor(claim.getNode(), offset, CLAIM_PAGE);
+            boolean last = page.size() < CLAIM_PAGE;
+            ClaimPolicy.Decision decision = policy.choose(claim, now, page, Set.of(), manifests,
+                    last ? loads : List.of(), agentExplorations);
+            if (!(decision instanceof ClaimPolicy.Decision.Nothing) || last) {
+                return decision;
+            }
+        }
     }
 
     private static void expireLeases(Store.Transaction tx, long now) {

@@ -7,8 +7,10 @@ import java.sql.Statement;
 import java.util.List;
 
 /**
- * The coordinator's tables, as numbered migrations. A database is brought up to the newest
- * version when it is opened; migrations already applied are never edited, only appended to.
+ * The coordinator's tables, as numbered migrations for both stores. A database is brought up to
+ * the newest version when it is opened; migrations already applied are never edited, only
+ * appended to. They are written with SQLite's type names (INTEGER is 64 bits, REAL, BLOB,
+ * AUTOINCREMENT keys) and {@link Dialect#translate} renders them for PostgreSQL.
  * Signed records live once, as envelope bytes; the other tables index them and hold the state
  * the coordinator derives (units, frontiers).
  */
@@ -99,9 +101,19 @@ final class SqliteSchema {
         return MIGRATIONS.size();
     }
 
-    /** Applies the migrations this database lacks, in one transaction; returns the version now. */
     static int migrate(Connection connection) throws SQLException {
+        return migrate(connection, Dialect.SQLITE);
+    }
+
+    /**
+     * Applies the migrations this database lacks, in one transaction; returns the version now.
+     * On PostgreSQL an advisory lock makes coordinators that start together migrate one at a time.
+     */
+    static int migrate(Connection connection, Dialect dialect) throws SQLException {
         try (Statement s = connection.createStatement()) {
+            if (dialect == Dialect.POSTGRESQL) {
+                s.execute("SELECT pg_advisory_xact_lock(7700)");
+            }
             s.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
             int current;
             try (ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM schema_version")) {
@@ -113,7 +125,7 @@ final class SqliteSchema {
             }
             for (int v = current; v < MIGRATIONS.size(); v++) {
                 for (String ddl : MIGRATIONS.get(v)) {
-                    s.execute(ddl);
+                    s.execute(dialect.translate(ddl));
                 }
                 s.execute("INSERT INTO schema_version (version) VALUES (" + (v + 1) + ")");
             }

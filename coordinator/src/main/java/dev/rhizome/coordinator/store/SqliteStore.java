@@ -5,59 +5,167 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import org.sqlite.SQLiteConfig;
 
 /**
  * The embedded store: one SQLite file, {@value #FILE_NAME}, in write-ahead-log mode with full
- * fsync on commit. One connection serves all transactions one at a time; SQLite allows a single
- * writer anyway, and the coordinator's transactions are short.
+ * fsync on commit. SQLite allows one writer, so one thread, the committer, runs every transaction
+ * on the one connection. It takes whatever transactions are waiting, runs each inside its own
+ * savepoint (one that throws is rolled back alone), then commits them all with one fsync: group
+ * commit. One coordinator process owns the file (several coordinators share a PostgreSQL store
+ * instead). No caller returns before that commit is on disk, so the promise is unchanged: whatever
+ * the coordinator acknowledges is durable. Under load the cost of the fsync is shared.
  */
 public final class SqliteStore implements Store {
     public static final String FILE_NAME = "coordinator.db";
+    /** Transactions that share one commit at most; bounds how long the first of them waits. */
+    static final int MAX_BATCH = 256;
 
+    private final Path file;
     private final Connection connection;
-    private final SqliteTransaction transaction;
+    private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
+    private final Thread committer;
+    private final Object lifecycle = new Object();
+    private final CommitListener listener;
     private boolean closed;
 
-    private SqliteStore(Connection connection) {
+    /** Told the size of each group commit, for metrics. */
+    @FunctionalInterface
+    public interface CommitListener {
+        void committed(int transactions, long nanos);
+    }
+
+    private SqliteStore(Path file, Connection connection, CommitListener listener) {
+        this.file = file;
         this.connection = connection;
-        this.transaction = new SqliteTransaction(connection);
+        this.listener = listener;
+        this.committer = new Thread(this::commitLoop, "sqlite-committer");
+        committer.setDaemon(true);
+        committer.start();
     }
 
     public static SqliteStore open(Path dataDir) throws IOException {
+        return open(dataDir, (n, nanos) -> { });
+    }
+
+    public static SqliteStore open(Path dataDir, CommitListener listener) throws IOException {
         Files.createDirectories(dataDir);
-        SQLiteConfig config = new SQLiteConfig();
-        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-        config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
-        config.setBusyTimeout(10_000);
-        config.enforceForeignKeys(true);
         Path file = dataDir.resolve(FILE_NAME);
         try {
-            Connection connection = config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
-            connection.setAutoCommit(false);
-            SqliteSchema.migrate(connection);
-            return new SqliteStore(connection);
+            Connection connection = connect(file);
+            SqliteSchema.migrate(connection, Dialect.SQLITE);
+            return new SqliteStore(file, connection, listener);
         } catch (SQLException e) {
             throw new IOException("cannot open coordinator database " + file + ": " + e.getMessage(), e);
         }
     }
 
+    static Connection connect(Path file) throws SQLException {
+        SQLiteConfig config = new SQLiteConfig();
+        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+        config.setBusyTimeout(10_000);
+        config.enforceForeignKeys(true);
+        Connection connection = config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
+        connection.setAutoCommit(false);
+        return connection;
+    }
+
     @Override
-    public synchronized <T> T inTransaction(Work<T> work) {
-        if (closed) {
-            throw new IllegalStateException("store is closed");
+    public <T> T inTransaction(Work<T> work) {
+        if (Thread.currentThread() == committer) {
+            // a transaction that opens another joins it: same connection, same commit
+            return work.run(new SqliteTransaction(connection));
+        }
+        Pending<T> pending = new Pending<>(work);
+        synchronized (lifecycle) {
+            if (closed) {
+                throw new IllegalStateException("store is closed");
+            }
+            queue.add(pending);
+        }
+        return pending.await();
+    }
+
+    /**
+     * Copies the whole database, consistent as of one moment, to {@code target} while the store
+     * keeps serving: {@code VACUUM INTO} on a connection of its own reads one write-ahead-log
+     * snapshot, so the committer is not blocked. The copy is a complete, compact {@value #FILE_NAME};
+     * restore by stopping the coordinator and putting the copy in its data directory under that name.
+     */
+    public void backup(Path target) {
+        if (Files.exists(target)) {
+            throw new IllegalArgumentException("backup target " + target + " already exists");
+        }
+        try (Connection reader = connect(file)) {
+            reader.setAutoCommit(true);
+            try (Statement s = reader.createStatement()) {
+                s.execute("VACUUM INTO '" + target.toAbsolutePath().toString().replace("'", "''") + "'");
+            }
+        } catch (SQLException e) {
+            throw new StoreException("backup to " + target + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void commitLoop() {
+        List<Pending<?>> batch = new ArrayList<>();
+        while (true) {
+            try {
+                batch.add(queue.take());
+            } catch (InterruptedException e) {
+                break;
+            }
+            queue.drainTo(batch, MAX_BATCH - 1);
+            boolean stop = batch.remove(Pending.STOP);
+            if (!batch.isEmpty()) {
+                runBatch(batch);
+            }
+            batch.clear();
+            if (stop) {
+                break;
+            }
         }
         try {
-            T value = work.run(transaction);
+            connection.close();
+        } catch (SQLException ignored) {
+            // closing a connection whose last commit succeeded loses nothing
+        }
+    }
+
+    private void runBatch(List<Pending<?>> batch) {
+        long start = System.nanoTime();
+        List<Pending<?>> succeeded = new ArrayList<>(batch.size());
+        SqliteTransaction tx = new SqliteTransaction(connection);
+        try {
+            for (Pending<?> p : batch) {
+                Savepoint savepoint = connection.setSavepoint();
+                try {
+                    p.run(tx);
+                    connection.releaseSavepoint(savepoint);
+                    succeeded.add(p);
+                } catch (RuntimeException | Error e) {
+                    connection.rollback(savepoint);
+                    connection.releaseSavepoint(savepoint);
+                    p.fail(e);
+                }
+            }
             connection.commit();
-            return value;
         } catch (SQLException e) {
             rollback();
-            throw new StoreException("database commit failed: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            rollback();
-            throw e;
+            StoreException failure = new StoreException("database commit failed: " + e.getMessage(), e);
+            for (Pending<?> p : batch) {
+                p.fail(failure);  // no effect on those already failed
+            }
+            return;
         }
+        listener.committed(batch.size(), System.nanoTime() - start);
+        succeeded.forEach(Pending::complete);
     }
 
     private void rollback() {
@@ -68,16 +176,74 @@ public final class SqliteStore implements Store {
         }
     }
 
+    /** Finishes the transactions already queued, then closes the connection. */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    public void close() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            queue.add(Pending.STOP);
         }
-        closed = true;
-        try {
-            connection.close();
-        } catch (SQLException e) {
-            throw new StoreException("cannot close database: " + e.getMessage(), e);
+        if (Thread.currentThread() != committer) {
+            try {
+                committer.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** One caller's transaction, waiting for the commit it is part of. */
+    private static final class Pending<T> {
+        static final Pending<Object> STOP = new Pending<>(tx -> null);
+
+        private final Work<T> work;
+        private T value;
+        private Throwable failure;
+        private boolean done;
+
+        Pending(Work<T> work) {
+            this.work = work;
+        }
+
+        void run(Store.Transaction tx) {
+            value = work.run(tx);
+        }
+
+        synchronized void complete() {
+            done = true;
+            notifyAll();
+        }
+
+        synchronized void fail(Throwable t) {
+            if (!done) {
+                failure = t;
+                done = true;
+                notifyAll();
+            }
+        }
+
+        synchronized T await() {
+            boolean interrupted = false;
+            while (!done) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;  // the transaction may commit anyway; its outcome must be reported
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (failure instanceof RuntimeException e) {
+                throw e;
+            }
+            if (failure instanceof Error e) {
+                throw e;
+            }
+            return value;
         }
     }
 }

@@ -37,7 +37,11 @@ import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.Set;
 
-/** The queries behind {@link Store.Transaction}, on the store's one connection. */
+/**
+ * The queries behind {@link Store.Transaction}, for both stores: the SQL here is written so that
+ * SQLite and PostgreSQL both accept it (where they differ, {@link Dialect} says how). One instance
+ * serves one transaction on one connection. The name is historical; it is the JDBC transaction.
+ */
 final class SqliteTransaction implements Store.Transaction {
     private static final int OPEN = UnitStatus.State.OPEN_VALUE;
     private static final int LEASED = UnitStatus.State.LEASED_VALUE;
@@ -245,6 +249,21 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public List<UnitRecord> openEvaluationsFor(ByteString node, int offset, int limit) {
+        // Replicas of one trial (commit and random seed) go to distinct keys; one key may run a commit at other seeds.
+        byte[] key = node.toByteArray();
+        return query("SELECT " + UNIT_COLUMNS.replaceAll("(^|, )", "$1u.") + " FROM units u "
+                        + "LEFT JOIN unit_seeds s ON s.unit_id = u.id WHERE u.state = ? AND u.kind = ? "
+                        + "AND NOT EXISTS (SELECT 1 FROM results r LEFT JOIN unit_seeds rs ON rs.unit_id = r.unit_id "
+                        + "WHERE r.commit_id = u.commit_id AND rs.random_seed IS NOT DISTINCT FROM s.random_seed "
+                        + "AND r.runner = ?) "
+                        + "AND NOT EXISTS (SELECT 1 FROM units l LEFT JOIN unit_seeds ls ON ls.unit_id = l.id "
+                        + "WHERE l.commit_id = u.commit_id AND ls.random_seed IS NOT DISTINCT FROM s.random_seed "
+                        + "AND l.state = ? AND l.holder = ?) ORDER BY u.seq LIMIT ? OFFSET ?",
+                SqliteTransaction::unit, OPEN, EVALUATE, key, LEASED, key, limit, offset);
+    }
+
+    @Override
     public Set<String> commitsTouchedBy(ByteString node) {
         byte[] key = node.toByteArray();
         return new LinkedHashSet<>(query("SELECT DISTINCT u.commit_id FROM units u WHERE u.state = ? AND u.kind = ? AND ("
@@ -331,7 +350,7 @@ final class SqliteTransaction implements Store.Transaction {
                 node, a.getHost(), a.getPort(), a.getHardwareClass(), nowMs);
         update("DELETE FROM node_commits WHERE node = ?", (Object) node);
         try (PreparedStatement ps = connection.prepareStatement(
-                "INSERT OR IGNORE INTO node_commits (commit_id, node) VALUES (?, ?)")) {
+                "INSERT INTO node_commits (commit_id, node) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
             for (String commit : a.getCommitsList()) {
                 ps.setString(1, commit);
                 ps.setBytes(2, node);
@@ -532,9 +551,8 @@ final class SqliteTransaction implements Store.Transaction {
     // --- helpers -----------------------------------------------------------------------------
 
     private long insertEnvelope(SignedEnvelope envelope, String id, long nowMs) {
-        update("INSERT INTO envelopes (id, type, bytes, received_ms) VALUES (?, ?, ?, ?)",
+        return count("INSERT INTO envelopes (id, type, bytes, received_ms) VALUES (?, ?, ?, ?) RETURNING seq",
                 id, envelope.getType(), envelope.toByteArray(), nowMs);
-        return count("SELECT last_insert_rowid()");
     }
 
     private DirectionRecord direction(ResultSet rs) throws SQLException {

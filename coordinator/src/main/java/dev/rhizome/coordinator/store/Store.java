@@ -117,6 +117,13 @@ public interface Store extends AutoCloseable {
         /** OPEN EVALUATE units, oldest first. */
         List<UnitRecord> openEvaluations();
 
+        /**
+         * A page of OPEN EVALUATE units, oldest first, leaving out those whose commit {@code node}
+         * already reported on or holds a lease for: what a claim looks at, read along the index
+         * on (state, kind, seq) rather than by scanning every open unit.
+         */
+        List<UnitRecord> openEvaluationsFor(ByteString node, int offset, int limit);
+
         /** Commits of open evaluations that {@code node} already reported on or holds a lease for. */
         Set<String> commitsTouchedBy(ByteString node);
 

@@ -39,7 +39,15 @@ import java.util.concurrent.Future;
  * of {@code GET /healthz}; the ratio says what signatures, transactions and durability cost.
  */
 public final class CoordinatorBench {
-    public record Config(int units, int clients, int baselineRequests, Path dataDir) {
+    /** Signatures the coordinator verifies per cycle: the claim's and the result's. */
+    static final int SIGNATURES_PER_CYCLE = 2;
+
+    /** @param store empty for SQLite in {@code dataDir}, or a {@code postgresql://} address */
+    public record Config(int units, int clients, int baselineRequests, Path dataDir, String store) {
+        public Config(int units, int clients, int baselineRequests, Path dataDir) {
+            this(units, clients, baselineRequests, dataDir, "");
+        }
+
         public Config {
             if (units < 1 || clients < 1 || baselineRequests < 1) {
                 throw new IllegalArgumentException("--units, --clients and --baseline-requests must be positive");
@@ -49,7 +57,17 @@ public final class CoordinatorBench {
 
     public record Report(int units, int clients, double cyclesPerSecond, double requestsPerSecond,
             double baselineRequestsPerSecond, double claimP50Ms, double claimP99Ms, double resultP50Ms,
-            double resultP99Ms, double baselineP50Ms) {
+            double resultP99Ms, double baselineP50Ms, String store, int cores, double verifiesPerSecond,
+            double claimP999Ms, double resultP999Ms) {
+
+        /** The cycle rate if verifying signatures on these cores were the only cost. */
+        public double limitCyclesPerSecond() {
+            return verifiesPerSecond / SIGNATURES_PER_CYCLE;
+        }
+
+        public double ratioToLimit() {
+            return cyclesPerSecond / limitCyclesPerSecond();
+        }
 
         /** Signed, durable requests per second as a fraction of bare HTTP round trips per second. */
         public double ratioToBaseline() {
@@ -59,28 +77,39 @@ public final class CoordinatorBench {
         public String toJson() {
             JsonObject o = new JsonObject();
             o.addProperty("mode", "coordinator");
+            o.addProperty("store", store);
+            o.addProperty("cores", cores);
             o.addProperty("units", units);
             o.addProperty("clients", clients);
             o.addProperty("cycles_per_second", round(cyclesPerSecond));
             o.addProperty("requests_per_second", round(requestsPerSecond));
             o.addProperty("baseline_requests_per_second", round(baselineRequestsPerSecond));
             o.addProperty("ratio_to_baseline", Math.round(ratioToBaseline() * 1000) / 1000.0);
+            o.addProperty("verifies_per_second", round(verifiesPerSecond));
+            o.addProperty("limit_cycles_per_second", round(limitCyclesPerSecond()));
+            o.addProperty("ratio_to_limit", Math.round(ratioToLimit() * 1000) / 1000.0);
             o.addProperty("claim_p50_ms", round(claimP50Ms));
             o.addProperty("claim_p99_ms", round(claimP99Ms));
             o.addProperty("result_p50_ms", round(resultP50Ms));
+            o.addProperty("claim_p999_ms", round(claimP999Ms));
             o.addProperty("result_p99_ms", round(resultP99Ms));
+            o.addProperty("result_p999_ms", round(resultP999Ms));
             o.addProperty("baseline_p50_ms", round(baselineP50Ms));
             return new GsonBuilder().disableHtmlEscaping().create().toJson(o);
         }
 
         public String toText() {
-            return String.format("%d units, %d clients%n"
-                    + "  claim + signed result: %.1f cycles/s (%.1f requests/s), claim p50/p99 %.2f/%.2f ms, "
-                    + "result p50/p99 %.2f/%.2f ms%n"
+            return String.format("%d units, %d clients, store %s, %d cores%n"
+                    + "  claim + signed result: %.1f cycles/s (%.1f requests/s), claim p50/p99/p99.9 %.2f/%.2f/%.2f ms, "
+                    + "result p50/p99/p99.9 %.2f/%.2f/%.2f ms%n"
                     + "  baseline GET /healthz: %.1f requests/s, p50 %.2f ms%n"
-                    + "  ratio to baseline: %.3f%n",
-                    units, clients, cyclesPerSecond, requestsPerSecond, claimP50Ms, claimP99Ms, resultP50Ms,
-                    resultP99Ms, baselineRequestsPerSecond, baselineP50Ms, ratioToBaseline());
+                    + "  ratio to baseline: %.3f%n"
+                    + "  Ed25519 verify: %.0f/s on %d cores, limit %.1f cycles/s (%d signatures per cycle)%n"
+                    + "  ratio to limit: %.3f%n",
+                    units, clients, store, cores, cyclesPerSecond, requestsPerSecond, claimP50Ms, claimP99Ms,
+                    claimP999Ms, resultP50Ms, resultP99Ms, resultP999Ms, baselineRequestsPerSecond, baselineP50Ms,
+                    ratioToBaseline(), verifiesPerSecond, cores, limitCyclesPerSecond(), SIGNATURES_PER_CYCLE,
+                    ratioToLimit());
         }
 
         private static double round(double v) {
@@ -92,7 +121,11 @@ public final class CoordinatorBench {
     }
 
     public static Report run(Config config, PrintStream progress) throws Exception {
-        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(config.dataDir()))) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        double verifies = VerifyRate.measure(cores, progress);
+        String store = config.store().isEmpty() ? "sqlite" : config.store();
+        CoordinatorConfig coordinatorConfig = CoordinatorConfig.defaults(config.dataDir()).withStore(config.store());
+        try (Coordinator coordinator = Coordinator.start(coordinatorConfig)) {
             String url = coordinator.url();
             Identity operator = Identity.generate();
             CoordinatorClient ops = new CoordinatorClient(url, operator);
@@ -106,7 +139,9 @@ public final class CoordinatorBench {
                 int cycles = load[1].count();
                 return new Report(config.units(), config.clients(), cycles / seconds, 2.0 * cycles / seconds,
                         baseline.count() / baseline.seconds, load[0].percentile(50), load[0].percentile(99),
-                        load[1].percentile(50), load[1].percentile(99), baseline.percentile(50));
+                        load[1].percentile(50), load[1].percentile(99), baseline.percentile(50),
+                        store.replaceAll("//([^:/@]*):[^@]*@", "//$1:***@"), cores, verifies,
+                        load[0].percentile(99.9), load[1].percentile(99.9));
             } finally {
                 pool.shutdownNow();
             }
@@ -231,7 +266,7 @@ public final class CoordinatorBench {
             return sortedMs.length;
         }
 
-        double percentile(int p) {
+        double percentile(double p) {
             if (sortedMs.length == 0) {
                 return Double.NaN;
             }

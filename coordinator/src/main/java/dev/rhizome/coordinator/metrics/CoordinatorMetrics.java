@@ -1,0 +1,107 @@
+package dev.rhizome.coordinator.metrics;
+
+import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.proto.v1.CoordinatorStats;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The coordinator's Prometheus metrics (served at {@code GET /metrics}). Counters and histograms
+ * are updated as requests happen; the state gauges (units by state, results, nodes) are read from
+ * the store once per scrape, so they hold for every coordinator sharing a database.
+ */
+public final class CoordinatorMetrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Counter rejectedSignatures;
+    private final DistributionSummary commitBatch;
+    private final Timer commitTime;
+    private volatile CoordinatorStats snapshot = CoordinatorStats.getDefaultInstance();
+
+    public CoordinatorMetrics() {
+        rejectedSignatures = Counter.builder("rhizome_signatures_rejected")
+                .description("Requests refused because their envelope's signature did not verify").register(registry);
+        commitBatch = DistributionSummary.builder("rhizome_store_commit_transactions")
+                .description("Transactions that shared one durable commit (SQLite group commit)")
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256).register(registry);
+        commitTime = Timer.builder("rhizome_store_commit").description("Time to run and commit one group of transactions")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000))
+                .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+    }
+
+    /** Registers the gauges that read the store's state; call once the store is open. */
+    public void watch(Store store) {
+        stateGauge("rhizome_units", "state", "open", CoordinatorStats::getUnitsOpen);
+        stateGauge("rhizome_units", "state", "leased", CoordinatorStats::getUnitsLeased);
+        stateGauge("rhizome_units", "state", "done", CoordinatorStats::getUnitsDone);
+        Gauge.builder("rhizome_leases_expired", () -> snapshot.getLeasesExpired())
+                .description("Leases that ran out before their holder reported, ever").register(registry);
+        Gauge.builder("rhizome_results_stored", () -> snapshot.getResults())
+                .description("Signed results stored").register(registry);
+        Gauge.builder("rhizome_experiments", () -> snapshot.getExperiments()).register(registry);
+        Gauge.builder("rhizome_directions", () -> snapshot.getDirections()).register(registry);
+        Gauge.builder("rhizome_papers", () -> snapshot.getPapers()).register(registry);
+        Gauge.builder("rhizome_nodes_known", () -> snapshot.getNodes())
+                .description("Nodes that ever announced").register(registry);
+        this.store = store;
+    }
+
+    private Store store;
+
+    private void stateGauge(String name, String tag, String value, ToDoubleFunction<CoordinatorStats> f) {
+        Gauge.builder(name, () -> f.applyAsDouble(snapshot)).description("Work units by state").tag(tag, value)
+                .register(registry);
+    }
+
+    /** One HTTP request, by route (the path, or "unknown" for paths that match none) and status. */
+    public void request(String method, String route, int status, long nanos) {
+        Timer.builder("rhizome_http_requests").description("HTTP requests by route and status")
+                .tags("method", method, "route", route, "status", Integer.toString(status))
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000))
+                .maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A request refused, by the API's error code (BAD_SIGNATURE, CONFLICT, LEASE_EXPIRED, ...). */
+    public void refused(String route, String reason) {
+        Counter.builder("rhizome_refusals").description("Requests refused, by reason")
+                .tags("route", route, "reason", reason).register(registry).increment();
+    }
+
+    public void leaseGranted(String kind) {
+        Counter.builder("rhizome_leases_granted").description("Leases handed out, by unit kind").tag("kind", kind)
+                .register(registry).increment();
+    }
+
+    public void result(String status) {
+        Counter.builder("rhizome_results").description("Results accepted, by status").tag("status", status)
+                .register(registry).increment();
+    }
+
+    public void signatureRejected() {
+        rejectedSignatures.increment();
+    }
+
+    public long rejectedSignatures() {
+        return (long) rejectedSignatures.count();
+    }
+
+    public void committed(int transactions, long nanos) {
+        commitBatch.record(transactions);
+        commitTime.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The Prometheus text exposition, with the state gauges read fresh. */
+    public String scrape() {
+        if (store != null) {
+            snapshot = store.inTransaction(Store.Transaction::stats);
+        }
+        return registry.scrape();
+    }
+}

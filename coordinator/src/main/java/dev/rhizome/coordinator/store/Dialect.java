@@ -1,0 +1,51 @@
+package dev.rhizome.coordinator.store;
+
+import java.sql.SQLException;
+import java.util.regex.Pattern;
+
+/**
+ * What differs between the two databases the coordinator runs on. The queries in
+ * {@link SqliteTransaction} are written once in SQL both accept; the migrations in
+ * {@link SqliteSchema} are written with SQLite's type names and translated here for PostgreSQL,
+ * so a migration added once serves both stores.
+ */
+public enum Dialect {
+    SQLITE {
+        @Override
+        String translate(String ddl) {
+            return ddl;
+        }
+    },
+    POSTGRESQL {
+        private static final Pattern AUTOINCREMENT = Pattern.compile("INTEGER PRIMARY KEY AUTOINCREMENT");
+        private static final Pattern INTEGER = Pattern.compile("\\bINTEGER\\b");
+        private static final Pattern REAL = Pattern.compile("\\bREAL\\b");
+        private static final Pattern BLOB = Pattern.compile("\\bBLOB\\b");
+        private static final Pattern WITHOUT_ROWID = Pattern.compile("\\s*WITHOUT ROWID");
+
+        @Override
+        String translate(String ddl) {
+            String s = AUTOINCREMENT.matcher(ddl).replaceAll("BIGSERIAL PRIMARY KEY");
+            s = INTEGER.matcher(s).replaceAll("BIGINT");  // SQLite's INTEGER holds 64 bits
+            s = REAL.matcher(s).replaceAll("DOUBLE PRECISION");
+            s = BLOB.matcher(s).replaceAll("BYTEA");
+            return WITHOUT_ROWID.matcher(s).replaceAll("");
+        }
+    };
+
+    /** A migration statement, written for SQLite, in this database's terms. */
+    abstract String translate(String ddl);
+
+    /**
+     * Whether a transaction that failed this way may simply be run again: PostgreSQL aborts one
+     * of two serializable transactions that conflict (40001) and one side of a deadlock (40P01).
+     */
+    static boolean isRetryable(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SQLException e && ("40001".equals(e.getSQLState()) || "40P01".equals(e.getSQLState()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,232 @@
+package dev.rhizome.coordinator.store;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
+
+/**
+ * The shared store: a PostgreSQL database that several coordinators may serve at once. Every
+ * transaction runs SERIALIZABLE, so two instances that race for the same open unit, the same
+ * expired lease or the same adoption behave as if one ran after the other: PostgreSQL aborts one
+ * of them (40001) and it runs again here on a fresh snapshot. A unit is never leased twice and a
+ * frontier never moves on a stale read. Commits wait for the WAL flush (synchronous_commit on, as
+ * PostgreSQL ships), and PostgreSQL shares one flush among commits that arrive together.
+ *
+ * <p>Address: {@code postgresql://USER:PASSWORD@HOST:PORT/DATABASE?schema=NAME&pool=N}; the schema
+ * (default {@code public}) is created when missing, the pool (default 8) is the number of
+ * connections this coordinator holds.
+ */
+public final class PostgresStore implements Store {
+    static final int MAX_ATTEMPTS = 200;
+    private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+
+    private final String jdbcUrl;
+    private final Properties properties;
+    private final BlockingQueue<Connection> pool;
+    private final List<Connection> all = new ArrayList<>();
+    private volatile boolean closed;
+
+    private PostgresStore(String jdbcUrl, Properties properties, int size) throws SQLException {
+        this.jdbcUrl = jdbcUrl;
+        this.properties = properties;
+        this.pool = new ArrayBlockingQueue<>(size);
+        try {
+            for (int i = 0; i < size; i++) {
+                Connection c = connect();
+                all.add(c);
+                pool.add(c);
+            }
+        } catch (SQLException e) {
+            closeAll();
+            throw e;
+        }
+    }
+
+    public static boolean handles(String address) {
+        return address.startsWith("postgresql://") || address.startsWith("postgres://");
+    }
+
+    public static PostgresStore open(String address) throws IOException {
+        URI uri;
+        try {
+            uri = URI.create(address);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("store address is not a URL: " + e.getMessage(), e);
+        }
+        if (!handles(address) || uri.getHost() == null || uri.getPath() == null || uri.getPath().length() < 2) {
+            throw new IOException("store address must look like postgresql://USER:PASSWORD@HOST:PORT/DATABASE, got "
+                    + redact(address));
+        }
+        Map<String, String> query = query(uri.getRawQuery());
+        String schema = query.getOrDefault("schema", "public");
+        if (!SCHEMA.matcher(schema).matches()) {
+            throw new IOException("schema must be a lower-case SQL identifier, got '" + schema + "'");
+        }
+        int size;
+        try {
+            size = Integer.parseInt(query.getOrDefault("pool", "8"));
+        } catch (NumberFormatException e) {
+            throw new IOException("pool must be a number, got '" + query.get("pool") + "'");
+        }
+        if (size < 1 || size > 200) {
+            throw new IOException("pool must be 1..200, got " + size);
+        }
+        Properties props = new Properties();
+        if (uri.getRawUserInfo() != null) {
+            String[] user = uri.getRawUserInfo().split(":", 2);
+            props.setProperty("user", decode(user[0]));
+            if (user.length > 1) {
+                props.setProperty("password", decode(user[1]));
+            }
+        }
+        props.setProperty("currentSchema", schema);
+        props.setProperty("ApplicationName", "rhizome-coordinator");
+        String jdbc = "jdbc:postgresql://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "") + uri.getPath();
+        try {
+            try (Connection setup = DriverManager.getConnection(jdbc, props); Statement s = setup.createStatement()) {
+                s.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
+                setup.setAutoCommit(false);
+                SqliteSchema.migrate(setup, Dialect.POSTGRESQL);
+            }
+            return new PostgresStore(jdbc, props, size);
+        } catch (SQLException e) {
+            throw new IOException("cannot open coordinator database " + redact(address) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Connection connect() throws SQLException {
+        Connection c = DriverManager.getConnection(jdbcUrl, properties);
+        c.setAutoCommit(false);
+        c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
+        return c;
+    }
+
+    @Override
+    public <T> T inTransaction(Work<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            Connection c = borrow();
+            boolean healthy = true;
+            try {
+                T value = work.run(new SqliteTransaction(c));
+                c.commit();
+                return value;
+            } catch (SQLException | RuntimeException e) {
+                healthy = rollback(c);
+                if (Dialect.isRetryable(e) && attempt < MAX_ATTEMPTS) {
+                    backoff(attempt);
+                    continue;
+                }
+                if (e instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw new StoreException("database commit failed: " + e.getMessage(), (SQLException) e);
+            } finally {
+                giveBack(c, healthy);
+            }
+        }
+    }
+
+    private Connection borrow() {
+        if (closed) {
+            throw new IllegalStateException("store is closed");
+        }
+        try {
+            return pool.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted waiting for a database connection", null);
+        }
+    }
+
+    /** A connection that could not even roll back is replaced, so a restarted server is picked up again. */
+    private void giveBack(Connection c, boolean healthy) {
+        Connection back = c;
+        if (!healthy) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // already broken
+            }
+            try {
+                back = connect();
+            } catch (SQLException e) {
+                back = c;  // try again on its next use; the next transaction reports the failure
+            }
+            synchronized (all) {
+                all.remove(c);
+                all.add(back);
+            }
+        }
+        pool.add(back);
+    }
+
+    private static boolean rollback(Connection c) {
+        try {
+            c.rollback();
+            return true;
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    private static void backoff(int attempt) {
+        long capMs = Math.min(100, 1L << Math.min(attempt, 7));
+        try {
+            Thread.sleep(ThreadLocalRandom.current().nextLong(capMs + 1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        closeAll();
+    }
+
+    private void closeAll() {
+        synchronized (all) {
+            for (Connection c : all) {
+                try {
+                    c.close();
+                } catch (SQLException ignored) {
+                    // closing; nothing is pending on a connection that is back in the pool
+                }
+            }
+        }
+    }
+
+    static String redact(String address) {
+        return address.replaceAll("//([^:/@]*):[^@]*@", "//$1:***@");
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> params = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return params;
+        }
+        for (String pair : raw.split("&")) {
+            String[] kv = pair.split("=", 2);
+            params.put(decode(kv[0]), kv.length > 1 ? decode(kv[1]) : "");
+        }
+        return params;
+    }
+
+    private static String decode(String s) {
+        return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    }
+}

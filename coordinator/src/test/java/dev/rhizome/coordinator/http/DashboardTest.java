@@ -1,0 +1,100 @@
+package dev.rhizome.coordinator.http;
+
+import static dev.rhizome.coordinator.support.Harness.DIRECTION;
+import static dev.rhizome.coordinator.support.Harness.SEED;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.rhizome.coordinator.support.ApiClient;
+import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.proto.v1.Paper;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.identity.Identity;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The dashboard in a real browser: headless Chromium loads {@code /} from a coordinator with a
+ * measured direction, an adopted experiment and a paper whose title is HTML, runs the page's
+ * script, and the DOM it leaves is checked. A screenshot goes to target/dashboard.png.
+ */
+class DashboardTest {
+    private static final String HOSTILE_TITLE = "<img src=x onerror=\"document.title='pwned'\">Lower lr <b>wins</b>";
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void theDashboardShowsDirectionsFrontierChartAndPapersAsText() throws Exception {
+        String chromium = chromium();
+        try (Harness h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON).withSeedAndDirection()) {
+            Identity runner = Identity.generate();
+            Identity other = Identity.generate();
+            WorkUnit baseline = h.claimEvaluation(runner, h.seedCommit);
+            h.api.signAndPost("/v1/results", runner, Fixtures.result(runner, baseline, 3.25, h.clock.millis())).ack();
+            String better = Fixtures.commit();
+            h.api.signAndPost("/v1/experiments", other, Fixtures.experiment(other, SEED, DIRECTION, better,
+                    h.seedCommit, h.clock.millis())).ack();
+            h.clock.advance(java.time.Duration.ofSeconds(5));
+            WorkUnit replica = h.claimEvaluation(runner, better);
+            h.api.signAndPost("/v1/results", runner, Fixtures.result(runner, replica, 2.75, h.clock.millis())).ack();
+            h.api.signAndPost("/v1/papers", other, Paper.newBuilder().setDirection(DIRECTION).setTitle(HOSTILE_TITLE)
+                    .setBodyMarkdown("body").setAuthor(other.publicId().toByteString())
+                    .setCreatedMs(h.clock.millis()).build()).ack();
+
+            String dom = run(chromium, dataDir.resolve("profile-dom"), "--dump-dom", h.coordinator.url() + "/");
+            assertThat(dom).contains("data-direction=\"" + DIRECTION + "\"");
+            assertThat(dom).contains("<td class=\"frontier-metric\">2.7500</td>");
+            assertThat(dom).contains("<canvas");  // uPlot drew the metric over time
+            assertThat(dom).contains("class=\"adopted\"");
+            assertThat(dom).contains("<span class=\"paper-title\">&lt;img src=x onerror=\"document.title='pwned'\"&gt;"
+                    + "Lower lr &lt;b&gt;wins&lt;/b&gt;</span>");
+            assertThat(dom).doesNotContain("<img src=\"x\"").contains("<title>Rhizome coordinator</title>");
+
+            Path shot = Paths.get("target", "dashboard.png").toAbsolutePath();
+            Files.createDirectories(shot.getParent());
+            Files.deleteIfExists(shot);
+            run(chromium, dataDir.resolve("profile-shot"), "--screenshot=" + shot, "--window-size=1280,1600",
+                    h.coordinator.url() + "/");
+            assertThat(shot).exists();
+            assertThat(Files.size(shot)).isGreaterThan(10_000);
+        }
+    }
+
+    private static String chromium() {
+        for (String candidate : List.of("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")) {
+            if (Files.isExecutable(Path.of(candidate))) {
+                return candidate;
+            }
+        }
+        if ("1".equals(System.getenv("RHIZOME_REQUIRE_PG"))) {  // set by CI, which installs chromium too
+            throw new IllegalStateException("chromium is not installed");
+        }
+        assumeTrue(false, "chromium is not installed; the dashboard test needs it");
+        return null;
+    }
+
+    private static String run(String chromium, Path profile, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--virtual-time-budget=8000"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("chromium did not finish in 120 s");
+        }
+        assertThat(p.exitValue()).as("chromium exit status").isZero();
+        return new String(out, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,104 @@
+package dev.rhizome.coordinator.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.coordinator.Coordinator;
+import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.coordinator.support.ApiClient;
+import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.TestPostgres;
+import dev.rhizome.proto.v1.Ack;
+import dev.rhizome.proto.v1.EnvelopeList;
+import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.proto.v1.UnitList;
+import dev.rhizome.proto.v1.UnitStatus;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.identity.Identity;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two coordinators, each with its own connection pool, serve one PostgreSQL database while
+ * runners claim from both at once: no unit is leased twice and every acknowledged result is there.
+ */
+class SharedPostgresTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void twoCoordinatorsOnOneDatabaseNeverLeaseAUnitTwiceAndLoseNoAcknowledgedResult() throws Exception {
+        int experiments = 30;
+        int runners = 6;
+        Identity operator = Identity.generate();
+        try (TestPostgres pg = TestPostgres.create();
+                Coordinator a = Coordinator.start(config(dir.resolve("a"), pg, operator));
+                Coordinator b = Coordinator.start(config(dir.resolve("b"), pg, operator))) {
+            ApiClient apiA = new ApiClient(a.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
+            ApiClient apiB = new ApiClient(b.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
+            Manifest manifest = Fixtures.manifest(1, 0.01);
+            String base = Fixtures.commit();
+            long now = System.currentTimeMillis();
+            apiA.signAndPost("/v1/seeds", operator, Fixtures.seed(operator, "tiny-lm", base, manifest, now)).ack();
+            apiB.signAndPost("/v1/directions", operator, Fixtures.direction(operator, "d", "tiny-lm", base, now)).ack();
+            Identity proposer = Identity.generate();
+            for (int i = 0; i < experiments; i++) {
+                ApiClient api = i % 2 == 0 ? apiA : apiB;
+                api.signAndPost("/v1/experiments", proposer,
+                        Fixtures.experiment(proposer, "tiny-lm", "d", Fixtures.commit(), base, now)).ack();
+            }
+
+            ExecutorService pool = Executors.newFixedThreadPool(runners);
+            List<Future<List<SignedEnvelope>>> work = new ArrayList<>();
+            List<String> claimed = java.util.Collections.synchronizedList(new ArrayList<>());
+            for (int r = 0; r < runners; r++) {
+                ApiClient api = r % 2 == 0 ? apiA : apiB;
+                work.add(pool.submit(() -> {
+                    Identity runner = Identity.generate();
+                    List<SignedEnvelope> acknowledged = new ArrayList<>();
+                    for (WorkUnit unit = api.claim(runner, WorkUnit.Kind.EVALUATE); unit != null;
+                            unit = api.claim(runner, WorkUnit.Kind.EVALUATE)) {
+                        claimed.add(unit.getId());
+                        Result result = Fixtures.result(runner, unit, 2.0, System.currentTimeMillis());
+                        SignedEnvelope envelope = dev.rhizome.protocol.envelope.Envelopes.sign(runner, result);
+                        Ack ack = api.post("/v1/results", envelope).ack();
+                        assertThat(ack.getId()).isNotEmpty();
+                        acknowledged.add(envelope);
+                    }
+                    return acknowledged;
+                }));
+            }
+            List<SignedEnvelope> acknowledged = new ArrayList<>();
+            for (Future<List<SignedEnvelope>> f : work) {
+                acknowledged.addAll(f.get(120, TimeUnit.SECONDS));
+            }
+            pool.shutdown();
+
+            assertThat(claimed).as("every unit leased once").hasSize(experiments + 1).doesNotHaveDuplicates();
+            for (ApiClient api : List.of(apiA, apiB)) {
+                Set<SignedEnvelope> stored = Set.copyOf(api.get("/v1/results", EnvelopeList.newBuilder()).getEnvelopesList());
+                assertThat(stored).as("acknowledged results, read through either coordinator")
+                        .containsAll(acknowledged).hasSize(experiments + 1);
+                UnitList units = api.get("/v1/units", UnitList.newBuilder()).build();
+                assertThat(units.getUnitsList().stream().map(UnitStatus::getState).collect(Collectors.toSet()))
+                        .containsExactly(UnitStatus.State.DONE);
+                assertThat(units.getUnitsList()).allSatisfy(u -> assertThat(u.getUnit().getAttempt()).isEqualTo(1));
+            }
+        }
+    }
+
+    private static CoordinatorConfig config(Path dataDir, TestPostgres pg, Identity operator) {
+        return CoordinatorConfig.defaults(dataDir).withStore(pg.address(4)).withOperators(Set.of(operator.publicId()));
+    }
+}

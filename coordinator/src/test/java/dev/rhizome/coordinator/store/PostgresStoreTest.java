@@ -1,0 +1,56 @@
+package dev.rhizome.coordinator.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.rhizome.coordinator.support.TestPostgres;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The store contract on a real PostgreSQL (RHIZOME_TEST_PG), one schema per test. */
+class PostgresStoreTest extends StoreContract {
+    private TestPostgres postgres;
+
+    @BeforeEach
+    void database() {
+        postgres = TestPostgres.create();
+    }
+
+    @AfterEach
+    void dropDatabase() throws Exception {
+        closeStores();
+        postgres.close();
+    }
+
+    @Override
+    protected Store openStore() throws Exception {
+        return PostgresStore.open(postgres.address(4));
+    }
+
+    @Test
+    void migratesOnceWithPostgresTypes() throws Exception {
+        store().close();
+        store();
+        try (Connection c = postgres.connect();
+                ResultSet versions = c.createStatement().executeQuery("SELECT COUNT(*), MAX(version) FROM schema_version");
+                ResultSet type = c.createStatement().executeQuery("SELECT data_type FROM information_schema.columns "
+                        + "WHERE table_schema = current_schema() AND table_name = 'units' AND column_name = 'lease_deadline_ms'")) {
+            versions.next();
+            assertThat(versions.getInt(1)).as("migrations ran once").isEqualTo(1);
+            type.next();
+            assertThat(type.getString(1)).isEqualTo("bigint");
+        }
+    }
+
+    @Test
+    void aBadAddressIsNamedAndItsPasswordIsNot() {
+        assertThatThrownBy(() -> PostgresStore.open("postgresql://u:secret@127.0.0.1:1/nodb"))
+                .hasMessageContaining("cannot open coordinator database postgresql://u:***@127.0.0.1:1/nodb")
+                .hasMessageNotContaining("secret");
+        assertThatThrownBy(() -> PostgresStore.open(postgres.address() + "&schema=Bad-Name"))
+                .hasMessageContaining("schema must be");
+    }
+}

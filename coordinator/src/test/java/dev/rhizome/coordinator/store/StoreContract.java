@@ -1,0 +1,325 @@
+package dev.rhizome.coordinator.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.DirectionLoad;
+import dev.rhizome.coordinator.core.DirectionRecord;
+import dev.rhizome.coordinator.core.Frontier;
+import dev.rhizome.coordinator.core.Rejection;
+import dev.rhizome.coordinator.core.UnitRecord;
+import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.proto.v1.CoordinatorStats;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.NodeAnnouncement;
+import dev.rhizome.proto.v1.Paper;
+import dev.rhizome.proto.v1.PeerEndpoint;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.proto.v1.UnitStatus;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.identity.Identity;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link Store} promises, whatever database is behind it. Each concrete test class
+ * opens its own database; the same assertions run on SQLite and on PostgreSQL.
+ */
+abstract class StoreContract {
+    protected final Identity operator = Identity.generate();
+    private final List<Store> opened = new ArrayList<>();
+
+    /** A store over this test's database; a second call opens the same database again. */
+    protected abstract Store openStore() throws Exception;
+
+    /** Another store over the same database, as a second coordinator would hold, where the database allows it. */
+    protected Store secondStore(Store first) throws Exception {
+        return store();
+    }
+
+    protected Store store() throws Exception {
+        Store s = openStore();
+        opened.add(s);
+        return s;
+    }
+
+    @AfterEach
+    void closeStores() {
+        Collections.reverse(opened);
+        opened.forEach(Store::close);
+    }
+
+    private Seed seed() {
+        return Fixtures.seed(operator, "tiny-lm", Fixtures.commit(), Fixtures.manifest(1, 0.01), 1);
+    }
+
+    private static UnitRecord evaluation(String id, String commit, long createdMs) {
+        return UnitRecord.open(id, WorkUnit.Kind.EVALUATE, "tiny-lm", "d", commit, "", ByteString.EMPTY, createdMs);
+    }
+
+    private static <T> T run(Store store, Store.Work<T> work) {
+        return store.inTransaction(work);
+    }
+
+    @Test
+    void whatACommitWroteIsThereWhenTheDatabaseIsOpenedAgain() throws Exception {
+        Seed seed = seed();
+        Store first = openStore();
+        run(first, tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            return null;
+        });
+        first.close();
+        Optional<Stored<Seed>> stored = run(store(), tx -> tx.seed("tiny-lm"));
+        assertThat(stored.map(Stored::record)).contains(seed);
+    }
+
+    @Test
+    void aTransactionThatThrowsLeavesNothingBehind() throws Exception {
+        Store store = store();
+        Seed seed = seed();
+        UnitRecord unit = evaluation("u1", seed.getCommit(), 1);
+        assertThatThrownBy(() -> run(store, tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            tx.insertUnit(unit);
+            throw Rejection.conflict("changed my mind");
+        })).isInstanceOf(Rejection.class).hasMessageContaining("changed my mind");
+        assertThat(run(store, (Store.Transaction tx) -> tx.seed("tiny-lm"))).isEmpty();
+        assertThat(run(store, (Store.Transaction tx) -> tx.units(Optional.empty()))).isEmpty();
+        assertThat(run(store, Store.Transaction::auditTrail)).isEmpty();
+
+        run(store, tx -> {
+            tx.insertUnit(unit);
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.units(Optional.of(UnitStatus.State.OPEN)))).containsExactly(unit);
+    }
+
+    @Test
+    void aDuplicateEnvelopeIsRefusedByTheDatabaseAndTheOtherWorkSurvives() throws Exception {
+        Store store = store();
+        Seed seed = seed();
+        SignedEnvelope envelope = Envelopes.sign(operator, seed);
+        run(store, tx -> {
+            tx.insertSeed(seed, envelope, 1);
+            return null;
+        });
+        assertThatThrownBy(() -> run(store, tx -> {
+            tx.insertSeed(seed, envelope, 2);
+            return null;
+        })).isInstanceOf(StoreException.class);
+        assertThat(run(store, (Store.Transaction tx) -> tx.seeds())).hasSize(1);
+    }
+
+    @Test
+    void directionsKeepTheirFrontierAndBaseline() throws Exception {
+        Store store = store();
+        Seed seed = seed();
+        Direction direction = Fixtures.direction(operator, "lr", "tiny-lm", seed.getCommit(), 2);
+        run(store, tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            tx.insertDirection(direction, Envelopes.sign(operator, direction), 2);
+            return null;
+        });
+        DirectionRecord opened = run(store, tx -> tx.direction("lr")).orElseThrow();
+        assertThat(opened.direction()).isEqualTo(direction);
+        assertThat(opened.frontier()).isEqualTo(new Frontier(seed.getCommit(), OptionalDouble.empty(), ""));
+        assertThat(opened.baselineMetric()).isEmpty();
+
+        String better = Fixtures.commit();
+        run(store, tx -> {
+            tx.setBaselineMetric("lr", 2.5);
+            tx.updateFrontier("lr", new Frontier(better, OptionalDouble.of(2.25), "cpu:x86_64"));
+            return null;
+        });
+        DirectionRecord moved = run(store, tx -> tx.directions()).get(0);
+        assertThat(moved.frontier()).isEqualTo(new Frontier(better, OptionalDouble.of(2.25), "cpu:x86_64"));
+        assertThat(moved.baselineMetric()).hasValue(2.5);
+        assertThat(run(store, (Store.Transaction tx) -> tx.direction("nope"))).isEmpty();
+    }
+
+    @Test
+    void unitsResultsAndLeasesAnswerTheDispatchersQuestions() throws Exception {
+        Store store = store();
+        Seed seed = seed();
+        Direction direction = Fixtures.direction(operator, "d", "tiny-lm", seed.getCommit(), 2);
+        Identity runner = Identity.generate();
+        ByteString node = runner.publicId().toByteString();
+        String c1 = Fixtures.commit();
+        String c2 = Fixtures.commit();
+        Experiment experiment = Fixtures.experiment(operator, "tiny-lm", "d", c1, seed.getCommit(), 3);
+        run(store, tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            tx.insertDirection(direction, Envelopes.sign(operator, direction), 2);
+            tx.insertExperiment(experiment, Envelopes.sign(operator, experiment), 3);
+            tx.insertUnit(evaluation("u1", c1, 10));
+            tx.insertUnit(evaluation("u2", c2, 11));
+            tx.insertUnit(UnitRecord.open("x1", WorkUnit.Kind.EXPLORE, "tiny-lm", "d", seed.getCommit(), "",
+                    ByteString.EMPTY, 12));
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.openEvaluations())).extracting(UnitRecord::id).containsExactly("u1", "u2");
+        assertThat(run(store, (Store.Transaction tx) -> tx.experiment(c1)).map(Stored::record)).contains(experiment);
+        assertThat(run(store, (Store.Transaction tx) -> tx.experiments("d"))).hasSize(1);
+        assertThat(run(store, (Store.Transaction tx) -> tx.experiments(""))).hasSize(1);
+        assertThat(run(store, (Store.Transaction tx) -> tx.experiments("other"))).isEmpty();
+
+        run(store, tx -> {
+            UnitRecord u1 = tx.unit("u1").orElseThrow().leasedTo(node, 1_000);
+            tx.updateUnit(u1);
+            tx.recordLease("u1", node, 20);
+            tx.updateUnit(tx.unit("x1").orElseThrow().leasedTo(node, 5_000));
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.everLeasedTo("u1", node))).isTrue();
+        assertThat(run(store, (Store.Transaction tx) -> tx.everLeasedTo("u2", node))).isFalse();
+        assertThat(run(store, (Store.Transaction tx) -> tx.commitsTouchedBy(node))).isEmpty();  // u1 is no longer open
+        assertThat(run(store, (Store.Transaction tx) -> tx.pendingUnitsForCommit(c1))).isEqualTo(1);
+        assertThat(run(store, (Store.Transaction tx) -> tx.directionLoads())).containsExactly(new DirectionLoad("d", "tiny-lm", 2, 1));
+        assertThat(run(store, (Store.Transaction tx) -> tx.expiredLeases(1_001))).extracting(UnitRecord::id).containsExactly("u1");
+        assertThat(run(store, (Store.Transaction tx) -> tx.expiredLeases(1_000))).isEmpty();
+
+        WorkUnit asLeased = WorkUnit.newBuilder().setId("u1").setSeed("tiny-lm").setDirection("d").setCommit(c1).build();
+        Result result = Fixtures.result(runner, asLeased, 2.0, 30);
+        SignedEnvelope envelope = Envelopes.sign(runner, result);
+        String id = Envelopes.id(envelope);
+        run(store, tx -> {
+            tx.insertResult(result, envelope, id, 30);
+            tx.updateUnit(tx.unit("u1").orElseThrow().doneBy(node));
+            tx.insertUnit(evaluation("u3", c1, 31));
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.resultByEnvelopeId(id)).map(Stored::record)).contains(result);
+        assertThat(run(store, (Store.Transaction tx) -> tx.resultOfUnit("u1", node))).isPresent();
+        assertThat(run(store, (Store.Transaction tx) -> tx.resultOfUnit("u2", node))).isEmpty();
+        assertThat(run(store, (Store.Transaction tx) -> tx.resultsForCommit(c1))).containsExactly(result);
+        assertThat(run(store, (Store.Transaction tx) -> tx.resultEnvelopes("d", ""))).containsExactly(envelope);
+        assertThat(run(store, (Store.Transaction tx) -> tx.resultEnvelopes("", c2))).isEmpty();
+        assertThat(run(store, (Store.Transaction tx) -> tx.countResults("d"))).isEqualTo(1);
+        assertThat(run(store, (Store.Transaction tx) -> tx.commitsTouchedBy(node))).containsExactly(c1);  // u3: replicas need others
+        assertThat(run(store, (Store.Transaction tx) -> tx.openEvaluationsFor(node, 0, 10))).extracting(UnitRecord::id)
+                .containsExactly("u2");
+        ByteString stranger = Identity.generate().publicId().toByteString();
+        assertThat(run(store, (Store.Transaction tx) -> tx.openEvaluationsFor(stranger, 0, 10)))
+                .extracting(UnitRecord::id).containsExactly("u2", "u3");
+        assertThat(run(store, (Store.Transaction tx) -> tx.openEvaluationsFor(stranger, 1, 1)))
+                .extracting(UnitRecord::id).containsExactly("u3");
+        assertThat(run(store, (Store.Transaction tx) -> tx.units(Optional.of(UnitStatus.State.DONE)))).extracting(UnitRecord::id)
+                .containsExactly("u1");
+
+        CoordinatorStats stats = run(store, Store.Transaction::stats);
+        assertThat(stats.getSeeds()).isEqualTo(1);
+        assertThat(stats.getExperiments()).isEqualTo(1);
+        assertThat(stats.getResults()).isEqualTo(1);
+        assertThat(stats.getUnitsOpen()).isEqualTo(2);
+        assertThat(stats.getUnitsLeased()).isEqualTo(1);
+        assertThat(stats.getUnitsDone()).isEqualTo(1);
+        assertThat(run(store, Store.Transaction::auditTrail)).hasSize(4);
+        assertThatThrownBy(() -> run(store, tx -> {
+            tx.updateUnit(evaluation("missing", c1, 1));
+            return null;
+        })).isInstanceOf(StoreException.class).hasMessageContaining("missing");
+    }
+
+    @Test
+    void papersAndAnnouncementsReplaceWhatANodeHolds() throws Exception {
+        Store store = store();
+        Identity node = Identity.generate();
+        String c1 = Fixtures.commit();
+        String c2 = Fixtures.commit();
+        Paper paper = Paper.newBuilder().setDirection("d").setTitle("<b>t</b>")
+                .setAuthor(node.publicId().toByteString()).build();
+        SignedEnvelope paperEnvelope = Envelopes.sign(node, paper);
+        run(store, tx -> {
+            tx.insertPaper(paper, paperEnvelope, Envelopes.id(paperEnvelope), 5);
+            tx.announce(announcement(node, "10.0.0.1", c1, c2), 100);
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.hasPaper(Envelopes.id(paperEnvelope)))).isTrue();
+        assertThat(run(store, (Store.Transaction tx) -> tx.papers("d"))).containsExactly(paperEnvelope);
+        assertThat(run(store, (Store.Transaction tx) -> tx.papers("e"))).isEmpty();
+        assertThat(run(store, (Store.Transaction tx) -> tx.peers(c1, 10))).extracting(PeerEndpoint::getHost).containsExactly("10.0.0.1");
+
+        run(store, tx -> {
+            tx.announce(announcement(node, "10.0.0.2", c2, c2), 200);
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.peers(c1, 10))).isEmpty();
+        assertThat(run(store, (Store.Transaction tx) -> tx.peers(c2, 10))).extracting(PeerEndpoint::getHost).containsExactly("10.0.0.2");
+        assertThat(run(store, (Store.Transaction tx) -> tx.peers("", 10))).hasSize(1);
+        assertThat(run(store, (Store.Transaction tx) -> tx.nodesSeenSince(200, 10))).hasSize(1);
+        assertThat(run(store, (Store.Transaction tx) -> tx.nodesSeenSince(201, 10))).isEmpty();
+    }
+
+    private static NodeAnnouncement announcement(Identity node, String host, String... commits) {
+        return NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString()).setHost(host).setPort(7000)
+                .setHardwareClass("cpu:x86_64").addAllCommits(List.of(commits)).build();
+    }
+
+    /**
+     * Many threads, each taking the oldest open unit and leasing it, as the dispatcher does: every
+     * unit is leased exactly once, whatever the database does to keep concurrent transactions apart.
+     */
+    @Test
+    void concurrentTransactionsNeverLeaseAUnitTwice() throws Exception {
+        Store a = store();
+        Store b = secondStore(a);
+        int units = 40;
+        run(a, tx -> {
+            for (int i = 0; i < units; i++) {
+                tx.insertUnit(evaluation(String.format("u%03d", i), Fixtures.commit(), i));
+            }
+            return null;
+        });
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<List<String>>> takers = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                Store store = t % 2 == 0 ? a : b;
+                ByteString node = Identity.generate().publicId().toByteString();
+                takers.add(pool.submit(() -> {
+                    List<String> taken = new ArrayList<>();
+                    while (true) {
+                        Optional<String> id = run(store, tx -> {
+                            List<UnitRecord> open = tx.openEvaluations();
+                            if (open.isEmpty()) {
+                                return Optional.<String>empty();
+                            }
+                            tx.updateUnit(open.get(0).leasedTo(node, 1_000));
+                            tx.recordLease(open.get(0).id(), node, 1);
+                            return Optional.of(open.get(0).id());
+                        });
+                        if (id.isEmpty()) {
+                            return taken;
+                        }
+                        taken.add(id.get());
+                    }
+                }));
+            }
+            List<String> all = new ArrayList<>();
+            for (Future<List<String>> f : takers) {
+                all.addAll(f.get(60, TimeUnit.SECONDS));
+            }
+            assertThat(all).hasSize(units).doesNotHaveDuplicates();
+            for (UnitRecord u : run(a, tx -> tx.units(Optional.empty()))) {
+                assertThat(u.attempts()).as("leases of %s", u.id()).isEqualTo(1);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package dev.rhizome.coordinator.support;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.UUID;
+
+/**
+ * A real PostgreSQL for tests, named by {@code RHIZOME_TEST_PG}
+ * ({@code postgresql://USER:PASSWORD@HOST:PORT/DATABASE}); each test gets a schema of its own,
+ * dropped afterwards. CI (.ci/run) starts one and sets {@code RHIZOME_REQUIRE_PG=1}, so there a
+ * missing database fails the build; elsewhere these tests are skipped with a note.
+ */
+public final class TestPostgres implements AutoCloseable {
+    public final String schema = "t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+    private final String base;
+
+    private TestPostgres(String base) {
+        this.base = base;
+    }
+
+    public static TestPostgres create() {
+        String url = System.getenv("RHIZOME_TEST_PG");
+        if ("1".equals(System.getenv("RHIZOME_REQUIRE_PG")) && (url == null || url.isBlank())) {
+            throw new IllegalStateException("RHIZOME_REQUIRE_PG=1 but RHIZOME_TEST_PG is not set");
+        }
+        assumeTrue(url != null && !url.isBlank(), "set RHIZOME_TEST_PG=postgresql://... to run the PostgreSQL tests");
+        return new TestPostgres(url);
+    }
+
+    /** The store address of this test's schema. */
+    public String address() {
+        return base + (base.contains("?") ? "&" : "?") + "schema=" + schema;
+    }
+
+    public String address(int pool) {
+        return address() + "&pool=" + pool;
+    }
+
+    /** A plain JDBC connection to this test's schema, to look at what the store wrote. */
+    public Connection connect() throws Exception {
+        URI uri = URI.create(base);
+        String[] user = uri.getUserInfo().split(":", 2);
+        String jdbc = "jdbc:postgresql://" + uri.getHost() + ":" + (uri.getPort() > 0 ? uri.getPort() : 5432)
+                + uri.getPath() + "?currentSchema=" + schema;
+        return DriverManager.getConnection(jdbc, user[0], user.length > 1 ? user[1] : "");
+    }
+
+    @Override
+    public void close() throws Exception {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        }
+    }
+}
