@@ -3,7 +3,7 @@ package dev.rhizome.node;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.node.gossip.core.GossipConfig;
-import dev.rhizome.node.gossip.net.CoreProtocol;
+import dev.rhizome.node.gossip.core.GossipCore;
 import dev.rhizome.node.gossip.net.GossipService;
 import dev.rhizome.node.gossip.net.GossipSettings;
 import dev.rhizome.node.explore.Explorer;
@@ -11,8 +11,6 @@ import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.hardware.Hardware;
 import dev.rhizome.node.hardware.HardwareProbe;
 import dev.rhizome.node.job.JobRunner;
-import dev.rhizome.node.peer.BundleFetcher;
-import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.node.peer.TransferLog;
 import dev.rhizome.node.work.CommitFetcher;
 import dev.rhizome.node.work.Evaluator;
@@ -20,7 +18,6 @@ import dev.rhizome.node.work.InventoryAnnouncer;
 import dev.rhizome.node.work.ResultOutbox;
 import dev.rhizome.node.work.WorkLoop;
 import dev.rhizome.proto.v1.NodeInfo;
-import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.IdentityStore;
 import java.io.IOException;
@@ -43,7 +40,6 @@ public final class NodeDaemon implements AutoCloseable {
     private final Identity identity;
     private final NodeRepository repository;
     private final GossipService gossip;
-    private final BundleFetcher fetcher;
     private final WorkLoop loop;
     private final Thread loopThread;
 
@@ -55,25 +51,14 @@ public final class NodeDaemon implements AutoCloseable {
                 hardware.cores(), hardware.gpus().isEmpty() ? "" : ", " + hardware.gpus().size() + " GPU",
                 hardware.hardwareClass());
         this.repository = NodeRepository.open(layout.repository());
-        PeerConfig peerConfig = PeerConfig.defaults();
         CoordinatorClient coordinator = new CoordinatorClient(config.coordinatorUrl(), identity);
         TransferLog transfers = new TransferLog(layout.transfers());
         this.gossip = GossipService.start(repository, identity,
                 GossipSettings.defaults(config.host(), config.peerPort(), hardware.hardwareClass(), layout.peers()),
-                CoreProtocol.factory(identity, GossipConfig.defaults()), () -> entryPoints(coordinator), transfers, null);
-        this.fetcher = new BundleFetcher(repository, identity, peerConfig, transfers);
+                GossipCore.factory(identity, GossipConfig.defaults()), () -> entryPoints(coordinator), transfers, null);
         Clock clock = Clock.systemUTC();
-        CommitFetcher commits = new CommitFetcher(fetcher, coordinator, new CommitFetcher.Neighbours() {
-            @Override
-            public List<PeerEndpoint> holders(String commit) {
-                return gossip.holders(commit);
-            }
-
-            @Override
-            public void nowHeld(String commit) {
-                gossip.onLocalCommit(commit);
-            }
-        });
+        // One fetch path: the work loop's fetches go through the gossip core's planner.
+        CommitFetcher commits = new CommitFetcher(gossip::fetchNow, coordinator);
         Evaluator evaluator = new Evaluator(identity, repository, commits, new JobRunner(),
                 hardware.hardwareClass(), layout.work(), layout.logs(), clock);
         Explorer explorer = config.explore()
@@ -140,7 +125,6 @@ public final class NodeDaemon implements AutoCloseable {
         } catch (IOException e) {
             log.debug("could not remove {}", layout.endpointFile(), e);
         }
-        fetcher.close();
         gossip.close();
         repository.close();
         log.info("node stopped: {} results reported, {} experiments proposed", loop.resultsReported(),

@@ -3,7 +3,7 @@ package dev.rhizome.ops.bench;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.gossip.net.GossipService;
 import dev.rhizome.node.gossip.net.GossipSettings;
-import dev.rhizome.node.gossip.net.PeerProtocol;
+import dev.rhizome.node.gossip.core.PeerProtocol;
 import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.node.peer.TransferLog;
 import dev.rhizome.proto.v1.NodeInfo;
