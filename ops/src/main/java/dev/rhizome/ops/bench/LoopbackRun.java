@@ -215,7 +215,7 @@ final class LoopbackRun {
         progress.printf("%s: deadline reached with %d/%d bundle copies held%n", name, obtained.size(), pairs);
     }
 
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         try (Stream<Path> paths = Files.walk(dir)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> {
                 try {

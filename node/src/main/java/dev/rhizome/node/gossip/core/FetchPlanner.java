@@ -155,6 +155,22 @@ final class FetchPlanner {
         return want != null && want.needed && want.current == null && want.queue.isEmpty();
     }
 
+    /** When the planner next has something to decide: a transfer's stall deadline, or a backed-off holder coming due. */
+    long nextDeadlineMs() {
+        long next = Long.MAX_VALUE;
+        long stall = config.fetchStall().toMillis();
+        for (Want want : wants.values()) {
+            if (want.current != null) {
+                next = Math.min(next, want.lastProgressMs + stall);
+            } else {
+                for (Holder h : want.queue) {
+                    next = Math.min(next, h.notBeforeMs);
+                }
+            }
+        }
+        return next;
+    }
+
     /** Needed commits that nobody is left to ask. */
     List<String> exhaustedNeeded() {
         List<String> out = new ArrayList<>();

@@ -362,6 +362,21 @@ public final class GossipCore implements PeerProtocol {
         return settled(out);
     }
 
+    /**
+     * The time by which the driver must call {@link #onTick} again (as quinn-proto's
+     * {@code poll_timeout}): the next stall deadline, backed-off holder, peer exchange or self
+     * announcement. Events in between may bring it forward, so a driver asks after each call.
+     */
+    @Override
+    public long nextWakeupMs() {
+        long next = Math.min(nextExchangeMs, nextSelfAnnounceMs);
+        next = Math.min(next, planner.nextDeadlineMs());
+        if (connections.dialingCount() > 0 || connections.openCount() < config.degree()) {
+            next = Math.min(next, clock.nowMs() + config.redialBase().toMillis()); // dial expiry and redials
+        }
+        return Math.max(next, clock.nowMs());
+    }
+
     public boolean holds(String commit) {
         return planner.holds(commit);
     }

@@ -65,4 +65,9 @@ public interface PeerProtocol {
     List<Effect> onTick(long nowMs);
 
     boolean isBanned(PublicId peer, long nowMs);
+
+    /** When {@link #onTick} is next due; a protocol without deadlines of its own is ticked periodically. */
+    default long nextWakeupMs() {
+        return Long.MAX_VALUE;
+    }
 }

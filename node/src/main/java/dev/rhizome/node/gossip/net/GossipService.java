@@ -116,6 +116,8 @@ public final class GossipService implements AutoCloseable {
     private PeerServer server;
     private PeerProtocol protocol;
     private long signedAtMs;
+    private java.util.concurrent.ScheduledFuture<?> wakeup;   // protocol thread only
+    private long wakeupAtMs = Long.MAX_VALUE;
     private long bootstrappedAtMs;
     private long savedAtMs;
 
@@ -376,6 +378,35 @@ public final class GossipService implements AutoCloseable {
     // --- effects, on the protocol thread -------------------------------------------------------
 
     private void apply(List<Effect> effects) {
+        applyEffects(effects);
+        scheduleWakeup();
+    }
+
+    /** Ticks the protocol at the deadline it asks for (a stall, a backed-off holder), not only on the periodic tick. */
+    private void scheduleWakeup() {
+        long due = protocol.nextWakeupMs();
+        if (due == Long.MAX_VALUE || due >= wakeupAtMs) {
+            return;
+        }
+        if (wakeup != null) {
+            wakeup.cancel(false);
+        }
+        wakeupAtMs = due;
+        try {
+            wakeup = protocolThread.schedule(() -> {
+                wakeupAtMs = Long.MAX_VALUE;
+                try {
+                    apply(protocol.onTick(nowMs()));
+                } catch (RuntimeException e) {
+                    log.error("gossip wakeup failed", e);
+                }
+            }, Math.max(0, due - nowMs()), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // shutting down
+        }
+    }
+
+    private void applyEffects(List<Effect> effects) {
         for (Effect effect : effects) {
             if (effect instanceof Effect.Send send) {
                 send(send.to(), send.message());
