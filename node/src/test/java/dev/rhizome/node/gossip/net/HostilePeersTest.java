@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 class HostilePeersTest {
     static final PersonIdent AUTHOR = new PersonIdent("Ada", "ada@example.org");
     /** Short stalls, so a staller is caught in seconds rather than minutes. */
-    static final PeerConfig PEER = new PeerConfig(1 << 20, 256 << 10, 64L << 20, Duration.ofSeconds(2), Duration.ofSeconds(1));
+    static final PeerConfig PEER = new PeerConfig(1 << 20, 256 << 10, 64L << 20, Duration.ofSeconds(2), Duration.ofSeconds(5));
     static final int HONEST = 17;
     static final int BUNDLES = 5;
 
@@ -60,10 +60,10 @@ class HostilePeersTest {
 
     @Test
     void honestBundlesReachEveryHonestNodeAndTheHostileOnesAreBanned() throws Exception {
-        // The default scores and thresholds; only stalls are caught after 2 s rather than 10, and redials are quick.
+        // The default scores and thresholds; only stalls are caught after 5 s rather than 10, and redials are quick.
         GossipConfig d = GossipConfig.defaults();
         GossipConfig config = new GossipConfig(d.degree(), d.maxDegree(), d.maxKnownPeers(), d.seenTtl(), d.maxSeen(),
-                d.maxClockSkew(), Duration.ofSeconds(2), d.maxCommitsPerInventory(), d.announcementsPerSecond(),
+                d.maxClockSkew(), Duration.ofSeconds(5), d.maxCommitsPerInventory(), d.announcementsPerSecond(),
                 d.announcementBurst(), d.disconnectScore(), d.banScore(), d.banDuration(), Duration.ofMillis(200),
                 Duration.ofSeconds(2));
 
