@@ -3,7 +3,7 @@ package dev.rhizome.node;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.node.gossip.core.GossipConfig;
-import dev.rhizome.node.gossip.net.CoreProtocol;
+import dev.rhizome.node.gossip.core.GossipCore;
 import dev.rhizome.node.gossip.net.GossipService;
 import dev.rhizome.node.gossip.net.GossipSettings;
 import dev.rhizome.node.explore.Explorer;
@@ -15,8 +15,6 @@ import dev.rhizome.node.job.JobRunner;
 import dev.rhizome.node.job.ProcessLauncher;
 import dev.rhizome.node.job.SandboxProbe;
 import dev.rhizome.node.job.SandboxUnavailableException;
-import dev.rhizome.node.peer.BundleFetcher;
-import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.node.peer.TransferLog;
 import dev.rhizome.node.work.CommitFetcher;
 import dev.rhizome.node.work.Evaluator;
@@ -24,7 +22,6 @@ import dev.rhizome.node.work.InventoryAnnouncer;
 import dev.rhizome.node.work.ResultOutbox;
 import dev.rhizome.node.work.WorkLoop;
 import dev.rhizome.proto.v1.NodeInfo;
-import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.IdentityStore;
 import java.io.IOException;
@@ -61,7 +58,6 @@ public final class NodeDaemon implements AutoCloseable {
     private final Identity identity;
     private final NodeRepository repository;
     private final GossipService gossip;
-    private final BundleFetcher fetcher;
     private final WorkLoop loop;
     private final Thread loopThread;
     private final java.nio.file.Path jobDirs;
@@ -78,29 +74,18 @@ public final class NodeDaemon implements AutoCloseable {
                 hardware.cores(), hardware.gpus().isEmpty() ? "" : ", " + hardware.gpus().size() + " GPU",
                 hardware.hardwareClass());
         this.repository = NodeRepository.open(layout.repository());
-        PeerConfig peerConfig = PeerConfig.defaults();
         CoordinatorClient coordinator = new CoordinatorClient(config.coordinatorUrl(), identity);
         TransferLog transfers = new TransferLog(layout.transfers());
         this.gossip = GossipService.start(repository, identity,
                 GossipSettings.defaults(config.host(), config.peerPort(), hardware.hardwareClass(), layout.peers()),
-                CoreProtocol.factory(identity, GossipConfig.defaults()), () -> entryPoints(coordinator), transfers, null);
-        this.fetcher = new BundleFetcher(repository, identity, peerConfig, transfers);
+                GossipCore.factory(identity, GossipConfig.defaults()), () -> entryPoints(coordinator), transfers, null);
         Clock clock = Clock.systemUTC();
-        CommitFetcher commits = new CommitFetcher(fetcher, coordinator, new CommitFetcher.Neighbours() {
-            @Override
-            public List<PeerEndpoint> holders(String commit) {
-                return gossip.holders(commit);
-            }
-
-            @Override
-            public void nowHeld(String commit) {
-                gossip.onLocalCommit(commit);
-            }
-        });
+        // One fetch path: the work loop's fetches go through the gossip core's planner.
+        CommitFetcher commits = new CommitFetcher(gossip::fetchNow, coordinator);
         // Checkouts live outside the data dir: the one place a job may write is nowhere near the node's key.
         this.jobDirs = JobDirs.prepare(identity.publicId().shortForm());
         NodePreferences prefs = config.preferences();
-        fetcher.capDownloads(prefs.maxDownloadKBps() * 1024);
+        gossip.capDownloads(prefs.maxDownloadKBps() * 1024);
         List<Slot> slots = SlotPlan.of(hardware, prefs);
         Map<Slot, Evaluator> evaluators = new LinkedHashMap<>();
         JobRunner runner = new JobRunner(launcher);
@@ -223,7 +208,6 @@ public final class NodeDaemon implements AutoCloseable {
         } catch (IOException e) {
             log.debug("could not remove {}", jobDirs, e);
         }
-        fetcher.close();
         gossip.close();
         repository.close();
         log.info("node stopped: {} results reported, {} experiments proposed", loop.resultsReported(),

@@ -6,7 +6,7 @@ import java.util.List;
 public final class FetchException extends Exception {
     private final List<String> failures;
 
-    FetchException(String commit, List<String> failures) {
+    public FetchException(String commit, List<String> failures) {
         super(failures.isEmpty()
                 ? "cannot fetch " + commit + ": no peers to ask"
                 : "cannot fetch " + commit + " from any of " + failures.size() + " peers: " + String.join("; ", failures));

@@ -7,6 +7,8 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -16,6 +18,9 @@ import java.util.concurrent.CompletableFuture;
  * fetcher, which may resume into it over another connection.
  */
 final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
+    /** Bytes a transfer must advance per idle period: 64 KiB, as in the gossip core's stall rule. */
+    static final long MIN_PROGRESS_BYTES = 64 * 1024;
+
     private final String commit;
     private final FetchSession session;
     private final BundleSink sink;
@@ -23,6 +28,9 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
     private final TransferProgress progress;
     private final CompletableFuture<Void> outcome;
     private final long idleMillis;
+    private ScheduledFuture<?> progressCheck;
+    private long receivedAtCheck;
+    private boolean progressArmed;
 
     FetchHandler(String commit, FetchSession session, BundleSink sink, List<PeerMessage> opening,
                  TransferProgress progress, CompletableFuture<Void> outcome, long idleMillis) {
@@ -33,12 +41,16 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
         this.progress = progress;
         this.outcome = outcome;
         this.idleMillis = idleMillis;
+        this.receivedAtCheck = session.received(); // a resumed transfer counts from where it resumed
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         opening.forEach(ctx::write);
         ctx.flush();
+        // The idle timeout catches silence; this catches a peer that trickles bytes to dodge it.
+        progressCheck = ctx.executor().scheduleAtFixedRate(() -> checkProgress(ctx), idleMillis, idleMillis,
+                TimeUnit.MILLISECONDS);
         ctx.fireChannelActive();
     }
 
@@ -50,7 +62,11 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
         try {
             switch (message.getBodyCase()) {
                 case HELLO -> session.onHello(message.getHello());
-                case BUNDLE_HEADER -> session.onHeader(message.getBundleHeader());
+                case BUNDLE_HEADER -> {
+                    session.onHeader(message.getBundleHeader());
+                    // The peer has found the bundle and started: worth telling a stall clock before the first chunk.
+                    progress.update(commit, session.received(), session.size());
+                }
                 case BUNDLE_CHUNK -> {
                     session.onChunk(message.getBundleChunk());
                     sink.write(message.getBundleChunk().getData());
@@ -59,6 +75,9 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
                 case BUNDLE_END -> {
                     session.onEnd(message.getBundleEnd(), sink.finish());
                     outcome.complete(null);
+                    if (progressCheck != null) {
+                        progressCheck.cancel(false);
+                    }
                     ctx.close();
                 }
                 case ERROR -> session.onError(message.getError());
@@ -93,7 +112,33 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
         ctx.fireChannelInactive();
     }
 
+    /**
+     * Every idle period a transfer must advance by {@link #MIN_PROGRESS_BYTES} (or finish, if less
+     * is left), counted from the first full period after the header: the same minimum-progress rule
+     * the gossip core applies to its fetches.
+     */
+    private void checkProgress(ChannelHandlerContext ctx) {
+        long received = session.received();
+        if (!progressArmed) {
+            // Until the header, the peer may be building the bundle (silence is the idle timeout's to judge);
+            // the rule holds from the first full period after it.
+            progressArmed = session.size() > 0;
+            receivedAtCheck = received;
+            return;
+        }
+        long left = session.size() > 0 ? session.size() - received : MIN_PROGRESS_BYTES;
+        long step = received - receivedAtCheck;
+        receivedAtCheck = received;
+        if (!outcome.isDone() && step < Math.min(MIN_PROGRESS_BYTES, Math.max(1, left))) {
+            fail(ctx, new PeerFailure(PeerFailure.Kind.STALLED, "stalled: " + step + " bytes in " + idleMillis
+                    + " ms, under the minimum of " + MIN_PROGRESS_BYTES));
+        }
+    }
+
     private void fail(ChannelHandlerContext ctx, PeerFailure failure) {
+        if (progressCheck != null) {
+            progressCheck.cancel(false);
+        }
         if (outcome.isDone()) {
             return;
         }

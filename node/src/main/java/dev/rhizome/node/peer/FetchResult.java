@@ -7,7 +7,7 @@ import dev.rhizome.proto.v1.PeerEndpoint;
  * its hello; it is null when the commit was already held and nothing was transferred.
  */
 public record FetchResult(String commit, PeerEndpoint from, long bytes, long millis, boolean alreadyHad) {
-    static FetchResult alreadyHeld(String commit) {
+    public static FetchResult alreadyHeld(String commit) {
         return new FetchResult(commit, null, 0, 0, true);
     }
 }

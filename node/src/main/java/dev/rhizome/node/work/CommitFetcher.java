@@ -8,57 +8,53 @@ import dev.rhizome.node.peer.FetchResult;
 import dev.rhizome.node.peer.TransferProgress;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.protocol.CommitId;
-import com.google.protobuf.ByteString;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Gets a commit into the local repository from the peers that announced it: gossip neighbours that
- * said they hold it first (they are linked already), then the peers the unit names. When they all
- * fail, the coordinator is asked again, since announcements race with claims.
+ * Gets a commit into the local repository for the node's work. A node asks its gossip layer
+ * ({@link Source}), so the work loop's fetches go through the same planner as gossip's: one transfer
+ * per commit, banned peers never asked, the stall rule on every transfer. The peers the unit names
+ * are hints; when nobody can serve the commit, the coordinator is asked again for who announced it,
+ * since announcements race with claims. Safe to call from several threads at once.
  */
 public final class CommitFetcher {
     private static final Logger log = LoggerFactory.getLogger(CommitFetcher.class);
-    private static final int ROUNDS = 4;
+    static final int ROUNDS = 4;
 
-    /** The gossip layer as this fetcher sees it. */
-    public interface Neighbours {
-        Neighbours NONE = new Neighbours() {
-            @Override
-            public List<PeerEndpoint> holders(String commit) {
-                return List.of();
-            }
-
-            @Override
-            public void nowHeld(String commit) {
-            }
-        };
-
-        /** Bundle servers of neighbours that said they hold {@code commit}. */
-        List<PeerEndpoint> holders(String commit);
-
-        /** The commit was just fetched here, so neighbours can fetch it from us. */
-        void nowHeld(String commit);
+    /** Where bundles come from: a node's gossip layer, or (for a one-shot command) a direct fetcher. */
+    @FunctionalInterface
+    public interface Source {
+        /** Makes {@code commit} held here, from {@code hints} or any peer the source knows holds it. */
+        FetchResult fetch(String commit, List<PeerEndpoint> hints) throws FetchException, InterruptedException;
     }
 
-    private final BundleFetcher fetcher;
+    private final Source source;
     private final CoordinatorClient coordinator;
-    private final Neighbours neighbours;
+    private final long retryBaseMs;
 
+    /** Fetches straight from the named peers, one after another: for commands that run without a gossip layer. */
     public CommitFetcher(BundleFetcher fetcher, CoordinatorClient coordinator) {
-        this(fetcher, coordinator, Neighbours.NONE);
+        this((commit, hints) -> fetcher.fetch(commit, hints, progress()), coordinator);
     }
 
-    public CommitFetcher(BundleFetcher fetcher, CoordinatorClient coordinator, Neighbours neighbours) {
-        this.fetcher = fetcher;
+    public CommitFetcher(Source source, CoordinatorClient coordinator) {
+        this(source, coordinator, 500);
+    }
+
+    CommitFetcher(Source source, CoordinatorClient coordinator, long retryBaseMs) {
+        this.source = source;
         this.coordinator = coordinator;
-        this.neighbours = neighbours;
+        this.retryBaseMs = retryBaseMs;
     }
 
+    /**
+     * Blocks until {@code commit} is held; throws {@link FetchException} when no peer served it
+     * after {@link #ROUNDS} rounds, each asking the coordinator afresh (the caller can then report
+     * the commit unfetchable).
+     */
     public FetchResult fetch(String commit, List<PeerEndpoint> suggested)
             throws FetchException, InterruptedException {
         List<PeerEndpoint> peers = withoutSelf(suggested);
@@ -67,24 +63,17 @@ public final class CommitFetcher {
             if (round > 0 || peers.isEmpty()) {
                 peers = askCoordinator(commit, peers);
             }
-            peers = neighboursFirst(commit, peers);
             try {
                 // Called even with no peers: a commit already held needs none, and otherwise the
-                // fetcher's refusal says that nobody announced it.
-                FetchResult result = fetcher.fetch(commit, peers, progress());
-                if (!result.alreadyHad()) {
-                    neighbours.nowHeld(commit);
-                    log.info("fetched {} from {}:{} ({} bytes in {} ms)", CommitId.abbreviate(commit),
-                            result.from().getHost(), result.from().getPort(), result.bytes(), result.millis());
-                }
-                return result;
+                // source's refusal says that nobody announced it. The transfer itself is logged once, by the fetcher.
+                return source.fetch(commit, peers);
             } catch (FetchException e) {
                 last = e;
                 log.warn("fetch of {} failed (round {}/{}): {}", CommitId.abbreviate(commit), round + 1, ROUNDS,
                         e.getMessage());
             }
             if (round + 1 < ROUNDS) {
-                Thread.sleep(500L * (1L << round));
+                Thread.sleep(retryBaseMs * (1L << round));
             }
         }
         throw last;
@@ -97,17 +86,6 @@ public final class CommitFetcher {
             log.warn("cannot ask the coordinator for peers of {}: {}", CommitId.abbreviate(commit), e.getMessage());
             return fallback;
         }
-    }
-
-    private List<PeerEndpoint> neighboursFirst(String commit, List<PeerEndpoint> peers) {
-        Map<ByteString, PeerEndpoint> byNode = new LinkedHashMap<>();
-        for (PeerEndpoint p : neighbours.holders(commit)) {
-            byNode.put(p.getNode(), p);
-        }
-        for (PeerEndpoint p : peers) {
-            byNode.putIfAbsent(p.getNode(), p);
-        }
-        return withoutSelf(List.copyOf(byNode.values()));
     }
 
     private List<PeerEndpoint> withoutSelf(List<PeerEndpoint> peers) {

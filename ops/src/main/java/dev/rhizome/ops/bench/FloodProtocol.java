@@ -1,7 +1,7 @@
 package dev.rhizome.ops.bench;
 
 import dev.rhizome.node.gossip.core.Effect;
-import dev.rhizome.node.gossip.net.PeerProtocol;
+import dev.rhizome.node.gossip.core.PeerProtocol;
 import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.Inventory;
 import dev.rhizome.proto.v1.NodeInfo;

@@ -3,7 +3,6 @@ package dev.rhizome.ops.bench;
 import dev.rhizome.node.gossip.core.GossipConfig;
 import dev.rhizome.node.gossip.core.GossipCore;
 import dev.rhizome.node.gossip.core.SignatureCheck;
-import dev.rhizome.node.gossip.net.CoreProtocol;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -31,10 +30,12 @@ public final class GossipBench {
                     defaults.fetchStall(), defaults.maxCommitsPerInventory(), defaults.announcementsPerSecond(),
                     defaults.announcementBurst(), defaults.disconnectScore(), defaults.banScore(), defaults.banDuration(),
                     defaults.redialBase(), defaults.redialMax());
-            LoopbackRun.Outcome gossip = LoopbackRun.run("gossip", config, (identity, self) -> new CoreProtocol(
-                    new GossipCore(identity, self, gossipConfig, new SecureRandom(), SignatureCheck.envelopes())), group, progress);
+            long direct = DirectTransfer.medianMs(config.bundleBytes(), config.seed(), group);
+            progress.printf("direct: one transfer of a %d-byte bundle between two nodes takes %d ms%n", config.bundleBytes(), direct);
+            LoopbackRun.Outcome gossip = LoopbackRun.run("gossip", config, (identity, self) ->
+                    new GossipCore(identity, self, gossipConfig, new SecureRandom(), SignatureCheck.envelopes()), group, progress);
             LoopbackRun.Outcome flood = LoopbackRun.run("flood", config, FloodProtocol::new, group, progress);
-            return new GossipBenchReport(config, gossip, flood);
+            return new GossipBenchReport(config, direct, gossip, flood);
         } finally {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }

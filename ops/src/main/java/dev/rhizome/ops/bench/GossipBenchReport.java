@@ -5,7 +5,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Gossip against flooding on the same loopback network: delivery times, amplification, control traffic. */
-public record GossipBenchReport(GossipBenchConfig config, LoopbackRun.Outcome gossip, LoopbackRun.Outcome flood) {
+public record GossipBenchReport(GossipBenchConfig config, long directTransferMs, LoopbackRun.Outcome gossip,
+                                LoopbackRun.Outcome flood) {
+
+    /** p50 delivery to every node over one direct transfer of the same bundle: how many transfer times a broadcast costs. */
+    public double p50ToDirect() {
+        long p50 = gossip.percentileDeliveryMs(50);
+        return p50 < 0 ? -1 : (double) p50 / directTransferMs;
+    }
+
 
     /** The benchmark's JSON line: {@code nodes}, {@code bundles}, {@code delivered_fraction}, {@code amplification}, ... */
     public String toJson() {
@@ -19,6 +27,8 @@ public record GossipBenchReport(GossipBenchConfig config, LoopbackRun.Outcome go
         m.put("amplification", round(gossip.amplification()));
         m.put("p50_delivery_ms", gossip.percentileDeliveryMs(50));
         m.put("p99_delivery_ms", gossip.percentileDeliveryMs(99));
+        m.put("direct_transfer_ms", directTransferMs);
+        m.put("p50_to_direct", round(p50ToDirect()));
         m.put("control_messages_per_node", round(gossip.controlMessagesPerNode()));
         m.put("gossip_messages_per_node", round(gossip.gossipMessagesPerNode()));
         m.put("bundle_requests_per_node", round(gossip.bundleRequestsPerNode()));
@@ -38,6 +48,8 @@ public record GossipBenchReport(GossipBenchConfig config, LoopbackRun.Outcome go
         StringBuilder out = new StringBuilder();
         out.append(String.format("%d nodes, degree %d, %d bundles of %d bytes%n", config.nodes(), config.degree(),
                 config.bundles(), config.bundleBytes()));
+        out.append(String.format("one direct transfer: %d ms; gossip p50 delivery to all = %.1f direct transfers%n",
+                directTransferMs, p50ToDirect()));
         out.append(String.format("%-8s %10s %10s %10s %14s %14s %12s %8s%n", "", "delivered", "p50 ms", "p99 ms",
                 "amplification", "control/node", "requests/node", "links"));
         for (LoopbackRun.Outcome o : new LoopbackRun.Outcome[] {gossip, flood}) {

@@ -3,7 +3,7 @@ package dev.rhizome.ops.bench;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.gossip.net.GossipService;
 import dev.rhizome.node.gossip.net.GossipSettings;
-import dev.rhizome.node.gossip.net.PeerProtocol;
+import dev.rhizome.node.gossip.core.PeerProtocol;
 import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.node.peer.TransferLog;
 import dev.rhizome.proto.v1.NodeInfo;
@@ -215,7 +215,7 @@ final class LoopbackRun {
         progress.printf("%s: deadline reached with %d/%d bundle copies held%n", name, obtained.size(), pairs);
     }
 
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         try (Stream<Path> paths = Files.walk(dir)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> {
                 try {

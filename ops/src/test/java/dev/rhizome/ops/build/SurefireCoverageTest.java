@@ -24,15 +24,6 @@ class SurefireCoverageTest {
     private static final Pattern TEST_ANNOTATION = Pattern.compile(
             "@(Test|ParameterizedTest|RepeatedTest|TestFactory|TestTemplate|FuzzTest|Property|Example)\\b");
     private static final Pattern INCLUDE = Pattern.compile("<include>([^<]+)</include>");
-    /**
-     * TODO(issue 7, gossip): the jqwik suites that the gossip work converts to seeded tests and
-     * renames. Listed only until that lands: an entry whose file is gone fails this test, so the
-     * list is emptied at the merge and can't hide anything later.
-     */
-    private static final List<String> PENDING_CONVERSION = List.of(
-            "node/src/test/java/dev/rhizome/node/gossip/core/GossipConvergenceProperties.java",
-            "node/src/test/java/dev/rhizome/node/gossip/core/GossipBoundedStateProperties.java");
-
     @Test
     void everyTestClassMatchesASurefireInclude() throws IOException {
         Path root = projectRoot();
@@ -58,10 +49,6 @@ class SurefireCoverageTest {
             }
         }
         assertThat(testClasses).as("test classes found (is the project root right?)").isGreaterThan(10);
-        for (String pending : PENDING_CONVERSION) {
-            assertThat(root.resolve(pending)).as("converted already: remove it from PENDING_CONVERSION").exists();
-        }
-        missed.removeAll(PENDING_CONVERSION);
         assertThat(missed).as("test classes surefire would not run; rename them or extend the includes in pom.xml")
                 .isEmpty();
     }

@@ -33,6 +33,13 @@ public sealed interface Effect {
     record Disconnect(PublicId peer, String reason) implements Effect {
     }
 
+    /**
+     * Nobody is left to ask for {@code commit}, which the node's work needed ({@link GossipCore#want}):
+     * every holder failed, was banned, or none was usable. The adapter fails those waiting for it.
+     */
+    record Unavailable(String commit, String reason) implements Effect {
+    }
+
     /** A new, verified Result announcement, for the application. */
     record ResultSeen(SignedEnvelope result) implements Effect {
     }

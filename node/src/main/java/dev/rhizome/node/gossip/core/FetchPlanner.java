@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,6 +18,11 @@ import java.util.Set;
  * <p>The first announcer of a commit is asked for it; later announcers are queued as alternatives
  * and only asked when the current fetch fails or stalls. So each bundle is downloaded about once
  * per node, where flooding would download it from every neighbour.
+ *
+ * <p>At most {@link #MAX_ACTIVE} fetches are outstanding at once, and a fetch's stall clock starts
+ * when it is handed out, never while it waits for a slot: a peer that announces hundreds of
+ * commits, or a node catching up on a backlog, is not taken for a staller because its fetches
+ * queue behind each other. Commits the node's own work needs ({@link #needed}) go first.
  */
 final class FetchPlanner {
     /** Alternative holders remembered per commit; more add nothing but memory. */
@@ -26,6 +32,10 @@ final class FetchPlanner {
 
     /** Tries per holder for failures that may be transient (stall, lost connection). */
     static final int MAX_ATTEMPTS = 3;
+    /** Fetches outstanding at once; the adapter runs as many transfers in parallel. */
+    static final int MAX_ACTIVE = 4;
+    /** Fetches outstanding from one peer: a peer announcing a flood of commits can't take every slot. */
+    static final int MAX_ACTIVE_PER_PEER = 2;
 
     record Start(PublicId from, String commit) {
     }
@@ -43,7 +53,11 @@ final class FetchPlanner {
     private static final class Want {
         final ArrayDeque<Holder> queue = new ArrayDeque<>();
         final Set<PublicId> announcers = new HashSet<>();
+        /** Peers that signed an Inventory naming this commit to us: for them, "not found" is a lie. */
+        final Set<PublicId> claimed = new HashSet<>();
         Holder current;
+        /** The node's work waits for it: kept past seenTtl, started first, and its exhaustion reported. */
+        boolean needed;
         long lastProgressMs;
         long countedBytes;
         long touchedMs;
@@ -57,7 +71,9 @@ final class FetchPlanner {
     private final int maxWants;
     private final Set<String> held = new HashSet<>();
     private final ArrayDeque<String> recent = new ArrayDeque<>();
-    private final Map<String, Want> wants = new HashMap<>();
+    private final Map<String, Want> wants = new LinkedHashMap<>(); // oldest first, so fetches start in order
+    private int active;
+    private final Map<PublicId, Integer> activeByPeer = new HashMap<>();
 
     FetchPlanner(GossipConfig config) {
         this.config = config;
@@ -77,6 +93,10 @@ final class FetchPlanner {
         return wants.size();
     }
 
+    int active() {
+        return active;
+    }
+
     /** {@code holder} says it has {@code commit}; returns the fetch to start, if this is the first holder. */
     Start announced(PublicId holder, String commit, long nowMs) {
         if (held.contains(commit)) {
@@ -93,17 +113,81 @@ final class FetchPlanner {
         want.touchedMs = nowMs;
         if (want.announcers.size() < 2 * MAX_HOLDERS) {
             want.announcers.add(holder);
+            want.claimed.add(holder);
         }
         if (want.knows(holder)) {
             return null;
         }
-        if (want.current == null) {
+        if (want.current == null && active < MAX_ACTIVE && want.queue.isEmpty() && hasSlot(holder)) {
             return begin(want, new Holder(holder), commit, nowMs);
         }
         if (want.queue.size() < MAX_HOLDERS) {
             want.queue.add(new Holder(holder));
         }
-        return null;
+        return want.current == null && active < MAX_ACTIVE ? next(want, commit, nowMs) : null;
+    }
+
+    /**
+     * The node's work needs {@code commit}, which {@code holders} are said to hold (hints, unverified
+     * until a bundle from them passes its checks). Returns the fetch to start now, if any.
+     */
+    Start needed(String commit, List<PublicId> holders, long nowMs) {
+        if (held.contains(commit)) {
+            return null;
+        }
+        Want want = wants.computeIfAbsent(commit, c -> new Want());
+        want.needed = true;
+        want.touchedMs = nowMs;
+        for (PublicId holder : holders) {
+            if (!want.knows(holder) && want.queue.size() < MAX_HOLDERS) {
+                want.queue.add(new Holder(holder));
+            }
+            if (want.announcers.size() < 2 * MAX_HOLDERS) {
+                want.announcers.add(holder);
+            }
+        }
+        return want.current == null && active < MAX_ACTIVE ? next(want, commit, nowMs) : null;
+    }
+
+    /** A needed commit that nobody is left to ask: no fetch outstanding, no holder queued. */
+    boolean exhausted(String commit) {
+        Want want = wants.get(commit);
+        return want != null && want.needed && want.current == null && want.queue.isEmpty();
+    }
+
+    /** When the planner next has something to decide: a transfer's stall deadline, or a backed-off holder coming due. */
+    long nextDeadlineMs() {
+        long next = Long.MAX_VALUE;
+        long stall = config.fetchStall().toMillis();
+        for (Want want : wants.values()) {
+            if (want.current != null) {
+                next = Math.min(next, want.lastProgressMs + stall);
+            } else {
+                for (Holder h : want.queue) {
+                    next = Math.min(next, h.notBeforeMs);
+                }
+            }
+        }
+        return next;
+    }
+
+    /** Needed commits that nobody is left to ask. */
+    List<String> exhaustedNeeded() {
+        List<String> out = new ArrayList<>();
+        wants.forEach((commit, want) -> {
+            if (want.needed && want.current == null && want.queue.isEmpty()) {
+                out.add(commit);
+            }
+        });
+        return out;
+    }
+
+    /** Forgets a want (its waiters were told it is unavailable); a later announcement starts afresh. */
+    void drop(String commit) {
+        Want want = wants.remove(commit);
+        if (want != null && want.current != null) {
+            release(want.current.peer);
+        }
     }
 
     /**
@@ -144,6 +228,7 @@ final class FetchPlanner {
             return Set.of();
         }
         if (want.current != null) {
+            release(want.current.peer);
             cancel.add(new Start(want.current.peer, commit));
         }
         return want.announcers;
@@ -161,11 +246,12 @@ final class FetchPlanner {
         }
         Holder failedHolder = want.current;
         want.current = null;
+        release(failedHolder.peer);
         if (mayRetry && ++failedHolder.attempts < MAX_ATTEMPTS) {
             failedHolder.notBeforeMs = nowMs + (config.redialBase().toMillis() << failedHolder.attempts);
             want.queue.addLast(failedHolder);
         }
-        return next(want, commit, nowMs);
+        return active < MAX_ACTIVE ? next(want, commit, nowMs) : null;
     }
 
     /** Drops a peer from every holder queue (it was banned); returns the fetches it had outstanding. */
@@ -174,6 +260,7 @@ final class FetchPlanner {
         wants.forEach((commit, want) -> {
             want.queue.removeIf(h -> h.peer.equals(peer));
             want.announcers.remove(peer);
+            want.claimed.remove(peer);
             if (want.current != null && want.current.peer.equals(peer)) {
                 outstanding.add(new Start(peer, commit));
             }
@@ -194,27 +281,33 @@ final class FetchPlanner {
     }
 
     /**
-     * Starts fetches for wanted commits whose next holder became ready, and forgets wants nobody can
-     * serve any more once their announcements are older than seenTtl.
+     * Starts fetches, the needed ones first, for wanted commits whose next holder became ready while
+     * a slot is free, and forgets wants nobody can serve any more once their announcements are older
+     * than seenTtl.
      */
     List<Start> ready(long nowMs) {
         List<Start> out = new ArrayList<>();
         long ttl = config.seenTtl().toMillis();
-        for (Iterator<Map.Entry<String, Want>> it = wants.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<String, Want> e = it.next();
-            Want want = e.getValue();
-            if (want.current != null) {
-                continue;
-            }
-            if (want.queue.isEmpty()) {
-                if (nowMs - want.touchedMs > ttl) {
-                    it.remove();
+        for (boolean neededPass : new boolean[] {true, false}) {
+            for (Iterator<Map.Entry<String, Want>> it = wants.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<String, Want> e = it.next();
+                Want want = e.getValue();
+                if (want.current != null || want.needed != neededPass) {
+                    continue;
                 }
-                continue;
-            }
-            Start start = next(want, e.getKey(), nowMs);
-            if (start != null) {
-                out.add(start);
+                if (want.queue.isEmpty()) {
+                    if (!want.needed && nowMs - want.touchedMs > ttl) {
+                        it.remove();
+                    }
+                    continue;
+                }
+                if (active >= MAX_ACTIVE) {
+                    continue;
+                }
+                Start start = next(want, e.getKey(), nowMs);
+                if (start != null) {
+                    out.add(start);
+                }
             }
         }
         return out;
@@ -223,7 +316,7 @@ final class FetchPlanner {
     private Start next(Want want, String commit, long nowMs) {
         for (Iterator<Holder> it = want.queue.iterator(); it.hasNext(); ) {
             Holder h = it.next();
-            if (h.notBeforeMs <= nowMs) {
+            if (h.notBeforeMs <= nowMs && hasSlot(h.peer)) {
                 it.remove();
                 return begin(want, h, commit, nowMs);
             }
@@ -231,7 +324,24 @@ final class FetchPlanner {
         return null;
     }
 
-    private static Start begin(Want want, Holder holder, String commit, long nowMs) {
+    /** Whether {@code peer} signed an announcement of {@code commit} to us. */
+    boolean claimedBy(PublicId peer, String commit) {
+        Want want = wants.get(commit);
+        return want != null && want.claimed.contains(peer);
+    }
+
+    private boolean hasSlot(PublicId peer) {
+        return activeByPeer.getOrDefault(peer, 0) < MAX_ACTIVE_PER_PEER;
+    }
+
+    private void release(PublicId peer) {
+        active--;
+        activeByPeer.computeIfPresent(peer, (p, n) -> n > 1 ? n - 1 : null);
+    }
+
+    private Start begin(Want want, Holder holder, String commit, long nowMs) {
+        active++;
+        activeByPeer.merge(holder.peer, 1, Integer::sum);
         want.current = holder;
         want.lastProgressMs = nowMs;
         want.countedBytes = 0;

@@ -38,12 +38,14 @@ import java.util.Set;
  * others as fallbacks. NodeInfo and Result announcements are small and are relayed to a bounded
  * fanout, de-duplicated by message id.
  */
-public final class GossipCore {
+public final class GossipCore implements PeerProtocol {
     /** Records a peer exchange carries at most. */
     static final int EXCHANGE_SIZE = 32;
     static final long EXCHANGE_INTERVAL_MS = 30_000;
     /** How often a node pushes its own signed NodeInfo, so others learn an address that changed. */
     static final long SELF_ANNOUNCE_INTERVAL_MS = 10 * 60_000;
+    /** Bundle transfers the core hands out at once; the adapter should run as many in parallel. */
+    public static final int MAX_CONCURRENT_FETCHES = FetchPlanner.MAX_ACTIVE;
 
     private final Identity self;
     private final PublicId selfId;
@@ -76,7 +78,13 @@ public final class GossipCore {
         this.planner = new FetchPlanner(config);
     }
 
+    /** A factory for the network driver: a core per node, verifying every signature, with a strong random source. */
+    public static java.util.function.Function<NodeInfo, PeerProtocol> factory(Identity identity, GossipConfig config) {
+        return self -> new GossipCore(identity, self, config, new java.security.SecureRandom(), SignatureCheck.envelopes());
+    }
+
     /** This node's NodeInfo signed for the Hello; re-signed once it is half a seen window old, so it is always fresh. */
+    @Override
     public SignedEnvelope signedSelfInfo(long nowMs) {
         long now = clock.advance(nowMs);
         if (signedSelf == null || now - signedSelfAtMs > config.seenTtl().toMillis() / 2) {
@@ -87,9 +95,29 @@ public final class GossipCore {
     }
 
     /** Learns the bootstrap peers (from the coordinator, or remembered) and dials up to the degree. */
+    @Override
     public List<Effect> start(List<NodeInfo> bootstrap, long nowMs) {
         long now = clock.advance(nowMs);
-        for (NodeInfo info : bootstrap) {
+        offerAll(bootstrap);
+        nextExchangeMs = now + EXCHANGE_INTERVAL_MS;
+        nextSelfAnnounceMs = now + (long) (random.nextDouble() * SELF_ANNOUNCE_INTERVAL_MS);
+        List<Effect> out = new ArrayList<>();
+        keepDegree(now, out);
+        return settled(out);
+    }
+
+    /** More peers to try (the coordinator's list, while this node has few links): offered to the table, then dialled up to the degree. */
+    @Override
+    public List<Effect> learn(List<NodeInfo> peers, long nowMs) {
+        long now = clock.advance(nowMs);
+        offerAll(peers);
+        List<Effect> out = new ArrayList<>();
+        keepDegree(now, out);
+        return settled(out);
+    }
+
+    private void offerAll(List<NodeInfo> peers) {
+        for (NodeInfo info : peers) {
             if (info.getNode().size() == PublicId.LENGTH) {
                 PublicId id = PublicId.of(info.getNode());
                 if (!id.equals(selfId)) {
@@ -97,11 +125,6 @@ public final class GossipCore {
                 }
             }
         }
-        nextExchangeMs = now + EXCHANGE_INTERVAL_MS;
-        nextSelfAnnounceMs = now + (long) (random.nextDouble() * SELF_ANNOUNCE_INTERVAL_MS);
-        List<Effect> out = new ArrayList<>();
-        keepDegree(now, out);
-        return out;
     }
 
     /**
@@ -109,27 +132,28 @@ public final class GossipCore {
      * Disconnect: banned or low-scored peer, a Hello that doesn't verify, or no free slot. A second
      * connection to a peer already connected is ignored; the adapter should close the newer one.
      */
+    @Override
     public List<Effect> onConnected(PublicId peer, SignedEnvelope peerInfo, boolean outbound, long nowMs) {
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
         connections.dialEnded(peer);
         if (peer.equals(selfId)) {
             out.add(new Disconnect(peer, "connected to itself"));
-            return out;
+            return settled(out);
         }
         if (!scores.isWelcome(peer, now)) {
             out.add(new Disconnect(peer, scores.isBanned(peer, now) ? "banned" : "score too low"));
-            return out;
+            return settled(out);
         }
         if (connections.isOpen(peer)) {
-            return out;
+            return settled(out);
         }
         Outcome hello = check.nodeInfo(peerInfo, now);
         if (!hello.accepted() || !peerInfo.getSigner().equals(peer.toByteString())) {
             counters.invalid++;
             penalise(peer, hello.penalty() != null ? hello.penalty() : Penalty.FORGED_SIGNER, now, out);
             out.add(new Disconnect(peer, "hello: " + (hello.reason() != null ? hello.reason() : "node info of another node")));
-            return out;
+            return settled(out);
         }
         // Learn the address even when refusing: the peer table is how the network finds itself.
         table.offer(peer, (NodeInfo) hello.record(), peerInfo, connections::isBusy);
@@ -137,7 +161,7 @@ public final class GossipCore {
                 || (!outbound && connections.openInbound() >= config.maxInbound());
         if (full) {
             out.add(new Disconnect(peer, "no free connection slot"));
-            return out;
+            return settled(out);
         }
         connections.open(peer, outbound, new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now));
         table.connected(peer);
@@ -148,10 +172,11 @@ public final class GossipCore {
         if (!recent.isEmpty()) {
             sendAnnouncement(peer, signInventory(recent, now), out);
         }
-        return out;
+        return settled(out);
     }
 
     /** The connection to {@code peer} closed (or a dial to it failed). */
+    @Override
     public List<Effect> onDisconnected(PublicId peer, long nowMs) {
         long now = clock.advance(nowMs);
         Link link = connections.remove(peer);
@@ -161,31 +186,33 @@ public final class GossipCore {
         }
         List<Effect> out = new ArrayList<>();
         keepDegree(now, out);
-        return out;
+        return settled(out);
     }
 
     /** A Dial effect could not connect (refused, unreachable, handshake failed). */
+    @Override
     public List<Effect> onDialFailed(PublicId peer, long nowMs) {
         long now = clock.advance(nowMs);
         connections.dialEnded(peer);
         table.dialFailed(peer, now, random);
         List<Effect> out = new ArrayList<>();
         keepDegree(now, out);
-        return out;
+        return settled(out);
     }
 
     /** A gossip message from a connected peer: rate-limited, de-duplicated, verified, time-checked, scored. */
+    @Override
     public List<Effect> onMessage(PublicId from, Gossip message, long nowMs) {
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
         Link link = connections.get(from);
         if (link == null) {
-            return out; // raced with a close we already handled
+            return settled(out); // raced with a close we already handled
         }
         if (!link.bucket.tryTake(now)) {
             counters.rateLimited++;
             penalise(from, Penalty.RATE_LIMITED, now, out);
-            return out;
+            return settled(out);
         }
         switch (message.getBodyCase()) {
             case ANNOUNCEMENT -> onAnnouncement(from, link, message.getAnnouncement(), now, out);
@@ -193,29 +220,32 @@ public final class GossipCore {
             case PEER_EXCHANGE -> onExchange(from, link, message.getPeerExchange(), now, out);
             default -> penalise(from, Penalty.MALFORMED_MESSAGE, now, out);
         }
-        return out;
+        return settled(out);
     }
 
     /** Wire-level misbehaviour the adapter caught (bad frame, oversized frame, a message out of place). */
+    @Override
     public List<Effect> onViolation(PublicId from, Violation violation, long nowMs) {
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
         penalise(from, Penalty.of(violation), now, out);
-        return out;
+        return settled(out);
     }
 
     /** The fetch is making progress ({@code bytesSoFar} received): it is not stalled. */
+    @Override
     public List<Effect> onFetchProgress(PublicId from, String commit, long bytesSoFar, long nowMs) {
         planner.progress(from, commit, bytesSoFar, clock.advance(nowMs));
         return List.of();
     }
 
     /** A bundle was fetched, verified and imported: now held, so announce it to the neighbours that lack it. */
+    @Override
     public List<Effect> onFetched(PublicId from, String commit, long bytes, long nowMs) {
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
         if (planner.holds(commit)) {
-            return out;
+            return settled(out);
         }
         counters.fetchesCompleted++;
         counters.bytesFetched += bytes;
@@ -228,33 +258,69 @@ public final class GossipCore {
             }
         }
         announceHeld(commit, holders, now, out);
-        return out;
+        startReady(now, out);
+        return settled(out);
+    }
+
+    /**
+     * The node's own work needs {@code commit}, which {@code hints} are said to hold (the unit's
+     * peers, the coordinator's list): it is fetched through the same planner as gossip's bundles, so
+     * one commit is never fetched twice at once, banned peers are never asked, and the stall rule
+     * holds. Ends with {@link #onFetched} (the adapter sees the commit held) or an
+     * {@link Effect.Unavailable} once every usable holder failed.
+     */
+    @Override
+    public List<Effect> want(String commit, Collection<PublicId> hints, long nowMs) {
+        CommitId.require(commit, "commit");
+        long now = clock.advance(nowMs);
+        List<Effect> out = new ArrayList<>();
+        if (planner.holds(commit)) {
+            return settled(out);
+        }
+        List<PublicId> usable = new ArrayList<>();
+        for (PublicId hint : hints) {
+            if (!hint.equals(selfId) && !scores.isBanned(hint, now)) {
+                usable.add(hint);
+            }
+        }
+        Start start = planner.needed(commit, usable, now);
+        if (start != null) {
+            startFetch(start, out);
+        } else if (planner.exhausted(commit)) {
+            planner.drop(commit);
+            out.add(new Effect.Unavailable(commit, hints.isEmpty() ? "no peer holds it" : "every peer that holds it is banned"));
+        }
+        return settled(out);
     }
 
     /** A fetch failed: the peer pays according to the kind of failure and the next holder is asked. */
+    @Override
     public List<Effect> onFetchFailed(PublicId from, String commit, FetchFailure failure, long nowMs) {
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
         failFetch(from, commit, failure, false, now, out);
-        return out;
+        return settled(out);
     }
 
     /** This node made or imported {@code commit} itself: hold it and announce it. */
+    @Override
     public List<Effect> onLocalCommit(String commit, long nowMs) {
         CommitId.require(commit, "commit");
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
         if (planner.holds(commit)) {
-            return out;
+            return settled(out);
         }
         List<Start> pointless = new ArrayList<>();
         Set<PublicId> holders = planner.markHeld(commit, pointless);
         pointless.forEach(s -> out.add(new CancelFetch(s.from(), s.commit())));
         announceHeld(commit, holders, now, out);
-        return out;
+        startReady(now, out);
+        return settled(out);
     }
 
     /** Pushes a signed Result to a bounded fanout of neighbours; they relay it on. */
+    @Override
     public List<Effect> announceResult(SignedEnvelope result, long nowMs) {
         if (!result.getType().equals(Result.getDescriptor().getFullName())) {
             throw new IllegalArgumentException("not a signed Result: " + result.getType());
@@ -263,10 +329,11 @@ public final class GossipCore {
         List<Effect> out = new ArrayList<>();
         seen.firstSighting(SeenCache.idOf(result)); // so our own result coming back is a duplicate
         relay(result, Set.of(), now, out);
-        return out;
+        return settled(out);
     }
 
     /** Periodic work, about once a second: stalls, redials with backoff, score decay, peer exchange, ban expiry. */
+    @Override
     public List<Effect> onTick(long nowMs) {
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
@@ -278,9 +345,7 @@ public final class GossipCore {
         for (Start s : planner.stalled(now)) {
             failFetch(s.from(), s.commit(), FetchFailure.STALLED, true, now, out);
         }
-        for (Start s : planner.ready(now)) {
-            startFetch(s, out);
-        }
+        startReady(now, out);
         scores.sweep(now);
         if (now >= nextExchangeMs) {
             nextExchangeMs = now + EXCHANGE_INTERVAL_MS;
@@ -294,7 +359,22 @@ public final class GossipCore {
             relay(signedSelfInfo(now), Set.of(), now, out);
         }
         keepDegree(now, out);
-        return out;
+        return settled(out);
+    }
+
+    /**
+     * The time by which the driver must call {@link #onTick} again (as quinn-proto's
+     * {@code poll_timeout}): the next stall deadline, backed-off holder, peer exchange or self
+     * announcement. Events in between may bring it forward, so a driver asks after each call.
+     */
+    @Override
+    public long nextWakeupMs() {
+        long next = Math.min(nextExchangeMs, nextSelfAnnounceMs);
+        next = Math.min(next, planner.nextDeadlineMs());
+        if (connections.dialingCount() > 0 || connections.openCount() < config.degree()) {
+            next = Math.min(next, clock.nowMs() + config.redialBase().toMillis()); // dial expiry and redials
+        }
+        return Math.max(next, clock.nowMs());
     }
 
     public boolean holds(String commit) {
@@ -310,6 +390,7 @@ public final class GossipCore {
     }
 
     /** The adapter asks this before accepting a connection or dialing. */
+    @Override
     public boolean isBanned(PublicId peer, long nowMs) {
         return scores.isBanned(peer, nowMs);
     }
@@ -479,11 +560,50 @@ public final class GossipCore {
             out.add(new CancelFetch(from, commit));
         }
         boolean mayRetry = failure == FetchFailure.STALLED || failure == FetchFailure.CONNECTION_LOST;
+        Penalty penalty = failure == FetchFailure.NOT_FOUND && planner.claimedBy(from, commit)
+                ? Penalty.FALSE_CLAIM : Penalty.of(failure);
         Start next = planner.failed(from, commit, mayRetry, now);
         if (next != null) {
             startFetch(next, out);
         }
-        penalise(from, Penalty.of(failure), now, out);
+        giveUpIfExhausted(commit, "every holder failed, last " + failure, out);
+        penalise(from, penalty, now, out);
+        startReady(now, out);
+    }
+
+    private void giveUpIfExhausted(String commit, String reason, List<Effect> out) {
+        if (planner.exhausted(commit)) {
+            planner.drop(commit);
+            out.add(new Effect.Unavailable(commit, reason));
+        }
+    }
+
+    /**
+     * Drops a Fetch that a later effect of the same step cancels (its peer was banned a moment later,
+     * or the commit arrived): the adapter would otherwise open a connection to a peer it just banned.
+     */
+    private static List<Effect> settled(List<Effect> out) {
+        Set<CancelFetch> cancels = new java.util.HashSet<>();
+        for (int i = out.size() - 1; i >= 0; i--) {
+            Effect e = out.get(i);
+            if (e instanceof CancelFetch c) {
+                cancels.add(c);
+            } else if (e instanceof Fetch f && cancels.remove(new CancelFetch(f.from(), f.commit()))) {
+                out.set(i, null);
+                // its CancelFetch stays: harmless for a fetch that never started, and the adapter forgets it
+            }
+        }
+        out.removeIf(java.util.Objects::isNull);
+        return out;
+    }
+
+    private void startReady(long now, List<Effect> out) {
+        for (Start s : planner.ready(now)) {
+            startFetch(s, out);
+        }
+        for (String commit : planner.exhaustedNeeded()) {
+            giveUpIfExhausted(commit, "no usable holder left", out);
+        }
     }
 
     private void penalise(PublicId peer, Penalty penalty, long now, List<Effect> out) {
@@ -507,7 +627,9 @@ public final class GossipCore {
             if (next != null) {
                 startFetch(next, out);
             }
+            giveUpIfExhausted(s.commit(), "its holder was banned after " + penalty, out);
         }
+        startReady(now, out);
         disconnect(peer, "banned after " + penalty, now, out);
     }
 

@@ -7,7 +7,9 @@ import java.util.Map;
 
 /**
  * Peer scores, which start at 0 and decay back toward 0 (half-life {@link #HALF_LIFE_MS}) so an
- * honest peer recovers from the odd timeout, and bans.
+ * honest peer recovers from the odd timeout, and bans. Decay starts only once a peer has been quiet
+ * for {@link #MEMORY_MS}: offences that come within that span of each other add up in full, so the
+ * documented thresholds hold exactly (four forgeries, -8 each, ban at the fourth, not the fifth).
  *
  * <p>A stall costs four times more for each further stall with no delivery in between (-4, -16,
  * -64): one slow transfer is cheap, but a peer that announces bundles and never serves them is
@@ -16,6 +18,8 @@ import java.util.Map;
  */
 final class PeerScores {
     static final long HALF_LIFE_MS = 5 * 60_000;
+    /** How long after its last offence a peer's score stays put before it starts to recover. */
+    static final long MEMORY_MS = 5 * 60_000;
     /** Scores closer to 0 than this are forgotten, which keeps the map bounded by recent offenders. */
     private static final double NEGLIGIBLE = 0.5;
 
@@ -104,7 +108,7 @@ final class PeerScores {
     }
 
     private static double decayed(Score s, long nowMs) {
-        long elapsed = Math.max(0, nowMs - s.atMs);
+        long elapsed = Math.max(0, nowMs - s.atMs - MEMORY_MS);
         return s.value * Math.pow(0.5, (double) elapsed / HALF_LIFE_MS);
     }
 }

@@ -17,6 +17,8 @@ enum Penalty {
     /** Quadrupled for each further stall without a delivery in between, see {@link PeerScores}. */
     STALLED(-4),
     NOT_FOUND(0),
+    /** "Not found" for a commit the peer itself announced to us: a false claim that took a fetch slot. */
+    FALSE_CLAIM(-4),
     CONNECTION_LOST(0);
 
     final double weight;

@@ -3,9 +3,12 @@ package dev.rhizome.node.gossip.net;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.gossip.core.Effect;
 import dev.rhizome.node.gossip.core.FetchFailure;
+import dev.rhizome.node.gossip.core.GossipCore;
+import dev.rhizome.node.gossip.core.PeerProtocol;
 import dev.rhizome.node.gossip.core.Violation;
 import dev.rhizome.node.peer.BundleFetcher;
 import dev.rhizome.node.peer.Cancellation;
+import dev.rhizome.node.peer.FetchException;
 import dev.rhizome.node.peer.FetchResult;
 import dev.rhizome.node.peer.PeerFailure;
 import dev.rhizome.node.peer.PeerMessages;
@@ -62,7 +65,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class GossipService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GossipService.class);
-    private static final int FETCH_WORKERS = 2;
+    /** The core hands out at most this many fetches at once, so each starts on a free worker and its stall clock is fair. */
+    private static final int FETCH_WORKERS = GossipCore.MAX_CONCURRENT_FETCHES;
     /** Our NodeInfo in hellos is re-signed this often, well inside {@link Handshake#MAX_AGE_MS}. */
     private static final long RESIGN_MS = 60_000;
     /** With fewer links than this the coordinator is asked again for nodes, this often. */
@@ -94,7 +98,10 @@ public final class GossipService implements AutoCloseable {
     private final BundleFetcher fetcher;
     private final Supplier<List<NodeInfo>> bootstrap;
     private final KnownPeers knownPeers;
-    private final HolderHints holderHints = new HolderHints();
+    /** Work-loop callers waiting for a commit, completed when it is imported or the core says nobody can serve it. */
+    private final Map<String, List<CompletableFuture<FetchResult>>> waiting = new ConcurrentHashMap<>();
+    /** Where to reach a work-loop hint that is not a neighbour (the unit's peers, the coordinator's list). */
+    private final Map<PublicId, NodeInfo> hinted = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final Map<PublicId, GossipLink> links = new HashMap<>();        // protocol thread only
     private final Set<PublicId> dialling = new HashSet<>();                 // protocol thread only
@@ -109,6 +116,8 @@ public final class GossipService implements AutoCloseable {
     private PeerServer server;
     private PeerProtocol protocol;
     private long signedAtMs;
+    private java.util.concurrent.ScheduledFuture<?> wakeup;   // protocol thread only
+    private long wakeupAtMs = Long.MAX_VALUE;
     private long bootstrappedAtMs;
     private long savedAtMs;
 
@@ -169,6 +178,11 @@ public final class GossipService implements AutoCloseable {
         }
     }
 
+    /** Caps the bytes per second this node downloads in bundles (0: no cap). */
+    public void capDownloads(long bytesPerSecond) {
+        fetcher.capDownloads(bytesPerSecond);
+    }
+
     public int port() {
         return server.port();
     }
@@ -179,7 +193,62 @@ public final class GossipService implements AutoCloseable {
 
     /** This node now holds {@code commit} (made here, or fetched outside gossip): neighbours hear of it. */
     public void onLocalCommit(String commit) {
-        post(() -> apply(protocol.onLocalCommit(commit, nowMs())));
+        post(() -> {
+            apply(protocol.onLocalCommit(commit, nowMs()));
+            complete(commit, FetchResult.alreadyHeld(commit));
+        });
+    }
+
+    /**
+     * Gets {@code commit} into the repository for the node's work, through the same planner as
+     * gossip's own fetches: never two transfers of one commit, never from a banned peer, the stall
+     * rule on every transfer. {@code hints} are peers said to hold it (unverified); neighbours that
+     * announced it are asked too. Completes when it is imported, or exceptionally with a
+     * {@link FetchException} once nobody is left to ask. Safe to call from any thread, many at once.
+     */
+    public CompletableFuture<FetchResult> fetch(String commit, List<PeerEndpoint> hints) {
+        CompletableFuture<FetchResult> done = new CompletableFuture<>();
+        if (repo.has(commit)) {
+            done.complete(FetchResult.alreadyHeld(commit));
+            return done;
+        }
+        List<PublicId> peers = new ArrayList<>();
+        for (PeerEndpoint hint : hints) {
+            if (hint.getNode().size() == PublicId.LENGTH) {
+                PublicId id = PublicId.of(hint.getNode());
+                peers.add(id);
+                hinted.put(id, NodeInfo.newBuilder().setNode(hint.getNode()).setHost(hint.getHost())
+                        .setPort(hint.getPort()).build());
+            }
+        }
+        waiting.computeIfAbsent(commit, c -> new CopyOnWriteArrayList<>()).add(done);
+        post(() -> {
+            if (repo.has(commit)) {
+                complete(commit, FetchResult.alreadyHeld(commit));
+            } else {
+                apply(protocol.want(commit, peers, nowMs()));
+            }
+        });
+        return done;
+    }
+
+    /** {@link #fetch} for a caller that blocks, as the work loop does. */
+    public FetchResult fetchNow(String commit, List<PeerEndpoint> hints) throws FetchException, InterruptedException {
+        try {
+            return fetch(commit, hints).get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof FetchException f) {
+                throw f;
+            }
+            throw new FetchException(commit, List.of(String.valueOf(e.getCause())));
+        }
+    }
+
+    private void complete(String commit, FetchResult result) {
+        List<CompletableFuture<FetchResult>> waiters = waiting.remove(commit);
+        if (waiters != null) {
+            waiters.forEach(w -> w.complete(result));
+        }
     }
 
     /** Verified results this node heard from the gossip network (its own not counted). */
@@ -190,18 +259,6 @@ public final class GossipService implements AutoCloseable {
     /** Pushes a Result this node signed to its neighbours. */
     public void announceResult(SignedEnvelope result) {
         post(() -> apply(protocol.announceResult(result, nowMs())));
-    }
-
-    /** Bundle servers of neighbours that said they hold {@code commit}; a hint, checked when fetched from. */
-    public List<PeerEndpoint> holders(String commit) {
-        List<PeerEndpoint> out = new ArrayList<>();
-        for (PublicId peer : holderHints.holders(commit)) {
-            NodeInfo info = endpoints.get(peer);
-            if (info != null) {
-                out.add(endpoint(info));
-            }
-        }
-        return out;
     }
 
     /** Runs {@code query} on the protocol thread and waits for its answer: for stats, tests and benchmarks. */
@@ -295,7 +352,6 @@ public final class GossipService implements AutoCloseable {
         post(() -> {
             link.handled();
             if (links.get(link.peer()) == link) {
-                holderHints.observe(link.peer(), message);
                 apply(protocol.onMessage(link.peer(), message, nowMs()));
             }
         });
@@ -327,6 +383,35 @@ public final class GossipService implements AutoCloseable {
     // --- effects, on the protocol thread -------------------------------------------------------
 
     private void apply(List<Effect> effects) {
+        applyEffects(effects);
+        scheduleWakeup();
+    }
+
+    /** Ticks the protocol at the deadline it asks for (a stall, a backed-off holder), not only on the periodic tick. */
+    private void scheduleWakeup() {
+        long due = protocol.nextWakeupMs();
+        if (due == Long.MAX_VALUE || due >= wakeupAtMs) {
+            return;
+        }
+        if (wakeup != null) {
+            wakeup.cancel(false);
+        }
+        wakeupAtMs = due;
+        try {
+            wakeup = protocolThread.schedule(() -> {
+                wakeupAtMs = Long.MAX_VALUE;
+                try {
+                    apply(protocol.onTick(nowMs()));
+                } catch (RuntimeException e) {
+                    log.error("gossip wakeup failed", e);
+                }
+            }, Math.max(0, due - nowMs()), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // shutting down
+        }
+    }
+
+    private void applyEffects(List<Effect> effects) {
         for (Effect effect : effects) {
             if (effect instanceof Effect.Send send) {
                 send(send.to(), send.message());
@@ -338,6 +423,12 @@ public final class GossipService implements AutoCloseable {
                 fetch(fetch.from(), fetch.commit());
             } else if (effect instanceof Effect.CancelFetch cancel) {
                 cancelFetch(cancel.from(), cancel.commit());
+            } else if (effect instanceof Effect.Unavailable gone) {
+                List<CompletableFuture<FetchResult>> waiters = waiting.remove(gone.commit());
+                if (waiters != null) {
+                    FetchException e = new FetchException(gone.commit(), List.of(gone.reason()));
+                    waiters.forEach(w -> w.completeExceptionally(e));
+                }
             } else if (effect instanceof Effect.ResultSeen result) {
                 resultsHeard.incrementAndGet();
                 log.debug("result announced by gossip, signed by {}", PublicId.hex(result.result().getSigner()));
@@ -398,7 +489,7 @@ public final class GossipService implements AutoCloseable {
     }
 
     private void fetch(PublicId from, String commit) {
-        NodeInfo where = endpoints.get(from);
+        NodeInfo where = endpoints.getOrDefault(from, hinted.get(from));
         if (where == null) {
             apply(protocol.onFetchFailed(from, commit, FetchFailure.CONNECTION_LOST, nowMs()));
             return;
@@ -427,6 +518,7 @@ public final class GossipService implements AutoCloseable {
                     listeners.forEach(l -> l.fetched(key.commit(), key.from(), result.bytes()));
                     apply(protocol.onFetched(key.from(), key.commit(), result.bytes(), nowMs()));
                 }
+                complete(key.commit(), result);
             });
         } catch (PeerFailure e) {
             if (e.kind() == PeerFailure.Kind.CANCELLED) {
@@ -543,6 +635,7 @@ public final class GossipService implements AutoCloseable {
     @Override
     public void close() {
         fetches.values().forEach(Cancellation::cancel);
+        waiting.values().forEach(ws -> ws.forEach(w -> w.cancel(false)));
         protocolThread.shutdownNow();
         try {
             protocolThread.awaitTermination(5, TimeUnit.SECONDS);

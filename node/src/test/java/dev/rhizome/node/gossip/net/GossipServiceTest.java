@@ -1,5 +1,6 @@
 package dev.rhizome.node.gossip.net;
 
+import dev.rhizome.node.gossip.core.GossipCore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.node.git.NodeRepository;
@@ -55,7 +56,7 @@ class GossipServiceTest {
         GossipSettings settings = GossipSettings.defaults("127.0.0.1", 0, "cpu", dir.resolve("peers.bin"))
                 .withPeer(PEER).withTick(Duration.ofMillis(100));
         GossipService gossip = GossipService.start(repo, identity, settings,
-                CoreProtocol.factory(identity, GossipConfig.defaults()), () -> List.copyOf(directory),
+                GossipCore.factory(identity, GossipConfig.defaults()), () -> List.copyOf(directory),
                 new TransferLog(dir.resolve("transfers.jsonl")), group);
         open.add(gossip);
         if (listed) {

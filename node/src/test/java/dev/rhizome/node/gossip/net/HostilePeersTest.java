@@ -1,5 +1,6 @@
 package dev.rhizome.node.gossip.net;
 
+import dev.rhizome.node.gossip.core.PeerProtocol;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.node.git.NodeRepository;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 class HostilePeersTest {
     static final PersonIdent AUTHOR = new PersonIdent("Ada", "ada@example.org");
     /** Short stalls, so a staller is caught in seconds rather than minutes. */
-    static final PeerConfig PEER = new PeerConfig(1 << 20, 256 << 10, 64L << 20, Duration.ofSeconds(2), Duration.ofSeconds(1));
+    static final PeerConfig PEER = new PeerConfig(1 << 20, 256 << 10, 64L << 20, Duration.ofSeconds(2), Duration.ofSeconds(5));
     static final int HONEST = 17;
     static final int BUNDLES = 5;
 
@@ -59,10 +60,10 @@ class HostilePeersTest {
 
     @Test
     void honestBundlesReachEveryHonestNodeAndTheHostileOnesAreBanned() throws Exception {
-        // The default scores and thresholds; only stalls are caught after 1 s rather than 10, and redials are quick.
+        // The default scores and thresholds; only stalls are caught after 5 s rather than 10, and redials are quick.
         GossipConfig d = GossipConfig.defaults();
         GossipConfig config = new GossipConfig(d.degree(), d.maxDegree(), d.maxKnownPeers(), d.seenTtl(), d.maxSeen(),
-                d.maxClockSkew(), Duration.ofSeconds(1), d.maxCommitsPerInventory(), d.announcementsPerSecond(),
+                d.maxClockSkew(), Duration.ofSeconds(5), d.maxCommitsPerInventory(), d.announcementsPerSecond(),
                 d.announcementBurst(), d.disconnectScore(), d.banScore(), d.banDuration(), Duration.ofMillis(200),
                 Duration.ofSeconds(2));
 
@@ -84,8 +85,8 @@ class HostilePeersTest {
                 bootstrap.add(directory.get(3 + random.nextInt(directory.size() - 3)));
             }
             long seed = i;
-            Node node = start("honest-" + i, id -> self -> new CoreProtocol(new GossipCore(id, self, config, new Random(seed),
-                    SignatureCheck.envelopes())), bootstrap);
+            Node node = start("honest-" + i, id -> self -> new GossipCore(id, self, config, new Random(seed),
+                    SignatureCheck.envelopes()), bootstrap);
             honest.add(node);
             directory.add(info(node));
         }

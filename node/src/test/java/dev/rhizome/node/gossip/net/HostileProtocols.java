@@ -1,5 +1,6 @@
 package dev.rhizome.node.gossip.net;
 
+import dev.rhizome.node.gossip.core.PeerProtocol;
 import com.google.protobuf.ByteString;
 import dev.rhizome.node.gossip.core.Effect;
 import dev.rhizome.proto.v1.Gossip;

@@ -1,18 +1,16 @@
-package dev.rhizome.node.gossip.net;
+package dev.rhizome.node.gossip.core;
 
-import dev.rhizome.node.gossip.core.Effect;
-import dev.rhizome.node.gossip.core.FetchFailure;
-import dev.rhizome.node.gossip.core.Violation;
 import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.identity.PublicId;
+import java.util.Collection;
 import java.util.List;
 
 /**
- * What {@link GossipService} drives: the gossip core, or a baseline that a benchmark compares it
- * with over the very same sockets. The service calls it from one thread only and executes the
- * effects it returns.
+ * What the network driver ({@code gossip.net.GossipService}) drives: the {@link GossipCore}, or a
+ * baseline that a benchmark compares it with over the very same sockets. The driver calls it from
+ * one thread only and executes the effects it returns.
  */
 public interface PeerProtocol {
     /** This node's NodeInfo, signed now, for the hello of each new link. */
@@ -54,6 +52,11 @@ public interface PeerProtocol {
     /** This node now holds {@code commit} by other means: it made it, or fetched it outside gossip. */
     List<Effect> onLocalCommit(String commit, long nowMs);
 
+    /** The node's work needs {@code commit}; {@code hints} may hold it. A baseline may say it cannot help. */
+    default List<Effect> want(String commit, Collection<PublicId> hints, long nowMs) {
+        return List.of(new Effect.Unavailable(commit, "this protocol fetches only what it is told about"));
+    }
+
     /** This node signed a Result: push it to the neighbours, so findings spread without the coordinator. */
     default List<Effect> announceResult(SignedEnvelope result, long nowMs) {
         return List.of();
@@ -62,4 +65,9 @@ public interface PeerProtocol {
     List<Effect> onTick(long nowMs);
 
     boolean isBanned(PublicId peer, long nowMs);
+
+    /** When {@link #onTick} is next due; a protocol without deadlines of its own is ticked periodically. */
+    default long nextWakeupMs() {
+        return Long.MAX_VALUE;
+    }
 }

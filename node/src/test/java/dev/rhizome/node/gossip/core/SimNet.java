@@ -1,0 +1,590 @@
+package dev.rhizome.node.gossip.core;
+
+import dev.rhizome.node.gossip.core.Effect.CancelFetch;
+import dev.rhizome.node.gossip.core.Effect.Dial;
+import dev.rhizome.node.gossip.core.Effect.Disconnect;
+import dev.rhizome.node.gossip.core.Effect.Fetch;
+import dev.rhizome.node.gossip.core.Effect.Send;
+import dev.rhizome.node.gossip.core.Effect.Unavailable;
+import dev.rhizome.proto.v1.Gossip;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * A deterministic network simulator for {@link GossipCore}: every node's core runs on one virtual
+ * clock, and everything the real network would decide (latency, transfer times, lost connections,
+ * partitions, restarts, lying peers) is drawn from one seeded {@link Random}, so a seed is a whole
+ * run and replays exactly (FoundationDB's and TigerBeetle's approach). Checks the protocol's
+ * invariants after every step and throws {@link AssertionError} naming the first one broken.
+ *
+ * <p>Hostile nodes run a real core (so they link and gossip like anyone) but announce commits they
+ * do not have, and answer fetches by staying silent, saying "not found", trickling bytes, or
+ * sending a wrong bundle.
+ */
+final class SimNet {
+    static final SignatureCheck SIGNATURES = new MemoisingSignatureCheck(SignatureCheck.envelopes(), 200_000);
+    static final GossipConfig CONFIG = GossipConfig.defaults();
+    static final long TICK_MS = 1_000;
+    static final long BUNDLE_BYTES = 512 * 1024;
+
+    /** What one seed's run looks like. */
+    record Scenario(int honest, int hostile, int commits, int wants, double linkResetChance, int partitions,
+                    int restarts, long maxLatencyMs, long faultsUntilMs) {
+        static Scenario draw(Random r) {
+            return new Scenario(4 + r.nextInt(9), r.nextInt(4), 1 + r.nextInt(5), r.nextInt(4),
+                    r.nextDouble() < 0.5 ? 0 : r.nextDouble() * 0.02, r.nextInt(3), r.nextInt(3),
+                    1 + r.nextInt(300), 20_000 + r.nextInt(60_000));
+        }
+    }
+
+    enum Lie { SILENT, NOT_FOUND, TRICKLE, WRONG_BUNDLE }
+
+    private abstract static class Event {
+        long at;
+        long seq;
+    }
+
+    private static final class Deliver extends Event {
+        int from, to;
+        long link;
+        int generation;
+        Gossip message;
+    }
+
+    private static final class Connect extends Event {
+        int dialer, target;
+    }
+
+    private static final class Closed extends Event {
+        int node, peer, epoch;
+    }
+
+    private static final class Tick extends Event {
+        int node, epoch;
+    }
+
+    private static final class Transfer extends Event {
+        int node, from, epoch;
+        long id;
+        String commit;
+        long bytes;
+        boolean done;
+    }
+
+    private static final class Fault extends Event {
+        Runnable action;
+    }
+
+    final class Node {
+        final int index;
+        final Identity identity;
+        final PublicId id;
+        final NodeInfo info;
+        final boolean honest;
+        final Lie lie;
+        final Set<String> repo = new LinkedHashSet<>();
+        GossipCore core;
+        int epoch;
+        boolean up = true;
+        final Map<String, Transfer> outstanding = new HashMap<>();
+        final Set<String> waitingFor = new LinkedHashSet<>();
+        final Set<String> gaveUp = new HashSet<>();
+
+        Node(int index, boolean honest) {
+            this.index = index;
+            byte[] key = new byte[Identity.SEED_LENGTH];
+            random.nextBytes(key);
+            this.identity = Identity.fromSeed(key);
+            this.id = identity.publicId();
+            this.info = NodeInfo.newBuilder().setNode(id.toByteString()).setHost("10.0." + (index / 250) + "." + (index % 250))
+                    .setPort(7000).build();
+            this.honest = honest;
+            this.lie = honest ? null : Lie.values()[random.nextInt(Lie.values().length)];
+            this.core = newCore();
+        }
+
+        GossipCore newCore() {
+            return new GossipCore(identity, info, CONFIG, new Random(random.nextLong()), SIGNATURES);
+        }
+    }
+
+    final long seed;
+    final Random random;
+    final Scenario scenario;
+    final List<Node> nodes = new ArrayList<>();
+    final Map<PublicId, Node> byId = new HashMap<>();
+    final List<String> honestCommits = new ArrayList<>();
+    final Set<String> fakeCommits = new LinkedHashSet<>();
+    private final PriorityQueue<Event> queue = new PriorityQueue<>((a, b) -> a.at != b.at ? Long.compare(a.at, b.at)
+            : Long.compare(a.seq, b.seq));
+    /** Open links by pair key, with a generation so messages of a closed link die with it. */
+    private final Map<Long, Integer> links = new LinkedHashMap<>();
+    private int linkGenerations;
+    private final Set<Integer> sideA = new HashSet<>();
+    private boolean partitioned;
+    private long seq;
+    private long nextTransfer;
+    long now = 1_000_000;
+    /** A digest of everything that happened, to prove that a seed replays exactly. */
+    long trace = 17;
+    int steps;
+    private List<Effect> current = List.of();
+
+    SimNet(long seed) {
+        this.seed = seed;
+        this.random = new Random(seed);
+        this.scenario = Scenario.draw(random);
+        for (int i = 0; i < scenario.honest() + scenario.hostile(); i++) {
+            Node n = new Node(i, i < scenario.honest());
+            nodes.add(n);
+            byId.put(n.id, n);
+        }
+    }
+
+    /** Runs the whole scenario: faults until faultsUntilMs, then a calm five minutes in which everything must arrive. */
+    void run() {
+        for (Node n : nodes) {
+            apply(n, n.core.start(bootstrapFor(n), now));
+            schedule(tick(n), random.nextInt((int) TICK_MS));
+        }
+        long faultsEnd = now + scenario.faultsUntilMs();
+        for (int c = 0; c < scenario.commits(); c++) {
+            Node at = nodes.get(random.nextInt(scenario.honest()));
+            String commit = commit();
+            honestCommits.add(commit);
+            fault(random.nextLong(scenario.faultsUntilMs()), () -> {
+                at.repo.add(commit);
+                if (at.up) {
+                    apply(at, at.core.onLocalCommit(commit, now));
+                }
+            });
+        }
+        for (Node liar : nodes.subList(scenario.honest(), nodes.size())) {
+            for (int k = 0; k < 1 + random.nextInt(40); k++) {
+                String fake = commit();
+                fakeCommits.add(fake);
+                fault(random.nextLong(scenario.faultsUntilMs()), () -> apply(liar, liar.core.onLocalCommit(fake, now)));
+            }
+        }
+        for (int w = 0; w < scenario.wants(); w++) {
+            // The work loop of an honest node needs a commit, real or fake, with hints that may lie.
+            Node n = nodes.get(random.nextInt(scenario.honest()));
+            long at = random.nextLong(scenario.faultsUntilMs());
+            fault(at, () -> want(n));
+        }
+        for (int p = 0; p < scenario.partitions(); p++) {
+            long start = random.nextLong(scenario.faultsUntilMs());
+            long length = 1_000 + random.nextLong(60_000);
+            fault(start, this::partition);
+            fault(Math.min(start + length, scenario.faultsUntilMs()), this::heal);
+        }
+        for (int r = 0; r < scenario.restarts(); r++) {
+            Node n = nodes.get(random.nextInt(scenario.honest()));
+            long start = random.nextLong(scenario.faultsUntilMs());
+            fault(start, () -> crash(n));
+            fault(Math.min(start + 500 + random.nextLong(20_000), scenario.faultsUntilMs()), () -> restart(n));
+        }
+        runUntil(faultsEnd);
+        heal();
+        for (Node n : nodes) {
+            if (!n.up) {
+                restart(n);
+            }
+        }
+        // Calm: up to five minutes for everything to arrive (a redial backs off to a minute at most).
+        long calm = faultsEnd + 5 * 60_000;
+        while (now < calm && !delivered()) {
+            runUntil(Math.min(calm, now + 5_000));
+        }
+        checkLiveness();
+    }
+
+    private void want(Node n) {
+        List<String> pool = new ArrayList<>(honestCommits);
+        pool.addAll(fakeCommits);
+        if (pool.isEmpty() || !n.up) {
+            return;
+        }
+        String commit = pool.get(random.nextInt(pool.size()));
+        List<PublicId> hints = new ArrayList<>();
+        for (int k = 0; k < 1 + random.nextInt(3); k++) {
+            hints.add(nodes.get(random.nextInt(nodes.size())).id);
+        }
+        if (n.repo.contains(commit)) {
+            return;
+        }
+        n.waitingFor.add(commit);
+        apply(n, n.core.want(commit, hints, now));
+    }
+
+    private List<NodeInfo> bootstrapFor(Node n) {
+        List<NodeInfo> out = new ArrayList<>();
+        if (n.index > 0) {
+            out.add(nodes.get(random.nextInt(n.index)).info); // an earlier node: the known-peer graph is connected
+        }
+        for (int k = 0; k < 2; k++) {
+            Node other = nodes.get(random.nextInt(nodes.size()));
+            if (other != n) {
+                out.add(other.info);
+            }
+        }
+        return out;
+    }
+
+    // --- faults -----------------------------------------------------------------------------------
+
+    private void partition() {
+        sideA.clear();
+        for (Node n : nodes) {
+            if (random.nextBoolean()) {
+                sideA.add(n.index);
+            }
+        }
+        partitioned = true;
+        for (Long key : new ArrayList<>(links.keySet())) {
+            int a = (int) (key >> 32);
+            int b = (int) (long) key;
+            if (cut(a, b)) {
+                closeLink(a, b);
+            }
+        }
+    }
+
+    private void heal() {
+        partitioned = false;
+    }
+
+    private boolean cut(int a, int b) {
+        return partitioned && sideA.contains(a) != sideA.contains(b);
+    }
+
+    private void crash(Node n) {
+        if (!n.up) {
+            return;
+        }
+        n.up = false;
+        n.epoch++;
+        n.outstanding.clear();
+        for (Long key : new ArrayList<>(links.keySet())) {
+            int a = (int) (key >> 32);
+            int b = (int) (long) key;
+            if (a == n.index || b == n.index) {
+                closeLink(a, b);
+            }
+        }
+    }
+
+    /** A fresh core, as after a process restart; the repository (and so what it holds) survives. */
+    private void restart(Node n) {
+        if (n.up) {
+            return;
+        }
+        n.up = true;
+        n.core = n.newCore();
+        for (String commit : n.repo) {
+            n.core.onLocalCommit(commit, now);
+        }
+        apply(n, n.core.start(bootstrapFor(n), now));
+        schedule(tick(n), random.nextInt((int) TICK_MS));
+        // The work loop asks again for what it still waits for.
+        for (String commit : List.copyOf(n.waitingFor)) {
+            apply(n, n.core.want(commit, List.of(nodes.get(random.nextInt(nodes.size())).id), now));
+        }
+    }
+
+    private void closeLink(int a, int b) {
+        if (links.remove(key(a, b)) != null) {
+            Closed ca = new Closed();
+            ca.node = a;
+            ca.peer = b;
+            ca.epoch = nodes.get(a).epoch;
+            schedule(ca, latency());
+            Closed cb = new Closed();
+            cb.node = b;
+            cb.peer = a;
+            cb.epoch = nodes.get(b).epoch;
+            schedule(cb, latency());
+        }
+    }
+
+    // --- the loop ---------------------------------------------------------------------------------
+
+    private void runUntil(long endMs) {
+        while (!queue.isEmpty() && queue.peek().at <= endMs) {
+            Event e = queue.poll();
+            now = Math.max(now, e.at);
+            steps++;
+            trace = trace * 31 + e.getClass().getSimpleName().hashCode() * 7 + now;
+            handle(e);
+        }
+        now = Math.max(now, endMs);
+    }
+
+    private void handle(Event e) {
+        if (e instanceof Tick t) {
+            Node n = nodes.get(t.node);
+            if (n.up && n.epoch == t.epoch) {
+                apply(n, n.core.onTick(now));
+                schedule(tick(n), TICK_MS);
+            }
+        } else if (e instanceof Deliver d) {
+            Integer generation = links.get(d.link);
+            Node to = nodes.get(d.to);
+            if (generation != null && generation == d.generation && to.up) {
+                apply(to, to.core.onMessage(nodes.get(d.from).id, d.message, now));
+            }
+        } else if (e instanceof Connect c) {
+            connect(nodes.get(c.dialer), nodes.get(c.target));
+        } else if (e instanceof Closed c) {
+            Node n = nodes.get(c.node);
+            if (n.up && n.epoch == c.epoch) {
+                apply(n, n.core.onDisconnected(nodes.get(c.peer).id, now));
+            }
+        } else if (e instanceof Transfer t) {
+            transfer(t);
+        } else if (e instanceof Fault f) {
+            f.action.run();
+        }
+    }
+
+    private void connect(Node dialer, Node target) {
+        if (!dialer.up) {
+            return;
+        }
+        if (!target.up || cut(dialer.index, target.index)) {
+            apply(dialer, dialer.core.onDialFailed(target.id, now));
+            return;
+        }
+        long key = key(dialer.index, target.index);
+        if (links.containsKey(key)) {
+            apply(dialer, dialer.core.onConnected(target.id, target.core.signedSelfInfo(now), true, now));
+            return;
+        }
+        List<Effect> accepted = target.core.onConnected(dialer.id, dialer.core.signedSelfInfo(now), false, now);
+        if (accepted.stream().anyMatch(x -> x instanceof Disconnect d && d.peer().equals(dialer.id))) {
+            apply(target, accepted);
+            apply(dialer, dialer.core.onDialFailed(target.id, now));
+            return;
+        }
+        links.put(key, ++linkGenerations);
+        List<Effect> dialed = dialer.core.onConnected(target.id, target.core.signedSelfInfo(now), true, now);
+        apply(target, accepted);
+        apply(dialer, dialed);
+    }
+
+    private void transfer(Transfer t) {
+        Node n = nodes.get(t.node);
+        Transfer current = n.outstanding.get(t.commit);
+        if (!n.up || n.epoch != t.epoch || current != t) {
+            return; // cancelled, or the node restarted
+        }
+        Node from = nodes.get(t.from);
+        PublicId fromId = from.id;
+        if (!from.up || cut(n.index, from.index)) {
+            n.outstanding.remove(t.commit);
+            apply(n, n.core.onFetchFailed(fromId, t.commit, FetchFailure.CONNECTION_LOST, now));
+            return;
+        }
+        if (!from.honest) {
+            switch (from.lie) {
+                case SILENT -> { }
+                case NOT_FOUND -> {
+                    n.outstanding.remove(t.commit);
+                    apply(n, n.core.onFetchFailed(fromId, t.commit, FetchFailure.NOT_FOUND, now));
+                }
+                case WRONG_BUNDLE -> {
+                    n.outstanding.remove(t.commit);
+                    apply(n, n.core.onFetchFailed(fromId, t.commit, FetchFailure.WRONG_BUNDLE, now));
+                }
+                case TRICKLE -> {
+                    t.bytes += 100;
+                    apply(n, n.core.onFetchProgress(fromId, t.commit, t.bytes, now));
+                    schedule(t, 1_000);
+                }
+            }
+            return;
+        }
+        if (!from.repo.contains(t.commit)) {
+            n.outstanding.remove(t.commit);
+            apply(n, n.core.onFetchFailed(fromId, t.commit, FetchFailure.NOT_FOUND, now));
+            return;
+        }
+        if (random.nextDouble() < scenario.linkResetChance()) {
+            n.outstanding.remove(t.commit);
+            apply(n, n.core.onFetchFailed(fromId, t.commit, FetchFailure.CONNECTION_LOST, now));
+            return;
+        }
+        // An honest transfer moves at least a minimum-progress step per report: slow is fine, stalled is not.
+        t.bytes = Math.min(BUNDLE_BYTES, t.bytes + FetchPlanner.MIN_PROGRESS_BYTES * (1 + random.nextInt(4)));
+        if (t.bytes < BUNDLE_BYTES) {
+            apply(n, n.core.onFetchProgress(fromId, t.commit, t.bytes, now));
+            schedule(t, 100 + random.nextInt(900));
+            return;
+        }
+        n.outstanding.remove(t.commit);
+        n.repo.add(t.commit);
+        n.waitingFor.remove(t.commit);
+        apply(n, n.core.onFetched(fromId, t.commit, t.bytes, now));
+    }
+
+    // --- effects and invariants -------------------------------------------------------------------
+
+    void apply(Node n, List<Effect> effects) {
+        current = effects;
+        for (Effect effect : effects) {
+            trace = trace * 31 + effect.getClass().getSimpleName().hashCode();
+            if (effect instanceof Send s) {
+                Node to = byId.get(s.to());
+                long key = key(n.index, to.index);
+                Integer generation = links.get(key);
+                if (generation == null) {
+                    continue; // the core will hear of the close
+                }
+                if (random.nextDouble() < scenario.linkResetChance()) {
+                    closeLink(n.index, to.index); // a lost segment ends as a reset connection
+                    continue;
+                }
+                Deliver d = new Deliver();
+                d.from = n.index;
+                d.to = to.index;
+                d.link = key;
+                d.generation = generation;
+                d.message = s.message();
+                schedule(d, latency());
+            } else if (effect instanceof Fetch f) {
+                Node from = byId.get(f.from());
+                check(!n.core.holds(f.commit()), n, "fetches %s which it holds", f.commit());
+                check(!n.outstanding.containsKey(f.commit()), n, "fetches %s twice at once", f.commit());
+                check(!n.core.isBanned(f.from(), now), n, "asks banned peer %d for a bundle", from.index);
+                check(n.outstanding.size() < GossipCore.MAX_CONCURRENT_FETCHES, n, "has more than %d fetches out",
+                        GossipCore.MAX_CONCURRENT_FETCHES);
+                Transfer t = new Transfer();
+                t.node = n.index;
+                t.from = from.index;
+                t.epoch = n.epoch;
+                t.id = ++nextTransfer;
+                t.commit = f.commit();
+                n.outstanding.put(f.commit(), t);
+                schedule(t, latency() + random.nextInt(500));
+            } else if (effect instanceof CancelFetch c) {
+                Transfer t = n.outstanding.get(c.commit());
+                if (t != null && t.from == byId.get(c.from()).index) {
+                    n.outstanding.remove(c.commit());
+                }
+            } else if (effect instanceof Dial d) {
+                Node target = byId.get(PublicId.of(d.peer().getNode()));
+                check(!n.core.isBanned(target.id, now), n, "dials banned peer %d", target.index);
+                Connect c = new Connect();
+                c.dialer = n.index;
+                c.target = target.index;
+                schedule(c, latency());
+            } else if (effect instanceof Disconnect d) {
+                Node peer = byId.get(d.peer());
+                if (n.honest && peer.honest) {
+                    check(!d.reason().startsWith("banned"), n, "bans honest node %d: %s", peer.index, d.reason());
+                }
+                closeLink(n.index, peer.index);
+            } else if (effect instanceof Unavailable u) {
+                n.waitingFor.remove(u.commit());
+                n.gaveUp.add(u.commit());
+            }
+        }
+        if (n.honest) {
+            GossipStats stats = n.core.stats();
+            check(stats.peerTableSize() <= CONFIG.maxKnownPeers(), n, "peer table past its bound: %d", stats.peerTableSize());
+            check(stats.wanted() <= Math.max(CONFIG.maxCommitsPerInventory(), CONFIG.maxSeen() / 10) + scenario.wants(), n,
+                    "wants past their bound: %d", stats.wanted());
+        }
+    }
+
+    private boolean delivered() {
+        for (Node n : nodes.subList(0, scenario.honest())) {
+            if (!n.repo.containsAll(honestCommits) || !n.waitingFor.isEmpty()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** After the calm period: every honest node holds every honest commit, no fake one, and no work waits forever. */
+    private void checkLiveness() {
+        for (Node n : nodes.subList(0, scenario.honest())) {
+            for (String commit : honestCommits) {
+                check(n.repo.contains(commit), n, "never got honest commit %s", commit);
+            }
+            for (String fake : fakeCommits) {
+                check(!n.repo.contains(fake), n, "holds fake commit %s", fake);
+            }
+            check(n.waitingFor.isEmpty(), n, "work still waits for %s with no answer", n.waitingFor);
+        }
+    }
+
+    private void check(boolean ok, Node n, String what, Object... args) {
+        if (!ok) {
+            throw new AssertionError("seed " + seed + " " + scenario + " at t=" + now + ": node " + n.index
+                    + (n.honest ? "" : " (hostile)") + " " + String.format(what, args) + "; in step " + describe(current));
+        }
+    }
+
+    private String describe(List<Effect> effects) {
+        List<String> out = new ArrayList<>();
+        for (Effect e : effects) {
+            if (e instanceof Fetch f) {
+                out.add("Fetch(" + byId.get(f.from()).index + "," + f.commit().substring(0, 6) + ")");
+            } else if (e instanceof CancelFetch c) {
+                out.add("Cancel(" + byId.get(c.from()).index + "," + c.commit().substring(0, 6) + ")");
+            } else if (e instanceof Disconnect d) {
+                out.add("Disconnect(" + byId.get(d.peer()).index + ": " + d.reason() + ")");
+            } else {
+                out.add(e.getClass().getSimpleName());
+            }
+        }
+        return out.toString();
+    }
+
+    // --- plumbing ---------------------------------------------------------------------------------
+
+    private Tick tick(Node n) {
+        Tick t = new Tick();
+        t.node = n.index;
+        t.epoch = n.epoch;
+        return t;
+    }
+
+    private void fault(long afterMs, Runnable action) {
+        Fault f = new Fault();
+        f.action = action;
+        schedule(f, afterMs);
+    }
+
+    private void schedule(Event e, long afterMs) {
+        e.at = now + afterMs;
+        e.seq = seq++;
+        queue.add(e);
+    }
+
+    private long latency() {
+        return 1 + random.nextLong(scenario.maxLatencyMs());
+    }
+
+    private String commit() {
+        byte[] b = new byte[20];
+        random.nextBytes(b);
+        return java.util.HexFormat.of().formatHex(b);
+    }
+
+    private static long key(int a, int b) {
+        return ((long) Math.min(a, b) << 32) | Math.max(a, b);
+    }
+}

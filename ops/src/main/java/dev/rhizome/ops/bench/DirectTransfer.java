@@ -1,0 +1,65 @@
+package dev.rhizome.ops.bench;
+
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.peer.BundleFetcher;
+import dev.rhizome.node.peer.Cancellation;
+import dev.rhizome.node.peer.PeerConfig;
+import dev.rhizome.node.peer.PeerFailure;
+import dev.rhizome.node.peer.PeerServer;
+import dev.rhizome.node.peer.TransferLog;
+import dev.rhizome.proto.v1.PeerEndpoint;
+import dev.rhizome.protocol.identity.Identity;
+import io.netty.channel.EventLoopGroup;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.eclipse.jgit.lib.PersonIdent;
+
+/**
+ * The baseline for gossip's delivery times, measured in the same run: one bundle of the same size
+ * fetched straight from one node's bundle server by another, over the same loopback and event loops
+ * (connect, request, bundle made, streamed, verified, imported). The median of a few tries.
+ */
+final class DirectTransfer {
+    private static final PersonIdent AUTHOR = new PersonIdent("rhizome bench", "bench@rhizome");
+    static final int TRIES = 3;
+
+    private DirectTransfer() {
+    }
+
+    static long medianMs(int bundleBytes, long seed, EventLoopGroup group) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("rhizome-bench-direct-");
+        Identity serverId = Identity.generate();
+        List<Long> times = new ArrayList<>();
+        try (NodeRepository server = NodeRepository.open(dir.resolve("server.git"));
+             PeerServer peer = PeerServer.start(server, serverId, "127.0.0.1", 0, PeerConfig.defaults(), group,
+                     (channel, hello) -> channel.close())) {
+            byte[] noise = new byte[bundleBytes];
+            new Random(seed).nextBytes(noise);
+            String commit = server.commitFiles(null, Map.of("bundle.bin", noise), "direct transfer", AUTHOR);
+            PeerEndpoint endpoint = PeerEndpoint.newBuilder().setNode(serverId.publicId().toByteString())
+                    .setHost("127.0.0.1").setPort(peer.port()).build();
+            for (int t = 0; t < TRIES; t++) {
+                Path client = dir.resolve("client-" + t);
+                try (NodeRepository repo = NodeRepository.open(client.resolve("repo.git"));
+                     BundleFetcher fetcher = new BundleFetcher(repo, Identity.generate(), PeerConfig.defaults(),
+                             new TransferLog(client.resolve("transfers.jsonl")), group)) {
+                    long start = System.nanoTime();
+                    fetcher.fetchFrom(endpoint, commit, (c, soFar, total) -> { }, new Cancellation());
+                    times.add((System.nanoTime() - start) / 1_000_000);
+                } catch (PeerFailure e) {
+                    throw new IOException("the direct transfer failed: " + e.getMessage(), e);
+                }
+            }
+        } finally {
+            LoopbackRun.deleteTree(dir);
+        }
+        Collections.sort(times);
+        return Math.max(1, times.get(times.size() / 2));
+    }
+}
