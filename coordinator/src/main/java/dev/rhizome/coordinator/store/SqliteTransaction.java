@@ -222,18 +222,20 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public int leaseRenewals(String unitId, ByteString holder) {
         return (int) count("SELECT COALESCE((SELECT renewals FROM unit_leases WHERE unit_id = ? AND holder = ? "
-                + "ORDER BY rowid DESC LIMIT 1), 0)", unitId, holder.toByteArray());
+                + "ORDER BY leased_ms DESC LIMIT 1), 0)", unitId, holder.toByteArray());
     }
 
     @Override
     public void recordRenewal(String unitId, ByteString holder) {
-        update("UPDATE unit_leases SET renewals = renewals + 1 WHERE rowid = (SELECT rowid FROM unit_leases "
-                + "WHERE unit_id = ? AND holder = ? ORDER BY rowid DESC LIMIT 1)", unitId, holder.toByteArray());
+        // The holder's latest lease of the unit (portable SQL: no rowid).
+        byte[] key = holder.toByteArray();
+        update("UPDATE unit_leases SET renewals = renewals + 1 WHERE unit_id = ? AND holder = ? AND leased_ms = "
+                + "(SELECT MAX(leased_ms) FROM unit_leases WHERE unit_id = ? AND holder = ?)", unitId, key, unitId, key);
     }
 
     @Override
     public boolean useClaimNonce(ByteString node, ByteString nonce, long timeMs) {
-        return update("INSERT OR IGNORE INTO claim_nonces (node, nonce, time_ms) VALUES (?, ?, ?)",
+        return update("INSERT INTO claim_nonces (node, nonce, time_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 node.toByteArray(), nonce.toByteArray(), timeMs) == 1;
     }
 
