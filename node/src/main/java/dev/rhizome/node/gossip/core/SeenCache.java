@@ -4,11 +4,14 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.protobuf.ByteString;
 import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.envelope.Envelopes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * Ids of the announcements already handled: the SHA-256 of the envelope bytes.
+ * Ids of the announcements already handled: the SHA-256 of what the signature covers (domain tag,
+ * type, payload), as {@code Envelopes.id} defines a record's identity. Hashing the envelope as it
+ * travels would let anyone re-wrap a record (an unknown field, another encoding) into a "new" one.
  *
  * <p>An id is kept for seenTtl + maxClockSkew: an announcement accepted now may carry a time up to
  * maxClockSkew ahead, and it only becomes stale (refused by the time window) seenTtl after that
@@ -39,7 +42,7 @@ final class SeenCache {
 
     static ByteString idOf(SignedEnvelope envelope) {
         try {
-            return ByteString.copyFrom(MessageDigest.getInstance("SHA-256").digest(envelope.toByteArray()));
+            return ByteString.copyFrom(MessageDigest.getInstance("SHA-256").digest(Envelopes.signedBytes(envelope.getType(), envelope.getPayload())));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
