@@ -53,8 +53,9 @@ public final class Demo {
             CoordinatorClient operator = new CoordinatorClient(url, IdentityStore.loadOrCreate(root.resolve("operator")));
             Seed seed = publishSeed(operator, new NodeLayout(nodeDir(root, 1)));
             openDirections(operator, seed);
+            boolean sandboxed = sandboxAvailable();
             for (int i = 1; i <= config.nodes(); i++) {
-                startNode(i, nodeDir(root, i), url);
+                startNode(i, nodeDir(root, i), url, sandboxed);
             }
             watch(operator, root, started);
             stopNodes();
@@ -88,9 +89,29 @@ public final class Demo {
         return url;
     }
 
-    private void startNode(int i, Path dir, String url) throws IOException {
-        launch("node-" + i, dir.resolve("node.log"),
-                "node", "--data-dir", dir.toString(), "--coordinator", url, "--explore");
+    /**
+     * Whether the nodes can sandbox their jobs here. The demo runs only this project's own seed and
+     * its built-in explorer's knob changes, so on a machine without bubblewrap it still runs, with
+     * plain processes and a warning that says how to get the sandbox; a real node refuses instead.
+     */
+    private boolean sandboxAvailable() {
+        dev.rhizome.node.job.SandboxReport report = dev.rhizome.node.job.SandboxProbe.probe();
+        if (report.ok()) {
+            return true;
+        }
+        progress.println("WARNING: jobs can't be sandboxed on this machine, so the demo's nodes run them as plain"
+                + " processes (--no-sandbox). That is safe only because the demo runs nothing but this project's own"
+                + " seed. To get the sandbox: " + report.whyNot());
+        return false;
+    }
+
+    private void startNode(int i, Path dir, String url, boolean sandboxed) throws IOException {
+        List<String> args = new ArrayList<>(List.of("node", "--data-dir", dir.toString(), "--coordinator", url,
+                "--explore"));
+        if (!sandboxed) {
+            args.add("--no-sandbox");
+        }
+        launch("node-" + i, dir.resolve("node.log"), args.toArray(String[]::new));
         progress.println("node-" + i + " started (data in " + dir + ")");
     }
 

@@ -113,6 +113,21 @@ class GossipHostilePeerTest {
     }
 
     @Test
+    void aReWrappedEnvelopeIsStillADuplicate() {
+        Peer peer = connected();
+        SignedEnvelope envelope = peer.inventory(now, Peer.commit(9));
+        assertThat(only(core.onMessage(peer.id, Peer.announce(envelope), now), Fetch.class)).hasSize(1);
+
+        // The same signed record with an unknown field added to its envelope: other bytes, same record.
+        SignedEnvelope rewrapped = envelope.toBuilder().setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder()
+                .addField(99, com.google.protobuf.UnknownFieldSet.Field.newBuilder().addVarint(1).build()).build())
+                .build();
+        assertThat(rewrapped.toByteArray()).isNotEqualTo(envelope.toByteArray());
+        assertThat(core.onMessage(peer.id, Peer.announce(rewrapped), now + 1000)).isEmpty();
+        assertThat(core.stats().duplicates()).isEqualTo(1);
+    }
+
+    @Test
     void aFlooderIsRateLimitedThenBanned() {
         Peer flooder = connected();
         List<Gossip> flood = new ArrayList<>();
