@@ -116,7 +116,7 @@ class HarnessedEvaluationTest {
             confinements.add(confinement);
             return plain.start(command, confinement, in, out, err);
         };
-        evaluator = new Evaluator(runner, repo, fetcher, new JobRunner(recording), recording, "cpu-test", dir.resolve("work"),
+        evaluator = new Evaluator(runner, repo, fetcher, new JobRunner(new PlainLauncher()), recording, "cpu-test", dir.resolve("work"),
                 dir.resolve("logs"), Clock.systemUTC());
         seedCommit = repo.commitFiles(null, Map.of("harness.py", bytes(HARNESS), "model.py", bytes(model("", "")),
                 "rhizome.json", bytes("{}")), "seed", AUTHOR);
