@@ -80,7 +80,7 @@ class SandboxTest {
         return """
                 cat '%1$s' && echo 'READ relative'
                 cat '%2$s' && echo 'READ absolute'
-                cat /proc/*/cmdline /proc/*/environ | tr '\\0' '\\n' | grep "SECRET""-" && echo 'READ proc'
+                cat /proc/*/cmdline /proc/*/environ | tr '\\0' '\\n' | grep -E "SECRET-[0-9a-f]{8}-" && echo 'READ proc'
                 cat '%3$s' && echo 'READ home'
                 bash -c 'echo hi > /dev/tcp/127.0.0.1/%4$d' && echo 'REACHED loopback'
                 echo x > '%5$s/planted' && echo 'WROTE data'
