@@ -17,8 +17,8 @@ import java.util.Set;
  * {@code quorum} members and is a strict majority of the OK results: its members are VALID, the
  * other OK results INVALID, and results that arrive afterwards TOO_LATE. Until then OK results are
  * PENDING, or INCONCLUSIVE once there are enough of them to decide but they disagree. CRASH,
- * TIMEOUT and REFUSED results are ERROR and never compared; UNFETCHABLE reports are left out. Pure, so the coordinator and
- * {@code rhizome verify} judge the same way.
+ * TIMEOUT and REFUSED results are ERROR and never compared; UNFETCHABLE reports (the job never
+ * ran) are left out altogether. Pure, so the coordinator and {@code rhizome verify} judge the same way.
  */
 public final class Trials {
     /** A stored result with the id of its envelope. */
