@@ -8,6 +8,8 @@ import java.util.Optional;
  * its holder reports the commit UNFETCHABLE; after {@link #MAX_FAILED_ATTEMPTS} failures it is
  * given up, so a commit nobody can serve does not circulate forever and hold its direction's
  * evaluation queue full (the claim policy stops exploration while evaluations are pending).
+ * Only proposals are given up: a direction's base or frontier was fetched and measured (or
+ * chosen by the operator), and without its trials no candidate could ever be compared.
  */
 public final class AttemptCap {
     public static final int MAX_FAILED_ATTEMPTS = 3;
@@ -20,10 +22,11 @@ public final class AttemptCap {
      *
      * @param unit               the unit after its latest failure (an expiry already counted in it)
      * @param unfetchableReports UNFETCHABLE results its holders reported, the latest included
+     * @param proposal           the unit's commit is a registered experiment, not a direction's base or frontier
      */
-    public static Optional<String> giveUp(UnitRecord unit, int unfetchableReports) {
+    public static Optional<String> giveUp(UnitRecord unit, int unfetchableReports, boolean proposal) {
         int failed = unit.expiredLeases() + unfetchableReports;
-        if (unit.kind() != WorkUnit.Kind.EVALUATE || failed < MAX_FAILED_ATTEMPTS) {
+        if (!proposal || unit.kind() != WorkUnit.Kind.EVALUATE || failed < MAX_FAILED_ATTEMPTS) {
             return Optional.empty();
         }
         return Optional.of("work unit " + unit.id() + " was given up after " + failed + " failed attempts ("

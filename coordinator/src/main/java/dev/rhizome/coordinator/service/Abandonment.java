@@ -30,9 +30,15 @@ final class Abandonment {
                 .filter(e -> e.result().getWorkUnitId().equals(failed.id())
                         && e.result().getStatus() == Result.Status.UNFETCHABLE)
                 .count();
-        Optional<String> reason = AttemptCap.giveUp(failed, reports);
+        Optional<String> reason = AttemptCap.giveUp(failed, reports, isProposal(tx, failed.commit()));
         reason.ifPresent(why -> giveUp(tx, failed, why, nowMs));
         return reason;
+    }
+
+    /** A registered experiment that no direction stands on (as its base or frontier). */
+    private static boolean isProposal(Store.Transaction tx, String commit) {
+        return tx.experiment(commit).isPresent() && tx.directions().stream().noneMatch(
+                d -> d.frontier().commit().equals(commit) || d.direction().getBaseCommit().equals(commit));
     }
 
     private static void giveUp(Store.Transaction tx, UnitRecord failed, String why, long nowMs) {

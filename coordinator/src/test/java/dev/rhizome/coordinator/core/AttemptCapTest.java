@@ -25,25 +25,30 @@ class AttemptCapTest {
     void aUnitIsReissuedUntilItHasFailedTheMostAttemptsAllowed() {
         UnitRecord unit = evaluation();
         for (int reports = 0; reports < AttemptCap.MAX_FAILED_ATTEMPTS; reports++) {
-            assertThat(AttemptCap.giveUp(unit, reports)).as("%d unfetchable reports", reports).isEmpty();
+            assertThat(AttemptCap.giveUp(unit, reports, true)).as("%d unfetchable reports", reports).isEmpty();
         }
-        assertThat(AttemptCap.giveUp(unit, AttemptCap.MAX_FAILED_ATTEMPTS)).hasValueSatisfying(why -> assertThat(why)
+        assertThat(AttemptCap.giveUp(unit, AttemptCap.MAX_FAILED_ATTEMPTS, true)).hasValueSatisfying(why -> assertThat(why)
                 .contains("u1").contains("3 failed attempts").contains("3 unfetchable report(s)"));
     }
 
     @Test
     void expiredLeasesAndUnfetchableReportsCountTogether() {
-        assertThat(AttemptCap.giveUp(expiredTimes(evaluation(), 2), 0)).isEmpty();
-        assertThat(AttemptCap.giveUp(expiredTimes(evaluation(), 3), 0)).isPresent();
-        assertThat(AttemptCap.giveUp(expiredTimes(evaluation(), 1), 1)).isEmpty();
-        assertThat(AttemptCap.giveUp(expiredTimes(evaluation(), 2), 1)).hasValueSatisfying(why -> assertThat(why)
+        assertThat(AttemptCap.giveUp(expiredTimes(evaluation(), 2), 0, true)).isEmpty();
+        assertThat(AttemptCap.giveUp(expiredTimes(evaluation(), 3), 0, true)).isPresent();
+        assertThat(AttemptCap.giveUp(expiredTimes(evaluation(), 1), 1, true)).isEmpty();
+        assertThat(AttemptCap.giveUp(expiredTimes(evaluation(), 2), 1, true)).hasValueSatisfying(why -> assertThat(why)
                 .contains("1 unfetchable report(s), 2 expired lease(s)"));
+    }
+
+    @Test
+    void aDirectionsBaseOrFrontierIsNeverGivenUp() {
+        assertThat(AttemptCap.giveUp(expiredTimes(evaluation(), 10), 10, false)).isEmpty();
     }
 
     @Test
     void explorationsAreNeverGivenUpHere() {
         UnitRecord explore = UnitRecord.open("x1", WorkUnit.Kind.EXPLORE, "seed", "dir", COMMIT, "", ByteString.EMPTY, 0);
-        assertThat(AttemptCap.giveUp(expiredTimes(explore, 5), 0)).isEmpty();
+        assertThat(AttemptCap.giveUp(expiredTimes(explore, 5), 0, true)).isEmpty();
     }
 
     @Test

@@ -47,6 +47,9 @@ class UnfetchableCommitsTest {
     @BeforeEach
     void start() throws Exception {
         h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.PROTOBUF).withSeedAndDirection();
+    }
+
+    private void measureBase() {
         Identity baseRunner = Identity.generate();
         WorkUnit base = h.claimEvaluation(baseRunner, h.seedCommit);
         h.api.signAndPost("/v1/results", baseRunner, Fixtures.result(baseRunner, base, 3.0, h.clock.millis())).ack();
@@ -59,6 +62,7 @@ class UnfetchableCommitsTest {
 
     @Test
     void unfetchableExperimentsAreGivenUpAndExplorationOfTheDirectionGoesOn() {
+        measureBase();
         List<String> ghosts = new ArrayList<>();
         for (int i = 0; i < ClaimPolicy.MAX_PENDING_EVALUATIONS; i++) {
             String commit = Fixtures.commit();
@@ -126,6 +130,7 @@ class UnfetchableCommitsTest {
 
     @Test
     void aRunnerCannotReportTheSameUnitUnfetchableTwice() {
+        measureBase();
         String ghost = Fixtures.commit();
         h.api.signAndPost("/v1/experiments", proposer,
                 Fixtures.experiment(proposer, SEED, DIRECTION, ghost, h.seedCommit, h.clock.millis())).ack();
@@ -137,6 +142,27 @@ class UnfetchableCommitsTest {
         Result again = unfetchable(runner, unit).toBuilder().setTimeMs(h.clock.millis() + 1).build();
         assertThat(h.api.signAndPost("/v1/results", runner, again).status()).isEqualTo(409);
         assertThat(h.unit(unit.getId()).getState()).isEqualTo(UnitStatus.State.OPEN);
+    }
+
+    @Test
+    void theDirectionsBaseIsReissuedHoweverOftenItFails() {
+        WorkUnit first = null;
+        for (int i = 0; i <= AttemptCap.MAX_FAILED_ATTEMPTS; i++) {
+            Identity runner = Identity.generate();
+            WorkUnit unit = h.claimEvaluation(runner, h.seedCommit);
+            first = first == null ? unit : first;
+            assertThat(unit.getId()).isEqualTo(first.getId());
+            if (i % 2 == 0) {
+                h.clock.advance(LEASE.plusMillis(1));
+            } else {
+                assertThat(h.api.signAndPost("/v1/results", runner, unfetchable(runner, unit)).ack().getMessage())
+                        .contains("reissued");
+            }
+        }
+        Identity last = Identity.generate();
+        WorkUnit again = h.claimEvaluation(last, h.seedCommit);
+        assertThat(again.getId()).as("without its base no candidate could be compared").isEqualTo(first.getId());
+        assertThat(h.unit(again.getId()).getGivenUp()).isEmpty();
     }
 
     private ClaimResponse explore() {
