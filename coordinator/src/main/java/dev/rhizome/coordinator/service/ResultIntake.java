@@ -14,6 +14,7 @@ import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Verified;
@@ -80,7 +81,7 @@ public final class ResultIntake {
      * past {@link dev.rhizome.coordinator.core.AttemptCap}, given up with its experiment.
      */
     private static String unfetchable(Store.Transaction tx, UnitRecord unit, String id, long now) {
-        tx.setResultState(id, dev.rhizome.proto.v1.ResultVerdict.State.ERROR);
+        tx.setResultState(id, ResultVerdict.State.ERROR);
         if (unit.state() != UnitStatus.State.LEASED) {
             // The lease had already run out: that expiry counted this attempt.
             return "unfetchable report recorded; the lease had already expired and was counted then";
