@@ -5,7 +5,8 @@ import java.util.Optional;
 
 /**
  * Proposers whose commits crash waste every runner's time. After {@link #CRASH_LIMIT} CRASH
- * results on its commits, outnumbering its OK results, a proposer's new experiments are refused
+ * results on its commits (or experiments given up because nobody could fetch the commit, which
+ * waste runners' leases just as surely), outnumbering its OK results, a proposer's new experiments are refused
  * until {@link #COOL_DOWN} has passed since its last crash; one more crash after that starts the
  * wait again.
  */
@@ -26,6 +27,14 @@ public final class ProposerThrottle {
         public Record onCrash(long nowMs) {
             return new Record(okResults, crashResults + 1, nowMs);
         }
+
+        /**
+         * An experiment given up because no runner could fetch its commit: the proposer registered
+         * work nobody can do, so it counts as a crash does.
+         */
+        public Record onUnfetchable(long nowMs) {
+            return onCrash(nowMs);
+        }
     }
 
     private ProposerThrottle() {
@@ -40,7 +49,8 @@ public final class ProposerThrottle {
         if (nowMs >= until) {
             return Optional.empty();
         }
-        return Optional.of("proposer throttled: " + r.crashResults() + " CRASH results on its commits against "
+        return Optional.of("proposer throttled: " + r.crashResults() + " failures on its commits (CRASH results and "
+                + "experiments given up as unfetchable) against "
                 + r.okResults() + " OK; new experiments are refused until " + until + " ms ("
                 + ((until - nowMs + 999) / 1000) + " s from now)");
     }

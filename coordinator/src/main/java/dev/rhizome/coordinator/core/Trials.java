@@ -17,8 +17,8 @@ import java.util.Set;
  * {@code quorum} members and is a strict majority of the OK results: its members are VALID, the
  * other OK results INVALID, and results that arrive afterwards TOO_LATE. Until then OK results are
  * PENDING, or INCONCLUSIVE once there are enough of them to decide but they disagree. CRASH,
- * TIMEOUT and REFUSED results are ERROR and never compared. Pure, so the coordinator and
- * {@code rhizome verify} judge the same way.
+ * TIMEOUT and REFUSED results are ERROR and never compared; UNFETCHABLE reports (the job never
+ * ran) are left out altogether. Pure, so the coordinator and {@code rhizome verify} judge the same way.
  */
 public final class Trials {
     /** A stored result with the id of its envelope. */
@@ -49,7 +49,8 @@ public final class Trials {
      */
     public static List<Outcome> judge(List<Entry> entries, int quorum, double tolerance, Set<String> onReputation) {
         Map<String, List<Entry>> byClass = new LinkedHashMap<>();
-        entries.forEach(e -> byClass.computeIfAbsent(e.result().getHardwareClass(), c -> new ArrayList<>()).add(e));
+        // UNFETCHABLE reports are failed attempts, not replicas: the job never ran.
+        entries.stream().filter(e -> e.result().getStatus() != Result.Status.UNFETCHABLE).forEach(e -> byClass.computeIfAbsent(e.result().getHardwareClass(), c -> new ArrayList<>()).add(e));
         List<Outcome> outcomes = new ArrayList<>();
         byClass.forEach((hardwareClass, inClass) -> outcomes.add(
                 judgeClass(hardwareClass, inClass, onReputation.contains(hardwareClass) ? 1 : Math.max(1, quorum),

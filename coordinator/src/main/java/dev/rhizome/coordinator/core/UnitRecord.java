@@ -33,6 +33,12 @@ public record UnitRecord(String id, WorkUnit.Kind kind, String seed, String dire
                 attempts, expiredLeases + 1, createdMs);
     }
 
+    /** Back to OPEN after its holder reported that it could not start (e.g. no peer served the commit). */
+    public UnitRecord reopened() {
+        return new UnitRecord(id, kind, seed, direction, commit, parent, proposer, UnitStatus.State.OPEN, holder,
+                leaseDeadlineMs, attempts, expiredLeases, createdMs);
+    }
+
     public UnitRecord doneBy(ByteString node) {
         return new UnitRecord(id, kind, seed, direction, commit, parent, proposer, UnitStatus.State.DONE, node,
                 leaseDeadlineMs, attempts, expiredLeases, createdMs);

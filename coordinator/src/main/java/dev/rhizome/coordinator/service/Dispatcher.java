@@ -206,7 +206,9 @@ public final class Dispatcher {
         for (UnitRecord unit : tx.expiredLeases(now)) {
             LOG.info("lease on {} unit {} held by {} expired (attempt {})", unit.kind(), unit.id(),
                     PublicId.hex(unit.holder()), unit.attempts());
-            tx.updateUnit(unit.expired());
+            UnitRecord expired = unit.expired();
+            tx.updateUnit(expired);
+            Abandonment.afterFailedAttempt(tx, expired, now);
         }
     }
 

@@ -49,10 +49,12 @@ public final class ExperimentReports {
                     : results.stream().filter(r -> r.getStatus() == Result.Status.OK).map(Result::getHardwareClass)
                             .findFirst().orElse("");
             int pending = tx.pendingUnitsForCommit(commit);
+            Optional<String> givenUp = tx.abandonment(commit);
             ExperimentReport.Builder b = ExperimentReport.newBuilder()
                     .setExperiment(stored.envelope())
                     .setPendingUnits(pending)
-                    .setDecided(pending == 0 && !results.isEmpty())
+                    .setDecided(pending == 0 && (!results.isEmpty() || givenUp.isPresent()))
+                    .setGivenUp(givenUp.orElse(""))
                     .setHardwareClass(hardwareClass)
                     .setMetricName(manifest.getMetric().getName())
                     .setLowerIsBetter(manifest.getMetric().getLowerIsBetter())

@@ -14,6 +14,7 @@ import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Verified;
@@ -63,12 +64,33 @@ public final class ResultIntake {
             checkRandomSeed(tx, result, unit);
             checkRunnerMayReport(tx, unit, result.getRunner());
             tx.insertResult(result, request.envelope(), id, now);
+            if (result.getStatus() == Result.Status.UNFETCHABLE) {
+                return ack(id, unfetchable(tx, unit, id, now));
+            }
             tx.updateUnit(unit.doneBy(result.getRunner()));
             List<String> notes = new ArrayList<>();
             notes.add("result recorded");
             notes.addAll(Settlement.settle(tx, unit, new Trials.Entry(id, result), manifest, now, spotCheckDraw));
             return ack(id, String.join("; ", notes));
         });
+    }
+
+    /**
+     * An UNFETCHABLE report is a failed attempt, not a replica: it is kept (signed, for the audit
+     * trail) as an ERROR that no trial compares, and the unit is reissued to another runner or,
+     * past {@link dev.rhizome.coordinator.core.AttemptCap}, given up with its experiment.
+     */
+    private static String unfetchable(Store.Transaction tx, UnitRecord unit, String id, long now) {
+        tx.setResultState(id, ResultVerdict.State.ERROR);
+        if (unit.state() != UnitStatus.State.LEASED) {
+            // The lease had already run out: that expiry counted this attempt.
+            return "unfetchable report recorded; the lease had already expired and was counted then";
+        }
+        UnitRecord reopened = unit.reopened();
+        tx.updateUnit(reopened);
+        return Abandonment.afterFailedAttempt(tx, reopened, now)
+                .map(why -> "unfetchable report recorded; experiment given up: " + why)
+                .orElse("unfetchable report recorded; the unit is reissued to another runner");
     }
 
     private static void checkMatchesUnit(Result r, UnitRecord unit, Manifest manifest) {
@@ -79,7 +101,7 @@ public final class ResultIntake {
         mustMatch("seed", r.getSeed(), unit.seed(), unit);
         mustMatch("direction", r.getDirection(), unit.direction(), unit);
         if (r.getStatus() == Result.Status.STATUS_UNSPECIFIED || r.getStatus() == Result.Status.UNRECOGNIZED) {
-            throw Rejection.badRequest("status must be OK, CRASH, TIMEOUT or REFUSED");
+            throw Rejection.badRequest("status must be OK, CRASH, TIMEOUT, REFUSED or UNFETCHABLE");
         }
         if (r.getHardwareClass().isBlank()) {
             throw Rejection.badRequest("hardware_class is missing; results are only compared within a class");

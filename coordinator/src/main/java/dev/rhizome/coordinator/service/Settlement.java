@@ -56,8 +56,12 @@ final class Settlement {
      */
     static int queueMissingTrials(Store.Transaction tx, String seed, Manifest manifest, String direction, String commit,
             String parent, ByteString proposer, long nowMs) {
+        if (tx.abandonment(commit).isPresent()) {
+            return 0;  // given up: nobody could fetch it, and asking again would only hold the queue full
+        }
         Set<Long> covered = new HashSet<>();
-        tx.resultEntries(commit).forEach(e -> covered.add(e.result().getRandomSeed()));
+        tx.resultEntries(commit).stream().filter(e -> e.result().getStatus() != Result.Status.UNFETCHABLE)
+                .forEach(e -> covered.add(e.result().getRandomSeed()));
         int queued = 0;
         for (long randomSeed : Manifests.trialSeeds(manifest)) {
             if (!covered.contains(randomSeed) && tx.pendingUnitsOfTrial(commit, randomSeed).isEmpty()) {

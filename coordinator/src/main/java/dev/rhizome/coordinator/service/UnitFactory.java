@@ -59,6 +59,9 @@ final class UnitFactory {
         if (unit.state() != UnitStatus.State.OPEN) {
             b.setHolder(unit.holder());
         }
+        if (unit.state() == UnitStatus.State.DONE && unit.kind() == WorkUnit.Kind.EVALUATE) {
+            tx.abandonment(unit.commit()).ifPresent(b::setGivenUp);
+        }
         return b.build();
     }
 

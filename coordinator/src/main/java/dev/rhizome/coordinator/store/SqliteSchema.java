@@ -92,7 +92,11 @@ final class SqliteSchema {
             List.of("""
             CREATE TABLE explore_claims (unit_id TEXT PRIMARY KEY, direction TEXT NOT NULL,
                 builtin_explorer INTEGER NOT NULL, hypothesis TEXT NOT NULL, claimed_ms INTEGER NOT NULL)""",
-            "CREATE INDEX explore_claims_by_direction ON explore_claims(direction, claimed_ms)"));
+            "CREATE INDEX explore_claims_by_direction ON explore_claims(direction, claimed_ms)"),
+            // 5: experiments given up after their units failed too often (unfetchable commits).
+            List.of("""
+            CREATE TABLE abandoned_experiments (commit_id TEXT PRIMARY KEY, reason TEXT NOT NULL,
+                abandoned_ms BIGINT NOT NULL)"""));
 
     private SqliteSchema() {
     }

@@ -520,6 +520,26 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public List<UnitRecord> pendingUnitsOfCommit(String commit) {
+        return query("SELECT " + UNIT_COLUMNS + " FROM units WHERE commit_id = ? AND kind = ? AND state IN (?, ?) "
+                + "ORDER BY seq", SqliteTransaction::unit, commit, EVALUATE, OPEN, LEASED);
+    }
+
+    @Override
+    public void abandonExperiment(String commit, String reason, long nowMs) {
+        if (update("UPDATE abandoned_experiments SET reason = ? WHERE commit_id = ?", reason, commit) == 0) {
+            update("INSERT INTO abandoned_experiments (commit_id, reason, abandoned_ms) VALUES (?, ?, ?)", commit,
+                    reason, nowMs);
+        }
+    }
+
+    @Override
+    public Optional<String> abandonment(String commit) {
+        return first(query("SELECT reason FROM abandoned_experiments WHERE commit_id = ?", rs -> rs.getString(1),
+                commit));
+    }
+
+    @Override
     public List<UnitRecord> pendingUnitsOfTrial(String commit, long randomSeed) {
         return query("SELECT " + UNIT_COLUMNS.replaceAll("(^|, )", "$1u.") + " FROM units u "
                         + "JOIN unit_seeds s ON s.unit_id = u.id WHERE u.commit_id = ? AND s.random_seed = ? "

@@ -205,6 +205,15 @@ public interface Store extends AutoCloseable {
         /** OPEN EVALUATE units whose trial (commit and random seed) {@code node} already reported on or holds. */
         Set<String> unitsBarredFor(ByteString node);
 
+        /** OPEN or LEASED EVALUATE units of a commit, at every random seed, oldest first. */
+        List<UnitRecord> pendingUnitsOfCommit(String commit);
+
+        /** Marks a commit's evaluations given up, with why; replaces the reason if already marked. */
+        void abandonExperiment(String commit, String reason, long nowMs);
+
+        /** Why the commit's evaluations were given up, or empty when they were not. */
+        Optional<String> abandonment(String commit);
+
         /** OPEN or LEASED EVALUATE units of one trial. */
         List<UnitRecord> pendingUnitsOfTrial(String commit, long randomSeed);
 

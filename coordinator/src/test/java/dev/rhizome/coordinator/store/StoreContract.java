@@ -236,6 +236,38 @@ abstract class StoreContract {
     }
 
     @Test
+    void anAbandonedExperimentKeepsItsReasonAndItsPendingUnitsAreListed() throws Exception {
+        Store store = store();
+        String commit = Fixtures.commit();
+        String other = Fixtures.commit();
+        ByteString node = Identity.generate().publicId().toByteString();
+        run(store, tx -> {
+            tx.insertUnit(evaluation("a1", commit, 10));
+            tx.insertUnit(evaluation("a2", commit, 11));
+            tx.insertUnit(evaluation("a3", commit, 12));
+            tx.insertUnit(evaluation("b1", other, 13));
+            tx.updateUnit(tx.unit("a2").orElseThrow().leasedTo(node, 1_000));
+            tx.updateUnit(tx.unit("a3").orElseThrow().doneBy(node));
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.pendingUnitsOfCommit(commit))).extracting(UnitRecord::id)
+                .as("OPEN and LEASED units of the commit, oldest first").containsExactly("a1", "a2");
+        assertThat(run(store, (Store.Transaction tx) -> tx.abandonment(commit))).isEmpty();
+        run(store, tx -> {
+            tx.abandonExperiment(commit, "nobody could fetch it", 50);
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.abandonment(commit))).contains("nobody could fetch it");
+        run(store, tx -> {
+            tx.abandonExperiment(commit, "still nobody", 60);
+            return null;
+        });
+        Store reopened = store();
+        assertThat(run(reopened, (Store.Transaction tx) -> tx.abandonment(commit))).contains("still nobody");
+        assertThat(run(reopened, (Store.Transaction tx) -> tx.abandonment(other))).isEmpty();
+    }
+
+    @Test
     void papersAndAnnouncementsReplaceWhatANodeHolds() throws Exception {
         Store store = store();
         Identity node = Identity.generate();

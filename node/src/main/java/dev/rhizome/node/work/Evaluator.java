@@ -46,6 +46,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Evaluator {
     private static final Logger log = LoggerFactory.getLogger(Evaluator.class);
+    /** An unfetchable report names every peer tried and why; a long list is cut, not the report. */
+    static final int MAX_REASON_CHARS = 2000;
 
     private final Identity identity;
     private final NodeRepository repository;
@@ -88,18 +90,7 @@ public final class Evaluator {
         String commit = CommitId.require(unit.getCommit(), "unit commit");
         fetcher.fetch(commit, unit.getPeersList());
         Manifest manifest = unit.getManifest();
-        Result.Builder result = Result.newBuilder()
-                .setWorkUnitId(unit.getId())
-                .setSeed(unit.getSeed())
-                .setDirection(unit.getDirection())
-                .setCommit(commit)
-                .setParent(unit.getParent())
-                .setMetricName(manifest.getMetric().getName())
-                .setHardwareClass(hardwareClass)
-                .setRunner(identity.publicId().toByteString())
-                .setProposer(unit.getProposer())
-                .setBudget(unit.getBudget())
-                .setRandomSeed(unit.getRandomSeed());
+        Result.Builder result = base(unit, commit);
 
         if (!unit.getSeedCommit().equals(commit) && !Manifests.trusts(manifest, unit.getProposer())) {
             return refuse(result, commit, "the seed does not trust its proposer " + PublicId.hex(unit.getProposer()));
@@ -160,6 +151,38 @@ public final class Evaluator {
         outcome.metric().ifPresent(result::setMetric);
         outcome.steps().ifPresent(result::setSteps);
         return result.build();
+    }
+
+    /**
+     * The report for a unit whose commit no peer served: not a measurement but a failed attempt,
+     * so the coordinator can reissue the unit to a node that may reach other peers, and give it up
+     * after a bounded number of attempts, instead of waiting for this lease to run out.
+     */
+    public Result unfetchable(WorkUnit unit, FetchException failure) {
+        String reason = failure.getMessage();
+        if (reason.length() > MAX_REASON_CHARS) {
+            reason = reason.substring(0, MAX_REASON_CHARS) + "...";
+        }
+        log.warn("cannot fetch {} for unit {}; reporting it unfetchable: {}", CommitId.abbreviate(unit.getCommit()),
+                unit.getId(), reason);
+        return base(unit, unit.getCommit()).setStatus(Result.Status.UNFETCHABLE).setReason(reason)
+                .setTimeMs(clock.millis()).build();
+    }
+
+    private Result.Builder base(WorkUnit unit, String commit) {
+        Manifest manifest = unit.getManifest();
+        return Result.newBuilder()
+                .setWorkUnitId(unit.getId())
+                .setSeed(unit.getSeed())
+                .setDirection(unit.getDirection())
+                .setCommit(commit)
+                .setParent(unit.getParent())
+                .setMetricName(manifest.getMetric().getName())
+                .setHardwareClass(hardwareClass)
+                .setRunner(identity.publicId().toByteString())
+                .setProposer(unit.getProposer())
+                .setBudget(unit.getBudget())
+                .setRandomSeed(unit.getRandomSeed());
     }
 
     private Result refuse(Result.Builder result, String commit, String reason) {

@@ -2,6 +2,7 @@ package dev.rhizome.node.work;
 
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.node.hardware.GpuSampler;
+import dev.rhizome.node.peer.FetchException;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.WorkUnit;
 import java.io.IOException;
@@ -134,8 +135,8 @@ final class SlotWorker implements Runnable {
                     continue;
                 }
                 backoff = 0;
-                if (!current.fetched()) {
-                    work.fetch(current.unit());
+                if (!current.fetched() && !fetchOrReport(current.unit())) {
+                    continue;
                 }
                 if (!leaseCovers(current.unit())) {
                     continue;
@@ -150,6 +151,24 @@ final class SlotWorker implements Runnable {
             }
         }
         state = "stopped";
+    }
+
+    /**
+     * Fetches the unit's commit; when no peer serves it, an EVALUATE unit is reported UNFETCHABLE
+     * at once rather than left to expire, so the coordinator counts the attempt and reissues or
+     * gives the unit up. Returns whether the commit is now held.
+     */
+    private boolean fetchOrReport(WorkUnit unit) throws Exception {
+        try {
+            work.fetch(unit);
+            return true;
+        } catch (FetchException e) {
+            if (unit.getKind() != WorkUnit.Kind.EVALUATE) {
+                throw e;
+            }
+            work.report(slot, evaluator.unfetchable(unit, e));
+            return false;
+        }
     }
 
     /** The buffered unit, or a freshly claimed one (fetched by the caller); null when there is none. */
@@ -228,6 +247,8 @@ final class SlotWorker implements Runnable {
         Result result;
         try {
             result = evaluator.evaluate(unit);
+        } catch (FetchException e) {
+            result = evaluator.unfetchable(unit, e);
         } finally {
             if (sampling != null) {
                 sampling.stop();

@@ -1,0 +1,57 @@
+package dev.rhizome.coordinator.service;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.AttemptCap;
+import dev.rhizome.coordinator.core.UnitRecord;
+import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.protocol.CommitId;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A failed evaluation attempt (an expired lease or an UNFETCHABLE report) and, past
+ * {@link AttemptCap}, giving the experiment up: every pending unit of its commit closes, so the
+ * direction's queue drains and exploration goes on, and the proposer is charged as for a crash.
+ */
+final class Abandonment {
+    private static final Logger LOG = LoggerFactory.getLogger(Abandonment.class);
+
+    private Abandonment() {
+    }
+
+    /**
+     * Applies a failed attempt of {@code failed} (already stored in its reissued or expired state);
+     * returns why the experiment was given up, or empty when the unit is reissued.
+     */
+    static Optional<String> afterFailedAttempt(Store.Transaction tx, UnitRecord failed, long nowMs) {
+        int reports = (int) tx.resultEntries(failed.commit()).stream()
+                .filter(e -> e.result().getWorkUnitId().equals(failed.id())
+                        && e.result().getStatus() == Result.Status.UNFETCHABLE)
+                .count();
+        Optional<String> reason = AttemptCap.giveUp(failed, reports, isProposal(tx, failed.commit()));
+        reason.ifPresent(why -> giveUp(tx, failed, why, nowMs));
+        return reason;
+    }
+
+    /** A registered experiment that no direction stands on (as its base or frontier). */
+    private static boolean isProposal(Store.Transaction tx, String commit) {
+        return tx.experiment(commit).isPresent() && tx.directions().stream().noneMatch(
+                d -> d.frontier().commit().equals(commit) || d.direction().getBaseCommit().equals(commit));
+    }
+
+    private static void giveUp(Store.Transaction tx, UnitRecord failed, String why, long nowMs) {
+        if (tx.abandonment(failed.commit()).isPresent()) {
+            return;
+        }
+        for (UnitRecord pending : tx.pendingUnitsOfCommit(failed.commit())) {
+            tx.updateUnit(pending.doneBy(ByteString.EMPTY));
+        }
+        tx.abandonExperiment(failed.commit(), why, nowMs);
+        if (!failed.proposer().isEmpty()) {
+            tx.saveProposerRecord(failed.proposer(), tx.proposerRecord(failed.proposer()).onUnfetchable(nowMs));
+        }
+        LOG.warn("evaluations of {} on {} given up: {}", CommitId.abbreviate(failed.commit()), failed.direction(), why);
+    }
+}

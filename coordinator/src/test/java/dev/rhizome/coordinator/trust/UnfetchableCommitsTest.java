@@ -1,0 +1,183 @@
+package dev.rhizome.coordinator.trust;
+
+import static dev.rhizome.coordinator.support.Harness.DIRECTION;
+import static dev.rhizome.coordinator.support.Harness.SEED;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.coordinator.core.AttemptCap;
+import dev.rhizome.coordinator.core.ClaimPolicy;
+import dev.rhizome.coordinator.support.ApiClient;
+import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.ClaimResponse;
+import dev.rhizome.proto.v1.ExperimentReport;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.ResultVerdict;
+import dev.rhizome.proto.v1.TrialList;
+import dev.rhizome.proto.v1.UnitStatus;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.identity.Identity;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A proposer registers commits that no node can fetch (it never serves them). Runners report them
+ * UNFETCHABLE, or let the lease run out; after {@link AttemptCap#MAX_FAILED_ATTEMPTS} failed
+ * attempts each experiment is given up, the direction's evaluation queue drains so exploration
+ * goes on, and the proposer is throttled as one whose code crashes.
+ */
+class UnfetchableCommitsTest {
+    /** Manifest timeout 60 s: a lease lasts 150 s. */
+    private static final Duration LEASE = Duration.ofSeconds(150);
+
+    @TempDir
+    Path dataDir;
+
+    private Harness h;
+    private final Identity proposer = Identity.generate();
+    private final List<Identity> runners = List.of(Identity.generate(), Identity.generate(), Identity.generate());
+
+    @BeforeEach
+    void start() throws Exception {
+        h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.PROTOBUF).withSeedAndDirection();
+    }
+
+    private void measureBase() {
+        Identity baseRunner = Identity.generate();
+        WorkUnit base = h.claimEvaluation(baseRunner, h.seedCommit);
+        h.api.signAndPost("/v1/results", baseRunner, Fixtures.result(baseRunner, base, 3.0, h.clock.millis())).ack();
+    }
+
+    @AfterEach
+    void stop() {
+        h.close();
+    }
+
+    @Test
+    void unfetchableExperimentsAreGivenUpAndExplorationOfTheDirectionGoesOn() {
+        measureBase();
+        List<String> ghosts = new ArrayList<>();
+        for (int i = 0; i < ClaimPolicy.MAX_PENDING_EVALUATIONS; i++) {
+            String commit = Fixtures.commit();
+            h.api.signAndPost("/v1/experiments", proposer,
+                    Fixtures.experiment(proposer, SEED, DIRECTION, commit, h.seedCommit, h.clock.millis())).ack();
+            ghosts.add(commit);
+        }
+        assertThat(explore().hasUnit()).as("a full queue of evaluations holds the explorer back").isFalse();
+
+        // Two rounds of UNFETCHABLE reports: each unit is reissued to another runner.
+        for (Identity runner : runners.subList(0, 2)) {
+            for (String ghost : ghosts) {
+                WorkUnit unit = h.claimEvaluation(runner, ghost);
+                String ack = h.api.signAndPost("/v1/results", runner, unfetchable(runner, unit)).ack().getMessage();
+                assertThat(ack).contains("reissued");
+                assertThat(h.unit(unit.getId()).getState()).isEqualTo(UnitStatus.State.OPEN);
+            }
+        }
+        assertThat(explore().hasUnit()).as("not yet given up").isFalse();
+
+        // The third attempt fails too: three by report, the last one by an expired lease.
+        Identity third = runners.get(2);
+        List<WorkUnit> last = new ArrayList<>();
+        for (String ghost : ghosts) {
+            last.add(h.claimEvaluation(third, ghost));
+        }
+        for (WorkUnit unit : last.subList(0, last.size() - 1)) {
+            String ack = h.api.signAndPost("/v1/results", third, unfetchable(third, unit)).ack().getMessage();
+            assertThat(ack).contains("given up").contains("3 failed attempts");
+        }
+        h.clock.advance(LEASE.plusMillis(1));
+
+        ClaimResponse next = explore();
+        assertThat(next.hasUnit()).as("exploration goes on: %s", next.getReason()).isTrue();
+        assertThat(next.getUnit().getKind()).isEqualTo(WorkUnit.Kind.EXPLORE);
+        assertThat(h.units("OPEN").getUnitsList()).as("nothing left to reissue").isEmpty();
+        for (WorkUnit unit : last) {
+            UnitStatus status = h.unit(unit.getId());
+            assertThat(status.getState()).isEqualTo(UnitStatus.State.DONE);
+            assertThat(status.getGivenUp()).contains("given up after 3 failed attempts");
+        }
+        WorkUnit expired = last.get(last.size() - 1);
+        assertThat(h.unit(expired.getId()).getGivenUp()).contains("2 unfetchable report(s), 1 expired lease(s)");
+
+        for (String ghost : ghosts) {
+            ExperimentReport report = h.api.get("/v1/experiment?commit=" + ghost, ExperimentReport.newBuilder())
+                    .build();
+            assertThat(report.getDecided()).isTrue();
+            assertThat(report.getPendingUnits()).isZero();
+            assertThat(report.getValid()).isFalse();
+            assertThat(report.getGivenUp()).contains("failed attempts");
+            assertThat(h.api.get("/v1/trials?commit=" + ghost, TrialList.newBuilder()).getTrialsList())
+                    .as("unfetchable reports never count as replicas")
+                    .allSatisfy(t -> assertThat(t.getState()).isNotEqualTo(ResultVerdict.State.VALID));
+        }
+
+        var refused = h.api.signAndPost("/v1/experiments", proposer, Fixtures.experiment(proposer, SEED, DIRECTION,
+                Fixtures.commit(), h.seedCommit, h.clock.millis()));
+        assertThat(refused.status()).as("the proposer of unfetchable commits is throttled").isEqualTo(403);
+        assertThat(refused.error().getMessage()).contains("proposer throttled").contains("unfetchable");
+        Identity honest = Identity.generate();
+        h.api.signAndPost("/v1/experiments", honest, Fixtures.experiment(honest, SEED, DIRECTION, Fixtures.commit(),
+                h.seedCommit, h.clock.millis())).ack();
+    }
+
+    @Test
+    void aRunnerCannotReportTheSameUnitUnfetchableTwice() {
+        measureBase();
+        String ghost = Fixtures.commit();
+        h.api.signAndPost("/v1/experiments", proposer,
+                Fixtures.experiment(proposer, SEED, DIRECTION, ghost, h.seedCommit, h.clock.millis())).ack();
+        Identity runner = runners.get(0);
+        WorkUnit unit = h.claimEvaluation(runner, ghost);
+        h.api.signAndPost("/v1/results", runner, unfetchable(runner, unit)).ack();
+        assertThat(h.api.claim(runner, WorkUnit.Kind.EVALUATE)).as("not reissued to the runner that reported it")
+                .isNull();
+        Result again = unfetchable(runner, unit).toBuilder().setTimeMs(h.clock.millis() + 1).build();
+        assertThat(h.api.signAndPost("/v1/results", runner, again).status()).isEqualTo(409);
+        assertThat(h.unit(unit.getId()).getState()).isEqualTo(UnitStatus.State.OPEN);
+    }
+
+    @Test
+    void theDirectionsBaseIsReissuedHoweverOftenItFails() {
+        WorkUnit first = null;
+        for (int i = 0; i <= AttemptCap.MAX_FAILED_ATTEMPTS; i++) {
+            Identity runner = Identity.generate();
+            WorkUnit unit = h.claimEvaluation(runner, h.seedCommit);
+            first = first == null ? unit : first;
+            assertThat(unit.getId()).isEqualTo(first.getId());
+            if (i % 2 == 0) {
+                h.clock.advance(LEASE.plusMillis(1));
+            } else {
+                assertThat(h.api.signAndPost("/v1/results", runner, unfetchable(runner, unit)).ack().getMessage())
+                        .contains("reissued");
+            }
+        }
+        Identity last = Identity.generate();
+        WorkUnit again = h.claimEvaluation(last, h.seedCommit);
+        assertThat(again.getId()).as("without its base no candidate could be compared").isEqualTo(first.getId());
+        assertThat(h.unit(again.getId()).getGivenUp()).isEmpty();
+    }
+
+    private ClaimResponse explore() {
+        Identity explorer = Identity.generate();
+        ClaimRequest claim = ClaimRequest.newBuilder().setNode(explorer.publicId().toByteString())
+                .setHardwareClass("cpu:x86_64").addKinds(WorkUnit.Kind.EXPLORE).setBuiltinExplorer(true)
+                .setDirection(DIRECTION).setTimeMs(h.clock.millis()).setNonce(Fixtures.nonce()).build();
+        return h.api.signAndPost("/v1/claim", explorer, claim).parse(ClaimResponse.newBuilder()).build();
+    }
+
+    private Result unfetchable(Identity runner, WorkUnit unit) {
+        return Fixtures.result(runner, unit, 0, h.clock.millis()).toBuilder().clearMetric().clearRuntimeMs()
+                .clearLogSha256().setStatus(Result.Status.UNFETCHABLE)
+                .setReason("cannot fetch " + unit.getCommit() + " from any of 2 peers: 127.0.0.1:1 refused; "
+                        + "127.0.0.1:2 does not hold it")
+                .build();
+    }
+}

@@ -1,0 +1,163 @@
+package dev.rhizome.node.work;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.job.JobRunner;
+import dev.rhizome.node.job.PlainLauncher;
+import dev.rhizome.node.peer.BundleFetcher;
+import dev.rhizome.node.peer.PeerConfig;
+import dev.rhizome.node.peer.TransferLog;
+import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.MetricSpec;
+import dev.rhizome.proto.v1.PeerEndpoint;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.identity.Identity;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A slot that claims an evaluation whose commit no peer serves reports it UNFETCHABLE at once,
+ * naming the peers it tried, instead of holding the lease until it runs out. The fetch is real:
+ * JGit repository, bundle fetcher, and a peer address on loopback where nobody listens.
+ */
+class UnfetchableReportTest {
+    @TempDir
+    Path dir;
+    private NodeRepository repo;
+    private BundleFetcher bundles;
+    private ExecutorService prefetcher;
+    private final Identity runner = Identity.generate();
+
+    @BeforeEach
+    void setUp() throws IOException {
+        repo = NodeRepository.open(dir.resolve("repo"));
+        bundles = new BundleFetcher(repo, runner, PeerConfig.defaults(), new TransferLog(dir.resolve("transfers.log")));
+        prefetcher = Executors.newCachedThreadPool();
+    }
+
+    @AfterEach
+    void tearDown() {
+        prefetcher.shutdownNow();
+        bundles.close();
+        repo.close();
+    }
+
+    @Test
+    void anEvaluationWhoseCommitNoPeerServesIsReportedUnfetchable() throws Exception {
+        int deadPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            deadPort = s.getLocalPort();  // closed again: connections to it are refused
+        }
+        PeerEndpoint peer = PeerEndpoint.newBuilder().setNode(Identity.generate().publicId().toByteString())
+                .setHost("127.0.0.1").setPort(deadPort).build();
+        String commit = "ab".repeat(20);
+        WorkUnit unit = WorkUnit.newBuilder().setId("unit-1").setKind(WorkUnit.Kind.EVALUATE).setSeed("tiny-lm")
+                .setDirection("lr").setCommit(commit).setParent("cd".repeat(20)).setSeedCommit("cd".repeat(20))
+                .setProposer(ByteString.copyFromUtf8("proposer")).setRandomSeed(42).addPeers(peer)
+                .setLeaseDeadlineMs(Long.MAX_VALUE)
+                .setManifest(Manifest.newBuilder().setTimeoutSeconds(60)
+                        .setMetric(MetricSpec.newBuilder().setName("val_bpb")))
+                .build();
+        // Nobody answers at the coordinator's address either, so only the unit's peer is asked, every round.
+        CommitFetcher fetcher = new CommitFetcher((c, hints) -> bundles.fetch(c, hints, dev.rhizome.node.peer.TransferProgress.NONE),
+                new CoordinatorClient("http://127.0.0.1:" + deadPort, runner), 1);
+        Evaluator evaluator = new Evaluator(runner, repo, fetcher, new JobRunner(new PlainLauncher()),
+                new PlainLauncher(), "cpu-test", dir.resolve("work"), dir.resolve("logs"), Clock.systemUTC());
+        OneUnit work = new OneUnit(unit, fetcher);
+        SlotWorker worker = new SlotWorker(new Slot("cpu0", "cpu-test", Optional.empty()), evaluator, work, false,
+                false, new UnitBuffer(dir.resolve("buffer")), new RuntimeEstimates(), prefetcher, dir.resolve("logs"),
+                Clock.systemUTC());
+        Thread thread = new Thread(worker, "slot");
+        thread.start();
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> !work.reports.isEmpty());
+        } finally {
+            work.stop.set(true);
+            thread.interrupt();
+            thread.join(10_000);
+        }
+        assertThat(work.reports).hasSize(1);
+        Result r = work.reports.get(0);
+        assertThat(r.getStatus()).isEqualTo(Result.Status.UNFETCHABLE);
+        assertThat(r.getWorkUnitId()).isEqualTo("unit-1");
+        assertThat(r.getCommit()).isEqualTo(commit);
+        assertThat(r.getRandomSeed()).isEqualTo(42);
+        assertThat(r.getRunner()).isEqualTo(runner.publicId().toByteString());
+        assertThat(r.getHardwareClass()).isEqualTo("cpu-test");
+        assertThat(r.getReason()).contains(commit).contains("127.0.0.1:" + deadPort);
+        assertThat(r.getTimeMs()).isPositive();
+        assertThat(repo.has(commit)).isFalse();
+    }
+
+    /** Hands out one unit, fetches through the real fetch path, and keeps what the slot reports. */
+    private static final class OneUnit implements SlotWorker.Work {
+        final List<Result> reports = new CopyOnWriteArrayList<>();
+        final AtomicBoolean stop = new AtomicBoolean();
+        private final AtomicBoolean handedOut = new AtomicBoolean();
+        private final WorkUnit unit;
+        private final CommitFetcher fetcher;
+
+        OneUnit(WorkUnit unit, CommitFetcher fetcher) {
+            this.unit = unit;
+            this.fetcher = fetcher;
+        }
+
+        @Override
+        public WorkUnit claim(Slot slot, boolean mayExplore) {
+            return handedOut.getAndSet(true) ? null : unit;
+        }
+
+        @Override
+        public void fetch(WorkUnit u) throws Exception {
+            fetcher.fetch(u.getCommit(), u.getPeersList());
+        }
+
+        @Override
+        public long renew(WorkUnit u) {
+            return u.getLeaseDeadlineMs();
+        }
+
+        @Override
+        public void report(Slot slot, Result result) {
+            reports.add(result);
+        }
+
+        @Override
+        public void explore(WorkUnit u) {
+            throw new AssertionError("no exploration here");
+        }
+
+        @Override
+        public Optional<String> gateClosed() {
+            return Optional.empty();
+        }
+
+        @Override
+        public boolean stopping() {
+            return stop.get();
+        }
+
+        @Override
+        public long backoffMs(long current) {
+            return 50;
+        }
+    }
+}
