@@ -53,7 +53,7 @@ class ReputationTest {
             r = r.onCrash(now);
         }
         assertThat(ProposerThrottle.refusal(r, now + 1000)).hasValueSatisfying(reason ->
-                assertThat(reason).contains("throttled").contains("3 CRASH"));
+                assertThat(reason).contains("throttled").contains("3 failures"));
         assertThat(ProposerThrottle.refusal(r, now + ProposerThrottle.COOL_DOWN.toMillis())).isEmpty();
     }
 }

@@ -5,13 +5,17 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.protobuf.ByteString;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.envelope.Envelopes;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.List;
 
 /**
- * Ids of the announcements already handled: the SHA-256 of what the signature covers (domain tag,
- * type, payload), as {@code Envelopes.id} defines a record's identity. Hashing the envelope as it
- * travels would let anyone re-wrap a record (an unknown field, another encoding) into a "new" one.
+ * Ids of the announcements already handled: the SHA-256 of what was signed (domain tag, type,
+ * payload), the signer and the signature, never of the envelope's encoding. Re-wrapping a record
+ * (an unknown field, another encoding) does not make it new; a copy with a forged signature is
+ * not the same message, so it is still verified (and penalised) rather than taken for the genuine
+ * one, and can't be sent first to censor it.
  *
  * <p>An id is kept for seenTtl + maxClockSkew: an announcement accepted now may carry a time up to
  * maxClockSkew ahead, and it only becomes stale (refused by the time window) seenTtl after that
@@ -42,7 +46,14 @@ final class SeenCache {
 
     static ByteString idOf(SignedEnvelope envelope) {
         try {
-            return ByteString.copyFrom(MessageDigest.getInstance("SHA-256").digest(Envelopes.signedBytes(envelope.getType(), envelope.getPayload())));
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            // Each part length-prefixed, so no split of the same bytes into other parts collides.
+            for (ByteString part : List.of(ByteString.copyFrom(Envelopes.signedBytes(envelope.getType(),
+                    envelope.getPayload())), envelope.getSigner(), envelope.getSignature())) {
+                digest.update(ByteBuffer.allocate(Integer.BYTES).putInt(0, part.size()));
+                digest.update(part.asReadOnlyByteBuffer());
+            }
+            return ByteString.copyFrom(digest.digest());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }

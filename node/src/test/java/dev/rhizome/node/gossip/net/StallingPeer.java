@@ -32,11 +32,17 @@ final class StallingPeer implements AutoCloseable {
     private final List<DataOutputStream> links = new CopyOnWriteArrayList<>();
     private final Set<String> claimed = ConcurrentHashMap.newKeySet();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger bundleRequests = new java.util.concurrent.atomic.AtomicInteger();
 
     StallingPeer() throws IOException {
         Thread acceptor = new Thread(this::acceptLoop, "staller-accept");
         acceptor.setDaemon(true);
         acceptor.start();
+    }
+
+    /** How many times an honest node asked it for a bundle. */
+    int bundleRequests() {
+        return bundleRequests.get();
     }
 
     NodeInfo info() {
@@ -88,6 +94,7 @@ final class StallingPeer implements AutoCloseable {
                 }
             } else {
                 read(in);  // the bundle request
+                bundleRequests.incrementAndGet();
                 write(out, PeerMessages.hello(identity));
                 while (in.read() >= 0) {
                     // say nothing more, for as long as the client waits
