@@ -92,7 +92,11 @@ final class SqliteSchema {
             List.of("""
             CREATE TABLE explore_claims (unit_id TEXT PRIMARY KEY, direction TEXT NOT NULL,
                 builtin_explorer INTEGER NOT NULL, hypothesis TEXT NOT NULL, claimed_ms INTEGER NOT NULL)""",
-            "CREATE INDEX explore_claims_by_direction ON explore_claims(direction, claimed_ms)"));
+            "CREATE INDEX explore_claims_by_direction ON explore_claims(direction, claimed_ms)"),
+            // 5: operators close directions and ban keys.
+            List.of(
+            "CREATE TABLE direction_closures (direction TEXT PRIMARY KEY, reason TEXT NOT NULL, closed_ms BIGINT NOT NULL)",
+            "CREATE TABLE key_bans (node BLOB PRIMARY KEY, reason TEXT NOT NULL, banned_ms BIGINT NOT NULL)"));
 
     private SqliteSchema() {
     }
