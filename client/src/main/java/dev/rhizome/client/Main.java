@@ -3,6 +3,7 @@ package dev.rhizome.client;
 import dev.rhizome.client.cli.ErrorReporter;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.commands.AgentCommand;
+import dev.rhizome.client.commands.BanCommand;
 import dev.rhizome.client.commands.BenchCommand;
 import dev.rhizome.client.commands.BriefCommand;
 import dev.rhizome.client.commands.RenewCommand;
@@ -33,7 +34,7 @@ import picocli.CommandLine.Command;
             DirectionCommand.class, ClaimCommand.class, SubmitCommand.class, PapersCommand.class,
             LeaderboardCommand.class, ResultsCommand.class, StatusCommand.class, DemoCommand.class,
             BenchCommand.class, BriefCommand.class, RenewCommand.class, WaitCommand.class, TreeCommand.class,
-            AgentCommand.class, ExportCommand.class, VerifyCommand.class,
+            AgentCommand.class, ExportCommand.class, VerifyCommand.class, BanCommand.class,
             CommandLine.HelpCommand.class
         },
         exitCodeListHeading = "%nExit codes:%n",

@@ -44,7 +44,7 @@ class CliTest {
     void everyCommandHasHelp() throws Exception {
         for (String cmd : new String[] {"id", "coordinator", "node", "seed", "direction", "claim", "submit", "papers",
                 "leaderboard", "results", "status", "demo",
-            "brief", "renew", "wait", "tree", "agent"}) {
+            "brief", "renew", "wait", "tree", "agent", "ban"}) {
             Process p = new ProcessBuilder(TestNetwork.launcher(cmd, "--help")).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());
             assertThat(p.waitFor()).as(cmd + ": " + out).isZero();
@@ -110,6 +110,41 @@ class CliTest {
             Run r = run("claim", "--data-dir", dir.resolve("agent").toString(), "--coordinator", c.url(), "--json");
             assertThat(r.code()).isEqualTo(ExitCodes.NO_WORK);
             assertThat(JsonParser.parseString(r.out().trim()).getAsJsonObject().get("unit").isJsonNull()).isTrue();
+        }
+    }
+
+    @Test
+    void onlyAnOperatorBansAndTheBannedKeyIsRefusedWithTheReason() throws Exception {
+        Path operatorDir = dir.resolve("operator");
+        Path strangerDir = dir.resolve("stranger");
+        var operator = dev.rhizome.protocol.identity.IdentityStore.loadOrCreate(operatorDir);
+        var stranger = dev.rhizome.protocol.identity.IdentityStore.loadOrCreate(strangerDir);
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("c"))
+                .withOperators(java.util.Set.of(operator.publicId())))) {
+            Run notOperator = run("ban", "--data-dir", strangerDir.toString(), "--coordinator", c.url(),
+                    "--key", operator.publicId().toString());
+            assertThat(notOperator.code()).as(notOperator.err()).isEqualTo(ExitCodes.REFUSED);
+            assertThat(notOperator.err()).contains("not an operator");
+
+            Run badKey = run("ban", "--data-dir", operatorDir.toString(), "--coordinator", c.url(), "--key", "abc");
+            assertThat(badKey.code()).isEqualTo(ExitCodes.USAGE);
+            assertThat(badKey.err()).contains("--key");
+
+            Run banned = run("ban", "--data-dir", operatorDir.toString(), "--coordinator", c.url(),
+                    "--key", stranger.publicId().toString(), "--reason", "forged metrics", "--json");
+            assertThat(banned.code()).as(banned.err()).isZero();
+            JsonObject o = JsonParser.parseString(banned.out().trim()).getAsJsonObject();
+            assertThat(o.get("key").getAsString()).isEqualTo(stranger.publicId().toString());
+            assertThat(o.get("message").getAsString()).isEqualTo("key banned");
+
+            Run claim = run("claim", "--data-dir", strangerDir.toString(), "--coordinator", c.url());
+            assertThat(claim.code()).isEqualTo(ExitCodes.REFUSED);
+            assertThat(claim.err()).contains("banned").contains("forged metrics");
+
+            Run close = run("direction", "close", "--data-dir", operatorDir.toString(), "--coordinator", c.url(),
+                    "--name", "nope");
+            assertThat(close.code()).isEqualTo(ExitCodes.REFUSED);
+            assertThat(close.err()).contains("unknown direction nope");
         }
     }
 

@@ -5,6 +5,8 @@ import dev.rhizome.coordinator.core.Leases;
 import dev.rhizome.coordinator.http.HttpServer;
 import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.coordinator.http.Routes;
+import dev.rhizome.coordinator.service.KeyBans;
+import dev.rhizome.coordinator.service.OperatorActions;
 import dev.rhizome.coordinator.service.DashboardView;
 import dev.rhizome.coordinator.service.Dispatcher;
 import dev.rhizome.coordinator.service.ExperimentRegistry;
@@ -58,6 +60,7 @@ public final class Coordinator implements AutoCloseable {
                     new ClaimPolicy(config.selfEvaluateAfter()), new Dispatcher.ClaimLimits(
                             config.limits().maxLeasesPerNode(), config.limits().maxRenewalsPerLease()));
             Views views = new Views(store, metrics::rejectedSignatures);
+            KeyBans bans = new KeyBans(store, clock::millis);
             PeerDirectory peers = new PeerDirectory(store, clock);
             Routes.Services services = new Routes.Services(
                     new SeedsAndDirections(store, clock, operators),
@@ -67,7 +70,9 @@ public final class Coordinator implements AutoCloseable {
                     new ResultIntake(store, clock),
                     peers,
                     views,
-                    new DashboardView(store, views, peers));
+                    new DashboardView(store, views, peers),
+                    new OperatorActions(store, clock, operators, bans),
+                    bans);
             HttpServer server = HttpServer.start(config.host(), config.port(), config.maxBodyBytes(), config.limits(),
                     services, metrics);
             ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {

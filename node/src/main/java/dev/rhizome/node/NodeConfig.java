@@ -13,33 +13,43 @@ import java.time.Duration;
  * @param direction   only work on this direction, or null for any
  * @param maxUnits    stop after this many units, 0 for no limit
  * @param preferences what the volunteer lets the node use (slots, hours, idleness, caps)
+ * @param metricsPort loopback port for Prometheus {@code GET /metrics}: -1 for none, 0 for a free one
  */
 public record NodeConfig(Path dataDir, String coordinatorUrl, String host, int peerPort, boolean explore,
-        String direction, int maxUnits, Duration maxBackoff, NodePreferences preferences) {
+        String direction, int maxUnits, Duration maxBackoff, NodePreferences preferences,
+        int metricsPort) {
 
     public static NodeConfig defaults(Path dataDir, String coordinatorUrl) {
         return new NodeConfig(dataDir, coordinatorUrl, "127.0.0.1", 0, false, null, 0, Duration.ofSeconds(5),
-                NodePreferences.defaults());
+                NodePreferences.defaults(), -1);
     }
 
     public NodeConfig withExplore(boolean value) {
-        return new NodeConfig(dataDir, coordinatorUrl, host, peerPort, value, direction, maxUnits, maxBackoff, preferences);
+        return new NodeConfig(dataDir, coordinatorUrl, host, peerPort, value, direction, maxUnits, maxBackoff, preferences, metricsPort);
     }
 
     public NodeConfig withPeerAddress(String newHost, int newPort) {
         return new NodeConfig(dataDir, coordinatorUrl, newHost, newPort, explore, direction, maxUnits, maxBackoff,
-                preferences);
+                preferences, metricsPort);
     }
 
     public NodeConfig withDirection(String value) {
-        return new NodeConfig(dataDir, coordinatorUrl, host, peerPort, explore, value, maxUnits, maxBackoff, preferences);
+        return new NodeConfig(dataDir, coordinatorUrl, host, peerPort, explore, value, maxUnits, maxBackoff, preferences, metricsPort);
     }
 
     public NodeConfig withMaxUnits(int value) {
-        return new NodeConfig(dataDir, coordinatorUrl, host, peerPort, explore, direction, value, maxBackoff, preferences);
+        return new NodeConfig(dataDir, coordinatorUrl, host, peerPort, explore, direction, value, maxBackoff, preferences, metricsPort);
     }
 
     public NodeConfig withPreferences(NodePreferences value) {
-        return new NodeConfig(dataDir, coordinatorUrl, host, peerPort, explore, direction, maxUnits, maxBackoff, value);
+        return new NodeConfig(dataDir, coordinatorUrl, host, peerPort, explore, direction, maxUnits, maxBackoff, value, metricsPort);
+    }
+
+    public NodeConfig withMetricsPort(int value) {
+        if (value < -1 || value > 65535) {
+            throw new IllegalArgumentException("metrics port must be -1 (none), 0 (any free one) or 1..65535, got " + value);
+        }
+        return new NodeConfig(dataDir, coordinatorUrl, host, peerPort, explore, direction, maxUnits, maxBackoff,
+                preferences, value);
     }
 }

@@ -15,6 +15,8 @@ import dev.rhizome.node.job.JobRunner;
 import dev.rhizome.node.job.ProcessLauncher;
 import dev.rhizome.node.job.SandboxProbe;
 import dev.rhizome.node.job.SandboxUnavailableException;
+import dev.rhizome.node.metrics.MetricsServer;
+import dev.rhizome.node.metrics.NodeMetrics;
 import dev.rhizome.node.peer.TransferLog;
 import dev.rhizome.node.work.CommitFetcher;
 import dev.rhizome.node.work.Evaluator;
@@ -65,6 +67,8 @@ public final class NodeDaemon implements AutoCloseable {
     private final ControlServer control;
     private final DataJanitor janitor;
     private final ScheduledExecutorService housekeeping;
+    private final NodeMetrics metrics;
+    private final MetricsServer metricsServer;
 
     private NodeDaemon(NodeConfig config, ProcessLauncher launcher) throws IOException, InterruptedException {
         this.layout = new NodeLayout(config.dataDir());
@@ -103,11 +107,15 @@ public final class NodeDaemon implements AutoCloseable {
         this.janitor = new DataJanitor(layout, repository, prefs.bundleCacheMb(), prefs.workMb());
         janitor.removeLeftoverWork();
         WorkLoop[] self = new WorkLoop[1];
+        this.metrics = new NodeMetrics(gossip, () -> self[0].status());
         this.gate = new RunGate(prefs, new IdleSignals(), clock, hardware.cores(), () -> self[0].runningJobs());
         this.loop = new WorkLoop(identity, coordinator, (commit, peers) -> commits.fetch(commit, peers), evaluators,
                 explorer, new ResultOutbox(layout.outbox()), new UnitBuffer(layout.buffer()), announcer, gate,
                 new WorkLoop.Settings(config.direction(), config.maxUnits(), config.maxBackoff().toMillis(),
-                        prefs.prefetch()), layout.logs(), clock, gossip::announceResult);
+                        prefs.prefetch()), layout.logs(), clock, signed -> {
+                    metrics.resultSigned(signed);
+                    gossip.announceResult(signed);
+                });
         self[0] = loop;
         this.control = ControlServer.start(layout.controlSocket(), new ControlServer.Handler() {
             @Override
@@ -134,6 +142,10 @@ public final class NodeDaemon implements AutoCloseable {
         log.info("slots: {}", slots.stream().map(s -> s.name() + " (" + s.hardwareClass() + ")").toList());
         new NodeEndpoint(identity.publicId().toString(), config.host(), gossip.port(), ProcessHandle.current().pid())
                 .write(config.dataDir());
+        this.metricsServer = config.metricsPort() < 0 ? null : MetricsServer.start(config.metricsPort(), metrics);
+        if (metricsServer != null) {
+            log.info("metrics on http://127.0.0.1:{}/metrics", metricsServer.port());
+        }
         this.loopThread = new Thread(loop, "work-loop");
         log.info("peer server on {}:{}, coordinator {}, {}", config.host(), gossip.port(),
                 config.coordinatorUrl(), config.explore() ? "exploring and evaluating" : "evaluating");
@@ -182,6 +194,15 @@ public final class NodeDaemon implements AutoCloseable {
         return control.socket();
     }
 
+    /** The loopback port serving {@code /metrics}; empty when the node serves none. */
+    public java.util.OptionalInt metricsPort() {
+        return metricsServer == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(metricsServer.port());
+    }
+
+    public NodeMetrics metrics() {
+        return metrics;
+    }
+
     public WorkLoop loop() {
         return loop;
     }
@@ -193,6 +214,9 @@ public final class NodeDaemon implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
         control.close();
         housekeeping.shutdownNow();
         loop.stop();

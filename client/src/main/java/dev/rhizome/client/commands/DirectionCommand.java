@@ -20,8 +20,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "direction", mixinStandardHelpOptions = true, description = "Open and list research directions.",
-        subcommands = {DirectionCommand.Open.class, DirectionCommand.ListDirections.class})
+@Command(name = "direction", mixinStandardHelpOptions = true, description = "Open, close and list research directions.",
+        subcommands = {DirectionCommand.Open.class, DirectionCommand.Close.class, DirectionCommand.ListDirections.class})
 public final class DirectionCommand {
 
     @Command(name = "open", mixinStandardHelpOptions = true,
@@ -79,6 +79,44 @@ public final class DirectionCommand {
         }
     }
 
+    @Command(name = "close", mixinStandardHelpOptions = true,
+            description = "Close a direction (operators only): it hands out no more work and takes no more experiments.")
+    public static final class Close implements Callable<Integer> {
+        @Mixin
+        DataDirOption dataDir;
+        @Mixin
+        CoordinatorOption coordinator;
+        @Option(names = "--name", required = true, description = "Direction name.")
+        String name;
+        @Option(names = "--reason", defaultValue = "", description = "Why, shown to whoever asks for its work.")
+        String reason;
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            CoordinatorClient client = Coordinators.client(coordinator, dataDir);
+            try {
+                var ack = client.closeDirection(dev.rhizome.proto.v1.DirectionClosure.newBuilder()
+                        .setName(name).setReason(reason)
+                        .setClosedBy(client.identity().publicId().toByteString())
+                        .setClosedMs(System.currentTimeMillis()).build());
+                Output out = new Output(System.out);
+                if (json) {
+                    JsonObject o = new JsonObject();
+                    o.addProperty("direction", name);
+                    o.addProperty("message", ack.getMessage());
+                    out.json(o);
+                } else {
+                    out.line(name + ": " + ack.getMessage());
+                }
+                return ExitCodes.OK;
+            } catch (CoordinatorException e) {
+                throw Coordinators.failure(e);
+            }
+        }
+    }
+
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List directions with their frontiers.")
     public static final class ListDirections implements Callable<Integer> {
         @Mixin
@@ -96,14 +134,14 @@ public final class DirectionCommand {
                 out.jsonList("directions", list.getDirectionsList());
                 return ExitCodes.OK;
             }
-            out.printf("%-16s %-10s %-12s %10s %10s %6s %6s%n", "DIRECTION", "SEED", "FRONTIER", "BASELINE", "FRONTIER_M",
-                    "EXPS", "RESULTS");
+            out.printf("%-16s %-10s %-12s %10s %10s %6s %6s %s%n", "DIRECTION", "SEED", "FRONTIER", "BASELINE", "FRONTIER_M",
+                    "EXPS", "RESULTS", "STATE");
             for (DirectionStatus d : list.getDirectionsList()) {
-                out.printf("%-16s %-10s %-12s %10s %10s %6d %6d%n", d.getDirection().getName(), d.getDirection().getSeed(),
+                out.printf("%-16s %-10s %-12s %10s %10s %6d %6d %s%n", d.getDirection().getName(), d.getDirection().getSeed(),
                         CommitId.abbreviate(d.getFrontierCommit()),
                         d.getHasBaselineMetric() ? String.format("%.4f", d.getBaselineMetric()) : "-",
                         d.getHasFrontierMetric() ? String.format("%.4f", d.getFrontierMetric()) : "-",
-                        d.getExperiments(), d.getResults());
+                        d.getExperiments(), d.getResults(), d.getClosed() ? "closed" : "open");
             }
             return ExitCodes.OK;
         }

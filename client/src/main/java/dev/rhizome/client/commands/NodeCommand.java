@@ -59,6 +59,10 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--peer-port", defaultValue = "0", description = "Peer server port, 0 for any free one (default).")
     int peerPort;
 
+    @Option(names = "--metrics-port", defaultValue = "0", paramLabel = "PORT",
+            description = "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics (loopback only; 0: off, the default).")
+    int metricsPort;
+
     @Option(names = "--explore", arity = "0..1", description = "Also propose experiments with the built-in explorer.")
     boolean explore;
 
@@ -163,6 +167,9 @@ public final class NodeCommand implements Callable<Integer> {
         if (peerPort < 0 || peerPort > 65535) {
             throw new CommandException(ExitCodes.USAGE, "--peer-port must be 0..65535, got " + peerPort);
         }
+        if (metricsPort < 0 || metricsPort > 65535) {
+            throw new CommandException(ExitCodes.USAGE, "--metrics-port must be 0 (off) or 1..65535, got " + metricsPort);
+        }
         NodePreferences prefs;
         try {
             prefs = new NodePreferences(gpuSelection(), gpus.strip().equals("none"), cpuJobs, idleOnly, idleMinutes,
@@ -176,7 +183,8 @@ public final class NodeCommand implements Callable<Integer> {
                 .withExplore(explore)
                 .withDirection(direction)
                 .withMaxUnits(Math.max(0, maxUnits))
-                .withPreferences(prefs);
+                .withPreferences(prefs)
+                .withMetricsPort(metricsPort == 0 ? -1 : metricsPort);
         ProcessLauncher launcher;
         if (noSandbox) {
             System.err.println(NO_SANDBOX_WARNING);

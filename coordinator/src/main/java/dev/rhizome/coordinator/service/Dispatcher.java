@@ -66,6 +66,9 @@ public final class Dispatcher {
         this.limits = limits;
     }
 
+    /** When a node asks for a closed direction's work: it stays closed, so there is no hurry to ask again. */
+    static final int RETRY_CLOSED_S = 300;
+
     public ClaimResponse claim(Verified<ClaimRequest> request) {
         ClaimRequest claim = request.record();
         long now = clock.millis();
@@ -189,11 +192,20 @@ public final class Dispatcher {
      */
     private ClaimPolicy.Decision choose(Store.Transaction tx, ClaimRequest claim, long now,
             Function<String, Manifest> manifests) {
-        List<DirectionLoad> loads = tx.directionLoads();
+        Map<String, String> closed = tx.closedDirections();
+        if (closed.containsKey(claim.getDirection())) {
+            String reason = closed.get(claim.getDirection());
+            return new ClaimPolicy.Decision.Nothing("direction " + claim.getDirection() + " is closed"
+                    + (reason.isEmpty() ? "" : ": " + reason), RETRY_CLOSED_S);
+        }
+        // A closed direction hands out nothing: neither its open evaluations nor new explorations.
+        List<DirectionLoad> loads = tx.directionLoads().stream().filter(d -> !closed.containsKey(d.direction())).toList();
         var agentExplorations = tx.leasedAgentExplorations();
         for (int offset = 0; ; offset += CLAIM_PAGE) {
-            List<UnitRecord> page = tx.openEvaluationsFor(claim.getNode(), offset, CLAIM_PAGE);
-            boolean last = page.size() < CLAIM_PAGE;
+            List<UnitRecord> read = tx.openEvaluationsFor(claim.getNode(), offset, CLAIM_PAGE);
+            boolean last = read.size() < CLAIM_PAGE;
+            List<UnitRecord> page = closed.isEmpty() ? read
+                    : read.stream().filter(u -> !closed.containsKey(u.direction())).toList();
             ClaimPolicy.Decision decision = policy.choose(claim, now, page, Set.of(), manifests,
                     last ? loads : List.of(), agentExplorations);
             if (!(decision instanceof ClaimPolicy.Decision.Nothing) || last) {

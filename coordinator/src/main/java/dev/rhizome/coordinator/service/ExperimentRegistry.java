@@ -60,6 +60,11 @@ public final class ExperimentRegistry {
                     .orElseThrow(() -> Rejection.notFound("unknown seed " + e.getSeed()));
             DirectionRecord direction = tx.direction(e.getDirection())
                     .orElseThrow(() -> Rejection.notFound("unknown direction " + e.getDirection()));
+            String closedBecause = tx.closedDirections().get(direction.name());
+            if (closedBecause != null) {
+                throw Rejection.conflict("direction " + direction.name() + " is closed and takes no more experiments"
+                        + (closedBecause.isEmpty() ? "" : ": " + closedBecause));
+            }
             if (!direction.direction().getSeed().equals(seed.getName())) {
                 throw Rejection.badRequest("direction " + direction.name() + " is on seed "
                         + direction.direction().getSeed() + ", not " + seed.getName());

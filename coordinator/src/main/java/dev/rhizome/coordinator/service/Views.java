@@ -53,12 +53,16 @@ public final class Views {
     public DirectionList directions() {
         return store.inTransaction(tx -> {
             DirectionList.Builder list = DirectionList.newBuilder();
+            java.util.Map<String, String> closed = tx.closedDirections();
             for (DirectionRecord d : tx.directions()) {
                 DirectionStatus.Builder s = DirectionStatus.newBuilder()
                         .setDirection(d.direction())
                         .setFrontierCommit(d.frontier().commit())
                         .setExperiments(tx.experiments(d.name()).size())
                         .setResults(tx.countResults(d.name()));
+                if (closed.containsKey(d.name())) {
+                    s.setClosed(true).setClosedReason(closed.get(d.name()));
+                }
                 d.frontier().metric().ifPresent(m -> s.setFrontierMetric(m).setHasFrontierMetric(true));
                 d.baselineMetric().ifPresent(m -> s.setBaselineMetric(m).setHasBaselineMetric(true));
                 list.addDirections(s);

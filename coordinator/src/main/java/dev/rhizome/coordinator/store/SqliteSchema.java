@@ -96,7 +96,11 @@ final class SqliteSchema {
             // 5: experiments given up after their units failed too often (unfetchable commits).
             List.of("""
             CREATE TABLE abandoned_experiments (commit_id TEXT PRIMARY KEY, reason TEXT NOT NULL,
-                abandoned_ms BIGINT NOT NULL)"""));
+                abandoned_ms BIGINT NOT NULL)"""),
+            // 6: operators close directions and ban keys.
+            List.of(
+            "CREATE TABLE direction_closures (direction TEXT PRIMARY KEY, reason TEXT NOT NULL, closed_ms BIGINT NOT NULL)",
+            "CREATE TABLE key_bans (node BLOB PRIMARY KEY, reason TEXT NOT NULL, banned_ms BIGINT NOT NULL)"));
 
     private SqliteSchema() {
     }

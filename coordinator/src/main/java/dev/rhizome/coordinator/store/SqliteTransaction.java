@@ -110,6 +110,35 @@ final class SqliteTransaction implements Store.Transaction {
         update("UPDATE directions SET baseline_metric = ? WHERE name = ?", metric, direction);
     }
 
+    // --- operators' closures and bans ----------------------------------------------------------
+
+    @Override
+    public boolean closeDirection(String direction, String reason, long nowMs) {
+        return update("INSERT INTO direction_closures (direction, reason, closed_ms) VALUES (?, ?, ?) "
+                + "ON CONFLICT DO NOTHING", direction, reason, nowMs) > 0;
+    }
+
+    @Override
+    public java.util.Map<String, String> closedDirections() {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        query("SELECT direction, reason FROM direction_closures", rs -> out.put(rs.getString(1), rs.getString(2)));
+        return out;
+    }
+
+    @Override
+    public boolean banKey(com.google.protobuf.ByteString key, String reason, long nowMs) {
+        return update("INSERT INTO key_bans (node, reason, banned_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                key.toByteArray(), reason, nowMs) > 0;
+    }
+
+    @Override
+    public java.util.Map<com.google.protobuf.ByteString, String> bannedKeys() {
+        java.util.Map<com.google.protobuf.ByteString, String> out = new java.util.HashMap<>();
+        query("SELECT node, reason FROM key_bans",
+                rs -> out.put(com.google.protobuf.ByteString.copyFrom(rs.getBytes(1)), rs.getString(2)));
+        return out;
+    }
+
     // --- experiments -------------------------------------------------------------------------
 
     @Override

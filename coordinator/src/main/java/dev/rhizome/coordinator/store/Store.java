@@ -61,6 +61,18 @@ public interface Store extends AutoCloseable {
 
         void updateFrontier(String direction, Frontier frontier);
 
+        /** Records that an operator closed a direction; false when it was already closed. */
+        boolean closeDirection(String direction, String reason, long nowMs);
+
+        /** Closed directions and why, by name. */
+        java.util.Map<String, String> closedDirections();
+
+        /** Records an operator's ban of a key; false when it was already banned. */
+        boolean banKey(com.google.protobuf.ByteString key, String reason, long nowMs);
+
+        /** Banned keys and why. */
+        java.util.Map<com.google.protobuf.ByteString, String> bannedKeys();
+
         void setBaselineMetric(String direction, double metric);
 
         Optional<Stored<Experiment>> experiment(String commit);

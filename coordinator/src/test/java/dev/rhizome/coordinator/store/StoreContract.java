@@ -26,6 +26,7 @@ import dev.rhizome.protocol.identity.Identity;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.ExecutorService;
@@ -86,6 +87,19 @@ abstract class StoreContract {
         first.close();
         Optional<Stored<Seed>> stored = run(store(), tx -> tx.seed("tiny-lm"));
         assertThat(stored.map(Stored::record)).contains(seed);
+    }
+
+    @Test
+    void closuresAndBansAreRecordedOnceAndSeenByASecondStore() throws Exception {
+        Store first = store();
+        ByteString key = Identity.generate().publicId().toByteString();
+        assertThat(StoreContract.<Boolean>run(first, tx -> tx.closeDirection("d", "budget spent", 5))).isTrue();
+        assertThat(StoreContract.<Boolean>run(first, tx -> tx.closeDirection("d", "again", 6))).as("a second close changes nothing").isFalse();
+        assertThat(StoreContract.<Boolean>run(first, tx -> tx.banKey(key, "forged metrics", 7))).isTrue();
+        assertThat(StoreContract.<Boolean>run(first, tx -> tx.banKey(key, "again", 8))).isFalse();
+        Store second = secondStore(first);
+        assertThat(run(second, Store.Transaction::closedDirections)).containsExactly(Map.entry("d", "budget spent"));
+        assertThat(run(second, Store.Transaction::bannedKeys)).containsExactly(Map.entry(key, "forged metrics"));
     }
 
     @Test

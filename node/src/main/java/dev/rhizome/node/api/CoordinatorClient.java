@@ -80,6 +80,16 @@ public final class CoordinatorClient {
         return post("/v1/directions", Envelopes.sign(identity, direction), Ack.parser());
     }
 
+    /** Operators only: the direction hands out no more work. */
+    public Ack closeDirection(dev.rhizome.proto.v1.DirectionClosure closure) throws CoordinatorException {
+        return post("/v1/directions/close", Envelopes.sign(identity, closure), Ack.parser());
+    }
+
+    /** Operators only: the key's claims, results, experiments and papers are refused from now on. */
+    public Ack ban(dev.rhizome.proto.v1.KeyBan ban) throws CoordinatorException {
+        return post("/v1/bans", Envelopes.sign(identity, ban), Ack.parser());
+    }
+
     /**
      * Claims are not idempotent: each call gets a fresh nonce (unless the request brings its own),
      * and the coordinator accepts a nonce once. If the answer is lost, claim again; the lease the

@@ -271,6 +271,11 @@ public final class GossipService implements AutoCloseable {
         return call(() -> Set.copyOf(links.keySet()));
     }
 
+    /** Bundle bytes streamed to peers since start. */
+    public long bytesServed() {
+        return server == null ? 0 : server.bytesServed();
+    }
+
     public Counters counters() {
         return new Counters(gossipSent.get(), gossipDropped.get(), gossipReceived.get(), fetchesStarted.get(),
                 fetcher.bytesReceived(), violations.get());

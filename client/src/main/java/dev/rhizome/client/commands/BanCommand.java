@@ -1,0 +1,61 @@
+package dev.rhizome.client.commands;
+
+import com.google.gson.JsonObject;
+import dev.rhizome.client.cli.CommandException;
+import dev.rhizome.client.cli.CoordinatorOption;
+import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.DataDirOption;
+import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Output;
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.proto.v1.Ack;
+import dev.rhizome.proto.v1.KeyBan;
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "ban", mixinStandardHelpOptions = true,
+        description = "Ban a key (operators only): its claims, results, experiments and papers are refused from now on.")
+public final class BanCommand implements Callable<Integer> {
+    @Mixin
+    DataDirOption dataDir;
+    @Mixin
+    CoordinatorOption coordinator;
+    @Option(names = "--key", required = true, paramLabel = "HEX", description = "The key's public id (64 hex digits).")
+    String key;
+    @Option(names = "--reason", defaultValue = "", description = "Why, given back with every refusal.")
+    String reason;
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        PublicId banned;
+        try {
+            banned = PublicId.parse(key.strip());
+        } catch (IllegalArgumentException e) {
+            throw new CommandException(ExitCodes.USAGE, "--key must be a public id (64 hex digits): " + e.getMessage());
+        }
+        CoordinatorClient client = Coordinators.client(coordinator, dataDir);
+        try {
+            Ack ack = client.ban(KeyBan.newBuilder().setKey(banned.toByteString()).setReason(reason)
+                    .setBannedBy(client.identity().publicId().toByteString())
+                    .setBannedMs(System.currentTimeMillis()).build());
+            Output out = new Output(System.out);
+            if (json) {
+                JsonObject o = new JsonObject();
+                o.addProperty("key", banned.toString());
+                o.addProperty("message", ack.getMessage());
+                out.json(o);
+            } else {
+                out.line(banned + ": " + ack.getMessage());
+            }
+            return ExitCodes.OK;
+        } catch (CoordinatorException e) {
+            throw Coordinators.failure(e);
+        }
+    }
+}

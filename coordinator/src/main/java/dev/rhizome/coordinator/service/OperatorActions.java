@@ -1,0 +1,70 @@
+package dev.rhizome.coordinator.service;
+
+import dev.rhizome.coordinator.core.Rejection;
+import dev.rhizome.coordinator.core.ReplayWindow;
+import dev.rhizome.coordinator.core.RequestRules;
+import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.proto.v1.Ack;
+import dev.rhizome.proto.v1.DirectionClosure;
+import dev.rhizome.proto.v1.KeyBan;
+import dev.rhizome.protocol.envelope.Verified;
+import dev.rhizome.protocol.identity.PublicId;
+import java.time.Clock;
+
+/** What only an operator may do to a running network: close a direction, ban a key. */
+public final class OperatorActions {
+    static final int MAX_REASON_CHARS = 500;
+
+    private final Store store;
+    private final Clock clock;
+    private final Operators operators;
+    private final KeyBans bans;
+
+    public OperatorActions(Store store, Clock clock, Operators operators, KeyBans bans) {
+        this.store = store;
+        this.clock = clock;
+        this.operators = operators;
+        this.bans = bans;
+    }
+
+    public Ack closeDirection(Verified<DirectionClosure> request) {
+        DirectionClosure closure = request.record();
+        long now = clock.millis();
+        operators.require(request.signer(), "close directions");
+        ReplayWindow.check("closed_ms", closure.getClosedMs(), now);
+        RequestRules.name("name", closure.getName());
+        reason(closure.getReason());
+        return store.inTransaction(tx -> {
+            if (tx.direction(closure.getName()).isEmpty()) {
+                throw Rejection.notFound("unknown direction " + closure.getName());
+            }
+            boolean closed = tx.closeDirection(closure.getName(), closure.getReason().strip(), now);
+            return SeedsAndDirections.ack(closure.getName(), closed ? "direction closed" : "direction already closed");
+        });
+    }
+
+    public Ack ban(Verified<KeyBan> request) {
+        KeyBan ban = request.record();
+        long now = clock.millis();
+        operators.require(request.signer(), "ban keys");
+        ReplayWindow.check("banned_ms", ban.getBannedMs(), now);
+        if (ban.getKey().size() != 32) {
+            throw Rejection.badRequest("key must be a 32-byte Ed25519 public key, got " + ban.getKey().size() + " bytes");
+        }
+        if (ban.getKey().equals(request.signer().toByteString())) {
+            throw Rejection.badRequest("an operator cannot ban their own key");
+        }
+        reason(ban.getReason());
+        String key = PublicId.hex(ban.getKey());
+        Ack ack = store.inTransaction(tx -> SeedsAndDirections.ack(key,
+                tx.banKey(ban.getKey(), ban.getReason().strip(), now) ? "key banned" : "key already banned"));
+        bans.refresh(now);
+        return ack;
+    }
+
+    private static void reason(String reason) {
+        if (reason.length() > MAX_REASON_CHARS) {
+            throw Rejection.badRequest("reason is " + reason.length() + " characters; at most " + MAX_REASON_CHARS);
+        }
+    }
+}

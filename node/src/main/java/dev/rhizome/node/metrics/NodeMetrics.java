@@ -1,0 +1,115 @@
+package dev.rhizome.node.metrics;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.rhizome.node.gossip.core.GossipCore;
+import dev.rhizome.node.gossip.core.GossipStats;
+import dev.rhizome.node.gossip.net.GossipService;
+import dev.rhizome.node.work.NodeStatus;
+import dev.rhizome.node.work.SlotStatus;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * A node's Prometheus metrics (served by {@link MetricsServer} at {@code GET /metrics}). Job
+ * outcomes are counted as results are signed; everything else (slots, bytes served and fetched,
+ * gossip counters, peer scores and bans) is read from the running components at each scrape, so
+ * no component threads a second set of counters.
+ */
+public final class NodeMetrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final GossipService gossip;
+    private final Supplier<NodeStatus> status;
+    private final MultiGauge peerScores;
+    private volatile NodeStatus node;
+    private volatile GossipStats core;
+    private volatile GossipService.Counters links;
+
+    public NodeMetrics(GossipService gossip, Supplier<NodeStatus> status) {
+        this.gossip = gossip;
+        this.status = status;
+        slotGauge("busy", s -> s.job() != null);
+        slotGauge("idle", s -> s.job() == null);
+        FunctionCounter.builder("rhizome_node_jobs_run", this, m -> m.node == null ? 0 : m.node.credit().jobsRun())
+                .description("Jobs run by this node's slots (evaluations and explorations)").register(registry);
+        Gauge.builder("rhizome_node_outbox_pending", this, m -> m.node == null ? 0 : m.node.credit().outboxPending())
+                .description("Signed results not yet acknowledged by the coordinator").register(registry);
+        Gauge.builder("rhizome_node_paused", this, m -> m.node != null && m.node.paused() ? 1 : 0)
+                .description("1 while the volunteer has paused the node").register(registry);
+        FunctionCounter.builder("rhizome_node_bytes_served", gossip, GossipService::bytesServed)
+                .description("Bundle bytes streamed to peers").register(registry);
+        linkCounter("rhizome_node_bytes_fetched", "Bundle bytes received from peers", GossipService.Counters::bundleBytesReceived);
+        linkCounter("rhizome_node_gossip_messages_sent", "Gossip messages written to links", GossipService.Counters::gossipSent);
+        linkCounter("rhizome_node_gossip_messages_received", "Gossip messages read from links", GossipService.Counters::gossipReceived);
+        linkCounter("rhizome_node_gossip_messages_dropped", "Gossip messages dropped on a full link", GossipService.Counters::gossipDropped);
+        linkCounter("rhizome_node_protocol_violations", "Protocol violations by peers", GossipService.Counters::violations);
+        coreCounter("rhizome_node_fetches_completed", "Bundles fetched and imported", GossipStats::fetchesCompleted);
+        coreCounter("rhizome_node_fetches_failed", "Fetches failed, stalled or abandoned", GossipStats::fetchesFailed);
+        coreCounter("rhizome_node_announcements_invalid", "Announcements refused (signature, signer, time, limits)",
+                GossipStats::invalid);
+        coreCounter("rhizome_node_peers_banned", "Bans this node imposed on peers", GossipStats::peersBanned);
+        Gauge.builder("rhizome_node_peers_connected", this, m -> m.core == null ? 0 : m.core.connected())
+                .description("Open gossip links").register(registry);
+        Gauge.builder("rhizome_node_peers_known", this, m -> m.core == null ? 0 : m.core.peerTableSize())
+                .description("Peers in the peer table").register(registry);
+        peerScores = MultiGauge.builder("rhizome_node_peer_score")
+                .description("Score of each connected peer (negative scores lead to a ban)").register(registry);
+    }
+
+    private void slotGauge(String state, java.util.function.Predicate<SlotStatus> counted) {
+        Gauge.builder("rhizome_node_slots", this,
+                        m -> m.node == null ? 0 : m.node.slots().stream().filter(counted).count())
+                .description("Job slots by state").tag("state", state).register(registry);
+    }
+
+    private void linkCounter(String name, String description, ToDoubleFunction<GossipService.Counters> f) {
+        FunctionCounter.builder(name, this, m -> m.links == null ? 0 : f.applyAsDouble(m.links))
+                .description(description).register(registry);
+    }
+
+    private void coreCounter(String name, String description, ToDoubleFunction<GossipStats> f) {
+        FunctionCounter.builder(name, this, m -> m.core == null ? 0 : f.applyAsDouble(m.core))
+                .description(description).register(registry);
+    }
+
+    /** A result this node signed: counts its job by status (OK, FAILED, TIMEOUT, ...). */
+    public void resultSigned(SignedEnvelope signed) {
+        String outcome;
+        try {
+            outcome = Result.parseFrom(signed.getPayload()).getStatus().name();
+        } catch (InvalidProtocolBufferException e) {
+            outcome = "UNREADABLE";
+        }
+        Counter.builder("rhizome_node_jobs").description("Evaluation jobs by the status of their signed result")
+                .tag("status", outcome).register(registry).increment();
+    }
+
+    /** The Prometheus text exposition, with the read-at-scrape values taken now. */
+    public String scrape() throws InterruptedException {
+        node = status.get();
+        links = gossip.counters();
+        Map<String, Double> scores = gossip.query(p -> {
+            if (p instanceof GossipCore c) {
+                core = c.stats();
+                Map<String, Double> out = new java.util.TreeMap<>();
+                c.connectedPeers().forEach(peer -> out.put(peer.toString(), c.score(peer)));
+                return out;
+            }
+            return Map.of();
+        });
+        List<MultiGauge.Row<?>> rows = scores.entrySet().stream()
+                .<MultiGauge.Row<?>>map(e -> MultiGauge.Row.of(Tags.of("peer", e.getKey()), e.getValue())).toList();
+        peerScores.register(rows, true);
+        return registry.scrape();
+    }
+}
