@@ -24,7 +24,8 @@ import org.eclipse.jgit.lib.PersonIdent;
  * A seed of short shell jobs and experiments on it, for measuring what the node adds between
  * jobs. Each job prints the wall-clock millisecond it starts and ends (from {@code date}, the
  * job's own view, as a GPU would see it), sleeps through its steps, and prints a metric read
- * from its one editable file.
+ * from its one editable file. One random seed per commit (`adoption_seeds` 1): these jobs measure
+ * scheduling, so each experiment is exactly one unit.
  */
 public final class ShortJobs {
     static final String JOB = """
@@ -53,7 +54,8 @@ public final class ShortJobs {
         files.put("rhizome.json", ("""
                 {"name": "%s", "command": ["sh", "job.sh"], "budget": {"steps": %d}, "random_seed": 1,
                  "metric": {"name": "val_bpb", "lower_is_better": true, "tolerance": 0.001},
-                 "editable_files": ["config.properties"], "timeout_seconds": %d, "hardware_class": "any"}
+                 "editable_files": ["config.properties"], "timeout_seconds": %d, "hardware_class": "any",
+                 "adoption_seeds": 1}
                 """.formatted(name, steps, timeoutSeconds)).getBytes(StandardCharsets.UTF_8));
         files.put("config.properties", "x=1\n".getBytes(StandardCharsets.UTF_8));
         files.put("job.sh", JOB.replace("@PAUSE@", String.format("%.3f", stepSeconds)).getBytes(StandardCharsets.UTF_8));
