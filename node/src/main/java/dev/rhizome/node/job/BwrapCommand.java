@@ -92,6 +92,12 @@ public final class BwrapCommand {
                 roBind(argv, p.toAbsolutePath().normalize());
             }
         }
+        // The directory a job runs in is always there: read-only, unless the confinement lets it write it.
+        Path workDir = confinement.workDir().toAbsolutePath().normalize();
+        if (!under(workDir, mounted) && !within(workDir, confinement.readOnly())
+                && !within(workDir, confinement.writable())) {
+            roBind(argv, workDir);
+        }
         // After /tmp's tmpfs, so that a checkout under the system temp dir is mounted on top of it.
         for (Path p : confinement.writable()) {
             String path = p.toAbsolutePath().normalize().toString();
@@ -107,6 +113,10 @@ public final class BwrapCommand {
         argv.add("--");
         argv.addAll(command);
         return List.copyOf(argv);
+    }
+
+    private static boolean within(Path p, List<Path> roots) {
+        return roots.stream().anyMatch(r -> p.startsWith(r.toAbsolutePath().normalize()));
     }
 
     private static void roBind(List<String> argv, Path path) {

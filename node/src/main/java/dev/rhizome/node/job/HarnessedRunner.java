@@ -111,14 +111,16 @@ public final class HarnessedRunner {
         boolean timedOut = false;
         boolean tooMuchOutput = false;
         Process harness = launcher.start(spec.harnessCommand(),
-                new Confinement(spec.harnessDir(), List.of(resultDir), List.of(), harnessEnv),
+                new Confinement(spec.harnessDir(), List.of(resultDir), List.of(spec.harnessDir(), JobRunner.javaHome()),
+                        harnessEnv),
                 Redirect.PIPE, Redirect.PIPE, Redirect.to(harnessLog.toFile()));
         ProcessTree harnessTree = new ProcessTree(harness);
         ProcessTree modelTree = null;
         List<Thread> relays = new ArrayList<>();
         try {
             Process model = launcher.start(spec.serveCommand(),
-                    new Confinement(spec.checkout(), List.of(), List.of(), environment(spec.checkout(), spec.env())),
+                    new Confinement(spec.checkout(), List.of(), List.of(spec.checkout(), JobRunner.javaHome()),
+                            environment(spec.checkout(), spec.env())),
                     Redirect.PIPE, Redirect.PIPE, Redirect.to(serveLog.toFile()));
             modelTree = new ProcessTree(model);
             relays.add(Relay.start("relay harness->model", harness.getInputStream(), model.getOutputStream()));

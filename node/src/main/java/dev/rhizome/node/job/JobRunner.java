@@ -150,7 +150,7 @@ public final class JobRunner {
         return resolved;
     }
 
-    private static Path javaHome() {
+    static Path javaHome() {
         return Path.of(System.getProperty("java.home"));
     }
 
