@@ -1,5 +1,12 @@
 package dev.rhizome.coordinator.http;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.util.ReferenceCountUtil;
+import java.util.concurrent.TimeUnit;
+
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.protocol.LogSafe;
 import io.netty.buffer.ByteBufAllocator;
@@ -20,10 +27,16 @@ import org.slf4j.LoggerFactory;
  * Aggregates request bodies up to the limit and answers anything larger with 413 and an Error
  * body, like every other refusal, instead of Netty's bare status line. The connection then closes
  * without reading the rest: skipping an oversized body on a kept-alive connection would let a
- * client make the server read gigabytes for nothing.
+ * client make the server read gigabytes for nothing. The close lingers, bounded: the server sends
+ * its answer and a FIN, then discards what is in flight for at most {@link #LINGER_MS} and
+ * {@link #LINGER_BYTES} before closing, so a client still writing its body reads the 413 instead
+ * of a reset (RFC 9112, 9.6).
  */
 final class OversizedBodies extends HttpObjectAggregator {
     private static final Logger LOG = LoggerFactory.getLogger(OversizedBodies.class);
+
+    static final long LINGER_MS = 2_000;
+    static final long LINGER_BYTES = 4L << 20;
 
     private final int maxBodyBytes;
 
@@ -52,8 +65,33 @@ final class OversizedBodies extends HttpObjectAggregator {
         }
         FullHttpResponse response = tooLarge(ctx.alloc(), request);
         HttpUtil.setKeepAlive(response, false);
-        ctx.channel().config().setAutoRead(false);
-        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        Channel channel = ctx.channel();
+        // From here on, bytes are counted and dropped before any decoder sees them.
+        channel.pipeline().addFirst("linger", new Linger());
+        ctx.writeAndFlush(response).addListener(written -> {
+            if (!written.isSuccess() || !(channel instanceof SocketChannel socket)) {
+                channel.close();
+                return;
+            }
+            socket.shutdownOutput();
+            channel.eventLoop().schedule(() -> channel.close(), LINGER_MS, TimeUnit.MILLISECONDS);
+        });
+    }
+
+    /** Discards what a refused client still sends, up to {@link #LINGER_BYTES}, then closes. */
+    private static final class Linger extends ChannelInboundHandlerAdapter {
+        private long discarded;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof ByteBuf buf) {
+                discarded += buf.readableBytes();
+            }
+            ReferenceCountUtil.release(msg);
+            if (discarded > LINGER_BYTES) {
+                ctx.close();
+            }
+        }
     }
 
     private FullHttpResponse tooLarge(ByteBufAllocator alloc, HttpRequest request) {
