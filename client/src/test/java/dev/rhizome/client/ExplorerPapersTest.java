@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,10 +33,20 @@ class ExplorerPapersTest {
     @TempDir
     Path dir;
 
-    private static void run(CoordinatorClient runner, double metric) throws Exception {
-        WorkUnit unit = runner.claim(ClaimRequest.newBuilder().setNode(runner.identity().publicId().toByteString())
-                .setHardwareClass("cpu").addKinds(WorkUnit.Kind.EVALUATE).setTimeMs(System.currentTimeMillis())
-                .build()).getUnit();
+    /** Runs every open unit, each trial of a commit (one per random seed) getting that commit's metric. */
+    private static void runAll(CoordinatorClient runner, Map<String, Double> metrics) throws Exception {
+        while (true) {
+            var response = runner.claim(ClaimRequest.newBuilder().setNode(runner.identity().publicId().toByteString())
+                    .setHardwareClass("cpu").addKinds(WorkUnit.Kind.EVALUATE).setTimeMs(System.currentTimeMillis())
+                    .build());
+            if (!response.hasUnit()) {
+                return;
+            }
+            report(runner, response.getUnit(), metrics.get(response.getUnit().getCommit()));
+        }
+    }
+
+    private static void report(CoordinatorClient runner, WorkUnit unit, double metric) throws Exception {
         runner.reportResult(Envelopes.sign(runner.identity(), Result.newBuilder().setWorkUnitId(unit.getId())
                 .setSeed(unit.getSeed()).setDirection(unit.getDirection()).setCommit(unit.getCommit())
                 .setParent(unit.getParent()).setStatus(Result.Status.OK).setMetricName("val_bpb").setMetric(metric)
@@ -60,7 +71,7 @@ class ExplorerPapersTest {
                     .setOpenedMs(System.currentTimeMillis()).build());
             CoordinatorClient runner = new CoordinatorClient(url, Identity.generate());
             CoordinatorClient explorer = new CoordinatorClient(url, Identity.generate());
-            run(runner, 1.5);  // the baseline
+            runAll(runner, Map.of(seed.getCommit(), 1.5));  // the baseline, at every adoption seed
 
             // The coordinator only tracks commit ids; the commits themselves travel between peers.
             String better = "1b".repeat(20);
@@ -74,8 +85,7 @@ class ExplorerPapersTest {
                 papers.proposed(p[0], "d", p[1]);
             }
             assertThat(papers.followUp(explorer)).as("nothing is decided yet").isZero();
-            run(runner, 1.0);
-            run(runner, 2.2);
+            runAll(runner, Map.of(better, 1.0, worse, 2.2));
             assertThat(papers.followUp(explorer)).isEqualTo(1);
             assertThat(papers.followUp(explorer)).as("each proposal is written up at most once").isZero();
 
