@@ -7,20 +7,15 @@ import dev.rhizome.node.job.PlainLauncher;
 import dev.rhizome.node.job.JobSpec;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Result;
-import dev.rhizome.protocol.seed.ManifestException;
 import dev.rhizome.protocol.seed.Manifests;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
-import java.util.TreeMap;
 
 /**
  * The pure-Java demo seed: a tiny character-level language model that trains on any CPU in a
@@ -36,6 +31,7 @@ public final class TinyLmSeed {
     static final List<String> FILE_NAMES = List.of(".gitignore", "BRIEF.md", "Harness.java", "Train.java",
             "config.properties", Manifests.FILE_NAME);
 
+    private static final SeedResources RESOURCES = new SeedResources(NAME, RESOURCE_DIR, FILE_NAMES);
     /** Computed on first use; stays null after a failure so that a later call tries again. */
     private static Double entropyFloor;
 
@@ -44,19 +40,11 @@ public final class TinyLmSeed {
 
     /** Relative path to content, for every file of the seed. */
     public static SortedMap<String, byte[]> files() {
-        SortedMap<String, byte[]> files = new TreeMap<>();
-        for (String name : FILE_NAMES) {
-            files.put(name, resource(name));
-        }
-        return Collections.unmodifiableSortedMap(files);
+        return RESOURCES.files();
     }
 
     public static Manifest manifest() {
-        try {
-            return Manifests.parse(new String(resource(Manifests.FILE_NAME), StandardCharsets.UTF_8));
-        } catch (ManifestException e) {
-            throw new IllegalStateException("the bundled " + NAME + " seed has a broken manifest", e);
-        }
+        return RESOURCES.manifest();
     }
 
     /**
@@ -75,7 +63,7 @@ public final class TinyLmSeed {
         try {
             Path dir = Files.createTempDirectory("rhizome-" + NAME + "-floor");
             try {
-                Files.write(dir.resolve("Harness.java"), resource("Harness.java"));
+                Files.write(dir.resolve("Harness.java"), RESOURCES.read("Harness.java"));
                 JobSpec spec = new JobSpec(dir, List.of("java", "Harness.java", "--floor"), Map.of(),
                         Duration.ofSeconds(60), dir.resolve("floor.log"), "entropy_floor");
                 JobOutcome outcome = new JobRunner(new PlainLauncher()).run(spec, JobProgress.IGNORE);
@@ -95,17 +83,6 @@ public final class TinyLmSeed {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while computing the " + NAME + " entropy floor", e);
-        }
-    }
-
-    private static byte[] resource(String name) {
-        try (InputStream in = TinyLmSeed.class.getResourceAsStream(RESOURCE_DIR + name)) {
-            if (in == null) {
-                throw new IllegalStateException("seed file missing from the classpath: " + RESOURCE_DIR + name);
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read seed file " + RESOURCE_DIR + name, e);
         }
     }
 }
