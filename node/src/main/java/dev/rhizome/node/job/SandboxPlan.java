@@ -15,7 +15,7 @@ import java.util.OptionalInt;
  *                     no job is root on the host and RLIMIT_NPROC applies (the kernel exempts root)
  * @param limits       what a job may use
  * @param memory       how the memory limit is enforced
- * @param gpus         the GPUs passed to every job
+ * @param gpus         this machine's GPU devices; each GPU job is given its own GPU's only, a CPU job none
  */
 public record SandboxPlan(Path bwrap, Path prlimit, Path setpriv, OptionalInt jobUid, SandboxLimits limits,
         MemoryLimit memory, GpuPassthrough gpus) {
