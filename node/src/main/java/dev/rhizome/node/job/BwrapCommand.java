@@ -117,7 +117,10 @@ public final class BwrapCommand {
 
         argv.add(plan.prlimit().toString());
         argv.add("--nproc=" + plan.limits().processes());
-        if (plan.memory() == SandboxPlan.MemoryLimit.ADDRESS_SPACE) {
+        // On a GPU node without a cgroup, only jobs given a GPU go unbounded (CUDA maps more address
+        // space than any sane RLIMIT_AS); a CPU slot's job there is bounded like anywhere else.
+        if (plan.memory() == SandboxPlan.MemoryLimit.ADDRESS_SPACE
+                || (plan.memory() == SandboxPlan.MemoryLimit.NONE && gpuDevices.isEmpty())) {
             argv.add("--as=" + plan.limits().addressSpaceBytes());
         }
         argv.add("--");

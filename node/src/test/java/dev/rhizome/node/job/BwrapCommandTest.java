@@ -129,8 +129,8 @@ class BwrapCommandTest {
         assertThat(String.join(" ", argv)).doesNotContain("nvme0n1", "nvidia-foo", "/opt/cuda", "--as=",
                 "--ro-bind /usr/lib/x86_64-linux-gnu", "/dev/nvidia0", "--setenv");
         assertThat(String.join(" ", argv(plan(SandboxPlan.MemoryLimit.NONE, OptionalInt.empty(), gpus), gpuBox)))
-                .as("a job with no GPU of its own gets no NVIDIA device or driver library")
-                .doesNotContain("/dev/nvidia", "/opt/nvidia");
+                .as("a job with no GPU of its own gets no NVIDIA device or driver library, and its address space is bounded")
+                .doesNotContain("/dev/nvidia", "/opt/nvidia").contains("--as=" + LIMITS.addressSpaceBytes());
     }
 
     @Test

@@ -94,7 +94,8 @@ class GpuIsolationTest {
         List<String> argv = argv(SlotEnv.of(Optional.empty()), new GpuPassthrough(GpuPassthrough.discover(machine)
                 .devices(), List.of(Path.of("/opt/nvidia/lib64")), GpuPassthrough.discover(machine).minorByBusId()));
 
-        assertThat(String.join(" ", argv)).doesNotContain("/dev/nvidia", "/opt/nvidia");
+        assertThat(String.join(" ", argv)).doesNotContain("/dev/nvidia", "/opt/nvidia").as("bounded, unlike a GPU job")
+                .contains("--as=");
     }
 
     @Test
