@@ -8,6 +8,11 @@ public record NodeLayout(Path dataDir) {
         return dataDir.resolve("repo.git");
     }
 
+    /**
+     * Where nodes before the sandbox kept checkouts; nothing writes here now (checkouts live in
+     * {@code job.JobDirs}, outside the data dir), but {@code DataJanitor} still empties it at start
+     * so that an upgraded node does not keep an old crash's checkouts forever.
+     */
     public Path work() {
         return dataDir.resolve("work");
     }

@@ -45,7 +45,7 @@ public final class HttpServer implements AutoCloseable {
     /** @param metrics counts requests, refusals and rejected signatures, and serves /metrics */
     public static HttpServer start(String host, int port, int maxBodyBytes, CoordinatorLimits limits,
             Routes.Services services, CoordinatorMetrics metrics) throws InterruptedException {
-        Router router = Routes.build(services, new SignedRequests(metrics), metrics);
+        Router router = Routes.build(services, new SignedRequests(metrics, services.bans()::require), metrics);
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup io = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         ExecutorService workers = new ThreadPoolExecutor(WORKERS, WORKERS, 0, TimeUnit.SECONDS,

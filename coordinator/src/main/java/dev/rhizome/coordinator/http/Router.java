@@ -4,6 +4,8 @@ import dev.rhizome.proto.v1.Error;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** Exact-path routing: an unknown path is 404, a known path with another method is 405. */
 final class Router {
@@ -30,6 +32,17 @@ final class Router {
     /** The path as a metrics label: itself when it is a route, else one shared label. */
     String label(String path) {
         return routes.containsKey(path) ? path : "unknown";
+    }
+
+    /** The paths that accept this method, so that a test can walk every route of a kind. */
+    Set<String> paths(String method) {
+        Set<String> paths = new TreeSet<>();
+        routes.forEach((path, byMethod) -> {
+            if (byMethod.containsKey(method)) {
+                paths.add(path);
+            }
+        });
+        return paths;
     }
 
     Handler route(String method, String path) {

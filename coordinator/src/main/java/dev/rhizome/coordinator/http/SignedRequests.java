@@ -3,33 +3,82 @@ package dev.rhizome.coordinator.http;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
+import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.DirectionClosure;
 import dev.rhizome.proto.v1.Error;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.ExploreDone;
+import dev.rhizome.proto.v1.KeyBan;
+import dev.rhizome.proto.v1.LeaseRenewal;
+import dev.rhizome.proto.v1.NodeAnnouncement;
+import dev.rhizome.proto.v1.Paper;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.envelope.SignatureException;
 import dev.rhizome.protocol.envelope.UnknownFieldException;
 import dev.rhizome.protocol.envelope.Verified;
+import dev.rhizome.protocol.identity.PublicId;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
  * Authenticates state-changing requests: the body must be an envelope signed by the key that its
- * record names as its author. Nothing else about a request is looked at before this passes.
+ * record names as its author, and that key must be admitted (not banned by an operator). Nothing
+ * else about a request is looked at before this passes. Admission is checked here, once for every
+ * signed route, so that a new route cannot forget it.
  */
 final class SignedRequests {
-    private final CoordinatorMetrics metrics;
+    /** Decides whether a verified signer may act at all; throws a refusal when not. */
+    @FunctionalInterface
+    interface Admission {
+        /** Everyone is admitted: for tests of the envelope alone. */
+        Admission ANYONE = (signer, action) -> { };
 
-    SignedRequests(CoordinatorMetrics metrics) {
+        /** @param action what the request would do, e.g. "claim work", for the refusal's message */
+        void admit(PublicId signer, String action);
+    }
+
+    /** What each record type asks to do, as the ban's refusal names it. */
+    private static final Map<String, String> ACTIONS = Map.ofEntries(
+            Map.entry(Seed.getDescriptor().getFullName(), "publish seeds"),
+            Map.entry(Direction.getDescriptor().getFullName(), "open directions"),
+            Map.entry(DirectionClosure.getDescriptor().getFullName(), "close directions"),
+            Map.entry(KeyBan.getDescriptor().getFullName(), "ban keys"),
+            Map.entry(ClaimRequest.getDescriptor().getFullName(), "claim work"),
+            Map.entry(LeaseRenewal.getDescriptor().getFullName(), "renew leases"),
+            Map.entry(ExploreDone.getDescriptor().getFullName(), "report explorations done"),
+            Map.entry(Experiment.getDescriptor().getFullName(), "propose experiments"),
+            Map.entry(Result.getDescriptor().getFullName(), "report results"),
+            Map.entry(Paper.getDescriptor().getFullName(), "publish papers"),
+            Map.entry(NodeAnnouncement.getDescriptor().getFullName(), "announce nodes"));
+
+    private final CoordinatorMetrics metrics;
+    private final Admission admission;
+
+    SignedRequests(CoordinatorMetrics metrics, Admission admission) {
         this.metrics = metrics;
+        this.admission = admission;
     }
 
     <T extends Message> Verified<T> open(ApiRequest request, T prototype, Function<T, ByteString> claimedSigner) {
+        Verified<T> verified;
         try {
-            return Envelopes.openStrict(BodyFormat.envelope(request), prototype, claimedSigner);
+            verified = Envelopes.openStrict(BodyFormat.envelope(request), prototype, claimedSigner);
         } catch (UnknownFieldException e) {
             throw new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, e.getMessage());
         } catch (SignatureException e) {
             metrics.signatureRejected();
             throw new HttpError(HttpResponseStatus.UNAUTHORIZED, Error.Code.BAD_SIGNATURE, e.getMessage());
         }
+        admission.admit(verified.signer(), action(prototype));
+        return verified;
+    }
+
+    static String action(Message prototype) {
+        String name = prototype.getDescriptorForType().getFullName();
+        return ACTIONS.getOrDefault(name, "send " + prototype.getDescriptorForType().getName() + " requests");
     }
 }

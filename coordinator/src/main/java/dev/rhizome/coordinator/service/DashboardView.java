@@ -24,7 +24,7 @@ import java.util.Set;
 
 /**
  * Everything the dashboard at {@code /} shows, as one JSON document ({@code GET /v1/dashboard}):
- * directions with their frontier, every result as a point, each direction's research tree, the
+ * directions with their frontier and whether an operator closed them, every result as a point, each direction's research tree, the
  * leaderboards, volunteers by results, live nodes and recent papers. Read-only; the page renders
  * every string as text, since titles and descriptions are untrusted.
  */
@@ -46,6 +46,7 @@ public final class DashboardView {
             JsonObject o = new JsonObject();
             JsonArray directions = new JsonArray();
             Map<String, int[]> volunteers = new LinkedHashMap<>();  // runner/class -> OK, all
+            Map<String, String> closed = tx.closedDirections();  // name -> the operator's reason
             for (DirectionRecord d : tx.directions()) {
                 Manifest manifest = tx.seed(d.direction().getSeed()).map(s -> s.record().getManifest())
                         .orElse(Manifest.getDefaultInstance());
@@ -55,6 +56,11 @@ public final class DashboardView {
                 dir.addProperty("description", d.direction().getDescription());
                 dir.addProperty("metric_name", manifest.getMetric().getName());
                 dir.addProperty("lower_is_better", manifest.getMetric().getLowerIsBetter());
+                // A closed direction stays listed with its whole history; the page marks it closed.
+                dir.addProperty("closed", closed.containsKey(d.name()));
+                if (closed.containsKey(d.name())) {
+                    dir.addProperty("closed_reason", closed.get(d.name()));
+                }
                 dir.addProperty("base_commit", d.direction().getBaseCommit());
                 dir.addProperty("frontier_commit", d.frontier().commit());
                 if (d.frontier().metric().isPresent()) {

@@ -8,7 +8,8 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
- * Keys an operator banned: their claims, results, experiments and papers are refused with 403.
+ * Keys an operator banned: every signed request they make is refused with 403 (the HTTP layer
+ * asks here once per signed request, before any route's own checks).
  * The set is read from the store at most once a second rather than once a request (a ban is rare,
  * a claim is not), so a ban made on another coordinator sharing the database holds here within
  * {@link #REFRESH_MS}; one made here holds at once.

@@ -48,12 +48,20 @@ function chart(container, d) {
 }
 
 function direction(d) {
-  const s = el("section", null, "direction");
+  const s = el("section", null, d.closed ? "direction closed" : "direction");
   s.dataset.direction = d.name;
-  s.appendChild(el("h3", d.name));
+  const h = el("h3", d.name);
+  if (d.closed) h.appendChild(el("span", "closed", "closed-badge"));
+  s.appendChild(h);
+  if (d.closed) {
+    // Closed by an operator: it hands out no more work, but its history below stays.
+    s.appendChild(el("p", "Closed by an operator" + (d.closed_reason ? ": " + d.closed_reason : "")
+        + ". No more work is handed out; its results and research tree stay below.", "closed-note"));
+  }
   s.appendChild(el("p", d.description));
   const facts = el("table");
   const tb = el("tbody");
+  row(tb, ["state", d.closed ? "closed" : "open"]);
   row(tb, ["seed", d.seed]);
   row(tb, ["frontier", d.frontier_commit.slice(0, 12)]);
   const fm = el("tr"); fm.appendChild(el("td", "frontier " + d.metric_name));

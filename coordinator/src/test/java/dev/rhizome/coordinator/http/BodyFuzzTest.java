@@ -43,7 +43,7 @@ class BodyFuzzTest {
     private static final String[] CONTENT_TYPES = {"application/json", "application/x-protobuf",
         "application/json; charset=utf-8", "APPLICATION/X-PROTOBUF;q=1", "", "text/plain", ";", null};
 
-    private final SignedRequests signed = new SignedRequests(new dev.rhizome.coordinator.metrics.CoordinatorMetrics());
+    private final SignedRequests signed = new SignedRequests(new dev.rhizome.coordinator.metrics.CoordinatorMetrics(), SignedRequests.Admission.ANYONE);
 
     @FuzzTest(maxDuration = "2m")
     void anyBodyOpensOrIsRefusedWithAnHttpError(FuzzedDataProvider data) {

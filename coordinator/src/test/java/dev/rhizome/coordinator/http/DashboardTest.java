@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.proto.v1.DirectionClosure;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
@@ -24,17 +25,19 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The dashboard in a real browser: headless Chromium loads {@code /} from a coordinator with a
- * measured direction, an adopted experiment and a paper whose title is HTML, runs the page's
+ * measured direction (closed by an operator, its history kept), a second open direction, an
+ * adopted experiment and a paper whose title is HTML, runs the page's
  * script, and the DOM it leaves is checked. A screenshot goes to target/dashboard.png.
  */
 class DashboardTest {
+    private static final String OPEN_DIRECTION = "width-sweep";
     private static final String HOSTILE_TITLE = "<img src=x onerror=\"document.title='pwned'\">Lower lr <b>wins</b>";
 
     @TempDir
     Path dataDir;
 
     @Test
-    void theDashboardShowsDirectionsFrontierChartAndPapersAsText() throws Exception {
+    void theDashboardShowsDirectionsFrontierChartClosedDirectionsAndPapersAsText() throws Exception {
         String chromium = chromium();
         try (Harness h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON).withSeedAndDirection()) {
             Identity runner = Identity.generate();
@@ -51,11 +54,26 @@ class DashboardTest {
                     .setBodyMarkdown("body").setAuthor(other.publicId().toByteString())
                     .setCreatedMs(h.clock.millis()).build()).ack();
 
+            // The measured direction is closed by an operator; another one stays open.
+            h.api.signAndPost("/v1/directions", h.operator,
+                    Fixtures.direction(h.operator, OPEN_DIRECTION, SEED, h.seedCommit, h.clock.millis())).ack();
+            h.api.signAndPost("/v1/directions/close", h.operator, DirectionClosure.newBuilder().setName(DIRECTION)
+                    .setReason("budget spent").setClosedBy(h.operator.publicId().toByteString())
+                    .setClosedMs(h.clock.millis()).build()).ack();
+
             String dom = run(chromium, dataDir.resolve("profile-dom"), "--dump-dom", h.coordinator.url() + "/");
-            assertThat(dom).contains("data-direction=\"" + DIRECTION + "\"");
-            assertThat(dom).contains("<td class=\"frontier-metric\">2.7500</td>");
-            assertThat(dom).contains("<canvas");  // uPlot drew the metric over time
-            assertThat(dom).contains("class=\"adopted\"");
+            String closed = section(dom, DIRECTION);
+            assertThat(dom).contains("<section class=\"direction closed\" data-direction=\"" + DIRECTION + "\">");
+            assertThat(closed).contains("<span class=\"closed-badge\">closed</span>")
+                    .contains("<p class=\"closed-note\">Closed by an operator: budget spent.")
+                    .contains("<td>state</td><td>closed</td>");
+            // its history stays visible: the frontier, the chart of its results and the research tree
+            assertThat(closed).contains("<td class=\"frontier-metric\">2.7500</td>");
+            assertThat(closed).contains("<canvas");  // uPlot drew the metric over time
+            assertThat(closed).contains("class=\"adopted\"");
+            assertThat(dom).contains("<section class=\"direction\" data-direction=\"" + OPEN_DIRECTION + "\">");
+            assertThat(section(dom, OPEN_DIRECTION)).contains("<td>state</td><td>open</td>")
+                    .doesNotContain("closed-badge").doesNotContain("closed-note");
             assertThat(dom).contains("<span class=\"paper-title\">&lt;img src=x onerror=\"document.title='pwned'\"&gt;"
                     + "Lower lr &lt;b&gt;wins&lt;/b&gt;</span>");
             assertThat(dom).doesNotContain("<img src=\"x\"").contains("<title>Rhizome coordinator</title>");
@@ -68,6 +86,15 @@ class DashboardTest {
             assertThat(shot).exists();
             assertThat(Files.size(shot)).isGreaterThan(10_000);
         }
+    }
+
+    /** The rendered section of one direction, from its opening tag to its end. */
+    private static String section(String dom, String direction) {
+        int start = dom.indexOf("data-direction=\"" + direction + "\"");
+        assertThat(start).as("a section for %s", direction).isNotNegative();
+        int end = dom.indexOf("</section>", start);
+        assertThat(end).as("the end of the section for %s", direction).isPositive();
+        return dom.substring(start, end);
     }
 
     private static String chromium() {

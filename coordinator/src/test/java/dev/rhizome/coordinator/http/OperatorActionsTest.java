@@ -7,17 +7,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
+import com.google.protobuf.Message;
+import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.DirectionClosure;
 import dev.rhizome.proto.v1.DirectionList;
 import dev.rhizome.proto.v1.DirectionStatus;
 import dev.rhizome.proto.v1.Error;
+import dev.rhizome.proto.v1.ExploreDone;
 import dev.rhizome.proto.v1.KeyBan;
+import dev.rhizome.proto.v1.LeaseRenewal;
+import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -96,6 +103,58 @@ class OperatorActionsTest {
                     Fixtures.experiment(cheat, SEED, DIRECTION, Fixtures.commit(), h.seedCommit, h.clock.millis())),
                     cheat, "propose experiments");
         }
+    }
+
+    @Test
+    void aBannedKeyIsRefusedOnEverySignedRoute() throws Exception {
+        Identity cheat = Identity.generate();
+        try (Harness h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON).withSeedAndDirection()) {
+            WorkUnit unit = h.claimEvaluation(cheat, h.seedCommit);
+            assertThat(h.api.signAndPost("/v1/leases/renew", cheat, renewal(cheat, unit, h)).status())
+                    .as("the lease is renewable before the ban").isEqualTo(200);
+            assertThat(h.api.signAndPost("/v1/announce", cheat, announcement(cheat, h)).status())
+                    .as("announcing is allowed before the ban").isEqualTo(200);
+            h.api.signAndPost("/v1/bans", h.operator, ban(h.operator, cheat, h, "forged metrics")).ack();
+
+            // Every signed route, each with a record the banned key signs; the table must list
+            // every POST route the coordinator serves, so a route added later is walked too.
+            long now = h.clock.millis();
+            Map<String, Message> requests = new TreeMap<>(Map.ofEntries(
+                    Map.entry("/v1/seeds", Fixtures.seed(cheat, "other-seed", Fixtures.commit(), h.manifest, now)),
+                    Map.entry("/v1/directions", Fixtures.direction(cheat, "other", SEED, h.seedCommit, now)),
+                    Map.entry("/v1/directions/close", closure(cheat, h, "mine now")),
+                    Map.entry("/v1/bans", ban(cheat, h.operator, h, "revenge")),
+                    Map.entry("/v1/claim", ClaimRequest.newBuilder().setNode(cheat.publicId().toByteString())
+                            .setHardwareClass("cpu:x86_64").setTimeMs(now).setNonce(Fixtures.nonce()).build()),
+                    Map.entry("/v1/leases/renew", renewal(cheat, unit, h)),
+                    Map.entry("/v1/explore-done", ExploreDone.newBuilder().setWorkUnitId(unit.getId())
+                            .setNode(cheat.publicId().toByteString()).setTimeMs(now).build()),
+                    Map.entry("/v1/experiments",
+                            Fixtures.experiment(cheat, SEED, DIRECTION, Fixtures.commit(), h.seedCommit, now)),
+                    Map.entry("/v1/results", Fixtures.result(cheat, unit, 1.0, now)),
+                    Map.entry("/v1/papers", Paper.newBuilder().setDirection(DIRECTION).setTitle("t")
+                            .setBodyMarkdown("b").setAuthor(cheat.publicId().toByteString()).setCreatedMs(now).build()),
+                    Map.entry("/v1/announce", announcement(cheat, h))));
+            assertThat(requests.keySet()).as("every POST route is signed and walked here")
+                    .isEqualTo(Routes.build(new Routes.Services(null, null, null, null, null, null, null, null, null,
+                            null), new SignedRequests(new CoordinatorMetrics(), SignedRequests.Admission.ANYONE),
+                            new CoordinatorMetrics()).paths("POST"));
+            requests.forEach((path, record) -> assertRefused(h.api.signAndPost(path, cheat, record), cheat,
+                    SignedRequests.action(record)));
+
+            assertThat(h.api.signAndPost("/v1/announce", h.operator, announcement(h.operator, h)).status())
+                    .as("others are still admitted").isEqualTo(200);
+        }
+    }
+
+    private static LeaseRenewal renewal(Identity node, WorkUnit unit, Harness h) {
+        return LeaseRenewal.newBuilder().setWorkUnitId(unit.getId()).setNode(node.publicId().toByteString())
+                .setTimeMs(h.clock.millis()).build();
+    }
+
+    private static NodeAnnouncement announcement(Identity node, Harness h) {
+        return NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString()).setHost("127.0.0.1")
+                .setPort(7001).setHardwareClass("cpu:x86_64").setTimeMs(h.clock.millis()).build();
     }
 
     private static void assertRefused(ApiClient.Response response, Identity key, String action) {

@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  * A strict parser of the Prometheus text exposition format (version 0.0.4), for tests: it
  * rejects what Prometheus would reject (bad names, bad label escapes, values that are not
  * numbers, samples of a family with no TYPE, a TYPE given twice, histogram buckets that fall)
- * rather than matching strings. No Java library for reading the format resolves here.
+ * rather than matching strings. No Java library for reading the format resolves here. Shared
+ * with the client's tests (the node's {@code /metrics}) through this module's test-jar.
  */
 public final class PrometheusText {
     private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
@@ -135,5 +136,10 @@ public final class PrometheusText {
                 .filter(s -> s.labels().entrySet().containsAll(labels.entrySet())).toList();
         require(found.size() <= 1, found.size() + " samples of " + name + " match " + labels);
         return found.isEmpty() ? 0 : found.get(0).value();
+    }
+
+    /** Every sample with this name. */
+    public List<Sample> samples(String name) {
+        return samples.stream().filter(s -> s.name().equals(name)).toList();
     }
 }

@@ -17,7 +17,11 @@ import java.time.Duration;
  */
 public final class HardwareProbe {
     static final List<String> NVIDIA_SMI = List.of("nvidia-smi",
-            "--query-gpu=index,name,memory.total,uuid,driver_version", "--format=csv,noheader,nounits");
+            "--query-gpu=index,name,memory.total,uuid,driver_version,pci.bus_id", "--format=csv,noheader,nounits");
+    /** nvidia-smi's pci.bus_id: domain (4 or 8 hex digits), bus, device, function. */
+    private static final java.util.regex.Pattern BUS_ID =
+            java.util.regex.Pattern.compile("[0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\\.[0-7]");
+    private static final java.util.regex.Pattern DRIVER_VERSION = java.util.regex.Pattern.compile("\\d+(\\.\\d+)+");
     private static final Duration NVIDIA_SMI_TIMEOUT = Duration.ofSeconds(10);
     /** Keys that name the CPU in /proc/cpuinfo: x86, then older ARM kernels, then POWER. */
     private static final List<String> CPU_MODEL_KEYS = List.of("model name", "Hardware", "Processor", "cpu");
@@ -49,14 +53,26 @@ public final class HardwareProbe {
     }
 
     /**
-     * GPUs from nvidia-smi's {@code index, name, memory.total, uuid, driver_version} CSV without
-     * header or units. The name is everything between the first field and the last three, in case
-     * it holds a comma; lines that don't fit (warnings, "No devices were found") are skipped.
+     * GPUs from nvidia-smi's {@code index, name, memory.total, uuid, driver_version[, pci.bus_id]}
+     * CSV without header or units. A last field shaped like a PCI bus id (or "[N/A]" after a
+     * driver version) is the bus column; older recordings have none. The name is everything between the first field and the
+     * last three, in case it holds a comma; lines that don't fit (warnings, "No devices were
+     * found") are skipped.
      */
     static List<Gpu> parseNvidiaSmi(String csv) {
         List<Gpu> gpus = new ArrayList<>();
         for (String line : csv.split("\n")) {
             String[] fields = line.split(",", -1);
+            String busId = "";
+            if (fields.length >= 6) {
+                String last = fields[fields.length - 1].trim();
+                boolean bus = BUS_ID.matcher(last).matches();
+                // "[N/A]" after a driver version: the bus column, left unsaid
+                if (bus || (last.startsWith("[") && DRIVER_VERSION.matcher(fields[fields.length - 2].trim()).matches())) {
+                    busId = bus ? last : "";
+                    fields = java.util.Arrays.copyOf(fields, fields.length - 1);
+                }
+            }
             if (fields.length < 5) {
                 continue;
             }
@@ -71,7 +87,7 @@ public final class HardwareProbe {
             String uuid = fields[n - 2].trim();
             if (!name.isEmpty()) {
                 gpus.add(new Gpu(index, name, mebibytes(fields[n - 3].trim()), uuid.startsWith("GPU-") || uuid.startsWith("MIG-")
-                        ? uuid : "", fields[n - 1].trim()));
+                        ? uuid : "", fields[n - 1].trim(), busId));
             }
         }
         return gpus;

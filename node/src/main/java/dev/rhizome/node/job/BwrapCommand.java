@@ -15,7 +15,8 @@ import java.util.Set;
  * <p>What the job sees: the system's software read-only (/usr and the /bin, /lib* next to it,
  * a few files of /etc that programs need to start, the JDK), its own /proc (a new PID
  * namespace: no other process of the machine, and none of their command lines or
- * environments), a minimal /dev, a private /tmp in memory, and its checkout, the only place
+ * environments), a minimal /dev (plus, for a GPU slot's job, the NVIDIA control devices and its
+ * own GPU's node, never another slot's: {@link GpuPassthrough#devicesFor}), a private /tmp in memory, and its checkout, the only place
  * it may write. No network, no IPC with the host, no new privileges, no capabilities, no
  * further user namespaces (the kernel's largest attack surface for an unprivileged process).
  * The node's data directory and the user's home are simply not there.
@@ -33,6 +34,7 @@ public final class BwrapCommand {
     /** Configuration directories of language runtimes that Debian keeps in /etc (java-17-openjdk, python3.11). */
     static final List<String> ETC_RUNTIME_PREFIXES = List.of("java-", "python3");
     static final String HOSTNAME = "rhizome-job";
+    static final String CUDA_VISIBLE_DEVICES = "CUDA_VISIBLE_DEVICES";
 
     private BwrapCommand() {
     }
@@ -79,10 +81,18 @@ public final class BwrapCommand {
         }
         argv.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
         argv.addAll(List.of("--size", Long.toString(plan.limits().tmpBytes()), "--tmpfs", "/tmp"));
-        for (Path dev : plan.gpus().devices()) {
+        // Only the job's own GPU (and the driver's shared control devices) is there; a CPU job sees none.
+        Optional<JobGpu> gpu = JobGpu.of(confinement.env());
+        List<Path> gpuDevices = plan.gpus().devicesFor(gpu);
+        for (Path dev : gpuDevices) {
             argv.addAll(List.of("--dev-bind", dev.toString(), dev.toString()));
         }
-        for (Path dir : plan.gpus().libraryDirs()) {
+        String visible = confinement.env().get(CUDA_VISIBLE_DEVICES);
+        if (!gpuDevices.isEmpty() && visible != null && visible.strip().matches("\\d+")) {
+            // Named by index (the GPU's UUID was not known): inside, the one GPU passed is CUDA's device 0.
+            argv.addAll(List.of("--setenv", CUDA_VISIBLE_DEVICES, "0"));
+        }
+        for (Path dir : plan.gpus().libraryDirsFor(gpu)) {
             if (!under(dir, mounted) && !under(dir, SYSTEM_ROOTS)) {
                 roBind(argv, dir);
             }
@@ -107,7 +117,10 @@ public final class BwrapCommand {
 
         argv.add(plan.prlimit().toString());
         argv.add("--nproc=" + plan.limits().processes());
-        if (plan.memory() == SandboxPlan.MemoryLimit.ADDRESS_SPACE) {
+        // On a GPU node without a cgroup, only jobs given a GPU go unbounded (CUDA maps more address
+        // space than any sane RLIMIT_AS); a CPU slot's job there is bounded like anywhere else.
+        if (plan.memory() == SandboxPlan.MemoryLimit.ADDRESS_SPACE
+                || (plan.memory() == SandboxPlan.MemoryLimit.NONE && gpuDevices.isEmpty())) {
             argv.add("--as=" + plan.limits().addressSpaceBytes());
         }
         argv.add("--");

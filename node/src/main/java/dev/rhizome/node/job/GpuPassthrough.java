@@ -3,31 +3,54 @@ package dev.rhizome.node.job;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The NVIDIA devices and driver libraries a job needs to use this node's GPUs, found on the
- * machine: the sandbox shows a job no device it was not given, so CUDA works inside only when
- * these are passed explicitly, as the NVIDIA container toolkit does for containers.
+ * The NVIDIA devices and driver libraries this node's GPUs need, found on the machine, and which
+ * of them each job is given: the sandbox shows a job no device it was not given, so CUDA works
+ * inside only when these are passed explicitly, as the NVIDIA container toolkit does for
+ * containers. A GPU slot's job gets the shared control devices and its own GPU's device node; a
+ * CPU job gets none of them.
  *
- * @param devices      device nodes to bind: /dev/nvidiactl, /dev/nvidia-uvm(-tools), /dev/nvidia-modeset,
- *                     /dev/nvidia0..N, /dev/nvidia-caps
+ * <p>A GPU's device node is {@code /dev/nvidia<minor>}, where the minor number is the driver's,
+ * and need not be nvidia-smi's index. The driver says which minor each GPU has in
+ * {@code /proc/driver/nvidia/gpus/<bus id>/information} ("Device Minor:"), so a job whose slot
+ * knows its GPU's PCI bus id gets that minor's node; without the bus id (or that file), the minor
+ * is assumed to equal the index, which holds on machines where the driver numbers GPUs in PCI bus
+ * order, as nvidia-smi does.
+ *
+ * @param devices      device nodes found: /dev/nvidiactl, /dev/nvidia-uvm(-tools), /dev/nvidia-modeset,
+ *                     /dev/nvidia-caps and /dev/nvidia0..N
  * @param libraryDirs  directories that hold the driver's user-space libraries (libcuda, libnvidia-*)
+ * @param minorByBusId each GPU's device minor by its PCI bus id ({@link #busKey normalised}), as the driver reports it
  */
-public record GpuPassthrough(List<Path> devices, List<Path> libraryDirs) {
-    public static final GpuPassthrough NONE = new GpuPassthrough(List.of(), List.of());
+public record GpuPassthrough(List<Path> devices, List<Path> libraryDirs, Map<String, Integer> minorByBusId) {
+    public static final GpuPassthrough NONE = new GpuPassthrough(List.of(), List.of(), Map.of());
 
     private static final Path DEV = Path.of("/dev");
+    static final Path DRIVER_GPUS = Path.of("/proc/driver/nvidia/gpus");
     private static final Pattern DEVICE = Pattern.compile("nvidia(\\d+|ctl|-uvm|-uvm-tools|-modeset|-caps)");
     private static final Pattern GPU = Pattern.compile("nvidia\\d+");
+    private static final Pattern MINOR = Pattern.compile("(?m)^Device Minor:\\s*(\\d+)\\s*$");
+    private static final Pattern BUS_ID = Pattern.compile("([0-9A-Fa-f]{1,8}):([0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\\.[0-7])");
     private static final Pattern DRIVER_LIBRARY = Pattern.compile(
             "lib(cuda|cudadebugger|nvidia-[a-z0-9-]+|nvcuvid|nvoptix)\\.so(\\..*)?");
 
     public GpuPassthrough {
         devices = List.copyOf(devices);
         libraryDirs = List.copyOf(libraryDirs);
+        minorByBusId = Map.copyOf(minorByBusId);
+    }
+
+    public GpuPassthrough(List<Path> devices, List<Path> libraryDirs) {
+        this(devices, libraryDirs, Map.of());
     }
 
     /**
@@ -56,15 +79,76 @@ public record GpuPassthrough(List<Path> devices, List<Path> libraryDirs) {
                 dirs.add(lib.getParent());
             }
         }
-        return new GpuPassthrough(devices, List.copyOf(dirs));
+        Map<String, Integer> minors = new TreeMap<>();
+        for (Path gpuDir : host.children(DRIVER_GPUS)) {
+            Optional<String> bus = busKey(gpuDir.getFileName().toString());
+            Optional<String> info = host.readText(gpuDir.resolve("information"));
+            if (bus.isPresent() && info.isPresent()) {
+                Matcher m = MINOR.matcher(info.get());
+                if (m.find()) {
+                    minors.put(bus.get(), Integer.parseInt(m.group(1)));
+                }
+            }
+        }
+        return new GpuPassthrough(devices, List.copyOf(dirs), minors);
+    }
+
+    /**
+     * A PCI bus id as one key whichever tool wrote it: nvidia-smi writes an 8-digit domain in
+     * capitals ({@code 00000000:17:00.0}), the driver's /proc a 4-digit one in lower case
+     * ({@code 0000:17:00.0}).
+     */
+    static Optional<String> busKey(String busId) {
+        Matcher m = BUS_ID.matcher(busId.strip());
+        if (!m.matches()) {
+            return Optional.empty();
+        }
+        return Optional.of(String.format(Locale.ROOT, "%04x:%s", Long.parseLong(m.group(1), 16),
+                m.group(2).toLowerCase(Locale.ROOT)));
     }
 
     public boolean present() {
         return !devices.isEmpty();
     }
 
-    /** How many GPUs (numbered device nodes) are passed. */
+    /** How many GPUs (numbered device nodes) the machine has. */
     public int gpuCount() {
         return (int) devices.stream().filter(d -> GPU.matcher(Objects.toString(d.getFileName())).matches()).count();
+    }
+
+    /**
+     * The device nodes one job is given: none for a CPU job; for a GPU job the control devices
+     * (nvidiactl, nvidia-uvm, nvidia-uvm-tools, nvidia-modeset, nvidia-caps, those present) and its
+     * GPU's node alone.
+     *
+     * @throws IllegalArgumentException when the machine has no device node for that GPU
+     */
+    public List<Path> devicesFor(Optional<JobGpu> gpu) {
+        if (gpu.isEmpty() || !present()) {
+            return List.of();
+        }
+        Path node = DEV.resolve("nvidia" + minorOf(gpu.get()));
+        if (!devices.contains(node)) {
+            throw new IllegalArgumentException("GPU " + gpu.get().index() + " has no device node " + node
+                    + " on this machine (it has " + devices.stream().filter(d -> GPU.matcher(d.getFileName().toString())
+                    .matches()).toList() + ")");
+        }
+        List<Path> passed = new ArrayList<>();
+        for (Path d : devices) {
+            if (!GPU.matcher(d.getFileName().toString()).matches() || d.equals(node)) {
+                passed.add(d);
+            }
+        }
+        return List.copyOf(passed);
+    }
+
+    /** The driver's library directories, for a job that is given a GPU; none for a CPU job. */
+    public List<Path> libraryDirsFor(Optional<JobGpu> gpu) {
+        return gpu.isPresent() && present() ? libraryDirs : List.of();
+    }
+
+    /** The GPU's device minor: the driver's, found by bus id; else assumed to be nvidia-smi's index. */
+    int minorOf(JobGpu gpu) {
+        return busKey(gpu.busId()).map(minorByBusId::get).orElse(gpu.index());
     }
 }

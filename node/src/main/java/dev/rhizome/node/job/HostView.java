@@ -31,27 +31,52 @@ public interface HostView {
     /** Every shared library the dynamic loader's cache knows, as absolute paths ({@code ldconfig -p}). */
     List<Path> sharedLibraries();
 
+    /** The text of a small regular file (at most 64 KiB, e.g. under /proc), or empty when it can't be read. */
+    Optional<String> readText(Path path);
+
     /** This machine. */
     static HostView real() {
         return Real.INSTANCE;
     }
 
+    /**
+     * The files of a directory tree standing in for a machine's root: {@code /dev/nvidia0} is
+     * {@code root/dev/nvidia0}. For tests that lay out a fake /dev and /proc as real files; its
+     * loader cache is empty.
+     */
+    static HostView rootedAt(Path root) {
+        return new Real(root.toAbsolutePath().normalize());
+    }
+
     final class Real implements HostView {
-        static final Real INSTANCE = new Real();
+        static final Real INSTANCE = new Real(Path.of("/"));
+        private static final long MAX_TEXT_BYTES = 64 * 1024;
+        private final Path root;
         private volatile List<Path> libraries;
 
-        private Real() {
+        private Real(Path root) {
+            this.root = root;
+            if (!root.equals(Path.of("/"))) {
+                libraries = List.of();
+            }
+        }
+
+        /** Where a path of the machine is in this view's tree. */
+        private Path at(Path path) {
+            Path absolute = path.toAbsolutePath().normalize();
+            return absolute.getRoot() == null ? root : root.resolve(absolute.getRoot().relativize(absolute).toString());
         }
 
         @Override
         public boolean exists(Path path) {
-            return Files.exists(path, LinkOption.NOFOLLOW_LINKS);
+            return Files.exists(at(path), LinkOption.NOFOLLOW_LINKS);
         }
 
         @Override
         public Optional<Path> symlinkTarget(Path path) {
             try {
-                return Files.isSymbolicLink(path) ? Optional.of(Files.readSymbolicLink(path)) : Optional.empty();
+                Path p = at(path);
+                return Files.isSymbolicLink(p) ? Optional.of(Files.readSymbolicLink(p)) : Optional.empty();
             } catch (IOException e) {
                 return Optional.empty();
             }
@@ -59,13 +84,33 @@ public interface HostView {
 
         @Override
         public List<Path> children(Path dir) {
-            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            Path d = at(dir);
+            if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
                 return List.of();
             }
-            try (Stream<Path> s = Files.list(dir)) {
-                return s.sorted().toList();
+            try (Stream<Path> s = Files.list(d)) {
+                // named as the machine names them, not as where this view keeps them
+                return s.map(c -> dir.resolve(c.getFileName().toString())).sorted().toList();
             } catch (IOException e) {
                 return List.of();
+            }
+        }
+
+        @Override
+        public Optional<String> readText(Path path) {
+            Path p = at(path);
+            try {
+                if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    return Optional.empty();
+                }
+                // /proc files report size 0, so the bound is on what is read, not on the size
+                try (InputStream in = Files.newInputStream(p)) {
+                    byte[] bytes = in.readNBytes((int) MAX_TEXT_BYTES + 1);
+                    return bytes.length > MAX_TEXT_BYTES ? Optional.empty()
+                            : Optional.of(new String(bytes, StandardCharsets.UTF_8));
+                }
+            } catch (IOException | RuntimeException e) {
+                return Optional.empty();
             }
         }
 

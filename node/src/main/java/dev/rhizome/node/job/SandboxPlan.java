@@ -15,7 +15,7 @@ import java.util.OptionalInt;
  *                     no job is root on the host and RLIMIT_NPROC applies (the kernel exempts root)
  * @param limits       what a job may use
  * @param memory       how the memory limit is enforced
- * @param gpus         the GPUs passed to every job
+ * @param gpus         this machine's GPU devices; each GPU job is given its own GPU's only, a CPU job none
  */
 public record SandboxPlan(Path bwrap, Path prlimit, Path setpriv, OptionalInt jobUid, SandboxLimits limits,
         MemoryLimit memory, GpuPassthrough gpus) {
@@ -26,7 +26,10 @@ public record SandboxPlan(Path bwrap, Path prlimit, Path setpriv, OptionalInt jo
         CGROUP,
         /** RLIMIT_AS of each job process: bounds what each one maps, not the tree's sum. */
         ADDRESS_SPACE,
-        /** Not enforced: GPUs are passed and the CUDA driver maps far more address space than memory. */
+        /**
+         * Not enforced for jobs given a GPU: the CUDA driver maps far more address space than memory.
+         * A job given no GPU (a CPU slot's) gets RLIMIT_AS, as with {@link #ADDRESS_SPACE}.
+         */
         NONE
     }
 
@@ -48,7 +51,7 @@ public record SandboxPlan(Path bwrap, Path prlimit, Path setpriv, OptionalInt jo
                 + ", memory " + (limits.memoryBytes() >> 20) + " MiB (" + switch (memory) {
                     case CGROUP -> "cgroup v2";
                     case ADDRESS_SPACE -> "address space per process";
-                    case NONE -> "not enforced";
+                    case NONE -> "not enforced for GPU jobs, address space per process for CPU jobs";
                 } + "), " + limits.processes() + " tasks, " + (gpus.present() ? gpus.gpuCount() + " GPU(s)" : "no GPU");
     }
 

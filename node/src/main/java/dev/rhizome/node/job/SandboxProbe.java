@@ -105,8 +105,9 @@ public final class SandboxProbe {
                     case ADDRESS_SPACE -> mib(limits.addressSpaceBytes()) + " of address space per job process (RLIMIT_AS: "
                             + mib(limits.memoryBytes()) + " + " + mib(SandboxLimits.ADDRESS_SPACE_ALLOWANCE)
                             + " for reservations a JVM never touches); bounds each process, not the tree's sum";
-                    case NONE -> "none: GPUs are passed and the CUDA driver maps more address space than RLIMIT_AS could allow; "
-                            + "only a cgroup v2 can bound memory here";
+                    case NONE -> "none for GPU jobs: the CUDA driver maps more address space than RLIMIT_AS could allow; "
+                            + "only a cgroup v2 can bound their memory here (CPU jobs get " + mib(limits.addressSpaceBytes())
+                            + " of address space per process)";
                 }, ""));
         checks.add(new SandboxReport.Check("process limit", true, false, limits.processes() + " tasks per job (RLIMIT_NPROC "
                 + "in the job's own user namespace" + (memory == SandboxPlan.MemoryLimit.CGROUP ? ", and cgroup pids.max)" : ")"),

@@ -94,6 +94,21 @@ class HardwareProbeTest {
     }
 
     @Test
+    void theBusIdColumnIsReadWhenPresent() {
+        List<Gpu> gpus = HardwareProbe.parseNvidiaSmi("""
+                0, NVIDIA H100 80GB HBM3, 81559, GPU-aaaa, 550.54.15, 00000000:17:00.0
+                1, NVIDIA GB200, rev 2, [N/A], GPU-bbbb, 570.86.10, 00000000:AB:00.0
+                2, NVIDIA A100-SXM4-40GB, 40960, GPU-cccc, 550.54.15, [N/A]
+                """);
+
+        assertThat(gpus).containsExactly(
+                new Gpu(0, "NVIDIA H100 80GB HBM3", 81559, "GPU-aaaa", "550.54.15", "00000000:17:00.0"),
+                new Gpu(1, "NVIDIA GB200, rev 2", 0, "GPU-bbbb", "570.86.10", "00000000:AB:00.0"),
+                new Gpu(2, "NVIDIA A100-SXM4-40GB", 40960, "GPU-cccc", "550.54.15", ""));
+        assertThat(HardwareProbe.NVIDIA_SMI.get(1)).endsWith(",pci.bus_id");
+    }
+
+    @Test
     void unknownMemoryCommasInTheNameAndJunkLines() {
         List<Gpu> gpus = HardwareProbe.parseNvidiaSmi("""
                 0, NVIDIA GB200, rev 2, [N/A], [N/A], 570.86.10

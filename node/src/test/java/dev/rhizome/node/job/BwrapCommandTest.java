@@ -113,18 +113,24 @@ class BwrapCommandTest {
                         "/opt/cuda/lib64/libcudart.so.12");
 
         GpuPassthrough gpus = GpuPassthrough.discover(gpuBox);
-        List<String> argv = argv(plan(SandboxPlan.MemoryLimit.NONE, OptionalInt.empty(), gpus), gpuBox);
+        Confinement secondGpusJob = new Confinement(CHECKOUT, List.of(CHECKOUT), List.of(),
+                Map.of("RHIZOME_GPU_INDEX", "1", "CUDA_VISIBLE_DEVICES", "GPU-bbbb"));
+        List<String> argv = BwrapCommand.argv(plan(SandboxPlan.MemoryLimit.NONE, OptionalInt.empty(), gpus),
+                List.of("python3", "train.py"), secondGpusJob, Optional.empty(), gpuBox);
 
         assertThat(gpus.gpuCount()).isEqualTo(2);
         assertThat(gpus.libraryDirs()).containsExactly(Path.of("/opt/nvidia/driver/lib64"),
                 Path.of("/usr/lib/x86_64-linux-gnu"));
         assertThat(mounts(argv)).contains("--dev-bind /dev/nvidia-caps /dev/nvidia-caps",
                 "--dev-bind /dev/nvidia-modeset /dev/nvidia-modeset", "--dev-bind /dev/nvidia-uvm /dev/nvidia-uvm",
-                "--dev-bind /dev/nvidia-uvm-tools /dev/nvidia-uvm-tools", "--dev-bind /dev/nvidia0 /dev/nvidia0",
+                "--dev-bind /dev/nvidia-uvm-tools /dev/nvidia-uvm-tools",
                 "--dev-bind /dev/nvidia1 /dev/nvidia1", "--dev-bind /dev/nvidiactl /dev/nvidiactl",
                 "--ro-bind /opt/nvidia/driver/lib64 /opt/nvidia/driver/lib64");
         assertThat(String.join(" ", argv)).doesNotContain("nvme0n1", "nvidia-foo", "/opt/cuda", "--as=",
-                "--ro-bind /usr/lib/x86_64-linux-gnu");
+                "--ro-bind /usr/lib/x86_64-linux-gnu", "/dev/nvidia0", "--setenv");
+        assertThat(String.join(" ", argv(plan(SandboxPlan.MemoryLimit.NONE, OptionalInt.empty(), gpus), gpuBox)))
+                .as("a job with no GPU of its own gets no NVIDIA device or driver library, and its address space is bounded")
+                .doesNotContain("/dev/nvidia", "/opt/nvidia").contains("--as=" + LIMITS.addressSpaceBytes());
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.util.TreeMap;
 final class FakeHost implements HostView {
     private final TreeMap<Path, Optional<Path>> paths = new TreeMap<>();
     private final List<Path> libraries = new ArrayList<>();
+    private final Map<Path, String> texts = new TreeMap<>();
 
     FakeHost file(String... names) {
         for (String n : names) {
@@ -29,6 +30,12 @@ final class FakeHost implements HostView {
             libraries.add(Path.of(n));
             file(n);
         }
+        return this;
+    }
+
+    FakeHost text(String name, String content) {
+        file(name);
+        texts.put(Path.of(name), content);
         return this;
     }
 
@@ -59,6 +66,11 @@ final class FakeHost implements HostView {
             }
         }
         return c;
+    }
+
+    @Override
+    public Optional<String> readText(Path path) {
+        return Optional.ofNullable(texts.get(path));
     }
 
     @Override
