@@ -26,7 +26,7 @@ class DemoTest {
         System.setErr(new PrintStream(err, true));
         int code;
         try {
-            code = Main.commandLine().execute("demo", "--nodes", "2", "--directions", "2", "--duration", "45",
+            code = Main.commandLine().execute("demo", "--nodes", "2", "--directions", "2", "--duration", "45", "--min-results", "2",
                     "--data-dir", dir.toString(), "--json");
         } finally {
             System.setOut(savedOut);

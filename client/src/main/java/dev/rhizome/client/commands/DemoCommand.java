@@ -35,6 +35,11 @@ public final class DemoCommand implements Callable<Integer> {
             description = "How long the explorers run, in seconds (default ${DEFAULT-VALUE}).")
     long durationSeconds;
 
+    @Option(names = "--min-results", defaultValue = "0", paramLabel = "N",
+            description = {"After --duration, keep going until N results are in, for at most another --duration",
+                "(default ${DEFAULT-VALUE}: stop at --duration). For loaded machines and tests."})
+    int minResults;
+
     @Option(names = "--directions", defaultValue = "3", description = "Directions to open (default ${DEFAULT-VALUE}).")
     int directions;
 
@@ -50,7 +55,7 @@ public final class DemoCommand implements Callable<Integer> {
                 : Files.createTempDirectory("rhizome-demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-");
         DemoConfig config;
         try {
-            config = new DemoConfig(nodes, Duration.ofSeconds(durationSeconds), directions, dir, launcher());
+            config = new DemoConfig(nodes, Duration.ofSeconds(durationSeconds), directions, minResults, dir, launcher());
         } catch (IllegalArgumentException e) {
             throw new CommandException(ExitCodes.USAGE, e.getMessage());
         }

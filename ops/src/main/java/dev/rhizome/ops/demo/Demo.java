@@ -162,14 +162,33 @@ public final class Demo {
 
     private void watch(CoordinatorClient operator, Path root, long started) throws InterruptedException, IOException {
         long end = started + config.duration().toNanos();
-        while (System.nanoTime() < end) {
-            Thread.sleep(Math.min(3000, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+        long extendedEnd = end + config.duration().toNanos();
+        boolean announced = false;
+        while (System.nanoTime() < end || (System.nanoTime() < extendedEnd && tooFewResults(operator))) {
+            if (System.nanoTime() >= end && !announced) {
+                progress.println("duration reached with fewer than " + config.minResults()
+                        + " results; waiting for them (at most " + config.duration().toSeconds() + " s more)");
+                announced = true;
+            }
+            long until = System.nanoTime() < end ? end : extendedEnd;
+            Thread.sleep(Math.min(3000, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
             for (ChildProcess child : children) {
                 if (!child.isAlive()) {
                     throw new IOException(child.name() + " exited early; its log ends:\n" + child.tail(20));
                 }
             }
             progress.println(progressLine(operator, root, started));
+        }
+    }
+
+    private boolean tooFewResults(CoordinatorClient operator) {
+        if (config.minResults() == 0) {
+            return false;
+        }
+        try {
+            return operator.stats().getResults() < config.minResults();
+        } catch (CoordinatorException e) {
+            return true;
         }
     }
 
