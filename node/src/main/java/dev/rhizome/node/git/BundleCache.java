@@ -50,8 +50,15 @@ final class BundleCache {
     }
 
     BundleFile get(String tip, List<String> prerequisites, BundleSource source) throws IOException {
+        String key = fileName(tip, prerequisites);
+        BundleFile known = finished.getIfPresent(key);
+        if (known != null && !Files.exists(known.path())) {
+            // Deleted behind our back (by hand, or a disk clean-up): make it again rather than serve a ghost.
+            finished.asMap().remove(key, known);
+            byDigest.remove(HexFormat.of().formatHex(known.sha256()), known);
+        }
         try {
-            return finished.get(fileName(tip, prerequisites), name -> load(name, tip, prerequisites, source));
+            return finished.get(key, name -> load(name, tip, prerequisites, source));
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }

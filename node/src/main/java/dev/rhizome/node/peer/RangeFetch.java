@@ -150,7 +150,8 @@ final class RangeFetch {
         TransferProgress counting = (c, soFar, total) -> {
             long now = arrived.addAndGet(soFar - last[0]);
             last[0] = soFar;
-            progress.update(commit, now, total);
+            // Pieces fetched twice in the endgame count once towards the total, but every byte shows progress.
+            progress.update(commit, Math.min(now, total), total);
         };
         Channel channel = starter.start(holders.get(a.holder()), commit, session, buffer,
                 PeerMessage.newBuilder().setBundleRequest(request).build(), counting, outcome);
