@@ -135,11 +135,13 @@ class RangeFetchTest {
             String commit = large(alice, 3.5);
             bob.fetcher.fetchFrom(alice.endpoint(), commit, TransferProgress.NONE, new Cancellation());
 
-            carol.fetcher.fetchFromHolders(commit, List.of(alice.endpoint(), bob.endpoint()), TransferProgress.NONE,
-                    new Cancellation(), recording);
+            // Bob first: his first piece stalls under the minimum-progress rule, and alice is asked instead.
+            FetchResult result = carol.fetcher.fetchFromHolders(commit, List.of(bob.endpoint(), alice.endpoint()),
+                    TransferProgress.NONE, new Cancellation(), recording);
 
             assertThat(carol.repo.has(commit)).isTrue();
-            assertThat(verdicts).allSatisfy(v -> {
+            assertThat(result.from().getPort()).isEqualTo(alice.server.port());
+            assertThat(verdicts).singleElement().satisfies(v -> {
                 assertThat(v.port()).isEqualTo(bob.server.port());
                 assertThat(v.kind()).isEqualTo(PeerFailure.Kind.STALLED);
             });
