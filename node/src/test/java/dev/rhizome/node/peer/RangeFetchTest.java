@@ -95,10 +95,11 @@ class RangeFetchTest {
     void aBusyHolderIsAskedNoMoreAndCostsNothing() throws Exception {
         // One upload at a time, paced so that the hog's takes many seconds (loopback buffers would swallow it otherwise).
         PeerConfig oneUpload = TestNode.CONFIG.withUploads(1, 256 << 10, 256 << 10);
-        try (TestNode alice = new TestNode(tmp.resolve("alice"), oneUpload); TestNode bob = new TestNode(tmp.resolve("bob"));
-             TestNode carol = new TestNode(tmp.resolve("carol"))) {
-            String commit = large(alice, 3.5);
-            bob.fetcher.fetchFrom(alice.endpoint(), commit, TransferProgress.NONE, new Cancellation());
+        try (TestNode origin = new TestNode(tmp.resolve("origin")); TestNode alice = new TestNode(tmp.resolve("alice"), oneUpload);
+             TestNode bob = new TestNode(tmp.resolve("bob")); TestNode carol = new TestNode(tmp.resolve("carol"))) {
+            String commit = large(origin, 3.5);
+            alice.fetcher.fetchFrom(origin.endpoint(), commit, TransferProgress.NONE, new Cancellation());
+            bob.fetcher.fetchFrom(origin.endpoint(), commit, TransferProgress.NONE, new Cancellation());
             try (Socket hog = new Socket("127.0.0.1", alice.server.port())) {
                 occupyTheOnlyUpload(hog, commit);
 
