@@ -62,4 +62,73 @@ final class DirectTransfer {
         Collections.sort(times);
         return Math.max(1, times.get(times.size() / 2));
     }
+
+    /**
+     * The median time for a fresh node to fetch the same bundle in pieces from {@code holders}
+     * holders at once (the origin and relays that fetched it from the origin, so all serve the same
+     * bytes), under the same defaults, upload pacing included.
+     */
+    static long rangedMedianMs(int bundleBytes, long seed, int holders, EventLoopGroup group)
+            throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("rhizome-bench-ranged-");
+        List<Long> times = new ArrayList<>();
+        List<AutoCloseable> open = new ArrayList<>();
+        try {
+            List<PeerEndpoint> endpoints = new ArrayList<>();
+            NodeRepository origin = NodeRepository.open(dir.resolve("origin.git"));
+            open.add(origin);
+            byte[] noise = new byte[bundleBytes];
+            new Random(seed).nextBytes(noise);
+            String commit = origin.commitFiles(null, Map.of("bundle.bin", noise), "ranged transfer", AUTHOR);
+            endpoints.add(serve(origin, group, open));
+            for (int h = 1; h < holders; h++) {
+                Path relayDir = dir.resolve("relay-" + h);
+                NodeRepository relay = NodeRepository.open(relayDir.resolve("repo.git"));
+                open.add(relay);
+                try (BundleFetcher fetcher = new BundleFetcher(relay, Identity.generate(), PeerConfig.defaults(),
+                        new TransferLog(relayDir.resolve("transfers.jsonl")), group)) {
+                    fetcher.fetchFrom(endpoints.get(0), commit, (c, soFar, total) -> { }, new Cancellation());
+                }
+                endpoints.add(serve(relay, group, open));
+            }
+            for (int t = 0; t < TRIES; t++) {
+                Path client = dir.resolve("client-" + t);
+                try (NodeRepository repo = NodeRepository.open(client.resolve("repo.git"));
+                     BundleFetcher fetcher = new BundleFetcher(repo, Identity.generate(), PeerConfig.defaults(),
+                             new TransferLog(client.resolve("transfers.jsonl")), group)) {
+                    List<PeerEndpoint> order = new ArrayList<>(endpoints);
+                    Collections.rotate(order, t);  // a different first holder each try
+                    long start = System.nanoTime();
+                    fetcher.fetchFromHolders(commit, order, (c, soFar, total) -> { }, new Cancellation(),
+                            dev.rhizome.node.peer.HolderVerdicts.NONE);
+                    times.add((System.nanoTime() - start) / 1_000_000);
+                } catch (dev.rhizome.node.peer.FetchException e) {
+                    throw new IOException("the ranged transfer failed: " + e.getMessage(), e);
+                }
+            }
+        } catch (PeerFailure e) {
+            throw new IOException("seeding the ranged transfer's holders failed: " + e.getMessage(), e);
+        } finally {
+            Collections.reverse(open);
+            for (AutoCloseable c : open) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    // best effort: the directory goes anyway
+                }
+            }
+            LoopbackRun.deleteTree(dir);
+        }
+        Collections.sort(times);
+        return Math.max(1, times.get(times.size() / 2));
+    }
+
+    private static PeerEndpoint serve(NodeRepository repo, EventLoopGroup group, List<AutoCloseable> open)
+            throws InterruptedException {
+        Identity id = Identity.generate();
+        PeerServer server = PeerServer.start(repo, id, "127.0.0.1", 0, PeerConfig.defaults(), group,
+                (channel, hello) -> channel.close());
+        open.add(server);
+        return PeerEndpoint.newBuilder().setNode(id.publicId().toByteString()).setHost("127.0.0.1").setPort(server.port()).build();
+    }
 }
