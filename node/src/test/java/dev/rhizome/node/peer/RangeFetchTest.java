@@ -43,7 +43,9 @@ class RangeFetchTest {
 
     @Test
     void takesPiecesFromSeveralHoldersAtOnceAndImportsTheVerifiedBundle() throws Exception {
-        try (TestNode alice = new TestNode(tmp.resolve("alice")); TestNode bob = new TestNode(tmp.resolve("bob"));
+        // Alice paced to 2 MiB/s: however loaded the machine, bob gets a piece in before she could take them all.
+        PeerConfig paced = TestNode.CONFIG.withUploads(8, 2 << 20, TestNode.CONFIG.chunkBytes());
+        try (TestNode alice = new TestNode(tmp.resolve("alice"), paced); TestNode bob = new TestNode(tmp.resolve("bob"));
              TestNode carol = new TestNode(tmp.resolve("carol"))) {
             String commit = large(alice, 3.5);
             bob.fetcher.fetchFrom(alice.endpoint(), commit, TransferProgress.NONE, new Cancellation());
@@ -67,10 +69,14 @@ class RangeFetchTest {
 
     @Test
     void aHolderThatSentABadPieceIsNamedOnceTheBundleVerifies() throws Exception {
-        try (TestNode alice = new TestNode(tmp.resolve("alice")); TestNode bob = new TestNode(tmp.resolve("bob"));
-             TestNode carol = new TestNode(tmp.resolve("carol"))) {
-            String commit = large(alice, 3.5);
-            bob.fetcher.fetchFrom(alice.endpoint(), commit, TransferProgress.NONE, new Cancellation());
+        // Alice is paced (a piece takes her about half a second), so bob's bad piece always arrives
+        // before the endgame could ask her for it too.
+        PeerConfig paced = TestNode.CONFIG.withUploads(8, 2 << 20, TestNode.CONFIG.chunkBytes());
+        try (TestNode origin = new TestNode(tmp.resolve("origin")); TestNode alice = new TestNode(tmp.resolve("alice"), paced);
+             TestNode bob = new TestNode(tmp.resolve("bob")); TestNode carol = new TestNode(tmp.resolve("carol"))) {
+            String commit = large(origin, 3.5);
+            alice.fetcher.fetchFrom(origin.endpoint(), commit, TransferProgress.NONE, new Cancellation());
+            bob.fetcher.fetchFrom(origin.endpoint(), commit, TransferProgress.NONE, new Cancellation());
             // Bob's kept bundle rots on disk after its digests were taken: he now serves wrong bytes past the first piece.
             Path kept = keptBundle(tmp.resolve("bob"), commit);
             byte[] bytes = Files.readAllBytes(kept);
@@ -129,8 +135,10 @@ class RangeFetchTest {
 
     @Test
     void aRangeThatStallsIsAskedOfAnotherHolder() throws Exception {
-        // Bob sends one chunk, then his pacer makes him wait minutes: under the minimum-progress rule.
-        PeerConfig trickle = TestNode.CONFIG.withUploads(8, 1024, TestNode.CONFIG.chunkBytes());
+        // Bob sends two chunks, then his pacer makes him wait minutes: under the minimum-progress rule.
+        // (His own idle timeout is longer than carol's, so it is carol who gives up, not bob who hangs up.)
+        PeerConfig trickle = new PeerConfig(1 << 20, 256 << 10, 64L << 20, Duration.ofSeconds(2), Duration.ofSeconds(30))
+                .withUploads(8, 1024, TestNode.CONFIG.chunkBytes());
         try (TestNode alice = new TestNode(tmp.resolve("alice")); TestNode bob = new TestNode(tmp.resolve("bob"), trickle);
              TestNode carol = new TestNode(tmp.resolve("carol"))) {
             String commit = large(alice, 3.5);
