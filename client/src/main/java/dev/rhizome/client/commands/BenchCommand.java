@@ -69,6 +69,10 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--flood", negatable = true, description = "Also run the flooding baseline (default: on, off with --large).")
         Boolean flood;
 
+        @Option(names = "--upload-mibps", paramLabel = "MIB_PER_SECOND",
+                description = "Every node's upload pacing in MiB/s, 0 for none (default: the node default, 32).")
+        Long uploadMibps;
+
         @Option(names = "--range-holders", defaultValue = "4",
                 description = "Holders of the ranged-transfer baseline, fetched from at once; 0 skips it (default ${DEFAULT-VALUE}).")
         int rangeHolders;
@@ -96,7 +100,7 @@ public final class BenchCommand implements Runnable {
             try {
                 config = new GossipBenchConfig(nodes == null ? 50 : nodes, degree, large ? 1 : bundles,
                         large ? GossipBenchConfig.LARGE_BUNDLE_BYTES : bundleBytes, seed, Duration.ofSeconds(deadlineSeconds),
-                        flood == null ? !large : flood, rangeHolders);
+                        flood == null ? !large : flood, rangeHolders, uploadMibps == null ? -1 : uploadMibps << 20);
             } catch (IllegalArgumentException e) {
                 throw new CommandException(ExitCodes.USAGE, e.getMessage());
             }

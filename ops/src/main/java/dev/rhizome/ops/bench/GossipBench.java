@@ -30,11 +30,12 @@ public final class GossipBench {
                     defaults.fetchStall(), defaults.maxCommitsPerInventory(), defaults.announcementsPerSecond(),
                     defaults.announcementBurst(), defaults.disconnectScore(), defaults.banScore(), defaults.banDuration(),
                     defaults.redialBase(), defaults.redialMax());
-            long direct = DirectTransfer.medianMs(config.bundleBytes(), config.seed(), group);
+            long direct = DirectTransfer.medianMs(config.bundleBytes(), config.seed(), config.peerConfig(), group);
             progress.printf("direct: one transfer of a %d-byte bundle between two nodes takes %d ms%n", config.bundleBytes(), direct);
             long ranged = -1;
             if (config.rangeHolders() > 1) {
-                ranged = DirectTransfer.rangedMedianMs(config.bundleBytes(), config.seed(), config.rangeHolders(), group);
+                ranged = DirectTransfer.rangedMedianMs(config.bundleBytes(), config.seed(), config.rangeHolders(),
+                        config.peerConfig(), group);
                 progress.printf("ranged: one fetch of it in pieces from %d holders at once takes %d ms%n", config.rangeHolders(),
                         ranged);
             }

@@ -49,7 +49,7 @@ public record GossipBenchReport(GossipBenchConfig config, long directTransferMs,
         m.put("ranged_transfer_ms", rangedTransferMs);
         m.put("ranged_holders", rangedTransferMs < 0 ? 0 : config.rangeHolders());
         m.put("ranged_to_direct", rangedTransferMs < 0 ? -1 : round((double) rangedTransferMs / directTransferMs));
-        m.put("upload_bytes_per_second", dev.rhizome.node.peer.PeerConfig.defaults().uploadBytesPerSecond());
+        m.put("upload_bytes_per_second", config.peerConfig().uploadBytesPerSecond());
         m.put("load_average", round(loadAverage));
         m.put("control_messages_per_node", round(gossip.controlMessagesPerNode()));
         m.put("gossip_messages_per_node", round(gossip.gossipMessagesPerNode()));
@@ -79,8 +79,9 @@ public record GossipBenchReport(GossipBenchConfig config, long directTransferMs,
             out.append(String.format("one fetch in pieces from %d holders at once: %d ms (%.2f direct transfers)%n",
                     config.rangeHolders(), rangedTransferMs, (double) rangedTransferMs / directTransferMs));
         }
-        out.append(String.format("uploads paced to %d MiB/s per node; load average %.2f%n",
-                dev.rhizome.node.peer.PeerConfig.defaults().uploadBytesPerSecond() >> 20, loadAverage));
+        out.append(String.format("uploads paced to %s per node; load average %.2f%n",
+                config.peerConfig().uploadBytesPerSecond() == 0 ? "no cap" : (config.peerConfig().uploadBytesPerSecond() >> 20) + " MiB/s",
+                loadAverage));
         out.append(String.format("%-8s %10s %10s %10s %14s %14s %12s %8s%n", "", "delivered", "p50 ms", "p99 ms",
                 "amplification", "control/node", "requests/node", "links"));
         for (LoopbackRun.Outcome o : flood == null ? new LoopbackRun.Outcome[] {gossip} : new LoopbackRun.Outcome[] {gossip, flood}) {
