@@ -201,7 +201,7 @@ final class FetchSession {
 
     /** Bytes still to come in this transfer or range; 0 before the header. */
     long remaining() {
-        return state == State.AWAIT_HELLO && size == 0 || state == State.AWAIT_HEADER && size == 0 ? 0 : end - received;
+        return size == 0 ? 0 : end - received;
     }
 
     long size() {
