@@ -39,6 +39,7 @@ import java.util.concurrent.TimeUnit;
 import java.nio.file.Path;
 import dev.rhizome.node.control.ControlServer;
 import dev.rhizome.node.disk.DataJanitor;
+import dev.rhizome.node.disk.WantedCommits;
 import dev.rhizome.node.prefs.IdleSignals;
 import dev.rhizome.node.prefs.NodePreferences;
 import dev.rhizome.node.prefs.RunGate;
@@ -104,9 +105,10 @@ public final class NodeDaemon implements AutoCloseable {
                 : null;
         InventoryAnnouncer announcer = new InventoryAnnouncer(coordinator, repository, config.host(),
                 gossip.port(), hardware.hardwareClass(), clock, gossip::onLocalCommit);
-        this.janitor = new DataJanitor(layout, repository, prefs.bundleCacheMb(), prefs.workMb());
-        janitor.removeLeftoverWork();
         WorkLoop[] self = new WorkLoop[1];
+        this.janitor = new DataJanitor(layout, repository, prefs.bundleCacheMb(), prefs.workMb(),
+                () -> WantedCommits.of(self[0], repository));
+        janitor.removeLeftoverWork();
         this.metrics = new NodeMetrics(gossip, () -> self[0].status());
         this.gate = new RunGate(prefs, new IdleSignals(), clock, hardware.cores(), () -> self[0].runningJobs());
         this.loop = new WorkLoop(identity, coordinator, (commit, peers) -> commits.fetch(commit, peers), evaluators,

@@ -37,7 +37,9 @@ public final class BenchCommand implements Runnable {
             description = {"K real nodes in this JVM on loopback, in a random graph of degree D; M bundles injected at random",
                 "nodes. Runs the gossip protocol, then a naive flooding baseline on the same graph, and prints for both",
                 "the time to full delivery (median and p99 per bundle), bundle bytes received per byte needed",
-                "(amplification) and control messages per node.",
+                "(amplification) and control messages per node. In the same run it measures one direct transfer of the",
+                "same bundle (direct_transfer_ms) and one fetch of it in pieces from several holders at once",
+                "(ranged_transfer_ms), and prints the ratios. --large is the 10 MiB case.",
                 "With --simulate, drives the same protocol core without sockets over simulated latency and loss instead",
                 "(10,000 nodes by default) and prints time and rounds to full delivery.",
                 "With --json the last line of standard output is one JSON object (progress goes to standard error)."})
@@ -60,6 +62,21 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--seed", defaultValue = "1", description = "Seeds the graph, injection points and contents (default ${DEFAULT-VALUE}).")
         long seed;
 
+        @Option(names = "--large", description = {"The 10 MiB case: one bundle of 10 MiB (sets --bundles 1 and --bundle-bytes 10485760),",
+                "without the flooding baseline unless --flood is given."})
+        boolean large;
+
+        @Option(names = "--flood", negatable = true, description = "Also run the flooding baseline (default: on, off with --large).")
+        Boolean flood;
+
+        @Option(names = "--upload-mibps", paramLabel = "MIB_PER_SECOND",
+                description = "Every node's upload pacing in MiB/s, 0 for none (default: the node default, 32).")
+        Long uploadMibps;
+
+        @Option(names = "--range-holders", defaultValue = "4",
+                description = "Holders of the ranged-transfer baseline, fetched from at once; 0 skips it (default ${DEFAULT-VALUE}).")
+        int rangeHolders;
+
         @Option(names = "--deadline", defaultValue = "120", paramLabel = "SECONDS",
                 description = "Stop a run that has not delivered everything after this long (default ${DEFAULT-VALUE}).")
         long deadlineSeconds;
@@ -81,8 +98,9 @@ public final class BenchCommand implements Runnable {
             }
             GossipBenchConfig config;
             try {
-                config = new GossipBenchConfig(nodes == null ? 50 : nodes, degree, bundles, bundleBytes, seed,
-                        Duration.ofSeconds(deadlineSeconds));
+                config = new GossipBenchConfig(nodes == null ? 50 : nodes, degree, large ? 1 : bundles,
+                        large ? GossipBenchConfig.LARGE_BUNDLE_BYTES : bundleBytes, seed, Duration.ofSeconds(deadlineSeconds),
+                        flood == null ? !large : flood, rangeHolders, uploadMibps == null ? -1 : uploadMibps << 20);
             } catch (IllegalArgumentException e) {
                 throw new CommandException(ExitCodes.USAGE, e.getMessage());
             }

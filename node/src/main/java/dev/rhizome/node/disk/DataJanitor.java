@@ -9,13 +9,16 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps a node's data directory from growing without bound over months: the bundle cache and
- * the job logs are pruned, oldest first, to their caps; work directories left by a crash are
+ * Keeps a node's data directory from growing without bound over months: the bundle cache (bundles
+ * built to serve and bundles received and kept) and the job logs are pruned, oldest first, to
+ * their caps, keeping the bundles of commits still wanted; work directories left by a crash are
  * removed at start (a job's own is removed when it ends); the transfer log is rotated to one
  * old generation when it passes a size. What the node must keep (identity, repository, outbox,
  * buffered units) is never touched. Daemon logs rotate by themselves (logback).
@@ -30,12 +33,23 @@ public final class DataJanitor {
     private final NodeRepository repository;
     private final long bundleCacheBytes;
     private final long logBytes;
+    private final Supplier<Set<String>> wanted;
 
     public DataJanitor(NodeLayout layout, NodeRepository repository, long bundleCacheMb, long workMb) {
+        this(layout, repository, bundleCacheMb, workMb, Set::of);
+    }
+
+    /**
+     * @param wanted commits whose bundles are kept whatever the cap (those under evaluation here and
+     *               their parents, the frontiers they are measured against), asked at each pass
+     */
+    public DataJanitor(NodeLayout layout, NodeRepository repository, long bundleCacheMb, long workMb,
+                       Supplier<Set<String>> wanted) {
         this.layout = layout;
         this.repository = repository;
         this.bundleCacheBytes = bundleCacheMb << 20;
         this.logBytes = workMb << 20;
+        this.wanted = wanted;
     }
 
     /** At start, before any job: whatever is in the work directory was left by a crash. */
@@ -53,7 +67,7 @@ public final class DataJanitor {
     /** One pass over the caps; errors are logged, never thrown, so the node keeps running. */
     public void prune() {
         try {
-            long freed = repository.pruneBundleCache(bundleCacheBytes);
+            long freed = repository.pruneBundleCache(bundleCacheBytes, wanted.get());
             if (freed > 0) {
                 log.info("pruned {} KiB of cached bundles to the {} MiB cap", freed >> 10, bundleCacheBytes >> 20);
             }

@@ -3,24 +3,28 @@ package dev.rhizome.node.git;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
- * Finished bundles on disk, one file per (tip, prerequisites). A file appears only by an atomic
- * rename of a complete temporary file, so a reader never sees half a bundle; and each key is
- * built by one thread at a time, so the size and digest handed out always match the file.
+ * Finished bundles on disk, one file per (tip, prerequisites): those this node built to serve and
+ * those it received and imported (kept byte for byte, so every holder downstream serves the same
+ * bundle and a fetcher can take its pieces from several of them). A file appears only by an atomic
+ * rename of a complete temporary file, so a reader never sees half a bundle; and each key is built
+ * by one thread at a time, so the size and digests handed out always match the file.
  */
 final class BundleCache {
     @FunctionalInterface
@@ -28,28 +32,82 @@ final class BundleCache {
         void writeTo(OutputStream out) throws IOException;
     }
 
+    private static final String SUFFIX = ".bundle";
+
     private final Path dir;
+    private final int pieceBytes;
     private final Cache<String, BundleFile> finished = Caffeine.newBuilder().maximumSize(10_000).build();
+    /** Hex SHA-256 of every bundle known here, to serve a range of one named by its digest. */
+    private final Map<String, BundleFile> byDigest = new ConcurrentHashMap<>();
 
     BundleCache(Path dir) {
+        this(dir, BundleFile.PIECE_BYTES);
+    }
+
+    BundleCache(Path dir, int pieceBytes) {
         this.dir = dir;
+        this.pieceBytes = pieceBytes;
     }
 
     BundleFile get(String tip, List<String> prerequisites, BundleSource source) throws IOException {
+        String key = fileName(tip, prerequisites);
+        BundleFile known = finished.getIfPresent(key);
+        if (known != null && !Files.exists(known.path())) {
+            // Deleted behind our back (by hand, or a disk clean-up): make it again rather than serve a ghost.
+            finished.asMap().remove(key, known);
+            byDigest.remove(HexFormat.of().formatHex(known.sha256()), known);
+        }
         try {
-            return finished.get(fileName(tip, prerequisites), name -> load(name, tip, prerequisites, source));
+            return finished.get(key, name -> load(name, tip, prerequisites, source));
         } catch (UncheckedIOException e) {
             throw e.getCause();
+        }
+    }
+
+    /** The bundle of that SHA-256 among those built or kept here since start, if its file is still there. */
+    Optional<BundleFile> find(byte[] sha256) {
+        BundleFile file = byDigest.get(HexFormat.of().formatHex(sha256));
+        return file != null && Files.exists(file.path()) ? Optional.of(file) : Optional.empty();
+    }
+
+    /**
+     * Keeps a copy of a bundle received from a peer (already verified and imported) as the bundle
+     * for its (tip, prerequisites), replacing one built here: serving the very bytes received makes
+     * every holder of a commit serve one bundle, whose pieces a fetcher can take from any of them.
+     */
+    BundleFile keep(Path received, String tip, List<String> prerequisites) throws IOException {
+        String name = fileName(tip, prerequisites);
+        Files.createDirectories(dir);
+        Path temp = Files.createTempFile(dir, name, ".tmp");
+        try {
+            Files.copy(received, temp, StandardCopyOption.REPLACE_EXISTING);
+            PieceDigests.Result digests = PieceDigests.of(temp, pieceBytes);
+            Path file = dir.resolve(name);
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            BundleFile kept = index(new BundleFile(tip, file, Files.size(file), digests.sha256(), prerequisites,
+                    digests.pieceBytes(), digests.pieceSha256()));
+            BundleFile old = finished.asMap().put(name, kept);
+            if (old != null && !MessageDigest.isEqual(old.sha256(), kept.sha256())) {
+                byDigest.remove(HexFormat.of().formatHex(old.sha256()), old);
+            }
+            return kept;
+        } finally {
+            Files.deleteIfExists(temp);
         }
     }
 
     private BundleFile load(String name, String tip, List<String> prerequisites, BundleSource source) {
         try {
             Path file = dir.resolve(name);
-            return Files.exists(file) ? describe(file, tip, prerequisites) : write(file, tip, prerequisites, source);
+            return index(Files.exists(file) ? describe(file, tip, prerequisites) : write(file, tip, prerequisites, source));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private BundleFile index(BundleFile file) {
+        byDigest.put(HexFormat.of().formatHex(file.sha256()), file);
+        return file;
     }
 
     private BundleFile write(Path file, String tip, List<String> prerequisites, BundleSource source)
@@ -57,73 +115,81 @@ final class BundleCache {
         Files.createDirectories(dir);
         Path temp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
         try {
-            MessageDigest digest = sha256();
-            try (OutputStream out = new DigestOutputStream(Files.newOutputStream(temp), digest)) {
+            PieceDigests digests = new PieceDigests(pieceBytes);
+            try (OutputStream out = digests.wrap(Files.newOutputStream(temp))) {
                 source.writeTo(out);
             }
+            PieceDigests.Result result = digests.finish();
             long size = Files.size(temp);
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            return new BundleFile(tip, file, size, digest.digest(), prerequisites);
+            return new BundleFile(tip, file, size, result.sha256(), prerequisites, result.pieceBytes(), result.pieceSha256());
         } finally {
             Files.deleteIfExists(temp);
         }
     }
 
     /** A file left by an earlier run: hash it again rather than trust a side file. */
-    private static BundleFile describe(Path file, String tip, List<String> prerequisites) throws IOException {
-        MessageDigest digest = sha256();
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buffer = new byte[64 * 1024];
-            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-                digest.update(buffer, 0, n);
-            }
-        }
-        return new BundleFile(tip, file, Files.size(file), digest.digest(), prerequisites);
+    private BundleFile describe(Path file, String tip, List<String> prerequisites) throws IOException {
+        PieceDigests.Result digests = PieceDigests.of(file, pieceBytes);
+        return new BundleFile(tip, file, Files.size(file), digests.sha256(), prerequisites, digests.pieceBytes(),
+                digests.pieceSha256());
     }
 
     /**
      * Deletes the least recently written bundles until the cache holds at most {@code maxBytes},
      * forgetting each one first so it is rebuilt if asked for again; returns the bytes freed.
-     * A peer already streaming a deleted file keeps reading it (the inode lives while open).
+     * Bundles whose tip is in {@code keepTips} (commits still wanted: under evaluation, frontiers)
+     * are never deleted, even if they alone pass the cap. A peer already streaming a deleted file
+     * keeps reading it (the inode lives while open).
      */
-    long prune(long maxBytes) throws IOException {
+    long prune(long maxBytes, Set<String> keepTips) throws IOException {
         if (!Files.isDirectory(dir)) {
             return 0;
         }
-        List<Path> files;
+        record Entry(Path path, long size, long modified) {
+        }
+        List<Entry> files;
         try (var listing = Files.list(dir)) {
-            files = listing.filter(p -> p.getFileName().toString().endsWith(".bundle")).sorted((a, b) -> {
+            files = listing.filter(p -> p.getFileName().toString().endsWith(SUFFIX)).map(p -> {
                 try {
-                    return Files.getLastModifiedTime(a).compareTo(Files.getLastModifiedTime(b));
+                    return new Entry(p, Files.size(p), Files.getLastModifiedTime(p).toMillis());
                 } catch (IOException e) {
-                    return 0;
+                    return null;  // deleted meanwhile
                 }
-            }).toList();
+            }).filter(e -> e != null).sorted((a, b) -> Long.compare(a.modified(), b.modified())).toList();
         }
-        long total = 0;
-        for (Path f : files) {
-            total += Files.size(f);
-        }
+        long total = files.stream().mapToLong(Entry::size).sum();
         long freed = 0;
-        for (Path f : files) {
+        for (Entry f : files) {
             if (total - freed <= maxBytes) {
                 break;
             }
-            long size = Files.size(f);
-            finished.invalidate(f.getFileName().toString());
-            Files.deleteIfExists(f);
-            freed += size;
+            String name = f.path().getFileName().toString();
+            if (keepTips.contains(tipOf(name))) {
+                continue;
+            }
+            BundleFile known = finished.asMap().remove(name);
+            if (known != null) {
+                byDigest.remove(HexFormat.of().formatHex(known.sha256()), known);
+            }
+            Files.deleteIfExists(f.path());
+            freed += f.size();
         }
         return freed;
     }
 
+    private static String tipOf(String fileName) {
+        int dash = fileName.indexOf('-');
+        return dash < 0 ? fileName : fileName.substring(0, dash);
+    }
+
     private static String fileName(String tip, List<String> prerequisites) {
         if (prerequisites.isEmpty()) {
-            return tip + "-full.bundle";
+            return tip + "-full" + SUFFIX;
         }
         String joined = prerequisites.stream().sorted().collect(Collectors.joining(","));
         byte[] key = sha256().digest(joined.getBytes(StandardCharsets.US_ASCII));
-        return tip + "-" + HexFormat.of().formatHex(key, 0, 8) + ".bundle";
+        return tip + "-" + HexFormat.of().formatHex(key, 0, 8) + SUFFIX;
     }
 
     static MessageDigest sha256() {

@@ -266,6 +266,37 @@ public final class NodeRepository implements AutoCloseable {
         }
     }
 
+    /**
+     * The bundle of {@code tip} whose SHA-256 is {@code sha256}, if this node can serve exactly that
+     * one: a bundle it received and kept, or the one it makes for {@code peerHas}. Empty otherwise,
+     * or when tip is not held.
+     */
+    public Optional<BundleFile> bundleWithDigest(String tip, Collection<String> peerHas, byte[] sha256) throws IOException {
+        if (!has(tip)) {
+            return Optional.empty();
+        }
+        Optional<BundleFile> kept = bundles.find(sha256).filter(b -> b.tip().equals(tip));
+        if (kept.isPresent()) {
+            return kept;
+        }
+        BundleFile made = bundle(tip, peerHas);
+        return java.security.MessageDigest.isEqual(made.sha256(), sha256) ? Optional.of(made) : Optional.empty();
+    }
+
+    /**
+     * Keeps a bundle received from a peer, after {@link #importBundle} accepted it, as the one this
+     * node serves for its tip and prerequisites: every holder downstream then serves the same bytes.
+     */
+    public BundleFile keepReceivedBundle(Path bundle, String tip) throws IOException {
+        List<String> prerequisites;
+        try {
+            prerequisites = readHeader(bundle).prerequisites().stream().sorted().toList();
+        } catch (BundleException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        return bundles.keep(bundle, tip, prerequisites);
+    }
+
     private static void writeBundle(Repository from, ObjectId tip, List<RevCommit> prerequisites, OutputStream out)
             throws IOException {
         BundleWriter writer = new BundleWriter(from);
@@ -449,7 +480,15 @@ public final class NodeRepository implements AutoCloseable {
 
     /** Prunes the cache of bundles served to peers to {@code maxBytes}, oldest first; the bytes freed. */
     public long pruneBundleCache(long maxBytes) throws IOException {
-        return bundles.prune(maxBytes);
+        return bundles.prune(maxBytes, Set.of());
+    }
+
+    /**
+     * Prunes the cache of bundles (built to serve, or received and kept) to {@code maxBytes}, oldest
+     * first, never deleting a bundle whose tip is in {@code wanted}; the bytes freed.
+     */
+    public long pruneBundleCache(long maxBytes, Set<String> wanted) throws IOException {
+        return bundles.prune(maxBytes, wanted);
     }
 
     @Override

@@ -87,14 +87,17 @@ public final class BundleFetcher implements AutoCloseable {
     }
 
     /**
-     * Makes {@code commit} held here, asking {@code peers} in order. Blocks until done; progress
-     * is reported from a network thread.
+     * Makes {@code commit} held here, asking {@code peers} in order (in pieces from several at once
+     * when there are several). Blocks until done; progress is reported from a network thread.
      */
     public FetchResult fetch(String commit, List<PeerEndpoint> peers, TransferProgress progress)
             throws FetchException, InterruptedException {
         CommitId.require(commit, "commit");
         if (repo.has(commit)) {
             return FetchResult.alreadyHeld(commit);
+        }
+        if (peers.size() > 1) {
+            return fetchFromHolders(commit, peers, progress, new Cancellation(), HolderVerdicts.NONE);
         }
         List<String> failures = new ArrayList<>();
         for (PeerEndpoint peer : peers) {
@@ -129,6 +132,7 @@ public final class BundleFetcher implements AutoCloseable {
                 throw new PeerFailure(PeerFailure.Kind.CANCELLED, "cancelled");
             }
             repo.importBundle(temp, commit, config.maxBundleBytes());
+            keep(temp, commit);
             FetchResult result = new FetchResult(commit, peer.toBuilder().setNode(session.peerNode()).build(),
                     session.size(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), false);
             log.info("fetched {} ({} bytes) from {} in {} ms", CommitId.abbreviate(commit), result.bytes(),
@@ -141,6 +145,93 @@ public final class BundleFetcher implements AutoCloseable {
             throw new PeerFailure(PeerFailure.Kind.LOCAL, "could not store its bundle here: " + e.getMessage());
         } finally {
             deleteQuietly(temp);
+        }
+    }
+
+    /**
+     * Makes {@code commit} held here, taking its bundle in pieces from up to
+     * {@link PeerConfig#rangeHolders()} of {@code holders} at once, in the order given (the first
+     * usable one's header names the bundle); a holder that declines (busy), fails or stalls is
+     * replaced by the next, and its piece asked of another. The bundle is assembled, checked
+     * against the whole digest and imported as from one holder; nothing unverified is imported.
+     * {@code verdicts} hears of each holder's fault as it is proven. One holder: a whole transfer,
+     * resumed after a drop, as {@link #fetchFrom}.
+     */
+    public FetchResult fetchFromHolders(String commit, List<PeerEndpoint> holders, TransferProgress progress,
+                                        Cancellation cancel, HolderVerdicts verdicts) throws FetchException, InterruptedException {
+        CommitId.require(commit, "commit");
+        if (repo.has(commit)) {
+            return FetchResult.alreadyHeld(commit);
+        }
+        if (holders.isEmpty()) {
+            throw new FetchException(commit, List.of());
+        }
+        if (holders.size() == 1) {
+            try {
+                return fetchFrom(holders.get(0), commit, progress, cancel);
+            } catch (PeerFailure e) {
+                if (e.declined() == null && e.kind() != PeerFailure.Kind.CONNECTION_LOST && e.kind() != PeerFailure.Kind.LOCAL
+                        && e.kind() != PeerFailure.Kind.CANCELLED) {
+                    verdicts.failed(holders.get(0), e);
+                }
+                throw new FetchException(commit, List.of(label(holders.get(0)) + ": " + e.getMessage()));
+            }
+        }
+        long started = System.nanoTime();
+        Path temp = null;
+        List<String> have = repo.commits();
+        have = have.subList(0, Math.min(have.size(), MAX_HAVE));
+        try {
+            temp = Files.createTempFile("rhizome-fetch-", ".bundle");
+            RangeFetch.Outcome got;
+            try {
+                got = new RangeFetch(commit, holders, config, have, temp, this::startDownload, progress, cancel, verdicts).run();
+            } catch (PeerFailure e) {
+                throw new FetchException(commit, List.of(e.getMessage()));
+            }
+            bytesReceived.addAndGet(got.bytesReceived());
+            PeerEndpoint primary = holders.get(got.primary());
+            byte[] whole = sha256Of(temp);
+            try {
+                if (!java.security.MessageDigest.isEqual(whole, got.sha256())) {
+                    // Every piece matched the primary's digests, so the digests themselves were false.
+                    throw new BundleException("pieces matching its piece digests do not make the bundle of its sha256");
+                }
+                repo.importBundle(temp, commit, config.maxBundleBytes());
+            } catch (BundleException e) {
+                PeerFailure lie = new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "named a bundle we refused: " + e.getMessage());
+                verdicts.failed(primary, lie);
+                throw new FetchException(commit, List.of(label(primary) + ": " + lie.getMessage()));
+            }
+            // The bundle is good, so a piece that did not match its digest was that holder's fault.
+            got.badPieces().forEach((holder, why) -> verdicts.failed(holders.get(holder),
+                    new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, why)));
+            keep(temp, commit);
+            FetchResult result = new FetchResult(commit, primary.toBuilder().setNode(got.primaryNode()).build(), got.size(),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), false);
+            log.info("fetched {} ({} bytes) in pieces from {} holders (first {}) in {} ms", CommitId.abbreviate(commit),
+                    result.bytes(), Math.min(holders.size(), config.rangeHolders()), label(primary), result.millis());
+            record(result);
+            return result;
+        } catch (IOException e) {
+            throw new FetchException(commit, List.of("could not store the bundle here: " + e.getMessage()));
+        } finally {
+            deleteQuietly(temp);
+        }
+    }
+
+    private static byte[] sha256Of(Path file) throws IOException {
+        try {
+            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+            try (var in = Files.newInputStream(file)) {
+                byte[] buffer = new byte[64 * 1024];
+                for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                    digest.update(buffer, 0, n);
+                }
+            }
+            return digest.digest();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
         }
     }
 
@@ -174,10 +265,24 @@ public final class BundleFetcher implements AutoCloseable {
         }
     }
 
-    private void download(PeerEndpoint peer, String commit, FetchSession session, BundleSink sink, PeerMessage request,
+    private void download(PeerEndpoint peer, String commit, FetchSession session, TransferSink sink, PeerMessage request,
                           TransferProgress progress, Cancellation cancel) throws PeerFailure, InterruptedException {
         CompletableFuture<Void> outcome = new CompletableFuture<>();
         cancel.watch(outcome);
+        Channel channel = startDownload(peer, commit, session, sink, request, progress, outcome);
+        try {
+            outcome.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof PeerFailure failure ? failure
+                    : new PeerFailure(PeerFailure.Kind.CONNECTION_LOST, PeerMessages.describe(e.getCause()));
+        } finally {
+            channel.close();
+        }
+    }
+
+    /** Connects and runs one request; {@code outcome} settles when it is done. The caller closes the channel. */
+    private Channel startDownload(PeerEndpoint peer, String commit, FetchSession session, TransferSink sink,
+                                  PeerMessage request, TransferProgress progress, CompletableFuture<Void> outcome) {
         long idleMillis = config.idleTimeout().toMillis();
         Bootstrap bootstrap = new Bootstrap()
                 .group(group)
@@ -196,7 +301,7 @@ public final class BundleFetcher implements AutoCloseable {
                                 List.of(PeerMessages.hello(identity), request), progress, outcome, idleMillis));
                     }
                 });
-        Channel channel = bootstrap.connect(peer.getHost(), peer.getPort())
+        return bootstrap.connect(peer.getHost(), peer.getPort())
                 .addListener(connected -> {
                     if (!connected.isSuccess()) {
                         outcome.completeExceptionally(new PeerFailure(PeerFailure.Kind.CONNECTION_LOST,
@@ -204,13 +309,14 @@ public final class BundleFetcher implements AutoCloseable {
                     }
                 })
                 .channel();
+    }
+
+    /** Serves the very bytes received from now on, so holders downstream all offer one bundle. */
+    private void keep(Path bundle, String commit) {
         try {
-            outcome.get();
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof PeerFailure failure ? failure
-                    : new PeerFailure(PeerFailure.Kind.CONNECTION_LOST, PeerMessages.describe(e.getCause()));
-        } finally {
-            channel.close();
+            repo.keepReceivedBundle(bundle, commit);
+        } catch (IOException | RuntimeException e) {
+            log.warn("cannot keep the bundle of {} to serve it: {}", CommitId.abbreviate(commit), e.getMessage());
         }
     }
 

@@ -9,7 +9,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /** Bundle bytes arriving from a peer: straight to a file, hashed on the way, never held in memory. */
-final class BundleSink implements AutoCloseable {
+final class BundleSink implements TransferSink, AutoCloseable {
     private final FileChannel file;
     private final MessageDigest digest;
 
@@ -26,7 +26,8 @@ final class BundleSink implements AutoCloseable {
         return new BundleSink(FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING));
     }
 
-    synchronized void write(ByteString data) throws IOException {
+    @Override
+    public synchronized void write(ByteString data) throws IOException {
         digest.update(data.asReadOnlyByteBuffer());
         for (var buffer : data.asReadOnlyByteBufferList()) {
             while (buffer.hasRemaining()) {
@@ -36,7 +37,8 @@ final class BundleSink implements AutoCloseable {
     }
 
     /** Closes the file and returns the SHA-256 of everything written. */
-    synchronized byte[] finish() throws IOException {
+    @Override
+    public synchronized byte[] finish() throws IOException {
         file.close();
         return digest.digest();
     }

@@ -14,40 +14,67 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Sends one bundle file as chunks, only while the channel is writable: memory per connection stays
- * near the write buffer's high-water mark whatever the bundle's size, and a reader that stops
- * reading stops the sending.
+ * Sends one bundle file, or a range of it, as chunks, only while the channel is writable and the
+ * server's upload pacer allows: memory per connection stays near the write buffer's high-water
+ * mark whatever the bundle's size, and a reader that stops reading stops the sending.
  */
 final class ChunkStreamer implements AutoCloseable {
+    /** Why {@link #pump} returned. */
+    enum State {
+        /** The range and its end are written. */
+        DONE,
+        /** The channel is full: pump again when it turns writable. */
+        WAIT_WRITABLE,
+        /** The pacer says wait: pump again after {@link #waitNanos()}. */
+        WAIT_PACER
+    }
+
     private final FileChannel file;
     private final String commit;
-    private final long size;
+    private final long end;
     private final int chunkBytes;
     private final AtomicLong bytesServed;
+    private final UploadPacer pacer;
     private long position;
+    private long waitNanos;
 
-    private ChunkStreamer(FileChannel file, String commit, long size, long offset, int chunkBytes, AtomicLong bytesServed) {
+    private ChunkStreamer(FileChannel file, String commit, long offset, long end, int chunkBytes, AtomicLong bytesServed,
+                          UploadPacer pacer) {
         this.file = file;
         this.commit = commit;
-        this.size = size;
         this.position = offset;
+        this.end = end;
         this.chunkBytes = chunkBytes;
         this.bytesServed = bytesServed;
+        this.pacer = pacer;
     }
 
     static ChunkStreamer open(Path bundle, String commit, long size, long offset, int chunkBytes, AtomicLong bytesServed)
             throws IOException {
-        return new ChunkStreamer(FileChannel.open(bundle, StandardOpenOption.READ), commit, size, offset, chunkBytes, bytesServed);
+        return open(bundle, commit, offset, size, chunkBytes, bytesServed, UploadPacer.unlimited());
     }
 
-    /** Writes chunks until the channel is full or the bundle is sent; true once its end has been written. */
-    boolean pump(ChannelHandlerContext ctx) throws IOException {
-        while (position < size && ctx.channel().isWritable()) {
-            int length = (int) Math.min(chunkBytes, size - position);
+    /** Streams bytes [offset, end) of the bundle file. */
+    static ChunkStreamer open(Path bundle, String commit, long offset, long end, int chunkBytes, AtomicLong bytesServed,
+                              UploadPacer pacer) throws IOException {
+        return new ChunkStreamer(FileChannel.open(bundle, StandardOpenOption.READ), commit, offset, end, chunkBytes,
+                bytesServed, pacer);
+    }
+
+    /** Writes chunks until the channel is full, the pacer says wait, or the range is sent (its end written). */
+    State pump(ChannelHandlerContext ctx) throws IOException {
+        while (position < end && ctx.channel().isWritable()) {
+            long wait = pacer.waitNanos(System.nanoTime());
+            if (wait > 0) {
+                ctx.flush();
+                waitNanos = wait;
+                return State.WAIT_PACER;
+            }
+            int length = (int) Math.min(chunkBytes, end - position);
             ByteBuffer data = ByteBuffer.allocate(length);
             while (data.hasRemaining()) {
                 if (file.read(data, position + data.position()) < 0) {
-                    throw new EOFException("bundle file of " + commit + " ended before " + size + " bytes");
+                    throw new EOFException("bundle file of " + commit + " ended before byte " + end);
                 }
             }
             data.flip();
@@ -55,19 +82,25 @@ final class ChunkStreamer implements AutoCloseable {
                     .setBundleChunk(BundleChunk.newBuilder().setOffset(position).setData(UnsafeByteOperations.unsafeWrap(data)))
                     .build();
             position += length;
+            pacer.spend(length, System.nanoTime());
             ctx.write(chunk).addListener(written -> {
                 if (written.isSuccess()) {
                     bytesServed.addAndGet(length);
                 }
             });
         }
-        if (position < size) {
+        if (position < end) {
             ctx.flush();
-            return false;
+            return State.WAIT_WRITABLE;
         }
         ctx.writeAndFlush(PeerMessage.newBuilder().setBundleEnd(BundleEnd.newBuilder().setCommit(commit)).build());
         close();
-        return true;
+        return State.DONE;
+    }
+
+    /** After {@link State#WAIT_PACER}: how long to wait. */
+    long waitNanos() {
+        return waitNanos;
     }
 
     @Override

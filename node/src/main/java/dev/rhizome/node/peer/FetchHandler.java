@@ -14,8 +14,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Netty adapter of {@link FetchSession}: sends the opening messages, feeds what arrives to the
  * session and the chunks to the sink, and settles {@code outcome} exactly once: complete when a
- * verified bundle is on disk, failed with a {@link PeerFailure} otherwise. The sink belongs to the
- * fetcher, which may resume into it over another connection.
+ * verified bundle (or a complete range) is in the sink, failed with a {@link PeerFailure}
+ * otherwise. The sink belongs to the fetcher, which may resume into it over another connection.
  */
 final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
     /** Bytes a transfer must advance per idle period: 64 KiB, as in the gossip core's stall rule. */
@@ -23,7 +23,7 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
 
     private final String commit;
     private final FetchSession session;
-    private final BundleSink sink;
+    private final TransferSink sink;
     private final List<PeerMessage> opening;
     private final TransferProgress progress;
     private final CompletableFuture<Void> outcome;
@@ -32,7 +32,7 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
     private long receivedAtCheck;
     private boolean progressArmed;
 
-    FetchHandler(String commit, FetchSession session, BundleSink sink, List<PeerMessage> opening,
+    FetchHandler(String commit, FetchSession session, TransferSink sink, List<PeerMessage> opening,
                  TransferProgress progress, CompletableFuture<Void> outcome, long idleMillis) {
         this.commit = commit;
         this.session = session;
@@ -126,7 +126,7 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
             receivedAtCheck = received;
             return;
         }
-        long left = session.size() > 0 ? session.size() - received : MIN_PROGRESS_BYTES;
+        long left = session.size() > 0 ? session.remaining() : MIN_PROGRESS_BYTES;
         long step = received - receivedAtCheck;
         receivedAtCheck = received;
         if (!outcome.isDone() && step < Math.min(MIN_PROGRESS_BYTES, Math.max(1, left))) {

@@ -8,6 +8,7 @@ import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Hello;
 import dev.rhizome.protocol.identity.PublicId;
 import java.security.MessageDigest;
+import java.util.List;
 
 /**
  * The receiving side of one bundle transfer, without I/O: the peer's hello, a header within our
@@ -15,24 +16,55 @@ import java.security.MessageDigest;
  * end with every byte received and the announced digest. Every departure is a {@link PeerFailure}.
  * After a dropped connection the session can {@link #resume()}: the peer must then announce the
  * same size and digest again and carry on from the bytes already received.
+ *
+ * <p>A ranged session asks for bytes [offset, offset + length) of a bundle, optionally the one of a
+ * known SHA-256: the header must then name that bundle and carry its piece digests (the fetcher
+ * checks the pieces; the whole digest is checked once all pieces are assembled).
  */
 final class FetchSession {
     private enum State { AWAIT_HELLO, AWAIT_HEADER, RECEIVING, DONE }
 
+    /** A piece over this is refused: a fetcher holds a piece in memory until it verifies. */
+    static final int MAX_PIECE_BYTES = 8 << 20;
+
     private final String commit;
     private final long maxBytes;
     private final ByteString expectedNode;
+    private final long offset;
+    private final long length;
+    private final boolean ranged;
     private State state = State.AWAIT_HELLO;
     private ByteString peerNode = ByteString.EMPTY;
     private long size;
     private byte[] sha256;
+    private int pieceBytes;
+    private List<ByteString> pieceSha256 = List.of();
+    private long end;
     private long received;
 
     /** @param expectedNode the node id we were told the peer has; empty to accept any */
     FetchSession(String commit, long maxBytes, ByteString expectedNode) {
+        this(commit, maxBytes, expectedNode, 0, 0, null, false);
+    }
+
+    /**
+     * A session for bytes [offset, offset + length) (length 0: to the end) of the bundle whose
+     * SHA-256 is {@code sha256} (null: whichever the peer offers).
+     */
+    static FetchSession range(String commit, long maxBytes, ByteString expectedNode, long offset, long length, byte[] sha256) {
+        return new FetchSession(commit, maxBytes, expectedNode, offset, length, sha256, true);
+    }
+
+    private FetchSession(String commit, long maxBytes, ByteString expectedNode, long offset, long length, byte[] sha256,
+                         boolean ranged) {
         this.commit = commit;
         this.maxBytes = maxBytes;
         this.expectedNode = expectedNode;
+        this.offset = offset;
+        this.length = length;
+        this.sha256 = sha256 == null ? null : sha256.clone();
+        this.ranged = ranged;
+        this.received = offset;
     }
 
     void onHello(Hello hello) throws PeerFailure {
@@ -60,13 +92,43 @@ final class FetchSession {
         if (header.getSha256().size() != 32) {
             throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "announced a sha256 of " + header.getSha256().size() + " bytes");
         }
-        if (sha256 != null && (header.getSize() != size || !MessageDigest.isEqual(sha256, header.getSha256().toByteArray()))) {
+        if (sha256 != null && ((size != 0 && header.getSize() != size) || !MessageDigest.isEqual(sha256, header.getSha256().toByteArray()))) {
             // The bytes on disk belong to the first bundle; splicing another onto them can't verify.
-            throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "offered a different bundle when asked to resume at byte " + received);
+            throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, ranged
+                    ? "offered a different bundle when asked for a range of a known one"
+                    : "offered a different bundle when asked to resume at byte " + received);
+        }
+        if (ranged) {
+            checkPieces(header);
+        }
+        if (offset > header.getSize()) {
+            throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "answered a request from byte " + offset + " with a bundle of "
+                    + header.getSize() + " bytes");
         }
         size = header.getSize();
         sha256 = header.getSha256().toByteArray();
+        end = length == 0 ? size : Math.min(size, offset + length);
         state = State.RECEIVING;
+    }
+
+    private void checkPieces(BundleHeader header) throws PeerFailure {
+        int piece = header.getPieceBytes();
+        if (piece <= 0 || piece > MAX_PIECE_BYTES) {
+            throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "announced pieces of " + Integer.toUnsignedString(piece)
+                    + " bytes, limit " + MAX_PIECE_BYTES);
+        }
+        long count = (header.getSize() + piece - 1) / piece;
+        if (header.getPieceSha256Count() != count) {
+            throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "announced " + header.getPieceSha256Count() + " piece digests for "
+                    + count + " pieces");
+        }
+        for (ByteString digest : header.getPieceSha256List()) {
+            if (digest.size() != 32) {
+                throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "announced a piece sha256 of " + digest.size() + " bytes");
+            }
+        }
+        pieceBytes = piece;
+        pieceSha256 = List.copyOf(header.getPieceSha256List());
     }
 
     void onChunk(BundleChunk chunk) throws PeerFailure {
@@ -74,30 +136,38 @@ final class FetchSession {
         if (chunk.getOffset() != received) {
             throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "sent a chunk at offset " + chunk.getOffset() + ", expected " + received);
         }
-        if (chunk.getData().size() > size - received) {
-            throw new PeerFailure(PeerFailure.Kind.OVERSIZED, "sent more than the " + size + " bytes it announced");
+        if (chunk.getData().size() > end - received) {
+            throw new PeerFailure(PeerFailure.Kind.OVERSIZED, ranged
+                    ? "sent more than the " + (end - offset) + " bytes asked for"
+                    : "sent more than the " + size + " bytes it announced");
         }
         received += chunk.getData().size();
     }
 
-    /** @param digest SHA-256 of the bytes received */
+    /** @param digest SHA-256 of the bytes received (checked against the header's for a whole bundle) */
     void onEnd(BundleEnd end, byte[] digest) throws PeerFailure {
         expect(State.RECEIVING, "bundle end");
         if (!commit.equals(end.getCommit())) {
             throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "ended bundle " + end.getCommit() + " while sending " + commit);
         }
-        if (received != size) {
-            throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "ended the bundle after " + received + " of " + size + " bytes");
+        if (received != this.end) {
+            throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, ranged
+                    ? "ended the range after " + (received - offset) + " of " + (this.end - offset) + " bytes"
+                    : "ended the bundle after " + received + " of " + size + " bytes");
         }
-        if (!MessageDigest.isEqual(sha256, digest)) {
+        if (!ranged && !MessageDigest.isEqual(sha256, digest)) {
             throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "sent a bundle whose sha256 differs from its header");
         }
         state = State.DONE;
     }
 
     void onError(Error error) throws PeerFailure {
-        throw new PeerFailure(error.getCode() == Error.Code.NOT_FOUND ? PeerFailure.Kind.NOT_FOUND : PeerFailure.Kind.BAD_BUNDLE,
-                "answered " + error.getCode() + ": " + error.getMessage());
+        throw switch (error.getCode()) {
+            case NOT_FOUND -> new PeerFailure(PeerFailure.Kind.NOT_FOUND, "answered " + error.getCode() + ": " + error.getMessage());
+            case UNAVAILABLE -> PeerFailure.declined(PeerFailure.Declined.BUSY, "busy: " + error.getMessage());
+            case CONFLICT -> PeerFailure.declined(PeerFailure.Declined.OTHER_BUNDLE, "has another bundle: " + error.getMessage());
+            default -> new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "answered " + error.getCode() + ": " + error.getMessage());
+        };
     }
 
     /** Starts another connection to the same peer, keeping the bytes received so far. */
@@ -110,7 +180,7 @@ final class FetchSession {
         return switch (state) {
             case AWAIT_HELLO -> "closed the connection before saying hello";
             case AWAIT_HEADER -> "closed the connection before sending a bundle header";
-            case RECEIVING -> "closed the connection after " + received + " of " + size + " bytes";
+            case RECEIVING -> "closed the connection after " + (received - offset) + " of " + (end - offset) + " bytes";
             case DONE -> "closed the connection";
         };
     }
@@ -129,8 +199,34 @@ final class FetchSession {
         return received;
     }
 
+    /** Bytes still to come in this transfer or range; 0 before the header. */
+    long remaining() {
+        return size == 0 ? 0 : end - received;
+    }
+
     long size() {
         return size;
+    }
+
+    byte[] sha256() {
+        return sha256 == null ? null : sha256.clone();
+    }
+
+    int pieceBytes() {
+        return pieceBytes;
+    }
+
+    List<ByteString> pieceSha256() {
+        return pieceSha256;
+    }
+
+    long offset() {
+        return offset;
+    }
+
+    /** The end of the range being received; valid after the header. */
+    long end() {
+        return end;
     }
 
     boolean done() {

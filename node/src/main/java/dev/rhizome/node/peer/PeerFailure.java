@@ -22,19 +22,43 @@ public final class PeerFailure extends Exception {
         CANCELLED
     }
 
+    /** An answer that says "not from me, not now": no fault, ask another holder. */
+    public enum Declined {
+        /** The holder is at its upload limit (Error.UNAVAILABLE). */
+        BUSY,
+        /** The holder cannot make the bundle of the SHA-256 named in a range request (Error.CONFLICT). */
+        OTHER_BUNDLE
+    }
+
     private final Kind kind;
+    private final Declined declined;
 
     PeerFailure(Kind kind, String message) {
+        this(kind, null, message);
+    }
+
+    private PeerFailure(Kind kind, Declined declined, String message) {
         super(message);
         this.kind = kind;
+        this.declined = declined;
+    }
+
+    /** A holder declined the request; its kind is {@link Kind#CONNECTION_LOST}, which costs a peer nothing. */
+    static PeerFailure declined(Declined why, String message) {
+        return new PeerFailure(Kind.CONNECTION_LOST, why, message);
     }
 
     public Kind kind() {
         return kind;
     }
 
+    /** Whether the holder declined (busy, or without that exact bundle) rather than failed; null if not. */
+    public Declined declined() {
+        return declined;
+    }
+
     /** A drop or a stall mid-transfer: worth asking the same peer to resume. */
     boolean resumable() {
-        return kind == Kind.CONNECTION_LOST || kind == Kind.STALLED;
+        return declined == null && (kind == Kind.CONNECTION_LOST || kind == Kind.STALLED);
     }
 }

@@ -26,8 +26,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves the bundles of the commits this node holds to any peer that asks, and hands connections
- * that open with a gossip hello to the node's gossip layer, so one port does both.
+ * Serves the bundles of the commits this node holds (whole, or in ranges) to any peer that asks,
+ * at most {@link PeerConfig#maxUploads()} at once (BUSY past that) and paced to
+ * {@link PeerConfig#uploadBytesPerSecond()} in all; and hands connections that open with a gossip
+ * hello to the node's gossip layer, so one port does both.
  */
 public final class PeerServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PeerServer.class);
@@ -68,6 +70,9 @@ public final class PeerServer implements AutoCloseable {
         EventLoopGroup group = ownsGroup ? new MultiThreadIoEventLoopGroup(EVENT_LOOP_THREADS, NioIoHandler.newFactory()) : shared;
         ExecutorService bundleBuilders = Executors.newFixedThreadPool(BUNDLE_BUILDER_THREADS, daemonThreads("rhizome-bundle-builder"));
         AtomicLong bytesServed = new AtomicLong();
+        // Shared by every connection: uploads past the limit are answered BUSY, and all of them together are paced.
+        UploadSlots slots = new UploadSlots(config.maxUploads());
+        UploadPacer pacer = new UploadPacer(config.uploadBytesPerSecond(), config.uploadBurstBytes(), System.nanoTime());
         PeerMessage hello = PeerMessages.hello(identity);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
@@ -84,7 +89,8 @@ public final class PeerServer implements AutoCloseable {
                         if (gossip != null) {
                             ch.pipeline().addLast(HelloRouter.NAME, new HelloRouter(gossip));
                         }
-                        ch.pipeline().addLast(SERVE, new ServeHandler(repo, hello, bundleBuilders, config.chunkBytes(), bytesServed));
+                        ch.pipeline().addLast(SERVE, new ServeHandler(repo, hello, bundleBuilders, config.chunkBytes(), bytesServed,
+                                slots, pacer));
                     }
                 });
         try {

@@ -15,6 +15,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,14 +33,23 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> {
     private final int chunkBytes;
     private final AtomicLong bytesServed;
     private final ServeSession session;
+    private final UploadPacer pacer;
     private ChunkStreamer streamer;
+    private boolean pacerWaiting;
 
     ServeHandler(NodeRepository repo, PeerMessage ourHello, Executor bundleBuilders, int chunkBytes, AtomicLong bytesServed) {
+        this(repo, ourHello, bundleBuilders, chunkBytes, bytesServed, new UploadSlots(Integer.MAX_VALUE), UploadPacer.unlimited());
+    }
+
+    /** @param slots and {@code pacer} are shared by all of the server's connections */
+    ServeHandler(NodeRepository repo, PeerMessage ourHello, Executor bundleBuilders, int chunkBytes, AtomicLong bytesServed,
+                 UploadSlots slots, UploadPacer pacer) {
         this.repo = repo;
         this.bundleBuilders = bundleBuilders;
         this.chunkBytes = chunkBytes;
         this.bytesServed = bytesServed;
-        this.session = new ServeSession(ourHello);
+        this.session = new ServeSession(ourHello, slots);
+        this.pacer = pacer;
     }
 
     @Override
@@ -62,11 +72,24 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> {
                         ctx.executor().execute(() -> notFound(ctx, request.commit()));
                         return;
                     }
-                    BundleFile bundle = repo.bundle(request.commit(), request.have());
-                    ctx.executor().execute(() -> start(ctx, bundle, request.offset()));
+                    BundleFile bundle;
+                    if (request.sha256() == null) {
+                        bundle = repo.bundle(request.commit(), request.have());
+                    } else {
+                        var exact = repo.bundleWithDigest(request.commit(), request.have(), request.sha256());
+                        if (exact.isEmpty()) {
+                            ctx.executor().execute(() -> otherBundle(ctx, request.commit()));
+                            return;
+                        }
+                        bundle = exact.get();
+                    }
+                    ctx.executor().execute(() -> start(ctx, bundle, request.offset(), request.length()));
                 } catch (IOException | RuntimeException e) {
                     log.error("cannot build bundle {} for {}", request.commit(), PeerMessages.remote(ctx.channel()), e);
-                    ctx.executor().execute(() -> refuse(ctx, Error.Code.INTERNAL, "cannot build bundle " + request.commit()));
+                    ctx.executor().execute(() -> {
+                        session.finished();
+                        refuse(ctx, Error.Code.INTERNAL, "cannot build bundle " + request.commit());
+                    });
                 }
             });
         } catch (RejectedExecutionException e) {
@@ -80,33 +103,60 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> {
         ctx.writeAndFlush(PeerMessages.error(Error.Code.NOT_FOUND, "commit " + commit + " is not held here"));
     }
 
-    private void start(ChannelHandlerContext ctx, BundleFile bundle, long offset) {
+    private void otherBundle(ChannelHandlerContext ctx, String commit) {
+        log.debug("{} asked for a bundle of {} we cannot make byte for byte", PeerMessages.remote(ctx.channel()),
+                CommitId.abbreviate(commit));
+        session.finished();
+        ctx.writeAndFlush(PeerMessages.error(Error.Code.CONFLICT, "no bundle of " + commit + " with that sha256 here"));
+    }
+
+    private void start(ChannelHandlerContext ctx, BundleFile bundle, long offset, long length) {
         if (!ctx.channel().isActive()) {
             return;
         }
         if (offset > bundle.size()) {
+            session.finished();
             refuse(ctx, Error.Code.BAD_REQUEST, "offset " + offset + " is past the end of a " + bundle.size() + "-byte bundle");
             return;
         }
+        long end = length == 0 ? bundle.size() : Math.min(bundle.size(), offset + length);
         try {
-            streamer = ChunkStreamer.open(bundle.path(), bundle.tip(), bundle.size(), offset, chunkBytes, bytesServed);
+            streamer = ChunkStreamer.open(bundle.path(), bundle.tip(), offset, end, chunkBytes, bytesServed, pacer);
         } catch (IOException e) {
             log.error("cannot open bundle file {}", bundle.path(), e);
+            session.finished();
             refuse(ctx, Error.Code.INTERNAL, "cannot read bundle " + bundle.tip());
             return;
         }
-        log.debug("sending {} ({} bytes from offset {}, {} prerequisites) to {}", CommitId.abbreviate(bundle.tip()),
-                bundle.size(), offset, bundle.prerequisites().size(), PeerMessages.remote(ctx.channel()));
-        ctx.write(PeerMessage.newBuilder().setBundleHeader(BundleHeader.newBuilder()
-                .setCommit(bundle.tip()).setSize(bundle.size()).setSha256(ByteString.copyFrom(bundle.sha256()))).build());
+        log.debug("sending {} (bytes {} to {} of {}, {} prerequisites) to {}", CommitId.abbreviate(bundle.tip()),
+                offset, end, bundle.size(), bundle.prerequisites().size(), PeerMessages.remote(ctx.channel()));
+        BundleHeader.Builder header = BundleHeader.newBuilder().setCommit(bundle.tip()).setSize(bundle.size())
+                .setSha256(ByteString.copyFrom(bundle.sha256())).setPieceBytes(bundle.pieceBytes());
+        bundle.pieceSha256().forEach(piece -> header.addPieceSha256(ByteString.copyFrom(piece)));
+        ctx.write(PeerMessage.newBuilder().setBundleHeader(header).build());
         pump(ctx);
     }
 
     private void pump(ChannelHandlerContext ctx) {
+        if (streamer == null) {
+            return;
+        }
         try {
-            if (streamer.pump(ctx)) {
-                streamer = null;
-                session.finished();
+            switch (streamer.pump(ctx)) {
+                case DONE -> {
+                    streamer = null;
+                    session.finished();
+                }
+                case WAIT_PACER -> {
+                    pacerWaiting = true;
+                    ctx.executor().schedule(() -> {
+                        pacerWaiting = false;
+                        if (ctx.channel().isActive()) {
+                            pump(ctx);
+                        }
+                    }, streamer.waitNanos(), TimeUnit.NANOSECONDS);
+                }
+                case WAIT_WRITABLE -> { }
             }
         } catch (IOException e) {
             log.error("cannot read bundle file while sending to {}", PeerMessages.remote(ctx.channel()), e);
@@ -116,7 +166,8 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (streamer != null && ctx.channel().isWritable()) {
+        // While the pacer holds the stream back, its own wakeup resumes it.
+        if (streamer != null && !pacerWaiting && ctx.channel().isWritable()) {
             pump(ctx);
         }
         ctx.fireChannelWritabilityChanged();
@@ -128,6 +179,7 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> {
             streamer.close();
             streamer = null;
         }
+        session.closed();
         ctx.fireChannelInactive();
     }
 

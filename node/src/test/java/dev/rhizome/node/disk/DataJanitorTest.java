@@ -37,4 +37,27 @@ class DataJanitorTest {
         assertThat(log).doesNotExist();
         assertThat(dir.resolve("transfers.jsonl.1")).hasSize(2000);
     }
+
+    @Test
+    void aPassPrunesTheBundleCacheButKeepsTheWantedCommits() throws Exception {
+        dev.rhizome.node.NodeLayout layout = new dev.rhizome.node.NodeLayout(dir);
+        try (dev.rhizome.node.git.NodeRepository repo = dev.rhizome.node.git.NodeRepository.open(layout.repository())) {
+            java.util.List<String> commits = new java.util.ArrayList<>();
+            java.util.List<Path> files = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                byte[] noise = new byte[300_000];
+                new java.util.Random(i).nextBytes(noise);
+                String c = repo.commitFiles(null, java.util.Map.of("w.bin", noise), "c" + i,
+                        new org.eclipse.jgit.lib.PersonIdent("Ada", "ada@example.org"));
+                commits.add(c);
+                files.add(repo.bundle(c, java.util.List.of()).path());
+            }
+            // A 0 MiB cap: everything goes but the commit the node still wants.
+            new DataJanitor(layout, repo, 0, 100, () -> java.util.Set.of(commits.get(1))).prune();
+
+            assertThat(files.get(0)).doesNotExist();
+            assertThat(files.get(1)).exists();
+            assertThat(files.get(2)).doesNotExist();
+        }
+    }
 }

@@ -36,7 +36,7 @@ class ChunkStreamerTest {
         int rounds = 0;
         boolean done = false;
         while (!done) {
-            done = streamer.pump(ctx);
+            done = streamer.pump(ctx) == ChunkStreamer.State.DONE;
             // Writing stops once past the high-water mark: at most one chunk frame beyond it is buffered.
             assertThat(drain(channel)).as("bytes buffered in round %d", rounds).isLessThanOrEqualTo(16 * 1024 + 4096 + 64);
             rounds++;

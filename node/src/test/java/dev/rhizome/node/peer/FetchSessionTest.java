@@ -73,4 +73,58 @@ class FetchSessionTest {
         assertThatThrownBy(() -> expectingOther.onHello(PeerMessages.hello(peer).getHello())).hasMessageContaining("claims to be node");
         assertThat(session.closedEarly()).isEqualTo("closed the connection before saying hello");
     }
+
+    BundleHeader piecedHeader() throws Exception {
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        BundleHeader.Builder h = header().toBuilder().setPieceBytes(4);
+        for (int from = 0; from < bundle.length; from += 4) {
+            sha.update(bundle, from, Math.min(4, bundle.length - from));
+            h.addPieceSha256(ByteString.copyFrom(sha.digest()));
+        }
+        return h.build();
+    }
+
+    @Test
+    void aRangeOfAKnownBundleTakesOnlyItsBytes() throws Exception {
+        byte[] known = header().getSha256().toByteArray();
+        FetchSession range = FetchSession.range(commit, 100, ByteString.EMPTY, 4, 4, known);
+        range.onHello(PeerMessages.hello(peer).getHello());
+        range.onHeader(piecedHeader());
+        assertThat(range.remaining()).isEqualTo(4);
+        assertThatThrownBy(() -> range.onChunk(chunk(0, bundle, 0, 4))).hasMessageContaining("expected 4");
+        FetchSession fresh = FetchSession.range(commit, 100, ByteString.EMPTY, 4, 4, known);
+        fresh.onHello(PeerMessages.hello(peer).getHello());
+        fresh.onHeader(piecedHeader());
+        assertThatThrownBy(() -> fresh.onChunk(chunk(4, bundle, 4, 10))).hasMessageContaining("more than the 4 bytes asked for");
+        fresh.onChunk(chunk(4, bundle, 4, 8));
+        fresh.onEnd(BundleEnd.newBuilder().setCommit(commit).build(), new byte[32]);  // pieces are the fetcher's to check
+        assertThat(fresh.done()).isTrue();
+    }
+
+    @Test
+    void aRangeRefusesAnotherBundleOrMissingPieceDigests() throws Exception {
+        FetchSession other = FetchSession.range(commit, 100, ByteString.EMPTY, 0, 4, new byte[32]);
+        other.onHello(PeerMessages.hello(peer).getHello());
+        assertThatThrownBy(() -> other.onHeader(piecedHeader())).hasMessageContaining("different bundle");
+        FetchSession bare = FetchSession.range(commit, 100, ByteString.EMPTY, 0, 4, null);
+        bare.onHello(PeerMessages.hello(peer).getHello());
+        assertThatThrownBy(() -> bare.onHeader(header())).hasMessageContaining("pieces of 0 bytes");
+        FetchSession short_ = FetchSession.range(commit, 100, ByteString.EMPTY, 0, 4, null);
+        short_.onHello(PeerMessages.hello(peer).getHello());
+        assertThatThrownBy(() -> short_.onHeader(piecedHeader().toBuilder().clearPieceSha256()
+                .addAllPieceSha256(piecedHeader().getPieceSha256List().subList(1, 3)).build()))
+                .hasMessageContaining("2 piece digests for 3 pieces");
+    }
+
+    @Test
+    void busyAndOtherBundleAreDeclinedNotFaults() {
+        assertThatThrownBy(() -> session.onError(Error.newBuilder().setCode(Error.Code.UNAVAILABLE).build()))
+                .isInstanceOfSatisfying(PeerFailure.class, f -> {
+                    assertThat(f.declined()).isEqualTo(PeerFailure.Declined.BUSY);
+                    assertThat(f.kind()).isEqualTo(PeerFailure.Kind.CONNECTION_LOST);
+                    assertThat(f.resumable()).isFalse();
+                });
+        assertThatThrownBy(() -> session.onError(Error.newBuilder().setCode(Error.Code.CONFLICT).build()))
+                .isInstanceOfSatisfying(PeerFailure.class, f -> assertThat(f.declined()).isEqualTo(PeerFailure.Declined.OTHER_BUNDLE));
+    }
 }

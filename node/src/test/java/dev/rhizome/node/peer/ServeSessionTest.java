@@ -31,6 +31,45 @@ class ServeSessionTest {
     }
 
     @Test
+    void answersBusyPastTheUploadLimitAndServesAgainOnceASlotIsFree() {
+        UploadSlots slots = new UploadSlots(1);
+        ServeSession first = new ServeSession(ourHello, slots);
+        ServeSession second = new ServeSession(ourHello, slots);
+        first.onMessage(PeerMessages.hello(Identity.generate()));
+        second.onMessage(PeerMessages.hello(Identity.generate()));
+        assertThat(first.onMessage(request(BundleRequest.newBuilder().setCommit(commit)))).isInstanceOf(ServeSession.Serve.class);
+
+        ServeSession.Decision busy = second.onMessage(request(BundleRequest.newBuilder().setCommit(commit)));
+
+        // Answered at once, not queued, and the connection stays usable.
+        assertThat(busy).isInstanceOfSatisfying(ServeSession.Reply.class,
+                r -> assertThat(r.message().getError().getCode()).isEqualTo(Error.Code.UNAVAILABLE));
+        first.closed();  // the first asker went away mid-transfer: its slot is free
+        assertThat(second.onMessage(request(BundleRequest.newBuilder().setCommit(commit)))).isInstanceOf(ServeSession.Serve.class);
+        assertThat(slots.inUse()).isEqualTo(1);
+        second.finished();
+        assertThat(slots.inUse()).isZero();
+    }
+
+    @Test
+    void aRangeRequestNamesItsBundleBySha256() {
+        session.onMessage(PeerMessages.hello(Identity.generate()));
+        byte[] sha = new byte[32];
+        sha[0] = 7;
+        ServeSession.Decision d = session.onMessage(request(BundleRequest.newBuilder().setCommit(commit).setOffset(1 << 20)
+                .setLength(1 << 20).setBundleSha256(ByteString.copyFrom(sha))));
+        assertThat(d).isInstanceOfSatisfying(ServeSession.Serve.class, serve -> {
+            assertThat(serve.offset()).isEqualTo(1 << 20);
+            assertThat(serve.length()).isEqualTo(1 << 20);
+            assertThat(serve.sha256()).isEqualTo(sha);
+        });
+        ServeSession other = new ServeSession(ourHello);
+        other.onMessage(PeerMessages.hello(Identity.generate()));
+        assertThat(other.onMessage(request(BundleRequest.newBuilder().setCommit(commit).setBundleSha256(ByteString.copyFrom(new byte[5])))))
+                .isInstanceOf(ServeSession.Refuse.class);
+    }
+
+    @Test
     void takesTheNextRequestOnceTheFirstIsFinished() {
         session.onMessage(PeerMessages.hello(Identity.generate()));
         session.onMessage(request(BundleRequest.newBuilder().setCommit(commit)));

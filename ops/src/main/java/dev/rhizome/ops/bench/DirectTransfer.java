@@ -32,12 +32,12 @@ final class DirectTransfer {
     private DirectTransfer() {
     }
 
-    static long medianMs(int bundleBytes, long seed, EventLoopGroup group) throws IOException, InterruptedException {
+    static long medianMs(int bundleBytes, long seed, PeerConfig config, EventLoopGroup group) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("rhizome-bench-direct-");
         Identity serverId = Identity.generate();
         List<Long> times = new ArrayList<>();
         try (NodeRepository server = NodeRepository.open(dir.resolve("server.git"));
-             PeerServer peer = PeerServer.start(server, serverId, "127.0.0.1", 0, PeerConfig.defaults(), group,
+             PeerServer peer = PeerServer.start(server, serverId, "127.0.0.1", 0, config, group,
                      (channel, hello) -> channel.close())) {
             byte[] noise = new byte[bundleBytes];
             new Random(seed).nextBytes(noise);
@@ -47,7 +47,7 @@ final class DirectTransfer {
             for (int t = 0; t < TRIES; t++) {
                 Path client = dir.resolve("client-" + t);
                 try (NodeRepository repo = NodeRepository.open(client.resolve("repo.git"));
-                     BundleFetcher fetcher = new BundleFetcher(repo, Identity.generate(), PeerConfig.defaults(),
+                     BundleFetcher fetcher = new BundleFetcher(repo, Identity.generate(), config,
                              new TransferLog(client.resolve("transfers.jsonl")), group)) {
                     long start = System.nanoTime();
                     fetcher.fetchFrom(endpoint, commit, (c, soFar, total) -> { }, new Cancellation());
@@ -61,5 +61,74 @@ final class DirectTransfer {
         }
         Collections.sort(times);
         return Math.max(1, times.get(times.size() / 2));
+    }
+
+    /**
+     * The median time for a fresh node to fetch the same bundle in pieces from {@code holders}
+     * holders at once (the origin and relays that fetched it from the origin, so all serve the same
+     * bytes), under the same defaults, upload pacing included.
+     */
+    static long rangedMedianMs(int bundleBytes, long seed, int holders, PeerConfig config, EventLoopGroup group)
+            throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("rhizome-bench-ranged-");
+        List<Long> times = new ArrayList<>();
+        List<AutoCloseable> open = new ArrayList<>();
+        try {
+            List<PeerEndpoint> endpoints = new ArrayList<>();
+            NodeRepository origin = NodeRepository.open(dir.resolve("origin.git"));
+            open.add(origin);
+            byte[] noise = new byte[bundleBytes];
+            new Random(seed).nextBytes(noise);
+            String commit = origin.commitFiles(null, Map.of("bundle.bin", noise), "ranged transfer", AUTHOR);
+            endpoints.add(serve(origin, config, group, open));
+            for (int h = 1; h < holders; h++) {
+                Path relayDir = dir.resolve("relay-" + h);
+                NodeRepository relay = NodeRepository.open(relayDir.resolve("repo.git"));
+                open.add(relay);
+                try (BundleFetcher fetcher = new BundleFetcher(relay, Identity.generate(), config,
+                        new TransferLog(relayDir.resolve("transfers.jsonl")), group)) {
+                    fetcher.fetchFrom(endpoints.get(0), commit, (c, soFar, total) -> { }, new Cancellation());
+                }
+                endpoints.add(serve(relay, config, group, open));
+            }
+            for (int t = 0; t < TRIES; t++) {
+                Path client = dir.resolve("client-" + t);
+                try (NodeRepository repo = NodeRepository.open(client.resolve("repo.git"));
+                     BundleFetcher fetcher = new BundleFetcher(repo, Identity.generate(), config,
+                             new TransferLog(client.resolve("transfers.jsonl")), group)) {
+                    List<PeerEndpoint> order = new ArrayList<>(endpoints);
+                    Collections.rotate(order, t);  // a different first holder each try
+                    long start = System.nanoTime();
+                    fetcher.fetchFromHolders(commit, order, (c, soFar, total) -> { }, new Cancellation(),
+                            dev.rhizome.node.peer.HolderVerdicts.NONE);
+                    times.add((System.nanoTime() - start) / 1_000_000);
+                } catch (dev.rhizome.node.peer.FetchException e) {
+                    throw new IOException("the ranged transfer failed: " + e.getMessage(), e);
+                }
+            }
+        } catch (PeerFailure e) {
+            throw new IOException("seeding the ranged transfer's holders failed: " + e.getMessage(), e);
+        } finally {
+            Collections.reverse(open);
+            for (AutoCloseable c : open) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    // best effort: the directory goes anyway
+                }
+            }
+            LoopbackRun.deleteTree(dir);
+        }
+        Collections.sort(times);
+        return Math.max(1, times.get(times.size() / 2));
+    }
+
+    private static PeerEndpoint serve(NodeRepository repo, PeerConfig config, EventLoopGroup group, List<AutoCloseable> open)
+            throws InterruptedException {
+        Identity id = Identity.generate();
+        PeerServer server = PeerServer.start(repo, id, "127.0.0.1", 0, config, group,
+                (channel, hello) -> channel.close());
+        open.add(server);
+        return PeerEndpoint.newBuilder().setNode(id.publicId().toByteString()).setHost("127.0.0.1").setPort(server.port()).build();
     }
 }

@@ -30,15 +30,27 @@ public final class GossipBench {
                     defaults.fetchStall(), defaults.maxCommitsPerInventory(), defaults.announcementsPerSecond(),
                     defaults.announcementBurst(), defaults.disconnectScore(), defaults.banScore(), defaults.banDuration(),
                     defaults.redialBase(), defaults.redialMax());
-            long direct = DirectTransfer.medianMs(config.bundleBytes(), config.seed(), group);
+            long direct = DirectTransfer.medianMs(config.bundleBytes(), config.seed(), config.peerConfig(), group);
             progress.printf("direct: one transfer of a %d-byte bundle between two nodes takes %d ms%n", config.bundleBytes(), direct);
+            long ranged = -1;
+            if (config.rangeHolders() > 1) {
+                ranged = DirectTransfer.rangedMedianMs(config.bundleBytes(), config.seed(), config.rangeHolders(),
+                        config.peerConfig(), group);
+                progress.printf("ranged: one fetch of it in pieces from %d holders at once takes %d ms%n", config.rangeHolders(),
+                        ranged);
+            }
             LoopbackRun.Outcome gossip = LoopbackRun.run("gossip", config, (identity, self) ->
                     new GossipCore(identity, self, gossipConfig, new SecureRandom(), SignatureCheck.envelopes()), group, progress);
-            LoopbackRun.Outcome flood = LoopbackRun.run("flood", config, FloodProtocol::new, group, progress);
-            return new GossipBenchReport(config, direct, gossip, flood);
+            LoopbackRun.Outcome flood = config.flood()
+                    ? LoopbackRun.run("flood", config, FloodProtocol::new, group, progress) : null;
+            return new GossipBenchReport(config, direct, ranged, gossip, flood, loadAverage());
         } finally {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }
     }
 
+    /** The machine's one-minute load average at the end of the run (-1 where the JVM cannot tell): timing context. */
+    static double loadAverage() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
 }

@@ -11,12 +11,37 @@ import java.time.Duration;
  * @param bundleBytes random (incompressible) bytes in each bundle's commit
  * @param seed        seeds the graph, the injection points and the bundle contents
  * @param deadline    a run that has not delivered everything by then stops anyway
+ * @param flood       also run the flooding baseline (each node downloads each bundle about D times:
+ *                    slow with large bundles)
+ * @param uploadBytesPerSecond every node's upload pacing; -1 keeps the default, 0 lifts it
+ * @param rangeHolders holders of the ranged-transfer baseline (one node fetching the bundle in
+ *                    pieces from that many holders at once); 0 skips it
  */
-public record GossipBenchConfig(int nodes, int degree, int bundles, int bundleBytes, long seed, Duration deadline) {
+public record GossipBenchConfig(int nodes, int degree, int bundles, int bundleBytes, long seed, Duration deadline,
+                                boolean flood, int rangeHolders, long uploadBytesPerSecond) {
+    /** The 10 MiB case: one bundle of 10 MiB (--bundle-bytes 10485760 --bundles 1). */
+    public static final int LARGE_BUNDLE_BYTES = 10 << 20;
+
     public GossipBenchConfig {
         if (nodes < 2 || degree < 1 || degree >= nodes || bundles < 1 || bundleBytes < 1) {
             throw new IllegalArgumentException("need nodes >= 2, 1 <= degree < nodes, bundles >= 1, bundle bytes >= 1");
         }
+        if (rangeHolders < 0 || rangeHolders == 1 || rangeHolders > nodes) {
+            throw new IllegalArgumentException("range holders must be 0 (skip) or between 2 and the number of nodes");
+        }
+        if (uploadBytesPerSecond < -1) {
+            throw new IllegalArgumentException("upload rate must be -1 (default), 0 (no cap) or positive");
+        }
+    }
+
+    public GossipBenchConfig(int nodes, int degree, int bundles, int bundleBytes, long seed, Duration deadline) {
+        this(nodes, degree, bundles, bundleBytes, seed, deadline, true, 4, -1);
+    }
+
+    /** The peer wire every node of the run uses: the defaults, with this run's upload pacing. */
+    public dev.rhizome.node.peer.PeerConfig peerConfig() {
+        dev.rhizome.node.peer.PeerConfig d = dev.rhizome.node.peer.PeerConfig.defaults();
+        return uploadBytesPerSecond < 0 ? d : d.withUploads(d.maxUploads(), uploadBytesPerSecond, d.uploadBurstBytes());
     }
 
     public static GossipBenchConfig defaults() {

@@ -4,9 +4,24 @@ import com.google.gson.GsonBuilder;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Gossip against flooding on the same loopback network: delivery times, amplification, control traffic. */
-public record GossipBenchReport(GossipBenchConfig config, long directTransferMs, LoopbackRun.Outcome gossip,
-                                LoopbackRun.Outcome flood) {
+/**
+ * Gossip against flooding on the same loopback network: delivery times, amplification, control
+ * traffic; with the baselines measured in the same run (one direct transfer, one ranged fetch from
+ * several holders) and the machine's load average. {@code flood} is null when it was skipped,
+ * {@code rangedTransferMs} -1.
+ */
+public record GossipBenchReport(GossipBenchConfig config, long directTransferMs, long rangedTransferMs,
+                                LoopbackRun.Outcome gossip, LoopbackRun.Outcome flood, double loadAverage) {
+    public GossipBenchReport(GossipBenchConfig config, long directTransferMs, LoopbackRun.Outcome gossip,
+                             LoopbackRun.Outcome flood) {
+        this(config, directTransferMs, -1, gossip, flood, -1);
+    }
+
+    /** Full delivery of the slowest bundle to every node over one direct transfer (the 10 MiB target is 3). */
+    public double fullToDirect() {
+        long full = gossip.percentileDeliveryMs(100);
+        return full < 0 ? -1 : (double) full / directTransferMs;
+    }
 
     /** p50 delivery to every node over one direct transfer of the same bundle: how many transfer times a broadcast costs. */
     public double p50ToDirect() {
@@ -29,10 +44,20 @@ public record GossipBenchReport(GossipBenchConfig config, long directTransferMs,
         m.put("p99_delivery_ms", gossip.percentileDeliveryMs(99));
         m.put("direct_transfer_ms", directTransferMs);
         m.put("p50_to_direct", round(p50ToDirect()));
+        m.put("full_delivery_ms", gossip.percentileDeliveryMs(100));
+        m.put("full_to_direct", round(fullToDirect()));
+        m.put("ranged_transfer_ms", rangedTransferMs);
+        m.put("ranged_holders", rangedTransferMs < 0 ? 0 : config.rangeHolders());
+        m.put("ranged_to_direct", rangedTransferMs < 0 ? -1 : round((double) rangedTransferMs / directTransferMs));
+        m.put("upload_bytes_per_second", config.peerConfig().uploadBytesPerSecond());
+        m.put("load_average", round(loadAverage));
         m.put("control_messages_per_node", round(gossip.controlMessagesPerNode()));
         m.put("gossip_messages_per_node", round(gossip.gossipMessagesPerNode()));
         m.put("bundle_requests_per_node", round(gossip.bundleRequestsPerNode()));
         m.put("links_per_node", round(gossip.meanLinks()));
+        if (flood == null) {
+            return new GsonBuilder().disableHtmlEscaping().create().toJson(m);
+        }
         m.put("flood_delivered_fraction", flood.deliveredFraction());
         m.put("flood_amplification", round(flood.amplification()));
         m.put("flood_p50_delivery_ms", flood.percentileDeliveryMs(50));
@@ -48,11 +73,18 @@ public record GossipBenchReport(GossipBenchConfig config, long directTransferMs,
         StringBuilder out = new StringBuilder();
         out.append(String.format("%d nodes, degree %d, %d bundles of %d bytes%n", config.nodes(), config.degree(),
                 config.bundles(), config.bundleBytes()));
-        out.append(String.format("one direct transfer: %d ms; gossip p50 delivery to all = %.1f direct transfers%n",
-                directTransferMs, p50ToDirect()));
+        out.append(String.format("one direct transfer: %d ms; gossip p50 delivery to all = %.1f direct transfers, "
+                + "full delivery = %.1f%n", directTransferMs, p50ToDirect(), fullToDirect()));
+        if (rangedTransferMs >= 0) {
+            out.append(String.format("one fetch in pieces from %d holders at once: %d ms (%.2f direct transfers)%n",
+                    config.rangeHolders(), rangedTransferMs, (double) rangedTransferMs / directTransferMs));
+        }
+        out.append(String.format("uploads paced to %s per node; load average %.2f%n",
+                config.peerConfig().uploadBytesPerSecond() == 0 ? "no cap" : (config.peerConfig().uploadBytesPerSecond() >> 20) + " MiB/s",
+                loadAverage));
         out.append(String.format("%-8s %10s %10s %10s %14s %14s %12s %8s%n", "", "delivered", "p50 ms", "p99 ms",
                 "amplification", "control/node", "requests/node", "links"));
-        for (LoopbackRun.Outcome o : new LoopbackRun.Outcome[] {gossip, flood}) {
+        for (LoopbackRun.Outcome o : flood == null ? new LoopbackRun.Outcome[] {gossip} : new LoopbackRun.Outcome[] {gossip, flood}) {
             out.append(String.format("%-8s %9.1f%% %10s %10s %14.2f %14.1f %12.1f %8.1f%n", o.protocol(),
                     100 * o.deliveredFraction(), ms(o.percentileDeliveryMs(50)), ms(o.percentileDeliveryMs(99)),
                     o.amplification(), o.controlMessagesPerNode(), o.bundleRequestsPerNode(), o.meanLinks()));

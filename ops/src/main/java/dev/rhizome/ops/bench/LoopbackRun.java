@@ -78,7 +78,7 @@ final class LoopbackRun {
         try {
             List<NodeInfo> infos = new ArrayList<>();
             for (int i = 0; i < config.nodes(); i++) {
-                Node node = startNode(dir.resolve("node-" + i), protocol, earlierNeighbours(graph, i, infos), group);
+                Node node = startNode(dir.resolve("node-" + i), protocol, earlierNeighbours(graph, i, infos), config.peerConfig(), group);
                 String prefix = i + "/";
                 node.gossip().addListener((commit, from, bytes) -> obtained.putIfAbsent(prefix + commit, System.currentTimeMillis()));
                 nodes.add(node);
@@ -146,11 +146,11 @@ final class LoopbackRun {
     }
 
     private static Node startNode(Path dir, BiFunction<Identity, NodeInfo, PeerProtocol> protocol, List<NodeInfo> bootstrap,
-                                  EventLoopGroup group) throws IOException, InterruptedException {
+                                  PeerConfig peer, EventLoopGroup group) throws IOException, InterruptedException {
         Identity identity = Identity.generate();
         NodeRepository repo = NodeRepository.open(dir.resolve("repo.git"));
         GossipSettings settings = GossipSettings.defaults("127.0.0.1", 0, "bench", null)
-                .withPeer(PeerConfig.defaults()).withTick(TICK);
+                .withPeer(peer).withTick(TICK);
         Function<NodeInfo, PeerProtocol> make = self -> protocol.apply(identity, self);
         GossipService gossip = GossipService.start(repo, identity, settings, make, () -> bootstrap,
                 new TransferLog(dir.resolve("transfers.jsonl")), group);

@@ -27,4 +27,24 @@ class GossipBenchTest {
                         org.assertj.core.data.Offset.offset(0.01));
         assertThat(report.toText()).contains("one direct transfer:");
     }
+
+    @Test
+    void aMultiPieceBundleAlsoReportsOneRangedFetchFromSeveralHoldersInTheSameRun() throws Exception {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        // Three pieces of 1 MiB, no flooding baseline, no pacing: keys, not speed.
+        GossipBenchReport report = GossipBench.run(new GossipBenchConfig(5, 2, 1, (5 << 20) / 2, 3, Duration.ofSeconds(120),
+                false, 3, 0), new PrintStream(log, true));
+
+        assertThat(report.gossip().deliveredFraction()).isEqualTo(1.0);
+        assertThat(report.flood()).isNull();
+        assertThat(report.rangedTransferMs()).isPositive();
+        JsonObject json = JsonParser.parseString(report.toJson()).getAsJsonObject();
+        assertThat(json.get("ranged_transfer_ms").getAsLong()).isEqualTo(report.rangedTransferMs());
+        assertThat(json.get("ranged_holders").getAsInt()).isEqualTo(3);
+        assertThat(json.get("full_delivery_ms").getAsLong()).isEqualTo(json.get("p99_delivery_ms").getAsLong());
+        assertThat(json.get("upload_bytes_per_second").getAsLong()).isZero();
+        assertThat(json.has("load_average")).isTrue();
+        assertThat(json.has("flood_amplification")).isFalse();
+        assertThat(log.toString()).contains("ranged: one fetch of it in pieces from 3 holders at once");
+    }
 }

@@ -1,0 +1,18 @@
+package dev.rhizome.node.peer;
+
+import dev.rhizome.proto.v1.PeerEndpoint;
+
+/**
+ * Told, during a fetch from several holders, of each holder that failed in a way its own messages
+ * prove or the stall rule charges (bad bundle, bad piece, oversized, stalled) or that said it does
+ * not hold the commit: the caller's scoring decides what each costs. A holder that declined (busy,
+ * or without that exact bundle) or lost its connection is never reported: that is no offence. A
+ * bad piece is reported only once the whole bundle has verified and imported, since only then is
+ * it proven that the piece, not the digests it was checked against, was wrong.
+ */
+@FunctionalInterface
+public interface HolderVerdicts {
+    HolderVerdicts NONE = (holder, failure) -> { };
+
+    void failed(PeerEndpoint holder, PeerFailure failure);
+}

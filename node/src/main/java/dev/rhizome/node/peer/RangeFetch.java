@@ -1,0 +1,246 @@
+package dev.rhizome.node.peer;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.node.git.BundleFile;
+import dev.rhizome.proto.v1.BundleRequest;
+import dev.rhizome.proto.v1.PeerEndpoint;
+import dev.rhizome.proto.v1.PeerMessage;
+import dev.rhizome.protocol.CommitId;
+import io.netty.channel.Channel;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One bundle fetched in pieces from several holders at once, following a {@link PiecePlan}: each
+ * request runs on its own connection under the same minimum-progress rule as a whole transfer;
+ * each piece is held in memory until it matches the digest in the first holder's header, and only
+ * then written at its place in the bundle file. The caller checks the whole file and imports it.
+ */
+final class RangeFetch {
+    private static final Logger log = LoggerFactory.getLogger(RangeFetch.class);
+
+    /** Starts one request on a fresh connection; {@code outcome} settles when it ends. */
+    @FunctionalInterface
+    interface Starter {
+        Channel start(PeerEndpoint peer, String commit, FetchSession session, TransferSink sink, PeerMessage request,
+                      TransferProgress progress, CompletableFuture<Void> outcome);
+    }
+
+    /** What was fetched: the bundle's size and digest as the first holder (the primary) announced them. */
+    record Outcome(int primary, ByteString primaryNode, long size, byte[] sha256, Map<Integer, String> badPieces,
+                   long bytesReceived) {
+    }
+
+    private record Job(int holder, int piece, long offset, FetchSession session, PieceBuffer buffer,
+                       CompletableFuture<Void> outcome, Channel channel) {
+    }
+
+    private record Event(Job job, Throwable failure) {
+    }
+
+    private final String commit;
+    private final List<PeerEndpoint> holders;
+    private final PeerConfig config;
+    private final List<String> have;
+    private final Path file;
+    private final Starter starter;
+    private final TransferProgress progress;
+    private final Cancellation cancel;
+    private final HolderVerdicts verdicts;
+    private final PiecePlan plan;
+    private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    private final Set<Job> live = new HashSet<>();
+    private final AtomicLong arrived = new AtomicLong();
+    private final Map<Integer, String> badPieces = new LinkedHashMap<>();
+    private final List<String> failures = new ArrayList<>();
+    private int primary = -1;
+    private ByteString primaryNode = ByteString.EMPTY;
+    private long size;
+    private byte[] sha256;
+    private int pieceBytes;
+    private List<ByteString> pieceSha256 = List.of();
+
+    RangeFetch(String commit, List<PeerEndpoint> holders, PeerConfig config, List<String> have, Path file, Starter starter,
+               TransferProgress progress, Cancellation cancel, HolderVerdicts verdicts) {
+        this.commit = commit;
+        this.holders = holders;
+        this.config = config;
+        this.have = have;
+        this.file = file;
+        this.starter = starter;
+        this.progress = progress;
+        this.cancel = cancel;
+        this.verdicts = verdicts;
+        this.plan = new PiecePlan(holders.size(), config.rangeHolders());
+    }
+
+    /** Runs until every piece is stored; throws with every holder's failure when none is left to ask. */
+    Outcome run() throws FetchException, PeerFailure, InterruptedException, IOException {
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            while (true) {
+                if (cancel.isCancelled()) {
+                    throw new PeerFailure(PeerFailure.Kind.CANCELLED, "cancelled");
+                }
+                for (PiecePlan.Assignment a : plan.assign()) {
+                    start(a);
+                }
+                if (plan.complete()) {
+                    return new Outcome(primary, primaryNode, size, sha256, Map.copyOf(badPieces), arrived.get());
+                }
+                if (plan.exhausted()) {
+                    throw new FetchException(commit, failures);
+                }
+                Event event = events.poll(100, TimeUnit.MILLISECONDS);
+                if (event == null || !live.remove(event.job())) {
+                    continue;  // a request cancelled because another holder delivered its piece first
+                }
+                event.job().channel().close();
+                if (event.failure() == null) {
+                    delivered(event.job(), out);
+                } else {
+                    failed(event.job(), event.failure() instanceof PeerFailure f ? f
+                            : new PeerFailure(PeerFailure.Kind.CONNECTION_LOST, PeerMessages.describe(event.failure())));
+                }
+            }
+        } finally {
+            for (Job job : live) {
+                job.channel().close();
+            }
+            live.clear();
+        }
+    }
+
+    private void start(PiecePlan.Assignment a) {
+        long offset;
+        long length;
+        if (a.piece() == PiecePlan.PROBE) {
+            offset = 0;
+            length = BundleFile.PIECE_BYTES;
+        } else {
+            offset = (long) a.piece() * pieceBytes;
+            length = Math.min(pieceBytes, size - offset);
+        }
+        FetchSession session = FetchSession.range(commit, config.maxBundleBytes(), holders.get(a.holder()).getNode(), offset,
+                length, sha256);
+        PieceBuffer buffer = new PieceBuffer((int) length);
+        BundleRequest.Builder request = BundleRequest.newBuilder().setCommit(commit).addAllHave(have).setOffset(offset)
+                .setLength(length);
+        if (sha256 != null) {
+            request.setBundleSha256(ByteString.copyFrom(sha256));
+        }
+        CompletableFuture<Void> outcome = new CompletableFuture<>();
+        long[] last = {offset};
+        TransferProgress counting = (c, soFar, total) -> {
+            long now = arrived.addAndGet(soFar - last[0]);
+            last[0] = soFar;
+            // Pieces fetched twice in the endgame count once towards the total, but every byte shows progress.
+            progress.update(commit, Math.min(now, total), total);
+        };
+        Channel channel = starter.start(holders.get(a.holder()), commit, session, buffer,
+                PeerMessage.newBuilder().setBundleRequest(request).build(), counting, outcome);
+        Job job = new Job(a.holder(), a.piece(), offset, session, buffer, outcome, channel);
+        live.add(job);
+        outcome.whenComplete((ok, failure) -> events.add(new Event(job, failure)));
+    }
+
+    private void delivered(Job job, FileChannel out) throws IOException, FetchException {
+        FetchSession session = job.session();
+        if (job.piece() == PiecePlan.PROBE) {
+            primary = job.holder();
+            primaryNode = session.peerNode();
+            size = session.size();
+            sha256 = session.sha256();
+            pieceBytes = session.pieceBytes();
+            pieceSha256 = session.pieceSha256();
+            plan.pieces(pieceSha256.size());
+            plan.probeDone(job.holder());
+        }
+        int first = (int) (job.offset() / pieceBytes);
+        for (int piece = first; piece < pieceSha256.size(); piece++) {
+            long start = (long) piece * pieceBytes;
+            long end = Math.min(size, start + pieceBytes);
+            if (start < job.offset() || end > session.end()) {
+                break;  // a range from a holder cutting other pieces: only whole pieces count
+            }
+            if (plan.isDone(piece)) {
+                continue;
+            }
+            byte[] digest = job.buffer().sha256((int) (start - job.offset()), (int) (end - start));
+            if (!MessageDigest.isEqual(digest, pieceSha256.get(piece).toByteArray())) {
+                if (job.holder() == primary && job.piece() == PiecePlan.PROBE) {
+                    // Its own bytes against its own header: no one else to blame, nothing else to trust.
+                    PeerFailure lie = new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "sent a first piece that does not match its own header");
+                    verdicts.failed(holders.get(job.holder()), lie);
+                    throw new FetchException(commit, List.of(label(job.holder()) + ": " + lie.getMessage()));
+                }
+                badPieces.put(job.holder(), "sent piece " + piece + " of bundle " + CommitId.abbreviate(commit)
+                        + " that does not match its digest");
+                failures.add(label(job.holder()) + ": bad piece " + piece);
+                plan.pieceFailed(job.holder(), piece);
+                return;
+            }
+            out.write(ByteBuffer.wrap(job.buffer().bytes(), (int) (start - job.offset()), (int) (end - start)), start);
+            for (int other : plan.pieceDone(job.holder(), piece)) {
+                cancelDuplicate(other, piece);
+            }
+        }
+        if (job.piece() != PiecePlan.PROBE && !plan.isDone(job.piece())) {
+            plan.pieceFailed(job.holder(), job.piece());  // it ended without the piece it was asked for
+        }
+        plan.cancelled(job.holder());  // idle again, if it is not already
+    }
+
+    private void cancelDuplicate(int holder, int piece) {
+        for (Job job : List.copyOf(live)) {
+            if (job.holder() == holder && job.piece() == piece) {
+                live.remove(job);
+                job.channel().close();
+                plan.cancelled(holder);
+            }
+        }
+    }
+
+    private void failed(Job job, PeerFailure failure) {
+        if (failure.kind() == PeerFailure.Kind.CANCELLED) {
+            return;
+        }
+        if (failure.declined() != null) {
+            log.debug("{} declined a range of {}: {}", label(job.holder()), CommitId.abbreviate(commit), failure.getMessage());
+        } else {
+            log.info("{} failed to deliver a range of {}: {}", label(job.holder()), CommitId.abbreviate(commit),
+                    failure.getMessage());
+        }
+        failures.add(label(job.holder()) + ": " + failure.getMessage());
+        if (failure.declined() == null && failure.kind() != PeerFailure.Kind.CONNECTION_LOST
+                && failure.kind() != PeerFailure.Kind.LOCAL) {
+            verdicts.failed(holders.get(job.holder()), failure);
+        }
+        if (job.piece() == PiecePlan.PROBE) {
+            plan.probeFailed(job.holder());
+        } else {
+            plan.pieceFailed(job.holder(), job.piece());
+        }
+    }
+
+    private String label(int holder) {
+        PeerEndpoint peer = holders.get(holder);
+        return peer.getHost() + ":" + peer.getPort();
+    }
+}

@@ -1,0 +1,82 @@
+package dev.rhizome.node.peer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PiecePlanTest {
+    @Test
+    void probesTheFirstHolderThenSpreadsPiecesOverTheActiveHolders() {
+        PiecePlan plan = new PiecePlan(5, 3);
+        assertThat(plan.assign()).containsExactly(new PiecePlan.Assignment(0, PiecePlan.PROBE));
+        assertThat(plan.assign()).isEmpty();  // one probe at a time
+
+        plan.pieces(6);
+        plan.probeDone(0);
+        plan.pieceDone(0, 0);
+
+        assertThat(plan.assign()).containsExactly(new PiecePlan.Assignment(0, 1), new PiecePlan.Assignment(1, 2),
+                new PiecePlan.Assignment(2, 3));
+    }
+
+    @Test
+    void aFailedProbeMovesToTheNextHolder() {
+        PiecePlan plan = new PiecePlan(2, 4);
+        plan.assign();
+        plan.probeFailed(0);
+        assertThat(plan.assign()).containsExactly(new PiecePlan.Assignment(1, PiecePlan.PROBE));
+        plan.probeFailed(1);
+        assertThat(plan.exhausted()).isTrue();
+    }
+
+    @Test
+    void aFailingHolderIsReplacedByTheNextAndItsPieceAskedAgain() {
+        PiecePlan plan = new PiecePlan(3, 2);
+        plan.assign();
+        plan.pieces(3);
+        plan.probeDone(0);
+        plan.pieceDone(0, 0);
+        assertThat(plan.assign()).containsExactly(new PiecePlan.Assignment(0, 1), new PiecePlan.Assignment(1, 2));
+
+        plan.pieceFailed(1, 2);  // busy, stalled or a bad piece: dropped for this bundle
+
+        assertThat(plan.assign()).containsExactly(new PiecePlan.Assignment(2, 2));
+        assertThat(plan.exhausted()).isFalse();
+    }
+
+    @Test
+    void theEndgameDoublesUpOnASlowPieceAndCancelsTheLoser() {
+        PiecePlan plan = new PiecePlan(2, 2);
+        plan.assign();
+        plan.pieces(3);
+        plan.probeDone(0);
+        plan.pieceDone(0, 0);
+        assertThat(plan.assign()).containsExactly(new PiecePlan.Assignment(0, 1), new PiecePlan.Assignment(1, 2));
+        plan.pieceDone(0, 1);
+
+        // Nothing pending: holder 0 also asks for the piece holder 1 is slow with.
+        assertThat(plan.assign()).containsExactly(new PiecePlan.Assignment(0, 2));
+        assertThat(plan.assign()).isEmpty();  // never a third copy
+
+        assertThat(plan.pieceDone(0, 2)).isEqualTo(List.of(1));
+        assertThat(plan.complete()).isTrue();
+    }
+
+    @Test
+    void everyHolderGoneWithPiecesMissingIsExhausted() {
+        PiecePlan plan = new PiecePlan(2, 2);
+        plan.assign();
+        plan.pieces(2);
+        plan.probeDone(0);
+        plan.pieceDone(0, 0);
+        // One piece left and two holders: the endgame asks both.
+        assertThat(plan.assign()).containsExactly(new PiecePlan.Assignment(0, 1), new PiecePlan.Assignment(1, 1));
+        plan.pieceFailed(0, 1);
+        assertThat(plan.exhausted()).isFalse();
+        assertThat(plan.assign()).isEmpty();
+        plan.pieceFailed(1, 1);
+        assertThat(plan.exhausted()).isTrue();
+        assertThat(plan.complete()).isFalse();
+    }
+}
