@@ -40,7 +40,7 @@ final class ClosedLoopClients implements AutoCloseable {
 
     /** One client's conversation: what to send first and what to send after each answer. */
     interface Conversation {
-        /** The first request. */
+        /** The first request, or null if this client has nothing to do. */
         FullHttpRequest first();
 
         /**
@@ -135,7 +135,12 @@ final class ClosedLoopClients implements AutoCloseable {
         }
 
         void start() {
-            send(conversation.first());
+            FullHttpRequest first = conversation.first();
+            if (first == null) {
+                done.complete(null);
+            } else {
+                send(first);
+            }
         }
 
         private void send(FullHttpRequest request) {

@@ -26,11 +26,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -69,7 +71,7 @@ public final class CoordinatorBench {
             }
             // Each client is a fresh key, and a fresh key may take this many leases a day.
             long most = (long) clients * Reputation.INITIAL_QUOTA;
-            if (units + 1 > most || warmupUnits + 1 > most) {
+            if (units + 1 > most) {
                 throw new IllegalArgumentException(clients + " clients may take at most " + most + " leases ("
                         + Reputation.INITIAL_QUOTA + " a day per fresh key); use more --clients or fewer --units");
             }
@@ -174,13 +176,17 @@ public final class CoordinatorBench {
             Seed seed = prepareSeed(ops, random);
             String metric = seed.getManifest().getMetric().getName();
             if (config.warmupUnits() > 0) {
-                register(ops, seed, config.warmupUnits(), random);
-                List<PresignedNode> nodes = presign(ops, config.clients(), config.warmupUnits() + 1, metric);
-                Cycles warm = cycles(http, nodes);
-                progress.printf("warm-up: %d units claimed and reported in %.1f s (not counted)%n",
-                        warm.results.size(), warm.seconds);
+                register(http, ops.identity(), seed, config.warmupUnits(), random);
+                AtomicInteger warmed = new AtomicInteger();
+                List<Supplier<ClosedLoopClients.Conversation>> warm = new ArrayList<>();
+                for (int c = 0; c < config.clients(); c++) {
+                    warm.add(() -> LiveConversations.warmUp(http, metric, warmed));
+                }
+                double seconds = http.run(warm);
+                progress.printf("warm-up: %d units claimed and reported in %.1f s (not counted)%n", warmed.get(),
+                        seconds);
             }
-            register(ops, seed, config.units(), random);
+            register(http, ops.identity(), seed, config.units(), random);
             progress.printf("prepared %d EVALUATE units (plus the baseline's)%n", config.units());
             long signStart = System.nanoTime();
             List<PresignedNode> nodes = presign(ops, config.clients(), config.units() + 1, metric);
@@ -191,6 +197,10 @@ public final class CoordinatorBench {
             progress.printf("baseline: %d GET /healthz in %.1f s%n", baseline.count(), baseline.seconds);
             long processCpu = processCpuNanos();
             long clientCpu = http.cpuNanos();
+            if (System.getenv("PROF") != null) { dev.rhizome.coordinator.store.SqliteTransactionProf.reset(); }
+            ThreadCpu threads = ThreadCpu.start();
+            long jitMs = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+            long gcMs = gcMillis();
             Cycles load = cycles(http, nodes);
             long coordinatorCpu = processCpuNanos() - processCpu - (http.cpuNanos() - clientCpu);
             long clientsCpu = http.cpuNanos() - clientCpu;
@@ -199,6 +209,11 @@ public final class CoordinatorBench {
                 throw new IllegalStateException("only " + cycles + " of " + config.units() + " units were reported");
             }
             progress.printf("load: %d units claimed and reported in %.1f s%n", cycles, load.seconds);
+            progress.printf("CPU per cycle by thread (us; GC and JIT threads are not listed by the JVM): %s%n",
+                    threads.since(cycles));
+            progress.printf("JIT compiling %d ms, GC %d ms (pauses and cycles) during the timed phase%n",
+                    ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitMs, gcMillis() - gcMs);
+            if (System.getenv("PROF") != null) { dev.rhizome.coordinator.store.SqliteTransactionProf.dump(progress, cycles); }
             Samples claims = Samples.of(load.claims, load.seconds);
             Samples results = Samples.of(load.results, load.seconds);
             return new Report(config.units(), config.clients(), cycles / load.seconds, 2.0 * cycles / load.seconds,
@@ -208,6 +223,11 @@ public final class CoordinatorBench {
                     claims.percentile(99.9), results.percentile(99.9), config.warmupUnits(),
                     coordinatorCpu / 1000.0 / cycles, clientsCpu / 1000.0 / cycles, verifies.cpuNanos() / 1000.0);
         }
+    }
+
+    private static long gcMillis() {
+        return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(b -> Math.max(0, b.getCollectionTime()))
+                .sum();
     }
 
     private static long processCpuNanos() {
@@ -227,27 +247,21 @@ public final class CoordinatorBench {
         return seed;
     }
 
-    /** One experiment per unit, registered from a few threads (this is set-up, not measured). */
-    private static void register(CoordinatorClient ops, Seed seed, int units, Random random) throws Exception {
-        List<String> commits = new ArrayList<>();
+    /** One experiment per unit, registered over a few connections (this is set-up, not measured). */
+    private static void register(ClosedLoopClients http, Identity operator, Seed seed, int units, Random random)
+            throws Exception {
+        List<Experiment> experiments = new ArrayList<>();
         for (int i = 0; i < units; i++) {
-            commits.add(commit(random));
+            experiments.add(Experiment.newBuilder().setSeed("bench").setDirection("load").setCommit(commit(random))
+                    .setParent(seed.getCommit()).setProposer(operator.publicId().toByteString())
+                    .setCreatedMs(System.currentTimeMillis()).build());
         }
-        ExecutorService pool = Executors.newFixedThreadPool(4);
-        try {
-            List<Future<?>> done = new ArrayList<>();
-            for (String commit : commits) {
-                done.add(pool.submit(() -> ops.registerExperiment(Experiment.newBuilder().setSeed("bench")
-                        .setDirection("load").setCommit(commit).setParent(seed.getCommit())
-                        .setProposer(ops.identity().publicId().toByteString())
-                        .setCreatedMs(System.currentTimeMillis()).build())));
-            }
-            for (Future<?> f : done) {
-                f.get();
-            }
-        } finally {
-            pool.shutdownNow();
+        Iterator<Experiment> next = experiments.iterator();
+        List<Supplier<ClosedLoopClients.Conversation>> conversations = new ArrayList<>();
+        for (int c = 0; c < 8; c++) {
+            conversations.add(() -> LiveConversations.register(http, operator, next));
         }
+        http.run(conversations);
     }
 
     private static List<WorkUnit> open(CoordinatorClient ops) throws CoordinatorException {

@@ -53,14 +53,19 @@ final class PresignedNode {
         }
         Map<String, byte[]> signedResults = new HashMap<>(units.size() * 2);
         for (WorkUnit unit : units) {
-            Result result = Result.newBuilder().setWorkUnitId(unit.getId()).setSeed(unit.getSeed())
-                    .setDirection(unit.getDirection()).setCommit(unit.getCommit()).setParent(unit.getParent())
-                    .setStatus(Result.Status.OK).setMetricName(metricName).setMetric(2.0)
-                    .setHardwareClass("cpu:bench").setRuntimeMs(1000).setRunner(key).setProposer(unit.getProposer())
-                    .setTimeMs(now).setBudget(unit.getBudget()).setRandomSeed(unit.getRandomSeed()).build();
-            signedResults.put(unit.getId(), Envelopes.sign(identity, result).toByteArray());
+            signedResults.put(unit.getId(), Envelopes.sign(identity, result(unit, identity, metricName, now)).toByteArray());
         }
         return new PresignedNode(identity, signedClaims, signedResults);
+    }
+
+    /** An OK result for a unit, as a node that ran it would report it. */
+    static Result result(WorkUnit unit, Identity runner, String metricName, long timeMs) {
+        return Result.newBuilder().setWorkUnitId(unit.getId()).setSeed(unit.getSeed())
+                .setDirection(unit.getDirection()).setCommit(unit.getCommit()).setParent(unit.getParent())
+                .setStatus(Result.Status.OK).setMetricName(metricName).setMetric(2.0)
+                .setHardwareClass("cpu:bench").setRuntimeMs(1000).setRunner(runner.publicId().toByteString())
+                .setProposer(unit.getProposer()).setTimeMs(timeMs).setBudget(unit.getBudget())
+                .setRandomSeed(unit.getRandomSeed()).build();
     }
 
     Identity identity() {
