@@ -133,13 +133,18 @@ public final class BenchCommand implements Runnable {
                 "per cycle; cpu_ratio_to_limit is the CPU of two verifies over it (robust when the cores are shared).",
                 "With --json the last line of standard output is one JSON object (progress goes to standard error)."})
     static final class CoordinatorLoad implements Callable<Integer> {
-        @Option(names = "--units", defaultValue = "500", description = "Work units to claim and report (default ${DEFAULT-VALUE}).")
+        // Enough units that the timed phase lasts seconds, not the JIT's first moments; at most about
+        // 160 per client, as each client is one fresh key and a fresh key may take 200 leases a day.
+        @Option(names = "--units", defaultValue = "2500", description = "Work units to claim and report (default ${DEFAULT-VALUE}).")
         int units;
 
-        @Option(names = "--clients", defaultValue = "4", description = "Concurrent nodes (default ${DEFAULT-VALUE}).")
+        // Enough requests in flight that a group commit shares its fsync among several.
+        @Option(names = "--clients", defaultValue = "16", description = "Concurrent nodes (default ${DEFAULT-VALUE}).")
         int clients;
 
-        @Option(names = "--warmup-units", defaultValue = "500",
+        // The coordinator's per-request methods run once per request; the JIT compiles them fully
+        // only after some ten thousand calls, so the warm-up is that long.
+        @Option(names = "--warmup-units", defaultValue = "12000",
                 description = "Units claimed and reported first, by other keys, and not counted (default ${DEFAULT-VALUE}).")
         int warmupUnits;
 

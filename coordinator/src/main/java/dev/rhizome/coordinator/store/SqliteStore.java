@@ -155,12 +155,10 @@ public final class SqliteStore implements Store {
         try {
             for (Pending<?> p : batch) {
                 current = new SqliteTransaction(connection, statements, seeds);
-                long ts = SqliteTransaction.CPU.getCurrentThreadCpuTime();
                 Savepoint savepoint = connection.setSavepoint();
                 try {
                     p.run(current);
                     connection.releaseSavepoint(savepoint);
-                    long[] a = SqliteTransaction.PROF.computeIfAbsent("TX", k -> new long[2]); a[0]++; a[1] += SqliteTransaction.CPU.getCurrentThreadCpuTime() - ts;
                     succeeded.add(p);
                 } catch (RuntimeException | Error e) {
                     connection.rollback(savepoint);
@@ -168,10 +166,8 @@ public final class SqliteStore implements Store {
                     p.fail(e);
                 }
             }
-            long tc = SqliteTransaction.CPU.getCurrentThreadCpuTime();
             current = null;
             connection.commit();
-            long[] a = SqliteTransaction.PROF.computeIfAbsent("COMMIT", k -> new long[2]); a[0]++; a[1] += SqliteTransaction.CPU.getCurrentThreadCpuTime() - tc;
         } catch (SQLException e) {
             current = null;
             seeds.clear();

@@ -703,11 +703,7 @@ final class SqliteTransaction implements Store.Transaction {
         T map(ResultSet rs) throws SQLException;
     }
 
-    public static final java.util.concurrent.ConcurrentHashMap<String, long[]> PROF = new java.util.concurrent.ConcurrentHashMap<>();
-    private static void prof(String sql, long t) { long[] a = PROF.computeIfAbsent(sql, k -> new long[2]); synchronized (a) { a[0]++; a[1] += CPU.getCurrentThreadCpuTime() - t; } }
-    static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
     private <T> List<T> query(String sql, Row<T> row, Object... params) {
-        long t = CPU.getCurrentThreadCpuTime();
         PreparedStatement ps = null;
         try {
             ps = statements.prepare(sql);
@@ -723,11 +719,10 @@ final class SqliteTransaction implements Store.Transaction {
         } catch (SQLException | RuntimeException e) {
             statements.discard(sql, ps);
             throw e instanceof SQLException q ? failed(sql, q) : (RuntimeException) e;
-        } finally { prof(sql, t); }
+        }
     }
 
     private int update(String sql, Object... params) {
-        long t = CPU.getCurrentThreadCpuTime();
         PreparedStatement ps = null;
         try {
             ps = statements.prepare(sql);
@@ -738,7 +733,7 @@ final class SqliteTransaction implements Store.Transaction {
         } catch (SQLException | RuntimeException e) {
             statements.discard(sql, ps);
             throw e instanceof SQLException q ? failed(sql, q) : (RuntimeException) e;
-        } finally { prof(sql, t); }
+        }
     }
 
     private long count(String sql, Object... params) {

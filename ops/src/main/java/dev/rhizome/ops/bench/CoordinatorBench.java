@@ -197,7 +197,6 @@ public final class CoordinatorBench {
             progress.printf("baseline: %d GET /healthz in %.1f s%n", baseline.count(), baseline.seconds);
             long processCpu = processCpuNanos();
             long clientCpu = http.cpuNanos();
-            if (System.getenv("PROF") != null) { dev.rhizome.coordinator.store.SqliteTransactionProf.reset(); }
             ThreadCpu threads = ThreadCpu.start();
             long jitMs = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
             long gcMs = gcMillis();
@@ -213,7 +212,6 @@ public final class CoordinatorBench {
                     threads.since(cycles));
             progress.printf("JIT compiling %d ms, GC %d ms (pauses and cycles) during the timed phase%n",
                     ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitMs, gcMillis() - gcMs);
-            if (System.getenv("PROF") != null) { dev.rhizome.coordinator.store.SqliteTransactionProf.dump(progress, cycles); }
             Samples claims = Samples.of(load.claims, load.seconds);
             Samples results = Samples.of(load.results, load.seconds);
             return new Report(config.units(), config.clients(), cycles / load.seconds, 2.0 * cycles / load.seconds,
