@@ -82,7 +82,7 @@ public final class CoordinatorBench {
             double baselineRequestsPerSecond, double claimP50Ms, double claimP99Ms, double resultP50Ms,
             double resultP99Ms, double baselineP50Ms, String store, int cores, double verifiesPerSecond,
             double claimP999Ms, double resultP999Ms, int warmupUnits, double coordinatorCpuUsPerCycle,
-            double clientCpuUsPerCycle, double verifyCpuUs) {
+            double clientCpuUsPerCycle, double verifyCpuUs, double jitCpuUsPerCycle) {
 
         /** CPU the limit allows per cycle: the two verifies and nothing else. */
         public double verifyCpuUsPerCycle() {
@@ -137,6 +137,7 @@ public final class CoordinatorBench {
             o.addProperty("client_cpu_us_per_cycle", round(clientCpuUsPerCycle));
             o.addProperty("verify_cpu_us", round(verifyCpuUs));
             o.addProperty("cpu_ratio_to_limit", Math.round(cpuRatioToLimit() * 1000) / 1000.0);
+            o.addProperty("jit_cpu_us_per_cycle", round(jitCpuUsPerCycle));
             return new GsonBuilder().disableHtmlEscaping().create().toJson(o);
         }
 
@@ -148,11 +149,12 @@ public final class CoordinatorBench {
                     + "  ratio to baseline: %.3f%n"
                     + "  Ed25519 verify: %.0f/s on %d cores, limit %.1f cycles/s (%d signatures per cycle)%n"
                     + "  ratio to limit: %.3f%n"
-                    + "  CPU per cycle: coordinator %.0f us, clients %.0f us; two verifies %.0f us; CPU ratio to limit %.3f%n",
+                    + "  CPU per cycle: coordinator %.0f us (of which JIT compiling %.0f us), clients %.0f us; two verifies "
+                    + "%.0f us; CPU ratio to limit %.3f%n",
                     units, clients, store, cores, cyclesPerSecond, requestsPerSecond, claimP50Ms, claimP99Ms,
                     claimP999Ms, resultP50Ms, resultP99Ms, resultP999Ms, baselineRequestsPerSecond, baselineP50Ms,
                     ratioToBaseline(), verifiesPerSecond, cores, limitCyclesPerSecond(), SIGNATURES_PER_CYCLE,
-                    ratioToLimit(), coordinatorCpuUsPerCycle, clientCpuUsPerCycle, verifyCpuUsPerCycle(),
+                    ratioToLimit(), coordinatorCpuUsPerCycle, jitCpuUsPerCycle, clientCpuUsPerCycle, verifyCpuUsPerCycle(),
                     cpuRatioToLimit());
         }
 
@@ -210,8 +212,10 @@ public final class CoordinatorBench {
             progress.printf("load: %d units claimed and reported in %.1f s%n", cycles, load.seconds);
             progress.printf("CPU per cycle by thread (us; GC and JIT threads are not listed by the JVM): %s%n",
                     threads.since(cycles));
-            progress.printf("JIT compiling %d ms, GC %d ms (pauses and cycles) during the timed phase%n",
-                    ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitMs, gcMillis() - gcMs);
+            double jitCpu = threads.jitSince(cycles);
+            progress.printf("JIT compiling %d ms (%.0f us CPU per cycle), GC %d ms (pauses and cycles) during the "
+                    + "timed phase%n", ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitMs,
+                    jitCpu, gcMillis() - gcMs);
             Samples claims = Samples.of(load.claims, load.seconds);
             Samples results = Samples.of(load.results, load.seconds);
             return new Report(config.units(), config.clients(), cycles / load.seconds, 2.0 * cycles / load.seconds,
@@ -219,7 +223,8 @@ public final class CoordinatorBench {
                     results.percentile(50), results.percentile(99), baseline.percentile(50),
                     store.replaceAll("//([^:/@]*):[^@]*@", "//$1:***@"), cores, verifies.perSecond(),
                     claims.percentile(99.9), results.percentile(99.9), config.warmupUnits(),
-                    coordinatorCpu / 1000.0 / cycles, clientsCpu / 1000.0 / cycles, verifies.cpuNanos() / 1000.0);
+                    coordinatorCpu / 1000.0 / cycles, clientsCpu / 1000.0 / cycles, verifies.cpuNanos() / 1000.0,
+                    jitCpu);
         }
     }
 
