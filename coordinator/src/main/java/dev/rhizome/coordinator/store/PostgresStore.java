@@ -131,20 +131,37 @@ public final class PostgresStore implements Store {
         boolean healthy = true;
         int key = serializeOn.hashCode();
         try {
-            advisory(c, "SELECT pg_advisory_lock(" + LOCK_SPACE + ", ?)", key);
             try {
-                return run(c, work);
-            } finally {
-                advisory(c, "SELECT pg_advisory_unlock(" + LOCK_SPACE + ", ?)", key);
+                advisory(c, "SELECT pg_advisory_lock(" + LOCK_SPACE + ", ?)", key);
+            } catch (SQLException e) {
+                healthy = false;
+                throw new StoreException("database lock failed: " + e.getMessage(), e);
             }
-        } catch (BrokenConnection e) {
-            healthy = false;  // the session, and with it the lock, ends; the connection is replaced
-            throw e.failure;
-        } catch (SQLException e) {
-            healthy = false;
-            throw new StoreException("database lock failed: " + e.getMessage(), e);
+            T value;
+            try {
+                value = run(c, work);
+            } catch (BrokenConnection e) {
+                healthy = false;  // the session ends, and with it the lock; the connection is replaced
+                throw e.failure;
+            } catch (RuntimeException e) {
+                healthy = unlock(c, key);
+                throw e;
+            }
+            // Committed: the answer stands even if the unlock fails (the session is then replaced,
+            // which releases the lock).
+            healthy = unlock(c, key);
+            return value;
         } finally {
             giveBack(c, healthy);
+        }
+    }
+
+    private static boolean unlock(Connection c, int key) {
+        try {
+            advisory(c, "SELECT pg_advisory_unlock(" + LOCK_SPACE + ", ?)", key);
+            return true;
+        } catch (SQLException e) {
+            return false;
         }
     }
 

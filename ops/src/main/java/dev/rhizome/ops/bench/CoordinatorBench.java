@@ -194,7 +194,8 @@ public final class CoordinatorBench {
             List<PresignedNode> nodes = presign(ops, config.clients(), config.units() + 1, metric);
             progress.printf("signed %d claims and %d results for %d clients in %.1f s, before the timed phase%n",
                     nodes.stream().mapToInt(PresignedNode::claimCount).sum(),
-                    nodes.size() * (long) open(ops).size(), nodes.size(), (System.nanoTime() - signStart) / 1e9);
+                    nodes.stream().mapToLong(PresignedNode::resultCount).sum(), nodes.size(),
+                    (System.nanoTime() - signStart) / 1e9);
             Samples baseline = baseline(http, config);
             progress.printf("baseline: %d GET /healthz in %.1f s%n", baseline.count(), baseline.seconds);
             long processCpu = processCpuNanos();

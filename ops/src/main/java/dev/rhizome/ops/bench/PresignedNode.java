@@ -72,6 +72,10 @@ final class PresignedNode {
         return identity;
     }
 
+    int resultCount() {
+        return results.size();
+    }
+
     int claimCount() {
         return claims.size();
     }
