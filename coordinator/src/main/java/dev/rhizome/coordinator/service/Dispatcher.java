@@ -41,7 +41,13 @@ import org.slf4j.LoggerFactory;
 public final class Dispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
     private static final int FIRST_CLAIM_PAGE = 4;
-    private static final String CLAIMS = "claims";
+    /**
+     * The key claims and results queue on in a shared store. Both change units, so under
+     * SERIALIZABLE they conflict with each other as well as among themselves (and every result of
+     * a direction settles into one frontier); one queue measured no retries where a queue per
+     * direction for results still saw one rollback every three cycles (docs/performance.md).
+     */
+    static final String UNIT_QUEUE = "units";
     private static final int CLAIM_PAGE = 32;
 
     /** A hypothesis is a sentence, not a paper. */
@@ -83,9 +89,7 @@ public final class Dispatcher {
             throw Rejection.badRequest("hypothesis is " + claim.getHypothesis().length() + " characters; at most "
                     + MAX_HYPOTHESIS_CHARS + " are allowed");
         }
-        // Claims queue on one key in a shared store: they all read the head of the same queue, so
-        // concurrent ones would conflict and run again.
-        return store.inTransaction(CLAIMS, tx -> {
+        return store.inTransaction(UNIT_QUEUE, tx -> {
             expireLeases(tx, now);
             if (!claim.getDirection().isEmpty() && tx.direction(claim.getDirection()).isEmpty()) {
                 throw Rejection.notFound("unknown direction " + claim.getDirection());

@@ -52,9 +52,7 @@ public final class ResultIntake {
         Result result = request.record();
         String id = Envelopes.id(request.envelope());
         long now = clock.millis();
-        // Results of one direction settle into the same frontier: in a shared store they queue on the
-        // direction (the name the result gives; the unit's own is checked inside) instead of conflicting.
-        return store.inTransaction("direction:" + result.getDirection(), tx -> {
+        return store.inTransaction(Dispatcher.UNIT_QUEUE, tx -> {
             if (tx.resultByEnvelopeId(id).isPresent()) {
                 return ack(id, "result already recorded");  // a retry after a lost ack
             }
