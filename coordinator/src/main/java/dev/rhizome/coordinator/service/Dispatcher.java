@@ -40,6 +40,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class Dispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+    private static final int FIRST_CLAIM_PAGE = 4;
+    /**
+     * The key claims and results queue on in a shared store. Both change units, so under
+     * SERIALIZABLE they conflict with each other as well as among themselves (and every result of
+     * a direction settles into one frontier); one queue measured no retries where a queue per
+     * direction for results still saw one rollback every three cycles (docs/performance.md).
+     */
+    static final String UNIT_QUEUE = "units";
     private static final int CLAIM_PAGE = 32;
 
     /** A hypothesis is a sentence, not a paper. */
@@ -81,7 +89,7 @@ public final class Dispatcher {
             throw Rejection.badRequest("hypothesis is " + claim.getHypothesis().length() + " characters; at most "
                     + MAX_HYPOTHESIS_CHARS + " are allowed");
         }
-        return store.inTransaction(tx -> {
+        return store.inTransaction(UNIT_QUEUE, tx -> {
             expireLeases(tx, now);
             if (!claim.getDirection().isEmpty() && tx.direction(claim.getDirection()).isEmpty()) {
                 throw Rejection.notFound("unknown direction " + claim.getDirection());
@@ -188,7 +196,11 @@ public final class Dispatcher {
 
     /**
      * Reads open evaluations a page at a time, along the index, skipping trials (commit and random
-     * seed) the node already reported on or holds, in SQL; most claims read one short page however long the queue is.
+     * seed) the node already reported on or holds, in SQL; most claims read one short page however
+     * long the queue is. The first page is short because the policy takes the first unit that fits,
+     * which is almost always the first one read. The directions' loads (counts over their units)
+     * are read only when the claim could become an exploration: an EVALUATE-only claim never
+     * looks at them.
      */
     private ClaimPolicy.Decision choose(Store.Transaction tx, ClaimRequest claim, long now,
             Function<String, Manifest> manifests) {
@@ -198,16 +210,20 @@ public final class Dispatcher {
             return new ClaimPolicy.Decision.Nothing("direction " + claim.getDirection() + " is closed"
                     + (reason.isEmpty() ? "" : ": " + reason), RETRY_CLOSED_S);
         }
-        // A closed direction hands out nothing: neither its open evaluations nor new explorations.
-        List<DirectionLoad> loads = tx.directionLoads().stream().filter(d -> !closed.containsKey(d.direction())).toList();
-        var agentExplorations = tx.leasedAgentExplorations();
-        for (int offset = 0; ; offset += CLAIM_PAGE) {
-            List<UnitRecord> read = tx.openEvaluationsFor(claim.getNode(), offset, CLAIM_PAGE);
-            boolean last = read.size() < CLAIM_PAGE;
+        boolean mayExplore = claim.getKindsList().contains(WorkUnit.Kind.EXPLORE);
+        int size = FIRST_CLAIM_PAGE;
+        for (int offset = 0; ; offset += size, size = CLAIM_PAGE) {
+            List<UnitRecord> read = tx.openEvaluationsFor(claim.getNode(), offset, size);
+            boolean last = read.size() < size;
             List<UnitRecord> page = closed.isEmpty() ? read
                     : read.stream().filter(u -> !closed.containsKey(u.direction())).toList();
-            ClaimPolicy.Decision decision = policy.choose(claim, now, page, Set.of(), manifests,
-                    last ? loads : List.of(), agentExplorations);
+            // A closed direction hands out nothing: neither its open evaluations nor new explorations.
+            List<DirectionLoad> loads = last && mayExplore
+                    ? tx.directionLoads().stream().filter(d -> !closed.containsKey(d.direction())).toList()
+                    : List.of();
+            Map<String, Integer> agentExplorations = last && mayExplore ? tx.leasedAgentExplorations() : Map.of();
+            ClaimPolicy.Decision decision = policy.choose(claim, now, page, Set.of(), manifests, loads,
+                    agentExplorations);
             if (!(decision instanceof ClaimPolicy.Decision.Nothing) || last) {
                 return decision;
             }

@@ -52,7 +52,7 @@ public final class ResultIntake {
         Result result = request.record();
         String id = Envelopes.id(request.envelope());
         long now = clock.millis();
-        return store.inTransaction(tx -> {
+        return store.inTransaction(Dispatcher.UNIT_QUEUE, tx -> {
             if (tx.resultByEnvelopeId(id).isPresent()) {
                 return ack(id, "result already recorded");  // a retry after a lost ack
             }

@@ -39,6 +39,7 @@ public final class PostgresStore implements Store {
     private final BlockingQueue<Connection> pool;
     private final List<Connection> all = new ArrayList<>();
     private volatile boolean closed;
+    private final SeedCache seeds = new SeedCache();
 
     private PostgresStore(String jdbcUrl, Properties properties, int size) throws SQLException {
         this.jdbcUrl = jdbcUrl;
@@ -115,27 +116,106 @@ public final class PostgresStore implements Store {
         return c;
     }
 
+    /**
+     * Holds a session-level advisory lock on the key around the transaction. The lock is taken in
+     * a transaction of its own, committed before the real one starts, because a SERIALIZABLE
+     * transaction's snapshot is fixed by its first statement: a lock (row or advisory) taken inside
+     * it would wait and then still see the data as it was before the wait, and abort. Taken first,
+     * the transaction that follows sees everything the previous holder committed, so the
+     * transactions on one key run one after the other instead of conflicting and being retried.
+     * They remain SERIALIZABLE, so whatever else they touch stays as safe as before.
+     */
+    @Override
+    public <T> T inTransaction(String serializeOn, Work<T> work) {
+        Connection c = borrow();
+        boolean healthy = true;
+        int key = serializeOn.hashCode();
+        try {
+            try {
+                advisory(c, "SELECT pg_advisory_lock(" + LOCK_SPACE + ", ?)", key);
+            } catch (SQLException e) {
+                healthy = false;
+                throw new StoreException("database lock failed: " + e.getMessage(), e);
+            }
+            T value;
+            try {
+                value = run(c, work);
+            } catch (BrokenConnection e) {
+                healthy = false;  // the session ends, and with it the lock; the connection is replaced
+                throw e.failure;
+            } catch (RuntimeException e) {
+                healthy = unlock(c, key);
+                throw e;
+            }
+            // Committed: the answer stands even if the unlock fails (the session is then replaced,
+            // which releases the lock).
+            healthy = unlock(c, key);
+            return value;
+        } finally {
+            giveBack(c, healthy);
+        }
+    }
+
+    private static boolean unlock(Connection c, int key) {
+        try {
+            advisory(c, "SELECT pg_advisory_unlock(" + LOCK_SPACE + ", ?)", key);
+            return true;
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /** The first key of the two-key advisory locks this store takes: "Rhz". */
+    private static final int LOCK_SPACE = 0x52687A;
+
+    private static void advisory(Connection c, String sql, int key) throws SQLException {
+        try (java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setInt(1, key);
+            ps.execute();
+        }
+        c.commit();
+    }
+
     @Override
     public <T> T inTransaction(Work<T> work) {
+        Connection c = borrow();
+        boolean healthy = true;
+        try {
+            return run(c, work);
+        } catch (BrokenConnection e) {
+            healthy = false;
+            throw e.failure;
+        } finally {
+            giveBack(c, healthy);
+        }
+    }
+
+    /** A failure after which the connection could not even roll back: it is replaced. */
+    private static final class BrokenConnection extends RuntimeException {
+        final RuntimeException failure;
+
+        BrokenConnection(RuntimeException failure) {
+            super(failure);
+            this.failure = failure;
+        }
+    }
+
+    /** Runs the work on one connection, again on a fresh snapshot after each serialization failure. */
+    private <T> T run(Connection c, Work<T> work) {
         for (int attempt = 1; ; attempt++) {
-            Connection c = borrow();
-            boolean healthy = true;
             try {
-                T value = work.run(new SqliteTransaction(c));
+                T value = work.run(new SqliteTransaction(c, Statements.uncached(c), seeds));
                 c.commit();
                 return value;
             } catch (SQLException | RuntimeException e) {
-                healthy = rollback(c);
-                if (Dialect.isRetryable(e) && attempt < MAX_ATTEMPTS) {
+                boolean healthy = rollback(c);
+                if (healthy && Dialect.isRetryable(e) && attempt < MAX_ATTEMPTS) {
                     backoff(attempt);
                     continue;
                 }
-                if (e instanceof RuntimeException r) {
-                    throw r;
-                }
-                throw new StoreException("database commit failed: " + e.getMessage(), (SQLException) e);
-            } finally {
-                giveBack(c, healthy);
+                RuntimeException failure = e instanceof RuntimeException r ? r
+                        : new StoreException("database commit failed: " + e.getMessage(), (SQLException) e);
+                throw healthy ? failure : new BrokenConnection(failure);
             }
         }
     }

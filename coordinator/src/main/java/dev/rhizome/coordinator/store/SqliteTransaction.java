@@ -54,15 +54,53 @@ final class SqliteTransaction implements Store.Transaction {
             "e.bytes, d.frontier_commit, d.frontier_metric, d.frontier_class, d.baseline_metric";
 
     private final Connection connection;
+    private final Statements statements;
+    /*
+     * Reads a claim or a result repeats within its transaction (its seed's manifest, its
+     * direction, a commit's results), remembered for this transaction only and forgotten by any
+     * write that could change them. A transaction is one caller's work: the SQLite store gives
+     * each caller in a group commit its own instance, so a caller rolled back to its savepoint
+     * leaves nothing behind for the next.
+     */
+    private final Map<String, Optional<Stored<Seed>>> seedMemo = new java.util.HashMap<>();
+    private final Map<String, Optional<DirectionRecord>> directionMemo = new java.util.HashMap<>();
+    private final Map<String, List<Trials.Entry>> resultEntriesMemo = new java.util.HashMap<>();
+
+    private final SeedCache seeds;
+    /** Set once this transaction inserts a seed: until it commits, what it reads is not shared. */
+    private boolean insertedSeed;
 
     SqliteTransaction(Connection connection) {
+        this(connection, Statements.uncached(connection), new SeedCache());
+    }
+
+    SqliteTransaction(Connection connection, Statements statements, SeedCache seeds) {
         this.connection = connection;
+        this.statements = statements;
+        this.seeds = seeds;
     }
 
     // --- seeds and directions -------------------------------------------------------------
 
     @Override
     public Optional<Stored<Seed>> seed(String name) {
+        Optional<Stored<Seed>> memo = seedMemo.get(name);
+        if (memo != null) {
+            return memo;
+        }
+        Optional<Stored<Seed>> shared = seeds.get(name);
+        if (shared.isPresent()) {
+            return shared;
+        }
+        Optional<Stored<Seed>> read = readSeed(name);
+        seedMemo.put(name, read);
+        if (read.isPresent() && !insertedSeed) {
+            seeds.put(name, read.get());
+        }
+        return read;
+    }
+
+    private Optional<Stored<Seed>> readSeed(String name) {
         return first(query("SELECT e.bytes FROM seeds s JOIN envelopes e ON e.seq = s.envelope_seq WHERE s.name = ?",
                 rs -> stored(rs.getBytes(1), Seed.parser()), name));
     }
@@ -75,12 +113,24 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public void insertSeed(Seed seed, SignedEnvelope envelope, long nowMs) {
+        seedMemo.clear();
+        insertedSeed = true;
         long seq = insertEnvelope(envelope, Envelopes.id(envelope), nowMs);
         update("INSERT INTO seeds (name, commit_id, envelope_seq) VALUES (?, ?, ?)", seed.getName(), seed.getCommit(), seq);
     }
 
     @Override
     public Optional<DirectionRecord> direction(String name) {
+        Optional<DirectionRecord> memo = directionMemo.get(name);
+        if (memo != null) {
+            return memo;
+        }
+        Optional<DirectionRecord> read = readDirection(name);
+        directionMemo.put(name, read);
+        return read;
+    }
+
+    private Optional<DirectionRecord> readDirection(String name) {
         return first(query("SELECT " + DIRECTION_COLUMNS
                 + " FROM directions d JOIN envelopes e ON e.seq = d.envelope_seq WHERE d.name = ?", this::direction, name));
     }
@@ -93,6 +143,7 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public void insertDirection(Direction direction, SignedEnvelope envelope, long nowMs) {
+        directionMemo.clear();
         long seq = insertEnvelope(envelope, Envelopes.id(envelope), nowMs);
         update("INSERT INTO directions (name, seed, base_commit, envelope_seq, frontier_commit) VALUES (?, ?, ?, ?, ?)",
                 direction.getName(), direction.getSeed(), direction.getBaseCommit(), seq, direction.getBaseCommit());
@@ -100,6 +151,7 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public void updateFrontier(String direction, Frontier frontier) {
+        directionMemo.clear();
         update("UPDATE directions SET frontier_commit = ?, frontier_metric = ?, frontier_class = ? WHERE name = ?",
                 frontier.commit(), frontier.metric().isPresent() ? frontier.metric().getAsDouble() : null,
                 frontier.hardwareClass(), direction);
@@ -107,6 +159,7 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public void setBaselineMetric(String direction, double metric) {
+        directionMemo.clear();
         update("UPDATE directions SET baseline_metric = ? WHERE name = ?", metric, direction);
     }
 
@@ -178,6 +231,7 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public void insertResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs) {
+        resultEntriesMemo.clear();
         long seq = insertEnvelope(envelope, envelopeId, nowMs);
         update("INSERT INTO results (envelope_seq, unit_id, direction, commit_id, runner) VALUES (?, ?, ?, ?, ?)",
                 seq, result.getWorkUnitId(), result.getDirection(), result.getCommit(), result.getRunner().toByteArray());
@@ -446,9 +500,13 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public List<Trials.Entry> resultEntries(String commit) {
-        return query("SELECT e.id, e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
+        return resultEntriesMemo.computeIfAbsent(commit, this::readResultEntries);
+    }
+
+    private List<Trials.Entry> readResultEntries(String commit) {
+        return List.copyOf(query("SELECT e.id, e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
                         + "WHERE r.commit_id = ? ORDER BY r.envelope_seq",
-                rs -> new Trials.Entry(rs.getString(1), stored(rs.getBytes(2), Result.parser()).record()), commit);
+                rs -> new Trials.Entry(rs.getString(1), stored(rs.getBytes(2), Result.parser()).record()), commit));
     }
 
     @Override
@@ -646,22 +704,35 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     private <T> List<T> query(String sql, Row<T> row, Object... params) {
-        try (PreparedStatement ps = prepare(sql, params); ResultSet rs = ps.executeQuery()) {
+        PreparedStatement ps = null;
+        try {
+            ps = statements.prepare(sql);
+            bind(ps, params);
             List<T> rows = new ArrayList<>();
-            while (rs.next()) {
-                rows.add(row.map(rs));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(row.map(rs));
+                }
             }
+            statements.release(ps);
             return rows;
-        } catch (SQLException e) {
-            throw failed(sql, e);
+        } catch (SQLException | RuntimeException e) {
+            statements.discard(sql, ps);
+            throw e instanceof SQLException q ? failed(sql, q) : (RuntimeException) e;
         }
     }
 
     private int update(String sql, Object... params) {
-        try (PreparedStatement ps = prepare(sql, params)) {
-            return ps.executeUpdate();
-        } catch (SQLException e) {
-            throw failed(sql, e);
+        PreparedStatement ps = null;
+        try {
+            ps = statements.prepare(sql);
+            bind(ps, params);
+            int changed = ps.executeUpdate();
+            statements.release(ps);
+            return changed;
+        } catch (SQLException | RuntimeException e) {
+            statements.discard(sql, ps);
+            throw e instanceof SQLException q ? failed(sql, q) : (RuntimeException) e;
         }
     }
 
@@ -669,12 +740,10 @@ final class SqliteTransaction implements Store.Transaction {
         return query(sql, rs -> rs.getLong(1), params).get(0);
     }
 
-    private PreparedStatement prepare(String sql, Object... params) throws SQLException {
-        PreparedStatement ps = connection.prepareStatement(sql);
+    private static void bind(PreparedStatement ps, Object... params) throws SQLException {
         for (int i = 0; i < params.length; i++) {
             ps.setObject(i + 1, params[i]);
         }
-        return ps;
     }
 
     private static <T> Optional<T> first(List<T> rows) {

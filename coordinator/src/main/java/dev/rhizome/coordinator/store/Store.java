@@ -35,6 +35,17 @@ public interface Store extends AutoCloseable {
 
     <T> T inTransaction(Work<T> work);
 
+    /**
+     * Like {@link #inTransaction}, serialized with every other transaction that names the same
+     * key, on any coordinator sharing the store. The result is the same as without the key; the
+     * key only lets a shared store queue transactions that would otherwise conflict and be run
+     * again (every result of one direction settles into the same frontier; every claim reads the
+     * head of the same queue). The SQLite store has one writer already and ignores it.
+     */
+    default <T> T inTransaction(String serializeOn, Work<T> work) {
+        return inTransaction(work);
+    }
+
     @Override
     void close();
 

@@ -8,6 +8,7 @@ import dev.rhizome.coordinator.core.DirectionLoad;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Frontier;
 import dev.rhizome.coordinator.core.Rejection;
+import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.proto.v1.CoordinatorStats;
@@ -164,6 +165,56 @@ abstract class StoreContract {
         assertThat(moved.frontier()).isEqualTo(new Frontier(better, OptionalDouble.of(2.25), "cpu:x86_64"));
         assertThat(moved.baselineMetric()).hasValue(2.5);
         assertThat(run(store, (Store.Transaction tx) -> tx.direction("nope"))).isEmpty();
+    }
+
+    /** Reads remembered within a transaction (seed, direction, a commit's results) follow its own writes. */
+    @Test
+    void aTransactionReadsItsOwnWritesAfterReadingTheSameRowsBefore() throws Exception {
+        Store store = store();
+        Seed seed = seed();
+        Direction direction = Fixtures.direction(operator, "d", "tiny-lm", seed.getCommit(), 2);
+        Identity runner = Identity.generate();
+        String c1 = Fixtures.commit();
+        String better = Fixtures.commit();
+        WorkUnit unit = WorkUnit.newBuilder().setId("u1").setSeed("tiny-lm").setDirection("d").setCommit(c1).build();
+        Result result = Fixtures.result(runner, unit, 2.0, 30);
+        SignedEnvelope envelope = Envelopes.sign(runner, result);
+        run(store, tx -> {
+            assertThat(tx.seed("tiny-lm")).isEmpty();
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            assertThat(tx.seed("tiny-lm").map(Stored::record)).contains(seed);
+            assertThat(tx.direction("d")).isEmpty();
+            tx.insertDirection(direction, Envelopes.sign(operator, direction), 2);
+            assertThat(tx.direction("d").orElseThrow().frontier().commit()).isEqualTo(seed.getCommit());
+            tx.updateFrontier("d", new Frontier(better, OptionalDouble.of(2.0), "cpu:x86_64"));
+            assertThat(tx.direction("d").orElseThrow().frontier().commit()).isEqualTo(better);
+            tx.setBaselineMetric("d", 2.5);
+            assertThat(tx.direction("d").orElseThrow().baselineMetric()).hasValue(2.5);
+            tx.insertUnit(evaluation("u1", c1, 10));
+            assertThat(tx.resultEntries(c1)).isEmpty();
+            tx.insertResult(result, envelope, Envelopes.id(envelope), 30);
+            assertThat(tx.resultEntries(c1)).extracting(Trials.Entry::result).containsExactly(result);
+            return null;
+        });
+    }
+
+    /** A seed read by the transaction that inserted it, which then rolls back, is not remembered. */
+    @Test
+    void aSeedSeenOnlyByARolledBackTransactionIsNotRemembered() throws Exception {
+        Store store = store();
+        Seed seed = seed();
+        assertThatThrownBy(() -> run(store, tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            assertThat(tx.seed("tiny-lm")).isPresent();
+            throw Rejection.conflict("changed my mind");
+        })).isInstanceOf(Rejection.class);
+        assertThat(run(store, (Store.Transaction tx) -> tx.seed("tiny-lm"))).isEmpty();
+        run(store, tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.seed("tiny-lm")).map(Stored::record)).contains(seed);
+        assertThat(run(store, (Store.Transaction tx) -> tx.seed("tiny-lm")).map(Stored::record)).contains(seed);
     }
 
     @Test

@@ -4,53 +4,76 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.ops.seed.TinyLmSeed;
-import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Manifest;
-import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.WorkUnit;
-import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
- * Load on a real coordinator (Netty HTTP, SQLite with a synced commit per request) from several
+ * Load on a real coordinator (Netty HTTP, SQLite with group commit, or PostgreSQL) from several
  * nodes at once: each claims an EVALUATE unit and reports a signed result, until the queue is
  * empty. The baseline, measured in the same run with the same clients, is the bare HTTP round trip
  * of {@code GET /healthz}; the ratio says what signatures, transactions and durability cost.
+ *
+ * <p>The clients share the cores with the coordinator, so they do their expensive work before the
+ * timed phase ({@link PresignedNode}: every claim and every possible result is signed up front) and
+ * send the prepared protobuf bodies over keep-alive connections from one Netty event loop
+ * ({@link ClosedLoopClients}). A warm-up run on units of its own, with keys of its own, lets the
+ * JIT compile the coordinator's path first. The process's CPU time during the timed phase, less
+ * the clients' thread, is the coordinator's CPU per cycle; set against the CPU of the two verifies
+ * a cycle needs, it gives a ratio to the limit that holds even when other work shares the cores.
  */
 public final class CoordinatorBench {
     /** Signatures the coordinator verifies per cycle: the claim's and the result's. */
     static final int SIGNATURES_PER_CYCLE = 2;
 
     /** @param store empty for SQLite in {@code dataDir}, or a {@code postgresql://} address */
-    public record Config(int units, int clients, int baselineRequests, Path dataDir, String store) {
+    /** @param warmupUnits units claimed and reported before the timed phase, by other keys, not counted */
+    public record Config(int units, int clients, int baselineRequests, Path dataDir, String store, int warmupUnits) {
         public Config(int units, int clients, int baselineRequests, Path dataDir) {
             this(units, clients, baselineRequests, dataDir, "");
         }
 
+        public Config(int units, int clients, int baselineRequests, Path dataDir, String store) {
+            this(units, clients, baselineRequests, dataDir, store, 0);
+        }
+
         public Config {
-            if (units < 1 || clients < 1 || baselineRequests < 1) {
-                throw new IllegalArgumentException("--units, --clients and --baseline-requests must be positive");
+            if (units < 1 || clients < 1 || baselineRequests < 1 || warmupUnits < 0) {
+                throw new IllegalArgumentException("--units, --clients and --baseline-requests must be positive, "
+                        + "--warmup-units not negative");
+            }
+            // Each client is a fresh key, and a fresh key may take this many leases a day.
+            long most = (long) clients * Reputation.INITIAL_QUOTA;
+            if (units + 1 > most) {
+                throw new IllegalArgumentException(clients + " clients may take at most " + most + " leases ("
+                        + Reputation.INITIAL_QUOTA + " a day per fresh key); use more --clients or fewer --units");
             }
         }
     }
@@ -58,7 +81,21 @@ public final class CoordinatorBench {
     public record Report(int units, int clients, double cyclesPerSecond, double requestsPerSecond,
             double baselineRequestsPerSecond, double claimP50Ms, double claimP99Ms, double resultP50Ms,
             double resultP99Ms, double baselineP50Ms, String store, int cores, double verifiesPerSecond,
-            double claimP999Ms, double resultP999Ms) {
+            double claimP999Ms, double resultP999Ms, int warmupUnits, double coordinatorCpuUsPerCycle,
+            double clientCpuUsPerCycle, double verifyCpuUs, double jitCpuUsPerCycle) {
+
+        /** CPU the limit allows per cycle: the two verifies and nothing else. */
+        public double verifyCpuUsPerCycle() {
+            return verifyCpuUs * SIGNATURES_PER_CYCLE;
+        }
+
+        /**
+         * The ratio to the limit in CPU time rather than wall time: what the verifies of a cycle cost
+         * over what the coordinator spent on the whole cycle. Holds when other work shares the cores.
+         */
+        public double cpuRatioToLimit() {
+            return verifyCpuUsPerCycle() / coordinatorCpuUsPerCycle;
+        }
 
         /** The cycle rate if verifying signatures on these cores were the only cost. */
         public double limitCyclesPerSecond() {
@@ -95,6 +132,12 @@ public final class CoordinatorBench {
             o.addProperty("result_p99_ms", round(resultP99Ms));
             o.addProperty("result_p999_ms", round(resultP999Ms));
             o.addProperty("baseline_p50_ms", round(baselineP50Ms));
+            o.addProperty("warmup_units", warmupUnits);
+            o.addProperty("coordinator_cpu_us_per_cycle", round(coordinatorCpuUsPerCycle));
+            o.addProperty("client_cpu_us_per_cycle", round(clientCpuUsPerCycle));
+            o.addProperty("verify_cpu_us", round(verifyCpuUs));
+            o.addProperty("cpu_ratio_to_limit", Math.round(cpuRatioToLimit() * 1000) / 1000.0);
+            o.addProperty("jit_cpu_us_per_cycle", round(jitCpuUsPerCycle));
             return new GsonBuilder().disableHtmlEscaping().create().toJson(o);
         }
 
@@ -105,11 +148,14 @@ public final class CoordinatorBench {
                     + "  baseline GET /healthz: %.1f requests/s, p50 %.2f ms%n"
                     + "  ratio to baseline: %.3f%n"
                     + "  Ed25519 verify: %.0f/s on %d cores, limit %.1f cycles/s (%d signatures per cycle)%n"
-                    + "  ratio to limit: %.3f%n",
+                    + "  ratio to limit: %.3f%n"
+                    + "  CPU per cycle: coordinator %.0f us (of which JIT compiling %.0f us), clients %.0f us; two verifies "
+                    + "%.0f us; CPU ratio to limit %.3f%n",
                     units, clients, store, cores, cyclesPerSecond, requestsPerSecond, claimP50Ms, claimP99Ms,
                     claimP999Ms, resultP50Ms, resultP99Ms, resultP999Ms, baselineRequestsPerSecond, baselineP50Ms,
                     ratioToBaseline(), verifiesPerSecond, cores, limitCyclesPerSecond(), SIGNATURES_PER_CYCLE,
-                    ratioToLimit());
+                    ratioToLimit(), coordinatorCpuUsPerCycle, jitCpuUsPerCycle, clientCpuUsPerCycle, verifyCpuUsPerCycle(),
+                    cpuRatioToLimit());
         }
 
         private static double round(double v) {
@@ -122,132 +168,226 @@ public final class CoordinatorBench {
 
     public static Report run(Config config, PrintStream progress) throws Exception {
         int cores = Runtime.getRuntime().availableProcessors();
-        double verifies = VerifyRate.measure(cores, progress);
+        VerifyRate.Rate verifies = VerifyRate.measure(cores, progress);
         String store = config.store().isEmpty() ? "sqlite" : config.store();
         CoordinatorConfig coordinatorConfig = CoordinatorConfig.defaults(config.dataDir()).withStore(config.store());
-        try (Coordinator coordinator = Coordinator.start(coordinatorConfig)) {
-            String url = coordinator.url();
-            Identity operator = Identity.generate();
-            CoordinatorClient ops = new CoordinatorClient(url, operator);
-            Seed seed = prepare(ops, config.units(), progress);
-            ExecutorService pool = Executors.newFixedThreadPool(config.clients());
-            try {
-                Samples baseline = baseline(url, config, pool);
-                progress.printf("baseline: %d GET /healthz in %.1f s%n", config.baselineRequests(), baseline.seconds);
-                Samples[] load = load(url, seed, config, pool, progress);
-                double seconds = load[0].seconds;
-                int cycles = load[1].count();
-                return new Report(config.units(), config.clients(), cycles / seconds, 2.0 * cycles / seconds,
-                        baseline.count() / baseline.seconds, load[0].percentile(50), load[0].percentile(99),
-                        load[1].percentile(50), load[1].percentile(99), baseline.percentile(50),
-                        store.replaceAll("//([^:/@]*):[^@]*@", "//$1:***@"), cores, verifies,
-                        load[0].percentile(99.9), load[1].percentile(99.9));
-            } finally {
-                pool.shutdownNow();
+        try (Coordinator coordinator = Coordinator.start(coordinatorConfig);
+                ClosedLoopClients http = new ClosedLoopClients(coordinator.url())) {
+            CoordinatorClient ops = new CoordinatorClient(coordinator.url(), Identity.generate());
+            Random random = new Random(1);
+            Seed seed = prepareSeed(ops, random);
+            String metric = seed.getManifest().getMetric().getName();
+            if (config.warmupUnits() > 0) {
+                register(http, ops.identity(), seed, config.warmupUnits(), random);
+                AtomicInteger warmed = new AtomicInteger();
+                List<Supplier<ClosedLoopClients.Conversation>> warm = new ArrayList<>();
+                for (int c = 0; c < config.clients(); c++) {
+                    warm.add(() -> LiveConversations.warmUp(http, metric, warmed));
+                }
+                double seconds = http.run(warm);
+                progress.printf("warm-up: %d units claimed and reported in %.1f s (not counted)%n", warmed.get(),
+                        seconds);
             }
+            register(http, ops.identity(), seed, config.units(), random);
+            progress.printf("prepared %d EVALUATE units (plus the baseline's)%n", config.units());
+            long signStart = System.nanoTime();
+            List<PresignedNode> nodes = presign(ops, config.clients(), config.units() + 1, metric);
+            progress.printf("signed %d claims and %d results for %d clients in %.1f s, before the timed phase%n",
+                    nodes.stream().mapToInt(PresignedNode::claimCount).sum(),
+                    nodes.stream().mapToLong(PresignedNode::resultCount).sum(), nodes.size(),
+                    (System.nanoTime() - signStart) / 1e9);
+            Samples baseline = baseline(http, config);
+            progress.printf("baseline: %d GET /healthz in %.1f s%n", baseline.count(), baseline.seconds);
+            long processCpu = processCpuNanos();
+            long clientCpu = http.cpuNanos();
+            ThreadCpu threads = ThreadCpu.start();
+            long jitMs = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+            long gcMs = gcMillis();
+            Cycles load = cycles(http, nodes);
+            long coordinatorCpu = processCpuNanos() - processCpu - (http.cpuNanos() - clientCpu);
+            long clientsCpu = http.cpuNanos() - clientCpu;
+            int cycles = load.results.size();
+            if (cycles < config.units()) {
+                throw new IllegalStateException("only " + cycles + " of " + config.units() + " units were reported");
+            }
+            progress.printf("load: %d units claimed and reported in %.1f s%n", cycles, load.seconds);
+            progress.printf("CPU per cycle by thread (us; GC and JIT threads are not listed by the JVM): %s%n",
+                    threads.since(cycles));
+            double jitCpu = threads.jitSince(cycles);
+            progress.printf("JIT compiling %d ms (%.0f us CPU per cycle), GC %d ms (pauses and cycles) during the "
+                    + "timed phase%n", ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitMs,
+                    jitCpu, gcMillis() - gcMs);
+            Samples claims = Samples.of(load.claims, load.seconds);
+            Samples results = Samples.of(load.results, load.seconds);
+            return new Report(config.units(), config.clients(), cycles / load.seconds, 2.0 * cycles / load.seconds,
+                    baseline.count() / baseline.seconds, claims.percentile(50), claims.percentile(99),
+                    results.percentile(50), results.percentile(99), baseline.percentile(50),
+                    store.replaceAll("//([^:/@]*):[^@]*@", "//$1:***@"), cores, verifies.perSecond(),
+                    claims.percentile(99.9), results.percentile(99.9), config.warmupUnits(),
+                    coordinatorCpu / 1000.0 / cycles, clientsCpu / 1000.0 / cycles, verifies.cpuNanos() / 1000.0,
+                    jitCpu);
         }
     }
 
-    /**
-     * A seed, a direction and one experiment per unit (quorum 1 and one adoption seed: one
-     * EVALUATE unit each).
-     */
-    private static Seed prepare(CoordinatorClient ops, int units, PrintStream progress) throws CoordinatorException {
+    private static long gcMillis() {
+        return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(b -> Math.max(0, b.getCollectionTime()))
+                .sum();
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /** A seed and a direction: quorum 1 and one adoption seed, so each experiment is one EVALUATE unit. */
+    private static Seed prepareSeed(CoordinatorClient ops, Random random) throws CoordinatorException {
         Manifest manifest = TinyLmSeed.manifest().toBuilder().setQuorum(1).setAdoptionSeeds(1).clearTrustedProposers()
                 .build();
-        Random random = new Random(1);
         Seed seed = Seed.newBuilder().setName("bench").setCommit(commit(random)).setManifest(manifest)
                 .setPublisher(ops.identity().publicId().toByteString()).setPublishedMs(System.currentTimeMillis()).build();
         ops.publishSeed(seed);
         ops.openDirection(Direction.newBuilder().setName("load").setSeed("bench").setBaseCommit(seed.getCommit())
                 .setOpenedBy(ops.identity().publicId().toByteString()).setOpenedMs(System.currentTimeMillis()).build());
-        for (int i = 0; i < units; i++) {
-            ops.registerExperiment(Experiment.newBuilder().setSeed("bench").setDirection("load").setCommit(commit(random))
-                    .setParent(seed.getCommit()).setProposer(ops.identity().publicId().toByteString())
-                    .setCreatedMs(System.currentTimeMillis()).build());
-        }
-        progress.printf("prepared %d EVALUATE units (plus the baseline's)%n", units);
         return seed;
     }
 
-    private static Samples baseline(String url, Config config, ExecutorService pool) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        HttpRequest health = HttpRequest.newBuilder(URI.create(url + "/healthz")).GET().build();
-        int perClient = Math.max(1, config.baselineRequests() / config.clients());
-        List<Future<double[]>> futures = new ArrayList<>();
-        long start = System.nanoTime();
-        for (int c = 0; c < config.clients(); c++) {
-            futures.add(pool.submit(() -> {
-                double[] ms = new double[perClient];
-                for (int i = 0; i < perClient; i++) {
-                    long t = System.nanoTime();
-                    HttpResponse<Void> r = http.send(health, HttpResponse.BodyHandlers.discarding());
-                    if (r.statusCode() != 200) {
-                        throw new IOException("healthz answered " + r.statusCode());
-                    }
-                    ms[i] = (System.nanoTime() - t) / 1e6;
-                }
-                return ms;
-            }));
-        }
-        List<double[]> parts = new ArrayList<>();
-        for (Future<double[]> f : futures) {
-            parts.add(f.get());
-        }
-        return Samples.concat(parts, (System.nanoTime() - start) / 1e9);
-    }
-
-    /** Returns claim latencies (with the run's duration) and result latencies. */
-    private static Samples[] load(String url, Seed seed, Config config, ExecutorService pool, PrintStream progress)
+    /** One experiment per unit, registered over a few connections (this is set-up, not measured). */
+    private static void register(ClosedLoopClients http, Identity operator, Seed seed, int units, Random random)
             throws Exception {
-        List<Future<double[][]>> futures = new ArrayList<>();
-        long start = System.nanoTime();
-        for (int c = 0; c < config.clients(); c++) {
-            futures.add(pool.submit(() -> cycles(new CoordinatorClient(url, Identity.generate()), seed)));
+        List<Experiment> experiments = new ArrayList<>();
+        for (int i = 0; i < units; i++) {
+            experiments.add(Experiment.newBuilder().setSeed("bench").setDirection("load").setCommit(commit(random))
+                    .setParent(seed.getCommit()).setProposer(operator.publicId().toByteString())
+                    .setCreatedMs(System.currentTimeMillis()).build());
         }
-        List<double[]> claims = new ArrayList<>();
-        List<double[]> results = new ArrayList<>();
-        for (Future<double[][]> f : futures) {
-            double[][] r = f.get();
-            claims.add(r[0]);
-            results.add(r[1]);
+        Iterator<Experiment> next = experiments.iterator();
+        List<Supplier<ClosedLoopClients.Conversation>> conversations = new ArrayList<>();
+        for (int c = 0; c < 8; c++) {
+            conversations.add(() -> LiveConversations.register(http, operator, next));
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        Samples claimed = Samples.concat(claims, seconds);
-        Samples reported = Samples.concat(results, seconds);
-        progress.printf("load: %d units claimed and reported in %.1f s%n", reported.count(), seconds);
-        return new Samples[] {claimed, reported};
+        http.run(conversations);
     }
 
-    private static double[][] cycles(CoordinatorClient node, Seed seed) throws CoordinatorException {
-        List<Double> claimMs = new ArrayList<>();
-        List<Double> resultMs = new ArrayList<>();
-        while (true) {
-            long t = System.nanoTime();
-            var response = node.claim(ClaimRequest.newBuilder().setNode(node.identity().publicId().toByteString())
-                    .setHardwareClass("cpu:bench").addKinds(WorkUnit.Kind.EVALUATE)
-                    .setTimeMs(System.currentTimeMillis()).build());
-            claimMs.add((System.nanoTime() - t) / 1e6);
-            if (!response.hasUnit()) {
-                break;
+    private static List<WorkUnit> open(CoordinatorClient ops) throws CoordinatorException {
+        return ops.units("OPEN").getUnitsList().stream().map(UnitStatus::getUnit)
+                .filter(u -> u.getKind() == WorkUnit.Kind.EVALUATE).toList();
+    }
+
+    /** Each client's claims and its results for every open unit, signed on all cores before the run. */
+    private static List<PresignedNode> presign(CoordinatorClient ops, int clients, int claims, String metric)
+            throws Exception {
+        List<WorkUnit> units = open(ops);
+        int perClient = Math.min(claims, Reputation.INITIAL_QUOTA);
+        ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
+        try {
+            List<Future<PresignedNode>> signed = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                signed.add(pool.submit(() -> PresignedNode.sign(perClient, units, metric)));
             }
-            WorkUnit unit = response.getUnit();
-            Result result = Result.newBuilder().setWorkUnitId(unit.getId()).setSeed(unit.getSeed())
-                    .setDirection(unit.getDirection()).setCommit(unit.getCommit()).setParent(unit.getParent())
-                    .setStatus(Result.Status.OK).setMetricName(seed.getManifest().getMetric().getName())
-                    .setMetric(2.0).setHardwareClass("cpu:bench").setRuntimeMs(1000)
-                    .setRunner(node.identity().publicId().toByteString()).setProposer(unit.getProposer())
-                    .setTimeMs(System.currentTimeMillis()).setBudget(unit.getBudget())
-                    .setRandomSeed(unit.getRandomSeed()).build();
-            t = System.nanoTime();
-            node.reportResult(Envelopes.sign(node.identity(), result));
-            resultMs.add((System.nanoTime() - t) / 1e6);
+            List<PresignedNode> nodes = new ArrayList<>();
+            for (Future<PresignedNode> f : signed) {
+                nodes.add(f.get());
+            }
+            return nodes;
+        } finally {
+            pool.shutdownNow();
         }
-        return new double[][] {unbox(claimMs), unbox(resultMs)};
     }
 
-    private static double[] unbox(List<Double> values) {
-        return values.stream().mapToDouble(Double::doubleValue).toArray();
+    private static Samples baseline(ClosedLoopClients http, Config config) throws Exception {
+        int perClient = Math.max(1, config.baselineRequests() / config.clients());
+        List<Double> ms = new ArrayList<>();
+        List<Supplier<ClosedLoopClients.Conversation>> conversations = new ArrayList<>();
+        for (int c = 0; c < config.clients(); c++) {
+            conversations.add(() -> new ClosedLoopClients.Conversation() {
+                private int sent = 1;
+
+                @Override
+                public FullHttpRequest first() {
+                    return http.get("/healthz");
+                }
+
+                @Override
+                public FullHttpRequest next(FullHttpResponse response, double latency) throws IOException {
+                    expectOk(response, "GET /healthz");
+                    ms.add(latency);
+                    return sent++ < perClient ? http.get("/healthz") : null;
+                }
+            });
+        }
+        double seconds = http.run(conversations);
+        return Samples.of(ms, seconds);
+    }
+
+    /** Latencies of one closed-loop run; every list is filled on the clients' one event loop thread. */
+    private record Cycles(List<Double> claims, List<Double> results, double seconds) {
+    }
+
+    private static Cycles cycles(ClosedLoopClients http, List<PresignedNode> nodes) throws Exception {
+        List<Double> claims = new ArrayList<>();
+        List<Double> results = new ArrayList<>();
+        List<Supplier<ClosedLoopClients.Conversation>> conversations = new ArrayList<>();
+        for (PresignedNode node : nodes) {
+            conversations.add(() -> new Cycle(http, node, claims, results));
+        }
+        double seconds = http.run(conversations);
+        return new Cycles(claims, results, seconds);
+    }
+
+    /** Claim, then report the pre-signed result for the unit the coordinator handed out; until none is left. */
+    private static final class Cycle implements ClosedLoopClients.Conversation {
+        private final ClosedLoopClients http;
+        private final PresignedNode node;
+        private final List<Double> claims;
+        private final List<Double> results;
+        private int claimed;
+        private boolean awaitingClaim;
+
+        Cycle(ClosedLoopClients http, PresignedNode node, List<Double> claims, List<Double> results) {
+            this.http = http;
+            this.node = node;
+            this.claims = claims;
+            this.results = results;
+        }
+
+        @Override
+        public FullHttpRequest first() {
+            return claim();
+        }
+
+        private FullHttpRequest claim() {
+            awaitingClaim = true;
+            return http.post("/v1/claim", node.claim(claimed++));
+        }
+
+        @Override
+        public FullHttpRequest next(FullHttpResponse response, double ms) throws IOException {
+            if (awaitingClaim) {
+                expectOk(response, "claim");
+                claims.add(ms);
+                ClaimResponse claim = ClaimResponse.parseFrom(ByteBufUtil.getBytes(response.content()));
+                if (!claim.hasUnit()) {
+                    return null;
+                }
+                byte[] result = node.resultFor(claim.getUnit().getId());
+                if (result == null) {
+                    throw new IOException("claimed unit " + claim.getUnit().getId() + " was not open when signing");
+                }
+                awaitingClaim = false;
+                return http.post("/v1/results", result);
+            }
+            expectOk(response, "result");
+            results.add(ms);
+            // Out of pre-signed claims (the daily quota of a fresh key): this client stops.
+            return claimed < node.claimCount() ? claim() : null;
+        }
+    }
+
+    private static void expectOk(FullHttpResponse response, String what) throws IOException {
+        if (response.status().code() != 200) {
+            throw new IOException(what + " answered " + response.status() + ": "
+                    + response.content().toString(StandardCharsets.UTF_8));
+        }
     }
 
     private static String commit(Random random) {
@@ -257,9 +397,8 @@ public final class CoordinatorBench {
     }
 
     private record Samples(double[] sortedMs, double seconds) {
-        static Samples concat(List<double[]> parts, double seconds) {
-            double[] all = parts.stream().flatMapToDouble(Arrays::stream).sorted().toArray();
-            return new Samples(all, seconds);
+        static Samples of(List<Double> ms, double seconds) {
+            return new Samples(ms.stream().mapToDouble(Double::doubleValue).sorted().toArray(), seconds);
         }
 
         int count() {

@@ -1,6 +1,7 @@
 package dev.rhizome.ops.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonParser;
 import java.io.ByteArrayOutputStream;
@@ -27,6 +28,25 @@ class CoordinatorBenchTest {
         assertThat(report.claimP99Ms()).isGreaterThanOrEqualTo(report.claimP50Ms());
         var json = JsonParser.parseString(report.toJson()).getAsJsonObject();
         assertThat(json.keySet()).contains("cycles_per_second", "baseline_requests_per_second", "ratio_to_baseline",
-                "claim_p50_ms", "claim_p99_ms", "result_p50_ms", "result_p99_ms");
+                "claim_p50_ms", "claim_p99_ms", "result_p50_ms", "result_p99_ms", "coordinator_cpu_us_per_cycle",
+                "client_cpu_us_per_cycle", "verify_cpu_us", "cpu_ratio_to_limit", "warmup_units");
+        assertThat(report.coordinatorCpuUsPerCycle()).isPositive();
+        assertThat(report.verifyCpuUs()).isPositive();
+    }
+
+    @Test
+    void aWarmUpRunsOnUnitsOfItsOwnAndIsNotCounted() throws Exception {
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
+        CoordinatorBench.Report report = CoordinatorBench.run(new CoordinatorBench.Config(10, 2, 20, dir, "", 30),
+                new PrintStream(progress, true));
+
+        assertThat(progress.toString()).contains("warm-up: 31 units claimed and reported", "10 units claimed and reported");
+        assertThat(report.units()).isEqualTo(10);
+    }
+
+    @Test
+    void moreUnitsThanTheClientsKeysMayLeaseInADayIsAUsageError() {
+        assertThatThrownBy(() -> new CoordinatorBench.Config(1000, 4, 10, dir))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("use more --clients");
     }
 }
