@@ -324,6 +324,16 @@ final class FetchPlanner {
         return null;
     }
 
+    /** The holders queued for {@code commit} after the current one, in the order they would be asked. */
+    List<PublicId> queued(String commit) {
+        Want want = wants.get(commit);
+        List<PublicId> out = new ArrayList<>();
+        if (want != null) {
+            want.queue.forEach(h -> out.add(h.peer));
+        }
+        return out;
+    }
+
     /** Whether {@code peer} signed an announcement of {@code commit} to us. */
     boolean claimedBy(PublicId peer, String commit) {
         Want want = wants.get(commit);
