@@ -155,8 +155,12 @@ final class FetchPlanner {
         return want != null && want.needed && want.current == null && want.queue.isEmpty();
     }
 
-    /** When the planner next has something to decide: a transfer's stall deadline, or a backed-off holder coming due. */
-    long nextDeadlineMs() {
+    /**
+     * When the planner next has something to decide: a transfer's stall deadline, or a backed-off
+     * holder coming due. A holder already due that waits for a free slot is no deadline: a slot frees
+     * on an event (a fetch ends), and counting it would have the driver spin.
+     */
+    long nextDeadlineMs(long nowMs) {
         long next = Long.MAX_VALUE;
         long stall = config.fetchStall().toMillis();
         for (Want want : wants.values()) {
@@ -164,7 +168,9 @@ final class FetchPlanner {
                 next = Math.min(next, want.lastProgressMs + stall);
             } else {
                 for (Holder h : want.queue) {
-                    next = Math.min(next, h.notBeforeMs);
+                    if (h.notBeforeMs > nowMs) {
+                        next = Math.min(next, h.notBeforeMs);
+                    }
                 }
             }
         }

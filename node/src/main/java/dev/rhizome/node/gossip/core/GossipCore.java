@@ -472,7 +472,7 @@ public final class GossipCore implements PeerProtocol {
     @Override
     public long nextWakeupMs() {
         long next = Math.min(nextExchangeMs, nextSelfAnnounceMs);
-        next = Math.min(next, planner.nextDeadlineMs());
+        next = Math.min(next, planner.nextDeadlineMs(clock.nowMs()));
         next = Math.min(next, signedSelfAtMs + RESIGN_MS);
         next = Math.min(next, lastTickMs + HOUSEKEEPING_MS); // redials, dial expiry, decay, old wants
         return Math.max(next, clock.nowMs());
@@ -705,17 +705,23 @@ public final class GossipCore implements PeerProtocol {
 
     /**
      * Drops a Fetch that a later effect of the same step cancels (its peer was banned a moment later,
-     * or the commit arrived): the adapter would otherwise open a connection to a peer it just banned.
+     * or the commit arrived), and a Dial to a peer disconnected later in the step: the adapter would
+     * otherwise open a connection to a peer it just banned. Then asks for a wakeup if the deadline moved.
      */
     private List<Effect> settled(List<Effect> out) {
         Set<CancelFetch> cancels = new java.util.HashSet<>();
+        Set<PublicId> disconnected = new java.util.HashSet<>();
         for (int i = out.size() - 1; i >= 0; i--) {
             Effect e = out.get(i);
             if (e instanceof CancelFetch c) {
                 cancels.add(c);
+            } else if (e instanceof Disconnect d) {
+                disconnected.add(d.peer());
             } else if (e instanceof Fetch f && cancels.remove(new CancelFetch(f.from(), f.commit()))) {
                 out.set(i, null);
                 // its CancelFetch stays: harmless for a fetch that never started, and the adapter forgets it
+            } else if (e instanceof Dial d && disconnected.contains(PublicId.of(d.peer().getNode()))) {
+                out.set(i, null); // dialled, then banned in the same step: its Disconnect stays, as harmless
             }
         }
         out.removeIf(java.util.Objects::isNull);

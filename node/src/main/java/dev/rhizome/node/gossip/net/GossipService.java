@@ -309,6 +309,12 @@ public final class GossipService implements AutoCloseable {
                 }
                 return;
             }
+            GossipLink old = links.get(peer);
+            if (old != null && !old.isActive() && links.closed(old) && !old.closedByUs()) {
+                // The old link is already dead, its close still on its way here: the core hears of it first,
+                // so the tie-break never keeps a dead link over a live one.
+                apply(protocol.onDisconnected(peer, nowMs()));
+            }
             boolean first = links.add(peer, link);
             apply(protocol.onConnected(peer, link.peerInfo().envelope(), outbound, nowMs()));
             if (!first) {

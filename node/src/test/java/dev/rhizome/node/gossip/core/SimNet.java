@@ -35,7 +35,8 @@ import java.util.Set;
 final class SimNet {
     static final SignatureCheck SIGNATURES = new MemoisingSignatureCheck(SignatureCheck.envelopes(), 200_000);
     static final GossipConfig CONFIG = GossipConfig.defaults();
-    static final long TICK_MS = 1_000;
+    /** The longest the core may sleep: a Wakeup it asks for later than this is a bug it must not have. */
+    static final long MAX_SLEEP_MS = GossipCore.HOUSEKEEPING_MS;
     static final long BUNDLE_BYTES = 512 * 1024;
 
     /** What one seed's run looks like. */
@@ -70,8 +71,10 @@ final class SimNet {
         int node, peer, epoch;
     }
 
+    /** A wakeup the core asked for; only the latest one asked counts. */
     private static final class Tick extends Event {
         int node, epoch;
+        long serial;
     }
 
     private static final class Transfer extends Event {
@@ -96,6 +99,7 @@ final class SimNet {
         final Set<String> repo = new LinkedHashSet<>();
         GossipCore core;
         int epoch;
+        long wakeupSerial;
         boolean up = true;
         final Map<String, Transfer> outstanding = new HashMap<>();
         final Set<String> waitingFor = new LinkedHashSet<>();
@@ -156,7 +160,6 @@ final class SimNet {
     void run() {
         for (Node n : nodes) {
             apply(n, n.core.start(bootstrapFor(n), now));
-            schedule(tick(n), random.nextInt((int) TICK_MS));
         }
         long faultsEnd = now + scenario.faultsUntilMs();
         for (int c = 0; c < scenario.commits(); c++) {
@@ -165,6 +168,7 @@ final class SimNet {
             honestCommits.add(commit);
             fault(random.nextLong(scenario.faultsUntilMs()), () -> {
                 at.repo.add(commit);
+                at.waitingFor.remove(commit); // its work may have asked for it first: now it has it, as the driver says
                 if (at.up) {
                     apply(at, at.core.onLocalCommit(commit, now));
                 }
@@ -293,10 +297,9 @@ final class SimNet {
         n.up = true;
         n.core = n.newCore();
         for (String commit : n.repo) {
-            n.core.onLocalCommit(commit, now);
+            apply(n, n.core.onLocalCommit(commit, now));
         }
         apply(n, n.core.start(bootstrapFor(n), now));
-        schedule(tick(n), random.nextInt((int) TICK_MS));
         // The work loop asks again for what it still waits for.
         for (String commit : List.copyOf(n.waitingFor)) {
             apply(n, n.core.want(commit, List.of(nodes.get(random.nextInt(nodes.size())).id), now));
@@ -334,9 +337,8 @@ final class SimNet {
     private void handle(Event e) {
         if (e instanceof Tick t) {
             Node n = nodes.get(t.node);
-            if (n.up && n.epoch == t.epoch) {
+            if (n.up && n.epoch == t.epoch && n.wakeupSerial == t.serial) {
                 apply(n, n.core.onTick(now));
-                schedule(tick(n), TICK_MS);
             }
         } else if (e instanceof Deliver d) {
             Integer generation = links.get(d.link);
@@ -386,6 +388,9 @@ final class SimNet {
     private void transfer(Transfer t) {
         Node n = nodes.get(t.node);
         Transfer current = n.outstanding.get(t.commit);
+        if (System.getProperty("simdebug") != null && n.index == Integer.getInteger("simdebug")) {
+            System.out.println("t=" + now + " transfer " + t.commit.substring(0, 6) + " from " + t.from + " bytes " + t.bytes + " current " + (current == t) + " up " + n.up + " epoch " + (n.epoch == t.epoch));
+        }
         if (!n.up || n.epoch != t.epoch || current != t) {
             return; // cancelled, or the node restarted
         }
@@ -442,9 +447,18 @@ final class SimNet {
 
     void apply(Node n, List<Effect> effects) {
         current = effects;
+        if (System.getProperty("simdebug") != null && n.index == Integer.getInteger("simdebug")) {
+            System.out.println("t=" + now + " node " + n.index + " " + describe(effects) + " links=" + n.core.connectedPeers().size());
+        }
         for (Effect effect : effects) {
             trace = trace * 31 + effect.getClass().getSimpleName().hashCode();
-            if (effect instanceof Send s) {
+            if (effect instanceof Effect.Wakeup w) {
+                // The core owns time: it is ticked only when it asks, and must never sleep past its housekeeping.
+                check(w.atMs() >= now && w.atMs() <= now + MAX_SLEEP_MS, n, "asks to wake at %d, now %d", w.atMs(), now);
+                Tick t = tick(n);
+                t.serial = ++n.wakeupSerial;
+                schedule(t, w.atMs() - now);
+            } else if (effect instanceof Send s) {
                 Node to = byId.get(s.to());
                 long key = key(n.index, to.index);
                 Integer generation = links.get(key);
@@ -546,6 +560,8 @@ final class SimNet {
                 out.add("Cancel(" + byId.get(c.from()).index + "," + c.commit().substring(0, 6) + ")");
             } else if (e instanceof Disconnect d) {
                 out.add("Disconnect(" + byId.get(d.peer()).index + ": " + d.reason() + ")");
+            } else if (e instanceof Effect.Wakeup w) {
+                out.add("Wakeup(+" + (w.atMs() - now) + ")");
             } else {
                 out.add(e.getClass().getSimpleName());
             }
