@@ -40,6 +40,11 @@ final class Bounded<K, V> {
         return map.size();
     }
 
+    /** The keys, least recently used first (a copy: reading entries while iterating reorders them). */
+    List<K> keys() {
+        return new ArrayList<>(map.keySet());
+    }
+
     /** The values, least recently used first. */
     List<V> values() {
         return new ArrayList<>(map.values());

@@ -62,6 +62,8 @@ public final class GossipCore implements PeerProtocol {
      * checked this often. Every other deadline (a stall, a backed-off holder) is asked for exactly.
      */
     static final long HOUSEKEEPING_MS = 1_000;
+    /** Own commits whose keepers the core still looks for on new links (the wants filter). */
+    static final int OWN_COMMITS_REPLICATED = 256;
 
     private final Identity self;
     private final PublicId selfId;
@@ -88,8 +90,18 @@ public final class GossipCore implements PeerProtocol {
     private final Bounded<PublicId, SignedEnvelope> remembered = new Bounded<>(REMEMBERED_PEERS);
     private boolean rememberedChanged;
     private final Bounded<PublicId, NodeInfo> hinted = new Bounded<>(HINTED_ADDRESSES);
+    private final Wants wants;
+    /** Commits made here, with the links named to keep a copy so far (the wants filter only). */
+    private final Bounded<String, Set<PublicId>> keepersAsked = new Bounded<>(OWN_COMMITS_REPLICATED);
 
     public GossipCore(Identity self, NodeInfo selfInfo, GossipConfig config, Random random, SignatureCheck signatures) {
+        this(self, selfInfo, config, random, signatures, Wants.everything());
+    }
+
+    /** @param wants which announced bundles to fetch unasked: all of them, or the work's and those it is named to keep */
+    public GossipCore(Identity self, NodeInfo selfInfo, GossipConfig config, Random random, SignatureCheck signatures,
+                      Wants wants) {
+        this.wants = java.util.Objects.requireNonNull(wants, "wants");
         this.self = self;
         this.selfId = self.publicId();
         this.selfInfo = selfInfo.toBuilder().setNode(selfId.toByteString()).build();
@@ -104,7 +116,14 @@ public final class GossipCore implements PeerProtocol {
 
     /** A factory for the network driver: a core per node, verifying every signature, with a strong random source. */
     public static java.util.function.Function<NodeInfo, PeerProtocol> factory(Identity identity, GossipConfig config) {
-        return self -> new GossipCore(identity, self, config, new java.security.SecureRandom(), SignatureCheck.envelopes());
+        return factory(identity, config, Wants.everything());
+    }
+
+    /** {@link #factory(Identity, GossipConfig)} with a wants policy. */
+    public static java.util.function.Function<NodeInfo, PeerProtocol> factory(Identity identity, GossipConfig config,
+                                                                             Wants wants) {
+        return self -> new GossipCore(identity, self, config, new java.security.SecureRandom(), SignatureCheck.envelopes(),
+                wants);
     }
 
     /** This node's NodeInfo signed for the Hello; re-signed once it is half a seen window old, so it is always fresh. */
@@ -218,7 +237,21 @@ public final class GossipCore implements PeerProtocol {
         }
         List<String> recent = planner.recentlyHeld();
         if (!recent.isEmpty()) {
-            sendAnnouncement(peer, signInventory(recent, now), out);
+            sendAnnouncement(peer, signInventory(recent, List.of(), now), out);
+        }
+        if (!wants.all()) {
+            // Own commits still short of keepers (made while this node had few links): the new neighbour keeps them.
+            List<String> short_ = new ArrayList<>();
+            for (String commit : keepersAsked.keys()) {
+                Set<PublicId> asked = keepersAsked.get(commit);
+                if (asked.size() < wants.copies() && !asked.contains(peer) && short_.size() < config.maxCommitsPerInventory()) {
+                    asked.add(peer);
+                    short_.add(commit);
+                }
+            }
+            if (!short_.isEmpty()) {
+                sendAnnouncement(peer, signInventory(short_, List.of(peer), now), out);
+            }
         }
     }
 
@@ -318,7 +351,7 @@ public final class GossipCore implements PeerProtocol {
                 out.add(new CancelFetch(s.from(), s.commit()));
             }
         }
-        announceHeld(commit, holders, now, out);
+        announceHeld(commit, holders, false, now, out);
         startReady(now, out);
         return settled(out);
     }
@@ -402,7 +435,7 @@ public final class GossipCore implements PeerProtocol {
         List<Start> pointless = new ArrayList<>();
         Set<PublicId> holders = planner.markHeld(commit, pointless);
         pointless.forEach(s -> out.add(new CancelFetch(s.from(), s.commit())));
-        announceHeld(commit, holders, now, out);
+        announceHeld(commit, holders, true, now, out);
         startReady(now, out);
         return settled(out);
     }
@@ -527,8 +560,10 @@ public final class GossipCore implements PeerProtocol {
         PublicId signer = PublicId.of(envelope.getSigner());
         switch (outcome.kind()) {
             case INVENTORY -> {
-                for (String commit : ((Inventory) outcome.record()).getCommitsList()) {
-                    Start start = planner.announced(from, commit, now);
+                Inventory inventory = (Inventory) outcome.record();
+                boolean fetch = wants.all() || inventory.getKeepList().contains(selfId.toByteString());
+                for (String commit : inventory.getCommitsList()) {
+                    Start start = planner.announced(from, commit, fetch, now);
                     if (start != null) {
                         startFetch(start, out);
                     }
@@ -599,25 +634,32 @@ public final class GossipCore implements PeerProtocol {
         send(peer, Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(EXCHANGE_SIZE)).build(), out);
     }
 
-    private void announceHeld(String commit, Set<PublicId> holders, long now, List<Effect> out) {
+    /** Tells the neighbours that lack it; a commit made here ({@code own}) names its keepers under the wants filter. */
+    private void announceHeld(String commit, Set<PublicId> holders, boolean own, long now, List<Effect> out) {
         List<PublicId> targets = new ArrayList<>();
         for (PublicId peer : connections.openPeers()) {
             if (!holders.contains(peer)) {
                 targets.add(peer);
             }
         }
+        List<PublicId> keepers = List.of();
+        if (own && !wants.all()) {
+            keepers = Wants.keepers(commit, targets, wants.copies());
+            keepersAsked.put(commit, new java.util.HashSet<>(keepers));
+        }
         if (targets.isEmpty()) {
             return;
         }
-        SignedEnvelope inventory = signInventory(List.of(commit), now);
+        SignedEnvelope inventory = signInventory(List.of(commit), keepers, now);
         for (PublicId peer : targets) {
             sendAnnouncement(peer, inventory, out);
         }
     }
 
-    private SignedEnvelope signInventory(Collection<String> commits, long now) {
-        return Envelopes.sign(self, Inventory.newBuilder().setNode(selfId.toByteString()).addAllCommits(commits)
-                .setTimeMs(now).build());
+    private SignedEnvelope signInventory(Collection<String> commits, List<PublicId> keepers, long now) {
+        Inventory.Builder inventory = Inventory.newBuilder().setNode(selfId.toByteString()).addAllCommits(commits).setTimeMs(now);
+        keepers.forEach(k -> inventory.addKeep(k.toByteString()));
+        return Envelopes.sign(self, inventory.build());
     }
 
     /** Forwards a flooded announcement to at most {@code degree} random neighbours, skipping {@code except}. */
