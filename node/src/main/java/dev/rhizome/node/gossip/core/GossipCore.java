@@ -64,6 +64,8 @@ public final class GossipCore implements PeerProtocol {
     static final long HOUSEKEEPING_MS = 1_000;
     /** Own commits whose keepers the core still looks for on new links (the wants filter). */
     static final int OWN_COMMITS_REPLICATED = 256;
+    /** A keeper named that has not announced the commit within this long is replaced by another. */
+    static final long KEEPER_WAIT_MS = 60_000;
 
     private final Identity self;
     private final PublicId selfId;
@@ -91,8 +93,19 @@ public final class GossipCore implements PeerProtocol {
     private boolean rememberedChanged;
     private final Bounded<PublicId, NodeInfo> hinted = new Bounded<>(HINTED_ADDRESSES);
     private final Wants wants;
-    /** Commits made here, with the links named to keep a copy so far (the wants filter only). */
-    private final Bounded<String, Set<PublicId>> keepersAsked = new Bounded<>(OWN_COMMITS_REPLICATED);
+    /** Commits made here, with their keepers asked and confirmed (the wants filter only). */
+    private final Bounded<String, Keeping> keeping = new Bounded<>(OWN_COMMITS_REPLICATED);
+
+    /** Who keeps a copy of one of our commits: named and not yet heard from, or heard announcing it. */
+    private static final class Keeping {
+        final java.util.Map<PublicId, Long> pending = new java.util.HashMap<>();
+        final Set<PublicId> confirmed = new java.util.HashSet<>();
+
+        int counted(long now) {
+            pending.values().removeIf(askedAt -> now - askedAt > KEEPER_WAIT_MS);
+            return pending.size() + confirmed.size();
+        }
+    }
 
     public GossipCore(Identity self, NodeInfo selfInfo, GossipConfig config, Random random, SignatureCheck signatures) {
         this(self, selfInfo, config, random, signatures, Wants.everything());
@@ -239,20 +252,41 @@ public final class GossipCore implements PeerProtocol {
         if (!recent.isEmpty()) {
             sendAnnouncement(peer, signInventory(recent, List.of(), now), out);
         }
-        if (!wants.all()) {
-            // Own commits still short of keepers (made while this node had few links): the new neighbour keeps them.
-            List<String> short_ = new ArrayList<>();
-            for (String commit : keepersAsked.keys()) {
-                Set<PublicId> asked = keepersAsked.get(commit);
-                if (asked.size() < wants.copies() && !asked.contains(peer) && short_.size() < config.maxCommitsPerInventory()) {
-                    asked.add(peer);
-                    short_.add(commit);
+        replicate(now, out);
+    }
+
+    /**
+     * The wants filter: own commits short of keepers (made while this node had few links, or a
+     * keeper never fetched) name more among the open links, by rendezvous order, each told in one
+     * Inventory that names it.
+     */
+    private void replicate(long now, List<Effect> out) {
+        if (wants.all()) {
+            return;
+        }
+        java.util.Map<PublicId, List<String>> asks = new java.util.LinkedHashMap<>();
+        List<PublicId> open = connections.openPeers();
+        for (String commit : keeping.keys()) {
+            Keeping k = keeping.get(commit);
+            int missing = wants.copies() - k.counted(now);
+            if (missing <= 0) {
+                continue;
+            }
+            List<PublicId> candidates = new ArrayList<>();
+            for (PublicId peer : open) {
+                if (!k.pending.containsKey(peer) && !k.confirmed.contains(peer)) {
+                    candidates.add(peer);
                 }
             }
-            if (!short_.isEmpty()) {
-                sendAnnouncement(peer, signInventory(short_, List.of(peer), now), out);
+            for (PublicId keeper : Wants.keepers(commit, candidates, missing)) {
+                List<String> commits = asks.computeIfAbsent(keeper, x -> new ArrayList<>());
+                if (commits.size() < config.maxCommitsPerInventory()) {
+                    k.pending.put(keeper, now);
+                    commits.add(commit);
+                }
             }
         }
+        asks.forEach((peer, commits) -> sendAnnouncement(peer, signInventory(commits, List.of(peer), now), out));
     }
 
     /**
@@ -485,6 +519,7 @@ public final class GossipCore implements PeerProtocol {
             relay(signedSelfInfo(now), Set.of(), now, out);
         }
         keepDegree(now, out);
+        replicate(now, out);
         if (connections.openCount() < FEW_LINKS && now - lastFindPeersMs >= FIND_PEERS_MS) {
             lastFindPeersMs = now;
             out.add(new Effect.FindPeers());
@@ -563,6 +598,11 @@ public final class GossipCore implements PeerProtocol {
                 Inventory inventory = (Inventory) outcome.record();
                 boolean fetch = wants.all() || inventory.getKeepList().contains(selfId.toByteString());
                 for (String commit : inventory.getCommitsList()) {
+                    Keeping k = keeping.get(commit);
+                    if (k != null) {
+                        k.pending.remove(from);
+                        k.confirmed.add(from); // a copy of our commit, wherever it came from
+                    }
                     Start start = planner.announced(from, commit, fetch, now);
                     if (start != null) {
                         startFetch(start, out);
@@ -645,7 +685,9 @@ public final class GossipCore implements PeerProtocol {
         List<PublicId> keepers = List.of();
         if (own && !wants.all()) {
             keepers = Wants.keepers(commit, targets, wants.copies());
-            keepersAsked.put(commit, new java.util.HashSet<>(keepers));
+            Keeping k = new Keeping();
+            keepers.forEach(p -> k.pending.put(p, now));
+            keeping.put(commit, k);
         }
         if (targets.isEmpty()) {
             return;

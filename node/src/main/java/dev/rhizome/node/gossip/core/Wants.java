@@ -16,12 +16,16 @@ import java.util.List;
  * work asks for ({@link GossipCore#want}, from the holders it heard announce the commit as well as
  * the work's hints) and what a neighbour names it to keep. The node that makes a commit names
  * {@code copies} of its links as keepers, chosen by rendezvous hashing on the commit id (the top
- * scores of SHA-256(commit, node id)), and names more on links that open later until it has named
- * {@code copies}; a keeper does not name keepers in turn. So each commit lives on its maker and
+ * scores of SHA-256(commit, node id)); a keeper that has not announced the commit back within a
+ * minute is replaced, and links that open later are named while fewer than {@code copies} keep it;
+ * a keeper does not name keepers in turn. So each commit lives on its maker and
  * about {@code copies} neighbours of it, plus every node whose work needed it, and stays fetchable
  * when its maker leaves.
  */
 public record Wants(boolean all, int copies) {
+    /** Keepers a node names for each commit it makes: with its maker, four copies outlive any one node leaving. */
+    public static final int DEFAULT_COPIES = 3;
+
     public Wants {
         if (!all && (copies < 1 || copies > 16)) {
             throw new IllegalArgumentException("copies must be 1 to 16, got " + copies);
