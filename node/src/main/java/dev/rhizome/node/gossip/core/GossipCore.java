@@ -62,10 +62,6 @@ public final class GossipCore implements PeerProtocol {
      * checked this often. Every other deadline (a stall, a backed-off holder) is asked for exactly.
      */
     static final long HOUSEKEEPING_MS = 1_000;
-    /** Own commits whose keepers the core still looks for on new links (the wants filter). */
-    static final int OWN_COMMITS_REPLICATED = 256;
-    /** A keeper named that has not announced the commit within this long is replaced by another. */
-    static final long KEEPER_WAIT_MS = 60_000;
 
     private final Identity self;
     private final PublicId selfId;
@@ -93,19 +89,8 @@ public final class GossipCore implements PeerProtocol {
     private boolean rememberedChanged;
     private final Bounded<PublicId, NodeInfo> hinted = new Bounded<>(HINTED_ADDRESSES);
     private final Wants wants;
-    /** Commits made here, with their keepers asked and confirmed (the wants filter only). */
-    private final Bounded<String, Keeping> keeping = new Bounded<>(OWN_COMMITS_REPLICATED);
-
-    /** Who keeps a copy of one of our commits: named and not yet heard from, or heard announcing it. */
-    private static final class Keeping {
-        final java.util.Map<PublicId, Long> pending = new java.util.HashMap<>();
-        final Set<PublicId> confirmed = new java.util.HashSet<>();
-
-        int counted(long now) {
-            pending.values().removeIf(askedAt -> now - askedAt > KEEPER_WAIT_MS);
-            return pending.size() + confirmed.size();
-        }
-    }
+    /** Keepers of the commits made here (the wants filter only; null when every bundle is fetched). */
+    private final Keepers keepers;
 
     public GossipCore(Identity self, NodeInfo selfInfo, GossipConfig config, Random random, SignatureCheck signatures) {
         this(self, selfInfo, config, random, signatures, Wants.everything());
@@ -115,6 +100,7 @@ public final class GossipCore implements PeerProtocol {
     public GossipCore(Identity self, NodeInfo selfInfo, GossipConfig config, Random random, SignatureCheck signatures,
                       Wants wants) {
         this.wants = java.util.Objects.requireNonNull(wants, "wants");
+        this.keepers = wants.all() ? null : new Keepers(wants.copies());
         this.self = self;
         this.selfId = self.publicId();
         this.selfInfo = selfInfo.toBuilder().setNode(selfId.toByteString()).build();
@@ -261,32 +247,10 @@ public final class GossipCore implements PeerProtocol {
      * Inventory that names it.
      */
     private void replicate(long now, List<Effect> out) {
-        if (wants.all()) {
-            return;
+        if (keepers != null) {
+            keepers.more(connections.openPeers(), config.maxCommitsPerInventory(), now)
+                    .forEach((peer, commits) -> sendAnnouncement(peer, signInventory(commits, List.of(peer), now), out));
         }
-        java.util.Map<PublicId, List<String>> asks = new java.util.LinkedHashMap<>();
-        List<PublicId> open = connections.openPeers();
-        for (String commit : keeping.keys()) {
-            Keeping k = keeping.get(commit);
-            int missing = wants.copies() - k.counted(now);
-            if (missing <= 0) {
-                continue;
-            }
-            List<PublicId> candidates = new ArrayList<>();
-            for (PublicId peer : open) {
-                if (!k.pending.containsKey(peer) && !k.confirmed.contains(peer)) {
-                    candidates.add(peer);
-                }
-            }
-            for (PublicId keeper : Wants.keepers(commit, candidates, missing)) {
-                List<String> commits = asks.computeIfAbsent(keeper, x -> new ArrayList<>());
-                if (commits.size() < config.maxCommitsPerInventory()) {
-                    k.pending.put(keeper, now);
-                    commits.add(commit);
-                }
-            }
-        }
-        asks.forEach((peer, commits) -> sendAnnouncement(peer, signInventory(commits, List.of(peer), now), out));
     }
 
     /**
@@ -598,10 +562,8 @@ public final class GossipCore implements PeerProtocol {
                 Inventory inventory = (Inventory) outcome.record();
                 boolean fetch = wants.all() || inventory.getKeepList().contains(selfId.toByteString());
                 for (String commit : inventory.getCommitsList()) {
-                    Keeping k = keeping.get(commit);
-                    if (k != null) {
-                        k.pending.remove(from);
-                        k.confirmed.add(from); // a copy of our commit, wherever it came from
+                    if (keepers != null) {
+                        keepers.heard(from, commit); // a copy of our commit there, wherever it came from
                     }
                     Start start = planner.announced(from, commit, fetch, now);
                     if (start != null) {
@@ -682,17 +644,11 @@ public final class GossipCore implements PeerProtocol {
                 targets.add(peer);
             }
         }
-        List<PublicId> keepers = List.of();
-        if (own && !wants.all()) {
-            keepers = Wants.keepers(commit, targets, wants.copies());
-            Keeping k = new Keeping();
-            keepers.forEach(p -> k.pending.put(p, now));
-            keeping.put(commit, k);
-        }
+        List<PublicId> named = own && keepers != null ? keepers.made(commit, targets, now) : List.of();
         if (targets.isEmpty()) {
             return;
         }
-        SignedEnvelope inventory = signInventory(List.of(commit), keepers, now);
+        SignedEnvelope inventory = signInventory(List.of(commit), named, now);
         for (PublicId peer : targets) {
             sendAnnouncement(peer, inventory, out);
         }
