@@ -31,7 +31,9 @@ import java.util.Set;
  * One node's gossip protocol as a pure state machine: events in (connections, messages, fetch
  * outcomes, ticks, all stamped with {@code nowMs}), {@link Effect}s out. No sockets, threads, disk
  * or wall clock, so tests and the simulator drive it directly. Not thread-safe: the adapter calls
- * it from one thread (an event loop) at a time.
+ * it from one thread at a time. It owns time and policy: it says when it must next be ticked
+ * ({@link Effect.Wakeup}), when to re-sign its hello, ask for bootstrap nodes or persist its peers,
+ * which of two links to one peer to keep, and where each holder of a bundle is.
  *
  * <p>Bundles spread by lazy pull: a node that comes to hold a bundle pushes a signed Inventory to
  * its neighbours, and a neighbour that lacks it fetches it from exactly one announcer, keeping the
