@@ -4,6 +4,7 @@ import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.node.gossip.core.GossipConfig;
 import dev.rhizome.node.gossip.core.GossipCore;
+import dev.rhizome.node.gossip.core.Wants;
 import dev.rhizome.node.gossip.net.GossipService;
 import dev.rhizome.node.gossip.net.GossipSettings;
 import dev.rhizome.node.explore.Explorer;
@@ -83,7 +84,9 @@ public final class NodeDaemon implements AutoCloseable {
         TransferLog transfers = new TransferLog(layout.transfers());
         this.gossip = GossipService.start(repository, identity,
                 GossipSettings.defaults(config.host(), config.peerPort(), hardware.hardwareClass(), layout.peers()),
-                GossipCore.factory(identity, GossipConfig.defaults()), () -> entryPoints(coordinator), transfers, null);
+                // The wants filter: fetch what the work needs, and keep copies of neighbours' new commits when named.
+                GossipCore.factory(identity, GossipConfig.defaults(), Wants.workAndReplicas(Wants.DEFAULT_COPIES)),
+                () -> entryPoints(coordinator), transfers, null);
         Clock clock = Clock.systemUTC();
         // One fetch path: the work loop's fetches go through the gossip core's planner.
         CommitFetcher commits = new CommitFetcher(gossip::fetchNow, coordinator);

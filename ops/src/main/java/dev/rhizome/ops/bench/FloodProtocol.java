@@ -38,7 +38,9 @@ final class FloodProtocol implements PeerProtocol {
 
     @Override
     public List<Effect> start(List<NodeInfo> bootstrap, long nowMs) {
-        return learn(bootstrap, nowMs);
+        List<Effect> out = new ArrayList<>(learn(bootstrap, nowMs));
+        out.add(new Effect.FindPeers());
+        return out;
     }
 
     @Override

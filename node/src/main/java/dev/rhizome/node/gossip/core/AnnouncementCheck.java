@@ -91,6 +91,10 @@ final class AnnouncementCheck {
         if (inventory.getCommitsCount() == 0 || inventory.getCommitsCount() > config.maxCommitsPerInventory()) {
             return Outcome.refuse(Penalty.MALFORMED_MESSAGE, "inventory of " + inventory.getCommitsCount() + " commits");
         }
+        if (inventory.getKeepCount() > 16 || inventory.getKeepList().stream().anyMatch(k -> k.size() != PublicId.LENGTH)) {
+            return Outcome.refuse(Penalty.MALFORMED_MESSAGE, "inventory names " + inventory.getKeepCount()
+                    + " keepers, or a malformed node id");
+        }
         for (String commit : inventory.getCommitsList()) {
             if (!CommitId.isValid(commit)) {
                 return Outcome.refuse(Penalty.MALFORMED_MESSAGE, "inventory names a malformed commit id");

@@ -1,5 +1,6 @@
 package dev.rhizome.node.gossip.core;
 
+import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -12,8 +13,11 @@ import java.util.Map;
 final class Connections {
 
     static final class Link {
-        final boolean outbound;
-        final TokenBucket bucket;
+        /** Who dialled this link (a duplicate link that replaces it may turn it round). */
+        boolean outbound;
+        TokenBucket bucket;
+        /** The peer's NodeInfo from its hello: where to fetch bundles from it. */
+        NodeInfo info;
         /** Disconnect was asked for; kept until the adapter reports the close so late messages still count against it. */
         boolean closing;
         long closingSinceMs;
@@ -43,8 +47,11 @@ final class Connections {
         return links.containsKey(peer) || dialing.containsKey(peer);
     }
 
-    void open(PublicId peer, boolean outbound, TokenBucket bucket) {
-        links.put(peer, new Link(outbound, bucket));
+    Link open(PublicId peer, boolean outbound, TokenBucket bucket, NodeInfo info) {
+        Link link = new Link(outbound, bucket);
+        link.info = info;
+        links.put(peer, link);
+        return link;
     }
 
     Link remove(PublicId peer) {

@@ -4,6 +4,7 @@ import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.identity.PublicId;
+import java.util.List;
 
 /** What the gossip core asks its adapter to do; the core itself performs no I/O. */
 public sealed interface Effect {
@@ -17,8 +18,35 @@ public sealed interface Effect {
      * {@link GossipCore#onFetched} or {@link GossipCore#onFetchFailed}; report
      * {@link GossipCore#onFetchProgress} as bytes arrive, or the core declares the fetch stalled after
      * {@link GossipConfig#fetchStall} and moves on. The core never has two fetches of one commit outstanding.
+     * {@code holders} are the addresses the core knows: {@code from}'s first (from its hello, the peer
+     * table or the work's hints), then the other known holders in the order the planner would ask them
+     * (never a banned one), so a fetcher that takes ranges from several peers may use them.
      */
-    record Fetch(PublicId from, String commit) implements Effect {
+    record Fetch(PublicId from, String commit, List<NodeInfo> holders) implements Effect {
+        /** A fetch whose holders' addresses the adapter knows by itself (a simulator). */
+        public Fetch(PublicId from, String commit) {
+            this(from, commit, List.of());
+        }
+
+        public Fetch {
+            holders = List.copyOf(holders);
+        }
+
+        /** Where to reach {@code from}: the first of {@link #holders} when it is {@code from}'s address, else null. */
+        public NodeInfo where() {
+            return !holders.isEmpty() && holders.get(0).getNode().equals(from.toByteString()) ? holders.get(0) : null;
+        }
+
+        /** A fetch is the pair (from, commit); the holders are advice, so they take no part in equality. */
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Fetch f && f.from.equals(from) && f.commit.equals(commit);
+        }
+
+        @Override
+        public int hashCode() {
+            return from.hashCode() * 31 + commit.hashCode();
+        }
     }
 
     /** Abandon a fetch the core gave up on (it stalled, or the commit arrived another way); no report is needed. */
@@ -42,5 +70,36 @@ public sealed interface Effect {
 
     /** A new, verified Result announcement, for the application. */
     record ResultSeen(SignedEnvelope result) implements Effect {
+    }
+
+    /**
+     * Call {@link PeerProtocol#onTick} at {@code atMs} (as quinn-proto's {@code poll_timeout} and
+     * Radicle's {@code Io::Wakeup}): the core's next deadline, replacing any wakeup asked before.
+     * The core emits it whenever that deadline moves; it is the only timer an adapter needs.
+     */
+    record Wakeup(long atMs) implements Effect {
+    }
+
+    /** This node's NodeInfo, signed afresh by the core: put it in the hello of every new link from now on. */
+    record SignedSelf(SignedEnvelope nodeInfo) implements Effect {
+    }
+
+    /** Ask the bootstrap source (the coordinator) for nodes, off the core's thread, and hand them to {@link PeerProtocol#learn}. */
+    record FindPeers() implements Effect {
+    }
+
+    /** Persist these signed NodeInfo records (the peers this node had links with), so a restart can rejoin without a bootstrap. */
+    record SavePeers(List<SignedEnvelope> peers) implements Effect {
+        public SavePeers {
+            peers = List.copyOf(peers);
+        }
+    }
+
+    /**
+     * A second link to a connected peer passed its handshake (both ends dialled at once, or the peer
+     * reconnected before we saw the old link close): keep the new link and close the old one
+     * ({@code keepNew}), or close the new one. The core decides so both ends keep the same link.
+     */
+    record DuplicateLink(PublicId peer, boolean keepNew) implements Effect {
     }
 }

@@ -58,6 +58,8 @@ final class FetchPlanner {
         Holder current;
         /** The node's work waits for it: kept past seenTtl, started first, and its exhaustion reported. */
         boolean needed;
+        /** Heard of but not to be fetched (the wants filter): its holders are kept until the work asks, or seenTtl. */
+        boolean dormant;
         long lastProgressMs;
         long countedBytes;
         long touchedMs;
@@ -99,6 +101,14 @@ final class FetchPlanner {
 
     /** {@code holder} says it has {@code commit}; returns the fetch to start, if this is the first holder. */
     Start announced(PublicId holder, String commit, long nowMs) {
+        return announced(holder, commit, true, nowMs);
+    }
+
+    /**
+     * {@code holder} says it has {@code commit}. With {@code fetch} false (the wants filter says no)
+     * the holder is only remembered, so the work can fetch from it later; a want already made fetches.
+     */
+    Start announced(PublicId holder, String commit, boolean fetch, long nowMs) {
         if (held.contains(commit)) {
             return null;
         }
@@ -108,7 +118,10 @@ final class FetchPlanner {
                 return null;
             }
             want = new Want();
+            want.dormant = !fetch;
             wants.put(commit, want);
+        } else if (fetch) {
+            want.dormant = false;
         }
         want.touchedMs = nowMs;
         if (want.announcers.size() < 2 * MAX_HOLDERS) {
@@ -116,6 +129,13 @@ final class FetchPlanner {
             want.claimed.add(holder);
         }
         if (want.knows(holder)) {
+            // a holder heard while dormant: the want may just have woken up
+            return want.current == null && !want.dormant && active < MAX_ACTIVE ? next(want, commit, nowMs) : null;
+        }
+        if (want.dormant) {
+            if (want.queue.size() < MAX_HOLDERS) {
+                want.queue.add(new Holder(holder));
+            }
             return null;
         }
         if (want.current == null && active < MAX_ACTIVE && want.queue.isEmpty() && hasSlot(holder)) {
@@ -137,6 +157,7 @@ final class FetchPlanner {
         }
         Want want = wants.computeIfAbsent(commit, c -> new Want());
         want.needed = true;
+        want.dormant = false;
         want.touchedMs = nowMs;
         for (PublicId holder : holders) {
             if (!want.knows(holder) && want.queue.size() < MAX_HOLDERS) {
@@ -155,16 +176,22 @@ final class FetchPlanner {
         return want != null && want.needed && want.current == null && want.queue.isEmpty();
     }
 
-    /** When the planner next has something to decide: a transfer's stall deadline, or a backed-off holder coming due. */
-    long nextDeadlineMs() {
+    /**
+     * When the planner next has something to decide: a transfer's stall deadline, or a backed-off
+     * holder coming due. A holder already due that waits for a free slot is no deadline: a slot frees
+     * on an event (a fetch ends), and counting it would have the driver spin.
+     */
+    long nextDeadlineMs(long nowMs) {
         long next = Long.MAX_VALUE;
         long stall = config.fetchStall().toMillis();
         for (Want want : wants.values()) {
             if (want.current != null) {
                 next = Math.min(next, want.lastProgressMs + stall);
-            } else {
+            } else if (!want.dormant) {
                 for (Holder h : want.queue) {
-                    next = Math.min(next, h.notBeforeMs);
+                    if (h.notBeforeMs > nowMs) {
+                        next = Math.min(next, h.notBeforeMs);
+                    }
                 }
             }
         }
@@ -251,7 +278,7 @@ final class FetchPlanner {
             failedHolder.notBeforeMs = nowMs + (config.redialBase().toMillis() << failedHolder.attempts);
             want.queue.addLast(failedHolder);
         }
-        return active < MAX_ACTIVE ? next(want, commit, nowMs) : null;
+        return active < MAX_ACTIVE && !want.dormant ? next(want, commit, nowMs) : null;
     }
 
     /** Drops a peer from every holder queue (it was banned); returns the fetches it had outstanding. */
@@ -295,7 +322,7 @@ final class FetchPlanner {
                 if (want.current != null || want.needed != neededPass) {
                     continue;
                 }
-                if (want.queue.isEmpty()) {
+                if (want.queue.isEmpty() || want.dormant) {
                     if (!want.needed && nowMs - want.touchedMs > ttl) {
                         it.remove();
                     }
@@ -322,6 +349,16 @@ final class FetchPlanner {
             }
         }
         return null;
+    }
+
+    /** The holders queued for {@code commit} after the current one, in the order they would be asked. */
+    List<PublicId> queued(String commit) {
+        Want want = wants.get(commit);
+        List<PublicId> out = new ArrayList<>();
+        if (want != null) {
+            want.queue.forEach(h -> out.add(h.peer));
+        }
+        return out;
     }
 
     /** Whether {@code peer} signed an announcement of {@code commit} to us. */

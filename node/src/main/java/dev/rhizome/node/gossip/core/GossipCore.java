@@ -31,7 +31,9 @@ import java.util.Set;
  * One node's gossip protocol as a pure state machine: events in (connections, messages, fetch
  * outcomes, ticks, all stamped with {@code nowMs}), {@link Effect}s out. No sockets, threads, disk
  * or wall clock, so tests and the simulator drive it directly. Not thread-safe: the adapter calls
- * it from one thread (an event loop) at a time.
+ * it from one thread at a time. It owns time and policy: it says when it must next be ticked
+ * ({@link Effect.Wakeup}), when to re-sign its hello, ask for bootstrap nodes or persist its peers,
+ * which of two links to one peer to keep, and where each holder of a bundle is.
  *
  * <p>Bundles spread by lazy pull: a node that comes to hold a bundle pushes a signed Inventory to
  * its neighbours, and a neighbour that lacks it fetches it from exactly one announcer, keeping the
@@ -46,6 +48,22 @@ public final class GossipCore implements PeerProtocol {
     static final long SELF_ANNOUNCE_INTERVAL_MS = 10 * 60_000;
     /** Bundle transfers the core hands out at once; the adapter should run as many in parallel. */
     public static final int MAX_CONCURRENT_FETCHES = FetchPlanner.MAX_ACTIVE;
+    /** Our NodeInfo for hellos is re-signed this often, well inside the age a hello may have. */
+    static final long RESIGN_MS = 60_000;
+    /** With fewer links than this the bootstrap source is asked again for nodes, at most every FIND_PEERS_MS. */
+    static final int FEW_LINKS = 2;
+    static final long FIND_PEERS_MS = 10_000;
+    /** The peers we had links with are persisted at most this often (and when the node stops). */
+    static final long SAVE_PEERS_MS = 30_000;
+    /** Peers remembered for a restart, the most recently connected. */
+    static final int REMEMBERED_PEERS = 64;
+    /** Addresses of holders the work named (hints), the most recent. */
+    static final int HINTED_ADDRESSES = 256;
+    /**
+     * The longest the core sleeps: redials, expired dials, score decay and forgetting old wants are
+     * checked this often. Every other deadline (a stall, a backed-off holder) is asked for exactly.
+     */
+    static final long HOUSEKEEPING_MS = 1_000;
 
     private final Identity self;
     private final PublicId selfId;
@@ -64,8 +82,27 @@ public final class GossipCore implements PeerProtocol {
     private long signedSelfAtMs;
     private long nextExchangeMs;
     private long nextSelfAnnounceMs;
+    private long lastTickMs;
+    private long lastFindPeersMs;
+    private long nextSaveMs;
+    /** The wakeup the adapter was last asked for; a new Wakeup is emitted when the deadline moves. */
+    private long wakeupAskedMs = Long.MIN_VALUE;
+    private final Bounded<PublicId, SignedEnvelope> remembered = new Bounded<>(REMEMBERED_PEERS);
+    private boolean rememberedChanged;
+    private final Bounded<PublicId, NodeInfo> hinted = new Bounded<>(HINTED_ADDRESSES);
+    private final Wants wants;
+    /** Keepers of the commits made here (the wants filter only; null when every bundle is fetched). */
+    private final Keepers keepers;
 
     public GossipCore(Identity self, NodeInfo selfInfo, GossipConfig config, Random random, SignatureCheck signatures) {
+        this(self, selfInfo, config, random, signatures, Wants.everything());
+    }
+
+    /** @param wants which announced bundles to fetch unasked: all of them, or the work's and those it is named to keep */
+    public GossipCore(Identity self, NodeInfo selfInfo, GossipConfig config, Random random, SignatureCheck signatures,
+                      Wants wants) {
+        this.wants = java.util.Objects.requireNonNull(wants, "wants");
+        this.keepers = wants.all() ? null : new Keepers(wants.copies());
         this.self = self;
         this.selfId = self.publicId();
         this.selfInfo = selfInfo.toBuilder().setNode(selfId.toByteString()).build();
@@ -80,7 +117,14 @@ public final class GossipCore implements PeerProtocol {
 
     /** A factory for the network driver: a core per node, verifying every signature, with a strong random source. */
     public static java.util.function.Function<NodeInfo, PeerProtocol> factory(Identity identity, GossipConfig config) {
-        return self -> new GossipCore(identity, self, config, new java.security.SecureRandom(), SignatureCheck.envelopes());
+        return factory(identity, config, Wants.everything());
+    }
+
+    /** {@link #factory(Identity, GossipConfig)} with a wants policy. */
+    public static java.util.function.Function<NodeInfo, PeerProtocol> factory(Identity identity, GossipConfig config,
+                                                                             Wants wants) {
+        return self -> new GossipCore(identity, self, config, new java.security.SecureRandom(), SignatureCheck.envelopes(),
+                wants);
     }
 
     /** This node's NodeInfo signed for the Hello; re-signed once it is half a seen window old, so it is always fresh. */
@@ -101,7 +145,12 @@ public final class GossipCore implements PeerProtocol {
         offerAll(bootstrap);
         nextExchangeMs = now + EXCHANGE_INTERVAL_MS;
         nextSelfAnnounceMs = now + (long) (random.nextDouble() * SELF_ANNOUNCE_INTERVAL_MS);
+        lastTickMs = now;
+        nextSaveMs = now + SAVE_PEERS_MS;
         List<Effect> out = new ArrayList<>();
+        out.add(new Effect.SignedSelf(signedSelfInfo(now)));
+        lastFindPeersMs = now;
+        out.add(new Effect.FindPeers());
         keepDegree(now, out);
         return settled(out);
     }
@@ -145,7 +194,17 @@ public final class GossipCore implements PeerProtocol {
             out.add(new Disconnect(peer, scores.isBanned(peer, now) ? "banned" : "score too low"));
             return settled(out);
         }
-        if (connections.isOpen(peer)) {
+        Link existing = connections.get(peer);
+        if (existing != null && !existing.closing) {
+            boolean keepNew = keepsNewLink(peer, existing.outbound, outbound);
+            out.add(new Effect.DuplicateLink(peer, keepNew));
+            if (keepNew) {
+                // The old link may be dead (the peer restarted): greet on the new one as on a fresh link.
+                existing.outbound = outbound;
+                existing.bucket = new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now);
+                existing.exchangeAsked = 0;
+                greet(peer, now, out);
+            }
             return settled(out);
         }
         Outcome hello = check.nodeInfo(peerInfo, now);
@@ -163,16 +222,51 @@ public final class GossipCore implements PeerProtocol {
             out.add(new Disconnect(peer, "no free connection slot"));
             return settled(out);
         }
-        connections.open(peer, outbound, new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now));
+        connections.open(peer, outbound, new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now),
+                (NodeInfo) hello.record());
         table.connected(peer);
+        remembered.put(peer, peerInfo);
+        rememberedChanged = true;
+        greet(peer, now, out);
+        return settled(out);
+    }
+
+    /** A new link: ask for peers while the table has room, and tell the peer what we recently came to hold. */
+    private void greet(PublicId peer, long now, List<Effect> out) {
         if (table.size() < config.maxKnownPeers()) {
             askForPeers(peer, out);
         }
         List<String> recent = planner.recentlyHeld();
         if (!recent.isEmpty()) {
-            sendAnnouncement(peer, signInventory(recent, now), out);
+            sendAnnouncement(peer, signInventory(recent, List.of(), now), out);
         }
-        return settled(out);
+        replicate(now, out);
+    }
+
+    /**
+     * The wants filter: own commits short of keepers (made while this node had few links, or a
+     * keeper never fetched) name more among the open links, by rendezvous order, each told in one
+     * Inventory that names it.
+     */
+    private void replicate(long now, List<Effect> out) {
+        if (keepers != null) {
+            keepers.more(connections.openPeers(), config.maxCommitsPerInventory(), now)
+                    .forEach((peer, commits) -> sendAnnouncement(peer, signInventory(commits, List.of(peer), now), out));
+        }
+    }
+
+    /**
+     * The tie-break for two links to one peer, the same at both ends: a second link by the same
+     * dialler is a reconnect, and the old link is the one likely dead; links dialled from both ends
+     * at once keep the one dialled by the smaller node id.
+     */
+    boolean keepsNewLink(PublicId peer, boolean existingOutbound, boolean newOutbound) {
+        if (existingOutbound == newOutbound) {
+            return true;
+        }
+        String newDialler = (newOutbound ? selfId : peer).toString();
+        String oldDialler = (existingOutbound ? selfId : peer).toString();
+        return newDialler.compareTo(oldDialler) < 0;
     }
 
     /** The connection to {@code peer} closed (or a dial to it failed). */
@@ -257,7 +351,7 @@ public final class GossipCore implements PeerProtocol {
                 out.add(new CancelFetch(s.from(), s.commit()));
             }
         }
-        announceHeld(commit, holders, now, out);
+        announceHeld(commit, holders, false, now, out);
         startReady(now, out);
         return settled(out);
     }
@@ -293,6 +387,33 @@ public final class GossipCore implements PeerProtocol {
         return settled(out);
     }
 
+    /** {@link #want} with the holders' addresses (the unit's peers): remembered, boundedly, so the fetch can reach them. */
+    @Override
+    public List<Effect> wantFrom(String commit, List<NodeInfo> holders, long nowMs) {
+        List<PublicId> ids = new ArrayList<>();
+        for (NodeInfo info : holders) {
+            if (info.getNode().size() == PublicId.LENGTH) {
+                PublicId id = PublicId.of(info.getNode());
+                ids.add(id);
+                if (table.info(id) == null && !info.getHost().isEmpty() && info.getPort() > 0) {
+                    hinted.put(id, info);
+                }
+            }
+        }
+        return want(commit, ids, nowMs);
+    }
+
+    /** The node stops: what must outlive it (the peers to rejoin through). */
+    @Override
+    public List<Effect> stop(long nowMs) {
+        List<Effect> out = new ArrayList<>();
+        if (remembered.size() > 0) {
+            out.add(new Effect.SavePeers(remembered.values()));
+            rememberedChanged = false;
+        }
+        return out;
+    }
+
     /** A fetch failed: the peer pays according to the kind of failure and the next holder is asked. */
     @Override
     public List<Effect> onFetchFailed(PublicId from, String commit, FetchFailure failure, long nowMs) {
@@ -314,7 +435,7 @@ public final class GossipCore implements PeerProtocol {
         List<Start> pointless = new ArrayList<>();
         Set<PublicId> holders = planner.markHeld(commit, pointless);
         pointless.forEach(s -> out.add(new CancelFetch(s.from(), s.commit())));
-        announceHeld(commit, holders, now, out);
+        announceHeld(commit, holders, true, now, out);
         startReady(now, out);
         return settled(out);
     }
@@ -336,8 +457,13 @@ public final class GossipCore implements PeerProtocol {
     @Override
     public List<Effect> onTick(long nowMs) {
         long now = clock.advance(nowMs);
+        lastTickMs = now;
         List<Effect> out = new ArrayList<>();
         long stall = config.fetchStall().toMillis();
+        if (signedSelf == null || now - signedSelfAtMs >= RESIGN_MS) {
+            signedSelf = null;
+            out.add(new Effect.SignedSelf(signedSelfInfo(now)));
+        }
         for (PublicId peer : connections.expireDials(now - stall)) {
             table.dialFailed(peer, now, random);
         }
@@ -359,6 +485,16 @@ public final class GossipCore implements PeerProtocol {
             relay(signedSelfInfo(now), Set.of(), now, out);
         }
         keepDegree(now, out);
+        replicate(now, out);
+        if (connections.openCount() < FEW_LINKS && now - lastFindPeersMs >= FIND_PEERS_MS) {
+            lastFindPeersMs = now;
+            out.add(new Effect.FindPeers());
+        }
+        if (rememberedChanged && now >= nextSaveMs) {
+            nextSaveMs = now + SAVE_PEERS_MS;
+            rememberedChanged = false;
+            out.add(new Effect.SavePeers(remembered.values()));
+        }
         return settled(out);
     }
 
@@ -370,10 +506,9 @@ public final class GossipCore implements PeerProtocol {
     @Override
     public long nextWakeupMs() {
         long next = Math.min(nextExchangeMs, nextSelfAnnounceMs);
-        next = Math.min(next, planner.nextDeadlineMs());
-        if (connections.dialingCount() > 0 || connections.openCount() < config.degree()) {
-            next = Math.min(next, clock.nowMs() + config.redialBase().toMillis()); // dial expiry and redials
-        }
+        next = Math.min(next, planner.nextDeadlineMs(clock.nowMs()));
+        next = Math.min(next, signedSelfAtMs + RESIGN_MS);
+        next = Math.min(next, lastTickMs + HOUSEKEEPING_MS); // redials, dial expiry, decay, old wants
         return Math.max(next, clock.nowMs());
     }
 
@@ -426,8 +561,13 @@ public final class GossipCore implements PeerProtocol {
         PublicId signer = PublicId.of(envelope.getSigner());
         switch (outcome.kind()) {
             case INVENTORY -> {
-                for (String commit : ((Inventory) outcome.record()).getCommitsList()) {
-                    Start start = planner.announced(from, commit, now);
+                Inventory inventory = (Inventory) outcome.record();
+                boolean fetch = wants.all() || inventory.getKeepList().contains(selfId.toByteString());
+                for (String commit : inventory.getCommitsList()) {
+                    if (keepers != null) {
+                        keepers.heard(from, commit); // a copy of our commit there, wherever it came from
+                    }
+                    Start start = planner.announced(from, commit, fetch, now);
                     if (start != null) {
                         startFetch(start, out);
                     }
@@ -498,25 +638,28 @@ public final class GossipCore implements PeerProtocol {
         send(peer, Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(EXCHANGE_SIZE)).build(), out);
     }
 
-    private void announceHeld(String commit, Set<PublicId> holders, long now, List<Effect> out) {
+    /** Tells the neighbours that lack it; a commit made here ({@code own}) names its keepers under the wants filter. */
+    private void announceHeld(String commit, Set<PublicId> holders, boolean own, long now, List<Effect> out) {
         List<PublicId> targets = new ArrayList<>();
         for (PublicId peer : connections.openPeers()) {
             if (!holders.contains(peer)) {
                 targets.add(peer);
             }
         }
+        List<PublicId> named = own && keepers != null ? keepers.made(commit, targets, now) : List.of();
         if (targets.isEmpty()) {
             return;
         }
-        SignedEnvelope inventory = signInventory(List.of(commit), now);
+        SignedEnvelope inventory = signInventory(List.of(commit), named, now);
         for (PublicId peer : targets) {
             sendAnnouncement(peer, inventory, out);
         }
     }
 
-    private SignedEnvelope signInventory(Collection<String> commits, long now) {
-        return Envelopes.sign(self, Inventory.newBuilder().setNode(selfId.toByteString()).addAllCommits(commits)
-                .setTimeMs(now).build());
+    private SignedEnvelope signInventory(Collection<String> commits, List<PublicId> keepers, long now) {
+        Inventory.Builder inventory = Inventory.newBuilder().setNode(selfId.toByteString()).addAllCommits(commits).setTimeMs(now);
+        keepers.forEach(k -> inventory.addKeep(k.toByteString()));
+        return Envelopes.sign(self, inventory.build());
     }
 
     /** Forwards a flooded announcement to at most {@code degree} random neighbours, skipping {@code except}. */
@@ -548,7 +691,31 @@ public final class GossipCore implements PeerProtocol {
 
     private void startFetch(Start start, List<Effect> out) {
         counters.fetchesStarted++;
-        out.add(new Fetch(start.from(), start.commit()));
+        List<NodeInfo> holders = new ArrayList<>();
+        NodeInfo first = address(start.from());
+        if (first != null) {
+            holders.add(first);
+            for (PublicId other : planner.queued(start.commit())) {
+                NodeInfo where = address(other);
+                if (where != null && !other.equals(start.from())) {
+                    holders.add(where);
+                }
+            }
+        }
+        out.add(new Fetch(start.from(), start.commit(), holders));
+    }
+
+    /** Where to reach {@code peer}: its hello, the peer table, or the work's hints. */
+    private NodeInfo address(PublicId peer) {
+        Link link = connections.get(peer);
+        if (link != null && link.info != null) {
+            return link.info;
+        }
+        NodeInfo known = table.info(peer);
+        if (known != null && !known.getHost().isEmpty()) {
+            return known;
+        }
+        return hinted.get(peer);
     }
 
     private void failFetch(PublicId from, String commit, FetchFailure failure, boolean cancel, long now, List<Effect> out) {
@@ -580,20 +747,31 @@ public final class GossipCore implements PeerProtocol {
 
     /**
      * Drops a Fetch that a later effect of the same step cancels (its peer was banned a moment later,
-     * or the commit arrived): the adapter would otherwise open a connection to a peer it just banned.
+     * or the commit arrived), and a Dial to a peer disconnected later in the step: the adapter would
+     * otherwise open a connection to a peer it just banned. Then asks for a wakeup if the deadline moved.
      */
-    private static List<Effect> settled(List<Effect> out) {
+    private List<Effect> settled(List<Effect> out) {
         Set<CancelFetch> cancels = new java.util.HashSet<>();
+        Set<PublicId> disconnected = new java.util.HashSet<>();
         for (int i = out.size() - 1; i >= 0; i--) {
             Effect e = out.get(i);
             if (e instanceof CancelFetch c) {
                 cancels.add(c);
+            } else if (e instanceof Disconnect d) {
+                disconnected.add(d.peer());
             } else if (e instanceof Fetch f && cancels.remove(new CancelFetch(f.from(), f.commit()))) {
                 out.set(i, null);
                 // its CancelFetch stays: harmless for a fetch that never started, and the adapter forgets it
+            } else if (e instanceof Dial d && disconnected.contains(PublicId.of(d.peer().getNode()))) {
+                out.set(i, null); // dialled, then banned in the same step: its Disconnect stays, as harmless
             }
         }
         out.removeIf(java.util.Objects::isNull);
+        long wakeup = nextWakeupMs();
+        if (wakeup != wakeupAskedMs) {
+            wakeupAskedMs = wakeup;
+            out.add(new Effect.Wakeup(wakeup));
+        }
         return out;
     }
 
@@ -620,6 +798,10 @@ public final class GossipCore implements PeerProtocol {
     private void ban(PublicId peer, Penalty penalty, long now, List<Effect> out) {
         counters.peersBanned++;
         table.remove(peer);
+        hinted.remove(peer);
+        if (remembered.remove(peer) != null) {
+            rememberedChanged = true;
+        }
         for (Start s : planner.forget(peer)) {
             out.add(new CancelFetch(s.from(), s.commit()));
             counters.fetchesFailed++;

@@ -57,6 +57,22 @@ public interface PeerProtocol {
         return List.of(new Effect.Unavailable(commit, "this protocol fetches only what it is told about"));
     }
 
+    /** {@link #want} with the holders' addresses, for a protocol that reaches holders beyond its links. */
+    default List<Effect> wantFrom(String commit, List<NodeInfo> holders, long nowMs) {
+        List<PublicId> ids = new java.util.ArrayList<>();
+        for (NodeInfo info : holders) {
+            if (info.getNode().size() == PublicId.LENGTH) {
+                ids.add(PublicId.of(info.getNode()));
+            }
+        }
+        return want(commit, ids, nowMs);
+    }
+
+    /** The node is stopping: effects that must still happen (persisting the peers). */
+    default List<Effect> stop(long nowMs) {
+        return List.of();
+    }
+
     /** This node signed a Result: push it to the neighbours, so findings spread without the coordinator. */
     default List<Effect> announceResult(SignedEnvelope result, long nowMs) {
         return List.of();
@@ -66,7 +82,10 @@ public interface PeerProtocol {
 
     boolean isBanned(PublicId peer, long nowMs);
 
-    /** When {@link #onTick} is next due; a protocol without deadlines of its own is ticked periodically. */
+    /**
+     * When {@link #onTick} is next due. A protocol that emits {@link Effect.Wakeup} is ticked only
+     * when it asks; one that never does (a baseline, a test double) is ticked periodically.
+     */
     default long nextWakeupMs() {
         return Long.MAX_VALUE;
     }

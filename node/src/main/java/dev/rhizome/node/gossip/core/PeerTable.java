@@ -81,6 +81,12 @@ final class PeerTable {
         return true;
     }
 
+    /** The peer's known address, or null. */
+    NodeInfo info(PublicId id) {
+        Entry e = peers.get(id);
+        return e == null ? null : e.info;
+    }
+
     void remove(PublicId id) {
         peers.remove(id);
     }

@@ -1,14 +1,12 @@
 package dev.rhizome.node.gossip.net;
 
+import dev.rhizome.node.gossip.core.LinkHandshake;
 import dev.rhizome.node.gossip.core.Violation;
 import dev.rhizome.node.peer.PeerMessages;
 import dev.rhizome.proto.v1.Gossip;
-import com.google.protobuf.ByteString;
 import dev.rhizome.proto.v1.Hello;
-import dev.rhizome.proto.v1.HelloProof;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.PeerMessage;
-import dev.rhizome.protocol.envelope.HandshakeProof;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.PublicId;
 import io.netty.channel.ChannelHandlerContext;
@@ -20,10 +18,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One gossip link, either direction: the hello exchange, then gossip frames handed to the
- * service's protocol thread. Anything else on the link, or a frame the codec refuses, is a
- * violation and ends the link. A peer that sends faster than the protocol thread handles its
- * messages stops being read until the backlog halves.
+ * One gossip link on a Netty channel, either direction: feeds the handshake's state machine
+ * ({@link LinkHandshake}) and writes what it answers, then hands gossip frames to the service's
+ * core thread. Anything else on the link, or a frame the codec refuses, is a violation and ends
+ * the link. A peer that sends faster than the core thread handles its messages stops being read
+ * until the backlog halves. All its handshake state is touched on the channel's event loop only.
  */
 final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
     private static final Logger log = LoggerFactory.getLogger(GossipLink.class);
@@ -31,21 +30,19 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
     static final int MAX_QUEUED = 256;
 
     private final GossipService service;
-    private final boolean outbound;
+    private final LinkHandshake handshake;
     private final PublicId dialled;
     private final long handshakeTimeoutMs;
     private final AtomicInteger queued = new AtomicInteger();
-    /** Made for this connection: the peer proves its key by signing it. */
-    private final byte[] ourNonce = HandshakeProof.newNonce();
     private ChannelHandlerContext ctx;
+    /** Set once on the event loop when the handshake passed; read by the core thread after that. */
     private volatile Verified<NodeInfo> peerInfo;
-    private volatile boolean up;
     private volatile boolean closedByUs;
 
     /** @param dialled the node we dialled, or null for a link the peer opened */
-    GossipLink(GossipService service, PublicId dialled, long handshakeTimeoutMs) {
+    GossipLink(GossipService service, LinkHandshake handshake, PublicId dialled, long handshakeTimeoutMs) {
         this.service = service;
-        this.outbound = dialled != null;
+        this.handshake = handshake;
         this.dialled = dialled;
         this.handshakeTimeoutMs = handshakeTimeoutMs;
     }
@@ -54,41 +51,29 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         ctx.executor().schedule(() -> {
-            if (!up && ctx.channel().isActive()) {
-                log.warn("gossip link {} {}: no hello within {} ms", direction(), PeerMessages.remote(ctx.channel()),
-                        handshakeTimeoutMs);
-                ctx.close();
+            if (handshake.state() != LinkHandshake.State.UP && ctx.channel().isActive()) {
+                step(handshake.timedOut(handshakeTimeoutMs));
             }
         }, handshakeTimeoutMs, TimeUnit.MILLISECONDS);
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        if (outbound) {
-            sendHelloOrClose(null);
+        if (handshake.outbound()) {
+            step(handshake.open());
         }
         ctx.fireChannelActive();
     }
 
-    /**
-     * An inbound link: the server read the peer's hello before handing the connection over. We
-     * answer with our hello, which proves our key over the peer's nonce, and wait for the peer's
-     * proof over ours before the link counts.
-     */
+    /** An inbound link: the server read the peer's hello before handing the connection over. */
     void acceptHello(Hello hello) {
-        if (onHello(hello)) {
-            if (hello.getNonce().size() != HandshakeProof.NONCE_BYTES) {
-                refuse("hello carries no " + HandshakeProof.NONCE_BYTES + "-byte nonce");
-                return;
-            }
-            sendHelloOrClose(hello.getNonce().toByteArray());
-        }
+        step(handshake.receive(PeerMessage.newBuilder().setHello(hello).build(), service.nowMs()));
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, PeerMessage message) {
-        if (!up) {
-            handshake(message);
+        if (handshake.state() != LinkHandshake.State.UP) {
+            step(handshake.receive(message, service.nowMs()));
             return;
         }
         if (message.getBodyCase() != PeerMessage.BodyCase.GOSSIP) {
@@ -101,67 +86,23 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
         service.linkMessage(this, message.getGossip());
     }
 
-    /** Outbound: the peer's hello with its proof over our nonce; inbound: the peer's proof. */
-    private void handshake(PeerMessage message) {
-        if (outbound && peerInfo == null && message.hasHello()) {
-            Hello hello = message.getHello();
-            if (onHello(hello) && proven(hello.getProof().toByteArray())) {
-                ctx.writeAndFlush(PeerMessage.newBuilder().setHelloProof(HelloProof.newBuilder().setProof(
-                        ByteString.copyFrom(service.proveTo(hello.getNonce().toByteArray(), peerInfo.signer())))).build());
-                linkUp();
+    /** Carries out one step of the handshake: write what it says, then close or report the link up. */
+    private void step(LinkHandshake.Step step) {
+        step.send().forEach(ctx::writeAndFlush);
+        switch (step.state()) {
+            case REFUSED -> {
+                log.warn("gossip link {} {} refused: {}", direction(), PeerMessages.remote(ctx.channel()), step.refusal());
+                ctx.close();
             }
-        } else if (!outbound && peerInfo != null && message.hasHelloProof()) {
-            if (proven(message.getHelloProof().getProof().toByteArray())) {
-                linkUp();
+            case UP -> {
+                peerInfo = handshake.peerInfo();
+                service.linkUp(this, handshake.outbound());
             }
-        } else {
-            refuse("sent " + message.getBodyCase() + " before completing the handshake");
+            default -> { }
         }
     }
 
-    private boolean proven(byte[] proof) {
-        if (HandshakeProof.verify(peerInfo.signer(), ourNonce, service.self(), proof)) {
-            return true;
-        }
-        refuse("no valid proof of the key of " + peerInfo.signer().shortForm() + " (a copied hello?)");
-        return false;
-    }
-
-    private void linkUp() {
-        up = true;
-        service.linkUp(this, outbound);
-    }
-
-    private boolean onHello(Hello hello) {
-        try {
-            peerInfo = Handshake.check(hello, service.self(), dialled, service.nowMs());
-            return true;
-        } catch (Handshake.HandshakeException e) {
-            refuse(e.getMessage());
-            return false;
-        }
-    }
-
-    private void refuse(String why) {
-        log.warn("gossip link {} {} refused: {}", direction(), PeerMessages.remote(ctx.channel()), why);
-        ctx.close();
-    }
-
-    /** Our hello, with a fresh nonce and, when answering, our proof over the peer's nonce. */
-    private void sendHelloOrClose(byte[] peerNonce) {
-        PeerMessage hello = service.hello();
-        if (hello == null) {
-            ctx.close();  // still starting: the peer will redial
-            return;
-        }
-        Hello.Builder ours = hello.getHello().toBuilder().setNonce(ByteString.copyFrom(ourNonce));
-        if (peerNonce != null) {
-            ours.setProof(ByteString.copyFrom(service.proveTo(peerNonce, peerInfo.signer())));
-        }
-        ctx.writeAndFlush(PeerMessage.newBuilder().setHello(ours).build());
-    }
-
-    /** Called by the protocol thread once it has handled one of this link's messages. */
+    /** Called by the core thread once it has handled one of this link's messages. */
     void handled() {
         if (queued.decrementAndGet() <= MAX_QUEUED / 2 && !ctx.channel().config().isAutoRead()) {
             ctx.channel().config().setAutoRead(true);
@@ -207,11 +148,11 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
     }
 
     private String direction() {
-        return outbound ? "to" : "from";
+        return handshake.outbound() ? "to" : "from";
     }
 
     boolean outbound() {
-        return outbound;
+        return handshake.outbound();
     }
 
     /** The node we dialled, or null for an inbound link. */

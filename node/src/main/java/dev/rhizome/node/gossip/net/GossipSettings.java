@@ -11,7 +11,8 @@ import java.time.Duration;
  * @param port          listening port, 0 for an ephemeral one
  * @param hardwareClass announced in this node's NodeInfo
  * @param peer          wire limits; its idle timeout is also how long a fetch may stall
- * @param tick          how often the protocol's timers run
+ * @param tick          how often a protocol that never asks for its wakeups is ticked (a baseline, a test double);
+ *                      the gossip core asks for each of its own ({@code Effect.Wakeup}) and ignores this
  * @param peersFile     where known peers are remembered across restarts, or null for nowhere
  */
 public record GossipSettings(String host, int port, String hardwareClass, PeerConfig peer, Duration tick, Path peersFile) {

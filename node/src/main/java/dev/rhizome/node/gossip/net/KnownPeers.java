@@ -4,7 +4,6 @@ import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.envelope.SignatureException;
-import dev.rhizome.protocol.identity.PublicId;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,24 +12,21 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The peers this node has had links with, remembered in its data directory (their signed
- * NodeInfo, length-delimited), so a restarted node can rejoin while the coordinator is down.
- * Bounded: the most recently connected are kept. Written whole to a temporary file and renamed.
+ * The file where a node keeps the peers it had links with (their signed NodeInfo, length-delimited),
+ * so a restarted node can rejoin while the coordinator is down. Which peers, and when to write, the
+ * core decides ({@link dev.rhizome.node.gossip.core.Effect.SavePeers}); this only reads and writes,
+ * whole, to a temporary file renamed over the old one.
  */
 final class KnownPeers {
     private static final Logger log = LoggerFactory.getLogger(KnownPeers.class);
     static final int MAX = 64;
 
     private final Path file;
-    private final Map<PublicId, SignedEnvelope> peers = new LinkedHashMap<>(16, 0.75f, true);
-    private boolean dirty;
 
     KnownPeers(Path file) {
         this.file = file;
@@ -40,11 +36,10 @@ final class KnownPeers {
     synchronized List<NodeInfo> load() {
         List<NodeInfo> loaded = new ArrayList<>();
         try (InputStream in = Files.newInputStream(file)) {
-            for (SignedEnvelope e = SignedEnvelope.parseDelimitedFrom(in); e != null; e = SignedEnvelope.parseDelimitedFrom(in)) {
+            for (SignedEnvelope e = SignedEnvelope.parseDelimitedFrom(in); e != null && loaded.size() < MAX;
+                 e = SignedEnvelope.parseDelimitedFrom(in)) {
                 try {
-                    NodeInfo info = Envelopes.openSignedBy(e, NodeInfo.getDefaultInstance(), NodeInfo::getNode).record();
-                    put(PublicId.of(info.getNode()), e);
-                    loaded.add(info);
+                    loaded.add(Envelopes.openSignedBy(e, NodeInfo.getDefaultInstance(), NodeInfo::getNode).record());
                 } catch (SignatureException bad) {
                     log.warn("skipping a remembered peer in {}: {}", file, bad.getMessage());
                 }
@@ -54,36 +49,20 @@ final class KnownPeers {
         } catch (IOException e) {
             log.warn("cannot read remembered peers from {} (keeping {}): {}", file, loaded.size(), e.getMessage());
         }
-        dirty = false;
         return loaded;
     }
 
-    synchronized void remember(PublicId peer, SignedEnvelope nodeInfo) {
-        put(peer, nodeInfo);
-        dirty = true;
-    }
-
-    private void put(PublicId peer, SignedEnvelope nodeInfo) {
-        peers.put(peer, nodeInfo);
-        while (peers.size() > MAX) {
-            peers.remove(peers.keySet().iterator().next());
-        }
-    }
-
-    /** Writes the table if it changed since the last save. */
-    synchronized void save() {
-        if (!dirty) {
-            return;
-        }
+    /** Replaces the file with {@code peers} (at most {@link #MAX}, the last ones). */
+    synchronized void save(List<SignedEnvelope> peers) {
+        List<SignedEnvelope> kept = peers.subList(Math.max(0, peers.size() - MAX), peers.size());
         try {
             Path temp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
             try (OutputStream out = Files.newOutputStream(temp)) {
-                for (SignedEnvelope e : peers.values()) {
+                for (SignedEnvelope e : kept) {
                     e.writeDelimitedTo(out);
                 }
             }
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            dirty = false;
         } catch (IOException e) {
             log.warn("cannot remember peers in {}: {}", file, e.getMessage());
         }

@@ -7,6 +7,8 @@ import dev.rhizome.node.gossip.core.Effect.Fetch;
 import dev.rhizome.node.gossip.core.Effect.Send;
 import dev.rhizome.node.gossip.core.Effect.Unavailable;
 import dev.rhizome.proto.v1.Gossip;
+import dev.rhizome.proto.v1.Inventory;
+import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
@@ -35,16 +37,22 @@ import java.util.Set;
 final class SimNet {
     static final SignatureCheck SIGNATURES = new MemoisingSignatureCheck(SignatureCheck.envelopes(), 200_000);
     static final GossipConfig CONFIG = GossipConfig.defaults();
-    static final long TICK_MS = 1_000;
+    /** The longest the core may sleep: a Wakeup it asks for later than this is a bug it must not have. */
+    static final long MAX_SLEEP_MS = GossipCore.HOUSEKEEPING_MS;
     static final long BUNDLE_BYTES = 512 * 1024;
 
     /** What one seed's run looks like. */
     record Scenario(int honest, int hostile, int commits, int wants, double linkResetChance, int partitions,
-                    int restarts, long maxLatencyMs, long faultsUntilMs) {
+                    int restarts, long maxLatencyMs, long faultsUntilMs, int keepers) {
+        /** The nodes' policy: every bundle (keepers 0), or the wants filter with that many keepers per commit. */
+        Wants policy() {
+            return keepers == 0 ? Wants.everything() : Wants.workAndReplicas(keepers);
+        }
+
         static Scenario draw(Random r) {
             return new Scenario(4 + r.nextInt(9), r.nextInt(4), 1 + r.nextInt(5), r.nextInt(4),
                     r.nextDouble() < 0.5 ? 0 : r.nextDouble() * 0.02, r.nextInt(3), r.nextInt(3),
-                    1 + r.nextInt(300), 20_000 + r.nextInt(60_000));
+                    1 + r.nextInt(300), 20_000 + r.nextInt(60_000), r.nextBoolean() ? 0 : 1 + r.nextInt(3));
         }
     }
 
@@ -70,8 +78,10 @@ final class SimNet {
         int node, peer, epoch;
     }
 
+    /** A wakeup the core asked for; only the latest one asked counts. */
     private static final class Tick extends Event {
         int node, epoch;
+        long serial;
     }
 
     private static final class Transfer extends Event {
@@ -96,10 +106,13 @@ final class SimNet {
         final Set<String> repo = new LinkedHashSet<>();
         GossipCore core;
         int epoch;
+        long wakeupSerial;
         boolean up = true;
         final Map<String, Transfer> outstanding = new HashMap<>();
         final Set<String> waitingFor = new LinkedHashSet<>();
         final Set<String> gaveUp = new HashSet<>();
+        /** Commits a neighbour named this node to keep (an Inventory's keep list). */
+        final Set<String> askedToKeep = new HashSet<>();
 
         Node(int index, boolean honest) {
             this.index = index;
@@ -115,7 +128,7 @@ final class SimNet {
         }
 
         GossipCore newCore() {
-            return new GossipCore(identity, info, CONFIG, new Random(random.nextLong()), SIGNATURES);
+            return new GossipCore(identity, info, CONFIG, new Random(random.nextLong()), SIGNATURES, scenario.policy());
         }
     }
 
@@ -125,6 +138,7 @@ final class SimNet {
     final List<Node> nodes = new ArrayList<>();
     final Map<PublicId, Node> byId = new HashMap<>();
     final List<String> honestCommits = new ArrayList<>();
+    final Map<String, Node> originOf = new HashMap<>();
     final Set<String> fakeCommits = new LinkedHashSet<>();
     private final PriorityQueue<Event> queue = new PriorityQueue<>((a, b) -> a.at != b.at ? Long.compare(a.at, b.at)
             : Long.compare(a.seq, b.seq));
@@ -156,15 +170,16 @@ final class SimNet {
     void run() {
         for (Node n : nodes) {
             apply(n, n.core.start(bootstrapFor(n), now));
-            schedule(tick(n), random.nextInt((int) TICK_MS));
         }
         long faultsEnd = now + scenario.faultsUntilMs();
         for (int c = 0; c < scenario.commits(); c++) {
             Node at = nodes.get(random.nextInt(scenario.honest()));
             String commit = commit();
             honestCommits.add(commit);
+            originOf.put(commit, at);
             fault(random.nextLong(scenario.faultsUntilMs()), () -> {
                 at.repo.add(commit);
+                at.waitingFor.remove(commit); // its work may have asked for it first: now it has it, as the driver says
                 if (at.up) {
                     apply(at, at.core.onLocalCommit(commit, now));
                 }
@@ -200,6 +215,18 @@ final class SimNet {
         for (Node n : nodes) {
             if (!n.up) {
                 restart(n);
+            }
+        }
+        // The work loop asks again (as CommitFetcher does, with the coordinator naming the maker) for the
+        // honest commits it gave up on under faults: each must now arrive.
+        for (Node n : nodes.subList(0, scenario.honest())) {
+            for (String commit : List.copyOf(n.gaveUp)) {
+                Node origin = originOf.get(commit);
+                if (origin != null && origin.repo.contains(commit) && !n.repo.contains(commit)) {
+                    n.gaveUp.remove(commit);
+                    n.waitingFor.add(commit);
+                    apply(n, n.core.want(commit, List.of(origin.id), now));
+                }
             }
         }
         // Calm: up to five minutes for everything to arrive (a redial backs off to a minute at most).
@@ -293,10 +320,9 @@ final class SimNet {
         n.up = true;
         n.core = n.newCore();
         for (String commit : n.repo) {
-            n.core.onLocalCommit(commit, now);
+            apply(n, n.core.onLocalCommit(commit, now));
         }
         apply(n, n.core.start(bootstrapFor(n), now));
-        schedule(tick(n), random.nextInt((int) TICK_MS));
         // The work loop asks again for what it still waits for.
         for (String commit : List.copyOf(n.waitingFor)) {
             apply(n, n.core.want(commit, List.of(nodes.get(random.nextInt(nodes.size())).id), now));
@@ -334,14 +360,14 @@ final class SimNet {
     private void handle(Event e) {
         if (e instanceof Tick t) {
             Node n = nodes.get(t.node);
-            if (n.up && n.epoch == t.epoch) {
+            if (n.up && n.epoch == t.epoch && n.wakeupSerial == t.serial) {
                 apply(n, n.core.onTick(now));
-                schedule(tick(n), TICK_MS);
             }
         } else if (e instanceof Deliver d) {
             Integer generation = links.get(d.link);
             Node to = nodes.get(d.to);
             if (generation != null && generation == d.generation && to.up) {
+                noteKeepers(to, d.message);
                 apply(to, to.core.onMessage(nodes.get(d.from).id, d.message, now));
             }
         } else if (e instanceof Connect c) {
@@ -355,6 +381,20 @@ final class SimNet {
             transfer(t);
         } else if (e instanceof Fault f) {
             f.action.run();
+        }
+    }
+
+    private void noteKeepers(Node to, Gossip message) {
+        SignedEnvelope e = message.getAnnouncement();
+        if (message.hasAnnouncement() && e.getType().equals(Inventory.getDescriptor().getFullName())) {
+            try {
+                Inventory inventory = Inventory.parseFrom(e.getPayload());
+                if (inventory.getKeepList().contains(to.id.toByteString())) {
+                    to.askedToKeep.addAll(inventory.getCommitsList());
+                }
+            } catch (com.google.protobuf.InvalidProtocolBufferException bad) {
+                // not ours to judge: the core scores it
+            }
         }
     }
 
@@ -386,6 +426,9 @@ final class SimNet {
     private void transfer(Transfer t) {
         Node n = nodes.get(t.node);
         Transfer current = n.outstanding.get(t.commit);
+        if (System.getProperty("simdebug") != null && n.index == Integer.getInteger("simdebug")) {
+            System.out.println("t=" + now + " transfer " + t.commit.substring(0, 6) + " from " + t.from + " bytes " + t.bytes + " current " + (current == t) + " up " + n.up + " epoch " + (n.epoch == t.epoch));
+        }
         if (!n.up || n.epoch != t.epoch || current != t) {
             return; // cancelled, or the node restarted
         }
@@ -433,6 +476,7 @@ final class SimNet {
             return;
         }
         n.outstanding.remove(t.commit);
+        check(!n.repo.contains(t.commit), n, "fetched %s twice", t.commit);
         n.repo.add(t.commit);
         n.waitingFor.remove(t.commit);
         apply(n, n.core.onFetched(fromId, t.commit, t.bytes, now));
@@ -442,9 +486,18 @@ final class SimNet {
 
     void apply(Node n, List<Effect> effects) {
         current = effects;
+        if (System.getProperty("simdebug") != null && n.index == Integer.getInteger("simdebug")) {
+            System.out.println("t=" + now + " node " + n.index + " " + describe(effects) + " links=" + n.core.connectedPeers().size());
+        }
         for (Effect effect : effects) {
             trace = trace * 31 + effect.getClass().getSimpleName().hashCode();
-            if (effect instanceof Send s) {
+            if (effect instanceof Effect.Wakeup w) {
+                // The core owns time: it is ticked only when it asks, and must never sleep past its housekeeping.
+                check(w.atMs() >= now && w.atMs() <= now + MAX_SLEEP_MS, n, "asks to wake at %d, now %d", w.atMs(), now);
+                Tick t = tick(n);
+                t.serial = ++n.wakeupSerial;
+                schedule(t, w.atMs() - now);
+            } else if (effect instanceof Send s) {
                 Node to = byId.get(s.to());
                 long key = key(n.index, to.index);
                 Integer generation = links.get(key);
@@ -469,6 +522,9 @@ final class SimNet {
                 check(!n.core.isBanned(f.from(), now), n, "asks banned peer %d for a bundle", from.index);
                 check(n.outstanding.size() < GossipCore.MAX_CONCURRENT_FETCHES, n, "has more than %d fetches out",
                         GossipCore.MAX_CONCURRENT_FETCHES);
+                check(scenario.policy().all() || !n.honest || n.waitingFor.contains(f.commit())
+                        || n.askedToKeep.contains(f.commit()), n, "fetches %s, which neither its work nor a keep list asked for",
+                        f.commit());
                 Transfer t = new Transfer();
                 t.node = n.index;
                 t.from = from.index;
@@ -510,17 +566,41 @@ final class SimNet {
 
     private boolean delivered() {
         for (Node n : nodes.subList(0, scenario.honest())) {
-            if (!n.repo.containsAll(honestCommits) || !n.waitingFor.isEmpty()) {
+            if (!n.waitingFor.isEmpty() || (scenario.policy().all() && !n.repo.containsAll(honestCommits))) {
                 return false;
+            }
+        }
+        if (!scenario.policy().all()) {
+            for (String commit : honestCommits) {
+                if (honestHolders(commit) < keptCopies()) {
+                    return false;
+                }
             }
         }
         return true;
     }
 
+    private long honestHolders(String commit) {
+        return nodes.subList(0, scenario.honest()).stream().filter(n -> n.repo.contains(commit)).count();
+    }
+
+    /**
+     * Copies of each honest commit the wants filter must end up with: its maker and at least one
+     * keeper (a liar named keeper keeps nothing, so with liars about only the maker is certain).
+     */
+    private int keptCopies() {
+        return scenario.hostile() == 0 ? 2 : 1;
+    }
+
     /** After the calm period: every honest node holds every honest commit, no fake one, and no work waits forever. */
     private void checkLiveness() {
+        for (String commit : honestCommits) {
+            Node origin = originOf.get(commit);
+            check(scenario.policy().all() || honestHolders(commit) >= keptCopies(), origin,
+                    "made %s, now held by %d honest nodes, fewer than %d", commit, honestHolders(commit), keptCopies());
+        }
         for (Node n : nodes.subList(0, scenario.honest())) {
-            for (String commit : honestCommits) {
+            for (String commit : scenario.policy().all() ? honestCommits : List.<String>of()) {
                 check(n.repo.contains(commit), n, "never got honest commit %s", commit);
             }
             for (String fake : fakeCommits) {
@@ -546,6 +626,8 @@ final class SimNet {
                 out.add("Cancel(" + byId.get(c.from()).index + "," + c.commit().substring(0, 6) + ")");
             } else if (e instanceof Disconnect d) {
                 out.add("Disconnect(" + byId.get(d.peer()).index + ": " + d.reason() + ")");
+            } else if (e instanceof Effect.Wakeup w) {
+                out.add("Wakeup(+" + (w.atMs() - now) + ")");
             } else {
                 out.add(e.getClass().getSimpleName());
             }

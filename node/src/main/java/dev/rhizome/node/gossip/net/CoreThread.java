@@ -1,0 +1,113 @@
+package dev.rhizome.node.gossip.net;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one thread every call into the gossip core runs on, in order (so the core needs no lock), with
+ * the clock it reads and the one timer the core asks for ({@link dev.rhizome.node.gossip.core.Effect.Wakeup}).
+ * Both are injected: a test may hand in its own clock.
+ */
+final class CoreThread implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(CoreThread.class);
+
+    private final ScheduledExecutorService executor;
+    private final LongSupplier clock;
+    private ScheduledFuture<?> wakeup;     // core thread only
+    private long wakeupAtMs = Long.MAX_VALUE;
+
+    CoreThread(String name, LongSupplier clock) {
+        this.executor = Executors.newSingleThreadScheduledExecutor(daemon(name));
+        this.clock = clock;
+    }
+
+    long nowMs() {
+        return clock.getAsLong();
+    }
+
+    /** Runs {@code task} on the core thread, after what is already queued; dropped once closed. */
+    void post(Runnable task) {
+        try {
+            executor.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    log.error("gossip core step failed", e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    /** Runs {@code task} on the core thread and waits for its answer. */
+    <T> T call(Callable<T> task) throws InterruptedException {
+        try {
+            return executor.submit(task).get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Core thread only: runs {@code tick} at {@code atMs} by the clock, replacing the wakeup set before. */
+    void wakeAt(long atMs, Runnable tick) {
+        if (atMs == wakeupAtMs) {
+            return;
+        }
+        if (wakeup != null) {
+            wakeup.cancel(false);
+        }
+        wakeupAtMs = atMs;
+        try {
+            wakeup = executor.schedule(() -> {
+                wakeupAtMs = Long.MAX_VALUE;
+                try {
+                    tick.run();
+                } catch (RuntimeException e) {
+                    log.error("gossip wakeup failed", e);
+                }
+            }, Math.max(0, atMs - nowMs()), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    /** Runs {@code task} every {@code periodMs}: only for a protocol that never asks for its wakeups. */
+    void every(long periodMs, Runnable task) {
+        executor.scheduleWithFixedDelay(() -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.error("gossip tick failed", e);
+            }
+        }, periodMs, periodMs, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static java.util.concurrent.ThreadFactory daemon(String name) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

@@ -1,0 +1,133 @@
+package dev.rhizome.node.gossip.net;
+
+import dev.rhizome.node.gossip.core.FetchFailure;
+import dev.rhizome.node.peer.BundleFetcher;
+import dev.rhizome.node.peer.Cancellation;
+import dev.rhizome.node.peer.FetchResult;
+import dev.rhizome.node.peer.PeerFailure;
+import dev.rhizome.proto.v1.PeerEndpoint;
+import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the core's Fetch effects: as many workers as the core hands out fetches at once (so each
+ * starts at once and its stall clock is fair), each transfer cancellable. Outcomes go back to the
+ * core thread through {@link Outcomes}, with a check that the fetch was not cancelled meanwhile.
+ */
+final class FetchWorkers implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(FetchWorkers.class);
+
+    /** Where outcomes go; each method is called on a worker and must post to the core thread itself. */
+    interface Outcomes {
+        void progress(Transfer transfer, long bytesSoFar);
+
+        void fetched(Transfer transfer, FetchResult result);
+
+        void failed(Transfer transfer, FetchFailure failure);
+    }
+
+    record Key(PublicId from, String commit) {
+    }
+
+    /** One transfer: a later one of the same key (after a cancel) is another transfer. */
+    record Transfer(Key key, Cancellation cancel) {
+        PublicId from() {
+            return key.from();
+        }
+
+        String commit() {
+            return key.commit();
+        }
+    }
+
+    private final BundleFetcher fetcher;
+    private final ExecutorService pool;
+    private final Map<Key, Cancellation> running = new ConcurrentHashMap<>();
+
+    FetchWorkers(BundleFetcher fetcher, int workers, String name) {
+        this.fetcher = fetcher;
+        this.pool = Executors.newFixedThreadPool(workers, CoreThread.daemon(name));
+    }
+
+    /** Starts a transfer of {@code key.commit()} from {@code where}. */
+    void start(Key key, PeerEndpoint where, Outcomes outcomes) {
+        Transfer transfer = new Transfer(key, new Cancellation());
+        Cancellation replaced = running.put(key, transfer.cancel());
+        if (replaced != null) {
+            replaced.cancel();
+        }
+        try {
+            pool.execute(() -> run(transfer, where, outcomes));
+        } catch (RejectedExecutionException e) {
+            running.remove(key, transfer.cancel());  // closing
+        }
+    }
+
+    /** Whether {@code key} is still the transfer the core is waiting for (not cancelled, not replaced). */
+    boolean isCurrent(Transfer transfer) {
+        return running.get(transfer.key()) == transfer.cancel();
+    }
+
+    /** Ends the transfer's bookkeeping; true if it was still current (its outcome should reach the core). */
+    boolean finish(Transfer transfer) {
+        return running.remove(transfer.key(), transfer.cancel());
+    }
+
+    void cancel(Key key) {
+        Cancellation cancel = running.remove(key);
+        if (cancel != null) {
+            cancel.cancel();
+        }
+    }
+
+    /** Runs {@code task} on a worker (a file write, a slow bootstrap source), off the core thread. */
+    void execute(Runnable task) {
+        try {
+            pool.execute(task);
+        } catch (RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    private void run(Transfer transfer, PeerEndpoint where, Outcomes outcomes) {
+        Key key = transfer.key();
+        try {
+            FetchResult result = fetcher.fetchFrom(where, key.commit(),
+                    (commit, soFar, total) -> outcomes.progress(transfer, soFar), transfer.cancel());
+            outcomes.fetched(transfer, result);
+        } catch (PeerFailure e) {
+            if (e.kind() == PeerFailure.Kind.CANCELLED) {
+                return;
+            }
+            log.warn("gossip peer {} failed to deliver {}: {}", key.from().shortForm(), CommitId.abbreviate(key.commit()),
+                    e.getMessage());
+            outcomes.failed(transfer, failure(e.kind()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static FetchFailure failure(PeerFailure.Kind kind) {
+        return switch (kind) {
+            case NOT_FOUND -> FetchFailure.NOT_FOUND;
+            case STALLED -> FetchFailure.STALLED;
+            case OVERSIZED -> FetchFailure.OVERSIZED;
+            case BAD_BUNDLE -> FetchFailure.WRONG_BUNDLE;
+            // Our own disk trouble is not the peer's fault: report it as a loss, which costs the peer nothing.
+            case CONNECTION_LOST, LOCAL, CANCELLED -> FetchFailure.CONNECTION_LOST;
+        };
+    }
+
+    @Override
+    public void close() {
+        running.values().forEach(Cancellation::cancel);
+        pool.shutdownNow();
+    }
+}

@@ -1,0 +1,107 @@
+package dev.rhizome.node.gossip.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.proto.v1.Gossip;
+import dev.rhizome.proto.v1.HelloProof;
+import dev.rhizome.proto.v1.PeerMessage;
+import dev.rhizome.protocol.envelope.HandshakeProof;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The link handshake as a pure state machine: two ends wired by hand, no socket, the time passed in. */
+class LinkHandshakeTest {
+    static final long NOW = 1_700_000_000_000L;
+    final Random random = new Random(5);
+    final Peer a = new Peer();
+    final Peer b = new Peer();
+
+    byte[] nonce() {
+        byte[] n = new byte[HandshakeProof.NONCE_BYTES];
+        random.nextBytes(n);
+        return n;
+    }
+
+    @Test
+    void bothEndsProveTheirKeysAndSeeEachOther() {
+        LinkHandshake dialler = LinkHandshake.dial(a.identity, b.id, a.hello(NOW), nonce());
+        LinkHandshake acceptor = LinkHandshake.accept(b.identity, b.hello(NOW), nonce());
+
+        LinkHandshake.Step hello = dialler.open();
+        LinkHandshake.Step answer = acceptor.receive(hello.send().get(0), NOW);
+        assertThat(answer.state()).isEqualTo(LinkHandshake.State.AWAIT_PROOF);
+        LinkHandshake.Step proof = dialler.receive(answer.send().get(0), NOW);
+        assertThat(proof.state()).isEqualTo(LinkHandshake.State.UP);
+        LinkHandshake.Step done = acceptor.receive(proof.send().get(0), NOW);
+
+        assertThat(done.state()).isEqualTo(LinkHandshake.State.UP);
+        assertThat(dialler.peer()).isEqualTo(b.id);
+        assertThat(acceptor.peer()).isEqualTo(a.id);
+        assertThat(acceptor.outbound()).isFalse();
+    }
+
+    @Test
+    void aCopiedHelloFailsAtTheProof() {
+        LinkHandshake acceptor = LinkHandshake.accept(b.identity, b.hello(NOW), nonce());
+        // The impostor replays a's genuine hello but cannot sign b's nonce with a's key.
+        PeerMessage copied = LinkHandshake.dial(a.identity, b.id, a.hello(NOW), nonce()).open().send().get(0);
+        assertThat(acceptor.receive(copied, NOW).state()).isEqualTo(LinkHandshake.State.AWAIT_PROOF);
+
+        LinkHandshake.Step forged = acceptor.receive(PeerMessage.newBuilder().setHelloProof(HelloProof.newBuilder()
+                .setProof(ByteString.copyFrom(new byte[64]))).build(), NOW);
+
+        assertThat(forged.state()).isEqualTo(LinkHandshake.State.REFUSED);
+        assertThat(forged.refusal()).contains("copied hello");
+    }
+
+    @Test
+    void theDiallerRefusesAnAnswerWithoutAValidProof() {
+        LinkHandshake dialler = LinkHandshake.dial(a.identity, b.id, a.hello(NOW), nonce());
+        dialler.open();
+        // b's answer proves b's key over some other nonce, not ours.
+        LinkHandshake other = LinkHandshake.accept(b.identity, b.hello(NOW), nonce());
+        PeerMessage answer = other.receive(LinkHandshake.dial(a.identity, b.id, a.hello(NOW), nonce()).open().send().get(0), NOW)
+                .send().get(0);
+
+        LinkHandshake.Step step = dialler.receive(answer, NOW);
+
+        assertThat(step.state()).isEqualTo(LinkHandshake.State.REFUSED);
+        assertThat(step.send()).isEmpty();
+    }
+
+    @Test
+    void anotherNodeThanTheOneDialledIsRefused() {
+        Peer c = new Peer();
+        LinkHandshake dialler = LinkHandshake.dial(a.identity, b.id, a.hello(NOW), nonce());
+        PeerMessage hello = dialler.open().send().get(0);
+        PeerMessage fromC = LinkHandshake.accept(c.identity, c.hello(NOW), nonce()).receive(hello, NOW).send().get(0);
+
+        LinkHandshake.Step step = dialler.receive(fromC, NOW);
+
+        assertThat(step.state()).isEqualTo(LinkHandshake.State.REFUSED);
+        assertThat(step.refusal()).contains("we dialled");
+    }
+
+    @Test
+    void aStaleNodeInfoIsRefusedByTheClockPassedIn() {
+        LinkHandshake acceptor = LinkHandshake.accept(b.identity, b.hello(NOW), nonce());
+        PeerMessage old = LinkHandshake.dial(a.identity, b.id, a.hello(NOW - LinkHandshake.MAX_AGE_MS - 1), nonce()).open()
+                .send().get(0);
+
+        LinkHandshake.Step step = acceptor.receive(old, NOW);
+
+        assertThat(step.state()).isEqualTo(LinkHandshake.State.REFUSED);
+        assertThat(step.refusal()).contains("outside the window");
+    }
+
+    @Test
+    void gossipBeforeTheHandshakeEndsTheLinkAndAStartingNodeRefuses() {
+        LinkHandshake acceptor = LinkHandshake.accept(b.identity, b.hello(NOW), nonce());
+        LinkHandshake.Step early = acceptor.receive(PeerMessage.newBuilder().setGossip(Gossip.getDefaultInstance()).build(), NOW);
+        assertThat(early.state()).isEqualTo(LinkHandshake.State.REFUSED);
+
+        LinkHandshake starting = LinkHandshake.dial(a.identity, b.id, null, nonce());
+        assertThat(starting.open().state()).isEqualTo(LinkHandshake.State.REFUSED);
+    }
+}
