@@ -423,6 +423,20 @@ public final class GossipCore implements PeerProtocol {
         return settled(out);
     }
 
+    /** A holder other than the fetch's own peer failed its part: it pays as for a fetch of its own. */
+    @Override
+    public List<Effect> onHolderFault(PublicId holder, String commit, FetchFailure failure, long nowMs) {
+        CommitId.require(commit, "commit");
+        long now = clock.advance(nowMs);
+        List<Effect> out = new ArrayList<>();
+        if (failure == FetchFailure.CONNECTION_LOST) {
+            return settled(out); // no offence: busy, declined or gone
+        }
+        penalise(holder, Penalty.of(failure), now, out);
+        startReady(now, out);
+        return settled(out);
+    }
+
     /** This node made or imported {@code commit} itself: hold it and announce it. */
     @Override
     public List<Effect> onLocalCommit(String commit, long nowMs) {

@@ -49,6 +49,17 @@ public interface PeerProtocol {
         return List.of();
     }
 
+    /**
+     * During a Fetch from {@code from} with pieces asked of several holders, {@code holder} (another
+     * of them) was proven at fault: a piece that failed its digest once the bundle verified, an
+     * oversized answer, a stall, or a false claim to hold the commit. The fetch itself goes on with
+     * the other holders; its own outcome still arrives through {@link #onFetched} or
+     * {@link #onFetchFailed}.
+     */
+    default List<Effect> onHolderFault(PublicId holder, String commit, FetchFailure failure, long nowMs) {
+        return List.of();
+    }
+
     /** This node now holds {@code commit} by other means: it made it, or fetched it outside gossip. */
     List<Effect> onLocalCommit(String commit, long nowMs);
 

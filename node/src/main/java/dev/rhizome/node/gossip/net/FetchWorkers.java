@@ -3,16 +3,19 @@ package dev.rhizome.node.gossip.net;
 import dev.rhizome.node.gossip.core.FetchFailure;
 import dev.rhizome.node.peer.BundleFetcher;
 import dev.rhizome.node.peer.Cancellation;
+import dev.rhizome.node.peer.FetchException;
 import dev.rhizome.node.peer.FetchResult;
 import dev.rhizome.node.peer.PeerFailure;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.identity.PublicId;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +34,9 @@ final class FetchWorkers implements AutoCloseable {
         void fetched(Transfer transfer, FetchResult result);
 
         void failed(Transfer transfer, FetchFailure failure);
+
+        /** Another holder asked for pieces of this transfer was proven at fault. */
+        void holderFault(Transfer transfer, PublicId holder, FetchFailure failure);
     }
 
     record Key(PublicId from, String commit) {
@@ -57,14 +63,15 @@ final class FetchWorkers implements AutoCloseable {
     }
 
     /** Starts a transfer of {@code key.commit()} from {@code where}. */
-    void start(Key key, PeerEndpoint where, Outcomes outcomes) {
+    /** Starts a transfer from {@code holders} (the key's peer first): in pieces when there are several. */
+    void start(Key key, List<PeerEndpoint> holders, Outcomes outcomes) {
         Transfer transfer = new Transfer(key, new Cancellation());
         Cancellation replaced = running.put(key, transfer.cancel());
         if (replaced != null) {
             replaced.cancel();
         }
         try {
-            pool.execute(() -> run(transfer, where, outcomes));
+            pool.execute(() -> run(transfer, List.copyOf(holders), outcomes));
         } catch (RejectedExecutionException e) {
             running.remove(key, transfer.cancel());  // closing
         }
@@ -96,10 +103,14 @@ final class FetchWorkers implements AutoCloseable {
         }
     }
 
-    private void run(Transfer transfer, PeerEndpoint where, Outcomes outcomes) {
+    private void run(Transfer transfer, List<PeerEndpoint> holders, Outcomes outcomes) {
         Key key = transfer.key();
+        if (holders.size() > 1) {
+            runRanged(transfer, holders, outcomes);
+            return;
+        }
         try {
-            FetchResult result = fetcher.fetchFrom(where, key.commit(),
+            FetchResult result = fetcher.fetchFrom(holders.get(0), key.commit(),
                     (commit, soFar, total) -> outcomes.progress(transfer, soFar), transfer.cancel());
             outcomes.fetched(transfer, result);
         } catch (PeerFailure e) {
@@ -109,6 +120,40 @@ final class FetchWorkers implements AutoCloseable {
             log.warn("gossip peer {} failed to deliver {}: {}", key.from().shortForm(), CommitId.abbreviate(key.commit()),
                     e.getMessage());
             outcomes.failed(transfer, failure(e.kind()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Pieces from several holders. A fault proven against another holder is that holder's to pay at
+     * once; one proven against the transfer's own peer is the transfer's outcome. When the transfer
+     * fails with no fault of its peer (every holder busy, gone or declining), it is a loss, which
+     * costs the peer nothing and lets the core ask again.
+     */
+    private void runRanged(Transfer transfer, List<PeerEndpoint> holders, Outcomes outcomes) {
+        Key key = transfer.key();
+        AtomicReference<FetchFailure> ownFault = new AtomicReference<>();
+        try {
+            FetchResult result = fetcher.fetchFromHolders(key.commit(), holders,
+                    (commit, soFar, total) -> outcomes.progress(transfer, soFar), transfer.cancel(),
+                    (holder, fault) -> {
+                        FetchFailure failure = failure(fault.kind());
+                        if (holder.getNode().equals(key.from().toByteString())) {
+                            ownFault.compareAndSet(null, failure);
+                        } else if (holder.getNode().size() == PublicId.LENGTH) {
+                            outcomes.holderFault(transfer, PublicId.of(holder.getNode()), failure);
+                        }
+                    });
+            outcomes.fetched(transfer, result);
+        } catch (FetchException e) {
+            if (transfer.cancel().isCancelled()) {
+                return;
+            }
+            log.warn("gossip fetch of {} from {} holders failed: {}", CommitId.abbreviate(key.commit()), holders.size(),
+                    e.getMessage());
+            FetchFailure own = ownFault.get();
+            outcomes.failed(transfer, own != null ? own : FetchFailure.CONNECTION_LOST);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -440,17 +440,25 @@ public final class GossipService implements AutoCloseable {
                 });
     }
 
-    /** Starts a Fetch at the address the core gave, or the link's hello for a protocol that gives none. */
+    /**
+     * Starts a Fetch at the addresses the core gave (its peer's first, then the other holders it
+     * knows, to take pieces from), or at the link's hello for a protocol that gives none.
+     */
     private void fetch(Effect.Fetch fetch) {
-        NodeInfo where = fetch.where() != null ? fetch.where() : links.info(fetch.from());
-        if (where == null) {
-            apply(protocol.onFetchFailed(fetch.from(), fetch.commit(), FetchFailure.CONNECTION_LOST, nowMs()));
-            return;
+        List<NodeInfo> holders = new ArrayList<>(fetch.holders());
+        if (fetch.where() == null) {
+            NodeInfo where = links.info(fetch.from());
+            if (where == null) {
+                apply(protocol.onFetchFailed(fetch.from(), fetch.commit(), FetchFailure.CONNECTION_LOST, nowMs()));
+                return;
+            }
+            holders.removeIf(h -> h.getNode().equals(where.getNode()));
+            holders.add(0, where);
         }
         fetchesStarted.incrementAndGet();
-        PeerEndpoint endpoint = PeerEndpoint.newBuilder().setNode(where.getNode()).setHost(where.getHost())
-                .setPort(where.getPort()).build();
-        workers.start(new FetchWorkers.Key(fetch.from(), fetch.commit()), endpoint, outcomes);
+        List<PeerEndpoint> endpoints = holders.stream().map(h -> PeerEndpoint.newBuilder().setNode(h.getNode())
+                .setHost(h.getHost()).setPort(h.getPort()).build()).toList();
+        workers.start(new FetchWorkers.Key(fetch.from(), fetch.commit()), endpoints, outcomes);
     }
 
     private final FetchWorkers.Outcomes outcomes = new FetchWorkers.Outcomes() {
@@ -472,6 +480,11 @@ public final class GossipService implements AutoCloseable {
                 }
                 complete(t.commit(), result);
             });
+        }
+
+        @Override
+        public void holderFault(FetchWorkers.Transfer t, PublicId holder, FetchFailure failure) {
+            core.post(() -> apply(protocol.onHolderFault(holder, t.commit(), failure, nowMs())));
         }
 
         @Override

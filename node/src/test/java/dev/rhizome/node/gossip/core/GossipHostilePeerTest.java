@@ -205,6 +205,27 @@ class GossipHostilePeerTest {
     }
 
     @Test
+    void aSecondHolderProvenAtFaultPaysAsForItsOwnFetchAndABusyOneNothing() {
+        Peer first = connected();
+        Peer liar = connected();
+        Peer busy = connected();
+        String commit = Peer.commit(6);
+        for (Peer p : List.of(first, liar, busy)) {
+            core.onMessage(p.id, Peer.announce(p.inventory(now, commit)), now);
+        }
+
+        List<Effect> fault = core.onHolderFault(liar.id, commit, FetchFailure.WRONG_BUNDLE, now + 100);
+        core.onHolderFault(busy.id, commit, FetchFailure.CONNECTION_LOST, now + 100);
+
+        assertThat(core.score(liar.id)).isEqualTo(-16.0);
+        assertThat(core.score(busy.id)).isZero();
+        assertThat(core.score(first.id)).isZero();
+        assertThat(only(fault, CancelFetch.class)).as("the fetch itself goes on").isEmpty();
+        core.onHolderFault(liar.id, commit, FetchFailure.WRONG_BUNDLE, now + 200);
+        assertThat(core.isBanned(liar.id, now + 200)).isTrue();
+    }
+
+    @Test
     void aPeerThatAnnouncesAndNeverServesIsBannedWithinAFewStalls() {
         Peer staller = connected();
         int stalls = 0;

@@ -8,6 +8,7 @@ import dev.rhizome.node.gossip.core.GossipConfig;
 import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.node.peer.TransferLog;
 import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.protocol.identity.Identity;
 import io.netty.channel.EventLoopGroup;
@@ -83,6 +84,33 @@ class GossipServiceTest {
             assertThat(n.gossip().counters().fetchesStarted()).as("fetches by %s", n.identity().publicId().shortForm())
                     .isEqualTo(1);
         }
+    }
+
+    @Test
+    void theWorkFetchTakesPiecesFromEveryHolderItIsGiven() throws Exception {
+        Node a = start("a", Identity.generate(), true);
+        Node b = start("b", Identity.generate(), true);
+        byte[] noise = new byte[(int) (3.5 * (1 << 20))];  // incompressible: four 1 MiB pieces
+        new Random(3).nextBytes(noise);
+        String commit = a.repo().commitFiles(null, Map.of("weights.bin", noise), "weights", AUTHOR);
+        a.gossip().onLocalCommit(commit);
+        await(() -> b.repo().has(commit), Duration.ofSeconds(30));
+        List<PeerEndpoint> holders = new ArrayList<>();
+        for (Node holder : List.of(a, b)) {
+            holders.add(PeerEndpoint.newBuilder().setNode(holder.identity().publicId().toByteString())
+                    .setHost("127.0.0.1").setPort(holder.gossip().port()).build());
+        }
+        long aBefore = a.gossip().bytesServed();
+        long bBefore = b.gossip().bytesServed();
+        directory.clear();  // c learns of the holders only from its work's hints
+        Node c = start("c", Identity.generate(), false);
+
+        c.gossip().fetchNow(commit, holders);
+
+        assertThat(c.repo().has(commit)).isTrue();
+        assertThat(a.gossip().bytesServed() - aBefore).as("bytes a served to c").isPositive();
+        assertThat(b.gossip().bytesServed() - bBefore).as("bytes b served to c").isPositive();
+        assertThat(c.gossip().counters().fetchesStarted()).isEqualTo(1);
     }
 
     @Test
