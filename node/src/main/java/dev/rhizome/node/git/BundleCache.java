@@ -33,6 +33,7 @@ final class BundleCache {
     }
 
     private static final String SUFFIX = ".bundle";
+    private static final java.security.SecureRandom TEMP_NAMES = new java.security.SecureRandom();
 
     private final Path dir;
     private final int pieceBytes;
@@ -71,16 +72,20 @@ final class BundleCache {
     }
 
     /**
-     * Keeps a copy of a bundle received from a peer (already verified and imported) as the bundle
+     * Keeps a bundle received from a peer (already verified and imported; the file is moved here) as the bundle
      * for its (tip, prerequisites), replacing one built here: serving the very bytes received makes
      * every holder of a commit serve one bundle, whose pieces a fetcher can take from any of them.
      */
     BundleFile keep(Path received, String tip, List<String> prerequisites) throws IOException {
         String name = fileName(tip, prerequisites);
-        Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, name, ".tmp");
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+        }
+        // The received file is taken, not copied: on one file system this is a rename, which
+        // spares a copy and a new inode per fetch (inode allocation showed in the fetch profile).
+        Path temp = dir.resolve(name + "." + Long.toHexString(TEMP_NAMES.nextLong()) + ".tmp");
         try {
-            Files.copy(received, temp, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(received, temp);
             PieceDigests.Result digests = PieceDigests.of(temp, pieceBytes);
             Path file = dir.resolve(name);
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

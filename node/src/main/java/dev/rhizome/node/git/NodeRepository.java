@@ -1,6 +1,7 @@
 package dev.rhizome.node.git;
 
 import dev.rhizome.protocol.CommitId;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -286,6 +287,7 @@ public final class NodeRepository implements AutoCloseable {
     /**
      * Keeps a bundle received from a peer, after {@link #importBundle} accepted it, as the one this
      * node serves for its tip and prerequisites: every holder downstream then serves the same bytes.
+     * The file is moved into the cache (renamed where it can be), so {@code bundle} is gone afterwards.
      */
     public BundleFile keepReceivedBundle(Path bundle, String tip) throws IOException {
         List<String> prerequisites;
@@ -360,7 +362,8 @@ public final class NodeRepository implements AutoCloseable {
     }
 
     private static GitBundleHeader readHeader(Path bundle) throws BundleException {
-        try (InputStream in = Files.newInputStream(bundle)) {
+        // Buffered: the header is read byte by byte, and unbuffered that was a read(2) per byte.
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(bundle), 8192)) {
             return GitBundleHeader.read(in);
         } catch (IOException e) {
             throw new BundleException("cannot read bundle " + bundle + ": " + e.getMessage(), e);
