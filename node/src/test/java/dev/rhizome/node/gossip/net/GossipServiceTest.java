@@ -127,9 +127,9 @@ class GossipServiceTest {
 
         Node again = start("b", bId, false);
         // Generous: under a loaded CI machine a first dial may time out and wait out its backoff.
-        await(() -> linked(again) > 0, Duration.ofSeconds(30));
-
-        assertThat(again.gossip().linkedPeers()).contains(a.identity().publicId());
+        // The condition itself, not "some link": a's half-open link to the old b may replace the first
+        // new one before it settles.
+        await(() -> again.gossip().linkedPeers().contains(a.identity().publicId()), Duration.ofSeconds(30));
     }
 
     private static int linked(Node n) {
