@@ -129,7 +129,15 @@ class GossipServiceTest {
         // Generous: under a loaded CI machine a first dial may time out and wait out its backoff.
         // The condition itself, not "some link": a's half-open link to the old b may replace the first
         // new one before it settles.
-        await(() -> again.gossip().linkedPeers().contains(a.identity().publicId()), Duration.ofSeconds(30));
+        await(() -> linkedTo(again, a), Duration.ofSeconds(30));
+    }
+
+    private static boolean linkedTo(Node n, Node peer) {
+        try {
+            return n.gossip().linkedPeers().contains(peer.identity().publicId());
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static int linked(Node n) {
