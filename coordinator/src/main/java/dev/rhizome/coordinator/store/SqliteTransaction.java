@@ -65,7 +65,6 @@ final class SqliteTransaction implements Store.Transaction {
     private final Map<String, Optional<Stored<Seed>>> seedMemo = new java.util.HashMap<>();
     private final Map<String, Optional<DirectionRecord>> directionMemo = new java.util.HashMap<>();
     private final Map<String, List<Trials.Entry>> resultEntriesMemo = new java.util.HashMap<>();
-    private final Map<String, Optional<Stored<Experiment>>> experimentMemo = new java.util.HashMap<>();
 
     private final SeedCache seeds;
     /** Set once this transaction inserts a seed: until it commits, what it reads is not shared. */
@@ -197,11 +196,6 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public Optional<Stored<Experiment>> experiment(String commit) {
-        // A settlement asks for its commit's experiment several times; experiment rows never change.
-        return experimentMemo.computeIfAbsent(commit, this::readExperiment);
-    }
-
-    private Optional<Stored<Experiment>> readExperiment(String commit) {
         return first(query("SELECT e.bytes FROM experiments x JOIN envelopes e ON e.seq = x.envelope_seq "
                 + "WHERE x.commit_id = ?", rs -> stored(rs.getBytes(1), Experiment.parser()), commit));
     }
@@ -215,7 +209,6 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public void insertExperiment(Experiment experiment, SignedEnvelope envelope, long nowMs) {
-        experimentMemo.remove(experiment.getCommit());
         long seq = insertEnvelope(envelope, Envelopes.id(envelope), nowMs);
         update("INSERT INTO experiments (commit_id, seed, direction, envelope_seq) VALUES (?, ?, ?, ?)",
                 experiment.getCommit(), experiment.getSeed(), experiment.getDirection(), seq);
