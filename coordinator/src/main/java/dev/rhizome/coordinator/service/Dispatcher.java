@@ -11,6 +11,7 @@ import dev.rhizome.coordinator.core.ReplayWindow;
 import dev.rhizome.coordinator.core.RequestRules;
 import dev.rhizome.coordinator.core.Saturating;
 import dev.rhizome.coordinator.core.UnitRecord;
+import dev.rhizome.coordinator.store.Claimant;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.ClaimRequest;
@@ -98,12 +99,13 @@ public final class Dispatcher {
                 throw Rejection.conflict("this claim's nonce was already used by " + PublicId.hex(claim.getNode())
                         + "; a claim is accepted once, send a new one with a fresh nonce");
             }
-            int held = tx.leasesHeldBy(claim.getNode());
+            Claimant claimant = tx.claimant(claim.getNode(), Reputation.dayStart(now));
+            int held = claimant.leasesHeld();
             if (held >= limits.maxLeasesPerNode()) {
                 throw Rejection.limitReached(PublicId.hex(claim.getNode()) + " holds " + held
                         + " leases; at most " + limits.maxLeasesPerNode() + " at once: finish or let one run out first");
             }
-            checkDailyQuota(tx, claim.getNode(), now);
+            checkDailyQuota(claimant, claim.getNode(), now);
             Function<String, Manifest> manifests = manifestLookup(tx);
             // Replicas come from different runners per trial (commit and random seed), not per commit:
             // one runner may run a commit at several seeds.
@@ -187,9 +189,9 @@ public final class Dispatcher {
         });
     }
 
-    private static void checkDailyQuota(Store.Transaction tx, ByteString node, long now) {
-        Reputation reputation = tx.reputation(node).orElse(Reputation.fresh());
-        reputation.quotaRefusal(tx.leasesSince(node, Reputation.dayStart(now)), now).ifPresent(reason -> {
+    private static void checkDailyQuota(Claimant claimant, ByteString node, long now) {
+        Reputation reputation = claimant.reputation().orElse(Reputation.fresh());
+        reputation.quotaRefusal(claimant.leasesSince(), now).ifPresent(reason -> {
             throw Rejection.forbidden(PublicId.hex(node) + ": " + reason);
         });
     }

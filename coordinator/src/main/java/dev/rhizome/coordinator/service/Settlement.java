@@ -87,8 +87,9 @@ final class Settlement {
                 tx.reputationClasses(commit, randomSeed));
         for (Trials.Outcome outcome : outcomes) {
             applyVerdicts(tx, outcome, added);
-            if (Trials.needsTieBreaker(outcome, outcome.verdicts().size(), quorum,
-                    tx.pendingUnitsOfTrial(commit, randomSeed).size())) {
+            // Only an INCONCLUSIVE trial can need a tie-breaker, so only then are its pending units read.
+            if (outcome.state() == ResultVerdict.State.INCONCLUSIVE && Trials.needsTieBreaker(outcome,
+                    outcome.verdicts().size(), quorum, tx.pendingUnitsOfTrial(commit, randomSeed).size())) {
                 queueTrial(tx, unit.seed(), unit.direction(), commit, unit.parent(), unit.proposer(), randomSeed, 1,
                         nowMs);
                 notes.add("replicas disagree at seed " + Long.toUnsignedString(randomSeed)

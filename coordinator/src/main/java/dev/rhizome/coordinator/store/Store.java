@@ -122,6 +122,15 @@ public interface Store extends AutoCloseable {
         /** LEASED units whose holder is {@code node}. */
         int leasesHeldBy(ByteString node);
 
+        /**
+         * What a claim checks about its claimant, read together: the leases it holds now, its
+         * reputation, and the leases handed to it at or after {@code sinceMs}. A store may answer
+         * in one query instead of three (every claim asks).
+         */
+        default Claimant claimant(ByteString node, long sinceMs) {
+            return new Claimant(leasesHeldBy(node), reputation(node), leasesSince(node, sinceMs));
+        }
+
         /** Renewals so far of the newest lease of {@code unitId} to {@code holder}. */
         int leaseRenewals(String unitId, ByteString holder);
 
