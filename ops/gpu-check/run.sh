@@ -50,7 +50,7 @@ node_flags=(-Xms16m -Xmx64m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -X
   -XX:ReservedCodeCacheSize=24m -XX:MaxDirectMemorySize=32m -Dio.netty.allocator.type=unpooled)
 
 echo "== nvidia-smi" >&2
-nvidia-smi --query-gpu=index,name,memory.total,uuid,driver_version --format=csv,noheader,nounits >&2 2>/dev/null \
+nvidia-smi --query-gpu=index,name,memory.total,pci.bus_id,uuid,driver_version --format=csv,noheader,nounits >&2 2>/dev/null \
   || echo "(no NVIDIA GPU answered: CPU slots only)" >&2
 
 # Started as java itself (not through the rz function), so that $! is the JVM and cleanup stops it.
