@@ -1,22 +1,18 @@
 package dev.rhizome.node.peer;
 
+import dev.rhizome.node.rate.TokenBucket;
+
 /**
- * A token bucket of bytes shared by all of a server's uploads: {@code bytesPerSecond} tokens a
- * second, at most {@code burst} saved up. A chunk may go out while the bucket is not in debt and
- * then takes its size (so a chunk larger than what is left still goes, and the next waits longer).
- * Time is passed in, so it is tested without a clock. A rate of 0 never waits.
+ * Paces all of a server's uploads with one token bucket of bytes. A chunk may go out while the
+ * bucket is not in debt and then takes its size (so a chunk larger than what is left still goes,
+ * and the next waits longer). Time is passed in, so it is tested without a clock. A rate of 0
+ * never waits.
  */
 final class UploadPacer {
-    private final double bytesPerNano;
-    private final double burst;
-    private double tokens;
-    private long lastNanos;
+    private final TokenBucket bytes;
 
     UploadPacer(long bytesPerSecond, long burst, long nowNanos) {
-        this.bytesPerNano = bytesPerSecond / 1e9;
-        this.burst = burst;
-        this.tokens = burst;
-        this.lastNanos = nowNanos;
+        this.bytes = bytesPerSecond == 0 ? null : new TokenBucket(bytesPerSecond, burst, nowNanos);
     }
 
     static UploadPacer unlimited() {
@@ -25,26 +21,13 @@ final class UploadPacer {
 
     /** Nanoseconds to wait before the next chunk may go; 0 means now. */
     synchronized long waitNanos(long nowNanos) {
-        if (bytesPerNano == 0) {
-            return 0;
-        }
-        refill(nowNanos);
-        return tokens >= 0 ? 0 : (long) Math.ceil(-tokens / bytesPerNano);
+        return bytes == null ? 0 : bytes.nanosUntilOutOfDebt(nowNanos);
     }
 
-    /** Takes {@code bytes} tokens for a chunk sent now. */
-    synchronized void spend(long bytes, long nowNanos) {
-        if (bytesPerNano == 0) {
-            return;
-        }
-        refill(nowNanos);
-        tokens -= bytes;
-    }
-
-    private void refill(long nowNanos) {
-        if (nowNanos > lastNanos) {
-            tokens = Math.min(burst, tokens + (nowNanos - lastNanos) * bytesPerNano);
-            lastNanos = nowNanos;
+    /** Takes {@code size} tokens for a chunk sent now. */
+    synchronized void spend(long size, long nowNanos) {
+        if (bytes != null) {
+            bytes.spend(size, nowNanos);
         }
     }
 }

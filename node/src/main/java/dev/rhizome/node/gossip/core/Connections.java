@@ -1,5 +1,6 @@
 package dev.rhizome.node.gossip.core;
 
+import dev.rhizome.node.rate.TokenBucket;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.rhizome.node.gossip.core;
 
+import dev.rhizome.node.rate.TokenBucket;
 import dev.rhizome.node.gossip.core.AnnouncementCheck.Outcome;
 import dev.rhizome.node.gossip.core.Connections.Link;
 import dev.rhizome.node.gossip.core.Effect.CancelFetch;
@@ -201,7 +202,7 @@ public final class GossipCore implements PeerProtocol {
             if (keepNew) {
                 // The old link may be dead (the peer restarted): greet on the new one as on a fresh link.
                 existing.outbound = outbound;
-                existing.bucket = new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now);
+                existing.bucket = new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L);
                 existing.exchangeAsked = 0;
                 greet(peer, now, out);
             }
@@ -222,7 +223,7 @@ public final class GossipCore implements PeerProtocol {
             out.add(new Disconnect(peer, "no free connection slot"));
             return settled(out);
         }
-        connections.open(peer, outbound, new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now),
+        connections.open(peer, outbound, new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L),
                 (NodeInfo) hello.record());
         table.connected(peer);
         remembered.put(peer, peerInfo);
@@ -303,7 +304,7 @@ public final class GossipCore implements PeerProtocol {
         if (link == null) {
             return settled(out); // raced with a close we already handled
         }
-        if (!link.bucket.tryTake(now)) {
+        if (!link.bucket.tryTake(1, now * 1_000_000L)) {
             counters.rateLimited++;
             penalise(from, Penalty.RATE_LIMITED, now, out);
             return settled(out);
