@@ -4,18 +4,25 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.ops.bench.BenchReport;
 import dev.rhizome.ops.bench.CoordinatorBench;
-import dev.rhizome.ops.bench.SoakBench;
 import dev.rhizome.ops.bench.GossipBench;
 import dev.rhizome.ops.bench.GossipBenchConfig;
-import dev.rhizome.ops.bench.GossipBenchReport;
 import dev.rhizome.ops.bench.GossipSimulation;
+import dev.rhizome.ops.bench.NodeBench;
+import dev.rhizome.ops.bench.NodeJvm;
 import dev.rhizome.ops.bench.SimulationConfig;
-import dev.rhizome.ops.bench.SimulationReport;
+import dev.rhizome.ops.bench.SoakBench;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -31,6 +38,33 @@ public final class BenchCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "a benchmark is required, e.g. `bench gossip`");
+    }
+
+    /** With --json, progress and the text summary go to standard error so that standard output is the JSON line. */
+    static PrintStream progress(boolean json) {
+        return json ? System.err : System.out;
+    }
+
+    /** A benchmark's settings, with a bad value reported as a usage error naming it. */
+    static <T> T settings(Callable<T> build) throws Exception {
+        try {
+            return build.call();
+        } catch (IllegalArgumentException e) {
+            throw new CommandException(ExitCodes.USAGE, e.getMessage());
+        }
+    }
+
+    /** Prints the summary for people, then, with --json, the one JSON line on standard output. */
+    static void print(BenchReport report, boolean json) {
+        progress(json).print(report.toText());
+        if (json) {
+            System.out.println(report.toJson());
+        }
+    }
+
+    /** A fresh temporary directory unless the user named one. */
+    static Path dataDir(Path given, String prefix) throws IOException {
+        return given != null ? given : Files.createTempDirectory(prefix);
     }
 
     @Command(name = "gossip", mixinStandardHelpOptions = true,
@@ -88,49 +122,23 @@ public final class BenchCommand implements Runnable {
         boolean verbose;
 
         @Override
-        public Integer call() throws IOException, InterruptedException {
+        public Integer call() throws Exception {
             if (!verbose) {
                 ((Logger) LoggerFactory.getLogger("dev.rhizome")).setLevel(Level.WARN);
             }
-            PrintStream progress = json ? System.err : System.out;
             if (simulate) {
-                return simulate(progress);
+                SimulationConfig d = SimulationConfig.defaults();
+                SimulationConfig config = settings(() -> new SimulationConfig(nodes == null ? d.nodes() : nodes, bundles,
+                        degree, bundleBytes, d.minLatencyMs(), d.maxLatencyMs(), d.loss(), d.bandwidthBytesPerSec(), seed,
+                        d.injectAtMs(), d.staggerMs(), d.deadlineMs(), d.gossip()));
+                print(GossipSimulation.run(config, progress(json)), json);
+                return ExitCodes.OK;
             }
-            GossipBenchConfig config;
-            try {
-                config = new GossipBenchConfig(nodes == null ? 50 : nodes, degree, large ? 1 : bundles,
-                        large ? GossipBenchConfig.LARGE_BUNDLE_BYTES : bundleBytes, seed, Duration.ofSeconds(deadlineSeconds),
-                        flood == null ? !large : flood, rangeHolders, uploadMibps == null ? -1 : uploadMibps << 20);
-            } catch (IllegalArgumentException e) {
-                throw new CommandException(ExitCodes.USAGE, e.getMessage());
-            }
-            GossipBenchReport report = GossipBench.run(config, progress);
-            progress.print(report.toText());
-            if (json) {
-                System.out.println(report.toJson());
-            }
-            return ExitCodes.OK;
-        }
-
-        private int simulate(PrintStream progress) {
-            SimulationConfig d = SimulationConfig.defaults();
-            SimulationConfig config;
-            try {
-                config = new SimulationConfig(nodes == null ? d.nodes() : nodes, bundles, degree, bundleBytes, d.minLatencyMs(),
-                        d.maxLatencyMs(), d.loss(), d.bandwidthBytesPerSec(), seed, d.injectAtMs(), d.staggerMs(),
-                        d.deadlineMs(), d.gossip());
-            } catch (IllegalArgumentException e) {
-                throw new CommandException(ExitCodes.USAGE, e.getMessage());
-            }
-            SimulationReport report = GossipSimulation.run(config, progress);
-            progress.printf("%d simulated nodes, %d bundles: %.1f%% delivered, full delivery after %d ms in %d rounds, "
-                            + "p50 %d ms, p99 %d ms, amplification %.2f, %.1f control messages per node (%.1f s)%n",
-                    report.nodes(), report.bundles(), 100 * report.deliveredFraction(), report.fullDeliveryMs(), report.rounds(),
-                    report.p50DeliveryMs(), report.p99DeliveryMs(), report.amplification(), report.controlMessagesPerNode(),
-                    report.wallSeconds());
-            if (json) {
-                System.out.println(report.toJson());
-            }
+            GossipBenchConfig config = settings(() -> new GossipBenchConfig(nodes == null ? 50 : nodes, degree,
+                    large ? 1 : bundles, large ? GossipBenchConfig.LARGE_BUNDLE_BYTES : bundleBytes, seed,
+                    Duration.ofSeconds(deadlineSeconds), flood == null ? !large : flood, rangeHolders,
+                    uploadMibps == null ? -1 : uploadMibps << 20));
+            print(GossipBench.run(config, progress(json)), json);
             return ExitCodes.OK;
         }
     }
@@ -171,7 +179,7 @@ public final class BenchCommand implements Runnable {
         int baselineRequests;
 
         @Option(names = "--data-dir", paramLabel = "DIR", description = "The coordinator's data (default: a new temporary directory).")
-        java.nio.file.Path dataDir;
+        Path dataDir;
 
         @Option(names = "--store", paramLabel = "ADDRESS", defaultValue = "sqlite",
                 description = "sqlite (default) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE; a fresh schema is used.")
@@ -183,22 +191,11 @@ public final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             ((Logger) LoggerFactory.getLogger("dev.rhizome")).setLevel(Level.WARN);
-            PrintStream progress = json ? System.err : System.out;
-            CoordinatorBench.Config config;
-            try {
-                String address = store.equals("sqlite") ? "" : store + (store.contains("?") ? "&" : "?")
-                        + "schema=bench_" + Long.toHexString(System.nanoTime());
-                config = new CoordinatorBench.Config(units, clients, baselineRequests,
-                        dataDir != null ? dataDir : java.nio.file.Files.createTempDirectory("rhizome-bench-coordinator-"),
-                        address, warmupUnits);
-            } catch (IllegalArgumentException e) {
-                throw new CommandException(ExitCodes.USAGE, e.getMessage());
-            }
-            CoordinatorBench.Report report = CoordinatorBench.run(config, progress);
-            progress.print(report.toText());
-            if (json) {
-                System.out.println(report.toJson());
-            }
+            String address = store.equals("sqlite") ? "" : store + (store.contains("?") ? "&" : "?")
+                    + "schema=bench_" + Long.toHexString(System.nanoTime());
+            CoordinatorBench.Config config = settings(() -> new CoordinatorBench.Config(units, clients, baselineRequests,
+                    dataDir(dataDir, "rhizome-bench-coordinator-"), address, warmupUnits));
+            print(CoordinatorBench.run(config, progress(json)), json);
             return ExitCodes.OK;
         }
     }
@@ -220,7 +217,7 @@ public final class BenchCommand implements Runnable {
         int hostile;
 
         @Option(names = "--data-dir", paramLabel = "DIR", description = "The coordinator's data (default: a new temporary directory).")
-        java.nio.file.Path dataDir;
+        Path dataDir;
 
         @Option(names = "--json", description = "End with one JSON summary line on standard output.")
         boolean json;
@@ -228,34 +225,25 @@ public final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             ((Logger) LoggerFactory.getLogger("dev.rhizome")).setLevel(Level.ERROR);
-            PrintStream progress = json ? System.err : System.out;
-            SoakBench.Config config;
-            try {
-                config = new SoakBench.Config(parseDuration(duration), nodes, hostile,
-                        dataDir != null ? dataDir : java.nio.file.Files.createTempDirectory("rhizome-bench-soak-"));
-            } catch (IllegalArgumentException e) {
-                throw new CommandException(ExitCodes.USAGE, e.getMessage());
-            }
-            SoakBench.Report report = SoakBench.run(config, progress);
-            progress.print(report.toText());
-            if (json) {
-                System.out.println(report.toJson());
-            }
+            SoakBench.Config config = settings(() -> new SoakBench.Config(parseDuration(duration), nodes, hostile,
+                    dataDir(dataDir, "rhizome-bench-soak-")));
+            SoakBench.Report report = SoakBench.run(config, progress(json));
+            print(report, json);
             return report.errorsUnexpected() == 0 && report.lost() == 0 ? ExitCodes.OK : ExitCodes.FAILED;
         }
 
-        static java.time.Duration parseDuration(String text) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)").matcher(text.trim());
+        static Duration parseDuration(String text) {
+            Matcher m = Pattern.compile("(\\d+)(ms|s|m|h)").matcher(text.trim());
             if (!m.matches()) {
                 throw new IllegalArgumentException("--duration must be a number and a unit (ms, s, m, h), e.g. 10m; got '"
                         + text + "'");
             }
             long n = Long.parseLong(m.group(1));
             return switch (m.group(2)) {
-                case "ms" -> java.time.Duration.ofMillis(n);
-                case "s" -> java.time.Duration.ofSeconds(n);
-                case "m" -> java.time.Duration.ofMinutes(n);
-                default -> java.time.Duration.ofHours(n);
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofHours(n);
             };
         }
     }
@@ -277,7 +265,7 @@ public final class BenchCommand implements Runnable {
         double stepSeconds;
 
         @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the roles keep their data (default: a new temporary directory).")
-        java.nio.file.Path dataDir;
+        Path dataDir;
 
         @Option(names = "--json", description = "End with one JSON summary line on standard output.")
         boolean json;
@@ -285,23 +273,13 @@ public final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             ((Logger) LoggerFactory.getLogger("dev.rhizome")).setLevel(Level.WARN);
-            PrintStream progress = json ? System.err : System.out;
-            java.util.List<String> launcher = new java.util.ArrayList<>(DemoCommand.launcher());
+            List<String> launcher = new ArrayList<>(DemoCommand.launcher());
             // The node runs with the flags a volunteer's node runs with, not the demo's.
             launcher.removeIf(a -> a.startsWith("-X"));
-            launcher.addAll(1, dev.rhizome.ops.bench.NodeJvm.FLAGS);
-            dev.rhizome.ops.bench.NodeBench.Config config;
-            try {
-                config = new dev.rhizome.ops.bench.NodeBench.Config(jobs, steps, stepSeconds, launcher,
-                        dataDir != null ? dataDir : java.nio.file.Files.createTempDirectory("rhizome-bench-node-"));
-            } catch (IllegalArgumentException e) {
-                throw new CommandException(ExitCodes.USAGE, e.getMessage());
-            }
-            dev.rhizome.ops.bench.NodeBench.Report report = dev.rhizome.ops.bench.NodeBench.run(config, progress);
-            progress.print(report.toText());
-            if (json) {
-                System.out.println(report.toJson());
-            }
+            launcher.addAll(1, NodeJvm.FLAGS);
+            NodeBench.Config config = settings(() -> new NodeBench.Config(jobs, steps, stepSeconds, launcher,
+                    dataDir(dataDir, "rhizome-bench-node-")));
+            print(NodeBench.run(config, progress(json)), json);
             return ExitCodes.OK;
         }
     }

@@ -82,7 +82,7 @@ public final class CoordinatorBench {
             double baselineRequestsPerSecond, double claimP50Ms, double claimP99Ms, double resultP50Ms,
             double resultP99Ms, double baselineP50Ms, String store, int cores, double verifiesPerSecond,
             double claimP999Ms, double resultP999Ms, int warmupUnits, double coordinatorCpuUsPerCycle,
-            double clientCpuUsPerCycle, double verifyCpuUs, double jitCpuUsPerCycle) {
+            double clientCpuUsPerCycle, double verifyCpuUs, double jitCpuUsPerCycle) implements BenchReport {
 
         /** CPU the limit allows per cycle: the two verifies and nothing else. */
         public double verifyCpuUsPerCycle() {

@@ -23,14 +23,24 @@ public record GossipBenchConfig(int nodes, int degree, int bundles, int bundleBy
     public static final int LARGE_BUNDLE_BYTES = 10 << 20;
 
     public GossipBenchConfig {
-        if (nodes < 2 || degree < 1 || degree >= nodes || bundles < 1 || bundleBytes < 1) {
-            throw new IllegalArgumentException("need nodes >= 2, 1 <= degree < nodes, bundles >= 1, bundle bytes >= 1");
+        if (nodes < 2) {
+            throw new IllegalArgumentException("--nodes must be at least 2, got " + nodes);
+        }
+        if (degree < 1 || degree >= nodes) {
+            throw new IllegalArgumentException("--degree must be at least 1 and below --nodes (" + nodes + "), got " + degree);
+        }
+        if (bundles < 1) {
+            throw new IllegalArgumentException("--bundles must be at least 1, got " + bundles);
+        }
+        if (bundleBytes < 1) {
+            throw new IllegalArgumentException("--bundle-bytes must be at least 1, got " + bundleBytes);
         }
         if (rangeHolders < 0 || rangeHolders == 1 || rangeHolders > nodes) {
-            throw new IllegalArgumentException("range holders must be 0 (skip) or between 2 and the number of nodes");
+            throw new IllegalArgumentException("--range-holders must be 0 (skip) or between 2 and --nodes (" + nodes
+                    + "), got " + rangeHolders);
         }
         if (uploadBytesPerSecond < -1) {
-            throw new IllegalArgumentException("upload rate must be -1 (default), 0 (no cap) or positive");
+            throw new IllegalArgumentException("--upload-mibps must be 0 (no pacing) or positive");
         }
     }
 

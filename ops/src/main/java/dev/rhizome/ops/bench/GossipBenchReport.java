@@ -11,7 +11,7 @@ import java.util.Map;
  * {@code rangedTransferMs} -1.
  */
 public record GossipBenchReport(GossipBenchConfig config, long directTransferMs, long rangedTransferMs,
-                                LoopbackRun.Outcome gossip, LoopbackRun.Outcome flood, double loadAverage) {
+                                LoopbackRun.Outcome gossip, LoopbackRun.Outcome flood, double loadAverage) implements BenchReport {
     public GossipBenchReport(GossipBenchConfig config, long directTransferMs, LoopbackRun.Outcome gossip,
                              LoopbackRun.Outcome flood) {
         this(config, directTransferMs, -1, gossip, flood, -1);

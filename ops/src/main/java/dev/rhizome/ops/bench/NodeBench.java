@@ -49,7 +49,7 @@ public final class NodeBench {
     }
 
     public record Report(int jobs, long gapP50Ms, long gapP99Ms, double nodeRssMb, double nodeCpuPercent,
-            long baselineGapP50Ms, long baselineGapP99Ms, double wallSeconds) {
+            long baselineGapP50Ms, long baselineGapP99Ms, double wallSeconds) implements BenchReport {
 
         public String toText() {
             return String.format(Locale.ROOT, "%d jobs on one slot: gap between jobs p50 %d ms, p99 %d ms (bare loop p50 %d ms, "

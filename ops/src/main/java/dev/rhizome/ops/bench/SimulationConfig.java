@@ -24,8 +24,15 @@ public record SimulationConfig(int nodes, int bundles, int degree, long bundleBy
         long deadlineMs, GossipConfig gossip) {
 
     public SimulationConfig {
-        if (nodes < 2 || bundles < 1 || degree < 1 || bundleBytes < 1 || bandwidthBytesPerSec < 1) {
-            throw new IllegalArgumentException("need at least 2 nodes, 1 bundle, degree 1, and positive sizes");
+        if (nodes < 2) {
+            throw new IllegalArgumentException("--nodes must be at least 2, got " + nodes);
+        }
+        if (bundles < 1 || degree < 1 || bundleBytes < 1) {
+            throw new IllegalArgumentException("--bundles, --degree and --bundle-bytes must be at least 1, got " + bundles
+                    + ", " + degree + " and " + bundleBytes);
+        }
+        if (bandwidthBytesPerSec < 1) {
+            throw new IllegalArgumentException("bandwidth must be positive, got " + bandwidthBytesPerSec);
         }
         if (minLatencyMs < 0 || maxLatencyMs < minLatencyMs || loss < 0 || loss >= 1) {
             throw new IllegalArgumentException("need 0 <= minLatency <= maxLatency and 0 <= loss < 1");

@@ -18,7 +18,7 @@ import java.util.Map;
  */
 public record SimulationReport(int nodes, int bundles, double deliveredFraction, long p50DeliveryMs,
         long p99DeliveryMs, long fullDeliveryMs, int rounds, double amplification, double controlMessagesPerNode,
-        long fetchesFailed, long peersBanned, double wallSeconds) {
+        long fetchesFailed, long peersBanned, double wallSeconds) implements BenchReport {
 
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -38,7 +38,15 @@ public record SimulationReport(int nodes, int bundles, double deliveredFraction,
         return m;
     }
 
-    /** One line of JSON with snake_case keys. */
+    @Override
+    public String toText() {
+        return String.format("%d simulated nodes, %d bundles: %.1f%% delivered, full delivery after %d ms in %d rounds, "
+                        + "p50 %d ms, p99 %d ms, amplification %.2f, %.1f control messages per node (%.1f s)%n",
+                nodes, bundles, 100 * deliveredFraction, fullDeliveryMs, rounds, p50DeliveryMs, p99DeliveryMs,
+                amplification, controlMessagesPerNode, wallSeconds);
+    }
+
+    @Override
     public String toJson() {
         return new GsonBuilder().disableHtmlEscaping().create().toJson(toMap());
     }

@@ -53,7 +53,7 @@ public final class SoakBench {
     }
 
     public record Report(Config config, long requests, long resultsAcked, long lost, Map<String, Long> errorsByKind,
-            Map<String, Long> hostileOutcomes, long heapBeforeBytes, long heapAfterBytes, List<Double> p99MsByMinute) {
+            Map<String, Long> hostileOutcomes, long heapBeforeBytes, long heapAfterBytes, List<Double> p99MsByMinute) implements BenchReport {
 
         public long errorsUnexpected() {
             return errorsByKind.values().stream().mapToLong(Long::longValue).sum();

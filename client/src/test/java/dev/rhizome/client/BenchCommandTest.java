@@ -1,0 +1,48 @@
+package dev.rhizome.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.client.cli.ExitCodes;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** A benchmark's settings out of range are refused before anything starts, naming the flag and the value. */
+class BenchCommandTest {
+    private record Refusal(int code, String err) {
+    }
+
+    private static Refusal run(String... args) {
+        CommandLine cli = Main.commandLine();
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute(args);
+        cli.getErr().flush();
+        return new Refusal(code, err.toString());
+    }
+
+    @Test
+    void gossipSettingsOutOfRangeNameTheFlag() {
+        assertThat(run("bench", "gossip", "--nodes", "5", "--degree", "9"))
+                .isEqualTo(new Refusal(ExitCodes.USAGE, "rhizome: --degree must be at least 1 and below --nodes (5), got 9\n"));
+        assertThat(run("bench", "gossip", "--bundle-bytes", "0").err()).contains("--bundle-bytes").contains("got 0");
+        assertThat(run("bench", "gossip", "--range-holders", "1").err()).contains("--range-holders").contains("got 1");
+        assertThat(run("bench", "gossip", "--upload-mibps", "-2").err()).contains("--upload-mibps");
+        assertThat(run("bench", "gossip", "--simulate", "--nodes", "1"))
+                .isEqualTo(new Refusal(ExitCodes.USAGE, "rhizome: --nodes must be at least 2, got 1\n"));
+    }
+
+    @Test
+    void otherBenchmarksRefuseBadSettingsTheSameWay() {
+        Refusal soak = run("bench", "soak", "--duration", "5x");
+        assertThat(soak.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(soak.err()).contains("--duration").contains("'5x'");
+        Refusal node = run("bench", "node", "--jobs", "0");
+        assertThat(node.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(node.err()).contains("--jobs").contains("got 0");
+        Refusal none = run("bench");
+        assertThat(none.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(none.err()).contains("a benchmark is required");
+    }
+}
