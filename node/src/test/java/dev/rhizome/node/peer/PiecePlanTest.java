@@ -32,11 +32,7 @@ class PiecePlanTest {
 
     @Test
     void aFailingHolderIsReplacedByTheNextAndItsPieceAskedAgain() {
-        PiecePlan plan = new PiecePlan(3, 2);
-        plan.assign();
-        plan.pieces(3);
-        plan.probeDone(0);
-        plan.pieceDone(0, 0);
+        PiecePlan plan = probed(3, 2, 3);
         assertThat(plan.assign()).containsExactly(new PiecePlan.Assignment(0, 1), new PiecePlan.Assignment(1, 2));
 
         plan.pieceFailed(1, 2);  // busy, stalled or a bad piece: dropped for this bundle
@@ -47,11 +43,7 @@ class PiecePlanTest {
 
     @Test
     void theEndgameDoublesUpOnASlowPieceAndCancelsTheLoser() {
-        PiecePlan plan = new PiecePlan(2, 2);
-        plan.assign();
-        plan.pieces(3);
-        plan.probeDone(0);
-        plan.pieceDone(0, 0);
+        PiecePlan plan = probed(2, 2, 3);
         assertThat(plan.assign()).containsExactly(new PiecePlan.Assignment(0, 1), new PiecePlan.Assignment(1, 2));
         plan.pieceDone(0, 1);
 
@@ -65,11 +57,7 @@ class PiecePlanTest {
 
     @Test
     void everyHolderGoneWithPiecesMissingIsExhausted() {
-        PiecePlan plan = new PiecePlan(2, 2);
-        plan.assign();
-        plan.pieces(2);
-        plan.probeDone(0);
-        plan.pieceDone(0, 0);
+        PiecePlan plan = probed(2, 2, 2);
         // One piece left and two holders: the endgame asks both.
         assertThat(plan.assign()).containsExactly(new PiecePlan.Assignment(0, 1), new PiecePlan.Assignment(1, 1));
         plan.pieceFailed(0, 1);
@@ -78,5 +66,15 @@ class PiecePlanTest {
         plan.pieceFailed(1, 1);
         assertThat(plan.exhausted()).isTrue();
         assertThat(plan.complete()).isFalse();
+    }
+
+    /** A plan whose probe of holder 0 succeeded: the bundle has {@code pieces} pieces and piece 0 is in. */
+    private static PiecePlan probed(int holders, int maxActive, int pieces) {
+        PiecePlan plan = new PiecePlan(holders, maxActive);
+        assertThat(plan.assign()).containsExactly(new PiecePlan.Assignment(0, PiecePlan.PROBE));
+        plan.pieces(pieces);
+        plan.probeDone(0);
+        plan.pieceDone(0, 0);
+        return plan;
     }
 }
