@@ -32,6 +32,7 @@ public final class BwrapLauncher implements ProcessLauncher {
     private final SandboxPlan plan;
     private final Optional<CgroupV2> cgroup;
     private final HostView host;
+    private final JobPriority priority = JobPriority.onThisMachine();
 
     public BwrapLauncher(SandboxPlan plan, Optional<CgroupV2> cgroup, HostView host) {
         this.plan = Objects.requireNonNull(plan, "plan");
@@ -58,7 +59,9 @@ public final class BwrapLauncher implements ProcessLauncher {
         if (cgroup.isPresent()) {
             jobCgroup = Optional.of(cgroup.get().create(plan.limits()));
         }
-        List<String> argv = BwrapCommand.argv(plan, command, confinement, jobCgroup.map(CgroupV2.JobCgroup::procs), host);
+        boolean gpuJob = !plan.gpus().devicesFor(JobGpu.of(confinement.env())).isEmpty();
+        List<String> argv = priority.apply(
+                BwrapCommand.argv(plan, command, confinement, jobCgroup.map(CgroupV2.JobCgroup::procs), host), gpuJob);
         ProcessBuilder builder = new ProcessBuilder(argv)
                 .redirectInput(stdin)
                 .redirectOutput(stdout)

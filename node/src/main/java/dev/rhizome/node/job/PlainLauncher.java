@@ -11,11 +11,12 @@ import java.util.List;
  * has the network; a descendant that re-parented itself between two looks escapes.
  */
 public final class PlainLauncher implements ProcessLauncher {
+    private final JobPriority priority = JobPriority.onThisMachine();
 
     @Override
     public Process start(List<String> command, Confinement confinement, Redirect stdin, Redirect stdout,
             Redirect stderr) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command)
+        ProcessBuilder builder = new ProcessBuilder(priority.apply(command, JobGpu.of(confinement.env()).isPresent()))
                 .directory(confinement.workDir().toFile())
                 .redirectInput(stdin)
                 .redirectOutput(stdout)

@@ -122,6 +122,27 @@ class SandboxTest {
     }
 
     @Test
+    void aJobRunsAtTheLowestPriorityAndCannotRaiseIt() throws Exception {
+        String script = "echo NICE=$(nice) IO=$(ionice); renice -n 0 -p $$ >/dev/null 2>&1 && echo RAISED; echo 'val_bpb: 1.0'";
+        for (ProcessLauncher launcher : List.of(sandbox, new PlainLauncher())) {
+            Files.deleteIfExists(dataDir.resolve("logs/job.log"));
+            JobOutcome outcome = run(launcher, script, Duration.ofSeconds(60));
+
+            assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+            assertThat(log()).as(launcher.getClass().getSimpleName()).contains("NICE=19 IO=idle");
+            if (launcher == sandbox) {
+                assertThat(log()).doesNotContain("RAISED"); // without the sandbox, a node running as root lets it
+            }
+        }
+        // A GPU job only yields to the owner's programs, not to the node's own CPU jobs.
+        Files.deleteIfExists(dataDir.resolve("logs/job.log"));
+        new JobRunner(new PlainLauncher()).run(new JobSpec(checkout, List.of("/bin/sh", "-c", script),
+                Map.of(JobGpu.INDEX_ENV, "0"), Duration.ofSeconds(60), dataDir.resolve("logs/job.log"), "val_bpb"),
+                JobProgress.IGNORE);
+        assertThat(log()).contains("NICE=10 IO=best-effort: prio 7");
+    }
+
+    @Test
     void aForkBombHitsTheProcessLimitAndDiesWhole() throws Exception {
         JobOutcome outcome = run(sandbox, "f() { f | f & }; f; wait", Duration.ofSeconds(3));
 
