@@ -1,6 +1,6 @@
 package dev.rhizome.node.gossip.core;
 
-import static dev.rhizome.node.gossip.core.GossipHostilePeerTest.only;
+import static dev.rhizome.node.gossip.core.Effects.only;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.node.gossip.core.Effect.DuplicateLink;

@@ -1,6 +1,6 @@
 package dev.rhizome.node.gossip.core;
 
-import static dev.rhizome.node.gossip.core.GossipHostilePeerTest.only;
+import static dev.rhizome.node.gossip.core.Effects.only;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.node.gossip.core.Effect.CancelFetch;
@@ -24,9 +24,7 @@ class GossipFairnessTest {
     long now = 10_000_000;
 
     Peer connected() {
-        Peer peer = new Peer();
-        assertThat(core.onConnected(peer.id, peer.hello(now), false, now)).noneMatch(e -> e instanceof Disconnect);
-        return peer;
+        return Peer.connectedTo(core, now);
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.rhizome.node.gossip.core;
 
+import static dev.rhizome.node.gossip.core.Effects.acting;
+import static dev.rhizome.node.gossip.core.Effects.only;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.node.gossip.core.Effect.CancelFetch;
@@ -26,24 +28,7 @@ class GossipHostilePeerTest {
     long now = 10_000_000;
 
     Peer connected() {
-        Peer peer = new Peer();
-        assertThat(core.onConnected(peer.id, peer.hello(now), false, now)).noneMatch(e -> e instanceof Disconnect);
-        return peer;
-    }
-
-    /** The effects that act on the world: all but the wakeup the core asks for. */
-    static List<Effect> acting(List<Effect> effects) {
-        return effects.stream().filter(e -> !(e instanceof Effect.Wakeup)).toList();
-    }
-
-    static <T extends Effect> List<T> only(List<Effect> effects, Class<T> type) {
-        List<T> out = new ArrayList<>();
-        effects.forEach(e -> {
-            if (type.isInstance(e)) {
-                out.add(type.cast(e));
-            }
-        });
-        return out;
+        return Peer.connectedTo(core, now);
     }
 
     /** Sends each message and collects all effects. */
@@ -154,7 +139,7 @@ class GossipHostilePeerTest {
         Peer good = connected();
         Peer lacking = connected();
         String commit = Peer.commit(42);
-        List<Fetch> first = only(core.onMessage(slow.id, Peer.announce(slow.inventory(now, commit)), now), Fetch.class);
+        List<Fetch> first = only(slow.announces(core, now, commit), Fetch.class);
         assertThat(first).containsExactly(new Fetch(slow.id, commit));
         assertThat(acting(core.onMessage(good.id, Peer.announce(good.inventory(now, commit)), now + 10))).isEmpty();
 
@@ -178,7 +163,7 @@ class GossipHostilePeerTest {
         Peer trickler = connected();
         Peer good = connected();
         String commit = Peer.commit(43);
-        core.onMessage(trickler.id, Peer.announce(trickler.inventory(now, commit)), now);
+        trickler.announces(core, now, commit);
         core.onMessage(good.id, Peer.announce(good.inventory(now, commit)), now + 10);
 
         long stall = config.fetchStall().toMillis();
@@ -195,8 +180,8 @@ class GossipHostilePeerTest {
         Peer liar = connected();
         Peer honest = connected();
         String commit = Peer.commit(5);
-        core.onMessage(liar.id, Peer.announce(liar.inventory(now, commit)), now);
-        core.onMessage(honest.id, Peer.announce(honest.inventory(now, commit)), now);
+        liar.announces(core, now, commit);
+        honest.announces(core, now, commit);
 
         List<Effect> effects = core.onFetchFailed(liar.id, commit, FetchFailure.WRONG_BUNDLE, now + 100);
 
@@ -211,7 +196,7 @@ class GossipHostilePeerTest {
         Peer busy = connected();
         String commit = Peer.commit(6);
         for (Peer p : List.of(first, liar, busy)) {
-            core.onMessage(p.id, Peer.announce(p.inventory(now, commit)), now);
+            p.announces(core, now, commit);
         }
 
         List<Effect> fault = core.onHolderFault(liar.id, commit, FetchFailure.WRONG_BUNDLE, now + 100);
@@ -231,7 +216,7 @@ class GossipHostilePeerTest {
         int stalls = 0;
         while (!core.isBanned(staller.id, now) && stalls < 10) {
             String commit = Peer.commit(100 + stalls);
-            core.onMessage(staller.id, Peer.announce(staller.inventory(now, commit)), now);
+            staller.announces(core, now, commit);
             core.onFetchFailed(staller.id, commit, FetchFailure.STALLED, now);
             stalls++;
             now += 1000;

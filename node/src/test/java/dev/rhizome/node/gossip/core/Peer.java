@@ -1,5 +1,7 @@
 package dev.rhizome.node.gossip.core;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.google.protobuf.ByteString;
 import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.Inventory;
@@ -29,6 +31,19 @@ final class Peer {
     SignedEnvelope result(long timeMs, String commit) {
         return Envelopes.sign(identity, Result.newBuilder().setCommit(commit).setRunner(id.toByteString())
                 .setTimeMs(timeMs).build());
+    }
+
+    /** A new peer whose link to {@code core} is up. */
+    static Peer connectedTo(GossipCore core, long nowMs) {
+        Peer peer = new Peer();
+        assertThat(core.onConnected(peer.id, peer.hello(nowMs), false, nowMs))
+                .noneMatch(e -> e instanceof Effect.Disconnect);
+        return peer;
+    }
+
+    /** This peer tells {@code core} it holds {@code commits}; the core's answer. */
+    List<Effect> announces(GossipCore core, long nowMs, String... commits) {
+        return core.onMessage(id, announce(inventory(nowMs, commits)), nowMs);
     }
 
     static Gossip announce(SignedEnvelope envelope) {
