@@ -18,7 +18,8 @@ import java.util.Set;
  * environments), a minimal /dev (plus, for a GPU slot's job, the NVIDIA control devices and its
  * own GPU's node, never another slot's: {@link GpuPassthrough#devicesFor}), a private /tmp in memory, and its checkout, the only place
  * it may write. No network, no IPC with the host, no new privileges, no capabilities, no
- * further user namespaces (the kernel's largest attack surface for an unprivileged process).
+ * further user namespaces (the kernel's largest attack surface for an unprivileged process), and
+ * none of the system calls {@link SeccompFilter} refuses.
  * The node's data directory and the user's home are simply not there.
  *
  * <p>The job's process tree lives in the new PID namespace, whose init is bubblewrap's: when
@@ -35,6 +36,8 @@ public final class BwrapCommand {
     static final List<String> ETC_RUNTIME_PREFIXES = List.of("java-", "python3");
     static final String HOSTNAME = "rhizome-job";
     static final String CUDA_VISIBLE_DEVICES = "CUDA_VISIBLE_DEVICES";
+    /** The descriptor the seccomp program reaches bubblewrap on. */
+    static final int SECCOMP_FD = 9;
 
     private BwrapCommand() {
     }
@@ -44,10 +47,15 @@ public final class BwrapCommand {
      * bubblewrap, then prlimit inside the sandbox, then the job's own command.
      *
      * @param cgroupProcs the {@code cgroup.procs} file of the job's own cgroup, when the plan's limits use one
+     * @param seccomp     the file holding the job's {@link SeccompFilter} program, when this architecture has one
      */
     public static List<String> argv(SandboxPlan plan, List<String> command, Confinement confinement,
-            Optional<Path> cgroupProcs, HostView host) {
+            Optional<Path> cgroupProcs, Optional<Path> seccomp, HostView host) {
         List<String> argv = new ArrayList<>();
+        seccomp.ifPresent(filter -> {
+            // bubblewrap reads the program from a file descriptor; the shell opens it, then is replaced.
+            argv.addAll(List.of("/bin/sh", "-c", "exec \"$@\" " + SECCOMP_FD + "<\"$0\"", filter.toString()));
+        });
         cgroupProcs.ifPresent(procs -> {
             // Joins the cgroup before anything else runs, so that no process of the job starts outside it.
             argv.addAll(List.of("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", procs.toString()));
@@ -55,6 +63,7 @@ public final class BwrapCommand {
         plan.jobUid().ifPresent(uid -> argv.addAll(List.of(plan.setpriv().toString(), "--reuid=" + uid,
                 "--regid=" + uid, "--clear-groups", "--")));
         argv.add(plan.bwrap().toString());
+        seccomp.ifPresent(filter -> argv.addAll(List.of("--seccomp", Integer.toString(SECCOMP_FD))));
         argv.addAll(List.of("--unshare-all", "--unshare-user", "--disable-userns", "--hostname", HOSTNAME,
                 "--die-with-parent", "--new-session", "--cap-drop", "ALL"));
         Set<Path> mounted = new LinkedHashSet<>();

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -33,6 +35,9 @@ public final class BwrapLauncher implements ProcessLauncher {
     private final Optional<CgroupV2> cgroup;
     private final HostView host;
     private final JobPriority priority = JobPriority.onThisMachine();
+    /** Where the job's seccomp program is written; empty on an architecture the filter does not know. */
+    private final Optional<Path> seccomp;
+    private final Optional<SeccompFilter.Arch> arch = SeccompFilter.Arch.host();
 
     public BwrapLauncher(SandboxPlan plan, Optional<CgroupV2> cgroup, HostView host) {
         this.plan = Objects.requireNonNull(plan, "plan");
@@ -41,6 +46,21 @@ public final class BwrapLauncher implements ProcessLauncher {
             throw new IllegalArgumentException("the plan limits memory by cgroup but none is given");
         }
         this.host = Objects.requireNonNull(host, "host");
+        this.seccomp = arch.map(a -> Path.of(System.getProperty("java.io.tmpdir"),
+                "rhizome-seccomp-" + ProcessHandle.current().pid() + "-" + Integer.toHexString(System.identityHashCode(this))
+                        + ".bpf"));
+    }
+
+    /** The seccomp program's file, written again if something (a temp cleaner, a months-long run) removed it. */
+    private Optional<Path> seccompFile() throws IOException {
+        if (seccomp.isPresent() && !Files.isRegularFile(seccomp.get())) {
+            Path tmp = Files.createTempFile(seccomp.get().getParent(), "rhizome-seccomp-", ".tmp",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.write(tmp, SeccompFilter.program(arch.get()));
+            Files.move(tmp, seccomp.get(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            seccomp.get().toFile().deleteOnExit();
+        }
+        return seccomp;
     }
 
     public SandboxPlan plan() {
@@ -55,13 +75,15 @@ public final class BwrapLauncher implements ProcessLauncher {
                 chownTree(dir, plan.jobUid().getAsInt());
             }
         }
+        // Everything that can fail comes before the job's cgroup exists, so that a failure leaves none behind.
+        boolean gpuJob = !plan.gpus().devicesFor(JobGpu.of(confinement.env())).isEmpty();
+        Optional<Path> filter = seccompFile();
         Optional<CgroupV2.JobCgroup> jobCgroup = Optional.empty();
         if (cgroup.isPresent()) {
             jobCgroup = Optional.of(cgroup.get().create(plan.limits()));
         }
-        boolean gpuJob = !plan.gpus().devicesFor(JobGpu.of(confinement.env())).isEmpty();
-        List<String> argv = priority.apply(
-                BwrapCommand.argv(plan, command, confinement, jobCgroup.map(CgroupV2.JobCgroup::procs), host), gpuJob);
+        List<String> argv = priority.apply(BwrapCommand.argv(plan, command, confinement,
+                jobCgroup.map(CgroupV2.JobCgroup::procs), filter, host), gpuJob);
         ProcessBuilder builder = new ProcessBuilder(argv)
                 .redirectInput(stdin)
                 .redirectOutput(stdout)

@@ -23,7 +23,7 @@ class BwrapCommandTest {
     }
 
     private static List<String> argv(SandboxPlan plan, HostView host) {
-        return BwrapCommand.argv(plan, List.of("java", "Train.java"), JOB, Optional.empty(), host);
+        return BwrapCommand.argv(plan, List.of("java", "Train.java"), JOB, Optional.empty(), Optional.empty(), host);
     }
 
     /** The (option, source, destination) mounts of a command line, as "option source dest" strings. */
@@ -85,11 +85,23 @@ class BwrapCommandTest {
     @Test
     void aRootNodeDropsTheJobToNobodyAndACgroupIsJoinedFirst() {
         List<String> argv = BwrapCommand.argv(plan(SandboxPlan.MemoryLimit.CGROUP, OptionalInt.of(65534), GpuPassthrough.NONE),
-                List.of("true"), JOB, Optional.of(Path.of("/sys/fs/cgroup/job-1/cgroup.procs")), FakeHost.debian());
+                List.of("true"), JOB, Optional.of(Path.of("/sys/fs/cgroup/job-1/cgroup.procs")), Optional.empty(), FakeHost.debian());
 
         assertThat(argv.subList(0, 10)).containsExactly("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
                 "/sys/fs/cgroup/job-1/cgroup.procs", "/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
                 "--clear-groups", "--", "/usr/bin/bwrap");
+    }
+
+    @Test
+    void theSeccompProgramReachesBubblewrapOnItsOwnDescriptorBeforeAnythingElseRuns() {
+        List<String> argv = BwrapCommand.argv(plan(SandboxPlan.MemoryLimit.CGROUP, OptionalInt.of(65534), GpuPassthrough.NONE),
+                List.of("true"), JOB, Optional.of(Path.of("/sys/fs/cgroup/job-1/cgroup.procs")),
+                Optional.of(Path.of("/tmp/filter.bpf")), FakeHost.debian());
+
+        assertThat(argv.subList(0, 4)).containsExactly("/bin/sh", "-c", "exec \"$@\" 9<\"$0\"", "/tmp/filter.bpf");
+        assertThat(argv.subList(argv.indexOf("/usr/bin/bwrap"), argv.indexOf("/usr/bin/bwrap") + 3))
+                .containsExactly("/usr/bin/bwrap", "--seccomp", "9");
+        assertThat(argv.subList(4, 6)).containsExactly("/bin/sh", "-c"); // then the cgroup is joined, as without it
     }
 
     @Test
@@ -116,7 +128,7 @@ class BwrapCommandTest {
         Confinement secondGpusJob = new Confinement(CHECKOUT, List.of(CHECKOUT), List.of(),
                 Map.of("RHIZOME_GPU_INDEX", "1", "CUDA_VISIBLE_DEVICES", "GPU-bbbb"));
         List<String> argv = BwrapCommand.argv(plan(SandboxPlan.MemoryLimit.NONE, OptionalInt.empty(), gpus),
-                List.of("python3", "train.py"), secondGpusJob, Optional.empty(), gpuBox);
+                List.of("python3", "train.py"), secondGpusJob, Optional.empty(), Optional.empty(), gpuBox);
 
         assertThat(gpus.gpuCount()).isEqualTo(2);
         assertThat(gpus.libraryDirs()).containsExactly(Path.of("/opt/nvidia/driver/lib64"),

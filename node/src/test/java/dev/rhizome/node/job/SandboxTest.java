@@ -122,6 +122,32 @@ class SandboxTest {
     }
 
     @Test
+    void theSystemCallsKernelExploitsReachForAreRefusedInsideAndOnlyThere() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 makes the raw system calls");
+        SeccompFilter.Arch arch = SeccompFilter.Arch.host().orElseThrow();
+        StringBuilder calls = new StringBuilder();
+        arch.denied.forEach((name, nr) -> calls.append("('").append(name).append("',").append(nr).append("),"));
+        String script = "/usr/bin/python3 -c \"import ctypes\n"
+                + "libc = ctypes.CDLL(None, use_errno=True)\n"
+                + "for name, nr in [" + calls + "]:\n"
+                + "    ctypes.set_errno(0); r = libc.syscall(nr, 0, 0, 0, 0, 0); print('CALL', name, r, ctypes.get_errno())\n"
+                + "print('PID', libc.getpid() > 0)\n\"; echo 'val_bpb: 1.0'";
+
+        assertThat(run(sandbox, script, Duration.ofSeconds(60)).status()).as(log()).isEqualTo(Result.Status.OK);
+        String inside = log();
+        arch.denied.keySet().forEach(name -> assertThat(inside).as(inside).contains("CALL " + name + " -1 1\n"));
+        assertThat(inside).contains("PID True");
+
+        // The same calls outside, to show it is the filter that refuses them: unshare(0) and
+        // ptrace(TRACEME) succeed, io_uring_setup(0, NULL) and setns(0, 0) fail for their arguments.
+        Files.deleteIfExists(dataDir.resolve("logs/job.log"));
+        assertThat(run(new PlainLauncher(), script, Duration.ofSeconds(60)).status()).isEqualTo(Result.Status.OK);
+        String outside = log();
+        assertThat(outside).contains("CALL unshare 0 ", "CALL ptrace 0 ").doesNotContain("CALL io_uring_setup -1 1\n",
+                "CALL setns -1 1\n");
+    }
+
+    @Test
     void aJobRunsAtTheLowestPriorityAndCannotRaiseIt() throws Exception {
         String script = "echo NICE=$(nice) IO=$(ionice); renice -n 0 -p $$ >/dev/null 2>&1 && echo RAISED; echo 'val_bpb: 1.0'";
         for (ProcessLauncher launcher : List.of(sandbox, new PlainLauncher())) {

@@ -1,0 +1,71 @@
+package dev.rhizome.node.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The program run through a classic BPF interpreter, as the kernel would run it for each system call. */
+class SeccompFilterTest {
+    private static final int DENIED = SeccompFilter.RET_ERRNO | SeccompFilter.EPERM;
+
+    /** Runs {@code program} over a {@code seccomp_data} holding only the call's number and architecture. */
+    static int run(byte[] program, int arch, int nr) {
+        ByteBuffer code = ByteBuffer.wrap(program).order(ByteOrder.LITTLE_ENDIAN);
+        int instructions = program.length / 8;
+        int accumulator = 0;
+        for (int pc = 0, steps = 0; pc < instructions && steps < 10_000; steps++) {
+            int at = pc * 8;
+            int op = code.getShort(at) & 0xffff;
+            int jt = program[at + 2] & 0xff;
+            int jf = program[at + 3] & 0xff;
+            int k = code.getInt(at + 4);
+            switch (op) {
+                case SeccompFilter.LD_W_ABS -> {
+                    accumulator = switch (k) {
+                        case SeccompFilter.OFFSET_NR -> nr;
+                        case SeccompFilter.OFFSET_ARCH -> arch;
+                        default -> throw new AssertionError("loads an unexpected offset " + k);
+                    };
+                    pc++;
+                }
+                case SeccompFilter.JEQ_K -> pc += 1 + (accumulator == k ? jt : jf);
+                case SeccompFilter.JGE_K -> pc += 1 + (Integer.compareUnsigned(accumulator, k) >= 0 ? jt : jf);
+                case SeccompFilter.RET_K -> {
+                    return k;
+                }
+                default -> throw new AssertionError("unexpected opcode " + op);
+            }
+        }
+        throw new AssertionError("the program ran off its end");
+    }
+
+    @ParameterizedTest
+    @EnumSource(SeccompFilter.Arch.class)
+    void everyListedCallIsRefusedAndTheOrdinaryOnesAreNot(SeccompFilter.Arch arch) {
+        byte[] program = SeccompFilter.program(arch);
+        assertThat(arch.denied).containsKeys("io_uring_setup", "bpf", "userfaultfd", "keyctl", "open_by_handle_at",
+                "perf_event_open", "ptrace", "mount", "unshare", "init_module", "kexec_load");
+        arch.denied.forEach((name, nr) -> assertThat(run(program, arch.auditArch, nr)).as(name).isEqualTo(DENIED));
+
+        int[] ordinary = arch == SeccompFilter.Arch.X86_64
+                ? new int[] {0, 1, 2, 3, 9, 16, 56, 57, 59, 60, 202, 231, 257, 302, 334, 435}  // read ... clone3
+                : new int[] {63, 64, 56, 57, 222, 29, 220, 221, 93, 94, 98, 261, 293, 435};
+        for (int nr : ordinary) {
+            assertThat(run(program, arch.auditArch, nr)).as("system call %d", nr).isEqualTo(SeccompFilter.RET_ALLOW);
+        }
+    }
+
+    @Test
+    void callsOfAnotherArchitectureOrTheX32AbiAreRefusedWhole() {
+        byte[] program = SeccompFilter.program(SeccompFilter.Arch.X86_64);
+        int i386 = 0x40000003;
+        assertThat(run(program, i386, 0)).isEqualTo(DENIED);
+        assertThat(run(program, SeccompFilter.Arch.X86_64.auditArch, SeccompFilter.X32_SYSCALL_BIT | 0)).isEqualTo(DENIED);
+        assertThat(run(SeccompFilter.program(SeccompFilter.Arch.AARCH64), SeccompFilter.Arch.X86_64.auditArch, 0))
+                .isEqualTo(DENIED);
+    }
+}
