@@ -37,6 +37,8 @@ final class ChunkStreamer implements AutoCloseable {
     private final UploadPacer pacer;
     private long position;
     private long waitNanos;
+    /** Told each time the socket has taken a whole chunk. */
+    private Runnable onChunkTaken = () -> { };
 
     private ChunkStreamer(FileChannel file, String commit, long offset, long end, int chunkBytes, AtomicLong bytesServed,
                           UploadPacer pacer) {
@@ -86,6 +88,7 @@ final class ChunkStreamer implements AutoCloseable {
             ctx.write(chunk).addListener(written -> {
                 if (written.isSuccess()) {
                     bytesServed.addAndGet(length);
+                    onChunkTaken.run();
                 }
             });
         }
@@ -96,6 +99,11 @@ final class ChunkStreamer implements AutoCloseable {
         ctx.writeAndFlush(PeerMessage.newBuilder().setBundleEnd(BundleEnd.newBuilder().setCommit(commit)).build());
         close();
         return State.DONE;
+    }
+
+    /** Runs {@code listener} on the channel's event loop each time the socket takes a whole chunk. */
+    void onChunkTaken(Runnable listener) {
+        this.onChunkTaken = listener;
     }
 
     /** After {@link State#WAIT_PACER}: how long to wait. */

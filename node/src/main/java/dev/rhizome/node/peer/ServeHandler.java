@@ -15,6 +15,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -36,6 +37,8 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> {
     private final UploadPacer pacer;
     private ChunkStreamer streamer;
     private boolean pacerWaiting;
+    private final SlowReaderRule slowReader;
+    private ScheduledFuture<?> slowReaderCheck;
 
     ServeHandler(NodeRepository repo, PeerMessage ourHello, Executor bundleBuilders, int chunkBytes, AtomicLong bytesServed) {
         this(repo, ourHello, bundleBuilders, chunkBytes, bytesServed, new UploadSlots(Integer.MAX_VALUE), UploadPacer.unlimited());
@@ -50,6 +53,7 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> {
         this.bytesServed = bytesServed;
         this.session = new ServeSession(ourHello, slots);
         this.pacer = pacer;
+        this.slowReader = new SlowReaderRule(chunkBytes);
     }
 
     @Override
@@ -134,7 +138,37 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> {
                 .setSha256(ByteString.copyFrom(bundle.sha256())).setPieceBytes(bundle.pieceBytes());
         bundle.pieceSha256().forEach(piece -> header.addPieceSha256(ByteString.copyFrom(piece)));
         ctx.write(PeerMessage.newBuilder().setBundleHeader(header).build());
+        slowReader.progressed(nowMs());
+        streamer.onChunkTaken(() -> slowReader.progressed(nowMs()));
+        ChunkStreamer watched = streamer;
+        String commit = bundle.tip();
+        long every = slowReader.windowMs() / 4;
+        slowReaderCheck = ctx.executor().scheduleAtFixedRate(() -> checkReader(ctx, watched, commit), every, every,
+                TimeUnit.MILLISECONDS);
         pump(ctx);
+    }
+
+    /** Now and then while {@code watched} streams: a reader that stopped taking our bytes loses its upload slot. */
+    private void checkReader(ChannelHandlerContext ctx, ChunkStreamer watched, String commit) {
+        if (streamer != watched) {
+            return; // that upload ended, and its check with it
+        }
+        if (slowReader.stalled(nowMs(), !ctx.channel().isWritable())) {
+            log.warn("closing connection from {}: it took no chunk of {} in {} s", PeerMessages.remote(ctx.channel()),
+                    CommitId.abbreviate(commit), slowReader.windowMs() / 1000);
+            ctx.close();
+        }
+    }
+
+    private static long nowMs() {
+        return System.nanoTime() / 1_000_000;
+    }
+
+    private void stopCheckingReader() {
+        if (slowReaderCheck != null) {
+            slowReaderCheck.cancel(false);
+            slowReaderCheck = null;
+        }
     }
 
     private void pump(ChannelHandlerContext ctx) {
@@ -145,6 +179,7 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> {
             switch (streamer.pump(ctx)) {
                 case DONE -> {
                     streamer = null;
+                    stopCheckingReader();
                     session.finished();
                 }
                 case WAIT_PACER -> {
@@ -175,6 +210,7 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws IOException {
+        stopCheckingReader();
         if (streamer != null) {
             streamer.close();
             streamer = null;

@@ -2,6 +2,8 @@ package dev.rhizome.node.peer;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.rhizome.node.git.BundleFile;
 import dev.rhizome.proto.v1.BundleRequest;
@@ -13,13 +15,17 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -112,6 +118,47 @@ class PeerServerRobustnessTest {
             assertThat(RawWire.read(client.getInputStream()).hasHello()).isTrue();
 
             assertThat(receiveBundle(client.getInputStream(), offset)).isEqualTo(Arrays.copyOfRange(whole, offset, whole.length));
+        }
+    }
+
+    @Test
+    void aReaderThatTricklesLosesItsUploadSlotAndTheNextAskerIsServed() throws Exception {
+        // One upload slot, small chunks, and an idle rule too long to be what cuts the trickler.
+        PeerConfig config = new PeerConfig(1 << 20, 16 << 10, 64L << 20, Duration.ofSeconds(2), Duration.ofSeconds(120))
+                .withUploads(1, 0, 0);
+        byte[] noise = new byte[8 << 20];
+        new Random(7).nextBytes(noise);
+        try (TestNode carol = new TestNode(tmp.resolve("carol"), config);
+             TestNode bob = new TestNode(tmp.resolve("bob"))) {
+            String big = carol.repo.commitFiles(null, Map.of("weights.bin", noise), "big", PeerTransferTest.AUTHOR);
+            String small = PeerTransferTest.seed(carol);
+            try (Socket trickler = new Socket()) {
+                trickler.setReceiveBufferSize(4096);
+                trickler.connect(new InetSocketAddress("127.0.0.1", carol.server.port()));
+                RawWire.write(trickler.getOutputStream(), PeerMessages.hello(Identity.generate()));
+                RawWire.write(trickler.getOutputStream(), request(big, 0));
+                InputStream in = trickler.getInputStream();
+                assertThat(RawWire.read(in).hasHello()).isTrue();
+                assertThat(RawWire.read(in).hasBundleHeader()).isTrue();
+                Thread reader = new Thread(() -> {
+                    byte[] sip = new byte[512];
+                    try {
+                        while (in.read(sip) >= 0) {
+                            Thread.sleep(500);  // 1 KiB/s, a sixth of the floor
+                        }
+                    } catch (IOException | InterruptedException e) {
+                        // cut off, as it should be
+                    }
+                });
+                reader.setDaemon(true);
+                reader.start();
+
+                assertThatThrownBy(() -> bob.fetcher.fetch(small, List.of(carol.endpoint()), TransferProgress.NONE))
+                        .as("the only slot is the trickler's").hasMessageContaining("busy");
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+                        .until(() -> bob.fetcher.fetch(small, List.of(carol.endpoint()), TransferProgress.NONE) != null);
+                reader.interrupt();
+            }
         }
     }
 

@@ -1,0 +1,26 @@
+package dev.rhizome.node.peer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class SlowReaderRuleTest {
+    @Test
+    void theWindowIsOneChunkAtTheFetchSidesFloorAndNeverUnderTenSeconds() {
+        assertThat(new SlowReaderRule(16 << 10).windowMs()).isEqualTo(10_000);
+        assertThat(new SlowReaderRule(256 << 10).windowMs()).isEqualTo(256 * 1024 * 1000L / (64 * 1024 / 10));
+    }
+
+    @Test
+    void onlyAReaderThatLetNoChunkThroughForAWholeWindowWhileWeWaitedOnItIsCut() {
+        SlowReaderRule rule = new SlowReaderRule(16 << 10);
+        rule.progressed(0);
+        assertThat(rule.stalled(9_999, true)).isFalse();
+        assertThat(rule.stalled(10_000, false)).as("the channel has room: our pacing, not the reader").isFalse();
+        assertThat(rule.stalled(10_000, true)).isTrue();
+
+        rule.progressed(10_500);  // a chunk went out
+        assertThat(rule.stalled(20_000, true)).isFalse();
+        assertThat(rule.stalled(20_500, true)).isTrue();
+    }
+}
