@@ -35,6 +35,7 @@ public final class PeerServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PeerServer.class);
     private static final int EVENT_LOOP_THREADS = 2;
     private static final int BUNDLE_BUILDER_THREADS = 2;
+    static final String LIMITS = "inbound-limits";
     static final String IDLE = "idle";
     static final String SERVE = "serve";
 
@@ -74,6 +75,7 @@ public final class PeerServer implements AutoCloseable {
         UploadSlots slots = new UploadSlots(config.maxUploads());
         UploadPacer pacer = new UploadPacer(config.uploadBytesPerSecond(), config.uploadBurstBytes(), System.nanoTime());
         PeerMessage hello = PeerMessages.hello(identity);
+        InboundLimits limits = new InboundLimits();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -83,9 +85,13 @@ public final class PeerServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(LIMITS, limits);
                         // All-idle, not reader-idle: a client quietly downloading is busy, one that stopped reading is not.
                         ch.pipeline().addLast(IDLE, new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
                         FrameCodec.install(ch.pipeline(), PeerMessage.getDefaultInstance(), config.maxFrameBytes());
+                        // A peer says hello as soon as it connects: as long as we give ourselves to connect.
+                        ch.pipeline().addLast(FirstMessageDeadline.NAME,
+                                new FirstMessageDeadline(config.connectTimeout().toMillis()));
                         if (gossip != null) {
                             ch.pipeline().addLast(HelloRouter.NAME, new HelloRouter(gossip));
                         }

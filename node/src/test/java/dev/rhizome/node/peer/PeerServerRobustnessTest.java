@@ -162,6 +162,58 @@ class PeerServerRobustnessTest {
         }
     }
 
+    @Test
+    void aConnectionThatTricklesBytesWithoutEverCompletingAMessageIsClosedAtTheDeadline() throws Exception {
+        try (Socket trickler = connect()) {
+            OutputStream out = trickler.getOutputStream();
+            long started = System.nanoTime();
+            out.write(new byte[] {0, 0, 0, 100});  // a 100-byte frame, then a byte of it now and then: never idle, never whole
+            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(300)).until(() -> {
+                try {
+                    out.write(0);
+                    return false;
+                } catch (IOException closed) {
+                    return true;
+                }
+            });
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(TestNode.CONFIG.connectTimeout());
+        }
+        assertStillServes();
+    }
+
+    @Test
+    void oneAddressCannotHoldMoreThanItsShareOfConnections() throws Exception {
+        PeerConfig patient = new PeerConfig(1 << 20, 256 << 10, 64L << 20, Duration.ofSeconds(60), Duration.ofSeconds(60));
+        List<Socket> held = new ArrayList<>();
+        try (TestNode dave = new TestNode(tmp.resolve("dave"), patient)) {
+            for (int i = 0; i < InboundLimits.MAX_PER_ADDRESS; i++) {
+                Socket s = new Socket("127.0.0.1", dave.server.port());
+                held.add(s);
+                RawWire.write(s.getOutputStream(), PeerMessages.hello(Identity.generate()));
+            }
+            for (Socket s : held) {
+                s.setSoTimeout(5000);
+                assertThat(RawWire.read(s.getInputStream()).hasHello()).as("each of its share is served").isTrue();
+            }
+            try (Socket oneTooMany = new Socket("127.0.0.1", dave.server.port())) {
+                oneTooMany.setSoTimeout(5000);
+                assertClosed(oneTooMany);
+            }
+            held.remove(0).close();
+            await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
+                try (Socket again = new Socket("127.0.0.1", dave.server.port())) {
+                    again.setSoTimeout(5000);
+                    RawWire.write(again.getOutputStream(), PeerMessages.hello(Identity.generate()));
+                    assertThat(RawWire.read(again.getInputStream()).hasHello()).as("a freed place is taken again").isTrue();
+                }
+            });
+        } finally {
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+    }
+
     private void assertStillServes() throws Exception {
         try (TestNode bob = new TestNode(tmp.resolve("bob-" + System.nanoTime()))) {
             bob.fetcher.fetch(seed, List.of(alice.endpoint()), TransferProgress.NONE);
