@@ -18,7 +18,8 @@ class NodeDoctorTest {
         JsonObject report = JsonParser.parseString(out.strip().lines().reduce((a, b) -> b).orElseThrow()).getAsJsonObject();
         List<String> names = new ArrayList<>();
         report.getAsJsonArray("checks").forEach(c -> names.add(c.getAsJsonObject().get("name").getAsString()));
-        assertThat(names).startsWith("bubblewrap", "prlimit", "job user", "cgroup v2", "memory limit", "process limit", "gpus");
+        assertThat(names).startsWith("bubblewrap", "prlimit", "job user", "cgroup v2", "memory limit", "process limit", "gpus",
+                "system calls");
         boolean sandbox = report.get("sandbox").getAsBoolean();
         assertThat(code).as(out).isEqualTo(sandbox ? 0 : 1);
         if (sandbox) {

@@ -112,14 +112,14 @@ public final class SandboxProbe {
         checks.add(new SandboxReport.Check("process limit", true, false, limits.processes() + " tasks per job (RLIMIT_NPROC "
                 + "in the job's own user namespace" + (memory == SandboxPlan.MemoryLimit.CGROUP ? ", and cgroup pids.max)" : ")"),
                 ""));
+        checks.add(new SandboxReport.Check("gpus", true, false, gpus.present()
+                ? gpus.gpuCount() + " GPU(s): devices " + gpus.devices() + ", driver libraries in " + gpus.libraryDirs()
+                : "no NVIDIA GPU (no /dev/nvidiactl and /dev/nvidiaN)", ""));
         Optional<SeccompFilter.Arch> arch = SeccompFilter.Arch.host();
         checks.add(new SandboxReport.Check("system calls", arch.isPresent(), false, arch.map(a -> a.deniedNames().size()
                         + " refused by a seccomp filter (" + String.join(", ", a.deniedNames().subList(0, 6)) + ", ...)")
                 .orElse("no seccomp filter for this architecture (" + System.getProperty("os.arch") + ")"),
                 arch.isPresent() ? "" : "jobs still run in the sandbox, with the kernel's full system call surface"));
-        checks.add(new SandboxReport.Check("gpus", true, false, gpus.present()
-                ? gpus.gpuCount() + " GPU(s): devices " + gpus.devices() + ", driver libraries in " + gpus.libraryDirs()
-                : "no NVIDIA GPU (no /dev/nvidiactl and /dev/nvidiaN)", ""));
 
         if (version.isEmpty() || prlimit.isEmpty() || (jobUid.isPresent() && setpriv.isEmpty())) {
             return new SandboxReport(checks, Optional.empty());
