@@ -34,6 +34,8 @@ public final class SqliteStore implements Store {
     /** The transaction the committer is running now: one per caller, so memos die with a savepoint. */
     private SqliteTransaction current;
     private final SeedCache seeds = new SeedCache();
+    /** This process owns the file, so reads may be kept across transactions (see OwnedReads). */
+    private final OwnedReads owned = OwnedReads.owned();
     private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
     private final Thread committer;
     private final Object lifecycle = new Object();
@@ -93,7 +95,7 @@ public final class SqliteStore implements Store {
     public <T> T inTransaction(Work<T> work) {
         if (Thread.currentThread() == committer) {
             // a transaction that opens another joins it: same connection, same commit, same reads
-            return work.run(current != null ? current : new SqliteTransaction(connection, statements, seeds));
+            return work.run(current != null ? current : new SqliteTransaction(connection, statements, seeds, owned));
         }
         Pending<T> pending = new Pending<>(work);
         synchronized (lifecycle) {
@@ -156,7 +158,7 @@ public final class SqliteStore implements Store {
         List<Pending<?>> succeeded = new ArrayList<>(batch.size());
         try {
             for (Pending<?> p : batch) {
-                current = new SqliteTransaction(connection, statements, seeds);
+                current = new SqliteTransaction(connection, statements, seeds, owned);
                 savepoint("SAVEPOINT caller");
                 try {
                     p.run(current);
@@ -173,6 +175,7 @@ public final class SqliteStore implements Store {
         } catch (SQLException e) {
             current = null;
             seeds.clear();
+            owned.clear();
             rollback();
             StoreException failure = new StoreException("database commit failed: " + e.getMessage(), e);
             for (Pending<?> p : batch) {
