@@ -87,6 +87,8 @@ final class SqliteTransaction implements Store.Transaction {
     private final Set<ByteString> wroteReputations = new java.util.HashSet<>();
     private final Set<ByteString> wroteProposers = new java.util.HashSet<>();
     private final Set<String> wroteResultsFor = new java.util.HashSet<>();
+    /** What this transaction wrote, put into the shared reads once its group has committed. */
+    private final List<Runnable> afterCommit = new ArrayList<>();
 
     SqliteTransaction(Connection connection) {
         this(connection, Statements.uncached(connection), new SeedCache(), OwnedReads.none());
@@ -117,6 +119,11 @@ final class SqliteTransaction implements Store.Transaction {
             shared.put(key, value);
         }
         return value;
+    }
+
+    /** Run by the store once this transaction is committed, in the order written (never if it rolled back). */
+    List<Runnable> afterCommit() {
+        return afterCommit;
     }
 
     private static <K, V> void wrote(OwnedReads.Keyed<K, V> shared, Set<K> written, K key) {
@@ -293,6 +300,8 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public void insertExperiment(Experiment experiment, SignedEnvelope envelope, long nowMs) {
         wrote(owned.experiments, wroteExperiments, experiment.getCommit());
+        Stored<Experiment> stored = new Stored<>(experiment, envelope);
+        afterCommit.add(() -> owned.experiments.put(experiment.getCommit(), stored));
         long seq = insertEnvelope(envelope, Envelopes.id(envelope), nowMs);
         update("INSERT INTO experiments (commit_id, seed, direction, envelope_seq) VALUES (?, ?, ?, ?)",
                 experiment.getCommit(), experiment.getSeed(), experiment.getDirection(), seq);
@@ -612,6 +621,7 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public void setUnitRandomSeed(String unitId, long randomSeed) {
         wrote(owned.unitRandomSeeds, wroteUnitSeeds, unitId);
+        afterCommit.add(() -> owned.unitRandomSeeds.put(unitId, randomSeed));
         update("INSERT INTO unit_seeds (unit_id, random_seed) VALUES (?, ?)", unitId, randomSeed);
     }
 
@@ -685,6 +695,7 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public void saveReputation(ByteString runner, Reputation r) {
         wrote(owned.reputations, wroteReputations, runner);
+        afterCommit.add(() -> owned.reputations.put(runner, Optional.of(r)));
         update("INSERT INTO reputations (" + REPUTATION_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?) "
                         + "ON CONFLICT (runner) DO UPDATE SET valid_results = excluded.valid_results, "
                         + "invalid_results = excluded.invalid_results, error_results = excluded.error_results, "
@@ -725,6 +736,7 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public void saveProposerRecord(ByteString proposer, ProposerThrottle.Record r) {
         wrote(owned.proposers, wroteProposers, proposer);
+        afterCommit.add(() -> owned.proposers.put(proposer, r));
         update("INSERT INTO proposer_records (proposer, ok_results, crash_results, last_crash_ms) VALUES (?, ?, ?, ?) "
                         + "ON CONFLICT (proposer) DO UPDATE SET ok_results = excluded.ok_results, "
                         + "crash_results = excluded.crash_results, last_crash_ms = excluded.last_crash_ms",
