@@ -324,13 +324,34 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public void insertResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs) {
-        resultEntriesMemo.clear();
-        wrote(owned.resultEntries, wroteResultsFor, result.getCommit());
+        String commit = result.getCommit();
+        // The commit's results before this one, where known without a read: then this one is
+        // appended (it has the largest sequence number, so it comes last) instead of read back.
+        List<Trials.Entry> before = resultEntriesMemo.containsKey(commit) ? resultEntriesMemo.get(commit)
+                : wroteResultsFor.contains(commit) ? null : owned.resultEntries.get(commit);
+        wrote(owned.resultEntries, wroteResultsFor, commit);
         // result_states rows are written for stored results only, so a new one has none yet
         resultStateMemo.put(envelopeId, Optional.empty());
         long seq = insertEnvelope(envelope, envelopeId, nowMs);
         update("INSERT INTO results (envelope_seq, unit_id, direction, commit_id, runner) VALUES (?, ?, ?, ?, ?)",
-                seq, result.getWorkUnitId(), result.getDirection(), result.getCommit(), result.getRunner().toByteArray());
+                seq, result.getWorkUnitId(), result.getDirection(), commit, result.getRunner().toByteArray());
+        if (before != null) {
+            List<Trials.Entry> after = new ArrayList<>(before);
+            after.add(new Trials.Entry(envelopeId, result));
+            resultEntriesMemo.put(commit, List.copyOf(after));
+        } else {
+            resultEntriesMemo.remove(commit);
+        }
+        // After the commit the shared list is this transaction's last view of the commit, or none:
+        // the last writer of a commit in a group commit runs last, so its view is the committed one.
+        afterCommit.add(() -> {
+            List<Trials.Entry> last = resultEntriesMemo.get(commit);
+            if (last != null) {
+                owned.resultEntries.put(commit, last);
+            } else {
+                owned.resultEntries.remove(commit);
+            }
+        });
     }
 
     @Override
