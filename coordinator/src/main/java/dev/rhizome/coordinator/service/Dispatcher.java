@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Dispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
-    private static final int FIRST_CLAIM_PAGE = 4;
+    private static final int FIRST_CLAIM_PAGE = 1;
     /**
      * The key claims and results queue on in a shared store. Both change units, so under
      * SERIALIZABLE they conflict with each other as well as among themselves (and every result of
@@ -199,8 +199,9 @@ public final class Dispatcher {
     /**
      * Reads open evaluations a page at a time, along the index, skipping trials (commit and random
      * seed) the node already reported on or holds, in SQL; most claims read one short page however
-     * long the queue is. The first page is short because the policy takes the first unit that fits,
-     * which is almost always the first one read. The directions' loads (counts over their units)
+     * long the queue is. The first page is one unit because the policy takes the first unit that
+     * fits, which is almost always the first one read (each row read costs the committer its
+     * subqueries and columns). The directions' loads (counts over their units)
      * are read only when the claim could become an exploration: an EVALUATE-only claim never
      * looks at them.
      */

@@ -11,6 +11,7 @@ import dev.rhizome.coordinator.core.ReplayWindow;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.coordinator.store.Stored;
 import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Result;
@@ -24,6 +25,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.DoubleSupplier;
 
@@ -53,7 +55,10 @@ public final class ResultIntake {
         String id = Envelopes.id(request.envelope());
         long now = clock.millis();
         return store.inTransaction(Dispatcher.UNIT_QUEUE, tx -> {
-            if (tx.resultByEnvelopeId(id).isPresent()) {
+            // One read answers both "was this envelope stored?" and "did this runner already report
+            // this unit?": an envelope's id hashes its payload, which names the unit and the runner.
+            Optional<Stored<Result>> earlier = tx.resultOfUnit(result.getWorkUnitId(), result.getRunner());
+            if (earlier.isPresent() && Envelopes.id(earlier.get().envelope()).equals(id)) {
                 return ack(id, "result already recorded");  // a retry after a lost ack
             }
             ReplayWindow.check("time_ms", result.getTimeMs(), now);
@@ -62,7 +67,7 @@ public final class ResultIntake {
             Manifest manifest = tx.seed(unit.seed()).orElseThrow().record().getManifest();
             checkMatchesUnit(result, unit, manifest);
             checkRandomSeed(tx, result, unit);
-            checkRunnerMayReport(tx, unit, result.getRunner());
+            checkRunnerMayReport(tx, unit, result.getRunner(), earlier.isPresent());
             tx.insertResult(result, request.envelope(), id, now);
             if (result.getStatus() == Result.Status.UNFETCHABLE) {
                 return ack(id, unfetchable(tx, unit, id, now));
@@ -138,8 +143,9 @@ public final class ResultIntake {
      * The holder may report, even after its lease ran out, as long as nobody else took the unit
      * over: the work was done and the replica is still wanted.
      */
-    private static void checkRunnerMayReport(Store.Transaction tx, UnitRecord unit, ByteString runner) {
-        if (tx.resultOfUnit(unit.id(), runner).isPresent()) {
+    private static void checkRunnerMayReport(Store.Transaction tx, UnitRecord unit, ByteString runner,
+            boolean reportedBefore) {
+        if (reportedBefore) {
             throw Rejection.conflict(PublicId.hex(runner) + " already reported a different result for work unit "
                     + unit.id() + "; resend the original envelope");
         }

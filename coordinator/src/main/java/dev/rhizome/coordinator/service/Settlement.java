@@ -3,7 +3,6 @@ package dev.rhizome.coordinator.service;
 import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Frontier;
-import dev.rhizome.coordinator.core.ProposerThrottle;
 import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.Significance;
 import dev.rhizome.coordinator.core.Trials;
@@ -199,12 +198,8 @@ final class Settlement {
 
     /** A CRASH counts against the proposer at once; an OK run only once its trial finds it VALID. */
     private static void recordProposerOutcome(Store.Transaction tx, Result r, long nowMs) {
-        if (r.getProposer().isEmpty()) {
-            return;
-        }
-        ProposerThrottle.Record record = tx.proposerRecord(r.getProposer());
-        if (r.getStatus() == Result.Status.CRASH) {
-            tx.saveProposerRecord(r.getProposer(), record.onCrash(nowMs));
+        if (!r.getProposer().isEmpty() && r.getStatus() == Result.Status.CRASH) {
+            tx.saveProposerRecord(r.getProposer(), tx.proposerRecord(r.getProposer()).onCrash(nowMs));
         }
     }
 

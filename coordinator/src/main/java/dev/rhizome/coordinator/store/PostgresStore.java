@@ -204,7 +204,7 @@ public final class PostgresStore implements Store {
     private <T> T run(Connection c, Work<T> work) {
         for (int attempt = 1; ; attempt++) {
             try {
-                T value = work.run(new SqliteTransaction(c, Statements.uncached(c), seeds));
+                T value = work.run(new SqliteTransaction(c, Statements.uncached(c), seeds, OwnedReads.none()));
                 c.commit();
                 return value;
             } catch (SQLException | RuntimeException e) {

@@ -100,7 +100,10 @@ final class SqliteSchema {
             // 6: operators close directions and ban keys.
             List.of(
             "CREATE TABLE direction_closures (direction TEXT PRIMARY KEY, reason TEXT NOT NULL, closed_ms BIGINT NOT NULL)",
-            "CREATE TABLE key_bans (node BLOB PRIMARY KEY, reason TEXT NOT NULL, banned_ms BIGINT NOT NULL)"));
+            "CREATE TABLE key_bans (node BLOB PRIMARY KEY, reason TEXT NOT NULL, banned_ms BIGINT NOT NULL)"),
+            // 7: leased units by deadline, for the expiry check every claim and sweep runs: a partial index
+            // (state 2 is LEASED) holds only the few units leased now, so an empty answer is one seek.
+            List.of("CREATE INDEX units_leased_by_deadline ON units(lease_deadline_ms) WHERE state = 2"));
 
     private SqliteSchema() {
     }

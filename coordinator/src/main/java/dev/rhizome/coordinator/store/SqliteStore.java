@@ -34,6 +34,8 @@ public final class SqliteStore implements Store {
     /** The transaction the committer is running now: one per caller, so memos die with a savepoint. */
     private SqliteTransaction current;
     private final SeedCache seeds = new SeedCache();
+    /** This process owns the file, so reads may be kept across transactions (see OwnedReads). */
+    private final OwnedReads owned = OwnedReads.owned();
     private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
     private final Thread committer;
     private final Object lifecycle = new Object();
@@ -93,7 +95,7 @@ public final class SqliteStore implements Store {
     public <T> T inTransaction(Work<T> work) {
         if (Thread.currentThread() == committer) {
             // a transaction that opens another joins it: same connection, same commit, same reads
-            return work.run(current != null ? current : new SqliteTransaction(connection, statements, seeds));
+            return work.run(current != null ? current : new SqliteTransaction(connection, statements, seeds, owned));
         }
         Pending<T> pending = new Pending<>(work);
         synchronized (lifecycle) {
@@ -126,20 +128,14 @@ public final class SqliteStore implements Store {
     }
 
     private void commitLoop() {
-        List<Pending<?>> batch = new ArrayList<>();
         while (true) {
+            Pending<?> first;
             try {
-                batch.add(queue.take());
+                first = queue.take();
             } catch (InterruptedException e) {
                 break;
             }
-            queue.drainTo(batch, MAX_BATCH - 1);
-            boolean stop = batch.remove(Pending.STOP);
-            if (!batch.isEmpty()) {
-                runBatch(batch);
-            }
-            batch.clear();
-            if (stop) {
+            if (first == Pending.STOP || runBatch(first)) {
                 break;
             }
         }
@@ -151,21 +147,38 @@ public final class SqliteStore implements Store {
         }
     }
 
-    private void runBatch(List<Pending<?>> batch) {
+    /**
+     * Runs {@code first} and every transaction waiting, then commits them together. Transactions
+     * that arrive while the group runs join it too, up to {@link #MAX_BATCH}: the commit (its log
+     * writes and fsync, the largest cost a transaction has) is taken when nothing more is waiting,
+     * so under load it is shared by more callers, and no caller waits for work that is not queued.
+     * Returns whether the store was told to stop.
+     */
+    private boolean runBatch(Pending<?> first) {
         long start = System.nanoTime();
-        List<Pending<?>> succeeded = new ArrayList<>(batch.size());
+        List<Pending<?>> batch = new ArrayList<>();
+        batch.add(first);
+        List<Pending<?>> succeeded = new ArrayList<>();
+        List<Runnable> afterCommit = new ArrayList<>();
+        boolean stop = false;
         try {
-            for (Pending<?> p : batch) {
-                current = new SqliteTransaction(connection, statements, seeds);
+            for (int next = 0; next < batch.size(); next++) {
+                Pending<?> p = batch.get(next);
+                current = new SqliteTransaction(connection, statements, seeds, owned);
                 savepoint("SAVEPOINT caller");
                 try {
                     p.run(current);
                     savepoint("RELEASE caller");
                     succeeded.add(p);
+                    afterCommit.addAll(current.afterCommit());
                 } catch (RuntimeException | Error e) {
                     savepoint("ROLLBACK TO caller");
                     savepoint("RELEASE caller");
                     p.fail(e);
+                }
+                if (next == batch.size() - 1 && !stop && batch.size() < MAX_BATCH) {
+                    queue.drainTo(batch, MAX_BATCH - batch.size());
+                    stop = batch.remove(Pending.STOP);
                 }
             }
             current = null;
@@ -173,15 +186,18 @@ public final class SqliteStore implements Store {
         } catch (SQLException e) {
             current = null;
             seeds.clear();
+            owned.clear();
             rollback();
             StoreException failure = new StoreException("database commit failed: " + e.getMessage(), e);
             for (Pending<?> p : batch) {
                 p.fail(failure);  // no effect on those already failed
             }
-            return;
+            return stop;
         }
+        afterCommit.forEach(Runnable::run);
         listener.committed(batch.size(), System.nanoTime() - start);
         succeeded.forEach(Pending::complete);
+        return stop;
     }
 
     /**

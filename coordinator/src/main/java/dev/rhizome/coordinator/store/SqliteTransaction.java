@@ -66,18 +66,69 @@ final class SqliteTransaction implements Store.Transaction {
     private final Map<String, Optional<DirectionRecord>> directionMemo = new java.util.HashMap<>();
     private final Map<String, List<Trials.Entry>> resultEntriesMemo = new java.util.HashMap<>();
 
+    /** Validation states this transaction knows without a read: none for a result it just stored. */
+    private final Map<String, Optional<ResultVerdict.State>> resultStateMemo = new java.util.HashMap<>();
+
     private final SeedCache seeds;
     /** Set once this transaction inserts a seed: until it commits, what it reads is not shared. */
     private boolean insertedSeed;
 
+    /*
+     * Reads shared across transactions where one process owns the database (OwnedReads says
+     * when that is). What this transaction wrote is neither taken from there nor put back until
+     * it ends: it may still roll back to its savepoint.
+     */
+    private final OwnedReads owned;
+    private boolean wroteDirections;
+    private boolean wroteClosures;
+    private boolean wrotePeers;
+    private final Set<String> wroteExperiments = new java.util.HashSet<>();
+    private final Set<String> wroteUnitSeeds = new java.util.HashSet<>();
+    private final Set<ByteString> wroteReputations = new java.util.HashSet<>();
+    private final Set<ByteString> wroteProposers = new java.util.HashSet<>();
+    private final Set<String> wroteResultsFor = new java.util.HashSet<>();
+    /** What this transaction wrote, put into the shared reads once its group has committed. */
+    private final List<Runnable> afterCommit = new ArrayList<>();
+
     SqliteTransaction(Connection connection) {
-        this(connection, Statements.uncached(connection), new SeedCache());
+        this(connection, Statements.uncached(connection), new SeedCache(), OwnedReads.none());
     }
 
-    SqliteTransaction(Connection connection, Statements statements, SeedCache seeds) {
+    SqliteTransaction(Connection connection, Statements statements, SeedCache seeds, OwnedReads owned) {
         this.connection = connection;
         this.statements = statements;
         this.seeds = seeds;
+        this.owned = owned;
+    }
+
+    /**
+     * A read through {@code shared}: taken from there unless this transaction wrote the key, and
+     * put there when read from the database (unless written here, or absent: {@code read} gives null).
+     */
+    private static <K, V> V through(OwnedReads.Keyed<K, V> shared, Set<K> written, K key,
+            java.util.function.Function<K, V> read) {
+        if (written.contains(key)) {
+            return read.apply(key);
+        }
+        V hit = shared.get(key);
+        if (hit != null) {
+            return hit;
+        }
+        V value = read.apply(key);
+        if (value != null) {
+            shared.put(key, value);
+        }
+        return value;
+    }
+
+    /** Run by the store once this transaction is committed, in the order written (never if it rolled back). */
+    List<Runnable> afterCommit() {
+        return afterCommit;
+    }
+
+    private static <K, V> void wrote(OwnedReads.Keyed<K, V> shared, Set<K> written, K key) {
+        shared.remove(key);
+        written.add(key);
     }
 
     // --- seeds and directions -------------------------------------------------------------
@@ -121,6 +172,9 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public Optional<DirectionRecord> direction(String name) {
+        if (owned.enabled() && !wroteDirections) {
+            return Optional.ofNullable(sharedDirections().byName().get(name));
+        }
         Optional<DirectionRecord> memo = directionMemo.get(name);
         if (memo != null) {
             return memo;
@@ -137,13 +191,35 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public List<DirectionRecord> directions() {
+        if (owned.enabled() && !wroteDirections) {
+            return sharedDirections().inOrder();
+        }
+        return readDirections();
+    }
+
+    private OwnedReads.Directions sharedDirections() {
+        OwnedReads.Directions hit = owned.directions.get();
+        if (hit == null) {
+            hit = OwnedReads.Directions.of(readDirections());
+            owned.directions.put(hit);
+        }
+        return hit;
+    }
+
+    private List<DirectionRecord> readDirections() {
         return query("SELECT " + DIRECTION_COLUMNS
                 + " FROM directions d JOIN envelopes e ON e.seq = d.envelope_seq ORDER BY d.envelope_seq", this::direction);
     }
 
+    private void wroteDirections() {
+        directionMemo.clear();
+        owned.directions.clear();
+        wroteDirections = true;
+    }
+
     @Override
     public void insertDirection(Direction direction, SignedEnvelope envelope, long nowMs) {
-        directionMemo.clear();
+        wroteDirections();
         long seq = insertEnvelope(envelope, Envelopes.id(envelope), nowMs);
         update("INSERT INTO directions (name, seed, base_commit, envelope_seq, frontier_commit) VALUES (?, ?, ?, ?, ?)",
                 direction.getName(), direction.getSeed(), direction.getBaseCommit(), seq, direction.getBaseCommit());
@@ -151,7 +227,7 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public void updateFrontier(String direction, Frontier frontier) {
-        directionMemo.clear();
+        wroteDirections();
         update("UPDATE directions SET frontier_commit = ?, frontier_metric = ?, frontier_class = ? WHERE name = ?",
                 frontier.commit(), frontier.metric().isPresent() ? frontier.metric().getAsDouble() : null,
                 frontier.hardwareClass(), direction);
@@ -159,7 +235,7 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public void setBaselineMetric(String direction, double metric) {
-        directionMemo.clear();
+        wroteDirections();
         update("UPDATE directions SET baseline_metric = ? WHERE name = ?", metric, direction);
     }
 
@@ -167,14 +243,23 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public boolean closeDirection(String direction, String reason, long nowMs) {
+        owned.closures.clear();
+        wroteClosures = true;
         return update("INSERT INTO direction_closures (direction, reason, closed_ms) VALUES (?, ?, ?) "
                 + "ON CONFLICT DO NOTHING", direction, reason, nowMs) > 0;
     }
 
     @Override
     public java.util.Map<String, String> closedDirections() {
+        Map<String, String> hit = wroteClosures ? null : owned.closures.get();
+        if (hit != null) {
+            return new java.util.TreeMap<>(hit);
+        }
         java.util.Map<String, String> out = new java.util.TreeMap<>();
         query("SELECT direction, reason FROM direction_closures", rs -> out.put(rs.getString(1), rs.getString(2)));
+        if (!wroteClosures) {
+            owned.closures.put(Map.copyOf(out));
+        }
         return out;
     }
 
@@ -196,6 +281,11 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public Optional<Stored<Experiment>> experiment(String commit) {
+        return Optional.ofNullable(through(owned.experiments, wroteExperiments, commit,
+                c -> readExperiment(c).orElse(null)));
+    }
+
+    private Optional<Stored<Experiment>> readExperiment(String commit) {
         return first(query("SELECT e.bytes FROM experiments x JOIN envelopes e ON e.seq = x.envelope_seq "
                 + "WHERE x.commit_id = ?", rs -> stored(rs.getBytes(1), Experiment.parser()), commit));
     }
@@ -209,6 +299,9 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public void insertExperiment(Experiment experiment, SignedEnvelope envelope, long nowMs) {
+        wrote(owned.experiments, wroteExperiments, experiment.getCommit());
+        Stored<Experiment> stored = new Stored<>(experiment, envelope);
+        afterCommit.add(() -> owned.experiments.put(experiment.getCommit(), stored));
         long seq = insertEnvelope(envelope, Envelopes.id(envelope), nowMs);
         update("INSERT INTO experiments (commit_id, seed, direction, envelope_seq) VALUES (?, ?, ?, ?)",
                 experiment.getCommit(), experiment.getSeed(), experiment.getDirection(), seq);
@@ -231,10 +324,34 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public void insertResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs) {
-        resultEntriesMemo.clear();
+        String commit = result.getCommit();
+        // The commit's results before this one, where known without a read: then this one is
+        // appended (it has the largest sequence number, so it comes last) instead of read back.
+        List<Trials.Entry> before = resultEntriesMemo.containsKey(commit) ? resultEntriesMemo.get(commit)
+                : wroteResultsFor.contains(commit) ? null : owned.resultEntries.get(commit);
+        wrote(owned.resultEntries, wroteResultsFor, commit);
+        // result_states rows are written for stored results only, so a new one has none yet
+        resultStateMemo.put(envelopeId, Optional.empty());
         long seq = insertEnvelope(envelope, envelopeId, nowMs);
         update("INSERT INTO results (envelope_seq, unit_id, direction, commit_id, runner) VALUES (?, ?, ?, ?, ?)",
-                seq, result.getWorkUnitId(), result.getDirection(), result.getCommit(), result.getRunner().toByteArray());
+                seq, result.getWorkUnitId(), result.getDirection(), commit, result.getRunner().toByteArray());
+        if (before != null) {
+            List<Trials.Entry> after = new ArrayList<>(before);
+            after.add(new Trials.Entry(envelopeId, result));
+            resultEntriesMemo.put(commit, List.copyOf(after));
+        } else {
+            resultEntriesMemo.remove(commit);
+        }
+        // After the commit the shared list is this transaction's last view of the commit, or none:
+        // the last writer of a commit in a group commit runs last, so its view is the committed one.
+        afterCommit.add(() -> {
+            List<Trials.Entry> last = resultEntriesMemo.get(commit);
+            if (last != null) {
+                owned.resultEntries.put(commit, last);
+            } else {
+                owned.resultEntries.remove(commit);
+            }
+        });
     }
 
     @Override
@@ -293,8 +410,9 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public List<UnitRecord> expiredLeases(long nowMs) {
-        return query("SELECT " + UNIT_COLUMNS + " FROM units WHERE state = ? AND lease_deadline_ms < ? ORDER BY seq",
-                SqliteTransaction::unit, LEASED, nowMs);
+        // The state is written out, not bound: only then can the planner use the partial index on it.
+        return query("SELECT " + UNIT_COLUMNS + " FROM units WHERE state = " + LEASED
+                        + " AND lease_deadline_ms < ? ORDER BY seq", SqliteTransaction::unit, nowMs);
     }
 
     @Override
@@ -447,6 +565,8 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public void announce(NodeAnnouncement a, long nowMs) {
+        owned.peers.clear();
+        wrotePeers = true;
         byte[] node = a.getNode().toByteArray();
         update("INSERT INTO nodes (node, host, port, hardware_class, last_seen_ms) VALUES (?, ?, ?, ?, ?) "
                         + "ON CONFLICT (node) DO UPDATE SET host = excluded.host, port = excluded.port, "
@@ -468,6 +588,19 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public List<PeerEndpoint> peers(String commit, int limit) {
+        if (wrotePeers) {
+            return readPeers(commit, limit);
+        }
+        String key = limit + " " + commit;
+        List<PeerEndpoint> hit = owned.peers.get(key);
+        if (hit == null) {
+            hit = List.copyOf(readPeers(commit, limit));
+            owned.peers.put(key, hit);
+        }
+        return hit;
+    }
+
+    private List<PeerEndpoint> readPeers(String commit, int limit) {
         String sql = commit.isEmpty()
                 ? "SELECT n.node, n.host, n.port FROM nodes n WHERE ? = '' ORDER BY n.last_seen_ms DESC LIMIT ?"
                 : "SELECT n.node, n.host, n.port FROM node_commits c JOIN nodes n ON n.node = c.node "
@@ -508,18 +641,22 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public void setUnitRandomSeed(String unitId, long randomSeed) {
+        wrote(owned.unitRandomSeeds, wroteUnitSeeds, unitId);
+        afterCommit.add(() -> owned.unitRandomSeeds.put(unitId, randomSeed));
         update("INSERT INTO unit_seeds (unit_id, random_seed) VALUES (?, ?)", unitId, randomSeed);
     }
 
     @Override
     public OptionalLong unitRandomSeed(String unitId) {
-        List<Long> seeds = query("SELECT random_seed FROM unit_seeds WHERE unit_id = ?", rs -> rs.getLong(1), unitId);
-        return seeds.isEmpty() ? OptionalLong.empty() : OptionalLong.of(seeds.get(0));
+        Long seed = through(owned.unitRandomSeeds, wroteUnitSeeds, unitId, id -> first(
+                query("SELECT random_seed FROM unit_seeds WHERE unit_id = ?", rs -> rs.getLong(1), id)).orElse(null));
+        return seed == null ? OptionalLong.empty() : OptionalLong.of(seed);
     }
 
     @Override
     public List<Trials.Entry> resultEntries(String commit) {
-        return resultEntriesMemo.computeIfAbsent(commit, this::readResultEntries);
+        return resultEntriesMemo.computeIfAbsent(commit,
+                c -> through(owned.resultEntries, wroteResultsFor, c, this::readResultEntries));
     }
 
     private List<Trials.Entry> readResultEntries(String commit) {
@@ -530,15 +667,19 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public Optional<ResultVerdict.State> resultState(String envelopeId) {
+        Optional<ResultVerdict.State> memo = resultStateMemo.get(envelopeId);
+        if (memo != null) {
+            return memo;
+        }
         return first(query("SELECT state FROM result_states WHERE envelope_id = ?",
                 rs -> ResultVerdict.State.forNumber(rs.getInt(1)), envelopeId));
     }
 
     @Override
     public void setResultState(String envelopeId, ResultVerdict.State state) {
-        if (update("UPDATE result_states SET state = ? WHERE envelope_id = ?", state.getNumber(), envelopeId) == 0) {
-            update("INSERT INTO result_states (envelope_id, state) VALUES (?, ?)", envelopeId, state.getNumber());
-        }
+        resultStateMemo.put(envelopeId, Optional.of(state));
+        update("INSERT INTO result_states (envelope_id, state) VALUES (?, ?) "
+                + "ON CONFLICT (envelope_id) DO UPDATE SET state = excluded.state", envelopeId, state.getNumber());
     }
 
     @Override
@@ -564,19 +705,25 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public Optional<Reputation> reputation(ByteString runner) {
+        return through(owned.reputations, wroteReputations, runner, this::readReputation);
+    }
+
+    private Optional<Reputation> readReputation(ByteString runner) {
         return first(query("SELECT " + REPUTATION_COLUMNS + " FROM reputations WHERE runner = ?",
                 rs -> reputation(rs).getValue(), runner.toByteArray()));
     }
 
     @Override
     public void saveReputation(ByteString runner, Reputation r) {
-        if (update("UPDATE reputations SET valid_results = ?, invalid_results = ?, error_results = ?, "
-                        + "consecutive_valid = ?, credit_ms = ?, daily_quota = ? WHERE runner = ?", r.valid(), r.invalid(),
-                r.errors(), r.consecutiveValid(), r.creditMs(), r.dailyQuota(), runner.toByteArray()) == 0) {
-            update("INSERT INTO reputations (" + REPUTATION_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    runner.toByteArray(), r.valid(), r.invalid(), r.errors(), r.consecutiveValid(), r.creditMs(),
-                    r.dailyQuota());
-        }
+        wrote(owned.reputations, wroteReputations, runner);
+        afterCommit.add(() -> owned.reputations.put(runner, Optional.of(r)));
+        update("INSERT INTO reputations (" + REPUTATION_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?) "
+                        + "ON CONFLICT (runner) DO UPDATE SET valid_results = excluded.valid_results, "
+                        + "invalid_results = excluded.invalid_results, error_results = excluded.error_results, "
+                        + "consecutive_valid = excluded.consecutive_valid, credit_ms = excluded.credit_ms, "
+                        + "daily_quota = excluded.daily_quota",
+                runner.toByteArray(), r.valid(), r.invalid(), r.errors(), r.consecutiveValid(), r.creditMs(),
+                r.dailyQuota());
     }
 
     @Override
@@ -598,6 +745,10 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public ProposerThrottle.Record proposerRecord(ByteString proposer) {
+        return through(owned.proposers, wroteProposers, proposer, this::readProposerRecord);
+    }
+
+    private ProposerThrottle.Record readProposerRecord(ByteString proposer) {
         return first(query("SELECT ok_results, crash_results, last_crash_ms FROM proposer_records WHERE proposer = ?",
                 rs -> new ProposerThrottle.Record(rs.getInt(1), rs.getInt(2), rs.getLong(3)), proposer.toByteArray()))
                 .orElse(ProposerThrottle.Record.empty());
@@ -605,11 +756,12 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public void saveProposerRecord(ByteString proposer, ProposerThrottle.Record r) {
-        if (update("UPDATE proposer_records SET ok_results = ?, crash_results = ?, last_crash_ms = ? WHERE proposer = ?",
-                r.okResults(), r.crashResults(), r.lastCrashMs(), proposer.toByteArray()) == 0) {
-            update("INSERT INTO proposer_records (proposer, ok_results, crash_results, last_crash_ms) VALUES (?, ?, ?, ?)",
-                    proposer.toByteArray(), r.okResults(), r.crashResults(), r.lastCrashMs());
-        }
+        wrote(owned.proposers, wroteProposers, proposer);
+        afterCommit.add(() -> owned.proposers.put(proposer, r));
+        update("INSERT INTO proposer_records (proposer, ok_results, crash_results, last_crash_ms) VALUES (?, ?, ?, ?) "
+                        + "ON CONFLICT (proposer) DO UPDATE SET ok_results = excluded.ok_results, "
+                        + "crash_results = excluded.crash_results, last_crash_ms = excluded.last_crash_ms",
+                proposer.toByteArray(), r.okResults(), r.crashResults(), r.lastCrashMs());
     }
 
     @Override

@@ -198,6 +198,78 @@ abstract class StoreContract {
         });
     }
 
+    /**
+     * Reads a store may keep across transactions (the SQLite store does: directions, closures,
+     * reputations, a commit's results) show what later transactions committed, and nothing of
+     * what a transaction wrote before it rolled back, though it read its own writes.
+     */
+    @Test
+    void readsAcrossTransactionsFollowCommitsAndForgetRollbacks() throws Exception {
+        Store store = store();
+        Seed seed = seed();
+        Direction direction = Fixtures.direction(operator, "d", "tiny-lm", seed.getCommit(), 2);
+        ByteString runnerKey = ByteString.copyFromUtf8("runner");
+        dev.rhizome.coordinator.core.Reputation first = dev.rhizome.coordinator.core.Reputation.fresh().onValid(100);
+        dev.rhizome.coordinator.core.Reputation second = first.onValid(200);
+        Identity runner = Identity.generate();
+        String c1 = Fixtures.commit();
+        String better = Fixtures.commit();
+        Result result = Fixtures.result(runner, WorkUnit.newBuilder().setId("u1").setSeed("tiny-lm").setDirection("d")
+                .setCommit(c1).build(), 2.0, 30);
+        SignedEnvelope envelope = Envelopes.sign(runner, result);
+        run(store, tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            tx.insertDirection(direction, Envelopes.sign(operator, direction), 2);
+            tx.insertUnit(evaluation("u1", c1, 10));
+            tx.saveReputation(runnerKey, first);
+            return null;
+        });
+        // read once, so a store that keeps reads has them
+        run(store, tx -> {
+            assertThat(tx.directions()).hasSize(1);
+            assertThat(tx.closedDirections()).isEmpty();
+            assertThat(tx.reputation(runnerKey)).contains(first);
+            assertThat(tx.resultEntries(c1)).isEmpty();
+            return null;
+        });
+        assertThatThrownBy(() -> run(store, tx -> {
+            tx.updateFrontier("d", new Frontier(better, OptionalDouble.of(2.0), "cpu:x86_64"));
+            tx.closeDirection("d", "done", 3);
+            tx.saveReputation(runnerKey, second);
+            assertThat(tx.resultEntries(c1)).isEmpty();
+            tx.insertResult(result, envelope, Envelopes.id(envelope), 30);
+            assertThat(tx.direction("d").orElseThrow().frontier().commit()).isEqualTo(better);
+            assertThat(tx.closedDirections()).containsKey("d");
+            assertThat(tx.reputation(runnerKey)).contains(second);
+            assertThat(tx.resultEntries(c1)).extracting(Trials.Entry::result).containsExactly(result);
+            throw Rejection.conflict("changed my mind");
+        })).isInstanceOf(Rejection.class);
+        run(store, tx -> {
+            assertThat(tx.direction("d").orElseThrow().frontier().commit()).isEqualTo(seed.getCommit());
+            assertThat(tx.closedDirections()).isEmpty();
+            assertThat(tx.reputation(runnerKey)).contains(first);
+            assertThat(tx.resultEntries(c1)).isEmpty();
+            return null;
+        });
+        run(store, tx -> {
+            tx.updateFrontier("d", new Frontier(better, OptionalDouble.of(2.0), "cpu:x86_64"));
+            tx.closeDirection("d", "done", 3);
+            tx.saveReputation(runnerKey, second);
+            tx.insertResult(result, envelope, Envelopes.id(envelope), 30);
+            return null;
+        });
+        for (int i = 0; i < 2; i++) {
+            run(store, tx -> {
+                assertThat(tx.directions().get(0).frontier().commit()).isEqualTo(better);
+                assertThat(tx.closedDirections()).containsEntry("d", "done");
+                assertThat(tx.reputation(runnerKey)).contains(second);
+                assertThat(tx.resultEntries(c1)).extracting(Trials.Entry::envelopeId)
+                        .containsExactly(Envelopes.id(envelope));
+                return null;
+            });
+        }
+    }
+
     /** A seed read by the transaction that inserted it, which then rolls back, is not remembered. */
     @Test
     void aSeedSeenOnlyByARolledBackTransactionIsNotRemembered() throws Exception {

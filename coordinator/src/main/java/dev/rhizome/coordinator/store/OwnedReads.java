@@ -1,0 +1,151 @@
+package dev.rhizome.coordinator.store;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.DirectionRecord;
+import dev.rhizome.coordinator.core.ProposerThrottle;
+import dev.rhizome.coordinator.core.Reputation;
+import dev.rhizome.coordinator.core.Trials;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.PeerEndpoint;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads kept across transactions, valid only where one process owns the database: the SQLite
+ * store, whose committer thread runs every transaction (and is the only thread that touches this).
+ * Every claim and result re-read the same few rows (the directions with their frontier, closures,
+ * the runner's reputation, a commit's experiment, a unit's random seed); each read is a statement
+ * on the committer and some parse a signed envelope. A PostgreSQL store is shared by several
+ * coordinators, so it gets {@link #none()}, which remembers nothing.
+ *
+ * <p>The rules that keep these right, enforced by {@link SqliteTransaction}: a transaction that
+ * writes an entry drops it here and, until it ends, neither reads it from here nor puts it back
+ * (its write may still be rolled back to its savepoint); anything read from the database by a
+ * transaction that did not write it is committed data or data released by an earlier caller of
+ * the same group commit, which commits with it; and when a group commit fails, {@link #clear()}
+ * forgets everything. Entries that can only be added (experiments, random seeds) are kept only
+ * when present. Maps are bounded: the least recently used entries go first.
+ */
+final class OwnedReads {
+    private static final int KEYS = 4096;
+
+    final Slot<Directions> directions;
+    final Slot<Map<String, String>> closures;
+    final Keyed<String, Stored<Experiment>> experiments;
+    final Keyed<String, Long> unitRandomSeeds;
+    final Keyed<ByteString, Optional<Reputation>> reputations;
+    final Keyed<ByteString, ProposerThrottle.Record> proposers;
+    final Keyed<String, List<Trials.Entry>> resultEntries;
+    final Keyed<String, List<PeerEndpoint>> peers;
+    private final boolean enabled;
+
+    private OwnedReads(boolean enabled) {
+        this.enabled = enabled;
+        int keys = enabled ? KEYS : 0;
+        directions = new Slot<>(enabled);
+        closures = new Slot<>(enabled);
+        experiments = new Keyed<>(keys);
+        unitRandomSeeds = new Keyed<>(keys);
+        reputations = new Keyed<>(keys);
+        proposers = new Keyed<>(keys);
+        resultEntries = new Keyed<>(keys);
+        peers = new Keyed<>(keys);
+    }
+
+    /** For a store that one process owns. */
+    static OwnedReads owned() {
+        return new OwnedReads(true);
+    }
+
+    private static final OwnedReads NONE = new OwnedReads(false);
+
+    /** For a shared store: nothing is remembered (so one instance serves every thread). */
+    static OwnedReads none() {
+        return NONE;
+    }
+
+    boolean enabled() {
+        return enabled;
+    }
+
+    /** After a failed commit: what was read during it may not be durable. */
+    void clear() {
+        directions.clear();
+        closures.clear();
+        experiments.clear();
+        unitRandomSeeds.clear();
+        reputations.clear();
+        proposers.clear();
+        resultEntries.clear();
+        peers.clear();
+    }
+
+    /** Every direction, in the order opened, and by name. */
+    record Directions(List<DirectionRecord> inOrder, Map<String, DirectionRecord> byName) {
+        static Directions of(List<DirectionRecord> inOrder) {
+            Map<String, DirectionRecord> byName = new java.util.HashMap<>();
+            inOrder.forEach(d -> byName.put(d.name(), d));
+            return new Directions(List.copyOf(inOrder), byName);
+        }
+    }
+
+    /** One remembered value (the whole table, for small tables). */
+    static final class Slot<V> {
+        private final boolean enabled;
+        private V value;
+
+        Slot(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        V get() {
+            return value;
+        }
+
+        void put(V v) {
+            if (enabled) {
+                value = v;
+            }
+        }
+
+        void clear() {
+            value = null;
+        }
+    }
+
+    /** Remembered values by key, the least recently used dropped past the bound. */
+    static final class Keyed<K, V> {
+        private final int capacity;
+        private final LinkedHashMap<K, V> map;
+
+        Keyed(int capacity) {
+            this.capacity = capacity;
+            this.map = new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+                    return size() > Keyed.this.capacity;
+                }
+            };
+        }
+
+        V get(K key) {
+            return capacity == 0 ? null : map.get(key);
+        }
+
+        void put(K key, V value) {
+            if (capacity > 0) {
+                map.put(key, value);
+            }
+        }
+
+        void remove(K key) {
+            map.remove(key);
+        }
+
+        void clear() {
+            map.clear();
+        }
+    }
+}
