@@ -282,4 +282,23 @@ class CliTest {
                     .isEqualTo("bad_commit");
         }
     }
+
+    @Test
+    void aNodeWhoseCoordinatorIsDownSaysSoInOneLineAndKeepsTrying() throws Exception {
+        Path log = dir.resolve("node.log");
+        Process node = new ProcessBuilder(TestNetwork.launcher("node", "--data-dir", dir.resolve("n").toString(),
+                "--coordinator", "http://127.0.0.1:1"))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            // it once logged "work unit failed; its lease will expire" with a stack trace, every retry
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(90)).until(() ->
+                    java.nio.file.Files.readString(log).lines()
+                            .filter(l -> l.contains("unreachable: connection refused; trying again in")).count() >= 2);
+            String text = java.nio.file.Files.readString(log);
+            assertThat(text).doesNotContain("work unit failed").doesNotContain("\tat dev.rhizome");
+        } finally {
+            node.destroy();
+            node.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
 }
