@@ -18,7 +18,7 @@ public final class Records {
     private Records() {
     }
 
-    /** A verified paper with its id (hex SHA-256 of its envelope), which other papers cite. */
+    /** A verified paper with its id (the coordinator's: hex SHA-256 of its signed bytes), which other papers cite. */
     public record SignedPaper(String id, Paper paper, PublicId author) {
     }
 
