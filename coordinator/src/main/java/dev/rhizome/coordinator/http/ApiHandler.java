@@ -131,7 +131,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     /** Logs a refusal once, with everything that came from the request escaped and capped. */
     static Reply refuse(String request, HttpError e) {
         LOG.warn("{} refused with {}: {}", request, e.status().code(), LogSafe.of(e.getMessage()));
-        return Reply.error(e.status(), e.toError());
+        Reply reply = Reply.error(e.status(), e.toError());
+        return e.allow() == null ? reply : reply.withAllow(e.allow());
     }
 
     private static String describe(ApiRequest request) {

@@ -70,8 +70,13 @@ final class Router {
         // HEAD is GET without the body (RFC 9110, 9.3.2): ApiHandler drops the body, keeps the length.
         Handler handler = byMethod.get(method.equals("HEAD") ? "GET" : method);
         if (handler == null) {
+            Set<String> allowed = new TreeSet<>(byMethod.keySet());
+            if (allowed.contains("GET")) {
+                allowed.add("HEAD");
+            }
             throw new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, Error.Code.UNSUPPORTED,
-                    path + " does not accept " + method + "; it accepts " + String.join(", ", byMethod.keySet()));
+                    path + " does not accept " + method + "; it accepts " + String.join(", ", byMethod.keySet()),
+                    String.join(", ", allowed));
         }
         return handler;
     }

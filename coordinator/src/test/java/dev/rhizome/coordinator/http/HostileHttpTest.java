@@ -93,9 +93,14 @@ class HostileHttpTest {
             assertThat(next.body()).isEqualTo("ok");
         }
         try (RawHttp raw = new RawHttp(h.coordinator.url())) {
-            assertThat(raw.send("HEAD /v1/claim HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").readHeadOnly()
-                    .status()).isEqualTo(405);
+            RawHttp.Response wrong = raw.send("HEAD /v1/claim HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .readHeadOnly();
+            assertThat(wrong.status()).isEqualTo(405);
+            assertThat(wrong.headers().toLowerCase()).contains("allow: post\r\n");
         }
+        RawHttp.Response options = exchange("OPTIONS /v1/experiments HTTP/1.1");
+        assertThat(options.status()).isEqualTo(405);
+        assertThat(options.headers().toLowerCase()).contains("allow: get, head, post\r\n");
         RawHttp.Response future = exchange("GET /healthz HTTP/9.9");
         assertThat(future.status()).isEqualTo(505);
         assertThat(future.body()).contains("HTTP/9.9");
