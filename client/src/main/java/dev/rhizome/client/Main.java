@@ -2,6 +2,7 @@ package dev.rhizome.client;
 
 import dev.rhizome.client.cli.ErrorReporter;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.HelpText;
 import dev.rhizome.client.commands.AgentCommand;
 import dev.rhizome.client.commands.BanCommand;
 import dev.rhizome.client.commands.BenchCommand;
@@ -59,6 +60,7 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         ErrorReporter.install(cli);
+        HelpText.normalize(cli);
         return cli;
     }
 

@@ -99,9 +99,12 @@ class AgentWorkflowTest {
 
                 JsonObject papers = cli("papers", "--data-dir", agent.toString(), "--coordinator", url,
                         "--direction", "d", "--json");
-                JsonObject title = papers.getAsJsonArray("papers").get(0).getAsJsonObject().getAsJsonObject("title");
+                JsonObject listed = papers.getAsJsonArray("papers").get(0).getAsJsonObject();
+                JsonObject title = listed.getAsJsonObject("title");
                 assertThat(title.get("text").getAsString()).isEqualTo("Raising x helps");
                 assertThat(title.get("untrusted").getAsBoolean()).isTrue();
+                // The id papers lists is the one submit printed and the one --cites takes.
+                assertThat(listed.get("id").getAsString()).isEqualTo(submitted.get("paper_id").getAsString());
 
                 // Adoption waits for the candidate and the base at every adoption seed (3 by default).
                 await().atMost(Duration.ofSeconds(120)).until(() -> isFrontier(cli("leaderboard", "--data-dir",

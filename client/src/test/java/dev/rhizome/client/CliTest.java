@@ -94,14 +94,18 @@ class CliTest {
 
         Run zero = run("demo", "--nodes", "0");
         assertThat(zero.code()).isEqualTo(ExitCodes.USAGE);
-        assertThat(zero.err()).contains("--nodes must be 1..32");
+        assertThat(zero.err()).contains("--nodes").contains("'0'");
+
+        Run many = run("demo", "--nodes", "33");
+        assertThat(many.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(many.err()).contains("--nodes must be 1..32");
     }
 
     @Test
     void unreachableCoordinatorExitsWithFive() {
         Run r = run("leaderboard", "--data-dir", dir.toString(), "--coordinator", "http://127.0.0.1:1");
         assertThat(r.code()).isEqualTo(ExitCodes.UNREACHABLE);
-        assertThat(r.err()).contains("unreachable");
+        assertThat(r.err()).contains("unreachable").contains("connection refused").doesNotContain("java.net");
     }
 
     @Test
@@ -153,5 +157,148 @@ class CliTest {
         Run r = run("submit", "--data-dir", dir.toString(), "--unit", "nope", "--workspace", dir.toString());
         assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("no claim of unit nope");
+    }
+
+    /** Every command and subcommand, as the words that run it ("seed publish"). */
+    private static java.util.List<String> commandPaths(CommandLine cli, String prefix) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        cli.getSubcommands().forEach((name, sub) -> {
+            if (!name.equals("help")) {
+                String path = (prefix + " " + name).strip();
+                out.add(path);
+                out.addAll(commandPaths(sub, path));
+            }
+        });
+        return out;
+    }
+
+    @Test
+    void everyCommandAtEveryDepthHasHelpAndItsSummaryIsAWholeSentence() {
+        java.util.List<String> paths = commandPaths(Main.commandLine(), "");
+        assertThat(paths).contains("seed publish", "bench gossip", "node doctor", "direction close", "export", "verify");
+        CommandLine root = Main.commandLine();
+        for (String path : paths) {
+            CommandLine c = root;
+            for (String word : path.split(" ")) {
+                c = c.getSubcommands().get(word);
+            }
+            assertThat(c.getCommandSpec().findOption("--help")).as(path).isNotNull();
+            assertThat(c.getCommandSpec().findOption("--help").usageHelp()).as(path).isTrue();
+            StringWriter usage = new StringWriter();
+            c.usage(new PrintWriter(usage));
+            assertThat(usage.toString()).as(path).contains("Usage: rhizome " + path);
+        }
+        // The list of commands shows each one's first description line: it must not stop mid-sentence
+        // (it once read "runs jobs, reports signed results,").
+        for (String group : new String[] {"", "node", "seed", "direction", "bench"}) {
+            CommandLine cli = Main.commandLine();
+            CommandLine g = group.isEmpty() ? cli : cli.getSubcommands().get(group);
+            g.getSubcommands().forEach((name, sub) -> {
+                String summary = sub.getCommandSpec().usageMessage().description()[0].strip();
+                assertThat(summary).as(group + " " + name).matches("(?s).*[.)]$");
+            });
+        }
+    }
+
+    @Test
+    void everyNumericOptionIsBoundedAndAnOutOfRangeValueIsAUsageErrorNamingIt() {
+        java.util.Set<String> unbounded = java.util.Set.of("bench gossip --seed"); // any long is a fine seed
+        CommandLine root = Main.commandLine();
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        for (String path : commandPaths(root, "")) {
+            CommandLine c = root;
+            for (String word : path.split(" ")) {
+                c = c.getSubcommands().get(word);
+            }
+            for (CommandLine.Model.OptionSpec o : c.getCommandSpec().options()) {
+                Class<?> t = o.type();
+                boolean numeric = (t.isPrimitive() && t != boolean.class) || Number.class.isAssignableFrom(t);
+                boolean bounded = java.util.Arrays.stream(o.converters())
+                        .anyMatch(conv -> conv.getClass().getEnclosingClass() == dev.rhizome.client.cli.Bounded.class);
+                if (numeric && !bounded && !unbounded.contains(path + " " + o.longestName())) {
+                    missing.add(path + " " + o.longestName());
+                }
+            }
+        }
+        assertThat(missing).as("numeric options without a range").isEmpty();
+
+        for (String[] args : new String[][] {{"papers", "--limit", "-1", "--json"}, {"wait", "--commit", "abcd", "--timeout", "-5", "--json"},
+                {"leaderboard", "--limit", "0", "--json"}, {"node", "--cpu-jobs", "-2", "--json"},
+                {"node", "--idle-max-load", "NaN", "--json"}, {"agent", "--direction", "d", "--cmd", "true", "--round-timeout", "0", "--json"}}) {
+            Run r = run(args);
+            assertThat(r.code()).as(String.join(" ", args)).isEqualTo(ExitCodes.USAGE);
+            assertThat(r.err()).as(String.join(" ", args)).contains(args[args.length - 3]).contains(args[args.length - 2])
+                    .doesNotContain("Usage:");
+            JsonObject o = JsonParser.parseString(r.out().trim()).getAsJsonObject();
+            assertThat(o.get("error").getAsString()).isEqualTo("usage");
+            assertThat(o.get("hint").getAsString()).isEqualTo("see `rhizome " + args[0] + " --help`");
+        }
+        Run nested = run("seed", "publish", "--bogus", "--json");
+        assertThat(JsonParser.parseString(nested.out().trim()).getAsJsonObject().get("hint").getAsString())
+                .isEqualTo("see `rhizome seed publish --help`");
+    }
+
+    @Test
+    void failuresNobodyForesawAreOneReadableLineWithoutAStackTrace() throws Exception {
+        Path missing = dir.resolve("no-such-seed");
+        Run seed = run("seed", "publish", "--dir", missing.toString(), "--data-dir", dir.resolve("d").toString(),
+                "--coordinator", "http://127.0.0.1:1", "--json");
+        assertThat(seed.code()).isEqualTo(ExitCodes.FAILED);
+        assertThat(seed.err()).contains(missing.toString()).doesNotContain("\tat ").doesNotContain("java.io.");
+        assertThat(JsonParser.parseString(seed.out().trim()).getAsJsonObject().get("message").getAsString())
+                .doesNotContain("Exception");
+
+        Run verify = run("verify", dir.resolve("absent.jsonl").toString());
+        assertThat(verify.code()).isEqualTo(ExitCodes.FAILED);
+        assertThat(verify.err()).contains("no such file or directory").contains("absent.jsonl");
+
+        Run prefs = run("node", "--data-dir", dir.toString(), "--config", dir.toString());
+        assertThat(prefs.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(prefs.err()).contains("cannot read preferences file " + dir).doesNotContain("\tat ");
+
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Run coordinator = run("coordinator", "--data-dir", dir.resolve("c").toString(), "--port",
+                    String.valueOf(taken.getLocalPort()));
+            assertThat(coordinator.code()).isEqualTo(ExitCodes.FAILED);
+            assertThat(coordinator.err()).contains("cannot listen on 127.0.0.1:" + taken.getLocalPort())
+                    .contains("address already in use").doesNotContain("\tat ");
+        }
+    }
+
+    @Test
+    void anUnknownDirectionIsAnErrorOnEveryCommandThatFiltersByOne() throws Exception {
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("c")))) {
+            for (String cmd : new String[] {"papers", "results", "leaderboard", "tree", "brief"}) {
+                Run r = run(cmd, "--data-dir", dir.resolve("agent").toString(), "--coordinator", c.url(),
+                        "--direction", "nope", "--json");
+                assertThat(r.code()).as(cmd).isEqualTo(ExitCodes.REFUSED);
+                assertThat(JsonParser.parseString(r.out().trim()).getAsJsonObject().get("error").getAsString())
+                        .as(cmd).isEqualTo("unknown_direction");
+            }
+            Run badCommit = run("papers", "--data-dir", dir.resolve("agent").toString(), "--coordinator", c.url(),
+                    "--commit", "xyz!", "--json");
+            assertThat(badCommit.code()).isEqualTo(ExitCodes.USAGE);
+            assertThat(JsonParser.parseString(badCommit.out().trim()).getAsJsonObject().get("error").getAsString())
+                    .isEqualTo("bad_commit");
+        }
+    }
+
+    @Test
+    void aNodeWhoseCoordinatorIsDownSaysSoInOneLineAndKeepsTrying() throws Exception {
+        Path log = dir.resolve("node.log");
+        Process node = new ProcessBuilder(TestNetwork.launcher("node", "--data-dir", dir.resolve("n").toString(),
+                "--coordinator", "http://127.0.0.1:1"))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            // it once logged "work unit failed; its lease will expire" with a stack trace, every retry
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(90)).until(() ->
+                    java.nio.file.Files.readString(log).lines()
+                            .filter(l -> l.contains("unreachable: connection refused; trying again in")).count() >= 2);
+            String text = java.nio.file.Files.readString(log);
+            assertThat(text).doesNotContain("work unit failed").doesNotContain("\tat dev.rhizome");
+        } finally {
+            node.destroy();
+            node.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
     }
 }

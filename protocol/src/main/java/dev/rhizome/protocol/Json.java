@@ -62,9 +62,27 @@ public final class Json {
                         + "; send exactly one object");
             }
         } catch (JsonParseException | IOException | IllegalStateException e) {
-            throw new InvalidProtocolBufferException("malformed JSON: " + e.getMessage());
+            throw new InvalidProtocolBufferException("malformed JSON: " + reason(e));
         }
         return json;
+    }
+
+    /** Longest path kept in a reason: a deeply nested body's path repeats itself for kilobytes. */
+    static final int MAX_REASON_CHARS = 300;
+
+    /**
+     * Gson's own words for what is wrong and where, without its wrapping class names, its advice to
+     * parse leniently (which we never do) or its troubleshooting link, and cut to a sane length.
+     */
+    static String reason(Exception e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getMessage() != null && t.getMessage().startsWith(t.getCause().getClass().getName())) {
+            t = t.getCause();
+        }
+        String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        message = message.lines().findFirst().orElse(message)
+                .replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON ", "");
+        return message.length() > MAX_REASON_CHARS ? message.substring(0, MAX_REASON_CHARS) + "..." : message;
     }
 
     private static String kind(JsonElement value) {

@@ -28,4 +28,18 @@ class LogSafeAndStrictJsonTest {
                     .isInstanceOf(InvalidProtocolBufferException.class);
         }
     }
+
+    @Test
+    void malformedJsonIsNamedInGsonsWordsWithoutItsClassNamesOrAdviceAndCut() {
+        assertThatThrownBy(() -> Json.parse("{bad", Paper.newBuilder()))
+                .hasMessageStartingWith("malformed JSON: ")
+                .hasMessageContaining("line 1 column")
+                .hasMessageNotContaining("com.google").hasMessageNotContaining("LENIENT")
+                .hasMessageNotContaining("\n");
+        // nesting is refused at Gson's limit; the path it names must not echo the bomb back
+        String bomb = "{\"title\":".repeat(5000) + "1" + "}".repeat(5000);
+        assertThatThrownBy(() -> Json.parse(bomb, Paper.newBuilder()))
+                .hasMessageContaining("Nesting limit")
+                .satisfies(e -> assertThat(e.getMessage().length()).isLessThan(Json.MAX_REASON_CHARS + 40));
+    }
 }

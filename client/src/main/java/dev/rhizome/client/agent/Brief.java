@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Problems;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
@@ -74,7 +75,7 @@ public final class Brief {
             Files.writeString(file, text, StandardCharsets.UTF_8);
             return file;
         } catch (java.io.IOException e) {
-            throw new CommandException(ExitCodes.FAILED, "cannot write the brief to " + file + ": " + e.getMessage());
+            throw new CommandException(ExitCodes.FAILED, "cannot write the brief to " + file + ": " + Problems.describe(e));
         }
     }
 
@@ -94,10 +95,7 @@ public final class Brief {
 
     private static Brief assemble(CoordinatorClient client, Path dataDir, String direction, WorkUnit unit, Path workspace,
             List<SimilarWork> similar) throws CoordinatorException {
-        DirectionStatus ds = client.directions().getDirectionsList().stream()
-                .filter(d -> d.getDirection().getName().equals(direction)).findFirst()
-                .orElseThrow(() -> new CommandException(ExitCodes.REFUSED, "unknown_direction",
-                        "unknown direction " + direction, "list the open directions with `rhizome direction list`"));
+        DirectionStatus ds = Coordinators.direction(client, direction);
         String seedName = ds.getDirection().getSeed();
         Seed seed = client.seeds().getSeedsList().stream().filter(s -> s.getName().equals(seedName)).findFirst()
                 .orElse(Seed.newBuilder().setName(seedName).build());

@@ -10,10 +10,7 @@ import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.envelope.SignatureException;
 import dev.rhizome.protocol.identity.PublicId;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /** Signed records read from the coordinator, each verified against its author's key; forgeries are dropped. */
@@ -21,7 +18,7 @@ public final class Records {
     private Records() {
     }
 
-    /** A verified paper with its id (hex SHA-256 of its envelope), which other papers cite. */
+    /** A verified paper with its id (the coordinator's: hex SHA-256 of its signed bytes), which other papers cite. */
     public record SignedPaper(String id, Paper paper, PublicId author) {
     }
 
@@ -74,12 +71,12 @@ public final class Records {
         }
     }
 
-    /** The id the coordinator gives a record: hex SHA-256 of its envelope's protobuf bytes. */
+    /**
+     * The id the coordinator gives a record (what {@code submit} prints as {@code paper_id} and what
+     * {@code --cites} takes): {@link Envelopes#id}, over the signed bytes only. Hashing the whole
+     * envelope here once gave ids no coordinator knew, so a paper could not be cited by them.
+     */
     public static String id(SignedEnvelope e) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(e.toByteArray()));
-        } catch (NoSuchAlgorithmException ex) {
-            throw new IllegalStateException(ex);
-        }
+        return Envelopes.id(e);
     }
 }

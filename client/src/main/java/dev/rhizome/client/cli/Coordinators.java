@@ -2,6 +2,7 @@ package dev.rhizome.client.cli;
 
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.proto.v1.DirectionStatus;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.IdentityStore;
 import java.io.IOException;
@@ -16,7 +17,7 @@ public final class Coordinators {
         try {
             return IdentityStore.loadOrCreate(dataDir);
         } catch (IOException e) {
-            throw new CommandException(ExitCodes.FAILED, "cannot load identity from " + dataDir + ": " + e.getMessage());
+            throw new CommandException(ExitCodes.FAILED, "cannot load identity from " + dataDir + ": " + Problems.describe(e));
         }
     }
 
@@ -41,6 +42,17 @@ public final class Coordinators {
         } catch (CoordinatorException e) {
             throw failure(e);
         }
+    }
+
+    /**
+     * The named direction, or the {@code unknown_direction} error (exit 4). Every command that
+     * takes {@code --direction} checks it this way, so a typo is never an empty answer with exit 0.
+     */
+    public static DirectionStatus direction(CoordinatorClient client, String name) throws CoordinatorException {
+        return client.directions().getDirectionsList().stream()
+                .filter(d -> d.getDirection().getName().equals(name)).findFirst()
+                .orElseThrow(() -> new CommandException(ExitCodes.REFUSED, "unknown_direction",
+                        "unknown direction " + name, "list the open directions with `rhizome direction list`"));
     }
 
     /** Maps a coordinator failure to the exit code that says what kind it was, and an error name. */

@@ -23,10 +23,13 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
 
     @Override
     public int handleExecutionException(Exception e, CommandLine commandLine, ParseResult parseResult) {
+        // Anything that is not a CommandException was not foreseen: it still gets one readable
+        // line, and its stack trace only on request (a trace is noise to a user or an agent).
         CommandException ce = e instanceof CommandException c ? c
-                : new CommandException(ExitCodes.FAILED, "failed", String.valueOf(e), "");
+                : new CommandException(ExitCodes.FAILED, "failed", Problems.describe(e),
+                        Problems.debug() ? "" : "set RHIZOME_DEBUG=1 for the stack trace");
         commandLine.getErr().println("rhizome: " + ce.getMessage() + (ce.hint().isEmpty() ? "" : " (" + ce.hint() + ")"));
-        if (!(e instanceof CommandException)) {
+        if (!(e instanceof CommandException) && Problems.debug()) {
             e.printStackTrace(commandLine.getErr());
         }
         commandLine.getErr().flush();
@@ -40,12 +43,19 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     public int handleParseException(CommandLine.ParameterException e, String[] args) {
         CommandLine cli = e.getCommandLine();
         cli.getErr().println("rhizome: " + e.getMessage());
-        if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, cli.getErr())) {
+        // The message names the problem; the whole help after it would bury it (and an agent
+        // reading the output would have to dig it out), so point to --help instead.
+        // A group of subcommands (rhizome, seed, bench...) still lists them: that list is what was missing.
+        boolean group = !cli.getSubcommands().isEmpty()
+                && cli.getCommandSpec().options().stream().allMatch(o -> o.usageHelp() || o.versionHelp());
+        if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, cli.getErr()) && group) {
             cli.usage(cli.getErr());
+        } else {
+            cli.getErr().println("see `" + cli.getCommandSpec().qualifiedName() + " --help`");
         }
         cli.getErr().flush();
         if (Arrays.asList(args).contains("--json")) {
-            printJson("usage", e.getMessage(), "see `rhizome " + cli.getCommandName() + " --help`");
+            printJson("usage", e.getMessage(), "see `" + cli.getCommandSpec().qualifiedName() + " --help`");
         }
         return ExitCodes.USAGE;
     }

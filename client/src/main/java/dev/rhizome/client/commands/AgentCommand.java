@@ -3,6 +3,7 @@ package dev.rhizome.client.commands;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.agent.AgentLoop;
 import dev.rhizome.client.agent.Research;
+import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
@@ -32,19 +33,19 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--cmd", required = true, paramLabel = "COMMAND",
             description = "The agent command, run with /bin/sh -c in the workspace (e.g. \"claude -p \\\"$(cat $RHIZOME_BRIEF)\\\"\").")
     String command;
-    @Option(names = "--rounds", defaultValue = "1", description = "Rounds to run (default ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", converter = Bounded.PositiveInt.class, defaultValue = "1", description = "Rounds to run (default ${DEFAULT-VALUE}).")
     int rounds;
-    @Option(names = "--round-timeout", paramLabel = "SECONDS", defaultValue = "1800",
+    @Option(names = "--round-timeout", converter = Bounded.PositiveLong.class, paramLabel = "SECONDS", defaultValue = "1800",
             description = "Kill the command after this long (default ${DEFAULT-VALUE}).")
     long roundTimeout;
     @Option(names = "--hypothesis", paramLabel = "SENTENCE", description = "Stated with every claim (near-duplicate warnings).")
     String hypothesis;
     @Option(names = "--no-wait", description = "Move on after submitting instead of waiting for the result.")
     boolean noWait;
-    @Option(names = "--wait-timeout", paramLabel = "SECONDS", defaultValue = "1800",
+    @Option(names = "--wait-timeout", converter = Bounded.NonNegativeLong.class, paramLabel = "SECONDS", defaultValue = "1800",
             description = "Stop waiting for a result after this long (default ${DEFAULT-VALUE}).")
     long waitTimeout;
-    @Option(names = "--claim-patience", paramLabel = "SECONDS", defaultValue = "300",
+    @Option(names = "--claim-patience", converter = Bounded.NonNegativeLong.class, paramLabel = "SECONDS", defaultValue = "300",
             description = "Keep retrying a claim that gets no work for this long (default ${DEFAULT-VALUE}).")
     long claimPatience;
     @Option(names = "--workspaces", paramLabel = "DIR", description = "Where round workspaces go (default: <data dir>/agent/workspaces).")

@@ -2,6 +2,7 @@ package dev.rhizome.client.commands;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.ops.bench.BenchReport;
@@ -78,19 +79,19 @@ public final class BenchCommand implements Runnable {
                 "(10,000 nodes by default) and prints time and rounds to full delivery.",
                 "With --json the last line of standard output is one JSON object (progress goes to standard error)."})
     static final class Gossip implements Callable<Integer> {
-        @Option(names = "--nodes", description = "Nodes (default 50, or 10000 with --simulate).")
+        @Option(names = "--nodes", converter = Bounded.PositiveInt.class, description = "Nodes (default 50, or 10000 with --simulate).")
         Integer nodes;
 
         @Option(names = "--simulate", description = "Simulate the protocol core for many nodes instead of running real ones.")
         boolean simulate;
 
-        @Option(names = "--degree", defaultValue = "6", description = "Neighbours per node (default ${DEFAULT-VALUE}).")
+        @Option(names = "--degree", converter = Bounded.PositiveInt.class, defaultValue = "6", description = "Neighbours per node (default ${DEFAULT-VALUE}).")
         int degree;
 
-        @Option(names = "--bundles", defaultValue = "10", description = "Bundles injected (default ${DEFAULT-VALUE}).")
+        @Option(names = "--bundles", converter = Bounded.PositiveInt.class, defaultValue = "10", description = "Bundles injected (default ${DEFAULT-VALUE}).")
         int bundles;
 
-        @Option(names = "--bundle-bytes", defaultValue = "65536", description = "Random bytes per bundle (default ${DEFAULT-VALUE}).")
+        @Option(names = "--bundle-bytes", converter = Bounded.PositiveInt.class, defaultValue = "65536", description = "Random bytes per bundle (default ${DEFAULT-VALUE}).")
         int bundleBytes;
 
         @Option(names = "--seed", defaultValue = "1", description = "Seeds the graph, injection points and contents (default ${DEFAULT-VALUE}).")
@@ -103,15 +104,15 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--flood", negatable = true, description = "Also run the flooding baseline (default: on, off with --large).")
         Boolean flood;
 
-        @Option(names = "--upload-mibps", paramLabel = "MIB_PER_SECOND",
+        @Option(names = "--upload-mibps", converter = Bounded.NonNegativeLong.class, paramLabel = "MIB_PER_SECOND",
                 description = "Every node's upload pacing in MiB/s, 0 for none (default: the node default, 32).")
         Long uploadMibps;
 
-        @Option(names = "--range-holders", defaultValue = "4",
+        @Option(names = "--range-holders", converter = Bounded.NonNegativeInt.class, defaultValue = "4",
                 description = "Holders of the ranged-transfer baseline, fetched from at once; 0 skips it (default ${DEFAULT-VALUE}).")
         int rangeHolders;
 
-        @Option(names = "--deadline", defaultValue = "120", paramLabel = "SECONDS",
+        @Option(names = "--deadline", converter = Bounded.PositiveLong.class, defaultValue = "120", paramLabel = "SECONDS",
                 description = "Stop a run that has not delivered everything after this long (default ${DEFAULT-VALUE}).")
         long deadlineSeconds;
 
@@ -144,7 +145,7 @@ public final class BenchCommand implements Runnable {
     }
 
     @Command(name = "coordinator", mixinStandardHelpOptions = true,
-            description = {"Load on a real coordinator on loopback (Netty HTTP, SQLite or PostgreSQL, durable commits):",
+            description = {"Load on a real coordinator on loopback (Netty HTTP, SQLite or PostgreSQL, durable commits).",
                 "C clients each claim an EVALUATE unit and report a signed result until N units are done. The baseline,",
                 "measured in the same run by the same clients, is bare GET /healthz; the ratio of request rates says",
                 "what signatures, transactions and durability cost. The limit, measured in the same run, is the Ed25519",
@@ -161,20 +162,20 @@ public final class BenchCommand implements Runnable {
     static final class CoordinatorLoad implements Callable<Integer> {
         // Enough units that the timed phase lasts seconds, not the JIT's first moments; at most about
         // 160 per client, as each client is one fresh key and a fresh key may take 200 leases a day.
-        @Option(names = "--units", defaultValue = "2500", description = "Work units to claim and report (default ${DEFAULT-VALUE}).")
+        @Option(names = "--units", converter = Bounded.PositiveInt.class, defaultValue = "2500", description = "Work units to claim and report (default ${DEFAULT-VALUE}).")
         int units;
 
         // Enough requests in flight that a group commit shares its fsync among several.
-        @Option(names = "--clients", defaultValue = "16", description = "Concurrent nodes (default ${DEFAULT-VALUE}).")
+        @Option(names = "--clients", converter = Bounded.PositiveInt.class, defaultValue = "16", description = "Concurrent nodes (default ${DEFAULT-VALUE}).")
         int clients;
 
         // The coordinator's per-request methods run once per request; the JIT compiles them fully
         // only after some ten thousand calls, so the warm-up is that long.
-        @Option(names = "--warmup-units", defaultValue = "12000",
+        @Option(names = "--warmup-units", converter = Bounded.NonNegativeInt.class, defaultValue = "12000",
                 description = "Units claimed and reported first, by other keys, and not counted (default ${DEFAULT-VALUE}).")
         int warmupUnits;
 
-        @Option(names = "--baseline-requests", defaultValue = "2000",
+        @Option(names = "--baseline-requests", converter = Bounded.PositiveInt.class, defaultValue = "2000",
                 description = "GET /healthz requests for the baseline (default ${DEFAULT-VALUE}).")
         int baselineRequests;
 
@@ -210,10 +211,10 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--duration", defaultValue = "10m", description = "How long, e.g. 90s, 10m, 1h (default ${DEFAULT-VALUE}).")
         String duration;
 
-        @Option(names = "--nodes", defaultValue = "20", description = "Honest nodes (default ${DEFAULT-VALUE}).")
+        @Option(names = "--nodes", converter = Bounded.PositiveInt.class, defaultValue = "20", description = "Honest nodes (default ${DEFAULT-VALUE}).")
         int nodes;
 
-        @Option(names = "--hostile", defaultValue = "5", description = "Hostile clients (default ${DEFAULT-VALUE}).")
+        @Option(names = "--hostile", converter = Bounded.NonNegativeInt.class, defaultValue = "5", description = "Hostile clients (default ${DEFAULT-VALUE}).")
         int hostile;
 
         @Option(names = "--data-dir", paramLabel = "DIR", description = "The coordinator's data (default: a new temporary directory).")
@@ -255,13 +256,13 @@ public final class BenchCommand implements Runnable {
                 "back by a bare loop (check out, run) in this same invocation.",
                 "With --json the last line of standard output is one JSON object (progress goes to standard error)."})
     static final class Node implements Callable<Integer> {
-        @Option(names = "--jobs", defaultValue = "50", description = "Jobs (default ${DEFAULT-VALUE}).")
+        @Option(names = "--jobs", converter = Bounded.PositiveInt.class, defaultValue = "50", description = "Jobs (default ${DEFAULT-VALUE}).")
         int jobs;
 
-        @Option(names = "--steps", defaultValue = "2", description = "Steps per job (default ${DEFAULT-VALUE}).")
+        @Option(names = "--steps", converter = Bounded.PositiveInt.class, defaultValue = "2", description = "Steps per job (default ${DEFAULT-VALUE}).")
         int steps;
 
-        @Option(names = "--step-seconds", defaultValue = "0.1", description = "Seconds per step (default ${DEFAULT-VALUE}).")
+        @Option(names = "--step-seconds", converter = Bounded.NonNegativeDouble.class, defaultValue = "0.1", description = "Seconds per step (default ${DEFAULT-VALUE}).")
         double stepSeconds;
 
         @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the roles keep their data (default: a new temporary directory).")

@@ -1,5 +1,6 @@
 package dev.rhizome.client.commands;
 
+import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
@@ -35,7 +36,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--host", description = "Address to listen on (default 127.0.0.1).")
     String host;
 
-    @Option(names = "--port", description = "Port, 0 for any free one (default 7700).")
+    @Option(names = "--port", converter = Bounded.Port.class, description = "Port, 0 for any free one (default 7700).")
     Integer port;
 
     @Option(names = "--store", paramLabel = "ADDRESS",
@@ -43,7 +44,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
                 "postgresql://USER:PASSWORD@HOST:PORT/DATABASE[?schema=NAME&pool=N], which several coordinators may share."})
     String store;
 
-    @Option(names = "--lease-seconds",
+    @Option(names = "--lease-seconds", converter = Bounded.NonNegativeLong.class,
             description = "Lease length for every unit; 0 derives it from the seed's timeout (default).")
     Long leaseSeconds;
 
@@ -89,7 +90,13 @@ public final class CoordinatorCommand implements Callable<Integer> {
                 .withOperators(ops)
                 .withStore(store)
                 .withMaxBodyBytes(maxBodyBytes);
-        Coordinator coordinator = Coordinator.start(config);
+        Coordinator coordinator;
+        try {
+            coordinator = Coordinator.start(config);
+        } catch (java.net.BindException e) {
+            throw new CommandException(ExitCodes.FAILED, "failed", "cannot listen on " + host + ":" + port
+                    + ": address already in use", "stop what holds the port, or pick another --port (0: any free one)");
+        }
         // SIGTERM and Ctrl-C are a request to stop, not a failure: handled here instead of by the
         // JVM's default (which exits 143), so the coordinator closes and the command exits 0.
         CountDownLatch stopRequested = new CountDownLatch(1);

@@ -5,6 +5,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.annotations.SerializedName;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Problems;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,9 +28,9 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
             }
             return parsed;
         } catch (IOException e) {
-            throw new CommandException(ExitCodes.USAGE, "cannot read config file " + file + ": " + e.getMessage());
+            throw new CommandException(ExitCodes.USAGE, "cannot read config file " + file + ": " + Problems.describe(e));
         } catch (JsonParseException e) {
-            throw new CommandException(ExitCodes.USAGE, "config file " + file + " is not valid: " + e.getMessage());
+            throw new CommandException(ExitCodes.USAGE, "config file " + file + " is not valid: " + Problems.describe(e));
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.rhizome.client.commands;
 
 import dev.rhizome.client.Main;
+import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.node.api.CoordinatorException;
@@ -28,19 +29,19 @@ import picocli.CommandLine.Option;
             "on loopback, the tiny-lm seed, and explorers working on a few directions; then print a summary.",
             "With --json the last line of standard output is one JSON object (progress goes to standard error)."})
 public final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--nodes", defaultValue = "3", description = "Volunteer nodes to start (default ${DEFAULT-VALUE}).")
+    @Option(names = "--nodes", converter = Bounded.PositiveInt.class, defaultValue = "3", description = "Volunteer nodes to start (default ${DEFAULT-VALUE}).")
     int nodes;
 
-    @Option(names = "--duration", defaultValue = "120", paramLabel = "SECONDS",
+    @Option(names = "--duration", converter = Bounded.PositiveLong.class, defaultValue = "120", paramLabel = "SECONDS",
             description = "How long the explorers run, in seconds (default ${DEFAULT-VALUE}).")
     long durationSeconds;
 
-    @Option(names = "--min-results", defaultValue = "0", paramLabel = "N",
+    @Option(names = "--min-results", converter = Bounded.NonNegativeInt.class, defaultValue = "0", paramLabel = "N",
             description = {"After --duration, keep going until N results are in, for at most another --duration",
                 "(default ${DEFAULT-VALUE}: stop at --duration). For loaded machines and tests."})
     int minResults;
 
-    @Option(names = "--directions", defaultValue = "3", description = "Directions to open (default ${DEFAULT-VALUE}).")
+    @Option(names = "--directions", converter = Bounded.PositiveInt.class, defaultValue = "3", description = "Directions to open (default ${DEFAULT-VALUE}).")
     int directions;
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Where to keep the demo's data (default: a new temporary directory).")

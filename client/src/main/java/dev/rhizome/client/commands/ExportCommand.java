@@ -5,6 +5,7 @@ import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
+import dev.rhizome.client.cli.Problems;
 import dev.rhizome.ops.audit.AuditExport;
 import java.io.IOException;
 import java.net.URI;
@@ -38,7 +39,7 @@ public final class ExportCommand implements Callable<Integer> {
                     : coordinator.url() + "/"), out, System.currentTimeMillis());
         } catch (IOException e) {
             throw new CommandException(e instanceof java.net.ConnectException ? ExitCodes.UNREACHABLE : ExitCodes.FAILED,
-                    "export failed: " + e.getMessage());
+                    "export failed: " + Problems.describe(e));
         } catch (IllegalArgumentException e) {
             throw new CommandException(ExitCodes.USAGE, e.getMessage());
         }

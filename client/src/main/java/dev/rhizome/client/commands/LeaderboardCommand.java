@@ -1,5 +1,6 @@
 package dev.rhizome.client.commands;
 
+import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
@@ -33,7 +34,7 @@ public final class LeaderboardCommand implements Callable<Integer> {
     String direction;
     @Option(names = "--hardware-class", description = "Only this hardware class.")
     String hardwareClass;
-    @Option(names = "--limit", defaultValue = "10", description = "Entries per board in the table (default ${DEFAULT-VALUE}).")
+    @Option(names = "--limit", converter = Bounded.PositiveInt.class, defaultValue = "10", description = "Entries per board in the table (default ${DEFAULT-VALUE}).")
     int limit;
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
@@ -52,7 +53,7 @@ public final class LeaderboardCommand implements Callable<Integer> {
         try {
             List<String> names = new ArrayList<>();
             if (direction != null) {
-                names.add(direction);
+                names.add(Coordinators.direction(client, direction).getDirection().getName());
             } else {
                 for (DirectionStatus d : client.directions().getDirectionsList()) {
                     names.add(d.getDirection().getName());

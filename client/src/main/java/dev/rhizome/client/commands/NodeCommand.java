@@ -1,18 +1,20 @@
 package dev.rhizome.client.commands;
 
+import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Problems;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
 import dev.rhizome.node.NodeLayout;
+import dev.rhizome.node.control.ControlClient;
 import dev.rhizome.node.job.BwrapLauncher;
 import dev.rhizome.node.job.PlainLauncher;
 import dev.rhizome.node.job.ProcessLauncher;
 import dev.rhizome.node.job.SandboxProbe;
 import dev.rhizome.node.job.SandboxUnavailableException;
-import dev.rhizome.node.control.ControlClient;
 import dev.rhizome.node.prefs.NodePreferences;
 import dev.rhizome.node.prefs.TimeWindows;
 import java.io.IOException;
@@ -24,10 +26,10 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 @Command(name = "node", mixinStandardHelpOptions = true,
         description = {"Run a volunteer node: claims work, fetches bundles from peers, runs jobs, reports signed results,",
@@ -56,10 +58,10 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address the peer server binds and announces (default ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--peer-port", defaultValue = "0", description = "Peer server port, 0 for any free one (default).")
+    @Option(names = "--peer-port", converter = Bounded.Port.class, defaultValue = "0", description = "Peer server port, 0 for any free one (default).")
     int peerPort;
 
-    @Option(names = "--metrics-port", defaultValue = "0", paramLabel = "PORT",
+    @Option(names = "--metrics-port", converter = Bounded.Port.class, defaultValue = "0", paramLabel = "PORT",
             description = "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics (loopback only; 0: off, the default).")
     int metricsPort;
 
@@ -69,26 +71,26 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--direction", description = "Only work on this direction.")
     String direction;
 
-    @Option(names = "--max-units", defaultValue = "0", description = "Stop after this many work units (0: run until stopped).")
+    @Option(names = "--max-units", converter = Bounded.NonNegativeInt.class, defaultValue = "0", description = "Stop after this many work units (0: run until stopped).")
     int maxUnits;
 
     @Option(names = "--gpus", defaultValue = "all", paramLabel = "all|none|I,J",
             description = "GPUs to run jobs on, by nvidia-smi index (default ${DEFAULT-VALUE}).")
     String gpus;
 
-    @Option(names = "--cpu-jobs", defaultValue = "-1", paramLabel = "N",
+    @Option(names = "--cpu-jobs", converter = Bounded.NonNegativeInt.class, paramLabel = "N",
             description = "CPU jobs at once (default: 1 on a machine without GPUs, 0 with).")
-    int cpuJobs;
+    Integer cpuJobs;
 
     @Option(names = "--idle-only", arity = "0..1",
             description = "Start jobs only while the machine is idle: no terminal input for --idle-minutes and a load "
                     + "below --idle-max-load per core besides our jobs.")
     boolean idleOnly;
 
-    @Option(names = "--idle-minutes", defaultValue = "5", description = "Minutes without input that count as idle (default ${DEFAULT-VALUE}).")
+    @Option(names = "--idle-minutes", converter = Bounded.NonNegativeInt.class, defaultValue = "5", description = "Minutes without input that count as idle (default ${DEFAULT-VALUE}).")
     int idleMinutes;
 
-    @Option(names = "--idle-max-load", defaultValue = "0.3",
+    @Option(names = "--idle-max-load", converter = Bounded.NonNegativeDouble.class, defaultValue = "0.3",
             description = "Load average per core, besides our jobs, below which the machine is idle (default ${DEFAULT-VALUE}).")
     double idleMaxLoad;
 
@@ -96,14 +98,14 @@ public final class NodeCommand implements Callable<Integer> {
             description = "Local-time windows in which jobs may start, e.g. 22:00-07:00 (default: any time).")
     String runHours;
 
-    @Option(names = "--max-download-kbps", defaultValue = "0", paramLabel = "KIB_PER_S",
+    @Option(names = "--max-download-kbps", converter = Bounded.NonNegativeLong.class, defaultValue = "0", paramLabel = "KIB_PER_S",
             description = "Cap on bundle downloads for this node's jobs, in KiB/s (default: none).")
     long maxDownloadKBps;
 
-    @Option(names = "--bundle-cache-mb", defaultValue = "1024", description = "Cap on the cache of bundles served to peers (default ${DEFAULT-VALUE}).")
+    @Option(names = "--bundle-cache-mb", converter = Bounded.NonNegativeLong.class, defaultValue = "1024", description = "Cap on the cache of bundles served to peers (default ${DEFAULT-VALUE}).")
     long bundleCacheMb;
 
-    @Option(names = "--work-mb", defaultValue = "2048", description = "Cap on kept job logs (default ${DEFAULT-VALUE}).")
+    @Option(names = "--work-mb", converter = Bounded.NonNegativeLong.class, defaultValue = "2048", description = "Cap on kept job logs (default ${DEFAULT-VALUE}).")
     long workMb;
 
     @Option(names = "--prefetch", arity = "0..1", defaultValue = "true", fallbackValue = "true",
@@ -152,6 +154,8 @@ public final class NodeCommand implements Callable<Integer> {
         Properties props = new Properties();
         try (var in = Files.newBufferedReader(file)) {
             props.load(in);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new CommandException(ExitCodes.USAGE, "cannot read preferences file " + file + ": " + Problems.describe(e));
         }
         List<String> args = new ArrayList<>();
         for (String key : new java.util.TreeSet<>(props.stringPropertyNames())) {
@@ -172,7 +176,7 @@ public final class NodeCommand implements Callable<Integer> {
         }
         NodePreferences prefs;
         try {
-            prefs = new NodePreferences(gpuSelection(), gpus.strip().equals("none"), cpuJobs, idleOnly, idleMinutes,
+            prefs = new NodePreferences(gpuSelection(), gpus.strip().equals("none"), cpuJobs == null ? -1 : cpuJobs, idleOnly, idleMinutes,
                     idleMaxLoad, TimeWindows.parse(runHours), maxDownloadKBps, bundleCacheMb, workMb,
                     prefetch);
         } catch (IllegalArgumentException e) {

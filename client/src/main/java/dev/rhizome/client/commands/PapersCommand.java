@@ -5,6 +5,8 @@ import com.google.gson.JsonObject;
 import dev.rhizome.client.agent.Papers;
 import dev.rhizome.client.agent.Records;
 import dev.rhizome.client.agent.Untrusted;
+import dev.rhizome.client.cli.Bounded;
+import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
@@ -32,22 +34,31 @@ public final class PapersCommand implements Callable<Integer> {
     String search;
     @Option(names = "--commit", paramLabel = "COMMIT", description = "Only papers about this commit (a prefix of 4+ hex digits is enough).")
     String commit;
-    @Option(names = "--limit", defaultValue = "20", description = "At most this many papers (default ${DEFAULT-VALUE}).")
+    @Option(names = "--limit", converter = Bounded.PositiveInt.class, defaultValue = "20", description = "At most this many papers (default ${DEFAULT-VALUE}).")
     int limit;
-    @Option(names = "--max-chars", defaultValue = "8000", description = "Cut each body after this many characters (default ${DEFAULT-VALUE}).")
+    @Option(names = "--max-chars", converter = Bounded.PositiveInt.class, defaultValue = "8000", description = "Cut each body after this many characters (default ${DEFAULT-VALUE}).")
     int maxChars;
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
     @Override
     public Integer call() {
-        var envelopes = Coordinators.read(coordinator, dataDir, c -> c.papers(direction)).getEnvelopesList();
+        if (commit != null && !commit.toLowerCase(java.util.Locale.ROOT).matches("[0-9a-f]{4,40}")) {
+            throw new CommandException(ExitCodes.USAGE, "bad_commit", "--commit '" + commit + "' is not a commit id",
+                    "give 4 to 40 hex digits of a commit from `rhizome tree --direction D`");
+        }
+        var envelopes = Coordinators.read(coordinator, dataDir, c -> {
+            if (direction != null) {
+                Coordinators.direction(c, direction);
+            }
+            return c.papers(direction);
+        }).getEnvelopesList();
         List<Records.SignedPaper> papers = Records.papers(envelopes);
         int total = envelopes.size();
         List<Records.SignedPaper> shown = papers.stream()
                 .filter(p -> search == null || Papers.matches(p.paper(), search))
                 .filter(p -> commit == null || Papers.about(p.paper(), Set.of(commit.toLowerCase(java.util.Locale.ROOT))))
-                .limit(Math.max(0, limit)).toList();
+                .limit(limit).toList();
         Output out = new Output(System.out);
         if (json) {
             JsonArray arr = new JsonArray();

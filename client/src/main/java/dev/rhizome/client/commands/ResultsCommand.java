@@ -2,6 +2,7 @@ package dev.rhizome.client.commands;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
@@ -26,15 +27,21 @@ public final class ResultsCommand implements Callable<Integer> {
     CoordinatorOption coordinator;
     @Option(names = "--direction", description = "Only this direction.")
     String direction;
-    @Option(names = "--commit", description = "Only results for this commit.")
+    @Option(names = "--commit", paramLabel = "COMMIT", description = "Only results for this commit (a unique prefix of 4+ hex digits is enough).")
     String commit;
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
     @Override
     public Integer call() {
-        SignedResults checked = SignedResults.check(
-                Coordinators.read(coordinator, dataDir, c -> c.results(direction, commit)).getEnvelopesList());
+        SignedResults checked = SignedResults.check(Coordinators.read(coordinator, dataDir, c -> {
+            if (direction != null) {
+                Coordinators.direction(c, direction);
+            }
+            // a prefix is resolved to the one registered commit it names, as in `wait`
+            String full = commit == null ? null : new Research(c, dataDir.path()).resolveCommit(direction, commit);
+            return c.results(direction, full);
+        }).getEnvelopesList());
         Output out = new Output(System.out);
         if (json) {
             JsonArray arr = new JsonArray();

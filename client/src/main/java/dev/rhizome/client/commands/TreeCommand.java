@@ -2,7 +2,6 @@ package dev.rhizome.client.commands;
 
 import dev.rhizome.client.agent.Records;
 import dev.rhizome.client.agent.ResearchTree;
-import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
@@ -35,10 +34,7 @@ public final class TreeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ResearchTree tree = Coordinators.read(coordinator, dataDir, c -> {
-            DirectionStatus d = c.directions().getDirectionsList().stream()
-                    .filter(x -> x.getDirection().getName().equals(direction)).findFirst()
-                    .orElseThrow(() -> new CommandException(ExitCodes.REFUSED, "unknown_direction",
-                            "unknown direction " + direction, "list the open directions with `rhizome direction list`"));
+            DirectionStatus d = Coordinators.direction(c, direction);
             List<Leaderboard> boards = c.leaderboard(direction, hardwareClass).getLeaderboardsList();
             double tolerance = c.seeds().getSeedsList().stream()
                     .filter(s -> s.getName().equals(d.getDirection().getSeed())).findFirst()

@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
+import dev.rhizome.client.cli.Problems;
 import dev.rhizome.ops.audit.AuditExport;
 import dev.rhizome.ops.audit.AuditVerifier;
 import java.io.IOException;
@@ -30,7 +31,8 @@ public final class VerifyCommand implements Callable<Integer> {
         try {
             report = AuditVerifier.verify(AuditExport.read(file));
         } catch (IOException e) {
-            throw new CommandException(ExitCodes.FAILED, "cannot read " + file + ": " + e.getMessage());
+            String why = Problems.describe(e);
+            throw new CommandException(ExitCodes.FAILED, why.startsWith(file.toString()) ? why : "cannot read " + file + ": " + why);
         }
         Output o = new Output(System.out);
         if (json) {

@@ -3,6 +3,7 @@ package dev.rhizome.client.commands;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.agent.Outcome;
 import dev.rhizome.client.agent.Research;
+import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
@@ -28,7 +29,7 @@ public final class WaitCommand implements Callable<Integer> {
     String commit;
     @Option(names = "--direction", description = "Resolve a short --commit within this direction.")
     String direction;
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "3600",
+    @Option(names = "--timeout", converter = Bounded.NonNegativeLong.class, paramLabel = "SECONDS", defaultValue = "3600",
             description = "Give up after this long (default ${DEFAULT-VALUE}).")
     long timeoutSeconds;
     @Option(names = "--json", description = "Print one JSON object.")

@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -39,7 +38,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     /** Set once a reply that closes the connection is queued: later requests are not answered. */
     private boolean closing;
 
-    private record Outgoing(Reply reply, boolean keepAlive, boolean protobuf) {
+    private record Outgoing(Reply reply, boolean keepAlive, boolean protobuf, boolean head) {
+        Outgoing(Reply reply, boolean keepAlive, boolean protobuf) {
+            this(reply, keepAlive, protobuf, false);
+        }
     }
 
     ApiHandler(Router router, Executor workers, int maxPipelined, RequestDeadline deadline,
@@ -69,19 +71,36 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (!msg.decoderResult().isSuccess()) {
             closing = true;
             send(ctx, seq, new Outgoing(refuse("?", new HttpError(HttpResponseStatus.BAD_REQUEST,
-                    Error.Code.BAD_REQUEST, "malformed HTTP request: " + msg.decoderResult().cause())), false, protobuf));
+                    Error.Code.BAD_REQUEST, "malformed HTTP request: " + reason(msg.decoderResult().cause()))),
+                    false, protobuf));
             return;
         }
-        QueryStringDecoder uri = new QueryStringDecoder(msg.uri());
-        ApiRequest request = new ApiRequest(msg.method().name(), uri.path(), uri.parameters(),
-                msg.headers().get(HttpHeaderNames.CONTENT_TYPE), ByteBufUtil.getBytes(msg.content()));
+        if (msg.protocolVersion().majorVersion() != 1) {
+            closing = true;
+            send(ctx, seq, new Outgoing(refuse("?", new HttpError(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+                    Error.Code.BAD_REQUEST, "HTTP version " + msg.protocolVersion().text()
+                            + " is not supported; speak HTTP/1.1")), false, protobuf));
+            return;
+        }
+        ApiRequest request;
+        try {
+            request = RequestTarget.parse(msg.method().name(), msg.uri(),
+                    msg.headers().get(HttpHeaderNames.CONTENT_TYPE), ByteBufUtil.getBytes(msg.content()));
+        } catch (HttpError e) {
+            // The target could not be read (bad percent-encoding, not UTF-8): answered like any
+            // other bad request, where an exception here used to close the connection unanswered.
+            closing = true;
+            send(ctx, seq, new Outgoing(refuse("?", e), false, protobuf));
+            return;
+        }
+        boolean head = request.method().equals("HEAD");
         try {
             long start = System.nanoTime();
             workers.execute(() -> {
                 Reply reply = handle(request);
-                metrics.request(request.method(), router.label(request.path()), reply.status().code(),
+                metrics.request(router.methodLabel(request.method()), router.label(request.path()), reply.status().code(),
                         System.nanoTime() - start);
-                ctx.executor().execute(() -> send(ctx, seq, new Outgoing(reply, keepAlive, protobuf)));
+                ctx.executor().execute(() -> send(ctx, seq, new Outgoing(reply, keepAlive, protobuf, head)));
             });
         } catch (RejectedExecutionException e) {
             closing = true;
@@ -112,7 +131,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     /** Logs a refusal once, with everything that came from the request escaped and capped. */
     static Reply refuse(String request, HttpError e) {
         LOG.warn("{} refused with {}: {}", request, e.status().code(), LogSafe.of(e.getMessage()));
-        return Reply.error(e.status(), e.toError());
+        Reply reply = Reply.error(e.status(), e.toError());
+        return e.allow() == null ? reply : reply.withAllow(e.allow());
     }
 
     private static String describe(ApiRequest request) {
@@ -127,6 +147,9 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 return;
             }
             FullHttpResponse response = Responses.of(ctx.alloc(), o.reply(), o.protobuf());
+            if (o.head()) {
+                response.content().clear();  // Content-Length stays that of the GET
+            }
             HttpUtil.setKeepAlive(response, o.keepAlive());
             var written = ctx.write(response);
             if (!o.keepAlive()) {
@@ -138,9 +161,34 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (!ready.isEmpty()) {
             ctx.flush();
         }
-        if (!closing && !ctx.channel().config().isAutoRead() && order.outstanding() < maxPipelined) {
-            ctx.channel().config().setAutoRead(true);
+        resumeReadingIfDue(ctx);
+    }
+
+    /**
+     * Reading stops while too many requests are unanswered, and also while replies already
+     * answered have not left: a client that pipelines requests for large replies and never reads
+     * them would otherwise make the server buffer every reply (Netty queues writes without limit).
+     */
+    private void resumeReadingIfDue(ChannelHandlerContext ctx) {
+        boolean due = !closing && order.outstanding() < maxPipelined && ctx.channel().isWritable();
+        if (due != ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(due);
         }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        resumeReadingIfDue(ctx);
+        super.channelWritabilityChanged(ctx);
+    }
+
+    /** A decoder failure's own words, without the exception's class name. */
+    private static String reason(Throwable cause) {
+        if (cause == null) {
+            return "unreadable";
+        }
+        String message = cause.getMessage();
+        return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
     }
 
     /** A connection idle for the idle timeout is closed, unless it waits on our replies. */

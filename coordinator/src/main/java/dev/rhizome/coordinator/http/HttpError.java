@@ -8,11 +8,22 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 final class HttpError extends RuntimeException {
     private final HttpResponseStatus status;
     private final Error.Code code;
+    /** For a 405: the methods the path accepts, sent as the Allow header; else null. */
+    private final String allow;
 
     HttpError(HttpResponseStatus status, Error.Code code, String message) {
+        this(status, code, message, null);
+    }
+
+    HttpError(HttpResponseStatus status, Error.Code code, String message, String allow) {
         super(message);
         this.status = status;
         this.code = code;
+        this.allow = allow;
+    }
+
+    String allow() {
+        return allow;
     }
 
     static HttpError from(Rejection r) {

@@ -4,13 +4,22 @@ import com.google.protobuf.Message;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 /** What a route answers: a protobuf message in the negotiated format, or plain text. */
-record Reply(HttpResponseStatus status, Message message, String text, byte[] body, String contentType) {
+record Reply(HttpResponseStatus status, Message message, String text, byte[] body, String contentType, String allow) {
+    Reply(HttpResponseStatus status, Message message, String text, byte[] body, String contentType) {
+        this(status, message, text, body, contentType, null);
+    }
+
     static Reply of(Message message) {
         return new Reply(HttpResponseStatus.OK, message, null, null, null);
     }
 
     static Reply text(String text) {
         return new Reply(HttpResponseStatus.OK, null, text, null, null);
+    }
+
+    /** The same reply with an Allow header: a 405 must say which methods the path accepts (RFC 9110, 15.5.6). */
+    Reply withAllow(String methods) {
+        return new Reply(status, message, text, body, contentType, methods);
     }
 
     /** Bytes of a given type: the dashboard's page, script and styles, or a JSON document. */

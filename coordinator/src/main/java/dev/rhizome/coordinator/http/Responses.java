@@ -29,6 +29,9 @@ final class Responses {
                 alloc.buffer(body.length).writeBytes(body));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        if (reply.allow() != null) {
+            response.headers().set(HttpHeaderNames.ALLOW, reply.allow());
+        }
         return response;
     }
 }

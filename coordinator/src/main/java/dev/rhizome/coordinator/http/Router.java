@@ -34,6 +34,23 @@ final class Router {
         return routes.containsKey(path) ? path : "unknown";
     }
 
+    /**
+     * The method as a metrics label: itself when some route accepts it (or HEAD), else "other".
+     * A method is any token the client likes; as a label each new one would add a time series
+     * for good, so a client could grow the registry and /metrics without bound.
+     */
+    String methodLabel(String method) {
+        if (method.equals("HEAD")) {
+            return method;
+        }
+        for (Map<String, Handler> byMethod : routes.values()) {
+            if (byMethod.containsKey(method)) {
+                return method;
+            }
+        }
+        return "other";
+    }
+
     /** The paths that accept this method, so that a test can walk every route of a kind. */
     Set<String> paths(String method) {
         Set<String> paths = new TreeSet<>();
@@ -50,10 +67,16 @@ final class Router {
         if (byMethod == null) {
             throw new HttpError(HttpResponseStatus.NOT_FOUND, Error.Code.NOT_FOUND, "no route " + path);
         }
-        Handler handler = byMethod.get(method);
+        // HEAD is GET without the body (RFC 9110, 9.3.2): ApiHandler drops the body, keeps the length.
+        Handler handler = byMethod.get(method.equals("HEAD") ? "GET" : method);
         if (handler == null) {
+            Set<String> allowed = new TreeSet<>(byMethod.keySet());
+            if (allowed.contains("GET")) {
+                allowed.add("HEAD");
+            }
             throw new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, Error.Code.UNSUPPORTED,
-                    path + " does not accept " + method + "; it accepts " + String.join(", ", byMethod.keySet()));
+                    path + " does not accept " + method + "; it accepts " + String.join(", ", byMethod.keySet()),
+                    String.join(", ", allowed));
         }
         return handler;
     }

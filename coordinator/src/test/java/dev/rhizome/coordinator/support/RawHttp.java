@@ -71,6 +71,12 @@ public final class RawHttp implements AutoCloseable {
         return new Response(status, head, new String(body, StandardCharsets.UTF_8));
     }
 
+    /** Reads one response's status line and headers only: the answer to a HEAD has no body. */
+    public Response readHeadOnly() throws IOException {
+        String head = readHead();
+        return new Response(Integer.parseInt(head.substring(9, 12)), head, "");
+    }
+
     /** True once the server closed the connection (end of stream or reset). */
     public boolean closedByServer() {
         try {

@@ -220,12 +220,24 @@ public final class CoordinatorClient {
         return send(request, parser);
     }
 
+    /** Why a call failed, in words: the JDK's exceptions often carry no message, only a class name. */
+    private static String reason(IOException e) {
+        if (e instanceof java.net.ConnectException) {
+            return "connection refused";
+        }
+        if (e instanceof java.net.http.HttpTimeoutException) {
+            return "no answer in time";
+        }
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+    }
+
     private <T extends Message> T send(HttpRequest request, Parser<T> parser) throws CoordinatorException {
         HttpResponse<byte[]> response;
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
-            throw new CoordinatorException("coordinator at " + base + " is unreachable: " + e, e);
+            throw new CoordinatorException("coordinator at " + base + " is unreachable: " + reason(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CoordinatorException("interrupted while calling " + request.uri(), e);

@@ -145,6 +145,16 @@ final class SlotWorker implements Runnable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
+            } catch (CoordinatorException e) {
+                backoff = Math.max(1000, work.backoffMs(backoff));
+                if (e.status() == 0) {
+                    // Expected while the coordinator is down or restarting: one line, no trace, and
+                    // no talk of a failed unit when no unit may have been claimed at all.
+                    log.warn("{}: {}; trying again in {} s", slot.name(), e.getMessage(), (backoff + 999) / 1000);
+                } else {
+                    log.error("{}: the coordinator refused a call ({}); a unit held is given up and will be issued again",
+                            slot.name(), e.getMessage());
+                }
             } catch (Exception e) {
                 backoff = Math.max(1000, work.backoffMs(backoff));
                 log.error("{}: work unit failed; its lease will expire and it will be issued again", slot.name(), e);

@@ -1,0 +1,81 @@
+package dev.rhizome.client.cli;
+
+import java.net.BindException;
+import java.net.ConnectException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+
+/**
+ * One readable line for an exception, for people and agents rather than for a debugger: Java's own
+ * messages are often just a path ({@code NoSuchFileException: /x}) or carry the class name, which
+ * says nothing to someone who did not write the code. The stack trace is kept for RHIZOME_DEBUG.
+ */
+public final class Problems {
+    private Problems() {
+    }
+
+    public static String describe(Throwable e) {
+        Throwable t = rootOfInterest(e);
+        String file = t instanceof FileSystemException fse ? fse.getFile() : null;
+        if (t instanceof NoSuchFileException) {
+            return "no such file or directory: " + file;
+        }
+        if (t instanceof AccessDeniedException) {
+            return "permission denied: " + file;
+        }
+        if (t instanceof NotDirectoryException) {
+            return "not a directory: " + file;
+        }
+        if (t instanceof FileAlreadyExistsException) {
+            return "already exists: " + file;
+        }
+        if (t instanceof DirectoryNotEmptyException) {
+            return "directory not empty: " + file;
+        }
+        if (t instanceof FileSystemException fse) {
+            String reason = fse.getReason();
+            return (reason == null ? "file system error" : reason.toLowerCase(java.util.Locale.ROOT))
+                    + (file == null ? "" : ": " + file);
+        }
+        if (t instanceof BindException) {
+            return "address already in use (another process listens on that port; pick another, or 0 for any free one)";
+        }
+        if (t instanceof ConnectException) {
+            return "connection refused";
+        }
+        String message = t.getMessage();
+        if (message == null || message.isBlank()) {
+            return t.getClass().getSimpleName();
+        }
+        // "java.io.IOException: x" from a wrapped cause: the class name adds nothing, and a
+        // library's multi-line advice (gson's troubleshooting link) is for its developers
+        String first = message.lines().findFirst().orElse(message);
+        return first.replaceAll("\\b(?:[a-z][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error): ", "");
+    }
+
+    /** The cause that says most: wrappers without a message of their own are skipped. */
+    private static Throwable rootOfInterest(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t
+                && (t instanceof java.util.concurrent.ExecutionException
+                        || t instanceof java.lang.reflect.InvocationTargetException
+                        || t instanceof java.io.UncheckedIOException
+                        || t.getCause() instanceof FileSystemException
+                        || t.getCause() instanceof BindException
+                        || t.getMessage() == null
+                        || t.getMessage().equals(String.valueOf(t.getCause())))) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /** Whether stack traces were asked for (RHIZOME_DEBUG set to anything but empty or 0). */
+    public static boolean debug() {
+        String v = System.getenv("RHIZOME_DEBUG");
+        return v != null && !v.isEmpty() && !v.equals("0");
+    }
+}

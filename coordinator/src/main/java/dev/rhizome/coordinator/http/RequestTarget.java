@@ -1,0 +1,68 @@
+package dev.rhizome.coordinator.http;
+
+import dev.rhizome.proto.v1.Error;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads a request's target (path and query) strictly: percent-escapes must be well formed and
+ * decode to UTF-8, so a client learns what was wrong with its URI (400) instead of having its
+ * connection closed, or its "%ff" silently turned into U+FFFD and matched against nothing.
+ */
+final class RequestTarget {
+    private RequestTarget() {
+    }
+
+    static ApiRequest parse(String method, String uri, String contentType, byte[] body) {
+        checkEscapes(uri);
+        QueryStringDecoder decoder;
+        String path;
+        Map<String, List<String>> query;
+        try {
+            decoder = new QueryStringDecoder(uri);
+            path = decoder.path();
+            query = decoder.parameters();
+        } catch (IllegalArgumentException e) {
+            throw bad("request target is not a valid URI: " + e.getMessage());
+        }
+        return new ApiRequest(method, path, query, contentType, body);
+    }
+
+    /** Every "%" starts two hex digits, and each run of escapes is valid UTF-8. */
+    private static void checkEscapes(String uri) {
+        int i = 0;
+        while (i < uri.length()) {
+            if (uri.charAt(i) != '%') {
+                i++;
+                continue;
+            }
+            ByteBuffer bytes = ByteBuffer.allocate(uri.length() / 3 + 1);
+            int start = i;
+            while (i < uri.length() && uri.charAt(i) == '%') {
+                if (i + 2 >= uri.length() || Character.digit(uri.charAt(i + 1), 16) < 0
+                        || Character.digit(uri.charAt(i + 2), 16) < 0) {
+                    throw bad("bad percent-escape at offset " + i + " of the request target");
+                }
+                bytes.put((byte) Integer.parseInt(uri.substring(i + 1, i + 3), 16));
+                i += 3;
+            }
+            bytes.flip();
+            try {
+                StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(bytes);
+            } catch (CharacterCodingException e) {
+                throw bad("percent-escapes at offset " + start + " of the request target are not UTF-8");
+            }
+        }
+    }
+
+    private static HttpError bad(String message) {
+        return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, message);
+    }
+}

@@ -1,0 +1,185 @@
+package dev.rhizome.coordinator.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.rhizome.coordinator.CoordinatorLimits;
+import dev.rhizome.coordinator.support.ApiClient;
+import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.coordinator.support.RawHttp;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The HTTP layer against clients that bend the protocol, over real sockets on loopback (the
+ * attacks of HostileClientsTest are not repeated): request targets that do not decode, HEAD,
+ * versions other than 1.x, invented methods, and a client that asks for large replies without
+ * reading them. Each gets a 4xx/5xx that names the problem, or bounded work on the server.
+ */
+class HostileHttpTest {
+    @TempDir
+    Path dataDir;
+
+    private Harness h;
+
+    @BeforeEach
+    void start() throws Exception {
+        h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON, CoordinatorLimits.defaults())
+                .withSeedAndDirection();
+    }
+
+    @AfterEach
+    void stop() {
+        h.close();
+    }
+
+    private RawHttp.Response exchange(String requestLine) throws Exception {
+        try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+            return raw.send(requestLine + "\r\nHost: x\r\nConnection: close\r\n\r\n").read();
+        }
+    }
+
+    @Test
+    void targetsThatDoNotDecodeAre400NamingTheProblemNotAClosedConnection() throws Exception {
+        // a bare "%zz" once made the decoder throw on the event loop: the connection closed unanswered
+        for (String target : new String[] {"/v1/results?direction=%zz", "/v1/results?direction=%", "/healthz%zz",
+                "/v1/results?direction=%e", "/v1/papers?direction=a%2"}) {
+            RawHttp.Response r = exchange("GET " + target + " HTTP/1.1");
+            assertThat(r.status()).as(target).isEqualTo(400);
+            assertThat(r.body()).as(target).contains("bad percent-escape");
+        }
+        // "%ff" once became U+FFFD and matched nothing: 200 with an empty list, the typo unseen
+        for (String target : new String[] {"/v1/results?direction=%ff%fe", "/v1/experiments?direction=%c3",
+                "/v1/papers?direction=%ed%a0%80"}) {
+            RawHttp.Response r = exchange("GET " + target + " HTTP/1.1");
+            assertThat(r.status()).as(target).isEqualTo(400);
+            assertThat(r.body()).as(target).contains("not UTF-8");
+        }
+        RawHttp.Response fine = exchange("GET /v1/results?direction=caf%C3%A9 HTTP/1.1");
+        assertThat(fine.status()).isEqualTo(200);
+    }
+
+    @Test
+    void malformedRequestsAreNamedWithoutJavaClassNames() throws Exception {
+        RawHttp.Response r = exchange("GET /healthz HTTP/1.1\r\nBad Header Line");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.body()).contains("malformed HTTP request").doesNotContain("java.").doesNotContain("Exception");
+    }
+
+    @Test
+    void headIsGetWithoutTheBodyAndOtherHttpVersionsAre505() throws Exception {
+        RawHttp.Response get = exchange("GET /healthz HTTP/1.1");
+        try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+            // kept alive: a body after the head would be read as the next response's status line
+            RawHttp.Response head = raw.send("HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n").readHeadOnly();
+            assertThat(head.status()).isEqualTo(200);
+            assertThat(head.headers().toLowerCase()).contains("content-length: " + get.body().length());
+            RawHttp.Response next = raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertThat(next.status()).isEqualTo(200);
+            assertThat(next.body()).isEqualTo("ok");
+        }
+        try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+            RawHttp.Response wrong = raw.send("HEAD /v1/claim HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .readHeadOnly();
+            assertThat(wrong.status()).isEqualTo(405);
+            assertThat(wrong.headers().toLowerCase()).contains("allow: post\r\n");
+        }
+        RawHttp.Response options = exchange("OPTIONS /v1/experiments HTTP/1.1");
+        assertThat(options.status()).isEqualTo(405);
+        assertThat(options.headers().toLowerCase()).contains("allow: get, head, post\r\n");
+        RawHttp.Response future = exchange("GET /healthz HTTP/9.9");
+        assertThat(future.status()).isEqualTo(505);
+        assertThat(future.body()).contains("HTTP/9.9");
+    }
+
+    @Test
+    void inventedMethodsDoNotGrowTheMetrics() throws Exception {
+        for (int i = 0; i < 40; i++) {
+            assertThat(exchange("X" + i + "METHOD /healthz HTTP/1.1").status()).isEqualTo(405);
+        }
+        String metrics = h.api.get("/metrics").text();
+        assertThat(metrics).doesNotContain("X7METHOD").contains("method=\"other\"");
+    }
+
+    @Test
+    void aClientThatDoesNotReadItsRepliesStopsBeingReadInsteadOfFillingTheServersMemory() throws Exception {
+        String asset = "/dashboard/uPlot.iife.min.js";  // about 50 KB
+        int requests = 600;
+        URI uri = URI.create(h.coordinator.url());
+        try (Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(4096);
+            socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()));
+            socket.setSoTimeout(60_000);
+            OutputStream out = socket.getOutputStream();
+            // Padded to 4 KB so that one read of the server's holds a few requests, well under the
+            // HTTP codec's own cap on requests decoded ahead of their replies (128).
+            byte[] one = ("GET " + asset + " HTTP/1.1\r\nHost: x\r\nX-Pad: " + "p".repeat(4000) + "\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1);
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int i = 0; i < requests; i++) {
+                        out.write(one);  // blocks once the server stops reading and the buffers are full
+                    }
+                    out.flush();
+                } catch (java.io.IOException e) {
+                    // the assertions below say what went wrong
+                }
+            });
+            writer.setDaemon(true);
+            writer.start();
+
+            // Wait until the server has stopped answering, then count: it must have stopped well
+            // short of the end (it once read on and buffered every reply, 50 MB here).
+            AtomicLong last = new AtomicLong(-1);
+            await().pollInterval(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(90)).until(() -> {
+                long now = served(asset);
+                return now > 0 && now == last.getAndSet(now);
+            });
+            assertThat(served(asset)).isLessThan(requests / 2);
+
+            // Back-pressure, not a stall: reading the replies lets every request through.
+            InputStream in = socket.getInputStream();
+            for (int i = 0; i < requests; i++) {
+                assertThat(skipResponse(in)).as("reply %d", i).isEqualTo(200);
+            }
+            writer.join(10_000);
+        }
+        assertThat(served(asset)).isEqualTo(requests);
+    }
+
+    private long served(String route) {
+        Matcher m = Pattern.compile("rhizome_http_requests_seconds_count\\{method=\"GET\",route=\""
+                + Pattern.quote(route) + "\",status=\"200\",?\\} ([0-9.E]+)").matcher(h.api.get("/metrics").text());
+        return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
+    }
+
+    /** Reads one response (head and Content-Length body) and returns its status. */
+    private static int skipResponse(InputStream in) throws Exception {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new java.io.EOFException("closed after " + head);
+            }
+            head.append((char) b);
+        }
+        Matcher m = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+        long length = m.find() ? Long.parseLong(m.group(1)) : 0;
+        in.readNBytes((int) length);
+        return Integer.parseInt(head.substring(9, 12));
+    }
+}
