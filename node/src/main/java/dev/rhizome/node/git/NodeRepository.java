@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import org.eclipse.jgit.api.Git;
@@ -60,6 +61,13 @@ public final class NodeRepository implements AutoCloseable {
     private final Repository repository;
     private final BundleCache bundles;
     private final ReentrantLock writes = new ReentrantLock();
+    /**
+     * Commits this instance knows to have a ref. Refs are only ever added, so a commit seen here
+     * stays held; {@link #has} answers from it without JGit's look-up of the loose ref and
+     * {@code packed-refs} (several file system calls, hundreds of times a fetch). A ref another
+     * instance wrote is found by the look-up and remembered.
+     */
+    private final Set<String> refed = ConcurrentHashMap.newKeySet();
 
     private NodeRepository(Repository repository, BundleCache bundles) {
         this.repository = repository;
@@ -74,7 +82,10 @@ public final class NodeRepository implements AutoCloseable {
         if (!repository.getObjectDatabase().exists()) {
             repository.create(true);
         }
-        return new NodeRepository(repository, new BundleCache(absolute.resolveSibling(absolute.getFileName() + ".bundles")));
+        NodeRepository opened = new NodeRepository(repository,
+                new BundleCache(absolute.resolveSibling(absolute.getFileName() + ".bundles")));
+        opened.refed.addAll(opened.commits());
+        return opened;
     }
 
     Repository repository() {
@@ -86,12 +97,19 @@ public final class NodeRepository implements AutoCloseable {
         if (!CommitId.isValid(commit)) {
             return false;
         }
+        if (refed.contains(commit)) {
+            return true;
+        }
         try {
             ObjectId id = ObjectId.fromString(commit);
             if (!repository.getObjectDatabase().has(id)) {
                 return false;
             }
-            return repository.exactRef(COMMIT_REFS + commit) != null || reachableFromAnyRef(id);
+            if (repository.exactRef(COMMIT_REFS + commit) != null) {
+                refed.add(commit);
+                return true;
+            }
+            return reachableFromAnyRef(id);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read refs of " + repository.getDirectory(), e);
         }
@@ -468,6 +486,7 @@ public final class NodeRepository implements AutoCloseable {
         if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.NO_CHANGE) {
             throw new IOException("cannot create ref for " + commit.name() + ": " + result);
         }
+        refed.add(commit.name());
     }
 
     private ObjectId requireHeld(String commit) throws IOException {

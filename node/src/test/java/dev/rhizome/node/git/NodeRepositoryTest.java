@@ -72,6 +72,17 @@ class NodeRepositoryTest {
     }
 
     @Test
+    void aCommitAnotherInstanceOnTheSameDirectoryMadeIsHeldHereToo() throws IOException {
+        Path dir = tmp.resolve("shared.git");
+        try (NodeRepository first = NodeRepository.open(dir); NodeRepository second = NodeRepository.open(dir)) {
+            String seed = first.commitFiles(null, Map.of("a", text("1")), "seed", AUTHOR);
+            assertThat(first.has(seed)).isTrue();
+            assertThat(second.has(seed)).as("its ref, looked up where this instance had not seen it").isTrue();
+            assertThat(second.has("2".repeat(40))).isFalse();
+        }
+    }
+
+    @Test
     void refusesUnsafePathsAndUnknownParents() throws IOException {
         try (NodeRepository repo = NodeRepository.open(tmp.resolve("node.git"))) {
             for (String bad : new String[] {"../escape", "/etc/passwd", "a/../../b", ".git/config", "dir/", ""}) {
