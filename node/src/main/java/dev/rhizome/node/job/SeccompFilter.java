@@ -18,40 +18,46 @@ import java.util.Optional;
  * architecture, tested by running it through a BPF interpreter.
  */
 public final class SeccompFilter {
+    /**
+     * The refused calls by name, with their numbers on x86-64 and on arm64 (the generic table);
+     * -1 where an architecture has no such call.
+     */
+    private static final Object[][] DENIED = {
+        {"keyctl", 250, 219}, {"add_key", 248, 217}, {"request_key", 249, 218}, {"bpf", 321, 280},
+        {"perf_event_open", 298, 241}, {"userfaultfd", 323, 282}, {"io_uring_setup", 425, 425},
+        {"io_uring_enter", 426, 426}, {"io_uring_register", 427, 427}, {"kexec_load", 246, 104},
+        {"kexec_file_load", 320, 294}, {"init_module", 175, 105}, {"finit_module", 313, 273},
+        {"delete_module", 176, 106}, {"ptrace", 101, 117}, {"process_vm_readv", 310, 270},
+        {"process_vm_writev", 311, 271}, {"mount", 165, 40}, {"umount2", 166, 39}, {"pivot_root", 155, 41},
+        {"mount_setattr", 442, 442}, {"open_tree", 428, 428}, {"move_mount", 429, 429}, {"fsopen", 430, 430},
+        {"fsconfig", 431, 431}, {"fsmount", 432, 432}, {"fspick", 433, 433}, {"name_to_handle_at", 303, 264},
+        {"open_by_handle_at", 304, 265}, {"unshare", 272, 97}, {"setns", 308, 268}, {"swapon", 167, 224},
+        {"swapoff", 168, 225}, {"reboot", 169, 142}, {"acct", 163, 89}, {"quotactl", 179, 60},
+        {"syslog", 103, 116}, {"lookup_dcookie", 212, 18}, {"settimeofday", 164, 170},
+        {"clock_settime", 227, 112}, {"clock_adjtime", 305, 266}, {"adjtimex", 159, 171},
+        {"iopl", 172, -1}, {"ioperm", 173, -1}, {"uselib", 134, -1},
+    };
+
     /** What an architecture's kernel puts in {@code seccomp_data.arch}, and its system call numbers. */
     public enum Arch {
-        X86_64(0xC000003E, true, table(
-                "keyctl", 250, "add_key", 248, "request_key", 249, "bpf", 321, "perf_event_open", 298,
-                "userfaultfd", 323, "io_uring_setup", 425, "io_uring_enter", 426, "io_uring_register", 427,
-                "kexec_load", 246, "kexec_file_load", 320, "init_module", 175, "finit_module", 313,
-                "delete_module", 176, "ptrace", 101, "process_vm_readv", 310, "process_vm_writev", 311,
-                "mount", 165, "umount2", 166, "pivot_root", 155, "mount_setattr", 442, "open_tree", 428,
-                "move_mount", 429, "fsopen", 430, "fsconfig", 431, "fsmount", 432, "fspick", 433,
-                "name_to_handle_at", 303, "open_by_handle_at", 304, "unshare", 272, "setns", 308,
-                "swapon", 167, "swapoff", 168, "reboot", 169, "acct", 163, "quotactl", 179, "syslog", 103,
-                "lookup_dcookie", 212, "settimeofday", 164, "clock_settime", 227, "clock_adjtime", 305,
-                "adjtimex", 159, "iopl", 172, "ioperm", 173, "uselib", 134)),
-        AARCH64(0xC00000B7, false, table(
-                "keyctl", 219, "add_key", 217, "request_key", 218, "bpf", 280, "perf_event_open", 241,
-                "userfaultfd", 282, "io_uring_setup", 425, "io_uring_enter", 426, "io_uring_register", 427,
-                "kexec_load", 104, "kexec_file_load", 294, "init_module", 105, "finit_module", 273,
-                "delete_module", 106, "ptrace", 117, "process_vm_readv", 270, "process_vm_writev", 271,
-                "mount", 40, "umount2", 39, "pivot_root", 41, "mount_setattr", 442, "open_tree", 428,
-                "move_mount", 429, "fsopen", 430, "fsconfig", 431, "fsmount", 432, "fspick", 433,
-                "name_to_handle_at", 264, "open_by_handle_at", 265, "unshare", 97, "setns", 268,
-                "swapon", 224, "swapoff", 225, "reboot", 142, "acct", 89, "quotactl", 60, "syslog", 116,
-                "lookup_dcookie", 18, "settimeofday", 170, "clock_settime", 112, "clock_adjtime", 266,
-                "adjtimex", 171));
+        X86_64(0xC000003E, true, 1),
+        AARCH64(0xC00000B7, false, 2);
 
         final int auditArch;
         /** x86-64 also takes x32-ABI calls: the same numbers with bit 30 set. */
         final boolean x32Bit;
         final Map<String, Integer> denied;
 
-        Arch(int auditArch, boolean x32Bit, Map<String, Integer> denied) {
+        Arch(int auditArch, boolean x32Bit, int column) {
             this.auditArch = auditArch;
             this.x32Bit = x32Bit;
-            this.denied = denied;
+            Map<String, Integer> numbers = new LinkedHashMap<>();
+            for (Object[] call : DENIED) {
+                if ((Integer) call[column] >= 0) {
+                    numbers.put((String) call[0], (Integer) call[column]);
+                }
+            }
+            this.denied = java.util.Collections.unmodifiableMap(numbers);
         }
 
         /** This JVM's architecture, when the filter knows it. */
@@ -122,13 +128,5 @@ public final class SeccompFilter {
                 bytes.write((k >>> shift) & 0xff);
             }
         }
-    }
-
-    private static Map<String, Integer> table(Object... namesAndNumbers) {
-        Map<String, Integer> table = new LinkedHashMap<>();
-        for (int i = 0; i < namesAndNumbers.length; i += 2) {
-            table.put((String) namesAndNumbers[i], (Integer) namesAndNumbers[i + 1]);
-        }
-        return java.util.Collections.unmodifiableMap(table);
     }
 }
