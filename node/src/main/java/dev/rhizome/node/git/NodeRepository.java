@@ -8,8 +8,11 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -105,11 +108,7 @@ public final class NodeRepository implements AutoCloseable {
             if (!repository.getObjectDatabase().has(id)) {
                 return false;
             }
-            if (repository.exactRef(COMMIT_REFS + commit) != null) {
-                refed.add(commit);
-                return true;
-            }
-            return reachableFromAnyRef(id);
+            return hasRef(commit) || reachableFromAnyRef(id);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read refs of " + repository.getDirectory(), e);
         }
@@ -347,9 +346,8 @@ public final class NodeRepository implements AutoCloseable {
             if (has(claimedTip)) {
                 return claimedTip;
             }
-            List<ObjectId> before = refTips();
             unpack(bundle);
-            refNewCommits(ObjectId.fromString(claimedTip), before);
+            refNewCommits(ObjectId.fromString(claimedTip));
             return claimedTip;
         } catch (IOException e) {
             throw new BundleException("cannot import bundle " + bundle.getFileName() + ": " + e.getMessage(), e);
@@ -401,7 +399,7 @@ public final class NodeRepository implements AutoCloseable {
     }
 
     /** Refs the tip and each of its ancestors that no ref reached before, once the history is known complete. */
-    private void refNewCommits(ObjectId tip, List<ObjectId> before) throws BundleException, IOException {
+    private void refNewCommits(ObjectId tip) throws BundleException, IOException {
         try (ObjectWalk walk = new ObjectWalk(repository)) {
             RevObject tipObject;
             try {
@@ -413,12 +411,12 @@ public final class NodeRepository implements AutoCloseable {
                 throw new BundleException("bundle tip " + tip.name() + " is a "
                         + Constants.typeString(tipObject.getType()) + ", not a commit");
             }
-            walk.markStart(tipCommit);
-            for (ObjectId id : before) {
-                walk.markUninteresting(walk.parseAny(id));
-            }
             List<ObjectId> fresh = new ArrayList<>();
             try {
+                walk.markStart(tipCommit);
+                for (RevCommit held : heldBoundary(walk, tipCommit)) {
+                    walk.markUninteresting(held);
+                }
                 for (RevCommit commit = walk.next(); commit != null; commit = walk.next()) {
                     fresh.add(commit.copy());
                 }
@@ -468,14 +466,44 @@ public final class NodeRepository implements AutoCloseable {
         }
     }
 
-    private List<ObjectId> refTips() throws IOException {
-        List<ObjectId> tips = new ArrayList<>();
-        for (Ref ref : repository.getRefDatabase().getRefs()) {
-            if (ref.getObjectId() != null) {
-                tips.add(ref.getObjectId());
+    /**
+     * The held commits where the bundle's new history meets ours: walking back from the tip, each
+     * path stops at the first commit with a ref. Everything reachable from a held commit is
+     * complete (a ref is written only after that is checked), so only what lies before these
+     * needs checking; the cost is what the bundle brought, not a listing of every ref held.
+     *
+     * @throws MissingObjectException when a parent is neither in the bundle nor held
+     */
+    private List<RevCommit> heldBoundary(ObjectWalk walk, RevCommit tip) throws IOException {
+        List<RevCommit> boundary = new ArrayList<>();
+        Deque<RevCommit> todo = new ArrayDeque<>(List.of(tip));
+        Set<ObjectId> seen = new HashSet<>(List.of(tip));
+        while (!todo.isEmpty()) {
+            RevCommit commit = todo.pop();
+            if (commit != tip && hasRef(commit.name())) {
+                boundary.add(commit);
+                continue;
+            }
+            walk.parseHeaders(commit);
+            for (RevCommit parent : commit.getParents()) {
+                if (seen.add(parent)) {
+                    todo.push(parent);
+                }
             }
         }
-        return tips;
+        return boundary;
+    }
+
+    /** Whether {@code commit} has its own ref, written by this instance or another on the same directory. */
+    private boolean hasRef(String commit) throws IOException {
+        if (refed.contains(commit)) {
+            return true;
+        }
+        if (repository.exactRef(COMMIT_REFS + commit) != null) {
+            refed.add(commit);
+            return true;
+        }
+        return false;
     }
 
     private void createRef(ObjectId commit) throws IOException {

@@ -72,6 +72,20 @@ class BundleImportTest {
     }
 
     @Test
+    void aThinBundleOnAPrerequisiteAnotherInstanceImportedRefsOnlyWhatItBrought() throws Exception {
+        try (NodeRepository beside = NodeRepository.open(tmp.resolve("target.git"))) {
+            target.importBundle(source.bundle(seed, List.of()).path(), seed, 1 << 20);
+
+            BundleFile thin = source.bundle(experiment, List.of(seed));
+            assertThat(beside.importBundle(thin.path(), experiment, 1 << 20)).isEqualTo(experiment);
+
+            assertThat(beside.commits()).containsExactlyInAnyOrder(seed, experiment);
+            assertThat(target.has(experiment)).isTrue();
+            assertThat(beside.readFile(experiment, "README.md")).hasValueSatisfying(b -> assertThat(b).isEqualTo(text("seed")));
+        }
+    }
+
+    @Test
     void bundlesAreCachedOnDiskByTipAndPrerequisites() throws Exception {
         BundleFile first = source.bundle(experiment, List.of(seed));
         BundleFile again = source.bundle(experiment, List.of(seed));
