@@ -21,6 +21,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import org.eclipse.jgit.api.Git;
@@ -71,6 +72,8 @@ public final class NodeRepository implements AutoCloseable {
      * instance wrote is found by the look-up and remembered.
      */
     private final Set<String> refed = ConcurrentHashMap.newKeySet();
+    /** The same commits in the order this instance came to know them, the newest last. */
+    private final ConcurrentLinkedDeque<String> learned = new ConcurrentLinkedDeque<>();
 
     private NodeRepository(Repository repository, BundleCache bundles) {
         this.repository = repository;
@@ -87,7 +90,7 @@ public final class NodeRepository implements AutoCloseable {
         }
         NodeRepository opened = new NodeRepository(repository,
                 new BundleCache(absolute.resolveSibling(absolute.getFileName() + ".bundles")));
-        opened.refed.addAll(opened.commits());
+        opened.commits().forEach(opened::learn);
         return opened;
     }
 
@@ -132,6 +135,19 @@ public final class NodeRepository implements AutoCloseable {
     }
 
     /** Every commit held, sorted. */
+    /**
+     * At most {@code max} held commits, the most recently held first (those held at open in no
+     * particular order, after every commit held since). What a fetch lists as held, so that the
+     * holder can send a thin bundle: the commits a new one builds on are most likely recent ones.
+     */
+    public List<String> recentCommits(int max) {
+        List<String> recent = new ArrayList<>(Math.min(max, refed.size()));
+        for (var it = learned.descendingIterator(); it.hasNext() && recent.size() < max; ) {
+            recent.add(it.next());
+        }
+        return recent;
+    }
+
     public List<String> commits() {
         try {
             return repository.getRefDatabase().getRefsByPrefix(COMMIT_REFS).stream()
@@ -500,7 +516,7 @@ public final class NodeRepository implements AutoCloseable {
             return true;
         }
         if (repository.exactRef(COMMIT_REFS + commit) != null) {
-            refed.add(commit);
+            learn(commit);
             return true;
         }
         return false;
@@ -514,7 +530,13 @@ public final class NodeRepository implements AutoCloseable {
         if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.NO_CHANGE) {
             throw new IOException("cannot create ref for " + commit.name() + ": " + result);
         }
-        refed.add(commit.name());
+        learn(commit.name());
+    }
+
+    private void learn(String commit) {
+        if (refed.add(commit)) {
+            learned.addLast(commit);
+        }
     }
 
     private ObjectId requireHeld(String commit) throws IOException {

@@ -179,8 +179,7 @@ public final class BundleFetcher implements AutoCloseable {
         }
         long started = System.nanoTime();
         Path temp = null;
-        List<String> have = repo.commits();
-        have = have.subList(0, Math.min(have.size(), MAX_HAVE));
+        List<String> have = repo.recentCommits(MAX_HAVE);
         try {
             temp = Files.createTempFile("rhizome-fetch-", ".bundle");
             RangeFetch.Outcome got;
@@ -243,8 +242,7 @@ public final class BundleFetcher implements AutoCloseable {
     private void downloadResuming(PeerEndpoint peer, String commit, FetchSession session, BundleSink sink,
                                   TransferProgress progress, Cancellation cancel) throws PeerFailure, InterruptedException {
         // Listed once: a resumed request must name the same (thin) bundle as the first.
-        List<String> have = repo.commits();
-        have = have.subList(0, Math.min(have.size(), MAX_HAVE));
+        List<String> have = repo.recentCommits(MAX_HAVE);
         for (int resumes = 0; ; resumes++) {
             long before = session.received();
             PeerMessage request = PeerMessage.newBuilder().setBundleRequest(BundleRequest.newBuilder()

@@ -83,6 +83,26 @@ class NodeRepositoryTest {
     }
 
     @Test
+    void recentCommitsListTheNewestHeldFirstAndAtMostTheLimit() throws IOException {
+        Path dir = tmp.resolve("recent.git");
+        String first;
+        String second;
+        try (NodeRepository repo = NodeRepository.open(dir)) {
+            first = repo.commitFiles(null, Map.of("a", text("1")), "one", AUTHOR);
+            second = repo.commitFiles(first, Map.of("a", text("2")), "two", AUTHOR);
+            String third = repo.commitFiles(second, Map.of("a", text("3")), "three", AUTHOR);
+
+            assertThat(repo.recentCommits(2)).containsExactly(third, second);
+            assertThat(repo.recentCommits(10)).containsExactly(third, second, first);
+        }
+        try (NodeRepository reopened = NodeRepository.open(dir)) {
+            String fourth = reopened.commitFiles(second, Map.of("b", text("4")), "four", AUTHOR);
+            assertThat(reopened.recentCommits(1)).containsExactly(fourth);
+            assertThat(reopened.recentCommits(10)).hasSize(4).startsWith(fourth);
+        }
+    }
+
+    @Test
     void refusesUnsafePathsAndUnknownParents() throws IOException {
         try (NodeRepository repo = NodeRepository.open(tmp.resolve("node.git"))) {
             for (String bad : new String[] {"../escape", "/etc/passwd", "a/../../b", ".git/config", "dir/", ""}) {
