@@ -118,6 +118,45 @@ class FaultsTest {
         }
     }
 
+    /** A daemon caches and cleans up its data directory as its own: a second one must not start on it. */
+    @Test
+    void aSecondDaemonOnADataDirectoryInUseRefusesToStartAndNamesIt() throws Exception {
+        Path data = dir.resolve("coordinator");
+        Files.createDirectories(data);
+        Process coordinator = startCoordinator(data);
+        Process node = null;
+        try {
+            String url = awaitUrl(data, coordinator);
+            Process second = startCoordinator(data);
+            assertThat(second.waitFor(60, TimeUnit.SECONDS)).as("second coordinator exits").isTrue();
+            assertThat(second.exitValue()).isNotZero();
+            assertThat(Files.readString(dir.resolve("coordinator.log")))
+                    .contains("the coordinator database " + data.resolve("coordinator.db").toAbsolutePath()
+                            + " is in use by another running process (pid " + coordinator.pid() + ")");
+            assertThat(coordinator.isAlive()).isTrue();
+
+            Path nodeDir = dir.resolve("node");
+            node = new ProcessBuilder(TestNetwork.launcher("node", "--data-dir", nodeDir.toString(), "--coordinator", url))
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("node-1.log").toFile()).start();
+            Process running = node;
+            await().atMost(Duration.ofSeconds(60)).until(
+                    () -> Files.exists(new dev.rhizome.node.NodeLayout(nodeDir).endpointFile()) || !running.isAlive());
+            Process twin = new ProcessBuilder(TestNetwork.launcher("node", "--data-dir", nodeDir.toString(), "--coordinator", url))
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("node-2.log").toFile()).start();
+            assertThat(twin.waitFor(60, TimeUnit.SECONDS)).as("second node exits").isTrue();
+            assertThat(twin.exitValue()).isNotZero();
+            assertThat(Files.readString(dir.resolve("node-2.log")))
+                    .contains("the node data directory " + nodeDir.toAbsolutePath() + " is in use by another running process (pid "
+                            + node.pid() + ")");
+            assertThat(node.isAlive()).as("the first node keeps running").isTrue();
+        } finally {
+            if (node != null) {
+                node.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            coordinator.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
     private Process startCoordinator(Path data) throws Exception {
         return new ProcessBuilder(TestNetwork.launcher("coordinator", "--data-dir", data.toString(), "--port", "0"))
                 .redirectErrorStream(true)

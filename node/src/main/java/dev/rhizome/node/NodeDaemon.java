@@ -27,6 +27,7 @@ import dev.rhizome.node.work.WorkLoop;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.IdentityStore;
+import dev.rhizome.protocol.files.ProcessLock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.security.SecureRandom;
@@ -71,8 +72,10 @@ public final class NodeDaemon implements AutoCloseable {
     private final ScheduledExecutorService housekeeping;
     private final NodeMetrics metrics;
     private final MetricsServer metricsServer;
+    private final ProcessLock owner;
 
-    private NodeDaemon(NodeConfig config, ProcessLauncher launcher) throws IOException, InterruptedException {
+    private NodeDaemon(NodeConfig config, ProcessLauncher launcher, ProcessLock owner) throws IOException, InterruptedException {
+        this.owner = owner;
         this.layout = new NodeLayout(config.dataDir());
         this.identity = IdentityStore.loadOrCreate(config.dataDir());
         Hardware hardware = HardwareProbe.probe();
@@ -174,7 +177,18 @@ public final class NodeDaemon implements AutoCloseable {
 
     /** A node whose jobs start through the given launcher. */
     public static NodeDaemon start(NodeConfig config, ProcessLauncher launcher) throws IOException, InterruptedException {
-        NodeDaemon daemon = new NodeDaemon(config, launcher);
+        // Before anything is read or cleaned up: the work directory, the repository's locks and the
+        // outbox are this process's alone, and leftovers in them are taken as a crash's.
+        IdentityStore.loadOrCreate(config.dataDir());
+        ProcessLock owner = ProcessLock.acquire(new NodeLayout(config.dataDir()).ownerLock(),
+                "the node data directory " + config.dataDir().toAbsolutePath());
+        NodeDaemon daemon;
+        try {
+            daemon = new NodeDaemon(config, launcher, owner);
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            owner.close();
+            throw e;
+        }
         daemon.loopThread.start();
         return daemon;
     }
@@ -239,6 +253,11 @@ public final class NodeDaemon implements AutoCloseable {
         }
         gossip.close();
         repository.close();
+        try {
+            owner.close();
+        } catch (IOException e) {
+            log.debug("could not release {}", layout.ownerLock(), e);
+        }
         log.info("node stopped: {} results reported, {} experiments proposed", loop.resultsReported(),
                 loop.experimentsProposed());
     }

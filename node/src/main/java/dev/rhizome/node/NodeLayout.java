@@ -4,6 +4,11 @@ import java.nio.file.Path;
 
 /** Where a node keeps things in its data directory; the CLI and the demo read the same paths. */
 public record NodeLayout(Path dataDir) {
+    /** Held by the running daemon (see {@link dev.rhizome.protocol.files.ProcessLock}). */
+    public Path ownerLock() {
+        return dataDir.resolve("node.lock");
+    }
+
     public Path repository() {
         return dataDir.resolve("repo.git");
     }

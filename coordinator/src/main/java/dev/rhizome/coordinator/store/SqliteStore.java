@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.store;
 
+import dev.rhizome.protocol.files.ProcessLock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +29,7 @@ public final class SqliteStore implements Store {
     static final int MAX_BATCH = 256;
 
     private final Path file;
+    private final ProcessLock owner;
     private final Connection connection;
     /** The committer's compiled statements, kept for the life of the connection. */
     private final Statements.Cached statements;
@@ -48,8 +50,9 @@ public final class SqliteStore implements Store {
         void committed(int transactions, long nanos);
     }
 
-    private SqliteStore(Path file, Connection connection, CommitListener listener) {
+    private SqliteStore(Path file, ProcessLock owner, Connection connection, CommitListener listener) {
         this.file = file;
+        this.owner = owner;
         this.connection = connection;
         this.statements = new Statements.Cached(connection);
         this.listener = listener;
@@ -65,11 +68,16 @@ public final class SqliteStore implements Store {
     public static SqliteStore open(Path dataDir, CommitListener listener) throws IOException {
         Files.createDirectories(dataDir);
         Path file = dataDir.resolve(FILE_NAME);
+        // Reads are kept in memory across transactions (OwnedReads), so a second coordinator on
+        // this file would serve from caches the first one's commits made stale.
+        ProcessLock owner = ProcessLock.acquire(dataDir.resolve(FILE_NAME + ".lock"),
+                "the coordinator database " + file.toAbsolutePath());
         try {
             Connection connection = connect(file);
             SqliteSchema.migrate(connection, Dialect.SQLITE);
-            return new SqliteStore(file, connection, listener);
-        } catch (SQLException e) {
+            return new SqliteStore(file, owner, connection, listener);
+        } catch (SQLException | RuntimeException e) {
+            owner.close();
             throw new IOException("cannot open coordinator database " + file + ": " + e.getMessage(), e);
         }
     }
@@ -144,6 +152,11 @@ public final class SqliteStore implements Store {
             connection.close();
         } catch (SQLException ignored) {
             // closing a connection whose last commit succeeded loses nothing
+        }
+        try {
+            owner.close();
+        } catch (IOException ignored) {
+            // the lock goes with the process anyway
         }
     }
 

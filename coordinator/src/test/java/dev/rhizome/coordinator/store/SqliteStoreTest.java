@@ -49,6 +49,21 @@ class SqliteStoreTest extends StoreContract {
         }
     }
 
+    /** Its reads are cached in memory, so a second owner of the file would serve stale state. */
+    @Test
+    void aSecondStoreOnTheSameFileIsRefusedUntilTheFirstCloses() throws Exception {
+        Store first = store();
+        assertThatThrownBy(() -> SqliteStore.open(dataDir))
+                .isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("the coordinator database " + dataDir.resolve(SqliteStore.FILE_NAME).toAbsolutePath()
+                        + " is in use by another running process");
+        first.close();
+        try (SqliteStore again = SqliteStore.open(dataDir)) {
+            List<?> directions = again.inTransaction(tx -> tx.directions());
+            assertThat(directions).isEmpty();
+        }
+    }
+
     /** Concurrent callers share commits, and each still sees only its own outcome. */
     @Test
     void concurrentTransactionsShareCommitsAndAFailureStaysWithItsCaller() throws Exception {

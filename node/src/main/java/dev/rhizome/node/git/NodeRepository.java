@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.errors.CorruptObjectException;
 import org.eclipse.jgit.errors.IncorrectObjectTypeException;
 import org.eclipse.jgit.errors.MissingObjectException;
 import org.eclipse.jgit.errors.TransportException;
@@ -346,7 +347,7 @@ public final class NodeRepository implements AutoCloseable {
      * tip, prerequisites held. JGit then checks every object as it unpacks, and we check that the
      * tip is a commit whose history is complete before any ref points at it. Returns the tip.
      */
-    public String importBundle(Path bundle, String expectedTip, long maxBytes) throws BundleException {
+    public String importBundle(Path bundle, String expectedTip, long maxBytes) throws BundleException, IOException {
         if (!CommitId.isValid(expectedTip)) {
             throw new BundleException("expected tip is not a commit id: '" + expectedTip + "'");
         }
@@ -365,7 +366,7 @@ public final class NodeRepository implements AutoCloseable {
             unpack(bundle);
             refNewCommits(ObjectId.fromString(claimedTip));
             return claimedTip;
-        } catch (IOException e) {
+        } catch (CorruptObjectException | IncorrectObjectTypeException e) {
             throw new BundleException("cannot import bundle " + bundle.getFileName() + ": " + e.getMessage(), e);
         } finally {
             writes.unlock();
@@ -410,6 +411,10 @@ public final class NodeRepository implements AutoCloseable {
                 connection.fetch(NullProgressMonitor.INSTANCE, connection.getRefs(), Set.of());
             }
         } catch (TransportException e) {
+            if (LocalFailure.in(e)) {
+                // The disk, not the bundle: its sender is not to blame.
+                throw new IOException("cannot store the bundle's objects here: " + e.getMessage(), e);
+            }
             throw new BundleException("bundle refused while unpacking: " + e.getMessage(), e);
         }
     }
@@ -523,14 +528,28 @@ public final class NodeRepository implements AutoCloseable {
     }
 
     private void createRef(ObjectId commit) throws IOException {
-        RefUpdate update = repository.updateRef(COMMIT_REFS + commit.name());
-        update.setNewObjectId(commit);
-        update.setExpectedOldObjectId(ObjectId.zeroId());
-        RefUpdate.Result result = update.update();
+        RefUpdate.Result result = newRef(commit);
+        if (result == RefUpdate.Result.LOCK_FAILURE
+                && StaleRefLock.clear(repository.getDirectory().toPath(), COMMIT_REFS + commit.name())) {
+            result = newRef(commit);
+        }
+        if (result == RefUpdate.Result.LOCK_FAILURE) {
+            Ref made = repository.exactRef(COMMIT_REFS + commit.name());
+            if (made != null && commit.equals(made.getObjectId())) {
+                result = RefUpdate.Result.NO_CHANGE; // another instance on this directory made it first
+            }
+        }
         if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.NO_CHANGE) {
             throw new IOException("cannot create ref for " + commit.name() + ": " + result);
         }
         learn(commit.name());
+    }
+
+    private RefUpdate.Result newRef(ObjectId commit) throws IOException {
+        RefUpdate update = repository.updateRef(COMMIT_REFS + commit.name());
+        update.setNewObjectId(commit);
+        update.setExpectedOldObjectId(ObjectId.zeroId());
+        return update.update();
     }
 
     private void learn(String commit) {

@@ -52,6 +52,19 @@ class BundleImportTest {
     }
 
     @Test
+    void aRefLockLeftByAProcessKilledMidImportDoesNotBlockTheCommitForever() throws Exception {
+        Path refs = tmp.resolve("target.git").resolve(NodeRepository.COMMIT_REFS);
+        Files.createDirectories(refs);
+        Path stale = refs.resolve(experiment + ".lock");
+        Files.writeString(stale, "");
+        Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 600_000));
+
+        assertThat(target.importBundle(source.bundle(experiment, List.of()).path(), experiment, 1 << 20)).isEqualTo(experiment);
+        assertThat(target.has(experiment)).isTrue();
+        assertThat(stale).doesNotExist();
+    }
+
+    @Test
     void thinBundleAssumesOnlyTheNearestCommitTheReceiverHolds() throws Exception {
         target.importBundle(source.bundle(seed, List.of()).path(), seed, 1 << 20);
         String third = source.commitFiles(experiment, Map.of("notes.md", text("n")), "notes", AUTHOR);
