@@ -28,6 +28,8 @@ public final class DataJanitor {
     /** Logs written this recently may belong to running jobs. */
     private static final long FRESH_MS = 10 * 60_000;
     public static final long TRANSFER_LOG_MAX_BYTES = 16L << 20;
+    /** An import takes seconds; one writing for an hour is one whose process died. */
+    static final java.time.Duration ABANDONED_IMPORT_AGE = java.time.Duration.ofHours(1);
 
     private final NodeLayout layout;
     private final NodeRepository repository;
@@ -76,6 +78,10 @@ public final class DataJanitor {
                 log.info("pruned {} KiB of job logs to the {} MiB cap", logsFreed >> 10, logBytes >> 20);
             }
             rotate(layout.transfers(), TRANSFER_LOG_MAX_BYTES);
+            long abandoned = repository.removeAbandonedImports(ABANDONED_IMPORT_AGE);
+            if (abandoned > 0) {
+                log.info("removed {} KiB of pack files an interrupted import left", abandoned >> 10);
+            }
         } catch (IOException | RuntimeException e) {
             log.warn("pruning the data directory: {}", e.toString());
         }

@@ -6,8 +6,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -570,6 +573,32 @@ public final class NodeRepository implements AutoCloseable {
     }
 
     /** Prunes the cache of bundles served to peers to {@code maxBytes}, oldest first; the bytes freed. */
+    /**
+     * Removes the pack and index files JGit was writing when its process was killed in the middle of
+     * an import ({@code objects/incoming_*}): never renamed into place, so never read, only taking
+     * disk. Only files older than {@code olderThan}, since another process (an agent's
+     * {@code rhizome} command) may be importing right now. Returns the bytes freed.
+     */
+    public long removeAbandonedImports(Duration olderThan) throws IOException {
+        Path objects = repository.getDirectory().toPath().resolve("objects");
+        long cutoff = System.currentTimeMillis() - olderThan.toMillis();
+        long freed = 0;
+        try (DirectoryStream<Path> incoming = Files.newDirectoryStream(objects, "incoming_*.{pack,idx}")) {
+            for (Path file : incoming) {
+                try {
+                    if (Files.getLastModifiedTime(file).toMillis() < cutoff) {
+                        long size = Files.size(file);
+                        Files.delete(file);
+                        freed += size;
+                    }
+                } catch (NoSuchFileException gone) {
+                    // renamed into place or removed by its writer meanwhile
+                }
+            }
+        }
+        return freed;
+    }
+
     public long pruneBundleCache(long maxBytes) throws IOException {
         return bundles.prune(maxBytes, Set.of());
     }

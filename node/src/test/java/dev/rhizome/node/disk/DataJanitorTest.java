@@ -60,4 +60,28 @@ class DataJanitorTest {
             assertThat(files.get(2)).doesNotExist();
         }
     }
+
+    /** A kill -9 in the middle of an import leaves JGit's half-written pack; nothing else is touched. */
+    @Test
+    void aPassRemovesPackFilesAnInterruptedImportLeftButNotOnesBeingWrittenNow() throws Exception {
+        dev.rhizome.node.NodeLayout layout = new dev.rhizome.node.NodeLayout(dir);
+        try (dev.rhizome.node.git.NodeRepository repo = dev.rhizome.node.git.NodeRepository.open(layout.repository())) {
+            String commit = repo.commitFiles(null, java.util.Map.of("a", new byte[] {1}), "one",
+                    new org.eclipse.jgit.lib.PersonIdent("Ada", "ada@example.org"));
+            Path objects = layout.repository().resolve("objects");
+            Path abandoned = Files.write(objects.resolve("incoming_123.pack"), new byte[4096]);
+            Path abandonedIndex = Files.write(objects.resolve("incoming_123.idx"), new byte[1024]);
+            long twoHoursAgo = System.currentTimeMillis() - 2 * 3_600_000L;
+            Files.setLastModifiedTime(abandoned, FileTime.fromMillis(twoHoursAgo));
+            Files.setLastModifiedTime(abandonedIndex, FileTime.fromMillis(twoHoursAgo));
+            Path beingWritten = Files.write(objects.resolve("incoming_456.pack"), new byte[4096]);
+
+            new DataJanitor(layout, repo, 100, 100).prune();
+
+            assertThat(abandoned).doesNotExist();
+            assertThat(abandonedIndex).doesNotExist();
+            assertThat(beingWritten).exists();
+            assertThat(repo.readFile(commit, "a")).isPresent();
+        }
+    }
 }
