@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
@@ -33,24 +34,39 @@ import java.util.concurrent.TimeUnit;
 public final class JobRunner {
     public static final long DEFAULT_MAX_LOG_BYTES = 16L << 20;
     private static final Duration POLL = Duration.ofMillis(50);
+    /** The work directory is walked once a second, not every poll: a checkout can hold many files. */
+    private static final int POLLS_PER_DISK_CHECK = 20;
 
     private final ProcessLauncher launcher;
     private final long maxLogBytes;
+    private final long maxWorkBytes;
 
     public JobRunner(ProcessLauncher launcher) {
         this(launcher, DEFAULT_MAX_LOG_BYTES);
+    }
+
+    public JobRunner(ProcessLauncher launcher, long maxLogBytes) {
+        this(launcher, maxLogBytes, Long.MAX_VALUE);
     }
 
     /**
      * A job whose output grows past maxLogBytes is killed, its log cut to that size, and it counts
      * as a crash: unbounded output would fill the volunteer's disk.
      */
-    public JobRunner(ProcessLauncher launcher, long maxLogBytes) {
+    /**
+     * @param maxWorkBytes what a job may write to its work directory at most; it gets less when the
+     *                     disk has less to spare ({@link WorkDirBudget}), and is killed past it
+     */
+    public JobRunner(ProcessLauncher launcher, long maxLogBytes, long maxWorkBytes) {
         this.launcher = java.util.Objects.requireNonNull(launcher, "launcher");
         if (maxLogBytes <= 0) {
             throw new IllegalArgumentException("maxLogBytes must be positive");
         }
+        if (maxWorkBytes <= 0) {
+            throw new IllegalArgumentException("maxWorkBytes must be positive");
+        }
         this.maxLogBytes = maxLogBytes;
+        this.maxWorkBytes = maxWorkBytes;
     }
 
     /**
@@ -69,6 +85,8 @@ public final class JobRunner {
         // Both streams append to one file: each write lands at its end, so they interleave as written.
         Redirect toLog = Redirect.appendTo(log.toFile());
 
+        WorkDirBudget disk = WorkDirBudget.forJob(workDir, maxWorkBytes);
+        Optional<String> overrun = Optional.empty();
         long start = System.nanoTime();
         Process process = launcher.start(resolve(spec.command()), confinement, Redirect.PIPE, toLog, toLog);
         ProcessTree tree = new ProcessTree(process);
@@ -79,9 +97,12 @@ public final class JobRunner {
             process.getOutputStream().close(); // no input: a job that reads stdin sees its end at once
             long deadline = start + spec.timeout().toNanos();
             // The size is checked before reading: a job that floods its output is killed within one poll.
-            while (!process.waitFor(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+            for (int polls = 1; !process.waitFor(POLL.toMillis(), TimeUnit.MILLISECONDS); polls++) {
                 tree.look();
                 if (tail.size() > maxLogBytes) {
+                    break;
+                }
+                if (polls % POLLS_PER_DISK_CHECK == 0 && (overrun = disk.overrun()).isPresent()) {
                     break;
                 }
                 tail.poll();
@@ -92,7 +113,13 @@ public final class JobRunner {
             }
             runtimeMs = (System.nanoTime() - start) / 1_000_000;
             tree.kill(); // before the last read, so that nothing writes behind it
+            if (overrun.isEmpty()) {
+                overrun = disk.overrun(); // a job that wrote too much and ended between two checks
+            }
             logTooLarge = cutToLimit(log);
+            if (overrun.isPresent()) {
+                note(log, "rhizome: job stopped: " + overrun.get() + " (its limit on this machine)");
+            }
             tail.finish();
         } finally {
             tree.kill();
@@ -110,7 +137,7 @@ public final class JobRunner {
         Result.Status status;
         if (timedOut) {
             status = Result.Status.TIMEOUT;
-        } else if (!logTooLarge && exitCode == 0 && (metric.isPresent() || spec.metricName().isEmpty())) {
+        } else if (!logTooLarge && overrun.isEmpty() && exitCode == 0 && (metric.isPresent() || spec.metricName().isEmpty())) {
             status = Result.Status.OK;
         } else {
             status = Result.Status.CRASH;
@@ -130,6 +157,14 @@ public final class JobRunner {
             }
             file.setLength(maxLogBytes);
             return true;
+        }
+    }
+
+    /** A line of the node's own at the end of the job's log, so whoever reads it knows why it stopped. */
+    private static void note(Path log, String line) throws IOException {
+        try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "rw")) {
+            file.seek(file.length());
+            file.write(("\n" + line + "\n").getBytes(StandardCharsets.UTF_8));
         }
     }
 

@@ -144,6 +144,36 @@ class JobRunnerTest {
     }
 
     @Test
+    void writingPastTheWorkDirectoryBudgetIsKilledAsACrashAndTheLogSaysWhy() throws Exception {
+        Path work = Files.createDirectories(dir.resolve("work"));
+        // At most 64 MiB, so that a broken limit can't fill the disk; the sleep shows the kill came early.
+        String script = "i=0; while [ $i -lt 64 ]; do head -c 1048576 /dev/zero > f$i; i=$((i+1)); done; "
+                + "echo 'val_bpb: 1.0'; sleep 30";
+        JobSpec spec = new JobSpec(work, List.of("/bin/sh", "-c", script), Map.of(), Duration.ofSeconds(60),
+                dir.resolve("job.log"), "val_bpb");
+
+        JobOutcome outcome = new JobRunner(new PlainLauncher(), JobRunner.DEFAULT_MAX_LOG_BYTES, 8L << 20).run(spec, lines::add);
+
+        assertThat(outcome.status()).isEqualTo(Result.Status.CRASH);
+        assertThat(outcome.runtimeMs()).isLessThan(20_000L);
+        assertThat(Files.readString(spec.logFile()))
+                .contains("rhizome: job stopped: it wrote more than 8 MiB to its work directory");
+    }
+
+    @Test
+    void aJobThatWroteTooMuchAndEndedBeforeTheNextCheckStillCountsAsACrash() throws Exception {
+        Path work = Files.createDirectories(dir.resolve("work"));
+        JobSpec spec = new JobSpec(work, List.of("/bin/sh", "-c", "head -c 3000000 /dev/zero > big; echo 'val_bpb: 1.0'"),
+                Map.of(), Duration.ofSeconds(60), dir.resolve("job.log"), "val_bpb");
+
+        JobOutcome outcome = new JobRunner(new PlainLauncher(), JobRunner.DEFAULT_MAX_LOG_BYTES, 1L << 20).run(spec, lines::add);
+
+        assertThat(outcome.status()).isEqualTo(Result.Status.CRASH);
+        assertThat(new JobRunner(new PlainLauncher(), JobRunner.DEFAULT_MAX_LOG_BYTES, 8L << 20).run(spec, lines::add).status())
+                .as("the same job within its budget").isEqualTo(Result.Status.OK);
+    }
+
+    @Test
     void specRejectsAnEmptyCommandAndANonPositiveTimeout() {
         Path log = dir.resolve("job.log");
         assertThatThrownBy(() -> new JobSpec(dir, List.of(), Map.of(), Duration.ofSeconds(1), log, "val_bpb"))

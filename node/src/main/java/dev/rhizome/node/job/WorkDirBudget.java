@@ -1,0 +1,101 @@
+package dev.rhizome.node.job;
+
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Optional;
+
+/**
+ * What a job may write to its work directory, the one place of the volunteer's disk it can
+ * write: without a bound, a stranger's code fills the disk (the sandbox hides the rest of the
+ * machine, but a full disk stops the volunteer's own programs). The job gets at most half of
+ * what is free when it starts, less a reserve the volunteer keeps (5% of the file system, at least
+ * 1 GiB), so a second slot's job still has room; and at most {@link #MAX_ENTRIES} files and
+ * directories. Measured from outside, by walking the directory, since nothing the job says about
+ * itself counts.
+ */
+final class WorkDirBudget {
+    static final long MIN_RESERVE = 1L << 30;
+    static final int MAX_ENTRIES = 200_000;
+    /** However full the disk: a job that cannot write this much could not run at all. */
+    static final long FLOOR = 16L << 20;
+
+    private final Path dir;
+    /** What was there before the job started (its checkout): the job is charged for what it adds. */
+    private final long before;
+    private final long maxBytes;
+
+    private WorkDirBudget(Path dir, long before, long maxBytes) {
+        this.dir = dir;
+        this.before = before;
+        this.maxBytes = maxBytes;
+    }
+
+    /** The budget for a job starting now in {@code dir}, never above {@code cap}. */
+    static WorkDirBudget forJob(Path dir, long cap) throws IOException {
+        FileStore disk = Files.getFileStore(dir);
+        long reserve = Math.max(MIN_RESERVE, disk.getTotalSpace() / 20);
+        long share = Math.max(FLOOR, (disk.getUsableSpace() - reserve) / 2);
+        long before = new WorkDirBudget(dir, 0, Long.MAX_VALUE).bytesUsed();
+        return new WorkDirBudget(dir, before, Math.min(cap, share));
+    }
+
+    private long bytesUsed() throws IOException {
+        long[] total = new long[1];
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                total[0] += attrs.isRegularFile() ? attrs.size() : 0;
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return total[0];
+    }
+
+    /** Why the job must stop, if it has written past its budget; empty while it is within it. */
+    Optional<String> overrun() throws IOException {
+        long[] used = new long[2]; // bytes, entries
+        String[] why = new String[1];
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+                return count(0);
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                return count(attrs.isRegularFile() ? attrs.size() : 0);
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+                return FileVisitResult.CONTINUE; // removed by the job between listing and reading
+            }
+
+            private FileVisitResult count(long bytes) {
+                used[0] += bytes;
+                used[1]++;
+                if (used[0] - before > maxBytes) {
+                    why[0] = "it wrote more than " + mib(maxBytes) + " MiB to its work directory";
+                } else if (used[1] > MAX_ENTRIES) {
+                    why[0] = "it made more than " + MAX_ENTRIES + " files in its work directory";
+                }
+                return why[0] == null ? FileVisitResult.CONTINUE : FileVisitResult.TERMINATE;
+            }
+        });
+        return Optional.ofNullable(why[0]);
+    }
+
+    private static long mib(long bytes) {
+        return Math.max(1, bytes >> 20);
+    }
+}
