@@ -170,8 +170,7 @@ public final class BundleFetcher implements AutoCloseable {
             try {
                 return fetchFrom(holders.get(0), commit, progress, cancel);
             } catch (PeerFailure e) {
-                if (e.declined() == null && e.kind() != PeerFailure.Kind.CONNECTION_LOST && e.kind() != PeerFailure.Kind.LOCAL
-                        && e.kind() != PeerFailure.Kind.CANCELLED) {
+                if (!e.blameless()) {
                     verdicts.failed(holders.get(0), e);
                 }
                 throw new FetchException(commit, List.of(label(holders.get(0)) + ": " + e.getMessage()));

@@ -85,9 +85,13 @@ final class FetchSession {
         if (!commit.equals(header.getCommit())) {
             throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "offered bundle " + header.getCommit() + " when asked for " + commit);
         }
-        if (header.getSize() <= 0 || header.getSize() > maxBytes) {
-            throw new PeerFailure(PeerFailure.Kind.OVERSIZED, "announced a bundle of " + Long.toUnsignedString(header.getSize())
-                    + " bytes, limit " + maxBytes);
+        if (header.getSize() <= 0) {
+            throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "announced a bundle of " + Long.toUnsignedString(header.getSize())
+                    + " bytes");
+        }
+        if (header.getSize() > maxBytes) {
+            throw new PeerFailure(PeerFailure.Kind.TOO_LARGE, "has a bundle of " + header.getSize()
+                    + " bytes, over this node's limit of " + maxBytes);
         }
         if (header.getSha256().size() != 32) {
             throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "announced a sha256 of " + header.getSha256().size() + " bytes");

@@ -12,8 +12,13 @@ public final class PeerFailure extends Exception {
         STALLED,
         /** The connection failed or dropped: no fault proven. */
         CONNECTION_LOST,
-        /** Over the size limit, announced or sent. */
+        /** More bytes than the peer announced or was asked for, or a frame over the wire's limit: a breach. */
         OVERSIZED,
+        /**
+         * The peer announced a bundle larger than this node takes: a true answer about a real bundle,
+         * so no fault (this node's limit is its own, and every honest holder would answer the same).
+         */
+        TOO_LARGE,
         /** Wrong tip, bad digest, a bundle that does not import, or a wire protocol breach. */
         BAD_BUNDLE,
         /** Our side could not store the bundle: not the peer's fault. */
@@ -55,6 +60,15 @@ public final class PeerFailure extends Exception {
     /** Whether the holder declined (busy, or without that exact bundle) rather than failed; null if not. */
     public Declined declined() {
         return declined;
+    }
+
+    /**
+     * Whether this says nothing about the peer: it declined, the connection dropped, or our side
+     * failed or gave up. The rest is told to the scorer, which also knows what costs nothing
+     * (a true "not found", a bundle too large for us) but must hear it to stop asking that peer.
+     */
+    public boolean blameless() {
+        return declined != null || kind == Kind.CONNECTION_LOST || kind == Kind.LOCAL || kind == Kind.CANCELLED;
     }
 
     /** A drop or a stall mid-transfer: worth asking the same peer to resume. */

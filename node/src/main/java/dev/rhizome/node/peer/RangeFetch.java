@@ -228,8 +228,7 @@ final class RangeFetch {
                     failure.getMessage());
         }
         failures.add(label(job.holder()) + ": " + failure.getMessage());
-        if (failure.declined() == null && failure.kind() != PeerFailure.Kind.CONNECTION_LOST
-                && failure.kind() != PeerFailure.Kind.LOCAL) {
+        if (!failure.blameless()) {
             verdicts.failed(holders.get(job.holder()), failure);
         }
         if (job.piece() == PiecePlan.PROBE) {

@@ -44,7 +44,10 @@ class FetchSessionTest {
         assertThatThrownBy(() -> session.onHeader(header().toBuilder().setCommit("d".repeat(40)).build()))
                 .hasMessageContaining("when asked for");
         assertThatThrownBy(() -> session.onHeader(header().toBuilder().setSize(101).build()))
-                .hasMessageContaining("limit 100");
+                .hasMessageContaining("over this node's limit of 100")
+                .satisfies(e -> assertThat(((PeerFailure) e).kind()).as("true, so no fault").isEqualTo(PeerFailure.Kind.TOO_LARGE));
+        assertThatThrownBy(() -> session.onHeader(header().toBuilder().setSize(0).build()))
+                .satisfies(e -> assertThat(((PeerFailure) e).kind()).isEqualTo(PeerFailure.Kind.BAD_BUNDLE));
         assertThatThrownBy(() -> session.onHeader(header().toBuilder().setSha256(ByteString.EMPTY).build()))
                 .hasMessageContaining("sha256");
     }

@@ -8,8 +8,10 @@ public enum FetchFailure {
     STALLED,
     /** The bundle's tip is not the announced commit, or it doesn't verify. */
     WRONG_BUNDLE,
-    /** The bundle is over the size cap. */
+    /** More bytes than announced, or a frame over the wire's limit. */
     OVERSIZED,
+    /** The peer's bundle is larger than this node takes: true, so no penalty, and no retry from it. */
+    TOO_LARGE,
     /** The connection dropped: no penalty, the peer may be retried. */
     CONNECTION_LOST
 }

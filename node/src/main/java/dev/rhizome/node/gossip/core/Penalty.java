@@ -17,6 +17,7 @@ enum Penalty {
     /** Quadrupled for each further stall without a delivery in between, see {@link PeerScores}. */
     STALLED(-4),
     NOT_FOUND(0),
+    TOO_LARGE(0),
     /** "Not found" for a commit the peer itself announced to us: a false claim that took a fetch slot. */
     FALSE_CLAIM(-4),
     CONNECTION_LOST(0);
@@ -41,6 +42,7 @@ enum Penalty {
             case STALLED -> STALLED;
             case WRONG_BUNDLE -> WRONG_BUNDLE;
             case OVERSIZED -> OVERSIZED_BUNDLE;
+            case TOO_LARGE -> TOO_LARGE;
             case CONNECTION_LOST -> CONNECTION_LOST;
         };
     }

@@ -164,6 +164,7 @@ final class FetchWorkers implements AutoCloseable {
             case NOT_FOUND -> FetchFailure.NOT_FOUND;
             case STALLED -> FetchFailure.STALLED;
             case OVERSIZED -> FetchFailure.OVERSIZED;
+            case TOO_LARGE -> FetchFailure.TOO_LARGE;
             case BAD_BUNDLE -> FetchFailure.WRONG_BUNDLE;
             // Our own disk trouble is not the peer's fault: report it as a loss, which costs the peer nothing.
             case CONNECTION_LOST, LOCAL, CANCELLED -> FetchFailure.CONNECTION_LOST;

@@ -189,6 +189,27 @@ class GossipHostilePeerTest {
         assertThat(core.score(liar.id)).isEqualTo(-16.0);
     }
 
+    /** A node's bundle limit is its own: every honest holder of a big commit says the same true size. */
+    @Test
+    void holdersOfABundleTooLargeForThisNodeAreNeverPenalisedNorAskedAgain() {
+        Peer first = connected();
+        Peer second = connected();
+        for (int i = 0; i < 10; i++) {
+            String commit = Peer.commit(40 + i);
+            first.announces(core, now, commit);
+            second.announces(core, now, commit);
+            List<Effect> next = core.onFetchFailed(first.id, commit, FetchFailure.TOO_LARGE, now + 100);
+            assertThat(only(next, Fetch.class)).containsExactly(new Fetch(second.id, commit));
+            core.onHolderFault(first.id, commit, FetchFailure.TOO_LARGE, now + 100);
+            List<Effect> last = core.onFetchFailed(second.id, commit, FetchFailure.TOO_LARGE, now + 200);
+            assertThat(only(last, Fetch.class)).as("neither is asked again").isEmpty();
+        }
+
+        assertThat(core.score(first.id)).isZero();
+        assertThat(core.score(second.id)).isZero();
+        assertThat(core.isBanned(first.id, now + 300)).isFalse();
+    }
+
     @Test
     void aSecondHolderProvenAtFaultPaysAsForItsOwnFetchAndABusyOneNothing() {
         Peer first = connected();
