@@ -122,7 +122,8 @@ final class AnnouncementCheck {
         if (timeMs > nowMs + config.maxClockSkew().toMillis()) {
             return Outcome.refuse(Penalty.STALE, accepted.kind() + " dated " + (timeMs - nowMs) + " ms in the future");
         }
-        if (mustBeRecent && timeMs < nowMs - config.seenTtl().toMillis()) {
+        // The sender's clock may be behind ours by as much as it may be ahead.
+        if (mustBeRecent && timeMs < nowMs - config.seenTtl().toMillis() - config.maxClockSkew().toMillis()) {
             return Outcome.refuse(Penalty.STALE, accepted.kind() + " is " + (nowMs - timeMs) + " ms old");
         }
         return accepted;

@@ -12,9 +12,12 @@ import java.time.Duration;
  * @param degree                 connections the node tries to keep
  * @param maxDegree              connections it accepts at most
  * @param maxKnownPeers          entries in the peer table
- * @param seenTtl                how long a message id is remembered; announcements older than this are refused
+ * @param seenTtl                how old an announcement may be (by the sender's clock) and still be taken
  * @param maxSeen                message ids remembered at most
- * @param maxClockSkew           how far in the future an announcement's time may be
+ * @param maxClockSkew           how far the sender's clock may be from ours, either way: by default
+ *                               twice the coordinator's replay window (two nodes it takes requests
+ *                               from may be that far apart), so no honest node is refused (and
+ *                               penalised) for its clock
  * @param fetchStall             a fetch without progress for this long is stalled
  * @param maxCommitsPerInventory commits one Inventory may name
  * @param announcementsPerSecond token-bucket refill of gossip messages per peer
@@ -51,7 +54,7 @@ public record GossipConfig(int degree, int maxDegree, int maxKnownPeers, Duratio
     }
 
     public static GossipConfig defaults() {
-        return new GossipConfig(6, 12, 256, Duration.ofMinutes(2), 100_000, Duration.ofSeconds(60),
+        return new GossipConfig(6, 12, 256, Duration.ofMinutes(2), 100_000, Duration.ofMinutes(10),
                 Duration.ofSeconds(10), 1000, 50, 200, -32, -32, Duration.ofMinutes(10), Duration.ofSeconds(1),
                 Duration.ofSeconds(60));
     }

@@ -17,9 +17,9 @@ import java.util.List;
  * not the same message, so it is still verified (and penalised) rather than taken for the genuine
  * one, and can't be sent first to censor it.
  *
- * <p>An id is kept for seenTtl + maxClockSkew: an announcement accepted now may carry a time up to
- * maxClockSkew ahead, and it only becomes stale (refused by the time window) seenTtl after that
- * time. So every replay is caught by one check or the other. The size bound holds under a flood
+ * <p>An id is kept for seenTtl + 2 x maxClockSkew: an announcement accepted now may carry a time up
+ * to maxClockSkew ahead, and it only becomes stale (refused by the time window) seenTtl +
+ * maxClockSkew after that time. So every replay is caught by one check or the other. The size bound holds under a flood
  * because the per-peer token buckets limit how many ids can arrive within that span.
  */
 final class SeenCache {
@@ -29,7 +29,7 @@ final class SeenCache {
         this.ids = Caffeine.newBuilder()
                 .ticker(clock)
                 .executor(Runnable::run) // maintenance on the caller's thread: the core owns no threads
-                .expireAfterWrite(config.seenTtl().plus(config.maxClockSkew()))
+                .expireAfterWrite(config.seenTtl().plus(config.maxClockSkew()).plus(config.maxClockSkew()))
                 .maximumSize(config.maxSeen())
                 .build();
     }

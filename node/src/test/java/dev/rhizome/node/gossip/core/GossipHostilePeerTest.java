@@ -91,15 +91,36 @@ class GossipHostilePeerTest {
         // "not found" for a commit it announced itself is a false claim; the duplicate costs nothing more
         assertThat(core.score(peer.id)).isEqualTo(-4.0);
 
-        long later = now + config.seenTtl().plus(config.maxClockSkew()).toMillis() + 1;
+        long later = now + config.seenTtl().plus(config.maxClockSkew()).plus(config.maxClockSkew()).toMillis() + 1;
         core.onTick(later);
         assertThat(core.stats().seenCacheSize()).isZero();
+        double decayed = core.score(peer.id);
         assertThat(only(core.onMessage(peer.id, inventory, later), Fetch.class)).isEmpty();
-        assertThat(core.score(peer.id)).isLessThan(-5.9);
+        assertThat(core.score(peer.id)).isCloseTo(decayed - 2, org.assertj.core.data.Offset.offset(0.1));
 
         Gossip fromTheFuture = Peer.announce(peer.inventory(later + config.maxClockSkew().toMillis() + 1000, Peer.commit(8)));
         assertThat(only(core.onMessage(peer.id, fromTheFuture, later), Fetch.class)).isEmpty();
-        assertThat(core.score(peer.id)).isLessThan(-7.9);
+        assertThat(core.score(peer.id)).isCloseTo(decayed - 4, org.assertj.core.data.Offset.offset(0.1));
+    }
+
+    /** Two nodes the coordinator takes requests from may be twice its replay window apart. */
+    @Test
+    void anHonestPeerWhoseClockIsOffByUpToTheSkewIsHeardAndNotPenalised() {
+        Peer behind = connected();
+        Peer ahead = connected();
+        long skew = config.maxClockSkew().toMillis() - 1000;
+        assertThat(config.maxClockSkew()).isGreaterThanOrEqualTo(java.time.Duration.ofMinutes(10));
+
+        assertThat(only(core.onMessage(behind.id, Peer.announce(behind.inventory(now - skew, Peer.commit(60))), now), Fetch.class))
+                .hasSize(1);
+        assertThat(only(core.onMessage(ahead.id, Peer.announce(ahead.inventory(now + skew, Peer.commit(61))), now), Fetch.class))
+                .hasSize(1);
+        // and an announcement the slow one relays a minute later still counts
+        assertThat(only(core.onMessage(behind.id, Peer.announce(behind.inventory(now - skew - 60_000, Peer.commit(62))), now),
+                Fetch.class)).hasSize(1);
+
+        assertThat(core.score(behind.id)).isZero();
+        assertThat(core.score(ahead.id)).isZero();
     }
 
     @Test
