@@ -28,9 +28,13 @@ import java.util.List;
  * we meant to reach.
  */
 public final class LinkHandshake {
-    /** We re-sign our own NodeInfo every minute; older than this in a hello means it was copied. */
-    public static final long MAX_AGE_MS = 10 * 60_000;
-    public static final long MAX_SKEW_MS = 60_000;
+    /** How far a peer's clock may be from ours either way, as for announcements ({@link GossipConfig#defaults}). */
+    public static final long MAX_SKEW_MS = 10 * 60_000;
+    /**
+     * We re-sign our own NodeInfo every minute; older than ten minutes by the signer's clock (so
+     * this, by ours) in a hello means it was copied.
+     */
+    public static final long MAX_AGE_MS = 10 * 60_000 + MAX_SKEW_MS;
 
     public enum State { AWAIT_HELLO, AWAIT_PROOF, UP, REFUSED }
 

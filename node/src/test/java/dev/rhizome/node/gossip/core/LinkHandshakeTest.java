@@ -95,6 +95,19 @@ class LinkHandshakeTest {
         assertThat(step.refusal()).contains("outside the window");
     }
 
+    /** A peer whose clock is minutes fast or slow is still a peer: only a copied NodeInfo is refused. */
+    @Test
+    void peersWhoseClocksAreMinutesOffStillLink() {
+        for (long offset : new long[] {-9 * 60_000L, 9 * 60_000L}) {
+            LinkHandshake acceptor = LinkHandshake.accept(b.identity, b.hello(NOW), nonce());
+            PeerMessage skewed = LinkHandshake.dial(a.identity, b.id, a.hello(NOW + offset), nonce()).open().send().get(0);
+
+            LinkHandshake.Step step = acceptor.receive(skewed, NOW);
+
+            assertThat(step.state()).as("clock off by %d ms", offset).isNotEqualTo(LinkHandshake.State.REFUSED);
+        }
+    }
+
     @Test
     void gossipBeforeTheHandshakeEndsTheLinkAndAStartingNodeRefuses() {
         LinkHandshake acceptor = LinkHandshake.accept(b.identity, b.hello(NOW), nonce());
