@@ -399,6 +399,7 @@ abstract class StoreContract {
             tx.abandonExperiment(commit, "still nobody", 60);
             return null;
         });
+        store.close(); // one owner at a time: the SQLite store refuses a second one on its file
         Store reopened = store();
         assertThat(run(reopened, (Store.Transaction tx) -> tx.abandonment(commit))).contains("still nobody");
         assertThat(run(reopened, (Store.Transaction tx) -> tx.abandonment(other))).isEmpty();
