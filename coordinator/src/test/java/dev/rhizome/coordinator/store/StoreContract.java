@@ -115,7 +115,7 @@ abstract class StoreContract {
         })).isInstanceOf(Rejection.class).hasMessageContaining("changed my mind");
         assertThat(run(store, (Store.Transaction tx) -> tx.seed("tiny-lm"))).isEmpty();
         assertThat(run(store, (Store.Transaction tx) -> tx.units(Optional.empty()))).isEmpty();
-        assertThat(run(store, Store.Transaction::auditTrail)).isEmpty();
+        assertThat(run(store, (Store.Transaction tx) -> tx.auditTrail())).isEmpty();
 
         run(store, tx -> {
             tx.insertUnit(unit);
@@ -365,7 +365,7 @@ abstract class StoreContract {
         assertThat(stats.getUnitsOpen()).isEqualTo(2);
         assertThat(stats.getUnitsLeased()).isEqualTo(1);
         assertThat(stats.getUnitsDone()).isEqualTo(1);
-        assertThat(run(store, Store.Transaction::auditTrail)).hasSize(4);
+        assertThat(run(store, (Store.Transaction tx) -> tx.auditTrail())).hasSize(4);
         assertThatThrownBy(() -> run(store, tx -> {
             tx.updateUnit(evaluation("missing", c1, 1));
             return null;
