@@ -79,11 +79,6 @@ public final class Views {
         return seq -> Cursor.of(list, seq);
     }
 
-    public SeedList seeds() {
-        return store.inTransaction(tx -> SeedList.newBuilder()
-                .addAllSeeds(tx.seeds().stream().map(Stored::record).toList()).build());
-    }
-
     public SeedList seeds(PageRequest page) {
         return store.inTransaction(tx -> {
             Pages.Page<Stored<dev.rhizome.proto.v1.Seed>> p = Pages.of(
@@ -91,10 +86,6 @@ public final class Views {
             return SeedList.newBuilder().addAllSeeds(p.items().stream().map(Stored::record).toList())
                     .setNext(p.next()).build();
         });
-    }
-
-    public DirectionList directions() {
-        return store.inTransaction(tx -> directionList(tx, tx.directions()));
     }
 
     public DirectionList directions(PageRequest page) {
@@ -126,11 +117,6 @@ public final class Views {
         }
     }
 
-    public ExperimentList experiments(String direction) {
-        return store.inTransaction(tx -> ExperimentList.newBuilder()
-                .addAllEnvelopes(tx.experiments(direction).stream().map(Stored::envelope).toList()).build());
-    }
-
     public ExperimentList experiments(String direction, PageRequest page) {
         return store.inTransaction(tx -> {
             Pages.Page<Stored<Experiment>> p = Pages.of(tx.experiments(direction, afterSeq(page),
@@ -140,18 +126,9 @@ public final class Views {
         });
     }
 
-    public EnvelopeList results(String direction, String commit) {
-        return store.inTransaction(tx -> EnvelopeList.newBuilder()
-                .addAllEnvelopes(tx.resultEnvelopes(direction, commit)).build());
-    }
-
     public EnvelopeList results(String direction, String commit, PageRequest page) {
         return store.inTransaction(tx -> envelopes(Pages.of(tx.resultEnvelopes(direction, commit, afterSeq(page),
                 Pages.rowsFor(page.limit())), page.limit(), seqCursor(RESULTS))));
-    }
-
-    public EnvelopeList papers(String direction) {
-        return store.inTransaction(tx -> EnvelopeList.newBuilder().addAllEnvelopes(tx.papers(direction)).build());
     }
 
     /** Newest first: the cursor is the oldest paper shown, and the next page is older still. */
@@ -168,10 +145,6 @@ public final class Views {
     /** One experiment's outcome with its results and papers (see {@link ExperimentReports}). */
     public dev.rhizome.proto.v1.ExperimentReport experimentReport(String commit) {
         return new ExperimentReports(store).report(commit);
-    }
-
-    public EnvelopeList auditTrail() {
-        return store.inTransaction(tx -> EnvelopeList.newBuilder().addAllEnvelopes(tx.auditTrail()).build());
     }
 
     public EnvelopeList auditTrail(PageRequest page) {
@@ -209,11 +182,6 @@ public final class Views {
         });
     }
 
-    public UnitList units(Optional<UnitStatus.State> state) {
-        return store.inTransaction(tx -> UnitList.newBuilder()
-                .addAllUnits(tx.units(state).stream().map(u -> UnitFactory.status(tx, u)).toList()).build());
-    }
-
     public UnitList units(Optional<UnitStatus.State> state, PageRequest page) {
         return store.inTransaction(tx -> {
             Pages.Page<UnitRecord> p = Pages.of(tx.units(state, afterSeq(page), Pages.rowsFor(page.limit())),
@@ -232,15 +200,9 @@ public final class Views {
 
     /**
      * The trials of a direction's commits (its base and experiments), or of one commit, each with
-     * every replica's validation state.
-     */
-    public TrialList trials(String direction, String commit, long nowMs) {
-        return trials(direction, commit, PageRequest.first(Integer.MAX_VALUE - 1));
-    }
-
-    /**
-     * Paged by commit (the base first, then experiments in the order registered) when listing a
-     * direction: {@code limit} counts commits, each with all of its trials. One commit is one page.
+     * every replica's validation state. Paged by commit (the base first, then experiments in the
+     * order registered) when listing a direction: {@code limit} counts commits, each with all of
+     * its trials; one commit is one page.
      */
     public TrialList trials(String direction, String commit, PageRequest page) {
         if (direction.isEmpty() && commit.isEmpty()) {
@@ -302,12 +264,11 @@ public final class Views {
         });
     }
 
-    /** Every runner key with a record: credit, reputation, quota and today's leases; most credit first. */
-    public VolunteerList volunteers(long nowMs) {
-        return store.inTransaction(tx -> volunteerList(tx, tx.reputations(), nowMs));
-    }
-
-    /** A volunteer whose credit changes between two pages may move past the cursor: shown twice, or not at all. */
+    /**
+     * Every runner key with a record: credit, reputation, quota and today's leases; most credit
+     * first. A volunteer whose credit changes between two pages may move past the cursor: shown
+     * twice, or not at all.
+     */
     public VolunteerList volunteers(long nowMs, PageRequest page) {
         Optional<Store.CreditKey> after = page.after().map(c -> {
             ByteString runner;
@@ -346,10 +307,6 @@ public final class Views {
             }
             return list.build();
         }
-    }
-
-    public AdoptionList adoptions(String direction) {
-        return store.inTransaction(tx -> AdoptionList.newBuilder().addAllAdoptions(tx.adoptions(direction)).build());
     }
 
     public AdoptionList adoptions(String direction, PageRequest page) {
