@@ -97,24 +97,22 @@ public final class Views {
     }
 
     private static DirectionList directionList(Store.Transaction tx, List<DirectionRecord> directions) {
-        {
-            DirectionList.Builder list = DirectionList.newBuilder();
-            java.util.Map<String, String> closed = tx.closedDirections();
-            for (DirectionRecord d : directions) {
-                DirectionStatus.Builder s = DirectionStatus.newBuilder()
-                        .setDirection(d.direction())
-                        .setFrontierCommit(d.frontier().commit())
-                        .setExperiments(tx.countExperiments(d.name()))
-                        .setResults(tx.countResults(d.name()));
-                if (closed.containsKey(d.name())) {
-                    s.setClosed(true).setClosedReason(closed.get(d.name()));
-                }
-                d.frontier().metric().ifPresent(m -> s.setFrontierMetric(m).setHasFrontierMetric(true));
-                d.baselineMetric().ifPresent(m -> s.setBaselineMetric(m).setHasBaselineMetric(true));
-                list.addDirections(s);
+        DirectionList.Builder list = DirectionList.newBuilder();
+        java.util.Map<String, String> closed = tx.closedDirections();
+        for (DirectionRecord d : directions) {
+            DirectionStatus.Builder s = DirectionStatus.newBuilder()
+                    .setDirection(d.direction())
+                    .setFrontierCommit(d.frontier().commit())
+                    .setExperiments(tx.countExperiments(d.name()))
+                    .setResults(tx.countResults(d.name()));
+            if (closed.containsKey(d.name())) {
+                s.setClosed(true).setClosedReason(closed.get(d.name()));
             }
-            return list.build();
+            d.frontier().metric().ifPresent(m -> s.setFrontierMetric(m).setHasFrontierMetric(true));
+            d.baselineMetric().ifPresent(m -> s.setBaselineMetric(m).setHasBaselineMetric(true));
+            list.addDirections(s);
         }
+        return list.build();
     }
 
     public ExperimentList experiments(String direction, PageRequest page) {
@@ -295,18 +293,16 @@ public final class Views {
 
     private static VolunteerList volunteerList(Store.Transaction tx, List<Map.Entry<ByteString, Reputation>> entries,
             long nowMs) {
-        {
-            VolunteerList.Builder list = VolunteerList.newBuilder();
-            for (Map.Entry<ByteString, Reputation> e : entries) {
-                Reputation r = e.getValue();
-                list.addVolunteers(Volunteer.newBuilder().setKey(e.getKey()).setCreditSeconds(r.creditMs() / 1000.0)
-                        .setValid(r.valid()).setInvalid(r.invalid()).setErrors(r.errors())
-                        .setConsecutiveValid(r.consecutiveValid()).setDailyQuota(r.dailyQuota())
-                        .setLeasedToday(tx.leasesSince(e.getKey(), Reputation.dayStart(nowMs)))
-                        .setTrusted(r.trusted()));
-            }
-            return list.build();
+        VolunteerList.Builder list = VolunteerList.newBuilder();
+        for (Map.Entry<ByteString, Reputation> e : entries) {
+            Reputation r = e.getValue();
+            list.addVolunteers(Volunteer.newBuilder().setKey(e.getKey()).setCreditSeconds(r.creditMs() / 1000.0)
+                    .setValid(r.valid()).setInvalid(r.invalid()).setErrors(r.errors())
+                    .setConsecutiveValid(r.consecutiveValid()).setDailyQuota(r.dailyQuota())
+                    .setLeasedToday(tx.leasesSince(e.getKey(), Reputation.dayStart(nowMs)))
+                    .setTrusted(r.trusted()));
         }
+        return list.build();
     }
 
     public AdoptionList adoptions(String direction, PageRequest page) {
