@@ -14,7 +14,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.timeout.IdleStateEvent;
-import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +29,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
 
     private final Router router;
-    private final Executor workers;
+    private final FairWorkers workers;
     private final int maxPipelined;
     private final RequestDeadline deadline;
     private final CoordinatorMetrics metrics;
@@ -44,7 +43,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
-    ApiHandler(Router router, Executor workers, int maxPipelined, RequestDeadline deadline,
+    ApiHandler(Router router, FairWorkers workers, int maxPipelined, RequestDeadline deadline,
             CoordinatorMetrics metrics) {
         this.router = router;
         this.workers = workers;
@@ -96,7 +95,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         boolean head = request.method().equals("HEAD");
         try {
             long start = System.nanoTime();
-            workers.execute(() -> {
+            // Each remote address has its own share of the workers and the queue (FairWorkers).
+            workers.execute(remoteAddress(ctx), () -> {
                 Reply reply = handle(request);
                 metrics.request(router.methodLabel(request.method()), router.label(request.path()), reply.status().code(),
                         System.nanoTime() - start);
@@ -107,6 +107,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             send(ctx, seq, new Outgoing(refuse(describe(request), new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE,
                     Error.Code.UNAVAILABLE, "coordinator is overloaded; retry later")), false, protobuf));
         }
+    }
+
+    private static java.net.InetAddress remoteAddress(ChannelHandlerContext ctx) {
+        return ((java.net.InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
     }
 
     private Reply handle(ApiRequest request) {

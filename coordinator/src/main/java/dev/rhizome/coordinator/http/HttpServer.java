@@ -13,12 +13,7 @@ import dev.rhizome.coordinator.CoordinatorLimits;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -29,13 +24,20 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class HttpServer implements AutoCloseable {
     private static final int WORKERS = 32;  // they mostly wait on the group commit; verification is CPU-bound
     private static final int QUEUED_REQUESTS = 1024;
+    /*
+     * One address's share: it runs on at most 24 of the 32 workers and queues at most half the
+     * queue, so the other addresses always have 8 workers and 512 places, and a free worker serves
+     * the addresses in turn. Nodes behind one NAT share one address's share.
+     */
+    private static final int RUNNING_PER_ADDRESS = 24;
+    private static final int QUEUED_PER_ADDRESS = 512;
 
     private final EventLoopGroup boss;
     private final EventLoopGroup io;
-    private final ExecutorService workers;
+    private final FairWorkers workers;
     private final Channel channel;
 
-    private HttpServer(EventLoopGroup boss, EventLoopGroup io, ExecutorService workers, Channel channel) {
+    private HttpServer(EventLoopGroup boss, EventLoopGroup io, FairWorkers workers, Channel channel) {
         this.boss = boss;
         this.io = io;
         this.workers = workers;
@@ -46,10 +48,16 @@ public final class HttpServer implements AutoCloseable {
     public static HttpServer start(String host, int port, int maxBodyBytes, CoordinatorLimits limits,
             Routes.Services services, CoordinatorMetrics metrics) throws InterruptedException {
         Router router = Routes.build(services, new SignedRequests(metrics, services.bans()::require), metrics);
+        return start(host, port, maxBodyBytes, limits, router, metrics);
+    }
+
+    /** The server over any routes: the coordinator's, or a test's. */
+    static HttpServer start(String host, int port, int maxBodyBytes, CoordinatorLimits limits, Router router,
+            CoordinatorMetrics metrics) throws InterruptedException {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup io = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-        ExecutorService workers = new ThreadPoolExecutor(WORKERS, WORKERS, 0, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(QUEUED_REQUESTS), namedThreads("coordinator-worker"));
+        FairWorkers workers = new FairWorkers(WORKERS, QUEUED_REQUESTS, RUNNING_PER_ADDRESS, QUEUED_PER_ADDRESS,
+                "coordinator-worker");
         ConnectionLimits connections = new ConnectionLimits(limits.maxConnections(), limits.maxConnectionsPerAddress());
         AtomicLong bodyBytesInUse = new AtomicLong();
         long idleMs = limits.idleTimeout().toMillis();
@@ -97,14 +105,5 @@ public final class HttpServer implements AutoCloseable {
         }
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-    }
-
-    private static ThreadFactory namedThreads(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

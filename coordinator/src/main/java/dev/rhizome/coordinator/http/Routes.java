@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.http;
 
+import dev.rhizome.coordinator.core.PageRequest;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.service.DashboardView;
 import dev.rhizome.coordinator.service.Dispatcher;
@@ -52,10 +53,10 @@ public final class Routes {
                         "application/json; charset=utf-8"))
                 .post("/v1/seeds", r -> Reply.of(s.seedsAndDirections().publishSeed(
                         signed.open(r, Seed.getDefaultInstance(), Seed::getPublisher))))
-                .get("/v1/seeds", r -> Reply.of(s.views().seeds()))
+                .get("/v1/seeds", r -> Reply.of(s.views().seeds(page(r, Views.SEEDS))))
                 .post("/v1/directions", r -> Reply.of(s.seedsAndDirections().openDirection(
                         signed.open(r, Direction.getDefaultInstance(), Direction::getOpenedBy))))
-                .get("/v1/directions", r -> Reply.of(s.views().directions()))
+                .get("/v1/directions", r -> Reply.of(s.views().directions(page(r, Views.DIRECTIONS))))
                 .post("/v1/directions/close", r -> Reply.of(s.operators().closeDirection(
                         signed.open(r, DirectionClosure.getDefaultInstance(), DirectionClosure::getClosedBy))))
                 .post("/v1/bans", r -> Reply.of(s.operators().ban(
@@ -74,7 +75,8 @@ public final class Routes {
                         signed.open(r, ExploreDone.getDefaultInstance(), ExploreDone::getNode))))
                 .post("/v1/experiments", r -> Reply.of(s.experiments().register(
                         signed.open(r, Experiment.getDefaultInstance(), Experiment::getProposer))))
-                .get("/v1/experiments", r -> Reply.of(s.views().experiments(r.param("direction"))))
+                .get("/v1/experiments", r -> Reply.of(s.views().experiments(r.param("direction"),
+                        page(r, Views.EXPERIMENTS))))
                 .get("/v1/experiment", r -> Reply.of(s.views().experimentReport(r.param("commit"))))
                 .post("/v1/results", r -> {
                     Verified<Result> result = signed.open(r, Result.getDefaultInstance(), Result::getRunner);
@@ -82,24 +84,31 @@ public final class Routes {
                     metrics.result(result.record().getStatus().name());
                     return reply;
                 })
-                .get("/v1/results", r -> Reply.of(s.views().results(r.param("direction"), r.param("commit"))))
+                .get("/v1/results", r -> Reply.of(s.views().results(r.param("direction"), r.param("commit"),
+                        page(r, Views.RESULTS))))
                 .post("/v1/papers", r -> Reply.of(s.papers().publish(
                         signed.open(r, Paper.getDefaultInstance(), Paper::getAuthor))))
-                .get("/v1/papers", r -> Reply.of(s.views().papers(r.param("direction"))))
+                .get("/v1/papers", r -> Reply.of(s.views().papers(r.param("direction"), page(r, Views.PAPERS))))
                 .post("/v1/announce", r -> Reply.of(s.peers().announce(
                         signed.open(r, NodeAnnouncement.getDefaultInstance(), NodeAnnouncement::getNode))))
                 .get("/v1/peers", r -> Reply.of(s.peers().peers(r.param("commit"))))
                 .get("/v1/nodes", r -> Reply.of(s.peers().nodes()))
                 .get("/v1/leaderboard", r -> Reply.of(s.views().leaderboard(r.param("direction"),
                         r.param("hardware_class"))))
-                .get("/v1/units", r -> Reply.of(s.views().units(state(r.param("state")))))
+                .get("/v1/units", r -> Reply.of(s.views().units(state(r.param("state")), page(r, Views.UNITS))))
                 .get("/v1/stats", r -> Reply.of(s.views().stats()))
-                .get("/v1/audit", r -> Reply.of(s.views().auditTrail()))
+                .get("/v1/audit", r -> Reply.of(s.views().auditTrail(page(r, Views.AUDIT))))
                 // trust: validation states, volunteers' credit and standing, adoptions
                 .get("/v1/trials", r -> Reply.of(s.views().trials(r.param("direction"), r.param("commit"),
-                        System.currentTimeMillis())))
-                .get("/v1/volunteers", r -> Reply.of(s.views().volunteers(System.currentTimeMillis())))
-                .get("/v1/adoptions", r -> Reply.of(s.views().adoptions(r.param("direction"))));
+                        page(r, Views.TRIALS))))
+                .get("/v1/volunteers", r -> Reply.of(s.views().volunteers(System.currentTimeMillis(),
+                        page(r, Views.VOLUNTEERS))))
+                .get("/v1/adoptions", r -> Reply.of(s.views().adoptions(r.param("direction"), page(r, Views.ADOPTIONS))));
+    }
+
+    /** The page a list route's query asks for: {@code limit} and {@code after} (docs/api.md "Paging"). */
+    private static PageRequest page(ApiRequest r, String list) {
+        return PageRequest.parse(list, Views.cursorParts(list), r.param("limit"), r.param("after"));
     }
 
     private static Optional<UnitStatus.State> state(String name) {

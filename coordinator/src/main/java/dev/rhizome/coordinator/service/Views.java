@@ -34,6 +34,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.LongSupplier;
+import dev.rhizome.coordinator.core.Cursor;
+import dev.rhizome.coordinator.core.PageRequest;
+import dev.rhizome.coordinator.core.UnitRecord;
+import dev.rhizome.coordinator.store.Keyed;
 
 /** The read side: lists, leaderboards and stats, each from one consistent snapshot. */
 public final class Views {
@@ -45,44 +49,95 @@ public final class Views {
         this.rejectedSignatures = rejectedSignatures;
     }
 
-    public SeedList seeds() {
-        return store.inTransaction(tx -> SeedList.newBuilder()
-                .addAllSeeds(tx.seeds().stream().map(Stored::record).toList()).build());
+    // Each list that grows with history is read a page at a time (docs/api.md "Paging"): a
+    // cursor names the list it came from and carries the sort key of the page's last item.
+    public static final String SEEDS = "seeds";
+    public static final String DIRECTIONS = "directions";
+    public static final String EXPERIMENTS = "experiments";
+    public static final String RESULTS = "results";
+    public static final String PAPERS = "papers";
+    public static final String UNITS = "units";
+    public static final String AUDIT = "audit";
+    public static final String TRIALS = "trials";
+    public static final String VOLUNTEERS = "volunteers";
+    public static final String ADOPTIONS = "adoptions";
+
+    /** How many parts a list's cursor has: one sequence number, except where the order has more keys. */
+    public static int cursorParts(String list) {
+        return switch (list) {
+            case VOLUNTEERS -> 3;
+            case ADOPTIONS -> 4;
+            default -> 1;
+        };
     }
 
-    public DirectionList directions() {
+    private static long afterSeq(PageRequest page) {
+        return page.after().map(c -> c.number(0)).orElse(0L);
+    }
+
+    private static java.util.function.Function<Long, Cursor> seqCursor(String list) {
+        return seq -> Cursor.of(list, seq);
+    }
+
+    public SeedList seeds(PageRequest page) {
         return store.inTransaction(tx -> {
-            DirectionList.Builder list = DirectionList.newBuilder();
-            java.util.Map<String, String> closed = tx.closedDirections();
-            for (DirectionRecord d : tx.directions()) {
-                DirectionStatus.Builder s = DirectionStatus.newBuilder()
-                        .setDirection(d.direction())
-                        .setFrontierCommit(d.frontier().commit())
-                        .setExperiments(tx.experiments(d.name()).size())
-                        .setResults(tx.countResults(d.name()));
-                if (closed.containsKey(d.name())) {
-                    s.setClosed(true).setClosedReason(closed.get(d.name()));
-                }
-                d.frontier().metric().ifPresent(m -> s.setFrontierMetric(m).setHasFrontierMetric(true));
-                d.baselineMetric().ifPresent(m -> s.setBaselineMetric(m).setHasBaselineMetric(true));
-                list.addDirections(s);
-            }
-            return list.build();
+            Pages.Page<Stored<dev.rhizome.proto.v1.Seed>> p = Pages.of(
+                    tx.seeds(afterSeq(page), Pages.rowsFor(page.limit())), page.limit(), seqCursor(SEEDS));
+            return SeedList.newBuilder().addAllSeeds(p.items().stream().map(Stored::record).toList())
+                    .setNext(p.next()).build();
         });
     }
 
-    public ExperimentList experiments(String direction) {
-        return store.inTransaction(tx -> ExperimentList.newBuilder()
-                .addAllEnvelopes(tx.experiments(direction).stream().map(Stored::envelope).toList()).build());
+    public DirectionList directions(PageRequest page) {
+        return store.inTransaction(tx -> {
+            Pages.Page<DirectionRecord> p = Pages.of(tx.directions(afterSeq(page), Pages.rowsFor(page.limit())),
+                    page.limit(), seqCursor(DIRECTIONS));
+            return directionList(tx, p.items()).toBuilder().setNext(p.next()).build();
+        });
     }
 
-    public EnvelopeList results(String direction, String commit) {
-        return store.inTransaction(tx -> EnvelopeList.newBuilder()
-                .addAllEnvelopes(tx.resultEnvelopes(direction, commit)).build());
+    private static DirectionList directionList(Store.Transaction tx, List<DirectionRecord> directions) {
+        DirectionList.Builder list = DirectionList.newBuilder();
+        java.util.Map<String, String> closed = tx.closedDirections();
+        for (DirectionRecord d : directions) {
+            DirectionStatus.Builder s = DirectionStatus.newBuilder()
+                    .setDirection(d.direction())
+                    .setFrontierCommit(d.frontier().commit())
+                    .setExperiments(tx.countExperiments(d.name()))
+                    .setResults(tx.countResults(d.name()));
+            if (closed.containsKey(d.name())) {
+                s.setClosed(true).setClosedReason(closed.get(d.name()));
+            }
+            d.frontier().metric().ifPresent(m -> s.setFrontierMetric(m).setHasFrontierMetric(true));
+            d.baselineMetric().ifPresent(m -> s.setBaselineMetric(m).setHasBaselineMetric(true));
+            list.addDirections(s);
+        }
+        return list.build();
     }
 
-    public EnvelopeList papers(String direction) {
-        return store.inTransaction(tx -> EnvelopeList.newBuilder().addAllEnvelopes(tx.papers(direction)).build());
+    public ExperimentList experiments(String direction, PageRequest page) {
+        return store.inTransaction(tx -> {
+            Pages.Page<Stored<Experiment>> p = Pages.of(tx.experiments(direction, afterSeq(page),
+                    Pages.rowsFor(page.limit())), page.limit(), seqCursor(EXPERIMENTS));
+            return ExperimentList.newBuilder().addAllEnvelopes(p.items().stream().map(Stored::envelope).toList())
+                    .setNext(p.next()).build();
+        });
+    }
+
+    public EnvelopeList results(String direction, String commit, PageRequest page) {
+        return store.inTransaction(tx -> envelopes(Pages.of(tx.resultEnvelopes(direction, commit, afterSeq(page),
+                Pages.rowsFor(page.limit())), page.limit(), seqCursor(RESULTS))));
+    }
+
+    /** Newest first: the cursor is the oldest paper shown, and the next page is older still. */
+    public EnvelopeList papers(String direction, PageRequest page) {
+        long before = page.after().map(c -> c.number(0)).orElse(Long.MAX_VALUE);
+        return store.inTransaction(tx -> envelopes(Pages.of(tx.papers(direction, before,
+                Pages.rowsFor(page.limit())), page.limit(), seqCursor(PAPERS))));
+    }
+
+    private static EnvelopeList envelopes(Pages.Page<dev.rhizome.proto.v1.SignedEnvelope> page) {
+        return EnvelopeList.newBuilder().addAllEnvelopes(page.items()).setNext(page.next()).build();
     }
 
     /** One experiment's outcome with its results and papers (see {@link ExperimentReports}). */
@@ -90,8 +145,9 @@ public final class Views {
         return new ExperimentReports(store).report(commit);
     }
 
-    public EnvelopeList auditTrail() {
-        return store.inTransaction(tx -> EnvelopeList.newBuilder().addAllEnvelopes(tx.auditTrail()).build());
+    public EnvelopeList auditTrail(PageRequest page) {
+        return store.inTransaction(tx -> envelopes(Pages.of(tx.auditTrail(afterSeq(page),
+                Pages.rowsFor(page.limit())), page.limit(), seqCursor(AUDIT))));
     }
 
     public LeaderboardList leaderboard(String direction, String hardwareClass) {
@@ -124,9 +180,13 @@ public final class Views {
         });
     }
 
-    public UnitList units(Optional<UnitStatus.State> state) {
-        return store.inTransaction(tx -> UnitList.newBuilder()
-                .addAllUnits(tx.units(state).stream().map(u -> UnitFactory.status(tx, u)).toList()).build());
+    public UnitList units(Optional<UnitStatus.State> state, PageRequest page) {
+        return store.inTransaction(tx -> {
+            Pages.Page<UnitRecord> p = Pages.of(tx.units(state, afterSeq(page), Pages.rowsFor(page.limit())),
+                    page.limit(), seqCursor(UNITS));
+            return UnitList.newBuilder().addAllUnits(p.items().stream().map(u -> UnitFactory.status(tx, u)).toList())
+                    .setNext(p.next()).build();
+        });
     }
 
     public CoordinatorStats stats() {
@@ -138,9 +198,11 @@ public final class Views {
 
     /**
      * The trials of a direction's commits (its base and experiments), or of one commit, each with
-     * every replica's validation state.
+     * every replica's validation state. Paged by commit (the base first, then experiments in the
+     * order registered) when listing a direction: {@code limit} counts commits, each with all of
+     * its trials; one commit is one page.
      */
-    public TrialList trials(String direction, String commit, long nowMs) {
+    public TrialList trials(String direction, String commit, PageRequest page) {
         if (direction.isEmpty() && commit.isEmpty()) {
             throw Rejection.badRequest("query parameter direction or commit is required");
         }
@@ -148,6 +210,7 @@ public final class Views {
             List<String> commits = new ArrayList<>();
             Manifest manifest;
             String directionName = direction;
+            String next = "";
             if (!commit.isEmpty()) {
                 commits.add(commit);
                 Optional<Experiment> e = tx.experiment(commit).map(Stored::record);
@@ -160,8 +223,16 @@ public final class Views {
                 DirectionRecord d = tx.direction(direction)
                         .orElseThrow(() -> Rejection.notFound("unknown direction " + direction));
                 manifest = tx.seed(d.direction().getSeed()).orElseThrow().record().getManifest();
-                commits.add(d.direction().getBaseCommit());
-                tx.experiments(direction).forEach(x -> commits.add(x.record().getCommit()));
+                List<Keyed<Long, String>> keyed = new ArrayList<>();
+                if (page.after().isEmpty()) {
+                    keyed.add(new Keyed<>(0L, d.direction().getBaseCommit()));  // before every experiment's key
+                }
+                int rows = (int) Math.min(Integer.MAX_VALUE, (long) Pages.rowsFor(page.limit()) - keyed.size());
+                tx.experiments(direction, afterSeq(page), rows)
+                        .forEach(x -> keyed.add(new Keyed<>(x.key(), x.value().record().getCommit())));
+                Pages.Page<String> p = Pages.of(keyed, page.limit(), seqCursor(TRIALS));
+                commits.addAll(p.items());
+                next = p.next();
             }
             TrialList.Builder list = TrialList.newBuilder();
             for (String c : commits) {
@@ -187,27 +258,61 @@ public final class Views {
                     }
                 }
             }
-            return list.build();
+            return list.setNext(next).build();
         });
     }
 
-    /** Every runner key with a record: credit, reputation, quota and today's leases; most credit first. */
-    public VolunteerList volunteers(long nowMs) {
-        return store.inTransaction(tx -> {
-            VolunteerList.Builder list = VolunteerList.newBuilder();
-            for (Map.Entry<ByteString, Reputation> e : tx.reputations()) {
-                Reputation r = e.getValue();
-                list.addVolunteers(Volunteer.newBuilder().setKey(e.getKey()).setCreditSeconds(r.creditMs() / 1000.0)
-                        .setValid(r.valid()).setInvalid(r.invalid()).setErrors(r.errors())
-                        .setConsecutiveValid(r.consecutiveValid()).setDailyQuota(r.dailyQuota())
-                        .setLeasedToday(tx.leasesSince(e.getKey(), Reputation.dayStart(nowMs)))
-                        .setTrusted(r.trusted()));
+    /**
+     * Every runner key with a record: credit, reputation, quota and today's leases; most credit
+     * first. A volunteer whose credit changes between two pages may move past the cursor: shown
+     * twice, or not at all.
+     */
+    public VolunteerList volunteers(long nowMs, PageRequest page) {
+        Optional<Store.CreditKey> after = page.after().map(c -> {
+            ByteString runner;
+            try {
+                runner = ByteString.copyFrom(java.util.HexFormat.of().parseHex(c.text(2)));
+            } catch (IllegalArgumentException e) {
+                throw Rejection.badRequest("query parameter after is not a cursor of this list");
             }
-            return list.build();
+            long valid = c.number(1);
+            if (valid < Integer.MIN_VALUE || valid > Integer.MAX_VALUE) {
+                throw Rejection.badRequest("query parameter after is not a cursor of this list");
+            }
+            return new Store.CreditKey(c.number(0), (int) valid, runner);
+        });
+        return store.inTransaction(tx -> {
+            Pages.Page<Map.Entry<ByteString, Reputation>> p = Pages.of(tx.reputations(after,
+                    Pages.rowsFor(page.limit())).stream()
+                    .map(k -> new Keyed<>(k.key(), Map.entry(k.key().runner(), k.value()))).toList(),
+                    page.limit(), k -> Cursor.of(VOLUNTEERS, k.creditMs(), k.valid(),
+                            java.util.HexFormat.of().formatHex(k.runner().toByteArray())));
+            return volunteerList(tx, p.items(), nowMs).toBuilder().setNext(p.next()).build();
         });
     }
 
-    public AdoptionList adoptions(String direction) {
-        return store.inTransaction(tx -> AdoptionList.newBuilder().addAllAdoptions(tx.adoptions(direction)).build());
+    private static VolunteerList volunteerList(Store.Transaction tx, List<Map.Entry<ByteString, Reputation>> entries,
+            long nowMs) {
+        VolunteerList.Builder list = VolunteerList.newBuilder();
+        for (Map.Entry<ByteString, Reputation> e : entries) {
+            Reputation r = e.getValue();
+            list.addVolunteers(Volunteer.newBuilder().setKey(e.getKey()).setCreditSeconds(r.creditMs() / 1000.0)
+                    .setValid(r.valid()).setInvalid(r.invalid()).setErrors(r.errors())
+                    .setConsecutiveValid(r.consecutiveValid()).setDailyQuota(r.dailyQuota())
+                    .setLeasedToday(tx.leasesSince(e.getKey(), Reputation.dayStart(nowMs)))
+                    .setTrusted(r.trusted()));
+        }
+        return list.build();
+    }
+
+    public AdoptionList adoptions(String direction, PageRequest page) {
+        Optional<Store.AdoptionKey> after = page.after().map(c -> new Store.AdoptionKey(c.number(0), c.number(1),
+                c.text(2), c.text(3)));
+        return store.inTransaction(tx -> {
+            Pages.Page<dev.rhizome.proto.v1.Adoption> p = Pages.of(tx.adoptions(direction, after,
+                    Pages.rowsFor(page.limit())), page.limit(),
+                    k -> Cursor.of(ADOPTIONS, k.auditCount(), k.adoptedMs(), k.direction(), k.commit()));
+            return AdoptionList.newBuilder().addAllAdoptions(p.items()).setNext(p.next()).build();
+        });
     }
 }

@@ -166,7 +166,9 @@ public final class PostgresStore implements Store {
     }
 
     /** The first key of the two-key advisory locks this store takes: "Rhz". */
-    private static final int LOCK_SPACE = 0x52687A;
+    static final int LOCK_SPACE = 0x52687A;
+    /** The second key of the lock that orders appends to keyed tables (see SqliteTransaction.appendInOrder). */
+    static final int APPENDS_LOCK = 0x417070;  // "App"; serializeOn keys are hash codes of names, unlikely to meet it
 
     private static void advisory(Connection c, String sql, int key) throws SQLException {
         try (java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
@@ -204,7 +206,7 @@ public final class PostgresStore implements Store {
     private <T> T run(Connection c, Work<T> work) {
         for (int attempt = 1; ; attempt++) {
             try {
-                T value = work.run(new SqliteTransaction(c, Statements.uncached(c), seeds, OwnedReads.none()));
+                T value = work.run(new SqliteTransaction(c, Statements.uncached(c), seeds, OwnedReads.none(), true));
                 c.commit();
                 return value;
             } catch (SQLException | RuntimeException e) {

@@ -103,7 +103,18 @@ final class SqliteSchema {
             "CREATE TABLE key_bans (node BLOB PRIMARY KEY, reason TEXT NOT NULL, banned_ms BIGINT NOT NULL)"),
             // 7: leased units by deadline, for the expiry check every claim and sweep runs: a partial index
             // (state 2 is LEASED) holds only the few units leased now, so an empty answer is one seek.
-            List.of("CREATE INDEX units_leased_by_deadline ON units(lease_deadline_ms) WHERE state = 2"));
+            List.of("CREATE INDEX units_leased_by_deadline ON units(lease_deadline_ms) WHERE state = 2"),
+            // 9 (the eighth entry where no other migration came first): indexes for the list routes' pages,
+            // read in key order after a cursor (WHERE filter = ? AND key > ? ORDER BY key LIMIT ?).
+            List.of(
+            "CREATE INDEX results_by_direction_seq ON results(direction, envelope_seq)",
+            "CREATE INDEX results_by_commit_seq ON results(commit_id, envelope_seq)",
+            "CREATE INDEX units_by_state_seq ON units(state, seq)",
+            "CREATE INDEX seeds_by_seq ON seeds(envelope_seq)",
+            "CREATE INDEX directions_by_seq ON directions(envelope_seq)",
+            "CREATE INDEX experiments_by_seq ON experiments(envelope_seq)",
+            "CREATE INDEX reputations_by_credit ON reputations(credit_ms, valid_results, runner)",
+            "CREATE INDEX adoptions_in_order ON adoptions(audit_count, adopted_ms, direction, commit_id)"));
 
     private SqliteSchema() {
     }

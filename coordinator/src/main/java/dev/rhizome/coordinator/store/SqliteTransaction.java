@@ -95,10 +95,37 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     SqliteTransaction(Connection connection, Statements statements, SeedCache seeds, OwnedReads owned) {
+        this(connection, statements, seeds, owned, false);
+    }
+
+    /** @param orderAppends take the appends lock before adding a keyed row (PostgreSQL: see {@link #appendInOrder}) */
+    SqliteTransaction(Connection connection, Statements statements, SeedCache seeds, OwnedReads owned,
+            boolean orderAppends) {
         this.connection = connection;
         this.statements = statements;
         this.seeds = seeds;
         this.owned = owned;
+        this.orderAppends = orderAppends;
+    }
+
+    private final boolean orderAppends;
+    private boolean appendsLocked;
+
+    /**
+     * Makes rows keyed by a sequence (envelopes, units, adoptions) commit in the order of their
+     * keys, which keyset paging relies on: a page that ends at key k must never meet a row with a
+     * smaller key later. SQLite has one writer, so that holds already. PostgreSQL hands out
+     * sequence numbers at insert time to transactions that commit in parallel, so key 100 could
+     * commit after key 101 was read and be skipped by every later page; there, each transaction
+     * takes one lock before its first such insert and holds it until it ends (it is released
+     * after the commit is visible), so the next transaction's keys are all larger and committed later.
+     */
+    private void appendInOrder() {
+        if (orderAppends && !appendsLocked) {
+            query("SELECT pg_advisory_xact_lock(?, ?)", rs -> Boolean.TRUE, PostgresStore.LOCK_SPACE,
+                    PostgresStore.APPENDS_LOCK);
+            appendsLocked = true;
+        }
     }
 
     /**
@@ -382,6 +409,7 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public void insertUnit(UnitRecord u) {
+        appendInOrder();
         update("INSERT INTO units (" + UNIT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 u.id(), u.kind().getNumber(), u.seed(), u.direction(), u.commit(), u.parent(), u.proposer().toByteArray(),
                 u.state().getNumber(), u.holder().toByteArray(), u.leaseDeadlineMs(), u.attempts(), u.expiredLeases(),
@@ -728,7 +756,8 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public List<Map.Entry<ByteString, Reputation>> reputations() {
-        return query("SELECT " + REPUTATION_COLUMNS + " FROM reputations ORDER BY credit_ms DESC, valid_results DESC",
+        return query("SELECT " + REPUTATION_COLUMNS + " FROM reputations ORDER BY credit_ms DESC, valid_results DESC, "
+                        + "runner DESC",
                 SqliteTransaction::reputation);
     }
 
@@ -807,6 +836,7 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public void insertAdoption(dev.rhizome.proto.v1.Adoption a) {
+        appendInOrder();
         update("INSERT INTO adoptions (direction, commit_id, adopted_ms, audit_count, bytes) VALUES (?, ?, ?, ?, ?)",
                 a.getDirection(), a.getCommit(), a.getAdoptedMs(), a.getAuditCount(), a.toByteArray());
     }
@@ -828,9 +858,111 @@ final class SqliteTransaction implements Store.Transaction {
         return count("SELECT COUNT(*) FROM envelopes");
     }
 
+    // --- pages (keyset: WHERE key > ? ORDER BY key LIMIT ?, along an index) ------------------
+
+    @Override
+    public List<Keyed<Long, Stored<Seed>>> seeds(long afterSeq, int limit) {
+        return query("SELECT s.envelope_seq, e.bytes FROM seeds s JOIN envelopes e ON e.seq = s.envelope_seq "
+                        + "WHERE s.envelope_seq > ? ORDER BY s.envelope_seq LIMIT ?",
+                rs -> new Keyed<>(rs.getLong(1), stored(rs.getBytes(2), Seed.parser())), afterSeq, limit);
+    }
+
+    @Override
+    public List<Keyed<Long, DirectionRecord>> directions(long afterSeq, int limit) {
+        return query("SELECT " + DIRECTION_COLUMNS + ", d.envelope_seq FROM directions d JOIN envelopes e "
+                        + "ON e.seq = d.envelope_seq WHERE d.envelope_seq > ? ORDER BY d.envelope_seq LIMIT ?",
+                rs -> new Keyed<>(rs.getLong(6), direction(rs)), afterSeq, limit);
+    }
+
+    @Override
+    public int countExperiments(String direction) {
+        return (int) (direction.isEmpty() ? count("SELECT COUNT(*) FROM experiments")
+                : count("SELECT COUNT(*) FROM experiments WHERE direction = ?", direction));
+    }
+
+    @Override
+    public List<Keyed<Long, Stored<Experiment>>> experiments(String direction, long afterSeq, int limit) {
+        // A filter that may be empty is two statements, not "? = '' OR ...", so each can use its index.
+        String where = direction.isEmpty() ? "? = '' AND" : "x.direction = ? AND";
+        return query("SELECT x.envelope_seq, e.bytes FROM experiments x JOIN envelopes e ON e.seq = x.envelope_seq "
+                        + "WHERE " + where + " x.envelope_seq > ? ORDER BY x.envelope_seq LIMIT ?",
+                rs -> new Keyed<>(rs.getLong(1), stored(rs.getBytes(2), Experiment.parser())), direction, afterSeq,
+                limit);
+    }
+
+    @Override
+    public List<Keyed<Long, SignedEnvelope>> resultEnvelopes(String direction, String commit, long afterSeq,
+            int limit) {
+        String where = (commit.isEmpty() ? "? = '' AND " : "r.commit_id = ? AND ")
+                + (direction.isEmpty() ? "? = '' AND " : "r.direction = ? AND ");
+        return query("SELECT r.envelope_seq, e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
+                        + "WHERE " + where + "r.envelope_seq > ? ORDER BY r.envelope_seq LIMIT ?",
+                rs -> new Keyed<>(rs.getLong(1), envelope(rs.getBytes(2))), commit, direction, afterSeq, limit);
+    }
+
+    @Override
+    public List<Keyed<Long, UnitRecord>> units(Optional<UnitStatus.State> state, long afterSeq, int limit) {
+        String where = state.isEmpty() ? "? = 0 AND" : "state = ? AND";
+        return query("SELECT " + UNIT_COLUMNS + ", seq FROM units WHERE " + where + " seq > ? ORDER BY seq LIMIT ?",
+                rs -> new Keyed<>(rs.getLong(14), unit(rs)), state.map(UnitStatus.State::getNumber).orElse(0),
+                afterSeq, limit);
+    }
+
+    @Override
+    public List<Keyed<Long, SignedEnvelope>> papers(String direction, long beforeSeq, int limit) {
+        String where = direction.isEmpty() ? "? = '' AND" : "p.direction = ? AND";
+        return query("SELECT p.envelope_seq, e.bytes FROM papers p JOIN envelopes e ON e.seq = p.envelope_seq "
+                        + "WHERE " + where + " p.envelope_seq < ? ORDER BY p.envelope_seq DESC LIMIT ?",
+                rs -> new Keyed<>(rs.getLong(1), envelope(rs.getBytes(2))), direction, beforeSeq, limit);
+    }
+
+    @Override
+    public List<Keyed<Long, SignedEnvelope>> auditTrail(long afterSeq, int limit) {
+        return query("SELECT seq, bytes FROM envelopes WHERE seq > ? ORDER BY seq LIMIT ?",
+                rs -> new Keyed<>(rs.getLong(1), envelope(rs.getBytes(2))), afterSeq, limit);
+    }
+
+    @Override
+    public List<Keyed<Store.CreditKey, Reputation>> reputations(Optional<Store.CreditKey> after, int limit) {
+        // Row values compare column by column, so one comparison continues the three-column order.
+        String sql = "SELECT " + REPUTATION_COLUMNS + " FROM reputations "
+                + (after.isPresent() ? "WHERE (credit_ms, valid_results, runner) < (?, ?, ?) " : "")
+                + "ORDER BY credit_ms DESC, valid_results DESC, runner DESC LIMIT ?";
+        Row<Keyed<Store.CreditKey, Reputation>> row = rs -> {
+            Map.Entry<ByteString, Reputation> e = reputation(rs);
+            return new Keyed<>(new Store.CreditKey(e.getValue().creditMs(), e.getValue().valid(), e.getKey()),
+                    e.getValue());
+        };
+        return after.isPresent()
+                ? query(sql, row, after.get().creditMs(), after.get().valid(), after.get().runner().toByteArray(), limit)
+                : query(sql, row, limit);
+    }
+
+    @Override
+    public List<Keyed<Store.AdoptionKey, dev.rhizome.proto.v1.Adoption>> adoptions(String direction,
+            Optional<Store.AdoptionKey> after, int limit) {
+        String sql = "SELECT bytes, audit_count, adopted_ms, direction, commit_id FROM adoptions WHERE "
+                + (direction.isEmpty() ? "? = ''" : "direction = ?")
+                + (after.isPresent() ? " AND (audit_count, adopted_ms, direction, commit_id) > (?, ?, ?, ?)" : "")
+                + " ORDER BY audit_count, adopted_ms, direction, commit_id LIMIT ?";
+        Row<Keyed<Store.AdoptionKey, dev.rhizome.proto.v1.Adoption>> row = rs -> {
+            try {
+                return new Keyed<>(new Store.AdoptionKey(rs.getLong(2), rs.getLong(3), rs.getString(4),
+                        rs.getString(5)), dev.rhizome.proto.v1.Adoption.parseFrom(rs.getBytes(1)));
+            } catch (InvalidProtocolBufferException e) {
+                throw new StoreException("stored adoption is corrupt: " + e.getMessage(), e);
+            }
+        };
+        return after.isPresent()
+                ? query(sql, row, direction, after.get().auditCount(), after.get().adoptedMs(), after.get().direction(),
+                        after.get().commit(), limit)
+                : query(sql, row, direction, limit);
+    }
+
     // --- helpers -----------------------------------------------------------------------------
 
     private long insertEnvelope(SignedEnvelope envelope, String id, long nowMs) {
+        appendInOrder();
         return count("INSERT INTO envelopes (id, type, bytes, received_ms) VALUES (?, ?, ?, ?) RETURNING seq",
                 id, envelope.getType(), envelope.toByteArray(), nowMs);
     }

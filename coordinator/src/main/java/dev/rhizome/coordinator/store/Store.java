@@ -54,6 +54,14 @@ public interface Store extends AutoCloseable {
         T run(Transaction tx);
     }
 
+    /** Where a page of volunteers ends: most credit first, then most valid results, then by key. */
+    record CreditKey(long creditMs, int valid, ByteString runner) {
+    }
+
+    /** Where a page of adoptions ends: in the order decided (audit count, time), then by direction and commit. */
+    record AdoptionKey(long auditCount, long adoptedMs, String direction, String commit) {
+    }
+
     /** Signed records are stored as their envelopes and read back from them. */
     interface Transaction {
         Optional<Stored<Seed>> seed(String name);
@@ -256,5 +264,41 @@ public interface Store extends AutoCloseable {
 
         /** Signed records accepted so far. */
         long auditCount();
+
+        // --- pages of the lists that grow with history (docs/api.md "Paging") -------------------
+        // Each reads at most `limit` rows along an index, after the key where the previous page
+        // ended (keyset paging), so a page costs the same however long the history is. Keys are
+        // sequence numbers in the order rows were committed (see appendInOrder in the JDBC
+        // transaction), so rows committed between two pages are neither skipped nor repeated.
+
+        /** Seeds published after envelope {@code afterSeq}, in the order published. */
+        List<Keyed<Long, Stored<Seed>>> seeds(long afterSeq, int limit);
+
+        /** Directions opened after envelope {@code afterSeq}, in the order opened. */
+        List<Keyed<Long, DirectionRecord>> directions(long afterSeq, int limit);
+
+        /** Experiments registered on a direction (all when empty). */
+        int countExperiments(String direction);
+
+        /** Of one direction, or all when empty, registered after envelope {@code afterSeq}, oldest first. */
+        List<Keyed<Long, Stored<Experiment>>> experiments(String direction, long afterSeq, int limit);
+
+        /** Filtered by direction and commit where not empty, after envelope {@code afterSeq}, oldest first. */
+        List<Keyed<Long, SignedEnvelope>> resultEnvelopes(String direction, String commit, long afterSeq, int limit);
+
+        /** Units in a state (all when empty) created after unit {@code afterSeq}, oldest first. */
+        List<Keyed<Long, UnitRecord>> units(Optional<UnitStatus.State> state, long afterSeq, int limit);
+
+        /** Of one direction, or all when empty, published before envelope {@code beforeSeq}, newest first. */
+        List<Keyed<Long, SignedEnvelope>> papers(String direction, long beforeSeq, int limit);
+
+        /** Signed records accepted after envelope {@code afterSeq}, in the order accepted. */
+        List<Keyed<Long, SignedEnvelope>> auditTrail(long afterSeq, int limit);
+
+        /** Runners with a reputation after {@code after} (from the first when empty), most credit first. */
+        List<Keyed<CreditKey, Reputation>> reputations(Optional<CreditKey> after, int limit);
+
+        /** Of one direction, or all when empty, decided after {@code after} (from the first when empty). */
+        List<Keyed<AdoptionKey, Adoption>> adoptions(String direction, Optional<AdoptionKey> after, int limit);
     }
 }

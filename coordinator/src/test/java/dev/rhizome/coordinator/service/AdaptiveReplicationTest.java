@@ -154,15 +154,15 @@ class AdaptiveReplicationTest {
     }
 
     private Trial trials(String commit) {
-        return views.trials("", commit, clock.millis()).getTrials(0);
+        return views.trials("", commit, dev.rhizome.coordinator.core.PageRequest.first(1)).getTrials(0);
     }
 
     private long pendingUnits() {
-        return views.units(Optional.of(UnitStatus.State.OPEN)).getUnitsCount();
+        return views.units(Optional.of(UnitStatus.State.OPEN), dev.rhizome.coordinator.core.PageRequest.first(1000)).getUnitsCount();
     }
 
     private Volunteer volunteer(Identity runner) {
-        return views.volunteers(clock.millis()).getVolunteersList().stream()
+        return views.volunteers(clock.millis(), dev.rhizome.coordinator.core.PageRequest.first(1000)).getVolunteersList().stream()
                 .filter(v -> v.getKey().equals(runner.publicId().toByteString())).findFirst().orElseThrow();
     }
 

@@ -71,8 +71,17 @@ public final class Harness implements AutoCloseable {
         return this;
     }
 
+    /** Every unit, or those in a state, following the pages of /v1/units to the last. */
     public UnitList units(String state) {
-        return api.get("/v1/units" + (state.isEmpty() ? "" : "?state=" + state), UnitList.newBuilder()).build();
+        UnitList.Builder all = UnitList.newBuilder();
+        String after = "";
+        do {
+            UnitList page = api.get("/v1/units?limit=1000" + (state.isEmpty() ? "" : "&state=" + state)
+                    + (after.isEmpty() ? "" : "&after=" + after), UnitList.newBuilder()).build();
+            all.addAllUnits(page.getUnitsList());
+            after = page.getNext();
+        } while (!after.isEmpty());
+        return all.build();
     }
 
     public UnitStatus unit(String id) {

@@ -23,8 +23,14 @@ public final class RawHttp implements AutoCloseable {
     private final OutputStream out;
 
     public RawHttp(String baseUrl) throws IOException {
+        this(baseUrl, null);
+    }
+
+    /** From a given local address (e.g. 127.0.0.2: on Linux all of 127/8 is loopback), or any when null. */
+    public RawHttp(String baseUrl, String localAddress) throws IOException {
         URI uri = URI.create(baseUrl);
-        socket = new Socket(uri.getHost(), uri.getPort());
+        socket = localAddress == null ? new Socket(uri.getHost(), uri.getPort())
+                : new Socket(uri.getHost(), uri.getPort(), java.net.InetAddress.getByName(localAddress), 0);
         socket.setSoTimeout(20_000);
         in = socket.getInputStream();
         out = socket.getOutputStream();

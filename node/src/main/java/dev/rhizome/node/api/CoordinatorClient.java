@@ -141,11 +141,11 @@ public final class CoordinatorClient {
     }
 
     public SeedList seeds() throws CoordinatorException {
-        return get("/v1/seeds", Map.of(), SeedList.parser());
+        return getAll("/v1/seeds", Map.of(), SeedList.parser());
     }
 
     public DirectionList directions() throws CoordinatorException {
-        return get("/v1/directions", Map.of(), DirectionList.parser());
+        return getAll("/v1/directions", Map.of(), DirectionList.parser());
     }
 
     public PeerList peers(String commit) throws CoordinatorException {
@@ -158,15 +158,15 @@ public final class CoordinatorClient {
     }
 
     public EnvelopeList results(String direction, String commit) throws CoordinatorException {
-        return get("/v1/results", query("direction", direction, "commit", commit), EnvelopeList.parser());
+        return getAll("/v1/results", query("direction", direction, "commit", commit), EnvelopeList.parser());
     }
 
     public EnvelopeList papers(String direction) throws CoordinatorException {
-        return get("/v1/papers", query("direction", direction), EnvelopeList.parser());
+        return getAll("/v1/papers", query("direction", direction), EnvelopeList.parser());
     }
 
     public ExperimentList experiments(String direction) throws CoordinatorException {
-        return get("/v1/experiments", query("direction", direction), ExperimentList.parser());
+        return getAll("/v1/experiments", query("direction", direction), ExperimentList.parser());
     }
 
     public LeaderboardList leaderboard(String direction, String hardwareClass) throws CoordinatorException {
@@ -175,12 +175,12 @@ public final class CoordinatorClient {
     }
 
     public UnitList units(String state) throws CoordinatorException {
-        return get("/v1/units", query("state", state), UnitList.parser());
+        return getAll("/v1/units", query("state", state), UnitList.parser());
     }
 
     /** Volunteers' credit (compute seconds of valid results), reputation and quota, most credit first. */
     public dev.rhizome.proto.v1.VolunteerList volunteers() throws CoordinatorException {
-        return get("/v1/volunteers", Map.of(), dev.rhizome.proto.v1.VolunteerList.parser());
+        return getAll("/v1/volunteers", Map.of(), dev.rhizome.proto.v1.VolunteerList.parser());
     }
 
     public CoordinatorStats stats() throws CoordinatorException {
@@ -195,6 +195,50 @@ public final class CoordinatorClient {
             }
         }
         return q;
+    }
+
+    /** The most items a page may hold (the coordinator's maximum): fewest round trips for a whole list. */
+    static final int PAGE_LIMIT = 1000;
+
+    /**
+     * A whole list, read a page at a time (docs/api.md "Paging"): each page's {@code next} cursor
+     * is passed back as {@code after} until a page has none, and the pages are merged into one
+     * list, as a coordinator without paging would have answered it. A coordinator that predates
+     * paging ignores the parameters and sends no cursor: its one answer is the whole list.
+     */
+    private <T extends Message> T getAll(String path, Map<String, String> query, Parser<T> parser)
+            throws CoordinatorException {
+        Message.Builder all = null;
+        String after = "";
+        while (true) {
+            Map<String, String> page = new LinkedHashMap<>(query);
+            page.put("limit", Integer.toString(PAGE_LIMIT));
+            if (!after.isEmpty()) {
+                page.put("after", after);
+            }
+            T answer = get(path, page, parser);
+            com.google.protobuf.Descriptors.FieldDescriptor nextField =
+                    answer.getDescriptorForType().findFieldByName("next");
+            String next = nextField == null ? "" : (String) answer.getField(nextField);
+            if (all == null) {
+                all = answer.toBuilder();
+            } else {
+                all.mergeFrom(answer);  // repeated fields append, in page order
+            }
+            if (next.isEmpty()) {
+                if (nextField != null) {
+                    all.clearField(nextField);
+                }
+                @SuppressWarnings("unchecked")
+                T whole = (T) all.build();
+                return whole;
+            }
+            if (next.equals(after)) {
+                throw new CoordinatorException(200, Error.Code.INTERNAL, "GET " + path + " at " + base
+                        + " returned the same page cursor twice; stopped reading the list");
+            }
+            after = next;
+        }
     }
 
     private <T extends Message> T post(String path, SignedEnvelope body, Parser<T> parser) throws CoordinatorException {

@@ -46,9 +46,9 @@ public final class AuditExport {
 
     public static Summary export(URI coordinator, Path file, long nowMs) throws IOException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-        EnvelopeList audit = get(http, coordinator, "/v1/audit", EnvelopeList.parser());
-        DirectionList directions = get(http, coordinator, "/v1/directions", DirectionList.parser());
-        AdoptionList adoptions = get(http, coordinator, "/v1/adoptions", AdoptionList.parser());
+        EnvelopeList audit = getAll(http, coordinator, "/v1/audit", EnvelopeList.parser());
+        DirectionList directions = getAll(http, coordinator, "/v1/directions", DirectionList.parser());
+        AdoptionList adoptions = getAll(http, coordinator, "/v1/adoptions", AdoptionList.parser());
         List<AuditLine> lines = new ArrayList<>();
         lines.add(AuditLine.newBuilder().setHeader(AuditHeader.newBuilder().setFormat(FORMAT)
                 .setCoordinator(coordinator.toString()).setExportedMs(nowMs)).build());
@@ -58,7 +58,7 @@ public final class AuditExport {
         }
         int trials = 0;
         for (DirectionStatus d : directions.getDirectionsList()) {
-            TrialList list = get(http, coordinator, "/v1/trials?direction="
+            TrialList list = getAll(http, coordinator, "/v1/trials?direction="
                     + URLEncoder.encode(d.getDirection().getName(), StandardCharsets.UTF_8), TrialList.parser());
             list.getTrialsList().forEach(t -> lines.add(AuditLine.newBuilder().setTrial(t).build()));
             trials += list.getTrialsCount();
@@ -95,6 +95,42 @@ public final class AuditExport {
             }
         }
         return lines;
+    }
+
+    /**
+     * A whole list, page after page (docs/api.md "Paging"): each page's {@code next} goes back as
+     * {@code after} until a page has none, so the export holds the whole log as the unpaged route
+     * gave it. The audit trail is append-only and paged by acceptance order, so records accepted
+     * while the export reads are appended, never skipped or repeated.
+     */
+    private static <T extends Message> T getAll(HttpClient http, URI coordinator, String path, Parser<T> parser)
+            throws IOException {
+        Message.Builder all = null;
+        String after = "";
+        String separator = path.contains("?") ? "&" : "?";
+        while (true) {
+            T page = get(http, coordinator, path + separator + "limit=1000"
+                    + (after.isEmpty() ? "" : "&after=" + URLEncoder.encode(after, StandardCharsets.UTF_8)), parser);
+            com.google.protobuf.Descriptors.FieldDescriptor nextField = page.getDescriptorForType().findFieldByName("next");
+            String next = nextField == null ? "" : (String) page.getField(nextField);
+            if (all == null) {
+                all = page.toBuilder();
+            } else {
+                all.mergeFrom(page);
+            }
+            if (next.isEmpty()) {
+                if (nextField != null) {
+                    all.clearField(nextField);
+                }
+                @SuppressWarnings("unchecked")
+                T whole = (T) all.build();
+                return whole;
+            }
+            if (next.equals(after)) {
+                throw new IOException("GET " + path + " returned the same page cursor twice");
+            }
+            after = next;
+        }
     }
 
     private static <T extends Message> T get(HttpClient http, URI coordinator, String path, Parser<T> parser)

@@ -1,0 +1,116 @@
+package dev.rhizome.coordinator.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The worker pool's share per address, with real threads: one address's slow requests can't take every worker or the whole queue. */
+class FairWorkersTest {
+    private final InetAddress hog = address("127.0.0.2");
+    private final InetAddress other = address("127.0.0.3");
+    private final CountDownLatch release = new CountDownLatch(1);
+    private FairWorkers workers;
+
+    private static InetAddress address(String text) {
+        try {
+            return InetAddress.getByName(text);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        release.countDown();
+        workers.shutdown();
+        assertThat(workers.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+    }
+
+    private Runnable slow(AtomicInteger started) {
+        return () -> {
+            started.incrementAndGet();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+    }
+
+    @Test
+    void anAddressThatFillsItsShareLeavesWorkersAndQueueForOthers() {
+        workers = new FairWorkers(4, 100, 2, 10, "test-worker");
+        AtomicInteger hogStarted = new AtomicInteger();
+        for (int i = 0; i < 2; i++) {
+            workers.execute(hog, slow(hogStarted));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> hogStarted.get() == 2);
+        for (int i = 0; i < 10; i++) {
+            workers.execute(hog, slow(hogStarted));  // queued: it runs on 2 workers at most
+        }
+        assertThatThrownBy(() -> workers.execute(hog, () -> { }))
+                .as("its own queue is full").isInstanceOf(RejectedExecutionException.class);
+
+        CountDownLatch otherRan = new CountDownLatch(1);
+        workers.execute(other, otherRan::countDown);
+        await().atMost(Duration.ofSeconds(30)).until(() -> otherRan.getCount() == 0);
+        assertThat(hogStarted.get()).as("the hog is still held at its share").isEqualTo(2);
+    }
+
+    @Test
+    void freeWorkersTakeAddressesInTurnAndEachAddressInOrder() throws InterruptedException {
+        workers = new FairWorkers(1, 100, 1, 100, "test-worker");
+        CountDownLatch first = new CountDownLatch(1);
+        List<String> ran = Collections.synchronizedList(new ArrayList<>());
+        workers.execute(hog, () -> {
+            try {
+                first.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        for (int i = 0; i < 3; i++) {
+            int n = i;
+            workers.execute(hog, () -> ran.add("hog" + n));
+        }
+        for (int i = 0; i < 3; i++) {
+            int n = i;
+            workers.execute(other, () -> ran.add("other" + n));
+        }
+        first.countDown();
+        await().atMost(Duration.ofSeconds(30)).until(() -> ran.size() == 6);
+        assertThat(ran).containsExactly("other0", "hog0", "other1", "hog1", "other2", "hog2");
+    }
+
+    @Test
+    void theWholeQueueIsBoundedAndShutdownRunsWhatWasQueued() throws InterruptedException {
+        workers = new FairWorkers(1, 3, 1, 3, "test-worker");
+        AtomicInteger started = new AtomicInteger();
+        workers.execute(hog, slow(started));
+        await().atMost(Duration.ofSeconds(30)).until(() -> started.get() == 1);
+        AtomicInteger ran = new AtomicInteger();
+        workers.execute(other, ran::incrementAndGet);
+        workers.execute(address("127.0.0.4"), ran::incrementAndGet);
+        workers.execute(address("127.0.0.5"), ran::incrementAndGet);
+        assertThatThrownBy(() -> workers.execute(address("127.0.0.6"), ran::incrementAndGet))
+                .isInstanceOf(RejectedExecutionException.class);
+        workers.shutdown();
+        assertThatThrownBy(() -> workers.execute(other, ran::incrementAndGet))
+                .isInstanceOf(RejectedExecutionException.class);
+        release.countDown();
+        assertThat(workers.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(ran.get()).isEqualTo(3);
+    }
+}
