@@ -39,6 +39,10 @@ final class OwnedReads {
     final Keyed<ByteString, ProposerThrottle.Record> proposers;
     final Keyed<String, List<Trials.Entry>> resultEntries;
     final Keyed<String, List<PeerEndpoint>> peers;
+    /** Every LEASED unit's holder, for the leases a claimant holds (every claim counts them). */
+    final LeasedUnits leasedUnits;
+    /** Per key, the leases handed to it since the start of a quota day (every claim counts them too). */
+    final Keyed<ByteString, LeaseCount> leasesSince;
     private final boolean enabled;
 
     private OwnedReads(boolean enabled) {
@@ -52,6 +56,8 @@ final class OwnedReads {
         proposers = new Keyed<>(keys);
         resultEntries = new Keyed<>(keys);
         peers = new Keyed<>(keys);
+        leasedUnits = new LeasedUnits();
+        leasesSince = new Keyed<>(keys);
     }
 
     /** For a store that one process owns. */
@@ -80,6 +86,8 @@ final class OwnedReads {
         proposers.clear();
         resultEntries.clear();
         peers.clear();
+        leasedUnits.clear();
+        leasesSince.clear();
     }
 
     /** Every direction, in the order opened, and by name. */
@@ -88,6 +96,58 @@ final class OwnedReads {
             Map<String, DirectionRecord> byName = new java.util.HashMap<>();
             inOrder.forEach(d -> byName.put(d.name(), d));
             return new Directions(List.copyOf(inOrder), byName);
+        }
+    }
+
+    /** Leases handed to one key at or after {@code sinceMs} (the start of a quota day). */
+    record LeaseCount(long sinceMs, int count) {
+    }
+
+    /**
+     * The holder of every LEASED unit, and how many each key holds: loaded whole (leased units are
+     * few: each key holds a bounded number) and then kept by writing each unit's new state here.
+     * A unit's holder is set, not counted up, so writing the same state twice is harmless.
+     */
+    static final class LeasedUnits {
+        private Map<String, ByteString> holders;
+        private final Map<ByteString, Integer> counts = new java.util.HashMap<>();
+
+        boolean loaded() {
+            return holders != null;
+        }
+
+        void load(Map<String, ByteString> leased) {
+            holders = new java.util.HashMap<>();
+            counts.clear();
+            leased.forEach(this::set);
+        }
+
+        /** The unit's holder if it is LEASED, else null. */
+        ByteString holder(String unitId) {
+            return holders.get(unitId);
+        }
+
+        int heldBy(ByteString node) {
+            return counts.getOrDefault(node, 0);
+        }
+
+        /** The unit is now leased to {@code holder}, or not leased when it is null. */
+        void set(String unitId, ByteString holder) {
+            if (holders == null) {
+                return;  // not loaded: the next load reads it from the database
+            }
+            ByteString before = holder == null ? holders.remove(unitId) : holders.put(unitId, holder);
+            if (before != null) {
+                counts.computeIfPresent(before, (k, n) -> n <= 1 ? null : n - 1);
+            }
+            if (holder != null) {
+                counts.merge(holder, 1, Integer::sum);
+            }
+        }
+
+        void clear() {
+            holders = null;
+            counts.clear();
         }
     }
 

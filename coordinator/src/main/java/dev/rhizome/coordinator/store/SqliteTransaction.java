@@ -89,6 +89,14 @@ final class SqliteTransaction implements Store.Transaction {
     private final Set<String> wroteResultsFor = new java.util.HashSet<>();
     /** What this transaction wrote, put into the shared reads once its group has committed. */
     private final List<Runnable> afterCommit = new ArrayList<>();
+    /*
+     * Units whose state this transaction wrote (their holder when now LEASED, else empty) and the
+     * leases it recorded, by key and time: the claimant's counts are the shared ones with these
+     * applied, and these are applied to the shared ones once its savepoint is released (later
+     * callers of the same group read the database as it is then; a failed commit forgets all).
+     */
+    private final Map<String, Optional<ByteString>> unitStates = new java.util.LinkedHashMap<>();
+    private final List<Map.Entry<ByteString, Long>> leasesRecorded = new ArrayList<>();
 
     SqliteTransaction(Connection connection) {
         this(connection, Statements.uncached(connection), new SeedCache(), OwnedReads.none());
@@ -124,6 +132,21 @@ final class SqliteTransaction implements Store.Transaction {
     /** Run by the store once this transaction is committed, in the order written (never if it rolled back). */
     List<Runnable> afterCommit() {
         return afterCommit;
+    }
+
+    /**
+     * Called by the store once this caller's savepoint is released, so the group's later callers
+     * see its leases in the shared counts as they see them in the database. Never if it rolled
+     * back; a failed group commit clears the shared reads.
+     */
+    void released() {
+        unitStates.forEach((id, holder) -> owned.leasedUnits.set(id, holder.orElse(null)));
+        for (Map.Entry<ByteString, Long> lease : leasesRecorded) {
+            OwnedReads.LeaseCount known = owned.leasesSince.get(lease.getKey());
+            if (known != null && lease.getValue() >= known.sinceMs()) {
+                owned.leasesSince.put(lease.getKey(), new OwnedReads.LeaseCount(known.sinceMs(), known.count() + 1));
+            }
+        }
     }
 
     private static <K, V> void wrote(OwnedReads.Keyed<K, V> shared, Set<K> written, K key) {
@@ -386,6 +409,13 @@ final class SqliteTransaction implements Store.Transaction {
                 u.id(), u.kind().getNumber(), u.seed(), u.direction(), u.commit(), u.parent(), u.proposer().toByteArray(),
                 u.state().getNumber(), u.holder().toByteArray(), u.leaseDeadlineMs(), u.attempts(), u.expiredLeases(),
                 u.createdMs());
+        wroteUnitState(u);
+    }
+
+    private void wroteUnitState(UnitRecord u) {
+        if (owned.enabled()) {
+            unitStates.put(u.id(), u.state() == UnitStatus.State.LEASED ? Optional.of(u.holder()) : Optional.empty());
+        }
     }
 
     @Override
@@ -396,11 +426,15 @@ final class SqliteTransaction implements Store.Transaction {
         if (changed != 1) {
             throw new StoreException("no work unit " + u.id() + " to update", null);
         }
+        wroteUnitState(u);
     }
 
     @Override
     public void recordLease(String unitId, ByteString holder, long nowMs) {
         update("INSERT INTO unit_leases (unit_id, holder, leased_ms) VALUES (?, ?, ?)", unitId, holder.toByteArray(), nowMs);
+        if (owned.enabled()) {
+            leasesRecorded.add(Map.entry(holder, nowMs));
+        }
     }
 
     @Override
@@ -417,11 +451,57 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public int leasesHeldBy(ByteString node) {
+        if (owned.enabled()) {
+            return heldFromMemory(node);
+        }
+        return readLeasesHeld(node);
+    }
+
+    private int readLeasesHeld(ByteString node) {
         return (int) count("SELECT COUNT(*) FROM units WHERE holder = ? AND state = ?", node.toByteArray(), LEASED);
+    }
+
+    /** The shared count with this transaction's own unit writes applied on top. */
+    private int heldFromMemory(ByteString node) {
+        OwnedReads.LeasedUnits shared = owned.leasedUnits;
+        if (!shared.loaded()) {
+            // Includes this transaction's writes so far; applying them again below changes nothing,
+            // as each one sets a unit's holder rather than counting.
+            Map<String, ByteString> leased = new java.util.HashMap<>();
+            query("SELECT id, holder FROM units WHERE state = " + LEASED,
+                    rs -> leased.put(rs.getString(1), ByteString.copyFrom(rs.getBytes(2))));
+            shared.load(leased);
+        }
+        int held = shared.heldBy(node);
+        for (Map.Entry<String, Optional<ByteString>> write : unitStates.entrySet()) {
+            if (node.equals(shared.holder(write.getKey()))) {
+                held--;
+            }
+            if (write.getValue().filter(node::equals).isPresent()) {
+                held++;
+            }
+        }
+        return held;
+    }
+
+    /** Leases recorded by this transaction for {@code node} at or after {@code sinceMs}. */
+    private int ownLeasesSince(ByteString node, long sinceMs) {
+        int n = 0;
+        for (Map.Entry<ByteString, Long> lease : leasesRecorded) {
+            if (lease.getKey().equals(node) && lease.getValue() >= sinceMs) {
+                n++;
+            }
+        }
+        return n;
     }
 
     @Override
     public Claimant claimant(ByteString node, long sinceMs) {
+        if (owned.enabled()) {
+            // Kept in memory where one process owns the database: the daily count alone read one
+            // index entry per lease of the day, on every claim.
+            return new Claimant(heldFromMemory(node), reputation(node), leasesSince(node, sinceMs));
+        }
         // One statement where three would each pay a round trip (sqlite-jdbc: a native call per
         // step and per column), on every claim. The derived one-row table makes the reputation optional.
         byte[] key = node.toByteArray();
@@ -739,6 +819,19 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public int leasesSince(ByteString node, long sinceMs) {
+        if (!owned.enabled()) {
+            return readLeasesSince(node, sinceMs);
+        }
+        OwnedReads.LeaseCount known = owned.leasesSince.get(node);
+        if (known == null || known.sinceMs() != sinceMs) {
+            // The database includes this transaction's own leases; the shared count does not until released.
+            known = new OwnedReads.LeaseCount(sinceMs, readLeasesSince(node, sinceMs) - ownLeasesSince(node, sinceMs));
+            owned.leasesSince.put(node, known);
+        }
+        return known.count() + ownLeasesSince(node, sinceMs);
+    }
+
+    private int readLeasesSince(ByteString node, long sinceMs) {
         return (int) count("SELECT COUNT(*) FROM unit_leases WHERE holder = ? AND leased_ms >= ?", node.toByteArray(),
                 sinceMs);
     }
