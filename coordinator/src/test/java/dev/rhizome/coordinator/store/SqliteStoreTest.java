@@ -174,6 +174,19 @@ class SqliteStoreTest extends StoreContract {
     }
 
     @Test
+    void migrationEightCarriesRowsOver() throws Exception {
+        try (Connection c = SqliteStore.connect(dataDir.resolve(SqliteStore.FILE_NAME))) {
+            MigrationCarryOver.writeVersion7(c, Dialect.SQLITE);
+        }
+        MigrationCarryOver.checkCarriedOver(store());
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve(SqliteStore.FILE_NAME));
+                ResultSet sql = c.createStatement().executeQuery(
+                        "SELECT COUNT(*) FROM sqlite_master WHERE name = 'result_states' AND sql LIKE '%WITHOUT ROWID'")) {
+            assertThat(sql.getInt(1)).isEqualTo(1);
+        }
+    }
+
+    @Test
     void anOnlineBackupRestoresToTheSameState() throws Exception {
         Seed seed = Fixtures.seed(operator, "tiny-lm", Fixtures.commit(), Fixtures.manifest(1, 0.01), 1);
         Path backup = dataDir.resolve("backup").resolve("copy.db");
