@@ -103,51 +103,67 @@ final class OwnedReads {
     record LeaseCount(long sinceMs, int count) {
     }
 
+    /** A LEASED unit's holder and deadline. */
+    record Lease(ByteString holder, long deadlineMs) {
+    }
+
     /**
-     * The holder of every LEASED unit, and how many each key holds: loaded whole (leased units are
-     * few: each key holds a bounded number) and then kept by writing each unit's new state here.
-     * A unit's holder is set, not counted up, so writing the same state twice is harmless.
+     * Every LEASED unit's holder and deadline, with how many each key holds and the deadlines in
+     * order: loaded whole (leased units are few: each key holds a bounded number) and then kept by
+     * writing each unit's new state here. A unit's lease is set, not counted up, so writing the
+     * same state twice is harmless.
      */
     static final class LeasedUnits {
-        private Map<String, ByteString> holders;
+        private Map<String, Lease> leases;
         private final Map<ByteString, Integer> counts = new java.util.HashMap<>();
+        /** Leased units by deadline: the expiry check asks only whether the first one has passed. */
+        private final java.util.TreeMap<Long, Integer> deadlines = new java.util.TreeMap<>();
 
         boolean loaded() {
-            return holders != null;
+            return leases != null;
         }
 
-        void load(Map<String, ByteString> leased) {
-            holders = new java.util.HashMap<>();
+        void load(Map<String, Lease> leased) {
+            leases = new java.util.HashMap<>();
             counts.clear();
+            deadlines.clear();
             leased.forEach(this::set);
         }
 
-        /** The unit's holder if it is LEASED, else null. */
-        ByteString holder(String unitId) {
-            return holders.get(unitId);
+        /** The unit's lease if it is LEASED, else null. */
+        Lease lease(String unitId) {
+            return leases.get(unitId);
         }
 
         int heldBy(ByteString node) {
             return counts.getOrDefault(node, 0);
         }
 
-        /** The unit is now leased to {@code holder}, or not leased when it is null. */
-        void set(String unitId, ByteString holder) {
-            if (holders == null) {
+        /** Whether some leased unit's deadline is before {@code nowMs}. */
+        boolean anyDeadlineBefore(long nowMs) {
+            return !deadlines.isEmpty() && deadlines.firstKey() < nowMs;
+        }
+
+        /** The unit is now leased as {@code lease}, or not leased when it is null. */
+        void set(String unitId, Lease lease) {
+            if (leases == null) {
                 return;  // not loaded: the next load reads it from the database
             }
-            ByteString before = holder == null ? holders.remove(unitId) : holders.put(unitId, holder);
+            Lease before = lease == null ? leases.remove(unitId) : leases.put(unitId, lease);
             if (before != null) {
-                counts.computeIfPresent(before, (k, n) -> n <= 1 ? null : n - 1);
+                counts.computeIfPresent(before.holder(), (k, n) -> n <= 1 ? null : n - 1);
+                deadlines.computeIfPresent(before.deadlineMs(), (k, n) -> n <= 1 ? null : n - 1);
             }
-            if (holder != null) {
-                counts.merge(holder, 1, Integer::sum);
+            if (lease != null) {
+                counts.merge(lease.holder(), 1, Integer::sum);
+                deadlines.merge(lease.deadlineMs(), 1, Integer::sum);
             }
         }
 
         void clear() {
-            holders = null;
+            leases = null;
             counts.clear();
+            deadlines.clear();
         }
     }
 

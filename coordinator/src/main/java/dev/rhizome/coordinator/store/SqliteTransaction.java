@@ -95,7 +95,7 @@ final class SqliteTransaction implements Store.Transaction {
      * applied, and these are applied to the shared ones once its savepoint is released (later
      * callers of the same group read the database as it is then; a failed commit forgets all).
      */
-    private final Map<String, Optional<ByteString>> unitStates = new java.util.LinkedHashMap<>();
+    private final Map<String, Optional<OwnedReads.Lease>> unitStates = new java.util.LinkedHashMap<>();
     private final List<Map.Entry<ByteString, Long>> leasesRecorded = new ArrayList<>();
 
     SqliteTransaction(Connection connection) {
@@ -140,7 +140,7 @@ final class SqliteTransaction implements Store.Transaction {
      * back; a failed group commit clears the shared reads.
      */
     void released() {
-        unitStates.forEach((id, holder) -> owned.leasedUnits.set(id, holder.orElse(null)));
+        unitStates.forEach((id, lease) -> owned.leasedUnits.set(id, lease.orElse(null)));
         for (Map.Entry<ByteString, Long> lease : leasesRecorded) {
             OwnedReads.LeaseCount known = owned.leasesSince.get(lease.getKey());
             if (known != null && lease.getValue() >= known.sinceMs()) {
@@ -328,6 +328,15 @@ final class SqliteTransaction implements Store.Transaction {
         long seq = insertEnvelope(envelope, Envelopes.id(envelope), nowMs);
         update("INSERT INTO experiments (commit_id, seed, direction, envelope_seq) VALUES (?, ?, ?, ?)",
                 experiment.getCommit(), experiment.getSeed(), experiment.getDirection(), seq);
+        String commit = experiment.getCommit();
+        if (owned.enabled() && !wroteResultsFor.contains(commit) && !resultEntriesMemo.containsKey(commit)) {
+            // Every result for this commit reads its results first (one read a cycle, on the hot
+            // path); a new experiment almost never has any yet, so they are read here, once, and
+            // kept. A caller later in the same group that stores a result for it puts its own view
+            // after this one (commit order), so this never overwrites a newer list.
+            List<Trials.Entry> known = readResultEntries(commit);
+            afterCommit.add(() -> owned.resultEntries.put(commit, known));
+        }
     }
 
     // --- results -----------------------------------------------------------------------------
@@ -414,7 +423,8 @@ final class SqliteTransaction implements Store.Transaction {
 
     private void wroteUnitState(UnitRecord u) {
         if (owned.enabled()) {
-            unitStates.put(u.id(), u.state() == UnitStatus.State.LEASED ? Optional.of(u.holder()) : Optional.empty());
+            unitStates.put(u.id(), u.state() == UnitStatus.State.LEASED
+                    ? Optional.of(new OwnedReads.Lease(u.holder(), u.leaseDeadlineMs())) : Optional.empty());
         }
     }
 
@@ -444,6 +454,9 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public List<UnitRecord> expiredLeases(long nowMs) {
+        if (noLeaseExpiredBy(nowMs)) {
+            return List.of();
+        }
         // The state is written out, not bound: only then can the planner use the partial index on it.
         return query("SELECT " + UNIT_COLUMNS + " FROM units WHERE state = " + LEASED
                         + " AND lease_deadline_ms < ? ORDER BY seq", SqliteTransaction::unit, nowMs);
@@ -461,27 +474,55 @@ final class SqliteTransaction implements Store.Transaction {
         return (int) count("SELECT COUNT(*) FROM units WHERE holder = ? AND state = ?", node.toByteArray(), LEASED);
     }
 
-    /** The shared count with this transaction's own unit writes applied on top. */
-    private int heldFromMemory(ByteString node) {
+    /** The shared leases, loaded from the database the first time. */
+    private OwnedReads.LeasedUnits sharedLeases() {
         OwnedReads.LeasedUnits shared = owned.leasedUnits;
         if (!shared.loaded()) {
-            // Includes this transaction's writes so far; applying them again below changes nothing,
-            // as each one sets a unit's holder rather than counting.
-            Map<String, ByteString> leased = new java.util.HashMap<>();
-            query("SELECT id, holder FROM units WHERE state = " + LEASED,
-                    rs -> leased.put(rs.getString(1), ByteString.copyFrom(rs.getBytes(2))));
+            // Includes this transaction's writes so far; applying them again changes nothing, as
+            // each one sets a unit's lease rather than counting.
+            Map<String, OwnedReads.Lease> leased = new java.util.HashMap<>();
+            query("SELECT id, holder, lease_deadline_ms FROM units WHERE state = " + LEASED,
+                    rs -> leased.put(rs.getString(1), new OwnedReads.Lease(ByteString.copyFrom(rs.getBytes(2)),
+                            rs.getLong(3))));
             shared.load(leased);
         }
+        return shared;
+    }
+
+    /** The shared count with this transaction's own unit writes applied on top. */
+    private int heldFromMemory(ByteString node) {
+        OwnedReads.LeasedUnits shared = sharedLeases();
         int held = shared.heldBy(node);
-        for (Map.Entry<String, Optional<ByteString>> write : unitStates.entrySet()) {
-            if (node.equals(shared.holder(write.getKey()))) {
+        for (Map.Entry<String, Optional<OwnedReads.Lease>> write : unitStates.entrySet()) {
+            OwnedReads.Lease before = shared.lease(write.getKey());
+            if (before != null && node.equals(before.holder())) {
                 held--;
             }
-            if (write.getValue().filter(node::equals).isPresent()) {
+            if (write.getValue().filter(l -> node.equals(l.holder())).isPresent()) {
                 held++;
             }
         }
         return held;
+    }
+
+    /**
+     * Whether no lease can have expired by {@code nowMs}, known without a read: every claim asks,
+     * and almost always none has. False (read the database) when unsure.
+     */
+    private boolean noLeaseExpiredBy(long nowMs) {
+        if (!owned.enabled()) {
+            return false;
+        }
+        OwnedReads.LeasedUnits shared = sharedLeases();
+        if (shared.anyDeadlineBefore(nowMs)) {
+            return false;
+        }
+        for (Optional<OwnedReads.Lease> write : unitStates.values()) {
+            if (write.isPresent() && write.get().deadlineMs() < nowMs) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Leases recorded by this transaction for {@code node} at or after {@code sinceMs}. */

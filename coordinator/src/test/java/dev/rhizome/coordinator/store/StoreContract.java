@@ -294,6 +294,16 @@ abstract class StoreContract {
             return null;
         });
         assertThat(run(store, (Store.Transaction tx) -> tx.claimant(node, 100))).isEqualTo(new Claimant(1, Optional.empty(), 1));
+        // the expiry check follows the same writes: u1's lease ends at 1,000
+        assertThat(run(store, (Store.Transaction tx) -> tx.expiredLeases(1_000))).isEmpty();
+        assertThat(run(store, (Store.Transaction tx) -> tx.expiredLeases(1_001))).extracting(UnitRecord::id)
+                .containsExactly("u1");
+        assertThatThrownBy(() -> run(store, tx -> {
+            tx.updateUnit(tx.unit("u2").orElseThrow().leasedTo(node, 500));
+            assertThat(tx.expiredLeases(501)).extracting(UnitRecord::id).containsExactly("u2");
+            throw Rejection.conflict("changed my mind");
+        })).isInstanceOf(Rejection.class);
+        assertThat(run(store, (Store.Transaction tx) -> tx.expiredLeases(501))).isEmpty();
         assertThatThrownBy(() -> run(store, tx -> {
             tx.updateUnit(tx.unit("u2").orElseThrow().leasedTo(node, 1_000));
             tx.recordLease("u2", node, 160);
@@ -316,6 +326,41 @@ abstract class StoreContract {
             assertThat(run(store, (Store.Transaction tx) -> tx.claimant(other, 100))).isEqualTo(new Claimant(1, Optional.empty(), 1));
             assertThat(run(store, (Store.Transaction tx) -> tx.claimant(node, 0))).isEqualTo(new Claimant(1, Optional.empty(), 2));
             assertThat(run(store, (Store.Transaction tx) -> tx.leasesSince(node, 100))).isEqualTo(1);
+        }
+    }
+
+    /** A commit's results read when its experiment is registered stay right as results arrive or roll back. */
+    @Test
+    void resultsOfANewExperimentFollowItsResults() throws Exception {
+        Store store = store();
+        Seed seed = seed();
+        Direction direction = Fixtures.direction(operator, "d", "tiny-lm", seed.getCommit(), 2);
+        Identity runner = Identity.generate();
+        String c1 = Fixtures.commit();
+        Experiment experiment = Fixtures.experiment(operator, "tiny-lm", "d", c1, seed.getCommit(), 3);
+        Result result = Fixtures.result(runner, WorkUnit.newBuilder().setId("u1").setSeed("tiny-lm").setDirection("d")
+                .setCommit(c1).build(), 2.0, 30);
+        SignedEnvelope envelope = Envelopes.sign(runner, result);
+        run(store, tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            tx.insertDirection(direction, Envelopes.sign(operator, direction), 2);
+            tx.insertExperiment(experiment, Envelopes.sign(operator, experiment), 3);
+            tx.insertUnit(evaluation("u1", c1, 10));
+            return null;
+        });
+        assertThatThrownBy(() -> run(store, tx -> {
+            tx.insertResult(result, envelope, Envelopes.id(envelope), 30);
+            assertThat(tx.resultEntries(c1)).extracting(Trials.Entry::result).containsExactly(result);
+            throw Rejection.conflict("changed my mind");
+        })).isInstanceOf(Rejection.class);
+        assertThat(run(store, (Store.Transaction tx) -> tx.resultEntries(c1))).isEmpty();
+        run(store, tx -> {
+            tx.insertResult(result, envelope, Envelopes.id(envelope), 30);
+            return null;
+        });
+        for (int i = 0; i < 2; i++) {
+            assertThat(run(store, (Store.Transaction tx) -> tx.resultEntries(c1))).extracting(Trials.Entry::envelopeId)
+                    .containsExactly(Envelopes.id(envelope));
         }
     }
 
