@@ -39,7 +39,7 @@ final class OwnedReads {
     final Keyed<ByteString, ProposerThrottle.Record> proposers;
     final Keyed<String, List<Trials.Entry>> resultEntries;
     final Keyed<String, List<PeerEndpoint>> peers;
-    /** Every LEASED unit's holder, for the leases a claimant holds (every claim counts them). */
+    /** Every LEASED unit's holder and deadline: leases held, and whether any expired (every claim asks). */
     final LeasedUnits leasedUnits;
     /** Per key, the leases handed to it since the start of a quota day (every claim counts them too). */
     final Keyed<ByteString, LeaseCount> leasesSince;
