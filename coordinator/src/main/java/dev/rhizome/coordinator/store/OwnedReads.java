@@ -39,6 +39,10 @@ final class OwnedReads {
     final Keyed<ByteString, ProposerThrottle.Record> proposers;
     final Keyed<String, List<Trials.Entry>> resultEntries;
     final Keyed<String, List<PeerEndpoint>> peers;
+    /** Every LEASED unit's holder and deadline: leases held, and whether any expired (every claim asks). */
+    final LeasedUnits leasedUnits;
+    /** Per key, the leases handed to it since the start of a quota day (every claim counts them too). */
+    final Keyed<ByteString, LeaseCount> leasesSince;
     private final boolean enabled;
 
     private OwnedReads(boolean enabled) {
@@ -52,6 +56,8 @@ final class OwnedReads {
         proposers = new Keyed<>(keys);
         resultEntries = new Keyed<>(keys);
         peers = new Keyed<>(keys);
+        leasedUnits = new LeasedUnits();
+        leasesSince = new Keyed<>(keys);
     }
 
     /** For a store that one process owns. */
@@ -80,6 +86,8 @@ final class OwnedReads {
         proposers.clear();
         resultEntries.clear();
         peers.clear();
+        leasedUnits.clear();
+        leasesSince.clear();
     }
 
     /** Every direction, in the order opened, and by name. */
@@ -88,6 +96,74 @@ final class OwnedReads {
             Map<String, DirectionRecord> byName = new java.util.HashMap<>();
             inOrder.forEach(d -> byName.put(d.name(), d));
             return new Directions(List.copyOf(inOrder), byName);
+        }
+    }
+
+    /** Leases handed to one key at or after {@code sinceMs} (the start of a quota day). */
+    record LeaseCount(long sinceMs, int count) {
+    }
+
+    /** A LEASED unit's holder and deadline. */
+    record Lease(ByteString holder, long deadlineMs) {
+    }
+
+    /**
+     * Every LEASED unit's holder and deadline, with how many each key holds and the deadlines in
+     * order: loaded whole (leased units are few: each key holds a bounded number) and then kept by
+     * writing each unit's new state here. A unit's lease is set, not counted up, so writing the
+     * same state twice is harmless.
+     */
+    static final class LeasedUnits {
+        private Map<String, Lease> leases;
+        private final Map<ByteString, Integer> counts = new java.util.HashMap<>();
+        /** Leased units by deadline: the expiry check asks only whether the first one has passed. */
+        private final java.util.TreeMap<Long, Integer> deadlines = new java.util.TreeMap<>();
+
+        boolean loaded() {
+            return leases != null;
+        }
+
+        void load(Map<String, Lease> leased) {
+            leases = new java.util.HashMap<>();
+            counts.clear();
+            deadlines.clear();
+            leased.forEach(this::set);
+        }
+
+        /** The unit's lease if it is LEASED, else null. */
+        Lease lease(String unitId) {
+            return leases.get(unitId);
+        }
+
+        int heldBy(ByteString node) {
+            return counts.getOrDefault(node, 0);
+        }
+
+        /** Whether some leased unit's deadline is before {@code nowMs}. */
+        boolean anyDeadlineBefore(long nowMs) {
+            return !deadlines.isEmpty() && deadlines.firstKey() < nowMs;
+        }
+
+        /** The unit is now leased as {@code lease}, or not leased when it is null. */
+        void set(String unitId, Lease lease) {
+            if (leases == null) {
+                return;  // not loaded: the next load reads it from the database
+            }
+            Lease before = lease == null ? leases.remove(unitId) : leases.put(unitId, lease);
+            if (before != null) {
+                counts.computeIfPresent(before.holder(), (k, n) -> n <= 1 ? null : n - 1);
+                deadlines.computeIfPresent(before.deadlineMs(), (k, n) -> n <= 1 ? null : n - 1);
+            }
+            if (lease != null) {
+                counts.merge(lease.holder(), 1, Integer::sum);
+                deadlines.merge(lease.deadlineMs(), 1, Integer::sum);
+            }
+        }
+
+        void clear() {
+            leases = null;
+            counts.clear();
+            deadlines.clear();
         }
     }
 

@@ -182,6 +182,7 @@ public final class SqliteStore implements Store {
                 try {
                     p.run(current);
                     savepoint("RELEASE caller");
+                    current.released();
                     succeeded.add(p);
                     afterCommit.addAll(current.afterCommit());
                 } catch (RuntimeException | Error e) {

@@ -89,6 +89,14 @@ final class SqliteTransaction implements Store.Transaction {
     private final Set<String> wroteResultsFor = new java.util.HashSet<>();
     /** What this transaction wrote, put into the shared reads once its group has committed. */
     private final List<Runnable> afterCommit = new ArrayList<>();
+    /*
+     * Units whose state this transaction wrote (their holder when now LEASED, else empty) and the
+     * leases it recorded, by key and time: the claimant's counts are the shared ones with these
+     * applied, and these are applied to the shared ones once its savepoint is released (later
+     * callers of the same group read the database as it is then; a failed commit forgets all).
+     */
+    private final Map<String, Optional<OwnedReads.Lease>> unitStates = new java.util.LinkedHashMap<>();
+    private final List<Map.Entry<ByteString, Long>> leasesRecorded = new ArrayList<>();
 
     SqliteTransaction(Connection connection) {
         this(connection, Statements.uncached(connection), new SeedCache(), OwnedReads.none());
@@ -151,6 +159,21 @@ final class SqliteTransaction implements Store.Transaction {
     /** Run by the store once this transaction is committed, in the order written (never if it rolled back). */
     List<Runnable> afterCommit() {
         return afterCommit;
+    }
+
+    /**
+     * Called by the store once this caller's savepoint is released, so the group's later callers
+     * see its leases in the shared counts as they see them in the database. Never if it rolled
+     * back; a failed group commit clears the shared reads.
+     */
+    void released() {
+        unitStates.forEach((id, lease) -> owned.leasedUnits.set(id, lease.orElse(null)));
+        for (Map.Entry<ByteString, Long> lease : leasesRecorded) {
+            OwnedReads.LeaseCount known = owned.leasesSince.get(lease.getKey());
+            if (known != null && lease.getValue() >= known.sinceMs()) {
+                owned.leasesSince.put(lease.getKey(), new OwnedReads.LeaseCount(known.sinceMs(), known.count() + 1));
+            }
+        }
     }
 
     private static <K, V> void wrote(OwnedReads.Keyed<K, V> shared, Set<K> written, K key) {
@@ -332,6 +355,15 @@ final class SqliteTransaction implements Store.Transaction {
         long seq = insertEnvelope(envelope, Envelopes.id(envelope), nowMs);
         update("INSERT INTO experiments (commit_id, seed, direction, envelope_seq) VALUES (?, ?, ?, ?)",
                 experiment.getCommit(), experiment.getSeed(), experiment.getDirection(), seq);
+        String commit = experiment.getCommit();
+        if (owned.enabled() && !wroteResultsFor.contains(commit) && !resultEntriesMemo.containsKey(commit)) {
+            // Every result for this commit reads its results first (one read a cycle, on the hot
+            // path); a new experiment almost never has any yet, so they are read here, once, and
+            // kept. A caller later in the same group that stores a result for it puts its own view
+            // after this one (commit order), so this never overwrites a newer list.
+            List<Trials.Entry> known = readResultEntries(commit);
+            afterCommit.add(() -> owned.resultEntries.put(commit, known));
+        }
     }
 
     // --- results -----------------------------------------------------------------------------
@@ -414,6 +446,14 @@ final class SqliteTransaction implements Store.Transaction {
                 u.id(), u.kind().getNumber(), u.seed(), u.direction(), u.commit(), u.parent(), u.proposer().toByteArray(),
                 u.state().getNumber(), u.holder().toByteArray(), u.leaseDeadlineMs(), u.attempts(), u.expiredLeases(),
                 u.createdMs());
+        wroteUnitState(u);
+    }
+
+    private void wroteUnitState(UnitRecord u) {
+        if (owned.enabled()) {
+            unitStates.put(u.id(), u.state() == UnitStatus.State.LEASED
+                    ? Optional.of(new OwnedReads.Lease(u.holder(), u.leaseDeadlineMs())) : Optional.empty());
+        }
     }
 
     @Override
@@ -424,11 +464,15 @@ final class SqliteTransaction implements Store.Transaction {
         if (changed != 1) {
             throw new StoreException("no work unit " + u.id() + " to update", null);
         }
+        wroteUnitState(u);
     }
 
     @Override
     public void recordLease(String unitId, ByteString holder, long nowMs) {
         update("INSERT INTO unit_leases (unit_id, holder, leased_ms) VALUES (?, ?, ?)", unitId, holder.toByteArray(), nowMs);
+        if (owned.enabled()) {
+            leasesRecorded.add(Map.entry(holder, nowMs));
+        }
     }
 
     @Override
@@ -438,6 +482,9 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public List<UnitRecord> expiredLeases(long nowMs) {
+        if (noLeaseExpiredBy(nowMs)) {
+            return List.of();
+        }
         // The state is written out, not bound: only then can the planner use the partial index on it.
         return query("SELECT " + UNIT_COLUMNS + " FROM units WHERE state = " + LEASED
                         + " AND lease_deadline_ms < ? ORDER BY seq", SqliteTransaction::unit, nowMs);
@@ -445,11 +492,85 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public int leasesHeldBy(ByteString node) {
+        if (owned.enabled()) {
+            return heldFromMemory(node);
+        }
+        return readLeasesHeld(node);
+    }
+
+    private int readLeasesHeld(ByteString node) {
         return (int) count("SELECT COUNT(*) FROM units WHERE holder = ? AND state = ?", node.toByteArray(), LEASED);
+    }
+
+    /** The shared leases, loaded from the database the first time. */
+    private OwnedReads.LeasedUnits sharedLeases() {
+        OwnedReads.LeasedUnits shared = owned.leasedUnits;
+        if (!shared.loaded()) {
+            // Includes this transaction's writes so far; applying them again changes nothing, as
+            // each one sets a unit's lease rather than counting.
+            Map<String, OwnedReads.Lease> leased = new java.util.HashMap<>();
+            query("SELECT id, holder, lease_deadline_ms FROM units WHERE state = " + LEASED,
+                    rs -> leased.put(rs.getString(1), new OwnedReads.Lease(ByteString.copyFrom(rs.getBytes(2)),
+                            rs.getLong(3))));
+            shared.load(leased);
+        }
+        return shared;
+    }
+
+    /** The shared count with this transaction's own unit writes applied on top. */
+    private int heldFromMemory(ByteString node) {
+        OwnedReads.LeasedUnits shared = sharedLeases();
+        int held = shared.heldBy(node);
+        for (Map.Entry<String, Optional<OwnedReads.Lease>> write : unitStates.entrySet()) {
+            OwnedReads.Lease before = shared.lease(write.getKey());
+            if (before != null && node.equals(before.holder())) {
+                held--;
+            }
+            if (write.getValue().filter(l -> node.equals(l.holder())).isPresent()) {
+                held++;
+            }
+        }
+        return held;
+    }
+
+    /**
+     * Whether no lease can have expired by {@code nowMs}, known without a read: every claim asks,
+     * and almost always none has. False (read the database) when unsure.
+     */
+    private boolean noLeaseExpiredBy(long nowMs) {
+        if (!owned.enabled()) {
+            return false;
+        }
+        OwnedReads.LeasedUnits shared = sharedLeases();
+        if (shared.anyDeadlineBefore(nowMs)) {
+            return false;
+        }
+        for (Optional<OwnedReads.Lease> write : unitStates.values()) {
+            if (write.isPresent() && write.get().deadlineMs() < nowMs) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Leases recorded by this transaction for {@code node} at or after {@code sinceMs}. */
+    private int ownLeasesSince(ByteString node, long sinceMs) {
+        int n = 0;
+        for (Map.Entry<ByteString, Long> lease : leasesRecorded) {
+            if (lease.getKey().equals(node) && lease.getValue() >= sinceMs) {
+                n++;
+            }
+        }
+        return n;
     }
 
     @Override
     public Claimant claimant(ByteString node, long sinceMs) {
+        if (owned.enabled()) {
+            // Kept in memory where one process owns the database: the daily count alone read one
+            // index entry per lease of the day, on every claim.
+            return new Claimant(heldFromMemory(node), reputation(node), leasesSince(node, sinceMs));
+        }
         // One statement where three would each pay a round trip (sqlite-jdbc: a native call per
         // step and per column), on every claim. The derived one-row table makes the reputation optional.
         byte[] key = node.toByteArray();
@@ -768,6 +889,19 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public int leasesSince(ByteString node, long sinceMs) {
+        if (!owned.enabled()) {
+            return readLeasesSince(node, sinceMs);
+        }
+        OwnedReads.LeaseCount known = owned.leasesSince.get(node);
+        if (known == null || known.sinceMs() != sinceMs) {
+            // The database includes this transaction's own leases; the shared count does not until released.
+            known = new OwnedReads.LeaseCount(sinceMs, readLeasesSince(node, sinceMs) - ownLeasesSince(node, sinceMs));
+            owned.leasesSince.put(node, known);
+        }
+        return known.count() + ownLeasesSince(node, sinceMs);
+    }
+
+    private int readLeasesSince(ByteString node, long sinceMs) {
         return (int) count("SELECT COUNT(*) FROM unit_leases WHERE holder = ? AND leased_ms >= ?", node.toByteArray(),
                 sinceMs);
     }

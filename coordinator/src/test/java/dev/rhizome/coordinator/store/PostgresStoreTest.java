@@ -47,6 +47,15 @@ class PostgresStoreTest extends StoreContract {
     }
 
     @Test
+    void migrationEightCarriesRowsOver() throws Exception {
+        try (Connection c = postgres.connect()) {
+            c.createStatement().execute("CREATE SCHEMA IF NOT EXISTS " + postgres.schema);
+            MigrationCarryOver.writeVersion7(c, Dialect.POSTGRESQL);
+        }
+        MigrationCarryOver.checkCarriedOver(store());
+    }
+
+    @Test
     void aBadAddressIsNamedAndItsPasswordIsNot() {
         assertThatThrownBy(() -> PostgresStore.open("postgresql://u:secret@127.0.0.1:1/nodb"))
                 .hasMessageContaining("cannot open coordinator database postgresql://u:***@127.0.0.1:1/nodb")

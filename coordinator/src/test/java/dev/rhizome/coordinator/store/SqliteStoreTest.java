@@ -2,8 +2,13 @@ package dev.rhizome.coordinator.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.Rejection;
+import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.protocol.envelope.Envelopes;
 import java.nio.file.Files;
@@ -13,11 +18,15 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -101,6 +110,94 @@ class SqliteStoreTest extends StoreContract {
                     .noneMatch(s -> Integer.parseInt(s.record().getName().substring(1)) % 10 == 0);
             assertThat(transactions.get()).isGreaterThanOrEqualTo(401);
             assertThat(commits.get()).as("commits shared by 16 concurrent callers").isLessThan(transactions.get());
+        }
+    }
+
+    /**
+     * The claimant's counts are kept in memory here; within one group commit a caller sees the
+     * leases of the callers before it (they commit together) and not those of a caller rolled
+     * back to its savepoint. The group is made by holding the committer until all are queued.
+     */
+    @Test
+    void callersOfOneGroupCommitSeeEachOthersLeasesInTheClaimantCounts() throws Exception {
+        List<Integer> groups = new CopyOnWriteArrayList<>();
+        ByteString node = ByteString.copyFromUtf8("claimant");
+        try (SqliteStore store = SqliteStore.open(dataDir, (n, nanos) -> groups.add(n))) {
+            store.inTransaction(tx -> {
+                for (String id : List.of("u1", "u2")) {
+                    tx.insertUnit(UnitRecord.open(id, WorkUnit.Kind.EVALUATE, "tiny-lm", "d", Fixtures.commit(), "",
+                            ByteString.EMPTY, 1));
+                }
+                return null;
+            });
+            assertThat(store.inTransaction((Store.Transaction tx) -> tx.claimant(node, 0))).isEqualTo(new Claimant(0, Optional.empty(), 0));
+            CountDownLatch holding = new CountDownLatch(1);
+            CountDownLatch gate = new CountDownLatch(1);
+            AtomicReference<Claimant> seen = new AtomicReference<>();
+            List<Thread> callers = new ArrayList<>();
+            callers.add(caller(store, tx -> {
+                holding.countDown();
+                awaitUninterruptibly(gate);
+                return null;
+            }));
+            holding.await();
+            callers.add(caller(store, tx -> {
+                tx.updateUnit(tx.unit("u1").orElseThrow().leasedTo(node, 1_000));
+                tx.recordLease("u1", node, 10);
+                return null;
+            }));
+            callers.add(caller(store, tx -> {
+                tx.updateUnit(tx.unit("u2").orElseThrow().leasedTo(node, 1_000));
+                tx.recordLease("u2", node, 11);
+                throw Rejection.conflict("changed my mind");
+            }));
+            callers.add(caller(store, tx -> {
+                seen.set(tx.claimant(node, 0));
+                return null;
+            }));
+            gate.countDown();
+            for (Thread t : callers) {
+                t.join(60_000);
+            }
+            assertThat(groups).contains(4);
+            assertThat(seen.get()).isEqualTo(new Claimant(1, Optional.empty(), 1));
+            assertThat(store.inTransaction((Store.Transaction tx) -> tx.claimant(node, 0))).isEqualTo(new Claimant(1, Optional.empty(), 1));
+        }
+    }
+
+    /** Starts a caller and returns once it waits in the queue (or in the committer). */
+    private static Thread caller(SqliteStore store, Store.Work<Object> work) {
+        Thread t = new Thread(() -> {
+            try {
+                store.inTransaction(work);
+            } catch (Rejection expected) {
+                // the caller that changed its mind
+            }
+        });
+        t.start();
+        await().atMost(java.time.Duration.ofSeconds(60)).until(() -> t.getState() == Thread.State.WAITING
+                || t.getState() == Thread.State.TERMINATED);
+        return t;
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
+    void migrationEightCarriesRowsOver() throws Exception {
+        try (Connection c = SqliteStore.connect(dataDir.resolve(SqliteStore.FILE_NAME))) {
+            MigrationCarryOver.writeVersion7(c, Dialect.SQLITE);
+        }
+        MigrationCarryOver.checkCarriedOver(store());
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve(SqliteStore.FILE_NAME));
+                ResultSet sql = c.createStatement().executeQuery(
+                        "SELECT COUNT(*) FROM sqlite_master WHERE name = 'result_states' AND sql LIKE '%WITHOUT ROWID'")) {
+            assertThat(sql.getInt(1)).isEqualTo(1);
         }
     }
 

@@ -270,6 +270,100 @@ abstract class StoreContract {
         }
     }
 
+    /**
+     * The claimant's counts (leases held now, leases handed out since a time) follow what
+     * transactions commit and forget what they roll back, read inside the writing transaction as
+     * well as after it: a store may keep them in memory between transactions.
+     */
+    @Test
+    void claimantCountsFollowCommitsAndForgetRollbacks() throws Exception {
+        Store store = store();
+        ByteString node = ByteString.copyFromUtf8("claimant");
+        ByteString other = ByteString.copyFromUtf8("other");
+        run(store, tx -> {
+            for (int i = 1; i <= 3; i++) {
+                tx.insertUnit(evaluation("u" + i, Fixtures.commit(), i));
+            }
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.claimant(node, 100))).isEqualTo(new Claimant(0, Optional.empty(), 0));
+        run(store, tx -> {
+            tx.updateUnit(tx.unit("u1").orElseThrow().leasedTo(node, 1_000));
+            tx.recordLease("u1", node, 150);
+            assertThat(tx.claimant(node, 100)).isEqualTo(new Claimant(1, Optional.empty(), 1));
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.claimant(node, 100))).isEqualTo(new Claimant(1, Optional.empty(), 1));
+        // the expiry check follows the same writes: u1's lease ends at 1,000
+        assertThat(run(store, (Store.Transaction tx) -> tx.expiredLeases(1_000))).isEmpty();
+        assertThat(run(store, (Store.Transaction tx) -> tx.expiredLeases(1_001))).extracting(UnitRecord::id)
+                .containsExactly("u1");
+        assertThatThrownBy(() -> run(store, tx -> {
+            tx.updateUnit(tx.unit("u2").orElseThrow().leasedTo(node, 500));
+            assertThat(tx.expiredLeases(501)).extracting(UnitRecord::id).containsExactly("u2");
+            throw Rejection.conflict("changed my mind");
+        })).isInstanceOf(Rejection.class);
+        assertThat(run(store, (Store.Transaction tx) -> tx.expiredLeases(501))).isEmpty();
+        assertThatThrownBy(() -> run(store, tx -> {
+            tx.updateUnit(tx.unit("u2").orElseThrow().leasedTo(node, 1_000));
+            tx.recordLease("u2", node, 160);
+            tx.updateUnit(tx.unit("u1").orElseThrow().doneBy(node));
+            assertThat(tx.claimant(node, 100)).isEqualTo(new Claimant(1, Optional.empty(), 2));
+            assertThat(tx.leasesHeldBy(node)).isEqualTo(1);
+            throw Rejection.conflict("changed my mind");
+        })).isInstanceOf(Rejection.class);
+        assertThat(run(store, (Store.Transaction tx) -> tx.claimant(node, 100))).isEqualTo(new Claimant(1, Optional.empty(), 1));
+        run(store, tx -> {
+            tx.updateUnit(tx.unit("u1").orElseThrow().expired());
+            tx.updateUnit(tx.unit("u2").orElseThrow().leasedTo(other, 1_000));
+            tx.recordLease("u2", other, 170);
+            tx.updateUnit(tx.unit("u3").orElseThrow().leasedTo(node, 1_000));
+            tx.recordLease("u3", node, 90);  // before the day asked about: not counted
+            return null;
+        });
+        for (int i = 0; i < 2; i++) {
+            assertThat(run(store, (Store.Transaction tx) -> tx.claimant(node, 100))).isEqualTo(new Claimant(1, Optional.empty(), 1));
+            assertThat(run(store, (Store.Transaction tx) -> tx.claimant(other, 100))).isEqualTo(new Claimant(1, Optional.empty(), 1));
+            assertThat(run(store, (Store.Transaction tx) -> tx.claimant(node, 0))).isEqualTo(new Claimant(1, Optional.empty(), 2));
+            assertThat(run(store, (Store.Transaction tx) -> tx.leasesSince(node, 100))).isEqualTo(1);
+        }
+    }
+
+    /** A commit's results read when its experiment is registered stay right as results arrive or roll back. */
+    @Test
+    void resultsOfANewExperimentFollowItsResults() throws Exception {
+        Store store = store();
+        Seed seed = seed();
+        Direction direction = Fixtures.direction(operator, "d", "tiny-lm", seed.getCommit(), 2);
+        Identity runner = Identity.generate();
+        String c1 = Fixtures.commit();
+        Experiment experiment = Fixtures.experiment(operator, "tiny-lm", "d", c1, seed.getCommit(), 3);
+        Result result = Fixtures.result(runner, WorkUnit.newBuilder().setId("u1").setSeed("tiny-lm").setDirection("d")
+                .setCommit(c1).build(), 2.0, 30);
+        SignedEnvelope envelope = Envelopes.sign(runner, result);
+        run(store, tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            tx.insertDirection(direction, Envelopes.sign(operator, direction), 2);
+            tx.insertExperiment(experiment, Envelopes.sign(operator, experiment), 3);
+            tx.insertUnit(evaluation("u1", c1, 10));
+            return null;
+        });
+        assertThatThrownBy(() -> run(store, tx -> {
+            tx.insertResult(result, envelope, Envelopes.id(envelope), 30);
+            assertThat(tx.resultEntries(c1)).extracting(Trials.Entry::result).containsExactly(result);
+            throw Rejection.conflict("changed my mind");
+        })).isInstanceOf(Rejection.class);
+        assertThat(run(store, (Store.Transaction tx) -> tx.resultEntries(c1))).isEmpty();
+        run(store, tx -> {
+            tx.insertResult(result, envelope, Envelopes.id(envelope), 30);
+            return null;
+        });
+        for (int i = 0; i < 2; i++) {
+            assertThat(run(store, (Store.Transaction tx) -> tx.resultEntries(c1))).extracting(Trials.Entry::envelopeId)
+                    .containsExactly(Envelopes.id(envelope));
+        }
+    }
+
     /** A seed read by the transaction that inserted it, which then rolls back, is not remembered. */
     @Test
     void aSeedSeenOnlyByARolledBackTransactionIsNotRemembered() throws Exception {
@@ -629,9 +723,11 @@ abstract class StoreContract {
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             List<Future<List<String>>> takers = new ArrayList<>();
+            List<ByteString> nodes = new ArrayList<>();
             for (int t = 0; t < 8; t++) {
                 Store store = t % 2 == 0 ? a : b;
                 ByteString node = Identity.generate().publicId().toByteString();
+                nodes.add(node);
                 takers.add(pool.submit(() -> {
                     List<String> taken = new ArrayList<>();
                     while (true) {
@@ -656,6 +752,13 @@ abstract class StoreContract {
                 all.addAll(f.get(60, TimeUnit.SECONDS));
             }
             assertThat(all).hasSize(units).doesNotHaveDuplicates();
+            for (int t = 0; t < 8; t++) {
+                ByteString node = nodes.get(t);
+                int taken = takers.get(t).get().size();
+                // counts read in the same group commits as the leases were written must still add up
+                assertThat(run(t % 2 == 0 ? a : b, (Store.Transaction tx) -> tx.claimant(node, 0)))
+                        .isEqualTo(new Claimant(taken, Optional.empty(), taken));
+            }
             for (UnitRecord u : run(a, tx -> tx.units(Optional.empty()))) {
                 assertThat(u.attempts()).as("leases of %s", u.id()).isEqualTo(1);
             }
