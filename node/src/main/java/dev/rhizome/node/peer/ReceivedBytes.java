@@ -73,6 +73,11 @@ final class ReceivedBytes implements AutoCloseable {
         return file == null;
     }
 
+    /** The temporary file, once past the memory limit. */
+    synchronized java.util.Optional<Path> file() {
+        return java.util.Optional.ofNullable(file);
+    }
+
     private void spill() throws IOException {
         file = Files.createTempFile("rhizome-fetch-", ".bundle");
         channel = FileChannel.open(file, StandardOpenOption.WRITE);
