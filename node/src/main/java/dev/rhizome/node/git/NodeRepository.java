@@ -25,7 +25,6 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import org.eclipse.jgit.api.Git;
-import org.eclipse.jgit.errors.IncorrectObjectTypeException;
 import org.eclipse.jgit.errors.MissingObjectException;
 import org.eclipse.jgit.lib.CommitBuilder;
 import org.eclipse.jgit.lib.Constants;
@@ -36,12 +35,12 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.PersonIdent;
-import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.ObjectWalk;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevObject;
+import org.eclipse.jgit.revwalk.RevSort;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.BundleWriter;
@@ -114,43 +113,25 @@ public final class NodeRepository implements AutoCloseable {
         return repository;
     }
 
-    /** True when the commit is here and reachable from our refs (so it can be a prerequisite). */
+    /**
+     * True when the commit is held: it has its own ref, written by this instance or another on the
+     * same directory (so it can be a prerequisite). A ref is written only once the commit's history
+     * is known complete here, and its ancestors' refs before it (see {@link #refNewCommits}), so a
+     * commit without one is at most half imported: objects unpacked by an import still running, or
+     * cut short, which a later import of it completes. No listing of every ref held, which a commit
+     * caught in that state used to cost on every look-up.
+     */
     public boolean has(String commit) {
         if (!CommitId.isValid(commit)) {
             return false;
         }
-        if (refed.contains(commit)) {
-            return true;
-        }
         try {
-            ObjectId id = ObjectId.fromString(commit);
-            if (!repository.getObjectDatabase().has(id)) {
-                return false;
-            }
-            return hasRef(commit) || reachableFromAnyRef(id);
+            return hasRef(commit);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read refs of " + repository.getDirectory(), e);
         }
     }
 
-    private boolean reachableFromAnyRef(ObjectId id) throws IOException {
-        try (RevWalk walk = new RevWalk(repository)) {
-            RevCommit target;
-            try {
-                target = walk.parseCommit(id);
-            } catch (IncorrectObjectTypeException e) {
-                return false;
-            }
-            for (Ref ref : repository.getRefDatabase().getRefs()) {
-                if (ref.getObjectId() != null && walk.isMergedInto(target, walk.parseCommit(ref.getObjectId()))) {
-                    return true;
-                }
-            }
-            return false;
-        }
-    }
-
-    /** Every commit held, sorted. */
     /**
      * At most {@code max} held commits, the most recently held first (those held at open in no
      * particular order, after every commit held since). What a fetch lists as held, so that the
@@ -164,6 +145,7 @@ public final class NodeRepository implements AutoCloseable {
         return recent;
     }
 
+    /** Every commit held, sorted. */
     public List<String> commits() {
         try {
             return repository.getRefDatabase().getRefsByPrefix(COMMIT_REFS).stream()
@@ -464,6 +446,10 @@ public final class NodeRepository implements AutoCloseable {
             }
             List<ObjectId> fresh = new ArrayList<>();
             try {
+                // Oldest first, parents always before children: were the refs below cut short, no
+                // commit would have a ref while an ancestor of it lacked one.
+                walk.sort(RevSort.TOPO);
+                walk.sort(RevSort.REVERSE, true);
                 walk.markStart(tipCommit);
                 for (RevCommit held : heldBoundary(walk, tipCommit)) {
                     walk.markUninteresting(held);

@@ -199,8 +199,17 @@ class BundleImportTest {
             inserter.flush();
         }
         assertThat(target.commits()).isEmpty();
+        assertThat(target.has(experiment)).as("objects without a ref are not held").isFalse();
 
         assertThat(target.importBundle(whole, experiment, 1 << 20)).isEqualTo(experiment);
         assertThat(target.commits()).containsExactlyInAnyOrder(seed, experiment);
+    }
+
+    @Test
+    void anImportRefsParentsBeforeChildren() throws Exception {
+        String third = source.commitFiles(experiment, Map.of("notes.md", text("n")), "notes", AUTHOR);
+        target.importBundle(source.bundle(third, List.of()).path(), third, 1 << 20);
+        // recentCommits lists refs newest first in the order this instance wrote them.
+        assertThat(target.recentCommits(3)).containsExactly(third, experiment, seed);
     }
 }
