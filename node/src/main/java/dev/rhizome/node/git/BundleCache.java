@@ -78,9 +78,7 @@ final class BundleCache {
      */
     BundleFile keep(Path received, String tip, List<String> prerequisites) throws IOException {
         String name = fileName(tip, prerequisites);
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir);
-        }
+        ensureDir();
         // The received file is taken, not copied: on one file system this is a rename, which
         // spares a copy and a new inode per fetch (inode allocation showed in the fetch profile).
         Path temp = dir.resolve(name + "." + Long.toHexString(TEMP_NAMES.nextLong()) + ".tmp");
@@ -89,15 +87,32 @@ final class BundleCache {
             PieceDigests.Result digests = PieceDigests.of(temp, pieceBytes);
             Path file = dir.resolve(name);
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            BundleFile kept = index(new BundleFile(tip, file, Files.size(file), digests.sha256(), prerequisites,
+            return replace(name, new BundleFile(tip, file, Files.size(file), digests.sha256(), prerequisites,
                     digests.pieceBytes(), digests.pieceSha256()));
-            BundleFile old = finished.asMap().put(name, kept);
-            if (old != null && !MessageDigest.isEqual(old.sha256(), kept.sha256())) {
-                byDigest.remove(HexFormat.of().formatHex(old.sha256()), old);
-            }
-            return kept;
         } finally {
             Files.deleteIfExists(temp);
+        }
+    }
+
+    /** As {@link #keep(Path, String, List)}, for a bundle received into memory: written here, hashed as it is written. */
+    BundleFile keep(byte[] received, String tip, List<String> prerequisites) throws IOException {
+        String name = fileName(tip, prerequisites);
+        return replace(name, write(dir.resolve(name), tip, prerequisites, out -> out.write(received)));
+    }
+
+    private BundleFile replace(String name, BundleFile kept) {
+        index(kept);
+        BundleFile old = finished.asMap().put(name, kept);
+        if (old != null && !MessageDigest.isEqual(old.sha256(), kept.sha256())) {
+            byDigest.remove(HexFormat.of().formatHex(old.sha256()), old);
+        }
+        return kept;
+    }
+
+    /** Created only when missing: a check costs one stat, creating an existing directory a failed mkdir and a stat. */
+    private void ensureDir() throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
         }
     }
 
@@ -117,7 +132,7 @@ final class BundleCache {
 
     private BundleFile write(Path file, String tip, List<String> prerequisites, BundleSource source)
             throws IOException {
-        Files.createDirectories(dir);
+        ensureDir();
         Path temp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
         try {
             PieceDigests digests = new PieceDigests(pieceBytes);

@@ -25,7 +25,10 @@ record GitBundleHeader(Map<String, String> refs, List<String> prerequisites) {
         prerequisites = List.copyOf(prerequisites);
     }
 
-    /** Reads the header from the start of {@code in}; the stream is left somewhere in the pack. */
+    /**
+     * Reads the header from the start of {@code in}, one byte at a time, so the stream is left at
+     * the pack's first byte (the import parses the pack from there; give it a buffered stream).
+     */
     static GitBundleHeader read(InputStream in) throws IOException, BundleException {
         LineReader lines = new LineReader(in);
         String signature = lines.next();

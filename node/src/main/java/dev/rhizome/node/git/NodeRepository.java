@@ -1,12 +1,12 @@
 package dev.rhizome.node.git;
 
 import dev.rhizome.protocol.CommitId;
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -31,11 +31,11 @@ import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.errors.CorruptObjectException;
 import org.eclipse.jgit.errors.IncorrectObjectTypeException;
 import org.eclipse.jgit.errors.MissingObjectException;
-import org.eclipse.jgit.errors.TransportException;
 import org.eclipse.jgit.lib.CommitBuilder;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.NullProgressMonitor;
+import org.eclipse.jgit.lib.ObjectChecker;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.ObjectReader;
@@ -46,13 +46,11 @@ import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.ObjectWalk;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevObject;
+import org.eclipse.jgit.revwalk.RevSort;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.BundleWriter;
-import org.eclipse.jgit.transport.FetchConnection;
-import org.eclipse.jgit.transport.Transport;
-import org.eclipse.jgit.transport.TransportBundleStream;
-import org.eclipse.jgit.transport.URIish;
+import org.eclipse.jgit.transport.PackParser;
 import org.eclipse.jgit.treewalk.TreeWalk;
 import org.eclipse.jgit.treewalk.filter.TreeFilter;
 
@@ -92,53 +90,54 @@ public final class NodeRepository implements AutoCloseable {
         if (!repository.getObjectDatabase().exists()) {
             repository.create(true);
         }
+        ensurePackedRefsFile(absolute);
         NodeRepository opened = new NodeRepository(repository,
                 new BundleCache(absolute.resolveSibling(absolute.getFileName() + ".bundles")));
         opened.commits().forEach(opened::learn);
         return opened;
     }
 
+    /**
+     * Creates an empty {@code packed-refs} (git's "no packed refs") where there is none. JGit looks
+     * there on every ref look-up that finds no loose file (any commit not yet held, and each new
+     * ref): a file it has read costs one stat to check, while a missing one is looked for afresh
+     * each time (two stats, an open and another stat). Created only if absent, so refs another
+     * process packed are never overwritten, and any later change to it is seen by that stat.
+     */
+    private static void ensurePackedRefsFile(Path gitDir) throws IOException {
+        Path packedRefs = gitDir.resolve(Constants.PACKED_REFS);
+        if (!Files.exists(packedRefs)) {
+            try {
+                Files.createFile(packedRefs);
+            } catch (FileAlreadyExistsException e) {
+                // another instance made it first: the same empty file, or refs it packed
+            }
+        }
+    }
+
     Repository repository() {
         return repository;
     }
 
-    /** True when the commit is here and reachable from our refs (so it can be a prerequisite). */
+    /**
+     * True when the commit is held: it has its own ref, written by this instance or another on the
+     * same directory (so it can be a prerequisite). A ref is written only once the commit's history
+     * is known complete here, and its ancestors' refs before it (see {@link #refNewCommits}), so a
+     * commit without one is at most half imported: objects unpacked by an import still running, or
+     * cut short, which a later import of it completes. No listing of every ref held, which a commit
+     * caught in that state used to cost on every look-up.
+     */
     public boolean has(String commit) {
         if (!CommitId.isValid(commit)) {
             return false;
         }
-        if (refed.contains(commit)) {
-            return true;
-        }
         try {
-            ObjectId id = ObjectId.fromString(commit);
-            if (!repository.getObjectDatabase().has(id)) {
-                return false;
-            }
-            return hasRef(commit) || reachableFromAnyRef(id);
+            return hasRef(commit);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read refs of " + repository.getDirectory(), e);
         }
     }
 
-    private boolean reachableFromAnyRef(ObjectId id) throws IOException {
-        try (RevWalk walk = new RevWalk(repository)) {
-            RevCommit target;
-            try {
-                target = walk.parseCommit(id);
-            } catch (IncorrectObjectTypeException e) {
-                return false;
-            }
-            for (Ref ref : repository.getRefDatabase().getRefs()) {
-                if (ref.getObjectId() != null && walk.isMergedInto(target, walk.parseCommit(ref.getObjectId()))) {
-                    return true;
-                }
-            }
-            return false;
-        }
-    }
-
-    /** Every commit held, sorted. */
     /**
      * At most {@code max} held commits, the most recently held first (those held at open in no
      * particular order, after every commit held since). What a fetch lists as held, so that the
@@ -152,6 +151,7 @@ public final class NodeRepository implements AutoCloseable {
         return recent;
     }
 
+    /** Every commit held, sorted. */
     public List<String> commits() {
         try {
             return repository.getRefDatabase().getRefsByPrefix(COMMIT_REFS).stream()
@@ -327,13 +327,20 @@ public final class NodeRepository implements AutoCloseable {
      * The file is moved into the cache (renamed where it can be), so {@code bundle} is gone afterwards.
      */
     public BundleFile keepReceivedBundle(Path bundle, String tip) throws IOException {
-        List<String> prerequisites;
-        try {
-            prerequisites = readHeader(bundle).prerequisites().stream().sorted().toList();
+        return bundles.keep(bundle, tip, sortedPrerequisites(ReceivedBundle.of(bundle)));
+    }
+
+    /** As {@link #keepReceivedBundle(Path, String)}, for a bundle received into memory: written to the cache. */
+    public BundleFile keepReceivedBundle(byte[] bundle, String tip) throws IOException {
+        return bundles.keep(bundle, tip, sortedPrerequisites(ReceivedBundle.of(bundle)));
+    }
+
+    private static List<String> sortedPrerequisites(ReceivedBundle bundle) throws IOException {
+        try (InputStream in = bundle.open()) {
+            return GitBundleHeader.read(in).prerequisites().stream().sorted().toList();
         } catch (BundleException e) {
             throw new IOException(e.getMessage(), e);
         }
-        return bundles.keep(bundle, tip, prerequisites);
     }
 
     private static void writeBundle(Repository from, ObjectId tip, List<RevCommit> prerequisites, OutputStream out)
@@ -351,42 +358,59 @@ public final class NodeRepository implements AutoCloseable {
      * tip is a commit whose history is complete before any ref points at it. Returns the tip.
      */
     public String importBundle(Path bundle, String expectedTip, long maxBytes) throws BundleException, IOException {
+        return importBundle(ReceivedBundle.of(bundle), expectedTip, maxBytes);
+    }
+
+    /** As {@link #importBundle(Path, String, long)}, for a bundle received into memory. */
+    public String importBundle(byte[] bundle, String expectedTip, long maxBytes) throws BundleException, IOException {
+        return importBundle(ReceivedBundle.of(bundle), expectedTip, maxBytes);
+    }
+
+    /**
+     * @throws BundleException the bundle is at fault (its sender may be blamed)
+     * @throws IOException     this machine is: its disk, a lock, a read of our own copy
+     */
+    private String importBundle(ReceivedBundle bundle, String expectedTip, long maxBytes) throws BundleException, IOException {
         if (!CommitId.isValid(expectedTip)) {
             throw new BundleException("expected tip is not a commit id: '" + expectedTip + "'");
         }
-        String claimedTip = checkHeader(bundle, expectedTip, maxBytes);
-        writes.lock();
-        try {
-            GitBundleHeader header = readHeader(bundle);
-            for (String prerequisite : header.prerequisites()) {
-                if (!has(prerequisite)) {
-                    throw new BundleException("missing prerequisite " + prerequisite);
-                }
-            }
-            if (has(claimedTip)) {
-                return claimedTip;
-            }
-            unpack(bundle);
-            refNewCommits(ObjectId.fromString(claimedTip));
-            return claimedTip;
-        } catch (CorruptObjectException | IncorrectObjectTypeException e) {
-            throw new BundleException("cannot import bundle " + bundle.getFileName() + ": " + e.getMessage(), e);
-        } finally {
-            writes.unlock();
-        }
-    }
-
-    private static String checkHeader(Path bundle, String expectedTip, long maxBytes) throws BundleException {
         long size;
         try {
-            size = Files.size(bundle);
+            size = bundle.size();
         } catch (IOException e) {
-            throw new BundleException("cannot read bundle " + bundle + ": " + e.getMessage(), e);
+            throw new BundleException("cannot read bundle " + bundle.name() + ": " + e.getMessage(), e);
         }
         if (size > maxBytes) {
             throw new BundleException("bundle is " + size + " bytes, over the limit of " + maxBytes);
         }
-        GitBundleHeader header = readHeader(bundle);
+        // One pass over the bytes: the header is judged, then the pack that follows it is parsed.
+        try (InputStream in = bundle.open()) {
+            GitBundleHeader header = GitBundleHeader.read(in);
+            String tip = checkRefs(header, expectedTip);
+            writes.lock();
+            try {
+                for (String prerequisite : header.prerequisites()) {
+                    if (!has(prerequisite)) {
+                        throw new BundleException("missing prerequisite " + prerequisite);
+                    }
+                }
+                // Its own ref says the commit and its history are complete here; a commit present
+                // without one (an import cut short) is unpacked and refed again.
+                if (hasRef(tip)) {
+                    return tip;
+                }
+                unpack(in);
+                refNewCommits(ObjectId.fromString(tip));
+                return tip;
+            } finally {
+                writes.unlock();
+            }
+        } catch (CorruptObjectException | IncorrectObjectTypeException e) {
+            throw new BundleException("cannot import bundle " + bundle.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String checkRefs(GitBundleHeader header, String expectedTip) throws BundleException {
         if (header.refs().size() != 1) {
             throw new BundleException("bundle has " + header.refs().size() + " refs, expected exactly one");
         }
@@ -397,23 +421,22 @@ public final class NodeRepository implements AutoCloseable {
         return tip;
     }
 
-    private static GitBundleHeader readHeader(Path bundle) throws BundleException {
-        // Buffered: the header is read byte by byte, and unbuffered that was a read(2) per byte.
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(bundle), 8192)) {
-            return GitBundleHeader.read(in);
+    /**
+     * Stores the pack that follows the header, every object checked as JGit's fetch checks them
+     * ({@code ObjectChecker}); thin, since its deltas may rest on objects we hold. This is what
+     * JGit's bundle transport does after its own prerequisite check, which lists and walks every
+     * ref held (a cost that grows with all a node ever held); ours, above, looks up only the
+     * prerequisites, and {@link #refNewCommits} checks connectivity afterwards.
+     */
+    private void unpack(InputStream pack) throws BundleException, IOException {
+        try (ObjectInserter inserter = repository.newObjectInserter()) {
+            PackParser parser = inserter.newPackParser(pack);
+            parser.setAllowThin(true);
+            parser.setObjectChecker(new ObjectChecker());
+            parser.setCheckEofAfterPackFooter(true);
+            parser.parse(NullProgressMonitor.INSTANCE);
+            inserter.flush();
         } catch (IOException e) {
-            throw new BundleException("cannot read bundle " + bundle + ": " + e.getMessage(), e);
-        }
-    }
-
-    private void unpack(Path bundle) throws BundleException, IOException {
-        try (InputStream in = Files.newInputStream(bundle);
-             Transport transport = new TransportBundleStream(repository, new URIish().setPath(bundle.toString()), in)) {
-            transport.setCheckFetchedObjects(true);
-            try (FetchConnection connection = transport.openFetch()) {
-                connection.fetch(NullProgressMonitor.INSTANCE, connection.getRefs(), Set.of());
-            }
-        } catch (TransportException e) {
             if (LocalFailure.in(e)) {
                 // The disk, not the bundle: its sender is not to blame.
                 throw new IOException("cannot store the bundle's objects here: " + e.getMessage(), e);
@@ -437,6 +460,10 @@ public final class NodeRepository implements AutoCloseable {
             }
             List<ObjectId> fresh = new ArrayList<>();
             try {
+                // Oldest first, parents always before children: were the refs below cut short, no
+                // commit would have a ref while an ancestor of it lacked one.
+                walk.sort(RevSort.TOPO);
+                walk.sort(RevSort.REVERSE, true);
                 walk.markStart(tipCommit);
                 for (RevCommit held : heldBoundary(walk, tipCommit)) {
                     walk.markUninteresting(held);

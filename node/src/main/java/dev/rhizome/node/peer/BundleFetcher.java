@@ -21,8 +21,6 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.handler.traffic.GlobalTrafficShapingHandler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -36,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * Fetches a commit's bundle from the peers said to hold it, one after another until one delivers a
  * bundle that passes every check and imports. A peer that fails is logged and skipped; the caller
  * hears only when all have failed. A transfer that breaks off midway is resumed from the same peer
- * at the byte it reached; the bytes stream to a temporary file, so memory stays flat whatever the
- * bundle's size.
+ * at the byte it reached; the bytes are held in memory up to 1 MiB and stream to a temporary file
+ * beyond ({@link ReceivedBytes}), so memory stays bounded whatever the bundle's size.
  */
 public final class BundleFetcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BundleFetcher.class);
@@ -121,18 +119,14 @@ public final class BundleFetcher implements AutoCloseable {
             throws PeerFailure, InterruptedException {
         CommitId.require(commit, "commit");
         long started = System.nanoTime();
-        Path temp = null;
-        try {
-            temp = Files.createTempFile("rhizome-fetch-", ".bundle");
+        try (ReceivedBytes received = new ReceivedBytes()) {
             FetchSession session = new FetchSession(commit, config.maxBundleBytes(), peer.getNode());
-            try (BundleSink sink = BundleSink.create(temp)) {
-                downloadResuming(peer, commit, session, sink, progress, cancel);
-            }
+            downloadResuming(peer, commit, session, new BundleSink(received), progress, cancel);
             if (cancel.isCancelled()) {
                 throw new PeerFailure(PeerFailure.Kind.CANCELLED, "cancelled");
             }
-            repo.importBundle(temp, commit, config.maxBundleBytes());
-            keep(temp, commit);
+            received.importInto(repo, commit, config.maxBundleBytes());
+            keep(received, commit);
             FetchResult result = new FetchResult(commit, peer.toBuilder().setNode(session.peerNode()).build(),
                     session.size(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), false);
             log.info("fetched {} ({} bytes) from {} in {} ms", CommitId.abbreviate(commit), result.bytes(),
@@ -143,8 +137,6 @@ public final class BundleFetcher implements AutoCloseable {
             throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "sent a bundle we refused: " + e.getMessage());
         } catch (IOException e) {
             throw new PeerFailure(PeerFailure.Kind.LOCAL, "could not store its bundle here: " + e.getMessage());
-        } finally {
-            deleteQuietly(temp);
         }
     }
 
@@ -177,25 +169,23 @@ public final class BundleFetcher implements AutoCloseable {
             }
         }
         long started = System.nanoTime();
-        Path temp = null;
         List<String> have = repo.recentCommits(MAX_HAVE);
-        try {
-            temp = Files.createTempFile("rhizome-fetch-", ".bundle");
+        try (ReceivedBytes received = new ReceivedBytes()) {
             RangeFetch.Outcome got;
             try {
-                got = new RangeFetch(commit, holders, config, have, temp, this::startDownload, progress, cancel, verdicts).run();
+                got = new RangeFetch(commit, holders, config, have, received, this::startDownload, progress, cancel, verdicts).run();
             } catch (PeerFailure e) {
                 throw new FetchException(commit, List.of(e.getMessage()));
             }
             bytesReceived.addAndGet(got.bytesReceived());
             PeerEndpoint primary = holders.get(got.primary());
-            byte[] whole = sha256Of(temp);
+            byte[] whole = received.sha256();
             try {
                 if (!java.security.MessageDigest.isEqual(whole, got.sha256())) {
                     // Every piece matched the primary's digests, so the digests themselves were false.
                     throw new BundleException("pieces matching its piece digests do not make the bundle of its sha256");
                 }
-                repo.importBundle(temp, commit, config.maxBundleBytes());
+                received.importInto(repo, commit, config.maxBundleBytes());
             } catch (BundleException e) {
                 PeerFailure lie = new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "named a bundle we refused: " + e.getMessage());
                 verdicts.failed(primary, lie);
@@ -204,7 +194,7 @@ public final class BundleFetcher implements AutoCloseable {
             // The bundle is good, so a piece that did not match its digest was that holder's fault.
             got.badPieces().forEach((holder, why) -> verdicts.failed(holders.get(holder),
                     new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, why)));
-            keep(temp, commit);
+            keep(received, commit);
             FetchResult result = new FetchResult(commit, primary.toBuilder().setNode(got.primaryNode()).build(), got.size(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), false);
             log.info("fetched {} ({} bytes) in pieces from {} holders (first {}) in {} ms", CommitId.abbreviate(commit),
@@ -213,23 +203,6 @@ public final class BundleFetcher implements AutoCloseable {
             return result;
         } catch (IOException e) {
             throw new FetchException(commit, List.of("could not store the bundle here: " + e.getMessage()));
-        } finally {
-            deleteQuietly(temp);
-        }
-    }
-
-    private static byte[] sha256Of(Path file) throws IOException {
-        try {
-            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
-            try (var in = Files.newInputStream(file)) {
-                byte[] buffer = new byte[64 * 1024];
-                for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-                    digest.update(buffer, 0, n);
-                }
-            }
-            return digest.digest();
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
         }
     }
 
@@ -238,7 +211,7 @@ public final class BundleFetcher implements AutoCloseable {
         return bytesReceived.get();
     }
 
-    private void downloadResuming(PeerEndpoint peer, String commit, FetchSession session, BundleSink sink,
+    private void downloadResuming(PeerEndpoint peer, String commit, FetchSession session, TransferSink sink,
                                   TransferProgress progress, Cancellation cancel) throws PeerFailure, InterruptedException {
         // Listed once: a resumed request must name the same (thin) bundle as the first.
         List<String> have = repo.recentCommits(MAX_HAVE);
@@ -309,9 +282,9 @@ public final class BundleFetcher implements AutoCloseable {
     }
 
     /** Serves the very bytes received from now on, so holders downstream all offer one bundle. */
-    private void keep(Path bundle, String commit) {
+    private void keep(ReceivedBytes bundle, String commit) {
         try {
-            repo.keepReceivedBundle(bundle, commit);
+            bundle.keepIn(repo, commit);
         } catch (IOException | RuntimeException e) {
             log.warn("cannot keep the bundle of {} to serve it: {}", CommitId.abbreviate(commit), e.getMessage());
         }
@@ -327,17 +300,6 @@ public final class BundleFetcher implements AutoCloseable {
 
     private static String label(PeerEndpoint peer) {
         return peer.getHost() + ":" + peer.getPort();
-    }
-
-    private static void deleteQuietly(Path temp) {
-        if (temp == null) {
-            return;
-        }
-        try {
-            Files.deleteIfExists(temp);
-        } catch (IOException e) {
-            log.warn("cannot delete temporary bundle {}: {}", temp, e.getMessage());
-        }
     }
 
     @Override

@@ -9,9 +9,6 @@ import dev.rhizome.protocol.CommitId;
 import io.netty.channel.Channel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -31,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * One bundle fetched in pieces from several holders at once, following a {@link PiecePlan}: each
  * request runs on its own connection under the same minimum-progress rule as a whole transfer;
  * each piece is held in memory until it matches the digest in the first holder's header, and only
- * then written at its place in the bundle file. The caller checks the whole file and imports it.
+ * then written at its place in the bundle ({@link ReceivedBytes}). The caller checks the whole bundle and imports it.
  */
 final class RangeFetch {
     private static final Logger log = LoggerFactory.getLogger(RangeFetch.class);
@@ -59,7 +56,7 @@ final class RangeFetch {
     private final List<PeerEndpoint> holders;
     private final PeerConfig config;
     private final List<String> have;
-    private final Path file;
+    private final ReceivedBytes into;
     private final Starter starter;
     private final TransferProgress progress;
     private final Cancellation cancel;
@@ -77,13 +74,13 @@ final class RangeFetch {
     private int pieceBytes;
     private List<ByteString> pieceSha256 = List.of();
 
-    RangeFetch(String commit, List<PeerEndpoint> holders, PeerConfig config, List<String> have, Path file, Starter starter,
+    RangeFetch(String commit, List<PeerEndpoint> holders, PeerConfig config, List<String> have, ReceivedBytes into, Starter starter,
                TransferProgress progress, Cancellation cancel, HolderVerdicts verdicts) {
         this.commit = commit;
         this.holders = holders;
         this.config = config;
         this.have = have;
-        this.file = file;
+        this.into = into;
         this.starter = starter;
         this.progress = progress;
         this.cancel = cancel;
@@ -93,7 +90,7 @@ final class RangeFetch {
 
     /** Runs until every piece is stored; throws with every holder's failure when none is left to ask. */
     Outcome run() throws FetchException, PeerFailure, InterruptedException, IOException {
-        try (FileChannel out = FileChannel.open(file, StandardOpenOption.WRITE)) {
+        try {
             while (true) {
                 if (cancel.isCancelled()) {
                     throw new PeerFailure(PeerFailure.Kind.CANCELLED, "cancelled");
@@ -113,7 +110,7 @@ final class RangeFetch {
                 }
                 event.job().channel().close();
                 if (event.failure() == null) {
-                    delivered(event.job(), out);
+                    delivered(event.job());
                 } else {
                     failed(event.job(), event.failure() instanceof PeerFailure f ? f
                             : new PeerFailure(PeerFailure.Kind.CONNECTION_LOST, PeerMessages.describe(event.failure())));
@@ -160,7 +157,7 @@ final class RangeFetch {
         outcome.whenComplete((ok, failure) -> events.add(new Event(job, failure)));
     }
 
-    private void delivered(Job job, FileChannel out) throws IOException, FetchException {
+    private void delivered(Job job) throws IOException, FetchException {
         FetchSession session = job.session();
         if (job.piece() == PiecePlan.PROBE) {
             primary = job.holder();
@@ -196,7 +193,7 @@ final class RangeFetch {
                 plan.pieceFailed(job.holder(), piece);
                 return;
             }
-            out.write(ByteBuffer.wrap(job.buffer().bytes(), (int) (start - job.offset()), (int) (end - start)), start);
+            into.write(ByteBuffer.wrap(job.buffer().bytes(), (int) (start - job.offset()), (int) (end - start)), start);
             for (int other : plan.pieceDone(job.holder(), piece)) {
                 cancelDuplicate(other, piece);
             }

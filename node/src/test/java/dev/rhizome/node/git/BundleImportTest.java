@@ -164,4 +164,65 @@ class BundleImportTest {
                 .isInstanceOf(BundleException.class).hasMessageContaining("not a commit");
         assertThat(target.commits()).isEmpty();
     }
+
+    @Test
+    void aBundleInMemoryIsCheckedAsAFileIsAndKeptByteForByte() throws Exception {
+        target.importBundle(source.bundle(seed, List.of()).path(), seed, 1 << 20);
+        BundleFile thin = source.bundle(experiment, List.of(seed));
+        byte[] bytes = Files.readAllBytes(thin.path());
+
+        assertThatThrownBy(() -> target.importBundle(bytes, seed, 1 << 20))
+                .isInstanceOf(BundleException.class).hasMessage("bundle tip is " + experiment + ", expected " + seed);
+        assertThatThrownBy(() -> target.importBundle(bytes, experiment, bytes.length - 1))
+                .isInstanceOf(BundleException.class).hasMessageContaining("over the limit");
+        assertThatThrownBy(() -> target.importBundle(java.util.Arrays.copyOf(bytes, bytes.length - 30), experiment, 1 << 20))
+                .isInstanceOf(BundleException.class).hasMessageContaining("refused while unpacking");
+        try (NodeRepository empty = NodeRepository.open(tmp.resolve("empty.git"))) {
+            assertThatThrownBy(() -> empty.importBundle(bytes, experiment, 1 << 20))
+                    .isInstanceOf(BundleException.class).hasMessage("missing prerequisite " + seed);
+        }
+        assertThat(target.commits()).containsExactly(seed);
+
+        assertThat(target.importBundle(bytes, experiment, 1 << 20)).isEqualTo(experiment);
+        assertThat(target.commits()).containsExactlyInAnyOrder(seed, experiment);
+        BundleFile kept = target.keepReceivedBundle(bytes, experiment);
+        assertThat(Files.readAllBytes(kept.path())).isEqualTo(bytes);
+        assertThat(kept.sha256()).isEqualTo(thin.sha256());
+        assertThat(kept.prerequisites()).containsExactly(seed);
+        assertThat(target.bundleWithDigest(experiment, List.of(seed), thin.sha256())).hasValueSatisfying(
+                b -> assertThat(b.path()).isEqualTo(kept.path()));
+    }
+
+    @Test
+    void bytesAfterThePackAreRefused() throws Exception {
+        byte[] whole = Files.readAllBytes(source.bundle(experiment, List.of()).path());
+        byte[] padded = java.util.Arrays.copyOf(whole, whole.length + 1);
+        assertThatThrownBy(() -> target.importBundle(padded, experiment, 1 << 20))
+                .isInstanceOf(BundleException.class).hasMessageContaining("refused while unpacking");
+        assertThat(target.commits()).isEmpty();
+    }
+
+    @Test
+    void aCommitWhoseObjectsArePresentWithoutItsRefIsImportedAndRefedAgain() throws Exception {
+        // As after an import cut short between unpacking and writing refs: objects, no ref.
+        byte[] whole = Files.readAllBytes(source.bundle(experiment, List.of()).path());
+        try (var in = new java.io.ByteArrayInputStream(whole); var inserter = target.repository().newObjectInserter()) {
+            GitBundleHeader.read(in);
+            inserter.newPackParser(in).parse(org.eclipse.jgit.lib.NullProgressMonitor.INSTANCE);
+            inserter.flush();
+        }
+        assertThat(target.commits()).isEmpty();
+        assertThat(target.has(experiment)).as("objects without a ref are not held").isFalse();
+
+        assertThat(target.importBundle(whole, experiment, 1 << 20)).isEqualTo(experiment);
+        assertThat(target.commits()).containsExactlyInAnyOrder(seed, experiment);
+    }
+
+    @Test
+    void anImportRefsParentsBeforeChildren() throws Exception {
+        String third = source.commitFiles(experiment, Map.of("notes.md", text("n")), "notes", AUTHOR);
+        target.importBundle(source.bundle(third, List.of()).path(), third, 1 << 20);
+        // recentCommits lists refs newest first in the order this instance wrote them.
+        assertThat(target.recentCommits(3)).containsExactly(third, experiment, seed);
+    }
 }

@@ -83,6 +83,27 @@ class NodeRepositoryTest {
     }
 
     @Test
+    void aRefAnotherProcessPackedIsSeenHere() throws Exception {
+        Path dir = tmp.resolve("packed.git");
+        try (NodeRepository first = NodeRepository.open(dir); NodeRepository second = NodeRepository.open(dir)) {
+            assertThat(dir.resolve("packed-refs")).exists().isEmptyFile();
+            assertThat(second.has("3".repeat(40))).isFalse();  // this instance has read the empty packed-refs
+            String seed = first.commitFiles(null, Map.of("a", text("1")), "seed", AUTHOR);
+            // What `git gc` (or `git pack-refs --all`) in a shell would do: refs into packed-refs, loose files gone.
+            try (org.eclipse.jgit.api.Git other = org.eclipse.jgit.api.Git.open(dir.toFile())) {
+                other.gc().call();
+            }
+            assertThat(dir.resolve("refs/rhizome/commits/" + seed)).doesNotExist();
+            assertThat(dir.resolve("packed-refs")).content().contains(seed);
+
+            assertThat(second.has(seed)).as("found in the packed-refs another process rewrote").isTrue();
+        }
+        try (NodeRepository reopened = NodeRepository.open(dir)) {
+            assertThat(reopened.commits()).hasSize(1);
+        }
+    }
+
+    @Test
     void recentCommitsListTheNewestHeldFirstAndAtMostTheLimit() throws IOException {
         Path dir = tmp.resolve("recent.git");
         String first;
