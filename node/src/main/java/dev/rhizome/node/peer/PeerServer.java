@@ -67,6 +67,13 @@ public final class PeerServer implements AutoCloseable {
      */
     public static PeerServer start(NodeRepository repo, Identity identity, String host, int port, PeerConfig config,
                                    EventLoopGroup shared, GossipAcceptor gossip) throws InterruptedException {
+        return start(repo, identity, host, port, config, shared, gossip, UploadWitness.NONE);
+    }
+
+    /** As above, telling {@code witness} of each bundle sent whole. */
+    public static PeerServer start(NodeRepository repo, Identity identity, String host, int port, PeerConfig config,
+                                   EventLoopGroup shared, GossipAcceptor gossip, UploadWitness witness)
+            throws InterruptedException {
         boolean ownsGroup = shared == null;
         EventLoopGroup group = ownsGroup ? new MultiThreadIoEventLoopGroup(EVENT_LOOP_THREADS, NioIoHandler.newFactory()) : shared;
         ExecutorService bundleBuilders = Executors.newFixedThreadPool(BUNDLE_BUILDER_THREADS, daemonThreads("rhizome-bundle-builder"));
@@ -97,7 +104,7 @@ public final class PeerServer implements AutoCloseable {
                             ch.pipeline().addLast(HelloRouter.NAME, new HelloRouter(gossip));
                         }
                         ch.pipeline().addLast(SERVE, new ServeHandler(repo, hello, bundleBuilders, config.chunkBytes(), bytesServed,
-                                slots, pacer, ch.remoteAddress()));
+                                slots, pacer, ch.remoteAddress(), witness));
                     }
                 });
         try {

@@ -43,18 +43,23 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
     private final SlowReaderRule slowReader;
     private ScheduledFuture<?> slowReaderCheck;
     private volatile ChannelHandlerContext context;
+    private final UploadWitness witness;
+    /** The upload streaming now sends its bundle whole (from byte 0 to the end): told to the witness when done. */
+    private String wholeBundleOf;
 
     ServeHandler(NodeRepository repo, PeerMessage ourHello, Executor bundleBuilders, int chunkBytes, AtomicLong bytesServed) {
         this(repo, ourHello, bundleBuilders, chunkBytes, bytesServed, new UploadSlots(Integer.MAX_VALUE), UploadPacer.unlimited(),
-                null);
+                null, UploadWitness.NONE);
     }
 
     /**
      * @param slots   and {@code pacer} are shared by all of the server's connections
      * @param remote  the peer's address, by which (with its node id) its share of the slots is counted; null: local
+     * @param witness told of each bundle sent whole
      */
     ServeHandler(NodeRepository repo, PeerMessage ourHello, Executor bundleBuilders, int chunkBytes, AtomicLong bytesServed,
-                 UploadSlots slots, UploadPacer pacer, SocketAddress remote) {
+                 UploadSlots slots, UploadPacer pacer, SocketAddress remote, UploadWitness witness) {
+        this.witness = witness;
         this.repo = repo;
         this.bundleBuilders = bundleBuilders;
         this.chunkBytes = chunkBytes;
@@ -186,6 +191,7 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
             return;
         }
         long end = length == 0 ? bundle.size() : Math.min(bundle.size(), offset + length);
+        wholeBundleOf = offset == 0 && end == bundle.size() ? bundle.tip() : null;
         try {
             streamer = ChunkStreamer.open(bundle.path(), bundle.tip(), offset, end, chunkBytes, bytesServed, pacer);
         } catch (IOException e) {
@@ -246,6 +252,9 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
                 case DONE -> {
                     streamer = null;
                     stopCheckingReader();
+                    if (wholeBundleOf != null) {
+                        witness.servedWhole(session.peerNode(), wholeBundleOf);
+                    }
                     session.finished();
                 }
                 case WAIT_PACER -> {

@@ -143,6 +143,11 @@ final class ServeSession {
         return PeerMessages.error(Error.Code.UNAVAILABLE, why + "; ask another holder");
     }
 
+    /** The node id the peer's hello carried (empty before it). */
+    ByteString peerNode() {
+        return peerNode;
+    }
+
     /** The upload being served, or null; the adapter checks a bundle it built is still for this one. */
     UploadSlots.Upload upload() {
         return upload;

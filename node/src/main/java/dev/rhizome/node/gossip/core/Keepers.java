@@ -11,8 +11,15 @@ import java.util.Set;
 
 /**
  * The wants filter's replication of this node's own commits (see {@link Wants}): which links were
- * named to keep a copy of each, which confirmed by announcing it, and whom to name next. Bounded to
- * the most recent {@link #OWN_COMMITS} commits.
+ * named to keep a copy of each, which confirmed, and whom to name next. Bounded to the most recent
+ * {@link #OWN_COMMITS} commits.
+ *
+ * <p>A keeper is confirmed on evidence a liar cannot fake cheaply: it announced the commit AND this
+ * node served it the whole bundle (an upload from the first byte to the last, to a fetch hello
+ * carrying its id). An announcement alone costs nothing; it is believed for {@link #WAIT_MS} like
+ * any named keeper's silence, then the announcer is doubted (never named again for that commit,
+ * never counted) and another is named. A keeper that took the bundle from another holder is
+ * doubted the same way: one more copy than asked, never one fewer.
  */
 final class Keepers {
     /** Own commits whose keepers are still looked for. */
@@ -21,12 +28,30 @@ final class Keepers {
     static final long WAIT_MS = 60_000;
 
     private static final class Keeping {
+        /** Named, not yet confirmed: when. */
         final Map<PublicId, Long> pending = new HashMap<>();
+        final Set<PublicId> announced = new HashSet<>();
+        final Set<PublicId> served = new HashSet<>();
         final Set<PublicId> confirmed = new HashSet<>();
+        /** Announced it without our serving it, and not confirmed within the wait: neither counted nor named again. */
+        final Set<PublicId> doubted = new HashSet<>();
 
         int counted(long now) {
-            pending.values().removeIf(askedAt -> now - askedAt > WAIT_MS);
+            pending.entrySet().removeIf(e -> {
+                boolean expired = now - e.getValue() > WAIT_MS;
+                if (expired && announced.contains(e.getKey())) {
+                    doubted.add(e.getKey());
+                }
+                return expired;
+            });
             return pending.size() + confirmed.size();
+        }
+
+        void confirmIfProven(PublicId peer) {
+            if (announced.contains(peer) && served.contains(peer) && !doubted.contains(peer)) {
+                pending.remove(peer);
+                confirmed.add(peer);
+            }
         }
     }
 
@@ -46,15 +71,34 @@ final class Keepers {
         return chosen;
     }
 
-    /** {@code from} announced {@code commit}: if it is ours, a copy is confirmed there. */
+    /** {@code from} announced {@code commit}: if it is ours, a copy there once we have served it the bundle. */
     void heard(PublicId from, String commit) {
         Keeping k = keeping.get(commit);
         if (k != null) {
-            k.pending.remove(from);
-            k.confirmed.add(from);
+            k.announced.add(from);
+            k.confirmIfProven(from);
+            if (!k.pending.containsKey(from) && !k.confirmed.contains(from)) {
+                // Unasked, and not served by us: nothing shows it holds a copy, and naming a node that
+                // says it holds the commit could never bring evidence either.
+                k.doubted.add(from);
+            }
         }
     }
 
+    /** This node served {@code to} the whole bundle of {@code commit}: if it is ours, evidence of a copy there. */
+    void served(PublicId to, String commit) {
+        Keeping k = keeping.get(commit);
+        if (k != null) {
+            k.served.add(to);
+            k.confirmIfProven(to);
+        }
+    }
+
+    /** Keepers confirmed for {@code commit} (for tests). */
+    Set<PublicId> confirmed(String commit) {
+        Keeping k = keeping.get(commit);
+        return k == null ? Set.of() : Set.copyOf(k.confirmed);
+    }
     /**
      * Own commits short of keepers (made while this node had few links, or a keeper never fetched):
      * more named among {@code open}, by rendezvous order. Returns, per link to name, its commits (at
@@ -70,7 +114,7 @@ final class Keepers {
             }
             List<PublicId> candidates = new ArrayList<>();
             for (PublicId peer : open) {
-                if (!k.pending.containsKey(peer) && !k.confirmed.contains(peer)) {
+                if (!k.pending.containsKey(peer) && !k.confirmed.contains(peer) && !k.doubted.contains(peer)) {
                     candidates.add(peer);
                 }
             }
