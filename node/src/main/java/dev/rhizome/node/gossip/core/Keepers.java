@@ -14,44 +14,36 @@ import java.util.Set;
  * named to keep a copy of each, which confirmed, and whom to name next. Bounded to the most recent
  * {@link #OWN_COMMITS} commits.
  *
- * <p>A keeper is confirmed on evidence a liar cannot fake cheaply: it announced the commit AND this
- * node served it the whole bundle (an upload from the first byte to the last, to a fetch hello
- * carrying its id). An announcement alone costs nothing; it is believed for {@link #WAIT_MS} like
- * any named keeper's silence, then the announcer is doubted (never named again for that commit,
- * never counted) and another is named. A keeper that took the bundle from another holder is
- * doubted the same way: one more copy than asked, never one fewer.
+ * <p>A copy is confirmed on evidence a liar cannot fake cheaply: this node's server sent the peer
+ * the whole bundle (one upload from its first byte to its last, to a fetch hello carrying the
+ * peer's id). An announcement costs nothing, so it confirms nothing: a peer that says it holds one
+ * of our commits without having taken it from us is doubted, neither counted nor named. A named
+ * keeper is counted while it has {@link #WAIT_MS} to take the bundle; one that has not by then
+ * (it never fetched, or took the bundle from another holder) is doubted too and another is named:
+ * one copy more than asked at worst, never one fewer.
  */
 final class Keepers {
     /** Own commits whose keepers are still looked for. */
     static final int OWN_COMMITS = 256;
-    /** A keeper named that has not announced the commit within this long is replaced by another. */
+    /** A keeper named that has not taken the bundle from us within this long is replaced by another. */
     static final long WAIT_MS = 60_000;
 
     private static final class Keeping {
-        /** Named, not yet confirmed: when. */
+        /** Named, not yet confirmed: since when. */
         final Map<PublicId, Long> pending = new HashMap<>();
-        final Set<PublicId> announced = new HashSet<>();
-        final Set<PublicId> served = new HashSet<>();
         final Set<PublicId> confirmed = new HashSet<>();
-        /** Announced it without our serving it, and not confirmed within the wait: neither counted nor named again. */
+        /** Claimed a copy without our serving it, or named and never took it: neither counted nor named again. */
         final Set<PublicId> doubted = new HashSet<>();
 
         int counted(long now) {
             pending.entrySet().removeIf(e -> {
                 boolean expired = now - e.getValue() > WAIT_MS;
-                if (expired && announced.contains(e.getKey())) {
+                if (expired) {
                     doubted.add(e.getKey());
                 }
                 return expired;
             });
             return pending.size() + confirmed.size();
-        }
-
-        void confirmIfProven(PublicId peer) {
-            if (announced.contains(peer) && served.contains(peer) && !doubted.contains(peer)) {
-                pending.remove(peer);
-                confirmed.add(peer);
-            }
         }
     }
 
@@ -71,26 +63,25 @@ final class Keepers {
         return chosen;
     }
 
-    /** {@code from} announced {@code commit}: if it is ours, a copy there once we have served it the bundle. */
+    /**
+     * {@code from} announced {@code commit}. If it is ours and nothing shows {@code from} took it
+     * from us, the claim is doubted (naming a node that says it holds the commit could never bring
+     * evidence either); a keeper we named keeps the rest of its wait.
+     */
     void heard(PublicId from, String commit) {
         Keeping k = keeping.get(commit);
-        if (k != null) {
-            k.announced.add(from);
-            k.confirmIfProven(from);
-            if (!k.pending.containsKey(from) && !k.confirmed.contains(from)) {
-                // Unasked, and not served by us: nothing shows it holds a copy, and naming a node that
-                // says it holds the commit could never bring evidence either.
-                k.doubted.add(from);
-            }
+        if (k != null && !k.pending.containsKey(from) && !k.confirmed.contains(from)) {
+            k.doubted.add(from);
         }
     }
 
-    /** This node served {@code to} the whole bundle of {@code commit}: if it is ours, evidence of a copy there. */
+    /** This node's server sent {@code to} the whole bundle of {@code commit}: if it is ours, a copy there. */
     void served(PublicId to, String commit) {
         Keeping k = keeping.get(commit);
         if (k != null) {
-            k.served.add(to);
-            k.confirmIfProven(to);
+            k.pending.remove(to);
+            k.doubted.remove(to);
+            k.confirmed.add(to);
         }
     }
 
@@ -99,6 +90,7 @@ final class Keepers {
         Keeping k = keeping.get(commit);
         return k == null ? Set.of() : Set.copyOf(k.confirmed);
     }
+
     /**
      * Own commits short of keepers (made while this node had few links, or a keeper never fetched):
      * more named among {@code open}, by rendezvous order. Returns, per link to name, its commits (at
