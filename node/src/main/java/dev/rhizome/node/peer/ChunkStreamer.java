@@ -12,6 +12,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
 
 /**
  * Sends one bundle file, or a range of it, as chunks, only while the channel is writable and the
@@ -38,7 +39,7 @@ final class ChunkStreamer implements AutoCloseable {
     private long position;
     private long waitNanos;
     /** Told each time the socket has taken a whole chunk. */
-    private Runnable onChunkTaken = () -> { };
+    private IntConsumer onChunkTaken = bytes -> { };
 
     private ChunkStreamer(FileChannel file, String commit, long offset, long end, int chunkBytes, AtomicLong bytesServed,
                           UploadPacer pacer) {
@@ -88,7 +89,7 @@ final class ChunkStreamer implements AutoCloseable {
             ctx.write(chunk).addListener(written -> {
                 if (written.isSuccess()) {
                     bytesServed.addAndGet(length);
-                    onChunkTaken.run();
+                    onChunkTaken.accept(length);
                 }
             });
         }
@@ -101,8 +102,8 @@ final class ChunkStreamer implements AutoCloseable {
         return State.DONE;
     }
 
-    /** Runs {@code listener} on the channel's event loop each time the socket takes a whole chunk. */
-    void onChunkTaken(Runnable listener) {
+    /** Runs {@code listener} on the channel's event loop with its size each time the socket takes a whole chunk. */
+    void onChunkTaken(IntConsumer listener) {
         this.onChunkTaken = listener;
     }
 

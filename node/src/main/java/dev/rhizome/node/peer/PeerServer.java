@@ -67,11 +67,19 @@ public final class PeerServer implements AutoCloseable {
      */
     public static PeerServer start(NodeRepository repo, Identity identity, String host, int port, PeerConfig config,
                                    EventLoopGroup shared, GossipAcceptor gossip) throws InterruptedException {
+        return start(repo, identity, host, port, config, shared, gossip, UploadWitness.NONE);
+    }
+
+    /** As above, telling {@code witness} of each bundle sent whole. */
+    public static PeerServer start(NodeRepository repo, Identity identity, String host, int port, PeerConfig config,
+                                   EventLoopGroup shared, GossipAcceptor gossip, UploadWitness witness)
+            throws InterruptedException {
         boolean ownsGroup = shared == null;
         EventLoopGroup group = ownsGroup ? new MultiThreadIoEventLoopGroup(EVENT_LOOP_THREADS, NioIoHandler.newFactory()) : shared;
         ExecutorService bundleBuilders = Executors.newFixedThreadPool(BUNDLE_BUILDER_THREADS, daemonThreads("rhizome-bundle-builder"));
         AtomicLong bytesServed = new AtomicLong();
-        // Shared by every connection: uploads past the limit are answered BUSY, and all of them together are paced.
+        // Shared by every connection: uploads past the limit are answered BUSY (or take the place of an
+        // upload of a peer holding more than the asker), and all of them together are paced.
         UploadSlots slots = new UploadSlots(config.maxUploads());
         UploadPacer pacer = new UploadPacer(config.uploadBytesPerSecond(), config.uploadBurstBytes(), System.nanoTime());
         PeerMessage hello = PeerMessages.hello(identity);
@@ -96,7 +104,7 @@ public final class PeerServer implements AutoCloseable {
                             ch.pipeline().addLast(HelloRouter.NAME, new HelloRouter(gossip));
                         }
                         ch.pipeline().addLast(SERVE, new ServeHandler(repo, hello, bundleBuilders, config.chunkBytes(), bytesServed,
-                                slots, pacer));
+                                slots, pacer, ch.remoteAddress(), witness));
                     }
                 });
         try {

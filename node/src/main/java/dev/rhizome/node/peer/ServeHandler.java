@@ -13,6 +13,8 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -24,9 +26,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Netty adapter of {@link ServeSession}: answers hellos, builds bundles off the event loop (JGit
  * and disk are blocking) and streams them back with {@link ChunkStreamer}. A peer that breaks the
- * protocol is told why and disconnected; the server itself carries on.
+ * protocol is told why and disconnected; the server itself carries on. An upload that
+ * {@link UploadSlots} ends early for another peer's stops where it is and is answered BUSY.
  */
-final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> {
+final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implements UploadSlots.Holder {
     private static final Logger log = LoggerFactory.getLogger(ServeHandler.class);
 
     private final NodeRepository repo;
@@ -39,41 +42,94 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> {
     private boolean pacerWaiting;
     private final SlowReaderRule slowReader;
     private ScheduledFuture<?> slowReaderCheck;
+    private volatile ChannelHandlerContext context;
+    private final UploadWitness witness;
+    /** The upload streaming now sends its bundle whole (from byte 0 to the end): told to the witness when done. */
+    private String wholeBundleOf;
 
     ServeHandler(NodeRepository repo, PeerMessage ourHello, Executor bundleBuilders, int chunkBytes, AtomicLong bytesServed) {
-        this(repo, ourHello, bundleBuilders, chunkBytes, bytesServed, new UploadSlots(Integer.MAX_VALUE), UploadPacer.unlimited());
+        this(repo, ourHello, bundleBuilders, chunkBytes, bytesServed, new UploadSlots(Integer.MAX_VALUE), UploadPacer.unlimited(),
+                null, UploadWitness.NONE);
     }
 
-    /** @param slots and {@code pacer} are shared by all of the server's connections */
+    /**
+     * @param slots   and {@code pacer} are shared by all of the server's connections
+     * @param remote  the peer's address, by which (with its node id) its share of the slots is counted; null: local
+     * @param witness told of each bundle sent whole
+     */
     ServeHandler(NodeRepository repo, PeerMessage ourHello, Executor bundleBuilders, int chunkBytes, AtomicLong bytesServed,
-                 UploadSlots slots, UploadPacer pacer) {
+                 UploadSlots slots, UploadPacer pacer, SocketAddress remote, UploadWitness witness) {
+        this.witness = witness;
         this.repo = repo;
         this.bundleBuilders = bundleBuilders;
         this.chunkBytes = chunkBytes;
         this.bytesServed = bytesServed;
-        this.session = new ServeSession(ourHello, slots);
+        this.session = new ServeSession(ourHello, slots, remote instanceof InetSocketAddress inet && inet.getAddress() != null
+                ? UploadSlots.addressKey(inet.getAddress()) : ServeSession.LOCAL, this);
         this.pacer = pacer;
         this.slowReader = new SlowReaderRule(chunkBytes);
     }
 
     @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        context = ctx;
+    }
+
+    @Override
     protected void channelRead0(ChannelHandlerContext ctx, PeerMessage message) {
-        ServeSession.Decision decision = session.onMessage(message);
+        ServeSession.Decision decision = session.onMessage(message, nowMs());
         if (decision instanceof ServeSession.Reply reply) {
             ctx.writeAndFlush(reply.message());
         } else if (decision instanceof ServeSession.Refuse refuse) {
             refuse(ctx, refuse.code(), refuse.reason());
         } else if (decision instanceof ServeSession.Serve serve) {
+            if (serve.preempts() != null) {
+                log.info("ending {} early: {} asks and holds less than its share of the upload slots", serve.preempts(),
+                        PeerMessages.remote(ctx.channel()));
+                serve.preempts().holder().preempt(serve.preempts());
+            }
             prepare(ctx, serve);
         }
     }
 
+    /** Another connection's request took this one's upload slot (on that connection's thread): stop and say BUSY. */
+    @Override
+    public void preempt(UploadSlots.Upload upload) {
+        ChannelHandlerContext ctx = context;
+        if (ctx != null) {
+            ctx.executor().execute(() -> endEarly(ctx, upload));
+        }
+    }
+
+    private void endEarly(ChannelHandlerContext ctx, UploadSlots.Upload upload) {
+        if (!session.preempted(upload)) {
+            return;  // that upload was over already
+        }
+        stopCheckingReader();
+        if (streamer != null) {
+            try {
+                streamer.close();
+            } catch (IOException e) {
+                log.warn("cannot close a bundle file: {}", e.getMessage());
+            }
+            streamer = null;
+        }
+        if (ctx.channel().isActive()) {
+            ctx.writeAndFlush(ServeSession.busy("upload ended early to share the upload slots with a peer holding fewer"));
+        }
+    }
+
     private void prepare(ChannelHandlerContext ctx, ServeSession.Serve request) {
+        UploadSlots.Upload mine = session.upload();
         try {
             bundleBuilders.execute(() -> {
                 try {
                     if (!repo.has(request.commit())) {
-                        ctx.executor().execute(() -> notFound(ctx, request.commit()));
+                        ctx.executor().execute(() -> {
+                            if (session.upload() == mine) {
+                                notFound(ctx, request.commit());
+                            }
+                        });
                         return;
                     }
                     BundleFile bundle;
@@ -82,17 +138,28 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> {
                     } else {
                         var exact = repo.bundleWithDigest(request.commit(), request.have(), request.sha256());
                         if (exact.isEmpty()) {
-                            ctx.executor().execute(() -> otherBundle(ctx, request.commit()));
+                            ctx.executor().execute(() -> {
+                                if (session.upload() == mine) {
+                                    otherBundle(ctx, request.commit());
+                                }
+                            });
                             return;
                         }
                         bundle = exact.get();
                     }
-                    ctx.executor().execute(() -> start(ctx, bundle, request.offset(), request.length()));
+                    ctx.executor().execute(() -> {
+                        // Ended early while it was being built: it was answered BUSY already.
+                        if (session.upload() == mine) {
+                            start(ctx, bundle, request.offset(), request.length());
+                        }
+                    });
                 } catch (IOException | RuntimeException e) {
                     log.error("cannot build bundle {} for {}", request.commit(), PeerMessages.remote(ctx.channel()), e);
                     ctx.executor().execute(() -> {
-                        session.finished();
-                        refuse(ctx, Error.Code.INTERNAL, "cannot build bundle " + request.commit());
+                        if (session.upload() == mine) {
+                            session.finished();
+                            refuse(ctx, Error.Code.INTERNAL, "cannot build bundle " + request.commit());
+                        }
                     });
                 }
             });
@@ -124,6 +191,7 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> {
             return;
         }
         long end = length == 0 ? bundle.size() : Math.min(bundle.size(), offset + length);
+        wholeBundleOf = offset == 0 && end == bundle.size() ? bundle.tip() : null;
         try {
             streamer = ChunkStreamer.open(bundle.path(), bundle.tip(), offset, end, chunkBytes, bytesServed, pacer);
         } catch (IOException e) {
@@ -139,7 +207,11 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> {
         bundle.pieceSha256().forEach(piece -> header.addPieceSha256(ByteString.copyFrom(piece)));
         ctx.write(PeerMessage.newBuilder().setBundleHeader(header).build());
         slowReader.progressed(nowMs());
-        streamer.onChunkTaken(() -> slowReader.progressed(nowMs()));
+        UploadSlots.Upload mine = session.upload();
+        streamer.onChunkTaken(bytes -> {
+            slowReader.progressed(nowMs());
+            session.sent(mine, bytes);
+        });
         ChunkStreamer watched = streamer;
         String commit = bundle.tip();
         long every = slowReader.windowMs() / 4;
@@ -180,6 +252,9 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> {
                 case DONE -> {
                     streamer = null;
                     stopCheckingReader();
+                    if (wholeBundleOf != null) {
+                        witness.servedWhole(session.peerNode(), wholeBundleOf);
+                    }
                     session.finished();
                 }
                 case WAIT_PACER -> {

@@ -130,4 +130,17 @@ class FetchSessionTest {
         assertThatThrownBy(() -> session.onError(Error.newBuilder().setCode(Error.Code.CONFLICT).build()))
                 .isInstanceOfSatisfying(PeerFailure.class, f -> assertThat(f.declined()).isEqualTo(PeerFailure.Declined.OTHER_BUNDLE));
     }
+
+    @Test
+    void aBusyMidTransferIsAnUploadEndedEarlyToShareTheSlots_declinedNotAFault() throws Exception {
+        session.onHello(PeerMessages.hello(peer).getHello());
+        session.onHeader(header());
+        session.onChunk(chunk(0, bundle, 0, 4));
+        assertThatThrownBy(() -> session.onError(ServeSession.busy("upload ended early").getError()))
+                .isInstanceOfSatisfying(PeerFailure.class, f -> {
+                    assertThat(f.declined()).isEqualTo(PeerFailure.Declined.BUSY);
+                    assertThat(f.kind()).isEqualTo(PeerFailure.Kind.CONNECTION_LOST);  // costs the server nothing
+                    assertThat(f.resumable()).isFalse();  // the fetcher asks another holder
+                });
+    }
 }

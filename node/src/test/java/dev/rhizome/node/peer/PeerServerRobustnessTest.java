@@ -162,6 +162,140 @@ class PeerServerRobustnessTest {
         }
     }
 
+    /** A server with the default 8 upload slots, small chunks, and an idle rule too long to cut anyone here. */
+    private static final PeerConfig EIGHT_SLOTS = new PeerConfig(1 << 20, 16 << 10, 64L << 20, Duration.ofSeconds(2),
+            Duration.ofSeconds(120));
+
+    @Test
+    void aRogueHoldingEveryUploadSlotFromOneAddressCannotKeepAnHonestFetchOut() throws Exception {
+        // Eight connections from 127.0.0.2, each with an invented id, each reading steadily but slowly.
+        rogueHoldsEverySlot(i -> "127.0.0.2", i -> Identity.generate(), (carol, small, big, rogue) -> {
+            try (TestNode bob = new TestNode(tmp.resolve("bob"))) {
+                // Bob (127.0.0.1) is served at once, in place of one of the rogue's uploads.
+                bob.fetcher.fetch(small, List.of(carol.endpoint()), TransferProgress.NONE);
+                assertThat(bob.repo.has(small)).isTrue();
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> endedEarly.contains(Error.Code.UNAVAILABLE));
+            // Bob is done: his slot is free for anyone, the rogue too; once all are taken again, it is BUSY.
+            assertThat(askFrom("127.0.0.2", Identity.generate(), carol, big, rogue).hasBundleHeader()).isTrue();
+            assertThat(askFrom("127.0.0.2", Identity.generate(), carol, big, rogue).getError().getCode())
+                    .as("the rogue, over its share, is told BUSY").isEqualTo(Error.Code.UNAVAILABLE);
+        });
+    }
+
+    @Test
+    void aRogueHoldingEveryUploadSlotUnderOneIdFromManyAddressesCannotKeepAnHonestFetchOut() throws Exception {
+        Identity rogueId = Identity.generate();
+        rogueHoldsEverySlot(i -> "127.0.0." + (2 + i), i -> rogueId, (carol, small, big, rogue) -> {
+            try (TestNode bob = new TestNode(tmp.resolve("bob"))) {
+                bob.fetcher.fetch(small, List.of(carol.endpoint()), TransferProgress.NONE);
+                assertThat(bob.repo.has(small)).isTrue();
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> endedEarly.contains(Error.Code.UNAVAILABLE));
+            assertThat(askFrom("127.0.0.20", rogueId, carol, big, rogue).hasBundleHeader()).isTrue();
+            assertThat(askFrom("127.0.0.21", rogueId, carol, big, rogue).getError().getCode())
+                    .as("the rogue's id, over its share, is told BUSY from a new address too").isEqualTo(Error.Code.UNAVAILABLE);
+        });
+    }
+
+    @Test
+    void sybilsOnManyAddressesHoldingEverySlotAreRotatedOutAfterTheirTenure() throws Exception {
+        // One slot each, inside every share: only the rotation after UploadSlots.MIN_TENURE_MS lets bob in.
+        rogueHoldsEverySlot(i -> "127.0.0." + (2 + i), i -> Identity.generate(), (carol, small, big, rogue) -> {
+            try (TestNode bob = new TestNode(tmp.resolve("bob"))) {
+                assertThatThrownBy(() -> bob.fetcher.fetch(small, List.of(carol.endpoint()), TransferProgress.NONE))
+                        .as("every upload is younger than its tenure").hasMessageContaining("busy");
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+                        .until(() -> bob.fetcher.fetch(small, List.of(carol.endpoint()), TransferProgress.NONE) != null);
+                assertThat(bob.repo.has(small)).isTrue();
+            }
+            // In a rogue upload's place, told BUSY mid-stream (not after it ended by itself or was cut as a staller).
+            await().atMost(Duration.ofSeconds(60)).until(() -> endedEarly.contains(Error.Code.UNAVAILABLE));
+        });
+    }
+
+    private final List<Error.Code> endedEarly = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    interface RogueScene {
+        void play(TestNode server, String small, String big, List<Socket> rogue) throws Exception;
+    }
+
+    /**
+     * Starts a server whose 8 upload slots are all held by uploads of an 8 MiB bundle to connection
+     * {@code i} from {@code address(i)} saying hello as {@code id(i)}, each read at about 128 KiB/s
+     * (an upload takes a minute, and the stall rule never cuts it), then plays {@code scene} with a
+     * small commit to fetch and the big one. A rogue connection whose upload is ended early (an
+     * error mid-stream, after its header) adds the error's code to {@link #endedEarly}.
+     */
+    private void rogueHoldsEverySlot(java.util.function.IntFunction<String> address, java.util.function.IntFunction<Identity> id,
+                                     RogueScene scene) throws Exception {
+        byte[] noise = new byte[8 << 20];
+        new Random(7).nextBytes(noise);
+        List<Socket> rogue = new ArrayList<>();
+        List<Thread> readers = new ArrayList<>();
+        try (TestNode carol = new TestNode(tmp.resolve("carol"), EIGHT_SLOTS)) {
+            String big = carol.repo.commitFiles(null, Map.of("weights.bin", noise), "big", PeerTransferTest.AUTHOR);
+            String small = PeerTransferTest.seed(carol);
+            for (int i = 0; i < PeerConfig.DEFAULT_MAX_UPLOADS; i++) {
+                Socket s = new Socket();
+                rogue.add(s);
+                s.setReceiveBufferSize(4096);
+                s.bind(new InetSocketAddress(address.apply(i), 0));
+                s.connect(new InetSocketAddress("127.0.0.1", carol.server.port()));
+                s.setSoTimeout(10_000);
+                RawWire.write(s.getOutputStream(), PeerMessages.hello(id.apply(i)));
+                RawWire.write(s.getOutputStream(), request(big, 0));
+                InputStream in = s.getInputStream();
+                assertThat(RawWire.read(in).hasHello()).isTrue();
+                assertThat(RawWire.read(in).hasBundleHeader()).as("connection %d holds an upload slot", i).isTrue();
+                Thread reader = new Thread(() -> {
+                    try {
+                        int read = 0;
+                        for (PeerMessage m = RawWire.read(in); m != null; m = RawWire.read(in)) {
+                            if (m.hasError()) {
+                                endedEarly.add(m.getError().getCode());
+                                return;
+                            }
+                            if (++read % 2 == 0) {
+                                Thread.sleep(250);  // two 16 KiB chunks a quarter second
+                            }
+                        }
+                    } catch (IOException | InterruptedException e) {
+                        // closed at the end of the test
+                    }
+                });
+                reader.setDaemon(true);
+                reader.start();
+                readers.add(reader);
+            }
+            scene.play(carol, small, big, rogue);
+        } finally {
+            readers.forEach(Thread::interrupt);
+            for (Socket s : rogue) {
+                s.close();
+            }
+        }
+    }
+
+    /**
+     * One more request from {@code address} as {@code id}, on a connection left open in {@code keep}:
+     * the server's first answer after its hello.
+     */
+    private static PeerMessage askFrom(String address, Identity id, TestNode server, String commit, List<Socket> keep)
+            throws IOException {
+        Socket s = new Socket();
+        keep.add(s);
+        {
+            s.bind(new InetSocketAddress(address, 0));
+            s.connect(new InetSocketAddress("127.0.0.1", server.server.port()));
+            s.setSoTimeout(10_000);
+            RawWire.write(s.getOutputStream(), PeerMessages.hello(id));
+            RawWire.write(s.getOutputStream(), request(commit, 0));
+            assertThat(RawWire.read(s.getInputStream()).hasHello()).isTrue();
+            return RawWire.read(s.getInputStream());
+        }
+    }
+
     @Test
     void aConnectionThatTricklesBytesWithoutEverCompletingAMessageIsClosedAtTheDeadline() throws Exception {
         try (Socket trickler = connect()) {

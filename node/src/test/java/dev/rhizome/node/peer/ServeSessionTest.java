@@ -9,7 +9,9 @@ import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Hello;
 import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.protocol.identity.Identity;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ServeSessionTest {
@@ -104,5 +106,38 @@ class ServeSessionTest {
         session.onMessage(PeerMessages.hello(Identity.generate()));
         assertThat(session.onMessage(PeerMessage.newBuilder().setBundleChunk(BundleChunk.getDefaultInstance()).build()))
                 .isInstanceOf(ServeSession.Refuse.class);
+    }
+
+    @Test
+    void anUploadEndedEarlyForAnotherPeersIsToldBusyAndItsSlotIsTheirs() {
+        UploadSlots slots = new UploadSlots(1, 2, 10_000);
+        List<UploadSlots.Upload> told = new ArrayList<>();
+        ServeSession rogue = new ServeSession(ourHello, slots, "10.0.0.1", told::add);
+        ServeSession rogueAgain = new ServeSession(ourHello, slots, "10.0.0.1", told::add);
+        ServeSession honest = new ServeSession(ourHello, slots, "10.0.0.2", told::add);
+        rogue.onMessage(PeerMessages.hello(Identity.generate()), 0);
+        rogueAgain.onMessage(PeerMessages.hello(Identity.generate()), 0);
+        honest.onMessage(PeerMessages.hello(Identity.generate()), 0);
+        assertThat(rogue.onMessage(request(BundleRequest.newBuilder().setCommit(commit)), 0)).isInstanceOf(ServeSession.Serve.class);
+        UploadSlots.Upload rogues = rogue.upload();
+        // The rogue's address holds one slot, under its share of two: a peer holding none waits out its tenure.
+        assertThat(honest.onMessage(request(BundleRequest.newBuilder().setCommit(commit)), 9_999))
+                .isInstanceOf(ServeSession.Reply.class);
+
+        ServeSession.Decision d = honest.onMessage(request(BundleRequest.newBuilder().setCommit(commit)), 10_000);
+
+        assertThat(d).isInstanceOfSatisfying(ServeSession.Serve.class, serve -> assertThat(serve.preempts()).isSameAs(rogues));
+        assertThat(rogue.preempted(rogues)).isTrue();
+        assertThat(rogue.preempted(rogues)).as("once").isFalse();
+        rogue.finished();
+        assertThat(slots.inUse()).as("the rogue's late release frees nothing of the honest peer's").isEqualTo(1);
+        // The rogue asks again on another connection: it now holds none, the honest peer one, not yet 10 s.
+        assertThat(rogueAgain.onMessage(request(BundleRequest.newBuilder().setCommit(commit)), 10_001))
+                .isInstanceOfSatisfying(ServeSession.Reply.class,
+                        r -> assertThat(r.message().getError().getCode()).isEqualTo(Error.Code.UNAVAILABLE));
+        // And the rogue's first connection is usable again.
+        assertThat(rogue.onMessage(request(BundleRequest.newBuilder().setCommit(commit)), 10_002)).isInstanceOf(ServeSession.Reply.class);
+        honest.finished();
+        assertThat(slots.inUse()).isZero();
     }
 }

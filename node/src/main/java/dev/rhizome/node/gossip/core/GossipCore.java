@@ -438,6 +438,27 @@ public final class GossipCore implements PeerProtocol {
         return settled(out);
     }
 
+    /**
+     * This node's server sent {@code to} (by the id its fetch hello carried) the whole bundle of
+     * {@code commit}: under the wants filter, the evidence that a keeper of a commit made here holds
+     * a copy (see {@link Keepers}).
+     */
+    @Override
+    public List<Effect> onServed(PublicId to, String commit, long nowMs) {
+        CommitId.require(commit, "commit");
+        clock.advance(nowMs);
+        List<Effect> out = new ArrayList<>();
+        if (keepers != null) {
+            keepers.served(to, commit);
+        }
+        return settled(out);
+    }
+
+    /** Keepers confirmed for a commit made here, on evidence (none when every bundle is fetched); for tests and diagnostics. */
+    public Set<PublicId> confirmedKeepers(String commit) {
+        return keepers == null ? Set.of() : keepers.confirmed(commit);
+    }
+
     /** This node made or imported {@code commit} itself: hold it and announce it. */
     @Override
     public List<Effect> onLocalCommit(String commit, long nowMs) {
@@ -580,7 +601,7 @@ public final class GossipCore implements PeerProtocol {
                 boolean fetch = wants.all() || inventory.getKeepList().contains(selfId.toByteString());
                 for (String commit : inventory.getCommitsList()) {
                     if (keepers != null) {
-                        keepers.heard(from, commit); // a copy of our commit there, wherever it came from
+                        keepers.heard(from, commit); // a claim to a copy of our commit: believed only once we served it
                     }
                     Start start = planner.announced(from, commit, fetch, now);
                     if (start != null) {

@@ -11,21 +11,38 @@ import java.util.Set;
 
 /**
  * The wants filter's replication of this node's own commits (see {@link Wants}): which links were
- * named to keep a copy of each, which confirmed by announcing it, and whom to name next. Bounded to
- * the most recent {@link #OWN_COMMITS} commits.
+ * named to keep a copy of each, which confirmed, and whom to name next. Bounded to the most recent
+ * {@link #OWN_COMMITS} commits.
+ *
+ * <p>A copy is confirmed on evidence a liar cannot fake cheaply: this node's server sent the peer
+ * the whole bundle (one upload from its first byte to its last, to a fetch hello carrying the
+ * peer's id). An announcement costs nothing, so it confirms nothing: a peer that says it holds one
+ * of our commits without having taken it from us is doubted, neither counted nor named. A named
+ * keeper is counted while it has {@link #WAIT_MS} to take the bundle; one that has not by then
+ * (it never fetched, or took the bundle from another holder) is doubted too and another is named:
+ * one copy more than asked at worst, never one fewer.
  */
 final class Keepers {
     /** Own commits whose keepers are still looked for. */
     static final int OWN_COMMITS = 256;
-    /** A keeper named that has not announced the commit within this long is replaced by another. */
+    /** A keeper named that has not taken the bundle from us within this long is replaced by another. */
     static final long WAIT_MS = 60_000;
 
     private static final class Keeping {
+        /** Named, not yet confirmed: since when. */
         final Map<PublicId, Long> pending = new HashMap<>();
         final Set<PublicId> confirmed = new HashSet<>();
+        /** Claimed a copy without our serving it, or named and never took it: neither counted nor named again. */
+        final Set<PublicId> doubted = new HashSet<>();
 
         int counted(long now) {
-            pending.values().removeIf(askedAt -> now - askedAt > WAIT_MS);
+            pending.entrySet().removeIf(e -> {
+                boolean expired = now - e.getValue() > WAIT_MS;
+                if (expired) {
+                    doubted.add(e.getKey());
+                }
+                return expired;
+            });
             return pending.size() + confirmed.size();
         }
     }
@@ -46,13 +63,32 @@ final class Keepers {
         return chosen;
     }
 
-    /** {@code from} announced {@code commit}: if it is ours, a copy is confirmed there. */
+    /**
+     * {@code from} announced {@code commit}. If it is ours and nothing shows {@code from} took it
+     * from us, the claim is doubted (naming a node that says it holds the commit could never bring
+     * evidence either); a keeper we named keeps the rest of its wait.
+     */
     void heard(PublicId from, String commit) {
         Keeping k = keeping.get(commit);
-        if (k != null) {
-            k.pending.remove(from);
-            k.confirmed.add(from);
+        if (k != null && !k.pending.containsKey(from) && !k.confirmed.contains(from)) {
+            k.doubted.add(from);
         }
+    }
+
+    /** This node's server sent {@code to} the whole bundle of {@code commit}: if it is ours, a copy there. */
+    void served(PublicId to, String commit) {
+        Keeping k = keeping.get(commit);
+        if (k != null) {
+            k.pending.remove(to);
+            k.doubted.remove(to);
+            k.confirmed.add(to);
+        }
+    }
+
+    /** Keepers confirmed for {@code commit} (for tests). */
+    Set<PublicId> confirmed(String commit) {
+        Keeping k = keeping.get(commit);
+        return k == null ? Set.of() : Set.copyOf(k.confirmed);
     }
 
     /**
@@ -70,7 +106,7 @@ final class Keepers {
             }
             List<PublicId> candidates = new ArrayList<>();
             for (PublicId peer : open) {
-                if (!k.pending.containsKey(peer) && !k.confirmed.contains(peer)) {
+                if (!k.pending.containsKey(peer) && !k.confirmed.contains(peer) && !k.doubted.contains(peer)) {
                     candidates.add(peer);
                 }
             }

@@ -60,6 +60,14 @@ public interface PeerProtocol {
         return List.of();
     }
 
+    /**
+     * This node's server sent {@code to} (the id its fetch hello carried, which nothing proves) the
+     * whole bundle of {@code commit}, from its first byte to its last. A baseline may ignore it.
+     */
+    default List<Effect> onServed(PublicId to, String commit, long nowMs) {
+        return List.of();
+    }
+
     /** This node now holds {@code commit} by other means: it made it, or fetched it outside gossip. */
     List<Effect> onLocalCommit(String commit, long nowMs);
 

@@ -16,8 +16,10 @@ import java.util.List;
  * work asks for ({@link GossipCore#want}, from the holders it heard announce the commit as well as
  * the work's hints) and what a neighbour names it to keep. The node that makes a commit names
  * {@code copies} of its links as keepers, chosen by rendezvous hashing on the commit id (the top
- * scores of SHA-256(commit, node id)); a keeper that has not announced the commit back within a
- * minute is replaced, and links that open later are named while fewer than {@code copies} keep it;
+ * scores of SHA-256(commit, node id)); a keeper counts once the maker's server has sent it the
+ * whole bundle (an announcement alone proves nothing: see {@link Keepers}), one that has not taken
+ * it within a minute is replaced, and links that open later are named while fewer than
+ * {@code copies} keep it;
  * a keeper does not name keepers in turn. So each commit lives on its maker and
  * about {@code copies} neighbours of it, plus every node whose work needed it, and stays fetchable
  * when its maker leaves.

@@ -1,5 +1,6 @@
 package dev.rhizome.node.gossip.net;
 
+import com.google.protobuf.ByteString;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.gossip.core.Effect;
 import dev.rhizome.node.gossip.core.FetchFailure;
@@ -140,7 +141,7 @@ public final class GossipService implements AutoCloseable {
         GossipService service = new GossipService(repo, identity, settings, group, shared == null, bootstrap, transferLog, clock);
         try {
             service.server = PeerServer.start(repo, identity, settings.host(), settings.port(), settings.peer(), group,
-                    service::accept);
+                    service::accept, service::servedWhole);
             NodeInfo self = NodeInfo.newBuilder().setNode(identity.publicId().toByteString()).setHost(settings.host())
                     .setPort(service.server.port()).setHardwareClass(settings.hardwareClass()).build();
             service.core.call(() -> {
@@ -459,6 +460,24 @@ public final class GossipService implements AutoCloseable {
         List<PeerEndpoint> endpoints = holders.stream().map(h -> PeerEndpoint.newBuilder().setNode(h.getNode())
                 .setHost(h.getHost()).setPort(h.getPort()).build()).toList();
         workers.start(new FetchWorkers.Key(fetch.from(), fetch.commit()), endpoints, outcomes);
+    }
+
+    /** Our server sent a whole bundle to the fetcher whose hello said {@code node}: the core weighs it as evidence. */
+    private void servedWhole(ByteString node, String commit) {
+        if (node.size() != PublicId.LENGTH) {
+            return;
+        }
+        PublicId to;
+        try {
+            to = PublicId.of(node);
+        } catch (IllegalArgumentException notAKey) {
+            return;
+        }
+        core.post(() -> {
+            if (protocol != null) {
+                apply(protocol.onServed(to, commit, nowMs()));
+            }
+        });
     }
 
     private final FetchWorkers.Outcomes outcomes = new FetchWorkers.Outcomes() {

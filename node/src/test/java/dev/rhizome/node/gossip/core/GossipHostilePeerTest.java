@@ -301,4 +301,66 @@ class GossipHostilePeerTest {
         List<Effect> effects = core.onViolation(peer.id, Violation.OVERSIZED_FRAME, now);
         assertThat(only(effects, Disconnect.class)).hasSize(1);
     }
+
+    /** The keepers named in the inventories among {@code effects}, per peer told. */
+    static List<com.google.protobuf.ByteString> keepersNamed(List<Effect> effects) {
+        List<com.google.protobuf.ByteString> named = new ArrayList<>();
+        for (Send s : only(effects, Send.class)) {
+            if (s.message().hasAnnouncement()) {
+                try {
+                    named.addAll(Envelopes.open(s.message().getAnnouncement(), Inventory.getDefaultInstance()).record()
+                            .getKeepList());
+                } catch (Exception notAnInventory) {
+                    // a NodeInfo or a Result
+                }
+            }
+        }
+        return named;
+    }
+
+    @Test
+    void aKeeperThatClaimsTheCommitWithoutTakingItIsNotCountedAndAnotherIsNamed() {
+        GossipCore maker = new GossipCore(selfId, NodeInfo.newBuilder().setHost("192.0.2.9").setPort(7000).build(), config,
+                new Random(1), SignatureCheck.envelopes(), Wants.workAndReplicas(1));
+        maker.start(List.of(), now);
+        Peer liar = Peer.connectedTo(maker, now);
+        String commit = Peer.commit(42);
+        assertThat(keepersNamed(maker.onLocalCommit(commit, now))).as("its only link is named")
+                .containsExactly(liar.id.toByteString());
+
+        // The liar says at once that it holds the commit, having fetched nothing from us.
+        liar.announces(maker, now + 10, commit);
+        assertThat(maker.confirmedKeepers(commit)).as("an announcement alone is no evidence").isEmpty();
+
+        Peer honest = Peer.connectedTo(maker, now + 20);
+        List<Effect> waited = GossipCoreTimeTest.runUntil(maker, List.of(), now + 20, now + 20 + Keepers.WAIT_MS + 2_000);
+        assertThat(keepersNamed(waited)).as("after the wait the liar is doubted and the other link named")
+                .containsExactly(honest.id.toByteString());
+
+        // The honest keeper takes the whole bundle from us (it announces to those that lack it, not to us): confirmed.
+        long t = now + 20 + Keepers.WAIT_MS + 2_000;  // where the driver's loop above stopped
+        maker.onServed(honest.id, commit, t);
+        assertThat(maker.confirmedKeepers(commit)).containsExactly(honest.id);
+        assertThat(keepersNamed(GossipCoreTimeTest.runUntil(maker, List.of(), t, t + 3 * Keepers.WAIT_MS)))
+                .as("enough copies: nobody more is named, the liar never again").isEmpty();
+    }
+
+    @Test
+    void onlyAWholeBundleServedConfirmsACopyNamedOrNot() {
+        GossipCore maker = new GossipCore(selfId, NodeInfo.newBuilder().setHost("192.0.2.9").setPort(7000).build(), config,
+                new Random(1), SignatureCheck.envelopes(), Wants.workAndReplicas(2));
+        maker.start(List.of(), now);
+        String commit = Peer.commit(7);
+        maker.onLocalCommit(commit, now);  // no links yet: nobody named
+        Peer claimant = Peer.connectedTo(maker, now + 1);
+        Peer worker = Peer.connectedTo(maker, now + 1);
+
+        claimant.announces(maker, now + 2, commit);  // says it holds it: took nothing from us
+        maker.onServed(worker.id, commit, now + 3);  // its work took the whole bundle from us
+
+        assertThat(maker.confirmedKeepers(commit)).containsExactly(worker.id);
+        List<Effect> later = GossipCoreTimeTest.runUntil(maker, List.of(), now + 3, now + 3 * Keepers.WAIT_MS);
+        assertThat(keepersNamed(later)).as("the claimant is never named: it says it holds the commit already")
+                .doesNotContain(claimant.id.toByteString());
+    }
 }

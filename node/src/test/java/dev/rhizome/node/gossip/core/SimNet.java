@@ -32,7 +32,8 @@ import java.util.Set;
  *
  * <p>Hostile nodes run a real core (so they link and gossip like anyone) but announce commits they
  * do not have, and answer fetches by staying silent, saying "not found", trickling bytes, or
- * sending a wrong bundle.
+ * sending a wrong bundle; some claim to keep every commit they are named to keep without fetching
+ * it. A maker's confirmed keepers must all hold the commit.
  */
 final class SimNet {
     static final SignatureCheck SIGNATURES = new MemoisingSignatureCheck(SignatureCheck.envelopes(), 200_000);
@@ -56,7 +57,8 @@ final class SimNet {
         }
     }
 
-    enum Lie { SILENT, NOT_FOUND, TRICKLE, WRONG_BUNDLE }
+    /** How a hostile node lies; CLAIMS_KEEP announces at once every commit it is named to keep, and keeps nothing. */
+    enum Lie { SILENT, NOT_FOUND, TRICKLE, WRONG_BUNDLE, CLAIMS_KEEP }
 
     private abstract static class Event {
         long at;
@@ -368,6 +370,13 @@ final class SimNet {
             Node to = nodes.get(d.to);
             if (generation != null && generation == d.generation && to.up) {
                 noteKeepers(to, d.message);
+                if (!to.honest && to.lie == Lie.CLAIMS_KEEP) {
+                    for (String commit : List.copyOf(to.askedToKeep)) {
+                        if (!to.core.holds(commit)) {
+                            apply(to, to.core.onLocalCommit(commit, now)); // "kept": announced, never fetched
+                        }
+                    }
+                }
                 apply(to, to.core.onMessage(nodes.get(d.from).id, d.message, now));
             }
         } else if (e instanceof Connect c) {
@@ -442,7 +451,7 @@ final class SimNet {
         if (!from.honest) {
             switch (from.lie) {
                 case SILENT -> { }
-                case NOT_FOUND -> {
+                case NOT_FOUND, CLAIMS_KEEP -> {
                     n.outstanding.remove(t.commit);
                     apply(n, n.core.onFetchFailed(fromId, t.commit, FetchFailure.NOT_FOUND, now));
                 }
@@ -479,6 +488,8 @@ final class SimNet {
         check(!n.repo.contains(t.commit), n, "fetched %s twice", t.commit);
         n.repo.add(t.commit);
         n.waitingFor.remove(t.commit);
+        // The server saw the whole bundle go to n (as PeerServer tells GossipService): a keeper's evidence.
+        apply(from, from.core.onServed(n.id, t.commit, now));
         apply(n, n.core.onFetched(fromId, t.commit, t.bytes, now));
     }
 
@@ -554,6 +565,15 @@ final class SimNet {
             } else if (effect instanceof Unavailable u) {
                 n.waitingFor.remove(u.commit());
                 n.gaveUp.add(u.commit());
+            }
+        }
+        if (n.honest && !scenario.policy().all()) {
+            for (String commit : honestCommits) {
+                for (PublicId keeper : n.core.confirmedKeepers(commit)) {
+                    Node k = byId.get(keeper);
+                    check(k.repo.contains(commit), n, "counts node %d%s as a keeper of %s, which it does not hold", k.index,
+                            k.honest ? "" : " (hostile)", commit);
+                }
             }
         }
         if (n.honest) {

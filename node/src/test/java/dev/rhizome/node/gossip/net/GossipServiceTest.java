@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.gossip.core.GossipConfig;
+import dev.rhizome.node.gossip.core.Wants;
 import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.node.peer.TransferLog;
 import dev.rhizome.proto.v1.NodeInfo;
@@ -51,13 +52,17 @@ class GossipServiceTest {
     }
 
     Node start(String name, Identity identity, boolean listed) throws Exception {
+        return start(name, identity, listed, Wants.everything());
+    }
+
+    Node start(String name, Identity identity, boolean listed, Wants wants) throws Exception {
         Path dir = tmp.resolve(name);
         NodeRepository repo = NodeRepository.open(dir.resolve("repo.git"));
         open.add(repo);
         GossipSettings settings = GossipSettings.defaults("127.0.0.1", 0, "cpu", dir.resolve("peers.bin"))
                 .withPeer(PEER).withTick(Duration.ofMillis(100));
         GossipService gossip = GossipService.start(repo, identity, settings,
-                GossipCore.factory(identity, GossipConfig.defaults()), () -> List.copyOf(directory),
+                GossipCore.factory(identity, GossipConfig.defaults(), wants), () -> List.copyOf(directory),
                 new TransferLog(dir.resolve("transfers.jsonl")), group);
         open.add(gossip);
         if (listed) {
@@ -83,6 +88,28 @@ class GossipServiceTest {
         for (Node n : nodes.subList(1, nodes.size())) {
             assertThat(n.gossip().counters().fetchesStarted()).as("fetches by %s", n.identity().publicId().shortForm())
                     .isEqualTo(1);
+        }
+    }
+
+    @Test
+    void underTheWantsFilterAKeeperIsConfirmedOnceItHasTakenTheWholeBundleFromTheMaker() throws Exception {
+        Node maker = start("maker", Identity.generate(), true, Wants.workAndReplicas(1));
+        Node keeper = start("keeper", Identity.generate(), true, Wants.workAndReplicas(1));
+        await(() -> linked(maker) > 0, Duration.ofSeconds(20));
+        String commit = maker.repo().commitFiles(null, Map.of("README.md", "kept".getBytes()), "kept", AUTHOR);
+        maker.gossip().onLocalCommit(commit);
+
+        await(() -> keeper.repo().has(commit), Duration.ofSeconds(20));
+        // The server's witness reached the core through the driver, and the keeper's announcement came back.
+        await(() -> query(maker, commit).contains(keeper.identity().publicId()), Duration.ofSeconds(20));
+    }
+
+    private static java.util.Set<dev.rhizome.protocol.identity.PublicId> query(Node node, String commit) {
+        try {
+            return node.gossip().query(p -> ((GossipCore) p).confirmedKeepers(commit));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 
