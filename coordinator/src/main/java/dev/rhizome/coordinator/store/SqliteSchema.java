@@ -127,11 +127,13 @@ final class SqliteSchema {
                 consecutive_valid, credit_ms, daily_quota FROM reputations""",
             "DROP TABLE reputations",
             "ALTER TABLE reputations_v8 RENAME TO reputations"),
-            // 9: indexes for the list routes' pages,
-            // read in key order after a cursor (WHERE filter = ? AND key > ? ORDER BY key LIMIT ?).
+            // 9: indexes for the list routes' pages, read in key order after a cursor (WHERE filter = ? AND
+            // key > ? ORDER BY key LIMIT ?). Every result writes its indexes on the hot path, so the new one
+            // on results replaces the one it extends; a commit's results (a few replicas per seed) are
+            // paged through results_by_commit and sorted, cheaper than a second index on every insert.
             List.of(
             "CREATE INDEX results_by_direction_seq ON results(direction, envelope_seq)",
-            "CREATE INDEX results_by_commit_seq ON results(commit_id, envelope_seq)",
+            "DROP INDEX results_by_direction",
             "CREATE INDEX units_by_state_seq ON units(state, seq)",
             "CREATE INDEX seeds_by_seq ON seeds(envelope_seq)",
             "CREATE INDEX directions_by_seq ON directions(envelope_seq)",

@@ -22,7 +22,9 @@ class PostgresStoreTest extends StoreContract {
     @AfterEach
     void dropDatabase() throws Exception {
         closeStores();
-        postgres.close();
+        if (postgres != null) { // null when PostgreSQL is not configured and the test was skipped
+            postgres.close();
+        }
     }
 
     @Override
