@@ -13,8 +13,8 @@ import java.util.Optional;
  * What a job may write to its work directory, the one place of the volunteer's disk it can
  * write: without a bound, a stranger's code fills the disk (the sandbox hides the rest of the
  * machine, but a full disk stops the volunteer's own programs). The job gets at most half of
- * what is free when it starts, less a reserve the volunteer keeps (5% of the file system, at least
- * 1 GiB), so a second slot's job still has room; and at most {@link #MAX_ENTRIES} files and
+ * what is free when it starts, less a reserve the volunteer keeps ({@link #share}), so a second
+ * slot's job still has room; and at most {@link #MAX_ENTRIES} files and
  * directories. Measured from outside, by walking the directory, since nothing the job says about
  * itself counts.
  */
@@ -38,10 +38,17 @@ final class WorkDirBudget {
     /** The budget for a job starting now in {@code dir}, never above {@code cap}. */
     static WorkDirBudget forJob(Path dir, long cap) throws IOException {
         FileStore disk = Files.getFileStore(dir);
-        long reserve = Math.max(MIN_RESERVE, disk.getTotalSpace() / 20);
-        long share = Math.max(FLOOR, (disk.getUsableSpace() - reserve) / 2);
         long before = new WorkDirBudget(dir, 0, Long.MAX_VALUE).bytesUsed();
-        return new WorkDirBudget(dir, before, Math.min(cap, share));
+        return new WorkDirBudget(dir, before, Math.min(cap, share(disk.getTotalSpace(), disk.getUsableSpace())));
+    }
+
+    /**
+     * Half of what is free less the volunteer's reserve: 5% of the file system, at least 1 GiB, but
+     * never more than a quarter of it (a small /tmp in memory would otherwise leave jobs nothing).
+     */
+    static long share(long totalBytes, long usableBytes) {
+        long reserve = Math.min(Math.max(MIN_RESERVE, totalBytes / 20), totalBytes / 4);
+        return Math.max(FLOOR, (usableBytes - reserve) / 2);
     }
 
     private long bytesUsed() throws IOException {
