@@ -74,10 +74,11 @@ public final class NodeDaemon implements AutoCloseable {
     private final MetricsServer metricsServer;
     private final ProcessLock owner;
 
-    private NodeDaemon(NodeConfig config, ProcessLauncher launcher, ProcessLock owner) throws IOException, InterruptedException {
+    private NodeDaemon(NodeConfig config, ProcessLauncher launcher, Identity identity, ProcessLock owner)
+            throws IOException, InterruptedException {
         this.owner = owner;
         this.layout = new NodeLayout(config.dataDir());
-        this.identity = IdentityStore.loadOrCreate(config.dataDir());
+        this.identity = identity;
         Hardware hardware = HardwareProbe.probe();
         log.info("node {} on {} ({} cores{}), class {}", identity.publicId().shortForm(), hardware.cpuModel(),
                 hardware.cores(), hardware.gpus().isEmpty() ? "" : ", " + hardware.gpus().size() + " GPU",
@@ -177,14 +178,15 @@ public final class NodeDaemon implements AutoCloseable {
 
     /** A node whose jobs start through the given launcher. */
     public static NodeDaemon start(NodeConfig config, ProcessLauncher launcher) throws IOException, InterruptedException {
-        // Before anything is read or cleaned up: the work directory, the repository's locks and the
-        // outbox are this process's alone, and leftovers in them are taken as a crash's.
-        IdentityStore.loadOrCreate(config.dataDir());
+        // The key first: it creates the data directory (owner-only) that the lock file goes in.
+        Identity identity = IdentityStore.loadOrCreate(config.dataDir());
+        // Then, before anything is read or cleaned up: the work directory, the repository's locks and
+        // the outbox are this process's alone, and leftovers in them are taken as a crash's.
         ProcessLock owner = ProcessLock.acquire(new NodeLayout(config.dataDir()).ownerLock(),
                 "the node data directory " + config.dataDir().toAbsolutePath());
         NodeDaemon daemon;
         try {
-            daemon = new NodeDaemon(config, launcher, owner);
+            daemon = new NodeDaemon(config, launcher, identity, owner);
         } catch (IOException | RuntimeException | InterruptedException e) {
             owner.close();
             throw e;

@@ -197,48 +197,18 @@ public final class CoordinatorClient {
         return q;
     }
 
-    /** The most items a page may hold (the coordinator's maximum): fewest round trips for a whole list. */
-    static final int PAGE_LIMIT = 1000;
-
-    /**
-     * A whole list, read a page at a time (docs/api.md "Paging"): each page's {@code next} cursor
-     * is passed back as {@code after} until a page has none, and the pages are merged into one
-     * list, as a coordinator without paging would have answered it. A coordinator that predates
-     * paging ignores the parameters and sends no cursor: its one answer is the whole list.
-     */
+    /** A whole list, read a page at a time ({@link ListPages}). */
     private <T extends Message> T getAll(String path, Map<String, String> query, Parser<T> parser)
             throws CoordinatorException {
-        Message.Builder all = null;
-        String after = "";
-        while (true) {
+        return ListPages.readAll(after -> {
             Map<String, String> page = new LinkedHashMap<>(query);
-            page.put("limit", Integer.toString(PAGE_LIMIT));
+            page.put("limit", Integer.toString(ListPages.LIMIT));
             if (!after.isEmpty()) {
                 page.put("after", after);
             }
-            T answer = get(path, page, parser);
-            com.google.protobuf.Descriptors.FieldDescriptor nextField =
-                    answer.getDescriptorForType().findFieldByName("next");
-            String next = nextField == null ? "" : (String) answer.getField(nextField);
-            if (all == null) {
-                all = answer.toBuilder();
-            } else {
-                all.mergeFrom(answer);  // repeated fields append, in page order
-            }
-            if (next.isEmpty()) {
-                if (nextField != null) {
-                    all.clearField(nextField);
-                }
-                @SuppressWarnings("unchecked")
-                T whole = (T) all.build();
-                return whole;
-            }
-            if (next.equals(after)) {
-                throw new CoordinatorException(200, Error.Code.INTERNAL, "GET " + path + " at " + base
-                        + " returned the same page cursor twice; stopped reading the list");
-            }
-            after = next;
-        }
+            return get(path, page, parser);
+        }, why -> new CoordinatorException(200, Error.Code.INTERNAL, "GET " + path + " at " + base + " " + why
+                + "; stopped reading the list"));
     }
 
     private <T extends Message> T post(String path, SignedEnvelope body, Parser<T> parser) throws CoordinatorException {

@@ -38,7 +38,7 @@ final class WorkDirBudget {
     /** The budget for a job starting now in {@code dir}, never above {@code cap}. */
     static WorkDirBudget forJob(Path dir, long cap) throws IOException {
         FileStore disk = Files.getFileStore(dir);
-        long before = new WorkDirBudget(dir, 0, Long.MAX_VALUE).bytesUsed();
+        long before = usage(dir, Long.MAX_VALUE, Long.MAX_VALUE).bytes();
         return new WorkDirBudget(dir, before, Math.min(cap, share(disk.getTotalSpace(), disk.getUsableSpace())));
     }
 
@@ -51,27 +51,24 @@ final class WorkDirBudget {
         return Math.max(FLOOR, (usableBytes - reserve) / 2);
     }
 
-    private long bytesUsed() throws IOException {
-        long[] total = new long[1];
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                total[0] += attrs.isRegularFile() ? attrs.size() : 0;
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException e) {
-                return FileVisitResult.CONTINUE;
-            }
-        });
-        return total[0];
-    }
-
     /** Why the job must stop, if it has written past its budget; empty while it is within it. */
     Optional<String> overrun() throws IOException {
+        Usage used = usage(dir, before + maxBytes, MAX_ENTRIES);
+        if (used.bytes() - before > maxBytes) {
+            return Optional.of("it wrote more than " + mib(maxBytes) + " MiB to its work directory");
+        }
+        if (used.entries() > MAX_ENTRIES) {
+            return Optional.of("it made more than " + MAX_ENTRIES + " files in its work directory");
+        }
+        return Optional.empty();
+    }
+
+    private record Usage(long bytes, long entries) {
+    }
+
+    /** Bytes of regular files and entries under {@code dir}, the walk stopping once past either bound. */
+    private static Usage usage(Path dir, long maxBytes, long maxEntries) throws IOException {
         long[] used = new long[2]; // bytes, entries
-        String[] why = new String[1];
         Files.walkFileTree(dir, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
@@ -91,15 +88,10 @@ final class WorkDirBudget {
             private FileVisitResult count(long bytes) {
                 used[0] += bytes;
                 used[1]++;
-                if (used[0] - before > maxBytes) {
-                    why[0] = "it wrote more than " + mib(maxBytes) + " MiB to its work directory";
-                } else if (used[1] > MAX_ENTRIES) {
-                    why[0] = "it made more than " + MAX_ENTRIES + " files in its work directory";
-                }
-                return why[0] == null ? FileVisitResult.CONTINUE : FileVisitResult.TERMINATE;
+                return used[0] > maxBytes || used[1] > maxEntries ? FileVisitResult.TERMINATE : FileVisitResult.CONTINUE;
             }
         });
-        return Optional.ofNullable(why[0]);
+        return new Usage(used[0], used[1]);
     }
 
     private static long mib(long bytes) {

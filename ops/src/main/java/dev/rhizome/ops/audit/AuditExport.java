@@ -3,6 +3,7 @@ package dev.rhizome.ops.audit;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
+import dev.rhizome.node.api.ListPages;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.proto.v1.AdoptionList;
 import dev.rhizome.proto.v1.AuditHeader;
@@ -105,32 +106,10 @@ public final class AuditExport {
      */
     private static <T extends Message> T getAll(HttpClient http, URI coordinator, String path, Parser<T> parser)
             throws IOException {
-        Message.Builder all = null;
-        String after = "";
         String separator = path.contains("?") ? "&" : "?";
-        while (true) {
-            T page = get(http, coordinator, path + separator + "limit=1000"
-                    + (after.isEmpty() ? "" : "&after=" + URLEncoder.encode(after, StandardCharsets.UTF_8)), parser);
-            com.google.protobuf.Descriptors.FieldDescriptor nextField = page.getDescriptorForType().findFieldByName("next");
-            String next = nextField == null ? "" : (String) page.getField(nextField);
-            if (all == null) {
-                all = page.toBuilder();
-            } else {
-                all.mergeFrom(page);
-            }
-            if (next.isEmpty()) {
-                if (nextField != null) {
-                    all.clearField(nextField);
-                }
-                @SuppressWarnings("unchecked")
-                T whole = (T) all.build();
-                return whole;
-            }
-            if (next.equals(after)) {
-                throw new IOException("GET " + path + " returned the same page cursor twice");
-            }
-            after = next;
-        }
+        return ListPages.readAll(after -> get(http, coordinator, path + separator + "limit=" + ListPages.LIMIT
+                + (after.isEmpty() ? "" : "&after=" + URLEncoder.encode(after, StandardCharsets.UTF_8)), parser),
+                why -> new IOException("GET " + path + " " + why));
     }
 
     private static <T extends Message> T get(HttpClient http, URI coordinator, String path, Parser<T> parser)
