@@ -172,7 +172,8 @@ public final class BenchCommand implements Runnable {
         // The coordinator's per-request methods run once per request; the JIT compiles them fully
         // only after some ten thousand calls, so the warm-up is that long.
         @Option(names = "--warmup-units", converter = Bounded.NonNegativeInt.class, defaultValue = "12000",
-                description = "Units claimed and reported first, by other keys, and not counted (default ${DEFAULT-VALUE}).")
+                description = "Units claimed and reported first, by other keys, and not counted (default ${DEFAULT-VALUE}); "
+                        + "when above 0, one rehearsal of the timed phase (as many units again) follows, also not counted.")
         int warmupUnits;
 
         @Option(names = "--baseline-requests", converter = Bounded.PositiveInt.class, defaultValue = "2000",
