@@ -89,6 +89,9 @@ public final class BwrapLauncher implements ProcessLauncher {
                 .redirectOutput(stdout)
                 .redirectError(stderr);
         builder.environment().clear(); // bubblewrap passes its own environment on to the job
+        // Started from /, not the node's working directory: the shells before bubblewrap export it
+        // as PWD, which bubblewrap passes on, and the job could read it in /proc/1/environ.
+        builder.directory(new java.io.File("/"));
         builder.environment().putAll(confinement.env());
         Process process;
         try {

@@ -172,13 +172,9 @@ public final class HarnessedRunner {
         return finish(parts, start, Result.Status.OK, 0, steps, metric, "");
     }
 
+    /** Read after the harness is dead, and only if it is a regular file: {@link JobFiles}. */
     private static String readResult(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            return "";
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            return new String(in.readNBytes(MAX_RESULT_BYTES), StandardCharsets.UTF_8);
-        }
+        return JobFiles.readRegular(file, MAX_RESULT_BYTES).map(b -> new String(b, StandardCharsets.UTF_8)).orElse("");
     }
 
     private HarnessedOutcome finish(Parts parts, long start, Result.Status status, int exitCode, OptionalLong steps,

@@ -6,6 +6,7 @@ import dev.rhizome.node.job.BudgetEnv;
 import dev.rhizome.node.job.HarnessedOutcome;
 import dev.rhizome.node.job.HarnessedRunner;
 import dev.rhizome.node.job.HarnessedSpec;
+import dev.rhizome.node.job.JobDirs;
 import dev.rhizome.node.job.JobOutcome;
 import dev.rhizome.node.job.JobRunner;
 import dev.rhizome.node.job.JobSpec;
@@ -24,13 +25,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -262,14 +261,8 @@ public final class Evaluator {
         return unitId.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
+    /** Whatever the job did to its tree (nesting past the path limit, chmod 000): {@link JobDirs#deleteTree}. */
     private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        JobDirs.deleteTree(dir);
     }
 }
