@@ -115,12 +115,12 @@ class SandboxEscapeTest {
     void theResultFileIsReadOnlyIfTheHarnessLeftARegularFileThere() throws Exception {
         // The harness runs inside; the node reads its result outside, with the node's rights.
         Path key = Files.writeString(dataDir.resolve("identity.key"), "val_bpb: 0.25\nerror: " + secret + "\n");
+        int tried = 0;
         for (String trap : List.of("ln -s '" + key + "' \"$RHIZOME_RESULT_FILE\"",
                 "ln '" + key + "' \"$RHIZOME_RESULT_FILE\" || ln -s '" + key + "' \"$RHIZOME_RESULT_FILE\"",
                 "mkfifo \"$RHIZOME_RESULT_FILE\"", "mkdir \"$RHIZOME_RESULT_FILE\"")) {
             Path harnessDir = Files.createDirectories(jobs.resolve("harness"));
-            Path resultDir = jobs.resolve("result");
-            JobDirs.deleteTree(resultDir);
+            Path resultDir = jobs.resolve("result-" + tried++);
             HarnessedSpec spec = new HarnessedSpec(checkout, harnessDir, resultDir, List.of(),
                     List.of("/bin/sh", "-c", "true"), List.of("/bin/sh", "-c", "cat >/dev/null"),
                     List.of("/bin/sh", "-c", trap), Map.of(), Duration.ofSeconds(60), dataDir.resolve("h.log"), "val_bpb");
