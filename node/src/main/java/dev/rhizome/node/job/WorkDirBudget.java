@@ -19,9 +19,9 @@ import java.util.Optional;
  * directories. Measured from outside, by walking the directory, since nothing the job says about
  * itself counts.
  */
-final class WorkDirBudget {
+public final class WorkDirBudget {
     static final long MIN_RESERVE = 1L << 30;
-    static final int MAX_ENTRIES = 200_000;
+    public static final int MAX_ENTRIES = 200_000;
     /** However full the disk: a job that cannot write this much could not run at all. */
     static final long FLOOR = 16L << 20;
 
@@ -41,6 +41,12 @@ final class WorkDirBudget {
         FileStore disk = Files.getFileStore(dir);
         long before = usage(dir, Long.MAX_VALUE, Long.MAX_VALUE).bytes();
         return new WorkDirBudget(dir, before, Math.min(cap, share(disk.getTotalSpace(), disk.getUsableSpace())));
+    }
+
+    /** What a job starting now in {@code dir} may have there: {@link #share} of its file system. */
+    public static long shareOf(Path dir) throws IOException {
+        FileStore disk = Files.getFileStore(dir);
+        return share(disk.getTotalSpace(), disk.getUsableSpace());
     }
 
     /**

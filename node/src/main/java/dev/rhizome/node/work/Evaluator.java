@@ -6,11 +6,13 @@ import dev.rhizome.node.job.BudgetEnv;
 import dev.rhizome.node.job.HarnessedOutcome;
 import dev.rhizome.node.job.HarnessedRunner;
 import dev.rhizome.node.job.HarnessedSpec;
+import dev.rhizome.node.git.CheckoutTooLargeException;
 import dev.rhizome.node.job.JobDirs;
 import dev.rhizome.node.job.JobOutcome;
 import dev.rhizome.node.job.JobRunner;
 import dev.rhizome.node.job.JobSpec;
 import dev.rhizome.node.job.PlainLauncher;
+import dev.rhizome.node.job.WorkDirBudget;
 import dev.rhizome.node.job.ProcessLauncher;
 import dev.rhizome.node.peer.FetchException;
 import dev.rhizome.proto.v1.Manifest;
@@ -124,7 +126,12 @@ public final class Evaluator {
 
         Path workDir = workRoot.resolve(fileName(unit.getId()));
         deleteTree(workDir);
-        repository.checkout(commit, workDir);
+        try {
+            checkout(commit, workDir);
+        } catch (CheckoutTooLargeException e) {
+            deleteTree(workDir);
+            return refuse(result, commit, e.getMessage());
+        }
         Path logFile = logFile(logRoot, unit.getId());
         JobSpec spec = new JobSpec(workDir, manifest.getCommandList(),
                 SlotEnv.merge(BudgetEnv.of(unit.getBudget(), unit.getRandomSeed()), slotEnv),
@@ -207,7 +214,11 @@ public final class Evaluator {
         String tag = CommitId.abbreviate(commit);
         HarnessedOutcome run;
         try {
-            repository.checkout(commit, workDir);
+            try {
+                checkout(commit, workDir);
+            } catch (CheckoutTooLargeException e) {
+                return refuse(result, commit, e.getMessage());
+            }
             Files.createDirectories(harnessDir);
             for (String path : manifest.getProtectedFilesList()) {
                 Optional<byte[]> content = repository.readFile(unit.getSeedCommit(), path);
@@ -250,6 +261,14 @@ public final class Evaluator {
         outcome.metric().ifPresent(result::setMetric);
         outcome.steps().ifPresent(result::setSteps);
         return result.build();
+    }
+
+    /**
+     * The commit's files, if they fit what a job may have on this disk now: the job's own budget
+     * ({@link WorkDirBudget}) counts only what it adds, so the checkout is bounded here.
+     */
+    private void checkout(String commit, Path workDir) throws IOException {
+        repository.checkout(commit, workDir, WorkDirBudget.shareOf(workRoot), WorkDirBudget.MAX_ENTRIES);
     }
 
     /** Where the log of a unit's job goes, so that status can show its last progress line. */
