@@ -11,6 +11,7 @@ import dev.rhizome.node.job.JobDirs;
 import dev.rhizome.node.job.JobOutcome;
 import dev.rhizome.node.job.JobRunner;
 import dev.rhizome.node.job.JobSpec;
+import dev.rhizome.node.job.JobText;
 import dev.rhizome.node.job.PlainLauncher;
 import dev.rhizome.node.job.WorkDirBudget;
 import dev.rhizome.node.job.ProcessLauncher;
@@ -49,6 +50,8 @@ public final class Evaluator {
     private static final Logger log = LoggerFactory.getLogger(Evaluator.class);
     /** An unfetchable report names every peer tried and why; a long list is cut, not the report. */
     static final int MAX_REASON_CHARS = 2000;
+    /** A job's progress line in the node's log: its own text, made printable ({@link JobText}) and cut. */
+    static final int MAX_STEP_CHARS = 200;
 
     private final Identity identity;
     private final NodeRepository repository;
@@ -143,7 +146,7 @@ public final class Evaluator {
         try {
             outcome = runner.run(spec, line -> {
                 if (line.startsWith("step ")) {
-                    log.info("  {} {}", tag, line);
+                    log.info("  {} {}", tag, JobText.printable(line, MAX_STEP_CHARS));
                 }
             });
         } finally {
@@ -240,7 +243,7 @@ public final class Evaluator {
                     unit.getSeed(), unit.getAttempt());
             run = harnessed.run(spec, line -> {
                 if (line.startsWith("step ")) {
-                    log.info("  {} {}", tag, line);
+                    log.info("  {} {}", tag, JobText.printable(line, MAX_STEP_CHARS));
                 }
             });
         } finally {
