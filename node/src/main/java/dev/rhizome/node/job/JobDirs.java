@@ -84,8 +84,8 @@ public final class JobDirs {
      * empties its job directory at start unable to start), on two things a job can do:
      * <ul>
      * <li>nest directories deeper than the kernel's 4096-byte path limit (it creates them one
-     * {@code chdir} at a time): every directory is first moved up into a trash directory next to
-     * the tree, so no path this method uses is longer than two names;</li>
+     * {@code chdir} at a time): every directory is first moved up into a trash directory at the
+     * tree's root, so no path this method uses is longer than the root's and two names more;</li>
      * <li>make a directory unreadable ({@code chmod 000}; a job running as the node's own user owns
      * its files): each directory is given back {@code rwx} for its owner before it is listed.</li>
      * </ul>
