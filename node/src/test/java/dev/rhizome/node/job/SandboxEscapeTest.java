@@ -148,6 +148,30 @@ class SandboxEscapeTest {
         assertThat(dataDir.resolve("kept")).exists(); // a link is removed, not followed
     }
 
+    @Test
+    void theSeccompProgramIsWhereNoOtherUserCanPlantOne() throws Exception {
+        assumeTrue(SeccompFilter.Arch.host().isPresent(), "no seccomp filter on this architecture");
+        Path program = sandbox.seccompFile().orElseThrow();
+        Path dir = program.getParent();
+        assertThat(dir.getParent()).isEqualTo(Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath());
+        assertThat(Files.getPosixFilePermissions(dir)).isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+
+        // A temp cleaner removes it; someone plants their own program under the name it had.
+        JobDirs.deleteTree(dir);
+        Files.createDirectory(dir);
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.writeString(program, "planted");
+        try {
+            Path again = sandbox.seccompFile().orElseThrow();
+
+            assertThat(again.getParent()).isNotEqualTo(dir);
+            assertThat(Files.readAllBytes(again)).isEqualTo(SeccompFilter.program(SeccompFilter.Arch.host().get()));
+            assertThat(run("echo 'val_bpb: 1.0'", Long.MAX_VALUE).status()).as(log()).isEqualTo(Result.Status.OK);
+        } finally {
+            JobDirs.deleteTree(dir);
+        }
+    }
+
     private JobOutcome run(String script, long maxWorkBytes) throws IOException, InterruptedException {
         return new JobRunner(sandbox, JobRunner.DEFAULT_MAX_LOG_BYTES, maxWorkBytes).run(new JobSpec(checkout,
                 List.of("/bin/sh", "-c", script, "job-" + tag), Map.of(), Duration.ofSeconds(60),
