@@ -30,8 +30,9 @@ public final class NonRootNodeCheck {
         Path checkout = Files.createDirectory(jobs.resolve("unit"));
         Path log = Files.createTempDirectory("nonroot-log").resolve("job.log");
         // Its files are the node user's own: it hides 24 MiB from the node in a directory it makes unreadable.
-        String script = "mkdir hide && dd if=/dev/zero of=hide/big bs=1M count=24 2>/dev/null && chmod 000 hide"
-                + " && chmod 000 . && echo HID; sleep 3; echo 'val_bpb: 1.0'";
+        // Unlistable (0300) before anything is in it, so that no walk of the node's sees the bytes first.
+        String script = "mkdir hide && chmod 300 hide && dd if=/dev/zero of=hide/big bs=1M count=24 2>/dev/null"
+                + " && chmod 000 hide && chmod 000 . && echo HID; sleep 3; echo 'val_bpb: 1.0'";
         JobOutcome outcome = new JobRunner(new BwrapLauncher(report.plan().get(), cgroup.cgroup(), HostView.real()),
                 JobRunner.DEFAULT_MAX_LOG_BYTES, 8L << 20).run(new JobSpec(checkout, List.of("/bin/sh", "-c", script),
                         Map.of(), Duration.ofSeconds(60), log, "val_bpb"), JobProgress.IGNORE);

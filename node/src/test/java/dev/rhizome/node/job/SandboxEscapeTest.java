@@ -102,7 +102,7 @@ class SandboxEscapeTest {
                 """;
         JobOutcome outcome = run(script, 8L << 20);
 
-        assertThat(log()).contains("DEEP ");
+        // (It may be stopped before it says "DEEP": the walk fails as soon as the nesting passes the limit.)
         assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.CRASH);
         assertThat(log()).contains("it hid part of its work directory");
 
