@@ -123,12 +123,9 @@ public final class DataJanitor {
         return true;
     }
 
+    /** Old work directories hold what jobs wrote: deleted however deep or unreadable they made it. */
     private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        dev.rhizome.node.job.JobDirs.deleteTree(dir);
     }
 
 }

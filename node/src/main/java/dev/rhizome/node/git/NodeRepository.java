@@ -249,6 +249,37 @@ public final class NodeRepository implements AutoCloseable {
      * and submodules are refused: code from strangers must not point outside its checkout.
      */
     public void checkout(String commit, Path dir) throws IOException {
+        checkout(commit, dir, Long.MAX_VALUE, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #checkout(String, Path)}, but refuses ({@link CheckoutTooLargeException}), before
+     * writing anything, a commit with more than {@code maxFiles} files or more than {@code maxBytes}
+     * of them: a bundle of a few MiB can hold a blob that inflates to gigabytes (zlib, deltas) and a
+     * tree naming it thousands of times, so what a checkout writes is not bounded by what was fetched.
+     * The sizes are the objects' headers, read without inflating them.
+     */
+    public void checkout(String commit, Path dir, long maxBytes, int maxFiles) throws IOException {
+        long bytes = 0;
+        int files = 0;
+        try (RevWalk walk = new RevWalk(repository); TreeWalk tree = new TreeWalk(repository);
+                ObjectReader reader = repository.newObjectReader()) {
+            tree.addTree(walk.parseCommit(requireHeld(commit)).getTree());
+            tree.setRecursive(true);
+            while (tree.next()) {
+                if (++files > maxFiles) {
+                    throw new CheckoutTooLargeException("commit " + CommitId.abbreviate(commit) + " has more than "
+                            + maxFiles + " files, more than this node gives a job");
+                }
+                if (isFile(tree.getFileMode(0))) {
+                    bytes += reader.getObjectSize(tree.getObjectId(0), Constants.OBJ_BLOB);
+                    if (bytes > maxBytes) {
+                        throw new CheckoutTooLargeException("commit " + CommitId.abbreviate(commit)
+                                + "'s files take more than " + (maxBytes >> 20) + " MiB, more than this node can give a job now");
+                    }
+                }
+            }
+        }
         Path root = dir.toAbsolutePath().normalize();
         if (Files.exists(root)) {
             try (Stream<Path> entries = Files.list(root)) {

@@ -90,6 +90,10 @@ public final class BwrapCommand {
         }
         argv.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
         argv.addAll(List.of("--size", Long.toString(plan.limits().tmpBytes()), "--tmpfs", "/tmp"));
+        // /dev is a tmpfs of no size, as is the root: a job writing there takes the machine's memory
+        // past any RLIMIT_AS. /dev/shm (POSIX shared memory, data loaders' workers) gets a capped one,
+        // and both are made read-only below once everything is mounted on them.
+        argv.addAll(List.of("--size", Long.toString(plan.limits().tmpBytes()), "--tmpfs", "/dev/shm"));
         // Only the job's own GPU (and the driver's shared control devices) is there; a CPU job sees none.
         Optional<JobGpu> gpu = JobGpu.of(confinement.env());
         List<Path> gpuDevices = plan.gpus().devicesFor(gpu);
@@ -122,6 +126,8 @@ public final class BwrapCommand {
             String path = p.toAbsolutePath().normalize().toString();
             argv.addAll(List.of("--bind", path, path));
         }
+        // Last: nothing more is mounted, so the two unsized tmpfs can no longer be written.
+        argv.addAll(List.of("--remount-ro", "/dev", "--remount-ro", "/"));
         argv.addAll(List.of("--chdir", confinement.workDir().toAbsolutePath().normalize().toString(), "--"));
 
         argv.add(plan.prlimit().toString());

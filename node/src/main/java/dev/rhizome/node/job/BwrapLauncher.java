@@ -35,9 +35,14 @@ public final class BwrapLauncher implements ProcessLauncher {
     private final Optional<CgroupV2> cgroup;
     private final HostView host;
     private final JobPriority priority = JobPriority.onThisMachine();
-    /** Where the job's seccomp program is written; empty on an architecture the filter does not know. */
-    private final Optional<Path> seccomp;
     private final Optional<SeccompFilter.Arch> arch = SeccompFilter.Arch.host();
+    /**
+     * The private directory (0700, a random name) that holds the job's seccomp program; null until
+     * the first job, and replaced when something (a temp cleaner) removed it. Never a name of its
+     * own in the shared temp directory: another local user could plant a program of their own
+     * there, at the latest once a temp cleaner had removed ours, and bubblewrap would load it.
+     */
+    private Path seccompDir;
 
     public BwrapLauncher(SandboxPlan plan, Optional<CgroupV2> cgroup, HostView host) {
         this.plan = Objects.requireNonNull(plan, "plan");
@@ -46,21 +51,38 @@ public final class BwrapLauncher implements ProcessLauncher {
             throw new IllegalArgumentException("the plan limits memory by cgroup but none is given");
         }
         this.host = Objects.requireNonNull(host, "host");
-        this.seccomp = arch.map(a -> Path.of(System.getProperty("java.io.tmpdir"),
-                "rhizome-seccomp-" + ProcessHandle.current().pid() + "-" + Integer.toHexString(System.identityHashCode(this))
-                        + ".bpf"));
     }
 
-    /** The seccomp program's file, written again if something (a temp cleaner, a months-long run) removed it. */
-    private Optional<Path> seccompFile() throws IOException {
-        if (seccomp.isPresent() && !Files.isRegularFile(seccomp.get())) {
-            Path tmp = Files.createTempFile(seccomp.get().getParent(), "rhizome-seccomp-", ".tmp",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.write(tmp, SeccompFilter.program(arch.get()));
-            Files.move(tmp, seccomp.get(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            seccomp.get().toFile().deleteOnExit();
+    /** The seccomp program's file, written again (in a new private directory if need be) when it is gone. */
+    synchronized Optional<Path> seccompFile() throws IOException {
+        if (arch.isEmpty()) {
+            return Optional.empty();
         }
-        return seccomp;
+        if (seccompDir == null || !isPrivateDir(seccompDir)) {
+            seccompDir = Files.createTempDirectory("rhizome-seccomp-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            seccompDir.toFile().deleteOnExit(); // runs after the file's, registered later
+        }
+        Path program = seccompDir.resolve("filter.bpf");
+        if (!Files.isRegularFile(program, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Path tmp = Files.createTempFile(seccompDir, "filter-", ".tmp");
+            Files.write(tmp, SeccompFilter.program(arch.get()));
+            Files.move(tmp, program, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            program.toFile().deleteOnExit();
+        }
+        return Optional.of(program);
+    }
+
+    /** Still ours alone: a real directory (not a link), owned by this process's user, mode 0700. */
+    private static boolean isPrivateDir(Path dir) throws IOException {
+        try {
+            java.nio.file.attribute.PosixFileAttributes a = Files.readAttributes(dir,
+                    java.nio.file.attribute.PosixFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            return a.isDirectory() && a.permissions().equals(PosixFilePermissions.fromString("rwx------"))
+                    && (Integer) Files.getAttribute(dir, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS) == JobDirs.myUid();
+        } catch (java.nio.file.NoSuchFileException e) {
+            return false;
+        }
     }
 
     public SandboxPlan plan() {
@@ -89,6 +111,9 @@ public final class BwrapLauncher implements ProcessLauncher {
                 .redirectOutput(stdout)
                 .redirectError(stderr);
         builder.environment().clear(); // bubblewrap passes its own environment on to the job
+        // Started from /, not the node's working directory: the shells before bubblewrap export it
+        // as PWD, which bubblewrap passes on, and the job could read it in /proc/1/environ.
+        builder.directory(new java.io.File("/"));
         builder.environment().putAll(confinement.env());
         Process process;
         try {

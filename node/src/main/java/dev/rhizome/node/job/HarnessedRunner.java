@@ -43,6 +43,8 @@ public final class HarnessedRunner {
     /** Where the harness writes its result: {@code <metric>: <value>} lines, or {@code error: <why>}. */
     public static final String RESULT_FILE_ENV = "RHIZOME_RESULT_FILE";
     static final int MAX_RESULT_BYTES = 64 << 10;
+    /** The harness's error line, in a signed result's reason: printable ({@link JobText}) and cut. */
+    static final int MAX_REASON_CHARS = 1000;
     private static final Duration POLL = Duration.ofMillis(50);
     private static final Pattern ERROR_LINE = Pattern.compile("^error:\\s*(.+)$", Pattern.MULTILINE);
 
@@ -165,20 +167,16 @@ public final class HarnessedRunner {
         }
         if (exit != 0 || metric.isEmpty()) {
             Matcher error = ERROR_LINE.matcher(result);
-            String why = error.find() ? "the harness says: " + error.group(1).trim()
+            String why = error.find() ? "the harness says: " + JobText.printable(error.group(1).trim(), MAX_REASON_CHARS)
                     : "the harness exited with status " + exit + " without " + spec.metricName();
             return finish(parts, start, Result.Status.CRASH, exit, steps, OptionalDouble.empty(), why);
         }
         return finish(parts, start, Result.Status.OK, 0, steps, metric, "");
     }
 
+    /** Read after the harness is dead, and only if it is a regular file: {@link JobFiles}. */
     private static String readResult(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            return "";
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            return new String(in.readNBytes(MAX_RESULT_BYTES), StandardCharsets.UTF_8);
-        }
+        return JobFiles.readRegular(file, MAX_RESULT_BYTES).map(b -> new String(b, StandardCharsets.UTF_8)).orElse("");
     }
 
     private HarnessedOutcome finish(Parts parts, long start, Result.Status status, int exitCode, OptionalLong steps,

@@ -6,8 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
-import java.util.stream.Stream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Where a node checks out the code its jobs run: a directory of its own under the system's
@@ -45,9 +50,21 @@ public final class JobDirs {
         return root;
     }
 
-    /** This process's uid: the owner of its /proc entry. */
+    /**
+     * This process's effective uid, from the {@code Uid:} line of {@code /proc/self/status} (real,
+     * effective, saved, file system). Not the owner of {@code /proc/self}: that is a symlink owned
+     * by root, which made every node believe it ran as root (and try to drop to nobody).
+     */
     static int myUid() throws IOException {
-        return uid(Path.of("/proc/self"));
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("Uid:")) {
+                String[] ids = line.substring(4).trim().split("\\s+");
+                if (ids.length >= 2) {
+                    return Integer.parseInt(ids[1]);
+                }
+            }
+        }
+        throw new IOException("no Uid line in /proc/self/status");
     }
 
     private static int uid(Path p) throws IOException {
@@ -61,11 +78,116 @@ public final class JobDirs {
         }
     }
 
-    static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
+    /**
+     * Deletes a tree a job wrote, whatever it did to it. Only call this once the job's processes
+     * are dead. A plain walk fails, and leaves the tree on the volunteer's disk (and a node that
+     * empties its job directory at start unable to start), on two things a job can do:
+     * <ul>
+     * <li>nest directories deeper than the kernel's 4096-byte path limit (it creates them one
+     * {@code chdir} at a time): every directory is first moved up into a trash directory at the
+     * tree's root, so no path this method uses is longer than the root's and two names more;</li>
+     * <li>make a directory unreadable ({@code chmod 000}; a job running as the node's own user owns
+     * its files): each directory is given back {@code rwx} for its owner before it is listed.</li>
+     * </ul>
+     * Symbolic links are deleted, never followed.
+     */
+    public static void deleteTree(Path dir) throws IOException {
+        Path root = dir.toAbsolutePath().normalize();
+        BasicFileAttributes top = attributes(root);
+        if (top == null) {
+            return;
+        }
+        if (!top.isDirectory()) {
+            Files.deleteIfExists(root);
+            return;
+        }
+        // Inside the tree, not next to it: next to a checkout root is /tmp, where others may plant names.
+        Trash trash = new Trash(root);
+        trash.drain(root);
+        for (Path d = trash.next(); d != null; d = trash.next()) {
+            trash.drain(d);
+            Files.deleteIfExists(d);
+        }
+        Files.deleteIfExists(trash.dir);
+        Files.deleteIfExists(root);
+    }
+
+    /** Where the directories of a tree being deleted wait, one level deep, to be emptied in turn. */
+    private static final class Trash {
+        final Path dir;
+        private final java.util.ArrayDeque<Path> pending = new java.util.ArrayDeque<>();
+        private long names;
+
+        /** A new directory of a name the tree does not have yet, directly in its root. */
+        Trash(Path root) throws IOException {
+            openUp(root);
+            Path d;
+            while (true) {
+                d = root.resolve(".rhizome-deleting-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()));
+                try {
+                    Files.createDirectory(d, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                    break;
+                } catch (FileAlreadyExistsException taken) {
+                    // the job made one of that name: pick another
+                }
+            }
+            this.dir = d;
+        }
+
+        Path next() {
+            return pending.poll();
+        }
+
+        /** Deletes what is in {@code d} except directories, which are moved here to wait. */
+        void drain(Path d) throws IOException {
+            openUp(d);
+            List<Path> entries = new java.util.ArrayList<>();
+            try (DirectoryStream<Path> s = Files.newDirectoryStream(d)) {
+                s.forEach(entries::add);
+            }
+            for (Path e : entries) {
+                if (e.equals(dir)) {
+                    continue;
+                }
+                BasicFileAttributes a = attributes(e);
+                if (a == null) {
+                    continue;
+                }
+                if (!a.isDirectory()) {
+                    Files.deleteIfExists(e);
+                    continue;
+                }
+                openUp(e); // moving a directory rewrites its "..": it must be writable
+                Path to = dir.resolve("d" + names++);
+                Files.move(e, to, StandardCopyOption.ATOMIC_MOVE);
+                pending.add(to);
             }
         }
     }
+
+    /** The attributes of the entry itself (a link is a link), or null when there is none. */
+    private static BasicFileAttributes attributes(Path p) throws IOException {
+        try {
+            return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** Gives a directory's owner back what deleting its entries needs, when they lack it. */
+    private static void openUp(Path dir) throws IOException {
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
+        if (!perms.containsAll(OWNER_RWX)) {
+            Set<PosixFilePermission> opened = EnumSet.copyOf(OWNER_RWX);
+            opened.addAll(perms);
+            try {
+                Files.setPosixFilePermissions(dir, opened);
+            } catch (IOException e) {
+                // not ours (a node running as root deletes anything anyway): the walk says what failed
+            }
+        }
+    }
+
+    private static final Set<PosixFilePermission> OWNER_RWX = EnumSet.of(PosixFilePermission.OWNER_READ,
+            PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE);
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -18,9 +19,9 @@ import java.util.Optional;
  * directories. Measured from outside, by walking the directory, since nothing the job says about
  * itself counts.
  */
-final class WorkDirBudget {
+public final class WorkDirBudget {
     static final long MIN_RESERVE = 1L << 30;
-    static final int MAX_ENTRIES = 200_000;
+    public static final int MAX_ENTRIES = 200_000;
     /** However full the disk: a job that cannot write this much could not run at all. */
     static final long FLOOR = 16L << 20;
 
@@ -42,6 +43,12 @@ final class WorkDirBudget {
         return new WorkDirBudget(dir, before, Math.min(cap, share(disk.getTotalSpace(), disk.getUsableSpace())));
     }
 
+    /** What a job starting now in {@code dir} may have there: {@link #share} of its file system. */
+    public static long shareOf(Path dir) throws IOException {
+        FileStore disk = Files.getFileStore(dir);
+        return share(disk.getTotalSpace(), disk.getUsableSpace());
+    }
+
     /**
      * Half of what is free less the volunteer's reserve: 5% of the file system, at least 1 GiB, but
      * never more than a quarter of it (a small /tmp in memory would otherwise leave jobs nothing).
@@ -60,15 +67,23 @@ final class WorkDirBudget {
         if (used.entries() > MAX_ENTRIES) {
             return Optional.of("it made more than " + MAX_ENTRIES + " files in its work directory");
         }
+        if (used.unmeasured().isPresent()) {
+            // What the walk cannot see, it cannot count: a directory made unreadable, or nested
+            // past the kernel's path limit, would otherwise hide any number of bytes.
+            return Optional.of("it hid part of its work directory from the node's measuring ("
+                    + used.unmeasured().get() + ")");
+        }
         return Optional.empty();
     }
 
-    private record Usage(long bytes, long entries) {
+    /** @param unmeasured why part of the tree could not be walked, if it could not */
+    private record Usage(long bytes, long entries, Optional<String> unmeasured) {
     }
 
     /** Bytes of regular files and entries under {@code dir}, the walk stopping once past either bound. */
     private static Usage usage(Path dir, long maxBytes, long maxEntries) throws IOException {
         long[] used = new long[2]; // bytes, entries
+        String[] unmeasured = new String[1];
         Files.walkFileTree(dir, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
@@ -82,7 +97,12 @@ final class WorkDirBudget {
 
             @Override
             public FileVisitResult visitFileFailed(Path file, IOException e) {
-                return FileVisitResult.CONTINUE; // removed by the job between listing and reading
+                if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE; // removed by the job between listing and reading
+                }
+                unmeasured[0] = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                        : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getClass().getSimpleName();
+                return FileVisitResult.TERMINATE;
             }
 
             private FileVisitResult count(long bytes) {
@@ -91,7 +111,7 @@ final class WorkDirBudget {
                 return used[0] > maxBytes || used[1] > maxEntries ? FileVisitResult.TERMINATE : FileVisitResult.CONTINUE;
             }
         });
-        return new Usage(used[0], used[1]);
+        return new Usage(used[0], used[1], Optional.ofNullable(unmeasured[0]));
     }
 
     private static long mib(long bytes) {

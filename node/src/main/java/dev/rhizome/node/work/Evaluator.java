@@ -6,10 +6,14 @@ import dev.rhizome.node.job.BudgetEnv;
 import dev.rhizome.node.job.HarnessedOutcome;
 import dev.rhizome.node.job.HarnessedRunner;
 import dev.rhizome.node.job.HarnessedSpec;
+import dev.rhizome.node.git.CheckoutTooLargeException;
+import dev.rhizome.node.job.JobDirs;
 import dev.rhizome.node.job.JobOutcome;
 import dev.rhizome.node.job.JobRunner;
 import dev.rhizome.node.job.JobSpec;
+import dev.rhizome.node.job.JobText;
 import dev.rhizome.node.job.PlainLauncher;
+import dev.rhizome.node.job.WorkDirBudget;
 import dev.rhizome.node.job.ProcessLauncher;
 import dev.rhizome.node.peer.FetchException;
 import dev.rhizome.proto.v1.Manifest;
@@ -24,13 +28,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +50,8 @@ public final class Evaluator {
     private static final Logger log = LoggerFactory.getLogger(Evaluator.class);
     /** An unfetchable report names every peer tried and why; a long list is cut, not the report. */
     static final int MAX_REASON_CHARS = 2000;
+    /** A job's progress line in the node's log: its own text, made printable ({@link JobText}) and cut. */
+    static final int MAX_STEP_CHARS = 200;
 
     private final Identity identity;
     private final NodeRepository repository;
@@ -125,7 +129,12 @@ public final class Evaluator {
 
         Path workDir = workRoot.resolve(fileName(unit.getId()));
         deleteTree(workDir);
-        repository.checkout(commit, workDir);
+        try {
+            checkout(commit, workDir);
+        } catch (CheckoutTooLargeException e) {
+            deleteTree(workDir);
+            return refuse(result, commit, e.getMessage());
+        }
         Path logFile = logFile(logRoot, unit.getId());
         JobSpec spec = new JobSpec(workDir, manifest.getCommandList(),
                 SlotEnv.merge(BudgetEnv.of(unit.getBudget(), unit.getRandomSeed()), slotEnv),
@@ -137,7 +146,7 @@ public final class Evaluator {
         try {
             outcome = runner.run(spec, line -> {
                 if (line.startsWith("step ")) {
-                    log.info("  {} {}", tag, line);
+                    log.info("  {} {}", tag, JobText.printable(line, MAX_STEP_CHARS));
                 }
             });
         } finally {
@@ -208,7 +217,11 @@ public final class Evaluator {
         String tag = CommitId.abbreviate(commit);
         HarnessedOutcome run;
         try {
-            repository.checkout(commit, workDir);
+            try {
+                checkout(commit, workDir);
+            } catch (CheckoutTooLargeException e) {
+                return refuse(result, commit, e.getMessage());
+            }
             Files.createDirectories(harnessDir);
             for (String path : manifest.getProtectedFilesList()) {
                 Optional<byte[]> content = repository.readFile(unit.getSeedCommit(), path);
@@ -230,7 +243,7 @@ public final class Evaluator {
                     unit.getSeed(), unit.getAttempt());
             run = harnessed.run(spec, line -> {
                 if (line.startsWith("step ")) {
-                    log.info("  {} {}", tag, line);
+                    log.info("  {} {}", tag, JobText.printable(line, MAX_STEP_CHARS));
                 }
             });
         } finally {
@@ -253,6 +266,14 @@ public final class Evaluator {
         return result.build();
     }
 
+    /**
+     * The commit's files, if they fit what a job may have on this disk now: the job's own budget
+     * ({@link WorkDirBudget}) counts only what it adds, so the checkout is bounded here.
+     */
+    private void checkout(String commit, Path workDir) throws IOException {
+        repository.checkout(commit, workDir, WorkDirBudget.shareOf(workRoot), WorkDirBudget.MAX_ENTRIES);
+    }
+
     /** Where the log of a unit's job goes, so that status can show its last progress line. */
     public static Path logFile(Path logRoot, String unitId) {
         return logRoot.resolve(fileName(unitId) + ".log");
@@ -262,14 +283,8 @@ public final class Evaluator {
         return unitId.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
+    /** Whatever the job did to its tree (nesting past the path limit, chmod 000): {@link JobDirs#deleteTree}. */
     private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        JobDirs.deleteTree(dir);
     }
 }

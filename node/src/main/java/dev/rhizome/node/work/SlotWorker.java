@@ -340,7 +340,8 @@ final class SlotWorker implements Runnable {
             String[] lines = new String(tail, StandardCharsets.UTF_8).split("\n");
             for (int i = lines.length - 1; i >= 0; i--) {
                 if (lines[i].startsWith("step ")) {
-                    return lines[i].strip();
+                    // shown in the volunteer's terminal by `rhizome node status`: the job's text, made printable
+                    return dev.rhizome.node.job.JobText.printable(lines[i].strip(), Evaluator.MAX_STEP_CHARS);
                 }
             }
             return null;

@@ -145,4 +145,28 @@ class NodeRepositoryTest {
             assertThat(Files.readString(target.resolve("deep/nested/file.txt"))).isEqualTo("x");
         }
     }
+
+    @Test
+    void aSmallBundleThatChecksOutHugeIsRefusedBeforeAnythingIsWritten() throws IOException {
+        try (NodeRepository repo = NodeRepository.open(tmp.resolve("node.git"))) {
+            // One compressible blob named 2,000 times: 128 MiB of files from a bundle of kilobytes.
+            byte[] blob = new byte[64 << 10];
+            Map<String, byte[]> files = new HashMap<>();
+            for (int i = 0; i < 2000; i++) {
+                files.put("f/" + i, blob);
+            }
+            String bomb = repo.commitFiles(null, files, "bomb", AUTHOR);
+            assertThat(repo.bundle(bomb, java.util.List.of()).size()).isLessThan(1 << 20);
+
+            Path target = tmp.resolve("checkout");
+            assertThatThrownBy(() -> repo.checkout(bomb, target, 16L << 20, 100_000))
+                    .isInstanceOf(CheckoutTooLargeException.class).hasMessageContaining("more than 16 MiB");
+            assertThatThrownBy(() -> repo.checkout(bomb, target, Long.MAX_VALUE, 1000))
+                    .isInstanceOf(CheckoutTooLargeException.class).hasMessageContaining("more than 1000 files");
+            assertThat(target).doesNotExist();
+
+            repo.checkout(bomb, target, 128L << 20, 2000); // exactly what it takes
+            assertThat(target.resolve("f/1999")).hasSize(64 << 10);
+        }
+    }
 }

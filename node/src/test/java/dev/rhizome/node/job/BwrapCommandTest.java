@@ -47,7 +47,11 @@ class BwrapCommandTest {
         assertThat(argv).contains("--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
                 "--new-session");
         assertThat(String.join(" ", argv)).contains("--cap-drop ALL", "--proc /proc", "--dev /dev",
-                "--size " + (64L << 20) + " --tmpfs /tmp", "--chdir " + CHECKOUT + " --");
+                "--size " + (64L << 20) + " --tmpfs /tmp", "--size " + (64L << 20) + " --tmpfs /dev/shm",
+                "--remount-ro /dev --remount-ro / --chdir " + CHECKOUT + " --");
+        // Nothing is mounted after the unsized root and /dev are made read-only.
+        assertThat(argv.indexOf("--remount-ro")).isGreaterThan(argv.lastIndexOf("--bind"))
+                .isGreaterThan(argv.lastIndexOf("--ro-bind")).isGreaterThan(argv.lastIndexOf("--tmpfs"));
         assertThat(mounts(argv)).containsExactly(
                 "--ro-bind /usr /usr",
                 "--symlink usr/bin /bin", "--symlink usr/sbin /sbin", "--symlink usr/lib /lib", "--symlink usr/lib64 /lib64",

@@ -1,0 +1,184 @@
+package dev.rhizome.node.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.rhizome.proto.v1.Result;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Escapes a probe found, each run for real under bubblewrap, each failing before its fix: places
+ * outside the checkout a job could write (memory past any limit), what of the node reached it
+ * through bubblewrap's environment, trees the node could neither measure nor delete, and a
+ * result file the node followed to wherever the job pointed it.
+ */
+class SandboxEscapeTest {
+    private static final SandboxLimits SMALL = new SandboxLimits(256L << 20, 64, 16L << 20);
+    private static BwrapLauncher sandbox;
+
+    @TempDir
+    Path dataDir;
+
+    private final String tag = UUID.randomUUID().toString().substring(0, 8);
+    private final String secret = "SECRET-" + UUID.randomUUID();
+    private Path jobs;
+    private Path checkout;
+
+    @BeforeAll
+    static void buildSandbox() {
+        CgroupV2.Detection cgroup = CgroupV2.detect();
+        SandboxReport report = SandboxProbe.probe(HostView.real(), cgroup, SMALL);
+        assumeTrue(report.ok(), () -> "this machine cannot sandbox jobs:\n" + report.whyNot());
+        sandbox = new BwrapLauncher(report.plan().get(), cgroup.cgroup(), HostView.real());
+    }
+
+    @BeforeEach
+    void node() throws IOException {
+        jobs = JobDirs.prepare("escape-" + tag);
+        checkout = Files.createDirectory(jobs.resolve("unit"));
+    }
+
+    @AfterEach
+    void cleanUp() throws IOException {
+        JobDirs.deleteTree(jobs);
+    }
+
+    @Test
+    void nothingOutsideTheCheckoutIsWritableButACappedTmpAndDevShm() throws Exception {
+        // bubblewrap's root and /dev are tmpfs of no size: writing there took the machine's memory
+        // past RLIMIT_AS, which does not count files in memory.
+        String script = """
+                for d in / /etc /dev /usr /proc; do echo x > $d/planted 2>/dev/null && echo "WROTE[$d]"; done
+                mkdir /newdir 2>/dev/null && echo 'MADE /newdir'
+                echo x > /dev/shm/small && echo 'WROTE /dev/shm small'
+                dd if=/dev/zero of=/dev/shm/big bs=1M count=64 2>/dev/null && echo 'WROTE /dev/shm 64 MiB'
+                echo 'val_bpb: 1.0'
+                """;
+        JobOutcome outcome = run(script, Long.MAX_VALUE);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+        assertThat(log()).contains("WROTE /dev/shm small").doesNotContain("WROTE[", "MADE /newdir", "WROTE /dev/shm 64");
+    }
+
+    @Test
+    void theNodesWorkingDirectoryDoesNotReachTheJob() throws Exception {
+        String cwd = Path.of("").toAbsolutePath().toString();
+        assumeTrue(!cwd.equals("/"), "the test runs from /");
+        // The shells before bubblewrap export PWD; bubblewrap (the namespace's pid 1) passes its environment on.
+        JobOutcome outcome = run("tr '\\0' '\\n' < /proc/1/environ; env; echo 'val_bpb: 1.0'", Long.MAX_VALUE);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+        assertThat(log()).doesNotContain("PWD=" + cwd);
+    }
+
+    @Test
+    void aTreeNestedPastThePathLimitIsStoppedAndDeleted() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 nests the directories");
+        // One chdir at a time, deeper than the 4096 bytes a path may have: the node's walk failed
+        // there, so the bytes below were not counted, and nothing could delete the tree.
+        String script = """
+                /usr/bin/python3 -c "
+                import os
+                os.mkdir('deep'); os.chdir('deep')
+                for i in range(1500):
+                    os.mkdir('dd'); os.chdir('dd')
+                open('big', 'wb').write(b'x' * (24 << 20))
+                print('DEEP', len(os.getcwd()))
+                "
+                sleep 3
+                echo 'val_bpb: 1.0'
+                """;
+        JobOutcome outcome = run(script, 8L << 20);
+
+        // (It may be stopped before it says "DEEP": the walk fails as soon as the nesting passes the limit.)
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.CRASH);
+        assertThat(log()).contains("it hid part of its work directory");
+
+        JobDirs.deleteTree(checkout);
+        assertThat(checkout).doesNotExist();
+        assertThat(JobDirs.prepare("escape-" + tag)).isEmptyDirectory(); // a node restarting on it starts
+    }
+
+    @Test
+    void theResultFileIsReadOnlyIfTheHarnessLeftARegularFileThere() throws Exception {
+        // The harness runs inside; the node reads its result outside, with the node's rights.
+        Path key = Files.writeString(dataDir.resolve("identity.key"), "val_bpb: 0.25\nerror: " + secret + "\n");
+        int tried = 0;
+        for (String trap : List.of("ln -s '" + key + "' \"$RHIZOME_RESULT_FILE\"",
+                "ln '" + key + "' \"$RHIZOME_RESULT_FILE\" || ln -s '" + key + "' \"$RHIZOME_RESULT_FILE\"",
+                "mkfifo \"$RHIZOME_RESULT_FILE\"", "mkdir \"$RHIZOME_RESULT_FILE\"")) {
+            Path harnessDir = Files.createDirectories(jobs.resolve("harness"));
+            Path resultDir = jobs.resolve("result-" + tried++);
+            HarnessedSpec spec = new HarnessedSpec(checkout, harnessDir, resultDir, List.of(),
+                    List.of("/bin/sh", "-c", "true"), List.of("/bin/sh", "-c", "cat >/dev/null"),
+                    List.of("/bin/sh", "-c", trap), Map.of(), Duration.ofSeconds(60), dataDir.resolve("h.log"), "val_bpb");
+
+            HarnessedOutcome outcome = new HarnessedRunner(new JobRunner(sandbox), sandbox).run(spec, JobProgress.IGNORE);
+
+            String log = Files.readString(dataDir.resolve("h.log"));
+            assertThat(outcome.outcome().status()).as(trap + "\n" + log).isEqualTo(Result.Status.CRASH);
+            assertThat(outcome.reason() + log).as(trap).doesNotContain(secret);
+            assertThat(key).hasContent("val_bpb: 0.25\nerror: " + secret + "\n");
+        }
+    }
+
+    @Test
+    void theJobDirectoryOfARealTreeIsDeletedWhateverItsModes() throws Exception {
+        Path sub = Files.createDirectories(checkout.resolve("a/b/c"));
+        Files.writeString(sub.resolve("f"), "x");
+        Files.createSymbolicLink(checkout.resolve("a/link"), dataDir);
+        Files.writeString(dataDir.resolve("kept"), "x");
+        Files.setPosixFilePermissions(checkout.resolve("a/b"), java.util.Set.of());
+
+        JobDirs.deleteTree(checkout);
+
+        assertThat(Files.exists(checkout, LinkOption.NOFOLLOW_LINKS)).isFalse();
+        assertThat(dataDir.resolve("kept")).exists(); // a link is removed, not followed
+    }
+
+    @Test
+    void theSeccompProgramIsWhereNoOtherUserCanPlantOne() throws Exception {
+        assumeTrue(SeccompFilter.Arch.host().isPresent(), "no seccomp filter on this architecture");
+        Path program = sandbox.seccompFile().orElseThrow();
+        Path dir = program.getParent();
+        assertThat(dir.getParent()).isEqualTo(Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath());
+        assertThat(Files.getPosixFilePermissions(dir)).isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+
+        // A temp cleaner removes it; someone plants their own program under the name it had.
+        JobDirs.deleteTree(dir);
+        Files.createDirectory(dir);
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.writeString(program, "planted");
+        try {
+            Path again = sandbox.seccompFile().orElseThrow();
+
+            assertThat(again.getParent()).isNotEqualTo(dir);
+            assertThat(Files.readAllBytes(again)).isEqualTo(SeccompFilter.program(SeccompFilter.Arch.host().get()));
+            assertThat(run("echo 'val_bpb: 1.0'", Long.MAX_VALUE).status()).as(log()).isEqualTo(Result.Status.OK);
+        } finally {
+            JobDirs.deleteTree(dir);
+        }
+    }
+
+    private JobOutcome run(String script, long maxWorkBytes) throws IOException, InterruptedException {
+        return new JobRunner(sandbox, JobRunner.DEFAULT_MAX_LOG_BYTES, maxWorkBytes).run(new JobSpec(checkout,
+                List.of("/bin/sh", "-c", script, "job-" + tag), Map.of(), Duration.ofSeconds(60),
+                dataDir.resolve("logs/job.log"), "val_bpb"), JobProgress.IGNORE);
+    }
+
+    private String log() throws IOException {
+        return Files.readString(dataDir.resolve("logs/job.log"));
+    }
+}
