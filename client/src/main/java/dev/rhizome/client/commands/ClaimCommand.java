@@ -67,8 +67,20 @@ public final class ClaimCommand implements Callable<Integer> {
                 }
             }
         }
+        if (workspace != null && Files.exists(workspace) && !Files.isDirectory(workspace)) {
+            // checked before claiming, so a wrong path does not take a lease it cannot use
+            throw new CommandException(ExitCodes.USAGE, "workspace_not_empty", "--workspace " + workspace
+                    + " is a file, not a directory", "give a new or empty directory");
+        }
+        if (workspace != null && !Files.exists(workspace) && workspace.toAbsolutePath().getParent() != null
+                && Files.exists(workspace.toAbsolutePath().getParent())
+                && !Files.isWritable(workspace.toAbsolutePath().getParent())) {
+            throw new CommandException(ExitCodes.USAGE, "usage", "--workspace " + workspace
+                    + ": cannot create it (its parent directory is not writable)", "give a directory you can write");
+        }
         if (from != null && direction == null) {
-            throw new CommandException(ExitCodes.USAGE, "usage", "--from needs --direction", "");
+            throw new CommandException(ExitCodes.USAGE, "usage", "--from needs --direction",
+                    "add --direction D (the direction the commit belongs to)");
         }
         CoordinatorClient client = Coordinators.client(coordinator, dataDir);
         Research research = new Research(client, dataDir.path());
