@@ -228,6 +228,21 @@ class NewUserTest {
     }
 
     @Test
+    void aClaimWhoseCommitNoPeerServesSaysSoAndGivesTheUnitBack() {
+        // the seed was published from a data directory no node runs on: nobody serves its commit
+        Path operator = dir.resolve("operator");
+        Run open = run("direction", "open", "--seed", "slow", "--name", "unserved", "--data-dir", operator.toString(),
+                "--coordinator", url);
+        assertThat(open.code()).as(open.err()).isZero();
+        Run claim = run("claim", "--json", "--direction", "unserved", "--workspace", dir.resolve("ws-unserved").toString(),
+                "--data-dir", dir.resolve("agent4").toString(), "--coordinator", url);
+        assertFailure(claim, ExitCodes.FAILED, "fetch_failed", "cannot fetch");
+        assertThat(claim.json().get("hint").getAsString()).contains("--from");
+        Run status = run("status", "--json", "--coordinator", url, "--data-dir", operator.toString());
+        assertThat(status.json().get("units_leased").getAsString()).as("the unit was given back").isEqualTo("0");
+    }
+
+    @Test
     void anAgentLoopWhoseCoordinatorIsDownExitsWithFiveInsteadOfZero() {
         Run agent = run("agent", "--json", "--direction", "d", "--rounds", "2", "--cmd", "true",
                 "--data-dir", dir.resolve("agent3").toString(), "--coordinator", "http://127.0.0.1:1");

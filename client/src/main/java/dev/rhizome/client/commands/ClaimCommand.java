@@ -111,7 +111,18 @@ public final class ClaimCommand implements Callable<Integer> {
         Path briefFile = null;
         Brief brief = null;
         if (workspace != null) {
-            research.checkout(unit, workspace);
+            try {
+                research.checkout(unit, workspace);
+            } catch (CommandException e) {
+                // give the unit back at once: a lease nobody can use would hold the direction's
+                // share of EXPLORE capacity until it ran out
+                try {
+                    research.release(unit, java.util.List.of());
+                } catch (CommandException ignored) {
+                    // the lease runs out by itself
+                }
+                throw e;
+            }
         }
         if (unit.getKind() == WorkUnit.Kind.EXPLORE) {
             brief = Brief.collect(client, dataDir.path(), unit.getDirection(), unit, workspace, response.getSimilarList());
