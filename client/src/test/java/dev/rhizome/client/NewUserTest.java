@@ -243,6 +243,20 @@ class NewUserTest {
     }
 
     @Test
+    void aClaimOnAClosedDirectionDoesNotSayToTryAgain() {
+        Path operator = dir.resolve("operator");
+        assertThat(run("direction", "open", "--seed", "slow", "--name", "shut", "--data-dir", operator.toString(),
+                "--coordinator", url).code()).isZero();
+        assertThat(run("direction", "close", "--name", "shut", "--reason", "done", "--data-dir", operator.toString(),
+                "--coordinator", url).code()).isZero();
+        Run claim = run("claim", "--json", "--direction", "shut", "--data-dir", dir.resolve("agent5").toString(),
+                "--coordinator", url);
+        assertThat(claim.code()).isEqualTo(ExitCodes.NO_WORK);
+        assertThat(claim.json().get("reason").getAsString()).contains("closed");
+        assertThat(claim.json().get("hint").getAsString()).contains("rhizome direction list").doesNotContain("again");
+    }
+
+    @Test
     void anAgentLoopWhoseCoordinatorIsDownExitsWithFiveInsteadOfZero() {
         Run agent = run("agent", "--json", "--direction", "d", "--rounds", "2", "--cmd", "true",
                 "--data-dir", dir.resolve("agent3").toString(), "--coordinator", "http://127.0.0.1:1");

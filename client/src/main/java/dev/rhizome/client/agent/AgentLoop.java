@@ -174,11 +174,13 @@ public final class AgentLoop {
                 return unit;
             }
             long waitS = Math.max(1, response.getRetryAfterS());
-            if (System.nanoTime() + waitS * 1_000_000_000L > deadline) {
+            String hint = dev.rhizome.client.commands.ClaimCommand.noWorkHint(response.getReason(), response.getRetryAfterS());
+            boolean closed = !hint.startsWith("claim again");  // no wait reopens a closed direction
+            if (closed || System.nanoTime() + waitS * 1_000_000_000L > deadline) {
                 r.addProperty("submitted", false);
                 r.addProperty("error", "no_work");
                 r.addProperty("message", response.getReason());
-                r.addProperty("hint", "retry in " + response.getRetryAfterS() + " s");
+                r.addProperty("hint", closed ? hint : "retry in " + response.getRetryAfterS() + " s");
                 progress.accept("no work: " + response.getReason());
                 return null;
             }

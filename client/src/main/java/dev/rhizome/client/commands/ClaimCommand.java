@@ -57,6 +57,17 @@ public final class ClaimCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    /**
+     * What to do when no unit came: wait and claim again, except on a closed direction, which no
+     * wait reopens (the coordinator's reason reads "direction D is closed: why").
+     */
+    public static String noWorkHint(String reason, long retryAfterS) {
+        if (reason.matches("direction \\S+ is closed.*")) {
+            return "the direction is closed for good: pick an open one with `rhizome direction list`";
+        }
+        return "claim again in " + retryAfterS + " s";
+    }
+
     @Override
     public Integer call() throws IOException {
         if (workspace != null && Files.isDirectory(workspace)) {
@@ -97,10 +108,10 @@ public final class ClaimCommand implements Callable<Integer> {
                 o.addProperty("retry_after_s", response.getRetryAfterS());
                 o.addProperty("error", "no_work");
                 o.addProperty("message", reason);
-                o.addProperty("hint", "claim again in " + response.getRetryAfterS() + " s");
+                o.addProperty("hint", noWorkHint(reason, response.getRetryAfterS()));
                 out.json(o);
             } else {
-                out.line("no work: " + reason + "; retry in " + response.getRetryAfterS() + " s");
+                out.line("no work: " + reason + "; " + noWorkHint(reason, response.getRetryAfterS()));
             }
             return ExitCodes.NO_WORK;
         }
