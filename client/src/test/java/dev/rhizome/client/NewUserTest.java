@@ -257,6 +257,17 @@ class NewUserTest {
     }
 
     @Test
+    void optionsInSecondsAlsoTakeAUnitAsBenchSoakDoes() {
+        // parsed: the command gets as far as the (unreachable) coordinator
+        Run minutes = run("wait", "--json", "--commit", "abcd", "--timeout", "2m", "--data-dir", dir.resolve("w").toString(),
+                "--coordinator", "http://127.0.0.1:1");
+        assertThat(minutes.code()).as(minutes.err()).isEqualTo(ExitCodes.UNREACHABLE);
+        Run bad = run("demo", "--json", "--duration", "2x");
+        assertFailure(bad, ExitCodes.USAGE, "usage", "'2x' is not a whole number of seconds");
+        assertThat(bad.json().get("message").getAsString()).contains("10m");
+    }
+
+    @Test
     void anAgentLoopWhoseCoordinatorIsDownExitsWithFiveInsteadOfZero() {
         Run agent = run("agent", "--json", "--direction", "d", "--rounds", "2", "--cmd", "true",
                 "--data-dir", dir.resolve("agent3").toString(), "--coordinator", "http://127.0.0.1:1");
