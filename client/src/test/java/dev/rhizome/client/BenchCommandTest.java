@@ -25,12 +25,13 @@ class BenchCommandTest {
     @Test
     void gossipSettingsOutOfRangeNameTheFlag() {
         assertThat(run("bench", "gossip", "--nodes", "5", "--degree", "9"))
-                .isEqualTo(new Refusal(ExitCodes.USAGE, "rhizome: --degree must be at least 1 and below --nodes (5), got 9\n"));
+                .isEqualTo(new Refusal(ExitCodes.USAGE, "rhizome: --degree must be at least 1 and below --nodes (5), got 9"
+                        + " (see `rhizome bench gossip --help`)\n"));
         assertThat(run("bench", "gossip", "--bundle-bytes", "0").err()).contains("--bundle-bytes").contains("'0'");
         assertThat(run("bench", "gossip", "--range-holders", "1").err()).contains("--range-holders").contains("got 1");
         assertThat(run("bench", "gossip", "--upload-mibps", "-2").err()).contains("--upload-mibps");
         assertThat(run("bench", "gossip", "--simulate", "--nodes", "1"))
-                .isEqualTo(new Refusal(ExitCodes.USAGE, "rhizome: --nodes must be at least 2, got 1\n"));
+                .isEqualTo(new Refusal(ExitCodes.USAGE, "rhizome: --nodes must be at least 2, got 1 (see `rhizome bench gossip --help`)\n"));
     }
 
     @Test

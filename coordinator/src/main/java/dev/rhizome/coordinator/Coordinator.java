@@ -49,7 +49,8 @@ public final class Coordinator implements AutoCloseable {
     public static Coordinator start(CoordinatorConfig config) throws IOException, InterruptedException {
         Operators operators = new Operators(config.operators());
         if (operators.isOpen()) {
-            LOG.warn("no operators configured: any key may publish seeds and open directions");
+            LOG.warn("no operators configured (--operator): any key may publish seeds, open and close directions "
+                    + "and ban keys; fine on a private network, not on a public one");
         }
         CoordinatorMetrics metrics = new CoordinatorMetrics();
         Store store = Stores.open(config.store(), config.dataDir(), metrics::committed);

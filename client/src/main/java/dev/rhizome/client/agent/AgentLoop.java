@@ -2,6 +2,7 @@ package dev.rhizome.client.agent;
 
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.CommandException;
+import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.WorkUnit;
@@ -131,11 +132,16 @@ public final class AgentLoop {
             if (e.error().equals("unknown_direction")) {
                 throw e;  // no later round can do better
             }
+            if (n == 1 && unit == null && e.exitCode() == ExitCodes.UNREACHABLE) {
+                // the first claim could not reach the coordinator: most likely a wrong
+                // --coordinator, which every later round would repeat; later outages are per round
+                throw e;
+            }
             r.addProperty("error", e.error());
             r.addProperty("message", e.getMessage());
-            r.addProperty("hint", e.hint());
-            progress.accept("round " + n + " failed: " + e.getMessage()
-                    + (e.hint().isEmpty() ? "" : " (" + e.hint() + ")"));
+            String hint = e.hint().isEmpty() ? "the next round starts afresh" : e.hint();
+            r.addProperty("hint", hint);
+            progress.accept("round " + n + " failed: " + e.getMessage() + " (" + hint + ")");
             if (unit != null) {
                 try {
                     research.release(unit, List.of());
@@ -144,10 +150,11 @@ public final class AgentLoop {
                 }
             }
         } catch (IOException e) {
+            String message = dev.rhizome.client.cli.Problems.describe(e);
             r.addProperty("error", "failed");
-            r.addProperty("message", e.toString());
-            r.addProperty("hint", "");
-            progress.accept("round " + n + " failed: " + e);
+            r.addProperty("message", message);
+            r.addProperty("hint", "see the round's command_log; the next round starts afresh");
+            progress.accept("round " + n + " failed: " + message);
         }
         return r;
     }
@@ -167,11 +174,13 @@ public final class AgentLoop {
                 return unit;
             }
             long waitS = Math.max(1, response.getRetryAfterS());
-            if (System.nanoTime() + waitS * 1_000_000_000L > deadline) {
+            String hint = dev.rhizome.client.commands.ClaimCommand.noWorkHint(response.getReason(), response.getRetryAfterS());
+            boolean closed = !hint.startsWith("claim again");  // no wait reopens a closed direction
+            if (closed || System.nanoTime() + waitS * 1_000_000_000L > deadline) {
                 r.addProperty("submitted", false);
                 r.addProperty("error", "no_work");
                 r.addProperty("message", response.getReason());
-                r.addProperty("hint", "retry in " + response.getRetryAfterS() + " s");
+                r.addProperty("hint", closed ? hint : "retry in " + response.getRetryAfterS() + " s");
                 progress.accept("no work: " + response.getReason());
                 return null;
             }

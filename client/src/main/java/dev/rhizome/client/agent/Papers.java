@@ -45,8 +45,20 @@ public final class Papers {
         }
         b.append('\n');
         b.append(Untrusted.fence("paper " + p.id().substring(0, 12) + " by " + p.author().shortForm(),
-                "# " + paper.getTitle() + "\n\n" + paper.getBodyMarkdown().strip(), maxBodyChars));
+                withHeading(paper.getTitle(), paper.getBodyMarkdown().strip()), maxBodyChars));
         return b.toString();
+    }
+
+    /**
+     * The paper as markdown under its title; a body that already opens with that title as its
+     * heading (the title was taken from it) is not given the heading twice.
+     */
+    static String withHeading(String title, String body) {
+        String first = body.lines().filter(l -> !l.isBlank()).findFirst().orElse("");
+        if (first.startsWith("#") && first.replaceFirst("^#+\\s*", "").trim().equals(title.trim())) {
+            return body;
+        }
+        return "# " + title + "\n\n" + body;
     }
 
     /** Whether the paper mentions every word of {@code query} (case-insensitive) in its title or body. */

@@ -5,6 +5,7 @@ import dev.rhizome.client.cli.ClaimFiles;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Problems;
 import dev.rhizome.node.NodeEndpoint;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
@@ -137,11 +138,16 @@ public final class Research {
             new CommitFetcher(fetcher, client).fetch(unit.getCommit(), unit.getPeersList());
             Workspaces.create(repo, unit.getCommit(), workspace, "rhizome/" + unit.getId());
         } catch (FetchException e) {
-            throw new CommandException(ExitCodes.FAILED, "fetch_failed", "cannot fetch " + unit.getCommit() + ": "
-                    + e.getMessage(), "is a node holding it running? `rhizome node --data-dir " + dataDir + "`");
+            // exception class names (AnnotatedConnectException: ...) say nothing to a user
+            String why = String.valueOf(e.getMessage()).replaceAll("\\b[A-Z][\\w$]*(?:Exception|Error): ", "");
+            throw new CommandException(ExitCodes.FAILED, "fetch_failed", why.startsWith("cannot fetch") ? why
+                    : "cannot fetch " + unit.getCommit() + ": " + why,
+                    "the nodes holding this commit did not answer (stopped?): run `rhizome node --data-dir " + dataDir
+                            + "` if this data directory holds it, retry later, or claim from another commit "
+                            + "(`rhizome claim --direction " + unit.getDirection() + " --from <commit>`, see `rhizome tree`)");
         } catch (IOException e) {
-            throw new CommandException(ExitCodes.FAILED, "cannot check out " + unit.getCommit() + " into " + workspace
-                    + ": " + e.getMessage());
+            throw new CommandException(ExitCodes.FAILED, "failed", "cannot check out " + unit.getCommit() + " into "
+                    + workspace + ": " + Problems.describe(e), "give --workspace a new or empty directory you can write");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CommandException(ExitCodes.FAILED, "interrupted");

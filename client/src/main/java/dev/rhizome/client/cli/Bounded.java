@@ -53,6 +53,50 @@ public final class Bounded {
         }
     }
 
+    /**
+     * Seconds, 1 or more: a whole number, or one with a unit (90s, 10m, 1h), as `bench soak
+     * --duration` takes them; a new user writes `--duration 2m` as often as `--duration 120`.
+     */
+    public static final class PositiveSeconds implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            return seconds(value, 1);
+        }
+    }
+
+    /** Seconds, 0 or more, with or without a unit (see {@link PositiveSeconds}). */
+    public static final class NonNegativeSeconds implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            return seconds(value, 0);
+        }
+    }
+
+    static long seconds(String value, long min) {
+        String v = value.strip();
+        long unit = 1;
+        if (v.matches("\\d+[smh]")) {
+            unit = switch (v.charAt(v.length() - 1)) {
+                case 'm' -> 60;
+                case 'h' -> 3600;
+                default -> 1;
+            };
+            v = v.substring(0, v.length() - 1);
+        }
+        String what = (min == 0 ? "a whole number of seconds, 0 or more" : "a whole number of seconds, at least 1")
+                + ", or one with a unit (90s, 10m, 1h)";
+        long n;
+        try {
+            n = Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new TypeConversionException("'" + value + "' is not " + what);
+        }
+        if (n < min || n > Long.MAX_VALUE / 3600) {
+            throw new TypeConversionException("'" + value + "' is out of range: must be " + what);
+        }
+        return n * unit;
+    }
+
     /** A finite number, 0 or more. */
     public static final class NonNegativeDouble implements ITypeConverter<Double> {
         @Override

@@ -27,8 +27,11 @@ public final class ClaimFiles {
     public static WorkUnit load(Path dataDir, String unitId) throws IOException {
         Path f = file(dataDir, unitId);
         if (!Files.exists(f)) {
-            throw new CommandException(ExitCodes.USAGE, "no claim of unit " + unitId + " in " + dataDir
-                    + " (claim it first with `rhizome claim`)");
+            throw new CommandException(ExitCodes.USAGE, "usage", "no claim of unit " + unitId + " in " + dataDir
+                    + " (claim it first with `rhizome claim`)",
+                    "a claim is kept in the --data-dir that claimed it until its experiment is submitted: "
+                            + "pass that --data-dir (or RHIZOME_DATA_DIR), or claim a new unit with "
+                            + "`rhizome claim --direction D --workspace DIR`");
         }
         try {
             return WorkUnit.parseFrom(Files.readAllBytes(f));

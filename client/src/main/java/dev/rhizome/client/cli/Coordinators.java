@@ -25,7 +25,8 @@ public final class Coordinators {
         try {
             return new CoordinatorClient(coordinator.url(), identity(dataDir.path()));
         } catch (IllegalArgumentException e) {
-            throw new CommandException(ExitCodes.USAGE, e.getMessage());
+            throw new CommandException(ExitCodes.USAGE, "usage", e.getMessage(),
+                    "pass --coordinator http://HOST:PORT (or set RHIZOME_COORDINATOR)");
         }
     }
 

@@ -28,6 +28,11 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         CommandException ce = e instanceof CommandException c ? c
                 : new CommandException(ExitCodes.FAILED, "failed", Problems.describe(e),
                         Problems.debug() ? "" : "set RHIZOME_DEBUG=1 for the stack trace");
+        if (ce.hint().isEmpty()) {
+            // every failure says what to do next, even where the code that threw it had nothing to add
+            ce = new CommandException(ce.exitCode(), ce.error(), ce.getMessage(),
+                    defaultHint(ce.exitCode(), commandLine.getCommandSpec().qualifiedName()));
+        }
         commandLine.getErr().println("rhizome: " + ce.getMessage() + (ce.hint().isEmpty() ? "" : " (" + ce.hint() + ")"));
         if (!(e instanceof CommandException) && Problems.debug()) {
             e.printStackTrace(commandLine.getErr());
@@ -58,6 +63,19 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
             printJson("usage", e.getMessage(), "see `" + cli.getCommandSpec().qualifiedName() + " --help`");
         }
         return ExitCodes.USAGE;
+    }
+
+    /** What to do about a failure whose code gave no hint of its own, by its kind (exit code). */
+    static String defaultHint(int exitCode, String command) {
+        return switch (exitCode) {
+            case ExitCodes.USAGE -> "see `" + command + " --help`";
+            case ExitCodes.NO_WORK -> "try again later";
+            case ExitCodes.REFUSED -> "the coordinator refused for the reason in the message; "
+                    + "`rhizome seed list` and `rhizome direction list` show what it has";
+            case ExitCodes.UNREACHABLE -> "start the coordinator or pass --coordinator URL (or set RHIZOME_COORDINATOR)";
+            case ExitCodes.TIMED_OUT -> "wait again, with a longer --timeout";
+            default -> "fix what the message names and run the command again";
+        };
     }
 
     /** Commands write their answers to System.out, so the error object goes there too. */

@@ -35,17 +35,17 @@ public final class AgentCommand implements Callable<Integer> {
     String command;
     @Option(names = "--rounds", converter = Bounded.PositiveInt.class, defaultValue = "1", description = "Rounds to run (default ${DEFAULT-VALUE}).")
     int rounds;
-    @Option(names = "--round-timeout", converter = Bounded.PositiveLong.class, paramLabel = "SECONDS", defaultValue = "1800",
+    @Option(names = "--round-timeout", converter = Bounded.PositiveSeconds.class, paramLabel = "SECONDS", defaultValue = "1800",
             description = "Kill the command after this long (default ${DEFAULT-VALUE}).")
     long roundTimeout;
     @Option(names = "--hypothesis", paramLabel = "SENTENCE", description = "Stated with every claim (near-duplicate warnings).")
     String hypothesis;
     @Option(names = "--no-wait", description = "Move on after submitting instead of waiting for the result.")
     boolean noWait;
-    @Option(names = "--wait-timeout", converter = Bounded.NonNegativeLong.class, paramLabel = "SECONDS", defaultValue = "1800",
+    @Option(names = "--wait-timeout", converter = Bounded.NonNegativeSeconds.class, paramLabel = "SECONDS", defaultValue = "1800",
             description = "Stop waiting for a result after this long (default ${DEFAULT-VALUE}).")
     long waitTimeout;
-    @Option(names = "--claim-patience", converter = Bounded.NonNegativeLong.class, paramLabel = "SECONDS", defaultValue = "300",
+    @Option(names = "--claim-patience", converter = Bounded.NonNegativeSeconds.class, paramLabel = "SECONDS", defaultValue = "300",
             description = "Keep retrying a claim that gets no work for this long (default ${DEFAULT-VALUE}).")
     long claimPatience;
     @Option(names = "--workspaces", paramLabel = "DIR", description = "Where round workspaces go (default: <data dir>/agent/workspaces).")

@@ -112,7 +112,7 @@ public final class BenchCommand implements Runnable {
                 description = "Holders of the ranged-transfer baseline, fetched from at once; 0 skips it (default ${DEFAULT-VALUE}).")
         int rangeHolders;
 
-        @Option(names = "--deadline", converter = Bounded.PositiveLong.class, defaultValue = "120", paramLabel = "SECONDS",
+        @Option(names = "--deadline", converter = Bounded.PositiveSeconds.class, defaultValue = "120", paramLabel = "SECONDS",
                 description = "Stop a run that has not delivered everything after this long (default ${DEFAULT-VALUE}).")
         long deadlineSeconds;
 

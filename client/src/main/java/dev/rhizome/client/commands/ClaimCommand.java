@@ -57,6 +57,17 @@ public final class ClaimCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    /**
+     * What to do when no unit came: wait and claim again, except on a closed direction, which no
+     * wait reopens (the coordinator's reason reads "direction D is closed: why").
+     */
+    public static String noWorkHint(String reason, long retryAfterS) {
+        if (reason.matches("direction \\S+ is closed.*")) {
+            return "the direction is closed for good: pick an open one with `rhizome direction list`";
+        }
+        return "claim again in " + retryAfterS + " s";
+    }
+
     @Override
     public Integer call() throws IOException {
         if (workspace != null && Files.isDirectory(workspace)) {
@@ -67,8 +78,20 @@ public final class ClaimCommand implements Callable<Integer> {
                 }
             }
         }
+        if (workspace != null && Files.exists(workspace) && !Files.isDirectory(workspace)) {
+            // checked before claiming, so a wrong path does not take a lease it cannot use
+            throw new CommandException(ExitCodes.USAGE, "workspace_not_empty", "--workspace " + workspace
+                    + " is a file, not a directory", "give a new or empty directory");
+        }
+        if (workspace != null && !Files.exists(workspace) && workspace.toAbsolutePath().getParent() != null
+                && Files.exists(workspace.toAbsolutePath().getParent())
+                && !Files.isWritable(workspace.toAbsolutePath().getParent())) {
+            throw new CommandException(ExitCodes.USAGE, "usage", "--workspace " + workspace
+                    + ": cannot create it (its parent directory is not writable)", "give a directory you can write");
+        }
         if (from != null && direction == null) {
-            throw new CommandException(ExitCodes.USAGE, "usage", "--from needs --direction", "");
+            throw new CommandException(ExitCodes.USAGE, "usage", "--from needs --direction",
+                    "add --direction D (the direction the commit belongs to)");
         }
         CoordinatorClient client = Coordinators.client(coordinator, dataDir);
         Research research = new Research(client, dataDir.path());
@@ -85,10 +108,10 @@ public final class ClaimCommand implements Callable<Integer> {
                 o.addProperty("retry_after_s", response.getRetryAfterS());
                 o.addProperty("error", "no_work");
                 o.addProperty("message", reason);
-                o.addProperty("hint", "claim again in " + response.getRetryAfterS() + " s");
+                o.addProperty("hint", noWorkHint(reason, response.getRetryAfterS()));
                 out.json(o);
             } else {
-                out.line("no work: " + reason + "; retry in " + response.getRetryAfterS() + " s");
+                out.line("no work: " + reason + "; " + noWorkHint(reason, response.getRetryAfterS()));
             }
             return ExitCodes.NO_WORK;
         }
@@ -99,7 +122,18 @@ public final class ClaimCommand implements Callable<Integer> {
         Path briefFile = null;
         Brief brief = null;
         if (workspace != null) {
-            research.checkout(unit, workspace);
+            try {
+                research.checkout(unit, workspace);
+            } catch (CommandException e) {
+                // give the unit back at once: a lease nobody can use would hold the direction's
+                // share of EXPLORE capacity until it ran out
+                try {
+                    research.release(unit, java.util.List.of());
+                } catch (CommandException ignored) {
+                    // the lease runs out by itself
+                }
+                throw e;
+            }
         }
         if (unit.getKind() == WorkUnit.Kind.EXPLORE) {
             brief = Brief.collect(client, dataDir.path(), unit.getDirection(), unit, workspace, response.getSimilarList());

@@ -72,6 +72,11 @@ public final class CoordinatorCommand implements Callable<Integer> {
         if (leaseSeconds < 0) {
             throw new CommandException(ExitCodes.USAGE, "--lease-seconds must not be negative");
         }
+        if (!store.isEmpty() && !store.equals("sqlite") && !dev.rhizome.coordinator.store.PostgresStore.handles(store)) {
+            throw new CommandException(ExitCodes.USAGE, "usage", "unknown store '"
+                    + dev.rhizome.coordinator.store.PostgresStore.redact(store) + "'",
+                    "use --store sqlite (the default) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE");
+        }
         Set<PublicId> ops = new LinkedHashSet<>();
         for (String id : operators) {
             try {

@@ -32,7 +32,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--nodes", converter = Bounded.PositiveInt.class, defaultValue = "3", description = "Volunteer nodes to start (default ${DEFAULT-VALUE}).")
     int nodes;
 
-    @Option(names = "--duration", converter = Bounded.PositiveLong.class, defaultValue = "120", paramLabel = "SECONDS",
+    @Option(names = "--duration", converter = Bounded.PositiveSeconds.class, defaultValue = "120", paramLabel = "SECONDS",
             description = "How long the explorers run, in seconds (default ${DEFAULT-VALUE}).")
     long durationSeconds;
 

@@ -52,10 +52,22 @@ public final class DirectionCommand {
             CoordinatorClient client = Coordinators.client(coordinator, dataDir);
             try {
                 Seed s = client.seeds().getSeedsList().stream().filter(x -> x.getName().equals(seed)).findFirst()
-                        .orElseThrow(() -> new CommandException(ExitCodes.REFUSED, "the coordinator has no seed '" + seed + "'"));
+                        .orElseThrow(() -> new CommandException(ExitCodes.REFUSED, "refused",
+                                "the coordinator has no seed '" + seed + "'",
+                                "list its seeds with `rhizome seed list`, or publish one with `rhizome seed publish`"));
+                List<String> known = s.getManifest().getKnobsList().stream().map(k -> k.getName()).toList();
+                for (String knob : knobs) {
+                    if (!known.contains(knob)) {
+                        // the explorer would otherwise vary nothing on this direction, silently
+                        throw new CommandException(ExitCodes.USAGE, "usage", "--knobs: seed " + seed + " has no knob '"
+                                + knob + "'", known.isEmpty() ? "leave --knobs out: this seed has no knobs"
+                                        : "its knobs are " + String.join(", ", known));
+                    }
+                }
                 String baseCommit = base != null ? base : s.getCommit();
                 if (!CommitId.isValid(baseCommit)) {
-                    throw new CommandException(ExitCodes.USAGE, "--base must be a 40-hex-digit commit id");
+                    throw new CommandException(ExitCodes.USAGE, "usage", "--base must be a 40-hex-digit commit id, got '"
+                            + baseCommit + "'", "copy the full commit from `rhizome tree --direction D --json`");
                 }
                 client.openDirection(Direction.newBuilder()
                         .setName(name).setSeed(seed).setBaseCommit(baseCommit).setDescription(description)

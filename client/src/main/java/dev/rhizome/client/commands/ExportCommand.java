@@ -7,6 +7,7 @@ import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.ops.audit.AuditExport;
+import dev.rhizome.node.api.CoordinatorClient;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -30,16 +31,36 @@ public final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Output o = new Output(System.out);
-        if (!json) {
-            o.line("exporting the audit trail of " + coordinator.url() + " ...");
+        URI base;
+        try {
+            base = URI.create(CoordinatorClient.parseUrl(coordinator.url()) + "/");
+        } catch (IllegalArgumentException e) {
+            throw new CommandException(ExitCodes.USAGE, "usage", e.getMessage(),
+                    "pass --coordinator http://HOST:PORT (or set RHIZOME_COORDINATOR)");
         }
+        // progress goes to standard error: standard output holds the answer alone
+        System.err.println("exporting the audit trail of " + base + " ...");
         AuditExport.Summary s;
         try {
-            s = AuditExport.export(URI.create(coordinator.url().endsWith("/") ? coordinator.url()
-                    : coordinator.url() + "/"), out, System.currentTimeMillis());
+            s = AuditExport.export(base, out, System.currentTimeMillis());
+        } catch (AuditExport.NotACoordinatorException e) {
+            throw new CommandException(ExitCodes.UNREACHABLE, "unreachable", "export failed: " + e.getMessage(),
+                    "pass the coordinator's URL with --coordinator (or set RHIZOME_COORDINATOR)");
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw new CommandException(ExitCodes.UNREACHABLE, "unreachable", "export failed: coordinator at " + base
+                    + " is unreachable: " + CoordinatorClient.describe(e), "retry, or check the --coordinator URL");
+        } catch (java.net.ConnectException | java.nio.channels.ClosedChannelException e) {
+            throw new CommandException(ExitCodes.UNREACHABLE, "unreachable", "export failed: coordinator at " + base
+                    + " is unreachable: " + CoordinatorClient.describe(e),
+                    "start the coordinator or pass --coordinator URL (or set RHIZOME_COORDINATOR)");
         } catch (IOException e) {
-            throw new CommandException(e instanceof java.net.ConnectException ? ExitCodes.UNREACHABLE : ExitCodes.FAILED,
-                    "export failed: " + Problems.describe(e));
+            if (e.getCause() instanceof java.net.ConnectException || e.getCause() instanceof java.nio.channels.ClosedChannelException) {
+                throw new CommandException(ExitCodes.UNREACHABLE, "unreachable", "export failed: coordinator at " + base
+                        + " is unreachable: " + CoordinatorClient.describe(e),
+                        "start the coordinator or pass --coordinator URL (or set RHIZOME_COORDINATOR)");
+            }
+            throw new CommandException(ExitCodes.FAILED, "failed", "export failed: " + Problems.describe(e),
+                    "check that --out names a file you can write, and retry");
         } catch (IllegalArgumentException e) {
             throw new CommandException(ExitCodes.USAGE, e.getMessage());
         }

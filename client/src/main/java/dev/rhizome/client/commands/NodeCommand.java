@@ -168,6 +168,13 @@ public final class NodeCommand implements Callable<Integer> {
     }
 
     private int runNode() throws Exception {
+        try {
+            // before the node starts, so a typo is one line rather than a started node that stops
+            dev.rhizome.node.api.CoordinatorClient.parseUrl(coordinator.url());
+        } catch (IllegalArgumentException e) {
+            throw new CommandException(ExitCodes.USAGE, "usage", e.getMessage(),
+                    "pass --coordinator http://HOST:PORT (or set RHIZOME_COORDINATOR)");
+        }
         if (peerPort < 0 || peerPort > 65535) {
             throw new CommandException(ExitCodes.USAGE, "--peer-port must be 0..65535, got " + peerPort);
         }
@@ -256,10 +263,18 @@ public final class NodeCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             String answer;
+            Path socket = new NodeLayout(dataDir.path()).controlSocket();
             try {
-                answer = ControlClient.request(new NodeLayout(dataDir.path()).controlSocket(), request());
+                answer = ControlClient.request(socket, request());
             } catch (IOException e) {
-                throw new CommandException(ExitCodes.FAILED, e.getMessage());
+                // the same error name as submit's: no node runs on this data directory
+                boolean noNode = !Files.exists(socket) || e instanceof java.net.ConnectException
+                        || e.getCause() instanceof java.net.ConnectException;
+                throw new CommandException(ExitCodes.FAILED, noNode ? "no_node" : "failed",
+                        noNode && Files.exists(socket) ? "no node is running on " + dataDir.path()
+                                + " (its control socket " + socket + " is left from one that stopped)" : e.getMessage(),
+                        noNode ? "start one with `rhizome node --data-dir " + dataDir.path()
+                                + "`, or pass the --data-dir of the node you mean" : "");
             }
             var parsed = com.google.gson.JsonParser.parseString(answer).getAsJsonObject();
             if (parsed.has("error")) {

@@ -20,6 +20,7 @@ import dev.rhizome.proto.v1.SeedList;
 import dev.rhizome.protocol.seed.ManifestException;
 import dev.rhizome.protocol.seed.Manifests;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Optional;
@@ -56,6 +57,9 @@ public final class SeedCommand {
         @Option(names = "--json", description = "Print one JSON object.")
         boolean json;
 
+        static final String MANIFEST_HINT = "fix the seed's rhizome.json (README, \"Seeds\"; the built-in tiny-lm's "
+                + "ops/src/main/resources/seeds/tiny-lm/rhizome.json is a working example)";
+
         @Override
         public Integer call() throws IOException {
             SortedMap<String, byte[]> files;
@@ -64,6 +68,10 @@ public final class SeedCommand {
                         "unknown built-in seed '" + source.builtin + "' (available: "
                                 + String.join(", ", BuiltinSeeds.NAMES) + ")"));
             } else {
+                if (!Files.isDirectory(source.dir)) {
+                    throw new CommandException(ExitCodes.FAILED, "failed", "seed directory " + source.dir + " does not exist",
+                            "give the directory that holds the seed's rhizome.json, or --builtin tiny-lm");
+                }
                 files = SeedPublisher.filesOf(source.dir);
             }
             CoordinatorClient client = Coordinators.client(coordinator, dataDir);
@@ -78,7 +86,7 @@ public final class SeedCommand {
                             + "; start `rhizome node --data-dir " + dataDir.path() + "` so peers can fetch the seed");
                 }
             } catch (ManifestException e) {
-                throw new CommandException(ExitCodes.FAILED, e.getMessage());
+                throw new CommandException(ExitCodes.FAILED, "failed", e.getMessage(), MANIFEST_HINT);
             } catch (CoordinatorException e) {
                 throw Coordinators.failure(e);
             }

@@ -53,7 +53,7 @@ public final class SubmitCommand implements Callable<Integer> {
     boolean keepLease;
     @Option(names = "--wait", description = "Wait until the experiment is decided and print its outcome.")
     boolean await;
-    @Option(names = "--timeout", converter = Bounded.NonNegativeLong.class, paramLabel = "SECONDS", defaultValue = "3600",
+    @Option(names = "--timeout", converter = Bounded.NonNegativeSeconds.class, paramLabel = "SECONDS", defaultValue = "3600",
             description = "With --wait: give up after this long (default ${DEFAULT-VALUE}); exit code 6.")
     long timeoutSeconds;
     @Option(names = "--json", description = "Print one JSON object.")

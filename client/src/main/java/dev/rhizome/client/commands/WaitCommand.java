@@ -29,7 +29,7 @@ public final class WaitCommand implements Callable<Integer> {
     String commit;
     @Option(names = "--direction", description = "Resolve a short --commit within this direction.")
     String direction;
-    @Option(names = "--timeout", converter = Bounded.NonNegativeLong.class, paramLabel = "SECONDS", defaultValue = "3600",
+    @Option(names = "--timeout", converter = Bounded.NonNegativeSeconds.class, paramLabel = "SECONDS", defaultValue = "3600",
             description = "Give up after this long (default ${DEFAULT-VALUE}).")
     long timeoutSeconds;
     @Option(names = "--json", description = "Print one JSON object.")

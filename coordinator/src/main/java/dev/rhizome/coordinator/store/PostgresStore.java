@@ -295,7 +295,7 @@ public final class PostgresStore implements Store {
         }
     }
 
-    static String redact(String address) {
+    public static String redact(String address) {
         return address.replaceAll("//([^:/@]*):[^@]*@", "//$1:***@");
     }
 

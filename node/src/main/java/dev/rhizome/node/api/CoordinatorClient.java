@@ -54,11 +54,7 @@ public final class CoordinatorClient {
     }
 
     public CoordinatorClient(String url, Identity identity, Duration timeout) {
-        String trimmed = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
-        this.base = URI.create(trimmed);
-        if (base.getScheme() == null || !base.getScheme().startsWith("http") || base.getHost() == null) {
-            throw new IllegalArgumentException("coordinator URL must be http://host:port, got '" + url + "'");
-        }
+        this.base = parseUrl(url);
         this.identity = identity;
         this.timeout = timeout;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -66,6 +62,80 @@ public final class CoordinatorClient {
 
     public URI url() {
         return base;
+    }
+
+    /**
+     * A coordinator URL as given by a user, checked: {@code http://host:port} (a trailing slash
+     * is dropped). Anything else is refused with a message that says what was expected, and for
+     * the common slip of leaving the scheme out ({@code 127.0.0.1:7700}), what was meant.
+     */
+    public static URI parseUrl(String url) {
+        String trimmed = url == null ? "" : url.strip();
+        trimmed = trimmed.endsWith("/") ? trimmed.substring(0, trimmed.length() - 1) : trimmed;
+        URI parsed;
+        try {
+            parsed = new URI(trimmed);
+        } catch (java.net.URISyntaxException e) {
+            parsed = null;
+        }
+        if (parsed == null || parsed.getScheme() == null || !(parsed.getScheme().equals("http")
+                || parsed.getScheme().equals("https")) || parsed.getHost() == null) {
+            boolean noScheme = !trimmed.contains("://") && !trimmed.isEmpty();
+            throw new IllegalArgumentException("coordinator URL must be http://host:port, got '" + url + "'"
+                    + (noScheme ? " (did you mean http://" + trimmed + " ?)" : ""));
+        }
+        return parsed;
+    }
+
+    /**
+     * Why a call to a coordinator failed, in words: the JDK's exceptions often carry no message,
+     * only a class name ({@code ClosedChannelException}, {@code UnresolvedAddressException}), which
+     * says nothing to someone who did not write the code.
+     */
+    public static String describe(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
+                return "unknown host (check the host name in the URL)";
+            }
+        }
+        if (e instanceof java.net.ConnectException || e.getCause() instanceof java.net.ConnectException) {
+            return "connection refused";
+        }
+        if (e instanceof java.net.http.HttpConnectTimeoutException) {
+            return "no answer to the connection in time";
+        }
+        if (e instanceof java.net.http.HttpTimeoutException) {
+            return "no answer in time";
+        }
+        if (e instanceof java.nio.channels.ClosedChannelException || e.getCause() instanceof java.nio.channels.ClosedChannelException) {
+            return "the connection was closed (nothing listens there, or it is not a rhizome coordinator)";
+        }
+        if (e instanceof javax.net.ssl.SSLException) {
+            return "TLS failed (" + e.getMessage() + "); a coordinator speaks plain http:// unless a proxy in front adds TLS";
+        }
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+    }
+
+    /**
+     * The error a non-2xx answer carries, or null when the answer is not a rhizome coordinator's:
+     * the coordinator always sends an {@link Error} with a code, so an answer without one (an
+     * HTML page, an empty 404) came from something else at that URL: a wrong port or path, or a
+     * proxy.
+     */
+    public static Error coordinatorError(byte[] body) {
+        try {
+            Error error = Error.parseFrom(body);
+            return error.getCode() == Error.Code.CODE_UNSPECIFIED ? null : error;
+        } catch (InvalidProtocolBufferException e) {
+            return null;
+        }
+    }
+
+    /** The message for an answer that did not come from a rhizome coordinator. */
+    public static String notACoordinator(URI base, String method, String path, int status) {
+        return "the server at " + base + " is not a rhizome coordinator (" + method + " " + path + " got HTTP "
+                + status + " without a coordinator's error): check the --coordinator URL (host, port, no extra path)";
     }
 
     public Identity identity() {
@@ -234,31 +304,26 @@ public final class CoordinatorClient {
         return send(request, parser);
     }
 
-    /** Why a call failed, in words: the JDK's exceptions often carry no message, only a class name. */
-    private static String reason(IOException e) {
-        if (e instanceof java.net.ConnectException) {
-            return "connection refused";
-        }
-        if (e instanceof java.net.http.HttpTimeoutException) {
-            return "no answer in time";
-        }
-        String message = e.getMessage();
-        return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
-    }
 
     private <T extends Message> T send(HttpRequest request, Parser<T> parser) throws CoordinatorException {
         HttpResponse<byte[]> response;
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
-            throw new CoordinatorException("coordinator at " + base + " is unreachable: " + reason(e), e);
+            throw new CoordinatorException("coordinator at " + base + " is unreachable: " + describe(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CoordinatorException("interrupted while calling " + request.uri(), e);
         }
         try {
             if (response.statusCode() / 100 != 2) {
-                Error error = Error.parseFrom(response.body());
+                Error error = coordinatorError(response.body());
+                if (error == null) {
+                    // status 0: as for an unreachable coordinator, the caller may retry (a
+                    // proxy's 502) and the CLI says to check --coordinator
+                    throw new CoordinatorException(notACoordinator(base, request.method(), request.uri().getPath(),
+                            response.statusCode()), null);
+                }
                 throw new CoordinatorException(response.statusCode(), error.getCode(),
                         request.method() + " " + request.uri().getPath() + " refused (" + response.statusCode() + " "
                                 + error.getCode() + "): " + error.getMessage());

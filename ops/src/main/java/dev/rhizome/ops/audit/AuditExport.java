@@ -119,13 +119,25 @@ public final class AuditExport {
         try {
             HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
             if (response.statusCode() != 200) {
-                throw new IOException("GET " + path + " failed (" + response.statusCode() + "): "
-                        + Error.parseFrom(response.body()).getMessage());
+                Error error = dev.rhizome.node.api.CoordinatorClient.coordinatorError(response.body());
+                if (error == null) {
+                    throw new NotACoordinatorException(dev.rhizome.node.api.CoordinatorClient.notACoordinator(
+                            coordinator, "GET", path, response.statusCode()));
+                }
+                throw new IOException("GET " + path + " refused (" + response.statusCode() + " " + error.getCode() + "): "
+                        + error.getMessage());
             }
             return parser.parseFrom(response.body());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted during GET " + path, e);
+        }
+    }
+
+    /** The URL answered, but not as a rhizome coordinator (a wrong port or path, a proxy). */
+    public static final class NotACoordinatorException extends IOException {
+        public NotACoordinatorException(String message) {
+            super(message);
         }
     }
 }

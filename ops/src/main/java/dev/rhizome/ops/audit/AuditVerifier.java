@@ -255,7 +255,16 @@ public final class AuditVerifier {
             if (x == null || !x.getDirection().equals(d.getName())) {
                 problems.add(new Problem("Adoption", i, id, "commit is no experiment of the direction"));
             }
-            Manifest m = seeds.get(d.getSeed()).getManifest();
+            Seed seed = seeds.get(d.getSeed());
+            if (seed == null) {
+                // the seed's own envelope failed (reported above): the rule cannot be re-derived
+                // without its manifest, but the adoption is named rather than crashing the check
+                problems.add(new Problem("Adoption", i, id, "seed " + d.getSeed() + " of the direction is unknown "
+                        + "(its envelope is missing or failed verification): the adoption cannot be re-derived"));
+                frontier.put(d.getName(), a.getCommit());
+                continue;
+            }
+            Manifest m = seed.getManifest();
             Map<Long, Double> candidate = metrics(a.getCommit(), a.getHardwareClass(), a.getAuditCount(), m, onReputation);
             Map<Long, Double> previous = metrics(a.getPrevious(), a.getHardwareClass(), a.getAuditCount(), m, onReputation);
             Significance.Comparison c = Significance.compare(previous, candidate, m);

@@ -122,6 +122,23 @@ class AuditVerifyTest {
             assertThat(problem.why()).contains("does not adopt");
         });
 
+        // The seed's own envelope edited after signing: everything that depends on it is named,
+        // and the adoption (whose rule needs the seed's manifest) too, instead of a crash.
+        int seedLine = indexOf(lines, "rhizome.v1.Seed", 0);
+        AuditLine seedOriginal = lines.get(seedLine);
+        byte[] seedBytes = seedOriginal.getEnvelope().getPayload().toByteArray();
+        seedBytes[seedBytes.length - 1] ^= 1;
+        List<AuditLine> seedForged = new ArrayList<>(lines);
+        seedForged.set(seedLine, seedOriginal.toBuilder().setEnvelope(seedOriginal.getEnvelope().toBuilder()
+                .setPayload(com.google.protobuf.ByteString.copyFrom(seedBytes))).build());
+        AuditVerifier.Report noSeed = AuditVerifier.verify(seedForged);
+        assertThat(noSeed.ok()).isFalse();
+        assertThat(noSeed.problems()).anySatisfy(problem -> assertThat(problem.type()).isEqualTo("Seed"));
+        assertThat(noSeed.problems()).anySatisfy(problem -> {
+            assertThat(problem.type()).isEqualTo("Adoption");
+            assertThat(problem.why()).contains("cannot be re-derived");
+        });
+
         // A frontier claim that its adoptions don't lead to.
         List<AuditLine> lied = new ArrayList<>(lines);
         int last = lied.size() - 1;

@@ -1,0 +1,292 @@
+package dev.rhizome.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.sun.net.httpserver.HttpServer;
+import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.coordinator.Coordinator;
+import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.node.NodeLayout;
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.ops.seed.SeedPublisher;
+import dev.rhizome.protocol.identity.IdentityStore;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * What a new user trips over first, each found by using the command as the README says: a
+ * coordinator URL without its scheme, a URL that answers but is not a coordinator, an unknown
+ * host, a typo in a config file or a flag's value, a workspace that is a file; every failure names
+ * the problem and what to do (a non-empty hint), and standard output holds the answer alone.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class NewUserTest {
+    private Path dir;
+    private Coordinator coordinator;
+    private HttpServer notACoordinator;
+    private String url;
+
+    private record Run(int code, String out, String err) {
+        List<String> lines() {
+            return out.lines().filter(l -> !l.isBlank()).toList();
+        }
+
+        /** The one JSON object a --json command prints on standard output. */
+        JsonObject json() {
+            assertThat(lines()).as("one JSON object on standard output; stderr: " + err).hasSize(1);
+            return JsonParser.parseString(lines().get(0)).getAsJsonObject();
+        }
+    }
+
+    private static Run run(String... args) {
+        return run(false, args);
+    }
+
+    /**
+     * Runs a command in this JVM; standard output is captured, and picocli's error writer (where
+     * failures go). With {@code systemErr}, System.err too, for progress lines written there (the
+     * error writer then stays on the real standard error, so that variant checks progress only).
+     */
+    private static Run run(boolean systemErr, String... args) {
+        CommandLine cli = Main.commandLine();
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err));
+        PrintStream savedOut = System.out;
+        PrintStream savedErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream errStream = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true));
+        if (systemErr) {
+            System.setErr(new PrintStream(errStream, true));
+        }
+        try {
+            int code = cli.execute(args);
+            cli.getErr().flush();
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err + errStream.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(savedOut);
+            System.setErr(savedErr);
+        }
+    }
+
+    private static void assertFailure(Run run, int exitCode, String error, String inMessage) {
+        assertThat(run.code()).as(run.out() + run.err()).isEqualTo(exitCode);
+        JsonObject o = run.json();
+        assertThat(o.get("error").getAsString()).isEqualTo(error);
+        assertThat(o.get("message").getAsString()).contains(inMessage).doesNotContain("Exception");
+        assertThat(o.get("hint").getAsString()).as("every failure says what to do").isNotBlank();
+    }
+
+    @BeforeAll
+    void start(@TempDir Path tempDir) throws Exception {
+        dir = tempDir;
+        coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")));
+        url = coordinator.url();
+        CoordinatorClient operator = new CoordinatorClient(url, IdentityStore.loadOrCreate(dir.resolve("operator")));
+        Path node = dir.resolve("node");
+        Files.createDirectories(node);
+        try (NodeRepository repo = NodeRepository.open(new NodeLayout(node).repository())) {
+            SeedPublisher.publish(repo, TestNetwork.slowSeed(1, 60), operator, Clock.systemUTC());
+        }
+        // something else listening where a coordinator was expected: a web server's 404 page
+        notACoordinator = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        notACoordinator.createContext("/", exchange -> {
+            byte[] page = "<html><body>Not Found</body></html>".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/html");
+            exchange.sendResponseHeaders(404, page.length);
+            exchange.getResponseBody().write(page);
+            exchange.close();
+        });
+        notACoordinator.start();
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        notACoordinator.stop(0);
+        coordinator.close();
+    }
+
+    private String otherServer() {
+        return "http://127.0.0.1:" + notACoordinator.getAddress().getPort();
+    }
+
+    @Test
+    void aCoordinatorUrlWithoutItsSchemeSaysWhatWasMeant() {
+        for (String command : List.of("seed list", "leaderboard", "export --out " + dir.resolve("a.jsonl"))) {
+            String[] args = (command + " --json --coordinator 127.0.0.1:7700").split(" ");
+            Run r = run(args);
+            assertFailure(r, ExitCodes.USAGE, "usage", "did you mean http://127.0.0.1:7700");
+            assertThat(r.err()).as(command).doesNotContain("Illegal character");
+        }
+        // the node checks the URL before it starts anything
+        Run node = run("node", "--data-dir", dir.resolve("n").toString(), "--coordinator", "127.0.0.1:1");
+        assertThat(node.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(node.err()).contains("did you mean http://127.0.0.1:1").doesNotContain("jobs run");
+    }
+
+    @Test
+    void aUrlThatAnswersButIsNotACoordinatorIsNamedAsSuch() {
+        Run read = run("leaderboard", "--json", "--data-dir", dir.resolve("u").toString(), "--coordinator", otherServer());
+        assertFailure(read, ExitCodes.UNREACHABLE, "unreachable", "is not a rhizome coordinator");
+        assertThat(read.json().get("message").getAsString()).doesNotContain("CODE_UNSPECIFIED");
+
+        Run export = run("export", "--json", "--out", dir.resolve("b.jsonl").toString(), "--coordinator", otherServer());
+        assertFailure(export, ExitCodes.UNREACHABLE, "unreachable", "is not a rhizome coordinator");
+    }
+
+    @Test
+    void anUnknownHostOrAClosedPortIsSaidInWordsNotAsAnExceptionName() {
+        Run read = run("seed", "list", "--json", "--data-dir", dir.resolve("u").toString(),
+                "--coordinator", "http://no-such-host.invalid:7700");
+        assertFailure(read, ExitCodes.UNREACHABLE, "unreachable", "unknown host");
+
+        Run export = run("export", "--json", "--out", dir.resolve("c.jsonl").toString(),
+                "--coordinator", "http://no-such-host.invalid:7700");
+        assertFailure(export, ExitCodes.UNREACHABLE, "unreachable", "unknown host");
+
+        Run closed = run("export", "--json", "--out", dir.resolve("d.jsonl").toString(), "--coordinator", "http://127.0.0.1:1");
+        assertFailure(closed, ExitCodes.UNREACHABLE, "unreachable", "is unreachable");
+    }
+
+    @Test
+    void exportPrintsItsProgressOnStandardErrorAndOnlyItsAnswerOnStandardOutput() {
+        Run text = run(true, "export", "--out", dir.resolve("audit.jsonl").toString(), "--coordinator", url);
+        assertThat(text.code()).as(text.err()).isZero();
+        assertThat(text.lines()).hasSize(1);
+        assertThat(text.lines().get(0)).startsWith("wrote ");
+        assertThat(text.err()).contains("exporting the audit trail");
+
+        Run json = run("export", "--json", "--out", dir.resolve("audit2.jsonl").toString(), "--coordinator", url);
+        assertThat(json.code()).isZero();
+        assertThat(json.json().get("envelopes").getAsInt()).isPositive();
+    }
+
+    @Test
+    void aTypoInTheCoordinatorsConfigFileIsRefusedNotIgnored() throws Exception {
+        Path config = dir.resolve("coordinator.json");
+        Files.writeString(config, "{\"prot\": 7701, \"port\": 0}");
+        // were the key ignored, the coordinator would start and run until stopped
+        Run typo = assertTimeoutPreemptively(Duration.ofSeconds(60), () ->
+                run("coordinator", "--data-dir", dir.resolve("c1").toString(), "--config", config.toString()));
+        assertThat(typo.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(typo.err()).contains("unknown key 'prot'").contains("port, store");
+
+        Files.writeString(config, "{\"port\": \"x\"}");
+        Run type = run("coordinator", "--data-dir", dir.resolve("c2").toString(), "--config", config.toString());
+        assertThat(type.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(type.err()).contains("'port' must be a whole number").doesNotContain("For input string");
+
+        Run store = run("coordinator", "--data-dir", dir.resolve("c3").toString(), "--port", "0", "--store", "mysql://x");
+        assertThat(store.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(store.err()).contains("unknown store").doesNotContain("RHIZOME_DEBUG");
+    }
+
+    @Test
+    void directionOpenRefusesAKnobTheSeedDoesNotHave() {
+        Path operator = dir.resolve("operator");
+        Run typo = run("direction", "open", "--json", "--seed", "slow", "--name", "typo", "--knobs", "learning_rate",
+                "--data-dir", operator.toString(), "--coordinator", url);
+        assertFailure(typo, ExitCodes.USAGE, "usage", "has no knob 'learning_rate'");
+        assertThat(typo.json().get("hint").getAsString()).contains("x");
+
+        Run unknownSeed = run("direction", "open", "--json", "--seed", "nope", "--name", "n",
+                "--data-dir", operator.toString(), "--coordinator", url);
+        assertFailure(unknownSeed, ExitCodes.REFUSED, "refused", "no seed 'nope'");
+        assertThat(unknownSeed.json().get("hint").getAsString()).contains("rhizome seed list");
+    }
+
+    @Test
+    void claimRefusesAWorkspaceThatIsAFileBeforeTakingALease() throws Exception {
+        Path operator = dir.resolve("operator");
+        Run open = run("direction", "open", "--seed", "slow", "--name", "files", "--data-dir", operator.toString(),
+                "--coordinator", url);
+        assertThat(open.code()).as(open.err()).isZero();
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        Run claim = run("claim", "--json", "--direction", "files", "--workspace", file.toString(),
+                "--data-dir", dir.resolve("agent").toString(), "--coordinator", url);
+        assertFailure(claim, ExitCodes.USAGE, "workspace_not_empty", "is a file");
+        assertThat(Files.exists(dir.resolve("agent").resolve("claims"))).as("no unit was claimed").isFalse();
+    }
+
+    @Test
+    void aClaimWhoseCommitNoPeerServesSaysSoAndGivesTheUnitBack() {
+        // the seed was published from a data directory no node runs on: nobody serves its commit
+        Path operator = dir.resolve("operator");
+        Run open = run("direction", "open", "--seed", "slow", "--name", "unserved", "--data-dir", operator.toString(),
+                "--coordinator", url);
+        assertThat(open.code()).as(open.err()).isZero();
+        Run claim = run("claim", "--json", "--direction", "unserved", "--workspace", dir.resolve("ws-unserved").toString(),
+                "--data-dir", dir.resolve("agent4").toString(), "--coordinator", url);
+        assertFailure(claim, ExitCodes.FAILED, "fetch_failed", "cannot fetch");
+        assertThat(claim.json().get("hint").getAsString()).contains("--from");
+        Run status = run("status", "--json", "--coordinator", url, "--data-dir", operator.toString());
+        assertThat(status.json().get("units_leased").getAsString()).as("the unit was given back").isEqualTo("0");
+    }
+
+    @Test
+    void aClaimOnAClosedDirectionDoesNotSayToTryAgain() {
+        Path operator = dir.resolve("operator");
+        assertThat(run("direction", "open", "--seed", "slow", "--name", "shut", "--data-dir", operator.toString(),
+                "--coordinator", url).code()).isZero();
+        assertThat(run("direction", "close", "--name", "shut", "--reason", "done", "--data-dir", operator.toString(),
+                "--coordinator", url).code()).isZero();
+        Run claim = run("claim", "--json", "--direction", "shut", "--data-dir", dir.resolve("agent5").toString(),
+                "--coordinator", url);
+        assertThat(claim.code()).isEqualTo(ExitCodes.NO_WORK);
+        assertThat(claim.json().get("reason").getAsString()).contains("closed");
+        assertThat(claim.json().get("hint").getAsString()).contains("rhizome direction list").doesNotContain("again");
+    }
+
+    @Test
+    void optionsInSecondsAlsoTakeAUnitAsBenchSoakDoes() {
+        // parsed: the command gets as far as the (unreachable) coordinator
+        Run minutes = run("wait", "--json", "--commit", "abcd", "--timeout", "2m", "--data-dir", dir.resolve("w").toString(),
+                "--coordinator", "http://127.0.0.1:1");
+        assertThat(minutes.code()).as(minutes.err()).isEqualTo(ExitCodes.UNREACHABLE);
+        Run bad = run("demo", "--json", "--duration", "2x");
+        assertFailure(bad, ExitCodes.USAGE, "usage", "'2x' is not a whole number of seconds");
+        assertThat(bad.json().get("message").getAsString()).contains("10m");
+    }
+
+    @Test
+    void anAgentLoopWhoseCoordinatorIsDownExitsWithFiveInsteadOfZero() {
+        Run agent = run("agent", "--json", "--direction", "d", "--rounds", "2", "--cmd", "true",
+                "--data-dir", dir.resolve("agent3").toString(), "--coordinator", "http://127.0.0.1:1");
+        assertFailure(agent, ExitCodes.UNREACHABLE, "unreachable", "connection refused");
+    }
+
+    @Test
+    void failuresWithoutAHintOfTheirOwnStillSayWhatToDo() {
+        Run noNode = run("node", "status", "--json", "--data-dir", dir.resolve("nothing").toString());
+        assertFailure(noNode, ExitCodes.FAILED, "no_node", "no node is running");
+        assertThat(noNode.json().get("hint").getAsString()).contains("rhizome node --data-dir");
+
+        Run noClaim = run("submit", "--json", "--unit", "nope", "--data-dir", dir.resolve("agent2").toString(),
+                "--coordinator", url);
+        assertFailure(noClaim, ExitCodes.USAGE, "usage", "no claim of unit nope");
+        assertThat(noClaim.json().get("hint").getAsString()).contains("--data-dir");
+
+        Run badKey = run("ban", "--json", "--key", "00", "--data-dir", dir.resolve("operator").toString(),
+                "--coordinator", url);
+        assertFailure(badKey, ExitCodes.USAGE, "usage", "64 hex digits");
+    }
+}
