@@ -31,6 +31,13 @@ public final class BwrapLauncher implements ProcessLauncher {
                 return t;
             });
 
+    private static final String PROGRAM_PREFIX = "rhizome-seccomp-";
+    /** The writer's pid, then this launcher's tag or a temporary file's random part. */
+    private static final java.util.regex.Pattern PROGRAM_NAME =
+            java.util.regex.Pattern.compile(PROGRAM_PREFIX + "([0-9]{1,19})-[0-9a-f]+\\.(bpf|tmp)");
+    /** The sweep for programs of dead processes runs once per process. */
+    private static final java.util.concurrent.atomic.AtomicBoolean SWEPT = new java.util.concurrent.atomic.AtomicBoolean();
+
     private final SandboxPlan plan;
     private final Optional<CgroupV2> cgroup;
     private final HostView host;
@@ -47,20 +54,64 @@ public final class BwrapLauncher implements ProcessLauncher {
         }
         this.host = Objects.requireNonNull(host, "host");
         this.seccomp = arch.map(a -> Path.of(System.getProperty("java.io.tmpdir"),
-                "rhizome-seccomp-" + ProcessHandle.current().pid() + "-" + Integer.toHexString(System.identityHashCode(this))
+                PROGRAM_PREFIX + ProcessHandle.current().pid() + "-" + Integer.toHexString(System.identityHashCode(this))
                         + ".bpf"));
     }
 
     /** The seccomp program's file, written again if something (a temp cleaner, a months-long run) removed it. */
     private Optional<Path> seccompFile() throws IOException {
         if (seccomp.isPresent() && !Files.isRegularFile(seccomp.get())) {
-            Path tmp = Files.createTempFile(seccomp.get().getParent(), "rhizome-seccomp-", ".tmp",
+            Path dir = seccomp.get().getParent();
+            if (SWEPT.compareAndSet(false, true)) {
+                removeOrphanedPrograms(dir, ProcessHandle.current().pid());
+            }
+            // named by this pid too, so that a kill between create and rename leaves what the sweep finds
+            Path tmp = Files.createTempFile(dir, PROGRAM_PREFIX + ProcessHandle.current().pid() + "-", ".tmp",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.write(tmp, SeccompFilter.program(arch.get()));
             Files.move(tmp, seccomp.get(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             seccomp.get().toFile().deleteOnExit();
         }
         return seccomp;
+    }
+
+    /**
+     * Deletes the seccomp programs (and their temporary files) of processes that are gone: a node
+     * killed with SIGKILL never runs its delete-on-exit, so each kill left one in the temporary
+     * directory, for good. A file is its writer's while a process with its pid lives (a reused pid
+     * only keeps a file longer); another user's files are not ours to delete and stay.
+     *
+     * @return how many were deleted
+     */
+    static int removeOrphanedPrograms(Path dir, long ownPid) {
+        int removed = 0;
+        try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(dir, PROGRAM_PREFIX + "*")) {
+            for (Path f : files) {
+                java.util.regex.Matcher m = PROGRAM_NAME.matcher(f.getFileName().toString());
+                if (!m.matches()) {
+                    continue;
+                }
+                long pid;
+                try {
+                    pid = Long.parseLong(m.group(1));
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                if (pid == ownPid || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    continue;
+                }
+                try {
+                    if (Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS) && Files.deleteIfExists(f)) {
+                        removed++;
+                    }
+                } catch (IOException notOurs) {
+                    // another user's, in a sticky temporary directory
+                }
+            }
+        } catch (IOException e) {
+            return removed;
+        }
+        return removed;
     }
 
     public SandboxPlan plan() {

@@ -156,6 +156,12 @@ final class SlotWorker implements Runnable {
                             slot.name(), e.getMessage());
                 }
             } catch (Exception e) {
+                if (work.stopping()) {
+                    // The stop interrupted the unit's setup (a checkout, a file write): that is the
+                    // stop, not a failure, and a kill storm's log check counts every ERROR.
+                    log.info("{}: stopped in the middle of a unit ({}); its lease will expire", slot.name(), e.toString());
+                    break;
+                }
                 backoff = Math.max(1000, work.backoffMs(backoff));
                 log.error("{}: work unit failed; its lease will expire and it will be issued again", slot.name(), e);
             }
