@@ -3,11 +3,21 @@
 # random while they work, then checked for lost, duplicated or corrupted data. See docs/storm.md.
 #
 #   ops/storm/killstorm.sh [--minutes M] [--nodes N] [--coordinator-kills K] [--store ADDRESS] [--dir DIR]
+#                          [--drain-seconds S] [--no-crash-load]
 #
 # --store: empty (SQLite in the coordinator's data directory, the default) or a postgresql:// address;
-# use a schema of its own (?schema=storm_...) so earlier runs do not count. Exit status 0 when every
-# check passed, 1 when one failed (the report says which), 2 on bad usage.
+# use a schema of its own (?schema=storm_...) so earlier runs do not count. After the storm, unless
+# --no-crash-load, the coordinator is also killed 4 times under claim/result load from 8 clients
+# (dev.rhizome.ops.storm.CoordinatorCrash). Exit status 0 when every check passed, 1 when one failed
+# (the report says which), 2 on bad usage.
 set -u -o pipefail
+# bash reads a script as it runs: run a copy, so editing this file during a storm changes nothing
+if [ -z "${KILLSTORM_ROOT:-}" ]; then
+  copy="$(mktemp /tmp/killstorm.XXXXXX.sh)"
+  cp "$0" "$copy"
+  KILLSTORM_ROOT="$(cd "$(dirname "$0")/../.." && pwd)" exec bash "$copy" "$@"
+fi
+rm -f "$0"  # the copy: bash keeps it open
 
 MINUTES=5
 NODES=3
@@ -17,6 +27,7 @@ DIR=""
 NODE_MIN_S=20
 NODE_MAX_S=60
 DRAIN_S=90
+CRASH_LOAD=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --minutes) MINUTES="$2"; shift 2 ;;
@@ -25,13 +36,14 @@ while [ $# -gt 0 ]; do
     --store) STORE="$2"; shift 2 ;;
     --dir) DIR="$2"; shift 2 ;;
     --drain-seconds) DRAIN_S="$2"; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --no-crash-load) CRASH_LOAD=0; shift ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$KILLSTORM_ROOT/ops/storm/killstorm.sh"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 case "$MINUTES$NODES$COORDINATOR_KILLS$DRAIN_S" in *[!0-9]*) echo "numbers only" >&2; exit 2 ;; esac
 
-ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+ROOT="$KILLSTORM_ROOT"
 JAR="$ROOT/client/target/rhizome.jar"
 [ -f "$JAR" ] || { echo "build first: mvn -B -q package -DskipTests ($JAR is missing)" >&2; exit 2; }
 DIR="${DIR:-$(mktemp -d /tmp/rhizome-storm.XXXXXX)}"
@@ -162,10 +174,17 @@ d, nodes = sys.argv[1], int(sys.argv[2])
 res = json.load(open(os.path.join(d, "results.json")))
 valid = res.get("results", [])
 safe = lambda u: re.sub(r"[^A-Za-z0-9._-]", "_", u)
-per_unit = collections.Counter(safe(r.get("work_unit_id", r.get("workUnitId", ""))) for r in valid)
-dups = {u: n for u, n in per_unit.items() if n > 1}
+unit_of = lambda r: safe(r.get("work_unit_id", r.get("workUnitId", "")))
+per_unit = collections.Counter(unit_of(r) for r in valid)
+# An UNFETCHABLE report counts an attempt and the unit is issued again, so a unit may have one of
+# those and then a result from another runner; what must never be is one runner twice, or two
+# results that measured the unit.
+per_runner = collections.Counter((unit_of(r), r.get("runner")) for r in valid)
+measured = collections.Counter(unit_of(r) for r in valid if r.get("status") != "UNFETCHABLE")
+dups = {u: n for (u, _), n in per_runner.items() if n > 1}
+dups.update({u: n for u, n in measured.items() if n > 1})
 print(f"coordinator: {len(valid)} results with valid signatures, {res.get('invalid_signatures')} invalid, "
-      f"{len(dups)} units with more than one result")
+      f"{len(dups)} units reported twice by one runner or measured twice")
 problems = []
 if res.get("invalid_signatures"):
     problems.append(f"{res['invalid_signatures']} results with invalid signatures")
@@ -193,6 +212,8 @@ for i in range(1, nodes + 1):
         problems.append(f"node-{i}: finished results neither stored nor kept: {sorted(never)[:5]}")
     if pending:
         problems.append(f"node-{i}: {len(pending)} results still in the outbox after the drain")
+    if refused:
+        problems.append(f"node-{i}: results the coordinator refused for good: {sorted(refused)[:5]}")
     if corrupt:
         problems.append(f"node-{i}: corrupt outbox files {corrupt}")
     stray = []
@@ -235,7 +256,11 @@ stop_all
 
 # what killed processes left outside their data directories (fetched bundles, job checkouts, seccomp
 # programs), now that every process has stopped; and no process of the storm may outlive it
-left="$(find "$DIR/tmp" -mindepth 1 -maxdepth 1 2>/dev/null | sed "s|$DIR/tmp/||" | sed -E 's/[0-9]+/N/g' | sort | uniq -c | tr '\n' ';')"
+# (sqlite-jdbc's native library, extracted per coordinator process and deleted on exit, is a known gap:
+# architecture.md, Known gaps, "Crashes"; reported, not failed)
+known="$(find "$DIR/tmp" -mindepth 1 -maxdepth 1 -name 'sqlite-*libsqlitejdbc.so*' 2>/dev/null | wc -l)"
+[ "$known" -eq 0 ] || log "known gap: $known files of sqlite-jdbc's native library left by killed coordinators"
+left="$(find "$DIR/tmp" -mindepth 1 -maxdepth 1 ! -name 'sqlite-*libsqlitejdbc.so*' 2>/dev/null | sed "s|$DIR/tmp/||" | sed -E 's/[0-9]+/N/g' | sort | uniq -c | tr '\n' ';')"
 log "left in the temporary directory after every process stopped: ${left:-nothing}"
 du -sh "$DIR/tmp" >&2
 [ -z "$left" ] || fail "temporary files left behind: $left"
@@ -251,6 +276,17 @@ grep -hE ' (ERROR|WARN) ' "$DIR"/coordinator/coordinator.log "$DIR"/node-*/node.
   | sed -E 's/^[0-9:. -]+//; s/[0-9a-f]{8,}/H/g; s/[0-9]+/N/g' | sort | uniq -c | sort -rn | head -40 >"$DIR/warnings.txt"
 log "distinct ERROR/WARN messages (numbers and ids masked), most frequent first: $DIR/warnings.txt"
 cat "$DIR/warnings.txt" >&2
+# the coordinator killed under `bench coordinator`-like load: every result a client got a 200 for is stored, once
+if [ "$CRASH_LOAD" = 1 ]; then
+  crash_store="$STORE"
+  case "$STORE" in postgresql://*) crash_store="${STORE%%\?*}?schema=crash_$(date +%s)" ;; esac
+  if "${JAVA_CP[@]}" dev.rhizome.ops.storm.CoordinatorCrash "$DIR/crash-coordinator" "$crash_store" >"$DIR/crash.txt" \
+      2>>"$DIR/storm.log"; then
+    log "coordinator under load: $(head -1 "$DIR/crash.txt")"
+  else
+    fail "coordinator under load: $(tr '\n' ' ' <"$DIR/crash.txt")"
+  fi
+fi
 log "summary: $KILLS_NODE node kills, $KILLS_COORD coordinator kills, $UNEXPECTED_EXITS unexpected exits, ${#FAILURES[@]} failures"
 for f in "${FAILURES[@]}"; do echo "  - $f" >&2; done
 trap - EXIT

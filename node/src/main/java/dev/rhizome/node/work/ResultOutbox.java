@@ -35,6 +35,12 @@ public final class ResultOutbox {
         return target;
     }
 
+    /** Whether a result for this unit waits here (or was refused for good). */
+    public boolean holds(String unitId) {
+        String name = safeName(unitId) + SUFFIX;
+        return Files.exists(dir.resolve(name)) || Files.exists(dir.resolve("refused").resolve(name));
+    }
+
     /** Every pending result, oldest first. Unreadable files are moved aside, not retried forever. */
     public List<Pending> pending() throws IOException {
         List<Path> files;

@@ -267,6 +267,11 @@ public final class WorkLoop implements Runnable {
         }
 
         @Override
+        public boolean holdsResultFor(String unitId) {
+            return outbox.holds(unitId);
+        }
+
+        @Override
         public void explore(WorkUnit unit) throws Exception {
             if (explorer == null) {
                 return;

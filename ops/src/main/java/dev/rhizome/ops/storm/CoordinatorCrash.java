@@ -134,6 +134,29 @@ public final class CoordinatorCrash {
         }
     }
 
+    /**
+     * {@code CoordinatorCrash DATA_DIR [STORE] [CLIENTS UNITS KILLS]}, run from the rhizome jar
+     * (ops/storm/killstorm.sh does): exit status 0 when the promise held, 1 when it did not.
+     */
+    public static void main(String[] args) throws Exception {
+        if (args.length < 1 || args.length > 5 || args[0].startsWith("-")) {
+            System.err.println("usage: CoordinatorCrash DATA_DIR [STORE (\"\" for SQLite)] [CLIENTS UNITS KILLS]");
+            System.exit(2);
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> launcher = List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp",
+                System.getProperty("java.class.path"), "dev.rhizome.client.Main");
+        int clients = args.length > 2 ? Integer.parseInt(args[2]) : 8;
+        int units = args.length > 3 ? Integer.parseInt(args[3]) : 400;
+        int kills = args.length > 4 ? Integer.parseInt(args[4]) : 4;
+        Report report = new CoordinatorCrash(new Config(launcher, Path.of(args[0]), args.length > 1 ? args[1] : "",
+                clients, units, kills), System.err).run();
+        System.out.print(report.toText());
+        report.missing().forEach(u -> System.out.println("  acknowledged but missing: " + u));
+        report.duplicated().forEach(u -> System.out.println("  stored twice: " + u));
+        System.exit(report.ok() && report.stored() == report.acknowledged() ? 0 : 1);
+    }
+
     private Report check(String url, Map<String, SignedEnvelope> acked, int cut, int kills, long started)
             throws CoordinatorException {
         List<SignedEnvelope> stored = new CoordinatorClient(url, Identity.generate()).results(null, null)
