@@ -83,6 +83,8 @@ public final class NodeDaemon implements AutoCloseable {
         log.info("node {} on {} ({} cores{}), class {}", identity.publicId().shortForm(), hardware.cpuModel(),
                 hardware.cores(), hardware.gpus().isEmpty() ? "" : ", " + hardware.gpus().size() + " GPU",
                 hardware.hardwareClass());
+        // before the gossip service can write its peer list: this process owns the directory now
+        DataJanitor.removeInterruptedWrites(layout);
         this.repository = NodeRepository.open(layout.repository());
         CoordinatorClient coordinator = new CoordinatorClient(config.coordinatorUrl(), identity);
         TransferLog transfers = new TransferLog(layout.transfers());

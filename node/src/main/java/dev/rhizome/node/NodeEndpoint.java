@@ -5,7 +5,8 @@ import com.google.gson.JsonParseException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import dev.rhizome.protocol.files.DurableFiles;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
@@ -18,9 +19,7 @@ public record NodeEndpoint(String node, String host, int port, long pid) {
     /** Written by the running node; replaced atomically so a reader never sees half of it. */
     void write(Path dataDir) throws IOException {
         Path file = new NodeLayout(dataDir).endpointFile();
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, GSON.toJson(this) + "\n");
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        DurableFiles.replace(file, (GSON.toJson(this) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     /** The endpoint of the node serving {@code dataDir}, if one is running. */

@@ -106,9 +106,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
         // JVM's default (which exits 143), so the coordinator closes and the command exits 0.
         CountDownLatch stopRequested = new CountDownLatch(1);
         StopSignals.onStop(stopRequested::countDown);
-        Path tmp = dir.resolve(URL_FILE + ".tmp");
-        Files.writeString(tmp, coordinator.url() + "\n");
-        Files.move(tmp, urlFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        dev.rhizome.protocol.files.DurableFiles.replace(urlFile,
+                (coordinator.url() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
         stopRequested.await();
         coordinator.close();
         return ExitCodes.OK;

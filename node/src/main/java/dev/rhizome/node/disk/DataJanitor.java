@@ -2,6 +2,7 @@ package dev.rhizome.node.disk;
 
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.protocol.files.DurableFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,6 +65,26 @@ public final class DataJanitor {
                 }
             }
         }
+    }
+
+    /**
+     * At start, before anything writes: the temporary files of writes a crash interrupted (the
+     * peer list and endpoint in the data directory, outbox entries, buffered units, cached
+     * bundles). Each is written whole to a {@code .tmp} file and renamed, so a leftover never holds
+     * anything the node still needs (its rename never happened), and nothing else would ever
+     * delete it: the bundle cache's cap counts only finished bundles. Only for the directory's
+     * owner, which holds its lock.
+     */
+    public static int removeInterruptedWrites(NodeLayout layout) throws IOException {
+        int removed = 0;
+        for (Path dir : List.of(layout.dataDir(), layout.outbox(), layout.buffer(),
+                layout.repository().resolveSibling(layout.repository().getFileName() + ".bundles"))) {
+            removed += DurableFiles.removeLeftovers(dir);
+        }
+        if (removed > 0) {
+            log.info("removed {} temporary files of writes interrupted by an earlier run", removed);
+        }
+        return removed;
     }
 
     /** One pass over the caps; errors are logged, never thrown, so the node keeps running. */

@@ -43,6 +43,12 @@ public final class BwrapLauncher implements ProcessLauncher {
      * there, at the latest once a temp cleaner had removed ours, and bubblewrap would load it.
      */
     private Path seccompDir;
+    private static final String PROGRAM_PREFIX = "rhizome-seccomp-";
+    /** A seccomp directory's name: the prefix, its writer's pid, a random part. */
+    private static final java.util.regex.Pattern PROGRAM_NAME =
+            java.util.regex.Pattern.compile(PROGRAM_PREFIX + "([0-9]{1,19})-[0-9]+");
+    /** Orphans are looked for once per process, when its first sandbox is built. */
+    private static final java.util.concurrent.atomic.AtomicBoolean SWEPT = new java.util.concurrent.atomic.AtomicBoolean();
 
     public BwrapLauncher(SandboxPlan plan, Optional<CgroupV2> cgroup, HostView host) {
         this.plan = Objects.requireNonNull(plan, "plan");
@@ -59,7 +65,13 @@ public final class BwrapLauncher implements ProcessLauncher {
             return Optional.empty();
         }
         if (seccompDir == null || !isPrivateDir(seccompDir)) {
-            seccompDir = Files.createTempDirectory("rhizome-seccomp-",
+            long pid = ProcessHandle.current().pid();
+            if (SWEPT.compareAndSet(false, true)) {
+                removeOrphanedPrograms(Path.of(System.getProperty("java.io.tmpdir")), pid);
+            }
+            // named by this pid, so that the directory of a node killed with SIGKILL (which never
+            // runs its delete-on-exit) is found and removed by the next node
+            seccompDir = Files.createTempDirectory(PROGRAM_PREFIX + pid + "-",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             seccompDir.toFile().deleteOnExit(); // runs after the file's, registered later
         }
@@ -83,6 +95,49 @@ public final class BwrapLauncher implements ProcessLauncher {
         } catch (java.nio.file.NoSuchFileException e) {
             return false;
         }
+    }
+
+    /**
+     * Deletes the seccomp directories of processes that are gone: a node killed with SIGKILL never
+     * runs its delete-on-exit, so each kill left one in the temporary directory, for good. A
+     * directory is its writer's while a process with its pid lives (a reused pid only keeps it
+     * longer); links are never followed, and another user's directories are not ours to delete.
+     *
+     * @return how many were deleted
+     */
+    static int removeOrphanedPrograms(Path tmp, long ownPid) {
+        int removed = 0;
+        try (java.nio.file.DirectoryStream<Path> entries = Files.newDirectoryStream(tmp, PROGRAM_PREFIX + "*")) {
+            for (Path dir : entries) {
+                java.util.regex.Matcher m = PROGRAM_NAME.matcher(dir.getFileName().toString());
+                if (!m.matches()) {
+                    continue;
+                }
+                long pid;
+                try {
+                    pid = Long.parseLong(m.group(1));
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                if (pid == ownPid || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
+                        || !isPrivateDir(dir)) {
+                    continue;
+                }
+                try (Stream<Path> files = Files.list(dir)) {
+                    for (Path f : (Iterable<Path>) files::iterator) {
+                        if (Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                            Files.deleteIfExists(f);
+                        }
+                    }
+                }
+                if (Files.deleteIfExists(dir)) {
+                    removed++;
+                }
+            }
+        } catch (IOException e) {
+            return removed;  // a temporary directory we can't list or clear: nothing more to do
+        }
+        return removed;
     }
 
     public SandboxPlan plan() {

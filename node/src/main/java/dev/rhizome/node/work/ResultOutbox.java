@@ -3,11 +3,10 @@ package dev.rhizome.node.work;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
+import dev.rhizome.protocol.files.DurableFiles;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -29,15 +28,17 @@ public final class ResultOutbox {
         this.dir = Files.createDirectories(dir);
     }
 
+    /** Returns once the result is on disk, rename and directory included: it survives a power loss. */
     public Path put(String unitId, SignedEnvelope signedResult) throws IOException {
         Path target = dir.resolve(safeName(unitId) + SUFFIX);
-        Path tmp = dir.resolve(safeName(unitId) + ".tmp");
-        Files.write(tmp, signedResult.toByteArray());
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        DurableFiles.replace(target, signedResult.toByteArray());
         return target;
+    }
+
+    /** Whether a result for this unit waits here (or was refused for good). */
+    public boolean holds(String unitId) {
+        String name = safeName(unitId) + SUFFIX;
+        return Files.exists(dir.resolve(name)) || Files.exists(dir.resolve("refused").resolve(name));
     }
 
     /** Every pending result, oldest first. Unreadable files are moved aside, not retried forever. */
@@ -52,15 +53,21 @@ public final class ResultOutbox {
         for (Path f : files) {
             try {
                 out.add(new Pending(f, SignedEnvelope.parseFrom(Files.readAllBytes(f))));
+            } catch (NoSuchFileException e) {
+                // acknowledged and removed since the listing (the status reads while the reporter delivers)
             } catch (InvalidProtocolBufferException e) {
                 Path aside = f.resolveSibling(f.getFileName() + ".corrupt");
                 log.warn("outbox file {} is not a signed result ({}); moved to {}", f, e.getMessage(), aside);
-                Files.move(f, aside, StandardCopyOption.REPLACE_EXISTING);
+                DurableFiles.move(f, aside);
             }
         }
         return out;
     }
 
+    /**
+     * Not forced to disk: a deletion a power loss undoes only sends the result again, and the
+     * coordinator acknowledges a result it already stored without storing it twice.
+     */
     public void remove(Pending pending) throws IOException {
         Files.deleteIfExists(pending.file());
     }
@@ -68,7 +75,7 @@ public final class ResultOutbox {
     /** Keeps a result the coordinator refused for good under refused/, for the operator to look at. */
     public void refuse(Pending pending) throws IOException {
         Path refused = Files.createDirectories(dir.resolve("refused"));
-        Files.move(pending.file(), refused.resolve(pending.file().getFileName()), StandardCopyOption.REPLACE_EXISTING);
+        DurableFiles.move(pending.file(), refused.resolve(pending.file().getFileName()));
     }
 
     private static String safeName(String unitId) {

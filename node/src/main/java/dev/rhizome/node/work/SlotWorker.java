@@ -46,6 +46,11 @@ final class SlotWorker implements Runnable {
         /** Signs, keeps and reports a result this slot produced. */
         void report(Slot slot, Result result) throws IOException;
 
+        /** Whether a result for this unit waits in the outbox: a unit buffered before a crash that already has one is done. */
+        default boolean holdsResultFor(String unitId) {
+            return false;
+        }
+
         /** Does an EXPLORE unit. */
         void explore(WorkUnit unit) throws Exception;
 
@@ -95,6 +100,14 @@ final class SlotWorker implements Runnable {
         this.logRoot = logRoot;
         this.clock = clock;
         buffer.get(slot.name()).ifPresent(u -> {
+            if (work.holdsResultFor(u.getId())) {
+                // killed between keeping its result and clearing the buffer: running it again would
+                // sign a second, different result, which the coordinator refuses (409) for good
+                log.info("{}: unit {} claimed before the restart already has its result in the outbox", slot.name(),
+                        u.getId());
+                clearQuietly();
+                return;
+            }
             log.info("{}: resuming unit {} claimed before the restart", slot.name(), u.getId());
             next = new Buffered(u, false);
         });
@@ -102,6 +115,14 @@ final class SlotWorker implements Runnable {
 
     Slot slot() {
         return slot;
+    }
+
+    private void clearQuietly() {
+        try {
+            buffer.clear(slot.name());
+        } catch (IOException e) {
+            log.warn("{}: cannot clear the buffered unit: {}", slot.name(), e.getMessage());
+        }
     }
 
     boolean busy() {
@@ -156,6 +177,12 @@ final class SlotWorker implements Runnable {
                             slot.name(), e.getMessage());
                 }
             } catch (Exception e) {
+                if (work.stopping()) {
+                    // The stop interrupted the unit's setup (a checkout, a file write): that is the
+                    // stop, not a failure, and a kill storm's log check counts every ERROR.
+                    log.info("{}: stopped in the middle of a unit ({}); its lease will expire", slot.name(), e.toString());
+                    break;
+                }
                 backoff = Math.max(1000, work.backoffMs(backoff));
                 log.error("{}: work unit failed; its lease will expire and it will be issued again", slot.name(), e);
             }
@@ -177,6 +204,8 @@ final class SlotWorker implements Runnable {
                 throw e;
             }
             work.report(slot, evaluator.unfetchable(unit, e));
+            // reported: a restart must not resume it (the storm caught one run twice, refused the second time)
+            buffer.clear(slot.name());
             return false;
         }
     }

@@ -4,7 +4,7 @@ import dev.rhizome.proto.v1.WorkUnit;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import dev.rhizome.protocol.files.DurableFiles;
 import java.util.Optional;
 
 /**
@@ -20,9 +20,7 @@ public final class UnitBuffer {
     }
 
     public void put(String slot, WorkUnit unit) throws IOException {
-        Path temp = Files.createTempFile(dir, slot, ".tmp");
-        Files.write(temp, unit.toByteArray());
-        Files.move(temp, file(slot), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        DurableFiles.replace(file(slot), unit.toByteArray());
     }
 
     public Optional<WorkUnit> get(String slot) {

@@ -178,8 +178,9 @@ public final class WorkLoop implements Runnable {
             try {
                 coordinator.reportResult(pending.envelope());
                 outbox.remove(pending);
-                log.info("credit: {} results reported, {} experiments proposed", resultsReported.incrementAndGet(),
-                        experimentsProposed.get());
+                // the unit's name lets a crash check match what a node was told was stored (ops/storm)
+                log.info("credit: {} results reported, {} experiments proposed (acknowledged {})",
+                        resultsReported.incrementAndGet(), experimentsProposed.get(), pending.file().getFileName());
             } catch (CoordinatorException e) {
                 if (e.isRefusal()) {
                     log.warn("coordinator refused result {}: {}; kept under outbox/refused",
@@ -255,13 +256,19 @@ public final class WorkLoop implements Runnable {
             SignedEnvelope signed = Envelopes.sign(identity, result);
             outbox.put(result.getWorkUnitId(), signed);
             signedResults.accept(signed);
-            log.info("{}: result {} {}: {} {} in {} ms", slot.name(), CommitId.abbreviate(result.getCommit()),
+            log.info("{}: result {} {}: {} {} in {} ms (unit {})", slot.name(), CommitId.abbreviate(result.getCommit()),
                     result.getStatus(), result.getMetricName(),
-                    result.getStatus() == Result.Status.OK ? result.getMetric() : "-", result.getRuntimeMs());
+                    result.getStatus() == Result.Status.OK ? result.getMetric() : "-", result.getRuntimeMs(),
+                    result.getWorkUnitId());
             reporter.execute(() -> {
                 announcer.announceNow();
                 deliverAndAnnounce();
             });
+        }
+
+        @Override
+        public boolean holdsResultFor(String unitId) {
+            return outbox.holds(unitId);
         }
 
         @Override

@@ -13,6 +13,32 @@ class DataJanitorTest {
     Path dir;
 
     @Test
+    void atStartTheTemporaryFilesOfInterruptedWritesGoAndWhatTheyWouldHaveReplacedStays() throws Exception {
+        dev.rhizome.node.NodeLayout layout = new dev.rhizome.node.NodeLayout(dir);
+        Path bundles = dir.resolve("repo.git.bundles");
+        for (Path d : new Path[] {layout.outbox(), layout.buffer(), bundles}) {
+            Files.createDirectories(d);
+        }
+        // what a kill -9 between a write and its rename leaves, in this version's names and the older random ones
+        Files.writeString(layout.outbox().resolve("unit-1.result.tmp"), "half");
+        Files.writeString(layout.buffer().resolve("cpu0812763.tmp"), "half");
+        Files.writeString(dir.resolve("peers.bin9182.tmp"), "half");
+        Files.writeString(dir.resolve("node.json.tmp"), "half");
+        Files.writeString(bundles.resolve("abc.bundle.5f3e.tmp"), "half");
+        Path result = Files.writeString(layout.outbox().resolve("unit-2.result"), "kept");
+        Path unit = Files.writeString(layout.buffer().resolve("cpu0.unit"), "kept");
+        Path bundle = Files.writeString(bundles.resolve("abc.bundle"), "kept");
+
+        assertThat(DataJanitor.removeInterruptedWrites(layout)).isEqualTo(5);
+        assertThat(result).exists();
+        assertThat(unit).exists();
+        assertThat(bundle).exists();
+        assertThat(layout.outbox().resolve("unit-1.result.tmp")).doesNotExist();
+        assertThat(dir.resolve("node.json.tmp")).doesNotExist();
+        assertThat(DataJanitor.removeInterruptedWrites(new dev.rhizome.node.NodeLayout(dir.resolve("fresh")))).isZero();
+    }
+
+    @Test
     void oldestLogsGoFirstUntilTheCapHoldsButFreshOnesStay() throws Exception {
         long now = System.currentTimeMillis();
         for (int i = 0; i < 5; i++) {

@@ -105,6 +105,8 @@ class UnfetchableReportTest {
         assertThat(r.getReason()).contains(commit).contains("127.0.0.1:" + deadPort);
         assertThat(r.getTimeMs()).isPositive();
         assertThat(repo.has(commit)).isFalse();
+        // reported, so a node killed now and restarted must not resume the unit and sign a second result
+        assertThat(new UnitBuffer(dir.resolve("buffer")).get("cpu0")).isEmpty();
     }
 
     /** Hands out one unit, fetches through the real fetch path, and keeps what the slot reports. */

@@ -25,7 +25,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import dev.rhizome.protocol.files.DurableFiles;
+import java.io.OutputStreamWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,14 +69,14 @@ public final class AuditExport {
         directions.getDirectionsList().forEach(d -> lines.add(AuditLine.newBuilder().setDirection(d).build()));
         Path parent = file.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
-        try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+        DurableFiles.replace(file, out -> {
+            BufferedWriter w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
             for (AuditLine line : lines) {
                 w.write(Json.compact(line));
                 w.write('\n');
             }
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            w.flush();
+        });
         return new Summary(audit.getEnvelopesCount(), trials, adoptions.getAdoptionsCount(),
                 directions.getDirectionsCount());
     }

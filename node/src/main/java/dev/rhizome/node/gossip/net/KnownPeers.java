@@ -6,11 +6,10 @@ import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.envelope.SignatureException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import dev.rhizome.protocol.files.DurableFiles;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -56,13 +55,11 @@ final class KnownPeers {
     synchronized void save(List<SignedEnvelope> peers) {
         List<SignedEnvelope> kept = peers.subList(Math.max(0, peers.size() - MAX), peers.size());
         try {
-            Path temp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
-            try (OutputStream out = Files.newOutputStream(temp)) {
+            DurableFiles.replace(file, out -> {
                 for (SignedEnvelope e : kept) {
                     e.writeDelimitedTo(out);
                 }
-            }
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            });
         } catch (IOException e) {
             log.warn("cannot remember peers in {}: {}", file, e.getMessage());
         }

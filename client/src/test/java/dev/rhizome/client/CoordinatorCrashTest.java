@@ -1,0 +1,68 @@
+package dev.rhizome.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.rhizome.client.commands.DemoCommand;
+import dev.rhizome.ops.storm.CoordinatorCrash;
+import java.net.URI;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The promise of a 200 under SIGKILL: a coordinator killed while clients claim and report as fast as
+ * it answers, restarted, has every result it acknowledged, once. Real processes, real stores.
+ */
+class CoordinatorCrashTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void sqliteCoordinatorKilledUnderLoadKeepsEveryAcknowledgedResult() throws Exception {
+        CoordinatorCrash.Report report = new CoordinatorCrash(new CoordinatorCrash.Config(DemoCommand.launcher(),
+                dir.resolve("coordinator"), "", 6, 240, 3), System.out).run();
+        System.out.print(report.toText());
+        assertThat(report.kills()).isEqualTo(3);
+        holdsThePromise(report);
+    }
+
+    @Test
+    void postgresCoordinatorKilledUnderLoadKeepsEveryAcknowledgedResult() throws Exception {
+        String base = System.getenv("RHIZOME_TEST_PG");
+        if ("1".equals(System.getenv("RHIZOME_REQUIRE_PG")) && (base == null || base.isBlank())) {
+            throw new IllegalStateException("RHIZOME_REQUIRE_PG=1 but RHIZOME_TEST_PG is not set");
+        }
+        assumeTrue(base != null && !base.isBlank(), "set RHIZOME_TEST_PG=postgresql://... to run the PostgreSQL tests");
+        String schema = "crash_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        try {
+            CoordinatorCrash.Report report = new CoordinatorCrash(new CoordinatorCrash.Config(DemoCommand.launcher(),
+                    dir.resolve("coordinator"), base + (base.contains("?") ? "&" : "?") + "schema=" + schema, 6, 240, 3),
+                    System.out).run();
+            System.out.print(report.toText());
+            holdsThePromise(report);
+        } finally {
+            URI uri = URI.create(base);
+            String[] user = uri.getUserInfo().split(":", 2);
+            try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":"
+                    + (uri.getPort() > 0 ? uri.getPort() : 5432) + uri.getPath(), user[0], user.length > 1 ? user[1] : "");
+                    Statement s = c.createStatement()) {
+                s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
+        }
+    }
+
+    private static void holdsThePromise(CoordinatorCrash.Report report) {
+        assertThat(report.missing()).as("acknowledged results missing after the restarts").isEmpty();
+        assertThat(report.duplicated()).as("units with two stored results").isEmpty();
+        // a result stored whose 200 the kill cut is sent again and acknowledged then: none stored unacknowledged
+        assertThat(report.stored()).isEqualTo(report.acknowledged());
+        // A claim whose answer the kill cut leaves its unit leased to that client until the lease runs
+        // out (the client claims again with a fresh nonce): at most one unit per client per kill.
+        assertThat(report.acknowledged()).isGreaterThanOrEqualTo(240 - 6 * 3);
+    }
+}

@@ -1,0 +1,307 @@
+package dev.rhizome.ops.storm;
+
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.ops.seed.TinyLmSeed;
+import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.ClaimResponse;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.identity.Identity;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Kills a coordinator with SIGKILL while clients claim units and report results as fast as it
+ * answers, restarts it on the same port and store, and checks the promise a 200 makes: every
+ * result a client was acknowledged is in the store after the restarts, once, byte for byte. The
+ * coordinator is a real child process (started by {@code launcher}), its store SQLite in
+ * {@code dataDir} or the PostgreSQL at {@code store}. A client whose call failed in flight (the
+ * kill) sends the same signed result again once the coordinator is back, as a node's outbox does.
+ */
+public final class CoordinatorCrash {
+    /**
+     * @param launcher the command that starts a rhizome role ({@code coordinator ...} is appended)
+     * @param store empty for SQLite in {@code dataDir}, or a {@code postgresql://} address
+     */
+    public record Config(List<String> launcher, Path dataDir, String store, int clients, int units, int kills) {
+        public Config {
+            if (clients < 1 || clients > 64 || units < 1 || kills < 1) {
+                throw new IllegalArgumentException("clients must be 1..64, units and kills positive");
+            }
+            if (units > clients * 190) {
+                throw new IllegalArgumentException("a fresh key may take about 200 leases a day: use more clients");
+            }
+        }
+    }
+
+    /**
+     * @param acknowledged results a client got a 200 for
+     * @param missing acknowledged results the store does not hold after the restarts (must be empty)
+     * @param duplicated units with more than one stored result (must be empty)
+     * @param inFlightAtKill calls that failed because the coordinator died under them
+     */
+    public record Report(int kills, int acknowledged, int stored, List<String> missing, List<String> duplicated,
+            int inFlightAtKill, double seconds) {
+        public boolean ok() {
+            return missing.isEmpty() && duplicated.isEmpty();
+        }
+
+        public String toText() {
+            return String.format("%d kills under load: %d results acknowledged, %d stored, %d acknowledged but missing,"
+                    + " %d units stored twice, %d calls cut by a kill, %.1f s%n", kills, acknowledged, stored,
+                    missing.size(), duplicated.size(), inFlightAtKill, seconds);
+        }
+    }
+
+    private final Config config;
+    private final PrintStream progress;
+    private final int port;
+    private Process coordinator;
+
+    public CoordinatorCrash(Config config, PrintStream progress) throws IOException {
+        this.config = config;
+        this.progress = progress;
+        try (ServerSocket s = new ServerSocket(0)) {
+            this.port = s.getLocalPort();
+        }
+    }
+
+    public Report run() throws Exception {
+        long started = System.nanoTime();
+        Files.createDirectories(config.dataDir());
+        String url = start();
+        Map<String, SignedEnvelope> acked = new ConcurrentHashMap<>();
+        AtomicInteger cut = new AtomicInteger();
+        int kills = 0;
+        try {
+            Identity operator = Identity.generate();
+            prepare(new CoordinatorClient(url, operator));
+            AtomicBoolean done = new AtomicBoolean();
+            AtomicInteger empty = new AtomicInteger();
+            List<Thread> clients = new ArrayList<>();
+            for (int c = 0; c < config.clients(); c++) {
+                Thread t = new Thread(() -> client(url, acked, cut, done, empty), "crash-client-" + c);
+                t.setDaemon(true);
+                t.start();
+                clients.add(t);
+            }
+            // Kill whenever a share of the units has been acknowledged since the last restart, so
+            // every kill lands with claims and results in flight.
+            int step = Math.max(1, config.units() / (config.kills() + 1));
+            while (kills < config.kills()) {
+                int target = (kills + 1) * step;
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+                while (acked.size() < target && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                coordinator.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+                kills++;
+                progress.printf("kill -9 #%d of the coordinator with %d results acknowledged%n", kills, acked.size());
+                start();
+            }
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+            while (empty.get() < config.clients() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            done.set(true);
+            for (Thread t : clients) {
+                t.join(30_000);
+            }
+            return check(url, acked, cut.get(), kills, started);
+        } finally {
+            stop();
+        }
+    }
+
+    /**
+     * {@code CoordinatorCrash DATA_DIR [STORE] [CLIENTS UNITS KILLS]}, run from the rhizome jar
+     * (ops/storm/killstorm.sh does): exit status 0 when the promise held, 1 when it did not.
+     */
+    public static void main(String[] args) throws Exception {
+        if (args.length < 1 || args.length > 5 || args[0].startsWith("-")) {
+            System.err.println("usage: CoordinatorCrash DATA_DIR [STORE (\"\" for SQLite)] [CLIENTS UNITS KILLS]");
+            System.exit(2);
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> launcher = List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp",
+                System.getProperty("java.class.path"), "dev.rhizome.client.Main");
+        int clients = args.length > 2 ? Integer.parseInt(args[2]) : 8;
+        int units = args.length > 3 ? Integer.parseInt(args[3]) : 400;
+        int kills = args.length > 4 ? Integer.parseInt(args[4]) : 4;
+        Report report = new CoordinatorCrash(new Config(launcher, Path.of(args[0]), args.length > 1 ? args[1] : "",
+                clients, units, kills), System.err).run();
+        System.out.print(report.toText());
+        report.missing().forEach(u -> System.out.println("  acknowledged but missing: " + u));
+        report.duplicated().forEach(u -> System.out.println("  stored twice: " + u));
+        System.exit(report.ok() && report.stored() == report.acknowledged() ? 0 : 1);
+    }
+
+    private Report check(String url, Map<String, SignedEnvelope> acked, int cut, int kills, long started)
+            throws CoordinatorException {
+        List<SignedEnvelope> stored = new CoordinatorClient(url, Identity.generate()).results(null, null)
+                .getEnvelopesList();
+        Map<String, List<SignedEnvelope>> byUnit = new HashMap<>();
+        for (SignedEnvelope e : stored) {
+            try {
+                Result r = Envelopes.open(e, Result.getDefaultInstance()).record();
+                byUnit.computeIfAbsent(r.getWorkUnitId(), k -> new ArrayList<>()).add(e);
+            } catch (Exception bad) {
+                byUnit.computeIfAbsent("unreadable", k -> new ArrayList<>()).add(e);
+            }
+        }
+        List<String> missing = new ArrayList<>();
+        acked.forEach((unit, envelope) -> {
+            List<SignedEnvelope> have = byUnit.getOrDefault(unit, List.of());
+            if (have.stream().noneMatch(envelope::equals)) {
+                missing.add(unit);
+            }
+        });
+        List<String> duplicated = byUnit.entrySet().stream().filter(e -> e.getValue().size() > 1)
+                .map(Map.Entry::getKey).sorted().toList();
+        return new Report(kills, acked.size(), stored.size(), missing.stream().sorted().toList(), duplicated, cut,
+                (System.nanoTime() - started) / 1e9);
+    }
+
+    /** Claims and reports until the queue stays empty; a call the kill cut is repeated once the coordinator is back. */
+    private void client(String url, Map<String, SignedEnvelope> acked, AtomicInteger cut, AtomicBoolean done,
+            AtomicInteger empty) {
+        Identity me = Identity.generate();
+        CoordinatorClient client = new CoordinatorClient(url, me, Duration.ofSeconds(30));
+        boolean counted = false;
+        SignedEnvelope unsent = null;
+        while (!done.get()) {
+            try {
+                if (unsent == null) {
+                    ClaimResponse response = client.claim(ClaimRequest.newBuilder()
+                            .setNode(me.publicId().toByteString()).setHardwareClass("cpu:crash")
+                            .addKinds(WorkUnit.Kind.EVALUATE).setTimeMs(System.currentTimeMillis()).build());
+                    if (!response.hasUnit()) {
+                        if (!counted) {
+                            counted = true;
+                            empty.incrementAndGet();
+                        }
+                        Thread.sleep(100);
+                        continue;
+                    }
+                    if (counted) {
+                        counted = false;
+                        empty.decrementAndGet();
+                    }
+                    unsent = Envelopes.sign(me, result(response.getUnit(), me));
+                }
+                client.reportResult(unsent);
+                acked.put(Envelopes.open(unsent, Result.getDefaultInstance()).record().getWorkUnitId(), unsent);
+                unsent = null;
+            } catch (CoordinatorException e) {
+                if (e.status() == 0 || e.status() >= 500) {
+                    cut.incrementAndGet();  // the coordinator died under the call: same call again
+                    sleepQuietly(100);
+                } else {
+                    progress.println("refused: " + e.getMessage());
+                    unsent = null;
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                progress.println("client: " + e);
+                sleepQuietly(100);
+            }
+        }
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Result result(WorkUnit unit, Identity runner) {
+        return Result.newBuilder().setWorkUnitId(unit.getId()).setSeed(unit.getSeed())
+                .setDirection(unit.getDirection()).setCommit(unit.getCommit()).setParent(unit.getParent())
+                .setStatus(Result.Status.OK).setMetricName(TinyLmSeed.manifest().getMetric().getName()).setMetric(2.0)
+                .setHardwareClass("cpu:crash").setRuntimeMs(1000).setRunner(runner.publicId().toByteString())
+                .setProposer(unit.getProposer()).setTimeMs(System.currentTimeMillis()).setBudget(unit.getBudget())
+                .setRandomSeed(unit.getRandomSeed()).build();
+    }
+
+    /** A seed with one replica per commit and one experiment per unit, as `bench coordinator` prepares them. */
+    private void prepare(CoordinatorClient ops) throws CoordinatorException {
+        SecureRandom random = new SecureRandom();
+        Manifest manifest = TinyLmSeed.manifest().toBuilder().setQuorum(1).setAdoptionSeeds(1).clearTrustedProposers()
+                .build();
+        Seed seed = Seed.newBuilder().setName("crash").setCommit(commit(random)).setManifest(manifest)
+                .setPublisher(ops.identity().publicId().toByteString()).setPublishedMs(System.currentTimeMillis())
+                .build();
+        ops.publishSeed(seed);
+        ops.openDirection(Direction.newBuilder().setName("load").setSeed("crash").setBaseCommit(seed.getCommit())
+                .setOpenedBy(ops.identity().publicId().toByteString()).setOpenedMs(System.currentTimeMillis()).build());
+        for (int i = 1; i < config.units(); i++) {  // the base's own unit is the first
+            ops.registerExperiment(Experiment.newBuilder().setSeed("crash").setDirection("load").setCommit(commit(random))
+                    .setParent(seed.getCommit()).setProposer(ops.identity().publicId().toByteString())
+                    .setCreatedMs(System.currentTimeMillis()).build());
+        }
+        progress.printf("prepared %d units%n", config.units());
+    }
+
+    private static String commit(SecureRandom random) {
+        byte[] b = new byte[20];
+        random.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    private String start() throws IOException, InterruptedException {
+        Path urlFile = config.dataDir().resolve("coordinator.url");
+        Files.deleteIfExists(urlFile);
+        List<String> command = new ArrayList<>(config.launcher());
+        command.addAll(List.of("coordinator", "--data-dir", config.dataDir().toString(), "--port",
+                Integer.toString(port)));
+        if (!config.store().isEmpty()) {
+            command.addAll(List.of("--store", config.store()));
+        }
+        Path log = config.dataDir().resolve("coordinator.log");
+        coordinator = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!Files.exists(urlFile)) {
+            if (!coordinator.isAlive() || System.nanoTime() > deadline) {
+                List<String> lines = Files.readAllLines(log);
+                throw new IOException("the coordinator did not start again; its log ends:\n"
+                        + String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())));
+            }
+            Thread.sleep(50);
+        }
+        return Files.readString(urlFile).trim();
+    }
+
+    private void stop() throws InterruptedException {
+        if (coordinator != null && coordinator.isAlive()) {
+            coordinator.destroy();
+            if (!coordinator.waitFor(20, TimeUnit.SECONDS)) {
+                coordinator.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+}

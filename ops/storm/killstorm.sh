@@ -1,0 +1,293 @@
+#!/usr/bin/env bash
+# Kill storm: a coordinator and N nodes on loopback with the tiny-lm seed, killed with SIGKILL at
+# random while they work, then checked for lost, duplicated or corrupted data. See docs/storm.md.
+#
+#   ops/storm/killstorm.sh [--minutes M] [--nodes N] [--coordinator-kills K] [--store ADDRESS] [--dir DIR]
+#                          [--drain-seconds S] [--no-crash-load]
+#
+# --store: empty (SQLite in the coordinator's data directory, the default) or a postgresql:// address;
+# use a schema of its own (?schema=storm_...) so earlier runs do not count. After the storm, unless
+# --no-crash-load, the coordinator is also killed 4 times under claim/result load from 8 clients
+# (dev.rhizome.ops.storm.CoordinatorCrash). Exit status 0 when every check passed, 1 when one failed
+# (the report says which), 2 on bad usage.
+set -u -o pipefail
+# bash reads a script as it runs: run a copy, so editing this file during a storm changes nothing
+if [ -z "${KILLSTORM_ROOT:-}" ]; then
+  copy="$(mktemp /tmp/killstorm.XXXXXX.sh)"
+  cp "$0" "$copy"
+  KILLSTORM_ROOT="$(cd "$(dirname "$0")/../.." && pwd)" exec bash "$copy" "$@"
+fi
+rm -f "$0"  # the copy: bash keeps it open
+
+MINUTES=5
+NODES=3
+COORDINATOR_KILLS=3
+STORE=""
+DIR=""
+NODE_MIN_S=20
+NODE_MAX_S=60
+DRAIN_S=90
+CRASH_LOAD=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --minutes) MINUTES="$2"; shift 2 ;;
+    --nodes) NODES="$2"; shift 2 ;;
+    --coordinator-kills) COORDINATOR_KILLS="$2"; shift 2 ;;
+    --store) STORE="$2"; shift 2 ;;
+    --dir) DIR="$2"; shift 2 ;;
+    --drain-seconds) DRAIN_S="$2"; shift 2 ;;
+    --no-crash-load) CRASH_LOAD=0; shift ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$KILLSTORM_ROOT/ops/storm/killstorm.sh"; exit 0 ;;
+    *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+case "$MINUTES$NODES$COORDINATOR_KILLS$DRAIN_S" in *[!0-9]*) echo "numbers only" >&2; exit 2 ;; esac
+
+ROOT="$KILLSTORM_ROOT"
+JAR="$ROOT/client/target/rhizome.jar"
+[ -f "$JAR" ] || { echo "build first: mvn -B -q package -DskipTests ($JAR is missing)" >&2; exit 2; }
+DIR="${DIR:-$(mktemp -d /tmp/rhizome-storm.XXXXXX)}"
+mkdir -p "$DIR"
+DIR="$(cd "$DIR" && pwd)"
+# the demo's flags: small heaps and the quick JIT, so the jobs get the CPU
+# a copy: a rebuild during the storm must not change the jar under running processes
+cp "$JAR" "$DIR/rhizome.jar"
+# a temporary directory of the storm's own, so what killed processes leave there can be counted
+mkdir -p "$DIR/tmp"
+JAVA_CP=(java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 "-Djava.io.tmpdir=$DIR/tmp" -cp "$DIR/rhizome.jar")
+JAVA=("${JAVA_CP[@]}" dev.rhizome.client.Main)
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+URL="http://127.0.0.1:$PORT"
+STORE_ARGS=()
+[ -n "$STORE" ] && STORE_ARGS=(--store "$STORE")
+
+log() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$DIR/storm.log" >&2; }
+FAILURES=()
+fail() { FAILURES+=("$*"); log "FAIL: $*"; }
+
+declare -A PID
+KILLS_NODE=0
+KILLS_COORD=0
+UNEXPECTED_EXITS=0
+
+start_coordinator() {
+  rm -f "$DIR/coordinator/coordinator.url"
+  "${JAVA[@]}" coordinator --data-dir "$DIR/coordinator" --port "$PORT" "${STORE_ARGS[@]}" \
+      >>"$DIR/coordinator/coordinator.log" 2>&1 &
+  PID[coordinator]=$!
+  local deadline=$((SECONDS + 90))
+  while [ ! -f "$DIR/coordinator/coordinator.url" ]; do
+    if ! kill -0 "${PID[coordinator]}" 2>/dev/null || [ $SECONDS -gt $deadline ]; then
+      fail "the coordinator did not start; its log ends: $(tail -5 "$DIR/coordinator/coordinator.log")"
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+start_node() {
+  local i=$1
+  "${JAVA[@]}" node --data-dir "$DIR/node-$i" --coordinator "$URL" --explore \
+      >>"$DIR/node-$i/node.log" 2>&1 &
+  PID[node-$i]=$!
+}
+
+kill9() {
+  local name=$1
+  local pid=${PID[$name]}
+  kill -9 "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  echo "--- $(date -u +%H:%M:%S) storm: kill -9 $pid ---" >>"$(logfile "$name")"
+}
+
+logfile() { case "$1" in coordinator) echo "$DIR/coordinator/coordinator.log" ;; *) echo "$DIR/$1/node.log" ;; esac; }
+
+rand_between() { echo $(($1 + RANDOM % ($2 - $1 + 1))); }
+
+stop_all() {
+  for name in "${!PID[@]}"; do kill -TERM "${PID[$name]}" 2>/dev/null; done
+  for name in "${!PID[@]}"; do wait "${PID[$name]}" 2>/dev/null; done
+}
+trap 'stop_all' EXIT
+
+mkdir -p "$DIR/coordinator"
+for i in $(seq 1 "$NODES"); do mkdir -p "$DIR/node-$i"; done
+log "storm in $DIR: $NODES nodes, $MINUTES min, $COORDINATOR_KILLS coordinator kills, store ${STORE:-sqlite}, port $PORT"
+start_coordinator || exit 1
+"${JAVA[@]}" seed publish --builtin tiny-lm --data-dir "$DIR/node-1" --coordinator "$URL" >>"$DIR/storm.log" 2>&1 \
+  || { fail "seed publish failed"; exit 1; }
+"${JAVA[@]}" direction open --name storm --seed tiny-lm --data-dir "$DIR/operator" --coordinator "$URL" \
+  >>"$DIR/storm.log" 2>&1 || { fail "direction open failed"; exit 1; }
+declare -A NEXT_KILL
+for i in $(seq 1 "$NODES"); do
+  start_node "$i"
+  NEXT_KILL[node-$i]=$((SECONDS + $(rand_between $NODE_MIN_S $NODE_MAX_S)))
+done
+STORM_START=$SECONDS
+STORM_END=$((SECONDS + MINUTES * 60))
+COORD_KILL_AT=()
+for k in $(seq 1 "$COORDINATOR_KILLS"); do
+  COORD_KILL_AT+=($((STORM_START + k * MINUTES * 60 / (COORDINATOR_KILLS + 1) + $(rand_between 0 10))))
+done
+
+while [ $SECONDS -lt $STORM_END ]; do
+  sleep 1
+  for name in "${!PID[@]}"; do
+    if ! kill -0 "${PID[$name]}" 2>/dev/null; then
+      wait "${PID[$name]}" 2>/dev/null; rc=$?
+      UNEXPECTED_EXITS=$((UNEXPECTED_EXITS + 1))
+      fail "$name exited on its own (status $rc); its log ends: $(tail -3 "$(logfile "$name")" | tr '\n' ' ')"
+      if [ "$name" = coordinator ]; then start_coordinator; else start_node "${name#node-}"; fi
+    fi
+  done
+  if [ ${#COORD_KILL_AT[@]} -gt 0 ] && [ $SECONDS -ge "${COORD_KILL_AT[0]}" ]; then
+    COORD_KILL_AT=("${COORD_KILL_AT[@]:1}")
+    kill9 coordinator; KILLS_COORD=$((KILLS_COORD + 1))
+    log "kill -9 coordinator (#$KILLS_COORD); restarting"
+    start_coordinator
+  fi
+  for i in $(seq 1 "$NODES"); do
+    if [ $SECONDS -ge "${NEXT_KILL[node-$i]}" ]; then
+      kill9 "node-$i"; KILLS_NODE=$((KILLS_NODE + 1))
+      log "kill -9 node-$i (#$KILLS_NODE); restarting"
+      start_node "$i"
+      NEXT_KILL[node-$i]=$((SECONDS + $(rand_between $NODE_MIN_S $NODE_MAX_S)))
+    fi
+  done
+done
+
+log "storm over: $KILLS_NODE node kills, $KILLS_COORD coordinator kills; $DRAIN_S s without kills so outboxes drain"
+sleep "$DRAIN_S"
+for i in $(seq 1 "$NODES"); do
+  if ! kill -0 "${PID[node-$i]}" 2>/dev/null; then fail "node-$i is not running at the end"; fi
+done
+# SIGTERM: a node stops its jobs and makes a last delivery attempt
+for i in $(seq 1 "$NODES"); do kill -TERM "${PID[node-$i]}" 2>/dev/null; done
+for i in $(seq 1 "$NODES"); do wait "${PID[node-$i]}" 2>/dev/null; unset "PID[node-$i]"; done
+
+# --- checks ---
+"${JAVA[@]}" results --json --coordinator "$URL" >"$DIR/results.json" 2>>"$DIR/storm.log" \
+  || fail "rhizome results failed"
+python3 - "$DIR" "$NODES" >"$DIR/check.txt" <<'EOF'
+import json, os, re, sys, collections
+d, nodes = sys.argv[1], int(sys.argv[2])
+res = json.load(open(os.path.join(d, "results.json")))
+valid = res.get("results", [])
+safe = lambda u: re.sub(r"[^A-Za-z0-9._-]", "_", u)
+unit_of = lambda r: safe(r.get("work_unit_id", r.get("workUnitId", "")))
+per_unit = collections.Counter(unit_of(r) for r in valid)
+# An UNFETCHABLE report counts an attempt and the unit is issued again, so a unit may have one of
+# those and then a result from another runner; what must never be is one runner twice, or two
+# results that measured the unit.
+per_runner = collections.Counter((unit_of(r), r.get("runner")) for r in valid)
+measured = collections.Counter(unit_of(r) for r in valid if r.get("status") != "UNFETCHABLE")
+dups = {u: n for (u, _), n in per_runner.items() if n > 1}
+dups.update({u: n for u, n in measured.items() if n > 1})
+print(f"coordinator: {len(valid)} results with valid signatures, {res.get('invalid_signatures')} invalid, "
+      f"{len(dups)} units reported twice by one runner or measured twice")
+problems = []
+if res.get("invalid_signatures"):
+    problems.append(f"{res['invalid_signatures']} results with invalid signatures")
+if dups:
+    problems.append(f"duplicate results for units {sorted(dups)[:5]}")
+for i in range(1, nodes + 1):
+    nd = os.path.join(d, f"node-{i}")
+    text = open(os.path.join(nd, "node.log"), errors="replace").read()
+    finished = set(re.findall(r": result \S+ \S+: .* \(unit ([^)]+)\)", text))
+    finished = {safe(u) for u in finished}
+    acked = set(m[:-len(".result")] for m in re.findall(r"\(acknowledged (\S+)\)", text))
+    outbox = os.path.join(nd, "outbox")
+    pending = {f[:-len(".result")] for f in os.listdir(outbox) if f.endswith(".result")} if os.path.isdir(outbox) else set()
+    refused_dir = os.path.join(outbox, "refused")
+    refused = {f[:-len(".result")] for f in os.listdir(refused_dir)} if os.path.isdir(refused_dir) else set()
+    corrupt = [f for f in os.listdir(outbox) if f.endswith(".corrupt")] if os.path.isdir(outbox) else []
+    lost_acked = acked - set(per_unit)
+    never = finished - set(per_unit) - pending - refused
+    print(f"node-{i}: {len(finished)} results finished (logged), {len(acked)} acknowledged, "
+          f"{len(pending)} still in outbox, {len(refused)} refused, {len(corrupt)} corrupt outbox files; "
+          f"acknowledged but missing at coordinator: {len(lost_acked)}; finished but nowhere: {len(never)}")
+    if lost_acked:
+        problems.append(f"node-{i}: acknowledged results missing at the coordinator: {sorted(lost_acked)[:5]}")
+    if never:
+        problems.append(f"node-{i}: finished results neither stored nor kept: {sorted(never)[:5]}")
+    if pending:
+        problems.append(f"node-{i}: {len(pending)} results still in the outbox after the drain")
+    if refused:
+        problems.append(f"node-{i}: results the coordinator refused for good: {sorted(refused)[:5]}")
+    if corrupt:
+        problems.append(f"node-{i}: corrupt outbox files {corrupt}")
+    stray = []
+    for sub in ("outbox", "buffer", ""):
+        p = os.path.join(nd, sub)
+        if os.path.isdir(p):
+            stray += [os.path.join(sub, f) for f in os.listdir(p) if f.endswith(".tmp")]
+    print(f"node-{i}: leftover temporary files: {stray}")
+    if stray:
+        problems.append(f"node-{i}: leftover temporary files {stray}")
+for p in problems:
+    print("PROBLEM: " + p)
+EOF
+cat "$DIR/check.txt" | tee -a "$DIR/storm.log" >&2
+while IFS= read -r line; do fail "${line#PROBLEM: }"; done < <(grep '^PROBLEM: ' "$DIR/check.txt")
+
+# every node restarts on its data directory and its repository reads whole
+for i in $(seq 1 "$NODES"); do
+  "${JAVA_CP[@]}" dev.rhizome.ops.storm.RepositoryCheck "$DIR/node-$i" >>"$DIR/check.txt" 2>&1 \
+    || fail "node-$i's repository check failed: $(tail -2 "$DIR/check.txt" | tr '\n' ' ')"
+done 2>/dev/null
+# the coordinator restarts once more, and a SQLite store passes its integrity check
+kill -TERM "${PID[coordinator]}" 2>/dev/null; wait "${PID[coordinator]}" 2>/dev/null
+if [ -z "$STORE" ]; then
+  ic="$(sqlite3 "$DIR/coordinator/coordinator.db" 'PRAGMA integrity_check' 2>&1)"
+  [ "$ic" = ok ] || fail "SQLite integrity check: $ic"
+fi
+start_coordinator && log "coordinator restarts cleanly"
+for i in $(seq 1 "$NODES"); do
+  start_node "$i"
+  deadline=$((SECONDS + 60))
+  while [ ! -f "$DIR/node-$i/node.json" ] || ! grep -q "\"pid\":${PID[node-$i]}" "$DIR/node-$i/node.json" 2>/dev/null; do
+    if ! kill -0 "${PID[node-$i]}" 2>/dev/null || [ $SECONDS -gt $deadline ]; then
+      fail "node-$i does not restart: $(tail -3 "$DIR/node-$i/node.log" | tr '\n' ' ')"; break
+    fi
+    sleep 0.5
+  done
+done
+stop_all
+
+# what killed processes left outside their data directories (fetched bundles, job checkouts, seccomp
+# programs), now that every process has stopped; and no process of the storm may outlive it
+# (sqlite-jdbc's native library, extracted per coordinator process and deleted on exit, is a known gap:
+# architecture.md, Known gaps, "Crashes"; reported, not failed)
+known="$(find "$DIR/tmp" -mindepth 1 -maxdepth 1 -name 'sqlite-*libsqlitejdbc.so*' 2>/dev/null | wc -l)"
+[ "$known" -eq 0 ] || log "known gap: $known files of sqlite-jdbc's native library left by killed coordinators"
+left="$(find "$DIR/tmp" -mindepth 1 -maxdepth 1 ! -name 'sqlite-*libsqlitejdbc.so*' 2>/dev/null | sed "s|$DIR/tmp/||" | sed -E 's/[0-9]+/N/g' | sort | uniq -c | tr '\n' ';')"
+log "left in the temporary directory after every process stopped: ${left:-nothing}"
+du -sh "$DIR/tmp" >&2
+[ -z "$left" ] || fail "temporary files left behind: $left"
+orphans="$(ps -eo pid=,comm=,args= | grep -F -- "$DIR" | awk '$2 != "bash" && $2 != "grep" && $2 != "ps"' | cut -c1-140)"
+[ -z "$orphans" ] || fail "processes outlived the storm: $(echo "$orphans" | tr '\n' ';')"
+
+# what the logs say: errors, warnings and stack traces, by kind
+for f in "$DIR"/coordinator/coordinator.log "$DIR"/node-*/node.log; do
+  n_err=$(grep -c ' ERROR ' "$f"); n_warn=$(grep -c ' WARN ' "$f"); n_trace=$(grep -cE '^\s+at |^Caused by' "$f")
+  log "$(basename "$(dirname "$f")"): $n_err ERROR, $n_warn WARN, $n_trace stack-trace lines"
+done
+grep -hE ' (ERROR|WARN) ' "$DIR"/coordinator/coordinator.log "$DIR"/node-*/node.log \
+  | sed -E 's/^[0-9:. -]+//; s/[0-9a-f]{8,}/H/g; s/[0-9]+/N/g' | sort | uniq -c | sort -rn | head -40 >"$DIR/warnings.txt"
+log "distinct ERROR/WARN messages (numbers and ids masked), most frequent first: $DIR/warnings.txt"
+cat "$DIR/warnings.txt" >&2
+# the coordinator killed under `bench coordinator`-like load: every result a client got a 200 for is stored, once
+if [ "$CRASH_LOAD" = 1 ]; then
+  crash_store="$STORE"
+  case "$STORE" in postgresql://*) crash_store="${STORE%%\?*}?schema=crash_$(date +%s)" ;; esac
+  if "${JAVA_CP[@]}" dev.rhizome.ops.storm.CoordinatorCrash "$DIR/crash-coordinator" "$crash_store" >"$DIR/crash.txt" \
+      2>>"$DIR/storm.log"; then
+    log "coordinator under load: $(head -1 "$DIR/crash.txt")"
+  else
+    fail "coordinator under load: $(tr '\n' ' ' <"$DIR/crash.txt")"
+  fi
+fi
+log "summary: $KILLS_NODE node kills, $KILLS_COORD coordinator kills, $UNEXPECTED_EXITS unexpected exits, ${#FAILURES[@]} failures"
+for f in "${FAILURES[@]}"; do echo "  - $f" >&2; done
+trap - EXIT
+[ ${#FAILURES[@]} -eq 0 ]
