@@ -239,6 +239,12 @@ public final class Dispatcher {
                     PublicId.hex(unit.holder()), unit.attempts());
             UnitRecord expired = unit.expired();
             tx.updateUnit(expired);
+            if (unit.kind() == WorkUnit.Kind.EVALUATE) {
+                // An evaluation held idle for a whole lease costs its holder standing (an exploration
+                // only ends: its commits are the agent's to register or not).
+                tx.saveReputation(unit.holder(), tx.reputation(unit.holder()).orElse(Reputation.fresh())
+                        .onLeaseExpired());
+            }
             Abandonment.afterFailedAttempt(tx, expired, now);
         }
     }

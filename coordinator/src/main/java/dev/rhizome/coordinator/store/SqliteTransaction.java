@@ -481,6 +481,12 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public Set<ByteString> leaseHolders(String unitId) {
+        return new LinkedHashSet<>(query("SELECT DISTINCT holder FROM unit_leases WHERE unit_id = ?",
+                rs -> ByteString.copyFrom(rs.getBytes(1)), unitId));
+    }
+
+    @Override
     public List<UnitRecord> expiredLeases(long nowMs) {
         if (noLeaseExpiredBy(nowMs)) {
             return List.of();

@@ -125,6 +125,9 @@ public interface Store extends AutoCloseable {
 
         boolean everLeasedTo(String unitId, ByteString node);
 
+        /** The distinct keys {@code unitId} was ever leased to. */
+        Set<ByteString> leaseHolders(String unitId);
+
         List<UnitRecord> expiredLeases(long nowMs);
 
         /** LEASED units whose holder is {@code node}. */

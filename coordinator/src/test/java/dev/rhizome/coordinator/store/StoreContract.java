@@ -467,6 +467,32 @@ abstract class StoreContract {
     }
 
     @Test
+    void aUnitsLeaseHoldersAreEachKeyItWasLeasedToOnce() throws Exception {
+        Store store = store();
+        ByteString a = Identity.generate().publicId().toByteString();
+        ByteString b = Identity.generate().publicId().toByteString();
+        run(store, tx -> {
+            tx.insertUnit(evaluation("u1", Fixtures.commit(), 1));
+            tx.insertUnit(evaluation("u2", Fixtures.commit(), 2));
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.leaseHolders("u1"))).isEmpty();
+        run(store, tx -> {
+            tx.recordLease("u1", a, 10);
+            tx.recordLease("u1", a, 20);
+            tx.recordLease("u1", b, 30);
+            tx.recordLease("u2", b, 30);
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.leaseHolders("u1"))).containsExactlyInAnyOrder(a, b);
+        assertThat(run(store, (Store.Transaction tx) -> tx.leaseHolders("u2"))).containsExactly(b);
+        assertThat(run(store, (Store.Transaction tx) -> {
+            tx.recordLease("u2", a, 40);
+            return tx.leaseHolders("u2");
+        })).as("a transaction reads its own leases").containsExactlyInAnyOrder(a, b);
+    }
+
+    @Test
     void anAbandonedExperimentKeepsItsReasonAndItsPendingUnitsAreListed() throws Exception {
         Store store = store();
         String commit = Fixtures.commit();
