@@ -88,7 +88,7 @@ final class Settlement {
             applyVerdicts(tx, outcome, added);
             // Only an INCONCLUSIVE trial can need a tie-breaker, so only then are its pending units read.
             if (outcome.state() == ResultVerdict.State.INCONCLUSIVE && Trials.needsTieBreaker(outcome,
-                    outcome.verdicts().size(), quorum, tx.pendingUnitsOfTrial(commit, randomSeed).size())) {
+                    outcome.inTime(), quorum, tx.pendingUnitsOfTrial(commit, randomSeed).size())) {
                 queueTrial(tx, unit.seed(), unit.direction(), commit, unit.parent(), unit.proposer(), randomSeed, 1,
                         nowMs);
                 notes.add("replicas disagree at seed " + Long.toUnsignedString(randomSeed)
@@ -96,7 +96,7 @@ final class Settlement {
             }
             if (outcome.hardwareClass().equals(result.getHardwareClass())) {
                 notes.add("trial at seed " + Long.toUnsignedString(randomSeed) + " is " + outcome.state());
-                if (outcome.state() == ResultVerdict.State.INCONCLUSIVE && outcome.verdicts().size() >= 2 * quorum + 1
+                if (outcome.state() == ResultVerdict.State.INCONCLUSIVE && outcome.inTime() >= 2 * quorum + 1
                         && !result.getProposer().isEmpty()) {
                     // Replicas that never agree: the code measures nothing reproducible. It counts
                     // against its proposer as a crash does.

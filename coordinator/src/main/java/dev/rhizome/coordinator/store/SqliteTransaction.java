@@ -383,6 +383,15 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public void insertResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs) {
+        insertResult(result, envelope, envelopeId, nowMs, false);
+    }
+
+    @Override
+    public void insertLateResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs) {
+        insertResult(result, envelope, envelopeId, nowMs, true);
+    }
+
+    private void insertResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs, boolean late) {
         String commit = result.getCommit();
         // The commit's results before this one, where known without a read: then this one is
         // appended (it has the largest sequence number, so it comes last) instead of read back.
@@ -392,11 +401,11 @@ final class SqliteTransaction implements Store.Transaction {
         // result_states rows are written for stored results only, so a new one has none yet
         resultStateMemo.put(envelopeId, Optional.empty());
         long seq = insertEnvelope(envelope, envelopeId, nowMs);
-        update("INSERT INTO results (envelope_seq, unit_id, direction, commit_id, runner) VALUES (?, ?, ?, ?, ?)",
-                seq, result.getWorkUnitId(), result.getDirection(), commit, result.getRunner().toByteArray());
+        update("INSERT INTO results (envelope_seq, unit_id, direction, commit_id, runner, late) VALUES (?, ?, ?, ?, ?, ?)",
+                seq, result.getWorkUnitId(), result.getDirection(), commit, result.getRunner().toByteArray(), late ? 1 : 0);
         if (before != null) {
             List<Trials.Entry> after = new ArrayList<>(before);
-            after.add(new Trials.Entry(envelopeId, result));
+            after.add(new Trials.Entry(envelopeId, result, late));
             resultEntriesMemo.put(commit, List.copyOf(after));
         } else {
             resultEntriesMemo.remove(commit);
@@ -416,7 +425,8 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public List<Result> resultsForCommit(String commit) {
         return query("SELECT e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
-                + "WHERE r.commit_id = ? ORDER BY r.envelope_seq", rs -> stored(rs.getBytes(1), Result.parser()).record(),
+                + "WHERE r.commit_id = ? AND r.late = 0 ORDER BY r.envelope_seq",
+                rs -> stored(rs.getBytes(1), Result.parser()).record(),
                 commit);
     }
 
@@ -815,9 +825,10 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     private List<Trials.Entry> readResultEntries(String commit) {
-        return List.copyOf(query("SELECT e.id, e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
+        return List.copyOf(query("SELECT e.id, e.bytes, r.late FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
                         + "WHERE r.commit_id = ? ORDER BY r.envelope_seq",
-                rs -> new Trials.Entry(rs.getString(1), stored(rs.getBytes(2), Result.parser()).record()), commit));
+                rs -> new Trials.Entry(rs.getString(1), stored(rs.getBytes(2), Result.parser()).record(),
+                        rs.getInt(3) != 0), commit));
     }
 
     @Override

@@ -108,6 +108,14 @@ public interface Store extends AutoCloseable {
 
         void insertResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs);
 
+        /**
+         * Stores a result that came after its unit was re-leased to another key: found by
+         * {@link #resultOfUnit} and in the audit trail like any other, but a late entry in
+         * {@link #resultEntries} (never a replica) and left out of {@link #resultsForCommit}.
+         */
+        void insertLateResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs);
+
+        /** Results of a commit that count (late ones left out), oldest first. */
         List<Result> resultsForCommit(String commit);
 
         /** Filtered by direction and commit where not empty, oldest first. */

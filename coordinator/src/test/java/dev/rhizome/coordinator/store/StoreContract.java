@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
@@ -464,6 +465,40 @@ abstract class StoreContract {
             tx.updateUnit(evaluation("missing", c1, 1));
             return null;
         })).isInstanceOf(StoreException.class).hasMessageContaining("missing");
+    }
+
+    @Test
+    void aLateResultIsFoundAndListedButMarkedLateAndLeftOutOfTheCountingResults() throws Exception {
+        Store store = store();
+        String commit = Fixtures.commit();
+        Identity early = Identity.generate();
+        Identity holder = Identity.generate();
+        WorkUnit unit = WorkUnit.newBuilder().setId("u1").setSeed("tiny-lm").setDirection("d").setCommit(commit).build();
+        Result lateResult = Fixtures.result(early, unit, 1.0, 10);
+        Result counted = Fixtures.result(holder, unit, 2.0, 11);
+        SignedEnvelope lateEnvelope = Envelopes.sign(early, lateResult);
+        SignedEnvelope countedEnvelope = Envelopes.sign(holder, counted);
+        run(store, tx -> {
+            tx.insertUnit(evaluation("u1", commit, 1));
+            tx.resultEntries(commit);  // read before, so a store that keeps the list appends to it
+            tx.insertLateResult(lateResult, lateEnvelope, Envelopes.id(lateEnvelope), 10);
+            assertThat(tx.resultEntries(commit)).extracting(Trials.Entry::late).containsExactly(true);
+            return null;
+        });
+        run(store, tx -> {
+            tx.insertResult(counted, countedEnvelope, Envelopes.id(countedEnvelope), 11);
+            return null;
+        });
+        for (Store s : List.of(store, secondStore(store))) {
+            assertThat(run(s, (Store.Transaction tx) -> tx.resultEntries(commit)))
+                    .extracting(Trials.Entry::envelopeId, Trials.Entry::late)
+                    .containsExactly(tuple(Envelopes.id(lateEnvelope), true), tuple(Envelopes.id(countedEnvelope), false));
+            assertThat(run(s, (Store.Transaction tx) -> tx.resultsForCommit(commit))).containsExactly(counted);
+            assertThat(run(s, (Store.Transaction tx) -> tx.resultOfUnit("u1", early.publicId().toByteString()))
+                    .map(Stored::record)).contains(lateResult);
+            assertThat(run(s, (Store.Transaction tx) -> tx.resultEnvelopes("d", commit)))
+                    .containsExactly(lateEnvelope, countedEnvelope);
+        }
     }
 
     @Test
