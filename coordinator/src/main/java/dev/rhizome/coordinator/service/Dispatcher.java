@@ -216,7 +216,7 @@ public final class Dispatcher {
         boolean mayExplore = claim.getKindsList().contains(WorkUnit.Kind.EXPLORE);
         int size = FIRST_CLAIM_PAGE;
         for (int offset = 0; ; offset += size, size = CLAIM_PAGE) {
-            List<UnitRecord> read = tx.openEvaluationsFor(claim.getNode(), offset, size);
+            List<UnitRecord> read = tx.openEvaluationsFor(claim.getNode(), now, offset, size);
             boolean last = read.size() < size;
             List<UnitRecord> page = closed.isEmpty() ? read
                     : read.stream().filter(u -> !closed.containsKey(u.direction())).toList();

@@ -142,7 +142,11 @@ final class SqliteSchema {
             "CREATE INDEX adoptions_in_order ON adoptions(audit_count, adopted_ms, direction, commit_id)"),
             // 10: results that came late (their unit had been re-leased to another key): kept, signed, but
             // never a replica of their trial.
-            List.of("ALTER TABLE results ADD COLUMN late INTEGER NOT NULL DEFAULT 0"));
+            // Spot checks' replicas, reserved for keys the coordinator chose until a deadline.
+            List.of("ALTER TABLE results ADD COLUMN late INTEGER NOT NULL DEFAULT 0",
+            """
+            CREATE TABLE unit_reservations (unit_id TEXT NOT NULL, node BLOB NOT NULL, until_ms BIGINT NOT NULL,
+                PRIMARY KEY (unit_id, node)) WITHOUT ROWID"""));
 
     private SqliteSchema() {
     }

@@ -637,6 +637,26 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public List<UnitRecord> openEvaluationsFor(ByteString node, int offset, int limit) {
+        return openEvaluationsFor(node, Long.MAX_VALUE, offset, limit);  // no reservation lasts that long
+    }
+
+    @Override
+    public void reserveUnit(String unitId, List<ByteString> nodes, long untilMs) {
+        for (ByteString node : nodes) {
+            update("INSERT INTO unit_reservations (unit_id, node, until_ms) VALUES (?, ?, ?) "
+                    + "ON CONFLICT (unit_id, node) DO UPDATE SET until_ms = excluded.until_ms", unitId,
+                    node.toByteArray(), untilMs);
+        }
+    }
+
+    @Override
+    public List<ByteString> reservation(String unitId, long nowMs) {
+        return query("SELECT node FROM unit_reservations WHERE unit_id = ? AND until_ms >= ? ORDER BY node",
+                rs -> ByteString.copyFrom(rs.getBytes(1)), unitId, nowMs);
+    }
+
+    @Override
+    public List<UnitRecord> openEvaluationsFor(ByteString node, long nowMs, int offset, int limit) {
         // Replicas of one trial (commit and random seed) go to distinct keys; one key may run a commit at other seeds.
         byte[] key = node.toByteArray();
         return query("SELECT " + UNIT_COLUMNS.replaceAll("(^|, )", "$1u.") + " FROM units u "
@@ -646,8 +666,12 @@ final class SqliteTransaction implements Store.Transaction {
                         + "AND r.runner = ?) "
                         + "AND NOT EXISTS (SELECT 1 FROM units l LEFT JOIN unit_seeds ls ON ls.unit_id = l.id "
                         + "WHERE l.commit_id = u.commit_id AND ls.random_seed IS NOT DISTINCT FROM s.random_seed "
-                        + "AND l.state = ? AND l.holder = ?) ORDER BY u.seq LIMIT ? OFFSET ?",
-                SqliteTransaction::unit, OPEN, EVALUATE, key, LEASED, key, limit, offset);
+                        + "AND l.state = ? AND l.holder = ?) "
+                        // A unit reserved for other keys (a spot check's replica) waits for them until its deadline.
+                        + "AND (NOT EXISTS (SELECT 1 FROM unit_reservations v WHERE v.unit_id = u.id AND v.until_ms >= ?) "
+                        + "OR EXISTS (SELECT 1 FROM unit_reservations w WHERE w.unit_id = u.id AND w.node = ? "
+                        + "AND w.until_ms >= ?)) ORDER BY u.seq LIMIT ? OFFSET ?",
+                SqliteTransaction::unit, OPEN, EVALUATE, key, LEASED, key, nowMs, key, nowMs, limit, offset);
     }
 
     @Override

@@ -502,6 +502,30 @@ abstract class StoreContract {
     }
 
     @Test
+    void aReservedUnitIsOfferedOnlyToItsKeysUntilItsDeadline() throws Exception {
+        Store store = store();
+        ByteString chosen = Identity.generate().publicId().toByteString();
+        ByteString other = Identity.generate().publicId().toByteString();
+        run(store, tx -> {
+            tx.insertUnit(evaluation("u1", Fixtures.commit(), 1));
+            tx.insertUnit(evaluation("u2", Fixtures.commit(), 2));
+            tx.reserveUnit("u1", List.of(chosen), 1_000);
+            return null;
+        });
+        for (Store s : List.of(store, secondStore(store))) {
+            assertThat(run(s, (Store.Transaction tx) -> tx.openEvaluationsFor(other, 1_000, 0, 10)))
+                    .extracting(UnitRecord::id).containsExactly("u2");
+            assertThat(run(s, (Store.Transaction tx) -> tx.openEvaluationsFor(chosen, 1_000, 0, 10)))
+                    .extracting(UnitRecord::id).containsExactly("u1", "u2");
+            assertThat(run(s, (Store.Transaction tx) -> tx.openEvaluationsFor(other, 1_001, 0, 10)))
+                    .as("past the deadline anyone may").extracting(UnitRecord::id).containsExactly("u1", "u2");
+            assertThat(run(s, (Store.Transaction tx) -> tx.reservation("u1", 1_000))).containsExactly(chosen);
+            assertThat(run(s, (Store.Transaction tx) -> tx.reservation("u1", 1_001))).isEmpty();
+            assertThat(run(s, (Store.Transaction tx) -> tx.reservation("u2", 0))).isEmpty();
+        }
+    }
+
+    @Test
     void aUnitsLeaseHoldersAreEachKeyItWasLeasedToOnce() throws Exception {
         Store store = store();
         ByteString a = Identity.generate().publicId().toByteString();
