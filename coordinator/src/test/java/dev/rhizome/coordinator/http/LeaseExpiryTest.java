@@ -14,6 +14,7 @@ import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.proto.v1.Trial;
 import dev.rhizome.proto.v1.TrialList;
+import dev.rhizome.proto.v1.LeaderboardList;
 import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.WorkUnit;
@@ -81,6 +82,9 @@ class LeaseExpiryTest {
                 tuple(second.publicId().toByteString(), ResultVerdict.State.VALID));
         assertThat(h.api.get("/v1/results?commit=" + h.seedCommit, EnvelopeList.newBuilder()).getEnvelopesCount())
                 .as("the late result is on record, signed").isEqualTo(2);
+        assertThat(h.api.get("/v1/leaderboard?direction=" + Harness.DIRECTION, LeaderboardList.newBuilder())
+                .getLeaderboards(0).getEntriesList()).singleElement().satisfies(e -> assertThat(e.getMetric())
+                        .as("the late result is left out of the mean").isEqualTo(3.5));
     }
 
     @Test
