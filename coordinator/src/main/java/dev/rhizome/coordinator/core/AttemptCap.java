@@ -1,7 +1,10 @@
 package dev.rhizome.coordinator.core;
 
+import com.google.protobuf.ByteString;
 import dev.rhizome.proto.v1.WorkUnit;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Bounds how often an evaluation is reissued. A unit fails an attempt when its lease runs out or
@@ -10,6 +13,14 @@ import java.util.Optional;
  * evaluation queue full (the claim policy stops exploration while evaluations are pending).
  * Only proposals are given up: a direction's base or frontier was fetched and measured (or
  * chosen by the operator), and without its trials no candidate could ever be compared.
+ *
+ * <p>The failures must also come from several keys: one key (or two) letting its leases run out
+ * would otherwise get any honest experiment given up. How many is bounded by the runners there
+ * are: {@link #MAX_FAILED_ATTEMPTS} distinct keys, or every runner seen lately when there are
+ * fewer (a network of one or two nodes still gives a truly unfetchable commit up, after the same
+ * number of attempts). A failing key cannot make a runner disappear, so a hostile key among
+ * honest ones cannot lower the bar; it can only keep failing, and each expired lease halves its
+ * quota ({@link Reputation#onLeaseExpired}).
  */
 public final class AttemptCap {
     public static final int MAX_FAILED_ATTEMPTS = 3;
@@ -20,17 +31,30 @@ public final class AttemptCap {
     /**
      * Why {@code unit} is given up, or empty when it is reissued.
      *
-     * @param unit               the unit after its latest failure (an expiry already counted in it)
-     * @param unfetchableReports UNFETCHABLE results its holders reported, the latest included
+     * @param unit               the unit after its latest failure, OPEN again: each of its {@link UnitRecord#attempts()}
+     *                           leases failed (a result would have closed it)
+     * @param failedBy           the distinct keys it was leased to, the latest included: every one of them failed it
+     * @param runnersSeen        keys running lately (nodes that announced themselves), failing ones or not
+     * @param unfetchableReports UNFETCHABLE results its holders reported, for the reason only
      * @param proposal           the unit's commit is a registered experiment, not a direction's base or frontier
      */
-    public static Optional<String> giveUp(UnitRecord unit, int unfetchableReports, boolean proposal) {
-        int failed = unit.expiredLeases() + unfetchableReports;
-        if (!proposal || unit.kind() != WorkUnit.Kind.EVALUATE || failed < MAX_FAILED_ATTEMPTS) {
+    public static Optional<String> giveUp(UnitRecord unit, Set<ByteString> failedBy, Set<ByteString> runnersSeen,
+            int unfetchableReports, boolean proposal) {
+        int failed = unit.attempts();
+        if (!proposal || unit.kind() != WorkUnit.Kind.EVALUATE || failed < MAX_FAILED_ATTEMPTS
+                || failedBy.size() < keysNeeded(failedBy, runnersSeen)) {
             return Optional.empty();
         }
-        return Optional.of("work unit " + unit.id() + " was given up after " + failed + " failed attempts ("
-                + unfetchableReports + " unfetchable report(s), " + unit.expiredLeases()
-                + " expired lease(s)); at most " + MAX_FAILED_ATTEMPTS + " are allowed");
+        return Optional.of("work unit " + unit.id() + " was given up after " + failed + " failed attempts from "
+                + failedBy.size() + " key(s) (" + unfetchableReports + " unfetchable report(s), "
+                + unit.expiredLeases() + " expired lease(s)); at most " + MAX_FAILED_ATTEMPTS
+                + " are allowed, from " + MAX_FAILED_ATTEMPTS + " keys or every runner seen when there are fewer");
+    }
+
+    /** Distinct failing keys it takes: {@link #MAX_FAILED_ATTEMPTS}, or every runner known when there are fewer. */
+    static int keysNeeded(Set<ByteString> failedBy, Set<ByteString> runnersSeen) {
+        Set<ByteString> runners = new HashSet<>(runnersSeen);
+        runners.addAll(failedBy);
+        return Math.min(MAX_FAILED_ATTEMPTS, runners.size());
     }
 }

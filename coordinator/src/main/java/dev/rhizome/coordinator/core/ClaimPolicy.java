@@ -141,7 +141,16 @@ public final class ClaimPolicy {
         if (isOwnProposal(claim.getNode(), unit) && nowMs - unit.createdMs() <= selfEvaluateAfterMs) {
             return false;  // prefer an independent runner, but don't let a lone node stall
         }
+        if (justLetItExpire(claim.getNode(), unit) && nowMs - unit.leaseDeadlineMs() <= selfEvaluateAfterMs) {
+            return false;  // another key tries it first; the same wait keeps a lone node going
+        }
         return HardwareClasses.fits(manifestOfSeed.apply(unit.seed()).getHardwareClass(), claim.getHardwareClass());
+    }
+
+    /** The unit's last lease was this key's and ran out ({@link UnitRecord#expired()} keeps holder and deadline). */
+    static boolean justLetItExpire(ByteString node, UnitRecord unit) {
+        return unit.state() == dev.rhizome.proto.v1.UnitStatus.State.OPEN && unit.expiredLeases() > 0
+                && unit.holder().equals(node);
     }
 
     private static boolean isOwnProposal(ByteString node, UnitRecord unit) {

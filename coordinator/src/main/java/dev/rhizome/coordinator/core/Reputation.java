@@ -4,7 +4,8 @@ package dev.rhizome.coordinator.core;
  * A runner key's standing, after BOINC's adaptive replication and host quotas. Every VALID result
  * adds its compute time to the credit, lengthens the run of consecutive valid results and raises
  * the daily quota; an INVALID result resets the run and halves the quota; an error (CRASH,
- * TIMEOUT) resets the run and lowers the quota by one. A key with a run of at least
+ * TIMEOUT) resets the run and lowers the quota by one; an expired lease resets the run and halves
+ * the quota. A key with a run of at least
  * {@link #TRUST_AFTER} is trusted: its result may stand alone, except that the coordinator still
  * spot-checks it with probability max(1 / run, {@link #MIN_SPOT_CHECK}), decided after the result
  * arrives, so the runner can't know which of its results will be checked.
@@ -34,6 +35,16 @@ public record Reputation(int valid, int invalid, int errors, int consecutiveVali
 
     public Reputation onError() {
         return new Reputation(valid, invalid, errors + 1, 0, creditMs, Math.max(MIN_QUOTA, dailyQuota - 1));
+    }
+
+    /**
+     * A lease of an evaluation ran out: the unit sat idle for the whole lease and was then handed
+     * to someone else. It counts as an error and, like an INVALID result, halves the quota, so a
+     * key whose leases keep running out (on purpose, to hold units or to get experiments given
+     * up) soon leases little; valid results earn the quota back.
+     */
+    public Reputation onLeaseExpired() {
+        return new Reputation(valid, invalid, errors + 1, 0, creditMs, Math.max(MIN_QUOTA, dailyQuota / 2));
     }
 
     public boolean trusted() {

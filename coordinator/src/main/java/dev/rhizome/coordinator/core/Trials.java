@@ -17,12 +17,19 @@ import java.util.Set;
  * {@code quorum} members and is a strict majority of the OK results: its members are VALID, the
  * other OK results INVALID, and results that arrive afterwards TOO_LATE. Until then OK results are
  * PENDING, or INCONCLUSIVE once there are enough of them to decide but they disagree. CRASH,
- * TIMEOUT and REFUSED results are ERROR and never compared; UNFETCHABLE reports (the job never
+ * TIMEOUT and REFUSED results are ERROR and never compared; late results (their unit had been
+ * re-leased to another key) are TOO_LATE whenever they came; UNFETCHABLE reports (the job never
  * ran) are left out altogether. Pure, so the coordinator and {@code rhizome verify} judge the same way.
  */
 public final class Trials {
-    /** A stored result with the id of its envelope. */
-    public record Entry(String envelopeId, Result result) {
+    /**
+     * A stored result with the id of its envelope. A {@code late} one came after its unit was
+     * re-leased to another key: it is kept, TOO_LATE, but never a replica.
+     */
+    public record Entry(String envelopeId, Result result, boolean late) {
+        public Entry(String envelopeId, Result result) {
+            this(envelopeId, result, false);
+        }
     }
 
     public record Verdict(Entry entry, ResultVerdict.State state) {
@@ -33,6 +40,11 @@ public final class Trials {
             List<Verdict> verdicts) {
         public boolean decided() {
             return state == ResultVerdict.State.VALID;
+        }
+
+        /** Results judged in this class that came in time (late ones are never replicas). */
+        public int inTime() {
+            return (int) verdicts.stream().filter(v -> !v.entry().late()).count();
         }
 
         public int okResults() {
@@ -62,7 +74,7 @@ public final class Trials {
         List<Entry> ok = new ArrayList<>();
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
-            if (!isOk(e.result())) {
+            if (!counts(e)) {
                 continue;
             }
             ok.add(e);
@@ -72,8 +84,8 @@ public final class Trials {
                 for (int j = 0; j < entries.size(); j++) {
                     Entry x = entries.get(j);
                     ResultVerdict.State state;
-                    if (!isOk(x.result())) {
-                        state = ResultVerdict.State.ERROR;
+                    if (!counts(x)) {
+                        state = notCounted(x);
                     } else if (j > i) {
                         state = ResultVerdict.State.TOO_LATE;
                     } else {
@@ -87,7 +99,7 @@ public final class Trials {
         }
         ResultVerdict.State waiting = ok.size() >= quorum ? ResultVerdict.State.INCONCLUSIVE : ResultVerdict.State.PENDING;
         List<Verdict> verdicts = entries.stream()
-                .map(e -> new Verdict(e, isOk(e.result()) ? waiting : ResultVerdict.State.ERROR)).toList();
+                .map(e -> new Verdict(e, counts(e) ? waiting : notCounted(e))).toList();
         return new Outcome(hardwareClass, waiting, OptionalDouble.empty(), verdicts);
     }
 
@@ -98,6 +110,15 @@ public final class Trials {
     public static boolean needsTieBreaker(Outcome outcome, int resultsInTrial, int quorum, int pendingUnits) {
         return outcome.state() == ResultVerdict.State.INCONCLUSIVE && pendingUnits == 0
                 && resultsInTrial < 2 * Math.max(1, quorum) + 1;
+    }
+
+    /** An OK result in time: a replica to compare. */
+    private static boolean counts(Entry e) {
+        return !e.late() && isOk(e.result());
+    }
+
+    private static ResultVerdict.State notCounted(Entry e) {
+        return e.late() ? ResultVerdict.State.TOO_LATE : ResultVerdict.State.ERROR;
     }
 
     static boolean isOk(Result r) {

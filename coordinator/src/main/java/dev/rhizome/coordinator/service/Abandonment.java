@@ -6,7 +6,11 @@ import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.protocol.CommitId;
+import dev.rhizome.coordinator.core.Saturating;
+import dev.rhizome.proto.v1.PeerEndpoint;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,14 +27,20 @@ final class Abandonment {
 
     /**
      * Applies a failed attempt of {@code failed} (already stored in its reissued or expired state);
-     * returns why the experiment was given up, or empty when the unit is reissued.
+     * returns why the experiment was given up, or empty when the unit is reissued. The runners seen
+     * are the nodes that announced themselves lately (they announce every 10 s while they run).
      */
     static Optional<String> afterFailedAttempt(Store.Transaction tx, UnitRecord failed, long nowMs) {
         int reports = (int) tx.resultEntries(failed.commit()).stream()
                 .filter(e -> e.result().getWorkUnitId().equals(failed.id())
                         && e.result().getStatus() == Result.Status.UNFETCHABLE)
                 .count();
-        Optional<String> reason = AttemptCap.giveUp(failed, reports, isProposal(tx, failed.commit()));
+        Set<ByteString> failedBy = tx.leaseHolders(failed.id());
+        Set<ByteString> runnersSeen = tx.nodesSeenSince(Saturating.minus(nowMs, PeerDirectory.NODE_FRESHNESS_MS),
+                AttemptCap.MAX_FAILED_ATTEMPTS + failedBy.size()).stream().map(PeerEndpoint::getNode)
+                .collect(Collectors.toSet());
+        Optional<String> reason = AttemptCap.giveUp(failed, failedBy, runnersSeen, reports,
+                isProposal(tx, failed.commit()));
         reason.ifPresent(why -> giveUp(tx, failed, why, nowMs));
         return reason;
     }

@@ -216,7 +216,7 @@ public final class Dispatcher {
         boolean mayExplore = claim.getKindsList().contains(WorkUnit.Kind.EXPLORE);
         int size = FIRST_CLAIM_PAGE;
         for (int offset = 0; ; offset += size, size = CLAIM_PAGE) {
-            List<UnitRecord> read = tx.openEvaluationsFor(claim.getNode(), offset, size);
+            List<UnitRecord> read = tx.openEvaluationsFor(claim.getNode(), now, offset, size);
             boolean last = read.size() < size;
             List<UnitRecord> page = closed.isEmpty() ? read
                     : read.stream().filter(u -> !closed.containsKey(u.direction())).toList();
@@ -239,6 +239,12 @@ public final class Dispatcher {
                     PublicId.hex(unit.holder()), unit.attempts());
             UnitRecord expired = unit.expired();
             tx.updateUnit(expired);
+            if (unit.kind() == WorkUnit.Kind.EVALUATE) {
+                // An evaluation held idle for a whole lease costs its holder standing (an exploration
+                // only ends: its commits are the agent's to register or not).
+                tx.saveReputation(unit.holder(), tx.reputation(unit.holder()).orElse(Reputation.fresh())
+                        .onLeaseExpired());
+            }
             Abandonment.afterFailedAttempt(tx, expired, now);
         }
     }

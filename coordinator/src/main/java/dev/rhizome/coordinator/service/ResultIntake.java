@@ -67,7 +67,13 @@ public final class ResultIntake {
             Manifest manifest = tx.seed(unit.seed()).orElseThrow().record().getManifest();
             checkMatchesUnit(result, unit, manifest);
             checkRandomSeed(tx, result, unit);
-            checkRunnerMayReport(tx, unit, result.getRunner(), earlier.isPresent());
+            Optional<String> late = lateness(tx, unit, result.getRunner(), earlier.isPresent());
+            if (late.isPresent()) {
+                tx.insertLateResult(result, request.envelope(), id, now);
+                tx.setResultState(id, ResultVerdict.State.TOO_LATE);
+                return ack(id, "result recorded as TOO_LATE: " + late.get()
+                        + "; it is kept, signed, but is no replica of its trial");
+            }
             tx.insertResult(result, request.envelope(), id, now);
             if (result.getStatus() == Result.Status.UNFETCHABLE) {
                 return ack(id, unfetchable(tx, unit, id, now));
@@ -141,25 +147,30 @@ public final class ResultIntake {
 
     /**
      * The holder may report, even after its lease ran out, as long as nobody else took the unit
-     * over: the work was done and the replica is still wanted.
+     * over: the work was done and the replica is still wanted. A key that held an earlier lease
+     * of the unit (it was re-leased to another, completed by another or given up since) reports
+     * late: its result is kept as TOO_LATE, so the work is on record, and counts for nothing.
+     * Empty when the result counts; why it is late otherwise. One result per key and unit, and a
+     * key reports only on units it leased, so late results are bounded by the key's leases.
      */
-    private static void checkRunnerMayReport(Store.Transaction tx, UnitRecord unit, ByteString runner,
+    private static Optional<String> lateness(Store.Transaction tx, UnitRecord unit, ByteString runner,
             boolean reportedBefore) {
         if (reportedBefore) {
             throw Rejection.conflict(PublicId.hex(runner) + " already reported a different result for work unit "
                     + unit.id() + "; resend the original envelope");
         }
+        if (unit.holder().equals(runner) && unit.state() != UnitStatus.State.DONE) {
+            return Optional.empty();
+        }
+        if (!tx.everLeasedTo(unit.id(), runner)) {
+            throw Rejection.forbidden("work unit " + unit.id() + " is not leased to " + PublicId.hex(runner));
+        }
         if (unit.state() == UnitStatus.State.DONE) {
-            throw Rejection.conflict("work unit " + unit.id() + " was already completed by " + PublicId.hex(unit.holder()));
+            return Optional.of(unit.holder().isEmpty() ? "work unit " + unit.id() + " was closed without it"
+                    : "work unit " + unit.id() + " was already completed by " + PublicId.hex(unit.holder()));
         }
-        if (unit.holder().equals(runner)) {
-            return;
-        }
-        if (tx.everLeasedTo(unit.id(), runner)) {
-            throw Rejection.leaseExpired("lease on work unit " + unit.id() + " held by " + PublicId.hex(runner)
-                    + " expired and the unit was re-leased to another node");
-        }
-        throw Rejection.forbidden("work unit " + unit.id() + " is not leased to " + PublicId.hex(runner));
+        return Optional.of("the lease of " + PublicId.hex(runner) + " on work unit " + unit.id()
+                + " expired and the unit was re-leased to another node");
     }
 
 }

@@ -4,7 +4,9 @@ import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Frontier;
 import dev.rhizome.coordinator.core.Reputation;
+import dev.rhizome.coordinator.core.Saturating;
 import dev.rhizome.coordinator.core.Significance;
+import dev.rhizome.coordinator.core.SpotChecks;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.Store;
@@ -81,14 +83,14 @@ final class Settlement {
         List<String> notes = new ArrayList<>();
         recordProposerOutcome(tx, result, nowMs);
         List<Trials.Entry> trial = trialEntries(tx, commit, randomSeed);
-        acceptAloneIfTrusted(tx, trial, added, quorum, draw).ifPresent(notes::add);
+        acceptAloneIfTrusted(tx, trial, added, quorum, draw, nowMs).ifPresent(notes::add);
         List<Trials.Outcome> outcomes = Trials.judge(trial, quorum, manifest.getMetric().getTolerance(),
                 tx.reputationClasses(commit, randomSeed));
         for (Trials.Outcome outcome : outcomes) {
             applyVerdicts(tx, outcome, added);
             // Only an INCONCLUSIVE trial can need a tie-breaker, so only then are its pending units read.
             if (outcome.state() == ResultVerdict.State.INCONCLUSIVE && Trials.needsTieBreaker(outcome,
-                    outcome.verdicts().size(), quorum, tx.pendingUnitsOfTrial(commit, randomSeed).size())) {
+                    outcome.inTime(), quorum, tx.pendingUnitsOfTrial(commit, randomSeed).size())) {
                 queueTrial(tx, unit.seed(), unit.direction(), commit, unit.parent(), unit.proposer(), randomSeed, 1,
                         nowMs);
                 notes.add("replicas disagree at seed " + Long.toUnsignedString(randomSeed)
@@ -96,7 +98,7 @@ final class Settlement {
             }
             if (outcome.hardwareClass().equals(result.getHardwareClass())) {
                 notes.add("trial at seed " + Long.toUnsignedString(randomSeed) + " is " + outcome.state());
-                if (outcome.state() == ResultVerdict.State.INCONCLUSIVE && outcome.verdicts().size() >= 2 * quorum + 1
+                if (outcome.state() == ResultVerdict.State.INCONCLUSIVE && outcome.inTime() >= 2 * quorum + 1
                         && !result.getProposer().isEmpty()) {
                     // Replicas that never agree: the code measures nothing reproducible. It counts
                     // against its proposer as a crash does.
@@ -138,7 +140,7 @@ final class Settlement {
      * withdrawn. A spot-checked trial keeps its replicas, which other keys must run.
      */
     private static Optional<String> acceptAloneIfTrusted(Store.Transaction tx, List<Trials.Entry> trial,
-            Trials.Entry added, int quorum, DoubleSupplier draw) {
+            Trials.Entry added, int quorum, DoubleSupplier draw, long nowMs) {
         Result r = added.result();
         if (quorum < 2 || r.getStatus() != Result.Status.OK) {
             return Optional.empty();
@@ -154,7 +156,7 @@ final class Settlement {
             return Optional.empty();
         }
         if (!rep.standsAlone(draw.getAsDouble())) {
-            return Optional.of("spot check: replicas of this trial stay queued");
+            return Optional.of("spot check: replicas of this trial stay queued" + reserveReplicas(tx, r, draw, nowMs));
         }
         tx.markAcceptedOnReputation(r.getCommit(), r.getRandomSeed(), r.getHardwareClass(), r.getRunner());
         for (UnitRecord pending : tx.pendingUnitsOfTrial(r.getCommit(), r.getRandomSeed())) {
@@ -163,6 +165,24 @@ final class Settlement {
             }
         }
         return Optional.of("accepted on the runner's reputation (" + rep.consecutiveValid() + " consecutive valid)");
+    }
+
+    /** Reserves the spot check's open replicas for keys the coordinator picks ({@link SpotChecks}). */
+    private static String reserveReplicas(Store.Transaction tx, Result r, DoubleSupplier draw, long nowMs) {
+        List<SpotChecks.Candidate> seen = tx.nodesSeenSince(Saturating.minus(nowMs, PeerDirectory.NODE_FRESHNESS_MS),
+                PeerDirectory.MAX_NODES_LISTED).stream()
+                .map(p -> new SpotChecks.Candidate(p.getNode(), p.getHost())).toList();
+        List<ByteString> chosen = SpotChecks.choose(r.getRunner(), r.getProposer(), seen, draw);
+        if (chosen.isEmpty()) {
+            return "";
+        }
+        long until = SpotChecks.reservedUntil(nowMs);
+        for (UnitRecord pending : tx.pendingUnitsOfTrial(r.getCommit(), r.getRandomSeed())) {
+            if (pending.state() == dev.rhizome.proto.v1.UnitStatus.State.OPEN) {
+                tx.reserveUnit(pending.id(), chosen, until);
+            }
+        }
+        return " for " + chosen.size() + " key(s) the coordinator chose, until " + until + " ms";
     }
 
     /** Writes each result's new state and moves its runner's reputation on state changes. */

@@ -170,9 +170,10 @@ public final class Views {
                         x.getDescription()));
             }
             List<Result> results = new ArrayList<>();
-            // Replicas outvoted by their trial (INVALID) don't count toward a commit's mean.
+            // Replicas outvoted by their trial (INVALID) and late results (never replicas) don't count
+            // toward a commit's mean.
             contenders.forEach(c -> tx.resultEntries(c.commit()).stream()
-                    .filter(e -> tx.resultState(e.envelopeId()).orElse(ResultVerdict.State.PENDING)
+                    .filter(e -> !e.late() && tx.resultState(e.envelopeId()).orElse(ResultVerdict.State.PENDING)
                             != ResultVerdict.State.INVALID)
                     .forEach(e -> results.add(e.result())));
             return Leaderboards.build(direction, manifest.getMetric(), contenders, results, d.frontier().commit(),

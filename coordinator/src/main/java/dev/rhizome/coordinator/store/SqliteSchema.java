@@ -139,7 +139,14 @@ final class SqliteSchema {
             "CREATE INDEX directions_by_seq ON directions(envelope_seq)",
             "CREATE INDEX experiments_by_seq ON experiments(envelope_seq)",
             "CREATE INDEX reputations_by_credit ON reputations(credit_ms, valid_results, runner)",
-            "CREATE INDEX adoptions_in_order ON adoptions(audit_count, adopted_ms, direction, commit_id)"));
+            "CREATE INDEX adoptions_in_order ON adoptions(audit_count, adopted_ms, direction, commit_id)"),
+            // 10: results that came late (their unit had been re-leased to another key): kept, signed, but
+            // never a replica of their trial.
+            // Spot checks' replicas, reserved for keys the coordinator chose until a deadline.
+            List.of("ALTER TABLE results ADD COLUMN late INTEGER NOT NULL DEFAULT 0",
+            """
+            CREATE TABLE unit_reservations (unit_id TEXT NOT NULL, node BLOB NOT NULL, until_ms BIGINT NOT NULL,
+                PRIMARY KEY (unit_id, node)) WITHOUT ROWID"""));
 
     private SqliteSchema() {
     }

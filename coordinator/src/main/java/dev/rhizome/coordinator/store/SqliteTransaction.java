@@ -383,6 +383,15 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public void insertResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs) {
+        insertResult(result, envelope, envelopeId, nowMs, false);
+    }
+
+    @Override
+    public void insertLateResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs) {
+        insertResult(result, envelope, envelopeId, nowMs, true);
+    }
+
+    private void insertResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs, boolean late) {
         String commit = result.getCommit();
         // The commit's results before this one, where known without a read: then this one is
         // appended (it has the largest sequence number, so it comes last) instead of read back.
@@ -392,11 +401,11 @@ final class SqliteTransaction implements Store.Transaction {
         // result_states rows are written for stored results only, so a new one has none yet
         resultStateMemo.put(envelopeId, Optional.empty());
         long seq = insertEnvelope(envelope, envelopeId, nowMs);
-        update("INSERT INTO results (envelope_seq, unit_id, direction, commit_id, runner) VALUES (?, ?, ?, ?, ?)",
-                seq, result.getWorkUnitId(), result.getDirection(), commit, result.getRunner().toByteArray());
+        update("INSERT INTO results (envelope_seq, unit_id, direction, commit_id, runner, late) VALUES (?, ?, ?, ?, ?, ?)",
+                seq, result.getWorkUnitId(), result.getDirection(), commit, result.getRunner().toByteArray(), late ? 1 : 0);
         if (before != null) {
             List<Trials.Entry> after = new ArrayList<>(before);
-            after.add(new Trials.Entry(envelopeId, result));
+            after.add(new Trials.Entry(envelopeId, result, late));
             resultEntriesMemo.put(commit, List.copyOf(after));
         } else {
             resultEntriesMemo.remove(commit);
@@ -416,7 +425,8 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public List<Result> resultsForCommit(String commit) {
         return query("SELECT e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
-                + "WHERE r.commit_id = ? ORDER BY r.envelope_seq", rs -> stored(rs.getBytes(1), Result.parser()).record(),
+                + "WHERE r.commit_id = ? AND r.late = 0 ORDER BY r.envelope_seq",
+                rs -> stored(rs.getBytes(1), Result.parser()).record(),
                 commit);
     }
 
@@ -478,6 +488,12 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public boolean everLeasedTo(String unitId, ByteString node) {
         return count("SELECT COUNT(*) FROM unit_leases WHERE unit_id = ? AND holder = ?", unitId, node.toByteArray()) > 0;
+    }
+
+    @Override
+    public Set<ByteString> leaseHolders(String unitId) {
+        return new LinkedHashSet<>(query("SELECT DISTINCT holder FROM unit_leases WHERE unit_id = ?",
+                rs -> ByteString.copyFrom(rs.getBytes(1)), unitId));
     }
 
     @Override
@@ -621,6 +637,26 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public List<UnitRecord> openEvaluationsFor(ByteString node, int offset, int limit) {
+        return openEvaluationsFor(node, Long.MAX_VALUE, offset, limit);  // no reservation lasts that long
+    }
+
+    @Override
+    public void reserveUnit(String unitId, List<ByteString> nodes, long untilMs) {
+        for (ByteString node : nodes) {
+            update("INSERT INTO unit_reservations (unit_id, node, until_ms) VALUES (?, ?, ?) "
+                    + "ON CONFLICT (unit_id, node) DO UPDATE SET until_ms = excluded.until_ms", unitId,
+                    node.toByteArray(), untilMs);
+        }
+    }
+
+    @Override
+    public List<ByteString> reservation(String unitId, long nowMs) {
+        return query("SELECT node FROM unit_reservations WHERE unit_id = ? AND until_ms >= ? ORDER BY node",
+                rs -> ByteString.copyFrom(rs.getBytes(1)), unitId, nowMs);
+    }
+
+    @Override
+    public List<UnitRecord> openEvaluationsFor(ByteString node, long nowMs, int offset, int limit) {
         // Replicas of one trial (commit and random seed) go to distinct keys; one key may run a commit at other seeds.
         byte[] key = node.toByteArray();
         return query("SELECT " + UNIT_COLUMNS.replaceAll("(^|, )", "$1u.") + " FROM units u "
@@ -630,8 +666,12 @@ final class SqliteTransaction implements Store.Transaction {
                         + "AND r.runner = ?) "
                         + "AND NOT EXISTS (SELECT 1 FROM units l LEFT JOIN unit_seeds ls ON ls.unit_id = l.id "
                         + "WHERE l.commit_id = u.commit_id AND ls.random_seed IS NOT DISTINCT FROM s.random_seed "
-                        + "AND l.state = ? AND l.holder = ?) ORDER BY u.seq LIMIT ? OFFSET ?",
-                SqliteTransaction::unit, OPEN, EVALUATE, key, LEASED, key, limit, offset);
+                        + "AND l.state = ? AND l.holder = ?) "
+                        // A unit reserved for other keys (a spot check's replica) waits for them until its deadline.
+                        + "AND (NOT EXISTS (SELECT 1 FROM unit_reservations v WHERE v.unit_id = u.id AND v.until_ms >= ?) "
+                        + "OR EXISTS (SELECT 1 FROM unit_reservations w WHERE w.unit_id = u.id AND w.node = ? "
+                        + "AND w.until_ms >= ?)) ORDER BY u.seq LIMIT ? OFFSET ?",
+                SqliteTransaction::unit, OPEN, EVALUATE, key, LEASED, key, nowMs, key, nowMs, limit, offset);
     }
 
     @Override
@@ -809,9 +849,10 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     private List<Trials.Entry> readResultEntries(String commit) {
-        return List.copyOf(query("SELECT e.id, e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
+        return List.copyOf(query("SELECT e.id, e.bytes, r.late FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
                         + "WHERE r.commit_id = ? ORDER BY r.envelope_seq",
-                rs -> new Trials.Entry(rs.getString(1), stored(rs.getBytes(2), Result.parser()).record()), commit));
+                rs -> new Trials.Entry(rs.getString(1), stored(rs.getBytes(2), Result.parser()).record(),
+                        rs.getInt(3) != 0), commit));
     }
 
     @Override

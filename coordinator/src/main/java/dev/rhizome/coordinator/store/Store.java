@@ -108,6 +108,14 @@ public interface Store extends AutoCloseable {
 
         void insertResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs);
 
+        /**
+         * Stores a result that came after its unit was re-leased to another key: found by
+         * {@link #resultOfUnit} and in the audit trail like any other, but a late entry in
+         * {@link #resultEntries} (never a replica) and left out of {@link #resultsForCommit}.
+         */
+        void insertLateResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs);
+
+        /** Results of a commit that count (late ones left out), oldest first. */
         List<Result> resultsForCommit(String commit);
 
         /** Filtered by direction and commit where not empty, oldest first. */
@@ -124,6 +132,9 @@ public interface Store extends AutoCloseable {
         void recordLease(String unitId, ByteString holder, long nowMs);
 
         boolean everLeasedTo(String unitId, ByteString node);
+
+        /** The distinct keys {@code unitId} was ever leased to. */
+        Set<ByteString> leaseHolders(String unitId);
 
         List<UnitRecord> expiredLeases(long nowMs);
 
@@ -160,9 +171,21 @@ public interface Store extends AutoCloseable {
         /**
          * A page of OPEN EVALUATE units, oldest first, leaving out those whose commit {@code node}
          * already reported on or holds a lease for: what a claim looks at, read along the index
-         * on (state, kind, seq) rather than by scanning every open unit.
+         * on (state, kind, seq) rather than by scanning every open unit. Reservations are not looked at.
          */
         List<UnitRecord> openEvaluationsFor(ByteString node, int offset, int limit);
+
+        /**
+         * Like {@link #openEvaluationsFor(ByteString, int, int)}, also leaving out units reserved
+         * (still at {@code nowMs}) for other keys than {@code node}.
+         */
+        List<UnitRecord> openEvaluationsFor(ByteString node, long nowMs, int offset, int limit);
+
+        /** Reserves a unit for {@code nodes} until {@code untilMs} (see {@link dev.rhizome.coordinator.core.SpotChecks}). */
+        void reserveUnit(String unitId, List<ByteString> nodes, long untilMs);
+
+        /** The keys a unit is reserved for at {@code nowMs}; empty when it is open to all. */
+        List<ByteString> reservation(String unitId, long nowMs);
 
         /** Commits of open evaluations that {@code node} already reported on or holds a lease for. */
         Set<String> commitsTouchedBy(ByteString node);

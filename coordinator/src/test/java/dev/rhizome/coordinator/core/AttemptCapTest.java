@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import dev.rhizome.proto.v1.WorkUnit;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 class AttemptCapTest {
@@ -14,41 +17,70 @@ class AttemptCapTest {
                 ByteString.copyFromUtf8("proposer"), 0);
     }
 
-    private static UnitRecord expiredTimes(UnitRecord unit, int n) {
-        for (int i = 0; i < n; i++) {
-            unit = unit.leasedTo(ByteString.copyFromUtf8("node" + i), 10).expired();
+    private static ByteString key(String name) {
+        return ByteString.copyFromUtf8(name);
+    }
+
+    /** The unit after {@code holders.length} leases that all ran out, leased in that order (virtual time). */
+    private static UnitRecord expiredBy(UnitRecord unit, String... holders) {
+        long now = 0;
+        for (String holder : holders) {
+            unit = unit.leasedTo(key(holder), now + 150_000).expired();
+            now += 200_000;
         }
         return unit;
     }
 
-    @Test
-    void aUnitIsReissuedUntilItHasFailedTheMostAttemptsAllowed() {
-        UnitRecord unit = evaluation();
-        for (int reports = 0; reports < AttemptCap.MAX_FAILED_ATTEMPTS; reports++) {
-            assertThat(AttemptCap.giveUp(unit, reports, true)).as("%d unfetchable reports", reports).isEmpty();
-        }
-        assertThat(AttemptCap.giveUp(unit, AttemptCap.MAX_FAILED_ATTEMPTS, true)).hasValueSatisfying(why -> assertThat(why)
-                .contains("u1").contains("3 failed attempts").contains("3 unfetchable report(s)"));
+    private static Set<ByteString> keys(String... names) {
+        return Arrays.stream(names).map(AttemptCapTest::key).collect(Collectors.toSet());
     }
 
     @Test
-    void expiredLeasesAndUnfetchableReportsCountTogether() {
-        assertThat(AttemptCap.giveUp(expiredTimes(evaluation(), 2), 0, true)).isEmpty();
-        assertThat(AttemptCap.giveUp(expiredTimes(evaluation(), 3), 0, true)).isPresent();
-        assertThat(AttemptCap.giveUp(expiredTimes(evaluation(), 1), 1, true)).isEmpty();
-        assertThat(AttemptCap.giveUp(expiredTimes(evaluation(), 2), 1, true)).hasValueSatisfying(why -> assertThat(why)
-                .contains("1 unfetchable report(s), 2 expired lease(s)"));
+    void aUnitIsReissuedUntilThreeKeysHaveFailedIt() {
+        Set<ByteString> network = keys("a", "b", "c", "d");
+        assertThat(AttemptCap.giveUp(expiredBy(evaluation(), "a", "b"), keys("a", "b"), network, 0, true)).isEmpty();
+        assertThat(AttemptCap.giveUp(expiredBy(evaluation(), "a", "b", "c"), keys("a", "b", "c"), network, 1, true))
+                .hasValueSatisfying(why -> assertThat(why).contains("u1").contains("3 failed attempts from 3 key(s)")
+                        .contains("1 unfetchable report(s), 3 expired lease(s)"));
+    }
+
+    @Test
+    void oneKeyLettingItsLeasesRunOutCannotGetAnExperimentGivenUpAmongOtherRunners() {
+        Set<ByteString> honest = keys("honest1", "honest2");
+        UnitRecord unit = evaluation();
+        for (int round = 1; round <= 10; round++) {
+            unit = expiredBy(unit, "hostile");
+            assertThat(AttemptCap.giveUp(unit, keys("hostile"), honest, 0, true)).as("after %d expiries", round)
+                    .isEmpty();
+        }
+        UnitRecord twoHostile = expiredBy(evaluation(), "h1", "h2", "h1", "h2", "h1");
+        assertThat(AttemptCap.giveUp(twoHostile, keys("h1", "h2"), honest, 0, true))
+                .as("two keys among four runners are not enough either").isEmpty();
+    }
+
+    @Test
+    void aNetworkOfFewerRunnersStillGivesAnUnfetchableCommitUpAfterThreeAttempts() {
+        Set<ByteString> lone = keys("only");
+        assertThat(AttemptCap.giveUp(expiredBy(evaluation(), "only", "only"), lone, lone, 0, true)).isEmpty();
+        assertThat(AttemptCap.giveUp(expiredBy(evaluation(), "only", "only", "only"), lone, lone, 0, true))
+                .hasValueSatisfying(why -> assertThat(why).contains("3 failed attempts from 1 key(s)"));
+        assertThat(AttemptCap.giveUp(expiredBy(evaluation(), "a", "b", "a"), keys("a", "b"), keys("a", "b"), 0, true))
+                .as("both nodes of a two-node network failed it").isPresent();
+        assertThat(AttemptCap.giveUp(expiredBy(evaluation(), "a", "a", "a"), keys("a"), Set.of(), 0, true))
+                .as("no node announced: the failing keys are the runners known").isPresent();
     }
 
     @Test
     void aDirectionsBaseOrFrontierIsNeverGivenUp() {
-        assertThat(AttemptCap.giveUp(expiredTimes(evaluation(), 10), 10, false)).isEmpty();
+        assertThat(AttemptCap.giveUp(expiredBy(evaluation(), "a", "b", "c", "d"), keys("a", "b", "c", "d"), Set.of(),
+                10, false)).isEmpty();
     }
 
     @Test
     void explorationsAreNeverGivenUpHere() {
         UnitRecord explore = UnitRecord.open("x1", WorkUnit.Kind.EXPLORE, "seed", "dir", COMMIT, "", ByteString.EMPTY, 0);
-        assertThat(AttemptCap.giveUp(expiredTimes(explore, 5), 0, true)).isEmpty();
+        assertThat(AttemptCap.giveUp(expiredBy(explore, "a", "b", "c", "d"), keys("a", "b", "c", "d"), Set.of(), 0,
+                true)).isEmpty();
     }
 
     @Test

@@ -58,6 +58,22 @@ class ClaimPolicyTest {
     }
 
     @Test
+    void aKeyWhoseLeaseRanOutDoesNotGetTheUnitBackBeforeOthersHadTheirTurn() {
+        long deadline = 150_000;
+        UnitRecord expired = evaluation("a", "s", proposer, 0).leasedTo(node, deadline).expired();
+        UnitRecord other = evaluation("b", "s", proposer, 10);
+        assertThat(policy.choose(claim(), deadline + 1, List.of(expired, other), Set.of(), MANIFESTS, List.of()))
+                .as("the key that let it run out gets the next unit").isEqualTo(new ClaimPolicy.Decision.Evaluate(other));
+        assertThat(policy.choose(claim(), deadline + 30_000, List.of(expired), Set.of(), MANIFESTS, List.of()))
+                .isInstanceOf(ClaimPolicy.Decision.Nothing.class);
+        ClaimRequest someoneElse = claim().toBuilder().setNode(Identity.generate().publicId().toByteString()).build();
+        assertThat(policy.choose(someoneElse, deadline + 1, List.of(expired), Set.of(), MANIFESTS, List.of()))
+                .isEqualTo(new ClaimPolicy.Decision.Evaluate(expired));
+        assertThat(policy.choose(claim(), deadline + 30_001, List.of(expired), Set.of(), MANIFESTS, List.of()))
+                .as("a lone node is not stalled for good").isEqualTo(new ClaimPolicy.Decision.Evaluate(expired));
+    }
+
+    @Test
     void onlyGivesSeedsWhoseHardwareClassFitsTheNode() {
         UnitRecord gpuOnly = evaluation("a", "gpu-seed", proposer, 0);
         assertThat(policy.choose(claim(), 100, List.of(gpuOnly), Set.of(), MANIFESTS, List.of()))

@@ -45,6 +45,22 @@ class ReputationTest {
     }
 
     @Test
+    void aKeyWhoseLeasesKeepRunningOutSoonLeasesLittle() {
+        Reputation r = Reputation.fresh();
+        for (int i = 0; i < 5; i++) {
+            r = r.onLeaseExpired();
+        }
+        assertThat(r.dailyQuota()).isEqualTo(Math.max(Reputation.MIN_QUOTA, Reputation.INITIAL_QUOTA >> 5));
+        assertThat(r.errors()).isEqualTo(5);
+        assertThat(r.quotaRefusal(r.dailyQuota(), 0)).isPresent();
+        Reputation trusted = Reputation.fresh();
+        for (int i = 0; i < Reputation.TRUST_AFTER; i++) {
+            trusted = trusted.onValid(1000);
+        }
+        assertThat(trusted.onLeaseExpired().trusted()).as("its run of valid results starts over").isFalse();
+    }
+
+    @Test
     void aProposerWhoseCommitsCrashIsRefusedForAWhile() {
         ProposerThrottle.Record r = ProposerThrottle.Record.empty().onOk();
         long now = 1_000_000;

@@ -53,6 +53,20 @@ class TrialsTest {
     }
 
     @Test
+    void aLateResultIsTooLateWheneverItCameAndNeverAReplica() {
+        Trials.Entry lateLiar = new Trials.Entry("late", ok(1.0).result(), true);
+        Trials.Outcome pending = Trials.judge(List.of(lateLiar, ok(3.2)), 2, 0.01, Set.of()).get(0);
+        assertThat(pending.state()).as("one replica in time of two").isEqualTo(State.PENDING);
+        assertThat(states(pending)).containsExactly(State.TOO_LATE, State.PENDING);
+        assertThat(pending.inTime()).isEqualTo(1);
+
+        Trials.Outcome decided = Trials.judge(List.of(lateLiar, ok(3.2), new Trials.Entry("late2", ok(1.0).result(), true),
+                ok(3.201)), 2, 0.01, Set.of()).get(0);
+        assertThat(decided.decided()).as("two late liars outvote nobody").isTrue();
+        assertThat(states(decided)).containsExactly(State.TOO_LATE, State.VALID, State.TOO_LATE, State.VALID);
+    }
+
+    @Test
     void twoColludingLiarsOutvoteOneHonestRunnerOnlyWhenTheyHoldTheMajority() {
         Trials.Outcome o = Trials.judge(List.of(ok(3.2), ok(1.0), ok(1.0)), 2, 0.01, Set.of()).get(0);
         assertThat(states(o)).containsExactly(State.INVALID, State.VALID, State.VALID);

@@ -1,13 +1,20 @@
 package dev.rhizome.coordinator.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.CoordinatorStats;
+import dev.rhizome.proto.v1.EnvelopeList;
 import dev.rhizome.proto.v1.Error;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.ResultVerdict;
+import dev.rhizome.proto.v1.Trial;
+import dev.rhizome.proto.v1.TrialList;
+import dev.rhizome.proto.v1.LeaderboardList;
 import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.WorkUnit;
@@ -41,7 +48,7 @@ class LeaseExpiryTest {
     }
 
     @Test
-    void anExpiredLeaseIsReissuedToAnotherNodeAndTheLateResultIsRefused() {
+    void anExpiredLeaseIsReissuedToAnotherNodeAndTheLateResultIsKeptAsTooLate() {
         WorkUnit unit = h.claimEvaluation(first, h.seedCommit);
         assertThat(h.api.claim(second)).as("leased units are not handed out twice").isNull();
 
@@ -54,13 +61,45 @@ class LeaseExpiryTest {
         assertThat(status.getExpiredLeases()).isEqualTo(1);
         assertThat(h.api.get("/v1/stats", CoordinatorStats.newBuilder()).getLeasesExpired()).isEqualTo(1);
 
-        var late = h.api.signAndPost("/v1/results", first, Fixtures.result(first, unit, 3.2, h.clock.millis()));
-        assertThat(late.status()).isEqualTo(409);
-        assertThat(late.error().getCode()).isEqualTo(Error.Code.LEASE_EXPIRED);
-        assertThat(late.error().getMessage()).contains("re-leased");
+        Result lateResult = Fixtures.result(first, unit, 3.2, h.clock.millis());
+        var late = h.api.signAndPost("/v1/results", first, lateResult);
+        assertThat(late.status()).isEqualTo(200);
+        assertThat(late.ack().getMessage()).contains("TOO_LATE").contains("re-leased");
+        assertThat(h.unit(unit.getId()).getState()).as("the unit stays with its holder")
+                .isEqualTo(UnitStatus.State.LEASED);
+        assertThat(h.api.signAndPost("/v1/results", first, lateResult).ack().getMessage())
+                .as("a retry is answered as before").contains("already recorded");
+        var other = h.api.signAndPost("/v1/results", first, Fixtures.result(first, unit, 3.0, h.clock.millis() + 1));
+        assertThat(other.status()).as("one result per key and unit").isEqualTo(409);
 
-        h.api.signAndPost("/v1/results", second, Fixtures.result(second, reissued, 3.2, h.clock.millis())).ack();
+        h.api.signAndPost("/v1/results", second, Fixtures.result(second, reissued, 3.5, h.clock.millis())).ack();
         assertThat(h.unit(unit.getId()).getState()).isEqualTo(UnitStatus.State.DONE);
+        Trial trial = h.api.get("/v1/trials?commit=" + h.seedCommit, TrialList.newBuilder()).getTrials(0);
+        assertThat(trial.getState()).isEqualTo(ResultVerdict.State.VALID);
+        assertThat(trial.getMetric()).as("decided by the holder's result alone").isEqualTo(3.5);
+        assertThat(trial.getResultsList()).extracting(ResultVerdict::getRunner, ResultVerdict::getState).containsExactly(
+                tuple(first.publicId().toByteString(), ResultVerdict.State.TOO_LATE),
+                tuple(second.publicId().toByteString(), ResultVerdict.State.VALID));
+        assertThat(h.api.get("/v1/results?commit=" + h.seedCommit, EnvelopeList.newBuilder()).getEnvelopesCount())
+                .as("the late result is on record, signed").isEqualTo(2);
+        assertThat(h.api.get("/v1/leaderboard?direction=" + Harness.DIRECTION, LeaderboardList.newBuilder())
+                .getLeaderboards(0).getEntriesList()).singleElement().satisfies(e -> assertThat(e.getMetric())
+                        .as("the late result is left out of the mean").isEqualTo(3.5));
+    }
+
+    @Test
+    void aResultForAUnitCompletedByAnotherKeyIsTooLateAndAStrangersIsRefused() {
+        WorkUnit unit = h.claimEvaluation(first, h.seedCommit);
+        h.clock.advance(LEASE.plusMillis(1));
+        WorkUnit reissued = h.claimEvaluation(second, h.seedCommit);
+        h.api.signAndPost("/v1/results", second, Fixtures.result(second, reissued, 3.5, h.clock.millis())).ack();
+        assertThat(h.api.signAndPost("/v1/results", first, Fixtures.result(first, unit, 3.2, h.clock.millis()))
+                .ack().getMessage()).contains("TOO_LATE").contains("already completed by");
+        Identity stranger = Identity.generate();
+        var refused = h.api.signAndPost("/v1/results", stranger, Fixtures.result(stranger, unit, 3.2, h.clock.millis()));
+        assertThat(refused.status()).as("a key that never held the unit").isEqualTo(403);
+        assertThat(h.api.get("/v1/trials?commit=" + h.seedCommit, TrialList.newBuilder()).getTrials(0).getMetric())
+                .isEqualTo(3.5);
     }
 
     @Test

@@ -8,7 +8,10 @@ import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.store.SqliteStore;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.MutableClock;
+import dev.rhizome.coordinator.core.SpotChecks;
 import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.ClaimResponse;
+import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Manifest;
@@ -114,6 +117,58 @@ class AdaptiveReplicationTest {
         String next = propose();
         report(veteran, claim(veteran), 3.3);
         assertThat(trials(next).getState()).isEqualTo(ResultVerdict.State.PENDING);
+    }
+
+    @Test
+    void aSpotChecksReplicaWaitsForAKeyTheCoordinatorChoseNotASecondKeyOfTheRunner() {
+        for (int i = 0; i < Reputation.TRUST_AFTER - 1; i++) {
+            propose();
+            report(veteran, claim(veteran), 3.3);
+            report(checker, claim(checker), 3.3);
+        }
+        Identity accomplice = Identity.generate();
+        announce(veteran, "10.0.0.7");
+        announce(accomplice, "10.0.0.7");  // the same machine as the veteran
+        announce(checker, "10.0.0.8");
+        draw = 0.0;
+        String checked = propose();
+        assertThat(report(veteran, claim(veteran), 1.0)).contains("spot check").contains("1 key(s) the coordinator chose");
+        assertThat(tryClaim(accomplice).hasUnit()).as("a key on the runner's host does not get the replica").isFalse();
+        Identity stranger = Identity.generate();
+        assertThat(tryClaim(stranger).hasUnit()).as("nor a key the coordinator did not choose").isFalse();
+        WorkUnit replica = claim(checker);
+        assertThat(replica.getCommit()).isEqualTo(checked);
+        report(checker, replica, 3.3);
+        assertThat(trials(checked).getState()).isEqualTo(ResultVerdict.State.INCONCLUSIVE);
+    }
+
+    @Test
+    void aSpotChecksReplicaGoesToAnyoneOnceItsChosenKeysLetTheHoldPass() {
+        for (int i = 0; i < Reputation.TRUST_AFTER - 1; i++) {
+            propose();
+            report(veteran, claim(veteran), 3.3);
+            report(checker, claim(checker), 3.3);
+        }
+        announce(checker, "10.0.0.8");
+        draw = 0.0;
+        String checked = propose();
+        assertThat(report(veteran, claim(veteran), 3.3)).contains("spot check");
+        assertThat(tryClaim(third).hasUnit()).isFalse();
+        clock.advance(SpotChecks.HOLD.plusMillis(1));
+        WorkUnit replica = claim(third);
+        assertThat(replica.getCommit()).as("the check is not stuck").isEqualTo(checked);
+    }
+
+    private void announce(Identity node, String host) {
+        new PeerDirectory(store, clock).announce(signed(node, NodeAnnouncement.newBuilder()
+                .setNode(node.publicId().toByteString()).setHost(host).setPort(7000).setHardwareClass("cpu:x86_64")
+                .setTimeMs(clock.millis()).build(), NodeAnnouncement.getDefaultInstance()));
+    }
+
+    private ClaimResponse tryClaim(Identity node) {
+        return dispatcher.claim(signed(node, ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
+                .setHardwareClass("cpu:x86_64").setTimeMs(clock.millis()).setNonce(Fixtures.nonce()).build(),
+                ClaimRequest.getDefaultInstance()));
     }
 
     @Test

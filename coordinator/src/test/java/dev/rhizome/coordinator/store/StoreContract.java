@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
@@ -464,6 +465,90 @@ abstract class StoreContract {
             tx.updateUnit(evaluation("missing", c1, 1));
             return null;
         })).isInstanceOf(StoreException.class).hasMessageContaining("missing");
+    }
+
+    @Test
+    void aLateResultIsFoundAndListedButMarkedLateAndLeftOutOfTheCountingResults() throws Exception {
+        Store store = store();
+        String commit = Fixtures.commit();
+        Identity early = Identity.generate();
+        Identity holder = Identity.generate();
+        WorkUnit unit = WorkUnit.newBuilder().setId("u1").setSeed("tiny-lm").setDirection("d").setCommit(commit).build();
+        Result lateResult = Fixtures.result(early, unit, 1.0, 10);
+        Result counted = Fixtures.result(holder, unit, 2.0, 11);
+        SignedEnvelope lateEnvelope = Envelopes.sign(early, lateResult);
+        SignedEnvelope countedEnvelope = Envelopes.sign(holder, counted);
+        run(store, tx -> {
+            tx.insertUnit(evaluation("u1", commit, 1));
+            tx.resultEntries(commit);  // read before, so a store that keeps the list appends to it
+            tx.insertLateResult(lateResult, lateEnvelope, Envelopes.id(lateEnvelope), 10);
+            assertThat(tx.resultEntries(commit)).extracting(Trials.Entry::late).containsExactly(true);
+            return null;
+        });
+        run(store, tx -> {
+            tx.insertResult(counted, countedEnvelope, Envelopes.id(countedEnvelope), 11);
+            return null;
+        });
+        for (Store s : List.of(store, secondStore(store))) {
+            assertThat(run(s, (Store.Transaction tx) -> tx.resultEntries(commit)))
+                    .extracting(Trials.Entry::envelopeId, Trials.Entry::late)
+                    .containsExactly(tuple(Envelopes.id(lateEnvelope), true), tuple(Envelopes.id(countedEnvelope), false));
+            assertThat(run(s, (Store.Transaction tx) -> tx.resultsForCommit(commit))).containsExactly(counted);
+            assertThat(run(s, (Store.Transaction tx) -> tx.resultOfUnit("u1", early.publicId().toByteString()))
+                    .map(Stored::record)).contains(lateResult);
+            assertThat(run(s, (Store.Transaction tx) -> tx.resultEnvelopes("d", commit)))
+                    .containsExactly(lateEnvelope, countedEnvelope);
+        }
+    }
+
+    @Test
+    void aReservedUnitIsOfferedOnlyToItsKeysUntilItsDeadline() throws Exception {
+        Store store = store();
+        ByteString chosen = Identity.generate().publicId().toByteString();
+        ByteString other = Identity.generate().publicId().toByteString();
+        run(store, tx -> {
+            tx.insertUnit(evaluation("u1", Fixtures.commit(), 1));
+            tx.insertUnit(evaluation("u2", Fixtures.commit(), 2));
+            tx.reserveUnit("u1", List.of(chosen), 1_000);
+            return null;
+        });
+        for (Store s : List.of(store, secondStore(store))) {
+            assertThat(run(s, (Store.Transaction tx) -> tx.openEvaluationsFor(other, 1_000, 0, 10)))
+                    .extracting(UnitRecord::id).containsExactly("u2");
+            assertThat(run(s, (Store.Transaction tx) -> tx.openEvaluationsFor(chosen, 1_000, 0, 10)))
+                    .extracting(UnitRecord::id).containsExactly("u1", "u2");
+            assertThat(run(s, (Store.Transaction tx) -> tx.openEvaluationsFor(other, 1_001, 0, 10)))
+                    .as("past the deadline anyone may").extracting(UnitRecord::id).containsExactly("u1", "u2");
+            assertThat(run(s, (Store.Transaction tx) -> tx.reservation("u1", 1_000))).containsExactly(chosen);
+            assertThat(run(s, (Store.Transaction tx) -> tx.reservation("u1", 1_001))).isEmpty();
+            assertThat(run(s, (Store.Transaction tx) -> tx.reservation("u2", 0))).isEmpty();
+        }
+    }
+
+    @Test
+    void aUnitsLeaseHoldersAreEachKeyItWasLeasedToOnce() throws Exception {
+        Store store = store();
+        ByteString a = Identity.generate().publicId().toByteString();
+        ByteString b = Identity.generate().publicId().toByteString();
+        run(store, tx -> {
+            tx.insertUnit(evaluation("u1", Fixtures.commit(), 1));
+            tx.insertUnit(evaluation("u2", Fixtures.commit(), 2));
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.leaseHolders("u1"))).isEmpty();
+        run(store, tx -> {
+            tx.recordLease("u1", a, 10);
+            tx.recordLease("u1", a, 20);
+            tx.recordLease("u1", b, 30);
+            tx.recordLease("u2", b, 30);
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.leaseHolders("u1"))).containsExactlyInAnyOrder(a, b);
+        assertThat(run(store, (Store.Transaction tx) -> tx.leaseHolders("u2"))).containsExactly(b);
+        assertThat(run(store, (Store.Transaction tx) -> {
+            tx.recordLease("u2", a, 40);
+            return tx.leaseHolders("u2");
+        })).as("a transaction reads its own leases").containsExactlyInAnyOrder(a, b);
     }
 
     @Test

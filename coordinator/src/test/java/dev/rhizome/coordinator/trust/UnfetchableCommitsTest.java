@@ -11,7 +11,11 @@ import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
+import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.proto.v1.ExperimentReport;
+import dev.rhizome.proto.v1.NodeAnnouncement;
+import dev.rhizome.proto.v1.Volunteer;
+import dev.rhizome.proto.v1.VolunteerList;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.proto.v1.TrialList;
@@ -126,6 +130,69 @@ class UnfetchableCommitsTest {
         Identity honest = Identity.generate();
         h.api.signAndPost("/v1/experiments", honest, Fixtures.experiment(honest, SEED, DIRECTION, Fixtures.commit(),
                 h.seedCommit, h.clock.millis())).ack();
+    }
+
+    @Test
+    void oneKeyLettingItsLeasesRunOutCannotGetAnHonestExperimentGivenUp() {
+        measureBase();
+        List<Identity> honest = List.of(Identity.generate(), Identity.generate());
+        String commit = Fixtures.commit();
+        h.api.signAndPost("/v1/experiments", proposer,
+                Fixtures.experiment(proposer, SEED, DIRECTION, commit, h.seedCommit, h.clock.millis())).ack();
+        Identity hostile = Identity.generate();
+        String unitId = null;
+        for (int round = 1; round <= AttemptCap.MAX_FAILED_ATTEMPTS + 2; round++) {
+            honest.forEach(this::announce);  // the honest nodes are running, and say so every 10 s
+            WorkUnit unit = h.claimEvaluation(hostile, commit);
+            unitId = unitId == null ? unit.getId() : unitId;
+            assertThat(unit.getId()).isEqualTo(unitId);
+            h.clock.advance(LEASE.plusMillis(1));
+            assertThat(h.api.claim(hostile, WorkUnit.Kind.EVALUATE))
+                    .as("round %d: the key that let it run out does not get it straight back", round).isNull();
+            UnitStatus status = h.unit(unitId);
+            assertThat(status.getState()).as("round %d", round).isEqualTo(UnitStatus.State.OPEN);
+            assertThat(status.getGivenUp()).isEmpty();
+            h.clock.advance(Duration.ofSeconds(31));
+        }
+        Volunteer standing = h.api.get("/v1/volunteers", VolunteerList.newBuilder()).getVolunteersList().stream()
+                .filter(v -> v.getKey().equals(hostile.publicId().toByteString())).findFirst().orElseThrow();
+        assertThat(standing.getDailyQuota()).as("each expired lease halved its quota")
+                .isEqualTo(Math.max(Reputation.MIN_QUOTA, Reputation.INITIAL_QUOTA >> (AttemptCap.MAX_FAILED_ATTEMPTS + 2)));
+        assertThat(standing.getErrors()).isEqualTo(AttemptCap.MAX_FAILED_ATTEMPTS + 2);
+
+        Identity runner = honest.get(0);
+        WorkUnit unit = h.claimEvaluation(runner, commit);
+        assertThat(unit.getId()).isEqualTo(unitId);
+        assertThat(h.api.signAndPost("/v1/results", runner, Fixtures.result(runner, unit, 2.9, h.clock.millis()))
+                .ack().getMessage()).contains("result recorded");
+        ExperimentReport report = h.api.get("/v1/experiment?commit=" + commit, ExperimentReport.newBuilder()).build();
+        assertThat(report.getGivenUp()).isEmpty();
+    }
+
+    @Test
+    void aLoneNodeStillGivesAnUnfetchableCommitUpAfterThreeExpiredLeases() {
+        measureBase();
+        String ghost = Fixtures.commit();
+        h.api.signAndPost("/v1/experiments", proposer,
+                Fixtures.experiment(proposer, SEED, DIRECTION, ghost, h.seedCommit, h.clock.millis())).ack();
+        Identity only = runners.get(0);
+        String unitId = null;
+        for (int round = 1; round <= AttemptCap.MAX_FAILED_ATTEMPTS; round++) {
+            announce(only);
+            WorkUnit unit = h.claimEvaluation(only, ghost);
+            unitId = unit.getId();
+            h.clock.advance(LEASE.plusMillis(1).plusSeconds(31));
+        }
+        h.api.claim(only, WorkUnit.Kind.EVALUATE);  // a claim ends run-out leases, like the sweep
+        UnitStatus status = h.unit(unitId);
+        assertThat(status.getState()).isEqualTo(UnitStatus.State.DONE);
+        assertThat(status.getGivenUp()).contains("3 failed attempts from 1 key(s)");
+    }
+
+    private void announce(Identity node) {
+        h.api.signAndPost("/v1/announce", node, NodeAnnouncement.newBuilder()
+                .setNode(node.publicId().toByteString()).setHost("127.0.0.1").setPort(7000)
+                .setHardwareClass("cpu:x86_64").setTimeMs(h.clock.millis()).build()).ack();
     }
 
     @Test

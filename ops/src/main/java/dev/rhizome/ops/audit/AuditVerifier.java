@@ -13,6 +13,7 @@ import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.Trial;
@@ -61,6 +62,13 @@ public final class AuditVerifier {
     /** Results in the order accepted, with their envelope ids and positions. */
     private final List<Trials.Entry> results = new ArrayList<>();
     private final List<Long> resultIndexes = new ArrayList<>();
+    /**
+     * Results the coordinator's trials list as TOO_LATE: never replicas. Those that came after
+     * their trial was decided change nothing by being left out; those that came after their unit
+     * was re-leased to another key are late by the coordinator's lease records, which the export
+     * does not hold, so the coordinator's word is taken for them, as for trials on reputation.
+     */
+    private final Set<String> tooLate = new HashSet<>();
 
     private AuditVerifier() {
     }
@@ -92,6 +100,8 @@ public final class AuditVerifier {
                 }
                 case TRIAL -> {
                     Trial t = line.getTrial();
+                    t.getResultsList().stream().filter(v -> v.getState() == ResultVerdict.State.TOO_LATE)
+                            .forEach(v -> tooLate.add(v.getEnvelopeId()));
                     if (t.getAcceptedOnReputation()) {
                         onReputation.computeIfAbsent(t.getCommit(), c -> new HashMap<>())
                                 .computeIfAbsent(t.getRandomSeed(), s -> new HashSet<>()).add(t.getHardwareClass());
@@ -294,7 +304,8 @@ public final class AuditVerifier {
         for (int i = 0; i < results.size(); i++) {
             Trials.Entry e = results.get(i);
             if (resultIndexes.get(i) < auditCount && e.result().getCommit().equals(commit)) {
-                bySeed.computeIfAbsent(e.result().getRandomSeed(), s -> new ArrayList<>()).add(e);
+                bySeed.computeIfAbsent(e.result().getRandomSeed(), s -> new ArrayList<>())
+                        .add(new Trials.Entry(e.envelopeId(), e.result(), tooLate.contains(e.envelopeId())));
             }
         }
         Map<Long, Double> metrics = new HashMap<>();

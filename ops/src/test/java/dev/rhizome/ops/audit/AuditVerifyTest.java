@@ -14,6 +14,7 @@ import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.MetricSpec;
 import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.WorkUnit;
@@ -137,6 +138,25 @@ class AuditVerifyTest {
         assertThat(noSeed.problems()).anySatisfy(problem -> {
             assertThat(problem.type()).isEqualTo("Adoption");
             assertThat(problem.why()).contains("cannot be re-derived");
+        });
+
+        // A result the coordinator's trials list as TOO_LATE (it came after its unit was re-leased to
+        // another key) is no replica: without it the adoption can't be derived either.
+        String lateId = lines.get(winnerResult).getId();
+        List<AuditLine> late = new ArrayList<>();
+        for (AuditLine l : lines) {
+            if (l.hasTrial()) {
+                var trial = l.getTrial().toBuilder();
+                trial.getResultsBuilderList().stream().filter(v -> v.getEnvelopeId().equals(lateId))
+                        .forEach(v -> v.setState(ResultVerdict.State.TOO_LATE));
+                l = l.toBuilder().setTrial(trial).build();
+            }
+            late.add(l);
+        }
+        assertThat(late).isNotEqualTo(lines);
+        assertThat(AuditVerifier.verify(late).problems()).anySatisfy(problem -> {
+            assertThat(problem.type()).isEqualTo("Adoption");
+            assertThat(problem.why()).contains("does not adopt");
         });
 
         // A frontier claim that its adoptions don't lead to.

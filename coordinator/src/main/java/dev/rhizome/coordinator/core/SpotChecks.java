@@ -1,0 +1,64 @@
+package dev.rhizome.coordinator.core;
+
+import com.google.protobuf.ByteString;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.DoubleSupplier;
+
+/**
+ * Who may run a spot check's replicas. Were they open to any key, the checked runner could claim
+ * them under a second key of its own and confirm its own lie. So the coordinator picks the keys:
+ * up to {@link #RESERVED_KEYS} drawn at random among the nodes seen lately, leaving out the
+ * checked runner, the commit's proposer and every node that announced the same host as either of
+ * them. Nobody else may claim the replicas until {@link #HOLD} has passed, after which anyone
+ * may (as for any replica), so a check whose chosen keys went away is not stuck. With no node to
+ * choose, nothing is reserved.
+ */
+public final class SpotChecks {
+    public static final int RESERVED_KEYS = 3;
+    public static final Duration HOLD = Duration.ofMinutes(10);
+
+    /** A node seen lately and the host it announced. */
+    public record Candidate(ByteString key, String host) {
+    }
+
+    private SpotChecks() {
+    }
+
+    /**
+     * @param seen nodes that announced lately, the runner and proposer among them or not
+     * @param draw uniform draws in [0, 1), the coordinator's
+     */
+    public static List<ByteString> choose(ByteString runner, ByteString proposer, List<Candidate> seen,
+            DoubleSupplier draw) {
+        Set<String> theirHosts = new HashSet<>();
+        for (Candidate c : seen) {
+            if (c.key().equals(runner) || c.key().equals(proposer)) {
+                theirHosts.add(c.host());
+            }
+        }
+        List<ByteString> eligible = new ArrayList<>();
+        for (Candidate c : seen) {
+            if (!c.key().equals(runner) && !c.key().equals(proposer) && !theirHosts.contains(c.host())
+                    && !eligible.contains(c.key())) {
+                eligible.add(c.key());
+            }
+        }
+        // A partial Fisher-Yates shuffle: the first RESERVED_KEYS places, each drawn from the rest.
+        int n = Math.min(RESERVED_KEYS, eligible.size());
+        for (int i = 0; i < n; i++) {
+            int j = i + Math.min(eligible.size() - i - 1, (int) (draw.getAsDouble() * (eligible.size() - i)));
+            ByteString picked = eligible.get(j);
+            eligible.set(j, eligible.get(i));
+            eligible.set(i, picked);
+        }
+        return List.copyOf(eligible.subList(0, n));
+    }
+
+    public static long reservedUntil(long nowMs) {
+        return Saturating.plus(nowMs, HOLD.toMillis());
+    }
+}

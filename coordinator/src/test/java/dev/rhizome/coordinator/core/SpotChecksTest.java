@@ -1,0 +1,55 @@
+package dev.rhizome.coordinator.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class SpotChecksTest {
+    private static final ByteString RUNNER = key("runner");
+    private static final ByteString PROPOSER = key("proposer");
+
+    private static ByteString key(String name) {
+        return ByteString.copyFromUtf8(name);
+    }
+
+    private static SpotChecks.Candidate node(String name, String host) {
+        return new SpotChecks.Candidate(key(name), host);
+    }
+
+    @Test
+    void neitherTheRunnerNorTheProposerNorAnyNodeOnTheirHostsIsChosen() {
+        List<SpotChecks.Candidate> seen = List.of(node("runner", "10.0.0.1"), node("proposer", "10.0.0.2"),
+                node("sybil", "10.0.0.1"), node("friend", "10.0.0.2"), node("honest", "10.0.0.3"));
+        assertThat(SpotChecks.choose(RUNNER, PROPOSER, seen, () -> 0.5)).containsExactly(key("honest"));
+    }
+
+    @Test
+    void atMostThreeAreChosenAtRandomAndNoneWhenNobodyIsLeft() {
+        List<SpotChecks.Candidate> seen = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            seen.add(node("n" + i, "10.0.1." + i));
+        }
+        Random random = new Random(7);
+        Set<ByteString> everChosen = new HashSet<>();
+        for (int i = 0; i < 200; i++) {
+            List<ByteString> chosen = SpotChecks.choose(RUNNER, PROPOSER, seen, random::nextDouble);
+            assertThat(chosen).hasSize(SpotChecks.RESERVED_KEYS).doesNotHaveDuplicates();
+            everChosen.addAll(chosen);
+        }
+        assertThat(everChosen).as("every eligible node is drawn sometimes").hasSize(10);
+        assertThat(SpotChecks.choose(RUNNER, PROPOSER, seen, () -> 0.999_999)).hasSize(3);
+        assertThat(SpotChecks.choose(RUNNER, PROPOSER, List.of(node("runner", "h")), () -> 0.0)).isEmpty();
+    }
+
+    @Test
+    void aReservationHoldsForItsTimeThenFallsBackToAnyone() {
+        assertThat(SpotChecks.reservedUntil(1_000)).isEqualTo(1_000 + SpotChecks.HOLD.toMillis());
+        assertThat(SpotChecks.reservedUntil(Long.MAX_VALUE - 1)).isEqualTo(Long.MAX_VALUE);
+    }
+}
