@@ -15,14 +15,13 @@ import java.util.concurrent.LinkedBlockingQueue;
 import org.sqlite.SQLiteConfig;
 
 /**
- * The embedded store: one SQLite file, {@value #FILE_NAME}, in write-ahead-log mode. SQLite allows
- * one writer, so one thread, the committer, runs every transaction on the one connection. It
- * takes whatever transactions are waiting, runs each inside its own savepoint (one that throws is
- * rolled back alone), then commits them all at once: group commit. The log is forced to disk by
- * {@link WalSync} on a thread of its own, while the committer runs the next group, and no caller
- * hears its outcome before the log holding its group is on disk, so the promise is unchanged:
- * whatever the coordinator acknowledges is durable. Under load one fsync covers several groups.
- * One coordinator process owns the file (several coordinators share a PostgreSQL store instead).
+ * The embedded store: one SQLite file, {@value #FILE_NAME}, in write-ahead-log mode with full
+ * fsync on commit. SQLite allows one writer, so one thread, the committer, runs every transaction
+ * on the one connection. It takes whatever transactions are waiting, runs each inside its own
+ * savepoint (one that throws is rolled back alone), then commits them all with one fsync: group
+ * commit. One coordinator process owns the file (several coordinators share a PostgreSQL store
+ * instead). No caller returns before that commit is on disk, so the promise is unchanged: whatever
+ * the coordinator acknowledges is durable. Under load the cost of the fsync is shared.
  */
 public final class SqliteStore implements Store {
     public static final String FILE_NAME = "coordinator.db";
@@ -43,7 +42,6 @@ public final class SqliteStore implements Store {
     private final Thread committer;
     private final Object lifecycle = new Object();
     private final CommitListener listener;
-    private final WalSync walSync;
     private boolean closed;
 
     /** Told the size of each group commit, for metrics. */
@@ -58,7 +56,6 @@ public final class SqliteStore implements Store {
         this.connection = connection;
         this.statements = new Statements.Cached(connection);
         this.listener = listener;
-        this.walSync = new WalSync(file);
         this.committer = new Thread(this::commitLoop, "sqlite-committer");
         committer.setDaemon(true);
         committer.start();
@@ -88,9 +85,7 @@ public final class SqliteStore implements Store {
     static Connection connect(Path file) throws SQLException {
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-        // NORMAL: a commit writes the log without forcing it; WalSync forces it before anyone is
-        // answered, off the committer thread (SQLite still forces it before each checkpoint).
-        config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+        config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
         config.setBusyTimeout(10_000);
         // Reads stay in memory (64 MiB of page cache, and the file mapped) rather than a read call per
         // page; this changes no durability: commits still fsync the write-ahead log.
@@ -114,9 +109,6 @@ public final class SqliteStore implements Store {
         synchronized (lifecycle) {
             if (closed) {
                 throw new IllegalStateException("store is closed");
-            }
-            if (walSync.failure() != null) {
-                throw walSync.failure();
             }
             queue.add(pending);
         }
@@ -155,7 +147,6 @@ public final class SqliteStore implements Store {
                 break;
             }
         }
-        walSync.close();  // everyone committed is answered before the connection goes
         statements.close();
         try {
             connection.close();
@@ -181,7 +172,6 @@ public final class SqliteStore implements Store {
         List<PendingTransaction<?>> batch = new ArrayList<>();
         batch.add(first);
         List<PendingTransaction<?>> succeeded = new ArrayList<>();
-        List<Runnable> failed = new ArrayList<>();
         List<Runnable> afterCommit = new ArrayList<>();
         boolean stop = false;
         try {
@@ -198,7 +188,7 @@ public final class SqliteStore implements Store {
                 } catch (RuntimeException | Error e) {
                     savepoint("ROLLBACK TO caller");
                     savepoint("RELEASE caller");
-                    failed.add(() -> p.fail(e));  // told with the others: its failure may rest on what they wrote
+                    p.fail(e);
                 }
                 if (next == batch.size() - 1 && !stop && batch.size() < MAX_BATCH) {
                     queue.drainTo(batch, MAX_BATCH - batch.size());
@@ -213,7 +203,6 @@ public final class SqliteStore implements Store {
             owned.clear();
             rollback();
             StoreException failure = new StoreException("database commit failed: " + e.getMessage(), e);
-            failed.forEach(Runnable::run);  // those whose work threw hear their own reason
             for (PendingTransaction<?> p : batch) {
                 p.fail(failure);  // no effect on those already failed
             }
@@ -221,10 +210,7 @@ public final class SqliteStore implements Store {
         }
         afterCommit.forEach(Runnable::run);
         listener.committed(batch.size(), System.nanoTime() - start);
-        walSync.whenDurable(() -> {
-            failed.forEach(Runnable::run);
-            succeeded.forEach(PendingTransaction::complete);
-        }, failure -> batch.forEach(p -> p.fail(failure)));
+        succeeded.forEach(PendingTransaction::complete);
         return stop;
     }
 

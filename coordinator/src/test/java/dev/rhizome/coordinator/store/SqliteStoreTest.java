@@ -73,27 +73,6 @@ class SqliteStoreTest extends StoreContract {
         }
     }
 
-    /**
-     * Commits don't wait for the disk on the committer (WalSync forces the log on its own thread),
-     * so a log that can't be forced must not be reported as a commit: here its name is gone (SQLite
-     * keeps writing the unlinked file), so it can't be opened to be forced. The caller hears the
-     * failure, and so does every later one: the coordinator must restart and recover from disk.
-     */
-    @Test
-    void aLogThatCannotBeForcedToDiskFailsItsCallersAndEveryLaterOne() throws Exception {
-        try (SqliteStore store = SqliteStore.open(dataDir)) {
-            Files.delete(dataDir.resolve(SqliteStore.FILE_NAME + "-wal"));
-            Seed seed = Fixtures.seed(operator, "lost", Fixtures.commit(), Fixtures.manifest(1, 0.01), 1);
-            assertThatThrownBy(() -> store.inTransaction(tx -> {
-                tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
-                return null;
-            })).isInstanceOf(StoreException.class).hasMessageContaining("could not be forced to disk")
-                    .hasMessageContaining("restart the coordinator");
-            assertThatThrownBy(() -> store.inTransaction(tx -> tx.seeds()))
-                    .isInstanceOf(StoreException.class).hasMessageContaining("could not be forced to disk");
-        }
-    }
-
     /** Concurrent callers share commits, and each still sees only its own outcome. */
     @Test
     void concurrentTransactionsShareCommitsAndAFailureStaysWithItsCaller() throws Exception {
