@@ -40,13 +40,9 @@ public final class PostgresStore implements Store {
     private final List<Connection> all = new ArrayList<>();
     private volatile boolean closed;
     private final SeedCache seeds = new SeedCache();
-    private final SqliteStore.CommitListener listener;
-    private final Map<String, SerializedCommits> serialized = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private PostgresStore(String jdbcUrl, Properties properties, int size, SqliteStore.CommitListener listener)
-            throws SQLException {
+    private PostgresStore(String jdbcUrl, Properties properties, int size) throws SQLException {
         this.jdbcUrl = jdbcUrl;
-        this.listener = listener;
         this.properties = properties;
         this.pool = new ArrayBlockingQueue<>(size);
         try {
@@ -66,11 +62,6 @@ public final class PostgresStore implements Store {
     }
 
     public static PostgresStore open(String address) throws IOException {
-        return open(address, (n, nanos) -> { });
-    }
-
-    /** @param listener told the size of each group commit of serialized transactions, for metrics */
-    public static PostgresStore open(String address, SqliteStore.CommitListener listener) throws IOException {
         URI uri;
         try {
             uri = URI.create(address);
@@ -112,7 +103,7 @@ public final class PostgresStore implements Store {
                 setup.setAutoCommit(false);
                 SqliteSchema.migrate(setup, Dialect.POSTGRESQL);
             }
-            return new PostgresStore(jdbc, props, size, listener);
+            return new PostgresStore(jdbc, props, size);
         } catch (SQLException e) {
             throw new IOException("cannot open coordinator database " + redact(address) + ": " + e.getMessage(), e);
         }
@@ -126,39 +117,46 @@ public final class PostgresStore implements Store {
     }
 
     /**
-     * Serialized on the key with every transaction that names it, on every coordinator: a
-     * session-level advisory lock on the key is held around the transaction. The lock is taken in
+     * Holds a session-level advisory lock on the key around the transaction. The lock is taken in
      * a transaction of its own, committed before the real one starts, because a SERIALIZABLE
      * transaction's snapshot is fixed by its first statement: a lock (row or advisory) taken inside
      * it would wait and then still see the data as it was before the wait, and abort. Taken first,
      * the transaction that follows sees everything the previous holder committed, so the
      * transactions on one key run one after the other instead of conflicting and being retried.
-     * They remain SERIALIZABLE, so whatever else they touch stays as safe as before. Callers
-     * waiting on one key in this process share the lock and one commit ({@link SerializedCommits}).
+     * They remain SERIALIZABLE, so whatever else they touch stays as safe as before.
      */
     @Override
     public <T> T inTransaction(String serializeOn, Work<T> work) {
-        if (closed) {
-            throw new IllegalStateException("store is closed");
+        Connection c = borrow();
+        boolean healthy = true;
+        int key = serializeOn.hashCode();
+        try {
+            try {
+                advisory(c, "SELECT pg_advisory_lock(" + LOCK_SPACE + ", ?)", key);
+            } catch (SQLException e) {
+                healthy = false;
+                throw new StoreException("database lock failed: " + e.getMessage(), e);
+            }
+            T value;
+            try {
+                value = run(c, work);
+            } catch (BrokenConnection e) {
+                healthy = false;  // the session ends, and with it the lock; the connection is replaced
+                throw e.failure;
+            } catch (RuntimeException e) {
+                healthy = unlock(c, key);
+                throw e;
+            }
+            // Committed: the answer stands even if the unlock fails (the session is then replaced,
+            // which releases the lock).
+            healthy = unlock(c, key);
+            return value;
+        } finally {
+            giveBack(c, healthy);
         }
-        return serialized.computeIfAbsent(serializeOn, key -> new SerializedCommits(key, new SerializedCommits.Connections() {
-            @Override
-            public Connection borrow() {
-                return PostgresStore.this.borrow();
-            }
-
-            @Override
-            public void giveBack(Connection c, boolean healthy) {
-                PostgresStore.this.giveBack(c, healthy);
-            }
-        }, this::transaction, listener)).inTransaction(work);
     }
 
-    private SqliteTransaction transaction(Connection c) {
-        return new SqliteTransaction(c, Statements.uncached(c), seeds, OwnedReads.none(), true);
-    }
-
-    static boolean unlock(Connection c, int key) {
+    private static boolean unlock(Connection c, int key) {
         try {
             advisory(c, "SELECT pg_advisory_unlock(" + LOCK_SPACE + ", ?)", key);
             return true;
@@ -172,7 +170,7 @@ public final class PostgresStore implements Store {
     /** The second key of the lock that orders appends to keyed tables (see SqliteTransaction.appendInOrder). */
     static final int APPENDS_LOCK = 0x417070;  // "App"; serializeOn keys are hash codes of names, unlikely to meet it
 
-    static void advisory(Connection c, String sql, int key) throws SQLException {
+    private static void advisory(Connection c, String sql, int key) throws SQLException {
         try (java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setInt(1, key);
             ps.execute();
@@ -208,7 +206,7 @@ public final class PostgresStore implements Store {
     private <T> T run(Connection c, Work<T> work) {
         for (int attempt = 1; ; attempt++) {
             try {
-                T value = work.run(transaction(c));
+                T value = work.run(new SqliteTransaction(c, Statements.uncached(c), seeds, OwnedReads.none(), true));
                 c.commit();
                 return value;
             } catch (SQLException | RuntimeException e) {
@@ -267,7 +265,7 @@ public final class PostgresStore implements Store {
         }
     }
 
-    static void backoff(int attempt) {
+    private static void backoff(int attempt) {
         long capMs = Math.min(100, 1L << Math.min(attempt, 7));
         try {
             Thread.sleep(ThreadLocalRandom.current().nextLong(capMs + 1));
@@ -279,7 +277,6 @@ public final class PostgresStore implements Store {
     @Override
     public void close() {
         closed = true;
-        serialized.values().forEach(SerializedCommits::close);
         closeAll();
     }
 

@@ -38,7 +38,7 @@ public final class SqliteStore implements Store {
     private final SeedCache seeds = new SeedCache();
     /** This process owns the file, so reads may be kept across transactions (see OwnedReads). */
     private final OwnedReads owned = OwnedReads.owned();
-    private final BlockingQueue<PendingTransaction<?>> queue = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
     private final Thread committer;
     private final Object lifecycle = new Object();
     private final CommitListener listener;
@@ -105,7 +105,7 @@ public final class SqliteStore implements Store {
             // a transaction that opens another joins it: same connection, same commit, same reads
             return work.run(current != null ? current : new SqliteTransaction(connection, statements, seeds, owned));
         }
-        PendingTransaction<T> pending = new PendingTransaction<>(work);
+        Pending<T> pending = new Pending<>(work);
         synchronized (lifecycle) {
             if (closed) {
                 throw new IllegalStateException("store is closed");
@@ -137,13 +137,13 @@ public final class SqliteStore implements Store {
 
     private void commitLoop() {
         while (true) {
-            PendingTransaction<?> first;
+            Pending<?> first;
             try {
                 first = queue.take();
             } catch (InterruptedException e) {
                 break;
             }
-            if (first == PendingTransaction.STOP || runBatch(first)) {
+            if (first == Pending.STOP || runBatch(first)) {
                 break;
             }
         }
@@ -167,16 +167,16 @@ public final class SqliteStore implements Store {
      * so under load it is shared by more callers, and no caller waits for work that is not queued.
      * Returns whether the store was told to stop.
      */
-    private boolean runBatch(PendingTransaction<?> first) {
+    private boolean runBatch(Pending<?> first) {
         long start = System.nanoTime();
-        List<PendingTransaction<?>> batch = new ArrayList<>();
+        List<Pending<?>> batch = new ArrayList<>();
         batch.add(first);
-        List<PendingTransaction<?>> succeeded = new ArrayList<>();
+        List<Pending<?>> succeeded = new ArrayList<>();
         List<Runnable> afterCommit = new ArrayList<>();
         boolean stop = false;
         try {
             for (int next = 0; next < batch.size(); next++) {
-                PendingTransaction<?> p = batch.get(next);
+                Pending<?> p = batch.get(next);
                 current = new SqliteTransaction(connection, statements, seeds, owned);
                 savepoint("SAVEPOINT caller");
                 try {
@@ -192,7 +192,7 @@ public final class SqliteStore implements Store {
                 }
                 if (next == batch.size() - 1 && !stop && batch.size() < MAX_BATCH) {
                     queue.drainTo(batch, MAX_BATCH - batch.size());
-                    stop = batch.remove(PendingTransaction.STOP);
+                    stop = batch.remove(Pending.STOP);
                 }
             }
             current = null;
@@ -203,14 +203,14 @@ public final class SqliteStore implements Store {
             owned.clear();
             rollback();
             StoreException failure = new StoreException("database commit failed: " + e.getMessage(), e);
-            for (PendingTransaction<?> p : batch) {
+            for (Pending<?> p : batch) {
                 p.fail(failure);  // no effect on those already failed
             }
             return stop;
         }
         afterCommit.forEach(Runnable::run);
         listener.committed(batch.size(), System.nanoTime() - start);
-        succeeded.forEach(PendingTransaction::complete);
+        succeeded.forEach(Pending::complete);
         return stop;
     }
 
@@ -246,7 +246,7 @@ public final class SqliteStore implements Store {
                 return;
             }
             closed = true;
-            queue.add(PendingTransaction.STOP);
+            queue.add(Pending.STOP);
         }
         if (Thread.currentThread() != committer) {
             try {
@@ -254,6 +254,58 @@ public final class SqliteStore implements Store {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /** One caller's transaction, waiting for the commit it is part of. */
+    private static final class Pending<T> {
+        static final Pending<Object> STOP = new Pending<>(tx -> null);
+
+        private final Work<T> work;
+        private T value;
+        private Throwable failure;
+        private boolean done;
+
+        Pending(Work<T> work) {
+            this.work = work;
+        }
+
+        void run(Store.Transaction tx) {
+            value = work.run(tx);
+        }
+
+        synchronized void complete() {
+            done = true;
+            notifyAll();
+        }
+
+        synchronized void fail(Throwable t) {
+            if (!done) {
+                failure = t;
+                done = true;
+                notifyAll();
+            }
+        }
+
+        synchronized T await() {
+            boolean interrupted = false;
+            while (!done) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;  // the transaction may commit anyway; its outcome must be reported
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (failure instanceof RuntimeException e) {
+                throw e;
+            }
+            if (failure instanceof Error e) {
+                throw e;
+            }
+            return value;
         }
     }
 }

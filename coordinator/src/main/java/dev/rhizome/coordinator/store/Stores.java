@@ -17,7 +17,7 @@ public final class Stores {
             return SqliteStore.open(dataDir, listener);
         }
         if (PostgresStore.handles(address)) {
-            return PostgresStore.open(address, listener);
+            return PostgresStore.open(address);
         }
         throw new IOException("unknown store '" + PostgresStore.redact(address)
                 + "': use sqlite (the default) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE");
