@@ -851,4 +851,68 @@ abstract class StoreContract {
             pool.shutdownNow();
         }
     }
+    /**
+     * Callers serialized on one key, as claims and results are, from two stores at once: on the
+     * shared store they share the key's lock and a commit, so a caller that throws after writing
+     * must be rolled back alone while the others in its group commit; every unit is still leased
+     * exactly once.
+     */
+    @Test
+    void callersSerializedOnOneKeyLeaseEachUnitOnceAndOneThatThrowsIsRolledBackAlone() throws Exception {
+        Store a = store();
+        Store b = secondStore(a);
+        int units = 60;
+        run(a, tx -> {
+            for (int i = 0; i < units; i++) {
+                tx.insertUnit(evaluation(String.format("u%03d", i), Fixtures.commit(), i));
+            }
+            return null;
+        });
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<List<String>>> takers = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                Store store = t % 2 == 0 ? a : b;
+                ByteString node = Identity.generate().publicId().toByteString();
+                takers.add(pool.submit(() -> {
+                    List<String> taken = new ArrayList<>();
+                    for (int attempt = 0; ; attempt++) {
+                        boolean changeMind = attempt % 3 == 1;
+                        Optional<String> id;
+                        try {
+                            id = store.inTransaction("units", tx -> {
+                                List<UnitRecord> open = tx.openEvaluations();
+                                if (open.isEmpty()) {
+                                    return Optional.<String>empty();
+                                }
+                                tx.updateUnit(open.get(0).leasedTo(node, 1_000));
+                                tx.recordLease(open.get(0).id(), node, 1);
+                                if (changeMind) {
+                                    throw Rejection.conflict("changed my mind");
+                                }
+                                return Optional.of(open.get(0).id());
+                            });
+                        } catch (Rejection e) {
+                            continue;
+                        }
+                        if (id.isEmpty()) {
+                            return taken;
+                        }
+                        taken.add(id.get());
+                    }
+                }));
+            }
+            List<String> all = new ArrayList<>();
+            for (Future<List<String>> f : takers) {
+                all.addAll(f.get(60, TimeUnit.SECONDS));
+            }
+            assertThat(all).hasSize(units).doesNotHaveDuplicates();
+            for (UnitRecord u : run(a, tx -> tx.units(Optional.empty()))) {
+                assertThat(u.attempts()).as("leases of %s (a rolled-back lease counts none)", u.id()).isEqualTo(1);
+                assertThat(u.state()).isEqualTo(UnitStatus.State.LEASED);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
