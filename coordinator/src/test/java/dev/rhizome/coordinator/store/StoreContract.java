@@ -798,70 +798,58 @@ abstract class StoreContract {
     void concurrentTransactionsNeverLeaseAUnitTwice() throws Exception {
         Store a = store();
         Store b = secondStore(a);
-        int units = 40;
-        run(a, tx -> {
-            for (int i = 0; i < units; i++) {
-                tx.insertUnit(evaluation(String.format("u%03d", i), Fixtures.commit(), i));
-            }
-            return null;
-        });
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        try {
-            List<Future<List<String>>> takers = new ArrayList<>();
-            List<ByteString> nodes = new ArrayList<>();
-            for (int t = 0; t < 8; t++) {
-                Store store = t % 2 == 0 ? a : b;
-                ByteString node = Identity.generate().publicId().toByteString();
-                nodes.add(node);
-                takers.add(pool.submit(() -> {
-                    List<String> taken = new ArrayList<>();
-                    while (true) {
-                        Optional<String> id = run(store, tx -> {
-                            List<UnitRecord> open = tx.openEvaluations();
-                            if (open.isEmpty()) {
-                                return Optional.<String>empty();
-                            }
-                            tx.updateUnit(open.get(0).leasedTo(node, 1_000));
-                            tx.recordLease(open.get(0).id(), node, 1);
-                            return Optional.of(open.get(0).id());
-                        });
-                        if (id.isEmpty()) {
-                            return taken;
-                        }
-                        taken.add(id.get());
-                    }
-                }));
-            }
-            List<String> all = new ArrayList<>();
-            for (Future<List<String>> f : takers) {
-                all.addAll(f.get(60, TimeUnit.SECONDS));
-            }
-            assertThat(all).hasSize(units).doesNotHaveDuplicates();
-            for (int t = 0; t < 8; t++) {
-                ByteString node = nodes.get(t);
-                int taken = takers.get(t).get().size();
-                // counts read in the same group commits as the leases were written must still add up
-                assertThat(run(t % 2 == 0 ? a : b, (Store.Transaction tx) -> tx.claimant(node, 0)))
-                        .isEqualTo(new Claimant(taken, Optional.empty(), taken));
-            }
-            for (UnitRecord u : run(a, tx -> tx.units(Optional.empty()))) {
-                assertThat(u.attempts()).as("leases of %s", u.id()).isEqualTo(1);
-            }
-        } finally {
-            pool.shutdownNow();
+        Takers takers = leaseConcurrently(a, b, 40, (store, node, attempt) -> run(store, tx -> takeOldest(tx, node)));
+        for (int t = 0; t < takers.nodes().size(); t++) {
+            ByteString node = takers.nodes().get(t);
+            int taken = takers.taken().get(t).size();
+            // counts read in the same group commits as the leases were written must still add up
+            assertThat(run(t % 2 == 0 ? a : b, (Store.Transaction tx) -> tx.claimant(node, 0)))
+                    .isEqualTo(new Claimant(taken, Optional.empty(), taken));
         }
     }
+
     /**
-     * Callers serialized on one key, as claims and results are, from two stores at once: on the
-     * shared store they share the key's lock and a commit, so a caller that throws after writing
-     * must be rolled back alone while the others in its group commit; every unit is still leased
-     * exactly once.
+     * Callers serialized on one key, as claims and results are, from two stores at once: a caller
+     * that throws after writing is rolled back alone while the others commit (on SQLite they share
+     * a group commit), and every unit is still leased exactly once.
      */
     @Test
     void callersSerializedOnOneKeyLeaseEachUnitOnceAndOneThatThrowsIsRolledBackAlone() throws Exception {
         Store a = store();
         Store b = secondStore(a);
-        int units = 60;
+        leaseConcurrently(a, b, 60, (store, node, attempt) -> store.inTransaction("units", tx -> {
+            Optional<String> id = takeOldest(tx, node);
+            if (id.isPresent() && attempt % 3 == 1) {
+                throw Rejection.conflict("changed my mind");
+            }
+            return id;
+        }));
+    }
+
+    /** One taker's try at a unit: the unit it leased, empty when none is open; may throw a Rejection. */
+    @FunctionalInterface
+    private interface Take {
+        Optional<String> attempt(Store store, ByteString node, int attempt);
+    }
+
+    private record Takers(List<ByteString> nodes, List<List<String>> taken) {
+    }
+
+    private static Optional<String> takeOldest(Store.Transaction tx, ByteString node) {
+        List<UnitRecord> open = tx.openEvaluations();
+        if (open.isEmpty()) {
+            return Optional.empty();
+        }
+        tx.updateUnit(open.get(0).leasedTo(node, 1_000));
+        tx.recordLease(open.get(0).id(), node, 1);
+        return Optional.of(open.get(0).id());
+    }
+
+    /**
+     * Eight takers, alternately on each store, take units until none is open; every unit must end
+     * leased exactly once (a rolled-back lease counts none).
+     */
+    private Takers leaseConcurrently(Store a, Store b, int units, Take take) throws Exception {
         run(a, tx -> {
             for (int i = 0; i < units; i++) {
                 tx.insertUnit(evaluation(String.format("u%03d", i), Fixtures.commit(), i));
@@ -870,28 +858,18 @@ abstract class StoreContract {
         });
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
-            List<Future<List<String>>> takers = new ArrayList<>();
+            List<Future<List<String>>> futures = new ArrayList<>();
+            List<ByteString> nodes = new ArrayList<>();
             for (int t = 0; t < 8; t++) {
                 Store store = t % 2 == 0 ? a : b;
                 ByteString node = Identity.generate().publicId().toByteString();
-                takers.add(pool.submit(() -> {
+                nodes.add(node);
+                futures.add(pool.submit(() -> {
                     List<String> taken = new ArrayList<>();
                     for (int attempt = 0; ; attempt++) {
-                        boolean changeMind = attempt % 3 == 1;
                         Optional<String> id;
                         try {
-                            id = store.inTransaction("units", tx -> {
-                                List<UnitRecord> open = tx.openEvaluations();
-                                if (open.isEmpty()) {
-                                    return Optional.<String>empty();
-                                }
-                                tx.updateUnit(open.get(0).leasedTo(node, 1_000));
-                                tx.recordLease(open.get(0).id(), node, 1);
-                                if (changeMind) {
-                                    throw Rejection.conflict("changed my mind");
-                                }
-                                return Optional.of(open.get(0).id());
-                            });
+                            id = take.attempt(store, node, attempt);
                         } catch (Rejection e) {
                             continue;
                         }
@@ -902,15 +880,18 @@ abstract class StoreContract {
                     }
                 }));
             }
+            List<List<String>> taken = new ArrayList<>();
             List<String> all = new ArrayList<>();
-            for (Future<List<String>> f : takers) {
-                all.addAll(f.get(60, TimeUnit.SECONDS));
+            for (Future<List<String>> f : futures) {
+                taken.add(f.get(60, TimeUnit.SECONDS));
+                all.addAll(taken.get(taken.size() - 1));
             }
             assertThat(all).hasSize(units).doesNotHaveDuplicates();
             for (UnitRecord u : run(a, tx -> tx.units(Optional.empty()))) {
                 assertThat(u.attempts()).as("leases of %s (a rolled-back lease counts none)", u.id()).isEqualTo(1);
                 assertThat(u.state()).isEqualTo(UnitStatus.State.LEASED);
             }
+            return new Takers(nodes, taken);
         } finally {
             pool.shutdownNow();
         }
