@@ -243,6 +243,26 @@ class NewUserTest {
     }
 
     @Test
+    void anEvaluationWhoseCommitNoPeerServesIsReportedUnfetchableNotLeftLeased() {
+        // the seed's commit is evaluated once its first direction opens (whichever direction that
+        // was among this class's tests); nobody serves the seed's commit here
+        Path operator = dir.resolve("operator");
+        Run open = run("direction", "open", "--seed", "slow", "--name", "unserved-eval", "--data-dir", operator.toString(),
+                "--coordinator", url);
+        assertThat(open.code()).as(open.err()).isZero();
+        Run before = run("status", "--json", "--coordinator", url, "--data-dir", operator.toString());
+        Run claim = run("claim", "--json", "--kind", "evaluate",
+                "--workspace", dir.resolve("ws-unserved-eval").toString(),
+                "--data-dir", dir.resolve("agent6").toString(), "--coordinator", url);
+        assertFailure(claim, ExitCodes.FAILED, "fetch_failed", "cannot fetch");
+        Run after = run("status", "--json", "--coordinator", url, "--data-dir", operator.toString());
+        assertThat(after.json().get("units_leased").getAsString()).as("the unit was given back").isEqualTo("0");
+        assertThat(after.json().get("results").getAsLong())
+                .as("the attempt is on record as a signed UNFETCHABLE report")
+                .isEqualTo(before.json().get("results").getAsLong() + 1);
+    }
+
+    @Test
     void aClaimOnAClosedDirectionDoesNotSayToTryAgain() {
         Path operator = dir.resolve("operator");
         assertThat(run("direction", "open", "--seed", "slow", "--name", "shut", "--data-dir", operator.toString(),

@@ -262,6 +262,30 @@ public final class Research {
         }
     }
 
+    /**
+     * Gives back a unit whose commit could not be fetched, each kind by its own route: an
+     * exploration is closed with nothing, an evaluation is reported UNFETCHABLE (signed, as a
+     * node reports it), so the coordinator reissues it at once and counts the attempt.
+     */
+    public void giveBackUnfetched(WorkUnit unit, String hardwareClass, String reason) {
+        if (unit.getKind() == WorkUnit.Kind.EXPLORE) {
+            release(unit, List.of());
+            return;
+        }
+        try {
+            client.reportResult(dev.rhizome.protocol.envelope.Envelopes.sign(client.identity(),
+                    dev.rhizome.node.work.Evaluator.unfetchable(unit, hardwareClass, client.identity(), reason,
+                            System.currentTimeMillis())));
+            ClaimFiles.remove(dataDir, unit.getId());
+        } catch (CoordinatorException e) {
+            if (!e.isRefusal()) {
+                throw Coordinators.failure(e);
+            }
+        } catch (IOException e) {
+            throw new CommandException(ExitCodes.FAILED, e.getMessage());
+        }
+    }
+
     /** Closes the unit's exploration with the commits it produced (none: the agent gave up). */
     public void release(WorkUnit unit, List<String> commits) {
         try {

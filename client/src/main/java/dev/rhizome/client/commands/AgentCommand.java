@@ -3,6 +3,7 @@ package dev.rhizome.client.commands;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.agent.AgentLoop;
 import dev.rhizome.client.agent.Research;
+import dev.rhizome.client.agent.RoundText;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
@@ -71,7 +72,7 @@ public final class AgentCommand implements Callable<Integer> {
             if (json) {
                 out.json(round);
             } else {
-                out.line("round " + n + ": " + round);
+                out.line(RoundText.of(round));
             }
         }
         JsonObject summary = loop.summary(rounds);

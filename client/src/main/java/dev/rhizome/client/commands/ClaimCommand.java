@@ -128,7 +128,7 @@ public final class ClaimCommand implements Callable<Integer> {
                 // give the unit back at once: a lease nobody can use would hold the direction's
                 // share of EXPLORE capacity until it ran out
                 try {
-                    research.release(unit, java.util.List.of());
+                    research.giveBackUnfetched(unit, hardwareClass, e.getMessage());
                 } catch (CommandException ignored) {
                     // the lease runs out by itself
                 }

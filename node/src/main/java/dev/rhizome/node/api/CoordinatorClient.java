@@ -324,9 +324,11 @@ public final class CoordinatorClient {
                     throw new CoordinatorException(notACoordinator(base, request.method(), request.uri().getPath(),
                             response.statusCode()), null);
                 }
+                // The coordinator's reason first: it is what the reader acts on; the route and status
+                // after it are for whoever reads the coordinator's log beside it.
                 throw new CoordinatorException(response.statusCode(), error.getCode(),
-                        request.method() + " " + request.uri().getPath() + " refused (" + response.statusCode() + " "
-                                + error.getCode() + "): " + error.getMessage());
+                        error.getMessage() + " (refused by the coordinator: " + request.method() + " "
+                                + request.uri().getPath() + ", " + response.statusCode() + " " + error.getCode() + ")");
             }
             return parser.parseFrom(response.body());
         } catch (InvalidProtocolBufferException e) {

@@ -168,17 +168,23 @@ public final class Evaluator {
      * after a bounded number of attempts, instead of waiting for this lease to run out.
      */
     public Result unfetchable(WorkUnit unit, FetchException failure) {
-        String reason = failure.getMessage();
-        if (reason.length() > MAX_REASON_CHARS) {
-            reason = reason.substring(0, MAX_REASON_CHARS) + "...";
-        }
         log.warn("cannot fetch {} for unit {}; reporting it unfetchable: {}", CommitId.abbreviate(unit.getCommit()),
-                unit.getId(), reason);
-        return base(unit, unit.getCommit()).setStatus(Result.Status.UNFETCHABLE).setReason(reason)
-                .setTimeMs(clock.millis()).build();
+                unit.getId(), failure.getMessage());
+        return unfetchable(unit, hardwareClass, identity, failure.getMessage(), clock.millis());
+    }
+
+    /** The same report, for whoever else claimed an EVALUATE unit it could not fetch (`rhizome claim`). */
+    public static Result unfetchable(WorkUnit unit, String hardwareClass, Identity runner, String reason, long timeMs) {
+        String shown = reason.length() > MAX_REASON_CHARS ? reason.substring(0, MAX_REASON_CHARS) + "..." : reason;
+        return base(unit, unit.getCommit(), hardwareClass, runner).setStatus(Result.Status.UNFETCHABLE).setReason(shown)
+                .setTimeMs(timeMs).build();
     }
 
     private Result.Builder base(WorkUnit unit, String commit) {
+        return base(unit, commit, hardwareClass, identity);
+    }
+
+    private static Result.Builder base(WorkUnit unit, String commit, String hardwareClass, Identity identity) {
         Manifest manifest = unit.getManifest();
         return Result.newBuilder()
                 .setWorkUnitId(unit.getId())

@@ -77,6 +77,7 @@ final class SlotWorker implements Runnable {
     private final Path logRoot;
     private final Clock clock;
 
+    private final RepeatedLines refusals;
     private volatile String state = "starting";
     private volatile WorkUnit running;
     private volatile long runningSinceMs;
@@ -99,6 +100,7 @@ final class SlotWorker implements Runnable {
         this.prefetcher = prefetcher;
         this.logRoot = logRoot;
         this.clock = clock;
+        this.refusals = new RepeatedLines(clock, Duration.ofMinutes(10));
         buffer.get(slot.name()).ifPresent(u -> {
             if (work.holdsResultFor(u.getId())) {
                 // killed between keeping its result and clearing the buffer: running it again would
@@ -156,6 +158,7 @@ final class SlotWorker implements Runnable {
                     continue;
                 }
                 backoff = 0;
+                refusals.reset();
                 if (!current.fetched() && !fetchOrReport(current.unit())) {
                     continue;
                 }
@@ -173,8 +176,14 @@ final class SlotWorker implements Runnable {
                     // no talk of a failed unit when no unit may have been claimed at all.
                     log.warn("{}: {}; trying again in {} s", slot.name(), e.getMessage(), (backoff + 999) / 1000);
                 } else {
-                    log.error("{}: the coordinator refused a call ({}); a unit held is given up and will be issued again",
-                            slot.name(), e.getMessage());
+                    // A banned or over-quota key is refused on every attempt, for hours: the line
+                    // once, then once in a while, and the reason in `node status`.
+                    state = "refused by the coordinator: " + e.getMessage();
+                    String line = refusals.show(e.getMessage());
+                    if (line != null) {
+                        log.error("{}: the coordinator refused a call: {}; a unit held is given up and will be issued again",
+                                slot.name(), line);
+                    }
                 }
             } catch (Exception e) {
                 if (work.stopping()) {
