@@ -83,6 +83,7 @@ public final class SqliteStore implements Store {
     }
 
     static Connection connect(Path file) throws SQLException {
+        SqliteNativeLibrary.load();
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);

@@ -61,16 +61,18 @@ public final class CoordinatorCrash {
      * @param duplicated units with more than one stored result (must be empty)
      * @param inFlightAtKill calls that failed because the coordinator died under them
      */
+    /** {@code leftInTemp}: what the killed coordinators left in their temporary directory (should be nothing). */
     public record Report(int kills, int acknowledged, int stored, List<String> missing, List<String> duplicated,
-            int inFlightAtKill, double seconds) {
+            int inFlightAtKill, List<String> leftInTemp, double seconds) {
         public boolean ok() {
-            return missing.isEmpty() && duplicated.isEmpty();
+            return missing.isEmpty() && duplicated.isEmpty() && leftInTemp.isEmpty();
         }
 
         public String toText() {
             return String.format("%d kills under load: %d results acknowledged, %d stored, %d acknowledged but missing,"
-                    + " %d units stored twice, %d calls cut by a kill, %.1f s%n", kills, acknowledged, stored,
-                    missing.size(), duplicated.size(), inFlightAtKill, seconds);
+                    + " %d units stored twice, %d calls cut by a kill, %d files left in the temporary directory %s,"
+                    + " %.1f s%n", kills, acknowledged, stored, missing.size(), duplicated.size(), inFlightAtKill,
+                    leftInTemp.size(), leftInTemp, seconds);
         }
     }
 
@@ -78,10 +80,13 @@ public final class CoordinatorCrash {
     private final PrintStream progress;
     private final int port;
     private Process coordinator;
+    /** The coordinators' own temporary directory, so that what a killed one leaves there can be counted. */
+    private final Path childTemp;
 
     public CoordinatorCrash(Config config, PrintStream progress) throws IOException {
         this.config = config;
         this.progress = progress;
+        this.childTemp = config.dataDir().resolveSibling(config.dataDir().getFileName() + "-tmp");
         try (ServerSocket s = new ServerSocket(0)) {
             this.port = s.getLocalPort();
         }
@@ -180,7 +185,15 @@ public final class CoordinatorCrash {
         List<String> duplicated = byUnit.entrySet().stream().filter(e -> e.getValue().size() > 1)
                 .map(Map.Entry::getKey).sorted().toList();
         return new Report(kills, acked.size(), stored.size(), missing.stream().sorted().toList(), duplicated, cut,
-                (System.nanoTime() - started) / 1e9);
+                leftInTemp(), (System.nanoTime() - started) / 1e9);
+    }
+
+    private List<String> leftInTemp() {
+        try (java.util.stream.Stream<Path> files = Files.list(childTemp)) {
+            return files.map(f -> f.getFileName().toString()).sorted().toList();
+        } catch (IOException e) {
+            return List.of("unreadable: " + e.getMessage());
+        }
     }
 
     /** Claims and reports until the queue stays empty; a call the kill cut is repeated once the coordinator is back. */
@@ -282,8 +295,12 @@ public final class CoordinatorCrash {
             command.addAll(List.of("--store", config.store()));
         }
         Path log = config.dataDir().resolve("coordinator.log");
-        coordinator = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        Files.createDirectories(childTemp);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        String options = builder.environment().getOrDefault("JAVA_TOOL_OPTIONS", "");
+        builder.environment().put("JAVA_TOOL_OPTIONS", (options + " -Djava.io.tmpdir=" + childTemp).trim());
+        coordinator = builder.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (!Files.exists(urlFile)) {
             if (!coordinator.isAlive() || System.nanoTime() > deadline) {
