@@ -21,6 +21,12 @@ import java.util.Set;
  * number of attempts). A failing key cannot make a runner disappear, so a hostile key among
  * honest ones cannot lower the bar; it can only keep failing, and each expired lease halves its
  * quota ({@link Reputation#onLeaseExpired}).
+ *
+ * <p>Keys cost nothing, so distinct keys alone would let one person with three fresh keys give an
+ * honest experiment up. Once the network has runners with standing (a valid result on record)
+ * among those seen lately, failures must also come from as many of them as the rule above asks of
+ * all keys (up to {@link #MAX_FAILED_ATTEMPTS}): standing costs real, replicated work per key.
+ * A network whose runners are all new still gives a commit up on failures from new keys.
  */
 public final class AttemptCap {
     public static final int MAX_FAILED_ATTEMPTS = 3;
@@ -35,20 +41,27 @@ public final class AttemptCap {
      *                           leases failed (a result would have closed it)
      * @param failedBy           the distinct keys it was leased to, the latest included: every one of them failed it
      * @param runnersSeen        keys running lately (nodes that announced themselves), failing ones or not
+     * @param withStanding       keys with a valid result on record: runners seen lately, and any of {@code failedBy}
      * @param unfetchableReports UNFETCHABLE results its holders reported, for the reason only
      * @param proposal           the unit's commit is a registered experiment, not a direction's base or frontier
      */
     public static Optional<String> giveUp(UnitRecord unit, Set<ByteString> failedBy, Set<ByteString> runnersSeen,
-            int unfetchableReports, boolean proposal) {
+            Set<ByteString> withStanding, int unfetchableReports, boolean proposal) {
         int failed = unit.attempts();
         if (!proposal || unit.kind() != WorkUnit.Kind.EVALUATE || failed < MAX_FAILED_ATTEMPTS
-                || failedBy.size() < keysNeeded(failedBy, runnersSeen)) {
+                || failedBy.size() < keysNeeded(failedBy, runnersSeen)
+                || standingFailures(failedBy, withStanding) < Math.min(MAX_FAILED_ATTEMPTS, withStanding.size())) {
             return Optional.empty();
         }
         return Optional.of("work unit " + unit.id() + " was given up after " + failed + " failed attempts from "
-                + failedBy.size() + " key(s) (" + unfetchableReports + " unfetchable report(s), "
-                + unit.expiredLeases() + " expired lease(s)); at most " + MAX_FAILED_ATTEMPTS
-                + " are allowed, from " + MAX_FAILED_ATTEMPTS + " keys or every runner seen when there are fewer");
+                + failedBy.size() + " key(s), " + standingFailures(failedBy, withStanding) + " of them with standing ("
+                + unfetchableReports + " unfetchable report(s), " + unit.expiredLeases() + " expired lease(s)); at most "
+                + MAX_FAILED_ATTEMPTS + " are allowed, from " + MAX_FAILED_ATTEMPTS
+                + " keys or every runner seen when there are fewer, as many with a valid result on record");
+    }
+
+    private static long standingFailures(Set<ByteString> failedBy, Set<ByteString> withStanding) {
+        return failedBy.stream().filter(withStanding::contains).count();
     }
 
     /** Distinct failing keys it takes: {@link #MAX_FAILED_ATTEMPTS}, or every runner known when there are fewer. */

@@ -8,6 +8,7 @@ import dev.rhizome.proto.v1.Result;
 import dev.rhizome.protocol.CommitId;
 import dev.rhizome.coordinator.core.Saturating;
 import dev.rhizome.proto.v1.PeerEndpoint;
+import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -39,7 +40,14 @@ final class Abandonment {
         Set<ByteString> runnersSeen = tx.nodesSeenSince(Saturating.minus(nowMs, PeerDirectory.NODE_FRESHNESS_MS),
                 AttemptCap.MAX_FAILED_ATTEMPTS + failedBy.size()).stream().map(PeerEndpoint::getNode)
                 .collect(Collectors.toSet());
-        Optional<String> reason = AttemptCap.giveUp(failed, failedBy, runnersSeen, reports,
+        long since = Saturating.minus(nowMs, PeerDirectory.NODE_FRESHNESS_MS);
+        Set<ByteString> withStanding = new HashSet<>(tx.runnersWithStandingSeenSince(since, AttemptCap.MAX_FAILED_ATTEMPTS));
+        for (ByteString key : failedBy) {
+            if (tx.reputation(key).map(r -> r.valid() > 0).orElse(false)) {
+                withStanding.add(key);  // a failing runner with standing counts whether it announced lately or not
+            }
+        }
+        Optional<String> reason = AttemptCap.giveUp(failed, failedBy, runnersSeen, withStanding, reports,
                 isProposal(tx, failed.commit()));
         reason.ifPresent(why -> giveUp(tx, failed, why, nowMs));
         return reason;

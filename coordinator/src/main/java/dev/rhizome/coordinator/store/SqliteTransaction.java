@@ -814,6 +814,13 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public Set<ByteString> runnersWithStandingSeenSince(long sinceMs, int limit) {
+        return new LinkedHashSet<>(query("SELECT n.node FROM nodes n JOIN reputations r ON r.runner = n.node "
+                        + "WHERE n.last_seen_ms >= ? AND r.valid_results > 0 ORDER BY n.last_seen_ms DESC LIMIT ?",
+                rs -> ByteString.copyFrom(rs.getBytes(1)), sinceMs, limit));
+    }
+
+    @Override
     public CoordinatorStats stats() {
         return CoordinatorStats.newBuilder()
                 .setSeeds(count("SELECT COUNT(*) FROM seeds"))

@@ -223,6 +223,9 @@ public interface Store extends AutoCloseable {
         /** Nodes that announced at or after {@code sinceMs}, most recently seen first. */
         List<PeerEndpoint> nodesSeenSince(long sinceMs, int limit);
 
+        /** Up to {@code limit} nodes seen since then whose key has at least one valid result on record (runners with standing). */
+        Set<ByteString> runnersWithStandingSeenSince(long sinceMs, int limit);
+
         CoordinatorStats stats();
 
         /** Every stored signed record, in the order accepted. */

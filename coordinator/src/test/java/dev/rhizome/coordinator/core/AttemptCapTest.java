@@ -38,8 +38,8 @@ class AttemptCapTest {
     @Test
     void aUnitIsReissuedUntilThreeKeysHaveFailedIt() {
         Set<ByteString> network = keys("a", "b", "c", "d");
-        assertThat(AttemptCap.giveUp(expiredBy(evaluation(), "a", "b"), keys("a", "b"), network, 0, true)).isEmpty();
-        assertThat(AttemptCap.giveUp(expiredBy(evaluation(), "a", "b", "c"), keys("a", "b", "c"), network, 1, true))
+        assertThat(AttemptCap.giveUp(expiredBy(evaluation(), "a", "b"), keys("a", "b"), network, Set.of(), 0, true)).isEmpty();
+        assertThat(AttemptCap.giveUp(expiredBy(evaluation(), "a", "b", "c"), keys("a", "b", "c"), network, Set.of(), 1, true))
                 .hasValueSatisfying(why -> assertThat(why).contains("u1").contains("3 failed attempts from 3 key(s)")
                         .contains("1 unfetchable report(s), 3 expired lease(s)"));
     }
@@ -50,36 +50,55 @@ class AttemptCapTest {
         UnitRecord unit = evaluation();
         for (int round = 1; round <= 10; round++) {
             unit = expiredBy(unit, "hostile");
-            assertThat(AttemptCap.giveUp(unit, keys("hostile"), honest, 0, true)).as("after %d expiries", round)
+            assertThat(AttemptCap.giveUp(unit, keys("hostile"), honest, Set.of(), 0, true)).as("after %d expiries", round)
                     .isEmpty();
         }
         UnitRecord twoHostile = expiredBy(evaluation(), "h1", "h2", "h1", "h2", "h1");
-        assertThat(AttemptCap.giveUp(twoHostile, keys("h1", "h2"), honest, 0, true))
+        assertThat(AttemptCap.giveUp(twoHostile, keys("h1", "h2"), honest, Set.of(), 0, true))
                 .as("two keys among four runners are not enough either").isEmpty();
     }
 
     @Test
     void aNetworkOfFewerRunnersStillGivesAnUnfetchableCommitUpAfterThreeAttempts() {
         Set<ByteString> lone = keys("only");
-        assertThat(AttemptCap.giveUp(expiredBy(evaluation(), "only", "only"), lone, lone, 0, true)).isEmpty();
-        assertThat(AttemptCap.giveUp(expiredBy(evaluation(), "only", "only", "only"), lone, lone, 0, true))
+        assertThat(AttemptCap.giveUp(expiredBy(evaluation(), "only", "only"), lone, lone, Set.of(), 0, true)).isEmpty();
+        assertThat(AttemptCap.giveUp(expiredBy(evaluation(), "only", "only", "only"), lone, lone, Set.of(), 0, true))
                 .hasValueSatisfying(why -> assertThat(why).contains("3 failed attempts from 1 key(s)"));
-        assertThat(AttemptCap.giveUp(expiredBy(evaluation(), "a", "b", "a"), keys("a", "b"), keys("a", "b"), 0, true))
+        assertThat(AttemptCap.giveUp(expiredBy(evaluation(), "a", "b", "a"), keys("a", "b"), keys("a", "b"), Set.of(), 0, true))
                 .as("both nodes of a two-node network failed it").isPresent();
-        assertThat(AttemptCap.giveUp(expiredBy(evaluation(), "a", "a", "a"), keys("a"), Set.of(), 0, true))
+        assertThat(AttemptCap.giveUp(expiredBy(evaluation(), "a", "a", "a"), keys("a"), Set.of(), Set.of(), 0, true))
                 .as("no node announced: the failing keys are the runners known").isPresent();
+    }
+
+    @Test
+    void freshKeysAloneCannotGiveAnExperimentUpWhereRunnersWithStandingRun() {
+        Set<ByteString> network = keys("honest1", "honest2", "honest3", "sybil1", "sybil2", "sybil3");
+        Set<ByteString> standing = keys("honest1", "honest2", "honest3");
+        UnitRecord bySybils = expiredBy(evaluation(), "sybil1", "sybil2", "sybil3");
+        assertThat(AttemptCap.giveUp(bySybils, keys("sybil1", "sybil2", "sybil3"), network, standing, 3, true))
+                .as("three keys of one person, none with a valid result").isEmpty();
+        UnitRecord byMixed = expiredBy(evaluation(), "sybil1", "sybil2", "sybil3", "honest1", "honest2");
+        assertThat(AttemptCap.giveUp(byMixed, keys("sybil1", "sybil2", "sybil3", "honest1", "honest2"), network, standing,
+                5, true)).as("two runners with standing of three").isEmpty();
+        UnitRecord byHonest = expiredBy(evaluation(), "honest1", "honest2", "honest3");
+        assertThat(AttemptCap.giveUp(byHonest, standing, network, standing, 3, true))
+                .hasValueSatisfying(why -> assertThat(why).contains("3 of them with standing"));
+        Set<ByteString> oneEstablished = keys("honest1");
+        assertThat(AttemptCap.giveUp(expiredBy(evaluation(), "honest1", "sybil1", "sybil2"),
+                keys("honest1", "sybil1", "sybil2"), network, oneEstablished, 3, true))
+                .as("where one runner has standing, its failure is needed and enough").isPresent();
     }
 
     @Test
     void aDirectionsBaseOrFrontierIsNeverGivenUp() {
         assertThat(AttemptCap.giveUp(expiredBy(evaluation(), "a", "b", "c", "d"), keys("a", "b", "c", "d"), Set.of(),
-                10, false)).isEmpty();
+                Set.of(), 10, false)).isEmpty();
     }
 
     @Test
     void explorationsAreNeverGivenUpHere() {
         UnitRecord explore = UnitRecord.open("x1", WorkUnit.Kind.EXPLORE, "seed", "dir", COMMIT, "", ByteString.EMPTY, 0);
-        assertThat(AttemptCap.giveUp(expiredBy(explore, "a", "b", "c", "d"), keys("a", "b", "c", "d"), Set.of(), 0,
+        assertThat(AttemptCap.giveUp(expiredBy(explore, "a", "b", "c", "d"), keys("a", "b", "c", "d"), Set.of(), Set.of(), 0,
                 true)).isEmpty();
     }
 

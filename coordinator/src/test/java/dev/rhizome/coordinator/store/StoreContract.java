@@ -612,6 +612,15 @@ abstract class StoreContract {
         assertThat(run(store, (Store.Transaction tx) -> tx.peers("", 10))).hasSize(1);
         assertThat(run(store, (Store.Transaction tx) -> tx.nodesSeenSince(200, 10))).hasSize(1);
         assertThat(run(store, (Store.Transaction tx) -> tx.nodesSeenSince(201, 10))).isEmpty();
+        assertThat(run(store, (Store.Transaction tx) -> tx.runnersWithStandingSeenSince(200, 10)))
+                .as("no valid result on record yet").isEmpty();
+        run(store, tx -> {
+            tx.saveReputation(node.publicId().toByteString(), dev.rhizome.coordinator.core.Reputation.fresh().onValid(1_000));
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.runnersWithStandingSeenSince(200, 10)))
+                .containsExactly(node.publicId().toByteString());
+        assertThat(run(store, (Store.Transaction tx) -> tx.runnersWithStandingSeenSince(201, 10))).isEmpty();
     }
 
     // --- pages of the list routes --------------------------------------------------------------

@@ -170,6 +170,38 @@ class UnfetchableCommitsTest {
     }
 
     @Test
+    void freshKeysCannotGetAnExperimentGivenUpWhileRunnersWithStandingRun() {
+        // a runner with standing: it measured the direction's base, and its result is valid
+        Identity established = Identity.generate();
+        WorkUnit base = h.claimEvaluation(established, h.seedCommit);
+        h.api.signAndPost("/v1/results", established, Fixtures.result(established, base, 3.0, h.clock.millis())).ack();
+        Volunteer record = h.api.get("/v1/volunteers", VolunteerList.newBuilder()).getVolunteersList().stream()
+                .filter(v -> v.getKey().equals(established.publicId().toByteString())).findFirst().orElseThrow();
+        assertThat(record.getValid()).isPositive();
+        announce(established);
+
+        String commit = Fixtures.commit();
+        h.api.signAndPost("/v1/experiments", proposer,
+                Fixtures.experiment(proposer, SEED, DIRECTION, commit, h.seedCommit, h.clock.millis())).ack();
+        String unitId = null;
+        for (Identity sybil : runners) {  // three fresh keys, one person
+            announce(sybil);
+            WorkUnit unit = h.claimEvaluation(sybil, commit);
+            unitId = unit.getId();
+            assertThat(h.api.signAndPost("/v1/results", sybil, unfetchable(sybil, unit)).ack().getMessage())
+                    .contains("reissued");
+        }
+        UnitStatus status = h.unit(unitId);
+        assertThat(status.getState()).as("three fresh keys are not enough").isEqualTo(UnitStatus.State.OPEN);
+        assertThat(status.getGivenUp()).isEmpty();
+
+        // the runner with standing fails it too: now it is given up
+        WorkUnit unit = h.claimEvaluation(established, commit);
+        assertThat(h.api.signAndPost("/v1/results", established, unfetchable(established, unit)).ack().getMessage())
+                .contains("given up").contains("1 of them with standing");
+    }
+
+    @Test
     void aLoneNodeStillGivesAnUnfetchableCommitUpAfterThreeExpiredLeases() {
         measureBase();
         String ghost = Fixtures.commit();
