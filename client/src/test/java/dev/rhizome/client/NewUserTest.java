@@ -255,6 +255,7 @@ class NewUserTest {
                 "--workspace", dir.resolve("ws-unserved-eval").toString(),
                 "--data-dir", dir.resolve("agent6").toString(), "--coordinator", url);
         assertFailure(claim, ExitCodes.FAILED, "fetch_failed", "cannot fetch");
+        assertThat(claim.json().get("hint").getAsString()).contains("reported unfetchable").doesNotContain("--from");
         Run after = run("status", "--json", "--coordinator", url, "--data-dir", operator.toString());
         assertThat(after.json().get("units_leased").getAsString()).as("the unit was given back").isEqualTo("0");
         assertThat(after.json().get("results").getAsLong())

@@ -142,9 +142,13 @@ public final class Research {
             String why = String.valueOf(e.getMessage()).replaceAll("\\b[A-Z][\\w$]*(?:Exception|Error): ", "");
             throw new CommandException(ExitCodes.FAILED, "fetch_failed", why.startsWith("cannot fetch") ? why
                     : "cannot fetch " + unit.getCommit() + ": " + why,
-                    "the nodes holding this commit did not answer (stopped?): run `rhizome node --data-dir " + dataDir
-                            + "` if this data directory holds it, retry later, or claim from another commit "
-                            + "(`rhizome claim --direction " + unit.getDirection() + " --from <commit>`, see `rhizome tree`)");
+                    unit.getKind() == WorkUnit.Kind.EVALUATE
+                            ? "the nodes holding this commit did not answer (stopped?); the unit was reported unfetchable "
+                                    + "and goes to another runner: claim again for another one"
+                            : "the nodes holding this commit did not answer (stopped?): run `rhizome node --data-dir "
+                                    + dataDir + "` if this data directory holds it, retry later, or claim from another "
+                                    + "commit (`rhizome claim --direction " + unit.getDirection()
+                                    + " --from <commit>`, see `rhizome tree`)");
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, "failed", "cannot check out " + unit.getCommit() + " into "
                     + workspace + ": " + Problems.describe(e), "give --workspace a new or empty directory you can write");
