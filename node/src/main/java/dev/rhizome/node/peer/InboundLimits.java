@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
 @ChannelHandler.Sharable
 final class InboundLimits extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(InboundLimits.class);
+    /** A peer opening sockets in a loop would otherwise write a line per socket. */
+    private static final WarnBudget REFUSED = new WarnBudget(log);
     /** Gossip links, pooled fetch connections and uploads of a busy node fit well inside. */
     static final int MAX_CONNECTIONS = 1024;
     /**
@@ -48,7 +50,7 @@ final class InboundLimits extends ChannelInboundHandlerAdapter {
         int total = open.incrementAndGet();
         int fromAddress = perAddress.computeIfAbsent(address, a -> new AtomicInteger()).incrementAndGet();
         if (total > maxConnections || fromAddress > maxPerAddress) {
-            log.warn("refusing a connection from {}: {} open in all (at most {}), {} from that address (at most {})",
+            REFUSED.warn("refusing a connection from {}: {} open in all (at most {}), {} from that address (at most {})",
                     address.getHostAddress(), total - 1, maxConnections, fromAddress - 1, maxPerAddress);
             ctx.close();
             return;
