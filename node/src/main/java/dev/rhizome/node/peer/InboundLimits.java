@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * Bounds the connections a server holds open, in all and from one address, so that a peer
  * opening sockets by the thousand cannot take the node's file descriptors (its repository needs
  * them too) or crowd out everyone else. A connection past either bound is closed as soon as it is
- * accepted, before anything is read from it. One instance per server, shared by its connections.
+ * accepted, before anything is read from it. An address is counted as the upload slots count it
+ * (an IPv6 address by its /64). One instance per server, shared by its connections.
  */
 @ChannelHandler.Sharable
 final class InboundLimits extends ChannelInboundHandlerAdapter {
@@ -33,7 +34,8 @@ final class InboundLimits extends ChannelInboundHandlerAdapter {
     private final int maxConnections;
     private final int maxPerAddress;
     private final AtomicInteger open = new AtomicInteger();
-    private final ConcurrentHashMap<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+    /** By {@link UploadSlots#addressKey}: an IPv6 host holds a whole /64, and would else have billions of shares. */
+    private final ConcurrentHashMap<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
 
     InboundLimits() {
         this(MAX_CONNECTIONS, MAX_PER_ADDRESS);
@@ -48,7 +50,7 @@ final class InboundLimits extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         InetAddress address = address(ctx.channel().remoteAddress());
         int total = open.incrementAndGet();
-        int fromAddress = perAddress.computeIfAbsent(address, a -> new AtomicInteger()).incrementAndGet();
+        int fromAddress = perAddress.computeIfAbsent(UploadSlots.addressKey(address), a -> new AtomicInteger()).incrementAndGet();
         if (total > maxConnections || fromAddress > maxPerAddress) {
             REFUSED.warn("refusing a connection from {}: {} open in all (at most {}), {} from that address (at most {})",
                     address.getHostAddress(), total - 1, maxConnections, fromAddress - 1, maxPerAddress);
@@ -62,7 +64,7 @@ final class InboundLimits extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         InetAddress address = address(ctx.channel().remoteAddress());
         open.decrementAndGet();
-        perAddress.computeIfPresent(address, (a, count) -> count.decrementAndGet() == 0 ? null : count);
+        perAddress.computeIfPresent(UploadSlots.addressKey(address), (a, count) -> count.decrementAndGet() == 0 ? null : count);
         super.channelInactive(ctx);
     }
 

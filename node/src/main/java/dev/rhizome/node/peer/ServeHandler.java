@@ -193,7 +193,7 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
             refuse(ctx, Error.Code.BAD_REQUEST, "offset " + offset + " is past the end of a " + bundle.size() + "-byte bundle");
             return;
         }
-        long end = length == 0 ? bundle.size() : Math.min(bundle.size(), offset + length);
+        long end = ServeSession.rangeEnd(offset, length, bundle.size());
         wholeBundleOf = offset == 0 && end == bundle.size() ? bundle.tip() : null;
         try {
             streamer = ChunkStreamer.open(bundle.path(), bundle.tip(), offset, end, chunkBytes, bytesServed, pacer);
