@@ -116,6 +116,38 @@ class RoguePeersTest {
     }
 
     @Test
+    void halfOpenHandshakesByTheHundredAreClosedAtTheTimeoutAndHonestPeersStillLink() throws Exception {
+        Node a = start("a", honest(1), List.of());
+        long fdsBefore = openFds();
+        int threadsBefore = Thread.activeCount();
+        List<Socket> halfOpen = new ArrayList<>();
+        try {
+            // Valid gossip hellos of made-up nodes (a signature costs nothing), then never the proof.
+            for (int i = 0; i < 200; i++) {
+                Socket s = new Socket("127.0.0.1", a.gossip().port());
+                halfOpen.add(s);
+                Identity made = Identity.generate();
+                SignedEnvelope info = Envelopes.sign(made, NodeInfo.newBuilder().setNode(made.publicId().toByteString())
+                        .setHost("127.0.0.1").setPort(1).setTimeMs(System.currentTimeMillis()).build());
+                write(s, PeerMessage.newBuilder().setHello(hello(made).setNodeInfo(info)).build());
+            }
+            Node b = start("b", honest(2), List.of(info(a)));
+            GossipServiceTest.await(() -> linked(a).contains(b.identity().publicId()), Duration.ofSeconds(20));
+            for (Socket s : halfOpen) {
+                s.setSoTimeout(20_000);
+                drainUntilClosed(s); // the node answers its hello, then closes at the handshake timeout
+            }
+        } finally {
+            for (Socket s : halfOpen) {
+                s.close();
+            }
+        }
+        assertThat(linked(a)).as("made-up nodes linked without a proof").hasSize(1);
+        GossipServiceTest.await(() -> openFds() <= fdsBefore + 40, Duration.ofSeconds(20)); // B's own sockets and files
+        assertThat(Thread.activeCount()).isLessThanOrEqualTo(threadsBefore + 16);
+    }
+
+    @Test
     void paddedNodeInfosFromARogueNeitherFillTheTableNorGetAnHonestRelayBanned() throws Exception {
         // The rogue keeps every link it is offered (it dials none): A knows it from its bootstrap.
         Node rogue = start("rogue", id -> self -> HostileProtocols.padder(id, self), List.of());
