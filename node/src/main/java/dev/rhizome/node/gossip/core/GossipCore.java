@@ -717,7 +717,18 @@ public final class GossipCore implements PeerProtocol {
             }
         }
         for (PublicId peer : RandomPick.some(candidates, config.degree(), random)) {
-            sendAnnouncement(peer, envelope, out);
+            // Relays to one link are paced at half the rate its token bucket takes from us: what a
+            // rogue pours in over several links (fresh NodeInfos, or the same ones re-signed newer)
+            // was relayed as fast as it came, and the honest neighbour then banned this node as a
+            // flooder. Past the pace a relay is dropped for that link; the flood reaches it by others.
+            Link link = connections.get(peer);
+            if (link.relays == null) {
+                link.relays = new TokenBucket(config.announcementsPerSecond() / 2.0, config.announcementBurst() / 4.0,
+                        now * 1_000_000L);
+            }
+            if (link.relays.tryTake(1, now * 1_000_000L)) {
+                sendAnnouncement(peer, envelope, out);
+            }
         }
     }
 
