@@ -65,6 +65,23 @@ final class BundleCache {
         }
     }
 
+    /** Whether a bundle of {@code tip} for exactly these prerequisites is known here. */
+    boolean has(String tip, List<String> prerequisites) {
+        return finished.getIfPresent(fileName(tip, prerequisites)) != null;
+    }
+
+    /** Bundles of {@code tip} known here, for any prerequisites. */
+    List<BundleFile> variants(String tip) {
+        String prefix = tip + "-";
+        List<BundleFile> out = new java.util.ArrayList<>();
+        finished.asMap().forEach((key, file) -> {
+            if (key.startsWith(prefix)) {
+                out.add(file);
+            }
+        });
+        return out;
+    }
+
     /** The bundle of that SHA-256 among those built or kept here since start, if its file is still there. */
     Optional<BundleFile> find(byte[] sha256) {
         BundleFile file = byDigest.get(HexFormat.of().formatHex(sha256));

@@ -316,8 +316,19 @@ public final class NodeRepository implements AutoCloseable {
     }
 
     /**
+     * Bundles of one tip built at most, each for another set of prerequisites. An asker picks its
+     * {@code have} list, so a rogue naming a different ancestor each time made this node build and
+     * cache a new bundle per request (up to one per commit in the tip's history: CPU, and disk until
+     * the next prune). Past this bound an asker whose set is new is given the smallest cached bundle
+     * of the tip whose prerequisites it holds, else the full one (built once). Honest askers of one
+     * tip mostly hold its parent, and share one thin bundle.
+     */
+    static final int MAX_VARIANTS = 4;
+
+    /**
      * A bundle whose only ref is {@code tip}, thin against those of {@code peerHas} that we hold and
-     * that are ancestors of tip (reduced to the nearest ones); full when there are none. Cached on disk.
+     * that are ancestors of tip (reduced to the nearest ones); full when there are none. Cached on disk; past
+     * {@link #MAX_VARIANTS} bundles of tip, one already cached that the asker can import.
      */
     public BundleFile bundle(String tip, Collection<String> peerHas) throws IOException {
         ObjectId tipId = requireHeld(tip);
@@ -331,8 +342,49 @@ public final class NodeRepository implements AutoCloseable {
             RevCommit tipCommit = walk.parseCommit(tipId);
             List<RevCommit> prerequisites = Prerequisites.select(walk, tipCommit, held);
             List<String> names = prerequisites.stream().map(RevCommit::name).sorted().toList();
+            if (!names.isEmpty() && !bundles.has(tip, names)) {
+                List<BundleFile> variants = bundles.variants(tip);
+                if (variants.size() >= MAX_VARIANTS) {
+                    Optional<BundleFile> usable = importableBy(walk, prerequisites, variants);
+                    if (usable.isPresent()) {
+                        return usable.get();
+                    }
+                    return bundles.get(tip, List.of(), out -> writeBundle(repository, tipCommit, List.of(), out));
+                }
+            }
             return bundles.get(tip, names, out -> writeBundle(repository, tipCommit, prerequisites, out));
         }
+    }
+
+    /**
+     * The smallest of {@code variants} whose every prerequisite the asker holds: an ancestor of (or
+     * one of) the asker's nearest held commits {@code askerHolds}, since a repository holds every
+     * ancestor of what it holds.
+     */
+    private static Optional<BundleFile> importableBy(RevWalk walk, List<RevCommit> askerHolds, List<BundleFile> variants)
+            throws IOException {
+        BundleFile best = null;
+        for (BundleFile variant : variants) {
+            boolean importable = true;
+            for (String prerequisite : variant.prerequisites()) {
+                RevCommit needed = walk.parseCommit(ObjectId.fromString(prerequisite));
+                boolean held = false;
+                for (RevCommit holds : askerHolds) {
+                    if (walk.isMergedInto(needed, walk.parseCommit(holds))) {
+                        held = true;
+                        break;
+                    }
+                }
+                if (!held) {
+                    importable = false;
+                    break;
+                }
+            }
+            if (importable && (best == null || variant.size() < best.size())) {
+                best = variant;
+            }
+        }
+        return Optional.ofNullable(best);
     }
 
     /**

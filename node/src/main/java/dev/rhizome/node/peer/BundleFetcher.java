@@ -39,6 +39,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class BundleFetcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BundleFetcher.class);
+    /** A peer that claims commits and fails to serve them would otherwise write a line per claim. */
+    private static final WarnBudget FAILED = new WarnBudget(log);
     /** Commits we list as held, so the peer can send a thin bundle; the frame limit caps it anyway. */
     static final int MAX_HAVE = 1000;
     /** Resumes of one transfer, each after a connection that made progress; a peer stuck at one byte stops it. */
@@ -102,7 +104,7 @@ public final class BundleFetcher implements AutoCloseable {
             try {
                 return fetchFrom(peer, commit, progress, new Cancellation());
             } catch (PeerFailure e) {
-                log.warn("peer {} failed to deliver {}: {}", label(peer), CommitId.abbreviate(commit), e.getMessage());
+                FAILED.warn("peer {} failed to deliver {}: {}", label(peer), CommitId.abbreviate(commit), e.getMessage());
                 failures.add(label(peer) + ": " + e.getMessage());
             }
         }

@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
  */
 final class FirstMessageDeadline extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(FirstMessageDeadline.class);
+    private static final WarnBudget SILENT = new WarnBudget(log);
     static final String NAME = "first-message-deadline";
 
     private final long deadlineMs;
@@ -27,7 +28,7 @@ final class FirstMessageDeadline extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         timer = ctx.executor().schedule(() -> {
-            log.warn("closing connection from {}: no whole message within {} ms", PeerMessages.remote(ctx.channel()),
+            SILENT.warn("closing connection from {}: no whole message within {} ms", PeerMessages.remote(ctx.channel()),
                     deadlineMs);
             ctx.close();
         }, deadlineMs, TimeUnit.MILLISECONDS);

@@ -15,11 +15,14 @@ import org.slf4j.LoggerFactory;
  * Bounds the connections a server holds open, in all and from one address, so that a peer
  * opening sockets by the thousand cannot take the node's file descriptors (its repository needs
  * them too) or crowd out everyone else. A connection past either bound is closed as soon as it is
- * accepted, before anything is read from it. One instance per server, shared by its connections.
+ * accepted, before anything is read from it. An address is counted as the upload slots count it
+ * (an IPv6 address by its /64). One instance per server, shared by its connections.
  */
 @ChannelHandler.Sharable
 final class InboundLimits extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(InboundLimits.class);
+    /** A peer opening sockets in a loop would otherwise write a line per socket. */
+    private static final WarnBudget REFUSED = new WarnBudget(log);
     /** Gossip links, pooled fetch connections and uploads of a busy node fit well inside. */
     static final int MAX_CONNECTIONS = 1024;
     /**
@@ -31,7 +34,8 @@ final class InboundLimits extends ChannelInboundHandlerAdapter {
     private final int maxConnections;
     private final int maxPerAddress;
     private final AtomicInteger open = new AtomicInteger();
-    private final ConcurrentHashMap<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+    /** By {@link UploadSlots#addressKey}: an IPv6 host holds a whole /64, and would else have billions of shares. */
+    private final ConcurrentHashMap<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
 
     InboundLimits() {
         this(MAX_CONNECTIONS, MAX_PER_ADDRESS);
@@ -46,9 +50,9 @@ final class InboundLimits extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         InetAddress address = address(ctx.channel().remoteAddress());
         int total = open.incrementAndGet();
-        int fromAddress = perAddress.computeIfAbsent(address, a -> new AtomicInteger()).incrementAndGet();
+        int fromAddress = perAddress.computeIfAbsent(UploadSlots.addressKey(address), a -> new AtomicInteger()).incrementAndGet();
         if (total > maxConnections || fromAddress > maxPerAddress) {
-            log.warn("refusing a connection from {}: {} open in all (at most {}), {} from that address (at most {})",
+            REFUSED.warn("refusing a connection from {}: {} open in all (at most {}), {} from that address (at most {})",
                     address.getHostAddress(), total - 1, maxConnections, fromAddress - 1, maxPerAddress);
             ctx.close();
             return;
@@ -60,7 +64,7 @@ final class InboundLimits extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         InetAddress address = address(ctx.channel().remoteAddress());
         open.decrementAndGet();
-        perAddress.computeIfPresent(address, (a, count) -> count.decrementAndGet() == 0 ? null : count);
+        perAddress.computeIfPresent(UploadSlots.addressKey(address), (a, count) -> count.decrementAndGet() == 0 ? null : count);
         super.channelInactive(ctx);
     }
 

@@ -31,6 +31,9 @@ import org.slf4j.LoggerFactory;
  */
 final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implements UploadSlots.Holder {
     private static final Logger log = LoggerFactory.getLogger(ServeHandler.class);
+    /** Every connection a peer makes can end in one of these: bounded, or a peer writes our log. */
+    private static final WarnBudget CLOSING = new WarnBudget(log);
+    private static final WarnBudget PREEMPTED = new WarnBudget(log);
 
     private final NodeRepository repo;
     private final Executor bundleBuilders;
@@ -84,7 +87,7 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
             refuse(ctx, refuse.code(), refuse.reason());
         } else if (decision instanceof ServeSession.Serve serve) {
             if (serve.preempts() != null) {
-                log.info("ending {} early: {} asks and holds less than its share of the upload slots", serve.preempts(),
+                PREEMPTED.info("ending {} early: {} asks and holds less than its share of the upload slots", serve.preempts(),
                         PeerMessages.remote(ctx.channel()));
                 serve.preempts().holder().preempt(serve.preempts());
             }
@@ -190,7 +193,7 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
             refuse(ctx, Error.Code.BAD_REQUEST, "offset " + offset + " is past the end of a " + bundle.size() + "-byte bundle");
             return;
         }
-        long end = length == 0 ? bundle.size() : Math.min(bundle.size(), offset + length);
+        long end = ServeSession.rangeEnd(offset, length, bundle.size());
         wholeBundleOf = offset == 0 && end == bundle.size() ? bundle.tip() : null;
         try {
             streamer = ChunkStreamer.open(bundle.path(), bundle.tip(), offset, end, chunkBytes, bytesServed, pacer);
@@ -226,7 +229,7 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
             return; // that upload ended, and its check with it
         }
         if (slowReader.stalled(nowMs(), !ctx.channel().isWritable())) {
-            log.warn("closing connection from {}: it took no chunk of {} in {} s", PeerMessages.remote(ctx.channel()),
+            CLOSING.warn("closing connection from {}: it took no chunk of {} in {} s", PeerMessages.remote(ctx.channel()),
                     CommitId.abbreviate(commit), slowReader.windowMs() / 1000);
             ctx.close();
         }
@@ -297,7 +300,7 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof IdleStateEvent) {
-            log.warn("closing connection from {}: idle too long", PeerMessages.remote(ctx.channel()));
+            CLOSING.warn("closing connection from {}: idle too long", PeerMessages.remote(ctx.channel()));
             ctx.close();
         } else {
             ctx.fireUserEventTriggered(event);
@@ -310,13 +313,13 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
         if (cause instanceof DecoderException) {
             refuse(ctx, Error.Code.BAD_REQUEST, problem);
         } else {
-            log.warn("closing connection from {}: {}", PeerMessages.remote(ctx.channel()), problem);
+            CLOSING.warn("closing connection from {}: {}", PeerMessages.remote(ctx.channel()), problem);
             ctx.close();
         }
     }
 
     private void refuse(ChannelHandlerContext ctx, Error.Code code, String reason) {
-        log.warn("closing connection from {}: {}", PeerMessages.remote(ctx.channel()), reason);
+        CLOSING.warn("closing connection from {}: {}", PeerMessages.remote(ctx.channel()), reason);
         ctx.writeAndFlush(PeerMessages.error(code, reason)).addListener(ChannelFutureListener.CLOSE);
     }
 }

@@ -139,6 +139,18 @@ final class ServeSession {
                 request.getBundleSha256().isEmpty() ? null : request.getBundleSha256().toByteArray(), grant.preempted());
     }
 
+    /**
+     * Where a range of {@code length} bytes (0: to the end) from {@code offset} of a {@code size}-byte
+     * bundle ends. Saturating: an asker's {@code offset + length} past {@code Long.MAX_VALUE} used to
+     * wrap to a negative end, and the server answered a header and an empty range as if served.
+     */
+    static long rangeEnd(long offset, long length, long size) {
+        if (offset < 0 || length < 0 || offset > size) {
+            throw new IllegalArgumentException("range of " + length + " bytes from " + offset + " in " + size);
+        }
+        return length == 0 || length >= size - offset ? size : offset + length;
+    }
+
     static PeerMessage busy(String why) {
         return PeerMessages.error(Error.Code.UNAVAILABLE, why + "; ask another holder");
     }

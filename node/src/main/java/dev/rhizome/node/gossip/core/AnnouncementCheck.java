@@ -39,6 +39,8 @@ final class AnnouncementCheck {
         }
     }
 
+    /** Keepers one Inventory may name. */
+    static final int MAX_KEEPERS = 16;
     private static final String NODE_INFO = NodeInfo.getDescriptor().getFullName();
     private static final String INVENTORY = Inventory.getDescriptor().getFullName();
     private static final String RESULT = Result.getDescriptor().getFullName();
@@ -53,6 +55,10 @@ final class AnnouncementCheck {
 
     /** An announcement pushed to us by {@code from}. */
     Outcome announcement(SignedEnvelope envelope, PublicId from, long nowMs) {
+        String tooLarge = RecordLimits.tooLarge(envelope, config);
+        if (tooLarge != null) {
+            return Outcome.refuse(Penalty.MALFORMED_MESSAGE, tooLarge);
+        }
         String type = envelope.getType();
         if (type.equals(INVENTORY)) {
             return inventory(envelope, from, nowMs);
@@ -74,6 +80,10 @@ final class AnnouncementCheck {
      * since an address stays useful for long, but not from the future.
      */
     Outcome nodeInfo(SignedEnvelope envelope, long nowMs) {
+        String tooLarge = RecordLimits.nodeInfoTooLarge(envelope);
+        if (tooLarge != null) {
+            return Outcome.refuse(Penalty.MALFORMED_MESSAGE, tooLarge);
+        }
         Outcome o = open(envelope, NodeInfo.getDefaultInstance(), NodeInfo::getNode, Kind.NODE_INFO);
         return o.accepted() ? window(o, ((NodeInfo) o.record()).getTimeMs(), nowMs, false) : o;
     }
@@ -91,7 +101,7 @@ final class AnnouncementCheck {
         if (inventory.getCommitsCount() == 0 || inventory.getCommitsCount() > config.maxCommitsPerInventory()) {
             return Outcome.refuse(Penalty.MALFORMED_MESSAGE, "inventory of " + inventory.getCommitsCount() + " commits");
         }
-        if (inventory.getKeepCount() > 16 || inventory.getKeepList().stream().anyMatch(k -> k.size() != PublicId.LENGTH)) {
+        if (inventory.getKeepCount() > MAX_KEEPERS || inventory.getKeepList().stream().anyMatch(k -> k.size() != PublicId.LENGTH)) {
             return Outcome.refuse(Penalty.MALFORMED_MESSAGE, "inventory names " + inventory.getKeepCount()
                     + " keepers, or a malformed node id");
         }

@@ -24,6 +24,10 @@ final class Connections {
         long closingSinceMs;
         /** Records asked for by our PeerExchangeRequest; 0 when none is pending. */
         int exchangeAsked;
+        /** What we may still relay to the peer (others' announcements), made on the first relay. */
+        TokenBucket relays;
+        /** When we last answered the peer's PeerExchangeRequest (long ago: none yet on this link). */
+        long exchangeAnsweredMs = Long.MIN_VALUE / 2;
 
         Link(boolean outbound, TokenBucket bucket) {
             this.outbound = outbound;

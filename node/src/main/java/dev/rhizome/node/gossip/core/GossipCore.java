@@ -45,6 +45,14 @@ public final class GossipCore implements PeerProtocol {
     /** Records a peer exchange carries at most. */
     static final int EXCHANGE_SIZE = 32;
     static final long EXCHANGE_INTERVAL_MS = 30_000;
+    /**
+     * A peer's PeerExchangeRequest is answered at most this often per link; others are dropped. An
+     * answer is up to 32 records (about 16 KB) for a request of a few bytes, so a peer asking as
+     * fast as its token bucket allows (50 a second) had us send it close to a megabyte a second.
+     * An honest node asks once when a link opens (the count restarts with a reconnect) and then
+     * one random link every 30 s.
+     */
+    static final long EXCHANGE_ANSWER_MS = 10_000;
     /** How often a node pushes its own signed NodeInfo, so others learn an address that changed. */
     static final long SELF_ANNOUNCE_INTERVAL_MS = 10 * 60_000;
     /** Bundle transfers the core hands out at once; the adapter should run as many in parallel. */
@@ -204,6 +212,7 @@ public final class GossipCore implements PeerProtocol {
                 existing.outbound = outbound;
                 existing.bucket = new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L);
                 existing.exchangeAsked = 0;
+                existing.exchangeAnsweredMs = Long.MIN_VALUE / 2;
                 greet(peer, now, out);
             }
             return settled(out);
@@ -624,9 +633,10 @@ public final class GossipCore implements PeerProtocol {
     }
 
     private void onExchangeRequest(PublicId from, Link link, PeerExchangeRequest request, long now, List<Effect> out) {
-        if (link.closing) {
+        if (link.closing || now - link.exchangeAnsweredMs < EXCHANGE_ANSWER_MS) {
             return;
         }
+        link.exchangeAnsweredMs = now;
         int max = request.getMax() == 0 ? EXCHANGE_SIZE : Math.min(request.getMax(), EXCHANGE_SIZE);
         List<SignedEnvelope> records = new ArrayList<>();
         records.add(signedSelfInfo(now));
@@ -707,7 +717,18 @@ public final class GossipCore implements PeerProtocol {
             }
         }
         for (PublicId peer : RandomPick.some(candidates, config.degree(), random)) {
-            sendAnnouncement(peer, envelope, out);
+            // Relays to one link are paced at half the rate its token bucket takes from us: what a
+            // rogue pours in over several links (fresh NodeInfos, or the same ones re-signed newer)
+            // was relayed as fast as it came, and the honest neighbour then banned this node as a
+            // flooder. Past the pace a relay is dropped for that link; the flood reaches it by others.
+            Link link = connections.get(peer);
+            if (link.relays == null) {
+                link.relays = new TokenBucket(config.announcementsPerSecond() / 2.0, config.announcementBurst() / 4.0,
+                        now * 1_000_000L);
+            }
+            if (link.relays.tryTake(1, now * 1_000_000L)) {
+                sendAnnouncement(peer, envelope, out);
+            }
         }
     }
 

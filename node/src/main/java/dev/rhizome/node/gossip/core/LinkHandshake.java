@@ -185,6 +185,10 @@ public final class LinkHandshake {
         if (!hello.hasNodeInfo()) {
             return "hello carries no NodeInfo";
         }
+        String tooLarge = RecordLimits.nodeInfoTooLarge(hello.getNodeInfo());
+        if (tooLarge != null) {
+            return "hello carries a " + tooLarge;
+        }
         Verified<NodeInfo> info;
         try {
             info = Envelopes.openSignedBy(hello.getNodeInfo(), NodeInfo.getDefaultInstance(), NodeInfo::getNode);

@@ -6,6 +6,7 @@ import dev.rhizome.node.peer.Cancellation;
 import dev.rhizome.node.peer.FetchException;
 import dev.rhizome.node.peer.FetchResult;
 import dev.rhizome.node.peer.PeerFailure;
+import dev.rhizome.node.peer.WarnBudget;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.identity.PublicId;
@@ -26,6 +27,8 @@ import org.slf4j.LoggerFactory;
  */
 final class FetchWorkers implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FetchWorkers.class);
+    /** Peers announcing what they then fail to serve (identities cost nothing) would write a line per claim. */
+    private static final WarnBudget FAILED = new WarnBudget(log);
 
     /** Where outcomes go; each method is called on a worker and must post to the core thread itself. */
     interface Outcomes {
@@ -117,7 +120,7 @@ final class FetchWorkers implements AutoCloseable {
             if (e.kind() == PeerFailure.Kind.CANCELLED) {
                 return;
             }
-            log.warn("gossip peer {} failed to deliver {}: {}", key.from().shortForm(), CommitId.abbreviate(key.commit()),
+            FAILED.warn("gossip peer {} failed to deliver {}: {}", key.from().shortForm(), CommitId.abbreviate(key.commit()),
                     e.getMessage());
             outcomes.failed(transfer, failure(e.kind()));
         } catch (InterruptedException e) {

@@ -3,6 +3,7 @@ package dev.rhizome.node.gossip.net;
 import dev.rhizome.node.gossip.core.LinkHandshake;
 import dev.rhizome.node.gossip.core.Violation;
 import dev.rhizome.node.peer.PeerMessages;
+import dev.rhizome.node.peer.WarnBudget;
 import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.Hello;
 import dev.rhizome.proto.v1.NodeInfo;
@@ -26,6 +27,9 @@ import org.slf4j.LoggerFactory;
  */
 final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
     private static final Logger log = LoggerFactory.getLogger(GossipLink.class);
+    /** Identities and connections cost a peer nothing, so neither bounds these: the budget does. */
+    private static final WarnBudget REFUSED = new WarnBudget(log);
+    private static final WarnBudget VIOLATION = new WarnBudget(log);
     static final String NAME = "gossip";
     static final int MAX_QUEUED = 256;
 
@@ -91,7 +95,7 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
         step.send().forEach(ctx::writeAndFlush);
         switch (step.state()) {
             case REFUSED -> {
-                log.warn("gossip link {} {} refused: {}", direction(), PeerMessages.remote(ctx.channel()), step.refusal());
+                REFUSED.warn("gossip link {} {} refused: {}", direction(), PeerMessages.remote(ctx.channel()), step.refusal());
                 ctx.close();
             }
             case UP -> {
@@ -136,7 +140,7 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
     }
 
     private void violation(Violation violation, String detail) {
-        log.warn("gossip peer {} at {}: {}; closing", peer().shortForm(), PeerMessages.remote(ctx.channel()), detail);
+        VIOLATION.warn("gossip peer {} at {}: {}; closing", peer().shortForm(), PeerMessages.remote(ctx.channel()), detail);
         service.linkViolation(this, violation);
         ctx.close();
     }

@@ -12,6 +12,7 @@ import dev.rhizome.node.peer.BundleFetcher;
 import dev.rhizome.node.peer.FetchException;
 import dev.rhizome.node.peer.FetchResult;
 import dev.rhizome.node.peer.PeerMessages;
+import dev.rhizome.node.peer.WarnBudget;
 import dev.rhizome.node.peer.PeerServer;
 import dev.rhizome.node.peer.TransferLog;
 import dev.rhizome.proto.v1.Gossip;
@@ -62,6 +63,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class GossipService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GossipService.class);
+    /** A banned peer may reconnect in a loop, each time to be disconnected again. */
+    private static final WarnBudget DISCONNECTING = new WarnBudget(log);
     /** Gossip messages are small: a link with this much unsent has a peer that stopped reading, and sends to it are dropped. */
     private static final WriteBufferWaterMark LINK_WATER_MARK = new WriteBufferWaterMark(256 << 10, 1 << 20);
     /** A protocol that never asks for wakeups (a baseline) has its hello re-signed this often. */
@@ -364,7 +367,7 @@ public final class GossipService implements AutoCloseable {
                 dial(dial.peer());
             } else if (effect instanceof Effect.Disconnect disconnect) {
                 if (links.close(disconnect.peer())) {
-                    log.warn("disconnecting gossip peer {}: {}", disconnect.peer().shortForm(), disconnect.reason());
+                    DISCONNECTING.warn("disconnecting gossip peer {}: {}", disconnect.peer().shortForm(), disconnect.reason());
                 }
             } else if (effect instanceof Effect.DuplicateLink duplicate) {
                 links.resolveDuplicate(duplicate.peer(), duplicate.keepNew());

@@ -1,5 +1,6 @@
 package dev.rhizome.node.gossip.net;
 
+import dev.rhizome.node.gossip.core.RecordLimits;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.envelope.Envelopes;
@@ -37,6 +38,11 @@ final class KnownPeers {
         try (InputStream in = Files.newInputStream(file)) {
             for (SignedEnvelope e = SignedEnvelope.parseDelimitedFrom(in); e != null && loaded.size() < MAX;
                  e = SignedEnvelope.parseDelimitedFrom(in)) {
+                String tooLarge = RecordLimits.nodeInfoTooLarge(e);
+                if (tooLarge != null) {
+                    log.warn("skipping a remembered peer in {}: {}", file, tooLarge);
+                    continue;
+                }
                 try {
                     loaded.add(Envelopes.openSignedBy(e, NodeInfo.getDefaultInstance(), NodeInfo::getNode).record());
                 } catch (SignatureException bad) {

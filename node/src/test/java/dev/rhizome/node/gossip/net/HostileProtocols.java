@@ -56,6 +56,23 @@ final class HostileProtocols {
         });
     }
 
+    /**
+     * NodeInfo announcements of made-up nodes, each padded to 60 KB in its hardware class: a
+     * signature covers any length, and a frame holds one easily.
+     */
+    static PeerProtocol padder(Identity identity, NodeInfo self) {
+        return new Hostile(identity, self, (now, random) -> {
+            List<Gossip> burst = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                Identity made = Identity.generate();
+                burst.add(announce(Envelopes.sign(made, NodeInfo.newBuilder().setNode(made.publicId().toByteString())
+                        .setHost("127.0.0.1").setPort(1 + random.nextInt(60_000)).setHardwareClass("x".repeat(60_000))
+                        .setTimeMs(now).build())));
+            }
+            return burst;
+        });
+    }
+
     static SignedEnvelope inventory(Identity identity, String commit, long now) {
         return Envelopes.sign(identity, Inventory.newBuilder().setNode(identity.publicId().toByteString())
                 .addCommits(commit).setTimeMs(now).build());

@@ -1,0 +1,261 @@
+package dev.rhizome.node.gossip.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.google.protobuf.ByteString;
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.gossip.core.GossipConfig;
+import dev.rhizome.node.gossip.core.GossipCore;
+import dev.rhizome.node.gossip.core.PeerProtocol;
+import dev.rhizome.node.gossip.core.SignatureCheck;
+import dev.rhizome.node.peer.PeerConfig;
+import dev.rhizome.node.peer.TransferLog;
+import dev.rhizome.node.peer.WarnBudget;
+import dev.rhizome.proto.v1.BundleRequest;
+import dev.rhizome.proto.v1.Hello;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.PeerMessage;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.identity.PublicId;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A rogue peer against real nodes on loopback, beyond what {@link HostilePeersTest} covers: it
+ * loops connections with refused hellos and bad requests (the log must stay bounded and the node
+ * keep linking with honest peers), and it pads the signed records it hands on (an honest relay of
+ * them must not be banned by its honest neighbours).
+ */
+class RoguePeersTest {
+    static final PeerConfig PEER = new PeerConfig(1 << 20, 256 << 10, 64L << 20, Duration.ofSeconds(2), Duration.ofSeconds(5));
+
+    @TempDir
+    Path tmp;
+
+    final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    final List<AutoCloseable> open = new ArrayList<>();
+    final Random random = new Random(17);
+    final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    final ch.qos.logback.classic.Logger nodeLogs = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.rhizome.node");
+
+    record Node(Identity identity, NodeRepository repo, GossipService gossip) {
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        nodeLogs.detachAppender(logged);
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    @Test
+    void aRogueLoopingRefusedHellosAndBadRequestsWritesABoundedLogAndHonestPeersStillLink() throws Exception {
+        Node a = start("a", honest(1), List.of());
+        long fdsBefore = openFds();
+        logged.start();
+        nodeLogs.addAppender(logged);
+
+        int rounds = 160;
+        for (int i = 0; i < rounds; i++) {
+            try (Socket s = new Socket("127.0.0.1", a.gossip().port())) {
+                s.setSoTimeout(10_000);
+                Identity made = Identity.generate();
+                if (i % 2 == 0) {
+                    // A gossip hello whose NodeInfo signature is broken: refused by the handshake.
+                    SignedEnvelope info = Envelopes.sign(made, NodeInfo.newBuilder().setNode(made.publicId().toByteString())
+                            .setHost("127.0.0.1").setPort(1).setTimeMs(System.currentTimeMillis()).build());
+                    byte[] signature = info.getSignature().toByteArray();
+                    signature[0] ^= 1;
+                    write(s, PeerMessage.newBuilder().setHello(hello(made).setNodeInfo(info.toBuilder()
+                            .setSignature(ByteString.copyFrom(signature)))).build());
+                } else {
+                    // A bundle client asking for something that is not a commit id: refused by the server.
+                    write(s, PeerMessage.newBuilder().setHello(hello(made)).build());
+                    write(s, PeerMessage.newBuilder().setBundleRequest(BundleRequest.newBuilder().setCommit("../../etc/passwd")).build());
+                }
+                drainUntilClosed(s);
+            }
+        }
+
+        long warnings = logged.list.stream().filter(e -> e.getLevel() == Level.WARN).count();
+        assertThat(warnings).as("WARN lines for " + rounds + " rogue connections").isLessThanOrEqualTo(2L * WarnBudget.PER_WINDOW + 4);
+        assertThat(logged.list.stream().filter(e -> e.getLevel() == Level.DEBUG
+                && e.getFormattedMessage().contains("closing connection")).count()).as("the rest, at debug level").isPositive();
+        GossipServiceTest.await(() -> openFds() <= fdsBefore + 8, Duration.ofSeconds(20));
+
+        Node b = start("b", honest(2), List.of(info(a)));
+        GossipServiceTest.await(() -> linked(a).contains(b.identity().publicId()) && linked(b).contains(a.identity().publicId()),
+                Duration.ofSeconds(20));
+    }
+
+    @Test
+    void halfOpenHandshakesByTheHundredAreClosedAtTheTimeoutAndHonestPeersStillLink() throws Exception {
+        Node a = start("a", honest(1), List.of());
+        long fdsBefore = openFds();
+        int threadsBefore = Thread.activeCount();
+        List<Socket> halfOpen = new ArrayList<>();
+        try {
+            // Valid gossip hellos of made-up nodes (a signature costs nothing), then never the proof.
+            for (int i = 0; i < 200; i++) {
+                Socket s = new Socket("127.0.0.1", a.gossip().port());
+                halfOpen.add(s);
+                Identity made = Identity.generate();
+                SignedEnvelope info = Envelopes.sign(made, NodeInfo.newBuilder().setNode(made.publicId().toByteString())
+                        .setHost("127.0.0.1").setPort(1).setTimeMs(System.currentTimeMillis()).build());
+                write(s, PeerMessage.newBuilder().setHello(hello(made).setNodeInfo(info)).build());
+            }
+            Node b = start("b", honest(2), List.of(info(a)));
+            GossipServiceTest.await(() -> linked(a).contains(b.identity().publicId()), Duration.ofSeconds(20));
+            for (Socket s : halfOpen) {
+                s.setSoTimeout(20_000);
+                drainUntilClosed(s); // the node answers its hello, then closes at the handshake timeout
+            }
+        } finally {
+            for (Socket s : halfOpen) {
+                s.close();
+            }
+        }
+        assertThat(linked(a)).as("made-up nodes linked without a proof").hasSize(1);
+        GossipServiceTest.await(() -> openFds() <= fdsBefore + 40, Duration.ofSeconds(20)); // B's own sockets and files
+        assertThat(Thread.activeCount()).isLessThanOrEqualTo(threadsBefore + 16);
+    }
+
+    @Test
+    void paddedNodeInfosFromARogueNeitherFillTheTableNorGetAnHonestRelayBanned() throws Exception {
+        // The rogue keeps every link it is offered (it dials none): A knows it from its bootstrap.
+        Node rogue = start("rogue", id -> self -> HostileProtocols.padder(id, self), List.of());
+        Node a = start("a", honest(1), List.of(info(rogue)));
+        Node c = start("c", honest(3), List.of(info(a)));
+        PublicId rogueId = rogue.identity().publicId();
+        // Refused at once (and the rogue banned), or, without the bounds, kept by the dozen.
+        GossipServiceTest.await(() -> banned(a, rogueId) || tableSize(a) >= 40, Duration.ofSeconds(30));
+
+        // B asks A for peers on linking; A's answer carries what its table holds, and must fit B's frames.
+        Node b = start("b", honest(2), List.of(info(a)));
+        PublicId aId = a.identity().publicId();
+        GossipServiceTest.await(() -> tableSize(b) >= 2 || banned(b, aId),
+                Duration.ofSeconds(20));
+        boolean banned = b.gossip().query(p -> p.isBanned(aId, System.currentTimeMillis()));
+        double score = b.gossip().query(p -> ((GossipCore) p).score(aId));
+        assertThat(banned).as("the honest relay banned").isFalse();
+        assertThat(score).isGreaterThanOrEqualTo(0.0);
+        assertThat(linked(b)).contains(aId);
+        assertThat(linked(c)).contains(aId);
+        assertThat(tableSize(a)).as("made-up padded nodes kept").isLessThanOrEqualTo(3);
+    }
+
+    private static Hello.Builder hello(Identity identity) {
+        byte[] nonce = new byte[32];
+        new Random().nextBytes(nonce);
+        return Hello.newBuilder().setProtocolVersion(1).setNode(identity.publicId().toByteString()).setNonce(ByteString.copyFrom(nonce));
+    }
+
+    private static void write(Socket s, PeerMessage message) throws IOException {
+        DataOutputStream out = new DataOutputStream(s.getOutputStream());
+        byte[] frame = message.toByteArray();
+        out.writeInt(frame.length);
+        out.write(frame);
+        out.flush();
+    }
+
+    /** Reads whatever the node answers until it closes the connection. */
+    private static void drainUntilClosed(Socket s) throws IOException {
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        try {
+            while (true) {
+                byte[] frame = new byte[in.readInt()];
+                in.readFully(frame);
+            }
+        } catch (EOFException | SocketException closed) {
+            // closed, as it should be
+        }
+    }
+
+    /** File descriptors this JVM holds open now (Linux). */
+    private static long openFds() {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Function<Identity, Function<NodeInfo, PeerProtocol>> honest(long seed) {
+        GossipConfig d = GossipConfig.defaults();
+        GossipConfig config = new GossipConfig(d.degree(), d.maxDegree(), d.maxKnownPeers(), d.seenTtl(), d.maxSeen(),
+                d.maxClockSkew(), d.fetchStall(), d.maxCommitsPerInventory(), d.announcementsPerSecond(),
+                d.announcementBurst(), d.disconnectScore(), d.banScore(), d.banDuration(), Duration.ofMillis(200),
+                Duration.ofSeconds(2));
+        return id -> self -> new GossipCore(id, self, config, new Random(seed), SignatureCheck.envelopes());
+    }
+
+    private Node start(String name, Function<Identity, Function<NodeInfo, PeerProtocol>> protocol, List<NodeInfo> bootstrap)
+            throws Exception {
+        Identity identity = Identity.generate();
+        Path dir = tmp.resolve(name);
+        NodeRepository repo = NodeRepository.open(dir.resolve("repo.git"));
+        open.add(repo);
+        GossipSettings settings = GossipSettings.defaults("127.0.0.1", 0, "cpu", null).withPeer(PEER).withTick(Duration.ofMillis(100));
+        List<NodeInfo> known = List.copyOf(bootstrap);
+        GossipService gossip = GossipService.start(repo, identity, settings, protocol.apply(identity), () -> known,
+                new TransferLog(dir.resolve("transfers.jsonl")), group);
+        open.add(gossip);
+        return new Node(identity, repo, gossip);
+    }
+
+    private static NodeInfo info(Node node) {
+        return NodeInfo.newBuilder().setNode(node.identity().publicId().toByteString()).setHost("127.0.0.1")
+                .setPort(node.gossip().port()).build();
+    }
+
+    private static java.util.Set<PublicId> linked(Node n) {
+        try {
+            return n.gossip().linkedPeers();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean banned(Node n, PublicId peer) {
+        try {
+            return n.gossip().query(p -> p.isBanned(peer, System.currentTimeMillis()));
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int tableSize(Node n) {
+        try {
+            return n.gossip().query(p -> ((GossipCore) p).stats().peerTableSize());
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package dev.rhizome.node.peer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+class WarnBudgetTest {
+    final WarnBudget budget = new WarnBudget(LoggerFactory.getLogger(WarnBudgetTest.class), 3, 60_000);
+
+    @Test
+    void aFewWarningsAMinuteGoOutAndTheNextOneAfterSaysHowManyWereHeldBack() {
+        assertThat(budget.admit(0)).isZero();
+        assertThat(budget.admit(1)).isZero();
+        assertThat(budget.admit(2)).isZero();
+        for (int i = 0; i < 1000; i++) {
+            assertThat(budget.admit(10 + i)).as("past the budget").isEqualTo(-1);
+        }
+        assertThat(budget.admit(59_999)).isEqualTo(-1);
+        assertThat(budget.admit(60_000)).as("the next window tells what was held back").isEqualTo(1001);
+        assertThat(budget.admit(60_001)).isZero();
+    }
+}
