@@ -67,6 +67,19 @@ public final class JobDirs {
         throw new IOException("no Uid line in /proc/self/status");
     }
 
+    /** This process's effective gid, from the {@code Gid:} line of {@code /proc/self/status}. */
+    static int myGid() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("Gid:")) {
+                String[] ids = line.substring(4).trim().split("\\s+");
+                if (ids.length >= 2) {
+                    return Integer.parseInt(ids[1]);
+                }
+            }
+        }
+        throw new IOException("no Gid line in /proc/self/status");
+    }
+
     private static int uid(Path p) throws IOException {
         return (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
     }

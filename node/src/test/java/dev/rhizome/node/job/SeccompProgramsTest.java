@@ -30,7 +30,7 @@ class SeccompProgramsTest {
             program("rhizome-seccomp-" + self + "-77", "filter.bpf");
             program("rhizome-seccomp-notapid", "filter.bpf");
 
-            assertThat(BwrapLauncher.removeOrphanedPrograms(tmp, self)).isEqualTo(2);
+            assertThat(SeccompPrograms.removeOrphans(tmp, self)).isEqualTo(2);
 
             try (Stream<Path> files = Files.list(tmp)) {
                 assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(
