@@ -92,8 +92,8 @@ public final class BwrapLauncher implements ProcessLauncher {
         }
         ProcessBuilder builder = new ProcessBuilder(argv)
                 .redirectInput(stdin)
-                .redirectOutput(stdout)
-                .redirectError(stderr);
+                .redirectOutput(LogPump.viaPipe(stdout))
+                .redirectError(LogPump.viaPipe(stderr));
         builder.environment().clear(); // bubblewrap passes its own environment on to the job
         // Started from /, not the node's working directory: the shells before bubblewrap export it
         // as PWD, which bubblewrap passes on, and the job could read it in /proc/1/environ.
@@ -101,6 +101,8 @@ public final class BwrapLauncher implements ProcessLauncher {
         builder.environment().putAll(BwrapCommand.environment(confinement));
         Process process;
         try {
+            LogPump.prepare(stdout);
+            LogPump.prepare(stderr);
             process = spawn(builder);
         } catch (IOException | RuntimeException e) {
             jobCgroup.ifPresent(CgroupV2.JobCgroup::killAndRemove);
@@ -112,11 +114,18 @@ public final class BwrapLauncher implements ProcessLauncher {
             process.destroyForcibly();
             own.ifPresent(CgroupV2.JobCgroup::killAndRemove);
         };
+        List<Thread> pumps = new ArrayList<>();
+        if (LogPump.isFile(stdout)) {
+            pumps.add(LogPump.start("job stdout", process.getInputStream(), stdout));
+        }
+        if (LogPump.isFile(stderr)) {
+            pumps.add(LogPump.start("job stderr", process.getErrorStream(), stderr));
+        }
         process.onExit().thenRun(() -> {
             own.ifPresent(CgroupV2.JobCgroup::killAndRemove);
             deleteAll(oneShot);
         });
-        return new JobProcess(process, killAll);
+        return new JobProcess(process, killAll, pumps);
     }
 
     private static Process spawn(ProcessBuilder builder) throws IOException {

@@ -173,7 +173,7 @@ class SandboxEscapeTest {
     }
 
     @Test
-    void theJobLearnsNoLocalUsersNameAndPid1NamesNoPathOfTheNode() throws Exception {
+    void theJobLearnsNoLocalUsersNameAndNeitherPid1NorItsDescriptorsNameAPathOfTheNode() throws Exception {
         List<String> hostUsers = new java.util.ArrayList<>();
         for (Path f : List.of(Path.of("/etc/passwd"), Path.of("/etc/group"))) {
             for (String line : Files.readAllLines(f)) {
@@ -186,7 +186,8 @@ class SandboxEscapeTest {
         assumeTrue(!hostUsers.isEmpty(), "this machine names no user but root and nobody");
         String spyPath = "/home/spy-" + tag + "/.local/bin";
         // bubblewrap is the job's PID 1: its command line named every path it bound (the checkout, so
-        // the node's uid and id), its environment the node's PATH (the node user's home).
+        // the node's uid and id), its environment the node's PATH (the node user's home); the
+        // descriptor of its log named the data directory.
         String script = """
                 cat /etc/passwd /etc/group
                 echo "PID1[$(tr '\\0' ' ' < /proc/1/cmdline)]"
@@ -207,6 +208,8 @@ class SandboxEscapeTest {
         assertThat(pid1).contains("--args").doesNotContain(checkout.toString(), jobs.getFileName().toString(), "--bind",
                 "--ro-bind", "--seccomp");
         assertThat(log).doesNotContain("spy-" + tag).contains("PATH[/usr/bin:/bin]");
+        // Its output goes to a log in the data directory: through a pipe, since a file's descriptor names its path.
+        assertThat(log).doesNotContain(dataDir.toString()).contains("1 -> pipe:");
         // bubblewrap closed the descriptors its inputs came on
         assertThat(log).doesNotContainPattern("(?m) [6-9] -> ");
     }
