@@ -43,6 +43,9 @@ public final class BwrapCommand {
     static final int ARGS_FD = 8;
     static final int PASSWD_FD = 7;
     static final int GROUP_FD = 6;
+    static final int BOOT_ID_FD = 5;
+    /** The host's boot id: the same for every job until the machine restarts, so a fingerprint of it. */
+    static final String BOOT_ID = "/proc/sys/kernel/random/boot_id";
     static final int NOBODY = 65534;
     /** The name the job's own uid has inside, when it is not root's or nobody's. */
     static final String JOB_USER = "rhizome";
@@ -59,15 +62,17 @@ public final class BwrapCommand {
      * @param seccomp   the job's {@link SeccompFilter} program, when this architecture has one
      * @param passwd    the job's {@link #passwd} file
      * @param group     the job's {@link #group} file
+     * @param bootId    the job's {@code /proc/sys/kernel/random/boot_id}: a random one of its own
      * @param arguments bubblewrap's {@link #options}, NUL-separated, read through {@code --args}: they
      *                  are PID 1's command line inside the sandbox, which the job can read. When absent,
      *                  they are on the command line itself (what the unit tests look at).
      */
-    public record Inputs(Optional<Path> seccomp, Path passwd, Path group, Optional<Path> arguments) {
+    public record Inputs(Optional<Path> seccomp, Path passwd, Path group, Path bootId, Optional<Path> arguments) {
         public Inputs {
             java.util.Objects.requireNonNull(seccomp, "seccomp");
             java.util.Objects.requireNonNull(passwd, "passwd");
             java.util.Objects.requireNonNull(group, "group");
+            java.util.Objects.requireNonNull(bootId, "bootId");
             java.util.Objects.requireNonNull(arguments, "arguments");
         }
     }
@@ -97,6 +102,8 @@ public final class BwrapCommand {
         open.append(' ').append(PASSWD_FD).append("<\"$").append(files.size()).append('"');
         files.add(inputs.group().toString());
         open.append(' ').append(GROUP_FD).append("<\"$").append(files.size()).append('"');
+        files.add(inputs.bootId().toString());
+        open.append(' ').append(BOOT_ID_FD).append("<\"$").append(files.size()).append('"');
         argv.addAll(List.of("/bin/sh", "-c", open + " && shift " + files.size() + " && exec \"$@\"", "rhizome-sandbox"));
         argv.addAll(files);
         cgroupProcs.ifPresent(procs -> {
@@ -149,6 +156,11 @@ public final class BwrapCommand {
             s.append(JOB_USER).append(":x:").append(gid).append(":\n");
         }
         return s.toString();
+    }
+
+    /** A boot id for one job, random, as the kernel writes one. */
+    public static String bootId() {
+        return java.util.UUID.randomUUID() + "\n";
     }
 
     /**
@@ -224,6 +236,8 @@ public final class BwrapCommand {
             }
         }
         argv.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
+        // One of its own: the host's would let jobs (and whoever reads their results) tell machines apart.
+        argv.addAll(List.of("--ro-bind-data", Integer.toString(BOOT_ID_FD), BOOT_ID));
         argv.addAll(List.of("--size", Long.toString(plan.limits().tmpBytes()), "--tmpfs", "/tmp"));
         // /dev is a tmpfs of no size, as is the root: a job writing there takes the machine's memory
         // past any RLIMIT_AS. /dev/shm (POSIX shared memory, data loaders' workers) gets a capped one,

@@ -24,8 +24,9 @@ class BwrapCommandTest {
 
     private static final Path PASSWD = Path.of("/tmp/rhizome-seccomp-1-2/passwd-3.tmp");
     private static final Path GROUP = Path.of("/tmp/rhizome-seccomp-1-2/group-4.tmp");
+    private static final Path BOOT_ID = Path.of("/tmp/rhizome-seccomp-1-2/boot-6.tmp");
     private static final BwrapCommand.Inputs INPUTS = new BwrapCommand.Inputs(Optional.empty(), PASSWD, GROUP,
-            Optional.empty());
+            BOOT_ID, Optional.empty());
 
     private static List<String> argv(SandboxPlan plan, HostView host) {
         return BwrapCommand.argv(plan, List.of("java", "Train.java"), JOB, Optional.empty(), INPUTS, host);
@@ -53,9 +54,10 @@ class BwrapCommandTest {
         List<String> argv = argv(plan(SandboxPlan.MemoryLimit.ADDRESS_SPACE, OptionalInt.empty(), GpuPassthrough.NONE),
                 FakeHost.debian());
 
-        assertThat(argv.subList(0, 6)).containsExactly("/bin/sh", "-c", "exec 7<\"$1\" 6<\"$2\" && shift 2 && exec \"$@\"",
-                "rhizome-sandbox", PASSWD.toString(), GROUP.toString());
-        assertThat(argv.get(6)).isEqualTo("/usr/bin/bwrap");
+        assertThat(argv.subList(0, 7)).containsExactly("/bin/sh", "-c",
+                "exec 7<\"$1\" 6<\"$2\" 5<\"$3\" && shift 3 && exec \"$@\"", "rhizome-sandbox", PASSWD.toString(),
+                GROUP.toString(), BOOT_ID.toString());
+        assertThat(argv.get(7)).isEqualTo("/usr/bin/bwrap");
         assertThat(argv).contains("--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
                 "--new-session");
         assertThat(String.join(" ", argv)).contains("--cap-drop ALL", "--proc /proc", "--dev /dev",
@@ -71,6 +73,7 @@ class BwrapCommandTest {
                 "--ro-bind-try /etc/alternatives /etc/alternatives",
                 "--ro-bind-data 7 /etc/passwd", "--ro-bind-data 6 /etc/group",
                 "--ro-bind-try /etc/java-17-openjdk /etc/java-17-openjdk", "--ro-bind-try /etc/python3.11 /etc/python3.11",
+                "--ro-bind-data 5 /proc/sys/kernel/random/boot_id",
                 "--ro-bind /opt/jdk-17 /opt/jdk-17",
                 "--bind " + CHECKOUT + " " + CHECKOUT);
         assertThat(String.join(" ", argv)).doesNotContain("/etc/shadow", "/etc/ssh", "/home", "/root", "/dev/sda",
@@ -103,7 +106,7 @@ class BwrapCommandTest {
         List<String> argv = BwrapCommand.argv(plan(SandboxPlan.MemoryLimit.CGROUP, OptionalInt.of(65534), GpuPassthrough.NONE),
                 List.of("true"), JOB, Optional.of(Path.of("/sys/fs/cgroup/job-1/cgroup.procs")), INPUTS, FakeHost.debian());
 
-        assertThat(argv.subList(6, 16)).containsExactly("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
+        assertThat(argv.subList(7, 17)).containsExactly("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
                 "/sys/fs/cgroup/job-1/cgroup.procs", "/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
                 "--clear-groups", "--", "/usr/bin/bwrap");
     }
@@ -112,15 +115,15 @@ class BwrapCommandTest {
     void theSeccompProgramReachesBubblewrapOnItsOwnDescriptorBeforeAnythingElseRuns() {
         List<String> argv = BwrapCommand.argv(plan(SandboxPlan.MemoryLimit.CGROUP, OptionalInt.of(65534), GpuPassthrough.NONE),
                 List.of("true"), JOB, Optional.of(Path.of("/sys/fs/cgroup/job-1/cgroup.procs")),
-                new BwrapCommand.Inputs(Optional.of(Path.of("/tmp/filter.bpf")), PASSWD, GROUP, Optional.empty()),
+                new BwrapCommand.Inputs(Optional.of(Path.of("/tmp/filter.bpf")), PASSWD, GROUP, BOOT_ID, Optional.empty()),
                 FakeHost.debian());
 
-        assertThat(argv.subList(0, 7)).containsExactly("/bin/sh", "-c",
-                "exec 9<\"$1\" 7<\"$2\" 6<\"$3\" && shift 3 && exec \"$@\"", "rhizome-sandbox", "/tmp/filter.bpf",
-                PASSWD.toString(), GROUP.toString());
+        assertThat(argv.subList(0, 8)).containsExactly("/bin/sh", "-c",
+                "exec 9<\"$1\" 7<\"$2\" 6<\"$3\" 5<\"$4\" && shift 4 && exec \"$@\"", "rhizome-sandbox",
+                "/tmp/filter.bpf", PASSWD.toString(), GROUP.toString(), BOOT_ID.toString());
         assertThat(argv.subList(argv.indexOf("/usr/bin/bwrap"), argv.indexOf("/usr/bin/bwrap") + 3))
                 .containsExactly("/usr/bin/bwrap", "--seccomp", "9");
-        assertThat(argv.subList(7, 9)).containsExactly("/bin/sh", "-c"); // then the cgroup is joined, as without it
+        assertThat(argv.subList(8, 10)).containsExactly("/bin/sh", "-c"); // then the cgroup is joined, as without it
     }
 
     @Test
@@ -128,10 +131,10 @@ class BwrapCommandTest {
         SandboxPlan plan = plan(SandboxPlan.MemoryLimit.ADDRESS_SPACE, OptionalInt.of(65534), GpuPassthrough.NONE);
         Path args = Path.of("/tmp/rhizome-seccomp-1-2/args-5.tmp");
         List<String> argv = BwrapCommand.argv(plan, List.of("java", "Train.java"), JOB, Optional.empty(),
-                new BwrapCommand.Inputs(Optional.of(Path.of("/tmp/filter.bpf")), PASSWD, GROUP, Optional.of(args)),
+                new BwrapCommand.Inputs(Optional.of(Path.of("/tmp/filter.bpf")), PASSWD, GROUP, BOOT_ID, Optional.of(args)),
                 FakeHost.debian());
 
-        assertThat(argv.get(2)).isEqualTo("exec 9<\"$1\" 8<\"$2\" 7<\"$3\" 6<\"$4\" && shift 4 && exec \"$@\"");
+        assertThat(argv.get(2)).isEqualTo("exec 9<\"$1\" 8<\"$2\" 7<\"$3\" 6<\"$4\" 5<\"$5\" && shift 5 && exec \"$@\"");
         assertThat(argv.get(5)).isEqualTo(args.toString());
         assertThat(fromBwrap(argv)).containsExactly("/usr/bin/bwrap", "--args", "8", "--", "/usr/bin/prlimit",
                 "--nproc=512", "--as=" + LIMITS.addressSpaceBytes(), "--", "java", "Train.java");

@@ -162,6 +162,7 @@ class GpuIsolationTest {
                 SandboxPlan.MemoryLimit.NONE, gpus);
         return BwrapCommand.argv(plan, List.of("python3", "train.py"),
                 new Confinement(checkout, List.of(checkout), List.of(), env), Optional.empty(),
-                new BwrapCommand.Inputs(Optional.empty(), Path.of("/tmp/p"), Path.of("/tmp/g"), Optional.empty()), machine);
+                new BwrapCommand.Inputs(Optional.empty(), Path.of("/tmp/p"), Path.of("/tmp/g"), Path.of("/tmp/b"),
+                        Optional.empty()), machine);
     }
 }

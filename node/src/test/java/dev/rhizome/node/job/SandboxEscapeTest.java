@@ -193,6 +193,7 @@ class SandboxEscapeTest {
                 echo "PID1[$(tr '\\0' ' ' < /proc/1/cmdline)]"
                 echo "ENV1[$(tr '\\0' ' ' < /proc/1/environ)] PATH[$PATH]"
                 echo "ME[$(id)]"
+                echo "BOOT[$(cat /proc/sys/kernel/random/boot_id)]"
                 ls -l /proc/1/fd /proc/self/fd
                 echo 'val_bpb: 1.0'
                 """;
@@ -208,6 +209,8 @@ class SandboxEscapeTest {
         assertThat(pid1).contains("--args").doesNotContain(checkout.toString(), jobs.getFileName().toString(), "--bind",
                 "--ro-bind", "--seccomp");
         assertThat(log).doesNotContain("spy-" + tag).contains("PATH[/usr/bin:/bin]");
+        // The host's boot id is the same for every job it runs: a fingerprint of the machine.
+        assertThat(log).contains("BOOT[").doesNotContain(Files.readString(Path.of(BwrapCommand.BOOT_ID)).strip());
         // Its output goes to a log in the data directory: through a pipe, since a file's descriptor names its path.
         assertThat(log).doesNotContain(dataDir.toString()).contains("1 -> pipe:");
         // bubblewrap closed the descriptors its inputs came on
