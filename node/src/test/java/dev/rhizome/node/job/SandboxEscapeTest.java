@@ -213,6 +213,15 @@ class SandboxEscapeTest {
         assertThat(log).contains("BOOT[").doesNotContain(Files.readString(Path.of(BwrapCommand.BOOT_ID)).strip());
         // Its output goes to a log in the data directory: through a pipe, since a file's descriptor names its path.
         assertThat(log).doesNotContain(dataDir.toString()).contains("1 -> pipe:");
+        // Each start's files for bubblewrap are gone with the job; the program stays.
+        java.util.Optional<Path> program = sandbox.seccompFile();
+        if (program.isPresent()) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                try (java.util.stream.Stream<Path> files = Files.list(program.get().getParent())) {
+                    assertThat(files.map(f -> f.getFileName().toString())).containsExactly("filter.bpf");
+                }
+            });
+        }
         // bubblewrap closed the descriptors its inputs came on
         assertThat(log).doesNotContainPattern("(?m) [6-9] -> ");
     }
