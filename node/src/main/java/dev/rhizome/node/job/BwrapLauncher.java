@@ -91,10 +91,13 @@ public final class BwrapLauncher implements ProcessLauncher {
             deleteAll(oneShot);
             throw e;
         }
+        // Both streams to one log: one pipe, so that they interleave as written, as in the file itself.
+        boolean oneLog = LogPump.isFile(stdout) && LogPump.isFile(stderr) && stdout.file().equals(stderr.file());
         ProcessBuilder builder = new ProcessBuilder(argv)
                 .redirectInput(stdin)
                 .redirectOutput(LogPump.viaPipe(stdout))
-                .redirectError(LogPump.viaPipe(stderr));
+                .redirectError(LogPump.viaPipe(stderr))
+                .redirectErrorStream(oneLog);
         builder.environment().clear(); // bubblewrap passes its own environment on to the job
         // Started from /, not the node's working directory: the shells before bubblewrap export it
         // as PWD, which bubblewrap passes on, and the job could read it in /proc/1/environ.
@@ -119,7 +122,7 @@ public final class BwrapLauncher implements ProcessLauncher {
         if (LogPump.isFile(stdout)) {
             pumps.add(LogPump.start("job stdout", process.getInputStream(), stdout));
         }
-        if (LogPump.isFile(stderr)) {
+        if (LogPump.isFile(stderr) && !oneLog) {
             pumps.add(LogPump.start("job stderr", process.getErrorStream(), stderr));
         }
         process.onExit().thenRun(() -> {
