@@ -97,7 +97,8 @@ public final class NodeDaemon implements AutoCloseable {
         // One fetch path: the work loop's fetches go through the gossip core's planner.
         CommitFetcher commits = new CommitFetcher(gossip::fetchNow, coordinator);
         // Checkouts live outside the data dir: the one place a job may write is nowhere near the node's key.
-        this.jobDirs = JobDirs.prepare(identity.publicId().shortForm());
+        // Named at random, not by the node's id, which the job would read in its own path.
+        this.jobDirs = JobDirs.prepare(JobDirs.nameIn(layout.jobsName()));
         NodePreferences prefs = config.preferences();
         gossip.capDownloads(prefs.maxDownloadKBps() * 1024);
         List<Slot> slots = SlotPlan.of(hardware, prefs);

@@ -22,6 +22,15 @@ public record NodeLayout(Path dataDir) {
         return dataDir.resolve("work");
     }
 
+    /**
+     * The random name of this node's job directory ({@code job.JobDirs#nameIn}): checkouts named
+     * by the node's id would tell every job which node runs it (in its {@code HOME} and
+     * {@code /proc/self/mountinfo}).
+     */
+    public Path jobsName() {
+        return dataDir.resolve("jobs.name");
+    }
+
     public Path logs() {
         return dataDir.resolve("logs");
     }

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -29,33 +30,82 @@ import java.util.Set;
 public final class BwrapCommand {
     /** Directories next to /usr that are symlinks into it on a merged-/usr system and real ones elsewhere. */
     static final List<Path> SYSTEM_ROOTS = paths("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32");
-    /** What of /etc programs need to start: the loader's cache, Debian's alternatives, names of users, time zone. */
+    /** What of /etc programs need to start: the loader's cache, Debian's alternatives, time zone (users' names are {@link #passwd}'s). */
     static final List<Path> ETC_FILES = paths("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
-            "/etc/alternatives", "/etc/localtime", "/etc/timezone", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf");
+            "/etc/alternatives", "/etc/localtime", "/etc/timezone", "/etc/nsswitch.conf");
     /** Configuration directories of language runtimes that Debian keeps in /etc (java-17-openjdk, python3.11). */
     static final List<String> ETC_RUNTIME_PREFIXES = List.of("java-", "python3");
     static final String HOSTNAME = "rhizome-job";
     static final String CUDA_VISIBLE_DEVICES = "CUDA_VISIBLE_DEVICES";
     /** The descriptor the seccomp program reaches bubblewrap on. */
     static final int SECCOMP_FD = 9;
+    /** The descriptors bubblewrap's arguments, the job's passwd and its group reach it on. */
+    static final int ARGS_FD = 8;
+    static final int PASSWD_FD = 7;
+    static final int GROUP_FD = 6;
+    static final int BOOT_ID_FD = 5;
+    /** The host's boot id: the same for every job until the machine restarts, so a fingerprint of it. */
+    static final String BOOT_ID = "/proc/sys/kernel/random/boot_id";
+    static final int NOBODY = 65534;
+    /** The name the job's own uid has inside, when it is not root's or nobody's. */
+    static final String JOB_USER = "rhizome";
+    /** A job's PATH when none of the node's directories exists inside. */
+    static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 
     private BwrapCommand() {
     }
 
     /**
-     * The full command: optionally entering the job's cgroup and dropping to the job uid, then
-     * bubblewrap, then prlimit inside the sandbox, then the job's own command.
+     * Where bubblewrap's inputs are: files the launcher's first shell opens on fixed descriptors
+     * before anything else runs (bubblewrap may run as another user, who could not open them).
+     *
+     * @param seccomp   the job's {@link SeccompFilter} program, when this architecture has one
+     * @param passwd    the job's {@link #passwd} file
+     * @param group     the job's {@link #group} file
+     * @param bootId    the job's {@code /proc/sys/kernel/random/boot_id}: a random one of its own
+     * @param arguments bubblewrap's {@link #options}, NUL-separated, read through {@code --args}: they
+     *                  are PID 1's command line inside the sandbox, which the job can read. When absent,
+     *                  they are on the command line itself (what the unit tests look at).
+     */
+    public record Inputs(Optional<Path> seccomp, Path passwd, Path group, Path bootId, Optional<Path> arguments) {
+        public Inputs {
+            java.util.Objects.requireNonNull(seccomp, "seccomp");
+            java.util.Objects.requireNonNull(passwd, "passwd");
+            java.util.Objects.requireNonNull(group, "group");
+            java.util.Objects.requireNonNull(bootId, "bootId");
+            java.util.Objects.requireNonNull(arguments, "arguments");
+        }
+    }
+
+    /**
+     * The full command: a shell that opens the {@link Inputs} on their descriptors, optionally
+     * entering the job's cgroup and dropping to the job uid, then bubblewrap, then prlimit inside
+     * the sandbox, then the job's own command.
      *
      * @param cgroupProcs the {@code cgroup.procs} file of the job's own cgroup, when the plan's limits use one
-     * @param seccomp     the file holding the job's {@link SeccompFilter} program, when this architecture has one
      */
     public static List<String> argv(SandboxPlan plan, List<String> command, Confinement confinement,
-            Optional<Path> cgroupProcs, Optional<Path> seccomp, HostView host) {
+            Optional<Path> cgroupProcs, Inputs inputs, HostView host) {
         List<String> argv = new ArrayList<>();
-        seccomp.ifPresent(filter -> {
-            // bubblewrap reads the program from a file descriptor; the shell opens it, then is replaced.
-            argv.addAll(List.of("/bin/sh", "-c", "exec \"$@\" " + SECCOMP_FD + "<\"$0\"", filter.toString()));
+        // Single-digit descriptors: dash, /bin/sh on Debian, redirects no others.
+        StringBuilder open = new StringBuilder("exec");
+        List<String> files = new ArrayList<>();
+        inputs.seccomp().ifPresent(f -> {
+            files.add(f.toString());
+            open.append(' ').append(SECCOMP_FD).append("<\"$").append(files.size()).append('"');
         });
+        inputs.arguments().ifPresent(f -> {
+            files.add(f.toString());
+            open.append(' ').append(ARGS_FD).append("<\"$").append(files.size()).append('"');
+        });
+        files.add(inputs.passwd().toString());
+        open.append(' ').append(PASSWD_FD).append("<\"$").append(files.size()).append('"');
+        files.add(inputs.group().toString());
+        open.append(' ').append(GROUP_FD).append("<\"$").append(files.size()).append('"');
+        files.add(inputs.bootId().toString());
+        open.append(' ').append(BOOT_ID_FD).append("<\"$").append(files.size()).append('"');
+        argv.addAll(List.of("/bin/sh", "-c", open + " && shift " + files.size() + " && exec \"$@\"", "rhizome-sandbox"));
+        argv.addAll(files);
         cgroupProcs.ifPresent(procs -> {
             // Joins the cgroup before anything else runs, so that no process of the job starts outside it.
             argv.addAll(List.of("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", procs.toString()));
@@ -63,7 +113,101 @@ public final class BwrapCommand {
         plan.jobUid().ifPresent(uid -> argv.addAll(List.of(plan.setpriv().toString(), "--reuid=" + uid,
                 "--regid=" + uid, "--clear-groups", "--")));
         argv.add(plan.bwrap().toString());
-        seccomp.ifPresent(filter -> argv.addAll(List.of("--seccomp", Integer.toString(SECCOMP_FD))));
+        if (inputs.arguments().isPresent()) {
+            argv.addAll(List.of("--args", Integer.toString(ARGS_FD), "--"));
+            argv.addAll(inside(plan, command, confinement));
+        } else {
+            argv.addAll(arguments(plan, command, confinement, inputs.seccomp().isPresent(), host));
+        }
+        return List.copyOf(argv);
+    }
+
+    /** {@link #options} as {@code --args} reads them: each followed by a NUL. */
+    public static byte[] argumentsFile(List<String> arguments) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (String a : arguments) {
+            if (a.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("an argument holds a NUL: " + a);
+            }
+            out.writeBytes(a.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.write(0);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * The job's {@code /etc/passwd}: root, nobody, and the job's own uid when it is neither, under a
+     * name of ours. The host's file would tell the job who uses the machine.
+     */
+    public static String passwd(int uid, int gid) {
+        StringBuilder s = new StringBuilder("root:x:0:0:root:/root:/usr/sbin/nologin\n"
+                + "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+        if (uid != 0 && uid != NOBODY) {
+            // /tmp: a home that exists and is writable, for what looks it up instead of $HOME
+            s.append(JOB_USER).append(":x:").append(uid).append(':').append(gid).append("::/tmp:/bin/sh\n");
+        }
+        return s.toString();
+    }
+
+    /** The job's {@code /etc/group}, as {@link #passwd}. */
+    public static String group(int gid) {
+        StringBuilder s = new StringBuilder("root:x:0:\nnogroup:x:65534:\n");
+        if (gid != 0 && gid != NOBODY) {
+            s.append(JOB_USER).append(":x:").append(gid).append(":\n");
+        }
+        return s.toString();
+    }
+
+    /** A boot id for one job, random, as the kernel writes one. */
+    public static String bootId() {
+        return java.util.UUID.randomUUID() + "\n";
+    }
+
+    /**
+     * The job's environment, which bubblewrap (the job's PID 1, whose {@code /proc/1/environ} it
+     * reads) gets too: the confinement's, with {@code PATH} cut to the directories that exist
+     * inside. The node's own PATH names places in its user's home ({@code ~/.cargo/bin},
+     * {@code ~/.pyenv/shims}) that the job cannot reach and need not know.
+     */
+    public static Map<String, String> environment(Confinement confinement) {
+        Map<String, String> env = new java.util.HashMap<>(confinement.env());
+        String path = env.get("PATH");
+        if (path != null) {
+            List<Path> inside = new ArrayList<>(SYSTEM_ROOTS);
+            confinement.readOnly().forEach(p -> inside.add(p.toAbsolutePath().normalize()));
+            confinement.writable().forEach(p -> inside.add(p.toAbsolutePath().normalize()));
+            inside.add(confinement.workDir().toAbsolutePath().normalize());
+            List<String> kept = new ArrayList<>();
+            for (String dir : path.split(":")) {
+                if (dir.startsWith("/") && !kept.contains(dir) && under(Path.of(dir), inside)) {
+                    kept.add(dir);
+                }
+            }
+            env.put("PATH", kept.isEmpty() ? DEFAULT_PATH : String.join(":", kept));
+        }
+        return env;
+    }
+
+    /** Everything after bubblewrap's own name: its {@link #options}, then what it runs ({@link #inside}). */
+    public static List<String> arguments(SandboxPlan plan, List<String> command, Confinement confinement,
+            boolean seccomp, HostView host) {
+        List<String> argv = new ArrayList<>(options(plan, confinement, seccomp, host));
+        argv.add("--");
+        argv.addAll(inside(plan, command, confinement));
+        return List.copyOf(argv);
+    }
+
+    /**
+     * bubblewrap's options: namespaces, mounts, the seccomp program, the directory. What {@code --args}
+     * reads from a file (bubblewrap takes the command from its command line only).
+     *
+     * @param seccomp whether a seccomp program comes on {@link #SECCOMP_FD}
+     */
+    public static List<String> options(SandboxPlan plan, Confinement confinement, boolean seccomp, HostView host) {
+        List<String> argv = new ArrayList<>();
+        if (seccomp) {
+            argv.addAll(List.of("--seccomp", Integer.toString(SECCOMP_FD)));
+        }
         argv.addAll(List.of("--unshare-all", "--unshare-user", "--disable-userns", "--hostname", HOSTNAME,
                 "--die-with-parent", "--new-session", "--cap-drop", "ALL"));
         Set<Path> mounted = new LinkedHashSet<>();
@@ -82,6 +226,9 @@ public final class BwrapCommand {
                 argv.addAll(List.of("--ro-bind-try", etc.toString(), etc.toString()));
             }
         }
+        // Ours, not the host's: the host's name the machine's users.
+        argv.addAll(List.of("--ro-bind-data", Integer.toString(PASSWD_FD), "/etc/passwd",
+                "--ro-bind-data", Integer.toString(GROUP_FD), "/etc/group"));
         for (Path etc : host.children(Path.of("/etc"))) {
             String name = etc.getFileName().toString();
             if (ETC_RUNTIME_PREFIXES.stream().anyMatch(name::startsWith)) {
@@ -89,6 +236,8 @@ public final class BwrapCommand {
             }
         }
         argv.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
+        // One of its own: the host's would let jobs (and whoever reads their results) tell machines apart.
+        argv.addAll(List.of("--ro-bind-data", Integer.toString(BOOT_ID_FD), BOOT_ID));
         argv.addAll(List.of("--size", Long.toString(plan.limits().tmpBytes()), "--tmpfs", "/tmp"));
         // /dev is a tmpfs of no size, as is the root: a job writing there takes the machine's memory
         // past any RLIMIT_AS. /dev/shm (POSIX shared memory, data loaders' workers) gets a capped one,
@@ -128,8 +277,17 @@ public final class BwrapCommand {
         }
         // Last: nothing more is mounted, so the two unsized tmpfs can no longer be written.
         argv.addAll(List.of("--remount-ro", "/dev", "--remount-ro", "/"));
-        argv.addAll(List.of("--chdir", confinement.workDir().toAbsolutePath().normalize().toString(), "--"));
+        argv.addAll(List.of("--chdir", confinement.workDir().toAbsolutePath().normalize().toString()));
+        return List.copyOf(argv);
+    }
 
+    /**
+     * What bubblewrap runs: prlimit, which sets the limits inside the sandbox (after the user
+     * namespace exists), then the job's own command.
+     */
+    static List<String> inside(SandboxPlan plan, List<String> command, Confinement confinement) {
+        List<String> argv = new ArrayList<>();
+        List<Path> gpuDevices = plan.gpus().devicesFor(JobGpu.of(confinement.env()));
         argv.add(plan.prlimit().toString());
         argv.add("--nproc=" + plan.limits().processes());
         // On a GPU node without a cgroup, only jobs given a GPU go unbounded (CUDA maps more address

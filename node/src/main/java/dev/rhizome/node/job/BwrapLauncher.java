@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -35,20 +35,8 @@ public final class BwrapLauncher implements ProcessLauncher {
     private final Optional<CgroupV2> cgroup;
     private final HostView host;
     private final JobPriority priority = JobPriority.onThisMachine();
-    private final Optional<SeccompFilter.Arch> arch = SeccompFilter.Arch.host();
-    /**
-     * The private directory (0700, a random name) that holds the job's seccomp program; null until
-     * the first job, and replaced when something (a temp cleaner) removed it. Never a name of its
-     * own in the shared temp directory: another local user could plant a program of their own
-     * there, at the latest once a temp cleaner had removed ours, and bubblewrap would load it.
-     */
-    private Path seccompDir;
-    private static final String PROGRAM_PREFIX = "rhizome-seccomp-";
-    /** A seccomp directory's name: the prefix, its writer's pid, a random part. */
-    private static final java.util.regex.Pattern PROGRAM_NAME =
-            java.util.regex.Pattern.compile(PROGRAM_PREFIX + "([0-9]{1,19})-[0-9]+");
-    /** Orphans are looked for once per process, when its first sandbox is built. */
-    private static final java.util.concurrent.atomic.AtomicBoolean SWEPT = new java.util.concurrent.atomic.AtomicBoolean();
+    /** The seccomp program and each start's files for bubblewrap, in a private directory. */
+    private final SeccompPrograms inputs = SeccompPrograms.forThisMachine();
 
     public BwrapLauncher(SandboxPlan plan, Optional<CgroupV2> cgroup, HostView host) {
         this.plan = Objects.requireNonNull(plan, "plan");
@@ -59,85 +47,9 @@ public final class BwrapLauncher implements ProcessLauncher {
         this.host = Objects.requireNonNull(host, "host");
     }
 
-    /** The seccomp program's file, written again (in a new private directory if need be) when it is gone. */
-    synchronized Optional<Path> seccompFile() throws IOException {
-        if (arch.isEmpty()) {
-            return Optional.empty();
-        }
-        if (seccompDir == null || !isPrivateDir(seccompDir)) {
-            long pid = ProcessHandle.current().pid();
-            if (SWEPT.compareAndSet(false, true)) {
-                removeOrphanedPrograms(Path.of(System.getProperty("java.io.tmpdir")), pid);
-            }
-            // named by this pid, so that the directory of a node killed with SIGKILL (which never
-            // runs its delete-on-exit) is found and removed by the next node
-            seccompDir = Files.createTempDirectory(PROGRAM_PREFIX + pid + "-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            seccompDir.toFile().deleteOnExit(); // runs after the file's, registered later
-        }
-        Path program = seccompDir.resolve("filter.bpf");
-        if (!Files.isRegularFile(program, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            Path tmp = Files.createTempFile(seccompDir, "filter-", ".tmp");
-            Files.write(tmp, SeccompFilter.program(arch.get()));
-            Files.move(tmp, program, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            program.toFile().deleteOnExit();
-        }
-        return Optional.of(program);
-    }
-
-    /** Still ours alone: a real directory (not a link), owned by this process's user, mode 0700. */
-    private static boolean isPrivateDir(Path dir) throws IOException {
-        try {
-            java.nio.file.attribute.PosixFileAttributes a = Files.readAttributes(dir,
-                    java.nio.file.attribute.PosixFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-            return a.isDirectory() && a.permissions().equals(PosixFilePermissions.fromString("rwx------"))
-                    && (Integer) Files.getAttribute(dir, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS) == JobDirs.myUid();
-        } catch (java.nio.file.NoSuchFileException e) {
-            return false;
-        }
-    }
-
-    /**
-     * Deletes the seccomp directories of processes that are gone: a node killed with SIGKILL never
-     * runs its delete-on-exit, so each kill left one in the temporary directory, for good. A
-     * directory is its writer's while a process with its pid lives (a reused pid only keeps it
-     * longer); links are never followed, and another user's directories are not ours to delete.
-     *
-     * @return how many were deleted
-     */
-    static int removeOrphanedPrograms(Path tmp, long ownPid) {
-        int removed = 0;
-        try (java.nio.file.DirectoryStream<Path> entries = Files.newDirectoryStream(tmp, PROGRAM_PREFIX + "*")) {
-            for (Path dir : entries) {
-                java.util.regex.Matcher m = PROGRAM_NAME.matcher(dir.getFileName().toString());
-                if (!m.matches()) {
-                    continue;
-                }
-                long pid;
-                try {
-                    pid = Long.parseLong(m.group(1));
-                } catch (NumberFormatException e) {
-                    continue;
-                }
-                if (pid == ownPid || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
-                        || !isPrivateDir(dir)) {
-                    continue;
-                }
-                try (Stream<Path> files = Files.list(dir)) {
-                    for (Path f : (Iterable<Path>) files::iterator) {
-                        if (Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                            Files.deleteIfExists(f);
-                        }
-                    }
-                }
-                if (Files.deleteIfExists(dir)) {
-                    removed++;
-                }
-            }
-        } catch (IOException e) {
-            return removed;  // a temporary directory we can't list or clear: nothing more to do
-        }
-        return removed;
+    /** The seccomp program's file ({@link SeccompPrograms#program}). */
+    Optional<Path> seccompFile() throws IOException {
+        return inputs.program();
     }
 
     public SandboxPlan plan() {
@@ -155,26 +67,50 @@ public final class BwrapLauncher implements ProcessLauncher {
         // Everything that can fail comes before the job's cgroup exists, so that a failure leaves none behind.
         boolean gpuJob = !plan.gpus().devicesFor(JobGpu.of(confinement.env())).isEmpty();
         Optional<Path> filter = seccompFile();
+        List<Path> oneShot = new ArrayList<>();
         Optional<CgroupV2.JobCgroup> jobCgroup = Optional.empty();
-        if (cgroup.isPresent()) {
-            jobCgroup = Optional.of(cgroup.get().create(plan.limits()));
+        List<String> argv;
+        try {
+            // Inside, the job has the uid and gid bubblewrap was started with.
+            int uid = plan.jobUid().isPresent() ? plan.jobUid().getAsInt() : JobDirs.myUid();
+            int gid = plan.jobUid().isPresent() ? plan.jobUid().getAsInt() : JobDirs.myGid();
+            Path passwd = stage(oneShot, "passwd-", BwrapCommand.passwd(uid, gid).getBytes(StandardCharsets.UTF_8));
+            Path group = stage(oneShot, "group-", BwrapCommand.group(gid).getBytes(StandardCharsets.UTF_8));
+            Path bootId = stage(oneShot, "boot-", BwrapCommand.bootId().getBytes(StandardCharsets.UTF_8));
+            // Read through --args: PID 1's command line inside is then "bwrap --args 8 -- prlimit ... <command>",
+            // not every path it binds.
+            Path arguments = stage(oneShot, "args-", BwrapCommand.argumentsFile(
+                    BwrapCommand.options(plan, confinement, filter.isPresent(), host)));
+            if (cgroup.isPresent()) {
+                jobCgroup = Optional.of(cgroup.get().create(plan.limits()));
+            }
+            argv = priority.apply(BwrapCommand.argv(plan, command, confinement,
+                    jobCgroup.map(CgroupV2.JobCgroup::procs),
+                    new BwrapCommand.Inputs(filter, passwd, group, bootId, Optional.of(arguments)), host), gpuJob);
+        } catch (IOException | RuntimeException e) {
+            deleteAll(oneShot);
+            throw e;
         }
-        List<String> argv = priority.apply(BwrapCommand.argv(plan, command, confinement,
-                jobCgroup.map(CgroupV2.JobCgroup::procs), filter, host), gpuJob);
+        // Both streams to one log: one pipe, so that they interleave as written, as in the file itself.
+        boolean oneLog = LogPump.isFile(stdout) && LogPump.isFile(stderr) && stdout.file().equals(stderr.file());
         ProcessBuilder builder = new ProcessBuilder(argv)
                 .redirectInput(stdin)
-                .redirectOutput(stdout)
-                .redirectError(stderr);
+                .redirectOutput(LogPump.viaPipe(stdout))
+                .redirectError(LogPump.viaPipe(stderr))
+                .redirectErrorStream(oneLog);
         builder.environment().clear(); // bubblewrap passes its own environment on to the job
         // Started from /, not the node's working directory: the shells before bubblewrap export it
         // as PWD, which bubblewrap passes on, and the job could read it in /proc/1/environ.
         builder.directory(new java.io.File("/"));
-        builder.environment().putAll(confinement.env());
+        builder.environment().putAll(BwrapCommand.environment(confinement));
         Process process;
         try {
+            LogPump.prepare(stdout);
+            LogPump.prepare(stderr);
             process = spawn(builder);
         } catch (IOException | RuntimeException e) {
             jobCgroup.ifPresent(CgroupV2.JobCgroup::killAndRemove);
+            deleteAll(oneShot);
             throw e;
         }
         Optional<CgroupV2.JobCgroup> own = jobCgroup;
@@ -182,8 +118,18 @@ public final class BwrapLauncher implements ProcessLauncher {
             process.destroyForcibly();
             own.ifPresent(CgroupV2.JobCgroup::killAndRemove);
         };
-        process.onExit().thenRun(() -> own.ifPresent(CgroupV2.JobCgroup::killAndRemove));
-        return new JobProcess(process, killAll);
+        List<Thread> pumps = new ArrayList<>();
+        if (LogPump.isFile(stdout)) {
+            pumps.add(LogPump.start("job stdout", process.getInputStream(), stdout));
+        }
+        if (LogPump.isFile(stderr) && !oneLog) {
+            pumps.add(LogPump.start("job stderr", process.getErrorStream(), stderr));
+        }
+        process.onExit().thenRun(() -> {
+            own.ifPresent(CgroupV2.JobCgroup::killAndRemove);
+            deleteAll(oneShot);
+        });
+        return new JobProcess(process, killAll, pumps);
     }
 
     private static Process spawn(ProcessBuilder builder) throws IOException {
@@ -208,6 +154,22 @@ public final class BwrapLauncher implements ProcessLauncher {
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private Path stage(List<Path> staged, String prefix, byte[] data) throws IOException {
+        Path f = inputs.oneShot(prefix, data);
+        staged.add(f);
+        return f;
+    }
+
+    private static void deleteAll(List<Path> files) {
+        for (Path f : files) {
+            try {
+                Files.deleteIfExists(f);
+            } catch (IOException e) {
+                // left in the private directory, which goes when the node exits
             }
         }
     }

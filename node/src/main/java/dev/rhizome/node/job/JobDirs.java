@@ -51,6 +51,23 @@ public final class JobDirs {
     }
 
     /**
+     * The name kept in {@code file}, made (16 random hex digits) and kept there the first time: a
+     * node's job directory keeps its name across restarts, so that a crash's checkouts are emptied
+     * at the next start, yet tells a job, which sees its own path, nothing about the node.
+     */
+    public static String nameIn(Path file) throws IOException {
+        if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            String kept = Files.readString(file).strip();
+            if (kept.matches("[0-9a-f]{16}")) {
+                return kept;
+            }
+        }
+        String name = java.util.HexFormat.of().toHexDigits(new java.security.SecureRandom().nextLong());
+        dev.rhizome.protocol.files.DurableFiles.replace(file, (name + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        return name;
+    }
+
+    /**
      * This process's effective uid, from the {@code Uid:} line of {@code /proc/self/status} (real,
      * effective, saved, file system). Not the owner of {@code /proc/self}: that is a symlink owned
      * by root, which made every node believe it ran as root (and try to drop to nobody).
@@ -65,6 +82,19 @@ public final class JobDirs {
             }
         }
         throw new IOException("no Uid line in /proc/self/status");
+    }
+
+    /** This process's effective gid, from the {@code Gid:} line of {@code /proc/self/status}. */
+    static int myGid() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("Gid:")) {
+                String[] ids = line.substring(4).trim().split("\\s+");
+                if (ids.length >= 2) {
+                    return Integer.parseInt(ids[1]);
+                }
+            }
+        }
+        throw new IOException("no Gid line in /proc/self/status");
     }
 
     private static int uid(Path p) throws IOException {

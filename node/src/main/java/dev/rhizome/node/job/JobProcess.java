@@ -2,6 +2,7 @@ package dev.rhizome.node.job;
 
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -13,10 +14,21 @@ import java.util.concurrent.TimeUnit;
 final class JobProcess extends Process {
     private final Process process;
     private final Runnable killAll;
+    /** Threads copying the process's output to its log files: it is not over before they are. */
+    private final List<Thread> pumps;
 
     JobProcess(Process process, Runnable killAll) {
+        this(process, killAll, List.of());
+    }
+
+    JobProcess(Process process, Runnable killAll, List<Thread> pumps) {
         this.process = process;
         this.killAll = killAll;
+        this.pumps = List.copyOf(pumps);
+    }
+
+    private boolean pumped() {
+        return pumps.stream().noneMatch(Thread::isAlive);
     }
 
     @Override
@@ -36,16 +48,33 @@ final class JobProcess extends Process {
 
     @Override
     public int waitFor() throws InterruptedException {
-        return process.waitFor();
+        int exit = process.waitFor();
+        for (Thread pump : pumps) {
+            pump.join();
+        }
+        return exit;
     }
 
     @Override
     public boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException {
-        return process.waitFor(timeout, unit);
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        if (!process.waitFor(timeout, unit)) {
+            return false;
+        }
+        for (Thread pump : pumps) {
+            long left = deadline - System.nanoTime();
+            if (left > 0) {
+                TimeUnit.NANOSECONDS.timedJoin(pump, left);
+            }
+        }
+        return pumped();
     }
 
     @Override
     public int exitValue() {
+        if (!pumped()) {
+            throw new IllegalThreadStateException("its output is still being copied");
+        }
         return process.exitValue();
     }
 
@@ -67,7 +96,7 @@ final class JobProcess extends Process {
 
     @Override
     public boolean isAlive() {
-        return process.isAlive();
+        return process.isAlive() || !pumped();
     }
 
     @Override
@@ -82,7 +111,17 @@ final class JobProcess extends Process {
 
     @Override
     public CompletableFuture<Process> onExit() {
-        return process.onExit().thenApply(p -> this);
+        return process.onExit().thenApply(p -> {
+            for (Thread pump : pumps) {
+                try {
+                    pump.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            return this;
+        });
     }
 
     @Override

@@ -57,6 +57,9 @@ public final class JobRunner {
      * @param maxWorkBytes what a job may write to its work directory at most; it gets less when the
      *                     disk has less to spare ({@link WorkDirBudget}), and is killed past it
      */
+    /** How long the last of a killed job's output may take to reach its log (a sandbox copies it there). */
+    private static final Duration LOG_DRAIN = Duration.ofSeconds(10);
+
     public JobRunner(ProcessLauncher launcher, long maxLogBytes, long maxWorkBytes) {
         this.launcher = java.util.Objects.requireNonNull(launcher, "launcher");
         if (maxLogBytes <= 0) {
@@ -113,6 +116,7 @@ public final class JobRunner {
             }
             runtimeMs = (System.nanoTime() - start) / 1_000_000;
             tree.kill(); // before the last read, so that nothing writes behind it
+            process.waitFor(LOG_DRAIN.toMillis(), TimeUnit.MILLISECONDS); // nor a launcher's copy of its output
             if (overrun.isEmpty()) {
                 overrun = disk.overrun(); // a job that wrote too much and ended between two checks
             }

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The system calls a job is refused (with EPERM), as a classic BPF program for bubblewrap's
+ * The system calls a job is refused (with EPERM; setting extended attributes answers EOPNOTSUPP), as a classic BPF program for bubblewrap's
  * {@code --seccomp}. A training job needs none of them; kernel exploits and container escapes
  * reach for them: io_uring, eBPF, userfaultfd, perf events, keyrings, file handles (the "Shocker"
  * escape), mounts, modules, kexec, ptrace and cross-process memory, namespaces, the clocks and the
@@ -38,6 +38,18 @@ public final class SeccompFilter {
         {"iopl", 172, -1}, {"ioperm", 173, -1}, {"uselib", 134, -1},
     };
 
+    /**
+     * Calls answered "not supported here" (EOPNOTSUPP), as a file system without extended attributes
+     * answers: setting an attribute. {@code user.*} attributes take disk space (up to a block per file
+     * on ext4) that the work directory's budget, which sums file sizes, does not see. Nothing a
+     * training job runs needs them, and what copies them (Python's {@code shutil.copystat}, {@code cp -a},
+     * tar, pip) takes this answer as a file system without them and goes on; EPERM would read as a
+     * refusal some of them report.
+     */
+    private static final Object[][] UNSUPPORTED = {
+        {"setxattr", 188, 5}, {"lsetxattr", 189, 6}, {"fsetxattr", 190, 7}, {"setxattrat", 463, 463},
+    };
+
     /** What an architecture's kernel puts in {@code seccomp_data.arch}, and its system call numbers. */
     public enum Arch {
         X86_64(0xC000003E, true, 1),
@@ -46,18 +58,26 @@ public final class SeccompFilter {
         final int auditArch;
         /** x86-64 also takes x32-ABI calls: the same numbers with bit 30 set. */
         final boolean x32Bit;
+        /** Refused with EPERM. */
         final Map<String, Integer> denied;
+        /** Answered EOPNOTSUPP. */
+        final Map<String, Integer> unsupported;
 
         Arch(int auditArch, boolean x32Bit, int column) {
             this.auditArch = auditArch;
             this.x32Bit = x32Bit;
+            this.denied = numbers(DENIED, column);
+            this.unsupported = numbers(UNSUPPORTED, column);
+        }
+
+        private static Map<String, Integer> numbers(Object[][] table, int column) {
             Map<String, Integer> numbers = new LinkedHashMap<>();
-            for (Object[] call : DENIED) {
+            for (Object[] call : table) {
                 if ((Integer) call[column] >= 0) {
                     numbers.put((String) call[0], (Integer) call[column]);
                 }
             }
-            this.denied = java.util.Collections.unmodifiableMap(numbers);
+            return java.util.Collections.unmodifiableMap(numbers);
         }
 
         /** This JVM's architecture, when the filter knows it. */
@@ -72,9 +92,14 @@ public final class SeccompFilter {
         public List<String> deniedNames() {
             return List.copyOf(denied.keySet());
         }
+
+        public List<String> unsupportedNames() {
+            return List.copyOf(unsupported.keySet());
+        }
     }
 
     static final int EPERM = 1;
+    static final int EOPNOTSUPP = 95;
     static final int RET_ALLOW = 0x7fff0000;
     static final int RET_ERRNO = 0x00050000;
     static final int X32_SYSCALL_BIT = 0x40000000;
@@ -93,22 +118,28 @@ public final class SeccompFilter {
     /** The program, as {@code struct sock_filter} entries in the machine's (little-endian) byte order. */
     public static byte[] program(Arch arch) {
         Program p = new Program();
-        int checks = arch.denied.size() + (arch.x32Bit ? 1 : 0);
+        int checks = arch.denied.size() + arch.unsupported.size() + (arch.x32Bit ? 1 : 0);
         p.add(LD_W_ABS, 0, 0, OFFSET_ARCH);
         p.add(JEQ_K, 1, 0, arch.auditArch);
         p.add(RET_K, 0, 0, RET_ERRNO | EPERM);
         p.add(LD_W_ABS, 0, 0, OFFSET_NR);
-        // Each check jumps forward to the refusal, which follows the final ALLOW.
+        // Each check jumps forward to its answer: after the final ALLOW come EOPNOTSUPP, then EPERM.
+        // From a check with `remaining` checks left (itself included), a jump of `remaining` - 1 lands on ALLOW.
         int remaining = checks;
         if (arch.x32Bit) {
-            p.add(JGE_K, remaining, 0, X32_SYSCALL_BIT);
+            p.add(JGE_K, remaining + 1, 0, X32_SYSCALL_BIT);
             remaining--;
         }
         for (int nr : arch.denied.values()) {
+            p.add(JEQ_K, remaining + 1, 0, nr);
+            remaining--;
+        }
+        for (int nr : arch.unsupported.values()) {
             p.add(JEQ_K, remaining, 0, nr);
             remaining--;
         }
         p.add(RET_K, 0, 0, RET_ALLOW);
+        p.add(RET_K, 0, 0, RET_ERRNO | EOPNOTSUPP);
         p.add(RET_K, 0, 0, RET_ERRNO | EPERM);
         return p.bytes.toByteArray();
     }

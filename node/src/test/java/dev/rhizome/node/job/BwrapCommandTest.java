@@ -22,8 +22,19 @@ class BwrapCommandTest {
                 LIMITS, memory, gpus);
     }
 
+    private static final Path PASSWD = Path.of("/tmp/rhizome-seccomp-1-2/passwd-3.tmp");
+    private static final Path GROUP = Path.of("/tmp/rhizome-seccomp-1-2/group-4.tmp");
+    private static final Path BOOT_ID = Path.of("/tmp/rhizome-seccomp-1-2/boot-6.tmp");
+    private static final BwrapCommand.Inputs INPUTS = new BwrapCommand.Inputs(Optional.empty(), PASSWD, GROUP,
+            BOOT_ID, Optional.empty());
+
     private static List<String> argv(SandboxPlan plan, HostView host) {
-        return BwrapCommand.argv(plan, List.of("java", "Train.java"), JOB, Optional.empty(), Optional.empty(), host);
+        return BwrapCommand.argv(plan, List.of("java", "Train.java"), JOB, Optional.empty(), INPUTS, host);
+    }
+
+    /** From bubblewrap on: what the shell that opens the inputs runs. */
+    private static List<String> fromBwrap(List<String> argv) {
+        return argv.subList(argv.indexOf("/usr/bin/bwrap"), argv.size());
     }
 
     /** The (option, source, destination) mounts of a command line, as "option source dest" strings. */
@@ -31,7 +42,7 @@ class BwrapCommandTest {
         List<String> mounts = new ArrayList<>();
         for (int i = 0; i < argv.size(); i++) {
             String a = argv.get(i);
-            if (List.of("--ro-bind", "--ro-bind-try", "--bind", "--dev-bind", "--symlink").contains(a)) {
+            if (List.of("--ro-bind", "--ro-bind-try", "--bind", "--dev-bind", "--symlink", "--ro-bind-data").contains(a)) {
                 mounts.add(a + " " + argv.get(i + 1) + " " + argv.get(i + 2));
             }
         }
@@ -43,7 +54,10 @@ class BwrapCommandTest {
         List<String> argv = argv(plan(SandboxPlan.MemoryLimit.ADDRESS_SPACE, OptionalInt.empty(), GpuPassthrough.NONE),
                 FakeHost.debian());
 
-        assertThat(argv.get(0)).isEqualTo("/usr/bin/bwrap");
+        assertThat(argv.subList(0, 7)).containsExactly("/bin/sh", "-c",
+                "exec 7<\"$1\" 6<\"$2\" 5<\"$3\" && shift 3 && exec \"$@\"", "rhizome-sandbox", PASSWD.toString(),
+                GROUP.toString(), BOOT_ID.toString());
+        assertThat(argv.get(7)).isEqualTo("/usr/bin/bwrap");
         assertThat(argv).contains("--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
                 "--new-session");
         assertThat(String.join(" ", argv)).contains("--cap-drop ALL", "--proc /proc", "--dev /dev",
@@ -56,9 +70,10 @@ class BwrapCommandTest {
                 "--ro-bind /usr /usr",
                 "--symlink usr/bin /bin", "--symlink usr/sbin /sbin", "--symlink usr/lib /lib", "--symlink usr/lib64 /lib64",
                 "--ro-bind-try /etc/ld.so.cache /etc/ld.so.cache", "--ro-bind-try /etc/ld.so.conf /etc/ld.so.conf",
-                "--ro-bind-try /etc/alternatives /etc/alternatives", "--ro-bind-try /etc/passwd /etc/passwd",
-                "--ro-bind-try /etc/group /etc/group",
+                "--ro-bind-try /etc/alternatives /etc/alternatives",
+                "--ro-bind-data 7 /etc/passwd", "--ro-bind-data 6 /etc/group",
                 "--ro-bind-try /etc/java-17-openjdk /etc/java-17-openjdk", "--ro-bind-try /etc/python3.11 /etc/python3.11",
+                "--ro-bind-data 5 /proc/sys/kernel/random/boot_id",
                 "--ro-bind /opt/jdk-17 /opt/jdk-17",
                 "--bind " + CHECKOUT + " " + CHECKOUT);
         assertThat(String.join(" ", argv)).doesNotContain("/etc/shadow", "/etc/ssh", "/home", "/root", "/dev/sda",
@@ -89,9 +104,9 @@ class BwrapCommandTest {
     @Test
     void aRootNodeDropsTheJobToNobodyAndACgroupIsJoinedFirst() {
         List<String> argv = BwrapCommand.argv(plan(SandboxPlan.MemoryLimit.CGROUP, OptionalInt.of(65534), GpuPassthrough.NONE),
-                List.of("true"), JOB, Optional.of(Path.of("/sys/fs/cgroup/job-1/cgroup.procs")), Optional.empty(), FakeHost.debian());
+                List.of("true"), JOB, Optional.of(Path.of("/sys/fs/cgroup/job-1/cgroup.procs")), INPUTS, FakeHost.debian());
 
-        assertThat(argv.subList(0, 10)).containsExactly("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
+        assertThat(argv.subList(7, 17)).containsExactly("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
                 "/sys/fs/cgroup/job-1/cgroup.procs", "/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
                 "--clear-groups", "--", "/usr/bin/bwrap");
     }
@@ -100,12 +115,61 @@ class BwrapCommandTest {
     void theSeccompProgramReachesBubblewrapOnItsOwnDescriptorBeforeAnythingElseRuns() {
         List<String> argv = BwrapCommand.argv(plan(SandboxPlan.MemoryLimit.CGROUP, OptionalInt.of(65534), GpuPassthrough.NONE),
                 List.of("true"), JOB, Optional.of(Path.of("/sys/fs/cgroup/job-1/cgroup.procs")),
-                Optional.of(Path.of("/tmp/filter.bpf")), FakeHost.debian());
+                new BwrapCommand.Inputs(Optional.of(Path.of("/tmp/filter.bpf")), PASSWD, GROUP, BOOT_ID, Optional.empty()),
+                FakeHost.debian());
 
-        assertThat(argv.subList(0, 4)).containsExactly("/bin/sh", "-c", "exec \"$@\" 9<\"$0\"", "/tmp/filter.bpf");
+        assertThat(argv.subList(0, 8)).containsExactly("/bin/sh", "-c",
+                "exec 9<\"$1\" 7<\"$2\" 6<\"$3\" 5<\"$4\" && shift 4 && exec \"$@\"", "rhizome-sandbox",
+                "/tmp/filter.bpf", PASSWD.toString(), GROUP.toString(), BOOT_ID.toString());
         assertThat(argv.subList(argv.indexOf("/usr/bin/bwrap"), argv.indexOf("/usr/bin/bwrap") + 3))
                 .containsExactly("/usr/bin/bwrap", "--seccomp", "9");
-        assertThat(argv.subList(4, 6)).containsExactly("/bin/sh", "-c"); // then the cgroup is joined, as without it
+        assertThat(argv.subList(8, 10)).containsExactly("/bin/sh", "-c"); // then the cgroup is joined, as without it
+    }
+
+    @Test
+    void bubblewrapReadsItsArgumentsFromADescriptorSoThatPid1RevealsNoPath() {
+        SandboxPlan plan = plan(SandboxPlan.MemoryLimit.ADDRESS_SPACE, OptionalInt.of(65534), GpuPassthrough.NONE);
+        Path args = Path.of("/tmp/rhizome-seccomp-1-2/args-5.tmp");
+        List<String> argv = BwrapCommand.argv(plan, List.of("java", "Train.java"), JOB, Optional.empty(),
+                new BwrapCommand.Inputs(Optional.of(Path.of("/tmp/filter.bpf")), PASSWD, GROUP, BOOT_ID, Optional.of(args)),
+                FakeHost.debian());
+
+        assertThat(argv.get(2)).isEqualTo("exec 9<\"$1\" 8<\"$2\" 7<\"$3\" 6<\"$4\" 5<\"$5\" && shift 5 && exec \"$@\"");
+        assertThat(argv.get(5)).isEqualTo(args.toString());
+        assertThat(fromBwrap(argv)).containsExactly("/usr/bin/bwrap", "--args", "8", "--", "/usr/bin/prlimit",
+                "--nproc=512", "--as=" + LIMITS.addressSpaceBytes(), "--", "java", "Train.java");
+        assertThat(String.join(" ", argv)).doesNotContain(CHECKOUT.toString(), "--bind");
+
+        List<String> options = BwrapCommand.options(plan, JOB, true, FakeHost.debian());
+        assertThat(options.subList(0, 2)).containsExactly("--seccomp", "9");
+        assertThat(options.subList(options.size() - 2, options.size())).containsExactly("--chdir", CHECKOUT.toString());
+        assertThat(BwrapCommand.arguments(plan, List.of("java", "Train.java"), JOB, true, FakeHost.debian()))
+                .startsWith(options.toArray(String[]::new)).endsWith("--", "java", "Train.java");
+        assertThat(new String(BwrapCommand.argumentsFile(List.of("--bind", "/a b", "/c")), java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo("--bind\0/a b\0/c\0");
+        assertThatThrownBy(() -> BwrapCommand.argumentsFile(List.of("a\0b"))).hasMessageContaining("NUL");
+    }
+
+    @Test
+    void theJobsPasswdAndGroupNameOnlyRootNobodyAndItself() {
+        assertThat(BwrapCommand.passwd(65534, 65534)).isEqualTo("root:x:0:0:root:/root:/usr/sbin/nologin\n"
+                + "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+        assertThat(BwrapCommand.passwd(1000, 1001)).endsWith("\nrhizome:x:1000:1001::/tmp:/bin/sh\n").hasLineCount(3);
+        assertThat(BwrapCommand.group(65534)).isEqualTo("root:x:0:\nnogroup:x:65534:\n");
+        assertThat(BwrapCommand.group(1001)).isEqualTo("root:x:0:\nnogroup:x:65534:\nrhizome:x:1001:\n");
+    }
+
+    @Test
+    void theJobsPathKeepsOnlyDirectoriesThatExistInside() {
+        Confinement job = new Confinement(CHECKOUT, List.of(CHECKOUT), List.of(Path.of("/opt/jdk-17")),
+                Map.of("PATH", "/home/alice/.cargo/bin:/opt/jdk-17/bin:/usr/local/bin:/usr/bin:relative::/bin:/usr/bin",
+                        "LANG", "C.UTF-8"));
+
+        assertThat(BwrapCommand.environment(job)).containsEntry("PATH", "/opt/jdk-17/bin:/usr/local/bin:/usr/bin:/bin")
+                .containsEntry("LANG", "C.UTF-8");
+        assertThat(BwrapCommand.environment(new Confinement(CHECKOUT, List.of(), List.of(), Map.of("PATH", "/root/bin"))))
+                .containsEntry("PATH", BwrapCommand.DEFAULT_PATH);
+        assertThat(BwrapCommand.environment(new Confinement(CHECKOUT, List.of(), List.of(), Map.of()))).doesNotContainKey("PATH");
     }
 
     @Test
@@ -132,7 +196,7 @@ class BwrapCommandTest {
         Confinement secondGpusJob = new Confinement(CHECKOUT, List.of(CHECKOUT), List.of(),
                 Map.of("RHIZOME_GPU_INDEX", "1", "CUDA_VISIBLE_DEVICES", "GPU-bbbb"));
         List<String> argv = BwrapCommand.argv(plan(SandboxPlan.MemoryLimit.NONE, OptionalInt.empty(), gpus),
-                List.of("python3", "train.py"), secondGpusJob, Optional.empty(), Optional.empty(), gpuBox);
+                List.of("python3", "train.py"), secondGpusJob, Optional.empty(), INPUTS, gpuBox);
 
         assertThat(gpus.gpuCount()).isEqualTo(2);
         assertThat(gpus.libraryDirs()).containsExactly(Path.of("/opt/nvidia/driver/lib64"),

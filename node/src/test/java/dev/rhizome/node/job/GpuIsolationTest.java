@@ -161,6 +161,8 @@ class GpuIsolationTest {
                 Path.of("/usr/bin/setpriv"), OptionalInt.empty(), new SandboxLimits(1L << 30, 512, 64L << 20),
                 SandboxPlan.MemoryLimit.NONE, gpus);
         return BwrapCommand.argv(plan, List.of("python3", "train.py"),
-                new Confinement(checkout, List.of(checkout), List.of(), env), Optional.empty(), Optional.empty(), machine);
+                new Confinement(checkout, List.of(checkout), List.of(), env), Optional.empty(),
+                new BwrapCommand.Inputs(Optional.empty(), Path.of("/tmp/p"), Path.of("/tmp/g"), Path.of("/tmp/b"),
+                        Optional.empty()), machine);
     }
 }

@@ -172,9 +172,103 @@ class SandboxEscapeTest {
         }
     }
 
+    @Test
+    void theJobLearnsNoLocalUsersNameAndNeitherPid1NorItsDescriptorsNameAPathOfTheNode() throws Exception {
+        List<String> hostUsers = new java.util.ArrayList<>();
+        for (Path f : List.of(Path.of("/etc/passwd"), Path.of("/etc/group"))) {
+            for (String line : Files.readAllLines(f)) {
+                String name = line.split(":", 2)[0];
+                if (!name.isBlank() && !List.of("root", "nobody", "nogroup").contains(name)) {
+                    hostUsers.add(name + ":x:");
+                }
+            }
+        }
+        assumeTrue(!hostUsers.isEmpty(), "this machine names no user but root and nobody");
+        String spyPath = "/home/spy-" + tag + "/.local/bin";
+        // bubblewrap is the job's PID 1: its command line named every path it bound (the checkout, so
+        // the node's uid and id), its environment the node's PATH (the node user's home); the
+        // descriptor of its log named the data directory.
+        String script = """
+                cat /etc/passwd /etc/group
+                echo "PID1[$(tr '\\0' ' ' < /proc/1/cmdline)]"
+                echo "ENV1[$(tr '\\0' ' ' < /proc/1/environ)] PATH[$PATH]"
+                echo "ME[$(id)]"
+                echo "BOOT[$(cat /proc/sys/kernel/random/boot_id)]"
+                ls -l /proc/1/fd /proc/self/fd
+                echo 'val_bpb: 1.0'
+                """;
+        JobOutcome outcome = run(script, Long.MAX_VALUE, Map.of("PATH", spyPath + ":/usr/bin:/bin"));
+
+        String log = log();
+        assertThat(outcome.status()).as(log).isEqualTo(Result.Status.OK);
+        assertThat(log).as(log).contains("root:x:0:", "nobody:x:65534:")
+                .doesNotContain(hostUsers.toArray(String[]::new));
+        int uid = sandbox.plan().jobUid().orElse(JobDirs.myUid());
+        assertThat(log).as("the job's uid has a name").containsPattern("ME\\[uid=" + uid + "\\([a-z]+\\)");
+        String pid1 = log.substring(log.indexOf("PID1["), log.indexOf("\n", log.indexOf("PID1[")));
+        assertThat(pid1).contains("--args").doesNotContain(checkout.toString(), jobs.getFileName().toString(), "--bind",
+                "--ro-bind", "--seccomp");
+        assertThat(log).doesNotContain("spy-" + tag).contains("PATH[/usr/bin:/bin]");
+        // The host's boot id is the same for every job it runs: a fingerprint of the machine.
+        assertThat(log).contains("BOOT[").doesNotContain(Files.readString(Path.of(BwrapCommand.BOOT_ID)).strip());
+        // Its output goes to a log in the data directory: through a pipe, since a file's descriptor names its path.
+        assertThat(log).doesNotContain(dataDir.toString()).contains("1 -> pipe:");
+        // Each start's files for bubblewrap are gone with the job; the program stays.
+        java.util.Optional<Path> program = sandbox.seccompFile();
+        if (program.isPresent()) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                try (java.util.stream.Stream<Path> files = Files.list(program.get().getParent())) {
+                    assertThat(files.map(f -> f.getFileName().toString())).containsExactly("filter.bpf");
+                }
+            });
+        }
+        // bubblewrap closed the descriptors its inputs came on
+        assertThat(log).doesNotContainPattern("(?m) [6-9] -> ");
+    }
+
+    @Test
+    void extendedAttributesTheBudgetDoesNotCountCannotBeSetInsideAndCopyingStillWorks() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 sets the attributes");
+        // user.* attributes take disk space (up to a block a file on ext4) that the budget, summing sizes, misses.
+        String script = """
+                /usr/bin/python3 -c "
+                import os, shutil
+                open('f', 'w').write('x')
+                for name, call in [('setxattr', lambda: os.setxattr('f', 'user.pad', b'a' * 3000)),
+                                   ('fsetxattr', lambda: os.setxattr(os.open('f', os.O_RDONLY), 'user.pad', b'a' * 3000)),
+                                   ('lsetxattr', lambda: os.setxattr('f', 'user.pad', b'a' * 3000, follow_symlinks=False))]:
+                    try:
+                        call(); print('SET', name)
+                    except OSError as e:
+                        print('REFUSED', name, e.errno)
+                shutil.copy2('f', 'g'); print('COPIED', open('g').read())
+                print('LIST', os.listxattr('f'))
+                "
+                echo 'val_bpb: 1.0'
+                """;
+        JobOutcome outside = new JobRunner(new PlainLauncher()).run(new JobSpec(checkout,
+                List.of("/bin/sh", "-c", script), Map.of(), Duration.ofSeconds(60), dataDir.resolve("logs/job.log"),
+                "val_bpb"), JobProgress.IGNORE);
+        assertThat(outside.status()).as(log()).isEqualTo(Result.Status.OK);
+        assumeTrue(log().contains("SET setxattr"), "this file system takes no user.* attributes anyway");
+        Files.delete(dataDir.resolve("logs/job.log"));
+        JobDirs.deleteTree(checkout);
+        Files.createDirectory(checkout);
+
+        JobOutcome inside = run(script, Long.MAX_VALUE);
+
+        assertThat(inside.status()).as(log()).isEqualTo(Result.Status.OK);
+        assertThat(log()).contains("REFUSED setxattr 95", "REFUSED fsetxattr 95", "REFUSED lsetxattr 95", "COPIED x",
+                "LIST []").doesNotContain("SET ");
+    }
+
     private JobOutcome run(String script, long maxWorkBytes) throws IOException, InterruptedException {
+        return run(script, maxWorkBytes, Map.of());
+    }
+
+    private JobOutcome run(String script, long maxWorkBytes, Map<String, String> env) throws IOException, InterruptedException {
         return new JobRunner(sandbox, JobRunner.DEFAULT_MAX_LOG_BYTES, maxWorkBytes).run(new JobSpec(checkout,
-                List.of("/bin/sh", "-c", script, "job-" + tag), Map.of(), Duration.ofSeconds(60),
+                List.of("/bin/sh", "-c", script, "job-" + tag), env, Duration.ofSeconds(60),
                 dataDir.resolve("logs/job.log"), "val_bpb"), JobProgress.IGNORE);
     }
 

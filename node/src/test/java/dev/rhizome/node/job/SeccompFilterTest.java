@@ -50,10 +50,14 @@ class SeccompFilterTest {
         assertThat(arch.denied).containsKeys("io_uring_setup", "bpf", "userfaultfd", "keyctl", "open_by_handle_at",
                 "perf_event_open", "ptrace", "mount", "unshare", "init_module", "kexec_load");
         arch.denied.forEach((name, nr) -> assertThat(run(program, arch.auditArch, nr)).as(name).isEqualTo(DENIED));
+        assertThat(arch.unsupported).containsKeys("setxattr", "lsetxattr", "fsetxattr", "setxattrat");
+        arch.unsupported.forEach((name, nr) -> assertThat(run(program, arch.auditArch, nr)).as(name)
+                .isEqualTo(SeccompFilter.RET_ERRNO | SeccompFilter.EOPNOTSUPP));
 
         int[] ordinary = arch == SeccompFilter.Arch.X86_64
-                ? new int[] {0, 1, 2, 3, 9, 16, 56, 57, 59, 60, 202, 231, 257, 302, 334, 435}  // read ... clone3
-                : new int[] {63, 64, 56, 57, 222, 29, 220, 221, 93, 94, 98, 261, 293, 435};
+                ? new int[] {0, 1, 2, 3, 9, 16, 56, 57, 59, 60, 202, 231, 257, 302, 334, 435,  // read ... clone3
+                        191, 192, 193, 194, 195, 196, 197, 198, 199}  // getxattr ... fremovexattr
+                : new int[] {63, 64, 56, 57, 222, 29, 220, 221, 93, 94, 98, 261, 293, 435, 8, 9, 10, 11, 12, 13, 14, 15, 16};
         for (int nr : ordinary) {
             assertThat(run(program, arch.auditArch, nr)).as("system call %d", nr).isEqualTo(SeccompFilter.RET_ALLOW);
         }

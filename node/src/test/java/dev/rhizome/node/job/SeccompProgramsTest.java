@@ -5,12 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A node killed with SIGKILL leaves its seccomp directory in the temporary directory; the next node clears it. */
+/**
+ * The private directory of bubblewrap's inputs: made private, made anew when it is no longer ours;
+ * a node killed with SIGKILL leaves it in the temporary directory, and the next node clears it.
+ */
 class SeccompProgramsTest {
     @TempDir
     Path tmp;
@@ -30,7 +34,7 @@ class SeccompProgramsTest {
             program("rhizome-seccomp-" + self + "-77", "filter.bpf");
             program("rhizome-seccomp-notapid", "filter.bpf");
 
-            assertThat(BwrapLauncher.removeOrphanedPrograms(tmp, self)).isEqualTo(2);
+            assertThat(SeccompPrograms.removeOrphans(tmp, self)).isEqualTo(2);
 
             try (Stream<Path> files = Files.list(tmp)) {
                 assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(
@@ -40,6 +44,34 @@ class SeccompProgramsTest {
         } finally {
             alive.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void theProgramAndOneShotFilesLiveInAPrivateDirectoryMadeAnewWhenItIsNoLongerOurs() throws Exception {
+        SeccompPrograms programs = new SeccompPrograms(tmp, Optional.of(SeccompFilter.Arch.X86_64));
+
+        Path program = programs.program().orElseThrow();
+        Path passwd = programs.oneShot("passwd-", "root:x:0:0::/:/bin/sh\n".getBytes());
+
+        Path dir = program.getParent();
+        assertThat(dir.getParent()).isEqualTo(tmp);
+        assertThat(dir.getFileName().toString()).startsWith("rhizome-seccomp-" + ProcessHandle.current().pid() + "-");
+        assertThat(Files.getPosixFilePermissions(dir)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+        assertThat(Files.getPosixFilePermissions(passwd)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        assertThat(passwd.getParent()).isEqualTo(dir);
+        assertThat(Files.readAllBytes(program)).isEqualTo(SeccompFilter.program(SeccompFilter.Arch.X86_64));
+        assertThat(programs.program()).hasValue(program); // kept, not rewritten per job
+
+        // Opened up (a temp cleaner, another user's doing): not ours alone any more, so a new one is made.
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path again = programs.program().orElseThrow();
+        assertThat(again.getParent()).isNotEqualTo(dir);
+        assertThat(Files.readAllBytes(again)).isEqualTo(SeccompFilter.program(SeccompFilter.Arch.X86_64));
+
+        // On an architecture the filter does not know: no program, the directory still takes one-shot files.
+        SeccompPrograms none = new SeccompPrograms(tmp, Optional.empty());
+        assertThat(none.program()).isEmpty();
+        assertThat(none.oneShot("args-", new byte[] {0})).exists();
     }
 
     private Path program(String dir, String file) throws Exception {
