@@ -43,6 +43,8 @@ final class OwnedReads {
     final LeasedUnits leasedUnits;
     /** Per key, the leases handed to it since the start of a quota day (every claim counts them too). */
     final Keyed<ByteString, LeaseCount> leasesSince;
+    /** The latest deadline of any unit reservation (spot checks'): a claim tests reservations only before it. */
+    final Slot<Long> reservedUntil;
     private final boolean enabled;
 
     private OwnedReads(boolean enabled) {
@@ -58,6 +60,7 @@ final class OwnedReads {
         peers = new Keyed<>(keys);
         leasedUnits = new LeasedUnits();
         leasesSince = new Keyed<>(keys);
+        reservedUntil = new Slot<>(enabled);
     }
 
     /** For a store that one process owns. */
@@ -88,6 +91,7 @@ final class OwnedReads {
         peers.clear();
         leasedUnits.clear();
         leasesSince.clear();
+        reservedUntil.clear();
     }
 
     /** Every direction, in the order opened, and by name. */
