@@ -39,7 +39,10 @@ final class OwnedReads {
     final Keyed<ByteString, ProposerThrottle.Record> proposers;
     final Keyed<String, List<Trials.Entry>> resultEntries;
     final Keyed<String, List<PeerEndpoint>> peers;
-    /** Every LEASED unit's holder and deadline: leases held, and whether any expired (every claim asks). */
+    /**
+     * Every LEASED unit's row: leases held, whether any expired (every claim asks), and the unit a
+     * result reports on (almost always leased to its runner), without a read.
+     */
     final LeasedUnits leasedUnits;
     /** Per key, the leases handed to it since the start of a quota day (every claim counts them too). */
     final Keyed<ByteString, LeaseCount> leasesSince;
@@ -107,8 +110,15 @@ final class OwnedReads {
     record LeaseCount(long sinceMs, int count) {
     }
 
-    /** A LEASED unit's holder and deadline. */
-    record Lease(ByteString holder, long deadlineMs) {
+    /** A LEASED unit, its row as committed (or released by an earlier caller of the group). */
+    record Lease(dev.rhizome.coordinator.core.UnitRecord unit) {
+        ByteString holder() {
+            return unit.holder();
+        }
+
+        long deadlineMs() {
+            return unit.leaseDeadlineMs();
+        }
     }
 
     /**

@@ -460,6 +460,14 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public Optional<UnitRecord> unit(String id) {
+        if (owned.enabled() && !unitStates.containsKey(id)) {
+            // A result's unit is almost always leased (to its runner), and leased units' rows are
+            // kept; one this transaction wrote is read back, as it may yet be rolled back.
+            OwnedReads.Lease leased = sharedLeases().lease(id);
+            if (leased != null) {
+                return Optional.of(leased.unit());
+            }
+        }
         return first(query("SELECT " + UNIT_COLUMNS + " FROM units WHERE id = ?", SqliteTransaction::unit, id));
     }
 
@@ -476,7 +484,7 @@ final class SqliteTransaction implements Store.Transaction {
     private void wroteUnitState(UnitRecord u) {
         if (owned.enabled()) {
             unitStates.put(u.id(), u.state() == UnitStatus.State.LEASED
-                    ? Optional.of(new OwnedReads.Lease(u.holder(), u.leaseDeadlineMs())) : Optional.empty());
+                    ? Optional.of(new OwnedReads.Lease(u)) : Optional.empty());
         }
     }
 
@@ -539,9 +547,17 @@ final class SqliteTransaction implements Store.Transaction {
             // Includes this transaction's writes so far; applying them again changes nothing, as
             // each one sets a unit's lease rather than counting.
             Map<String, OwnedReads.Lease> leased = new java.util.HashMap<>();
-            query("SELECT id, holder, lease_deadline_ms FROM units WHERE state = " + LEASED,
-                    rs -> leased.put(rs.getString(1), new OwnedReads.Lease(ByteString.copyFrom(rs.getBytes(2)),
-                            rs.getLong(3))));
+            query("SELECT " + UNIT_COLUMNS + " FROM units WHERE state = " + LEASED, rs -> {
+                UnitRecord unit = unit(rs);
+                return leased.put(unit.id(), new OwnedReads.Lease(unit));
+            });
+            if (!unitStates.isEmpty()) {
+                // What was read holds this transaction's own unit writes, which it may yet roll
+                // back to its savepoint: used for this read only, not kept for others.
+                OwnedReads.LeasedUnits mine = new OwnedReads.LeasedUnits();
+                mine.load(leased);
+                return mine;
+            }
             shared.load(leased);
         }
         return shared;

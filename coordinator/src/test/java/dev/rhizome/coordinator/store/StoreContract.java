@@ -577,6 +577,58 @@ abstract class StoreContract {
                 .as("its lease ended").extracting(UnitRecord::id).containsExactly("u2", "u3");
     }
 
+    /** A store may keep leased units' rows: a unit reads as last committed, and as written inside its transaction. */
+    @Test
+    void aLeasedUnitReadsAsWrittenAcrossTransactionsAndRollbacks() throws Exception {
+        Store store = store();
+        ByteString holder = Identity.generate().publicId().toByteString();
+        UnitRecord open = evaluation("u1", Fixtures.commit(), 1);
+        UnitRecord leased = open.leasedTo(holder, 5_000);
+        run(store, tx -> {
+            tx.insertUnit(open);
+            return null;
+        });
+        run(store, tx -> {
+            tx.updateUnit(leased);
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.unit("u1"))).contains(leased);
+        UnitRecord renewed = leased.withDeadline(9_000);
+        assertThatThrownBy(() -> run(store, tx -> {
+            tx.updateUnit(renewed);
+            assertThat(tx.unit("u1")).contains(renewed);
+            throw new IllegalStateException("rolled back");
+        })).hasMessage("rolled back");
+        assertThat(run(store, (Store.Transaction tx) -> tx.unit("u1"))).as("after the rollback").contains(leased);
+        run(store, tx -> {
+            tx.updateUnit(renewed);
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.unit("u1"))).contains(renewed);
+        run(store, tx -> {
+            tx.updateUnit(renewed.doneBy(holder));
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.unit("u1"))).contains(renewed.doneBy(holder));
+    }
+
+    /** Leases first read by a transaction that wrote a lease and then rolled back are not remembered with it. */
+    @Test
+    void leasesFirstReadInsideARolledBackTransactionAreNotKeptWithItsWrites() throws Exception {
+        Store store = store();
+        ByteString holder = Identity.generate().publicId().toByteString();
+        UnitRecord leased = evaluation("u1", Fixtures.commit(), 1).leasedTo(holder, 5_000);
+        assertThatThrownBy(() -> run(store, tx -> {
+            tx.insertUnit(leased);
+            assertThat(tx.leasesHeldBy(holder)).isEqualTo(1);
+            assertThat(tx.unit("u1")).contains(leased);
+            throw new IllegalStateException("rolled back");
+        })).hasMessage("rolled back");
+        assertThat(run(store, (Store.Transaction tx) -> tx.leasesHeldBy(holder))).isZero();
+        assertThat(run(store, (Store.Transaction tx) -> tx.unit("u1"))).isEmpty();
+        assertThat(run(store, (Store.Transaction tx) -> tx.expiredLeases(6_000))).isEmpty();
+    }
+
     @Test
     void aUnitsLeaseHoldersAreEachKeyItWasLeasedToOnce() throws Exception {
         Store store = store();
