@@ -27,8 +27,6 @@ public final class SqliteStore implements Store {
     public static final String FILE_NAME = "coordinator.db";
     /** Transactions that share one commit at most; bounds how long the first of them waits. */
     static final int MAX_BATCH = 256;
-    /** Page size of a database created from now on (docs/performance.md, seventh pass). */
-    static final int PAGE_SIZE = Integer.getInteger("rhizome.sqlitePageSize", 2048);
 
     private final Path file;
     private final ProcessLock owner;
@@ -86,12 +84,7 @@ public final class SqliteStore implements Store {
 
     static Connection connect(Path file) throws SQLException {
         SQLiteConfig config = new SQLiteConfig();
-        // A new database gets smaller pages than SQLite's 4 KiB: every cycle writes rows under
-        // random keys in several indexes, each dirtying a page of its own, and the commit copies
-        // and checksums every dirtied page into the log. The size takes only on a database with
-        // no table yet (an existing one keeps its own), and only if set before WAL mode: the
-        // driver's own journal-mode setting comes first, so WAL is set below, after it.
-        config.setPageSize(PAGE_SIZE);
+        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
         config.setBusyTimeout(10_000);
         // Reads stay in memory (64 MiB of page cache, and the file mapped) rather than a read call per
@@ -102,12 +95,6 @@ public final class SqliteStore implements Store {
         config.setTempStore(SQLiteConfig.TempStore.MEMORY);
         config.enforceForeignKeys(true);
         Connection connection = config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
-        try (Statement s = connection.createStatement()) {
-            s.execute("PRAGMA journal_mode=WAL");
-        } catch (SQLException e) {
-            connection.close();
-            throw e;
-        }
         connection.setAutoCommit(false);
         return connection;
     }

@@ -72,31 +72,6 @@ class SqliteStoreTest extends StoreContract {
         }
     }
 
-    /** A new database gets the smaller page; one created with another size keeps it, in WAL mode. */
-    @Test
-    void aNewDatabaseGetsTheSmallerPageAndAnOldOneKeepsItsOwn() throws Exception {
-        store().close();
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve(SqliteStore.FILE_NAME));
-                ResultSet size = c.createStatement().executeQuery("PRAGMA page_size")) {
-            assertThat(size.getInt(1)).isEqualTo(SqliteStore.PAGE_SIZE).isLessThan(4096);
-        }
-        Path old = Files.createDirectories(dataDir.resolve("old"));
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + old.resolve(SqliteStore.FILE_NAME))) {
-            c.createStatement().execute("PRAGMA page_size = 4096");
-            c.createStatement().execute("CREATE TABLE before_this_change (x INTEGER)");
-        }
-        try (SqliteStore reopened = SqliteStore.open(old)) {
-            List<?> directions = reopened.inTransaction(tx -> tx.directions());
-            assertThat(directions).isEmpty();
-        }
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + old.resolve(SqliteStore.FILE_NAME));
-                ResultSet size = c.createStatement().executeQuery("PRAGMA page_size");
-                ResultSet mode = c.createStatement().executeQuery("PRAGMA journal_mode")) {
-            assertThat(size.getInt(1)).isEqualTo(4096);
-            assertThat(mode.getString(1)).isEqualToIgnoringCase("wal");
-        }
-    }
-
     /** Its reads are cached in memory, so a second owner of the file would serve stale state. */
     @Test
     void aSecondStoreOnTheSameFileIsRefusedUntilTheFirstCloses() throws Exception {
