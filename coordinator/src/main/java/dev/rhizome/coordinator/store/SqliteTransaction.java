@@ -460,10 +460,11 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public Optional<UnitRecord> unit(String id) {
-        if (owned.enabled() && !unitStates.containsKey(id)) {
+        if (owned.leasedUnits.loaded() && !unitStates.containsKey(id)) {
             // A result's unit is almost always leased (to its runner), and leased units' rows are
-            // kept; one this transaction wrote is read back, as it may yet be rolled back.
-            OwnedReads.Lease leased = sharedLeases().lease(id);
+            // kept (loaded by every claim's expiry check); one this transaction wrote is read
+            // back, as it may yet be rolled back.
+            OwnedReads.Lease leased = owned.leasedUnits.lease(id);
             if (leased != null) {
                 return Optional.of(leased.unit());
             }
