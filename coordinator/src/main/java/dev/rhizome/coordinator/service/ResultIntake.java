@@ -11,7 +11,6 @@ import dev.rhizome.coordinator.core.ReplayWindow;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.Store;
-import dev.rhizome.coordinator.store.Stored;
 import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Result;
@@ -55,10 +54,10 @@ public final class ResultIntake {
         String id = Envelopes.id(request.envelope());
         long now = clock.millis();
         return store.inTransaction(Dispatcher.UNIT_QUEUE, tx -> {
-            // One read answers both "was this envelope stored?" and "did this runner already report
+            // One look-up answers both "was this envelope stored?" and "did this runner already report
             // this unit?": an envelope's id hashes its payload, which names the unit and the runner.
-            Optional<Stored<Result>> earlier = tx.resultOfUnit(result.getWorkUnitId(), result.getRunner());
-            if (earlier.isPresent() && Envelopes.id(earlier.get().envelope()).equals(id)) {
+            Optional<String> earlier = earlierResult(tx, result);
+            if (earlier.isPresent() && earlier.get().equals(id)) {
                 return ack(id, "result already recorded");  // a retry after a lost ack
             }
             ReplayWindow.check("time_ms", result.getTimeMs(), now);
@@ -84,6 +83,25 @@ public final class ResultIntake {
             notes.addAll(Settlement.settle(tx, unit, new Trials.Entry(id, result), manifest, now, spotCheckDraw));
             return ack(id, String.join("; ", notes));
         });
+    }
+
+    /**
+     * The envelope id of the result this runner already stored for the unit, if any, found among
+     * the results of the commit the result names: settlement reads that list anyway, and a store
+     * that owns its database keeps it in memory, so this costs no statement on the hot path (it
+     * was one look-up a cycle on the committer). Every stored result names its unit's commit (a
+     * unit's commit never changes, and {@link #checkMatchesUnit} refuses any other), so a result
+     * naming another commit finds nothing here, and is then refused by that check before
+     * anything depends on whether the runner reported before.
+     */
+    private static Optional<String> earlierResult(Store.Transaction tx, Result result) {
+        for (Trials.Entry e : tx.resultEntries(result.getCommit())) {
+            if (e.result().getWorkUnitId().equals(result.getWorkUnitId())
+                    && e.result().getRunner().equals(result.getRunner())) {
+                return Optional.of(e.envelopeId());
+            }
+        }
+        return Optional.empty();
     }
 
     /**

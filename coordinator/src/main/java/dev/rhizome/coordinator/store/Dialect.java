@@ -13,7 +13,7 @@ public enum Dialect {
     SQLITE {
         @Override
         String translate(String ddl) {
-            return ddl;
+            return ddl.startsWith(SQLITE_ONLY) ? ddl.substring(SQLITE_ONLY.length()) : ddl;
         }
     },
     POSTGRESQL {
@@ -25,6 +25,9 @@ public enum Dialect {
 
         @Override
         String translate(String ddl) {
+            if (ddl.startsWith(SQLITE_ONLY)) {
+                return "";
+            }
             String s = AUTOINCREMENT.matcher(ddl).replaceAll("BIGSERIAL PRIMARY KEY");
             s = INTEGER.matcher(s).replaceAll("BIGINT");  // SQLite's INTEGER holds 64 bits
             s = REAL.matcher(s).replaceAll("DOUBLE PRECISION");
@@ -33,7 +36,19 @@ public enum Dialect {
         }
     };
 
-    /** A migration statement, written for SQLite, in this database's terms. */
+    /** Marks a migration statement that only SQLite runs (see {@link #sqliteOnly}). */
+    private static final String SQLITE_ONLY = "-- sqlite only\n";
+
+    /**
+     * A migration statement for SQLite alone; PostgreSQL skips it (its version still moves on).
+     * For what differs by design, such as an index that only a shared PostgreSQL store reads
+     * because the single-process SQLite store keeps the same answer in memory.
+     */
+    static String sqliteOnly(String ddl) {
+        return SQLITE_ONLY + ddl;
+    }
+
+    /** A migration statement, written for SQLite, in this database's terms; empty when this database skips it. */
     abstract String translate(String ddl);
 
     /**

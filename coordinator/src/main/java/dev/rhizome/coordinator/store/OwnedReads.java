@@ -39,10 +39,15 @@ final class OwnedReads {
     final Keyed<ByteString, ProposerThrottle.Record> proposers;
     final Keyed<String, List<Trials.Entry>> resultEntries;
     final Keyed<String, List<PeerEndpoint>> peers;
-    /** Every LEASED unit's holder and deadline: leases held, and whether any expired (every claim asks). */
+    /**
+     * Every LEASED unit's row: leases held, whether any expired (every claim asks), and the unit a
+     * result reports on (almost always leased to its runner), without a read.
+     */
     final LeasedUnits leasedUnits;
     /** Per key, the leases handed to it since the start of a quota day (every claim counts them too). */
     final Keyed<ByteString, LeaseCount> leasesSince;
+    /** The latest deadline of any unit reservation (spot checks'): a claim tests reservations only before it. */
+    final Slot<Long> reservedUntil;
     private final boolean enabled;
 
     private OwnedReads(boolean enabled) {
@@ -58,6 +63,7 @@ final class OwnedReads {
         peers = new Keyed<>(keys);
         leasedUnits = new LeasedUnits();
         leasesSince = new Keyed<>(keys);
+        reservedUntil = new Slot<>(enabled);
     }
 
     /** For a store that one process owns. */
@@ -88,6 +94,7 @@ final class OwnedReads {
         peers.clear();
         leasedUnits.clear();
         leasesSince.clear();
+        reservedUntil.clear();
     }
 
     /** Every direction, in the order opened, and by name. */
@@ -103,8 +110,15 @@ final class OwnedReads {
     record LeaseCount(long sinceMs, int count) {
     }
 
-    /** A LEASED unit's holder and deadline. */
-    record Lease(ByteString holder, long deadlineMs) {
+    /** A LEASED unit, its row as committed (or released by an earlier caller of the group). */
+    record Lease(dev.rhizome.coordinator.core.UnitRecord unit) {
+        ByteString holder() {
+            return unit.holder();
+        }
+
+        long deadlineMs() {
+            return unit.leaseDeadlineMs();
+        }
     }
 
     /**

@@ -48,6 +48,18 @@ class PostgresStoreTest extends StoreContract {
         }
     }
 
+    /** Migration 11 is SQLite's alone: a shared store counts a key's leases through units_by_holder. */
+    @Test
+    void keepsUnitsByHolder() throws Exception {
+        store();
+        try (Connection c = postgres.connect();
+                ResultSet index = c.createStatement().executeQuery("SELECT COUNT(*) FROM pg_indexes "
+                        + "WHERE schemaname = current_schema() AND indexname = 'units_by_holder'")) {
+            index.next();
+            assertThat(index.getInt(1)).isEqualTo(1);
+        }
+    }
+
     @Test
     void migrationEightCarriesRowsOver() throws Exception {
         try (Connection c = postgres.connect()) {

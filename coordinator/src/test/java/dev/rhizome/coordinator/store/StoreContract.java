@@ -525,6 +525,110 @@ abstract class StoreContract {
         }
     }
 
+    /**
+     * The claim page leaves out a trial's replicas for a key that holds one, and units reserved
+     * for other keys, also when the lease or the reservation was written after pages were read
+     * (a store may know either without a read) or earlier in the same transaction.
+     */
+    @Test
+    void theClaimPageFollowsLeasesAndReservationsWrittenAfterItsFirstRead() throws Exception {
+        Store store = store();
+        String commit = Fixtures.commit();
+        ByteString holder = Identity.generate().publicId().toByteString();
+        ByteString chosen = Identity.generate().publicId().toByteString();
+        ByteString other = Identity.generate().publicId().toByteString();
+        run(store, tx -> {
+            for (String id : List.of("u1", "u2")) {
+                tx.insertUnit(evaluation(id, commit, 1));
+                tx.setUnitRandomSeed(id, 7);
+            }
+            tx.insertUnit(evaluation("u3", Fixtures.commit(), 2));
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.openEvaluationsFor(holder, 500, 0, 10)))
+                .extracting(UnitRecord::id).containsExactly("u1", "u2", "u3");
+        run(store, tx -> {
+            tx.updateUnit(tx.unit("u1").orElseThrow().leasedTo(holder, 5_000));
+            assertThat(tx.openEvaluationsFor(holder, 500, 0, 10)).as("in the leasing transaction")
+                    .extracting(UnitRecord::id).containsExactly("u3");
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.openEvaluationsFor(holder, 500, 0, 10)))
+                .as("u2 is a replica of the trial it holds").extracting(UnitRecord::id).containsExactly("u3");
+        run(store, tx -> {
+            tx.reserveUnit("u3", List.of(chosen), 1_000);
+            assertThat(tx.openEvaluationsFor(other, 500, 0, 10)).as("in the reserving transaction")
+                    .extracting(UnitRecord::id).containsExactly("u2");
+            return null;
+        });
+        for (Store s : List.of(store, secondStore(store))) {
+            assertThat(run(s, (Store.Transaction tx) -> tx.openEvaluationsFor(other, 500, 0, 10)))
+                    .extracting(UnitRecord::id).containsExactly("u2");
+            assertThat(run(s, (Store.Transaction tx) -> tx.openEvaluationsFor(chosen, 500, 0, 10)))
+                    .extracting(UnitRecord::id).containsExactly("u2", "u3");
+            assertThat(run(s, (Store.Transaction tx) -> tx.openEvaluationsFor(holder, 1_001, 0, 10)))
+                    .as("past the reservation's deadline").extracting(UnitRecord::id).containsExactly("u3");
+        }
+        run(store, tx -> {
+            tx.updateUnit(tx.unit("u1").orElseThrow().doneBy(holder));
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.openEvaluationsFor(holder, 1_001, 0, 10)))
+                .as("its lease ended").extracting(UnitRecord::id).containsExactly("u2", "u3");
+    }
+
+    /** A store may keep leased units' rows: a unit reads as last committed, and as written inside its transaction. */
+    @Test
+    void aLeasedUnitReadsAsWrittenAcrossTransactionsAndRollbacks() throws Exception {
+        Store store = store();
+        ByteString holder = Identity.generate().publicId().toByteString();
+        UnitRecord open = evaluation("u1", Fixtures.commit(), 1);
+        UnitRecord leased = open.leasedTo(holder, 5_000);
+        run(store, tx -> {
+            tx.insertUnit(open);
+            return null;
+        });
+        run(store, tx -> {
+            tx.updateUnit(leased);
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.unit("u1"))).contains(leased);
+        UnitRecord renewed = leased.withDeadline(9_000);
+        assertThatThrownBy(() -> run(store, tx -> {
+            tx.updateUnit(renewed);
+            assertThat(tx.unit("u1")).contains(renewed);
+            throw new IllegalStateException("rolled back");
+        })).hasMessage("rolled back");
+        assertThat(run(store, (Store.Transaction tx) -> tx.unit("u1"))).as("after the rollback").contains(leased);
+        run(store, tx -> {
+            tx.updateUnit(renewed);
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.unit("u1"))).contains(renewed);
+        run(store, tx -> {
+            tx.updateUnit(renewed.doneBy(holder));
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.unit("u1"))).contains(renewed.doneBy(holder));
+    }
+
+    /** Leases first read by a transaction that wrote a lease and then rolled back are not remembered with it. */
+    @Test
+    void leasesFirstReadInsideARolledBackTransactionAreNotKeptWithItsWrites() throws Exception {
+        Store store = store();
+        ByteString holder = Identity.generate().publicId().toByteString();
+        UnitRecord leased = evaluation("u1", Fixtures.commit(), 1).leasedTo(holder, 5_000);
+        assertThatThrownBy(() -> run(store, tx -> {
+            tx.insertUnit(leased);
+            assertThat(tx.leasesHeldBy(holder)).isEqualTo(1);
+            assertThat(tx.unit("u1")).contains(leased);
+            throw new IllegalStateException("rolled back");
+        })).hasMessage("rolled back");
+        assertThat(run(store, (Store.Transaction tx) -> tx.leasesHeldBy(holder))).isZero();
+        assertThat(run(store, (Store.Transaction tx) -> tx.unit("u1"))).isEmpty();
+        assertThat(run(store, (Store.Transaction tx) -> tx.expiredLeases(6_000))).isEmpty();
+    }
+
     @Test
     void aUnitsLeaseHoldersAreEachKeyItWasLeasedToOnce() throws Exception {
         Store store = store();
