@@ -117,8 +117,14 @@ final class FetchWorkers implements AutoCloseable {
             if (e.kind() == PeerFailure.Kind.CANCELLED) {
                 return;
             }
-            log.warn("gossip peer {} failed to deliver {}: {}", key.from().shortForm(), CommitId.abbreviate(key.commit()),
-                    e.getMessage());
+            // A holder that declines (busy, another bundle) is the upload limit working: the core asks another.
+            if (e.declined() != null) {
+                log.info("gossip peer {} declined {}: {}", key.from().shortForm(), CommitId.abbreviate(key.commit()),
+                        e.getMessage());
+            } else {
+                log.warn("gossip peer {} failed to deliver {}: {}", key.from().shortForm(), CommitId.abbreviate(key.commit()),
+                        e.getMessage());
+            }
             outcomes.failed(transfer, failure(e.kind()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
