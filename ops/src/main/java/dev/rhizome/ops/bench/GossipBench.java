@@ -2,7 +2,6 @@ package dev.rhizome.ops.bench;
 
 import dev.rhizome.node.gossip.core.GossipConfig;
 import dev.rhizome.node.gossip.core.GossipCore;
-import dev.rhizome.node.gossip.core.SignatureCheck;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -35,17 +34,24 @@ public final class GossipBench {
             // untimed round, and the baselines are measured again after it, on the same warm JVM.
             Probes cold = probe(config, group, progress, config.warmupBundles() > 0 ? "cold " : "");
             Probes[] warm = {cold};
+            CountingSignatureCheck signatures = new CountingSignatureCheck();
             LoopbackRun.Outcome gossip = LoopbackRun.run("gossip", config, config.warmupBundles(), (identity, self) ->
-                    new GossipCore(identity, self, gossipConfig, new SecureRandom(), SignatureCheck.envelopes()), group, progress,
+                    new GossipCore(identity, self, gossipConfig, new SecureRandom(), signatures), group, progress,
                     () -> {
                         if (config.warmupBundles() > 0) {
                             warm[0] = probe(config, group, progress, "");
                         }
+                        signatures.takeCount();
+                        signatures.takeByType();
                     });
+            long verifies = signatures.takeCount();
+            progress.printf("gossip: the cores verified %d signatures in the timed round (its quiet second included): %s%n",
+                    verifies, signatures.takeByType());
             LoopbackRun.Outcome flood = config.flood()
                     ? LoopbackRun.run("flood", config, FloodProtocol::new, group, progress) : null;
             return new GossipBenchReport(config, warm[0].directMs(), warm[0].rangedMs(), gossip, flood, loadAverage(),
-                    config.warmupBundles() > 0 ? cold.directMs() : -1, config.warmupBundles() > 0 ? cold.rangedMs() : -1);
+                    config.warmupBundles() > 0 ? cold.directMs() : -1, config.warmupBundles() > 0 ? cold.rangedMs() : -1,
+                    verifies);
         } finally {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }

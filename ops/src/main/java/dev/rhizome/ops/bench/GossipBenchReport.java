@@ -10,13 +10,14 @@ import java.util.Map;
  * several holders) and the machine's load average. {@code flood} is null when it was skipped,
  * {@code rangedTransferMs} -1. With a warm-up round, the baselines are those measured after it and
  * the cold ones (measured first, before anything was compiled) are kept apart; -1 without one.
+ * {@code coreVerifies}: the Ed25519 verifications the gossip cores made in the timed round.
  */
 public record GossipBenchReport(GossipBenchConfig config, long directTransferMs, long rangedTransferMs,
                                 LoopbackRun.Outcome gossip, LoopbackRun.Outcome flood, double loadAverage,
-                                long coldDirectTransferMs, long coldRangedTransferMs) implements BenchReport {
+                                long coldDirectTransferMs, long coldRangedTransferMs, long coreVerifies) implements BenchReport {
     public GossipBenchReport(GossipBenchConfig config, long directTransferMs, long rangedTransferMs,
                              LoopbackRun.Outcome gossip, LoopbackRun.Outcome flood, double loadAverage) {
-        this(config, directTransferMs, rangedTransferMs, gossip, flood, loadAverage, -1, -1);
+        this(config, directTransferMs, rangedTransferMs, gossip, flood, loadAverage, -1, -1, -1);
     }
 
     public GossipBenchReport(GossipBenchConfig config, long directTransferMs, LoopbackRun.Outcome gossip,
@@ -67,6 +68,7 @@ public record GossipBenchReport(GossipBenchConfig config, long directTransferMs,
         m.put("cold_ranged_transfer_ms", coldRangedTransferMs);
         m.put("delivery_cpu_ms", Math.round(gossip.deliveryCpuMs()));
         m.put("delivery_cpu_ms_per_copy", round(gossip.deliveryCpuMsPerCopy()));
+        m.put("core_verifies_per_copy", coreVerifies < 0 ? -1 : round((double) coreVerifies / gossip.copiesDelivered()));
         if (flood == null) {
             return new GsonBuilder().disableHtmlEscaping().create().toJson(m);
         }
@@ -95,8 +97,9 @@ public record GossipBenchReport(GossipBenchConfig config, long directTransferMs,
             out.append(String.format("after a warm-up round of %d bundles (cold, before it: direct %d ms, ranged %d ms)%n",
                     gossip.warmupBundles(), coldDirectTransferMs, coldRangedTransferMs));
         }
-        out.append(String.format("delivery used %.0f ms of CPU, %.2f ms per copy delivered (both ends, all threads)%n",
-                gossip.deliveryCpuMs(), gossip.deliveryCpuMsPerCopy()));
+        out.append(String.format("delivery used %.0f ms of CPU, %.2f ms per copy delivered (both ends, all threads)%s%n",
+                gossip.deliveryCpuMs(), gossip.deliveryCpuMsPerCopy(), coreVerifies < 0 ? ""
+                        : String.format("; %.2f signature checks per copy", (double) coreVerifies / gossip.copiesDelivered())));
         out.append(String.format("uploads paced to %s per node; load average %.2f%n",
                 config.peerConfig().uploadBytesPerSecond() == 0 ? "no cap" : (config.peerConfig().uploadBytesPerSecond() >> 20) + " MiB/s",
                 loadAverage));

@@ -54,10 +54,14 @@ final class LoopbackRun {
             return percentile(deliveryMs, p);
         }
 
+        /** Copies of the timed round's bundles fetched (the injecting nodes' own not counted). */
+        long copiesDelivered() {
+            return Math.max(1, Math.round(deliveredFraction * (nodes - 1) * bundles));
+        }
+
         /** Process CPU from injection to full delivery, per bundle copy delivered (both ends, all threads). */
         double deliveryCpuMsPerCopy() {
-            long copies = Math.round(deliveredFraction * (nodes - 1) * bundles);
-            return copies == 0 ? -1 : deliveryCpuMs / copies;
+            return deliveryCpuMs / copiesDelivered();
         }
     }
 
