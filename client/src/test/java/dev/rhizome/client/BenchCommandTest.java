@@ -30,6 +30,7 @@ class BenchCommandTest {
         assertThat(run("bench", "gossip", "--bundle-bytes", "0").err()).contains("--bundle-bytes").contains("'0'");
         assertThat(run("bench", "gossip", "--range-holders", "1").err()).contains("--range-holders").contains("got 1");
         assertThat(run("bench", "gossip", "--upload-mibps", "-2").err()).contains("--upload-mibps");
+        assertThat(run("bench", "gossip", "--warmup-bundles", "-1").err()).contains("--warmup-bundles");
         assertThat(run("bench", "gossip", "--simulate", "--nodes", "1"))
                 .isEqualTo(new Refusal(ExitCodes.USAGE, "rhizome: --nodes must be at least 2, got 1 (see `rhizome bench gossip --help`)\n"));
     }

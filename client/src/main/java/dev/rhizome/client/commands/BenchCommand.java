@@ -75,6 +75,10 @@ public final class BenchCommand implements Runnable {
                 "(amplification) and control messages per node. In the same run it measures one direct transfer of the",
                 "same bundle (direct_transfer_ms) and one fetch of it in pieces from several holders at once",
                 "(ranged_transfer_ms), and prints the ratios. --large is the 10 MiB case.",
+                "Node processes run for days, so the gossip network first delivers one untimed round of bundles",
+                "(--warmup-bundles) and both baselines are measured again after it, on compiled code; the cold ones",
+                "(cold_direct_transfer_ms) are printed too. delivery_cpu_ms_per_copy is the process's CPU from",
+                "injection to full delivery per bundle copy delivered.",
                 "With --simulate, drives the same protocol core without sockets over simulated latency and loss instead",
                 "(10,000 nodes by default) and prints time and rounds to full delivery.",
                 "With --json the last line of standard output is one JSON object (progress goes to standard error)."})
@@ -116,6 +120,11 @@ public final class BenchCommand implements Runnable {
                 description = "Stop a run that has not delivered everything after this long (default ${DEFAULT-VALUE}).")
         long deadlineSeconds;
 
+        @Option(names = "--warmup-bundles", converter = Bounded.NonNegativeInt.class, paramLabel = "BUNDLES",
+                description = {"Bundles of one untimed round delivered through the same gossip network first, with the",
+                    "direct and ranged baselines measured again after it (default: as many as --bundles; 0 measures cold)."})
+        Integer warmupBundles;
+
         @Option(names = "--json", description = "End with one JSON summary line on standard output.")
         boolean json;
 
@@ -138,7 +147,7 @@ public final class BenchCommand implements Runnable {
             GossipBenchConfig config = settings(() -> new GossipBenchConfig(nodes == null ? 50 : nodes, degree,
                     large ? 1 : bundles, large ? GossipBenchConfig.LARGE_BUNDLE_BYTES : bundleBytes, seed,
                     Duration.ofSeconds(deadlineSeconds), flood == null ? !large : flood, rangeHolders,
-                    uploadMibps == null ? -1 : uploadMibps << 20));
+                    uploadMibps == null ? -1 : uploadMibps << 20, warmupBundles == null ? (large ? 1 : bundles) : warmupBundles));
             print(GossipBench.run(config, progress(json)), json);
             return ExitCodes.OK;
         }

@@ -662,6 +662,9 @@ public final class NodeRepository implements AutoCloseable {
         RefUpdate update = repository.updateRef(COMMIT_REFS + commit.name());
         update.setNewObjectId(commit);
         update.setExpectedOldObjectId(ObjectId.zeroId());
+        // A bare repository keeps no reflog for these refs, but JGit would still build (a
+        // PersonIdent, a formatted date) and look up a log entry for every one before skipping it.
+        update.disableRefLog();
         return update.update();
     }
 

@@ -2,7 +2,6 @@ package dev.rhizome.ops.bench;
 
 import dev.rhizome.node.gossip.core.GossipConfig;
 import dev.rhizome.node.gossip.core.GossipCore;
-import dev.rhizome.node.gossip.core.SignatureCheck;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -30,23 +29,51 @@ public final class GossipBench {
                     defaults.fetchStall(), defaults.maxCommitsPerInventory(), defaults.announcementsPerSecond(),
                     defaults.announcementBurst(), defaults.disconnectScore(), defaults.banScore(), defaults.banDuration(),
                     defaults.redialBase(), defaults.redialMax());
-            long direct = DirectTransfer.medianMs(config.bundleBytes(), config.seed(), config.peerConfig(), group);
-            progress.printf("direct: one transfer of a %d-byte bundle between two nodes takes %d ms%n", config.bundleBytes(), direct);
-            long ranged = -1;
-            if (config.rangeHolders() > 1) {
-                ranged = DirectTransfer.rangedMedianMs(config.bundleBytes(), config.seed(), config.rangeHolders(),
-                        config.peerConfig(), group);
-                progress.printf("ranged: one fetch of it in pieces from %d holders at once takes %d ms%n", config.rangeHolders(),
-                        ranged);
-            }
-            LoopbackRun.Outcome gossip = LoopbackRun.run("gossip", config, (identity, self) ->
-                    new GossipCore(identity, self, gossipConfig, new SecureRandom(), SignatureCheck.envelopes()), group, progress);
+            // Node processes run for days: the figures that matter are those of compiled code. With a
+            // warm-up, the cold probes are kept for reference, the gossip network first delivers an
+            // untimed round, and the baselines are measured again after it, on the same warm JVM.
+            Probes cold = probe(config, group, progress, config.warmupBundles() > 0 ? "cold " : "");
+            Probes[] warm = {cold};
+            CountingSignatureCheck signatures = new CountingSignatureCheck();
+            LoopbackRun.Outcome gossip = LoopbackRun.run("gossip", config, config.warmupBundles(), (identity, self) ->
+                    new GossipCore(identity, self, gossipConfig, new SecureRandom(), signatures), group, progress,
+                    () -> {
+                        if (config.warmupBundles() > 0) {
+                            warm[0] = probe(config, group, progress, "");
+                        }
+                        signatures.takeCount();
+                        signatures.takeByType();
+                    });
+            long verifies = signatures.takeCount();
+            progress.printf("gossip: the cores verified %d signatures in the timed round (its quiet second included): %s%n",
+                    verifies, signatures.takeByType());
             LoopbackRun.Outcome flood = config.flood()
                     ? LoopbackRun.run("flood", config, FloodProtocol::new, group, progress) : null;
-            return new GossipBenchReport(config, direct, ranged, gossip, flood, loadAverage());
+            return new GossipBenchReport(config, warm[0].directMs(), warm[0].rangedMs(), gossip, flood, loadAverage(),
+                    config.warmupBundles() > 0 ? cold.directMs() : -1, config.warmupBundles() > 0 ? cold.rangedMs() : -1,
+                    verifies);
         } finally {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }
+    }
+
+    /** One direct transfer and one ranged fetch of a bundle of the run's size (medians of a few tries). */
+    private record Probes(long directMs, long rangedMs) {
+    }
+
+    private static Probes probe(GossipBenchConfig config, EventLoopGroup group, PrintStream progress, String label)
+            throws IOException, InterruptedException {
+        long direct = DirectTransfer.medianMs(config.bundleBytes(), config.seed(), config.peerConfig(), group);
+        progress.printf("%sdirect: one transfer of a %d-byte bundle between two nodes takes %d ms%n", label,
+                config.bundleBytes(), direct);
+        long ranged = -1;
+        if (config.rangeHolders() > 1) {
+            ranged = DirectTransfer.rangedMedianMs(config.bundleBytes(), config.seed(), config.rangeHolders(),
+                    config.peerConfig(), group);
+            progress.printf("%sranged: one fetch of it in pieces from %d holders at once takes %d ms%n", label,
+                    config.rangeHolders(), ranged);
+        }
+        return new Probes(direct, ranged);
     }
 
     /** The machine's one-minute load average at the end of the run (-1 where the JVM cannot tell): timing context. */

@@ -16,9 +16,11 @@ import java.time.Duration;
  * @param uploadBytesPerSecond every node's upload pacing; -1 keeps the default, 0 lifts it
  * @param rangeHolders holders of the ranged-transfer baseline (one node fetching the bundle in
  *                    pieces from that many holders at once); 0 skips it
+ * @param warmupBundles bundles of one untimed round delivered through the gossip network before the
+ *                    timed one, with the baselines measured after it; 0 measures everything cold
  */
 public record GossipBenchConfig(int nodes, int degree, int bundles, int bundleBytes, long seed, Duration deadline,
-                                boolean flood, int rangeHolders, long uploadBytesPerSecond) {
+                                boolean flood, int rangeHolders, long uploadBytesPerSecond, int warmupBundles) {
     /** The 10 MiB case: one bundle of 10 MiB (--bundle-bytes 10485760 --bundles 1). */
     public static final int LARGE_BUNDLE_BYTES = 10 << 20;
 
@@ -42,6 +44,15 @@ public record GossipBenchConfig(int nodes, int degree, int bundles, int bundleBy
         if (uploadBytesPerSecond < -1) {
             throw new IllegalArgumentException("--upload-mibps must be 0 (no pacing) or positive");
         }
+        if (warmupBundles < 0) {
+            throw new IllegalArgumentException("--warmup-bundles must be 0 (no warm-up) or positive, got " + warmupBundles);
+        }
+    }
+
+    /** With a warm-up round of as many bundles as the timed one. */
+    public GossipBenchConfig(int nodes, int degree, int bundles, int bundleBytes, long seed, Duration deadline,
+                             boolean flood, int rangeHolders, long uploadBytesPerSecond) {
+        this(nodes, degree, bundles, bundleBytes, seed, deadline, flood, rangeHolders, uploadBytesPerSecond, bundles);
     }
 
     public GossipBenchConfig(int nodes, int degree, int bundles, int bundleBytes, long seed, Duration deadline) {

@@ -8,10 +8,18 @@ import java.util.Map;
  * Gossip against flooding on the same loopback network: delivery times, amplification, control
  * traffic; with the baselines measured in the same run (one direct transfer, one ranged fetch from
  * several holders) and the machine's load average. {@code flood} is null when it was skipped,
- * {@code rangedTransferMs} -1.
+ * {@code rangedTransferMs} -1. With a warm-up round, the baselines are those measured after it and
+ * the cold ones (measured first, before anything was compiled) are kept apart; -1 without one.
+ * {@code coreVerifies}: the Ed25519 verifications the gossip cores made in the timed round.
  */
 public record GossipBenchReport(GossipBenchConfig config, long directTransferMs, long rangedTransferMs,
-                                LoopbackRun.Outcome gossip, LoopbackRun.Outcome flood, double loadAverage) implements BenchReport {
+                                LoopbackRun.Outcome gossip, LoopbackRun.Outcome flood, double loadAverage,
+                                long coldDirectTransferMs, long coldRangedTransferMs, long coreVerifies) implements BenchReport {
+    public GossipBenchReport(GossipBenchConfig config, long directTransferMs, long rangedTransferMs,
+                             LoopbackRun.Outcome gossip, LoopbackRun.Outcome flood, double loadAverage) {
+        this(config, directTransferMs, rangedTransferMs, gossip, flood, loadAverage, -1, -1, -1);
+    }
+
     public GossipBenchReport(GossipBenchConfig config, long directTransferMs, LoopbackRun.Outcome gossip,
                              LoopbackRun.Outcome flood) {
         this(config, directTransferMs, -1, gossip, flood, -1);
@@ -55,6 +63,12 @@ public record GossipBenchReport(GossipBenchConfig config, long directTransferMs,
         m.put("gossip_messages_per_node", round(gossip.gossipMessagesPerNode()));
         m.put("bundle_requests_per_node", round(gossip.bundleRequestsPerNode()));
         m.put("links_per_node", round(gossip.meanLinks()));
+        m.put("warmup_bundles", gossip.warmupBundles());
+        m.put("cold_direct_transfer_ms", coldDirectTransferMs);
+        m.put("cold_ranged_transfer_ms", coldRangedTransferMs);
+        m.put("delivery_cpu_ms", Math.round(gossip.deliveryCpuMs()));
+        m.put("delivery_cpu_ms_per_copy", round(gossip.deliveryCpuMsPerCopy()));
+        m.put("core_verifies_per_copy", coreVerifies < 0 ? -1 : round((double) coreVerifies / gossip.copiesDelivered()));
         if (flood == null) {
             return new GsonBuilder().disableHtmlEscaping().create().toJson(m);
         }
@@ -79,6 +93,13 @@ public record GossipBenchReport(GossipBenchConfig config, long directTransferMs,
             out.append(String.format("one fetch in pieces from %d holders at once: %d ms (%.2f direct transfers)%n",
                     config.rangeHolders(), rangedTransferMs, (double) rangedTransferMs / directTransferMs));
         }
+        if (gossip.warmupBundles() > 0) {
+            out.append(String.format("after a warm-up round of %d bundles (cold, before it: direct %d ms, ranged %d ms)%n",
+                    gossip.warmupBundles(), coldDirectTransferMs, coldRangedTransferMs));
+        }
+        out.append(String.format("delivery used %.0f ms of CPU, %.2f ms per copy delivered (both ends, all threads)%s%n",
+                gossip.deliveryCpuMs(), gossip.deliveryCpuMsPerCopy(), coreVerifies < 0 ? ""
+                        : String.format("; %.2f signature checks per copy", (double) coreVerifies / gossip.copiesDelivered())));
         out.append(String.format("uploads paced to %s per node; load average %.2f%n",
                 config.peerConfig().uploadBytesPerSecond() == 0 ? "no cap" : (config.peerConfig().uploadBytesPerSecond() >> 20) + " MiB/s",
                 loadAverage));

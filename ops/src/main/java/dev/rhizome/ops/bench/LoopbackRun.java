@@ -41,7 +41,7 @@ final class LoopbackRun {
     /** What one run measured. {@code deliveryMs} has one entry per bundle, -1 where not every node got it. */
     record Outcome(String protocol, int nodes, int bundles, double meanLinks, double deliveredFraction, List<Long> deliveryMs,
                    long bundleBytesNeeded, long bundleBytesReceived, double gossipMessagesPerNode,
-                   double bundleRequestsPerNode, long wallMs) {
+                   double bundleRequestsPerNode, long wallMs, int warmupBundles, double deliveryCpuMs) {
         double amplification() {
             return bundleBytesNeeded == 0 ? 0 : (double) bundleBytesReceived / bundleBytesNeeded;
         }
@@ -51,13 +51,28 @@ final class LoopbackRun {
         }
 
         long percentileDeliveryMs(double p) {
-            if (deliveryMs.contains(-1L)) {
-                return -1;
-            }
-            List<Long> sorted = deliveryMs.stream().sorted().toList();
-            int rank = (int) Math.ceil(p / 100.0 * sorted.size());
-            return sorted.get(Math.max(0, rank - 1));
+            return percentile(deliveryMs, p);
         }
+
+        /** Copies of the timed round's bundles fetched (the injecting nodes' own not counted). */
+        long copiesDelivered() {
+            return Math.max(1, Math.round(deliveredFraction * (nodes - 1) * bundles));
+        }
+
+        /** Process CPU from injection to full delivery, per bundle copy delivered (both ends, all threads). */
+        double deliveryCpuMsPerCopy() {
+            return deliveryCpuMs / copiesDelivered();
+        }
+    }
+
+    /** -1 where some bundle did not reach every node. */
+    static long percentile(List<Long> deliveryMs, double p) {
+        if (deliveryMs.contains(-1L)) {
+            return -1;
+        }
+        List<Long> sorted = deliveryMs.stream().sorted().toList();
+        int rank = (int) Math.ceil(p / 100.0 * sorted.size());
+        return sorted.get(Math.max(0, rank - 1));
     }
 
     private record Node(Identity identity, NodeRepository repo, GossipService gossip) {
@@ -66,9 +81,46 @@ final class LoopbackRun {
     private LoopbackRun() {
     }
 
+    /** Runs between the warm-up round and the timed round, on the warmed-up JVM (the baselines' probes). */
+    @FunctionalInterface
+    interface BetweenRounds {
+        void run() throws IOException, InterruptedException;
+    }
+
+    /** One round of bundles delivered: per bundle the time to the last node, and the CPU it took. */
+    private record Round(List<Long> deliveryMs, long neededBytes, int copies, double cpuMs, Totals before) {
+    }
+
+    /** The nodes' counters summed, so that a round is counted apart from the one before it. */
+    private record Totals(long received, long gossipSent, long requests) {
+        static Totals of(List<Node> nodes) {
+            long received = 0;
+            long gossipSent = 0;
+            long requests = 0;
+            for (Node node : nodes) {
+                GossipService.Counters c = node.gossip().counters();
+                received += c.bundleBytesReceived();
+                gossipSent += c.gossipSent();
+                requests += c.fetchesStarted();
+            }
+            return new Totals(received, gossipSent, requests);
+        }
+    }
+
     /** @param protocol makes each node's protocol from its identity and its own NodeInfo */
     static Outcome run(String name, GossipBenchConfig config, BiFunction<Identity, NodeInfo, PeerProtocol> protocol,
                        EventLoopGroup group, PrintStream progress) throws IOException, InterruptedException {
+        return run(name, config, 0, protocol, group, progress, () -> { });
+    }
+
+    /**
+     * @param warmupBundles bundles of one untimed round delivered through the same network first, so
+     *                      that the timed round runs on compiled code, as a long-running node does
+     * @param between       runs after the warm-up round, before the timed one
+     */
+    static Outcome run(String name, GossipBenchConfig config, int warmupBundles,
+                       BiFunction<Identity, NodeInfo, PeerProtocol> protocol, EventLoopGroup group, PrintStream progress,
+                       BetweenRounds between) throws IOException, InterruptedException {
         Random random = new Random(config.seed());
         List<Set<Integer>> graph = RandomGraph.build(config.nodes(), config.degree(), random);
         Path dir = Files.createTempDirectory("rhizome-bench-" + name + "-");
@@ -86,56 +138,20 @@ final class LoopbackRun {
                         .setPort(node.gossip().port()).build());
             }
             double meanLinks = awaitLinks(nodes, progress, name);
-
-            // Every commit is made (and its bundle measured) before the clock starts, so that a bundle's
-            // delivery time is the network's alone, not the making of the bundles injected before it.
-            List<String> commits = new ArrayList<>();
-            List<Integer> injectedAt = new ArrayList<>();
-            long needed = 0;
-            for (int b = 0; b < config.bundles(); b++) {
-                int at = random.nextInt(config.nodes());
-                byte[] noise = new byte[config.bundleBytes()];
-                random.nextBytes(noise);
-                Node node = nodes.get(at);
-                String commit = node.repo().commitFiles(null, Map.of("bundle-" + b + ".bin", noise), name + " bundle " + b, AUTHOR);
-                needed += node.repo().bundle(commit, List.of()).size() * (config.nodes() - 1);
-                commits.add(commit);
-                injectedAt.add(at);
+            if (warmupBundles > 0) {
+                Round warm = deliver(name + " warm-up", config, warmupBundles, nodes, obtained, random, progress);
+                progress.printf("%s warm-up: %d bundles, p50 delivery %d ms (not counted)%n", name, warmupBundles,
+                        percentile(warm.deliveryMs(), 50));
             }
-            long injectMs = System.currentTimeMillis();
-            for (int b = 0; b < commits.size(); b++) {
-                obtained.put(injectedAt.get(b) + "/" + commits.get(b), injectMs);
-                nodes.get(injectedAt.get(b)).gossip().onLocalCommit(commits.get(b));
-            }
-            int pairs = config.nodes() * config.bundles();
-            awaitDelivery(nodes, obtained, pairs, injectMs + config.deadline().toMillis(), progress, name, injectMs);
-
-            List<Long> delivery = new ArrayList<>();
-            for (String commit : commits) {
-                long last = injectMs;
-                boolean all = true;
-                for (int i = 0; i < nodes.size(); i++) {
-                    Long at = obtained.get(i + "/" + commit);
-                    if (at == null) {
-                        all = false;
-                    } else {
-                        last = Math.max(last, at);
-                    }
-                }
-                delivery.add(all ? last - injectMs : -1L);
-            }
-            long received = 0;
-            long gossipSent = 0;
-            long requests = 0;
-            for (Node node : nodes) {
-                GossipService.Counters c = node.gossip().counters();
-                received += c.bundleBytesReceived();
-                gossipSent += c.gossipSent();
-                requests += c.fetchesStarted();
-            }
-            double deliveredFraction = (double) (obtained.size() - config.bundles()) / (pairs - config.bundles());
-            return new Outcome(name, config.nodes(), config.bundles(), meanLinks, deliveredFraction, delivery, needed, received,
-                    (double) gossipSent / nodes.size(), (double) requests / nodes.size(), System.currentTimeMillis() - started);
+            between.run();
+            Round timed = deliver(name, config, config.bundles(), nodes, obtained, random, progress);
+            Totals after = Totals.of(nodes);
+            double deliveredFraction = (double) timed.copies() / ((config.nodes() - 1) * config.bundles());
+            return new Outcome(name, config.nodes(), config.bundles(), meanLinks, deliveredFraction, timed.deliveryMs(),
+                    timed.neededBytes(), after.received() - timed.before().received(),
+                    (double) (after.gossipSent() - timed.before().gossipSent()) / nodes.size(),
+                    (double) (after.requests() - timed.before().requests()) / nodes.size(), System.currentTimeMillis() - started,
+                    warmupBundles, timed.cpuMs());
         } finally {
             for (Node node : nodes) {
                 node.gossip().close();
@@ -143,6 +159,57 @@ final class LoopbackRun {
             }
             deleteTree(dir);
         }
+    }
+
+    /** Makes {@code count} bundles at random nodes, injects them at once and waits until every node holds them. */
+    private static Round deliver(String name, GossipBenchConfig config, int count, List<Node> nodes, Map<String, Long> obtained,
+                                 Random random, PrintStream progress) throws IOException, InterruptedException {
+        // Every commit is made (and its bundle measured) before the clock starts, so that a bundle's
+        // delivery time is the network's alone, not the making of the bundles injected before it.
+        List<String> commits = new ArrayList<>();
+        List<Integer> injectedAt = new ArrayList<>();
+        long needed = 0;
+        for (int b = 0; b < count; b++) {
+            int at = random.nextInt(config.nodes());
+            byte[] noise = new byte[config.bundleBytes()];
+            random.nextBytes(noise);
+            Node node = nodes.get(at);
+            String commit = node.repo().commitFiles(null, Map.of("bundle-" + b + ".bin", noise), name + " bundle " + b, AUTHOR);
+            needed += node.repo().bundle(commit, List.of()).size() * (config.nodes() - 1);
+            commits.add(commit);
+            injectedAt.add(at);
+        }
+        Totals before = Totals.of(nodes);
+        int heldBefore = obtained.size();
+        long injectMs = System.currentTimeMillis();
+        PhaseCpu cpu = PhaseCpu.start();
+        for (int b = 0; b < commits.size(); b++) {
+            obtained.put(injectedAt.get(b) + "/" + commits.get(b), injectMs);
+            nodes.get(injectedAt.get(b)).gossip().onLocalCommit(commits.get(b));
+        }
+        int pairs = heldBefore + config.nodes() * count;
+        PhaseCpu.Used used = awaitDelivery(nodes, obtained, pairs, injectMs + config.deadline().toMillis(), progress, name,
+                injectMs, cpu);
+        int copies = obtained.size() - heldBefore - count;
+        progress.printf("%s: delivery used %.0f ms of CPU, %.2f ms per copy delivered; per copy by thread (us): %s, "
+                        + "JIT compiler threads %.0f%n", name, used.processMs(), used.processMs() / Math.max(1, copies),
+                used.threadsPer(Math.max(1, copies)), used.jitMs() * 1000 / Math.max(1, copies));
+
+        List<Long> delivery = new ArrayList<>();
+        for (String commit : commits) {
+            long last = injectMs;
+            boolean all = true;
+            for (int i = 0; i < nodes.size(); i++) {
+                Long at = obtained.get(i + "/" + commit);
+                if (at == null) {
+                    all = false;
+                } else {
+                    last = Math.max(last, at);
+                }
+            }
+            delivery.add(all ? last - injectMs : -1L);
+        }
+        return new Round(delivery, needed, copies, used.processMs(), before);
     }
 
     private static List<NodeInfo> earlierNeighbours(List<Set<Integer>> graph, int i, List<NodeInfo> infos) {
@@ -187,12 +254,14 @@ final class LoopbackRun {
         return mean;
     }
 
-    private static void awaitDelivery(List<Node> nodes, Map<String, Long> obtained, int pairs, long deadline,
-                                      PrintStream progress, String name, long injectMs) throws InterruptedException {
+    /** Returns the CPU used from {@code cpu}'s start to the moment every copy was held (or the deadline). */
+    private static PhaseCpu.Used awaitDelivery(List<Node> nodes, Map<String, Long> obtained, int pairs, long deadline,
+                                               PrintStream progress, String name, long injectMs, PhaseCpu cpu)
+            throws InterruptedException {
         long lastPrint = 0;
         long lastActivity = -1;
         long quietSince = System.currentTimeMillis();
-        boolean reported = false;
+        PhaseCpu.Used used = null;
         while (System.currentTimeMillis() < deadline) {
             long activity = 0;
             for (Node node : nodes) {
@@ -205,18 +274,36 @@ final class LoopbackRun {
                 quietSince = now;
             }
             boolean delivered = obtained.size() >= pairs;
-            if (now - lastPrint >= 1_000 || (delivered && !reported)) {
+            boolean justDelivered = delivered && used == null;
+            if (justDelivered) {
+                used = cpu.stop(LoopbackRun::threadGroup);
+            }
+            if (now - lastPrint >= 1_000 || justDelivered) {
                 lastPrint = now;
-                reported = delivered;
                 progress.printf("%s: %d/%d bundle copies held after %d ms%n", name, obtained.size(), pairs, now - injectMs);
             }
             // Late duplicate transfers still count against amplification, so wait for them too.
             if (delivered && now - quietSince >= QUIET_MS) {
-                return;
+                return used;
             }
             Thread.sleep(100);
         }
         progress.printf("%s: deadline reached with %d/%d bundle copies held%n", name, obtained.size(), pairs);
+        return used != null ? used : cpu.stop(LoopbackRun::threadGroup);
+    }
+
+    /** A node's threads carry its id ("gossip-fetch-3fa2c1-4"): one group per kind of thread, all nodes together. */
+    static String threadGroup(String thread) {
+        if (thread.startsWith("gossip-fetch")) {
+            return "fetch workers";
+        }
+        if (thread.startsWith("gossip")) {
+            return "gossip core";
+        }
+        if (thread.startsWith("multiThreadIoEventLoopGroup")) {
+            return "event loops";
+        }
+        return thread.replaceAll("[-#]?\\d+", "");
     }
 
     static void deleteTree(Path dir) {

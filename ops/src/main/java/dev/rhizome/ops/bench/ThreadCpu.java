@@ -61,6 +61,11 @@ final class ThreadCpu {
 
     /** Microseconds of CPU per group since {@link #start}, divided by {@code per}. */
     Map<String, Double> since(double per) {
+        return since(per, name -> name.replaceAll("[-#]?\\d+", ""));
+    }
+
+    /** Microseconds of CPU per group ({@code groupOf} a thread's name) since {@link #start}, divided by {@code per}. */
+    Map<String, Double> since(double per, java.util.function.UnaryOperator<String> groupOf) {
         ThreadMXBean bean = ManagementFactory.getThreadMXBean();
         Map<String, Double> groups = new TreeMap<>();
         for (long id : bean.getAllThreadIds()) {
@@ -70,7 +75,7 @@ final class ThreadCpu {
                 continue;
             }
             double us = (now - startNanos.getOrDefault(id, 0L)) / 1000.0 / per;
-            groups.merge(info.getThreadName().replaceAll("[-#]?\\d+", ""), us, Double::sum);
+            groups.merge(groupOf.apply(info.getThreadName()), us, Double::sum);
         }
         groups.values().removeIf(us -> us < 1);
         return groups;

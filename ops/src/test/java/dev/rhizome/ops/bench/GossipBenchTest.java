@@ -26,6 +26,12 @@ class GossipBenchTest {
                 .isCloseTo((double) json.get("p50_delivery_ms").getAsLong() / report.directTransferMs(),
                         org.assertj.core.data.Offset.offset(0.01));
         assertThat(report.toText()).contains("one direct transfer:");
+        // A warm-up round of as many bundles first; the baselines reported are those measured after it.
+        assertThat(json.get("warmup_bundles").getAsInt()).isEqualTo(2);
+        assertThat(json.get("cold_direct_transfer_ms").getAsLong()).isPositive();
+        assertThat(log.toString()).contains("cold direct: one transfer").contains("gossip warm-up: 2 bundles");
+        assertThat(json.get("delivery_cpu_ms_per_copy").getAsDouble()).isPositive();
+        assertThat(json.get("core_verifies_per_copy").getAsDouble()).isPositive();
     }
 
     @Test
@@ -33,7 +39,7 @@ class GossipBenchTest {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         // Three pieces of 1 MiB, no flooding baseline, no pacing: keys, not speed.
         GossipBenchReport report = GossipBench.run(new GossipBenchConfig(5, 2, 1, (5 << 20) / 2, 3, Duration.ofSeconds(120),
-                false, 3, 0), new PrintStream(log, true));
+                false, 3, 0, 0), new PrintStream(log, true));
 
         assertThat(report.gossip().deliveredFraction()).isEqualTo(1.0);
         assertThat(report.flood()).isNull();
@@ -45,6 +51,8 @@ class GossipBenchTest {
         assertThat(json.get("upload_bytes_per_second").getAsLong()).isZero();
         assertThat(json.has("load_average")).isTrue();
         assertThat(json.has("flood_amplification")).isFalse();
+        assertThat(json.get("warmup_bundles").getAsInt()).isZero(); // measured cold: no second set of probes
+        assertThat(json.get("cold_direct_transfer_ms").getAsLong()).isEqualTo(-1);
         assertThat(log.toString()).contains("ranged: one fetch of it in pieces from 3 holders at once");
     }
 }

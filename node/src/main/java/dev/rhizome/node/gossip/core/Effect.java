@@ -57,8 +57,19 @@ public sealed interface Effect {
     record Dial(NodeInfo peer) implements Effect {
     }
 
-    /** Close the connection to {@code peer}; the core has already forgotten it. */
-    record Disconnect(PublicId peer, String reason) implements Effect {
+    /**
+     * Close the connection to {@code peer}; the core has already forgotten it. {@code routine} when
+     * it is policy working as meant (no free link slot, a link to itself), not a peer's fault or a
+     * problem: the driver logs those quietly.
+     */
+    record Disconnect(PublicId peer, String reason, boolean routine) implements Effect {
+        public Disconnect(PublicId peer, String reason) {
+            this(peer, reason, false);
+        }
+
+        static Disconnect routine(PublicId peer, String reason) {
+            return new Disconnect(peer, reason, true);
+        }
     }
 
     /**

@@ -196,7 +196,7 @@ public final class GossipCore implements PeerProtocol {
         List<Effect> out = new ArrayList<>();
         connections.dialEnded(peer);
         if (peer.equals(selfId)) {
-            out.add(new Disconnect(peer, "connected to itself"));
+            out.add(Disconnect.routine(peer, "connected to itself"));
             return settled(out);
         }
         if (!scores.isWelcome(peer, now)) {
@@ -217,7 +217,7 @@ public final class GossipCore implements PeerProtocol {
             }
             return settled(out);
         }
-        Outcome hello = check.nodeInfo(peerInfo, now);
+        Outcome hello = checkNodeInfo(peerInfo, now);
         if (!hello.accepted() || !peerInfo.getSigner().equals(peer.toByteString())) {
             counters.invalid++;
             penalise(peer, hello.penalty() != null ? hello.penalty() : Penalty.FORGED_SIGNER, now, out);
@@ -229,7 +229,7 @@ public final class GossipCore implements PeerProtocol {
         boolean full = connections.openCount() >= config.maxDegree()
                 || (!outbound && connections.openInbound() >= config.maxInbound());
         if (full) {
-            out.add(new Disconnect(peer, "no free connection slot"));
+            out.add(Disconnect.routine(peer, "no free connection slot"));
             return settled(out);
         }
         connections.open(peer, outbound, new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L),
@@ -664,7 +664,7 @@ public final class GossipCore implements PeerProtocol {
             return;
         }
         for (SignedEnvelope record : exchange.getNodesList()) {
-            Outcome outcome = check.nodeInfo(record, now);
+            Outcome outcome = checkNodeInfo(record, now);
             if (!outcome.accepted()) {
                 counters.invalid++;
                 penalise(from, outcome.penalty(), now, out);
@@ -676,6 +676,16 @@ public final class GossipCore implements PeerProtocol {
             }
         }
         keepDegree(now, out);
+    }
+
+    /**
+     * A NodeInfo from a hello or a peer exchange. The very record this node verified and keeps in
+     * its table (exchanges bring the same records back every 30 s, a reconnecting peer the same
+     * hello) is not verified again: each signature is still checked once by this node.
+     */
+    private Outcome checkNodeInfo(SignedEnvelope record, long now) {
+        NodeInfo held = table.heldRecord(record);
+        return held != null ? Outcome.accept(AnnouncementCheck.Kind.NODE_INFO, held) : check.nodeInfo(record, now);
     }
 
     private void askForPeers(PublicId peer, List<Effect> out) {

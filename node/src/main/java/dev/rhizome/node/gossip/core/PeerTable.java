@@ -81,6 +81,19 @@ final class PeerTable {
         return true;
     }
 
+    /**
+     * The address in {@code signed} when the table holds that very record (byte for byte) for its
+     * signer, else null. Only verified records are stored, so such a copy, which every peer exchange
+     * brings again, needs no second Ed25519 check.
+     */
+    NodeInfo heldRecord(SignedEnvelope signed) {
+        if (signed.getSigner().size() != PublicId.LENGTH) {
+            return null;
+        }
+        Entry e = peers.get(PublicId.of(signed.getSigner()));
+        return e != null && e.signed != null && e.signed.equals(signed) ? e.info : null;
+    }
+
     /** The peer's known address, or null. */
     NodeInfo info(PublicId id) {
         Entry e = peers.get(id);

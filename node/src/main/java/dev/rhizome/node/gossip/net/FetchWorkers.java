@@ -29,6 +29,7 @@ final class FetchWorkers implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FetchWorkers.class);
     /** Peers announcing what they then fail to serve (identities cost nothing) would write a line per claim. */
     private static final WarnBudget FAILED = new WarnBudget(log);
+    private static final WarnBudget DECLINED = new WarnBudget(log);
 
     /** Where outcomes go; each method is called on a worker and must post to the core thread itself. */
     interface Outcomes {
@@ -120,8 +121,14 @@ final class FetchWorkers implements AutoCloseable {
             if (e.kind() == PeerFailure.Kind.CANCELLED) {
                 return;
             }
-            FAILED.warn("gossip peer {} failed to deliver {}: {}", key.from().shortForm(), CommitId.abbreviate(key.commit()),
-                    e.getMessage());
+            // A holder that declines (busy, another bundle) is the upload limit working: the core asks another.
+            if (e.declined() != null) {
+                DECLINED.info("gossip peer {} declined {}: {}", key.from().shortForm(), CommitId.abbreviate(key.commit()),
+                        e.getMessage());
+            } else {
+                FAILED.warn("gossip peer {} failed to deliver {}: {}", key.from().shortForm(),
+                        CommitId.abbreviate(key.commit()), e.getMessage());
+            }
             outcomes.failed(transfer, failure(e.kind()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -367,7 +367,12 @@ public final class GossipService implements AutoCloseable {
                 dial(dial.peer());
             } else if (effect instanceof Effect.Disconnect disconnect) {
                 if (links.close(disconnect.peer())) {
-                    DISCONNECTING.warn("disconnecting gossip peer {}: {}", disconnect.peer().shortForm(), disconnect.reason());
+                    // The link limit turns peers away all day on a healthy network: that is no warning.
+                    if (disconnect.routine()) {
+                        log.debug("disconnecting gossip peer {}: {}", disconnect.peer().shortForm(), disconnect.reason());
+                    } else {
+                        DISCONNECTING.warn("disconnecting gossip peer {}: {}", disconnect.peer().shortForm(), disconnect.reason());
+                    }
                 }
             } else if (effect instanceof Effect.DuplicateLink duplicate) {
                 links.resolveDuplicate(duplicate.peer(), duplicate.keepNew());

@@ -285,6 +285,51 @@ class GossipHostilePeerTest {
     }
 
     @Test
+    void aRecordThisNodeVerifiedAndHoldsIsNotVerifiedAgainButAnyOtherCopyIs() {
+        java.util.concurrent.atomic.AtomicInteger verified = new java.util.concurrent.atomic.AtomicInteger();
+        SignatureCheck counting = new SignatureCheck() {
+            @Override
+            public <T extends com.google.protobuf.Message> dev.rhizome.protocol.envelope.Verified<T> open(
+                    SignedEnvelope envelope, T prototype) throws dev.rhizome.protocol.envelope.SignatureException {
+                verified.incrementAndGet();
+                return Envelopes.open(envelope, prototype);
+            }
+        };
+        GossipCore counted = new GossipCore(selfId, NodeInfo.newBuilder().setHost("192.0.2.9").setPort(7000).build(), config,
+                new Random(1), counting);
+        Peer stranger = new Peer();
+        SignedEnvelope strangerRecord = stranger.hello(now);
+        Peer first = Peer.connectedTo(counted, now);   // its hello: one check
+        counted.onMessage(first.id, exchange(strangerRecord), now);
+        assertThat(verified).hasValue(2);
+
+        // The same bytes again (Ed25519 signs deterministically), in an exchange and a hello: held, so
+        // not checked again, and taken as before.
+        Peer second = Peer.connectedTo(counted, now);
+        assertThat(verified).hasValue(3);
+        counted.onMessage(second.id, exchange(strangerRecord, first.hello(now)), now);
+        assertThat(verified).hasValue(3);
+        assertThat(counted.score(second.id)).isZero();
+        counted.onDisconnected(second.id, now);
+        assertThat(counted.onConnected(second.id, second.hello(now), false, now)).noneMatch(e -> e instanceof Disconnect);
+        assertThat(verified).hasValue(3);
+        assertThat(counted.connectedPeers()).contains(second.id);
+
+        // A newer record of a held peer, and a copy with a flipped signature bit, are other records: checked.
+        Peer third = Peer.connectedTo(counted, now);
+        counted.onMessage(third.id, exchange(stranger.hello(now + 1)), now + 1);
+        assertThat(verified).hasValue(5);
+        Peer fourth = Peer.connectedTo(counted, now + 1);
+        counted.onMessage(fourth.id, exchange(Peer.tampered(strangerRecord)), now + 1);
+        assertThat(verified).hasValue(7);
+        assertThat(counted.score(fourth.id)).isEqualTo(-8.0);
+    }
+
+    private static Gossip exchange(SignedEnvelope... records) {
+        return Gossip.newBuilder().setPeerExchange(PeerExchange.newBuilder().addAllNodes(List.of(records))).build();
+    }
+
+    @Test
     void aHelloSignedBySomeoneElseIsRefused() {
         Peer peer = new Peer();
         Peer other = new Peer();
