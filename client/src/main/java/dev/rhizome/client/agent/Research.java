@@ -276,26 +276,29 @@ public final class Research {
             release(unit, List.of());
             return;
         }
-        try {
-            client.reportResult(dev.rhizome.protocol.envelope.Envelopes.sign(client.identity(),
-                    dev.rhizome.node.work.Evaluator.unfetchable(unit, hardwareClass, client.identity(), reason,
-                            System.currentTimeMillis())));
-            ClaimFiles.remove(dataDir, unit.getId());
-        } catch (CoordinatorException e) {
-            if (!e.isRefusal()) {
-                throw Coordinators.failure(e);
-            }
-        } catch (IOException e) {
-            throw new CommandException(ExitCodes.FAILED, e.getMessage());
-        }
+        close(unit, () -> client.reportResult(dev.rhizome.protocol.envelope.Envelopes.sign(client.identity(),
+                dev.rhizome.node.work.Evaluator.unfetchable(unit, hardwareClass, client.identity(), reason,
+                        System.currentTimeMillis()))));
     }
 
     /** Closes the unit's exploration with the commits it produced (none: the agent gave up). */
     public void release(WorkUnit unit, List<String> commits) {
+        close(unit, () -> client.exploreDone(ExploreDone.newBuilder().setWorkUnitId(unit.getId())
+                .setNode(client.identity().publicId().toByteString())
+                .addAllCommits(commits).setTimeMs(System.currentTimeMillis()).build()));
+    }
+
+    private interface Closing {
+        void send() throws CoordinatorException;
+    }
+
+    /**
+     * Ends a unit at the coordinator and forgets its claim here. A refusal means the unit is no
+     * longer this key's (closed, expired, given up): there is nothing left to end.
+     */
+    private void close(WorkUnit unit, Closing closing) {
         try {
-            client.exploreDone(ExploreDone.newBuilder().setWorkUnitId(unit.getId())
-                    .setNode(client.identity().publicId().toByteString())
-                    .addAllCommits(commits).setTimeMs(System.currentTimeMillis()).build());
+            closing.send();
             ClaimFiles.remove(dataDir, unit.getId());
         } catch (CoordinatorException e) {
             if (!e.isRefusal()) {
