@@ -30,6 +30,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,6 +97,15 @@ public final class Dispatcher {
                 throw Rejection.notFound("unknown direction " + claim.getDirection());
             }
             if (!tx.useClaimNonce(claim.getNode(), claim.getNonce(), claim.getTimeMs())) {
+                // The same claim again: its answer may have been lost (a coordinator killed between
+                // commit and reply). If it took a unit this node still holds, that unit is the answer.
+                Optional<UnitRecord> earlier = tx.unitClaimedWith(claim.getNode(), claim.getNonce(),
+                                Saturating.minus(now, ReplayWindow.WINDOW.toMillis() * 2))
+                        .flatMap(tx::unit)
+                        .filter(u -> u.state() == UnitStatus.State.LEASED && u.holder().equals(claim.getNode()));
+                if (earlier.isPresent()) {
+                    return ClaimResponse.newBuilder().setUnit(UnitFactory.describe(tx, earlier.get())).build();
+                }
                 throw Rejection.conflict("this claim's nonce was already used by " + PublicId.hex(claim.getNode())
                         + "; a claim is accepted once, send a new one with a fresh nonce");
             }
@@ -128,7 +138,7 @@ public final class Dispatcher {
             }
             UnitRecord leased = unit.leasedTo(claim.getNode(), leases.deadline(now, manifests.apply(unit.seed())));
             tx.updateUnit(leased);
-            tx.recordLease(leased.id(), claim.getNode(), now);
+            tx.recordLease(leased.id(), claim.getNode(), now, claim.getNonce());
             return response.setUnit(UnitFactory.describe(tx, leased)).build();
         });
     }

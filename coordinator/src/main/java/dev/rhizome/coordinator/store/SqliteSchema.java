@@ -153,7 +153,11 @@ final class SqliteSchema {
             // (OwnedReads.LeasedUnits), and the other reads of a holder's units go through
             // units_by_commit. PostgreSQL, shared by several coordinators, counts a key's leases
             // with it on every claim, so it keeps the index.
-            List.of(Dialect.sqliteOnly("DROP INDEX units_by_holder")));
+            List.of(Dialect.sqliteOnly("DROP INDEX units_by_holder")),
+            // 12: the nonce of the claim that took a lease, so that a claim sent again after its
+            // answer was lost (the coordinator killed between commit and reply) gets its unit back
+            // instead of leaving it leased to a claimant that never learned of it.
+            List.of("ALTER TABLE unit_leases ADD COLUMN claim_nonce BLOB"));
 
     private SqliteSchema() {
     }

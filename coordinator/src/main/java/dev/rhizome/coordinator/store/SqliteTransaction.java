@@ -501,11 +501,19 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
-    public void recordLease(String unitId, ByteString holder, long nowMs) {
-        update("INSERT INTO unit_leases (unit_id, holder, leased_ms) VALUES (?, ?, ?)", unitId, holder.toByteArray(), nowMs);
+    public void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce) {
+        update("INSERT INTO unit_leases (unit_id, holder, leased_ms, claim_nonce) VALUES (?, ?, ?, ?)", unitId,
+                holder.toByteArray(), nowMs, claimNonce.isEmpty() ? null : claimNonce.toByteArray());
         if (owned.enabled()) {
             leasesRecorded.add(Map.entry(holder, nowMs));
         }
+    }
+
+    @Override
+    public Optional<String> unitClaimedWith(ByteString node, ByteString claimNonce, long sinceMs) {
+        return query("SELECT unit_id FROM unit_leases WHERE holder = ? AND leased_ms >= ? AND claim_nonce = ? "
+                        + "ORDER BY leased_ms DESC LIMIT 1", rs -> rs.getString(1), node.toByteArray(), sinceMs,
+                claimNonce.toByteArray()).stream().findFirst();
     }
 
     @Override

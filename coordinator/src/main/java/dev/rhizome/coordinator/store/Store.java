@@ -129,7 +129,19 @@ public interface Store extends AutoCloseable {
 
         void updateUnit(UnitRecord unit);
 
-        void recordLease(String unitId, ByteString holder, long nowMs);
+        default void recordLease(String unitId, ByteString holder, long nowMs) {
+            recordLease(unitId, holder, nowMs, ByteString.EMPTY);
+        }
+
+        /** Records a lease and the nonce of the claim that took it (empty: none), so a resent claim finds it. */
+        void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce);
+
+        /**
+         * The unit that {@code node}'s claim with this nonce was leased, among leases made at or after
+         * {@code sinceMs}: a claim whose answer was lost (the coordinator died after committing it)
+         * is sent again with the same nonce, and gets that unit back.
+         */
+        Optional<String> unitClaimedWith(ByteString node, ByteString claimNonce, long sinceMs);
 
         boolean everLeasedTo(String unitId, ByteString node);
 

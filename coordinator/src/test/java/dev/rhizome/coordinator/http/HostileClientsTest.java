@@ -15,6 +15,7 @@ import dev.rhizome.coordinator.support.Harness;
 import dev.rhizome.coordinator.support.LogCapture;
 import dev.rhizome.coordinator.support.RawHttp;
 import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.ExploreDone;
@@ -199,16 +200,27 @@ class HostileClientsTest {
 
     // 6. Claims: a nonce accepted once, a bounded number of leases per key, a cap on renewals.
     @Test
-    void aReplayedClaimIsRefusedEvenAfterARestart() throws Exception {
+    void aReplayedClaimLeasesNothingMoreEvenAfterARestart() throws Exception {
         start(CoordinatorLimits.defaults());
         SignedEnvelope claim = Envelopes.sign(node, ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
                 .setHardwareClass("cpu:x86_64").setTimeMs(h.clock.millis()).setNonce(Fixtures.nonce()).build());
-        assertThat(h.api.post("/v1/claim", claim).status()).isEqualTo(200);
+        ApiClient.Response first = h.api.post("/v1/claim", claim);
+        assertThat(first.status()).isEqualTo(200);
+        WorkUnit unit = first.parse(ClaimResponse.newBuilder()).getUnit();
         assertThat(h.units("LEASED").getUnitsCount()).isEqualTo(1);
-        assertRefused(h.api.post("/v1/claim", claim), 409, Error.Code.CONFLICT, "nonce was already used");
+        // The same claim again (its answer lost, say) gets the unit it took, and takes nothing more.
+        ApiClient.Response again = h.api.post("/v1/claim", claim);
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.parse(ClaimResponse.newBuilder()).getUnit().getId()).isEqualTo(unit.getId());
         h.restart(ApiClient.Format.JSON);
-        assertRefused(h.api.post("/v1/claim", claim), 409, Error.Code.CONFLICT, "nonce was already used");
+        ApiClient.Response afterRestart = h.api.post("/v1/claim", claim);
+        assertThat(afterRestart.status()).isEqualTo(200);
+        assertThat(afterRestart.parse(ClaimResponse.newBuilder()).getUnit().getId()).isEqualTo(unit.getId());
         assertThat(h.units("LEASED").getUnitsCount()).as("the replays leased nothing").isEqualTo(1);
+        // Once the unit is no longer held, the claim is a plain replay.
+        h.api.signAndPost("/v1/results", node, Fixtures.result(node, unit, 3.0, h.clock.millis())).ack();
+        assertRefused(h.api.post("/v1/claim", claim), 409, Error.Code.CONFLICT, "nonce was already used");
+        assertThat(h.units("LEASED").getUnitsCount()).isZero();
 
         assertRefused(h.api.signAndPost("/v1/claim", node, ClaimRequest.newBuilder()
                 .setNode(node.publicId().toByteString()).setTimeMs(h.clock.millis()).build()),

@@ -656,6 +656,27 @@ abstract class StoreContract {
     }
 
     @Test
+    void aLeaseIsFoundByTheNonceOfTheClaimThatTookIt() throws Exception {
+        Store store = store();
+        ByteString a = Identity.generate().publicId().toByteString();
+        ByteString b = Identity.generate().publicId().toByteString();
+        ByteString nonce = Fixtures.nonce();
+        run(store, tx -> {
+            tx.insertUnit(evaluation("n1", Fixtures.commit(), 1));
+            tx.insertUnit(evaluation("n2", Fixtures.commit(), 2));
+            tx.recordLease("n1", a, 100, nonce);
+            tx.recordLease("n2", a, 110);  // a lease no claim nonce names (an older coordinator's)
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.unitClaimedWith(a, nonce, 50))).contains("n1");
+        assertThat(run(store, (Store.Transaction tx) -> tx.unitClaimedWith(b, nonce, 50)))
+                .as("another key's claim with the same bytes of nonce").isEmpty();
+        assertThat(run(store, (Store.Transaction tx) -> tx.unitClaimedWith(a, Fixtures.nonce(), 50)))
+                .isEmpty();
+        assertThat(run(store, (Store.Transaction tx) -> tx.unitClaimedWith(a, nonce, 101))).as("older than asked").isEmpty();
+    }
+
+    @Test
     void anAbandonedExperimentKeepsItsReasonAndItsPendingUnitsAreListed() throws Exception {
         Store store = store();
         String commit = Fixtures.commit();

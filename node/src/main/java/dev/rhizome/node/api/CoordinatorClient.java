@@ -35,6 +35,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -48,6 +49,7 @@ public final class CoordinatorClient {
     private final Identity identity;
     private final HttpClient http;
     private final Duration timeout;
+    private final UnansweredClaim unanswered = new UnansweredClaim();
 
     public CoordinatorClient(String url, Identity identity) {
         this(url, identity, Duration.ofSeconds(30));
@@ -166,9 +168,32 @@ public final class CoordinatorClient {
      * lost answer carried runs out by itself.
      */
     public ClaimResponse claim(ClaimRequest request) throws CoordinatorException {
-        ClaimRequest withNonce = request.getNonce().isEmpty()
-                ? request.toBuilder().setNonce(freshNonce()).build() : request;
-        return post("/v1/claim", Envelopes.sign(identity, withNonce), ClaimResponse.parser());
+        if (!request.getNonce().isEmpty()) {
+            return post("/v1/claim", Envelopes.sign(identity, request), ClaimResponse.parser());
+        }
+        Optional<SignedEnvelope> again = unanswered.take(request, System.currentTimeMillis());
+        if (again.isPresent()) {
+            try {
+                return post("/v1/claim", again.get(), ClaimResponse.parser());
+            } catch (CoordinatorException e) {
+                if (e.status() == 0) {
+                    unanswered.keep(request, again.get(), System.currentTimeMillis());
+                    throw e;
+                }
+                // refused (it took no unit, or the unit is no longer held, or it is too old): a fresh claim
+            }
+        }
+        SignedEnvelope signed = Envelopes.sign(identity, request.toBuilder().setNonce(freshNonce()).build());
+        try {
+            return post("/v1/claim", signed, ClaimResponse.parser());
+        } catch (CoordinatorException e) {
+            if (e.status() == 0) {
+                // No answer: the coordinator may have leased a unit and died before replying. The
+                // same signed claim, sent again, gets that unit back rather than leaving it leased.
+                unanswered.keep(request, signed, System.currentTimeMillis());
+            }
+            throw e;
+        }
     }
 
     private static final java.security.SecureRandom NONCES = new java.security.SecureRandom();
