@@ -264,13 +264,23 @@ final class SlotWorker implements Runnable {
                 ? CompletableFuture.supplyAsync(() -> claimAhead(unit), prefetcher)
                 : CompletableFuture.completedFuture(null);
         long started = System.nanoTime();
+        boolean ran = false;
         try {
             if (unit.getKind() == WorkUnit.Kind.EVALUATE) {
                 work.report(slot, evaluate(unit));
             } else {
                 work.explore(unit);
             }
+            ran = true;
         } finally {
+            // Counted before the slot shows no job: `node status` must never show a slot idle with
+            // its last job not yet counted (the prefetch below may take seconds).
+            if (ran) {
+                jobsRun++;
+                if (current.fetched()) {
+                    prefetchedRuns++;
+                }
+            }
             running = null;
             jobEnded.countDown();
             buffer.clear(slot.name());
@@ -282,10 +292,6 @@ final class SlotWorker implements Runnable {
         }
         if (unit.getKind() == WorkUnit.Kind.EVALUATE) {
             estimates.record(unit.getSeed(), (System.nanoTime() - started) / 1_000_000);
-        }
-        jobsRun++;
-        if (current.fetched()) {
-            prefetchedRuns++;
         }
     }
 
