@@ -37,10 +37,9 @@ final class Abandonment {
                         && e.result().getStatus() == Result.Status.UNFETCHABLE)
                 .count();
         Set<ByteString> failedBy = tx.leaseHolders(failed.id());
-        Set<ByteString> runnersSeen = tx.nodesSeenSince(Saturating.minus(nowMs, PeerDirectory.NODE_FRESHNESS_MS),
-                AttemptCap.MAX_FAILED_ATTEMPTS + failedBy.size()).stream().map(PeerEndpoint::getNode)
-                .collect(Collectors.toSet());
         long since = Saturating.minus(nowMs, PeerDirectory.NODE_FRESHNESS_MS);
+        Set<ByteString> runnersSeen = tx.nodesSeenSince(since, AttemptCap.MAX_FAILED_ATTEMPTS + failedBy.size()).stream()
+                .map(PeerEndpoint::getNode).collect(Collectors.toSet());
         Set<ByteString> withStanding = new HashSet<>(tx.runnersWithStandingSeenSince(since, AttemptCap.MAX_FAILED_ATTEMPTS));
         for (ByteString key : failedBy) {
             if (tx.reputation(key).map(r -> r.valid() > 0).orElse(false)) {

@@ -163,9 +163,10 @@ public final class CoordinatorClient {
     }
 
     /**
-     * Claims are not idempotent: each call gets a fresh nonce (unless the request brings its own),
-     * and the coordinator accepts a nonce once. If the answer is lost, claim again; the lease the
-     * lost answer carried runs out by itself.
+     * Claims a unit. Each claim carries a fresh nonce (unless the request brings its own), which the
+     * coordinator accepts once. A claim that got no answer is kept and sent again, as signed, by the
+     * next claim of the same kinds ({@link UnansweredClaim}): if the coordinator leased a unit and
+     * died before replying, that unit is the answer; if it refuses the old claim, a fresh one goes.
      */
     public ClaimResponse claim(ClaimRequest request) throws CoordinatorException {
         if (!request.getNonce().isEmpty()) {
@@ -174,22 +175,23 @@ public final class CoordinatorClient {
         Optional<SignedEnvelope> again = unanswered.take(request, System.currentTimeMillis());
         if (again.isPresent()) {
             try {
-                return post("/v1/claim", again.get(), ClaimResponse.parser());
+                return sendClaim(request, again.get());
             } catch (CoordinatorException e) {
                 if (e.status() == 0) {
-                    unanswered.keep(request, again.get(), System.currentTimeMillis());
                     throw e;
                 }
-                // refused (it took no unit, or the unit is no longer held, or it is too old): a fresh claim
+                // refused (it took no unit, the unit is no longer held, or it is too old): claim afresh
             }
         }
-        SignedEnvelope signed = Envelopes.sign(identity, request.toBuilder().setNonce(freshNonce()).build());
+        return sendClaim(request, Envelopes.sign(identity, request.toBuilder().setNonce(freshNonce()).build()));
+    }
+
+    /** Posts a signed claim; one that gets no answer is kept to be sent again. */
+    private ClaimResponse sendClaim(ClaimRequest request, SignedEnvelope signed) throws CoordinatorException {
         try {
             return post("/v1/claim", signed, ClaimResponse.parser());
         } catch (CoordinatorException e) {
             if (e.status() == 0) {
-                // No answer: the coordinator may have leased a unit and died before replying. The
-                // same signed claim, sent again, gets that unit back rather than leaving it leased.
                 unanswered.keep(request, signed, System.currentTimeMillis());
             }
             throw e;
