@@ -84,8 +84,11 @@ class AgentWorkflowTest {
                 Path paper = dir.resolve("paper.md");
                 Files.writeString(paper, "# Raising x helps\n\nThe metric is best near x = e^0.5.\n");
 
-                JsonObject submitted = cli("submit", "--data-dir", agent.toString(), "--coordinator", url,
-                        "--unit", unit, "--workspace", ws.toString(), "--paper", paper.toString(), "--json");
+                // In the workspace `claim` made, renew and submit need no flags: the claim is recorded
+                // there with its data directory (the agent's key) and its coordinator.
+                JsonObject renewed = cli("renew", "--workspace", ws.toString(), "--json");
+                assertThat(renewed.get("unit").getAsString()).isEqualTo(unit);
+                JsonObject submitted = cli("submit", "--workspace", ws.toString(), "--paper", paper.toString(), "--json");
                 String commit = submitted.get("commit").getAsString();
 
                 await().atMost(Duration.ofSeconds(90)).until(() -> cli("results", "--data-dir", agent.toString(),

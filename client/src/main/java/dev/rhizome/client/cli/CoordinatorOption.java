@@ -9,12 +9,21 @@ public final class CoordinatorOption {
     @Option(names = "--coordinator", paramLabel = "URL",
             description = "Coordinator URL. Default: $RHIZOME_COORDINATOR or " + DEFAULT_URL)
     String url;
+    private String fallback;
+
+    /** The URL to use when neither --coordinator nor $RHIZOME_COORDINATOR names one (before the default). */
+    public void defaultTo(String coordinatorUrl) {
+        fallback = coordinatorUrl;
+    }
 
     public String url() {
         if (url != null) {
             return url;
         }
         String env = System.getenv("RHIZOME_COORDINATOR");
-        return env != null && !env.isBlank() ? env : DEFAULT_URL;
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        return fallback != null ? fallback : DEFAULT_URL;
     }
 }

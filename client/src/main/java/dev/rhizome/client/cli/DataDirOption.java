@@ -8,13 +8,21 @@ public final class DataDirOption {
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "Data directory (identity key, repository, state). Default: $RHIZOME_DATA_DIR or ~/.rhizome")
     Path dataDir;
+    private Path fallback;
+
+    /** The directory to use when neither --data-dir nor $RHIZOME_DATA_DIR names one (before ~/.rhizome). */
+    public void defaultTo(Path dir) {
+        fallback = dir;
+    }
 
     public Path path() {
         if (dataDir != null) {
             return dataDir.toAbsolutePath();
         }
         String env = System.getenv("RHIZOME_DATA_DIR");
-        return env != null && !env.isBlank() ? Path.of(env).toAbsolutePath()
-                : Path.of(System.getProperty("user.home"), ".rhizome");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env).toAbsolutePath();
+        }
+        return fallback != null ? fallback : Path.of(System.getProperty("user.home"), ".rhizome");
     }
 }

@@ -12,6 +12,8 @@ import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
+import dev.rhizome.client.cli.Problems;
+import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.proto.v1.ClaimRequest;
@@ -133,6 +135,12 @@ public final class ClaimCommand implements Callable<Integer> {
                     // the lease runs out by itself
                 }
                 throw e;
+            }
+            try {
+                new WorkspaceClaim(unit.getId(), dataDir.path(), coordinator.url()).write(workspace);
+            } catch (IOException e) {
+                System.err.println("rhizome: warning: cannot record the claim in " + workspace
+                        + " (submit and renew there will need --unit): " + Problems.describe(e));
             }
         }
         if (unit.getKind() == WorkUnit.Kind.EXPLORE) {

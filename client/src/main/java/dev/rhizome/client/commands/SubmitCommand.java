@@ -11,6 +11,7 @@ import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
+import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.WorkUnit;
 import java.io.IOException;
@@ -36,7 +37,7 @@ public final class SubmitCommand implements Callable<Integer> {
     DataDirOption dataDir;
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = "--unit", required = true, description = "The claimed unit's id.")
+    @Option(names = "--unit", description = "The claimed unit's id (default: the unit `rhizome claim` checked the workspace out for).")
     String unitId;
     @Option(names = "--workspace", paramLabel = "DIR", defaultValue = ".", description = "The git workspace (default: current directory).")
     Path workspace;
@@ -61,6 +62,7 @@ public final class SubmitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
+        String unitId = WorkspaceClaim.applyTo(workspace, this.unitId, dataDir, coordinator);
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
         WorkUnit unit = research.load(unitId);
         String paperText = null;

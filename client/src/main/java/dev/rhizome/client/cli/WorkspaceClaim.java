@@ -1,0 +1,76 @@
+package dev.rhizome.client.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * What `rhizome claim --workspace` checked a workspace out for: the unit, the data directory that
+ * holds the claim (and the key that took it) and the coordinator. Kept inside the workspace's
+ * `.git` directory, where git keeps tools' state and where no commit picks it up, so `rhizome
+ * submit` and `rhizome renew` run in the workspace need no flags: an agent that changed directory
+ * and lost the claim's output (or its environment) still submits under the right key.
+ */
+public record WorkspaceClaim(String unitId, Path dataDir, String coordinator) {
+    private static final String FILE = "rhizome-claim";
+
+    private static Path file(Path workspace) {
+        return workspace.resolve(".git").resolve(FILE);
+    }
+
+    /** Records the claim in the workspace (best effort: the claim's own answer names the unit too). */
+    public void write(Path workspace) throws IOException {
+        Properties p = new Properties();
+        p.setProperty("unit", unitId);
+        p.setProperty("data_dir", dataDir.toAbsolutePath().toString());
+        p.setProperty("coordinator", coordinator);
+        try (OutputStream out = Files.newOutputStream(file(workspace))) {
+            p.store(out, "written by `rhizome claim`; read by `rhizome submit` and `rhizome renew` run here");
+        }
+    }
+
+    /** The claim recorded in the workspace, if `rhizome claim` made it and the record is whole. */
+    public static Optional<WorkspaceClaim> read(Path workspace) {
+        Path f = file(workspace);
+        if (!Files.isRegularFile(f)) {
+            return Optional.empty();
+        }
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(f)) {
+            p.load(in);
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        String unit = p.getProperty("unit", "");
+        String dir = p.getProperty("data_dir", "");
+        String url = p.getProperty("coordinator", "");
+        if (unit.isEmpty() || dir.isEmpty() || url.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new WorkspaceClaim(unit, Path.of(dir), url));
+    }
+
+    /**
+     * Fills in what the command line left out: options and environment variables win, then the
+     * workspace's record. Returns the unit to act on, or explains how to name one.
+     */
+    public static String applyTo(Path workspace, String unitOption, DataDirOption dataDir, CoordinatorOption coordinator) {
+        Optional<WorkspaceClaim> claim = read(workspace);
+        claim.ifPresent(c -> {
+            dataDir.defaultTo(c.dataDir());
+            coordinator.defaultTo(c.coordinator());
+        });
+        if (unitOption != null) {
+            return unitOption;
+        }
+        return claim.map(WorkspaceClaim::unitId).orElseThrow(() -> new CommandException(ExitCodes.USAGE, "usage",
+                "--unit is missing, and " + workspace.toAbsolutePath().normalize()
+                        + " is not a workspace made by `rhizome claim --workspace`",
+                "pass --unit <id> (the id `rhizome claim` printed), or run this in the claimed workspace "
+                        + "(or name it with --workspace DIR)"));
+    }
+}
