@@ -94,7 +94,7 @@ public final class Routes {
                 .get("/v1/peers", r -> Reply.of(s.peers().peers(r.param("commit"))))
                 .get("/v1/nodes", r -> Reply.of(s.peers().nodes()))
                 .get("/v1/leaderboard", r -> Reply.of(s.views().leaderboard(r.param("direction"),
-                        r.param("hardware_class"))))
+                        r.param("hardware_class"), entries(r.param("limit")))))
                 .get("/v1/units", r -> Reply.of(s.views().units(state(r.param("state")), page(r, Views.UNITS))))
                 .get("/v1/stats", r -> Reply.of(s.views().stats()))
                 .get("/v1/audit", r -> Reply.of(s.views().auditTrail(page(r, Views.AUDIT))))
@@ -109,6 +109,23 @@ public final class Routes {
     /** The page a list route's query asks for: {@code limit} and {@code after} (docs/api.md "Paging"). */
     private static PageRequest page(ApiRequest r, String list) {
         return PageRequest.parse(list, Views.cursorParts(list), r.param("limit"), r.param("after"));
+    }
+
+    /** A board's entries to return: 0 (all) when not given. */
+    private static int entries(String limit) {
+        if (limit.isEmpty()) {
+            return 0;
+        }
+        try {
+            int n = Integer.parseInt(limit);
+            if (n < 1) {
+                throw Rejection.badRequest("query parameter limit must be at least 1, got " + limit);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw Rejection.badRequest("query parameter limit must be a whole number, got '"
+                    + (limit.length() > 20 ? limit.substring(0, 20) + "..." : limit) + "'");
+        }
     }
 
     private static Optional<UnitStatus.State> state(String name) {

@@ -100,7 +100,7 @@ public final class CoordinatorMetrics {
     /** The Prometheus text exposition, with the state gauges read fresh. */
     public String scrape() {
         if (store != null) {
-            snapshot = store.inTransaction(Store.Transaction::stats);
+            snapshot = store.inReadTransaction(Store.Transaction::stats);
         }
         return registry.scrape();
     }

@@ -38,7 +38,7 @@ public final class ExperimentReports {
 
     public ExperimentReport report(String commit) {
         RequestRules.commit("commit", commit);
-        return store.inTransaction(tx -> {
+        return store.inReadTransaction(tx -> {
             Stored<Experiment> stored = tx.experiment(commit)
                     .orElseThrow(() -> Rejection.notFound("commit " + commit + " is not a registered experiment"));
             Experiment e = stored.record();

@@ -47,7 +47,7 @@ public final class PeerDirectory {
             RequestRules.commit("commit", commit);
         }
         return PeerList.newBuilder()
-                .addAllPeers(store.inTransaction(tx -> tx.peers(commit, MAX_PEERS_LISTED)))
+                .addAllPeers(store.inReadTransaction(tx -> tx.peers(commit, MAX_PEERS_LISTED)))
                 .build();
     }
 
@@ -55,7 +55,7 @@ public final class PeerDirectory {
     public PeerList nodes() {
         long since = clock.millis() - NODE_FRESHNESS_MS;
         return PeerList.newBuilder()
-                .addAllPeers(store.inTransaction(tx -> tx.nodesSeenSince(since, MAX_NODES_LISTED)))
+                .addAllPeers(store.inReadTransaction(tx -> tx.nodesSeenSince(since, MAX_NODES_LISTED)))
                 .build();
     }
 }

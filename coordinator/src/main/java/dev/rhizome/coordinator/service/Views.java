@@ -44,6 +44,8 @@ public final class Views {
     private final Store store;
     private final LongSupplier rejectedSignatures;
 
+    private final SharedViews shared = new SharedViews();
+
     public Views(Store store, LongSupplier rejectedSignatures) {
         this.store = store;
         this.rejectedSignatures = rejectedSignatures;
@@ -80,7 +82,7 @@ public final class Views {
     }
 
     public SeedList seeds(PageRequest page) {
-        return store.inTransaction(tx -> {
+        return store.inReadTransaction(tx -> {
             Pages.Page<Stored<dev.rhizome.proto.v1.Seed>> p = Pages.of(
                     tx.seeds(afterSeq(page), Pages.rowsFor(page.limit())), page.limit(), seqCursor(SEEDS));
             return SeedList.newBuilder().addAllSeeds(p.items().stream().map(Stored::record).toList())
@@ -89,7 +91,7 @@ public final class Views {
     }
 
     public DirectionList directions(PageRequest page) {
-        return store.inTransaction(tx -> {
+        return store.inReadTransaction(tx -> {
             Pages.Page<DirectionRecord> p = Pages.of(tx.directions(afterSeq(page), Pages.rowsFor(page.limit())),
                     page.limit(), seqCursor(DIRECTIONS));
             return directionList(tx, p.items()).toBuilder().setNext(p.next()).build();
@@ -116,7 +118,7 @@ public final class Views {
     }
 
     public ExperimentList experiments(String direction, PageRequest page) {
-        return store.inTransaction(tx -> {
+        return store.inReadTransaction(tx -> {
             Pages.Page<Stored<Experiment>> p = Pages.of(tx.experiments(direction, afterSeq(page),
                     Pages.rowsFor(page.limit())), page.limit(), seqCursor(EXPERIMENTS));
             return ExperimentList.newBuilder().addAllEnvelopes(p.items().stream().map(Stored::envelope).toList())
@@ -125,14 +127,14 @@ public final class Views {
     }
 
     public EnvelopeList results(String direction, String commit, PageRequest page) {
-        return store.inTransaction(tx -> envelopes(Pages.of(tx.resultEnvelopes(direction, commit, afterSeq(page),
+        return store.inReadTransaction(tx -> envelopes(Pages.of(tx.resultEnvelopes(direction, commit, afterSeq(page),
                 Pages.rowsFor(page.limit())), page.limit(), seqCursor(RESULTS))));
     }
 
     /** Newest first: the cursor is the oldest paper shown, and the next page is older still. */
     public EnvelopeList papers(String direction, PageRequest page) {
         long before = page.after().map(c -> c.number(0)).orElse(Long.MAX_VALUE);
-        return store.inTransaction(tx -> envelopes(Pages.of(tx.papers(direction, before,
+        return store.inReadTransaction(tx -> envelopes(Pages.of(tx.papers(direction, before,
                 Pages.rowsFor(page.limit())), page.limit(), seqCursor(PAPERS))));
     }
 
@@ -146,15 +148,44 @@ public final class Views {
     }
 
     public EnvelopeList auditTrail(PageRequest page) {
-        return store.inTransaction(tx -> envelopes(Pages.of(tx.auditTrail(afterSeq(page),
+        return store.inReadTransaction(tx -> envelopes(Pages.of(tx.auditTrail(afterSeq(page),
                 Pages.rowsFor(page.limit())), page.limit(), seqCursor(AUDIT))));
     }
 
     public LeaderboardList leaderboard(String direction, String hardwareClass) {
+        return leaderboard(direction, hardwareClass, 0);
+    }
+
+    /**
+     * The direction's boards, only {@code hardwareClass}'s when not empty, each cut to its best
+     * {@code limit} entries when positive. Every class's boards are built together and shared (see
+     * {@link SharedViews}): ranking a direction reads every result it has, and a different class
+     * or limit must not make a request a fresh build.
+     */
+    public LeaderboardList leaderboard(String direction, String hardwareClass, int limit) {
         if (direction.isEmpty()) {
             throw Rejection.badRequest("query parameter direction is required");
         }
-        return store.inTransaction(tx -> {
+        if (limit < 0) {
+            throw Rejection.badRequest("query parameter limit must not be negative");
+        }
+        LeaderboardList all = shared.get("leaderboard\u0000" + direction, () -> buildLeaderboard(direction));
+        LeaderboardList.Builder chosen = LeaderboardList.newBuilder();
+        for (dev.rhizome.proto.v1.Leaderboard board : all.getLeaderboardsList()) {
+            if (!hardwareClass.isEmpty() && !hardwareClass.equals(board.getHardwareClass())) {
+                continue;
+            }
+            if (limit > 0 && board.getEntriesCount() > limit) {
+                board = board.toBuilder().clearEntries().addAllEntries(board.getEntriesList().subList(0, limit)).build();
+            }
+            chosen.addLeaderboards(board);
+        }
+        return chosen.build();
+    }
+
+    private LeaderboardList buildLeaderboard(String direction) {
+        String hardwareClass = "";
+        return store.inReadTransaction(tx -> {
             DirectionRecord d = tx.direction(direction)
                     .orElseThrow(() -> Rejection.notFound("unknown direction " + direction));
             Manifest manifest = tx.seed(d.direction().getSeed()).orElseThrow().record().getManifest();
@@ -169,20 +200,23 @@ public final class Views {
                 contenders.add(new Leaderboards.Contender(x.getCommit(), x.getParent(), x.getProposer(),
                         x.getDescription()));
             }
-            List<Result> results = new ArrayList<>();
             // Replicas outvoted by their trial (INVALID) and late results (never replicas) don't count
-            // toward a commit's mean.
-            contenders.forEach(c -> tx.resultEntries(c.commit()).stream()
+            // toward a commit's mean. The direction's own results in one read; the base's results on
+            // other directions (it may be another direction's commit) besides.
+            List<Result> results = new ArrayList<>();
+            tx.countedResults(direction).forEach(e -> results.add(e.result()));
+            tx.resultEntries(base).stream()
+                    .filter(e -> !e.result().getDirection().equals(direction))
                     .filter(e -> !e.late() && tx.resultState(e.envelopeId()).orElse(ResultVerdict.State.PENDING)
                             != ResultVerdict.State.INVALID)
-                    .forEach(e -> results.add(e.result())));
+                    .forEach(e -> results.add(e.result()));
             return Leaderboards.build(direction, manifest.getMetric(), contenders, results, d.frontier().commit(),
                     hardwareClass);
         });
     }
 
     public UnitList units(Optional<UnitStatus.State> state, PageRequest page) {
-        return store.inTransaction(tx -> {
+        return store.inReadTransaction(tx -> {
             Pages.Page<UnitRecord> p = Pages.of(tx.units(state, afterSeq(page), Pages.rowsFor(page.limit())),
                     page.limit(), seqCursor(UNITS));
             return UnitList.newBuilder().addAllUnits(p.items().stream().map(u -> UnitFactory.status(tx, u)).toList())
@@ -191,7 +225,7 @@ public final class Views {
     }
 
     public CoordinatorStats stats() {
-        return store.inTransaction(tx -> tx.stats().toBuilder()
+        return store.inReadTransaction(tx -> tx.stats().toBuilder()
                 .setRejectedSignatures(rejectedSignatures.getAsLong()).build());
     }
 
@@ -207,7 +241,7 @@ public final class Views {
         if (direction.isEmpty() && commit.isEmpty()) {
             throw Rejection.badRequest("query parameter direction or commit is required");
         }
-        return store.inTransaction(tx -> {
+        return store.inReadTransaction(tx -> {
             List<String> commits = new ArrayList<>();
             Manifest manifest;
             String directionName = direction;
@@ -282,7 +316,7 @@ public final class Views {
             }
             return new Store.CreditKey(c.number(0), (int) valid, runner);
         });
-        return store.inTransaction(tx -> {
+        return store.inReadTransaction(tx -> {
             Pages.Page<Map.Entry<ByteString, Reputation>> p = Pages.of(tx.reputations(after,
                     Pages.rowsFor(page.limit())).stream()
                     .map(k -> new Keyed<>(k.key(), Map.entry(k.key().runner(), k.value()))).toList(),
@@ -309,7 +343,7 @@ public final class Views {
     public AdoptionList adoptions(String direction, PageRequest page) {
         Optional<Store.AdoptionKey> after = page.after().map(c -> new Store.AdoptionKey(c.number(0), c.number(1),
                 c.text(2), c.text(3)));
-        return store.inTransaction(tx -> {
+        return store.inReadTransaction(tx -> {
             Pages.Page<dev.rhizome.proto.v1.Adoption> p = Pages.of(tx.adoptions(direction, after,
                     Pages.rowsFor(page.limit())), page.limit(),
                     k -> Cursor.of(ADOPTIONS, k.auditCount(), k.adoptedMs(), k.direction(), k.commit()));

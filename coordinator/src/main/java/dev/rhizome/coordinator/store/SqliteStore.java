@@ -43,6 +43,8 @@ public final class SqliteStore implements Store {
     private final Object lifecycle = new Object();
     private final CommitListener listener;
     private boolean closed;
+    /** Read-only connections for {@link #inReadTransaction}, opened as needed, at most {@value #READERS}. */
+    private final ReadConnections readers;
 
     /** Told the size of each group commit, for metrics. */
     @FunctionalInterface
@@ -56,6 +58,7 @@ public final class SqliteStore implements Store {
         this.connection = connection;
         this.statements = new Statements.Cached(connection);
         this.listener = listener;
+        this.readers = new ReadConnections(file, READERS);
         this.committer = new Thread(this::commitLoop, "sqlite-committer");
         committer.setDaemon(true);
         committer.start();
@@ -117,6 +120,27 @@ public final class SqliteStore implements Store {
     }
 
     /**
+     * Runs on the caller's thread with a read-only connection of its own: SQLite's write-ahead log
+     * gives it a snapshot of the last commit, so it neither waits for the committer nor holds it
+     * up. It reads the database only (no kept reads: those belong to the committer's thread).
+     */
+    @Override
+    public <T> T inReadTransaction(Work<T> work) {
+        if (Thread.currentThread() == committer) {
+            return inTransaction(work);
+        }
+        synchronized (lifecycle) {
+            if (closed) {
+                throw new IllegalStateException("store is closed");
+            }
+        }
+        return readers.run(work);
+    }
+
+    /** Read-only connections at once; more readers wait (each view is one short snapshot). */
+    static final int READERS = 4;
+
+    /**
      * Copies the whole database, consistent as of one moment, to {@code target} while the store
      * keeps serving: {@code VACUUM INTO} on a connection of its own reads one write-ahead-log
      * snapshot, so the committer is not blocked. The copy is a complete, compact {@value #FILE_NAME};
@@ -149,6 +173,7 @@ public final class SqliteStore implements Store {
             }
         }
         statements.close();
+        readers.close();
         try {
             connection.close();
         } catch (SQLException ignored) {

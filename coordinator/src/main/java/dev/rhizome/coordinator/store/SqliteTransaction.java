@@ -1153,6 +1153,30 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public List<Trials.Entry> countedResults(String direction) {
+        return query("SELECT e.id, e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
+                        + "LEFT JOIN result_states s ON s.envelope_id = e.id "
+                        + "WHERE r.direction = ? AND r.late = 0 AND (s.state IS NULL OR s.state <> ?) "
+                        + "ORDER BY r.envelope_seq",
+                rs -> new Trials.Entry(rs.getString(1), stored(rs.getBytes(2), Result.parser()).record()),
+                direction, ResultVerdict.State.INVALID.getNumber());
+    }
+
+    @Override
+    public List<Stored<Experiment>> newestExperiments(String direction, int limit) {
+        return query("SELECT e.bytes FROM experiments x JOIN envelopes e ON e.seq = x.envelope_seq "
+                        + "WHERE x.direction = ? ORDER BY x.envelope_seq DESC LIMIT ?",
+                rs -> stored(rs.getBytes(1), Experiment.parser()), direction, limit);
+    }
+
+    @Override
+    public List<SignedEnvelope> newestResultEnvelopes(String direction, int limit) {
+        return query("SELECT e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
+                        + "WHERE r.direction = ? ORDER BY r.envelope_seq DESC LIMIT ?",
+                rs -> envelope(rs.getBytes(1)), direction, limit);
+    }
+
+    @Override
     public List<Keyed<Long, SignedEnvelope>> resultEnvelopes(String direction, String commit, long afterSeq,
             int limit) {
         String where = (commit.isEmpty() ? "? = '' AND " : "r.commit_id = ? AND ")

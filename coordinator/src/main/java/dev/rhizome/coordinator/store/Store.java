@@ -46,6 +46,17 @@ public interface Store extends AutoCloseable {
         return inTransaction(work);
     }
 
+    /**
+     * A transaction that only reads: it may run beside the writers, on a snapshot of what was
+     * committed when its first read ran, and must not write. The coordinator's views (lists,
+     * boards, reports, the dashboard) run in one, so that a long read never holds up claims and
+     * results: the SQLite store runs every writing transaction on one thread, and a view of a
+     * large history queued there would stall the whole network behind it.
+     */
+    default <T> T inReadTransaction(Work<T> work) {
+        return inTransaction(work);
+    }
+
     @Override
     void close();
 
@@ -323,6 +334,18 @@ public interface Store extends AutoCloseable {
 
         /** Filtered by direction and commit where not empty, after envelope {@code afterSeq}, oldest first. */
         List<Keyed<Long, SignedEnvelope>> resultEnvelopes(String direction, String commit, long afterSeq, int limit);
+
+        /**
+         * A direction's results that count toward its commits' means: neither late nor found
+         * INVALID by their trial; oldest first. One read where a leaderboard took one per commit.
+         */
+        List<Trials.Entry> countedResults(String direction);
+
+        /** A direction's newest {@code limit} experiments, newest first. */
+        List<Stored<Experiment>> newestExperiments(String direction, int limit);
+
+        /** A direction's newest {@code limit} results, newest first. */
+        List<SignedEnvelope> newestResultEnvelopes(String direction, int limit);
 
         /** Units in a state (all when empty) created after unit {@code afterSeq}, oldest first. */
         List<Keyed<Long, UnitRecord>> units(Optional<UnitStatus.State> state, long afterSeq, int limit);

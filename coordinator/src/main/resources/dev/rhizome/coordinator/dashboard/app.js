@@ -67,7 +67,9 @@ function direction(d) {
   const fm = el("tr"); fm.appendChild(el("td", "frontier " + d.metric_name));
   fm.appendChild(el("td", fmt(d.frontier_metric), "frontier-metric")); tb.appendChild(fm);
   row(tb, ["baseline " + d.metric_name, fmt(d.baseline_metric)]);
-  row(tb, ["results", d.results.length]);
+  const total = typeof d.results_total === "number" ? d.results_total : d.results.length;
+  row(tb, ["results", total > d.results.length ? total + " (the chart shows the newest " + d.results.length + ")" : total]);
+  if (typeof d.experiments_total === "number") row(tb, ["experiments", d.experiments_total]);
   facts.appendChild(tb);
   s.appendChild(facts);
   const plot = el("div", null, "chart");
@@ -85,6 +87,14 @@ function direction(d) {
     if (depth < 50) { const sub = el("ul"); li.appendChild(sub); add(n.commit, sub, depth + 1); }
   });
   add(d.base_commit, tree, 0);
+  // Only the adopted path and the newest experiments come; one whose parent is older than those
+  // hangs from the top, so nothing sent is left out of the page.
+  const shown = new Set(d.tree.map(n => n.commit));
+  Array.from(children.keys()).filter(p => p !== d.base_commit && !shown.has(p)).forEach(p => {
+    const li = el("li", null, "older"); li.appendChild(el("code", p.slice(0, 10)));
+    li.appendChild(document.createTextNode(" (older, not shown)"));
+    const sub = el("ul"); li.appendChild(sub); add(p, sub, 1); tree.appendChild(li);
+  });
   s.appendChild(tree);
   return [s, plot];
 }

@@ -45,6 +45,62 @@ class SqliteStoreTest extends StoreContract {
         return first;
     }
 
+    /**
+     * Views read on connections of their own: a read runs while the committer is busy with a long
+     * transaction, and sees what was committed before it, not the writer's work in progress.
+     */
+    @Test
+    void aReadTransactionRunsBesideABusyCommitterAndSeesOnlyWhatWasCommitted() throws Exception {
+        Store store = store();
+        Seed seed = Fixtures.seed(operator, "tiny-lm", Fixtures.commit(), Fixtures.manifest(1, 0.01), 1);
+        store.inTransaction(tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            return null;
+        });
+        Seed second = Fixtures.seed(operator, "second", Fixtures.commit(), Fixtures.manifest(1, 0.01), 2);
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> writer = pool.submit(() -> store.inTransaction(tx -> {
+                tx.insertSeed(second, Envelopes.sign(operator, second), 2);
+                writing.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                return null;
+            }));
+            assertThat(writing.await(10, TimeUnit.SECONDS)).isTrue();
+            // the committer is held inside the writer's transaction; this read does not wait for it
+            List<String> during = store.inReadTransaction(tx -> tx.seeds().stream().map(s -> s.record().getName()).toList());
+            assertThat(during).containsExactly("tiny-lm");
+            release.countDown();
+            writer.get(10, TimeUnit.SECONDS);
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
+        List<String> after = store.inReadTransaction(tx -> tx.seeds().stream().map(s -> s.record().getName()).toList());
+        assertThat(after).containsExactly("tiny-lm", "second");
+    }
+
+    @Test
+    void aReadTransactionCannotWrite() throws Exception {
+        Store store = store();
+        Seed seed = Fixtures.seed(operator, "tiny-lm", Fixtures.commit(), Fixtures.manifest(1, 0.01), 1);
+        assertThatThrownBy(() -> store.inReadTransaction(tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            return null;
+        })).hasMessageContaining("readonly");
+        List<?> seeds = store.inReadTransaction(tx -> tx.seeds());
+        assertThat(seeds).isEmpty();
+        // the connection is still fit for reads afterwards
+        Optional<?> one = store.inReadTransaction(tx -> tx.seed("tiny-lm"));
+        assertThat(one).isEmpty();
+    }
+
     @Test
     void createsTheSchemaOnceInWalMode() throws Exception {
         store().close();

@@ -19,6 +19,7 @@ import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.UnitStatus;
@@ -1028,6 +1029,91 @@ abstract class StoreContract {
             return new Takers(nodes, taken);
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /** The dashboard reads a direction's newest experiments and results without reading them all. */
+    @Test
+    void newestExperimentsAndResultsComeNewestFirstAndOfTheirDirectionOnly() throws Exception {
+        Store store = store();
+        Seed seed = seed();
+        Direction d = Fixtures.direction(operator, "d", "tiny-lm", seed.getCommit(), 2);
+        Direction other = Fixtures.direction(operator, "other", "tiny-lm", seed.getCommit(), 3);
+        Identity runner = Identity.generate();
+        List<String> commits = new ArrayList<>();
+        run(store, tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            tx.insertDirection(d, Envelopes.sign(operator, d), 2);
+            tx.insertDirection(other, Envelopes.sign(operator, other), 3);
+            for (int i = 0; i < 5; i++) {
+                for (String name : List.of("d", "other")) {
+                    String c = Fixtures.commit();
+                    Experiment e = Fixtures.experiment(runner, "tiny-lm", name, c, seed.getCommit(), 10 + i);
+                    tx.insertExperiment(e, Envelopes.sign(runner, e), 10 + i);
+                    WorkUnit unit = WorkUnit.newBuilder().setId("u-" + c).setSeed("tiny-lm").setDirection(name)
+                            .setCommit(c).build();
+                    Result r = Fixtures.result(runner, unit, 2.0 + i, 20 + i);
+                    SignedEnvelope envelope = Envelopes.sign(runner, r);
+                    tx.insertResult(r, envelope, Envelopes.id(envelope), 20 + i);
+                    if (name.equals("d")) {
+                        commits.add(c);
+                    }
+                }
+            }
+            return null;
+        });
+        List<String> newestFirst = new ArrayList<>(commits);
+        Collections.reverse(newestFirst);
+        assertThat(store.inReadTransaction(tx -> tx.newestExperiments("d", 3)).stream()
+                .map(e -> e.record().getCommit()).toList()).containsExactlyElementsOf(newestFirst.subList(0, 3));
+        assertThat(store.inReadTransaction(tx -> tx.newestResultEnvelopes("d", 3)).stream()
+                .map(e -> parse(e).getCommit()).toList()).containsExactlyElementsOf(newestFirst.subList(0, 3));
+        List<?> all = store.inReadTransaction(tx -> tx.newestExperiments("d", 100));
+        assertThat(all).hasSize(5);
+        List<?> none = store.inReadTransaction(tx -> tx.newestResultEnvelopes("nope", 100));
+        assertThat(none).isEmpty();
+    }
+
+    /** A leaderboard's one read: the direction's results, less late ones and those found INVALID. */
+    @Test
+    void countedResultsLeaveOutLateAndInvalidResultsAndOtherDirections() throws Exception {
+        Store store = store();
+        Seed seed = seed();
+        Direction d = Fixtures.direction(operator, "d", "tiny-lm", seed.getCommit(), 2);
+        Direction other = Fixtures.direction(operator, "other", "tiny-lm", seed.getCommit(), 3);
+        Identity runner = Identity.generate();
+        Map<String, String> ids = new java.util.HashMap<>();
+        run(store, tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            tx.insertDirection(d, Envelopes.sign(operator, d), 2);
+            tx.insertDirection(other, Envelopes.sign(operator, other), 3);
+            for (String kind : List.of("valid", "pending", "invalid", "late", "other")) {
+                String name = kind.equals("other") ? "other" : "d";
+                WorkUnit unit = WorkUnit.newBuilder().setId("u-" + kind).setSeed("tiny-lm").setDirection(name)
+                        .setCommit(seed.getCommit()).build();
+                Result r = Fixtures.result(runner, unit, 2.0, 20);
+                SignedEnvelope envelope = Envelopes.sign(runner, r);
+                String id = Envelopes.id(envelope);
+                if (kind.equals("late")) {
+                    tx.insertLateResult(r, envelope, id, 20);
+                } else {
+                    tx.insertResult(r, envelope, id, 20);
+                }
+                ids.put(kind, id);
+            }
+            tx.setResultState(ids.get("valid"), ResultVerdict.State.VALID);
+            tx.setResultState(ids.get("invalid"), ResultVerdict.State.INVALID);
+            return null;
+        });
+        List<Trials.Entry> counted = store.inReadTransaction(tx -> tx.countedResults("d"));
+        assertThat(counted).extracting(Trials.Entry::envelopeId).containsExactly(ids.get("valid"), ids.get("pending"));
+    }
+
+    private static Result parse(SignedEnvelope envelope) {
+        try {
+            return Result.parseFrom(envelope.getPayload());
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new AssertionError(e);
         }
     }
 }

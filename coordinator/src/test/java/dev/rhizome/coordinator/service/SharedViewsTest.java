@@ -1,0 +1,82 @@
+package dev.rhizome.coordinator.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class SharedViewsTest {
+    private final AtomicLong now = new AtomicLong(1_000_000_000L);
+    private final SharedViews views = new SharedViews(now::get);
+    private final AtomicInteger builds = new AtomicInteger();
+
+    private String build() {
+        return "view " + builds.incrementAndGet();
+    }
+
+    @Test
+    void aFreshCopyIsSharedAndAStaleOneRebuilt() {
+        assertThat(views.get("k", this::build)).isEqualTo("view 1");
+        now.addAndGet(SharedViews.MIN_AGE_NANOS - 1);
+        assertThat(views.get("k", this::build)).isEqualTo("view 1");
+        now.addAndGet(1);
+        assertThat(views.get("k", this::build)).isEqualTo("view 2");
+        assertThat(views.get("other", this::build)).as("keys are separate").isEqualTo("view 3");
+    }
+
+    @Test
+    void anExpensiveViewStaysFreshForAMultipleOfItsCost() {
+        long cost = SharedViews.MIN_AGE_NANOS;  // a build that took as long as the minimum age
+        assertThat(views.get("k", () -> {
+            now.addAndGet(cost);
+            return build();
+        })).isEqualTo("view 1");
+        now.addAndGet(SharedViews.COST_FACTOR * cost - 1);
+        assertThat(views.get("k", this::build)).isEqualTo("view 1");
+        now.addAndGet(1);
+        assertThat(views.get("k", this::build)).isEqualTo("view 2");
+    }
+
+    @Test
+    void aFailedBuildKeepsNothingAndIsTriedAgain() {
+        assertThatThrownBy(() -> views.get("unknown", () -> {
+            throw new IllegalArgumentException("no such direction");
+        })).hasMessage("no such direction");
+        assertThat(views.get("unknown", this::build)).isEqualTo("view 1");
+    }
+
+    @Test
+    void askersOfAStaleViewWaitForOneBuildAndShareIt() throws Exception {
+        CountDownLatch building = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            Future<String> first = pool.submit(() -> views.get("k", () -> {
+                building.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                return build();
+            }));
+            assertThat(building.await(10, TimeUnit.SECONDS)).isTrue();
+            Future<String> second = pool.submit(() -> views.get("k", this::build));
+            Future<String> third = pool.submit(() -> views.get("k", this::build));
+            release.countDown();
+            assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo("view 1");
+            assertThat(second.get(10, TimeUnit.SECONDS)).isEqualTo("view 1");
+            assertThat(third.get(10, TimeUnit.SECONDS)).isEqualTo("view 1");
+            assertThat(builds).hasValue(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
