@@ -45,6 +45,9 @@ import java.util.stream.Collectors;
  */
 public final class Brief {
     static final int TOP = 5;
+    /** The newest results read for recent failures, and experiments read for the agent's own. */
+    static final int RECENT_RESULTS = 500;
+    static final int RECENT_EXPERIMENTS = 1000;
     static final int FAILURES = 5;
     static final int PAPERS = 5;
     static final int OWN = 10;
@@ -101,12 +104,16 @@ public final class Brief {
                 .orElse(Seed.newBuilder().setName(seedName).build());
         Manifest m = seed.getManifest();
         ByteString me = client.identity().publicId().toByteString();
-        List<Leaderboard> boards = client.leaderboard(direction, "").getLeaderboardsList();
+        // Only the newest of a long history: a brief is written at every claim, and reading all of
+        // a direction's experiments and results made a claim take most of a minute at 10,000 results.
+        List<Leaderboard> boards = client.leaderboard(direction, "", TOP).getLeaderboardsList();
         Leaderboard board = boards.isEmpty() ? Leaderboard.getDefaultInstance() : boards.get(0);
-        List<Experiment> experiments = Records.experiments(client, direction);
+        List<Experiment> experiments = new ArrayList<>(Records.experiments(
+                client.newestExperiments(direction, RECENT_EXPERIMENTS).getEnvelopesList()));
+        java.util.Collections.reverse(experiments);  // oldest of them first
         Map<String, Experiment> byCommit = experiments.stream()
                 .collect(Collectors.toMap(Experiment::getCommit, e -> e, (a, b) -> a));
-        List<Result> results = Records.results(client.results(direction, "").getEnvelopesList());
+        List<Result> results = Records.results(client.newestResults(direction, RECENT_RESULTS).getEnvelopesList());
         List<Records.SignedPaper> papers = Records.papers(client, direction);
 
         JsonObject o = new JsonObject();

@@ -23,8 +23,13 @@ public final class Records {
     }
 
     public static List<Experiment> experiments(CoordinatorClient client, String direction) throws CoordinatorException {
+        return experiments(client.experiments(direction).getEnvelopesList());
+    }
+
+    /** Those whose proposer's signature verifies, in the order given. */
+    public static List<Experiment> experiments(List<SignedEnvelope> envelopes) {
         List<Experiment> out = new ArrayList<>();
-        for (SignedEnvelope e : client.experiments(direction).getEnvelopesList()) {
+        for (SignedEnvelope e : envelopes) {
             try {
                 out.add(Envelopes.openSignedBy(e, Experiment.getDefaultInstance(), Experiment::getProposer).record());
             } catch (SignatureException ignored) {

@@ -75,8 +75,9 @@ public final class Routes {
                         signed.open(r, ExploreDone.getDefaultInstance(), ExploreDone::getNode))))
                 .post("/v1/experiments", r -> Reply.of(s.experiments().register(
                         signed.open(r, Experiment.getDefaultInstance(), Experiment::getProposer))))
-                .get("/v1/experiments", r -> Reply.of(s.views().experiments(r.param("direction"),
-                        page(r, Views.EXPERIMENTS))))
+                .get("/v1/experiments", r -> Reply.of(r.param("newest").isEmpty()
+                        ? s.views().experiments(r.param("direction"), page(r, Views.EXPERIMENTS))
+                        : s.views().newestExperiments(r.param("direction"), newest(r))))
                 .get("/v1/experiment", r -> Reply.of(s.views().experimentReport(r.param("commit"))))
                 .post("/v1/results", r -> {
                     Verified<Result> result = signed.open(r, Result.getDefaultInstance(), Result::getRunner);
@@ -84,8 +85,9 @@ public final class Routes {
                     metrics.result(result.record().getStatus().name());
                     return reply;
                 })
-                .get("/v1/results", r -> Reply.of(s.views().results(r.param("direction"), r.param("commit"),
-                        page(r, Views.RESULTS))))
+                .get("/v1/results", r -> Reply.of(r.param("newest").isEmpty()
+                        ? s.views().results(r.param("direction"), r.param("commit"), page(r, Views.RESULTS))
+                        : s.views().newestResults(r.param("direction"), r.param("commit"), newest(r))))
                 .post("/v1/papers", r -> Reply.of(s.papers().publish(
                         signed.open(r, Paper.getDefaultInstance(), Paper::getAuthor))))
                 .get("/v1/papers", r -> Reply.of(s.views().papers(r.param("direction"), page(r, Views.PAPERS))))
@@ -109,6 +111,21 @@ public final class Routes {
     /** The page a list route's query asks for: {@code limit} and {@code after} (docs/api.md "Paging"). */
     private static PageRequest page(ApiRequest r, String list) {
         return PageRequest.parse(list, Views.cursorParts(list), r.param("limit"), r.param("after"));
+    }
+
+    /** The most of a list's newest items one request may ask for, as a page's limit. */
+    static final int MAX_NEWEST = 1000;
+
+    /** {@code newest=N}: the newest N items of a list, newest first, in one answer. */
+    private static int newest(ApiRequest r) {
+        if (!r.param("after").isEmpty() || !r.param("limit").isEmpty()) {
+            throw Rejection.badRequest("query parameter newest does not page: give it without limit and after");
+        }
+        int n = entries(r.param("newest"));
+        if (n > MAX_NEWEST) {
+            throw Rejection.badRequest("query parameter newest must be at most " + MAX_NEWEST + ", got " + n);
+        }
+        return n;
     }
 
     /** A board's entries to return: 0 (all) when not given. */

@@ -131,6 +131,24 @@ public final class Views {
                 Pages.rowsFor(page.limit())), page.limit(), seqCursor(RESULTS))));
     }
 
+    /** A direction's newest {@code n} experiments, newest first, in one list (no next page). */
+    public ExperimentList newestExperiments(String direction, int n) {
+        if (direction.isEmpty()) {
+            throw Rejection.badRequest("query parameter newest needs direction");
+        }
+        return store.inReadTransaction(tx -> ExperimentList.newBuilder()
+                .addAllEnvelopes(tx.newestExperiments(direction, n).stream().map(Stored::envelope).toList()).build());
+    }
+
+    /** A direction's newest {@code n} results, newest first, in one list (no next page). */
+    public EnvelopeList newestResults(String direction, String commit, int n) {
+        if (direction.isEmpty() || !commit.isEmpty()) {
+            throw Rejection.badRequest("query parameter newest needs direction, and no commit");
+        }
+        return store.inReadTransaction(tx -> EnvelopeList.newBuilder()
+                .addAllEnvelopes(tx.newestResultEnvelopes(direction, n)).build());
+    }
+
     /** Newest first: the cursor is the oldest paper shown, and the next page is older still. */
     public EnvelopeList papers(String direction, PageRequest page) {
         long before = page.after().map(c -> c.number(0)).orElse(Long.MAX_VALUE);

@@ -144,6 +144,19 @@ class BadRequestsTest {
     }
 
     @Test
+    void badLimitsOnBoardsAndNewestListsAreRefusedByName() {
+        assertRefused(api.get("/v1/leaderboard?direction=" + DIRECTION + "&limit=0"), 400, Error.Code.BAD_REQUEST,
+                "limit");
+        assertRefused(api.get("/v1/leaderboard?direction=" + DIRECTION + "&limit=ten"), 400, Error.Code.BAD_REQUEST,
+                "'ten'");
+        assertRefused(api.get("/v1/results?direction=" + DIRECTION + "&newest=1001"), 400, Error.Code.BAD_REQUEST,
+                "at most 1000");
+        assertRefused(api.get("/v1/results?newest=5"), 400, Error.Code.BAD_REQUEST, "needs direction");
+        assertRefused(api.get("/v1/experiments?direction=" + DIRECTION + "&newest=5&limit=2"), 400,
+                Error.Code.BAD_REQUEST, "does not page");
+    }
+
+    @Test
     void onlyOperatorsPublishSeedsAndASeedNameKeepsItsCommit() {
         Identity outsider = Identity.generate();
         assertRefused(api.signAndPost("/v1/seeds", outsider,

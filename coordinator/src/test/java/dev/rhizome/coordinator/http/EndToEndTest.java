@@ -115,6 +115,16 @@ class EndToEndTest {
             assertThat(api.get("/v1/results?commit=" + commit, EnvelopeList.newBuilder()).getEnvelopesCount()).isEqualTo(2);
             assertThat(api.get("/v1/experiments?direction=" + DIRECTION, ExperimentList.newBuilder()).getEnvelopesCount())
                     .isEqualTo(1);
+            // The newest of a list, newest first, in one answer (an agent's brief reads these).
+            EnvelopeList newest = api.get("/v1/results?direction=" + DIRECTION + "&newest=2", EnvelopeList.newBuilder())
+                    .build();
+            assertThat(newest.getEnvelopesList()).containsExactly(results.getEnvelopes(3), results.getEnvelopes(2));
+            assertThat(newest.getNext()).isEmpty();
+            assertThat(api.get("/v1/experiments?direction=" + DIRECTION + "&newest=5", ExperimentList.newBuilder())
+                    .getEnvelopesCount()).isEqualTo(1);
+            assertThat(api.get("/v1/leaderboard?direction=" + DIRECTION + "&limit=1", LeaderboardList.newBuilder())
+                    .build().getLeaderboards(0).getEntriesList()).extracting(LeaderboardEntry::getCommit)
+                    .containsExactly(commit);
 
             // A retry of an acknowledged result is acknowledged again and stored once.
             assertThat(api.post("/v1/results", last).ack().getMessage()).contains("already recorded");

@@ -266,6 +266,23 @@ public final class CoordinatorClient {
         return getAll("/v1/experiments", query("direction", direction), ExperimentList.parser());
     }
 
+    /** A direction's newest {@code n} results (at most 1,000), newest first, in one request. */
+    public EnvelopeList newestResults(String direction, int n) throws CoordinatorException {
+        return get("/v1/results", query("direction", direction, "newest", Integer.toString(n)), EnvelopeList.parser());
+    }
+
+    /** A direction's newest {@code n} experiments (at most 1,000), newest first, in one request. */
+    public ExperimentList newestExperiments(String direction, int n) throws CoordinatorException {
+        return get("/v1/experiments", query("direction", direction, "newest", Integer.toString(n)),
+                ExperimentList.parser());
+    }
+
+    /** Each board's best {@code limit} entries. */
+    public LeaderboardList leaderboard(String direction, String hardwareClass, int limit) throws CoordinatorException {
+        return get("/v1/leaderboard", query("direction", direction, "hardware_class", hardwareClass,
+                "limit", Integer.toString(limit)), LeaderboardList.parser());
+    }
+
     public LeaderboardList leaderboard(String direction, String hardwareClass) throws CoordinatorException {
         return get("/v1/leaderboard", query("direction", direction, "hardware_class", hardwareClass),
                 LeaderboardList.parser());
