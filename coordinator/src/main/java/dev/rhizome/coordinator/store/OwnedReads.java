@@ -48,6 +48,11 @@ final class OwnedReads {
     final Keyed<ByteString, LeaseCount> leasesSince;
     /** The latest deadline of any unit reservation (spot checks'): a claim tests reservations only before it. */
     final Slot<Long> reservedUntil;
+    /**
+     * Every OPEN EVALUATE unit's row in claim order: a claim's page is a walk over these instead
+     * of a query (see {@link OpenUnits}).
+     */
+    final OpenUnits openUnits;
     private final boolean enabled;
 
     private OwnedReads(boolean enabled) {
@@ -64,6 +69,7 @@ final class OwnedReads {
         leasedUnits = new LeasedUnits();
         leasesSince = new Keyed<>(keys);
         reservedUntil = new Slot<>(enabled);
+        openUnits = new OpenUnits();
     }
 
     /** For a store that one process owns. */
@@ -95,6 +101,7 @@ final class OwnedReads {
         leasedUnits.clear();
         leasesSince.clear();
         reservedUntil.clear();
+        openUnits.clear();
     }
 
     /** Every direction, in the order opened, and by name. */
@@ -110,8 +117,11 @@ final class OwnedReads {
     record LeaseCount(long sinceMs, int count) {
     }
 
-    /** A LEASED unit, its row as committed (or released by an earlier caller of the group). */
-    record Lease(dev.rhizome.coordinator.core.UnitRecord unit) {
+    /**
+     * A LEASED unit, its row as committed (or released by an earlier caller of the group), and its
+     * sequence number ({@code -1} when not known: only needed when it goes back to the open queue).
+     */
+    record Lease(dev.rhizome.coordinator.core.UnitRecord unit, long seq) {
         ByteString holder() {
             return unit.holder();
         }
@@ -130,6 +140,8 @@ final class OwnedReads {
     static final class LeasedUnits {
         private Map<String, Lease> leases;
         private final Map<ByteString, Integer> counts = new java.util.HashMap<>();
+        /** Each key's leased units, for the claim page's "holds a replica of this trial" test. */
+        private final Map<ByteString, java.util.Set<String>> byHolder = new java.util.HashMap<>();
         /** Leased units by deadline: the expiry check asks only whether the first one has passed. */
         private final java.util.TreeMap<Long, Integer> deadlines = new java.util.TreeMap<>();
 
@@ -140,6 +152,7 @@ final class OwnedReads {
         void load(Map<String, Lease> leased) {
             leases = new java.util.HashMap<>();
             counts.clear();
+            byHolder.clear();
             deadlines.clear();
             leased.forEach(this::set);
         }
@@ -151,6 +164,11 @@ final class OwnedReads {
 
         int heldBy(ByteString node) {
             return counts.getOrDefault(node, 0);
+        }
+
+        /** The ids of the units leased to {@code node}. */
+        java.util.Set<String> unitsHeldBy(ByteString node) {
+            return byHolder.getOrDefault(node, java.util.Set.of());
         }
 
         /** Whether some leased unit's deadline is before {@code nowMs}. */
@@ -166,10 +184,15 @@ final class OwnedReads {
             Lease before = lease == null ? leases.remove(unitId) : leases.put(unitId, lease);
             if (before != null) {
                 counts.computeIfPresent(before.holder(), (k, n) -> n <= 1 ? null : n - 1);
+                java.util.Set<String> held = byHolder.get(before.holder());
+                if (held != null && held.remove(unitId) && held.isEmpty()) {
+                    byHolder.remove(before.holder());
+                }
                 deadlines.computeIfPresent(before.deadlineMs(), (k, n) -> n <= 1 ? null : n - 1);
             }
             if (lease != null) {
                 counts.merge(lease.holder(), 1, Integer::sum);
+                byHolder.computeIfAbsent(lease.holder(), k -> new java.util.HashSet<>()).add(unitId);
                 deadlines.merge(lease.deadlineMs(), 1, Integer::sum);
             }
         }
@@ -177,7 +200,94 @@ final class OwnedReads {
         void clear() {
             leases = null;
             counts.clear();
+            byHolder.clear();
             deadlines.clear();
+        }
+    }
+
+    /** An OPEN EVALUATE unit's row and its sequence number (its place in the claim order). */
+    record Queued(long seq, dev.rhizome.coordinator.core.UnitRecord unit) {
+    }
+
+    /**
+     * Every OPEN EVALUATE unit, by sequence number: the claim policy takes open evaluations oldest
+     * first, which is this order. Loaded whole on the first claim, then kept by writing each unit's
+     * new state here, under the same rules as {@link LeasedUnits}: a transaction reads it with its
+     * own unit writes on top, its writes are set here when its savepoint is released, a rollback
+     * never sets them, and a failed group commit empties it (loaded again on the next claim). A
+     * unit's entry is set, not counted, so setting it twice is harmless. Past {@link #MAX_UNITS}
+     * open units it is not kept (the claim page is then read from the database again, as before),
+     * and loading is tried again after {@link #RETRY_AFTER} claims.
+     */
+    static final class OpenUnits {
+        static final int MAX_UNITS = 200_000;
+        static final int RETRY_AFTER = 10_000;
+        private java.util.TreeMap<Long, dev.rhizome.coordinator.core.UnitRecord> bySeq;
+        private final Map<String, Long> seqs = new java.util.HashMap<>();
+        private int claimsUntilRetry;
+
+        boolean loaded() {
+            return bySeq != null;
+        }
+
+        /** Whether a load may be tried now (counts down after one found too many). */
+        boolean mayLoad() {
+            return claimsUntilRetry <= 0 || --claimsUntilRetry <= 0;
+        }
+
+        /** Keeps {@code open}, or nothing when it is null (too many): then loading waits a while. */
+        void load(List<Queued> open) {
+            clear();
+            if (open == null) {
+                claimsUntilRetry = RETRY_AFTER;
+                return;
+            }
+            bySeq = new java.util.TreeMap<>();
+            open.forEach(q -> set(q.unit().id(), q));
+        }
+
+        /** The open units in claim order. */
+        java.util.Collection<dev.rhizome.coordinator.core.UnitRecord> inOrder() {
+            return bySeq.values();
+        }
+
+        /** The open units by sequence number. */
+        java.util.Set<Map.Entry<Long, dev.rhizome.coordinator.core.UnitRecord>> entries() {
+            return java.util.Collections.unmodifiableMap(bySeq).entrySet();
+        }
+
+        /** The unit's sequence number if it is queued here, else -1. */
+        long seqOf(String unitId) {
+            Long seq = seqs.get(unitId);
+            return seq == null ? -1 : seq;
+        }
+
+        dev.rhizome.coordinator.core.UnitRecord unit(String unitId) {
+            Long seq = seqs.get(unitId);
+            return seq == null ? null : bySeq.get(seq);
+        }
+
+        /** The unit is now open as {@code queued}, or not open (or not an evaluation) when it is null. */
+        void set(String unitId, Queued queued) {
+            if (bySeq == null) {
+                return;  // not loaded: the next load reads it from the database
+            }
+            Long before = seqs.remove(unitId);
+            if (before != null) {
+                bySeq.remove(before);
+            }
+            if (queued != null) {
+                seqs.put(unitId, queued.seq());
+                bySeq.put(queued.seq(), queued.unit());
+                if (bySeq.size() > MAX_UNITS) {
+                    load(null);
+                }
+            }
+        }
+
+        void clear() {
+            bySeq = null;
+            seqs.clear();
         }
     }
 

@@ -104,6 +104,14 @@ final class SqliteTransaction implements Store.Transaction {
      * callers of the same group read the database as it is then; a failed commit forgets all).
      */
     private final Map<String, Optional<OwnedReads.Lease>> unitStates = new java.util.LinkedHashMap<>();
+    /*
+     * The same writes as the open queue sees them: a unit now OPEN EVALUATE with its place, or
+     * empty when it left the queue (or was never in it). Applied like unitStates.
+     */
+    private final Map<String, Optional<OwnedReads.Queued>> queueWrites = new java.util.LinkedHashMap<>();
+    /** Rows of the units this transaction wrote, as stored, and the sequence numbers it learned. */
+    private final Map<String, UnitRecord> ownRows = new java.util.HashMap<>();
+    private final Map<String, Long> ownSeqs = new java.util.HashMap<>();
     private final List<Map.Entry<ByteString, Long>> leasesRecorded = new ArrayList<>();
     /** The latest deadline of the reservations this transaction made; applied like the leases above. */
     private long reservedUntil = Long.MIN_VALUE;
@@ -182,6 +190,13 @@ final class SqliteTransaction implements Store.Transaction {
             owned.reservedUntil.put(reservedUntil);
         }
         unitStates.forEach((id, lease) -> owned.leasedUnits.set(id, lease.orElse(null)));
+        for (Map.Entry<String, Optional<OwnedReads.Queued>> write : queueWrites.entrySet()) {
+            if (write.getValue().isPresent() && write.getValue().get().seq() < 0) {
+                owned.openUnits.clear();  // its place is not known: the next claim loads the queue again
+            } else {
+                owned.openUnits.set(write.getKey(), write.getValue().orElse(null));
+            }
+        }
         for (Map.Entry<ByteString, Long> lease : leasesRecorded) {
             OwnedReads.LeaseCount known = owned.leasesSince.get(lease.getKey());
             if (known != null && lease.getValue() >= known.sinceMs()) {
@@ -475,18 +490,87 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public void insertUnit(UnitRecord u) {
         appendInOrder();
-        update("INSERT INTO units (" + UNIT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                u.id(), u.kind().getNumber(), u.seed(), u.direction(), u.commit(), u.parent(), u.proposer().toByteArray(),
-                u.state().getNumber(), u.holder().toByteArray(), u.leaseDeadlineMs(), u.attempts(), u.expiredLeases(),
-                u.createdMs());
-        wroteUnitState(u);
+        String sql = "INSERT INTO units (" + UNIT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        Object[] params = {u.id(), u.kind().getNumber(), u.seed(), u.direction(), u.commit(), u.parent(),
+                u.proposer().toByteArray(), u.state().getNumber(), u.holder().toByteArray(), u.leaseDeadlineMs(),
+                u.attempts(), u.expiredLeases(), u.createdMs()};
+        if (owned.enabled()) {
+            // its place in the open queue (the claim order) is its sequence number
+            ownSeqs.put(u.id(), count(sql + " RETURNING seq", params));
+            wroteUnitState(u, true);
+        } else {
+            update(sql, params);
+        }
     }
 
-    private void wroteUnitState(UnitRecord u) {
-        if (owned.enabled()) {
-            unitStates.put(u.id(), u.state() == UnitStatus.State.LEASED
-                    ? Optional.of(new OwnedReads.Lease(u)) : Optional.empty());
+    /**
+     * Notes a unit's new state for the kept leases and open queue (see {@link #released()}). An
+     * update writes only the columns that change (state, holder, deadline, counts, commit), so the
+     * row kept is the written one with the other columns taken from any earlier row of the unit;
+     * when none is known and a kept structure needs the row, it is read back.
+     */
+    private void wroteUnitState(UnitRecord written, boolean inserted) {
+        if (!owned.enabled()) {
+            return;
         }
+        String id = written.id();
+        UnitRecord prior = inserted ? written : knownRow(id);
+        UnitRecord row = prior == null ? written : asUpdated(prior, written);
+        boolean leased = row.state() == UnitStatus.State.LEASED;
+        boolean open = isOpenEvaluation(row);
+        long seq = knownSeq(id);
+        boolean rowNeeded = (leased && owned.leasedUnits.loaded()) || (open && owned.openUnits.loaded());
+        if ((prior == null && rowNeeded) || (open && seq < 0 && owned.openUnits.loaded())) {
+            Map.Entry<Long, UnitRecord> read = first(query("SELECT " + UNIT_COLUMNS + ", seq FROM units WHERE id = ?",
+                    rs -> Map.entry(rs.getLong(14), unit(rs)), id)).orElseThrow();
+            seq = read.getKey();
+            row = read.getValue();
+            ownSeqs.put(id, seq);
+            open = isOpenEvaluation(row);
+            leased = row.state() == UnitStatus.State.LEASED;
+        }
+        ownRows.put(id, row);
+        unitStates.put(id, leased ? Optional.of(new OwnedReads.Lease(row, seq)) : Optional.empty());
+        queueWrites.put(id, open ? Optional.of(new OwnedReads.Queued(seq, row)) : Optional.empty());
+    }
+
+    private static boolean isOpenEvaluation(UnitRecord u) {
+        return u.state() == UnitStatus.State.OPEN && u.kind() == WorkUnit.Kind.EVALUATE;
+    }
+
+    /** {@code written} as the database holds it after the update: the columns it does not write from {@code prior}. */
+    private static UnitRecord asUpdated(UnitRecord prior, UnitRecord written) {
+        return new UnitRecord(prior.id(), prior.kind(), prior.seed(), prior.direction(), written.commit(),
+                prior.parent(), prior.proposer(), written.state(), written.holder(), written.leaseDeadlineMs(),
+                written.attempts(), written.expiredLeases(), prior.createdMs());
+    }
+
+    /** Some row of the unit known without a read (its unchanging columns are all that is used), else null. */
+    private UnitRecord knownRow(String id) {
+        UnitRecord mine = ownRows.get(id);
+        if (mine != null) {
+            return mine;
+        }
+        UnitRecord queued = owned.openUnits.loaded() ? owned.openUnits.unit(id) : null;
+        if (queued != null) {
+            return queued;
+        }
+        OwnedReads.Lease lease = owned.leasedUnits.loaded() ? owned.leasedUnits.lease(id) : null;
+        return lease == null ? null : lease.unit();
+    }
+
+    /** The unit's sequence number where known without a read (it never changes), else -1. */
+    private long knownSeq(String id) {
+        Long mine = ownSeqs.get(id);
+        if (mine != null) {
+            return mine;
+        }
+        long queued = owned.openUnits.loaded() ? owned.openUnits.seqOf(id) : -1;
+        if (queued >= 0) {
+            return queued;
+        }
+        OwnedReads.Lease lease = owned.leasedUnits.loaded() ? owned.leasedUnits.lease(id) : null;
+        return lease == null ? -1 : lease.seq();
     }
 
     @Override
@@ -497,7 +581,7 @@ final class SqliteTransaction implements Store.Transaction {
         if (changed != 1) {
             throw new StoreException("no work unit " + u.id() + " to update", null);
         }
-        wroteUnitState(u);
+        wroteUnitState(u, false);
     }
 
     @Override
@@ -556,9 +640,9 @@ final class SqliteTransaction implements Store.Transaction {
             // Includes this transaction's writes so far; applying them again changes nothing, as
             // each one sets a unit's lease rather than counting.
             Map<String, OwnedReads.Lease> leased = new java.util.HashMap<>();
-            query("SELECT " + UNIT_COLUMNS + " FROM units WHERE state = " + LEASED, rs -> {
+            query("SELECT " + UNIT_COLUMNS + ", seq FROM units WHERE state = " + LEASED, rs -> {
                 UnitRecord unit = unit(rs);
-                return leased.put(unit.id(), new OwnedReads.Lease(unit));
+                return leased.put(unit.id(), new OwnedReads.Lease(unit, rs.getLong(14)));
             });
             if (!unitStates.isEmpty()) {
                 // What was read holds this transaction's own unit writes, which it may yet roll
@@ -713,6 +797,10 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public List<UnitRecord> openEvaluationsFor(ByteString node, long nowMs, int offset, int limit) {
+        OwnedReads.OpenUnits queue = owned.enabled() ? sharedQueue() : null;
+        if (queue != null) {
+            return walkQueue(queue, node, nowMs, offset, limit);
+        }
         // Replicas of one trial (commit and random seed) go to distinct keys; one key may run a commit at other seeds.
         byte[] key = node.toByteArray();
         // Where the store owns its database, two of the page's four tests are often known to pass
@@ -734,6 +822,152 @@ final class SqliteTransaction implements Store.Transaction {
         sql.append(PAGE_ORDER);
         params.addAll(List.of(limit, offset));
         return query(sql.toString(), SqliteTransaction::unit, params.toArray());
+    }
+
+    /**
+     * The open queue, loaded from the database the first time; null when it cannot serve this
+     * transaction: it is not kept (too many open units), or it is not loaded yet and this
+     * transaction already wrote units (what it would read holds writes that may be rolled back).
+     */
+    private OwnedReads.OpenUnits sharedQueue() {
+        OwnedReads.OpenUnits queue = owned.openUnits;
+        if (!queue.loaded()) {
+            if (!unitStates.isEmpty() || !queue.mayLoad()) {
+                return null;
+            }
+            List<OwnedReads.Queued> open = query("SELECT " + UNIT_COLUMNS + ", seq FROM units WHERE state = ? "
+                            + "AND kind = ? ORDER BY seq LIMIT ?", rs -> new OwnedReads.Queued(rs.getLong(14), unit(rs)),
+                    OPEN, EVALUATE, OwnedReads.OpenUnits.MAX_UNITS + 1);
+            queue.load(open.size() > OwnedReads.OpenUnits.MAX_UNITS ? null : open);
+            if (!queue.loaded()) {
+                return null;
+            }
+        }
+        return queue;
+    }
+
+    /** A trial: one commit at one random seed (null when the unit has none). */
+    private record Trial(String commit, Long randomSeed) {
+    }
+
+    /**
+     * The claim page from the open queue, with the same tests as the statement below, in the same
+     * order (the units' sequence numbers): a unit is left out when {@code node} already reported
+     * on its trial (the commit's results, kept for settlement), holds a lease on it (the kept
+     * leases), or it is reserved until now for other keys (read per unit, only while some
+     * reservation lasts). The queue is seen with this transaction's own unit writes on top.
+     */
+    private List<UnitRecord> walkQueue(OwnedReads.OpenUnits queue, ByteString node, long nowMs, int offset,
+            int limit) {
+        List<UnitRecord> page = new ArrayList<>();
+        if (limit <= 0) {
+            return page;
+        }
+        Set<Trial> held = heldFromMemory(node) > 0 ? trialsHeldBy(node) : Set.of();
+        boolean someReserved = !noReservationLastsUntil(nowMs);
+        int skipped = 0;
+        for (java.util.Iterator<UnitRecord> units = queueAsWritten(queue); units.hasNext(); ) {
+            UnitRecord u = units.next();
+            Trial trial = new Trial(u.commit(), randomSeedOrNull(u.id()));
+            if (held.contains(trial) || reportedOn(node, trial)
+                    || (someReserved && reservedForOthers(u.id(), node, nowMs))) {
+                continue;
+            }
+            if (skipped < offset) {
+                skipped++;
+                continue;
+            }
+            page.add(u);
+            if (page.size() == limit) {
+                break;
+            }
+        }
+        return page;
+    }
+
+    /** The shared queue in order, less the units this transaction wrote, merged with those it made open. */
+    private java.util.Iterator<UnitRecord> queueAsWritten(OwnedReads.OpenUnits queue) {
+        if (queueWrites.isEmpty()) {
+            return queue.inOrder().iterator();
+        }
+        java.util.TreeMap<Long, UnitRecord> all = new java.util.TreeMap<>();
+        java.util.TreeMap<Long, UnitRecord> mine = new java.util.TreeMap<>();
+        queueWrites.values().forEach(q -> q.ifPresent(w -> mine.put(w.seq(), w.unit())));
+        java.util.Iterator<Map.Entry<Long, UnitRecord>> shared = queue.entries().iterator();
+        java.util.Iterator<Map.Entry<Long, UnitRecord>> own = mine.entrySet().iterator();
+        // A lazy merge of the two ordered sequences: a claim usually takes one of the first units.
+        return new java.util.Iterator<>() {
+            private Map.Entry<Long, UnitRecord> a = nextShared();
+            private Map.Entry<Long, UnitRecord> b = own.hasNext() ? own.next() : null;
+
+            private Map.Entry<Long, UnitRecord> nextShared() {
+                while (shared.hasNext()) {
+                    Map.Entry<Long, UnitRecord> e = shared.next();
+                    if (!queueWrites.containsKey(e.getValue().id())) {
+                        return e;
+                    }
+                }
+                return null;
+            }
+
+            @Override
+            public boolean hasNext() {
+                return a != null || b != null;
+            }
+
+            @Override
+            public UnitRecord next() {
+                if (a == null && b == null) {
+                    throw new java.util.NoSuchElementException();
+                }
+                if (b == null || (a != null && a.getKey() < b.getKey())) {
+                    UnitRecord u = a.getValue();
+                    a = nextShared();
+                    return u;
+                }
+                UnitRecord u = b.getValue();
+                b = own.hasNext() ? own.next() : null;
+                return u;
+            }
+        };
+    }
+
+    /** The trials of the units leased to {@code node}, this transaction's own writes included. */
+    private Set<Trial> trialsHeldBy(ByteString node) {
+        OwnedReads.LeasedUnits shared = sharedLeases();
+        Set<Trial> trials = new java.util.HashSet<>();
+        for (String id : shared.unitsHeldBy(node)) {
+            if (!unitStates.containsKey(id)) {
+                trials.add(new Trial(shared.lease(id).unit().commit(), randomSeedOrNull(id)));
+            }
+        }
+        for (Optional<OwnedReads.Lease> write : unitStates.values()) {
+            if (write.isPresent() && node.equals(write.get().holder())) {
+                trials.add(new Trial(write.get().unit().commit(), randomSeedOrNull(write.get().unit().id())));
+            }
+        }
+        return trials;
+    }
+
+    /** Whether {@code node} stored a result on a unit of this trial (the results of its commit). */
+    private boolean reportedOn(ByteString node, Trial trial) {
+        for (Trials.Entry e : resultEntries(trial.commit())) {
+            if (e.result().getRunner().equals(node)
+                    && java.util.Objects.equals(randomSeedOrNull(e.result().getWorkUnitId()), trial.randomSeed())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean reservedForOthers(String unitId, ByteString node, long nowMs) {
+        List<ByteString> keys = reservation(unitId, nowMs);
+        return !keys.isEmpty() && !keys.contains(node);
+    }
+
+    private Long randomSeedOrNull(String unitId) {
+        OptionalLong seed = unitRandomSeed(unitId);
+        return seed.isPresent() ? seed.getAsLong() : null;
     }
 
     /**

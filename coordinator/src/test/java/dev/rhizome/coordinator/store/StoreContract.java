@@ -578,6 +578,183 @@ abstract class StoreContract {
                 .as("its lease ended").extracting(UnitRecord::id).containsExactly("u2", "u3");
     }
 
+    private static List<String> page(Store store, ByteString node, long nowMs, int offset, int limit) {
+        return run(store, (Store.Transaction tx) -> tx.openEvaluationsFor(node, nowMs, offset, limit)).stream()
+                .map(UnitRecord::id).toList();
+    }
+
+    private static List<String> ids(List<UnitRecord> units) {
+        return units.stream().map(UnitRecord::id).toList();
+    }
+
+    /**
+     * A store may keep the open units in memory for the claim page: the page follows every way a
+     * unit enters or leaves the queue (insert, lease, expiry, an unfetchable report reopening it,
+     * done), in the claim order (a unit back from a lease takes its old place), inside the writing
+     * transaction and after it, never keeps what a rolled-back transaction wrote, and is the same
+     * when the database is opened again.
+     */
+    @Test
+    void theClaimPageFollowsTheOpenQueueThroughLeasesExpiriesReopeningAndRollbacks() throws Exception {
+        Store store = store();
+        Identity runnerB = Identity.generate();
+        ByteString a = Identity.generate().publicId().toByteString();
+        ByteString b = runnerB.publicId().toByteString();
+        String c1 = Fixtures.commit();
+        String c2 = Fixtures.commit();
+        String c3 = Fixtures.commit();
+        run(store, tx -> {
+            tx.insertUnit(evaluation("u1", c1, 1));
+            tx.setUnitRandomSeed("u1", 1);
+            tx.insertUnit(evaluation("u2", c2, 2));
+            tx.setUnitRandomSeed("u2", 1);
+            tx.insertUnit(evaluation("u3", c3, 3));
+            tx.setUnitRandomSeed("u3", 1);
+            tx.insertUnit(UnitRecord.open("x1", WorkUnit.Kind.EXPLORE, "tiny-lm", "d", c1, "", ByteString.EMPTY, 4));
+            return null;
+        });
+        assertThat(page(store, b, 0, 0, 10)).containsExactly("u1", "u2", "u3");
+        assertThat(page(store, b, 0, 1, 1)).containsExactly("u2");
+        assertThat(page(store, b, 0, 3, 10)).isEmpty();
+
+        run(store, tx -> {
+            tx.updateUnit(tx.unit("u1").orElseThrow().leasedTo(a, 1_000));
+            assertThat(ids(tx.openEvaluationsFor(b, 0, 0, 10))).as("in the leasing transaction")
+                    .containsExactly("u2", "u3");
+            return null;
+        });
+        assertThat(page(store, b, 0, 0, 10)).containsExactly("u2", "u3");
+        assertThatThrownBy(() -> run(store, tx -> {
+            tx.updateUnit(tx.unit("u1").orElseThrow().expired());
+            tx.updateUnit(tx.unit("u3").orElseThrow().leasedTo(b, 1_000));
+            assertThat(ids(tx.openEvaluationsFor(b, 0, 0, 10))).containsExactly("u1", "u2");
+            throw new IllegalStateException("rolled back");
+        })).hasMessage("rolled back");
+        assertThat(page(store, b, 0, 0, 10)).as("after the rollback").containsExactly("u2", "u3");
+
+        List<String> expired = run(store, tx -> {
+            List<UnitRecord> due = tx.expiredLeases(1_001);
+            due.forEach(u -> tx.updateUnit(u.expired()));
+            return ids(due);
+        });
+        assertThat(expired).containsExactly("u1");
+        assertThat(page(store, b, 0, 0, 10)).as("an expired unit goes back to its place").containsExactly("u1", "u2", "u3");
+        assertThat(run(store, (Store.Transaction tx) -> tx.openEvaluationsFor(b, 0, 0, 1)))
+                .as("with its row as written").extracting(UnitRecord::expiredLeases, UnitRecord::holder)
+                .containsExactly(tuple(1, a));
+
+        run(store, tx -> {
+            tx.updateUnit(tx.unit("u2").orElseThrow().leasedTo(a, 2_000));
+            return null;
+        });
+        assertThat(page(store, a, 0, 0, 10)).containsExactly("u1", "u3");
+        run(store, tx -> {
+            tx.updateUnit(tx.unit("u2").orElseThrow().reopened());  // an unfetchable report
+            return null;
+        });
+        assertThat(page(store, b, 0, 0, 10)).as("a reopened unit too").containsExactly("u1", "u2", "u3");
+
+        // b reports on u3: a new replica of u3's trial is not for b, one at another seed is
+        WorkUnit asLeased = WorkUnit.newBuilder().setId("u3").setSeed("tiny-lm").setDirection("d").setCommit(c3)
+                .setRandomSeed(1).build();
+        Result result = Fixtures.result(runnerB, asLeased, 2.0, 30);
+        SignedEnvelope envelope = Envelopes.sign(runnerB, result);
+        run(store, tx -> {
+            tx.updateUnit(tx.unit("u3").orElseThrow().leasedTo(b, 3_000));
+            return null;
+        });
+        run(store, tx -> {
+            tx.insertResult(result, envelope, Envelopes.id(envelope), 30);
+            tx.updateUnit(tx.unit("u3").orElseThrow().doneBy(b));
+            tx.insertUnit(evaluation("u4", c3, 31));
+            tx.setUnitRandomSeed("u4", 1);
+            tx.insertUnit(evaluation("u5", c3, 32));
+            tx.setUnitRandomSeed("u5", 2);
+            assertThat(ids(tx.openEvaluationsFor(b, 0, 0, 10))).as("in the inserting transaction")
+                    .containsExactly("u1", "u2", "u5");
+            return null;
+        });
+        assertThat(page(store, b, 0, 0, 10)).containsExactly("u1", "u2", "u5");
+        assertThat(page(store, a, 0, 0, 10)).containsExactly("u1", "u2", "u4", "u5");
+        assertThat(page(store, a, 0, 2, 1)).containsExactly("u4");
+        assertThatThrownBy(() -> run(store, tx -> {
+            tx.insertUnit(evaluation("u6", c1, 40));
+            assertThat(ids(tx.openEvaluationsFor(a, 0, 0, 10))).containsExactly("u1", "u2", "u4", "u5", "u6");
+            throw new IllegalStateException("rolled back");
+        })).hasMessage("rolled back");
+        assertThat(page(store, a, 0, 0, 10)).containsExactly("u1", "u2", "u4", "u5");
+        run(store, tx -> {
+            tx.updateUnit(tx.unit("u1").orElseThrow().doneBy(ByteString.EMPTY));  // withdrawn
+            return null;
+        });
+        assertThat(page(store, a, 0, 0, 10)).containsExactly("u2", "u4", "u5");
+
+        store.close();  // one owner at a time: the SQLite store refuses a second one on its file
+        Store reopened = store();
+        assertThat(page(reopened, a, 0, 0, 10)).as("read again from the table").containsExactly("u2", "u4", "u5");
+        assertThat(page(reopened, b, 0, 0, 10)).containsExactly("u2", "u5");
+        assertThat(run(reopened, (Store.Transaction tx) -> tx.openEvaluationsFor(a, 0, 0, 10)))
+                .isEqualTo(run(reopened, (Store.Transaction tx) -> tx.openEvaluations().stream()
+                        .filter(u -> !u.id().equals("u1")).toList()));
+    }
+
+    /** An open queue first read inside a transaction that wrote units and then rolled back is not kept with its writes. */
+    @Test
+    void anOpenQueueFirstReadInsideARolledBackTransactionIsNotKeptWithItsWrites() throws Exception {
+        Store store = store();
+        ByteString node = Identity.generate().publicId().toByteString();
+        run(store, tx -> {
+            tx.insertUnit(evaluation("u1", Fixtures.commit(), 1));
+            return null;
+        });
+        store.close();
+        Store reopened = store();  // nothing read yet
+        assertThatThrownBy(() -> run(reopened, tx -> {
+            tx.updateUnit(tx.unit("u1").orElseThrow().leasedTo(node, 5_000));
+            tx.insertUnit(evaluation("u2", Fixtures.commit(), 2));
+            assertThat(ids(tx.openEvaluationsFor(node, 0, 0, 10))).containsExactly("u2");
+            throw new IllegalStateException("rolled back");
+        })).hasMessage("rolled back");
+        assertThat(page(reopened, node, 0, 0, 10)).containsExactly("u1");
+    }
+
+    /** A store may keep the open queue: it follows reservations and a key's leases of the same trial too. */
+    @Test
+    void theOpenQueueLeavesOutTrialsAKeyHoldsAndUnitsReservedForOthers() throws Exception {
+        Store store = store();
+        ByteString a = Identity.generate().publicId().toByteString();
+        ByteString b = Identity.generate().publicId().toByteString();
+        String commit = Fixtures.commit();
+        run(store, tx -> {
+            for (String id : List.of("u1", "u2", "u3")) {
+                tx.insertUnit(evaluation(id, commit, 1));
+                tx.setUnitRandomSeed(id, id.equals("u3") ? 9 : 7);
+            }
+            tx.insertUnit(evaluation("n1", commit, 2));  // no random seed: its own trial
+            return null;
+        });
+        assertThat(page(store, a, 0, 0, 10)).containsExactly("u1", "u2", "u3", "n1");
+        run(store, tx -> {
+            tx.updateUnit(tx.unit("n1").orElseThrow().leasedTo(a, 5_000));
+            tx.updateUnit(tx.unit("u1").orElseThrow().leasedTo(a, 5_000));
+            return null;
+        });
+        assertThat(page(store, a, 0, 0, 10)).containsExactly("u3");
+        assertThat(page(store, b, 0, 0, 10)).containsExactly("u2", "u3");
+        run(store, tx -> {
+            tx.reserveUnit("u2", List.of(a), 1_000);
+            return null;
+        });
+        assertThat(page(store, b, 500, 0, 10)).containsExactly("u3");
+        assertThat(page(store, b, 1_001, 0, 10)).containsExactly("u2", "u3");
+        run(store, tx -> {
+            tx.updateUnit(tx.unit("u1").orElseThrow().expired());
+            return null;
+        });
+        assertThat(page(store, a, 500, 0, 10)).as("the trial is no longer held; u2 is reserved for a")
+                .containsExactly("u1", "u2", "u3");
+    }
+
     /** A store may keep leased units' rows: a unit reads as last committed, and as written inside its transaction. */
     @Test
     void aLeasedUnitReadsAsWrittenAcrossTransactionsAndRollbacks() throws Exception {
