@@ -58,6 +58,9 @@ public final class Research {
         return client;
     }
 
+    /** Experiments read for near-duplicates: more than DiffSimilarity compares, all a long history need not be. */
+    static final int RECENT_EXPERIMENTS = 1000;
+
     public Path dataDir() {
         return dataDir;
     }
@@ -227,8 +230,12 @@ public final class Research {
         try (NodeRepository repo = NodeRepository.open(new NodeLayout(dataDir).repository())) {
             repo.importFrom(workspace, head.commit());
             checkRules(repo, unit, head.commit());
+            // near-duplicates are looked for among the newest experiments only (oldest of them first)
+            List<Experiment> recent = new java.util.ArrayList<>(Records.experiments(
+                    client.newestExperiments(unit.getDirection(), RECENT_EXPERIMENTS).getEnvelopesList()));
+            java.util.Collections.reverse(recent);
             List<DiffSimilarity.Match> similarDiffs = DiffSimilarity.nearDuplicates(repo, head.parent(), head.commit(),
-                    Records.experiments(client, unit.getDirection()));
+                    recent);
             Announce.inventory(client, repo, node);
             Experiment.Builder experiment = Experiment.newBuilder()
                     .setSeed(unit.getSeed()).setDirection(unit.getDirection())
