@@ -37,6 +37,8 @@ public final class PostgresStore implements Store {
     private final String jdbcUrl;
     private final Properties properties;
     private final BlockingQueue<Connection> pool;
+    /** Read transactions at once: half the pool (see {@link #inReadTransaction}). */
+    private final java.util.concurrent.Semaphore readers;
     private final List<Connection> all = new ArrayList<>();
     private volatile boolean closed;
     private final SeedCache seeds = new SeedCache();
@@ -45,6 +47,7 @@ public final class PostgresStore implements Store {
         this.jdbcUrl = jdbcUrl;
         this.properties = properties;
         this.pool = new ArrayBlockingQueue<>(size);
+        this.readers = new java.util.concurrent.Semaphore(Math.max(1, size / 2), true);
         try {
             for (int i = 0; i < size; i++) {
                 Connection c = connect();
@@ -189,6 +192,43 @@ public final class PostgresStore implements Store {
             throw e.failure;
         } finally {
             giveBack(c, healthy);
+        }
+    }
+
+    /**
+     * A snapshot read (REPEATABLE READ, READ ONLY): it takes no serializable predicate locks, so a
+     * long view can neither fail nor make the claims and results it overlaps fail and retry, and it
+     * may use at most half the pool, so views never leave the writers without a connection.
+     */
+    @Override
+    public <T> T inReadTransaction(Work<T> work) {
+        try {
+            readers.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted waiting for a database connection", null);
+        }
+        try {
+            Connection c = borrow();
+            boolean healthy = true;
+            try {
+                c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+                c.setReadOnly(true);
+                try {
+                    return work.run(new SqliteTransaction(c, Statements.uncached(c), seeds, OwnedReads.none(), true));
+                } finally {
+                    c.rollback();
+                    c.setReadOnly(false);
+                    c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
+                }
+            } catch (SQLException e) {
+                healthy = false;
+                throw new StoreException("database read failed: " + e.getMessage(), e);
+            } finally {
+                giveBack(c, healthy);
+            }
+        } finally {
+            readers.release();
         }
     }
 

@@ -87,21 +87,6 @@ class SqliteStoreTest extends StoreContract {
     }
 
     @Test
-    void aReadTransactionCannotWrite() throws Exception {
-        Store store = store();
-        Seed seed = Fixtures.seed(operator, "tiny-lm", Fixtures.commit(), Fixtures.manifest(1, 0.01), 1);
-        assertThatThrownBy(() -> store.inReadTransaction(tx -> {
-            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
-            return null;
-        })).hasMessageContaining("readonly");
-        List<?> seeds = store.inReadTransaction(tx -> tx.seeds());
-        assertThat(seeds).isEmpty();
-        // the connection is still fit for reads afterwards
-        Optional<?> one = store.inReadTransaction(tx -> tx.seed("tiny-lm"));
-        assertThat(one).isEmpty();
-    }
-
-    @Test
     void createsTheSchemaOnceInWalMode() throws Exception {
         store().close();
         store();

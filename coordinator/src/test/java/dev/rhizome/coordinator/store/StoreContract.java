@@ -1286,6 +1286,22 @@ abstract class StoreContract {
         assertThat(counted).extracting(Trials.Entry::envelopeId).containsExactly(ids.get("valid"), ids.get("pending"));
     }
 
+    /** Views run in read transactions; one that tries to write fails and leaves nothing. */
+    @Test
+    void aReadTransactionCannotWrite() throws Exception {
+        Store store = store();
+        Seed seed = Fixtures.seed(operator, "tiny-lm", Fixtures.commit(), Fixtures.manifest(1, 0.01), 1);
+        assertThatThrownBy(() -> store.inReadTransaction(tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            return null;
+        })).hasMessageMatching("(?is).*read-?only.*");
+        List<?> seeds = store.inReadTransaction(tx -> tx.seeds());
+        assertThat(seeds).isEmpty();
+        // the connection is still fit for reads afterwards
+        Optional<?> one = store.inReadTransaction(tx -> tx.seed("tiny-lm"));
+        assertThat(one).isEmpty();
+    }
+
     private static Result parse(SignedEnvelope envelope) {
         try {
             return Result.parseFrom(envelope.getPayload());
