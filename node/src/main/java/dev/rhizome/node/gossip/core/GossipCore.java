@@ -85,6 +85,7 @@ public final class GossipCore implements PeerProtocol {
     private final PeerScores scores;
     private final PeerTable table;
     private final Connections connections = new Connections();
+    private final AddressDials dials;
     private final FetchPlanner planner;
     private final Counters counters = new Counters();
     private SignedEnvelope signedSelf;
@@ -121,6 +122,7 @@ public final class GossipCore implements PeerProtocol {
         this.check = new AnnouncementCheck(config, signatures);
         this.scores = new PeerScores(config);
         this.table = new PeerTable(config);
+        this.dials = new AddressDials(config);
         this.planner = new FetchPlanner(config);
     }
 
@@ -179,7 +181,7 @@ public final class GossipCore implements PeerProtocol {
             if (info.getNode().size() == PublicId.LENGTH) {
                 PublicId id = PublicId.of(info.getNode());
                 if (!id.equals(selfId)) {
-                    table.offer(id, info, null, connections::isBusy);
+                    table.offer(id, info, null, this::kept);
                 }
             }
         }
@@ -195,6 +197,8 @@ public final class GossipCore implements PeerProtocol {
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
         connections.dialEnded(peer);
+        // Our dial reached the address and the peer proved its key there; an inbound link proves no address.
+        dials.ended(peer, outbound ? AddressDials.Outcome.CONNECTED : AddressDials.Outcome.UNKNOWN, now, random);
         if (peer.equals(selfId)) {
             out.add(Disconnect.routine(peer, "connected to itself"));
             return settled(out);
@@ -225,7 +229,7 @@ public final class GossipCore implements PeerProtocol {
             return settled(out);
         }
         // Learn the address even when refusing: the peer table is how the network finds itself.
-        table.offer(peer, (NodeInfo) hello.record(), peerInfo, connections::isBusy);
+        table.offer(peer, (NodeInfo) hello.record(), peerInfo, this::kept);
         boolean full = connections.openCount() >= config.maxDegree()
                 || (!outbound && connections.openInbound() >= config.maxInbound());
         if (full) {
@@ -285,6 +289,9 @@ public final class GossipCore implements PeerProtocol {
         long now = clock.advance(nowMs);
         Link link = connections.remove(peer);
         boolean wasDialing = connections.dialEnded(peer);
+        if (wasDialing) {
+            dials.ended(peer, AddressDials.Outcome.FAILED, now, random);
+        }
         if (wasDialing || (link != null && link.outbound && !link.closing)) {
             table.dialFailed(peer, now, random);
         }
@@ -297,7 +304,9 @@ public final class GossipCore implements PeerProtocol {
     @Override
     public List<Effect> onDialFailed(PublicId peer, long nowMs) {
         long now = clock.advance(nowMs);
-        connections.dialEnded(peer);
+        if (connections.dialEnded(peer)) {
+            dials.ended(peer, AddressDials.Outcome.FAILED, now, random);
+        }
         table.dialFailed(peer, now, random);
         List<Effect> out = new ArrayList<>();
         keepDegree(now, out);
@@ -510,6 +519,7 @@ public final class GossipCore implements PeerProtocol {
             out.add(new Effect.SignedSelf(signedSelfInfo(now)));
         }
         for (PublicId peer : connections.expireDials(now - stall)) {
+            dials.ended(peer, AddressDials.Outcome.FAILED, now, random);
             table.dialFailed(peer, now, random);
         }
         connections.expireClosing(now - stall);
@@ -620,8 +630,12 @@ public final class GossipCore implements PeerProtocol {
             }
             case NODE_INFO -> {
                 // Relayed only while it teaches someone something: the flood dies where tables already know it.
+                // Nor while another id holds its address (unless this one proved it owns it): made-up ids
+                // naming one victim's address stop at the first node that knows one of them.
+                NodeInfo info = (NodeInfo) outcome.record();
+                boolean contested = table.claimedByAnother(signer, info) && !signer.equals(dials.owner(info));
                 if (!signer.equals(selfId) && !scores.isBanned(signer, now)
-                        && table.offer(signer, (NodeInfo) outcome.record(), envelope, connections::isBusy)) {
+                        && table.offer(signer, info, envelope, this::kept) && !contested) {
                     relay(envelope, except(from, signer), now, out);
                 }
             }
@@ -672,7 +686,7 @@ public final class GossipCore implements PeerProtocol {
             }
             PublicId node = PublicId.of(record.getSigner());
             if (!node.equals(selfId) && !scores.isBanned(node, now)) {
-                table.offer(node, (NodeInfo) outcome.record(), record, connections::isBusy);
+                table.offer(node, (NodeInfo) outcome.record(), record, this::kept);
             }
         }
         keepDegree(now, out);
@@ -885,6 +899,9 @@ public final class GossipCore implements PeerProtocol {
     private void disconnect(PublicId peer, String reason, long now, List<Effect> out) {
         Link link = connections.get(peer);
         boolean dialing = connections.dialEnded(peer);
+        if (dialing) {
+            dials.ended(peer, AddressDials.Outcome.UNKNOWN, now, random);
+        }
         if ((link != null && !link.closing) || dialing) {
             if (link != null) {
                 link.closing = true;
@@ -907,9 +924,26 @@ public final class GossipCore implements PeerProtocol {
         }
         List<PeerTable.Entry> candidates = table.dialable(now,
                 id -> !connections.isBusy(id) && scores.isWelcome(id, now));
-        for (PeerTable.Entry e : RandomPick.some(candidates, wanted, random)) {
-            connections.dialing(e.id, now);
-            out.add(new Dial(e.info));
+        // In random order, each checked against the dials by address this round has started too.
+        for (PeerTable.Entry e : RandomPick.some(candidates, candidates.size(), random)) {
+            if (wanted == 0) {
+                break;
+            }
+            if (dials.mayDial(e.id, e.info, now)) {
+                wanted--;
+                connections.dialing(e.id, now);
+                dials.started(e.id, e.info, now);
+                out.add(new Dial(e.info));
+            }
         }
+    }
+
+    /** Not to be evicted from the peer table: connected, being dialled, or proven to own the address it names. */
+    private boolean kept(PublicId id) {
+        if (connections.isBusy(id)) {
+            return true;
+        }
+        NodeInfo info = table.info(id);
+        return info != null && id.equals(dials.owner(info));
     }
 }
