@@ -171,6 +171,73 @@ class RoguePeersTest {
         assertThat(tableSize(a)).as("made-up padded nodes kept").isLessThanOrEqualTo(3);
     }
 
+    @Test
+    void madeUpNodesNamingAVictimsAddressGetItDialledOneAtATimeAndAreNotHandedOn() throws Exception {
+        // The victim runs no node: it takes connections and never answers, so each dial waits out the handshake.
+        try (java.net.ServerSocket victim = new java.net.ServerSocket(0, 512, java.net.InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger maxOpen = new java.util.concurrent.atomic.AtomicInteger();
+            List<Socket> held = java.util.Collections.synchronizedList(new ArrayList<>());
+            Thread acceptor = new Thread(() -> {
+                while (!victim.isClosed()) {
+                    try {
+                        Socket s = victim.accept();
+                        accepted.incrementAndGet();
+                        held.add(s);
+                        synchronized (held) {
+                            held.removeIf(h -> isClosedByPeer(h));
+                            maxOpen.accumulateAndGet(held.size(), Math::max);
+                        }
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            }, "victim");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            open.add(() -> held.forEach(h -> {
+                try {
+                    h.close();
+                } catch (IOException ignored) {
+                    // closing
+                }
+            }));
+
+            Node rogue = start("rogue", id -> self -> HostileProtocols.reflector(id, self, "127.0.0.1", victim.getLocalPort()),
+                    List.of());
+            Node a = start("a", honest(1), List.of(info(rogue)));
+            Node b = start("b", honest(2), List.of(info(a)));
+            GossipServiceTest.await(() -> linked(b).contains(a.identity().publicId()), Duration.ofSeconds(20));
+            // Three dials came and went (each waits out the 2 s handshake), while the rogue poured in 30 ids a second.
+            GossipServiceTest.await(() -> accepted.get() >= 4, Duration.ofSeconds(30));
+
+            // One dial in flight per node (A and B) to the victim's address, whatever the ids; without
+            // the bound each node kept its whole degree of dials there.
+            assertThat(maxOpen.get()).as("connections open at the victim at once").isLessThanOrEqualTo(2);
+            // B learnt the victim's address from A at most twice (A relays the first id only, and a
+            // peer exchange carries one record per address): A, the rogue and two ids at most.
+            assertThat(tableSize(b)).as("B's peer table").isLessThanOrEqualTo(4);
+            assertThat(tableSize(a)).as("A's peer table").isLessThanOrEqualTo(4);
+        }
+    }
+
+    /** Whether the other end closed {@code s} (a read would see the end of the stream), without blocking. */
+    private static boolean isClosedByPeer(Socket s) {
+        try {
+            s.setSoTimeout(1);
+            byte[] skip = new byte[4096];
+            while (true) { // what the dialler sent (its hello), then the end of the stream or nothing yet
+                if (s.getInputStream().read(skip) < 0) {
+                    return true;
+                }
+            }
+        } catch (java.net.SocketTimeoutException open) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
     private static Hello.Builder hello(Identity identity) {
         byte[] nonce = new byte[32];
         new Random().nextBytes(nonce);
