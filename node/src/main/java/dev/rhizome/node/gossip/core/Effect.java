@@ -59,12 +59,18 @@ public sealed interface Effect {
 
     /**
      * Close the connection to {@code peer}; the core has already forgotten it. {@code routine} when
-     * it is policy working as meant (no free link slot, a link to itself), not a peer's fault or a
-     * problem: the driver logs those quietly.
+     * it is policy working as meant (no free link slot, a link to itself, an idle link), not a
+     * peer's fault or a problem: the driver logs those quietly. Any other is for the peer's
+     * misbehaviour (banned, scored too low, a bad hello): see {@link #offence()}.
      */
     record Disconnect(PublicId peer, String reason, boolean routine) implements Effect {
         public Disconnect(PublicId peer, String reason) {
             this(peer, reason, false);
+        }
+
+        /** The peer is cut for misbehaviour: the driver may close its address to new connections for a while. */
+        public boolean offence() {
+            return !routine;
         }
 
         static Disconnect routine(PublicId peer, String reason) {

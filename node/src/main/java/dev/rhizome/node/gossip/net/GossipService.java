@@ -8,6 +8,7 @@ import dev.rhizome.node.gossip.core.GossipCore;
 import dev.rhizome.node.gossip.core.LinkHandshake;
 import dev.rhizome.node.gossip.core.PeerProtocol;
 import dev.rhizome.node.gossip.core.Violation;
+import dev.rhizome.node.peer.AddressBackoff;
 import dev.rhizome.node.peer.BundleFetcher;
 import dev.rhizome.node.peer.FetchException;
 import dev.rhizome.node.peer.FetchResult;
@@ -92,6 +93,8 @@ public final class GossipService implements AutoCloseable {
     private final Supplier<List<NodeInfo>> bootstrap;
     private final KnownPeers knownPeers;
     private final LinkRegistry links = new LinkRegistry();
+    /** Addresses of peers cut for misbehaviour, whose new connections the server closes at accept for a while. */
+    private final AddressBackoff offenders = new AddressBackoff();
     /** Work-loop callers waiting for a commit, completed when it is imported or the core says nobody can serve it. */
     private final Map<String, List<CompletableFuture<FetchResult>>> waiting = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
@@ -144,7 +147,7 @@ public final class GossipService implements AutoCloseable {
         GossipService service = new GossipService(repo, identity, settings, group, shared == null, bootstrap, transferLog, clock);
         try {
             service.server = PeerServer.start(repo, identity, settings.host(), settings.port(), settings.peer(), group,
-                    service::accept, service::servedWhole);
+                    service::accept, service::servedWhole, service.offenders);
             NodeInfo self = NodeInfo.newBuilder().setNode(identity.publicId().toByteString()).setHost(settings.host())
                     .setPort(service.server.port()).setHardwareClass(settings.hardwareClass()).build();
             service.core.call(() -> {
@@ -366,6 +369,10 @@ public final class GossipService implements AutoCloseable {
             } else if (effect instanceof Effect.Dial dial) {
                 dial(dial.peer());
             } else if (effect instanceof Effect.Disconnect disconnect) {
+                GossipLink cut = links.get(disconnect.peer());
+                if (disconnect.offence() && cut != null && cut.remoteAddress() != null) {
+                    offenders.offence(cut.remoteAddress());
+                }
                 if (links.close(disconnect.peer())) {
                     // The link limit turns peers away all day on a healthy network: that is no warning.
                     if (disconnect.routine()) {

@@ -221,6 +221,39 @@ class RoguePeersTest {
         }
     }
 
+    @Test
+    void aBannedPeerReconnectingIsClosedAtAcceptWithoutAHandshakeForAWhileAndItsAddressMatesThenLink() throws Exception {
+        Node rogue = start("rogue", id -> self -> HostileProtocols.forger(id, self, Identity.generate().publicId()), List.of());
+        Node a = start("a", honest(1), List.of(info(rogue)));
+        PublicId rogueId = rogue.identity().publicId();
+        GossipServiceTest.await(() -> banned(a, rogueId), Duration.ofSeconds(20));
+
+        // The rogue reconnects in a loop with valid hellos: before, A answered each with its own
+        // hello (a signature over the rogue's nonce, after verifying the rogue's NodeInfo) and cut
+        // it only once the handshake was done; now its address is closed at accept, nothing read.
+        int answered = 0;
+        for (int i = 0; i < 20; i++) {
+            try (Socket s = new Socket("127.0.0.1", a.gossip().port())) {
+                s.setSoTimeout(10_000);
+                SignedEnvelope info = Envelopes.sign(rogue.identity(), NodeInfo.newBuilder().setNode(rogueId.toByteString())
+                        .setHost("127.0.0.1").setPort(rogue.gossip().port()).setTimeMs(System.currentTimeMillis()).build());
+                try {
+                    write(s, PeerMessage.newBuilder().setHello(hello(rogue.identity()).setNodeInfo(info)).build());
+                    DataInputStream in = new DataInputStream(s.getInputStream());
+                    in.readFully(new byte[in.readInt()]);
+                    answered++;
+                } catch (EOFException | SocketException closed) {
+                    // closed at accept
+                }
+            }
+        }
+        assertThat(answered).as("handshakes answered to a banned peer looping").isZero();
+
+        // Nodes behind one NAT share the address (here, loopback): time-limited, so an honest one links after the span.
+        Node b = start("b", honest(2), List.of(info(a)));
+        GossipServiceTest.await(() -> linked(b).contains(a.identity().publicId()), Duration.ofSeconds(30));
+    }
+
     /** Whether the other end closed {@code s} (a read would see the end of the stream), without blocking. */
     private static boolean isClosedByPeer(Socket s) {
         try {
