@@ -103,6 +103,8 @@ public final class PeerServer implements AutoCloseable {
                         ch.pipeline().addLast(LIMITS, limits);
                         // All-idle, not reader-idle: a client quietly downloading is busy, one that stopped reading is not.
                         ch.pipeline().addLast(IDLE, new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+                        // A started frame must be whole in time: the decoder alone waits forever for the rest.
+                        ch.pipeline().addLast(FrameDeadline.NAME, new FrameDeadline());
                         FrameCodec.install(ch.pipeline(), PeerMessage.getDefaultInstance(), config.maxFrameBytes());
                         // A peer says hello as soon as it connects: as long as we give ourselves to connect.
                         ch.pipeline().addLast(FirstMessageDeadline.NAME,

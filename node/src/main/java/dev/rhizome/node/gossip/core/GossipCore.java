@@ -73,6 +73,22 @@ public final class GossipCore implements PeerProtocol {
      * checked this often. Every other deadline (a stall, a backed-off holder) is asked for exactly.
      */
     static final long HOUSEKEEPING_MS = 1_000;
+    /**
+     * A link we sent nothing on for this long gets a keepalive: a PeerExchangeRequest for one
+     * record (every node answers it, at most once per 10 s per link, with its own signed NodeInfo,
+     * a few hundred bytes), so both ends hear something at least this often. The protocol had no
+     * ping, and an honest link may carry nothing for many minutes (peer exchange goes to one random
+     * link every 30 s, and stops once the table is full; self announcements every 10 minutes).
+     */
+    public static final long KEEPALIVE_MS = 60_000;
+    /**
+     * A link on which the peer sent no whole message for this long is closed (routine: a dead link
+     * or a silent peer holding a link slot). Sized from the protocol's own limits: an honest peer
+     * sends a keepalive within {@link #KEEPALIVE_MS}, and a frame already started may take up to
+     * 10 s plus its bytes at the fetch floor of 6.4 KB/s to arrive (the wire's frame deadline, 174 s
+     * for a whole 1 MiB frame); this is longer than the two together.
+     */
+    public static final long LINK_IDLE_MS = 240_000;
 
     private final Identity self;
     private final PublicId selfId;
@@ -217,6 +233,7 @@ public final class GossipCore implements PeerProtocol {
                 existing.bucket = new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L);
                 existing.exchangeAsked = 0;
                 existing.exchangeAnsweredMs = Long.MIN_VALUE / 2;
+                existing.heardMs = now;
                 greet(peer, now, out);
             }
             return settled(out);
@@ -236,8 +253,11 @@ public final class GossipCore implements PeerProtocol {
             out.add(Disconnect.routine(peer, "no free connection slot"));
             return settled(out);
         }
-        connections.open(peer, outbound, new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L),
+        Link opened = connections.open(peer, outbound,
+                new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L),
                 (NodeInfo) hello.record());
+        opened.heardMs = now;
+        opened.sentMs = now;
         table.connected(peer);
         remembered.put(peer, peerInfo);
         rememberedChanged = true;
@@ -322,6 +342,7 @@ public final class GossipCore implements PeerProtocol {
         if (link == null) {
             return settled(out); // raced with a close we already handled
         }
+        link.heardMs = now;
         if (!link.bucket.tryTake(1, now * 1_000_000L)) {
             counters.rateLimited++;
             penalise(from, Penalty.RATE_LIMITED, now, out);
@@ -528,6 +549,7 @@ public final class GossipCore implements PeerProtocol {
         }
         startReady(now, out);
         scores.sweep(now);
+        keepLinksAlive(now, out);
         if (now >= nextExchangeMs) {
             nextExchangeMs = now + EXCHANGE_INTERVAL_MS;
             List<PublicId> open = connections.openPeers();
@@ -756,6 +778,26 @@ public final class GossipCore implements PeerProtocol {
         }
     }
 
+    /**
+     * The idle rule and the keepalive: a link whose peer sent nothing for {@link #LINK_IDLE_MS} is
+     * closed; one we sent nothing on for {@link #KEEPALIVE_MS} gets a PeerExchangeRequest for one
+     * record, which every node (this version or an older one) answers without cost to either.
+     */
+    private void keepLinksAlive(long now, List<Effect> out) {
+        for (PublicId peer : connections.openPeers()) {
+            Link link = connections.get(peer);
+            if (now - link.heardMs >= LINK_IDLE_MS) {
+                link.closing = true;
+                link.closingSinceMs = now;
+                counters.peersDisconnected++;
+                out.add(Disconnect.routine(peer, "idle: no message for " + (now - link.heardMs) / 1000 + " s"));
+            } else if (now - link.sentMs >= KEEPALIVE_MS) {
+                link.exchangeAsked = Math.max(link.exchangeAsked, 1);
+                send(peer, Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(1)).build(), out);
+            }
+        }
+    }
+
     private static Set<PublicId> except(PublicId from, PublicId signer) {
         return from.equals(signer) ? Set.of(from) : Set.of(from, signer);
     }
@@ -766,6 +808,10 @@ public final class GossipCore implements PeerProtocol {
     }
 
     private void send(PublicId to, Gossip message, List<Effect> out) {
+        Link link = connections.get(to);
+        if (link != null) {
+            link.sentMs = clock.nowMs();
+        }
         counters.messagesSent++;
         out.add(new Send(to, message));
     }

@@ -12,6 +12,7 @@ import dev.rhizome.node.peer.AddressBackoff;
 import dev.rhizome.node.peer.BundleFetcher;
 import dev.rhizome.node.peer.FetchException;
 import dev.rhizome.node.peer.FetchResult;
+import dev.rhizome.node.peer.FrameDeadline;
 import dev.rhizome.node.peer.PeerMessages;
 import dev.rhizome.node.peer.WarnBudget;
 import dev.rhizome.node.peer.PeerServer;
@@ -438,6 +439,7 @@ public final class GossipService implements AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(FrameDeadline.NAME, new FrameDeadline());
                         FrameCodec.install(ch.pipeline(), PeerMessage.getDefaultInstance(), settings.peer().maxFrameBytes());
                         ch.pipeline().addLast(GossipLink.NAME, link);
                     }

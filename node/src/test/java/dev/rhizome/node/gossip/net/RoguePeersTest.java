@@ -254,6 +254,55 @@ class RoguePeersTest {
         GossipServiceTest.await(() -> linked(b).contains(a.identity().publicId()), Duration.ofSeconds(30));
     }
 
+    @Test
+    void aGossipPeerThatStartsAFrameAndStopsIsCutAtTheFrameDeadlineAndASlowWholeFrameIsNot() throws Exception {
+        Node a = start("a", honest(1), List.of());
+        Identity made = Identity.generate();
+        try (Socket s = linkAs(made, a)) {
+            GossipServiceTest.await(() -> linked(a).contains(made.publicId()), Duration.ofSeconds(20));
+
+            // An honest peer on a slow link: a 48 KB frame at 8 KB/s (above the 6.4 KB/s floor) takes 6 s.
+            byte[] frame = PeerMessage.newBuilder().setGossip(dev.rhizome.proto.v1.Gossip.newBuilder()
+                    .setPeerExchangeRequest(dev.rhizome.proto.v1.PeerExchangeRequest.newBuilder().setMax(1)))
+                    .setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder().addField(999,
+                            com.google.protobuf.UnknownFieldSet.Field.newBuilder()
+                                    .addLengthDelimited(ByteString.copyFrom(new byte[48_000])).build()).build())
+                    .build().toByteArray();
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            out.writeInt(frame.length);
+            for (int off = 0; off < frame.length; off += 4096) {
+                out.write(frame, off, Math.min(4096, frame.length - off));
+                out.flush();
+                Thread.sleep(500); // pacing the sender, not waiting for the node
+            }
+            GossipServiceTest.await(() -> a.gossip().counters().gossipReceived() >= 1, Duration.ofSeconds(10));
+            assertThat(linked(a)).as("a slow but whole frame").contains(made.publicId());
+
+            // A rogue: declares a 32 KiB frame, sends 100 bytes of it and stops, holding the buffer and the link.
+            out.writeInt(32 << 10);
+            out.write(new byte[100]);
+            out.flush();
+            long started = System.nanoTime();
+            GossipServiceTest.await(() -> !linked(a).contains(made.publicId()), Duration.ofSeconds(60));
+            assertThat(Duration.ofNanos(System.nanoTime() - started))
+                    .isLessThanOrEqualTo(Duration.ofMillis(dev.rhizome.node.peer.FrameDeadline.deadlineMs(32 << 10) + 10_000));
+        }
+    }
+
+    /** A raw gossip link to {@code target} as {@code id}: its hello, the node's hello, our proof over its nonce. */
+    private static Socket linkAs(Identity id, Node target) throws IOException {
+        Socket s = new Socket("127.0.0.1", target.gossip().port());
+        s.setSoTimeout(10_000);
+        SignedEnvelope info = Envelopes.sign(id, NodeInfo.newBuilder().setNode(id.publicId().toByteString())
+                .setHost("127.0.0.1").setPort(1).setTimeMs(System.currentTimeMillis()).build());
+        write(s, PeerMessage.newBuilder().setHello(hello(id).setNodeInfo(info)).build());
+        PeerMessage theirs = StallingPeer.read(new DataInputStream(s.getInputStream()));
+        write(s, PeerMessage.newBuilder().setHelloProof(dev.rhizome.proto.v1.HelloProof.newBuilder().setProof(ByteString.copyFrom(
+                dev.rhizome.protocol.envelope.HandshakeProof.sign(id, theirs.getHello().getNonce().toByteArray(),
+                        target.identity().publicId())))).build());
+        return s;
+    }
+
     /** Whether the other end closed {@code s} (a read would see the end of the stream), without blocking. */
     private static boolean isClosedByPeer(Socket s) {
         try {
