@@ -68,6 +68,12 @@ final class AddressDials {
                 && (h.failures < HOST_FAILURES_BEFORE_BACKOFF || nowMs >= h.nextMs));
     }
 
+    /** True while dials to {@code info}'s host keep failing (the host is backed off as a whole). */
+    boolean hostFailing(NodeInfo info) {
+        State h = hosts.get(host(info));
+        return h != null && h.failures >= HOST_FAILURES_BEFORE_BACKOFF;
+    }
+
     /** The id that proved its key at {@code info}'s address, or null. */
     PublicId owner(NodeInfo info) {
         State a = addresses.get(address(info));

@@ -220,6 +220,7 @@ public final class GossipCore implements PeerProtocol {
             return settled(out);
         }
         if (!scores.isWelcome(peer, now)) {
+            out.add(new Effect.Shun(peer)); // a peer cut for misbehaviour came back: a loop, if it keeps coming
             out.add(new Disconnect(peer, scores.isBanned(peer, now) ? "banned" : "score too low"));
             return settled(out);
         }
@@ -652,10 +653,12 @@ public final class GossipCore implements PeerProtocol {
             }
             case NODE_INFO -> {
                 // Relayed only while it teaches someone something: the flood dies where tables already know it.
-                // Nor while another id holds its address (unless this one proved it owns it): made-up ids
-                // naming one victim's address stop at the first node that knows one of them.
+                // Nor while another id holds its address (unless this one proved it owns it), nor while
+                // dials to its host keep failing: made-up ids naming one victim's address (or its ports)
+                // stop at the first node that knows one of them, or found the host dead.
                 NodeInfo info = (NodeInfo) outcome.record();
-                boolean contested = table.claimedByAnother(signer, info) && !signer.equals(dials.owner(info));
+                boolean contested = (table.claimedByAnother(signer, info) || dials.hostFailing(info))
+                        && !signer.equals(dials.owner(info));
                 if (!signer.equals(selfId) && !scores.isBanned(signer, now)
                         && table.offer(signer, info, envelope, this::kept) && !contested) {
                     relay(envelope, except(from, signer), now, out);

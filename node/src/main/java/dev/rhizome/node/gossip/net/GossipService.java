@@ -94,7 +94,7 @@ public final class GossipService implements AutoCloseable {
     private final Supplier<List<NodeInfo>> bootstrap;
     private final KnownPeers knownPeers;
     private final LinkRegistry links = new LinkRegistry();
-    /** Addresses of peers cut for misbehaviour, whose new connections the server closes at accept for a while. */
+    /** Addresses of peers cut for misbehaviour that came back, whose new connections the server closes at accept for a while. */
     private final AddressBackoff offenders = new AddressBackoff();
     /** Work-loop callers waiting for a commit, completed when it is imported or the core says nobody can serve it. */
     private final Map<String, List<CompletableFuture<FetchResult>>> waiting = new ConcurrentHashMap<>();
@@ -370,10 +370,6 @@ public final class GossipService implements AutoCloseable {
             } else if (effect instanceof Effect.Dial dial) {
                 dial(dial.peer());
             } else if (effect instanceof Effect.Disconnect disconnect) {
-                GossipLink cut = links.get(disconnect.peer());
-                if (disconnect.offence() && cut != null && cut.remoteAddress() != null) {
-                    offenders.offence(cut.remoteAddress());
-                }
                 if (links.close(disconnect.peer())) {
                     // The link limit turns peers away all day on a healthy network: that is no warning.
                     if (disconnect.routine()) {
@@ -381,6 +377,11 @@ public final class GossipService implements AutoCloseable {
                     } else {
                         DISCONNECTING.warn("disconnecting gossip peer {}: {}", disconnect.peer().shortForm(), disconnect.reason());
                     }
+                }
+            } else if (effect instanceof Effect.Shun shun) {
+                GossipLink back = links.get(shun.peer());
+                if (back != null && back.remoteAddress() != null) {
+                    offenders.offence(back.remoteAddress());
                 }
             } else if (effect instanceof Effect.DuplicateLink duplicate) {
                 links.resolveDuplicate(duplicate.peer(), duplicate.keepNew());

@@ -106,6 +106,42 @@ class GossipReflectionTest {
     }
 
     @Test
+    void madeUpIdsOnManyPortsOfOneHostAreDialledAFewAtATimeAndNotRelayedOnceTheHostsDialsFail() {
+        Peer rogue = Peer.connectedTo(core, now);
+        Peer honest = Peer.connectedTo(core, now);
+        List<Effect> effects = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            effects.addAll(core.onMessage(rogue.id, Peer.announce(madeUp(VICTIM_HOST, 1000 + i, now)), now));
+        }
+        int victimDials = 0;
+        int maxInFlight = 0;
+        Set<PublicId> inFlight = new HashSet<>();
+        for (int step = 0; step < 600; step++) {
+            for (Dial d : only(effects, Dial.class)) {
+                if (d.peer().getHost().equals(VICTIM_HOST)) {
+                    victimDials++;
+                    inFlight.add(PublicId.of(d.peer().getNode()));
+                    maxInFlight = Math.max(maxInFlight, inFlight.size());
+                }
+            }
+            effects = new ArrayList<>();
+            now += 100;
+            for (PublicId id : List.copyOf(inFlight)) {
+                inFlight.remove(id);
+                effects.addAll(core.onDialFailed(id, now));
+            }
+            effects.addAll(core.onTick(now));
+        }
+        assertThat(maxInFlight).as("dials in flight to the victim's host at once").isEqualTo(AddressDials.MAX_IN_FLIGHT_PER_HOST);
+        // Without the host's backoff: the whole degree at once, each id every few seconds (hundreds).
+        assertThat(victimDials).as("dials to the victim's host in a minute").isLessThanOrEqualTo(60);
+
+        List<Effect> late = core.onMessage(rogue.id, Peer.announce(madeUp(VICTIM_HOST, 5000, now)), now);
+        assertThat(only(late, Send.class)).as("a new id on the failing host relayed")
+                .noneMatch(s -> s.to().equals(honest.id) && s.message().hasAnnouncement());
+    }
+
+    @Test
     void anIdThatProvedItsAddressKeepsItAndMadeUpIdsThereAreNeitherDialledNorRelayed() {
         Peer rogue = Peer.connectedTo(core, now);
         Peer honest = Peer.connectedTo(core, now);

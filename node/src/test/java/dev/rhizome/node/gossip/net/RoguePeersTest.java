@@ -230,7 +230,8 @@ class RoguePeersTest {
 
         // The rogue reconnects in a loop with valid hellos: before, A answered each with its own
         // hello (a signature over the rogue's nonce, after verifying the rogue's NodeInfo) and cut
-        // it only once the handshake was done; now its address is closed at accept, nothing read.
+        // it only once the handshake was done; now, once it came back, its address is closed at
+        // accept, nothing read.
         int answered = 0;
         for (int i = 0; i < 20; i++) {
             try (Socket s = new Socket("127.0.0.1", a.gossip().port())) {
@@ -239,15 +240,22 @@ class RoguePeersTest {
                         .setHost("127.0.0.1").setPort(rogue.gossip().port()).setTimeMs(System.currentTimeMillis()).build());
                 try {
                     write(s, PeerMessage.newBuilder().setHello(hello(rogue.identity()).setNodeInfo(info)).build());
-                    DataInputStream in = new DataInputStream(s.getInputStream());
-                    in.readFully(new byte[in.readInt()]);
-                    answered++;
+                    PeerMessage theirs = StallingPeer.read(new DataInputStream(s.getInputStream()));
+                    if (theirs != null) {
+                        answered++;
+                        // The whole handshake, as a looping rogue does: then the core cuts it again.
+                        write(s, PeerMessage.newBuilder().setHelloProof(dev.rhizome.proto.v1.HelloProof.newBuilder()
+                                .setProof(ByteString.copyFrom(dev.rhizome.protocol.envelope.HandshakeProof.sign(rogue.identity(),
+                                        theirs.getHello().getNonce().toByteArray(), a.identity().publicId())))).build());
+                        drainUntilClosed(s);
+                    }
                 } catch (EOFException | SocketException closed) {
                     // closed at accept
                 }
             }
         }
-        assertThat(answered).as("handshakes answered to a banned peer looping").isZero();
+        // The first return costs one handshake, after which the core shuns the address for a span.
+        assertThat(answered).as("handshakes answered to a banned peer looping").isLessThanOrEqualTo(1);
 
         // Nodes behind one NAT share the address (here, loopback): time-limited, so an honest one links after the span.
         Node b = start("b", honest(2), List.of(info(a)));
