@@ -23,6 +23,7 @@ final class InboundLimits extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(InboundLimits.class);
     /** A peer opening sockets in a loop would otherwise write a line per socket. */
     private static final WarnBudget REFUSED = new WarnBudget(log);
+    private static final WarnBudget BACKING_OFF = new WarnBudget(log);
     /** Gossip links, pooled fetch connections and uploads of a busy node fit well inside. */
     static final int MAX_CONNECTIONS = 1024;
     /**
@@ -33,17 +34,23 @@ final class InboundLimits extends ChannelInboundHandlerAdapter {
 
     private final int maxConnections;
     private final int maxPerAddress;
+    private final AddressBackoff backoff;
     private final AtomicInteger open = new AtomicInteger();
     /** By {@link UploadSlots#addressKey}: an IPv6 host holds a whole /64, and would else have billions of shares. */
     private final ConcurrentHashMap<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
 
-    InboundLimits() {
-        this(MAX_CONNECTIONS, MAX_PER_ADDRESS);
+    InboundLimits(AddressBackoff backoff) {
+        this(MAX_CONNECTIONS, MAX_PER_ADDRESS, backoff);
     }
 
     InboundLimits(int maxConnections, int maxPerAddress) {
+        this(maxConnections, maxPerAddress, new AddressBackoff());
+    }
+
+    InboundLimits(int maxConnections, int maxPerAddress, AddressBackoff backoff) {
         this.maxConnections = maxConnections;
         this.maxPerAddress = maxPerAddress;
+        this.backoff = backoff;
     }
 
     @Override
@@ -54,6 +61,14 @@ final class InboundLimits extends ChannelInboundHandlerAdapter {
         if (total > maxConnections || fromAddress > maxPerAddress) {
             REFUSED.warn("refusing a connection from {}: {} open in all (at most {}), {} from that address (at most {})",
                     address.getHostAddress(), total - 1, maxConnections, fromAddress - 1, maxPerAddress);
+            ctx.close();
+            return;
+        }
+        // An address whose peer was cut for misbehaviour a moment ago: no handshake, no crypto.
+        long closedFor = backoff.closedFor(address);
+        if (closedFor > 0) {
+            BACKING_OFF.warn("refusing a connection from {}: a peer there was cut for misbehaviour, {} s more",
+                    address.getHostAddress(), (closedFor + 999) / 1000);
             ctx.close();
             return;
         }

@@ -74,6 +74,13 @@ public final class PeerServer implements AutoCloseable {
     public static PeerServer start(NodeRepository repo, Identity identity, String host, int port, PeerConfig config,
                                    EventLoopGroup shared, GossipAcceptor gossip, UploadWitness witness)
             throws InterruptedException {
+        return start(repo, identity, host, port, config, shared, gossip, witness, new AddressBackoff());
+    }
+
+    /** As above, closing at accept the connections from the addresses {@code backoff} holds closed. */
+    public static PeerServer start(NodeRepository repo, Identity identity, String host, int port, PeerConfig config,
+                                   EventLoopGroup shared, GossipAcceptor gossip, UploadWitness witness,
+                                   AddressBackoff backoff) throws InterruptedException {
         boolean ownsGroup = shared == null;
         EventLoopGroup group = ownsGroup ? new MultiThreadIoEventLoopGroup(EVENT_LOOP_THREADS, NioIoHandler.newFactory()) : shared;
         ExecutorService bundleBuilders = Executors.newFixedThreadPool(BUNDLE_BUILDER_THREADS, daemonThreads("rhizome-bundle-builder"));
@@ -83,7 +90,7 @@ public final class PeerServer implements AutoCloseable {
         UploadSlots slots = new UploadSlots(config.maxUploads());
         UploadPacer pacer = new UploadPacer(config.uploadBytesPerSecond(), config.uploadBurstBytes(), System.nanoTime());
         PeerMessage hello = PeerMessages.hello(identity);
-        InboundLimits limits = new InboundLimits();
+        InboundLimits limits = new InboundLimits(backoff);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -96,6 +103,8 @@ public final class PeerServer implements AutoCloseable {
                         ch.pipeline().addLast(LIMITS, limits);
                         // All-idle, not reader-idle: a client quietly downloading is busy, one that stopped reading is not.
                         ch.pipeline().addLast(IDLE, new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+                        // A started frame must be whole in time: the decoder alone waits forever for the rest.
+                        ch.pipeline().addLast(FrameDeadline.NAME, new FrameDeadline());
                         FrameCodec.install(ch.pipeline(), PeerMessage.getDefaultInstance(), config.maxFrameBytes());
                         // A peer says hello as soon as it connects: as long as we give ourselves to connect.
                         ch.pipeline().addLast(FirstMessageDeadline.NAME,

@@ -28,6 +28,9 @@ final class Connections {
         TokenBucket relays;
         /** When we last answered the peer's PeerExchangeRequest (long ago: none yet on this link). */
         long exchangeAnsweredMs = Long.MIN_VALUE / 2;
+        /** When the peer last sent us a message, and when we last sent it one: the idle rule and the keepalive. */
+        long heardMs;
+        long sentMs;
 
         Link(boolean outbound, TokenBucket bucket) {
             this.outbound = outbound;

@@ -59,8 +59,8 @@ public sealed interface Effect {
 
     /**
      * Close the connection to {@code peer}; the core has already forgotten it. {@code routine} when
-     * it is policy working as meant (no free link slot, a link to itself), not a peer's fault or a
-     * problem: the driver logs those quietly.
+     * it is policy working as meant (no free link slot, a link to itself, an idle link), not a
+     * peer's fault or a problem: the driver logs those quietly.
      */
     record Disconnect(PublicId peer, String reason, boolean routine) implements Effect {
         public Disconnect(PublicId peer, String reason) {
@@ -70,6 +70,15 @@ public sealed interface Effect {
         static Disconnect routine(PublicId peer, String reason) {
             return new Disconnect(peer, reason, true);
         }
+    }
+
+    /**
+     * A peer this node cut for misbehaviour (banned, or scored under the threshold) connected again:
+     * the driver may close the address this connection came from to new connections for a while,
+     * before any handshake (a loop of reconnects cost a signature and two verifications each).
+     * Emitted before the {@link Disconnect} that cuts the link.
+     */
+    record Shun(PublicId peer) implements Effect {
     }
 
     /**

@@ -73,6 +73,22 @@ public final class GossipCore implements PeerProtocol {
      * checked this often. Every other deadline (a stall, a backed-off holder) is asked for exactly.
      */
     static final long HOUSEKEEPING_MS = 1_000;
+    /**
+     * A link we sent nothing on for this long gets a keepalive: a PeerExchangeRequest for one
+     * record (every node answers it, at most once per 10 s per link, with its own signed NodeInfo,
+     * a few hundred bytes), so both ends hear something at least this often. The protocol had no
+     * ping, and an honest link may carry nothing for many minutes (peer exchange goes to one random
+     * link every 30 s, and stops once the table is full; self announcements every 10 minutes).
+     */
+    public static final long KEEPALIVE_MS = 60_000;
+    /**
+     * A link on which the peer sent no whole message for this long is closed (routine: a dead link
+     * or a silent peer holding a link slot). Sized from the protocol's own limits: an honest peer
+     * sends a keepalive within {@link #KEEPALIVE_MS}, and a frame already started may take up to
+     * 10 s plus its bytes at the fetch floor of 6.4 KB/s to arrive (the wire's frame deadline, 174 s
+     * for a whole 1 MiB frame); this is longer than the two together.
+     */
+    public static final long LINK_IDLE_MS = 240_000;
 
     private final Identity self;
     private final PublicId selfId;
@@ -85,6 +101,7 @@ public final class GossipCore implements PeerProtocol {
     private final PeerScores scores;
     private final PeerTable table;
     private final Connections connections = new Connections();
+    private final AddressDials dials;
     private final FetchPlanner planner;
     private final Counters counters = new Counters();
     private SignedEnvelope signedSelf;
@@ -121,6 +138,7 @@ public final class GossipCore implements PeerProtocol {
         this.check = new AnnouncementCheck(config, signatures);
         this.scores = new PeerScores(config);
         this.table = new PeerTable(config);
+        this.dials = new AddressDials(config);
         this.planner = new FetchPlanner(config);
     }
 
@@ -179,7 +197,7 @@ public final class GossipCore implements PeerProtocol {
             if (info.getNode().size() == PublicId.LENGTH) {
                 PublicId id = PublicId.of(info.getNode());
                 if (!id.equals(selfId)) {
-                    table.offer(id, info, null, connections::isBusy);
+                    table.offer(id, info, null, this::kept);
                 }
             }
         }
@@ -195,11 +213,14 @@ public final class GossipCore implements PeerProtocol {
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
         connections.dialEnded(peer);
+        // Our dial reached the address and the peer proved its key there; an inbound link proves no address.
+        dials.ended(peer, outbound ? AddressDials.Outcome.CONNECTED : AddressDials.Outcome.UNKNOWN, now, random);
         if (peer.equals(selfId)) {
             out.add(Disconnect.routine(peer, "connected to itself"));
             return settled(out);
         }
         if (!scores.isWelcome(peer, now)) {
+            out.add(new Effect.Shun(peer)); // a peer cut for misbehaviour came back: a loop, if it keeps coming
             out.add(new Disconnect(peer, scores.isBanned(peer, now) ? "banned" : "score too low"));
             return settled(out);
         }
@@ -213,6 +234,7 @@ public final class GossipCore implements PeerProtocol {
                 existing.bucket = new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L);
                 existing.exchangeAsked = 0;
                 existing.exchangeAnsweredMs = Long.MIN_VALUE / 2;
+                existing.heardMs = now;
                 greet(peer, now, out);
             }
             return settled(out);
@@ -225,15 +247,18 @@ public final class GossipCore implements PeerProtocol {
             return settled(out);
         }
         // Learn the address even when refusing: the peer table is how the network finds itself.
-        table.offer(peer, (NodeInfo) hello.record(), peerInfo, connections::isBusy);
+        table.offer(peer, (NodeInfo) hello.record(), peerInfo, this::kept);
         boolean full = connections.openCount() >= config.maxDegree()
                 || (!outbound && connections.openInbound() >= config.maxInbound());
         if (full) {
             out.add(Disconnect.routine(peer, "no free connection slot"));
             return settled(out);
         }
-        connections.open(peer, outbound, new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L),
+        Link opened = connections.open(peer, outbound,
+                new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L),
                 (NodeInfo) hello.record());
+        opened.heardMs = now;
+        opened.sentMs = now;
         table.connected(peer);
         remembered.put(peer, peerInfo);
         rememberedChanged = true;
@@ -285,6 +310,9 @@ public final class GossipCore implements PeerProtocol {
         long now = clock.advance(nowMs);
         Link link = connections.remove(peer);
         boolean wasDialing = connections.dialEnded(peer);
+        if (wasDialing) {
+            dials.ended(peer, AddressDials.Outcome.FAILED, now, random);
+        }
         if (wasDialing || (link != null && link.outbound && !link.closing)) {
             table.dialFailed(peer, now, random);
         }
@@ -297,7 +325,9 @@ public final class GossipCore implements PeerProtocol {
     @Override
     public List<Effect> onDialFailed(PublicId peer, long nowMs) {
         long now = clock.advance(nowMs);
-        connections.dialEnded(peer);
+        if (connections.dialEnded(peer)) {
+            dials.ended(peer, AddressDials.Outcome.FAILED, now, random);
+        }
         table.dialFailed(peer, now, random);
         List<Effect> out = new ArrayList<>();
         keepDegree(now, out);
@@ -313,6 +343,7 @@ public final class GossipCore implements PeerProtocol {
         if (link == null) {
             return settled(out); // raced with a close we already handled
         }
+        link.heardMs = now;
         if (!link.bucket.tryTake(1, now * 1_000_000L)) {
             counters.rateLimited++;
             penalise(from, Penalty.RATE_LIMITED, now, out);
@@ -510,6 +541,7 @@ public final class GossipCore implements PeerProtocol {
             out.add(new Effect.SignedSelf(signedSelfInfo(now)));
         }
         for (PublicId peer : connections.expireDials(now - stall)) {
+            dials.ended(peer, AddressDials.Outcome.FAILED, now, random);
             table.dialFailed(peer, now, random);
         }
         connections.expireClosing(now - stall);
@@ -518,6 +550,7 @@ public final class GossipCore implements PeerProtocol {
         }
         startReady(now, out);
         scores.sweep(now);
+        keepLinksAlive(now, out);
         if (now >= nextExchangeMs) {
             nextExchangeMs = now + EXCHANGE_INTERVAL_MS;
             List<PublicId> open = connections.openPeers();
@@ -620,8 +653,14 @@ public final class GossipCore implements PeerProtocol {
             }
             case NODE_INFO -> {
                 // Relayed only while it teaches someone something: the flood dies where tables already know it.
+                // Nor while another id holds its address (unless this one proved it owns it), nor while
+                // dials to its host keep failing: made-up ids naming one victim's address (or its ports)
+                // stop at the first node that knows one of them, or found the host dead.
+                NodeInfo info = (NodeInfo) outcome.record();
+                boolean contested = (table.claimedByAnother(signer, info) || dials.hostFailing(info))
+                        && !signer.equals(dials.owner(info));
                 if (!signer.equals(selfId) && !scores.isBanned(signer, now)
-                        && table.offer(signer, (NodeInfo) outcome.record(), envelope, connections::isBusy)) {
+                        && table.offer(signer, info, envelope, this::kept) && !contested) {
                     relay(envelope, except(from, signer), now, out);
                 }
             }
@@ -672,7 +711,7 @@ public final class GossipCore implements PeerProtocol {
             }
             PublicId node = PublicId.of(record.getSigner());
             if (!node.equals(selfId) && !scores.isBanned(node, now)) {
-                table.offer(node, (NodeInfo) outcome.record(), record, connections::isBusy);
+                table.offer(node, (NodeInfo) outcome.record(), record, this::kept);
             }
         }
         keepDegree(now, out);
@@ -742,6 +781,26 @@ public final class GossipCore implements PeerProtocol {
         }
     }
 
+    /**
+     * The idle rule and the keepalive: a link whose peer sent nothing for {@link #LINK_IDLE_MS} is
+     * closed; one we sent nothing on for {@link #KEEPALIVE_MS} gets a PeerExchangeRequest for one
+     * record, which every node (this version or an older one) answers without cost to either.
+     */
+    private void keepLinksAlive(long now, List<Effect> out) {
+        for (PublicId peer : connections.openPeers()) {
+            Link link = connections.get(peer);
+            if (now - link.heardMs >= LINK_IDLE_MS) {
+                link.closing = true;
+                link.closingSinceMs = now;
+                counters.peersDisconnected++;
+                out.add(Disconnect.routine(peer, "idle: no message for " + (now - link.heardMs) / 1000 + " s"));
+            } else if (now - link.sentMs >= KEEPALIVE_MS) {
+                link.exchangeAsked = Math.max(link.exchangeAsked, 1);
+                send(peer, Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(1)).build(), out);
+            }
+        }
+    }
+
     private static Set<PublicId> except(PublicId from, PublicId signer) {
         return from.equals(signer) ? Set.of(from) : Set.of(from, signer);
     }
@@ -752,6 +811,10 @@ public final class GossipCore implements PeerProtocol {
     }
 
     private void send(PublicId to, Gossip message, List<Effect> out) {
+        Link link = connections.get(to);
+        if (link != null) {
+            link.sentMs = clock.nowMs();
+        }
         counters.messagesSent++;
         out.add(new Send(to, message));
     }
@@ -885,6 +948,9 @@ public final class GossipCore implements PeerProtocol {
     private void disconnect(PublicId peer, String reason, long now, List<Effect> out) {
         Link link = connections.get(peer);
         boolean dialing = connections.dialEnded(peer);
+        if (dialing) {
+            dials.ended(peer, AddressDials.Outcome.UNKNOWN, now, random);
+        }
         if ((link != null && !link.closing) || dialing) {
             if (link != null) {
                 link.closing = true;
@@ -907,9 +973,26 @@ public final class GossipCore implements PeerProtocol {
         }
         List<PeerTable.Entry> candidates = table.dialable(now,
                 id -> !connections.isBusy(id) && scores.isWelcome(id, now));
-        for (PeerTable.Entry e : RandomPick.some(candidates, wanted, random)) {
-            connections.dialing(e.id, now);
-            out.add(new Dial(e.info));
+        // In random order, each checked against the dials by address this round has started too.
+        for (PeerTable.Entry e : RandomPick.some(candidates, candidates.size(), random)) {
+            if (wanted == 0) {
+                break;
+            }
+            if (dials.mayDial(e.id, e.info, now)) {
+                wanted--;
+                connections.dialing(e.id, now);
+                dials.started(e.id, e.info, now);
+                out.add(new Dial(e.info));
+            }
         }
+    }
+
+    /** Not to be evicted from the peer table: connected, being dialled, or proven to own the address it names. */
+    private boolean kept(PublicId id) {
+        if (connections.isBusy(id)) {
+            return true;
+        }
+        NodeInfo info = table.info(id);
+        return info != null && id.equals(dials.owner(info));
     }
 }

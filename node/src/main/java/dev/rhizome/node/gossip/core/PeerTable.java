@@ -36,6 +36,13 @@ final class PeerTable {
         }
     }
 
+    /**
+     * Node ids kept for one address (host and port): a node that changed its key and its old record,
+     * with room for one more. Ids cost nothing to make, and hundreds of made-up ones naming one
+     * victim's address filled the table and had the victim dialled once per id.
+     */
+    static final int MAX_IDS_PER_ADDRESS = 2;
+
     private final GossipConfig config;
     private final Map<PublicId, Entry> peers = new LinkedHashMap<>();
 
@@ -60,11 +67,58 @@ final class PeerTable {
             }
             return replace;
         }
+        if (!roomAtAddress(info, busy)) {
+            return false;
+        }
         if (peers.size() >= config.maxKnownPeers() && !evictOneFailed(busy)) {
             return false;
         }
         peers.put(id, new Entry(id, info, signed));
         return true;
+    }
+
+    /**
+     * Makes room for one more id at {@code info}'s address when {@link #MAX_IDS_PER_ADDRESS} hold it
+     * already: the one there with the most failed dials goes, unless {@code keep} (connected, being
+     * dialled, or proven to own the address). Records without an address take no room.
+     */
+    private boolean roomAtAddress(NodeInfo info, Predicate<PublicId> keep) {
+        if (info.getHost().isEmpty()) {
+            return true;
+        }
+        String address = AddressDials.address(info);
+        int there = 0;
+        Entry worst = null;
+        for (Entry e : peers.values()) {
+            if (!e.info.getHost().isEmpty() && AddressDials.address(e.info).equals(address)) {
+                there++;
+                if (!keep.test(e.id) && (worst == null || e.failures > worst.failures)) {
+                    worst = e;
+                }
+            }
+        }
+        if (there < MAX_IDS_PER_ADDRESS) {
+            return true;
+        }
+        if (worst == null) {
+            return false;
+        }
+        peers.remove(worst.id);
+        return true;
+    }
+
+    /** True when the table holds another id with {@code info}'s address (host and port). */
+    boolean claimedByAnother(PublicId id, NodeInfo info) {
+        if (info.getHost().isEmpty()) {
+            return false;
+        }
+        String address = AddressDials.address(info);
+        for (Entry e : peers.values()) {
+            if (!e.id.equals(id) && !e.info.getHost().isEmpty() && AddressDials.address(e.info).equals(address)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean evictOneFailed(Predicate<PublicId> busy) {
@@ -135,14 +189,19 @@ final class PeerTable {
         }
     }
 
-    /** Up to {@code max} signed records, chosen at random, for peer exchange. */
+    /**
+     * Up to {@code max} signed records, chosen at random, for peer exchange: one per address (the
+     * one with the fewest failed dials), so made-up ids naming one address are not handed on.
+     */
     List<SignedEnvelope> sample(int max, Random random) {
-        List<SignedEnvelope> signed = new ArrayList<>();
+        Map<String, Entry> byAddress = new LinkedHashMap<>();
         for (Entry e : peers.values()) {
             if (e.signed != null && e.dialable()) {
-                signed.add(e.signed);
+                byAddress.merge(AddressDials.address(e.info), e, (a, b) -> b.failures < a.failures ? b : a);
             }
         }
+        List<SignedEnvelope> signed = new ArrayList<>();
+        byAddress.values().forEach(e -> signed.add(e.signed));
         return RandomPick.some(signed, max, random);
     }
 

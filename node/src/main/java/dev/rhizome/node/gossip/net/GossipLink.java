@@ -175,6 +175,11 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
         return peerInfo;
     }
 
+    /** The peer's IP address, or null when the channel is not a socket's. */
+    java.net.InetAddress remoteAddress() {
+        return ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress inet ? inet.getAddress() : null;
+    }
+
     boolean closedByUs() {
         return closedByUs;
     }

@@ -8,9 +8,11 @@ import dev.rhizome.node.gossip.core.GossipCore;
 import dev.rhizome.node.gossip.core.LinkHandshake;
 import dev.rhizome.node.gossip.core.PeerProtocol;
 import dev.rhizome.node.gossip.core.Violation;
+import dev.rhizome.node.peer.AddressBackoff;
 import dev.rhizome.node.peer.BundleFetcher;
 import dev.rhizome.node.peer.FetchException;
 import dev.rhizome.node.peer.FetchResult;
+import dev.rhizome.node.peer.FrameDeadline;
 import dev.rhizome.node.peer.PeerMessages;
 import dev.rhizome.node.peer.WarnBudget;
 import dev.rhizome.node.peer.PeerServer;
@@ -92,6 +94,8 @@ public final class GossipService implements AutoCloseable {
     private final Supplier<List<NodeInfo>> bootstrap;
     private final KnownPeers knownPeers;
     private final LinkRegistry links = new LinkRegistry();
+    /** Addresses of peers cut for misbehaviour that came back, whose new connections the server closes at accept for a while. */
+    private final AddressBackoff offenders = new AddressBackoff();
     /** Work-loop callers waiting for a commit, completed when it is imported or the core says nobody can serve it. */
     private final Map<String, List<CompletableFuture<FetchResult>>> waiting = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
@@ -144,7 +148,7 @@ public final class GossipService implements AutoCloseable {
         GossipService service = new GossipService(repo, identity, settings, group, shared == null, bootstrap, transferLog, clock);
         try {
             service.server = PeerServer.start(repo, identity, settings.host(), settings.port(), settings.peer(), group,
-                    service::accept, service::servedWhole);
+                    service::accept, service::servedWhole, service.offenders);
             NodeInfo self = NodeInfo.newBuilder().setNode(identity.publicId().toByteString()).setHost(settings.host())
                     .setPort(service.server.port()).setHardwareClass(settings.hardwareClass()).build();
             service.core.call(() -> {
@@ -374,6 +378,11 @@ public final class GossipService implements AutoCloseable {
                         DISCONNECTING.warn("disconnecting gossip peer {}: {}", disconnect.peer().shortForm(), disconnect.reason());
                     }
                 }
+            } else if (effect instanceof Effect.Shun shun) {
+                GossipLink back = links.get(shun.peer());
+                if (back != null && back.remoteAddress() != null) {
+                    offenders.offence(back.remoteAddress());
+                }
             } else if (effect instanceof Effect.DuplicateLink duplicate) {
                 links.resolveDuplicate(duplicate.peer(), duplicate.keepNew());
             } else if (effect instanceof Effect.Fetch fetch) {
@@ -431,6 +440,7 @@ public final class GossipService implements AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(FrameDeadline.NAME, new FrameDeadline());
                         FrameCodec.install(ch.pipeline(), PeerMessage.getDefaultInstance(), settings.peer().maxFrameBytes());
                         ch.pipeline().addLast(GossipLink.NAME, link);
                     }

@@ -17,7 +17,15 @@ import java.util.List;
 final class Peer {
     final Identity identity = Identity.generate();
     final PublicId id = identity.publicId();
-    final NodeInfo info = NodeInfo.newBuilder().setNode(id.toByteString()).setHost("192.0.2.1").setPort(7000).build();
+    /** Each peer at an address of its own, as distinct nodes are: the core bounds dials and relays per address. */
+    final NodeInfo info = NodeInfo.newBuilder().setNode(id.toByteString()).setHost(nextHost()).setPort(7000).build();
+
+    private static final java.util.concurrent.atomic.AtomicInteger HOSTS = new java.util.concurrent.atomic.AtomicInteger();
+
+    private static String nextHost() {
+        int n = HOSTS.getAndIncrement() % (250 * 250);
+        return "198.18." + n / 250 + "." + (n % 250 + 1);
+    }
 
     SignedEnvelope hello(long nowMs) {
         return Envelopes.sign(identity, info.toBuilder().setTimeMs(nowMs).build());

@@ -73,6 +73,22 @@ final class HostileProtocols {
         });
     }
 
+    /**
+     * NodeInfo announcements of made-up nodes (a key costs nothing) that all name one victim's
+     * address: every node that learns them would dial the victim once per id.
+     */
+    static PeerProtocol reflector(Identity identity, NodeInfo self, String victimHost, int victimPort) {
+        return new Hostile(identity, self, (now, random) -> {
+            List<Gossip> burst = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                Identity made = Identity.generate();
+                burst.add(announce(Envelopes.sign(made, NodeInfo.newBuilder().setNode(made.publicId().toByteString())
+                        .setHost(victimHost).setPort(victimPort).setTimeMs(now).build())));
+            }
+            return burst;
+        });
+    }
+
     static SignedEnvelope inventory(Identity identity, String commit, long now) {
         return Envelopes.sign(identity, Inventory.newBuilder().setNode(identity.publicId().toByteString())
                 .addCommits(commit).setTimeMs(now).build());

@@ -171,6 +171,163 @@ class RoguePeersTest {
         assertThat(tableSize(a)).as("made-up padded nodes kept").isLessThanOrEqualTo(3);
     }
 
+    @Test
+    void madeUpNodesNamingAVictimsAddressGetItDialledOneAtATimeAndAreNotHandedOn() throws Exception {
+        // The victim runs no node: it takes connections and never answers, so each dial waits out the handshake.
+        try (java.net.ServerSocket victim = new java.net.ServerSocket(0, 512, java.net.InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger maxOpen = new java.util.concurrent.atomic.AtomicInteger();
+            List<Socket> held = java.util.Collections.synchronizedList(new ArrayList<>());
+            Thread acceptor = new Thread(() -> {
+                while (!victim.isClosed()) {
+                    try {
+                        Socket s = victim.accept();
+                        accepted.incrementAndGet();
+                        held.add(s);
+                        synchronized (held) {
+                            held.removeIf(h -> isClosedByPeer(h));
+                            maxOpen.accumulateAndGet(held.size(), Math::max);
+                        }
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            }, "victim");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            open.add(() -> held.forEach(h -> {
+                try {
+                    h.close();
+                } catch (IOException ignored) {
+                    // closing
+                }
+            }));
+
+            Node rogue = start("rogue", id -> self -> HostileProtocols.reflector(id, self, "127.0.0.1", victim.getLocalPort()),
+                    List.of());
+            Node a = start("a", honest(1), List.of(info(rogue)));
+            Node b = start("b", honest(2), List.of(info(a)));
+            GossipServiceTest.await(() -> linked(b).contains(a.identity().publicId()), Duration.ofSeconds(20));
+            // Three dials came and went (each waits out the 2 s handshake), while the rogue poured in 30 ids a second.
+            GossipServiceTest.await(() -> accepted.get() >= 4, Duration.ofSeconds(30));
+
+            // One dial in flight per node (A and B) to the victim's address, whatever the ids; without
+            // the bound each node kept its whole degree of dials there.
+            assertThat(maxOpen.get()).as("connections open at the victim at once").isLessThanOrEqualTo(2);
+            // B learnt the victim's address from A at most twice (A relays the first id only, and a
+            // peer exchange carries one record per address): A, the rogue and two ids at most.
+            assertThat(tableSize(b)).as("B's peer table").isLessThanOrEqualTo(4);
+            assertThat(tableSize(a)).as("A's peer table").isLessThanOrEqualTo(4);
+        }
+    }
+
+    @Test
+    void aBannedPeerReconnectingIsClosedAtAcceptWithoutAHandshakeForAWhileAndItsAddressMatesThenLink() throws Exception {
+        Node rogue = start("rogue", id -> self -> HostileProtocols.forger(id, self, Identity.generate().publicId()), List.of());
+        Node a = start("a", honest(1), List.of(info(rogue)));
+        PublicId rogueId = rogue.identity().publicId();
+        GossipServiceTest.await(() -> banned(a, rogueId), Duration.ofSeconds(20));
+
+        // The rogue reconnects in a loop with valid hellos: before, A answered each with its own
+        // hello (a signature over the rogue's nonce, after verifying the rogue's NodeInfo) and cut
+        // it only once the handshake was done; now, once it came back, its address is closed at
+        // accept, nothing read.
+        int answered = 0;
+        for (int i = 0; i < 20; i++) {
+            try (Socket s = new Socket("127.0.0.1", a.gossip().port())) {
+                s.setSoTimeout(10_000);
+                SignedEnvelope info = Envelopes.sign(rogue.identity(), NodeInfo.newBuilder().setNode(rogueId.toByteString())
+                        .setHost("127.0.0.1").setPort(rogue.gossip().port()).setTimeMs(System.currentTimeMillis()).build());
+                try {
+                    write(s, PeerMessage.newBuilder().setHello(hello(rogue.identity()).setNodeInfo(info)).build());
+                    PeerMessage theirs = StallingPeer.read(new DataInputStream(s.getInputStream()));
+                    if (theirs != null) {
+                        answered++;
+                        // The whole handshake, as a looping rogue does: then the core cuts it again.
+                        write(s, PeerMessage.newBuilder().setHelloProof(dev.rhizome.proto.v1.HelloProof.newBuilder()
+                                .setProof(ByteString.copyFrom(dev.rhizome.protocol.envelope.HandshakeProof.sign(rogue.identity(),
+                                        theirs.getHello().getNonce().toByteArray(), a.identity().publicId())))).build());
+                        drainUntilClosed(s);
+                    }
+                } catch (EOFException | SocketException closed) {
+                    // closed at accept
+                }
+            }
+        }
+        // The first return costs one handshake, after which the core shuns the address for a span.
+        assertThat(answered).as("handshakes answered to a banned peer looping").isLessThanOrEqualTo(1);
+
+        // Nodes behind one NAT share the address (here, loopback): time-limited, so an honest one links after the span.
+        Node b = start("b", honest(2), List.of(info(a)));
+        GossipServiceTest.await(() -> linked(b).contains(a.identity().publicId()), Duration.ofSeconds(30));
+    }
+
+    @Test
+    void aGossipPeerThatStartsAFrameAndStopsIsCutAtTheFrameDeadlineAndASlowWholeFrameIsNot() throws Exception {
+        Node a = start("a", honest(1), List.of());
+        Identity made = Identity.generate();
+        try (Socket s = linkAs(made, a)) {
+            GossipServiceTest.await(() -> linked(a).contains(made.publicId()), Duration.ofSeconds(20));
+
+            // An honest peer on a slow link: a 48 KB frame at 8 KB/s (above the 6.4 KB/s floor) takes 6 s.
+            byte[] frame = PeerMessage.newBuilder().setGossip(dev.rhizome.proto.v1.Gossip.newBuilder()
+                    .setPeerExchangeRequest(dev.rhizome.proto.v1.PeerExchangeRequest.newBuilder().setMax(1)))
+                    .setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder().addField(999,
+                            com.google.protobuf.UnknownFieldSet.Field.newBuilder()
+                                    .addLengthDelimited(ByteString.copyFrom(new byte[48_000])).build()).build())
+                    .build().toByteArray();
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            out.writeInt(frame.length);
+            for (int off = 0; off < frame.length; off += 4096) {
+                out.write(frame, off, Math.min(4096, frame.length - off));
+                out.flush();
+                Thread.sleep(500); // pacing the sender, not waiting for the node
+            }
+            GossipServiceTest.await(() -> a.gossip().counters().gossipReceived() >= 1, Duration.ofSeconds(10));
+            assertThat(linked(a)).as("a slow but whole frame").contains(made.publicId());
+
+            // A rogue: declares a 32 KiB frame, sends 100 bytes of it and stops, holding the buffer and the link.
+            out.writeInt(32 << 10);
+            out.write(new byte[100]);
+            out.flush();
+            long started = System.nanoTime();
+            GossipServiceTest.await(() -> !linked(a).contains(made.publicId()), Duration.ofSeconds(60));
+            assertThat(Duration.ofNanos(System.nanoTime() - started))
+                    .isLessThanOrEqualTo(Duration.ofMillis(dev.rhizome.node.peer.FrameDeadline.deadlineMs(32 << 10) + 10_000));
+        }
+    }
+
+    /** A raw gossip link to {@code target} as {@code id}: its hello, the node's hello, our proof over its nonce. */
+    private static Socket linkAs(Identity id, Node target) throws IOException {
+        Socket s = new Socket("127.0.0.1", target.gossip().port());
+        s.setSoTimeout(10_000);
+        SignedEnvelope info = Envelopes.sign(id, NodeInfo.newBuilder().setNode(id.publicId().toByteString())
+                .setHost("127.0.0.1").setPort(1).setTimeMs(System.currentTimeMillis()).build());
+        write(s, PeerMessage.newBuilder().setHello(hello(id).setNodeInfo(info)).build());
+        PeerMessage theirs = StallingPeer.read(new DataInputStream(s.getInputStream()));
+        write(s, PeerMessage.newBuilder().setHelloProof(dev.rhizome.proto.v1.HelloProof.newBuilder().setProof(ByteString.copyFrom(
+                dev.rhizome.protocol.envelope.HandshakeProof.sign(id, theirs.getHello().getNonce().toByteArray(),
+                        target.identity().publicId())))).build());
+        return s;
+    }
+
+    /** Whether the other end closed {@code s} (a read would see the end of the stream), without blocking. */
+    private static boolean isClosedByPeer(Socket s) {
+        try {
+            s.setSoTimeout(1);
+            byte[] skip = new byte[4096];
+            while (true) { // what the dialler sent (its hello), then the end of the stream or nothing yet
+                if (s.getInputStream().read(skip) < 0) {
+                    return true;
+                }
+            }
+        } catch (java.net.SocketTimeoutException open) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
     private static Hello.Builder hello(Identity identity) {
         byte[] nonce = new byte[32];
         new Random().nextBytes(nonce);

@@ -1,0 +1,169 @@
+package dev.rhizome.node.gossip.core;
+
+import static dev.rhizome.node.gossip.core.Effects.only;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.node.gossip.core.Effect.Dial;
+import dev.rhizome.node.gossip.core.Effect.Send;
+import dev.rhizome.proto.v1.Gossip;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.PeerExchange;
+import dev.rhizome.proto.v1.PeerExchangeRequest;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Made-up node ids (free to make) whose signed NodeInfos all name one victim's address: the core
+ * must not dial the victim once per id, hand the ids on, or let them crowd out an honest peer.
+ * Virtual time; dials are answered as failed, as a victim that runs no node (or another one) answers.
+ */
+class GossipReflectionTest {
+    static final String VICTIM_HOST = "198.51.100.7";
+    static final int VICTIM_PORT = 443;
+
+    final GossipConfig config = GossipConfig.defaults();
+    final GossipCore core = new GossipCore(Identity.generate(),
+            NodeInfo.newBuilder().setHost("192.0.2.9").setPort(7000).build(), config, new Random(1), SignatureCheck.envelopes());
+    long now = 10_000_000;
+
+    static SignedEnvelope madeUp(String host, int port, long now) {
+        Identity made = Identity.generate();
+        return Envelopes.sign(made, NodeInfo.newBuilder().setNode(made.publicId().toByteString()).setHost(host).setPort(port)
+                .setTimeMs(now).build());
+    }
+
+    static NodeInfo nodeInfo(SignedEnvelope envelope) {
+        try {
+            return NodeInfo.parseFrom(envelope.getPayload());
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void madeUpIdsNamingOneAddressAreDialledThereOneAtATimeWithTheAddresssBackoffAndNotHandedOn() {
+        Peer rogue = Peer.connectedTo(core, now);
+        Peer honest = Peer.connectedTo(core, now);
+        List<Effect> effects = new ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            effects.addAll(core.onMessage(rogue.id, Peer.announce(madeUp(VICTIM_HOST, VICTIM_PORT, now)), now));
+        }
+        SignedEnvelope elsewhere = madeUp("203.0.113.5", 7000, now);
+        effects.addAll(core.onMessage(rogue.id, Peer.announce(elsewhere), now));
+
+        // Relayed to the honest neighbour: the first id naming the victim, and the one elsewhere; no more.
+        long relayedToVictim = only(effects, Send.class).stream()
+                .filter(s -> s.to().equals(honest.id) && s.message().hasAnnouncement())
+                .map(s -> nodeInfo(s.message().getAnnouncement()))
+                .filter(info -> info.getHost().equals(VICTIM_HOST)).count();
+        assertThat(relayedToVictim).as("NodeInfos naming the victim relayed").isEqualTo(1);
+        // The table keeps at most two ids for one address, and a peer exchange hands on one of them.
+        assertThat(core.stats().peerTableSize()).isLessThanOrEqualTo(2 + PeerTable.MAX_IDS_PER_ADDRESS + 1);
+
+        // A minute of virtual time; every dial fails a moment after it starts.
+        int victimDials = 0;
+        int maxInFlight = 0;
+        Set<PublicId> inFlight = new HashSet<>();
+        boolean elsewhereDialled = false;
+        for (int step = 0; step < 600; step++) {
+            for (Dial d : only(effects, Dial.class)) {
+                if (d.peer().getHost().equals(VICTIM_HOST)) {
+                    victimDials++;
+                    inFlight.add(PublicId.of(d.peer().getNode()));
+                    maxInFlight = Math.max(maxInFlight, inFlight.size());
+                } else if (d.peer().getNode().equals(elsewhere.getSigner())) {
+                    elsewhereDialled = true;
+                }
+            }
+            effects = new ArrayList<>();
+            now += 100;
+            for (PublicId id : List.copyOf(inFlight)) {
+                inFlight.remove(id);
+                effects.addAll(core.onDialFailed(id, now));
+            }
+            effects.addAll(core.onTick(now));
+        }
+        assertThat(maxInFlight).as("dials in flight to the victim at once").isEqualTo(1);
+        // Backoff per address: 1, 2, 4 ... 60 s (half of it to all of it with jitter) over a minute.
+        assertThat(victimDials).as("dials to the victim in a minute").isLessThanOrEqualTo(10);
+        assertThat(elsewhereDialled).as("a peer at another address is still dialled").isTrue();
+
+        List<Effect> answer = core.onMessage(honest.id, Gossip.newBuilder()
+                .setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(32)).build(), now);
+        PeerExchange exchange = only(answer, Send.class).get(0).message().getPeerExchange();
+        long handedOn = exchange.getNodesList().stream()
+                .map(GossipReflectionTest::nodeInfo)
+                .filter(info -> info.getHost().equals(VICTIM_HOST)).count();
+        assertThat(handedOn).as("records naming the victim in a peer exchange").isEqualTo(1);
+    }
+
+    @Test
+    void madeUpIdsOnManyPortsOfOneHostAreDialledAFewAtATimeAndNotRelayedOnceTheHostsDialsFail() {
+        Peer rogue = Peer.connectedTo(core, now);
+        Peer honest = Peer.connectedTo(core, now);
+        List<Effect> effects = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            effects.addAll(core.onMessage(rogue.id, Peer.announce(madeUp(VICTIM_HOST, 1000 + i, now)), now));
+        }
+        int victimDials = 0;
+        int maxInFlight = 0;
+        Set<PublicId> inFlight = new HashSet<>();
+        for (int step = 0; step < 600; step++) {
+            for (Dial d : only(effects, Dial.class)) {
+                if (d.peer().getHost().equals(VICTIM_HOST)) {
+                    victimDials++;
+                    inFlight.add(PublicId.of(d.peer().getNode()));
+                    maxInFlight = Math.max(maxInFlight, inFlight.size());
+                }
+            }
+            effects = new ArrayList<>();
+            now += 100;
+            for (PublicId id : List.copyOf(inFlight)) {
+                inFlight.remove(id);
+                effects.addAll(core.onDialFailed(id, now));
+            }
+            effects.addAll(core.onTick(now));
+        }
+        assertThat(maxInFlight).as("dials in flight to the victim's host at once").isEqualTo(AddressDials.MAX_IN_FLIGHT_PER_HOST);
+        // Without the host's backoff: the whole degree at once, each id every few seconds (hundreds).
+        assertThat(victimDials).as("dials to the victim's host in a minute").isLessThanOrEqualTo(60);
+
+        List<Effect> late = core.onMessage(rogue.id, Peer.announce(madeUp(VICTIM_HOST, 5000, now)), now);
+        assertThat(only(late, Send.class)).as("a new id on the failing host relayed")
+                .noneMatch(s -> s.to().equals(honest.id) && s.message().hasAnnouncement());
+    }
+
+    @Test
+    void anIdThatProvedItsAddressKeepsItAndMadeUpIdsThereAreNeitherDialledNorRelayed() {
+        Peer rogue = Peer.connectedTo(core, now);
+        Peer honest = Peer.connectedTo(core, now);
+        // A real node at the victim's address, learnt first and dialled successfully.
+        Peer owner = new Peer();
+        NodeInfo ownerInfo = owner.info.toBuilder().setHost(VICTIM_HOST).setPort(VICTIM_PORT).build();
+        List<Effect> effects = new ArrayList<>(core.learn(List.of(ownerInfo), now));
+        effects.addAll(core.onTick(now += 1_000));
+        assertThat(only(effects, Dial.class)).extracting(Dial::peer).contains(ownerInfo);
+        core.onConnected(owner.id, Envelopes.sign(owner.identity, ownerInfo.toBuilder().setTimeMs(now).build()), true, now);
+        core.onDisconnected(owner.id, now += 100); // its link drops; it still owns the address
+
+        effects.clear();
+        for (int i = 0; i < 50; i++) {
+            effects.addAll(core.onMessage(rogue.id, Peer.announce(madeUp(VICTIM_HOST, VICTIM_PORT, now)), now));
+        }
+        assertThat(only(effects, Send.class)).as("made-up ids at an owned address relayed")
+                .noneMatch(s -> s.to().equals(honest.id) && s.message().hasAnnouncement());
+        for (int step = 0; step < 100; step++) {
+            effects.addAll(core.onTick(now += 100));
+        }
+        assertThat(only(effects, Dial.class)).as("dials to the owned address")
+                .allMatch(d -> d.peer().getNode().equals(owner.id.toByteString()));
+    }
+}
