@@ -102,6 +102,8 @@ public final class GossipCore implements PeerProtocol {
     private final Wants wants;
     /** Keepers of the commits made here (the wants filter only; null when every bundle is fetched). */
     private final Keepers keepers;
+    /** The bytes this node keeps for neighbours that name it keeper (the wants filter only; null otherwise). */
+    private final KeepBudget keepBudget;
 
     public GossipCore(Identity self, NodeInfo selfInfo, GossipConfig config, Random random, SignatureCheck signatures) {
         this(self, selfInfo, config, random, signatures, Wants.everything());
@@ -112,6 +114,7 @@ public final class GossipCore implements PeerProtocol {
                       Wants wants) {
         this.wants = java.util.Objects.requireNonNull(wants, "wants");
         this.keepers = wants.all() ? null : new Keepers(wants.copies());
+        this.keepBudget = wants.all() ? null : new KeepBudget(wants.keepBytes(), wants.maxBundleBytes());
         this.self = self;
         this.selfId = self.publicId();
         this.selfInfo = selfInfo.toBuilder().setNode(selfId.toByteString()).build();
@@ -353,6 +356,9 @@ public final class GossipCore implements PeerProtocol {
         }
         counters.fetchesCompleted++;
         counters.bytesFetched += bytes;
+        if (keepBudget != null) {
+            keepBudget.fetched(commit, bytes);
+        }
         scores.delivered(from);
         List<Start> pointless = new ArrayList<>();
         Set<PublicId> holders = planner.markHeld(commit, pointless);
@@ -466,6 +472,25 @@ public final class GossipCore implements PeerProtocol {
     /** Keepers confirmed for a commit made here, on evidence (none when every bundle is fetched); for tests and diagnostics. */
     public Set<PublicId> confirmedKeepers(String commit) {
         return keepers == null ? Set.of() : keepers.confirmed(commit);
+    }
+
+    /**
+     * The commits this node keeps because a neighbour named it keeper and its bundle arrived, within
+     * the keep budget (empty when every bundle is fetched): what the repository keeps after its own
+     * and its work's commits when it must prune.
+     */
+    public Set<String> keptForOthers() {
+        return keepBudget == null ? Set.of() : keepBudget.kept();
+    }
+
+    /** Bytes kept or reserved for keeper duties, and the budget (zeros when every bundle is fetched). */
+    public KeepUsage keepUsage() {
+        return keepBudget == null ? new KeepUsage(0, 0, 0, 0)
+                : new KeepUsage(keepBudget.usedBytes(), keepBudget.budgetBytes(), keepBudget.declined(), keepBudget.evicted());
+    }
+
+    /** What the keep budget holds: bytes used and allowed, duties declined and kept commits given up since start. */
+    public record KeepUsage(long usedBytes, long budgetBytes, long declined, long evicted) {
     }
 
     /** This node made or imported {@code commit} itself: hold it and announce it. */
@@ -607,11 +632,15 @@ public final class GossipCore implements PeerProtocol {
         switch (outcome.kind()) {
             case INVENTORY -> {
                 Inventory inventory = (Inventory) outcome.record();
-                boolean fetch = wants.all() || inventory.getKeepList().contains(selfId.toByteString());
+                boolean named = !wants.all() && inventory.getKeepList().contains(selfId.toByteString());
                 for (String commit : inventory.getCommitsList()) {
                     if (keepers != null) {
                         keepers.heard(from, commit); // a claim to a copy of our commit: believed only once we served it
                     }
+                    // A keeper duty is taken only while the keep budget has room; declined, the
+                    // commit is not fetched and its maker names another keeper after its wait.
+                    boolean fetch = wants.all() || (named && !planner.holds(commit)
+                            && keepBudget.take(from, commit, connections.openPeers(), now));
                     Start start = planner.announced(from, commit, fetch, now);
                     if (start != null) {
                         startFetch(start, out);
