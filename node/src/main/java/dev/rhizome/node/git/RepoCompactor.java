@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.eclipse.jgit.internal.storage.file.FileRepository;
 import org.eclipse.jgit.internal.storage.file.GC;
@@ -62,10 +63,14 @@ public final class RepoCompactor {
     public record Usage(int packs, long bytes) {
     }
 
-    /** One compaction's outcome. */
-    public record Outcome(Usage before, Usage after, int dropped, boolean repacked, long millis) {
+    /** One compaction's outcome: the commits given up, in the order they went. */
+    public record Outcome(Usage before, Usage after, List<String> dropped, boolean repacked, long millis) {
+        public Outcome {
+            dropped = List.copyOf(dropped);
+        }
+
         static Outcome nothing(Usage usage) {
-            return new Outcome(usage, usage, 0, false, 0);
+            return new Outcome(usage, usage, List.of(), false, 0);
         }
     }
 
@@ -116,7 +121,7 @@ public final class RepoCompactor {
         return locked(() -> {
             long start = System.nanoTime();
             repack();
-            Outcome outcome = new Outcome(before, usage(), 0, true, (System.nanoTime() - start) / 1_000_000);
+            Outcome outcome = new Outcome(before, usage(), List.of(), true, (System.nanoTime() - start) / 1_000_000);
             logRepack(outcome);
             return outcome;
         });
@@ -130,6 +135,17 @@ public final class RepoCompactor {
      * take more than the budget) stays, and is logged.
      */
     public Outcome prune(long budgetBytes, Set<String> protect, Set<String> kept) throws IOException {
+        return prune(budgetBytes, protect, kept, commits -> { });
+    }
+
+    /**
+     * As {@link #prune(long, Set, Set)}, telling {@code beforeDrop} which commits go just before
+     * their refs do, under the write lock: the gossip core stops counting them as held first, so
+     * a work fetch asked meanwhile fetches them again (its import waits for the lock, then finds
+     * them gone and imports them anew) instead of waiting on a commit the core thinks is here.
+     */
+    public Outcome prune(long budgetBytes, Set<String> protect, Set<String> kept, Consumer<List<String>> beforeDrop)
+            throws IOException {
         Usage first = usage();
         if (first.bytes() <= budgetBytes) {
             return Outcome.nothing(first);
@@ -137,15 +153,18 @@ public final class RepoCompactor {
         return locked(() -> {
             long start = System.nanoTime();
             Usage now = first;
-            int dropped = 0;
+            List<String> dropped = new ArrayList<>();
             boolean repacked = false;
             for (int round = 0; round < MAX_ROUNDS && now.bytes() > budgetBytes; round++) {
                 List<String> drop = plan(protect, kept).drop(now.bytes() - budgetBytes, this::exclusiveBytes);
                 if (drop.isEmpty() && repacked) {
                     break;
                 }
+                if (!drop.isEmpty()) {
+                    beforeDrop.accept(drop);
+                }
                 dropRefs(drop);
-                dropped += drop.size();
+                dropped.addAll(drop);
                 repack();
                 repacked = true;
                 now = usage();
@@ -179,7 +198,7 @@ public final class RepoCompactor {
     private static void logRepack(Outcome o) {
         log.info("repacked the repository: {} packs, {} KiB -> {} packs, {} KiB{} in {} ms", o.before().packs(),
                 o.before().bytes() >> 10, o.after().packs(), o.after().bytes() >> 10,
-                o.dropped() > 0 ? " (" + o.dropped() + " commits given up)" : "", o.millis());
+                o.dropped().isEmpty() ? "" : " (" + o.dropped().size() + " commits given up)", o.millis());
     }
 
     /** Under the write lock: the plan over every held commit. */

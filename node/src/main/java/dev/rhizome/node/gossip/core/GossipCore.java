@@ -483,6 +483,20 @@ public final class GossipCore implements PeerProtocol {
         return keepBudget == null ? Set.of() : keepBudget.kept();
     }
 
+    /**
+     * The repository is giving these commits up (over its budget): they are no longer held, so the
+     * work's wants and neighbours' announcements fetch them again, and no longer kept for anyone.
+     * No effects: the neighbours that heard of them learn nothing (see docs/architecture.md).
+     */
+    public void dropped(Collection<String> commits) {
+        for (String commit : commits) {
+            planner.unheld(commit);
+            if (keepBudget != null) {
+                keepBudget.release(commit);
+            }
+        }
+    }
+
     /** Bytes kept or reserved for keeper duties, and the budget (zeros when every bundle is fetched). */
     public KeepUsage keepUsage() {
         return keepBudget == null ? new KeepUsage(0, 0, 0, 0)

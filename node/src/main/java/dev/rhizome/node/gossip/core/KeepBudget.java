@@ -187,7 +187,8 @@ final class KeepBudget {
         return usage;
     }
 
-    private void release(String commit) {
+    /** The commit is no longer held or kept (the repository gave it up): its bytes are free again. */
+    void release(String commit) {
         Duty duty = duties.remove(commit);
         if (duty != null) {
             used -= duty.bytes;
