@@ -16,8 +16,9 @@ import org.eclipse.jgit.lib.PersonIdent;
 /**
  * What a node's pack count costs a fetch: a repository that imported {@code packs} bundles (one pack
  * each, as a node's does) times the import of {@code imports} more, then is repacked into one pack
- * ({@link RepoCompactor}) and times as many imports again. Both halves in the same run, alternated
- * with nothing else, so the ratio is what to read.
+ * ({@link RepoCompactor}) and times as many imports again (each adding its pack, as before). Both
+ * halves in the same run, so the ratio is what to read; {@code packsBefore} is the count when the
+ * first timed import began (after a warm-up of 20).
  */
 public final class RepackBench {
     static final PersonIdent AUTHOR = new PersonIdent("bench", "bench@rhizome");
@@ -69,12 +70,12 @@ public final class RepackBench {
             }
             // The bench is the only writer: nothing young needs keeping, so every old pack goes.
             RepoCompactor compactor = new RepoCompactor(node, Duration.ZERO);
-            RepoCompactor.Usage before = compactor.usage();
             // Warm-up, so that neither half pays for the JIT.
             for (int i = 0; i < 20; i++) {
                 tip = next(source, tip, "warm" + i);
                 importOne(source, node, tip);
             }
+            RepoCompactor.Usage before = compactor.usage();
             List<Long> slow = new ArrayList<>();
             for (int i = 0; i < config.imports(); i++) {
                 tip = next(source, tip, "before" + i);
