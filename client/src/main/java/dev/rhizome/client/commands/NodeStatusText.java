@@ -39,7 +39,8 @@ final class NodeStatusText {
             JsonObject d = o.getAsJsonObject("disk");
             long repo = d.get("repo_bytes").getAsLong();
             out.append(String.format("%nrepository: %s of %d MiB, %s packs; kept for neighbours: %d of %d MiB (%d declined)",
-                    repo < 0 ? "not measured yet" : (repo >> 20) + " MiB", d.get("repo_budget_bytes").getAsLong() >> 20,
+                    repo < 0 ? "unreadable" : String.format(java.util.Locale.ROOT, "%.1f MiB", repo / 1048576.0),
+                    d.get("repo_budget_bytes").getAsLong() >> 20,
                     repo < 0 ? "?" : String.valueOf(d.get("repo_packs").getAsInt()), d.get("kept_bytes").getAsLong() >> 20,
                     d.get("keep_budget_bytes").getAsLong() >> 20, d.get("keep_declined").getAsLong()));
         }

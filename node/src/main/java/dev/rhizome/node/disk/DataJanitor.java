@@ -150,9 +150,13 @@ public final class DataJanitor {
         repoUsage = outcome.after();
     }
 
-    /** The repository's packs and bytes as the last pass measured them; null before the first. */
+    /** The repository's packs and bytes now (a listing of its objects), or as the last pass measured them when that fails; null if neither. */
     public RepoCompactor.Usage repoUsage() {
-        return repoUsage;
+        try {
+            return compactor.usage();
+        } catch (IOException | RuntimeException e) {
+            return repoUsage;
+        }
     }
 
     public long repoBudgetBytes() {

@@ -62,7 +62,7 @@ public final class NodeMetrics {
                 .description("Open gossip links").register(registry);
         Gauge.builder("rhizome_node_peers_known", this, m -> m.core == null ? 0 : m.core.peerTableSize())
                 .description("Peers in the peer table").register(registry);
-        diskGauge("rhizome_node_repo_bytes", "Bytes of the git repository's objects (-1 before the janitor's first pass)",
+        diskGauge("rhizome_node_repo_bytes", "Bytes of the git repository's objects (-1 when unreadable)",
                 NodeStatus.Disk::repoBytes);
         diskGauge("rhizome_node_repo_budget_bytes", "The git repository's budget (--repo-mb)", NodeStatus.Disk::repoBudgetBytes);
         diskGauge("rhizome_node_repo_packs", "Pack files of the git repository (repacked past 50)", NodeStatus.Disk::repoPacks);

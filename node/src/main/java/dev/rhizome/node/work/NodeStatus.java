@@ -22,8 +22,8 @@ public record NodeStatus(String node, boolean paused, String gate, List<SlotStat
     }
 
     /**
-     * The git repository against its budget (as the janitor last measured it: -1 before its first
-     * pass), and the bytes kept for neighbours that named this node keeper against their share.
+     * The git repository against its budget (measured when asked: -1 when it could not be), and the
+     * bytes kept for neighbours that named this node keeper against their share.
      */
     public record Disk(long repoBytes, long repoBudgetBytes, int repoPacks, long keptBytes, long keepBudgetBytes,
                        long keepDeclined) {
