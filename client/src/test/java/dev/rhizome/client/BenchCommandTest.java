@@ -43,6 +43,9 @@ class BenchCommandTest {
         Refusal node = run("bench", "node", "--jobs", "0");
         assertThat(node.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(node.err()).contains("--jobs").contains("'0'");
+        Refusal repack = run("bench", "repack", "--packs", "0");
+        assertThat(repack.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(repack.err()).contains("--packs").contains("'0'");
         Refusal none = run("bench");
         assertThat(none.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(none.err()).contains("a benchmark is required");

@@ -96,6 +96,12 @@ class NodeMetricsTest {
                 PrometheusText linked = scrape(runnerPort);
                 assertThat(linked.value("rhizome_node_peers_connected", Map.of())).isGreaterThanOrEqualTo(1);
                 assertThat(linked.value("rhizome_node_peers_banned_total", Map.of())).isZero();
+                // The repository against its budget: the commits its jobs fetched.
+                PrometheusText disk = scrape(runnerPort);
+                assertThat(disk.value("rhizome_node_repo_bytes", Map.of())).isPositive();
+                assertThat(disk.value("rhizome_node_repo_budget_bytes", Map.of())).isEqualTo(4096.0 * (1 << 20));
+                assertThat(disk.value("rhizome_node_repo_packs", Map.of())).isPositive();
+                assertThat(disk.value("rhizome_node_keep_budget_bytes", Map.of())).isEqualTo(2048.0 * (1 << 20));
 
                 HttpResponse<String> other = HTTP.send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + runnerPort + "/")).build(), HttpResponse.BodyHandlers.ofString());

@@ -84,6 +84,10 @@ class NodeSlotsTest {
                 assertThat(prefetched).as("jobs that ran on a unit claimed and fetched during the previous job")
                         .isPositive();
                 assertThat(done.getAsJsonObject("credit").get("jobs_run").getAsLong()).isEqualTo(units);
+                JsonObject disk = done.getAsJsonObject("disk");
+                assertThat(disk.get("repo_budget_bytes").getAsLong()).isEqualTo(4096L << 20);
+                assertThat(disk.get("keep_budget_bytes").getAsLong()).isEqualTo(2048L << 20);
+                assertThat(disk.get("repo_bytes").getAsLong()).as("the commits its jobs fetched").isPositive();
             }
             List<Result> results = results(operator, seed);
             assertThat(results).hasSize(units).allMatch(r -> r.getStatus() == Result.Status.OK)

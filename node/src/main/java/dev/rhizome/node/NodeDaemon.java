@@ -18,7 +18,10 @@ import dev.rhizome.node.job.SandboxProbe;
 import dev.rhizome.node.job.SandboxUnavailableException;
 import dev.rhizome.node.metrics.MetricsServer;
 import dev.rhizome.node.metrics.NodeMetrics;
+import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.node.peer.TransferLog;
+import dev.rhizome.node.git.RepoCompactor;
+import dev.rhizome.node.work.NodeStatus;
 import dev.rhizome.node.work.CommitFetcher;
 import dev.rhizome.node.work.Evaluator;
 import dev.rhizome.node.work.InventoryAnnouncer;
@@ -91,7 +94,9 @@ public final class NodeDaemon implements AutoCloseable {
         this.gossip = GossipService.start(repository, identity,
                 GossipSettings.defaults(config.host(), config.peerPort(), hardware.hardwareClass(), layout.peers()),
                 // The wants filter: fetch what the work needs, and keep copies of neighbours' new commits when named.
-                GossipCore.factory(identity, GossipConfig.defaults(), Wants.workAndReplicas(Wants.DEFAULT_COPIES)),
+                // Keeper duties within half the repository's budget, each reserving the largest bundle until it arrives.
+                GossipCore.factory(identity, GossipConfig.defaults(), Wants.workAndReplicas(Wants.DEFAULT_COPIES,
+                        config.preferences().keepBytes(), PeerConfig.defaults().maxBundleBytes())),
                 () -> entryPoints(coordinator), transfers, null);
         Clock clock = Clock.systemUTC();
         // One fetch path: the work loop's fetches go through the gossip core's planner.
@@ -117,9 +122,15 @@ public final class NodeDaemon implements AutoCloseable {
                 gossip.port(), hardware.hardwareClass(), clock, gossip::onLocalCommit);
         WorkLoop[] self = new WorkLoop[1];
         this.janitor = new DataJanitor(layout, repository, prefs.bundleCacheMb(), prefs.workMb(),
-                () -> WantedCommits.of(self[0], repository));
+                () -> WantedCommits.of(self[0], repository),
+                new DataJanitor.RepoBudget(prefs.repoMb() << 20,
+                        () -> onCore(gossip, c -> c.keptForOthers(), java.util.Set.<String>of()),
+                        dropped -> onCore(gossip, c -> {
+                            c.dropped(dropped);
+                            return null;
+                        }, null)));
         janitor.removeLeftoverWork();
-        this.metrics = new NodeMetrics(gossip, () -> self[0].status());
+        this.metrics = new NodeMetrics(gossip, this::status);
         this.gate = new RunGate(prefs, new IdleSignals(), clock, hardware.cores(), () -> self[0].runningJobs());
         this.loop = new WorkLoop(identity, coordinator, (commit, peers) -> commits.fetch(commit, peers), evaluators,
                 explorer, new ResultOutbox(layout.outbox()), new UnitBuffer(layout.buffer()), announcer, gate,
@@ -132,7 +143,7 @@ public final class NodeDaemon implements AutoCloseable {
         this.control = ControlServer.start(layout.controlSocket(), new ControlServer.Handler() {
             @Override
             public Object status() {
-                return loop.status();
+                return NodeDaemon.this.status();
             }
 
             @Override
@@ -161,6 +172,24 @@ public final class NodeDaemon implements AutoCloseable {
         this.loopThread = new Thread(loop, "work-loop");
         log.info("peer server on {}:{}, coordinator {}, {}", config.host(), gossip.port(),
                 config.coordinatorUrl(), config.explore() ? "exploring and evaluating" : "evaluating");
+    }
+
+    /** The work loop's status with the disk: the repository against its budget, and what is kept for neighbours. */
+    private NodeStatus status() {
+        RepoCompactor.Usage repo = janitor.repoUsage();
+        GossipCore.KeepUsage keep = onCore(gossip, GossipCore::keepUsage, new GossipCore.KeepUsage(0, 0, 0, 0));
+        return loop.status().withDisk(new NodeStatus.Disk(repo == null ? -1 : repo.bytes(), janitor.repoBudgetBytes(),
+                repo == null ? -1 : repo.packs(), keep.usedBytes(), keep.budgetBytes(), keep.declined()));
+    }
+
+    /** {@code query} on the gossip core's thread, or {@code otherwise} when the protocol is not the core (or we are interrupted). */
+    private static <T> T onCore(GossipService gossip, java.util.function.Function<GossipCore, T> query, T otherwise) {
+        try {
+            return gossip.query(p -> p instanceof GossipCore c ? query.apply(c) : otherwise);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return otherwise;
+        }
     }
 
     /** Where to start dialling the gossip network: the nodes the coordinator saw recently. */

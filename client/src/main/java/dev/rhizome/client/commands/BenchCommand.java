@@ -12,6 +12,7 @@ import dev.rhizome.ops.bench.GossipBenchConfig;
 import dev.rhizome.ops.bench.GossipSimulation;
 import dev.rhizome.ops.bench.NodeBench;
 import dev.rhizome.ops.bench.NodeJvm;
+import dev.rhizome.ops.bench.RepackBench;
 import dev.rhizome.ops.bench.SimulationConfig;
 import dev.rhizome.ops.bench.SoakBench;
 import java.io.IOException;
@@ -31,7 +32,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
         subcommands = {BenchCommand.Gossip.class, BenchCommand.CoordinatorLoad.class, BenchCommand.Soak.class,
-                BenchCommand.Node.class})
+                BenchCommand.Node.class, BenchCommand.Repack.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -291,6 +292,34 @@ public final class BenchCommand implements Runnable {
             NodeBench.Config config = settings(() -> new NodeBench.Config(jobs, steps, stepSeconds, launcher,
                     dataDir(dataDir, "rhizome-bench-node-")));
             print(NodeBench.run(config, progress(json)), json);
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "repack", mixinStandardHelpOptions = true,
+            description = {"What a node repository's pack count costs a fetch: imports --packs bundles (one pack each, as a",
+                "node's fetches do), times --imports more, repacks into one pack as the node's janitor does, and times",
+                "--imports again, in this same run. Prints both medians and their ratio.",
+                "With --json the last line of standard output is one JSON object (progress goes to standard error)."})
+    static final class Repack implements Callable<Integer> {
+        @Option(names = "--packs", converter = Bounded.PositiveInt.class, defaultValue = "500", description = "Packs before the repack (default ${DEFAULT-VALUE}).")
+        int packs;
+
+        @Option(names = "--imports", converter = Bounded.PositiveInt.class, defaultValue = "50", description = "Imports timed before and after (default ${DEFAULT-VALUE}).")
+        int imports;
+
+        @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the repositories go (default: a new temporary directory).")
+        Path dataDir;
+
+        @Option(names = "--json", description = "End with one JSON summary line on standard output.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            ((Logger) LoggerFactory.getLogger("dev.rhizome")).setLevel(Level.WARN);
+            RepackBench.Config config = settings(() -> new RepackBench.Config(packs, imports,
+                    dataDir(dataDir, "rhizome-bench-repack-")));
+            print(RepackBench.run(config, progress(json)), json);
             return ExitCodes.OK;
         }
     }

@@ -108,6 +108,11 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--work-mb", converter = Bounded.NonNegativeLong.class, defaultValue = "2048", description = "Cap on kept job logs (default ${DEFAULT-VALUE}).")
     long workMb;
 
+    @Option(names = "--repo-mb", converter = Bounded.NonNegativeLong.class, defaultValue = "4096",
+            description = {"Budget of the node's git repository (default ${DEFAULT-VALUE}): past it, commits held only to",
+                "relay (then those kept for neighbours) are given up, oldest first; half of it at most keeps neighbours' commits."})
+    long repoMb;
+
     @Option(names = "--prefetch", arity = "0..1", defaultValue = "true", fallbackValue = "true",
             description = "Claim and fetch each slot's next unit while its job runs (default ${DEFAULT-VALUE}).")
     boolean prefetch;
@@ -185,7 +190,7 @@ public final class NodeCommand implements Callable<Integer> {
         try {
             prefs = new NodePreferences(gpuSelection(), gpus.strip().equals("none"), cpuJobs == null ? -1 : cpuJobs, idleOnly, idleMinutes,
                     idleMaxLoad, TimeWindows.parse(runHours), maxDownloadKBps, bundleCacheMb, workMb,
-                    prefetch);
+                    prefetch, repoMb);
         } catch (IllegalArgumentException e) {
             throw new CommandException(ExitCodes.USAGE, e.getMessage());
         }

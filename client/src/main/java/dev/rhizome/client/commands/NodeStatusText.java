@@ -35,6 +35,15 @@ final class NodeStatusText {
         out.append(String.format("queued %d; credit: %d results reported, %d experiments proposed, %d jobs run, %d in outbox",
                 o.get("queued").getAsInt(), c.get("results_reported").getAsLong(), c.get("experiments_proposed").getAsLong(),
                 c.get("jobs_run").getAsLong(), c.get("outbox_pending").getAsInt()));
+        if (o.has("disk") && !o.get("disk").isJsonNull()) {
+            JsonObject d = o.getAsJsonObject("disk");
+            long repo = d.get("repo_bytes").getAsLong();
+            out.append(String.format("%nrepository: %s of %d MiB, %s packs; kept for neighbours: %d of %d MiB (%d declined)",
+                    repo < 0 ? "unreadable" : String.format(java.util.Locale.ROOT, "%.1f MiB", repo / 1048576.0),
+                    d.get("repo_budget_bytes").getAsLong() >> 20,
+                    repo < 0 ? "?" : String.valueOf(d.get("repo_packs").getAsInt()), d.get("kept_bytes").getAsLong() >> 20,
+                    d.get("keep_budget_bytes").getAsLong() >> 20, d.get("keep_declined").getAsLong()));
+        }
         return out.toString();
     }
 

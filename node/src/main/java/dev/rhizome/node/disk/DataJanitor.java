@@ -2,6 +2,7 @@ package dev.rhizome.node.disk;
 
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.git.RepoCompactor;
 import dev.rhizome.protocol.files.DurableFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -22,7 +24,10 @@ import org.slf4j.LoggerFactory;
  * their caps, keeping the bundles of commits still wanted; work directories left by a crash are
  * removed at start (a job's own is removed when it ends); the transfer log is rotated to one
  * old generation when it passes a size. What the node must keep (identity, repository, outbox,
- * buffered units) is never touched. Daemon logs rotate by themselves (logback).
+ * buffered units) is never touched. Daemon logs rotate by themselves (logback). The git repository
+ * is kept to its budget ({@link RepoCompactor#prune}: commits held only to relay, then those kept
+ * for neighbours, oldest first; never its own or the work's) and repacked past
+ * {@link RepoCompactor#DEFAULT_MAX_PACKS} packs, on this thread, off every fetch's path.
  */
 public final class DataJanitor {
     private static final Logger log = LoggerFactory.getLogger(DataJanitor.class);
@@ -37,6 +42,23 @@ public final class DataJanitor {
     private final long bundleCacheBytes;
     private final long logBytes;
     private final Supplier<Set<String>> wanted;
+    private final RepoBudget repoBudget;
+    private final RepoCompactor compactor;
+    private volatile RepoCompactor.Usage repoUsage;
+
+    /**
+     * The repository's budget and what it asks the gossip core.
+     *
+     * @param bytes      the repository's objects are kept to this
+     * @param kept       commits kept for neighbours (given up only after every relay-only one), asked at each pass
+     * @param beforeDrop told the commits about to be given up, before their refs go
+     */
+    public record RepoBudget(long bytes, Supplier<Set<String>> kept, Consumer<List<String>> beforeDrop) {
+        /** No budget: the repository is only repacked. */
+        public static RepoBudget unlimited() {
+            return new RepoBudget(Long.MAX_VALUE, Set::of, commits -> { });
+        }
+    }
 
     public DataJanitor(NodeLayout layout, NodeRepository repository, long bundleCacheMb, long workMb) {
         this(layout, repository, bundleCacheMb, workMb, Set::of);
@@ -48,6 +70,14 @@ public final class DataJanitor {
      */
     public DataJanitor(NodeLayout layout, NodeRepository repository, long bundleCacheMb, long workMb,
                        Supplier<Set<String>> wanted) {
+        this(layout, repository, bundleCacheMb, workMb, wanted, RepoBudget.unlimited());
+    }
+
+    /** @param repoBudget the repository's budget; its commits in {@code wanted} are never given up */
+    public DataJanitor(NodeLayout layout, NodeRepository repository, long bundleCacheMb, long workMb,
+                       Supplier<Set<String>> wanted, RepoBudget repoBudget) {
+        this.repoBudget = repoBudget;
+        this.compactor = new RepoCompactor(repository);
         this.layout = layout;
         this.repository = repository;
         this.bundleCacheBytes = bundleCacheMb << 20;
@@ -90,7 +120,8 @@ public final class DataJanitor {
     /** One pass over the caps; errors are logged, never thrown, so the node keeps running. */
     public void prune() {
         try {
-            long freed = repository.pruneBundleCache(bundleCacheBytes, wanted.get());
+            Set<String> wantedNow = wanted.get();
+            long freed = repository.pruneBundleCache(bundleCacheBytes, wantedNow);
             if (freed > 0) {
                 log.info("pruned {} KiB of cached bundles to the {} MiB cap", freed >> 10, bundleCacheBytes >> 20);
             }
@@ -103,9 +134,33 @@ public final class DataJanitor {
             if (abandoned > 0) {
                 log.info("removed {} KiB of pack files an interrupted import left", abandoned >> 10);
             }
+            compactRepository(wantedNow);
         } catch (IOException | RuntimeException e) {
             log.warn("pruning the data directory: {}", e.toString());
         }
+    }
+
+    /** The repository to its budget, then repacked if its packs are past the threshold (and the prune did not). */
+    private void compactRepository(Set<String> wantedNow) throws IOException {
+        RepoCompactor.Outcome outcome = compactor.prune(repoBudget.bytes(), wantedNow, repoBudget.kept().get(),
+                repoBudget.beforeDrop());
+        if (!outcome.repacked()) {
+            outcome = compactor.repackIfNeeded(RepoCompactor.DEFAULT_MAX_PACKS);
+        }
+        repoUsage = outcome.after();
+    }
+
+    /** The repository's packs and bytes now (a listing of its objects), or as the last pass measured them when that fails; null if neither. */
+    public RepoCompactor.Usage repoUsage() {
+        try {
+            return compactor.usage();
+        } catch (IOException | RuntimeException e) {
+            return repoUsage;
+        }
+    }
+
+    public long repoBudgetBytes() {
+        return repoBudget.bytes();
     }
 
     /** Deletes the oldest files of {@code dir} (not those modified after {@code keepAfterMs}) to fit {@code maxBytes}. */

@@ -63,15 +63,22 @@ import org.eclipse.jgit.treewalk.filter.TreeFilter;
  */
 public final class NodeRepository implements AutoCloseable {
     static final String COMMIT_REFS = "refs/rhizome/commits/";
+    /**
+     * A second ref for each commit made here ({@link #commitFiles}) or imported from a local
+     * workspace ({@link #importFrom}): the node's own commits, which a repository over its budget
+     * never gives up, remembered across restarts and across the processes that share the directory.
+     */
+    static final String OWN_REFS = "refs/rhizome/own/";
 
     private final Repository repository;
     private final BundleCache bundles;
     private final ReentrantLock writes = new ReentrantLock();
     /**
-     * Commits this instance knows to have a ref. Refs are only ever added, so a commit seen here
-     * stays held; {@link #has} answers from it without JGit's look-up of the loose ref and
-     * {@code packed-refs} (several file system calls, hundreds of times a fetch). A ref another
-     * instance wrote is found by the look-up and remembered.
+     * Commits this instance knows to have a ref. Refs are removed only by this instance's
+     * {@link RepoCompactor} (under {@link #writes}, which forgets them here first), so a commit seen
+     * here stays held until then; {@link #has} answers from it without JGit's look-up of the loose
+     * ref and {@code packed-refs} (several file system calls, hundreds of times a fetch). A ref
+     * another instance wrote is found by the look-up and remembered.
      */
     private final Set<String> refed = ConcurrentHashMap.newKeySet();
     /** The same commits in the order this instance came to know them, the newest last. */
@@ -188,6 +195,7 @@ public final class NodeRepository implements AutoCloseable {
             ObjectId id = inserter.insert(commit);
             inserter.flush();
             createRef(id);
+            markOwn(id);
             return id.name();
         } finally {
             writes.unlock();
@@ -568,6 +576,7 @@ public final class NodeRepository implements AutoCloseable {
     public String importFrom(Path otherRepository, String commit) throws IOException {
         CommitId.require(commit, "commit");
         if (has(commit)) {
+            markOwnLocked(ObjectId.fromString(commit));
             return commit;
         }
         try (Git other = Git.open(otherRepository.toFile()); RevWalk walk = new RevWalk(other.getRepository())) {
@@ -591,7 +600,9 @@ public final class NodeRepository implements AutoCloseable {
                 try (OutputStream out = Files.newOutputStream(temp)) {
                     writeBundle(other.getRepository(), tip, prerequisites, out);
                 }
-                return importBundle(temp, commit, Long.MAX_VALUE);
+                String imported = importBundle(temp, commit, Long.MAX_VALUE);
+                markOwnLocked(ObjectId.fromString(imported));
+                return imported;
             } catch (BundleException e) {
                 throw new IOException("commit " + commit + " from " + otherRepository + " refused: " + e.getMessage(), e);
             } finally {
@@ -656,6 +667,52 @@ public final class NodeRepository implements AutoCloseable {
             throw new IOException("cannot create ref for " + commit.name() + ": " + result);
         }
         learn(commit.name());
+    }
+
+    /** Commits made here or imported from a local workspace (see {@link #OWN_REFS}), sorted. */
+    public Set<String> ownCommits() {
+        try {
+            Set<String> own = new TreeSet<>();
+            for (Ref ref : repository.getRefDatabase().getRefsByPrefix(OWN_REFS)) {
+                own.add(ref.getName().substring(OWN_REFS.length()));
+            }
+            return own;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list refs of " + repository.getDirectory(), e);
+        }
+    }
+
+    private void markOwnLocked(ObjectId commit) throws IOException {
+        writes.lock();
+        try {
+            markOwn(commit);
+        } finally {
+            writes.unlock();
+        }
+    }
+
+    /** Under {@link #writes}: the commit is this node's own. */
+    private void markOwn(ObjectId commit) throws IOException {
+        RefUpdate update = repository.updateRef(OWN_REFS + commit.name());
+        update.setNewObjectId(commit);
+        update.disableRefLog();
+        RefUpdate.Result result = update.update();
+        if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.NO_CHANGE
+                && result != RefUpdate.Result.FAST_FORWARD && result != RefUpdate.Result.FORCED) {
+            throw new IOException("cannot mark " + commit.name() + " as made here: " + result);
+        }
+    }
+
+    /** The lock every write of objects or refs takes; the compactor holds it while it drops refs and repacks. */
+    ReentrantLock writeLock() {
+        return writes;
+    }
+
+    /** Under {@link #writes}: {@code commit}'s ref is about to go; {@link #has} must stop answering yes from memory. */
+    void forget(String commit) {
+        if (refed.remove(commit)) {
+            learned.remove(commit);
+        }
     }
 
     private RefUpdate.Result newRef(ObjectId commit) throws IOException {

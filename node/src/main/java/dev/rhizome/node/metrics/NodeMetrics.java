@@ -62,8 +62,24 @@ public final class NodeMetrics {
                 .description("Open gossip links").register(registry);
         Gauge.builder("rhizome_node_peers_known", this, m -> m.core == null ? 0 : m.core.peerTableSize())
                 .description("Peers in the peer table").register(registry);
+        diskGauge("rhizome_node_repo_bytes", "Bytes of the git repository's objects (-1 when unreadable)",
+                NodeStatus.Disk::repoBytes);
+        diskGauge("rhizome_node_repo_budget_bytes", "The git repository's budget (--repo-mb)", NodeStatus.Disk::repoBudgetBytes);
+        diskGauge("rhizome_node_repo_packs", "Pack files of the git repository (repacked past 50)", NodeStatus.Disk::repoPacks);
+        diskGauge("rhizome_node_keep_bytes", "Bytes kept (or reserved) for neighbours that named this node keeper",
+                NodeStatus.Disk::keptBytes);
+        diskGauge("rhizome_node_keep_budget_bytes", "The bytes this node keeps for neighbours at most (half --repo-mb)",
+                NodeStatus.Disk::keepBudgetBytes);
+        FunctionCounter.builder("rhizome_node_keep_declined", this,
+                        m -> m.node == null || m.node.disk() == null ? 0 : m.node.disk().keepDeclined())
+                .description("Keeper duties declined for want of room in the keep budget").register(registry);
         peerScores = MultiGauge.builder("rhizome_node_peer_score")
                 .description("Score of each connected peer (negative scores lead to a ban)").register(registry);
+    }
+
+    private void diskGauge(String name, String description, ToDoubleFunction<NodeStatus.Disk> f) {
+        Gauge.builder(name, this, m -> m.node == null || m.node.disk() == null ? 0 : f.applyAsDouble(m.node.disk()))
+                .description(description).register(registry);
     }
 
     private void slotGauge(String state, java.util.function.Predicate<SlotStatus> counted) {

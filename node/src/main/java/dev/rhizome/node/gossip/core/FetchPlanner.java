@@ -261,6 +261,13 @@ final class FetchPlanner {
         return want.announcers;
     }
 
+    /** The commit is no longer held (the repository gave it up): a later announcement or want fetches it again. */
+    void unheld(String commit) {
+        if (held.remove(commit)) {
+            recent.remove(commit);
+        }
+    }
+
     /**
      * The outstanding fetch from {@code from} failed. When {@code mayRetry} (a stall or a lost
      * connection may be transient) the holder goes to the back of the queue with a growing delay.

@@ -119,6 +119,8 @@ public final class GossipCore implements PeerProtocol {
     private final Wants wants;
     /** Keepers of the commits made here (the wants filter only; null when every bundle is fetched). */
     private final Keepers keepers;
+    /** The bytes this node keeps for neighbours that name it keeper (the wants filter only; null otherwise). */
+    private final KeepBudget keepBudget;
 
     public GossipCore(Identity self, NodeInfo selfInfo, GossipConfig config, Random random, SignatureCheck signatures) {
         this(self, selfInfo, config, random, signatures, Wants.everything());
@@ -129,6 +131,7 @@ public final class GossipCore implements PeerProtocol {
                       Wants wants) {
         this.wants = java.util.Objects.requireNonNull(wants, "wants");
         this.keepers = wants.all() ? null : new Keepers(wants.copies());
+        this.keepBudget = wants.all() ? null : new KeepBudget(wants.keepBytes(), wants.maxBundleBytes());
         this.self = self;
         this.selfId = self.publicId();
         this.selfInfo = selfInfo.toBuilder().setNode(selfId.toByteString()).build();
@@ -384,6 +387,9 @@ public final class GossipCore implements PeerProtocol {
         }
         counters.fetchesCompleted++;
         counters.bytesFetched += bytes;
+        if (keepBudget != null) {
+            keepBudget.fetched(commit, bytes);
+        }
         scores.delivered(from);
         List<Start> pointless = new ArrayList<>();
         Set<PublicId> holders = planner.markHeld(commit, pointless);
@@ -497,6 +503,39 @@ public final class GossipCore implements PeerProtocol {
     /** Keepers confirmed for a commit made here, on evidence (none when every bundle is fetched); for tests and diagnostics. */
     public Set<PublicId> confirmedKeepers(String commit) {
         return keepers == null ? Set.of() : keepers.confirmed(commit);
+    }
+
+    /**
+     * The commits this node keeps because a neighbour named it keeper and its bundle arrived, within
+     * the keep budget (empty when every bundle is fetched): what the repository keeps after its own
+     * and its work's commits when it must prune.
+     */
+    public Set<String> keptForOthers() {
+        return keepBudget == null ? Set.of() : keepBudget.kept();
+    }
+
+    /**
+     * The repository is giving these commits up (over its budget): they are no longer held, so the
+     * work's wants and neighbours' announcements fetch them again, and no longer kept for anyone.
+     * No effects: the neighbours that heard of them learn nothing (see docs/architecture.md).
+     */
+    public void dropped(Collection<String> commits) {
+        for (String commit : commits) {
+            planner.unheld(commit);
+            if (keepBudget != null) {
+                keepBudget.release(commit);
+            }
+        }
+    }
+
+    /** Bytes kept or reserved for keeper duties, and the budget (zeros when every bundle is fetched). */
+    public KeepUsage keepUsage() {
+        return keepBudget == null ? new KeepUsage(0, 0, 0, 0)
+                : new KeepUsage(keepBudget.usedBytes(), keepBudget.budgetBytes(), keepBudget.declined(), keepBudget.evicted());
+    }
+
+    /** What the keep budget holds: bytes used and allowed, duties declined and kept commits given up since start. */
+    public record KeepUsage(long usedBytes, long budgetBytes, long declined, long evicted) {
     }
 
     /** This node made or imported {@code commit} itself: hold it and announce it. */
@@ -640,11 +679,15 @@ public final class GossipCore implements PeerProtocol {
         switch (outcome.kind()) {
             case INVENTORY -> {
                 Inventory inventory = (Inventory) outcome.record();
-                boolean fetch = wants.all() || inventory.getKeepList().contains(selfId.toByteString());
+                boolean named = !wants.all() && inventory.getKeepList().contains(selfId.toByteString());
                 for (String commit : inventory.getCommitsList()) {
                     if (keepers != null) {
                         keepers.heard(from, commit); // a claim to a copy of our commit: believed only once we served it
                     }
+                    // A keeper duty is taken only while the keep budget has room; declined, the
+                    // commit is not fetched and its maker names another keeper after its wait.
+                    boolean fetch = wants.all() || (named && !planner.holds(commit)
+                            && keepBudget.take(from, commit, connections.openPeers(), now));
                     Start start = planner.announced(from, commit, fetch, now);
                     if (start != null) {
                         startFetch(start, out);

@@ -22,16 +22,30 @@ import java.util.List;
  * {@code copies} keep it;
  * a keeper does not name keepers in turn. So each commit lives on its maker and
  * about {@code copies} neighbours of it, plus every node whose work needed it, and stays fetchable
- * when its maker leaves.
+ * when its maker leaves. A keeper takes a duty only while its {@link KeepBudget} ({@code keepBytes})
+ * has room; a duty it declines is one it never fetches, and the maker names another.
  */
-public record Wants(boolean all, int copies) {
+public record Wants(boolean all, int copies, long keepBytes, long maxBundleBytes) {
     /** Keepers a node names for each commit it makes: with its maker, four copies outlive any one node leaving. */
     public static final int DEFAULT_COPIES = 3;
+    /** Bytes of neighbours' bundles a node keeps when named keeper, unless told otherwise: half the default repository budget. */
+    public static final long DEFAULT_KEEP_BYTES = 2048L << 20;
+    /** The largest bundle a fetch accepts (PeerConfig's default): what a keeper duty reserves until its bundle arrives. */
+    public static final long DEFAULT_MAX_BUNDLE_BYTES = 64L << 20;
 
     public Wants {
         if (!all && (copies < 1 || copies > 16)) {
             throw new IllegalArgumentException("copies must be 1 to 16, got " + copies);
         }
+        if (keepBytes < 0 || maxBundleBytes < 1) {
+            throw new IllegalArgumentException("need keepBytes >= 0 and maxBundleBytes > 0, got " + keepBytes + " and "
+                    + maxBundleBytes);
+        }
+    }
+
+    /** A policy with the default keeper budget. */
+    public Wants(boolean all, int copies) {
+        this(all, copies, DEFAULT_KEEP_BYTES, DEFAULT_MAX_BUNDLE_BYTES);
     }
 
     public static Wants everything() {
@@ -40,6 +54,14 @@ public record Wants(boolean all, int copies) {
 
     public static Wants workAndReplicas(int copies) {
         return new Wants(false, copies);
+    }
+
+    /**
+     * The wants filter, keeping at most {@code keepBytes} of neighbours' bundles (see
+     * {@link KeepBudget}); each duty reserves {@code maxBundleBytes} until its bundle arrives.
+     */
+    public static Wants workAndReplicas(int copies, long keepBytes, long maxBundleBytes) {
+        return new Wants(false, copies, keepBytes, maxBundleBytes);
     }
 
     /** The {@code n} of {@code candidates} with the highest rendezvous score for {@code commit}, best first. */

@@ -45,6 +45,24 @@ class GossipSimulationTest {
         System.out.printf("gossip simulation: %d seeds passed, from %d%n", ran, first);
     }
 
+    /**
+     * Keep budgets of a few bundles, so that keeper duties are declined and evicted all the time:
+     * makers still find keepers (declined, they name others), and every invariant holds, the
+     * replication one included.
+     */
+    @Test
+    void tightKeepBudgetsStillLeaveEveryHonestCommitReplicated() {
+        for (long seed = 1; seed <= 100; seed++) {
+            SimNet net = new SimNet(seed, 3 * SimNet.BUNDLE_BYTES);
+            try {
+                net.run();
+            } catch (AssertionError | RuntimeException e) {
+                throw new AssertionError("gossip simulation with a keep budget of 3 bundles failed, seed " + seed + ": "
+                        + e.getMessage(), e);
+            }
+        }
+    }
+
     @Test
     void aSeedReplaysExactly() {
         for (long seed : new long[] {3, 77, new Random().nextInt(1_000_000)}) {

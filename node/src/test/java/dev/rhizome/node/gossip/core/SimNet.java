@@ -50,6 +50,11 @@ final class SimNet {
             return keepers == 0 ? Wants.everything() : Wants.workAndReplicas(keepers);
         }
 
+        /** {@link #policy()} with a keep budget of {@code keepBytes}, each duty reserving one simulated bundle. */
+        Wants policy(long keepBytes) {
+            return keepers == 0 ? Wants.everything() : Wants.workAndReplicas(keepers, keepBytes, BUNDLE_BYTES);
+        }
+
         static Scenario draw(Random r) {
             return new Scenario(4 + r.nextInt(9), r.nextInt(4), 1 + r.nextInt(5), r.nextInt(4),
                     r.nextDouble() < 0.5 ? 0 : r.nextDouble() * 0.02, r.nextInt(3), r.nextInt(3),
@@ -130,11 +135,13 @@ final class SimNet {
         }
 
         GossipCore newCore() {
-            return new GossipCore(identity, info, CONFIG, new Random(random.nextLong()), SIGNATURES, scenario.policy());
+            return new GossipCore(identity, info, CONFIG, new Random(random.nextLong()), SIGNATURES,
+                    keepBytes < 0 ? scenario.policy() : scenario.policy(keepBytes));
         }
     }
 
     final long seed;
+    final long keepBytes;
     final Random random;
     final Scenario scenario;
     final List<Node> nodes = new ArrayList<>();
@@ -158,6 +165,12 @@ final class SimNet {
     private List<Effect> current = List.of();
 
     SimNet(long seed) {
+        this(seed, -1);
+    }
+
+    /** @param keepBytes the honest and hostile nodes' keep budget under the wants filter; negative: the default */
+    SimNet(long seed, long keepBytes) {
+        this.keepBytes = keepBytes;
         this.seed = seed;
         this.random = new Random(seed);
         this.scenario = Scenario.draw(random);
