@@ -78,6 +78,9 @@ final class ReadConnections implements AutoCloseable {
             Connection c = SqliteStore.connect(file);
             try (Statement s = c.createStatement()) {
                 s.execute("PRAGMA query_only = 1");
+                // the file is memory-mapped, so a reader's own page cache need not be the
+                // committer's 64 MiB: four of those would be a quarter of a GiB of native memory
+                s.execute("PRAGMA cache_size = -8192");
             }
             return new Reader(c, new Statements.Cached(c));
         } catch (SQLException e) {
