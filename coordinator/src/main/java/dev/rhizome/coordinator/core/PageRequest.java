@@ -26,19 +26,21 @@ public record PageRequest(int limit, Optional<Cursor> after) {
     }
 
     static int limit(String text) {
-        if (text.isEmpty()) {
-            return DEFAULT_LIMIT;
-        }
-        int limit;
+        return text.isEmpty() ? DEFAULT_LIMIT : count("limit", text, MAX_LIMIT);
+    }
+
+    /** A count given as query parameter {@code name}: a whole number from 1 to {@code max}, else 400. */
+    public static int count(String name, String text, int max) {
+        int n;
         try {
-            limit = text.length() > 9 ? -1 : Integer.parseInt(text);
+            n = text.length() > 9 ? -1 : Integer.parseInt(text);
         } catch (NumberFormatException e) {
-            limit = -1;
+            n = -1;
         }
-        if (limit < 1 || limit > MAX_LIMIT || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            throw Rejection.badRequest("query parameter limit must be a whole number from 1 to " + MAX_LIMIT
+        if (n < 1 || n > max || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw Rejection.badRequest("query parameter " + name + " must be a whole number from 1 to " + max
                     + ", got '" + (text.length() > 40 ? text.substring(0, 40) + "..." : text) + "'");
         }
-        return limit;
+        return n;
     }
 }

@@ -113,36 +113,17 @@ public final class Routes {
         return PageRequest.parse(list, Views.cursorParts(list), r.param("limit"), r.param("after"));
     }
 
-    /** The most of a list's newest items one request may ask for, as a page's limit. */
-    static final int MAX_NEWEST = 1000;
-
-    /** {@code newest=N}: the newest N items of a list, newest first, in one answer. */
+    /** {@code newest=N}: the newest N items of a list (at most a page's limit), newest first, in one answer. */
     private static int newest(ApiRequest r) {
         if (!r.param("after").isEmpty() || !r.param("limit").isEmpty()) {
             throw Rejection.badRequest("query parameter newest does not page: give it without limit and after");
         }
-        int n = entries(r.param("newest"));
-        if (n > MAX_NEWEST) {
-            throw Rejection.badRequest("query parameter newest must be at most " + MAX_NEWEST + ", got " + n);
-        }
-        return n;
+        return PageRequest.count("newest", r.param("newest"), PageRequest.MAX_LIMIT);
     }
 
     /** A board's entries to return: 0 (all) when not given. */
     private static int entries(String limit) {
-        if (limit.isEmpty()) {
-            return 0;
-        }
-        try {
-            int n = Integer.parseInt(limit);
-            if (n < 1) {
-                throw Rejection.badRequest("query parameter limit must be at least 1, got " + limit);
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw Rejection.badRequest("query parameter limit must be a whole number, got '"
-                    + (limit.length() > 20 ? limit.substring(0, 20) + "..." : limit) + "'");
-        }
+        return limit.isEmpty() ? 0 : PageRequest.count("limit", limit, PageRequest.MAX_LIMIT);
     }
 
     private static Optional<UnitStatus.State> state(String name) {

@@ -221,7 +221,9 @@ public final class DashboardView {
         dir.add("frontier_steps", steps);
         JsonArray nodes = new JsonArray();
         for (Experiment e : shown.values()) {
-            Measured m = measured.computeIfAbsent(e.getCommit(), c -> measured(tx, d.name(), c));
+            // a path commit was read above, measured or not (null): not read again
+            Measured m = measured.containsKey(e.getCommit()) ? measured.get(e.getCommit())
+                    : measured(tx, d.name(), e.getCommit());
             JsonObject n = new JsonObject();
             n.addProperty("commit", e.getCommit());
             n.addProperty("parent", e.getParent());

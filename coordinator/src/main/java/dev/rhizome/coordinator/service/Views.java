@@ -202,7 +202,6 @@ public final class Views {
     }
 
     private LeaderboardList buildLeaderboard(String direction) {
-        String hardwareClass = "";
         return store.inReadTransaction(tx -> {
             DirectionRecord d = tx.direction(direction)
                     .orElseThrow(() -> Rejection.notFound("unknown direction " + direction));
@@ -228,8 +227,7 @@ public final class Views {
                     .filter(e -> !e.late() && tx.resultState(e.envelopeId()).orElse(ResultVerdict.State.PENDING)
                             != ResultVerdict.State.INVALID)
                     .forEach(e -> results.add(e.result()));
-            return Leaderboards.build(direction, manifest.getMetric(), contenders, results, d.frontier().commit(),
-                    hardwareClass);
+            return Leaderboards.build(direction, manifest.getMetric(), contenders, results, d.frontier().commit(), "");
         });
     }
 

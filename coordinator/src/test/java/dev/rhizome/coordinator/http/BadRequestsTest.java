@@ -150,7 +150,7 @@ class BadRequestsTest {
         assertRefused(api.get("/v1/leaderboard?direction=" + DIRECTION + "&limit=ten"), 400, Error.Code.BAD_REQUEST,
                 "'ten'");
         assertRefused(api.get("/v1/results?direction=" + DIRECTION + "&newest=1001"), 400, Error.Code.BAD_REQUEST,
-                "at most 1000");
+                "newest must be a whole number from 1 to 1000");
         assertRefused(api.get("/v1/results?newest=5"), 400, Error.Code.BAD_REQUEST, "needs direction");
         assertRefused(api.get("/v1/experiments?direction=" + DIRECTION + "&newest=5&limit=2"), 400,
                 Error.Code.BAD_REQUEST, "does not page");
