@@ -191,8 +191,11 @@ class AgentErrorsTest {
     }
 
     @Test
-    void aDirtyWorkspaceIsNotSubmitted() throws Exception {
+    void aDirtyWorkspaceOrOneWithNothingCommittedIsNotSubmitted() throws Exception {
         Claimed c = claim();
+        // the claim checked out the seed's root commit: that it has no parent must not be the message
+        assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--json"),
+                ExitCodes.USAGE, "nothing_to_submit", "nothing is committed on top of it yet");
         Files.writeString(c.workspace().resolve("config.properties"), "x=2\n");
         assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--json"),
                 ExitCodes.USAGE, "dirty_workspace", "config.properties");

@@ -193,7 +193,7 @@ public final class Research {
     }
 
     /** The workspace's HEAD, as git knows it. */
-    record Head(String commit, String parent, String secondParent, String message) {
+    record Head(String commit, String parent, String secondParent, String message, int parentCount) {
     }
 
     /**
@@ -221,7 +221,13 @@ public final class Research {
         Head head = head(workspace);
         if (head.commit().equals(unit.getCommit())) {
             throw new CommandException(ExitCodes.USAGE, "nothing_to_submit", "HEAD is the unit's base commit "
-                    + CommitId.abbreviate(unit.getCommit()), "commit your change first");
+                    + CommitId.abbreviate(unit.getCommit()) + ": nothing is committed on top of it yet",
+                    "make your change, `git commit -am \"<what it changes>\"`, then submit");
+        }
+        if (head.parentCount() == 0 || head.parentCount() > 2) {
+            throw new CommandException(ExitCodes.USAGE, "bad_parents", "HEAD " + CommitId.abbreviate(head.commit())
+                    + " has " + head.parentCount() + " parents", "an experiment is one commit on top of "
+                            + CommitId.abbreviate(unit.getCommit()) + " (or a merge of two registered commits)");
         }
         requireRegistered(unit, head.parent(), "parent");
         if (!head.secondParent().isEmpty()) {
@@ -365,12 +371,9 @@ public final class Research {
                 throw new CommandException(ExitCodes.USAGE, "no_head", workspace + " has no HEAD commit", "commit first");
             }
             RevCommit c = git.getRepository().parseCommit(id);
-            if (c.getParentCount() == 0 || c.getParentCount() > 2) {
-                throw new CommandException(ExitCodes.USAGE, "bad_parents", "HEAD " + CommitId.abbreviate(id.name())
-                        + " has " + c.getParentCount() + " parents", "an experiment has one parent, or two for a merge");
-            }
-            return new Head(id.name(), c.getParent(0).name(), c.getParentCount() == 2 ? c.getParent(1).name() : "",
-                    c.getShortMessage());
+            int parents = c.getParentCount();
+            return new Head(id.name(), parents > 0 ? c.getParent(0).name() : "", parents == 2 ? c.getParent(1).name() : "",
+                    c.getShortMessage(), parents);
         } catch (IOException | GitAPIException e) {
             throw new CommandException(ExitCodes.USAGE, "not_a_workspace", workspace + " is not a git workspace: "
                     + e.getMessage(), "pass the --workspace that `rhizome claim` checked out");
