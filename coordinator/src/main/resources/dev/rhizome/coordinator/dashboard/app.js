@@ -29,6 +29,10 @@ function chart(container, d) {
   const steps = d.frontier_steps.slice().sort((a, b) => a.time_ms - b.time_ms);
   const times = Array.from(new Set(results.map(p => p.time_ms / 1000).concat(steps.map(s => s.time_ms / 1000))))
       .sort((a, b) => a - b);
+  if (times.length === 0) {
+    container.appendChild(el("p", "no " + d.metric_name + " measured yet: the chart starts with the first result", "empty"));
+    return;
+  }
   const pointAt = new Map(results.map(p => [p.time_ms / 1000, p.metric]));
   let frontier = null, si = 0;
   const stepSeries = times.map(t => {
@@ -37,7 +41,7 @@ function chart(container, d) {
   });
   const data = [times, times.map(t => pointAt.has(t) ? pointAt.get(t) : null), stepSeries];
   const opts = {
-    width: 720, height: 260, title: d.metric_name + " over time",
+    width: Math.max(320, Math.min(900, container.clientWidth || 720)), height: 260, title: d.metric_name + " over time",
     series: [{}, { label: "result", stroke: "transparent", points: { show: true, size: 6, fill: "#3b6fd4" } },
              { label: "frontier", stroke: "#0a7a2f", width: 2, paths: uPlot.paths.stepped({ align: 1 }), spanGaps: true }],
   };
@@ -45,6 +49,13 @@ function chart(container, d) {
   if (c && c.root.isConnected) { c.setData(data); return; }
   c = new uPlot(opts, data, container);
   charts.set(d.name, c);
+}
+
+function gain(d) {
+  // How far the frontier moved from the base, in the direction the metric improves.
+  if (typeof d.frontier_metric !== "number" || typeof d.baseline_metric !== "number" || d.baseline_metric === 0) return null;
+  const better = d.lower_is_better ? d.baseline_metric - d.frontier_metric : d.frontier_metric - d.baseline_metric;
+  return 100 * better / Math.abs(d.baseline_metric);
 }
 
 function direction(d) {
@@ -58,7 +69,8 @@ function direction(d) {
     s.appendChild(el("p", "Closed by an operator" + (d.closed_reason ? ": " + d.closed_reason : "")
         + ". No more work is handed out; its results and research tree stay below.", "closed-note"));
   }
-  s.appendChild(el("p", d.description));
+  if (d.description) s.appendChild(el("p", d.description, "muted"));
+  const overview = el("div", null, "overview");
   const facts = el("table");
   const tb = el("tbody");
   row(tb, ["state", d.closed ? "closed" : "open"]);
@@ -67,52 +79,106 @@ function direction(d) {
   const fm = el("tr"); fm.appendChild(el("td", "frontier " + d.metric_name));
   fm.appendChild(el("td", fmt(d.frontier_metric), "frontier-metric")); tb.appendChild(fm);
   row(tb, ["baseline " + d.metric_name, fmt(d.baseline_metric)]);
+  const g = gain(d);
+  if (g !== null) {
+    const gr = el("tr"); gr.appendChild(el("td", "gain over the base"));
+    gr.appendChild(el("td", (g > 0 ? "+" : "") + g.toFixed(2) + "% (" + (d.lower_is_better ? "lower" : "higher") + " is better)",
+        g > 0 ? "gain" : g < 0 ? "loss" : "")); tb.appendChild(gr);
+  }
+  row(tb, ["adopted steps", Math.max(0, d.frontier_steps.length - 1)]);
   const total = typeof d.results_total === "number" ? d.results_total : d.results.length;
   row(tb, ["results", total > d.results.length ? total + " (the chart shows the newest " + d.results.length + ")" : total]);
   if (typeof d.experiments_total === "number") row(tb, ["experiments", d.experiments_total]);
   facts.appendChild(tb);
-  s.appendChild(facts);
+  overview.appendChild(facts);
   const plot = el("div", null, "chart");
-  s.appendChild(plot);
+  overview.appendChild(plot);
+  s.appendChild(overview);
   s.appendChild(el("h4", "Research tree"));
-  const tree = el("ul");
+  const tree = el("ul", null, "tree");
   const children = new Map();
   d.tree.forEach(n => { if (!children.has(n.parent)) children.set(n.parent, []); children.get(n.parent).push(n); });
+  const node = (cls, commit, text) => {
+    const li = el("li", null, cls);
+    li.appendChild(el("code", commit.slice(0, 10)));
+    li.appendChild(el("span", " " + text, "node-text"));
+    return li;
+  };
   const add = (parent, ul, depth) => (children.get(parent) || []).forEach(n => {
-    const li = el("li", null, n.state === "adopted" ? "adopted" : n.state === "dead end" ? "dead" : "");
-    li.appendChild(el("code", n.commit.slice(0, 10)));
-    li.appendChild(document.createTextNode(" " + n.description + " — " + n.state
-        + (typeof n.metric === "number" ? " (" + fmt(n.metric) + ")" : "")));
+    const cls = n.state === "adopted" ? "adopted" : n.state === "dead end" ? "dead" : n.state === "pending" ? "pending" : "";
+    const li = node(cls, n.commit, n.description + " — " + n.state
+        + (typeof n.metric === "number" ? " (" + fmt(n.metric) + ")" : ""));
     ul.appendChild(li);
-    if (depth < 50) { const sub = el("ul"); li.appendChild(sub); add(n.commit, sub, depth + 1); }
+    if (depth < 50 && children.has(n.commit)) { const sub = el("ul"); li.appendChild(sub); add(n.commit, sub, depth + 1); }
   });
   add(d.base_commit, tree, 0);
   // Only the adopted path and the newest experiments come; one whose parent is older than those
   // hangs from the top, so nothing sent is left out of the page.
   const shown = new Set(d.tree.map(n => n.commit));
   Array.from(children.keys()).filter(p => p !== d.base_commit && !shown.has(p)).forEach(p => {
-    const li = el("li", null, "older"); li.appendChild(el("code", p.slice(0, 10)));
-    li.appendChild(document.createTextNode(" (older, not shown)"));
+    const li = node("older", p, "(older, not shown)");
     const sub = el("ul"); li.appendChild(sub); add(p, sub, 1); tree.appendChild(li);
   });
+  if (!tree.firstChild) tree.appendChild(el("li", "no experiments yet", "empty"));
   s.appendChild(tree);
   return [s, plot];
 }
 
+function stat(value, label) {
+  const d = el("div", null, "stat");
+  d.appendChild(el("div", value, "value"));
+  d.appendChild(el("div", label, "label"));
+  return d;
+}
+
+function summary(state) {
+  const open = state.directions.filter(d => !d.closed).length;
+  const sum = key => state.directions.reduce((n, d) => n + (typeof d[key] === "number" ? d[key] : 0), 0);
+  const adopted = state.directions.reduce((n, d) => n + Math.max(0, d.frontier_steps.length - 1), 0);
+  document.getElementById("summary").replaceChildren(
+      stat(open + " / " + state.directions.length, "open directions"),
+      stat(sum("experiments_total"), "experiments"),
+      stat(sum("results_total"), "results"),
+      stat(adopted, "adopted steps"),
+      stat(state.volunteers.length, "volunteers"),
+      stat((state.nodes.peers || []).length, "live nodes"),
+      stat(state.papers.length, "recent papers"));
+}
+
+function header(table, names) {
+  const tr = el("tr");
+  names.forEach(n => tr.appendChild(el("th", n)));
+  const thead = el("thead"); thead.appendChild(tr); table.appendChild(thead);
+}
+
 function render(state) {
+  summary(state);
   const dirs = document.getElementById("directions");
   dirs.replaceChildren();
   charts.clear();
+  if (state.directions.length === 0) {
+    dirs.appendChild(el("p", "No directions yet: publish a seed (`rhizome seed publish`) and open one (`rhizome direction open`).", "empty"));
+  }
   state.directions.forEach(d => { const [s, plot] = direction(d); dirs.appendChild(s); chart(plot, d); });
   const boards = document.getElementById("leaderboards");
   boards.replaceChildren();
   state.leaderboards.forEach(list => (list.leaderboards || []).forEach(b => {
     boards.appendChild(el("h4", b.direction + " on " + b.hardware_class));
-    const t = el("table"); const tb = el("tbody");
-    (b.entries || []).forEach(e => row(tb, [(e.commit || "").slice(0, 10), fmt(e.metric), (e.replicas || 0) + " replicas",
-        e.description, e.frontier ? "frontier" : ""]));
+    const t = el("table"); header(t, ["#", "commit", "metric", "replicas", "description", ""]);
+    const tb = el("tbody");
+    (b.entries || []).forEach((e, i) => {
+      const tr = el("tr");
+      tr.appendChild(el("td", i + 1, "num"));
+      tr.appendChild(el("td", (e.commit || "").slice(0, 10)));
+      tr.appendChild(el("td", fmt(e.metric), "num"));
+      tr.appendChild(el("td", e.replicas || 0, "num"));
+      tr.appendChild(el("td", e.description));
+      tr.appendChild(el("td", e.frontier ? "frontier" : "", e.frontier ? "frontier-tag" : ""));
+      tb.appendChild(tr);
+    });
     t.appendChild(tb); boards.appendChild(t);
   }));
+  if (!boards.firstChild) boards.appendChild(el("p", "no results yet", "empty"));
   const vols = document.querySelector("#volunteers tbody"); vols.replaceChildren();
   state.volunteers.forEach(v => row(vols, [v.node, v.hardware_class, v.ok_results, v.results]));
   const nodes = document.querySelector("#nodes tbody"); nodes.replaceChildren();
@@ -120,18 +186,36 @@ function render(state) {
   const papers = document.getElementById("papers"); papers.replaceChildren();
   state.papers.forEach(p => {
     const li = el("li"); li.appendChild(el("span", p.title, "paper-title"));
-    li.appendChild(document.createTextNode(" — " + p.direction + ", by " + p.author)); papers.appendChild(li);
+    const when = typeof p.created_ms === "number" ? ", " + new Date(p.created_ms).toISOString().slice(0, 16).replace("T", " ") + " UTC" : "";
+    li.appendChild(document.createTextNode(" — " + p.direction + ", by " + p.author + when)); papers.appendChild(li);
   });
-  document.getElementById("updated").textContent = "updated " + new Date().toISOString();
+  if (!papers.firstChild) papers.appendChild(el("li", "no papers yet", "empty"));
+}
+
+let lastText = null;
+
+function stale(why) {
+  // What is on the page stays; the header says it is no longer current.
+  const u = document.getElementById("updated");
+  u.textContent = why + (lastText === null ? "" : " (showing the last answer)");
+  u.className = "stale";
 }
 
 async function poll() {
   try {
     const r = await fetch("/v1/dashboard", { headers: { Accept: "application/json" } });
-    if (r.ok) render(await r.json());
-    else document.getElementById("updated").textContent = "coordinator answered " + r.status;
+    if (r.ok) {
+      // Rebuilt only when something changed, so a reader's place, selection and chart cursor stay.
+      const text = await r.text();
+      if (text !== lastText) { render(JSON.parse(text)); lastText = text; }
+      const u = document.getElementById("updated");
+      u.textContent = "updated " + new Date().toISOString().slice(0, 19).replace("T", " ") + " UTC";
+      u.className = "";
+    } else {
+      stale("coordinator answered " + r.status);
+    }
   } catch (e) {
-    document.getElementById("updated").textContent = "coordinator unreachable: " + e;
+    stale("coordinator unreachable: " + e);
   }
   setTimeout(poll, POLL_MS);
 }

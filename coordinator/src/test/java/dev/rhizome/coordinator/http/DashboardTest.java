@@ -69,6 +69,7 @@ class DashboardTest {
                     .contains("<td>state</td><td>closed</td>");
             // its history stays visible: the frontier, the chart of its results and the research tree
             assertThat(closed).contains("<td class=\"frontier-metric\">2.7500</td>");
+            assertThat(closed).contains("<td class=\"gain\">+15.38% (lower is better)</td>");  // 3.25 -> 2.75
             assertThat(closed).contains("<canvas");  // uPlot drew the metric over time
             assertThat(closed).contains("class=\"adopted\"");
             assertThat(dom).contains("<section class=\"direction\" data-direction=\"" + OPEN_DIRECTION + "\">");
@@ -77,6 +78,9 @@ class DashboardTest {
             assertThat(dom).contains("<span class=\"paper-title\">&lt;img src=x onerror=\"document.title='pwned'\"&gt;"
                     + "Lower lr &lt;b&gt;wins&lt;/b&gt;</span>");
             assertThat(dom).doesNotContain("<img src=\"x\"").contains("<title>Rhizome coordinator</title>");
+            // the summary above the directions: one of two open, and the closed one's results counted
+            assertThat(dom).contains("<div class=\"value\">1 / 2</div><div class=\"label\">open directions</div>")
+                    .contains("<div class=\"value\">2</div><div class=\"label\">results</div>");
 
             Path shot = Paths.get("target", "dashboard.png").toAbsolutePath();
             Files.createDirectories(shot.getParent());
