@@ -192,12 +192,12 @@ function render(state) {
   if (!papers.firstChild) papers.appendChild(el("li", "no papers yet", "empty"));
 }
 
-let lastText = null;
+let lastText = null, lastAt = null;
 
 function stale(why) {
   // What is on the page stays; the header says it is no longer current.
   const u = document.getElementById("updated");
-  u.textContent = why + (lastText === null ? "" : " (showing the last answer)");
+  u.textContent = why + (lastAt === null ? "" : " (showing the answer of " + lastAt + ")");
   u.className = "stale";
 }
 
@@ -209,7 +209,8 @@ async function poll() {
       const text = await r.text();
       if (text !== lastText) { render(JSON.parse(text)); lastText = text; }
       const u = document.getElementById("updated");
-      u.textContent = "updated " + new Date().toISOString().slice(0, 19).replace("T", " ") + " UTC";
+      lastAt = new Date().toISOString().slice(0, 19).replace("T", " ") + " UTC";
+      u.textContent = "updated " + lastAt;
       u.className = "";
     } else {
       stale("coordinator answered " + r.status);
