@@ -5,6 +5,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Trials;
+import dev.rhizome.coordinator.core.Reputation;
+import dev.rhizome.coordinator.store.Keyed;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.Stored;
 import dev.rhizome.proto.v1.Experiment;
@@ -37,6 +39,7 @@ import java.util.Set;
  */
 public final class DashboardView {
     private static final int PAPERS_SHOWN = 20;
+    private static final int CREDIT_SHOWN = 20;
     /** Results drawn per direction: the newest. */
     static final int POINTS_SHOWN = 2_000;
     /** Experiments in a direction's tree besides its adopted path: the newest. */
@@ -131,6 +134,7 @@ public final class DashboardView {
                 vols.add(x);
             });
             o.add("volunteers", vols);
+            o.add("credit", credit(tx));
             JsonArray papers = new JsonArray();
             for (SignedEnvelope e : tx.papers("")) {
                 if (papers.size() >= PAPERS_SHOWN) {
@@ -239,6 +243,27 @@ public final class DashboardView {
             nodes.add(n);
         }
         return nodes;
+    }
+
+    /**
+     * The volunteers with the most credit over the whole history (compute seconds of valid
+     * results), read in credit order from the reputations' index: the volunteers table above only
+     * counts the results the page shows.
+     */
+    private static JsonArray credit(Store.Transaction tx) {
+        JsonArray credit = new JsonArray();
+        for (Keyed<Store.CreditKey, Reputation> k : tx.reputations(java.util.Optional.empty(), CREDIT_SHOWN)) {
+            Reputation r = k.value();
+            JsonObject x = new JsonObject();
+            x.addProperty("node", shortId(k.key().runner()));
+            x.addProperty("credit_seconds", r.creditMs() / 1000.0);
+            x.addProperty("valid", r.valid());
+            x.addProperty("invalid", r.invalid());
+            x.addProperty("errors", r.errors());
+            x.addProperty("trusted", r.trusted());
+            credit.add(x);
+        }
+        return credit;
     }
 
     private static String shortId(com.google.protobuf.ByteString key) {

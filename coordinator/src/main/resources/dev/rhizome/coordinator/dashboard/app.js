@@ -181,6 +181,17 @@ function render(state) {
   if (!boards.firstChild) boards.appendChild(el("p", "no results yet", "empty"));
   const vols = document.querySelector("#volunteers tbody"); vols.replaceChildren();
   state.volunteers.forEach(v => row(vols, [v.node, v.hardware_class, v.ok_results, v.results]));
+  const credit = document.querySelector("#credit tbody"); credit.replaceChildren();
+  (state.credit || []).forEach(v => {
+    const tr = el("tr");
+    tr.appendChild(el("td", v.node));
+    tr.appendChild(el("td", Math.round(v.credit_seconds), "num"));
+    tr.appendChild(el("td", v.valid, "num"));
+    tr.appendChild(el("td", v.invalid, "num"));
+    tr.appendChild(el("td", v.errors, "num"));
+    tr.appendChild(el("td", v.trusted ? "trusted (spot-checked)" : "replicated"));
+    credit.appendChild(tr);
+  });
   const nodes = document.querySelector("#nodes tbody"); nodes.replaceChildren();
   (state.nodes.peers || []).forEach(n => row(nodes, [hex(n.node), n.host, n.port]));
   const papers = document.getElementById("papers"); papers.replaceChildren();

@@ -12,6 +12,7 @@ import dev.rhizome.proto.v1.DirectionClosure;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.identity.PublicId;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -81,6 +82,10 @@ class DashboardTest {
             // the summary above the directions: one of two open, and the closed one's results counted
             assertThat(dom).contains("<div class=\"value\">1 / 2</div><div class=\"label\">open directions</div>")
                     .contains("<div class=\"value\">2</div><div class=\"label\">results</div>");
+            // the runner's credit over the whole history: both its results were valid replicas
+            String runnerId = PublicId.hex(runner.publicId().toByteString()).substring(0, 12);
+            assertThat(dom).containsPattern("(?s)<table id=\"credit\">.*<tr><td>" + runnerId
+                    + "</td><td class=\"num\">\\d+</td><td class=\"num\">2</td><td class=\"num\">0</td>");
 
             Path shot = Paths.get("target", "dashboard.png").toAbsolutePath();
             Files.createDirectories(shot.getParent());
