@@ -251,6 +251,10 @@ class CliTest {
         Run verify = run("verify", dir.resolve("absent.jsonl").toString());
         assertThat(verify.code()).isEqualTo(ExitCodes.FAILED);
         assertThat(verify.err()).contains("no such file or directory").contains("absent.jsonl");
+        java.nio.file.Files.write(dir.resolve("binary.jsonl"), new byte[] {(byte) 0xff, (byte) 0xfe, '{', '\n'});
+        Run binary = run("verify", dir.resolve("binary.jsonl").toString());
+        assertThat(binary.code()).isEqualTo(ExitCodes.FAILED);
+        assertThat(binary.err()).contains("binary.jsonl").contains("not UTF-8 text").doesNotContain("Input length");
 
         Run prefs = run("node", "--data-dir", dir.toString(), "--config", dir.toString());
         assertThat(prefs.code()).isEqualTo(ExitCodes.USAGE);

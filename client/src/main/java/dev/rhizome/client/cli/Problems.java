@@ -41,6 +41,10 @@ public final class Problems {
             return (reason == null ? "file system error" : reason.toLowerCase(java.util.Locale.ROOT))
                     + (file == null ? "" : ": " + file);
         }
+        if (t instanceof java.nio.charset.CharacterCodingException) {
+            // MalformedInputException's own message is only "Input length = 1"
+            return "not UTF-8 text (it holds a byte sequence that is not valid UTF-8)";
+        }
         if (t instanceof BindException) {
             return "address already in use (another process listens on that port; pick another, or 0 for any free one)";
         }
