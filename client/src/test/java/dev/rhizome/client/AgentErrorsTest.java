@@ -196,6 +196,15 @@ class AgentErrorsTest {
         // the claim checked out the seed's root commit: that it has no parent must not be the message
         assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--json"),
                 ExitCodes.USAGE, "nothing_to_submit", "nothing is committed on top of it yet");
+        // a paper the coordinator would refuse is refused before anything is registered
+        Path big = dir.resolve("big-paper.md");
+        Files.writeString(big, "# Big\n" + "word ".repeat(14_000));
+        assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--paper", big.toString(),
+                "--json"), ExitCodes.USAGE, "paper_too_large", "at most 65536");
+        Path binary = dir.resolve("binary-paper.md");
+        Files.write(binary, new byte[] {'#', ' ', (byte) 0xff, (byte) 0xfe, '\n'});
+        assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--paper",
+                binary.toString(), "--json"), ExitCodes.USAGE, "bad_paper", "not UTF-8 text");
         Files.writeString(c.workspace().resolve("config.properties"), "x=2\n");
         assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--json"),
                 ExitCodes.USAGE, "dirty_workspace", "config.properties");

@@ -94,7 +94,7 @@ public final class AgentLoop {
                 progress.accept("round " + n + ": the command ran past " + settings.roundLimit().toSeconds()
                         + " s and was killed; submitting what it committed or left");
             }
-            String paperText = Files.isRegularFile(paperFile) ? Files.readString(paperFile, StandardCharsets.UTF_8) : null;
+            String paperText = agentPaper(paperFile, n);
             if (!commitChanges(ws, unit, paperText, n)) {
                 research.release(unit, List.of());
                 r.addProperty("submitted", false);
@@ -204,6 +204,29 @@ public final class AgentLoop {
             return head != null && !head.name().equals(unit.getCommit());
         } catch (GitAPIException e) {
             throw new IOException("cannot commit in " + ws + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The paper the agent command wrote, or null (a paper is then generated) when it wrote none or
+     * one the coordinator would refuse: the round's commit is still worth submitting.
+     */
+    private String agentPaper(Path paperFile, int round) throws IOException {
+        if (!Files.isRegularFile(paperFile)) {
+            return null;
+        }
+        if (Files.size(paperFile) > dev.rhizome.coordinator.core.RequestRules.MAX_PAPER_BODY_BYTES) {
+            progress.accept("round " + round + ": the paper the command wrote is " + Files.size(paperFile)
+                    + " bytes, over the " + dev.rhizome.coordinator.core.RequestRules.MAX_PAPER_BODY_BYTES
+                    + " accepted; a generated one goes with the commit");
+            return null;
+        }
+        try {
+            return Files.readString(paperFile, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            progress.accept("round " + round + ": the paper the command wrote is not UTF-8 text; a generated one goes "
+                    + "with the commit");
+            return null;
         }
     }
 

@@ -215,6 +215,7 @@ public final class Research {
                             + CommitId.abbreviate(unit.getCommit()) + "`), redo the change there and resubmit; "
                             + "renew long work in time with `rhizome renew --unit " + unit.getId() + "`");
         }
+        checkPaper(paperText);
         NodeEndpoint node = Announce.servingNode(dataDir).orElseThrow(() -> new CommandException(ExitCodes.FAILED,
                 "no_node", "no node is serving " + dataDir,
                 "start `rhizome node --data-dir " + dataDir + "` so peers can fetch your commit"));
@@ -319,6 +320,23 @@ public final class Research {
             }
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, e.getMessage());
+        }
+    }
+
+    /**
+     * A paper the coordinator would refuse is refused here, before the experiment is registered:
+     * refused afterwards, it would leave the experiment registered without its paper and the unit
+     * still leased.
+     */
+    static void checkPaper(String paperText) {
+        if (paperText == null) {
+            return;
+        }
+        int bytes = paperText.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > dev.rhizome.coordinator.core.RequestRules.MAX_PAPER_BODY_BYTES) {
+            throw new CommandException(ExitCodes.USAGE, "paper_too_large", "the paper is " + bytes + " bytes; at most "
+                    + dev.rhizome.coordinator.core.RequestRules.MAX_PAPER_BODY_BYTES + " are accepted",
+                    "shorten it (a paper says what was tried, what happened and what to try next), then submit");
         }
     }
 

@@ -70,7 +70,12 @@ public final class SubmitCommand implements Callable<Integer> {
             if (!Files.isRegularFile(paper)) {
                 throw new CommandException(ExitCodes.USAGE, "no_paper", "no paper at " + paper, "");
             }
-            paperText = Files.readString(paper, StandardCharsets.UTF_8);
+            try {
+                paperText = Files.readString(paper, StandardCharsets.UTF_8);
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw new CommandException(ExitCodes.USAGE, "bad_paper", "the paper " + paper + " is not UTF-8 text",
+                        "save it as UTF-8 markdown, then submit");
+            }
         }
         Research.Submission s = research.submit(unit, workspace, description, title, paperText, cites, keepLease);
         for (DiffSimilarity.Match m : s.similarDiffs()) {
