@@ -208,6 +208,21 @@ class AgentErrorsTest {
         Files.writeString(c.workspace().resolve("config.properties"), "x=2\n");
         assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--json"),
                 ExitCodes.USAGE, "dirty_workspace", "config.properties");
+
+        // A paper the coordinator refuses after the experiment was registered (it cites a paper
+        // that does not exist): the experiment stands, the answer says so, and the lease is closed.
+        commit(c.workspace(), "config.properties", "x=2\n");
+        Files.writeString(dir.resolve("citing.md"), "# Citing nothing\n\nbody\n");
+        assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--paper",
+                dir.resolve("citing.md").toString(), "--cites", "0".repeat(64), "--json"), ExitCodes.REFUSED,
+                "paper_refused", "is registered, but its paper was refused");
+        String head;
+        try (Git git = Git.open(c.workspace().toFile())) {
+            head = git.getRepository().resolve("HEAD").name();
+        }
+        assertThat(Experiment.parseFrom(new CoordinatorClient(url, IdentityStore.loadOrCreate(agent))
+                .experimentReport(head).getExperiment().getPayload()).getCommit()).isEqualTo(head);
+        assertThat(as("renew", "--unit", c.unit(), "--json").code()).isNotZero();
     }
 
     @Test

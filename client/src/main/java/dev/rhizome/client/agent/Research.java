@@ -266,7 +266,22 @@ public final class Research {
                         .setAuthor(client.identity().publicId().toByteString())
                         .setCreatedMs(System.currentTimeMillis())
                         .build();
-                paperId = client.publishPaper(paper).getId();
+                try {
+                    paperId = client.publishPaper(paper).getId();
+                } catch (CoordinatorException e) {
+                    if (!e.isRefusal()) {
+                        throw e;
+                    }
+                    // The experiment stands: the unit is closed as submitted, and the answer says
+                    // the paper was not taken, rather than leaving the lease held for a resubmission
+                    // that the coordinator would refuse as a duplicate.
+                    if (!keepLease) {
+                        release(unit, List.of(head.commit()));
+                    }
+                    throw new CommandException(ExitCodes.REFUSED, "paper_refused", "experiment "
+                            + CommitId.abbreviate(head.commit()) + " is registered, but its paper was refused: "
+                            + e.getMessage(), "the experiment stands; fix what the message names for your next paper");
+                }
             }
             if (!keepLease) {
                 release(unit, List.of(head.commit()));
