@@ -49,6 +49,9 @@ public final class CoordinatorClient {
     private final Identity identity;
     private final HttpClient http;
     private final Duration timeout;
+    /** The largest answer read (a whole direction's leaderboard of some 100,000 experiments fits). */
+    static final long MAX_ANSWER_BYTES = 128L << 20;
+    private final long maxAnswerBytes;
     private final UnansweredClaim unanswered = new UnansweredClaim();
 
     public CoordinatorClient(String url, Identity identity) {
@@ -56,9 +59,14 @@ public final class CoordinatorClient {
     }
 
     public CoordinatorClient(String url, Identity identity, Duration timeout) {
+        this(url, identity, timeout, MAX_ANSWER_BYTES);
+    }
+
+    CoordinatorClient(String url, Identity identity, Duration timeout, long maxAnswerBytes) {
         this.base = parseUrl(url);
         this.identity = identity;
         this.timeout = timeout;
+        this.maxAnswerBytes = maxAnswerBytes;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
 
@@ -351,11 +359,26 @@ public final class CoordinatorClient {
 
     private <T extends Message> T send(HttpRequest request, Parser<T> parser) throws CoordinatorException {
         HttpResponse<byte[]> response;
+        // The request's own timeout ends with the answer's headers; the body gets a deadline too,
+        // or a server trickling a byte a second would hold the caller (a node's work loop) forever.
+        java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> exchange =
+                http.sendAsync(request, BoundedBody.handler(maxAnswerBytes));
         try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-        } catch (IOException e) {
-            throw new CoordinatorException("coordinator at " + base + " is unreachable: " + describe(e), e);
+            response = exchange.get(2 * timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            exchange.cancel(true);
+            throw new CoordinatorException("coordinator at " + base + " did not send a whole answer to "
+                    + request.method() + " " + request.uri().getPath() + " within " + 2 * timeout.toSeconds() + " s", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof BoundedBody.TooLarge tooLarge) {
+                throw new CoordinatorException(200, Error.Code.INTERNAL, "the answer from " + request.uri()
+                        + " was refused: " + tooLarge.getMessage() + " (not a rhizome coordinator, or a hostile one)");
+            }
+            IOException io = cause instanceof IOException x ? x : new IOException(cause);
+            throw new CoordinatorException("coordinator at " + base + " is unreachable: " + describe(io), io);
         } catch (InterruptedException e) {
+            exchange.cancel(true);
             Thread.currentThread().interrupt();
             throw new CoordinatorException("interrupted while calling " + request.uri(), e);
         }
