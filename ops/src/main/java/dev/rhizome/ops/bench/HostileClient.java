@@ -23,6 +23,8 @@ import java.util.Map;
  * (a refusal or a closed connection); anything else is counted as an unexpected error.
  */
 final class HostileClient {
+    /** A direction the soak opens and closes at once: claims there lease nothing. */
+    static final String CLOSED_DIRECTION = "soak-closed";
     private static final String[] ATTACKS = {"slowloris", "oversized", "replay", "garbage_json", "pipelined"};
 
     private final URI base;
@@ -98,7 +100,7 @@ final class HostileClient {
         byte[] nonce = new byte[16];
         new SecureRandom().nextBytes(nonce);
         SignedEnvelope claim = Envelopes.sign(identity, ClaimRequest.newBuilder()
-                .setNode(identity.publicId().toByteString()).setDirection("no-such-direction")
+                .setNode(identity.publicId().toByteString()).setDirection(CLOSED_DIRECTION)
                 .setTimeMs(System.currentTimeMillis()).setNonce(com.google.protobuf.ByteString.copyFrom(nonce)).build());
         byte[] body = claim.toByteArray();
         int first = post("/v1/claim", "application/x-protobuf", body);

@@ -191,6 +191,14 @@ public final class SoakBench {
         ops.publishSeed(seed);
         ops.openDirection(Direction.newBuilder().setName("soak").setSeed("soak").setBaseCommit(seed.getCommit())
                 .setOpenedBy(ops.identity().publicId().toByteString()).setOpenedMs(System.currentTimeMillis()).build());
+        // The replay attack claims here: a closed direction answers every claim "no work" (200)
+        // without leasing a unit, so the replayed copy can only be refused for its nonce (409).
+        ops.openDirection(Direction.newBuilder().setName(HostileClient.CLOSED_DIRECTION).setSeed("soak")
+                .setBaseCommit(seed.getCommit()).setOpenedBy(ops.identity().publicId().toByteString())
+                .setOpenedMs(System.currentTimeMillis()).build());
+        ops.closeDirection(dev.rhizome.proto.v1.DirectionClosure.newBuilder().setName(HostileClient.CLOSED_DIRECTION)
+                .setReason("the soak's replay target").setClosedBy(ops.identity().publicId().toByteString())
+                .setClosedMs(System.currentTimeMillis()).build());
         return seed;
     }
 
