@@ -227,6 +227,59 @@ class SandboxEscapeTest {
     }
 
     @Test
+    void aJobCannotRewritePid1SoThatItOutlivesBubblewrapAndTheNode() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 writes the code");
+        assumeTrue(System.getProperty("os.arch").equals("amd64"), "the code written is x86-64's");
+        // PID 1 inside is bubblewrap's init, of the job's uid, and holds the parent-death signal that
+        // ends the namespace when bubblewrap (or the node, which it dies with) is killed. The job
+        // wrote code through /proc/1/mem where init's wait4 returns to: prctl(PR_SET_PDEATHSIG, 0),
+        // then pause() for ever; an orphan's end woke init into it. Killing bubblewrap, as the node's
+        // death does, then left the job running with no one to stop it.
+        String script = """
+                import os, time
+                try:
+                    fd = os.open('/proc/1/mem', os.O_RDWR)
+                except OSError as e:
+                    print('MEM REFUSED', e.errno, flush=True)
+                else:
+                    pc = int(open('/proc/1/syscall').read().split()[-1], 16)
+                    os.lseek(fd, pc, 0)
+                    os.write(fd, bytes.fromhex('bf01000000' '31f6' 'b89d000000' '0f05' 'b822000000' '0f05' 'ebf7'))
+                    os.close(fd)
+                    if os.fork() == 0:
+                        if os.fork() == 0:
+                            os._exit(0)
+                        os._exit(0)
+                    os.wait()
+                    print('REWROTE PID 1', flush=True)
+                while True:
+                    open('alive', 'a').write('x')
+                    time.sleep(0.05)
+                """;
+        Path log = dataDir.resolve("pid1.log");
+        Process bwrap = sandbox.start(List.of("/usr/bin/python3", "-c", script),
+                new Confinement(checkout, List.of(checkout), List.of(), Map.of("PATH", "/usr/bin:/bin")),
+                java.lang.ProcessBuilder.Redirect.PIPE, java.lang.ProcessBuilder.Redirect.appendTo(log.toFile()),
+                java.lang.ProcessBuilder.Redirect.appendTo(log.toFile()));
+        List<ProcessHandle> inside = new java.util.ArrayList<>();
+        try {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
+                    .until(() -> Files.exists(checkout.resolve("alive")) && Files.readString(log).contains("\n"));
+            bwrap.descendants().forEach(inside::add);
+            assertThat(inside).isNotEmpty();
+
+            bwrap.toHandle().destroyForcibly(); // bubblewrap alone, as when the node dies: no sweep, no cgroup
+
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).alias("the job's processes end")
+                    .until(() -> inside.stream().noneMatch(ProcessTree::running));
+            assertThat(Files.readString(log)).contains("MEM REFUSED").doesNotContain("REWROTE");
+        } finally {
+            inside.forEach(ProcessHandle::destroyForcibly);
+            bwrap.destroyForcibly();
+        }
+    }
+
+    @Test
     void extendedAttributesTheBudgetDoesNotCountCannotBeSetInsideAndCopyingStillWorks() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 sets the attributes");
         // user.* attributes take disk space (up to a block a file on ext4) that the budget, summing sizes, misses.
