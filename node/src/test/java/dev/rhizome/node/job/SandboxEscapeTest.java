@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SandboxEscapeTest {
     private static final SandboxLimits SMALL = new SandboxLimits(256L << 20, 64, 16L << 20);
     private static BwrapLauncher sandbox;
+    private static java.util.Optional<CgroupV2> cgroup;
 
     @TempDir
     Path dataDir;
@@ -38,10 +39,11 @@ class SandboxEscapeTest {
 
     @BeforeAll
     static void buildSandbox() {
-        CgroupV2.Detection cgroup = CgroupV2.detect();
-        SandboxReport report = SandboxProbe.probe(HostView.real(), cgroup, SMALL);
+        CgroupV2.Detection detected = CgroupV2.detect();
+        cgroup = detected.cgroup();
+        SandboxReport report = SandboxProbe.probe(HostView.real(), detected, SMALL);
         assumeTrue(report.ok(), () -> "this machine cannot sandbox jobs:\n" + report.whyNot());
-        sandbox = new BwrapLauncher(report.plan().get(), cgroup.cgroup(), HostView.real());
+        sandbox = new BwrapLauncher(report.plan().get(), cgroup, HostView.real());
     }
 
     @BeforeEach
@@ -280,6 +282,59 @@ class SandboxEscapeTest {
     }
 
     @Test
+    void aLiveJobCannotTurnTheDeleteOfItsCheckoutOntoTheVolunteersFiles() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 swaps the directories");
+        Path volunteer = Files.createDirectories(dataDir.resolve("volunteer/keys"));
+        Files.writeString(volunteer.resolve("identity.key"), secret);
+        Files.writeString(dataDir.resolve("volunteer/notes"), "mine");
+        // The node deletes a checkout once its job is dead; a job still alive then (one that outlived
+        // its sandbox, as above) raced the delete: each directory the node moved into its trash, then
+        // inside the checkout, it swapped for a link to a directory of the volunteer's, which the node
+        // listed and emptied with its own rights.
+        String script = """
+                import os, sys
+                target = sys.argv[1]
+                for i in range(1000):
+                    os.makedirs(f'd{i}/e')
+                    for j in range(3):
+                        open(f'd{i}/e/f{j}', 'w').write('x')
+                print('READY', flush=True)
+                n = 0
+                while True:
+                    for t in [e for e in os.listdir('.') if e.startswith('.rhizome-deleting-')]:
+                        try:
+                            for d in os.listdir(t):
+                                p = t + '/' + d
+                                if not os.path.islink(p):
+                                    os.rename(p, t + '/kept' + str(n)); n += 1
+                                    os.symlink(target, p)
+                        except OSError:
+                            pass
+                """;
+        Path log = dataDir.resolve("swap.log");
+        // As the node's own user, as on a volunteer's machine (a node running as root runs jobs as nobody).
+        Process job = asTheNodesUser().start(List.of("/usr/bin/python3", "-c", script, dataDir.resolve("volunteer").toString()),
+                new Confinement(checkout, List.of(checkout), List.of(), Map.of("PATH", "/usr/bin:/bin")),
+                java.lang.ProcessBuilder.Redirect.PIPE, java.lang.ProcessBuilder.Redirect.appendTo(log.toFile()),
+                java.lang.ProcessBuilder.Redirect.appendTo(log.toFile()));
+        try {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> Files.readString(log).contains("READY"));
+
+            try {
+                JobDirs.deleteTree(checkout);
+            } catch (IOException e) {
+                // a live job may keep the delete from finishing; what matters is what it deleted
+            }
+
+            assertThat(volunteer.resolve("identity.key")).hasContent(secret);
+            assertThat(dataDir.resolve("volunteer/notes")).hasContent("mine");
+        } finally {
+            job.destroyForcibly();
+            job.waitFor();
+        }
+    }
+
+    @Test
     void extendedAttributesTheBudgetDoesNotCountCannotBeSetInsideAndCopyingStillWorks() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 sets the attributes");
         // user.* attributes take disk space (up to a block a file on ext4) that the budget, summing sizes, misses.
@@ -313,6 +368,13 @@ class SandboxEscapeTest {
         assertThat(inside.status()).as(log()).isEqualTo(Result.Status.OK);
         assertThat(log()).contains("REFUSED setxattr 95", "REFUSED fsetxattr 95", "REFUSED lsetxattr 95", "COPIED x",
                 "LIST []").doesNotContain("SET ");
+    }
+
+    /** The sandbox, but with jobs of the node's own uid, as when the node does not run as root. */
+    private static BwrapLauncher asTheNodesUser() {
+        SandboxPlan p = sandbox.plan();
+        return p.jobUid().isEmpty() ? sandbox : new BwrapLauncher(new SandboxPlan(p.bwrap(), p.prlimit(), p.setpriv(),
+                java.util.OptionalInt.empty(), p.limits(), p.memory(), p.gpus()), cgroup, HostView.real());
     }
 
     private JobOutcome run(String script, long maxWorkBytes) throws IOException, InterruptedException {
