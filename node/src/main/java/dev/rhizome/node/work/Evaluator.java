@@ -285,8 +285,13 @@ public final class Evaluator {
         return logRoot.resolve(fileName(unitId) + ".log");
     }
 
-    private static String fileName(String unitId) {
-        return unitId.replaceAll("[^A-Za-z0-9._-]", "_");
+    /**
+     * The unit's id as one file name in the work root. An id of dots alone ("..") named the work
+     * root's parent, the temp directory, which the evaluator deletes before and after each job.
+     */
+    static String fileName(String unitId) {
+        String name = unitId.replaceAll("[^A-Za-z0-9._-]", "_");
+        return name.chars().allMatch(c -> c == '.') ? "_" + name : name;
     }
 
     /** Whatever the job did to its tree (nesting past the path limit, chmod 000): {@link JobDirs#deleteTree}. */
