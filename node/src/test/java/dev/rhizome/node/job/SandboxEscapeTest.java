@@ -335,6 +335,20 @@ class SandboxEscapeTest {
     }
 
     @Test
+    void aLogOfBlankLinesDoesNotHoldTheNodeOnceTheJobHasEnded() throws Exception {
+        // The metric's pattern ran each line's leading "\\s*" over every blank line after it and back:
+        // 8 MiB of them, well under the log's limit, held the slot's thread for weeks after the job ended.
+        String script = "head -c 8388608 /dev/zero | tr '\\0' '\\n'; echo 'num_steps: 3'; echo 'val_bpb: 1.5'";
+
+        JobOutcome outcome = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofMinutes(3),
+                () -> run(script, Long.MAX_VALUE));
+
+        assertThat(outcome.status()).isEqualTo(Result.Status.OK);
+        assertThat(outcome.metric()).hasValue(1.5);
+        assertThat(outcome.steps()).hasValue(3);
+    }
+
+    @Test
     void extendedAttributesTheBudgetDoesNotCountCannotBeSetInsideAndCopyingStillWorks() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 sets the attributes");
         // user.* attributes take disk space (up to a block a file on ext4) that the budget, summing sizes, misses.
