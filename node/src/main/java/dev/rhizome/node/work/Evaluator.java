@@ -200,9 +200,15 @@ public final class Evaluator {
                 .setRandomSeed(unit.getRandomSeed());
     }
 
+    /**
+     * A refusal's reason names paths of the candidate's tree, which a stranger chose: a file name may
+     * hold terminal escapes or line breaks (git forbids only NUL and '/'), and the reason reaches
+     * the volunteer's terminal through the node's log and goes into a signed result. Made printable.
+     */
     private Result refuse(Result.Builder result, String commit, String reason) {
-        log.warn("refusing to run {}: {}", CommitId.abbreviate(commit), reason);
-        return result.setStatus(Result.Status.REFUSED).setReason(reason).setTimeMs(clock.millis()).build();
+        String shown = JobText.printable(reason, MAX_REASON_CHARS);
+        log.warn("refusing to run {}: {}", CommitId.abbreviate(commit), shown);
+        return result.setStatus(Result.Status.REFUSED).setReason(shown).setTimeMs(clock.millis()).build();
     }
 
     /**
