@@ -299,6 +299,11 @@ public final class BwrapCommand {
         List<Path> gpuDevices = plan.gpus().devicesFor(JobGpu.of(confinement.env()));
         argv.add(plan.prlimit().toString());
         argv.add("--nproc=" + plan.limits().processes());
+        // No core dumps, and none allowed back (soft and hard): a crashing process wrote its whole
+        // memory at once, into the checkout past the budget's next look, or, where the kernel pipes
+        // dumps to a helper (apport, systemd-coredump), to that root helper on the host, which keeps
+        // them outside the sandbox and any budget (those helpers store nothing for a limit of 0).
+        argv.add("--core=0");
         // On a GPU node without a cgroup, only jobs given a GPU go unbounded (CUDA maps more address
         // space than any sane RLIMIT_AS); a CPU slot's job there is bounded like anywhere else.
         if (plan.memory() == SandboxPlan.MemoryLimit.ADDRESS_SPACE

@@ -349,6 +349,34 @@ class SandboxEscapeTest {
     }
 
     @Test
+    void aCrashingJobDumpsNoCoreAndCannotAllowItself() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 crashes");
+        // A dump is the process's whole memory written at once: into the checkout, past the budget's
+        // next look, or through a pipe core_pattern to a root helper on the host, outside any budget.
+        String script = """
+                /usr/bin/python3 -c "
+                import resource, subprocess
+                try:
+                    resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+                    print('RAISED')
+                except (ValueError, OSError) as e:
+                    print('REFUSED', e)
+                print('LIMIT', resource.getrlimit(resource.RLIMIT_CORE))
+                subprocess.run(['/usr/bin/python3', '-c', 'import os; b = bytearray(64 << 20); b[::4096] = bytes(len(b[::4096])); os.abort()'])
+                "
+                ls
+                echo 'val_bpb: 1.0'
+                """;
+        JobOutcome outcome = run(script, Long.MAX_VALUE);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+        assertThat(log()).contains("REFUSED", "LIMIT (0, 0)").doesNotContain("RAISED");
+        try (java.util.stream.Stream<Path> left = Files.list(checkout)) {
+            assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("core"));
+        }
+    }
+
+    @Test
     void extendedAttributesTheBudgetDoesNotCountCannotBeSetInsideAndCopyingStillWorks() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 sets the attributes");
         // user.* attributes take disk space (up to a block a file on ext4) that the budget, summing sizes, misses.
