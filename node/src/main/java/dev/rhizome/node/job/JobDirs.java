@@ -41,6 +41,7 @@ public final class JobDirs {
             }
             deleteTree(root);
         }
+        deleteLeftoverTrash(root);
         try {
             Files.createDirectory(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
         } catch (FileAlreadyExistsException e) {
@@ -48,6 +49,20 @@ public final class JobDirs {
         }
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x--x")); // the umask may have cut it
         return root;
+    }
+
+    /** The trash of an earlier delete of {@code root} that did not finish (the node was killed): this user's only. */
+    private static void deleteLeftoverTrash(Path root) throws IOException {
+        String prefix = trashPrefix(root);
+        List<Path> left = new java.util.ArrayList<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(root.getParent(), prefix + "*")) {
+            s.forEach(left::add);
+        }
+        for (Path trash : left) {
+            if (Files.isDirectory(trash, LinkOption.NOFOLLOW_LINKS) && uid(trash) == myUid()) {
+                deleteTree(trash);
+            }
+        }
     }
 
     /**
@@ -160,6 +175,16 @@ public final class JobDirs {
         }
     }
 
+    /**
+     * The name a trash of {@code root} starts with: {@code .<root's name>.deleting-}, so that a node
+     * killed in the middle of deleting its job directory finds that trash, next to it in the shared
+     * temp directory, at its next start ({@link #prepare}), and never takes another's.
+     */
+    static String trashPrefix(Path root) {
+        String name = root.getFileName().toString();
+        return "." + name.substring(0, Math.min(name.length(), 160)) + ".deleting-";
+    }
+
     /** Where the directories of a tree being deleted wait, one level deep, to be emptied in turn. */
     private static final class Trash {
         /** A live job may keep refilling a directory it holds open; past this many listings the delete gives up. */
@@ -182,7 +207,7 @@ public final class JobDirs {
             }
             Path d;
             while (true) {
-                d = parent.resolve(".rhizome-deleting-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()));
+                d = parent.resolve(trashPrefix(root) + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()));
                 try {
                     Files.createDirectory(d, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
                     break;

@@ -301,7 +301,7 @@ class SandboxEscapeTest {
                 print('READY', flush=True)
                 n = 0
                 while True:
-                    for t in [e for e in os.listdir('.') if e.startswith('.rhizome-deleting-')]:
+                    for t in [e for e in os.listdir('.') if 'deleting-' in e]:
                         try:
                             for d in os.listdir(t):
                                 p = t + '/' + d
