@@ -302,7 +302,7 @@ public final class BwrapCommand {
         // No core dumps, and none allowed back (soft and hard): a crashing process wrote its whole
         // memory at once, into the checkout past the budget's next look, or, where the kernel pipes
         // dumps to a helper (apport, systemd-coredump), to that root helper on the host, which keeps
-        // them outside the sandbox and any budget (those helpers store nothing for a limit of 0).
+        // them outside the sandbox and any budget (systemd-coredump stores nothing for a limit of 0).
         argv.add("--core=0");
         // On a GPU node without a cgroup, only jobs given a GPU go unbounded (CUDA maps more address
         // space than any sane RLIMIT_AS); a CPU slot's job there is bounded like anywhere else.
