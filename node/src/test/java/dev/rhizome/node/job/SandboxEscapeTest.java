@@ -377,6 +377,36 @@ class SandboxEscapeTest {
     }
 
     @Test
+    void aJobCannotTakePid1sDescriptorsToChooseWhatBubblewrapReports() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 makes the calls");
+        assumeTrue(SeccompFilter.Arch.host().isPresent(), "no seccomp filter on this architecture");
+        // PID 1 (bubblewrap's init, the job's uid) tells bubblewrap the job's exit status through an
+        // eventfd; pidfd_getfd handed the job that descriptor, and bubblewrap exited with what the job wrote.
+        String script = """
+                /usr/bin/python3 -c "
+                import ctypes, os
+                libc = ctypes.CDLL(None, use_errno=True)
+                pidfd = os.pidfd_open(1)
+                for fd in range(3, 10):
+                    got = libc.syscall(438, pidfd, fd, 0)
+                    if got >= 0:
+                        print('TOOK', fd, os.readlink('/proc/self/fd/%d' % got))
+                        if 'eventfd' in os.readlink('/proc/self/fd/%d' % got):
+                            os.write(got, (43).to_bytes(8, 'little'))
+                    else:
+                        print('REFUSED', fd, ctypes.get_errno())
+                "
+                sleep 2
+                echo 'val_bpb: 1.0'
+                """;
+        JobOutcome outcome = run(script, Long.MAX_VALUE);
+
+        assertThat(log()).doesNotContain("TOOK").contains("REFUSED 4 1");
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+        assertThat(outcome.exitCode()).isZero();
+    }
+
+    @Test
     void extendedAttributesTheBudgetDoesNotCountCannotBeSetInsideAndCopyingStillWorks() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 sets the attributes");
         // user.* attributes take disk space (up to a block a file on ext4) that the budget, summing sizes, misses.
