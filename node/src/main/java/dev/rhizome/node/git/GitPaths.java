@@ -10,14 +10,19 @@ final class GitPaths {
     static String requireSafe(String path) {
         if (path == null || path.isEmpty() || path.startsWith("/") || path.endsWith("/") || path.contains("\\")
                 || path.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("not a relative file path: '" + path + "'");
+            throw new IllegalArgumentException("not a relative file path: '" + shown(path) + "'");
         }
         for (String segment : path.split("/", -1)) {
             if (segment.isEmpty() || segment.equals(".") || segment.equals("..")
                     || segment.toLowerCase(Locale.ROOT).equals(".git")) {
-                throw new IllegalArgumentException("unsafe path in commit: '" + path + "'");
+                throw new IllegalArgumentException("unsafe path in commit: '" + shown(path) + "'");
             }
         }
         return path;
+    }
+
+    /** A stranger's path in a message: printable ({@link dev.rhizome.node.job.JobText}), it may reach a terminal. */
+    private static String shown(String path) {
+        return path == null ? "null" : dev.rhizome.node.job.JobText.printable(path, 300);
     }
 }

@@ -305,12 +305,12 @@ public final class NodeRepository implements AutoCloseable {
                 String path = tree.getPathString();
                 if (!isFile(mode)) {
                     throw new IOException("commit " + CommitId.abbreviate(commit) + " has a "
-                            + (mode == FileMode.SYMLINK ? "symbolic link" : "submodule") + " at " + path
+                            + (mode == FileMode.SYMLINK ? "symbolic link" : "submodule") + " at " + shown(path)
                             + "; only regular files can be checked out");
                 }
                 Path target = root.resolve(GitPaths.requireSafe(path)).normalize();
                 if (!target.startsWith(root)) {
-                    throw new IOException("path escapes the checkout: " + path);
+                    throw new IOException("path escapes the checkout: " + shown(path));
                 }
                 Files.createDirectories(target.getParent());
                 try (OutputStream out = Files.newOutputStream(target)) {
@@ -321,6 +321,11 @@ public final class NodeRepository implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** A path of a stranger's tree, for a message that reaches the volunteer's terminal: {@link dev.rhizome.node.job.JobText}. */
+    private static String shown(String path) {
+        return "'" + dev.rhizome.node.job.JobText.printable(path, 300) + "'";
     }
 
     /**

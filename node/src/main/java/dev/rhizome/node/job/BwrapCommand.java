@@ -46,6 +46,8 @@ public final class BwrapCommand {
     static final int BOOT_ID_FD = 5;
     /** The host's boot id: the same for every job until the machine restarts, so a fingerprint of it. */
     static final String BOOT_ID = "/proc/sys/kernel/random/boot_id";
+    /** bubblewrap's init's memory, by both of the names /proc gives it (it has one thread). */
+    static final List<String> PID1_MEMORY = List.of("/proc/1/mem", "/proc/1/task/1/mem");
     static final int NOBODY = 65534;
     /** The name the job's own uid has inside, when it is not root's or nobody's. */
     static final String JOB_USER = "rhizome";
@@ -236,6 +238,13 @@ public final class BwrapCommand {
             }
         }
         argv.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
+        // PID 1 inside is bubblewrap's init, of the job's uid: through /proc/1/mem the job could write
+        // its code (the same uid may, and /proc does not pass through seccomp's ptrace refusal) and
+        // clear its parent-death signal, so that killing bubblewrap, or the node's death, no longer
+        // ends the namespace: the job outlived the node. Its memory reads as /dev/null instead.
+        for (String mem : PID1_MEMORY) {
+            argv.addAll(List.of("--ro-bind", "/dev/null", mem));
+        }
         // One of its own: the host's would let jobs (and whoever reads their results) tell machines apart.
         argv.addAll(List.of("--ro-bind-data", Integer.toString(BOOT_ID_FD), BOOT_ID));
         argv.addAll(List.of("--size", Long.toString(plan.limits().tmpBytes()), "--tmpfs", "/tmp"));
@@ -290,6 +299,11 @@ public final class BwrapCommand {
         List<Path> gpuDevices = plan.gpus().devicesFor(JobGpu.of(confinement.env()));
         argv.add(plan.prlimit().toString());
         argv.add("--nproc=" + plan.limits().processes());
+        // No core dumps, and none allowed back (soft and hard): a crashing process wrote its whole
+        // memory at once, into the checkout past the budget's next look, or, where the kernel pipes
+        // dumps to a helper (apport, systemd-coredump), to that root helper on the host, which keeps
+        // them outside the sandbox and any budget (systemd-coredump stores nothing for a limit of 0).
+        argv.add("--core=0");
         // On a GPU node without a cgroup, only jobs given a GPU go unbounded (CUDA maps more address
         // space than any sane RLIMIT_AS); a CPU slot's job there is bounded like anywhere else.
         if (plan.memory() == SandboxPlan.MemoryLimit.ADDRESS_SPACE

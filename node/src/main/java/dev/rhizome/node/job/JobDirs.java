@@ -41,6 +41,7 @@ public final class JobDirs {
             }
             deleteTree(root);
         }
+        deleteLeftoverTrash(root);
         try {
             Files.createDirectory(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
         } catch (FileAlreadyExistsException e) {
@@ -48,6 +49,20 @@ public final class JobDirs {
         }
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x--x")); // the umask may have cut it
         return root;
+    }
+
+    /** The trash of an earlier delete of {@code root} that did not finish (the node was killed): this user's only. */
+    private static void deleteLeftoverTrash(Path root) throws IOException {
+        String prefix = trashPrefix(root);
+        List<Path> left = new java.util.ArrayList<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(root.getParent(), prefix + "*")) {
+            s.forEach(left::add);
+        }
+        for (Path trash : left) {
+            if (Files.isDirectory(trash, LinkOption.NOFOLLOW_LINKS) && uid(trash) == myUid()) {
+                deleteTree(trash);
+            }
+        }
     }
 
     /**
@@ -109,17 +124,23 @@ public final class JobDirs {
     }
 
     /**
-     * Deletes a tree a job wrote, whatever it did to it. Only call this once the job's processes
-     * are dead. A plain walk fails, and leaves the tree on the volunteer's disk (and a node that
-     * empties its job directory at start unable to start), on two things a job can do:
+     * Deletes a tree a job wrote, whatever it did to it. Call this once the job's processes are
+     * dead; it stays safe if one is not (a job that outlived its sandbox, or whose end the node
+     * could not wait for). A plain walk fails, and leaves the tree on the volunteer's disk (and a
+     * node that empties its job directory at start unable to start), on two things a job can do:
      * <ul>
      * <li>nest directories deeper than the kernel's 4096-byte path limit (it creates them one
-     * {@code chdir} at a time): every directory is first moved up into a trash directory at the
-     * tree's root, so no path this method uses is longer than the root's and two names more;</li>
+     * {@code chdir} at a time): every directory is first moved into a trash directory, so no path
+     * this method uses is longer than the trash's and two names more;</li>
      * <li>make a directory unreadable ({@code chmod 000}; a job running as the node's own user owns
      * its files): each directory is given back {@code rwx} for its owner before it is listed.</li>
      * </ul>
-     * Symbolic links are deleted, never followed.
+     * The trash is a new directory of the node's, 0700, next to the tree, not in it: a job sees its
+     * checkout, and when the trash was inside, a live job replaced a directory waiting there with a
+     * symbolic link to one of the volunteer's, whose files the node then listed and deleted with its
+     * own rights. Outside the job's view, an entry of the trash is what the node moved there: a
+     * directory is listed only once {@code lstat} there says it is one (a link moved there, swapped
+     * in before the move, is deleted as a link). Symbolic links are deleted, never followed.
      */
     public static void deleteTree(Path dir) throws IOException {
         Path root = dir.toAbsolutePath().normalize();
@@ -131,34 +152,67 @@ public final class JobDirs {
             Files.deleteIfExists(root);
             return;
         }
-        // Inside the tree, not next to it: next to a checkout root is /tmp, where others may plant names.
         Trash trash = new Trash(root);
-        trash.drain(root);
-        for (Path d = trash.next(); d != null; d = trash.next()) {
-            trash.drain(d);
-            Files.deleteIfExists(d);
+        try {
+            openUp(root);
+            trash.drain(root);
+            for (Path d = trash.next(); d != null; d = trash.next()) {
+                BasicFileAttributes a = attributes(d);
+                if (a == null) {
+                    continue;
+                }
+                if (!a.isDirectory()) {
+                    Files.deleteIfExists(d);
+                    continue;
+                }
+                openUp(d);
+                trash.drain(d);
+                Files.deleteIfExists(d);
+            }
+            Files.deleteIfExists(root);
+        } finally {
+            trash.close();
         }
-        Files.deleteIfExists(trash.dir);
-        Files.deleteIfExists(root);
+    }
+
+    /**
+     * The name a trash of {@code root} starts with: {@code .<root's name>.deleting-}, so that a node
+     * killed in the middle of deleting its job directory finds that trash, next to it in the shared
+     * temp directory, at its next start ({@link #prepare}), and never takes another's.
+     */
+    static String trashPrefix(Path root) {
+        String name = root.getFileName().toString();
+        return "." + name.substring(0, Math.min(name.length(), 160)) + ".deleting-";
     }
 
     /** Where the directories of a tree being deleted wait, one level deep, to be emptied in turn. */
     private static final class Trash {
+        /** A live job may keep refilling a directory it holds open; past this many listings the delete gives up. */
+        private static final int MAX_DRAINS = 8;
+
         final Path dir;
         private final java.util.ArrayDeque<Path> pending = new java.util.ArrayDeque<>();
         private long names;
 
-        /** A new directory of a name the tree does not have yet, directly in its root. */
+        /**
+         * A new directory of a name not taken yet, next to {@code root}: in the node's job directory
+         * for a checkout, in the system's temp directory for the job directory itself, where another
+         * user may hold a name (then another is picked) but, the directory being sticky, not take
+         * ours away.
+         */
         Trash(Path root) throws IOException {
-            openUp(root);
+            Path parent = root.getParent();
+            if (parent == null) {
+                throw new IOException("will not delete " + root);
+            }
             Path d;
             while (true) {
-                d = root.resolve(".rhizome-deleting-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()));
+                d = parent.resolve(trashPrefix(root) + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()));
                 try {
                     Files.createDirectory(d, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
                     break;
                 } catch (FileAlreadyExistsException taken) {
-                    // the job made one of that name: pick another
+                    // someone has one of that name: pick another
                 }
             }
             this.dir = d;
@@ -168,29 +222,60 @@ public final class JobDirs {
             return pending.poll();
         }
 
-        /** Deletes what is in {@code d} except directories, which are moved here to wait. */
+        /**
+         * Deletes what is in {@code d} except directories, which are moved here to wait. Nothing in
+         * {@code d} is followed: an entry is removed ({@code unlink}) or moved ({@code rename}) as
+         * whatever it is by then, so an entry a live job swaps after the {@code lstat} is at worst
+         * moved here as a link, and deleted as one.
+         */
         void drain(Path d) throws IOException {
-            openUp(d);
-            List<Path> entries = new java.util.ArrayList<>();
-            try (DirectoryStream<Path> s = Files.newDirectoryStream(d)) {
-                s.forEach(entries::add);
+            for (int round = 0; ; round++) {
+                List<Path> entries = new java.util.ArrayList<>();
+                try (DirectoryStream<Path> s = Files.newDirectoryStream(d)) {
+                    s.forEach(entries::add);
+                }
+                if (entries.isEmpty()) {
+                    return;
+                }
+                if (round == MAX_DRAINS) {
+                    throw new IOException("cannot empty " + d + ": something keeps writing there");
+                }
+                for (Path e : entries) {
+                    BasicFileAttributes a = attributes(e);
+                    if (a == null) {
+                        continue;
+                    }
+                    try {
+                        if (a.isDirectory()) {
+                            moveHere(e);
+                        } else {
+                            Files.deleteIfExists(e);
+                        }
+                    } catch (java.nio.file.FileSystemException changed) {
+                        // swapped since the lstat (a directory now, or gone): the next round sees what it is
+                    }
+                }
             }
-            for (Path e : entries) {
-                if (e.equals(dir)) {
-                    continue;
-                }
-                BasicFileAttributes a = attributes(e);
-                if (a == null) {
-                    continue;
-                }
-                if (!a.isDirectory()) {
-                    Files.deleteIfExists(e);
-                    continue;
-                }
-                openUp(e); // moving a directory rewrites its "..": it must be writable
-                Path to = dir.resolve("d" + names++);
+        }
+
+        private void moveHere(Path e) throws IOException {
+            Path to = dir.resolve("d" + names++);
+            try {
                 Files.move(e, to, StandardCopyOption.ATOMIC_MOVE);
-                pending.add(to);
+            } catch (java.nio.file.AccessDeniedException denied) {
+                // Moving a directory rewrites its "..": it must be writable. Only now is its mode
+                // changed (by path, which a live job could have swapped for a link: at worst a file
+                // of the node's user gains its owner's rwx), since a job rarely takes a directory's.
+                openUp(e);
+                Files.move(e, to, StandardCopyOption.ATOMIC_MOVE);
+            }
+            pending.add(to);
+        }
+
+        /** The trash itself, once emptied; left for the next start's delete when it could not be. */
+        void close() throws IOException {
+            if (pending.isEmpty()) {
+                Files.deleteIfExists(dir);
             }
         }
     }

@@ -10,7 +10,7 @@ import java.util.Optional;
  * The system calls a job is refused (with EPERM; setting extended attributes answers EOPNOTSUPP), as a classic BPF program for bubblewrap's
  * {@code --seccomp}. A training job needs none of them; kernel exploits and container escapes
  * reach for them: io_uring, eBPF, userfaultfd, perf events, keyrings, file handles (the "Shocker"
- * escape), mounts, modules, kexec, ptrace and cross-process memory, namespaces, the clocks and the
+ * escape), mounts, modules, kexec, ptrace and cross-process memory and descriptors, namespaces, the clocks and the
  * kernel log. A denylist in the manner of Docker's and Flatpak's default profiles, shorter: the
  * rest of the sandbox (no capabilities, no new user namespaces, its own PID, network and IPC
  * namespaces) already takes away most of what theirs block. System calls of another architecture
@@ -36,6 +36,9 @@ public final class SeccompFilter {
         {"syslog", 103, 116}, {"lookup_dcookie", 212, 18}, {"settimeofday", 164, 170},
         {"clock_settime", 227, 112}, {"clock_adjtime", 305, 266}, {"adjtimex", 159, 171},
         {"iopl", 172, -1}, {"ioperm", 173, -1}, {"uselib", 134, -1},
+        // Another process's descriptors: bubblewrap's init (PID 1, the job's uid) holds the eventfd
+        // through which bubblewrap learns the job's exit status.
+        {"pidfd_getfd", 438, 438},
     };
 
     /**

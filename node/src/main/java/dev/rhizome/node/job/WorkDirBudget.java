@@ -2,11 +2,9 @@ package dev.rhizome.node.job;
 
 import java.io.IOException;
 import java.nio.file.FileStore;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Optional;
 
@@ -80,38 +78,77 @@ public final class WorkDirBudget {
     private record Usage(long bytes, long entries, Optional<String> unmeasured) {
     }
 
-    /** Bytes of regular files and entries under {@code dir}, the walk stopping once past either bound. */
+    /**
+     * Bytes of regular files and entries under {@code dir}, the walk stopping once past either bound.
+     * Not {@code Files.walkFileTree}: it opens each directory with a plain {@code open(O_RDONLY)},
+     * and a job that swaps a directory for a FIFO between the walk's {@code lstat} and that open
+     * blocks the node's thread there until someone writes to the FIFO, which the job never does:
+     * its time limit, measured by that thread, would never come. {@link #list} cannot block.
+     */
     private static Usage usage(Path dir, long maxBytes, long maxEntries) throws IOException {
-        long[] used = new long[2]; // bytes, entries
-        String[] unmeasured = new String[1];
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
-                return count(0);
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                return count(attrs.isRegularFile() ? attrs.size() : 0);
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException e) {
-                if (e instanceof NoSuchFileException) {
-                    return FileVisitResult.CONTINUE; // removed by the job between listing and reading
+        long bytes = 0;
+        long entries = 1; // the directory itself, as a walk counts it
+        java.util.ArrayDeque<Path> dirs = new java.util.ArrayDeque<>();
+        dirs.push(dir);
+        while (!dirs.isEmpty()) {
+            Path d = dirs.pop();
+            String[] names = list(d);
+            if (names == null) {
+                BasicFileAttributes now = lstat(d);
+                if (now == null || !now.isDirectory()) {
+                    continue; // removed or swapped by the job since it was seen: nothing of it to count
                 }
-                unmeasured[0] = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
-                        : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getClass().getSimpleName();
-                return FileVisitResult.TERMINATE;
+                return new Usage(bytes, entries, Optional.of(whyUnlisted(d)));
             }
+            for (String name : names) {
+                Path p = d.resolve(name);
+                BasicFileAttributes a;
+                try {
+                    a = lstat(p);
+                } catch (java.nio.file.FileSystemException e) {
+                    // nested past the kernel's path limit, one chdir at a time
+                    return new Usage(bytes, entries, Optional.of(e.getReason() != null ? e.getReason() : e.getClass().getSimpleName()));
+                }
+                if (a == null) {
+                    continue; // removed by the job between listing and reading
+                }
+                entries++;
+                if (a.isDirectory()) {
+                    dirs.push(p);
+                } else if (a.isRegularFile()) {
+                    bytes += a.size();
+                }
+                if (bytes > maxBytes || entries > maxEntries) {
+                    return new Usage(bytes, entries, Optional.empty());
+                }
+            }
+        }
+        return new Usage(bytes, entries, Optional.empty());
+    }
 
-            private FileVisitResult count(long bytes) {
-                used[0] += bytes;
-                used[1]++;
-                return used[0] > maxBytes || used[1] > maxEntries ? FileVisitResult.TERMINATE : FileVisitResult.CONTINUE;
-            }
-        });
-        return new Usage(used[0], used[1], Optional.ofNullable(unmeasured[0]));
+    /**
+     * The names in directory {@code d}, or null when it cannot be listed. {@code File.list} is the
+     * C library's {@code opendir}, which opens with {@code O_DIRECTORY|O_NONBLOCK}: a FIFO or any
+     * other non-directory swapped in under that name is refused at once instead of waited on.
+     */
+    static String[] list(Path d) {
+        return d.toFile().list();
+    }
+
+    private static String whyUnlisted(Path d) {
+        if (d.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= 4096) {
+            return "File name too long";
+        }
+        return Files.isReadable(d) ? "a directory it could not be listed" : "permission denied";
+    }
+
+    /** The entry's own attributes (a link is a link), or null when it is gone. */
+    private static BasicFileAttributes lstat(Path p) throws IOException {
+        try {
+            return Files.readAttributes(p, BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
     }
 
     private static long mib(long bytes) {

@@ -200,9 +200,15 @@ public final class Evaluator {
                 .setRandomSeed(unit.getRandomSeed());
     }
 
+    /**
+     * A refusal's reason names paths of the candidate's tree, which a stranger chose: a file name may
+     * hold terminal escapes or line breaks (git forbids only NUL and '/'), and the reason reaches
+     * the volunteer's terminal through the node's log and goes into a signed result. Made printable.
+     */
     private Result refuse(Result.Builder result, String commit, String reason) {
-        log.warn("refusing to run {}: {}", CommitId.abbreviate(commit), reason);
-        return result.setStatus(Result.Status.REFUSED).setReason(reason).setTimeMs(clock.millis()).build();
+        String shown = JobText.printable(reason, MAX_REASON_CHARS);
+        log.warn("refusing to run {}: {}", CommitId.abbreviate(commit), shown);
+        return result.setStatus(Result.Status.REFUSED).setReason(shown).setTimeMs(clock.millis()).build();
     }
 
     /**
@@ -285,8 +291,13 @@ public final class Evaluator {
         return logRoot.resolve(fileName(unitId) + ".log");
     }
 
-    private static String fileName(String unitId) {
-        return unitId.replaceAll("[^A-Za-z0-9._-]", "_");
+    /**
+     * The unit's id as one file name in the work root. An id of dots alone ("..") named the work
+     * root's parent, the temp directory, which the evaluator deletes before and after each job.
+     */
+    static String fileName(String unitId) {
+        String name = unitId.replaceAll("[^A-Za-z0-9._-]", "_");
+        return name.chars().allMatch(c -> c == '.') ? "_" + name : name;
     }
 
     /** Whatever the job did to its tree (nesting past the path limit, chmod 000): {@link JobDirs#deleteTree}. */

@@ -73,6 +73,7 @@ class BwrapCommandTest {
                 "--ro-bind-try /etc/alternatives /etc/alternatives",
                 "--ro-bind-data 7 /etc/passwd", "--ro-bind-data 6 /etc/group",
                 "--ro-bind-try /etc/java-17-openjdk /etc/java-17-openjdk", "--ro-bind-try /etc/python3.11 /etc/python3.11",
+                "--ro-bind /dev/null /proc/1/mem", "--ro-bind /dev/null /proc/1/task/1/mem",
                 "--ro-bind-data 5 /proc/sys/kernel/random/boot_id",
                 "--ro-bind /opt/jdk-17 /opt/jdk-17",
                 "--bind " + CHECKOUT + " " + CHECKOUT);
@@ -96,9 +97,9 @@ class BwrapCommandTest {
                 FakeHost.debian());
 
         assertThat(rlimit.subList(rlimit.indexOf("/usr/bin/prlimit"), rlimit.size())).containsExactly("/usr/bin/prlimit",
-                "--nproc=512", "--as=" + ((1L << 30) + SandboxLimits.ADDRESS_SPACE_ALLOWANCE), "--", "java", "Train.java");
+                "--nproc=512", "--core=0", "--as=" + ((1L << 30) + SandboxLimits.ADDRESS_SPACE_ALLOWANCE), "--", "java", "Train.java");
         assertThat(cgroup.subList(cgroup.indexOf("/usr/bin/prlimit"), cgroup.size())).containsExactly("/usr/bin/prlimit",
-                "--nproc=512", "--", "java", "Train.java");
+                "--nproc=512", "--core=0", "--", "java", "Train.java");
     }
 
     @Test
@@ -137,7 +138,7 @@ class BwrapCommandTest {
         assertThat(argv.get(2)).isEqualTo("exec 9<\"$1\" 8<\"$2\" 7<\"$3\" 6<\"$4\" 5<\"$5\" && shift 5 && exec \"$@\"");
         assertThat(argv.get(5)).isEqualTo(args.toString());
         assertThat(fromBwrap(argv)).containsExactly("/usr/bin/bwrap", "--args", "8", "--", "/usr/bin/prlimit",
-                "--nproc=512", "--as=" + LIMITS.addressSpaceBytes(), "--", "java", "Train.java");
+                "--nproc=512", "--core=0", "--as=" + LIMITS.addressSpaceBytes(), "--", "java", "Train.java");
         assertThat(String.join(" ", argv)).doesNotContain(CHECKOUT.toString(), "--bind");
 
         List<String> options = BwrapCommand.options(plan, JOB, true, FakeHost.debian());

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SandboxEscapeTest {
     private static final SandboxLimits SMALL = new SandboxLimits(256L << 20, 64, 16L << 20);
     private static BwrapLauncher sandbox;
+    private static java.util.Optional<CgroupV2> cgroup;
 
     @TempDir
     Path dataDir;
@@ -38,10 +39,11 @@ class SandboxEscapeTest {
 
     @BeforeAll
     static void buildSandbox() {
-        CgroupV2.Detection cgroup = CgroupV2.detect();
-        SandboxReport report = SandboxProbe.probe(HostView.real(), cgroup, SMALL);
+        CgroupV2.Detection detected = CgroupV2.detect();
+        cgroup = detected.cgroup();
+        SandboxReport report = SandboxProbe.probe(HostView.real(), detected, SMALL);
         assumeTrue(report.ok(), () -> "this machine cannot sandbox jobs:\n" + report.whyNot());
-        sandbox = new BwrapLauncher(report.plan().get(), cgroup.cgroup(), HostView.real());
+        sandbox = new BwrapLauncher(report.plan().get(), cgroup, HostView.real());
     }
 
     @BeforeEach
@@ -227,6 +229,184 @@ class SandboxEscapeTest {
     }
 
     @Test
+    void aJobCannotRewritePid1SoThatItOutlivesBubblewrapAndTheNode() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 writes the code");
+        assumeTrue(System.getProperty("os.arch").equals("amd64"), "the code written is x86-64's");
+        // PID 1 inside is bubblewrap's init, of the job's uid, and holds the parent-death signal that
+        // ends the namespace when bubblewrap (or the node, which it dies with) is killed. The job
+        // wrote code through /proc/1/mem where init's wait4 returns to: prctl(PR_SET_PDEATHSIG, 0),
+        // then pause() for ever; an orphan's end woke init into it. Killing bubblewrap, as the node's
+        // death does, then left the job running with no one to stop it.
+        String script = """
+                import os, time
+                try:
+                    fd = os.open('/proc/1/mem', os.O_RDWR)
+                except OSError as e:
+                    print('MEM REFUSED', e.errno, flush=True)
+                else:
+                    pc = int(open('/proc/1/syscall').read().split()[-1], 16)
+                    os.lseek(fd, pc, 0)
+                    os.write(fd, bytes.fromhex('bf01000000' '31f6' 'b89d000000' '0f05' 'b822000000' '0f05' 'ebf7'))
+                    os.close(fd)
+                    if os.fork() == 0:
+                        if os.fork() == 0:
+                            os._exit(0)
+                        os._exit(0)
+                    os.wait()
+                    print('REWROTE PID 1', flush=True)
+                while True:
+                    open('alive', 'a').write('x')
+                    time.sleep(0.05)
+                """;
+        Path log = dataDir.resolve("pid1.log");
+        Process bwrap = sandbox.start(List.of("/usr/bin/python3", "-c", script),
+                new Confinement(checkout, List.of(checkout), List.of(), Map.of("PATH", "/usr/bin:/bin")),
+                java.lang.ProcessBuilder.Redirect.PIPE, java.lang.ProcessBuilder.Redirect.appendTo(log.toFile()),
+                java.lang.ProcessBuilder.Redirect.appendTo(log.toFile()));
+        List<ProcessHandle> inside = new java.util.ArrayList<>();
+        try {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
+                    .until(() -> Files.exists(checkout.resolve("alive")) && Files.readString(log).contains("\n"));
+            bwrap.descendants().forEach(inside::add);
+            assertThat(inside).isNotEmpty();
+
+            bwrap.toHandle().destroyForcibly(); // bubblewrap alone, as when the node dies: no sweep, no cgroup
+
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).alias("the job's processes end")
+                    .until(() -> inside.stream().noneMatch(ProcessTree::running));
+            assertThat(Files.readString(log)).contains("MEM REFUSED").doesNotContain("REWROTE");
+        } finally {
+            inside.forEach(ProcessHandle::destroyForcibly);
+            bwrap.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aLiveJobCannotTurnTheDeleteOfItsCheckoutOntoTheVolunteersFiles() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 swaps the directories");
+        Path volunteer = Files.createDirectories(dataDir.resolve("volunteer/keys"));
+        Files.writeString(volunteer.resolve("identity.key"), secret);
+        Files.writeString(dataDir.resolve("volunteer/notes"), "mine");
+        // The node deletes a checkout once its job is dead; a job still alive then (one that outlived
+        // its sandbox, as above) raced the delete: each directory the node moved into its trash, then
+        // inside the checkout, it swapped for a link to a directory of the volunteer's, which the node
+        // listed and emptied with its own rights.
+        String script = """
+                import os, sys
+                target = sys.argv[1]
+                for i in range(1000):
+                    os.makedirs(f'd{i}/e')
+                    for j in range(3):
+                        open(f'd{i}/e/f{j}', 'w').write('x')
+                print('READY', flush=True)
+                n = 0
+                while True:
+                    for t in [e for e in os.listdir('.') if 'deleting-' in e]:
+                        try:
+                            for d in os.listdir(t):
+                                p = t + '/' + d
+                                if not os.path.islink(p):
+                                    os.rename(p, t + '/kept' + str(n)); n += 1
+                                    os.symlink(target, p)
+                        except OSError:
+                            pass
+                """;
+        Path log = dataDir.resolve("swap.log");
+        // As the node's own user, as on a volunteer's machine (a node running as root runs jobs as nobody).
+        Process job = asTheNodesUser().start(List.of("/usr/bin/python3", "-c", script, dataDir.resolve("volunteer").toString()),
+                new Confinement(checkout, List.of(checkout), List.of(), Map.of("PATH", "/usr/bin:/bin")),
+                java.lang.ProcessBuilder.Redirect.PIPE, java.lang.ProcessBuilder.Redirect.appendTo(log.toFile()),
+                java.lang.ProcessBuilder.Redirect.appendTo(log.toFile()));
+        try {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> Files.readString(log).contains("READY"));
+
+            try {
+                JobDirs.deleteTree(checkout);
+            } catch (IOException e) {
+                // a live job may keep the delete from finishing; what matters is what it deleted
+            }
+
+            assertThat(volunteer.resolve("identity.key")).hasContent(secret);
+            assertThat(dataDir.resolve("volunteer/notes")).hasContent("mine");
+        } finally {
+            job.destroyForcibly();
+            job.waitFor();
+        }
+    }
+
+    @Test
+    void aLogOfBlankLinesDoesNotHoldTheNodeOnceTheJobHasEnded() throws Exception {
+        // The metric's pattern ran each line's leading "\\s*" over every blank line after it and back:
+        // 8 MiB of them, well under the log's limit, held the slot's thread for weeks after the job ended.
+        String script = "head -c 8388608 /dev/zero | tr '\\0' '\\n'; echo 'num_steps: 3'; echo 'val_bpb: 1.5'";
+
+        JobOutcome outcome = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofMinutes(3),
+                () -> run(script, Long.MAX_VALUE));
+
+        assertThat(outcome.status()).isEqualTo(Result.Status.OK);
+        assertThat(outcome.metric()).hasValue(1.5);
+        assertThat(outcome.steps()).hasValue(3);
+    }
+
+    @Test
+    void aCrashingJobDumpsNoCoreAndCannotAllowItself() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 crashes");
+        // A dump is the process's whole memory written at once: into the checkout, past the budget's
+        // next look, or through a pipe core_pattern to a root helper on the host, outside any budget.
+        String script = """
+                /usr/bin/python3 -c "
+                import resource, subprocess
+                try:
+                    resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+                    print('RAISED')
+                except (ValueError, OSError) as e:
+                    print('REFUSED', e)
+                print('LIMIT', resource.getrlimit(resource.RLIMIT_CORE))
+                subprocess.run(['/usr/bin/python3', '-c', 'import os; b = bytearray(64 << 20); b[::4096] = bytes(len(b[::4096])); os.abort()'])
+                "
+                ls
+                echo 'val_bpb: 1.0'
+                """;
+        JobOutcome outcome = run(script, Long.MAX_VALUE);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+        assertThat(log()).contains("REFUSED", "LIMIT (0, 0)").doesNotContain("RAISED");
+        try (java.util.stream.Stream<Path> left = Files.list(checkout)) {
+            assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("core"));
+        }
+    }
+
+    @Test
+    void aJobCannotTakePid1sDescriptorsToChooseWhatBubblewrapReports() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 makes the calls");
+        assumeTrue(SeccompFilter.Arch.host().isPresent(), "no seccomp filter on this architecture");
+        // PID 1 (bubblewrap's init, the job's uid) tells bubblewrap the job's exit status through an
+        // eventfd; pidfd_getfd handed the job that descriptor, and bubblewrap exited with what the job wrote.
+        String script = """
+                /usr/bin/python3 -c "
+                import ctypes, os
+                libc = ctypes.CDLL(None, use_errno=True)
+                pidfd = os.pidfd_open(1)
+                for fd in range(3, 10):
+                    got = libc.syscall(438, pidfd, fd, 0)
+                    if got >= 0:
+                        print('TOOK', fd, os.readlink('/proc/self/fd/%d' % got))
+                        if 'eventfd' in os.readlink('/proc/self/fd/%d' % got):
+                            os.write(got, (43).to_bytes(8, 'little'))
+                    else:
+                        print('REFUSED', fd, ctypes.get_errno())
+                "
+                sleep 2
+                echo 'val_bpb: 1.0'
+                """;
+        JobOutcome outcome = run(script, Long.MAX_VALUE);
+
+        assertThat(log()).doesNotContain("TOOK").contains("REFUSED 4 1");
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+        assertThat(outcome.exitCode()).isZero();
+    }
+
+    @Test
     void extendedAttributesTheBudgetDoesNotCountCannotBeSetInsideAndCopyingStillWorks() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 sets the attributes");
         // user.* attributes take disk space (up to a block a file on ext4) that the budget, summing sizes, misses.
@@ -260,6 +440,13 @@ class SandboxEscapeTest {
         assertThat(inside.status()).as(log()).isEqualTo(Result.Status.OK);
         assertThat(log()).contains("REFUSED setxattr 95", "REFUSED fsetxattr 95", "REFUSED lsetxattr 95", "COPIED x",
                 "LIST []").doesNotContain("SET ");
+    }
+
+    /** The sandbox, but with jobs of the node's own uid, as when the node does not run as root. */
+    private static BwrapLauncher asTheNodesUser() {
+        SandboxPlan p = sandbox.plan();
+        return p.jobUid().isEmpty() ? sandbox : new BwrapLauncher(new SandboxPlan(p.bwrap(), p.prlimit(), p.setpriv(),
+                java.util.OptionalInt.empty(), p.limits(), p.memory(), p.gpus()), cgroup, HostView.real());
     }
 
     private JobOutcome run(String script, long maxWorkBytes) throws IOException, InterruptedException {

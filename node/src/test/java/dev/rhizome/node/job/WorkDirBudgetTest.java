@@ -2,10 +2,17 @@ package dev.rhizome.node.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class WorkDirBudgetTest {
     private static final long GIB = 1L << 30;
+
+    @TempDir
+    Path dir;
 
     @Test
     void aJobGetsHalfOfWhatIsFreeLessTheVolunteersReserve() {
@@ -20,5 +27,26 @@ class WorkDirBudgetTest {
         // a 1 GiB /tmp in memory: a quarter kept, not 1 GiB (which would leave jobs nothing)
         assertThat(WorkDirBudget.share(GIB, 900L << 20)).isEqualTo(((900L << 20) - GIB / 4) / 2);
         assertThat(WorkDirBudget.share(500 * GIB, 10 * GIB)).isEqualTo(WorkDirBudget.FLOOR);
+    }
+
+    @Test
+    void theWalkCountsWhatTheJobAddedAndNeverWaitsOnAFifo() throws Exception {
+        Files.createDirectories(dir.resolve("a/b"));
+        Files.write(dir.resolve("a/b/f"), new byte[1000]);
+        Files.createSymbolicLink(dir.resolve("a/link"), Path.of("/usr"));
+        WorkDirBudget budget = WorkDirBudget.forJob(dir, 4000);
+        Files.write(dir.resolve("a/g"), new byte[3000]);
+        assertThat(budget.overrun()).isEmpty();
+        Files.write(dir.resolve("a/b/h"), new byte[1001]);
+        assertThat(budget.overrun()).hasValueSatisfying(why -> assertThat(why).contains("wrote more than"));
+
+        // A directory the job swaps for a FIFO between the walk's lstat and its listing: a plain
+        // open(O_RDONLY), as Files.newDirectoryStream does, waits there for a writer that never comes.
+        Path fifo = dir.resolve("fifo");
+        new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor();
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(fifo), "mkfifo made no FIFO");
+        String[] listed = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> WorkDirBudget.list(fifo));
+        assertThat(listed).isNull();
     }
 }

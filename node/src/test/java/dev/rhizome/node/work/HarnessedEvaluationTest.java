@@ -221,6 +221,19 @@ class HarnessedEvaluationTest {
     }
 
     @Test
+    void aRefusalNamingAStrangersFileNameHoldsNoTerminalEscapeOrLineBreak() throws Exception {
+        // git forbids only NUL and '/' in a name: this one sets the clipboard (OSC 52) and forges a log line.
+        String name = "notes\u001b]52;c;cm0gLXJmIH4=\u0007\n12:00:00 INFO all is well\u001b[2J.txt";
+        String commit = repo.commitFiles(seedCommit, Map.of(name, bytes("hi")), "notes", AUTHOR);
+
+        Result r = evaluate(commit);
+
+        assertThat(r.getStatus()).isEqualTo(Result.Status.REFUSED);
+        assertThat(r.getReason()).contains("notes?]52;c;cm0gLXJmIH4=??12:00:00 INFO all is well?[2J.txt")
+                .doesNotContain("\u001b", "\u0007", "\n");
+    }
+
+    @Test
     void aSingleCommandSeedIsMarkedSelfReported() throws Exception {
         Manifest weak = manifest().toBuilder().clearTrainCommand().clearServeCommand().clearHarnessCommand()
                 .clearProtectedFiles().addAllCommand(List.of("python3", "-c", "print('val_bpb: 0.1')")).build();

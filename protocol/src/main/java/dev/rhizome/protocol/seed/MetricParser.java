@@ -10,10 +10,15 @@ import java.util.regex.Pattern;
  * last value (NaN loss) or a non-finite number means the run has no metric.
  */
 public final class MetricParser {
+    private static final String BLANKS = "[ \\t\\x0B\\f]*";
     private final Pattern line;
 
     public MetricParser(String metricName) {
-        this.line = Pattern.compile("^\\s*" + Pattern.quote(metricName) + "\\s*:\\s*(\\S+)\\s*$", Pattern.MULTILINE);
+        // Blanks within the line only ([ \t\x0B\f], not \s): \s matches line breaks too, so each
+        // line's "^\s*" ran over every blank line after it and back, and a job's log of a few MiB
+        // of empty lines held the node's slot for days (quadratic). \r ends a line in MULTILINE.
+        this.line = Pattern.compile("^" + BLANKS + Pattern.quote(metricName) + BLANKS + ":" + BLANKS + "(\\S+)" + BLANKS + "$",
+                Pattern.MULTILINE);
     }
 
     public OptionalDouble parse(CharSequence output) {

@@ -1,6 +1,7 @@
 package dev.rhizome.protocol.seed;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import org.junit.jupiter.api.Test;
 
@@ -25,5 +26,20 @@ class MetricParserTest {
     void metricNamesAreLiteralNotRegex() {
         assertThat(new MetricParser("a.b").parse("axb: 1.0\n")).isEmpty();
         assertThat(new MetricParser("a.b").parse("a.b: 1.5\n")).hasValue(1.5);
+    }
+
+    @Test
+    void blanksAroundTheValueAndEveryLineEndingStillCount() {
+        assertThat(parser.parse("  \tval_bpb \t:\t 1.25 \t\r\nnext\r\n")).hasValue(1.25);
+        assertThat(parser.parse("step 1\rstep 2\rval_bpb: 0.5\r")).hasValue(0.5);
+        assertThat(parser.parse("val_bpb:\n1.0\n")).isEmpty(); // the value is on the metric's own line
+    }
+
+    @Test
+    void aLogOfBlankLinesIsReadInTimeProportionalToIt() {
+        // "^\\s*" ran over every blank line after each and back: 8 MiB of them took weeks.
+        String log = "\n".repeat(4 << 20) + " \n".repeat(2 << 20) + "\r".repeat(2 << 20) + "val_bpb: 1.5\n";
+        assertTimeoutPreemptively(java.time.Duration.ofMinutes(2), () -> assertThat(parser.parse(log)).hasValue(1.5));
+        assertTimeoutPreemptively(java.time.Duration.ofMinutes(2), () -> assertThat(parser.parse(log.replace("val_bpb", "x"))).isEmpty());
     }
 }
