@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
  */
 final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
+    /** Names each 500 at random, so that an answer can be matched to its log line. */
+    private static final java.util.SplittableRandom INCIDENTS = new java.util.SplittableRandom();
 
     private final Router router;
     private final FairWorkers workers;
@@ -121,10 +123,18 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } catch (Rejection e) {
             return refuse(request, HttpError.from(e));
         } catch (RuntimeException e) {
-            LOG.error("{} failed", describe(request), e);
+            // The exception's message is for the operator: it can name tables, SQL, file paths or
+            // library internals. The client gets a number to quote, which the log line carries.
+            String incident = String.format("%08x", incident());
+            LOG.error("{} failed (incident {})", describe(request), incident, e);
             return Reply.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, Error.newBuilder()
-                    .setCode(Error.Code.INTERNAL).setMessage("internal error: " + e.getMessage()).build());
+                    .setCode(Error.Code.INTERNAL).setMessage("internal error (incident " + incident
+                            + "); the coordinator's log has the details").build());
         }
+    }
+
+    private static synchronized int incident() {
+        return INCIDENTS.nextInt();
     }
 
     private Reply refuse(ApiRequest request, HttpError e) {

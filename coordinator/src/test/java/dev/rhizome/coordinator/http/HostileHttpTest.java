@@ -161,6 +161,50 @@ class HostileHttpTest {
         assertThat(served(asset)).isEqualTo(requests);
     }
 
+    @Test
+    void anExpectationOtherThan100ContinueIsNamedInA417() throws Exception {
+        // Netty answered 417 with an empty body: the client could not tell what was wrong
+        try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+            RawHttp.Response r = raw.send("POST /v1/claim HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\n"
+                    + "Content-Length: 2\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(417);
+            assertThat(r.body()).contains("BAD_REQUEST").contains("Expect: teapot").contains("100-continue");
+            assertThat(r.headers().toLowerCase()).contains("connection: close");
+        }
+    }
+
+    @Test
+    void aQueryParameterGivenTwiceIsRefusedByName() throws Exception {
+        // the first of the two was taken silently: 200 with five results for a client that asked for seven
+        RawHttp.Response r = exchange("GET /v1/results?limit=5&limit=7 HTTP/1.1");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.body()).contains("query parameter limit is given 2 times");
+        assertThat(exchange("GET /v1/results?direction=a&direction=b HTTP/1.1").body())
+                .contains("query parameter direction is given 2 times");
+    }
+
+    @Test
+    void aFailureInsideTheServerAnswers500WithoutItsInternals() throws Exception {
+        Router router = new Router().get("/broken", r -> {
+            throw new IllegalStateException("SQLITE_CORRUPT: /srv/secret/coordinator.db page 7 at SqliteStore.java:88");
+        });
+        HttpServer server = HttpServer.start("127.0.0.1", 0, 1 << 20, CoordinatorLimits.defaults(), router,
+                new dev.rhizome.coordinator.metrics.CoordinatorMetrics());
+        try (dev.rhizome.coordinator.support.LogCapture log = new dev.rhizome.coordinator.support.LogCapture();
+                RawHttp raw = new RawHttp("http://127.0.0.1:" + server.port())) {
+            RawHttp.Response r = raw.send("GET /broken HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(500);
+            assertThat(r.body()).contains("INTERNAL").contains("incident")
+                    .doesNotContain("SQLITE").doesNotContain("secret").doesNotContain(".java").doesNotContain("Exception");
+            Matcher incident = Pattern.compile("incident ([0-9a-f]{8})").matcher(r.body());
+            assertThat(incident.find()).isTrue();
+            // the operator finds the cause by the number the client quotes
+            assertThat(log.warningsMentioning("incident " + incident.group(1))).hasSize(1);
+        } finally {
+            server.close();
+        }
+    }
+
     private long served(String route) {
         Matcher m = Pattern.compile("rhizome_http_requests_seconds_count\\{method=\"GET\",route=\""
                 + Pattern.quote(route) + "\",status=\"200\",?\\} ([0-9.E]+)").matcher(h.api.get("/metrics").text());
