@@ -38,6 +38,14 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final ReplyOrder<Outgoing> order = new ReplyOrder<>();
     /** Set once a reply that closes the connection is queued: later requests are not answered. */
     private boolean closing;
+    /** Requests read and not yet handed to a worker, in arrival order (see {@link #dispatch}). */
+    private final java.util.ArrayDeque<Waiting> waiting = new java.util.ArrayDeque<>();
+    /** This connection's requests on workers now, and whether one of them is a read. */
+    private int running;
+    private boolean readRunning;
+
+    private record Waiting(long seq, ApiRequest request, boolean keepAlive, boolean protobuf, long start) {
+    }
 
     private record Outgoing(Reply reply, boolean keepAlive, boolean protobuf, boolean head) {
         Outgoing(Reply reply, boolean keepAlive, boolean protobuf) {
@@ -94,21 +102,59 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             send(ctx, seq, new Outgoing(refuse("?", e), false, protobuf));
             return;
         }
-        boolean head = request.method().equals("HEAD");
-        try {
-            long start = System.nanoTime();
-            // Each remote address has its own share of the workers and the queue (FairWorkers).
-            workers.execute(remoteAddress(ctx), () -> {
-                Reply reply = handle(request);
-                metrics.request(router.methodLabel(request.method()), router.label(request.path()), reply.status().code(),
-                        System.nanoTime() - start);
-                ctx.executor().execute(() -> send(ctx, seq, new Outgoing(reply, keepAlive, protobuf, head)));
-            });
-        } catch (RejectedExecutionException e) {
-            closing = true;
-            send(ctx, seq, new Outgoing(refuse(describe(request), new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    Error.Code.UNAVAILABLE, "coordinator is overloaded; retry later")), false, protobuf));
+        waiting.add(new Waiting(seq, request, keepAlive, protobuf, System.nanoTime()));
+        dispatch(ctx);
+    }
+
+    /**
+     * Hands this connection's waiting requests to the workers, in order, while its replies are being
+     * read: nothing is dispatched while the channel is unwritable (replies wait unsent beyond Netty's
+     * high-water mark), and a read (GET or HEAD, whose reply may be a page of 4 MiB, or 5.5 MB as
+     * JSON) runs alone. Without this a client that pipelined 16 large reads and never read a byte
+     * had all 16 built and queued: six such connections held 541 MB of the server's direct memory,
+     * and one address may open 64. Writes (POST: a small Ack or claim answer) still run up to the
+     * pipelining limit at once.
+     */
+    private void dispatch(ChannelHandlerContext ctx) {
+        while (!waiting.isEmpty()) {
+            Waiting next = waiting.peek();
+            boolean read = isRead(next.request().method());
+            if (!ctx.channel().isWritable() || readRunning || (read && running > 0)) {
+                return;  // resumed when a reply went out or the channel drained
+            }
+            waiting.poll();
+            running++;
+            readRunning = read;
+            ApiRequest request = next.request();
+            boolean head = request.method().equals("HEAD");
+            try {
+                // Each remote address has its own share of the workers and the queue (FairWorkers).
+                workers.execute(remoteAddress(ctx), () -> {
+                    Reply reply = handle(request);
+                    metrics.request(router.methodLabel(request.method()), router.label(request.path()),
+                            reply.status().code(), System.nanoTime() - next.start());
+                    ctx.executor().execute(() -> {
+                        running--;
+                        readRunning = false;
+                        send(ctx, next.seq(), new Outgoing(reply, next.keepAlive(), next.protobuf(), head));
+                        dispatch(ctx);
+                    });
+                });
+            } catch (RejectedExecutionException e) {
+                running--;
+                readRunning = false;
+                closing = true;  // the connection closes after this answer; what still waits is dropped
+                waiting.clear();
+                send(ctx, next.seq(), new Outgoing(refuse(describe(request), new HttpError(
+                        HttpResponseStatus.SERVICE_UNAVAILABLE, Error.Code.UNAVAILABLE,
+                        "coordinator is overloaded; retry later")), false, next.protobuf()));
+                return;
+            }
         }
+    }
+
+    private static boolean isRead(String method) {
+        return method.equals("GET") || method.equals("HEAD");
     }
 
     private static java.net.InetAddress remoteAddress(ChannelHandlerContext ctx) {
@@ -193,6 +239,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
         resumeReadingIfDue(ctx);
+        dispatch(ctx);
         super.channelWritabilityChanged(ctx);
     }
 
@@ -205,10 +252,12 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
     }
 
-    /** A connection idle for the idle timeout is closed, unless it waits on our replies. */
+    /** A connection idle for the idle timeout is closed, unless one of its requests is being handled. */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof IdleStateEvent && order.outstanding() == 0) {
+        // Nothing on a worker: requests still waiting wait on the client reading its replies (the
+        // channel is unwritable), and a client that reads nothing for the idle timeout is gone.
+        if (evt instanceof IdleStateEvent && running == 0) {
             ctx.close();
             return;
         }

@@ -205,6 +205,59 @@ class HostileHttpTest {
         }
     }
 
+    @Test
+    void clientsThatPipelineLargeReadsAndNeverReadHoldOneReplyEachNotSixteen() throws Exception {
+        // 80 papers of 64 KiB: a page of /v1/audit is then 4 MiB of records, about 5.6 MB as JSON
+        dev.rhizome.protocol.identity.Identity author = dev.rhizome.protocol.identity.Identity.generate();
+        for (int i = 0; i < 80; i++) {
+            assertThat(h.api.signAndPost("/v1/papers", author, dev.rhizome.proto.v1.Paper.newBuilder()
+                    .setDirection(Harness.DIRECTION).setTitle("t" + i).setBodyMarkdown("p".repeat(64 * 1024))
+                    .setAuthor(author.publicId().toByteString()).setCreatedMs(h.clock.millis()).build()).status())
+                    .isEqualTo(200);
+        }
+        String page = "/v1/audit";
+        int connections = 4;
+        int pipelined = 8;
+        URI uri = URI.create(h.coordinator.url());
+        java.util.List<Socket> sockets = new java.util.ArrayList<>();
+        try {
+            for (int c = 0; c < connections; c++) {
+                Socket socket = new Socket();
+                socket.setReceiveBufferSize(4096);
+                socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()));
+                socket.setSoTimeout(60_000);
+                socket.getOutputStream().write(("GET " + page + "?limit=1000 HTTP/1.1\r\nHost: x\r\n\r\n")
+                        .repeat(pipelined).getBytes(StandardCharsets.ISO_8859_1));
+                socket.getOutputStream().flush();
+                sockets.add(socket);
+            }
+            // Every connection's first page is built and stuck in its socket; then nothing more is
+            // built (all 8 were, 32 x 5.6 MB held in the server's buffers, before).
+            AtomicLong last = new AtomicLong(-1);
+            await().pollInterval(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(90)).until(() -> {
+                long now = served(page);
+                return now >= connections && now == last.getAndSet(now);
+            });
+            assertThat(served(page)).isLessThanOrEqualTo(2L * connections);
+            // honest clients on other connections are answered meanwhile
+            assertThat(h.api.get("/healthz").status()).isEqualTo(200);
+            assertThat(h.api.get("/v1/stats").status()).isEqualTo(200);
+
+            // back-pressure, not a stall: reading lets every request through, in order
+            for (Socket socket : sockets) {
+                InputStream in = socket.getInputStream();
+                for (int i = 0; i < pipelined; i++) {
+                    assertThat(skipResponse(in)).isEqualTo(200);
+                }
+            }
+        } finally {
+            for (Socket socket : sockets) {
+                socket.close();
+            }
+        }
+        assertThat(served(page)).isEqualTo((long) connections * pipelined);
+    }
+
     private long served(String route) {
         Matcher m = Pattern.compile("rhizome_http_requests_seconds_count\\{method=\"GET\",route=\""
                 + Pattern.quote(route) + "\",status=\"200\",?\\} ([0-9.E]+)").matcher(h.api.get("/metrics").text());
