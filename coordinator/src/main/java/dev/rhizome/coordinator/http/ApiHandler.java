@@ -5,6 +5,8 @@ import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.protocol.LogSafe;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -43,6 +45,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     /** This connection's requests on workers now, and whether one of them is a read. */
     private int running;
     private boolean readRunning;
+    /** The client shut its side down: nothing more will arrive (see {@link #closeIfDone}). */
+    private boolean inputClosed;
 
     private record Waiting(long seq, ApiRequest request, boolean keepAlive, boolean protobuf, long start) {
     }
@@ -168,7 +172,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return refuse(request, e);
         } catch (Rejection e) {
             return refuse(request, HttpError.from(e));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | java.lang.Error e) {
+            // An Error (a stack overflow, out of memory) is answered too: left to the worker, it
+            // left the request unanswered and its connection held for good (nothing idles out while
+            // a request is in progress).
             // The exception's message is for the operator: it can name tables, SQL, file paths or
             // library internals. The client gets a number to quote, which the log line carries.
             String incident = String.format("%08x", incident());
@@ -221,7 +228,15 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (!ready.isEmpty()) {
             ctx.flush();
         }
+        closeIfDone(ctx);
         resumeReadingIfDue(ctx);
+    }
+
+    /** After a half-close, the connection closes once every request read before it is answered. */
+    private void closeIfDone(ChannelHandlerContext ctx) {
+        if (inputClosed && order.outstanding() == 0 && ctx.channel().isActive()) {
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
     }
 
     /**
@@ -255,6 +270,14 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     /** A connection idle for the idle timeout is closed, unless one of its requests is being handled. */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            // The client half-closed (it sent its requests, then FIN): it still reads, so what it
+            // asked is answered, then the connection closes. It used to close at once, unanswered.
+            inputClosed = true;
+            closing = true;
+            closeIfDone(ctx);
+            return;
+        }
         // Nothing on a worker: requests still waiting wait on the client reading its replies (the
         // channel is unwritable), and a client that reads nothing for the idle timeout is gone.
         if (evt instanceof IdleStateEvent && running == 0) {

@@ -4,6 +4,7 @@ import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -65,6 +66,8 @@ public final class HttpServer implements AutoCloseable {
             Channel channel = new ServerBootstrap()
                     .group(boss, io)
                     .channel(NioServerSocketChannel.class)
+                    // A client that half-closes after its requests still gets its answers (ApiHandler).
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {

@@ -187,6 +187,8 @@ class HostileHttpTest {
     void aFailureInsideTheServerAnswers500WithoutItsInternals() throws Exception {
         Router router = new Router().get("/broken", r -> {
             throw new IllegalStateException("SQLITE_CORRUPT: /srv/secret/coordinator.db page 7 at SqliteStore.java:88");
+        }).get("/overflow", r -> {
+            throw new StackOverflowError();  // once left unanswered, its connection held for good
         });
         HttpServer server = HttpServer.start("127.0.0.1", 0, 1 << 20, CoordinatorLimits.defaults(), router,
                 new dev.rhizome.coordinator.metrics.CoordinatorMetrics());
@@ -200,6 +202,13 @@ class HostileHttpTest {
             assertThat(incident.find()).isTrue();
             // the operator finds the cause by the number the client quotes
             assertThat(log.warningsMentioning("incident " + incident.group(1))).hasSize(1);
+        }
+        try (RawHttp raw = new RawHttp("http://127.0.0.1:" + server.port())) {
+            RawHttp.Response r = raw.send("GET /overflow HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(500);
+            assertThat(r.body()).contains("incident").doesNotContain("StackOverflow");
+            assertThat(raw.send("GET /overflow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").read().status())
+                    .as("the connection still answers").isEqualTo(500);
         } finally {
             server.close();
         }
@@ -256,6 +265,30 @@ class HostileHttpTest {
             }
         }
         assertThat(served(page)).isEqualTo((long) connections * pipelined);
+    }
+
+    @Test
+    void aClientThatHalfClosesAfterItsRequestsStillGetsItsAnswers() throws Exception {
+        // the connection used to close at the client's FIN, every answer lost
+        URI uri = URI.create(h.coordinator.url());
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write(("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /v1/stats HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            socket.shutdownOutput();
+            InputStream in = socket.getInputStream();
+            assertThat(skipResponse(in)).isEqualTo(200);
+            assertThat(skipResponse(in)).isEqualTo(200);
+            assertThat(in.read()).as("then the server closes").isEqualTo(-1);
+        }
+        // a request cut short by the FIN is named, not met with silence
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write("GET /v1/stats HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            socket.shutdownOutput();
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(answer).startsWith("HTTP/1.1 400").contains("malformed HTTP request");
+        }
     }
 
     private long served(String route) {
