@@ -291,6 +291,18 @@ class HostileHttpTest {
         }
     }
 
+    @Test
+    void theDashboardRunsOnlyItsOwnScriptsAndNoAnswerIsSniffedIntoHtml() throws Exception {
+        String page = exchange("GET / HTTP/1.1").headers().toLowerCase();
+        assertThat(page).contains("content-security-policy: default-src 'none'; script-src 'self';")
+                .contains("frame-ancestors 'none'").contains("x-frame-options: deny");
+        // untrusted titles and descriptions travel in JSON: never to be read as a page
+        assertThat(exchange("GET /v1/dashboard HTTP/1.1").headers().toLowerCase())
+                .contains("x-content-type-options: nosniff");
+        assertThat(exchange("GET /v1/nope HTTP/1.1").headers().toLowerCase())
+                .contains("x-content-type-options: nosniff");
+    }
+
     private long served(String route) {
         Matcher m = Pattern.compile("rhizome_http_requests_seconds_count\\{method=\"GET\",route=\""
                 + Pattern.quote(route) + "\",status=\"200\",?\\} ([0-9.E]+)").matcher(h.api.get("/metrics").text());
