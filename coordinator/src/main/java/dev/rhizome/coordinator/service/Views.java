@@ -140,7 +140,8 @@ public final class Views {
             throw Rejection.badRequest("query parameter newest needs direction");
         }
         return store.inReadTransaction(tx -> ExperimentList.newBuilder()
-                .addAllEnvelopes(tx.newestExperiments(direction, n).stream().map(Stored::envelope).toList()).build());
+                .addAllEnvelopes(Pages.upToBytes(tx.newestExperiments(direction, n).stream().map(Stored::envelope)
+                        .toList(), SignedEnvelope::getSerializedSize)).build());
     }
 
     /** A direction's newest {@code n} results, newest first, in one list (no next page). */
@@ -149,7 +150,8 @@ public final class Views {
             throw Rejection.badRequest("query parameter newest needs direction, and no commit");
         }
         return store.inReadTransaction(tx -> EnvelopeList.newBuilder()
-                .addAllEnvelopes(tx.newestResultEnvelopes(direction, n)).build());
+                .addAllEnvelopes(Pages.upToBytes(tx.newestResultEnvelopes(direction, n), SignedEnvelope::getSerializedSize))
+                .build());
     }
 
     /** Newest first: the cursor is the oldest paper shown, and the next page is older still. */

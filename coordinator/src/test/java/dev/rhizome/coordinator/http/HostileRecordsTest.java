@@ -137,6 +137,22 @@ class HostileRecordsTest {
     }
 
     @Test
+    void aNewestListIsCutAtThePagesBytesToo() {
+        // 300 experiments with the longest description allowed: about 4.9 MB, all of it in one answer
+        long now = h.clock.millis();
+        String description = "d".repeat(dev.rhizome.coordinator.core.RecordBounds.MAX_DESCRIPTION_CHARS);
+        for (int i = 0; i < 300; i++) {
+            assertThat(h.api.signAndPost("/v1/experiments", attacker, Fixtures.experiment(attacker, SEED, DIRECTION,
+                    Fixtures.commit(), h.seedCommit, now).toBuilder().setDescription(description).build()).status())
+                    .isEqualTo(200);
+        }
+        var newest = h.api.get("/v1/experiments?direction=" + DIRECTION + "&newest=1000",
+                dev.rhizome.proto.v1.ExperimentList.newBuilder()).build();
+        assertThat(newest.getSerializedSize()).isLessThan(PageRequest.MAX_PAGE_BYTES + (64 << 10));
+        assertThat(newest.getEnvelopesCount()).isBetween(200, 299);
+    }
+
+    @Test
     void theDashboardShowsABoundedAmountWhateverOneKeyPublishes() {
         long now = h.clock.millis();
         String longest = "<script>alert(1)</script>" + "d".repeat(16_000);
