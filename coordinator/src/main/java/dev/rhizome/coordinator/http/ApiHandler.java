@@ -37,6 +37,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final int maxPipelined;
     private final RequestDeadline deadline;
     private final CoordinatorMetrics metrics;
+    private final ReplyBudget replies;
     private final ReplyOrder<Outgoing> order = new ReplyOrder<>();
     /** Set once a reply that closes the connection is queued: later requests are not answered. */
     private boolean closing;
@@ -58,7 +59,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     ApiHandler(Router router, FairWorkers workers, int maxPipelined, RequestDeadline deadline,
-            CoordinatorMetrics metrics) {
+            CoordinatorMetrics metrics, ReplyBudget replies) {
+        this.replies = replies;
         this.router = router;
         this.workers = workers;
         this.maxPipelined = maxPipelined;
@@ -127,9 +129,17 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 return;  // resumed when a reply went out or the channel drained
             }
             waiting.poll();
+            ApiRequest request = next.request();
+            if (read && replies.over()) {
+                closing = true;  // like every 503: the connection closes after it; what still waits is dropped
+                waiting.clear();
+                send(ctx, next.seq(), new Outgoing(refuse(request, new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        Error.Code.UNAVAILABLE, "too many replies are waiting for their clients to read them; "
+                                + "retry later")), false, next.protobuf()));
+                return;
+            }
             running++;
             readRunning = read;
-            ApiRequest request = next.request();
             boolean head = request.method().equals("HEAD");
             try {
                 // Each remote address has its own share of the workers and the queue (FairWorkers).
@@ -218,7 +228,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 response.content().clear();  // Content-Length stays that of the GET
             }
             HttpUtil.setKeepAlive(response, o.keepAlive());
+            long bytes = response.content().readableBytes();
+            replies.add(bytes);
             var written = ctx.write(response);
+            written.addListener(f -> replies.release(bytes));  // sent, or the connection went
             if (!o.keepAlive()) {
                 ctx.flush();
                 written.addListener(ChannelFutureListener.CLOSE);

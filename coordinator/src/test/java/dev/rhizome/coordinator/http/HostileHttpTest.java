@@ -303,6 +303,69 @@ class HostileHttpTest {
                 .contains("x-content-type-options: nosniff");
     }
 
+    @Test
+    void repliesNobodyReadsAreBoundedAcrossConnectionsAndWorkStillFlows() throws Exception {
+        // Larger than what the kernel's socket buffers take on loopback (a few MB), so that most of
+        // each reply stays in the server's own buffers.
+        byte[] big = new byte[16 << 20];
+        java.util.Arrays.fill(big, (byte) 'x');
+        Router router = new Router()
+                .get("/big", r -> Reply.bytes(big, "text/plain"))
+                .post("/work", r -> Reply.text("done"));
+        ReplyBudget replies = new ReplyBudget(32L << 20);
+        HttpServer server = HttpServer.start("127.0.0.1", 0, 1 << 20, CoordinatorLimits.defaults(), router,
+                new dev.rhizome.coordinator.metrics.CoordinatorMetrics(), replies);
+        String url = "http://127.0.0.1:" + server.port();
+        java.util.List<Socket> sockets = new java.util.ArrayList<>();
+        try {
+            // Clients that ask for a megabyte each and never read: each holds its reply in the server.
+            for (int c = 0; c < 8; c++) {
+                Socket socket = new Socket();
+                socket.setReceiveBufferSize(4096);
+                socket.connect(new InetSocketAddress("127.0.0.1", server.port()));
+                long before = replies.pending();
+                socket.getOutputStream().write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                sockets.add(socket);
+                // its reply is held in the server, or (the budget full) it was refused
+                await().atMost(Duration.ofSeconds(30)).until(() -> replies.over() || replies.pending() > before);
+            }
+            assertThat(replies.over()).isTrue();
+            // once the budget is full, further reads are refused instead of held: 8 x 16 MB were held before
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                try (RawHttp raw = new RawHttp(url)) {
+                    return raw.send("GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").read().status() == 503;
+                }
+            });
+            assertThat(replies.pending()).as("the budget and at most one reply past it")
+                    .isLessThanOrEqualTo((32L << 20) + (16L << 20));
+            try (RawHttp raw = new RawHttp(url)) {
+                RawHttp.Response refused = raw.send("GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").read();
+                assertThat(refused.status()).isEqualTo(503);
+                assertThat(refused.body()).contains("UNAVAILABLE").contains("waiting for their clients to read");
+            }
+            // writes (claims, results) are never refused for it
+            try (RawHttp raw = new RawHttp(url)) {
+                RawHttp.Response work = raw.send("POST /work HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+                        + "Connection: close\r\n\r\n").read();
+                assertThat(work.status()).isEqualTo(200);
+            }
+            // and when the non-readers go, reads are served again
+            for (Socket socket : sockets) {
+                socket.close();
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> !replies.over());
+            try (RawHttp raw = new RawHttp(url)) {
+                assertThat(raw.send("GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").read().status())
+                        .isEqualTo(200);
+            }
+        } finally {
+            for (Socket socket : sockets) {
+                socket.close();
+            }
+            server.close();
+        }
+    }
+
     private long served(String route) {
         Matcher m = Pattern.compile("rhizome_http_requests_seconds_count\\{method=\"GET\",route=\""
                 + Pattern.quote(route) + "\",status=\"200\",?\\} ([0-9.E]+)").matcher(h.api.get("/metrics").text());
