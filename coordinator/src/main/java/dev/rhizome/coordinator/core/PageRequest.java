@@ -11,6 +11,11 @@ import java.util.Optional;
 public record PageRequest(int limit, Optional<Cursor> after) {
     public static final int DEFAULT_LIMIT = 100;
     public static final int MAX_LIMIT = 1000;
+    /**
+     * Bytes of signed records on one page of a list of them, past which the page ends early (with
+     * a next cursor, and at least one record): {@code limit} bounds items, this bounds memory.
+     */
+    public static final int MAX_PAGE_BYTES = 4 << 20;
 
     public static PageRequest first(int limit) {
         return new PageRequest(limit, Optional.empty());

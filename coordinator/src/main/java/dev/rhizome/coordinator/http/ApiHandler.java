@@ -5,6 +5,8 @@ import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.protocol.LogSafe;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -27,15 +29,28 @@ import org.slf4j.LoggerFactory;
  */
 final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
+    /** Names each 500 at random, so that an answer can be matched to its log line. */
+    private static final java.util.SplittableRandom INCIDENTS = new java.util.SplittableRandom();
 
     private final Router router;
     private final FairWorkers workers;
     private final int maxPipelined;
     private final RequestDeadline deadline;
     private final CoordinatorMetrics metrics;
+    private final ReplyBudget replies;
     private final ReplyOrder<Outgoing> order = new ReplyOrder<>();
     /** Set once a reply that closes the connection is queued: later requests are not answered. */
     private boolean closing;
+    /** Requests read and not yet handed to a worker, in arrival order (see {@link #dispatch}). */
+    private final java.util.ArrayDeque<Waiting> waiting = new java.util.ArrayDeque<>();
+    /** This connection's requests on workers now, and whether one of them is a read. */
+    private int running;
+    private boolean readRunning;
+    /** The client shut its side down: nothing more will arrive (see {@link #closeIfDone}). */
+    private boolean inputClosed;
+
+    private record Waiting(long seq, ApiRequest request, boolean keepAlive, boolean protobuf, long start) {
+    }
 
     private record Outgoing(Reply reply, boolean keepAlive, boolean protobuf, boolean head) {
         Outgoing(Reply reply, boolean keepAlive, boolean protobuf) {
@@ -44,7 +59,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     ApiHandler(Router router, FairWorkers workers, int maxPipelined, RequestDeadline deadline,
-            CoordinatorMetrics metrics) {
+            CoordinatorMetrics metrics, ReplyBudget replies) {
+        this.replies = replies;
         this.router = router;
         this.workers = workers;
         this.maxPipelined = maxPipelined;
@@ -92,21 +108,67 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             send(ctx, seq, new Outgoing(refuse("?", e), false, protobuf));
             return;
         }
-        boolean head = request.method().equals("HEAD");
-        try {
-            long start = System.nanoTime();
-            // Each remote address has its own share of the workers and the queue (FairWorkers).
-            workers.execute(remoteAddress(ctx), () -> {
-                Reply reply = handle(request);
-                metrics.request(router.methodLabel(request.method()), router.label(request.path()), reply.status().code(),
-                        System.nanoTime() - start);
-                ctx.executor().execute(() -> send(ctx, seq, new Outgoing(reply, keepAlive, protobuf, head)));
-            });
-        } catch (RejectedExecutionException e) {
-            closing = true;
-            send(ctx, seq, new Outgoing(refuse(describe(request), new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    Error.Code.UNAVAILABLE, "coordinator is overloaded; retry later")), false, protobuf));
+        waiting.add(new Waiting(seq, request, keepAlive, protobuf, System.nanoTime()));
+        dispatch(ctx);
+    }
+
+    /**
+     * Hands this connection's waiting requests to the workers, in order, while its replies are being
+     * read: nothing is dispatched while the channel is unwritable (replies wait unsent beyond Netty's
+     * high-water mark), and a read (GET or HEAD, whose reply may be a page of 4 MiB, or 5.5 MB as
+     * JSON) runs alone. Without this a client that pipelined 16 large reads and never read a byte
+     * had all 16 built and queued: six such connections held 541 MB of the server's direct memory,
+     * and one address may open 64. Writes (POST: a small Ack or claim answer) still run up to the
+     * pipelining limit at once.
+     */
+    private void dispatch(ChannelHandlerContext ctx) {
+        while (!waiting.isEmpty()) {
+            Waiting next = waiting.peek();
+            boolean read = isRead(next.request().method());
+            if (!ctx.channel().isWritable() || readRunning || (read && running > 0)) {
+                return;  // resumed when a reply went out or the channel drained
+            }
+            waiting.poll();
+            ApiRequest request = next.request();
+            if (read && replies.over()) {
+                closing = true;  // like every 503: the connection closes after it; what still waits is dropped
+                waiting.clear();
+                send(ctx, next.seq(), new Outgoing(refuse(request, new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        Error.Code.UNAVAILABLE, "too many replies are waiting for their clients to read them; "
+                                + "retry later")), false, next.protobuf()));
+                return;
+            }
+            running++;
+            readRunning = read;
+            boolean head = request.method().equals("HEAD");
+            try {
+                // Each remote address has its own share of the workers and the queue (FairWorkers).
+                workers.execute(remoteAddress(ctx), () -> {
+                    Reply reply = handle(request);
+                    metrics.request(router.methodLabel(request.method()), router.label(request.path()),
+                            reply.status().code(), System.nanoTime() - next.start());
+                    ctx.executor().execute(() -> {
+                        running--;
+                        readRunning = false;
+                        send(ctx, next.seq(), new Outgoing(reply, next.keepAlive(), next.protobuf(), head));
+                        dispatch(ctx);
+                    });
+                });
+            } catch (RejectedExecutionException e) {
+                running--;
+                readRunning = false;
+                closing = true;  // the connection closes after this answer; what still waits is dropped
+                waiting.clear();
+                send(ctx, next.seq(), new Outgoing(refuse(describe(request), new HttpError(
+                        HttpResponseStatus.SERVICE_UNAVAILABLE, Error.Code.UNAVAILABLE,
+                        "coordinator is overloaded; retry later")), false, next.protobuf()));
+                return;
+            }
         }
+    }
+
+    private static boolean isRead(String method) {
+        return method.equals("GET") || method.equals("HEAD");
     }
 
     private static java.net.InetAddress remoteAddress(ChannelHandlerContext ctx) {
@@ -120,11 +182,22 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return refuse(request, e);
         } catch (Rejection e) {
             return refuse(request, HttpError.from(e));
-        } catch (RuntimeException e) {
-            LOG.error("{} failed", describe(request), e);
+        } catch (RuntimeException | java.lang.Error e) {
+            // An Error (a stack overflow, out of memory) is answered too: left to the worker, it
+            // left the request unanswered and its connection held for good (nothing idles out while
+            // a request is in progress).
+            // The exception's message is for the operator: it can name tables, SQL, file paths or
+            // library internals. The client gets a number to quote, which the log line carries.
+            String incident = String.format("%08x", incident());
+            LOG.error("{} failed (incident {})", describe(request), incident, e);
             return Reply.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, Error.newBuilder()
-                    .setCode(Error.Code.INTERNAL).setMessage("internal error: " + e.getMessage()).build());
+                    .setCode(Error.Code.INTERNAL).setMessage("internal error (incident " + incident
+                            + "); the coordinator's log has the details").build());
         }
+    }
+
+    private static synchronized int incident() {
+        return INCIDENTS.nextInt();
     }
 
     private Reply refuse(ApiRequest request, HttpError e) {
@@ -155,7 +228,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 response.content().clear();  // Content-Length stays that of the GET
             }
             HttpUtil.setKeepAlive(response, o.keepAlive());
+            long bytes = response.content().readableBytes();
+            replies.add(bytes);
             var written = ctx.write(response);
+            written.addListener(f -> replies.release(bytes));  // sent, or the connection went
             if (!o.keepAlive()) {
                 ctx.flush();
                 written.addListener(ChannelFutureListener.CLOSE);
@@ -165,7 +241,15 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (!ready.isEmpty()) {
             ctx.flush();
         }
+        closeIfDone(ctx);
         resumeReadingIfDue(ctx);
+    }
+
+    /** After a half-close, the connection closes once every request read before it is answered. */
+    private void closeIfDone(ChannelHandlerContext ctx) {
+        if (inputClosed && order.outstanding() == 0 && ctx.channel().isActive()) {
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
     }
 
     /**
@@ -183,6 +267,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
         resumeReadingIfDue(ctx);
+        dispatch(ctx);
         super.channelWritabilityChanged(ctx);
     }
 
@@ -195,10 +280,20 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
     }
 
-    /** A connection idle for the idle timeout is closed, unless it waits on our replies. */
+    /** A connection idle for the idle timeout is closed, unless one of its requests is being handled. */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof IdleStateEvent && order.outstanding() == 0) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            // The client half-closed (it sent its requests, then FIN): it still reads, so what it
+            // asked is answered, then the connection closes. It used to close at once, unanswered.
+            inputClosed = true;
+            closing = true;
+            closeIfDone(ctx);
+            return;
+        }
+        // Nothing on a worker: requests still waiting wait on the client reading its replies (the
+        // channel is unwritable), and a client that reads nothing for the idle timeout is gone.
+        if (evt instanceof IdleStateEvent && running == 0) {
             ctx.close();
             return;
         }

@@ -1,13 +1,23 @@
 package dev.rhizome.coordinator.http;
 
+import dev.rhizome.proto.v1.Error;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.List;
 import java.util.Map;
 
 /** An HTTP request, copied off Netty's buffers so handlers can run on worker threads. */
 record ApiRequest(String method, String path, Map<String, List<String>> query, String contentType, byte[] body) {
-    /** A query parameter, or "" when absent. */
+    /**
+     * A query parameter, or "" when absent. One given twice ({@code ?limit=5&limit=7}) is refused:
+     * taking either silently would hide the client's mistake, and a cache or proxy in front may
+     * have read the other.
+     */
     String param(String name) {
         List<String> values = query.get(name);
+        if (values != null && values.size() > 1) {
+            throw new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST,
+                    "query parameter " + name + " is given " + values.size() + " times; give it once");
+        }
         return values == null || values.isEmpty() ? "" : values.get(0);
     }
 }

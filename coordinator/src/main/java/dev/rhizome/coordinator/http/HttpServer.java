@@ -4,6 +4,7 @@ import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -54,6 +55,12 @@ public final class HttpServer implements AutoCloseable {
     /** The server over any routes: the coordinator's, or a test's. */
     static HttpServer start(String host, int port, int maxBodyBytes, CoordinatorLimits limits, Router router,
             CoordinatorMetrics metrics) throws InterruptedException {
+        return start(host, port, maxBodyBytes, limits, router, metrics, new ReplyBudget(ReplyBudget.DEFAULT_BYTES));
+    }
+
+    /** With a given budget of reply bytes waiting for their clients: a test's. */
+    static HttpServer start(String host, int port, int maxBodyBytes, CoordinatorLimits limits, Router router,
+            CoordinatorMetrics metrics, ReplyBudget replies) throws InterruptedException {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup io = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         FairWorkers workers = new FairWorkers(WORKERS, QUEUED_REQUESTS, RUNNING_PER_ADDRESS, QUEUED_PER_ADDRESS,
@@ -65,6 +72,8 @@ public final class HttpServer implements AutoCloseable {
             Channel channel = new ServerBootstrap()
                     .group(boss, io)
                     .channel(NioServerSocketChannel.class)
+                    // A client that half-closes after its requests still gets its answers (ApiHandler).
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
@@ -76,7 +85,7 @@ public final class HttpServer implements AutoCloseable {
                                     .addLast(new HttpServerCodec())
                                     .addLast(new BodyBudget(bodyBytesInUse, limits.maxBufferedBodyBytes()))
                                     .addLast(new OversizedBodies(maxBodyBytes))
-                                    .addLast(new ApiHandler(router, workers, limits.maxPipelined(), deadline, metrics));
+                                    .addLast(new ApiHandler(router, workers, limits.maxPipelined(), deadline, metrics, replies));
                         }
                     })
                     .bind(host, port).sync().channel();

@@ -45,14 +45,30 @@ final class OversizedBodies extends HttpObjectAggregator {
         this.maxBodyBytes = maxBodyBytes;
     }
 
-    /** A client that sent "Expect: 100-continue" with a too-large Content-Length learns why. */
+    /**
+     * A client that sent "Expect: 100-continue" with a too-large Content-Length learns why, and so does
+     * one that sent an expectation other than 100-continue (Netty's 417 had an empty body).
+     */
     @Override
     protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+        String expectation = start.headers().get(HttpHeaderNames.EXPECT);  // Netty removes it below
         Object response = super.newContinueResponse(start, maxContentLength, pipeline);
-        if (response instanceof FullHttpResponse full && start instanceof HttpRequest request
-                && full.status().equals(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE)) {
-            full.release();
-            return tooLarge(pipeline.channel().alloc(), request);
+        if (response instanceof FullHttpResponse full && start instanceof HttpRequest request) {
+            if (full.status().equals(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE)) {
+                full.release();
+                return tooLarge(pipeline.channel().alloc(), request);
+            }
+            if (full.status().equals(HttpResponseStatus.EXPECTATION_FAILED)) {
+                full.release();
+                String message = "Expect: " + expectation
+                        + " is not supported; the only expectation understood is 100-continue";
+                FullHttpResponse refused = Responses.of(pipeline.channel().alloc(), ApiHandler.refuse(
+                        LogSafe.of(request.method() + " " + request.uri()), new HttpError(HttpResponseStatus.EXPECTATION_FAILED,
+                                Error.Code.BAD_REQUEST, message)),
+                        BodyFormat.wantsProtobuf(request.headers().get(HttpHeaderNames.ACCEPT)));
+                HttpUtil.setKeepAlive(refused, false);
+                return refused;
+            }
         }
         return response;
     }

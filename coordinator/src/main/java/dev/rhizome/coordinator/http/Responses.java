@@ -9,6 +9,10 @@ import java.nio.charset.StandardCharsets;
 
 /** Builds HTTP responses from replies in the format the client asked for. */
 final class Responses {
+    /** The dashboard's own script and uPlot, its inline style, its polls of /v1/dashboard; no frames. */
+    static final String PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            + "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
     private Responses() {
     }
 
@@ -28,6 +32,14 @@ final class Responses {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, reply.status(),
                 alloc.buffer(body.length).writeBytes(body));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        // Untrusted text (titles, descriptions) is in every JSON answer and on the dashboard: a
+        // browser must never sniff an answer into HTML, and the page runs only its own scripts, so
+        // that text reaching the DOM as markup by some future mistake still runs nothing.
+        response.headers().set("X-Content-Type-Options", "nosniff");
+        if (contentType.startsWith("text/html")) {
+            response.headers().set(HttpHeaderNames.CONTENT_SECURITY_POLICY, PAGE_POLICY);
+            response.headers().set(HttpHeaderNames.X_FRAME_OPTIONS, "DENY");
+        }
         response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
         if (reply.allow() != null) {
             response.headers().set(HttpHeaderNames.ALLOW, reply.allow());

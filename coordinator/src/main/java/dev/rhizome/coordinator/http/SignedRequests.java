@@ -2,6 +2,7 @@ package dev.rhizome.coordinator.http;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
+import dev.rhizome.coordinator.core.RecordBounds;
 import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.Direction;
@@ -27,8 +28,9 @@ import java.util.function.Function;
 /**
  * Authenticates state-changing requests: the body must be an envelope signed by the key that its
  * record names as its author, and that key must be admitted (not banned by an operator). Nothing
- * else about a request is looked at before this passes. Admission is checked here, once for every
- * signed route, so that a new route cannot forget it.
+ * else about a request is looked at before this passes. Admission and the bounds on every field of
+ * the record ({@link RecordBounds}) are checked here, once for every signed route, so that a new
+ * route cannot forget them.
  */
 final class SignedRequests {
     /** Decides whether a verified signer may act at all; throws a refusal when not. */
@@ -74,6 +76,8 @@ final class SignedRequests {
             throw new HttpError(HttpResponseStatus.UNAUTHORIZED, Error.Code.BAD_SIGNATURE, e.getMessage());
         }
         admission.admit(verified.signer(), action(prototype));
+        // Every field of every record is bounded here, once for all routes (a new field included).
+        RecordBounds.check(verified.record());
         return verified;
     }
 

@@ -46,6 +46,17 @@ public final class DashboardView {
     static final int TREE_SHOWN = 500;
     /** Entries per leaderboard: the best. */
     static final int BOARD_ENTRIES = 20;
+    /**
+     * Characters of a description, title or reason shown; the rest is cut ("..."). Records may hold
+     * 16 KiB descriptions (core.RecordBounds), and the tree shows 500 of them per direction.
+     */
+    static final int TEXT_SHOWN = 300;
+    /**
+     * Directions shown, each with its points, tree and board: open ones first, then closed, each
+     * in the order opened. Without operators any key may open directions; those opened later
+     * can't push the earlier ones off the page, nor grow it without bound.
+     */
+    public static final int DIRECTIONS_SHOWN = 50;
 
     private final Store store;
     private final Views views;
@@ -76,19 +87,20 @@ public final class DashboardView {
             JsonArray directions = new JsonArray();
             Map<String, int[]> volunteers = new LinkedHashMap<>();  // runner/class -> OK, all
             Map<String, String> closed = tx.closedDirections();  // name -> the operator's reason
-            for (DirectionRecord d : tx.directions()) {
+            List<DirectionRecord> all = tx.directions();
+            for (DirectionRecord d : directionsShown(all, closed)) {
                 Manifest manifest = tx.seed(d.direction().getSeed()).map(s -> s.record().getManifest())
                         .orElse(Manifest.getDefaultInstance());
                 JsonObject dir = new JsonObject();
                 dir.addProperty("name", d.name());
                 dir.addProperty("seed", d.direction().getSeed());
-                dir.addProperty("description", d.direction().getDescription());
+                dir.addProperty("description", shown(d.direction().getDescription()));
                 dir.addProperty("metric_name", manifest.getMetric().getName());
                 dir.addProperty("lower_is_better", manifest.getMetric().getLowerIsBetter());
                 // A closed direction stays listed with its whole history; the page marks it closed.
                 dir.addProperty("closed", closed.containsKey(d.name()));
                 if (closed.containsKey(d.name())) {
-                    dir.addProperty("closed_reason", closed.get(d.name()));
+                    dir.addProperty("closed_reason", shown(closed.get(d.name())));
                 }
                 dir.addProperty("base_commit", d.direction().getBaseCommit());
                 dir.addProperty("frontier_commit", d.frontier().commit());
@@ -123,6 +135,7 @@ public final class DashboardView {
                 directions.add(dir);
             }
             o.add("directions", directions);
+            o.addProperty("directions_total", all.size());
             JsonArray vols = new JsonArray();
             volunteers.forEach((k, v) -> {
                 JsonObject x = new JsonObject();
@@ -136,13 +149,12 @@ public final class DashboardView {
             o.add("volunteers", vols);
             o.add("credit", credit(tx));
             JsonArray papers = new JsonArray();
-            for (SignedEnvelope e : tx.papers("")) {
-                if (papers.size() >= PAPERS_SHOWN) {
-                    break;
-                }
-                Paper p = parse(e, Paper.parser());
+            // The newest only, read as one bounded page: reading every paper (up to 64 KiB each, and
+            // any key may publish) on every build made the document's cost grow with the papers.
+            for (var keyed : tx.papers("", Long.MAX_VALUE, PAPERS_SHOWN)) {
+                Paper p = parse(keyed.value(), Paper.parser());
                 JsonObject x = new JsonObject();
-                x.addProperty("title", p.getTitle());
+                x.addProperty("title", shown(p.getTitle()));
                 x.addProperty("direction", p.getDirection());
                 x.addProperty("author", shortId(p.getAuthor()));
                 x.addProperty("created_ms", p.getCreatedMs());
@@ -231,7 +243,7 @@ public final class DashboardView {
             JsonObject n = new JsonObject();
             n.addProperty("commit", e.getCommit());
             n.addProperty("parent", e.getParent());
-            n.addProperty("description", e.getDescription());
+            n.addProperty("description", shown(e.getDescription()));
             n.addProperty("proposer", shortId(e.getProposer()));
             String state = onPath.contains(e.getCommit()) ? "adopted"
                     : m == null ? "pending"
@@ -264,6 +276,22 @@ public final class DashboardView {
             credit.add(x);
         }
         return credit;
+    }
+
+    static List<DirectionRecord> directionsShown(List<DirectionRecord> all, Map<String, String> closed) {
+        List<DirectionRecord> ordered = new ArrayList<>();
+        all.stream().filter(d -> !closed.containsKey(d.name())).forEach(ordered::add);
+        all.stream().filter(d -> closed.containsKey(d.name())).forEach(ordered::add);
+        return ordered.subList(0, Math.min(DIRECTIONS_SHOWN, ordered.size()));
+    }
+
+    /** Untrusted text as the page shows it: at most {@link #TEXT_SHOWN} characters. */
+    static String shown(String text) {
+        if (text.length() <= TEXT_SHOWN) {
+            return text;
+        }
+        int end = Character.isHighSurrogate(text.charAt(TEXT_SHOWN - 1)) ? TEXT_SHOWN - 1 : TEXT_SHOWN;
+        return text.substring(0, end) + "...";
     }
 
     private static String shortId(com.google.protobuf.ByteString key) {

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.RequestRules;
+import dev.rhizome.coordinator.store.Keyed;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.Stored;
 import dev.rhizome.proto.v1.Experiment;
@@ -27,6 +28,13 @@ import java.util.Set;
  * and its signed results and papers together. Reads the coordinator's state; decides nothing.
  */
 public final class ExperimentReports {
+    /**
+     * The direction's newest papers searched for those about the commit. Reading all of them made an
+     * unsigned GET cost every paper ever published on the direction (any key may publish, up to
+     * 64 KiB each); with no index of papers by commit, the search is bounded instead.
+     */
+    static final int PAPERS_SCANNED = 200;
+
     /** Commits walked back from the frontier when looking for the adopted path. */
     static final int MAX_PATH = 100_000;
 
@@ -61,7 +69,8 @@ public final class ExperimentReports {
                     .setFrontierCommit(d.frontier().commit())
                     .setAdopted(onAdoptedPath(tx, d, commit))
                     .addAllResults(tx.resultEnvelopes("", commit))
-                    .addAllPapers(papersCiting(tx.papers(e.getDirection()), commit));
+                    .addAllPapers(papersCiting(tx.papers(e.getDirection(), Long.MAX_VALUE, PAPERS_SCANNED).stream()
+                            .map(Keyed::value).toList(), commit));
             // Valid once every adoption seed's trial is decided; the metric is the mean of the decided trials.
             Settlement.TrialMetrics trials = Settlement.trialMetrics(tx, commit, hardwareClass, manifest);
             b.setValid(trials.bySeed().size() == Manifests.trialSeeds(manifest).size());

@@ -1,15 +1,23 @@
 package dev.rhizome.coordinator.service;
 
 import dev.rhizome.coordinator.core.Cursor;
+import dev.rhizome.coordinator.core.PageRequest;
 import dev.rhizome.coordinator.store.Keyed;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 /**
  * Turns the rows a store read for a page into the page's items and its {@code next} cursor. The
  * store is asked for one row more than the page holds: that row only tells whether a next page
  * exists, so the last page says so (an empty {@code next}) instead of costing a request that
  * returns nothing.
+ *
+ * <p>Lists of signed records are also bounded in bytes ({@link #bounded}): a page ends early, with a
+ * {@code next}, once it holds {@link #MAX_PAGE_BYTES}, and is read in chunks so that no more than
+ * about that is read either. Counting items alone let a page of 1,000 papers (64 KiB each, any key
+ * may publish them) or seeds (up to the body limit each) be built in memory as hundreds of MB.
  */
 final class Pages {
     private Pages() {
@@ -21,6 +29,63 @@ final class Pages {
     /** How many rows to read for a page of {@code limit} items. */
     static int rowsFor(int limit) {
         return limit + 1;
+    }
+
+    /** Bytes of records on one page, past which the page ends (it always holds at least one). */
+    static final int MAX_PAGE_BYTES = PageRequest.MAX_PAGE_BYTES;
+    /** Rows read at first; each further read of the same page doubles it, up to {@link #MAX_CHUNK}. */
+    static final int FIRST_CHUNK = 64;
+    static final int MAX_CHUNK = 512;
+
+    /**
+     * The first items, in order, up to about {@link #MAX_PAGE_BYTES} (at least one): for the lists
+     * that are one answer with no next page ({@code newest=N}).
+     */
+    static <T> List<T> upToBytes(List<T> items, ToIntFunction<T> bytes) {
+        long total = 0;
+        for (int i = 0; i < items.size(); i++) {
+            if (total >= MAX_PAGE_BYTES) {
+                return items.subList(0, i);
+            }
+            total += bytes.applyAsInt(items.get(i));
+        }
+        return items;
+    }
+
+    /** Reads up to {@code rows} rows after (or, for a list newest first, before) {@code from}. */
+    @FunctionalInterface
+    interface SeqReader<T> {
+        List<Keyed<Long, T>> read(long from, int rows);
+    }
+
+    /**
+     * A page of at most {@code limit} items and about {@link #MAX_PAGE_BYTES} bytes (as {@code bytes}
+     * counts them), read in growing chunks from {@code start}; each chunk continues from the last row
+     * taken, and reads one row more than still fits so the page knows whether a next one exists.
+     */
+    static <T> Page<T> bounded(long start, int limit, SeqReader<T> reader, ToIntFunction<T> bytes,
+            Function<Long, Cursor> cursor) {
+        List<Keyed<Long, T>> taken = new ArrayList<>();
+        long from = start;
+        long total = 0;
+        int chunk = FIRST_CHUNK;
+        while (true) {
+            int want = Math.min(chunk, limit - taken.size()) + 1;
+            List<Keyed<Long, T>> rows = reader.read(from, want);
+            for (Keyed<Long, T> row : rows) {
+                if (taken.size() == limit || total >= MAX_PAGE_BYTES) {
+                    return new Page<>(taken.stream().map(Keyed::value).toList(),
+                            cursor.apply(taken.get(taken.size() - 1).key()).encode());
+                }
+                taken.add(row);
+                total += bytes.applyAsInt(row.value());
+            }
+            if (rows.size() < want) {
+                return new Page<>(taken.stream().map(Keyed::value).toList(), "");
+            }
+            from = taken.get(taken.size() - 1).key();
+            chunk = Math.min(MAX_CHUNK, chunk * 2);
+        }
     }
 
     static <K, T> Page<T> of(List<Keyed<K, T>> rows, int limit, Function<K, Cursor> cursor) {

@@ -23,6 +23,7 @@ import dev.rhizome.proto.v1.DirectionList;
 import dev.rhizome.proto.v1.DirectionStatus;
 import dev.rhizome.proto.v1.EnvelopeList;
 import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.ExperimentList;
 import dev.rhizome.proto.v1.LeaderboardList;
 import dev.rhizome.proto.v1.Manifest;
@@ -83,8 +84,8 @@ public final class Views {
 
     public SeedList seeds(PageRequest page) {
         return store.inReadTransaction(tx -> {
-            Pages.Page<Stored<dev.rhizome.proto.v1.Seed>> p = Pages.of(
-                    tx.seeds(afterSeq(page), Pages.rowsFor(page.limit())), page.limit(), seqCursor(SEEDS));
+            Pages.Page<Stored<dev.rhizome.proto.v1.Seed>> p = Pages.bounded(afterSeq(page), page.limit(),
+                    tx::seeds, s -> s.envelope().getSerializedSize(), seqCursor(SEEDS));
             return SeedList.newBuilder().addAllSeeds(p.items().stream().map(Stored::record).toList())
                     .setNext(p.next()).build();
         });
@@ -92,8 +93,8 @@ public final class Views {
 
     public DirectionList directions(PageRequest page) {
         return store.inReadTransaction(tx -> {
-            Pages.Page<DirectionRecord> p = Pages.of(tx.directions(afterSeq(page), Pages.rowsFor(page.limit())),
-                    page.limit(), seqCursor(DIRECTIONS));
+            Pages.Page<DirectionRecord> p = Pages.bounded(afterSeq(page), page.limit(), tx::directions,
+                    d -> d.direction().getSerializedSize(), seqCursor(DIRECTIONS));
             return directionList(tx, p.items()).toBuilder().setNext(p.next()).build();
         });
     }
@@ -119,16 +120,18 @@ public final class Views {
 
     public ExperimentList experiments(String direction, PageRequest page) {
         return store.inReadTransaction(tx -> {
-            Pages.Page<Stored<Experiment>> p = Pages.of(tx.experiments(direction, afterSeq(page),
-                    Pages.rowsFor(page.limit())), page.limit(), seqCursor(EXPERIMENTS));
+            Pages.Page<Stored<Experiment>> p = Pages.bounded(afterSeq(page), page.limit(),
+                    (from, rows) -> tx.experiments(direction, from, rows), e -> e.envelope().getSerializedSize(),
+                    seqCursor(EXPERIMENTS));
             return ExperimentList.newBuilder().addAllEnvelopes(p.items().stream().map(Stored::envelope).toList())
                     .setNext(p.next()).build();
         });
     }
 
     public EnvelopeList results(String direction, String commit, PageRequest page) {
-        return store.inReadTransaction(tx -> envelopes(Pages.of(tx.resultEnvelopes(direction, commit, afterSeq(page),
-                Pages.rowsFor(page.limit())), page.limit(), seqCursor(RESULTS))));
+        return store.inReadTransaction(tx -> envelopes(Pages.bounded(afterSeq(page), page.limit(),
+                (from, rows) -> tx.resultEnvelopes(direction, commit, from, rows), SignedEnvelope::getSerializedSize,
+                seqCursor(RESULTS))));
     }
 
     /** A direction's newest {@code n} experiments, newest first, in one list (no next page). */
@@ -137,7 +140,8 @@ public final class Views {
             throw Rejection.badRequest("query parameter newest needs direction");
         }
         return store.inReadTransaction(tx -> ExperimentList.newBuilder()
-                .addAllEnvelopes(tx.newestExperiments(direction, n).stream().map(Stored::envelope).toList()).build());
+                .addAllEnvelopes(Pages.upToBytes(tx.newestExperiments(direction, n).stream().map(Stored::envelope)
+                        .toList(), SignedEnvelope::getSerializedSize)).build());
     }
 
     /** A direction's newest {@code n} results, newest first, in one list (no next page). */
@@ -146,14 +150,16 @@ public final class Views {
             throw Rejection.badRequest("query parameter newest needs direction, and no commit");
         }
         return store.inReadTransaction(tx -> EnvelopeList.newBuilder()
-                .addAllEnvelopes(tx.newestResultEnvelopes(direction, n)).build());
+                .addAllEnvelopes(Pages.upToBytes(tx.newestResultEnvelopes(direction, n), SignedEnvelope::getSerializedSize))
+                .build());
     }
 
     /** Newest first: the cursor is the oldest paper shown, and the next page is older still. */
     public EnvelopeList papers(String direction, PageRequest page) {
         long before = page.after().map(c -> c.number(0)).orElse(Long.MAX_VALUE);
-        return store.inReadTransaction(tx -> envelopes(Pages.of(tx.papers(direction, before,
-                Pages.rowsFor(page.limit())), page.limit(), seqCursor(PAPERS))));
+        return store.inReadTransaction(tx -> envelopes(Pages.bounded(before, page.limit(),
+                (from, rows) -> tx.papers(direction, from, rows), SignedEnvelope::getSerializedSize,
+                seqCursor(PAPERS))));
     }
 
     private static EnvelopeList envelopes(Pages.Page<dev.rhizome.proto.v1.SignedEnvelope> page) {
@@ -166,8 +172,8 @@ public final class Views {
     }
 
     public EnvelopeList auditTrail(PageRequest page) {
-        return store.inReadTransaction(tx -> envelopes(Pages.of(tx.auditTrail(afterSeq(page),
-                Pages.rowsFor(page.limit())), page.limit(), seqCursor(AUDIT))));
+        return store.inReadTransaction(tx -> envelopes(Pages.bounded(afterSeq(page), page.limit(), tx::auditTrail,
+                SignedEnvelope::getSerializedSize, seqCursor(AUDIT))));
     }
 
     public LeaderboardList leaderboard(String direction, String hardwareClass) {

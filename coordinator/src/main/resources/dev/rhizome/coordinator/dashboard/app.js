@@ -136,7 +136,9 @@ function summary(state) {
   const sum = key => state.directions.reduce((n, d) => n + (typeof d[key] === "number" ? d[key] : 0), 0);
   const adopted = state.directions.reduce((n, d) => n + Math.max(0, d.frontier_steps.length - 1), 0);
   document.getElementById("summary").replaceChildren(
-      stat(open + " / " + state.directions.length, "open directions"),
+      stat(open + " / " + (typeof state.directions_total === "number" ? state.directions_total : state.directions.length),
+          "open directions" + (state.directions_total > state.directions.length
+              ? " (the page shows " + state.directions.length + ")" : "")),
       stat(sum("experiments_total"), "experiments"),
       stat(sum("results_total"), "results"),
       stat(adopted, "adopted steps"),

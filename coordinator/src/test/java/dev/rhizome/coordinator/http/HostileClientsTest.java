@@ -126,7 +126,7 @@ class HostileClientsTest {
         start(CoordinatorLimits.defaults());
         try (LogCapture log = new LogCapture()) {
             String forged = "evil\r\n12:00:00.000 [main] INFO  forged - operator key rotated\u0000\u001b[31m"
-                    + "x".repeat(600_000);
+                    + "x".repeat(3_900);  // under RecordBounds' 4,096, so the refusal quotes it
             NodeAnnouncement announcement = NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString())
                     .setHost(forged).setPort(7000).setTimeMs(h.clock.millis()).build();
             ApiClient.Response refused = h.api.signAndPost("/v1/announce", node, announcement);

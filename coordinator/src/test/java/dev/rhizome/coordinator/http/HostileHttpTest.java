@@ -161,6 +161,211 @@ class HostileHttpTest {
         assertThat(served(asset)).isEqualTo(requests);
     }
 
+    @Test
+    void anExpectationOtherThan100ContinueIsNamedInA417() throws Exception {
+        // Netty answered 417 with an empty body: the client could not tell what was wrong
+        try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+            RawHttp.Response r = raw.send("POST /v1/claim HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\n"
+                    + "Content-Length: 2\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(417);
+            assertThat(r.body()).contains("BAD_REQUEST").contains("Expect: teapot").contains("100-continue");
+            assertThat(r.headers().toLowerCase()).contains("connection: close");
+        }
+    }
+
+    @Test
+    void aQueryParameterGivenTwiceIsRefusedByName() throws Exception {
+        // the first of the two was taken silently: 200 with five results for a client that asked for seven
+        RawHttp.Response r = exchange("GET /v1/results?limit=5&limit=7 HTTP/1.1");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.body()).contains("query parameter limit is given 2 times");
+        assertThat(exchange("GET /v1/results?direction=a&direction=b HTTP/1.1").body())
+                .contains("query parameter direction is given 2 times");
+    }
+
+    @Test
+    void aFailureInsideTheServerAnswers500WithoutItsInternals() throws Exception {
+        Router router = new Router().get("/broken", r -> {
+            throw new IllegalStateException("SQLITE_CORRUPT: /srv/secret/coordinator.db page 7 at SqliteStore.java:88");
+        }).get("/overflow", r -> {
+            throw new StackOverflowError();  // once left unanswered, its connection held for good
+        });
+        HttpServer server = HttpServer.start("127.0.0.1", 0, 1 << 20, CoordinatorLimits.defaults(), router,
+                new dev.rhizome.coordinator.metrics.CoordinatorMetrics());
+        try (dev.rhizome.coordinator.support.LogCapture log = new dev.rhizome.coordinator.support.LogCapture();
+                RawHttp raw = new RawHttp("http://127.0.0.1:" + server.port())) {
+            RawHttp.Response r = raw.send("GET /broken HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(500);
+            assertThat(r.body()).contains("INTERNAL").contains("incident")
+                    .doesNotContain("SQLITE").doesNotContain("secret").doesNotContain(".java").doesNotContain("Exception");
+            Matcher incident = Pattern.compile("incident ([0-9a-f]{8})").matcher(r.body());
+            assertThat(incident.find()).isTrue();
+            // the operator finds the cause by the number the client quotes
+            assertThat(log.warningsMentioning("incident " + incident.group(1))).hasSize(1);
+        }
+        try (RawHttp raw = new RawHttp("http://127.0.0.1:" + server.port())) {
+            RawHttp.Response r = raw.send("GET /overflow HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(500);
+            assertThat(r.body()).contains("incident").doesNotContain("StackOverflow");
+            assertThat(raw.send("GET /overflow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").read().status())
+                    .as("the connection still answers").isEqualTo(500);
+        } finally {
+            server.close();
+        }
+    }
+
+    @Test
+    void clientsThatPipelineLargeReadsAndNeverReadHoldOneReplyEachNotSixteen() throws Exception {
+        // 80 papers of 64 KiB: a page of /v1/audit is then 4 MiB of records, about 5.6 MB as JSON
+        dev.rhizome.protocol.identity.Identity author = dev.rhizome.protocol.identity.Identity.generate();
+        for (int i = 0; i < 80; i++) {
+            assertThat(h.api.signAndPost("/v1/papers", author, dev.rhizome.proto.v1.Paper.newBuilder()
+                    .setDirection(Harness.DIRECTION).setTitle("t" + i).setBodyMarkdown("p".repeat(64 * 1024))
+                    .setAuthor(author.publicId().toByteString()).setCreatedMs(h.clock.millis()).build()).status())
+                    .isEqualTo(200);
+        }
+        String page = "/v1/audit";
+        int connections = 4;
+        int pipelined = 8;
+        URI uri = URI.create(h.coordinator.url());
+        java.util.List<Socket> sockets = new java.util.ArrayList<>();
+        try {
+            for (int c = 0; c < connections; c++) {
+                Socket socket = new Socket();
+                socket.setReceiveBufferSize(4096);
+                socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()));
+                socket.setSoTimeout(60_000);
+                socket.getOutputStream().write(("GET " + page + "?limit=1000 HTTP/1.1\r\nHost: x\r\n\r\n")
+                        .repeat(pipelined).getBytes(StandardCharsets.ISO_8859_1));
+                socket.getOutputStream().flush();
+                sockets.add(socket);
+            }
+            // Every connection's first page is built and stuck in its socket; then nothing more is
+            // built (all 8 were, 32 x 5.6 MB held in the server's buffers, before).
+            AtomicLong last = new AtomicLong(-1);
+            await().pollInterval(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(90)).until(() -> {
+                long now = served(page);
+                return now >= connections && now == last.getAndSet(now);
+            });
+            assertThat(served(page)).isLessThanOrEqualTo(2L * connections);
+            // honest clients on other connections are answered meanwhile
+            assertThat(h.api.get("/healthz").status()).isEqualTo(200);
+            assertThat(h.api.get("/v1/stats").status()).isEqualTo(200);
+
+            // back-pressure, not a stall: reading lets every request through, in order
+            for (Socket socket : sockets) {
+                InputStream in = socket.getInputStream();
+                for (int i = 0; i < pipelined; i++) {
+                    assertThat(skipResponse(in)).isEqualTo(200);
+                }
+            }
+        } finally {
+            for (Socket socket : sockets) {
+                socket.close();
+            }
+        }
+        assertThat(served(page)).isEqualTo((long) connections * pipelined);
+    }
+
+    @Test
+    void aClientThatHalfClosesAfterItsRequestsStillGetsItsAnswers() throws Exception {
+        // the connection used to close at the client's FIN, every answer lost
+        URI uri = URI.create(h.coordinator.url());
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write(("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /v1/stats HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            socket.shutdownOutput();
+            InputStream in = socket.getInputStream();
+            assertThat(skipResponse(in)).isEqualTo(200);
+            assertThat(skipResponse(in)).isEqualTo(200);
+            assertThat(in.read()).as("then the server closes").isEqualTo(-1);
+        }
+        // a request cut short by the FIN is named, not met with silence
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write("GET /v1/stats HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            socket.shutdownOutput();
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(answer).startsWith("HTTP/1.1 400").contains("malformed HTTP request");
+        }
+    }
+
+    @Test
+    void theDashboardRunsOnlyItsOwnScriptsAndNoAnswerIsSniffedIntoHtml() throws Exception {
+        String page = exchange("GET / HTTP/1.1").headers().toLowerCase();
+        assertThat(page).contains("content-security-policy: default-src 'none'; script-src 'self';")
+                .contains("frame-ancestors 'none'").contains("x-frame-options: deny");
+        // untrusted titles and descriptions travel in JSON: never to be read as a page
+        assertThat(exchange("GET /v1/dashboard HTTP/1.1").headers().toLowerCase())
+                .contains("x-content-type-options: nosniff");
+        assertThat(exchange("GET /v1/nope HTTP/1.1").headers().toLowerCase())
+                .contains("x-content-type-options: nosniff");
+    }
+
+    @Test
+    void repliesNobodyReadsAreBoundedAcrossConnectionsAndWorkStillFlows() throws Exception {
+        // Larger than what the kernel's socket buffers take on loopback (a few MB), so that most of
+        // each reply stays in the server's own buffers.
+        byte[] big = new byte[16 << 20];
+        java.util.Arrays.fill(big, (byte) 'x');
+        Router router = new Router()
+                .get("/big", r -> Reply.bytes(big, "text/plain"))
+                .post("/work", r -> Reply.text("done"));
+        ReplyBudget replies = new ReplyBudget(32L << 20);
+        HttpServer server = HttpServer.start("127.0.0.1", 0, 1 << 20, CoordinatorLimits.defaults(), router,
+                new dev.rhizome.coordinator.metrics.CoordinatorMetrics(), replies);
+        String url = "http://127.0.0.1:" + server.port();
+        java.util.List<Socket> sockets = new java.util.ArrayList<>();
+        try {
+            // Clients that ask for a megabyte each and never read: each holds its reply in the server.
+            for (int c = 0; c < 8; c++) {
+                Socket socket = new Socket();
+                socket.setReceiveBufferSize(4096);
+                socket.connect(new InetSocketAddress("127.0.0.1", server.port()));
+                long before = replies.pending();
+                socket.getOutputStream().write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                sockets.add(socket);
+                // its reply is held in the server, or (the budget full) it was refused
+                await().atMost(Duration.ofSeconds(30)).until(() -> replies.over() || replies.pending() > before);
+            }
+            assertThat(replies.over()).isTrue();
+            // once the budget is full, further reads are refused instead of held: 8 x 16 MB were held before
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                try (RawHttp raw = new RawHttp(url)) {
+                    return raw.send("GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").read().status() == 503;
+                }
+            });
+            assertThat(replies.pending()).as("the budget and at most one reply past it")
+                    .isLessThanOrEqualTo((32L << 20) + (16L << 20));
+            try (RawHttp raw = new RawHttp(url)) {
+                RawHttp.Response refused = raw.send("GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").read();
+                assertThat(refused.status()).isEqualTo(503);
+                assertThat(refused.body()).contains("UNAVAILABLE").contains("waiting for their clients to read");
+            }
+            // writes (claims, results) are never refused for it
+            try (RawHttp raw = new RawHttp(url)) {
+                RawHttp.Response work = raw.send("POST /work HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+                        + "Connection: close\r\n\r\n").read();
+                assertThat(work.status()).isEqualTo(200);
+            }
+            // and when the non-readers go, reads are served again
+            for (Socket socket : sockets) {
+                socket.close();
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> !replies.over());
+            try (RawHttp raw = new RawHttp(url)) {
+                assertThat(raw.send("GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").read().status())
+                        .isEqualTo(200);
+            }
+        } finally {
+            for (Socket socket : sockets) {
+                socket.close();
+            }
+            server.close();
+        }
+    }
+
     private long served(String route) {
         Matcher m = Pattern.compile("rhizome_http_requests_seconds_count\\{method=\"GET\",route=\""
                 + Pattern.quote(route) + "\",status=\"200\",?\\} ([0-9.E]+)").matcher(h.api.get("/metrics").text());

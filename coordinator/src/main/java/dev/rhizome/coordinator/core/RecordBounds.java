@@ -1,0 +1,88 @@
+package dev.rhizome.coordinator.core;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Bounds every field of every signed record, read from the record's descriptor, so that no field
+ * (including one added later) is bounded only by the body limit. Without this a single key could
+ * store a 1 MiB experiment description, hardware class or result reason, once per request, and
+ * every reply that lists such records (the dashboard's 500 newest experiments, a page of 1,000
+ * papers) grew with them: hundreds of megabytes built in memory per request.
+ *
+ * <p>Defaults: a string at most {@link #MAX_TEXT_CHARS} characters, bytes at most
+ * {@link #MAX_BYTES}, a repeated field at most {@link #MAX_ENTRIES} entries; a few fields named
+ * below get their own bound. Nested messages (a seed's manifest) are walked too. Pure: no I/O.
+ */
+public final class RecordBounds {
+    public static final int MAX_TEXT_CHARS = 4_096;
+    public static final int MAX_DESCRIPTION_CHARS = 16_384;
+    public static final int MAX_LABEL_CHARS = 200;
+    public static final int MAX_BYTES = 1_024;
+    public static final int MAX_ENTRIES = 1_000;
+
+    /** Fields with their own bound on characters (strings) or entries (repeated), by name or full name. */
+    private static final Map<String, Integer> TEXT = Map.of(
+            // free text people write: a commit message can be long, the dashboard cuts what it shows
+            "rhizome.v1.Experiment.description", MAX_DESCRIPTION_CHARS,
+            "rhizome.v1.Direction.description", MAX_DESCRIPTION_CHARS,
+            // checked in bytes by RequestRules.paper (64 KiB of UTF-8); this only keeps the walk from refusing it first
+            "rhizome.v1.Paper.body_markdown", RequestRules.MAX_PAPER_BODY_BYTES,
+            // a label: part of trial keys, leaderboard names and the dashboard's volunteers
+            "hardware_class", MAX_LABEL_CHARS);
+    private static final Map<String, Integer> ENTRIES = Map.of(
+            "rhizome.v1.NodeAnnouncement.commits", RequestRules.MAX_ANNOUNCED_COMMITS);
+
+    private RecordBounds() {
+    }
+
+    /** Refuses (400, naming the field and the bound) a record with a field over its bound. */
+    public static void check(Message record) {
+        check(record, record.getDescriptorForType().getName());
+    }
+
+    private static void check(Message message, String path) {
+        for (Map.Entry<FieldDescriptor, Object> entry : message.getAllFields().entrySet()) {
+            FieldDescriptor field = entry.getKey();
+            String name = path + "." + field.getName();
+            if (field.isRepeated()) {
+                List<?> values = (List<?>) entry.getValue();
+                int max = ENTRIES.getOrDefault(field.getFullName(), MAX_ENTRIES);
+                if (values.size() > max) {
+                    throw Rejection.badRequest(name + " has " + values.size() + " entries; at most " + max
+                            + " are allowed");
+                }
+                for (int i = 0; i < values.size(); i++) {
+                    checkValue(field, values.get(i), name + "[" + i + "]");
+                }
+            } else {
+                checkValue(field, entry.getValue(), name);
+            }
+        }
+    }
+
+    private static void checkValue(FieldDescriptor field, Object value, String name) {
+        switch (field.getJavaType()) {
+            case STRING -> {
+                int max = TEXT.getOrDefault(field.getFullName(), TEXT.getOrDefault(field.getName(), MAX_TEXT_CHARS));
+                int length = ((String) value).length();
+                if (length > max) {
+                    throw Rejection.badRequest(name + " is " + length + " characters; at most " + max + " are allowed");
+                }
+            }
+            case BYTE_STRING -> {
+                int size = ((ByteString) value).size();
+                if (size > MAX_BYTES) {
+                    throw Rejection.badRequest(name + " is " + size + " bytes; at most " + MAX_BYTES + " are allowed");
+                }
+            }
+            case MESSAGE -> check((Message) value, name);
+            default -> {
+                // numbers, booleans and enums have a fixed size
+            }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package dev.rhizome.coordinator.http;
+
+import static dev.rhizome.coordinator.support.Harness.DIRECTION;
+import static dev.rhizome.coordinator.support.Harness.SEED;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.rhizome.coordinator.CoordinatorLimits;
+import dev.rhizome.coordinator.core.PageRequest;
+import dev.rhizome.coordinator.service.DashboardView;
+import dev.rhizome.coordinator.support.ApiClient;
+import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.CoordinatorStats;
+import dev.rhizome.proto.v1.EnvelopeList;
+import dev.rhizome.proto.v1.Error;
+import dev.rhizome.proto.v1.NodeAnnouncement;
+import dev.rhizome.proto.v1.Paper;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.identity.Identity;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One key against the size of what the coordinator stores and sends back, on a real coordinator
+ * on loopback: fields of signed records are bounded (a megabyte of description or hardware class
+ * was stored, and shown on the dashboard, for anyone who asked), list pages are bounded in bytes as
+ * well as items, and the dashboard shows a bounded amount whatever one key publishes.
+ */
+class HostileRecordsTest {
+    @TempDir
+    Path dataDir;
+
+    private Harness h;
+    private final Identity attacker = Identity.generate();
+
+    @BeforeEach
+    void start() throws Exception {
+        h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.PROTOBUF, CoordinatorLimits.defaults())
+                .withSeedAndDirection();
+    }
+
+    @AfterEach
+    void stop() {
+        h.close();
+    }
+
+    private CoordinatorStats stats() {
+        return h.api.get("/v1/stats", CoordinatorStats.newBuilder()).build();
+    }
+
+    private static void assertRefusedNaming(ApiClient.Response response, String field) {
+        assertThat(response.status()).as(response.text()).isEqualTo(400);
+        assertThat(response.error().getCode()).isEqualTo(Error.Code.BAD_REQUEST);
+        assertThat(response.error().getMessage()).contains(field).contains("at most");
+    }
+
+    private Paper.Builder paper(String title, long createdMs) {
+        return Paper.newBuilder().setAuthor(attacker.publicId().toByteString()).setDirection(DIRECTION)
+                .setTitle(title).setBodyMarkdown("findings").setCreatedMs(createdMs);
+    }
+
+    @Test
+    void oversizedFieldsOfSignedRecordsAreRefusedByNameAndStoreNothing() {
+        long now = h.clock.millis();
+        CoordinatorStats before = stats();
+        // each of these was accepted and stored: about 600 KB a request, shown to every dashboard
+        String huge = "x".repeat(300_000);
+        assertRefusedNaming(h.api.signAndPost("/v1/experiments", attacker, Fixtures.experiment(attacker, SEED,
+                DIRECTION, Fixtures.commit(), h.seedCommit, now).toBuilder().setDescription(huge).build()),
+                "Experiment.description");
+        Paper.Builder manyCommits = paper("many commits", now);
+        for (int i = 0; i < 5_000; i++) {
+            manyCommits.addCommits(Fixtures.commit());
+        }
+        assertRefusedNaming(h.api.signAndPost("/v1/papers", attacker, manyCommits.build()), "Paper.commits");
+        assertRefusedNaming(h.api.signAndPost("/v1/announce", attacker, NodeAnnouncement.newBuilder()
+                .setNode(attacker.publicId().toByteString()).setHost("127.0.0.1").setPort(7000)
+                .setHardwareClass(huge).setTimeMs(now).build()), "NodeAnnouncement.hardware_class");
+        assertRefusedNaming(h.api.signAndPost("/v1/claim", attacker, ClaimRequest.newBuilder()
+                .setNode(attacker.publicId().toByteString()).setHardwareClass(huge).setTimeMs(now)
+                .setNonce(Fixtures.nonce()).build()), "ClaimRequest.hardware_class");
+        var unit = h.claimEvaluation(attacker, h.seedCommit);
+        assertRefusedNaming(h.api.signAndPost("/v1/results", attacker, Fixtures.result(attacker, unit, 3.0, now)
+                .toBuilder().setReason(huge).build()), "Result.reason");
+
+        CoordinatorStats after = stats();
+        assertThat(after.getExperiments()).isEqualTo(before.getExperiments());
+        assertThat(after.getPapers()).isEqualTo(before.getPapers());
+        assertThat(after.getResults()).isEqualTo(before.getResults());
+        assertThat(after.getNodes()).isEqualTo(before.getNodes());
+        // the honest sizes still go through
+        assertThat(h.api.signAndPost("/v1/results", attacker, Fixtures.result(attacker, unit, 3.0, now)
+                .toBuilder().setReason("r".repeat(2_000)).build()).status()).isEqualTo(200);
+    }
+
+    @Test
+    void aPageOfLargeRecordsEndsEarlyInBytesAndTheWalkStillReadsEachOnce() {
+        // 80 papers of 64 KiB: a page of 1,000 was 80 x 64 KiB (any key may publish 1,000 of them)
+        long now = h.clock.millis();
+        Set<String> published = new HashSet<>();
+        for (int i = 0; i < 80; i++) {
+            SignedEnvelope e = Envelopes.sign(attacker, paper("paper " + i, now)
+                    .setBodyMarkdown("p".repeat(64 * 1024)).build());
+            assertThat(h.api.post("/v1/papers", e).status()).isEqualTo(200);
+            published.add(Envelopes.id(e));
+        }
+        for (String list : new String[] {"/v1/papers", "/v1/audit"}) {
+            EnvelopeList first = h.api.get(list + "?limit=1000", EnvelopeList.newBuilder()).build();
+            assertThat(first.getSerializedSize()).as(list).isLessThan(PageRequest.MAX_PAGE_BYTES + (128 << 10));
+            assertThat(first.getEnvelopesCount()).as(list).isLessThan(80);
+            assertThat(first.getNext()).as(list).isNotEmpty();
+
+            Set<String> seen = new HashSet<>();
+            int read = 0;
+            String after = "";
+            do {
+                EnvelopeList page = h.api.get(list + "?limit=1000" + (after.isEmpty() ? "" : "&after=" + after),
+                        EnvelopeList.newBuilder()).build();
+                for (SignedEnvelope e : page.getEnvelopesList()) {
+                    seen.add(Envelopes.id(e));
+                    read++;
+                }
+                after = page.getNext();
+            } while (!after.isEmpty());
+            assertThat(seen).as(list).containsAll(published);
+            assertThat(read).as(list + ": each read once").isEqualTo(seen.size());
+        }
+    }
+
+    @Test
+    void aNewestListIsCutAtThePagesBytesToo() {
+        // 300 experiments with the longest description allowed: about 4.9 MB, all of it in one answer
+        long now = h.clock.millis();
+        String description = "d".repeat(dev.rhizome.coordinator.core.RecordBounds.MAX_DESCRIPTION_CHARS);
+        for (int i = 0; i < 300; i++) {
+            assertThat(h.api.signAndPost("/v1/experiments", attacker, Fixtures.experiment(attacker, SEED, DIRECTION,
+                    Fixtures.commit(), h.seedCommit, now).toBuilder().setDescription(description).build()).status())
+                    .isEqualTo(200);
+        }
+        var newest = h.api.get("/v1/experiments?direction=" + DIRECTION + "&newest=1000",
+                dev.rhizome.proto.v1.ExperimentList.newBuilder()).build();
+        assertThat(newest.getSerializedSize()).isLessThan(PageRequest.MAX_PAGE_BYTES + (64 << 10));
+        assertThat(newest.getEnvelopesCount()).isBetween(200, 299);
+    }
+
+    @Test
+    void theDashboardShowsABoundedAmountWhateverOneKeyPublishes() {
+        long now = h.clock.millis();
+        String longest = "<script>alert(1)</script>" + "d".repeat(16_000);
+        assertThat(h.api.signAndPost("/v1/experiments", attacker, Fixtures.experiment(attacker, SEED, DIRECTION,
+                Fixtures.commit(), h.seedCommit, now).toBuilder().setDescription(longest).build()).status())
+                .isEqualTo(200);
+        for (int i = 0; i < 25; i++) {
+            assertThat(h.api.signAndPost("/v1/papers", attacker, paper("t" + i, now).build()).status()).isEqualTo(200);
+        }
+        // More directions than the page shows (here the operator's; without operators anyone's):
+        // the first ones opened stay on the page.
+        for (int i = 0; i < DashboardView.DIRECTIONS_SHOWN + 2; i++) {
+            assertThat(h.api.signAndPost("/v1/directions", h.operator, Fixtures.direction(h.operator, "more-" + i,
+                    SEED, h.seedCommit, now)).status()).isEqualTo(200);
+        }
+
+        JsonObject dashboard = JsonParser.parseString(h.api.get("/v1/dashboard").text()).getAsJsonObject();
+        var directions = dashboard.getAsJsonArray("directions");
+        assertThat(directions.size()).isEqualTo(DashboardView.DIRECTIONS_SHOWN);
+        assertThat(dashboard.get("directions_total").getAsInt()).isEqualTo(DashboardView.DIRECTIONS_SHOWN + 3);
+        assertThat(directions.get(0).getAsJsonObject().get("name").getAsString()).isEqualTo(DIRECTION);
+        var tree = directions.get(0).getAsJsonObject().getAsJsonArray("tree");
+        String shown = java.util.stream.StreamSupport.stream(tree.spliterator(), false).map(n -> n.getAsJsonObject().get("description").getAsString())
+                .filter(d -> d.startsWith("<script>")).findFirst().orElseThrow();
+        assertThat(shown).hasSizeLessThanOrEqualTo(303).endsWith("...");
+        assertThat(dashboard.getAsJsonArray("papers")).hasSize(20);
+        assertThat(dashboard.getAsJsonArray("papers").get(0).getAsJsonObject().get("title").getAsString())
+                .isEqualTo("t24");
+    }
+}
