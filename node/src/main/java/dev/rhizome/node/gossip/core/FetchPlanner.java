@@ -288,6 +288,24 @@ final class FetchPlanner {
         return active < MAX_ACTIVE && !want.dormant ? next(want, commit, nowMs) : null;
     }
 
+    /**
+     * {@code peer} withdrew {@code commit} (it gave it up): it is not asked for it again, and, unless
+     * {@code stillClaimed}, a "not found" from it is no longer a false claim. Returns whether a fetch
+     * of it from that peer is in flight (its answer is still awaited).
+     */
+    boolean withdrawn(PublicId peer, String commit, boolean stillClaimed) {
+        Want want = wants.get(commit);
+        if (want == null) {
+            return false;
+        }
+        want.queue.removeIf(h -> h.peer.equals(peer));
+        want.announcers.remove(peer);
+        if (!stillClaimed) {
+            want.claimed.remove(peer);
+        }
+        return want.current != null && want.current.peer.equals(peer);
+    }
+
     /** Drops a peer from every holder queue (it was banned); returns the fetches it had outstanding. */
     List<Start> forget(PublicId peer) {
         List<Start> outstanding = new ArrayList<>();

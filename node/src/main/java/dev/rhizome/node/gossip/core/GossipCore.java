@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
@@ -68,6 +69,8 @@ public final class GossipCore implements PeerProtocol {
     static final int REMEMBERED_PEERS = 64;
     /** Addresses of holders the work named (hints), the most recent. */
     static final int HINTED_ADDRESSES = 256;
+    /** Inventories of withdrawn commits sent to each link per prune at most (8,000 commits at the default size). */
+    static final int MAX_WITHDRAWN_INVENTORIES = 8;
     /**
      * The longest the core sleeps: redials, expired dials, score decay and forgetting old wants are
      * checked this often. Every other deadline (a stall, a backed-off holder) is asked for exactly.
@@ -103,6 +106,8 @@ public final class GossipCore implements PeerProtocol {
     private final Connections connections = new Connections();
     private final AddressDials dials;
     private final FetchPlanner planner;
+    /** "Not found" answers for commits the peer announced, awaiting its withdrawal before they count as lies. */
+    private final GoneClaims goneClaims = new GoneClaims();
     private final Counters counters = new Counters();
     private SignedEnvelope signedSelf;
     private long signedSelfAtMs;
@@ -515,17 +520,38 @@ public final class GossipCore implements PeerProtocol {
     }
 
     /**
-     * The repository is giving these commits up (over its budget): they are no longer held, so the
-     * work's wants and neighbours' announcements fetch them again, and no longer kept for anyone.
-     * No effects: the neighbours that heard of them learn nothing (see docs/architecture.md).
+     * The repository gave these commits up (over its budget): they are no longer held, so the work's
+     * wants and neighbours' announcements fetch them again, and no longer kept for anyone. The
+     * neighbours hear it in a signed Inventory ({@code gone}): a neighbour that heard this node
+     * announce one stops asking it, one that asked meanwhile and heard "not found" does not score a
+     * false claim, and a maker that counted this node as a keeper names another. The most recently
+     * held are told first, at most {@link #MAX_WITHDRAWN_INVENTORIES} Inventories a call, well
+     * inside a neighbour's token bucket.
      */
-    public void dropped(Collection<String> commits) {
+    @Override
+    public List<Effect> onDropped(Collection<String> commits, long nowMs) {
+        long now = clock.advance(nowMs);
+        List<Effect> out = new ArrayList<>();
+        Set<String> recent = new java.util.HashSet<>(planner.recentlyHeld());
+        List<String> given = new ArrayList<>();
         for (String commit : commits) {
+            if (planner.holds(commit) && CommitId.isValid(commit)) {
+                given.add(commit);
+            }
             planner.unheld(commit);
             if (keepBudget != null) {
                 keepBudget.release(commit);
             }
         }
+        given.sort(java.util.Comparator.comparing(c -> !recent.contains(c))); // recently announced first
+        int per = config.maxCommitsPerInventory();
+        List<PublicId> open = connections.openPeers();
+        for (int i = 0; i < given.size() && i < per * MAX_WITHDRAWN_INVENTORIES && !open.isEmpty(); i += per) {
+            SignedEnvelope withdrawal = signInventory(List.of(), List.of(),
+                    given.subList(i, Math.min(given.size(), i + per)), List.of(), now);
+            open.forEach(peer -> sendAnnouncement(peer, withdrawal, out));
+        }
+        return settled(out);
     }
 
     /** Bytes kept or reserved for keeper duties, and the budget (zeros when every bundle is fetched). */
@@ -541,6 +567,20 @@ public final class GossipCore implements PeerProtocol {
     /** This node made or imported {@code commit} itself: hold it and announce it. */
     @Override
     public List<Effect> onLocalCommit(String commit, long nowMs) {
+        return held(commit, true, nowMs);
+    }
+
+    /**
+     * The repository held {@code commit} when the node started; {@code own} when this node made it
+     * (its {@code refs/rhizome/own/} mark): only those get keepers named, so a restart does not
+     * name keepers for every commit it fetched for others.
+     */
+    @Override
+    public List<Effect> onHeld(String commit, boolean own, long nowMs) {
+        return held(commit, own, nowMs);
+    }
+
+    private List<Effect> held(String commit, boolean own, long nowMs) {
         CommitId.require(commit, "commit");
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
@@ -550,7 +590,7 @@ public final class GossipCore implements PeerProtocol {
         List<Start> pointless = new ArrayList<>();
         Set<PublicId> holders = planner.markHeld(commit, pointless);
         pointless.forEach(s -> out.add(new CancelFetch(s.from(), s.commit())));
-        announceHeld(commit, holders, true, now, out);
+        announceHeld(commit, holders, own, now, out);
         startReady(now, out);
         return settled(out);
     }
@@ -586,6 +626,9 @@ public final class GossipCore implements PeerProtocol {
         connections.expireClosing(now - stall);
         for (Start s : planner.stalled(now)) {
             failFetch(s.from(), s.commit(), FetchFailure.STALLED, true, now, out);
+        }
+        for (GoneClaims.Doubt d : goneClaims.due(now)) {
+            penalise(d.peer(), Penalty.FALSE_CLAIM, now, out); // "not found", and no withdrawal within the grace
         }
         startReady(now, out);
         scores.sweep(now);
@@ -624,6 +667,7 @@ public final class GossipCore implements PeerProtocol {
     public long nextWakeupMs() {
         long next = Math.min(nextExchangeMs, nextSelfAnnounceMs);
         next = Math.min(next, planner.nextDeadlineMs(clock.nowMs()));
+        next = Math.min(next, goneClaims.nextDeadlineMs());
         next = Math.min(next, signedSelfAtMs + RESIGN_MS);
         next = Math.min(next, lastTickMs + HOUSEKEEPING_MS); // redials, dial expiry, decay, old wants
         return Math.max(next, clock.nowMs());
@@ -679,7 +723,9 @@ public final class GossipCore implements PeerProtocol {
         switch (outcome.kind()) {
             case INVENTORY -> {
                 Inventory inventory = (Inventory) outcome.record();
+                withdrawn(from, inventory, now, out);
                 boolean named = !wants.all() && inventory.getKeepList().contains(selfId.toByteString());
+                Map<PublicId, List<String>> evicted = new java.util.LinkedHashMap<>();
                 for (String commit : inventory.getCommitsList()) {
                     if (keepers != null) {
                         keepers.heard(from, commit); // a claim to a copy of our commit: believed only once we served it
@@ -687,12 +733,19 @@ public final class GossipCore implements PeerProtocol {
                     // A keeper duty is taken only while the keep budget has room; declined, the
                     // commit is not fetched and its maker names another keeper after its wait.
                     boolean fetch = wants.all() || (named && !planner.holds(commit)
-                            && keepBudget.take(from, commit, connections.openPeers(), now));
+                            && keepBudget.take(from, commit, connections.openPeers(), now,
+                                    (maker, c) -> evicted.computeIfAbsent(maker, m -> new ArrayList<>()).add(c)));
                     Start start = planner.announced(from, commit, fetch, now);
                     if (start != null) {
                         startFetch(start, out);
                     }
                 }
+                // Makers whose duties made room are told, so each names another keeper (if still linked).
+                evicted.forEach((maker, commits) -> {
+                    if (connections.get(maker) != null && !maker.equals(selfId)) {
+                        sendAnnouncement(maker, signInventory(List.of(), List.of(), List.of(), commits, now), out);
+                    }
+                });
             }
             case NODE_INFO -> {
                 // Relayed only while it teaches someone something: the flood dies where tables already know it.
@@ -795,9 +848,38 @@ public final class GossipCore implements PeerProtocol {
     }
 
     private SignedEnvelope signInventory(Collection<String> commits, List<PublicId> keepers, long now) {
-        Inventory.Builder inventory = Inventory.newBuilder().setNode(selfId.toByteString()).addAllCommits(commits).setTimeMs(now);
+        return signInventory(commits, keepers, List.of(), List.of(), now);
+    }
+
+    /** An Inventory of what this node holds, names to keep, gave up ({@code gone}) and keeps no more ({@code released}). */
+    private SignedEnvelope signInventory(Collection<String> commits, List<PublicId> keepers, Collection<String> gone,
+                                         Collection<String> released, long now) {
+        Inventory.Builder inventory = Inventory.newBuilder().setNode(selfId.toByteString()).addAllCommits(commits)
+                .addAllGone(gone).addAllReleased(released).setTimeMs(now);
         keepers.forEach(k -> inventory.addKeep(k.toByteString()));
         return Envelopes.sign(self, inventory.build());
+    }
+
+    /**
+     * {@code from} gave commits up or keeps them no more: it is not asked for what it gave up, a
+     * "not found" of its in flight or doubted is excused (within its ration, see {@link GoneClaims}),
+     * and, for commits made here, it is no longer counted as keeper, so another is named.
+     */
+    private void withdrawn(PublicId from, Inventory inventory, long now, List<Effect> out) {
+        for (String commit : inventory.getGoneList()) {
+            boolean answerAwaited = planner.isCurrent(from, commit) || goneClaims.doubted(from, commit);
+            boolean excused = !answerAwaited || goneClaims.excuse(from, commit, now);
+            planner.withdrawn(from, commit, !excused);
+            if (keepers != null) {
+                keepers.gone(from, commit);
+            }
+        }
+        if (keepers != null) {
+            inventory.getReleasedList().forEach(commit -> keepers.gone(from, commit));
+            if (inventory.getGoneCount() + inventory.getReleasedCount() > 0) {
+                replicate(now, out);
+            }
+        }
     }
 
     /** Forwards a flooded announcement to at most {@code degree} random neighbours, skipping {@code except}. */
@@ -900,8 +982,11 @@ public final class GossipCore implements PeerProtocol {
             out.add(new CancelFetch(from, commit));
         }
         boolean mayRetry = failure == FetchFailure.STALLED || failure == FetchFailure.CONNECTION_LOST;
-        Penalty penalty = failure == FetchFailure.NOT_FOUND && planner.claimedBy(from, commit)
-                ? Penalty.FALSE_CLAIM : Penalty.of(failure);
+        Penalty penalty = Penalty.of(failure);
+        if (failure == FetchFailure.NOT_FOUND && planner.claimedBy(from, commit)
+                && !goneClaims.doubt(from, commit, now)) {
+            penalty = Penalty.FALSE_CLAIM; // too many doubts held: scored at once
+        } // else a false claim unless the peer withdraws the commit within the grace (it may have just pruned it)
         Start next = planner.failed(from, commit, mayRetry, now);
         if (next != null) {
             startFetch(next, out);
@@ -970,6 +1055,7 @@ public final class GossipCore implements PeerProtocol {
 
     private void ban(PublicId peer, Penalty penalty, long now, List<Effect> out) {
         counters.peersBanned++;
+        goneClaims.forget(peer);
         table.remove(peer);
         hinted.remove(peer);
         if (remembered.remove(peer) != null) {

@@ -85,6 +85,20 @@ final class Keepers {
         }
     }
 
+    /**
+     * {@code from} says it no longer keeps {@code commit} (given up over its budget, or its duty
+     * evicted): if it is ours, {@code from} is no longer counted, nor named again for it, so
+     * {@link #more} names another while fewer than asked keep it.
+     */
+    void gone(PublicId from, String commit) {
+        Keeping k = keeping.get(commit);
+        if (k != null) {
+            k.pending.remove(from);
+            k.confirmed.remove(from);
+            k.doubted.add(from);
+        }
+    }
+
     /** Keepers confirmed for {@code commit} (for tests). */
     Set<PublicId> confirmed(String commit) {
         Keeping k = keeping.get(commit);

@@ -111,6 +111,8 @@ final class SimNet {
         final boolean honest;
         final Lie lie;
         final Set<String> repo = new LinkedHashSet<>();
+        /** Commits made here (the repository's own marks): a restart names keepers only for these. */
+        final Set<String> own = new HashSet<>();
         GossipCore core;
         int epoch;
         long wakeupSerial;
@@ -194,6 +196,7 @@ final class SimNet {
             originOf.put(commit, at);
             fault(random.nextLong(scenario.faultsUntilMs()), () -> {
                 at.repo.add(commit);
+                at.own.add(commit);
                 at.waitingFor.remove(commit); // its work may have asked for it first: now it has it, as the driver says
                 if (at.up) {
                     apply(at, at.core.onLocalCommit(commit, now));
@@ -335,7 +338,7 @@ final class SimNet {
         n.up = true;
         n.core = n.newCore();
         for (String commit : n.repo) {
-            apply(n, n.core.onLocalCommit(commit, now));
+            apply(n, n.core.onHeld(commit, n.own.contains(commit), now));
         }
         apply(n, n.core.start(bootstrapFor(n), now));
         // The work loop asks again for what it still waits for.
