@@ -121,6 +121,12 @@ public final class GossipCore implements PeerProtocol {
     private final Bounded<PublicId, SignedEnvelope> remembered = new Bounded<>(REMEMBERED_PEERS);
     private boolean rememberedChanged;
     private final Bounded<PublicId, NodeInfo> hinted = new Bounded<>(HINTED_ADDRESSES);
+    /**
+     * The commits given up most recently (as many as one Inventory names): a link that opens later
+     * may have heard them announced before, on a link since dropped (a neighbour's work keeps the
+     * holders of what it needs), and is told they are gone as it is told what is held.
+     */
+    private final Bounded<String, Long> recentlyGone;
     private final Wants wants;
     /** Keepers of the commits made here (the wants filter only; null when every bundle is fetched). */
     private final Keepers keepers;
@@ -148,6 +154,7 @@ public final class GossipCore implements PeerProtocol {
         this.table = new PeerTable(config);
         this.dials = new AddressDials(config);
         this.planner = new FetchPlanner(config);
+        this.recentlyGone = new Bounded<>(config.maxCommitsPerInventory());
     }
 
     /** A factory for the network driver: a core per node, verifying every signature, with a strong random source. */
@@ -280,8 +287,12 @@ public final class GossipCore implements PeerProtocol {
             askForPeers(peer, out);
         }
         List<String> recent = planner.recentlyHeld();
-        if (!recent.isEmpty()) {
-            sendAnnouncement(peer, signInventory(recent, List.of(), now), out);
+        List<String> gone = recentlyGone.keys();
+        if (!recent.isEmpty() || !gone.isEmpty()) {
+            // Both together stay within one Inventory's bound: the newest held are kept whole.
+            List<String> goneFit = gone.subList(Math.max(0, gone.size() - (config.maxCommitsPerInventory() - recent.size())),
+                    gone.size());
+            sendAnnouncement(peer, signInventory(recent, List.of(), goneFit, List.of(), now), out);
         }
         replicate(now, out);
     }
@@ -392,6 +403,7 @@ public final class GossipCore implements PeerProtocol {
         }
         counters.fetchesCompleted++;
         counters.bytesFetched += bytes;
+        recentlyGone.remove(commit);
         if (keepBudget != null) {
             keepBudget.fetched(commit, bytes);
         }
@@ -543,6 +555,7 @@ public final class GossipCore implements PeerProtocol {
                 keepBudget.release(commit);
             }
         }
+        given.forEach(c -> recentlyGone.put(c, now));
         given.sort(java.util.Comparator.comparing(c -> !recent.contains(c))); // recently announced first
         int per = config.maxCommitsPerInventory();
         List<PublicId> open = connections.openPeers();
@@ -583,6 +596,7 @@ public final class GossipCore implements PeerProtocol {
     private List<Effect> held(String commit, boolean own, long nowMs) {
         CommitId.require(commit, "commit");
         long now = clock.advance(nowMs);
+        recentlyGone.remove(commit);
         List<Effect> out = new ArrayList<>();
         if (planner.holds(commit)) {
             return settled(out);

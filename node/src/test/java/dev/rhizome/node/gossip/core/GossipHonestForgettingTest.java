@@ -107,6 +107,23 @@ class GossipHonestForgettingTest {
     }
 
     @Test
+    void aLinkOpenedAfterTheNodeGaveCommitsUpIsToldTheyAreGone() {
+        GossipCore holder = core(Identity.generate(), Wants.everything());
+        holder.start(List.of(), now);
+        holder.onLocalCommit(Peer.commit(1), now);
+        holder.onLocalCommit(Peer.commit(2), now);
+        holder.onDropped(List.of(Peer.commit(1)), now); // no link up: nobody hears it now
+
+        Peer returning = new Peer();
+        List<Send> greeting = only(holder.onConnected(returning.id, returning.hello(now), false, now), Send.class);
+
+        assertThat(greeting).filteredOn(s -> s.message().hasAnnouncement()).singleElement().satisfies(s -> {
+            assertThat(inventory(s).getCommitsList()).containsExactly(Peer.commit(2));
+            assertThat(inventory(s).getGoneList()).containsExactly(Peer.commit(1));
+        });
+    }
+
+    @Test
     void aPeerThatAnnouncesCommitsItNeverHoldsStillLosesScoreAndWithdrawingEachLieOnlyDelaysItsBan() {
         GossipCore asker = core(Identity.generate(), Wants.everything());
         asker.start(List.of(), now);
