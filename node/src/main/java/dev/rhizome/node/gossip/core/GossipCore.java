@@ -247,7 +247,7 @@ public final class GossipCore implements PeerProtocol {
                 // The old link may be dead (the peer restarted): greet on the new one as on a fresh link.
                 existing.outbound = outbound;
                 existing.bucket = new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L);
-                existing.exchangeAsked = 0;
+                // Its outstanding exchange asks stay expected: answers on the old link may still arrive.
                 existing.exchangeAnsweredMs = Long.MIN_VALUE / 2;
                 existing.heardMs = now;
                 greet(peer, now, out);
@@ -556,6 +556,11 @@ public final class GossipCore implements PeerProtocol {
             }
         }
         given.forEach(c -> recentlyGone.put(c, now));
+        for (PublicId peer : connections.openPeers()) {
+            Link link = connections.get(peer);
+            link.toTell.removeAll(given); // never announce what is no longer held
+            link.toKeep.removeAll(given);
+        }
         given.sort(java.util.Comparator.comparing(c -> !recent.contains(c))); // recently announced first
         int per = config.maxCommitsPerInventory();
         List<PublicId> open = connections.openPeers();
@@ -646,6 +651,12 @@ public final class GossipCore implements PeerProtocol {
         }
         startReady(now, out);
         scores.sweep(now);
+        for (PublicId peer : connections.openPeers()) {
+            Link link = connections.get(peer);
+            if (!link.toTell.isEmpty() || !link.toKeep.isEmpty()) {
+                tellWaiting(peer, link, false, now, out);
+            }
+        }
         keepLinksAlive(now, out);
         if (now >= nextExchangeMs) {
             nextExchangeMs = now + EXCHANGE_INTERVAL_MS;
@@ -802,7 +813,9 @@ public final class GossipCore implements PeerProtocol {
 
     private void onExchange(PublicId from, Link link, PeerExchange exchange, long now, List<Effect> out) {
         int asked = link.exchangeAsked;
-        link.exchangeAsked = 0;
+        if (link.exchangeAsks > 0 && --link.exchangeAsks == 0) {
+            link.exchangeAsked = 0;
+        }
         if (asked == 0) {
             penalise(from, Penalty.UNEXPECTED_MESSAGE, now, out);
             return;
@@ -840,6 +853,7 @@ public final class GossipCore implements PeerProtocol {
     private void askForPeers(PublicId peer, List<Effect> out) {
         Link link = connections.get(peer);
         link.exchangeAsked = EXCHANGE_SIZE;
+        link.exchangeAsks = Math.min(link.exchangeAsks + 1, Connections.MAX_EXCHANGE_ASKS);
         send(peer, Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(EXCHANGE_SIZE)).build(), out);
     }
 
@@ -855,9 +869,21 @@ public final class GossipCore implements PeerProtocol {
         if (targets.isEmpty()) {
             return;
         }
-        SignedEnvelope inventory = signInventory(List.of(commit), named, now);
+        SignedEnvelope inventory = null;
         for (PublicId peer : targets) {
-            sendAnnouncement(peer, inventory, out);
+            Link link = connections.get(peer);
+            if (link.toTell.isEmpty() && link.toKeep.isEmpty() && paced(link, now).tryTake(1, now * 1_000_000L)) {
+                if (inventory == null) {
+                    inventory = signInventory(List.of(commit), named, now);
+                }
+                sendAnnouncement(peer, inventory, out);
+            } else {
+                java.util.Set<String> waiting = named.contains(peer) ? link.toKeep : link.toTell;
+                waiting.add(commit);
+                if (waiting.size() >= config.maxCommitsPerInventory()) {
+                    tellWaiting(peer, link, true, now, out);
+                }
+            }
         }
     }
 
@@ -909,14 +935,40 @@ public final class GossipCore implements PeerProtocol {
             // rogue pours in over several links (fresh NodeInfos, or the same ones re-signed newer)
             // was relayed as fast as it came, and the honest neighbour then banned this node as a
             // flooder. Past the pace a relay is dropped for that link; the flood reaches it by others.
-            Link link = connections.get(peer);
-            if (link.relays == null) {
-                link.relays = new TokenBucket(config.announcementsPerSecond() / 2.0, config.announcementBurst() / 4.0,
-                        now * 1_000_000L);
-            }
-            if (link.relays.tryTake(1, now * 1_000_000L)) {
+            if (paced(connections.get(peer), now).tryTake(1, now * 1_000_000L)) {
                 sendAnnouncement(peer, envelope, out);
             }
+        }
+    }
+
+    /**
+     * What this node chooses to send a link (relays, announcements of what it came to hold) is paced
+     * at half the rate that link's token bucket takes from us (25 a second, burst 50): a node that
+     * came to hold hundreds of commits at once (an agent's import, a backlog fetched) sent an
+     * Inventory per commit per link, and its honest neighbours rate-limited it to a ban.
+     */
+    private TokenBucket paced(Link link, long now) {
+        if (link.relays == null) {
+            link.relays = new TokenBucket(config.announcementsPerSecond() / 2.0, config.announcementBurst() / 4.0,
+                    now * 1_000_000L);
+        }
+        return link.relays;
+    }
+
+    /**
+     * Announcements past a link's pace wait there, and go out together, one Inventory of the held
+     * commits and one of those the peer is named to keep, as soon as the pace allows (each tick), or
+     * at once when {@code force} (a full Inventory's worth waits).
+     */
+    private void tellWaiting(PublicId peer, Link link, boolean force, long now, List<Effect> out) {
+        long nanos = now * 1_000_000L;
+        if (!link.toKeep.isEmpty() && (paced(link, now).tryTake(1, nanos) || force)) {
+            sendAnnouncement(peer, signInventory(List.copyOf(link.toKeep), List.of(peer), now), out);
+            link.toKeep.clear();
+        }
+        if (!link.toTell.isEmpty() && (paced(link, now).tryTake(1, nanos) || force)) {
+            sendAnnouncement(peer, signInventory(List.copyOf(link.toTell), List.of(), now), out);
+            link.toTell.clear();
         }
     }
 
@@ -935,6 +987,7 @@ public final class GossipCore implements PeerProtocol {
                 out.add(Disconnect.routine(peer, "idle: no message for " + (now - link.heardMs) / 1000 + " s"));
             } else if (now - link.sentMs >= KEEPALIVE_MS) {
                 link.exchangeAsked = Math.max(link.exchangeAsked, 1);
+                link.exchangeAsks = Math.min(link.exchangeAsks + 1, Connections.MAX_EXCHANGE_ASKS);
                 send(peer, Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(1)).build(), out);
             }
         }
