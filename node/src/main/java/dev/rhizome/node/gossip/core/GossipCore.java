@@ -572,6 +572,15 @@ public final class GossipCore implements PeerProtocol {
         return settled(out);
     }
 
+    /**
+     * This node's downloads are capped at {@code bytesPerSecond} in all (the volunteer's preference;
+     * 0: none): a holder is not taken for a staller for progress the cap itself holds back.
+     */
+    @Override
+    public void capDownloads(long bytesPerSecond) {
+        planner.capDownloads(bytesPerSecond);
+    }
+
     /** Bytes kept or reserved for keeper duties, and the budget (zeros when every bundle is fetched). */
     public KeepUsage keepUsage() {
         return keepBudget == null ? new KeepUsage(0, 0, 0, 0)

@@ -79,6 +79,10 @@ public interface PeerProtocol {
         return onLocalCommit(commit, nowMs);
     }
 
+    /** This node's downloads are capped at {@code bytesPerSecond} in all (0: none). A baseline may ignore it. */
+    default void capDownloads(long bytesPerSecond) {
+    }
+
     /** The repository gave these commits up (over its budget): no longer held. A baseline may ignore it. */
     default List<Effect> onDropped(java.util.Collection<String> commits, long nowMs) {
         return List.of();

@@ -192,6 +192,7 @@ public final class GossipService implements AutoCloseable {
     /** Caps the bytes per second this node downloads in bundles (0: no cap). */
     public void capDownloads(long bytesPerSecond) {
         fetcher.capDownloads(bytesPerSecond);
+        core.post(() -> protocol.capDownloads(bytesPerSecond));
     }
 
     public int port() {

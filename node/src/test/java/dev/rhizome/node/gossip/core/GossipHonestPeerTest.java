@@ -80,6 +80,32 @@ class GossipHonestPeerTest {
     }
 
     @Test
+    void aNodeWhoseOwnDownloadCapHoldsItsFetchesBackDoesNotBlameTheHolders() {
+        for (boolean capped : new boolean[] {true, false}) {
+            GossipCore asker = core();
+            asker.start(List.of(), now);
+            if (capped) {
+                asker.capDownloads(16 * 1024); // the volunteer's 16 KiB/s, shared by up to 4 fetches
+            }
+            Peer holder = Peer.connectedTo(asker, now);
+            long t = now;
+            assertThat(only(holder.announces(asker, t, Peer.commit(5)), Fetch.class)).hasSize(1);
+            long bytes = 0;
+            for (int s = 0; s < 60; s++) {
+                t += 1_000;
+                bytes += 2_500; // what a quarter of the cap brings, under the uncapped floor of 6.4 KB/s
+                asker.onFetchProgress(holder.id, Peer.commit(5), bytes, t);
+                asker.onTick(t);
+            }
+            if (capped) {
+                assertThat(asker.score(holder.id)).as("capped: the holder is not a staller").isZero();
+            } else {
+                assertThat(asker.score(holder.id)).as("uncapped: the floor holds").isNegative();
+            }
+        }
+    }
+
+    @Test
     void twoPeerExchangeAnswersToTwoRequestsAreNotUnexpected() {
         link();
         // `b` asks twice before either answer arrives (a slow link, a reconnect): a keepalive, then a full ask.
