@@ -20,7 +20,9 @@ import java.util.Set;
  * of our commits without having taken it from us is doubted, neither counted nor named. A named
  * keeper is counted while it has {@link #WAIT_MS} to take the bundle; one that has not by then
  * (it never fetched, or took the bundle from another holder) is doubted too and another is named:
- * one copy more than asked at worst, never one fewer.
+ * one copy more than asked at worst, never one fewer. A keeper that gives the commit up (its
+ * repository's budget, its keep budget's eviction) says so, and is then neither counted nor named
+ * again for it ({@link #gone}).
  */
 final class Keepers {
     /** Own commits whose keepers are still looked for. */
