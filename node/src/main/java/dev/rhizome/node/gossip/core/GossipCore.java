@@ -775,9 +775,15 @@ public final class GossipCore implements PeerProtocol {
                     }
                 }
                 // Makers whose duties made room are told, so each names another keeper (if still linked).
+                // In Inventories of the allowed size (one duty's room may evict many small ones), at
+                // most as many as a prune's withdrawals; past that the maker finds out at its next ask.
+                int per = config.maxCommitsPerInventory();
                 evicted.forEach((maker, commits) -> {
                     if (connections.get(maker) != null && !maker.equals(selfId)) {
-                        sendAnnouncement(maker, signInventory(List.of(), List.of(), List.of(), commits, now), out);
+                        for (int i = 0; i < commits.size() && i < per * MAX_WITHDRAWN_INVENTORIES; i += per) {
+                            sendAnnouncement(maker, signInventory(List.of(), List.of(), List.of(),
+                                    commits.subList(i, Math.min(commits.size(), i + per)), now), out);
+                        }
                     }
                 });
             }
