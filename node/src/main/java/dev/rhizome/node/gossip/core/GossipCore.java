@@ -776,7 +776,7 @@ public final class GossipCore implements PeerProtocol {
                 }
                 // Makers whose duties made room are told, so each names another keeper (if still linked).
                 // In Inventories of the allowed size (one duty's room may evict many small ones), at
-                // most as many as a prune's withdrawals; past that the maker finds out at its next ask.
+                // most as many as a prune's withdrawals; past that the maker still counts this node.
                 int per = config.maxCommitsPerInventory();
                 evicted.forEach((maker, commits) -> {
                     if (connections.get(maker) != null && !maker.equals(selfId)) {
