@@ -125,10 +125,7 @@ public final class NodeDaemon implements AutoCloseable {
                 () -> WantedCommits.of(self[0], repository),
                 new DataJanitor.RepoBudget(prefs.repoMb() << 20,
                         () -> onCore(gossip, c -> c.keptForOthers(), java.util.Set.<String>of()),
-                        dropped -> onCore(gossip, c -> {
-                            c.dropped(dropped);
-                            return null;
-                        }, null)));
+                        gossip::dropped));
         janitor.removeLeftoverWork();
         this.metrics = new NodeMetrics(gossip, this::status);
         this.gate = new RunGate(prefs, new IdleSignals(), clock, hardware.cores(), () -> self[0].runningJobs());

@@ -1,5 +1,7 @@
 package dev.rhizome.node.peer;
 
+import dev.rhizome.node.gossip.core.GossipCore;
+import dev.rhizome.node.gossip.core.StallFloor;
 import dev.rhizome.node.git.BundleException;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.proto.v1.BundleRequest;
@@ -54,6 +56,8 @@ public final class BundleFetcher implements AutoCloseable {
     private final boolean ownsGroup;
     private final AtomicLong bytesReceived = new AtomicLong();
     private volatile GlobalTrafficShapingHandler downloadCap;
+    /** What a transfer must advance per idle period: less under this node's own download cap. */
+    private volatile long minProgressBytes = StallFloor.MIN_PROGRESS_BYTES;
 
     public BundleFetcher(NodeRepository repo, Identity identity, PeerConfig config, TransferLog log) {
         this(repo, identity, config, log, new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory()), true);
@@ -79,6 +83,9 @@ public final class BundleFetcher implements AutoCloseable {
      * volunteer's bandwidth preference); applies to transfers started afterwards. 0 lifts it.
      */
     public void capDownloads(long bytesPerSecond) {
+        // Up to the gossip core's fetch slots, each ranged over rangeHolders, share the cap at once.
+        minProgressBytes = StallFloor.minProgressBytes(bytesPerSecond, config.idleTimeout().toMillis(),
+                GossipCore.MAX_CONCURRENT_FETCHES * Math.max(1, config.rangeHolders()));
         GlobalTrafficShapingHandler old = downloadCap;
         downloadCap = bytesPerSecond > 0 ? new GlobalTrafficShapingHandler(group.next(), 0, bytesPerSecond, 250) : null;
         if (old != null) {
@@ -270,7 +277,8 @@ public final class BundleFetcher implements AutoCloseable {
                         ch.pipeline().addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
                         FrameCodec.install(ch.pipeline(), PeerMessage.getDefaultInstance(), config.maxFrameBytes());
                         ch.pipeline().addLast("fetch", new FetchHandler(commit, session, sink,
-                                List.of(PeerMessages.hello(identity), request), progress, outcome, idleMillis));
+                                List.of(PeerMessages.hello(identity), request), progress, outcome, idleMillis,
+                                minProgressBytes));
                     }
                 });
         return bootstrap.connect(peer.getHost(), peer.getPort())

@@ -1,5 +1,6 @@
 package dev.rhizome.node.peer;
 
+import dev.rhizome.node.gossip.core.StallFloor;
 import dev.rhizome.proto.v1.PeerMessage;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -19,7 +20,7 @@ import java.util.concurrent.CompletableFuture;
  */
 final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
     /** Bytes a transfer must advance per idle period: 64 KiB, as in the gossip core's stall rule. */
-    static final long MIN_PROGRESS_BYTES = 64 * 1024;
+    static final long MIN_PROGRESS_BYTES = StallFloor.MIN_PROGRESS_BYTES;
 
     private final String commit;
     private final FetchSession session;
@@ -28,12 +29,20 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
     private final TransferProgress progress;
     private final CompletableFuture<Void> outcome;
     private final long idleMillis;
+    private final long minProgressBytes;
     private ScheduledFuture<?> progressCheck;
     private long receivedAtCheck;
     private boolean progressArmed;
 
     FetchHandler(String commit, FetchSession session, TransferSink sink, List<PeerMessage> opening,
                  TransferProgress progress, CompletableFuture<Void> outcome, long idleMillis) {
+        this(commit, session, sink, opening, progress, outcome, idleMillis, MIN_PROGRESS_BYTES);
+    }
+
+    /** @param minProgressBytes what the transfer must advance per idle period (less under this node's download cap) */
+    FetchHandler(String commit, FetchSession session, TransferSink sink, List<PeerMessage> opening,
+                 TransferProgress progress, CompletableFuture<Void> outcome, long idleMillis, long minProgressBytes) {
+        this.minProgressBytes = minProgressBytes;
         this.commit = commit;
         this.session = session;
         this.sink = sink;
@@ -126,12 +135,12 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
             receivedAtCheck = received;
             return;
         }
-        long left = session.size() > 0 ? session.remaining() : MIN_PROGRESS_BYTES;
+        long left = session.size() > 0 ? session.remaining() : minProgressBytes;
         long step = received - receivedAtCheck;
         receivedAtCheck = received;
-        if (!outcome.isDone() && step < Math.min(MIN_PROGRESS_BYTES, Math.max(1, left))) {
+        if (!outcome.isDone() && step < Math.min(minProgressBytes, Math.max(1, left))) {
             fail(ctx, new PeerFailure(PeerFailure.Kind.STALLED, "stalled: " + step + " bytes in " + idleMillis
-                    + " ms, under the minimum of " + MIN_PROGRESS_BYTES));
+                    + " ms, under the minimum of " + minProgressBytes));
         }
     }
 

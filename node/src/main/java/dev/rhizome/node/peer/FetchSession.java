@@ -170,6 +170,8 @@ final class FetchSession {
             case NOT_FOUND -> new PeerFailure(PeerFailure.Kind.NOT_FOUND, "answered " + error.getCode() + ": " + error.getMessage());
             case UNAVAILABLE -> PeerFailure.declined(PeerFailure.Declined.BUSY, "busy: " + error.getMessage());
             case CONFLICT -> PeerFailure.declined(PeerFailure.Declined.OTHER_BUNDLE, "has another bundle: " + error.getMessage());
+            case INTERNAL, UNSUPPORTED -> PeerFailure.declined(PeerFailure.Declined.UNABLE,
+                    "could not serve (" + error.getCode() + "): " + error.getMessage());
             default -> new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "answered " + error.getCode() + ": " + error.getMessage());
         };
     }

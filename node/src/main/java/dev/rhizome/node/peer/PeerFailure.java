@@ -32,7 +32,13 @@ public final class PeerFailure extends Exception {
         /** The holder is at its upload limit (Error.UNAVAILABLE). */
         BUSY,
         /** The holder cannot make the bundle of the SHA-256 named in a range request (Error.CONFLICT). */
-        OTHER_BUNDLE
+        OTHER_BUNDLE,
+        /**
+         * The holder could not serve for its own trouble (Error.INTERNAL: its disk, its repository) or
+         * does not take this request (Error.UNSUPPORTED: an older version): proves no lie. These
+         * were scored as a wrong bundle (-16), so an honest holder with a full disk was banned.
+         */
+        UNABLE
     }
 
     private final Kind kind;

@@ -45,6 +45,8 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
     private boolean pacerWaiting;
     private final SlowReaderRule slowReader;
     private ScheduledFuture<?> slowReaderCheck;
+    /** Bytes of the current upload's chunks the socket took whole (one cell, shared with the streamer's listener). */
+    private long[] chunksTaken = {0};
     private volatile ChannelHandlerContext context;
     private final UploadWitness witness;
     /** The upload streaming now sends its bundle whole (from byte 0 to the end): told to the witness when done. */
@@ -209,12 +211,15 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
                 .setSha256(ByteString.copyFrom(bundle.sha256())).setPieceBytes(bundle.pieceBytes());
         bundle.pieceSha256().forEach(piece -> header.addPieceSha256(ByteString.copyFrom(piece)));
         ctx.write(PeerMessage.newBuilder().setBundleHeader(header).build());
-        slowReader.progressed(nowMs());
+        slowReader.started(nowMs());
         UploadSlots.Upload mine = session.upload();
+        long[] taken = {0};
         streamer.onChunkTaken(bytes -> {
-            slowReader.progressed(nowMs());
+            taken[0] += bytes;
+            slowReader.accepted(taken[0], nowMs());
             session.sent(mine, bytes);
         });
+        chunksTaken = taken;
         ChunkStreamer watched = streamer;
         String commit = bundle.tip();
         long every = slowReader.windowMs() / 4;
@@ -228,8 +233,15 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
         if (streamer != watched) {
             return; // that upload ended, and its check with it
         }
-        if (slowReader.stalled(nowMs(), !ctx.channel().isWritable())) {
-            CLOSING.warn("closing connection from {}: it took no chunk of {} in {} s", PeerMessages.remote(ctx.channel()),
+        boolean blocked = !ctx.channel().isWritable();
+        if (blocked) {
+            // The kernel says a full socket is writable only once a third of its buffer is free: offer
+            // it our bytes now, and what it takes is what the reader took since (see SlowReaderRule).
+            SocketDrain.offer(ctx.channel());
+            slowReader.accepted(chunksTaken[0] + SocketDrain.partlyWritten(ctx.channel()), nowMs());
+        }
+        if (slowReader.stalled(nowMs(), blocked && !ctx.channel().isWritable())) {
+            CLOSING.warn("closing connection from {}: it took less than a chunk of {} in {} s", PeerMessages.remote(ctx.channel()),
                     CommitId.abbreviate(commit), slowReader.windowMs() / 1000);
             ctx.close();
         }

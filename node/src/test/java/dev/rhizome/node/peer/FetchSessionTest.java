@@ -72,6 +72,14 @@ class FetchSessionTest {
         assertThatThrownBy(() -> session.onHeader(header())).hasMessageContaining("out of turn");
         assertThatThrownBy(() -> session.onError(Error.newBuilder().setCode(Error.Code.NOT_FOUND).setMessage("gone").build()))
                 .hasMessage("answered NOT_FOUND: gone");
+        // The holder's own trouble, or an older holder's "unsupported", proves no lie: declined, at no cost.
+        for (Error.Code code : new Error.Code[] {Error.Code.INTERNAL, Error.Code.UNSUPPORTED}) {
+            assertThatThrownBy(() -> session.onError(Error.newBuilder().setCode(code).setMessage("disk full").build()))
+                    .isInstanceOfSatisfying(PeerFailure.class, f -> {
+                        assertThat(f.declined()).isEqualTo(PeerFailure.Declined.UNABLE);
+                        assertThat(f.kind()).isEqualTo(PeerFailure.Kind.CONNECTION_LOST);
+                    });
+        }
         FetchSession expectingOther = new FetchSession(commit, 100, Identity.generate().publicId().toByteString());
         assertThatThrownBy(() -> expectingOther.onHello(PeerMessages.hello(peer).getHello())).hasMessageContaining("claims to be node");
         assertThat(session.closedEarly()).isEqualTo("closed the connection before saying hello");

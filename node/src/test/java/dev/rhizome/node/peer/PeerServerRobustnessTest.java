@@ -162,6 +162,66 @@ class PeerServerRobustnessTest {
         }
     }
 
+    @Test
+    void aSteadySlowReaderThroughASmallReceiveBufferKeepsItsUploadSlot() throws Exception {
+        // As above, but the reader takes a steady 16 KB/s (two and a half times the fetch side's floor).
+        // The kernel reports the full socket writable only once a third of its send buffer (megabytes
+        // on loopback) is free, so without the write attempts between those wakeups no chunk left for
+        // tens of seconds and this reader was cut as a staller after 10.
+        PeerConfig config = new PeerConfig(1 << 20, 16 << 10, 64L << 20, Duration.ofSeconds(2), Duration.ofSeconds(120))
+                .withUploads(1, 0, 0);
+        byte[] noise = new byte[8 << 20];
+        new Random(8).nextBytes(noise);
+        long rate = 16_000;
+        long needed = 3 * SlowReaderRule.MIN_WINDOW_MS / 1000 * rate; // three stall windows' worth
+        try (TestNode carol = new TestNode(tmp.resolve("carol"), config);
+             TestNode bob = new TestNode(tmp.resolve("bob"))) {
+            String big = carol.repo.commitFiles(null, Map.of("weights.bin", noise), "big", PeerTransferTest.AUTHOR);
+            String small = PeerTransferTest.seed(carol);
+            try (Socket slow = new Socket()) {
+                slow.setReceiveBufferSize(4096);
+                slow.connect(new InetSocketAddress("127.0.0.1", carol.server.port()));
+                RawWire.write(slow.getOutputStream(), PeerMessages.hello(Identity.generate()));
+                RawWire.write(slow.getOutputStream(), request(big, 0));
+                InputStream in = slow.getInputStream();
+                assertThat(RawWire.read(in).hasHello()).isTrue();
+                assertThat(RawWire.read(in).hasBundleHeader()).isTrue();
+                java.util.concurrent.atomic.AtomicLong got = new java.util.concurrent.atomic.AtomicLong();
+                java.util.concurrent.atomic.AtomicBoolean cut = new java.util.concurrent.atomic.AtomicBoolean();
+                Thread reader = new Thread(() -> {
+                    byte[] sip = new byte[1024];
+                    long start = System.nanoTime();
+                    try {
+                        int n;
+                        while ((n = in.read(sip)) >= 0) {
+                            long due = got.addAndGet(n) * 1_000_000_000L / rate;
+                            long sleepMs = (due - (System.nanoTime() - start)) / 1_000_000;
+                            if (sleepMs > 0) {
+                                Thread.sleep(sleepMs);
+                            }
+                        }
+                        cut.set(true);
+                    } catch (IOException e) {
+                        cut.set(true);
+                    } catch (InterruptedException e) {
+                        // the test is done with it
+                    }
+                });
+                reader.setDaemon(true);
+                reader.start();
+
+                // A cut reader still drains what the kernel held for it (megabytes), so the reader alone
+                // can't tell: the only slot must still be its own once it took three windows' worth.
+                await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> cut.get() || got.get() >= needed);
+                assertThat(cut.get()).as("connection ended after %d bytes", got.get()).isFalse();
+                assertThatThrownBy(() -> bob.fetcher.fetch(small, List.of(carol.endpoint()), TransferProgress.NONE))
+                        .as("the slow reader still holds the only slot").hasMessageContaining("busy");
+                reader.interrupt();
+            }
+        }
+    }
+
     /** A server with the default 8 upload slots, small chunks, and an idle rule too long to cut anyone here. */
     private static final PeerConfig EIGHT_SLOTS = new PeerConfig(1 << 20, 16 << 10, 64L << 20, Duration.ofSeconds(2),
             Duration.ofSeconds(120));

@@ -10,6 +10,7 @@ import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.envelope.SignatureException;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.PublicId;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -98,19 +99,28 @@ final class AnnouncementCheck {
             return Outcome.refuse(Penalty.FORGED_SIGNER, "inventory of another node relayed by " + from.shortForm());
         }
         Inventory inventory = (Inventory) o.record();
-        if (inventory.getCommitsCount() == 0 || inventory.getCommitsCount() > config.maxCommitsPerInventory()) {
-            return Outcome.refuse(Penalty.MALFORMED_MESSAGE, "inventory of " + inventory.getCommitsCount() + " commits");
+        // Held, given up and released together: an Inventory of withdrawals alone (no held commit) is valid.
+        int named = inventory.getCommitsCount() + inventory.getGoneCount() + inventory.getReleasedCount();
+        if (named == 0 || named > config.maxCommitsPerInventory()) {
+            return Outcome.refuse(Penalty.MALFORMED_MESSAGE, "inventory of " + named + " commits");
         }
         if (inventory.getKeepCount() > MAX_KEEPERS || inventory.getKeepList().stream().anyMatch(k -> k.size() != PublicId.LENGTH)) {
             return Outcome.refuse(Penalty.MALFORMED_MESSAGE, "inventory names " + inventory.getKeepCount()
                     + " keepers, or a malformed node id");
         }
-        for (String commit : inventory.getCommitsList()) {
+        for (String commit : allCommits(inventory)) {
             if (!CommitId.isValid(commit)) {
                 return Outcome.refuse(Penalty.MALFORMED_MESSAGE, "inventory names a malformed commit id");
             }
         }
         return window(o, inventory.getTimeMs(), nowMs, true);
+    }
+
+    private static Iterable<String> allCommits(Inventory inventory) {
+        List<String> all = new java.util.ArrayList<>(inventory.getCommitsList());
+        all.addAll(inventory.getGoneList());
+        all.addAll(inventory.getReleasedList());
+        return all;
     }
 
     private <T extends Message> Outcome open(SignedEnvelope envelope, T prototype, Function<T, ByteString> claimedSigner,

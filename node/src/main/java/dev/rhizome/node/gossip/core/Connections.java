@@ -13,6 +13,9 @@ import java.util.Map;
 /** Open gossip connections and dials in flight, with each connection's rate limit. */
 final class Connections {
 
+    /** Our PeerExchangeRequests counted as outstanding on one link at most. */
+    static final int MAX_EXCHANGE_ASKS = 4;
+
     static final class Link {
         /** Who dialled this link (a duplicate link that replaces it may turn it round). */
         boolean outbound;
@@ -22,10 +25,19 @@ final class Connections {
         /** Disconnect was asked for; kept until the adapter reports the close so late messages still count against it. */
         boolean closing;
         long closingSinceMs;
-        /** Records asked for by our PeerExchangeRequest; 0 when none is pending. */
+        /** Records asked for by our outstanding PeerExchangeRequests (the most of any); 0 when none is pending. */
         int exchangeAsked;
-        /** What we may still relay to the peer (others' announcements), made on the first relay. */
+        /**
+         * Our PeerExchangeRequests not answered yet (at most {@code MAX_EXCHANGE_ASKS}): two asks may
+         * be out at once (a keepalive, then a full ask; a reconnect), and each answer is expected.
+         */
+        int exchangeAsks;
+        /** What we may still send the peer of what we choose to send (relays and announcements), made on first use. */
         TokenBucket relays;
+        /** Commits held here not yet announced to the peer (announcements past our pace wait, coalesced). */
+        final java.util.LinkedHashSet<String> toTell = new java.util.LinkedHashSet<>();
+        /** The same, of commits made here whose keeper the peer is named. */
+        final java.util.LinkedHashSet<String> toKeep = new java.util.LinkedHashSet<>();
         /** When we last answered the peer's PeerExchangeRequest (long ago: none yet on this link). */
         long exchangeAnsweredMs = Long.MIN_VALUE / 2;
         /** When the peer last sent us a message, and when we last sent it one: the idle rule and the keepalive. */

@@ -28,7 +28,7 @@ final class FetchPlanner {
     /** Alternative holders remembered per commit; more add nothing but memory. */
     static final int MAX_HOLDERS = 16;
     /** Bytes a fetch must advance within fetchStall to count as progressing (6.4 KB/s at the default 10 s). */
-    static final long MIN_PROGRESS_BYTES = 64 * 1024;
+    static final long MIN_PROGRESS_BYTES = StallFloor.MIN_PROGRESS_BYTES;
 
     /** Tries per holder for failures that may be transient (stall, lost connection). */
     static final int MAX_ATTEMPTS = 3;
@@ -75,6 +75,8 @@ final class FetchPlanner {
     private final ArrayDeque<String> recent = new ArrayDeque<>();
     private final Map<String, Want> wants = new LinkedHashMap<>(); // oldest first, so fetches start in order
     private int active;
+    /** What a fetch must advance per fetchStall: less under this node's own download cap (see {@link StallFloor}). */
+    private long minProgressBytes = MIN_PROGRESS_BYTES;
     private final Map<PublicId, Integer> activeByPeer = new HashMap<>();
 
     FetchPlanner(GossipConfig config) {
@@ -226,10 +228,15 @@ final class FetchPlanner {
     void progress(PublicId from, String commit, long bytesSoFar, long nowMs) {
         Want want = wants.get(commit);
         if (want != null && want.current != null && want.current.peer.equals(from)
-                && (bytesSoFar == 0 || bytesSoFar - want.countedBytes >= MIN_PROGRESS_BYTES)) {
+                && (bytesSoFar == 0 || bytesSoFar - want.countedBytes >= minProgressBytes)) {
             want.lastProgressMs = nowMs;
             want.countedBytes = bytesSoFar;
         }
+    }
+
+    /** This node's downloads are capped at {@code bytesPerSecond} in all (0: none): the stall rule expects no more of a holder. */
+    void capDownloads(long bytesPerSecond) {
+        minProgressBytes = StallFloor.minProgressBytes(bytesPerSecond, config.fetchStall().toMillis(), MAX_ACTIVE);
     }
 
     /** Whether {@code from} is the peer the outstanding fetch of {@code commit} was sent to. */
@@ -286,6 +293,24 @@ final class FetchPlanner {
             want.queue.addLast(failedHolder);
         }
         return active < MAX_ACTIVE && !want.dormant ? next(want, commit, nowMs) : null;
+    }
+
+    /**
+     * {@code peer} withdrew {@code commit} (it gave it up): it is not asked for it again, and, unless
+     * {@code stillClaimed}, a "not found" from it is no longer a false claim. Returns whether a fetch
+     * of it from that peer is in flight (its answer is still awaited).
+     */
+    boolean withdrawn(PublicId peer, String commit, boolean stillClaimed) {
+        Want want = wants.get(commit);
+        if (want == null) {
+            return false;
+        }
+        want.queue.removeIf(h -> h.peer.equals(peer));
+        want.announcers.remove(peer);
+        if (!stillClaimed) {
+            want.claimed.remove(peer);
+        }
+        return want.current != null && want.current.peer.equals(peer);
     }
 
     /** Drops a peer from every holder queue (it was banned); returns the fetches it had outstanding. */

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
@@ -68,6 +69,8 @@ public final class GossipCore implements PeerProtocol {
     static final int REMEMBERED_PEERS = 64;
     /** Addresses of holders the work named (hints), the most recent. */
     static final int HINTED_ADDRESSES = 256;
+    /** Inventories of withdrawn commits sent to each link per prune at most (8,000 commits at the default size). */
+    static final int MAX_WITHDRAWN_INVENTORIES = 8;
     /**
      * The longest the core sleeps: redials, expired dials, score decay and forgetting old wants are
      * checked this often. Every other deadline (a stall, a backed-off holder) is asked for exactly.
@@ -103,6 +106,8 @@ public final class GossipCore implements PeerProtocol {
     private final Connections connections = new Connections();
     private final AddressDials dials;
     private final FetchPlanner planner;
+    /** "Not found" answers for commits the peer announced, awaiting its withdrawal before they count as lies. */
+    private final GoneClaims goneClaims = new GoneClaims();
     private final Counters counters = new Counters();
     private SignedEnvelope signedSelf;
     private long signedSelfAtMs;
@@ -116,6 +121,12 @@ public final class GossipCore implements PeerProtocol {
     private final Bounded<PublicId, SignedEnvelope> remembered = new Bounded<>(REMEMBERED_PEERS);
     private boolean rememberedChanged;
     private final Bounded<PublicId, NodeInfo> hinted = new Bounded<>(HINTED_ADDRESSES);
+    /**
+     * The commits given up most recently (as many as one Inventory names): a link that opens later
+     * may have heard them announced before, on a link since dropped (a neighbour's work keeps the
+     * holders of what it needs), and is told they are gone as it is told what is held.
+     */
+    private final Bounded<String, Long> recentlyGone;
     private final Wants wants;
     /** Keepers of the commits made here (the wants filter only; null when every bundle is fetched). */
     private final Keepers keepers;
@@ -143,6 +154,7 @@ public final class GossipCore implements PeerProtocol {
         this.table = new PeerTable(config);
         this.dials = new AddressDials(config);
         this.planner = new FetchPlanner(config);
+        this.recentlyGone = new Bounded<>(config.maxCommitsPerInventory());
     }
 
     /** A factory for the network driver: a core per node, verifying every signature, with a strong random source. */
@@ -235,7 +247,7 @@ public final class GossipCore implements PeerProtocol {
                 // The old link may be dead (the peer restarted): greet on the new one as on a fresh link.
                 existing.outbound = outbound;
                 existing.bucket = new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L);
-                existing.exchangeAsked = 0;
+                // Its outstanding exchange asks stay expected: answers on the old link may still arrive.
                 existing.exchangeAnsweredMs = Long.MIN_VALUE / 2;
                 existing.heardMs = now;
                 greet(peer, now, out);
@@ -275,8 +287,12 @@ public final class GossipCore implements PeerProtocol {
             askForPeers(peer, out);
         }
         List<String> recent = planner.recentlyHeld();
-        if (!recent.isEmpty()) {
-            sendAnnouncement(peer, signInventory(recent, List.of(), now), out);
+        List<String> gone = recentlyGone.keys();
+        if (!recent.isEmpty() || !gone.isEmpty()) {
+            // Both together stay within one Inventory's bound: the newest held are kept whole.
+            List<String> goneFit = gone.subList(Math.max(0, gone.size() - (config.maxCommitsPerInventory() - recent.size())),
+                    gone.size());
+            sendAnnouncement(peer, signInventory(recent, List.of(), goneFit, List.of(), now), out);
         }
         replicate(now, out);
     }
@@ -387,6 +403,7 @@ public final class GossipCore implements PeerProtocol {
         }
         counters.fetchesCompleted++;
         counters.bytesFetched += bytes;
+        recentlyGone.remove(commit);
         if (keepBudget != null) {
             keepBudget.fetched(commit, bytes);
         }
@@ -515,17 +532,53 @@ public final class GossipCore implements PeerProtocol {
     }
 
     /**
-     * The repository is giving these commits up (over its budget): they are no longer held, so the
-     * work's wants and neighbours' announcements fetch them again, and no longer kept for anyone.
-     * No effects: the neighbours that heard of them learn nothing (see docs/architecture.md).
+     * The repository gave these commits up (over its budget): they are no longer held, so the work's
+     * wants and neighbours' announcements fetch them again, and no longer kept for anyone. The
+     * neighbours hear it in a signed Inventory ({@code gone}): a neighbour that heard this node
+     * announce one stops asking it, one that asked meanwhile and heard "not found" does not score a
+     * false claim, and a maker that counted this node as a keeper names another. The most recently
+     * held are told first, at most {@link #MAX_WITHDRAWN_INVENTORIES} Inventories a call, well
+     * inside a neighbour's token bucket.
      */
-    public void dropped(Collection<String> commits) {
+    @Override
+    public List<Effect> onDropped(Collection<String> commits, long nowMs) {
+        long now = clock.advance(nowMs);
+        List<Effect> out = new ArrayList<>();
+        Set<String> recent = new java.util.HashSet<>(planner.recentlyHeld());
+        List<String> given = new ArrayList<>();
         for (String commit : commits) {
+            if (planner.holds(commit) && CommitId.isValid(commit)) {
+                given.add(commit);
+            }
             planner.unheld(commit);
             if (keepBudget != null) {
                 keepBudget.release(commit);
             }
         }
+        given.forEach(c -> recentlyGone.put(c, now));
+        for (PublicId peer : connections.openPeers()) {
+            Link link = connections.get(peer);
+            link.toTell.removeAll(given); // never announce what is no longer held
+            link.toKeep.removeAll(given);
+        }
+        given.sort(java.util.Comparator.comparing(c -> !recent.contains(c))); // recently announced first
+        int per = config.maxCommitsPerInventory();
+        List<PublicId> open = connections.openPeers();
+        for (int i = 0; i < given.size() && i < per * MAX_WITHDRAWN_INVENTORIES && !open.isEmpty(); i += per) {
+            SignedEnvelope withdrawal = signInventory(List.of(), List.of(),
+                    given.subList(i, Math.min(given.size(), i + per)), List.of(), now);
+            open.forEach(peer -> sendAnnouncement(peer, withdrawal, out));
+        }
+        return settled(out);
+    }
+
+    /**
+     * This node's downloads are capped at {@code bytesPerSecond} in all (the volunteer's preference;
+     * 0: none): a holder is not taken for a staller for progress the cap itself holds back.
+     */
+    @Override
+    public void capDownloads(long bytesPerSecond) {
+        planner.capDownloads(bytesPerSecond);
     }
 
     /** Bytes kept or reserved for keeper duties, and the budget (zeros when every bundle is fetched). */
@@ -541,8 +594,23 @@ public final class GossipCore implements PeerProtocol {
     /** This node made or imported {@code commit} itself: hold it and announce it. */
     @Override
     public List<Effect> onLocalCommit(String commit, long nowMs) {
+        return held(commit, true, nowMs);
+    }
+
+    /**
+     * The repository held {@code commit} when the node started; {@code own} when this node made it
+     * (its {@code refs/rhizome/own/} mark): only those get keepers named, so a restart does not
+     * name keepers for every commit it fetched for others.
+     */
+    @Override
+    public List<Effect> onHeld(String commit, boolean own, long nowMs) {
+        return held(commit, own, nowMs);
+    }
+
+    private List<Effect> held(String commit, boolean own, long nowMs) {
         CommitId.require(commit, "commit");
         long now = clock.advance(nowMs);
+        recentlyGone.remove(commit);
         List<Effect> out = new ArrayList<>();
         if (planner.holds(commit)) {
             return settled(out);
@@ -550,7 +618,7 @@ public final class GossipCore implements PeerProtocol {
         List<Start> pointless = new ArrayList<>();
         Set<PublicId> holders = planner.markHeld(commit, pointless);
         pointless.forEach(s -> out.add(new CancelFetch(s.from(), s.commit())));
-        announceHeld(commit, holders, true, now, out);
+        announceHeld(commit, holders, own, now, out);
         startReady(now, out);
         return settled(out);
     }
@@ -587,8 +655,17 @@ public final class GossipCore implements PeerProtocol {
         for (Start s : planner.stalled(now)) {
             failFetch(s.from(), s.commit(), FetchFailure.STALLED, true, now, out);
         }
+        for (GoneClaims.Doubt d : goneClaims.due(now)) {
+            penalise(d.peer(), Penalty.FALSE_CLAIM, now, out); // "not found", and no withdrawal within the grace
+        }
         startReady(now, out);
         scores.sweep(now);
+        for (PublicId peer : connections.openPeers()) {
+            Link link = connections.get(peer);
+            if (!link.toTell.isEmpty() || !link.toKeep.isEmpty()) {
+                tellWaiting(peer, link, false, now, out);
+            }
+        }
         keepLinksAlive(now, out);
         if (now >= nextExchangeMs) {
             nextExchangeMs = now + EXCHANGE_INTERVAL_MS;
@@ -624,6 +701,7 @@ public final class GossipCore implements PeerProtocol {
     public long nextWakeupMs() {
         long next = Math.min(nextExchangeMs, nextSelfAnnounceMs);
         next = Math.min(next, planner.nextDeadlineMs(clock.nowMs()));
+        next = Math.min(next, goneClaims.nextDeadlineMs());
         next = Math.min(next, signedSelfAtMs + RESIGN_MS);
         next = Math.min(next, lastTickMs + HOUSEKEEPING_MS); // redials, dial expiry, decay, old wants
         return Math.max(next, clock.nowMs());
@@ -679,7 +757,9 @@ public final class GossipCore implements PeerProtocol {
         switch (outcome.kind()) {
             case INVENTORY -> {
                 Inventory inventory = (Inventory) outcome.record();
+                withdrawn(from, inventory, now, out);
                 boolean named = !wants.all() && inventory.getKeepList().contains(selfId.toByteString());
+                Map<PublicId, List<String>> evicted = new java.util.LinkedHashMap<>();
                 for (String commit : inventory.getCommitsList()) {
                     if (keepers != null) {
                         keepers.heard(from, commit); // a claim to a copy of our commit: believed only once we served it
@@ -687,12 +767,25 @@ public final class GossipCore implements PeerProtocol {
                     // A keeper duty is taken only while the keep budget has room; declined, the
                     // commit is not fetched and its maker names another keeper after its wait.
                     boolean fetch = wants.all() || (named && !planner.holds(commit)
-                            && keepBudget.take(from, commit, connections.openPeers(), now));
+                            && keepBudget.take(from, commit, connections.openPeers(), now,
+                                    (maker, c) -> evicted.computeIfAbsent(maker, m -> new ArrayList<>()).add(c)));
                     Start start = planner.announced(from, commit, fetch, now);
                     if (start != null) {
                         startFetch(start, out);
                     }
                 }
+                // Makers whose duties made room are told, so each names another keeper (if still linked).
+                // In Inventories of the allowed size (one duty's room may evict many small ones), at
+                // most as many as a prune's withdrawals; past that the maker still counts this node.
+                int per = config.maxCommitsPerInventory();
+                evicted.forEach((maker, commits) -> {
+                    if (connections.get(maker) != null && !maker.equals(selfId)) {
+                        for (int i = 0; i < commits.size() && i < per * MAX_WITHDRAWN_INVENTORIES; i += per) {
+                            sendAnnouncement(maker, signInventory(List.of(), List.of(), List.of(),
+                                    commits.subList(i, Math.min(commits.size(), i + per)), now), out);
+                        }
+                    }
+                });
             }
             case NODE_INFO -> {
                 // Relayed only while it teaches someone something: the flood dies where tables already know it.
@@ -735,7 +828,9 @@ public final class GossipCore implements PeerProtocol {
 
     private void onExchange(PublicId from, Link link, PeerExchange exchange, long now, List<Effect> out) {
         int asked = link.exchangeAsked;
-        link.exchangeAsked = 0;
+        if (link.exchangeAsks > 0 && --link.exchangeAsks == 0) {
+            link.exchangeAsked = 0;
+        }
         if (asked == 0) {
             penalise(from, Penalty.UNEXPECTED_MESSAGE, now, out);
             return;
@@ -773,6 +868,7 @@ public final class GossipCore implements PeerProtocol {
     private void askForPeers(PublicId peer, List<Effect> out) {
         Link link = connections.get(peer);
         link.exchangeAsked = EXCHANGE_SIZE;
+        link.exchangeAsks = Math.min(link.exchangeAsks + 1, Connections.MAX_EXCHANGE_ASKS);
         send(peer, Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(EXCHANGE_SIZE)).build(), out);
     }
 
@@ -788,16 +884,57 @@ public final class GossipCore implements PeerProtocol {
         if (targets.isEmpty()) {
             return;
         }
-        SignedEnvelope inventory = signInventory(List.of(commit), named, now);
+        SignedEnvelope inventory = null;
         for (PublicId peer : targets) {
-            sendAnnouncement(peer, inventory, out);
+            Link link = connections.get(peer);
+            if (link.toTell.isEmpty() && link.toKeep.isEmpty() && paced(link, now).tryTake(1, now * 1_000_000L)) {
+                if (inventory == null) {
+                    inventory = signInventory(List.of(commit), named, now);
+                }
+                sendAnnouncement(peer, inventory, out);
+            } else {
+                java.util.Set<String> waiting = named.contains(peer) ? link.toKeep : link.toTell;
+                waiting.add(commit);
+                if (waiting.size() >= config.maxCommitsPerInventory()) {
+                    tellWaiting(peer, link, true, now, out);
+                }
+            }
         }
     }
 
     private SignedEnvelope signInventory(Collection<String> commits, List<PublicId> keepers, long now) {
-        Inventory.Builder inventory = Inventory.newBuilder().setNode(selfId.toByteString()).addAllCommits(commits).setTimeMs(now);
+        return signInventory(commits, keepers, List.of(), List.of(), now);
+    }
+
+    /** An Inventory of what this node holds, names to keep, gave up ({@code gone}) and keeps no more ({@code released}). */
+    private SignedEnvelope signInventory(Collection<String> commits, List<PublicId> keepers, Collection<String> gone,
+                                         Collection<String> released, long now) {
+        Inventory.Builder inventory = Inventory.newBuilder().setNode(selfId.toByteString()).addAllCommits(commits)
+                .addAllGone(gone).addAllReleased(released).setTimeMs(now);
         keepers.forEach(k -> inventory.addKeep(k.toByteString()));
         return Envelopes.sign(self, inventory.build());
+    }
+
+    /**
+     * {@code from} gave commits up or keeps them no more: it is not asked for what it gave up, a
+     * "not found" of its in flight or doubted is excused (within its ration, see {@link GoneClaims}),
+     * and, for commits made here, it is no longer counted as keeper, so another is named.
+     */
+    private void withdrawn(PublicId from, Inventory inventory, long now, List<Effect> out) {
+        for (String commit : inventory.getGoneList()) {
+            boolean answerAwaited = planner.isCurrent(from, commit) || goneClaims.doubted(from, commit);
+            boolean excused = !answerAwaited || goneClaims.excuse(from, commit, now);
+            planner.withdrawn(from, commit, !excused);
+            if (keepers != null) {
+                keepers.gone(from, commit);
+            }
+        }
+        if (keepers != null) {
+            inventory.getReleasedList().forEach(commit -> keepers.gone(from, commit));
+            if (inventory.getGoneCount() + inventory.getReleasedCount() > 0) {
+                replicate(now, out);
+            }
+        }
     }
 
     /** Forwards a flooded announcement to at most {@code degree} random neighbours, skipping {@code except}. */
@@ -813,14 +950,40 @@ public final class GossipCore implements PeerProtocol {
             // rogue pours in over several links (fresh NodeInfos, or the same ones re-signed newer)
             // was relayed as fast as it came, and the honest neighbour then banned this node as a
             // flooder. Past the pace a relay is dropped for that link; the flood reaches it by others.
-            Link link = connections.get(peer);
-            if (link.relays == null) {
-                link.relays = new TokenBucket(config.announcementsPerSecond() / 2.0, config.announcementBurst() / 4.0,
-                        now * 1_000_000L);
-            }
-            if (link.relays.tryTake(1, now * 1_000_000L)) {
+            if (paced(connections.get(peer), now).tryTake(1, now * 1_000_000L)) {
                 sendAnnouncement(peer, envelope, out);
             }
+        }
+    }
+
+    /**
+     * What this node chooses to send a link (relays, announcements of what it came to hold) is paced
+     * at half the rate that link's token bucket takes from us (25 a second, burst 50): a node that
+     * came to hold hundreds of commits at once (an agent's import, a backlog fetched) sent an
+     * Inventory per commit per link, and its honest neighbours rate-limited it to a ban.
+     */
+    private TokenBucket paced(Link link, long now) {
+        if (link.relays == null) {
+            link.relays = new TokenBucket(config.announcementsPerSecond() / 2.0, config.announcementBurst() / 4.0,
+                    now * 1_000_000L);
+        }
+        return link.relays;
+    }
+
+    /**
+     * Announcements past a link's pace wait there, and go out together, one Inventory of the held
+     * commits and one of those the peer is named to keep, as soon as the pace allows (each tick), or
+     * at once when {@code force} (a full Inventory's worth waits).
+     */
+    private void tellWaiting(PublicId peer, Link link, boolean force, long now, List<Effect> out) {
+        long nanos = now * 1_000_000L;
+        if (!link.toKeep.isEmpty() && (paced(link, now).tryTake(1, nanos) || force)) {
+            sendAnnouncement(peer, signInventory(List.copyOf(link.toKeep), List.of(peer), now), out);
+            link.toKeep.clear();
+        }
+        if (!link.toTell.isEmpty() && (paced(link, now).tryTake(1, nanos) || force)) {
+            sendAnnouncement(peer, signInventory(List.copyOf(link.toTell), List.of(), now), out);
+            link.toTell.clear();
         }
     }
 
@@ -839,6 +1002,7 @@ public final class GossipCore implements PeerProtocol {
                 out.add(Disconnect.routine(peer, "idle: no message for " + (now - link.heardMs) / 1000 + " s"));
             } else if (now - link.sentMs >= KEEPALIVE_MS) {
                 link.exchangeAsked = Math.max(link.exchangeAsked, 1);
+                link.exchangeAsks = Math.min(link.exchangeAsks + 1, Connections.MAX_EXCHANGE_ASKS);
                 send(peer, Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(1)).build(), out);
             }
         }
@@ -900,8 +1064,11 @@ public final class GossipCore implements PeerProtocol {
             out.add(new CancelFetch(from, commit));
         }
         boolean mayRetry = failure == FetchFailure.STALLED || failure == FetchFailure.CONNECTION_LOST;
-        Penalty penalty = failure == FetchFailure.NOT_FOUND && planner.claimedBy(from, commit)
-                ? Penalty.FALSE_CLAIM : Penalty.of(failure);
+        Penalty penalty = Penalty.of(failure);
+        if (failure == FetchFailure.NOT_FOUND && planner.claimedBy(from, commit)
+                && !goneClaims.doubt(from, commit, now)) {
+            penalty = Penalty.FALSE_CLAIM; // too many doubts held: scored at once
+        } // else a false claim unless the peer withdraws the commit within the grace (it may have just pruned it)
         Start next = planner.failed(from, commit, mayRetry, now);
         if (next != null) {
             startFetch(next, out);
@@ -970,6 +1137,7 @@ public final class GossipCore implements PeerProtocol {
 
     private void ban(PublicId peer, Penalty penalty, long now, List<Effect> out) {
         counters.peersBanned++;
+        goneClaims.forget(peer);
         table.remove(peer);
         hinted.remove(peer);
         if (remembered.remove(peer) != null) {

@@ -27,8 +27,8 @@ import java.util.Set;
  * cycles through end up there), then what is kept for the maker keeping the most, while that
  * maker holds more than an equal share of the linked makers' and the asker holds less. A rogue
  * holding k of a node's n links keeps at most about k/n of the budget once honest makers ask.
- * An evicted commit is no longer kept (the repository may prune it); its maker is not told
- * (see docs/architecture.md, Known gaps). Pure, on the core's virtual time.
+ * An evicted commit is no longer kept (the repository may prune it); the core tells its maker
+ * (an Inventory's {@code released}), which then names another keeper. Pure, on the core's virtual time.
  */
 final class KeepBudget {
     /** A duty whose bundle has not arrived this long after it was taken is void: the maker named another. */
@@ -76,6 +76,12 @@ final class KeepBudget {
      * open link now.
      */
     boolean take(PublicId maker, String commit, Collection<PublicId> linked, long nowMs) {
+        return take(maker, commit, linked, nowMs, (m, c) -> { });
+    }
+
+    /** {@link #take}, telling {@code evicted} the maker and commit of each duty it gives up to make room. */
+    boolean take(PublicId maker, String commit, Collection<PublicId> linked, long nowMs,
+                 java.util.function.BiConsumer<PublicId, String> evictedDuty) {
         expire(nowMs);
         if (duties.containsKey(commit)) {
             return true;
@@ -88,8 +94,10 @@ final class KeepBudget {
                 declined++;
                 return false;
             }
+            Duty gone = duties.get(victim);
             release(victim);
             evicted++;
+            evictedDuty.accept(gone.maker, victim); // fetched or not, its maker counts this node until told
         }
         duties.put(commit, new Duty(maker, nowMs, reserveBytes));
         used += reserveBytes;

@@ -20,7 +20,9 @@ import java.util.Set;
  * of our commits without having taken it from us is doubted, neither counted nor named. A named
  * keeper is counted while it has {@link #WAIT_MS} to take the bundle; one that has not by then
  * (it never fetched, or took the bundle from another holder) is doubted too and another is named:
- * one copy more than asked at worst, never one fewer.
+ * one copy more than asked at worst, never one fewer. A keeper that gives the commit up (its
+ * repository's budget, its keep budget's eviction) says so, and is then neither counted nor named
+ * again for it ({@link #gone}).
  */
 final class Keepers {
     /** Own commits whose keepers are still looked for. */
@@ -82,6 +84,20 @@ final class Keepers {
             k.pending.remove(to);
             k.doubted.remove(to);
             k.confirmed.add(to);
+        }
+    }
+
+    /**
+     * {@code from} says it no longer keeps {@code commit} (given up over its budget, or its duty
+     * evicted): if it is ours, {@code from} is no longer counted, nor named again for it, so
+     * {@link #more} names another while fewer than asked keep it.
+     */
+    void gone(PublicId from, String commit) {
+        Keeping k = keeping.get(commit);
+        if (k != null) {
+            k.pending.remove(from);
+            k.confirmed.remove(from);
+            k.doubted.add(from);
         }
     }
 

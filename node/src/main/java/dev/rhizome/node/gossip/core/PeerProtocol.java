@@ -71,6 +71,23 @@ public interface PeerProtocol {
     /** This node now holds {@code commit} by other means: it made it, or fetched it outside gossip. */
     List<Effect> onLocalCommit(String commit, long nowMs);
 
+    /**
+     * The repository held {@code commit} at start; {@code own} when this node made it (a protocol
+     * that names keepers names them only for its own). A baseline treats it as a local commit.
+     */
+    default List<Effect> onHeld(String commit, boolean own, long nowMs) {
+        return onLocalCommit(commit, nowMs);
+    }
+
+    /** This node's downloads are capped at {@code bytesPerSecond} in all (0: none). A baseline may ignore it. */
+    default void capDownloads(long bytesPerSecond) {
+    }
+
+    /** The repository gave these commits up (over its budget): no longer held. A baseline may ignore it. */
+    default List<Effect> onDropped(java.util.Collection<String> commits, long nowMs) {
+        return List.of();
+    }
+
     /** The node's work needs {@code commit}; {@code hints} may hold it. A baseline may say it cannot help. */
     default List<Effect> want(String commit, Collection<PublicId> hints, long nowMs) {
         return List.of(new Effect.Unavailable(commit, "this protocol fetches only what it is told about"));

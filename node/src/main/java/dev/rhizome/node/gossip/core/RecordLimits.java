@@ -20,7 +20,10 @@ public final class RecordLimits {
     public static final int MAX_NODE_INFO_BYTES = 1024;
     /** Envelope bytes of a signed Result: every field is a short string, a number or a digest. */
     public static final int MAX_RESULT_BYTES = 16 * 1024;
-    /** Envelope bytes an Inventory may take beyond its commit ids (41 bytes each on the wire) and keepers (34). */
+    /**
+     * Envelope bytes an Inventory may take beyond its commit ids (42 bytes each on the wire held, 43
+     * given up or released, whose field numbers take two bytes) and keepers (34).
+     */
     static final int INVENTORY_OVERHEAD_BYTES = 1024;
 
     private static final String NODE_INFO = NodeInfo.getDescriptor().getFullName();
@@ -39,7 +42,7 @@ public final class RecordLimits {
         } else if (type.equals(RESULT)) {
             max = MAX_RESULT_BYTES;
         } else if (type.equals(INVENTORY)) {
-            max = INVENTORY_OVERHEAD_BYTES + config.maxCommitsPerInventory() * 42 + AnnouncementCheck.MAX_KEEPERS * 35;
+            max = INVENTORY_OVERHEAD_BYTES + config.maxCommitsPerInventory() * 43 + AnnouncementCheck.MAX_KEEPERS * 35;
         } else {
             return null;
         }

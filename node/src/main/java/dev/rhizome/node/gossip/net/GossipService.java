@@ -169,8 +169,10 @@ public final class GossipService implements AutoCloseable {
         long now = nowMs();
         selfInfo = protocol.signedSelfInfo(now);
         // Held before any link is up, so nothing is announced: neighbours learn of them as links open.
+        // Only the commits made here (their refs/rhizome/own/ marks) get keepers named again.
+        Set<String> own = repo.ownCommits();
         for (String commit : repo.commits()) {
-            apply(protocol.onLocalCommit(commit, now));
+            apply(protocol.onHeld(commit, own.contains(commit), now));
         }
         List<NodeInfo> remembered = knownPeers == null ? List.of() : knownPeers.load();
         apply(protocol.start(remembered, nowMs()));
@@ -190,6 +192,7 @@ public final class GossipService implements AutoCloseable {
     /** Caps the bytes per second this node downloads in bundles (0: no cap). */
     public void capDownloads(long bytesPerSecond) {
         fetcher.capDownloads(bytesPerSecond);
+        core.post(() -> protocol.capDownloads(bytesPerSecond));
     }
 
     public int port() {
@@ -206,6 +209,16 @@ public final class GossipService implements AutoCloseable {
             apply(protocol.onLocalCommit(commit, nowMs()));
             complete(commit, FetchResult.alreadyHeld(commit));
         });
+    }
+
+    /**
+     * The repository gave {@code commits} up (over its budget): the protocol stops holding them and
+     * tells its neighbours (so none takes a later "not found" for a lie, and their makers name other
+     * keepers).
+     */
+    public void dropped(java.util.Collection<String> commits) {
+        List<String> copy = List.copyOf(commits);
+        core.post(() -> apply(protocol.onDropped(copy, nowMs())));
     }
 
     /**

@@ -88,7 +88,9 @@ class GossipHostilePeerTest {
 
         assertThat(acting(core.onMessage(peer.id, inventory, now + 1000))).isEmpty();
         assertThat(core.stats().duplicates()).isEqualTo(1);
-        // "not found" for a commit it announced itself is a false claim; the duplicate costs nothing more
+        // "not found" for a commit it announced itself, not withdrawn within the grace, is a false claim;
+        // the duplicate costs nothing more
+        core.onTick(now + GoneClaims.GRACE_MS);
         assertThat(core.score(peer.id)).isEqualTo(-4.0);
 
         long later = now + config.seenTtl().plus(config.maxClockSkew()).plus(config.maxClockSkew()).toMillis() + 1;

@@ -14,6 +14,7 @@ import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -111,6 +112,10 @@ final class SimNet {
         final boolean honest;
         final Lie lie;
         final Set<String> repo = new LinkedHashSet<>();
+        /** Commits made here (the repository's own marks): a restart names keepers only for these. */
+        final Set<String> own = new HashSet<>();
+        /** Commits this node gave up (its repository's budget), as an honest node does. */
+        final Set<String> pruned = new HashSet<>();
         GossipCore core;
         int epoch;
         long wakeupSerial;
@@ -194,6 +199,7 @@ final class SimNet {
             originOf.put(commit, at);
             fault(random.nextLong(scenario.faultsUntilMs()), () -> {
                 at.repo.add(commit);
+                at.own.add(commit);
                 at.waitingFor.remove(commit); // its work may have asked for it first: now it has it, as the driver says
                 if (at.up) {
                     apply(at, at.core.onLocalCommit(commit, now));
@@ -225,6 +231,13 @@ final class SimNet {
             fault(start, () -> crash(n));
             fault(Math.min(start + 500 + random.nextLong(20_000), scenario.faultsUntilMs()), () -> restart(n));
         }
+        // Honest nodes give commits up (their repository's budget), on a random stream of its own so
+        // every other draw, and so each seed's network and faults, stays as it was before pruning.
+        Random prunes = new Random(seed * 31 + 7);
+        for (int p = prunes.nextInt(4); p > 0; p--) {
+            Node n = nodes.get(prunes.nextInt(scenario.honest()));
+            fault(prunes.nextLong(scenario.faultsUntilMs()), () -> prune(n, prunes));
+        }
         runUntil(faultsEnd);
         heal();
         for (Node n : nodes) {
@@ -250,6 +263,28 @@ final class SimNet {
             runUntil(Math.min(calm, now + 5_000));
         }
         checkLiveness();
+    }
+
+    /** {@code n} gives up a few commits it holds that it did not make and its work does not wait for. */
+    private void prune(Node n, Random r) {
+        if (!n.up) {
+            return;
+        }
+        List<String> candidates = new ArrayList<>();
+        for (String commit : n.repo) {
+            if (!n.own.contains(commit) && !n.waitingFor.contains(commit)) {
+                candidates.add(commit);
+            }
+        }
+        List<String> given = new ArrayList<>();
+        for (int k = 1 + r.nextInt(3); k > 0 && !candidates.isEmpty(); k--) {
+            given.add(candidates.remove(r.nextInt(candidates.size())));
+        }
+        if (!given.isEmpty()) {
+            given.forEach(n.repo::remove);
+            n.pruned.addAll(given);
+            apply(n, n.core.onDropped(given, now));
+        }
     }
 
     private void want(Node n) {
@@ -335,7 +370,7 @@ final class SimNet {
         n.up = true;
         n.core = n.newCore();
         for (String commit : n.repo) {
-            apply(n, n.core.onLocalCommit(commit, now));
+            apply(n, n.core.onHeld(commit, n.own.contains(commit), now));
         }
         apply(n, n.core.start(bootstrapFor(n), now));
         // The work loop asks again for what it still waits for.
@@ -584,12 +619,19 @@ final class SimNet {
             for (String commit : honestCommits) {
                 for (PublicId keeper : n.core.confirmedKeepers(commit)) {
                     Node k = byId.get(keeper);
-                    check(k.repo.contains(commit), n, "counts node %d%s as a keeper of %s, which it does not hold", k.index,
+                    // One that gave it up is counted until its withdrawal arrives (a message's latency).
+                    check(k.repo.contains(commit) || k.pruned.contains(commit), n, "counts node %d%s as a keeper of %s, which it does not hold", k.index,
                             k.honest ? "" : " (hostile)", commit);
                 }
             }
         }
         if (n.honest) {
+            // Not a ban only: an honest node never lowers an honest node's score at all.
+            for (Node other : nodes.subList(0, scenario.honest())) {
+                if (other != n) {
+                    check(n.core.score(other.id) >= 0, n, "scores honest node %d at %.1f", other.index, n.core.score(other.id));
+                }
+            }
             GossipStats stats = n.core.stats();
             check(stats.peerTableSize() <= CONFIG.maxKnownPeers(), n, "peer table past its bound: %d", stats.peerTableSize());
             check(stats.wanted() <= Math.max(CONFIG.maxCommitsPerInventory(), CONFIG.maxSeen() / 10) + scenario.wants(), n,
@@ -599,7 +641,7 @@ final class SimNet {
 
     private boolean delivered() {
         for (Node n : nodes.subList(0, scenario.honest())) {
-            if (!n.waitingFor.isEmpty() || (scenario.policy().all() && !n.repo.containsAll(honestCommits))) {
+            if (!n.waitingFor.isEmpty() || (scenario.policy().all() && !holdsOrGaveUp(n, honestCommits))) {
                 return false;
             }
         }
@@ -608,6 +650,15 @@ final class SimNet {
                 if (honestHolders(commit) < keptCopies()) {
                     return false;
                 }
+            }
+        }
+        return true;
+    }
+
+    private static boolean holdsOrGaveUp(Node n, Collection<String> commits) {
+        for (String commit : commits) {
+            if (!n.repo.contains(commit) && !n.pruned.contains(commit)) {
+                return false;
             }
         }
         return true;
@@ -634,7 +685,7 @@ final class SimNet {
         }
         for (Node n : nodes.subList(0, scenario.honest())) {
             for (String commit : scenario.policy().all() ? honestCommits : List.<String>of()) {
-                check(n.repo.contains(commit), n, "never got honest commit %s", commit);
+                check(n.repo.contains(commit) || n.pruned.contains(commit), n, "never got honest commit %s", commit);
             }
             for (String fake : fakeCommits) {
                 check(!n.repo.contains(fake), n, "holds fake commit %s", fake);

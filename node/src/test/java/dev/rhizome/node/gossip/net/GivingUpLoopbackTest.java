@@ -1,0 +1,102 @@
+package dev.rhizome.node.gossip.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.gossip.core.GossipConfig;
+import dev.rhizome.node.gossip.core.GossipCore;
+import dev.rhizome.node.gossip.core.Wants;
+import dev.rhizome.node.peer.TransferLog;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.identity.PublicId;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two real nodes on loopback under the wants filter: a keeper whose repository gives a kept commit
+ * up (what the janitor's budget does through {@link GossipService#dropped}) tells its maker, which
+ * then no longer counts it as a keeper, and neither scores the other.
+ */
+class GivingUpLoopbackTest {
+    @TempDir
+    Path tmp;
+
+    final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    final List<NodeInfo> directory = new CopyOnWriteArrayList<>();
+    final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    record Node(Identity identity, NodeRepository repo, GossipService gossip) {
+        Set<PublicId> keepersOf(String commit) {
+            return ask(p -> ((GossipCore) p).confirmedKeepers(commit));
+        }
+
+        double score(Node other) {
+            return ask(p -> ((GossipCore) p).score(other.identity().publicId()));
+        }
+
+        boolean linked() {
+            return ask(p -> !((GossipCore) p).connectedPeers().isEmpty());
+        }
+
+        private <T> T ask(java.util.function.Function<dev.rhizome.node.gossip.core.PeerProtocol, T> query) {
+            try {
+                return gossip.query(query);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    Node start(String name) throws Exception {
+        Identity identity = Identity.generate();
+        Path dir = tmp.resolve(name);
+        NodeRepository repo = NodeRepository.open(dir.resolve("repo.git"));
+        open.add(repo);
+        GossipSettings settings = GossipSettings.defaults("127.0.0.1", 0, "cpu", dir.resolve("peers.bin"))
+                .withTick(Duration.ofMillis(100));
+        GossipService gossip = GossipService.start(repo, identity, settings,
+                GossipCore.factory(identity, GossipConfig.defaults(), Wants.workAndReplicas(1)), () -> List.copyOf(directory),
+                new TransferLog(dir.resolve("transfers.jsonl")), group);
+        open.add(gossip);
+        directory.add(NodeInfo.newBuilder().setNode(identity.publicId().toByteString()).setHost("127.0.0.1")
+                .setPort(gossip.port()).build());
+        return new Node(identity, repo, gossip);
+    }
+
+    @Test
+    void aKeeperThatGivesAKeptCommitUpIsNoLongerCountedByItsMaker() throws Exception {
+        Node maker = start("maker");
+        Node keeper = start("keeper");
+        GossipServiceTest.await(() -> maker.linked() && keeper.linked(), Duration.ofSeconds(20));
+        String commit = maker.repo().commitFiles(null, Map.of("a.txt", "kept".getBytes()), "kept", GossipServiceTest.AUTHOR);
+        maker.gossip().onLocalCommit(commit);
+        GossipServiceTest.await(() -> maker.keepersOf(commit).contains(keeper.identity().publicId()), Duration.ofSeconds(20));
+        GossipServiceTest.await(() -> keeper.repo().has(commit), Duration.ofSeconds(20)); // served, then imported
+
+        keeper.gossip().dropped(List.of(commit));
+
+        GossipServiceTest.await(() -> maker.keepersOf(commit).isEmpty(), Duration.ofSeconds(20));
+        assertThat(maker.score(keeper)).isZero();
+        assertThat(keeper.score(maker)).isZero();
+    }
+}
