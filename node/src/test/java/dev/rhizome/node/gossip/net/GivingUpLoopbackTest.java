@@ -3,23 +3,15 @@ package dev.rhizome.node.gossip.net;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.node.git.NodeRepository;
-import dev.rhizome.node.gossip.core.GossipConfig;
 import dev.rhizome.node.gossip.core.GossipCore;
 import dev.rhizome.node.gossip.core.Wants;
-import dev.rhizome.node.peer.TransferLog;
-import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,16 +25,11 @@ class GivingUpLoopbackTest {
     @TempDir
     Path tmp;
 
-    final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-    final List<NodeInfo> directory = new CopyOnWriteArrayList<>();
-    final List<AutoCloseable> open = new ArrayList<>();
+    final LoopbackNet net = new LoopbackNet();
 
     @AfterEach
     void closeAll() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        net.close();
     }
 
     record Node(Identity identity, NodeRepository repo, GossipService gossip) {
@@ -69,18 +56,8 @@ class GivingUpLoopbackTest {
 
     Node start(String name) throws Exception {
         Identity identity = Identity.generate();
-        Path dir = tmp.resolve(name);
-        NodeRepository repo = NodeRepository.open(dir.resolve("repo.git"));
-        open.add(repo);
-        GossipSettings settings = GossipSettings.defaults("127.0.0.1", 0, "cpu", dir.resolve("peers.bin"))
-                .withTick(Duration.ofMillis(100));
-        GossipService gossip = GossipService.start(repo, identity, settings,
-                GossipCore.factory(identity, GossipConfig.defaults(), Wants.workAndReplicas(1)), () -> List.copyOf(directory),
-                new TransferLog(dir.resolve("transfers.jsonl")), group);
-        open.add(gossip);
-        directory.add(NodeInfo.newBuilder().setNode(identity.publicId().toByteString()).setHost("127.0.0.1")
-                .setPort(gossip.port()).build());
-        return new Node(identity, repo, gossip);
+        LoopbackNet.Started n = net.start(tmp.resolve(name), identity, Wants.workAndReplicas(1), null, true);
+        return new Node(identity, n.repo(), n.gossip());
     }
 
     @Test

@@ -4,24 +4,17 @@ import dev.rhizome.node.gossip.core.GossipCore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.node.git.NodeRepository;
-import dev.rhizome.node.gossip.core.GossipConfig;
 import dev.rhizome.node.gossip.core.Wants;
 import dev.rhizome.node.peer.PeerConfig;
-import dev.rhizome.node.peer.TransferLog;
-import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.protocol.identity.Identity;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.junit.jupiter.api.AfterEach;
@@ -36,16 +29,11 @@ class GossipServiceTest {
     @TempDir
     Path tmp;
 
-    final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-    final List<NodeInfo> directory = new CopyOnWriteArrayList<>();
-    final List<AutoCloseable> open = new ArrayList<>();
+    final LoopbackNet net = new LoopbackNet();
 
     @AfterEach
     void closeAll() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        net.close();
     }
 
     record Node(Identity identity, NodeRepository repo, GossipService gossip) {
@@ -56,20 +44,8 @@ class GossipServiceTest {
     }
 
     Node start(String name, Identity identity, boolean listed, Wants wants) throws Exception {
-        Path dir = tmp.resolve(name);
-        NodeRepository repo = NodeRepository.open(dir.resolve("repo.git"));
-        open.add(repo);
-        GossipSettings settings = GossipSettings.defaults("127.0.0.1", 0, "cpu", dir.resolve("peers.bin"))
-                .withPeer(PEER).withTick(Duration.ofMillis(100));
-        GossipService gossip = GossipService.start(repo, identity, settings,
-                GossipCore.factory(identity, GossipConfig.defaults(), wants), () -> List.copyOf(directory),
-                new TransferLog(dir.resolve("transfers.jsonl")), group);
-        open.add(gossip);
-        if (listed) {
-            directory.add(NodeInfo.newBuilder().setNode(identity.publicId().toByteString()).setHost("127.0.0.1")
-                    .setPort(gossip.port()).build());
-        }
-        return new Node(identity, repo, gossip);
+        LoopbackNet.Started n = net.start(tmp.resolve(name), identity, wants, PEER, listed);
+        return new Node(identity, n.repo(), n.gossip());
     }
 
     @Test
@@ -129,7 +105,7 @@ class GossipServiceTest {
         }
         long aBefore = a.gossip().bytesServed();
         long bBefore = b.gossip().bytesServed();
-        directory.clear();  // c learns of the holders only from its work's hints
+        net.directory.clear();  // c learns of the holders only from its work's hints
         Node c = start("c", Identity.generate(), false);
 
         c.gossip().fetchNow(commit, holders);
@@ -148,9 +124,9 @@ class GossipServiceTest {
         await(() -> linked(b) > 0, Duration.ofSeconds(10));
         b.gossip().close();
         b.repo().close();
-        open.remove(b.gossip());
-        open.remove(b.repo());
-        directory.clear();  // the coordinator is down
+        net.open.remove(b.gossip());
+        net.open.remove(b.repo());
+        net.directory.clear();  // the coordinator is down
 
         Node again = start("b", bId, false);
         // Generous: under a loaded CI machine a first dial may time out and wait out its backoff.

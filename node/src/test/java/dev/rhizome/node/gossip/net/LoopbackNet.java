@@ -1,0 +1,63 @@
+package dev.rhizome.node.gossip.net;
+
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.gossip.core.GossipConfig;
+import dev.rhizome.node.gossip.core.GossipCore;
+import dev.rhizome.node.gossip.core.Wants;
+import dev.rhizome.node.peer.PeerConfig;
+import dev.rhizome.node.peer.TransferLog;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.protocol.identity.Identity;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Real gossip nodes on loopback for one test: their event loops, the directory in which they find
+ * each other (the coordinator's node list), and what to close after the test, last opened first.
+ */
+final class LoopbackNet implements AutoCloseable {
+    record Started(NodeRepository repo, GossipService gossip) {
+    }
+
+    final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    final List<NodeInfo> directory = new CopyOnWriteArrayList<>();
+    final List<AutoCloseable> open = new ArrayList<>();
+
+    /**
+     * A node with its repository in {@code dir}, ticking every 100 ms; {@code peer} null keeps the
+     * default transfer limits, {@code listed} puts it in the directory others bootstrap from.
+     */
+    Started start(Path dir, Identity identity, Wants wants, PeerConfig peer, boolean listed) throws Exception {
+        NodeRepository repo = NodeRepository.open(dir.resolve("repo.git"));
+        open.add(repo);
+        GossipSettings settings = GossipSettings.defaults("127.0.0.1", 0, "cpu", dir.resolve("peers.bin"))
+                .withTick(Duration.ofMillis(100));
+        if (peer != null) {
+            settings = settings.withPeer(peer);
+        }
+        GossipService gossip = GossipService.start(repo, identity, settings,
+                GossipCore.factory(identity, GossipConfig.defaults(), wants), () -> List.copyOf(directory),
+                new TransferLog(dir.resolve("transfers.jsonl")), group);
+        open.add(gossip);
+        if (listed) {
+            directory.add(NodeInfo.newBuilder().setNode(identity.publicId().toByteString()).setHost("127.0.0.1")
+                    .setPort(gossip.port()).build());
+        }
+        return new Started(repo, gossip);
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}
