@@ -212,6 +212,8 @@ class AgentErrorsTest {
         // A paper the coordinator refuses after the experiment was registered (it cites a paper
         // that does not exist): the experiment stands, the answer says so, and the lease is closed.
         commit(c.workspace(), "config.properties", "x=2\n");
+        assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--description",
+                "d".repeat(20_000), "--json"), ExitCodes.USAGE, "description_too_long", "at most 16384");
         Files.writeString(dir.resolve("citing.md"), "# Citing nothing\n\nbody\n");
         assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--paper",
                 dir.resolve("citing.md").toString(), "--cites", "0".repeat(64), "--json"), ExitCodes.REFUSED,

@@ -234,6 +234,12 @@ public final class Research {
         if (!head.secondParent().isEmpty()) {
             requireRegistered(unit, head.secondParent(), "second parent");
         }
+        String what = description != null && !description.isBlank() ? description : head.message();
+        if (what.length() > dev.rhizome.coordinator.core.RecordBounds.MAX_DESCRIPTION_CHARS) {
+            throw new CommandException(ExitCodes.USAGE, "description_too_long", "the experiment's description is "
+                    + what.length() + " characters; at most " + dev.rhizome.coordinator.core.RecordBounds.MAX_DESCRIPTION_CHARS
+                    + " are accepted", "give a shorter --description (or a shorter first line of the commit message)");
+        }
         try (NodeRepository repo = NodeRepository.open(new NodeLayout(dataDir).repository())) {
             repo.importFrom(workspace, head.commit());
             checkRules(repo, unit, head.commit());
@@ -248,7 +254,7 @@ public final class Research {
                     .setSeed(unit.getSeed()).setDirection(unit.getDirection())
                     .setCommit(head.commit()).setParent(head.parent())
                     .setProposer(client.identity().publicId().toByteString())
-                    .setDescription(description != null && !description.isBlank() ? description : head.message())
+                    .setDescription(what)
                     .setCreatedMs(System.currentTimeMillis())
                     .setWorkUnitId(unit.getId());
             if (!head.secondParent().isEmpty()) {
