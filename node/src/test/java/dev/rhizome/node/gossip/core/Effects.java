@@ -19,6 +19,17 @@ final class Effects {
         return out;
     }
 
+    /** Delivers {@code from}'s Sends addressed to {@code to} at {@code now}; returns what {@code to} did. */
+    static List<Effect> deliver(GossipCore from, List<Effect> effects, GossipCore to, long now) {
+        List<Effect> out = new ArrayList<>();
+        for (Effect.Send s : only(effects, Effect.Send.class)) {
+            if (s.to().equals(to.id())) {
+                out.addAll(to.onMessage(from.id(), s.message(), now));
+            }
+        }
+        return out;
+    }
+
     /** The effects that act on the world: all but the wakeup the core asks for. */
     static List<Effect> acting(List<Effect> effects) {
         return effects.stream().filter(e -> !(e instanceof Effect.Wakeup)).toList();

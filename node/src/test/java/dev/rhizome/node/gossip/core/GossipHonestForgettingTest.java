@@ -38,13 +38,7 @@ class GossipHonestForgettingTest {
 
     /** Delivers {@code from}'s Sends addressed to {@code to}; returns what {@code to} did. */
     List<Effect> deliver(GossipCore from, List<Effect> effects, GossipCore to) {
-        List<Effect> out = new ArrayList<>();
-        for (Send s : only(effects, Send.class)) {
-            if (s.to().equals(to.id())) {
-                out.addAll(to.onMessage(from.id(), s.message(), now));
-            }
-        }
-        return out;
+        return Effects.deliver(from, effects, to, now);
     }
 
     static Inventory inventory(Send send) {
