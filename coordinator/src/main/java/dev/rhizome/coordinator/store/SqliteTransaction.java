@@ -76,6 +76,8 @@ final class SqliteTransaction implements Store.Transaction {
 
     /** Validation states this transaction knows without a read: none for a result it just stored. */
     private final Map<String, Optional<ResultVerdict.State>> resultStateMemo = new java.util.HashMap<>();
+    /** A trial's hardware classes on reputation, by commit and random seed, as this transaction read them. */
+    private final Map<String, Set<String>> reputationClassMemo = new java.util.HashMap<>();
 
     private final SeedCache seeds;
     /** Set once this transaction inserts a seed: until it commits, what it reads is not shared. */
@@ -1195,8 +1197,10 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public Set<String> reputationClasses(String commit, long randomSeed) {
-        return new LinkedHashSet<>(query("SELECT hardware_class FROM reputation_trials WHERE commit_id = ? "
-                + "AND random_seed = ?", rs -> rs.getString(1), commit, randomSeed));
+        // settlement asks for one trial's classes up to three times a result; they change only below
+        return new LinkedHashSet<>(reputationClassMemo.computeIfAbsent(commit + "/" + randomSeed, k -> new LinkedHashSet<>(
+                query("SELECT hardware_class FROM reputation_trials WHERE commit_id = ? AND random_seed = ?",
+                        rs -> rs.getString(1), commit, randomSeed))));
     }
 
     @Override
@@ -1207,6 +1211,7 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public void markAcceptedOnReputation(String commit, long randomSeed, String hardwareClass, ByteString runner) {
+        reputationClassMemo.remove(commit + "/" + randomSeed);
         update("INSERT INTO reputation_trials (commit_id, random_seed, hardware_class, runner) VALUES (?, ?, ?, ?)",
                 commit, randomSeed, hardwareClass, runner.toByteArray());
     }
