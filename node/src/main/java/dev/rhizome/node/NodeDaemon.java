@@ -272,6 +272,8 @@ public final class NodeDaemon implements AutoCloseable {
         loop.stop();
         loopThread.interrupt();
         loopThread.join(10_000);
+        // a prune still running tells gossip of what it gives up: let it end before gossip closes
+        housekeeping.awaitTermination(10, TimeUnit.SECONDS);
         try {
             Files.deleteIfExists(layout.endpointFile());
         } catch (IOException e) {
