@@ -206,12 +206,27 @@ public final class BwrapCommand {
      * @param seccomp whether a seccomp program comes on {@link #SECCOMP_FD}
      */
     public static List<String> options(SandboxPlan plan, Confinement confinement, boolean seccomp, HostView host) {
+        return options(plan, confinement, seccomp, host, true);
+    }
+
+    /**
+     * @param newSession whether bubblewrap makes the job's session ({@code --new-session}, so that
+     *                   it has no controlling terminal); false when the launcher already started it in
+     *                   one of its own ({@link JobPriority#ownSession}), whose autogroup a new session
+     *                   would leave for one at nice 0
+     */
+    public static List<String> options(SandboxPlan plan, Confinement confinement, boolean seccomp, HostView host,
+            boolean newSession) {
         List<String> argv = new ArrayList<>();
         if (seccomp) {
             argv.addAll(List.of("--seccomp", Integer.toString(SECCOMP_FD)));
         }
         argv.addAll(List.of("--unshare-all", "--unshare-user", "--disable-userns", "--hostname", HOSTNAME,
-                "--die-with-parent", "--new-session", "--cap-drop", "ALL"));
+                "--die-with-parent"));
+        if (newSession) {
+            argv.add("--new-session");
+        }
+        argv.addAll(List.of("--cap-drop", "ALL"));
         Set<Path> mounted = new LinkedHashSet<>();
         for (Path root : SYSTEM_ROOTS) {
             Optional<Path> link = host.symlinkTarget(root);
@@ -284,8 +299,11 @@ public final class BwrapCommand {
             String path = p.toAbsolutePath().normalize().toString();
             argv.addAll(List.of("--bind", path, path));
         }
-        // Last: nothing more is mounted, so the two unsized tmpfs can no longer be written.
-        argv.addAll(List.of("--remount-ro", "/dev", "--remount-ro", "/"));
+        // Last: nothing more is mounted, so the two unsized tmpfs can no longer be written. /proc too:
+        // PID 1 has the job's uid, so its oom_score_adj, coredump_filter, clear_refs, sched and
+        // autogroup were the job's to write, and so were the job's own (its autogroup's nice, which
+        // the launcher sets to the job's priority). The job's descriptors (/dev/stdout) still lead out.
+        argv.addAll(List.of("--remount-ro", "/proc", "--remount-ro", "/dev", "--remount-ro", "/"));
         argv.addAll(List.of("--chdir", confinement.workDir().toAbsolutePath().normalize().toString()));
         return List.copyOf(argv);
     }
