@@ -571,6 +571,28 @@ class SandboxEscapeTest {
         }
     }
 
+    @Test
+    void signalsToPid1AndItsDescriptorsChangeNothingOfWhatTheNodeIsTold() throws Exception {
+        // PID 1 (bubblewrap's init, the job's uid) handles no signal, so the kernel drops every one
+        // sent from inside its namespace, SIGKILL and SIGSTOP included; its descriptors (the eventfd
+        // that carries the job's exit status to bubblewrap) are listed but not opened.
+        String script = """
+                for s in STOP TERM KILL SEGV HUP USR1 CHLD; do kill -$s 1 2>/dev/null; done
+                for fd in /proc/1/fd/*; do
+                    if sh -c 'exec 3<>"$1"' sh "$fd" 2>/dev/null; then echo "OPENED $fd $(readlink "$fd")"; fi
+                done
+                sleep 1
+                grep '^State' /proc/1/status
+                echo 'val_bpb: 1.0'
+                exit 3
+                """;
+        JobOutcome outcome = run(script, Long.MAX_VALUE);
+
+        assertThat(outcome.exitCode()).as(log()).isEqualTo(3); // the job's own status, not one a signal made
+        assertThat(outcome.status()).isEqualTo(Result.Status.CRASH);
+        assertThat(log()).contains("State:\tS (sleeping)").doesNotContain("eventfd");
+    }
+
     /** The sandbox, but with jobs of the node's own uid, as when the node does not run as root. */
     private static BwrapLauncher asTheNodesUser() {
         SandboxPlan p = sandbox.plan();
