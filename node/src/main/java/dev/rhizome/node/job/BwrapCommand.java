@@ -322,6 +322,11 @@ public final class BwrapCommand {
         // dumps to a helper (apport, systemd-coredump), to that root helper on the host, which keeps
         // them outside the sandbox and any budget (systemd-coredump stores nothing for a limit of 0).
         argv.add("--core=0");
+        // No real-time priority and no nice below the one the job starts at, soft and hard, whatever
+        // the node's own limits allow (a volunteer in an audio group may have rtprio 95 and nice
+        // -19): a job at SCHED_FIFO starves every normal task of the core it spins on.
+        argv.add("--rtprio=0");
+        argv.add("--nice=0");
         // On a GPU node without a cgroup, only jobs given a GPU go unbounded (CUDA maps more address
         // space than any sane RLIMIT_AS); a CPU slot's job there is bounded like anywhere else.
         if (plan.memory() == SandboxPlan.MemoryLimit.ADDRESS_SPACE

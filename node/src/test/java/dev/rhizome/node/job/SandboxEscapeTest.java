@@ -593,6 +593,36 @@ class SandboxEscapeTest {
         assertThat(log()).contains("State:\tS (sleeping)").doesNotContain("eventfd");
     }
 
+    @Test
+    void aJobGetsNoRealTimePriorityNorALowerNiceWhateverTheNodesLimitsAllow() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/chrt")), "chrt asks for real-time scheduling");
+        java.util.Optional<Path> prlimit = SandboxProbe.onPath("prlimit");
+        assumeTrue(prlimit.isPresent(), "prlimit sets the node's limits");
+        // A volunteer's own limits may allow real-time priority and a negative nice (audio groups:
+        // rtprio 95, nice -19, in limits.d), and a job inherited them: SCHED_FIFO at 10 starves
+        // every normal task of the core it spins on.
+        String me = Long.toString(ProcessHandle.current().pid());
+        String before = new String(new ProcessBuilder(prlimit.get().toString(), "--pid", me, "--rtprio", "--nice",
+                "--raw", "--noheadings", "--output", "SOFT,HARD").start().getInputStream().readAllBytes()).strip();
+        Process raise = new ProcessBuilder(prlimit.get().toString(), "--pid", me, "--rtprio=50", "--nice=30").start();
+        assumeTrue(raise.waitFor() == 0, "this node may not raise its own limits");
+        try {
+            String script = """
+                    chrt -f 10 true 2>/dev/null && echo 'REAL-TIME'
+                    renice -n -5 -p $$ >/dev/null 2>&1 && echo 'RAISED'
+                    echo 'val_bpb: 1.0'
+                    """;
+            JobOutcome outcome = run(script, Long.MAX_VALUE);
+
+            assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+            assertThat(log()).doesNotContain("REAL-TIME", "RAISED");
+        } finally {
+            String[] rows = before.split("\\s+");
+            new ProcessBuilder(prlimit.get().toString(), "--pid", me, "--rtprio=" + rows[0] + ":" + rows[1],
+                    "--nice=" + rows[2] + ":" + rows[3]).start().waitFor();
+        }
+    }
+
     /** The sandbox, but with jobs of the node's own uid, as when the node does not run as root. */
     private static BwrapLauncher asTheNodesUser() {
         SandboxPlan p = sandbox.plan();
