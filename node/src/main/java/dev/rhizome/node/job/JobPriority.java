@@ -44,7 +44,27 @@ public final class JobPriority {
 
     /** With the tools found on this machine's PATH; a tool that is missing leaves its priority as it is. */
     public static JobPriority onThisMachine() {
-        return find(SandboxProbe::onPath);
+        return find(name -> name.equals("setsid") ? SETSID : SandboxProbe.onPath(name));
+    }
+
+    /** util-linux's setsid, if it has {@code -w} (2.31 on): without it, a forking setsid would end at once. */
+    private static final Optional<Path> SETSID = SandboxProbe.onPath("setsid").filter(JobPriority::waits);
+
+    private static boolean waits(Path setsid) {
+        try {
+            Process p = new ProcessBuilder(setsid.toString(), "-w", "true").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return false;
+            }
+            return p.exitValue() == 0;
+        } catch (java.io.IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     static JobPriority find(Function<String, Optional<Path>> tools) {

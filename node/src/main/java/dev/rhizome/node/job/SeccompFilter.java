@@ -129,8 +129,9 @@ public final class SeccompFilter {
      * its size, which is all the work directory's budget reads, so a job took any amount of disk
      * under any budget. Mode 0 (what {@code posix_fallocate} uses) grows the size, which is counted;
      * what uses the others takes EOPNOTSUPP as a file system without them and writes instead.
+     * This is the offset of the low 32 bits of its second argument (the mode) in
+     * {@code seccomp_data} (little-endian, as both architectures run).
      */
-    /** Offset of the low 32 bits of the second argument (the mode) in {@code seccomp_data}, little-endian. */
     static final int OFFSET_ARG1_LOW = 16 + 8;
 
     /** The program, as {@code struct sock_filter} entries in the machine's (little-endian) byte order. */
@@ -149,7 +150,6 @@ public final class SeccompFilter {
             p.jumpIfEqual(nr, "eopnotsupp", null);
         }
         p.jumpIfEqual(arch.fallocate, "fallocate", null);
-        p.label("allow");
         p.add(RET_K, 0, 0, RET_ALLOW);
         // The mode is an int: the kernel reads the low 32 bits of the register only, and so does this.
         p.label("fallocate");
