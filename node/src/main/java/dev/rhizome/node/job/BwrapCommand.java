@@ -206,12 +206,27 @@ public final class BwrapCommand {
      * @param seccomp whether a seccomp program comes on {@link #SECCOMP_FD}
      */
     public static List<String> options(SandboxPlan plan, Confinement confinement, boolean seccomp, HostView host) {
+        return options(plan, confinement, seccomp, host, true);
+    }
+
+    /**
+     * @param newSession whether bubblewrap makes the job's session ({@code --new-session}, so that
+     *                   it has no controlling terminal); false when the launcher already started it in
+     *                   one of its own ({@link JobPriority#ownSession}), whose autogroup a new session
+     *                   would leave for one at nice 0
+     */
+    public static List<String> options(SandboxPlan plan, Confinement confinement, boolean seccomp, HostView host,
+            boolean newSession) {
         List<String> argv = new ArrayList<>();
         if (seccomp) {
             argv.addAll(List.of("--seccomp", Integer.toString(SECCOMP_FD)));
         }
         argv.addAll(List.of("--unshare-all", "--unshare-user", "--disable-userns", "--hostname", HOSTNAME,
-                "--die-with-parent", "--new-session", "--cap-drop", "ALL"));
+                "--die-with-parent"));
+        if (newSession) {
+            argv.add("--new-session");
+        }
+        argv.addAll(List.of("--cap-drop", "ALL"));
         Set<Path> mounted = new LinkedHashSet<>();
         for (Path root : SYSTEM_ROOTS) {
             Optional<Path> link = host.symlinkTarget(root);
@@ -284,8 +299,11 @@ public final class BwrapCommand {
             String path = p.toAbsolutePath().normalize().toString();
             argv.addAll(List.of("--bind", path, path));
         }
-        // Last: nothing more is mounted, so the two unsized tmpfs can no longer be written.
-        argv.addAll(List.of("--remount-ro", "/dev", "--remount-ro", "/"));
+        // Last: nothing more is mounted, so the two unsized tmpfs can no longer be written. /proc too:
+        // PID 1 has the job's uid, so its oom_score_adj, coredump_filter, clear_refs, sched and
+        // autogroup were the job's to write, and so were the job's own (its autogroup's nice, which
+        // the launcher sets to the job's priority). The job's descriptors (/dev/stdout) still lead out.
+        argv.addAll(List.of("--remount-ro", "/proc", "--remount-ro", "/dev", "--remount-ro", "/"));
         argv.addAll(List.of("--chdir", confinement.workDir().toAbsolutePath().normalize().toString()));
         return List.copyOf(argv);
     }
@@ -304,6 +322,11 @@ public final class BwrapCommand {
         // dumps to a helper (apport, systemd-coredump), to that root helper on the host, which keeps
         // them outside the sandbox and any budget (systemd-coredump stores nothing for a limit of 0).
         argv.add("--core=0");
+        // No real-time priority and no nice below the one the job starts at, soft and hard, whatever
+        // the node's own limits allow (a volunteer in an audio group may have rtprio 95 and nice
+        // -19): a job at SCHED_FIFO starves every normal task of the core it spins on.
+        argv.add("--rtprio=0");
+        argv.add("--nice=0");
         // On a GPU node without a cgroup, only jobs given a GPU go unbounded (CUDA maps more address
         // space than any sane RLIMIT_AS); a CPU slot's job there is bounded like anywhere else.
         if (plan.memory() == SandboxPlan.MemoryLimit.ADDRESS_SPACE

@@ -80,7 +80,7 @@ public final class BwrapLauncher implements ProcessLauncher {
             // Read through --args: PID 1's command line inside is then "bwrap --args 8 -- prlimit ... <command>",
             // not every path it binds.
             Path arguments = stage(oneShot, "args-", BwrapCommand.argumentsFile(
-                    BwrapCommand.options(plan, confinement, filter.isPresent(), host)));
+                    BwrapCommand.options(plan, confinement, filter.isPresent(), host, !priority.ownSession())));
             if (cgroup.isPresent()) {
                 jobCgroup = Optional.of(cgroup.get().create(plan.limits()));
             }

@@ -264,8 +264,8 @@ public final class JobDirs {
                 Files.move(e, to, StandardCopyOption.ATOMIC_MOVE);
             } catch (java.nio.file.AccessDeniedException denied) {
                 // Moving a directory rewrites its "..": it must be writable. Only now is its mode
-                // changed (by path, which a live job could have swapped for a link: at worst a file
-                // of the node's user gains its owner's rwx), since a job rarely takes a directory's.
+                // changed, never through a link a live job swapped in ({@link #setMode}), since a
+                // job rarely takes a directory's.
                 openUp(e);
                 Files.move(e, to, StandardCopyOption.ATOMIC_MOVE);
             }
@@ -296,10 +296,27 @@ public final class JobDirs {
             Set<PosixFilePermission> opened = EnumSet.copyOf(OWNER_RWX);
             opened.addAll(perms);
             try {
-                Files.setPosixFilePermissions(dir, opened);
+                setMode(dir, opened);
             } catch (IOException e) {
                 // not ours (a node running as root deletes anything anyway): the walk says what failed
             }
+        }
+    }
+
+    /**
+     * Sets the mode of what is at {@code dir}, a directory when it was looked at, through a
+     * descriptor opened {@code O_NOFOLLOW} ({@code fchmod}: the JDK's view that does not follow
+     * links): a link a live job swapped in since is refused (ELOOP), where a {@code chmod} by path
+     * gave a file of the node's user its owner's rwx. A directory its owner may not read cannot be
+     * opened so (by a node not running as root); only that one's mode is still set by path (Java
+     * has no {@code O_PATH} nor {@code fchmodat}; {@code dir/.} needs the search right it lacks).
+     */
+    static void setMode(Path dir, Set<PosixFilePermission> mode) throws IOException {
+        try {
+            Files.getFileAttributeView(dir, java.nio.file.attribute.PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                    .setPermissions(mode);
+        } catch (java.nio.file.AccessDeniedException unreadable) {
+            Files.setPosixFilePermissions(dir, mode);
         }
     }
 

@@ -14,27 +14,61 @@ import java.util.function.Function;
  * programs. Set by coreutils' {@code nice} and util-linux's {@code ionice} before anything of the
  * job runs, so everything it starts inherits them; in the sandbox (no capabilities, no raised
  * RLIMIT_NICE) a job cannot raise them again.
+ *
+ * <p>Where the kernel groups tasks by session (autogroup, on by default on desktop distributions),
+ * nice orders tasks within their session's group only, and each group gets an equal share: a job
+ * in a session of its own (bubblewrap's {@code --new-session}) at nice 19 took as much CPU as
+ * the owner's whole desktop session. So the job's session is made here, by util-linux's
+ * {@code setsid}, before anything of the job runs, and its group is given the job's niceness
+ * ({@code /proc/self/autogroup}); the sandbox then makes no session of its own
+ * ({@link #ownSession}) and mounts {@code /proc} read-only, so the job cannot give it back.
  */
 public final class JobPriority {
     static final int CPU_NICE = 19;
     static final int GPU_NICE = 10;
-    private static final List<String> NONE = List.of();
 
     private final List<String> cpuPrefix;
     private final List<String> gpuPrefix;
+    private final boolean ownSession;
 
-    private JobPriority(Optional<Path> nice, Optional<Path> ionice) {
-        this.cpuPrefix = prefix(nice, CPU_NICE, ionice, List.of("-c", "3"));
-        this.gpuPrefix = prefix(nice, GPU_NICE, ionice, List.of("-c", "2", "-n", "7"));
+    private JobPriority(Optional<Path> nice, Optional<Path> ionice, Optional<Path> setsid) {
+        this.cpuPrefix = prefix(nice, CPU_NICE, ionice, List.of("-c", "3"), setsid);
+        this.gpuPrefix = prefix(nice, GPU_NICE, ionice, List.of("-c", "2", "-n", "7"), setsid);
+        this.ownSession = setsid.isPresent();
+    }
+
+    /** Whether {@link #apply} starts the job in a session of its own (whose autogroup has the job's niceness). */
+    public boolean ownSession() {
+        return ownSession;
     }
 
     /** With the tools found on this machine's PATH; a tool that is missing leaves its priority as it is. */
     public static JobPriority onThisMachine() {
-        return find(SandboxProbe::onPath);
+        return find(name -> name.equals("setsid") ? SETSID : SandboxProbe.onPath(name));
+    }
+
+    /** util-linux's setsid, if it has {@code -w} (2.31 on): without it, a forking setsid would end at once. */
+    private static final Optional<Path> SETSID = SandboxProbe.onPath("setsid").filter(JobPriority::waits);
+
+    private static boolean waits(Path setsid) {
+        try {
+            Process p = new ProcessBuilder(setsid.toString(), "-w", "true").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return false;
+            }
+            return p.exitValue() == 0;
+        } catch (java.io.IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     static JobPriority find(Function<String, Optional<Path>> tools) {
-        return new JobPriority(tools.apply("nice"), tools.apply("ionice"));
+        return new JobPriority(tools.apply("nice"), tools.apply("ionice"), tools.apply("setsid"));
     }
 
     /** {@code command} run at a job's priority; a GPU job is one given a GPU. */
@@ -48,16 +82,26 @@ public final class JobPriority {
         return List.copyOf(argv);
     }
 
-    private static List<String> prefix(Optional<Path> nice, int niceness, Optional<Path> ionice, List<String> ioClass) {
-        if (nice.isEmpty() && ionice.isEmpty()) {
-            return NONE;
-        }
+    private static List<String> prefix(Optional<Path> nice, int niceness, Optional<Path> ionice, List<String> ioClass,
+            Optional<Path> setsid) {
         List<String> prefix = new ArrayList<>();
         nice.ifPresent(n -> prefix.addAll(List.of(n.toString(), "-n", Integer.toString(niceness))));
         ionice.ifPresent(io -> {
             prefix.add(io.toString());
             prefix.addAll(ioClass);
         });
+        // -w: should setsid fork (it does when started as a process group leader), it waits and
+        // passes on the exit status. The write is retried: the kernel refuses one within 100 ms of
+        // another by an unprivileged process (EAGAIN); a kernel without autogroups has no such file.
+        setsid.ifPresent(s -> prefix.addAll(List.of(s.toString(), "-w", "/bin/sh", "-c", autogroup(niceness),
+                "rhizome-priority")));
         return List.copyOf(prefix);
+    }
+
+    /** The shell that gives its session's autogroup the job's niceness, then runs the job. */
+    static String autogroup(int niceness) {
+        // PWD: the shell exports it, and the job's environment is the node's choice alone.
+        return "unset PWD; for i in 1 2 3 4 5 6 7 8 9 10; do echo " + niceness + " 2>/dev/null > /proc/self/autogroup && break; "
+                + "[ -e /proc/self/autogroup ] || break; sleep 0.1; done; exec \"$@\"";
     }
 }

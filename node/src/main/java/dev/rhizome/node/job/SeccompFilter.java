@@ -15,7 +15,9 @@ import java.util.Optional;
  * rest of the sandbox (no capabilities, no new user namespaces, its own PID, network and IPC
  * namespaces) already takes away most of what theirs block. System calls of another architecture
  * (32-bit calls on x86-64, the x32 ABI) are refused whole. Pure: the program is a function of the
- * architecture, tested by running it through a BPF interpreter.
+ * architecture, tested by running it through a BPF interpreter. One call is judged by an
+ * argument: {@code fallocate} with any mode but 0 answers EOPNOTSUPP (reserving disk a file's
+ * size does not show).
  */
 public final class SeccompFilter {
     /**
@@ -55,8 +57,8 @@ public final class SeccompFilter {
 
     /** What an architecture's kernel puts in {@code seccomp_data.arch}, and its system call numbers. */
     public enum Arch {
-        X86_64(0xC000003E, true, 1),
-        AARCH64(0xC00000B7, false, 2);
+        X86_64(0xC000003E, true, 1, 285),
+        AARCH64(0xC00000B7, false, 2, 47);
 
         final int auditArch;
         /** x86-64 also takes x32-ABI calls: the same numbers with bit 30 set. */
@@ -65,8 +67,11 @@ public final class SeccompFilter {
         final Map<String, Integer> denied;
         /** Answered EOPNOTSUPP. */
         final Map<String, Integer> unsupported;
+        /** {@code fallocate}'s number: allowed with mode 0 only ({@link SeccompFilter#OFFSET_ARG1_LOW}). */
+        final int fallocate;
 
-        Arch(int auditArch, boolean x32Bit, int column) {
+        Arch(int auditArch, boolean x32Bit, int column, int fallocate) {
+            this.fallocate = fallocate;
             this.auditArch = auditArch;
             this.x32Bit = x32Bit;
             this.denied = numbers(DENIED, column);
@@ -118,49 +123,104 @@ public final class SeccompFilter {
     private SeccompFilter() {
     }
 
+    /**
+     * {@code fallocate}, answered EOPNOTSUPP unless its mode is 0: {@code FALLOC_FL_KEEP_SIZE} (and
+     * the modes that need it, punching holes) reserves blocks past a file's end without changing
+     * its size, which is all the work directory's budget reads, so a job took any amount of disk
+     * under any budget. Mode 0 (what {@code posix_fallocate} uses) grows the size, which is counted;
+     * what uses the others takes EOPNOTSUPP as a file system without them and writes instead.
+     * This is the offset of the low 32 bits of its second argument (the mode) in
+     * {@code seccomp_data} (little-endian, as both architectures run).
+     */
+    static final int OFFSET_ARG1_LOW = 16 + 8;
+
     /** The program, as {@code struct sock_filter} entries in the machine's (little-endian) byte order. */
     public static byte[] program(Arch arch) {
         Program p = new Program();
-        int checks = arch.denied.size() + arch.unsupported.size() + (arch.x32Bit ? 1 : 0);
         p.add(LD_W_ABS, 0, 0, OFFSET_ARCH);
-        p.add(JEQ_K, 1, 0, arch.auditArch);
-        p.add(RET_K, 0, 0, RET_ERRNO | EPERM);
+        p.jumpIfEqual(arch.auditArch, null, "eperm");
         p.add(LD_W_ABS, 0, 0, OFFSET_NR);
-        // Each check jumps forward to its answer: after the final ALLOW come EOPNOTSUPP, then EPERM.
-        // From a check with `remaining` checks left (itself included), a jump of `remaining` - 1 lands on ALLOW.
-        int remaining = checks;
         if (arch.x32Bit) {
-            p.add(JGE_K, remaining + 1, 0, X32_SYSCALL_BIT);
-            remaining--;
+            p.jumpIfAtLeast(X32_SYSCALL_BIT, "eperm");
         }
         for (int nr : arch.denied.values()) {
-            p.add(JEQ_K, remaining + 1, 0, nr);
-            remaining--;
+            p.jumpIfEqual(nr, "eperm", null);
         }
         for (int nr : arch.unsupported.values()) {
-            p.add(JEQ_K, remaining, 0, nr);
-            remaining--;
+            p.jumpIfEqual(nr, "eopnotsupp", null);
         }
+        p.jumpIfEqual(arch.fallocate, "fallocate", null);
         p.add(RET_K, 0, 0, RET_ALLOW);
+        // The mode is an int: the kernel reads the low 32 bits of the register only, and so does this.
+        p.label("fallocate");
+        p.add(LD_W_ABS, 0, 0, OFFSET_ARG1_LOW);
+        p.jumpIfEqual(0, null, "eopnotsupp");
+        p.add(RET_K, 0, 0, RET_ALLOW);
+        p.label("eopnotsupp");
         p.add(RET_K, 0, 0, RET_ERRNO | EOPNOTSUPP);
+        p.label("eperm");
         p.add(RET_K, 0, 0, RET_ERRNO | EPERM);
-        return p.bytes.toByteArray();
+        return p.bytes();
     }
 
+    /**
+     * Instructions with forward jumps to named places, resolved once the program is whole (classic
+     * BPF jumps forward only, at most 255 instructions; null: to the next instruction).
+     */
     private static final class Program {
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private final java.util.List<int[]> code = new java.util.ArrayList<>();
+        private final java.util.List<String[]> targets = new java.util.ArrayList<>();
+        private final Map<String, Integer> labels = new java.util.HashMap<>();
 
         void add(int code, int jt, int jf, int k) {
-            if (jt > 255 || jf > 255) {
+            this.code.add(new int[] {code, jt, jf, k});
+            targets.add(new String[] {null, null});
+        }
+
+        void jumpIfEqual(int k, String ifEqual, String otherwise) {
+            code.add(new int[] {JEQ_K, 0, 0, k});
+            targets.add(new String[] {ifEqual, otherwise});
+        }
+
+        void jumpIfAtLeast(int k, String ifAtLeast) {
+            code.add(new int[] {JGE_K, 0, 0, k});
+            targets.add(new String[] {ifAtLeast, null});
+        }
+
+        void label(String name) {
+            labels.put(name, code.size());
+        }
+
+        byte[] bytes() {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            for (int pc = 0; pc < code.size(); pc++) {
+                int[] insn = code.get(pc);
+                int jt = jump(pc, targets.get(pc)[0], insn[1]);
+                int jf = jump(pc, targets.get(pc)[1], insn[2]);
+                bytes.write(insn[0] & 0xff);
+                bytes.write((insn[0] >> 8) & 0xff);
+                bytes.write(jt);
+                bytes.write(jf);
+                for (int shift = 0; shift < 32; shift += 8) {
+                    bytes.write((insn[3] >>> shift) & 0xff);
+                }
+            }
+            return bytes.toByteArray();
+        }
+
+        private int jump(int pc, String target, int fixed) {
+            if (target == null) {
+                return fixed;
+            }
+            Integer to = labels.get(target);
+            if (to == null || to <= pc) {
+                throw new IllegalStateException("no place " + target + " after instruction " + pc);
+            }
+            int offset = to - pc - 1;
+            if (offset > 255) {
                 throw new IllegalStateException("a BPF jump reaches at most 255 instructions");
             }
-            bytes.write(code & 0xff);
-            bytes.write((code >> 8) & 0xff);
-            bytes.write(jt);
-            bytes.write(jf);
-            for (int shift = 0; shift < 32; shift += 8) {
-                bytes.write((k >>> shift) & 0xff);
-            }
+            return offset;
         }
     }
 }

@@ -62,8 +62,8 @@ class BwrapCommandTest {
                 "--new-session");
         assertThat(String.join(" ", argv)).contains("--cap-drop ALL", "--proc /proc", "--dev /dev",
                 "--size " + (64L << 20) + " --tmpfs /tmp", "--size " + (64L << 20) + " --tmpfs /dev/shm",
-                "--remount-ro /dev --remount-ro / --chdir " + CHECKOUT + " --");
-        // Nothing is mounted after the unsized root and /dev are made read-only.
+                "--remount-ro /proc --remount-ro /dev --remount-ro / --chdir " + CHECKOUT + " --");
+        // Nothing is mounted after /proc, the unsized root and /dev are made read-only.
         assertThat(argv.indexOf("--remount-ro")).isGreaterThan(argv.lastIndexOf("--bind"))
                 .isGreaterThan(argv.lastIndexOf("--ro-bind")).isGreaterThan(argv.lastIndexOf("--tmpfs"));
         assertThat(mounts(argv)).containsExactly(
@@ -97,9 +97,10 @@ class BwrapCommandTest {
                 FakeHost.debian());
 
         assertThat(rlimit.subList(rlimit.indexOf("/usr/bin/prlimit"), rlimit.size())).containsExactly("/usr/bin/prlimit",
-                "--nproc=512", "--core=0", "--as=" + ((1L << 30) + SandboxLimits.ADDRESS_SPACE_ALLOWANCE), "--", "java", "Train.java");
+                "--nproc=512", "--core=0", "--rtprio=0", "--nice=0", "--as=" + ((1L << 30) + SandboxLimits.ADDRESS_SPACE_ALLOWANCE),
+                "--", "java", "Train.java");
         assertThat(cgroup.subList(cgroup.indexOf("/usr/bin/prlimit"), cgroup.size())).containsExactly("/usr/bin/prlimit",
-                "--nproc=512", "--core=0", "--", "java", "Train.java");
+                "--nproc=512", "--core=0", "--rtprio=0", "--nice=0", "--", "java", "Train.java");
     }
 
     @Test
@@ -138,7 +139,7 @@ class BwrapCommandTest {
         assertThat(argv.get(2)).isEqualTo("exec 9<\"$1\" 8<\"$2\" 7<\"$3\" 6<\"$4\" 5<\"$5\" && shift 5 && exec \"$@\"");
         assertThat(argv.get(5)).isEqualTo(args.toString());
         assertThat(fromBwrap(argv)).containsExactly("/usr/bin/bwrap", "--args", "8", "--", "/usr/bin/prlimit",
-                "--nproc=512", "--core=0", "--as=" + LIMITS.addressSpaceBytes(), "--", "java", "Train.java");
+                "--nproc=512", "--core=0", "--rtprio=0", "--nice=0", "--as=" + LIMITS.addressSpaceBytes(), "--", "java", "Train.java");
         assertThat(String.join(" ", argv)).doesNotContain(CHECKOUT.toString(), "--bind");
 
         List<String> options = BwrapCommand.options(plan, JOB, true, FakeHost.debian());

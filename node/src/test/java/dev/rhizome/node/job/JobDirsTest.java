@@ -48,4 +48,23 @@ class JobDirsTest {
             JobDirs.delete(jobs);
         }
     }
+
+    @Test
+    void aModeIsNeverSetThroughALinkSwappedInForADirectory() throws Exception {
+        // The delete gives a directory's owner rwx back before moving it; a live job swapped that
+        // directory for a link to a file of the node's user, and chmod by path changed the file.
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> rwx = java.nio.file.attribute.PosixFilePermissions
+                .fromString("rwx------");
+        Path key = Files.writeString(dataDir.resolve("identity.key"), "secret");
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("r--------"));
+        Path swapped = Files.createSymbolicLink(dataDir.resolve("swapped"), key);
+
+        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> JobDirs.setMode(swapped, rwx));
+
+        assertThat(Files.getPosixFilePermissions(key)).isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("r--------"));
+        Path dir = Files.createDirectory(dataDir.resolve("dir"));
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("r-x------"));
+        JobDirs.setMode(dir, rwx);
+        assertThat(Files.getPosixFilePermissions(dir)).isEqualTo(rwx);
+    }
 }

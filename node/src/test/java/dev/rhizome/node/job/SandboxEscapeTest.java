@@ -442,6 +442,187 @@ class SandboxEscapeTest {
                 "LIST []").doesNotContain("SET ");
     }
 
+    @Test
+    void aJobCannotReserveDiskBeyondItsFilesSizesWithFallocate() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 makes the calls");
+        assumeTrue(SeccompFilter.Arch.host().isPresent(), "no seccomp filter on this architecture");
+        // FALLOC_FL_KEEP_SIZE reserves blocks past the end of a file without changing its size, which
+        // is all the budget's walk reads: 64 MiB of disk taken under a budget of 8, and the job went on.
+        String script = """
+                /usr/bin/python3 -c "
+                import ctypes, os
+                libc = ctypes.CDLL(None, use_errno=True)
+                libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long, ctypes.c_long]
+                fd = os.open('reserved', os.O_RDWR | os.O_CREAT)
+                for mode in (1, 3, 0x10, 0x20):
+                    if libc.fallocate(fd, mode, 0, 64 << 20) == 0:
+                        print('RESERVED', mode, os.fstat(fd).st_size, os.fstat(fd).st_blocks * 512)
+                    else:
+                        print('REFUSED', mode, ctypes.get_errno())
+                os.posix_fallocate(fd, 0, 1 << 20)
+                print('PLAIN', os.fstat(fd).st_size)
+                "
+                echo 'val_bpb: 1.0'
+                """;
+        JobOutcome outcome = run(script, 8L << 20);
+
+        assertThat(log()).contains("REFUSED 1 95", "REFUSED 3 95", "PLAIN 1048576").doesNotContain("RESERVED");
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+    }
+
+    @Test
+    void linkTargetsAndTheSlackOfSmallFilesCountAgainstTheBudget() throws Exception {
+        // A symbolic link's target takes a block of its own once past 60 bytes, and a file of one byte
+        // takes a block: the budget summed regular files' sizes only, so 4,000 links of 3,000-byte
+        // targets and 4,000 one-byte files (32 MiB of disk) passed a budget of 8 MiB as 4 KB.
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 makes the links");
+        String script = """
+                /usr/bin/python3 -c "
+                import os
+                for i in range(4000):
+                    os.symlink('x' * 3000, 'l%d' % i)
+                    open('f%d' % i, 'w').write('x')
+                "
+                echo 'val_bpb: 1.0'
+                """;
+        JobOutcome outcome = run(script, 8L << 20);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.CRASH);
+        assertThat(log()).contains("it wrote more than 8 MiB to its work directory");
+    }
+
+    @Test
+    void aJobCanWriteNothingInProcNeitherPid1sEntriesNorItsOwn() throws Exception {
+        // PID 1 (bubblewrap's init) has the job's uid: its oom_score_adj, coredump_filter,
+        // clear_refs, sched and autogroup were the job's to write, as were its own (its autogroup's
+        // nice, which the node sets to the job's priority). Writes through /proc's links still
+        // work: they lead out of /proc, to the checkout.
+        String script = """
+                for f in /proc/1/oom_score_adj /proc/1/coredump_filter /proc/1/clear_refs /proc/1/sched \
+                         /proc/1/autogroup /proc/self/autogroup /proc/self/oom_score_adj /proc/1/comm; do
+                    [ -e "$f" ] || continue
+                    if echo 1 2>/dev/null > "$f"; then echo "WROTE $f"; else echo "REFUSED $f"; fi
+                done
+                echo x > /proc/self/cwd/through-proc && echo 'THROUGH /proc/self/cwd'
+                ls /proc/self/fd > /dev/null && echo 'LISTED'
+                echo 'val_bpb: 1.0'
+                """;
+        JobOutcome outcome = run(script, Long.MAX_VALUE);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+        assertThat(log()).contains("REFUSED /proc/1/oom_score_adj", "REFUSED /proc/1/clear_refs", "THROUGH /proc/self/cwd",
+                "LISTED").doesNotContain("WROTE");
+    }
+
+    @Test
+    void aJobsSessionGroupHasItsNicenessAndTheJobCannotGiveItBack() throws Exception {
+        assumeTrue(Files.exists(Path.of("/proc/self/autogroup")), "this kernel groups no tasks by session");
+        assumeTrue(SandboxProbe.onPath("setsid").isPresent(), "no setsid here");
+        // With autogroups, nice orders tasks within their session's group, and groups share the CPU
+        // equally: bubblewrap's new session put every job at nice 19 in a group of nice 0, which took
+        // as much CPU as the owner's whole desktop session; and the job could write its group's nice.
+        String script = """
+                echo "GROUP[$(cat /proc/self/autogroup)]"
+                echo 0 2>/dev/null > /proc/self/autogroup && echo 'GAVE IT BACK'
+                echo "AFTER[$(cat /proc/self/autogroup)]"
+                echo 'val_bpb: 1.0'
+                """;
+        JobOutcome outcome = run(script, Long.MAX_VALUE);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+        assertThat(log()).containsPattern("GROUP\\[/autogroup-\\d+ nice 19]").containsPattern("AFTER\\[/autogroup-\\d+ nice 19]")
+                .doesNotContain("GAVE IT BACK");
+    }
+
+    @Test
+    void anAbstractUnixSocketOfTheHostIsOutOfReach() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 listens and connects");
+        // Abstract unix sockets have no file to hide: they belong to a network namespace, and a
+        // desktop's (X11's @/tmp/.X11-unix, D-Bus's, systemd's) are in the host's.
+        String name = "rhizome-probe-" + tag;
+        Process listener = new ProcessBuilder("/usr/bin/python3", "-c", """
+                import socket, sys
+                s = socket.socket(socket.AF_UNIX); s.bind('\\0' + sys.argv[1]); s.listen()
+                print('LISTENING', flush=True)
+                c, _ = s.accept(); print('ACCEPTED', flush=True)
+                """, name).redirectErrorStream(true).start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(listener.getInputStream()));
+            assertThat(out.readLine()).isEqualTo("LISTENING");
+            String script = """
+                    /usr/bin/python3 -c "
+                    import socket, sys
+                    u = socket.socket(socket.AF_UNIX)
+                    try:
+                        u.connect('\\0' + sys.argv[1]); print('CONNECTED')
+                    except OSError as e:
+                        print('REFUSED', e.errno)
+                    " "$0"
+                    echo 'val_bpb: 1.0'
+                    """;
+            JobOutcome outcome = new JobRunner(sandbox).run(new JobSpec(checkout, List.of("/bin/sh", "-c", script, name),
+                    Map.of(), Duration.ofSeconds(60), dataDir.resolve("logs/job.log"), "val_bpb"), JobProgress.IGNORE);
+
+            assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+            assertThat(log()).contains("REFUSED 111").doesNotContain("CONNECTED");
+            assertThat(listener.isAlive()).as("nothing was accepted").isTrue();
+        } finally {
+            listener.destroyForcibly();
+        }
+    }
+
+    @Test
+    void signalsToPid1AndItsDescriptorsChangeNothingOfWhatTheNodeIsTold() throws Exception {
+        // PID 1 (bubblewrap's init, the job's uid) handles no signal, so the kernel drops every one
+        // sent from inside its namespace, SIGKILL and SIGSTOP included; its descriptors (the eventfd
+        // that carries the job's exit status to bubblewrap) are listed but not opened.
+        String script = """
+                for s in STOP TERM KILL SEGV HUP USR1 CHLD; do kill -$s 1 2>/dev/null; done
+                for fd in /proc/1/fd/*; do
+                    if sh -c 'exec 3<>"$1"' sh "$fd" 2>/dev/null; then echo "OPENED $fd $(readlink "$fd")"; fi
+                done
+                sleep 1
+                grep '^State' /proc/1/status
+                echo 'val_bpb: 1.0'
+                exit 3
+                """;
+        JobOutcome outcome = run(script, Long.MAX_VALUE);
+
+        assertThat(outcome.exitCode()).as(log()).isEqualTo(3); // the job's own status, not one a signal made
+        assertThat(outcome.status()).isEqualTo(Result.Status.CRASH);
+        assertThat(log()).contains("State:\tS (sleeping)").doesNotContain("eventfd");
+    }
+
+    @Test
+    void aJobGetsNoRealTimePriorityNorALowerNiceWhateverTheNodesLimitsAllow() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/chrt")), "chrt asks for real-time scheduling");
+        java.util.Optional<Path> prlimit = SandboxProbe.onPath("prlimit");
+        assumeTrue(prlimit.isPresent(), "prlimit sets the node's limits");
+        // A volunteer's own limits may allow real-time priority and a negative nice (audio groups:
+        // rtprio 95, nice -19, in limits.d), and a job inherited them: SCHED_FIFO at 10 starves
+        // every normal task of the core it spins on.
+        String me = Long.toString(ProcessHandle.current().pid());
+        String before = new String(new ProcessBuilder(prlimit.get().toString(), "--pid", me, "--rtprio", "--nice",
+                "--raw", "--noheadings", "--output", "SOFT,HARD").start().getInputStream().readAllBytes()).strip();
+        Process raise = new ProcessBuilder(prlimit.get().toString(), "--pid", me, "--rtprio=50", "--nice=30").start();
+        assumeTrue(raise.waitFor() == 0, "this node may not raise its own limits");
+        try {
+            String script = """
+                    chrt -f 10 true 2>/dev/null && echo 'REAL-TIME'
+                    renice -n -5 -p $$ >/dev/null 2>&1 && echo 'RAISED'
+                    echo 'val_bpb: 1.0'
+                    """;
+            JobOutcome outcome = run(script, Long.MAX_VALUE);
+
+            assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+            assertThat(log()).doesNotContain("REAL-TIME", "RAISED");
+        } finally {
+            String[] rows = before.split("\\s+");
+            new ProcessBuilder(prlimit.get().toString(), "--pid", me, "--rtprio=" + rows[0] + ":" + rows[1],
+                    "--nice=" + rows[2] + ":" + rows[3]).start().waitFor();
+        }
+    }
+
     /** The sandbox, but with jobs of the node's own uid, as when the node does not run as root. */
     private static BwrapLauncher asTheNodesUser() {
         SandboxPlan p = sandbox.plan();

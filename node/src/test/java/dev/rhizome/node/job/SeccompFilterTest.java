@@ -14,6 +14,11 @@ class SeccompFilterTest {
 
     /** Runs {@code program} over a {@code seccomp_data} holding only the call's number and architecture. */
     static int run(byte[] program, int arch, int nr) {
+        return run(program, arch, nr, 0);
+    }
+
+    /** As {@link #run(byte[], int, int)}, with a second argument (64 bits, as the register holds it). */
+    static int run(byte[] program, int arch, int nr, long arg1) {
         ByteBuffer code = ByteBuffer.wrap(program).order(ByteOrder.LITTLE_ENDIAN);
         int instructions = program.length / 8;
         int accumulator = 0;
@@ -28,6 +33,8 @@ class SeccompFilterTest {
                     accumulator = switch (k) {
                         case SeccompFilter.OFFSET_NR -> nr;
                         case SeccompFilter.OFFSET_ARCH -> arch;
+                        case SeccompFilter.OFFSET_ARG1_LOW -> (int) arg1;
+                        case SeccompFilter.OFFSET_ARG1_LOW + 4 -> (int) (arg1 >>> 32);
                         default -> throw new AssertionError("loads an unexpected offset " + k);
                     };
                     pc++;
@@ -71,5 +78,22 @@ class SeccompFilterTest {
         assertThat(run(program, SeccompFilter.Arch.X86_64.auditArch, SeccompFilter.X32_SYSCALL_BIT | 0)).isEqualTo(DENIED);
         assertThat(run(SeccompFilter.program(SeccompFilter.Arch.AARCH64), SeccompFilter.Arch.X86_64.auditArch, 0))
                 .isEqualTo(DENIED);
+    }
+
+    @ParameterizedTest
+    @EnumSource(SeccompFilter.Arch.class)
+    void fallocateIsAllowedWithModeZeroOnly(SeccompFilter.Arch arch) {
+        byte[] program = SeccompFilter.program(arch);
+        int unsupported = SeccompFilter.RET_ERRNO | SeccompFilter.EOPNOTSUPP;
+        assertThat(run(program, arch.auditArch, arch.fallocate, 0)).isEqualTo(SeccompFilter.RET_ALLOW);
+        // FALLOC_FL_KEEP_SIZE, with PUNCH_HOLE, COLLAPSE_RANGE, ZERO_RANGE, INSERT_RANGE, UNSHARE_RANGE
+        for (long mode : new long[] {0x01, 0x03, 0x08, 0x10, 0x20, 0x40, 0x11}) {
+            assertThat(run(program, arch.auditArch, arch.fallocate, mode)).as("mode %x", mode).isEqualTo(unsupported);
+        }
+        // The mode is an int: the kernel ignores the register's high half, and so does the filter.
+        assertThat(run(program, arch.auditArch, arch.fallocate, 1L << 32)).isEqualTo(SeccompFilter.RET_ALLOW);
+        assertThat(run(program, arch.auditArch, arch.fallocate, (1L << 32) | 1)).isEqualTo(unsupported);
+        // Other calls are judged by their number alone, whatever their arguments.
+        assertThat(run(program, arch.auditArch, 0, 1)).isEqualTo(SeccompFilter.RET_ALLOW);
     }
 }

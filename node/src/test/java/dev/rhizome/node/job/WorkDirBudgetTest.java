@@ -34,10 +34,13 @@ class WorkDirBudgetTest {
         Files.createDirectories(dir.resolve("a/b"));
         Files.write(dir.resolve("a/b/f"), new byte[1000]);
         Files.createSymbolicLink(dir.resolve("a/link"), Path.of("/usr"));
-        WorkDirBudget budget = WorkDirBudget.forJob(dir, 4000);
-        Files.write(dir.resolve("a/g"), new byte[3000]);
+        WorkDirBudget budget = WorkDirBudget.forJob(dir, 3 * 4096);
+        Files.write(dir.resolve("a/g"), new byte[3000]); // a block
+        Files.write(dir.resolve("a/b/h"), new byte[1]); // a block too: what a file takes is whole blocks
         assertThat(budget.overrun()).isEmpty();
-        Files.write(dir.resolve("a/b/h"), new byte[1001]);
+        Files.createSymbolicLink(dir.resolve("a/far"), Path.of("x".repeat(3000))); // a target past 60 bytes takes one
+        assertThat(budget.overrun()).isEmpty();
+        Files.write(dir.resolve("a/b/i"), new byte[1]);
         assertThat(budget.overrun()).hasValueSatisfying(why -> assertThat(why).contains("wrote more than"));
 
         // A directory the job swaps for a FIFO between the walk's lstat and its listing: a plain
