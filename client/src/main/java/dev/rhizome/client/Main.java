@@ -3,6 +3,7 @@ package dev.rhizome.client;
 import dev.rhizome.client.cli.ErrorReporter;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.HelpText;
+import dev.rhizome.client.cli.Interrupts;
 import dev.rhizome.client.commands.AgentCommand;
 import dev.rhizome.client.commands.BanCommand;
 import dev.rhizome.client.commands.BenchCommand;
@@ -65,6 +66,9 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        Interrupts.install(args);
+        int code = commandLine().execute(args);
+        Interrupts.finished();
+        System.exit(code);
     }
 }
