@@ -65,7 +65,14 @@ public final class Main implements Runnable {
         return cli;
     }
 
+    /** Commands that run for as long as they are let: their logs are their progress. */
+    private static final java.util.Set<String> SERVICES = java.util.Set.of("node", "coordinator", "demo", "bench");
+
     public static void main(String[] args) {
+        if (args.length == 0 || !SERVICES.contains(args[0])) {
+            // before anything logs (logback.xml reads it once): see logback.xml
+            System.setProperty("rhizome.fetch.log", "ERROR");
+        }
         Interrupts.install(args);
         int code = commandLine().execute(args);
         Interrupts.finished();
