@@ -49,10 +49,6 @@ public final class ResultsCommand implements Callable<Integer> {
                 JsonObject o = Output.toJson(v.record()).getAsJsonObject();
                 o.addProperty("signature", "valid");
                 o.addProperty("log_sha256_hex", HexFormat.of().formatHex(v.record().getLogSha256().toByteArray()));
-                // runner and proposer are base64 (the protobuf JSON of bytes); the hex ids are what
-                // `rhizome id` prints and `rhizome ban --key` and `--operator` take
-                o.addProperty("runner_id", HexFormat.of().formatHex(v.record().getRunner().toByteArray()));
-                o.addProperty("proposer_id", HexFormat.of().formatHex(v.record().getProposer().toByteArray()));
                 arr.add(o);
             }
             JsonObject o = new JsonObject();
