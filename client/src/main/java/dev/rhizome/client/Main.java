@@ -3,6 +3,7 @@ package dev.rhizome.client;
 import dev.rhizome.client.cli.ErrorReporter;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.HelpText;
+import dev.rhizome.client.cli.Interrupts;
 import dev.rhizome.client.commands.AgentCommand;
 import dev.rhizome.client.commands.BanCommand;
 import dev.rhizome.client.commands.BenchCommand;
@@ -64,7 +65,17 @@ public final class Main implements Runnable {
         return cli;
     }
 
+    /** Commands that run for as long as they are let: their logs are their progress. */
+    private static final java.util.Set<String> SERVICES = java.util.Set.of("node", "coordinator", "demo", "bench");
+
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        if (args.length == 0 || !SERVICES.contains(args[0])) {
+            // before anything logs (logback.xml reads it once): see logback.xml
+            System.setProperty("rhizome.fetch.log", "ERROR");
+        }
+        Interrupts.install(args);
+        int code = commandLine().execute(args);
+        Interrupts.finished();
+        System.exit(code);
     }
 }

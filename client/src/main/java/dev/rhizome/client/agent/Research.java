@@ -311,14 +311,14 @@ public final class Research {
             release(unit, List.of());
             return;
         }
-        close(unit, () -> client.reportResult(dev.rhizome.protocol.envelope.Envelopes.sign(client.identity(),
+        close(unit, List.of(), () -> client.reportResult(dev.rhizome.protocol.envelope.Envelopes.sign(client.identity(),
                 dev.rhizome.node.work.Evaluator.unfetchable(unit, hardwareClass, client.identity(), reason,
                         System.currentTimeMillis()))));
     }
 
     /** Closes the unit's exploration with the commits it produced (none: the agent gave up). */
     public void release(WorkUnit unit, List<String> commits) {
-        close(unit, () -> client.exploreDone(ExploreDone.newBuilder().setWorkUnitId(unit.getId())
+        close(unit, commits, () -> client.exploreDone(ExploreDone.newBuilder().setWorkUnitId(unit.getId())
                 .setNode(client.identity().publicId().toByteString())
                 .addAllCommits(commits).setTimeMs(System.currentTimeMillis()).build()));
     }
@@ -331,10 +331,10 @@ public final class Research {
      * Ends a unit at the coordinator and forgets its claim here. A refusal means the unit is no
      * longer this key's (closed, expired, given up): there is nothing left to end.
      */
-    private void close(WorkUnit unit, Closing closing) {
+    private void close(WorkUnit unit, List<String> commits, Closing closing) {
         try {
             closing.send();
-            ClaimFiles.remove(dataDir, unit.getId());
+            ClaimFiles.remove(dataDir, unit.getId(), commits);
         } catch (CoordinatorException e) {
             if (!e.isRefusal()) {
                 throw Coordinators.failure(e);

@@ -26,6 +26,17 @@ public final class ClaimFiles {
 
     public static WorkUnit load(Path dataDir, String unitId) throws IOException {
         Path f = file(dataDir, unitId);
+        Path done = f.resolveSibling(unitId + ".submitted");
+        if (!Files.exists(f) && Files.isRegularFile(done)) {
+            // The usual way here: `submit` run a second time in the same workspace. "Claim it
+            // first" would be wrong (it was claimed, and its experiment went in).
+            String commits = Files.readString(done).strip();
+            throw new CommandException(ExitCodes.USAGE, "already_submitted", "unit " + unitId
+                    + " was already submitted (commit " + commits + "); its lease is closed",
+                    "to go on from there, claim again: `rhizome claim --direction D --from "
+                            + commits.split(" ")[0] + " --workspace NEW_DIR` (and `rhizome wait --commit "
+                            + commits.split(" ")[0] + "` for its outcome)");
+        }
         if (!Files.exists(f)) {
             throw new CommandException(ExitCodes.USAGE, "usage", "no claim of unit " + unitId + " in " + dataDir
                     + " (claim it first with `rhizome claim`)",
@@ -42,5 +53,15 @@ public final class ClaimFiles {
 
     public static void remove(Path dataDir, String unitId) throws IOException {
         Files.deleteIfExists(file(dataDir, unitId));
+    }
+
+    /** Forgets a claim whose unit ended with these commits, remembering them so a second submit is told so. */
+    public static void remove(Path dataDir, String unitId, java.util.List<String> commits) throws IOException {
+        Path f = file(dataDir, unitId);
+        if (!commits.isEmpty()) {
+            Files.createDirectories(f.getParent());
+            Files.writeString(f.resolveSibling(unitId + ".submitted"), String.join(" ", commits) + "\n");
+        }
+        Files.deleteIfExists(f);
     }
 }

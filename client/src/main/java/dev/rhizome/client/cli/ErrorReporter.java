@@ -47,7 +47,8 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     @Override
     public int handleParseException(CommandLine.ParameterException e, String[] args) {
         CommandLine cli = e.getCommandLine();
-        cli.getErr().println("rhizome: " + e.getMessage());
+        String message = message(e);
+        cli.getErr().println("rhizome: " + message);
         // The message names the problem; the whole help after it would bury it (and an agent
         // reading the output would have to dig it out), so point to --help instead.
         // A group of subcommands (rhizome, seed, bench...) still lists them: that list is what was missing.
@@ -60,9 +61,32 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         }
         cli.getErr().flush();
         if (Arrays.asList(args).contains("--json")) {
-            printJson("usage", e.getMessage(), "see `" + cli.getCommandSpec().qualifiedName() + " --help`");
+            printJson("usage", message, "see `" + cli.getCommandSpec().qualifiedName() + " --help`");
         }
         return ExitCodes.USAGE;
+    }
+
+    /**
+     * picocli's words for an argument nobody takes ("Unmatched arguments from index 0: 'bogus',
+     * '--json'") name neither the mistake nor the command; this says which word was not understood
+     * and, for a command with subcommands, what they are.
+     */
+    static String message(CommandLine.ParameterException e) {
+        if (!(e instanceof CommandLine.UnmatchedArgumentException u) || u.getUnmatched().isEmpty()) {
+            return e.getMessage();
+        }
+        CommandLine cli = e.getCommandLine();
+        String name = cli.getCommandSpec().qualifiedName();
+        String first = u.getUnmatched().get(0);
+        if (first.startsWith("-")) {
+            return e.getMessage();
+        }
+        if (!cli.getSubcommands().isEmpty()) {
+            return "'" + first + "' is not a command of `" + name + "` (its commands: "
+                    + String.join(", ", cli.getSubcommands().keySet().stream().filter(k -> !k.equals("help")).toList()) + ")";
+        }
+        return "unexpected argument '" + first + "': `" + name + "` takes "
+                + (cli.getCommandSpec().positionalParameters().isEmpty() ? "options only (--NAME VALUE)" : "no more arguments");
     }
 
     /** What to do about a failure whose code gave no hint of its own, by its kind (exit code). */

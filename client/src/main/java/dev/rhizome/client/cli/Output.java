@@ -19,7 +19,11 @@ public final class Output {
     }
 
     public static JsonElement toJson(Message message) {
-        return JsonParser.parseString(Json.compact(message));
+        JsonElement json = JsonParser.parseString(Json.compact(message));
+        if (json instanceof com.google.gson.JsonObject o) {
+            KeyIds.add(message, o);  // every key also in hex, as the other commands print keys
+        }
+        return json;
     }
 
     /** Prints {@code {"key": [messages as JSON...]}}. */

@@ -29,12 +29,12 @@ public final class AgentCommand implements Callable<Integer> {
     DataDirOption dataDir;
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = "--direction", required = true, description = "The direction to work on.")
+    @Option(names = "--direction", required = true, description = "The direction to work on.", paramLabel = "DIRECTION")
     String direction;
     @Option(names = "--cmd", required = true, paramLabel = "COMMAND",
             description = "The agent command, run with /bin/sh -c in the workspace (e.g. \"claude -p \\\"$(cat $RHIZOME_BRIEF)\\\"\").")
     String command;
-    @Option(names = "--rounds", converter = Bounded.PositiveInt.class, defaultValue = "1", description = "Rounds to run (default ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", converter = Bounded.PositiveInt.class, defaultValue = "1", description = "Rounds to run (default ${DEFAULT-VALUE}).", paramLabel = "N")
     int rounds;
     @Option(names = "--round-timeout", converter = Bounded.PositiveSeconds.class, paramLabel = "SECONDS", defaultValue = "1800",
             description = "Kill the command after this long (default ${DEFAULT-VALUE}).")
@@ -51,7 +51,7 @@ public final class AgentCommand implements Callable<Integer> {
     long claimPatience;
     @Option(names = "--workspaces", paramLabel = "DIR", description = "Where round workspaces go (default: <data dir>/agent/workspaces).")
     Path workspaces;
-    @Option(names = "--hardware-class", defaultValue = "any", description = "Hardware class to claim for (default ${DEFAULT-VALUE}).")
+    @Option(names = "--hardware-class", defaultValue = "any", description = "Hardware class to claim for (default ${DEFAULT-VALUE}).", paramLabel = "CLASS")
     String hardwareClass;
     @Option(names = "--json", description = "One JSON line per round, then the summary line.")
     boolean json;

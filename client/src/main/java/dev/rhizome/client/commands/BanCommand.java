@@ -24,20 +24,38 @@ public final class BanCommand implements Callable<Integer> {
     DataDirOption dataDir;
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = "--key", required = true, paramLabel = "HEX", description = "The key's public id (64 hex digits).")
+    @Option(names = "--key", required = true, paramLabel = "HEX", description = "The key's public id: 64 hex digits (as `rhizome id` prints it), or its base64 form as in the JSON of results and leaderboards.")
     String key;
-    @Option(names = "--reason", defaultValue = "", description = "Why, given back with every refusal.")
+    @Option(names = "--reason", defaultValue = "", description = "Why, given back with every refusal.", paramLabel = "TEXT")
     String reason;
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
+
+    /**
+     * The hex id, or the base64 form the JSON of records shows (`runner`, `proposer`, `publisher`
+     * in `results`, `leaderboard`, `seed list`): an operator copies the key from where they saw it.
+     */
+    static PublicId parseKey(String text) {
+        if (text.length() == 44 && text.endsWith("=")) {
+            byte[] raw;
+            try {
+                raw = java.util.Base64.getDecoder().decode(text);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("'" + text + "' is neither hex nor base64");
+            }
+            return PublicId.parse(java.util.HexFormat.of().formatHex(raw));
+        }
+        return PublicId.parse(text);
+    }
 
     @Override
     public Integer call() {
         PublicId banned;
         try {
-            banned = PublicId.parse(key.strip());
+            banned = parseKey(key.strip());
         } catch (IllegalArgumentException e) {
-            throw new CommandException(ExitCodes.USAGE, "--key must be a public id (64 hex digits): " + e.getMessage());
+            throw new CommandException(ExitCodes.USAGE, "usage", "--key must be a public id (64 hex digits): " + e.getMessage(),
+                    "copy it from `rhizome results --json` (runner_id, proposer_id), or ask its owner for `rhizome id`");
         }
         CoordinatorClient client = Coordinators.client(coordinator, dataDir);
         try {

@@ -84,25 +84,25 @@ public final class BenchCommand implements Runnable {
                 "(10,000 nodes by default) and prints time and rounds to full delivery.",
                 "With --json the last line of standard output is one JSON object (progress goes to standard error)."})
     static final class Gossip implements Callable<Integer> {
-        @Option(names = "--nodes", converter = Bounded.PositiveInt.class, description = "Nodes (default 50, or 10000 with --simulate).")
+        @Option(names = "--nodes", converter = Bounded.PositiveInt.class, description = "Nodes (default 50, or 10000 with --simulate).", paramLabel = "N")
         Integer nodes;
 
         @Option(names = "--simulate", description = "Simulate the protocol core for many nodes instead of running real ones.")
         boolean simulate;
 
-        @Option(names = "--degree", converter = Bounded.PositiveInt.class, defaultValue = "6", description = "Neighbours per node (default ${DEFAULT-VALUE}).")
+        @Option(names = "--degree", converter = Bounded.PositiveInt.class, defaultValue = "6", description = "Neighbours per node (default ${DEFAULT-VALUE}).", paramLabel = "N")
         int degree;
 
-        @Option(names = "--bundles", converter = Bounded.PositiveInt.class, defaultValue = "10", description = "Bundles injected (default ${DEFAULT-VALUE}).")
+        @Option(names = "--bundles", converter = Bounded.PositiveInt.class, defaultValue = "10", description = "Bundles injected (default ${DEFAULT-VALUE}).", paramLabel = "N")
         int bundles;
 
-        @Option(names = "--bundle-bytes", converter = Bounded.PositiveInt.class, defaultValue = "65536", description = "Random bytes per bundle (default ${DEFAULT-VALUE}).")
+        @Option(names = "--bundle-bytes", converter = Bounded.PositiveInt.class, defaultValue = "65536", description = "Random bytes per bundle (default ${DEFAULT-VALUE}).", paramLabel = "BYTES")
         int bundleBytes;
 
-        @Option(names = "--seed", defaultValue = "1", description = "Seeds the graph, injection points and contents (default ${DEFAULT-VALUE}).")
+        @Option(names = "--seed", defaultValue = "1", description = "Seeds the graph, injection points and contents (default ${DEFAULT-VALUE}).", paramLabel = "N")
         long seed;
 
-        @Option(names = "--large", description = {"The 10 MiB case: one bundle of 10 MiB (sets --bundles 1 and --bundle-bytes 10485760),",
+        @Option(names = "--large", description = {"The 10 MiB case: one bundle of 10 MiB (sets --bundles 1 and --bundle-bytes 10485760), " +
                 "without the flooding baseline unless --flood is given."})
         boolean large;
 
@@ -114,7 +114,7 @@ public final class BenchCommand implements Runnable {
         Long uploadMibps;
 
         @Option(names = "--range-holders", converter = Bounded.NonNegativeInt.class, defaultValue = "4",
-                description = "Holders of the ranged-transfer baseline, fetched from at once; 0 skips it (default ${DEFAULT-VALUE}).")
+                description = "Holders of the ranged-transfer baseline, fetched from at once; 0 skips it (default ${DEFAULT-VALUE}).", paramLabel = "N")
         int rangeHolders;
 
         @Option(names = "--deadline", converter = Bounded.PositiveSeconds.class, defaultValue = "120", paramLabel = "SECONDS",
@@ -122,8 +122,8 @@ public final class BenchCommand implements Runnable {
         long deadlineSeconds;
 
         @Option(names = "--warmup-bundles", converter = Bounded.NonNegativeInt.class, paramLabel = "BUNDLES",
-                description = {"Bundles of one untimed round delivered through the same gossip network first, with the",
-                    "direct and ranged baselines measured again after it (default: as many as --bundles; 0 measures cold)."})
+                description = {"Bundles of one untimed round delivered through the same gossip network first, with the " +
+                "direct and ranged baselines measured again after it (default: as many as --bundles; 0 measures cold)."})
         Integer warmupBundles;
 
         @Option(names = "--json", description = "End with one JSON summary line on standard output.")
@@ -172,22 +172,22 @@ public final class BenchCommand implements Runnable {
     static final class CoordinatorLoad implements Callable<Integer> {
         // Enough units that the timed phase lasts seconds, not the JIT's first moments; at most about
         // 160 per client, as each client is one fresh key and a fresh key may take 200 leases a day.
-        @Option(names = "--units", converter = Bounded.PositiveInt.class, defaultValue = "2500", description = "Work units to claim and report (default ${DEFAULT-VALUE}).")
+        @Option(names = "--units", converter = Bounded.PositiveInt.class, defaultValue = "2500", description = "Work units to claim and report (default ${DEFAULT-VALUE}).", paramLabel = "N")
         int units;
 
         // Enough requests in flight that a group commit shares its fsync among several.
-        @Option(names = "--clients", converter = Bounded.PositiveInt.class, defaultValue = "16", description = "Concurrent nodes (default ${DEFAULT-VALUE}).")
+        @Option(names = "--clients", converter = Bounded.PositiveInt.class, defaultValue = "16", description = "Concurrent nodes (default ${DEFAULT-VALUE}).", paramLabel = "N")
         int clients;
 
         // The coordinator's per-request methods run once per request; the JIT compiles them fully
         // only after some ten thousand calls, so the warm-up is that long.
         @Option(names = "--warmup-units", converter = Bounded.NonNegativeInt.class, defaultValue = "12000",
                 description = "Units claimed and reported first, by other keys, and not counted (default ${DEFAULT-VALUE}); "
-                        + "when above 0, one rehearsal of the timed phase (as many units again) follows, also not counted.")
+                        + "when above 0, one rehearsal of the timed phase (as many units again) follows, also not counted.", paramLabel = "N")
         int warmupUnits;
 
         @Option(names = "--baseline-requests", converter = Bounded.PositiveInt.class, defaultValue = "2000",
-                description = "GET /healthz requests for the baseline (default ${DEFAULT-VALUE}).")
+                description = "GET /healthz requests for the baseline (default ${DEFAULT-VALUE}).", paramLabel = "N")
         int baselineRequests;
 
         @Option(names = "--data-dir", paramLabel = "DIR", description = "The coordinator's data (default: a new temporary directory).")
@@ -219,13 +219,13 @@ public final class BenchCommand implements Runnable {
                 "unexpected errors by kind, how each attack ended, p99 latency per minute, and acknowledged results lost.",
                 "With --json the last line of standard output is one JSON object ending with errors_unexpected and lost."})
     static final class Soak implements Callable<Integer> {
-        @Option(names = "--duration", defaultValue = "10m", description = "How long, e.g. 90s, 10m, 1h (default ${DEFAULT-VALUE}).")
+        @Option(names = "--duration", defaultValue = "10m", description = "How long, e.g. 90s, 10m, 1h (default ${DEFAULT-VALUE}).", paramLabel = "DURATION")
         String duration;
 
-        @Option(names = "--nodes", converter = Bounded.PositiveInt.class, defaultValue = "20", description = "Honest nodes (default ${DEFAULT-VALUE}).")
+        @Option(names = "--nodes", converter = Bounded.PositiveInt.class, defaultValue = "20", description = "Honest nodes (default ${DEFAULT-VALUE}).", paramLabel = "N")
         int nodes;
 
-        @Option(names = "--hostile", converter = Bounded.NonNegativeInt.class, defaultValue = "5", description = "Hostile clients (default ${DEFAULT-VALUE}).")
+        @Option(names = "--hostile", converter = Bounded.NonNegativeInt.class, defaultValue = "5", description = "Hostile clients (default ${DEFAULT-VALUE}).", paramLabel = "N")
         int hostile;
 
         @Option(names = "--data-dir", paramLabel = "DIR", description = "The coordinator's data (default: a new temporary directory).")
@@ -267,13 +267,13 @@ public final class BenchCommand implements Runnable {
                 "back by a bare loop (check out, run) in this same invocation.",
                 "With --json the last line of standard output is one JSON object (progress goes to standard error)."})
     static final class Node implements Callable<Integer> {
-        @Option(names = "--jobs", converter = Bounded.PositiveInt.class, defaultValue = "50", description = "Jobs (default ${DEFAULT-VALUE}).")
+        @Option(names = "--jobs", converter = Bounded.PositiveInt.class, defaultValue = "50", description = "Jobs (default ${DEFAULT-VALUE}).", paramLabel = "N")
         int jobs;
 
-        @Option(names = "--steps", converter = Bounded.PositiveInt.class, defaultValue = "2", description = "Steps per job (default ${DEFAULT-VALUE}).")
+        @Option(names = "--steps", converter = Bounded.PositiveInt.class, defaultValue = "2", description = "Steps per job (default ${DEFAULT-VALUE}).", paramLabel = "N")
         int steps;
 
-        @Option(names = "--step-seconds", converter = Bounded.NonNegativeDouble.class, defaultValue = "0.1", description = "Seconds per step (default ${DEFAULT-VALUE}).")
+        @Option(names = "--step-seconds", converter = Bounded.NonNegativeDouble.class, defaultValue = "0.1", description = "Seconds per step (default ${DEFAULT-VALUE}).", paramLabel = "SECONDS")
         double stepSeconds;
 
         @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the roles keep their data (default: a new temporary directory).")
@@ -302,10 +302,10 @@ public final class BenchCommand implements Runnable {
                 "--imports again, in this same run. Prints both medians and their ratio.",
                 "With --json the last line of standard output is one JSON object (progress goes to standard error)."})
     static final class Repack implements Callable<Integer> {
-        @Option(names = "--packs", converter = Bounded.PositiveInt.class, defaultValue = "500", description = "Packs before the repack (default ${DEFAULT-VALUE}).")
+        @Option(names = "--packs", converter = Bounded.PositiveInt.class, defaultValue = "500", description = "Packs before the repack (default ${DEFAULT-VALUE}).", paramLabel = "N")
         int packs;
 
-        @Option(names = "--imports", converter = Bounded.PositiveInt.class, defaultValue = "50", description = "Imports timed before and after (default ${DEFAULT-VALUE}).")
+        @Option(names = "--imports", converter = Bounded.PositiveInt.class, defaultValue = "50", description = "Imports timed before and after (default ${DEFAULT-VALUE}).", paramLabel = "N")
         int imports;
 
         @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the repositories go (default: a new temporary directory).")

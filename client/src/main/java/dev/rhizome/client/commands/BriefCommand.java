@@ -21,7 +21,7 @@ public final class BriefCommand implements Callable<Integer> {
     DataDirOption dataDir;
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = "--direction", required = true, description = "The direction.")
+    @Option(names = "--direction", required = true, description = "The direction.", paramLabel = "DIRECTION")
     String direction;
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;

@@ -42,9 +42,9 @@ public final class ClaimCommand implements Callable<Integer> {
     DataDirOption dataDir;
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = "--kind", defaultValue = "explore", description = "explore or evaluate (default ${DEFAULT-VALUE}).")
+    @Option(names = "--kind", defaultValue = "explore", description = "explore or evaluate (default ${DEFAULT-VALUE}).", paramLabel = "explore|evaluate")
     Kind kind;
-    @Option(names = "--direction", description = "Only a unit of this direction (an unknown one is an error).")
+    @Option(names = "--direction", description = "Only a unit of this direction (an unknown one is an error).", paramLabel = "DIRECTION")
     String direction;
     @Option(names = "--from", paramLabel = "COMMIT",
             description = "Branch from this registered commit of the direction instead of its frontier (a unique prefix is enough).")
@@ -52,7 +52,7 @@ public final class ClaimCommand implements Callable<Integer> {
     @Option(names = "--hypothesis", paramLabel = "SENTENCE",
             description = "What you mean to try; the coordinator warns when recent work on the direction looks the same.")
     String hypothesis;
-    @Option(names = "--hardware-class", defaultValue = "any", description = "Hardware class to claim for (default ${DEFAULT-VALUE}).")
+    @Option(names = "--hardware-class", defaultValue = "any", description = "Hardware class to claim for (default ${DEFAULT-VALUE}).", paramLabel = "CLASS")
     String hardwareClass;
     @Option(names = "--workspace", paramLabel = "DIR", description = "Check the unit's commit out here (must not exist or be empty).")
     Path workspace;

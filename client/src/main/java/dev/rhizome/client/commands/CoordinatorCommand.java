@@ -33,23 +33,24 @@ public final class CoordinatorCommand implements Callable<Integer> {
             description = "JSON config file (host, port, store, lease_seconds, max_body_bytes, operators); flags override it.")
     Path configFile;
 
-    @Option(names = "--host", description = "Address to listen on (default 127.0.0.1).")
+    @Option(names = "--host", description = "Address to listen on (default 127.0.0.1).", paramLabel = "HOST")
     String host;
 
-    @Option(names = "--port", converter = Bounded.Port.class, description = "Port, 0 for any free one (default 7700).")
+    @Option(names = "--port", converter = Bounded.Port.class, description = "Port, 0 for any free one (default 7700).", paramLabel = "PORT")
     Integer port;
 
     @Option(names = "--store", paramLabel = "ADDRESS",
-            description = {"sqlite (default: coordinator.db in the data directory) or",
+            description = {"sqlite (default: coordinator.db in the data directory) or " +
                 "postgresql://USER:PASSWORD@HOST:PORT/DATABASE[?schema=NAME&pool=N], which several coordinators may share."})
     String store;
 
     @Option(names = "--lease-seconds", converter = Bounded.NonNegativeLong.class,
-            description = "Lease length for every unit; 0 derives it from the seed's timeout (default).")
+            description = "Lease length for every unit; 0 derives it from the seed's timeout (default).", paramLabel = "SECONDS")
     Long leaseSeconds;
 
     @Option(names = "--operator", paramLabel = "ID",
-            description = "Public id allowed to publish seeds and open directions (repeatable). None: anyone may.")
+            description = "Public id (64 hex digits, as `rhizome id` prints it) allowed to publish seeds, open and close "
+                    + "directions and ban keys (repeatable). None: anyone may.")
     List<String> operators;
 
     @Override

@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
             "on loopback, the tiny-lm seed, and explorers working on a few directions; then print a summary.",
             "With --json the last line of standard output is one JSON object (progress goes to standard error)."})
 public final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--nodes", converter = Bounded.PositiveInt.class, defaultValue = "3", description = "Volunteer nodes to start (default ${DEFAULT-VALUE}).")
+    @Option(names = "--nodes", converter = Bounded.PositiveInt.class, defaultValue = "3", description = "Volunteer nodes to start (default ${DEFAULT-VALUE}).", paramLabel = "N")
     int nodes;
 
     @Option(names = "--duration", converter = Bounded.PositiveSeconds.class, defaultValue = "120", paramLabel = "SECONDS",
@@ -37,11 +37,11 @@ public final class DemoCommand implements Callable<Integer> {
     long durationSeconds;
 
     @Option(names = "--min-results", converter = Bounded.NonNegativeInt.class, defaultValue = "0", paramLabel = "N",
-            description = {"After --duration, keep going until N results are in, for at most another --duration",
+            description = {"After --duration, keep going until N results are in, for at most another --duration " +
                 "(default ${DEFAULT-VALUE}: stop at --duration). For loaded machines and tests."})
     int minResults;
 
-    @Option(names = "--directions", converter = Bounded.PositiveInt.class, defaultValue = "3", description = "Directions to open (default ${DEFAULT-VALUE}).")
+    @Option(names = "--directions", converter = Bounded.PositiveInt.class, defaultValue = "3", description = "Directions to open (default ${DEFAULT-VALUE}).", paramLabel = "N")
     int directions;
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Where to keep the demo's data (default: a new temporary directory).")

@@ -31,15 +31,15 @@ public final class DirectionCommand {
         DataDirOption dataDir;
         @Mixin
         CoordinatorOption coordinator;
-        @Option(names = "--seed", required = true, description = "Seed name.")
+        @Option(names = "--seed", required = true, description = "Seed name.", paramLabel = "SEED")
         String seed;
-        @Option(names = "--name", required = true, description = "Direction name (letters, digits, - and _).")
+        @Option(names = "--name", required = true, description = "Direction name (letters, digits, - and _).", paramLabel = "NAME")
         String name;
-        @Option(names = "--base", description = "Commit to start from (default: the seed's commit).")
+        @Option(names = "--base", description = "Commit to start from (default: the seed's commit).", paramLabel = "COMMIT")
         String base;
-        @Option(names = "--knobs", split = ",", description = "Manifest knobs the built-in explorer varies here (default: all).")
+        @Option(names = "--knobs", split = ",", description = "Manifest knobs the built-in explorer varies here (default: all).", paramLabel = "KNOB")
         List<String> knobs = List.of();
-        @Option(names = "--description", defaultValue = "", description = "What this direction is about.")
+        @Option(names = "--description", defaultValue = "", description = "What this direction is about.", paramLabel = "TEXT")
         String description;
         @Option(names = "--json", description = "Print one JSON object.")
         boolean json;
@@ -98,9 +98,9 @@ public final class DirectionCommand {
         DataDirOption dataDir;
         @Mixin
         CoordinatorOption coordinator;
-        @Option(names = "--name", required = true, description = "Direction name.")
+        @Option(names = "--name", required = true, description = "Direction name.", paramLabel = "NAME")
         String name;
-        @Option(names = "--reason", defaultValue = "", description = "Why, shown to whoever asks for its work.")
+        @Option(names = "--reason", defaultValue = "", description = "Why, shown to whoever asks for its work.", paramLabel = "TEXT")
         String reason;
         @Option(names = "--json", description = "Print one JSON object.")
         boolean json;

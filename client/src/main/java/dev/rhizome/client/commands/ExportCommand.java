@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 public final class ExportCommand implements Callable<Integer> {
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = {"-o", "--out"}, required = true, description = "File to write (replaced atomically).")
+    @Option(names = {"-o", "--out"}, required = true, description = "File to write (replaced atomically).", paramLabel = "FILE")
     Path out;
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;

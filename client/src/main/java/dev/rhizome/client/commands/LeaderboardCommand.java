@@ -30,11 +30,11 @@ public final class LeaderboardCommand implements Callable<Integer> {
     DataDirOption dataDir;
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = "--direction", description = "Only this direction (default: all).")
+    @Option(names = "--direction", description = "Only this direction (default: all).", paramLabel = "DIRECTION")
     String direction;
-    @Option(names = "--hardware-class", description = "Only this hardware class.")
+    @Option(names = "--hardware-class", description = "Only this hardware class.", paramLabel = "CLASS")
     String hardwareClass;
-    @Option(names = "--limit", converter = Bounded.PositiveInt.class, defaultValue = "10", description = "Entries per board in the table (default ${DEFAULT-VALUE}).")
+    @Option(names = "--limit", converter = Bounded.PositiveInt.class, defaultValue = "10", description = "Entries per board in the table (default ${DEFAULT-VALUE}).", paramLabel = "N")
     int limit;
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;

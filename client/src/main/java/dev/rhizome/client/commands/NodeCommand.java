@@ -55,23 +55,23 @@ public final class NodeCommand implements Callable<Integer> {
             description = "Preferences file (default: DIR/node.properties when it exists); keys are these options' names.")
     Path config;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address the peer server binds and announces (default ${DEFAULT-VALUE}).")
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address the peer server binds and announces (default ${DEFAULT-VALUE}).", paramLabel = "HOST")
     String host;
 
-    @Option(names = "--peer-port", converter = Bounded.Port.class, defaultValue = "0", description = "Peer server port, 0 for any free one (default).")
+    @Option(names = "--peer-port", converter = Bounded.Port.class, defaultValue = "0", description = "Peer server port, 0 for any free one (default).", paramLabel = "PORT")
     int peerPort;
 
     @Option(names = "--metrics-port", converter = Bounded.Port.class, defaultValue = "0", paramLabel = "PORT",
             description = "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics (loopback only; 0: off, the default).")
     int metricsPort;
 
-    @Option(names = "--explore", arity = "0..1", description = "Also propose experiments with the built-in explorer.")
+    @Option(names = "--explore", arity = "0..1", description = "Also propose experiments with the built-in explorer.", paramLabel = "true|false")
     boolean explore;
 
-    @Option(names = "--direction", description = "Only work on this direction.")
+    @Option(names = "--direction", description = "Only work on this direction.", paramLabel = "DIRECTION")
     String direction;
 
-    @Option(names = "--max-units", converter = Bounded.NonNegativeInt.class, defaultValue = "0", description = "Stop after this many work units (0: run until stopped).")
+    @Option(names = "--max-units", converter = Bounded.NonNegativeInt.class, defaultValue = "0", description = "Stop after this many work units (0: run until stopped).", paramLabel = "N")
     int maxUnits;
 
     @Option(names = "--gpus", defaultValue = "all", paramLabel = "all|none|I,J",
@@ -84,14 +84,14 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Option(names = "--idle-only", arity = "0..1",
             description = "Start jobs only while the machine is idle: no terminal input for --idle-minutes and a load "
-                    + "below --idle-max-load per core besides our jobs.")
+                    + "below --idle-max-load per core besides our jobs.", paramLabel = "true|false")
     boolean idleOnly;
 
-    @Option(names = "--idle-minutes", converter = Bounded.NonNegativeInt.class, defaultValue = "5", description = "Minutes without input that count as idle (default ${DEFAULT-VALUE}).")
+    @Option(names = "--idle-minutes", converter = Bounded.NonNegativeInt.class, defaultValue = "5", description = "Minutes without input that count as idle (default ${DEFAULT-VALUE}).", paramLabel = "MINUTES")
     int idleMinutes;
 
     @Option(names = "--idle-max-load", converter = Bounded.NonNegativeDouble.class, defaultValue = "0.3",
-            description = "Load average per core, besides our jobs, below which the machine is idle (default ${DEFAULT-VALUE}).")
+            description = "Load average per core, besides our jobs, below which the machine is idle (default ${DEFAULT-VALUE}).", paramLabel = "LOAD")
     double idleMaxLoad;
 
     @Option(names = "--run-hours", paramLabel = "HH:MM-HH:MM[,...]",
@@ -102,23 +102,23 @@ public final class NodeCommand implements Callable<Integer> {
             description = "Cap on bundle downloads for this node's jobs, in KiB/s (default: none).")
     long maxDownloadKBps;
 
-    @Option(names = "--bundle-cache-mb", converter = Bounded.NonNegativeLong.class, defaultValue = "1024", description = "Cap on the cache of bundles served to peers (default ${DEFAULT-VALUE}).")
+    @Option(names = "--bundle-cache-mb", converter = Bounded.NonNegativeLong.class, defaultValue = "1024", description = "Cap on the cache of bundles served to peers (default ${DEFAULT-VALUE}).", paramLabel = "MIB")
     long bundleCacheMb;
 
-    @Option(names = "--work-mb", converter = Bounded.NonNegativeLong.class, defaultValue = "2048", description = "Cap on kept job logs (default ${DEFAULT-VALUE}).")
+    @Option(names = "--work-mb", converter = Bounded.NonNegativeLong.class, defaultValue = "2048", description = "Cap on kept job logs (default ${DEFAULT-VALUE}).", paramLabel = "MIB")
     long workMb;
 
     @Option(names = "--repo-mb", converter = Bounded.NonNegativeLong.class, defaultValue = "4096",
-            description = {"Budget of the node's git repository (default ${DEFAULT-VALUE}): past it, commits held only to",
-                "relay (then those kept for neighbours) are given up, oldest first; half of it at most keeps neighbours' commits."})
+            description = {"Budget of the node's git repository (default ${DEFAULT-VALUE}): past it, commits held only to " +
+                "relay (then those kept for neighbours) are given up, oldest first; half of it at most keeps neighbours' commits."}, paramLabel = "MIB")
     long repoMb;
 
     @Option(names = "--prefetch", arity = "0..1", defaultValue = "true", fallbackValue = "true",
-            description = "Claim and fetch each slot's next unit while its job runs (default ${DEFAULT-VALUE}).")
+            description = "Claim and fetch each slot's next unit while its job runs (default ${DEFAULT-VALUE}).", paramLabel = "true|false")
     boolean prefetch;
 
-    @Option(names = "--no-sandbox", arity = "0..1", description = {"Run jobs as plain processes of this user, without the sandbox. DANGEROUS:",
-        "a job can then read this node's key and your files, use the network, and leave processes behind."})
+    @Option(names = "--no-sandbox", arity = "0..1", description = {"Run jobs as plain processes of this user, without the sandbox. DANGEROUS: " +
+                "a job can then read this node's key and your files, use the network, and leave processes behind."}, paramLabel = "true|false")
     boolean noSandbox;
 
     static final String NO_SANDBOX_WARNING = """
@@ -131,6 +131,8 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // a node's normal end is SIGTERM or Ctrl-C (its shutdown hook closes it): not an interruption
+        dev.rhizome.client.cli.Interrupts.quiet();
         Path file = config != null ? config : new NodeLayout(dataDir.path()).preferences();
         if (config != null && !Files.exists(config)) {
             throw new CommandException(ExitCodes.USAGE, "--config " + config + " does not exist");

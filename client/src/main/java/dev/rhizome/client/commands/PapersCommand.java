@@ -28,15 +28,15 @@ public final class PapersCommand implements Callable<Integer> {
     DataDirOption dataDir;
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = "--direction", description = "Only this direction.")
+    @Option(names = "--direction", description = "Only this direction.", paramLabel = "DIRECTION")
     String direction;
     @Option(names = "--search", paramLabel = "WORDS", description = "Only papers whose title or body has every one of these words.")
     String search;
     @Option(names = "--commit", paramLabel = "COMMIT", description = "Only papers about this commit (a prefix of 4+ hex digits is enough).")
     String commit;
-    @Option(names = "--limit", converter = Bounded.PositiveInt.class, defaultValue = "20", description = "At most this many papers (default ${DEFAULT-VALUE}).")
+    @Option(names = "--limit", converter = Bounded.PositiveInt.class, defaultValue = "20", description = "At most this many papers (default ${DEFAULT-VALUE}).", paramLabel = "N")
     int limit;
-    @Option(names = "--max-chars", converter = Bounded.PositiveInt.class, defaultValue = "8000", description = "Cut each body after this many characters (default ${DEFAULT-VALUE}).")
+    @Option(names = "--max-chars", converter = Bounded.PositiveInt.class, defaultValue = "8000", description = "Cut each body after this many characters (default ${DEFAULT-VALUE}).", paramLabel = "N")
     int maxChars;
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;

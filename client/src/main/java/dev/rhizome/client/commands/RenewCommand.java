@@ -23,7 +23,7 @@ public final class RenewCommand implements Callable<Integer> {
     DataDirOption dataDir;
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = "--unit", description = "The claimed unit's id (default: the unit `rhizome claim` checked the workspace out for).")
+    @Option(names = "--unit", description = "The claimed unit's id (default: the unit `rhizome claim` checked the workspace out for).", paramLabel = "UNIT")
     String unitId;
     @Option(names = "--workspace", paramLabel = "DIR", defaultValue = ".",
             description = "Without --unit: the workspace `rhizome claim` made (default: current directory).")

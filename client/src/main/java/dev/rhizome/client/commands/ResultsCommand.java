@@ -25,7 +25,7 @@ public final class ResultsCommand implements Callable<Integer> {
     DataDirOption dataDir;
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = "--direction", description = "Only this direction.")
+    @Option(names = "--direction", description = "Only this direction.", paramLabel = "DIRECTION")
     String direction;
     @Option(names = "--commit", paramLabel = "COMMIT", description = "Only results for this commit (a unique prefix of 4+ hex digits is enough).")
     String commit;

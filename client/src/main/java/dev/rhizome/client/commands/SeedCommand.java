@@ -72,6 +72,11 @@ public final class SeedCommand {
                     throw new CommandException(ExitCodes.FAILED, "failed", "seed directory " + source.dir + " does not exist",
                             "give the directory that holds the seed's rhizome.json, or --builtin tiny-lm");
                 }
+                if (!Files.isRegularFile(source.dir.resolve("rhizome.json"))) {
+                    // named here, with the directory: the manifest parser only knew "the seed"
+                    throw new CommandException(ExitCodes.FAILED, "failed", "seed directory " + source.dir
+                            + " has no rhizome.json", MANIFEST_HINT);
+                }
                 files = SeedPublisher.filesOf(source.dir);
             }
             CoordinatorClient client = Coordinators.client(coordinator, dataDir);

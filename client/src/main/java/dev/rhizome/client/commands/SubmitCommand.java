@@ -37,15 +37,15 @@ public final class SubmitCommand implements Callable<Integer> {
     DataDirOption dataDir;
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = "--unit", description = "The claimed unit's id (default: the unit `rhizome claim` checked the workspace out for).")
+    @Option(names = "--unit", description = "The claimed unit's id (default: the unit `rhizome claim` checked the workspace out for).", paramLabel = "UNIT")
     String unitId;
     @Option(names = "--workspace", paramLabel = "DIR", defaultValue = ".", description = "The git workspace (default: current directory).")
     Path workspace;
-    @Option(names = "--description", description = "What the experiment changes (default: the commit message's first line).")
+    @Option(names = "--description", description = "What the experiment changes (default: the commit message's first line).", paramLabel = "TEXT")
     String description;
     @Option(names = "--paper", paramLabel = "FILE", description = "A markdown paper about this experiment to publish with it.")
     Path paper;
-    @Option(names = "--title", description = "The paper's title (default: its first heading).")
+    @Option(names = "--title", description = "The paper's title (default: its first heading).", paramLabel = "TEXT")
     String title;
     @Option(names = "--cites", paramLabel = "PAPER_ID", split = ",",
             description = "Ids of the papers this one builds on (from `rhizome papers --json`).")

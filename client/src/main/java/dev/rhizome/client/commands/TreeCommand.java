@@ -24,9 +24,9 @@ public final class TreeCommand implements Callable<Integer> {
     DataDirOption dataDir;
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = "--direction", required = true, description = "The direction.")
+    @Option(names = "--direction", required = true, description = "The direction.", paramLabel = "DIRECTION")
     String direction;
-    @Option(names = "--hardware-class", description = "Metrics of this hardware class (default: the first measured).")
+    @Option(names = "--hardware-class", description = "Metrics of this hardware class (default: the first measured).", paramLabel = "CLASS")
     String hardwareClass;
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;

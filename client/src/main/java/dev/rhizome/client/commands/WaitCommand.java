@@ -25,9 +25,9 @@ public final class WaitCommand implements Callable<Integer> {
     DataDirOption dataDir;
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = "--commit", required = true, description = "The experiment's commit (a unique prefix is enough).")
+    @Option(names = "--commit", required = true, description = "The experiment's commit (a unique prefix is enough).", paramLabel = "COMMIT")
     String commit;
-    @Option(names = "--direction", description = "Resolve a short --commit within this direction.")
+    @Option(names = "--direction", description = "Resolve a short --commit within this direction.", paramLabel = "DIRECTION")
     String direction;
     @Option(names = "--timeout", converter = Bounded.NonNegativeSeconds.class, paramLabel = "SECONDS", defaultValue = "3600",
             description = "Give up after this long (default ${DEFAULT-VALUE}).")

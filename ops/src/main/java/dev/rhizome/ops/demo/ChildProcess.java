@@ -4,10 +4,23 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /** A role (coordinator, node) started as its own process, exactly as an operator would start it. */
 final class ChildProcess implements AutoCloseable {
+    /**
+     * Children still running when this JVM exits without closing them (Ctrl-C, SIGTERM from
+     * `timeout` or a service manager: the demo's finally never runs then). Without this hook the
+     * coordinator and every node outlived the demo, holding their ports and CPU.
+     */
+    private static final Set<ChildProcess> LIVE = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(ChildProcess::closeAllAtExit, "demo-children"));
+    }
+
     private final String name;
     private final Process process;
     private final Path log;
@@ -24,7 +37,28 @@ final class ChildProcess implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
-        return new ChildProcess(name, p, log);
+        ChildProcess child = new ChildProcess(name, p, log);
+        LIVE.add(child);
+        return child;
+    }
+
+    /** SIGTERM to every child at once, then SIGKILL to those (and their descendants) still there. */
+    private static void closeAllAtExit() {
+        List<ChildProcess> left = List.copyOf(LIVE);
+        left.forEach(c -> c.process.destroy());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (ChildProcess c : left) {
+            try {
+                long wait = Math.max(0, deadline - System.nanoTime());
+                if (!c.process.waitFor(wait, TimeUnit.NANOSECONDS)) {
+                    c.process.descendants().forEach(ProcessHandle::destroyForcibly);
+                    c.process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     String name() {
@@ -53,6 +87,7 @@ final class ChildProcess implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         if (!process.isAlive()) {
+            LIVE.remove(this);
             return;
         }
         process.destroy();
@@ -60,5 +95,6 @@ final class ChildProcess implements AutoCloseable {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         }
+        LIVE.remove(this);
     }
 }

@@ -25,8 +25,13 @@ public final class IdentityStore {
 
     /** Loads the identity in {@code dataDir}, creating it (and the directory) if there is none. */
     public static Identity loadOrCreate(Path dataDir) throws IOException {
+        if (Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
+            // createDirectories would say only "already exists", which reads as no problem at all
+            throw new IOException("the data directory " + dataDir + " is a file, not a directory "
+                    + "(give a directory, new or holding identity.key)");
+        }
         Path file = dataDir.resolve(FILE_NAME);
-        if (Files.exists(file)) {
+        if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return load(file);
         }
         createPrivateDirectory(dataDir);
@@ -49,12 +54,25 @@ public final class IdentityStore {
     }
 
     public static Identity load(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            // a directory would otherwise be told to chmod 600, which fixes nothing
+            throw new IOException("identity key " + file + " is not a regular file (it should hold one line of "
+                    + "64 hex digits); move it away and a new identity is created, or restore the key that was there");
+        }
         Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
         if (!OWNER_ONLY_FILE.containsAll(perms)) {
             throw new IOException("refusing to use " + file + ": its permissions are "
                     + PosixFilePermissions.toString(perms) + ", expected rw------- (chmod 600 it)");
         }
-        String hex = Files.readString(file, StandardCharsets.US_ASCII).trim();
+        byte[] bytes = Files.readAllBytes(file);
+        String hex = new String(bytes, StandardCharsets.ISO_8859_1).trim();
+        if (!hex.matches("[0-9a-fA-F]{64}")) {
+            // The parser's own words ("string length not even: 9") say nothing about what the file
+            // should hold; a file of any other kind (another tool's key, a copy gone wrong) lands here.
+            throw new IOException("identity key file " + file + " is malformed: it is not a rhizome identity key "
+                    + "(one line of 64 hex digits, " + bytes.length + " bytes found); restore the key that was "
+                    + "there, or move the file away and a new identity is created");
+        }
         try {
             return Identity.fromSeed(HexFormat.of().parseHex(hex));
         } catch (IllegalArgumentException e) {

@@ -46,6 +46,38 @@ class IdentityStoreTest {
     }
 
     @Test
+    void aKeyFileThatIsNoKeySaysWhatAKeyLooksLikeNotWhatTheParserThought() throws IOException {
+        Path key = dir.resolve(IdentityStore.FILE_NAME);
+        Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.write(key, new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1, 2});
+
+        assertThatThrownBy(() -> IdentityStore.loadOrCreate(dir))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining(key.toString())
+                .hasMessageContaining("not a rhizome identity key")
+                .hasMessageContaining("64 hex digits");
+    }
+
+    @Test
+    void aKeyPathThatIsADirectoryIsNotToldToChmod() throws IOException {
+        Files.createDirectories(dir.resolve(IdentityStore.FILE_NAME));
+
+        assertThatThrownBy(() -> IdentityStore.loadOrCreate(dir))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("not a regular file")
+                .hasMessageNotContaining("chmod");
+    }
+
+    @Test
+    void aDataDirectoryThatIsAFileIsNamedAsSuch() throws IOException {
+        Path file = Files.writeString(dir.resolve("data"), "x");
+
+        assertThatThrownBy(() -> IdentityStore.loadOrCreate(file))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("is a file, not a directory");
+    }
+
+    @Test
     void publicIdRoundTripsThroughHex() {
         PublicId id = Identity.generate().publicId();
         assertThat(PublicId.parse(id.toString())).isEqualTo(id);
