@@ -83,9 +83,18 @@ public final class WriteQuota {
             m.put(Kind.SEEDS, new Limit(50, 200, 1_000));
             m.put(Kind.DIRECTIONS, new Limit(100, 500, 5_000));
             m.put(Kind.EXPERIMENTS, new Limit(2_000, 10_000, 500_000));
-            m.put(Kind.PAPERS, new Limit(200, 2_000, 50_000));
+            m.put(Kind.PAPERS, new Limit(2_000, 10_000, 100_000));
             m.put(Kind.EXPLORATIONS, new Limit(2_000, 20_000, 500_000));
             m.put(Kind.NEW_NODES, new Limit(0, 1_000, 100_000));
+            return new Limits(m);
+        }
+
+        /** No bound at all: for benchmarks that load one coordinator from one key and one address. */
+        public static Limits none() {
+            Map<Kind, Limit> m = new EnumMap<>(Kind.class);
+            for (Kind k : Kind.values()) {
+                m.put(k, new Limit(0, 0, 0));
+            }
             return new Limits(m);
         }
 
