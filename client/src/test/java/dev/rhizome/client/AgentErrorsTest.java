@@ -201,6 +201,14 @@ class AgentErrorsTest {
         Files.writeString(big, "# Big\n" + "word ".repeat(14_000));
         assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--paper", big.toString(),
                 "--json"), ExitCodes.USAGE, "paper_too_large", "at most 65536");
+        // its size is checked before it is read: a 3 GiB file (sparse) was read whole first, and failed
+        // as an internal error (no array holds it) instead of paper_too_large
+        Path huge = dir.resolve("huge-paper.md");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+            f.setLength(3L << 30);
+        }
+        assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--paper", huge.toString(),
+                "--json"), ExitCodes.USAGE, "paper_too_large", "the paper is 3221225472 bytes; at most 65536");
         Path binary = dir.resolve("binary-paper.md");
         Files.write(binary, new byte[] {'#', ' ', (byte) 0xff, (byte) 0xfe, '\n'});
         assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--paper",

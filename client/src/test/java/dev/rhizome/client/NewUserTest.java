@@ -195,6 +195,20 @@ class NewUserTest {
         assertThat(type.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(type.err()).contains("'port' must be a whole number").doesNotContain("For input string");
 
+        Files.writeString(config, "{\"daily_write_limits\": {\"experiment\": {\"per_key\": 5}}}");
+        Run kind = run("coordinator", "--data-dir", dir.resolve("c4").toString(), "--config", config.toString());
+        assertThat(kind.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(kind.err()).contains("daily_write_limits.experiment is not a kind of record")
+                .contains("experiments, papers");
+        Files.writeString(config, "{\"daily_write_limits\": {\"papers\": {\"per_ky\": 5}}}");
+        Run bound = run("coordinator", "--data-dir", dir.resolve("c5").toString(), "--config", config.toString());
+        assertThat(bound.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(bound.err()).contains("unknown bound 'per_ky'");
+        Files.writeString(config, "{\"daily_write_limits\": {\"papers\": {\"total\": -1}}}");
+        Run negative = run("coordinator", "--data-dir", dir.resolve("c6").toString(), "--config", config.toString());
+        assertThat(negative.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(negative.err()).contains("daily_write_limits.papers.total must be a whole number from 0");
+
         Run store = run("coordinator", "--data-dir", dir.resolve("c3").toString(), "--port", "0", "--store", "mysql://x");
         assertThat(store.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(store.err()).contains("unknown store").doesNotContain("RHIZOME_DEBUG");

@@ -13,6 +13,7 @@ import dev.rhizome.coordinator.service.ExperimentRegistry;
 import dev.rhizome.coordinator.service.Operators;
 import dev.rhizome.coordinator.service.PaperRegistry;
 import dev.rhizome.coordinator.service.PeerDirectory;
+import dev.rhizome.coordinator.service.WriteQuotas;
 import dev.rhizome.coordinator.service.ResultIntake;
 import dev.rhizome.coordinator.service.SeedsAndDirections;
 import dev.rhizome.coordinator.service.Views;
@@ -57,16 +58,17 @@ public final class Coordinator implements AutoCloseable {
         metrics.watch(store);
         try {
             Clock clock = config.clock();
+            WriteQuotas quotas = new WriteQuotas(config.limits().dailyWrites());
             Dispatcher dispatcher = new Dispatcher(store, clock, new Leases(config.leaseDuration()),
                     new ClaimPolicy(config.selfEvaluateAfter()), new Dispatcher.ClaimLimits(
-                            config.limits().maxLeasesPerNode(), config.limits().maxRenewalsPerLease()));
+                            config.limits().maxLeasesPerNode(), config.limits().maxRenewalsPerLease()), quotas);
             Views views = new Views(store, metrics::rejectedSignatures);
             KeyBans bans = new KeyBans(store, clock::millis);
-            PeerDirectory peers = new PeerDirectory(store, clock);
+            PeerDirectory peers = new PeerDirectory(store, clock, quotas);
             Routes.Services services = new Routes.Services(
-                    new SeedsAndDirections(store, clock, operators),
-                    new ExperimentRegistry(store, clock),
-                    new PaperRegistry(store, clock),
+                    new SeedsAndDirections(store, clock, operators, quotas),
+                    new ExperimentRegistry(store, clock, quotas),
+                    new PaperRegistry(store, clock, quotas),
                     dispatcher,
                     new ResultIntake(store, clock),
                     peers,

@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator;
 
+import dev.rhizome.coordinator.core.WriteQuota;
 import java.time.Duration;
 
 /**
@@ -19,17 +20,33 @@ import java.time.Duration;
  * @param maxLeasesPerNode        leases one key holds at once; a claim beyond it is refused with 429
  * @param maxRenewalsPerLease     times one lease may be renewed; after that the node must finish or
  *                                let the lease run out
+ * @param replyStallTimeout       a connection holding reply bytes its client has not read must see
+ *                                some of them taken at least this often, else it is closed (its
+ *                                share of the reply budget comes back long before the idle timeout)
+ * @param dailyWrites             what one key, one address and everyone together may add each UTC day,
+ *                                per kind of record ({@link WriteQuota})
  */
 public record CoordinatorLimits(int maxConnections, int maxConnectionsPerAddress, Duration requestTimeout,
         Duration idleTimeout, int maxPipelined, long maxBufferedBodyBytes, int maxLeasesPerNode,
-        int maxRenewalsPerLease) {
+        int maxRenewalsPerLease, Duration replyStallTimeout, WriteQuota.Limits dailyWrites) {
+    /** Long enough for any reader that reads at all; short enough that honest readers barely notice non-readers. */
+    public static final Duration DEFAULT_REPLY_STALL = Duration.ofSeconds(10);
+
+    public CoordinatorLimits(int maxConnections, int maxConnectionsPerAddress, Duration requestTimeout,
+            Duration idleTimeout, int maxPipelined, long maxBufferedBodyBytes, int maxLeasesPerNode,
+            int maxRenewalsPerLease) {
+        this(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined, maxBufferedBodyBytes,
+                maxLeasesPerNode, maxRenewalsPerLease, DEFAULT_REPLY_STALL, WriteQuota.Limits.defaults());
+    }
 
     public CoordinatorLimits {
+        java.util.Objects.requireNonNull(dailyWrites, "dailyWrites");
         if (maxConnections < 1 || maxConnectionsPerAddress < 1 || maxPipelined < 1 || maxBufferedBodyBytes < 1
                 || maxLeasesPerNode < 1 || maxRenewalsPerLease < 0) {
             throw new IllegalArgumentException("limits must be positive (renewals: not negative)");
         }
-        if (requestTimeout.isNegative() || requestTimeout.isZero() || idleTimeout.isNegative() || idleTimeout.isZero()) {
+        if (requestTimeout.isNegative() || requestTimeout.isZero() || idleTimeout.isNegative() || idleTimeout.isZero()
+                || replyStallTimeout.isNegative() || replyStallTimeout.isZero()) {
             throw new IllegalArgumentException("timeouts must be positive");
         }
     }
@@ -41,21 +58,31 @@ public record CoordinatorLimits(int maxConnections, int maxConnectionsPerAddress
 
     public CoordinatorLimits withConnections(int total, int perAddress) {
         return new CoordinatorLimits(total, perAddress, requestTimeout, idleTimeout, maxPipelined, maxBufferedBodyBytes,
-                maxLeasesPerNode, maxRenewalsPerLease);
+                maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites);
     }
 
     public CoordinatorLimits withTimeouts(Duration request, Duration idle) {
         return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, request, idle, maxPipelined,
-                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease);
+                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites);
     }
 
     public CoordinatorLimits withMaxBufferedBodyBytes(long bytes) {
         return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
-                bytes, maxLeasesPerNode, maxRenewalsPerLease);
+                bytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites);
     }
 
     public CoordinatorLimits withLeases(int perNode, int renewalsPerLease) {
         return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
-                maxBufferedBodyBytes, perNode, renewalsPerLease);
+                maxBufferedBodyBytes, perNode, renewalsPerLease, replyStallTimeout, dailyWrites);
+    }
+
+    public CoordinatorLimits withReplyStallTimeout(Duration stall) {
+        return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
+                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, stall, dailyWrites);
+    }
+
+    public CoordinatorLimits withDailyWrites(WriteQuota.Limits writes) {
+        return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
+                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, writes);
     }
 }

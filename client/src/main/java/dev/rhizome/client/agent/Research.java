@@ -353,7 +353,11 @@ public final class Research {
         if (paperText == null) {
             return;
         }
-        int bytes = paperText.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        checkPaperSize(paperText.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+    }
+
+    /** A paper of this many bytes of UTF-8 would be refused: {@code paper_too_large}, before anything is read or sent. */
+    public static void checkPaperSize(long bytes) {
         if (bytes > dev.rhizome.coordinator.core.RequestRules.MAX_PAPER_BODY_BYTES) {
             throw new CommandException(ExitCodes.USAGE, "paper_too_large", "the paper is " + bytes + " bytes; at most "
                     + dev.rhizome.coordinator.core.RequestRules.MAX_PAPER_BODY_BYTES + " are accepted",

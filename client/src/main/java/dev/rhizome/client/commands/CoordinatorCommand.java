@@ -30,7 +30,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
     DataDirOption dataDir;
 
     @Option(names = "--config", paramLabel = "FILE",
-            description = "JSON config file (host, port, store, lease_seconds, max_body_bytes, operators); flags override it.")
+            description = "JSON config file (host, port, store, lease_seconds, max_body_bytes, operators, "
+                    + "reply_stall_seconds, daily_write_limits); flags override it.")
     Path configFile;
 
     @Option(names = "--host", description = "Address to listen on (default 127.0.0.1).", paramLabel = "HOST")
@@ -67,6 +68,13 @@ public final class CoordinatorCommand implements Callable<Integer> {
         if (maxBodyBytes <= 0) {
             throw new CommandException(ExitCodes.USAGE, "max_body_bytes must be positive, got " + maxBodyBytes);
         }
+        long stallSeconds = file.replyStallSeconds() != null ? file.replyStallSeconds()
+                : dev.rhizome.coordinator.CoordinatorLimits.DEFAULT_REPLY_STALL.toSeconds();
+        if (stallSeconds <= 0) {
+            throw new CommandException(ExitCodes.USAGE, "reply_stall_seconds must be positive, got " + stallSeconds);
+        }
+        var writeLimits = configFile == null ? dev.rhizome.coordinator.core.WriteQuota.Limits.defaults()
+                : file.writeLimits(configFile);
         if (port < 0 || port > 65535) {
             throw new CommandException(ExitCodes.USAGE, "--port must be 0..65535, got " + port);
         }
@@ -96,6 +104,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
                 .withOperators(ops)
                 .withStore(store)
                 .withMaxBodyBytes(maxBodyBytes);
+        config = config.withLimits(config.limits().withReplyStallTimeout(Duration.ofSeconds(stallSeconds))
+                .withDailyWrites(writeLimits));
         Coordinator coordinator;
         try {
             coordinator = Coordinator.start(config);

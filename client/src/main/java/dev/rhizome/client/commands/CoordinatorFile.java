@@ -9,6 +9,7 @@ import com.google.gson.annotations.SerializedName;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Problems;
+import dev.rhizome.coordinator.core.WriteQuota;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,13 +20,16 @@ import java.util.List;
  * line wins over it. See README, "Running a coordinator in production".
  */
 record CoordinatorFile(String host, Integer port, String store, @SerializedName("lease_seconds") Long leaseSeconds,
-        @SerializedName("max_body_bytes") Integer maxBodyBytes, List<String> operators) {
+        @SerializedName("max_body_bytes") Integer maxBodyBytes, List<String> operators,
+        @SerializedName("reply_stall_seconds") Long replyStallSeconds,
+        @SerializedName("daily_write_limits") JsonObject dailyWriteLimits) {
 
-    static final CoordinatorFile EMPTY = new CoordinatorFile(null, null, null, null, null, null);
+    static final CoordinatorFile EMPTY = new CoordinatorFile(null, null, null, null, null, null, null, null);
 
     /** The keys the file may hold; any other is a typo that would otherwise be silently ignored. */
     static final java.util.Set<String> KEYS = new java.util.LinkedHashSet<>(
-            List.of("host", "port", "store", "lease_seconds", "max_body_bytes", "operators"));
+            List.of("host", "port", "store", "lease_seconds", "max_body_bytes", "operators", "reply_stall_seconds",
+                    "daily_write_limits"));
 
     static CoordinatorFile read(Path file) throws CommandException {
         String text;
@@ -63,15 +67,17 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
             }
             boolean ok = switch (key) {
                 case "host", "store" -> v.isJsonPrimitive() && v.getAsJsonPrimitive().isString();
-                case "port", "lease_seconds", "max_body_bytes" -> v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber()
-                        && v.getAsBigDecimal().stripTrailingZeros().scale() <= 0;
+                case "port", "lease_seconds", "max_body_bytes", "reply_stall_seconds" -> v.isJsonPrimitive()
+                        && v.getAsJsonPrimitive().isNumber() && v.getAsBigDecimal().stripTrailingZeros().scale() <= 0;
+                case "daily_write_limits" -> v.isJsonObject();
                 default -> v.isJsonArray() && v.getAsJsonArray().asList().stream()
                         .allMatch(e -> e.isJsonPrimitive() && e.getAsJsonPrimitive().isString());
             };
             if (!ok) {
                 String expected = switch (key) {
                     case "host", "store" -> "a string";
-                    case "port", "lease_seconds", "max_body_bytes" -> "a whole number";
+                    case "port", "lease_seconds", "max_body_bytes", "reply_stall_seconds" -> "a whole number";
+                    case "daily_write_limits" -> "an object {\"experiments\": {\"per_key\": N, ...}, ...}";
                     default -> "a list of public ids (strings)";
                 };
                 throw new CommandException(ExitCodes.USAGE, "usage", "config file " + file + ": '" + key + "' must be "
@@ -84,6 +90,53 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
             throw new CommandException(ExitCodes.USAGE, "usage", "config file " + file + " is not valid: "
                     + Problems.describe(e), HINT);
         }
+    }
+
+    /**
+     * The daily write limits: the defaults, with each bound the file names replaced. Every kind and
+     * bound is checked by name, so a typo is an error rather than a limit silently left at its default.
+     */
+    WriteQuota.Limits writeLimits(Path file) throws CommandException {
+        WriteQuota.Limits limits = WriteQuota.Limits.defaults();
+        if (dailyWriteLimits == null) {
+            return limits;
+        }
+        List<String> kinds = java.util.Arrays.stream(WriteQuota.Kind.values()).map(WriteQuota.Kind::configName).toList();
+        for (String name : dailyWriteLimits.keySet()) {
+            String where = "config file " + file + ": daily_write_limits." + name;
+            WriteQuota.Kind kind = WriteQuota.Kind.named(name).orElseThrow(() -> new CommandException(ExitCodes.USAGE,
+                    "usage", where + " is not a kind of record (the kinds are " + String.join(", ", kinds) + ")", HINT));
+            JsonElement bounds = dailyWriteLimits.get(name);
+            if (!bounds.isJsonObject()) {
+                throw new CommandException(ExitCodes.USAGE, "usage", where + " must be an object with per_key, "
+                        + "per_address and/or total, got " + bounds, HINT);
+            }
+            WriteQuota.Limit was = limits.of(kind);
+            int perKey = was.perKey();
+            int perAddress = was.perAddress();
+            int total = was.total();
+            for (String bound : bounds.getAsJsonObject().keySet()) {
+                JsonElement v = bounds.getAsJsonObject().get(bound);
+                boolean whole = v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber()
+                        && v.getAsBigDecimal().stripTrailingZeros().scale() <= 0
+                        && v.getAsBigDecimal().signum() >= 0
+                        && v.getAsBigDecimal().compareTo(java.math.BigDecimal.valueOf(Integer.MAX_VALUE)) <= 0;
+                if (!whole) {
+                    throw new CommandException(ExitCodes.USAGE, "usage", where + "." + bound
+                            + " must be a whole number from 0 (no bound) to " + Integer.MAX_VALUE + ", got " + v, HINT);
+                }
+                int n = v.getAsInt();
+                switch (bound) {
+                    case "per_key" -> perKey = n;
+                    case "per_address" -> perAddress = n;
+                    case "total" -> total = n;
+                    default -> throw new CommandException(ExitCodes.USAGE, "usage", where + ": unknown bound '" + bound
+                            + "' (the bounds are per_key, per_address, total)", HINT);
+                }
+            }
+            limits = limits.with(kind, new WriteQuota.Limit(perKey, perAddress, total));
+        }
+        return limits;
     }
 
     private static final String HINT = "see README, \"Running a coordinator in production\", for the keys and an example";

@@ -70,6 +70,10 @@ public final class SubmitCommand implements Callable<Integer> {
             if (!Files.isRegularFile(paper)) {
                 throw new CommandException(ExitCodes.USAGE, "no_paper", "no paper at " + paper, "");
             }
+            // The size first: reading a file of any size whole (a log or a disk image named by
+            // mistake) to refuse it afterwards could exhaust the heap.
+            long size = Files.size(paper);
+            Research.checkPaperSize(size);
             try {
                 paperText = Files.readString(paper, StandardCharsets.UTF_8);
             } catch (java.nio.charset.CharacterCodingException e) {

@@ -18,7 +18,7 @@ public record Reputation(int valid, int invalid, int errors, int consecutiveVali
     public static final int MAX_QUOTA = 20_000;
     /** Quota added per valid result. */
     public static final int QUOTA_STEP = 2;
-    private static final long DAY_MS = 86_400_000L;
+    public static final long DAY_MS = 86_400_000L;
 
     public static Reputation fresh() {
         return new Reputation(0, 0, 0, 0, 0, INITIAL_QUOTA);

@@ -100,7 +100,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         ApiRequest request;
         try {
             request = RequestTarget.parse(msg.method().name(), msg.uri(),
-                    msg.headers().get(HttpHeaderNames.CONTENT_TYPE), ByteBufUtil.getBytes(msg.content()));
+                    msg.headers().get(HttpHeaderNames.CONTENT_TYPE), ByteBufUtil.getBytes(msg.content()))
+                    .from(dev.rhizome.coordinator.core.AddressScope.of(remoteAddress(ctx)));
         } catch (HttpError e) {
             // The target could not be read (bad percent-encoding, not UTF-8): answered like any
             // other bad request, where an exception here used to close the connection unanswered.

@@ -6,7 +6,20 @@ import java.util.List;
 import java.util.Map;
 
 /** An HTTP request, copied off Netty's buffers so handlers can run on worker threads. */
-record ApiRequest(String method, String path, Map<String, List<String>> query, String contentType, byte[] body) {
+record ApiRequest(String method, String path, Map<String, List<String>> query, String contentType, byte[] body,
+        String origin) {
+    ApiRequest(String method, String path, Map<String, List<String>> query, String contentType, byte[] body) {
+        this(method, path, query, contentType, body, "");
+    }
+
+    /**
+     * The same request from this address scope ({@link dev.rhizome.coordinator.core.AddressScope}):
+     * what the daily write limits count per address.
+     */
+    ApiRequest from(String origin) {
+        return new ApiRequest(method, path, query, contentType, body, origin);
+    }
+
     /**
      * A query parameter, or "" when absent. One given twice ({@code ?limit=5&limit=7}) is refused:
      * taking either silently would hide the client's mistake, and a cache or proxy in front may

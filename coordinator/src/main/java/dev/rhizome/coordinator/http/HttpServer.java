@@ -80,6 +80,7 @@ public final class HttpServer implements AutoCloseable {
                             RequestDeadline deadline = new RequestDeadline(limits.requestTimeout());
                             ch.pipeline()
                                     .addLast(connections)
+                                    .addLast(new WriteStall(limits.replyStallTimeout()))
                                     .addLast(new IdleStateHandler(0, 0, idleMs, TimeUnit.MILLISECONDS))
                                     .addLast(deadline)
                                     .addLast(new HttpServerCodec())

@@ -52,10 +52,10 @@ public final class Routes {
                 .get("/v1/dashboard", r -> Reply.bytes(s.dashboard().json().getBytes(StandardCharsets.UTF_8),
                         "application/json; charset=utf-8"))
                 .post("/v1/seeds", r -> Reply.of(s.seedsAndDirections().publishSeed(
-                        signed.open(r, Seed.getDefaultInstance(), Seed::getPublisher))))
+                        signed.open(r, Seed.getDefaultInstance(), Seed::getPublisher), r.origin())))
                 .get("/v1/seeds", r -> Reply.of(s.views().seeds(page(r, Views.SEEDS))))
                 .post("/v1/directions", r -> Reply.of(s.seedsAndDirections().openDirection(
-                        signed.open(r, Direction.getDefaultInstance(), Direction::getOpenedBy))))
+                        signed.open(r, Direction.getDefaultInstance(), Direction::getOpenedBy), r.origin())))
                 .get("/v1/directions", r -> Reply.of(s.views().directions(page(r, Views.DIRECTIONS))))
                 .post("/v1/directions/close", r -> Reply.of(s.operators().closeDirection(
                         signed.open(r, DirectionClosure.getDefaultInstance(), DirectionClosure::getClosedBy))))
@@ -63,7 +63,7 @@ public final class Routes {
                         signed.open(r, KeyBan.getDefaultInstance(), KeyBan::getBannedBy))))
                 .post("/v1/claim", r -> {
                     ClaimResponse claimed = s.dispatcher().claim(
-                            signed.open(r, ClaimRequest.getDefaultInstance(), ClaimRequest::getNode));
+                            signed.open(r, ClaimRequest.getDefaultInstance(), ClaimRequest::getNode), r.origin());
                     if (claimed.hasUnit()) {
                         metrics.leaseGranted(claimed.getUnit().getKind().name());
                     }
@@ -74,7 +74,7 @@ public final class Routes {
                 .post("/v1/explore-done", r -> Reply.of(s.dispatcher().exploreDone(
                         signed.open(r, ExploreDone.getDefaultInstance(), ExploreDone::getNode))))
                 .post("/v1/experiments", r -> Reply.of(s.experiments().register(
-                        signed.open(r, Experiment.getDefaultInstance(), Experiment::getProposer))))
+                        signed.open(r, Experiment.getDefaultInstance(), Experiment::getProposer), r.origin())))
                 .get("/v1/experiments", r -> Reply.of(r.param("newest").isEmpty()
                         ? s.views().experiments(r.param("direction"), page(r, Views.EXPERIMENTS))
                         : s.views().newestExperiments(r.param("direction"), newest(r))))
@@ -89,10 +89,10 @@ public final class Routes {
                         ? s.views().results(r.param("direction"), r.param("commit"), page(r, Views.RESULTS))
                         : s.views().newestResults(r.param("direction"), r.param("commit"), newest(r))))
                 .post("/v1/papers", r -> Reply.of(s.papers().publish(
-                        signed.open(r, Paper.getDefaultInstance(), Paper::getAuthor))))
+                        signed.open(r, Paper.getDefaultInstance(), Paper::getAuthor), r.origin())))
                 .get("/v1/papers", r -> Reply.of(s.views().papers(r.param("direction"), page(r, Views.PAPERS))))
                 .post("/v1/announce", r -> Reply.of(s.peers().announce(
-                        signed.open(r, NodeAnnouncement.getDefaultInstance(), NodeAnnouncement::getNode))))
+                        signed.open(r, NodeAnnouncement.getDefaultInstance(), NodeAnnouncement::getNode), r.origin())))
                 .get("/v1/peers", r -> Reply.of(s.peers().peers(r.param("commit"))))
                 .get("/v1/nodes", r -> Reply.of(s.peers().nodes()))
                 .get("/v1/leaderboard", r -> Reply.of(s.views().leaderboard(r.param("direction"),

@@ -8,6 +8,7 @@ import dev.rhizome.coordinator.core.Leases;
 import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.ReplayWindow;
+import dev.rhizome.coordinator.core.WriteQuota;
 import dev.rhizome.coordinator.core.RequestRules;
 import dev.rhizome.coordinator.core.Saturating;
 import dev.rhizome.coordinator.core.UnitRecord;
@@ -60,6 +61,7 @@ public final class Dispatcher {
     private final Leases leases;
     private final ClaimPolicy policy;
     private final ClaimLimits limits;
+    private final WriteQuotas quotas;
 
     /**
      * @param maxLeasesPerNode    leases one key may hold at once
@@ -69,6 +71,12 @@ public final class Dispatcher {
     }
 
     public Dispatcher(Store store, Clock clock, Leases leases, ClaimPolicy policy, ClaimLimits limits) {
+        this(store, clock, leases, policy, limits, WriteQuotas.defaults());
+    }
+
+    public Dispatcher(Store store, Clock clock, Leases leases, ClaimPolicy policy, ClaimLimits limits,
+            WriteQuotas quotas) {
+        this.quotas = quotas;
         this.store = store;
         this.clock = clock;
         this.leases = leases;
@@ -80,6 +88,11 @@ public final class Dispatcher {
     static final int RETRY_CLOSED_S = 300;
 
     public ClaimResponse claim(Verified<ClaimRequest> request) {
+        return claim(request, "");
+    }
+
+    /** @param origin the sender's address scope, counted by the daily write limits ("" for none) */
+    public ClaimResponse claim(Verified<ClaimRequest> request, String origin) {
         ClaimRequest claim = request.record();
         long now = clock.millis();
         ReplayWindow.check("time_ms", claim.getTimeMs(), now);
@@ -125,6 +138,8 @@ public final class Dispatcher {
             if (decision instanceof ClaimPolicy.Decision.Evaluate evaluate) {
                 unit = evaluate.unit();
             } else if (decision instanceof ClaimPolicy.Decision.Explore explore) {
+                // each exploration is a new unit row: counted like any other record a key adds
+                quotas.charge(tx, WriteQuota.Kind.EXPLORATIONS, claim.getNode(), origin, now);
                 DirectionRecord direction = tx.direction(explore.direction()).orElseThrow();
                 unit = UnitFactory.exploration(direction.direction().getSeed(), direction.name(),
                         ExploreStart.commit(tx, direction, claim.getFromCommit()), now);
@@ -195,6 +210,7 @@ public final class Dispatcher {
         store.inTransaction(tx -> {
             expireLeases(tx, now);
             tx.forgetClaimNonces(Saturating.minus(now, ReplayWindow.WINDOW.toMillis()));
+            tx.forgetWriteCounts(Reputation.dayStart(now));
             return null;
         });
     }

@@ -19,6 +19,7 @@ import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.PublicId;
 import dev.rhizome.protocol.seed.Manifests;
+import dev.rhizome.coordinator.core.WriteQuota;
 import java.time.Clock;
 import java.util.Optional;
 
@@ -26,13 +27,24 @@ import java.util.Optional;
 public final class ExperimentRegistry {
     private final Store store;
     private final Clock clock;
+    private final WriteQuotas quotas;
 
     public ExperimentRegistry(Store store, Clock clock) {
+        this(store, clock, WriteQuotas.defaults());
+    }
+
+    public ExperimentRegistry(Store store, Clock clock, WriteQuotas quotas) {
         this.store = store;
         this.clock = clock;
+        this.quotas = quotas;
     }
 
     public Ack register(Verified<Experiment> request) {
+        return register(request, "");
+    }
+
+    /** @param origin the sender's address scope, counted by the daily write limits ("" for none) */
+    public Ack register(Verified<Experiment> request, String origin) {
         Experiment e = request.record();
         long now = clock.millis();
         RequestRules.commit("commit", e.getCommit());
@@ -100,6 +112,7 @@ public final class ExperimentRegistry {
             ProposerThrottle.refusal(tx.proposerRecord(e.getProposer()), now).ifPresent(reason -> {
                 throw Rejection.forbidden(reason);
             });
+            quotas.charge(tx, WriteQuota.Kind.EXPERIMENTS, e.getProposer(), origin, now);
             tx.insertExperiment(e, request.envelope(), now);
             return ack(e.getCommit(), "experiment registered; " + queueTrials(tx, seed, direction, e, now));
         });

@@ -67,10 +67,18 @@ public final class ExperimentReports {
                     .setMetricName(manifest.getMetric().getName())
                     .setLowerIsBetter(manifest.getMetric().getLowerIsBetter())
                     .setFrontierCommit(d.frontier().commit())
-                    .setAdopted(onAdoptedPath(tx, d, commit))
-                    .addAllResults(tx.resultEnvelopes("", commit))
-                    .addAllPapers(papersCiting(tx.papers(e.getDirection(), Long.MAX_VALUE, PAPERS_SCANNED).stream()
-                            .map(Keyed::value).toList(), commit));
+                    .setAdopted(onAdoptedPath(tx, d, commit));
+            // One answer, bounded in bytes as a page is: results (oldest first) then papers (newest
+            // first) up to 4 MiB together, with counts of what was left out.
+            List<SignedEnvelope> allResults = tx.resultEnvelopes("", commit);
+            List<SignedEnvelope> shownResults = Pages.withinBytes(allResults, SignedEnvelope::getSerializedSize,
+                    Pages.MAX_PAGE_BYTES);
+            long left = Pages.MAX_PAGE_BYTES - shownResults.stream().mapToLong(SignedEnvelope::getSerializedSize).sum();
+            List<SignedEnvelope> allPapers = papersCiting(tx.papers(e.getDirection(), Long.MAX_VALUE, PAPERS_SCANNED)
+                    .stream().map(Keyed::value).toList(), commit);
+            List<SignedEnvelope> shownPapers = Pages.withinBytes(allPapers, SignedEnvelope::getSerializedSize, left);
+            b.addAllResults(shownResults).setResultsLeftOut(allResults.size() - shownResults.size())
+                    .addAllPapers(shownPapers).setPapersLeftOut(allPapers.size() - shownPapers.size());
             // Valid once every adoption seed's trial is decided; the metric is the mean of the decided trials.
             Settlement.TrialMetrics trials = Settlement.trialMetrics(tx, commit, hardwareClass, manifest);
             b.setValid(trials.bySeed().size() == Manifests.trialSeeds(manifest).size());

@@ -52,6 +52,21 @@ final class Pages {
         return items;
     }
 
+    /**
+     * The first items, in order, whose bytes together stay within {@code budget} (possibly none):
+     * for answers made of several lists that share one bound.
+     */
+    static <T> List<T> withinBytes(List<T> items, ToIntFunction<T> bytes, long budget) {
+        long total = 0;
+        for (int i = 0; i < items.size(); i++) {
+            total += bytes.applyAsInt(items.get(i));
+            if (total > budget) {
+                return items.subList(0, i);
+            }
+        }
+        return items;
+    }
+
     /** Reads up to {@code rows} rows after (or, for a list newest first, before) {@code from}. */
     @FunctionalInterface
     interface SeqReader<T> {

@@ -10,19 +10,31 @@ import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.protocol.envelope.Verified;
+import dev.rhizome.coordinator.core.WriteQuota;
 import java.time.Clock;
 
 /** Keeps the short signed findings that agents read before they start. */
 public final class PaperRegistry {
     private final Store store;
     private final Clock clock;
+    private final WriteQuotas quotas;
 
     public PaperRegistry(Store store, Clock clock) {
+        this(store, clock, WriteQuotas.defaults());
+    }
+
+    public PaperRegistry(Store store, Clock clock, WriteQuotas quotas) {
         this.store = store;
         this.clock = clock;
+        this.quotas = quotas;
     }
 
     public Ack publish(Verified<Paper> request) {
+        return publish(request, "");
+    }
+
+    /** @param origin the sender's address scope, counted by the daily write limits ("" for none) */
+    public Ack publish(Verified<Paper> request, String origin) {
         Paper paper = request.record();
         String id = Envelopes.id(request.envelope());
         long now = clock.millis();
@@ -43,6 +55,7 @@ public final class PaperRegistry {
                     throw Rejection.notFound("cited paper " + cited + " is not published");
                 }
             }
+            quotas.charge(tx, WriteQuota.Kind.PAPERS, paper.getAuthor(), origin, now);
             tx.insertPaper(paper, request.envelope(), id, now);
             return ack(id, "paper published");
         });

@@ -3,6 +3,7 @@ package dev.rhizome.coordinator.service;
 import static dev.rhizome.coordinator.service.SeedsAndDirections.ack;
 
 import dev.rhizome.coordinator.core.ReplayWindow;
+import dev.rhizome.coordinator.core.WriteQuota;
 import dev.rhizome.coordinator.core.RequestRules;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.proto.v1.Ack;
@@ -23,18 +24,38 @@ public final class PeerDirectory {
 
     private final Store store;
     private final Clock clock;
+    private final WriteQuotas quotas;
 
     public PeerDirectory(Store store, Clock clock) {
+        this(store, clock, WriteQuotas.defaults());
+    }
+
+    public PeerDirectory(Store store, Clock clock, WriteQuotas quotas) {
         this.store = store;
         this.clock = clock;
+        this.quotas = quotas;
     }
 
     public Ack announce(Verified<NodeAnnouncement> request) {
+        return announce(request, "");
+    }
+
+    /**
+     * A key announcing for the first time adds a node row (and up to 10,000 commit rows): keys are
+     * free, so new nodes are counted per address and in total; a known node's announcement
+     * replaces its rows and counts nothing.
+     *
+     * @param origin the sender's address scope, counted by the daily write limits ("" for none)
+     */
+    public Ack announce(Verified<NodeAnnouncement> request, String origin) {
         NodeAnnouncement a = request.record();
         long now = clock.millis();
         ReplayWindow.check("time_ms", a.getTimeMs(), now);
         RequestRules.announcement(a);
         store.inTransaction(tx -> {
+            if (!tx.knownNode(a.getNode())) {
+                quotas.charge(tx, WriteQuota.Kind.NEW_NODES, a.getNode(), origin, now);
+            }
             tx.announce(a, now);
             return null;
         });

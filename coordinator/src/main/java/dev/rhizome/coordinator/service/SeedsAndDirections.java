@@ -14,6 +14,7 @@ import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.seed.ManifestException;
 import dev.rhizome.protocol.seed.Manifests;
+import dev.rhizome.coordinator.core.WriteQuota;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -23,14 +24,25 @@ public final class SeedsAndDirections {
     private final Store store;
     private final Clock clock;
     private final Operators operators;
+    private final WriteQuotas quotas;
 
     public SeedsAndDirections(Store store, Clock clock, Operators operators) {
+        this(store, clock, operators, WriteQuotas.defaults());
+    }
+
+    public SeedsAndDirections(Store store, Clock clock, Operators operators, WriteQuotas quotas) {
+        this.quotas = quotas;
         this.store = store;
         this.clock = clock;
         this.operators = operators;
     }
 
     public Ack publishSeed(Verified<Seed> request) {
+        return publishSeed(request, "");
+    }
+
+    /** @param origin the sender's address scope, counted by the daily write limits ("" for none) */
+    public Ack publishSeed(Verified<Seed> request, String origin) {
         Seed seed = request.record();
         long now = clock.millis();
         operators.require(request.signer(), "publish seeds");
@@ -51,12 +63,18 @@ public final class SeedsAndDirections {
                 }
                 return ack(seed.getName(), "seed already published");
             }
+            quotas.charge(tx, WriteQuota.Kind.SEEDS, seed.getPublisher(), origin, now);
             tx.insertSeed(seed, request.envelope(), now);
             return ack(seed.getName(), "seed published");
         });
     }
 
     public Ack openDirection(Verified<Direction> request) {
+        return openDirection(request, "");
+    }
+
+    /** @param origin the sender's address scope, counted by the daily write limits ("" for none) */
+    public Ack openDirection(Verified<Direction> request, String origin) {
         Direction direction = request.record();
         long now = clock.millis();
         operators.require(request.signer(), "open directions");
@@ -81,6 +99,7 @@ public final class SeedsAndDirections {
                 }
                 return ack(direction.getName(), "direction already open");
             }
+            quotas.charge(tx, WriteQuota.Kind.DIRECTIONS, direction.getOpenedBy(), origin, now);
             tx.insertDirection(direction, request.envelope(), now);
             return ack(direction.getName(), measureBase(tx, direction, seed, baseExperiment, now));
         });

@@ -195,12 +195,23 @@ public final class Views {
         }
         LeaderboardList all = shared.get("leaderboard\u0000" + direction, () -> buildLeaderboard(direction));
         LeaderboardList.Builder chosen = LeaderboardList.newBuilder();
+        // One answer, bounded in bytes as a page is: the boards' best entries up to 4 MiB in all
+        // (a direction may hold any number of experiments, each with a 16,384-character description).
+        long left = Pages.MAX_PAGE_BYTES;
         for (dev.rhizome.proto.v1.Leaderboard board : all.getLeaderboardsList()) {
             if (!hardwareClass.isEmpty() && !hardwareClass.equals(board.getHardwareClass())) {
                 continue;
             }
-            if (limit > 0 && board.getEntriesCount() > limit) {
-                board = board.toBuilder().clearEntries().addAllEntries(board.getEntriesList().subList(0, limit)).build();
+            List<dev.rhizome.proto.v1.LeaderboardEntry> entries = board.getEntriesList();
+            if (limit > 0 && entries.size() > limit) {
+                entries = entries.subList(0, limit);
+            }
+            List<dev.rhizome.proto.v1.LeaderboardEntry> shown = Pages.withinBytes(entries,
+                    dev.rhizome.proto.v1.LeaderboardEntry::getSerializedSize, left);
+            left -= shown.stream().mapToLong(dev.rhizome.proto.v1.LeaderboardEntry::getSerializedSize).sum();
+            if (shown.size() != board.getEntriesCount()) {
+                board = board.toBuilder().clearEntries().addAllEntries(shown)
+                        .setEntriesLeftOut(entries.size() - shown.size()).build();
             }
             chosen.addLeaderboards(board);
         }

@@ -157,7 +157,13 @@ final class SqliteSchema {
             // 12: the nonce of the claim that took a lease, so that a claim sent again after its
             // answer was lost (the coordinator killed between commit and reply) gets its unit back
             // instead of leaving it leased to a claimant that never learned of it.
-            List.of("ALTER TABLE unit_leases ADD COLUMN claim_nonce BLOB"));
+            List.of("ALTER TABLE unit_leases ADD COLUMN claim_nonce BLOB"),
+            // 13: what each key, address (scope 'address:...') and everyone ('all') added today, per
+            // kind of record (core.WriteQuota); days before today are forgotten by the sweep.
+            List.of("""
+            CREATE TABLE write_counts (scope TEXT NOT NULL, kind TEXT NOT NULL, day_ms BIGINT NOT NULL,
+                writes INTEGER NOT NULL, PRIMARY KEY (scope, kind, day_ms))""",
+            "CREATE INDEX write_counts_by_day ON write_counts(day_ms)"));
 
     private SqliteSchema() {
     }

@@ -750,6 +750,45 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public Map<String, Integer> writeCounts(String kind, long dayMs, List<String> scopes) {
+        Map<String, Integer> counts = new java.util.HashMap<>();
+        if (scopes.isEmpty()) {
+            return counts;
+        }
+        Object[] params = new Object[scopes.size() + 2];
+        params[0] = kind;
+        params[1] = dayMs;
+        for (int i = 0; i < scopes.size(); i++) {
+            params[i + 2] = scopes.get(i);
+        }
+        String marks = String.join(", ", java.util.Collections.nCopies(scopes.size(), "?"));
+        for (Map.Entry<String, Integer> row : query("SELECT scope, writes FROM write_counts WHERE kind = ? AND day_ms = ? "
+                + "AND scope IN (" + marks + ")", rs -> Map.entry(rs.getString(1), rs.getInt(2)), params)) {
+            counts.put(row.getKey(), row.getValue());
+        }
+        return counts;
+    }
+
+    @Override
+    public void countWrite(String kind, long dayMs, List<String> scopes) {
+        for (String scope : scopes) {
+            update("INSERT INTO write_counts (scope, kind, day_ms, writes) VALUES (?, ?, ?, 1) "
+                    + "ON CONFLICT (scope, kind, day_ms) DO UPDATE SET writes = write_counts.writes + 1",
+                    scope, kind, dayMs);
+        }
+    }
+
+    @Override
+    public int forgetWriteCounts(long beforeDayMs) {
+        return update("DELETE FROM write_counts WHERE day_ms < ?", beforeDayMs);
+    }
+
+    @Override
+    public boolean knownNode(ByteString node) {
+        return count("SELECT COUNT(*) FROM nodes WHERE node = ?", (Object) node.toByteArray()) > 0;
+    }
+
+    @Override
     public int forgetClaimNonces(long beforeMs) {
         return update("DELETE FROM claim_nonces WHERE time_ms < ?", beforeMs);
     }

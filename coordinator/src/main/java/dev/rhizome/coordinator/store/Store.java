@@ -254,6 +254,20 @@ public interface Store extends AutoCloseable {
         /** Every stored signed record, in the order accepted. */
         List<SignedEnvelope> auditTrail();
 
+        // --- daily write counts (core.WriteQuota) --------------------------------------------
+
+        /** Writes of {@code kind} counted on the day starting {@code dayMs} under each scope; 0 for one never counted. */
+        Map<String, Integer> writeCounts(String kind, long dayMs, List<String> scopes);
+
+        /** Counts one write of {@code kind} on the day starting {@code dayMs} under each scope. */
+        void countWrite(String kind, long dayMs, List<String> scopes);
+
+        /** Forgets the counts of days before {@code dayMs}; returns how many rows went. */
+        int forgetWriteCounts(long beforeDayMs);
+
+        /** Whether this key has announced itself as a node before. */
+        boolean knownNode(ByteString node);
+
         // --- trust: trials, validation states, reputation, quotas, adoptions ----------------
 
         /** The random seed an EVALUATE unit runs at. */

@@ -38,8 +38,10 @@ class HostileHttpTest {
 
     @BeforeEach
     void start() throws Exception {
-        h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON, CoordinatorLimits.defaults())
-                .withSeedAndDirection();
+        // Non-readers here are held for the tests' whole length: the stall rule (its own tests below,
+        // on a server of their own) would otherwise cut them after 10 s.
+        h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON,
+                CoordinatorLimits.defaults().withReplyStallTimeout(Duration.ofMinutes(10))).withSeedAndDirection();
     }
 
     @AfterEach
@@ -313,7 +315,9 @@ class HostileHttpTest {
                 .get("/big", r -> Reply.bytes(big, "text/plain"))
                 .post("/work", r -> Reply.text("done"));
         ReplyBudget replies = new ReplyBudget(32L << 20);
-        HttpServer server = HttpServer.start("127.0.0.1", 0, 1 << 20, CoordinatorLimits.defaults(), router,
+        // Non-readers kept for the whole test (here the stall rule would cut them; its own test below)
+        HttpServer server = HttpServer.start("127.0.0.1", 0, 1 << 20,
+                CoordinatorLimits.defaults().withReplyStallTimeout(Duration.ofMinutes(10)), router,
                 new dev.rhizome.coordinator.metrics.CoordinatorMetrics(), replies);
         String url = "http://127.0.0.1:" + server.port();
         java.util.List<Socket> sockets = new java.util.ArrayList<>();
@@ -362,6 +366,84 @@ class HostileHttpTest {
             for (Socket socket : sockets) {
                 socket.close();
             }
+            server.close();
+        }
+    }
+
+    @Test
+    void clientsThatNeverReadLoseTheirShareOfTheReplyBudgetWithinSecondsAndHonestReadersRecover() throws Exception {
+        byte[] big = new byte[16 << 20];
+        java.util.Arrays.fill(big, (byte) 'x');
+        Router router = new Router().get("/big", r -> Reply.bytes(big, "text/plain"));
+        ReplyBudget replies = new ReplyBudget(32L << 20);
+        // 2 s instead of the default 10 s keeps the test short; the idle timeout stays at 120 s, which
+        // is what the non-readers held the budget for before
+        HttpServer server = HttpServer.start("127.0.0.1", 0, 1 << 20,
+                CoordinatorLimits.defaults().withReplyStallTimeout(Duration.ofSeconds(2)), router,
+                new dev.rhizome.coordinator.metrics.CoordinatorMetrics(), replies);
+        String url = "http://127.0.0.1:" + server.port();
+        java.util.List<Socket> sockets = new java.util.ArrayList<>();
+        try {
+            for (int c = 0; c < 4; c++) {
+                Socket socket = new Socket();
+                socket.setReceiveBufferSize(4096);
+                socket.connect(new InetSocketAddress("127.0.0.1", server.port()));
+                socket.getOutputStream().write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                sockets.add(socket);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(replies::over);
+            // The non-readers stay connected and still read nothing; honest reads are served again
+            // once the stall rule closed them, long before their 120 s idle timeout.
+            long start = System.nanoTime();
+            await().atMost(Duration.ofSeconds(40)).until(() -> {
+                try (RawHttp raw = new RawHttp(url)) {
+                    return raw.send("GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").read().status() == 200;
+                }
+            });
+            System.out.printf("honest GET served again %d ms after the budget filled%n",
+                    (System.nanoTime() - start) / 1_000_000);
+            await().atMost(Duration.ofSeconds(30)).until(() -> replies.pending() == 0);
+            // the server closed them: what the kernel held arrives, then the end of the stream
+            Socket first = sockets.get(0);
+            first.setSoTimeout(30_000);
+            InputStream in = first.getInputStream();
+            byte[] sink = new byte[1 << 16];
+            long got = 0;
+            for (int n; (n = in.read(sink)) >= 0; ) {
+                got += n;
+            }
+            assertThat(got).as("a cut connection got part of its reply, not all of it").isLessThan(big.length);
+        } finally {
+            for (Socket socket : sockets) {
+                socket.close();
+            }
+            server.close();
+        }
+    }
+
+    @Test
+    void aSlowReaderThatKeepsReadingIsNotCutByTheStallRule() throws Exception {
+        byte[] big = new byte[8 << 20];
+        java.util.Arrays.fill(big, (byte) 'x');
+        Router router = new Router().get("/big", r -> Reply.bytes(big, "text/plain"));
+        HttpServer server = HttpServer.start("127.0.0.1", 0, 1 << 20,
+                CoordinatorLimits.defaults().withReplyStallTimeout(Duration.ofSeconds(1)), router,
+                new dev.rhizome.coordinator.metrics.CoordinatorMetrics(), new ReplyBudget(32L << 20));
+        try (Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(4096);
+            socket.connect(new InetSocketAddress("127.0.0.1", server.port()));
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write("GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            InputStream in = socket.getInputStream();
+            byte[] chunk = new byte[64 << 10];
+            long got = 0;
+            for (int n; (n = in.read(chunk)) >= 0; ) {
+                got += n;
+                Thread.sleep(20);  // a slow reader: some 3 MB/s at most, far from instant
+            }
+            assertThat(got).as("the whole reply, head included").isGreaterThan(big.length);
+        } finally {
             server.close();
         }
     }

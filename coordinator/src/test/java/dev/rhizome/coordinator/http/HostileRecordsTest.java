@@ -153,6 +153,55 @@ class HostileRecordsTest {
     }
 
     @Test
+    void anExperimentsReportIsBoundedInBytesAndSaysWhatItLeftOut() {
+        long now = h.clock.millis();
+        String commit = Fixtures.commit();
+        h.api.signAndPost("/v1/experiments", attacker, Fixtures.experiment(attacker, SEED, DIRECTION, commit,
+                h.seedCommit, now)).ack();
+        // 80 papers of 60 KB about the commit: 4.8 MB, all of it sent in one answer before
+        String body = "y".repeat(60_000);
+        for (int i = 0; i < 80; i++) {
+            h.api.signAndPost("/v1/papers", attacker, paper("about it " + i, now).setBodyMarkdown(body)
+                    .addCommits(commit).build()).ack();
+        }
+        ApiClient.Response r = h.api.get("/v1/experiment?commit=" + commit);
+        assertThat(r.status()).isEqualTo(200);
+        var report = r.parse(dev.rhizome.proto.v1.ExperimentReport.newBuilder()).build();
+        assertThat(report.getSerializedSize()).isLessThanOrEqualTo(PageRequest.MAX_PAGE_BYTES + 64 * 1024);
+        assertThat(report.getPapersLeftOut()).isPositive();
+        assertThat(report.getPapersCount() + report.getPapersLeftOut()).isEqualTo(80);
+        assertThat(report.getResultsLeftOut()).isZero();
+    }
+
+    @Test
+    void aLeaderboardIsBoundedInBytesAndSaysWhatItLeftOut() {
+        long now = h.clock.millis();
+        // descriptions of 16,384 three-byte characters: 48 KB an entry; 100 ranked experiments are 4.8 MB
+        String description = "\u20ac".repeat(16_384);
+        int experiments = 100;
+        for (int i = 0; i < experiments; i++) {
+            h.api.signAndPost("/v1/experiments", attacker, Fixtures.experiment(attacker, SEED, DIRECTION,
+                    Fixtures.commit(), h.seedCommit, now).toBuilder().setDescription(description).build()).ack();
+        }
+        Identity runner = Identity.generate();
+        for (var unit = h.api.claim(runner); unit != null; unit = h.api.claim(runner)) {
+            h.api.signAndPost("/v1/results", runner, Fixtures.result(runner, unit, 3.0, now)).ack();
+        }
+        ApiClient.Response r = h.api.get("/v1/leaderboard?direction=" + DIRECTION);
+        assertThat(r.status()).isEqualTo(200);
+        var boards = r.parse(dev.rhizome.proto.v1.LeaderboardList.newBuilder()).build();
+        assertThat(boards.getSerializedSize()).isLessThanOrEqualTo(PageRequest.MAX_PAGE_BYTES + 64 * 1024);
+        var board = boards.getLeaderboards(0);
+        assertThat(board.getEntriesLeftOut()).isPositive();
+        assertThat(board.getEntriesCount() + board.getEntriesLeftOut()).isGreaterThanOrEqualTo(experiments);
+        // a limit below the bound leaves nothing out
+        var top = h.api.get("/v1/leaderboard?direction=" + DIRECTION + "&limit=10",
+                dev.rhizome.proto.v1.LeaderboardList.newBuilder()).build().getLeaderboards(0);
+        assertThat(top.getEntriesCount()).isEqualTo(10);
+        assertThat(top.getEntriesLeftOut()).isZero();
+    }
+
+    @Test
     void theDashboardShowsABoundedAmountWhateverOneKeyPublishes() {
         long now = h.clock.millis();
         String longest = "<script>alert(1)</script>" + "d".repeat(16_000);

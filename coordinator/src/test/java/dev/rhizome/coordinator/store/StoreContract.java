@@ -1309,4 +1309,58 @@ abstract class StoreContract {
             throw new AssertionError(e);
         }
     }
+
+    @Test
+    void writeCountsArePerScopeKindAndDayAndOldDaysAreForgotten() throws Exception {
+        Store store = store();
+        long day = 86_400_000L * 19_000;
+        List<String> scopes = List.of("key:aa", "address:10.0.0.1", "all");
+        run(store, tx -> {
+            tx.countWrite("experiments", day, scopes);
+            tx.countWrite("experiments", day, scopes);
+            tx.countWrite("experiments", day, List.of("key:bb", "all"));
+            tx.countWrite("papers", day, List.of("all"));
+            tx.countWrite("experiments", day - 86_400_000L, List.of("all"));
+            return null;
+        });
+        assertThat(writeCounts(store, "experiments", day, List.of("key:aa", "key:bb", "key:cc",
+                "address:10.0.0.1", "all"))).isEqualTo(java.util.Map.of("key:aa", 2, "key:bb", 1,
+                "address:10.0.0.1", 2, "all", 3));
+        assertThat(writeCounts(store, "papers", day, List.of("all"))).isEqualTo(java.util.Map.of("all", 1));
+        int forgotten = run(store, tx -> tx.forgetWriteCounts(day));
+        assertThat(forgotten).isEqualTo(1);
+        assertThat(writeCounts(store, "experiments", day - 86_400_000L, List.of("all"))).isEmpty();
+        assertThat(writeCounts(store, "experiments", day, List.of("all"))).isEqualTo(java.util.Map.of("all", 3));
+        // a rolled-back transaction counts nothing
+        try {
+            run(store, tx -> {
+                tx.countWrite("experiments", day, List.of("all"));
+                throw new IllegalStateException("refused");
+            });
+        } catch (IllegalStateException expected) {
+            // as meant
+        }
+        assertThat(writeCounts(store, "experiments", day, List.of("all"))).isEqualTo(java.util.Map.of("all", 3));
+    }
+
+    @Test
+    void aNodeIsKnownOnceItAnnounced() throws Exception {
+        Store store = store();
+        Identity node = Identity.generate();
+        assertThat(known(store, node)).isFalse();
+        run(store, tx -> {
+            tx.announce(dev.rhizome.proto.v1.NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString())
+                    .setHost("127.0.0.1").setPort(7000).setHardwareClass("cpu").setTimeMs(1).build(), 1);
+            return null;
+        });
+        assertThat(known(store, node)).isTrue();
+    }
+
+    private static java.util.Map<String, Integer> writeCounts(Store store, String kind, long day, List<String> scopes) {
+        return run(store, tx -> tx.writeCounts(kind, day, scopes));
+    }
+
+    private static boolean known(Store store, Identity node) {
+        return run(store, tx -> tx.knownNode(node.publicId().toByteString()));
+    }
 }

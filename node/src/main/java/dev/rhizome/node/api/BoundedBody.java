@@ -11,11 +11,11 @@ import java.util.concurrent.Flow;
 /**
  * An answer's body read whole into memory, up to a bound. Whatever answers at the coordinator's
  * URL (a wrong port, a proxy, a hostile server) could otherwise send an endless body into the
- * node's heap: past the bound the exchange is cancelled and the body fails.
+ * node's heap (or the export's: {@code rhizome export}): past the bound the exchange is cancelled and the body fails.
  */
-final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
+public final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
     /** Thrown (as the body's failure) when the answer is larger than the bound. */
-    static final class TooLarge extends IOException {
+    public static final class TooLarge extends IOException {
         TooLarge(long max) {
             super("the answer is larger than " + (max >> 20) + " MiB");
         }
@@ -38,7 +38,7 @@ final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
         });
     }
 
-    static HttpResponse.BodyHandler<byte[]> handler(long max) {
+    public static HttpResponse.BodyHandler<byte[]> handler(long max) {
         return info -> new BoundedBody(max);
     }
 

@@ -50,7 +50,7 @@ public final class CoordinatorClient {
     private final HttpClient http;
     private final Duration timeout;
     /** The largest answer read (a whole direction's leaderboard of some 100,000 experiments fits). */
-    static final long MAX_ANSWER_BYTES = 128L << 20;
+    public static final long MAX_ANSWER_BYTES = 128L << 20;
     private final long maxAnswerBytes;
     private final UnansweredClaim unanswered = new UnansweredClaim();
 

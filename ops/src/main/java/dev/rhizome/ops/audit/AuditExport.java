@@ -47,10 +47,18 @@ public final class AuditExport {
     }
 
     public static Summary export(URI coordinator, Path file, long nowMs) throws IOException {
+        return export(coordinator, file, nowMs, dev.rhizome.node.api.CoordinatorClient.MAX_ANSWER_BYTES);
+    }
+
+    /**
+     * @param maxPageBytes the largest answer read for one page, as the coordinator client bounds its
+     *                     answers: whatever answers at the URL could otherwise send an endless body
+     */
+    public static Summary export(URI coordinator, Path file, long nowMs, long maxPageBytes) throws IOException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-        EnvelopeList audit = getAll(http, coordinator, "/v1/audit", EnvelopeList.parser());
-        DirectionList directions = getAll(http, coordinator, "/v1/directions", DirectionList.parser());
-        AdoptionList adoptions = getAll(http, coordinator, "/v1/adoptions", AdoptionList.parser());
+        EnvelopeList audit = getAll(http, maxPageBytes, coordinator, "/v1/audit", EnvelopeList.parser());
+        DirectionList directions = getAll(http, maxPageBytes, coordinator, "/v1/directions", DirectionList.parser());
+        AdoptionList adoptions = getAll(http, maxPageBytes, coordinator, "/v1/adoptions", AdoptionList.parser());
         List<AuditLine> lines = new ArrayList<>();
         lines.add(AuditLine.newBuilder().setHeader(AuditHeader.newBuilder().setFormat(FORMAT)
                 .setCoordinator(coordinator.toString()).setExportedMs(nowMs)).build());
@@ -60,7 +68,7 @@ public final class AuditExport {
         }
         int trials = 0;
         for (DirectionStatus d : directions.getDirectionsList()) {
-            TrialList list = getAll(http, coordinator, "/v1/trials?direction="
+            TrialList list = getAll(http, maxPageBytes, coordinator, "/v1/trials?direction="
                     + URLEncoder.encode(d.getDirection().getName(), StandardCharsets.UTF_8), TrialList.parser());
             list.getTrialsList().forEach(t -> lines.add(AuditLine.newBuilder().setTrial(t).build()));
             trials += list.getTrialsCount();
@@ -105,20 +113,31 @@ public final class AuditExport {
      * gave it. The audit trail is append-only and paged by acceptance order, so records accepted
      * while the export reads are appended, never skipped or repeated.
      */
-    private static <T extends Message> T getAll(HttpClient http, URI coordinator, String path, Parser<T> parser)
+    private static <T extends Message> T getAll(HttpClient http, long maxPageBytes, URI coordinator, String path, Parser<T> parser)
             throws IOException {
         String separator = path.contains("?") ? "&" : "?";
-        return ListPages.readAll(after -> get(http, coordinator, path + separator + "limit=" + ListPages.LIMIT
+        return ListPages.readAll(after -> get(http, maxPageBytes, coordinator, path + separator + "limit=" + ListPages.LIMIT
                 + (after.isEmpty() ? "" : "&after=" + URLEncoder.encode(after, StandardCharsets.UTF_8)), parser),
                 why -> new IOException("GET " + path + " " + why));
     }
 
-    private static <T extends Message> T get(HttpClient http, URI coordinator, String path, Parser<T> parser)
+    private static <T extends Message> T get(HttpClient http, long maxPageBytes, URI coordinator, String path, Parser<T> parser)
             throws IOException {
         HttpRequest request = HttpRequest.newBuilder(coordinator.resolve(path)).timeout(Duration.ofSeconds(60))
                 .header("Accept", "application/x-protobuf").GET().build();
         try {
-            HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> response;
+            try {
+                response = http.send(request, dev.rhizome.node.api.BoundedBody.handler(maxPageBytes));
+            } catch (IOException e) {
+                for (Throwable c = e; c != null; c = c.getCause()) {
+                    if (c instanceof dev.rhizome.node.api.BoundedBody.TooLarge tooLarge) {
+                        throw new NotACoordinatorException("the answer to GET " + path + " was refused: "
+                                + tooLarge.getMessage() + " (not a rhizome coordinator, or a hostile one)");
+                    }
+                }
+                throw e;
+            }
             if (response.statusCode() != 200) {
                 Error error = dev.rhizome.node.api.CoordinatorClient.coordinatorError(response.body());
                 if (error == null) {

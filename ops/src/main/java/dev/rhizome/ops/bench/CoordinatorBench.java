@@ -178,6 +178,9 @@ public final class CoordinatorBench {
         int cores = Runtime.getRuntime().availableProcessors();
         String store = config.store().isEmpty() ? "sqlite" : config.store();
         CoordinatorConfig coordinatorConfig = CoordinatorConfig.defaults(config.dataDir()).withStore(config.store());
+        // one operator key registers every unit's experiment from one address: a load, not abuse
+        coordinatorConfig = coordinatorConfig.withLimits(coordinatorConfig.limits()
+                .withDailyWrites(dev.rhizome.coordinator.core.WriteQuota.Limits.none()));
         try (Coordinator coordinator = Coordinator.start(coordinatorConfig);
                 ClosedLoopClients http = new ClosedLoopClients(coordinator.url())) {
             CoordinatorClient ops = new CoordinatorClient(coordinator.url(), Identity.generate());

@@ -73,7 +73,9 @@ public final class NodeBench {
         SortedMap<String, byte[]> files = ShortJobs.seed("bench", config.steps(), config.stepSeconds(), 60);
         Path holderDir = config.dir().resolve("holder");
         Path nodeDir = config.dir().resolve("node");
-        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(config.dir().resolve("coordinator")))) {
+        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(config.dir().resolve("coordinator"))
+                .withLimits(dev.rhizome.coordinator.CoordinatorLimits.defaults()
+                        .withDailyWrites(dev.rhizome.coordinator.core.WriteQuota.Limits.none())))) {
             CoordinatorClient operator = new CoordinatorClient(coordinator.url(), Identity.generate());
             Seed seed;
             List<String> commits = new ArrayList<>();

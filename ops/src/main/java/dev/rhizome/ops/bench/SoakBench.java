@@ -134,7 +134,9 @@ public final class SoakBench {
     }
 
     public static Report run(Config config, PrintStream progress) throws Exception {
-        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(config.dataDir()))) {
+        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(config.dataDir())
+                .withLimits(dev.rhizome.coordinator.CoordinatorLimits.defaults()
+                        .withDailyWrites(dev.rhizome.coordinator.core.WriteQuota.Limits.none())))) {
             String url = coordinator.url();
             CoordinatorClient operator = new CoordinatorClient(url, Identity.generate());
             Seed seed = prepare(operator);

@@ -289,8 +289,13 @@ public final class CoordinatorCrash {
         Path urlFile = config.dataDir().resolve("coordinator.url");
         Files.deleteIfExists(urlFile);
         List<String> command = new ArrayList<>(config.launcher());
+        // one operator key registers every unit's experiment: a load, not abuse (no daily write limit)
+        Path limits = config.dataDir().resolve("coordinator-limits.json");
+        Files.createDirectories(config.dataDir());
+        Files.writeString(limits, "{\"daily_write_limits\": {\"experiments\": {\"per_key\": 0, \"per_address\": 0, "
+                + "\"total\": 0}}}");
         command.addAll(List.of("coordinator", "--data-dir", config.dataDir().toString(), "--port",
-                Integer.toString(port)));
+                Integer.toString(port), "--config", limits.toString()));
         if (!config.store().isEmpty()) {
             command.addAll(List.of("--store", config.store()));
         }

@@ -1,0 +1,44 @@
+package dev.rhizome.coordinator.core;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/**
+ * The address a write is counted against ({@link WriteQuota}): an IPv4 address whole, an IPv6
+ * address by its /64 prefix (one host or subnet is routinely given a whole /64, so counting each
+ * IPv6 address would give one host 2^64 shares), and an IPv4-mapped IPv6 address as its IPv4 one.
+ */
+public final class AddressScope {
+    private AddressScope() {
+    }
+
+    public static String of(InetAddress address) {
+        if (address instanceof Inet4Address) {
+            return address.getHostAddress();
+        }
+        byte[] b = address.getAddress();
+        if (address instanceof Inet6Address && isV4Mapped(b)) {
+            try {
+                return InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, 12, 16)).getHostAddress();
+            } catch (UnknownHostException e) {
+                throw new IllegalStateException(e);  // four bytes are always an address
+            }
+        }
+        StringBuilder prefix = new StringBuilder();
+        for (int i = 0; i < 8; i += 2) {
+            prefix.append(Integer.toHexString(((b[i] & 0xff) << 8) | (b[i + 1] & 0xff))).append(':');
+        }
+        return prefix.append(":/64").toString();
+    }
+
+    private static boolean isV4Mapped(byte[] b) {
+        for (int i = 0; i < 10; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
+    }
+}

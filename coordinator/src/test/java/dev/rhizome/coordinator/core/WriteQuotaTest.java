@@ -1,0 +1,57 @@
+package dev.rhizome.coordinator.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class WriteQuotaTest {
+    private static final long NOW = 1_700_000_000_000L;
+    private static final WriteQuota.Limit LIMIT = new WriteQuota.Limit(3, 10, 100);
+
+    @Test
+    void eachScopeIsCheckedNarrowestFirstAndBelowEveryBoundTheWriteIsAllowed() {
+        assertThat(WriteQuota.refusal(WriteQuota.Kind.EXPERIMENTS, LIMIT, new WriteQuota.Counts(2, 9, 99), true, NOW))
+                .isEmpty();
+        assertThat(WriteQuota.refusal(WriteQuota.Kind.EXPERIMENTS, LIMIT, new WriteQuota.Counts(3, 10, 100), true, NOW))
+                .get().asString().contains("this key").contains("3 experiments today, at most 3 a day");
+        assertThat(WriteQuota.refusal(WriteQuota.Kind.EXPERIMENTS, LIMIT, new WriteQuota.Counts(0, 10, 100), true, NOW))
+                .get().asString().contains("this address");
+        assertThat(WriteQuota.refusal(WriteQuota.Kind.PAPERS, LIMIT, new WriteQuota.Counts(0, 0, 100), true, NOW))
+                .get().asString().contains("all keys together").contains("daily_write_limits.papers")
+                .contains("resets at " + (Reputation.dayStart(NOW) + Reputation.DAY_MS));
+    }
+
+    @Test
+    void zeroMeansNoBoundAndAWriteWithoutAnAddressIsNotCountedByOne() {
+        WriteQuota.Limit open = new WriteQuota.Limit(0, 0, 0);
+        assertThat(WriteQuota.refusal(WriteQuota.Kind.SEEDS, open, new WriteQuota.Counts(1 << 30, 1 << 30, 1 << 30),
+                true, NOW)).isEmpty();
+        assertThat(WriteQuota.refusal(WriteQuota.Kind.SEEDS, LIMIT, new WriteQuota.Counts(0, 50, 0), false, NOW))
+                .isEmpty();
+        assertThatThrownBy(() -> new WriteQuota.Limit(-1, 0, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void defaultsBoundEveryKindAndHonestUseIsFarBelowThem() {
+        WriteQuota.Limits defaults = WriteQuota.Limits.defaults();
+        for (WriteQuota.Kind kind : WriteQuota.Kind.values()) {
+            WriteQuota.Limit l = defaults.of(kind);
+            assertThat(l.perAddress()).as(kind.configName()).isPositive();
+            assertThat(l.total()).as(kind.configName()).isPositive();
+            assertThat(WriteQuota.Kind.named(kind.configName())).contains(kind);
+        }
+        // an agent proposing a few hundred experiments a day
+        assertThat(defaults.of(WriteQuota.Kind.EXPERIMENTS).perKey()).isGreaterThanOrEqualTo(1_000);
+    }
+
+    @Test
+    void addressScopesCountAnIpv6SlashSixtyFourAsOneAddress() throws Exception {
+        assertThat(AddressScope.of(java.net.InetAddress.getByName("192.0.2.7"))).isEqualTo("192.0.2.7");
+        assertThat(AddressScope.of(java.net.InetAddress.getByName("2001:db8:1:2:aaaa::1")))
+                .isEqualTo(AddressScope.of(java.net.InetAddress.getByName("2001:db8:1:2:bbbb::9")))
+                .isEqualTo("2001:db8:1:2::/64");
+        assertThat(AddressScope.of(java.net.InetAddress.getByName("2001:db8:1:3::1"))).isEqualTo("2001:db8:1:3::/64");
+        assertThat(AddressScope.of(java.net.InetAddress.getByName("::1"))).isEqualTo("0:0:0:0::/64");
+    }
+}
