@@ -250,6 +250,7 @@ public final class GossipCore implements PeerProtocol {
                 // Its outstanding exchange asks stay expected: answers on the old link may still arrive.
                 existing.exchangeAnsweredMs = Long.MIN_VALUE / 2;
                 existing.heardMs = now;
+                planner.unclaim(peer); // withdrawals sent on the old link may be lost with it
                 greet(peer, now, out);
             }
             return settled(out);
@@ -328,6 +329,9 @@ public final class GossipCore implements PeerProtocol {
     public List<Effect> onDisconnected(PublicId peer, long nowMs) {
         long now = clock.advance(nowMs);
         Link link = connections.remove(peer);
+        if (link != null) {
+            planner.unclaim(peer); // its withdrawals rode on this link
+        }
         boolean wasDialing = connections.dialEnded(peer);
         if (wasDialing) {
             dials.ended(peer, AddressDials.Outcome.FAILED, now, random);
@@ -408,6 +412,7 @@ public final class GossipCore implements PeerProtocol {
             keepBudget.fetched(commit, bytes);
         }
         scores.delivered(from);
+        planner.delivered(from);
         List<Start> pointless = new ArrayList<>();
         Set<PublicId> holders = planner.markHeld(commit, pointless);
         for (Start s : pointless) {
@@ -493,7 +498,7 @@ public final class GossipCore implements PeerProtocol {
         CommitId.require(commit, "commit");
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
-        if (failure == FetchFailure.CONNECTION_LOST) {
+        if (failure == FetchFailure.CONNECTION_LOST || failure == FetchFailure.DECLINED) {
             return settled(out); // no offence: busy, declined or gone
         }
         penalise(holder, Penalty.of(failure), now, out);
@@ -713,6 +718,16 @@ public final class GossipCore implements PeerProtocol {
 
     public Set<PublicId> connectedPeers() {
         return new LinkedHashSet<>(connections.openPeers());
+    }
+
+    /** Whether {@code peer} declined so often lately that it is not asked for bundles now; for tests and diagnostics. */
+    boolean isResting(PublicId peer) {
+        return planner.resting(peer, clock.nowMs());
+    }
+
+    /** The peers the planner would ask for {@code commit}, the one asked now first; for tests. */
+    List<PublicId> holdersOf(String commit) {
+        return planner.holdersOf(commit);
     }
 
     public double score(PublicId peer) {
@@ -1069,7 +1084,7 @@ public final class GossipCore implements PeerProtocol {
                 && !goneClaims.doubt(from, commit, now)) {
             penalty = Penalty.FALSE_CLAIM; // too many doubts held: scored at once
         } // else a false claim unless the peer withdraws the commit within the grace (it may have just pruned it)
-        Start next = planner.failed(from, commit, mayRetry, now);
+        Start next = planner.failed(from, commit, mayRetry, failure == FetchFailure.DECLINED, now);
         if (next != null) {
             startFetch(next, out);
         }
