@@ -721,7 +721,7 @@ public final class GossipCore implements PeerProtocol {
     }
 
     /** Whether {@code peer} declined so often lately that it is not asked for bundles now; for tests and diagnostics. */
-    boolean isResting(PublicId peer) {
+    public boolean isResting(PublicId peer) {
         return planner.resting(peer, clock.nowMs());
     }
 
