@@ -13,6 +13,7 @@ import dev.rhizome.node.gossip.core.FetchPlanner.Start;
 import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.Inventory;
 import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.proto.v1.PeerExchange;
 import dev.rhizome.proto.v1.PeerExchangeRequest;
 import dev.rhizome.proto.v1.Result;
@@ -225,6 +226,21 @@ public final class GossipCore implements PeerProtocol {
      */
     @Override
     public List<Effect> onConnected(PublicId peer, SignedEnvelope peerInfo, boolean outbound, long nowMs) {
+        return connected(peer, peerInfo, null, outbound, nowMs);
+    }
+
+    /**
+     * As {@link #onConnected(PublicId, SignedEnvelope, boolean, long)}, for the NodeInfo the link
+     * handshake verified: its signature is not checked a second time on a first connection (the
+     * size, signer and time window are).
+     */
+    @Override
+    public List<Effect> onConnected(PublicId peer, Verified<NodeInfo> peerInfo, boolean outbound, long nowMs) {
+        return connected(peer, peerInfo.envelope(), peerInfo, outbound, nowMs);
+    }
+
+    private List<Effect> connected(PublicId peer, SignedEnvelope peerInfo, Verified<NodeInfo> verified, boolean outbound,
+            long nowMs) {
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
         connections.dialEnded(peer);
@@ -255,7 +271,8 @@ public final class GossipCore implements PeerProtocol {
             }
             return settled(out);
         }
-        Outcome hello = checkNodeInfo(peerInfo, now);
+        Outcome hello = verified != null && table.heldRecord(peerInfo) == null ? check.nodeInfo(verified, now)
+                : checkNodeInfo(peerInfo, now);
         if (!hello.accepted() || !peerInfo.getSigner().equals(peer.toByteString())) {
             counters.invalid++;
             penalise(peer, hello.penalty() != null ? hello.penalty() : Penalty.FORGED_SIGNER, now, out);
