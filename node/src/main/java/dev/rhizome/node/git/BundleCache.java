@@ -94,6 +94,14 @@ final class BundleCache {
      * every holder of a commit serve one bundle, whose pieces a fetcher can take from any of them.
      */
     BundleFile keep(Path received, String tip, List<String> prerequisites) throws IOException {
+        return keep(received, tip, prerequisites, null);
+    }
+
+    /**
+     * As {@link #keep(Path, String, List)}, with the digests the fetcher computed over these very
+     * bytes as they arrived ({@code known}; null: hash the file here): not hashed a second time.
+     */
+    BundleFile keep(Path received, String tip, List<String> prerequisites, PieceDigests.Result known) throws IOException {
         String name = fileName(tip, prerequisites);
         ensureDir();
         // The received file is taken, not copied: on one file system this is a rename, which
@@ -101,7 +109,7 @@ final class BundleCache {
         Path temp = dir.resolve(name + "." + Long.toHexString(TEMP_NAMES.nextLong()) + ".tmp");
         try {
             Files.move(received, temp);
-            PieceDigests.Result digests = PieceDigests.of(temp, pieceBytes);
+            PieceDigests.Result digests = usable(known) ? known : PieceDigests.of(temp, pieceBytes);
             Path file = dir.resolve(name);
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return replace(name, new BundleFile(tip, file, Files.size(file), digests.sha256(), prerequisites,
@@ -113,8 +121,31 @@ final class BundleCache {
 
     /** As {@link #keep(Path, String, List)}, for a bundle received into memory: written here, hashed as it is written. */
     BundleFile keep(byte[] received, String tip, List<String> prerequisites) throws IOException {
+        return keep(received, tip, prerequisites, null);
+    }
+
+    /** As {@link #keep(byte[], String, List)}, with the digests computed as the bytes arrived (null: hashed as written). */
+    BundleFile keep(byte[] received, String tip, List<String> prerequisites, PieceDigests.Result known) throws IOException {
         String name = fileName(tip, prerequisites);
-        return replace(name, write(dir.resolve(name), tip, prerequisites, out -> out.write(received)));
+        if (!usable(known)) {
+            return replace(name, write(dir.resolve(name), tip, prerequisites, out -> out.write(received)));
+        }
+        ensureDir();
+        Path file = dir.resolve(name);
+        Path temp = Files.createTempFile(dir, name, ".tmp");
+        try {
+            Files.write(temp, received);
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return replace(name, new BundleFile(tip, file, received.length, known.sha256(), prerequisites,
+                    known.pieceBytes(), known.pieceSha256()));
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    /** Digests of this cache's piece size: what a ranged fetch will ask this node for. */
+    private boolean usable(PieceDigests.Result known) {
+        return known != null && known.pieceBytes() == pieceBytes;
     }
 
     private BundleFile replace(String name, BundleFile kept) {

@@ -423,12 +423,22 @@ public final class NodeRepository implements AutoCloseable {
      * The file is moved into the cache (renamed where it can be), so {@code bundle} is gone afterwards.
      */
     public BundleFile keepReceivedBundle(Path bundle, String tip) throws IOException {
-        return bundles.keep(bundle, tip, sortedPrerequisites(ReceivedBundle.of(bundle)));
+        return keepReceivedBundle(bundle, tip, null);
+    }
+
+    /** As {@link #keepReceivedBundle(Path, String)}, with the digests computed as it arrived (null: hashed here). */
+    public BundleFile keepReceivedBundle(Path bundle, String tip, PieceDigests.Result digests) throws IOException {
+        return bundles.keep(bundle, tip, sortedPrerequisites(ReceivedBundle.of(bundle)), digests);
     }
 
     /** As {@link #keepReceivedBundle(Path, String)}, for a bundle received into memory: written to the cache. */
     public BundleFile keepReceivedBundle(byte[] bundle, String tip) throws IOException {
-        return bundles.keep(bundle, tip, sortedPrerequisites(ReceivedBundle.of(bundle)));
+        return keepReceivedBundle(bundle, tip, null);
+    }
+
+    /** As {@link #keepReceivedBundle(byte[], String)}, with the digests computed as it arrived (null: hashed here). */
+    public BundleFile keepReceivedBundle(byte[] bundle, String tip, PieceDigests.Result digests) throws IOException {
+        return bundles.keep(bundle, tip, sortedPrerequisites(ReceivedBundle.of(bundle)), digests);
     }
 
     private static List<String> sortedPrerequisites(ReceivedBundle bundle) throws IOException {

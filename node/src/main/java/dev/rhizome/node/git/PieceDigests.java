@@ -4,6 +4,7 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -14,45 +15,83 @@ import java.util.List;
  * The SHA-256 of a bundle and of each of its pieces, computed in one pass over its bytes as they
  * are written: what lets a fetcher take pieces from several holders and check each on arrival.
  */
-final class PieceDigests {
+public final class PieceDigests {
     private final int pieceBytes;
     private final MessageDigest whole = BundleCache.sha256();
     private final List<byte[]> pieces = new ArrayList<>();
     private MessageDigest piece = BundleCache.sha256();
     private int inPiece;
 
-    PieceDigests(int pieceBytes) {
+    public PieceDigests(int pieceBytes) {
         if (pieceBytes <= 0) {
             throw new IllegalArgumentException("piece size must be positive: " + pieceBytes);
         }
         this.pieceBytes = pieceBytes;
     }
 
-    void update(byte[] data, int offset, int length) {
-        whole.update(data, offset, length);
+    public void update(byte[] data, int offset, int length) {
         while (length > 0) {
             int n = Math.min(length, pieceBytes - inPiece);
-            piece.update(data, offset, n);
+            whole.update(data, offset, n); // up to the piece's end only: the first piece's digest is taken from it
+            if (!pieces.isEmpty()) {
+                piece.update(data, offset, n);
+            }
             inPiece += n;
             offset += n;
             length -= n;
             if (inPiece == pieceBytes) {
-                pieces.add(piece.digest());
-                piece = BundleCache.sha256();
-                inPiece = 0;
+                endPiece();
             }
         }
     }
 
-    /** Ends the pass: the whole digest and the piece digests (the last piece may be short). */
-    Result finish() {
-        if (inPiece > 0) {
-            pieces.add(piece.digest());
+    /** As {@link #update(byte[], int, int)}, for the bytes remaining in {@code data} (consumed). */
+    public void update(ByteBuffer data) {
+        while (data.hasRemaining()) {
+            int n = Math.min(data.remaining(), pieceBytes - inPiece);
+            ByteBuffer part = data.slice(data.position(), n);
+            whole.update(part.duplicate());
+            if (!pieces.isEmpty()) {
+                piece.update(part);
+            }
+            data.position(data.position() + n);
+            inPiece += n;
+            if (inPiece == pieceBytes) {
+                endPiece();
+            }
         }
-        return new Result(whole.digest(), pieceBytes, List.copyOf(pieces));
     }
 
-    record Result(byte[] sha256, int pieceBytes, List<byte[]> pieceSha256) {
+    /**
+     * The first piece's bytes are the whole digest's first bytes, so it is not hashed twice: its
+     * digest is a copy of the whole one's state at its end. A bundle of one piece (most of them)
+     * is hashed once.
+     */
+    private void endPiece() {
+        pieces.add(pieces.isEmpty() ? snapshot(whole) : piece.digest());
+        piece = BundleCache.sha256();
+        inPiece = 0;
+    }
+
+    private static byte[] snapshot(MessageDigest digest) {
+        try {
+            return ((MessageDigest) digest.clone()).digest();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("the JDK's SHA-256 can be cloned", e);
+        }
+    }
+
+    /** Ends the pass: the whole digest and the piece digests (the last piece may be short). */
+    public Result finish() {
+        byte[] all = whole.digest();
+        if (inPiece > 0) {
+            pieces.add(pieces.isEmpty() ? all.clone() : piece.digest());
+        }
+        return new Result(all, pieceBytes, List.copyOf(pieces));
+    }
+
+    /** A bundle's SHA-256 and its pieces' (of {@code pieceBytes} each, the last maybe short). */
+    public record Result(byte[] sha256, int pieceBytes, List<byte[]> pieceSha256) {
     }
 
     /** An output stream that digests what passes through it. */

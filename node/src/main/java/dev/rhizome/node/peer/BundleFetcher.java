@@ -4,6 +4,8 @@ import dev.rhizome.node.gossip.core.GossipCore;
 import dev.rhizome.node.gossip.core.StallFloor;
 import dev.rhizome.node.git.BundleException;
 import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.git.PieceDigests;
+import com.google.protobuf.ByteString;
 import dev.rhizome.proto.v1.BundleRequest;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.PeerMessage;
@@ -130,12 +132,13 @@ public final class BundleFetcher implements AutoCloseable {
         long started = System.nanoTime();
         try (ReceivedBytes received = new ReceivedBytes()) {
             FetchSession session = new FetchSession(commit, config.maxBundleBytes(), peer.getNode());
-            downloadResuming(peer, commit, session, new BundleSink(received), progress, cancel);
+            BundleSink sink = new BundleSink(received);
+            downloadResuming(peer, commit, session, sink, progress, cancel);
             if (cancel.isCancelled()) {
                 throw new PeerFailure(PeerFailure.Kind.CANCELLED, "cancelled");
             }
             received.importInto(repo, commit, config.maxBundleBytes());
-            keep(received, commit);
+            keep(received, commit, sink.digests());
             FetchResult result = new FetchResult(commit, peer.toBuilder().setNode(session.peerNode()).build(),
                     session.size(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), false);
             log.info("fetched {} ({} bytes) from {} in {} ms", CommitId.abbreviate(commit), result.bytes(),
@@ -203,7 +206,9 @@ public final class BundleFetcher implements AutoCloseable {
             // The bundle is good, so a piece that did not match its digest was that holder's fault.
             got.badPieces().forEach((holder, why) -> verdicts.failed(holders.get(holder),
                     new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, why)));
-            keep(received, commit);
+            // Every piece matched the primary's digest and the whole its SHA-256: those are this bundle's digests.
+            keep(received, commit, new PieceDigests.Result(whole, got.pieceBytes(),
+                    got.pieceSha256().stream().map(ByteString::toByteArray).toList()));
             FetchResult result = new FetchResult(commit, primary.toBuilder().setNode(got.primaryNode()).build(), got.size(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), false);
             log.info("fetched {} ({} bytes) in pieces from {} holders (first {}) in {} ms", CommitId.abbreviate(commit),
@@ -292,9 +297,9 @@ public final class BundleFetcher implements AutoCloseable {
     }
 
     /** Serves the very bytes received from now on, so holders downstream all offer one bundle. */
-    private void keep(ReceivedBytes bundle, String commit) {
+    private void keep(ReceivedBytes bundle, String commit, PieceDigests.Result digests) {
         try {
-            bundle.keepIn(repo, commit);
+            bundle.keepIn(repo, commit, digests);
         } catch (IOException | RuntimeException e) {
             log.warn("cannot keep the bundle of {} to serve it: {}", CommitId.abbreviate(commit), e.getMessage());
         }

@@ -2,12 +2,15 @@ package dev.rhizome.node.peer;
 
 import com.google.protobuf.ByteString;
 import java.io.IOException;
-import java.security.MessageDigest;
+import dev.rhizome.node.git.BundleFile;
+import dev.rhizome.node.git.PieceDigests;
 
 /** Bundle bytes arriving from a peer in order, hashed on the way into {@link ReceivedBytes} (memory or a file). */
 final class BundleSink implements TransferSink {
     private final ReceivedBytes into;
-    private final MessageDigest digest = ReceivedBytes.sha256Digest();
+    /** The whole digest and the cache's piece digests in one pass, so keeping the bundle hashes nothing again. */
+    private final PieceDigests digests = new PieceDigests(BundleFile.PIECE_BYTES);
+    private PieceDigests.Result result;
 
     BundleSink(ReceivedBytes into) {
         this.into = into;
@@ -15,8 +18,8 @@ final class BundleSink implements TransferSink {
 
     @Override
     public synchronized void write(ByteString data) throws IOException {
-        digest.update(data.asReadOnlyByteBuffer());
         for (var buffer : data.asReadOnlyByteBufferList()) {
+            digests.update(buffer.duplicate());
             into.append(buffer);
         }
     }
@@ -24,6 +27,12 @@ final class BundleSink implements TransferSink {
     /** The SHA-256 of everything written. */
     @Override
     public synchronized byte[] finish() {
-        return digest.digest();
+        result = digests.finish();
+        return result.sha256();
+    }
+
+    /** The digests {@link #finish} computed (the bundle's and its pieces'), for the cache; null before. */
+    synchronized PieceDigests.Result digests() {
+        return result;
     }
 }

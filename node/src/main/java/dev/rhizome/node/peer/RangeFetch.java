@@ -40,9 +40,12 @@ final class RangeFetch {
                       TransferProgress progress, CompletableFuture<Void> outcome);
     }
 
-    /** What was fetched: the bundle's size and digest as the first holder (the primary) announced them. */
+    /**
+     * What was fetched: the bundle's size and digests as the first holder (the primary) announced
+     * them (every piece matched its digest on arrival).
+     */
     record Outcome(int primary, ByteString primaryNode, long size, byte[] sha256, Map<Integer, String> badPieces,
-                   long bytesReceived) {
+                   long bytesReceived, int pieceBytes, List<ByteString> pieceSha256) {
     }
 
     private record Job(int holder, int piece, long offset, FetchSession session, PieceBuffer buffer,
@@ -99,7 +102,8 @@ final class RangeFetch {
                     start(a);
                 }
                 if (plan.complete()) {
-                    return new Outcome(primary, primaryNode, size, sha256, Map.copyOf(badPieces), arrived.get());
+                    return new Outcome(primary, primaryNode, size, sha256, Map.copyOf(badPieces), arrived.get(),
+                            pieceBytes, pieceSha256);
                 }
                 if (plan.exhausted()) {
                     throw new FetchException(commit, failures);

@@ -3,6 +3,7 @@ package dev.rhizome.node.peer;
 import dev.rhizome.node.git.BundleException;
 import dev.rhizome.node.git.BundleFile;
 import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.git.PieceDigests;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -114,12 +115,12 @@ final class ReceivedBytes implements AutoCloseable {
     }
 
     /** Hands the bundle to the repository's cache, to be served as received (the file, if any, is moved there). */
-    synchronized BundleFile keepIn(NodeRepository repo, String commit) throws IOException {
+    synchronized BundleFile keepIn(NodeRepository repo, String commit, PieceDigests.Result digests) throws IOException {
         if (file == null) {
-            return repo.keepReceivedBundle(exact(), commit);
+            return repo.keepReceivedBundle(exact(), commit, digests);
         }
         channel.close();
-        return repo.keepReceivedBundle(file, commit);
+        return repo.keepReceivedBundle(file, commit, digests);
     }
 
     private byte[] exact() {

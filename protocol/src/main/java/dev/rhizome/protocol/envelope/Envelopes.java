@@ -123,6 +123,20 @@ public final class Envelopes {
     }
 
     /** What a signature covers: the domain tag, the type name and a newline, then the payload. */
+    /**
+     * Feeds {@code digest} the length of {@link #signedBytes} as 4 big-endian bytes, then those
+     * bytes, without copying the payload: what a message id is made of, for every message received.
+     */
+    public static void digestSignedBytes(java.security.MessageDigest digest, String type, ByteString payload) {
+        byte[] typeBytes = type.getBytes(StandardCharsets.UTF_8);
+        int length = DOMAIN.length + typeBytes.length + 1 + payload.size();
+        digest.update(new byte[] {(byte) (length >>> 24), (byte) (length >>> 16), (byte) (length >>> 8), (byte) length});
+        digest.update(DOMAIN);
+        digest.update(typeBytes);
+        digest.update((byte) '\n');
+        digest.update(payload.asReadOnlyByteBuffer());
+    }
+
     public static byte[] signedBytes(String type, ByteString payload) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(DOMAIN.length + type.length() + 1 + payload.size());
         out.writeBytes(DOMAIN);

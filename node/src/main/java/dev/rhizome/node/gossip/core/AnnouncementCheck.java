@@ -89,6 +89,23 @@ final class AnnouncementCheck {
         return o.accepted() ? window(o, ((NodeInfo) o.record()).getTimeMs(), nowMs, false) : o;
     }
 
+    /**
+     * {@link #nodeInfo} for a record whose signature the link handshake verified: every other check
+     * (size, the signer named, the time window) is made again, the signature is not.
+     */
+    Outcome nodeInfo(Verified<NodeInfo> verified, long nowMs) {
+        SignedEnvelope envelope = verified.envelope();
+        String tooLarge = RecordLimits.nodeInfoTooLarge(envelope);
+        if (tooLarge != null) {
+            return Outcome.refuse(Penalty.MALFORMED_MESSAGE, tooLarge);
+        }
+        if (!verified.record().getNode().equals(envelope.getSigner()) || !verified.signer().toByteString().equals(envelope.getSigner())) {
+            return Outcome.refuse(Penalty.FORGED_SIGNER, Kind.NODE_INFO + " signed by " + verified.signer().shortForm()
+                    + " names another node");
+        }
+        return window(Outcome.accept(Kind.NODE_INFO, verified.record()), verified.record().getTimeMs(), nowMs, false);
+    }
+
     private Outcome inventory(SignedEnvelope envelope, PublicId from, long nowMs) {
         Outcome o = open(envelope, Inventory.getDefaultInstance(), Inventory::getNode, Kind.INVENTORY);
         if (!o.accepted()) {

@@ -13,5 +13,10 @@ public enum FetchFailure {
     /** The peer's bundle is larger than this node takes: true, so no penalty, and no retry from it. */
     TOO_LARGE,
     /** The connection dropped: no penalty, the peer may be retried. */
-    CONNECTION_LOST
+    CONNECTION_LOST,
+    /**
+     * The holder declined (busy at its upload limit, its own disk failing, a request it does not
+     * take): no penalty and a retry later, but one that keeps declining rests (see {@code Declines}).
+     */
+    DECLINED
 }

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,6 +24,14 @@ import java.util.Set;
  * when it is handed out, never while it waits for a slot: a peer that announces hundreds of
  * commits, or a node catching up on a backlog, is not taken for a staller because its fetches
  * queue behind each other. Commits the node's own work needs ({@link #needed}) go first.
+ *
+ * <p>A holder that declines (busy, unable) is asked again later, at no cost to its score, up to
+ * {@link #MAX_ATTEMPTS} times a commit, and then not for that commit again even if it announces it
+ * anew; one that keeps declining rests for a while, for every commit ({@link Declines}). The table
+ * of wanted commits is shared among the peers that announced them first: once it is full, a peer
+ * that introduced fewer wants than another takes the place of that one's oldest idle want, so a peer
+ * announcing thousands of commits it does not hold can't fill it and have every other announcement
+ * dropped.
  */
 final class FetchPlanner {
     /** Alternative holders remembered per commit; more add nothing but memory. */
@@ -42,6 +51,7 @@ final class FetchPlanner {
 
     private static final class Holder {
         final PublicId peer;
+        /** Tries that failed in a way worth retrying (a stall, a lost connection, a decline). */
         int attempts;
         long notBeforeMs;
 
@@ -55,6 +65,10 @@ final class FetchPlanner {
         final Set<PublicId> announcers = new HashSet<>();
         /** Peers that signed an Inventory naming this commit to us: for them, "not found" is a lie. */
         final Set<PublicId> claimed = new HashSet<>();
+        /** Peers that used up their tries for this commit: a new announcement of it does not queue them again. */
+        final Set<PublicId> spent = new HashSet<>();
+        /** The peer whose announcement made this want (null: the node's own work), for the table's shares. */
+        PublicId origin;
         Holder current;
         /** The node's work waits for it: kept past seenTtl, started first, and its exhaustion reported. */
         boolean needed;
@@ -78,6 +92,9 @@ final class FetchPlanner {
     /** What a fetch must advance per fetchStall: less under this node's own download cap (see {@link StallFloor}). */
     private long minProgressBytes = MIN_PROGRESS_BYTES;
     private final Map<PublicId, Integer> activeByPeer = new HashMap<>();
+    /** The wants each peer introduced, oldest first: whose to give up when the table is full. */
+    private final Map<PublicId, LinkedHashSet<String>> byOrigin = new HashMap<>();
+    private final Declines declines = new Declines();
 
     FetchPlanner(GossipConfig config) {
         this.config = config;
@@ -116,16 +133,21 @@ final class FetchPlanner {
         }
         Want want = wants.get(commit);
         if (want == null) {
-            if (wants.size() >= maxWants) {
+            if (wants.size() >= maxWants && !evictFor(holder)) {
                 return null;
             }
             want = new Want();
             want.dormant = !fetch;
+            want.origin = holder;
             wants.put(commit, want);
+            byOrigin.computeIfAbsent(holder, p -> new LinkedHashSet<>()).add(commit);
         } else if (fetch) {
             want.dormant = false;
         }
         want.touchedMs = nowMs;
+        if (want.spent.contains(holder)) {
+            return null; // it had its tries for this commit; announcing it again buys no more
+        }
         if (want.announcers.size() < 2 * MAX_HOLDERS) {
             want.announcers.add(holder);
             want.claimed.add(holder);
@@ -140,7 +162,7 @@ final class FetchPlanner {
             }
             return null;
         }
-        if (want.current == null && active < MAX_ACTIVE && want.queue.isEmpty() && hasSlot(holder)) {
+        if (want.current == null && active < MAX_ACTIVE && want.queue.isEmpty() && usable(holder, nowMs)) {
             return begin(want, new Holder(holder), commit, nowMs);
         }
         if (want.queue.size() < MAX_HOLDERS) {
@@ -162,7 +184,7 @@ final class FetchPlanner {
         want.dormant = false;
         want.touchedMs = nowMs;
         for (PublicId holder : holders) {
-            if (!want.knows(holder) && want.queue.size() < MAX_HOLDERS) {
+            if (!want.knows(holder) && !want.spent.contains(holder) && want.queue.size() < MAX_HOLDERS) {
                 want.queue.add(new Holder(holder));
             }
             if (want.announcers.size() < 2 * MAX_HOLDERS) {
@@ -191,8 +213,9 @@ final class FetchPlanner {
                 next = Math.min(next, want.lastProgressMs + stall);
             } else if (!want.dormant) {
                 for (Holder h : want.queue) {
-                    if (h.notBeforeMs > nowMs) {
-                        next = Math.min(next, h.notBeforeMs);
+                    long due = dueMs(h);
+                    if (due > nowMs) {
+                        next = Math.min(next, due);
                     }
                 }
             }
@@ -213,7 +236,7 @@ final class FetchPlanner {
 
     /** Forgets a want (its waiters were told it is unavailable); a later announcement starts afresh. */
     void drop(String commit) {
-        Want want = wants.remove(commit);
+        Want want = removeWant(commit);
         if (want != null && want.current != null) {
             release(want.current.peer);
         }
@@ -257,7 +280,7 @@ final class FetchPlanner {
         if (recent.size() > config.maxCommitsPerInventory()) {
             recent.removeFirst();
         }
-        Want want = wants.remove(commit);
+        Want want = removeWant(commit);
         if (want == null) {
             return Set.of();
         }
@@ -281,6 +304,14 @@ final class FetchPlanner {
      * Returns the next fetch to start now, if a holder is ready.
      */
     Start failed(PublicId from, String commit, boolean mayRetry, long nowMs) {
+        return failed(from, commit, mayRetry, false, nowMs);
+    }
+
+    /**
+     * As {@link #failed(PublicId, String, boolean, long)}; {@code declined} says the holder answered
+     * "not now" (busy, unable): retried like a transient failure, and counted towards its rest.
+     */
+    Start failed(PublicId from, String commit, boolean mayRetry, boolean declined, long nowMs) {
         Want want = wants.get(commit);
         if (want == null || want.current == null || !want.current.peer.equals(from)) {
             return null;
@@ -288,11 +319,38 @@ final class FetchPlanner {
         Holder failedHolder = want.current;
         want.current = null;
         release(failedHolder.peer);
-        if (mayRetry && ++failedHolder.attempts < MAX_ATTEMPTS) {
-            failedHolder.notBeforeMs = nowMs + (config.redialBase().toMillis() << failedHolder.attempts);
-            want.queue.addLast(failedHolder);
+        if (declined) {
+            declines.declined(from, nowMs);
+        }
+        if (mayRetry || declined) {
+            if (++failedHolder.attempts < MAX_ATTEMPTS) {
+                failedHolder.notBeforeMs = nowMs + (config.redialBase().toMillis() << failedHolder.attempts);
+                want.queue.addLast(failedHolder);
+            } else if (want.spent.size() < 2 * MAX_HOLDERS) {
+                want.spent.add(from);
+            }
         }
         return active < MAX_ACTIVE && !want.dormant ? next(want, commit, nowMs) : null;
+    }
+
+    /** {@code peer} delivered a bundle: any rest its declines earned ends. */
+    void delivered(PublicId peer) {
+        declines.delivered(peer);
+    }
+
+    /** Whether {@code peer} declined so often lately that it is not asked for now (see {@link Declines}). */
+    boolean resting(PublicId peer, long nowMs) {
+        return declines.resting(peer, nowMs);
+    }
+
+    /**
+     * The link that carried {@code peer}'s announcements closed. Its claims go with it: withdrawals
+     * ride on the link, so a commit it gave up while unlinked (more than its next greeting can
+     * name) would otherwise read as a false claim when asked. Its next greeting claims again what it
+     * still holds; it stays a holder to ask meanwhile.
+     */
+    void unclaim(PublicId peer) {
+        wants.values().forEach(w -> w.claimed.remove(peer));
     }
 
     /**
@@ -357,6 +415,7 @@ final class FetchPlanner {
                 if (want.queue.isEmpty() || want.dormant) {
                     if (!want.needed && nowMs - want.touchedMs > ttl) {
                         it.remove();
+                        unorigin(e.getKey(), want);
                     }
                     continue;
                 }
@@ -375,7 +434,7 @@ final class FetchPlanner {
     private Start next(Want want, String commit, long nowMs) {
         for (Iterator<Holder> it = want.queue.iterator(); it.hasNext(); ) {
             Holder h = it.next();
-            if (h.notBeforeMs <= nowMs && hasSlot(h.peer)) {
+            if (h.notBeforeMs <= nowMs && usable(h.peer, nowMs)) {
                 it.remove();
                 return begin(want, h, commit, nowMs);
             }
@@ -393,6 +452,17 @@ final class FetchPlanner {
         return out;
     }
 
+    /** The outstanding fetch's holder, then the queued ones. */
+    List<PublicId> holdersOf(String commit) {
+        List<PublicId> out = new ArrayList<>();
+        Want want = wants.get(commit);
+        if (want != null && want.current != null) {
+            out.add(want.current.peer);
+        }
+        out.addAll(queued(commit));
+        return out;
+    }
+
     /** Whether {@code peer} signed an announcement of {@code commit} to us. */
     boolean claimedBy(PublicId peer, String commit) {
         Want want = wants.get(commit);
@@ -401,6 +471,65 @@ final class FetchPlanner {
 
     private boolean hasSlot(PublicId peer) {
         return activeByPeer.getOrDefault(peer, 0) < MAX_ACTIVE_PER_PEER;
+    }
+
+    private boolean usable(PublicId peer, long nowMs) {
+        return hasSlot(peer) && !declines.resting(peer, nowMs);
+    }
+
+    /** When a queued holder may be asked: its backoff, or its rest if longer. */
+    private long dueMs(Holder h) {
+        return Math.max(h.notBeforeMs, declines.restUntilMs(h.peer));
+    }
+
+    private Want removeWant(String commit) {
+        Want want = wants.remove(commit);
+        if (want != null) {
+            unorigin(commit, want);
+        }
+        return want;
+    }
+
+    private void unorigin(String commit, Want want) {
+        if (want.origin == null) {
+            return;
+        }
+        LinkedHashSet<String> introduced = byOrigin.get(want.origin);
+        if (introduced != null) {
+            introduced.remove(commit);
+            if (introduced.isEmpty()) {
+                byOrigin.remove(want.origin);
+            }
+        }
+    }
+
+    /**
+     * The table is full and {@code newcomer} announces a commit not in it: frees a place if some peer
+     * introduced more wants than the newcomer has plus one (max-min, as the keep budget shares), by
+     * giving up that peer's oldest want that no fetch is running for and the work does not need.
+     */
+    private boolean evictFor(PublicId newcomer) {
+        LinkedHashSet<String> own = byOrigin.get(newcomer);
+        int mine = own == null ? 0 : own.size();
+        PublicId top = null;
+        int most = mine + 1;
+        for (Map.Entry<PublicId, LinkedHashSet<String>> e : byOrigin.entrySet()) {
+            if (e.getValue().size() > most) {
+                most = e.getValue().size();
+                top = e.getKey();
+            }
+        }
+        if (top == null) {
+            return false;
+        }
+        for (String commit : byOrigin.get(top)) {
+            Want want = wants.get(commit);
+            if (want != null && want.current == null && !want.needed) {
+                removeWant(commit);
+                return true;
+            }
+        }
+        return false;
     }
 
     private void release(PublicId peer) {

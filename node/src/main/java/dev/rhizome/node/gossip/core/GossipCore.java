@@ -13,6 +13,7 @@ import dev.rhizome.node.gossip.core.FetchPlanner.Start;
 import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.Inventory;
 import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.proto.v1.PeerExchange;
 import dev.rhizome.proto.v1.PeerExchangeRequest;
 import dev.rhizome.proto.v1.Result;
@@ -225,6 +226,21 @@ public final class GossipCore implements PeerProtocol {
      */
     @Override
     public List<Effect> onConnected(PublicId peer, SignedEnvelope peerInfo, boolean outbound, long nowMs) {
+        return connected(peer, peerInfo, null, outbound, nowMs);
+    }
+
+    /**
+     * As {@link #onConnected(PublicId, SignedEnvelope, boolean, long)}, for the NodeInfo the link
+     * handshake verified: its signature is not checked a second time on a first connection (the
+     * size, signer and time window are).
+     */
+    @Override
+    public List<Effect> onConnected(PublicId peer, Verified<NodeInfo> peerInfo, boolean outbound, long nowMs) {
+        return connected(peer, peerInfo.envelope(), peerInfo, outbound, nowMs);
+    }
+
+    private List<Effect> connected(PublicId peer, SignedEnvelope peerInfo, Verified<NodeInfo> verified, boolean outbound,
+            long nowMs) {
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
         connections.dialEnded(peer);
@@ -250,11 +266,13 @@ public final class GossipCore implements PeerProtocol {
                 // Its outstanding exchange asks stay expected: answers on the old link may still arrive.
                 existing.exchangeAnsweredMs = Long.MIN_VALUE / 2;
                 existing.heardMs = now;
+                planner.unclaim(peer); // withdrawals sent on the old link may be lost with it
                 greet(peer, now, out);
             }
             return settled(out);
         }
-        Outcome hello = checkNodeInfo(peerInfo, now);
+        Outcome hello = verified != null && table.heldRecord(peerInfo) == null ? check.nodeInfo(verified, now)
+                : checkNodeInfo(peerInfo, now);
         if (!hello.accepted() || !peerInfo.getSigner().equals(peer.toByteString())) {
             counters.invalid++;
             penalise(peer, hello.penalty() != null ? hello.penalty() : Penalty.FORGED_SIGNER, now, out);
@@ -328,6 +346,9 @@ public final class GossipCore implements PeerProtocol {
     public List<Effect> onDisconnected(PublicId peer, long nowMs) {
         long now = clock.advance(nowMs);
         Link link = connections.remove(peer);
+        if (link != null) {
+            planner.unclaim(peer); // its withdrawals rode on this link
+        }
         boolean wasDialing = connections.dialEnded(peer);
         if (wasDialing) {
             dials.ended(peer, AddressDials.Outcome.FAILED, now, random);
@@ -408,6 +429,7 @@ public final class GossipCore implements PeerProtocol {
             keepBudget.fetched(commit, bytes);
         }
         scores.delivered(from);
+        planner.delivered(from);
         List<Start> pointless = new ArrayList<>();
         Set<PublicId> holders = planner.markHeld(commit, pointless);
         for (Start s : pointless) {
@@ -493,7 +515,7 @@ public final class GossipCore implements PeerProtocol {
         CommitId.require(commit, "commit");
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
-        if (failure == FetchFailure.CONNECTION_LOST) {
+        if (failure == FetchFailure.CONNECTION_LOST || failure == FetchFailure.DECLINED) {
             return settled(out); // no offence: busy, declined or gone
         }
         penalise(holder, Penalty.of(failure), now, out);
@@ -713,6 +735,16 @@ public final class GossipCore implements PeerProtocol {
 
     public Set<PublicId> connectedPeers() {
         return new LinkedHashSet<>(connections.openPeers());
+    }
+
+    /** Whether {@code peer} declined so often lately that it is not asked for bundles now; for tests and diagnostics. */
+    public boolean isResting(PublicId peer) {
+        return planner.resting(peer, clock.nowMs());
+    }
+
+    /** The peers the planner would ask for {@code commit}, the one asked now first; for tests. */
+    List<PublicId> holdersOf(String commit) {
+        return planner.holdersOf(commit);
     }
 
     public double score(PublicId peer) {
@@ -1069,7 +1101,7 @@ public final class GossipCore implements PeerProtocol {
                 && !goneClaims.doubt(from, commit, now)) {
             penalty = Penalty.FALSE_CLAIM; // too many doubts held: scored at once
         } // else a false claim unless the peer withdraws the commit within the grace (it may have just pruned it)
-        Start next = planner.failed(from, commit, mayRetry, now);
+        Start next = planner.failed(from, commit, mayRetry, failure == FetchFailure.DECLINED, now);
         if (next != null) {
             startFetch(next, out);
         }

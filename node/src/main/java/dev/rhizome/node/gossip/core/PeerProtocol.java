@@ -25,6 +25,16 @@ public interface PeerProtocol {
     /** A link passed the handshake: {@code peerInfo} is the peer's NodeInfo, signed by it. */
     List<Effect> onConnected(PublicId peer, SignedEnvelope peerInfo, boolean outbound, long nowMs);
 
+    /**
+     * As {@link #onConnected(PublicId, SignedEnvelope, boolean, long)}, for a NodeInfo whose
+     * signature the link handshake already verified ({@link LinkHandshake#peerInfo()}): a protocol
+     * may skip checking that signature again.
+     */
+    default List<Effect> onConnected(PublicId peer, dev.rhizome.protocol.envelope.Verified<NodeInfo> peerInfo,
+            boolean outbound, long nowMs) {
+        return onConnected(peer, peerInfo.envelope(), outbound, nowMs);
+    }
+
     /** A Dial effect ended without a link. */
     List<Effect> onDialFailed(PublicId peer, long nowMs);
 

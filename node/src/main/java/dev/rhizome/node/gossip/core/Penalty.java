@@ -20,7 +20,8 @@ enum Penalty {
     TOO_LARGE(0),
     /** "Not found" for a commit the peer itself announced to us: a false claim that took a fetch slot. */
     FALSE_CLAIM(-4),
-    CONNECTION_LOST(0);
+    CONNECTION_LOST(0),
+    DECLINED(0);
 
     final double weight;
 
@@ -44,6 +45,7 @@ enum Penalty {
             case OVERSIZED -> OVERSIZED_BUNDLE;
             case TOO_LARGE -> TOO_LARGE;
             case CONNECTION_LOST -> CONNECTION_LOST;
+            case DECLINED -> DECLINED;
         };
     }
 }

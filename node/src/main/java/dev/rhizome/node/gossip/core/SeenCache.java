@@ -8,7 +8,6 @@ import dev.rhizome.protocol.envelope.Envelopes;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.List;
 
 /**
  * Ids of the announcements already handled: the SHA-256 of what was signed (domain tag, type,
@@ -44,18 +43,24 @@ final class SeenCache {
         return ids.estimatedSize();
     }
 
-    static ByteString idOf(SignedEnvelope envelope) {
+    /** One digest per thread (a core runs on one; the simulators run many cores on one), reset by each digest(). */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            // Each part length-prefixed, so no split of the same bytes into other parts collides.
-            for (ByteString part : List.of(ByteString.copyFrom(Envelopes.signedBytes(envelope.getType(),
-                    envelope.getPayload())), envelope.getSigner(), envelope.getSignature())) {
-                digest.update(ByteBuffer.allocate(Integer.BYTES).putInt(0, part.size()));
-                digest.update(part.asReadOnlyByteBuffer());
-            }
-            return ByteString.copyFrom(digest.digest());
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
+    });
+
+    static ByteString idOf(SignedEnvelope envelope) {
+        MessageDigest digest = SHA256.get();
+        // Each part length-prefixed, so no split of the same bytes into other parts collides. The
+        // signed bytes are fed as they are built for a signature, without building them.
+        Envelopes.digestSignedBytes(digest, envelope.getType(), envelope.getPayload());
+        for (ByteString part : new ByteString[] {envelope.getSigner(), envelope.getSignature()}) {
+            digest.update(ByteBuffer.allocate(Integer.BYTES).putInt(0, part.size()));
+            digest.update(part.asReadOnlyByteBuffer());
+        }
+        return ByteString.copyFrom(digest.digest());
     }
 }

@@ -129,7 +129,7 @@ final class FetchWorkers implements AutoCloseable {
                 FAILED.warn("gossip peer {} failed to deliver {}: {}", key.from().shortForm(),
                         CommitId.abbreviate(key.commit()), e.getMessage());
             }
-            outcomes.failed(transfer, failure(e.kind()));
+            outcomes.failed(transfer, e.declined() != null ? FetchFailure.DECLINED : failure(e.kind()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

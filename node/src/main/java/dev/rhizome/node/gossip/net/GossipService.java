@@ -337,7 +337,7 @@ public final class GossipService implements AutoCloseable {
                 apply(protocol.onDisconnected(peer, nowMs()));
             }
             boolean first = links.add(peer, link);
-            apply(protocol.onConnected(peer, link.peerInfo().envelope(), outbound, nowMs()));
+            apply(protocol.onConnected(peer, link.peerInfo(), outbound, nowMs()));
             if (!first) {
                 links.dropDuplicate(peer);  // the core kept the old link without saying so (a baseline)
             }

@@ -63,8 +63,12 @@ final class SimNet {
         }
     }
 
-    /** How a hostile node lies; CLAIMS_KEEP announces at once every commit it is named to keep, and keeps nothing. */
-    enum Lie { SILENT, NOT_FOUND, TRICKLE, WRONG_BUNDLE, CLAIMS_KEEP }
+    /**
+     * How a hostile node lies; CLAIMS_KEEP announces at once every commit it is named to keep, and
+     * keeps nothing; DECLINES answers every ask "busy" (free, so it must rest instead of being asked
+     * three times a commit).
+     */
+    enum Lie { SILENT, NOT_FOUND, TRICKLE, WRONG_BUNDLE, CLAIMS_KEEP, DECLINES }
 
     private abstract static class Event {
         long at;
@@ -168,6 +172,12 @@ final class SimNet {
     long trace = 17;
     int steps;
     private List<Effect> current = List.of();
+    /**
+     * Honest holders answer "busy" now and then until the faults end (their upload slots full), on a
+     * random stream of their own so that every other draw of a seed stays as it was.
+     */
+    private final Random busy;
+    private long busyUntilMs;
 
     SimNet(long seed) {
         this(seed, -1);
@@ -178,6 +188,7 @@ final class SimNet {
         this.keepBytes = keepBytes;
         this.seed = seed;
         this.random = new Random(seed);
+        this.busy = new Random(seed * 37 + 11);
         this.scenario = Scenario.draw(random);
         for (int i = 0; i < scenario.honest() + scenario.hostile(); i++) {
             Node n = new Node(i, i < scenario.honest());
@@ -192,6 +203,7 @@ final class SimNet {
             apply(n, n.core.start(bootstrapFor(n), now));
         }
         long faultsEnd = now + scenario.faultsUntilMs();
+        busyUntilMs = faultsEnd;
         for (int c = 0; c < scenario.commits(); c++) {
             Node at = nodes.get(random.nextInt(scenario.honest()));
             String commit = commit();
@@ -507,6 +519,10 @@ final class SimNet {
                     n.outstanding.remove(t.commit);
                     apply(n, n.core.onFetchFailed(fromId, t.commit, FetchFailure.WRONG_BUNDLE, now));
                 }
+                case DECLINES -> {
+                    n.outstanding.remove(t.commit);
+                    apply(n, n.core.onFetchFailed(fromId, t.commit, FetchFailure.DECLINED, now));
+                }
                 case TRICKLE -> {
                     t.bytes += 100;
                     apply(n, n.core.onFetchProgress(fromId, t.commit, t.bytes, now));
@@ -518,6 +534,11 @@ final class SimNet {
         if (!from.repo.contains(t.commit)) {
             n.outstanding.remove(t.commit);
             apply(n, n.core.onFetchFailed(fromId, t.commit, FetchFailure.NOT_FOUND, now));
+            return;
+        }
+        if (t.bytes == 0 && now < busyUntilMs && busy.nextDouble() < 0.15) {
+            n.outstanding.remove(t.commit);
+            apply(n, n.core.onFetchFailed(fromId, t.commit, FetchFailure.DECLINED, now));
             return;
         }
         if (random.nextDouble() < scenario.linkResetChance()) {

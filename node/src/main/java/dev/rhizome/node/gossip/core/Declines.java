@@ -1,0 +1,74 @@
+package dev.rhizome.node.gossip.core;
+
+import dev.rhizome.protocol.identity.PublicId;
+
+/**
+ * Holders that keep declining (BUSY, INTERNAL, UNSUPPORTED, another bundle) are asked less, at no
+ * cost to their score. A decline proves nothing (an honest holder at its upload limit says BUSY),
+ * so it is never penalised; but it costs this node a fetch slot and a round trip, and a peer that
+ * announces commits it does not hold and declines every ask would otherwise take three attempts a
+ * commit, for as many commits as it announces.
+ *
+ * <p>So a peer that declined {@link #STREAK} asks in a row with no delivery between rests: it is
+ * not asked for any commit for {@link #REST_MS}, doubled by each further rest that follows with no
+ * delivery between (one decline after a rest starts the next), at most {@link #MAX_REST_MS}. A
+ * delivery from it ends all that. A resting peer stays queued as a holder; when it is the only one
+ * a commit has, the commit waits for the rest to end rather than being given up, so an honest busy
+ * holder is asked again later, as "busy, ask another" means. Pure, on the core's time.
+ */
+final class Declines {
+    /** Declines in a row, with no delivery between, that start the first rest. */
+    static final int STREAK = 4;
+    static final long REST_MS = 30_000;
+    /** Under the simulation's calm of five minutes, and the coordinator's lease of a unit. */
+    static final long MAX_REST_MS = 120_000;
+    /** Peers remembered; the least recently declining are forgotten first. */
+    static final int MAX_PEERS = 1_024;
+
+    private static final class Record {
+        int streak;
+        int rests;
+        long restUntilMs;
+    }
+
+    private final Bounded<PublicId, Record> peers = new Bounded<>(MAX_PEERS);
+
+    /** {@code peer} declined an ask. Returns whether it now rests. */
+    boolean declined(PublicId peer, long nowMs) {
+        Record r = peers.get(peer);
+        if (r == null) {
+            r = new Record();
+            peers.put(peer, r);
+        }
+        if (r.restUntilMs > nowMs) {
+            return true; // an ask sent before the rest began: already counted
+        }
+        r.streak++;
+        if (r.streak >= (r.rests == 0 ? STREAK : 1)) {
+            r.streak = 0;
+            r.restUntilMs = nowMs + Math.min(MAX_REST_MS, REST_MS << Math.min(r.rests, 8));
+            r.rests++;
+            return true;
+        }
+        return false;
+    }
+
+    /** {@code peer} delivered a bundle: whatever it declined before was the load of the moment. */
+    void delivered(PublicId peer) {
+        peers.remove(peer);
+    }
+
+    /** Until when {@code peer} is not asked (0 or a past time: it may be asked). */
+    long restUntilMs(PublicId peer) {
+        Record r = peers.get(peer);
+        return r == null ? 0 : r.restUntilMs;
+    }
+
+    boolean resting(PublicId peer, long nowMs) {
+        return restUntilMs(peer) > nowMs;
+    }
+
+    int size() {
+        return peers.size();
+    }
+}

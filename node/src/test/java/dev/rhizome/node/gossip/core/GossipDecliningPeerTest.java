@@ -1,0 +1,201 @@
+package dev.rhizome.node.gossip.core;
+
+import static dev.rhizome.node.gossip.core.Effects.only;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.node.gossip.core.Effect.Fetch;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.protocol.identity.Identity;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Rogue peers that waste an honest node's fetch attempts and want table at no cost to themselves:
+ * declining every ask (BUSY, INTERNAL and UNSUPPORTED answers are free), announcing thousands of
+ * commits they do not hold, or being asked for a commit they gave up while their link was down. And
+ * the honest counterparts, which must never lose score. On virtual time, through the core.
+ */
+class GossipDecliningPeerTest {
+    final GossipConfig config = GossipConfig.defaults();
+    long now = 90_000_000;
+
+    GossipCore core() {
+        GossipCore core = new GossipCore(Identity.generate(), NodeInfo.newBuilder().setHost("192.0.2.1").setPort(7000).build(),
+                config, new Random(5), SignatureCheck.envelopes(), Wants.everything());
+        core.start(List.of(), now);
+        return core;
+    }
+
+    static String[] commits(int from, int count) {
+        String[] out = new String[count];
+        for (int i = 0; i < count; i++) {
+            out[i] = Peer.commit(from + i);
+        }
+        return out;
+    }
+
+    /**
+     * Answers every Fetch in {@code effects} (and in what the answers lead to) with {@code answer}'s
+     * outcome for that fetch: null leaves it outstanding. Returns the fetches asked, in order.
+     */
+    List<Fetch> answer(GossipCore core, List<Effect> effects, Function<Fetch, FetchFailure> answer) {
+        List<Fetch> asked = new ArrayList<>();
+        ArrayDeque<Effect> todo = new ArrayDeque<>(effects);
+        while (!todo.isEmpty()) {
+            if (todo.poll() instanceof Fetch f) {
+                asked.add(f);
+                FetchFailure failure = answer.apply(f);
+                if (failure != null) {
+                    todo.addAll(core.onFetchFailed(f.from(), f.commit(), failure, now));
+                }
+            }
+        }
+        return asked;
+    }
+
+    @Test
+    void aPeerThatDeclinesEveryAskForCommitsItAnnouncedRestsInsteadOfTakingThreeAttemptsACommit() {
+        GossipCore core = core();
+        Peer rogue = Peer.connectedTo(core, now);
+        List<Fetch> asked = answer(core, rogue.announces(core, now, commits(1_000, 200)), f -> FetchFailure.DECLINED);
+        long end = now + 10 * 60_000;
+        while (now < end) {
+            now += 500;
+            asked.addAll(answer(core, core.onTick(now), f -> FetchFailure.DECLINED));
+        }
+        // Three attempts a commit were 600 asks. Now 4 before the first rest, then one per rest (30 s,
+        // 60 s, then 2 min each: 6 rests in 10 minutes), each with the ask already in flight on the
+        // peer's second fetch slot.
+        int perRound = FetchPlanner.MAX_ACTIVE_PER_PEER;
+        assertThat(asked).allMatch(f -> f.from().equals(rogue.id));
+        assertThat(asked.size()).isBetween(Declines.STREAK, Declines.STREAK + perRound - 1 + 6 * perRound);
+        assertThat(core.score(rogue.id)).isZero(); // a decline proves nothing, so it costs nothing
+    }
+
+    @Test
+    void whileADecliningPeerRestsAnHonestHolderOfTheSameCommitIsAskedAtOnce() {
+        GossipCore core = core();
+        Peer rogue = Peer.connectedTo(core, now);
+        Peer honest = Peer.connectedTo(core, now);
+        answer(core, rogue.announces(core, now, commits(2_000, 6)), f -> FetchFailure.DECLINED);
+        assertThat(core.isResting(rogue.id)).isTrue();
+        // The rogue announces first, the honest peer after it: the honest one is asked, not the rogue.
+        String real = Peer.commit(7);
+        now += 10;
+        List<Fetch> none = answer(core, rogue.announces(core, now, real), f -> null);
+        assertThat(none).isEmpty();
+        List<Fetch> fetches = only(honest.announces(core, now, real), Fetch.class);
+        assertThat(fetches).singleElement().satisfies(f -> assertThat(f.from()).isEqualTo(honest.id));
+    }
+
+    @Test
+    void anHonestBusyHolderIsAskedAgainAfterItsRestNeverLosesScoreAndADeliveryEndsTheRest() {
+        GossipCore core = core();
+        Peer busy = Peer.connectedTo(core, now);
+        String[] held = commits(3_000, 6);
+        List<Fetch> asked = answer(core, busy.announces(core, now, held), f -> FetchFailure.DECLINED);
+        // The fourth decline starts the rest; the ask already in flight on its second slot is answered too.
+        assertThat(asked).hasSize(Declines.STREAK + FetchPlanner.MAX_ACTIVE_PER_PEER - 1);
+        assertThat(core.isResting(busy.id)).isTrue();
+        // It is the only holder: its commits wait for the rest to end, they are not given up.
+        List<Fetch> later = new ArrayList<>();
+        while (later.isEmpty() && now < 90_000_000 + 5 * 60_000) {
+            now += 500;
+            later.addAll(answer(core, core.onTick(now), f -> null));
+        }
+        assertThat(later).isNotEmpty();
+        assertThat(now - 90_000_000).isGreaterThanOrEqualTo(Declines.REST_MS);
+        Fetch f = later.get(0);
+        core.onFetched(f.from(), f.commit(), 1_000, now);
+        assertThat(core.isResting(busy.id)).isFalse();
+        assertThat(core.score(busy.id)).isGreaterThanOrEqualTo(0);
+    }
+
+    @Test
+    void aHolderThatUsedItsTriesForACommitIsNotQueuedAgainByAnnouncingItAnew() {
+        GossipCore core = core();
+        Peer rogue = Peer.connectedTo(core, now);
+        String commit = Peer.commit(4_000);
+        // Tries 1 to 3: the first at once, the others after their backoffs (the streak stays under a rest).
+        List<Fetch> asked = answer(core, rogue.announces(core, now, commit), f -> FetchFailure.DECLINED);
+        for (int i = 0; i < 20; i++) {
+            now += 1_000;
+            asked.addAll(answer(core, core.onTick(now), f -> FetchFailure.DECLINED));
+        }
+        assertThat(asked).hasSize(FetchPlanner.MAX_ATTEMPTS);
+        // A new signed Inventory naming it again buys no fourth try.
+        now += 1_000;
+        asked.addAll(answer(core, rogue.announces(core, now, commit), f -> FetchFailure.DECLINED));
+        for (int i = 0; i < 20; i++) {
+            now += 1_000;
+            asked.addAll(answer(core, core.onTick(now), f -> FetchFailure.DECLINED));
+        }
+        assertThat(asked).hasSize(FetchPlanner.MAX_ATTEMPTS);
+    }
+
+    @Test
+    void aPeerAnnouncingMoreCommitsThanTheWantTableHoldsCannotCrowdOutAnHonestAnnouncement() {
+        GossipCore core = core();
+        Peer rogue = Peer.connectedTo(core, now);
+        Peer honest = Peer.connectedTo(core, now);
+        int tableSize = Math.max(config.maxCommitsPerInventory(), config.maxSeen() / 10);
+        for (int k = 0; k * config.maxCommitsPerInventory() < tableSize + 1_000; k++) {
+            now += 1;
+            // Left outstanding: the rogue neither serves nor fails, its wants just sit there.
+            answer(core, rogue.announces(core, now, commits(100_000 + k * config.maxCommitsPerInventory(),
+                    config.maxCommitsPerInventory())), f -> null);
+        }
+        assertThat(core.stats().wanted()).isEqualTo(tableSize);
+        String real = Peer.commit(55);
+        now += 1;
+        List<Effect> effects = honest.announces(core, now, real);
+        assertThat(core.stats().wanted()).isEqualTo(tableSize);
+        // Every fetch slot may be taken by the rogue's two and others queued; the honest commit is wanted and queued.
+        assertThat(core.holdersOf(real)).contains(honest.id);
+        assertThat(core.score(honest.id)).isZero();
+        assertThat(effects).noneMatch(e -> e instanceof Effect.Disconnect);
+    }
+
+    @Test
+    void aCommitGivenUpWhileTheLinkWasDownIsNoFalseClaimWhenAskedAfterTheNeighbourReturns() {
+        GossipCore core = core();
+        Peer neighbour = Peer.connectedTo(core, now);
+        String commit = Peer.commit(5_000);
+        List<Fetch> first = answer(core, neighbour.announces(core, now, commit), f -> null);
+        assertThat(first).hasSize(1);
+        // The link and the fetch drop: the neighbour went offline, where it gave the commit up among
+        // more than 1,000 others (so its greeting on return does not name it).
+        core.onDisconnected(neighbour.id, now);
+        List<Fetch> retried = answer(core, core.onFetchFailed(neighbour.id, commit, FetchFailure.CONNECTION_LOST, now), f -> null);
+        now += 1_000;
+        core.onConnected(neighbour.id, neighbour.hello(now), false, now);
+        for (int i = 0; i < 10 && retried.isEmpty(); i++) {
+            now += 1_000;
+            retried.addAll(answer(core, core.onTick(now), f -> null));
+        }
+        assertThat(retried).singleElement().satisfies(f -> assertThat(f.from()).isEqualTo(neighbour.id));
+        core.onFetchFailed(neighbour.id, commit, FetchFailure.NOT_FOUND, now);
+        for (int i = 0; i < 30; i++) {
+            now += 1_000;
+            core.onTick(now);
+        }
+        assertThat(core.score(neighbour.id)).isZero();
+    }
+
+    @Test
+    void aClaimMadeOnTheCurrentLinkIsStillAFalseClaimWithoutAWithdrawal() {
+        GossipCore core = core();
+        Peer liar = Peer.connectedTo(core, now);
+        String commit = Peer.commit(6_000);
+        assertThat(answer(core, liar.announces(core, now, commit), f -> FetchFailure.NOT_FOUND)).hasSize(1);
+        for (int i = 0; i < 30; i++) {
+            now += 1_000;
+            core.onTick(now);
+        }
+        assertThat(core.score(liar.id)).isLessThan(0);
+    }
+}

@@ -1,0 +1,70 @@
+package dev.rhizome.node.gossip.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.envelope.Verified;
+import dev.rhizome.protocol.identity.Identity;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A hello's NodeInfo verified by the link handshake is not verified again by the core on a first
+ * connection; every other check on it still holds (the time window, the signer it names).
+ */
+class GossipHelloOnceTest {
+    final AtomicInteger verifies = new AtomicInteger();
+    final SignatureCheck counting = new SignatureCheck() {
+        @Override
+        public <T extends com.google.protobuf.Message> Verified<T> open(dev.rhizome.proto.v1.SignedEnvelope envelope, T prototype)
+                throws dev.rhizome.protocol.envelope.SignatureException {
+            verifies.incrementAndGet();
+            return Envelopes.open(envelope, prototype);
+        }
+    };
+    long now = 70_000_000;
+
+    GossipCore core() {
+        GossipCore core = new GossipCore(Identity.generate(), NodeInfo.newBuilder().setHost("192.0.2.9").setPort(7000).build(),
+                GossipConfig.defaults(), new Random(1), counting);
+        core.start(List.of(), now);
+        return core;
+    }
+
+    static Verified<NodeInfo> verified(Peer peer, long timeMs) throws Exception {
+        return Envelopes.openSignedBy(peer.hello(timeMs), NodeInfo.getDefaultInstance(), NodeInfo::getNode);
+    }
+
+    @Test
+    void aHelloTheHandshakeVerifiedCostsTheCoreNoSignatureCheck() throws Exception {
+        GossipCore core = core();
+        Peer peer = new Peer();
+        verifies.set(0);
+        List<Effect> out = core.onConnected(peer.id, verified(peer, now), false, now);
+        assertThat(out).noneMatch(e -> e instanceof Effect.Disconnect);
+        assertThat(core.connectedPeers()).contains(peer.id);
+        assertThat(verifies).hasValue(0);
+
+        // The envelope alone (a driver that did not verify it) is verified, as before.
+        Peer other = new Peer();
+        core.onConnected(other.id, other.hello(now), false, now);
+        assertThat(verifies).hasValue(1);
+    }
+
+    @Test
+    void aVerifiedHelloOutsideTheTimeWindowOrOfAnotherNodeIsStillRefused() throws Exception {
+        GossipCore core = core();
+        Peer future = new Peer();
+        long ahead = now + GossipConfig.defaults().maxClockSkew().toMillis() + 60_000;
+        assertThat(core.onConnected(future.id, verified(future, ahead), false, now))
+                .anyMatch(e -> e instanceof Effect.Disconnect);
+        Peer liar = new Peer();
+        Peer named = new Peer();
+        assertThat(core.onConnected(named.id, verified(liar, now), false, now))
+                .anyMatch(e -> e instanceof Effect.Disconnect);
+        assertThat(core.connectedPeers()).doesNotContain(future.id, named.id);
+    }
+}
