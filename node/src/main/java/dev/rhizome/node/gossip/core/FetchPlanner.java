@@ -27,7 +27,8 @@ import java.util.Set;
  *
  * <p>A holder that declines (busy, unable) is asked again later, at no cost to its score, up to
  * {@link #MAX_ATTEMPTS} times a commit, and then not for that commit again even if it announces it
- * anew; one that keeps declining rests for a while, for every commit ({@link Declines}). The table
+ * anew on the same link (a new link starts afresh: {@link #relinked}); one that keeps declining
+ * rests for a while, for every commit ({@link Declines}). The table
  * of wanted commits is shared among the peers that announced them first: once it is full, a peer
  * that introduced fewer wants than another takes the place of that one's oldest idle want, so a peer
  * announcing thousands of commits it does not hold can't fill it and have every other announcement
@@ -351,6 +352,16 @@ final class FetchPlanner {
      */
     void unclaim(PublicId peer) {
         wants.values().forEach(w -> w.claimed.remove(peer));
+    }
+
+    /**
+     * {@code peer} has a new link: the tries it spent while unreachable (down, restarting, cut off)
+     * are forgotten, so the claims of its greeting queue it again. A sole holder that was down when
+     * its tries ran out would otherwise never be asked again. A rogue buys more tries only with a
+     * new handshake each time.
+     */
+    void relinked(PublicId peer) {
+        wants.values().forEach(w -> w.spent.remove(peer));
     }
 
     /**

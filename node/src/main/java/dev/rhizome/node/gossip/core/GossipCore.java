@@ -267,6 +267,7 @@ public final class GossipCore implements PeerProtocol {
                 existing.exchangeAnsweredMs = Long.MIN_VALUE / 2;
                 existing.heardMs = now;
                 planner.unclaim(peer); // withdrawals sent on the old link may be lost with it
+                planner.relinked(peer);
                 greet(peer, now, out);
             }
             return settled(out);
@@ -292,6 +293,7 @@ public final class GossipCore implements PeerProtocol {
                 (NodeInfo) hello.record());
         opened.heardMs = now;
         opened.sentMs = now;
+        planner.relinked(peer);
         table.connected(peer);
         remembered.put(peer, peerInfo);
         rememberedChanged = true;
