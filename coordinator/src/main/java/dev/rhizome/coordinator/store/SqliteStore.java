@@ -13,19 +13,15 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.sqlite.SQLiteConfig;
-import org.sqlite.SQLiteConnection;
-import org.sqlite.core.DB;
 
 /**
- * The embedded store: one SQLite file, {@value #FILE_NAME}, in write-ahead-log mode. SQLite allows
- * one writer, so one thread, the committer, runs every transaction on the one connection. It takes
- * whatever transactions are waiting, runs each inside its own savepoint (one that throws is rolled
- * back alone), then commits them all together: group commit. The log is forced to disk off the
- * committer ({@link LogSyncer}), one force for every group committed meanwhile, and only then are
- * the group's callers answered: no caller returns before its commit is on disk, so the promise is
- * unchanged (whatever the coordinator acknowledges is durable), while the committer runs the next
- * group during the force. One coordinator process owns the file (several coordinators share a
- * PostgreSQL store instead).
+ * The embedded store: one SQLite file, {@value #FILE_NAME}, in write-ahead-log mode with full
+ * fsync on commit. SQLite allows one writer, so one thread, the committer, runs every transaction
+ * on the one connection. It takes whatever transactions are waiting, runs each inside its own
+ * savepoint (one that throws is rolled back alone), then commits them all with one fsync: group
+ * commit. One coordinator process owns the file (several coordinators share a PostgreSQL store
+ * instead). No caller returns before that commit is on disk, so the promise is unchanged: whatever
+ * the coordinator acknowledges is durable. Under load the cost of the fsync is shared.
  */
 public final class SqliteStore implements Store {
     public static final String FILE_NAME = "coordinator.db";
@@ -35,8 +31,6 @@ public final class SqliteStore implements Store {
     private final Path file;
     private final ProcessLock owner;
     private final Connection connection;
-    /** The connection's SQLite handle: its count of rows changed tells whether a group wrote. */
-    private final DB database;
     /** The committer's compiled statements, kept for the life of the connection. */
     private final Statements.Cached statements;
     /** The transaction the committer is running now: one per caller, so memos die with a savepoint. */
@@ -45,12 +39,6 @@ public final class SqliteStore implements Store {
     /** This process owns the file, so reads may be kept across transactions (see OwnedReads). */
     private final OwnedReads owned = OwnedReads.owned();
     private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
-    private final LogSyncer syncer;
-    /**
-     * The number of the newest group commit the committer has begun: a reader that ran after it
-     * began may have seen it, so waits for it to be durable. Raised before the commit is visible.
-     */
-    private volatile long committing;
     private final Thread committer;
     private final Object lifecycle = new Object();
     private final CommitListener listener;
@@ -64,17 +52,10 @@ public final class SqliteStore implements Store {
         void committed(int transactions, long nanos);
     }
 
-    private SqliteStore(Path file, ProcessLock owner, Connection connection, CommitListener listener,
-            LogSyncer syncer) {
+    private SqliteStore(Path file, ProcessLock owner, Connection connection, CommitListener listener) {
         this.file = file;
-        this.syncer = syncer;
         this.owner = owner;
         this.connection = connection;
-        try {
-            this.database = connection.unwrap(SQLiteConnection.class).getDatabase();
-        } catch (SQLException e) {
-            throw new IllegalStateException("not a SQLite connection", e);
-        }
         this.statements = new Statements.Cached(connection);
         this.listener = listener;
         this.readers = new ReadConnections(file, READERS);
@@ -88,12 +69,6 @@ public final class SqliteStore implements Store {
     }
 
     public static SqliteStore open(Path dataDir, CommitListener listener) throws IOException {
-        return open(dataDir, listener, f -> f);
-    }
-
-    /** With the log's force wrapped, for tests that hold or fail it. */
-    static SqliteStore open(Path dataDir, CommitListener listener, java.util.function.UnaryOperator<LogSyncer.Force> force)
-            throws IOException {
         Files.createDirectories(dataDir);
         Path file = dataDir.resolve(FILE_NAME);
         // Reads are kept in memory across transactions (OwnedReads), so a second coordinator on
@@ -101,34 +76,20 @@ public final class SqliteStore implements Store {
         ProcessLock owner = ProcessLock.acquire(dataDir.resolve(FILE_NAME + ".lock"),
                 "the coordinator database " + file.toAbsolutePath());
         try {
-            // The log is forced by the LogSyncer, not at each commit (NORMAL); checkpoints still sync.
-            Connection connection = connect(file, SQLiteConfig.SynchronousMode.NORMAL);
-            LogSyncer syncer = new LogSyncer(file, force);
-            try {
-                SqliteSchema.migrate(connection, Dialect.SQLITE);
-                syncer.start();
-            } catch (SQLException | IOException | RuntimeException e) {
-                syncer.close();
-                closeQuietly(connection);
-                throw e;
-            }
-            return new SqliteStore(file, owner, connection, listener, syncer);
-        } catch (SQLException | IOException | RuntimeException e) {
+            Connection connection = connect(file);
+            SqliteSchema.migrate(connection, Dialect.SQLITE);
+            return new SqliteStore(file, owner, connection, listener);
+        } catch (SQLException | RuntimeException e) {
             owner.close();
             throw new IOException("cannot open coordinator database " + file + ": " + e.getMessage(), e);
         }
     }
 
-    /** A connection that forces the log at each commit: for readers and backups, which write nothing durable. */
     static Connection connect(Path file) throws SQLException {
-        return connect(file, SQLiteConfig.SynchronousMode.FULL);
-    }
-
-    private static Connection connect(Path file, SQLiteConfig.SynchronousMode synchronous) throws SQLException {
         SqliteNativeLibrary.load();
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-        config.setSynchronous(synchronous);
+        config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
         config.setBusyTimeout(10_000);
         // Reads stay in memory (64 MiB of page cache, and the file mapped) rather than a read call per
         // page; this changes no durability: commits still fsync the write-ahead log.
@@ -173,10 +134,7 @@ public final class SqliteStore implements Store {
                 throw new IllegalStateException("store is closed");
             }
         }
-        T value = readers.run(work);
-        // its snapshot may hold a group whose log is still being forced: answer only once it is on disk
-        syncer.awaitDurable(committing);
-        return value;
+        return readers.run(work);
     }
 
     /** Read-only connections at once; more readers wait (each view is one short snapshot). */
@@ -210,14 +168,10 @@ public final class SqliteStore implements Store {
             } catch (InterruptedException e) {
                 break;
             }
-            if (first == Pending.WAKE) {
-                continue;  // a wake-up that came after the group it was for was committed
-            }
             if (first == Pending.STOP || runBatch(first)) {
                 break;
             }
         }
-        syncer.close();  // acknowledges every group committed
         statements.close();
         readers.close();
         try {
@@ -240,20 +194,13 @@ public final class SqliteStore implements Store {
      * Returns whether the store was told to stop.
      */
     private boolean runBatch(Pending<?> first) {
-        StoreException broken = syncer.failure();
-        if (broken != null) {
-            first.fail(broken);
-            return false;
-        }
         long start = System.nanoTime();
         List<Pending<?>> batch = new ArrayList<>();
         batch.add(first);
         List<Pending<?>> succeeded = new ArrayList<>();
         List<Runnable> afterCommit = new ArrayList<>();
         boolean stop = false;
-        long seq = 0;
         try {
-            long changesBefore = database.total_changes();
             for (int next = 0; next < batch.size(); next++) {
                 Pending<?> p = batch.get(next);
                 current = new SqliteTransaction(connection, statements, seeds, owned);
@@ -271,31 +218,11 @@ public final class SqliteStore implements Store {
                 }
                 if (next == batch.size() - 1 && !stop && batch.size() < MAX_BATCH) {
                     queue.drainTo(batch, MAX_BATCH - batch.size());
-                    batch.removeIf(w -> w == Pending.WAKE);
                     stop = batch.remove(Pending.STOP);
-                    if (next == batch.size() - 1 && !stop && !syncer.idleElse(() -> queue.add(Pending.WAKE))) {
-                        // The last group's log is still being forced: committing now would only make a
-                        // smaller group wait for a force of its own. Run what arrives meanwhile in this
-                        // group instead, and commit when the syncer is free (its WAKE) or the group full.
-                        Pending<?> more = takeUninterruptibly();
-                        if (more == Pending.STOP) {
-                            stop = true;
-                        } else if (more != Pending.WAKE) {
-                            batch.add(more);
-                        }
-                    }
                 }
             }
             current = null;
-            boolean wrote = database.total_changes() != changesBefore;
-            seq = committing + 1;
-            committing = seq;
             connection.commit();
-            afterCommit.forEach(Runnable::run);
-            listener.committed(batch.size(), System.nanoTime() - start);
-            // answered once the log is on disk, in commit order; the next group runs meanwhile
-            syncer.committed(new LogSyncer.Commit(seq, wrote, () -> succeeded.forEach(Pending::complete),
-                    failure -> succeeded.forEach(p -> p.fail(failure))));
         } catch (SQLException e) {
             current = null;
             seeds.clear();
@@ -305,11 +232,11 @@ public final class SqliteStore implements Store {
             for (Pending<?> p : batch) {
                 p.fail(failure);  // no effect on those already failed
             }
-            if (seq != 0) {
-                // readers that ran meanwhile wait for this number; nothing of it was committed
-                syncer.committed(new LogSyncer.Commit(seq, false, () -> { }, x -> { }));
-            }
+            return stop;
         }
+        afterCommit.forEach(Runnable::run);
+        listener.committed(batch.size(), System.nanoTime() - start);
+        succeeded.forEach(Pending::complete);
         return stop;
     }
 
@@ -326,32 +253,6 @@ public final class SqliteStore implements Store {
         } catch (SQLException e) {
             statements.discard(sql, ps);
             throw e;
-        }
-    }
-
-    /** The committer holds a group open; an interrupt must not lose the transactions already run in it. */
-    private Pending<?> takeUninterruptibly() {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return queue.take();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private static void closeQuietly(Connection c) {
-        try {
-            c.close();
-        } catch (SQLException ignored) {
-            // it is being given up after a failure to open; that failure is reported
         }
     }
 
@@ -385,8 +286,6 @@ public final class SqliteStore implements Store {
     /** One caller's transaction, waiting for the commit it is part of. */
     private static final class Pending<T> {
         static final Pending<Object> STOP = new Pending<>(tx -> null);
-        /** Put by the log syncer when it falls idle while the committer holds a group open for it. */
-        static final Pending<Object> WAKE = new Pending<>(tx -> null);
 
         private final Work<T> work;
         private T value;
