@@ -1,0 +1,126 @@
+package dev.rhizome.node.gossip.net;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.node.peer.PeerMessages;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.PeerMessage;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.envelope.HandshakeProof;
+import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.identity.PublicId;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What every rogue peer written from the schemas shares: a key, a loopback listener with one
+ * thread per connection, the peer protocol's length-prefixed frames, and a gossip hello that proves
+ * its key like any node's (the rogues' offences are elsewhere). A connection whose first message
+ * carries node info is a gossip link; any other is a bundle request.
+ */
+abstract class SocketRogue implements AutoCloseable {
+    final Identity identity = Identity.generate();
+    private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final AtomicInteger bundleRequests = new AtomicInteger();
+
+    SocketRogue(String name) throws IOException {
+        Thread acceptor = new Thread(() -> acceptLoop(name), name + "-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    /** How many times an honest node asked it for a bundle. */
+    int bundleRequests() {
+        return bundleRequests.get();
+    }
+
+    NodeInfo info() {
+        return NodeInfo.newBuilder().setNode(identity.publicId().toByteString()).setHost("127.0.0.1")
+                .setPort(server.getLocalPort()).build();
+    }
+
+    /** A gossip link, after this rogue's proved hello went out. */
+    abstract void onGossipLink(DataInputStream in, DataOutputStream out) throws IOException;
+
+    /** A bundle request, already read and counted. */
+    abstract void onBundleRequest(DataInputStream in, DataOutputStream out) throws IOException;
+
+    private void acceptLoop(String name) {
+        while (!server.isClosed()) {
+            try {
+                Socket socket = server.accept();
+                sockets.add(socket);
+                Thread t = new Thread(() -> handle(socket), name + "-conn");
+                t.setDaemon(true);
+                t.start();
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void handle(Socket socket) {
+        try (socket) {
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+            PeerMessage hello = read(in);
+            if (hello == null) {
+                return;
+            }
+            if (hello.getHello().hasNodeInfo()) {
+                PeerMessage ours = PeerMessages.gossipHello(identity, Envelopes.sign(identity,
+                        info().toBuilder().setTimeMs(System.currentTimeMillis()).build()));
+                write(out, ours.toBuilder().setHello(ours.getHello().toBuilder()
+                        .setNonce(ByteString.copyFrom(HandshakeProof.newNonce()))
+                        .setProof(ByteString.copyFrom(HandshakeProof.sign(identity, hello.getHello().getNonce().toByteArray(),
+                                PublicId.of(hello.getHello().getNode()))))).build());
+                onGossipLink(in, out);
+            } else {
+                read(in); // the bundle request
+                bundleRequests.incrementAndGet();
+                onBundleRequest(in, out);
+            }
+        } catch (IOException e) {
+            // the honest side hung up or gave up on us
+        }
+    }
+
+    static void write(OutputStream stream, PeerMessage message) throws IOException {
+        DataOutputStream out = (DataOutputStream) stream;
+        byte[] frame = message.toByteArray();
+        synchronized (out) {
+            out.writeInt(frame.length);
+            out.write(frame);
+            out.flush();
+        }
+    }
+
+    static PeerMessage read(DataInputStream in) throws IOException {
+        int length;
+        try {
+            length = in.readInt();
+        } catch (EOFException e) {
+            return null;
+        }
+        byte[] frame = new byte[length];
+        in.readFully(frame);
+        return PeerMessage.parseFrom(frame);
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        for (Socket s : sockets) {
+            s.close();
+        }
+    }
+}
