@@ -9,15 +9,15 @@ import java.io.InputStream;
 import java.io.OutputStream;
 
 /** The peer framing done by hand over plain sockets, to play a misbehaving peer. */
-final class RawWire {
+public final class RawWire {
     private RawWire() {
     }
 
-    static void write(OutputStream out, PeerMessage message) throws IOException {
+    public static void write(OutputStream out, PeerMessage message) throws IOException {
         writeFrame(out, message.toByteArray());
     }
 
-    static void writeFrame(OutputStream out, byte[] frame) throws IOException {
+    public static void writeFrame(OutputStream out, byte[] frame) throws IOException {
         DataOutputStream data = new DataOutputStream(out);
         data.writeInt(frame.length);
         data.write(frame);
@@ -25,7 +25,7 @@ final class RawWire {
     }
 
     /** The next message, or null once the other side has closed. */
-    static PeerMessage read(InputStream in) throws IOException {
+    public static PeerMessage read(InputStream in) throws IOException {
         DataInputStream data = new DataInputStream(in);
         int length;
         try {

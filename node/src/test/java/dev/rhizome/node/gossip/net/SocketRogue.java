@@ -2,6 +2,7 @@ package dev.rhizome.node.gossip.net;
 
 import com.google.protobuf.ByteString;
 import dev.rhizome.node.peer.PeerMessages;
+import dev.rhizome.node.peer.RawWire;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.protocol.envelope.Envelopes;
@@ -10,7 +11,6 @@ import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -94,26 +94,15 @@ abstract class SocketRogue implements AutoCloseable {
         }
     }
 
-    static void write(OutputStream stream, PeerMessage message) throws IOException {
-        DataOutputStream out = (DataOutputStream) stream;
-        byte[] frame = message.toByteArray();
+    /** One frame; whole, even when several threads write to one link. */
+    static void write(OutputStream out, PeerMessage message) throws IOException {
         synchronized (out) {
-            out.writeInt(frame.length);
-            out.write(frame);
-            out.flush();
+            RawWire.write(out, message);
         }
     }
 
     static PeerMessage read(DataInputStream in) throws IOException {
-        int length;
-        try {
-            length = in.readInt();
-        } catch (EOFException e) {
-            return null;
-        }
-        byte[] frame = new byte[length];
-        in.readFully(frame);
-        return PeerMessage.parseFrom(frame);
+        return RawWire.read(in);
     }
 
     @Override
