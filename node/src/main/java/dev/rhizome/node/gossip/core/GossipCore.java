@@ -294,6 +294,9 @@ public final class GossipCore implements PeerProtocol {
         opened.heardMs = now;
         opened.sentMs = now;
         planner.relinked(peer);
+        if (keepers != null) {
+            keepers.linked(peer);
+        }
         table.connected(peer);
         remembered.put(peer, peerInfo);
         rememberedChanged = true;
@@ -350,6 +353,9 @@ public final class GossipCore implements PeerProtocol {
         Link link = connections.remove(peer);
         if (link != null) {
             planner.unclaim(peer); // its withdrawals rode on this link
+            if (keepers != null) {
+                keepers.unlinked(peer, now); // and its word that it gave our commits up
+            }
         }
         boolean wasDialing = connections.dialEnded(peer);
         if (wasDialing) {

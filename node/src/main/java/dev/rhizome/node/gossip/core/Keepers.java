@@ -23,12 +23,20 @@ import java.util.Set;
  * one copy more than asked at worst, never one fewer. A keeper that gives the commit up (its
  * repository's budget, its keep budget's eviction) says so, and is then neither counted nor named
  * again for it ({@link #gone}).
+ *
+ * <p>It says so to the links it has when it gives the commit up, and to each new link it makes
+ * soon after; a keeper no longer linked here (it restarted, and linked elsewhere) may give the
+ * commit up without this node ever hearing. So a keeper counts only while it is linked here or
+ * has been away less than {@link #AWAY_MS}: past that another is named, and the one away counts
+ * again once it links here again (a copy more than asked while both hold it, never one fewer).
  */
 final class Keepers {
     /** Own commits whose keepers are still looked for. */
     static final int OWN_COMMITS = 256;
     /** A keeper named that has not taken the bundle from us within this long is replaced by another. */
     static final long WAIT_MS = 60_000;
+    /** A keeper whose link here closed this long ago is not counted until it links again. */
+    static final long AWAY_MS = 2 * WAIT_MS;
 
     private static final class Keeping {
         /** Named, not yet confirmed: since when. */
@@ -36,6 +44,8 @@ final class Keepers {
         final Set<PublicId> confirmed = new HashSet<>();
         /** Claimed a copy without our serving it, or named and never took it: neither counted nor named again. */
         final Set<PublicId> doubted = new HashSet<>();
+        /** Confirmed keepers whose link here is closed: since when. */
+        final Map<PublicId, Long> away = new HashMap<>();
 
         int counted(long now) {
             pending.entrySet().removeIf(e -> {
@@ -45,7 +55,13 @@ final class Keepers {
                 }
                 return expired;
             });
-            return pending.size() + confirmed.size();
+            int longAway = 0;
+            for (long since : away.values()) {
+                if (now - since > AWAY_MS) {
+                    longAway++;
+                }
+            }
+            return pending.size() + confirmed.size() - longAway;
         }
     }
 
@@ -84,6 +100,7 @@ final class Keepers {
             k.pending.remove(to);
             k.doubted.remove(to);
             k.confirmed.add(to);
+            k.away.remove(to); // it fetched from us just now
         }
     }
 
@@ -97,7 +114,25 @@ final class Keepers {
         if (k != null) {
             k.pending.remove(from);
             k.confirmed.remove(from);
+            k.away.remove(from);
             k.doubted.add(from);
+        }
+    }
+
+    /** The link to {@code peer} closed: where it is a confirmed keeper, its time away starts. */
+    void unlinked(PublicId peer, long now) {
+        for (String commit : keeping.keys()) {
+            Keeping k = keeping.get(commit);
+            if (k.confirmed.contains(peer)) {
+                k.away.putIfAbsent(peer, now);
+            }
+        }
+    }
+
+    /** {@code peer} linked here again: it counts again wherever it is a confirmed keeper. */
+    void linked(PublicId peer) {
+        for (String commit : keeping.keys()) {
+            keeping.get(commit).away.remove(peer);
         }
     }
 

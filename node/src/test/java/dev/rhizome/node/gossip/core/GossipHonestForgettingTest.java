@@ -222,4 +222,54 @@ class GossipHonestForgettingTest {
         assertThat(naming).isNotEmpty().allSatisfy(inv -> assertThat(inv.getCommitsList()).containsExactly(own));
         assertThat(restarted.holds(Peer.commit(39))).isTrue();
     }
+
+    /** The keepers {@code effects} name, in Inventories that name any. */
+    static List<PublicId> named(List<Effect> effects) {
+        return only(effects, Send.class).stream().filter(s -> s.message().hasAnnouncement())
+                .filter(s -> s.message().getAnnouncement().getType().equals(Inventory.getDescriptor().getFullName()))
+                .flatMap(s -> inventory(s).getKeepList().stream()).map(PublicId::of).toList();
+    }
+
+    @Test
+    void aKeeperAwayFromItsMakerPastTheGraceIsCountedNoMoreAndAnotherIsNamed() {
+        // The keeper restarts, links elsewhere and prunes the commit: its withdrawal never reaches the maker.
+        GossipCore maker = core(Identity.generate(), Wants.workAndReplicas(1, 64 * MIB, MIB));
+        maker.start(List.of(), now);
+        List<Peer> links = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            links.add(Peer.connectedTo(maker, now));
+        }
+        String commit = Peer.commit(11);
+        PublicId first = named(maker.onLocalCommit(commit, now)).stream().distinct().collect(
+                java.util.stream.Collectors.collectingAndThen(java.util.stream.Collectors.toList(), l -> {
+                    assertThat(l).hasSize(1);
+                    return l.get(0);
+                }));
+        maker.onServed(first, commit, now);
+        Peer keeper = links.stream().filter(p -> p.id.equals(first)).findFirst().orElseThrow();
+
+        // Away briefly (a restart) and back: still counted, nobody else is named.
+        maker.onDisconnected(first, now);
+        long back = now + Keepers.AWAY_MS / 2;
+        assertThat(named(GossipCoreTimeTest.runUntil(maker, List.of(), now, back))).isEmpty();
+        now = back;
+        maker.onConnected(keeper.id, keeper.hello(now), false, now);
+        long later = now + 2 * Keepers.AWAY_MS;
+        assertThat(named(GossipCoreTimeTest.runUntil(maker, List.of(), now, later))).isEmpty();
+        now = later;
+        assertThat(maker.confirmedKeepers(commit)).containsExactly(first);
+
+        // Away for good: once the grace is over another link is named, and only one (the silent test
+        // links of the start have been closed by now: new ones are the candidates).
+        for (int i = 0; i < 3; i++) {
+            links.add(Peer.connectedTo(maker, now));
+        }
+        maker.onDisconnected(first, now);
+        long graceEnds = now + Keepers.AWAY_MS;
+        assertThat(named(GossipCoreTimeTest.runUntil(maker, List.of(), now, graceEnds - 1))).isEmpty();
+        List<PublicId> renamed = named(GossipCoreTimeTest.runUntil(maker, List.of(), graceEnds - 1,
+                graceEnds + 5 * GossipCore.HOUSEKEEPING_MS));
+        assertThat(renamed).hasSize(1).doesNotContain(first);
+        assertThat(links.stream().map(p -> p.id)).contains(renamed.get(0));
+    }
 }
