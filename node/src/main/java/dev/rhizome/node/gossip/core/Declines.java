@@ -14,7 +14,11 @@ import dev.rhizome.protocol.identity.PublicId;
  * delivery between (one decline after a rest starts the next), at most {@link #MAX_REST_MS}. A
  * delivery from it ends all that. A resting peer stays queued as a holder; when it is the only one
  * a commit has, the commit waits for the rest to end rather than being given up, so an honest busy
- * holder is asked again later, as "busy, ask another" means. Pure, on the core's time.
+ * holder is asked again later, as "busy, ask another" means. A peer that declines again after a
+ * rest has ended ({@link #declinesAfterRest}) has used its tries for the commit it declined: the
+ * planner asks it no more for that commit, so a commit that only such a peer claims is given up
+ * after about one rest, not three (a work that needs it is told within minutes, not after six).
+ * Pure, on the core's time.
  */
 final class Declines {
     /** Declines in a row, with no delivery between, that start the first rest. */
@@ -56,6 +60,12 @@ final class Declines {
     /** {@code peer} delivered a bundle: whatever it declined before was the load of the moment. */
     void delivered(PublicId peer) {
         peers.remove(peer);
+    }
+
+    /** Whether {@code peer} rested and, asked again after it, declined again with no delivery between. */
+    boolean declinesAfterRest(PublicId peer) {
+        Record r = peers.get(peer);
+        return r != null && r.rests >= 2;
     }
 
     /** Until when {@code peer} is not asked (0 or a past time: it may be asked). */

@@ -324,7 +324,8 @@ final class FetchPlanner {
             declines.declined(from, nowMs);
         }
         if (mayRetry || declined) {
-            if (++failedHolder.attempts < MAX_ATTEMPTS) {
+            boolean triesUsed = ++failedHolder.attempts >= MAX_ATTEMPTS || declined && declines.declinesAfterRest(from);
+            if (!triesUsed) {
                 failedHolder.notBeforeMs = nowMs + (config.redialBase().toMillis() << failedHolder.attempts);
                 want.queue.addLast(failedHolder);
             } else if (want.spent.size() < 2 * MAX_HOLDERS) {

@@ -116,6 +116,49 @@ class GossipDecliningPeerTest {
     }
 
     @Test
+    void aCommitTheWorkNeedsThatOnlyARepeatDeclinerClaimsIsGivenUpAfterOneRestNotThree() {
+        GossipCore core = core();
+        Peer rogue = Peer.connectedTo(core, now);
+        answer(core, rogue.announces(core, now, commits(4_000, 8)), f -> FetchFailure.DECLINED);
+        long end = now + 2 * 60_000; // its first rest (30 s), a decline after it, and its second rest
+        while (now < end) {
+            now += 500;
+            answer(core, core.onTick(now), f -> FetchFailure.DECLINED);
+        }
+        // The work needs a commit that only the rogue claims (its hint, and its announcement).
+        String needed = Peer.commit(4_100);
+        long wanted = now;
+        List<Effect> effects = new ArrayList<>(core.want(needed, List.of(rogue.id), now));
+        effects.addAll(rogue.announces(core, now, needed));
+        List<Fetch> askedForIt = new ArrayList<>();
+        List<Effect.Unavailable> told = new ArrayList<>();
+        while (told.isEmpty() && now < wanted + 10 * 60_000) {
+            for (Effect e : effects) {
+                if (e instanceof Effect.Unavailable u && u.commit().equals(needed)) {
+                    told.add(u);
+                }
+            }
+            List<Effect> next = new ArrayList<>();
+            for (Fetch f : only(effects, Fetch.class)) {
+                if (f.commit().equals(needed)) {
+                    askedForIt.add(f);
+                }
+                next.addAll(core.onFetchFailed(f.from(), f.commit(), FetchFailure.DECLINED, now));
+            }
+            if (next.isEmpty()) {
+                now += 500;
+                next = core.onTick(now);
+            }
+            effects = next;
+        }
+        // Three tries, each after a rest of two minutes, kept the work waiting some six minutes.
+        assertThat(told).as("the work is told").isNotEmpty();
+        assertThat(now - wanted).isLessThanOrEqualTo(Declines.MAX_REST_MS + 5_000);
+        assertThat(askedForIt).hasSizeLessThanOrEqualTo(1);
+        assertThat(core.score(rogue.id)).isZero();
+    }
+
+    @Test
     void aHolderThatUsedItsTriesForACommitIsNotQueuedAgainByAnnouncingItAnew() {
         GossipCore core = core();
         Peer rogue = Peer.connectedTo(core, now);

@@ -17,7 +17,10 @@ import org.junit.jupiter.api.Test;
  * </pre>
  *
  * and runs new seeds for as long as one likes ({@code -Drhizome.sim.minutes=60}), or a given number
- * ({@code -Drhizome.sim.seeds=10000}, from {@code -Drhizome.sim.first=N}).
+ * ({@code -Drhizome.sim.seeds=10000}, from {@code -Drhizome.sim.first=N}). To see why a seed fails,
+ * {@code -Dsimdebug=N} prints node N's effects at each step and {@code -Dsimtrace=1} the faults,
+ * commits, wants, links and transfers of every node (in the test's output file under
+ * {@code node/target/surefire-reports}).
  */
 class GossipSimulationTest {
     /** Seeds every build runs: a few hundred, a few seconds' work. */

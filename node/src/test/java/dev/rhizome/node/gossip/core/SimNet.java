@@ -68,6 +68,8 @@ final class SimNet {
      * keeps nothing; DECLINES answers every ask "busy" (free, so it must rest instead of being asked
      * three times a commit).
      */
+    private static final boolean TRACE = System.getProperty("simtrace") != null;
+
     enum Lie { SILENT, NOT_FOUND, TRICKLE, WRONG_BUNDLE, CLAIMS_KEEP, DECLINES }
 
     private abstract static class Event {
@@ -212,6 +214,7 @@ final class SimNet {
             fault(random.nextLong(scenario.faultsUntilMs()), () -> {
                 at.repo.add(commit);
                 at.own.add(commit);
+                trace(() -> "made " + commit.substring(0, 6) + " at " + at.index + " up " + at.up);
                 at.waitingFor.remove(commit); // its work may have asked for it first: now it has it, as the driver says
                 if (at.up) {
                     apply(at, at.core.onLocalCommit(commit, now));
@@ -294,6 +297,7 @@ final class SimNet {
         }
         if (!given.isEmpty()) {
             given.forEach(n.repo::remove);
+            trace(() -> "prune at " + n.index + " " + given.stream().map(c -> c.substring(0, 6)).toList());
             n.pruned.addAll(given);
             apply(n, n.core.onDropped(given, now));
         }
@@ -314,6 +318,7 @@ final class SimNet {
             return;
         }
         n.waitingFor.add(commit);
+        trace(() -> "want " + commit.substring(0, 6) + " at " + n.index + " hints " + hints.stream().map(h -> byId.get(h).index).toList());
         apply(n, n.core.want(commit, hints, now));
     }
 
@@ -334,6 +339,7 @@ final class SimNet {
     // --- faults -----------------------------------------------------------------------------------
 
     private void partition() {
+        trace(() -> "partition");
         sideA.clear();
         for (Node n : nodes) {
             if (random.nextBoolean()) {
@@ -351,6 +357,7 @@ final class SimNet {
     }
 
     private void heal() {
+        trace(() -> "heal");
         partitioned = false;
     }
 
@@ -363,6 +370,7 @@ final class SimNet {
             return;
         }
         n.up = false;
+        trace(() -> "crash " + n.index);
         n.epoch++;
         n.outstanding.clear();
         for (Long key : new ArrayList<>(links.keySet())) {
@@ -380,6 +388,7 @@ final class SimNet {
             return;
         }
         n.up = true;
+        trace(() -> "restart " + n.index);
         n.core = n.newCore();
         for (String commit : n.repo) {
             apply(n, n.core.onHeld(commit, n.own.contains(commit), now));
@@ -392,6 +401,7 @@ final class SimNet {
     }
 
     private void closeLink(int a, int b) {
+        trace(() -> "close " + a + "-" + b + " linked " + links.containsKey(key(a, b)));
         if (links.remove(key(a, b)) != null) {
             Closed ca = new Closed();
             ca.node = a;
@@ -468,6 +478,7 @@ final class SimNet {
     }
 
     private void connect(Node dialer, Node target) {
+        trace(() -> "connect " + dialer.index + "->" + target.index);
         if (!dialer.up) {
             return;
         }
@@ -502,6 +513,7 @@ final class SimNet {
             return; // cancelled, or the node restarted
         }
         Node from = nodes.get(t.from);
+        trace(() -> "transfer " + t.commit.substring(0, 6) + " " + t.from + "->" + t.node + " up " + from.up + " cut " + cut(n.index, from.index) + " honest " + from.honest);
         PublicId fromId = from.id;
         if (!from.up || cut(n.index, from.index)) {
             n.outstanding.remove(t.commit);
@@ -712,6 +724,13 @@ final class SimNet {
                 check(!n.repo.contains(fake), n, "holds fake commit %s", fake);
             }
             check(n.waitingFor.isEmpty(), n, "work still waits for %s with no answer", n.waitingFor);
+        }
+    }
+
+    /** With {@code -Dsimtrace}: the faults, commits, wants, links and transfers, to see why a seed fails. */
+    private void trace(java.util.function.Supplier<String> what) {
+        if (TRACE) {
+            System.out.println("t=" + now + " " + what.get());
         }
     }
 
