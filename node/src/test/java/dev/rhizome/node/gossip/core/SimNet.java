@@ -168,6 +168,8 @@ final class SimNet {
     private final Set<Integer> sideA = new HashSet<>();
     private boolean partitioned;
     private long seq;
+    /** When the last message sent each way on each link arrives (links are FIFO, as TCP is). */
+    private final Map<Long, Long> lastArrival = new HashMap<>();
     private long nextTransfer;
     long now = 1_000_000;
     /** A digest of everything that happened, to prove that a seed replays exactly. */
@@ -440,6 +442,7 @@ final class SimNet {
             Node to = nodes.get(d.to);
             if (generation != null && generation == d.generation && to.up) {
                 noteKeepers(to, d.message);
+                trace(() -> "deliver " + d.from + "->" + d.to + " " + describe(d.message));
                 if (!to.honest && to.lie == Lie.CLAIMS_KEEP) {
                     for (String commit : List.copyOf(to.askedToKeep)) {
                         if (!to.core.holds(commit)) {
@@ -600,13 +603,18 @@ final class SimNet {
                     closeLink(n.index, to.index); // a lost segment ends as a reset connection
                     continue;
                 }
+                trace(() -> "send " + n.index + "->" + to.index + " " + describe(s.message()));
                 Deliver d = new Deliver();
                 d.from = n.index;
                 d.to = to.index;
                 d.link = key;
                 d.generation = generation;
                 d.message = s.message();
-                schedule(d, latency());
+                // A link is one TCP connection: its messages arrive in the order they were sent.
+                long direction = key(n.index, to.index) * 2 + (n.index < to.index ? 0 : 1);
+                long arrival = Math.max(now + latency(), lastArrival.getOrDefault(direction, 0L));
+                lastArrival.put(direction, arrival);
+                schedule(d, arrival - now);
             } else if (effect instanceof Fetch f) {
                 Node from = byId.get(f.from());
                 check(!n.core.holds(f.commit()), n, "fetches %s which it holds", f.commit());
@@ -725,6 +733,20 @@ final class SimNet {
             }
             check(n.waitingFor.isEmpty(), n, "work still waits for %s with no answer", n.waitingFor);
         }
+    }
+
+    private static String describe(Gossip message) {
+        if (message.hasAnnouncement() && message.getAnnouncement().getType().equals(Inventory.getDescriptor().getFullName())) {
+            try {
+                Inventory i = Inventory.parseFrom(message.getAnnouncement().getPayload());
+                return "Inventory held " + i.getCommitsList().stream().map(c -> c.substring(0, 6)).toList()
+                        + " gone " + i.getGoneList().stream().map(c -> c.substring(0, 6)).toList()
+                        + (i.getKeepCount() > 0 ? " keep " + i.getKeepCount() : "");
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                return "malformed Inventory";
+            }
+        }
+        return message.getBodyCase().toString();
     }
 
     /** With {@code -Dsimtrace}: the faults, commits, wants, links and transfers, to see why a seed fails. */
