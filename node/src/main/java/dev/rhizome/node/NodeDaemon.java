@@ -272,6 +272,9 @@ public final class NodeDaemon implements AutoCloseable {
         loop.stop();
         loopThread.interrupt();
         loopThread.join(10_000);
+        // A slot still finishing may still write into the data directory: its lock is then left to
+        // this process's exit, so a node started on the directory meanwhile cannot meet that write.
+        boolean loopEnded = !loopThread.isAlive();
         // a prune still running tells gossip of what it gives up: let it end before gossip closes
         housekeeping.awaitTermination(10, TimeUnit.SECONDS);
         try {
@@ -286,10 +289,15 @@ public final class NodeDaemon implements AutoCloseable {
         }
         gossip.close();
         repository.close();
-        try {
-            owner.close();
-        } catch (IOException e) {
-            log.debug("could not release {}", layout.ownerLock(), e);
+        if (loopEnded) {
+            try {
+                owner.close();
+            } catch (IOException e) {
+                log.debug("could not release {}", layout.ownerLock(), e);
+            }
+        } else {
+            log.warn("a slot was still finishing 10 s after the stop: the data directory stays locked ({}) until this process exits",
+                    layout.ownerLock());
         }
         log.info("node stopped: {} results reported, {} experiments proposed", loop.resultsReported(),
                 loop.experimentsProposed());
