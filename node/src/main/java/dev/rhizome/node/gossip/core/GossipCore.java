@@ -966,11 +966,11 @@ public final class GossipCore implements PeerProtocol {
             boolean excused = !answerAwaited || goneClaims.excuse(from, commit, now);
             planner.withdrawn(from, commit, !excused);
             if (keepers != null) {
-                keepers.gone(from, commit);
+                keepers.gone(from, commit, now);
             }
         }
         if (keepers != null) {
-            inventory.getReleasedList().forEach(commit -> keepers.gone(from, commit));
+            inventory.getReleasedList().forEach(commit -> keepers.gone(from, commit, now));
             if (inventory.getGoneCount() + inventory.getReleasedCount() > 0) {
                 replicate(now, out);
             }

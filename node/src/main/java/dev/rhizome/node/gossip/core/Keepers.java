@@ -22,7 +22,10 @@ import java.util.Set;
  * (it never fetched, or took the bundle from another holder) is doubted too and another is named:
  * one copy more than asked at worst, never one fewer. A keeper that gives the commit up (its
  * repository's budget, its keep budget's eviction) says so, and is then neither counted nor named
- * again for it ({@link #gone}).
+ * again for it ({@link #gone}) while other links can be: in a small neighbourhood where every link
+ * gave it up, the one that gave it up longest ago is asked again after {@link #GONE_MS} (its budget
+ * may have room by then; it may decline again, once per {@link #GONE_MS}), rather than leaving the
+ * commit on its maker alone.
  *
  * <p>It says so to the links it has when it gives the commit up, and to each new link it makes
  * soon after; a keeper no longer linked here (it restarted, and linked elsewhere) may give the
@@ -37,6 +40,8 @@ final class Keepers {
     static final long WAIT_MS = 60_000;
     /** A keeper whose link here closed this long ago is not counted until it links again. */
     static final long AWAY_MS = 2 * WAIT_MS;
+    /** A keeper that gave a commit up is asked again for it, when no other link can be, this long after. */
+    static final long GONE_MS = 2 * WAIT_MS;
 
     private static final class Keeping {
         /** Named, not yet confirmed: since when. */
@@ -44,6 +49,8 @@ final class Keepers {
         final Set<PublicId> confirmed = new HashSet<>();
         /** Claimed a copy without our serving it, or named and never took it: neither counted nor named again. */
         final Set<PublicId> doubted = new HashSet<>();
+        /** Keepers that gave the commit up, or were asked again after that: since when. */
+        final Map<PublicId, Long> gaveUp = new HashMap<>();
         /** Confirmed keepers whose link here is closed: since when. */
         final Map<PublicId, Long> away = new HashMap<>();
 
@@ -109,9 +116,12 @@ final class Keepers {
      * evicted): if it is ours, {@code from} is no longer counted, nor named again for it, so
      * {@link #more} names another while fewer than asked keep it.
      */
-    void gone(PublicId from, String commit) {
+    void gone(PublicId from, String commit, long now) {
         Keeping k = keeping.get(commit);
         if (k != null) {
+            if (k.pending.containsKey(from) || k.confirmed.contains(from)) {
+                k.gaveUp.put(from, now); // a keeper's honest withdrawal, not any link's word about our commit
+            }
             k.pending.remove(from);
             k.confirmed.remove(from);
             k.away.remove(from);
@@ -161,14 +171,31 @@ final class Keepers {
                     candidates.add(peer);
                 }
             }
-            for (PublicId keeper : Wants.keepers(commit, candidates, missing)) {
+            List<PublicId> chosen = new ArrayList<>(Wants.keepers(commit, candidates, missing));
+            if (chosen.size() < missing) {
+                chosen.addAll(askedAgain(k, open, missing - chosen.size(), now));
+            }
+            for (PublicId keeper : chosen) {
                 List<String> commits = asks.computeIfAbsent(keeper, x -> new ArrayList<>());
                 if (commits.size() < maxPerPeer) {
                     k.pending.put(keeper, now);
+                    if (k.gaveUp.containsKey(keeper)) {
+                        k.gaveUp.put(keeper, now); // asked again: not again before GONE_MS
+                    }
                     commits.add(commit);
                 }
             }
         }
         return asks;
+    }
+
+    /** Links that gave the commit up at least {@link #GONE_MS} ago, the longest ago first. */
+    private static List<PublicId> askedAgain(Keeping k, List<PublicId> open, int wanted, long now) {
+        return open.stream()
+                .filter(p -> !k.pending.containsKey(p) && !k.confirmed.contains(p))
+                .filter(p -> k.gaveUp.containsKey(p) && now - k.gaveUp.get(p) >= GONE_MS)
+                .sorted(java.util.Comparator.comparingLong(k.gaveUp::get))
+                .limit(wanted)
+                .toList();
     }
 }

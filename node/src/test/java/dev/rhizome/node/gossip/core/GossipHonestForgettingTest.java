@@ -272,4 +272,34 @@ class GossipHonestForgettingTest {
         assertThat(renamed).hasSize(1).doesNotContain(first);
         assertThat(links.stream().map(p -> p.id)).contains(renamed.get(0));
     }
+
+    @Test
+    void whenEveryLinkGaveAnOwnCommitUpTheKeepersAreAskedAgainAfterAWhileButNotALinkThatNeverKeptIt() {
+        GossipCore maker = core(Identity.generate(), Wants.workAndReplicas(3, 64 * MIB, MIB));
+        maker.start(List.of(), now);
+        List<Peer> links = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            links.add(Peer.connectedTo(maker, now));
+        }
+        String commit = Peer.commit(12);
+        List<PublicId> keepers = named(maker.onLocalCommit(commit, now)).stream().distinct().toList();
+        assertThat(keepers).hasSize(3);
+        keepers.forEach(k -> maker.onServed(k, commit, now));
+        Peer never = links.stream().filter(p -> !keepers.contains(p.id)).findFirst().orElseThrow();
+        // The one link never named says it gave the commit up (it never had it): it is not named now.
+        assertThat(named(withdraws(never, maker, false, commit))).isEmpty();
+        // Every keeper gives it up (its repository's budget): no link is left to name.
+        now += 1_000;
+        for (Peer p : links) {
+            if (keepers.contains(p.id)) {
+                assertThat(named(withdraws(p, maker, false, commit))).isEmpty();
+            }
+        }
+        assertThat(maker.confirmedKeepers(commit)).isEmpty();
+        long again = now + Keepers.GONE_MS;
+        assertThat(named(GossipCoreTimeTest.runUntil(maker, List.of(), now, again - 1))).isEmpty();
+        List<PublicId> askedAgain = named(GossipCoreTimeTest.runUntil(maker, List.of(), again - 1,
+                again + 5 * GossipCore.HOUSEKEEPING_MS));
+        assertThat(askedAgain).containsExactlyInAnyOrderElementsOf(keepers).doesNotContain(never.id);
+    }
 }
