@@ -267,6 +267,11 @@ class CliTest {
             assertThat(coordinator.err()).contains("cannot listen on 127.0.0.1:" + taken.getLocalPort())
                     .contains("address already in use").doesNotContain("\tat ");
         }
+        // An address this machine does not have (TEST-NET-1) is not "already in use".
+        Run foreign = run("coordinator", "--data-dir", dir.resolve("c").toString(), "--host", "192.0.2.1", "--port", "0");
+        assertThat(foreign.code()).isEqualTo(ExitCodes.FAILED);
+        assertThat(foreign.err()).contains("cannot listen on 192.0.2.1:0").contains("no such address")
+                .doesNotContain("in use").doesNotContain("\tat ");
     }
 
     @Test

@@ -88,7 +88,7 @@ public final class Coordinator implements AutoCloseable {
             Coordinator coordinator = new Coordinator(store, server, config.host(), sweeper);
             LOG.info("coordinator listening on {} with data in {}", coordinator.url(), config.dataDir());
             return coordinator;
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (Throwable e) { // the server's bind failure too (a BindException, checked, rethrown by Netty undeclared)
             store.close();
             throw e;
         }

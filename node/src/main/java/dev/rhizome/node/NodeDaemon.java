@@ -89,86 +89,115 @@ public final class NodeDaemon implements AutoCloseable {
         // before the gossip service can write its peer list: this process owns the directory now
         DataJanitor.removeInterruptedWrites(layout);
         this.repository = NodeRepository.open(layout.repository());
-        CoordinatorClient coordinator = new CoordinatorClient(config.coordinatorUrl(), identity);
-        TransferLog transfers = new TransferLog(layout.transfers());
-        this.gossip = GossipService.start(repository, identity,
-                GossipSettings.defaults(config.host(), config.peerPort(), hardware.hardwareClass(), layout.peers()),
-                // The wants filter: fetch what the work needs, and keep copies of neighbours' new commits when named.
-                // Keeper duties within half the repository's budget, each reserving the largest bundle until it arrives.
-                GossipCore.factory(identity, GossipConfig.defaults(), Wants.workAndReplicas(Wants.DEFAULT_COPIES,
-                        config.preferences().keepBytes(), PeerConfig.defaults().maxBundleBytes())),
-                () -> entryPoints(coordinator), transfers, null);
-        Clock clock = Clock.systemUTC();
-        // One fetch path: the work loop's fetches go through the gossip core's planner.
-        CommitFetcher commits = new CommitFetcher(gossip::fetchNow, coordinator);
-        // Checkouts live outside the data dir: the one place a job may write is nowhere near the node's key.
-        // Named at random, not by the node's id, which the job would read in its own path.
-        this.jobDirs = JobDirs.prepare(JobDirs.nameIn(layout.jobsName()));
-        NodePreferences prefs = config.preferences();
-        gossip.capDownloads(prefs.maxDownloadKBps() * 1024);
-        List<Slot> slots = SlotPlan.of(hardware, prefs);
-        Map<Slot, Evaluator> evaluators = new LinkedHashMap<>();
-        JobRunner runner = new JobRunner(launcher);
-        for (Slot slot : slots) {
-            // Each slot's jobs get their own subdirectory: two slots never share a checkout path.
-            evaluators.put(slot, new Evaluator(identity, repository, commits, runner, launcher, slot.hardwareClass(),
-                    jobDirs.resolve(slot.name()), layout.logs(), clock, slot.env()));
+        try {
+            CoordinatorClient coordinator = new CoordinatorClient(config.coordinatorUrl(), identity);
+            TransferLog transfers = new TransferLog(layout.transfers());
+            this.gossip = GossipService.start(repository, identity,
+                    GossipSettings.defaults(config.host(), config.peerPort(), hardware.hardwareClass(), layout.peers()),
+                    // The wants filter: fetch what the work needs, and keep copies of neighbours' new commits when named.
+                    // Keeper duties within half the repository's budget, each reserving the largest bundle until it arrives.
+                    GossipCore.factory(identity, GossipConfig.defaults(), Wants.workAndReplicas(Wants.DEFAULT_COPIES,
+                            config.preferences().keepBytes(), PeerConfig.defaults().maxBundleBytes())),
+                    () -> entryPoints(coordinator), transfers, null);
+            Clock clock = Clock.systemUTC();
+            // One fetch path: the work loop's fetches go through the gossip core's planner.
+            CommitFetcher commits = new CommitFetcher(gossip::fetchNow, coordinator);
+            // Checkouts live outside the data dir: the one place a job may write is nowhere near the node's key.
+            // Named at random, not by the node's id, which the job would read in its own path.
+            this.jobDirs = JobDirs.prepare(JobDirs.nameIn(layout.jobsName()));
+            NodePreferences prefs = config.preferences();
+            gossip.capDownloads(prefs.maxDownloadKBps() * 1024);
+            List<Slot> slots = SlotPlan.of(hardware, prefs);
+            Map<Slot, Evaluator> evaluators = new LinkedHashMap<>();
+            JobRunner runner = new JobRunner(launcher);
+            for (Slot slot : slots) {
+                // Each slot's jobs get their own subdirectory: two slots never share a checkout path.
+                evaluators.put(slot, new Evaluator(identity, repository, commits, runner, launcher, slot.hardwareClass(),
+                        jobDirs.resolve(slot.name()), layout.logs(), clock, slot.env()));
+            }
+            Explorer explorer = config.explore()
+                    ? new Explorer(repository, new PersonIdent("rhizome explorer " + identity.publicId().shortForm(),
+                            identity.publicId().shortForm() + "@rhizome"), new SecureRandom(), 2)
+                    : null;
+            InventoryAnnouncer announcer = new InventoryAnnouncer(coordinator, repository, config.host(),
+                    gossip.port(), hardware.hardwareClass(), clock, gossip::onLocalCommit);
+            WorkLoop[] self = new WorkLoop[1];
+            this.janitor = new DataJanitor(layout, repository, prefs.bundleCacheMb(), prefs.workMb(),
+                    () -> WantedCommits.of(self[0], repository),
+                    new DataJanitor.RepoBudget(prefs.repoMb() << 20,
+                            () -> onCore(gossip, c -> c.keptForOthers(), java.util.Set.<String>of()),
+                            gossip::dropped));
+            janitor.removeLeftoverWork();
+            this.metrics = new NodeMetrics(gossip, this::status);
+            this.gate = new RunGate(prefs, new IdleSignals(), clock, hardware.cores(), () -> self[0].runningJobs());
+            this.loop = new WorkLoop(identity, coordinator, (commit, peers) -> commits.fetch(commit, peers), evaluators,
+                    explorer, new ResultOutbox(layout.outbox()), new UnitBuffer(layout.buffer()), announcer, gate,
+                    new WorkLoop.Settings(config.direction(), config.maxUnits(), config.maxBackoff().toMillis(),
+                            prefs.prefetch()), layout.logs(), clock, signed -> {
+                        metrics.resultSigned(signed);
+                        gossip.announceResult(signed);
+                    });
+            self[0] = loop;
+            this.control = ControlServer.start(layout.controlSocket(), new ControlServer.Handler() {
+                @Override
+                public Object status() {
+                    return NodeDaemon.this.status();
+                }
+
+                @Override
+                public void pause() {
+                    gate.pause();
+                }
+
+                @Override
+                public void resume() {
+                    gate.resume();
+                }
+            });
+            this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "janitor");
+                t.setDaemon(true);
+                return t;
+            });
+            housekeeping.scheduleWithFixedDelay(janitor::prune, 0, 5, TimeUnit.MINUTES);
+            log.info("slots: {}", slots.stream().map(s -> s.name() + " (" + s.hardwareClass() + ")").toList());
+            new NodeEndpoint(identity.publicId().toString(), config.host(), gossip.port(), ProcessHandle.current().pid())
+                    .write(config.dataDir());
+            this.metricsServer = config.metricsPort() < 0 ? null : MetricsServer.start(config.metricsPort(), metrics);
+            if (metricsServer != null) {
+                log.info("metrics on http://127.0.0.1:{}/metrics", metricsServer.port());
+            }
+            this.loopThread = new Thread(loop, "work-loop");
+            log.info("peer server on {}:{}, coordinator {}, {}", config.host(), gossip.port(),
+                    config.coordinatorUrl(), config.explore() ? "exploring and evaluating" : "evaluating");
+        } catch (Throwable e) { // a port in use, say (Netty rethrows its BindException undeclared)
+            closeWhatStarted();
+            throw e;
         }
-        Explorer explorer = config.explore()
-                ? new Explorer(repository, new PersonIdent("rhizome explorer " + identity.publicId().shortForm(),
-                        identity.publicId().shortForm() + "@rhizome"), new SecureRandom(), 2)
-                : null;
-        InventoryAnnouncer announcer = new InventoryAnnouncer(coordinator, repository, config.host(),
-                gossip.port(), hardware.hardwareClass(), clock, gossip::onLocalCommit);
-        WorkLoop[] self = new WorkLoop[1];
-        this.janitor = new DataJanitor(layout, repository, prefs.bundleCacheMb(), prefs.workMb(),
-                () -> WantedCommits.of(self[0], repository),
-                new DataJanitor.RepoBudget(prefs.repoMb() << 20,
-                        () -> onCore(gossip, c -> c.keptForOthers(), java.util.Set.<String>of()),
-                        gossip::dropped));
-        janitor.removeLeftoverWork();
-        this.metrics = new NodeMetrics(gossip, this::status);
-        this.gate = new RunGate(prefs, new IdleSignals(), clock, hardware.cores(), () -> self[0].runningJobs());
-        this.loop = new WorkLoop(identity, coordinator, (commit, peers) -> commits.fetch(commit, peers), evaluators,
-                explorer, new ResultOutbox(layout.outbox()), new UnitBuffer(layout.buffer()), announcer, gate,
-                new WorkLoop.Settings(config.direction(), config.maxUnits(), config.maxBackoff().toMillis(),
-                        prefs.prefetch()), layout.logs(), clock, signed -> {
-                    metrics.resultSigned(signed);
-                    gossip.announceResult(signed);
-                });
-        self[0] = loop;
-        this.control = ControlServer.start(layout.controlSocket(), new ControlServer.Handler() {
-            @Override
-            public Object status() {
-                return NodeDaemon.this.status();
-            }
+    }
 
-            @Override
-            public void pause() {
-                gate.pause();
-            }
-
-            @Override
-            public void resume() {
-                gate.resume();
-            }
-        });
-        this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "janitor");
-            t.setDaemon(true);
-            return t;
-        });
-        housekeeping.scheduleWithFixedDelay(janitor::prune, 0, 5, TimeUnit.MINUTES);
-        log.info("slots: {}", slots.stream().map(s -> s.name() + " (" + s.hardwareClass() + ")").toList());
-        new NodeEndpoint(identity.publicId().toString(), config.host(), gossip.port(), ProcessHandle.current().pid())
-                .write(config.dataDir());
-        this.metricsServer = config.metricsPort() < 0 ? null : MetricsServer.start(config.metricsPort(), metrics);
+    /** What a failed start had opened, so a process that goes on (a test, an embedding) keeps no port or file. */
+    private void closeWhatStarted() {
         if (metricsServer != null) {
-            log.info("metrics on http://127.0.0.1:{}/metrics", metricsServer.port());
+            metricsServer.close();
         }
-        this.loopThread = new Thread(loop, "work-loop");
-        log.info("peer server on {}:{}, coordinator {}, {}", config.host(), gossip.port(),
-                config.coordinatorUrl(), config.explore() ? "exploring and evaluating" : "evaluating");
+        if (control != null) {
+            control.close();
+        }
+        if (housekeeping != null) {
+            housekeeping.shutdownNow();
+        }
+        if (gossip != null) {
+            gossip.close();
+        }
+        if (jobDirs != null) {
+            try {
+                JobDirs.delete(jobDirs);
+            } catch (IOException e) {
+                log.debug("could not remove {}", jobDirs, e);
+            }
+        }
+        repository.close();
     }
 
     /** The work loop's status with the disk: the repository against its budget, and what is kept for neighbours. */

@@ -45,8 +45,8 @@ public final class Problems {
             // MalformedInputException's own message is only "Input length = 1"
             return "not UTF-8 text (it holds a byte sequence that is not valid UTF-8)";
         }
-        if (t instanceof BindException) {
-            return "address already in use (another process listens on that port; pick another, or 0 for any free one)";
+        if (t instanceof BindException bind) {
+            return bindFailure(bind);
         }
         if (t instanceof ConnectException) {
             return "connection refused";
@@ -59,6 +59,24 @@ public final class Problems {
         // library's multi-line advice (gson's troubleshooting link) is for its developers
         String first = message.lines().findFirst().orElse(message);
         return first.replaceAll("\\b(?:[a-z][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error): ", "");
+    }
+
+    /**
+     * Why a listen failed, in words that lead to the fix: one exception class covers a port in use,
+     * an address this machine does not have, and a port below 1024 without the privilege.
+     */
+    public static String bindFailure(BindException e) {
+        String m = e.getMessage() == null ? "" : e.getMessage().toLowerCase(java.util.Locale.ROOT);
+        if (m.contains("assign requested address") || m.contains("not available")) {
+            return "this machine has no such address (listen on one of its own, e.g. 127.0.0.1, or 0.0.0.0 for all)";
+        }
+        if (m.contains("permission denied") || m.contains("access denied")) {
+            return "permission denied (ports below 1024 need privileges: pick one from 1024, or 0 for any free one)";
+        }
+        if (m.isEmpty() || m.contains("in use")) {
+            return "address already in use (another process listens on that port; pick another, or 0 for any free one)";
+        }
+        return m;
     }
 
     /** The cause that says most: wrappers without a message of their own are skipped. */

@@ -111,7 +111,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
             coordinator = Coordinator.start(config);
         } catch (java.net.BindException e) {
             throw new CommandException(ExitCodes.FAILED, "failed", "cannot listen on " + host + ":" + port
-                    + ": address already in use", "stop what holds the port, or pick another --port (0: any free one)");
+                    + ": " + dev.rhizome.client.cli.Problems.bindFailure(e), "check --host and --port");
         }
         // SIGTERM and Ctrl-C are a request to stop, not a failure: handled here instead of by the
         // JVM's default (which exits 143), so the coordinator closes and the command exits 0.

@@ -91,7 +91,7 @@ public final class HttpServer implements AutoCloseable {
                     })
                     .bind(host, port).sync().channel();
             return new HttpServer(boss, io, workers, channel);
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (Throwable e) { // Netty's sync() rethrows a bind failure, a checked BindException, undeclared
             workers.shutdownNow();
             boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             io.shutdownGracefully(0, 0, TimeUnit.SECONDS);
