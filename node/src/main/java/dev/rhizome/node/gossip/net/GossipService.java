@@ -176,6 +176,13 @@ public final class GossipService implements AutoCloseable {
         }
         List<NodeInfo> remembered = knownPeers == null ? List.of() : knownPeers.load();
         apply(protocol.start(remembered, nowMs()));
+        StarvationProbe probe = new StarvationProbe(System.nanoTime());
+        core.every(StarvationProbe.PERIOD_MS, () -> {
+            long late = probe.lateMs(System.nanoTime());
+            if (late > 0) {
+                apply(protocol.onStarved(late, nowMs()));
+            }
+        });
         if (!asksForWakeups) {
             long[] signedAt = {now};
             core.every(settings.tick().toMillis(), () -> {
