@@ -82,7 +82,11 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
                 case BUNDLE_CHUNK -> {
                     session.onChunk(message.getBundleChunk());
                     sink.write(message.getBundleChunk().getData());
-                    progress.update(commit, session.received(), session.size());
+                    if (!message.getBundleChunk().getData().isEmpty()) {
+                        // An empty chunk is no progress: reported, it read as "not started yet" to the
+                        // core's stall clock (any report counts before the first byte), every time.
+                        progress.update(commit, session.received(), session.size());
+                    }
                 }
                 case BUNDLE_END -> {
                     session.onEnd(message.getBundleEnd(), sink.finish());
