@@ -59,6 +59,13 @@ final class FetchPlanner {
     static final int SLOW_FACTOR = 16;
     /** How long a peer found slow is remembered as slow. */
     static final long SLOW_MEMORY_MS = 10 * 60_000;
+    /**
+     * Slow is also relative: under 1/8 of the best rate a transfer reached here lately (a window, or
+     * a whole bundle delivered, within {@link #SLOW_MEMORY_MS}). A rogue can't raise that bar but by
+     * serving fast; an honest node behind a slow link never sees a fast rate, so only the absolute
+     * floor applies there.
+     */
+    static final int SLOW_RELATIVE = 8;
     /** Peers remembered as slow, the most recent. */
     static final int MAX_SLOW_PEERS = 1_024;
 
@@ -106,6 +113,7 @@ final class FetchPlanner {
         long countedBytes;
         /** Bytes the current transfer reported last, and where its slow-rule window began (time, bytes). */
         long bytes;
+        long startedMs;
         long windowMs;
         long windowBytes;
         long touchedMs;
@@ -131,6 +139,9 @@ final class FetchPlanner {
     private final Bounded<PublicId, Long> slowUntil = new Bounded<>(MAX_SLOW_PEERS);
     /** What a transfer must advance per stall period not to be slow: less under this node's own download cap. */
     private long slowBytes = SLOW_FACTOR * MIN_PROGRESS_BYTES;
+    /** The best rate seen lately (bytes per stall period) and when: the relative bar. */
+    private long bestBytes;
+    private long bestAtMs = Long.MIN_VALUE;
 
     FetchPlanner(GossipConfig config) {
         this.config = config;
@@ -347,7 +358,9 @@ final class FetchPlanner {
             if (want.current == null || nowMs - want.windowMs < window) {
                 continue;
             }
-            boolean slowNow = (want.bytes - want.windowBytes) * config.fetchStall().toMillis() < slowBytes * (nowMs - want.windowMs);
+            long perPeriod = (want.bytes - want.windowBytes) * config.fetchStall().toMillis() / Math.max(1, nowMs - want.windowMs);
+            boolean slowNow = perPeriod < slowBar(nowMs);
+            sawRate(perPeriod, nowMs);
             want.windowMs = nowMs;
             want.windowBytes = want.bytes;
             if (!slowNow) {
@@ -363,7 +376,7 @@ final class FetchPlanner {
         // Slots held by slow transfers past their share, while a fetch a faster holder could serve waits.
         while (active >= MAX_ACTIVE) {
             Map.Entry<String, Want> waiting = waitingForFaster(nowMs);
-            Map.Entry<String, Want> excess = waiting == null ? null : excessSlow(nowMs);
+            Map.Entry<String, Want> excess = waiting == null ? null : excessSlow(waiting.getValue().needed, nowMs);
             if (excess == null) {
                 break;
             }
@@ -375,6 +388,28 @@ final class FetchPlanner {
             moves.add(new Move(stopped, begin(waiting.getValue(), h, waiting.getKey(), nowMs)));
         }
         return moves;
+    }
+
+    /** What a transfer must advance per stall period not to be slow now: the floor, or 1/8 of the best seen lately. */
+    long slowBar(long nowMs) {
+        long relative = nowMs - bestAtMs <= SLOW_MEMORY_MS ? bestBytes / SLOW_RELATIVE : 0;
+        return Math.max(slowBytes, relative);
+    }
+
+    /** A transfer advanced {@code perPeriod} bytes per stall period: the best lately, if it beats it or the best aged out. */
+    private void sawRate(long perPeriod, long nowMs) {
+        if (perPeriod >= bestBytes || nowMs - bestAtMs > SLOW_MEMORY_MS) {
+            bestBytes = perPeriod;
+            bestAtMs = nowMs;
+        }
+    }
+
+    /** {@code from} delivered {@code commit}'s {@code bytes}: the whole transfer's rate counts towards the relative bar. */
+    void deliveredBytes(PublicId from, String commit, long bytes, long nowMs) {
+        Want want = wants.get(commit);
+        if (want != null && want.current != null && want.current.peer.equals(from) && bytes > 0) {
+            sawRate(bytes * config.fetchStall().toMillis() / Math.max(1_000, nowMs - want.startedMs), nowMs);
+        }
     }
 
     /** Whether {@code peer} ran a slow transfer lately. */
@@ -428,9 +463,10 @@ final class FetchPlanner {
 
     /**
      * A slow transfer past the slow share, the one with fewest bytes: of a slow peer running more
-     * than its one, or else of all of them when more than {@link #MAX_SLOW_ACTIVE} run.
+     * than its one, or else of all of them when more than {@link #MAX_SLOW_ACTIVE} run. One the
+     * node's work needs gives its slot up only to another the work needs.
      */
-    private Map.Entry<String, Want> excessSlow(long nowMs) {
+    private Map.Entry<String, Want> excessSlow(boolean forNeeded, long nowMs) {
         Map<PublicId, Integer> perPeer = new HashMap<>();
         List<Map.Entry<String, Want>> slow = new ArrayList<>();
         for (Map.Entry<String, Want> e : wants.entrySet()) {
@@ -446,7 +482,8 @@ final class FetchPlanner {
         }
         Map.Entry<String, Want> fewest = null;
         for (Map.Entry<String, Want> e : slow) {
-            boolean candidate = !perPeerExcess || perPeer.get(e.getValue().current.peer) > MAX_ACTIVE_PER_SLOW_PEER;
+            boolean candidate = (!perPeerExcess || perPeer.get(e.getValue().current.peer) > MAX_ACTIVE_PER_SLOW_PEER)
+                    && (forNeeded || !e.getValue().needed);
             if (candidate && (fewest == null || e.getValue().bytes < fewest.getValue().bytes)) {
                 fewest = e;
             }
@@ -761,6 +798,7 @@ final class FetchPlanner {
         want.lastProgressMs = nowMs;
         want.countedBytes = 0;
         want.bytes = 0;
+        want.startedMs = nowMs;
         want.windowMs = nowMs;
         want.windowBytes = 0;
         return new Start(holder.peer, commit);

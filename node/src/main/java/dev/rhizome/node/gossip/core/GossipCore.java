@@ -449,6 +449,7 @@ public final class GossipCore implements PeerProtocol {
         }
         scores.delivered(from);
         planner.delivered(from);
+        planner.deliveredBytes(from, commit, bytes, now);
         List<Start> pointless = new ArrayList<>();
         Set<PublicId> holders = planner.markHeld(commit, pointless);
         for (Start s : pointless) {

@@ -101,6 +101,29 @@ class GossipSlowHolderTest {
     }
 
     @Test
+    void onceAFastHolderDeliveredHoldersWellUnderItsRateAreSlowTooThoughAboveTheFloor() {
+        Peer honest = holder(HONEST_PER_SECOND);
+        String first = Peer.commit(11_000);
+        take(honest.announces(core, now, first));
+        now += 2_000;
+        take(core.onFetched(honest.id, first, 20L * 1024 * 1024, now)); // 10 MiB/s
+        running.clear();
+        // 200 KiB/s: twice the absolute slow rate, a fiftieth of what this node was served.
+        Peer moderateA = holder(200 * 1024);
+        Peer moderateB = holder(200 * 1024);
+        take(moderateA.announces(core, now, GossipDecliningPeerTest.commits(12_000, 4)));
+        take(moderateB.announces(core, now, GossipDecliningPeerTest.commits(13_000, 4)));
+        take(honest.announces(core, now, GossipDecliningPeerTest.commits(14_000, 2)));
+        assertThat(runningFrom(honest)).isZero();
+
+        run(45);
+
+        assertThat(runningFrom(honest)).isEqualTo(FetchPlanner.MAX_ACTIVE_PER_PEER);
+        assertThat(core.score(moderateA.id)).isZero();
+        assertThat(core.score(moderateB.id)).isZero();
+    }
+
+    @Test
     void aSlowTransferMovesToAFasterHolderOfTheSameCommitAtNoCostToTheSlowOne() {
         Peer slow = holder(TRICKLE_PER_SECOND);
         Peer fast = holder(HONEST_PER_SECOND);
@@ -114,6 +137,26 @@ class GossipSlowHolderTest {
         assertThat(cancelled).singleElement().satisfies(c -> assertThat(c.from()).isEqualTo(slow.id));
         assertThat(running.keySet()).singleElement().satisfies(f -> assertThat(f.from()).isEqualTo(fast.id));
         assertThat(core.score(slow.id)).isZero();
+    }
+
+    @Test
+    void aSlowTransferTheWorkNeedsKeepsItsSlotAgainstGossipsFetches() {
+        Peer slowA = holder(TRICKLE_PER_SECOND);
+        Peer slowB = holder(TRICKLE_PER_SECOND);
+        Peer honest = holder(HONEST_PER_SECOND);
+        for (String c : GossipDecliningPeerTest.commits(8_000, 2)) {
+            take(core.want(c, List.of(slowA.id), now));
+        }
+        for (String c : GossipDecliningPeerTest.commits(9_000, 2)) {
+            take(core.want(c, List.of(slowB.id), now));
+        }
+        take(honest.announces(core, now, GossipDecliningPeerTest.commits(10_000, 2)));
+
+        run(60);
+
+        assertThat(cancelled).isEmpty();
+        assertThat(runningFrom(honest)).isZero();
+        assertThat(core.score(slowA.id)).isZero();
     }
 
     @Test
