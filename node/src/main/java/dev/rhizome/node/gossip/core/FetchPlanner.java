@@ -374,7 +374,8 @@ final class FetchPlanner {
             }
         }
         // Slots held by slow transfers past their share, while a fetch a faster holder could serve waits.
-        while (active >= MAX_ACTIVE) {
+        // (The slow ones are counted first: cheap, and most ticks nothing slow runs, so the wants are not scanned.)
+        while (active >= MAX_ACTIVE && excessSlow(true, nowMs) != null) {
             Map.Entry<String, Want> waiting = waitingForFaster(nowMs);
             Map.Entry<String, Want> excess = waiting == null ? null : excessSlow(waiting.getValue().needed, nowMs);
             if (excess == null) {

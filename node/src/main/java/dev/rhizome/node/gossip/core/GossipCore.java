@@ -115,8 +115,8 @@ public final class GossipCore implements PeerProtocol {
     private long nextExchangeMs;
     private long nextSelfAnnounceMs;
     private long lastTickMs;
-    /** Until when a stall is taken for this node's own starvation, not the holder's fault ({@link #onStarved}). */
-    private long starvedUntilMs = Long.MIN_VALUE;
+    /** This node's own starvation lately ({@link #onStarved}): when a reported stall is its fault, not the holder's. */
+    private final Starvation starvation;
     private long lastFindPeersMs;
     private long nextSaveMs;
     /** The wakeup the adapter was last asked for; a new Wakeup is emitted when the deadline moves. */
@@ -157,6 +157,7 @@ public final class GossipCore implements PeerProtocol {
         this.table = new PeerTable(config);
         this.dials = new AddressDials(config);
         this.planner = new FetchPlanner(config);
+        this.starvation = new Starvation(config.fetchStall().toMillis());
         this.recentlyGone = new Bounded<>(config.maxCommitsPerInventory());
     }
 
@@ -421,8 +422,8 @@ public final class GossipCore implements PeerProtocol {
     public List<Effect> onStarved(long lateMs, long nowMs) {
         long now = clock.advance(nowMs);
         planner.starved(Math.max(0, lateMs), now);
-        // A stall the transfer itself reports (the adapter's own progress rule, run late) is excused for a while too.
-        starvedUntilMs = Math.max(starvedUntilMs, now + config.fetchStall().toMillis());
+        // A stall the transfer itself reports (the adapter's own progress rule, run late) may be excused too.
+        starvation.starved(lateMs, now);
         return List.of();
     }
 
@@ -527,7 +528,7 @@ public final class GossipCore implements PeerProtocol {
         List<Effect> out = new ArrayList<>();
         // A stall the transfer's own progress rule found just after this node was starved: its bytes
         // waited unread here, so it is retried as a lost connection, at no cost to the holder.
-        FetchFailure judged = failure == FetchFailure.STALLED && now < starvedUntilMs ? FetchFailure.CONNECTION_LOST : failure;
+        FetchFailure judged = failure == FetchFailure.STALLED && starvation.excusesStall(now) ? FetchFailure.CONNECTION_LOST : failure;
         failFetch(from, commit, judged, false, now, out);
         return settled(out);
     }
@@ -538,10 +539,17 @@ public final class GossipCore implements PeerProtocol {
         CommitId.require(commit, "commit");
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
-        if (failure == FetchFailure.CONNECTION_LOST || failure == FetchFailure.DECLINED) {
-            return settled(out); // no offence: busy, declined or gone
+        if (failure == FetchFailure.CONNECTION_LOST || failure == FetchFailure.DECLINED
+                || (failure == FetchFailure.STALLED && starvation.excusesStall(now))) {
+            return settled(out); // no offence: busy, declined or gone, or this node itself was starved
         }
-        penalise(holder, Penalty.of(failure), now, out);
+        Penalty penalty = Penalty.of(failure);
+        // "Not found" for a range of a commit it announced on its link: a claim, doubted as for its own fetch.
+        if (failure == FetchFailure.NOT_FOUND && planner.claimOf(holder, commit, now) == FetchPlanner.Claim.LIVE
+                && !goneClaims.doubt(holder, commit, now)) {
+            penalty = Penalty.FALSE_CLAIM;
+        }
+        penalise(holder, penalty, now, out);
         startReady(now, out);
         return settled(out);
     }

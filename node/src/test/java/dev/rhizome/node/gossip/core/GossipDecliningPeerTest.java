@@ -212,6 +212,22 @@ class GossipDecliningPeerTest {
     }
 
     @Test
+    void anotherHolderOfARangedFetchThatSaysNotFoundForACommitItAnnouncedIsDoubtedAsForItsOwnFetch() {
+        GossipCore core = core();
+        Peer primary = Peer.connectedTo(core, now);
+        Peer liar = Peer.connectedTo(core, now);
+        String commit = Peer.commit(8_000);
+        assertThat(answer(core, primary.announces(core, now, commit), f -> null)).hasSize(1);
+        liar.announces(core, now, commit);
+        core.onHolderFault(liar.id, commit, FetchFailure.NOT_FOUND, now);
+        for (int i = 0; i < 30; i++) {
+            now += 1_000;
+            core.onTick(now);
+        }
+        assertThat(core.score(liar.id)).isLessThan(0);
+    }
+
+    @Test
     void aClaimMadeOnTheCurrentLinkIsStillAFalseClaimWithoutAWithdrawal() {
         GossipCore core = core();
         Peer liar = Peer.connectedTo(core, now);

@@ -202,7 +202,11 @@ class GossipSlowHolderTest {
         take(holder.announces(core, now, commit));
         now += 2_000;
         core.onStarved(12_000, now);
+        Peer other = holder(0);
+        other.announces(core, now, commit);
+        core.onHolderFault(other.id, commit, FetchFailure.STALLED, now);
         take(core.onFetchFailed(holder.id, commit, FetchFailure.STALLED, now));
         assertThat(core.score(holder.id)).isZero();
+        assertThat(core.score(other.id)).isZero();
     }
 }

@@ -84,4 +84,19 @@ class SlowHolderLoopbackTest {
         assertThat(scoreB).isZero();
         assertThat(makerScore).isZero();
     }
+
+    @Test
+    void aHolderSendingEmptyChunksIsJudgedAtTheCoresStallPeriod() throws Exception {
+        TricklingPeer empty = new TricklingPeer(fakes(0x5e00000), 0);
+        open.add(empty);
+        net.directory.add(empty.info());
+        PublicId rogue = empty.identity.publicId();
+        LoopbackNet.Started asker = net.start(tmp.resolve("asker"), Identity.generate(), Wants.everything(), null, true);
+        GossipServiceTest.await(() -> ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().contains(rogue)),
+                Duration.ofSeconds(20));
+        // Each empty chunk was reported as progress at 0 bytes, which the core reads as "not started
+        // yet": only the transfer's own check (two idle periods, 60 s) ended it.
+        GossipServiceTest.await(() -> ask(asker.gossip(), p -> ((GossipCore) p).stats().fetchesFailed() > 0),
+                Duration.ofSeconds(25));
+    }
 }

@@ -23,10 +23,17 @@ final class TricklingPeer extends SocketRogue {
     static final long SIZE = 64L * 1024 * 1024;
     static final int BYTES_PER_SECOND = 8 * 1024;
     private final List<String> fakes;
+    private final int bytesPerSecond;
 
     TricklingPeer(List<String> fakes) throws IOException {
+        this(fakes, BYTES_PER_SECOND);
+    }
+
+    /** With {@code bytesPerSecond} 0 it sends empty chunks, four a second: frames, and no bytes. */
+    TricklingPeer(List<String> fakes, int bytesPerSecond) throws IOException {
         super("trickler");
         this.fakes = List.copyOf(fakes);
+        this.bytesPerSecond = bytesPerSecond;
     }
 
     @Override
@@ -51,7 +58,7 @@ final class TricklingPeer extends SocketRogue {
         write(out, PeerMessages.hello(identity));
         write(out, PeerMessage.newBuilder().setBundleHeader(BundleHeader.newBuilder().setCommit(commit).setSize(SIZE)
                 .setSha256(ByteString.copyFrom(new byte[32]))).build());
-        byte[] data = new byte[BYTES_PER_SECOND / 4];
+        byte[] data = new byte[bytesPerSecond / 4];
         for (long offset = 0; offset < SIZE; offset += data.length) {
             write(out, PeerMessage.newBuilder().setBundleChunk(BundleChunk.newBuilder().setOffset(offset)
                     .setData(ByteString.copyFrom(data))).build());
