@@ -113,6 +113,8 @@ final class FetchPlanner {
         long countedBytes;
         /** Bytes the current transfer reported last, and where its slow-rule window began (time, bytes). */
         long bytes;
+        /** Starved time the stall clock was moved on by since the last step of progress (see {@link #starved}). */
+        long excusedMs;
         long startedMs;
         long windowMs;
         long windowBytes;
@@ -309,6 +311,7 @@ final class FetchPlanner {
         if (want != null && want.current != null && want.current.peer.equals(from)
                 && (bytesSoFar == 0 || bytesSoFar - want.countedBytes >= minProgressBytes)) {
             want.lastProgressMs = nowMs;
+            want.excusedMs = 0;
             want.countedBytes = bytesSoFar;
         }
     }
@@ -318,9 +321,16 @@ final class FetchPlanner {
      * clocks move on by that much (never past now), as if the time had not passed for it.
      */
     void starved(long lateMs, long nowMs) {
+        long stall = config.fetchStall().toMillis();
         for (Want want : wants.values()) {
             if (want.current != null) {
-                want.lastProgressMs = Math.min(nowMs, want.lastProgressMs + lateMs);
+                // At most one stall period in all between two steps of progress: a node starved for
+                // good still judges a staller, within twice the stall period.
+                long shift = Math.min(lateMs, stall - want.excusedMs);
+                if (shift > 0) {
+                    want.excusedMs += shift;
+                    want.lastProgressMs = Math.min(nowMs, want.lastProgressMs + shift);
+                }
                 want.windowMs = Math.min(nowMs, want.windowMs + lateMs);
             }
         }
@@ -799,6 +809,7 @@ final class FetchPlanner {
         want.lastProgressMs = nowMs;
         want.countedBytes = 0;
         want.bytes = 0;
+        want.excusedMs = 0;
         want.startedMs = nowMs;
         want.windowMs = nowMs;
         want.windowBytes = 0;

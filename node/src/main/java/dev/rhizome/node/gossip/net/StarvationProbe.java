@@ -1,10 +1,11 @@
 package dev.rhizome.node.gossip.net;
 
 /**
- * Measures how late this node's own core thread runs: a task scheduled every {@link #PERIOD_MS}
- * that starts well after its time found the thread (or the whole process) starved of CPU, or busy
- * with a backlog, so progress reports of fetches waited in its queue and their bytes in its socket
- * buffers. The core is told, and does not take holders for stallers for that time. Reads the
+ * Measures how late this process runs: a task on a thread of its own, scheduled every
+ * {@link #PERIOD_MS}, that starts well after its time found the process starved of CPU (or
+ * paused), so the fetches' bytes waited unread in its socket buffers and their progress reports in
+ * its queues. The core is told, and does not take holders for stallers for that time. A backlog on
+ * the core thread alone (a peer's flood) does not delay it, so it excuses no staller. Reads the
  * monotonic clock it is handed, never the core's (which a test may move by hand).
  */
 final class StarvationProbe {
