@@ -220,7 +220,8 @@ class GossipDecliningPeerTest {
         assertThat(answer(core, primary.announces(core, now, commit), f -> null)).hasSize(1);
         liar.announces(core, now, commit);
         core.onHolderFault(liar.id, commit, FetchFailure.NOT_FOUND, now);
-        for (int i = 0; i < 30; i++) {
+        // Past the grace, before any fetch of the liar's own could stall (the primary's stalls first, at 10 s).
+        for (int i = 0; i < (GoneClaims.GRACE_MS + 2_000) / 1_000; i++) {
             now += 1_000;
             core.onTick(now);
         }
