@@ -32,6 +32,7 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
     private final long minProgressBytes;
     private ScheduledFuture<?> progressCheck;
     private long receivedAtCheck;
+    private long checkedAtNanos;
     private boolean progressArmed;
 
     FetchHandler(String commit, FetchSession session, TransferSink sink, List<PeerMessage> opening,
@@ -58,7 +59,9 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
         opening.forEach(ctx::write);
         ctx.flush();
         // The idle timeout catches silence; this catches a peer that trickles bytes to dodge it.
-        progressCheck = ctx.executor().scheduleAtFixedRate(() -> checkProgress(ctx), idleMillis, idleMillis,
+        // With a fixed delay, not rate: an event loop that ran late does not run missed checks back to back.
+        checkedAtNanos = System.nanoTime();
+        progressCheck = ctx.executor().scheduleWithFixedDelay(() -> checkProgress(ctx), idleMillis, idleMillis,
                 TimeUnit.MILLISECONDS);
         ctx.fireChannelActive();
     }
@@ -79,7 +82,11 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
                 case BUNDLE_CHUNK -> {
                     session.onChunk(message.getBundleChunk());
                     sink.write(message.getBundleChunk().getData());
-                    progress.update(commit, session.received(), session.size());
+                    if (!message.getBundleChunk().getData().isEmpty()) {
+                        // An empty chunk is no progress: reported, it read as "not started yet" to the
+                        // core's stall clock (any report counts before the first byte), every time.
+                        progress.update(commit, session.received(), session.size());
+                    }
                 }
                 case BUNDLE_END -> {
                     session.onEnd(message.getBundleEnd(), sink.finish());
@@ -128,6 +135,15 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
      */
     private void checkProgress(ChannelHandlerContext ctx) {
         long received = session.received();
+        long nowNanos = System.nanoTime();
+        long sinceMs = (nowNanos - checkedAtNanos) / 1_000_000;
+        checkedAtNanos = nowNanos;
+        if (sinceMs > idleMillis + idleMillis / 4) {
+            // This node's event loop ran late (its CPU starved): what it did not read is not the peer's
+            // fault, so the period is not judged, and the next one counts from here.
+            receivedAtCheck = received;
+            return;
+        }
         if (!progressArmed) {
             // Until the header, the peer may be building the bundle (silence is the idle timeout's to judge);
             // the rule holds from the first full period after it.

@@ -46,6 +46,38 @@ final class FetchPlanner {
     static final int MAX_ACTIVE = 4;
     /** Fetches outstanding from one peer: a peer announcing a flood of commits can't take every slot. */
     static final int MAX_ACTIVE_PER_PEER = 2;
+    /** Fetches outstanding from a peer known to be slow (see {@link #slow}). */
+    static final int MAX_ACTIVE_PER_SLOW_PEER = 1;
+    /** Slots slow transfers may hold while other fetches wait for one: the rest stay for faster holders. */
+    static final int MAX_SLOW_ACTIVE = MAX_ACTIVE / 2;
+    /**
+     * A transfer is judged slow over windows of this many stall periods: under {@link #SLOW_FACTOR}
+     * times the stall floor (1 MiB per 10 s, about 100 KB/s, by default) it is slow. Slow is no
+     * offence (an honest holder may have a slow uplink): it costs no score, only the preference.
+     */
+    static final int SLOW_WINDOW_PERIODS = 3;
+    static final int SLOW_FACTOR = 16;
+    /** How long a peer found slow is remembered as slow. */
+    static final long SLOW_MEMORY_MS = 10 * 60_000;
+    /**
+     * Slow is also relative: under 1/8 of the best rate a transfer reached here lately (a window, or
+     * a whole bundle delivered, within {@link #SLOW_MEMORY_MS}). A rogue can't raise that bar but by
+     * serving fast; an honest node behind a slow link never sees a fast rate, so only the absolute
+     * floor applies there.
+     */
+    static final int SLOW_RELATIVE = 8;
+    /** Peers remembered as slow, the most recent. */
+    static final int MAX_SLOW_PEERS = 1_024;
+
+    /**
+     * How long a claim made on a link that ended is remembered: a peer that drops its link and links
+     * again to end its claims before answering "not found" still answers for them, within the
+     * excuses an honest node's prune while unlinked needs (see {@link GoneClaims}).
+     */
+    static final long LAPSED_CLAIM_MS = 10 * 60_000;
+
+    /** A peer's claim to a commit: on its current link, on a link that ended lately, or none. */
+    enum Claim { NONE, LIVE, LAPSED }
 
     record Start(PublicId from, String commit) {
     }
@@ -66,6 +98,8 @@ final class FetchPlanner {
         final Set<PublicId> announcers = new HashSet<>();
         /** Peers that signed an Inventory naming this commit to us: for them, "not found" is a lie. */
         final Set<PublicId> claimed = new HashSet<>();
+        /** Peers whose claim was made on a link that has since ended, and when it ended (see {@link #claimOf}). */
+        final Map<PublicId, Long> lapsed = new HashMap<>();
         /** Peers that used up their tries for this commit: a new announcement of it does not queue them again. */
         final Set<PublicId> spent = new HashSet<>();
         /** The peer whose announcement made this want (null: the node's own work), for the table's shares. */
@@ -77,6 +111,13 @@ final class FetchPlanner {
         boolean dormant;
         long lastProgressMs;
         long countedBytes;
+        /** Bytes the current transfer reported last, and where its slow-rule window began (time, bytes). */
+        long bytes;
+        /** Starved time the stall clock was moved on by since the last step of progress (see {@link #starved}). */
+        long excusedMs;
+        long startedMs;
+        long windowMs;
+        long windowBytes;
         long touchedMs;
 
         boolean knows(PublicId peer) {
@@ -96,6 +137,13 @@ final class FetchPlanner {
     /** The wants each peer introduced, oldest first: whose to give up when the table is full. */
     private final Map<PublicId, LinkedHashSet<String>> byOrigin = new HashMap<>();
     private final Declines declines = new Declines();
+    /** Peers whose transfers ran slow lately, until when they count as slow. */
+    private final Bounded<PublicId, Long> slowUntil = new Bounded<>(MAX_SLOW_PEERS);
+    /** What a transfer must advance per stall period not to be slow: less under this node's own download cap. */
+    private long slowBytes = SLOW_FACTOR * MIN_PROGRESS_BYTES;
+    /** The best rate seen lately (bytes per stall period) and when: the relative bar. */
+    private long bestBytes;
+    private long bestAtMs = Long.MIN_VALUE;
 
     FetchPlanner(GossipConfig config) {
         this.config = config;
@@ -152,6 +200,7 @@ final class FetchPlanner {
         if (want.announcers.size() < 2 * MAX_HOLDERS) {
             want.announcers.add(holder);
             want.claimed.add(holder);
+            want.lapsed.remove(holder);
         }
         if (want.knows(holder)) {
             // a holder heard while dormant: the want may just have woken up
@@ -251,16 +300,206 @@ final class FetchPlanner {
      */
     void progress(PublicId from, String commit, long bytesSoFar, long nowMs) {
         Want want = wants.get(commit);
+        if (want != null && want.current != null && want.current.peer.equals(from)) {
+            if (want.bytes == 0 && bytesSoFar > 0) {
+                // The slow rule's first window starts with the first byte: building the bundle is the stall rule's to judge.
+                want.windowMs = nowMs;
+                want.windowBytes = 0;
+            }
+            want.bytes = Math.max(want.bytes, bytesSoFar);
+        }
         if (want != null && want.current != null && want.current.peer.equals(from)
                 && (bytesSoFar == 0 || bytesSoFar - want.countedBytes >= minProgressBytes)) {
             want.lastProgressMs = nowMs;
+            want.excusedMs = 0;
             want.countedBytes = bytesSoFar;
+        }
+    }
+
+    /**
+     * This node was not running for {@code lateMs} up to {@code nowMs}: each outstanding transfer's
+     * clocks move on by that much (never past now), as if the time had not passed for it.
+     */
+    void starved(long lateMs, long nowMs) {
+        long stall = config.fetchStall().toMillis();
+        for (Want want : wants.values()) {
+            if (want.current != null) {
+                // At most one stall period in all between two steps of progress: a node starved for
+                // good still judges a staller, within twice the stall period.
+                long shift = Math.min(lateMs, stall - want.excusedMs);
+                if (shift > 0) {
+                    want.excusedMs += shift;
+                    want.lastProgressMs = Math.min(nowMs, want.lastProgressMs + shift);
+                }
+                want.windowMs = Math.min(nowMs, want.windowMs + lateMs);
+            }
         }
     }
 
     /** This node's downloads are capped at {@code bytesPerSecond} in all (0: none): the stall rule expects no more of a holder. */
     void capDownloads(long bytesPerSecond) {
-        minProgressBytes = StallFloor.minProgressBytes(bytesPerSecond, config.fetchStall().toMillis(), MAX_ACTIVE);
+        long period = config.fetchStall().toMillis();
+        minProgressBytes = StallFloor.minProgressBytes(bytesPerSecond, period, MAX_ACTIVE);
+        // Under a cap each transfer gets at most its share: slow is under half of it, as the floor is.
+        long share = bytesPerSecond <= 0 ? Long.MAX_VALUE : bytesPerSecond * period / 1000 / MAX_ACTIVE / 2;
+        slowBytes = Math.max(minProgressBytes, Math.min(SLOW_FACTOR * MIN_PROGRESS_BYTES, share));
+    }
+
+    /** A transfer moved off a slow holder, or a slot a slow transfer gave up: {@code stopped} is cancelled, {@code started} begun. */
+    record Move(Start stopped, Start started) {
+    }
+
+    /**
+     * The slow-holder rule, run every tick. A transfer whose last window ({@link #SLOW_WINDOW_PERIODS}
+     * stall periods) advanced less than the slow rate marks its holder slow for
+     * {@link #SLOW_MEMORY_MS}; a slow holder has one fetch slot, not two. A slow transfer moves to
+     * another holder of the same commit not known to be slow, when one is due and has a slot (the
+     * slow one goes back to the queue, its tries untouched). And while fetches wait for a slot that
+     * a holder not known slow could take, slow transfers keep at most {@link #MAX_SLOW_ACTIVE} slots
+     * (one per slow peer): the others go back to their queues, the fewest bytes first. So holders
+     * sending just above the stall floor can't hold every slot for hours, and an honest node behind
+     * a slow link (every holder slow) keeps its transfers: nothing faster waits.
+     */
+    List<Move> slow(long nowMs) {
+        long window = SLOW_WINDOW_PERIODS * config.fetchStall().toMillis();
+        List<Move> moves = new ArrayList<>();
+        for (Map.Entry<String, Want> e : wants.entrySet()) {
+            Want want = e.getValue();
+            if (want.current == null || nowMs - want.windowMs < window) {
+                continue;
+            }
+            long perPeriod = (want.bytes - want.windowBytes) * config.fetchStall().toMillis() / Math.max(1, nowMs - want.windowMs);
+            boolean slowNow = perPeriod < slowBar(nowMs);
+            sawRate(perPeriod, nowMs);
+            want.windowMs = nowMs;
+            want.windowBytes = want.bytes;
+            if (!slowNow) {
+                continue;
+            }
+            PublicId peer = want.current.peer;
+            slowUntil.put(peer, nowMs + SLOW_MEMORY_MS);
+            Holder faster = firstReady(want, nowMs);
+            if (faster != null) {
+                moves.add(moveOff(want, e.getKey(), faster, nowMs));
+            }
+        }
+        // Slots held by slow transfers past their share, while a fetch a faster holder could serve waits.
+        // (The slow ones are counted first: cheap, and most ticks nothing slow runs, so the wants are not scanned.)
+        while (active >= MAX_ACTIVE && excessSlow(true, nowMs) != null) {
+            Map.Entry<String, Want> waiting = waitingForFaster(nowMs);
+            Map.Entry<String, Want> excess = waiting == null ? null : excessSlow(waiting.getValue().needed, nowMs);
+            if (excess == null) {
+                break;
+            }
+            Want slowWant = excess.getValue();
+            Start stopped = new Start(slowWant.current.peer, excess.getKey());
+            requeue(slowWant, nowMs);
+            Holder h = firstReady(waiting.getValue(), nowMs);
+            waiting.getValue().queue.remove(h);
+            moves.add(new Move(stopped, begin(waiting.getValue(), h, waiting.getKey(), nowMs)));
+        }
+        return moves;
+    }
+
+    /** What a transfer must advance per stall period not to be slow now: the floor, or 1/8 of the best seen lately. */
+    long slowBar(long nowMs) {
+        long relative = nowMs - bestAtMs <= SLOW_MEMORY_MS ? bestBytes / SLOW_RELATIVE : 0;
+        return Math.max(slowBytes, relative);
+    }
+
+    /** A transfer advanced {@code perPeriod} bytes per stall period: the best lately, if it beats it or the best aged out. */
+    private void sawRate(long perPeriod, long nowMs) {
+        if (perPeriod >= bestBytes || nowMs - bestAtMs > SLOW_MEMORY_MS) {
+            bestBytes = perPeriod;
+            bestAtMs = nowMs;
+        }
+    }
+
+    /** {@code from} delivered {@code commit}'s {@code bytes}: the whole transfer's rate counts towards the relative bar. */
+    void deliveredBytes(PublicId from, String commit, long bytes, long nowMs) {
+        Want want = wants.get(commit);
+        if (want != null && want.current != null && want.current.peer.equals(from) && bytes > 0) {
+            sawRate(bytes * config.fetchStall().toMillis() / Math.max(1_000, nowMs - want.startedMs), nowMs);
+        }
+    }
+
+    /** Whether {@code peer} ran a slow transfer lately. */
+    boolean isSlow(PublicId peer, long nowMs) {
+        Long until = slowUntil.get(peer);
+        return until != null && until > nowMs;
+    }
+
+    private Move moveOff(Want want, String commit, Holder faster, long nowMs) {
+        Start stopped = new Start(want.current.peer, commit);
+        requeue(want, nowMs);
+        want.queue.remove(faster);
+        return new Move(stopped, begin(want, faster, commit, nowMs));
+    }
+
+    /** The current transfer stops, no fault of its holder: back to the queue's end, its tries untouched. */
+    private void requeue(Want want, long nowMs) {
+        Holder h = want.current;
+        want.current = null;
+        release(h.peer);
+        h.notBeforeMs = nowMs;
+        want.queue.addLast(h);
+    }
+
+    /** The first queued holder of {@code want} that is due, has a slot and is not known slow. */
+    private Holder firstReady(Want want, long nowMs) {
+        for (Holder h : want.queue) {
+            if (h.notBeforeMs <= nowMs && usable(h.peer, nowMs) && !isSlow(h.peer, nowMs)) {
+                return h;
+            }
+        }
+        return null;
+    }
+
+    /** A want without a transfer, not dormant, that a holder not known slow could start now (needed ones first). */
+    private Map.Entry<String, Want> waitingForFaster(long nowMs) {
+        Map.Entry<String, Want> found = null;
+        for (Map.Entry<String, Want> e : wants.entrySet()) {
+            Want w = e.getValue();
+            if (w.current == null && !w.dormant && firstReady(w, nowMs) != null) {
+                if (w.needed) {
+                    return e;
+                }
+                if (found == null) {
+                    found = e;
+                }
+            }
+        }
+        return found;
+    }
+
+    /**
+     * A slow transfer past the slow share, the one with fewest bytes: of a slow peer running more
+     * than its one, or else of all of them when more than {@link #MAX_SLOW_ACTIVE} run. One the
+     * node's work needs gives its slot up only to another the work needs.
+     */
+    private Map.Entry<String, Want> excessSlow(boolean forNeeded, long nowMs) {
+        Map<PublicId, Integer> perPeer = new HashMap<>();
+        List<Map.Entry<String, Want>> slow = new ArrayList<>();
+        for (Map.Entry<String, Want> e : wants.entrySet()) {
+            Want w = e.getValue();
+            if (w.current != null && isSlow(w.current.peer, nowMs)) {
+                slow.add(e);
+                perPeer.merge(w.current.peer, 1, Integer::sum);
+            }
+        }
+        boolean perPeerExcess = perPeer.values().stream().anyMatch(n -> n > MAX_ACTIVE_PER_SLOW_PEER);
+        if (!perPeerExcess && slow.size() <= MAX_SLOW_ACTIVE) {
+            return null;
+        }
+        Map.Entry<String, Want> fewest = null;
+        for (Map.Entry<String, Want> e : slow) {
+            boolean candidate = (!perPeerExcess || perPeer.get(e.getValue().current.peer) > MAX_ACTIVE_PER_SLOW_PEER)
+                    && (forNeeded || !e.getValue().needed);
+            if (candidate && (fewest == null || e.getValue().bytes < fewest.getValue().bytes)) {
+                fewest = e;
+            }
+        }
+        return fewest;
     }
 
     /** Whether {@code from} is the peer the outstanding fetch of {@code commit} was sent to. */
@@ -346,13 +585,32 @@ final class FetchPlanner {
     }
 
     /**
-     * The link that carried {@code peer}'s announcements closed. Its claims go with it: withdrawals
-     * ride on the link, so a commit it gave up while unlinked (more than its next greeting can
-     * name) would otherwise read as a false claim when asked. Its next greeting claims again what it
-     * still holds; it stays a holder to ask meanwhile.
+     * The link that carried {@code peer}'s announcements closed. Its claims lapse: withdrawals ride
+     * on the link, so a commit it gave up while unlinked (more than its next greeting can name) is
+     * not a plain lie when asked. They are remembered for {@link #LAPSED_CLAIM_MS} as lapsed, so
+     * that dropping the link and linking again is not a free way to end every claim before saying
+     * "not found" (see {@link #claimOf}). Its next greeting claims again what it still holds; it stays
+     * a holder to ask meanwhile.
      */
-    void unclaim(PublicId peer) {
-        wants.values().forEach(w -> w.claimed.remove(peer));
+    void unclaim(PublicId peer, long nowMs) {
+        wants.values().forEach(w -> {
+            if (w.claimed.remove(peer)) {
+                w.lapsed.put(peer, nowMs);
+            }
+        });
+    }
+
+    /** Whether, and how, {@code peer} claimed to hold {@code commit}: on its current link, on an ended one lately, or not. */
+    Claim claimOf(PublicId peer, String commit, long nowMs) {
+        Want want = wants.get(commit);
+        if (want == null) {
+            return Claim.NONE;
+        }
+        if (want.claimed.contains(peer)) {
+            return Claim.LIVE;
+        }
+        Long endedMs = want.lapsed.get(peer);
+        return endedMs != null && nowMs - endedMs <= LAPSED_CLAIM_MS ? Claim.LAPSED : Claim.NONE;
     }
 
     /**
@@ -379,6 +637,7 @@ final class FetchPlanner {
         want.announcers.remove(peer);
         if (!stillClaimed) {
             want.claimed.remove(peer);
+            want.lapsed.remove(peer);
         }
         return want.current != null && want.current.peer.equals(peer);
     }
@@ -390,6 +649,7 @@ final class FetchPlanner {
             want.queue.removeIf(h -> h.peer.equals(peer));
             want.announcers.remove(peer);
             want.claimed.remove(peer);
+            want.lapsed.remove(peer);
             if (want.current != null && want.current.peer.equals(peer)) {
                 outstanding.add(new Start(peer, commit));
             }
@@ -475,18 +735,12 @@ final class FetchPlanner {
         return out;
     }
 
-    /** Whether {@code peer} signed an announcement of {@code commit} to us. */
-    boolean claimedBy(PublicId peer, String commit) {
-        Want want = wants.get(commit);
-        return want != null && want.claimed.contains(peer);
-    }
-
-    private boolean hasSlot(PublicId peer) {
-        return activeByPeer.getOrDefault(peer, 0) < MAX_ACTIVE_PER_PEER;
+    private boolean hasSlot(PublicId peer, long nowMs) {
+        return activeByPeer.getOrDefault(peer, 0) < (isSlow(peer, nowMs) ? MAX_ACTIVE_PER_SLOW_PEER : MAX_ACTIVE_PER_PEER);
     }
 
     private boolean usable(PublicId peer, long nowMs) {
-        return hasSlot(peer) && !declines.resting(peer, nowMs);
+        return hasSlot(peer, nowMs) && !declines.resting(peer, nowMs);
     }
 
     /** When a queued holder may be asked: its backoff, or its rest if longer. */
@@ -555,6 +809,11 @@ final class FetchPlanner {
         want.current = holder;
         want.lastProgressMs = nowMs;
         want.countedBytes = 0;
+        want.bytes = 0;
+        want.excusedMs = 0;
+        want.startedMs = nowMs;
+        want.windowMs = nowMs;
+        want.windowBytes = 0;
         return new Start(holder.peer, commit);
     }
 }

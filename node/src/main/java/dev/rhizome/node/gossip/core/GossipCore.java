@@ -115,6 +115,8 @@ public final class GossipCore implements PeerProtocol {
     private long nextExchangeMs;
     private long nextSelfAnnounceMs;
     private long lastTickMs;
+    /** This node's own starvation lately ({@link #onStarved}): when a reported stall is its fault, not the holder's. */
+    private final Starvation starvation;
     private long lastFindPeersMs;
     private long nextSaveMs;
     /** The wakeup the adapter was last asked for; a new Wakeup is emitted when the deadline moves. */
@@ -155,6 +157,7 @@ public final class GossipCore implements PeerProtocol {
         this.table = new PeerTable(config);
         this.dials = new AddressDials(config);
         this.planner = new FetchPlanner(config);
+        this.starvation = new Starvation(config.fetchStall().toMillis());
         this.recentlyGone = new Bounded<>(config.maxCommitsPerInventory());
     }
 
@@ -266,7 +269,7 @@ public final class GossipCore implements PeerProtocol {
                 // Its outstanding exchange asks stay expected: answers on the old link may still arrive.
                 existing.exchangeAnsweredMs = Long.MIN_VALUE / 2;
                 existing.heardMs = now;
-                planner.unclaim(peer); // withdrawals sent on the old link may be lost with it
+                planner.unclaim(peer, now); // withdrawals sent on the old link may be lost with it
                 planner.relinked(peer);
                 greet(peer, now, out);
             }
@@ -352,7 +355,7 @@ public final class GossipCore implements PeerProtocol {
         long now = clock.advance(nowMs);
         Link link = connections.remove(peer);
         if (link != null) {
-            planner.unclaim(peer); // its withdrawals rode on this link
+            planner.unclaim(peer, now); // its withdrawals rode on this link
             if (keepers != null) {
                 keepers.unlinked(peer, now); // and its word that it gave our commits up
             }
@@ -415,6 +418,21 @@ public final class GossipCore implements PeerProtocol {
         return settled(out);
     }
 
+    /**
+     * This node was not running for {@code lateMs} (its own CPU starved, a pause): its fetches' bytes
+     * waited unread in its own socket buffers and their progress reports in its own queue, so that
+     * time is not counted against their holders (no stall, no slow transfer for it). A node whose own
+     * CPU starves its fetches no longer takes its holders for stallers.
+     */
+    @Override
+    public List<Effect> onStarved(long lateMs, long nowMs) {
+        long now = clock.advance(nowMs);
+        planner.starved(Math.max(0, lateMs), now);
+        // A stall the transfer itself reports (the adapter's own progress rule, run late) may be excused too.
+        starvation.starved(lateMs, now);
+        return List.of();
+    }
+
     /** The fetch is making progress ({@code bytesSoFar} received): it is not stalled. */
     @Override
     public List<Effect> onFetchProgress(PublicId from, String commit, long bytesSoFar, long nowMs) {
@@ -438,6 +456,7 @@ public final class GossipCore implements PeerProtocol {
         }
         scores.delivered(from);
         planner.delivered(from);
+        planner.deliveredBytes(from, commit, bytes, now);
         List<Start> pointless = new ArrayList<>();
         Set<PublicId> holders = planner.markHeld(commit, pointless);
         for (Start s : pointless) {
@@ -513,7 +532,10 @@ public final class GossipCore implements PeerProtocol {
     public List<Effect> onFetchFailed(PublicId from, String commit, FetchFailure failure, long nowMs) {
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
-        failFetch(from, commit, failure, false, now, out);
+        // A stall the transfer's own progress rule found just after this node was starved: its bytes
+        // waited unread here, so it is retried as a lost connection, at no cost to the holder.
+        FetchFailure judged = failure == FetchFailure.STALLED && starvation.excusesStall(now) ? FetchFailure.CONNECTION_LOST : failure;
+        failFetch(from, commit, judged, false, now, out);
         return settled(out);
     }
 
@@ -523,10 +545,17 @@ public final class GossipCore implements PeerProtocol {
         CommitId.require(commit, "commit");
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
-        if (failure == FetchFailure.CONNECTION_LOST || failure == FetchFailure.DECLINED) {
-            return settled(out); // no offence: busy, declined or gone
+        if (failure == FetchFailure.CONNECTION_LOST || failure == FetchFailure.DECLINED
+                || (failure == FetchFailure.STALLED && starvation.excusesStall(now))) {
+            return settled(out); // no offence: busy, declined or gone, or this node itself was starved
         }
-        penalise(holder, Penalty.of(failure), now, out);
+        Penalty penalty = Penalty.of(failure);
+        // "Not found" for a range of a commit it announced on its link: a claim, doubted as for its own fetch.
+        if (failure == FetchFailure.NOT_FOUND && planner.claimOf(holder, commit, now) == FetchPlanner.Claim.LIVE
+                && !goneClaims.doubt(holder, commit, now)) {
+            penalty = Penalty.FALSE_CLAIM;
+        }
+        penalise(holder, penalty, now, out);
         startReady(now, out);
         return settled(out);
     }
@@ -685,6 +714,11 @@ public final class GossipCore implements PeerProtocol {
         for (Start s : planner.stalled(now)) {
             failFetch(s.from(), s.commit(), FetchFailure.STALLED, true, now, out);
         }
+        // Slow is no offence: a slow transfer moves to a faster holder, or gives its slot to a waiting fetch, at no cost.
+        for (FetchPlanner.Move m : planner.slow(now)) {
+            out.add(new CancelFetch(m.stopped().from(), m.stopped().commit()));
+            startFetch(m.started(), out);
+        }
         for (GoneClaims.Doubt d : goneClaims.due(now)) {
             penalise(d.peer(), Penalty.FALSE_CLAIM, now, out); // "not found", and no withdrawal within the grace
         }
@@ -783,6 +817,10 @@ public final class GossipCore implements PeerProtocol {
         }
         Outcome outcome = check.announcement(envelope, from, now);
         if (!outcome.accepted()) {
+            if (relayedOutOfWindow(outcome, envelope, from)) {
+                counters.invalid++;
+                return; // dropped: the signer's clock (or the relayer's lag) is at fault, not the relay
+            }
             if (outcome.penalty() != null) {
                 counters.invalid++;
                 penalise(from, outcome.penalty(), now, out);
@@ -882,6 +920,10 @@ public final class GossipCore implements PeerProtocol {
         }
         for (SignedEnvelope record : exchange.getNodesList()) {
             Outcome outcome = checkNodeInfo(record, now);
+            if (relayedOutOfWindow(outcome, record, from)) {
+                counters.invalid++;
+                continue; // another node's record dated ahead of our clock: its clock's fault, not the sender's
+            }
             if (!outcome.accepted()) {
                 counters.invalid++;
                 penalise(from, outcome.penalty(), now, out);
@@ -893,6 +935,18 @@ public final class GossipCore implements PeerProtocol {
             }
         }
         keepDegree(now, out);
+    }
+
+    /**
+     * A record signed by someone other than {@code from}, with a valid signature, refused only for
+     * its date: {@code from} relayed it as it got it, and an honest relayer accepted it by its own
+     * clock, which may differ from ours by the skew allowed (and the signer's by as much again). The
+     * relayer pays nothing; the record is dropped. A peer that replays old signed records instead
+     * gets nothing relayed for them and spends its own rate budget (each still costs this node one
+     * signature check, bounded by the link's token bucket).
+     */
+    private static boolean relayedOutOfWindow(Outcome outcome, SignedEnvelope envelope, PublicId from) {
+        return !outcome.accepted() && outcome.penalty() == Penalty.STALE && !envelope.getSigner().equals(from.toByteString());
     }
 
     /**
@@ -1105,8 +1159,13 @@ public final class GossipCore implements PeerProtocol {
         }
         boolean mayRetry = failure == FetchFailure.STALLED || failure == FetchFailure.CONNECTION_LOST;
         Penalty penalty = Penalty.of(failure);
-        if (failure == FetchFailure.NOT_FOUND && planner.claimedBy(from, commit)
-                && !goneClaims.doubt(from, commit, now)) {
+        FetchPlanner.Claim claim = failure == FetchFailure.NOT_FOUND ? planner.claimOf(from, commit, now) : FetchPlanner.Claim.NONE;
+        // A claim made on a link that has ended: the peer may have given the commit up while unlinked
+        // (more than its greeting names), so it is excused from the ration withdrawals draw on; past
+        // that ration (a peer re-linking to end its lies) it is doubted as a live claim is.
+        boolean doubted = claim == FetchPlanner.Claim.LIVE
+                || (claim == FetchPlanner.Claim.LAPSED && !goneClaims.excuse(from, commit, now));
+        if (doubted && !goneClaims.doubt(from, commit, now)) {
             penalty = Penalty.FALSE_CLAIM; // too many doubts held: scored at once
         } // else a false claim unless the peer withdraws the commit within the grace (it may have just pruned it)
         Start next = planner.failed(from, commit, mayRetry, failure == FetchFailure.DECLINED, now);

@@ -48,6 +48,14 @@ public interface PeerProtocol {
         return List.of();
     }
 
+    /**
+     * This node itself was not running for {@code lateMs} (its threads starved of CPU, a long pause):
+     * the driver measured its own scheduling lateness. Transfers are not judged for that time.
+     */
+    default List<Effect> onStarved(long lateMs, long nowMs) {
+        return List.of();
+    }
+
     /** Bundle bytes of a Fetch arrived (called now and then during a long transfer). */
     default List<Effect> onFetchProgress(PublicId from, String commit, long bytesSoFar, long nowMs) {
         return List.of();

@@ -5,7 +5,7 @@ enum Penalty {
     BAD_SIGNATURE(-8),
     /** A valid signature by someone other than the node the record names, or an Inventory relayed for someone else. */
     FORGED_SIGNER(-8),
-    /** Outside the time window: a replay after the seen cache forgot it, or a time far in the future. */
+    /** The peer's own record outside the time window: a replay after the seen cache forgot it, or a time far in the future (another node's record relayed is dropped instead). */
     STALE(-2),
     RATE_LIMITED(-1),
     MALFORMED_MESSAGE(-8),

@@ -110,6 +110,8 @@ public final class GossipService implements AutoCloseable {
     private PeerServer server;
     private PeerProtocol protocol;
     private boolean asksForWakeups;
+    /** Runs the {@link StarvationProbe}: this process's own scheduling lateness. */
+    private final java.util.concurrent.ScheduledExecutorService probeTimer;
 
     private GossipService(NodeRepository repo, Identity identity, GossipSettings settings, EventLoopGroup group,
                           boolean ownsGroup, Supplier<List<NodeInfo>> bootstrap, TransferLog transferLog, LongSupplier clock) {
@@ -121,6 +123,7 @@ public final class GossipService implements AutoCloseable {
         this.bootstrap = bootstrap;
         String name = identity.publicId().shortForm();
         this.core = new CoreThread("gossip-" + name, clock);
+        this.probeTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(CoreThread.daemon("gossip-probe-" + name));
         this.fetcher = new BundleFetcher(repo, identity, settings.peer(), transferLog, group);
         this.workers = new FetchWorkers(fetcher, GossipCore.MAX_CONCURRENT_FETCHES, "gossip-fetch-" + name);
         this.knownPeers = settings.peersFile() == null ? null : new KnownPeers(settings.peersFile());
@@ -176,6 +179,14 @@ public final class GossipService implements AutoCloseable {
         }
         List<NodeInfo> remembered = knownPeers == null ? List.of() : knownPeers.load();
         apply(protocol.start(remembered, nowMs()));
+        StarvationProbe probe = new StarvationProbe(System.nanoTime());
+        // On a thread of its own: a backlog on the core thread (a peer's flood) is not starvation, and must excuse no staller.
+        probeTimer.scheduleWithFixedDelay(() -> {
+            long late = probe.lateMs(System.nanoTime());
+            if (late > 0) {
+                core.post(() -> apply(protocol.onStarved(late, nowMs())));
+            }
+        }, StarvationProbe.PERIOD_MS, StarvationProbe.PERIOD_MS, TimeUnit.MILLISECONDS);
         if (!asksForWakeups) {
             long[] signedAt = {now};
             core.every(settings.tick().toMillis(), () -> {
@@ -574,6 +585,7 @@ public final class GossipService implements AutoCloseable {
                 log.warn("gossip core failed to stop cleanly: {}", e.getMessage());
             }
         }
+        probeTimer.shutdownNow();
         core.close();
         workers.close();
         for (Effect e : last) {

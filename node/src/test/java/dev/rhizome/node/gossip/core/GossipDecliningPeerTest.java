@@ -230,6 +230,48 @@ class GossipDecliningPeerTest {
     }
 
     @Test
+    void aPeerThatRelinksToEndItsClaimsBeforeSayingNotFoundIsExcusedOnlyWithinTheWithdrawalsRation() {
+        GossipCore core = core();
+        Peer rogue = Peer.connectedTo(core, now);
+        int lies = (int) GoneClaims.EXCUSE_BURST + 8;
+        List<Fetch> outstanding = answer(core, rogue.announces(core, now, commits(7_000, lies)), f -> null);
+        // Drop the link and link again: the claims of the old link lapse, and the greeting names none.
+        core.onDisconnected(rogue.id, now);
+        now += 1_000;
+        core.onConnected(rogue.id, rogue.hello(now), false, now);
+        List<Effect> effects = new ArrayList<>();
+        for (Fetch f : outstanding) {
+            effects.addAll(core.onFetchFailed(f.from(), f.commit(), FetchFailure.NOT_FOUND, now));
+        }
+        List<Fetch> asked = new ArrayList<>(outstanding);
+        asked.addAll(answer(core, effects, f -> FetchFailure.NOT_FOUND));
+        for (int i = 0; i < 30; i++) {
+            now += 1_000;
+            asked.addAll(answer(core, core.onTick(now), f -> FetchFailure.NOT_FOUND));
+        }
+        assertThat(asked).hasSize(lies);
+        // The ration's burst excused, the rest scored false claims as on a live link.
+        assertThat(core.score(rogue.id)).isLessThan(0);
+    }
+
+    @Test
+    void anotherHolderOfARangedFetchThatSaysNotFoundForACommitItAnnouncedIsDoubtedAsForItsOwnFetch() {
+        GossipCore core = core();
+        Peer primary = Peer.connectedTo(core, now);
+        Peer liar = Peer.connectedTo(core, now);
+        String commit = Peer.commit(8_000);
+        assertThat(answer(core, primary.announces(core, now, commit), f -> null)).hasSize(1);
+        liar.announces(core, now, commit);
+        core.onHolderFault(liar.id, commit, FetchFailure.NOT_FOUND, now);
+        // Past the grace, before any fetch of the liar's own could stall (the primary's stalls first, at 10 s).
+        for (int i = 0; i < (GoneClaims.GRACE_MS + 2_000) / 1_000; i++) {
+            now += 1_000;
+            core.onTick(now);
+        }
+        assertThat(core.score(liar.id)).isLessThan(0);
+    }
+
+    @Test
     void aClaimMadeOnTheCurrentLinkIsStillAFalseClaimWithoutAWithdrawal() {
         GossipCore core = core();
         Peer liar = Peer.connectedTo(core, now);

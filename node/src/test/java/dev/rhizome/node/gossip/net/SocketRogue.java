@@ -54,6 +54,11 @@ abstract class SocketRogue implements AutoCloseable {
     /** A bundle request, already read and counted. */
     abstract void onBundleRequest(DataInputStream in, DataOutputStream out) throws IOException;
 
+    /** A bundle request, with what it asked for; by default as {@link #onBundleRequest(DataInputStream, DataOutputStream)}. */
+    void onBundleRequest(PeerMessage request, DataInputStream in, DataOutputStream out) throws IOException {
+        onBundleRequest(in, out);
+    }
+
     private void acceptLoop(String name) {
         while (!server.isClosed()) {
             try {
@@ -85,9 +90,12 @@ abstract class SocketRogue implements AutoCloseable {
                                 PublicId.of(hello.getHello().getNode()))))).build());
                 onGossipLink(in, out);
             } else {
-                read(in); // the bundle request
+                PeerMessage request = read(in);
+                if (request == null) {
+                    return;
+                }
                 bundleRequests.incrementAndGet();
-                onBundleRequest(in, out);
+                onBundleRequest(request, in, out);
             }
         } catch (IOException e) {
             // the honest side hung up or gave up on us

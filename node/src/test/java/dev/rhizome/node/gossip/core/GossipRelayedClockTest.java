@@ -1,0 +1,72 @@
+package dev.rhizome.node.gossip.core;
+
+import static dev.rhizome.node.gossip.core.Effects.only;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.node.gossip.core.Effect.ResultSeen;
+import dev.rhizome.node.gossip.core.Effect.Send;
+import dev.rhizome.proto.v1.Gossip;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.PeerExchange;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A record dated outside the time window by its signer's clock is the signer's fault: the peer
+ * that relays it honestly (it passed that peer's own window) pays nothing, and the record is
+ * dropped. A peer's own record out of the window still costs it.
+ */
+class GossipRelayedClockTest {
+    final GossipConfig config = GossipConfig.defaults();
+    final GossipCore core = new GossipCore(dev.rhizome.protocol.identity.Identity.generate(),
+            NodeInfo.newBuilder().setHost("192.0.2.9").setPort(7000).build(), config, new Random(1), SignatureCheck.envelopes());
+    final long now = 10_000_000;
+    final long ahead = now + config.maxClockSkew().toMillis() + 60_000;
+
+    @Test
+    void aRelayedNodeInfoOrResultDatedAheadIsDroppedAndCostsTheRelayerNothing() {
+        Peer relayer = Peer.connectedTo(core, now);
+        Peer fastClock = new Peer();
+        Peer other = new Peer();
+        Peer.connectedTo(core, now); // someone the records would be relayed to
+
+        List<Effect> info = core.onMessage(relayer.id, Peer.announce(fastClock.hello(ahead)), now);
+        List<Effect> result = core.onMessage(relayer.id, Peer.announce(fastClock.result(ahead, Peer.commit(7))), now + 1);
+        List<Effect> old = core.onMessage(relayer.id,
+                Peer.announce(other.result(now - config.seenTtl().toMillis() - config.maxClockSkew().toMillis() - 1, Peer.commit(8))),
+                now + 2);
+
+        assertThat(core.score(relayer.id)).isZero();
+        assertThat(only(info, Send.class)).isEmpty();
+        assertThat(only(result, ResultSeen.class)).isEmpty();
+        assertThat(only(result, Send.class)).isEmpty();
+        assertThat(only(old, ResultSeen.class)).isEmpty();
+        assertThat(core.stats().invalid()).isEqualTo(3);
+    }
+
+    @Test
+    void aPeersOwnRecordDatedAheadStillCostsIt() {
+        Peer fast = Peer.connectedTo(core, now);
+
+        core.onMessage(fast.id, Peer.announce(fast.result(ahead, Peer.commit(7))), now);
+
+        assertThat(core.score(fast.id)).isEqualTo(Penalty.STALE.weight);
+    }
+
+    @Test
+    void aPeerExchangeSkipsAnotherNodesRecordDatedAheadAndKeepsTheRest() {
+        Peer peer = new Peer();
+        assertThat(only(core.onConnected(peer.id, peer.hello(now), true, now), Send.class))
+                .anyMatch(s -> s.message().hasPeerExchangeRequest());
+        Peer fastClock = new Peer();
+        Peer fine = new Peer();
+        int known = core.stats().peerTableSize();
+
+        core.onMessage(peer.id, Gossip.newBuilder().setPeerExchange(PeerExchange.newBuilder()
+                .addNodes(fastClock.hello(ahead)).addNodes(fine.hello(now))).build(), now);
+
+        assertThat(core.score(peer.id)).isZero();
+        assertThat(core.stats().peerTableSize()).isEqualTo(known + 1);
+    }
+}

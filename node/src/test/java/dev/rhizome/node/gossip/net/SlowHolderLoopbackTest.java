@@ -1,0 +1,102 @@
+package dev.rhizome.node.gossip.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.node.gossip.core.GossipCore;
+import dev.rhizome.node.gossip.core.PeerProtocol;
+import dev.rhizome.node.gossip.core.Wants;
+import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.identity.PublicId;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real nodes on loopback with two rogues written from the schemas that announce commits they do
+ * not hold and, asked for one, send its bytes just above the stall floor: before, they held all four
+ * of a node's fetch slots for hours (two each) and an honest bundle waited behind them. Now slow
+ * transfers give up slots to fetches a faster holder can serve, and nobody loses score for it.
+ */
+class SlowHolderLoopbackTest {
+    @TempDir
+    Path tmp;
+
+    final LoopbackNet net = new LoopbackNet();
+    final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable c : open) {
+            c.close();
+        }
+        net.close();
+    }
+
+    static <T> T ask(GossipService gossip, Function<PeerProtocol, T> query) {
+        try {
+            return gossip.query(query);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static List<String> fakes(int base) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            out.add(String.format("%040x", base + i));
+        }
+        return out;
+    }
+
+    @Test
+    void twoTricklingHoldersCannotKeepAnHonestBundleWaitingForAFetchSlot() throws Exception {
+        TricklingPeer slowA = new TricklingPeer(fakes(0x51a0000));
+        TricklingPeer slowB = new TricklingPeer(fakes(0x51b0000));
+        open.add(slowA);
+        open.add(slowB);
+        net.directory.add(slowA.info());
+        net.directory.add(slowB.info());
+        PublicId a = slowA.identity.publicId();
+        PublicId b = slowB.identity.publicId();
+        Identity makerId = Identity.generate();
+        LoopbackNet.Started asker = net.start(tmp.resolve("asker"), Identity.generate(), Wants.everything(), null, true);
+        GossipServiceTest.await(() -> ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().containsAll(List.of(a, b))
+                && ((GossipCore) p).stats().fetchesStarted() >= GossipCore.MAX_CONCURRENT_FETCHES), Duration.ofSeconds(20));
+        LoopbackNet.Started maker = net.start(tmp.resolve("maker"), makerId, Wants.everything(), null, true);
+        GossipServiceTest.await(() -> ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().contains(makerId.publicId())),
+                Duration.ofSeconds(20));
+
+        String commit = maker.repo().commitFiles(null, Map.of("a.txt", "real".getBytes()), "real", GossipServiceTest.AUTHOR);
+        maker.gossip().onLocalCommit(commit);
+        // The tricklers' transfers are judged after three stall periods of bytes (30 s by default).
+        GossipServiceTest.await(() -> asker.repo().has(commit), Duration.ofSeconds(120));
+
+        double scoreA = ask(asker.gossip(), p -> ((GossipCore) p).score(a));
+        double scoreB = ask(asker.gossip(), p -> ((GossipCore) p).score(b));
+        double makerScore = ask(asker.gossip(), p -> ((GossipCore) p).score(makerId.publicId()));
+        assertThat(scoreA).isZero();
+        assertThat(scoreB).isZero();
+        assertThat(makerScore).isZero();
+    }
+
+    @Test
+    void aHolderSendingEmptyChunksIsJudgedAtTheCoresStallPeriod() throws Exception {
+        TricklingPeer empty = new TricklingPeer(fakes(0x5e00000), 0);
+        open.add(empty);
+        net.directory.add(empty.info());
+        PublicId rogue = empty.identity.publicId();
+        LoopbackNet.Started asker = net.start(tmp.resolve("asker"), Identity.generate(), Wants.everything(), null, true);
+        GossipServiceTest.await(() -> ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().contains(rogue)),
+                Duration.ofSeconds(20));
+        // Each empty chunk was reported as progress at 0 bytes, which the core reads as "not started
+        // yet": only the transfer's own check (two idle periods, 60 s) ended it.
+        GossipServiceTest.await(() -> ask(asker.gossip(), p -> ((GossipCore) p).stats().fetchesFailed() > 0),
+                Duration.ofSeconds(25));
+    }
+}
