@@ -83,11 +83,22 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (order.outstanding() >= maxPipelined) {
             ctx.channel().config().setAutoRead(false);  // back-pressure: read on once replies went out
         }
+        if (order.outstanding() > MessageRules.MAX_PIPELINED_AHEAD) {
+            // One read of tiny pipelined requests (64 KB of them: thousands) is decoded whole, however
+            // few are handled at once. Past the cap the rest are not kept: the ones before are
+            // answered, in order, then this refusal, then the connection closes. Netty's codec used to
+            // close it after the next reply instead, the requests it had read dropped unanswered.
+            closing = true;
+            send(ctx, seq, new Outgoing(refuse("?", new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    Error.Code.UNAVAILABLE, "more than " + MessageRules.MAX_PIPELINED_AHEAD + " requests were sent on "
+                            + "this connection ahead of their replies; those before this answer were answered, the rest "
+                            + "were not read: read replies before sending more, and resend the rest on a new connection")),
+                    false, protobuf));
+            return;
+        }
         if (!msg.decoderResult().isSuccess()) {
             closing = true;
-            send(ctx, seq, new Outgoing(refuse("?", new HttpError(HttpResponseStatus.BAD_REQUEST,
-                    Error.Code.BAD_REQUEST, "malformed HTTP request: " + reason(msg.decoderResult().cause()))),
-                    false, protobuf));
+            send(ctx, seq, new Outgoing(refuse("?", MessageRules.undecodable(msg)), false, protobuf));
             return;
         }
         if (msg.protocolVersion().majorVersion() != 1) {
@@ -95,6 +106,14 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             send(ctx, seq, new Outgoing(refuse("?", new HttpError(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
                     Error.Code.BAD_REQUEST, "HTTP version " + msg.protocolVersion().text()
                             + " is not supported; speak HTTP/1.1")), false, protobuf));
+            return;
+        }
+        HttpError framing = MessageRules.check(msg);
+        if (framing != null) {
+            // The message was read, but its framing or headers are not what HTTP/1.1 allows: what
+            // follows it on the connection cannot be trusted to be read the same way by everyone.
+            closing = true;
+            send(ctx, seq, new Outgoing(refuse("?", framing), false, protobuf));
             return;
         }
         ApiRequest request;
@@ -270,15 +289,6 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         resumeReadingIfDue(ctx);
         dispatch(ctx);
         super.channelWritabilityChanged(ctx);
-    }
-
-    /** A decoder failure's own words, without the exception's class name. */
-    private static String reason(Throwable cause) {
-        if (cause == null) {
-            return "unreadable";
-        }
-        String message = cause.getMessage();
-        return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
     }
 
     /** A connection idle for the idle timeout is closed, unless one of its requests is being handled. */

@@ -11,7 +11,8 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import dev.rhizome.coordinator.CoordinatorLimits;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -83,7 +84,11 @@ public final class HttpServer implements AutoCloseable {
                                     .addLast(new WriteStall(limits.replyStallTimeout()))
                                     .addLast(new IdleStateHandler(0, 0, idleMs, TimeUnit.MILLISECONDS))
                                     .addLast(deadline)
-                                    .addLast(new HttpServerCodec())
+                                    // Decoder and encoder apart, not HttpServerCodec: past its cap on requests
+                                    // decoded ahead (128) the codec closed the connection after the next reply,
+                                    // dropping the requests it had read; ApiHandler keeps that cap and answers.
+                                    .addLast(new HttpRequestDecoder())
+                                    .addLast(new HttpResponseEncoder())
                                     .addLast(new BodyBudget(bodyBytesInUse, limits.maxBufferedBodyBytes()))
                                     .addLast(new OversizedBodies(maxBodyBytes))
                                     .addLast(new ApiHandler(router, workers, limits.maxPipelined(), deadline, metrics, replies));
