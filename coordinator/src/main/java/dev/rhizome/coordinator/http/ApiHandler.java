@@ -38,6 +38,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final RequestDeadline deadline;
     private final CoordinatorMetrics metrics;
     private final ReplyBudget replies;
+    private final TrustedProxies proxies;
     private final ReplyOrder<Outgoing> order = new ReplyOrder<>();
     /** Set once a reply that closes the connection is queued: later requests are not answered. */
     private boolean closing;
@@ -49,7 +50,9 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     /** The client shut its side down: nothing more will arrive (see {@link #closeIfDone}). */
     private boolean inputClosed;
 
-    private record Waiting(long seq, ApiRequest request, boolean keepAlive, boolean protobuf, long start) {
+    /** @param client the address the request is counted against (its worker share, its daily writes) */
+    private record Waiting(long seq, ApiRequest request, boolean keepAlive, boolean protobuf, long start,
+            java.net.InetAddress client) {
     }
 
     private record Outgoing(Reply reply, boolean keepAlive, boolean protobuf, boolean head) {
@@ -60,6 +63,12 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     ApiHandler(Router router, FairWorkers workers, int maxPipelined, RequestDeadline deadline,
             CoordinatorMetrics metrics, ReplyBudget replies) {
+        this(router, workers, maxPipelined, deadline, metrics, replies, TrustedProxies.NONE);
+    }
+
+    ApiHandler(Router router, FairWorkers workers, int maxPipelined, RequestDeadline deadline,
+            CoordinatorMetrics metrics, ReplyBudget replies, TrustedProxies proxies) {
+        this.proxies = proxies;
         this.replies = replies;
         this.router = router;
         this.workers = workers;
@@ -117,10 +126,12 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         ApiRequest request;
+        // A listed proxy's X-Forwarded-For names the client; anyone else's is ignored (TrustedProxies).
+        java.net.InetAddress client = proxies.client(remoteAddress(ctx), msg.headers().getAll("X-Forwarded-For"));
         try {
             request = RequestTarget.parse(msg.method().name(), msg.uri(),
                     msg.headers().get(HttpHeaderNames.CONTENT_TYPE), ByteBufUtil.getBytes(msg.content()))
-                    .from(dev.rhizome.coordinator.core.AddressScope.of(remoteAddress(ctx)));
+                    .from(dev.rhizome.coordinator.core.AddressScope.of(client));
         } catch (HttpError e) {
             // The target could not be read (bad percent-encoding, not UTF-8): answered like any
             // other bad request, where an exception here used to close the connection unanswered.
@@ -128,7 +139,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             send(ctx, seq, new Outgoing(refuse("?", e), false, protobuf));
             return;
         }
-        waiting.add(new Waiting(seq, request, keepAlive, protobuf, System.nanoTime()));
+        waiting.add(new Waiting(seq, request, keepAlive, protobuf, System.nanoTime(), client));
         dispatch(ctx);
     }
 
@@ -163,7 +174,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             boolean head = request.method().equals("HEAD");
             try {
                 // Each remote address has its own share of the workers and the queue (FairWorkers).
-                workers.execute(remoteAddress(ctx), () -> {
+                workers.execute(next.client(), () -> {
                     Reply reply = handle(request);
                     metrics.request(router.methodLabel(request.method()), router.label(request.path()),
                             reply.status().code(), System.nanoTime() - next.start());
@@ -298,7 +309,18 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             // The client half-closed (it sent its requests, then FIN): it still reads, so what it
             // asked is answered, then the connection closes. It used to close at once, unanswered.
             inputClosed = true;
+            boolean cutShort = deadline.inProgress() && !closing;
             closing = true;
+            if (cutShort) {
+                // Part of a request came (its headers, some of its body): the codec says nothing of a
+                // body cut short, and the connection used to close unanswered. It is answered in its
+                // place in the order, like a request whose headers were cut short.
+                deadline.requestReceived();
+                send(ctx, order.arrive(), new Outgoing(refuse("?", new HttpError(HttpResponseStatus.BAD_REQUEST,
+                        Error.Code.BAD_REQUEST, "request cut short: the client shut its side of the connection "
+                                + "down before the whole request (headers and body) arrived")), false, false));
+                return;
+            }
             closeIfDone(ctx);
             return;
         }
@@ -313,6 +335,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof io.netty.handler.codec.PrematureChannelClosureException && inputClosed) {
+            ctx.close();  // the partial request was already answered (userEventTriggered)
+            return;
+        }
         LOG.warn("closing connection from {}: {}", ctx.channel().remoteAddress(), LogSafe.of(cause.toString()));
         ctx.close();
     }

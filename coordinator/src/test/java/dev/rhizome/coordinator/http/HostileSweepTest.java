@@ -170,6 +170,64 @@ class HostileSweepTest {
     }
 
     @Test
+    void aBodyCutShortByAHalfCloseIs400NotASilentClose() throws Exception {
+        // headers cut short were answered 400; a body cut short closed the connection unanswered
+        try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+            raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "POST /v1/claim HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"a");
+            raw.shutdownOutput();
+            assertThat(raw.read().status()).as("what came whole is answered").isEqualTo(200);
+            RawHttp.Response cut = raw.read();
+            assertThat(cut.status()).isEqualTo(400);
+            assertThat(cut.body()).contains("request cut short");
+            assertThat(raw.closedByServer()).isTrue();
+        }
+        assertThat(stats().getRejectedSignatures()).isZero();
+    }
+
+    @Test
+    void aRequestThatStartsInTheSameReadAsTheOneBeforeItHasADeadlineToo() throws Exception {
+        // The deadline ran from a read's first byte and stopped at the first whole request: the start
+        // of a second request in that read had none, and waited for the idle timeout (120 s), not the
+        // request timeout, before its connection closed (and a half-close after it went unanswered).
+        h.close();
+        h = new Harness(dataDir.resolve("short"), Fixtures.manifest(1, 0.01), ApiClient.Format.JSON,
+                dev.rhizome.coordinator.CoordinatorLimits.defaults()
+                        .withTimeouts(java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(120)));
+        try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+            raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nPOST /v1/claim HTTP/1.1\r\nHost: x\r\n");
+            assertThat(raw.read().status()).isEqualTo(200);
+            RawHttp.Response timedOut = raw.read();  // within RawHttp's 20 s, far less than the idle timeout
+            assertThat(timedOut.status()).isEqualTo(408);
+            assertThat(timedOut.body()).contains("not received within 2 s");
+            assertThat(raw.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void aSignedPayloadThatDoesNotParseIs400NotAForgery() {
+        // groups nested past protobuf's limit, signed by the key the claim names: the signature is
+        // good, the body is not a record (it was 401 and counted as a rejected signature)
+        Identity node = Identity.generate();
+        byte[] groups = new byte[2000];
+        for (int i = 0; i < 1000; i++) {
+            groups[i] = 0x3b;  // field 7, start group
+            groups[1999 - i] = 0x3c;  // field 7, end group
+        }
+        byte[] claim = ClaimRequest.newBuilder().setNode(node.publicId().toByteString()).setHardwareClass("cpu")
+                .setTimeMs(h.clock.millis()).setNonce(Fixtures.nonce()).build().toByteArray();
+        ByteString payload = ByteString.copyFrom(claim).concat(ByteString.copyFrom(groups));
+        SignedEnvelope envelope = SignedEnvelope.newBuilder().setVersion(1).setType("rhizome.v1.ClaimRequest")
+                .setPayload(payload).setSigner(node.publicId().toByteString())
+                .setSignature(ByteString.copyFrom(node.sign(Envelopes.signedBytes("rhizome.v1.ClaimRequest", payload))))
+                .build();
+        ApiClient.Response r = h.api.post("/v1/claim", envelope);
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.error().getMessage()).contains("signed payload is not a valid rhizome.v1.ClaimRequest");
+        assertThat(stats().getRejectedSignatures()).isZero();
+    }
+
+    @Test
     void announcedHostsMustBeDialable() {
         Identity node = Identity.generate();
         for (String host : new String[] {"127.0.0.1:80", "0.0.0.0", "::", "224.0.0.1", "ff02::1", "255.255.255.255"}) {
