@@ -228,6 +228,34 @@ class HostileSweepTest {
     }
 
     @Test
+    void jsonBodiesAreReadOneWayOnly() throws Exception {
+        // a key given twice: the last was kept, where a proxy or auditor reading the same body may keep the first
+        ApiClient.Response twice = h.api.postRaw("/v1/claim", "application/json",
+                "{\"version\": 1, \"version\": 2}".getBytes(StandardCharsets.UTF_8));
+        assertThat(twice.status()).isEqualTo(400);
+        assertThat(twice.error().getMessage()).contains("key \"version\" is given twice");
+        // not UTF-8: the message was the decoder's "Input length = 1"
+        ApiClient.Response latin = h.api.postRaw("/v1/claim", "application/json", new byte[] {'{', '"', (byte) 0xff, '"'});
+        assertThat(latin.status()).isEqualTo(400);
+        assertThat(latin.error().getMessage()).contains("the body is not UTF-8");
+        assertThat(stats().getRejectedSignatures()).isZero();
+    }
+
+    @Test
+    void anAcceptThatRefusesProtobufGetsJson() throws Exception {
+        // "q=0" is "not acceptable": it was answered in protobuf because the header mentioned it
+        RawHttp.Response r = exchange("GET /nope HTTP/1.1\r\nHost: x\r\n"
+                + "Accept: application/x-protobuf;q=0, application/json\r\n\r\n");
+        assertThat(r.status()).isEqualTo(404);
+        assertThat(r.headers().toLowerCase()).contains("content-type: application/json");
+        assertThat(BodyFormat.wantsProtobuf("application/x-protobuf")).isTrue();
+        assertThat(BodyFormat.wantsProtobuf("application/json;q=0.5, application/x-protobuf")).isTrue();
+        assertThat(BodyFormat.wantsProtobuf("application/x-protobuf;q=0.1, application/json")).isFalse();
+        assertThat(BodyFormat.wantsProtobuf("*/*")).isFalse();
+        assertThat(BodyFormat.wantsProtobuf(null)).isFalse();
+    }
+
+    @Test
     void announcedHostsMustBeDialable() {
         Identity node = Identity.generate();
         for (String host : new String[] {"127.0.0.1:80", "0.0.0.0", "::", "224.0.0.1", "ff02::1", "255.255.255.255"}) {
