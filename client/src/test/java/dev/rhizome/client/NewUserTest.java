@@ -208,6 +208,10 @@ class NewUserTest {
         Run negative = run("coordinator", "--data-dir", dir.resolve("c6").toString(), "--config", config.toString());
         assertThat(negative.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(negative.err()).contains("daily_write_limits.papers.total must be a whole number from 0");
+        Files.writeString(config, "{\"trusted_proxies\": [\"10.0.0.0/33\"]}");
+        Run proxy = run("coordinator", "--data-dir", dir.resolve("c7").toString(), "--config", config.toString());
+        assertThat(proxy.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(proxy.err()).contains("trusted_proxies").contains("10.0.0.0/33").contains("prefix length must be 0-32");
 
         Run store = run("coordinator", "--data-dir", dir.resolve("c3").toString(), "--port", "0", "--store", "mysql://x");
         assertThat(store.code()).isEqualTo(ExitCodes.USAGE);

@@ -77,7 +77,7 @@ public final class Coordinator implements AutoCloseable {
                     new OperatorActions(store, clock, operators, bans),
                     bans);
             HttpServer server = HttpServer.start(config.host(), config.port(), config.maxBodyBytes(), config.limits(),
-                    services, metrics);
+                    services, metrics, dev.rhizome.coordinator.http.TrustedProxies.of(config.trustedProxies()));
             ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "coordinator-lease-sweeper");
                 t.setDaemon(true);

@@ -23,9 +23,12 @@ import java.util.Set;
  * @param limits             what one client may cost: connections, timeouts, leases (see {@link CoordinatorLimits})
  * @param store              empty for SQLite in {@code dataDir}; {@code postgresql://...} for a
  *                           PostgreSQL database that several coordinators may share
+ * @param trustedProxies     addresses or blocks (10.0.0.0/8) of proxies in front whose
+ *                           X-Forwarded-For names the client; empty (the default): the header is ignored
  */
 public record CoordinatorConfig(Path dataDir, String host, int port, Duration leaseDuration, int maxBodyBytes,
-        Set<PublicId> operators, Duration selfEvaluateAfter, Clock clock, CoordinatorLimits limits, String store) {
+        Set<PublicId> operators, Duration selfEvaluateAfter, Clock clock, CoordinatorLimits limits, String store,
+        java.util.List<String> trustedProxies) {
 
     public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
 
@@ -47,50 +50,62 @@ public record CoordinatorConfig(Path dataDir, String host, int port, Duration le
             throw new IllegalArgumentException("maxBodyBytes must be positive, got " + maxBodyBytes);
         }
         operators = Set.copyOf(operators);
+        trustedProxies = java.util.List.copyOf(trustedProxies);
+        dev.rhizome.coordinator.http.TrustedProxies.of(trustedProxies);  // each entry checked, naming a bad one
+    }
+
+    public CoordinatorConfig(Path dataDir, String host, int port, Duration leaseDuration, int maxBodyBytes,
+            Set<PublicId> operators, Duration selfEvaluateAfter, Clock clock, CoordinatorLimits limits, String store) {
+        this(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store,
+                java.util.List.of());
     }
 
     public static CoordinatorConfig defaults(Path dataDir) {
         return new CoordinatorConfig(dataDir, "127.0.0.1", 0, Duration.ZERO, DEFAULT_MAX_BODY_BYTES, Set.of(),
-                Duration.ofSeconds(30), Clock.systemUTC(), CoordinatorLimits.defaults(), "");
+                Duration.ofSeconds(30), Clock.systemUTC(), CoordinatorLimits.defaults(), "", java.util.List.of());
     }
 
     public CoordinatorConfig withDataDir(Path dataDir) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies);
     }
 
     public CoordinatorConfig withHost(String host) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies);
     }
 
     public CoordinatorConfig withPort(int port) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies);
     }
 
     public CoordinatorConfig withLeaseDuration(Duration leaseDuration) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies);
     }
 
     public CoordinatorConfig withMaxBodyBytes(int maxBodyBytes) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies);
     }
 
     public CoordinatorConfig withOperators(Set<PublicId> operators) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies);
     }
 
     public CoordinatorConfig withSelfEvaluateAfter(Duration selfEvaluateAfter) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies);
     }
 
     public CoordinatorConfig withClock(Clock clock) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies);
     }
 
     public CoordinatorConfig withLimits(CoordinatorLimits limits) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies);
     }
 
     public CoordinatorConfig withStore(String store) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies);
+    }
+
+    public CoordinatorConfig withTrustedProxies(java.util.List<String> trustedProxies) {
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies);
     }
 }

@@ -61,10 +61,44 @@ public final class Json {
                 throw new InvalidProtocolBufferException("unexpected data after the JSON object at " + reader.getPath()
                         + "; send exactly one object");
             }
+            JsonReader again = new JsonReader(new StringReader(json));
+            again.setStrictness(Strictness.STRICT);
+            rejectDuplicateNames(again);
         } catch (JsonParseException | IOException | IllegalStateException e) {
             throw new InvalidProtocolBufferException("malformed JSON: " + reason(e));
         }
         return json;
+    }
+
+    /**
+     * A name given twice in one object: the parser kept the last and dropped the first, where
+     * another reader of the same text (a proxy, an auditor's tool) may keep the first, so the two
+     * would read different records from one body. The reader's nesting limit bounds the recursion.
+     */
+    private static void rejectDuplicateNames(JsonReader reader) throws IOException {
+        switch (reader.peek()) {
+            case BEGIN_OBJECT -> {
+                reader.beginObject();
+                java.util.Set<String> names = new java.util.HashSet<>();
+                while (reader.hasNext()) {
+                    String name = reader.nextName();
+                    if (!names.add(name)) {
+                        throw new InvalidProtocolBufferException("key \"" + name + "\" is given twice at "
+                                + reader.getPath() + "; give each key once");
+                    }
+                    rejectDuplicateNames(reader);
+                }
+                reader.endObject();
+            }
+            case BEGIN_ARRAY -> {
+                reader.beginArray();
+                while (reader.hasNext()) {
+                    rejectDuplicateNames(reader);
+                }
+                reader.endArray();
+            }
+            default -> reader.skipValue();
+        }
     }
 
     /** Longest path kept in a reason: a deeply nested body's path repeats itself for kilobytes. */

@@ -30,6 +30,19 @@ class LogSafeAndStrictJsonTest {
     }
 
     @Test
+    void aKeyGivenTwiceInOneObjectIsRefused() throws Exception {
+        // the last one was kept silently; another reader of the same body may keep the first
+        assertThatThrownBy(() -> Json.parse("{\"title\": \"a\", \"title\": \"b\"}", Paper.newBuilder()))
+                .isInstanceOf(InvalidProtocolBufferException.class)
+                .hasMessage("malformed JSON: key \"title\" is given twice at $.title; give each key once");
+        assertThatThrownBy(() -> Json.parse("{\"commits\": [{\"a\": 1, \"a\": 2}]}", Paper.newBuilder()))
+                .hasMessageContaining("key \"a\" is given twice");
+        // the same key in two different objects is fine
+        assertThat(Json.parse("{\"title\": \"t\", \"body_markdown\": \"b\"}", Paper.newBuilder()).getTitle())
+                .isEqualTo("t");
+    }
+
+    @Test
     void malformedJsonIsNamedInGsonsWordsWithoutItsClassNamesOrAdviceAndCut() {
         assertThatThrownBy(() -> Json.parse("{bad", Paper.newBuilder()))
                 .hasMessageStartingWith("malformed JSON: ")

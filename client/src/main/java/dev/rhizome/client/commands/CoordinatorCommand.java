@@ -31,7 +31,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "JSON config file (host, port, store, lease_seconds, max_body_bytes, operators, "
-                    + "reply_stall_seconds, daily_write_limits); flags override it.")
+                    + "reply_stall_seconds, daily_write_limits, trusted_proxies); flags override it.")
     Path configFile;
 
     @Option(names = "--host", description = "Address to listen on (default 127.0.0.1).", paramLabel = "HOST")
@@ -106,6 +106,14 @@ public final class CoordinatorCommand implements Callable<Integer> {
                 .withMaxBodyBytes(maxBodyBytes);
         config = config.withLimits(config.limits().withReplyStallTimeout(Duration.ofSeconds(stallSeconds))
                 .withDailyWrites(writeLimits));
+        if (file.trustedProxies() != null) {
+            try {
+                config = config.withTrustedProxies(file.trustedProxies());
+            } catch (IllegalArgumentException e) {
+                throw new CommandException(ExitCodes.USAGE, "config file " + configFile + ": trusted_proxies: "
+                        + e.getMessage());
+            }
+        }
         Coordinator coordinator;
         try {
             coordinator = Coordinator.start(config);

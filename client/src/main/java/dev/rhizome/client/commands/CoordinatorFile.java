@@ -22,14 +22,15 @@ import java.util.List;
 record CoordinatorFile(String host, Integer port, String store, @SerializedName("lease_seconds") Long leaseSeconds,
         @SerializedName("max_body_bytes") Integer maxBodyBytes, List<String> operators,
         @SerializedName("reply_stall_seconds") Long replyStallSeconds,
-        @SerializedName("daily_write_limits") JsonObject dailyWriteLimits) {
+        @SerializedName("daily_write_limits") JsonObject dailyWriteLimits,
+        @SerializedName("trusted_proxies") List<String> trustedProxies) {
 
-    static final CoordinatorFile EMPTY = new CoordinatorFile(null, null, null, null, null, null, null, null);
+    static final CoordinatorFile EMPTY = new CoordinatorFile(null, null, null, null, null, null, null, null, null);
 
     /** The keys the file may hold; any other is a typo that would otherwise be silently ignored. */
     static final java.util.Set<String> KEYS = new java.util.LinkedHashSet<>(
             List.of("host", "port", "store", "lease_seconds", "max_body_bytes", "operators", "reply_stall_seconds",
-                    "daily_write_limits"));
+                    "daily_write_limits", "trusted_proxies"));
 
     static CoordinatorFile read(Path file) throws CommandException {
         String text;
@@ -78,6 +79,7 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
                     case "host", "store" -> "a string";
                     case "port", "lease_seconds", "max_body_bytes", "reply_stall_seconds" -> "a whole number";
                     case "daily_write_limits" -> "an object {\"experiments\": {\"per_key\": N, ...}, ...}";
+                    case "trusted_proxies" -> "a list of addresses or blocks (strings, e.g. \"10.0.0.0/8\")";
                     default -> "a list of public ids (strings)";
                 };
                 throw new CommandException(ExitCodes.USAGE, "usage", "config file " + file + ": '" + key + "' must be "
@@ -109,12 +111,13 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
             JsonElement bounds = dailyWriteLimits.get(name);
             if (!bounds.isJsonObject()) {
                 throw new CommandException(ExitCodes.USAGE, "usage", where + " must be an object with per_key, "
-                        + "per_address and/or total, got " + bounds, HINT);
+                        + "per_address, per_network and/or total, got " + bounds, HINT);
             }
             WriteQuota.Limit was = limits.of(kind);
             int perKey = was.perKey();
             int perAddress = was.perAddress();
             int total = was.total();
+            int perNetwork = was.perNetwork();
             for (String bound : bounds.getAsJsonObject().keySet()) {
                 JsonElement v = bounds.getAsJsonObject().get(bound);
                 boolean whole = v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber()
@@ -130,11 +133,12 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
                     case "per_key" -> perKey = n;
                     case "per_address" -> perAddress = n;
                     case "total" -> total = n;
+                    case "per_network" -> perNetwork = n;
                     default -> throw new CommandException(ExitCodes.USAGE, "usage", where + ": unknown bound '" + bound
-                            + "' (the bounds are per_key, per_address, total)", HINT);
+                            + "' (the bounds are per_key, per_address, per_network, total)", HINT);
                 }
             }
-            limits = limits.with(kind, new WriteQuota.Limit(perKey, perAddress, total));
+            limits = limits.with(kind, new WriteQuota.Limit(perKey, perAddress, total, perNetwork));
         }
         return limits;
     }

@@ -33,6 +33,24 @@ public final class AddressScope {
         return prefix.append(":/64").toString();
     }
 
+    /**
+     * The network an address scope ({@link #of}) belongs to, for the per-network share of the daily
+     * totals: an IPv4 address's /24, an IPv6 /64's /48 (what one site is routinely given), or ""
+     * for no address. Read from the scope's own text, so that every caller that has a scope has
+     * its network.
+     */
+    public static String network(String scope) {
+        if (scope.isEmpty()) {
+            return "";
+        }
+        if (scope.endsWith("::/64")) {
+            String[] groups = scope.substring(0, scope.length() - "::/64".length()).split(":");
+            return groups[0] + ":" + groups[1] + ":" + groups[2] + "::/48";
+        }
+        int dot = scope.lastIndexOf('.');
+        return dot < 0 ? scope : scope.substring(0, dot) + ".0/24";
+    }
+
     private static boolean isV4Mapped(byte[] b) {
         for (int i = 0; i < 10; i++) {
             if (b[i] != 0) {

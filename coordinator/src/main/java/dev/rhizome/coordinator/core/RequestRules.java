@@ -44,7 +44,8 @@ public final class RequestRules {
 
     public static void announcement(NodeAnnouncement a) {
         if (!isHost(a.getHost())) {
-            throw Rejection.badRequest("host must be a literal IP address or a host name, got '" + a.getHost() + "'");
+            throw Rejection.badRequest("host must be a literal IP address (not unspecified, multicast or broadcast) "
+                    + "or a host name, got '" + a.getHost() + "'");
         }
         if (a.getPort() < 1 || a.getPort() > 65535) {
             throw Rejection.badRequest("port must be 1-65535, got " + a.getPort());
@@ -68,15 +69,31 @@ public final class RequestRules {
         commits("commits", p.getCommitsList());
     }
 
+    /**
+     * A literal address a peer can dial: an IPv6 address that parses ("127.0.0.1:80" passed the old
+     * pattern), and not the unspecified address (0.0.0.0 or ::, which a peer dials as itself),
+     * a multicast address or the broadcast address.
+     */
+    private static boolean dialable(String literal) {
+        java.net.InetAddress address;
+        try {
+            address = java.net.InetAddress.getByName(literal);  // a literal: parsed, never looked up
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+        return !address.isAnyLocalAddress() && !address.isMulticastAddress() && !literal.equals("255.255.255.255");
+    }
+
     static boolean isHost(String host) {
         if (host.isEmpty() || host.length() > 253) {
             return false;
         }
         if (IPV4.matcher(host).matches()) {
-            return true;
+            return dialable(host);
         }
         if (host.contains(":")) {
-            return IPV6.matcher(host).matches();
+            // The pattern first, so that what is handed to the parser is a literal: no name lookup.
+            return IPV6.matcher(host).matches() && dialable(host);
         }
         if (host.chars().allMatch(c -> Character.isDigit(c) || c == '.')) {
             return false;  // looks like an IPv4 address but isn't one

@@ -10,7 +10,8 @@ import java.util.Optional;
  * grows the database is counted here or is bounded by what is: a result needs a lease, a lease an
  * open unit, a unit an experiment or an exploration. Keys are free, so the per-key bound alone only
  * slows an attacker down; the per-address bound (an IPv6 /64 counts as one address,
- * {@link AddressScope}) makes new keys cost new addresses, and the total bounds the day's growth
+ * {@link AddressScope}) makes new keys cost new addresses, the per-network share (an IPv4 /24, an
+ * IPv6 /48) makes the day's total cost several networks, and the total bounds the day's growth
  * whatever both cost. The defaults are far above honest use (an agent proposing a few hundred
  * experiments a day, a node reporting its results) and operators may change each one. Pure: the
  * counts come from the store, the caller refuses.
@@ -49,17 +50,34 @@ public final class WriteQuota {
         }
     }
 
-    /** One kind's daily bounds; 0 means no bound at that scope. */
-    public record Limit(int perKey, int perAddress, int total) {
+    /**
+     * One kind's daily bounds; 0 means no bound at that scope. {@code perNetwork} bounds one network
+     * ({@link AddressScope#network}: an IPv4 /24, an IPv6 /48) as a share of the total: addresses
+     * within one network are cheap to come by, so without it one provider's block could take the
+     * whole day's total and lock every honest writer out.
+     */
+    public record Limit(int perKey, int perAddress, int total, int perNetwork) {
         public Limit {
-            if (perKey < 0 || perAddress < 0 || total < 0) {
+            if (perKey < 0 || perAddress < 0 || total < 0 || perNetwork < 0) {
                 throw new IllegalArgumentException("daily write limits must not be negative (0: no bound)");
             }
         }
+
+        /** Without a bound per network. */
+        public Limit(int perKey, int perAddress, int total) {
+            this(perKey, perAddress, total, 0);
+        }
+
+        boolean none() {
+            return perKey == 0 && perAddress == 0 && total == 0 && perNetwork == 0;
+        }
     }
 
-    /** Today's counts before this write: the signer's, its address's, and everyone's. */
-    public record Counts(int byKey, int byAddress, int total) {
+    /** Today's counts before this write: the signer's, its address's, everyone's and its network's. */
+    public record Counts(int byKey, int byAddress, int total, int byNetwork) {
+        public Counts(int byKey, int byAddress, int total) {
+            this(byKey, byAddress, total, 0);
+        }
     }
 
     /** Every kind's bounds. */
@@ -80,12 +98,14 @@ public final class WriteQuota {
          */
         public static Limits defaults() {
             Map<Kind, Limit> m = new EnumMap<>(Kind.class);
-            m.put(Kind.SEEDS, new Limit(50, 200, 1_000));
-            m.put(Kind.DIRECTIONS, new Limit(100, 500, 5_000));
-            m.put(Kind.EXPERIMENTS, new Limit(2_000, 10_000, 500_000));
-            m.put(Kind.PAPERS, new Limit(2_000, 10_000, 100_000));
-            m.put(Kind.EXPLORATIONS, new Limit(2_000, 20_000, 500_000));
-            m.put(Kind.NEW_NODES, new Limit(0, 1_000, 100_000));
+            // A network's share is a fifth of the total at most: locking everyone out of a kind for
+            // the day takes five networks (/24 or /48), not one block of addresses.
+            m.put(Kind.SEEDS, new Limit(50, 200, 1_000, 200));
+            m.put(Kind.DIRECTIONS, new Limit(100, 500, 5_000, 1_000));
+            m.put(Kind.EXPERIMENTS, new Limit(2_000, 10_000, 500_000, 100_000));
+            m.put(Kind.PAPERS, new Limit(2_000, 10_000, 100_000, 20_000));
+            m.put(Kind.EXPLORATIONS, new Limit(2_000, 20_000, 500_000, 100_000));
+            m.put(Kind.NEW_NODES, new Limit(0, 1_000, 100_000, 20_000));
             return new Limits(m);
         }
 
@@ -130,6 +150,10 @@ public final class WriteQuota {
             scope = "this address (an IPv6 /64 counts as one)";
             count = counts.byAddress();
             bound = limit.perAddress();
+        } else if (hasAddress && limit.perNetwork() > 0 && counts.byNetwork() >= limit.perNetwork()) {
+            scope = "this network (an IPv4 /24 or IPv6 /48 counts as one)";
+            count = counts.byNetwork();
+            bound = limit.perNetwork();
         } else if (limit.total() > 0 && counts.total() >= limit.total()) {
             scope = "this coordinator (all keys together)";
             count = counts.total();

@@ -38,6 +38,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final RequestDeadline deadline;
     private final CoordinatorMetrics metrics;
     private final ReplyBudget replies;
+    private final TrustedProxies proxies;
     private final ReplyOrder<Outgoing> order = new ReplyOrder<>();
     /** Set once a reply that closes the connection is queued: later requests are not answered. */
     private boolean closing;
@@ -49,7 +50,9 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     /** The client shut its side down: nothing more will arrive (see {@link #closeIfDone}). */
     private boolean inputClosed;
 
-    private record Waiting(long seq, ApiRequest request, boolean keepAlive, boolean protobuf, long start) {
+    /** @param client the address the request is counted against (its worker share, its daily writes) */
+    private record Waiting(long seq, ApiRequest request, boolean keepAlive, boolean protobuf, long start,
+            java.net.InetAddress client) {
     }
 
     private record Outgoing(Reply reply, boolean keepAlive, boolean protobuf, boolean head) {
@@ -60,6 +63,12 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     ApiHandler(Router router, FairWorkers workers, int maxPipelined, RequestDeadline deadline,
             CoordinatorMetrics metrics, ReplyBudget replies) {
+        this(router, workers, maxPipelined, deadline, metrics, replies, TrustedProxies.NONE);
+    }
+
+    ApiHandler(Router router, FairWorkers workers, int maxPipelined, RequestDeadline deadline,
+            CoordinatorMetrics metrics, ReplyBudget replies, TrustedProxies proxies) {
+        this.proxies = proxies;
         this.replies = replies;
         this.router = router;
         this.workers = workers;
@@ -83,11 +92,22 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (order.outstanding() >= maxPipelined) {
             ctx.channel().config().setAutoRead(false);  // back-pressure: read on once replies went out
         }
+        if (order.outstanding() > MessageRules.MAX_PIPELINED_AHEAD) {
+            // One read of tiny pipelined requests (64 KB of them: thousands) is decoded whole, however
+            // few are handled at once. Past the cap the rest are not kept: the ones before are
+            // answered, in order, then this refusal, then the connection closes. Netty's codec used to
+            // close it after the next reply instead, the requests it had read dropped unanswered.
+            closing = true;
+            send(ctx, seq, new Outgoing(refuse("?", new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    Error.Code.UNAVAILABLE, "more than " + MessageRules.MAX_PIPELINED_AHEAD + " requests were sent on "
+                            + "this connection ahead of their replies; those before this answer were answered, the rest "
+                            + "were not read: read replies before sending more, and resend the rest on a new connection")),
+                    false, protobuf));
+            return;
+        }
         if (!msg.decoderResult().isSuccess()) {
             closing = true;
-            send(ctx, seq, new Outgoing(refuse("?", new HttpError(HttpResponseStatus.BAD_REQUEST,
-                    Error.Code.BAD_REQUEST, "malformed HTTP request: " + reason(msg.decoderResult().cause()))),
-                    false, protobuf));
+            send(ctx, seq, new Outgoing(refuse("?", MessageRules.undecodable(msg)), false, protobuf));
             return;
         }
         if (msg.protocolVersion().majorVersion() != 1) {
@@ -97,11 +117,21 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                             + " is not supported; speak HTTP/1.1")), false, protobuf));
             return;
         }
+        HttpError framing = MessageRules.check(msg);
+        if (framing != null) {
+            // The message was read, but its framing or headers are not what HTTP/1.1 allows: what
+            // follows it on the connection cannot be trusted to be read the same way by everyone.
+            closing = true;
+            send(ctx, seq, new Outgoing(refuse("?", framing), false, protobuf));
+            return;
+        }
         ApiRequest request;
+        // A listed proxy's X-Forwarded-For names the client; anyone else's is ignored (TrustedProxies).
+        java.net.InetAddress client = proxies.client(remoteAddress(ctx), msg.headers().getAll("X-Forwarded-For"));
         try {
             request = RequestTarget.parse(msg.method().name(), msg.uri(),
                     msg.headers().get(HttpHeaderNames.CONTENT_TYPE), ByteBufUtil.getBytes(msg.content()))
-                    .from(dev.rhizome.coordinator.core.AddressScope.of(remoteAddress(ctx)));
+                    .from(dev.rhizome.coordinator.core.AddressScope.of(client));
         } catch (HttpError e) {
             // The target could not be read (bad percent-encoding, not UTF-8): answered like any
             // other bad request, where an exception here used to close the connection unanswered.
@@ -109,7 +139,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             send(ctx, seq, new Outgoing(refuse("?", e), false, protobuf));
             return;
         }
-        waiting.add(new Waiting(seq, request, keepAlive, protobuf, System.nanoTime()));
+        waiting.add(new Waiting(seq, request, keepAlive, protobuf, System.nanoTime(), client));
         dispatch(ctx);
     }
 
@@ -144,7 +174,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             boolean head = request.method().equals("HEAD");
             try {
                 // Each remote address has its own share of the workers and the queue (FairWorkers).
-                workers.execute(remoteAddress(ctx), () -> {
+                workers.execute(next.client(), () -> {
                     Reply reply = handle(request);
                     metrics.request(router.methodLabel(request.method()), router.label(request.path()),
                             reply.status().code(), System.nanoTime() - next.start());
@@ -272,15 +302,6 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         super.channelWritabilityChanged(ctx);
     }
 
-    /** A decoder failure's own words, without the exception's class name. */
-    private static String reason(Throwable cause) {
-        if (cause == null) {
-            return "unreadable";
-        }
-        String message = cause.getMessage();
-        return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
-    }
-
     /** A connection idle for the idle timeout is closed, unless one of its requests is being handled. */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
@@ -288,7 +309,18 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             // The client half-closed (it sent its requests, then FIN): it still reads, so what it
             // asked is answered, then the connection closes. It used to close at once, unanswered.
             inputClosed = true;
+            boolean cutShort = deadline.inProgress() && !closing;
             closing = true;
+            if (cutShort) {
+                // Part of a request came (its headers, some of its body): the codec says nothing of a
+                // body cut short, and the connection used to close unanswered. It is answered in its
+                // place in the order, like a request whose headers were cut short.
+                deadline.requestReceived();
+                send(ctx, order.arrive(), new Outgoing(refuse("?", new HttpError(HttpResponseStatus.BAD_REQUEST,
+                        Error.Code.BAD_REQUEST, "request cut short: the client shut its side of the connection "
+                                + "down before the whole request (headers and body) arrived")), false, false));
+                return;
+            }
             closeIfDone(ctx);
             return;
         }
@@ -303,6 +335,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof io.netty.handler.codec.PrematureChannelClosureException && inputClosed) {
+            ctx.close();  // the partial request was already answered (userEventTriggered)
+            return;
+        }
         LOG.warn("closing connection from {}: {}", ctx.channel().remoteAddress(), LogSafe.of(cause.toString()));
         ctx.close();
     }

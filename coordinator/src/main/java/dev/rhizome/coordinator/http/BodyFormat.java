@@ -31,9 +31,16 @@ final class BodyFormat {
             }
         }
         if (type.isEmpty() || type.equals(JSON)) {
+            String text;
             try {
-                return Json.parse(utf8(request.body()), SignedEnvelope.newBuilder()).build();
-            } catch (InvalidProtocolBufferException | CharacterCodingException e) {
+                text = utf8(request.body());
+            } catch (CharacterCodingException e) {
+                // the decoder's own words were "Input length = 1"
+                throw badBody("JSON", "the body is not UTF-8 (a JSON body must be)");
+            }
+            try {
+                return Json.parse(text, SignedEnvelope.newBuilder()).build();
+            } catch (InvalidProtocolBufferException e) {
                 throw badBody("JSON", e.getMessage());
             }
         }
@@ -41,8 +48,38 @@ final class BodyFormat {
                 "Content-Type " + request.contentType() + " is not supported; send " + JSON + " or " + PROTOBUF);
     }
 
+    /**
+     * Whether the answer should be protobuf: Accept names it with a quality above 0 and above that
+     * of JSON (or of anything, "*&#47;*"). "application/x-protobuf;q=0, application/json" said
+     * "never protobuf" and was answered in protobuf.
+     */
     static boolean wantsProtobuf(String accept) {
-        return accept != null && accept.toLowerCase(Locale.ROOT).contains(PROTOBUF);
+        if (accept == null) {
+            return false;
+        }
+        double protobuf = 0;
+        double json = 0;
+        for (String entry : accept.toLowerCase(Locale.ROOT).split(",")) {
+            String[] parts = entry.split(";");
+            String type = parts[0].trim();
+            double q = 1;
+            for (int i = 1; i < parts.length; i++) {
+                String param = parts[i].trim();
+                if (param.startsWith("q=")) {
+                    try {
+                        q = Double.parseDouble(param.substring(2).trim());
+                    } catch (NumberFormatException e) {
+                        q = 0;
+                    }
+                }
+            }
+            if (type.equals(PROTOBUF)) {
+                protobuf = Math.max(protobuf, q);
+            } else if (type.equals(JSON) || type.equals("*/*") || type.equals("application/*")) {
+                json = Math.max(json, q);
+            }
+        }
+        return protobuf > 0 && protobuf >= json;
     }
 
     static byte[] encode(Message message, boolean protobuf) {

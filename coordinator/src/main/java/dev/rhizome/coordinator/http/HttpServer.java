@@ -11,7 +11,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import dev.rhizome.coordinator.CoordinatorLimits;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -48,8 +48,15 @@ public final class HttpServer implements AutoCloseable {
     /** @param metrics counts requests, refusals and rejected signatures, and serves /metrics */
     public static HttpServer start(String host, int port, int maxBodyBytes, CoordinatorLimits limits,
             Routes.Services services, CoordinatorMetrics metrics) throws InterruptedException {
+        return start(host, port, maxBodyBytes, limits, services, metrics, TrustedProxies.NONE);
+    }
+
+    /** @param proxies whose X-Forwarded-For names the client (none: the header is ignored) */
+    public static HttpServer start(String host, int port, int maxBodyBytes, CoordinatorLimits limits,
+            Routes.Services services, CoordinatorMetrics metrics, TrustedProxies proxies) throws InterruptedException {
         Router router = Routes.build(services, new SignedRequests(metrics, services.bans()::require), metrics);
-        return start(host, port, maxBodyBytes, limits, router, metrics);
+        return start(host, port, maxBodyBytes, limits, router, metrics, new ReplyBudget(ReplyBudget.DEFAULT_BYTES),
+                proxies);
     }
 
     /** The server over any routes: the coordinator's, or a test's. */
@@ -61,6 +68,11 @@ public final class HttpServer implements AutoCloseable {
     /** With a given budget of reply bytes waiting for their clients: a test's. */
     static HttpServer start(String host, int port, int maxBodyBytes, CoordinatorLimits limits, Router router,
             CoordinatorMetrics metrics, ReplyBudget replies) throws InterruptedException {
+        return start(host, port, maxBodyBytes, limits, router, metrics, replies, TrustedProxies.NONE);
+    }
+
+    static HttpServer start(String host, int port, int maxBodyBytes, CoordinatorLimits limits, Router router,
+            CoordinatorMetrics metrics, ReplyBudget replies, TrustedProxies proxies) throws InterruptedException {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup io = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         FairWorkers workers = new FairWorkers(WORKERS, QUEUED_REQUESTS, RUNNING_PER_ADDRESS, QUEUED_PER_ADDRESS,
@@ -83,10 +95,15 @@ public final class HttpServer implements AutoCloseable {
                                     .addLast(new WriteStall(limits.replyStallTimeout()))
                                     .addLast(new IdleStateHandler(0, 0, idleMs, TimeUnit.MILLISECONDS))
                                     .addLast(deadline)
-                                    .addLast(new HttpServerCodec())
+                                    // Decoder and encoder apart, not HttpServerCodec: past its cap on requests
+                                    // decoded ahead (128) the codec closed the connection after the next reply,
+                                    // dropping the requests it had read; ApiHandler keeps that cap and answers.
+                                    .addLast(new RequestDecoder(deadline))
+                                    .addLast(new HttpResponseEncoder())
                                     .addLast(new BodyBudget(bodyBytesInUse, limits.maxBufferedBodyBytes()))
                                     .addLast(new OversizedBodies(maxBodyBytes))
-                                    .addLast(new ApiHandler(router, workers, limits.maxPipelined(), deadline, metrics, replies));
+                                    .addLast(new ApiHandler(router, workers, limits.maxPipelined(), deadline, metrics, replies,
+                                            proxies));
                         }
                     })
                     .bind(host, port).sync().channel();

@@ -40,6 +40,21 @@ final class RequestDeadline extends ChannelDuplexHandler {
         super.channelRead(ctx, msg);
     }
 
+    /**
+     * Part of a request is held after a read (the decoder says so): its clock starts now unless it
+     * is running, since the read's first byte belonged to a request already answered.
+     */
+    void requestStarted() {
+        if (timer == null && ctx.channel().isActive()) {
+            timer = ctx.executor().schedule(this::expire, timeoutNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Some of a request has arrived, and not all of it. */
+    boolean inProgress() {
+        return timer != null;
+    }
+
     /** A whole request arrived; the next one's clock starts with its first byte. */
     void requestReceived() {
         if (timer != null) {

@@ -13,7 +13,8 @@ import java.util.Map;
 /**
  * Reads a request's target (path and query) strictly: percent-escapes must be well formed and
  * decode to UTF-8, so a client learns what was wrong with its URI (400) instead of having its
- * connection closed, or its "%ff" silently turned into U+FFFD and matched against nothing.
+ * connection closed, or its "%ff" silently turned into U+FFFD and matched against nothing. The path
+ * is kept as sent; the query's parameters are decoded.
  */
 final class RequestTarget {
     private RequestTarget() {
@@ -26,12 +27,40 @@ final class RequestTarget {
         Map<String, List<String>> query;
         try {
             decoder = new QueryStringDecoder(uri);
-            path = decoder.path();
+            path = rawPath(uri);
             query = decoder.parameters();
         } catch (IllegalArgumentException e) {
             throw bad("request target is not a valid URI: " + e.getMessage());
         }
         return new ApiRequest(method, path, query, contentType, body);
+    }
+
+    /**
+     * The path as sent, escapes not decoded: routes are matched on it, so "/v1%2Fbans" or
+     * "/v1/%2e%2e/x" is no route (404) rather than a second spelling of one that a proxy in front,
+     * filtering by path, would not recognise. No route's path has a character that needs escaping.
+     */
+    private static String rawPath(String uri) {
+        int start = 0;
+        // absolute-form ("GET http://host/v1/stats"), which a server must accept (RFC 9112, 3.2.2)
+        for (String scheme : new String[] {"http://", "https://"}) {
+            if (uri.regionMatches(true, 0, scheme, 0, scheme.length())) {
+                int slash = uri.indexOf('/', scheme.length());
+                if (slash < 0) {
+                    return "/";
+                }
+                start = slash;
+            }
+        }
+        int end = uri.length();
+        for (int i = start; i < uri.length(); i++) {
+            char c = uri.charAt(i);
+            if (c == '?' || c == '#') {
+                end = i;
+                break;
+            }
+        }
+        return uri.substring(start, end);
     }
 
     /** Every "%" starts two hex digits, and each run of escapes is valid UTF-8. */

@@ -65,7 +65,8 @@ final class Router {
     Handler route(String method, String path) {
         Map<String, Handler> byMethod = routes.get(path);
         if (byMethod == null) {
-            throw new HttpError(HttpResponseStatus.NOT_FOUND, Error.Code.NOT_FOUND, "no route " + path);
+            throw new HttpError(HttpResponseStatus.NOT_FOUND, Error.Code.NOT_FOUND, "no route " + path
+                    + (path.indexOf('%') >= 0 ? " (paths are matched as sent: their percent-escapes are not decoded)" : ""));
         }
         // HEAD is GET without the body (RFC 9110, 9.3.2): ApiHandler drops the body, keeps the length.
         Handler handler = byMethod.get(method.equals("HEAD") ? "GET" : method);

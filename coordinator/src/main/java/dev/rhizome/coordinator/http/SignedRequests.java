@@ -72,6 +72,11 @@ final class SignedRequests {
         } catch (UnknownFieldException e) {
             throw new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, e.getMessage());
         } catch (SignatureException e) {
+            if (e.getCause() instanceof com.google.protobuf.InvalidProtocolBufferException) {
+                // The signature checked out; what it covers is not the record (a truncated field,
+                // groups nested past protobuf's limit): an unparsable body, not a forgery.
+                throw new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, e.getMessage());
+            }
             metrics.signatureRejected();
             throw new HttpError(HttpResponseStatus.UNAUTHORIZED, Error.Code.BAD_SIGNATURE, e.getMessage());
         }

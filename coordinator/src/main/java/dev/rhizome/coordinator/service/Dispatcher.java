@@ -100,6 +100,12 @@ public final class Dispatcher {
         if (!claim.getFromCommit().isEmpty()) {
             RequestRules.commit("from_commit", claim.getFromCommit());
         }
+        for (int kind : claim.getKindsValueList()) {
+            // An unknown kind asked for nothing: the claim found no work and still spent a nonce.
+            if (kind != WorkUnit.Kind.EVALUATE_VALUE && kind != WorkUnit.Kind.EXPLORE_VALUE) {
+                throw Rejection.badRequest("kinds must be EVALUATE or EXPLORE, got " + kind);
+            }
+        }
         if (claim.getHypothesis().length() > MAX_HYPOTHESIS_CHARS) {
             throw Rejection.badRequest("hypothesis is " + claim.getHypothesis().length() + " characters; at most "
                     + MAX_HYPOTHESIS_CHARS + " are allowed");

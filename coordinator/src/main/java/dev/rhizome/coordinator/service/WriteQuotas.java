@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.service;
 
 import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.AddressScope;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.WriteQuota;
@@ -11,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Charges one write to today's counts of its key, its address and the coordinator, inside the
+ * Charges one write to today's counts of its key, its address, its network and the coordinator, inside the
  * transaction that stores it (a refused or rolled-back write counts nothing; a retry of a record
  * already stored is answered before and counts nothing either). Refuses with 429 LIMIT_REACHED
  * naming the bound ({@link WriteQuota#refusal}).
@@ -35,7 +36,7 @@ public final class WriteQuotas {
      */
     public void charge(Store.Transaction tx, WriteQuota.Kind kind, ByteString signer, String origin, long nowMs) {
         WriteQuota.Limit limit = limits.of(kind);
-        if (limit.perKey() == 0 && limit.perAddress() == 0 && limit.total() == 0) {
+        if (limit.perKey() == 0 && limit.perAddress() == 0 && limit.total() == 0 && limit.perNetwork() == 0) {
             return;
         }
         long day = Reputation.dayStart(nowMs);
@@ -45,13 +46,15 @@ public final class WriteQuotas {
         if (!key.isEmpty()) {
             scopes.add(key);
         }
+        String network = origin.isEmpty() ? "" : "network:" + AddressScope.network(origin);
         if (!address.isEmpty()) {
             scopes.add(address);
+            scopes.add(network);
         }
         scopes.add(ALL);
         Map<String, Integer> counts = tx.writeCounts(kind.configName(), day, scopes);
         WriteQuota.Counts today = new WriteQuota.Counts(counts.getOrDefault(key, 0), counts.getOrDefault(address, 0),
-                counts.getOrDefault(ALL, 0));
+                counts.getOrDefault(ALL, 0), counts.getOrDefault(network, 0));
         WriteQuota.refusal(kind, limit, today, !address.isEmpty(), nowMs).ifPresent(reason -> {
             throw Rejection.limitReached(reason);
         });

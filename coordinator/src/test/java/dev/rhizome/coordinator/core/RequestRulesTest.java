@@ -18,6 +18,16 @@ class RequestRulesTest {
         assertThat(RequestRules.isHost("evil.com/path")).isFalse();
         assertThat(RequestRules.isHost("a b")).isFalse();
         assertThat(RequestRules.isHost("")).isFalse();
+        // what a peer cannot dial: not an address at all, the unspecified address (a peer dials
+        // itself), multicast, broadcast
+        assertThat(RequestRules.isHost("127.0.0.1:80")).isFalse();
+        assertThat(RequestRules.isHost("1::2::3")).isFalse();
+        assertThat(RequestRules.isHost("0.0.0.0")).isFalse();
+        assertThat(RequestRules.isHost("::")).isFalse();
+        assertThat(RequestRules.isHost("224.0.0.1")).isFalse();
+        assertThat(RequestRules.isHost("255.255.255.255")).isFalse();
+        assertThat(RequestRules.isHost("2001:db8::1")).isTrue();
+        assertThat(RequestRules.isHost("::ffff:10.0.0.7")).isTrue();
     }
 
     @Test

@@ -33,6 +33,30 @@ class WriteQuotaTest {
     }
 
     @Test
+    void aNetworkGetsAShareOfTheTotalNotAllOfIt() throws Exception {
+        // many addresses of one /24 (or /48) could use up a whole day's total and lock everyone out
+        WriteQuota.Limit shared = new WriteQuota.Limit(0, 10, 100, 20);
+        assertThat(WriteQuota.refusal(WriteQuota.Kind.EXPERIMENTS, shared, new WriteQuota.Counts(0, 1, 20, 19), true, NOW))
+                .isEmpty();
+        assertThat(WriteQuota.refusal(WriteQuota.Kind.EXPERIMENTS, shared, new WriteQuota.Counts(0, 1, 20, 20), true, NOW))
+                .get().asString().contains("this network (an IPv4 /24 or IPv6 /48 counts as one)")
+                .contains("at most 20 a day");
+        assertThat(WriteQuota.refusal(WriteQuota.Kind.EXPERIMENTS, shared, new WriteQuota.Counts(0, 0, 0, 50), false, NOW))
+                .as("no address, no network").isEmpty();
+        for (WriteQuota.Kind kind : WriteQuota.Kind.values()) {
+            WriteQuota.Limit l = WriteQuota.Limits.defaults().of(kind);
+            assertThat(l.perNetwork()).as(kind.configName()).isGreaterThanOrEqualTo(l.perAddress())
+                    .isLessThanOrEqualTo(l.total() / 5);
+        }
+        assertThat(AddressScope.network(AddressScope.of(java.net.InetAddress.getByName("192.0.2.7"))))
+                .isEqualTo("192.0.2.0/24");
+        assertThat(AddressScope.network(AddressScope.of(java.net.InetAddress.getByName("2001:db8:1:2:aaaa::1"))))
+                .isEqualTo(AddressScope.network(AddressScope.of(java.net.InetAddress.getByName("2001:db8:1:ffff::9"))))
+                .isEqualTo("2001:db8:1::/48");
+        assertThat(AddressScope.network("")).isEmpty();
+    }
+
+    @Test
     void defaultsBoundEveryKindAndHonestUseIsFarBelowThem() {
         WriteQuota.Limits defaults = WriteQuota.Limits.defaults();
         for (WriteQuota.Kind kind : WriteQuota.Kind.values()) {

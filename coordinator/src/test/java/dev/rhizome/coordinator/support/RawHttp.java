@@ -83,6 +83,11 @@ public final class RawHttp implements AutoCloseable {
         return new Response(Integer.parseInt(head.substring(9, 12)), head, "");
     }
 
+    /** Half-closes: the server reads an end of stream after what was sent, and may still answer. */
+    public void shutdownOutput() throws IOException {
+        socket.shutdownOutput();
+    }
+
     /** True once the server closed the connection (end of stream or reset). */
     public boolean closedByServer() {
         try {

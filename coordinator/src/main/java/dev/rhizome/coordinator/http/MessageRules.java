@@ -1,0 +1,75 @@
+package dev.rhizome.coordinator.http;
+
+import dev.rhizome.proto.v1.Error;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import java.util.List;
+
+/**
+ * What a decoded HTTP/1.x request must look like beyond what Netty's codec checks (RFC 9112), and
+ * the status each kind of undecodable request gets. Pure: no I/O, no state.
+ */
+final class MessageRules {
+    /** Requests a connection may have decoded ahead of their replies (HttpServerCodec's cap was the same). */
+    static final int MAX_PIPELINED_AHEAD = 128;
+    /** Netty's codec's defaults: one request line, all header lines together. */
+    static final int MAX_LINE_BYTES = 4096;
+    static final int MAX_HEADER_BYTES = 8192;
+
+    private MessageRules() {
+    }
+
+    /**
+     * A request the codec could not read: 414 for a request line too long (the target is what
+     * grows), 431 for headers or trailers too large (RFC 6585), else 400 naming the codec's reason.
+     */
+    static HttpError undecodable(FullHttpRequest msg) {
+        Throwable cause = msg.decoderResult().cause();
+        // An initial line that failed leaves a message with no headers; a chunk-size line that is too
+        // long fails after the headers were read, and is a malformed body, not a long target.
+        if (cause instanceof TooLongHttpLineException && msg.headers().isEmpty()) {
+            return new HttpError(HttpResponseStatus.REQUEST_URI_TOO_LONG, Error.Code.TOO_LARGE,
+                    "request line is longer than " + MAX_LINE_BYTES + " bytes; shorten the request target");
+        }
+        if (cause instanceof TooLongHttpHeaderException) {
+            return new HttpError(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, Error.Code.TOO_LARGE,
+                    "request header (or trailer) lines are larger than " + MAX_HEADER_BYTES + " bytes in all");
+        }
+        return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST,
+                "malformed HTTP request: " + reason(cause));
+    }
+
+    /**
+     * The framing and headers every request must have, or null when it has them: exactly one Host
+     * in HTTP/1.1 (at most one in 1.0), and no transfer coding but chunked (the aggregator takes
+     * chunked off; any other left would mean a body we read as something it is not).
+     */
+    static HttpError check(FullHttpRequest msg) {
+        List<String> hosts = msg.headers().getAll(HttpHeaderNames.HOST);
+        boolean http11 = msg.protocolVersion().minorVersion() >= 1;
+        if (hosts.size() > 1 || (http11 && hosts.isEmpty())) {
+            return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, hosts.isEmpty()
+                    ? "an HTTP/1.1 request must have a Host header"
+                    : "request has " + hosts.size() + " Host headers; send exactly one");
+        }
+        String coding = msg.headers().get(HttpHeaderNames.TRANSFER_ENCODING);
+        if (coding != null && !coding.isBlank()) {
+            return new HttpError(HttpResponseStatus.NOT_IMPLEMENTED, Error.Code.UNSUPPORTED,
+                    "Transfer-Encoding " + dev.rhizome.protocol.LogSafe.of(coding)
+                            + " is not supported; send the body as is, or chunked alone");
+        }
+        return null;
+    }
+
+    /** A decoder failure's own words, without the exception's class name. */
+    static String reason(Throwable cause) {
+        if (cause == null) {
+            return "unreadable";
+        }
+        String message = cause.getMessage();
+        return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
+    }
+}

@@ -1,0 +1,138 @@
+package dev.rhizome.coordinator.http;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The proxies in front of the coordinator whose {@code X-Forwarded-For} is believed (opt-in: none
+ * by default, and then the header is ignored, since any client can send it). A request that comes
+ * from a listed proxy is counted against the address the proxies say it came from: the rightmost
+ * address of the header that is not itself a listed proxy (what each proxy appended; anything to
+ * its left was written by the client and may be made up). Without this every client behind a
+ * proxy was one address: one share of the workers, one address's daily writes. Pure.
+ */
+public final class TrustedProxies {
+    public static final TrustedProxies NONE = new TrustedProxies(List.of(), List.of());
+
+    private static final Pattern IPV4 =
+            Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
+
+    private record Block(byte[] prefix, int bits) {
+        boolean contains(InetAddress address) {
+            byte[] a = address.getAddress();
+            if (a.length != prefix.length) {
+                return false;
+            }
+            int whole = bits / 8;
+            for (int i = 0; i < whole; i++) {
+                if (a[i] != prefix[i]) {
+                    return false;
+                }
+            }
+            int rest = bits % 8;
+            if (rest == 0) {
+                return true;
+            }
+            int mask = (0xff << (8 - rest)) & 0xff;
+            return (a[whole] & mask) == (prefix[whole] & mask);
+        }
+    }
+
+    private final List<Block> blocks;
+    private final List<String> spelled;
+
+    private TrustedProxies(List<Block> blocks, List<String> spelled) {
+        this.blocks = blocks;
+        this.spelled = spelled;
+    }
+
+    /**
+     * @param entries literal addresses ("10.0.0.5", "::1") or blocks ("10.0.0.0/8", "fd00::/8")
+     * @throws IllegalArgumentException naming the first entry that is neither
+     */
+    public static TrustedProxies of(List<String> entries) {
+        List<Block> blocks = new ArrayList<>();
+        for (String entry : entries) {
+            String text = entry.trim();
+            int slash = text.indexOf('/');
+            InetAddress address = literal(slash < 0 ? text : text.substring(0, slash));
+            if (address == null) {
+                throw new IllegalArgumentException("trusted proxy '" + entry + "' is not a literal IP address or a block "
+                        + "like 10.0.0.0/8 or fd00::/8");
+            }
+            int max = address.getAddress().length * 8;
+            int bits = max;
+            if (slash >= 0) {
+                try {
+                    bits = Integer.parseInt(text.substring(slash + 1));
+                } catch (NumberFormatException e) {
+                    bits = -1;
+                }
+                if (bits < 0 || bits > max) {
+                    throw new IllegalArgumentException("trusted proxy '" + entry + "': the prefix length must be 0-" + max);
+                }
+            }
+            blocks.add(new Block(address.getAddress(), bits));
+        }
+        return new TrustedProxies(List.copyOf(blocks), List.copyOf(entries));
+    }
+
+    public List<String> entries() {
+        return spelled;
+    }
+
+    boolean trusts(InetAddress address) {
+        for (Block b : blocks) {
+            if (b.contains(address)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The address a request is counted against: its connection's, or, when that is a listed proxy,
+     * the rightmost address of {@code X-Forwarded-For} (all its lines, in order) that is not a
+     * listed proxy. An entry that is not a literal address ends the walk: the address to its right
+     * is the last one a trusted proxy vouched for.
+     */
+    InetAddress client(InetAddress peer, List<String> forwardedFor) {
+        if (blocks.isEmpty() || !trusts(peer) || forwardedFor.isEmpty()) {
+            return peer;
+        }
+        List<String> hops = new ArrayList<>();
+        for (String line : forwardedFor) {
+            for (String hop : line.split(",")) {
+                hops.add(hop.trim());
+            }
+        }
+        InetAddress client = peer;
+        for (int i = hops.size() - 1; i >= 0; i--) {
+            InetAddress hop = literal(hops.get(i));
+            if (hop == null) {
+                return client;
+            }
+            client = hop;
+            if (!trusts(hop)) {
+                return hop;
+            }
+        }
+        return client;
+    }
+
+    /** A literal IPv4 or IPv6 address, or null: never a name (no lookup is ever made). */
+    static InetAddress literal(String text) {
+        if (!IPV4.matcher(text).matches() && !(text.contains(":") && IPV6.matcher(text).matches())) {
+            return null;
+        }
+        try {
+            return InetAddress.getByName(text);
+        } catch (UnknownHostException e) {
+            return null;
+        }
+    }
+}

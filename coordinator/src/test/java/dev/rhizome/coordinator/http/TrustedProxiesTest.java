@@ -1,0 +1,98 @@
+package dev.rhizome.coordinator.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.rhizome.coordinator.Coordinator;
+import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.coordinator.CoordinatorLimits;
+import dev.rhizome.coordinator.core.WriteQuota;
+import dev.rhizome.coordinator.support.RawHttp;
+import dev.rhizome.proto.v1.NodeAnnouncement;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.identity.Identity;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * X-Forwarded-For is believed from listed proxies only (opt-in), and from them only for the hops
+ * they appended: behind a proxy every client used to be one address (one worker share, one
+ * address's daily writes), and believing the header from anyone would let a client pick its own.
+ */
+class TrustedProxiesTest {
+    @TempDir
+    Path dataDir;
+
+    private static InetAddress ip(String literal) throws Exception {
+        return InetAddress.getByName(literal);
+    }
+
+    @Test
+    void onlyAListedProxysHeaderIsReadAndOnlyItsRightmostUntrustedHop() throws Exception {
+        TrustedProxies proxies = TrustedProxies.of(List.of("10.0.0.0/8", "::1", "192.0.2.1"));
+        // not a proxy: the header is the client's own word
+        assertThat(proxies.client(ip("203.0.113.5"), List.of("198.51.100.7"))).isEqualTo(ip("203.0.113.5"));
+        // a proxy: the hop it appended
+        assertThat(proxies.client(ip("10.1.2.3"), List.of("198.51.100.7"))).isEqualTo(ip("198.51.100.7"));
+        // what the client wrote to the left of the proxies' hops is not believed
+        assertThat(proxies.client(ip("10.1.2.3"), List.of("1.1.1.1, 198.51.100.7, 10.9.9.9")))
+                .isEqualTo(ip("198.51.100.7"));
+        // several header lines are one list, in order
+        assertThat(proxies.client(ip("::1"), List.of("1.1.1.1", "2001:db8::7"))).isEqualTo(ip("2001:db8::7"));
+        // a hop that is not a literal address ends the walk at the last one a proxy vouched for
+        assertThat(proxies.client(ip("10.1.2.3"), List.of("198.51.100.7, evil.example, 10.9.9.9")))
+                .isEqualTo(ip("10.9.9.9"));
+        assertThat(proxies.client(ip("10.1.2.3"), List.of("unknown"))).isEqualTo(ip("10.1.2.3"));
+        assertThat(proxies.client(ip("10.1.2.3"), List.of())).isEqualTo(ip("10.1.2.3"));
+        // nothing listed: the header is ignored whoever sends it
+        assertThat(TrustedProxies.NONE.client(ip("10.1.2.3"), List.of("198.51.100.7"))).isEqualTo(ip("10.1.2.3"));
+        assertThat(proxies.trusts(ip("192.0.2.1"))).isTrue();
+        assertThat(proxies.trusts(ip("192.0.2.2"))).isFalse();
+    }
+
+    @Test
+    void aBadEntryIsNamed() {
+        assertThatThrownBy(() -> TrustedProxies.of(List.of("10.0.0.0/33"))).hasMessageContaining("10.0.0.0/33")
+                .hasMessageContaining("prefix length must be 0-32");
+        assertThatThrownBy(() -> TrustedProxies.of(List.of("proxy.example"))).hasMessageContaining("proxy.example")
+                .hasMessageContaining("not a literal IP address");
+        assertThatThrownBy(() -> TrustedProxies.of(List.of("999.1.1.1"))).hasMessageContaining("999.1.1.1");
+        assertThatThrownBy(() -> CoordinatorConfig.defaults(dataDir).withTrustedProxies(List.of("fd00::/129")))
+                .hasMessageContaining("0-128");
+    }
+
+    private RawHttp.Response announce(Coordinator c, String from, String forwardedFor) throws Exception {
+        Identity node = Identity.generate();
+        byte[] body = Envelopes.sign(node, NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString())
+                .setHost("127.0.0.1").setPort(7000).setHardwareClass("cpu").setTimeMs(System.currentTimeMillis()).build())
+                .toByteArray();
+        String head = "POST /v1/announce HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"
+                + (forwardedFor == null ? "" : "X-Forwarded-For: " + forwardedFor + "\r\n")
+                + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n";
+        try (RawHttp raw = new RawHttp(c.url(), from)) {
+            return raw.send(head).send(body).read();
+        }
+    }
+
+    @Test
+    void behindAListedProxyEachClientIsCountedAsItself() throws Exception {
+        WriteQuota.Limits limits = WriteQuota.Limits.defaults()
+                .with(WriteQuota.Kind.NEW_NODES, new WriteQuota.Limit(0, 1, 100, 0));
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dataDir)
+                .withLimits(CoordinatorLimits.defaults().withDailyWrites(limits))
+                .withTrustedProxies(List.of("127.0.0.1")))) {
+            assertThat(announce(c, "127.0.0.1", "198.51.100.7").status()).isEqualTo(200);
+            RawHttp.Response again = announce(c, "127.0.0.1", "198.51.100.7");
+            assertThat(again.status()).isEqualTo(429);
+            assertThat(again.body()).contains("this address");
+            // another client behind the same proxy has its own share
+            assertThat(announce(c, "127.0.0.1", "10.0.0.1, 198.51.100.8").status()).isEqualTo(200);
+            // not a listed proxy: its header is ignored and it is counted as itself
+            assertThat(announce(c, "127.0.0.2", "198.51.100.9").status()).isEqualTo(200);
+            assertThat(announce(c, "127.0.0.2", "198.51.100.10").status()).isEqualTo(429);
+        }
+    }
+}
