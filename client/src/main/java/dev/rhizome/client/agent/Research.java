@@ -87,7 +87,17 @@ public final class Research {
                 try {
                     ClaimFiles.save(dataDir, response.getUnit());
                 } catch (IOException e) {
-                    throw new CommandException(ExitCodes.FAILED, "cannot save the claim in " + dataDir + ": " + e.getMessage());
+                    // unsaved, no `submit` could answer it: give it back rather than hold it to its deadline
+                    try {
+                        client.exploreDone(ExploreDone.newBuilder().setWorkUnitId(response.getUnit().getId())
+                                .setNode(client.identity().publicId().toByteString())
+                                .setTimeMs(System.currentTimeMillis()).build());
+                    } catch (CoordinatorException ignored) {
+                        // the lease runs out by itself
+                    }
+                    throw new CommandException(ExitCodes.FAILED, "failed", "cannot save the claim in " + dataDir + ": "
+                            + e.getMessage() + " (the unit was given back)", "make " + dataDir
+                            + " writable (or pass another --data-dir) and claim again");
                 }
             }
             return response;

@@ -2,6 +2,7 @@ package dev.rhizome.client.cli;
 
 import com.google.gson.JsonObject;
 import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
 
@@ -48,38 +49,71 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     public int handleParseException(CommandLine.ParameterException e, String[] args) {
         CommandLine cli = e.getCommandLine();
         String message = message(e);
+        String help = "see `" + cli.getCommandSpec().qualifiedName() + " --help`";
+        List<String> meant = suggestions(e);
+        String hint = meant.isEmpty() ? help : "did you mean " + String.join(" or ", meant) + "? " + help;
         cli.getErr().println("rhizome: " + message);
         // The message names the problem; the whole help after it would bury it (and an agent
         // reading the output would have to dig it out), so point to --help instead.
         // A group of subcommands (rhizome, seed, bench...) still lists them: that list is what was missing.
         boolean group = !cli.getSubcommands().isEmpty()
                 && cli.getCommandSpec().options().stream().allMatch(o -> o.usageHelp() || o.versionHelp());
-        if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, cli.getErr()) && group) {
+        if (meant.isEmpty() && group) {
             cli.usage(cli.getErr());
         } else {
-            cli.getErr().println("see `" + cli.getCommandSpec().qualifiedName() + " --help`");
+            cli.getErr().println(hint);
         }
         cli.getErr().flush();
         if (Arrays.asList(args).contains("--json")) {
-            printJson("usage", message, "see `" + cli.getCommandSpec().qualifiedName() + " --help`");
+            printJson("usage", message, hint);
         }
         return ExitCodes.USAGE;
     }
 
+    /** The word not understood, without an option's {@code =value}; null when it was something else. */
+    private static String unmatched(CommandLine.ParameterException e) {
+        if (!(e instanceof CommandLine.UnmatchedArgumentException u) || u.getUnmatched().isEmpty()) {
+            return null;
+        }
+        String first = u.getUnmatched().get(0);
+        return first.startsWith("-") && first.contains("=") ? first.substring(0, first.indexOf('=')) : first;
+    }
+
+    /** What a mistyped command or option most likely meant, written as it is typed (`rhizome brief`, --direction). */
+    static List<String> suggestions(CommandLine.ParameterException e) {
+        String word = unmatched(e);
+        if (word == null) {
+            return List.of();
+        }
+        CommandLine cli = e.getCommandLine();
+        if (word.startsWith("-")) {
+            List<String> options = cli.getCommandSpec().options().stream()
+                    .flatMap(o -> Arrays.stream(o.names())).filter(n -> n.startsWith("--")).toList();
+            return Suggestions.closest(word, options);
+        }
+        if (cli.getSubcommands().isEmpty()) {
+            return List.of();
+        }
+        List<String> commands = cli.getSubcommands().keySet().stream().filter(k -> !k.equals("help")).toList();
+        return Suggestions.closest(word, commands).stream()
+                .map(c -> "`" + cli.getCommandSpec().qualifiedName() + " " + c + "`").toList();
+    }
+
     /**
      * picocli's words for an argument nobody takes ("Unmatched arguments from index 0: 'bogus',
-     * '--json'") name neither the mistake nor the command; this says which word was not understood
-     * and, for a command with subcommands, what they are.
+     * '--json'", or "Unknown options: '--dirction', 'lr'", which counts the option's value as a
+     * second unknown option) name neither the mistake nor the command; this says which word was
+     * not understood and, for a command with subcommands, what they are.
      */
     static String message(CommandLine.ParameterException e) {
-        if (!(e instanceof CommandLine.UnmatchedArgumentException u) || u.getUnmatched().isEmpty()) {
+        String first = unmatched(e);
+        if (first == null) {
             return e.getMessage();
         }
         CommandLine cli = e.getCommandLine();
         String name = cli.getCommandSpec().qualifiedName();
-        String first = u.getUnmatched().get(0);
         if (first.startsWith("-")) {
-            return e.getMessage();
+            return "unknown option '" + first + "': `" + name + "` has no such option";
         }
         if (!cli.getSubcommands().isEmpty()) {
             return "'" + first + "' is not a command of `" + name + "` (its commands: "
