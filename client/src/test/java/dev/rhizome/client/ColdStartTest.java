@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.NodeLayout;
@@ -118,5 +119,42 @@ class ColdStartTest {
             assertThat(typo.get("message").getAsString()).contains("directions: lr");
             assertThat(typo.get("hint").getAsString()).contains("did you mean lr?");
         }
+    }
+
+    @Test
+    void everyCommandRunInAClaimedWorkspaceUsesTheClaimsCoordinatorAndDataDirectory() throws Exception {
+        // `submit` and `renew` read the claim; `wait`, `brief`, `status` asked the default coordinator
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            Path ws = dir.resolve("ws");
+            Files.createDirectories(ws.resolve(".git"));
+            Path agent = dir.resolve("agent");
+            new WorkspaceClaim("u-1", agent, c.url()).write(ws);
+            for (List<String> command : List.of(List.of("id", "--json"), List.of("status", "--json"))) {
+                ProcessBuilder b = new ProcessBuilder(TestNetwork.launcher(command.toArray(String[]::new)))
+                        .directory(ws.toFile()).redirectError(dir.resolve("err.txt").toFile());
+                b.environment().remove("RHIZOME_COORDINATOR");
+                b.environment().remove("RHIZOME_DATA_DIR");
+                Process p = b.start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                assertThat(p.exitValue()).as(command + ": " + out + Files.readString(dir.resolve("err.txt"))).isZero();
+                JsonObject o = JsonParser.parseString(out.strip()).getAsJsonObject();
+                if (command.get(0).equals("id")) {
+                    assertThat(o.get("data_dir").getAsString()).isEqualTo(agent.toAbsolutePath().toString());
+                }
+            }
+        }
+    }
+
+    @Test
+    void anUnreachableDefaultCoordinatorSaysThatNothingNamedOne() {
+        Run r = run("status", "--json", "--data-dir", dir.resolve("a").toString());
+        if (r.code() == ExitCodes.UNREACHABLE && System.getenv("RHIZOME_COORDINATOR") == null) {
+            assertThat(r.json().get("hint").getAsString()).contains("no --coordinator was given")
+                    .contains("the default http://127.0.0.1:7700");
+        }
+        Run named = run("status", "--json", "--data-dir", dir.resolve("a").toString(), "--coordinator",
+                "http://127.0.0.1:1");
+        assertThat(named.json().get("hint").getAsString()).doesNotContain("no --coordinator was given");
     }
 }

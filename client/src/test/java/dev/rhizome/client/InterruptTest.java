@@ -163,6 +163,44 @@ class InterruptTest {
         }
     }
 
+    /**
+     * `rhizome agent` stopped mid-round gives the round's unit back and takes its agent command
+     * down with it: the command (here `sleep`) used to run on, orphaned, and the unit stayed leased.
+     */
+    @Test
+    void anAgentStoppedMidRoundGivesItsUnitBackAndKillsItsCommand() throws Exception {
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            CoordinatorClient operator = new CoordinatorClient(c.url(), IdentityStore.loadOrCreate(dir.resolve("operator")));
+            Path agent = dir.resolve("agent");
+            Files.createDirectories(agent);
+            String commit;
+            // published from the agent's own data directory: its checkout needs no peer
+            try (NodeRepository repo = NodeRepository.open(new NodeLayout(agent).repository())) {
+                commit = SeedPublisher.publish(repo, TestNetwork.slowSeed(1, 60), operator, Clock.systemUTC()).getCommit();
+            }
+            operator.openDirection(Direction.newBuilder().setName("d").setSeed("slow").setBaseCommit(commit)
+                    .setOpenedBy(operator.identity().publicId().toByteString()).setOpenedMs(System.currentTimeMillis()).build());
+            Process p = start("agent", List.of("agent", "--json", "--direction", "d", "--rounds", "1", "--cmd",
+                    "sleep 600", "--coordinator", c.url(), "--data-dir", agent.toString()));
+            try {
+                await().atMost(Duration.ofSeconds(120)).until(() -> !p.isAlive()
+                        || p.descendants().anyMatch(h -> h.info().command().orElse("").endsWith("sleep")));
+                assertThat(p.isAlive()).as(Files.readString(dir.resolve("agent.err"))).isTrue();
+                List<ProcessHandle> command = p.descendants().toList();
+                assertThat(operator.stats().getUnitsLeased()).isEqualTo(1);
+                p.destroy();  // SIGTERM
+                assertInterrupted("agent", p, 143);
+                JsonObject o = JsonParser.parseString(Files.readString(dir.resolve("agent.out")).strip()).getAsJsonObject();
+                assertThat(o.get("given_back").getAsBoolean()).as(o.toString()).isTrue();
+                assertThat(operator.stats().getUnitsLeased()).as("the round's unit was given back").isZero();
+                await().atMost(Duration.ofSeconds(30)).until(() -> command.stream().noneMatch(ProcessHandle::isAlive));
+            } finally {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+            }
+        }
+    }
+
     @Test
     void aSignalledDemoTakesItsCoordinatorAndNodesDownWithIt() throws Exception {
         Path data = dir.resolve("demo");

@@ -267,7 +267,7 @@ class NewUserTest {
         Run claim = run("claim", "--json", "--kind", "evaluate",
                 "--workspace", dir.resolve("ws-unserved-eval").toString(),
                 "--data-dir", dir.resolve("agent6").toString(), "--coordinator", url);
-        assertFailure(claim, ExitCodes.USAGE, "evaluate_needs_node", "only");
+        assertFailure(claim, ExitCodes.USAGE, "evaluate_needs_node", "reported by a node");
         assertThat(claim.json().get("hint").getAsString()).contains("rhizome node").contains("rhizome claim --direction");
         Run after = run("status", "--json", "--coordinator", url, "--data-dir", operator.toString());
         assertThat(after.json().get("units_leased").getAsLong()).as("nothing was leased")

@@ -34,6 +34,14 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
             ce = new CommandException(ce.exitCode(), ce.error(), ce.getMessage(),
                     defaultHint(ce.exitCode(), commandLine.getCommandSpec().qualifiedName()));
         }
+        if (ce.exitCode() == ExitCodes.UNREACHABLE && ce.getMessage().contains(CoordinatorOption.DEFAULT_URL)
+                && namesNoCoordinator(parseResult)) {
+            // a new user does not know that nothing named the coordinator and a default was tried
+            ce = new CommandException(ce.exitCode(), ce.error(), ce.getMessage(), "no --coordinator was given (nor "
+                    + "RHIZOME_COORDINATOR), so the default " + CoordinatorOption.DEFAULT_URL + " was tried: pass "
+                    + "--coordinator http://HOST:PORT (or set RHIZOME_COORDINATOR), or start one there with "
+                    + "`rhizome coordinator`");
+        }
         commandLine.getErr().println("rhizome: " + ce.getMessage() + (ce.hint().isEmpty() ? "" : " (" + ce.hint() + ")"));
         if (!(e instanceof CommandException) && Problems.debug()) {
             e.printStackTrace(commandLine.getErr());
@@ -144,6 +152,17 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         o.addProperty("hint", hint);
         new Output(System.out).json(o);
         System.out.flush();
+    }
+
+    /** Whether nothing named a coordinator: no --coordinator, no RHIZOME_COORDINATOR, no workspace claim here. */
+    private static boolean namesNoCoordinator(ParseResult parseResult) {
+        for (ParseResult p = parseResult; p != null; p = p.hasSubcommand() ? p.subcommand() : null) {
+            if (p.hasMatchedOption("--coordinator")) {
+                return false;
+            }
+        }
+        String env = System.getenv("RHIZOME_COORDINATOR");
+        return (env == null || env.isBlank()) && WorkspaceClaim.ofWorkingDirectory().isEmpty();
     }
 
     static boolean wantsJson(ParseResult parseResult) {

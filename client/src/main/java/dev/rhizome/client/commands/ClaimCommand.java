@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.agent.Brief;
 import dev.rhizome.client.agent.Research;
+import dev.rhizome.client.agent.UnitGiveBack;
 import dev.rhizome.client.agent.Untrusted;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
@@ -111,7 +112,7 @@ public final class ClaimCommand implements Callable<Integer> {
         }
         CoordinatorClient client = Coordinators.client(coordinator, dataDir);
         Research research = new Research(client, dataDir.path());
-        ClaimGiveBack giveBack = new ClaimGiveBack(research);
+        UnitGiveBack giveBack = new UnitGiveBack(research, workspace, "it had not been handed to you yet");
         Interrupts.undoIfInterrupted(giveBack);
         ClaimResponse response = null;
         try {

@@ -1,7 +1,6 @@
-package dev.rhizome.client.commands;
+package dev.rhizome.client.agent;
 
 import com.google.gson.JsonObject;
-import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.cli.Interrupts;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.proto.v1.WorkUnit;
@@ -14,28 +13,45 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The unit `claim` was leased, until `claim` hands it to its user by printing it: a claim that
- * ends before that (a signal, a failure after the grant) gives it back at once, or the unit stays
- * leased to nobody until its deadline and holds one of the direction's EXPLORE leases meanwhile.
+ * An EXPLORE unit a command was leased, until it is the user's (`claim` printed it) or closed
+ * (`agent` submitted on it, or released it): a command that ends before that (a signal, a failure
+ * after the grant) gives it back at once, or the unit stays leased to nobody until its deadline
+ * and holds one of the direction's EXPLORE leases meanwhile.
  */
-final class ClaimGiveBack implements Interrupts.Undo {
+public final class UnitGiveBack implements Interrupts.Undo {
     /** How long an interrupted claim waits for the claim's answer, and then for the give-back. */
     static final Duration PATIENCE = Duration.ofSeconds(10);
 
     private final Research research;
+    private final java.nio.file.Path workspace;
+    private final String unused;
     private final CompletableFuture<WorkUnit> granted = new CompletableFuture<>();
 
-    ClaimGiveBack(Research research) {
+    /**
+     * {@code workspace}: the directory the claim fills (null: none), which the user must empty
+     * before using it again; {@code unused}: why the unit was not the user's yet, in words.
+     */
+    public UnitGiveBack(Research research, java.nio.file.Path workspace, String unused) {
         this.research = research;
+        this.workspace = workspace;
+        this.unused = unused;
+    }
+
+    /** What to do next, and about a workspace the claim had begun to fill. */
+    private String next(String base) {
+        if (workspace != null && java.nio.file.Files.exists(workspace)) {
+            return base + "; remove " + workspace.toAbsolutePath() + " (partly filled) or give another --workspace";
+        }
+        return base;
     }
 
     /** The claim's answer came: this unit (null when none was leased, or the claim failed). */
-    void granted(WorkUnit unit) {
+    public void granted(WorkUnit unit) {
         granted.complete(unit);
     }
 
     /** A failure after the grant: gives the unit back now, quietly (the failure is what the user hears about). */
-    void failed() {
+    public void failed() {
         WorkUnit unit = granted.getNow(null);
         if (unit != null) {
             try {
@@ -56,7 +72,7 @@ final class ClaimGiveBack implements Interrupts.Undo {
             keys.addProperty("given_back", false);
             return new Interrupts.Undone("the claim was sent but its answer did not come within "
                     + PATIENCE.toSeconds() + " s: a unit it leased stays leased until its deadline",
-                    keys, "check the coordinator (`rhizome status`), then claim again");
+                    keys, next("check the coordinator (`rhizome status`), then claim again"));
         } catch (ExecutionException | InterruptedException e) {
             return null;
         }
@@ -68,16 +84,16 @@ final class ClaimGiveBack implements Interrupts.Undo {
         try {
             giveBack(unit);
             keys.addProperty("given_back", true);
-            return new Interrupts.Undone("unit " + unit.getId() + " was given back to the coordinator "
-                    + "(it had not been handed to you yet)", keys,
-                    "nothing is leased to you: claim again when you are ready (`rhizome claim --help`)");
+            return new Interrupts.Undone("unit " + unit.getId() + " was given back to the coordinator ("
+                    + unused + ")", keys,
+                    next("nothing is leased to you: claim again when you are ready (`rhizome claim --help`)"));
         } catch (TimeoutException | ExecutionException | InterruptedException | RuntimeException e) {
             keys.addProperty("given_back", false);
             String why = e instanceof TimeoutException ? "no answer within " + PATIENCE.toSeconds() + " s"
                     : Problems.describe(e instanceof ExecutionException x && x.getCause() != null ? x.getCause() : e);
             return new Interrupts.Undone("unit " + unit.getId() + " could not be given back (" + why
                     + "): it stays leased until " + Instant.ofEpochMilli(unit.getLeaseDeadlineMs()), keys,
-                    "claim again; the unit returns to the pool at its deadline");
+                    next("claim again; the unit returns to the pool at its deadline"));
         }
     }
 
