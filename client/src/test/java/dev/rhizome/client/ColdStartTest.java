@@ -157,4 +157,32 @@ class ColdStartTest {
                 "http://127.0.0.1:1");
         assertThat(named.json().get("hint").getAsString()).doesNotContain("no --coordinator was given");
     }
+
+    @Test
+    void aClaimedUnitCanBeGivenBackWithoutSubmitting() throws Exception {
+        // before `unclaim`, an agent that changed its mind held the lease until its deadline
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            CoordinatorClient operator = new CoordinatorClient(c.url(), IdentityStore.loadOrCreate(dir.resolve("op")));
+            Files.createDirectories(dir.resolve("node"));
+            String commit;
+            try (NodeRepository repo = NodeRepository.open(new NodeLayout(dir.resolve("node")).repository())) {
+                commit = SeedPublisher.publish(repo, TestNetwork.slowSeed(1, 60), operator, Clock.systemUTC()).getCommit();
+            }
+            operator.openDirection(Direction.newBuilder().setName("d").setSeed("slow").setBaseCommit(commit)
+                    .setOpenedBy(operator.identity().publicId().toByteString()).setOpenedMs(System.currentTimeMillis())
+                    .build());
+            String agent = dir.resolve("agent").toString();
+            Run claim = run("claim", "--json", "--direction", "d", "--coordinator", c.url(), "--data-dir", agent);
+            assertThat(claim.code()).as(claim.err()).isZero();
+            String unit = claim.json().getAsJsonObject("unit").get("id").getAsString();
+            assertThat(operator.stats().getUnitsLeased()).isEqualTo(1);
+            Run unclaim = run("unclaim", "--json", "--unit", unit, "--coordinator", c.url(), "--data-dir", agent);
+            assertThat(unclaim.code()).as(unclaim.err()).isZero();
+            assertThat(unclaim.json().get("given_back").getAsBoolean()).isTrue();
+            assertThat(operator.stats().getUnitsLeased()).isZero();
+            JsonObject again = failure(run("unclaim", "--json", "--unit", unit, "--coordinator", c.url(),
+                    "--data-dir", agent), ExitCodes.USAGE, "usage");
+            assertThat(again.get("message").getAsString()).contains("no claim of unit " + unit);
+        }
+    }
 }

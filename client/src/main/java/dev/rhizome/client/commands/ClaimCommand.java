@@ -30,7 +30,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "claim", mixinStandardHelpOptions = true,
-        description = {"Claim a work unit. For an EXPLORE unit, --workspace fetches its commit (the direction's frontier,",
+        description = {"Claim a work unit: an EXPLORE unit, to propose a change (evaluations are a node's work).",
+            "--workspace fetches its commit (the direction's frontier,",
             "or --from COMMIT) from peers and checks it out as a git workspace to edit and commit in; the brief",
             "(`rhizome brief`) is written next to the claim and printed. Then `rhizome submit` it.",
             "Exits with 3 when there is no work right now, saying why and when to retry."})
@@ -192,7 +193,8 @@ public final class ClaimCommand implements Callable<Integer> {
             }
             if (workspace != null) {
                 out.line("workspace: " + workspace.toAbsolutePath() + " (commit your change, then `rhizome submit --unit "
-                        + unit.getId() + " --workspace " + workspace + " --wait`)");
+                        + unit.getId() + " --workspace " + workspace + " --wait`; or give it back: `rhizome unclaim --unit "
+                        + unit.getId() + "`)");
             }
             if (brief != null) {
                 out.line("brief: " + briefFile);
