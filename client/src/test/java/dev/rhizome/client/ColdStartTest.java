@@ -13,6 +13,7 @@ import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.ops.seed.SeedPublisher;
 import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.protocol.files.ProcessLock;
 import dev.rhizome.protocol.identity.IdentityStore;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -81,6 +82,10 @@ class ColdStartTest {
         assertThat(option.get("hint").getAsString()).contains("did you mean --direction?");
         JsonObject withValue = failure(run("papers", "--limt=3", "--json"), ExitCodes.USAGE, "usage");
         assertThat(withValue.get("hint").getAsString()).contains("--limit");
+        // picocli's "Missing required option: '--direction=DIRECTION'" named no place to find one
+        JsonObject missing = failure(run("brief", "--json"), ExitCodes.USAGE, "usage");
+        assertThat(missing.get("message").getAsString()).isEqualTo("`rhizome brief` needs --direction DIRECTION");
+        assertThat(missing.get("hint").getAsString()).contains("`rhizome direction list`");
         Run text = run("breif");
         assertThat(text.err()).contains("did you mean `rhizome brief`");
     }
@@ -183,6 +188,18 @@ class ColdStartTest {
             JsonObject again = failure(run("unclaim", "--json", "--unit", unit, "--coordinator", c.url(),
                     "--data-dir", agent), ExitCodes.USAGE, "usage");
             assertThat(again.get("message").getAsString()).contains("no claim of unit " + unit);
+        }
+    }
+
+    @Test
+    void anUnforeseenFailureSaysTheNextStepNotOnlyHowToGetAStackTrace() throws Exception {
+        // the hint was "set RHIZOME_DEBUG=1 for the stack trace", even where the message named the fix
+        Path node = dir.resolve("n");
+        Files.createDirectories(node);
+        try (ProcessLock held = ProcessLock.acquire(new NodeLayout(node).ownerLock(), "a node already running")) {
+            Run r = run("node", "--no-sandbox", "--data-dir", node.toString(), "--coordinator", "http://127.0.0.1:1");
+            assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.FAILED);
+            assertThat(r.err()).contains("(fix what the message names and run the command again");
         }
     }
 }

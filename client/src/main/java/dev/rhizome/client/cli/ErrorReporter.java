@@ -28,7 +28,10 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         // line, and its stack trace only on request (a trace is noise to a user or an agent).
         CommandException ce = e instanceof CommandException c ? c
                 : new CommandException(ExitCodes.FAILED, "failed", Problems.describe(e),
-                        Problems.debug() ? "" : "set RHIZOME_DEBUG=1 for the stack trace");
+                        // the next step first: such a message often names it ("stop it first"), and
+                        // a hint of only "set RHIZOME_DEBUG=1" read as if a trace were the way out
+                        "fix what the message names and run the command again"
+                                + (Problems.debug() ? "" : " (RHIZOME_DEBUG=1 prints the stack trace)"));
         if (ce.hint().isEmpty()) {
             // every failure says what to do next, even where the code that threw it had nothing to add
             ce = new CommandException(ce.exitCode(), ce.error(), ce.getMessage(),
@@ -59,7 +62,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         String message = message(e);
         String help = "see `" + cli.getCommandSpec().qualifiedName() + " --help`";
         List<String> meant = suggestions(e);
-        String hint = meant.isEmpty() ? help : "did you mean " + String.join(" or ", meant) + "? " + help;
+        String hint = meant.isEmpty() ? missingHint(e, help) : "did you mean " + String.join(" or ", meant) + "? " + help;
         cli.getErr().println("rhizome: " + message);
         // The message names the problem; the whole help after it would bury it (and an agent
         // reading the output would have to dig it out), so point to --help instead.
@@ -76,6 +79,25 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
             printJson("usage", message, hint);
         }
         return ExitCodes.USAGE;
+    }
+
+    /** Where to find the value of a missing option an agent most often lacks, then the help. */
+    private static String missingHint(CommandLine.ParameterException e, String help) {
+        if (!(e instanceof CommandLine.MissingParameterException m)) {
+            return help;
+        }
+        List<String> where = new java.util.ArrayList<>();
+        for (CommandLine.Model.ArgSpec a : m.getMissing()) {
+            if (a instanceof CommandLine.Model.OptionSpec o) {
+                switch (o.longestName()) {
+                    case "--direction" -> where.add("`rhizome direction list` shows the directions");
+                    case "--commit" -> where.add("`rhizome tree --direction D` shows the commits");
+                    case "--unit" -> where.add("the unit is the id `rhizome claim` printed");
+                    default -> { }
+                }
+            }
+        }
+        return where.isEmpty() ? help : String.join("; ", where) + "; " + help;
     }
 
     /** The word not understood, without an option's {@code =value}; null when it was something else. */
@@ -114,6 +136,13 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
      * not understood and, for a command with subcommands, what they are.
      */
     static String message(CommandLine.ParameterException e) {
+        if (e instanceof CommandLine.MissingParameterException m && !m.getMissing().isEmpty()
+                && m.getMissing().stream().allMatch(a -> a instanceof CommandLine.Model.OptionSpec)) {
+            // picocli's "Missing required option: '--direction=DIRECTION'" reads like a value to type
+            return "`" + e.getCommandLine().getCommandSpec().qualifiedName() + "` needs "
+                    + String.join(" and ", m.getMissing().stream().map(a -> (CommandLine.Model.OptionSpec) a)
+                            .map(o -> o.longestName() + " " + o.paramLabel()).toList());
+        }
         String first = unmatched(e);
         if (first == null) {
             return e.getMessage();
