@@ -10,6 +10,7 @@ import dev.rhizome.client.commands.BenchCommand;
 import dev.rhizome.client.commands.BriefCommand;
 import dev.rhizome.client.commands.RenewCommand;
 import dev.rhizome.client.commands.TreeCommand;
+import dev.rhizome.client.commands.UnclaimCommand;
 import dev.rhizome.client.commands.WaitCommand;
 import dev.rhizome.client.commands.ClaimCommand;
 import dev.rhizome.client.commands.CoordinatorCommand;
@@ -35,7 +36,7 @@ import picocli.CommandLine.Command;
             IdCommand.class, CoordinatorCommand.class, NodeCommand.class, SeedCommand.class,
             DirectionCommand.class, ClaimCommand.class, SubmitCommand.class, PapersCommand.class,
             LeaderboardCommand.class, ResultsCommand.class, StatusCommand.class, DemoCommand.class,
-            BenchCommand.class, BriefCommand.class, RenewCommand.class, WaitCommand.class, TreeCommand.class,
+            BenchCommand.class, BriefCommand.class, RenewCommand.class, UnclaimCommand.class, WaitCommand.class, TreeCommand.class,
             AgentCommand.class, ExportCommand.class, VerifyCommand.class, BanCommand.class,
             CommandLine.HelpCommand.class
         },

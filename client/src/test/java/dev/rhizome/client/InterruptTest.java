@@ -15,6 +15,17 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import dev.rhizome.coordinator.Coordinator;
+import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.node.NodeLayout;
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.work.InventoryAnnouncer;
+import dev.rhizome.ops.seed.SeedPublisher;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.identity.IdentityStore;
+import java.time.Clock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -103,6 +114,88 @@ class InterruptTest {
                 assertThat(kill.waitFor(30, TimeUnit.SECONDS)).isTrue();
                 assertInterrupted("papers", p, 130);
             } finally {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    /**
+     * A claim interrupted after the coordinator leased its unit, while it was still filling the
+     * workspace (its only peer accepts and never answers), gives the unit back and says so: it
+     * used to leave it leased to nobody until its deadline.
+     */
+    @Test
+    void aClaimInterruptedBeforeItHandedItsUnitOverGivesTheLeaseBack() throws Exception {
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")));
+                Stalled peer = new Stalled()) {
+            CoordinatorClient operator = new CoordinatorClient(c.url(), IdentityStore.loadOrCreate(dir.resolve("operator")));
+            Path node = dir.resolve("node");
+            Files.createDirectories(node);
+            String commit;
+            try (NodeRepository repo = NodeRepository.open(new NodeLayout(node).repository())) {
+                commit = SeedPublisher.publish(repo, TestNetwork.slowSeed(1, 60), operator, Clock.systemUTC()).getCommit();
+            }
+            operator.openDirection(Direction.newBuilder().setName("d").setSeed("slow").setBaseCommit(commit)
+                    .setOpenedBy(operator.identity().publicId().toByteString()).setOpenedMs(System.currentTimeMillis()).build());
+            // the only holder of the commit: a peer that takes the connection and says nothing
+            Identity holder = IdentityStore.loadOrCreate(dir.resolve("holder"));
+            new CoordinatorClient(c.url(), holder).announce(InventoryAnnouncer.announcement(holder.publicId(), "127.0.0.1",
+                    peer.server.getLocalPort(), List.of(commit), "any", System.currentTimeMillis()));
+            Process p = start("claim", List.of("claim", "--json", "--direction", "d", "--workspace",
+                    dir.resolve("ws").toString(), "--coordinator", c.url(), "--data-dir", dir.resolve("agent").toString()));
+            try {
+                // fetching from the peer: the unit is leased, not yet printed
+                await().atMost(Duration.ofSeconds(90)).until(() -> peer.accepted.get() != null || !p.isAlive());
+                assertThat(p.isAlive()).as(Files.readString(dir.resolve("claim.err"))).isTrue();
+                assertThat(operator.stats().getUnitsLeased()).isEqualTo(1);
+                Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start();
+                assertThat(kill.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                assertInterrupted("claim", p, 130);
+                JsonObject o = JsonParser.parseString(Files.readString(dir.resolve("claim.out")).strip()).getAsJsonObject();
+                assertThat(o.get("given_back").getAsBoolean()).as(o.toString()).isTrue();
+                assertThat(o.get("unit_id").getAsString()).isNotBlank();
+                assertThat(o.get("message").getAsString()).contains("given back");
+                assertThat(Files.readString(dir.resolve("claim.err"))).contains("given back");
+                assertThat(operator.stats().getUnitsLeased()).as("the lease was given back").isZero();
+            } finally {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    /**
+     * `rhizome agent` stopped mid-round gives the round's unit back and takes its agent command
+     * down with it: the command (here `sleep`) used to run on, orphaned, and the unit stayed leased.
+     */
+    @Test
+    void anAgentStoppedMidRoundGivesItsUnitBackAndKillsItsCommand() throws Exception {
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            CoordinatorClient operator = new CoordinatorClient(c.url(), IdentityStore.loadOrCreate(dir.resolve("operator")));
+            Path agent = dir.resolve("agent");
+            Files.createDirectories(agent);
+            String commit;
+            // published from the agent's own data directory: its checkout needs no peer
+            try (NodeRepository repo = NodeRepository.open(new NodeLayout(agent).repository())) {
+                commit = SeedPublisher.publish(repo, TestNetwork.slowSeed(1, 60), operator, Clock.systemUTC()).getCommit();
+            }
+            operator.openDirection(Direction.newBuilder().setName("d").setSeed("slow").setBaseCommit(commit)
+                    .setOpenedBy(operator.identity().publicId().toByteString()).setOpenedMs(System.currentTimeMillis()).build());
+            Process p = start("agent", List.of("agent", "--json", "--direction", "d", "--rounds", "1", "--cmd",
+                    "sleep 600", "--coordinator", c.url(), "--data-dir", agent.toString()));
+            try {
+                await().atMost(Duration.ofSeconds(120)).until(() -> !p.isAlive()
+                        || p.descendants().anyMatch(h -> h.info().command().orElse("").endsWith("sleep")));
+                assertThat(p.isAlive()).as(Files.readString(dir.resolve("agent.err"))).isTrue();
+                List<ProcessHandle> command = p.descendants().toList();
+                assertThat(operator.stats().getUnitsLeased()).isEqualTo(1);
+                p.destroy();  // SIGTERM
+                assertInterrupted("agent", p, 143);
+                JsonObject o = JsonParser.parseString(Files.readString(dir.resolve("agent.out")).strip()).getAsJsonObject();
+                assertThat(o.get("given_back").getAsBoolean()).as(o.toString()).isTrue();
+                assertThat(operator.stats().getUnitsLeased()).as("the round's unit was given back").isZero();
+                await().atMost(Duration.ofSeconds(30)).until(() -> command.stream().noneMatch(ProcessHandle::isAlive));
+            } finally {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
             }
         }

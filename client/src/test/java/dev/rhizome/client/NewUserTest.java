@@ -257,13 +257,12 @@ class NewUserTest {
         assertFailure(claim, ExitCodes.FAILED, "fetch_failed", "cannot fetch");
         assertThat(claim.json().get("hint").getAsString()).contains("--from");
         Run status = run("status", "--json", "--coordinator", url, "--data-dir", operator.toString());
-        assertThat(status.json().get("units_leased").getAsString()).as("the unit was given back").isEqualTo("0");
+        assertThat(status.json().get("units_leased").getAsLong()).as("the unit was given back").isZero();
     }
 
     @Test
-    void anEvaluationWhoseCommitNoPeerServesIsReportedUnfetchableNotLeftLeased() {
-        // the seed's commit is evaluated once its first direction opens (whichever direction that
-        // was among this class's tests); nobody serves the seed's commit here
+    void claimKindEvaluateIsRefusedBeforeAnythingIsLeasedNamingWhatRunsEvaluations() {
+        // no `rhizome` command reports an evaluation: a unit leased here stayed leased to nobody
         Path operator = dir.resolve("operator");
         Run open = run("direction", "open", "--seed", "slow", "--name", "unserved-eval", "--data-dir", operator.toString(),
                 "--coordinator", url);
@@ -272,13 +271,14 @@ class NewUserTest {
         Run claim = run("claim", "--json", "--kind", "evaluate",
                 "--workspace", dir.resolve("ws-unserved-eval").toString(),
                 "--data-dir", dir.resolve("agent6").toString(), "--coordinator", url);
-        assertFailure(claim, ExitCodes.FAILED, "fetch_failed", "cannot fetch");
-        assertThat(claim.json().get("hint").getAsString()).contains("reported unfetchable").doesNotContain("--from");
+        assertFailure(claim, ExitCodes.USAGE, "evaluate_needs_node", "reported by a node");
+        assertThat(claim.json().get("hint").getAsString()).contains("rhizome node").contains("rhizome claim --direction");
         Run after = run("status", "--json", "--coordinator", url, "--data-dir", operator.toString());
-        assertThat(after.json().get("units_leased").getAsString()).as("the unit was given back").isEqualTo("0");
-        assertThat(after.json().get("results").getAsLong())
-                .as("the attempt is on record as a signed UNFETCHABLE report")
-                .isEqualTo(before.json().get("results").getAsLong() + 1);
+        assertThat(after.json().get("units_leased").getAsLong()).as("nothing was leased")
+                .isEqualTo(before.json().get("units_leased").getAsLong());
+        assertThat(Files.exists(dir.resolve("ws-unserved-eval"))).isFalse();
+        assertThat(Main.commandLine().getSubcommands().get("claim").getUsageMessage()).as("the help says so")
+                .contains("evaluate is refused");
     }
 
     @Test

@@ -91,6 +91,8 @@ public final class NodeDaemon implements AutoCloseable {
         this.repository = NodeRepository.open(layout.repository());
         try {
             CoordinatorClient coordinator = new CoordinatorClient(config.coordinatorUrl(), identity);
+            // every thread's calls (slots, reporter, announcer, gossip's entry points) tell one log
+            coordinator.watch(new dev.rhizome.node.api.ReachabilityLog(coordinator.url().toString(), java.time.Clock.systemUTC()));
             TransferLog transfers = new TransferLog(layout.transfers());
             this.gossip = GossipService.start(repository, identity,
                     GossipSettings.defaults(config.host(), config.peerPort(), hardware.hardwareClass(), layout.peers()),
@@ -225,6 +227,11 @@ public final class NodeDaemon implements AutoCloseable {
                     .map(p -> NodeInfo.newBuilder().setNode(p.getNode()).setHost(p.getHost()).setPort(p.getPort()).build())
                     .toList();
         } catch (CoordinatorException e) {
+            if (e.status() == 0) {
+                // unreachable: the ReachabilityLog has told the volunteer (once a minute at most);
+                // gossip asks again later, and meanwhile dials the peers it knew (peers.bin)
+                return List.of();
+            }
             throw new IllegalStateException("coordinator has no nodes for us: " + e.getMessage(), e);
         }
     }

@@ -3,7 +3,6 @@ package dev.rhizome.client.agent;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -30,22 +29,52 @@ final class AgentCommandRunner {
         pb.environment().putAll(env);
         long start = System.nanoTime();
         Process p = pb.start();
-        List<ProcessHandle> seen = new ArrayList<>();
-        long deadline = start + limit.toNanos();
-        while (!p.waitFor(Math.min(200, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)), TimeUnit.MILLISECONDS)) {
-            p.descendants().forEach(seen::add);
-            if (System.nanoTime() >= deadline) {
+        java.util.Set<ProcessHandle> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();  // the reaper reads it too
+        // `rhizome agent` stopped by Ctrl-C or SIGTERM mid-round exits through System.exit: without
+        // this the agent command (a coding agent, running for many minutes) went on editing a
+        // workspace nobody would submit, orphaned
+        Thread reaper = new Thread(() -> {
+            try {
                 kill(p, seen);
-                return new Run(-1, true, (System.nanoTime() - start) / 1_000_000, log);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "agent-command-reaper");
+        boolean hooked = addHook(reaper);
+        try {
+            long deadline = start + limit.toNanos();
+            while (!p.waitFor(Math.min(200, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)), TimeUnit.MILLISECONDS)) {
+                p.descendants().forEach(seen::add);
+                if (System.nanoTime() >= deadline) {
+                    kill(p, seen);
+                    return new Run(-1, true, (System.nanoTime() - start) / 1_000_000, log);
+                }
+            }
+            // Children the command left running would keep editing the workspace while it is submitted.
+            p.descendants().forEach(seen::add);
+            seen.forEach(ProcessHandle::destroyForcibly);
+            return new Run(p.exitValue(), false, (System.nanoTime() - start) / 1_000_000, log);
+        } finally {
+            if (hooked) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(reaper);
+                } catch (IllegalStateException exiting) {
+                    // the hook is running: it kills the command
+                }
             }
         }
-        // Children the command left running would keep editing the workspace while it is submitted.
-        p.descendants().forEach(seen::add);
-        seen.forEach(ProcessHandle::destroyForcibly);
-        return new Run(p.exitValue(), false, (System.nanoTime() - start) / 1_000_000, log);
     }
 
-    private static void kill(Process p, List<ProcessHandle> seen) throws InterruptedException {
+    private static boolean addHook(Thread reaper) {
+        try {
+            Runtime.getRuntime().addShutdownHook(reaper);
+            return true;
+        } catch (IllegalStateException exiting) {
+            return false;
+        }
+    }
+
+    private static void kill(Process p, java.util.Set<ProcessHandle> seen) throws InterruptedException {
         p.descendants().forEach(seen::add);
         p.destroyForcibly();
         for (int round = 0; round < 10; round++) {

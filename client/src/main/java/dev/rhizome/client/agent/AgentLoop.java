@@ -2,6 +2,7 @@ package dev.rhizome.client.agent;
 
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.CommandException;
+import dev.rhizome.client.cli.Interrupts;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.ExperimentReport;
@@ -60,6 +61,10 @@ public final class AgentLoop {
             if (unit == null) {
                 return r;
             }
+            // interrupted before the round submits, the unit goes back rather than stay leased to nobody
+            UnitGiveBack giveBack = new UnitGiveBack(research, null, "its round had submitted nothing");
+            giveBack.granted(unit);
+            Interrupts.undoIfInterrupted(giveBack);
             Path ws = settings.workspaces().resolve("round-" + n + "-" + unit.getId().substring(0, 8));
             research.checkout(unit, ws);
             r.addProperty("workspace", ws.toString());
@@ -96,6 +101,7 @@ public final class AgentLoop {
             }
             String paperText = agentPaper(paperFile, n);
             if (!commitChanges(ws, unit, paperText, n)) {
+                Interrupts.handedOver();
                 research.release(unit, List.of());
                 r.addProperty("submitted", false);
                 r.addProperty("reason", "the command changed nothing");
@@ -106,6 +112,7 @@ public final class AgentLoop {
             if (generated) {
                 paperText = generatedPaper(ws, unit, run);
             }
+            Interrupts.handedOver();  // from here the experiment may be registered: nothing to give back
             Research.Submission s = research.submit(unit, ws, null, null, paperText, List.of(), false);
             unit = null;  // closed by the submission
             submitted++;
@@ -142,21 +149,32 @@ public final class AgentLoop {
             String hint = e.hint().isEmpty() ? "the next round starts afresh" : e.hint();
             r.addProperty("hint", hint);
             progress.accept("round " + n + " failed: " + e.getMessage() + " (" + hint + ")");
-            if (unit != null) {
-                try {
-                    research.release(unit, List.of());
-                } catch (CommandException ignored) {
-                    // the lease runs out by itself
-                }
-            }
+            releaseQuietly(unit);
         } catch (IOException e) {
             String message = dev.rhizome.client.cli.Problems.describe(e);
             r.addProperty("error", "failed");
             r.addProperty("message", message);
             r.addProperty("hint", "see the round's command_log; the next round starts afresh");
             progress.accept("round " + n + " failed: " + message);
+            // a brief or paper that could not be written left the unit leased to nobody until its deadline
+            releaseQuietly(unit);
+        } finally {
+            Interrupts.handedOver();
         }
         return r;
+    }
+
+    /** Gives a unit the round will not submit back now (null: nothing held); a failure leaves it to its deadline. */
+    private void releaseQuietly(WorkUnit unit) {
+        if (unit == null) {
+            return;
+        }
+        Interrupts.handedOver();
+        try {
+            research.release(unit, List.of());
+        } catch (CommandException ignored) {
+            // the lease runs out by itself
+        }
     }
 
     private WorkUnit claim(JsonObject r) throws InterruptedException {

@@ -346,6 +346,7 @@ public final class Brief {
         c.addProperty("claim", "rhizome claim --direction " + direction + " --hypothesis '<one sentence>' --workspace <dir> --json");
         c.addProperty("claim_from_a_commit", "rhizome claim --direction " + direction + " --from <commit> --workspace <dir> --json");
         c.addProperty("renew_the_lease", "rhizome renew --unit " + unitId + " --json");
+        c.addProperty("give_the_unit_back", "rhizome unclaim --unit " + unitId + " --json");
         c.addProperty("submit_and_wait", "rhizome submit --unit " + unitId + " --workspace " + ws
                 + " --paper <finding.md> --wait --json");
         c.addProperty("wait_for_a_result", "rhizome wait --commit <commit> --json");

@@ -87,7 +87,17 @@ public final class Research {
                 try {
                     ClaimFiles.save(dataDir, response.getUnit());
                 } catch (IOException e) {
-                    throw new CommandException(ExitCodes.FAILED, "cannot save the claim in " + dataDir + ": " + e.getMessage());
+                    // unsaved, no `submit` could answer it: give it back rather than hold it to its deadline
+                    try {
+                        client.exploreDone(ExploreDone.newBuilder().setWorkUnitId(response.getUnit().getId())
+                                .setNode(client.identity().publicId().toByteString())
+                                .setTimeMs(System.currentTimeMillis()).build());
+                    } catch (CoordinatorException ignored) {
+                        // the lease runs out by itself
+                    }
+                    throw new CommandException(ExitCodes.FAILED, "failed", "cannot save the claim in " + dataDir + ": "
+                            + e.getMessage() + " (the unit was given back)", "make " + dataDir
+                            + " writable (or pass another --data-dir) and claim again");
                 }
             }
             return response;
@@ -138,6 +148,12 @@ public final class Research {
         try (NodeRepository repo = NodeRepository.open(layout.repository());
                 BundleFetcher fetcher = new BundleFetcher(repo, client.identity(), PeerConfig.defaults(),
                         new TransferLog(layout.transfers()))) {
+            if (!repo.has(unit.getCommit())) {
+                // a fetch from peers that do not answer takes minutes before it fails: say what is going on
+                System.err.println("rhizome: fetching " + CommitId.abbreviate(unit.getCommit()) + " from "
+                        + unit.getPeersCount() + " peer(s) for unit " + unit.getId()
+                        + " (Ctrl-C gives the unit back)");
+            }
             new CommitFetcher(fetcher, client).fetch(unit.getCommit(), unit.getPeersList());
             Workspaces.create(repo, unit.getCommit(), workspace, "rhizome/" + unit.getId());
         } catch (FetchException e) {
@@ -299,21 +315,6 @@ public final class Research {
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, "cannot take HEAD from " + workspace + ": " + e.getMessage());
         }
-    }
-
-    /**
-     * Gives back a unit whose commit could not be fetched, each kind by its own route: an
-     * exploration is closed with nothing, an evaluation is reported UNFETCHABLE (signed, as a
-     * node reports it), so the coordinator reissues it at once and counts the attempt.
-     */
-    public void giveBackUnfetched(WorkUnit unit, String hardwareClass, String reason) {
-        if (unit.getKind() == WorkUnit.Kind.EXPLORE) {
-            release(unit, List.of());
-            return;
-        }
-        close(unit, List.of(), () -> client.reportResult(dev.rhizome.protocol.envelope.Envelopes.sign(client.identity(),
-                dev.rhizome.node.work.Evaluator.unfetchable(unit, hardwareClass, client.identity(), reason,
-                        System.currentTimeMillis()))));
     }
 
     /** Closes the unit's exploration with the commits it produced (none: the agent gave up). */

@@ -37,6 +37,11 @@ public final class ClaimFiles {
                             + commits.split(" ")[0] + " --workspace NEW_DIR` (and `rhizome wait --commit "
                             + commits.split(" ")[0] + "` for its outcome)");
         }
+        if (!Files.exists(f) && Files.isRegularFile(f.resolveSibling(unitId + ".given-back"))) {
+            throw new CommandException(ExitCodes.USAGE, "usage", "unit " + unitId + " was given back with "
+                    + "`rhizome unclaim`; its lease is closed", "claim a new unit: `rhizome claim --direction D "
+                    + "--workspace NEW_DIR` (`rhizome direction list` shows the directions)");
+        }
         if (!Files.exists(f)) {
             throw new CommandException(ExitCodes.USAGE, "usage", "no claim of unit " + unitId + " in " + dataDir
                     + " (claim it first with `rhizome claim`)",
@@ -53,6 +58,14 @@ public final class ClaimFiles {
 
     public static void remove(Path dataDir, String unitId) throws IOException {
         Files.deleteIfExists(file(dataDir, unitId));
+    }
+
+    /** Forgets a claim given back by `unclaim`, remembering that, so a later `submit` or `renew` is told so. */
+    public static void givenBack(Path dataDir, String unitId) throws IOException {
+        Path f = file(dataDir, unitId);
+        Files.createDirectories(f.getParent());
+        Files.writeString(f.resolveSibling(unitId + ".given-back"), "given back by `rhizome unclaim`\n");
+        Files.deleteIfExists(f);
     }
 
     /** Forgets a claim whose unit ended with these commits, remembering them so a second submit is told so. */

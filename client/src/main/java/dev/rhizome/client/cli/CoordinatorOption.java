@@ -7,7 +7,7 @@ public final class CoordinatorOption {
     public static final String DEFAULT_URL = "http://127.0.0.1:7700";
 
     @Option(names = "--coordinator", paramLabel = "URL",
-            description = "Coordinator URL. Default: $RHIZOME_COORDINATOR or " + DEFAULT_URL)
+            description = "Coordinator URL. Default: $RHIZOME_COORDINATOR, or the claim's when run in a claimed workspace, or " + DEFAULT_URL)
     String url;
     private String fallback;
 
@@ -24,6 +24,9 @@ public final class CoordinatorOption {
         if (env != null && !env.isBlank()) {
             return env;
         }
-        return fallback != null ? fallback : DEFAULT_URL;
+        if (fallback != null) {
+            return fallback;
+        }
+        return WorkspaceClaim.ofWorkingDirectory().map(WorkspaceClaim::coordinator).orElse(DEFAULT_URL);
     }
 }

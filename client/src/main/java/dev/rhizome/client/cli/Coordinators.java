@@ -50,11 +50,33 @@ public final class Coordinators {
      * takes {@code --direction} checks it this way, so a typo is never an empty answer with exit 0.
      */
     public static DirectionStatus direction(CoordinatorClient client, String name) throws CoordinatorException {
-        return client.directions().getDirectionsList().stream()
+        java.util.List<DirectionStatus> all = client.directions().getDirectionsList();
+        return all.stream()
                 .filter(d -> d.getDirection().getName().equals(name)).findFirst()
-                .orElseThrow(() -> new CommandException(ExitCodes.REFUSED, "unknown_direction",
-                        "unknown direction " + name, "list the open directions with `rhizome direction list`"));
+                .orElseThrow(() -> unknownDirection(name, all.stream().map(d -> d.getDirection().getName()).toList()));
     }
+
+    /**
+     * {@code unknown_direction}, saying what there is: "list them with `rhizome direction list`"
+     * sent a new user to an empty list on a network where no direction was opened yet.
+     */
+    public static CommandException unknownDirection(String name, java.util.List<String> known) {
+        if (known.isEmpty()) {
+            return new CommandException(ExitCodes.REFUSED, "unknown_direction", "unknown direction " + name
+                    + ": this coordinator has no direction yet", NO_DIRECTION_HINT);
+        }
+        java.util.List<String> meant = Suggestions.closest(name, known);
+        String shown = String.join(", ", known.size() > 10 ? known.subList(0, 10) : known)
+                + (known.size() > 10 ? ", ..." : "");
+        return new CommandException(ExitCodes.REFUSED, "unknown_direction", "unknown direction " + name
+                + " (directions: " + shown + ")", (meant.isEmpty() ? "" : "did you mean " + String.join(" or ", meant)
+                + "? ") + "list them with `rhizome direction list`");
+    }
+
+    /** What to do on a coordinator that has no direction at all. */
+    public static final String NO_DIRECTION_HINT = "an operator opens one: `rhizome seed publish --builtin tiny-lm`, "
+            + "then `rhizome direction open --seed tiny-lm --name NAME` (README.md, \"Running a network by hand\"); "
+            + "`rhizome direction list` shows what is open";
 
     /** Maps a coordinator failure to the exit code that says what kind it was, and an error name. */
     public static CommandException failure(CoordinatorException e) {

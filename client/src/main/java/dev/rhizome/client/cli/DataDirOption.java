@@ -6,7 +6,7 @@ import picocli.CommandLine.Option;
 /** The data directory: identity, repository and state of whoever runs the command. */
 public final class DataDirOption {
     @Option(names = "--data-dir", paramLabel = "DIR",
-            description = "Data directory (identity key, repository, state). Default: $RHIZOME_DATA_DIR or ~/.rhizome")
+            description = "Data directory (identity key, repository, state). Default: $RHIZOME_DATA_DIR, or the claim's when run in a claimed workspace, or ~/.rhizome")
     Path dataDir;
     private Path fallback;
 
@@ -23,6 +23,10 @@ public final class DataDirOption {
         if (env != null && !env.isBlank()) {
             return Path.of(env).toAbsolutePath();
         }
-        return fallback != null ? fallback : Path.of(System.getProperty("user.home"), ".rhizome");
+        if (fallback != null) {
+            return fallback;
+        }
+        return WorkspaceClaim.ofWorkingDirectory().map(WorkspaceClaim::dataDir)
+                .orElse(Path.of(System.getProperty("user.home"), ".rhizome"));
     }
 }

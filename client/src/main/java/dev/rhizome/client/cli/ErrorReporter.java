@@ -2,6 +2,7 @@ package dev.rhizome.client.cli;
 
 import com.google.gson.JsonObject;
 import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
 
@@ -27,11 +28,22 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         // line, and its stack trace only on request (a trace is noise to a user or an agent).
         CommandException ce = e instanceof CommandException c ? c
                 : new CommandException(ExitCodes.FAILED, "failed", Problems.describe(e),
-                        Problems.debug() ? "" : "set RHIZOME_DEBUG=1 for the stack trace");
+                        // the next step first: such a message often names it ("stop it first"), and
+                        // a hint of only "set RHIZOME_DEBUG=1" read as if a trace were the way out
+                        "fix what the message names and run the command again"
+                                + (Problems.debug() ? "" : " (RHIZOME_DEBUG=1 prints the stack trace)"));
         if (ce.hint().isEmpty()) {
             // every failure says what to do next, even where the code that threw it had nothing to add
             ce = new CommandException(ce.exitCode(), ce.error(), ce.getMessage(),
                     defaultHint(ce.exitCode(), commandLine.getCommandSpec().qualifiedName()));
+        }
+        if (ce.exitCode() == ExitCodes.UNREACHABLE && ce.getMessage().contains(CoordinatorOption.DEFAULT_URL)
+                && namesNoCoordinator(parseResult)) {
+            // a new user does not know that nothing named the coordinator and a default was tried
+            ce = new CommandException(ce.exitCode(), ce.error(), ce.getMessage(), "no --coordinator was given (nor "
+                    + "RHIZOME_COORDINATOR), so the default " + CoordinatorOption.DEFAULT_URL + " was tried: pass "
+                    + "--coordinator http://HOST:PORT (or set RHIZOME_COORDINATOR), or start one there with "
+                    + "`rhizome coordinator`");
         }
         commandLine.getErr().println("rhizome: " + ce.getMessage() + (ce.hint().isEmpty() ? "" : " (" + ce.hint() + ")"));
         if (!(e instanceof CommandException) && Problems.debug()) {
@@ -48,38 +60,97 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     public int handleParseException(CommandLine.ParameterException e, String[] args) {
         CommandLine cli = e.getCommandLine();
         String message = message(e);
+        String help = "see `" + cli.getCommandSpec().qualifiedName() + " --help`";
+        List<String> meant = suggestions(e);
+        String hint = meant.isEmpty() ? missingHint(e, help) : "did you mean " + String.join(" or ", meant) + "? " + help;
         cli.getErr().println("rhizome: " + message);
         // The message names the problem; the whole help after it would bury it (and an agent
         // reading the output would have to dig it out), so point to --help instead.
         // A group of subcommands (rhizome, seed, bench...) still lists them: that list is what was missing.
         boolean group = !cli.getSubcommands().isEmpty()
                 && cli.getCommandSpec().options().stream().allMatch(o -> o.usageHelp() || o.versionHelp());
-        if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, cli.getErr()) && group) {
+        if (meant.isEmpty() && group) {
             cli.usage(cli.getErr());
         } else {
-            cli.getErr().println("see `" + cli.getCommandSpec().qualifiedName() + " --help`");
+            cli.getErr().println(hint);
         }
         cli.getErr().flush();
         if (Arrays.asList(args).contains("--json")) {
-            printJson("usage", message, "see `" + cli.getCommandSpec().qualifiedName() + " --help`");
+            printJson("usage", message, hint);
         }
         return ExitCodes.USAGE;
     }
 
+    /** Where to find the value of a missing option an agent most often lacks, then the help. */
+    private static String missingHint(CommandLine.ParameterException e, String help) {
+        if (!(e instanceof CommandLine.MissingParameterException m)) {
+            return help;
+        }
+        List<String> where = new java.util.ArrayList<>();
+        for (CommandLine.Model.ArgSpec a : m.getMissing()) {
+            if (a instanceof CommandLine.Model.OptionSpec o) {
+                switch (o.longestName()) {
+                    case "--direction" -> where.add("`rhizome direction list` shows the directions");
+                    case "--commit" -> where.add("`rhizome tree --direction D` shows the commits");
+                    case "--unit" -> where.add("the unit is the id `rhizome claim` printed");
+                    default -> { }
+                }
+            }
+        }
+        return where.isEmpty() ? help : String.join("; ", where) + "; " + help;
+    }
+
+    /** The word not understood, without an option's {@code =value}; null when it was something else. */
+    private static String unmatched(CommandLine.ParameterException e) {
+        if (!(e instanceof CommandLine.UnmatchedArgumentException u) || u.getUnmatched().isEmpty()) {
+            return null;
+        }
+        String first = u.getUnmatched().get(0);
+        return first.startsWith("-") && first.contains("=") ? first.substring(0, first.indexOf('=')) : first;
+    }
+
+    /** What a mistyped command or option most likely meant, written as it is typed (`rhizome brief`, --direction). */
+    static List<String> suggestions(CommandLine.ParameterException e) {
+        String word = unmatched(e);
+        if (word == null) {
+            return List.of();
+        }
+        CommandLine cli = e.getCommandLine();
+        if (word.startsWith("-")) {
+            List<String> options = cli.getCommandSpec().options().stream()
+                    .flatMap(o -> Arrays.stream(o.names())).filter(n -> n.startsWith("--")).toList();
+            return Suggestions.closest(word, options);
+        }
+        if (cli.getSubcommands().isEmpty()) {
+            return List.of();
+        }
+        List<String> commands = cli.getSubcommands().keySet().stream().filter(k -> !k.equals("help")).toList();
+        return Suggestions.closest(word, commands).stream()
+                .map(c -> "`" + cli.getCommandSpec().qualifiedName() + " " + c + "`").toList();
+    }
+
     /**
      * picocli's words for an argument nobody takes ("Unmatched arguments from index 0: 'bogus',
-     * '--json'") name neither the mistake nor the command; this says which word was not understood
-     * and, for a command with subcommands, what they are.
+     * '--json'", or "Unknown options: '--dirction', 'lr'", which counts the option's value as a
+     * second unknown option) name neither the mistake nor the command; this says which word was
+     * not understood and, for a command with subcommands, what they are.
      */
     static String message(CommandLine.ParameterException e) {
-        if (!(e instanceof CommandLine.UnmatchedArgumentException u) || u.getUnmatched().isEmpty()) {
+        if (e instanceof CommandLine.MissingParameterException m && !m.getMissing().isEmpty()
+                && m.getMissing().stream().allMatch(a -> a instanceof CommandLine.Model.OptionSpec)) {
+            // picocli's "Missing required option: '--direction=DIRECTION'" reads like a value to type
+            return "`" + e.getCommandLine().getCommandSpec().qualifiedName() + "` needs "
+                    + String.join(" and ", m.getMissing().stream().map(a -> (CommandLine.Model.OptionSpec) a)
+                            .map(o -> o.longestName() + " " + o.paramLabel()).toList());
+        }
+        String first = unmatched(e);
+        if (first == null) {
             return e.getMessage();
         }
         CommandLine cli = e.getCommandLine();
         String name = cli.getCommandSpec().qualifiedName();
-        String first = u.getUnmatched().get(0);
         if (first.startsWith("-")) {
-            return e.getMessage();
+            return "unknown option '" + first + "': `" + name + "` has no such option";
         }
         if (!cli.getSubcommands().isEmpty()) {
             return "'" + first + "' is not a command of `" + name + "` (its commands: "
@@ -110,6 +181,17 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         o.addProperty("hint", hint);
         new Output(System.out).json(o);
         System.out.flush();
+    }
+
+    /** Whether nothing named a coordinator: no --coordinator, no RHIZOME_COORDINATOR, no workspace claim here. */
+    private static boolean namesNoCoordinator(ParseResult parseResult) {
+        for (ParseResult p = parseResult; p != null; p = p.hasSubcommand() ? p.subcommand() : null) {
+            if (p.hasMatchedOption("--coordinator")) {
+                return false;
+            }
+        }
+        String env = System.getenv("RHIZOME_COORDINATOR");
+        return (env == null || env.isBlank()) && WorkspaceClaim.ofWorkingDirectory().isEmpty();
     }
 
     static boolean wantsJson(ParseResult parseResult) {

@@ -18,6 +18,24 @@ public final class Interrupts {
 
     private static final AtomicBoolean FINISHED = new AtomicBoolean();
     private static volatile boolean quiet;
+    private static final Object UNDO_LOCK = new Object();
+    private static Undo pending;
+    private static boolean undoing;
+
+    /**
+     * Something a command took for its user that an interruption must give back, because the
+     * user never got it: a unit the coordinator leased to `claim` before `claim` printed it.
+     * It runs on the signal's thread and must bound its own time.
+     */
+    @FunctionalInterface
+    public interface Undo {
+        /** Gives it back; what to tell the user (a sentence, and keys for the JSON object). */
+        Undone undo();
+    }
+
+    /** What an {@link Undo} did: a sentence for standard error and keys added to the interrupted object. */
+    public record Undone(String sentence, JsonObject keys, String hint) {
+    }
 
     private Interrupts() {
     }
@@ -34,14 +52,20 @@ public final class Interrupts {
             Signal.handle(new Signal(name), signal -> {
                 // FINISHED: an answer already printed is never followed by an error object
                 if (!quiet && FINISHED.compareAndSet(false, true)) {
-                    System.err.println("rhizome: " + message);
+                    Undone undone = undoPending();
+                    String said = undone == null ? message : message + "; " + undone.sentence();
+                    System.err.println("rhizome: " + said);
                     System.err.flush();
                     if (json) {
                         JsonObject o = new JsonObject();
                         o.addProperty("error", ERROR);
-                        o.addProperty("message", message);
-                        o.addProperty("hint", "run the command again; `rhizome claim` leases and experiments "
+                        o.addProperty("message", said);
+                        o.addProperty("hint", undone != null ? undone.hint()
+                                : "run the command again; `rhizome claim` leases and experiments "
                                 + "already sent stay with the coordinator (`rhizome brief`, `rhizome wait` show them)");
+                        if (undone != null) {
+                            undone.keys().entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
+                        }
                         new Output(System.out).json(o);
                         System.out.flush();
                     }
@@ -52,6 +76,52 @@ public final class Interrupts {
         } catch (IllegalArgumentException | IllegalStateException unsupported) {
             // no such signal here, or it is ignored (a background job of a non-interactive shell):
             // the JVM's default handling stays
+        }
+    }
+
+    /**
+     * Registers what to give back if a signal comes before {@link #handedOver()}; replaces any
+     * earlier one. A second signal while it runs exits at once (the JVM's exit, no answer).
+     */
+    public static void undoIfInterrupted(Undo undo) {
+        synchronized (UNDO_LOCK) {
+            pending = undo;
+        }
+    }
+
+    /**
+     * The command is about to hand its answer over (print it): from now on an interruption gives
+     * nothing back. If a signal is already giving it back, this never returns: the process is
+     * exiting with the interrupted answer, and printing this one too would contradict it.
+     */
+    public static void handedOver() {
+        synchronized (UNDO_LOCK) {
+            while (undoing) {
+                try {
+                    UNDO_LOCK.wait();
+                } catch (InterruptedException ignored) {
+                    // still exiting: keep waiting for it
+                }
+            }
+            pending = null;
+        }
+    }
+
+    private static Undone undoPending() {
+        Undo undo;
+        synchronized (UNDO_LOCK) {
+            undo = pending;
+            pending = null;
+            undoing = undo != null;  // never cleared: System.exit follows
+        }
+        if (undo == null) {
+            return null;
+        }
+        try {
+            return undo.undo();
+        } catch (RuntimeException e) {
+            return new Undone("and what it had taken could not be given back: " + Problems.describe(e),
+                    new JsonObject(), "run the command again");
         }
     }
 

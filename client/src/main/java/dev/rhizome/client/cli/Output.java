@@ -26,6 +26,28 @@ public final class Output {
         return json;
     }
 
+    /**
+     * A message as JSON with its 64-bit integers as JSON numbers, for answers made of counters
+     * (`status`): protobuf's JSON writes them as strings (JavaScript's doubles lose digits past
+     * 2^53), and an agent comparing {@code "12" > 9} gets nonsense or an error. Counters never come
+     * near 2^53. Top-level fields only: nested messages keep the protobuf form.
+     */
+    public static JsonElement toJsonWithNumbers(Message message) {
+        JsonElement json = toJson(message);
+        if (json instanceof com.google.gson.JsonObject o) {
+            for (com.google.protobuf.Descriptors.FieldDescriptor f : message.getDescriptorForType().getFields()) {
+                if (f.isRepeated() || f.getJavaType() != com.google.protobuf.Descriptors.FieldDescriptor.JavaType.LONG) {
+                    continue;
+                }
+                String key = o.has(f.getName()) ? f.getName() : f.getJsonName();
+                if (o.get(key) instanceof com.google.gson.JsonPrimitive p && p.isString()) {
+                    o.add(key, new com.google.gson.JsonPrimitive(new java.math.BigInteger(p.getAsString())));
+                }
+            }
+        }
+        return json;
+    }
+
     /** Prints {@code {"key": [messages as JSON...]}}. */
     public void jsonList(String key, java.util.List<? extends Message> messages) {
         com.google.gson.JsonArray array = new com.google.gson.JsonArray();

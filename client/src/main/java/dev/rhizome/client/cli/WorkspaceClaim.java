@@ -55,6 +55,25 @@ public record WorkspaceClaim(String unitId, Path dataDir, String coordinator) {
     }
 
     /**
+     * The claim of the workspace the command runs in (the working directory or a directory above
+     * it), if any: every command run there talks to the coordinator and data directory of the
+     * claim, as `submit` and `renew` always did (`rhizome wait` in a workspace asked the default
+     * coordinator instead). Options and environment variables still win.
+     */
+    public static Optional<WorkspaceClaim> ofWorkingDirectory() {
+        try {
+            for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+                if (Files.isDirectory(d.resolve(".git"))) {
+                    return read(d);
+                }
+            }
+        } catch (RuntimeException e) {
+            // an unreadable working directory: no workspace
+        }
+        return Optional.empty();
+    }
+
+    /**
      * Fills in what the command line left out: options and environment variables win, then the
      * workspace's record. Returns the unit to act on, or explains how to name one.
      */

@@ -4,19 +4,18 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.agent.Brief;
 import dev.rhizome.client.agent.Research;
+import dev.rhizome.client.agent.UnitGiveBack;
 import dev.rhizome.client.agent.Untrusted;
-import dev.rhizome.client.cli.ClaimFiles;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Interrupts;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.node.api.CoordinatorClient;
-import dev.rhizome.node.api.CoordinatorException;
-import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.SimilarWork;
 import dev.rhizome.proto.v1.WorkUnit;
@@ -31,7 +30,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "claim", mixinStandardHelpOptions = true,
-        description = {"Claim a work unit. For an EXPLORE unit, --workspace fetches its commit (the direction's frontier,",
+        description = {"Claim a work unit: an EXPLORE unit, to propose a change (evaluations are a node's work).",
+            "--workspace fetches its commit (the direction's frontier,",
             "or --from COMMIT) from peers and checks it out as a git workspace to edit and commit in; the brief",
             "(`rhizome brief`) is written next to the claim and printed. Then `rhizome submit` it.",
             "Exits with 3 when there is no work right now, saying why and when to retry."})
@@ -42,7 +42,9 @@ public final class ClaimCommand implements Callable<Integer> {
     DataDirOption dataDir;
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = "--kind", defaultValue = "explore", description = "explore or evaluate (default ${DEFAULT-VALUE}).", paramLabel = "explore|evaluate")
+    @Option(names = "--kind", defaultValue = "explore", description = "explore (the default). evaluate is refused (exit 2, evaluate_needs_node): only a node "
+                    + "(`rhizome node`) runs and reports evaluations, so a unit leased here would stay leased to nobody.",
+            paramLabel = "explore|evaluate")
     Kind kind;
     @Option(names = "--direction", description = "Only a unit of this direction (an unknown one is an error).", paramLabel = "DIRECTION")
     String direction;
@@ -67,11 +69,25 @@ public final class ClaimCommand implements Callable<Integer> {
         if (reason.matches("direction \\S+ is closed.*")) {
             return "the direction is closed for good: pick an open one with `rhizome direction list`";
         }
+        if (reason.startsWith("no direction is open")) {
+            return "claim again in " + retryAfterS + " s, once one is open; "
+                    + dev.rhizome.client.cli.Coordinators.NO_DIRECTION_HINT;
+        }
         return "claim again in " + retryAfterS + " s";
     }
 
     @Override
     public Integer call() throws IOException {
+        if (kind == Kind.evaluate) {
+            // Only a node runs an evaluation (in its sandbox, through the seed's harness) and only
+            // a node reports its signed result: a unit leased here would stay leased to nobody
+            // until its deadline, holding back a replica the network needs. Refused before asking.
+            throw new CommandException(ExitCodes.USAGE, "evaluate_needs_node",
+                    "`claim --kind evaluate` would lease an evaluation that no `rhizome` command can run or report: "
+                            + "evaluations are claimed, run and reported by a node",
+                    "to evaluate, run a node: `rhizome node --data-dir DIR --coordinator URL` (see `rhizome node --help`); "
+                            + "to propose a change, `rhizome claim --direction D --workspace DIR`");
+        }
         if (workspace != null && Files.isDirectory(workspace)) {
             try (var entries = Files.list(workspace)) {
                 if (entries.findAny().isPresent()) {
@@ -97,11 +113,18 @@ public final class ClaimCommand implements Callable<Integer> {
         }
         CoordinatorClient client = Coordinators.client(coordinator, dataDir);
         Research research = new Research(client, dataDir.path());
-        ClaimResponse response = kind == Kind.explore
-                ? research.claimExplore(direction, from, hypothesis, hardwareClass)
-                : claimEvaluation(client);
+        UnitGiveBack giveBack = new UnitGiveBack(research, workspace, "it had not been handed to you yet");
+        Interrupts.undoIfInterrupted(giveBack);
+        ClaimResponse response = null;
+        try {
+            response = research.claimExplore(direction, from, hypothesis, hardwareClass);
+        } finally {
+            // null when the claim failed or leased nothing: nothing to give back
+            giveBack.granted(response != null && response.hasUnit() ? response.getUnit() : null);
+        }
         Output out = new Output(System.out);
         if (!response.hasUnit()) {
+            Interrupts.handedOver();
             String reason = response.getReason().isEmpty() ? "no work available right now" : response.getReason();
             if (json) {
                 JsonObject o = new JsonObject();
@@ -118,35 +141,29 @@ public final class ClaimCommand implements Callable<Integer> {
             return ExitCodes.NO_WORK;
         }
         WorkUnit unit = response.getUnit();
-        if (kind == Kind.evaluate) {
-            ClaimFiles.save(dataDir.path(), unit);
-        }
         Path briefFile = null;
         Brief brief = null;
-        if (workspace != null) {
-            try {
+        try {
+            if (workspace != null) {
                 research.checkout(unit, workspace);
-            } catch (CommandException e) {
-                // give the unit back at once: a lease nobody can use would hold the direction's
-                // share of EXPLORE capacity until it ran out
                 try {
-                    research.giveBackUnfetched(unit, hardwareClass, e.getMessage());
-                } catch (CommandException ignored) {
-                    // the lease runs out by itself
+                    new WorkspaceClaim(unit.getId(), dataDir.path(), coordinator.url()).write(workspace);
+                } catch (IOException e) {
+                    System.err.println("rhizome: warning: cannot record the claim in " + workspace
+                            + " (submit and renew there will need --unit): " + Problems.describe(e));
                 }
-                throw e;
             }
-            try {
-                new WorkspaceClaim(unit.getId(), dataDir.path(), coordinator.url()).write(workspace);
-            } catch (IOException e) {
-                System.err.println("rhizome: warning: cannot record the claim in " + workspace
-                        + " (submit and renew there will need --unit): " + Problems.describe(e));
-            }
-        }
-        if (unit.getKind() == WorkUnit.Kind.EXPLORE) {
             brief = Brief.collect(client, dataDir.path(), unit.getDirection(), unit, workspace, response.getSimilarList());
             briefFile = brief.write(research.unitDir(unit.getId()).resolve("BRIEF.md"));
+        } catch (RuntimeException | IOException e) {
+            // give the unit back at once: a lease nobody can use would hold the direction's share
+            // of EXPLORE capacity until it ran out (a workspace that cannot be filled, a brief
+            // that cannot be written, the coordinator gone in between)
+            giveBack.failed();
+            throw e;
         }
+        // from here the unit is the user's: an interruption no longer gives it back
+        Interrupts.handedOver();
         long left = Math.max(0, (unit.getLeaseDeadlineMs() - System.currentTimeMillis()) / 1000);
         if (json) {
             JsonObject o = new JsonObject();
@@ -176,7 +193,8 @@ public final class ClaimCommand implements Callable<Integer> {
             }
             if (workspace != null) {
                 out.line("workspace: " + workspace.toAbsolutePath() + " (commit your change, then `rhizome submit --unit "
-                        + unit.getId() + " --workspace " + workspace + " --wait`)");
+                        + unit.getId() + " --workspace " + workspace + " --wait`; or give it back: `rhizome unclaim --unit "
+                        + unit.getId() + "`)");
             }
             if (brief != null) {
                 out.line("brief: " + briefFile);
@@ -185,21 +203,5 @@ public final class ClaimCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
-    }
-
-    private ClaimResponse claimEvaluation(CoordinatorClient client) {
-        ClaimRequest.Builder request = ClaimRequest.newBuilder()
-                .setNode(client.identity().publicId().toByteString())
-                .setHardwareClass(hardwareClass)
-                .addKinds(WorkUnit.Kind.EVALUATE)
-                .setTimeMs(System.currentTimeMillis());
-        if (direction != null) {
-            request.setDirection(direction);
-        }
-        try {
-            return client.claim(request.build());
-        } catch (CoordinatorException e) {
-            throw Coordinators.failure(e);
-        }
     }
 }

@@ -12,7 +12,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "status", mixinStandardHelpOptions = true, description = "The coordinator's counters.")
+@Command(name = "status", mixinStandardHelpOptions = true, description = {"The coordinator's counters.",
+            "--json: one object of numbers (seeds, directions, experiments, results, papers, units_open, units_leased,",
+            "units_done, leases_expired, rejected_signatures, nodes)."})
 public final class StatusCommand implements Callable<Integer> {
     @Mixin
     DataDirOption dataDir;
@@ -26,7 +28,7 @@ public final class StatusCommand implements Callable<Integer> {
         CoordinatorStats s = Coordinators.read(coordinator, dataDir, CoordinatorClient::stats);
         Output out = new Output(System.out);
         if (json) {
-            out.json(Output.toJson(s));
+            out.json(Output.toJsonWithNumbers(s));
         } else {
             out.printf("seeds %d, directions %d, experiments %d, results %d, papers %d, nodes %d%n", s.getSeeds(),
                     s.getDirections(), s.getExperiments(), s.getResults(), s.getPapers(), s.getNodes());

@@ -53,6 +53,44 @@ public final class CoordinatorClient {
     public static final long MAX_ANSWER_BYTES = 128L << 20;
     private final long maxAnswerBytes;
     private final UnansweredClaim unanswered = new UnansweredClaim();
+    /** A call still unanswered after this long is told to the {@link Reachability} watcher, which may say so. */
+    public static final Duration SLOW_CALL = Duration.ofSeconds(5);
+    private volatile Reachability reachability = Reachability.NOBODY;
+
+    /**
+     * Told how calls to the coordinator go, as far as reaching it goes, so that a long-running
+     * caller (a node) can tell its volunteer promptly that the coordinator is away, whichever of
+     * its threads called: the only call due may be a claim that waits a minute for its answer.
+     */
+    public interface Reachability {
+        Reachability NOBODY = new Reachability() {
+            @Override
+            public void answered() {
+            }
+
+            @Override
+            public void unreachable(String why) {
+            }
+
+            @Override
+            public void slow(String call, Duration waited) {
+            }
+        };
+
+        /** The coordinator answered a call (any answer of its own, a refusal included). */
+        void answered();
+
+        /** A call failed without an answer from a coordinator: {@code why} names the address and the error. */
+        void unreachable(String why);
+
+        /** {@code call} (method and path) has waited {@code waited} so far and still waits. */
+        void slow(String call, Duration waited);
+    }
+
+    /** Replaces the watcher (one per client; the default tells nobody). */
+    public void watch(Reachability watcher) {
+        this.reachability = watcher == null ? Reachability.NOBODY : watcher;
+    }
 
     public CoordinatorClient(String url, Identity identity) {
         this(url, identity, Duration.ofSeconds(30));
@@ -364,11 +402,11 @@ public final class CoordinatorClient {
         java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> exchange =
                 http.sendAsync(request, BoundedBody.handler(maxAnswerBytes));
         try {
-            response = exchange.get(2 * timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            response = await(exchange, request);
         } catch (java.util.concurrent.TimeoutException e) {
             exchange.cancel(true);
-            throw new CoordinatorException("coordinator at " + base + " did not send a whole answer to "
-                    + request.method() + " " + request.uri().getPath() + " within " + 2 * timeout.toSeconds() + " s", e);
+            throw unreachable(new CoordinatorException("coordinator at " + base + " did not send a whole answer to "
+                    + request.method() + " " + request.uri().getPath() + " within " + 2 * timeout.toSeconds() + " s", e));
         } catch (java.util.concurrent.ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof BoundedBody.TooLarge tooLarge) {
@@ -376,7 +414,7 @@ public final class CoordinatorClient {
                         + " was refused: " + tooLarge.getMessage() + " (not a rhizome coordinator, or a hostile one)");
             }
             IOException io = cause instanceof IOException x ? x : new IOException(cause);
-            throw new CoordinatorException("coordinator at " + base + " is unreachable: " + describe(io), io);
+            throw unreachable(new CoordinatorException("coordinator at " + base + " is unreachable: " + describe(io), io));
         } catch (InterruptedException e) {
             exchange.cancel(true);
             Thread.currentThread().interrupt();
@@ -388,19 +426,42 @@ public final class CoordinatorClient {
                 if (error == null) {
                     // status 0: as for an unreachable coordinator, the caller may retry (a
                     // proxy's 502) and the CLI says to check --coordinator
-                    throw new CoordinatorException(notACoordinator(base, request.method(), request.uri().getPath(),
-                            response.statusCode()), null);
+                    throw unreachable(new CoordinatorException(notACoordinator(base, request.method(),
+                            request.uri().getPath(), response.statusCode()), null));
                 }
+                reachability.answered();
                 // The coordinator's reason first: it is what the reader acts on; the route and status
                 // after it are for whoever reads the coordinator's log beside it.
                 throw new CoordinatorException(response.statusCode(), error.getCode(),
                         error.getMessage() + " (refused by the coordinator: " + request.method() + " "
                                 + request.uri().getPath() + ", " + response.statusCode() + " " + error.getCode() + ")");
             }
+            reachability.answered();
             return parser.parseFrom(response.body());
         } catch (InvalidProtocolBufferException e) {
             throw new CoordinatorException(response.statusCode(), Error.Code.INTERNAL,
                     "unreadable answer from " + request.uri() + " (HTTP " + response.statusCode() + ")");
         }
+    }
+
+    /** The whole answer within twice the timeout; the watcher hears of a call still waiting after {@link #SLOW_CALL}. */
+    private HttpResponse<byte[]> await(java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> exchange,
+            HttpRequest request) throws java.util.concurrent.TimeoutException, java.util.concurrent.ExecutionException,
+            InterruptedException {
+        long limitMs = 2 * timeout.toMillis();
+        if (limitMs <= SLOW_CALL.toMillis()) {
+            return exchange.get(limitMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        try {
+            return exchange.get(SLOW_CALL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException stillWaiting) {
+            reachability.slow(request.method() + " " + request.uri().getPath(), SLOW_CALL);
+            return exchange.get(limitMs - SLOW_CALL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private CoordinatorException unreachable(CoordinatorException e) {
+        reachability.unreachable(e.getMessage());
+        return e;
     }
 }

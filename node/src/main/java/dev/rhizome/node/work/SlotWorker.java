@@ -134,10 +134,11 @@ final class SlotWorker implements Runnable {
     @Override
     public void run() {
         long backoff = 0;
+        String trouble = null;  // why the coordinator was not asked or did not answer last time
         while (!work.stopping()) {
             try {
                 if (backoff > 0) {
-                    state = "waiting for work";
+                    state = trouble != null ? trouble : "waiting for work";
                     Thread.sleep(backoff);
                 }
                 Optional<String> closed = work.gateClosed();
@@ -147,6 +148,7 @@ final class SlotWorker implements Runnable {
                     continue;
                 }
                 Buffered current = takeNext();
+                trouble = null;
                 if (current == null) {
                     if (work.stopping()) {
                         break;
@@ -172,13 +174,16 @@ final class SlotWorker implements Runnable {
             } catch (CoordinatorException e) {
                 backoff = Math.max(1000, work.backoffMs(backoff));
                 if (e.status() == 0) {
-                    // Expected while the coordinator is down or restarting: one line, no trace, and
-                    // no talk of a failed unit when no unit may have been claimed at all.
-                    log.warn("{}: {}; trying again in {} s", slot.name(), e.getMessage(), (backoff + 999) / 1000);
+                    // Expected while the coordinator is down or restarting: no trace, and no talk
+                    // of a failed unit when no unit may have been claimed at all. The volunteer is
+                    // told by the client's ReachabilityLog, at once and then once a minute, rather
+                    // than once per retry of every slot.
+                    trouble = "waiting for the coordinator: " + e.getMessage();
+                    log.debug("{}: {}; trying again in {} s", slot.name(), e.getMessage(), (backoff + 999) / 1000);
                 } else {
                     // A banned or over-quota key is refused on every attempt, for hours: the line
                     // once, then once in a while, and the reason in `node status`.
-                    state = "refused by the coordinator: " + e.getMessage();
+                    trouble = "refused by the coordinator: " + e.getMessage();
                     String line = refusals.show(e.getMessage());
                     if (line != null) {
                         log.error("{}: the coordinator refused a call: {}; a unit held is given up and will be issued again",

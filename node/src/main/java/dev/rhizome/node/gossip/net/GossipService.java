@@ -563,7 +563,8 @@ public final class GossipService implements AutoCloseable {
         CompletableFuture.supplyAsync(bootstrap, workers::execute)
                 .thenAccept(found -> core.post(() -> apply(protocol.learn(withoutSelf(found), nowMs()))))
                 .exceptionally(e -> {
-                    log.warn("cannot find gossip peers: {}", e.getMessage());
+                    // the completion's wrapper only adds the exception's class name to the words
+                    log.warn("cannot find gossip peers: {}", (e.getCause() != null ? e.getCause() : e).getMessage());
                     return null;
                 });
     }

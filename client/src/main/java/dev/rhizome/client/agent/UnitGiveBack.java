@@ -1,0 +1,106 @@
+package dev.rhizome.client.agent;
+
+import com.google.gson.JsonObject;
+import dev.rhizome.client.cli.Interrupts;
+import dev.rhizome.client.cli.Problems;
+import dev.rhizome.proto.v1.WorkUnit;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * An EXPLORE unit a command was leased, until it is the user's (`claim` printed it) or closed
+ * (`agent` submitted on it, or released it): a command that ends before that (a signal, a failure
+ * after the grant) gives it back at once, or the unit stays leased to nobody until its deadline
+ * and holds one of the direction's EXPLORE leases meanwhile.
+ */
+public final class UnitGiveBack implements Interrupts.Undo {
+    /** How long an interrupted claim waits for the claim's answer, and then for the give-back. */
+    static final Duration PATIENCE = Duration.ofSeconds(10);
+
+    private final Research research;
+    private final java.nio.file.Path workspace;
+    private final String unused;
+    private final CompletableFuture<WorkUnit> granted = new CompletableFuture<>();
+
+    /**
+     * {@code workspace}: the directory the claim fills (null: none), which the user must empty
+     * before using it again; {@code unused}: why the unit was not the user's yet, in words.
+     */
+    public UnitGiveBack(Research research, java.nio.file.Path workspace, String unused) {
+        this.research = research;
+        this.workspace = workspace;
+        this.unused = unused;
+    }
+
+    /** What to do next, and about a workspace the claim had begun to fill. */
+    private String next(String base) {
+        if (workspace != null && java.nio.file.Files.exists(workspace)) {
+            return base + "; remove " + workspace.toAbsolutePath() + " (partly filled) or give another --workspace";
+        }
+        return base;
+    }
+
+    /** The claim's answer came: this unit (null when none was leased, or the claim failed). */
+    public void granted(WorkUnit unit) {
+        granted.complete(unit);
+    }
+
+    /** A failure after the grant: gives the unit back now, quietly (the failure is what the user hears about). */
+    public void failed() {
+        WorkUnit unit = granted.getNow(null);
+        if (unit != null) {
+            try {
+                giveBack(unit);
+            } catch (RuntimeException | TimeoutException | ExecutionException | InterruptedException ignored) {
+                // the lease runs out by itself; the failure being reported matters more
+            }
+        }
+    }
+
+    @Override
+    public Interrupts.Undone undo() {
+        WorkUnit unit;
+        try {
+            unit = granted.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            JsonObject keys = new JsonObject();
+            keys.addProperty("given_back", false);
+            return new Interrupts.Undone("the claim was sent but its answer did not come within "
+                    + PATIENCE.toSeconds() + " s: a unit it leased stays leased until its deadline",
+                    keys, next("check the coordinator (`rhizome status`), then claim again"));
+        } catch (ExecutionException | InterruptedException e) {
+            return null;
+        }
+        if (unit == null) {
+            return null;  // nothing was leased: the plain interrupted answer
+        }
+        JsonObject keys = new JsonObject();
+        keys.addProperty("unit_id", unit.getId());
+        try {
+            giveBack(unit);
+            keys.addProperty("given_back", true);
+            return new Interrupts.Undone("unit " + unit.getId() + " was given back to the coordinator ("
+                    + unused + ")", keys,
+                    next("nothing is leased to you: claim again when you are ready (`rhizome claim --help`)"));
+        } catch (TimeoutException | ExecutionException | InterruptedException | RuntimeException e) {
+            keys.addProperty("given_back", false);
+            String why = e instanceof TimeoutException ? "no answer within " + PATIENCE.toSeconds() + " s"
+                    : Problems.describe(e instanceof ExecutionException x && x.getCause() != null ? x.getCause() : e);
+            return new Interrupts.Undone("unit " + unit.getId() + " could not be given back (" + why
+                    + "): it stays leased until " + Instant.ofEpochMilli(unit.getLeaseDeadlineMs()), keys,
+                    next("claim again; the unit returns to the pool at its deadline"));
+        }
+    }
+
+    private void giveBack(WorkUnit unit) throws TimeoutException, ExecutionException, InterruptedException {
+        // an EXPLORE unit closed with no commits (`claim` leases no other kind);
+        // on a thread of its own, so a coordinator that does not answer bounds only this wait
+        CompletableFuture.runAsync(() -> research.release(unit, List.of()))
+                .get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+}

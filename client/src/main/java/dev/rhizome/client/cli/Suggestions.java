@@ -1,0 +1,59 @@
+package dev.rhizome.client.cli;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The names a mistyped word most likely meant. picocli's own suggestions missed the obvious
+ * (`rhizome breif` offered tree, renew and verify, not brief): a swap of two letters is one edit
+ * here (optimal string alignment distance), and only names within a third of the word's length
+ * are offered, closest first.
+ */
+public final class Suggestions {
+    private Suggestions() {
+    }
+
+    /** At most three of {@code names} close to {@code typed}, closest first; empty when none is close. */
+    public static List<String> closest(String typed, Collection<String> names) {
+        String word = typed.toLowerCase(java.util.Locale.ROOT);
+        int limit = Math.max(1, stripDashes(word).length() / 3);
+        List<String> close = new ArrayList<>();
+        for (String name : names) {
+            int d = distance(word, name.toLowerCase(java.util.Locale.ROOT));
+            boolean prefix = stripDashes(word).length() >= 3 && stripDashes(name).startsWith(stripDashes(word));
+            if (d <= limit || prefix) {
+                close.add(name);
+            }
+        }
+        close.sort(Comparator.comparingInt((String n) -> distance(word, n.toLowerCase(java.util.Locale.ROOT)))
+                .thenComparing(Comparator.naturalOrder()));
+        return close.size() > 3 ? close.subList(0, 3) : close;
+    }
+
+    private static String stripDashes(String s) {
+        return s.replaceFirst("^-+", "");
+    }
+
+    /** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps. */
+    static int distance(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
+        for (int j = 0; j <= b.length(); j++) {
+            d[0][j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return d[a.length()][b.length()];
+    }
+}

@@ -1,0 +1,69 @@
+package dev.rhizome.client.commands;
+
+import com.google.gson.JsonObject;
+import dev.rhizome.client.agent.Research;
+import dev.rhizome.client.cli.ClaimFiles;
+import dev.rhizome.client.cli.CommandException;
+import dev.rhizome.client.cli.CoordinatorOption;
+import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.DataDirOption;
+import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Output;
+import dev.rhizome.client.cli.WorkspaceClaim;
+import dev.rhizome.proto.v1.WorkUnit;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * Gives a claimed unit back without submitting anything. Before it, an agent that claimed and
+ * changed its mind had no way to end its lease: the unit stayed leased to it until its deadline,
+ * holding one of the direction's EXPLORE leases (agents share four) meanwhile.
+ */
+@Command(name = "unclaim", mixinStandardHelpOptions = true,
+        description = {"Give a claimed unit back without submitting (its lease ends now and the direction's capacity",
+            "is free for others). The workspace stays as it is; nothing in it is sent."})
+public final class UnclaimCommand implements Callable<Integer> {
+    @Mixin
+    DataDirOption dataDir;
+    @Mixin
+    CoordinatorOption coordinator;
+    @Option(names = "--unit", description = "The claimed unit's id (default: the unit `rhizome claim` checked the workspace out for).", paramLabel = "UNIT")
+    String unitId;
+    @Option(names = "--workspace", paramLabel = "DIR", defaultValue = ".",
+            description = "Without --unit: the workspace `rhizome claim` made (default: current directory).")
+    Path workspace;
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        String unitId = WorkspaceClaim.applyTo(workspace, this.unitId, dataDir, coordinator);
+        Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
+        WorkUnit unit = research.load(unitId);
+        // a refusal (the lease ran out, or the unit was closed) ends in the same place: not leased to you
+        research.release(unit, List.of());
+        try {
+            ClaimFiles.givenBack(dataDir.path(), unitId);
+        } catch (IOException e) {
+            throw new CommandException(ExitCodes.FAILED, "failed", "the unit was given back, but its claim in "
+                    + dataDir.path() + " could not be removed: " + e.getMessage(), "remove " + dataDir.path()
+                    .resolve("claims").resolve(unitId + ".pb") + " by hand");
+        }
+        Output out = new Output(System.out);
+        if (json) {
+            JsonObject o = new JsonObject();
+            o.addProperty("unit", unitId);
+            o.addProperty("given_back", true);
+            out.json(o);
+        } else {
+            out.line("gave unit " + unitId + " back; claim another with `rhizome claim --direction "
+                    + unit.getDirection() + " --workspace NEW_DIR`");
+        }
+        return ExitCodes.OK;
+    }
+}
