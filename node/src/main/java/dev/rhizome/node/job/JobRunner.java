@@ -102,6 +102,9 @@ public final class JobRunner {
             // The size is checked before reading: a job that floods its output is killed within one poll.
             for (int polls = 1; !process.waitFor(POLL.toMillis(), TimeUnit.MILLISECONDS); polls++) {
                 tree.look();
+                if ((overrun = tree.broken()).isPresent()) {
+                    break;
+                }
                 if (tail.size() > maxLogBytes) {
                     break;
                 }

@@ -18,15 +18,32 @@ final class ProcessTree {
 
     private final Process root;
     private final Set<ProcessHandle> seen = new LinkedHashSet<>();
+    private final TreeRule rule;
+    private java.util.Optional<String> broken = java.util.Optional.empty();
     private boolean killed;
 
     ProcessTree(Process root) {
         this.root = root;
+        this.rule = root instanceof JobProcess job ? job.rule() : TreeRule.NONE;
     }
 
-    /** Remembers the descendants alive now. */
+    /**
+     * Remembers the descendants alive now, and holds them to the launcher's {@link TreeRule}; what
+     * it could not keep is in {@link #broken}.
+     */
     void look() {
-        root.descendants().forEach(seen::add);
+        List<ProcessHandle> alive = new ArrayList<>();
+        alive.add(root.toHandle());
+        root.descendants().forEach(alive::add);
+        seen.addAll(alive.subList(1, alive.size()));
+        if (broken.isEmpty()) {
+            broken = rule.check(alive);
+        }
+    }
+
+    /** Why the job must stop: a rule of its launcher it broke, seen by a {@link #look}. */
+    java.util.Optional<String> broken() {
+        return broken;
     }
 
     /**
