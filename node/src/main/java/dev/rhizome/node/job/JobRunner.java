@@ -108,7 +108,7 @@ public final class JobRunner {
                 if (tail.size() > maxLogBytes) {
                     break;
                 }
-                if (polls % POLLS_PER_DISK_CHECK == 0 && (overrun = disk.overrun()).isPresent()) {
+                if (polls % POLLS_PER_DISK_CHECK == 0 && (overrun = disk.overrun(tree.alive())).isPresent()) {
                     break;
                 }
                 tail.poll();

@@ -20,6 +20,7 @@ final class ProcessTree {
     private final Set<ProcessHandle> seen = new LinkedHashSet<>();
     private final TreeRule rule;
     private java.util.Optional<String> broken = java.util.Optional.empty();
+    private List<ProcessHandle> alive = List.of();
     private boolean killed;
 
     ProcessTree(Process root) {
@@ -36,9 +37,15 @@ final class ProcessTree {
         alive.add(root.toHandle());
         root.descendants().forEach(alive::add);
         seen.addAll(alive.subList(1, alive.size()));
+        this.alive = List.copyOf(alive);
         if (broken.isEmpty()) {
             broken = rule.check(alive);
         }
+    }
+
+    /** The root and its descendants alive at the last {@link #look}. */
+    List<ProcessHandle> alive() {
+        return alive;
     }
 
     /** Why the job must stop: a rule of its launcher it broke, seen by a {@link #look}. */
