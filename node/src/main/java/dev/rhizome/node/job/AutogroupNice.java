@@ -48,11 +48,14 @@ final class AutogroupNice implements TreeRule {
     public Optional<String> check(List<ProcessHandle> alive) {
         java.util.Set<Long> kept = new java.util.HashSet<>();
         java.util.Map<Long, Long> refused = new java.util.HashMap<>();
+        // Never the node's own group: a launcher's first process, before its setsid (or bubblewrap's
+        // outside its --new-session), is still in it, and so would be the volunteer's terminal session.
+        Optional<long[]> own = read(proc.resolve("self/autogroup"));
         for (ProcessHandle p : alive) {
             Path file = proc.resolve(Long.toString(p.pid())).resolve("autogroup");
             Optional<long[]> group = read(file);
-            if (group.isEmpty()) {
-                continue; // gone, or no autogroup
+            if (group.isEmpty() || (own.isPresent() && own.get()[0] == group.get()[0])) {
+                continue; // gone, no autogroup, or the node's
             }
             long id = group.get()[0];
             if (group.get()[1] == niceness || kept.contains(id)) {

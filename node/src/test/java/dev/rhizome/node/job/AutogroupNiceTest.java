@@ -30,6 +30,22 @@ class AutogroupNiceTest {
     }
 
     @Test
+    void theNodesOwnGroupIsNeverTouched() throws Exception {
+        assumeTrue(Files.exists(Path.of("/proc/self/autogroup")), "this kernel groups no tasks by session");
+        Path own = Path.of("/proc/self/autogroup");
+        String before = Files.readString(own);
+        int other = before.trim().endsWith(" nice 13") ? 12 : 13;
+        // A launcher's first process is still in the node's session (and the volunteer's terminal's).
+        Process sameSession = new ProcessBuilder("sleep", "60").start();
+        try {
+            assertThat(new AutogroupNice(Path.of("/proc"), other).check(List.of(sameSession.toHandle()))).isEmpty();
+            assertThat(Files.readString(own).trim()).doesNotEndWith(" nice " + other);
+        } finally {
+            sameSession.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
     void aProcessGoneOrWithoutAGroupIsPassedOver() throws Exception {
         Process gone = new ProcessBuilder("true").start();
         gone.waitFor();
