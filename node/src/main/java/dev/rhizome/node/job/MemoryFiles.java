@@ -85,7 +85,7 @@ final class MemoryFiles implements TreeRule {
                 topAttrs = Optional.empty();
             }
             if (topAttrs.isEmpty()) {
-                return Optional.empty(); // the process ended under the walk: the next look takes another
+                continue; // not there, or the process ended under the walk: the next look takes another
             }
             Object device = topAttrs.get().get("dev");
             java.util.ArrayDeque<Path> dirs = new java.util.ArrayDeque<>();

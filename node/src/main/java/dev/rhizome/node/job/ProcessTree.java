@@ -33,14 +33,19 @@ final class ProcessTree {
      * it could not keep is in {@link #broken}.
      */
     void look() {
-        List<ProcessHandle> alive = new ArrayList<>();
-        alive.add(root.toHandle());
-        root.descendants().forEach(alive::add);
-        seen.addAll(alive.subList(1, alive.size()));
-        this.alive = List.copyOf(alive);
+        collect();
         if (broken.isEmpty()) {
             broken = rule.check(alive);
         }
+    }
+
+    /** Remembers the descendants alive now, without the rule: what a kill needs, at once. */
+    private void collect() {
+        List<ProcessHandle> now = new ArrayList<>();
+        now.add(root.toHandle());
+        root.descendants().forEach(now::add);
+        seen.addAll(now.subList(1, now.size()));
+        alive = List.copyOf(now);
     }
 
     /** The root and its descendants alive at the last {@link #look}. */
@@ -58,7 +63,7 @@ final class ProcessTree {
      * to go. Not interruptible: it runs while an interrupt is being handled, and must finish.
      */
     void kill() {
-        look();
+        collect();
         root.destroyForcibly();
         // Killed parents can't fork any more, but their children, already started, can: sweep until nothing new turns up.
         for (int round = 0; round < 10; round++) {
