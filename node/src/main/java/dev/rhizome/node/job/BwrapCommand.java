@@ -49,6 +49,8 @@ public final class BwrapCommand {
     /** bubblewrap's init's memory, by both of the names /proc gives it (it has one thread). */
     static final List<String> PID1_MEMORY = List.of("/proc/1/mem", "/proc/1/task/1/mem");
     static final int NOBODY = 65534;
+    /** RLIMIT_NOFILE of every job process: four times the soft limit most distributions give a login. */
+    static final int OPEN_FILES = 4096;
     /** The name the job's own uid has inside, when it is not root's or nobody's. */
     static final String JOB_USER = "rhizome";
     /** A job's PATH when none of the node's directories exists inside. */
@@ -327,6 +329,11 @@ public final class BwrapCommand {
         // -19): a job at SCHED_FIFO starves every normal task of the core it spins on.
         argv.add("--rtprio=0");
         argv.add("--nice=0");
+        // Descriptors, soft and hard: a JVM raises its soft limit to the hard one (a systemd
+        // desktop's is 524,288), and a job inherited it. Each descriptor can hold kernel memory no
+        // limit but a cgroup counts (a socket's unsent buffers, a pipe's pages, a file in memory),
+        // so this bounds that per process; data loaders' workers pass batches on a few dozen.
+        argv.add("--nofile=" + OPEN_FILES);
         // On a GPU node without a cgroup, only jobs given a GPU go unbounded (CUDA maps more address
         // space than any sane RLIMIT_AS); a CPU slot's job there is bounded like anywhere else.
         if (plan.memory() == SandboxPlan.MemoryLimit.ADDRESS_SPACE

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
@@ -112,6 +113,7 @@ public final class HarnessedRunner {
 
         boolean timedOut = false;
         boolean tooMuchOutput = false;
+        Optional<String> broken = Optional.empty();
         Process harness = launcher.start(spec.harnessCommand(),
                 new Confinement(spec.harnessDir(), List.of(resultDir), List.of(spec.harnessDir(), JobRunner.javaHome()),
                         harnessEnv),
@@ -130,6 +132,9 @@ public final class HarnessedRunner {
             while (!harness.waitFor(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
                 harnessTree.look();
                 modelTree.look();
+                if ((broken = harnessTree.broken().or(modelTree::broken)).isPresent()) {
+                    break;
+                }
                 if (Files.size(serveLog) + Files.size(harnessLog) > maxLogBytes) {
                     tooMuchOutput = true;
                     break;
@@ -164,6 +169,10 @@ public final class HarnessedRunner {
         if (tooMuchOutput) {
             return finish(parts, start, Result.Status.CRASH, exit, steps, OptionalDouble.empty(),
                     "evaluation wrote more than " + maxLogBytes + " bytes of log");
+        }
+        if (broken.isPresent()) {
+            return finish(parts, start, Result.Status.CRASH, exit, steps, OptionalDouble.empty(),
+                    "evaluation stopped: " + broken.get());
         }
         if (exit != 0 || metric.isEmpty()) {
             Matcher error = ERROR_LINE.matcher(result);

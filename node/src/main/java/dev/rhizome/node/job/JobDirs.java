@@ -24,9 +24,13 @@ public final class JobDirs {
     }
 
     /**
-     * Empties and (re)creates {@code <java.io.tmpdir>/rhizome-jobs-<uid>-<name>} with mode 0711:
-     * only the node lists or creates entries in it; a job's uid may pass through it to its own
-     * checkout. Refuses a path that is a symlink or belongs to someone else (a trap set in /tmp).
+     * Empties and (re)creates {@code <java.io.tmpdir>/rhizome-jobs-<uid>-<name>}: only the node lists
+     * or creates entries in it, and only the job's uid may pass through it to its own checkout (mode
+     * 0700; 0710 of group nobody's for a node running as root, whose jobs run as nobody). No other
+     * local user may: a job can leave a set-user-ID program of its uid in its checkout (the sandbox's
+     * mounts are nosuid, the host's view of the checkout is not), and whoever reached it ran it as
+     * that uid, the node's own when the node is not root. Refuses a path that is a symlink or belongs
+     * to someone else (a trap set in /tmp).
      */
     public static Path prepare(String name) throws IOException {
         if (!name.matches("[A-Za-z0-9._-]+")) {
@@ -43,11 +47,16 @@ public final class JobDirs {
         }
         deleteLeftoverTrash(root);
         try {
-            Files.createDirectory(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+            Files.createDirectory(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (FileAlreadyExistsException e) {
             throw new IOException(root + " appeared while it was being created; is another node using it?", e);
         }
-        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x--x")); // the umask may have cut it
+        if (myUid() == 0) {
+            Files.setAttribute(root, "unix:gid", SandboxProbe.NOBODY, LinkOption.NOFOLLOW_LINKS);
+            Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x---"));
+        } else {
+            Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------")); // the umask may have cut it
+        }
         return root;
     }
 

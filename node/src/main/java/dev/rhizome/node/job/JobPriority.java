@@ -30,8 +30,11 @@ public final class JobPriority {
     private final List<String> cpuPrefix;
     private final List<String> gpuPrefix;
     private final boolean ownSession;
+    /** Whether jobs run niced at all (a machine without {@code nice} runs them as the node). */
+    private final boolean niced;
 
     private JobPriority(Optional<Path> nice, Optional<Path> ionice, Optional<Path> setsid) {
+        this.niced = nice.isPresent();
         this.cpuPrefix = prefix(nice, CPU_NICE, ionice, List.of("-c", "3"), setsid);
         this.gpuPrefix = prefix(nice, GPU_NICE, ionice, List.of("-c", "2", "-n", "7"), setsid);
         this.ownSession = setsid.isPresent();
@@ -69,6 +72,19 @@ public final class JobPriority {
 
     static JobPriority find(Function<String, Optional<Path>> tools) {
         return new JobPriority(tools.apply("nice"), tools.apply("ionice"), tools.apply("setsid"));
+    }
+
+    /** A job's niceness; a GPU job is one given a GPU. */
+    public static int niceness(boolean gpuJob) {
+        return gpuJob ? GPU_NICE : CPU_NICE;
+    }
+
+    /**
+     * What keeps the running job at its priority: each session it makes is given the job's niceness
+     * ({@link AutogroupNice}), where the kernel has autogroups and this machine has {@code nice}.
+     */
+    TreeRule rule(boolean gpuJob) {
+        return niced ? AutogroupNice.forJob(niceness(gpuJob)).orElse(TreeRule.NONE) : TreeRule.NONE;
     }
 
     /** {@code command} run at a job's priority; a GPU job is one given a GPU. */

@@ -16,15 +16,22 @@ final class JobProcess extends Process {
     private final Runnable killAll;
     /** Threads copying the process's output to its log files: it is not over before they are. */
     private final List<Thread> pumps;
+    private final TreeRule rule;
 
-    JobProcess(Process process, Runnable killAll) {
-        this(process, killAll, List.of());
+    JobProcess(Process process, Runnable killAll, TreeRule rule) {
+        this(process, killAll, List.of(), rule);
     }
 
-    JobProcess(Process process, Runnable killAll, List<Thread> pumps) {
+    JobProcess(Process process, Runnable killAll, List<Thread> pumps, TreeRule rule) {
         this.process = process;
         this.killAll = killAll;
         this.pumps = List.copyOf(pumps);
+        this.rule = java.util.Objects.requireNonNull(rule, "rule");
+    }
+
+    /** What the node holds the running job's processes to ({@link ProcessTree#look}). */
+    TreeRule rule() {
+        return rule;
     }
 
     private boolean pumped() {

@@ -102,10 +102,13 @@ public final class JobRunner {
             // The size is checked before reading: a job that floods its output is killed within one poll.
             for (int polls = 1; !process.waitFor(POLL.toMillis(), TimeUnit.MILLISECONDS); polls++) {
                 tree.look();
+                if ((overrun = tree.broken()).isPresent()) {
+                    break;
+                }
                 if (tail.size() > maxLogBytes) {
                     break;
                 }
-                if (polls % POLLS_PER_DISK_CHECK == 0 && (overrun = disk.overrun()).isPresent()) {
+                if (polls % POLLS_PER_DISK_CHECK == 0 && (overrun = disk.overrun(tree.alive())).isPresent()) {
                     break;
                 }
                 tail.poll();

@@ -16,7 +16,8 @@ public final class PlainLauncher implements ProcessLauncher {
     @Override
     public Process start(List<String> command, Confinement confinement, Redirect stdin, Redirect stdout,
             Redirect stderr) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(priority.apply(command, JobGpu.of(confinement.env()).isPresent()))
+        boolean gpuJob = JobGpu.of(confinement.env()).isPresent();
+        ProcessBuilder builder = new ProcessBuilder(priority.apply(command, gpuJob))
                 .directory(confinement.workDir().toFile())
                 .redirectInput(stdin)
                 .redirectOutput(stdout)
@@ -24,6 +25,6 @@ public final class PlainLauncher implements ProcessLauncher {
         builder.environment().clear();
         builder.environment().putAll(confinement.env());
         Process process = builder.start();
-        return new JobProcess(process, () -> new ProcessTree(process).kill());
+        return new JobProcess(process, () -> new ProcessTree(process).kill(), priority.rule(gpuJob));
     }
 }

@@ -18,15 +18,44 @@ final class ProcessTree {
 
     private final Process root;
     private final Set<ProcessHandle> seen = new LinkedHashSet<>();
+    private final TreeRule rule;
+    private java.util.Optional<String> broken = java.util.Optional.empty();
+    private List<ProcessHandle> alive = List.of();
     private boolean killed;
 
     ProcessTree(Process root) {
         this.root = root;
+        this.rule = root instanceof JobProcess job ? job.rule() : TreeRule.NONE;
     }
 
-    /** Remembers the descendants alive now. */
+    /**
+     * Remembers the descendants alive now, and holds them to the launcher's {@link TreeRule}; what
+     * it could not keep is in {@link #broken}.
+     */
     void look() {
-        root.descendants().forEach(seen::add);
+        collect();
+        if (broken.isEmpty()) {
+            broken = rule.check(alive);
+        }
+    }
+
+    /** Remembers the descendants alive now, without the rule: what a kill needs, at once. */
+    private void collect() {
+        List<ProcessHandle> now = new ArrayList<>();
+        now.add(root.toHandle());
+        root.descendants().forEach(now::add);
+        seen.addAll(now.subList(1, now.size()));
+        alive = List.copyOf(now);
+    }
+
+    /** The root and its descendants alive at the last {@link #look}. */
+    List<ProcessHandle> alive() {
+        return alive;
+    }
+
+    /** Why the job must stop: a rule of its launcher it broke, seen by a {@link #look}. */
+    java.util.Optional<String> broken() {
+        return broken;
     }
 
     /**
@@ -34,7 +63,7 @@ final class ProcessTree {
      * to go. Not interruptible: it runs while an interrupt is being handled, and must finish.
      */
     void kill() {
-        look();
+        collect();
         root.destroyForcibly();
         // Killed parents can't fork any more, but their children, already started, can: sweep until nothing new turns up.
         for (int round = 0; round < 10; round++) {

@@ -7,7 +7,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The system calls a job is refused (with EPERM; setting extended attributes answers EOPNOTSUPP), as a classic BPF program for bubblewrap's
+ * The system calls a job is refused (with EPERM; setting extended attributes answers EOPNOTSUPP,
+ * {@code memfd_create} ENOSYS), as a classic BPF program for bubblewrap's
  * {@code --seccomp}. A training job needs none of them; kernel exploits and container escapes
  * reach for them: io_uring, eBPF, userfaultfd, perf events, keyrings, file handles (the "Shocker"
  * escape), mounts, modules, kexec, ptrace and cross-process memory and descriptors, namespaces, the clocks and the
@@ -41,6 +42,9 @@ public final class SeccompFilter {
         // Another process's descriptors: bubblewrap's init (PID 1, the job's uid) holds the eventfd
         // through which bubblewrap learns the job's exit status.
         {"pidfd_getfd", 438, 438},
+        // I/O priority: a job starts in the idle class (a GPU job at best-effort 7), and an
+        // unprivileged process may move itself to best-effort 0, level with the owner's programs.
+        {"ioprio_set", 251, 30},
     };
 
     /**
@@ -55,6 +59,25 @@ public final class SeccompFilter {
         {"setxattr", 188, 5}, {"lsetxattr", 189, 6}, {"fsetxattr", 190, 7}, {"setxattrat", 463, 463},
     };
 
+    /**
+     * Calls answered "not in this kernel" (ENOSYS), so that what uses them takes the road older
+     * kernels need: anonymous memory files. A {@code memfd_create} file lives on the kernel's own
+     * shared-memory mount, which has no size, and it is counted by no limit but a cgroup (not by
+     * RLIMIT_AS unless mapped, not by {@code /dev/shm}'s size): one descriptor held any amount of
+     * the machine's memory. What falls back (ZGC's heap, Python's {@code multiprocessing}) goes to
+     * a file in {@code /dev/shm} or {@code /tmp}, which are sized; PyTorch never calls it. The same
+     * for System V IPC's three calls that make an object.
+     */
+    private static final Object[][] ABSENT = {
+        {"memfd_create", 319, 279}, {"memfd_secret", 447, 447},
+        // System V IPC, as a kernel built without it: the job's IPC namespace has the kernel's
+        // default limits (shared memory without bound, 32,000 queues and semaphore sets), and a
+        // shared memory segment keeps its pages after it is detached, counted by nothing (256 MiB
+        // parked by a probe under an RLIMIT_AS of 512). What training runs uses POSIX shared memory
+        // and semaphores (files in /dev/shm, futexes).
+        {"shmget", 29, 194}, {"msgget", 68, 186}, {"semget", 64, 190},
+    };
+
     /** What an architecture's kernel puts in {@code seccomp_data.arch}, and its system call numbers. */
     public enum Arch {
         X86_64(0xC000003E, true, 1, 285),
@@ -67,6 +90,8 @@ public final class SeccompFilter {
         final Map<String, Integer> denied;
         /** Answered EOPNOTSUPP. */
         final Map<String, Integer> unsupported;
+        /** Answered ENOSYS. */
+        final Map<String, Integer> absent;
         /** {@code fallocate}'s number: allowed with mode 0 only ({@link SeccompFilter#OFFSET_ARG1_LOW}). */
         final int fallocate;
 
@@ -76,6 +101,7 @@ public final class SeccompFilter {
             this.x32Bit = x32Bit;
             this.denied = numbers(DENIED, column);
             this.unsupported = numbers(UNSUPPORTED, column);
+            this.absent = numbers(ABSENT, column);
         }
 
         private static Map<String, Integer> numbers(Object[][] table, int column) {
@@ -108,6 +134,7 @@ public final class SeccompFilter {
 
     static final int EPERM = 1;
     static final int EOPNOTSUPP = 95;
+    static final int ENOSYS = 38;
     static final int RET_ALLOW = 0x7fff0000;
     static final int RET_ERRNO = 0x00050000;
     static final int X32_SYSCALL_BIT = 0x40000000;
@@ -149,6 +176,9 @@ public final class SeccompFilter {
         for (int nr : arch.unsupported.values()) {
             p.jumpIfEqual(nr, "eopnotsupp", null);
         }
+        for (int nr : arch.absent.values()) {
+            p.jumpIfEqual(nr, "enosys", null);
+        }
         p.jumpIfEqual(arch.fallocate, "fallocate", null);
         p.add(RET_K, 0, 0, RET_ALLOW);
         // The mode is an int: the kernel reads the low 32 bits of the register only, and so does this.
@@ -158,6 +188,8 @@ public final class SeccompFilter {
         p.add(RET_K, 0, 0, RET_ALLOW);
         p.label("eopnotsupp");
         p.add(RET_K, 0, 0, RET_ERRNO | EOPNOTSUPP);
+        p.label("enosys");
+        p.add(RET_K, 0, 0, RET_ERRNO | ENOSYS);
         p.label("eperm");
         p.add(RET_K, 0, 0, RET_ERRNO | EPERM);
         return p.bytes();

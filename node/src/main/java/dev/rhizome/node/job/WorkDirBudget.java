@@ -27,18 +27,45 @@ public final class WorkDirBudget {
     /** What was there before the job started (its checkout): the job is charged for what it adds. */
     private final long before;
     private final long maxBytes;
+    private final FileStore disk;
+    /** The work directory's device: files deleted but held open there are the job's too ({@link DeletedFiles}). */
+    private final Object device;
+    /** Free space on the disk below which the job is stopped, whoever took it ({@link #floor}). */
+    private final long floorFree;
+    private final DeletedFiles deleted = DeletedFiles.onThisMachine();
 
-    private WorkDirBudget(Path dir, long before, long maxBytes) {
+    private WorkDirBudget(Path dir, long before, long maxBytes, FileStore disk, Object device, long floorFree) {
         this.dir = dir;
         this.before = before;
         this.maxBytes = maxBytes;
+        this.disk = disk;
+        this.device = device;
+        this.floorFree = floorFree;
     }
 
     /** The budget for a job starting now in {@code dir}, never above {@code cap}. */
     static WorkDirBudget forJob(Path dir, long cap) throws IOException {
         FileStore disk = Files.getFileStore(dir);
         long before = usage(dir, Long.MAX_VALUE, Long.MAX_VALUE).bytes();
-        return new WorkDirBudget(dir, before, Math.min(cap, share(disk.getTotalSpace(), disk.getUsableSpace())));
+        long total = disk.getTotalSpace();
+        long usable = disk.getUsableSpace();
+        return new WorkDirBudget(dir, before, Math.min(cap, share(total, usable)), disk,
+                Files.getAttribute(dir, "unix:dev", java.nio.file.LinkOption.NOFOLLOW_LINKS), floor(total, usable));
+    }
+
+    /**
+     * The volunteer's reserve, or half of what was free at the start when that was less. Jobs'
+     * budgets ({@link #share}) leave the reserve free even when two slots' jobs use theirs, so a
+     * disk below it means something is over: what the budget cannot see (files deleted but held
+     * open past {@link DeletedFiles#MAX_DESCRIPTORS} descriptors), or the owner's own writing, for
+     * which a stranger's job yields too.
+     */
+    static long floor(long totalBytes, long usableBytes) {
+        return Math.min(reserve(totalBytes), usableBytes / 2);
+    }
+
+    private static long reserve(long totalBytes) {
+        return Math.min(Math.max(MIN_RESERVE, totalBytes / 20), totalBytes / 4);
     }
 
     /** What a job starting now in {@code dir} may have there: {@link #share} of its file system. */
@@ -52,15 +79,25 @@ public final class WorkDirBudget {
      * never more than a quarter of it (a small /tmp in memory would otherwise leave jobs nothing).
      */
     static long share(long totalBytes, long usableBytes) {
-        long reserve = Math.min(Math.max(MIN_RESERVE, totalBytes / 20), totalBytes / 4);
+        long reserve = reserve(totalBytes);
         return Math.max(FLOOR, (usableBytes - reserve) / 2);
     }
 
     /** Why the job must stop, if it has written past its budget; empty while it is within it. */
     Optional<String> overrun() throws IOException {
+        return overrun(java.util.List.of());
+    }
+
+    /**
+     * @param processes the job's processes alive now, whose files deleted but held open on the work
+     *                  directory's disk count too: they have no name for the walk to find
+     */
+    Optional<String> overrun(java.util.List<ProcessHandle> processes) throws IOException {
         Usage used = usage(dir, before + maxBytes, MAX_ENTRIES);
-        if (used.bytes() - before > maxBytes) {
-            return Optional.of("it wrote more than " + mib(maxBytes) + " MiB to its work directory");
+        long held = used.bytes() - before > maxBytes || processes.isEmpty() ? 0 : deleted.bytes(processes, device);
+        if (used.bytes() + held - before > maxBytes) {
+            return Optional.of("it wrote more than " + mib(maxBytes) + " MiB to its work directory"
+                    + (held > 0 ? " (" + mib(held) + " MiB of it in files it deleted and holds open)" : ""));
         }
         if (used.entries() > MAX_ENTRIES) {
             return Optional.of("it made more than " + MAX_ENTRIES + " files in its work directory");
@@ -70,6 +107,11 @@ public final class WorkDirBudget {
             // past the kernel's path limit, would otherwise hide any number of bytes.
             return Optional.of("it hid part of its work directory from the node's measuring ("
                     + used.unmeasured().get() + ")");
+        }
+        long free = disk.getUsableSpace();
+        if (free < floorFree) {
+            return Optional.of("its disk is down to " + mib(free) + " MiB free, below the " + mib(floorFree)
+                    + " MiB the volunteer keeps");
         }
         return Optional.empty();
     }

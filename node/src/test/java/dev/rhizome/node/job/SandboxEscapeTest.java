@@ -535,6 +535,279 @@ class SandboxEscapeTest {
     }
 
     @Test
+    void aSessionTheJobMakesItselfIsGivenTheJobsNiceness() throws Exception {
+        assumeTrue(Files.exists(Path.of("/proc/self/autogroup")), "this kernel groups no tasks by session");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 starts a new session");
+        // subprocess's start_new_session (torchrun's workers) makes a new autogroup, which the kernel
+        // starts at nice 0: one setsid put a nice-19 job level with the owner's whole desktop
+        // session. The node gives the new group the job's niceness at its next look. The child
+        // makes itself undumpable first (a root node writes its files all the same).
+        String script = """
+                cat > child.py <<'PY'
+                import ctypes, time
+                ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)
+                line = ''
+                for i in range(400):
+                    line = open('/proc/self/autogroup').read().strip()
+                    if line.endswith(' nice 19'):
+                        print('KEPT', line, 'after', i * 50, 'ms', flush=True)
+                        break
+                    time.sleep(0.05)
+                else:
+                    print('LEFT', line, flush=True)
+                PY
+                /usr/bin/python3 -c "
+                import subprocess, sys
+                print('PARENT', open('/proc/self/autogroup').read().strip(), flush=True)
+                subprocess.run([sys.executable, 'child.py'], start_new_session=True, check=True)
+                "
+                echo 'val_bpb: 1.0'
+                """;
+        JobOutcome outcome = run(script, Long.MAX_VALUE);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+        System.out.println("setsid probe: " + log().lines().filter(l -> l.startsWith("KEPT") || l.startsWith("LEFT")).toList());
+        assertThat(log()).containsPattern("PARENT /autogroup-\\d+ nice 19").contains("KEPT").doesNotContain("LEFT");
+    }
+
+    @Test
+    void aJobHoldsNoMemoryFileOutsideItsSizedMountsAndFewDescriptors() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 makes the memory files and sockets");
+        // Kernel memory no limit but a cgroup counts: a memfd_create file lives on the kernel's own
+        // unsized mount (64 MiB written here, and any more), and each descriptor can park a socket's
+        // unsent buffers (about 350 KiB a pair, 8 MiB with SO_SNDBUF raised). The JVM raised the
+        // descriptor limit to its hard one (20,000 on the machine this was found on; 524,288 on a
+        // systemd desktop), which the job inherited. What memfd's users fall back to (POSIX shared
+        // memory in /dev/shm) still works.
+        Files.writeString(checkout.resolve("probe.py"), """
+                import os, socket, resource
+                print('NOFILE', resource.getrlimit(resource.RLIMIT_NOFILE), flush=True)
+                try:
+                    resource.setrlimit(resource.RLIMIT_NOFILE, (1 << 20, 1 << 20)); print('RAISED', flush=True)
+                except (ValueError, OSError):
+                    pass
+                try:
+                    fd = os.memfd_create('probe'); n = 0
+                    for i in range(64):
+                        n += os.write(fd, b'x' * (1 << 20))
+                    print('MEMFD WROTE', n >> 20, 'MiB', flush=True)
+                except OSError as e:
+                    print('MEMFD REFUSED', e.errno, flush=True)
+                socks, parked = [], 0
+                try:
+                    while True:
+                        a, b = socket.socketpair(); socks += [a, b]; a.setblocking(False)
+                        if parked < (64 << 20):
+                            try:
+                                while True:
+                                    parked += a.send(b'x' * 65536)
+                            except BlockingIOError:
+                                pass
+                except OSError as e:
+                    print('SOCKETS', len(socks), 'PARKED', parked >> 20, 'MiB', flush=True)
+                for s in socks:
+                    s.close()
+                from multiprocessing import shared_memory
+                m = shared_memory.SharedMemory(create=True, size=1 << 20); m.buf[0] = 1; m.close(); m.unlink()
+                print('SHM OK', flush=True)
+                """);
+        JobOutcome outcome = run("/usr/bin/python3 probe.py && echo 'val_bpb: 1.0'", Long.MAX_VALUE);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+        assertThat(log()).contains("NOFILE (" + BwrapCommand.OPEN_FILES + ", " + BwrapCommand.OPEN_FILES + ")",
+                "MEMFD REFUSED 38", "SHM OK").doesNotContain("RAISED", "MEMFD WROTE");
+        System.out.println("descriptor probe: " + log().lines().filter(l -> l.matches("(NOFILE|MEMFD|SOCKETS).*")).toList());
+        java.util.regex.Matcher sockets = java.util.regex.Pattern.compile("SOCKETS (\\d+)").matcher(log());
+        assertThat(sockets.find()).as(log()).isTrue();
+        assertThat(Integer.parseInt(sockets.group(1))).isLessThanOrEqualTo(BwrapCommand.OPEN_FILES);
+    }
+
+    @Test
+    void aPyTorchDataLoaderWithWorkersStillRunsUnderTheDescriptorLimit() throws Exception {
+        assumeTrue(new ProcessBuilder("/usr/bin/python3", "-c", "import torch").start().waitFor() == 0,
+                "no PyTorch for /usr/bin/python3");
+        // Workers hand batches back through /dev/shm files passed as descriptors (PyTorch's
+        // file_descriptor strategy): 4 workers, 8 batches each in flight, 9 tensors a batch.
+        Files.writeString(checkout.resolve("load.py"), """
+                import torch, resource
+                from torch.utils.data import DataLoader, Dataset
+                torch.set_num_threads(1)
+                class D(Dataset):
+                    def __len__(self): return 512
+                    def __getitem__(self, i): return torch.full((64, 64), float(i)), [torch.tensor(i) for _ in range(8)]
+                if __name__ == '__main__':
+                    total = 0.0
+                    for x, ys in DataLoader(D(), batch_size=4, num_workers=4, prefetch_factor=8):
+                        total += float(x.sum()) + sum(float(y.sum()) for y in ys)
+                    print('STRATEGY', torch.multiprocessing.get_sharing_strategy(), 'LOADED', total)
+                """);
+        JobOutcome outcome = new JobRunner(sandbox).run(new JobSpec(checkout, List.of("/bin/sh", "-c",
+                "/usr/bin/python3 load.py && echo 'val_bpb: 1.0'"), Map.of(), Duration.ofSeconds(300),
+                dataDir.resolve("logs/job.log"), "val_bpb"), JobProgress.IGNORE);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+        assertThat(log()).contains("STRATEGY file_descriptor LOADED 536868864.0");
+    }
+
+    @Test
+    void filesPastTheBoundInTmpAndDevShmStopTheJobButTheCheckoutMountedUnderTmpIsNotCounted() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 makes the files");
+        // bubblewrap sizes /tmp and /dev/shm but sets no nr_inodes: an empty file there takes about
+        // a kilobyte of kernel memory that the size does not count (100,000 in a 16 MiB /tmp took
+        // 99 MiB of slab), and no limit but a cgroup does. The checkout, bound under the system's
+        // /tmp here, is the work directory's budget's to count, not this one's.
+        int half = MemoryFiles.MAX_ENTRIES / 2 + 1000;
+        String make = """
+                /usr/bin/python3 -c "
+                import os, sys, time
+                for d in sys.argv[1:]:
+                    for i in range(%d):
+                        open(os.path.join(d, 'f%%d' %% i), 'w').close()
+                print('MADE', flush=True)
+                time.sleep(30)
+                " %s
+                echo 'val_bpb: 1.0'
+                """;
+        JobOutcome inCheckout = run(make.formatted(half, "\"$PWD\" \"$PWD\"/sub").replace("time.sleep(30)", "")
+                .replace("import os, sys, time", "import os, sys, time\nos.mkdir('sub')"), Long.MAX_VALUE);
+        assertThat(inCheckout.status()).as(log()).isEqualTo(Result.Status.OK);
+
+        JobDirs.deleteTree(checkout);
+        Files.createDirectory(checkout);
+        JobOutcome inMemory = run(make.formatted(half, "/tmp /dev/shm"), Long.MAX_VALUE);
+
+        assertThat(inMemory.status()).as(log()).isEqualTo(Result.Status.CRASH);
+        assertThat(log()).contains("it made more than " + MemoryFiles.MAX_ENTRIES + " files in its /tmp and /dev/shm");
+    }
+
+    @Test
+    void aJobCannotRaiseItsIoPriority() throws Exception {
+        assumeTrue(SandboxProbe.onPath("ionice").isPresent(), "no ionice here");
+        // An unprivileged process may move itself from the idle I/O class (a CPU job's) to
+        // best-effort 0, level with the owner's programs: no capability is asked for that class.
+        String script = """
+                echo "IO[$(ionice -p $$)]"
+                ionice -c 2 -n 0 -p $$ 2>/dev/null && echo 'RAISED'
+                echo "AFTER[$(ionice -p $$)]"
+                echo 'val_bpb: 1.0'
+                """;
+        JobOutcome outcome = run(script, Long.MAX_VALUE);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+        assertThat(log()).contains("IO[idle]", "AFTER[idle]").doesNotContain("RAISED");
+    }
+
+    @Test
+    void aJobCannotParkMemoryInSystemVIpcObjects() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 makes the calls");
+        // A System V shared memory segment keeps its pages once detached, counted by no limit but a
+        // cgroup: 256 MiB parked under an RLIMIT_AS of 512 MiB, and the job's IPC namespace has the
+        // kernel's default limits (no bound on shared memory; 32,000 message queues).
+        Files.writeString(checkout.resolve("sysv.py"), """
+                import ctypes
+                libc = ctypes.CDLL(None, use_errno=True)
+                libc.shmat.restype = ctypes.c_void_p
+                parked = 0
+                for i in range(6):
+                    sid = libc.shmget(0, 64 << 20, 0o1600)
+                    if sid < 0:
+                        print('SHMGET REFUSED', ctypes.get_errno(), flush=True)
+                        break
+                    p = libc.shmat(sid, None, 0)
+                    ctypes.memset(p, 1, 64 << 20)
+                    libc.shmdt(ctypes.c_void_p(p))
+                    parked += 64
+                print('PARKED', parked, 'MiB', flush=True)
+                for name in ('msgget', 'semget'):
+                    r = getattr(libc, name)(0, 1, 0o1600) if name == 'semget' else libc.msgget(0, 0o1600)
+                    print(name.upper(), 'REFUSED' if r < 0 else 'MADE', ctypes.get_errno() if r < 0 else '', flush=True)
+                """);
+        JobOutcome outcome = run("/usr/bin/python3 sysv.py && echo 'val_bpb: 1.0'", Long.MAX_VALUE);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+        assertThat(log()).contains("SHMGET REFUSED 38", "PARKED 0 MiB", "MSGGET REFUSED 38", "SEMGET REFUSED 38");
+    }
+
+    @Test
+    void aSetUserIdProgramTheJobLeavesInItsCheckoutIsOutOfOtherUsersReach() throws Exception {
+        assumeTrue(JobDirs.myUid() == 0, "the test runs another user's program");
+        java.util.Optional<Path> setpriv = SandboxProbe.onPath("setpriv");
+        assumeTrue(setpriv.isPresent() && Files.isExecutable(Path.of("/usr/bin/python3")), "setpriv and python3");
+        // Bind mounts inside are nosuid, the host's view of the checkout is not: a job copied python
+        // there with the set-user-ID bit, and any local user who found the path (the job directory's
+        // name is in /tmp's listing, the checkout is named by its slot) ran it as the job's uid,
+        // which is the node's own, with its key, when the node does not run as root.
+        String script = """
+                cp "$(readlink -f /usr/bin/python3)" ./py && chmod 4755 py && chmod 755 . && echo PLANTED
+                echo 'val_bpb: 1.0'
+                """;
+        JobOutcome outcome = run(script, Long.MAX_VALUE);
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+        assertThat(log()).contains("PLANTED");
+
+        // Through a shell: setpriv itself still holds root's capabilities when it looks the program up.
+        Process other = new ProcessBuilder(setpriv.get().toString(), "--reuid=1234", "--regid=1234", "--clear-groups",
+                "/bin/sh", "-c", "exec \"$0\" -c 'import os; print(\"EUID\", os.geteuid())'", checkout.resolve("py").toString())
+                .redirectErrorStream(true).start();
+        String said = new String(other.getInputStream().readAllBytes());
+        other.waitFor();
+
+        assertThat(said).doesNotContain("EUID").contains("Permission denied");
+    }
+
+    @Test
+    void noDescriptorOfTheJobIsATerminalToTypeInto() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 makes the ioctls");
+        // TIOCSTI pushes characters into a terminal's input, as if typed, and TIOCLINUX reaches the
+        // console: a job given the node's terminal, or able to open one, could type commands into
+        // the volunteer's shell. Its descriptors are pipes, it has no controlling terminal, and a
+        // pseudo-terminal it makes itself (/dev/ptmx) is its own.
+        Files.writeString(checkout.resolve("tty.py"), """
+                import fcntl, os, termios
+                for name in ('stdin', 'stdout', 'stderr', '/dev/tty', '/dev/console', '/dev/tty0'):
+                    try:
+                        fd = {'stdin': 0, 'stdout': 1, 'stderr': 2}.get(name)
+                        if fd is None:
+                            fd = os.open(name, os.O_RDWR | os.O_NOCTTY)
+                        fcntl.ioctl(fd, termios.TIOCSTI, b'x')
+                        print('TYPED INTO', name, flush=True)
+                    except OSError as e:
+                        print('NO TERMINAL', name, e.errno, flush=True)
+                """);
+        JobOutcome outcome = run("/usr/bin/python3 tty.py < /dev/null && echo 'val_bpb: 1.0'", Long.MAX_VALUE);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+        assertThat(log()).contains("NO TERMINAL stdout", "NO TERMINAL /dev/tty").doesNotContain("TYPED INTO");
+    }
+
+    @Test
+    void filesTheJobDeletedButHoldsOpenCountAgainstItsBudget() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 holds the files");
+        // A file deleted while open (or made O_TMPFILE) has no name for the walk to find and takes
+        // the disk until its last descriptor closes: 48 MiB passed a budget of 8 MiB unseen.
+        for (String make : List.of("fd = os.open('held', os.O_RDWR | os.O_CREAT); os.unlink('held')",
+                "fd = os.open('.', os.O_RDWR | os.O_TMPFILE)")) {
+            String script = """
+                    /usr/bin/python3 -c "
+                    import os, time
+                    %s
+                    for i in range(48):
+                        os.write(fd, b'x' * (1 << 20))
+                    os.fsync(fd)
+                    print('HELD', flush=True)
+                    time.sleep(5)
+                    "
+                    echo 'val_bpb: 1.0'
+                    """.formatted(make);
+            JobOutcome outcome = run(script, 8L << 20);
+
+            assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.CRASH);
+            assertThat(log()).as(make).contains("HELD", "it wrote more than 8 MiB to its work directory",
+                    "MiB of it in files it deleted and holds open");
+        }
+    }
+
+    @Test
     void anAbstractUnixSocketOfTheHostIsOutOfReach() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 listens and connects");
         // Abstract unix sockets have no file to hide: they belong to a network namespace, and a

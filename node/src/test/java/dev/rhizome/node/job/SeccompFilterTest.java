@@ -55,11 +55,14 @@ class SeccompFilterTest {
     void everyListedCallIsRefusedAndTheOrdinaryOnesAreNot(SeccompFilter.Arch arch) {
         byte[] program = SeccompFilter.program(arch);
         assertThat(arch.denied).containsKeys("io_uring_setup", "bpf", "userfaultfd", "keyctl", "open_by_handle_at",
-                "perf_event_open", "ptrace", "mount", "unshare", "init_module", "kexec_load");
+                "perf_event_open", "ptrace", "mount", "unshare", "init_module", "kexec_load", "ioprio_set");
         arch.denied.forEach((name, nr) -> assertThat(run(program, arch.auditArch, nr)).as(name).isEqualTo(DENIED));
         assertThat(arch.unsupported).containsKeys("setxattr", "lsetxattr", "fsetxattr", "setxattrat");
         arch.unsupported.forEach((name, nr) -> assertThat(run(program, arch.auditArch, nr)).as(name)
                 .isEqualTo(SeccompFilter.RET_ERRNO | SeccompFilter.EOPNOTSUPP));
+        assertThat(arch.absent).containsKeys("memfd_create", "memfd_secret", "shmget", "msgget", "semget");
+        arch.absent.forEach((name, nr) -> assertThat(run(program, arch.auditArch, nr)).as(name)
+                .isEqualTo(SeccompFilter.RET_ERRNO | SeccompFilter.ENOSYS));
 
         int[] ordinary = arch == SeccompFilter.Arch.X86_64
                 ? new int[] {0, 1, 2, 3, 9, 16, 56, 57, 59, 60, 202, 231, 257, 302, 334, 435,  // read ... clone3

@@ -30,6 +30,31 @@ class WorkDirBudgetTest {
     }
 
     @Test
+    void theDisksFloorIsTheReserveOrHalfOfWhatWasFreeWhenLessWasFree() {
+        assertThat(WorkDirBudget.floor(500 * GIB, 100 * GIB)).isEqualTo(25 * GIB);
+        assertThat(WorkDirBudget.floor(500 * GIB, 10 * GIB)).isEqualTo(5 * GIB);
+        // Two jobs each using the whole of their share still leave the floor free.
+        long free = 100 * GIB;
+        long first = WorkDirBudget.share(500 * GIB, free);
+        long second = WorkDirBudget.share(500 * GIB, free - first);
+        assertThat(free - first - second).isGreaterThanOrEqualTo(WorkDirBudget.floor(500 * GIB, free));
+    }
+
+    @Test
+    void aFileDeletedButHeldOpenCounts() throws Exception {
+        WorkDirBudget budget = WorkDirBudget.forJob(dir, 3 * 4096);
+        Path held = dir.resolve("held");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(held.toFile(), "rw")) {
+            Files.delete(held);
+            f.write(new byte[4 * 4096]);
+            assertThat(budget.overrun()).isEmpty(); // the walk alone finds no name for it
+            assertThat(budget.overrun(java.util.List.of(ProcessHandle.current())))
+                    .hasValueSatisfying(why -> assertThat(why).contains("MiB of it in files it deleted and holds open"));
+        }
+        assertThat(budget.overrun(java.util.List.of(ProcessHandle.current()))).isEmpty();
+    }
+
+    @Test
     void theWalkCountsWhatTheJobAddedAndNeverWaitsOnAFifo() throws Exception {
         Files.createDirectories(dir.resolve("a/b"));
         Files.write(dir.resolve("a/b/f"), new byte[1000]);

@@ -1,0 +1,173 @@
+package dev.rhizome.node.job;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Bounds the files a sandboxed job keeps in its memory mounts, {@code /tmp} and {@code /dev/shm}.
+ * bubblewrap sizes them ({@code --size}) but sets no {@code nr_inodes}, and an empty file there
+ * takes about a kilobyte of kernel memory that the size does not count (100,000 empty files in a
+ * 16 MiB {@code /tmp}: 99 MiB of slab), nor does RLIMIT_AS. The node cannot mount them otherwise
+ * (bubblewrap 0.8 has no option for it, and the job has no capability to), so it counts them from
+ * outside, as it does the work directory: through {@code /proc/<pid>/root} of a process in the
+ * sandbox's mount namespace, once a second, and stops the job past {@link #MAX_ENTRIES}.
+ *
+ * <p>A directory the job swaps for a symbolic link between the walk's look and its open is
+ * followed, from the node's root (as with the work directory's walk): it is only counted, up to
+ * the bound, and can only get the job itself stopped.
+ */
+final class MemoryFiles implements TreeRule {
+    /** About 50 MiB of kernel memory; a compiler's cache in /tmp holds a few thousand. */
+    static final int MAX_ENTRIES = 50_000;
+    static final List<String> MOUNTS = List.of("tmp", "dev/shm");
+    private static final long INTERVAL_NANOS = 1_000_000_000L;
+
+    private final Path proc;
+    private final int maxEntries;
+    private final Optional<Path> ownMounts;
+    /** The first count comes a second after the start, once bubblewrap has made the job's root. */
+    private long last = System.nanoTime();
+
+    MemoryFiles(Path proc, int maxEntries) {
+        this.proc = proc;
+        this.maxEntries = maxEntries;
+        this.ownMounts = link(proc.resolve("self/ns/mnt"));
+    }
+
+    static TreeRule forSandbox() {
+        return new MemoryFiles(Path.of("/proc"), MAX_ENTRIES);
+    }
+
+    @Override
+    public Optional<String> check(List<ProcessHandle> alive) {
+        long now = System.nanoTime();
+        if (now - last < INTERVAL_NANOS || ownMounts.isEmpty()) {
+            return Optional.empty();
+        }
+        last = now;
+        for (ProcessHandle p : alive) {
+            Path pid = proc.resolve(Long.toString(p.pid()));
+            Optional<Path> mounts = link(pid.resolve("ns/mnt"));
+            if (mounts.isEmpty() || mounts.equals(ownMounts)) {
+                continue; // gone, or one of the launcher's own processes before the sandbox
+            }
+            Optional<Object> itsRoot = fileKey(pid.resolve("root/."));
+            if (itsRoot.isEmpty() || itsRoot.equals(fileKey(Path.of("/")))) {
+                // A process the node may not look into (or gone), or bubblewrap's before it left the
+                // host's root: the host's /tmp is not the job's. Another may do.
+                continue;
+            }
+            return count(pid.resolve("root"));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Why the job must stop, if its memory mounts under {@code root} hold too much or hide it. Walked
+     * as {@link WorkDirBudget} walks the work directory, never by {@code Files.walkFileTree}: its
+     * plain {@code open} of a directory the job swapped for a FIFO would block the node's thread.
+     */
+    Optional<String> count(Path root) {
+        long entries = 0;
+        for (String mount : MOUNTS) {
+            Path top = root.resolve(mount);
+            Optional<Map<String, Object>> topAttrs;
+            try {
+                topAttrs = attributes(top);
+            } catch (java.io.UncheckedIOException e) {
+                topAttrs = Optional.empty();
+            }
+            if (topAttrs.isEmpty()) {
+                continue; // not there, or the process ended under the walk: the next look takes another
+            }
+            Object device = topAttrs.get().get("dev");
+            java.util.ArrayDeque<Path> dirs = new java.util.ArrayDeque<>();
+            dirs.push(top);
+            while (!dirs.isEmpty()) {
+                Path d = dirs.pop();
+                String[] names = WorkDirBudget.list(d);
+                if (names == null) {
+                    Optional<Map<String, Object>> now;
+                    try {
+                        now = attributes(d);
+                    } catch (java.io.UncheckedIOException e) {
+                        now = Optional.empty();
+                    }
+                    if (now.isEmpty() || !directory(now.get())) {
+                        continue; // removed or swapped since it was seen: nothing of it to count
+                    }
+                    return Optional.of("it hid part of its /tmp or /dev/shm from the node's measuring"
+                            + " (a directory the node may not read)");
+                }
+                for (String name : names) {
+                    Path p = d.resolve(name);
+                    Optional<Map<String, Object>> a;
+                    try {
+                        a = attributes(p);
+                    } catch (java.io.UncheckedIOException e) {
+                        // nested past the kernel's path limit, or in a directory the node may list but not enter
+                        return Optional.of("it hid part of its /tmp or /dev/shm from the node's measuring ("
+                                + (e.getCause() instanceof AccessDeniedException ? "permission denied" : "path too long") + ")");
+                    }
+                    if (a.isEmpty()) {
+                        continue; // removed since listed
+                    }
+                    if (directory(a.get()) && !device.equals(a.get().get("dev"))) {
+                        continue; // another mount (the checkout, bound under /tmp): not this one's to count
+                    }
+                    if (++entries > maxEntries) {
+                        return Optional.of("it made more than " + maxEntries + " files in its /tmp and /dev/shm");
+                    }
+                    if (directory(a.get())) {
+                        dirs.push(p);
+                    }
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean directory(Map<String, Object> attributes) {
+        return (((Integer) attributes.get("mode")) & 0170000) == 0040000;
+    }
+
+    /**
+     * The entry's own device and mode (a link is a link); empty when it is gone.
+     *
+     * @throws java.io.UncheckedIOException when it cannot be read for another reason (a path past the
+     *         limit, a directory the node may not enter)
+     */
+    private static Optional<Map<String, Object>> attributes(Path p) {
+        try {
+            return Optional.of(Files.readAttributes(p, "unix:dev,mode", LinkOption.NOFOLLOW_LINKS));
+        } catch (NoSuchFileException e) {
+            return Optional.empty(); // gone
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The device and inode of what {@code path} leads to. */
+    private static Optional<Object> fileKey(Path path) {
+        try {
+            return Optional.ofNullable(Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).fileKey());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<Path> link(Path path) {
+        try {
+            return Optional.of(Files.readSymbolicLink(path));
+        } catch (IOException | UnsupportedOperationException e) {
+            return Optional.empty();
+        }
+    }
+}
