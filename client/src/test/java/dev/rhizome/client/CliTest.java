@@ -267,6 +267,10 @@ class CliTest {
             assertThat(coordinator.err()).contains("cannot listen on 127.0.0.1:" + taken.getLocalPort())
                     .contains("address already in use").doesNotContain("\tat ");
         }
+        // A node's --host is what peers dial: a wildcard would have them dial themselves.
+        Run wildcard = run("node", "--data-dir", dir.resolve("n").toString(), "--host", "0.0.0.0");
+        assertThat(wildcard.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(wildcard.err()).contains("--host is the address peers dial").contains("0.0.0.0").doesNotContain("\tat ");
         // An address this machine does not have (TEST-NET-1) is not "already in use".
         Run foreign = run("coordinator", "--data-dir", dir.resolve("c").toString(), "--host", "192.0.2.1", "--port", "0");
         assertThat(foreign.code()).isEqualTo(ExitCodes.FAILED);

@@ -55,7 +55,7 @@ public final class NodeCommand implements Callable<Integer> {
             description = "Preferences file (default: DIR/node.properties when it exists); keys are these options' names.")
     Path config;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address the peer server binds and announces (default ${DEFAULT-VALUE}).", paramLabel = "HOST")
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address the peer server binds and announces: one of this machine's own, which peers dial, not 0.0.0.0 (default ${DEFAULT-VALUE}).", paramLabel = "HOST")
     String host;
 
     @Option(names = "--peer-port", converter = Bounded.Port.class, defaultValue = "0", description = "Peer server port, 0 for any free one (default).", paramLabel = "PORT")
@@ -181,6 +181,12 @@ public final class NodeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandException(ExitCodes.USAGE, "usage", e.getMessage(),
                     "pass --coordinator http://HOST:PORT (or set RHIZOME_COORDINATOR)");
+        }
+        if (!dialable(host)) {
+            // the coordinator refuses such an announcement, and a peer dialling it would reach itself
+            throw new CommandException(ExitCodes.USAGE, "usage", "--host is the address peers dial, so it must be one of "
+                    + "this machine's own, not " + host, "give this machine's address on the network its peers share "
+                    + "(127.0.0.1 when they all run here)");
         }
         if (peerPort < 0 || peerPort > 65535) {
             throw new CommandException(ExitCodes.USAGE, "--peer-port must be 0..65535, got " + peerPort);
@@ -315,6 +321,23 @@ public final class NodeCommand implements Callable<Integer> {
         @Override
         String request() {
             return "resume";
+        }
+    }
+
+    /** Not a wildcard, multicast or broadcast literal: names are left to the coordinator's rules and the bind. */
+    static boolean dialable(String host) {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (h.equals("255.255.255.255")) {
+            return false;
+        }
+        if (!h.matches("[0-9.]+") && !h.contains(":")) {
+            return true; // a name: resolving it here could wait on DNS
+        }
+        try {
+            java.net.InetAddress a = java.net.InetAddress.getByName(h);
+            return !a.isAnyLocalAddress() && !a.isMulticastAddress();
+        } catch (java.net.UnknownHostException e) {
+            return true; // not a literal after all: the bind will say
         }
     }
 }
