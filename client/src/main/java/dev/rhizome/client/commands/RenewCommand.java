@@ -7,8 +7,7 @@ import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
-import dev.rhizome.client.cli.WorkspaceClaim;
-import java.nio.file.Path;
+import dev.rhizome.client.cli.ClaimedUnitOption;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,17 +22,14 @@ public final class RenewCommand implements Callable<Integer> {
     DataDirOption dataDir;
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = "--unit", description = "The claimed unit's id (default: the unit `rhizome claim` checked the workspace out for).", paramLabel = "UNIT")
-    String unitId;
-    @Option(names = "--workspace", paramLabel = "DIR", defaultValue = ".",
-            description = "Without --unit: the workspace `rhizome claim` made (default: current directory).")
-    Path workspace;
+    @Mixin
+    ClaimedUnitOption claimed;
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
     @Override
     public Integer call() {
-        String unitId = WorkspaceClaim.applyTo(workspace, this.unitId, dataDir, coordinator);
+        String unitId = claimed.resolve(dataDir, coordinator);
         long deadline = new Research(Coordinators.client(coordinator, dataDir), dataDir.path()).renew(unitId);
         long left = Math.max(0, (deadline - System.currentTimeMillis()) / 1000);
         Output out = new Output(System.out);

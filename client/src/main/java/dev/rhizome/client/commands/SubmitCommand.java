@@ -11,7 +11,7 @@ import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
-import dev.rhizome.client.cli.WorkspaceClaim;
+import dev.rhizome.client.cli.ClaimedUnitOption;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.WorkUnit;
 import java.io.IOException;
@@ -37,10 +37,8 @@ public final class SubmitCommand implements Callable<Integer> {
     DataDirOption dataDir;
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = "--unit", description = "The claimed unit's id (default: the unit `rhizome claim` checked the workspace out for).", paramLabel = "UNIT")
-    String unitId;
-    @Option(names = "--workspace", paramLabel = "DIR", defaultValue = ".", description = "The git workspace (default: current directory).")
-    Path workspace;
+    @Mixin
+    ClaimedUnitOption claimed;
     @Option(names = "--description", description = "What the experiment changes (default: the commit message's first line).", paramLabel = "TEXT")
     String description;
     @Option(names = "--paper", paramLabel = "FILE", description = "A markdown paper about this experiment to publish with it.")
@@ -62,7 +60,7 @@ public final class SubmitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        String unitId = WorkspaceClaim.applyTo(workspace, this.unitId, dataDir, coordinator);
+        String unitId = claimed.resolve(dataDir, coordinator);
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
         WorkUnit unit = research.load(unitId);
         String paperText = null;
@@ -81,7 +79,7 @@ public final class SubmitCommand implements Callable<Integer> {
                         "save it as UTF-8 markdown, then submit");
             }
         }
-        Research.Submission s = research.submit(unit, workspace, description, title, paperText, cites, keepLease);
+        Research.Submission s = research.submit(unit, claimed.workspace(), description, title, paperText, cites, keepLease);
         for (DiffSimilarity.Match m : s.similarDiffs()) {
             System.err.printf(java.util.Locale.ROOT, "rhizome: warning: experiment %s made nearly the same change "
                     + "(diff similarity %.2f)%n", m.commit(), m.similarity());

@@ -9,10 +9,9 @@ import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
-import dev.rhizome.client.cli.WorkspaceClaim;
+import dev.rhizome.client.cli.ClaimedUnitOption;
 import dev.rhizome.proto.v1.WorkUnit;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -32,17 +31,14 @@ public final class UnclaimCommand implements Callable<Integer> {
     DataDirOption dataDir;
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = "--unit", description = "The claimed unit's id (default: the unit `rhizome claim` checked the workspace out for).", paramLabel = "UNIT")
-    String unitId;
-    @Option(names = "--workspace", paramLabel = "DIR", defaultValue = ".",
-            description = "Without --unit: the workspace `rhizome claim` made (default: current directory).")
-    Path workspace;
+    @Mixin
+    ClaimedUnitOption claimed;
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
     @Override
     public Integer call() {
-        String unitId = WorkspaceClaim.applyTo(workspace, this.unitId, dataDir, coordinator);
+        String unitId = claimed.resolve(dataDir, coordinator);
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
         WorkUnit unit = research.load(unitId);
         // a refusal (the lease ran out, or the unit was closed) ends in the same place: not leased to you

@@ -2,10 +2,7 @@ package dev.rhizome.node.gossip.net;
 
 import dev.rhizome.node.peer.PeerMessages;
 import dev.rhizome.proto.v1.Error;
-import dev.rhizome.proto.v1.Gossip;
-import dev.rhizome.proto.v1.Inventory;
 import dev.rhizome.proto.v1.PeerMessage;
-import dev.rhizome.protocol.envelope.Envelopes;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -26,13 +23,7 @@ final class DecliningPeer extends SocketRogue {
 
     @Override
     void onGossipLink(DataInputStream in, DataOutputStream out) throws IOException {
-        Inventory claims = Inventory.newBuilder().setNode(identity.publicId().toByteString()).addAllCommits(fakes)
-                .setTimeMs(System.currentTimeMillis()).build();
-        write(out, PeerMessage.newBuilder().setGossip(Gossip.newBuilder()
-                .setAnnouncement(Envelopes.sign(identity, claims))).build());
-        while (read(in) != null) {
-            // reads the link and says nothing more
-        }
+        claimThenListen(in, out, fakes);
     }
 
     @Override

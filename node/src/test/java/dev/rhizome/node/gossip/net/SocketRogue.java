@@ -3,6 +3,8 @@ package dev.rhizome.node.gossip.net;
 import com.google.protobuf.ByteString;
 import dev.rhizome.node.peer.PeerMessages;
 import dev.rhizome.node.peer.RawWire;
+import dev.rhizome.proto.v1.Gossip;
+import dev.rhizome.proto.v1.Inventory;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.protocol.envelope.Envelopes;
@@ -50,6 +52,18 @@ abstract class SocketRogue implements AutoCloseable {
 
     /** A gossip link, after this rogue's proved hello went out. */
     abstract void onGossipLink(DataInputStream in, DataOutputStream out) throws IOException;
+
+    /** A link that claims {@code commits} in one signed Inventory as soon as it opens, then only reads. */
+    final void claimThenListen(DataInputStream in, DataOutputStream out, List<String> commits) throws IOException {
+        Inventory claims = Inventory.newBuilder()
+                .setNode(identity.publicId().toByteString()).addAllCommits(commits)
+                .setTimeMs(System.currentTimeMillis()).build();
+        write(out, PeerMessage.newBuilder().setGossip(Gossip.newBuilder()
+                .setAnnouncement(Envelopes.sign(identity, claims))).build());
+        while (read(in) != null) {
+            // reads the link and says nothing more
+        }
+    }
 
     /** A bundle request, already read and counted. */
     abstract void onBundleRequest(DataInputStream in, DataOutputStream out) throws IOException;

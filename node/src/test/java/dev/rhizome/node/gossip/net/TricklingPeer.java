@@ -4,10 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.rhizome.node.peer.PeerMessages;
 import dev.rhizome.proto.v1.BundleChunk;
 import dev.rhizome.proto.v1.BundleHeader;
-import dev.rhizome.proto.v1.Gossip;
-import dev.rhizome.proto.v1.Inventory;
 import dev.rhizome.proto.v1.PeerMessage;
-import dev.rhizome.protocol.envelope.Envelopes;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -38,13 +35,7 @@ final class TricklingPeer extends SocketRogue {
 
     @Override
     void onGossipLink(DataInputStream in, DataOutputStream out) throws IOException {
-        Inventory claims = Inventory.newBuilder().setNode(identity.publicId().toByteString()).addAllCommits(fakes)
-                .setTimeMs(System.currentTimeMillis()).build();
-        write(out, PeerMessage.newBuilder().setGossip(Gossip.newBuilder()
-                .setAnnouncement(Envelopes.sign(identity, claims))).build());
-        while (read(in) != null) {
-            // reads the link and says nothing more
-        }
+        claimThenListen(in, out, fakes);
     }
 
     @Override
