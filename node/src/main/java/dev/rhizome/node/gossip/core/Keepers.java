@@ -131,8 +131,7 @@ final class Keepers {
 
     /** The link to {@code peer} closed: where it is a confirmed keeper, its time away starts. */
     void unlinked(PublicId peer, long now) {
-        for (String commit : keeping.keys()) {
-            Keeping k = keeping.get(commit);
+        for (Keeping k : keeping.values()) {
             if (k.confirmed.contains(peer)) {
                 k.away.putIfAbsent(peer, now);
             }
@@ -141,8 +140,8 @@ final class Keepers {
 
     /** {@code peer} linked here again: it counts again wherever it is a confirmed keeper. */
     void linked(PublicId peer) {
-        for (String commit : keeping.keys()) {
-            keeping.get(commit).away.remove(peer);
+        for (Keeping k : keeping.values()) {
+            k.away.remove(peer);
         }
     }
 
