@@ -298,7 +298,13 @@ public final class GossipCore implements PeerProtocol {
         opened.sentMs = now;
         planner.relinked(peer);
         if (keepers != null) {
-            keepers.linked(peer);
+            // back from away (perhaps restarted, and forgetting what it gave up meanwhile): named again
+            for (String commit : keepers.linked(peer, now)) {
+                opened.toKeep.add(commit);
+                if (opened.toKeep.size() >= config.maxCommitsPerInventory()) {
+                    tellWaiting(peer, opened, true, now, out);
+                }
+            }
         }
         table.connected(peer);
         remembered.put(peer, peerInfo);
@@ -850,6 +856,13 @@ public final class GossipCore implements PeerProtocol {
                     Start start = planner.announced(from, commit, fetch, now);
                     if (start != null) {
                         startFetch(start, out);
+                    }
+                    if (named && planner.holds(commit)) {
+                        // named for what we hold: a maker checking on a keeper back from away hears it still does
+                        link.toTell.add(commit);
+                        if (link.toTell.size() >= config.maxCommitsPerInventory()) {
+                            tellWaiting(from, link, true, now, out);
+                        }
                     }
                 }
                 // Makers whose duties made room are told, so each names another keeper (if still linked).

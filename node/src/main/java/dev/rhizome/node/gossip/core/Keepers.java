@@ -30,8 +30,13 @@ import java.util.Set;
  * <p>It says so to the links it has when it gives the commit up, and to each new link it makes
  * soon after; a keeper no longer linked here (it restarted, and linked elsewhere) may give the
  * commit up without this node ever hearing. So a keeper counts only while it is linked here or
- * has been away less than {@link #AWAY_MS}: past that another is named, and the one away counts
- * again once it links here again (a copy more than asked while both hold it, never one fewer).
+ * has been away less than {@link #AWAY_MS}: past that another is named. A keeper that links here
+ * again after being away may have restarted in between, and a restart forgets which commits it
+ * gave up while it was away, so nobody would ever tell this node: it is named again for the
+ * commits it kept ({@link #linked}) and counts again once it shows it still holds them (it
+ * announces them, as a node named for a commit it holds does) or fetches them anew (it had given
+ * them up), within {@link #WAIT_MS}; one that does neither is doubted like a keeper that never
+ * fetched, and another is named.
  */
 final class Keepers {
     /** Own commits whose keepers are still looked for. */
@@ -44,6 +49,7 @@ final class Keepers {
     static final long GONE_MS = 2 * WAIT_MS;
 
     private static final class Keeping {
+        final String commit;
         /** Named, not yet confirmed: since when. */
         final Map<PublicId, Long> pending = new HashMap<>();
         final Set<PublicId> confirmed = new HashSet<>();
@@ -53,22 +59,38 @@ final class Keepers {
         final Map<PublicId, Long> gaveUp = new HashMap<>();
         /** Confirmed keepers whose link here is closed: since when. */
         final Map<PublicId, Long> away = new HashMap<>();
+        /** Confirmed keepers back from away, named again, not yet shown to hold the commit still: since when. */
+        final Map<PublicId, Long> rechecking = new HashMap<>();
+
+        Keeping(String commit) {
+            this.commit = commit;
+        }
 
         int counted(long now) {
-            pending.entrySet().removeIf(e -> {
-                boolean expired = now - e.getValue() > WAIT_MS;
-                if (expired) {
-                    doubted.add(e.getKey());
-                }
-                return expired;
-            });
+            expire(pending, now);
+            expire(rechecking, now);
             int longAway = 0;
             for (long since : away.values()) {
                 if (now - since > AWAY_MS) {
                     longAway++;
                 }
             }
-            return pending.size() + confirmed.size() - longAway;
+            return pending.size() + rechecking.size() + confirmed.size() - longAway;
+        }
+
+        /** Whether {@code peer} keeps the commit, or may still show it does: not to be named anew. */
+        boolean counts(PublicId peer) {
+            return pending.containsKey(peer) || rechecking.containsKey(peer) || confirmed.contains(peer);
+        }
+
+        private void expire(Map<PublicId, Long> waiting, long now) {
+            waiting.entrySet().removeIf(e -> {
+                boolean expired = now - e.getValue() > WAIT_MS;
+                if (expired) {
+                    doubted.add(e.getKey());
+                }
+                return expired;
+            });
         }
     }
 
@@ -82,7 +104,7 @@ final class Keepers {
     /** This node made {@code commit}: the keepers to name among {@code candidates}, by rendezvous order. */
     List<PublicId> made(String commit, List<PublicId> candidates, long now) {
         List<PublicId> chosen = Wants.keepers(commit, candidates, copies);
-        Keeping k = new Keeping();
+        Keeping k = new Keeping(commit);
         chosen.forEach(p -> k.pending.put(p, now));
         keeping.put(commit, k);
         return chosen;
@@ -95,7 +117,12 @@ final class Keepers {
      */
     void heard(PublicId from, String commit) {
         Keeping k = keeping.get(commit);
-        if (k != null && !k.pending.containsKey(from) && !k.confirmed.contains(from)) {
+        if (k == null) {
+            return;
+        }
+        if (k.rechecking.remove(from) != null) {
+            k.confirmed.add(from); // it took the bundle from us before, and says it still holds it
+        } else if (!k.pending.containsKey(from) && !k.confirmed.contains(from)) {
             k.doubted.add(from);
         }
     }
@@ -105,6 +132,7 @@ final class Keepers {
         Keeping k = keeping.get(commit);
         if (k != null) {
             k.pending.remove(to);
+            k.rechecking.remove(to);
             k.doubted.remove(to);
             k.confirmed.add(to);
             k.away.remove(to); // it fetched from us just now
@@ -119,10 +147,11 @@ final class Keepers {
     void gone(PublicId from, String commit, long now) {
         Keeping k = keeping.get(commit);
         if (k != null) {
-            if (k.pending.containsKey(from) || k.confirmed.contains(from)) {
+            if (k.counts(from)) {
                 k.gaveUp.put(from, now); // a keeper's honest withdrawal, not any link's word about our commit
             }
             k.pending.remove(from);
+            k.rechecking.remove(from);
             k.confirmed.remove(from);
             k.away.remove(from);
             k.doubted.add(from);
@@ -138,11 +167,19 @@ final class Keepers {
         }
     }
 
-    /** {@code peer} linked here again: it counts again wherever it is a confirmed keeper. */
-    void linked(PublicId peer) {
-        for (Keeping k : keeping.values()) {
-            k.away.remove(peer);
+    /**
+     * {@code peer} linked here: the commits it kept before its link here closed, to name it again
+     * for. It counts for each while it has {@link #WAIT_MS} to show it still holds it.
+     */
+    List<String> linked(PublicId peer, long now) {
+        List<String> again = new ArrayList<>();
+        for (Keeping k : keeping.values()) { // not by key: a read reorders the bounded map
+            if (k.away.remove(peer) != null && k.confirmed.remove(peer)) {
+                k.rechecking.put(peer, now);
+                again.add(k.commit);
+            }
         }
+        return again;
     }
 
     /** Keepers confirmed for {@code commit} (for tests). */
@@ -166,7 +203,7 @@ final class Keepers {
             }
             List<PublicId> candidates = new ArrayList<>();
             for (PublicId peer : open) {
-                if (!k.pending.containsKey(peer) && !k.confirmed.contains(peer) && !k.doubted.contains(peer)) {
+                if (!k.counts(peer) && !k.doubted.contains(peer)) {
                     candidates.add(peer);
                 }
             }
@@ -191,7 +228,7 @@ final class Keepers {
     /** Links that gave the commit up at least {@link #GONE_MS} ago, the longest ago first. */
     private static List<PublicId> askedAgain(Keeping k, List<PublicId> open, int wanted, long now) {
         return open.stream()
-                .filter(p -> !k.pending.containsKey(p) && !k.confirmed.contains(p))
+                .filter(p -> !k.counts(p))
                 .filter(p -> k.gaveUp.containsKey(p) && now - k.gaveUp.get(p) >= GONE_MS)
                 .sorted(java.util.Comparator.comparingLong(k.gaveUp::get))
                 .limit(wanted)

@@ -248,12 +248,20 @@ class GossipHonestForgettingTest {
         maker.onServed(first, commit, now);
         Peer keeper = links.stream().filter(p -> p.id.equals(first)).findFirst().orElseThrow();
 
-        // Away briefly (a restart) and back: still counted, nobody else is named.
+        // Away briefly (a restart) and back: named again, it says it still holds the commit, and
+        // it is counted again; nobody else is named.
         maker.onDisconnected(first, now);
         long back = now + Keepers.AWAY_MS / 2;
         assertThat(named(GossipCoreTimeTest.runUntil(maker, List.of(), now, back))).isEmpty();
         now = back;
-        maker.onConnected(keeper.id, keeper.hello(now), false, now);
+        List<Effect> relinked = maker.onConnected(keeper.id, keeper.hello(now), false, now);
+        List<PublicId> namedAgain = named(GossipCoreTimeTest.runUntil(maker, relinked, now,
+                now + 5 * GossipCore.HOUSEKEEPING_MS));
+        assertThat(namedAgain).containsOnly(first);
+        now += 5 * GossipCore.HOUSEKEEPING_MS;
+        maker.onMessage(keeper.id, Peer.announce(Envelopes.sign(keeper.identity, Inventory.newBuilder()
+                .setNode(keeper.id.toByteString()).addCommits(commit).setTimeMs(now).build())), now);
+        assertThat(maker.confirmedKeepers(commit)).containsExactly(first);
         long later = now + 2 * Keepers.AWAY_MS;
         assertThat(named(GossipCoreTimeTest.runUntil(maker, List.of(), now, later))).isEmpty();
         now = later;
@@ -301,5 +309,75 @@ class GossipHonestForgettingTest {
         List<PublicId> askedAgain = named(GossipCoreTimeTest.runUntil(maker, List.of(), again - 1,
                 again + 5 * GossipCore.HOUSEKEEPING_MS));
         assertThat(askedAgain).containsExactlyInAnyOrderElementsOf(keepers).doesNotContain(never.id);
+    }
+
+    @Test
+    void aKeeperBackFromAwayThatNoLongerHoldsTheCommitIsNotCountedOnItsSilenceAndAnotherIsNamed() {
+        // Seed 29021: the keeper gave the commit up while away from its maker and then restarted,
+        // forgetting that it had; it linked back and the maker counted it for good.
+        GossipCore maker = core(Identity.generate(), Wants.workAndReplicas(1, 64 * MIB, MIB));
+        maker.start(List.of(), now);
+        List<Peer> links = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            links.add(Peer.connectedTo(maker, now));
+        }
+        String commit = Peer.commit(13);
+        PublicId first = named(maker.onLocalCommit(commit, now)).get(0);
+        maker.onServed(first, commit, now);
+        Peer keeper = links.stream().filter(p -> p.id.equals(first)).findFirst().orElseThrow();
+        maker.onDisconnected(first, now);
+        now += Keepers.AWAY_MS / 2;
+        for (int i = 0; i < 3; i++) {
+            links.add(Peer.connectedTo(maker, now)); // links that can be named
+        }
+        List<Effect> relinked = maker.onConnected(keeper.id, keeper.hello(now), false, now);
+
+        // It says nothing (it holds nothing to say): counted while it may still fetch, then another is named.
+        long waitEnds = now + Keepers.WAIT_MS;
+        assertThat(named(GossipCoreTimeTest.runUntil(maker, relinked, now, waitEnds))).containsOnly(first);
+        assertThat(maker.confirmedKeepers(commit)).isEmpty();
+        List<PublicId> another = named(GossipCoreTimeTest.runUntil(maker, List.of(), waitEnds,
+                waitEnds + 5 * GossipCore.HOUSEKEEPING_MS));
+        assertThat(another).hasSize(1).doesNotContain(first);
+    }
+
+    @Test
+    void aKeeperBackFromAwayThatGaveTheCommitUpFetchesItAgainAndIsCounted() {
+        GossipCore maker = core(Identity.generate(), Wants.workAndReplicas(1, 64 * MIB, MIB));
+        maker.start(List.of(), now);
+        Peer keeper = Peer.connectedTo(maker, now);
+        String commit = Peer.commit(14);
+        assertThat(named(maker.onLocalCommit(commit, now))).containsExactly(keeper.id);
+        maker.onServed(keeper.id, commit, now);
+        maker.onDisconnected(keeper.id, now);
+        now += 1_000;
+        List<Effect> relinked = maker.onConnected(keeper.id, keeper.hello(now), false, now);
+        assertThat(named(GossipCoreTimeTest.runUntil(maker, relinked, now, now + 5 * GossipCore.HOUSEKEEPING_MS)))
+                .containsOnly(keeper.id);
+        now += 5 * GossipCore.HOUSEKEEPING_MS;
+        maker.onServed(keeper.id, commit, now); // it fetched the bundle from us again
+        assertThat(maker.confirmedKeepers(commit)).containsExactly(keeper.id);
+        long later = now + 2 * Keepers.WAIT_MS;
+        assertThat(named(GossipCoreTimeTest.runUntil(maker, List.of(), now, later))).isEmpty();
+        assertThat(maker.confirmedKeepers(commit)).containsExactly(keeper.id);
+    }
+
+    @Test
+    void aNodeNamedKeeperForACommitItAlreadyHoldsSaysSoToTheOneThatNamedIt() {
+        Identity keeperId = Identity.generate();
+        GossipCore keeper = core(keeperId, Wants.workAndReplicas(3, 64 * MIB, MIB));
+        String commit = Peer.commit(15);
+        keeper.onHeld(commit, false, now);
+        keeper.start(List.of(), now);
+        Peer maker = Peer.connectedTo(keeper, now);
+        var naming = Envelopes.sign(maker.identity, Inventory.newBuilder().setNode(maker.id.toByteString())
+                .addCommits(commit).addKeep(keeperId.publicId().toByteString()).setTimeMs(now).build());
+        List<Effect> effects = new ArrayList<>(keeper.onMessage(maker.id, Peer.announce(naming), now));
+        effects.addAll(GossipCoreTimeTest.runUntil(keeper, effects, now, now + 5 * GossipCore.HOUSEKEEPING_MS));
+
+        assertThat(only(effects, Fetch.class)).isEmpty();
+        assertThat(only(effects, Send.class)).filteredOn(s -> s.to().equals(maker.id))
+                .filteredOn(s -> s.message().hasAnnouncement())
+                .anySatisfy(s -> assertThat(inventory(s).getCommitsList()).contains(commit));
     }
 }
