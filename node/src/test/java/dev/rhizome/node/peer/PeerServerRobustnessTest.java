@@ -274,6 +274,48 @@ class PeerServerRobustnessTest {
         });
     }
 
+    @Test
+    void aPeerAskingWithoutReadingTheAnswersIsCutBeforeTheyPileUp() throws Exception {
+        // Every slot is held, so each request from 127.0.0.2 (over its share) is answered BUSY at once
+        // and the connection stays open for the next. This one never reads: before, every BUSY was
+        // queued in the server's memory, as many as the rogue cared to ask (64 MiB of requests, some
+        // 130 MB of answers held for it); now the server cuts it once answers wait past its buffer.
+        rogueHoldsEverySlot(i -> "127.0.0.2", i -> Identity.generate(), (carol, small, big, rogue) -> {
+            Socket s = new Socket();
+            rogue.add(s);
+            s.setReceiveBufferSize(4096);
+            s.bind(new InetSocketAddress("127.0.0.2", 0));
+            s.connect(new InetSocketAddress("127.0.0.1", carol.server.port()));
+            RawWire.write(s.getOutputStream(), PeerMessages.hello(Identity.generate()));
+            ByteArrayOutputStream frames = new ByteArrayOutputStream();
+            while (frames.size() < 64 << 10) {
+                RawWire.write(frames, request(big, 0));
+            }
+            byte[] block = frames.toByteArray();
+            long limit = 64L << 20;
+            long[] written = {0};
+            Thread asker = new Thread(() -> {
+                try {
+                    OutputStream out = s.getOutputStream();
+                    while (written[0] < limit) {
+                        out.write(block);
+                        written[0] += block.length;
+                    }
+                } catch (IOException cut) {
+                    // the server closed the connection
+                }
+            });
+            asker.setDaemon(true);
+            asker.start();
+            await().atMost(Duration.ofSeconds(180)).until(() -> !asker.isAlive());
+            assertThat(written[0]).as("bytes of requests the server took without their answers being read").isLessThan(limit);
+
+            // The slots' holders are untouched, and a reader that reads is still answered.
+            assertThat(askFrom("127.0.0.2", Identity.generate(), carol, big, rogue).getError().getCode())
+                    .isEqualTo(Error.Code.UNAVAILABLE);
+        });
+    }
+
     private final List<Error.Code> endedEarly = java.util.Collections.synchronizedList(new ArrayList<>());
 
     interface RogueScene {
