@@ -924,7 +924,11 @@ public final class GossipCore implements PeerProtocol {
             return;
         }
         for (SignedEnvelope record : exchange.getNodesList()) {
-            Outcome outcome = checkNodeInfo(record, now);
+            // Another node's record dated ahead is dropped whatever its signature: not verified.
+            Outcome outcome = record.getSigner().equals(from.toByteString()) ? null : check.staleBeforeVerifying(record, now, false);
+            if (outcome == null) {
+                outcome = checkNodeInfo(record, now);
+            }
             if (relayedOutOfWindow(outcome, record, from)) {
                 counters.invalid++;
                 continue; // another node's record dated ahead of our clock: its clock's fault, not the sender's
