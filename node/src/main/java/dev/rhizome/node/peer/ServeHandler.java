@@ -219,7 +219,7 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
         BundleHeader.Builder header = BundleHeader.newBuilder().setCommit(bundle.tip()).setSize(bundle.size())
                 .setSha256(ByteString.copyFrom(bundle.sha256())).setPieceBytes(bundle.pieceBytes());
         bundle.pieceSha256().forEach(piece -> header.addPieceSha256(ByteString.copyFrom(piece)));
-        ctx.write(PeerMessage.newBuilder().setBundleHeader(header).build());
+        streamer.sendFirst(PeerMessage.newBuilder().setBundleHeader(header).build());
         slowReader.started(nowMs());
         UploadSlots.Upload mine = session.upload();
         long[] taken = {0};

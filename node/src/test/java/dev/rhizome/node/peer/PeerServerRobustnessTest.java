@@ -316,6 +316,42 @@ class PeerServerRobustnessTest {
         });
     }
 
+    @Test
+    void tinyRangesAskedOneAfterAnotherStayWithinTheUploadPace() throws Exception {
+        // Paced at 1 KiB/s (burst 1 KiB). Each range of one byte went out as a header, a one-byte chunk
+        // and an end, and only the chunk was paced: a peer asking range after range took headers and
+        // ends as fast as it could ask (an upload cap of the volunteer's, passed by asking small).
+        PeerConfig paced = new PeerConfig(1 << 20, 1 << 10, 64L << 20, Duration.ofSeconds(2), Duration.ofSeconds(120))
+                .withUploads(8, 1 << 10, 1 << 10);
+        try (TestNode carol = new TestNode(tmp.resolve("carol"), paced); Socket s = new Socket("127.0.0.1", carol.server.port())) {
+            String small = PeerTransferTest.seed(carol);
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            RawWire.write(out, PeerMessages.hello(Identity.generate()));
+            assertThat(RawWire.read(in).hasHello()).isTrue();
+            long started = System.nanoTime();
+            long received = 0;
+            int ranges = 0;
+            while (System.nanoTime() - started < 4_000_000_000L) {
+                RawWire.write(out, PeerMessage.newBuilder().setBundleRequest(BundleRequest.newBuilder().setCommit(small)
+                        .setLength(1)).build());
+                for (PeerMessage m = RawWire.read(in); ; m = RawWire.read(in)) {
+                    received += m.getSerializedSize() + 4;
+                    if (m.hasBundleEnd()) {
+                        break;
+                    }
+                    assertThat(m.hasError()).as("answer %s", m).isFalse();
+                }
+                ranges++;
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            // What the pace allows in that time (its burst, then its rate), and one answer's worth more.
+            assertThat(received).as("bytes of %d one-byte ranges in %.1f s", ranges, seconds)
+                    .isLessThanOrEqualTo((long) (1024 + 1024 * seconds) + 512);
+        }
+    }
+
     private final List<Error.Code> endedEarly = java.util.Collections.synchronizedList(new ArrayList<>());
 
     interface RogueScene {
