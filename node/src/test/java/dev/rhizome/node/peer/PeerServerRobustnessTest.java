@@ -346,9 +346,10 @@ class PeerServerRobustnessTest {
                 ranges++;
             }
             double seconds = (System.nanoTime() - started) / 1e9;
-            // What the pace allows in that time (its burst, then its rate), and one answer's worth more.
+            // What the pace allows in that time (its burst, then its rate), a quarter more for what it
+            // does not count (frame prefixes, a chunk's own fields), and one answer's worth.
             assertThat(received).as("bytes of %d one-byte ranges in %.1f s", ranges, seconds)
-                    .isLessThanOrEqualTo((long) (1024 + 1024 * seconds) + 512);
+                    .isLessThanOrEqualTo((long) ((1024 + 1024 * seconds) * 1.25) + 512);
         }
     }
 
