@@ -3,6 +3,7 @@ package dev.rhizome.coordinator.core;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.PeerAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -15,9 +16,6 @@ public final class RequestRules {
     public static final int MAX_NAME_CHARS = 100;
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
-    private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
-    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
-    private static final Pattern HOST_LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
 
     private RequestRules() {
     }
@@ -69,40 +67,8 @@ public final class RequestRules {
         commits("commits", p.getCommitsList());
     }
 
-    /**
-     * A literal address a peer can dial: an IPv6 address that parses ("127.0.0.1:80" passed the old
-     * pattern), and not the unspecified address (0.0.0.0 or ::, which a peer dials as itself),
-     * a multicast address or the broadcast address.
-     */
-    private static boolean dialable(String literal) {
-        java.net.InetAddress address;
-        try {
-            address = java.net.InetAddress.getByName(literal);  // a literal: parsed, never looked up
-        } catch (java.net.UnknownHostException e) {
-            return false;
-        }
-        return !address.isAnyLocalAddress() && !address.isMulticastAddress() && !literal.equals("255.255.255.255");
-    }
-
+    /** A host a node may announce: {@link PeerAddress#isHost}, the rule nodes apply to the addresses peers hand them. */
     static boolean isHost(String host) {
-        if (host.isEmpty() || host.length() > 253) {
-            return false;
-        }
-        if (IPV4.matcher(host).matches()) {
-            return dialable(host);
-        }
-        if (host.contains(":")) {
-            // The pattern first, so that what is handed to the parser is a literal: no name lookup.
-            return IPV6.matcher(host).matches() && dialable(host);
-        }
-        if (host.chars().allMatch(c -> Character.isDigit(c) || c == '.')) {
-            return false;  // looks like an IPv4 address but isn't one
-        }
-        for (String label : host.split("\\.", -1)) {
-            if (!HOST_LABEL.matcher(label).matches()) {
-                return false;
-            }
-        }
-        return true;
+        return PeerAddress.isHost(host);
     }
 }

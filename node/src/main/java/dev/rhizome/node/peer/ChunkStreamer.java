@@ -38,6 +38,8 @@ final class ChunkStreamer implements AutoCloseable {
     private final UploadPacer pacer;
     private long position;
     private long waitNanos;
+    /** Sent before the first chunk, under the same pace (the range's header); null once sent or when none. */
+    private PeerMessage first;
     /** Told each time the socket has taken a whole chunk. */
     private IntConsumer onChunkTaken = bytes -> { };
 
@@ -64,8 +66,28 @@ final class ChunkStreamer implements AutoCloseable {
                 bytesServed, pacer);
     }
 
+    /**
+     * Sends {@code message} (the range's header) ahead of the chunks, paced as they are. Each range
+     * costs its header and its end besides its bytes, and a header names every piece's digest:
+     * pacing the chunks alone let a peer asking one-byte ranges, one after another, take headers
+     * and ends past the volunteer's upload cap.
+     */
+    void sendFirst(PeerMessage message) {
+        this.first = message;
+    }
+
     /** Writes chunks until the channel is full, the pacer says wait, or the range is sent (its end written). */
     State pump(ChannelHandlerContext ctx) throws IOException {
+        if (first != null) {
+            long wait = pacer.waitNanos(System.nanoTime());
+            if (wait > 0) {
+                waitNanos = wait;
+                return State.WAIT_PACER;
+            }
+            pacer.spend(first.getSerializedSize(), System.nanoTime());
+            ctx.write(first);
+            first = null;
+        }
         while (position < end && ctx.channel().isWritable()) {
             long wait = pacer.waitNanos(System.nanoTime());
             if (wait > 0) {
@@ -97,7 +119,9 @@ final class ChunkStreamer implements AutoCloseable {
             ctx.flush();
             return State.WAIT_WRITABLE;
         }
-        ctx.writeAndFlush(PeerMessage.newBuilder().setBundleEnd(BundleEnd.newBuilder().setCommit(commit)).build());
+        PeerMessage last = PeerMessage.newBuilder().setBundleEnd(BundleEnd.newBuilder().setCommit(commit)).build();
+        pacer.spend(last.getSerializedSize(), System.nanoTime());
+        ctx.writeAndFlush(last);
         close();
         return State.DONE;
     }

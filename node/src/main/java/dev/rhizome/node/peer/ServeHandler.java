@@ -84,6 +84,15 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
     protected void channelRead0(ChannelHandlerContext ctx, PeerMessage message) {
         ServeSession.Decision decision = session.onMessage(message, nowMs());
         if (decision instanceof ServeSession.Reply reply) {
+            if (!ctx.channel().isWritable()) {
+                // An honest asker reads each answer before it asks again: one that asks on while our
+                // answers wait unread past the buffer's mark (BUSY, at once, as often as it asks) had
+                // them queued in our memory without end.
+                CLOSING.warn("closing connection from {}: it asks again and again without reading the answers",
+                        PeerMessages.remote(ctx.channel()));
+                ctx.close();
+                return;
+            }
             ctx.writeAndFlush(reply.message());
         } else if (decision instanceof ServeSession.Refuse refuse) {
             refuse(ctx, refuse.code(), refuse.reason());
@@ -210,7 +219,7 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
         BundleHeader.Builder header = BundleHeader.newBuilder().setCommit(bundle.tip()).setSize(bundle.size())
                 .setSha256(ByteString.copyFrom(bundle.sha256())).setPieceBytes(bundle.pieceBytes());
         bundle.pieceSha256().forEach(piece -> header.addPieceSha256(ByteString.copyFrom(piece)));
-        ctx.write(PeerMessage.newBuilder().setBundleHeader(header).build());
+        streamer.sendFirst(PeerMessage.newBuilder().setBundleHeader(header).build());
         slowReader.started(nowMs());
         UploadSlots.Upload mine = session.upload();
         long[] taken = {0};

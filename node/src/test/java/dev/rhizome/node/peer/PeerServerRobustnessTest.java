@@ -274,6 +274,85 @@ class PeerServerRobustnessTest {
         });
     }
 
+    @Test
+    void aPeerAskingWithoutReadingTheAnswersIsCutBeforeTheyPileUp() throws Exception {
+        // Every slot is held, so each request from 127.0.0.2 (over its share) is answered BUSY at once
+        // and the connection stays open for the next. This one never reads: before, every BUSY was
+        // queued in the server's memory, as many as the rogue cared to ask (64 MiB of requests, some
+        // 130 MB of answers held for it); now the server cuts it once answers wait past its buffer.
+        rogueHoldsEverySlot(i -> "127.0.0.2", i -> Identity.generate(), (carol, small, big, rogue) -> {
+            Socket s = new Socket();
+            rogue.add(s);
+            s.setReceiveBufferSize(4096);
+            s.bind(new InetSocketAddress("127.0.0.2", 0));
+            s.connect(new InetSocketAddress("127.0.0.1", carol.server.port()));
+            RawWire.write(s.getOutputStream(), PeerMessages.hello(Identity.generate()));
+            ByteArrayOutputStream frames = new ByteArrayOutputStream();
+            while (frames.size() < 64 << 10) {
+                RawWire.write(frames, request(big, 0));
+            }
+            byte[] block = frames.toByteArray();
+            long limit = 64L << 20;
+            long[] written = {0};
+            Thread asker = new Thread(() -> {
+                try {
+                    OutputStream out = s.getOutputStream();
+                    while (written[0] < limit) {
+                        out.write(block);
+                        written[0] += block.length;
+                    }
+                } catch (IOException cut) {
+                    // the server closed the connection
+                }
+            });
+            asker.setDaemon(true);
+            asker.start();
+            await().atMost(Duration.ofSeconds(180)).until(() -> !asker.isAlive());
+            assertThat(written[0]).as("bytes of requests the server took without their answers being read").isLessThan(limit);
+
+            // The slots' holders are untouched, and a reader that reads is still answered.
+            assertThat(askFrom("127.0.0.2", Identity.generate(), carol, big, rogue).getError().getCode())
+                    .isEqualTo(Error.Code.UNAVAILABLE);
+        });
+    }
+
+    @Test
+    void tinyRangesAskedOneAfterAnotherStayWithinTheUploadPace() throws Exception {
+        // Paced at 1 KiB/s (burst 1 KiB). Each range of one byte went out as a header, a one-byte chunk
+        // and an end, and only the chunk was paced: a peer asking range after range took headers and
+        // ends as fast as it could ask (an upload cap of the volunteer's, passed by asking small).
+        PeerConfig paced = new PeerConfig(1 << 20, 1 << 10, 64L << 20, Duration.ofSeconds(2), Duration.ofSeconds(120))
+                .withUploads(8, 1 << 10, 1 << 10);
+        try (TestNode carol = new TestNode(tmp.resolve("carol"), paced); Socket s = new Socket("127.0.0.1", carol.server.port())) {
+            String small = PeerTransferTest.seed(carol);
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            RawWire.write(out, PeerMessages.hello(Identity.generate()));
+            assertThat(RawWire.read(in).hasHello()).isTrue();
+            long started = System.nanoTime();
+            long received = 0;
+            int ranges = 0;
+            while (System.nanoTime() - started < 4_000_000_000L) {
+                RawWire.write(out, PeerMessage.newBuilder().setBundleRequest(BundleRequest.newBuilder().setCommit(small)
+                        .setLength(1)).build());
+                for (PeerMessage m = RawWire.read(in); ; m = RawWire.read(in)) {
+                    received += m.getSerializedSize() + 4;
+                    if (m.hasBundleEnd()) {
+                        break;
+                    }
+                    assertThat(m.hasError()).as("answer %s", m).isFalse();
+                }
+                ranges++;
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            // What the pace allows in that time (its burst, then its rate), a quarter more for what it
+            // does not count (frame prefixes, a chunk's own fields), and one answer's worth.
+            assertThat(received).as("bytes of %d one-byte ranges in %.1f s", ranges, seconds)
+                    .isLessThanOrEqualTo((long) ((1024 + 1024 * seconds) * 1.25) + 512);
+        }
+    }
+
     private final List<Error.Code> endedEarly = java.util.Collections.synchronizedList(new ArrayList<>());
 
     interface RogueScene {

@@ -1,9 +1,9 @@
 package dev.rhizome.node.gossip.core;
 
 import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.protocol.PeerAddress;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 
@@ -53,8 +53,9 @@ final class AddressDials {
         return host(info) + "|" + info.getPort();
     }
 
+    /** One spelling per host: "2001:db8::7" and "2001:0db8:0:0:0:0:0:7" are one host, as are names in any case. */
     private static String host(NodeInfo info) {
-        return info.getHost().toLowerCase(Locale.ROOT);
+        return PeerAddress.canonicalHost(info.getHost());
     }
 
     /** Whether {@code id} may be dialled at {@code info}'s address now. */

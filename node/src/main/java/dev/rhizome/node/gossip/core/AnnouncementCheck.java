@@ -64,6 +64,12 @@ final class AnnouncementCheck {
         if (type.equals(INVENTORY)) {
             return inventory(envelope, from, nowMs);
         }
+        if (!envelope.getSigner().equals(from.toByteString())) {
+            Outcome stale = staleBeforeVerifying(envelope, nowMs, true);
+            if (stale != null) {
+                return stale;
+            }
+        }
         if (type.equals(NODE_INFO)) {
             Outcome o = open(envelope, NodeInfo.getDefaultInstance(), NodeInfo::getNode, Kind.NODE_INFO);
             return o.accepted() ? window(o, ((NodeInfo) o.record()).getTimeMs(), nowMs, true) : o;
@@ -87,6 +93,34 @@ final class AnnouncementCheck {
         }
         Outcome o = open(envelope, NodeInfo.getDefaultInstance(), NodeInfo::getNode, Kind.NODE_INFO);
         return o.accepted() ? window(o, ((NodeInfo) o.record()).getTimeMs(), nowMs, false) : o;
+    }
+
+    /**
+     * A NodeInfo or Result of another node dated outside the window, read from its payload before
+     * its signature is checked (null when it is inside, or is of another kind, or does not parse):
+     * such a record is dropped at no cost to the peer that passed it on whatever its signature
+     * says, so checking it first cost an Ed25519 verification per replayed record and proved
+     * nothing. A peer could replay others' old records (captured once, never expiring) as fast as
+     * its token bucket allows, each costing this node a verification.
+     */
+    Outcome staleBeforeVerifying(SignedEnvelope envelope, long nowMs, boolean mustBeRecent) {
+        long timeMs;
+        Kind kind;
+        try {
+            if (envelope.getType().equals(NODE_INFO)) {
+                timeMs = NodeInfo.parseFrom(envelope.getPayload()).getTimeMs();
+                kind = Kind.NODE_INFO;
+            } else if (envelope.getType().equals(RESULT)) {
+                timeMs = Result.parseFrom(envelope.getPayload()).getTimeMs();
+                kind = Kind.RESULT;
+            } else {
+                return null;
+            }
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            return null; // the signature check says what is wrong with it
+        }
+        Outcome dated = window(new Outcome(kind, null, null, null), timeMs, nowMs, mustBeRecent);
+        return dated.penalty() != null ? dated : null;
     }
 
     /**

@@ -283,6 +283,11 @@ public final class GossipCore implements PeerProtocol {
             out.add(new Disconnect(peer, "hello: " + (hello.reason() != null ? hello.reason() : "node info of another node")));
             return settled(out);
         }
+        if (PeerTable.undialable((NodeInfo) hello.record())) {
+            // No node listens there: holders are fetched from at their hello's address, and dialled at it.
+            out.add(Disconnect.routine(peer, "hello names an address no node can be dialled at"));
+            return settled(out);
+        }
         // Learn the address even when refusing: the peer table is how the network finds itself.
         table.offer(peer, (NodeInfo) hello.record(), peerInfo, this::kept);
         boolean full = connections.openCount() >= config.maxDegree()
@@ -932,7 +937,11 @@ public final class GossipCore implements PeerProtocol {
             return;
         }
         for (SignedEnvelope record : exchange.getNodesList()) {
-            Outcome outcome = checkNodeInfo(record, now);
+            // Another node's record dated ahead is dropped whatever its signature: not verified.
+            Outcome outcome = record.getSigner().equals(from.toByteString()) ? null : check.staleBeforeVerifying(record, now, false);
+            if (outcome == null) {
+                outcome = checkNodeInfo(record, now);
+            }
             if (relayedOutOfWindow(outcome, record, from)) {
                 counters.invalid++;
                 continue; // another node's record dated ahead of our clock: its clock's fault, not the sender's

@@ -2,6 +2,7 @@ package dev.rhizome.node.gossip.core;
 
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.PeerAddress;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -57,6 +58,9 @@ final class PeerTable {
      * @return true when the table learnt something: a new peer or a newer record
      */
     boolean offer(PublicId id, NodeInfo info, SignedEnvelope signed, Predicate<PublicId> busy) {
+        if (undialable(info)) {
+            return false;
+        }
         Entry known = peers.get(id);
         if (known != null) {
             boolean newer = info.getTimeMs() > known.info.getTimeMs();
@@ -105,6 +109,18 @@ final class PeerTable {
         }
         peers.remove(worst.id);
         return true;
+    }
+
+    /**
+     * Whether {@code info} names an address no node can be dialled at: a port outside 1-65535 (the
+     * driver's connect threw on one, on the core thread), the unspecified address (a dialler reaches
+     * itself there), multicast, broadcast, or a host that is neither a literal nor a name. Any id may
+     * sign such a record, so it is not kept, dialled, relayed or handed on; an older node may have
+     * announced one, so it is no offence. A record without a host names no address and passes.
+     */
+    static boolean undialable(NodeInfo info) {
+        return !info.getHost().isEmpty()
+                && !(PeerAddress.isHost(info.getHost()) && PeerAddress.isPort(Integer.toUnsignedLong(info.getPort())));
     }
 
     /** True when the table holds another id with {@code info}'s address (host and port). */

@@ -29,6 +29,7 @@ import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -387,52 +388,64 @@ public final class GossipService implements AutoCloseable {
 
     // --- effects, on the core thread -------------------------------------------------------------
 
+    /**
+     * Carries out one step's effects, each on its own: one that fails must not lose the rest, the
+     * step's Wakeup last among them (a dial that threw once lost it, and the core never ticked again).
+     */
     private void apply(List<Effect> effects) {
         for (Effect effect : effects) {
-            if (effect instanceof Effect.Send send) {
-                send(send.to(), send.message());
-            } else if (effect instanceof Effect.Dial dial) {
-                dial(dial.peer());
-            } else if (effect instanceof Effect.Disconnect disconnect) {
-                if (links.close(disconnect.peer())) {
-                    // The link limit turns peers away all day on a healthy network: that is no warning.
-                    if (disconnect.routine()) {
-                        log.debug("disconnecting gossip peer {}: {}", disconnect.peer().shortForm(), disconnect.reason());
-                    } else {
-                        DISCONNECTING.warn("disconnecting gossip peer {}: {}", disconnect.peer().shortForm(), disconnect.reason());
-                    }
+            try {
+                applyOne(effect);
+            } catch (RuntimeException e) {
+                log.error("gossip effect {} failed; the step's other effects go on", effect.getClass().getSimpleName(), e);
+            }
+        }
+    }
+
+    private void applyOne(Effect effect) {
+        if (effect instanceof Effect.Send send) {
+            send(send.to(), send.message());
+        } else if (effect instanceof Effect.Dial dial) {
+            dial(dial.peer());
+        } else if (effect instanceof Effect.Disconnect disconnect) {
+            if (links.close(disconnect.peer())) {
+                // The link limit turns peers away all day on a healthy network: that is no warning.
+                if (disconnect.routine()) {
+                    log.debug("disconnecting gossip peer {}: {}", disconnect.peer().shortForm(), disconnect.reason());
+                } else {
+                    DISCONNECTING.warn("disconnecting gossip peer {}: {}", disconnect.peer().shortForm(), disconnect.reason());
                 }
-            } else if (effect instanceof Effect.Shun shun) {
-                GossipLink back = links.get(shun.peer());
-                if (back != null && back.remoteAddress() != null) {
-                    offenders.offence(back.remoteAddress());
-                }
-            } else if (effect instanceof Effect.DuplicateLink duplicate) {
-                links.resolveDuplicate(duplicate.peer(), duplicate.keepNew());
-            } else if (effect instanceof Effect.Fetch fetch) {
-                fetch(fetch);
-            } else if (effect instanceof Effect.CancelFetch cancel) {
-                workers.cancel(new FetchWorkers.Key(cancel.from(), cancel.commit()));
-            } else if (effect instanceof Effect.Unavailable gone) {
-                List<CompletableFuture<FetchResult>> waiters = waiting.remove(gone.commit());
-                if (waiters != null) {
-                    FetchException e = new FetchException(gone.commit(), List.of(gone.reason()));
-                    waiters.forEach(w -> w.completeExceptionally(e));
-                }
-            } else if (effect instanceof Effect.ResultSeen result) {
-                resultsHeard.incrementAndGet();
-                log.debug("result announced by gossip, signed by {}", PublicId.hex(result.result().getSigner()));
-            } else if (effect instanceof Effect.Wakeup wakeup) {
-                asksForWakeups = true;
-                core.wakeAt(wakeup.atMs(), () -> apply(protocol.onTick(nowMs())));
-            } else if (effect instanceof Effect.SignedSelf signed) {
-                selfInfo = signed.nodeInfo();
-            } else if (effect instanceof Effect.FindPeers) {
-                findPeers();
-            } else if (effect instanceof Effect.SavePeers save) {
-                if (knownPeers != null) {
-                    workers.execute(() -> knownPeers.save(save.peers()));
-                }
+            }
+        } else if (effect instanceof Effect.Shun shun) {
+            GossipLink back = links.get(shun.peer());
+            if (back != null && back.remoteAddress() != null) {
+                offenders.offence(back.remoteAddress());
+            }
+        } else if (effect instanceof Effect.DuplicateLink duplicate) {
+            links.resolveDuplicate(duplicate.peer(), duplicate.keepNew());
+        } else if (effect instanceof Effect.Fetch fetch) {
+            fetch(fetch);
+        } else if (effect instanceof Effect.CancelFetch cancel) {
+            workers.cancel(new FetchWorkers.Key(cancel.from(), cancel.commit()));
+        } else if (effect instanceof Effect.Unavailable gone) {
+            List<CompletableFuture<FetchResult>> waiters = waiting.remove(gone.commit());
+            if (waiters != null) {
+                FetchException e = new FetchException(gone.commit(), List.of(gone.reason()));
+                waiters.forEach(w -> w.completeExceptionally(e));
+            }
+        } else if (effect instanceof Effect.ResultSeen result) {
+            resultsHeard.incrementAndGet();
+            log.debug("result announced by gossip, signed by {}", PublicId.hex(result.result().getSigner()));
+        } else if (effect instanceof Effect.Wakeup wakeup) {
+            asksForWakeups = true;
+            core.wakeAt(wakeup.atMs(), () -> apply(protocol.onTick(nowMs())));
+        } else if (effect instanceof Effect.SignedSelf signed) {
+            selfInfo = signed.nodeInfo();
+        } else if (effect instanceof Effect.FindPeers) {
+            findPeers();
+        } else if (effect instanceof Effect.SavePeers save) {
+            if (knownPeers != null) {
+                workers.execute(() -> knownPeers.save(save.peers()));
             }
         }
     }
@@ -457,30 +470,39 @@ public final class GossipService implements AutoCloseable {
         }
         GossipLink link = new GossipLink(this, LinkHandshake.dial(identity, id, selfInfo, HandshakeProof.newNonce()), id,
                 settings.peer().connectTimeout().toMillis());
-        new Bootstrap().group(group).channel(NioSocketChannel.class)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.peer().connectTimeout().toMillis())
-                .option(ChannelOption.SO_KEEPALIVE, true)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, LINK_WATER_MARK)
-                .handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(FrameDeadline.NAME, new FrameDeadline());
-                        FrameCodec.install(ch.pipeline(), PeerMessage.getDefaultInstance(), settings.peer().maxFrameBytes());
-                        ch.pipeline().addLast(GossipLink.NAME, link);
-                    }
-                })
-                .connect(peer.getHost(), peer.getPort())
-                .addListener(connected -> {
-                    if (!connected.isSuccess()) {
-                        log.debug("cannot dial gossip peer {} at {}:{}: {}", id.shortForm(), peer.getHost(), peer.getPort(),
-                                PeerMessages.describe(connected.cause()));
-                        core.post(() -> {
-                            if (links.dialEnded(id)) {
-                                apply(protocol.onDialFailed(id, nowMs()));
-                            }
-                        });
+        ChannelFuture connecting;
+        try {
+            connecting = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.peer().connectTimeout().toMillis())
+                    .option(ChannelOption.SO_KEEPALIVE, true)
+                    .option(ChannelOption.WRITE_BUFFER_WATER_MARK, LINK_WATER_MARK)
+                    .handler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(FrameDeadline.NAME, new FrameDeadline());
+                            FrameCodec.install(ch.pipeline(), PeerMessage.getDefaultInstance(), settings.peer().maxFrameBytes());
+                            ch.pipeline().addLast(GossipLink.NAME, link);
+                        }
+                    })
+                    .connect(peer.getHost(), peer.getPort());
+        } catch (RuntimeException e) {
+            // The address itself is refused (a port out of range): a failed dial, not a failed step.
+            log.debug("cannot dial gossip peer {} at {}:{}: {}", id.shortForm(), peer.getHost(), peer.getPort(), e.getMessage());
+            links.dialEnded(id);
+            core.post(() -> apply(protocol.onDialFailed(id, nowMs())));
+            return;
+        }
+        connecting.addListener(connected -> {
+            if (!connected.isSuccess()) {
+                log.debug("cannot dial gossip peer {} at {}:{}: {}", id.shortForm(), peer.getHost(), peer.getPort(),
+                        PeerMessages.describe(connected.cause()));
+                core.post(() -> {
+                    if (links.dialEnded(id)) {
+                        apply(protocol.onDialFailed(id, nowMs()));
                     }
                 });
+            }
+        });
     }
 
     /**

@@ -46,6 +46,38 @@ class GossipRelayedClockTest {
     }
 
     @Test
+    void anotherNodesRecordsReplayedOutOfTheWindowAreDroppedWithoutASignatureCheck() {
+        java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
+        SignatureCheck counting = new SignatureCheck() {
+            @Override
+            public <T extends com.google.protobuf.Message> dev.rhizome.protocol.envelope.Verified<T> open(
+                    dev.rhizome.proto.v1.SignedEnvelope envelope, T prototype) throws dev.rhizome.protocol.envelope.SignatureException {
+                checks.incrementAndGet();
+                return dev.rhizome.protocol.envelope.Envelopes.open(envelope, prototype);
+            }
+        };
+        GossipCore counted = new GossipCore(dev.rhizome.protocol.identity.Identity.generate(),
+                NodeInfo.newBuilder().setHost("192.0.2.9").setPort(7000).build(), config, new Random(1), counting);
+        Peer replayer = new Peer();
+        assertThat(only(counted.onConnected(replayer.id, replayer.hello(now), true, now), Send.class)).isNotEmpty();
+        Peer other = new Peer();
+        long old = now - config.seenTtl().toMillis() - config.maxClockSkew().toMillis() - 1;
+        checks.set(0);
+
+        // Records of another node, each distinct (the seen cache does not know them), captured long ago or dated ahead.
+        for (int i = 0; i < 60; i++) {
+            counted.onMessage(replayer.id, Peer.announce(other.result(old - i, Peer.commit(i))), now);
+            counted.onMessage(replayer.id, Peer.announce(other.hello(i % 2 == 0 ? old - i : ahead + i)), now);
+        }
+        counted.onMessage(replayer.id, Gossip.newBuilder().setPeerExchange(PeerExchange.newBuilder()
+                .addNodes(other.hello(ahead)).addNodes(new Peer().hello(ahead))).build(), now);
+
+        assertThat(checks.get()).as("signatures checked for records dropped for their date anyway").isZero();
+        assertThat(counted.score(replayer.id)).isZero();
+        assertThat(counted.stats().peerTableSize()).as("the replayer alone").isEqualTo(1);
+    }
+
+    @Test
     void aPeersOwnRecordDatedAheadStillCostsIt() {
         Peer fast = Peer.connectedTo(core, now);
 

@@ -297,6 +297,32 @@ class RoguePeersTest {
         }
     }
 
+    @Test
+    void aRecordNamingAPortNoSocketHasNeitherStopsTheNodesClockNorIsDialled() throws Exception {
+        List<NodeInfo> bootstrap = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Node a = start("a", honest(1), bootstrap);
+        logged.start();
+        nodeLogs.addAppender(logged);
+        Identity rogue = Identity.generate();
+        try (Socket s = linkAs(rogue, a)) {
+            GossipServiceTest.await(() -> linked(a).contains(rogue.publicId()), Duration.ofSeconds(20));
+            // A made-up node at port 70,000 (a uint32 on the wire): A's next tick dialled it, the
+            // driver's connect threw on the core thread, and the rest of that step (its wakeup
+            // among it) was lost: A's core never ticked again.
+            Identity made = Identity.generate();
+            write(s, PeerMessage.newBuilder().setGossip(dev.rhizome.proto.v1.Gossip.newBuilder().setAnnouncement(
+                    Envelopes.sign(made, NodeInfo.newBuilder().setNode(made.publicId().toByteString()).setHost("127.0.0.1")
+                            .setPort(70_000).setTimeMs(System.currentTimeMillis()).build()))).build());
+            GossipServiceTest.await(() -> a.gossip().counters().gossipReceived() >= 1, Duration.ofSeconds(10));
+
+            // With one link, A asks its bootstrap source for nodes on a tick every 10 s: B only comes that way.
+            Node b = start("b", honest(2), List.of());
+            bootstrap.add(info(b));
+            GossipServiceTest.await(() -> linked(a).contains(b.identity().publicId()), Duration.ofSeconds(30));
+            assertThat(logged.list).noneMatch(e -> e.getLevel() == Level.ERROR);
+        }
+    }
+
     /** A raw gossip link to {@code target} as {@code id}: its hello, the node's hello, our proof over its nonce. */
     private static Socket linkAs(Identity id, Node target) throws IOException {
         Socket s = new Socket("127.0.0.1", target.gossip().port());
@@ -380,8 +406,8 @@ class RoguePeersTest {
         NodeRepository repo = NodeRepository.open(dir.resolve("repo.git"));
         open.add(repo);
         GossipSettings settings = GossipSettings.defaults("127.0.0.1", 0, "cpu", null).withPeer(PEER).withTick(Duration.ofMillis(100));
-        List<NodeInfo> known = List.copyOf(bootstrap);
-        GossipService gossip = GossipService.start(repo, identity, settings, protocol.apply(identity), () -> known,
+        // Read at each ask, so a test may add to it.
+        GossipService gossip = GossipService.start(repo, identity, settings, protocol.apply(identity), () -> List.copyOf(bootstrap),
                 new TransferLog(dir.resolve("transfers.jsonl")), group);
         open.add(gossip);
         return new Node(identity, repo, gossip);
