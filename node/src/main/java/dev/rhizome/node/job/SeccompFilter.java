@@ -104,6 +104,11 @@ public final class SeccompFilter {
         // Its mode is in a structure the filter cannot read (see JUDGED); glibc's open does not use it,
         // and what does (systemd) falls back to openat on this answer.
         {"openat2", 437, 437},
+        // inotify, as a kernel without it: its instances are counted for the job's uid on the host
+        // (128 by default), the node's own user's when the node does not run as root, and a job took
+        // every one, so the volunteer's file watchers (a file manager, an editor) failed while it ran.
+        // Nothing of training watches files; what does either polls instead or says why it cannot watch.
+        {"inotify_init", 253, -1}, {"inotify_init1", 294, 26},
     };
 
     /** The socket families a job may use, which its network namespace confines (socket's first argument). */

@@ -763,8 +763,8 @@ class SandboxEscapeTest {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 makes the ioctls");
         // TIOCSTI pushes characters into a terminal's input, as if typed, and TIOCLINUX reaches the
         // console: a job given the node's terminal, or able to open one, could type commands into
-        // the volunteer's shell. Its descriptors are pipes, it has no controlling terminal, and a
-        // pseudo-terminal it makes itself (/dev/ptmx) is its own.
+        // the volunteer's shell. Its descriptors are pipes, it has no controlling terminal, and it can
+        // make no pseudo-terminal (aJobCannotTakeTheMachinesPseudoTerminalsNorItsUsersInotifyInstances).
         Files.writeString(checkout.resolve("tty.py"), """
                 import fcntl, os, termios
                 for name in ('stdin', 'stdout', 'stderr', '/dev/tty', '/dev/console', '/dev/tty0'):
@@ -992,6 +992,37 @@ class SandboxEscapeTest {
         assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
         assertThat(log()).doesNotContain("SPECIAL").contains("REFUSED a 1", "REFUSED b 1", "REFUSED c 1", "REFUSED d 1",
                 "REFUSED e 1", "REFUSED f 1", "REFUSED g 38", "PLAIN MODES 0o755 0o644");
+    }
+
+    @Test
+    void aJobCannotTakeTheMachinesPseudoTerminalsNorItsUsersInotifyInstances() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 makes the calls");
+        // Two counts a job shared with the host. Pseudo-terminals are counted for the whole machine
+        // (kernel.pty.nr, against kernel.pty.max less the reserve of the host's own /dev/pts): a job
+        // opened the 3,071 left to every container and sandbox of the machine, each with kernel
+        // buffers no limit counts. inotify instances are counted for the job's uid on the host (128
+        // by default): a job took all of them, and every file watcher of the node's user (a
+        // desktop's file manager, an editor) failed while it ran.
+        Files.writeString(checkout.resolve("counts.py"), """
+                import ctypes, os
+                libc = ctypes.CDLL(None, use_errno=True)
+                try:
+                    ptys = [os.open('/dev/ptmx', os.O_RDWR | os.O_NOCTTY) for i in range(8)]
+                    print('PTYS', len(ptys), 'OF THE MACHINE', open('/proc/sys/kernel/pty/nr').read().strip())
+                except OSError as e:
+                    print('NO PTY', e.errno)
+                try:
+                    os.openpty(); print('OPENPTY')
+                except OSError as e:
+                    print('NO OPENPTY', e.errno)
+                made = [libc.inotify_init1(0) for i in range(8)]
+                print('INOTIFY', sum(1 for fd in made if fd >= 0), 'ERRNO', ctypes.get_errno())
+                """);
+        JobOutcome outcome = run("/usr/bin/python3 counts.py && echo 'val_bpb: 1.0'", Long.MAX_VALUE);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+        assertThat(log()).contains("NO PTY 2", "NO OPENPTY 2", "INOTIFY 0 ERRNO " + SeccompFilter.ENOSYS)
+                .doesNotContain("PTYS").doesNotContainPattern("(?m)^OPENPTY$");
     }
 
     /** The sandbox, but with jobs of the node's own uid, as when the node does not run as root. */
