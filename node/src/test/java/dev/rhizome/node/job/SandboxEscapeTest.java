@@ -1025,6 +1025,32 @@ class SandboxEscapeTest {
                 .doesNotContain("PTYS").doesNotContainPattern("(?m)^OPENPTY$");
     }
 
+    @Test
+    void epollWatchesPastTheBoundStopTheJob() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 makes the watches");
+        // Counted for the job's uid on the whole machine (fs.epoll.max_user_watches): two processes
+        // of a job took all 5.49 million, about a gigabyte of kernel memory RLIMIT_AS does not see,
+        // and no other process of that uid could watch a descriptor until the job ended.
+        String script = """
+                /usr/bin/python3 -c "
+                import os, select, time
+                targets = [fd for i in range(100) for fd in os.pipe()]
+                held = []
+                for i in range(%d):
+                    e = select.epoll(); held.append(e)
+                    for t in targets:
+                        e.register(t, select.EPOLLIN)
+                print('WATCHING', len(held) * len(targets), flush=True)
+                time.sleep(30)
+                "
+                echo 'val_bpb: 1.0'
+                """.formatted(EpollWatches.MAX_WATCHES / 200 + 50);
+        JobOutcome outcome = run(script, Long.MAX_VALUE);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.CRASH);
+        assertThat(log()).contains("WATCHING", "it held more than " + EpollWatches.MAX_WATCHES + " epoll watches");
+    }
+
     /** The sandbox, but with jobs of the node's own uid, as when the node does not run as root. */
     private static BwrapLauncher asTheNodesUser() {
         SandboxPlan p = sandbox.plan();
