@@ -36,6 +36,8 @@ public final class BwrapCommand {
     /** Configuration directories of language runtimes that Debian keeps in /etc (java-17-openjdk, python3.11). */
     static final List<String> ETC_RUNTIME_PREFIXES = List.of("java-", "python3");
     static final String HOSTNAME = "rhizome-job";
+    /** Where bubblewrap mounts the job's pseudo-terminals, hidden under an empty read-only tmpfs. */
+    static final String DEVPTS = "/dev/pts";
     static final String CUDA_VISIBLE_DEVICES = "CUDA_VISIBLE_DEVICES";
     /** The descriptor the seccomp program reaches bubblewrap on. */
     static final int SECCOMP_FD = 9;
@@ -255,6 +257,10 @@ public final class BwrapCommand {
             }
         }
         argv.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
+        // No pseudo-terminals (the job has no terminal, and /dev/ptmx leads nowhere): the kernel
+        // counts them for the whole machine, and a job took the 3,071 that every container and
+        // sandbox shares (all but the host's own reserve), each with buffers no limit counts.
+        argv.addAll(List.of("--tmpfs", DEVPTS));
         // PID 1 inside is bubblewrap's init, of the job's uid: through /proc/1/mem the job could write
         // its code (the same uid may, and /proc does not pass through seccomp's ptrace refusal) and
         // clear its parent-death signal, so that killing bubblewrap, or the node's death, no longer
@@ -305,7 +311,7 @@ public final class BwrapCommand {
         // PID 1 has the job's uid, so its oom_score_adj, coredump_filter, clear_refs, sched and
         // autogroup were the job's to write, and so were the job's own (its autogroup's nice, which
         // the launcher sets to the job's priority). The job's descriptors (/dev/stdout) still lead out.
-        argv.addAll(List.of("--remount-ro", "/proc", "--remount-ro", "/dev", "--remount-ro", "/"));
+        argv.addAll(List.of("--remount-ro", "/proc", "--remount-ro", DEVPTS, "--remount-ro", "/dev", "--remount-ro", "/"));
         argv.addAll(List.of("--chdir", confinement.workDir().toAbsolutePath().normalize().toString()));
         return List.copyOf(argv);
     }

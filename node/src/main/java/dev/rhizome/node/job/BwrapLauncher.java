@@ -129,7 +129,8 @@ public final class BwrapLauncher implements ProcessLauncher {
             own.ifPresent(CgroupV2.JobCgroup::killAndRemove);
             deleteAll(oneShot);
         });
-        return new JobProcess(process, killAll, pumps, priority.rule(gpuJob).and(MemoryFiles.forSandbox()));
+        return new JobProcess(process, killAll, pumps, priority.rule(gpuJob).and(MemoryFiles.forSandbox())
+                .and(EpollWatches.forJob()));
     }
 
     private static Process spawn(ProcessBuilder builder) throws IOException {

@@ -16,11 +16,29 @@ import java.util.Optional;
  * rest of the sandbox (no capabilities, no new user namespaces, its own PID, network and IPC
  * namespaces) already takes away most of what theirs block. System calls of another architecture
  * (32-bit calls on x86-64, the x32 ABI) are refused whole. Pure: the program is a function of the
- * architecture, tested by running it through a BPF interpreter. One call is judged by an
- * argument: {@code fallocate} with any mode but 0 answers EOPNOTSUPP (reserving disk a file's
- * size does not show).
+ * architecture, tested by running it through a BPF interpreter. Some calls are judged by an
+ * argument ({@link #JUDGED}): {@code fallocate} with any mode but 0 answers EOPNOTSUPP (reserving
+ * disk a file's size does not show), a socket of a family the network namespace does not confine
+ * EAFNOSUPPORT, and a mode with the set-user-ID or set-group-ID bit EPERM.
  */
 public final class SeccompFilter {
+    static final int EPERM = 1;
+    static final int EOPNOTSUPP = 95;
+    static final int ENOSYS = 38;
+    static final int EAFNOSUPPORT = 97;
+    static final int RET_ALLOW = 0x7fff0000;
+    static final int RET_ERRNO = 0x00050000;
+    static final int X32_SYSCALL_BIT = 0x40000000;
+    /** Offsets in {@code struct seccomp_data}. */
+    static final int OFFSET_NR = 0;
+    static final int OFFSET_ARCH = 4;
+    /** Classic BPF opcodes: load a word at an absolute offset, jump if equal / greater or equal / any bit, return. */
+    static final int LD_W_ABS = 0x20;
+    static final int JEQ_K = 0x15;
+    static final int JGE_K = 0x35;
+    static final int JSET_K = 0x45;
+    static final int RET_K = 0x06;
+
     /**
      * The refused calls by name, with their numbers on x86-64 and on arm64 (the generic table);
      * -1 where an architecture has no such call.
@@ -76,12 +94,96 @@ public final class SeccompFilter {
         // parked by a probe under an RLIMIT_AS of 512). What training runs uses POSIX shared memory
         // and semaphores (files in /dev/shm, futexes).
         {"shmget", 29, 194}, {"msgget", 68, 186}, {"semget", 64, 190},
+        // Linux AIO, as a kernel built without it: its contexts are counted against one limit for the
+        // whole machine (fs.aio-max-nr, 65,536 by default), not per user or namespace, and one
+        // io_setup(65536) in a job made every io_setup of the volunteer's own programs fail until it
+        // ended. Training never uses it (glibc's POSIX AIO runs on threads); what does, such as
+        // DeepSpeed's NVMe offload, is told there is none.
+        {"io_setup", 206, 0}, {"io_destroy", 207, 1}, {"io_getevents", 208, 4}, {"io_submit", 209, 2},
+        {"io_cancel", 210, 3}, {"io_pgetevents", 333, 292},
+        // Its mode is in a structure the filter cannot read (see JUDGED); glibc's open does not use it,
+        // and what does (systemd) falls back to openat on this answer.
+        {"openat2", 437, 437},
+        // inotify, as a kernel without it: its instances are counted for the job's uid on the host
+        // (128 by default), the node's own user's when the node does not run as root, and a job took
+        // every one, so the volunteer's file watchers (a file manager, an editor) failed while it ran.
+        // Nothing of training watches files; what does either polls instead or says why it cannot watch.
+        {"inotify_init", 253, -1}, {"inotify_init1", 294, 26},
     };
+
+    /** The socket families a job may use, which its network namespace confines (socket's first argument). */
+    static final int AF_UNIX = 1;
+    static final int AF_INET = 2;
+    static final int AF_INET6 = 10;
+    static final int AF_NETLINK = 16;
+    /** The set-user-ID and set-group-ID bits of a mode. */
+    static final int SPECIAL_MODE_BITS = 06000;
+
+    /**
+     * Calls judged by one argument, the low 32 bits of it (each is an int or a mode: the kernel reads
+     * no more), with their numbers on x86-64 and arm64, that argument's index, what it may be, and
+     * the answer otherwise.
+     */
+    private static final Judged[] JUDGED = {
+        // FALLOC_FL_KEEP_SIZE (and the modes that need it, punching holes) reserves blocks past a
+        // file's end without changing its size, which is all the work directory's budget reads, so a
+        // job took any amount of disk under any budget. Mode 0 (posix_fallocate's) grows the size,
+        // which is counted; what uses the others takes EOPNOTSUPP as a file system without them and writes.
+        new Judged("fallocate", 285, 47, 1, Allowed.only(0), EOPNOTSUPP),
+        // Families the network namespace does not confine: a virtual machine's vsock reaches its host's
+        // services, Bluetooth's sockets are the host's, and the rest (AF_ALG, TIPC, RDS, ...) are kernel
+        // code with a history of local exploits that no training job needs. Answered as a kernel
+        // without them. AF_PACKET and AF_XDP need a capability the job has not.
+        new Judged("socket", 41, 198, 0, Allowed.only(AF_UNIX, AF_INET, AF_INET6, AF_NETLINK), EAFNOSUPPORT),
+        new Judged("socketpair", 53, 199, 0, Allowed.only(AF_UNIX, AF_INET, AF_INET6, AF_NETLINK), EAFNOSUPPORT),
+        // No set-user-ID or set-group-ID file: the sandbox's mounts are nosuid, the host's view of the
+        // checkout is not, and such a file of the job's uid ran as that uid for any local user who
+        // reached it (under a root node, any process of group nobody's passes the job directory's
+        // 0710). Every call that sets a mode, by where its mode is; openat2's is in a structure and
+        // that call is absent (ABSENT). x86-64's older calls have no arm64 twin.
+        new Judged("chmod", 90, -1, 1, Allowed.without(SPECIAL_MODE_BITS), EPERM),
+        new Judged("fchmod", 91, 52, 1, Allowed.without(SPECIAL_MODE_BITS), EPERM),
+        new Judged("fchmodat", 268, 53, 2, Allowed.without(SPECIAL_MODE_BITS), EPERM),
+        new Judged("fchmodat2", 452, 452, 2, Allowed.without(SPECIAL_MODE_BITS), EPERM),
+        new Judged("open", 2, -1, 2, Allowed.without(SPECIAL_MODE_BITS), EPERM),
+        new Judged("openat", 257, 56, 3, Allowed.without(SPECIAL_MODE_BITS), EPERM),
+        new Judged("creat", 85, -1, 1, Allowed.without(SPECIAL_MODE_BITS), EPERM),
+        new Judged("mknod", 133, -1, 1, Allowed.without(SPECIAL_MODE_BITS), EPERM),
+        new Judged("mknodat", 259, 33, 2, Allowed.without(SPECIAL_MODE_BITS), EPERM),
+    };
+
+    /** A call judged by its argument {@code argument} (0-based); -1: no such call on that architecture. */
+    record Judged(String name, int x86, int arm, int argument, Allowed allowed, int errno) {
+    }
+
+    /** What a judged argument may be, as the program tests it. */
+    interface Allowed {
+        /** Emits the test of the loaded argument: on to {@code allow} or {@code refuse}. */
+        void emit(Program p, String allow, String refuse);
+
+        /** One of {@code values}. */
+        static Allowed only(int... values) {
+            return (p, allow, refuse) -> {
+                for (int v : values) {
+                    p.jumpIfEqual(v, allow, null);
+                }
+                p.jump(refuse);
+            };
+        }
+
+        /** None of the bits of {@code mask} set. */
+        static Allowed without(int mask) {
+            return (p, allow, refuse) -> {
+                p.jumpIfAnyBit(mask, refuse, null);
+                p.jump(allow);
+            };
+        }
+    }
 
     /** What an architecture's kernel puts in {@code seccomp_data.arch}, and its system call numbers. */
     public enum Arch {
-        X86_64(0xC000003E, true, 1, 285),
-        AARCH64(0xC00000B7, false, 2, 47);
+        X86_64(0xC000003E, true, 1),
+        AARCH64(0xC00000B7, false, 2);
 
         final int auditArch;
         /** x86-64 also takes x32-ABI calls: the same numbers with bit 30 set. */
@@ -92,16 +194,28 @@ public final class SeccompFilter {
         final Map<String, Integer> unsupported;
         /** Answered ENOSYS. */
         final Map<String, Integer> absent;
-        /** {@code fallocate}'s number: allowed with mode 0 only ({@link SeccompFilter#OFFSET_ARG1_LOW}). */
-        final int fallocate;
+        /** Judged by an argument ({@link SeccompFilter#JUDGED}), by name. */
+        final Map<String, Judged> judged;
+        /** Those calls' numbers here, by name. */
+        final Map<String, Integer> judgedNumbers;
 
-        Arch(int auditArch, boolean x32Bit, int column, int fallocate) {
-            this.fallocate = fallocate;
+        Arch(int auditArch, boolean x32Bit, int column) {
             this.auditArch = auditArch;
             this.x32Bit = x32Bit;
             this.denied = numbers(DENIED, column);
             this.unsupported = numbers(UNSUPPORTED, column);
             this.absent = numbers(ABSENT, column);
+            Map<String, Judged> judged = new LinkedHashMap<>();
+            Map<String, Integer> judgedNumbers = new LinkedHashMap<>();
+            for (Judged call : JUDGED) {
+                int nr = column == 1 ? call.x86() : call.arm();
+                if (nr >= 0) {
+                    judged.put(call.name(), call);
+                    judgedNumbers.put(call.name(), nr);
+                }
+            }
+            this.judged = java.util.Collections.unmodifiableMap(judged);
+            this.judgedNumbers = java.util.Collections.unmodifiableMap(judgedNumbers);
         }
 
         private static Map<String, Integer> numbers(Object[][] table, int column) {
@@ -132,74 +246,64 @@ public final class SeccompFilter {
         }
     }
 
-    static final int EPERM = 1;
-    static final int EOPNOTSUPP = 95;
-    static final int ENOSYS = 38;
-    static final int RET_ALLOW = 0x7fff0000;
-    static final int RET_ERRNO = 0x00050000;
-    static final int X32_SYSCALL_BIT = 0x40000000;
-    /** Offsets in {@code struct seccomp_data}. */
-    static final int OFFSET_NR = 0;
-    static final int OFFSET_ARCH = 4;
-    /** Classic BPF opcodes: load a word at an absolute offset, jump if equal / greater or equal, return. */
-    static final int LD_W_ABS = 0x20;
-    static final int JEQ_K = 0x15;
-    static final int JGE_K = 0x35;
-    static final int RET_K = 0x06;
 
     private SeccompFilter() {
     }
 
     /**
-     * {@code fallocate}, answered EOPNOTSUPP unless its mode is 0: {@code FALLOC_FL_KEEP_SIZE} (and
-     * the modes that need it, punching holes) reserves blocks past a file's end without changing
-     * its size, which is all the work directory's budget reads, so a job took any amount of disk
-     * under any budget. Mode 0 (what {@code posix_fallocate} uses) grows the size, which is counted;
-     * what uses the others takes EOPNOTSUPP as a file system without them and writes instead.
-     * This is the offset of the low 32 bits of its second argument (the mode) in
-     * {@code seccomp_data} (little-endian, as both architectures run).
+     * The offset of the low 32 bits of argument {@code index} in {@code seccomp_data} (little-endian,
+     * as both architectures run): each argument is an int or a mode, of which the kernel reads the
+     * low 32 bits of the register only, and so does the filter.
      */
-    static final int OFFSET_ARG1_LOW = 16 + 8;
+    static int argumentOffset(int index) {
+        return 16 + 8 * index;
+    }
 
     /** The program, as {@code struct sock_filter} entries in the machine's (little-endian) byte order. */
     public static byte[] program(Arch arch) {
         Program p = new Program();
         p.add(LD_W_ABS, 0, 0, OFFSET_ARCH);
-        p.jumpIfEqual(arch.auditArch, null, "eperm");
+        p.jumpIfEqual(arch.auditArch, null, refusal(EPERM));
         p.add(LD_W_ABS, 0, 0, OFFSET_NR);
         if (arch.x32Bit) {
-            p.jumpIfAtLeast(X32_SYSCALL_BIT, "eperm");
+            p.jumpIfAtLeast(X32_SYSCALL_BIT, refusal(EPERM));
         }
         for (int nr : arch.denied.values()) {
-            p.jumpIfEqual(nr, "eperm", null);
+            p.jumpIfEqual(nr, refusal(EPERM), null);
         }
         for (int nr : arch.unsupported.values()) {
-            p.jumpIfEqual(nr, "eopnotsupp", null);
+            p.jumpIfEqual(nr, refusal(EOPNOTSUPP), null);
         }
         for (int nr : arch.absent.values()) {
-            p.jumpIfEqual(nr, "enosys", null);
+            p.jumpIfEqual(nr, refusal(ENOSYS), null);
         }
-        p.jumpIfEqual(arch.fallocate, "fallocate", null);
+        arch.judgedNumbers.forEach((name, nr) -> p.jumpIfEqual(nr, name, null));
         p.add(RET_K, 0, 0, RET_ALLOW);
-        // The mode is an int: the kernel reads the low 32 bits of the register only, and so does this.
-        p.label("fallocate");
-        p.add(LD_W_ABS, 0, 0, OFFSET_ARG1_LOW);
-        p.jumpIfEqual(0, null, "eopnotsupp");
+        java.util.Set<Integer> answers = new java.util.TreeSet<>(List.of(EPERM, EOPNOTSUPP, ENOSYS));
+        arch.judged.forEach((name, call) -> {
+            p.label(name);
+            p.add(LD_W_ABS, 0, 0, argumentOffset(call.argument()));
+            call.allowed().emit(p, "allow", refusal(call.errno()));
+            answers.add(call.errno());
+        });
+        p.label("allow");
         p.add(RET_K, 0, 0, RET_ALLOW);
-        p.label("eopnotsupp");
-        p.add(RET_K, 0, 0, RET_ERRNO | EOPNOTSUPP);
-        p.label("enosys");
-        p.add(RET_K, 0, 0, RET_ERRNO | ENOSYS);
-        p.label("eperm");
-        p.add(RET_K, 0, 0, RET_ERRNO | EPERM);
+        for (int errno : answers) {
+            p.label(refusal(errno));
+            p.add(RET_K, 0, 0, RET_ERRNO | errno);
+        }
         return p.bytes();
+    }
+
+    private static String refusal(int errno) {
+        return "errno-" + errno;
     }
 
     /**
      * Instructions with forward jumps to named places, resolved once the program is whole (classic
      * BPF jumps forward only, at most 255 instructions; null: to the next instruction).
      */
-    private static final class Program {
+    static final class Program {
         private final java.util.List<int[]> code = new java.util.ArrayList<>();
         private final java.util.List<String[]> targets = new java.util.ArrayList<>();
         private final Map<String, Integer> labels = new java.util.HashMap<>();
@@ -212,6 +316,16 @@ public final class SeccompFilter {
         void jumpIfEqual(int k, String ifEqual, String otherwise) {
             code.add(new int[] {JEQ_K, 0, 0, k});
             targets.add(new String[] {ifEqual, otherwise});
+        }
+
+        void jumpIfAnyBit(int k, String ifAny, String otherwise) {
+            code.add(new int[] {JSET_K, 0, 0, k});
+            targets.add(new String[] {ifAny, otherwise});
+        }
+
+        /** Always to {@code target}: a test whose two ways lead there. */
+        void jump(String target) {
+            jumpIfEqual(0, target, target);
         }
 
         void jumpIfAtLeast(int k, String ifAtLeast) {

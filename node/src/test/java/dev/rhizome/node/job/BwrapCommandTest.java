@@ -62,7 +62,8 @@ class BwrapCommandTest {
                 "--new-session");
         assertThat(String.join(" ", argv)).contains("--cap-drop ALL", "--proc /proc", "--dev /dev",
                 "--size " + (64L << 20) + " --tmpfs /tmp", "--size " + (64L << 20) + " --tmpfs /dev/shm",
-                "--remount-ro /proc --remount-ro /dev --remount-ro / --chdir " + CHECKOUT + " --");
+                "--dev /dev --tmpfs /dev/pts",
+                "--remount-ro /proc --remount-ro /dev/pts --remount-ro /dev --remount-ro / --chdir " + CHECKOUT + " --");
         // Nothing is mounted after /proc, the unsized root and /dev are made read-only.
         assertThat(argv.indexOf("--remount-ro")).isGreaterThan(argv.lastIndexOf("--bind"))
                 .isGreaterThan(argv.lastIndexOf("--ro-bind")).isGreaterThan(argv.lastIndexOf("--tmpfs"));

@@ -736,14 +736,17 @@ class SandboxEscapeTest {
         // Bind mounts inside are nosuid, the host's view of the checkout is not: a job copied python
         // there with the set-user-ID bit, and any local user who found the path (the job directory's
         // name is in /tmp's listing, the checkout is named by its slot) ran it as the job's uid,
-        // which is the node's own, with its key, when the node does not run as root.
+        // which is the node's own, with its key, when the node does not run as root. The filter now
+        // refuses the bit (aJobCannotMakeSetUserIdNorSetGroupIdFiles); the job directory's mode still
+        // keeps other users from the checkout's programs.
         String script = """
-                cp "$(readlink -f /usr/bin/python3)" ./py && chmod 4755 py && chmod 755 . && echo PLANTED
+                cp "$(readlink -f /usr/bin/python3)" ./py && chmod 755 . py && echo PLANTED
+                chmod 4755 py 2>/dev/null && echo 'SET-USER-ID'
                 echo 'val_bpb: 1.0'
                 """;
         JobOutcome outcome = run(script, Long.MAX_VALUE);
         assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
-        assertThat(log()).contains("PLANTED");
+        assertThat(log()).contains("PLANTED").doesNotContain("SET-USER-ID");
 
         // Through a shell: setpriv itself still holds root's capabilities when it looks the program up.
         Process other = new ProcessBuilder(setpriv.get().toString(), "--reuid=1234", "--regid=1234", "--clear-groups",
@@ -760,8 +763,8 @@ class SandboxEscapeTest {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 makes the ioctls");
         // TIOCSTI pushes characters into a terminal's input, as if typed, and TIOCLINUX reaches the
         // console: a job given the node's terminal, or able to open one, could type commands into
-        // the volunteer's shell. Its descriptors are pipes, it has no controlling terminal, and a
-        // pseudo-terminal it makes itself (/dev/ptmx) is its own.
+        // the volunteer's shell. Its descriptors are pipes, it has no controlling terminal, and it can
+        // make no pseudo-terminal (aJobCannotTakeTheMachinesPseudoTerminalsNorItsUsersInotifyInstances).
         Files.writeString(checkout.resolve("tty.py"), """
                 import fcntl, os, termios
                 for name in ('stdin', 'stdout', 'stderr', '/dev/tty', '/dev/console', '/dev/tty0'):
@@ -894,6 +897,158 @@ class SandboxEscapeTest {
             new ProcessBuilder(prlimit.get().toString(), "--pid", me, "--rtprio=" + rows[0] + ":" + rows[1],
                     "--nice=" + rows[2] + ":" + rows[3]).start().waitFor();
         }
+    }
+
+    @Test
+    void aJobCannotTakeTheMachinesAsynchronousIoContexts() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 makes the call");
+        // Linux AIO contexts are counted against one machine-wide limit (fs.aio-max-nr, 65,536 by
+        // default), not per user or namespace: one io_setup(65536) in a job took all of them, and
+        // every io_setup of the volunteer's own programs (databases, QEMU) failed with EAGAIN until
+        // the job ended.
+        Files.writeString(checkout.resolve("aio.py"), """
+                import ctypes
+                libc = ctypes.CDLL(None, use_errno=True)
+                nr = {'x86_64': 206, 'aarch64': 0}[__import__('os').uname().machine]
+                ctx = ctypes.c_ulong(0)
+                if libc.syscall(ctypes.c_long(nr), ctypes.c_long(65536), ctypes.byref(ctx)) == 0:
+                    print('TOOK', open('/proc/sys/fs/aio-nr').read().strip(), 'OF', open('/proc/sys/fs/aio-max-nr').read().strip())
+                else:
+                    print('AIO REFUSED', ctypes.get_errno())
+                """);
+        JobOutcome outcome = run("/usr/bin/python3 aio.py && echo 'val_bpb: 1.0'", Long.MAX_VALUE);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+        assertThat(log()).contains("AIO REFUSED " + SeccompFilter.ENOSYS).doesNotContain("TOOK");
+    }
+
+    @Test
+    void aJobOpensNoSocketButUnixInternetAndNetlinkOnes() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 makes the sockets");
+        // The network namespace confines internet, unix and netlink sockets only. A virtual machine's
+        // vsock (AF_VSOCK) reaches its host's services past it, Bluetooth's belong to the host's
+        // namespace, and the rest (AF_ALG, TIPC, RDS, ...) are kernel code with a history of local
+        // exploits that no training job needs: a job made a vsock socket on the machine this was found on.
+        Files.writeString(checkout.resolve("sockets.py"), """
+                import socket
+                for family, name in [(1, 'unix'), (2, 'inet'), (10, 'inet6'), (16, 'netlink'), (40, 'vsock'),
+                                     (31, 'bluetooth'), (38, 'alg'), (30, 'tipc'), (21, 'rds'), (15, 'key'), (29, 'can')]:
+                    kind = socket.SOCK_DGRAM if name in ('netlink', 'key') else socket.SOCK_STREAM
+                    try:
+                        socket.socket(family, kind).close(); print('MADE', name)
+                    except OSError as e:
+                        print('NO', name, e.errno)
+                try:
+                    socket.socketpair(40, socket.SOCK_STREAM); print('PAIR vsock')
+                except OSError as e:
+                    print('NO PAIR vsock', e.errno)
+                socket.socketpair()[0].close(); print('PAIR unix')
+                """);
+        JobOutcome outcome = run("/usr/bin/python3 sockets.py && echo 'val_bpb: 1.0'", Long.MAX_VALUE);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+        assertThat(log()).contains("MADE unix", "MADE inet", "MADE netlink", "PAIR unix", "NO vsock 97", "NO PAIR vsock 97",
+                "NO bluetooth 97", "NO alg 97", "NO tipc 97", "NO rds 97", "NO key 97", "NO can 97");
+    }
+
+    @Test
+    void aJobCannotMakeSetUserIdNorSetGroupIdFiles() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 makes the calls");
+        // A set-user-ID file of the job's uid in its checkout runs as that uid for whoever reaches it
+        // on the host (the sandbox's nosuid mounts are the job's view only): under a root node, any
+        // process of group nobody's passes the job directory's 0710. No mode with either bit is
+        // allowed, whichever call sets it; openat2, whose mode the filter cannot read, is absent.
+        Files.writeString(checkout.resolve("modes.py"), """
+                import ctypes, os, stat
+                libc = ctypes.CDLL(None, use_errno=True)
+                def tried(name, make):
+                    try:
+                        make()
+                    except OSError as e:
+                        print('REFUSED', name, e.errno)
+                    path = name
+                    if os.path.exists(path) and os.stat(path).st_mode & (stat.S_ISUID | stat.S_ISGID):
+                        print('SPECIAL', name, oct(os.stat(path).st_mode))
+                open('a', 'w').close(); open('b', 'w').close(); open('c', 'w').close(); os.mkdir('d')
+                tried('a', lambda: os.chmod('a', 0o4755))
+                tried('b', lambda: os.fchmod(os.open('b', os.O_RDONLY), 0o2755))
+                tried('c', lambda: os.chmod('c', 0o6755, follow_symlinks=True))
+                tried('d', lambda: os.chmod('d', 0o2775))
+                tried('e', lambda: os.close(os.open('e', os.O_CREAT | os.O_WRONLY, 0o4755)))
+                tried('f', lambda: os.mknod('f', stat.S_IFREG | 0o4755))
+                class How(ctypes.Structure):
+                    _fields_ = [('flags', ctypes.c_uint64), ('mode', ctypes.c_uint64), ('resolve', ctypes.c_uint64)]
+                how = How(os.O_CREAT | os.O_WRONLY, 0o4755, 0)
+                fd = libc.syscall(ctypes.c_long(437), ctypes.c_long(-100), ctypes.c_char_p(b'g'), ctypes.byref(how), ctypes.c_long(24))
+                if fd < 0:
+                    print('REFUSED g', ctypes.get_errno())
+                elif os.stat('g').st_mode & stat.S_ISUID:
+                    print('SPECIAL g')
+                os.chmod('a', 0o755); os.close(os.open('h', os.O_CREAT | os.O_WRONLY, 0o644))
+                print('PLAIN MODES', oct(os.stat('a').st_mode & 0o7777), oct(os.stat('h').st_mode & 0o7777))
+                """);
+        JobOutcome outcome = run("/usr/bin/python3 modes.py && echo 'val_bpb: 1.0'", Long.MAX_VALUE);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+        assertThat(log()).doesNotContain("SPECIAL").contains("REFUSED a 1", "REFUSED b 1", "REFUSED c 1", "REFUSED d 1",
+                "REFUSED e 1", "REFUSED f 1", "REFUSED g 38", "PLAIN MODES 0o755 0o644");
+    }
+
+    @Test
+    void aJobCannotTakeTheMachinesPseudoTerminalsNorItsUsersInotifyInstances() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 makes the calls");
+        // Two counts a job shared with the host. Pseudo-terminals are counted for the whole machine
+        // (kernel.pty.nr, against kernel.pty.max less the reserve of the host's own /dev/pts): a job
+        // opened the 3,071 left to every container and sandbox of the machine, each with kernel
+        // buffers no limit counts. inotify instances are counted for the job's uid on the host (128
+        // by default): a job took all of them, and every file watcher of the node's user (a
+        // desktop's file manager, an editor) failed while it ran.
+        Files.writeString(checkout.resolve("counts.py"), """
+                import ctypes, os
+                libc = ctypes.CDLL(None, use_errno=True)
+                try:
+                    ptys = [os.open('/dev/ptmx', os.O_RDWR | os.O_NOCTTY) for i in range(8)]
+                    print('PTYS', len(ptys), 'OF THE MACHINE', open('/proc/sys/kernel/pty/nr').read().strip())
+                except OSError as e:
+                    print('NO PTY', e.errno)
+                try:
+                    os.openpty(); print('OPENPTY')
+                except OSError as e:
+                    print('NO OPENPTY', e.errno)
+                made = [libc.inotify_init1(0) for i in range(8)]
+                print('INOTIFY', sum(1 for fd in made if fd >= 0), 'ERRNO', ctypes.get_errno())
+                """);
+        JobOutcome outcome = run("/usr/bin/python3 counts.py && echo 'val_bpb: 1.0'", Long.MAX_VALUE);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+        assertThat(log()).contains("NO PTY 2", "NO OPENPTY 2", "INOTIFY 0 ERRNO " + SeccompFilter.ENOSYS)
+                .doesNotContain("PTYS").doesNotContainPattern("(?m)^OPENPTY$");
+    }
+
+    @Test
+    void epollWatchesPastTheBoundStopTheJob() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 makes the watches");
+        // Counted for the job's uid on the whole machine (fs.epoll.max_user_watches): two processes
+        // of a job took all 5.49 million, about a gigabyte of kernel memory RLIMIT_AS does not see,
+        // and no other process of that uid could watch a descriptor until the job ended.
+        String script = """
+                /usr/bin/python3 -c "
+                import os, select, time
+                targets = [fd for i in range(100) for fd in os.pipe()]
+                held = []
+                for i in range(%d):
+                    e = select.epoll(); held.append(e)
+                    for t in targets:
+                        e.register(t, select.EPOLLIN)
+                print('WATCHING', len(held) * len(targets), flush=True)
+                time.sleep(30)
+                "
+                echo 'val_bpb: 1.0'
+                """.formatted(EpollWatches.MAX_WATCHES / 200 + 50);
+        JobOutcome outcome = run(script, Long.MAX_VALUE);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.CRASH);
+        assertThat(log()).contains("WATCHING", "it held more than " + EpollWatches.MAX_WATCHES + " epoll watches");
     }
 
     /** The sandbox, but with jobs of the node's own uid, as when the node does not run as root. */

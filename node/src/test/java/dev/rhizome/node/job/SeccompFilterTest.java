@@ -19,6 +19,11 @@ class SeccompFilterTest {
 
     /** As {@link #run(byte[], int, int)}, with a second argument (64 bits, as the register holds it). */
     static int run(byte[] program, int arch, int nr, long arg1) {
+        return run(program, arch, nr, new long[] {0, arg1, 0, 0, 0, 0});
+    }
+
+    /** As {@link #run(byte[], int, int)}, with all six arguments (64 bits each, as the registers hold them). */
+    static int run(byte[] program, int arch, int nr, long[] args) {
         ByteBuffer code = ByteBuffer.wrap(program).order(ByteOrder.LITTLE_ENDIAN);
         int instructions = program.length / 8;
         int accumulator = 0;
@@ -30,17 +35,21 @@ class SeccompFilterTest {
             int k = code.getInt(at + 4);
             switch (op) {
                 case SeccompFilter.LD_W_ABS -> {
-                    accumulator = switch (k) {
-                        case SeccompFilter.OFFSET_NR -> nr;
-                        case SeccompFilter.OFFSET_ARCH -> arch;
-                        case SeccompFilter.OFFSET_ARG1_LOW -> (int) arg1;
-                        case SeccompFilter.OFFSET_ARG1_LOW + 4 -> (int) (arg1 >>> 32);
-                        default -> throw new AssertionError("loads an unexpected offset " + k);
-                    };
+                    if (k == SeccompFilter.OFFSET_NR) {
+                        accumulator = nr;
+                    } else if (k == SeccompFilter.OFFSET_ARCH) {
+                        accumulator = arch;
+                    } else if (k >= 16 && k < 64 && k % 4 == 0) {
+                        long arg = args[(k - 16) / 8];
+                        accumulator = (int) (k % 8 == 0 ? arg : arg >>> 32);
+                    } else {
+                        throw new AssertionError("loads an unexpected offset " + k);
+                    }
                     pc++;
                 }
                 case SeccompFilter.JEQ_K -> pc += 1 + (accumulator == k ? jt : jf);
                 case SeccompFilter.JGE_K -> pc += 1 + (Integer.compareUnsigned(accumulator, k) >= 0 ? jt : jf);
+                case SeccompFilter.JSET_K -> pc += 1 + ((accumulator & k) != 0 ? jt : jf);
                 case SeccompFilter.RET_K -> {
                     return k;
                 }
@@ -60,7 +69,8 @@ class SeccompFilterTest {
         assertThat(arch.unsupported).containsKeys("setxattr", "lsetxattr", "fsetxattr", "setxattrat");
         arch.unsupported.forEach((name, nr) -> assertThat(run(program, arch.auditArch, nr)).as(name)
                 .isEqualTo(SeccompFilter.RET_ERRNO | SeccompFilter.EOPNOTSUPP));
-        assertThat(arch.absent).containsKeys("memfd_create", "memfd_secret", "shmget", "msgget", "semget");
+        assertThat(arch.absent).containsKeys("memfd_create", "memfd_secret", "shmget", "msgget", "semget", "io_setup",
+                "io_submit", "openat2", "inotify_init1");
         arch.absent.forEach((name, nr) -> assertThat(run(program, arch.auditArch, nr)).as(name)
                 .isEqualTo(SeccompFilter.RET_ERRNO | SeccompFilter.ENOSYS));
 
@@ -88,15 +98,60 @@ class SeccompFilterTest {
     void fallocateIsAllowedWithModeZeroOnly(SeccompFilter.Arch arch) {
         byte[] program = SeccompFilter.program(arch);
         int unsupported = SeccompFilter.RET_ERRNO | SeccompFilter.EOPNOTSUPP;
-        assertThat(run(program, arch.auditArch, arch.fallocate, 0)).isEqualTo(SeccompFilter.RET_ALLOW);
+        assertThat(run(program, arch.auditArch, arch.judgedNumbers.get("fallocate"), 0)).isEqualTo(SeccompFilter.RET_ALLOW);
         // FALLOC_FL_KEEP_SIZE, with PUNCH_HOLE, COLLAPSE_RANGE, ZERO_RANGE, INSERT_RANGE, UNSHARE_RANGE
         for (long mode : new long[] {0x01, 0x03, 0x08, 0x10, 0x20, 0x40, 0x11}) {
-            assertThat(run(program, arch.auditArch, arch.fallocate, mode)).as("mode %x", mode).isEqualTo(unsupported);
+            assertThat(run(program, arch.auditArch, arch.judgedNumbers.get("fallocate"), mode)).as("mode %x", mode)
+                    .isEqualTo(unsupported);
         }
         // The mode is an int: the kernel ignores the register's high half, and so does the filter.
-        assertThat(run(program, arch.auditArch, arch.fallocate, 1L << 32)).isEqualTo(SeccompFilter.RET_ALLOW);
-        assertThat(run(program, arch.auditArch, arch.fallocate, (1L << 32) | 1)).isEqualTo(unsupported);
+        assertThat(run(program, arch.auditArch, arch.judgedNumbers.get("fallocate"), 1L << 32)).isEqualTo(SeccompFilter.RET_ALLOW);
+        assertThat(run(program, arch.auditArch, arch.judgedNumbers.get("fallocate"), (1L << 32) | 1)).isEqualTo(unsupported);
         // Other calls are judged by their number alone, whatever their arguments.
-        assertThat(run(program, arch.auditArch, 0, 1)).isEqualTo(SeccompFilter.RET_ALLOW);
+        int read = arch == SeccompFilter.Arch.X86_64 ? 0 : 63;
+        assertThat(run(program, arch.auditArch, read, 1)).isEqualTo(SeccompFilter.RET_ALLOW);
+    }
+
+    @ParameterizedTest
+    @EnumSource(SeccompFilter.Arch.class)
+    void socketsOfTheFamiliesTheNetworkNamespaceConfinesOnly(SeccompFilter.Arch arch) {
+        byte[] program = SeccompFilter.program(arch);
+        int unsupported = SeccompFilter.RET_ERRNO | SeccompFilter.EAFNOSUPPORT;
+        for (String call : java.util.List.of("socket", "socketpair")) {
+            int nr = arch.judgedNumbers.get(call);
+            for (long family : new long[] {1, 2, 10, 16}) {  // unix, inet, inet6, netlink
+                assertThat(run(program, arch.auditArch, nr, new long[] {family, 1, 0, 0, 0, 0})).as("%s %d", call, family)
+                        .isEqualTo(SeccompFilter.RET_ALLOW);
+            }
+            for (long family : new long[] {40, 31, 38, 30, 21, 15, 29, 17, 0, 46, (1L << 32) | 40}) {  // vsock, bluetooth, alg, ...
+                assertThat(run(program, arch.auditArch, nr, new long[] {family, 1, 0, 0, 0, 0})).as("%s %d", call, family)
+                        .isEqualTo(unsupported);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SeccompFilter.Arch.class)
+    void noCallSetsTheSetUserIdOrSetGroupIdBit(SeccompFilter.Arch arch) {
+        byte[] program = SeccompFilter.program(arch);
+        java.util.Map<String, Integer> modeArgument = java.util.Map.of("chmod", 1, "fchmod", 1, "fchmodat", 2,
+                "fchmodat2", 2, "open", 2, "openat", 3, "creat", 1, "mknod", 1, "mknodat", 2);
+        java.util.List<String> here = arch == SeccompFilter.Arch.X86_64 ? java.util.List.copyOf(modeArgument.keySet())
+                : java.util.List.of("fchmod", "fchmodat", "fchmodat2", "openat", "mknodat");
+        assertThat(arch.judgedNumbers).containsKeys(here.toArray(String[]::new));
+        for (String call : here) {
+            int nr = arch.judgedNumbers.get(call);
+            for (long mode : new long[] {0, 0644, 0755, 01777, 0100644, 0777}) {
+                long[] args = new long[6];
+                args[modeArgument.get(call)] = mode;
+                args[0] = 3;  // a descriptor, or a path's address: not what is judged
+                assertThat(run(program, arch.auditArch, nr, args)).as("%s %o", call, mode).isEqualTo(SeccompFilter.RET_ALLOW);
+            }
+            for (long mode : new long[] {04755, 02755, 06755, 0104755, 02000, 04000}) {
+                long[] args = new long[6];
+                args[modeArgument.get(call)] = mode;
+                assertThat(run(program, arch.auditArch, nr, args)).as("%s %o", call, mode).isEqualTo(DENIED);
+            }
+        }
     }
 }
