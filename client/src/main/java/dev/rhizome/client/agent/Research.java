@@ -250,7 +250,9 @@ public final class Research {
         if (!head.secondParent().isEmpty()) {
             requireRegistered(unit, head.secondParent(), "second parent");
         }
-        String what = description != null && !description.isBlank() ? description : head.message();
+        // Line ends written on Windows become line feeds: the coordinator refuses a carriage return
+        // (it overwrites a line in a terminal), and the text means the same without it.
+        String what = lineFeeds(description != null && !description.isBlank() ? description : head.message());
         if (what.length() > dev.rhizome.coordinator.core.RecordBounds.MAX_DESCRIPTION_CHARS) {
             throw new CommandException(ExitCodes.USAGE, "description_too_long", "the experiment's description is "
                     + what.length() + " characters; at most " + dev.rhizome.coordinator.core.RecordBounds.MAX_DESCRIPTION_CHARS
@@ -282,7 +284,7 @@ public final class Research {
                 Paper paper = Paper.newBuilder()
                         .setDirection(unit.getDirection())
                         .setTitle(title(paperTitle, paperText, head.message()))
-                        .setBodyMarkdown(paperText)
+                        .setBodyMarkdown(lineFeeds(paperText))
                         .addCommits(head.commit())
                         .addAllCites(cites)
                         .setAuthor(client.identity().publicId().toByteString())
@@ -350,6 +352,10 @@ public final class Research {
      * refused afterwards, it would leave the experiment registered without its paper and the unit
      * still leased.
      */
+    private static String lineFeeds(String text) {
+        return text.replace("\r\n", "\n");
+    }
+
     static void checkPaper(String paperText) {
         if (paperText == null) {
             return;

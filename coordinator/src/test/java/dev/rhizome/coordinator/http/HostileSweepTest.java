@@ -100,6 +100,23 @@ class HostileSweepTest {
     }
 
     @Test
+    void aHostThatIsNoHostAndPortIs400() throws Exception {
+        // RFC 9112, 3.2: a Host with an invalid value must be answered 400; "a b" and "a/b" were served
+        for (String host : new String[] {"a b", "a/b", "user@a", "[::1", "a:b", "a:80:90"}) {
+            try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+                RawHttp.Response r = raw.send("GET /healthz HTTP/1.1\r\nHost: " + host + "\r\n\r\n").read();
+                assertThat(r.status()).as(host).isEqualTo(400);
+                assertThat(r.body()).as(host).contains("Host header").contains("not a host");
+                assertThat(raw.closedByServer()).as(host).isTrue();
+            }
+        }
+        for (String host : new String[] {"", "coordinator.example", "coordinator.example:8080", "127.0.0.1:1", "[::1]:8080",
+                "[fe80::1%25eth0]", "xn--bcher-kva.example", "under_score.local"}) {
+            assertThat(exchange("GET /healthz HTTP/1.1\r\nHost: " + host + "\r\n\r\n").status()).as(host).isEqualTo(200);
+        }
+    }
+
+    @Test
     void aTransferCodingOtherThanChunkedIs501AndNothingIsRead() throws Exception {
         // "gzip, chunked": the body was taken as the plain bytes of an envelope (401 for a version 0)
         RawHttp.Response r = exchange("POST /v1/claim HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
