@@ -30,6 +30,22 @@ public final class Printable {
         return -1;
     }
 
+    /** The text with each unsafe character replaced by {@code ?}: what a terminal may be shown. */
+    public static String shown(String text) {
+        if (firstUnsafe(text) < 0) {
+            return text;
+        }
+        StringBuilder out = new StringBuilder(text.length());
+        text.codePoints().forEach(c -> {
+            if (unsafe(c)) {
+                out.append('?');
+            } else {
+                out.appendCodePoint(c);
+            }
+        });
+        return out.toString();
+    }
+
     /** The explicit embeddings, overrides and isolates, and the marks: U+200E-200F, 202A-202E, 2066-2069, 061C. */
     private static boolean bidiControl(int c) {
         return c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x061C;
