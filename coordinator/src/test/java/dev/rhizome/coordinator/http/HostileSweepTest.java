@@ -100,6 +100,26 @@ class HostileSweepTest {
     }
 
     @Test
+    void targetsInTheFormsOfOtherMethodsAreAnsweredForWhatTheyAre() throws Exception {
+        // "OPTIONS *" asks about the server as a whole (RFC 9110, 9.3.7): it was "404 no route *"
+        RawHttp.Response options = exchange("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat(options.status()).isEqualTo(200);
+        assertThat(options.headers().toLowerCase()).contains("allow: get, head, post\r\n");
+        // CONNECT asks a proxy for a tunnel: it was "404 no route example.com:443"
+        RawHttp.Response connect = exchange("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
+        assertThat(connect.status()).isEqualTo(405);
+        assertThat(connect.headers().toLowerCase()).contains("allow: get, head, post\r\n");
+        assertThat(connect.body()).contains("not a proxy");
+        // "*" is for OPTIONS only, and a path starts with "/" (RFC 9112, 3.2): both were 404
+        for (String head : new String[] {"GET * HTTP/1.1", "GET healthz HTTP/1.1", "POST example.com:443 HTTP/1.1"}) {
+            RawHttp.Response r = exchange(head + "\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+            assertThat(r.status()).as(head).isEqualTo(400);
+            assertThat(r.body()).as(head).contains("request target");
+        }
+        assertThat(exchange("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(200);
+    }
+
+    @Test
     void aHostThatIsNoHostAndPortIs400() throws Exception {
         // RFC 9112, 3.2: a Host with an invalid value must be answered 400; "a b" and "a/b" were served
         for (String host : new String[] {"a b", "a/b", "user@a", "[::1", "a:b", "a:80:90"}) {
