@@ -120,6 +120,34 @@ class HostileSweepTest {
     }
 
     @Test
+    void obsoleteLineFoldingIs400NotAHeaderReadAsOneLine() throws Exception {
+        // "Transfer-Encoding:" then " chunked" on a line of its own was unfolded into "chunked" and
+        // the body read as chunks (a 401 for the envelope inside), where a proxy in front that does
+        // not unfold saw no transfer coding: two readers, two framings of one byte stream.
+        String folded = "POST /v1/claim HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding:\r\n chunked"
+                + "\r\n\r\n2\r\n{}\r\n0\r\n\r\n";
+        for (String request : new String[] {folded, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\r\n\tb\r\n\r\n",
+                "\r\n\u0000\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n"}) {
+            try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+                RawHttp.Response r = raw.send(request).read();
+                assertThat(r.status()).as(request).isEqualTo(400);
+                assertThat(r.body()).as(request).contains("obsolete line folding");
+                assertThat(raw.closedByServer()).as(request).isTrue();
+            }
+        }
+        assertThat(stats().getRejectedSignatures()).as("no body was read as chunks").isZero();
+        try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+            // behind a request answered as usual, in the same write; and across two writes
+            raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a b\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\r\n");
+            raw.send(" b\r\n\r\n");
+            assertThat(raw.read().status()).isEqualTo(200);
+            RawHttp.Response r = raw.read();
+            assertThat(r.status()).isEqualTo(400);
+            assertThat(r.body()).contains("obsolete line folding");
+        }
+    }
+
+    @Test
     void aHostThatIsNoHostAndPortIs400() throws Exception {
         // RFC 9112, 3.2: a Host with an invalid value must be answered 400; "a b" and "a/b" were served
         for (String host : new String[] {"a b", "a/b", "user@a", "[::1", "a:b", "a:80:90"}) {
