@@ -250,9 +250,9 @@ public final class Research {
         if (!head.secondParent().isEmpty()) {
             requireRegistered(unit, head.secondParent(), "second parent");
         }
-        // Line ends written on Windows become line feeds: the coordinator refuses a carriage return
-        // (it overwrites a line in a terminal), and the text means the same without it.
-        String what = lineFeeds(description != null && !description.isBlank() ? description : head.message());
+        // The coordinator refuses text that is not printable (it reaches other people's terminals):
+        // escape sequences an agent copied from colored output are dropped, CRLF becomes LF.
+        String what = printable(description != null && !description.isBlank() ? description : head.message());
         if (what.length() > dev.rhizome.coordinator.core.RecordBounds.MAX_DESCRIPTION_CHARS) {
             throw new CommandException(ExitCodes.USAGE, "description_too_long", "the experiment's description is "
                     + what.length() + " characters; at most " + dev.rhizome.coordinator.core.RecordBounds.MAX_DESCRIPTION_CHARS
@@ -283,8 +283,8 @@ public final class Research {
             if (paperText != null && !paperText.isBlank()) {
                 Paper paper = Paper.newBuilder()
                         .setDirection(unit.getDirection())
-                        .setTitle(title(paperTitle, paperText, head.message()))
-                        .setBodyMarkdown(lineFeeds(paperText))
+                        .setTitle(printable(title(paperTitle, paperText, head.message())))
+                        .setBodyMarkdown(printable(paperText))
                         .addCommits(head.commit())
                         .addAllCites(cites)
                         .setAuthor(client.identity().publicId().toByteString())
@@ -352,8 +352,8 @@ public final class Research {
      * refused afterwards, it would leave the experiment registered without its paper and the unit
      * still leased.
      */
-    private static String lineFeeds(String text) {
-        return text.replace("\r\n", "\n");
+    private static String printable(String text) {
+        return dev.rhizome.protocol.Printable.shown(Untrusted.clean(text, Integer.MAX_VALUE));
     }
 
     static void checkPaper(String paperText) {
