@@ -250,7 +250,9 @@ public final class Research {
         if (!head.secondParent().isEmpty()) {
             requireRegistered(unit, head.secondParent(), "second parent");
         }
-        String what = description != null && !description.isBlank() ? description : head.message();
+        // The coordinator refuses text that is not printable (it reaches other people's terminals):
+        // escape sequences an agent copied from colored output are dropped, CRLF becomes LF.
+        String what = printable(description != null && !description.isBlank() ? description : head.message());
         if (what.length() > dev.rhizome.coordinator.core.RecordBounds.MAX_DESCRIPTION_CHARS) {
             throw new CommandException(ExitCodes.USAGE, "description_too_long", "the experiment's description is "
                     + what.length() + " characters; at most " + dev.rhizome.coordinator.core.RecordBounds.MAX_DESCRIPTION_CHARS
@@ -281,8 +283,8 @@ public final class Research {
             if (paperText != null && !paperText.isBlank()) {
                 Paper paper = Paper.newBuilder()
                         .setDirection(unit.getDirection())
-                        .setTitle(title(paperTitle, paperText, head.message()))
-                        .setBodyMarkdown(paperText)
+                        .setTitle(printable(title(paperTitle, paperText, head.message())))
+                        .setBodyMarkdown(printable(paperText))
                         .addCommits(head.commit())
                         .addAllCites(cites)
                         .setAuthor(client.identity().publicId().toByteString())
@@ -350,6 +352,10 @@ public final class Research {
      * refused afterwards, it would leave the experiment registered without its paper and the unit
      * still leased.
      */
+    private static String printable(String text) {
+        return dev.rhizome.protocol.Printable.shown(Untrusted.clean(text, Integer.MAX_VALUE));
+    }
+
     static void checkPaper(String paperText) {
         if (paperText == null) {
             return;

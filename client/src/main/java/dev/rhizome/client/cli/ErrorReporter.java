@@ -45,7 +45,9 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
                     + "--coordinator http://HOST:PORT (or set RHIZOME_COORDINATOR), or start one there with "
                     + "`rhizome coordinator`");
         }
-        commandLine.getErr().println("rhizome: " + ce.getMessage() + (ce.hint().isEmpty() ? "" : " (" + ce.hint() + ")"));
+        // The message may quote the coordinator's words, and those quote what was sent (Output)
+        commandLine.getErr().println(dev.rhizome.protocol.Printable.shown("rhizome: " + ce.getMessage()
+                + (ce.hint().isEmpty() ? "" : " (" + ce.hint() + ")")));
         if (!(e instanceof CommandException) && Problems.debug()) {
             e.printStackTrace(commandLine.getErr());
         }
@@ -63,7 +65,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         String help = "see `" + cli.getCommandSpec().qualifiedName() + " --help`";
         List<String> meant = suggestions(e);
         String hint = meant.isEmpty() ? missingHint(e, help) : "did you mean " + String.join(" or ", meant) + "? " + help;
-        cli.getErr().println("rhizome: " + message);
+        cli.getErr().println(dev.rhizome.protocol.Printable.shown("rhizome: " + message));
         // The message names the problem; the whole help after it would bury it (and an agent
         // reading the output would have to dig it out), so point to --help instead.
         // A group of subcommands (rhizome, seed, bench...) still lists them: that list is what was missing.

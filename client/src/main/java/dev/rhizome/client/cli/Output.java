@@ -6,9 +6,16 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
 import com.google.protobuf.Message;
 import dev.rhizome.protocol.Json;
+import dev.rhizome.protocol.Printable;
 import java.io.PrintStream;
 
-/** Writes a command's answer: one compact JSON object per line for --json, text otherwise. */
+/**
+ * Writes a command's answer: one compact JSON object per line for --json, text otherwise. Text is
+ * shown {@link Printable}: much of it was written by strangers (hardware classes, names, reasons,
+ * descriptions) and goes to a terminal, where an escape sequence retitles or clears the window, a
+ * carriage return overwrites a line and a bidirectional override makes it read backwards; each such
+ * character is shown as {@code ?}. JSON escapes control characters itself.
+ */
 public final class Output {
     private static final Gson GSON = new GsonBuilder().serializeNulls().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
 
@@ -62,11 +69,11 @@ public final class Output {
     }
 
     public void line(String text) {
-        out.println(text);
+        out.println(Printable.shown(text));
     }
 
     public void printf(String format, Object... args) {
-        out.printf(format, args);
+        out.print(Printable.shown(String.format(format, args)));
     }
 
     public PrintStream stream() {

@@ -3,6 +3,7 @@ package dev.rhizome.coordinator.core;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
+import dev.rhizome.protocol.Printable;
 import java.util.List;
 import java.util.Map;
 
@@ -15,7 +16,12 @@ import java.util.Map;
  *
  * <p>Defaults: a string at most {@link #MAX_TEXT_CHARS} characters, bytes at most
  * {@link #MAX_BYTES}, a repeated field at most {@link #MAX_ENTRIES} entries; a few fields named
- * below get their own bound. Nested messages (a seed's manifest) are walked too. Pure: no I/O.
+ * below get their own bound. Nested messages (a seed's manifest) are walked too.
+ *
+ * <p>Every string holds only {@link Printable} text (tabs and line feeds, no other control
+ * character, no bidirectional override): what is stored is shown to operators' terminals by the
+ * `rhizome` commands and to the dashboard, and a title that clears the screen or a hardware class
+ * that reads backwards was stored and shown as sent. Pure: no I/O.
  */
 public final class RecordBounds {
     public static final int MAX_TEXT_CHARS = 4_096;
@@ -71,6 +77,12 @@ public final class RecordBounds {
                 int length = ((String) value).length();
                 if (length > max) {
                     throw Rejection.badRequest(name + " is " + length + " characters; at most " + max + " are allowed");
+                }
+                int unsafe = Printable.firstUnsafe((String) value);
+                if (unsafe >= 0) {
+                    throw Rejection.badRequest(name + " has a control character (U+" + String.format("%04X",
+                            ((String) value).codePointAt(unsafe)) + ") at character " + unsafe + "; text may hold tabs and "
+                            + "line feeds, but no other control characters, bidirectional overrides or separators");
                 }
             }
             case BYTE_STRING -> {

@@ -19,6 +19,13 @@ final class MessageRules {
     static final int MAX_LINE_BYTES = 4096;
     static final int MAX_HEADER_BYTES = 8192;
 
+    /**
+     * A Host field's value: uri-host [ ":" port ] (RFC 3986: an IP literal in brackets, or a
+     * reg-name of unreserved, sub-delims and percent-escapes, which covers IPv4), or empty.
+     */
+    private static final java.util.regex.Pattern HOST = java.util.regex.Pattern.compile(
+            "(\\[[0-9A-Za-z:.%_~-]+]|([A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})*)(:[0-9]*)?");
+
     private MessageRules() {
     }
 
@@ -44,7 +51,7 @@ final class MessageRules {
 
     /**
      * The framing and headers every request must have, or null when it has them: exactly one Host
-     * in HTTP/1.1 (at most one in 1.0), and no transfer coding but chunked (the aggregator takes
+     * in HTTP/1.1 (at most one in 1.0) whose value is a host, and no transfer coding but chunked (the aggregator takes
      * chunked off; any other left would mean a body we read as something it is not).
      */
     static HttpError check(FullHttpRequest msg) {
@@ -54,6 +61,10 @@ final class MessageRules {
             return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, hosts.isEmpty()
                     ? "an HTTP/1.1 request must have a Host header"
                     : "request has " + hosts.size() + " Host headers; send exactly one");
+        }
+        if (!hosts.isEmpty() && !HOST.matcher(hosts.get(0)).matches()) {
+            return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, "Host header "
+                    + dev.rhizome.protocol.LogSafe.of(hosts.get(0)) + " is not a host and optional port (RFC 9112, 3.2)");
         }
         String coding = msg.headers().get(HttpHeaderNames.TRANSFER_ENCODING);
         if (coding != null && !coding.isBlank()) {

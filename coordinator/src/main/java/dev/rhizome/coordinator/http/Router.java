@@ -51,6 +51,32 @@ final class Router {
         return "other";
     }
 
+    /**
+     * Targets that are no path (RFC 9112, 3.2): "OPTIONS *" asks about the server as a whole and
+     * gets the methods it serves; CONNECT (authority form) asks a proxy for a tunnel, which this
+     * server is not; "*" with another method, or any other target not starting with "/", is
+     * malformed. Each was "404 no route", as if a path had been asked for. Null for a path.
+     */
+    private Handler otherTargetForm(String method, String path) {
+        String served = "GET, HEAD, POST";
+        if (method.equals("CONNECT")) {
+            return r -> {
+                throw new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, Error.Code.UNSUPPORTED,
+                        "this server is not a proxy: CONNECT is not accepted; it serves " + served, served);
+            };
+        }
+        if (path.equals("*") && method.equals("OPTIONS")) {
+            return r -> Reply.text("").withAllow(served);
+        }
+        if (!path.startsWith("/")) {
+            return r -> {
+                throw new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, "request target "
+                        + path + " is not a path: it must start with \"/\" (or be \"*\" for OPTIONS)");
+            };
+        }
+        return null;
+    }
+
     /** The paths that accept this method, so that a test can walk every route of a kind. */
     Set<String> paths(String method) {
         Set<String> paths = new TreeSet<>();
@@ -63,6 +89,10 @@ final class Router {
     }
 
     Handler route(String method, String path) {
+        Handler other = otherTargetForm(method, path);
+        if (other != null) {
+            return other;
+        }
         Map<String, Handler> byMethod = routes.get(path);
         if (byMethod == null) {
             throw new HttpError(HttpResponseStatus.NOT_FOUND, Error.Code.NOT_FOUND, "no route " + path

@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.service;
 
+import dev.rhizome.protocol.Printable;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -285,13 +286,16 @@ public final class DashboardView {
         return ordered.subList(0, Math.min(DIRECTIONS_SHOWN, ordered.size()));
     }
 
-    /** Untrusted text as the page shows it: at most {@link #TEXT_SHOWN} characters. */
+    /**
+     * Untrusted text as the page shows it: at most {@link #TEXT_SHOWN} characters, {@link Printable}
+     * (a bidirectional override stored before the coordinator refused them reorders what is read).
+     */
     static String shown(String text) {
         if (text.length() <= TEXT_SHOWN) {
-            return text;
+            return Printable.shown(text);
         }
         int end = Character.isHighSurrogate(text.charAt(TEXT_SHOWN - 1)) ? TEXT_SHOWN - 1 : TEXT_SHOWN;
-        return text.substring(0, end) + "...";
+        return Printable.shown(text.substring(0, end)) + "...";
     }
 
     private static String shortId(com.google.protobuf.ByteString key) {

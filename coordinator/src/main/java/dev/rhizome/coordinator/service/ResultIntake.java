@@ -129,6 +129,7 @@ public final class ResultIntake {
         mustMatch("commit", r.getCommit(), unit.commit(), unit);
         mustMatch("seed", r.getSeed(), unit.seed(), unit);
         mustMatch("direction", r.getDirection(), unit.direction(), unit);
+        mustMatch("parent", r.getParent(), unit.parent(), unit);
         if (r.getStatus() == Result.Status.STATUS_UNSPECIFIED || r.getStatus() == Result.Status.UNRECOGNIZED) {
             throw Rejection.badRequest("status must be OK, CRASH, TIMEOUT, REFUSED or UNFETCHABLE");
         }

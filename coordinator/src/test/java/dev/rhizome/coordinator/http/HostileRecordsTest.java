@@ -18,7 +18,9 @@ import dev.rhizome.proto.v1.EnvelopeList;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Paper;
+import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
@@ -230,5 +232,51 @@ class HostileRecordsTest {
         assertThat(dashboard.getAsJsonArray("papers")).hasSize(20);
         assertThat(dashboard.getAsJsonArray("papers").get(0).getAsJsonObject().get("title").getAsString())
                 .isEqualTo("t24");
+    }
+
+    @Test
+    void textThatDrivesATerminalOrReordersItIsRefusedByFieldAndStoresNothing() {
+        long now = h.clock.millis();
+        CoordinatorStats before = stats();
+        // Each was stored and sent back as is: an OSC that retitles the operator's terminal, a CSI
+        // that clears it, a carriage return that overwrites what came before, and a right-to-left
+        // override that shows "gpu:h100" for a class spelled backwards; `rhizome results` and
+        // `rhizome leaderboard` print hardware classes raw.
+        String[] hostile = {"\u001b]0;owned\u0007", "\u001b[2J", "real\rfake", "\u202e001h:upg", "nul\u0000", "c1\u009b31m",
+                "line\u2028break"};
+        for (String text : hostile) {
+            assertRefusedForText(h.api.signAndPost("/v1/papers", attacker, paper("t" + text, now).build()), "Paper.title");
+            assertRefusedForText(h.api.signAndPost("/v1/experiments", attacker, Fixtures.experiment(attacker, SEED,
+                    DIRECTION, Fixtures.commit(), h.seedCommit, now).toBuilder().setDescription("try " + text).build()),
+                    "Experiment.description");
+            assertRefusedForText(h.api.signAndPost("/v1/announce", attacker, NodeAnnouncement.newBuilder()
+                    .setNode(attacker.publicId().toByteString()).setHost("127.0.0.1").setPort(4000)
+                    .setHardwareClass("cpu" + text).setTimeMs(now).build()), "NodeAnnouncement.hardware_class");
+            assertRefusedForText(h.api.signAndPost("/v1/claim", attacker, ClaimRequest.newBuilder()
+                    .setNode(attacker.publicId().toByteString()).setHardwareClass("cpu" + text).setTimeMs(now)
+                    .setNonce(Fixtures.nonce()).build()), "ClaimRequest.hardware_class");
+        }
+        assertThat(stats()).as("nothing stored, no lease taken").isEqualTo(before);
+        // Line breaks and tabs in free text, and any printable script, are still text.
+        h.api.signAndPost("/v1/papers", attacker, paper("Lernrate \u00fcberpr\u00fcft \u5b66\u4e60\u7387 \u05e9\u05dc\u05d5\u05dd", now)
+                .setBodyMarkdown("# Findings\n\n\tindented\nnext line").build()).ack();
+    }
+
+    private static void assertRefusedForText(ApiClient.Response response, String field) {
+        assertThat(response.status()).as(response.text()).isEqualTo(400);
+        assertThat(response.error().getCode()).isEqualTo(Error.Code.BAD_REQUEST);
+        assertThat(response.error().getMessage()).contains(field).contains("control");
+    }
+
+    @Test
+    void aResultMustNameItsUnitsParent() {
+        Identity runner = Identity.generate();
+        WorkUnit unit = h.claimEvaluation(runner, h.seedCommit);
+        // any parent was stored with the result: the unit's record and the result's disagreed
+        Result wrong = Fixtures.result(runner, unit, 3.0, h.clock.millis()).toBuilder().setParent(Fixtures.commit()).build();
+        ApiClient.Response refused = h.api.signAndPost("/v1/results", runner, wrong);
+        assertThat(refused.status()).as(refused.text()).isEqualTo(400);
+        assertThat(refused.error().getMessage()).contains("result parent").contains("does not match work unit");
+        h.api.signAndPost("/v1/results", runner, Fixtures.result(runner, unit, 3.0, h.clock.millis())).ack();
     }
 }

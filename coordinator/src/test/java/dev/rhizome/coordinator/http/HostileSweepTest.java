@@ -100,6 +100,71 @@ class HostileSweepTest {
     }
 
     @Test
+    void targetsInTheFormsOfOtherMethodsAreAnsweredForWhatTheyAre() throws Exception {
+        // "OPTIONS *" asks about the server as a whole (RFC 9110, 9.3.7): it was "404 no route *"
+        RawHttp.Response options = exchange("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat(options.status()).isEqualTo(200);
+        assertThat(options.headers().toLowerCase()).contains("allow: get, head, post\r\n");
+        // CONNECT asks a proxy for a tunnel: it was "404 no route example.com:443"
+        RawHttp.Response connect = exchange("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
+        assertThat(connect.status()).isEqualTo(405);
+        assertThat(connect.headers().toLowerCase()).contains("allow: get, head, post\r\n");
+        assertThat(connect.body()).contains("not a proxy");
+        // "*" is for OPTIONS only, and a path starts with "/" (RFC 9112, 3.2): both were 404
+        for (String head : new String[] {"GET * HTTP/1.1", "GET healthz HTTP/1.1", "POST example.com:443 HTTP/1.1"}) {
+            RawHttp.Response r = exchange(head + "\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+            assertThat(r.status()).as(head).isEqualTo(400);
+            assertThat(r.body()).as(head).contains("request target");
+        }
+        assertThat(exchange("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(200);
+    }
+
+    @Test
+    void obsoleteLineFoldingIs400NotAHeaderReadAsOneLine() throws Exception {
+        // "Transfer-Encoding:" then " chunked" on a line of its own was unfolded into "chunked" and
+        // the body read as chunks (a 401 for the envelope inside), where a proxy in front that does
+        // not unfold saw no transfer coding: two readers, two framings of one byte stream.
+        String folded = "POST /v1/claim HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding:\r\n chunked"
+                + "\r\n\r\n2\r\n{}\r\n0\r\n\r\n";
+        for (String request : new String[] {folded, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\r\n\tb\r\n\r\n",
+                "\r\n\u0000\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n"}) {
+            try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+                RawHttp.Response r = raw.send(request).read();
+                assertThat(r.status()).as(request).isEqualTo(400);
+                assertThat(r.body()).as(request).contains("obsolete line folding");
+                assertThat(raw.closedByServer()).as(request).isTrue();
+            }
+        }
+        assertThat(stats().getRejectedSignatures()).as("no body was read as chunks").isZero();
+        try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+            // behind a request answered as usual, in the same write; and across two writes
+            raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a b\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\r\n");
+            raw.send(" b\r\n\r\n");
+            assertThat(raw.read().status()).isEqualTo(200);
+            RawHttp.Response r = raw.read();
+            assertThat(r.status()).isEqualTo(400);
+            assertThat(r.body()).contains("obsolete line folding");
+        }
+    }
+
+    @Test
+    void aHostThatIsNoHostAndPortIs400() throws Exception {
+        // RFC 9112, 3.2: a Host with an invalid value must be answered 400; "a b" and "a/b" were served
+        for (String host : new String[] {"a b", "a/b", "user@a", "[::1", "a:b", "a:80:90"}) {
+            try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+                RawHttp.Response r = raw.send("GET /healthz HTTP/1.1\r\nHost: " + host + "\r\n\r\n").read();
+                assertThat(r.status()).as(host).isEqualTo(400);
+                assertThat(r.body()).as(host).contains("Host header").contains("not a host");
+                assertThat(raw.closedByServer()).as(host).isTrue();
+            }
+        }
+        for (String host : new String[] {"", "coordinator.example", "coordinator.example:8080", "127.0.0.1:1", "[::1]:8080",
+                "[fe80::1%25eth0]", "xn--bcher-kva.example", "under_score.local"}) {
+            assertThat(exchange("GET /healthz HTTP/1.1\r\nHost: " + host + "\r\n\r\n").status()).as(host).isEqualTo(200);
+        }
+    }
+
+    @Test
     void aTransferCodingOtherThanChunkedIs501AndNothingIsRead() throws Exception {
         // "gzip, chunked": the body was taken as the plain bytes of an envelope (401 for a version 0)
         RawHttp.Response r = exchange("POST /v1/claim HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"

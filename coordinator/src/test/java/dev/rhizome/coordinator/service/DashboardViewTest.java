@@ -114,4 +114,12 @@ class DashboardViewTest {
         SignedEnvelope envelope = Envelopes.sign(runner, r);
         tx.insertResult(r, envelope, Envelopes.id(envelope), t);
     }
+
+    @Test
+    void untrustedTextIsShownWithoutOverridesOrControlCharacters() {
+        // records stored before the coordinator refused such text: a title that reads backwards
+        assertThat(DashboardView.shown("fix \u202etsal\u202c lr \u2066x\u2069 \u001b[2J"))
+                .isEqualTo("fix ?tsal? lr ?x? ?[2J");
+        assertThat(DashboardView.shown("line\nbreak \u00fcber")).isEqualTo("line\nbreak \u00fcber");
+    }
 }

@@ -23,17 +23,12 @@ public final class JobText {
             }
             if (c == '\t') {
                 out.append(' ');
-            } else if (Character.isISOControl(c) || isBidiControl(c) || Character.getType(c) == Character.SURROGATE) {
+            } else if (c == '\n' || dev.rhizome.protocol.Printable.unsafe(c)) {
                 out.append('?');
             } else {
                 out.appendCodePoint(c);
             }
         }
         return out.toString();
-    }
-
-    /** The explicit embeddings, overrides and isolates, and the marks: U+200E-200F, 202A-202E, 2066-2069, 061C. */
-    private static boolean isBidiControl(int c) {
-        return c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x061C;
     }
 }

@@ -175,7 +175,8 @@ public final class Evaluator {
 
     /** The same report, for whoever else claimed an EVALUATE unit it could not fetch (`rhizome claim`). */
     public static Result unfetchable(WorkUnit unit, String hardwareClass, Identity runner, String reason, long timeMs) {
-        String shown = reason.length() > MAX_REASON_CHARS ? reason.substring(0, MAX_REASON_CHARS) + "..." : reason;
+        // The reason quotes what peers answered; the coordinator refuses text that is not printable.
+        String shown = JobText.printable(reason, MAX_REASON_CHARS);
         return base(unit, unit.getCommit(), hardwareClass, runner).setStatus(Result.Status.UNFETCHABLE).setReason(shown)
                 .setTimeMs(timeMs).build();
     }
