@@ -44,6 +44,7 @@ import java.util.concurrent.TimeUnit;
 import java.nio.file.Path;
 import dev.rhizome.node.control.ControlServer;
 import dev.rhizome.node.disk.DataJanitor;
+import dev.rhizome.node.disk.DiskRoom;
 import dev.rhizome.node.disk.WantedCommits;
 import dev.rhizome.node.prefs.IdleSignals;
 import dev.rhizome.node.prefs.NodePreferences;
@@ -131,7 +132,8 @@ public final class NodeDaemon implements AutoCloseable {
                             gossip::dropped));
             janitor.removeLeftoverWork();
             this.metrics = new NodeMetrics(gossip, this::status);
-            this.gate = new RunGate(prefs, new IdleSignals(), clock, hardware.cores(), () -> self[0].runningJobs());
+            this.gate = new RunGate(prefs, new IdleSignals(), clock, hardware.cores(), () -> self[0].runningJobs(),
+                    new DiskRoom(List.of(config.dataDir(), jobDirs), DiskRoom.MIN_FREE_BYTES));
             this.loop = new WorkLoop(identity, coordinator, (commit, peers) -> commits.fetch(commit, peers), evaluators,
                     explorer, new ResultOutbox(layout.outbox()), new UnitBuffer(layout.buffer()), announcer, gate,
                     new WorkLoop.Settings(config.direction(), config.maxUnits(), config.maxBackoff().toMillis(),
