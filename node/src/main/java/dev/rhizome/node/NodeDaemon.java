@@ -165,8 +165,16 @@ public final class NodeDaemon implements AutoCloseable {
             });
             housekeeping.scheduleWithFixedDelay(janitor::prune, 0, 5, TimeUnit.MINUTES);
             log.info("slots: {}", slots.stream().map(s -> s.name() + " (" + s.hardwareClass() + ")").toList());
-            new NodeEndpoint(identity.publicId().toString(), config.host(), gossip.port(), ProcessHandle.current().pid())
-                    .write(config.dataDir());
+            try {
+                new NodeEndpoint(identity.publicId().toString(), config.host(), gossip.port(), ProcessHandle.current().pid())
+                        .write(config.dataDir());
+            } catch (IOException e) {
+                // A node restarted on a full disk failed here, and a service manager restarted it
+                // again and again; the file only helps an agent's commands find this node.
+                log.warn("cannot write {} ({}{}); commands sharing this data directory will not find this node "
+                        + "until it is restarted with room on the disk", layout.endpointFile(), e.getMessage(),
+                        DiskRoom.isFull(e) ? ": the disk is full" : "");
+            }
             this.metricsServer = config.metricsPort() < 0 ? null : MetricsServer.start(config.metricsPort(), metrics);
             if (metricsServer != null) {
                 log.info("metrics on http://127.0.0.1:{}/metrics", metricsServer.port());
