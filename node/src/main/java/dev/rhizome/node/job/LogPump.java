@@ -63,21 +63,46 @@ final class LogPump extends Thread {
     @Override
     public void run() {
         byte[] buffer = new byte[BUFFER];
+        OutputStream out = null;
         try (InputStream in = from) {
-            try (OutputStream out = new FileOutputStream(to, true)) {
-                int n;
-                while ((n = in.read(buffer)) >= 0) {
-                    out.write(buffer, 0, n);
+            out = open();
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                if (out == null) {
+                    continue;  // drained, so that the job is not killed by a broken pipe for the node's own failure
                 }
-                return;
-            } catch (IOException e) {
-                failure = "cannot write " + to + ": " + e.getMessage();
-            }
-            while (in.read(buffer) >= 0) {
-                // drained, so that the job is not killed by a broken pipe for the node's own failure
+                try {
+                    out.write(buffer, 0, n);
+                } catch (IOException e) {
+                    failure = "cannot write " + to + ": " + e.getMessage();
+                    closeQuietly(out);
+                    out = null;
+                }
             }
         } catch (IOException e) {
             // the pipe broke: the job is gone, and the runner sees the log as it is
+        } finally {
+            closeQuietly(out);
+        }
+    }
+
+    private OutputStream open() {
+        try {
+            return new FileOutputStream(to, true);
+        } catch (IOException e) {
+            failure = "cannot open " + to + ": " + e.getMessage();
+            return null;
+        }
+    }
+
+    private static void closeQuietly(OutputStream out) {
+        if (out == null) {
+            return;
+        }
+        try {
+            out.close();
+        } catch (IOException e) {
+            // FileOutputStream writes through: nothing was left to flush
         }
     }
 }
