@@ -44,6 +44,7 @@ import java.util.concurrent.TimeUnit;
 import java.nio.file.Path;
 import dev.rhizome.node.control.ControlServer;
 import dev.rhizome.node.disk.DataJanitor;
+import dev.rhizome.node.disk.DiskRoom;
 import dev.rhizome.node.disk.WantedCommits;
 import dev.rhizome.node.prefs.IdleSignals;
 import dev.rhizome.node.prefs.NodePreferences;
@@ -131,7 +132,8 @@ public final class NodeDaemon implements AutoCloseable {
                             gossip::dropped));
             janitor.removeLeftoverWork();
             this.metrics = new NodeMetrics(gossip, this::status);
-            this.gate = new RunGate(prefs, new IdleSignals(), clock, hardware.cores(), () -> self[0].runningJobs());
+            this.gate = new RunGate(prefs, new IdleSignals(), clock, hardware.cores(), () -> self[0].runningJobs(),
+                    new DiskRoom(List.of(config.dataDir(), jobDirs), DiskRoom.MIN_FREE_BYTES));
             this.loop = new WorkLoop(identity, coordinator, (commit, peers) -> commits.fetch(commit, peers), evaluators,
                     explorer, new ResultOutbox(layout.outbox()), new UnitBuffer(layout.buffer()), announcer, gate,
                     new WorkLoop.Settings(config.direction(), config.maxUnits(), config.maxBackoff().toMillis(),
@@ -163,8 +165,16 @@ public final class NodeDaemon implements AutoCloseable {
             });
             housekeeping.scheduleWithFixedDelay(janitor::prune, 0, 5, TimeUnit.MINUTES);
             log.info("slots: {}", slots.stream().map(s -> s.name() + " (" + s.hardwareClass() + ")").toList());
-            new NodeEndpoint(identity.publicId().toString(), config.host(), gossip.port(), ProcessHandle.current().pid())
-                    .write(config.dataDir());
+            try {
+                new NodeEndpoint(identity.publicId().toString(), config.host(), gossip.port(), ProcessHandle.current().pid())
+                        .write(config.dataDir());
+            } catch (IOException e) {
+                // A node restarted on a full disk failed here, and a service manager restarted it
+                // again and again; the file only helps an agent's commands find this node.
+                log.warn("cannot write {} ({}{}); commands sharing this data directory will not find this node "
+                        + "until it is restarted with room on the disk", layout.endpointFile(), e.getMessage(),
+                        DiskRoom.isFull(e) ? ": the disk is full" : "");
+            }
             this.metricsServer = config.metricsPort() < 0 ? null : MetricsServer.start(config.metricsPort(), metrics);
             if (metricsServer != null) {
                 log.info("metrics on http://127.0.0.1:{}/metrics", metricsServer.port());

@@ -2,6 +2,7 @@ package dev.rhizome.client.cli;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.files.DurableFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,9 @@ public final class ClaimFiles {
     public static void save(Path dataDir, WorkUnit unit) throws IOException {
         Path f = file(dataDir, unit.getId());
         Files.createDirectories(f.getParent());
-        Files.write(f, unit.toByteArray());
+        // Replaced whole: written in place, a full disk left an empty or cut claim, which reads as a
+        // unit with no id (or "corrupt"), and a renewal's rewrite lost the claim it replaced.
+        DurableFiles.replace(f, unit.toByteArray());
     }
 
     public static WorkUnit load(Path dataDir, String unitId) throws IOException {
@@ -64,7 +67,8 @@ public final class ClaimFiles {
     public static void givenBack(Path dataDir, String unitId) throws IOException {
         Path f = file(dataDir, unitId);
         Files.createDirectories(f.getParent());
-        Files.writeString(f.resolveSibling(unitId + ".given-back"), "given back by `rhizome unclaim`\n");
+        DurableFiles.replace(f.resolveSibling(unitId + ".given-back"),
+                "given back by `rhizome unclaim`\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         Files.deleteIfExists(f);
     }
 
@@ -73,7 +77,8 @@ public final class ClaimFiles {
         Path f = file(dataDir, unitId);
         if (!commits.isEmpty()) {
             Files.createDirectories(f.getParent());
-            Files.writeString(f.resolveSibling(unitId + ".submitted"), String.join(" ", commits) + "\n");
+            DurableFiles.replace(f.resolveSibling(unitId + ".submitted"),
+                    (String.join(" ", commits) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
         Files.deleteIfExists(f);
     }

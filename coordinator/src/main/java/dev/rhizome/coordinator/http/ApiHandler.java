@@ -2,6 +2,7 @@ package dev.rhizome.coordinator.http;
 
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
+import dev.rhizome.coordinator.store.StoreException;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.protocol.LogSafe;
 import io.netty.buffer.ByteBufUtil;
@@ -214,6 +215,12 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } catch (Rejection e) {
             return refuse(request, HttpError.from(e));
         } catch (RuntimeException | java.lang.Error e) {
+            if (StoreException.isDiskFull(e)) {
+                // Nothing was stored and the request was not at fault: a node keeps its result and
+                // sends it again, as for any 503. The store has told the operator which file.
+                return refuse(request, new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE, Error.Code.UNAVAILABLE,
+                        "the coordinator's disk is full: nothing was stored; send it again later"));
+            }
             // An Error (a stack overflow, out of memory) is answered too: left to the worker, it
             // left the request unanswered and its connection held for good (nothing idles out while
             // a request is in progress).

@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -24,6 +26,7 @@ import org.sqlite.SQLiteConfig;
  * the coordinator acknowledges is durable. Under load the cost of the fsync is shared.
  */
 public final class SqliteStore implements Store {
+    private static final Logger LOG = LoggerFactory.getLogger(SqliteStore.class);
     public static final String FILE_NAME = "coordinator.db";
     /** Transactions that share one commit at most; bounds how long the first of them waits. */
     static final int MAX_BATCH = 256;
@@ -43,6 +46,8 @@ public final class SqliteStore implements Store {
     private final Object lifecycle = new Object();
     private final CommitListener listener;
     private boolean closed;
+    /** Whether the last write failed for want of disk space: the operator is told once, and once when it is over. */
+    private boolean diskFull;
     /** Read-only connections for {@link #inReadTransaction}, opened as needed, at most {@value #READERS}. */
     private final ReadConnections readers;
 
@@ -212,6 +217,7 @@ public final class SqliteStore implements Store {
                     succeeded.add(p);
                     afterCommit.addAll(current.afterCommit());
                 } catch (RuntimeException | Error e) {
+                    noteDiskFull(e);
                     savepoint("ROLLBACK TO caller");
                     savepoint("RELEASE caller");
                     p.fail(e);
@@ -224,6 +230,7 @@ public final class SqliteStore implements Store {
             current = null;
             connection.commit();
         } catch (SQLException e) {
+            noteDiskFull(e);
             current = null;
             seeds.clear();
             owned.clear();
@@ -234,10 +241,27 @@ public final class SqliteStore implements Store {
             }
             return stop;
         }
+        if (diskFull && !succeeded.isEmpty()) {
+            diskFull = false;
+            LOG.info("{}: commits go through again (the disk has room)", file);
+        }
         afterCommit.forEach(Runnable::run);
         listener.committed(batch.size(), System.nanoTime() - start);
         succeeded.forEach(Pending::complete);
         return stop;
+    }
+
+    /**
+     * Tells the operator once, naming the file, that the disk is full: every write fails until space
+     * is freed (each is answered 503 and logged as a refusal), and the committer takes them again
+     * by itself when there is room.
+     */
+    private void noteDiskFull(Throwable failure) {
+        if (!diskFull && StoreException.isDiskFull(failure)) {
+            diskFull = true;
+            LOG.error("disk full: cannot write {} ({}); writes are refused (503) until space is freed on its disk",
+                    file, failure.getMessage());
+        }
     }
 
     /**
@@ -259,8 +283,18 @@ public final class SqliteStore implements Store {
     private void rollback() {
         try {
             connection.rollback();
-        } catch (SQLException ignored) {
-            // the connection is broken; the original failure is what matters
+        } catch (SQLException e) {
+            // SQLite may have rolled the transaction back itself (it does on SQLITE_FULL), so the
+            // driver's ROLLBACK failed and the BEGIN it runs after one never ran. Without a BEGIN
+            // the next group's savepoints would each commit alone when released and its commit
+            // fail ("no transaction is active"): callers answered 500 for what was stored (seen
+            // once space returned after a full disk).
+            try (Statement begin = connection.createStatement()) {
+                begin.execute("BEGIN");
+            } catch (SQLException alreadyInOne) {
+                // the rollback failed with the transaction still open, or the connection is broken:
+                // the original failure is what matters
+            }
         }
     }
 

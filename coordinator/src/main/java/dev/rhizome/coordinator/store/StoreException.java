@@ -1,8 +1,33 @@
 package dev.rhizome.coordinator.store;
 
+import java.sql.SQLException;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
+
 /** The database failed; the transaction in progress was rolled back. */
 public final class StoreException extends RuntimeException {
+    /** PostgreSQL's SQLSTATE for a full disk ({@code disk_full}). */
+    private static final String POSTGRES_DISK_FULL = "53100";
+
     public StoreException(String message, Throwable cause) {
         super(message, cause);
+    }
+
+    /**
+     * Whether {@code failure} (or a cause of it) is the database refusing for want of disk space:
+     * SQLite's {@code SQLITE_FULL} (its answer to ENOSPC), PostgreSQL's {@code disk_full}. Nothing
+     * of the transaction was stored, the request was not at fault, and the same request succeeds
+     * once space is freed, so it is answered "unavailable, retry", not "internal error".
+     */
+    public static boolean isDiskFull(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SQLiteException s && s.getResultCode() == SQLiteErrorCode.SQLITE_FULL) {
+                return true;
+            }
+            if (t instanceof SQLException q && POSTGRES_DISK_FULL.equals(q.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
     }
 }

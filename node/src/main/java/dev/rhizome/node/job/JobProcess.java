@@ -34,6 +34,12 @@ final class JobProcess extends Process {
         return rule;
     }
 
+    /** Why the job's log misses part of its output, if a pump could not write it ({@link LogPump#failure}). */
+    java.util.Optional<String> logFailure() {
+        return pumps.stream().filter(LogPump.class::isInstance).map(p -> ((LogPump) p).failure())
+                .flatMap(java.util.Optional::stream).findFirst();
+    }
+
     private boolean pumped() {
         return pumps.stream().noneMatch(Thread::isAlive);
     }

@@ -135,6 +135,11 @@ public final class JobRunner {
             throw new InterruptedException("interrupted while running " + spec.command());
         }
 
+        if (process instanceof JobProcess job && job.logFailure().isPresent()) {
+            // Judged on a log missing its end, the run would be a CRASH charged to the proposer.
+            throw new IOException("the job's output could not be kept (" + job.logFailure().get()
+                    + "); the run is not reported, as the fault is this machine's, not the commit's");
+        }
         byte[] bytes = readAll(log);
         String output = new String(bytes, StandardCharsets.UTF_8);
         int exitCode = process.isAlive() ? -1 : process.exitValue(); // -1: it outlived even SIGKILL's grace

@@ -1,5 +1,6 @@
 package dev.rhizome.node.prefs;
 
+import dev.rhizome.node.disk.DiskRoom;
 import java.time.Clock;
 import java.time.LocalTime;
 import java.util.Optional;
@@ -7,7 +8,7 @@ import java.util.function.IntSupplier;
 
 /**
  * Whether a slot may start a job now: not while the volunteer paused the node, outside the run
- * hours, or (in idle-only mode) while the machine is in use. Jobs already running finish; a slot
+ * hours, while its disk is full ({@link DiskRoom}), or (in idle-only mode) while the machine is in use. Jobs already running finish; a slot
  * that may not start keeps whatever unit it has buffered and asks again every second.
  */
 public final class RunGate {
@@ -16,9 +17,12 @@ public final class RunGate {
     private final Clock clock;
     private final int cores;
     private final IntSupplier runningJobs;
+    private final DiskRoom disk;
     private volatile boolean paused;
 
-    public RunGate(NodePreferences prefs, IdleSignals idle, Clock clock, int cores, IntSupplier runningJobs) {
+    public RunGate(NodePreferences prefs, IdleSignals idle, Clock clock, int cores, IntSupplier runningJobs,
+            DiskRoom disk) {
+        this.disk = disk;
         this.prefs = prefs;
         this.idle = idle;
         this.clock = clock;
@@ -46,6 +50,10 @@ public final class RunGate {
         LocalTime now = LocalTime.now(clock);
         if (!prefs.runHours().allows(now)) {
             return Optional.of("outside run-hours " + prefs.runHours());
+        }
+        Optional<String> full = disk.shortage();
+        if (full.isPresent()) {
+            return full;
         }
         if (prefs.idleOnly()) {
             return idle.busy(prefs, runningJobs.getAsInt(), cores, clock.millis()).map(r -> "machine in use: " + r);

@@ -3,12 +3,15 @@ package dev.rhizome.node.work;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import java.io.IOException;
+import dev.rhizome.node.disk.DiskRoom;
 import dev.rhizome.protocol.files.DurableFiles;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,32 +20,52 @@ import org.slf4j.LoggerFactory;
  * Signed results waiting for the coordinator's acknowledgement. A result is written here, synced
  * to disk, before it is first sent, and removed only once acknowledged (or refused for good), so a
  * crash, a reboot or a coordinator outage never loses a finished run.
+ *
+ * <p>When the disk cannot take it (full, read-only), the result is not dropped: it is held in
+ * memory, sent from there like any other, and written each time the outbox is read until the disk
+ * takes it. Before, the write's exception ended the unit as failed and the finished run was lost.
+ * Only a stop or crash before the result is written or acknowledged loses it then.
  */
 public final class ResultOutbox {
     private static final Logger log = LoggerFactory.getLogger(ResultOutbox.class);
     private static final String SUFFIX = ".result";
 
     private final Path dir;
+    /** Results the disk refused, by file name, until it takes them or they are acknowledged. */
+    private final Map<String, SignedEnvelope> unwritten = new ConcurrentHashMap<>();
 
     public ResultOutbox(Path dir) throws IOException {
         this.dir = Files.createDirectories(dir);
     }
 
-    /** Returns once the result is on disk, rename and directory included: it survives a power loss. */
-    public Path put(String unitId, SignedEnvelope signedResult) throws IOException {
+    /**
+     * Returns once the result is on disk, rename and directory included (it survives a power loss),
+     * or, when the disk refuses it, once it is held in memory to be sent and written later.
+     */
+    public Path put(String unitId, SignedEnvelope signedResult) {
         Path target = dir.resolve(safeName(unitId) + SUFFIX);
-        DurableFiles.replace(target, signedResult.toByteArray());
+        try {
+            DurableFiles.replace(target, signedResult.toByteArray());
+            unwritten.remove(target.getFileName().toString());
+        } catch (IOException e) {
+            unwritten.put(target.getFileName().toString(), signedResult);
+            log.warn("cannot keep the result of unit {} in {} ({}{}); it is held in memory, sent from there and "
+                    + "written when the disk takes it (a stop before then loses it)", unitId, target, e.getMessage(),
+                    DiskRoom.isFull(e) ? ": the disk is full" : "");
+        }
         return target;
     }
 
     /** Whether a result for this unit waits here (or was refused for good). */
     public boolean holds(String unitId) {
         String name = safeName(unitId) + SUFFIX;
-        return Files.exists(dir.resolve(name)) || Files.exists(dir.resolve("refused").resolve(name));
+        return unwritten.containsKey(name) || Files.exists(dir.resolve(name))
+                || Files.exists(dir.resolve("refused").resolve(name));
     }
 
     /** Every pending result, oldest first. Unreadable files are moved aside, not retried forever. */
     public List<Pending> pending() throws IOException {
+        writeHeldResults();
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
             files = s.filter(p -> p.getFileName().toString().endsWith(SUFFIX))
@@ -61,7 +84,21 @@ public final class ResultOutbox {
                 DurableFiles.move(f, aside);
             }
         }
+        unwritten.forEach((name, envelope) -> out.add(new Pending(dir.resolve(name), envelope)));
         return out;
+    }
+
+    /** Writes the results held in memory, as far as the disk takes them now. */
+    private void writeHeldResults() {
+        for (Map.Entry<String, SignedEnvelope> held : unwritten.entrySet()) {
+            try {
+                DurableFiles.replace(dir.resolve(held.getKey()), held.getValue().toByteArray());
+                unwritten.remove(held.getKey(), held.getValue());
+                log.info("result {} held in memory is now kept in {}", held.getKey(), dir);
+            } catch (IOException e) {
+                return;  // the disk is still full; said when it was first refused
+            }
+        }
     }
 
     /**
@@ -69,13 +106,19 @@ public final class ResultOutbox {
      * coordinator acknowledges a result it already stored without storing it twice.
      */
     public void remove(Pending pending) throws IOException {
+        unwritten.remove(pending.file().getFileName().toString(), pending.envelope());
         Files.deleteIfExists(pending.file());
     }
 
     /** Keeps a result the coordinator refused for good under refused/, for the operator to look at. */
     public void refuse(Pending pending) throws IOException {
         Path refused = Files.createDirectories(dir.resolve("refused"));
-        DurableFiles.move(pending.file(), refused.resolve(pending.file().getFileName()));
+        Path target = refused.resolve(pending.file().getFileName());
+        if (unwritten.remove(pending.file().getFileName().toString(), pending.envelope())) {
+            DurableFiles.replace(target, pending.envelope().toByteArray());
+        } else {
+            DurableFiles.move(pending.file(), target);
+        }
     }
 
     private static String safeName(String unitId) {

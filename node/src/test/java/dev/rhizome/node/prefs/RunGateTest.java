@@ -10,6 +10,8 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalTime;
 import java.time.ZoneOffset;
+import dev.rhizome.node.disk.DiskRoom;
+import dev.rhizome.protocol.files.SmallDisk;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,11 +35,11 @@ class RunGateTest {
     void pauseAndRunHoursCloseTheGate() {
         Clock nine = Clock.fixed(Instant.parse("2026-12-01T09:00:00Z"), ZoneOffset.UTC);
         RunGate gate = new RunGate(NodePreferences.defaults().withRunHours(TimeWindows.parse("22:00-07:00")),
-                new IdleSignals(dir, dir.resolve("loadavg")), nine, 4, () -> 0);
+                new IdleSignals(dir, dir.resolve("loadavg")), nine, 4, () -> 0, roomy());
         assertThat(gate.closedBecause()).hasValue("outside run-hours 22:00-07:00");
         gate.pause();
         assertThat(gate.closedBecause()).hasValue("paused");
-        RunGate anyTime = new RunGate(NodePreferences.defaults(), new IdleSignals(dir, dir.resolve("loadavg")), nine, 4, () -> 0);
+        RunGate anyTime = new RunGate(NodePreferences.defaults(), new IdleSignals(dir, dir.resolve("loadavg")), nine, 4, () -> 0, roomy());
         assertThat(anyTime.closedBecause()).isEmpty();
     }
 
@@ -60,5 +62,25 @@ class RunGateTest {
         Files.writeString(loadavg, "3.00 2.00 1.00 3/200 1234\n");
         assertThat(idle.busy(prefs, 0, 4, now)).hasValueSatisfying(r -> assertThat(r).startsWith("load 0.75 per core"));
         assertThat(idle.busy(prefs, 3, 4, now)).as("three of the load's four are our own jobs").isEmpty();
+    }
+
+    private DiskRoom roomy() {
+        return new DiskRoom(java.util.List.of(dir), 0);
+    }
+
+    @Test
+    void aFullDiskClosesTheGateNamingItAndRoomOpensItAgain() throws Exception {
+        try (SmallDisk disk = SmallDisk.mount(8)) {
+            Path data = disk.root().resolve("node");
+            Files.createDirectories(data);
+            RunGate gate = new RunGate(NodePreferences.defaults(), new IdleSignals(dir, dir.resolve("loadavg")),
+                    Clock.systemUTC(), 4, () -> 0, new DiskRoom(java.util.List.of(dir, data), 1L << 20));
+            assertThat(gate.closedBecause()).isEmpty();
+            disk.fill();
+            assertThat(gate.closedBecause()).hasValueSatisfying(why -> assertThat(why).startsWith("disk full: ")
+                    .contains(data.toString()));
+            disk.free();
+            assertThat(gate.closedBecause()).isEmpty();
+        }
     }
 }

@@ -9,6 +9,7 @@ import dev.rhizome.protocol.identity.Identity;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.rhizome.protocol.files.SmallDisk;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,5 +54,41 @@ class ResultOutboxTest {
     void unitIdsCannotEscapeTheOutbox() throws IOException {
         Path written = new ResultOutbox(dir).put("../../etc/passwd", result("x"));
         assertThat(written.getParent()).isEqualTo(dir);
+    }
+
+    /** A full disk used to throw here, and the slot ended a finished run as failed: the result was lost. */
+    @Test
+    void aResultTheFullDiskRefusesIsHeldSentAndWrittenOnceThereIsRoom() throws Exception {
+        try (SmallDisk disk = SmallDisk.mount(4)) {
+            ResultOutbox outbox = new ResultOutbox(disk.root().resolve("outbox"));
+            disk.fill();
+            outbox.put("u-1", result("u-1"));
+            assertThat(outbox.holds("u-1")).isTrue();
+            assertThat(outbox.pending()).extracting(ResultOutbox.Pending::envelope).containsExactly(result("u-1"));
+            assertThat(disk.root().resolve("outbox").resolve("u-1.result")).doesNotExist();
+
+            disk.free();
+            assertThat(outbox.pending()).extracting(ResultOutbox.Pending::envelope).containsExactly(result("u-1"));
+            assertThat(new ResultOutbox(disk.root().resolve("outbox")).pending()).as("on disk now")
+                    .extracting(ResultOutbox.Pending::envelope).containsExactly(result("u-1"));
+            outbox.remove(outbox.pending().get(0));
+            assertThat(outbox.pending()).isEmpty();
+            assertThat(outbox.holds("u-1")).isFalse();
+        }
+    }
+
+    @Test
+    void aHeldResultRefusedForGoodIsKeptAside() throws Exception {
+        try (SmallDisk disk = SmallDisk.mount(4)) {
+            ResultOutbox outbox = new ResultOutbox(disk.root().resolve("outbox"));
+            Files.createDirectories(disk.root().resolve("outbox").resolve("refused"));
+            disk.fill();
+            outbox.put("u-1", result("u-1"));
+            ResultOutbox.Pending held = outbox.pending().get(0);
+            disk.free();
+            outbox.refuse(held);
+            assertThat(outbox.pending()).isEmpty();
+            assertThat(disk.root().resolve("outbox").resolve("refused").resolve("u-1.result")).exists();
+        }
     }
 }
