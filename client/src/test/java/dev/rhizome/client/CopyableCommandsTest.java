@@ -60,6 +60,11 @@ class CopyableCommandsTest {
             CliRun renewed = CliRun.of(CliRun.shellWords(renew).toArray(String[]::new));
             assertThat(renewed.code()).as(renewed.out() + renewed.err()).isZero();
             assertThat(renewed.json().get("unit").getAsString()).isEqualTo(unit);
+
+            // a hint names the direction it knows, rather than a placeholder to fill in (it said `--direction D`)
+            JsonObject badFrom = CliRun.of("claim", "--direction", "d", "--from", "zzzz", "--json", "--coordinator",
+                    c.url(), "--data-dir", agent.toString()).failure(ExitCodes.USAGE, "bad_commit");
+            assertThat(badFrom.get("hint").getAsString()).contains("`rhizome tree --direction d`");
         }
     }
 }

@@ -107,6 +107,11 @@ public final class Research {
         }
     }
 
+    /** The tree command for the direction, named when known (the hint said `--direction D` for `claim --direction lr`). */
+    public static String treeCommand(String direction) {
+        return "`rhizome tree --direction " + (direction == null ? "D" : direction) + "`";
+    }
+
     /**
      * A full commit id for {@code id}: itself when it is 40 hex digits, else the one registered
      * experiment (or base) of the direction that starts with it. Unknown or ambiguous: an error.
@@ -118,7 +123,7 @@ public final class Research {
         }
         if (!lower.matches("[0-9a-f]{4,39}")) {
             throw new CommandException(ExitCodes.USAGE, "bad_commit", "'" + id + "' is not a commit id",
-                    "give 4 to 40 hex digits of a commit from `rhizome tree --direction D`");
+                    "give 4 to 40 hex digits of a commit from " + treeCommand(direction));
         }
         List<String> candidates;
         try {
@@ -134,7 +139,7 @@ public final class Research {
         if (matches.isEmpty()) {
             throw new CommandException(ExitCodes.USAGE, "unknown_commit", "no registered commit"
                     + (direction == null ? "" : " of direction " + direction) + " starts with " + id,
-                    "list the direction's commits with `rhizome tree --direction D`");
+                    "list the direction's commits with " + treeCommand(direction));
         }
         if (matches.size() > 1) {
             throw new CommandException(ExitCodes.USAGE, "ambiguous_commit", id + " matches " + matches.size()
