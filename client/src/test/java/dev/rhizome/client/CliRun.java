@@ -55,10 +55,10 @@ record CliRun(int code, String out, String err) {
     }
 
     /**
-     * A line of this JVM's own logging: in the tests, logback reads the coordinator test-jar's
-     * logback-test.xml, which logs to standard output (the command's logback.xml logs to standard
-     * error, and the fetch loggers only at ERROR: QuietClaimTest checks that in a real process),
-     * so a coordinator started here or a fetch's retries land among the command's answer.
+     * A line of this JVM's own logging. Run by `mvn test` alone (no package phase), the reactor
+     * puts the coordinator's whole test-classes on the classpath, logback-test.xml included, which
+     * logs to standard output, so a coordinator started here logs among the command's answer; with
+     * the packaged test-jar (`mvn verify`), logs go to standard error as in a real command.
      */
     static boolean isTestLog(String line) {
         return line.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} \\[[^\\]]+\\] (TRACE|DEBUG|INFO|WARN|ERROR) .*");
