@@ -48,7 +48,9 @@ import picocli.CommandLine.Command;
             "3:no work available (claim)",
             "4:refused by the coordinator",
             "5:coordinator unreachable",
-            "6:timed out waiting (wait, submit --wait)"
+            "6:timed out waiting (wait, submit --wait)",
+            "130:interrupted by Ctrl-C (SIGINT)",
+            "143:stopped by SIGTERM"
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

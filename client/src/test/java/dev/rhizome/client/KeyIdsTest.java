@@ -56,4 +56,18 @@ class KeyIdsTest {
             assertThat(seed.has("publisher")).as("the base64 field stays").isTrue();
         }
     }
+
+    @Test
+    void theDirectionListGivesWhoOpenedEachDirectionAsRhizomeIdPrintsIt() throws Exception {
+        // `opened_by` was base64 alone: KeyIds did not know it for a key
+        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            CliRun.openDirection(coordinator.url(), dir.resolve("operator"), dir.resolve("node"), "d");
+            CliRun list = CliRun.of("direction", "list", "--json", "--coordinator", coordinator.url(),
+                    "--data-dir", dir.resolve("agent").toString());
+            JsonObject direction = list.json().getAsJsonArray("directions").get(0).getAsJsonObject()
+                    .getAsJsonObject("direction");
+            assertThat(direction.get("opened_by_id").getAsString())
+                    .isEqualTo(IdentityStore.loadOrCreate(dir.resolve("operator")).publicId().toString());
+        }
+    }
 }

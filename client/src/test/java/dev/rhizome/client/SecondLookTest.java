@@ -103,18 +103,19 @@ class SecondLookTest {
     void submittingAUnitTwiceSaysItWasSubmittedNotToClaimIt() throws Exception {
         WorkUnit unit = WorkUnit.newBuilder().setId("u-1").setDirection("lr").build();
         ClaimFiles.save(dir, unit);
-        ClaimFiles.remove(dir, "u-1", List.of("53b56064549548b74b75b2ed966d82f9100022d0"));
+        ClaimFiles.remove(dir, unit, List.of("53b56064549548b74b75b2ed966d82f9100022d0"));
 
         assertThatThrownBy(() -> ClaimFiles.load(dir, "u-1"))
                 .isInstanceOfSatisfying(CommandException.class, e -> {
                     assertThat(e.error()).isEqualTo("already_submitted");
                     assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE);
                     assertThat(e.getMessage()).contains("already submitted").contains("53b5606454");
-                    assertThat(e.hint()).contains("--from 53b56064549548b74b75b2ed966d82f9100022d0");
+                    assertThat(e.hint()).contains("--from 53b56064549548b74b75b2ed966d82f9100022d0")
+                            .contains("--direction lr");  // it said "--direction D"
                 });
         // a unit given back with nothing leaves no such note: "claim it first" stays true there
         ClaimFiles.save(dir, unit.toBuilder().setId("u-2").build());
-        ClaimFiles.remove(dir, "u-2", List.of());
+        ClaimFiles.remove(dir, unit.toBuilder().setId("u-2").build(), List.of());
         assertThatThrownBy(() -> ClaimFiles.load(dir, "u-2")).hasMessageContaining("no claim of unit u-2");
     }
 

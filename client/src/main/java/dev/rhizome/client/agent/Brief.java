@@ -7,6 +7,7 @@ import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Problems;
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
@@ -124,6 +125,17 @@ public final class Brief {
         o.addProperty("notice", Untrusted.NOTICE);
         t.append("# Rhizome brief: direction ").append(direction).append(" (seed ").append(seedName).append(")\n\n");
         t.append("Generated ").append(Instant.now()).append(". ").append(Untrusted.NOTICE).append("\n\n");
+        // A closed direction hands out no work: an agent that read its brief without this went on
+        // to claim and got `no_work` with a retry time, as if it would reopen.
+        o.addProperty("closed", ds.getClosed());
+        if (ds.getClosed()) {
+            o.add("closed_reason", Untrusted.json("closure reason", ds.getClosedReason(), LINE_CHARS));
+            t.append("**This direction is closed**: it hands out no more work and takes no more experiments. "
+                    + "Pick an open one with `rhizome direction list`.\n\n")
+                    .append(Untrusted.fence("the operator's reason", ds.getClosedReason(), LINE_CHARS)).append('\n');
+        } else {
+            o.add("closed_reason", com.google.gson.JsonNull.INSTANCE);
+        }
         String about = ds.getDirection().getDescription();
         if (!about.isBlank()) {
             o.add("direction_description", Untrusted.json("direction description", about, LINE_CHARS));
@@ -329,7 +341,7 @@ public final class Brief {
                     .append(program.strip()).append("\n\n");
         }
 
-        JsonObject commands = commands(direction, unit, workspace);
+        JsonObject commands = commands(direction, unit, workspace, dataDir, client.url().toString());
         o.add("commands", commands);
         t.append("## Commands\n\n");
         commands.entrySet().forEach(e -> t.append("- ").append(e.getKey().replace('_', ' ')).append(": `")
@@ -337,17 +349,23 @@ public final class Brief {
         return new Brief(o, t.toString());
     }
 
-    private static JsonObject commands(String direction, WorkUnit unit, Path workspace) {
+    /**
+     * The commands as they run when copied: for a claimed unit, from any directory (the data
+     * directory that holds the claim and the coordinator that leased it are named, since a brief
+     * is read elsewhere than where the claim was made), with every path absolute and quoted.
+     */
+    private static JsonObject commands(String direction, WorkUnit unit, Path workspace, Path dataDir, String coordinator) {
+        String where = unit == null ? "" : " --data-dir " + Shell.quote(dataDir) + " --coordinator " + Shell.quote(coordinator);
         String unitId = unit == null ? "<unit>" : unit.getId();
-        String ws = workspace == null ? "<workspace>" : workspace.toString();
+        String ws = workspace == null ? "<workspace>" : Shell.quote(workspace);
         JsonObject c = new JsonObject();
         c.addProperty("read_papers", "rhizome papers --direction " + direction + " --search '<words>' --json");
         c.addProperty("see_the_tree", "rhizome tree --direction " + direction + " --json");
         c.addProperty("claim", "rhizome claim --direction " + direction + " --hypothesis '<one sentence>' --workspace <dir> --json");
         c.addProperty("claim_from_a_commit", "rhizome claim --direction " + direction + " --from <commit> --workspace <dir> --json");
-        c.addProperty("renew_the_lease", "rhizome renew --unit " + unitId + " --json");
-        c.addProperty("give_the_unit_back", "rhizome unclaim --unit " + unitId + " --json");
-        c.addProperty("submit_and_wait", "rhizome submit --unit " + unitId + " --workspace " + ws
+        c.addProperty("renew_the_lease", "rhizome renew --unit " + unitId + where + " --json");
+        c.addProperty("give_the_unit_back", "rhizome unclaim --unit " + unitId + where + " --json");
+        c.addProperty("submit_and_wait", "rhizome submit --unit " + unitId + " --workspace " + ws + where
                 + " --paper <finding.md> --wait --json");
         c.addProperty("wait_for_a_result", "rhizome wait --commit <commit> --json");
         return c;

@@ -19,6 +19,7 @@ public final class Papers {
         o.addProperty("id", p.id());
         o.addProperty("direction", paper.getDirection());
         o.addProperty("author", p.author().toString());
+        o.addProperty("author_id", p.author().toString());  // named as every other command names a key in hex
         o.addProperty("created_ms", paper.getCreatedMs());
         JsonArray commits = new JsonArray();
         paper.getCommitsList().forEach(commits::add);

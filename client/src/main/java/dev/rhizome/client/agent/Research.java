@@ -6,6 +6,7 @@ import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Problems;
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.node.NodeEndpoint;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
@@ -106,6 +107,11 @@ public final class Research {
         }
     }
 
+    /** The tree command for the direction, named when known (the hint said `--direction D` for `claim --direction lr`). */
+    public static String treeCommand(String direction) {
+        return "`rhizome tree --direction " + (direction == null ? "D" : direction) + "`";
+    }
+
     /**
      * A full commit id for {@code id}: itself when it is 40 hex digits, else the one registered
      * experiment (or base) of the direction that starts with it. Unknown or ambiguous: an error.
@@ -117,7 +123,7 @@ public final class Research {
         }
         if (!lower.matches("[0-9a-f]{4,39}")) {
             throw new CommandException(ExitCodes.USAGE, "bad_commit", "'" + id + "' is not a commit id",
-                    "give 4 to 40 hex digits of a commit from `rhizome tree --direction D`");
+                    "give 4 to 40 hex digits of a commit from " + treeCommand(direction));
         }
         List<String> candidates;
         try {
@@ -133,7 +139,7 @@ public final class Research {
         if (matches.isEmpty()) {
             throw new CommandException(ExitCodes.USAGE, "unknown_commit", "no registered commit"
                     + (direction == null ? "" : " of direction " + direction) + " starts with " + id,
-                    "list the direction's commits with `rhizome tree --direction D`");
+                    "list the direction's commits with " + treeCommand(direction));
         }
         if (matches.size() > 1) {
             throw new CommandException(ExitCodes.USAGE, "ambiguous_commit", id + " matches " + matches.size()
@@ -165,7 +171,7 @@ public final class Research {
                             ? "the nodes holding this commit did not answer (stopped?); the unit was reported unfetchable "
                                     + "and goes to another runner: claim again for another one"
                             : "the nodes holding this commit did not answer (stopped?): run `rhizome node --data-dir "
-                                    + dataDir + "` if this data directory holds it, retry later, or claim from another "
+                                    + Shell.quote(dataDir) + "` if this data directory holds it, retry later, or claim from another "
                                     + "commit (`rhizome claim --direction " + unit.getDirection()
                                     + " --from <commit>`, see `rhizome tree`)");
         } catch (IOException e) {
@@ -177,9 +183,27 @@ public final class Research {
         }
     }
 
+    /**
+     * Refuses a unit whose lease has run out, before anything is sent: `submit` always did; `renew`
+     * sent it and got the coordinator's "not leased to <key>" as {@code forbidden}, with a hint
+     * about seeds and directions, where the one thing to do is to claim again.
+     */
+    private static void requireLiveLease(WorkUnit unit) {
+        long now = System.currentTimeMillis();
+        if (unit.getLeaseDeadlineMs() < now) {
+            throw new CommandException(ExitCodes.REFUSED, "lease_expired", "the lease on unit " + unit.getId()
+                    + " ended " + (now - unit.getLeaseDeadlineMs()) / 1000 + " s ago, at "
+                    + java.time.Instant.ofEpochMilli(unit.getLeaseDeadlineMs()),
+                    "claim again (`rhizome claim --direction " + unit.getDirection() + " --from "
+                            + CommitId.abbreviate(unit.getCommit()) + "`), redo the change there and resubmit; "
+                            + "renew long work in time with `rhizome renew --unit " + unit.getId() + "`");
+        }
+    }
+
     /** Extends the unit's lease; returns the new deadline (epoch ms) and updates the saved claim. */
     public long renew(String unitId) {
         WorkUnit unit = load(unitId);
+        requireLiveLease(unit);
         try {
             long deadline = Long.parseLong(client.renewLease(LeaseRenewal.newBuilder().setWorkUnitId(unitId)
                     .setNode(client.identity().publicId().toByteString()).setTimeMs(System.currentTimeMillis())
@@ -222,19 +246,11 @@ public final class Research {
         if (unit.getKind() != WorkUnit.Kind.EXPLORE) {
             throw new CommandException(ExitCodes.USAGE, "unit " + unit.getId() + " is " + unit.getKind() + ", not EXPLORE");
         }
-        long now = System.currentTimeMillis();
-        if (unit.getLeaseDeadlineMs() < now) {
-            throw new CommandException(ExitCodes.REFUSED, "lease_expired", "the lease on unit " + unit.getId()
-                    + " ended " + (now - unit.getLeaseDeadlineMs()) / 1000 + " s ago, at "
-                    + java.time.Instant.ofEpochMilli(unit.getLeaseDeadlineMs()),
-                    "claim again (`rhizome claim --direction " + unit.getDirection() + " --from "
-                            + CommitId.abbreviate(unit.getCommit()) + "`), redo the change there and resubmit; "
-                            + "renew long work in time with `rhizome renew --unit " + unit.getId() + "`");
-        }
+        requireLiveLease(unit);
         checkPaper(paperText);
         NodeEndpoint node = Announce.servingNode(dataDir).orElseThrow(() -> new CommandException(ExitCodes.FAILED,
                 "no_node", "no node is serving " + dataDir,
-                "start `rhizome node --data-dir " + dataDir + "` so peers can fetch your commit"));
+                "start `rhizome node --data-dir " + Shell.quote(dataDir) + "` so peers can fetch your commit"));
         Head head = head(workspace);
         if (head.commit().equals(unit.getCommit())) {
             throw new CommandException(ExitCodes.USAGE, "nothing_to_submit", "HEAD is the unit's base commit "
@@ -337,7 +353,7 @@ public final class Research {
     private void close(WorkUnit unit, List<String> commits, Closing closing) {
         try {
             closing.send();
-            ClaimFiles.remove(dataDir, unit.getId(), commits);
+            ClaimFiles.remove(dataDir, unit, commits);
         } catch (CoordinatorException e) {
             if (!e.isRefusal()) {
                 throw Coordinators.failure(e);

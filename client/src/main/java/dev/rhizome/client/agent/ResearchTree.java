@@ -73,7 +73,7 @@ public final class ResearchTree {
             boolean deadEnd = e != null && !adopted.contains(c) && !parents.contains(c) && (worse || failed);
             nodes.put(c, new Node(c, parent, e == null ? "" : e.getSecondParent(), metric, m == null ? 0 : m.getReplicas(),
                     adopted.contains(c), c.equals(frontier), deadEnd, status,
-                    e == null || e.getProposer().isEmpty() ? "" : PublicId.of(e.getProposer()).shortForm(),
+                    e == null || e.getProposer().isEmpty() ? "" : PublicId.of(e.getProposer()).toString(),
                     e == null ? "base of " + direction : e.getDescription()));
             if (e != null) {
                 children.computeIfAbsent(parent, k -> new ArrayList<>()).add(c);
@@ -120,7 +120,10 @@ public final class ResearchTree {
             j.addProperty("frontier", n.frontier());
             j.addProperty("dead_end", n.deadEnd());
             j.addProperty("status", n.status().isEmpty() ? null : n.status());
-            j.addProperty("proposer", n.proposer().isEmpty() ? null : n.proposer());
+            // `proposer` stays the short form it always was (a contract); `proposer_id` is the whole
+            // key, as every other command gives it, which `ban --key` takes and `results` can be matched by
+            j.addProperty("proposer", n.proposer().isEmpty() ? null : n.proposer().substring(0, 12));
+            j.addProperty("proposer_id", n.proposer().isEmpty() ? null : n.proposer());
             j.add("description", Untrusted.json("experiment description", n.description(), 300));
             arr.add(j);
         }

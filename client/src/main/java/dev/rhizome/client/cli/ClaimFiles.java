@@ -6,6 +6,7 @@ import dev.rhizome.protocol.files.DurableFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /** Units an agent claimed, kept in the data directory so `submit` knows what it answers. */
 public final class ClaimFiles {
@@ -33,17 +34,20 @@ public final class ClaimFiles {
         if (!Files.exists(f) && Files.isRegularFile(done)) {
             // The usual way here: `submit` run a second time in the same workspace. "Claim it
             // first" would be wrong (it was claimed, and its experiment went in).
-            String commits = Files.readString(done).strip();
+            List<String> lines = Files.readAllLines(done);
+            String commits = lines.isEmpty() ? "" : lines.get(0).strip();
             throw new CommandException(ExitCodes.USAGE, "already_submitted", "unit " + unitId
                     + " was already submitted (commit " + commits + "); its lease is closed",
-                    "to go on from there, claim again: `rhizome claim --direction D --from "
+                    "to go on from there, claim again: `rhizome claim --direction " + direction(lines) + " --from "
                             + commits.split(" ")[0] + " --workspace NEW_DIR` (and `rhizome wait --commit "
                             + commits.split(" ")[0] + "` for its outcome)");
         }
-        if (!Files.exists(f) && Files.isRegularFile(f.resolveSibling(unitId + ".given-back"))) {
+        Path givenBack = f.resolveSibling(unitId + ".given-back");
+        if (!Files.exists(f) && Files.isRegularFile(givenBack)) {
             throw new CommandException(ExitCodes.USAGE, "usage", "unit " + unitId + " was given back with "
-                    + "`rhizome unclaim`; its lease is closed", "claim a new unit: `rhizome claim --direction D "
-                    + "--workspace NEW_DIR` (`rhizome direction list` shows the directions)");
+                    + "`rhizome unclaim`; its lease is closed", "claim a new unit: `rhizome claim --direction "
+                    + direction(Files.readAllLines(givenBack)) + " --workspace NEW_DIR` (`rhizome direction list` "
+                    + "shows the directions)");
         }
         if (!Files.exists(f)) {
             throw new CommandException(ExitCodes.USAGE, "usage", "no claim of unit " + unitId + " in " + dataDir
@@ -59,26 +63,39 @@ public final class ClaimFiles {
         }
     }
 
+    private static final String DIRECTION = "direction=";
+
+    /** The unit's direction as its marker recorded it, or D where a marker from before kept none. */
+    private static String direction(List<String> markerLines) {
+        return markerLines.stream().filter(l -> l.startsWith(DIRECTION)).map(l -> l.substring(DIRECTION.length()).strip())
+                .filter(d -> d.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,63}")).findFirst().orElse("D");
+    }
+
     public static void remove(Path dataDir, String unitId) throws IOException {
         Files.deleteIfExists(file(dataDir, unitId));
     }
 
     /** Forgets a claim given back by `unclaim`, remembering that, so a later `submit` or `renew` is told so. */
-    public static void givenBack(Path dataDir, String unitId) throws IOException {
-        Path f = file(dataDir, unitId);
+    public static void givenBack(Path dataDir, WorkUnit unit) throws IOException {
+        Path f = file(dataDir, unit.getId());
         Files.createDirectories(f.getParent());
-        DurableFiles.replace(f.resolveSibling(unitId + ".given-back"),
-                "given back by `rhizome unclaim`\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        DurableFiles.replace(f.resolveSibling(unit.getId() + ".given-back"), ("given back by `rhizome unclaim`\n"
+                + DIRECTION + unit.getDirection() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
         Files.deleteIfExists(f);
     }
 
-    /** Forgets a claim whose unit ended with these commits, remembering them so a second submit is told so. */
-    public static void remove(Path dataDir, String unitId, java.util.List<String> commits) throws IOException {
-        Path f = file(dataDir, unitId);
+    /**
+     * Forgets a claim whose unit ended with these commits, remembering them and the unit's
+     * direction (the hint to go on from there names it: it said "--direction D") so a second
+     * submit is told so.
+     */
+    public static void remove(Path dataDir, WorkUnit unit, List<String> commits) throws IOException {
+        Path f = file(dataDir, unit.getId());
         if (!commits.isEmpty()) {
             Files.createDirectories(f.getParent());
-            DurableFiles.replace(f.resolveSibling(unitId + ".submitted"),
-                    (String.join(" ", commits) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            DurableFiles.replace(f.resolveSibling(unit.getId() + ".submitted"), (String.join(" ", commits) + "\n"
+                    + (unit.getDirection().isEmpty() ? "" : DIRECTION + unit.getDirection() + "\n"))
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
         Files.deleteIfExists(f);
     }

@@ -78,6 +78,11 @@ public final class Coordinators {
             + "then `rhizome direction open --seed tiny-lm --name NAME` (README.md, \"Running a network by hand\"); "
             + "`rhizome direction list` shows what is open";
 
+    /** What to do when the coordinator will not let this key do something. */
+    static final String FORBIDDEN_HINT = "the key of this --data-dir (`rhizome id` prints it) may not do this: a unit "
+            + "leased to another key (or whose lease ran out) needs a new claim; seeds, directions and bans need the "
+            + "--data-dir of one of the coordinator's operators; a banned key stays refused (the message gives the operator's reason)";
+
     /** Maps a coordinator failure to the exit code that says what kind it was, and an error name. */
     public static CommandException failure(CoordinatorException e) {
         if (e.status() == 0) {
@@ -96,9 +101,14 @@ public final class Coordinators {
             case LEASE_EXPIRED -> new CommandException(ExitCodes.REFUSED, "lease_expired", message,
                     "claim again (`rhizome claim --direction D --from <commit>`) and resubmit; "
                             + "renew long work with `rhizome renew --unit U`");
-            case FORBIDDEN -> new CommandException(ExitCodes.REFUSED, "forbidden", message, "");
-            case CONFLICT -> new CommandException(ExitCodes.REFUSED, "conflict", message, "");
-            case BAD_REQUEST -> new CommandException(ExitCodes.REFUSED, "bad_request", message, "");
+            // each kind says what to do about it: the one hint for all ("`rhizome seed list` and
+            // `rhizome direction list` show what it has") told a banned key or a non-operator nothing
+            case FORBIDDEN -> new CommandException(ExitCodes.REFUSED, "forbidden", message, FORBIDDEN_HINT);
+            case CONFLICT -> new CommandException(ExitCodes.REFUSED, "conflict", message,
+                    "the coordinator already holds something else under that name or for that unit (the message "
+                            + "says what): pick another name, or claim again for a fresh unit");
+            case BAD_REQUEST -> new CommandException(ExitCodes.REFUSED, "bad_request", message,
+                    "the message names what the coordinator found wrong with the request: change that and run it again");
             default -> new CommandException(ExitCodes.REFUSED, "refused", message, "");
         };
     }

@@ -17,11 +17,11 @@ public final class DataDirOption {
 
     public Path path() {
         if (dataDir != null) {
-            return dataDir.toAbsolutePath();
+            return dataDir.toAbsolutePath().normalize();  // "./n1/" named as /x/./n1 in messages
         }
         String env = System.getenv("RHIZOME_DATA_DIR");
         if (env != null && !env.isBlank()) {
-            return Path.of(env).toAbsolutePath();
+            return Path.of(env).toAbsolutePath().normalize();
         }
         if (fallback != null) {
             return fallback;

@@ -45,6 +45,15 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
                     + "--coordinator http://HOST:PORT (or set RHIZOME_COORDINATOR), or start one there with "
                     + "`rhizome coordinator`");
         }
+        if (ce.exitCode() == ExitCodes.UNREACHABLE && namesNoCoordinatorItself(parseResult)) {
+            CommandException told = ce;
+            ce = claimOf(parseResult).filter(c -> told.getMessage().contains(c.coordinator()))
+                    .map(c -> new CommandException(told.exitCode(), told.error(), told.getMessage(), "the coordinator "
+                            + c.coordinator() + " is the one this workspace's claim recorded (" + c.unitId() + ", in "
+                            + ".git/rhizome-claim): start it again there, or, if it moved, pass --coordinator "
+                            + "http://HOST:PORT (a new coordinator does not know this claim: then claim again)"))
+                    .orElse(ce);
+        }
         // The message may quote the coordinator's words, and those quote what was sent (Output)
         commandLine.getErr().println(dev.rhizome.protocol.Printable.shown("rhizome: " + ce.getMessage()
                 + (ce.hint().isEmpty() ? "" : " (" + ce.hint() + ")")));
@@ -187,13 +196,28 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
 
     /** Whether nothing named a coordinator: no --coordinator, no RHIZOME_COORDINATOR, no workspace claim here. */
     private static boolean namesNoCoordinator(ParseResult parseResult) {
+        return namesNoCoordinatorItself(parseResult) && WorkspaceClaim.ofWorkingDirectory().isEmpty();
+    }
+
+    /** Whether the user named no coordinator (no --coordinator, no RHIZOME_COORDINATOR): a default or a claim's was used. */
+    private static boolean namesNoCoordinatorItself(ParseResult parseResult) {
         for (ParseResult p = parseResult; p != null; p = p.hasSubcommand() ? p.subcommand() : null) {
             if (p.hasMatchedOption("--coordinator")) {
                 return false;
             }
         }
         String env = System.getenv("RHIZOME_COORDINATOR");
-        return (env == null || env.isBlank()) && WorkspaceClaim.ofWorkingDirectory().isEmpty();
+        return env == null || env.isBlank();
+    }
+
+    /** The claim of the workspace the command named (--workspace) or runs in, whose coordinator it then used. */
+    private static java.util.Optional<WorkspaceClaim> claimOf(ParseResult parseResult) {
+        for (ParseResult p = parseResult; p != null; p = p.hasSubcommand() ? p.subcommand() : null) {
+            if (p.hasMatchedOption("--workspace") && p.matchedOptionValue("--workspace", null) instanceof java.nio.file.Path w) {
+                return WorkspaceClaim.read(w);
+            }
+        }
+        return WorkspaceClaim.ofWorkingDirectory();
     }
 
     static boolean wantsJson(ParseResult parseResult) {

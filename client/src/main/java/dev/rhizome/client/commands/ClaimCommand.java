@@ -14,6 +14,7 @@ import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Interrupts;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.Problems;
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.proto.v1.ClaimResponse;
@@ -193,7 +194,7 @@ public final class ClaimCommand implements Callable<Integer> {
             }
             if (workspace != null) {
                 out.line("workspace: " + workspace.toAbsolutePath() + " (commit your change, then `rhizome submit --unit "
-                        + unit.getId() + " --workspace " + workspace + " --wait`; or give it back: `rhizome unclaim --unit "
+                        + unit.getId() + " --workspace " + Shell.quote(workspace) + " --wait`; or give it back: `rhizome unclaim --unit "
                         + unit.getId() + "`)");
             }
             if (brief != null) {

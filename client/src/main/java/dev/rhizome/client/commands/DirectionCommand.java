@@ -33,7 +33,7 @@ public final class DirectionCommand {
         CoordinatorOption coordinator;
         @Option(names = "--seed", required = true, description = "Seed name.", paramLabel = "SEED")
         String seed;
-        @Option(names = "--name", required = true, description = "Direction name (letters, digits, - and _).", paramLabel = "NAME")
+        @Option(names = "--name", required = true, description = "Direction name: 1-64 ASCII letters, digits, - and _.", paramLabel = "NAME")
         String name;
         @Option(names = "--base", description = "Commit to start from (default: the seed's commit).", paramLabel = "COMMIT")
         String base;
@@ -47,7 +47,9 @@ public final class DirectionCommand {
         @Override
         public Integer call() {
             if (!name.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,63}")) {
-                throw new CommandException(ExitCodes.USAGE, "--name must be 1-64 letters, digits, '-' or '_': " + name);
+                // "letters" read as any letter: a name like "lérning" was refused without saying why
+                throw new CommandException(ExitCodes.USAGE, "--name must be 1-64 ASCII letters (a-z, A-Z), digits, '-' "
+                        + "or '_', starting with a letter or digit: " + name);
             }
             CoordinatorClient client = Coordinators.client(coordinator, dataDir);
             try {

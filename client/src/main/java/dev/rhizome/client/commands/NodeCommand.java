@@ -6,6 +6,7 @@ import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Problems;
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
 import dev.rhizome.node.NodeLayout;
@@ -268,7 +269,7 @@ public final class NodeCommand implements Callable<Integer> {
         @Mixin
         DataDirOption dataDir;
 
-        @Option(names = "--json", description = "Print the node's JSON answer as is.")
+        @Option(names = "--json", description = "Print the node's JSON answer (its key also as node_id).")
         boolean json;
 
         abstract String request();
@@ -286,14 +287,18 @@ public final class NodeCommand implements Callable<Integer> {
                 throw new CommandException(ExitCodes.FAILED, noNode ? "no_node" : "failed",
                         noNode && Files.exists(socket) ? "no node is running on " + dataDir.path()
                                 + " (its control socket " + socket + " is left from one that stopped)" : e.getMessage(),
-                        noNode ? "start one with `rhizome node --data-dir " + dataDir.path()
+                        noNode ? "start one with `rhizome node --data-dir " + Shell.quote(dataDir.path())
                                 + "`, or pass the --data-dir of the node you mean" : "");
             }
             var parsed = com.google.gson.JsonParser.parseString(answer).getAsJsonObject();
             if (parsed.has("error")) {
                 throw new CommandException(ExitCodes.FAILED, parsed.get("error").getAsString());
             }
-            System.out.println(json ? answer : NodeStatusText.render(parsed));
+            if (json && parsed.has("node") && !parsed.has("node_id")) {
+                // the node's `node` is hex already; `node_id` is the name every other answer gives a node's key
+                parsed.add("node_id", parsed.get("node"));
+            }
+            System.out.println(json ? parsed.toString() : NodeStatusText.render(parsed));
             return ExitCodes.OK;
         }
     }

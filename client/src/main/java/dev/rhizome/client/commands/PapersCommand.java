@@ -45,7 +45,8 @@ public final class PapersCommand implements Callable<Integer> {
     public Integer call() {
         if (commit != null && !commit.toLowerCase(java.util.Locale.ROOT).matches("[0-9a-f]{4,40}")) {
             throw new CommandException(ExitCodes.USAGE, "bad_commit", "--commit '" + commit + "' is not a commit id",
-                    "give 4 to 40 hex digits of a commit from `rhizome tree --direction D`");
+                    "give 4 to 40 hex digits of a commit from "
+                            + dev.rhizome.client.agent.Research.treeCommand(direction));
         }
         var envelopes = Coordinators.read(coordinator, dataDir, c -> {
             if (direction != null) {

@@ -8,6 +8,7 @@ import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.node.NodeEndpoint;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
@@ -88,7 +89,7 @@ public final class SeedCommand {
                     Announce.inventory(client, repo, node.get());
                 } else {
                     System.err.println("note: no node is running on " + dataDir.path()
-                            + "; start `rhizome node --data-dir " + dataDir.path() + "` so peers can fetch the seed");
+                            + "; start `rhizome node --data-dir " + Shell.quote(dataDir.path()) + "` so peers can fetch the seed");
                 }
             } catch (ManifestException e) {
                 throw new CommandException(ExitCodes.FAILED, "failed", e.getMessage(), MANIFEST_HINT);

@@ -44,7 +44,7 @@ public final class UnclaimCommand implements Callable<Integer> {
         // a refusal (the lease ran out, or the unit was closed) ends in the same place: not leased to you
         research.release(unit, List.of());
         try {
-            ClaimFiles.givenBack(dataDir.path(), unitId);
+            ClaimFiles.givenBack(dataDir.path(), unit);
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, "failed", "the unit was given back, but its claim in "
                     + dataDir.path() + " could not be removed: " + e.getMessage(), "remove " + dataDir.path()

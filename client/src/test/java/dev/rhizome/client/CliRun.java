@@ -1,0 +1,113 @@
+package dev.rhizome.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.rhizome.node.NodeLayout;
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.ops.seed.SeedPublisher;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.protocol.identity.IdentityStore;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import picocli.CommandLine;
+
+/**
+ * One run of the real `rhizome` command in this JVM, as an agent sees it: the exit code, standard
+ * output (where the answer goes) and standard error (where notes and progress go), both captured.
+ */
+record CliRun(int code, String out, String err) {
+    static CliRun of(String... args) {
+        CommandLine cli = Main.commandLine();
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err));
+        PrintStream savedOut = System.out;
+        PrintStream savedErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        try {
+            int code = cli.execute(args);
+            cli.getErr().flush();
+            return new CliRun(code, out.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8) + err);
+        } finally {
+            System.setOut(savedOut);
+            System.setErr(savedErr);
+        }
+    }
+
+    /** The one JSON object standard output must hold. */
+    JsonObject json() {
+        List<String> lines = out.lines().filter(l -> !l.isBlank()).filter(l -> !isTestLog(l)).toList();
+        assertThat(lines).as("one JSON object on standard output; stderr: " + err).hasSize(1);
+        return JsonParser.parseString(lines.get(0)).getAsJsonObject();
+    }
+
+    /**
+     * A line of this JVM's own logging. Run by `mvn test` alone (no package phase), the reactor
+     * puts the coordinator's whole test-classes on the classpath, logback-test.xml included, which
+     * logs to standard output, so a coordinator started here logs among the command's answer; with
+     * the packaged test-jar (`mvn verify`), logs go to standard error as in a real command.
+     */
+    static boolean isTestLog(String line) {
+        return line.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} \\[[^\\]]+\\] (TRACE|DEBUG|INFO|WARN|ERROR) .*");
+    }
+
+    /** A failure with this exit code and error name, whose hint says what to do. */
+    JsonObject failure(int exitCode, String error) {
+        assertThat(code).as(out + err).isEqualTo(exitCode);
+        JsonObject o = json();
+        assertThat(o.get("error").getAsString()).as(o.toString()).isEqualTo(error);
+        assertThat(o.get("hint").getAsString()).isNotBlank();
+        return o;
+    }
+
+    /** Publishes the slow test seed from {@code nodeDir}'s repository and opens a direction on it; returns the seed's commit. */
+    static String openDirection(String coordinatorUrl, Path operatorDir, Path nodeDir, String name) throws Exception {
+        CoordinatorClient operator = new CoordinatorClient(coordinatorUrl, IdentityStore.loadOrCreate(operatorDir));
+        Files.createDirectories(nodeDir);
+        String commit;
+        try (NodeRepository repo = NodeRepository.open(new NodeLayout(nodeDir).repository())) {
+            commit = SeedPublisher.publish(repo, TestNetwork.slowSeed(1, 60), operator, Clock.systemUTC()).getCommit();
+        }
+        operator.openDirection(Direction.newBuilder().setName(name).setSeed("slow").setBaseCommit(commit)
+                .setOpenedBy(operator.identity().publicId().toByteString()).setOpenedMs(System.currentTimeMillis())
+                .build());
+        return commit;
+    }
+
+    /** The words a POSIX shell makes of a printed command: what the user gets by copying it. */
+    static List<String> shellWords(String command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("/bin/sh", "-c", "set -- " + command + "; printf '%s\\n' \"$@\"")
+                .redirectErrorStream(true).start();
+        String words = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(command + ": " + words).isZero();
+        return words.lines().toList();
+    }
+
+    /** The value that follows {@code flag} in a printed command, as the shell reads it. */
+    static String flagValue(String command, String flag) throws IOException, InterruptedException {
+        List<String> words = shellWords(command);
+        int at = words.indexOf(flag);
+        assertThat(at).as(flag + " in " + words).isNotNegative();
+        return words.get(at + 1);
+    }
+
+    /** The first command between backticks in a text, without its `rhizome`. */
+    static String firstCommand(String text) {
+        int start = text.indexOf("`rhizome ");
+        assertThat(start).as("a command in: " + text).isNotNegative();
+        return text.substring(start + "`rhizome ".length(), text.indexOf('`', start + 1));
+    }
+}

@@ -1,0 +1,88 @@
+package dev.rhizome.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import dev.rhizome.client.cli.ClaimFiles;
+import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.coordinator.Coordinator;
+import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.identity.IdentityStore;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What an agent is told when the network has moved on without it: a lease that ran out, a
+ * direction an operator closed, a key an operator banned, a workspace whose coordinator is gone. Each answer names what happened and the
+ * one next step, not a generic hint about seeds and directions.
+ */
+class LeaseAndClosureTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void renewingALeaseThatRanOutIsLeaseExpiredWithTheClaimAgainStep() throws Exception {
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            String agent = dir.resolve("agent").toString();
+            CliRun.openDirection(c.url(), dir.resolve("op"), dir.resolve("node"), "d");
+            CliRun claim = CliRun.of("claim", "--direction", "d", "--json", "--coordinator", c.url(), "--data-dir", agent);
+            assertThat(claim.code()).as(claim.err()).isZero();
+            String unitId = claim.json().getAsJsonObject("unit").get("id").getAsString();
+            // the deadline as the claim recorded it, moved into the past (as after a long night)
+            WorkUnit unit = ClaimFiles.load(Path.of(agent), unitId);
+            ClaimFiles.save(Path.of(agent), unit.toBuilder().setLeaseDeadlineMs(System.currentTimeMillis() - 60_000).build());
+
+            JsonObject renew = CliRun.of("renew", "--unit", unitId, "--json", "--coordinator", c.url(), "--data-dir", agent)
+                    .failure(ExitCodes.REFUSED, "lease_expired");
+            assertThat(renew.get("hint").getAsString()).contains("rhizome claim --direction d");
+        }
+    }
+
+    @Test
+    void theBriefOfAClosedDirectionSaysItIsClosedAndABannedKeyIsToldWhy() throws Exception {
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            String op = dir.resolve("op").toString();
+            String agent = dir.resolve("agent").toString();
+            CliRun.openDirection(c.url(), dir.resolve("op"), dir.resolve("node"), "d");
+            assertThat(CliRun.of("brief", "--direction", "d", "--json", "--coordinator", c.url(), "--data-dir", agent)
+                    .json().get("closed").getAsBoolean()).isFalse();
+            CliRun close = CliRun.of("direction", "close", "--name", "d", "--reason", "done here", "--json",
+                    "--coordinator", c.url(), "--data-dir", op);
+            assertThat(close.code()).as(close.err()).isZero();
+
+            CliRun brief = CliRun.of("brief", "--direction", "d", "--json", "--coordinator", c.url(), "--data-dir", agent);
+            assertThat(brief.json().get("closed").getAsBoolean()).isTrue();
+            assertThat(brief.json().getAsJsonObject("closed_reason").get("text").getAsString()).isEqualTo("done here");
+            assertThat(CliRun.of("brief", "--direction", "d", "--coordinator", c.url(), "--data-dir", agent).out())
+                    .contains("This direction is closed");
+
+            String banned = IdentityStore.loadOrCreate(Path.of(agent)).publicId().toString();
+            CliRun ban = CliRun.of("ban", "--key", banned, "--reason", "spam", "--json", "--coordinator", c.url(),
+                    "--data-dir", op);
+            assertThat(ban.code()).as(ban.err()).isZero();
+            JsonObject refused = CliRun.of("claim", "--json", "--coordinator", c.url(), "--data-dir", agent)
+                    .failure(ExitCodes.REFUSED, "forbidden");
+            assertThat(refused.get("message").getAsString()).contains("spam");
+            assertThat(refused.get("hint").getAsString()).contains("banned").doesNotContain("rhizome seed list");
+        }
+    }
+
+    @Test
+    void aWorkspaceWhoseCoordinatorIsGoneSaysTheURLCameFromItsClaim() throws Exception {
+        // the hint was "start the coordinator or pass --coordinator URL", with no word of where the URL came from
+        Path ws = java.nio.file.Files.createDirectories(dir.resolve("ws").resolve(".git")).getParent();
+        new dev.rhizome.client.cli.WorkspaceClaim("u-1", dir.resolve("agent"), "http://127.0.0.1:1").write(ws);
+        ProcessBuilder b = new ProcessBuilder(TestNetwork.launcher("status", "--json")).directory(ws.toFile())
+                .redirectError(dir.resolve("err.txt").toFile());
+        b.environment().remove("RHIZOME_COORDINATOR");
+        b.environment().remove("RHIZOME_DATA_DIR");
+        Process p = b.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isEqualTo(ExitCodes.UNREACHABLE);
+        JsonObject o = com.google.gson.JsonParser.parseString(out.strip()).getAsJsonObject();
+        assertThat(o.get("hint").getAsString()).contains(".git/rhizome-claim").contains("--coordinator");
+    }
+}
