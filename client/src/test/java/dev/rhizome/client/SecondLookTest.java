@@ -4,18 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.rhizome.client.cli.ClaimFiles;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.IdentityStore;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -23,7 +17,6 @@ import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * A second pass as a new user, from the README alone: what was still confusing after the first
@@ -34,31 +27,11 @@ class SecondLookTest {
     @TempDir
     Path dir;
 
-    private record Run(int code, String out, String err) {
-        JsonObject json() {
-            List<String> lines = out.lines().filter(l -> !l.isBlank()).toList();
-            assertThat(lines).as("one JSON object on standard output; stderr: " + err).hasSize(1);
-            return JsonParser.parseString(lines.get(0)).getAsJsonObject();
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
-    private static Run run(String... args) {
-        CommandLine cli = Main.commandLine();
-        StringWriter err = new StringWriter();
-        cli.setErr(new PrintWriter(err));
-        PrintStream savedOut = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true));
-        try {
-            int code = cli.execute(args);
-            cli.getErr().flush();
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
-        } finally {
-            System.setOut(savedOut);
-        }
-    }
-
-    private static void assertFailure(Run run, int code, String error, String inMessage) {
+    private static void assertFailure(CliRun run, int code, String error, String inMessage) {
         assertThat(run.code()).as(run.err()).isEqualTo(code);
         JsonObject o = run.json();
         assertThat(o.get("error").getAsString()).isEqualTo(error);
@@ -68,18 +41,18 @@ class SecondLookTest {
 
     @Test
     void aMisspeltCommandIsNamedWithTheCommandsThereAre() {
-        Run top = run("breif", "--json");
+        CliRun top = run("breif", "--json");
         assertFailure(top, ExitCodes.USAGE, "usage", "'breif' is not a command of `rhizome`");
         assertThat(top.json().get("message").getAsString()).contains("brief").doesNotContain("Unmatched");
 
-        Run sub = run("seed", "publsh", "--json");
+        CliRun sub = run("seed", "publsh", "--json");
         assertFailure(sub, ExitCodes.USAGE, "usage", "'publsh' is not a command of `rhizome seed`");
         assertThat(sub.json().get("message").getAsString()).contains("publish, list");
     }
 
     @Test
     void aValueWithoutItsFlagSaysTheCommandTakesOptions() {
-        Run claim = run("claim", "lr", "--json");
+        CliRun claim = run("claim", "lr", "--json");
         assertFailure(claim, ExitCodes.USAGE, "usage", "unexpected argument 'lr'");
         assertThat(claim.json().get("message").getAsString()).contains("options only");
     }
@@ -94,7 +67,7 @@ class SecondLookTest {
         Path key = data.resolve(IdentityStore.FILE_NAME);
         Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.write(key, new byte[] {(byte) 0xc3, 0x28, 1, 2, 3});
-        Run garbage = run("id", "--json", "--data-dir", data.toString());
+        CliRun garbage = run("id", "--json", "--data-dir", data.toString());
         assertFailure(garbage, ExitCodes.FAILED, "failed", "not a rhizome identity key");
         assertThat(garbage.json().get("message").getAsString()).contains(key.toString()).doesNotContain("UTF-8");
     }
@@ -122,7 +95,7 @@ class SecondLookTest {
     @Test
     void aSeedDirectoryWithoutItsManifestIsNamed() throws Exception {
         Path empty = Files.createDirectories(dir.resolve("myseed"));
-        Run publish = run("seed", "publish", "--json", "--dir", empty.toString(), "--data-dir", dir.resolve("n").toString(),
+        CliRun publish = run("seed", "publish", "--json", "--dir", empty.toString(), "--data-dir", dir.resolve("n").toString(),
                 "--coordinator", "http://127.0.0.1:1");
         assertFailure(publish, ExitCodes.FAILED, "failed", empty + " has no rhizome.json");
     }
@@ -132,11 +105,11 @@ class SecondLookTest {
         Identity key = Identity.generate();
         String base64 = Base64.getEncoder().encodeToString(key.publicId().toByteString().toByteArray());
         // refused only by the coordinator (nothing listens on port 1): the key itself was understood
-        Run ban = run("ban", "--json", "--key", base64, "--data-dir", dir.resolve("op").toString(),
+        CliRun ban = run("ban", "--json", "--key", base64, "--data-dir", dir.resolve("op").toString(),
                 "--coordinator", "http://127.0.0.1:1");
         assertFailure(ban, ExitCodes.UNREACHABLE, "unreachable", "connection refused");
 
-        Run bad = run("ban", "--json", "--key", "not-a-key", "--data-dir", dir.resolve("op").toString(),
+        CliRun bad = run("ban", "--json", "--key", "not-a-key", "--data-dir", dir.resolve("op").toString(),
                 "--coordinator", "http://127.0.0.1:1");
         assertFailure(bad, ExitCodes.USAGE, "usage", "64 hex digits");
         assertThat(bad.json().get("hint").getAsString()).contains("runner_id");
