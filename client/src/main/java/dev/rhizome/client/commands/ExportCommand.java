@@ -28,6 +28,18 @@ public final class ExportCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    /** The envelopes written so far, on standard error at most once a second: a long trail takes minutes. */
+    private static AuditExport.Progress everySecond() {
+        long[] shownAt = {System.nanoTime()};
+        return count -> {
+            long now = System.nanoTime();
+            if (now - shownAt[0] >= 1_000_000_000L) {
+                shownAt[0] = now;
+                System.err.println("  " + count + " signed envelopes written ...");
+            }
+        };
+    }
+
     @Override
     public Integer call() {
         Output o = new Output(System.out);
@@ -42,7 +54,7 @@ public final class ExportCommand implements Callable<Integer> {
         System.err.println("exporting the audit trail of " + base + " ...");
         AuditExport.Summary s;
         try {
-            s = AuditExport.export(base, out, System.currentTimeMillis());
+            s = AuditExport.export(base, out, System.currentTimeMillis(), everySecond());
         } catch (AuditExport.NotACoordinatorException e) {
             throw new CommandException(ExitCodes.UNREACHABLE, "unreachable", "export failed: " + e.getMessage(),
                     "pass the coordinator's URL with --coordinator (or set RHIZOME_COORDINATOR)");

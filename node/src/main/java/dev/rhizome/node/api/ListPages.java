@@ -24,30 +24,49 @@ public final class ListPages {
     private ListPages() {
     }
 
+    /** What is done with each page as it arrives. */
+    @FunctionalInterface
+    public interface Each<T extends Message, E extends Exception> {
+        void accept(T page) throws E;
+    }
+
     /**
      * @param repeated the failure for a coordinator that hands back the cursor it was given
      *                 (which would otherwise be read forever)
      */
     public static <T extends Message, E extends Exception> T readAll(Page<T, E> page, Function<String, E> repeated)
             throws E {
-        Message.Builder all = null;
+        Message.Builder[] all = {null};
+        forEach(page, repeated, answer -> {
+            if (all[0] == null) {
+                all[0] = answer.toBuilder();
+            } else {
+                all[0].mergeFrom(answer);
+            }
+        });
+        FieldDescriptor nextField = all[0].getDescriptorForType().findFieldByName("next");
+        if (nextField != null) {
+            all[0].clearField(nextField);
+        }
+        @SuppressWarnings("unchecked")
+        T whole = (T) all[0].build();
+        return whole;
+    }
+
+    /**
+     * Hands each page of the list to {@code each} as it arrives, in order, so that a reader of a
+     * long list (the audit trail) holds one page at a time rather than the whole list.
+     */
+    public static <T extends Message, E extends Exception> void forEach(Page<T, E> page, Function<String, E> repeated,
+            Each<T, E> each) throws E {
         String after = "";
         while (true) {
             T answer = page.after(after);
             FieldDescriptor nextField = answer.getDescriptorForType().findFieldByName("next");
             String next = nextField == null ? "" : (String) answer.getField(nextField);
-            if (all == null) {
-                all = answer.toBuilder();
-            } else {
-                all.mergeFrom(answer);
-            }
+            each.accept(answer);
             if (next.isEmpty()) {
-                if (nextField != null) {
-                    all.clearField(nextField);
-                }
-                @SuppressWarnings("unchecked")
-                T whole = (T) all.build();
-                return whole;
+                return;
             }
             if (next.equals(after)) {
                 throw repeated.apply("returned the same page cursor twice");

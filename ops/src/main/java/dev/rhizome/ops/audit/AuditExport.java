@@ -5,6 +5,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
 import dev.rhizome.node.api.ListPages;
 import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.AdoptionList;
 import dev.rhizome.proto.v1.AuditHeader;
 import dev.rhizome.proto.v1.AuditLine;
@@ -13,6 +14,7 @@ import dev.rhizome.proto.v1.DirectionStatus;
 import dev.rhizome.proto.v1.EnvelopeList;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.proto.v1.Trial;
 import dev.rhizome.proto.v1.TrialList;
 import dev.rhizome.protocol.Json;
 import java.io.BufferedWriter;
@@ -46,47 +48,71 @@ public final class AuditExport {
     public record Summary(int envelopes, int trials, int adoptions, int directions) {
     }
 
-    public static Summary export(URI coordinator, Path file, long nowMs) throws IOException {
-        return export(coordinator, file, nowMs, dev.rhizome.node.api.CoordinatorClient.MAX_ANSWER_BYTES);
+    /** Told, after each page of the audit trail is written, how many envelopes the file holds so far. */
+    @FunctionalInterface
+    public interface Progress {
+        void envelopesWritten(long count);
+    }
+
+    public static Summary export(URI coordinator, Path file, long nowMs, Progress progress) throws IOException {
+        return export(coordinator, file, nowMs, dev.rhizome.node.api.CoordinatorClient.MAX_ANSWER_BYTES, progress);
     }
 
     /**
+     * Pages are written as they arrive (the trail of a long-lived coordinator is far larger than one
+     * answer), so the export holds one page of envelopes or trials at a time; only the directions
+     * and the adoptions, a handful each, are held whole. They are read in the order the claims
+     * depend on the records: the trail first, so that every adoption and trial read after it rests
+     * on envelopes already in the file (what arrives meanwhile is appended to the trail, never
+     * inserted).
+     *
      * @param maxPageBytes the largest answer read for one page, as the coordinator client bounds its
      *                     answers: whatever answers at the URL could otherwise send an endless body
      */
-    public static Summary export(URI coordinator, Path file, long nowMs, long maxPageBytes) throws IOException {
+    public static Summary export(URI coordinator, Path file, long nowMs, long maxPageBytes, Progress progress)
+            throws IOException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-        EnvelopeList audit = getAll(http, maxPageBytes, coordinator, "/v1/audit", EnvelopeList.parser());
-        DirectionList directions = getAll(http, maxPageBytes, coordinator, "/v1/directions", DirectionList.parser());
-        AdoptionList adoptions = getAll(http, maxPageBytes, coordinator, "/v1/adoptions", AdoptionList.parser());
-        List<AuditLine> lines = new ArrayList<>();
-        lines.add(AuditLine.newBuilder().setHeader(AuditHeader.newBuilder().setFormat(FORMAT)
-                .setCoordinator(coordinator.toString()).setExportedMs(nowMs)).build());
-        int index = 0;
-        for (SignedEnvelope e : audit.getEnvelopesList()) {
-            lines.add(AuditLine.newBuilder().setEnvelope(e).setIndex(index++).setId(Envelopes.id(e)).build());
-        }
-        int trials = 0;
-        for (DirectionStatus d : directions.getDirectionsList()) {
-            TrialList list = getAll(http, maxPageBytes, coordinator, "/v1/trials?direction="
-                    + URLEncoder.encode(d.getDirection().getName(), StandardCharsets.UTF_8), TrialList.parser());
-            list.getTrialsList().forEach(t -> lines.add(AuditLine.newBuilder().setTrial(t).build()));
-            trials += list.getTrialsCount();
-        }
-        adoptions.getAdoptionsList().forEach(a -> lines.add(AuditLine.newBuilder().setAdoption(a).build()));
-        directions.getDirectionsList().forEach(d -> lines.add(AuditLine.newBuilder().setDirection(d).build()));
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        int[] counts = new int[2];  // envelopes, trials
+        List<DirectionStatus> directions = new ArrayList<>();
+        List<Adoption> adoptions = new ArrayList<>();
         DurableFiles.replace(file, out -> {
             BufferedWriter w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
-            for (AuditLine line : lines) {
-                w.write(Json.compact(line));
-                w.write('\n');
+            write(w, AuditLine.newBuilder().setHeader(AuditHeader.newBuilder().setFormat(FORMAT)
+                    .setCoordinator(coordinator.toString()).setExportedMs(nowMs)).build());
+            forEachPage(http, maxPageBytes, coordinator, "/v1/audit", EnvelopeList.parser(), page -> {
+                for (SignedEnvelope e : page.getEnvelopesList()) {
+                    write(w, AuditLine.newBuilder().setEnvelope(e).setIndex(counts[0]++).setId(Envelopes.id(e)).build());
+                }
+                progress.envelopesWritten(counts[0]);
+            });
+            forEachPage(http, maxPageBytes, coordinator, "/v1/directions", DirectionList.parser(),
+                    page -> directions.addAll(page.getDirectionsList()));
+            forEachPage(http, maxPageBytes, coordinator, "/v1/adoptions", AdoptionList.parser(),
+                    page -> adoptions.addAll(page.getAdoptionsList()));
+            for (DirectionStatus d : directions) {
+                forEachPage(http, maxPageBytes, coordinator, "/v1/trials?direction="
+                        + URLEncoder.encode(d.getDirection().getName(), StandardCharsets.UTF_8), TrialList.parser(), page -> {
+                    for (Trial t : page.getTrialsList()) {
+                        write(w, AuditLine.newBuilder().setTrial(t).build());
+                    }
+                    counts[1] += page.getTrialsCount();
+                });
+            }
+            for (Adoption a : adoptions) {
+                write(w, AuditLine.newBuilder().setAdoption(a).build());
+            }
+            for (DirectionStatus d : directions) {
+                write(w, AuditLine.newBuilder().setDirection(d).build());
             }
             w.flush();
         });
-        return new Summary(audit.getEnvelopesCount(), trials, adoptions.getAdoptionsCount(),
-                directions.getDirectionsCount());
+        return new Summary(counts[0], counts[1], adoptions.size(), directions.size());
+    }
+
+    private static void write(BufferedWriter w, AuditLine line) throws IOException {
+        w.write(Json.compact(line));
+        w.write('\n');
     }
 
     /** Reads an export back, line by line; a line that doesn't parse is named. */
@@ -108,17 +134,16 @@ public final class AuditExport {
     }
 
     /**
-     * A whole list, page after page (docs/api.md "Paging"): each page's {@code next} goes back as
-     * {@code after} until a page has none, so the export holds the whole log as the unpaged route
-     * gave it. The audit trail is append-only and paged by acceptance order, so records accepted
-     * while the export reads are appended, never skipped or repeated.
+     * Each page of a list in turn (docs/api.md "Paging"): each page's {@code next} goes back as
+     * {@code after} until a page has none. The audit trail is append-only and paged by acceptance
+     * order, so records accepted while the export reads are appended, never skipped or repeated.
      */
-    private static <T extends Message> T getAll(HttpClient http, long maxPageBytes, URI coordinator, String path, Parser<T> parser)
-            throws IOException {
+    private static <T extends Message> void forEachPage(HttpClient http, long maxPageBytes, URI coordinator, String path,
+            Parser<T> parser, ListPages.Each<T, IOException> each) throws IOException {
         String separator = path.contains("?") ? "&" : "?";
-        return ListPages.readAll(after -> get(http, maxPageBytes, coordinator, path + separator + "limit=" + ListPages.LIMIT
+        ListPages.forEach(after -> get(http, maxPageBytes, coordinator, path + separator + "limit=" + ListPages.LIMIT
                 + (after.isEmpty() ? "" : "&after=" + URLEncoder.encode(after, StandardCharsets.UTF_8)), parser),
-                why -> new IOException("GET " + path + " " + why));
+                why -> new IOException("GET " + path + " " + why), each);
     }
 
     private static <T extends Message> T get(HttpClient http, long maxPageBytes, URI coordinator, String path, Parser<T> parser)

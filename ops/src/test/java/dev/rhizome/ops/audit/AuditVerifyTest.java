@@ -76,7 +76,7 @@ class AuditVerifyTest {
             runAll(c.url(), runners, delta);
             assertThat(op.directions().getDirections(0).getFrontierCommit()).isEqualTo(winner);
 
-            AuditExport.Summary summary = AuditExport.export(URI.create(c.url()), file, System.currentTimeMillis());
+            AuditExport.Summary summary = AuditExport.export(URI.create(c.url()), file, System.currentTimeMillis(), n -> { });
             assertThat(summary.adoptions()).isEqualTo(1);
             assertThat(summary.envelopes()).isEqualTo(2 + 2 + 3 * 3 * 2);
         }

@@ -42,7 +42,7 @@ class ExportBoundsTest {
         try {
             Path out = dir.resolve("audit.jsonl");
             URI base = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
-            assertThatThrownBy(() -> AuditExport.export(base, out, 0, 1 << 20))
+            assertThatThrownBy(() -> AuditExport.export(base, out, 0, 1 << 20, n -> { }))
                     .isInstanceOf(AuditExport.NotACoordinatorException.class)
                     .hasMessageContaining("GET /v1/audit").hasMessageContaining("larger than 1 MiB");
             assertThat(Files.exists(out)).isFalse();

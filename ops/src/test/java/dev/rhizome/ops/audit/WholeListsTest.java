@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.api.ListPages;
 import dev.rhizome.proto.v1.AuditLine;
 import dev.rhizome.proto.v1.Budget;
 import dev.rhizome.proto.v1.Direction;
@@ -32,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The coordinator sends lists a page at a time (at most 1,000 items); the readers of whole lists
  * follow the pages: with 1,010 papers on a real coordinator, {@link CoordinatorClient#papers} (what
  * {@code rhizome papers} and the agent read) returns every one, and {@code rhizome export} writes
- * the whole audit trail, which verifies.
+ * the whole audit trail a page at a time, which verifies.
  */
 class WholeListsTest {
     @TempDir
@@ -88,8 +89,12 @@ class WholeListsTest {
             listed = all.getEnvelopesList();
             assertThat(op.papers("lr").getEnvelopesList()).containsExactlyElementsOf(all.getEnvelopesList());
 
-            AuditExport.Summary summary = AuditExport.export(URI.create(c.url()), file, System.currentTimeMillis());
+            List<Long> progress = new ArrayList<>();
+            AuditExport.Summary summary = AuditExport.export(URI.create(c.url()), file, System.currentTimeMillis(),
+                    progress::add);
             assertThat(summary.envelopes()).isEqualTo(2 + papers);
+            // written a page at a time, each page told as it lands in the file
+            assertThat(progress).containsExactly((long) ListPages.LIMIT, (long) 2 + papers);
         }
         List<AuditLine> lines = AuditExport.read(file);
         List<SignedEnvelope> exported = lines.stream().filter(AuditLine::hasEnvelope).map(AuditLine::getEnvelope)
