@@ -119,15 +119,18 @@ public final class AuditExport {
     public static List<AuditLine> read(Path file) throws IOException {
         List<AuditLine> lines = new ArrayList<>();
         int n = 0;
-        for (String text : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            n++;
-            if (text.isBlank()) {
-                continue;
-            }
-            try {
-                lines.add(Json.parse(text, AuditLine.newBuilder()).build());
-            } catch (InvalidProtocolBufferException e) {
-                throw new IOException(file + " line " + n + " is not an audit record: " + e.getMessage(), e);
+        // Line by line: the file's text is never held whole beside the records parsed from it.
+        try (java.io.BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            for (String text = in.readLine(); text != null; text = in.readLine()) {
+                n++;
+                if (text.isBlank()) {
+                    continue;
+                }
+                try {
+                    lines.add(Json.parse(text, AuditLine.newBuilder()).build());
+                } catch (InvalidProtocolBufferException e) {
+                    throw new IOException(file + " line " + n + " is not an audit record: " + e.getMessage(), e);
+                }
             }
         }
         return lines;
