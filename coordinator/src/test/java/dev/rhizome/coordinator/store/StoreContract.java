@@ -621,7 +621,7 @@ abstract class StoreContract {
             assertThat(networkPage(s, second, home, leasedMs + 1)).as("the same network").containsExactly("u3");
             assertThat(networkPage(s, elsewhere, away, leasedMs + 1)).as("another network").containsExactly("u2", "u3");
             assertThat(networkPage(s, elsewhere, "", leasedMs + 1)).as("no network").containsExactly("u2", "u3");
-            assertThat(networkPage(s, second, home, leasedMs + hold)).as("at the hold's end").containsExactly("u3");
+            assertThat(networkPage(s, second, home, leasedMs + hold - 1)).as("at the hold's end").containsExactly("u3");
             assertThat(networkPage(s, second, home, leasedMs + hold + 1)).as("after the hold")
                     .containsExactly("u2", "u3");
         }
