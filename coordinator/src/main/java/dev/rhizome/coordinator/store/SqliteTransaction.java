@@ -428,31 +428,39 @@ final class SqliteTransaction implements Store.Transaction {
 
     private void insertResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs, boolean late) {
         String commit = result.getCommit();
-        // The commit's results before this one, where known without a read: then this one is
-        // appended (it has the largest sequence number, so it comes last) instead of read back.
-        List<Trials.Entry> before = resultEntriesMemo.containsKey(commit) ? resultEntriesMemo.get(commit)
-                : wroteResultsFor.contains(commit) ? null : owned.resultEntries.get(commit);
-        wrote(owned.resultEntries, wroteResultsFor, commit);
         // result_states rows are written for stored results only, so a new one has none yet
         resultStateMemo.put(envelopeId, Optional.empty());
         long seq = insertEnvelope(envelope, envelopeId, nowMs);
         update("INSERT INTO results (envelope_seq, unit_id, direction, commit_id, runner, late) VALUES (?, ?, ?, ?, ?, ?)",
                 seq, result.getWorkUnitId(), result.getDirection(), commit, result.getRunner().toByteArray(), late ? 1 : 0);
+        // it has the largest sequence number, so it comes last
+        appendKept(resultEntriesMemo, owned.resultEntries, wroteResultsFor, commit,
+                new Trials.Entry(envelopeId, result, late));
+    }
+
+    /**
+     * Adds {@code item} to the end of the list kept under {@code key} (a commit's results, or its
+     * network leases), where the list before it is known without a read, instead of reading it
+     * back. After the commit the shared list is this transaction's last view of the key, or none:
+     * the last writer of a key in a group commit runs last, so its view is the committed one.
+     */
+    private <V> void appendKept(Map<String, List<V>> memo, OwnedReads.Keyed<String, List<V>> shared,
+            Set<String> written, String key, V item) {
+        List<V> before = memo.containsKey(key) ? memo.get(key) : written.contains(key) ? null : shared.get(key);
+        wrote(shared, written, key);
         if (before != null) {
-            List<Trials.Entry> after = new ArrayList<>(before);
-            after.add(new Trials.Entry(envelopeId, result, late));
-            resultEntriesMemo.put(commit, List.copyOf(after));
+            List<V> after = new ArrayList<>(before);
+            after.add(item);
+            memo.put(key, List.copyOf(after));
         } else {
-            resultEntriesMemo.remove(commit);
+            memo.remove(key);
         }
-        // After the commit the shared list is this transaction's last view of the commit, or none:
-        // the last writer of a commit in a group commit runs last, so its view is the committed one.
         afterCommit.add(() -> {
-            List<Trials.Entry> last = resultEntriesMemo.get(commit);
+            List<V> last = memo.get(key);
             if (last != null) {
-                owned.resultEntries.put(commit, last);
+                shared.put(key, last);
             } else {
-                owned.resultEntries.remove(commit);
+                shared.remove(key);
             }
         });
     }
@@ -611,32 +619,10 @@ final class SqliteTransaction implements Store.Transaction {
         if (owned.enabled()) {
             leasesRecorded.add(Map.entry(holder, nowMs));
             if (!network.isEmpty()) {
-                rememberNetworkLease(commit, new OwnedReads.NetworkLease(randomSeedOrNull(unitId),
-                        new ReplicaNetworks.Lease(network, nowMs)));
+                appendKept(networkLeasesMemo, owned.networkLeases, wroteNetworkLeasesFor, commit,
+                        new OwnedReads.NetworkLease(randomSeedOrNull(unitId), new ReplicaNetworks.Lease(network, nowMs)));
             }
         }
-    }
-
-    /** Adds a lease this transaction recorded to the commit's known network leases (as results are added: see insertResult). */
-    private void rememberNetworkLease(String commit, OwnedReads.NetworkLease lease) {
-        List<OwnedReads.NetworkLease> before = networkLeasesMemo.containsKey(commit) ? networkLeasesMemo.get(commit)
-                : wroteNetworkLeasesFor.contains(commit) ? null : owned.networkLeases.get(commit);
-        wrote(owned.networkLeases, wroteNetworkLeasesFor, commit);
-        if (before != null) {
-            List<OwnedReads.NetworkLease> after = new ArrayList<>(before);
-            after.add(lease);
-            networkLeasesMemo.put(commit, List.copyOf(after));
-        } else {
-            networkLeasesMemo.remove(commit);
-        }
-        afterCommit.add(() -> {
-            List<OwnedReads.NetworkLease> last = networkLeasesMemo.get(commit);
-            if (last != null) {
-                owned.networkLeases.put(commit, last);
-            } else {
-                owned.networkLeases.remove(commit);
-            }
-        });
     }
 
     /** The commit's leases taken from a network, this transaction's included. */
