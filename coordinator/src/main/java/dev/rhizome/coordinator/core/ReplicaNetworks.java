@@ -11,6 +11,8 @@ import java.util.Collection;
  * as freely; a claimant is kept off a trial for {@link #HOLD} after a lease of that trial was taken
  * from its network, so the replica goes to another network when one is around, and to anyone once
  * the hold has passed, so that volunteers behind one NAT still finish trials when nobody else is.
+ * (Where no node was seen lately from another network at all, the claim service does not hold
+ * the claimant back: nobody else could take the replica, and waiting would only delay it.)
  *
  * <p>The hold counts from the network's latest lease of the trial, not from the unit's age: when
  * the queue is backed up, every unit at its head has waited longer than any hold, and a hold by

@@ -144,6 +144,14 @@ public final class Dispatcher {
             // Replicas come from different runners per trial (commit and random seed), not per commit:
             // one runner may run a commit at several seeds.
             ClaimPolicy.Decision decision = choose(tx, claim, network, now, manifests);
+            if (!network.isEmpty() && !(decision instanceof ClaimPolicy.Decision.Evaluate)
+                    && ClaimPolicy.acceptsEvaluate(claim)
+                    && !tx.nodeSeenOutside(network, Saturating.minus(now, PeerDirectory.NODE_FRESHNESS_MS))) {
+                // Nobody outside this network was seen lately to take the replicas it is kept off:
+                // holding them back would only delay them (one NAT alone, or clients behind a proxy
+                // the coordinator was not told to trust).
+                decision = choose(tx, claim, "", now, manifests);
+            }
             UnitRecord unit;
             ClaimResponse.Builder response = ClaimResponse.newBuilder();
             if (decision instanceof ClaimPolicy.Decision.Evaluate evaluate) {

@@ -1238,6 +1238,12 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public boolean nodeSeenOutside(String network, long sinceMs) {
+        return count("SELECT COUNT(*) FROM (SELECT 1 FROM nodes WHERE last_seen_ms >= ? AND network <> ? LIMIT 1) n",
+                sinceMs, network) > 0;
+    }
+
+    @Override
     public List<SpotChecks.Candidate> spotCheckCandidates(long sinceMs, int limit) {
         return query("SELECT node, host, network FROM nodes WHERE last_seen_ms >= ? ORDER BY last_seen_ms DESC LIMIT ?",
                 rs -> new SpotChecks.Candidate(ByteString.copyFrom(rs.getBytes(1)), rs.getString(2), rs.getString(3)),

@@ -274,6 +274,13 @@ public interface Store extends AutoCloseable {
         List<PeerEndpoint> nodesSeenSince(long sinceMs, int limit);
 
         /**
+         * Whether some node announced at or after {@code sinceMs} from another network than
+         * {@code network} (or from none known): whether anyone else could take the replicas a
+         * claimant from {@code network} is kept off.
+         */
+        boolean nodeSeenOutside(String network, long sinceMs);
+
+        /**
          * Nodes that announced at or after {@code sinceMs}, most recently seen first, with the host
          * each announced and the network its latest announcement came from: whom a spot check may choose.
          */

@@ -655,7 +655,7 @@ abstract class StoreContract {
     }
 
     @Test
-    void spotCheckCandidatesCarryTheNetworkOfTheirLatestAnnouncement() throws Exception {
+    void announcementsCarryTheNetworkTheyCameFromForSpotChecksAndClaims() throws Exception {
         Store store = store();
         Identity a = Identity.generate();
         Identity b = Identity.generate();
@@ -673,6 +673,11 @@ abstract class StoreContract {
                 new SpotChecks.Candidate(b.publicId().toByteString(), "b.example", ""));
         assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(160, 10)))
                 .extracting(SpotChecks.Candidate::key).containsExactly(a.publicId().toByteString());
+        assertThat(run(store, (Store.Transaction tx) -> tx.nodeSeenOutside("198.51.100.0/24", 100)))
+                .as("a node with no network known").isTrue();
+        assertThat(run(store, (Store.Transaction tx) -> tx.nodeSeenOutside("198.51.100.0/24", 160))).isFalse();
+        assertThat(run(store, (Store.Transaction tx) -> tx.nodeSeenOutside("203.0.113.0/24", 160))).isTrue();
+        assertThat(run(store, (Store.Transaction tx) -> tx.nodeSeenOutside("203.0.113.0/24", 201))).isFalse();
     }
 
     private static List<String> page(Store store, ByteString node, long nowMs, int offset, int limit) {

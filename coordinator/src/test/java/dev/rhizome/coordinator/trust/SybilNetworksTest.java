@@ -6,6 +6,7 @@ import dev.rhizome.coordinator.core.ReplicaNetworks;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
@@ -20,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Keys are free: two keys of one person on one machine used to take both replicas of a trial and
  * confirm a metric of their own. Through HTTP, behind a proxy the coordinator trusts (loopback),
  * each client presenting its own origin: replicas of a trial go to distinct networks as the
- * coordinator sees them, and to the same network only once the hold has passed.
+ * coordinator sees them while someone elsewhere is around, and to the same network once the hold
+ * has passed.
  */
 class SybilNetworksTest {
     @TempDir
@@ -46,27 +48,50 @@ class SybilNetworksTest {
         return h.api.from(from).claim(node, WorkUnit.Kind.EVALUATE);
     }
 
+    /** A node announces itself as seen from {@code from}: someone there could take a replica. */
+    private Identity announced(String from) {
+        Identity node = Identity.generate();
+        h.api.from(from).signAndPost("/v1/announce", node, NodeAnnouncement.newBuilder()
+                .setNode(node.publicId().toByteString()).setHost("node.example").setPort(7000)
+                .setHardwareClass("cpu:x86_64").setTimeMs(h.clock.millis()).build()).ack();
+        return node;
+    }
+
     @Test
     void twoKeysOfOneNetworkDoNotGetBothReplicasOfATrialWhileAnotherNetworkDoes() {
         Identity sybilA = Identity.generate();
         Identity sybilB = Identity.generate();
         Identity sybilC = Identity.generate();
+        Identity honest = announced("198.51.100.7");
+        Identity neighbour = announced("198.51.100.8");
         WorkUnit a = claim(sybilA, "203.0.113.5");
         WorkUnit b = claim(sybilB, "203.0.113.6");
         assertThat(b).as("the base's other trial").isNotNull();
         assertThat(b.getRandomSeed()).isNotEqualTo(a.getRandomSeed());
         assertThat(claim(sybilC, "203.0.113.7")).as("both trials were leased from this network").isNull();
 
-        WorkUnit honest = claim(Identity.generate(), "198.51.100.7");
-        assertThat(honest.getRandomSeed()).as("the oldest replica left").isEqualTo(a.getRandomSeed());
-        WorkUnit neighbour = claim(Identity.generate(), "198.51.100.8");
-        assertThat(neighbour.getRandomSeed()).isEqualTo(b.getRandomSeed());
+        assertThat(claim(honest, "198.51.100.7").getRandomSeed()).as("the oldest replica left")
+                .isEqualTo(a.getRandomSeed());
+        assertThat(claim(neighbour, "198.51.100.8").getRandomSeed()).isEqualTo(b.getRandomSeed());
+    }
+
+    @Test
+    void aNetworkWithNobodyElseAroundIsNotHeldBack() {
+        // one NAT's volunteers alone (or every client behind a proxy the coordinator does not trust)
+        Identity sybilA = announced("203.0.113.5");
+        Identity sybilB = announced("203.0.113.6");
+        WorkUnit a = claim(sybilA, "203.0.113.5");
+        WorkUnit b = claim(sybilB, "203.0.113.6");
+        assertThat(b.getRandomSeed()).as("another trial first").isNotEqualTo(a.getRandomSeed());
+        assertThat(claim(Identity.generate(), "203.0.113.7").getRandomSeed()).as("then no wait")
+                .isEqualTo(a.getRandomSeed());
     }
 
     @Test
     void afterTheHoldTheSameNetworkMayTakeTheOtherReplica() {
         Identity sybilA = Identity.generate();
         Identity sybilB = Identity.generate();
+        announced("198.51.100.7");  // someone elsewhere, who does not claim
         WorkUnit first = claim(sybilA, "203.0.113.5");
         WorkUnit second = claim(sybilA, "203.0.113.5");
         assertThat(claim(sybilB, "203.0.113.6")).isNull();
