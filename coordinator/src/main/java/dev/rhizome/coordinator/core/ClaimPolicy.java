@@ -126,7 +126,8 @@ public final class ClaimPolicy {
         return Optional.empty();
     }
 
-    private static boolean acceptsEvaluate(ClaimRequest claim) {
+    /** Whether the claim takes EVALUATE units ({@code kinds} empty or naming it). */
+    public static boolean acceptsEvaluate(ClaimRequest claim) {
         return claim.getKindsCount() == 0 || claim.getKindsList().contains(WorkUnit.Kind.EVALUATE);
     }
 

@@ -13,7 +13,8 @@ import java.util.function.DoubleSupplier;
  * them under a second key of its own and confirm its own lie. So the coordinator picks the keys:
  * up to {@link #RESERVED_KEYS} drawn at random among the nodes seen lately, leaving out the
  * checked runner, the commit's proposer and every node that announced the same host as either of
- * them. Nobody else may claim the replicas until {@link #HOLD} has passed, after which anyone
+ * them or whose announcements came from the same network ({@link ReplicaNetworks#of}: what the
+ * coordinator saw, where the host is the node's own word). Nobody else may claim the replicas until {@link #HOLD} has passed, after which anyone
  * may (as for any replica), so a check whose chosen keys went away is not stuck. With no node to
  * choose, nothing is reserved.
  */
@@ -21,8 +22,11 @@ public final class SpotChecks {
     public static final int RESERVED_KEYS = 3;
     public static final Duration HOLD = Duration.ofMinutes(10);
 
-    /** A node seen lately and the host it announced. */
-    public record Candidate(ByteString key, String host) {
+    /**
+     * A node seen lately, the host it announced and the network its announcements came from
+     * ({@link ReplicaNetworks#of}; "" for none known, which matches no other).
+     */
+    public record Candidate(ByteString key, String host, String network) {
     }
 
     private SpotChecks() {
@@ -35,15 +39,19 @@ public final class SpotChecks {
     public static List<ByteString> choose(ByteString runner, ByteString proposer, List<Candidate> seen,
             DoubleSupplier draw) {
         Set<String> theirHosts = new HashSet<>();
+        Set<String> theirNetworks = new HashSet<>();
         for (Candidate c : seen) {
             if (c.key().equals(runner) || c.key().equals(proposer)) {
                 theirHosts.add(c.host());
+                if (!c.network().isEmpty()) {
+                    theirNetworks.add(c.network());
+                }
             }
         }
         List<ByteString> eligible = new ArrayList<>();
         for (Candidate c : seen) {
             if (!c.key().equals(runner) && !c.key().equals(proposer) && !theirHosts.contains(c.host())
-                    && !eligible.contains(c.key())) {
+                    && !theirNetworks.contains(c.network()) && !eligible.contains(c.key())) {
                 eligible.add(c.key());
             }
         }

@@ -8,6 +8,7 @@ import dev.rhizome.coordinator.core.Leases;
 import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.ReplayWindow;
+import dev.rhizome.coordinator.core.ReplicaNetworks;
 import dev.rhizome.coordinator.core.WriteQuota;
 import dev.rhizome.coordinator.core.RequestRules;
 import dev.rhizome.coordinator.core.Saturating;
@@ -91,9 +92,13 @@ public final class Dispatcher {
         return claim(request, "");
     }
 
-    /** @param origin the sender's address scope, counted by the daily write limits ("" for none) */
+    /**
+     * @param origin the sender's address scope, counted by the daily write limits and telling
+     *               replicas' networks apart ({@link ReplicaNetworks}; "" for none)
+     */
     public ClaimResponse claim(Verified<ClaimRequest> request, String origin) {
         ClaimRequest claim = request.record();
+        String network = ReplicaNetworks.of(origin);
         long now = clock.millis();
         ReplayWindow.check("time_ms", claim.getTimeMs(), now);
         ClaimNonces.check(claim.getNonce());
@@ -138,7 +143,15 @@ public final class Dispatcher {
             Function<String, Manifest> manifests = manifestLookup(tx);
             // Replicas come from different runners per trial (commit and random seed), not per commit:
             // one runner may run a commit at several seeds.
-            ClaimPolicy.Decision decision = choose(tx, claim, now, manifests);
+            ClaimPolicy.Decision decision = choose(tx, claim, network, now, manifests);
+            if (!network.isEmpty() && !(decision instanceof ClaimPolicy.Decision.Evaluate)
+                    && ClaimPolicy.acceptsEvaluate(claim)
+                    && !tx.nodeSeenOutside(network, Saturating.minus(now, PeerDirectory.NODE_FRESHNESS_MS))) {
+                // Nobody outside this network was seen lately to take the replicas it is kept off:
+                // holding them back would only delay them (one NAT alone, or clients behind a proxy
+                // the coordinator was not told to trust).
+                decision = choose(tx, claim, "", now, manifests);
+            }
             UnitRecord unit;
             ClaimResponse.Builder response = ClaimResponse.newBuilder();
             if (decision instanceof ClaimPolicy.Decision.Evaluate evaluate) {
@@ -159,7 +172,10 @@ public final class Dispatcher {
             }
             UnitRecord leased = unit.leasedTo(claim.getNode(), leases.deadline(now, manifests.apply(unit.seed())));
             tx.updateUnit(leased);
-            tx.recordLease(leased.id(), claim.getNode(), now, claim.getNonce());
+            // An evaluation's lease keeps its network off the trial's other replicas for a while;
+            // an exploration is no replica of anything.
+            tx.recordLease(leased.id(), claim.getNode(), now, claim.getNonce(),
+                    leased.kind() == WorkUnit.Kind.EVALUATE ? network : "");
             return response.setUnit(UnitFactory.describe(tx, leased)).build();
         });
     }
@@ -230,14 +246,14 @@ public final class Dispatcher {
 
     /**
      * Reads open evaluations a page at a time, along the index, skipping trials (commit and random
-     * seed) the node already reported on or holds, in SQL; most claims read one short page however
+     * seed) the node already reported on or holds, or that its network leased lately, in SQL; most claims read one short page however
      * long the queue is. The first page is one unit because the policy takes the first unit that
      * fits, which is almost always the first one read (each row read costs the committer its
      * subqueries and columns). The directions' loads (counts over their units)
      * are read only when the claim could become an exploration: an EVALUATE-only claim never
      * looks at them.
      */
-    private ClaimPolicy.Decision choose(Store.Transaction tx, ClaimRequest claim, long now,
+    private ClaimPolicy.Decision choose(Store.Transaction tx, ClaimRequest claim, String network, long now,
             Function<String, Manifest> manifests) {
         Map<String, String> closed = tx.closedDirections();
         if (closed.containsKey(claim.getDirection())) {
@@ -248,7 +264,7 @@ public final class Dispatcher {
         boolean mayExplore = claim.getKindsList().contains(WorkUnit.Kind.EXPLORE);
         int size = FIRST_CLAIM_PAGE;
         for (int offset = 0; ; offset += size, size = CLAIM_PAGE) {
-            List<UnitRecord> read = tx.openEvaluationsFor(claim.getNode(), now, offset, size);
+            List<UnitRecord> read = tx.openEvaluationsFor(claim.getNode(), network, now, offset, size);
             boolean last = read.size() < size;
             List<UnitRecord> page = closed.isEmpty() ? read
                     : read.stream().filter(u -> !closed.containsKey(u.direction())).toList();

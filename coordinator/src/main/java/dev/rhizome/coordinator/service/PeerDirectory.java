@@ -3,6 +3,7 @@ package dev.rhizome.coordinator.service;
 import static dev.rhizome.coordinator.service.SeedsAndDirections.ack;
 
 import dev.rhizome.coordinator.core.ReplayWindow;
+import dev.rhizome.coordinator.core.ReplicaNetworks;
 import dev.rhizome.coordinator.core.WriteQuota;
 import dev.rhizome.coordinator.core.RequestRules;
 import dev.rhizome.coordinator.store.Store;
@@ -43,7 +44,8 @@ public final class PeerDirectory {
     /**
      * A key announcing for the first time adds a node row (and up to 10,000 commit rows): keys are
      * free, so new nodes are counted per address and in total; a known node's announcement
-     * replaces its rows and counts nothing.
+     * replaces its rows and counts nothing. The network the announcement came from is kept with
+     * the node: spot checks tell nodes apart by it ({@link dev.rhizome.coordinator.core.SpotChecks}).
      *
      * @param origin the sender's address scope, counted by the daily write limits ("" for none)
      */
@@ -56,7 +58,7 @@ public final class PeerDirectory {
             if (!tx.knownNode(a.getNode())) {
                 quotas.charge(tx, WriteQuota.Kind.NEW_NODES, a.getNode(), origin, now);
             }
-            tx.announce(a, now);
+            tx.announce(a, ReplicaNetworks.of(origin), now);
             return null;
         });
         return ack(request.signer().toString(), "announced " + a.getCommitsCount() + " commit(s)");

@@ -169,9 +169,8 @@ final class Settlement {
 
     /** Reserves the spot check's open replicas for keys the coordinator picks ({@link SpotChecks}). */
     private static String reserveReplicas(Store.Transaction tx, Result r, DoubleSupplier draw, long nowMs) {
-        List<SpotChecks.Candidate> seen = tx.nodesSeenSince(Saturating.minus(nowMs, PeerDirectory.NODE_FRESHNESS_MS),
-                PeerDirectory.MAX_NODES_LISTED).stream()
-                .map(p -> new SpotChecks.Candidate(p.getNode(), p.getHost())).toList();
+        List<SpotChecks.Candidate> seen = tx.spotCheckCandidates(
+                Saturating.minus(nowMs, PeerDirectory.NODE_FRESHNESS_MS), PeerDirectory.MAX_NODES_LISTED);
         List<ByteString> chosen = SpotChecks.choose(r.getRunner(), r.getProposer(), seen, draw);
         if (chosen.isEmpty()) {
             return "";

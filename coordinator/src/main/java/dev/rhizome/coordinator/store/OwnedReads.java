@@ -38,6 +38,12 @@ final class OwnedReads {
     final Keyed<ByteString, Optional<Reputation>> reputations;
     final Keyed<ByteString, ProposerThrottle.Record> proposers;
     final Keyed<String, List<Trials.Entry>> resultEntries;
+    /**
+     * Per commit, its leases taken from a network (core.ReplicaNetworks), for the claim page's
+     * "your network leased this trial lately" test: a claim from a network looks at the commit of
+     * each unit it passes, so the commits at the head of the queue are read once, not per claim.
+     */
+    final Keyed<String, List<NetworkLease>> networkLeases;
     final Keyed<String, List<PeerEndpoint>> peers;
     /**
      * Every LEASED unit's row: leases held, whether any expired (every claim asks), and the unit a
@@ -65,6 +71,7 @@ final class OwnedReads {
         reputations = new Keyed<>(keys);
         proposers = new Keyed<>(keys);
         resultEntries = new Keyed<>(keys);
+        networkLeases = new Keyed<>(keys);
         peers = new Keyed<>(keys);
         leasedUnits = new LeasedUnits();
         leasesSince = new Keyed<>(keys);
@@ -97,6 +104,7 @@ final class OwnedReads {
         reputations.clear();
         proposers.clear();
         resultEntries.clear();
+        networkLeases.clear();
         peers.clear();
         leasedUnits.clear();
         leasesSince.clear();
@@ -111,6 +119,10 @@ final class OwnedReads {
             inOrder.forEach(d -> byName.put(d.name(), d));
             return new Directions(List.copyOf(inOrder), byName);
         }
+    }
+
+    /** A lease of a commit's unit at {@code randomSeed} (null: the unit has none), taken from a network. */
+    record NetworkLease(Long randomSeed, dev.rhizome.coordinator.core.ReplicaNetworks.Lease lease) {
     }
 
     /** Leases handed to one key at or after {@code sinceMs} (the start of a quota day). */

@@ -9,6 +9,8 @@ import dev.rhizome.coordinator.core.DirectionLoad;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Frontier;
 import dev.rhizome.coordinator.core.ProposerThrottle;
+import dev.rhizome.coordinator.core.ReplicaNetworks;
+import dev.rhizome.coordinator.core.SpotChecks;
 import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
@@ -73,6 +75,7 @@ final class SqliteTransaction implements Store.Transaction {
     private final Map<String, Optional<Stored<Seed>>> seedMemo = new java.util.HashMap<>();
     private final Map<String, Optional<DirectionRecord>> directionMemo = new java.util.HashMap<>();
     private final Map<String, List<Trials.Entry>> resultEntriesMemo = new java.util.HashMap<>();
+    private final Map<String, List<OwnedReads.NetworkLease>> networkLeasesMemo = new java.util.HashMap<>();
 
     /** Validation states this transaction knows without a read: none for a result it just stored. */
     private final Map<String, Optional<ResultVerdict.State>> resultStateMemo = new java.util.HashMap<>();
@@ -97,6 +100,7 @@ final class SqliteTransaction implements Store.Transaction {
     private final Set<ByteString> wroteReputations = new java.util.HashSet<>();
     private final Set<ByteString> wroteProposers = new java.util.HashSet<>();
     private final Set<String> wroteResultsFor = new java.util.HashSet<>();
+    private final Set<String> wroteNetworkLeasesFor = new java.util.HashSet<>();
     /** What this transaction wrote, put into the shared reads once its group has committed. */
     private final List<Runnable> afterCommit = new ArrayList<>();
     /*
@@ -424,31 +428,39 @@ final class SqliteTransaction implements Store.Transaction {
 
     private void insertResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs, boolean late) {
         String commit = result.getCommit();
-        // The commit's results before this one, where known without a read: then this one is
-        // appended (it has the largest sequence number, so it comes last) instead of read back.
-        List<Trials.Entry> before = resultEntriesMemo.containsKey(commit) ? resultEntriesMemo.get(commit)
-                : wroteResultsFor.contains(commit) ? null : owned.resultEntries.get(commit);
-        wrote(owned.resultEntries, wroteResultsFor, commit);
         // result_states rows are written for stored results only, so a new one has none yet
         resultStateMemo.put(envelopeId, Optional.empty());
         long seq = insertEnvelope(envelope, envelopeId, nowMs);
         update("INSERT INTO results (envelope_seq, unit_id, direction, commit_id, runner, late) VALUES (?, ?, ?, ?, ?, ?)",
                 seq, result.getWorkUnitId(), result.getDirection(), commit, result.getRunner().toByteArray(), late ? 1 : 0);
+        // it has the largest sequence number, so it comes last
+        appendKept(resultEntriesMemo, owned.resultEntries, wroteResultsFor, commit,
+                new Trials.Entry(envelopeId, result, late));
+    }
+
+    /**
+     * Adds {@code item} to the end of the list kept under {@code key} (a commit's results, or its
+     * network leases), where the list before it is known without a read, instead of reading it
+     * back. After the commit the shared list is this transaction's last view of the key, or none:
+     * the last writer of a key in a group commit runs last, so its view is the committed one.
+     */
+    private <V> void appendKept(Map<String, List<V>> memo, OwnedReads.Keyed<String, List<V>> shared,
+            Set<String> written, String key, V item) {
+        List<V> before = memo.containsKey(key) ? memo.get(key) : written.contains(key) ? null : shared.get(key);
+        wrote(shared, written, key);
         if (before != null) {
-            List<Trials.Entry> after = new ArrayList<>(before);
-            after.add(new Trials.Entry(envelopeId, result, late));
-            resultEntriesMemo.put(commit, List.copyOf(after));
+            List<V> after = new ArrayList<>(before);
+            after.add(item);
+            memo.put(key, List.copyOf(after));
         } else {
-            resultEntriesMemo.remove(commit);
+            memo.remove(key);
         }
-        // After the commit the shared list is this transaction's last view of the commit, or none:
-        // the last writer of a commit in a group commit runs last, so its view is the committed one.
         afterCommit.add(() -> {
-            List<Trials.Entry> last = resultEntriesMemo.get(commit);
+            List<V> last = memo.get(key);
             if (last != null) {
-                owned.resultEntries.put(commit, last);
+                shared.put(key, last);
             } else {
-                owned.resultEntries.remove(commit);
+                shared.remove(key);
             }
         });
     }
@@ -587,12 +599,47 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
-    public void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce) {
-        update("INSERT INTO unit_leases (unit_id, holder, leased_ms, claim_nonce) VALUES (?, ?, ?, ?)", unitId,
-                holder.toByteArray(), nowMs, claimNonce.isEmpty() ? null : claimNonce.toByteArray());
+    public void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce, String network) {
+        byte[] nonce = claimNonce.isEmpty() ? null : claimNonce.toByteArray();
+        // The unit's commit goes with the lease, for the index a claim probes by trial and network.
+        // Where the store keeps rows it is known (the claim just wrote the unit); a shared store
+        // takes it in the same statement rather than one more round trip.
+        UnitRecord known = knownRow(unitId);
+        String commit = known != null ? known.commit() : owned.enabled()
+                ? first(query("SELECT commit_id FROM units WHERE id = ?", rs -> rs.getString(1), unitId)).orElse("")
+                : null;
+        if (commit != null) {
+            update("INSERT INTO unit_leases (unit_id, holder, leased_ms, claim_nonce, commit_id, network) "
+                    + "VALUES (?, ?, ?, ?, ?, ?)", unitId, holder.toByteArray(), nowMs, nonce, commit, network);
+        } else {
+            update("INSERT INTO unit_leases (unit_id, holder, leased_ms, claim_nonce, commit_id, network) "
+                            + "VALUES (?, ?, ?, ?, COALESCE((SELECT u.commit_id FROM units u WHERE u.id = ?), ''), ?)",
+                    unitId, holder.toByteArray(), nowMs, nonce, unitId, network);
+        }
         if (owned.enabled()) {
             leasesRecorded.add(Map.entry(holder, nowMs));
+            if (!network.isEmpty()) {
+                appendKept(networkLeasesMemo, owned.networkLeases, wroteNetworkLeasesFor, commit,
+                        new OwnedReads.NetworkLease(randomSeedOrNull(unitId), new ReplicaNetworks.Lease(network, nowMs)));
+            }
         }
+    }
+
+    /** The commit's leases taken from a network, this transaction's included. */
+    private List<OwnedReads.NetworkLease> networkLeases(String commit) {
+        return networkLeasesMemo.computeIfAbsent(commit,
+                c -> through(owned.networkLeases, wroteNetworkLeasesFor, c, this::readNetworkLeases));
+    }
+
+    private List<OwnedReads.NetworkLease> readNetworkLeases(String commit) {
+        // network <> '' written out: only then may the planners use the partial index
+        return List.copyOf(query("SELECT ns.random_seed, nl.network, nl.leased_ms FROM unit_leases nl "
+                        + "LEFT JOIN unit_seeds ns ON ns.unit_id = nl.unit_id WHERE nl.commit_id = ? AND nl.network <> ''",
+                rs -> {
+                    long seed = rs.getLong(1);
+                    return new OwnedReads.NetworkLease(rs.wasNull() ? null : seed,
+                            new ReplicaNetworks.Lease(rs.getString(2), rs.getLong(3)));
+                }, commit));
     }
 
     @Override
@@ -834,13 +881,23 @@ final class SqliteTransaction implements Store.Transaction {
     private static final String PAGE_NOT_RESERVED = "AND (NOT EXISTS (SELECT 1 FROM unit_reservations v "
             + "WHERE v.unit_id = u.id AND v.until_ms >= ?) OR EXISTS (SELECT 1 FROM unit_reservations w "
             + "WHERE w.unit_id = u.id AND w.node = ? AND w.until_ms >= ?)) ";
+    /*
+     * A trial the claimant's network leased within the hold (core.ReplicaNetworks) waits for other
+     * networks. One probe of the partial index on (commit_id, network, leased_ms) per row read,
+     * which finds nothing at once where the network never leased the commit; only for a claimant
+     * with a network (none from loopback), and network <> '' is written out so that the planners
+     * may use that index.
+     */
+    private static final String PAGE_NOT_NETWORK = "AND NOT EXISTS (SELECT 1 FROM unit_leases nl LEFT JOIN unit_seeds ns "
+            + "ON ns.unit_id = nl.unit_id WHERE nl.commit_id = u.commit_id AND nl.network = ? AND nl.network <> '' "
+            + "AND nl.leased_ms > ? AND ns.random_seed IS NOT DISTINCT FROM s.random_seed) ";
     private static final String PAGE_ORDER = "ORDER BY u.seq LIMIT ? OFFSET ?";
 
     @Override
-    public List<UnitRecord> openEvaluationsFor(ByteString node, long nowMs, int offset, int limit) {
+    public List<UnitRecord> openEvaluationsFor(ByteString node, String network, long nowMs, int offset, int limit) {
         OwnedReads.OpenUnits queue = owned.enabled() ? sharedQueue() : null;
         if (queue != null) {
-            return walkQueue(queue, node, nowMs, offset, limit);
+            return walkQueue(queue, node, network, nowMs, offset, limit);
         }
         // Replicas of one trial (commit and random seed) go to distinct keys; one key may run a commit at other seeds.
         byte[] key = node.toByteArray();
@@ -859,6 +916,10 @@ final class SqliteTransaction implements Store.Transaction {
         if (someReserved) {
             sql.append(PAGE_NOT_RESERVED);
             params.addAll(List.of(nowMs, key, nowMs));
+        }
+        if (!network.isEmpty()) {
+            sql.append(PAGE_NOT_NETWORK);
+            params.addAll(List.of(network, ReplicaNetworks.heldAfter(nowMs)));
         }
         sql.append(PAGE_ORDER);
         params.addAll(List.of(limit, offset));
@@ -895,11 +956,12 @@ final class SqliteTransaction implements Store.Transaction {
      * The claim page from the open queue, with the same tests as the statement below, in the same
      * order (the units' sequence numbers): a unit is left out when {@code node} already reported
      * on its trial (the commit's results, kept for settlement), holds a lease on it (the kept
-     * leases), or it is reserved until now for other keys (read per unit, only while some
-     * reservation lasts). The queue is seen with this transaction's own unit writes on top.
+     * leases), its network leased the trial lately (the commit's network leases, kept), or it is
+     * reserved until now for other keys (read per unit, only while some reservation lasts). The
+     * queue is seen with this transaction's own unit writes on top.
      */
-    private List<UnitRecord> walkQueue(OwnedReads.OpenUnits queue, ByteString node, long nowMs, int offset,
-            int limit) {
+    private List<UnitRecord> walkQueue(OwnedReads.OpenUnits queue, ByteString node, String network, long nowMs,
+            int offset, int limit) {
         List<UnitRecord> page = new ArrayList<>();
         if (limit <= 0) {
             return page;
@@ -910,7 +972,7 @@ final class SqliteTransaction implements Store.Transaction {
         for (java.util.Iterator<UnitRecord> units = queueAsWritten(queue); units.hasNext(); ) {
             UnitRecord u = units.next();
             Trial trial = new Trial(u.commit(), randomSeedOrNull(u.id()));
-            if (held.contains(trial) || reportedOn(node, trial)
+            if (held.contains(trial) || reportedOn(node, trial) || !networkMayTake(network, trial, nowMs)
                     || (someReserved && reservedForOthers(u.id(), node, nowMs))) {
                 continue;
             }
@@ -999,6 +1061,20 @@ final class SqliteTransaction implements Store.Transaction {
             }
         }
         return false;
+    }
+
+    /** {@link ReplicaNetworks#mayTake} over the trial's leases from networks; no look at all for a claimant with none. */
+    private boolean networkMayTake(String network, Trial trial, long nowMs) {
+        if (network.isEmpty()) {
+            return true;
+        }
+        List<ReplicaNetworks.Lease> leases = new ArrayList<>();
+        for (OwnedReads.NetworkLease l : networkLeases(trial.commit())) {
+            if (java.util.Objects.equals(l.randomSeed(), trial.randomSeed())) {
+                leases.add(l.lease());
+            }
+        }
+        return ReplicaNetworks.mayTake(network, leases, nowMs);
     }
 
     private boolean reservedForOthers(String unitId, ByteString node, long nowMs) {
@@ -1108,14 +1184,15 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
-    public void announce(NodeAnnouncement a, long nowMs) {
+    public void announce(NodeAnnouncement a, String network, long nowMs) {
         owned.peers.clear();
         wrotePeers = true;
         byte[] node = a.getNode().toByteArray();
-        update("INSERT INTO nodes (node, host, port, hardware_class, last_seen_ms) VALUES (?, ?, ?, ?, ?) "
+        update("INSERT INTO nodes (node, host, port, hardware_class, last_seen_ms, network) VALUES (?, ?, ?, ?, ?, ?) "
                         + "ON CONFLICT (node) DO UPDATE SET host = excluded.host, port = excluded.port, "
-                        + "hardware_class = excluded.hardware_class, last_seen_ms = excluded.last_seen_ms",
-                node, a.getHost(), a.getPort(), a.getHardwareClass(), nowMs);
+                        + "hardware_class = excluded.hardware_class, last_seen_ms = excluded.last_seen_ms, "
+                        + "network = excluded.network",
+                node, a.getHost(), a.getPort(), a.getHardwareClass(), nowMs, network);
         update("DELETE FROM node_commits WHERE node = ?", (Object) node);
         try (PreparedStatement ps = connection.prepareStatement(
                 "INSERT INTO node_commits (commit_id, node) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
@@ -1158,6 +1235,19 @@ final class SqliteTransaction implements Store.Transaction {
         return query("SELECT node, host, port FROM nodes WHERE last_seen_ms >= ? ORDER BY last_seen_ms DESC LIMIT ?",
                 rs -> PeerEndpoint.newBuilder().setNode(ByteString.copyFrom(rs.getBytes(1)))
                         .setHost(rs.getString(2)).setPort(rs.getInt(3)).build(), sinceMs, limit);
+    }
+
+    @Override
+    public boolean nodeSeenOutside(String network, long sinceMs) {
+        return count("SELECT COUNT(*) FROM (SELECT 1 FROM nodes WHERE last_seen_ms >= ? AND network <> ? LIMIT 1) n",
+                sinceMs, network) > 0;
+    }
+
+    @Override
+    public List<SpotChecks.Candidate> spotCheckCandidates(long sinceMs, int limit) {
+        return query("SELECT node, host, network FROM nodes WHERE last_seen_ms >= ? ORDER BY last_seen_ms DESC LIMIT ?",
+                rs -> new SpotChecks.Candidate(ByteString.copyFrom(rs.getBytes(1)), rs.getString(2), rs.getString(3)),
+                sinceMs, limit);
     }
 
     @Override

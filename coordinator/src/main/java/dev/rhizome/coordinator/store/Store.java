@@ -6,6 +6,7 @@ import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Frontier;
 import dev.rhizome.coordinator.core.ProposerThrottle;
 import dev.rhizome.coordinator.core.Reputation;
+import dev.rhizome.coordinator.core.SpotChecks;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.proto.v1.Adoption;
@@ -144,8 +145,16 @@ public interface Store extends AutoCloseable {
             recordLease(unitId, holder, nowMs, ByteString.EMPTY);
         }
 
-        /** Records a lease and the nonce of the claim that took it (empty: none), so a resent claim finds it. */
-        void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce);
+        default void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce) {
+            recordLease(unitId, holder, nowMs, claimNonce, "");
+        }
+
+        /**
+         * Records a lease, the nonce of the claim that took it (empty: none), so a resent claim
+         * finds it, and the network it was claimed from ({@link dev.rhizome.coordinator.core.ReplicaNetworks#of};
+         * "" for none), which keeps that network off the unit's trial for a while.
+         */
+        void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce, String network);
 
         /**
          * The unit that {@code node}'s claim with this nonce was leased, among leases made at or after
@@ -202,7 +211,17 @@ public interface Store extends AutoCloseable {
          * Like {@link #openEvaluationsFor(ByteString, int, int)}, also leaving out units reserved
          * (still at {@code nowMs}) for other keys than {@code node}.
          */
-        List<UnitRecord> openEvaluationsFor(ByteString node, long nowMs, int offset, int limit);
+        default List<UnitRecord> openEvaluationsFor(ByteString node, long nowMs, int offset, int limit) {
+            return openEvaluationsFor(node, "", nowMs, offset, limit);
+        }
+
+        /**
+         * Like {@link #openEvaluationsFor(ByteString, long, int, int)}, for a claimant from
+         * {@code network} ({@link dev.rhizome.coordinator.core.ReplicaNetworks#of}), also leaving
+         * out units whose trial the claimant's network may not take yet
+         * ({@link dev.rhizome.coordinator.core.ReplicaNetworks#mayTake}).
+         */
+        List<UnitRecord> openEvaluationsFor(ByteString node, String network, long nowMs, int offset, int limit);
 
         /** Reserves a unit for {@code nodes} until {@code untilMs} (see {@link dev.rhizome.coordinator.core.SpotChecks}). */
         void reserveUnit(String unitId, List<ByteString> nodes, long untilMs);
@@ -237,14 +256,35 @@ public interface Store extends AutoCloseable {
         /** Of one direction, or all when empty, newest first. */
         List<SignedEnvelope> papers(String direction);
 
-        /** Records the node's endpoint and replaces the set of commits it holds. */
-        void announce(NodeAnnouncement announcement, long nowMs);
+        default void announce(NodeAnnouncement announcement, long nowMs) {
+            announce(announcement, "", nowMs);
+        }
+
+        /**
+         * Records the node's endpoint and the network its announcement came from
+         * ({@link dev.rhizome.coordinator.core.ReplicaNetworks#of}; "" for none), and replaces the
+         * set of commits it holds.
+         */
+        void announce(NodeAnnouncement announcement, String network, long nowMs);
 
         /** Nodes holding {@code commit} (any node when empty), most recently seen first. */
         List<PeerEndpoint> peers(String commit, int limit);
 
         /** Nodes that announced at or after {@code sinceMs}, most recently seen first. */
         List<PeerEndpoint> nodesSeenSince(long sinceMs, int limit);
+
+        /**
+         * Whether some node announced at or after {@code sinceMs} from another network than
+         * {@code network} (or from none known): whether anyone else could take the replicas a
+         * claimant from {@code network} is kept off.
+         */
+        boolean nodeSeenOutside(String network, long sinceMs);
+
+        /**
+         * Nodes that announced at or after {@code sinceMs}, most recently seen first, with the host
+         * each announced and the network its latest announcement came from: whom a spot check may choose.
+         */
+        List<SpotChecks.Candidate> spotCheckCandidates(long sinceMs, int limit);
 
         /** Up to {@code limit} nodes seen since then whose key has at least one valid result on record (runners with standing). */
         Set<ByteString> runnersWithStandingSeenSince(long sinceMs, int limit);

@@ -19,7 +19,7 @@ class SpotChecksTest {
     }
 
     private static SpotChecks.Candidate node(String name, String host) {
-        return new SpotChecks.Candidate(key(name), host);
+        return new SpotChecks.Candidate(key(name), host, "");
     }
 
     @Test
@@ -27,6 +27,18 @@ class SpotChecksTest {
         List<SpotChecks.Candidate> seen = List.of(node("runner", "10.0.0.1"), node("proposer", "10.0.0.2"),
                 node("sybil", "10.0.0.1"), node("friend", "10.0.0.2"), node("honest", "10.0.0.3"));
         assertThat(SpotChecks.choose(RUNNER, PROPOSER, seen, () -> 0.5)).containsExactly(key("honest"));
+    }
+
+    @Test
+    void aNodeSeenFromTheRunnersOrProposersNetworkIsNotChosenWhateverHostItAnnounces() {
+        List<SpotChecks.Candidate> seen = List.of(new SpotChecks.Candidate(RUNNER, "runner.example", "203.0.113.0/24"),
+                new SpotChecks.Candidate(PROPOSER, "p.example", "198.51.100.0/24"),
+                new SpotChecks.Candidate(key("sybil"), "elsewhere.example", "203.0.113.0/24"),
+                new SpotChecks.Candidate(key("friend"), "far.example", "198.51.100.0/24"),
+                new SpotChecks.Candidate(key("loopback"), "127.0.0.1", ""),
+                new SpotChecks.Candidate(key("honest"), "h.example", "192.0.2.0/24"));
+        assertThat(SpotChecks.choose(RUNNER, PROPOSER, seen, () -> 0.0))
+                .as("no network known matches no other").containsExactlyInAnyOrder(key("loopback"), key("honest"));
     }
 
     @Test

@@ -142,6 +142,28 @@ class AdaptiveReplicationTest {
         assertThat(trials(checked).getState()).isEqualTo(ResultVerdict.State.INCONCLUSIVE);
     }
 
+    /**
+     * The host a node announces is its own word: a second key of the runner naming another host
+     * is still seen from the runner's network, and is not chosen.
+     */
+    @Test
+    void aSpotChecksReplicaIsNotReservedForAKeySeenFromTheRunnersNetworkWhateverHostItNames() {
+        for (int i = 0; i < Reputation.TRUST_AFTER - 1; i++) {
+            propose();
+            report(veteran, claim(veteran), 3.3);
+            report(checker, claim(checker), 3.3);
+        }
+        Identity accomplice = Identity.generate();
+        announce(veteran, "veteran.example", "203.0.113.5");
+        announce(accomplice, "elsewhere.example", "203.0.113.77");
+        announce(checker, "checker.example", "198.51.100.8");
+        draw = 0.0;
+        String checked = propose();
+        assertThat(report(veteran, claim(veteran), 1.0)).contains("spot check").contains("1 key(s) the coordinator chose");
+        assertThat(tryClaim(accomplice).hasUnit()).as("not chosen").isFalse();
+        assertThat(claim(checker).getCommit()).isEqualTo(checked);
+    }
+
     @Test
     void aSpotChecksReplicaGoesToAnyoneOnceItsChosenKeysLetTheHoldPass() {
         for (int i = 0; i < Reputation.TRUST_AFTER - 1; i++) {
@@ -160,9 +182,14 @@ class AdaptiveReplicationTest {
     }
 
     private void announce(Identity node, String host) {
+        announce(node, host, "");
+    }
+
+    /** @param origin the address scope the announcement came from ("" for none) */
+    private void announce(Identity node, String host, String origin) {
         new PeerDirectory(store, clock).announce(signed(node, NodeAnnouncement.newBuilder()
                 .setNode(node.publicId().toByteString()).setHost(host).setPort(7000).setHardwareClass("cpu:x86_64")
-                .setTimeMs(clock.millis()).build(), NodeAnnouncement.getDefaultInstance()));
+                .setTimeMs(clock.millis()).build(), NodeAnnouncement.getDefaultInstance()), origin);
     }
 
     private ClaimResponse tryClaim(Identity node) {

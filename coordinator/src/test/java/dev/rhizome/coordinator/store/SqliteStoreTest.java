@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.Rejection;
+import dev.rhizome.coordinator.core.ReplicaNetworks;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.proto.v1.WorkUnit;
@@ -359,6 +360,8 @@ class SqliteStoreTest extends StoreContract {
         List<dev.rhizome.protocol.identity.Identity> keys = List.of(dev.rhizome.protocol.identity.Identity.generate(),
                 dev.rhizome.protocol.identity.Identity.generate(), dev.rhizome.protocol.identity.Identity.generate());
         List<String> commits = List.of(Fixtures.commit(), Fixtures.commit(), Fixtures.commit());
+        // the first two keys claim from one network, the third from another (core.ReplicaNetworks)
+        List<String> networks = List.of("203.0.113.0/24", "203.0.113.0/24", "198.51.100.0/24");
         try (SqliteStore store = SqliteStore.open(dataDir);
                 Connection reader = SqliteStore.connect(dataDir.resolve(SqliteStore.FILE_NAME))) {
             AtomicInteger units = new AtomicInteger();
@@ -366,8 +369,10 @@ class SqliteStoreTest extends StoreContract {
             for (int step = 0; step < 300; step++) {
                 int op = random.nextInt(7);
                 boolean rollBack = random.nextInt(6) == 0;
-                dev.rhizome.protocol.identity.Identity key = keys.get(random.nextInt(keys.size()));
+                int keyIndex = random.nextInt(keys.size());
+                dev.rhizome.protocol.identity.Identity key = keys.get(keyIndex);
                 ByteString node = key.publicId().toByteString();
+                String network = networks.get(keyIndex);
                 long now = 1_000L * step;
                 int pick = random.nextInt(1_000);
                 String commit = commits.get(random.nextInt(commits.size()));
@@ -386,9 +391,10 @@ class SqliteStoreTest extends StoreContract {
                                 }
                             }
                             case 2 -> {
-                                List<UnitRecord> page = tx.openEvaluationsFor(node, now, 0, 1);
+                                List<UnitRecord> page = tx.openEvaluationsFor(node, network, now, 0, 1);
                                 if (!page.isEmpty()) {
                                     tx.updateUnit(page.get(0).leasedTo(node, now + 5_000 + pick));
+                                    tx.recordLease(page.get(0).id(), node, now, ByteString.EMPTY, network);
                                 }
                             }
                             case 3 -> tx.expiredLeases(now).forEach(u -> tx.updateUnit(u.expired()));
@@ -429,14 +435,19 @@ class SqliteStoreTest extends StoreContract {
                 } catch (IllegalStateException expected) {
                     // its writes are gone; the pages below must not show them
                 }
-                for (dev.rhizome.protocol.identity.Identity k : keys) {
-                    ByteString n = k.publicId().toByteString();
-                    for (int offset : List.of(0, 1, 3)) {
-                        List<UnitRecord> kept = store.inTransaction((Store.Transaction tx) -> tx.openEvaluationsFor(n, now, offset, 4));
-                        List<UnitRecord> read = new SqliteTransaction(reader).openEvaluationsFor(n, now, offset, 4);
-                        reader.rollback();
-                        assertThat(kept).as("step %d, offset %d", step, offset).isEqualTo(read);
-                        compared += kept.size();
+                for (int i = 0; i < keys.size(); i++) {
+                    ByteString n = keys.get(i).publicId().toByteString();
+                    String net = networks.get(i);
+                    // also where the oldest network leases' hold has passed and the newest' has not
+                    for (long at : List.of(now, now + ReplicaNetworks.HOLD.toMillis() - 100_000)) {
+                        for (int offset : List.of(0, 1, 3)) {
+                            List<UnitRecord> kept = store.inTransaction(
+                                    (Store.Transaction tx) -> tx.openEvaluationsFor(n, net, at, offset, 4));
+                            List<UnitRecord> read = new SqliteTransaction(reader).openEvaluationsFor(n, net, at, offset, 4);
+                            reader.rollback();
+                            assertThat(kept).as("step %d, at %d, offset %d", step, at, offset).isEqualTo(read);
+                            compared += kept.size();
+                        }
                     }
                 }
             }

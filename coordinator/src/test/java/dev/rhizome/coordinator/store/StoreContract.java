@@ -9,6 +9,8 @@ import dev.rhizome.coordinator.core.DirectionLoad;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Frontier;
 import dev.rhizome.coordinator.core.Rejection;
+import dev.rhizome.coordinator.core.ReplicaNetworks;
+import dev.rhizome.coordinator.core.SpotChecks;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.support.Fixtures;
@@ -576,6 +578,106 @@ abstract class StoreContract {
         });
         assertThat(run(store, (Store.Transaction tx) -> tx.openEvaluationsFor(holder, 1_001, 0, 10)))
                 .as("its lease ended").extracting(UnitRecord::id).containsExactly("u2", "u3");
+    }
+
+    /**
+     * Replicas of one trial go to distinct networks: once a key from a network leased one of a
+     * trial's replicas, no key from that network is offered the trial's others until the hold has
+     * passed since that lease, while a key from another network (or from none: loopback) is; the
+     * lease counts while it is held, after it was reported on, and in the leasing transaction.
+     * The same commit at another random seed is another trial.
+     */
+    @Test
+    void aNetworkThatLeasedAReplicaIsNotOfferedTheTrialsOthersUntilTheHoldHasPassed() throws Exception {
+        Store store = store();
+        String commit = Fixtures.commit();
+        ByteString first = Identity.generate().publicId().toByteString();
+        ByteString second = Identity.generate().publicId().toByteString();
+        ByteString elsewhere = Identity.generate().publicId().toByteString();
+        String home = "203.0.113.0/24";
+        String away = "198.51.100.0/24";
+        run(store, tx -> {
+            for (String id : List.of("u1", "u2")) {
+                tx.insertUnit(evaluation(id, commit, 1));
+                tx.setUnitRandomSeed(id, 7);
+            }
+            tx.insertUnit(evaluation("u3", commit, 2));
+            tx.setUnitRandomSeed("u3", 8);
+            return null;
+        });
+        long leasedMs = 1_000;
+        long hold = ReplicaNetworks.HOLD.toMillis();
+        // read first, so that a store keeping what it read must follow the lease below
+        assertThat(ids(run(store, (Store.Transaction tx) -> tx.openEvaluationsFor(second, home, leasedMs, 0, 10))))
+                .containsExactly("u1", "u2", "u3");
+        run(store, tx -> {
+            tx.updateUnit(tx.unit("u1").orElseThrow().leasedTo(first, 5 * hold));
+            tx.recordLease("u1", first, leasedMs, ByteString.EMPTY, home);
+            assertThat(ids(tx.openEvaluationsFor(second, home, leasedMs, 0, 10))).as("in the leasing transaction")
+                    .containsExactly("u3");
+            return null;
+        });
+        for (Store s : List.of(store, secondStore(store))) {
+            assertThat(networkPage(s, second, home, leasedMs + 1)).as("the same network").containsExactly("u3");
+            assertThat(networkPage(s, elsewhere, away, leasedMs + 1)).as("another network").containsExactly("u2", "u3");
+            assertThat(networkPage(s, elsewhere, "", leasedMs + 1)).as("no network").containsExactly("u2", "u3");
+            assertThat(networkPage(s, second, home, leasedMs + hold - 1)).as("at the hold's end").containsExactly("u3");
+            assertThat(networkPage(s, second, home, leasedMs + hold + 1)).as("after the hold")
+                    .containsExactly("u2", "u3");
+        }
+        run(store, tx -> {
+            tx.updateUnit(tx.unit("u1").orElseThrow().doneBy(first));
+            return null;
+        });
+        for (Store s : List.of(store, secondStore(store))) {
+            assertThat(networkPage(s, second, home, leasedMs + 1)).as("reported on").containsExactly("u3");
+            assertThat(networkPage(s, elsewhere, away, leasedMs + 1)).containsExactly("u2", "u3");
+        }
+        // the other network takes u2; at the hold's end the first network may take the tie-breaker
+        run(store, tx -> {
+            tx.updateUnit(tx.unit("u2").orElseThrow().leasedTo(elsewhere, 5 * hold));
+            tx.recordLease("u2", elsewhere, leasedMs + 2, ByteString.EMPTY, away);
+            tx.insertUnit(evaluation("u4", commit, 3));
+            tx.setUnitRandomSeed("u4", 7);
+            return null;
+        });
+        for (Store s : List.of(store, secondStore(store))) {
+            assertThat(networkPage(s, second, home, leasedMs + 3)).containsExactly("u3");
+            assertThat(networkPage(s, second, away, leasedMs + 3)).containsExactly("u3");
+            assertThat(networkPage(s, second, home, leasedMs + hold + 1)).containsExactly("u3", "u4");
+            assertThat(networkPage(s, second, away, leasedMs + hold + 1)).as("its lease is later")
+                    .containsExactly("u3");
+        }
+    }
+
+    private static List<String> networkPage(Store store, ByteString node, String network, long nowMs) {
+        return ids(run(store, (Store.Transaction tx) -> tx.openEvaluationsFor(node, network, nowMs, 0, 10)));
+    }
+
+    @Test
+    void announcementsCarryTheNetworkTheyCameFromForSpotChecksAndClaims() throws Exception {
+        Store store = store();
+        Identity a = Identity.generate();
+        Identity b = Identity.generate();
+        run(store, tx -> {
+            tx.announce(announcement(a, "a.example", Fixtures.commit()), "203.0.113.0/24", 100);
+            tx.announce(announcement(b, "b.example"), 150);
+            return null;
+        });
+        run(store, tx -> {
+            tx.announce(announcement(a, "a.example"), "198.51.100.0/24", 200);
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(100, 10))).containsExactly(
+                new SpotChecks.Candidate(a.publicId().toByteString(), "a.example", "198.51.100.0/24"),
+                new SpotChecks.Candidate(b.publicId().toByteString(), "b.example", ""));
+        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(160, 10)))
+                .extracting(SpotChecks.Candidate::key).containsExactly(a.publicId().toByteString());
+        assertThat(run(store, (Store.Transaction tx) -> tx.nodeSeenOutside("198.51.100.0/24", 100)))
+                .as("a node with no network known").isTrue();
+        assertThat(run(store, (Store.Transaction tx) -> tx.nodeSeenOutside("198.51.100.0/24", 160))).isFalse();
+        assertThat(run(store, (Store.Transaction tx) -> tx.nodeSeenOutside("203.0.113.0/24", 160))).isTrue();
+        assertThat(run(store, (Store.Transaction tx) -> tx.nodeSeenOutside("203.0.113.0/24", 201))).isFalse();
     }
 
     private static List<String> page(Store store, ByteString node, long nowMs, int offset, int limit) {

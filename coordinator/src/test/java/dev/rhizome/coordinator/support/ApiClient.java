@@ -59,11 +59,23 @@ public final class ApiClient {
     private final String baseUrl;
     private final Format format;
     private final Clock clock;
+    /** Sent as X-Forwarded-For (null: not sent): a coordinator that trusts loopback as a proxy sees this origin. */
+    private final String forwardedFor;
 
     public ApiClient(String baseUrl, Format format, Clock clock) {
+        this(baseUrl, format, clock, null);
+    }
+
+    private ApiClient(String baseUrl, Format format, Clock clock, String forwardedFor) {
         this.baseUrl = baseUrl;
         this.format = format;
         this.clock = clock;
+        this.forwardedFor = forwardedFor;
+    }
+
+    /** This client as if it came from {@code address}, through a proxy the coordinator trusts. */
+    public ApiClient from(String address) {
+        return new ApiClient(baseUrl, format, clock, address);
     }
 
     public long now() {
@@ -116,6 +128,9 @@ public final class ApiClient {
     private Response send(HttpRequest.Builder request) {
         if (format == Format.PROTOBUF) {
             request.header("Accept", "application/x-protobuf");
+        }
+        if (forwardedFor != null) {
+            request.header("X-Forwarded-For", forwardedFor);
         }
         try {
             HttpResponse<byte[]> response = http.send(request.timeout(Duration.ofSeconds(10)).build(),

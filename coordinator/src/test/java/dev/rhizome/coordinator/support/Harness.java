@@ -54,13 +54,23 @@ public final class Harness implements AutoCloseable {
     }
 
     public void start(ApiClient.Format format) throws IOException, InterruptedException {
-        coordinator = Coordinator.start(config());
+        start(config(), format);
+    }
+
+    private void start(CoordinatorConfig config, ApiClient.Format format) throws IOException, InterruptedException {
+        coordinator = Coordinator.start(config);
         api = new ApiClient(coordinator.url(), format, clock);
     }
 
     public void restart(ApiClient.Format format) throws IOException, InterruptedException {
+        restart(format, java.util.function.UnaryOperator.identity());
+    }
+
+    /** Restarts on the same data with {@link #config()} changed by {@code adjust}. */
+    public void restart(ApiClient.Format format, java.util.function.UnaryOperator<CoordinatorConfig> adjust)
+            throws IOException, InterruptedException {
         coordinator.close();
-        start(format);
+        start(adjust.apply(config()), format);
     }
 
     /** Publishes the seed and opens the direction at the seed's commit. */
