@@ -163,7 +163,12 @@ final class SqliteSchema {
             List.of("""
             CREATE TABLE write_counts (scope TEXT NOT NULL, kind TEXT NOT NULL, day_ms BIGINT NOT NULL,
                 writes INTEGER NOT NULL, PRIMARY KEY (scope, kind, day_ms))""",
-            "CREATE INDEX write_counts_by_day ON write_counts(day_ms)"));
+            "CREATE INDEX write_counts_by_day ON write_counts(day_ms)"),
+            // 14: the signed time of the latest request each lease (its claim, then each renewal) and
+            // each node (its announcement) acted on: a request signed no later changes nothing, so a
+            // captured renewal or announcement replayed within the replay window has no second effect.
+            List.of("ALTER TABLE unit_leases ADD COLUMN signed_ms INTEGER",
+                    "ALTER TABLE nodes ADD COLUMN signed_ms INTEGER"));
 
     private SqliteSchema() {
     }

@@ -587,9 +587,10 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
-    public void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce) {
-        update("INSERT INTO unit_leases (unit_id, holder, leased_ms, claim_nonce) VALUES (?, ?, ?, ?)", unitId,
-                holder.toByteArray(), nowMs, claimNonce.isEmpty() ? null : claimNonce.toByteArray());
+    public void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce, long signedMs) {
+        update("INSERT INTO unit_leases (unit_id, holder, leased_ms, claim_nonce, signed_ms) VALUES (?, ?, ?, ?, ?)",
+                unitId, holder.toByteArray(), nowMs, claimNonce.isEmpty() ? null : claimNonce.toByteArray(),
+                signedMs == Long.MIN_VALUE ? null : signedMs);
         if (owned.enabled()) {
             leasesRecorded.add(Map.entry(holder, nowMs));
         }
@@ -736,11 +737,12 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
-    public void recordRenewal(String unitId, ByteString holder) {
+    public boolean recordRenewal(String unitId, ByteString holder, long signedMs) {
         // The holder's latest lease of the unit (portable SQL: no rowid).
         byte[] key = holder.toByteArray();
-        update("UPDATE unit_leases SET renewals = renewals + 1 WHERE unit_id = ? AND holder = ? AND leased_ms = "
-                + "(SELECT MAX(leased_ms) FROM unit_leases WHERE unit_id = ? AND holder = ?)", unitId, key, unitId, key);
+        return update("UPDATE unit_leases SET renewals = renewals + 1, signed_ms = ? WHERE unit_id = ? AND holder = ? "
+                + "AND leased_ms = (SELECT MAX(leased_ms) FROM unit_leases WHERE unit_id = ? AND holder = ?) "
+                + "AND (signed_ms IS NULL OR signed_ms < ?)", signedMs, unitId, key, unitId, key, signedMs) > 0;
     }
 
     @Override
@@ -1108,14 +1110,17 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
-    public void announce(NodeAnnouncement a, long nowMs) {
+    public boolean announce(NodeAnnouncement a, long nowMs) {
+        byte[] node = a.getNode().toByteArray();
+        if (update("INSERT INTO nodes (node, host, port, hardware_class, last_seen_ms, signed_ms) VALUES (?, ?, ?, ?, ?, ?) "
+                        + "ON CONFLICT (node) DO UPDATE SET host = excluded.host, port = excluded.port, "
+                        + "hardware_class = excluded.hardware_class, last_seen_ms = excluded.last_seen_ms, "
+                        + "signed_ms = excluded.signed_ms WHERE nodes.signed_ms IS NULL OR nodes.signed_ms < excluded.signed_ms",
+                node, a.getHost(), a.getPort(), a.getHardwareClass(), nowMs, a.getTimeMs()) == 0) {
+            return false;
+        }
         owned.peers.clear();
         wrotePeers = true;
-        byte[] node = a.getNode().toByteArray();
-        update("INSERT INTO nodes (node, host, port, hardware_class, last_seen_ms) VALUES (?, ?, ?, ?, ?) "
-                        + "ON CONFLICT (node) DO UPDATE SET host = excluded.host, port = excluded.port, "
-                        + "hardware_class = excluded.hardware_class, last_seen_ms = excluded.last_seen_ms",
-                node, a.getHost(), a.getPort(), a.getHardwareClass(), nowMs);
         update("DELETE FROM node_commits WHERE node = ?", (Object) node);
         try (PreparedStatement ps = connection.prepareStatement(
                 "INSERT INTO node_commits (commit_id, node) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
@@ -1128,6 +1133,7 @@ final class SqliteTransaction implements Store.Transaction {
         } catch (SQLException e) {
             throw failed("record announced commits", e);
         }
+        return true;
     }
 
     @Override

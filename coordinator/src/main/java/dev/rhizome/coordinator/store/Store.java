@@ -141,11 +141,15 @@ public interface Store extends AutoCloseable {
         void updateUnit(UnitRecord unit);
 
         default void recordLease(String unitId, ByteString holder, long nowMs) {
-            recordLease(unitId, holder, nowMs, ByteString.EMPTY);
+            recordLease(unitId, holder, nowMs, ByteString.EMPTY, Long.MIN_VALUE);
         }
 
-        /** Records a lease and the nonce of the claim that took it (empty: none), so a resent claim finds it. */
-        void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce);
+        /**
+         * Records a lease and the nonce of the claim that took it (empty: none), so a resent claim
+         * finds it, and the claim's own signed time, after which the lease's renewals must be signed
+         * ({@link #recordRenewal}).
+         */
+        void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce, long signedMs);
 
         /**
          * The unit that {@code node}'s claim with this nonce was leased, among leases made at or after
@@ -176,8 +180,12 @@ public interface Store extends AutoCloseable {
         /** Renewals so far of the newest lease of {@code unitId} to {@code holder}. */
         int leaseRenewals(String unitId, ByteString holder);
 
-        /** Counts one renewal of the newest lease of {@code unitId} to {@code holder}. */
-        void recordRenewal(String unitId, ByteString holder);
+        /**
+         * Counts one renewal, signed at {@code signedMs}, of the newest lease of {@code unitId} to
+         * {@code holder}; false, counting nothing, when that lease's claim or a renewal already
+         * counted was signed at or after it (a captured renewal sent again, or an older one late).
+         */
+        boolean recordRenewal(String unitId, ByteString holder, long signedMs);
 
         /**
          * Remembers a claim's nonce; false when this node already used it (a replayed claim).
@@ -237,8 +245,12 @@ public interface Store extends AutoCloseable {
         /** Of one direction, or all when empty, newest first. */
         List<SignedEnvelope> papers(String direction);
 
-        /** Records the node's endpoint and replaces the set of commits it holds. */
-        void announce(NodeAnnouncement announcement, long nowMs);
+        /**
+         * Records the node's endpoint and replaces the set of commits it holds; false, changing
+         * nothing (not even when the node was last seen), when an announcement of the node signed at
+         * or after this one's {@code time_ms} is on record (a captured one sent again, or an older one late).
+         */
+        boolean announce(NodeAnnouncement announcement, long nowMs);
 
         /** Nodes holding {@code commit} (any node when empty), most recently seen first. */
         List<PeerEndpoint> peers(String commit, int limit);

@@ -109,9 +109,20 @@ class HostileHttpTest {
     }
 
     @Test
-    void inventedMethodsDoNotGrowTheMetrics() throws Exception {
+    void inventedMethodsAre501AndDoNotGrowTheMetrics() throws Exception {
+        // RFC 9110 15.6.2: a method the server does not recognise is 501 on any path; 405 (with
+        // Allow) is for a method it knows that the path does not accept. Both were 405.
         for (int i = 0; i < 40; i++) {
-            assertThat(exchange("X" + i + "METHOD /healthz HTTP/1.1").status()).isEqualTo(405);
+            RawHttp.Response r = exchange("X" + i + "METHOD /healthz HTTP/1.1");
+            assertThat(r.status()).isEqualTo(501);
+            assertThat(r.body()).contains("UNSUPPORTED").contains("X" + i + "METHOD").contains("GET, HEAD, POST");
+        }
+        assertThat(exchange("FOO /no/such/path HTTP/1.1").status()).as("whatever the path").isEqualTo(501);
+        assertThat(exchange("get /healthz HTTP/1.1").status()).as("methods are case-sensitive").isEqualTo(501);
+        for (String known : new String[] {"PUT", "DELETE", "PATCH", "TRACE"}) {
+            RawHttp.Response r = exchange(known + " /healthz HTTP/1.1");
+            assertThat(r.status()).as(known).isEqualTo(405);
+            assertThat(r.headers().toLowerCase()).as(known).contains("allow: get, head\r\n");
         }
         String metrics = h.api.get("/metrics").text();
         assertThat(metrics).doesNotContain("X7METHOD").contains("method=\"other\"");
@@ -161,6 +172,52 @@ class HostileHttpTest {
             writer.join(10_000);
         }
         assertThat(served(asset)).isEqualTo(requests);
+    }
+
+    @Test
+    void aContentCodedBodyIs415NamingTheCodingAndIsNeverInflated() throws Exception {
+        // A gzip body was read as if it were the JSON itself: "body is not UTF-8", which names the
+        // wrong problem (the server inflates nothing, so a decompression bomb costs only its bytes).
+        java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(zipped)) {
+            gzip.write(new byte[1 << 20]);  // a megabyte of zeros in about a kilobyte
+        }
+        byte[] body = zipped.toByteArray();
+        for (String coding : new String[] {"gzip", "deflate", "br", "gzip, identity"}) {
+            try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+                byte[] head = ("POST /v1/claim HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "Content-Encoding: " + coding + "\r\nContent-Length: " + body.length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1);
+                RawHttp.Response r = raw.send(head).send(body).read();
+                assertThat(r.status()).as(coding).isEqualTo(415);
+                assertThat(r.body()).as(coding).contains("UNSUPPORTED").contains("Content-Encoding " + coding)
+                        .contains("unencoded");
+            }
+        }
+        try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+            RawHttp.Response identity = raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Encoding: identity\r\n"
+                    + "Connection: close\r\n\r\n").read();
+            assertThat(identity.status()).as("identity is no coding").isEqualTo(200);
+        }
+    }
+
+    @Test
+    void headOnEveryGetRouteIsItsGetWithoutTheBody() throws Exception {
+        java.util.Set<String> gets = Routes.build(new Routes.Services(null, null, null, null, null, null, null, null,
+                null, null), new SignedRequests(new dev.rhizome.coordinator.metrics.CoordinatorMetrics(),
+                SignedRequests.Admission.ANYONE), new dev.rhizome.coordinator.metrics.CoordinatorMetrics()).paths("GET");
+        for (String path : gets) {
+            String target = path.equals("/v1/experiment") ? path + "?commit=" + h.seedCommit : path;
+            RawHttp.Response get = exchange("GET " + target + " HTTP/1.1");
+            try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+                RawHttp.Response head = raw.send("HEAD " + target + " HTTP/1.1\r\nHost: x\r\n\r\n").readHeadOnly();
+                assertThat(head.status()).as(path).isEqualTo(get.status());
+                assertThat(head.headers().toLowerCase()).as(path).contains("content-length: ");
+                // the connection is still in step: no body followed the head
+                RawHttp.Response next = raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").read();
+                assertThat(next.body()).as(path).isEqualTo("ok");
+            }
+        }
     }
 
     @Test
