@@ -29,17 +29,46 @@ final class Router {
 
     private final Map<String, Map<String, Handler>> routes = new HashMap<>();
 
-    Router get(String path, Handler handler) {
+    /**
+     * An API read that takes exactly these query parameters: any other is {@code 400} naming it
+     * and the ones it takes ({@code ?limt=5} was answered with the default page of 100, the typo
+     * unseen, as a parameter given twice once was).
+     */
+    Router get(String path, Handler handler, String... params) {
+        return add("GET", path, checked(path, Set.of(params), handler));
+    }
+
+    /**
+     * A page for browsers or scrapers (the dashboard, its assets, /healthz, /metrics), which add
+     * query parameters of their own (cache busters, a scraper's params): the query is not read.
+     */
+    Router page(String path, Handler handler) {
         return add("GET", path, handler);
     }
 
+    /** A signed write: its body says everything, so it takes no query parameters. */
     Router post(String path, Handler handler) {
-        return add("POST", path, handler);
+        return add("POST", path, checked(path, Set.of(), handler));
     }
 
     private Router add(String method, String path, Handler handler) {
         routes.computeIfAbsent(path, p -> new HashMap<>()).put(method, handler);
         return this;
+    }
+
+    private static Handler checked(String path, Set<String> params, Handler handler) {
+        String taken = params.isEmpty() ? path + " takes no query parameters"
+                : path + " takes " + String.join(", ", new TreeSet<>(params));
+        return request -> {
+            for (String name : request.query().keySet()) {
+                if (!params.contains(name)) {
+                    throw new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, "query parameter "
+                            + LogSafe.of(name, 60) + " is not one this route knows: " + taken
+                            + " (names are case-sensitive)");
+                }
+            }
+            return handler.handle(request);
+        };
     }
 
     /** The path as a metrics label: itself when it is a route, else one shared label. */

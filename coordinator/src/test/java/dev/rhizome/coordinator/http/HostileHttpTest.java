@@ -243,6 +243,30 @@ class HostileHttpTest {
     }
 
     @Test
+    void aQueryParameterTheRouteDoesNotTakeIsRefusedByName() throws Exception {
+        // "?limt=5" and "?Limit=5" were answered with the default page of 100, the typo unseen;
+        // Netty splits on ";" too, so "direction=x;y" asked for direction x and a parameter "y".
+        RawHttp.Response typo = exchange("GET /v1/results?limt=5 HTTP/1.1");
+        assertThat(typo.status()).isEqualTo(400);
+        assertThat(typo.body()).contains("query parameter limt is not one this route knows")
+                .contains("/v1/results takes after, commit, direction, limit, newest");
+        assertThat(exchange("GET /v1/results?Limit=5 HTTP/1.1").status()).isEqualTo(400);
+        assertThat(exchange("GET /v1/results?direction=x;y HTTP/1.1").body()).contains("query parameter y");
+        assertThat(exchange("GET /v1/stats?verbose=1 HTTP/1.1").body()).contains("/v1/stats takes no query parameters");
+        try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+            RawHttp.Response post = raw.send(RawHttp.bytes("POST", "/v1/claim?dry_run=1", "application/json",
+                    "{}".getBytes(StandardCharsets.UTF_8))).read();
+            assertThat(post.status()).isEqualTo(400);
+            assertThat(post.body()).contains("/v1/claim takes no query parameters");
+        }
+        assertThat(exchange("GET /v1/results?direction=d&commit=" + h.seedCommit + "&limit=5 HTTP/1.1").status())
+                .isEqualTo(200);
+        assertThat(exchange("GET /?utm_source=mail HTTP/1.1").status()).as("pages for browsers ignore the query")
+                .isEqualTo(200);
+        assertThat(exchange("GET /metrics?name[]=x HTTP/1.1").status()).as("and for scrapers").isEqualTo(200);
+    }
+
+    @Test
     void aFailureInsideTheServerAnswers500WithoutItsInternals() throws Exception {
         Router router = new Router().get("/broken", r -> {
             throw new IllegalStateException("SQLITE_CORRUPT: /srv/secret/coordinator.db page 7 at SqliteStore.java:88");
