@@ -267,6 +267,15 @@ class HostileHttpTest {
     }
 
     @Test
+    void aCommitThatIsNoCommitIdIsRefusedNotMatchedAgainstNothing() throws Exception {
+        // "?commit=<a prefix>" matched no row: 200 with no results, as if nobody had run it
+        RawHttp.Response prefix = exchange("GET /v1/results?commit=" + h.seedCommit.substring(0, 7) + " HTTP/1.1");
+        assertThat(prefix.status()).isEqualTo(400);
+        assertThat(prefix.body()).contains("commit must be a 40-hex-digit commit id");
+        assertThat(exchange("GET /v1/results?commit=" + h.seedCommit + " HTTP/1.1").status()).isEqualTo(200);
+    }
+
+    @Test
     void aFailureInsideTheServerAnswers500WithoutItsInternals() throws Exception {
         Router router = new Router().get("/broken", r -> {
             throw new IllegalStateException("SQLITE_CORRUPT: /srv/secret/coordinator.db page 7 at SqliteStore.java:88");
