@@ -3,7 +3,6 @@ package dev.rhizome.coordinator.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Message;
-import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
@@ -84,9 +83,7 @@ class ReplayedRequestsTest {
                     .setBannedBy(h.operator.publicId().toByteString()).setBannedMs(h.clock.millis()).build());
 
             assertThat(walked).as("every POST route is signed and replayed here")
-                    .isEqualTo(Routes.build(new Routes.Services(null, null, null, null, null, null, null, null, null,
-                            null), new SignedRequests(new CoordinatorMetrics(), SignedRequests.Admission.ANYONE),
-                            new CoordinatorMetrics()).paths("POST"));
+                    .isEqualTo(RouteTable.paths("POST"));
         }
     }
 
