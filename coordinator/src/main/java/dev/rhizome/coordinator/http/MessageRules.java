@@ -51,8 +51,9 @@ final class MessageRules {
 
     /**
      * The framing and headers every request must have, or null when it has them: exactly one Host
-     * in HTTP/1.1 (at most one in 1.0) whose value is a host, and no transfer coding but chunked (the aggregator takes
-     * chunked off; any other left would mean a body we read as something it is not).
+     * in HTTP/1.1 (at most one in 1.0) whose value is a host, no transfer coding but chunked (the aggregator takes
+     * chunked off; any other left would mean a body we read as something it is not), and no content
+     * coding but identity.
      */
     static HttpError check(FullHttpRequest msg) {
         List<String> hosts = msg.headers().getAll(HttpHeaderNames.HOST);
@@ -65,6 +66,14 @@ final class MessageRules {
         if (!hosts.isEmpty() && !HOST.matcher(hosts.get(0)).matches()) {
             return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, "Host header "
                     + dev.rhizome.protocol.LogSafe.of(hosts.get(0)) + " is not a host and optional port (RFC 9112, 3.2)");
+        }
+        String contentCoding = msg.headers().get(HttpHeaderNames.CONTENT_ENCODING);
+        if (contentCoding != null && !contentCoding.isBlank() && !contentCoding.strip().equalsIgnoreCase("identity")) {
+            // Nothing is ever inflated (a small gzip bomb would become gigabytes): a coded body was
+            // read as if it were the record itself and refused for the wrong reason ("not UTF-8").
+            return new HttpError(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, Error.Code.UNSUPPORTED,
+                    "Content-Encoding " + dev.rhizome.protocol.LogSafe.of(contentCoding)
+                            + " is not supported: send the body unencoded (RFC 9110, 8.4)");
         }
         String coding = msg.headers().get(HttpHeaderNames.TRANSFER_ENCODING);
         if (coding != null && !coding.isBlank()) {

@@ -1,14 +1,27 @@
 package dev.rhizome.coordinator.http;
 
 import dev.rhizome.proto.v1.Error;
+import dev.rhizome.protocol.LogSafe;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
-/** Exact-path routing: an unknown path is 404, a known path with another method is 405. */
+/**
+ * Exact-path routing: a method the server does not know is 501 on any path, an unknown path is
+ * 404, a known path with another known method is 405.
+ */
 final class Router {
+    /**
+     * The methods HTTP defines (RFC 9110 9.3, and PATCH, RFC 5789): any other is a method this
+     * server does not recognise, 501 whatever the path (RFC 9110 15.6.2), not 405, which says the
+     * path exists and another method would do. Methods are case-sensitive: "get" is not one.
+     */
+    private static final Set<String> KNOWN_METHODS =
+            Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
+    private static final String SERVED = "GET, HEAD, POST";
+
     @FunctionalInterface
     interface Handler {
         Reply handle(ApiRequest request);
@@ -16,17 +29,46 @@ final class Router {
 
     private final Map<String, Map<String, Handler>> routes = new HashMap<>();
 
-    Router get(String path, Handler handler) {
+    /**
+     * An API read that takes exactly these query parameters: any other is {@code 400} naming it
+     * and the ones it takes ({@code ?limt=5} was answered with the default page of 100, the typo
+     * unseen, as a parameter given twice once was).
+     */
+    Router get(String path, Handler handler, String... params) {
+        return add("GET", path, checked(path, Set.of(params), handler));
+    }
+
+    /**
+     * A page for browsers or scrapers (the dashboard, its assets, /healthz, /metrics), which add
+     * query parameters of their own (cache busters, a scraper's params): the query is not read.
+     */
+    Router page(String path, Handler handler) {
         return add("GET", path, handler);
     }
 
+    /** A signed write: its body says everything, so it takes no query parameters. */
     Router post(String path, Handler handler) {
-        return add("POST", path, handler);
+        return add("POST", path, checked(path, Set.of(), handler));
     }
 
     private Router add(String method, String path, Handler handler) {
         routes.computeIfAbsent(path, p -> new HashMap<>()).put(method, handler);
         return this;
+    }
+
+    private static Handler checked(String path, Set<String> params, Handler handler) {
+        String taken = params.isEmpty() ? path + " takes no query parameters"
+                : path + " takes " + String.join(", ", new TreeSet<>(params));
+        return request -> {
+            for (String name : request.query().keySet()) {
+                if (!params.contains(name)) {
+                    throw new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, "query parameter "
+                            + LogSafe.of(name, 60) + " is not one this route knows: " + taken
+                            + " (names are case-sensitive)");
+                }
+            }
+            return handler.handle(request);
+        };
     }
 
     /** The path as a metrics label: itself when it is a route, else one shared label. */
@@ -58,7 +100,7 @@ final class Router {
      * malformed. Each was "404 no route", as if a path had been asked for. Null for a path.
      */
     private Handler otherTargetForm(String method, String path) {
-        String served = "GET, HEAD, POST";
+        String served = SERVED;
         if (method.equals("CONNECT")) {
             return r -> {
                 throw new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, Error.Code.UNSUPPORTED,
@@ -89,6 +131,10 @@ final class Router {
     }
 
     Handler route(String method, String path) {
+        if (!KNOWN_METHODS.contains(method)) {
+            throw new HttpError(HttpResponseStatus.NOT_IMPLEMENTED, Error.Code.UNSUPPORTED, "method "
+                    + LogSafe.of(method, 40) + " is not one this server knows; it serves " + SERVED);
+        }
         Handler other = otherTargetForm(method, path);
         if (other != null) {
             return other;

@@ -38,25 +38,31 @@ public final class Routes {
             DashboardView dashboard, OperatorActions operators, KeyBans bans) {
     }
 
+    // The query parameters of the list routes (docs/api.md "Paging").
+    private static final String LIMIT = "limit";
+    private static final String AFTER = "after";
+    private static final String NEWEST = "newest";
+    private static final String[] PAGE = {LIMIT, AFTER};
+
     private Routes() {
     }
 
     static Router build(Services s, SignedRequests signed, CoordinatorMetrics metrics) {
         return new Router()
-                .get("/healthz", r -> Reply.text("ok"))
-                .get("/metrics", r -> Reply.text(metrics.scrape()))
-                .get("/", r -> DashboardAssets.page())
-                .get("/dashboard/app.js", r -> DashboardAssets.script())
-                .get("/dashboard/uPlot.iife.min.js", r -> DashboardAssets.chartScript())
-                .get("/dashboard/uPlot.min.css", r -> DashboardAssets.chartStyles())
+                .page("/healthz", r -> Reply.text("ok"))
+                .page("/metrics", r -> Reply.text(metrics.scrape()))
+                .page("/", r -> DashboardAssets.page())
+                .page("/dashboard/app.js", r -> DashboardAssets.script())
+                .page("/dashboard/uPlot.iife.min.js", r -> DashboardAssets.chartScript())
+                .page("/dashboard/uPlot.min.css", r -> DashboardAssets.chartStyles())
                 .get("/v1/dashboard", r -> Reply.bytes(s.dashboard().json().getBytes(StandardCharsets.UTF_8),
                         "application/json; charset=utf-8"))
                 .post("/v1/seeds", r -> Reply.of(s.seedsAndDirections().publishSeed(
                         signed.open(r, Seed.getDefaultInstance(), Seed::getPublisher), r.origin())))
-                .get("/v1/seeds", r -> Reply.of(s.views().seeds(page(r, Views.SEEDS))))
+                .get("/v1/seeds", r -> Reply.of(s.views().seeds(page(r, Views.SEEDS))), PAGE)
                 .post("/v1/directions", r -> Reply.of(s.seedsAndDirections().openDirection(
                         signed.open(r, Direction.getDefaultInstance(), Direction::getOpenedBy), r.origin())))
-                .get("/v1/directions", r -> Reply.of(s.views().directions(page(r, Views.DIRECTIONS))))
+                .get("/v1/directions", r -> Reply.of(s.views().directions(page(r, Views.DIRECTIONS))), PAGE)
                 .post("/v1/directions/close", r -> Reply.of(s.operators().closeDirection(
                         signed.open(r, DirectionClosure.getDefaultInstance(), DirectionClosure::getClosedBy))))
                 .post("/v1/bans", r -> Reply.of(s.operators().ban(
@@ -77,8 +83,9 @@ public final class Routes {
                         signed.open(r, Experiment.getDefaultInstance(), Experiment::getProposer), r.origin())))
                 .get("/v1/experiments", r -> Reply.of(r.param("newest").isEmpty()
                         ? s.views().experiments(r.param("direction"), page(r, Views.EXPERIMENTS))
-                        : s.views().newestExperiments(r.param("direction"), newest(r))))
-                .get("/v1/experiment", r -> Reply.of(s.views().experimentReport(r.param("commit"))))
+                        : s.views().newestExperiments(r.param("direction"), newest(r))),
+                        "direction", LIMIT, AFTER, NEWEST)
+                .get("/v1/experiment", r -> Reply.of(s.views().experimentReport(r.param("commit"))), "commit")
                 .post("/v1/results", r -> {
                     Verified<Result> result = signed.open(r, Result.getDefaultInstance(), Result::getRunner);
                     Reply reply = Reply.of(s.results().accept(result));
@@ -87,25 +94,29 @@ public final class Routes {
                 })
                 .get("/v1/results", r -> Reply.of(r.param("newest").isEmpty()
                         ? s.views().results(r.param("direction"), r.param("commit"), page(r, Views.RESULTS))
-                        : s.views().newestResults(r.param("direction"), r.param("commit"), newest(r))))
+                        : s.views().newestResults(r.param("direction"), r.param("commit"), newest(r))),
+                        "direction", "commit", LIMIT, AFTER, NEWEST)
                 .post("/v1/papers", r -> Reply.of(s.papers().publish(
                         signed.open(r, Paper.getDefaultInstance(), Paper::getAuthor), r.origin())))
-                .get("/v1/papers", r -> Reply.of(s.views().papers(r.param("direction"), page(r, Views.PAPERS))))
+                .get("/v1/papers", r -> Reply.of(s.views().papers(r.param("direction"), page(r, Views.PAPERS))),
+                        "direction", LIMIT, AFTER)
                 .post("/v1/announce", r -> Reply.of(s.peers().announce(
                         signed.open(r, NodeAnnouncement.getDefaultInstance(), NodeAnnouncement::getNode), r.origin())))
-                .get("/v1/peers", r -> Reply.of(s.peers().peers(r.param("commit"))))
+                .get("/v1/peers", r -> Reply.of(s.peers().peers(r.param("commit"))), "commit")
                 .get("/v1/nodes", r -> Reply.of(s.peers().nodes()))
                 .get("/v1/leaderboard", r -> Reply.of(s.views().leaderboard(r.param("direction"),
-                        r.param("hardware_class"), entries(r.param("limit")))))
-                .get("/v1/units", r -> Reply.of(s.views().units(state(r.param("state")), page(r, Views.UNITS))))
+                        r.param("hardware_class"), entries(r.param("limit")))), "direction", "hardware_class", LIMIT)
+                .get("/v1/units", r -> Reply.of(s.views().units(state(r.param("state")), page(r, Views.UNITS))),
+                        "state", LIMIT, AFTER)
                 .get("/v1/stats", r -> Reply.of(s.views().stats()))
-                .get("/v1/audit", r -> Reply.of(s.views().auditTrail(page(r, Views.AUDIT))))
+                .get("/v1/audit", r -> Reply.of(s.views().auditTrail(page(r, Views.AUDIT))), PAGE)
                 // trust: validation states, volunteers' credit and standing, adoptions
                 .get("/v1/trials", r -> Reply.of(s.views().trials(r.param("direction"), r.param("commit"),
-                        page(r, Views.TRIALS))))
+                        page(r, Views.TRIALS))), "direction", "commit", LIMIT, AFTER)
                 .get("/v1/volunteers", r -> Reply.of(s.views().volunteers(System.currentTimeMillis(),
-                        page(r, Views.VOLUNTEERS))))
-                .get("/v1/adoptions", r -> Reply.of(s.views().adoptions(r.param("direction"), page(r, Views.ADOPTIONS))));
+                        page(r, Views.VOLUNTEERS))), PAGE)
+                .get("/v1/adoptions", r -> Reply.of(s.views().adoptions(r.param("direction"), page(r, Views.ADOPTIONS))),
+                        "direction", LIMIT, AFTER);
     }
 
     /** The page a list route's query asks for: {@code limit} and {@code after} (docs/api.md "Paging"). */

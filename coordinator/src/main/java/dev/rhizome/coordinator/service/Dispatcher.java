@@ -174,7 +174,7 @@ public final class Dispatcher {
             tx.updateUnit(leased);
             // An evaluation's lease keeps its network off the trial's other replicas for a while;
             // an exploration is no replica of anything.
-            tx.recordLease(leased.id(), claim.getNode(), now, claim.getNonce(),
+            tx.recordLease(leased.id(), claim.getNode(), now, claim.getNonce(), claim.getTimeMs(),
                     leased.kind() == WorkUnit.Kind.EVALUATE ? network : "");
             return response.setUnit(UnitFactory.describe(tx, leased)).build();
         });
@@ -193,7 +193,12 @@ public final class Dispatcher {
                 throw Rejection.limitReached("lease on work unit " + unit.id() + " was renewed " + renewals
                         + " times, the most allowed; it ends at " + unit.leaseDeadlineMs() + " ms");
             }
-            tx.recordRenewal(unit.id(), renewal.getNode());
+            if (!tx.recordRenewal(unit.id(), renewal.getNode(), renewal.getTimeMs())) {
+                // Signed no later than the lease's claim or a renewal already counted: a captured
+                // renewal sent again (or a node's retry after a lost answer). It moves nothing; the
+                // answer is the deadline as it stands, so an honest retry still learns it.
+                return ack(unit.id(), Long.toString(unit.leaseDeadlineMs()));
+            }
             tx.updateUnit(renewed);
             return ack(unit.id(), Long.toString(renewed.leaseDeadlineMs()));
         });

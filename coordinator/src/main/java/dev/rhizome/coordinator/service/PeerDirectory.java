@@ -54,14 +54,16 @@ public final class PeerDirectory {
         long now = clock.millis();
         ReplayWindow.check("time_ms", a.getTimeMs(), now);
         RequestRules.announcement(a);
-        store.inTransaction(tx -> {
+        boolean applied = store.inTransaction(tx -> {
             if (!tx.knownNode(a.getNode())) {
                 quotas.charge(tx, WriteQuota.Kind.NEW_NODES, a.getNode(), origin, now);
             }
-            tx.announce(a, ReplicaNetworks.of(origin), now);
-            return null;
+            return tx.announce(a, ReplicaNetworks.of(origin), now);
         });
-        return ack(request.signer().toString(), "announced " + a.getCommitsCount() + " commit(s)");
+        // A copy of an announcement (or an older one, late) changes nothing, not even when the node
+        // was last seen: a captured announcement can't keep a node that stopped listed as live.
+        return ack(request.signer().toString(), applied ? "announced " + a.getCommitsCount() + " commit(s)"
+                : "an announcement signed at or after time_ms " + a.getTimeMs() + " is already on record; nothing changed");
     }
 
     /** @param commit a commit id, or empty for every known node */

@@ -37,6 +37,7 @@ import java.util.Optional;
 import java.util.function.LongSupplier;
 import dev.rhizome.coordinator.core.Cursor;
 import dev.rhizome.coordinator.core.PageRequest;
+import dev.rhizome.coordinator.core.RequestRules;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.Keyed;
 
@@ -129,6 +130,10 @@ public final class Views {
     }
 
     public EnvelopeList results(String direction, String commit, PageRequest page) {
+        if (!commit.isEmpty()) {
+            // "?commit=abc123" (a prefix) matched no row: an empty list, as if nobody had run it
+            RequestRules.commit("commit", commit);
+        }
         return store.inReadTransaction(tx -> envelopes(Pages.bounded(afterSeq(page), page.limit(),
                 (from, rows) -> tx.resultEnvelopes(direction, commit, from, rows), SignedEnvelope::getSerializedSize,
                 seqCursor(RESULTS))));

@@ -164,16 +164,20 @@ final class SqliteSchema {
             CREATE TABLE write_counts (scope TEXT NOT NULL, kind TEXT NOT NULL, day_ms BIGINT NOT NULL,
                 writes INTEGER NOT NULL, PRIMARY KEY (scope, kind, day_ms))""",
             "CREATE INDEX write_counts_by_day ON write_counts(day_ms)"),
-            // 16 (the list's position is the version: migrations 14 and 15 come first): the network a
-            // lease was claimed from, with its unit's commit, so a claim can skip a trial its network
-            // leased lately (core.ReplicaNetworks) by one index probe; the index holds only leases
+            // 14: the signed time of the latest request each lease (its claim, then each renewal) and
+            // each node (its announcement) acted on: a request signed no later changes nothing, so a
+            // captured renewal or announcement replayed within the replay window has no second effect.
+            List.of("ALTER TABLE unit_leases ADD COLUMN signed_ms INTEGER",
+                    "ALTER TABLE nodes ADD COLUMN signed_ms INTEGER"),
+            // 15: the network a lease was claimed from, with its unit's commit, so a claim can skip a
+            // trial its network leased lately (core.ReplicaNetworks) by one index probe; the index holds only leases
             // with a network (none from loopback, so the demo and benchmarks write no entry). The
             // network of each node's latest announcement, so spot checks tell nodes apart by where
             // they are seen rather than by the host they name. Leases and nodes before this have none.
             List.of("ALTER TABLE unit_leases ADD COLUMN commit_id TEXT NOT NULL DEFAULT ''",
-            "ALTER TABLE unit_leases ADD COLUMN network TEXT NOT NULL DEFAULT ''",
-            "CREATE INDEX unit_leases_by_network ON unit_leases(commit_id, network, leased_ms) WHERE network <> ''",
-            "ALTER TABLE nodes ADD COLUMN network TEXT NOT NULL DEFAULT ''"));
+                    "ALTER TABLE unit_leases ADD COLUMN network TEXT NOT NULL DEFAULT ''",
+                    "CREATE INDEX unit_leases_by_network ON unit_leases(commit_id, network, leased_ms) WHERE network <> ''",
+                    "ALTER TABLE nodes ADD COLUMN network TEXT NOT NULL DEFAULT ''"));
 
     private SqliteSchema() {
     }

@@ -599,7 +599,9 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
-    public void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce, String network) {
+    public void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce, long signedMs,
+            String network) {
+        Long signed = signedMs == Long.MIN_VALUE ? null : signedMs;
         byte[] nonce = claimNonce.isEmpty() ? null : claimNonce.toByteArray();
         // The unit's commit goes with the lease, for the index a claim probes by trial and network.
         // Where the store keeps rows it is known (the claim just wrote the unit); a shared store
@@ -609,12 +611,12 @@ final class SqliteTransaction implements Store.Transaction {
                 ? first(query("SELECT commit_id FROM units WHERE id = ?", rs -> rs.getString(1), unitId)).orElse("")
                 : null;
         if (commit != null) {
-            update("INSERT INTO unit_leases (unit_id, holder, leased_ms, claim_nonce, commit_id, network) "
-                    + "VALUES (?, ?, ?, ?, ?, ?)", unitId, holder.toByteArray(), nowMs, nonce, commit, network);
+            update("INSERT INTO unit_leases (unit_id, holder, leased_ms, claim_nonce, signed_ms, commit_id, network) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?)", unitId, holder.toByteArray(), nowMs, nonce, signed, commit, network);
         } else {
-            update("INSERT INTO unit_leases (unit_id, holder, leased_ms, claim_nonce, commit_id, network) "
-                            + "VALUES (?, ?, ?, ?, COALESCE((SELECT u.commit_id FROM units u WHERE u.id = ?), ''), ?)",
-                    unitId, holder.toByteArray(), nowMs, nonce, unitId, network);
+            update("INSERT INTO unit_leases (unit_id, holder, leased_ms, claim_nonce, signed_ms, commit_id, network) "
+                            + "VALUES (?, ?, ?, ?, ?, COALESCE((SELECT u.commit_id FROM units u WHERE u.id = ?), ''), ?)",
+                    unitId, holder.toByteArray(), nowMs, nonce, signed, unitId, network);
         }
         if (owned.enabled()) {
             leasesRecorded.add(Map.entry(holder, nowMs));
@@ -783,11 +785,12 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
-    public void recordRenewal(String unitId, ByteString holder) {
+    public boolean recordRenewal(String unitId, ByteString holder, long signedMs) {
         // The holder's latest lease of the unit (portable SQL: no rowid).
         byte[] key = holder.toByteArray();
-        update("UPDATE unit_leases SET renewals = renewals + 1 WHERE unit_id = ? AND holder = ? AND leased_ms = "
-                + "(SELECT MAX(leased_ms) FROM unit_leases WHERE unit_id = ? AND holder = ?)", unitId, key, unitId, key);
+        return update("UPDATE unit_leases SET renewals = renewals + 1, signed_ms = ? WHERE unit_id = ? AND holder = ? "
+                + "AND leased_ms = (SELECT MAX(leased_ms) FROM unit_leases WHERE unit_id = ? AND holder = ?) "
+                + "AND (signed_ms IS NULL OR signed_ms < ?)", signedMs, unitId, key, unitId, key, signedMs) > 0;
     }
 
     @Override
@@ -1184,15 +1187,19 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
-    public void announce(NodeAnnouncement a, String network, long nowMs) {
-        owned.peers.clear();
-        wrotePeers = true;
+    public boolean announce(NodeAnnouncement a, String network, long nowMs) {
         byte[] node = a.getNode().toByteArray();
-        update("INSERT INTO nodes (node, host, port, hardware_class, last_seen_ms, network) VALUES (?, ?, ?, ?, ?, ?) "
+        if (update("INSERT INTO nodes (node, host, port, hardware_class, last_seen_ms, network, signed_ms) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?) "
                         + "ON CONFLICT (node) DO UPDATE SET host = excluded.host, port = excluded.port, "
                         + "hardware_class = excluded.hardware_class, last_seen_ms = excluded.last_seen_ms, "
-                        + "network = excluded.network",
-                node, a.getHost(), a.getPort(), a.getHardwareClass(), nowMs, network);
+                        + "network = excluded.network, signed_ms = excluded.signed_ms "
+                        + "WHERE nodes.signed_ms IS NULL OR nodes.signed_ms < excluded.signed_ms",
+                node, a.getHost(), a.getPort(), a.getHardwareClass(), nowMs, network, a.getTimeMs()) == 0) {
+            return false;
+        }
+        owned.peers.clear();
+        wrotePeers = true;
         update("DELETE FROM node_commits WHERE node = ?", (Object) node);
         try (PreparedStatement ps = connection.prepareStatement(
                 "INSERT INTO node_commits (commit_id, node) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
@@ -1205,6 +1212,7 @@ final class SqliteTransaction implements Store.Transaction {
         } catch (SQLException e) {
             throw failed("record announced commits", e);
         }
+        return true;
     }
 
     @Override

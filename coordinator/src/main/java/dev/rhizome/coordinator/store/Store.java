@@ -146,15 +146,18 @@ public interface Store extends AutoCloseable {
         }
 
         default void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce) {
-            recordLease(unitId, holder, nowMs, claimNonce, "");
+            recordLease(unitId, holder, nowMs, claimNonce, Long.MIN_VALUE, "");
         }
 
         /**
-         * Records a lease, the nonce of the claim that took it (empty: none), so a resent claim
-         * finds it, and the network it was claimed from ({@link dev.rhizome.coordinator.core.ReplicaNetworks#of};
-         * "" for none), which keeps that network off the unit's trial for a while.
+         * Records a lease; the nonce of the claim that took it (empty: none), so a resent claim
+         * finds it; the claim's own signed time ({@code Long.MIN_VALUE}: none), after which the
+         * lease's renewals must be signed ({@link #recordRenewal}); and the network it was claimed
+         * from ({@link dev.rhizome.coordinator.core.ReplicaNetworks#of}; "" for none), which keeps
+         * that network off the unit's trial for a while.
          */
-        void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce, String network);
+        void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce, long signedMs,
+                String network);
 
         /**
          * The unit that {@code node}'s claim with this nonce was leased, among leases made at or after
@@ -185,8 +188,12 @@ public interface Store extends AutoCloseable {
         /** Renewals so far of the newest lease of {@code unitId} to {@code holder}. */
         int leaseRenewals(String unitId, ByteString holder);
 
-        /** Counts one renewal of the newest lease of {@code unitId} to {@code holder}. */
-        void recordRenewal(String unitId, ByteString holder);
+        /**
+         * Counts one renewal, signed at {@code signedMs}, of the newest lease of {@code unitId} to
+         * {@code holder}; false, counting nothing, when that lease's claim or a renewal already
+         * counted was signed at or after it (a captured renewal sent again, or an older one late).
+         */
+        boolean recordRenewal(String unitId, ByteString holder, long signedMs);
 
         /**
          * Remembers a claim's nonce; false when this node already used it (a replayed claim).
@@ -256,16 +263,18 @@ public interface Store extends AutoCloseable {
         /** Of one direction, or all when empty, newest first. */
         List<SignedEnvelope> papers(String direction);
 
-        default void announce(NodeAnnouncement announcement, long nowMs) {
-            announce(announcement, "", nowMs);
+        default boolean announce(NodeAnnouncement announcement, long nowMs) {
+            return announce(announcement, "", nowMs);
         }
 
         /**
          * Records the node's endpoint and the network its announcement came from
          * ({@link dev.rhizome.coordinator.core.ReplicaNetworks#of}; "" for none), and replaces the
-         * set of commits it holds.
+         * set of commits it holds; false, changing nothing (not even when the node was last seen),
+         * when an announcement of the node signed at or after this one's {@code time_ms} is on
+         * record (a captured one sent again, or an older one late).
          */
-        void announce(NodeAnnouncement announcement, String network, long nowMs);
+        boolean announce(NodeAnnouncement announcement, String network, long nowMs);
 
         /** Nodes holding {@code commit} (any node when empty), most recently seen first. */
         List<PeerEndpoint> peers(String commit, int limit);

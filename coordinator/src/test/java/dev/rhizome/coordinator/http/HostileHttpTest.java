@@ -109,9 +109,20 @@ class HostileHttpTest {
     }
 
     @Test
-    void inventedMethodsDoNotGrowTheMetrics() throws Exception {
+    void inventedMethodsAre501AndDoNotGrowTheMetrics() throws Exception {
+        // RFC 9110 15.6.2: a method the server does not recognise is 501 on any path; 405 (with
+        // Allow) is for a method it knows that the path does not accept. Both were 405.
         for (int i = 0; i < 40; i++) {
-            assertThat(exchange("X" + i + "METHOD /healthz HTTP/1.1").status()).isEqualTo(405);
+            RawHttp.Response r = exchange("X" + i + "METHOD /healthz HTTP/1.1");
+            assertThat(r.status()).isEqualTo(501);
+            assertThat(r.body()).contains("UNSUPPORTED").contains("X" + i + "METHOD").contains("GET, HEAD, POST");
+        }
+        assertThat(exchange("FOO /no/such/path HTTP/1.1").status()).as("whatever the path").isEqualTo(501);
+        assertThat(exchange("get /healthz HTTP/1.1").status()).as("methods are case-sensitive").isEqualTo(501);
+        for (String known : new String[] {"PUT", "DELETE", "PATCH", "TRACE"}) {
+            RawHttp.Response r = exchange(known + " /healthz HTTP/1.1");
+            assertThat(r.status()).as(known).isEqualTo(405);
+            assertThat(r.headers().toLowerCase()).as(known).contains("allow: get, head\r\n");
         }
         String metrics = h.api.get("/metrics").text();
         assertThat(metrics).doesNotContain("X7METHOD").contains("method=\"other\"");
@@ -164,6 +175,49 @@ class HostileHttpTest {
     }
 
     @Test
+    void aContentCodedBodyIs415NamingTheCodingAndIsNeverInflated() throws Exception {
+        // A gzip body was read as if it were the JSON itself: "body is not UTF-8", which names the
+        // wrong problem (the server inflates nothing, so a decompression bomb costs only its bytes).
+        java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(zipped)) {
+            gzip.write(new byte[1 << 20]);  // a megabyte of zeros in about a kilobyte
+        }
+        byte[] body = zipped.toByteArray();
+        for (String coding : new String[] {"gzip", "deflate", "br", "gzip, identity"}) {
+            try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+                byte[] head = ("POST /v1/claim HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "Content-Encoding: " + coding + "\r\nContent-Length: " + body.length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1);
+                RawHttp.Response r = raw.send(head).send(body).read();
+                assertThat(r.status()).as(coding).isEqualTo(415);
+                assertThat(r.body()).as(coding).contains("UNSUPPORTED").contains("Content-Encoding " + coding)
+                        .contains("unencoded");
+            }
+        }
+        try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+            RawHttp.Response identity = raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Encoding: identity\r\n"
+                    + "Connection: close\r\n\r\n").read();
+            assertThat(identity.status()).as("identity is no coding").isEqualTo(200);
+        }
+    }
+
+    @Test
+    void headOnEveryGetRouteIsItsGetWithoutTheBody() throws Exception {
+        for (String path : RouteTable.paths("GET")) {
+            String target = path.equals("/v1/experiment") ? path + "?commit=" + h.seedCommit : path;
+            RawHttp.Response get = exchange("GET " + target + " HTTP/1.1");
+            try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+                RawHttp.Response head = raw.send("HEAD " + target + " HTTP/1.1\r\nHost: x\r\n\r\n").readHeadOnly();
+                assertThat(head.status()).as(path).isEqualTo(get.status());
+                assertThat(head.headers().toLowerCase()).as(path).contains("content-length: ");
+                // the connection is still in step: no body followed the head
+                RawHttp.Response next = raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").read();
+                assertThat(next.body()).as(path).isEqualTo("ok");
+            }
+        }
+    }
+
+    @Test
     void anExpectationOtherThan100ContinueIsNamedInA417() throws Exception {
         // Netty answered 417 with an empty body: the client could not tell what was wrong
         try (RawHttp raw = new RawHttp(h.coordinator.url())) {
@@ -183,6 +237,39 @@ class HostileHttpTest {
         assertThat(r.body()).contains("query parameter limit is given 2 times");
         assertThat(exchange("GET /v1/results?direction=a&direction=b HTTP/1.1").body())
                 .contains("query parameter direction is given 2 times");
+    }
+
+    @Test
+    void aQueryParameterTheRouteDoesNotTakeIsRefusedByName() throws Exception {
+        // "?limt=5" and "?Limit=5" were answered with the default page of 100, the typo unseen;
+        // Netty splits on ";" too, so "direction=x;y" asked for direction x and a parameter "y".
+        RawHttp.Response typo = exchange("GET /v1/results?limt=5 HTTP/1.1");
+        assertThat(typo.status()).isEqualTo(400);
+        assertThat(typo.body()).contains("query parameter limt is not one this route knows")
+                .contains("/v1/results takes after, commit, direction, limit, newest");
+        assertThat(exchange("GET /v1/results?Limit=5 HTTP/1.1").status()).isEqualTo(400);
+        assertThat(exchange("GET /v1/results?direction=x;y HTTP/1.1").body()).contains("query parameter y");
+        assertThat(exchange("GET /v1/stats?verbose=1 HTTP/1.1").body()).contains("/v1/stats takes no query parameters");
+        try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+            RawHttp.Response post = raw.send(RawHttp.bytes("POST", "/v1/claim?dry_run=1", "application/json",
+                    "{}".getBytes(StandardCharsets.UTF_8))).read();
+            assertThat(post.status()).isEqualTo(400);
+            assertThat(post.body()).contains("/v1/claim takes no query parameters");
+        }
+        assertThat(exchange("GET /v1/results?direction=d&commit=" + h.seedCommit + "&limit=5 HTTP/1.1").status())
+                .isEqualTo(200);
+        assertThat(exchange("GET /?utm_source=mail HTTP/1.1").status()).as("pages for browsers ignore the query")
+                .isEqualTo(200);
+        assertThat(exchange("GET /metrics?name[]=x HTTP/1.1").status()).as("and for scrapers").isEqualTo(200);
+    }
+
+    @Test
+    void aCommitThatIsNoCommitIdIsRefusedNotMatchedAgainstNothing() throws Exception {
+        // "?commit=<a prefix>" matched no row: 200 with no results, as if nobody had run it
+        RawHttp.Response prefix = exchange("GET /v1/results?commit=" + h.seedCommit.substring(0, 7) + " HTTP/1.1");
+        assertThat(prefix.status()).isEqualTo(400);
+        assertThat(prefix.body()).contains("commit must be a 40-hex-digit commit id");
+        assertThat(exchange("GET /v1/results?commit=" + h.seedCommit + " HTTP/1.1").status()).isEqualTo(200);
     }
 
     @Test

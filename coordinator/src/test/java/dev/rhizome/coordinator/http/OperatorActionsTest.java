@@ -8,7 +8,6 @@ import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
 import com.google.protobuf.Message;
-import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.DirectionClosure;
@@ -136,9 +135,7 @@ class OperatorActionsTest {
                             .setBodyMarkdown("b").setAuthor(cheat.publicId().toByteString()).setCreatedMs(now).build()),
                     Map.entry("/v1/announce", announcement(cheat, h))));
             assertThat(requests.keySet()).as("every POST route is signed and walked here")
-                    .isEqualTo(Routes.build(new Routes.Services(null, null, null, null, null, null, null, null, null,
-                            null), new SignedRequests(new CoordinatorMetrics(), SignedRequests.Admission.ANYONE),
-                            new CoordinatorMetrics()).paths("POST"));
+                    .isEqualTo(RouteTable.paths("POST"));
             requests.forEach((path, record) -> assertRefused(h.api.signAndPost(path, cheat, record), cheat,
                     SignedRequests.action(record)));
 

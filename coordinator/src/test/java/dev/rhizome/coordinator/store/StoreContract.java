@@ -612,7 +612,7 @@ abstract class StoreContract {
                 .containsExactly("u1", "u2", "u3");
         run(store, tx -> {
             tx.updateUnit(tx.unit("u1").orElseThrow().leasedTo(first, 5 * hold));
-            tx.recordLease("u1", first, leasedMs, ByteString.EMPTY, home);
+            tx.recordLease("u1", first, leasedMs, ByteString.EMPTY, Long.MIN_VALUE, home);
             assertThat(ids(tx.openEvaluationsFor(second, home, leasedMs, 0, 10))).as("in the leasing transaction")
                     .containsExactly("u3");
             return null;
@@ -636,7 +636,7 @@ abstract class StoreContract {
         // the other network takes u2; at the hold's end the first network may take the tie-breaker
         run(store, tx -> {
             tx.updateUnit(tx.unit("u2").orElseThrow().leasedTo(elsewhere, 5 * hold));
-            tx.recordLease("u2", elsewhere, leasedMs + 2, ByteString.EMPTY, away);
+            tx.recordLease("u2", elsewhere, leasedMs + 2, ByteString.EMPTY, Long.MIN_VALUE, away);
             tx.insertUnit(evaluation("u4", commit, 3));
             tx.setUnitRandomSeed("u4", 7);
             return null;
@@ -660,12 +660,12 @@ abstract class StoreContract {
         Identity a = Identity.generate();
         Identity b = Identity.generate();
         run(store, tx -> {
-            tx.announce(announcement(a, "a.example", Fixtures.commit()), "203.0.113.0/24", 100);
-            tx.announce(announcement(b, "b.example"), 150);
+            tx.announce(announcement(a, 100, "a.example", Fixtures.commit()), "203.0.113.0/24", 100);
+            tx.announce(announcement(b, 150, "b.example"), 150);
             return null;
         });
         run(store, tx -> {
-            tx.announce(announcement(a, "a.example"), "198.51.100.0/24", 200);
+            tx.announce(announcement(a, 200, "a.example"), "198.51.100.0/24", 200);
             return null;
         });
         assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(100, 10))).containsExactly(
@@ -944,7 +944,7 @@ abstract class StoreContract {
         run(store, tx -> {
             tx.insertUnit(evaluation("n1", Fixtures.commit(), 1));
             tx.insertUnit(evaluation("n2", Fixtures.commit(), 2));
-            tx.recordLease("n1", a, 100, nonce);
+            tx.recordLease("n1", a, 100, nonce, 100, "");
             tx.recordLease("n2", a, 110);  // a lease no claim nonce names (an older coordinator's)
             return null;
         });
@@ -1000,7 +1000,7 @@ abstract class StoreContract {
         SignedEnvelope paperEnvelope = Envelopes.sign(node, paper);
         run(store, tx -> {
             tx.insertPaper(paper, paperEnvelope, Envelopes.id(paperEnvelope), 5);
-            tx.announce(announcement(node, "10.0.0.1", c1, c2), 100);
+            tx.announce(announcement(node, 1, "10.0.0.1", c1, c2), 100);
             return null;
         });
         assertThat(run(store, (Store.Transaction tx) -> tx.hasPaper(Envelopes.id(paperEnvelope)))).isTrue();
@@ -1009,7 +1009,7 @@ abstract class StoreContract {
         assertThat(run(store, (Store.Transaction tx) -> tx.peers(c1, 10))).extracting(PeerEndpoint::getHost).containsExactly("10.0.0.1");
 
         run(store, tx -> {
-            tx.announce(announcement(node, "10.0.0.2", c2, c2), 200);
+            tx.announce(announcement(node, 2, "10.0.0.2", c2, c2), 200);
             return null;
         });
         assertThat(run(store, (Store.Transaction tx) -> tx.peers(c1, 10))).isEmpty();
@@ -1199,9 +1199,59 @@ abstract class StoreContract {
         assertThat(seenPapers).containsExactlyElementsOf(run(reader, (Store.Transaction tx) -> tx.papers("d")));
     }
 
-    private static NodeAnnouncement announcement(Identity node, String host, String... commits) {
+    private static NodeAnnouncement announcement(Identity node, long timeMs, String host, String... commits) {
         return NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString()).setHost(host).setPort(7000)
-                .setHardwareClass("cpu:x86_64").addAllCommits(List.of(commits)).build();
+                .setHardwareClass("cpu:x86_64").addAllCommits(List.of(commits)).setTimeMs(timeMs).build();
+    }
+
+    /**
+     * A captured request sent again (or an older one sent late) within the replay window changes
+     * nothing: a lease counts a renewal only when it was signed after the lease's last request
+     * (its claim, then each renewal), and a node's endpoint and commits change only for an
+     * announcement signed after the one on record.
+     */
+    @Test
+    void requestsSignedNoLaterThanTheLastOneAppliedChangeNothing() throws Exception {
+        Store store = store();
+        ByteString node = Identity.generate().publicId().toByteString();
+        run(store, tx -> {
+            tx.insertUnit(evaluation("u1", Fixtures.commit(), 1));
+            tx.recordLease("u1", node, 10, ByteString.EMPTY, 1_000, "");
+            return null;
+        });
+        assertThat(StoreContract.<Boolean>run(store, tx -> tx.recordRenewal("u1", node, 1_000)))
+                .as("signed when the claim was").isFalse();
+        assertThat(StoreContract.<Boolean>run(store, tx -> tx.recordRenewal("u1", node, 2_000))).isTrue();
+        assertThat(StoreContract.<Boolean>run(store, tx -> tx.recordRenewal("u1", node, 2_000)))
+                .as("the same renewal again").isFalse();
+        assertThat(StoreContract.<Boolean>run(store, tx -> tx.recordRenewal("u1", node, 1_500)))
+                .as("an older renewal, late").isFalse();
+        assertThat(StoreContract.<Integer>run(store, tx -> tx.leaseRenewals("u1", node))).isEqualTo(1);
+        run(store, tx -> {
+            tx.recordLease("u1", node, 20, ByteString.EMPTY, 5_000, "");
+            return null;
+        });
+        assertThat(StoreContract.<Boolean>run(store, tx -> tx.recordRenewal("u1", node, 3_000)))
+                .as("a renewal of the key's earlier lease of the unit").isFalse();
+        assertThat(StoreContract.<Boolean>run(store, tx -> tx.recordRenewal("u1", node, 6_000))).isTrue();
+
+        Identity peer = Identity.generate();
+        String c1 = Fixtures.commit();
+        String c2 = Fixtures.commit();
+        assertThat(StoreContract.<Boolean>run(store, tx -> tx.announce(announcement(peer, 5_000, "10.0.0.1", c1), 100)))
+                .isTrue();
+        assertThat(StoreContract.<Boolean>run(store, tx -> tx.announce(announcement(peer, 5_000, "10.0.0.1", c1), 900)))
+                .as("the same announcement again").isFalse();
+        assertThat(StoreContract.<Boolean>run(store, tx -> tx.announce(announcement(peer, 4_000, "10.0.0.9", c2), 900)))
+                .as("an older announcement, late").isFalse();
+        assertThat(run(store, (Store.Transaction tx) -> tx.peers(c1, 10))).extracting(PeerEndpoint::getHost)
+                .containsExactly("10.0.0.1");
+        assertThat(run(store, (Store.Transaction tx) -> tx.peers(c2, 10))).isEmpty();
+        assertThat(run(store, (Store.Transaction tx) -> tx.nodesSeenSince(101, 10))).as("not seen again").isEmpty();
+        assertThat(StoreContract.<Boolean>run(store, tx -> tx.announce(announcement(peer, 6_000, "10.0.0.2", c2), 900)))
+                .isTrue();
+        assertThat(run(store, (Store.Transaction tx) -> tx.peers(c2, 10))).extracting(PeerEndpoint::getHost)
+                .containsExactly("10.0.0.2");
     }
 
     /**
