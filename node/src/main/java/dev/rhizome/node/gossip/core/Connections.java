@@ -20,8 +20,10 @@ final class Connections {
         /** Who dialled this link (a duplicate link that replaces it may turn it round). */
         boolean outbound;
         TokenBucket bucket;
-        /** The peer's NodeInfo from its hello: where to fetch bundles from it. */
+        /** The peer's NodeInfo from its hello: where to fetch bundles from it (no host when it named one out of the link's reach). */
         NodeInfo info;
+        /** How far the link's remote address reaches: what addresses the peer may hand us (see {@link PeerTable#outOfReach}). */
+        dev.rhizome.protocol.PeerAddress.Reach reach = dev.rhizome.protocol.PeerAddress.Reach.LOOPBACK;
         /** Disconnect was asked for; kept until the adapter reports the close so late messages still count against it. */
         boolean closing;
         long closingSinceMs;

@@ -19,6 +19,7 @@ import dev.rhizome.proto.v1.PeerExchangeRequest;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.PeerAddress.Reach;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
@@ -216,7 +217,7 @@ public final class GossipCore implements PeerProtocol {
             if (info.getNode().size() == PublicId.LENGTH) {
                 PublicId id = PublicId.of(info.getNode());
                 if (!id.equals(selfId)) {
-                    table.offer(id, info, null, this::kept);
+                    table.offer(id, info, null, Reach.LOOPBACK, this::kept);  // given by the volunteer or the coordinator
                 }
             }
         }
@@ -229,7 +230,7 @@ public final class GossipCore implements PeerProtocol {
      */
     @Override
     public List<Effect> onConnected(PublicId peer, SignedEnvelope peerInfo, boolean outbound, long nowMs) {
-        return connected(peer, peerInfo, null, outbound, nowMs);
+        return connected(peer, peerInfo, null, outbound, Reach.LOOPBACK, nowMs);
     }
 
     /**
@@ -239,11 +240,16 @@ public final class GossipCore implements PeerProtocol {
      */
     @Override
     public List<Effect> onConnected(PublicId peer, Verified<NodeInfo> peerInfo, boolean outbound, long nowMs) {
-        return connected(peer, peerInfo.envelope(), peerInfo, outbound, nowMs);
+        return connected(peer, peerInfo.envelope(), peerInfo, outbound, Reach.LOOPBACK, nowMs);
+    }
+
+    @Override
+    public List<Effect> onConnected(PublicId peer, Verified<NodeInfo> peerInfo, boolean outbound, Reach link, long nowMs) {
+        return connected(peer, peerInfo.envelope(), peerInfo, outbound, link, nowMs);
     }
 
     private List<Effect> connected(PublicId peer, SignedEnvelope peerInfo, Verified<NodeInfo> verified, boolean outbound,
-            long nowMs) {
+            Reach reach, long nowMs) {
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
         connections.dialEnded(peer);
@@ -265,6 +271,7 @@ public final class GossipCore implements PeerProtocol {
             if (keepNew) {
                 // The old link may be dead (the peer restarted): greet on the new one as on a fresh link.
                 existing.outbound = outbound;
+                existing.reach = reach;
                 existing.bucket = new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L);
                 // Its outstanding exchange asks stay expected: answers on the old link may still arrive.
                 existing.exchangeAnsweredMs = Long.MIN_VALUE / 2;
@@ -289,7 +296,12 @@ public final class GossipCore implements PeerProtocol {
             return settled(out);
         }
         // Learn the address even when refusing: the peer table is how the network finds itself.
-        table.offer(peer, (NodeInfo) hello.record(), peerInfo, this::kept);
+        NodeInfo helloInfo = (NodeInfo) hello.record();
+        table.offer(peer, helloInfo, peerInfo, reach, this::kept);
+        // A hello naming an address narrower than the link (a node behind a NAT announcing its LAN
+        // address, or a rogue naming ours): linked, but never fetched from or dialled there.
+        boolean outOfReach = PeerTable.outOfReach(helloInfo, reach);
+        NodeInfo linkInfo = outOfReach ? helloInfo.toBuilder().clearHost().clearPort().build() : helloInfo;
         boolean full = connections.openCount() >= config.maxDegree()
                 || (!outbound && connections.openInbound() >= config.maxInbound());
         if (full) {
@@ -297,8 +309,8 @@ public final class GossipCore implements PeerProtocol {
             return settled(out);
         }
         Link opened = connections.open(peer, outbound,
-                new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L),
-                (NodeInfo) hello.record());
+                new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L), linkInfo);
+        opened.reach = reach;
         opened.heardMs = now;
         opened.sentMs = now;
         planner.relinked(peer);
@@ -312,8 +324,10 @@ public final class GossipCore implements PeerProtocol {
             }
         }
         table.connected(peer);
-        remembered.put(peer, peerInfo);
-        rememberedChanged = true;
+        if (!outOfReach) {
+            remembered.put(peer, peerInfo);  // peers.bin is read back as trusted as configured
+            rememberedChanged = true;
+        }
         greet(peer, now, out);
         return settled(out);
     }
@@ -892,7 +906,7 @@ public final class GossipCore implements PeerProtocol {
                 boolean contested = (table.claimedByAnother(signer, info) || dials.hostFailing(info))
                         && !signer.equals(dials.owner(info));
                 if (!signer.equals(selfId) && !scores.isBanned(signer, now)
-                        && table.offer(signer, info, envelope, this::kept) && !contested) {
+                        && table.offer(signer, info, envelope, link.reach, this::kept) && !contested) {
                     relay(envelope, except(from, signer), now, out);
                 }
             }
@@ -953,7 +967,7 @@ public final class GossipCore implements PeerProtocol {
             }
             PublicId node = PublicId.of(record.getSigner());
             if (!node.equals(selfId) && !scores.isBanned(node, now)) {
-                table.offer(node, (NodeInfo) outcome.record(), record, this::kept);
+                table.offer(node, (NodeInfo) outcome.record(), record, link.reach, this::kept);
             }
         }
         keepDegree(now, out);

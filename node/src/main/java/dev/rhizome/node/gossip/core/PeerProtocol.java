@@ -35,6 +35,18 @@ public interface PeerProtocol {
         return onConnected(peer, peerInfo.envelope(), outbound, nowMs);
     }
 
+    /**
+     * As {@link #onConnected(PublicId, dev.rhizome.protocol.envelope.Verified, boolean, long)}, for a
+     * link whose remote address reaches {@code link} (what the driver sees of the socket): the
+     * addresses the peer hands on, in its hello and after, are learnt only if they reach no narrower
+     * (a peer on the internet may not have this node dial its own LAN). The overloads without it are
+     * for links over loopback (the simulations and tests), where any address may be learnt.
+     */
+    default List<Effect> onConnected(PublicId peer, dev.rhizome.protocol.envelope.Verified<NodeInfo> peerInfo,
+            boolean outbound, dev.rhizome.protocol.PeerAddress.Reach link, long nowMs) {
+        return onConnected(peer, peerInfo, outbound, nowMs);
+    }
+
     /** A Dial effect ended without a link. */
     List<Effect> onDialFailed(PublicId peer, long nowMs);
 
