@@ -45,6 +45,8 @@ final class Connections {
         /** When the peer last sent us a message, and when we last sent it one: the idle rule and the keepalive. */
         long heardMs;
         long sentMs;
+        /** Since when the link's outbound buffer has been over its write mark (the peer reads nothing); MAX_VALUE: it is not. */
+        long unreadSinceMs = Long.MAX_VALUE;
 
         Link(boolean outbound, TokenBucket bucket) {
             this.outbound = outbound;

@@ -94,6 +94,14 @@ public final class GossipCore implements PeerProtocol {
      * for a whole 1 MiB frame); this is longer than the two together.
      */
     public static final long LINK_IDLE_MS = 240_000;
+    /**
+     * A link whose outbound buffer stays over its write mark this long is closed (routine): the
+     * peer reads nothing of what we send, and what we send past the mark is dropped, withdrawals
+     * among it, while the peer may keep its slot by sending valid messages. An honest reader at
+     * the fetch floor (6.4 KB/s) takes the buffer from its high mark (1 MiB) to its low (256 KiB)
+     * in two minutes; this is the frame deadline of a whole 1 MiB frame, rounded up.
+     */
+    public static final long UNREAD_MS = 180_000;
 
     private final Identity self;
     private final PublicId selfId;
@@ -276,6 +284,7 @@ public final class GossipCore implements PeerProtocol {
                 // Its outstanding exchange asks stay expected: answers on the old link may still arrive.
                 existing.exchangeAnsweredMs = Long.MIN_VALUE / 2;
                 existing.heardMs = now;
+                existing.unreadSinceMs = Long.MAX_VALUE;
                 planner.unclaim(peer, now); // withdrawals sent on the old link may be lost with it
                 planner.relinked(peer);
                 greet(peer, now, out);
@@ -836,6 +845,14 @@ public final class GossipCore implements PeerProtocol {
     }
 
     private void onAnnouncement(PublicId from, Link link, SignedEnvelope envelope, long now, List<Effect> out) {
+        Outcome misshapen = check.misshapen(envelope);  // before the seen cache's digest of its bytes
+        if (misshapen != null) {
+            if (misshapen.penalty() != null) {
+                counters.invalid++;
+                penalise(from, misshapen.penalty(), now, out);
+            }
+            return;
+        }
         if (!seen.firstSighting(SeenCache.idOf(envelope))) {
             counters.duplicates++;
             return;
@@ -1130,12 +1147,28 @@ public final class GossipCore implements PeerProtocol {
                 link.closingSinceMs = now;
                 counters.peersDisconnected++;
                 out.add(Disconnect.routine(peer, "idle: no message for " + (now - link.heardMs) / 1000 + " s"));
+            } else if (link.unreadSinceMs != Long.MAX_VALUE && now - link.unreadSinceMs >= UNREAD_MS) {
+                link.closing = true;
+                link.closingSinceMs = now;
+                counters.peersDisconnected++;
+                out.add(Disconnect.routine(peer, "reads nothing: our messages were over the write mark for "
+                        + (now - link.unreadSinceMs) / 1000 + " s"));
             } else if (now - link.sentMs >= KEEPALIVE_MS) {
                 link.exchangeAsked = Math.max(link.exchangeAsked, 1);
                 link.exchangeAsks = Math.min(link.exchangeAsks + 1, Connections.MAX_EXCHANGE_ASKS);
                 send(peer, Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(1)).build(), out);
             }
         }
+    }
+
+    @Override
+    public List<Effect> onWritable(PublicId peer, boolean writable, long nowMs) {
+        clock.advance(nowMs);
+        Link link = connections.get(peer);
+        if (link != null) {
+            link.unreadSinceMs = writable ? Long.MAX_VALUE : Math.min(link.unreadSinceMs, clock.nowMs());
+        }
+        return settled(new ArrayList<>());
     }
 
     private static Set<PublicId> except(PublicId from, PublicId signer) {

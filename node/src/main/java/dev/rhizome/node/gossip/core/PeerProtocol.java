@@ -50,6 +50,14 @@ public interface PeerProtocol {
     /** A Dial effect ended without a link. */
     List<Effect> onDialFailed(PublicId peer, long nowMs);
 
+    /**
+     * The link's outbound buffer went over its write mark ({@code writable} false: what is sent
+     * meanwhile is dropped) or back under it. A baseline may ignore it.
+     */
+    default List<Effect> onWritable(PublicId peer, boolean writable, long nowMs) {
+        return List.of();
+    }
+
     /** A link closed, from either side, that the protocol did not ask to close. */
     List<Effect> onDisconnected(PublicId peer, long nowMs);
 

@@ -69,8 +69,14 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
         ctx.fireChannelActive();
     }
 
-    /** An inbound link: the server read the peer's hello before handing the connection over. */
+    /**
+     * An inbound link: the server read the peer's hello before handing the connection over, and it
+     * waited its turn ({@link HandshakeGate}); by then the handshake may have timed out.
+     */
     void acceptHello(Hello hello) {
+        if (handshake.state() != LinkHandshake.State.AWAIT_HELLO || !ctx.channel().isActive()) {
+            return;
+        }
         step(handshake.receive(PeerMessage.newBuilder().setHello(hello).build(), service.nowMs()));
     }
 
@@ -120,6 +126,14 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
         }
         ctx.writeAndFlush(PeerMessage.newBuilder().setGossip(message).build());
         return true;
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (peerInfo != null) {
+            service.linkWritability(this, ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     /** Closes the link; its closing is not reported to the protocol, which asked for it or knows. */

@@ -98,6 +98,8 @@ public final class GossipService implements AutoCloseable {
     private final LinkRegistry links = new LinkRegistry();
     /** Addresses of peers cut for misbehaviour that came back, whose new connections the server closes at accept for a while. */
     private final AddressBackoff offenders = new AddressBackoff();
+    /** Inbound handshakes (a verification and a signature each) in turns shared among addresses. */
+    private final HandshakeGate handshakes = new HandshakeGate();
     /** Work-loop callers waiting for a commit, completed when it is imported or the core says nobody can serve it. */
     private final Map<String, List<CompletableFuture<FetchResult>>> waiting = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
@@ -328,7 +330,7 @@ public final class GossipService implements AutoCloseable {
                 settings.peer().connectTimeout().toMillis());
         channel.config().setOption(ChannelOption.WRITE_BUFFER_WATER_MARK, LINK_WATER_MARK);
         channel.pipeline().addLast(GossipLink.NAME, link);
-        link.acceptHello(peerHello);
+        handshakes.admit(channel, () -> link.acceptHello(peerHello));
     }
 
     void linkUp(GossipLink link, boolean outbound) {
@@ -366,6 +368,15 @@ public final class GossipService implements AutoCloseable {
             link.handled();
             if (links.isCurrent(link)) {
                 apply(protocol.onMessage(link.peer(), message, nowMs()));
+            }
+        });
+    }
+
+    /** The link's outbound buffer crossed its write mark: the core bounds how long a peer may read nothing. */
+    void linkWritability(GossipLink link, boolean writable) {
+        core.post(() -> {
+            if (links.isCurrent(link)) {
+                apply(protocol.onWritable(link.peer(), writable, nowMs()));
             }
         });
     }
