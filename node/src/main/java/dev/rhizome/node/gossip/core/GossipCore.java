@@ -1197,7 +1197,7 @@ public final class GossipCore implements PeerProtocol {
             holders.add(first);
             for (PublicId other : planner.queued(start.commit())) {
                 NodeInfo where = address(other);
-                if (where != null && !other.equals(start.from())) {
+                if (where != null && !where.getHost().isEmpty() && !other.equals(start.from())) {
                     holders.add(where);
                 }
             }
@@ -1205,10 +1205,18 @@ public final class GossipCore implements PeerProtocol {
         out.add(new Fetch(start.from(), start.commit(), holders));
     }
 
-    /** Where to reach {@code peer}: its hello, the peer table, or the work's hints. */
+    /**
+     * Where to reach {@code peer}: its hello, the peer table, or the work's hints. A linked peer
+     * whose hello named an address out of the link's reach is given without a host (the driver
+     * must not fall back to that hello's address): nowhere to fetch from, a lost connection.
+     */
     private NodeInfo address(PublicId peer) {
         Link link = connections.get(peer);
         if (link != null && link.info != null) {
+            if (link.info.getHost().isEmpty()) {
+                NodeInfo configured = hinted.get(peer);
+                return configured != null ? configured : link.info;
+            }
             return link.info;
         }
         NodeInfo known = table.info(peer);

@@ -535,6 +535,12 @@ public final class GossipService implements AutoCloseable {
             holders.removeIf(h -> h.getNode().equals(where.getNode()));
             holders.add(0, where);
         }
+        // A holder without a host: its hello named an address out of its link's reach, never to be dialled.
+        holders.removeIf(h -> h.getHost().isEmpty());
+        if (holders.isEmpty() || !holders.get(0).getNode().equals(fetch.from().toByteString())) {
+            apply(protocol.onFetchFailed(fetch.from(), fetch.commit(), FetchFailure.CONNECTION_LOST, nowMs()));
+            return;
+        }
         fetchesStarted.incrementAndGet();
         List<PeerEndpoint> endpoints = holders.stream().map(h -> PeerEndpoint.newBuilder().setNode(h.getNode())
                 .setHost(h.getHost()).setPort(h.getPort()).build()).toList();
