@@ -238,7 +238,7 @@ public final class GossipCore implements PeerProtocol {
      */
     @Override
     public List<Effect> onConnected(PublicId peer, SignedEnvelope peerInfo, boolean outbound, long nowMs) {
-        return connected(peer, peerInfo, null, outbound, Reach.LOOPBACK, nowMs);
+        return connected(peer, peerInfo, null, outbound, LinkEnd.LOOPBACK, nowMs);
     }
 
     /**
@@ -248,16 +248,17 @@ public final class GossipCore implements PeerProtocol {
      */
     @Override
     public List<Effect> onConnected(PublicId peer, Verified<NodeInfo> peerInfo, boolean outbound, long nowMs) {
-        return connected(peer, peerInfo.envelope(), peerInfo, outbound, Reach.LOOPBACK, nowMs);
+        return connected(peer, peerInfo.envelope(), peerInfo, outbound, LinkEnd.LOOPBACK, nowMs);
     }
 
     @Override
-    public List<Effect> onConnected(PublicId peer, Verified<NodeInfo> peerInfo, boolean outbound, Reach link, long nowMs) {
-        return connected(peer, peerInfo.envelope(), peerInfo, outbound, link, nowMs);
+    public List<Effect> onConnected(PublicId peer, Verified<NodeInfo> peerInfo, boolean outbound, LinkEnd remote, long nowMs) {
+        return connected(peer, peerInfo.envelope(), peerInfo, outbound, remote, nowMs);
     }
 
     private List<Effect> connected(PublicId peer, SignedEnvelope peerInfo, Verified<NodeInfo> verified, boolean outbound,
-            Reach reach, long nowMs) {
+            LinkEnd remote, long nowMs) {
+        Reach reach = remote.reach();
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
         connections.dialEnded(peer);
@@ -279,7 +280,7 @@ public final class GossipCore implements PeerProtocol {
             if (keepNew) {
                 // The old link may be dead (the peer restarted): greet on the new one as on a fresh link.
                 existing.outbound = outbound;
-                existing.reach = reach;
+                existing.remote = remote;
                 existing.bucket = new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L);
                 // Its outstanding exchange asks stay expected: answers on the old link may still arrive.
                 existing.exchangeAnsweredMs = Long.MIN_VALUE / 2;
@@ -313,13 +314,22 @@ public final class GossipCore implements PeerProtocol {
         NodeInfo linkInfo = outOfReach ? helloInfo.toBuilder().clearHost().clearPort().build() : helloInfo;
         boolean full = connections.openCount() >= config.maxDegree()
                 || (!outbound && connections.openInbound() >= config.maxInbound());
+        PublicId displaced = full && !outbound ? connections.inboundToDisplace(remote.address()) : null;
+        if (displaced != null) {
+            Link crowded = connections.get(displaced);
+            crowded.closing = true;
+            crowded.closingSinceMs = now;
+            counters.peersDisconnected++;
+            out.add(Disconnect.routine(displaced, "gave its inbound slot to a peer at a less crowded address"));
+            full = false;
+        }
         if (full) {
             out.add(Disconnect.routine(peer, "no free connection slot"));
             return settled(out);
         }
         Link opened = connections.open(peer, outbound,
                 new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L), linkInfo);
-        opened.reach = reach;
+        opened.remote = remote;
         opened.heardMs = now;
         opened.sentMs = now;
         planner.relinked(peer);
@@ -923,7 +933,7 @@ public final class GossipCore implements PeerProtocol {
                 boolean contested = (table.claimedByAnother(signer, info) || dials.hostFailing(info))
                         && !signer.equals(dials.owner(info));
                 if (!signer.equals(selfId) && !scores.isBanned(signer, now)
-                        && table.offer(signer, info, envelope, link.reach, this::kept) && !contested) {
+                        && table.offer(signer, info, envelope, link.remote.reach(), this::kept) && !contested) {
                     relay(envelope, except(from, signer), now, out);
                 }
             }
@@ -984,7 +994,7 @@ public final class GossipCore implements PeerProtocol {
             }
             PublicId node = PublicId.of(record.getSigner());
             if (!node.equals(selfId) && !scores.isBanned(node, now)) {
-                table.offer(node, (NodeInfo) outcome.record(), record, link.reach, this::kept);
+                table.offer(node, (NodeInfo) outcome.record(), record, link.remote.reach(), this::kept);
             }
         }
         keepDegree(now, out);

@@ -17,7 +17,7 @@ import java.util.function.Predicate;
  * one each: an address alone takes the whole budget (nodes behind one NAT, or a test network on
  * loopback, link as fast as before), and a flood from one address gets only its share while others
  * wait. What waits is bounded ({@link #MAX_WAITING_PER_ADDRESS} an address, {@link #MAX_WAITING}
- * in all): past that a hello is refused at once, and its dialler backs off and redials.
+ * in all, shared max-min): past that a hello is refused at once, and its dialler backs off and redials.
  *
  * <p>Pure: time is passed in. Not thread-safe: the driver serialises calls.
  *
@@ -38,11 +38,33 @@ public final class HandshakeTurns<T> {
         this.budget = new TokenBucket(PER_SECOND, PER_SECOND, nowMs * 1_000_000L);
     }
 
-    /** A hello from {@code address} waits its turn; false when too many wait already (refuse it now). */
-    public boolean offer(String address, T handshake) {
+    /**
+     * A hello from {@code address} waits its turn. When {@link #MAX_WAITING} wait already, it takes
+     * the place of the newest hello of the address with the most waiting, if that address has more
+     * waiting than this one (so addresses that fill the queue together cannot shut others out);
+     * else it is refused.
+     *
+     * @return what to refuse now: {@code handshake} itself, the one it displaced, or null for none
+     */
+    public T offer(String address, T handshake) {
         ArrayDeque<T> queue = waiting.get(address);
-        if (waitingCount >= MAX_WAITING || (queue != null && queue.size() >= MAX_WAITING_PER_ADDRESS)) {
-            return false;
+        int mine = queue == null ? 0 : queue.size();
+        if (mine >= MAX_WAITING_PER_ADDRESS) {
+            return handshake;
+        }
+        T displaced = null;
+        if (waitingCount >= MAX_WAITING) {
+            ArrayDeque<T> longest = null;
+            for (ArrayDeque<T> q : waiting.values()) {
+                if (longest == null || q.size() > longest.size()) {
+                    longest = q;
+                }
+            }
+            if (longest.size() <= mine + 1) {
+                return handshake;
+            }
+            displaced = longest.pollLast();
+            waitingCount--;
         }
         if (queue == null) {
             queue = new ArrayDeque<>();
@@ -50,7 +72,7 @@ public final class HandshakeTurns<T> {
         }
         queue.add(handshake);
         waitingCount++;
-        return true;
+        return displaced;
     }
 
     /**

@@ -37,13 +37,14 @@ public interface PeerProtocol {
 
     /**
      * As {@link #onConnected(PublicId, dev.rhizome.protocol.envelope.Verified, boolean, long)}, for a
-     * link whose remote address reaches {@code link} (what the driver sees of the socket): the
-     * addresses the peer hands on, in its hello and after, are learnt only if they reach no narrower
-     * (a peer on the internet may not have this node dial its own LAN). The overloads without it are
-     * for links over loopback (the simulations and tests), where any address may be learnt.
+     * link whose remote end is {@code remote} (what the driver sees of the socket): the addresses the
+     * peer hands on, in its hello and after, are learnt only if they reach no narrower (a peer on the
+     * internet may not have this node dial its own LAN), and inbound slots are shared among remote
+     * addresses. The overloads without it are for links over loopback (the simulations and tests:
+     * any address may be learnt, and every link is at one address).
      */
     default List<Effect> onConnected(PublicId peer, dev.rhizome.protocol.envelope.Verified<NodeInfo> peerInfo,
-            boolean outbound, dev.rhizome.protocol.PeerAddress.Reach link, long nowMs) {
+            boolean outbound, LinkEnd remote, long nowMs) {
         return onConnected(peer, peerInfo, outbound, nowMs);
     }
 

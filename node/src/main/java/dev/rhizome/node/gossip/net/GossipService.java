@@ -23,7 +23,6 @@ import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.proto.v1.SignedEnvelope;
-import dev.rhizome.protocol.PeerAddress;
 import dev.rhizome.protocol.envelope.HandshakeProof;
 import dev.rhizome.protocol.frame.FrameCodec;
 import dev.rhizome.protocol.identity.Identity;
@@ -352,10 +351,7 @@ public final class GossipService implements AutoCloseable {
                 apply(protocol.onDisconnected(peer, nowMs()));
             }
             boolean first = links.add(peer, link);
-            java.net.InetAddress remote = link.remoteAddress();
-            // No inet address (not a TCP channel): taken as from the internet, the strictest (only global addresses are learnt).
-            apply(protocol.onConnected(peer, link.peerInfo(), outbound,
-                    remote == null ? PeerAddress.Reach.GLOBAL : PeerAddress.reach(remote), nowMs()));
+            apply(protocol.onConnected(peer, link.peerInfo(), outbound, link.remote(), nowMs()));
             if (!first) {
                 links.dropDuplicate(peer);  // the core kept the old link without saying so (a baseline)
             }

@@ -27,14 +27,13 @@ final class HandshakeGate {
 
     /** {@code answer} runs on {@code channel}'s event loop when the hello's turn comes. */
     void admit(Channel channel, Runnable answer) {
-        boolean waits;
+        Waiting refused;
         synchronized (this) {
-            waits = turns.offer(PeerMessages.addressKey(channel), new Waiting(channel, answer));
+            refused = turns.offer(PeerMessages.addressKey(channel), new Waiting(channel, answer));
         }
-        if (!waits) {
-            REFUSED.warn("refusing a gossip hello from {}: too many handshakes wait", PeerMessages.remote(channel));
-            channel.close();
-            return;
+        if (refused != null) {
+            REFUSED.warn("refusing a gossip hello from {}: too many handshakes wait", PeerMessages.remote(refused.channel()));
+            refused.channel().close();
         }
         drain(channel);
     }

@@ -47,7 +47,7 @@ class GossipAddressReachTest {
         SignedEnvelope hello = Envelopes.sign(peer, NodeInfo.newBuilder().setNode(peer.publicId().toByteString())
                 .setHost(host).setPort(7000).setTimeMs(now).build());
         List<Effect> effects = core.onConnected(peer.publicId(), Envelopes.open(hello, NodeInfo.getDefaultInstance()),
-                outbound, reach, now);
+                outbound, new LinkEnd(host + " (link)", reach), now);
         assertThat(effects).noneMatch(e -> e instanceof Effect.Disconnect);
         return peer;
     }

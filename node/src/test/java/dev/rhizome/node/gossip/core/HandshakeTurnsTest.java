@@ -31,7 +31,7 @@ class HandshakeTurnsTest {
             }
             if (step % 10 == 0) {  // 10 a second from honest nodes at addresses of their own
                 String honest = "honest-" + step;
-                assertThat(turns.offer("198.51.100." + (step % 200), honest)).as("an honest hello waits its turn").isTrue();
+                assertThat(turns.offer("198.51.100." + (step % 200), honest)).as("an honest hello waits its turn").isNull();
                 offeredAt.put(honest, now);
                 honestOffered++;
             }
@@ -63,10 +63,29 @@ class HandshakeTurnsTest {
     }
 
     @Test
+    void roguesOnManyAddressesFillingTheQueueDoNotShutOutANewcomer() {
+        int rogues = HandshakeTurns.MAX_WAITING / HandshakeTurns.MAX_WAITING_PER_ADDRESS;
+        for (int r = 0; r < rogues; r++) {
+            for (int i = 0; i < HandshakeTurns.MAX_WAITING_PER_ADDRESS; i++) {
+                assertThat(turns.offer("2001:db8:" + r + "::/64", "rogue")).isNull();
+            }
+        }
+        assertThat(turns.offer("2001:db8:ffff::/64", "newcomer")).as("a rogue's newest hello makes room").isEqualTo("rogue");
+        assertThat(turns.waiting()).isEqualTo(HandshakeTurns.MAX_WAITING);
+        assertThat(turns.offer("2001:db8:0::/64", "rogue")).as("an address at its share takes no more").isEqualTo("rogue");
+        List<String> taken = new ArrayList<>();
+        for (int step = 0; step < 2 && !taken.contains("newcomer"); step++) {
+            now += 1_000;
+            taken.addAll(turns.take(now, h -> true));
+        }
+        assertThat(taken).contains("newcomer");
+    }
+
+    @Test
     void whatWaitsIsBounded() {
         int accepted = 0;
         for (int i = 0; i < 500; i++) {
-            accepted += turns.offer("203.0.113.66", "flood") ? 1 : 0;
+            accepted += turns.offer("203.0.113.66", "flood") == null ? 1 : 0;
         }
         assertThat(accepted).isEqualTo(HandshakeTurns.MAX_WAITING_PER_ADDRESS);
         assertThat(turns.nextTurnMs(now)).isEqualTo(now);
