@@ -934,7 +934,14 @@ public final class GossipCore implements PeerProtocol {
                         && !signer.equals(dials.owner(info));
                 if (!signer.equals(selfId) && !scores.isBanned(signer, now)
                         && table.offer(signer, info, envelope, link.remote.reach(), this::kept) && !contested) {
-                    relay(envelope, except(from, signer), now, out);
+                    // Not to links it would be out of reach for: they drop it, and it maps our LAN for them.
+                    Set<PublicId> skip = new java.util.HashSet<>(except(from, signer));
+                    for (PublicId peer : connections.openPeers()) {
+                        if (PeerTable.outOfReach(info, connections.get(peer).remote.reach())) {
+                            skip.add(peer);
+                        }
+                    }
+                    relay(envelope, skip, now, out);
                 }
             }
             case RESULT -> {
@@ -952,7 +959,7 @@ public final class GossipCore implements PeerProtocol {
         int max = request.getMax() == 0 ? EXCHANGE_SIZE : Math.min(request.getMax(), EXCHANGE_SIZE);
         List<SignedEnvelope> records = new ArrayList<>();
         records.add(signedSelfInfo(now));
-        for (SignedEnvelope e : table.sample(max, random)) {
+        for (SignedEnvelope e : table.sample(max, link.remote.reach(), random)) {
             if (records.size() >= max) {
                 break;
             }

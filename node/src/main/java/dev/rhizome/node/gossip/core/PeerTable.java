@@ -222,12 +222,13 @@ final class PeerTable {
 
     /**
      * Up to {@code max} signed records, chosen at random, for peer exchange: one per address (the
-     * one with the fewest failed dials), so made-up ids naming one address are not handed on.
+     * one with the fewest failed dials), so made-up ids naming one address are not handed on; none
+     * out of reach for the asker's link ({@code to}: our LAN's addresses are not for the internet).
      */
-    List<SignedEnvelope> sample(int max, Random random) {
+    List<SignedEnvelope> sample(int max, Reach to, Random random) {
         Map<String, Entry> byAddress = new LinkedHashMap<>();
         for (Entry e : peers.values()) {
-            if (e.signed != null && e.dialable()) {
+            if (e.signed != null && e.dialable() && !outOfReach(e.info, to)) {
                 byAddress.merge(AddressDials.address(e.info), e, (a, b) -> b.failures < a.failures ? b : a);
             }
         }

@@ -127,6 +127,23 @@ class GossipAddressReachTest {
     }
 
     @Test
+    void aRecordLearntOnTheLanIsNeitherRelayedNorHandedToAPeerOnTheInternet() throws Exception {
+        Identity lan = linked("10.0.0.2", Reach.PRIVATE, false);
+        Identity lanMate = linked("10.0.0.4", Reach.PRIVATE, false);
+        Identity remote = linked(globalHost(), Reach.GLOBAL, false);
+        SignedEnvelope lanPeer = madeUp("10.0.0.3", 7000, now);
+        List<Effect> effects = core.onMessage(lan.publicId(), Peer.announce(lanPeer), now);
+        assertThat(only(effects, Send.class)).as("relayed to the LAN mate only")
+                .filteredOn(s -> s.message().hasAnnouncement()).extracting(Send::to).containsOnly(lanMate.publicId());
+        List<Effect> answer = core.onMessage(remote.publicId(), Gossip.newBuilder()
+                .setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(32)).build(), now);
+        assertThat(only(answer, Send.class).get(0).message().getPeerExchange().getNodesList()).doesNotContain(lanPeer);
+        answer = core.onMessage(lanMate.publicId(), Gossip.newBuilder()
+                .setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(32)).build(), now);
+        assertThat(only(answer, Send.class).get(0).message().getPeerExchange().getNodesList()).contains(lanPeer);
+    }
+
+    @Test
     void bootstrapAddressesAreTrustedAsConfigured() {
         Identity lanNode = Identity.generate();
         List<Effect> effects = new ArrayList<>(core.start(List.of(NodeInfo.newBuilder()
