@@ -49,6 +49,15 @@ public final class PeerMessages {
         return String.valueOf(channel.remoteAddress());
     }
 
+    /**
+     * The channel's remote address as per-address bounds count it (an IPv6 address by its /64, see
+     * {@link UploadSlots#addressKey}); a channel that is not a socket's counts as loopback.
+     */
+    public static String addressKey(Channel channel) {
+        return UploadSlots.addressKey(channel.remoteAddress() instanceof java.net.InetSocketAddress inet
+                && inet.getAddress() != null ? inet.getAddress() : java.net.InetAddress.getLoopbackAddress());
+    }
+
     /** Whether a pipeline failure is a frame over the size limit. */
     public static boolean isOversized(Throwable cause) {
         return cause instanceof TooLongFrameException || cause.getCause() instanceof TooLongFrameException;

@@ -40,6 +40,12 @@ public final class TokenBucket {
         return tokens >= 0 ? 0 : (long) Math.ceil(-tokens / perNano);
     }
 
+    /** Nanoseconds until {@code n} tokens are saved up; 0 when they are now. */
+    public long nanosUntil(double n, long nowNanos) {
+        refill(nowNanos);
+        return tokens >= n ? 0 : (long) Math.ceil((n - tokens) / perNano);
+    }
+
     private void refill(long nowNanos) {
         if (nowNanos > lastNanos) {
             tokens = Math.min(burst, tokens + (nowNanos - lastNanos) * perNano);

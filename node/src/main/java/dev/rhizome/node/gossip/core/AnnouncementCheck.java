@@ -56,9 +56,9 @@ final class AnnouncementCheck {
 
     /** An announcement pushed to us by {@code from}. */
     Outcome announcement(SignedEnvelope envelope, PublicId from, long nowMs) {
-        String tooLarge = RecordLimits.tooLarge(envelope, config);
-        if (tooLarge != null) {
-            return Outcome.refuse(Penalty.MALFORMED_MESSAGE, tooLarge);
+        Outcome misshapen = misshapen(envelope);
+        if (misshapen != null) {
+            return misshapen;
         }
         String type = envelope.getType();
         if (type.equals(INVENTORY)) {
@@ -78,8 +78,22 @@ final class AnnouncementCheck {
             Outcome o = open(envelope, Result.getDefaultInstance(), Result::getRunner, Kind.RESULT);
             return o.accepted() ? window(o, ((Result) o.record()).getTimeMs(), nowMs, true) : o;
         }
-        // Unknown types may come from newer peers; they cost nothing to drop.
-        return Outcome.ignore("unknown announcement type " + type);
+        throw new IllegalStateException("misshapen() lets through the known types only");
+    }
+
+    /**
+     * What an announcement's envelope says of itself, read before anything is computed over its
+     * bytes (the seen cache's digest, a signature): a type this version does not know (from a newer
+     * peer: dropped, free) or a size past its kind's bound (malformed). Null when neither. The seen
+     * cache hashed up to a frame's worth (1 MiB) of any announcement before these checks.
+     */
+    Outcome misshapen(SignedEnvelope envelope) {
+        String type = envelope.getType();
+        if (!type.equals(INVENTORY) && !type.equals(NODE_INFO) && !type.equals(RESULT)) {
+            return Outcome.ignore("unknown announcement type " + type);
+        }
+        String tooLarge = RecordLimits.tooLarge(envelope, config);
+        return tooLarge == null ? null : Outcome.refuse(Penalty.MALFORMED_MESSAGE, tooLarge);
     }
 
     /**

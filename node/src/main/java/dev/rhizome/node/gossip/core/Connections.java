@@ -20,8 +20,10 @@ final class Connections {
         /** Who dialled this link (a duplicate link that replaces it may turn it round). */
         boolean outbound;
         TokenBucket bucket;
-        /** The peer's NodeInfo from its hello: where to fetch bundles from it. */
+        /** The peer's NodeInfo from its hello: where to fetch bundles from it (no host when it named one out of the link's reach). */
         NodeInfo info;
+        /** The link's remote end: what addresses the peer may hand us (see {@link PeerTable#outOfReach}), and whose share of inbound slots it takes. */
+        LinkEnd remote = LinkEnd.LOOPBACK;
         /** Disconnect was asked for; kept until the adapter reports the close so late messages still count against it. */
         boolean closing;
         long closingSinceMs;
@@ -43,6 +45,8 @@ final class Connections {
         /** When the peer last sent us a message, and when we last sent it one: the idle rule and the keepalive. */
         long heardMs;
         long sentMs;
+        /** Since when the link's outbound buffer has been over its write mark (the peer reads nothing); MAX_VALUE: it is not. */
+        long unreadSinceMs = Long.MAX_VALUE;
 
         Link(boolean outbound, TokenBucket bucket) {
             this.outbound = outbound;
@@ -121,6 +125,31 @@ final class Connections {
 
     int openOutbound() {
         return (int) links.values().stream().filter(l -> !l.closing && l.outbound).count();
+    }
+
+    /**
+     * An inbound link to close for a newcomer at {@code address} when the inbound slots are full:
+     * the newest of the address holding the most, if it holds at least two more than the
+     * newcomer's would (max-min), else null. Ids cost nothing, and one host's made-up ids took
+     * every inbound slot of every node it reached, so honest nodes could no longer link to them.
+     */
+    PublicId inboundToDisplace(String address) {
+        Map<String, Integer> perAddress = new HashMap<>();
+        Map<String, PublicId> newest = new HashMap<>();
+        links.forEach((peer, link) -> {
+            if (!link.closing && !link.outbound) {
+                perAddress.merge(link.remote.address(), 1, Integer::sum);
+                newest.put(link.remote.address(), peer);
+            }
+        });
+        String crowded = null;
+        for (Map.Entry<String, Integer> e : perAddress.entrySet()) {
+            if (crowded == null || e.getValue() > perAddress.get(crowded)) {
+                crowded = e.getKey();
+            }
+        }
+        int mine = perAddress.getOrDefault(address, 0);
+        return crowded != null && perAddress.get(crowded) >= mine + 2 ? newest.get(crowded) : null;
     }
 
     int openInbound() {

@@ -19,6 +19,7 @@ import dev.rhizome.proto.v1.PeerExchangeRequest;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.PeerAddress.Reach;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
@@ -93,6 +94,14 @@ public final class GossipCore implements PeerProtocol {
      * for a whole 1 MiB frame); this is longer than the two together.
      */
     public static final long LINK_IDLE_MS = 240_000;
+    /**
+     * A link whose outbound buffer stays over its write mark this long is closed (routine): the
+     * peer reads nothing of what we send, and what we send past the mark is dropped, withdrawals
+     * among it, while the peer may keep its slot by sending valid messages. An honest reader at
+     * the fetch floor (6.4 KB/s) takes the buffer from its high mark (1 MiB) to its low (256 KiB)
+     * in two minutes; this is the frame deadline of a whole 1 MiB frame, rounded up.
+     */
+    public static final long UNREAD_MS = 180_000;
 
     private final Identity self;
     private final PublicId selfId;
@@ -216,7 +225,7 @@ public final class GossipCore implements PeerProtocol {
             if (info.getNode().size() == PublicId.LENGTH) {
                 PublicId id = PublicId.of(info.getNode());
                 if (!id.equals(selfId)) {
-                    table.offer(id, info, null, this::kept);
+                    table.offer(id, info, null, Reach.LOOPBACK, this::kept);  // given by the volunteer or the coordinator
                 }
             }
         }
@@ -229,7 +238,7 @@ public final class GossipCore implements PeerProtocol {
      */
     @Override
     public List<Effect> onConnected(PublicId peer, SignedEnvelope peerInfo, boolean outbound, long nowMs) {
-        return connected(peer, peerInfo, null, outbound, nowMs);
+        return connected(peer, peerInfo, null, outbound, LinkEnd.LOOPBACK, nowMs);
     }
 
     /**
@@ -239,11 +248,17 @@ public final class GossipCore implements PeerProtocol {
      */
     @Override
     public List<Effect> onConnected(PublicId peer, Verified<NodeInfo> peerInfo, boolean outbound, long nowMs) {
-        return connected(peer, peerInfo.envelope(), peerInfo, outbound, nowMs);
+        return connected(peer, peerInfo.envelope(), peerInfo, outbound, LinkEnd.LOOPBACK, nowMs);
+    }
+
+    @Override
+    public List<Effect> onConnected(PublicId peer, Verified<NodeInfo> peerInfo, boolean outbound, LinkEnd remote, long nowMs) {
+        return connected(peer, peerInfo.envelope(), peerInfo, outbound, remote, nowMs);
     }
 
     private List<Effect> connected(PublicId peer, SignedEnvelope peerInfo, Verified<NodeInfo> verified, boolean outbound,
-            long nowMs) {
+            LinkEnd remote, long nowMs) {
+        Reach reach = remote.reach();
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
         connections.dialEnded(peer);
@@ -265,10 +280,12 @@ public final class GossipCore implements PeerProtocol {
             if (keepNew) {
                 // The old link may be dead (the peer restarted): greet on the new one as on a fresh link.
                 existing.outbound = outbound;
+                existing.remote = remote;
                 existing.bucket = new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L);
                 // Its outstanding exchange asks stay expected: answers on the old link may still arrive.
                 existing.exchangeAnsweredMs = Long.MIN_VALUE / 2;
                 existing.heardMs = now;
+                existing.unreadSinceMs = Long.MAX_VALUE;
                 planner.unclaim(peer, now); // withdrawals sent on the old link may be lost with it
                 planner.relinked(peer);
                 greet(peer, now, out);
@@ -289,16 +306,30 @@ public final class GossipCore implements PeerProtocol {
             return settled(out);
         }
         // Learn the address even when refusing: the peer table is how the network finds itself.
-        table.offer(peer, (NodeInfo) hello.record(), peerInfo, this::kept);
+        NodeInfo helloInfo = (NodeInfo) hello.record();
+        table.offer(peer, helloInfo, peerInfo, reach, this::kept);
+        // A hello naming an address narrower than the link (a node behind a NAT announcing its LAN
+        // address, or a rogue naming ours): linked, but never fetched from or dialled there.
+        boolean outOfReach = PeerTable.outOfReach(helloInfo, reach);
+        NodeInfo linkInfo = outOfReach ? helloInfo.toBuilder().clearHost().clearPort().build() : helloInfo;
         boolean full = connections.openCount() >= config.maxDegree()
                 || (!outbound && connections.openInbound() >= config.maxInbound());
+        PublicId displaced = full && !outbound ? connections.inboundToDisplace(remote.address()) : null;
+        if (displaced != null) {
+            Link crowded = connections.get(displaced);
+            crowded.closing = true;
+            crowded.closingSinceMs = now;
+            counters.peersDisconnected++;
+            out.add(Disconnect.routine(displaced, "gave its inbound slot to a peer at a less crowded address"));
+            full = false;
+        }
         if (full) {
             out.add(Disconnect.routine(peer, "no free connection slot"));
             return settled(out);
         }
         Link opened = connections.open(peer, outbound,
-                new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L),
-                (NodeInfo) hello.record());
+                new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L), linkInfo);
+        opened.remote = remote;
         opened.heardMs = now;
         opened.sentMs = now;
         planner.relinked(peer);
@@ -312,8 +343,10 @@ public final class GossipCore implements PeerProtocol {
             }
         }
         table.connected(peer);
-        remembered.put(peer, peerInfo);
-        rememberedChanged = true;
+        if (!outOfReach) {
+            remembered.put(peer, peerInfo);  // peers.bin is read back as trusted as configured
+            rememberedChanged = true;
+        }
         greet(peer, now, out);
         return settled(out);
     }
@@ -822,6 +855,14 @@ public final class GossipCore implements PeerProtocol {
     }
 
     private void onAnnouncement(PublicId from, Link link, SignedEnvelope envelope, long now, List<Effect> out) {
+        Outcome misshapen = check.misshapen(envelope);  // before the seen cache's digest of its bytes
+        if (misshapen != null) {
+            if (misshapen.penalty() != null) {
+                counters.invalid++;
+                penalise(from, misshapen.penalty(), now, out);
+            }
+            return;
+        }
         if (!seen.firstSighting(SeenCache.idOf(envelope))) {
             counters.duplicates++;
             return;
@@ -892,8 +933,15 @@ public final class GossipCore implements PeerProtocol {
                 boolean contested = (table.claimedByAnother(signer, info) || dials.hostFailing(info))
                         && !signer.equals(dials.owner(info));
                 if (!signer.equals(selfId) && !scores.isBanned(signer, now)
-                        && table.offer(signer, info, envelope, this::kept) && !contested) {
-                    relay(envelope, except(from, signer), now, out);
+                        && table.offer(signer, info, envelope, link.remote.reach(), this::kept) && !contested) {
+                    // Not to links it would be out of reach for: they drop it, and it maps our LAN for them.
+                    Set<PublicId> skip = new java.util.HashSet<>(except(from, signer));
+                    for (PublicId peer : connections.openPeers()) {
+                        if (PeerTable.outOfReach(info, connections.get(peer).remote.reach())) {
+                            skip.add(peer);
+                        }
+                    }
+                    relay(envelope, skip, now, out);
                 }
             }
             case RESULT -> {
@@ -911,7 +959,7 @@ public final class GossipCore implements PeerProtocol {
         int max = request.getMax() == 0 ? EXCHANGE_SIZE : Math.min(request.getMax(), EXCHANGE_SIZE);
         List<SignedEnvelope> records = new ArrayList<>();
         records.add(signedSelfInfo(now));
-        for (SignedEnvelope e : table.sample(max, random)) {
+        for (SignedEnvelope e : table.sample(max, link.remote.reach(), random)) {
             if (records.size() >= max) {
                 break;
             }
@@ -953,7 +1001,7 @@ public final class GossipCore implements PeerProtocol {
             }
             PublicId node = PublicId.of(record.getSigner());
             if (!node.equals(selfId) && !scores.isBanned(node, now)) {
-                table.offer(node, (NodeInfo) outcome.record(), record, this::kept);
+                table.offer(node, (NodeInfo) outcome.record(), record, link.remote.reach(), this::kept);
             }
         }
         keepDegree(now, out);
@@ -1116,12 +1164,28 @@ public final class GossipCore implements PeerProtocol {
                 link.closingSinceMs = now;
                 counters.peersDisconnected++;
                 out.add(Disconnect.routine(peer, "idle: no message for " + (now - link.heardMs) / 1000 + " s"));
+            } else if (link.unreadSinceMs != Long.MAX_VALUE && now - link.unreadSinceMs >= UNREAD_MS) {
+                link.closing = true;
+                link.closingSinceMs = now;
+                counters.peersDisconnected++;
+                out.add(Disconnect.routine(peer, "reads nothing: our messages were over the write mark for "
+                        + (now - link.unreadSinceMs) / 1000 + " s"));
             } else if (now - link.sentMs >= KEEPALIVE_MS) {
                 link.exchangeAsked = Math.max(link.exchangeAsked, 1);
                 link.exchangeAsks = Math.min(link.exchangeAsks + 1, Connections.MAX_EXCHANGE_ASKS);
                 send(peer, Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(1)).build(), out);
             }
         }
+    }
+
+    @Override
+    public List<Effect> onWritable(PublicId peer, boolean writable, long nowMs) {
+        clock.advance(nowMs);
+        Link link = connections.get(peer);
+        if (link != null) {
+            link.unreadSinceMs = writable ? Long.MAX_VALUE : Math.min(link.unreadSinceMs, clock.nowMs());
+        }
+        return settled(new ArrayList<>());
     }
 
     private static Set<PublicId> except(PublicId from, PublicId signer) {
@@ -1150,7 +1214,7 @@ public final class GossipCore implements PeerProtocol {
             holders.add(first);
             for (PublicId other : planner.queued(start.commit())) {
                 NodeInfo where = address(other);
-                if (where != null && !other.equals(start.from())) {
+                if (where != null && !where.getHost().isEmpty() && !other.equals(start.from())) {
                     holders.add(where);
                 }
             }
@@ -1158,10 +1222,18 @@ public final class GossipCore implements PeerProtocol {
         out.add(new Fetch(start.from(), start.commit(), holders));
     }
 
-    /** Where to reach {@code peer}: its hello, the peer table, or the work's hints. */
+    /**
+     * Where to reach {@code peer}: its hello, the peer table, or the work's hints. A linked peer
+     * whose hello named an address out of the link's reach is given without a host (the driver
+     * must not fall back to that hello's address): nowhere to fetch from, a lost connection.
+     */
     private NodeInfo address(PublicId peer) {
         Link link = connections.get(peer);
         if (link != null && link.info != null) {
+            if (link.info.getHost().isEmpty()) {
+                NodeInfo configured = hinted.get(peer);
+                return configured != null ? configured : link.info;
+            }
             return link.info;
         }
         NodeInfo known = table.info(peer);

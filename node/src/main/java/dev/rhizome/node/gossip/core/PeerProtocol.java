@@ -35,8 +35,29 @@ public interface PeerProtocol {
         return onConnected(peer, peerInfo.envelope(), outbound, nowMs);
     }
 
+    /**
+     * As {@link #onConnected(PublicId, dev.rhizome.protocol.envelope.Verified, boolean, long)}, for a
+     * link whose remote end is {@code remote} (what the driver sees of the socket): the addresses the
+     * peer hands on, in its hello and after, are learnt only if they reach no narrower (a peer on the
+     * internet may not have this node dial its own LAN), and inbound slots are shared among remote
+     * addresses. The overloads without it are for links over loopback (the simulations and tests:
+     * any address may be learnt, and every link is at one address).
+     */
+    default List<Effect> onConnected(PublicId peer, dev.rhizome.protocol.envelope.Verified<NodeInfo> peerInfo,
+            boolean outbound, LinkEnd remote, long nowMs) {
+        return onConnected(peer, peerInfo, outbound, nowMs);
+    }
+
     /** A Dial effect ended without a link. */
     List<Effect> onDialFailed(PublicId peer, long nowMs);
+
+    /**
+     * The link's outbound buffer went over its write mark ({@code writable} false: what is sent
+     * meanwhile is dropped) or back under it. A baseline may ignore it.
+     */
+    default List<Effect> onWritable(PublicId peer, boolean writable, long nowMs) {
+        return List.of();
+    }
 
     /** A link closed, from either side, that the protocol did not ask to close. */
     List<Effect> onDisconnected(PublicId peer, long nowMs);

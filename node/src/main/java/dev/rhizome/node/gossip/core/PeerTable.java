@@ -3,6 +3,7 @@ package dev.rhizome.node.gossip.core;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.PeerAddress;
+import dev.rhizome.protocol.PeerAddress.Reach;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -54,11 +55,14 @@ final class PeerTable {
     /**
      * Adds or refreshes a peer; a newer record (by its time) replaces an older one and a signed one an
      * unsigned one. {@code busy} says which peers must not be evicted (connected or being dialed).
+     * A record naming an address narrower than the link it came by ({@code learntOver}; what the
+     * volunteer or the coordinator gave is learnt over {@code LOOPBACK}, trusted as configured) is
+     * not kept, so neither dialled nor handed on: see {@link #outOfReach}.
      *
      * @return true when the table learnt something: a new peer or a newer record
      */
-    boolean offer(PublicId id, NodeInfo info, SignedEnvelope signed, Predicate<PublicId> busy) {
-        if (undialable(info)) {
+    boolean offer(PublicId id, NodeInfo info, SignedEnvelope signed, Reach learntOver, Predicate<PublicId> busy) {
+        if (undialable(info) || outOfReach(info, learntOver)) {
             return false;
         }
         Entry known = peers.get(id);
@@ -121,6 +125,17 @@ final class PeerTable {
     static boolean undialable(NodeInfo info) {
         return !info.getHost().isEmpty()
                 && !(PeerAddress.isHost(info.getHost()) && PeerAddress.isPort(Integer.toUnsignedLong(info.getPort())));
+    }
+
+    /**
+     * Whether {@code info}, learnt from a peer over a link of reach {@code link}, names an address
+     * narrower than that link: loopback, link-local or private over a link from the internet,
+     * loopback over one from the LAN. Any id may sign such a record, and nodes that kept and dialled
+     * it probed hosts on their own network for a rogue; an older node may relay one, so it is no
+     * offence. A record without a host names no address and passes.
+     */
+    static boolean outOfReach(NodeInfo info, Reach link) {
+        return !info.getHost().isEmpty() && !PeerAddress.reach(info.getHost()).learnableOver(link);
     }
 
     /** True when the table holds another id with {@code info}'s address (host and port). */
@@ -207,12 +222,13 @@ final class PeerTable {
 
     /**
      * Up to {@code max} signed records, chosen at random, for peer exchange: one per address (the
-     * one with the fewest failed dials), so made-up ids naming one address are not handed on.
+     * one with the fewest failed dials), so made-up ids naming one address are not handed on; none
+     * out of reach for the asker's link ({@code to}: our LAN's addresses are not for the internet).
      */
-    List<SignedEnvelope> sample(int max, Random random) {
+    List<SignedEnvelope> sample(int max, Reach to, Random random) {
         Map<String, Entry> byAddress = new LinkedHashMap<>();
         for (Entry e : peers.values()) {
-            if (e.signed != null && e.dialable()) {
+            if (e.signed != null && e.dialable() && !outOfReach(e.info, to)) {
                 byAddress.merge(AddressDials.address(e.info), e, (a, b) -> b.failures < a.failures ? b : a);
             }
         }

@@ -1,5 +1,6 @@
 package dev.rhizome.node.gossip.net;
 
+import dev.rhizome.node.gossip.core.LinkEnd;
 import dev.rhizome.node.gossip.core.LinkHandshake;
 import dev.rhizome.node.gossip.core.Violation;
 import dev.rhizome.node.peer.PeerMessages;
@@ -8,6 +9,7 @@ import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.Hello;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.PeerMessage;
+import dev.rhizome.protocol.PeerAddress;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.PublicId;
 import io.netty.channel.ChannelHandlerContext;
@@ -69,8 +71,14 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
         ctx.fireChannelActive();
     }
 
-    /** An inbound link: the server read the peer's hello before handing the connection over. */
+    /**
+     * An inbound link: the server read the peer's hello before handing the connection over, and it
+     * waited its turn ({@link HandshakeGate}); by then the handshake may have timed out.
+     */
     void acceptHello(Hello hello) {
+        if (handshake.state() != LinkHandshake.State.AWAIT_HELLO || !ctx.channel().isActive()) {
+            return;
+        }
         step(handshake.receive(PeerMessage.newBuilder().setHello(hello).build(), service.nowMs()));
     }
 
@@ -120,6 +128,14 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
         }
         ctx.writeAndFlush(PeerMessage.newBuilder().setGossip(message).build());
         return true;
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (peerInfo != null) {
+            service.linkWritability(this, ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     /** Closes the link; its closing is not reported to the protocol, which asked for it or knows. */
@@ -178,6 +194,17 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
     /** The peer's IP address, or null when the channel is not a socket's. */
     java.net.InetAddress remoteAddress() {
         return ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress inet ? inet.getAddress() : null;
+    }
+
+    /**
+     * The link's remote end for the core: its address as per-address bounds count it, and its
+     * reach; a channel without an inet address is taken as from the internet, the strictest (only
+     * global addresses are learnt from it).
+     */
+    LinkEnd remote() {
+        java.net.InetAddress address = remoteAddress();
+        return new LinkEnd(PeerMessages.addressKey(ctx.channel()),
+                address == null ? PeerAddress.Reach.GLOBAL : PeerAddress.reach(address));
     }
 
     boolean closedByUs() {

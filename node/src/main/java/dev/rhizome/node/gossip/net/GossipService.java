@@ -97,6 +97,8 @@ public final class GossipService implements AutoCloseable {
     private final LinkRegistry links = new LinkRegistry();
     /** Addresses of peers cut for misbehaviour that came back, whose new connections the server closes at accept for a while. */
     private final AddressBackoff offenders = new AddressBackoff();
+    /** Inbound handshakes (a verification and a signature each) in turns shared among addresses. */
+    private final HandshakeGate handshakes = new HandshakeGate();
     /** Work-loop callers waiting for a commit, completed when it is imported or the core says nobody can serve it. */
     private final Map<String, List<CompletableFuture<FetchResult>>> waiting = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
@@ -327,7 +329,7 @@ public final class GossipService implements AutoCloseable {
                 settings.peer().connectTimeout().toMillis());
         channel.config().setOption(ChannelOption.WRITE_BUFFER_WATER_MARK, LINK_WATER_MARK);
         channel.pipeline().addLast(GossipLink.NAME, link);
-        link.acceptHello(peerHello);
+        handshakes.admit(channel, () -> link.acceptHello(peerHello));
     }
 
     void linkUp(GossipLink link, boolean outbound) {
@@ -349,7 +351,7 @@ public final class GossipService implements AutoCloseable {
                 apply(protocol.onDisconnected(peer, nowMs()));
             }
             boolean first = links.add(peer, link);
-            apply(protocol.onConnected(peer, link.peerInfo(), outbound, nowMs()));
+            apply(protocol.onConnected(peer, link.peerInfo(), outbound, link.remote(), nowMs()));
             if (!first) {
                 links.dropDuplicate(peer);  // the core kept the old link without saying so (a baseline)
             }
@@ -362,6 +364,15 @@ public final class GossipService implements AutoCloseable {
             link.handled();
             if (links.isCurrent(link)) {
                 apply(protocol.onMessage(link.peer(), message, nowMs()));
+            }
+        });
+    }
+
+    /** The link's outbound buffer crossed its write mark: the core bounds how long a peer may read nothing. */
+    void linkWritability(GossipLink link, boolean writable) {
+        core.post(() -> {
+            if (links.isCurrent(link)) {
+                apply(protocol.onWritable(link.peer(), writable, nowMs()));
             }
         });
     }
@@ -519,6 +530,12 @@ public final class GossipService implements AutoCloseable {
             }
             holders.removeIf(h -> h.getNode().equals(where.getNode()));
             holders.add(0, where);
+        }
+        // A holder without a host: its hello named an address out of its link's reach, never to be dialled.
+        holders.removeIf(h -> h.getHost().isEmpty());
+        if (holders.isEmpty() || !holders.get(0).getNode().equals(fetch.from().toByteString())) {
+            apply(protocol.onFetchFailed(fetch.from(), fetch.commit(), FetchFailure.CONNECTION_LOST, nowMs()));
+            return;
         }
         fetchesStarted.incrementAndGet();
         List<PeerEndpoint> endpoints = holders.stream().map(h -> PeerEndpoint.newBuilder().setNode(h.getNode())

@@ -56,6 +56,22 @@ class GossipRecordSizeTest {
     }
 
     @Test
+    void announcementsOfUnknownTypeOrPastTheirSizeAreDroppedBeforeTheSeenCacheDigestsTheirBytes() {
+        Peer rogue = Peer.connectedTo(core, now);
+        long seen = core.stats().seenCacheSize();
+        SignedEnvelope unknown = SignedEnvelope.newBuilder().setVersion(1).setType("rhizome.v9.Novelty")
+                .setPayload(com.google.protobuf.ByteString.copyFrom(new byte[900_000])).build();
+        for (int i = 0; i < 3; i++) {
+            core.onMessage(rogue.id, Peer.announce(unknown.toBuilder().setSignature(
+                    com.google.protobuf.ByteString.copyFromUtf8("copy " + i)).build()), now);
+        }
+        assertThat(core.score(rogue.id)).as("a newer peer's type: dropped free").isEqualTo(0.0);
+        core.onMessage(rogue.id, Peer.announce(padded(new Peer(), now)), now);
+        assertThat(core.stats().seenCacheSize()).as("digests taken by the seen cache").isEqualTo(seen);
+        assertThat(core.score(rogue.id)).as("the padded NodeInfo is still malformed").isNegative();
+    }
+
+    @Test
     void aPaddedNodeInfoInAHelloOrAPeerExchangeIsRefused() {
         Peer fat = new Peer();
         List<Effect> hello = core.onConnected(fat.id, padded(fat, now), false, now);
