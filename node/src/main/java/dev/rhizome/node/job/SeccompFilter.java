@@ -63,6 +63,8 @@ public final class SeccompFilter {
         // I/O priority: a job starts in the idle class (a GPU job at best-effort 7), and an
         // unprivileged process may move itself to best-effort 0, level with the owner's programs.
         {"ioprio_set", 251, 30},
+        // Compares two processes' kernel objects, with ptrace's reach; only checkpointing tools use it.
+        {"kcmp", 312, 272},
     };
 
     /**
@@ -109,6 +111,10 @@ public final class SeccompFilter {
         // every one, so the volunteer's file watchers (a file manager, an editor) failed while it ran.
         // Nothing of training watches files; what does either polls instead or says why it cannot watch.
         {"inotify_init", 253, -1}, {"inotify_init1", 294, 26},
+        // POSIX message queues, as a kernel built without them: their bytes are counted for the job's
+        // uid on the host too (RLIMIT_MSGQUEUE, whose part the job's own limit of 0 already takes away
+        // where there is no filter). Training passes data through pipes, sockets and shared memory.
+        {"mq_open", 240, 180},
     };
 
     /** The socket families a job may use, which its network namespace confines (socket's first argument). */
@@ -118,6 +124,8 @@ public final class SeccompFilter {
     static final int AF_NETLINK = 16;
     /** The set-user-ID and set-group-ID bits of a mode. */
     static final int SPECIAL_MODE_BITS = 06000;
+    /** fcntl's command that sets a pipe's size. */
+    static final int F_SETPIPE_SZ = 1031;
 
     /**
      * Calls judged by one argument, the low 32 bits of it (each is an int or a mode: the kernel reads
@@ -150,6 +158,11 @@ public final class SeccompFilter {
         new Judged("creat", 85, -1, 1, Allowed.without(SPECIAL_MODE_BITS), EPERM),
         new Judged("mknod", 133, -1, 1, Allowed.without(SPECIAL_MODE_BITS), EPERM),
         new Judged("mknodat", 259, 33, 2, Allowed.without(SPECIAL_MODE_BITS), EPERM),
+        // A pipe grown to pipe-max-size (1 MiB) takes 256 of its user's pipe pages on the host
+        // (pipe-user-pages-soft, 16,384 by default), past which every new pipe of that user, the
+        // volunteer's own when the node does not run as root, gets two pages and none may grow. EPERM
+        // is what the kernel answers a user past that share; what grows pipes for speed goes on without.
+        new Judged("fcntl", 72, 25, 1, Allowed.anyBut(F_SETPIPE_SZ), EPERM),
     };
 
     /** A call judged by its argument {@code argument} (0-based); -1: no such call on that architecture. */
@@ -168,6 +181,16 @@ public final class SeccompFilter {
                     p.jumpIfEqual(v, allow, null);
                 }
                 p.jump(refuse);
+            };
+        }
+
+        /** Anything but {@code values}. */
+        static Allowed anyBut(int... values) {
+            return (p, allow, refuse) -> {
+                for (int v : values) {
+                    p.jumpIfEqual(v, refuse, null);
+                }
+                p.jump(allow);
             };
         }
 

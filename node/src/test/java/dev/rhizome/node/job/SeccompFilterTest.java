@@ -64,13 +64,13 @@ class SeccompFilterTest {
     void everyListedCallIsRefusedAndTheOrdinaryOnesAreNot(SeccompFilter.Arch arch) {
         byte[] program = SeccompFilter.program(arch);
         assertThat(arch.denied).containsKeys("io_uring_setup", "bpf", "userfaultfd", "keyctl", "open_by_handle_at",
-                "perf_event_open", "ptrace", "mount", "unshare", "init_module", "kexec_load", "ioprio_set");
+                "perf_event_open", "ptrace", "mount", "unshare", "init_module", "kexec_load", "ioprio_set", "kcmp");
         arch.denied.forEach((name, nr) -> assertThat(run(program, arch.auditArch, nr)).as(name).isEqualTo(DENIED));
         assertThat(arch.unsupported).containsKeys("setxattr", "lsetxattr", "fsetxattr", "setxattrat");
         arch.unsupported.forEach((name, nr) -> assertThat(run(program, arch.auditArch, nr)).as(name)
                 .isEqualTo(SeccompFilter.RET_ERRNO | SeccompFilter.EOPNOTSUPP));
         assertThat(arch.absent).containsKeys("memfd_create", "memfd_secret", "shmget", "msgget", "semget", "io_setup",
-                "io_submit", "openat2", "inotify_init1");
+                "io_submit", "openat2", "inotify_init1", "mq_open");
         arch.absent.forEach((name, nr) -> assertThat(run(program, arch.auditArch, nr)).as(name)
                 .isEqualTo(SeccompFilter.RET_ERRNO | SeccompFilter.ENOSYS));
 
@@ -110,6 +110,21 @@ class SeccompFilterTest {
         // Other calls are judged by their number alone, whatever their arguments.
         int read = arch == SeccompFilter.Arch.X86_64 ? 0 : 63;
         assertThat(run(program, arch.auditArch, read, 1)).isEqualTo(SeccompFilter.RET_ALLOW);
+    }
+
+    @ParameterizedTest
+    @EnumSource(SeccompFilter.Arch.class)
+    void fcntlMayDoAnythingButGrowAPipe(SeccompFilter.Arch arch) {
+        byte[] program = SeccompFilter.program(arch);
+        int nr = arch.judgedNumbers.get("fcntl");
+        // F_GETFD, F_SETFL, F_SETLK, F_DUPFD_CLOEXEC, F_GETPIPE_SZ, F_ADD_SEALS
+        for (long command : new long[] {1, 4, 6, 1030, 1032, 1033}) {
+            assertThat(run(program, arch.auditArch, nr, new long[] {3, command, 1 << 20, 0, 0, 0})).as("command %d", command)
+                    .isEqualTo(SeccompFilter.RET_ALLOW);
+        }
+        assertThat(run(program, arch.auditArch, nr, new long[] {3, SeccompFilter.F_SETPIPE_SZ, 4096, 0, 0, 0})).isEqualTo(DENIED);
+        assertThat(run(program, arch.auditArch, nr, new long[] {3, (1L << 32) | SeccompFilter.F_SETPIPE_SZ, 0, 0, 0, 0}))
+                .isEqualTo(DENIED);
     }
 
     @ParameterizedTest
