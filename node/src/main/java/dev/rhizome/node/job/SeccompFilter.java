@@ -124,6 +124,8 @@ public final class SeccompFilter {
     static final int AF_NETLINK = 16;
     /** The set-user-ID and set-group-ID bits of a mode. */
     static final int SPECIAL_MODE_BITS = 06000;
+    /** PER_LINUX, PER_LINUX32, each with UNAME26, and 0xffffffff, which asks without setting. */
+    static final int[] PERSONALITIES = {0, 0x0008, 0x20000, 0x20008, 0xffffffff};
     /** fcntl's command that sets a pipe's size. */
     static final int F_SETPIPE_SZ = 1031;
 
@@ -163,6 +165,11 @@ public final class SeccompFilter {
         // volunteer's own when the node does not run as root, gets two pages and none may grow. EPERM
         // is what the kernel answers a user past that share; what grows pipes for speed goes on without.
         new Judged("fcntl", 72, 25, 1, Allowed.anyBut(F_SETPIPE_SZ), EPERM),
+        // The execution domain: only Linux's own, its 32-bit uname and the query, as Docker allows. The
+        // flags (ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC, MMAP_PAGE_ZERO) turn off address randomization,
+        // make data executable and map page zero in what the job runs next, which exploits want and
+        // training does not (a job set ADDR_NO_RANDOMIZE before).
+        new Judged("personality", 135, 92, 0, Allowed.only(PERSONALITIES), EPERM),
     };
 
     /** A call judged by its argument {@code argument} (0-based); -1: no such call on that architecture. */

@@ -54,6 +54,33 @@ final class SandboxedJobs implements AutoCloseable {
         return Files.readString(log);
     }
 
+    /** Processes on the host still running with {@code tag} on their command line. */
+    static List<Long> processesTagged(String tag) {
+        List<Long> found = new java.util.ArrayList<>();
+        ProcessHandle.allProcesses().filter(ProcessTree::running).forEach(h -> {
+            try {
+                String cmdline = new String(Files.readAllBytes(Path.of("/proc", Long.toString(h.pid()), "cmdline")),
+                        java.nio.charset.StandardCharsets.UTF_8);
+                if (cmdline.contains(tag)) {
+                    found.add(h.pid());
+                }
+            } catch (IOException | RuntimeException gone) {
+                // exited while we looked
+            }
+        });
+        return found;
+    }
+
+    /** Whether anyone connected to {@code server} (it waits half a second for one). */
+    static boolean accepted(java.net.ServerSocket server) throws IOException {
+        server.setSoTimeout(500);
+        try (java.net.Socket s = server.accept()) {
+            return true;
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
+        }
+    }
+
     @Override
     public void close() throws IOException {
         JobDirs.deleteTree(jobs);

@@ -129,6 +129,20 @@ class SeccompFilterTest {
 
     @ParameterizedTest
     @EnumSource(SeccompFilter.Arch.class)
+    void personalityMaySetLinuxsOwnDomainsOnly(SeccompFilter.Arch arch) {
+        byte[] program = SeccompFilter.program(arch);
+        int nr = arch.judgedNumbers.get("personality");
+        for (long persona : new long[] {0, 8, 0x20000, 0x20008, 0xffffffffL}) {
+            assertThat(run(program, arch.auditArch, nr, new long[] {persona, 0, 0, 0, 0, 0})).as("%x", persona).isEqualTo(SeccompFilter.RET_ALLOW);
+        }
+        // ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC, MMAP_PAGE_ZERO, ADDR_LIMIT_3GB, PER_BSD
+        for (long persona : new long[] {0x0040000, 0x0400000, 0x0100000, 0x8000000, 0x0006, 0x0040008}) {
+            assertThat(run(program, arch.auditArch, nr, new long[] {persona, 0, 0, 0, 0, 0})).as("%x", persona).isEqualTo(DENIED);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SeccompFilter.Arch.class)
     void socketsOfTheFamiliesTheNetworkNamespaceConfinesOnly(SeccompFilter.Arch arch) {
         byte[] program = SeccompFilter.program(arch);
         int unsupported = SeccompFilter.RET_ERRNO | SeccompFilter.EAFNOSUPPORT;
