@@ -23,6 +23,7 @@ import java.util.Optional;
  */
 public final class SeccompFilter {
     static final int EPERM = 1;
+    static final int EINVAL = 22;
     static final int EOPNOTSUPP = 95;
     static final int ENOSYS = 38;
     static final int EAFNOSUPPORT = 97;
@@ -126,8 +127,11 @@ public final class SeccompFilter {
     static final int SPECIAL_MODE_BITS = 06000;
     /** PER_LINUX, PER_LINUX32, each with UNAME26, and 0xffffffff, which asks without setting. */
     static final int[] PERSONALITIES = {0, 0x0008, 0x20000, 0x20008, 0xffffffff};
-    /** fcntl's command that sets a pipe's size. */
+    /** fcntl's command that sets a pipe's size, and those of open file descriptions' locks. */
     static final int F_SETPIPE_SZ = 1031;
+    static final int F_OFD_GETLK = 36;
+    static final int F_OFD_SETLK = 37;
+    static final int F_OFD_SETLKW = 38;
 
     /**
      * Calls judged by one argument, the low 32 bits of it (each is an int or a mode: the kernel reads
@@ -160,11 +164,13 @@ public final class SeccompFilter {
         new Judged("creat", 85, -1, 1, Allowed.without(SPECIAL_MODE_BITS), EPERM),
         new Judged("mknod", 133, -1, 1, Allowed.without(SPECIAL_MODE_BITS), EPERM),
         new Judged("mknodat", 259, 33, 2, Allowed.without(SPECIAL_MODE_BITS), EPERM),
-        // A pipe grown to pipe-max-size (1 MiB) takes 256 of its user's pipe pages on the host
-        // (pipe-user-pages-soft, 16,384 by default), past which every new pipe of that user, the
-        // volunteer's own when the node does not run as root, gets two pages and none may grow. EPERM
-        // is what the kernel answers a user past that share; what grows pipes for speed goes on without.
-        new Judged("fcntl", 72, 25, 1, Allowed.anyBut(F_SETPIPE_SZ), EPERM),
+        // Answered as a kernel without these commands (before 2.6.35 and 3.15). A pipe grown to
+        // pipe-max-size (1 MiB) takes 256 of its user's pipe pages on the host (pipe-user-pages-soft,
+        // 16,384 by default), past which every new pipe of that user, the volunteer's own when the node
+        // does not run as root, gets two pages and none may grow; what grows pipes for speed goes on
+        // without. Locks of an open file description name no process in /proc/locks, where the node
+        // counts a job's locks (FileLocks); what takes them falls back to the process's own (F_SETLK).
+        new Judged("fcntl", 72, 25, 1, Allowed.anyBut(F_SETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW), EINVAL),
         // The execution domain: only Linux's own, its 32-bit uname and the query, as Docker allows. The
         // flags (ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC, MMAP_PAGE_ZERO) turn off address randomization,
         // make data executable and map page zero in what the job runs next, which exploits want and

@@ -63,6 +63,9 @@ class HostCountsTest {
                 ctypes.set_errno(0)
                 grown = libc.fcntl(w, 1031, 1 << 20)
                 print('SETPIPE', grown, 'ERRNO', ctypes.get_errno(), 'SIZE', libc.fcntl(w, 1032))
+                lock = ctypes.create_string_buffer(32)  # struct flock, F_WRLCK of the whole file
+                ctypes.set_errno(0)
+                print('OFD', libc.fcntl(w, 37, lock), 'ERRNO', ctypes.get_errno())
                 threads = 0
                 try:
                     while threads < 1000:
@@ -76,7 +79,7 @@ class HostCountsTest {
         String log = jobs.log();
         assertThat(outcome.status()).as(log).isEqualTo(Result.Status.OK);
         assertThat(log).contains("LIMITS (" + BwrapCommand.PENDING_SIGNALS + ", " + BwrapCommand.PENDING_SIGNALS + ") (0, 0)",
-                "MQ -1 ERRNO " + SeccompFilter.ENOSYS, "SETPIPE -1 ERRNO " + SeccompFilter.EPERM + " SIZE 65536");
+                "MQ -1 ERRNO " + SeccompFilter.ENOSYS, "SETPIPE -1 ERRNO " + SeccompFilter.EINVAL + " SIZE 65536", "OFD -1 ERRNO " + SeccompFilter.EINVAL);
         assertThat(count(log, "QUEUED")).isPositive().isLessThanOrEqualTo(BwrapCommand.PENDING_SIGNALS);
         assertThat(count(log, "TIMERS")).isPositive().isLessThanOrEqualTo(BwrapCommand.PENDING_SIGNALS);
         // Threads are tasks, counted by the job's RLIMIT_NPROC in its own user namespace.
@@ -98,6 +101,26 @@ class HostCountsTest {
 
         assertThat(outcome.status()).as(jobs.log()).isEqualTo(Result.Status.CRASH);
         assertThat(jobs.log()).contains("PIPES", "it held more than " + HeldDescriptors.MAX_PIPES + " pipes");
+    }
+
+    @Test
+    void fileLocksPastTheBoundStopTheJob() throws Exception {
+        // Each byte range locked apart from its neighbours is a lock of its own in kernel memory,
+        // which nothing but a cgroup counts: every other byte of a few files, here.
+        String probe = """
+                import fcntl, os, time
+                held = 0
+                for f in range(%d):
+                    fd = os.open('locked-%%d' %% f, os.O_RDWR | os.O_CREAT)
+                    for at in range(0, 2000, 2):
+                        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, at); held += 1
+                print('LOCKS', held, flush=True)
+                time.sleep(30)
+                """.formatted(FileLocks.MAX_LOCKS / 1000 + 2);
+        JobOutcome outcome = jobs.runPython(probe, Map.of());
+
+        assertThat(outcome.status()).as(jobs.log()).isEqualTo(Result.Status.CRASH);
+        assertThat(jobs.log()).contains("LOCKS", "it held more than " + FileLocks.MAX_LOCKS + " file locks");
     }
 
     /** The number after {@code word} on its line of the log. */
