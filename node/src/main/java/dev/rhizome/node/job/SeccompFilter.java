@@ -112,6 +112,9 @@ public final class SeccompFilter {
         // every one, so the volunteer's file watchers (a file manager, an editor) failed while it ran.
         // Nothing of training watches files; what does either polls instead or says why it cannot watch.
         {"inotify_init", 253, -1}, {"inotify_init1", 294, 26},
+        // fanotify, likewise: an unprivileged process may make groups (Linux 5.13 on), counted for its uid
+        // on the host (fs.fanotify.max_user_groups, 128), and a job took all 128.
+        {"fanotify_init", 300, 262},
         // POSIX message queues, as a kernel built without them: their bytes are counted for the job's
         // uid on the host too (RLIMIT_MSGQUEUE, whose part the job's own limit of 0 already takes away
         // where there is no filter). Training passes data through pipes, sockets and shared memory.
