@@ -27,6 +27,10 @@ import java.util.Set;
  * that every new pipe of the user gets two pages and none may grow. Each is counted once however
  * many processes hold it. They cannot be grown inside ({@code F_SETPIPE_SZ} is refused by
  * {@link SeccompFilter}), so {@link #MAX_PIPES} of them take a quarter of that share.
+ *
+ * <p>A look reads at most {@link DeletedFiles#MAX_DESCRIPTORS} descriptors, so that a job holding
+ * millions costs the node a bounded walk; a job holding more is stopped, since behind them it
+ * could hide all of the above.
  */
 final class HeldDescriptors implements TreeRule {
     /** About 20 MiB of kernel memory; an event loop watches one per connection or pipe it serves. */
@@ -73,7 +77,11 @@ final class HeldDescriptors implements TreeRule {
             }
             for (String fd : fds) {
                 if (++looked > DeletedFiles.MAX_DESCRIPTORS) {
-                    return Optional.empty(); // a bounded look, as the held files' count
+                    // What the look cannot reach it cannot count (epoll watches, pipes, the held
+                    // deleted files of the work directory's budget, behind as many dummies), and no
+                    // training job holds this many.
+                    return Optional.of("it held more than " + DeletedFiles.MAX_DESCRIPTORS
+                            + " descriptors, past which the node cannot count what they hold");
                 }
                 Path link = pid.resolve("fd").resolve(fd);
                 String target = target(link);

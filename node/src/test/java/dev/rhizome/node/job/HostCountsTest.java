@@ -112,6 +112,26 @@ class HostCountsTest {
     }
 
     @Test
+    void descriptorsPastWhatTheNodeLooksAtStopTheJob() throws Exception {
+        // The node's look at a job's descriptors is bounded, and gave up past the bound: behind that
+        // many dummies, pipes, epoll watches and deleted files held open went uncounted.
+        String probe = """
+                import os, time
+                for i in range(%d):
+                    if os.fork() == 0:
+                        held = [os.dup(0) for j in range(3900)]
+                        time.sleep(30)
+                        os._exit(0)
+                print('DUMMIES', flush=True)
+                time.sleep(20)
+                """.formatted(DeletedFiles.MAX_DESCRIPTORS / 3900 + 1);
+        JobOutcome outcome = jobs.runPython(probe, Map.of());
+
+        assertThat(outcome.status()).as(jobs.log()).isEqualTo(Result.Status.CRASH);
+        assertThat(jobs.log()).contains("DUMMIES", "it held more than " + DeletedFiles.MAX_DESCRIPTORS + " descriptors");
+    }
+
+    @Test
     void fileLocksPastTheBoundStopTheJob() throws Exception {
         // Each byte range locked apart from its neighbours is a lock of its own in kernel memory,
         // which nothing but a cgroup counts: every other byte of a few files, here.
