@@ -23,11 +23,9 @@ import java.util.Set;
 final class FileLocks implements TreeRule {
     /** About 2 MiB of kernel memory; a database holds a few locks per connection. */
     static final int MAX_LOCKS = 10_000;
-    private static final long INTERVAL_NANOS = 1_000_000_000L;
 
     private final Path locks;
     private final int maxLocks;
-    private long last = System.nanoTime();
 
     FileLocks(Path locks, int maxLocks) {
         this.locks = locks;
@@ -35,21 +33,12 @@ final class FileLocks implements TreeRule {
     }
 
     static TreeRule forJob() {
-        return new FileLocks(Path.of("/proc/locks"), MAX_LOCKS);
-    }
-
-    @Override
-    public Optional<String> check(List<ProcessHandle> alive) {
-        long now = System.nanoTime();
-        if (now - last < INTERVAL_NANOS) {
-            return Optional.empty();
-        }
-        last = now;
-        return count(alive);
+        return TreeRule.onceASecond(new FileLocks(Path.of("/proc/locks"), MAX_LOCKS));
     }
 
     /** Why the job must stop, if {@code alive} hold more than the bound in the locks' file. */
-    Optional<String> count(List<ProcessHandle> alive) {
+    @Override
+    public Optional<String> check(List<ProcessHandle> alive) {
         Set<String> pids = new HashSet<>();
         alive.forEach(p -> pids.add(Long.toString(p.pid())));
         int held = 0;

@@ -42,12 +42,10 @@ final class HeldDescriptors implements TreeRule {
     /** The file type bits of a mode, and a FIFO's. */
     private static final int S_IFMT = 0170000;
     private static final int S_IFIFO = 0010000;
-    private static final long INTERVAL_NANOS = 1_000_000_000L;
 
     private final Path proc;
     private final int maxWatches;
     private final int maxPipes;
-    private long last = System.nanoTime();
 
     HeldDescriptors(Path proc, int maxWatches, int maxPipes) {
         this.proc = proc;
@@ -56,16 +54,11 @@ final class HeldDescriptors implements TreeRule {
     }
 
     static TreeRule forJob() {
-        return new HeldDescriptors(Path.of("/proc"), MAX_WATCHES, MAX_PIPES);
+        return TreeRule.onceASecond(new HeldDescriptors(Path.of("/proc"), MAX_WATCHES, MAX_PIPES));
     }
 
     @Override
     public Optional<String> check(List<ProcessHandle> alive) {
-        long now = System.nanoTime();
-        if (now - last < INTERVAL_NANOS) {
-            return Optional.empty();
-        }
-        last = now;
         long watches = 0;
         Set<String> pipes = new HashSet<>();
         int looked = 0;
