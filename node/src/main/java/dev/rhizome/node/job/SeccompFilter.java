@@ -19,7 +19,8 @@ import java.util.Optional;
  * architecture, tested by running it through a BPF interpreter. Some calls are judged by an
  * argument ({@link #JUDGED}): {@code fallocate} with any mode but 0 answers EOPNOTSUPP (reserving
  * disk a file's size does not show), a socket of a family the network namespace does not confine
- * EAFNOSUPPORT, and a mode with the set-user-ID or set-group-ID bit EPERM.
+ * EAFNOSUPPORT, a mode with the set-user-ID or set-group-ID bit EPERM, {@code fcntl} growing a pipe
+ * or locking an open file description EINVAL, and a {@code personality} other than Linux's own EPERM.
  */
 public final class SeccompFilter {
     static final int EPERM = 1;
