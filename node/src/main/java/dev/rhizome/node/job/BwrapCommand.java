@@ -53,6 +53,13 @@ public final class BwrapCommand {
     static final int NOBODY = 65534;
     /** RLIMIT_NOFILE of every job process: four times the soft limit most distributions give a login. */
     static final int OPEN_FILES = 4096;
+    /**
+     * RLIMIT_SIGPENDING of the job: the real-time signals it may have queued and the POSIX timers it
+     * may hold (each keeps a signal ready), for the whole job: far below a host user's (the kernel
+     * gives one per 256 KiB of memory, 96,362 on the development machine), and no more than a machine
+     * of 256 MiB gives, since a limit above the node's own could not be set.
+     */
+    static final int PENDING_SIGNALS = 1024;
     /** The name the job's own uid has inside, when it is not root's or nobody's. */
     static final String JOB_USER = "rhizome";
     /** A job's PATH when none of the node's directories exists inside. */
@@ -340,6 +347,13 @@ public final class BwrapCommand {
         // limit but a cgroup counts (a socket's unsent buffers, a pipe's pages, a file in memory),
         // so this bounds that per process; data loaders' workers pass batches on a few dozen.
         argv.add("--nofile=" + OPEN_FILES);
+        // Counts the kernel keeps for the job's uid on the host as well as in its own user namespace:
+        // the host's count of pending signals, POSIX timers and message-queue bytes rises by the
+        // job's, which its own limit caps (its namespace's count is checked against it), so that it
+        // cannot take the node user's share (soft and hard: no job raises them). Nothing training
+        // runs queues many signals, and none uses a message queue.
+        argv.add("--sigpending=" + PENDING_SIGNALS);
+        argv.add("--msgqueue=0");
         // On a GPU node without a cgroup, only jobs given a GPU go unbounded (CUDA maps more address
         // space than any sane RLIMIT_AS); a CPU slot's job there is bounded like anywhere else.
         if (plan.memory() == SandboxPlan.MemoryLimit.ADDRESS_SPACE

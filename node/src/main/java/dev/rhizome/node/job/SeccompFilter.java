@@ -19,10 +19,12 @@ import java.util.Optional;
  * architecture, tested by running it through a BPF interpreter. Some calls are judged by an
  * argument ({@link #JUDGED}): {@code fallocate} with any mode but 0 answers EOPNOTSUPP (reserving
  * disk a file's size does not show), a socket of a family the network namespace does not confine
- * EAFNOSUPPORT, and a mode with the set-user-ID or set-group-ID bit EPERM.
+ * EAFNOSUPPORT, a mode with the set-user-ID or set-group-ID bit EPERM, {@code fcntl} growing a pipe
+ * or locking an open file description EINVAL, and a {@code personality} other than Linux's own EPERM.
  */
 public final class SeccompFilter {
     static final int EPERM = 1;
+    static final int EINVAL = 22;
     static final int EOPNOTSUPP = 95;
     static final int ENOSYS = 38;
     static final int EAFNOSUPPORT = 97;
@@ -63,6 +65,8 @@ public final class SeccompFilter {
         // I/O priority: a job starts in the idle class (a GPU job at best-effort 7), and an
         // unprivileged process may move itself to best-effort 0, level with the owner's programs.
         {"ioprio_set", 251, 30},
+        // Compares two processes' kernel objects, with ptrace's reach; only checkpointing tools use it.
+        {"kcmp", 312, 272},
     };
 
     /**
@@ -109,6 +113,13 @@ public final class SeccompFilter {
         // every one, so the volunteer's file watchers (a file manager, an editor) failed while it ran.
         // Nothing of training watches files; what does either polls instead or says why it cannot watch.
         {"inotify_init", 253, -1}, {"inotify_init1", 294, 26},
+        // fanotify, likewise: an unprivileged process may make groups (Linux 5.13 on), counted for its uid
+        // on the host (fs.fanotify.max_user_groups, 128), and a job took all 128.
+        {"fanotify_init", 300, 262},
+        // POSIX message queues, as a kernel built without them: their bytes are counted for the job's
+        // uid on the host too (RLIMIT_MSGQUEUE, whose part the job's own limit of 0 already takes away
+        // where there is no filter). Training passes data through pipes, sockets and shared memory.
+        {"mq_open", 240, 180},
     };
 
     /** The socket families a job may use, which its network namespace confines (socket's first argument). */
@@ -118,6 +129,13 @@ public final class SeccompFilter {
     static final int AF_NETLINK = 16;
     /** The set-user-ID and set-group-ID bits of a mode. */
     static final int SPECIAL_MODE_BITS = 06000;
+    /** PER_LINUX, PER_LINUX32, each with UNAME26, and 0xffffffff, which asks without setting. */
+    static final int[] PERSONALITIES = {0, 0x0008, 0x20000, 0x20008, 0xffffffff};
+    /** fcntl's command that sets a pipe's size, and those of open file descriptions' locks. */
+    static final int F_SETPIPE_SZ = 1031;
+    static final int F_OFD_GETLK = 36;
+    static final int F_OFD_SETLK = 37;
+    static final int F_OFD_SETLKW = 38;
 
     /**
      * Calls judged by one argument, the low 32 bits of it (each is an int or a mode: the kernel reads
@@ -150,6 +168,18 @@ public final class SeccompFilter {
         new Judged("creat", 85, -1, 1, Allowed.without(SPECIAL_MODE_BITS), EPERM),
         new Judged("mknod", 133, -1, 1, Allowed.without(SPECIAL_MODE_BITS), EPERM),
         new Judged("mknodat", 259, 33, 2, Allowed.without(SPECIAL_MODE_BITS), EPERM),
+        // Answered as a kernel without these commands (before 2.6.35 and 3.15). A pipe grown to
+        // pipe-max-size (1 MiB) takes 256 of its user's pipe pages on the host (pipe-user-pages-soft,
+        // 16,384 by default), past which every new pipe of that user, the volunteer's own when the node
+        // does not run as root, gets two pages and none may grow; what grows pipes for speed goes on
+        // without. Locks of an open file description name no process in /proc/locks, where the node
+        // counts a job's locks (FileLocks); what takes them falls back to the process's own (F_SETLK).
+        new Judged("fcntl", 72, 25, 1, Allowed.anyBut(F_SETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW), EINVAL),
+        // The execution domain: only Linux's own, its 32-bit uname and the query, as Docker allows. The
+        // flags (ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC, MMAP_PAGE_ZERO) turn off address randomization,
+        // make data executable and map page zero in what the job runs next, which exploits want and
+        // training does not (a job set ADDR_NO_RANDOMIZE before).
+        new Judged("personality", 135, 92, 0, Allowed.only(PERSONALITIES), EPERM),
     };
 
     /** A call judged by its argument {@code argument} (0-based); -1: no such call on that architecture. */
@@ -168,6 +198,16 @@ public final class SeccompFilter {
                     p.jumpIfEqual(v, allow, null);
                 }
                 p.jump(refuse);
+            };
+        }
+
+        /** Anything but {@code values}. */
+        static Allowed anyBut(int... values) {
+            return (p, allow, refuse) -> {
+                for (int v : values) {
+                    p.jumpIfEqual(v, refuse, null);
+                }
+                p.jump(allow);
             };
         }
 

@@ -17,6 +17,23 @@ interface TreeRule {
      */
     Optional<String> check(List<ProcessHandle> alive);
 
+    /**
+     * {@code rule} looked at once a second at most, the first time a second after this is called (the
+     * job's start): for counts that cost the node a walk.
+     */
+    static TreeRule onceASecond(TreeRule rule) {
+        long interval = 1_000_000_000L;
+        long[] last = {System.nanoTime()};
+        return alive -> {
+            long now = System.nanoTime();
+            if (now - last[0] < interval) {
+                return Optional.empty();
+            }
+            last[0] = now;
+            return rule.check(alive);
+        };
+    }
+
     /** This rule, then {@code next} if this one was kept. */
     default TreeRule and(TreeRule next) {
         return alive -> {

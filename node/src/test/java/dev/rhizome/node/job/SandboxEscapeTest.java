@@ -1044,11 +1044,11 @@ class SandboxEscapeTest {
                 time.sleep(30)
                 "
                 echo 'val_bpb: 1.0'
-                """.formatted(EpollWatches.MAX_WATCHES / 200 + 50);
+                """.formatted(HeldDescriptors.MAX_WATCHES / 200 + 50);
         JobOutcome outcome = run(script, Long.MAX_VALUE);
 
         assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.CRASH);
-        assertThat(log()).contains("WATCHING", "it held more than " + EpollWatches.MAX_WATCHES + " epoll watches");
+        assertThat(log()).contains("WATCHING", "it held more than " + HeldDescriptors.MAX_WATCHES + " epoll watches");
     }
 
     /** The sandbox, but with jobs of the node's own uid, as when the node does not run as root. */

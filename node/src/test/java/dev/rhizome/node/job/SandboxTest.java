@@ -7,9 +7,6 @@ import dev.rhizome.proto.v1.Result;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -100,7 +97,7 @@ class SandboxTest {
             assertThat(outcome.status()).as(log).isEqualTo(Result.Status.OK);
             assertThat(log).doesNotContain(secret).doesNotContain("READ").doesNotContain("REACHED")
                     .doesNotContain("WROTE data").doesNotContain("WROTE usr").contains("WROTE checkout");
-            assertThat(accepted(server)).as("a connection from the job").isFalse();
+            assertThat(SandboxedJobs.accepted(server)).as("a connection from the job").isFalse();
         }
         assertThat(dataDir.resolve("planted")).doesNotExist();
         assertThat(Path.of(System.getProperty("java.io.tmpdir"), "planted-" + tag)).as("host /tmp").doesNotExist();
@@ -116,7 +113,7 @@ class SandboxTest {
             assertThat(outcome.status()).as(log).isEqualTo(Result.Status.OK);
             assertThat(log).contains(secret, "READ relative", "READ absolute", "READ proc", "READ home",
                     "REACHED loopback", "WROTE data", "WROTE tmp");
-            assertThat(accepted(server)).isTrue();
+            assertThat(SandboxedJobs.accepted(server)).isTrue();
         }
         assertThat(dataDir.resolve("planted")).exists();
     }
@@ -185,7 +182,7 @@ class SandboxTest {
         // The shell gives up when fork fails, or the budget ends it: either way the job is over, and all of it.
         assertThat(outcome.status()).isIn(Result.Status.CRASH, Result.Status.TIMEOUT);
         assertThat(log()).containsIgnoringCase("fork");
-        assertThat(processesTagged()).isEmpty();
+        assertThat(SandboxedJobs.processesTagged("job-" + tag)).isEmpty();
     }
 
     @Test
@@ -204,7 +201,7 @@ class SandboxTest {
         JobOutcome outcome = run(sandbox, "setsid sh -c 'sleep 300' & sleep 0.2; echo 'val_bpb: 2.5'", Duration.ofSeconds(60));
 
         assertThat(outcome.status()).isEqualTo(Result.Status.OK);
-        assertThat(processesTagged()).isEmpty();
+        assertThat(SandboxedJobs.processesTagged("job-" + tag)).isEmpty();
 
         Files.writeString(checkout.resolve("Job.java"), """
                 public class Job {
@@ -276,31 +273,5 @@ class SandboxTest {
 
     private String log() throws IOException {
         return Files.readString(dataDir.resolve("logs/job.log"));
-    }
-
-    /** Processes on the host still running with this test's tag on their command line. */
-    private List<Long> processesTagged() {
-        List<Long> found = new ArrayList<>();
-        ProcessHandle.allProcesses().filter(ProcessTree::running).forEach(h -> {
-            try {
-                String cmdline = new String(Files.readAllBytes(Path.of("/proc", Long.toString(h.pid()), "cmdline")),
-                        StandardCharsets.UTF_8);
-                if (cmdline.contains("job-" + tag)) {
-                    found.add(h.pid());
-                }
-            } catch (IOException | RuntimeException gone) {
-                // exited while we looked
-            }
-        });
-        return found;
-    }
-
-    private static boolean accepted(ServerSocket server) throws IOException {
-        server.setSoTimeout(500);
-        try (Socket s = server.accept()) {
-            return true;
-        } catch (SocketTimeoutException e) {
-            return false;
-        }
     }
 }

@@ -64,13 +64,13 @@ class SeccompFilterTest {
     void everyListedCallIsRefusedAndTheOrdinaryOnesAreNot(SeccompFilter.Arch arch) {
         byte[] program = SeccompFilter.program(arch);
         assertThat(arch.denied).containsKeys("io_uring_setup", "bpf", "userfaultfd", "keyctl", "open_by_handle_at",
-                "perf_event_open", "ptrace", "mount", "unshare", "init_module", "kexec_load", "ioprio_set");
+                "perf_event_open", "ptrace", "mount", "unshare", "init_module", "kexec_load", "ioprio_set", "kcmp");
         arch.denied.forEach((name, nr) -> assertThat(run(program, arch.auditArch, nr)).as(name).isEqualTo(DENIED));
         assertThat(arch.unsupported).containsKeys("setxattr", "lsetxattr", "fsetxattr", "setxattrat");
         arch.unsupported.forEach((name, nr) -> assertThat(run(program, arch.auditArch, nr)).as(name)
                 .isEqualTo(SeccompFilter.RET_ERRNO | SeccompFilter.EOPNOTSUPP));
         assertThat(arch.absent).containsKeys("memfd_create", "memfd_secret", "shmget", "msgget", "semget", "io_setup",
-                "io_submit", "openat2", "inotify_init1");
+                "io_submit", "openat2", "inotify_init1", "mq_open", "fanotify_init");
         arch.absent.forEach((name, nr) -> assertThat(run(program, arch.auditArch, nr)).as(name)
                 .isEqualTo(SeccompFilter.RET_ERRNO | SeccompFilter.ENOSYS));
 
@@ -110,6 +110,37 @@ class SeccompFilterTest {
         // Other calls are judged by their number alone, whatever their arguments.
         int read = arch == SeccompFilter.Arch.X86_64 ? 0 : 63;
         assertThat(run(program, arch.auditArch, read, 1)).isEqualTo(SeccompFilter.RET_ALLOW);
+    }
+
+    @ParameterizedTest
+    @EnumSource(SeccompFilter.Arch.class)
+    void fcntlMayDoAnythingButGrowAPipeOrLockAnOpenFileDescription(SeccompFilter.Arch arch) {
+        byte[] program = SeccompFilter.program(arch);
+        int nr = arch.judgedNumbers.get("fcntl");
+        // F_GETFD, F_SETFL, F_SETLK, F_DUPFD_CLOEXEC, F_GETPIPE_SZ, F_ADD_SEALS
+        for (long command : new long[] {1, 4, 6, 1030, 1032, 1033}) {
+            assertThat(run(program, arch.auditArch, nr, new long[] {3, command, 1 << 20, 0, 0, 0})).as("command %d", command)
+                    .isEqualTo(SeccompFilter.RET_ALLOW);
+        }
+        int absent = SeccompFilter.RET_ERRNO | SeccompFilter.EINVAL;
+        for (long command : new long[] {SeccompFilter.F_SETPIPE_SZ, (1L << 32) | SeccompFilter.F_SETPIPE_SZ, 36, 37, 38}) {
+            assertThat(run(program, arch.auditArch, nr, new long[] {3, command, 4096, 0, 0, 0})).as("command %d", command)
+                    .isEqualTo(absent);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SeccompFilter.Arch.class)
+    void personalityMaySetLinuxsOwnDomainsOnly(SeccompFilter.Arch arch) {
+        byte[] program = SeccompFilter.program(arch);
+        int nr = arch.judgedNumbers.get("personality");
+        for (long persona : new long[] {0, 8, 0x20000, 0x20008, 0xffffffffL}) {
+            assertThat(run(program, arch.auditArch, nr, new long[] {persona, 0, 0, 0, 0, 0})).as("%x", persona).isEqualTo(SeccompFilter.RET_ALLOW);
+        }
+        // ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC, MMAP_PAGE_ZERO, ADDR_LIMIT_3GB, PER_BSD
+        for (long persona : new long[] {0x0040000, 0x0400000, 0x0100000, 0x8000000, 0x0006, 0x0040008}) {
+            assertThat(run(program, arch.auditArch, nr, new long[] {persona, 0, 0, 0, 0, 0})).as("%x", persona).isEqualTo(DENIED);
+        }
     }
 
     @ParameterizedTest

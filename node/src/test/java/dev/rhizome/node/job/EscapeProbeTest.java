@@ -1,0 +1,83 @@
+package dev.rhizome.node.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.proto.v1.Result;
+import java.io.InputStream;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A hostile job ({@code escape-probe.py}) tries the classic ways out of a Linux sandbox inside the
+ * real one: file handles, keyrings, io_uring, eBPF, perf events, userfaultfd, other processes'
+ * memory, new or other namespaces, mounts and chroot, kcmp, personality flags, the clock, reboot,
+ * swap, kexec, modules, the kernel's settings, sysfs and cgroupfs, devices, the node's key by
+ * every path and descriptor, other processes' command lines, the host's network, a terminal to
+ * type into, privileges, core dumps, and a process meant to outlive the job. Each route must be
+ * tried and held; what the probe said of each is in the log.
+ */
+class EscapeProbeTest {
+    /** The routes the probe tries, each of which must say HELD at least once. */
+    private static final List<String> ROUTES = List.of("handles", "keyrings", "io_uring", "bpf", "perf_events",
+            "userfaultfd", "devices", "ptrace", "pidfd", "namespaces", "mounts", "kcmp", "personality", "clock",
+            "reboot", "swap", "kexec", "modules", "kernel log", "accounting", "root", "settings", "key", "processes",
+            "network", "terminal", "privileges", "core dumps");
+
+    @TempDir
+    Path dataDir;
+
+    private final String secret = "SECRET-" + UUID.randomUUID();
+
+    @Test
+    void aHostileJobFindsEveryClassicRouteOutHeld() throws Exception {
+        Path key = Files.writeString(dataDir.resolve("identity.key"), secret);
+        // Stands in for the node: its secret on its command line and in its environment.
+        ProcessBuilder node = new ProcessBuilder("/bin/sh", "-c", "sleep 300", "node-" + secret);
+        node.environment().put("RHIZOME_TOKEN", secret);
+        Process fakeNode = node.start();
+        try (SandboxedJobs jobs = SandboxedJobs.open(dataDir); ServerSocket server = new ServerSocket(0, 50)) {
+            JobOutcome outcome = jobs.runPython(probe(), Map.of("PROBE_KEY", key.toString(), "PROBE_DATA",
+                    dataDir.toString(), "PROBE_PORT", Integer.toString(server.getLocalPort()), "PROBE_HOSTS",
+                    hostAddresses(), "PROBE_TAG", jobs.tag));
+
+            String log = jobs.log();
+            assertThat(outcome.status()).as(log).isEqualTo(Result.Status.OK);
+            assertThat(log).contains("ESCAPES 0").doesNotContain("ESCAPED", secret);
+            for (String route : ROUTES) {
+                assertThat(log).as(route).contains("HELD " + route + ": ");
+            }
+            assertThat(SandboxedJobs.accepted(server)).as("a connection from the job").isFalse();
+            Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> SandboxedJobs.processesTagged("outlive-" + jobs.tag).isEmpty());
+        } finally {
+            fakeNode.destroyForcibly();
+        }
+    }
+
+    private static String probe() throws Exception {
+        try (InputStream in = EscapeProbeTest.class.getResourceAsStream("escape-probe.py")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The host's own addresses but loopback and link-local ones, which the job tries to reach. */
+    private static String hostAddresses() throws Exception {
+        return NetworkInterface.networkInterfaces().flatMap(NetworkInterface::inetAddresses)
+                .filter(a -> !a.isLoopbackAddress() && !a.isLinkLocalAddress())
+                .map(a -> a instanceof Inet4Address ? a.getHostAddress() : a.getHostAddress().split("%")[0])
+                .collect(Collectors.joining(" "));
+    }
+}

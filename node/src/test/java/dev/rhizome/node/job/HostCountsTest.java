@@ -1,0 +1,160 @@
+package dev.rhizome.node.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.proto.v1.Result;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the kernel counts for the job's uid on the whole machine, or for no one, which a hostile
+ * job used up while it ran: each job is real, under the real sandbox, and each check failed before
+ * its fix. The counts that are per user on the host (pending signals, POSIX message-queue bytes,
+ * pipe pages) are the node user's own when the node does not run as root.
+ */
+class HostCountsTest {
+    @TempDir
+    Path dataDir;
+
+    private SandboxedJobs jobs;
+
+    @BeforeEach
+    void sandbox() throws Exception {
+        jobs = SandboxedJobs.open(dataDir);
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        jobs.close();
+    }
+
+    @Test
+    void pendingSignalsTimersAndMessageQueuesAreTheJobsOwnFewAndPipesDoNotGrow() throws Exception {
+        // Real-time signals queued and POSIX timers each take a pending signal of the job's uid, a
+        // count kept per user namespace and, above it, for the uid on the host (96,362 here): the
+        // job's own limit caps its namespace's part. A POSIX message queue takes bytes of the uid's
+        // RLIMIT_MSGQUEUE the same way; nothing training runs uses one. A pipe grown with
+        // F_SETPIPE_SZ takes up to 256 of the uid's pipe pages (pipe-user-pages-soft, 16,384 by
+        // default), past which every new pipe of that user gets two pages and none may grow.
+        String probe = """
+                import ctypes, os, resource, signal, threading, time
+                libc = ctypes.CDLL(None, use_errno=True)
+                print('LIMITS', resource.getrlimit(resource.RLIMIT_SIGPENDING), resource.getrlimit(resource.RLIMIT_MSGQUEUE))
+                sig = signal.SIGRTMIN
+                signal.pthread_sigmask(signal.SIG_BLOCK, [sig])
+                queued = 0
+                while queued < 5000 and libc.sigqueue(os.getpid(), sig, ctypes.c_void_p(0)) == 0:
+                    queued += 1
+                print('QUEUED', queued, 'ERRNO', ctypes.get_errno())
+                signal.signal(sig, signal.SIG_IGN)  # drops the pending ones
+                timer = ctypes.c_void_p()
+                timers = 0
+                while timers < 5000 and libc.timer_create(1, None, ctypes.byref(timer)) == 0:
+                    timers += 1
+                print('TIMERS', timers, 'ERRNO', ctypes.get_errno())
+                ctypes.set_errno(0)
+                q = libc.mq_open(b'/rhizome-probe', os.O_CREAT | os.O_RDWR, 0o600, None)
+                print('MQ', q, 'ERRNO', ctypes.get_errno())
+                r, w = os.pipe()
+                ctypes.set_errno(0)
+                grown = libc.fcntl(w, 1031, 1 << 20)
+                print('SETPIPE', grown, 'ERRNO', ctypes.get_errno(), 'SIZE', libc.fcntl(w, 1032))
+                lock = ctypes.create_string_buffer(32)  # struct flock, F_WRLCK of the whole file
+                ctypes.set_errno(0)
+                print('OFD', libc.fcntl(w, 37, lock), 'ERRNO', ctypes.get_errno())
+                groups = []
+                for i in range(200):
+                    g = libc.fanotify_init(0x200, os.O_RDONLY)  # FAN_REPORT_FID, as an unprivileged user may
+                    if g < 0:
+                        break
+                    groups.append(g)
+                print('FANOTIFY', len(groups), 'ERRNO', ctypes.get_errno())
+                threads = 0
+                try:
+                    while threads < 1000:
+                        threading.Thread(target=time.sleep, args=(3,), daemon=True).start(); threads += 1
+                except RuntimeError:
+                    pass
+                print('THREADS', threads)
+                """;
+        JobOutcome outcome = jobs.runPython(probe, Map.of());
+
+        String log = jobs.log();
+        assertThat(outcome.status()).as(log).isEqualTo(Result.Status.OK);
+        assertThat(log).contains("FANOTIFY 0 ERRNO " + SeccompFilter.ENOSYS);
+        assertThat(log).contains("LIMITS (" + BwrapCommand.PENDING_SIGNALS + ", " + BwrapCommand.PENDING_SIGNALS + ") (0, 0)",
+                "MQ -1 ERRNO " + SeccompFilter.ENOSYS, "SETPIPE -1 ERRNO " + SeccompFilter.EINVAL + " SIZE 65536", "OFD -1 ERRNO " + SeccompFilter.EINVAL);
+        assertThat(count(log, "QUEUED")).isPositive().isLessThanOrEqualTo(BwrapCommand.PENDING_SIGNALS);
+        assertThat(count(log, "TIMERS")).isPositive().isLessThanOrEqualTo(BwrapCommand.PENDING_SIGNALS);
+        // Threads are tasks, counted by the job's RLIMIT_NPROC in its own user namespace.
+        assertThat(count(log, "THREADS")).isPositive().isLessThan(SandboxedJobs.SMALL.processes());
+    }
+
+    @Test
+    void pipesPastTheBoundStopTheJob() throws Exception {
+        // Each pipe takes 16 of its user's pipe pages on the host whether written or not; past
+        // pipe-user-pages-soft (1,024 pipes' worth by default) every new pipe of that user, the
+        // volunteer's own programs' when the node does not run as root, gets two pages.
+        String probe = """
+                import os, time
+                held = [os.pipe() for i in range(%d)]
+                print('PIPES', len(held), flush=True)
+                time.sleep(30)
+                """.formatted(HeldDescriptors.MAX_PIPES + 50);
+        JobOutcome outcome = jobs.runPython(probe, Map.of());
+
+        assertThat(outcome.status()).as(jobs.log()).isEqualTo(Result.Status.CRASH);
+        assertThat(jobs.log()).contains("PIPES", "it held more than " + HeldDescriptors.MAX_PIPES + " pipes");
+    }
+
+    @Test
+    void descriptorsPastWhatTheNodeLooksAtStopTheJob() throws Exception {
+        // The node's look at a job's descriptors is bounded, and gave up past the bound: behind that
+        // many dummies, pipes, epoll watches and deleted files held open went uncounted.
+        String probe = """
+                import os, time
+                for i in range(%d):
+                    if os.fork() == 0:
+                        held = [os.dup(0) for j in range(3900)]
+                        time.sleep(30)
+                        os._exit(0)
+                print('DUMMIES', flush=True)
+                time.sleep(20)
+                """.formatted(DeletedFiles.MAX_DESCRIPTORS / 3900 + 1);
+        JobOutcome outcome = jobs.runPython(probe, Map.of());
+
+        assertThat(outcome.status()).as(jobs.log()).isEqualTo(Result.Status.CRASH);
+        assertThat(jobs.log()).contains("DUMMIES", "it held more than " + DeletedFiles.MAX_DESCRIPTORS + " descriptors");
+    }
+
+    @Test
+    void fileLocksPastTheBoundStopTheJob() throws Exception {
+        // Each byte range locked apart from its neighbours is a lock of its own in kernel memory,
+        // which nothing but a cgroup counts: every other byte of a few files, here.
+        String probe = """
+                import fcntl, os, time
+                held = 0
+                for f in range(%d):
+                    fd = os.open('locked-%%d' %% f, os.O_RDWR | os.O_CREAT)
+                    for at in range(0, 2000, 2):
+                        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, at); held += 1
+                print('LOCKS', held, flush=True)
+                time.sleep(30)
+                """.formatted(FileLocks.MAX_LOCKS / 1000 + 2);
+        JobOutcome outcome = jobs.runPython(probe, Map.of());
+
+        assertThat(outcome.status()).as(jobs.log()).isEqualTo(Result.Status.CRASH);
+        assertThat(jobs.log()).contains("LOCKS", "it held more than " + FileLocks.MAX_LOCKS + " file locks");
+    }
+
+    /** The number after {@code word} on its line of the log. */
+    private static int count(String log, String word) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + word + " (\\d+)").matcher(log);
+        assertThat(m.find()).as(log).isTrue();
+        return Integer.parseInt(m.group(1));
+    }
+}

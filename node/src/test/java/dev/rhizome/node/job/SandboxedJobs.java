@@ -1,0 +1,88 @@
+package dev.rhizome.node.job;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Real jobs under the real sandbox, for tests that run hostile scripts: this machine's sandbox as
+ * the probe finds it (small limits, so that breaking them is quick and harmless on a shared
+ * machine), a checkout of the test's own, and the job's log. Skips the test where the machine
+ * cannot sandbox, or has no python3 to run the script.
+ */
+final class SandboxedJobs implements AutoCloseable {
+    static final SandboxLimits SMALL = new SandboxLimits(256L << 20, 64, 16L << 20);
+
+    final BwrapLauncher sandbox;
+    final String tag = UUID.randomUUID().toString().substring(0, 8);
+    final Path jobs;
+    final Path checkout;
+    private final Path log;
+
+    private SandboxedJobs(BwrapLauncher sandbox, Path dataDir) throws IOException {
+        this.sandbox = sandbox;
+        this.jobs = JobDirs.prepare("probe-" + tag);
+        this.checkout = Files.createDirectory(jobs.resolve("unit"));
+        this.log = dataDir.resolve("logs/job.log");
+    }
+
+    /** A checkout of its own for a test whose node keeps its data in {@code dataDir}. */
+    static SandboxedJobs open(Path dataDir) throws IOException {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 runs the probes");
+        CgroupV2.Detection detected = CgroupV2.detect();
+        SandboxReport report = SandboxProbe.probe(HostView.real(), detected, SMALL);
+        assumeTrue(report.ok(), () -> "this machine cannot sandbox jobs:\n" + report.whyNot());
+        return new SandboxedJobs(new BwrapLauncher(report.plan().get(), detected.cgroup(), HostView.real()), dataDir);
+    }
+
+    /** Runs {@code python} as the job's {@code probe.py}, then says its metric. */
+    JobOutcome runPython(String python, Map<String, String> env) throws IOException, InterruptedException {
+        Files.writeString(checkout.resolve("probe.py"), python);
+        Files.deleteIfExists(log);
+        return new JobRunner(sandbox).run(new JobSpec(checkout,
+                List.of("/bin/sh", "-c", "/usr/bin/python3 probe.py; echo 'val_bpb: 1.0'", "job-" + tag), env,
+                Duration.ofSeconds(60), log, "val_bpb"), JobProgress.IGNORE);
+    }
+
+    String log() throws IOException {
+        return Files.readString(log);
+    }
+
+    /** Processes on the host still running with {@code tag} on their command line. */
+    static List<Long> processesTagged(String tag) {
+        List<Long> found = new java.util.ArrayList<>();
+        ProcessHandle.allProcesses().filter(ProcessTree::running).forEach(h -> {
+            try {
+                String cmdline = new String(Files.readAllBytes(Path.of("/proc", Long.toString(h.pid()), "cmdline")),
+                        java.nio.charset.StandardCharsets.UTF_8);
+                if (cmdline.contains(tag)) {
+                    found.add(h.pid());
+                }
+            } catch (IOException | RuntimeException gone) {
+                // exited while we looked
+            }
+        });
+        return found;
+    }
+
+    /** Whether anyone connected to {@code server} (it waits half a second for one). */
+    static boolean accepted(java.net.ServerSocket server) throws IOException {
+        server.setSoTimeout(500);
+        try (java.net.Socket s = server.accept()) {
+            return true;
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        JobDirs.deleteTree(jobs);
+    }
+}

@@ -1,0 +1,265 @@
+# A hostile job: tries the classic ways out of a Linux sandbox, one route at a time, and says of
+# each "HELD <route>: <how>" or "ESCAPED <route>: <what it got>". Run by EscapeProbeTest inside the
+# real sandbox. Each call is made with arguments that would work outside, so that a success is a
+# real escape. Inputs (environment): PROBE_KEY, the node's key file by its host path; PROBE_DATA,
+# the node's data directory; PROBE_PORT, a port the test listens on on every address of the host;
+# PROBE_HOSTS, the host's addresses; PROBE_TAG, a tag for the process meant to outlive the job.
+import ctypes, errno, fcntl, os, platform, signal, socket, struct, resource, termios, time
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+X86 = platform.machine() == 'x86_64'
+KEY = os.environ['PROBE_KEY']
+DATA = os.environ['PROBE_DATA']
+
+# name: (x86-64, arm64)
+NR = {
+    'name_to_handle_at': (303, 264), 'open_by_handle_at': (304, 265), 'add_key': (248, 217),
+    'request_key': (249, 218), 'keyctl': (250, 219), 'io_uring_setup': (425, 425), 'bpf': (321, 280),
+    'perf_event_open': (298, 241), 'userfaultfd': (323, 282), 'ptrace': (101, 117),
+    'process_vm_readv': (310, 270), 'unshare': (272, 97), 'clone': (56, 220), 'clone3': (435, 435),
+    'setns': (308, 268), 'mount': (165, 40), 'umount2': (166, 39), 'pivot_root': (155, 41),
+    'fsopen': (430, 430), 'open_tree': (428, 428), 'chroot': (161, 51), 'kcmp': (312, 272),
+    'personality': (135, 92), 'clock_settime': (227, 112), 'settimeofday': (164, 170),
+    'adjtimex': (159, 171), 'reboot': (169, 142), 'swapon': (167, 224), 'kexec_load': (246, 104),
+    'kexec_file_load': (320, 294), 'init_module': (175, 105), 'finit_module': (313, 273),
+    'delete_module': (176, 106), 'syslog': (103, 116), 'mknodat': (259, 33), 'setuid': (105, 146),
+    'pidfd_open': (434, 434), 'pidfd_getfd': (438, 438), 'memfd_create': (319, 279),
+    'acct': (163, 89), 'quotactl': (179, 60), 'iopl': (172, -1), 'ioperm': (173, -1),
+}
+results = []
+
+
+def say(ok, route, how):
+    line = ('HELD ' if ok else 'ESCAPED ') + route + ': ' + how
+    results.append(line)
+    print(line, flush=True)
+
+
+def call(name, *args):
+    nr = NR[name][0 if X86 else 1]
+    if nr < 0:
+        return -1, errno.ENOSYS
+    ctypes.set_errno(0)
+    r = libc.syscall(nr, *[ctypes.c_long(a) if isinstance(a, int) else a for a in args])
+    return r, ctypes.get_errno()
+
+
+def refused(route, name, *args):
+    r, e = call(name, *args)
+    if r == 0 and name in ('clone', 'clone3'):
+        os._exit(0)  # the child of a clone that worked: the parent reports it
+    say(r < 0, route, '%s -> %d %s' % (name, r, errno.errorcode.get(e, e)))
+    if r > 0 and name in ('clone', 'clone3'):
+        os.waitpid(r, 0)
+
+
+def buf(size):
+    return ctypes.create_string_buffer(size)
+
+
+AT_FDCWD = -100
+# File handles: the "Shocker" way out of a bind mount.
+handle = buf(8 + 128)
+struct.pack_into('I', handle, 0, 128)
+mount_id = ctypes.c_int()
+refused('handles', 'name_to_handle_at', AT_FDCWD, b'/', handle, ctypes.byref(mount_id), 0)
+refused('handles', 'open_by_handle_at', AT_FDCWD, handle, os.O_RDONLY)
+# Kernel keyrings are per uid on the host.
+refused('keyrings', 'add_key', b'user', b'rhizome-probe', b'payload', 7, -4)  # KEY_SPEC_USER_KEYRING
+refused('keyrings', 'keyctl', 0, -4, 0)  # KEYCTL_GET_KEYRING_ID
+refused('keyrings', 'keyctl', 1, 0)  # KEYCTL_JOIN_SESSION_KEYRING
+refused('keyrings', 'request_key', b'user', b'rhizome-probe', 0, 0)
+refused('io_uring', 'io_uring_setup', 4, buf(120))
+attr = buf(128)
+struct.pack_into('IIII', attr, 0, 2, 4, 8, 1)  # BPF_MAP_TYPE_ARRAY, key 4, value 8, 1 entry
+refused('bpf', 'bpf', 0, attr, 128)  # BPF_MAP_CREATE
+perf = buf(128)
+struct.pack_into('II', perf, 0, 1, 128)  # PERF_TYPE_SOFTWARE, size
+refused('perf_events', 'perf_event_open', perf, 0, -1, -1, 0)
+refused('userfaultfd', 'userfaultfd', os.O_CLOEXEC)
+for dev in ('/dev/userfaultfd', '/dev/mem', '/dev/kmem', '/dev/port', '/dev/kmsg', '/dev/kvm', '/dev/fuse',
+            '/dev/net/tun', '/dev/vsock', '/dev/vhost-vsock', '/dev/sda', '/dev/vda', '/dev/nvme0n1', '/dev/loop0',
+            '/dev/loop-control', '/dev/mapper/control', '/dev/cpu/0/msr', '/dev/input/event0', '/dev/dri/card0'):
+    try:
+        os.close(os.open(dev, os.O_RDONLY))
+        say(False, 'devices', 'opened ' + dev)
+    except OSError as e:
+        say(True, 'devices', '%s %s' % (dev, errno.errorcode.get(e.errno)))
+# Other processes' memory: bubblewrap's init is the only process not the job's own here.
+refused('ptrace', 'ptrace', 16, 1, 0, 0)  # PTRACE_ATTACH
+refused('ptrace', 'ptrace', 0x4206, 1, 0, 0)  # PTRACE_SEIZE
+local, remote = buf(16), buf(16)
+data = buf(64)
+struct.pack_into('QQ', local, 0, ctypes.addressof(data), 64)
+struct.pack_into('QQ', remote, 0, ctypes.addressof(data), 64)
+refused('ptrace', 'process_vm_readv', 1, local, 1, remote, 1, 0)
+try:
+    with open('/proc/1/mem', 'rb') as m:
+        m.seek(0x400000)
+        got = m.read(16)
+    say(not got, 'ptrace', '/proc/1/mem read %d bytes' % len(got))
+except OSError as e:
+    say(True, 'ptrace', '/proc/1/mem ' + str(errno.errorcode.get(e.errno)))
+refused('pidfd', 'pidfd_getfd', call('pidfd_open', 1, 0)[0], 3, 0)
+# Namespaces: no new user namespace by any call, no joining another.
+CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWTIME = 0x10000000, 0x20000, 0x40000000, 0x20000000, 0x80
+for flags in (CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWTIME):
+    refused('namespaces', 'unshare', flags)
+refused('namespaces', 'clone', CLONE_NEWUSER | signal.SIGCHLD, 0, 0, 0, 0)
+refused('namespaces', 'clone', CLONE_NEWUSER | CLONE_NEWNS | signal.SIGCHLD, 0, 0, 0, 0)
+args = buf(88)
+struct.pack_into('QQQQQ', args, 0, CLONE_NEWUSER, 0, 0, 0, signal.SIGCHLD)
+refused('namespaces', 'clone3', args, 88)
+for ns in ('user', 'mnt', 'net', 'pid', 'ipc', 'uts', 'cgroup', 'time'):
+    try:
+        fd = os.open('/proc/1/ns/' + ns, os.O_RDONLY)
+        refused('namespaces', 'setns', fd, 0)
+        os.close(fd)
+    except OSError as e:
+        say(True, 'namespaces', '/proc/1/ns/%s %s' % (ns, errno.errorcode.get(e.errno)))
+# Mounts and the root.
+os.makedirs('/tmp/mnt', exist_ok=True)
+refused('mounts', 'mount', b'none', b'/tmp/mnt', b'tmpfs', 0, 0)
+refused('mounts', 'mount', b'/', b'/tmp/mnt', 0, 0x1000, 0)  # MS_BIND
+refused('mounts', 'mount', b'none', b'/', 0, 0x20, 0)  # MS_REMOUNT of the read-only root
+refused('mounts', 'mount', b'cgroup2', b'/tmp/mnt', b'cgroup2', 0, 0)
+refused('mounts', 'umount2', b'/proc', 2)  # MNT_DETACH: what lies under bubblewrap's mounts
+refused('mounts', 'pivot_root', b'/tmp', b'/tmp/mnt')
+refused('mounts', 'fsopen', b'tmpfs', 0)
+refused('mounts', 'open_tree', AT_FDCWD, b'/', 1)  # OPEN_TREE_CLONE
+refused('mounts', 'chroot', b'/tmp')
+refused('kcmp', 'kcmp', os.getpid(), 1, 0, 0, 0)  # KCMP_FILE
+refused('personality', 'personality', 0x0040000)  # ADDR_NO_RANDOMIZE
+refused('personality', 'personality', 0x0400000)  # READ_IMPLIES_EXEC
+# The machine's clock, its power, its swap, its kernel.
+now = buf(16)
+struct.pack_into('qq', now, 0, int(time.time()), 0)  # the time it is: no harm done were it set
+refused('clock', 'clock_settime', 0, now)
+refused('clock', 'settimeofday', now, 0)
+timex = buf(208)
+struct.pack_into('I', timex, 0, 0x0001)  # ADJ_OFFSET
+refused('clock', 'adjtimex', timex)
+refused('reboot', 'reboot', 0xfee1dead, 672274793, 0)  # LINUX_REBOOT_CMD_CAD_OFF
+with open('/tmp/swap', 'wb') as f:
+    f.write(b'\0' * 65536)
+refused('swap', 'swapon', b'/tmp/swap', 0)
+refused('kexec', 'kexec_load', 0, 0, 0, 0)
+refused('kexec', 'kexec_file_load', -1, -1, 0, b'', 0)
+refused('modules', 'init_module', buf(64), 64, b'')
+refused('modules', 'finit_module', os.open('/proc/self/exe', os.O_RDONLY), b'', 0)
+refused('modules', 'delete_module', b'loop', 0o4000)
+refused('kernel log', 'syslog', 3, buf(64), 64)  # SYSLOG_ACTION_READ_ALL
+refused('accounting', 'acct', b'/tmp/acct')
+if X86:
+    refused('ports', 'iopl', 3)
+    refused('ports', 'ioperm', 0x80, 1, 1)
+refused('devices', 'mknodat', AT_FDCWD, b'/tmp/mem', 0o020600, (1 << 8) | 1)  # char 1:1, /dev/mem
+refused('root', 'setuid', 0)
+# Writes to the kernel's settings and to sysfs and cgroupfs.
+for path in ('/proc/sys/kernel/hostname', '/proc/sys/vm/drop_caches', '/proc/sysrq-trigger',
+             '/proc/sys/kernel/core_pattern', '/proc/sys/fs/pipe-user-pages-soft', '/proc/self/oom_score_adj',
+             '/proc/1/oom_score_adj', '/proc/self/setgroups', '/proc/self/uid_map', '/sys/kernel/uevent_helper',
+             '/sys/fs/cgroup/cgroup.procs', '/sys/fs/cgroup/cgroup.subtree_control', '/sys/power/state',
+             '/sys/class/net/lo/mtu', '/sys/block/sda/queue/scheduler'):
+    try:
+        with open(path, 'w') as f:
+            f.write('1\n')
+        say(False, 'settings', 'wrote ' + path)
+    except OSError as e:
+        say(True, 'settings', '%s %s' % (path, errno.errorcode.get(e.errno)))
+say(not os.path.exists('/sys/fs/cgroup/cgroup.procs'), 'settings', 'no cgroupfs')
+# The node's key and data, by any path.
+candidates = [KEY, '/proc/self/root' + KEY, '/proc/1/root' + KEY, '/proc/1/cwd/' + os.path.relpath(KEY, os.getcwd()),
+              os.path.relpath(KEY, os.getcwd()), '/proc/self/cwd/' + os.path.relpath(KEY, os.getcwd())]
+for pid in [p for p in os.listdir('/proc') if p.isdigit()]:
+    for fd in os.listdir('/proc/%s/fd' % pid) if os.access('/proc/%s/fd' % pid, os.R_OK) else []:
+        try:
+            target = os.readlink('/proc/%s/fd/%s' % (pid, fd))
+        except OSError:
+            continue
+        say(DATA not in target, 'key', 'descriptor %s of %s leads to %s' % (fd, pid, target))
+        if target.startswith('/'):  # not the pipes the job's log leaves by: reading them would eat it
+            candidates.append('/proc/%s/fd/%s' % (pid, fd))
+for path in candidates:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            got = os.read(fd, 200)
+        except OSError:
+            got = b''
+        os.close(fd)
+        say(b'SECRET-' not in got, 'key', 'read %d bytes of %s' % (len(got), path))
+    except OSError as e:
+        say(True, 'key', '%s %s' % (path, errno.errorcode.get(e.errno)))
+try:
+    os.listdir(DATA)
+    say(False, 'key', 'listed ' + DATA)
+except OSError as e:
+    say(True, 'key', '%s %s' % (DATA, errno.errorcode.get(e.errno)))
+with open('/proc/self/mountinfo') as f:
+    say(DATA not in f.read(), 'key', 'mountinfo names no part of the data directory')
+# Other processes of the machine: only the job's own are in its /proc.
+for pid in [p for p in os.listdir('/proc') if p.isdigit()]:
+    for what in ('cmdline', 'environ'):
+        try:
+            with open('/proc/%s/%s' % (pid, what), 'rb') as f:
+                text = f.read()
+            say(b'SECRET-' not in text, 'processes', '%s of %s: %s' % (what, pid, text[:60]))
+        except OSError as e:
+            say(True, 'processes', '%s of %s %s' % (what, pid, errno.errorcode.get(e.errno)))
+# The network: its own loopback only.
+with open('/proc/net/dev') as f:
+    interfaces = [l.split(':')[0].strip() for l in f.read().splitlines()[2:]]
+say(interfaces == ['lo'], 'network', 'interfaces %s' % interfaces)
+port = int(os.environ['PROBE_PORT'])
+for host in ['127.0.0.1', '10.0.2.2', '169.254.169.254', '1.1.1.1'] + os.environ['PROBE_HOSTS'].split():
+    family = socket.AF_INET6 if ':' in host else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.settimeout(3)
+    try:
+        s.connect((host, port))
+        say(False, 'network', 'connected to %s:%d' % (host, port))
+    except OSError as e:
+        say(True, 'network', '%s:%d %s' % (host, port, errno.errorcode.get(e.errno, e)))
+    finally:
+        s.close()
+for family, kind, proto in ((socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP), (socket.AF_PACKET, socket.SOCK_RAW, 0),
+                            (socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP)):
+    try:
+        socket.socket(family, kind, proto).close()
+        say(False, 'network', 'opened a socket %d/%d/%d' % (family, kind, proto))
+    except OSError as e:
+        say(True, 'network', 'socket %d/%d/%d %s' % (family, kind, proto, errno.errorcode.get(e.errno)))
+# Typing into a terminal through an inherited descriptor.
+for fd in [int(f) for f in os.listdir('/proc/self/fd')]:
+    try:
+        fcntl.ioctl(fd, termios.TIOCSTI, b'x')
+        say(False, 'terminal', 'TIOCSTI on %d' % fd)
+    except OSError as e:
+        say(True, 'terminal', 'TIOCSTI on %d %s' % (fd, errno.errorcode.get(e.errno)))
+# Privileges: none, none to regain, and the filter on.
+with open('/proc/self/status') as f:
+    status = dict(l.split(':', 1) for l in f.read().splitlines() if ':' in l)
+for field in ('CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb'):
+    say(int(status[field], 16) == 0, 'privileges', '%s %s' % (field, status[field].strip()))
+say(status['NoNewPrivs'].strip() == '1', 'privileges', 'no new privileges')
+say(status['Seccomp'].strip() == '2', 'privileges', 'seccomp filter')
+# Core dumps: none, and none allowed back.
+say(resource.getrlimit(resource.RLIMIT_CORE) == (0, 0), 'core dumps', 'RLIMIT_CORE %s' % (resource.getrlimit(resource.RLIMIT_CORE),))
+try:
+    resource.setrlimit(resource.RLIMIT_CORE, (1 << 20, 1 << 20))
+    say(False, 'core dumps', 'raised RLIMIT_CORE')
+except (OSError, ValueError) as e:
+    say(True, 'core dumps', 'raising RLIMIT_CORE: %s' % e)
+# Outliving the job: a process in a session of its own that ignores every signal it can.
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        for s in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT):
+            signal.signal(s, signal.SIG_IGN)
+        libc.prctl(1, 0)  # PR_SET_PDEATHSIG: none
+        os.execv('/bin/sh', ['/bin/sh', '-c', 'trap "" HUP TERM; sleep 300', 'outlive-' + os.environ['PROBE_TAG']])
+    os._exit(0)
+os.wait()
+print('PROBED', len(results), 'ESCAPES', sum(1 for r in results if r.startswith('ESCAPED')), flush=True)
