@@ -80,6 +80,10 @@ class ColdStartTest {
         JsonObject option = failure(run("claim", "--dirction", "lr", "--json"), ExitCodes.USAGE, "usage");
         assertThat(option.get("message").getAsString()).contains("'--dirction'").doesNotContain("'lr'");
         assertThat(option.get("hint").getAsString()).contains("did you mean --direction?");
+        // where --direction is required, picocli said "needs --direction" and never named the typo
+        JsonObject required = failure(run("brief", "--dirction", "lr", "--json"), ExitCodes.USAGE, "usage");
+        assertThat(required.get("message").getAsString()).contains("'--dirction'");
+        assertThat(required.get("hint").getAsString()).contains("did you mean --direction?");
         JsonObject withValue = failure(run("papers", "--limt=3", "--json"), ExitCodes.USAGE, "usage");
         assertThat(withValue.get("hint").getAsString()).contains("--limit");
         // picocli's "Missing required option: '--direction=DIRECTION'" named no place to find one

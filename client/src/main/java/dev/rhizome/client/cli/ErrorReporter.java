@@ -69,6 +69,14 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
 
     @Override
     public int handleParseException(CommandLine.ParameterException e, String[] args) {
+        if (e.getCause() instanceof PathArguments.Problem problem && e.getArgSpec() != null) {
+            return pathProblem(e, problem, args);
+        }
+        if (e instanceof CommandLine.MissingParameterException && !e.getCommandLine().getUnmatchedArguments().isEmpty()) {
+            // `brief --dirction lr` said "needs --direction": picocli checks required options
+            // before it reports words it did not understand, and the typo is the real mistake
+            e = new CommandLine.UnmatchedArgumentException(e.getCommandLine(), e.getCommandLine().getUnmatchedArguments());
+        }
         CommandLine cli = e.getCommandLine();
         String message = message(e);
         String help = "see `" + cli.getCommandSpec().qualifiedName() + " --help`";
@@ -88,6 +96,19 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         cli.getErr().flush();
         if (Arrays.asList(args).contains("--json")) {
             printJson("usage", message, hint);
+        }
+        return ExitCodes.USAGE;
+    }
+
+    /** A path argument that cannot be what its option needs (PathArguments): exit 2, naming the option and the path. */
+    private static int pathProblem(CommandLine.ParameterException e, PathArguments.Problem problem, String[] args) {
+        CommandLine cli = e.getCommandLine();
+        String message = PathArguments.message(e.getArgSpec(), problem);
+        String hint = PathArguments.hint(problem, cli.getCommandSpec().qualifiedName());
+        cli.getErr().println(dev.rhizome.protocol.Printable.shown("rhizome: " + message + " (" + hint + ")"));
+        cli.getErr().flush();
+        if (Arrays.asList(args).contains("--json")) {
+            printJson(PathArguments.errorName(e.getArgSpec()), message, hint);
         }
         return ExitCodes.USAGE;
     }

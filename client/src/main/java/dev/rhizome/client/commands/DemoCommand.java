@@ -44,7 +44,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--directions", converter = Bounded.PositiveInt.class, defaultValue = "3", description = "Directions to open (default ${DEFAULT-VALUE}).", paramLabel = "N")
     int directions;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where to keep the demo's data (default: a new temporary directory).")
+    @Option(names = "--data-dir", paramLabel = "DIR", converter = dev.rhizome.client.cli.PathArguments.DataDirectory.class, description = "Where to keep the demo's data (default: a new temporary directory).")
     Path dataDir;
 
     @Option(names = "--json", description = "End with one JSON summary line on standard output.")
