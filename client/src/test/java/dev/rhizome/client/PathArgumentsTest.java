@@ -82,11 +82,12 @@ class PathArgumentsTest {
     }
 
     @Test
-    void aKeyThatIsNotAKeyIsBadIdentityWithAHintNamingTheFile() throws Exception {
+    void aKeyThatIsNotAKeyHasAHintNamingTheFileAndTheWayOut() throws Exception {
+        // the hint was "fix what the message names and run the command again"
         Path data = Files.createDirectories(dir.resolve("data"));
         Files.writeString(data.resolve("identity.key"), "garbage\n");
         Files.setPosixFilePermissions(data.resolve("identity.key"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        JsonObject o = CliRun.of("id", "--json", "--data-dir", data.toString()).failure(ExitCodes.FAILED, "bad_identity");
+        JsonObject o = CliRun.of("id", "--json", "--data-dir", data.toString()).failure(ExitCodes.FAILED, "failed");
         assertThat(o.get("message").getAsString()).contains("malformed");
         assertThat(o.get("hint").getAsString()).contains(data.resolve("identity.key").toString()).contains("--data-dir");
     }
