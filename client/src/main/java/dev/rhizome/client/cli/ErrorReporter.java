@@ -27,6 +27,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         // Anything that is not a CommandException was not foreseen: it still gets one readable
         // line, and its stack trace only on request (a trace is noise to a user or an agent).
         CommandException ce = e instanceof CommandException c ? c
+                : held(e) instanceof dev.rhizome.protocol.files.ProcessLock.Held h ? inUse(h)
                 : new CommandException(ExitCodes.FAILED, "failed", Problems.describe(e),
                         // the next step first: such a message often names it ("stop it first"), and
                         // a hint of only "set RHIZOME_DEBUG=1" read as if a trace were the way out
@@ -65,6 +66,28 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
             printJson(ce.error(), ce.getMessage(), ce.hint());
         }
         return ce.exitCode();
+    }
+
+    /** The lock another process holds, wherever it is in the causes; null when none is. */
+    private static Throwable held(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof dev.rhizome.protocol.files.ProcessLock.Held) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * {@code in_use}: a second node or coordinator on a data directory one already runs on. It was
+     * the unforeseen-failure line, whose remedy sat inside the message with "fix what the message
+     * names" and a word about stack traces after it.
+     */
+    private static CommandException inUse(dev.rhizome.protocol.files.ProcessLock.Held h) {
+        String pid = h.holder().replaceAll("\\D", "");
+        return new CommandException(ExitCodes.FAILED, "in_use", h.what() + " is in use by another running process"
+                + h.holder(), "stop that process first" + (pid.isEmpty() ? "" : " (`kill " + pid + "`)")
+                + ", or give this one a --data-dir of its own");
     }
 
     @Override

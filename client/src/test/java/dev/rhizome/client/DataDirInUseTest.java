@@ -1,0 +1,33 @@
+package dev.rhizome.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.coordinator.Coordinator;
+import dev.rhizome.coordinator.CoordinatorConfig;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A second coordinator (or node) started on a data directory one already runs on: the answer
+ * names the holder and the way out. It was the line for failures nobody foresaw, its remedy
+ * buried in the message and "fix what the message names (RHIZOME_DEBUG=1 prints the stack trace)"
+ * after it.
+ */
+class DataDirInUseTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aSecondCoordinatorOnOneDataDirectoryIsToldWhoHoldsItAndWhatToDo() throws Exception {
+        Path data = dir.resolve("coordinator");
+        try (Coordinator running = Coordinator.start(CoordinatorConfig.defaults(data))) {
+            CliRun second = CliRun.of("coordinator", "--data-dir", data.toString(), "--port", "0");
+            assertThat(second.code()).as(second.err()).isEqualTo(ExitCodes.FAILED);
+            assertThat(second.err()).contains("is in use by another running process").contains(data.toString())
+                    .contains("stop that process first").contains("--data-dir of its own")
+                    .doesNotContain("RHIZOME_DEBUG").doesNotContain("fix what the message names");
+        }
+    }
+}
