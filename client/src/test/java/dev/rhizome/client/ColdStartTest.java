@@ -90,6 +90,9 @@ class ColdStartTest {
         JsonObject missing = failure(run("brief", "--json"), ExitCodes.USAGE, "usage");
         assertThat(missing.get("message").getAsString()).isEqualTo("`rhizome brief` needs --direction DIRECTION");
         assertThat(missing.get("hint").getAsString()).contains("`rhizome direction list`");
+        // it said "needs --dir DIR and --builtin NAME", which picocli then refuses as mutually exclusive
+        JsonObject oneOf = failure(run("seed", "publish", "--json"), ExitCodes.USAGE, "usage");
+        assertThat(oneOf.get("message").getAsString()).isEqualTo("`rhizome seed publish` needs one of --dir DIR or --builtin NAME");
         Run text = run("breif");
         assertThat(text.err()).contains("did you mean `rhizome brief`");
     }

@@ -193,9 +193,12 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     static String message(CommandLine.ParameterException e) {
         if (e instanceof CommandLine.MissingParameterException m && !m.getMissing().isEmpty()
                 && m.getMissing().stream().allMatch(a -> a instanceof CommandLine.Model.OptionSpec)) {
-            // picocli's "Missing required option: '--direction=DIRECTION'" reads like a value to type
+            // picocli's "Missing required option: '--direction=DIRECTION'" reads like a value to type;
+            // options of a group that takes one of them (seed publish --dir | --builtin) are "or"
+            boolean oneOf = m.getMissing().stream().allMatch(a -> a.group() != null && a.group().exclusive());
             return "`" + e.getCommandLine().getCommandSpec().qualifiedName() + "` needs "
-                    + String.join(" and ", m.getMissing().stream().map(a -> (CommandLine.Model.OptionSpec) a)
+                    + (oneOf && m.getMissing().size() > 1 ? "one of " : "")
+                    + String.join(oneOf ? " or " : " and ", m.getMissing().stream().map(a -> (CommandLine.Model.OptionSpec) a)
                             .map(o -> o.longestName() + " " + o.paramLabel()).toList());
         }
         String first = unmatched(e);
