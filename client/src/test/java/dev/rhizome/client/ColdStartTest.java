@@ -93,6 +93,9 @@ class ColdStartTest {
         // it said "needs --dir DIR and --builtin NAME", which picocli then refuses as mutually exclusive
         JsonObject oneOf = failure(run("seed", "publish", "--json"), ExitCodes.USAGE, "usage");
         assertThat(oneOf.get("message").getAsString()).isEqualTo("`rhizome seed publish` needs one of --dir DIR or --builtin NAME");
+        // an option before its command was answered with the whole of `rhizome --help`
+        JsonObject before = failure(run("--json", "status"), ExitCodes.USAGE, "usage");
+        assertThat(before.get("hint").getAsString()).startsWith("did you mean `rhizome status --json`");
         Run text = run("breif");
         assertThat(text.err()).contains("did you mean `rhizome brief`");
     }

@@ -104,6 +104,9 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         String message = message(e);
         String help = "see `" + cli.getCommandSpec().qualifiedName() + " --help`";
         List<String> meant = suggestions(e);
+        if (meant.isEmpty()) {
+            meant = reordered(e, args).map(List::of).orElse(List.of());
+        }
         String hint = meant.isEmpty() ? missingHint(e, help) : "did you mean " + String.join(" or ", meant) + "? " + help;
         cli.getErr().println(dev.rhizome.protocol.Printable.shown("rhizome: " + message));
         // The message names the problem; the whole help after it would bury it (and an agent
@@ -182,6 +185,32 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         List<String> commands = cli.getSubcommands().keySet().stream().filter(k -> !k.equals("help")).toList();
         return Suggestions.closest(word, commands).stream()
                 .map(c -> "`" + cli.getCommandSpec().qualifiedName() + " " + c + "`").toList();
+    }
+
+    /**
+     * `rhizome --json status`: an option written before the command it belongs to (as other tools
+     * take global options) was answered with the whole help; this is the same words with the
+     * options after the command, as they run.
+     */
+    static java.util.Optional<String> reordered(CommandLine.ParameterException e, String[] args) {
+        String word = unmatched(e);
+        CommandLine cli = e.getCommandLine();
+        int depth = cli.getCommandSpec().qualifiedName().split(" ").length - 1;
+        if (word == null || !word.startsWith("-") || cli.getSubcommands().isEmpty() || depth > args.length) {
+            return java.util.Optional.empty();
+        }
+        List<String> words = Arrays.asList(args);
+        List<String> rest = words.subList(depth, words.size());
+        for (int j = 1; j < rest.size(); j++) {
+            if (cli.getSubcommands().containsKey(rest.get(j))) {
+                List<String> fixed = new java.util.ArrayList<>(words.subList(0, depth));
+                fixed.addAll(rest.subList(j, rest.size()));
+                fixed.addAll(rest.subList(0, j));
+                return java.util.Optional.of("`rhizome " + String.join(" ", fixed.stream().map(Shell::quote).toList())
+                        + "` (options go after the command they are for)");
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     /**
