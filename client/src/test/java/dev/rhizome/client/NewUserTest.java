@@ -332,4 +332,14 @@ class NewUserTest {
                 "--coordinator", url);
         assertFailure(badKey, ExitCodes.USAGE, "usage", "64 hex digits");
     }
+
+    @Test
+    void papersAboutACommitNobodyRegisteredIsUnknownCommitNotAnEmptyList() {
+        // it was {"papers": []} with exit 0, as if nobody had written about a commit that is not there
+        Run papers = run("papers", "--json", "--commit", "abcdef12", "--data-dir", dir.resolve("reader").toString(),
+                "--coordinator", url);
+        assertFailure(papers, ExitCodes.USAGE, "unknown_commit", "abcdef12");
+        assertFailure(run("papers", "--json", "--commit", "xyz", "--data-dir", dir.resolve("reader").toString(),
+                "--coordinator", url), ExitCodes.USAGE, "bad_commit", "xyz");
+    }
 }
