@@ -48,8 +48,9 @@ public final class PapersCommand implements Callable<Integer> {
             }
             return c.papers(direction);
         }).getEnvelopesList();
-        // resolved as `wait` and `claim --from` do: a prefix nothing registered starts with was an
-        // empty list with exit 0, a typo looking like "nobody wrote about it"
+        // resolved as `wait` and `claim --from` do (after the direction, so an unknown one is named
+        // first): a prefix nothing registered starts with was an empty list with exit 0, a typo
+        // looking like "nobody wrote about it"
         String about = commit == null ? null
                 : new dev.rhizome.client.agent.Research(Coordinators.client(coordinator, dataDir), dataDir.path())
                         .resolveCommit(direction, commit);
