@@ -23,10 +23,14 @@ class DataDirInUseTest {
     void aSecondCoordinatorOnOneDataDirectoryIsToldWhoHoldsItAndWhatToDo() throws Exception {
         Path data = dir.resolve("coordinator");
         try (Coordinator running = Coordinator.start(CoordinatorConfig.defaults(data))) {
-            CliRun second = CliRun.of("coordinator", "--data-dir", data.toString(), "--port", "0");
-            assertThat(second.code()).as(second.err()).isEqualTo(ExitCodes.FAILED);
-            assertThat(second.err()).contains("is in use by another running process").contains(data.toString())
-                    .contains("stop that process first").contains("--data-dir of its own")
+            // another process, as a user starts it: the lock is held across processes
+            Process second = new ProcessBuilder(TestNetwork.launcher("coordinator", "--data-dir", data.toString(),
+                    "--port", "0")).redirectErrorStream(true).start();
+            String out = new String(second.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(second.waitFor()).as(out).isEqualTo(ExitCodes.FAILED);
+            assertThat(out).contains("is in use by another running process (pid " + ProcessHandle.current().pid() + ")")
+                    .contains(data.toString()).contains("`kill " + ProcessHandle.current().pid() + "`")
+                    .contains("--data-dir of its own")
                     .doesNotContain("RHIZOME_DEBUG").doesNotContain("fix what the message names");
         }
     }
