@@ -25,9 +25,12 @@ class DataDirInUseTest {
         try (Coordinator running = Coordinator.start(CoordinatorConfig.defaults(data))) {
             // another process, as a user starts it: the lock is held across processes
             Process second = new ProcessBuilder(TestNetwork.launcher("coordinator", "--data-dir", data.toString(),
-                    "--port", "0")).redirectErrorStream(true).start();
-            String out = new String(second.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            assertThat(second.waitFor()).as(out).isEqualTo(ExitCodes.FAILED);
+                    "--port", "0")).redirectErrorStream(true).redirectOutput(dir.resolve("second.txt").toFile()).start();
+            boolean ended = second.waitFor(120, java.util.concurrent.TimeUnit.SECONDS);
+            second.destroyForcibly();
+            String out = java.nio.file.Files.readString(dir.resolve("second.txt"));
+            assertThat(ended).as("it refuses to start rather than run beside the first: " + out).isTrue();
+            assertThat(second.exitValue()).as(out).isEqualTo(ExitCodes.FAILED);
             assertThat(out).contains("is in use by another running process (pid " + ProcessHandle.current().pid() + ")")
                     .contains(data.toString()).contains("`kill " + ProcessHandle.current().pid() + "`")
                     .contains("--data-dir of its own")
