@@ -206,10 +206,27 @@ class ColdStartTest {
         // the hint was "set RHIZOME_DEBUG=1 for the stack trace", even where the message named the fix
         Path node = dir.resolve("n");
         Files.createDirectories(node);
-        try (ProcessLock held = ProcessLock.acquire(new NodeLayout(node).ownerLock(), "a node already running")) {
+        Path key = node.resolve(IdentityStore.FILE_NAME);
+        Files.writeString(key, "not a key\n");
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Run r = run("node", "--no-sandbox", "--data-dir", node.toString(), "--coordinator", "http://127.0.0.1:1");
+        assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.FAILED);
+        assertThat(r.err()).contains("(fix what the message names and run the command again");
+    }
+
+    @Test
+    void aSecondNodeOnADataDirectoryInUseIsToldWhoHoldsItAndTheWayOut() throws Exception {
+        // this was the unforeseen-failure line: its remedy inside the message, then "fix what the
+        // message names (RHIZOME_DEBUG=1 prints the stack trace)"
+        Path node = dir.resolve("n2");
+        Files.createDirectories(node);
+        try (ProcessLock held = ProcessLock.acquire(new NodeLayout(node).ownerLock(), "the node data directory " + node)) {
             Run r = run("node", "--no-sandbox", "--data-dir", node.toString(), "--coordinator", "http://127.0.0.1:1");
             assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.FAILED);
-            assertThat(r.err()).contains("(fix what the message names and run the command again");
+            long pid = ProcessHandle.current().pid();
+            assertThat(r.err()).contains("is in use by another running process (pid " + pid + ")")
+                    .contains("stop that process first (`kill " + pid + "`)").contains("--data-dir of its own")
+                    .doesNotContain("RHIZOME_DEBUG").doesNotContain("fix what the message names");
         }
     }
 }
