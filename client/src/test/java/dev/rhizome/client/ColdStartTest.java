@@ -80,12 +80,22 @@ class ColdStartTest {
         JsonObject option = failure(run("claim", "--dirction", "lr", "--json"), ExitCodes.USAGE, "usage");
         assertThat(option.get("message").getAsString()).contains("'--dirction'").doesNotContain("'lr'");
         assertThat(option.get("hint").getAsString()).contains("did you mean --direction?");
+        // where --direction is required, picocli said "needs --direction" and never named the typo
+        JsonObject required = failure(run("brief", "--dirction", "lr", "--json"), ExitCodes.USAGE, "usage");
+        assertThat(required.get("message").getAsString()).contains("'--dirction'");
+        assertThat(required.get("hint").getAsString()).contains("did you mean --direction?");
         JsonObject withValue = failure(run("papers", "--limt=3", "--json"), ExitCodes.USAGE, "usage");
         assertThat(withValue.get("hint").getAsString()).contains("--limit");
         // picocli's "Missing required option: '--direction=DIRECTION'" named no place to find one
         JsonObject missing = failure(run("brief", "--json"), ExitCodes.USAGE, "usage");
         assertThat(missing.get("message").getAsString()).isEqualTo("`rhizome brief` needs --direction DIRECTION");
         assertThat(missing.get("hint").getAsString()).contains("`rhizome direction list`");
+        // it said "needs --dir DIR and --builtin NAME", which picocli then refuses as mutually exclusive
+        JsonObject oneOf = failure(run("seed", "publish", "--json"), ExitCodes.USAGE, "usage");
+        assertThat(oneOf.get("message").getAsString()).isEqualTo("`rhizome seed publish` needs one of --dir DIR or --builtin NAME");
+        // an option before its command was answered with the whole of `rhizome --help`
+        JsonObject before = failure(run("--json", "status"), ExitCodes.USAGE, "usage");
+        assertThat(before.get("hint").getAsString()).startsWith("did you mean `rhizome status --json`");
         Run text = run("breif");
         assertThat(text.err()).contains("did you mean `rhizome brief`");
     }
@@ -196,10 +206,27 @@ class ColdStartTest {
         // the hint was "set RHIZOME_DEBUG=1 for the stack trace", even where the message named the fix
         Path node = dir.resolve("n");
         Files.createDirectories(node);
-        try (ProcessLock held = ProcessLock.acquire(new NodeLayout(node).ownerLock(), "a node already running")) {
+        Path key = node.resolve(IdentityStore.FILE_NAME);
+        Files.writeString(key, "not a key\n");
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Run r = run("node", "--no-sandbox", "--data-dir", node.toString(), "--coordinator", "http://127.0.0.1:1");
+        assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.FAILED);
+        assertThat(r.err()).contains("(fix what the message names and run the command again");
+    }
+
+    @Test
+    void aSecondNodeOnADataDirectoryInUseIsToldWhoHoldsItAndTheWayOut() throws Exception {
+        // this was the unforeseen-failure line: its remedy inside the message, then "fix what the
+        // message names (RHIZOME_DEBUG=1 prints the stack trace)"
+        Path node = dir.resolve("n2");
+        Files.createDirectories(node);
+        try (ProcessLock held = ProcessLock.acquire(new NodeLayout(node).ownerLock(), "the node data directory " + node)) {
             Run r = run("node", "--no-sandbox", "--data-dir", node.toString(), "--coordinator", "http://127.0.0.1:1");
             assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.FAILED);
-            assertThat(r.err()).contains("(fix what the message names and run the command again");
+            long pid = ProcessHandle.current().pid();
+            assertThat(r.err()).contains("is in use by another running process (pid " + pid + ")")
+                    .contains("stop that process first (`kill " + pid + "`)").contains("--data-dir of its own")
+                    .doesNotContain("RHIZOME_DEBUG").doesNotContain("fix what the message names");
         }
     }
 }

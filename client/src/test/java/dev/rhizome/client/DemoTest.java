@@ -48,4 +48,15 @@ class DemoTest {
         assertThat(err.toString()).contains("experiments").contains("bundles from peers");
         assertThat(Files.exists(dir.resolve("coordinator").resolve("coordinator.db"))).isTrue();
     }
+
+    @Test
+    void aDemoThatGotNoResultSaysWhyAndHowToRunItLonger() {
+        // it printed "experiments 0, results 0" and exited 0, leaving a new user to guess
+        CliRun run = CliRun.of("demo", "--nodes", "1", "--directions", "1", "--duration", "1",
+                "--data-dir", dir.resolve("short").toString(), "--json");
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.json().get("results").getAsInt()).isZero();
+        assertThat(run.err()).contains("no result came in within 1 s").contains("rhizome demo --duration 10m")
+                .contains(dir.resolve("short").toString());
+    }
 }

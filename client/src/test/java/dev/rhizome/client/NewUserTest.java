@@ -288,11 +288,15 @@ class NewUserTest {
                 "--coordinator", url).code()).isZero();
         assertThat(run("direction", "close", "--name", "shut", "--reason", "done", "--data-dir", operator.toString(),
                 "--coordinator", url).code()).isZero();
+        // it was exit 3 (no_work) with retry_after_s: an agent obeying it waited for work that never comes
         Run claim = run("claim", "--json", "--direction", "shut", "--data-dir", dir.resolve("agent5").toString(),
                 "--coordinator", url);
-        assertThat(claim.code()).isEqualTo(ExitCodes.NO_WORK);
-        assertThat(claim.json().get("reason").getAsString()).contains("closed");
+        assertFailure(claim, ExitCodes.REFUSED, "direction_closed", "is closed: done");
+        assertThat(claim.json().has("retry_after_s")).isFalse();
         assertThat(claim.json().get("hint").getAsString()).contains("rhizome direction list").doesNotContain("again");
+        Run agent = run("agent", "--json", "--direction", "shut", "--rounds", "3", "--cmd", "true",
+                "--data-dir", dir.resolve("agent5").toString(), "--coordinator", url);
+        assertFailure(agent, ExitCodes.REFUSED, "direction_closed", "is closed");
     }
 
     @Test
@@ -327,5 +331,15 @@ class NewUserTest {
         Run badKey = run("ban", "--json", "--key", "00", "--data-dir", dir.resolve("operator").toString(),
                 "--coordinator", url);
         assertFailure(badKey, ExitCodes.USAGE, "usage", "64 hex digits");
+    }
+
+    @Test
+    void papersAboutACommitNobodyRegisteredIsUnknownCommitNotAnEmptyList() {
+        // it was {"papers": []} with exit 0, as if nobody had written about a commit that is not there
+        Run papers = run("papers", "--json", "--commit", "abcdef12", "--data-dir", dir.resolve("reader").toString(),
+                "--coordinator", url);
+        assertFailure(papers, ExitCodes.USAGE, "unknown_commit", "abcdef12");
+        assertFailure(run("papers", "--json", "--commit", "xyz", "--data-dir", dir.resolve("reader").toString(),
+                "--coordinator", url), ExitCodes.USAGE, "bad_commit", "xyz");
     }
 }

@@ -9,9 +9,16 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class NodeDoctorTest {
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path dir;
+
     @Test
     void doctorReportsEveryCheckAsJsonAndItsExitStatusIsTheVerdict() throws Exception {
-        Process p = new ProcessBuilder(TestNetwork.launcher("node", "doctor", "--json")).redirectErrorStream(false).start();
+        // --data-dir, as every other node command takes: doctor had none, so it could not say
+        // whether the node's own directory was usable
+        java.nio.file.Path data = dir.resolve("node-data");
+        Process p = new ProcessBuilder(TestNetwork.launcher("node", "doctor", "--json", "--data-dir", data.toString()))
+                .redirectErrorStream(false).start();
         String out = new String(p.getInputStream().readAllBytes());
         int code = p.waitFor();
 
@@ -21,6 +28,10 @@ class NodeDoctorTest {
         assertThat(names).startsWith("bubblewrap", "prlimit", "job user", "cgroup v2", "memory limit", "process limit", "gpus",
                 "system calls");
         boolean sandbox = report.get("sandbox").getAsBoolean();
+        JsonObject dataDir = report.getAsJsonObject("data_dir");
+        assertThat(dataDir.get("path").getAsString()).isEqualTo(data.toString());
+        assertThat(dataDir.get("ok").getAsBoolean()).as(dataDir.toString()).isTrue();
+        assertThat(dataDir.get("detail").getAsString()).contains("MiB free");
         assertThat(code).as(out).isEqualTo(sandbox ? 0 : 1);
         if (sandbox) {
             assertThat(names).contains("user namespace", "pid namespace", "network namespace", "sandboxed job");

@@ -37,8 +37,17 @@ class OpsFilesTest {
         List<String> exec = execStart(SYSTEMD.resolve(unit));
         assertThat(exec).as(unit + "'s ExecStart").contains(JAR);
         String[] args = exec.subList(exec.indexOf(JAR) + 1, exec.size()).toArray(String[]::new);
-        // throws on an unknown command, option or value
-        CommandLine.ParseResult parsed = Main.commandLine().parseArgs(args);
+        // throws on an unknown command, option or value; a file the unit names that this machine
+        // lacks (its --config in /etc/rhizome) is not what is checked here
+        CommandLine.ParseResult parsed;
+        try {
+            parsed = Main.commandLine().parseArgs(args);
+        } catch (CommandLine.ParameterException e) {
+            if (!(e.getCause() instanceof dev.rhizome.client.cli.PathArguments.Problem)) {
+                throw e;
+            }
+            parsed = Main.commandLine().parseArgs(withoutPathChecks(args));
+        }
         assertThat(parsed.subcommand()).as(String.join(" ", args)).isNotNull();
         assertThat(unit).contains(parsed.subcommand().commandSpec().name());
         for (String jvmArg : exec.subList(0, exec.indexOf(JAR))) {
@@ -47,6 +56,17 @@ class OpsFilesTest {
                 assertThat(getClass().getClassLoader().getResource(config)).as(config + " in the jar").isNotNull();
             }
         }
+    }
+
+    /** The arguments with each --config value replaced by a file that exists here (the example config). */
+    private String[] withoutPathChecks(String[] args) {
+        String[] copy = args.clone();
+        for (int i = 1; i < copy.length; i++) {
+            if (copy[i - 1].equals("--config")) {
+                copy[i] = SYSTEMD.resolve("coordinator.json").toString();
+            }
+        }
+        return copy;
     }
 
     @Test

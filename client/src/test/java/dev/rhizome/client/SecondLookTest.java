@@ -60,7 +60,8 @@ class SecondLookTest {
     @Test
     void aDataDirectoryThatIsAFileOrAKeyThatIsNoKeyIsSaidSo() throws Exception {
         Path file = Files.writeString(dir.resolve("afile"), "x");
-        assertFailure(run("id", "--json", "--data-dir", file.toString()), ExitCodes.FAILED, "failed",
+        // a bad argument, as every path named on the command line (PathArgumentsTest): it was exit 1
+        assertFailure(run("id", "--json", "--data-dir", file.toString()), ExitCodes.USAGE, "usage",
                 "is a file, not a directory");
 
         Path data = Files.createDirectories(dir.resolve("data"));

@@ -136,7 +136,7 @@ public final class AgentLoop {
                 progress.accept("round " + n + ": " + Outcome.text(s.commit(), report));
             }
         } catch (CommandException e) {
-            if (e.error().equals("unknown_direction")) {
+            if (e.error().equals("unknown_direction") || e.error().equals("direction_closed")) {
                 throw e;  // no later round can do better
             }
             if (n == 1 && unit == null && e.exitCode() == ExitCodes.UNREACHABLE) {
@@ -192,13 +192,11 @@ public final class AgentLoop {
                 return unit;
             }
             long waitS = Math.max(1, response.getRetryAfterS());
-            String hint = dev.rhizome.client.commands.ClaimCommand.noWorkHint(response.getReason(), response.getRetryAfterS());
-            boolean closed = !hint.startsWith("claim again");  // no wait reopens a closed direction
-            if (closed || System.nanoTime() + waitS * 1_000_000_000L > deadline) {
+            if (System.nanoTime() + waitS * 1_000_000_000L > deadline) {
                 r.addProperty("submitted", false);
                 r.addProperty("error", "no_work");
                 r.addProperty("message", response.getReason());
-                r.addProperty("hint", closed ? hint : "retry in " + response.getRetryAfterS() + " s");
+                r.addProperty("hint", "retry in " + response.getRetryAfterS() + " s");
                 progress.accept("no work: " + response.getReason());
                 return null;
             }

@@ -84,6 +84,12 @@ public final class Research {
         }
         try {
             ClaimResponse response = client.claim(request.build());
+            if (response.getDirectionClosed()) {
+                // not "no work yet": no wait reopens it, so neither exit 3 nor a retry_after_s to obey
+                throw new CommandException(ExitCodes.REFUSED, "direction_closed", response.getReason(),
+                        "an operator closed " + direction + " for good (its history stays readable: `rhizome tree "
+                                + "--direction " + direction + "`); pick an open direction from `rhizome direction list`");
+            }
             if (response.hasUnit()) {
                 try {
                     ClaimFiles.save(dataDir, response.getUnit());

@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 public final class ClaimedUnitOption {
     @Option(names = "--unit", description = "The claimed unit's id (default: the unit `rhizome claim` checked the workspace out for).", paramLabel = "UNIT")
     String unitId;
-    @Option(names = "--workspace", paramLabel = "DIR", defaultValue = ".",
+    @Option(names = "--workspace", paramLabel = "DIR", defaultValue = ".", converter = PathArguments.InputDirectory.class,
             description = "The workspace `rhizome claim` made (default: current directory).")
     Path workspace;
 

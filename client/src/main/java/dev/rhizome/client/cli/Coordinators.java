@@ -17,7 +17,11 @@ public final class Coordinators {
         try {
             return IdentityStore.loadOrCreate(dataDir);
         } catch (IOException e) {
-            throw new CommandException(ExitCodes.FAILED, "cannot load identity from " + dataDir + ": " + Problems.describe(e));
+            // a hint that says where the key is: the generic "fix what the message names" left an
+            // agent to dig the remedy out of the message
+            throw new CommandException(ExitCodes.FAILED, "failed", "cannot load identity from " + dataDir + ": "
+                    + Problems.describe(e), "the identity is the key in " + dataDir.resolve("identity.key")
+                    + ": fix it as the message says, or pass another --data-dir (a new directory makes a new identity)");
         }
     }
 

@@ -5,7 +5,7 @@ import picocli.CommandLine.Option;
 
 /** The data directory: identity, repository and state of whoever runs the command. */
 public final class DataDirOption {
-    @Option(names = "--data-dir", paramLabel = "DIR",
+    @Option(names = "--data-dir", paramLabel = "DIR", converter = PathArguments.DataDirectory.class,
             description = "Data directory (identity key, repository, state). Default: $RHIZOME_DATA_DIR, or the claim's when run in a claimed workspace, or ~/.rhizome")
     Path dataDir;
     private Path fallback;

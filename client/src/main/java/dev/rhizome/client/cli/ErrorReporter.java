@@ -27,6 +27,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         // Anything that is not a CommandException was not foreseen: it still gets one readable
         // line, and its stack trace only on request (a trace is noise to a user or an agent).
         CommandException ce = e instanceof CommandException c ? c
+                : held(e) instanceof dev.rhizome.protocol.files.ProcessLock.Held h ? inUse(h)
                 : new CommandException(ExitCodes.FAILED, "failed", Problems.describe(e),
                         // the next step first: such a message often names it ("stop it first"), and
                         // a hint of only "set RHIZOME_DEBUG=1" read as if a trace were the way out
@@ -67,12 +68,45 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         return ce.exitCode();
     }
 
+    /** The lock another process holds, wherever it is in the causes; null when none is. */
+    private static Throwable held(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof dev.rhizome.protocol.files.ProcessLock.Held) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * {@code in_use}: a second node or coordinator on a data directory one already runs on. It was
+     * the unforeseen-failure line, whose remedy sat inside the message with "fix what the message
+     * names" and a word about stack traces after it.
+     */
+    private static CommandException inUse(dev.rhizome.protocol.files.ProcessLock.Held h) {
+        String pid = h.holder().replaceAll("\\D", "");
+        return new CommandException(ExitCodes.FAILED, "in_use", h.what() + " is in use by another running process"
+                + h.holder(), "stop that process first" + (pid.isEmpty() ? "" : " (`kill " + pid + "`)")
+                + ", or give this one a --data-dir of its own");
+    }
+
     @Override
     public int handleParseException(CommandLine.ParameterException e, String[] args) {
+        if (e.getCause() instanceof PathArguments.Problem problem && e.getArgSpec() != null) {
+            return pathProblem(e, problem, args);
+        }
+        if (e instanceof CommandLine.MissingParameterException && !e.getCommandLine().getUnmatchedArguments().isEmpty()) {
+            // `brief --dirction lr` said "needs --direction": picocli checks required options
+            // before it reports words it did not understand, and the typo is the real mistake
+            e = new CommandLine.UnmatchedArgumentException(e.getCommandLine(), e.getCommandLine().getUnmatchedArguments());
+        }
         CommandLine cli = e.getCommandLine();
         String message = message(e);
         String help = "see `" + cli.getCommandSpec().qualifiedName() + " --help`";
         List<String> meant = suggestions(e);
+        if (meant.isEmpty()) {
+            meant = reordered(e, args).map(List::of).orElse(List.of());
+        }
         String hint = meant.isEmpty() ? missingHint(e, help) : "did you mean " + String.join(" or ", meant) + "? " + help;
         cli.getErr().println(dev.rhizome.protocol.Printable.shown("rhizome: " + message));
         // The message names the problem; the whole help after it would bury it (and an agent
@@ -88,6 +122,19 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         cli.getErr().flush();
         if (Arrays.asList(args).contains("--json")) {
             printJson("usage", message, hint);
+        }
+        return ExitCodes.USAGE;
+    }
+
+    /** A path argument that cannot be what its option needs (PathArguments): exit 2, naming the option and the path. */
+    private static int pathProblem(CommandLine.ParameterException e, PathArguments.Problem problem, String[] args) {
+        CommandLine cli = e.getCommandLine();
+        String message = PathArguments.message(e.getArgSpec(), problem);
+        String hint = PathArguments.hint(problem, cli.getCommandSpec().qualifiedName());
+        cli.getErr().println(dev.rhizome.protocol.Printable.shown("rhizome: " + message + " (" + hint + ")"));
+        cli.getErr().flush();
+        if (Arrays.asList(args).contains("--json")) {
+            printJson(PathArguments.errorName(e.getArgSpec()), message, hint);
         }
         return ExitCodes.USAGE;
     }
@@ -141,6 +188,32 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     }
 
     /**
+     * `rhizome --json status`: an option written before the command it belongs to (as other tools
+     * take global options) was answered with the whole help; this is the same words with the
+     * options after the command, as they run.
+     */
+    static java.util.Optional<String> reordered(CommandLine.ParameterException e, String[] args) {
+        String word = unmatched(e);
+        CommandLine cli = e.getCommandLine();
+        int depth = cli.getCommandSpec().qualifiedName().split(" ").length - 1;
+        if (word == null || !word.startsWith("-") || cli.getSubcommands().isEmpty() || depth > args.length) {
+            return java.util.Optional.empty();
+        }
+        List<String> words = Arrays.asList(args);
+        List<String> rest = words.subList(depth, words.size());
+        for (int j = 1; j < rest.size(); j++) {
+            if (cli.getSubcommands().containsKey(rest.get(j))) {
+                List<String> fixed = new java.util.ArrayList<>(words.subList(0, depth));
+                fixed.addAll(rest.subList(j, rest.size()));
+                fixed.addAll(rest.subList(0, j));
+                return java.util.Optional.of("`rhizome " + String.join(" ", fixed.stream().map(Shell::quote).toList())
+                        + "` (options go after the command they are for)");
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /**
      * picocli's words for an argument nobody takes ("Unmatched arguments from index 0: 'bogus',
      * '--json'", or "Unknown options: '--dirction', 'lr'", which counts the option's value as a
      * second unknown option) name neither the mistake nor the command; this says which word was
@@ -149,9 +222,12 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     static String message(CommandLine.ParameterException e) {
         if (e instanceof CommandLine.MissingParameterException m && !m.getMissing().isEmpty()
                 && m.getMissing().stream().allMatch(a -> a instanceof CommandLine.Model.OptionSpec)) {
-            // picocli's "Missing required option: '--direction=DIRECTION'" reads like a value to type
+            // picocli's "Missing required option: '--direction=DIRECTION'" reads like a value to type;
+            // options of a group that takes one of them (seed publish --dir | --builtin) are "or"
+            boolean oneOf = m.getMissing().stream().allMatch(a -> a.group() != null && a.group().exclusive());
             return "`" + e.getCommandLine().getCommandSpec().qualifiedName() + "` needs "
-                    + String.join(" and ", m.getMissing().stream().map(a -> (CommandLine.Model.OptionSpec) a)
+                    + (oneOf && m.getMissing().size() > 1 ? "one of " : "")
+                    + String.join(oneOf ? " or " : " and ", m.getMissing().stream().map(a -> (CommandLine.Model.OptionSpec) a)
                             .map(o -> o.longestName() + " " + o.paramLabel()).toList());
         }
         String first = unmatched(e);

@@ -49,7 +49,7 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--claim-patience", converter = Bounded.NonNegativeSeconds.class, paramLabel = "SECONDS", defaultValue = "300",
             description = "Keep retrying a claim that gets no work for this long (default ${DEFAULT-VALUE}).")
     long claimPatience;
-    @Option(names = "--workspaces", paramLabel = "DIR", description = "Where round workspaces go (default: <data dir>/agent/workspaces).")
+    @Option(names = "--workspaces", paramLabel = "DIR", converter = dev.rhizome.client.cli.PathArguments.DataDirectory.class, description = "Where round workspaces go (default: <data dir>/agent/workspaces).")
     Path workspaces;
     @Option(names = "--hardware-class", defaultValue = "any", description = "Hardware class to claim for (default ${DEFAULT-VALUE}).", paramLabel = "CLASS")
     String hardwareClass;

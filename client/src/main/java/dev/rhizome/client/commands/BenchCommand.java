@@ -190,7 +190,7 @@ public final class BenchCommand implements Runnable {
                 description = "GET /healthz requests for the baseline (default ${DEFAULT-VALUE}).", paramLabel = "N")
         int baselineRequests;
 
-        @Option(names = "--data-dir", paramLabel = "DIR", description = "The coordinator's data (default: a new temporary directory).")
+        @Option(names = "--data-dir", paramLabel = "DIR", converter = dev.rhizome.client.cli.PathArguments.DataDirectory.class, description = "The coordinator's data (default: a new temporary directory).")
         Path dataDir;
 
         @Option(names = "--store", paramLabel = "ADDRESS", defaultValue = "sqlite",
@@ -228,7 +228,7 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--hostile", converter = Bounded.NonNegativeInt.class, defaultValue = "5", description = "Hostile clients (default ${DEFAULT-VALUE}).", paramLabel = "N")
         int hostile;
 
-        @Option(names = "--data-dir", paramLabel = "DIR", description = "The coordinator's data (default: a new temporary directory).")
+        @Option(names = "--data-dir", paramLabel = "DIR", converter = dev.rhizome.client.cli.PathArguments.DataDirectory.class, description = "The coordinator's data (default: a new temporary directory).")
         Path dataDir;
 
         @Option(names = "--json", description = "End with one JSON summary line on standard output.")
@@ -276,7 +276,7 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--step-seconds", converter = Bounded.NonNegativeDouble.class, defaultValue = "0.1", description = "Seconds per step (default ${DEFAULT-VALUE}).", paramLabel = "SECONDS")
         double stepSeconds;
 
-        @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the roles keep their data (default: a new temporary directory).")
+        @Option(names = "--data-dir", paramLabel = "DIR", converter = dev.rhizome.client.cli.PathArguments.DataDirectory.class, description = "Where the roles keep their data (default: a new temporary directory).")
         Path dataDir;
 
         @Option(names = "--json", description = "End with one JSON summary line on standard output.")
@@ -308,7 +308,7 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--imports", converter = Bounded.PositiveInt.class, defaultValue = "50", description = "Imports timed before and after (default ${DEFAULT-VALUE}).", paramLabel = "N")
         int imports;
 
-        @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the repositories go (default: a new temporary directory).")
+        @Option(names = "--data-dir", paramLabel = "DIR", converter = dev.rhizome.client.cli.PathArguments.DataDirectory.class, description = "Where the repositories go (default: a new temporary directory).")
         Path dataDir;
 
         @Option(names = "--json", description = "End with one JSON summary line on standard output.")

@@ -35,7 +35,8 @@ import picocli.CommandLine.Option;
             "--workspace fetches its commit (the direction's frontier,",
             "or --from COMMIT) from peers and checks it out as a git workspace to edit and commit in; the brief",
             "(`rhizome brief`) is written next to the claim and printed. Then `rhizome submit` it.",
-            "Exits with 3 when there is no work right now, saying why and when to retry."})
+            "Exits with 3 when there is no work right now, saying why and when to retry; with 4 (direction_closed)",
+            "when the direction is closed, which no retry changes."})
 public final class ClaimCommand implements Callable<Integer> {
     enum Kind { explore, evaluate }
 
@@ -62,14 +63,8 @@ public final class ClaimCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
-    /**
-     * What to do when no unit came: wait and claim again, except on a closed direction, which no
-     * wait reopens (the coordinator's reason reads "direction D is closed: why").
-     */
+    /** What to do when no unit came: wait and claim again (a closed direction is the {@code direction_closed} error). */
     public static String noWorkHint(String reason, long retryAfterS) {
-        if (reason.matches("direction \\S+ is closed.*")) {
-            return "the direction is closed for good: pick an open one with `rhizome direction list`";
-        }
         if (reason.startsWith("no direction is open")) {
             return "claim again in " + retryAfterS + " s, once one is open; "
                     + dev.rhizome.client.cli.Coordinators.NO_DIRECTION_HINT;

@@ -29,7 +29,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
     @Mixin
     DataDirOption dataDir;
 
-    @Option(names = "--config", paramLabel = "FILE",
+    @Option(names = "--config", paramLabel = "FILE", converter = dev.rhizome.client.cli.PathArguments.InputFile.class,
             description = "JSON config file (host, port, store, lease_seconds, max_body_bytes, operators, "
                     + "reply_stall_seconds, daily_write_limits, trusted_proxies); flags override it.")
     Path configFile;

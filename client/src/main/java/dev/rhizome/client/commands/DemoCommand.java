@@ -44,7 +44,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--directions", converter = Bounded.PositiveInt.class, defaultValue = "3", description = "Directions to open (default ${DEFAULT-VALUE}).", paramLabel = "N")
     int directions;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where to keep the demo's data (default: a new temporary directory).")
+    @Option(names = "--data-dir", paramLabel = "DIR", converter = dev.rhizome.client.cli.PathArguments.DataDirectory.class, description = "Where to keep the demo's data (default: a new temporary directory).")
     Path dataDir;
 
     @Option(names = "--json", description = "End with one JSON summary line on standard output.")
@@ -70,10 +70,26 @@ public final class DemoCommand implements Callable<Integer> {
             throw new CommandException(ExitCodes.FAILED, "the built-in seed is broken: " + e.getMessage());
         }
         progress.print(summary.toText());
+        if (summary.results() == 0) {
+            // "0 results" and exit 0 told a new user nothing: on a busy machine the nodes' JVMs and
+            // jobs (at the lowest priority) may not get going within the duration
+            progress.println(nothingHappened(durationSeconds, dir));
+        }
         if (json) {
             System.out.println(summary.toJson());
         }
         return ExitCodes.OK;
+    }
+
+    /** Why a demo may end with no result, and what to do: run it longer, or read the nodes' logs. */
+    static String nothingHappened(long durationSeconds, Path dir) {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        double load = os.getSystemLoadAverage();
+        return "note: no result came in within " + durationSeconds + " s"
+                + (load >= 0 ? String.format(" (load average %.1f on %d cores)", load, os.getAvailableProcessors()) : "")
+                + ": on a busy or slow machine the nodes and their jobs (run at the lowest priority) need longer; "
+                + "run it longer: `rhizome demo --duration 10m`, and see what the nodes did in "
+                + dev.rhizome.client.cli.Shell.quote(dir) + "/node-*/node.log";
     }
 
     /** Starts roles with this same JVM and classpath, so the demo runs exactly the code a deployment runs. */

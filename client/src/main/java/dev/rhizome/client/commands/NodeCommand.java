@@ -52,7 +52,7 @@ public final class NodeCommand implements Callable<Integer> {
     @Mixin
     CoordinatorOption coordinator;
 
-    @Option(names = "--config", paramLabel = "FILE",
+    @Option(names = "--config", paramLabel = "FILE", converter = dev.rhizome.client.cli.PathArguments.InputFile.class,
             description = "Preferences file (default: DIR/node.properties when it exists); keys are these options' names.")
     Path config;
 
@@ -135,9 +135,6 @@ public final class NodeCommand implements Callable<Integer> {
         // a node's normal end is SIGTERM or Ctrl-C (its shutdown hook closes it): not an interruption
         dev.rhizome.client.cli.Interrupts.quiet();
         Path file = config != null ? config : new NodeLayout(dataDir.path()).preferences();
-        if (config != null && !Files.exists(config)) {
-            throw new CommandException(ExitCodes.USAGE, "--config " + config + " does not exist");
-        }
         List<String> fromFile = Files.exists(file) ? optionsFrom(file) : List.of();
         if (!fromFile.isEmpty()) {
             // Parse the file's options, then the command line's on top of them, with picocli's own rules.

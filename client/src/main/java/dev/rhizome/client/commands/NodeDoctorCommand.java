@@ -1,27 +1,78 @@
 package dev.rhizome.client.commands;
 
+import com.google.gson.JsonObject;
+import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
+import dev.rhizome.node.disk.DiskRoom;
 import dev.rhizome.node.job.SandboxProbe;
 import dev.rhizome.node.job.SandboxReport;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Check whether this machine can sandbox jobs, and how: bubblewrap, user/pid/network namespaces,",
-            "cgroup v2 delegation or the rlimit fallback, GPUs, and a trial sandboxed job.",
-            "Exit status 0 when jobs can run sandboxed here, 1 when not (each failed check says how to fix it)."})
+            "cgroup v2 delegation or the rlimit fallback, GPUs, and a trial sandboxed job; and whether the node's",
+            "data directory (--data-dir) can be written and has room for a unit.",
+            "Exit status 0 when jobs can run sandboxed here and the data directory is usable, 1 when not",
+            "(each failed check says how to fix it)."})
 public final class NodeDoctorCommand implements Callable<Integer> {
-    @Option(names = "--json", description = "One JSON object: sandbox (the verdict), checks, limits, gpu_devices, why_not.")
+    @Mixin
+    DataDirOption dataDir;
+
+    @Option(names = "--json", description = "One JSON object: sandbox (the verdict), checks, limits, gpu_devices, why_not, "
+            + "data_dir (path, ok, detail, fix).")
     boolean json;
+
+    /** Whether the node could keep its data here: the directory (or where it would be made) writable, with room for a unit. */
+    record DataDirCheck(Path path, boolean ok, String detail, String fix) {
+        static DataDirCheck of(Path dir) {
+            Path existing = dir;
+            while (existing != null && !Files.exists(existing)) {
+                existing = existing.getParent();
+            }
+            if (existing == null || !Files.isDirectory(existing) || !Files.isWritable(existing)) {
+                return new DataDirCheck(dir, false, (existing == null ? dir : existing) + " cannot be written",
+                        "pass a --data-dir this user can write (or make this one writable)");
+            }
+            long free;
+            try {
+                free = Files.getFileStore(existing).getUsableSpace();
+            } catch (IOException e) {
+                free = -1;
+            }
+            String where = existing.equals(dir) ? "writable" : "to be made in " + existing;
+            if (free >= 0 && free < DiskRoom.MIN_FREE_BYTES) {
+                return new DataDirCheck(dir, false, where + ", but only " + (free >> 20) + " MiB free (a unit needs "
+                        + (DiskRoom.MIN_FREE_BYTES >> 20) + " MiB)", "free disk space there, or pass a --data-dir on another disk");
+            }
+            return new DataDirCheck(dir, true, where + (free >= 0 ? ", " + (free >> 20) + " MiB free" : ""), "");
+        }
+
+        JsonObject json() {
+            JsonObject o = new JsonObject();
+            o.addProperty("path", path.toString());
+            o.addProperty("ok", ok);
+            o.addProperty("detail", detail);
+            o.addProperty("fix", fix);
+            return o;
+        }
+    }
 
     @Override
     public Integer call() {
         SandboxReport report = SandboxProbe.probe();
+        DataDirCheck data = DataDirCheck.of(dataDir.path());
         Output out = new Output(System.out);
         if (json) {
-            out.json(report.toJson());
+            JsonObject o = report.toJson();
+            o.add("data_dir", data.json());
+            out.json(o);
         } else {
             for (SandboxReport.Check c : report.checks()) {
                 String mark = c.ok() ? "ok  " : c.required() ? "FAIL" : "--  ";
@@ -30,9 +81,13 @@ public final class NodeDoctorCommand implements Callable<Integer> {
                     out.line(String.format("     %-17s fix: %s", "", c.fix()));
                 }
             }
+            out.line(String.format("%s %-17s %s: %s", data.ok() ? "ok  " : "FAIL", "data directory", data.path(), data.detail()));
+            if (!data.ok()) {
+                out.line(String.format("     %-17s fix: %s", "", data.fix()));
+            }
             out.line(report.ok() ? "verdict: jobs run sandboxed here (" + report.plan().get().summary() + ")"
                     : "verdict: this machine cannot sandbox jobs; `rhizome node` will refuse to run them");
         }
-        return report.ok() ? ExitCodes.OK : ExitCodes.FAILED;
+        return report.ok() && data.ok() ? ExitCodes.OK : ExitCodes.FAILED;
     }
 }

@@ -6,7 +6,6 @@ import dev.rhizome.client.agent.Papers;
 import dev.rhizome.client.agent.Records;
 import dev.rhizome.client.agent.Untrusted;
 import dev.rhizome.client.cli.Bounded;
-import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
@@ -43,22 +42,23 @@ public final class PapersCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (commit != null && !commit.toLowerCase(java.util.Locale.ROOT).matches("[0-9a-f]{4,40}")) {
-            throw new CommandException(ExitCodes.USAGE, "bad_commit", "--commit '" + commit + "' is not a commit id",
-                    "give 4 to 40 hex digits of a commit from "
-                            + dev.rhizome.client.agent.Research.treeCommand(direction));
-        }
         var envelopes = Coordinators.read(coordinator, dataDir, c -> {
             if (direction != null) {
                 Coordinators.direction(c, direction);
             }
             return c.papers(direction);
         }).getEnvelopesList();
+        // resolved as `wait` and `claim --from` do (after the direction, so an unknown one is named
+        // first): a prefix nothing registered starts with was an empty list with exit 0, a typo
+        // looking like "nobody wrote about it"
+        String about = commit == null ? null
+                : new dev.rhizome.client.agent.Research(Coordinators.client(coordinator, dataDir), dataDir.path())
+                        .resolveCommit(direction, commit);
         List<Records.SignedPaper> papers = Records.papers(envelopes);
         int total = envelopes.size();
         List<Records.SignedPaper> shown = papers.stream()
                 .filter(p -> search == null || Papers.matches(p.paper(), search))
-                .filter(p -> commit == null || Papers.about(p.paper(), Set.of(commit.toLowerCase(java.util.Locale.ROOT))))
+                .filter(p -> about == null || Papers.about(p.paper(), Set.of(about)))
                 .limit(limit).toList();
         Output out = new Output(System.out);
         if (json) {

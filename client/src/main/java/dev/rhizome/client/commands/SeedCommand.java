@@ -46,7 +46,7 @@ public final class SeedCommand {
         CoordinatorOption coordinator;
 
         static final class Source {
-            @Option(names = "--dir", paramLabel = "DIR", description = "A directory holding the seed (with rhizome.json).")
+            @Option(names = "--dir", paramLabel = "DIR", converter = dev.rhizome.client.cli.PathArguments.InputDirectory.class, description = "A directory holding the seed (with rhizome.json).")
             Path dir;
             @Option(names = "--builtin", paramLabel = "NAME", description = "A seed shipped with rhizome: tiny-lm or gpt-torch.")
             String builtin;
@@ -69,10 +69,6 @@ public final class SeedCommand {
                         "unknown built-in seed '" + source.builtin + "' (available: "
                                 + String.join(", ", BuiltinSeeds.NAMES) + ")"));
             } else {
-                if (!Files.isDirectory(source.dir)) {
-                    throw new CommandException(ExitCodes.FAILED, "failed", "seed directory " + source.dir + " does not exist",
-                            "give the directory that holds the seed's rhizome.json, or --builtin tiny-lm");
-                }
                 if (!Files.isRegularFile(source.dir.resolve("rhizome.json"))) {
                     // named here, with the directory: the manifest parser only knew "the seed"
                     throw new CommandException(ExitCodes.FAILED, "failed", "seed directory " + source.dir

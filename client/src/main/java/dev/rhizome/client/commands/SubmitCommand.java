@@ -11,6 +11,7 @@ import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
+import dev.rhizome.client.cli.PathArguments;
 import dev.rhizome.client.cli.ClaimedUnitOption;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.WorkUnit;
@@ -41,7 +42,7 @@ public final class SubmitCommand implements Callable<Integer> {
     ClaimedUnitOption claimed;
     @Option(names = "--description", description = "What the experiment changes (default: the commit message's first line).", paramLabel = "TEXT")
     String description;
-    @Option(names = "--paper", paramLabel = "FILE", description = "A markdown paper about this experiment to publish with it.")
+    @Option(names = "--paper", paramLabel = "FILE", converter = PathArguments.InputFile.class, description = "A markdown paper about this experiment to publish with it.")
     Path paper;
     @Option(names = "--title", description = "The paper's title (default: its first heading).", paramLabel = "TEXT")
     String title;
@@ -65,9 +66,6 @@ public final class SubmitCommand implements Callable<Integer> {
         WorkUnit unit = research.load(unitId);
         String paperText = null;
         if (paper != null) {
-            if (!Files.isRegularFile(paper)) {
-                throw new CommandException(ExitCodes.USAGE, "no_paper", "no paper at " + paper, "");
-            }
             // The size first: reading a file of any size whole (a log or a disk image named by
             // mistake) to refuse it afterwards could exhaust the heap.
             long size = Files.size(paper);

@@ -20,7 +20,7 @@ import picocli.CommandLine.Parameters;
                 + "result against its seed, direction and experiment, every adoption re-derived from the rule.",
             "Names each record that fails (type, index, id, why) and exits 1; exits 0 when all pass."})
 public final class VerifyCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "FILE", description = "An export written by `rhizome export`.")
+    @Parameters(index = "0", paramLabel = "FILE", converter = dev.rhizome.client.cli.PathArguments.InputFile.class, description = "An export written by `rhizome export`.")
     Path file;
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;

@@ -49,10 +49,17 @@ public final class ClaimPolicy {
         record Explore(String direction) implements Decision {
         }
 
-        /** No unit: {@code reason} says why, {@code retryAfterS} when claiming again may help. */
-        record Nothing(String reason, int retryAfterS) implements Decision {
+        /**
+         * No unit: {@code reason} says why, {@code retryAfterS} when claiming again may help;
+         * {@code directionClosed} when the direction claimed is closed, which no wait changes.
+         */
+        record Nothing(String reason, int retryAfterS, boolean directionClosed) implements Decision {
             public Nothing() {
                 this("no work", RETRY_NOTHING_S);
+            }
+
+            public Nothing(String reason, int retryAfterS) {
+                this(reason, retryAfterS, false);
             }
         }
     }

@@ -168,7 +168,8 @@ public final class Dispatcher {
                         claim.getHypothesis().strip(), now);
             } else {
                 ClaimPolicy.Decision.Nothing nothing = (ClaimPolicy.Decision.Nothing) decision;
-                return response.setReason(nothing.reason()).setRetryAfterS(nothing.retryAfterS()).build();
+                return response.setReason(nothing.reason()).setRetryAfterS(nothing.retryAfterS())
+                        .setDirectionClosed(nothing.directionClosed()).build();
             }
             UnitRecord leased = unit.leasedTo(claim.getNode(), leases.deadline(now, manifests.apply(unit.seed())));
             tx.updateUnit(leased);
@@ -264,7 +265,7 @@ public final class Dispatcher {
         if (closed.containsKey(claim.getDirection())) {
             String reason = closed.get(claim.getDirection());
             return new ClaimPolicy.Decision.Nothing("direction " + claim.getDirection() + " is closed"
-                    + (reason.isEmpty() ? "" : ": " + reason), RETRY_CLOSED_S);
+                    + (reason.isEmpty() ? "" : ": " + reason), RETRY_CLOSED_S, true);
         }
         boolean mayExplore = claim.getKindsList().contains(WorkUnit.Kind.EXPLORE);
         int size = FIRST_CLAIM_PAGE;

@@ -53,6 +53,7 @@ class OperatorActionsTest {
                     .setTimeMs(h.clock.millis()).setNonce(Fixtures.nonce()).build()).parse(ClaimResponse.newBuilder()).build();
             assertThat(named.hasUnit()).isFalse();
             assertThat(named.getReason()).contains("closed").contains("budget spent");
+            assertThat(named.getDirectionClosed()).as("said in a field, not only in words").isTrue();
             assertThat(h.units("OPEN").getUnitsList()).as("its open units stay as they were").isNotEmpty();
 
             ApiClient.Response experiment = h.api.signAndPost("/v1/experiments", node,

@@ -49,12 +49,34 @@ public final class ProcessLock implements AutoCloseable {
         if (lock == null) {
             String holder = holder(file);
             channel.close();
-            throw new IOException(what + " is in use by another running process" + holder + " (lock " + file
-                    + "); stop it first, or give this one a data directory of its own");
+            throw new Held(what + " is in use by another running process" + holder + " (lock " + file
+                    + "); stop it first, or give this one a data directory of its own", what, holder);
         }
         channel.truncate(0);
         channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
         return new ProcessLock(channel, lock);
+    }
+
+    /** Another process (or owner) holds the lock: a state the user can act on, not an I/O failure. */
+    public static final class Held extends IOException {
+        private final String what;
+        private final String holder;
+
+        Held(String message, String what, String holder) {
+            super(message);
+            this.what = what;
+            this.holder = holder;
+        }
+
+        /** The state the lock guards, e.g. "the node data directory /x". */
+        public String what() {
+            return what;
+        }
+
+        /** " (pid N)" when the holder wrote its pid, else empty. */
+        public String holder() {
+            return holder;
+        }
     }
 
     private static String holder(Path file) {
