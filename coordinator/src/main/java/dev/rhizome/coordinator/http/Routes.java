@@ -35,15 +35,25 @@ public final class Routes {
     /** The services behind the routes. */
     public record Services(SeedsAndDirections seedsAndDirections, ExperimentRegistry experiments,
             PaperRegistry papers, Dispatcher dispatcher, ResultIntake results, PeerDirectory peers, Views views,
-            DashboardView dashboard, OperatorActions operators, KeyBans bans) {
+            DashboardView dashboard, OperatorActions operators, KeyBans bans,
+            java.util.function.Supplier<Optional<String>> storeTrouble) {
     }
 
     private Routes() {
     }
 
+    /** {@code ok}, or 503 naming what keeps the store from taking work (every write meanwhile gets the same 503). */
+    private static Reply health(Optional<String> trouble) {
+        if (trouble.isPresent()) {
+            throw new HttpError(io.netty.handler.codec.http.HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    dev.rhizome.proto.v1.Error.Code.UNAVAILABLE, "the store takes no work now: " + trouble.get());
+        }
+        return Reply.text("ok");
+    }
+
     static Router build(Services s, SignedRequests signed, CoordinatorMetrics metrics) {
         return new Router()
-                .get("/healthz", r -> Reply.text("ok"))
+                .get("/healthz", r -> health(s.storeTrouble().get()))
                 .get("/metrics", r -> Reply.text(metrics.scrape()))
                 .get("/", r -> DashboardAssets.page())
                 .get("/dashboard/app.js", r -> DashboardAssets.script())

@@ -137,7 +137,7 @@ class OperatorActionsTest {
                     Map.entry("/v1/announce", announcement(cheat, h))));
             assertThat(requests.keySet()).as("every POST route is signed and walked here")
                     .isEqualTo(Routes.build(new Routes.Services(null, null, null, null, null, null, null, null, null,
-                            null), new SignedRequests(new CoordinatorMetrics(), SignedRequests.Admission.ANYONE),
+                            null, null), new SignedRequests(new CoordinatorMetrics(), SignedRequests.Admission.ANYONE),
                             new CoordinatorMetrics()).paths("POST"));
             requests.forEach((path, record) -> assertRefused(h.api.signAndPost(path, cheat, record), cheat,
                     SignedRequests.action(record)));
