@@ -53,6 +53,7 @@ import dev.rhizome.node.work.Slot;
 import dev.rhizome.node.work.SlotPlan;
 import dev.rhizome.node.work.UnitBuffer;
 import org.eclipse.jgit.lib.PersonIdent;
+import dev.rhizome.protocol.WorkerFailures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -163,7 +164,8 @@ public final class NodeDaemon implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            housekeeping.scheduleWithFixedDelay(janitor::prune, 0, 5, TimeUnit.MINUTES);
+            housekeeping.scheduleWithFixedDelay(WorkerFailures.periodic(log, "the data janitor", janitor::prune), 0, 5,
+                    TimeUnit.MINUTES);
             log.info("slots: {}", slots.stream().map(s -> s.name() + " (" + s.hardwareClass() + ")").toList());
             try {
                 new NodeEndpoint(identity.publicId().toString(), config.host(), gossip.port(), ProcessHandle.current().pid())
