@@ -158,11 +158,16 @@ public final class WorkLoop implements Runnable {
         prefetcher.shutdownNow();
         try {
             reporter.awaitTermination(10, TimeUnit.SECONDS);
-            deliverPending();
+            deliverPending();  // writes what the disk refused so far, if it takes it now
         } catch (IOException e) {
             log.warn("results left in the outbox for next start: {}", e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        List<String> lost = outbox.heldInMemory();
+        if (!lost.isEmpty()) {
+            log.error("stopping with {} results neither written (the disk refused them) nor acknowledged: {} are lost "
+                    + "and their units will be issued again", lost.size(), lost);
         }
     }
 
