@@ -19,6 +19,8 @@ import dev.rhizome.coordinator.service.SeedsAndDirections;
 import dev.rhizome.coordinator.service.Views;
 import dev.rhizome.coordinator.store.Stores;
 import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.coordinator.store.StoreException;
+import dev.rhizome.protocol.WorkerFailures;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -75,7 +77,8 @@ public final class Coordinator implements AutoCloseable {
                     views,
                     new DashboardView(store, views, peers),
                     new OperatorActions(store, clock, operators, bans),
-                    bans);
+                    bans,
+                    store::trouble);
             HttpServer server = HttpServer.start(config.host(), config.port(), config.maxBodyBytes(), config.limits(),
                     services, metrics, dev.rhizome.coordinator.http.TrustedProxies.of(config.trustedProxies()));
             ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -83,7 +86,8 @@ public final class Coordinator implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            sweeper.scheduleWithFixedDelay(() -> sweep(dispatcher), SWEEP_INTERVAL.toMillis(),
+            sweeper.scheduleWithFixedDelay(WorkerFailures.periodic(LOG, "the lease sweep", () -> sweep(dispatcher)),
+                    SWEEP_INTERVAL.toMillis(),
                     SWEEP_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
             Coordinator coordinator = new Coordinator(store, server, config.host(), sweeper);
             LOG.info("coordinator listening on {} with data in {}", coordinator.url(), config.dataDir());
@@ -98,6 +102,11 @@ public final class Coordinator implements AutoCloseable {
         try {
             dispatcher.sweep();
         } catch (RuntimeException e) {
+            if (StoreException.isDiskFull(e) || StoreException.isUnavailable(e)) {
+                // the store has told the operator, once; a line a second adds nothing
+                LOG.debug("lease sweep failed, will retry: {}", e.toString());
+                return;
+            }
             LOG.warn("lease sweep failed, will retry: {}", e.toString());  // a later sweep catches up
         }
     }

@@ -53,6 +53,8 @@ import dev.rhizome.node.work.Slot;
 import dev.rhizome.node.work.SlotPlan;
 import dev.rhizome.node.work.UnitBuffer;
 import org.eclipse.jgit.lib.PersonIdent;
+import dev.rhizome.node.disk.SpaceReserve;
+import dev.rhizome.protocol.WorkerFailures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -135,7 +137,8 @@ public final class NodeDaemon implements AutoCloseable {
             this.gate = new RunGate(prefs, new IdleSignals(), clock, hardware.cores(), () -> self[0].runningJobs(),
                     new DiskRoom(List.of(config.dataDir(), jobDirs), DiskRoom.MIN_FREE_BYTES));
             this.loop = new WorkLoop(identity, coordinator, (commit, peers) -> commits.fetch(commit, peers), evaluators,
-                    explorer, new ResultOutbox(layout.outbox()), new UnitBuffer(layout.buffer()), announcer, gate,
+                    explorer, new ResultOutbox(layout.outbox(),
+                            new SpaceReserve(layout.outbox().resolve(SpaceReserve.FILE_NAME), SpaceReserve.BYTES)), new UnitBuffer(layout.buffer()), announcer, gate,
                     new WorkLoop.Settings(config.direction(), config.maxUnits(), config.maxBackoff().toMillis(),
                             prefs.prefetch()), layout.logs(), clock, signed -> {
                         metrics.resultSigned(signed);
@@ -163,7 +166,8 @@ public final class NodeDaemon implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            housekeeping.scheduleWithFixedDelay(janitor::prune, 0, 5, TimeUnit.MINUTES);
+            housekeeping.scheduleWithFixedDelay(WorkerFailures.periodic(log, "the data janitor", janitor::prune), 0, 5,
+                    TimeUnit.MINUTES);
             log.info("slots: {}", slots.stream().map(s -> s.name() + " (" + s.hardwareClass() + ")").toList());
             try {
                 new NodeEndpoint(identity.publicId().toString(), config.host(), gossip.port(), ProcessHandle.current().pid())

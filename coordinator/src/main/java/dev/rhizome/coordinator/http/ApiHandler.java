@@ -221,6 +221,12 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 return refuse(request, new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE, Error.Code.UNAVAILABLE,
                         "the coordinator's disk is full: nothing was stored; send it again later"));
             }
+            if (StoreException.isUnavailable(e)) {
+                // The database is stopped, killed or restarting: the store has told the operator
+                // (once), and takes work again by itself when it is back.
+                return refuse(request, new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE, Error.Code.UNAVAILABLE,
+                        "the coordinator's database is unavailable; send it again later"));
+            }
             // An Error (a stack overflow, out of memory) is answered too: left to the worker, it
             // left the request unanswered and its connection held for good (nothing idles out while
             // a request is in progress).

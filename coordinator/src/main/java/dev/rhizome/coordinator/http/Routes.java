@@ -35,7 +35,8 @@ public final class Routes {
     /** The services behind the routes. */
     public record Services(SeedsAndDirections seedsAndDirections, ExperimentRegistry experiments,
             PaperRegistry papers, Dispatcher dispatcher, ResultIntake results, PeerDirectory peers, Views views,
-            DashboardView dashboard, OperatorActions operators, KeyBans bans) {
+            DashboardView dashboard, OperatorActions operators, KeyBans bans,
+            java.util.function.Supplier<Optional<String>> storeTrouble) {
     }
 
     // The query parameters of the list routes (docs/api.md "Paging").
@@ -47,9 +48,18 @@ public final class Routes {
     private Routes() {
     }
 
+    /** {@code ok}, or 503 naming what keeps the store from taking work (every write meanwhile gets the same 503). */
+    private static Reply health(Optional<String> trouble) {
+        if (trouble.isPresent()) {
+            throw new HttpError(io.netty.handler.codec.http.HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    dev.rhizome.proto.v1.Error.Code.UNAVAILABLE, "the store takes no work now: " + trouble.get());
+        }
+        return Reply.text("ok");
+    }
+
     static Router build(Services s, SignedRequests signed, CoordinatorMetrics metrics) {
         return new Router()
-                .page("/healthz", r -> Reply.text("ok"))
+                .page("/healthz", r -> health(s.storeTrouble().get()))
                 .page("/metrics", r -> Reply.text(metrics.scrape()))
                 .page("/", r -> DashboardAssets.page())
                 .page("/dashboard/app.js", r -> DashboardAssets.script())

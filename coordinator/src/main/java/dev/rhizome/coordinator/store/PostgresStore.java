@@ -42,8 +42,11 @@ public final class PostgresStore implements Store {
     private final List<Connection> all = new ArrayList<>();
     private volatile boolean closed;
     private final SeedCache seeds = new SeedCache();
+    /** The database out of reach (stopped, killed, restarting) or its disk full: told once, and once when over. */
+    private final StoreOutage outage;
 
     private PostgresStore(String jdbcUrl, Properties properties, int size) throws SQLException {
+        this.outage = new StoreOutage(org.slf4j.LoggerFactory.getLogger(PostgresStore.class), redact(jdbcUrl));
         this.jdbcUrl = jdbcUrl;
         this.properties = properties;
         this.pool = new ArrayBlockingQueue<>(size);
@@ -99,6 +102,9 @@ public final class PostgresStore implements Store {
         }
         props.setProperty("currentSchema", schema);
         props.setProperty("ApplicationName", "rhizome-coordinator");
+        // A database that is down answers a connection at once (refused); one whose host is gone
+        // would hold each request for the driver's default: bounded, so requests get their 503.
+        props.setProperty("connectTimeout", "5");
         String jdbc = "jdbc:postgresql://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "") + uri.getPath();
         try {
             try (Connection setup = DriverManager.getConnection(jdbc, props); Statement s = setup.createStatement()) {
@@ -138,6 +144,7 @@ public final class PostgresStore implements Store {
                 advisory(c, "SELECT pg_advisory_lock(" + LOCK_SPACE + ", ?)", key);
             } catch (SQLException e) {
                 healthy = false;
+                outage.failed(e);
                 throw new StoreException("database lock failed: " + e.getMessage(), e);
             }
             T value;
@@ -215,7 +222,12 @@ public final class PostgresStore implements Store {
                 c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
                 c.setReadOnly(true);
                 try {
-                    return work.run(new SqliteTransaction(c, Statements.uncached(c), seeds, OwnedReads.none(), true));
+                    T value = work.run(new SqliteTransaction(c, Statements.uncached(c), seeds, OwnedReads.none(), true));
+                    outage.succeeded();
+                    return value;
+                } catch (RuntimeException e) {
+                    outage.failed(e);
+                    throw e;
                 } finally {
                     c.rollback();
                     c.setReadOnly(false);
@@ -223,6 +235,7 @@ public final class PostgresStore implements Store {
                 }
             } catch (SQLException e) {
                 healthy = false;
+                outage.failed(e);
                 throw new StoreException("database read failed: " + e.getMessage(), e);
             } finally {
                 giveBack(c, healthy);
@@ -248,8 +261,10 @@ public final class PostgresStore implements Store {
             try {
                 T value = work.run(new SqliteTransaction(c, Statements.uncached(c), seeds, OwnedReads.none(), true));
                 c.commit();
+                outage.succeeded();
                 return value;
             } catch (SQLException | RuntimeException e) {
+                outage.failed(e);
                 boolean healthy = rollback(c);
                 if (healthy && Dialect.isRetryable(e) && attempt < MAX_ATTEMPTS) {
                     backoff(attempt);
@@ -262,16 +277,53 @@ public final class PostgresStore implements Store {
         }
     }
 
+    /**
+     * A connection from the pool; one the driver closed (its server went away) is replaced first,
+     * so the first requests after the database is back do not each fail on a dead connection.
+     */
     private Connection borrow() {
         if (closed) {
             throw new IllegalStateException("store is closed");
         }
+        Connection c;
         try {
-            return pool.take();
+            c = pool.take();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StoreException("interrupted waiting for a database connection", null);
         }
+        if (!isClosed(c)) {
+            return c;
+        }
+        try {
+            Connection fresh = connect();
+            swap(c, fresh);
+            return fresh;
+        } catch (SQLException e) {
+            pool.add(c);  // still closed: the next borrower tries again
+            outage.failed(e);
+            throw new StoreException("database unreachable: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isClosed(Connection c) {
+        try {
+            return c.isClosed();
+        } catch (SQLException e) {
+            return true;
+        }
+    }
+
+    private void swap(Connection old, Connection fresh) {
+        synchronized (all) {
+            all.remove(old);
+            all.add(fresh);
+        }
+    }
+
+    @Override
+    public java.util.Optional<String> trouble() {
+        return outage.now();
     }
 
     /** A connection that could not even roll back is replaced, so a restarted server is picked up again. */
@@ -286,12 +338,9 @@ public final class PostgresStore implements Store {
             try {
                 back = connect();
             } catch (SQLException e) {
-                back = c;  // try again on its next use; the next transaction reports the failure
+                back = c;  // closed: replaced on its next borrow, which reports the failure if it persists
             }
-            synchronized (all) {
-                all.remove(c);
-                all.add(back);
-            }
+            swap(c, back);
         }
         pool.add(back);
     }

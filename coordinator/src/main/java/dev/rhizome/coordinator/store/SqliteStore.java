@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import dev.rhizome.protocol.WorkerFailures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
@@ -46,8 +47,15 @@ public final class SqliteStore implements Store {
     private final Object lifecycle = new Object();
     private final CommitListener listener;
     private boolean closed;
-    /** Whether the last write failed for want of disk space: the operator is told once, and once when it is over. */
-    private boolean diskFull;
+    /** Why the committer stopped when nobody closed the store (it should never): every later write is refused. */
+    private volatile Throwable stopped;
+    /** Whether the group being run took in the close's STOP (committer thread only). */
+    private boolean stopAfterBatch;
+    /** A full disk: the operator is told once, and once when it is over. */
+    private final StoreOutage outage;
+    /** An afterCommit hook that threw: logged, and the kept reads forgotten. */
+    private final WorkerFailures hookFailures = new WorkerFailures(LOG, "a committed transaction's after-commit step");
+    private final WorkerFailures listenerFailures = new WorkerFailures(LOG, "the commit listener (metrics)");
     /** Read-only connections for {@link #inReadTransaction}, opened as needed, at most {@value #READERS}. */
     private final ReadConnections readers;
 
@@ -64,6 +72,7 @@ public final class SqliteStore implements Store {
         this.statements = new Statements.Cached(connection);
         this.listener = listener;
         this.readers = new ReadConnections(file, READERS);
+        this.outage = new StoreOutage(LOG, file.toString());
         this.committer = new Thread(this::commitLoop, "sqlite-committer");
         committer.setDaemon(true);
         committer.start();
@@ -119,6 +128,7 @@ public final class SqliteStore implements Store {
             if (closed) {
                 throw new IllegalStateException("store is closed");
             }
+            refuseIfStopped();
             queue.add(pending);
         }
         return pending.await();
@@ -165,16 +175,43 @@ public final class SqliteStore implements Store {
         }
     }
 
+    private void refuseIfStopped() {
+        Throwable why = stopped;
+        if (why != null) {
+            throw new StoreException("the store's committer stopped (" + why + "); restart the coordinator", why);
+        }
+    }
+
+    @Override
+    public java.util.Optional<String> trouble() {
+        Throwable why = stopped;
+        return why != null ? java.util.Optional.of(file + ": the committer stopped (" + why + ")") : outage.now();
+    }
+
     private void commitLoop() {
-        while (true) {
-            Pending<?> first;
-            try {
-                first = queue.take();
-            } catch (InterruptedException e) {
-                break;
+        try {
+            while (true) {
+                Pending<?> first;
+                try {
+                    first = queue.take();
+                } catch (InterruptedException e) {
+                    break;
+                }
+                if (first == Pending.STOP || runBatch(first)) {
+                    break;
+                }
             }
-            if (first == Pending.STOP || runBatch(first)) {
-                break;
+        } catch (Throwable t) {
+            // runBatch answers every failure of a transaction itself; whatever still reaches here
+            // (it should not) must not leave callers waiting for a thread that is gone. The
+            // process goes on serving reads, refuses writes with 503, and /healthz says why.
+            LOG.error("{}: the committer stopped; every write is refused until the coordinator restarts", file, t);
+            synchronized (lifecycle) {
+                stopped = t;
+                StoreException failure = new StoreException("the store's committer stopped (" + t + ")", t);
+                for (Pending<?> p; (p = queue.poll()) != null; ) {
+                    p.fail(failure);
+                }
             }
         }
         statements.close();
@@ -204,64 +241,94 @@ public final class SqliteStore implements Store {
         batch.add(first);
         List<Pending<?>> succeeded = new ArrayList<>();
         List<Runnable> afterCommit = new ArrayList<>();
-        boolean stop = false;
+        stopAfterBatch = false;
         try {
-            for (int next = 0; next < batch.size(); next++) {
-                Pending<?> p = batch.get(next);
-                current = new SqliteTransaction(connection, statements, seeds, owned);
-                savepoint("SAVEPOINT caller");
-                try {
-                    p.run(current);
-                    savepoint("RELEASE caller");
-                    current.released();
-                    succeeded.add(p);
-                    afterCommit.addAll(current.afterCommit());
-                } catch (RuntimeException | Error e) {
-                    noteDiskFull(e);
-                    savepoint("ROLLBACK TO caller");
-                    savepoint("RELEASE caller");
-                    p.fail(e);
-                }
-                if (next == batch.size() - 1 && !stop && batch.size() < MAX_BATCH) {
-                    queue.drainTo(batch, MAX_BATCH - batch.size());
-                    stop = batch.remove(Pending.STOP);
-                }
-            }
-            current = null;
-            connection.commit();
-        } catch (SQLException e) {
-            noteDiskFull(e);
+            runAndCommit(batch, succeeded, afterCommit);
+        } catch (SQLException | RuntimeException | Error e) {
+            // The group is rolled back and each caller is told; the committer takes the next group.
+            // An Error too (out of memory in a savepoint, a failed commit call): left to end this
+            // thread, it left every later caller waiting for good.
+            outage.failed(e);
             current = null;
             seeds.clear();
             owned.clear();
             rollback();
-            StoreException failure = new StoreException("database commit failed: " + e.getMessage(), e);
+            StoreException failure = e instanceof SQLException
+                    ? new StoreException("database commit failed: " + e.getMessage(), e)
+                    : new StoreException("database commit failed: " + e, e);
+            if (!(e instanceof SQLException) && !StoreException.isDiskFull(e)) {
+                LOG.error("{}: a group commit failed outside its transactions; its callers are refused", file, e);
+            }
             for (Pending<?> p : batch) {
                 p.fail(failure);  // no effect on those already failed
             }
-            return stop;
+            return stopAfterBatch;
         }
-        if (diskFull && !succeeded.isEmpty()) {
-            diskFull = false;
-            LOG.info("{}: commits go through again (the disk has room)", file);
+        if (!succeeded.isEmpty()) {
+            outage.succeeded();
         }
-        afterCommit.forEach(Runnable::run);
-        listener.committed(batch.size(), System.nanoTime() - start);
+        runAfterCommit(afterCommit);
+        try {
+            listener.committed(batch.size(), System.nanoTime() - start);
+            listenerFailures.succeeded();
+        } catch (Throwable t) {  // metrics only: the commit stands, its callers are answered
+            listenerFailures.failed(t);
+        }
         succeeded.forEach(Pending::complete);
-        return stop;
+        return stopAfterBatch;
     }
 
     /**
-     * Tells the operator once, naming the file, that the disk is full: every write fails until space
-     * is freed (each is answered 503 and logged as a refusal), and the committer takes them again
-     * by itself when there is room.
+     * Runs each committed transaction's after-commit steps (they put what it wrote into the kept
+     * reads). The commit stands whatever they do: one that throws is logged and, as the kept reads
+     * may now miss this commit's writes, they are all forgotten (read again from the database).
      */
-    private void noteDiskFull(Throwable failure) {
-        if (!diskFull && StoreException.isDiskFull(failure)) {
-            diskFull = true;
-            LOG.error("disk full: cannot write {} ({}); writes are refused (503) until space is freed on its disk",
-                    file, failure.getMessage());
+    private void runAfterCommit(List<Runnable> steps) {
+        Throwable failed = null;
+        for (Runnable step : steps) {
+            try {
+                step.run();
+            } catch (Throwable t) {
+                failed = t;
+            }
         }
+        if (failed != null) {
+            seeds.clear();
+            owned.clear();
+            hookFailures.failed(failed);
+        } else if (!steps.isEmpty()) {
+            hookFailures.succeeded();
+        }
+    }
+
+    /** Runs the batch, each caller in its own savepoint, taking in what arrives meanwhile; then commits. */
+    private void runAndCommit(List<Pending<?>> batch, List<Pending<?>> succeeded, List<Runnable> afterCommit)
+            throws SQLException {
+        boolean stop = false;  // the close's STOP was taken in: nothing more is drained
+        for (int next = 0; next < batch.size(); next++) {
+            Pending<?> p = batch.get(next);
+            current = new SqliteTransaction(connection, statements, seeds, owned);
+            savepoint("SAVEPOINT caller");
+            try {
+                p.run(current);
+                savepoint("RELEASE caller");
+                current.released();
+                succeeded.add(p);
+                afterCommit.addAll(current.afterCommit());
+            } catch (RuntimeException | Error e) {
+                outage.failed(e);
+                savepoint("ROLLBACK TO caller");
+                savepoint("RELEASE caller");
+                p.fail(e);
+            }
+            if (next == batch.size() - 1 && !stop && batch.size() < MAX_BATCH) {
+                queue.drainTo(batch, MAX_BATCH - batch.size());
+                stop = batch.remove(Pending.STOP);
+                stopAfterBatch |= stop;
+            }
+        }
+        current = null;
+        connection.commit();
     }
 
     /**

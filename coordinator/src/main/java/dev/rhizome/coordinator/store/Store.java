@@ -58,6 +58,15 @@ public interface Store extends AutoCloseable {
         return inTransaction(work);
     }
 
+    /**
+     * What keeps the store from taking work now, if anything: a full disk, a database out of reach,
+     * a committer that stopped. Reported by {@code /healthz} (503), so a supervisor or load balancer
+     * sees what every request meanwhile is told.
+     */
+    default java.util.Optional<String> trouble() {
+        return java.util.Optional.empty();
+    }
+
     @Override
     void close();
 

@@ -30,4 +30,21 @@ public final class StoreException extends RuntimeException {
         }
         return false;
     }
+
+    /**
+     * Whether {@code failure} (or a cause of it) is the database being out of reach: PostgreSQL
+     * stopped, killed or restarting (a connection refused or cut, SQLSTATE class 08; 57P01-57P03,
+     * the server shutting down or still starting). As with a full disk, nothing of the transaction
+     * was stored (or, for a commit cut in flight, it is stored and a retry is "already recorded"),
+     * and the same request succeeds once the database is back: "unavailable, retry".
+     */
+    public static boolean isUnavailable(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SQLException q && q.getSQLState() != null
+                    && (q.getSQLState().startsWith("08") || q.getSQLState().startsWith("57P0"))) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

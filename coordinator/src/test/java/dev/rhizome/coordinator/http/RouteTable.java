@@ -9,7 +9,7 @@ final class RouteTable {
     }
 
     static Set<String> paths(String method) {
-        return Routes.build(new Routes.Services(null, null, null, null, null, null, null, null, null, null),
+        return Routes.build(new Routes.Services(null, null, null, null, null, null, null, null, null, null, null),
                 new SignedRequests(new CoordinatorMetrics(), SignedRequests.Admission.ANYONE), new CoordinatorMetrics())
                 .paths(method);
     }

@@ -29,6 +29,21 @@ public final class LogCapture implements AutoCloseable {
                 .toList();
     }
 
+    /** Coordinator events at WARN or above that carry a stack trace, as "message: exception". */
+    public List<String> withStackTraces() {
+        List<ILoggingEvent> events;
+        synchronized (appender) {
+            events = List.copyOf(appender.list);
+        }
+        return events.stream()
+                .filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN))
+                .filter(e -> e.getLoggerName().startsWith("dev.rhizome.coordinator"))
+                .filter(e -> e.getThrowableProxy() != null)
+                .map(e -> e.getFormattedMessage() + ": " + e.getThrowableProxy().getClassName() + ": "
+                        + e.getThrowableProxy().getMessage())
+                .toList();
+    }
+
     public List<String> warningsMentioning(String text) {
         return warnings().stream().filter(m -> m.contains(text)).toList();
     }

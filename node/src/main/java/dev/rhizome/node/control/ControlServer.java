@@ -86,7 +86,7 @@ public final class ControlServer implements AutoCloseable {
         while (!closed) {
             try (SocketChannel client = server.accept()) {
                 handle(client);
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException | Error e) {  // one bad request must not end the control thread
                 if (!closed) {
                     log.warn("control connection: {}", e.toString());
                 }

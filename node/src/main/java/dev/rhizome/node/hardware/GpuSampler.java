@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
  * answer is skipped; a job that ran with no answered sample records none.
  */
 public final class GpuSampler {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GpuSampler.class);
     private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(5);
     private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "gpu-sampler");
@@ -66,9 +67,10 @@ public final class GpuSampler {
         Tally tally = new Tally();
         List<String> command = List.of("nvidia-smi", "--query-gpu=memory.used,utilization.gpu",
                 "--format=csv,noheader,nounits", "-i", Integer.toString(gpuIndex));
-        ScheduledFuture<?> task = TIMER.scheduleWithFixedDelay(() -> ChildCommand.output(command, TOOL_TIMEOUT)
+        ScheduledFuture<?> task = TIMER.scheduleWithFixedDelay(dev.rhizome.protocol.WorkerFailures.periodic(LOG,
+                        "the GPU sampler", () -> ChildCommand.output(command, TOOL_TIMEOUT)
                         .flatMap(GpuSampler::parse)
-                        .ifPresent(s -> tally.add(s.memoryMiB(), s.utilizationPercent())),
+                        .ifPresent(s -> tally.add(s.memoryMiB(), s.utilizationPercent()))),
                 0, period.toMillis(), TimeUnit.MILLISECONDS);
         return new Sampling(tally, task);
     }

@@ -61,7 +61,8 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
         // The idle timeout catches silence; this catches a peer that trickles bytes to dodge it.
         // With a fixed delay, not rate: an event loop that ran late does not run missed checks back to back.
         checkedAtNanos = System.nanoTime();
-        progressCheck = ctx.executor().scheduleWithFixedDelay(() -> checkProgress(ctx), idleMillis, idleMillis,
+        progressCheck = ctx.executor().scheduleWithFixedDelay(ConnectionCheck.guarded(ctx, "the progress check",
+                () -> checkProgress(ctx)), idleMillis, idleMillis,
                 TimeUnit.MILLISECONDS);
         ctx.fireChannelActive();
     }

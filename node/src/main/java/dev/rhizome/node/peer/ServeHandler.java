@@ -232,7 +232,8 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
         ChunkStreamer watched = streamer;
         String commit = bundle.tip();
         long every = slowReader.windowMs() / 4;
-        slowReaderCheck = ctx.executor().scheduleAtFixedRate(() -> checkReader(ctx, watched, commit), every, every,
+        slowReaderCheck = ctx.executor().scheduleAtFixedRate(ConnectionCheck.guarded(ctx, "the slow-reader check",
+                () -> checkReader(ctx, watched, commit)), every, every,
                 TimeUnit.MILLISECONDS);
         pump(ctx);
     }

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import java.io.IOException;
 import dev.rhizome.node.disk.DiskRoom;
+import dev.rhizome.node.disk.SpaceReserve;
 import dev.rhizome.protocol.files.DurableFiles;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -21,10 +22,11 @@ import org.slf4j.LoggerFactory;
  * to disk, before it is first sent, and removed only once acknowledged (or refused for good), so a
  * crash, a reboot or a coordinator outage never loses a finished run.
  *
- * <p>When the disk cannot take it (full, read-only), the result is not dropped: it is held in
- * memory, sent from there like any other, and written each time the outbox is read until the disk
- * takes it. Before, the write's exception ended the unit as failed and the finished run was lost.
- * Only a stop or crash before the result is written or acknowledged loses it then.
+ * <p>When the disk is full, the result goes into the space a {@link SpaceReserve} holds for it
+ * (made again once there is room). When even that is spent (or the disk is read-only), the result
+ * is not dropped: it is held in memory, sent from there like any other, and written each time the
+ * outbox is read until the disk takes it. Only a stop or crash before such a result is written or
+ * acknowledged loses it (a stop tries once more, and says so if it must leave it).
  */
 public final class ResultOutbox {
     private static final Logger log = LoggerFactory.getLogger(ResultOutbox.class);
@@ -33,9 +35,20 @@ public final class ResultOutbox {
     private final Path dir;
     /** Results the disk refused, by file name, until it takes them or they are acknowledged. */
     private final Map<String, SignedEnvelope> unwritten = new ConcurrentHashMap<>();
+    /** Space held on the outbox's disk for results a full disk would refuse; null: none. */
+    private final SpaceReserve reserve;
 
     public ResultOutbox(Path dir) throws IOException {
+        this(dir, null);
+    }
+
+    /** An outbox with {@code reserve} (on the same disk) kept for results a full disk would refuse. */
+    public ResultOutbox(Path dir, SpaceReserve reserve) throws IOException {
         this.dir = Files.createDirectories(dir);
+        this.reserve = reserve;
+        if (reserve != null) {
+            reserve.keep();
+        }
     }
 
     /**
@@ -45,7 +58,7 @@ public final class ResultOutbox {
     public Path put(String unitId, SignedEnvelope signedResult) {
         Path target = dir.resolve(safeName(unitId) + SUFFIX);
         try {
-            DurableFiles.replace(target, signedResult.toByteArray());
+            write(target, signedResult);
             unwritten.remove(target.getFileName().toString());
         } catch (IOException e) {
             unwritten.put(target.getFileName().toString(), signedResult);
@@ -54,6 +67,25 @@ public final class ResultOutbox {
                     DiskRoom.isFull(e) ? ": the disk is full" : "");
         }
         return target;
+    }
+
+    /** Writes a result durably; on a full disk, once more into the reserve's space. */
+    private void write(Path target, SignedEnvelope signedResult) throws IOException {
+        try {
+            DurableFiles.replace(target, signedResult.toByteArray());
+        } catch (IOException e) {
+            if (reserve == null || !DiskRoom.isFull(e) || !reserve.release()) {
+                throw e;
+            }
+            DurableFiles.replace(target, signedResult.toByteArray());
+            log.warn("the disk is full: result {} was written into the space reserved for it in {}; free space on "
+                    + "that disk (the reserve is made again once there is room)", target.getFileName(), dir);
+        }
+    }
+
+    /** Results held in memory only (the disk refused them): lost if the node stops now. */
+    public List<String> heldInMemory() {
+        return List.copyOf(unwritten.keySet());
     }
 
     /** Whether a result for this unit waits here (or was refused for good). */
@@ -92,12 +124,15 @@ public final class ResultOutbox {
     private void writeHeldResults() {
         for (Map.Entry<String, SignedEnvelope> held : unwritten.entrySet()) {
             try {
-                DurableFiles.replace(dir.resolve(held.getKey()), held.getValue().toByteArray());
+                write(dir.resolve(held.getKey()), held.getValue());
                 unwritten.remove(held.getKey(), held.getValue());
                 log.info("result {} held in memory is now kept in {}", held.getKey(), dir);
             } catch (IOException e) {
                 return;  // the disk is still full; said when it was first refused
             }
+        }
+        if (reserve != null) {
+            reserve.keep();  // made again once nothing waits for the disk and it has room
         }
     }
 

@@ -190,7 +190,7 @@ final class SlotWorker implements Runnable {
                                 slot.name(), line);
                     }
                 }
-            } catch (Exception e) {
+            } catch (Exception | Error e) {  // an Error too: it would end this slot's thread, silently
                 if (work.stopping()) {
                     // The stop interrupted the unit's setup (a checkout, a file write): that is the
                     // stop, not a failure, and a kill storm's log check counts every ERROR.

@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import dev.rhizome.protocol.WorkerFailures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -137,7 +138,9 @@ public final class WorkLoop implements Runnable {
 
     @Override
     public void run() {
-        reporter.scheduleWithFixedDelay(this::deliverAndAnnounce, 0, REPORT_PERIOD_MS, TimeUnit.MILLISECONDS);
+        // Guarded: a periodic task that throws is never run again, and the outbox would wait for good.
+        reporter.scheduleWithFixedDelay(WorkerFailures.periodic(log, "the result reporter", this::deliverAndAnnounce),
+                0, REPORT_PERIOD_MS, TimeUnit.MILLISECONDS);
         for (SlotWorker w : workers) {
             Thread t = new Thread(w, "slot-" + w.slot().name());
             threads.add(t);
@@ -155,11 +158,16 @@ public final class WorkLoop implements Runnable {
         prefetcher.shutdownNow();
         try {
             reporter.awaitTermination(10, TimeUnit.SECONDS);
-            deliverPending();
+            deliverPending();  // writes what the disk refused so far, if it takes it now
         } catch (IOException e) {
             log.warn("results left in the outbox for next start: {}", e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        List<String> lost = outbox.heldInMemory();
+        if (!lost.isEmpty()) {
+            log.error("stopping with {} results neither written (the disk refused them) nor acknowledged: {} are lost "
+                    + "and their units will be issued again", lost.size(), lost);
         }
     }
 

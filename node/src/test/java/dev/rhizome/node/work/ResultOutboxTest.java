@@ -9,6 +9,7 @@ import dev.rhizome.protocol.identity.Identity;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.rhizome.node.disk.SpaceReserve;
 import dev.rhizome.protocol.files.SmallDisk;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,6 +75,36 @@ class ResultOutboxTest {
             outbox.remove(outbox.pending().get(0));
             assertThat(outbox.pending()).isEmpty();
             assertThat(outbox.holds("u-1")).isFalse();
+        }
+    }
+
+    /**
+     * A result the full disk refused was held in memory only, and lost if the node stopped before
+     * the disk took it: now it goes into the space the reserve held, and a restarted node has it.
+     */
+    @Test
+    void aResultTheFullDiskRefusesGoesIntoTheReserveAndSurvivesARestart() throws Exception {
+        try (SmallDisk disk = SmallDisk.mount(4)) {
+            Path dir = disk.root().resolve("outbox");
+            Path reserveFile = dir.resolve(SpaceReserve.FILE_NAME);
+            ResultOutbox outbox = new ResultOutbox(dir, new SpaceReserve(reserveFile, SpaceReserve.BYTES));
+            assertThat(reserveFile).hasSize(SpaceReserve.BYTES);
+            disk.fill();
+            outbox.put("u-1", result("u-1"));
+            assertThat(outbox.heldInMemory()).isEmpty();
+            assertThat(new ResultOutbox(dir).pending()).as("what a restarted node finds")
+                    .extracting(ResultOutbox.Pending::envelope).containsExactly(result("u-1"));
+
+            disk.fill();  // the reserve is spent too: held in memory, as before
+            outbox.put("u-2", result("u-2"));
+            assertThat(outbox.heldInMemory()).containsExactly("u-2.result");
+            assertThat(reserveFile).doesNotExist();
+
+            disk.free();
+            assertThat(outbox.pending()).extracting(ResultOutbox.Pending::envelope)
+                    .containsExactlyInAnyOrder(result("u-1"), result("u-2"));
+            assertThat(outbox.heldInMemory()).isEmpty();
+            assertThat(reserveFile).as("made again once there is room").hasSize(SpaceReserve.BYTES);
         }
     }
 

@@ -24,6 +24,11 @@ final class CoreThread implements AutoCloseable {
     private final LongSupplier clock;
     private ScheduledFuture<?> wakeup;     // core thread only
     private long wakeupAtMs = Long.MAX_VALUE;
+    /** The core's wakeups that threw; core thread only, but WorkerFailures is safe anywhere. */
+    private final dev.rhizome.protocol.WorkerFailures tickFailures =
+            new dev.rhizome.protocol.WorkerFailures(log, "the gossip core's wakeup");
+    /** How soon a wakeup that threw (and so asked for no next one) runs again. */
+    static final long RETRY_MS = 1_000;
 
     CoreThread(String name, LongSupplier clock) {
         this.executor = Executors.newSingleThreadScheduledExecutor(daemon(name));
@@ -40,7 +45,7 @@ final class CoreThread implements AutoCloseable {
             executor.execute(() -> {
                 try {
                     task.run();
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {  // an Error too: the executor would swallow it unlogged
                     log.error("gossip core step failed", e);
                 }
             });
@@ -72,8 +77,14 @@ final class CoreThread implements AutoCloseable {
                 wakeupAtMs = Long.MAX_VALUE;
                 try {
                     tick.run();
-                } catch (RuntimeException e) {
-                    log.error("gossip wakeup failed", e);
+                    tickFailures.succeeded();
+                } catch (RuntimeException | Error e) {
+                    tickFailures.failed(e);
+                    // A step that threw asked for no next wakeup: without one the core would never
+                    // tick again (no keepalives, no retries, no expiries) until some peer spoke.
+                    if (wakeupAtMs == Long.MAX_VALUE) {
+                        wakeAt(nowMs() + RETRY_MS, tick);
+                    }
                 }
             }, Math.max(0, atMs - nowMs()), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
@@ -83,13 +94,8 @@ final class CoreThread implements AutoCloseable {
 
     /** Runs {@code task} every {@code periodMs}: only for a protocol that never asks for its wakeups. */
     void every(long periodMs, Runnable task) {
-        executor.scheduleWithFixedDelay(() -> {
-            try {
-                task.run();
-            } catch (RuntimeException e) {
-                log.error("gossip tick failed", e);
-            }
-        }, periodMs, periodMs, TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(dev.rhizome.protocol.WorkerFailures.periodic(log, "the gossip tick", task),
+                periodMs, periodMs, TimeUnit.MILLISECONDS);
     }
 
     @Override

@@ -184,12 +184,12 @@ public final class GossipService implements AutoCloseable {
         apply(protocol.start(remembered, nowMs()));
         StarvationProbe probe = new StarvationProbe(System.nanoTime());
         // On a thread of its own: a backlog on the core thread (a peer's flood) is not starvation, and must excuse no staller.
-        probeTimer.scheduleWithFixedDelay(() -> {
+        probeTimer.scheduleWithFixedDelay(dev.rhizome.protocol.WorkerFailures.periodic(log, "the starvation probe", () -> {
             long late = probe.lateMs(System.nanoTime());
             if (late > 0) {
                 core.post(() -> apply(protocol.onStarved(late, nowMs())));
             }
-        }, StarvationProbe.PERIOD_MS, StarvationProbe.PERIOD_MS, TimeUnit.MILLISECONDS);
+        }), StarvationProbe.PERIOD_MS, StarvationProbe.PERIOD_MS, TimeUnit.MILLISECONDS);
         if (!asksForWakeups) {
             long[] signedAt = {now};
             core.every(settings.tick().toMillis(), () -> {

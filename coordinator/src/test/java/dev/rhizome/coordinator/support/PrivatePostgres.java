@@ -1,0 +1,172 @@
+package dev.rhizome.coordinator.support;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A PostgreSQL server of the test's own, on a free port and a temporary directory, that the test
+ * may kill with SIGKILL (the postmaster and every backend, as a crash would) and start again on the
+ * same data: never the shared server others' tests use. Needs root (the server runs as the
+ * {@code postgres} user, which it insists on) and the server's binaries; skipped with the reason
+ * where either is missing (CI is root with PostgreSQL installed).
+ */
+public final class PrivatePostgres implements AutoCloseable {
+    private static final Path VERSIONS = Path.of("/usr/lib/postgresql");
+
+    private final Path bin;
+    private final Path data;
+    private final int port;
+    private Process server;
+    private boolean running;  // the pid file outlives a kill: a stale pid must never be signalled
+
+    private PrivatePostgres(Path bin, Path data, int port) {
+        this.bin = bin;
+        this.data = data;
+        this.port = port;
+    }
+
+    public static PrivatePostgres start() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "a private PostgreSQL needs root (it runs as postgres)");
+        Path bin = binaries();
+        assumeTrue(bin != null, "no PostgreSQL server binaries under " + VERSIONS);
+        Path data = Files.createTempDirectory("rhizome-pg-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        UserPrincipalLookupService users = data.getFileSystem().getUserPrincipalLookupService();
+        Files.setOwner(data, users.lookupPrincipalByName("postgres"));
+        PrivatePostgres pg = new PrivatePostgres(bin, data, freePort());
+        try {
+            pg.run(List.of(bin.resolve("initdb").toString(), "-D", data.resolve("cluster").toString(), "-U", "postgres",
+                    "--auth=trust", "-E", "UTF8", "--no-sync"));
+            pg.startServer();
+        } catch (Exception | Error e) {
+            pg.close();
+            throw e;
+        }
+        return pg;
+    }
+
+    /** The store address of the server's own database. */
+    public String address() {
+        return "postgresql://postgres@127.0.0.1:" + port + "/postgres";
+    }
+
+    public Connection connect() throws SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "");
+    }
+
+    /** SIGKILL to the postmaster and every process under it, as a crash of the machine's database would. */
+    public void kill() throws Exception {
+        List<ProcessHandle> all = new ArrayList<>();
+        ProcessHandle.of(postmasterPid()).ifPresent(p -> {
+            all.add(p);
+            p.descendants().forEach(all::add);
+        });
+        running = false;
+        all.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle p : all) {
+            p.onExit().get(30, TimeUnit.SECONDS);
+        }
+        server.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** Starts the server again on the same data (it recovers from its write-ahead log). */
+    public void restart() throws Exception {
+        startServer();
+    }
+
+    private void startServer() throws Exception {
+        server = new ProcessBuilder(asPostgres(List.of(bin.resolve("postgres").toString(), "-D",
+                data.resolve("cluster").toString(), "-p", Integer.toString(port), "-k", data.toString(),
+                "-c", "listen_addresses=127.0.0.1", "-c", "shared_buffers=16MB", "-c", "max_connections=50")))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolve("server.log").toFile()))
+                .start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            try (Connection c = connect()) {
+                running = true;
+                return;
+            } catch (SQLException notYet) {
+                if (!server.isAlive() || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("private PostgreSQL did not start: " + log(), notYet);
+                }
+                Thread.sleep(100);  // polling a server's start, not timing the code under test
+            }
+        }
+    }
+
+    private long postmasterPid() throws IOException {
+        return Long.parseLong(Files.readAllLines(data.resolve("cluster").resolve("postmaster.pid")).get(0).trim());
+    }
+
+    private void run(List<String> command) throws Exception {
+        Process p = new ProcessBuilder(asPostgres(command)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolve("setup.log").toFile())).start();
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IllegalStateException(command.get(0) + " failed: " + Files.readString(data.resolve("setup.log")));
+        }
+    }
+
+    private static List<String> asPostgres(List<String> command) {
+        List<String> all = new ArrayList<>(List.of("runuser", "-u", "postgres", "--"));
+        all.addAll(command);
+        return all;
+    }
+
+    private String log() {
+        try {
+            return Files.readString(data.resolve("server.log"));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    private static Path binaries() throws IOException {
+        if (!Files.isDirectory(VERSIONS)) {
+            return null;
+        }
+        try (Stream<Path> versions = Files.list(VERSIONS)) {
+            return versions.map(v -> v.resolve("bin"))
+                    .filter(b -> Files.isExecutable(b.resolve("postgres")) && Files.isExecutable(b.resolve("initdb")))
+                    .max(Comparator.comparing(b -> b.getParent().getFileName().toString()))
+                    .orElse(null);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            if (running) {
+                kill();
+            } else if (server != null) {
+                server.destroyForcibly();
+            }
+        } finally {
+            try (Stream<Path> walk = Files.walk(data)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}
