@@ -264,7 +264,15 @@ left="$(find "$DIR/tmp" -mindepth 1 -maxdepth 1 ! -name 'sqlite-*libsqlitejdbc.s
 log "left in the temporary directory after every process stopped: ${left:-nothing}"
 du -sh "$DIR/tmp" >&2
 [ -z "$left" ] || fail "temporary files left behind: $left"
-orphans="$(ps -eo pid=,comm=,args= | grep -F -- "$DIR" | awk '$2 != "bash" && $2 != "grep" && $2 != "ps"' | cut -c1-140)"
+# the storm's own ancestors (a `timeout` or `nice` it was started under) name the directory too
+ancestors=" "
+p=$$
+while [ -n "$p" ] && [ "$p" -gt 1 ]; do
+  ancestors="$ancestors$p "
+  p="$(ps -o ppid= -p "$p" | tr -d ' ')"
+done
+orphans="$(ps -eo pid=,comm=,args= | grep -F -- "$DIR" \
+  | awk -v anc="$ancestors" '$2 != "bash" && $2 != "grep" && $2 != "ps" && index(anc, " " $1 " ") == 0' | cut -c1-140)"
 [ -z "$orphans" ] || fail "processes outlived the storm: $(echo "$orphans" | tr '\n' ';')"
 
 # what the logs say: errors, warnings and stack traces, by kind
