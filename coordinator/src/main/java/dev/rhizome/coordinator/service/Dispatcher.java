@@ -26,6 +26,8 @@ import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.PublicId;
 import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.DirectionLoad;
 import java.util.HashMap;
@@ -43,6 +45,7 @@ import org.slf4j.LoggerFactory;
  * be renewed a bounded number of times, so no key can take all the work or keep it forever.
  */
 public final class Dispatcher {
+    private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
     private static final int FIRST_CLAIM_PAGE = 1;
     /**
@@ -209,7 +212,14 @@ public final class Dispatcher {
         ExploreDone done = request.record();
         long now = clock.millis();
         RequestRules.commits("commits", done.getCommitsList());
-        return store.inTransaction(tx -> {
+        boolean unexplored = !done.getReason().isBlank();
+        if (unexplored && done.getCommitsCount() > 0) {
+            throw Rejection.badRequest("an exploration closed with a reason (not explored) names no commits; got "
+                    + done.getCommitsCount());
+        }
+        boolean[] closedNow = {false};
+        Ack closed = store.inTransaction(tx -> {
+            closedNow[0] = false; // a transaction may run again
             UnitRecord unit = tx.unit(done.getWorkUnitId())
                     .orElseThrow(() -> Rejection.notFound("unknown work unit " + done.getWorkUnitId()));
             if (unit.kind() != WorkUnit.Kind.EXPLORE) {
@@ -225,8 +235,17 @@ public final class Dispatcher {
             }
             ReplayWindow.check("time_ms", done.getTimeMs(), now);
             tx.updateUnit(unit.doneBy(done.getNode()));
-            return ack(unit.id(), "exploration closed with " + done.getCommitsCount() + " commit(s)");
+            closedNow[0] = true;
+            return ack(unit.id(), unexplored ? "exploration closed unexplored; the direction's next claim makes a new one"
+                    : "exploration closed with " + done.getCommitsCount() + " commit(s)");
         });
+        if (unexplored && closedNow[0]) {
+            // One node that cannot reach a base is its own trouble; many saying so of one direction
+            // mean nobody serves its frontier any more, which only an operator can mend.
+            log.info("exploration {} closed unexplored by {}: {}", done.getWorkUnitId(),
+                    PublicId.hex(done.getNode()), done.getReason());
+        }
+        return closed;
     }
 
     /**

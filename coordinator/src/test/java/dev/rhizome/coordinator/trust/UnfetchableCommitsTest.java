@@ -13,6 +13,7 @@ import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.proto.v1.ExperimentReport;
+import dev.rhizome.proto.v1.ExploreDone;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Volunteer;
 import dev.rhizome.proto.v1.VolunteerList;
@@ -264,8 +265,41 @@ class UnfetchableCommitsTest {
         assertThat(h.unit(again.getId()).getGivenUp()).isEmpty();
     }
 
+    /**
+     * A node that cannot fetch an exploration's base gives the unit back at once, saying why: the
+     * direction's exploration place it held is free for another node now, not at the lease's end.
+     */
+    @Test
+    void anExplorationGivenBackUnexploredFreesItsPlaceAtOnce() {
+        measureBase();
+        Identity stuck = Identity.generate();
+        List<WorkUnit> held = new ArrayList<>();
+        for (int i = 0; i < ClaimPolicy.EXPLORER_EXPLORATIONS; i++) {
+            held.add(explore(i == 0 ? stuck : Identity.generate()).getUnit());
+        }
+        assertThat(explore(Identity.generate()).hasUnit()).as("every exploration place is held").isFalse();
+        WorkUnit unit = held.get(0);
+        ExploreDone.Builder giveBack = ExploreDone.newBuilder().setWorkUnitId(unit.getId())
+                .setNode(stuck.publicId().toByteString()).setReason("cannot fetch base commit " + unit.getCommit()
+                        + ": 127.0.0.1:1 refused").setTimeMs(h.clock.millis());
+
+        ApiClient.Response both = h.api.signAndPost("/v1/explore-done", stuck,
+                giveBack.clone().addCommits(Fixtures.commit()).build());
+        assertThat(both.status()).isEqualTo(400);
+        assertThat(both.error().getMessage()).contains("names no commits");
+        assertThat(h.unit(unit.getId()).getState()).isEqualTo(UnitStatus.State.LEASED);
+
+        assertThat(h.api.signAndPost("/v1/explore-done", stuck, giveBack.build()).ack().getMessage())
+                .contains("closed unexplored");
+        assertThat(h.unit(unit.getId()).getState()).isEqualTo(UnitStatus.State.DONE);
+        assertThat(explore(Identity.generate()).hasUnit()).as("the place given back is taken at once").isTrue();
+    }
+
     private ClaimResponse explore() {
-        Identity explorer = Identity.generate();
+        return explore(Identity.generate());
+    }
+
+    private ClaimResponse explore(Identity explorer) {
         ClaimRequest claim = ClaimRequest.newBuilder().setNode(explorer.publicId().toByteString())
                 .setHardwareClass("cpu:x86_64").addKinds(WorkUnit.Kind.EXPLORE).setBuiltinExplorer(true)
                 .setDirection(DIRECTION).setTimeMs(h.clock.millis()).setNonce(Fixtures.nonce()).build();

@@ -2,8 +2,10 @@ package dev.rhizome.node.work;
 
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.node.hardware.GpuSampler;
+import dev.rhizome.node.job.JobText;
 import dev.rhizome.node.peer.FetchException;
 import dev.rhizome.proto.v1.Result;
+import dev.rhizome.protocol.CommitId;
 import dev.rhizome.proto.v1.WorkUnit;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -54,6 +56,9 @@ final class SlotWorker implements Runnable {
         /** Does an EXPLORE unit. */
         void explore(WorkUnit unit) throws Exception;
 
+        /** Gives an EXPLORE unit back unexplored, saying why (its base commit could not be fetched). */
+        void closeUnexplored(WorkUnit unit, String reason) throws CoordinatorException;
+
         /** Why jobs may not start now, or empty. */
         Optional<String> gateClosed();
 
@@ -65,6 +70,9 @@ final class SlotWorker implements Runnable {
     /** A buffered unit: claimed, and its commit fetched unless that failed. */
     private record Buffered(WorkUnit unit, boolean fetched) {
     }
+
+    static final Duration EXPLORATION_HOLD_MIN = Duration.ofMinutes(1);
+    static final Duration EXPLORATION_HOLD_MAX = Duration.ofMinutes(30);
 
     private final Slot slot;
     private final Evaluator evaluator;
@@ -87,6 +95,10 @@ final class SlotWorker implements Runnable {
     private volatile long prefetchedRuns;
     private volatile java.util.concurrent.CountDownLatch jobEnded = new java.util.concurrent.CountDownLatch(0);
     private volatile long longestPrefetchMs;
+    /** After an exploration whose base could not be fetched, none is asked for until then. */
+    private volatile long exploreAfterMs;
+    /** How long the next such hold lasts: doubled by each, from a minute to half an hour; a fetched base resets it. */
+    private long explorationHoldMs = EXPLORATION_HOLD_MIN.toMillis();
 
     SlotWorker(Slot slot, Evaluator evaluator, Work work, boolean mayExplore, boolean prefetch, UnitBuffer buffer,
             RuntimeEstimates estimates, ExecutorService prefetcher, Path logRoot, Clock clock) {
@@ -205,21 +217,37 @@ final class SlotWorker implements Runnable {
     }
 
     /**
-     * Fetches the unit's commit; when no peer serves it, an EVALUATE unit is reported UNFETCHABLE
-     * at once rather than left to expire, so the coordinator counts the attempt and reissues or
-     * gives the unit up. Returns whether the commit is now held.
+     * Fetches the unit's commit; when no peer serves it, the unit is handed back at once rather
+     * than left to expire: an EVALUATE unit is reported UNFETCHABLE (the coordinator counts the
+     * attempt and reissues or gives the unit up), an EXPLORE unit is closed unexplored (it held one
+     * of its direction's few exploration places) and this slot explores nothing for a while, since
+     * the next exploration of that direction would start from the same commit. Returns whether the
+     * commit is now held.
      */
     private boolean fetchOrReport(WorkUnit unit) throws Exception {
         try {
             work.fetch(unit);
+            if (unit.getKind() == WorkUnit.Kind.EXPLORE) {
+                explorationHoldMs = EXPLORATION_HOLD_MIN.toMillis();
+            }
             return true;
         } catch (FetchException e) {
-            if (unit.getKind() != WorkUnit.Kind.EVALUATE) {
-                throw e;
+            // handed back either way: a restart must not resume it (the storm caught one run twice,
+            // refused the second time)
+            if (unit.getKind() == WorkUnit.Kind.EVALUATE) {
+                work.report(slot, evaluator.unfetchable(unit, e));
+                buffer.clear(slot.name());
+                return false;
             }
-            work.report(slot, evaluator.unfetchable(unit, e));
-            // reported: a restart must not resume it (the storm caught one run twice, refused the second time)
+            Duration hold = Duration.ofMillis(explorationHoldMs);
+            explorationHoldMs = Math.min(2 * explorationHoldMs, EXPLORATION_HOLD_MAX.toMillis());
+            log.warn("{}: cannot fetch {}, the base of exploration unit {} ({}); giving the unit back unexplored, "
+                    + "and exploring nothing for {} s", slot.name(), CommitId.abbreviate(unit.getCommit()), unit.getId(),
+                    e.getMessage(), hold.toSeconds());
+            exploreAfterMs = clock.millis() + hold.toMillis();
             buffer.clear(slot.name());
+            work.closeUnexplored(unit, JobText.printable("cannot fetch base commit " + unit.getCommit() + ": "
+                    + e.getMessage(), Evaluator.MAX_REASON_CHARS));
             return false;
         }
     }
@@ -232,7 +260,7 @@ final class SlotWorker implements Runnable {
             return buffered;
         }
         state = "claiming";
-        WorkUnit unit = work.claim(slot, mayExplore);
+        WorkUnit unit = work.claim(slot, mayExplore && clock.millis() >= exploreAfterMs);
         if (unit == null) {
             return null;
         }

@@ -310,6 +310,12 @@ public final class WorkLoop implements Runnable {
         }
 
         @Override
+        public void closeUnexplored(WorkUnit unit, String reason) throws CoordinatorException {
+            coordinator.exploreDone(ExploreDone.newBuilder().setWorkUnitId(unit.getId())
+                    .setNode(identity.publicId().toByteString()).setReason(reason).setTimeMs(clock.millis()).build());
+        }
+
+        @Override
         public Optional<String> gateClosed() {
             return gate.closedBecause();
         }

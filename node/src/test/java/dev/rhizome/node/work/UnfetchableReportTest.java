@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -35,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A slot that claims an evaluation whose commit no peer serves reports it UNFETCHABLE at once,
- * naming the peers it tried, instead of holding the lease until it runs out. The fetch is real:
+ * naming the peers it tried, instead of holding the lease until it runs out; one that claims an
+ * exploration whose base no peer serves gives it back. The fetch is real:
  * JGit repository, bundle fetcher, and a peer address on loopback where nobody listens.
  */
 class UnfetchableReportTest {
@@ -62,38 +64,16 @@ class UnfetchableReportTest {
 
     @Test
     void anEvaluationWhoseCommitNoPeerServesIsReportedUnfetchable() throws Exception {
-        int deadPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            deadPort = s.getLocalPort();  // closed again: connections to it are refused
-        }
-        PeerEndpoint peer = PeerEndpoint.newBuilder().setNode(Identity.generate().publicId().toByteString())
-                .setHost("127.0.0.1").setPort(deadPort).build();
+        int deadPort = deadPort();
         String commit = "ab".repeat(20);
         WorkUnit unit = WorkUnit.newBuilder().setId("unit-1").setKind(WorkUnit.Kind.EVALUATE).setSeed("tiny-lm")
                 .setDirection("lr").setCommit(commit).setParent("cd".repeat(20)).setSeedCommit("cd".repeat(20))
-                .setProposer(ByteString.copyFromUtf8("proposer")).setRandomSeed(42).addPeers(peer)
+                .setProposer(ByteString.copyFromUtf8("proposer")).setRandomSeed(42).addPeers(deadPeer(deadPort))
                 .setLeaseDeadlineMs(Long.MAX_VALUE)
                 .setManifest(Manifest.newBuilder().setTimeoutSeconds(60)
                         .setMetric(MetricSpec.newBuilder().setName("val_bpb")))
                 .build();
-        // Nobody answers at the coordinator's address either, so only the unit's peer is asked, every round.
-        CommitFetcher fetcher = new CommitFetcher((c, hints) -> bundles.fetch(c, hints, dev.rhizome.node.peer.TransferProgress.NONE),
-                new CoordinatorClient("http://127.0.0.1:" + deadPort, runner), 1);
-        Evaluator evaluator = new Evaluator(runner, repo, fetcher, new JobRunner(new PlainLauncher()),
-                new PlainLauncher(), "cpu-test", dir.resolve("work"), dir.resolve("logs"), Clock.systemUTC());
-        OneUnit work = new OneUnit(unit, fetcher);
-        SlotWorker worker = new SlotWorker(new Slot("cpu0", "cpu-test", Optional.empty()), evaluator, work, false,
-                false, new UnitBuffer(dir.resolve("buffer")), new RuntimeEstimates(), prefetcher, dir.resolve("logs"),
-                Clock.systemUTC());
-        Thread thread = new Thread(worker, "slot");
-        thread.start();
-        try {
-            await().atMost(Duration.ofSeconds(30)).until(() -> !work.reports.isEmpty());
-        } finally {
-            work.stop.set(true);
-            thread.interrupt();
-            thread.join(10_000);
-        }
+        OneUnit work = runSlot(unit, deadPort, false, w -> !w.reports.isEmpty());
         assertThat(work.reports).hasSize(1);
         Result r = work.reports.get(0);
         assertThat(r.getStatus()).isEqualTo(Result.Status.UNFETCHABLE);
@@ -109,9 +89,73 @@ class UnfetchableReportTest {
         assertThat(new UnitBuffer(dir.resolve("buffer")).get("cpu0")).isEmpty();
     }
 
+    /**
+     * An exploration whose base no peer serves used to fail the slot (an ERROR with a trace) and
+     * hold one of its direction's few exploration places until the lease ran out. It is given back
+     * at once, saying why, and the slot asks for no exploration for a while (the next one of that
+     * direction would start from the same commit) while it still takes evaluations.
+     */
+    @Test
+    void anExplorationWhoseBaseNoPeerServesIsGivenBackAndTheSlotStopsAskingToExplore() throws Exception {
+        int deadPort = deadPort();
+        String base = "ef".repeat(20);
+        WorkUnit unit = WorkUnit.newBuilder().setId("explore-1").setKind(WorkUnit.Kind.EXPLORE).setSeed("tiny-lm")
+                .setDirection("lr").setCommit(base).setSeedCommit(base).setRandomSeed(7).addPeers(deadPeer(deadPort))
+                .setLeaseDeadlineMs(Long.MAX_VALUE).build();
+        OneUnit work = runSlot(unit, deadPort, true, w -> !w.closedUnexplored.isEmpty() && w.claims.size() >= 3);
+        assertThat(work.closedUnexplored).hasSize(1);
+        assertThat(work.closedUnexplored.get(0).getKey()).isEqualTo("explore-1");
+        assertThat(work.closedUnexplored.get(0).getValue()).contains(base).contains("127.0.0.1:" + deadPort);
+        assertThat(work.reports).isEmpty();
+        assertThat(work.explored).isZero();
+        // the first claim might explore; every claim after the failed base asks for evaluations only
+        assertThat(work.claims.get(0)).isTrue();
+        assertThat(work.claims.subList(1, work.claims.size())).containsOnly(false);
+        assertThat(new UnitBuffer(dir.resolve("buffer")).get("cpu0")).isEmpty();
+    }
+
+    private static int deadPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();  // closed again: connections to it are refused
+        }
+    }
+
+    private static PeerEndpoint deadPeer(int port) {
+        return PeerEndpoint.newBuilder().setNode(Identity.generate().publicId().toByteString()).setHost("127.0.0.1")
+                .setPort(port).build();
+    }
+
+    /** Runs a real slot on the one unit until {@code done} holds of what it did, then stops it. */
+    private OneUnit runSlot(WorkUnit unit, int deadPort, boolean mayExplore, java.util.function.Predicate<OneUnit> done)
+            throws Exception {
+        // Nobody answers at the coordinator's address either, so only the unit's peer is asked, every round.
+        CommitFetcher fetcher = new CommitFetcher((c, hints) -> bundles.fetch(c, hints, dev.rhizome.node.peer.TransferProgress.NONE),
+                new CoordinatorClient("http://127.0.0.1:" + deadPort, runner), 1);
+        Evaluator evaluator = new Evaluator(runner, repo, fetcher, new JobRunner(new PlainLauncher()),
+                new PlainLauncher(), "cpu-test", dir.resolve("work"), dir.resolve("logs"), Clock.systemUTC());
+        OneUnit work = new OneUnit(unit, fetcher);
+        SlotWorker worker = new SlotWorker(new Slot("cpu0", "cpu-test", Optional.empty()), evaluator, work, mayExplore,
+                false, new UnitBuffer(dir.resolve("buffer")), new RuntimeEstimates(), prefetcher, dir.resolve("logs"),
+                Clock.systemUTC());
+        Thread thread = new Thread(worker, "slot");
+        thread.start();
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> done.test(work));
+        } finally {
+            work.stop.set(true);
+            thread.interrupt();
+            thread.join(10_000);
+        }
+        return work;
+    }
+
     /** Hands out one unit, fetches through the real fetch path, and keeps what the slot reports. */
     private static final class OneUnit implements SlotWorker.Work {
         final List<Result> reports = new CopyOnWriteArrayList<>();
+        final List<Map.Entry<String, String>> closedUnexplored = new CopyOnWriteArrayList<>();
+        /** Each claim's {@code mayExplore}. */
+        final List<Boolean> claims = new CopyOnWriteArrayList<>();
+        volatile int explored;
         final AtomicBoolean stop = new AtomicBoolean();
         private final AtomicBoolean handedOut = new AtomicBoolean();
         private final WorkUnit unit;
@@ -124,6 +168,7 @@ class UnfetchableReportTest {
 
         @Override
         public WorkUnit claim(Slot slot, boolean mayExplore) {
+            claims.add(mayExplore);
             return handedOut.getAndSet(true) ? null : unit;
         }
 
@@ -144,7 +189,12 @@ class UnfetchableReportTest {
 
         @Override
         public void explore(WorkUnit u) {
-            throw new AssertionError("no exploration here");
+            explored++;
+        }
+
+        @Override
+        public void closeUnexplored(WorkUnit u, String reason) {
+            closedUnexplored.add(Map.entry(u.getId(), reason));
         }
 
         @Override
