@@ -13,12 +13,13 @@ import java.util.OptionalLong;
  * in its user namespace and, above it, for the uid on the host (the node user's own when the node
  * is not root), but it queues the standard (non-real-time) signals sent by {@code kill}, by the
  * kernel, or by a thread to itself with a non-negative {@code si_code} past any limit: one of each
- * signal per process (shared) and per thread (private). A job of 64 tasks blocking them held 3,000
+ * signal per process (shared) and per thread (private). A job of 53 tasks blocking them held 2,550
  * under its RLIMIT_SIGPENDING of 1,024; one of 4,096 tasks can hold some 230,000, past the host
  * uid's own limit (96,362 on the development machine), and while it does, every real-time signal
  * and POSIX timer of that uid's other processes is refused. The node reads the job's count (the
  * {@code SigQ} line of a process inside its user namespace: all the job's processes share it, and
- * a job cannot make another, {@code --disable-userns}) once a second and stops the job past
+ * a job cannot make another, {@code --disable-userns}) at each of the runner's looks (every 50 ms:
+ * a few small files, and a job queues thousands in a second) and stops the job past
  * {@link #MAX_PENDING}: its own limit's worth of real-time signals and as many standard ones again.
  */
 final class PendingSignals implements TreeRule {
@@ -33,7 +34,7 @@ final class PendingSignals implements TreeRule {
     }
 
     static TreeRule forJob() {
-        return TreeRule.onceASecond(new PendingSignals(Path.of("/proc"), MAX_PENDING));
+        return new PendingSignals(Path.of("/proc"), MAX_PENDING);
     }
 
     @Override

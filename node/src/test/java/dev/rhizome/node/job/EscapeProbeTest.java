@@ -26,7 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * memory, new or other namespaces, mounts and chroot, kcmp, personality flags, the clock, reboot,
  * swap, kexec, modules, the kernel's settings, sysfs and cgroupfs, devices, the node's key by
  * every path and descriptor, other processes' command lines, the host's network, a terminal to
- * type into, privileges, core dumps, and a process meant to outlive the job. Each route must be
+ * type into, privileges, core dumps, and a process meant to outlive the job; and the host's own
+ * things the test sets out for it: a unix socket of an abstract name, a file in {@code /dev/shm}, a
+ * key in the kernel's keyring of the job's uid, the node's processes to signal. Each route must be
  * tried and held; what the probe said of each is in the log.
  */
 class EscapeProbeTest {
