@@ -50,6 +50,13 @@ public final class BwrapCommand {
     static final String BOOT_ID = "/proc/sys/kernel/random/boot_id";
     /** bubblewrap's init's memory, by both of the names /proc gives it (it has one thread). */
     static final List<String> PID1_MEMORY = List.of("/proc/1/mem", "/proc/1/task/1/mem");
+    /**
+     * The kernel's keyrings as /proc lists them: every key the job's uid may view, which is the keys of
+     * that uid on the host (the node user's own when the node is not root: its user and session
+     * keyrings, each key's description, type and size) and of the session keyring it inherited.
+     * keyctl is refused, so their payloads are out of reach; their list reads empty instead.
+     */
+    static final List<String> KEY_LISTS = List.of("/proc/keys", "/proc/key-users");
     static final int NOBODY = 65534;
     /** RLIMIT_NOFILE of every job process: four times the soft limit most distributions give a login. */
     static final int OPEN_FILES = 4096;
@@ -274,6 +281,12 @@ public final class BwrapCommand {
         // ends the namespace: the job outlived the node. Its memory reads as /dev/null instead.
         for (String mem : PID1_MEMORY) {
             argv.addAll(List.of("--ro-bind", "/dev/null", mem));
+        }
+        // Present only in a kernel with keyrings: bubblewrap cannot make a file /proc lacks.
+        for (String keys : KEY_LISTS) {
+            if (host.exists(Path.of(keys))) {
+                argv.addAll(List.of("--ro-bind", "/dev/null", keys));
+            }
         }
         // One of its own: the host's would let jobs (and whoever reads their results) tell machines apart.
         argv.addAll(List.of("--ro-bind-data", Integer.toString(BOOT_ID_FD), BOOT_ID));

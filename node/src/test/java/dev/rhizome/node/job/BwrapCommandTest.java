@@ -75,6 +75,7 @@ class BwrapCommandTest {
                 "--ro-bind-data 7 /etc/passwd", "--ro-bind-data 6 /etc/group",
                 "--ro-bind-try /etc/java-17-openjdk /etc/java-17-openjdk", "--ro-bind-try /etc/python3.11 /etc/python3.11",
                 "--ro-bind /dev/null /proc/1/mem", "--ro-bind /dev/null /proc/1/task/1/mem",
+                "--ro-bind /dev/null /proc/keys", // a kernel with keyrings; /proc/key-users is not on this host
                 "--ro-bind-data 5 /proc/sys/kernel/random/boot_id",
                 "--ro-bind /opt/jdk-17 /opt/jdk-17",
                 "--bind " + CHECKOUT + " " + CHECKOUT);

@@ -26,7 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * memory, new or other namespaces, mounts and chroot, kcmp, personality flags, the clock, reboot,
  * swap, kexec, modules, the kernel's settings, sysfs and cgroupfs, devices, the node's key by
  * every path and descriptor, other processes' command lines, the host's network, a terminal to
- * type into, privileges, core dumps, and a process meant to outlive the job. Each route must be
+ * type into, privileges, core dumps, and a process meant to outlive the job; and the host's own
+ * things the test sets out for it: a unix socket of an abstract name, a file in {@code /dev/shm}, a
+ * key in the kernel's keyring of the job's uid, the node's processes to signal. Each route must be
  * tried and held; what the probe said of each is in the log.
  */
 class EscapeProbeTest {
@@ -34,7 +36,8 @@ class EscapeProbeTest {
     private static final List<String> ROUTES = List.of("handles", "keyrings", "io_uring", "bpf", "perf_events",
             "userfaultfd", "devices", "ptrace", "pidfd", "namespaces", "mounts", "kcmp", "personality", "clock",
             "reboot", "swap", "kexec", "modules", "kernel log", "accounting", "root", "settings", "key", "processes",
-            "network", "terminal", "privileges", "core dumps");
+            "network", "terminal", "privileges", "core dumps", "signals", "sockets", "descriptors", "environment",
+            "scheduling");
 
     @TempDir
     Path dataDir;
@@ -48,10 +51,29 @@ class EscapeProbeTest {
         ProcessBuilder node = new ProcessBuilder("/bin/sh", "-c", "sleep 300", "node-" + secret);
         node.environment().put("RHIZOME_TOKEN", secret);
         Process fakeNode = node.start();
+        String abstractName = "rhizome-probe-" + UUID.randomUUID();
+        Path hostShm = Path.of("/dev/shm", abstractName);
+        List<Process> host = new java.util.ArrayList<>();
         try (SandboxedJobs jobs = SandboxedJobs.open(dataDir); ServerSocket server = new ServerSocket(0, 50)) {
+            Files.writeString(hostShm, secret);
+            // The host's own: a unix socket of an abstract name in its network namespace, and a key in
+            // the kernel's keyring of the uid the job runs as (kept a minute), whose description the
+            // job must not list.
+            host.add(hostPython(-1, "import socket, time\ns = socket.socket(socket.AF_UNIX)\ns.bind('\\0" + abstractName
+                    + "')\ns.listen(5)\ntime.sleep(120)"));
+            int jobUid = jobs.sandbox.plan().jobUid().orElse(JobDirs.myUid());
+            host.add(hostPython(jobUid, "import ctypes\nlibc = ctypes.CDLL(None)\nlibc.syscall.restype = ctypes.c_long\n"
+                    + "k = libc.syscall(" + (isX86() ? 248 : 217) + ", b'user', b'" + abstractName
+                    + "', b'payload', 7, ctypes.c_long(-4))\n"
+                    + "libc.syscall(" + (isX86() ? 250 : 219) + ", 15, ctypes.c_long(k), 60)\nprint(k, flush=True)"));
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(Path.of("/proc/net/unix"))
+                    .contains("@" + abstractName));
+            assertThat(host.get(1).waitFor()).isZero();
             JobOutcome outcome = jobs.runPython(probe(), Map.of("PROBE_KEY", key.toString(), "PROBE_DATA",
                     dataDir.toString(), "PROBE_PORT", Integer.toString(server.getLocalPort()), "PROBE_HOSTS",
-                    hostAddresses(), "PROBE_TAG", jobs.tag));
+                    hostAddresses(), "PROBE_TAG", jobs.tag, "PROBE_SHM", hostShm.getFileName().toString(),
+                    "PROBE_ABSTRACT", abstractName, "PROBE_NODE_PIDS",
+                    fakeNode.pid() + " " + ProcessHandle.current().pid()));
 
             String log = jobs.log();
             assertThat(outcome.status()).as(log).isEqualTo(Result.Status.OK);
@@ -60,11 +82,29 @@ class EscapeProbeTest {
                 assertThat(log).as(route).contains("HELD " + route + ": ");
             }
             assertThat(SandboxedJobs.accepted(server)).as("a connection from the job").isFalse();
+            assertThat(fakeNode.isAlive()).as("the node, signalled from the job").isTrue();
             Awaitility.await().atMost(Duration.ofSeconds(10))
                     .until(() -> SandboxedJobs.processesTagged("outlive-" + jobs.tag).isEmpty());
         } finally {
             fakeNode.destroyForcibly();
+            host.forEach(Process::destroyForcibly);
+            Files.deleteIfExists(hostShm);
         }
+    }
+
+    private static boolean isX86() {
+        return System.getProperty("os.arch").equals("amd64");
+    }
+
+    /** {@code code} run by the host's python3, as {@code uid} when it is not -1 nor the test's own. */
+    private static Process hostPython(int uid, String code) throws Exception {
+        List<String> argv = new java.util.ArrayList<>();
+        if (uid >= 0 && uid != JobDirs.myUid()) {
+            argv.addAll(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
+        }
+        argv.addAll(List.of("/usr/bin/python3", "-c", code));
+        return new ProcessBuilder(argv).directory(new java.io.File("/")).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     }
 
     private static String probe() throws Exception {

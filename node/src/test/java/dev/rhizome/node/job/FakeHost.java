@@ -43,7 +43,7 @@ final class FakeHost implements HostView {
     static FakeHost debian() {
         return new FakeHost().file("/usr", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/alternatives", "/etc/passwd",
                         "/etc/group", "/etc/java-17-openjdk", "/etc/python3.11", "/etc/shadow", "/etc/ssh", "/home/alice",
-                        "/root", "/dev/null", "/dev/sda")
+                        "/root", "/dev/null", "/dev/sda", "/proc/keys")
                 .link("/bin", "usr/bin").link("/lib", "usr/lib").link("/lib64", "usr/lib64").link("/sbin", "usr/sbin");
     }
 

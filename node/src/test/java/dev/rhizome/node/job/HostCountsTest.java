@@ -95,6 +95,42 @@ class HostCountsTest {
     }
 
     @Test
+    void standardSignalsPastTheBoundStopTheJob() throws Exception {
+        // The kernel queues a standard signal sent by kill, or by a thread to itself with a
+        // non-negative si_code, past RLIMIT_SIGPENDING: one of each per process and per thread, each
+        // counted for the job's uid on the host too, where a job of 4,096 tasks could hold some
+        // 230,000, past the uid's own limit (96,362 here): its other processes' real-time signals and
+        // POSIX timers were refused while it held them.
+        String probe = """
+                import ctypes, os, signal, struct, time
+                libc = ctypes.CDLL(None, use_errno=True)
+                STANDARD = [s for s in range(1, 32) if s not in (signal.SIGKILL, signal.SIGSTOP)]
+                signal.pthread_sigmask(signal.SIG_BLOCK, STANDARD)
+                info = ctypes.create_string_buffer(128)
+                children = []
+                for i in range(%d):
+                    child = os.fork()
+                    if child == 0:
+                        for s in STANDARD:  # to itself, private to its thread, si_code 1
+                            struct.pack_into('iii', info, 0, s, 0, 1)
+                            libc.syscall(297 if os.uname().machine == 'x86_64' else 240, os.getpid(), os.getpid(), s, info)
+                        time.sleep(20)
+                        os._exit(0)
+                    children.append(child)
+                for child in children:
+                    for s in STANDARD:
+                        os.kill(child, s)
+                print('SIGQ', open('/proc/self/status').read().split('SigQ:')[1].split()[0], flush=True)
+                time.sleep(10)
+                """.formatted(SandboxedJobs.SMALL.processes() - 14);
+        JobOutcome outcome = jobs.runPython(probe, Map.of());
+
+        assertThat(jobs.log()).contains("SIGQ");
+        assertThat(outcome.status()).as(jobs.log()).isEqualTo(Result.Status.CRASH);
+        assertThat(jobs.log()).contains("it held more than " + PendingSignals.MAX_PENDING + " pending signals");
+    }
+
+    @Test
     void pipesPastTheBoundStopTheJob() throws Exception {
         // Each pipe takes 16 of its user's pipe pages on the host whether written or not; past
         // pipe-user-pages-soft (1,024 pipes' worth by default) every new pipe of that user, the

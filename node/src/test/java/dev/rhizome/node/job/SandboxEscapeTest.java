@@ -120,7 +120,10 @@ class SandboxEscapeTest {
         int tried = 0;
         for (String trap : List.of("ln -s '" + key + "' \"$RHIZOME_RESULT_FILE\"",
                 "ln '" + key + "' \"$RHIZOME_RESULT_FILE\" || ln -s '" + key + "' \"$RHIZOME_RESULT_FILE\"",
-                "mkfifo \"$RHIZOME_RESULT_FILE\"", "mkdir \"$RHIZOME_RESULT_FILE\"")) {
+                "mkfifo \"$RHIZOME_RESULT_FILE\"", "mkdir \"$RHIZOME_RESULT_FILE\"",
+                // A terabyte of nothing (sparse: no disk), and a unix socket: read up to the bound, or not at all.
+                "truncate -s 1T \"$RHIZOME_RESULT_FILE\"",
+                "python3 -c 'import os, socket; socket.socket(socket.AF_UNIX).bind(os.environ[\"RHIZOME_RESULT_FILE\"])'")) {
             Path harnessDir = Files.createDirectories(jobs.resolve("harness"));
             Path resultDir = jobs.resolve("result-" + tried++);
             HarnessedSpec spec = new HarnessedSpec(checkout, harnessDir, resultDir, List.of(),

@@ -26,6 +26,9 @@ NR = {
     'delete_module': (176, 106), 'syslog': (103, 116), 'mknodat': (259, 33), 'setuid': (105, 146),
     'pidfd_open': (434, 434), 'pidfd_getfd': (438, 438), 'memfd_create': (319, 279),
     'acct': (163, 89), 'quotactl': (179, 60), 'iopl': (172, -1), 'ioperm': (173, -1),
+    'io_uring_enter': (426, 426), 'io_uring_register': (427, 427), 'process_vm_writev': (311, 271),
+    'move_mount': (429, 429), 'fsmount': (432, 432), 'fspick': (433, 433), 'mount_setattr': (442, 442),
+    'sched_setattr': (314, 274), 'rt_tgsigqueueinfo': (297, 240),
 }
 results = []
 
@@ -51,7 +54,7 @@ def refused(route, name, *args):
         os._exit(0)  # the child of a clone that worked: the parent reports it
     say(r < 0, route, '%s -> %d %s' % (name, r, errno.errorcode.get(e, e)))
     if r > 0 and name in ('clone', 'clone3'):
-        os.waitpid(r, 0)
+        os.waitpid(r, 0x40000000)  # __WALL: whatever its exit signal
 
 
 def buf(size):
@@ -147,7 +150,9 @@ refused('swap', 'swapon', b'/tmp/swap', 0)
 refused('kexec', 'kexec_load', 0, 0, 0, 0)
 refused('kexec', 'kexec_file_load', -1, -1, 0, b'', 0)
 refused('modules', 'init_module', buf(64), 64, b'')
-refused('modules', 'finit_module', os.open('/proc/self/exe', os.O_RDONLY), b'', 0)
+exe = os.open('/proc/self/exe', os.O_RDONLY)
+refused('modules', 'finit_module', exe, b'', 0)
+os.close(exe)
 refused('modules', 'delete_module', b'loop', 0o4000)
 refused('kernel log', 'syslog', 3, buf(64), 64)  # SYSLOG_ACTION_READ_ALL
 refused('accounting', 'acct', b'/tmp/acct')
@@ -252,6 +257,149 @@ try:
     say(False, 'core dumps', 'raised RLIMIT_CORE')
 except (OSError, ValueError) as e:
     say(True, 'core dumps', 'raising RLIMIT_CORE: %s' % e)
+# The rest of each route: every setup and register path, each flag, each keyring.
+for op in (0, 2, 4, 9, 10, 20):  # buffers, files, eventfd, probe, restrictions, ring fds
+    refused('io_uring', 'io_uring_register', 3, op, buf(64), 1)
+refused('io_uring', 'io_uring_enter', 3, 1, 1, 1, 0, 0)
+for cmd in (5, 7, 17, 11):  # BPF_PROG_LOAD, BPF_OBJ_GET, BPF_PROG_QUERY, BPF_PROG_GET_NEXT_ID
+    refused('bpf', 'bpf', cmd, buf(128), 128)
+for kind in (0, 2, 1):  # hardware, tracepoint, software: of PID 1, of every CPU
+    struct.pack_into('II', perf, 0, kind, 128)
+    refused('perf_events', 'perf_event_open', perf, 1, -1, -1, 0)
+    refused('perf_events', 'perf_event_open', perf, -1, 0, -1, 0)
+for ring in (-1, -2, -3, -4, -5):  # thread, process, session, user, user session keyrings
+    refused('keyrings', 'keyctl', 11, ring, buf(256), 256)  # KEYCTL_READ
+    refused('keyrings', 'keyctl', 6, ring, buf(256), 256)  # KEYCTL_DESCRIBE
+for name in ('/proc/keys', '/proc/key-users'):
+    try:
+        with open(name) as f:
+            listed = f.read()
+        say(not listed.strip(), 'keyrings', '%s lists %r' % (name, listed[:200]))
+    except OSError as e:
+        say(True, 'keyrings', '%s %s' % (name, errno.errorcode.get(e.errno)))
+for dev in ('/dev/tty', '/dev/console', '/dev/tty0', '/dev/tty1', '/dev/ttyS0', '/dev/vcs', '/dev/vcsa', '/dev/rtc0',
+            '/dev/hpet', '/dev/watchdog', '/dev/uinput', '/dev/hidraw0', '/dev/snd/timer', '/dev/sg0', '/dev/autofs',
+            '/dev/btrfs-control', '/dev/dri/renderD128', '/dev/nvidiactl', '/dev/nvidia0', '/dev/nvidia-uvm',
+            '/dev/mqueue', '/dev/hugepages', '/dev/bus/usb', '/dev/ptmx', '/dev/pts/ptmx', '/dev/pts/0'):
+    try:
+        os.close(os.open(dev, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK))
+        say(False, 'devices', 'opened ' + dev)
+    except OSError as e:
+        say(True, 'devices', '%s %s' % (dev, errno.errorcode.get(e.errno)))
+minimal = {'null', 'zero', 'full', 'random', 'urandom', 'tty', 'pts', 'ptmx', 'shm', 'fd', 'stdin', 'stdout', 'stderr',
+           'core'}
+say(set(os.listdir('/dev')) <= minimal, 'devices', '/dev holds %s' % sorted(os.listdir('/dev')))
+say(os.environ['PROBE_SHM'] not in os.listdir('/dev/shm'), 'devices', "/dev/shm is not the host's: %s" % os.listdir('/dev/shm'))
+# Other processes: the node's, by their pids on the host; writes to another's memory.
+for pid in [int(p) for p in os.environ['PROBE_NODE_PIDS'].split()]:
+    try:
+        os.kill(pid, signal.SIGTERM)
+        say(False, 'signals', 'SIGTERM to %d' % pid)
+    except OSError as e:
+        say(True, 'signals', 'SIGTERM to %d %s' % (pid, errno.errorcode.get(e.errno)))
+    r, e = call('pidfd_open', pid, 0)
+    say(r < 0, 'signals', 'pidfd_open %d -> %d %s' % (pid, r, errno.errorcode.get(e, e)))
+refused('ptrace', 'process_vm_writev', 1, local, 1, remote, 1, 0)
+refused('ptrace', 'ptrace', 0, 0, 0, 0)  # PTRACE_TRACEME
+for what in ('root/', 'cwd/', 'exe', 'task/1/root/'):
+    try:
+        listed = os.listdir('/proc/1/' + what) if what.endswith('/') else [os.readlink('/proc/1/' + what)]
+        say(DATA not in str(listed), 'ptrace', '/proc/1/%s: %s' % (what, listed[:8]))
+    except OSError as e:
+        say(True, 'ptrace', '/proc/1/%s %s' % (what, errno.errorcode.get(e.errno)))
+for pid in ('1', 'self'):  # its mappings' files, by their addresses: maps lists them, opening takes a capability
+    try:
+        for area in os.listdir('/proc/%s/map_files' % pid)[:3]:
+            os.close(os.open('/proc/%s/map_files/%s' % (pid, area), os.O_RDONLY))
+            say(False, 'ptrace', 'opened /proc/%s/map_files/%s' % (pid, area))
+    except OSError as e:
+        say(True, 'ptrace', '/proc/%s/map_files %s' % (pid, errno.errorcode.get(e.errno)))
+# Namespaces by every flag, nested user namespaces, and clone3 into another cgroup.
+CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP, CLONE_INTO_CGROUP = 0x08000000, 0x04000000, 0x02000000, 0x200000000
+every = (CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP, CLONE_NEWTIME)
+for flags in every + (0x400 | 0x200 | 0x40000,):  # and CLONE_FILES | CLONE_FS | CLONE_SYSVSEM
+    refused('namespaces', 'unshare', flags)
+for flags in every:
+    if flags != CLONE_NEWTIME:  # clone's low byte is the exit signal: only clone3 and unshare take it
+        refused('namespaces', 'clone', flags | signal.SIGCHLD, 0, 0, 0, 0)
+    struct.pack_into('QQQQQ', args, 0, flags | CLONE_NEWUSER, 0, 0, 0, signal.SIGCHLD)
+    refused('namespaces', 'clone3', args, 88)
+for target in ('/sys/fs/cgroup', '/proc/self/cgroup', '/'):
+    try:
+        group = os.open(target, os.O_RDONLY)
+    except OSError:
+        continue
+    struct.pack_into('QQQQQQQQQQQ', args, 0, CLONE_INTO_CGROUP, 0, 0, 0, signal.SIGCHLD, 0, 0, 0, 0, 0, group)
+    refused('namespaces', 'clone3', args, 88)
+    os.close(group)
+refused('mounts', 'mount', b'proc', b'/tmp/mnt', b'proc', 0, 0)
+refused('mounts', 'mount', b'none', b'/proc', 0, 0x40000 | 0x4000, 0)  # MS_PRIVATE | MS_REC
+refused('mounts', 'mount', b'none', b'/tmp', 0, 0x20 | 0x1000, 0)  # a bind's remount
+refused('mounts', 'move_mount', -1, b'', AT_FDCWD, b'/tmp/mnt', 4)
+refused('mounts', 'fspick', AT_FDCWD, b'/', 0)
+refused('mounts', 'mount_setattr', AT_FDCWD, b'/', 0, buf(32), 32)
+# Sockets of the host: abstract ones (the network namespace is the job's own, and so are they)
+# and those with a path (X11, D-Bus, systemd, Docker), which are not in the job's tree.
+abstract = ['\0' + os.environ['PROBE_ABSTRACT'], '\0/tmp/.X11-unix/X0', '\0/tmp/.X11-unix/X1',
+            '\0/org/freedesktop/systemd1/notify', '\0/tmp/dbus-probe']
+with open('/proc/net/unix') as f:
+    abstract += ['\0' + l.split()[-1][1:] for l in f.read().splitlines()[1:] if l.split()[-1].startswith('@')]
+paths = ['/tmp/.X11-unix/X0', '/run/dbus/system_bus_socket', '/var/run/dbus/system_bus_socket', '/run/systemd/private',
+         '/run/systemd/notify', '/run/systemd/journal/socket', '/var/run/docker.sock', '/run/containerd/containerd.sock',
+         '/run/user/0/bus', '/run/user/1000/bus']
+for address in abstract + paths:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(2)
+    try:
+        s.connect(address)
+        say(False, 'sockets', 'connected to %r' % address)
+    except OSError as e:
+        say(True, 'sockets', '%r %s' % (address, errno.errorcode.get(e.errno, e)))
+    finally:
+        s.close()
+# sysfs, the host's files, and the terminal's other ioctls.
+say(not os.path.exists('/sys') or not os.listdir('/sys'), 'settings', 'sysfs is absent')
+for path in ('/etc/shadow', '/etc/machine-id', '/var/lib/dbus/machine-id', '/root', '/home', '/var', '/run', '/srv',
+             '/etc/ssh', '/mnt', '/opt', '/media'):
+    say(not os.path.exists(path), 'key', 'no %s' % path)
+for fd in [int(f) for f in os.listdir('/proc/self/fd')]:
+    for name, request, arg in (('TIOCLINUX', 0x541C, b'\x02' + b'\0' * 9), ('TIOCCONS', 0x541D, 0), ('TIOCSCTTY', 0x540E, 1)):
+        try:
+            fcntl.ioctl(fd, request, arg)
+            say(False, 'terminal', '%s on %d' % (name, fd))
+        except OSError as e:
+            say(True, 'terminal', '%s on %d %s' % (name, fd, errno.errorcode.get(e.errno)))
+# What the node left open: every descriptor of the job's and of PID 1's is a pipe, its checkout's, or
+# the kernel's own (an eventfd, a signalfd); nothing of the node's (its lock, its key, a socket).
+for pid in ('self', '1'):
+    for fd in os.listdir('/proc/%s/fd' % pid):
+        try:
+            target = os.readlink('/proc/%s/fd/%s' % (pid, fd))
+        except OSError:
+            continue
+        ok = target.startswith(('pipe:', 'anon_inode:', '/dev/null', os.getcwd(), '/proc/')) or target == '/dev/pts/ptmx'
+        say(ok, 'descriptors', 'descriptor %s of %s leads to %s' % (fd, pid, target))
+# Environment: nothing of the node's (its data directory, its key, its secrets) but what the test gave.
+for pid in ('self', '1'):
+    with open('/proc/%s/environ' % pid, 'rb') as f:
+        env = [e for e in f.read().split(b'\0') if e and not e.startswith(b'PROBE_')]
+    leaked = [e for e in env if DATA.encode() in e or b'SECRET-' in e or b'/root' in e]
+    say(not leaked, 'environment', '%s: %s' % (pid, sorted(e.split(b'=')[0].decode() for e in env)))
+# Scheduling that takes a core from the host: real-time classes and SCHED_DEADLINE, nice below the job's.
+for policy, name in ((1, 'SCHED_FIFO'), (2, 'SCHED_RR')):
+    try:
+        os.sched_setscheduler(0, policy, os.sched_param(1))
+        say(False, 'scheduling', name)
+    except OSError as e:
+        say(True, 'scheduling', '%s %s' % (name, errno.errorcode.get(e.errno)))
+deadline = buf(56)
+struct.pack_into('IIQiIQQQ', deadline, 0, 56, 6, 0, 0, 0, 10000000, 30000000, 30000000)  # SCHED_DEADLINE
+refused('scheduling', 'sched_setattr', 0, deadline, 0)
+try:
+    os.setpriority(os.PRIO_PROCESS, 0, os.getpriority(os.PRIO_PROCESS, 0) - 1)
+    say(False, 'scheduling', 'nice lowered')
+except OSError as e:
+    say(True, 'scheduling', 'nice lowered %s' % errno.errorcode.get(e.errno))
 # Outliving the job: a process in a session of its own that ignores every signal it can.
 if os.fork() == 0:
     os.setsid()
