@@ -61,6 +61,15 @@ class AbsurdNumbersTest {
     }
 
     @Test
+    void aPortOf2To32Minus1IsNamedAsSent() {
+        Identity node = Identity.generate();
+        ApiClient.Response r = h.api.signAndPost("/v1/announce", node, dev.rhizome.proto.v1.NodeAnnouncement.newBuilder()
+                .setNode(node.publicId().toByteString()).setHost("127.0.0.1").setPort(-1).setTimeMs(h.clock.millis()).build());
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.error().getMessage()).contains("got 4294967295");
+    }
+
+    @Test
     void aResultsRuntimeIsCreditedAtMostTheJobsTimeoutAndANegativeOneIsRefused() {
         Identity runner = Identity.generate();
         WorkUnit unit = h.claimEvaluation(runner, h.seedCommit);
@@ -68,6 +77,12 @@ class AbsurdNumbersTest {
         ApiClient.Response negative = h.api.signAndPost("/v1/results", runner, honest.toBuilder().setRuntimeMs(-1).build());
         assertThat(negative.status()).as(negative.text()).isEqualTo(400);
         assertThat(negative.error().getMessage()).contains("runtime_ms");
+        for (double gpu : new double[] {Double.NaN, -1, 101, Double.POSITIVE_INFINITY}) {
+            ApiClient.Response r = h.api.signAndPost("/v1/results", runner,
+                    honest.toBuilder().setGpuMeanUtilizationPercent(gpu).build());
+            assertThat(r.status()).as(gpu + ": " + r.text()).isEqualTo(400);
+            assertThat(r.error().getMessage()).contains("gpu_mean_utilization_percent");
+        }
 
         // 292 million years of compute, claimed for one job that is killed at its 60 s timeout
         h.api.signAndPost("/v1/results", runner, honest.toBuilder().setRuntimeMs(Long.MAX_VALUE).build()).ack();

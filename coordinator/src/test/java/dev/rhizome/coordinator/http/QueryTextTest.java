@@ -68,6 +68,12 @@ class QueryTextTest {
         // Printable names still look up as before: tabs, line feeds and any other script are text.
         assertThat(h.api.get("/v1/experiments?direction=caf%C3%A9%09x").status()).isEqualTo(200);
         assertThat(h.api.get("/v1/trials?direction=" + Harness.DIRECTION).status()).isEqualTo(200);
+        // A commit that is no commit id is malformed (400) on every route that takes one, not "unknown" (404)
+        for (String route : new String[] {"/v1/trials", "/v1/results", "/v1/experiment", "/v1/peers"}) {
+            ApiClient.Response r = h.api.get(route + "?commit=abc123");
+            assertThat(r.status()).as(route + ": " + r.text()).isEqualTo(400);
+            assertThat(r.error().getMessage()).as(route).contains("40-hex-digit");
+        }
     }
 
     @Test
