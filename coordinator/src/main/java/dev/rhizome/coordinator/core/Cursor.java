@@ -61,11 +61,17 @@ public record Cursor(String list, List<String> parts) {
         }
         List<String> parts = new ArrayList<>();
         for (int i = 2; i < fields.length; i++) {
+            String part;
             try {
-                parts.add(URLDecoder.decode(fields[i], StandardCharsets.UTF_8));
+                part = URLDecoder.decode(fields[i], StandardCharsets.UTF_8);
             } catch (IllegalArgumentException e) {
                 throw bad("is not a cursor of this list");
             }
+            // Parts are names and commits, as stored: a forged "%00" reached PostgreSQL (a 500).
+            if (dev.rhizome.protocol.Printable.firstUnsafe(part) >= 0) {
+                throw bad("is not a cursor of this list");
+            }
+            parts.add(part);
         }
         return new Cursor(list, parts);
     }

@@ -70,6 +70,20 @@ public final class RecordBounds {
         }
     }
 
+    /**
+     * Refuses {@code text} unless it is {@link Printable}, naming {@code name}, the character and
+     * where it is: the rule for every string a request brings, stored or only looked up (a query
+     * parameter: PostgreSQL refuses a NUL in any text, which made a lookup a 500).
+     */
+    public static void printable(String name, String text) {
+        int unsafe = Printable.firstUnsafe(text);
+        if (unsafe >= 0) {
+            throw Rejection.badRequest(name + " has a control character (U+" + String.format("%04X",
+                    text.codePointAt(unsafe)) + ") at character " + unsafe + "; text may hold tabs and "
+                    + "line feeds, but no other control characters, bidirectional overrides or separators");
+        }
+    }
+
     private static void checkValue(FieldDescriptor field, Object value, String name) {
         switch (field.getJavaType()) {
             case STRING -> {
@@ -78,12 +92,7 @@ public final class RecordBounds {
                 if (length > max) {
                     throw Rejection.badRequest(name + " is " + length + " characters; at most " + max + " are allowed");
                 }
-                int unsafe = Printable.firstUnsafe((String) value);
-                if (unsafe >= 0) {
-                    throw Rejection.badRequest(name + " has a control character (U+" + String.format("%04X",
-                            ((String) value).codePointAt(unsafe)) + ") at character " + unsafe + "; text may hold tabs and "
-                            + "line feeds, but no other control characters, bidirectional overrides or separators");
-                }
+                printable(name, (String) value);
             }
             case BYTE_STRING -> {
                 int size = ((ByteString) value).size();

@@ -25,7 +25,8 @@ public record Reputation(int valid, int invalid, int errors, int consecutiveVali
     }
 
     public Reputation onValid(long runtimeMs) {
-        return new Reputation(valid + 1, invalid, errors, consecutiveValid + 1, creditMs + Math.max(0, runtimeMs),
+        return new Reputation(valid + 1, invalid, errors, consecutiveValid + 1,
+                Saturating.plus(creditMs, Math.max(0, runtimeMs)),
                 Math.min(MAX_QUOTA, dailyQuota + QUOTA_STEP));
     }
 

@@ -46,7 +46,7 @@ public final class RequestRules {
                     + "or a host name, got '" + a.getHost() + "'");
         }
         if (a.getPort() < 1 || a.getPort() > 65535) {
-            throw Rejection.badRequest("port must be 1-65535, got " + a.getPort());
+            throw Rejection.badRequest("port must be 1-65535, got " + Integer.toUnsignedString(a.getPort()));
         }
         if (a.getCommitsCount() > MAX_ANNOUNCED_COMMITS) {
             throw Rejection.badRequest("announcement lists " + a.getCommitsCount() + " commits; at most "

@@ -23,7 +23,8 @@ record ApiRequest(String method, String path, Map<String, List<String>> query, S
     /**
      * A query parameter, or "" when absent. One given twice ({@code ?limit=5&limit=7}) is refused:
      * taking either silently would hide the client's mistake, and a cache or proxy in front may
-     * have read the other.
+     * have read the other. A value must be printable text, as a record's strings are
+     * ({@link dev.rhizome.coordinator.core.RecordBounds#printable}), else 400 naming it.
      */
     String param(String name) {
         List<String> values = query.get(name);
@@ -31,6 +32,10 @@ record ApiRequest(String method, String path, Map<String, List<String>> query, S
             throw new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST,
                     "query parameter " + name + " is given " + values.size() + " times; give it once");
         }
-        return values == null || values.isEmpty() ? "" : values.get(0);
+        String value = values == null || values.isEmpty() ? "" : values.get(0);
+        // Decoded from escapes, a value may hold any character: "%00" reached PostgreSQL, which
+        // refuses a NUL in text, as a 500; "%1B" came back in the "unknown direction" answer.
+        dev.rhizome.coordinator.core.RecordBounds.printable("query parameter " + name, value);
+        return value;
     }
 }

@@ -31,6 +31,13 @@ final class BodyFormat {
             }
         }
         if (type.isEmpty() || type.equals(JSON)) {
+            String charset = charset(request.contentType());
+            if (!charset.isEmpty() && !charset.equals("utf-8") && !charset.equals("utf8")) {
+                // a body declared UTF-16 or Latin-1 was read as UTF-8 all the same: refused as "not
+                // UTF-8", or worse, read as other text than the client meant
+                throw new HttpError(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, Error.Code.UNSUPPORTED, "charset "
+                        + dev.rhizome.protocol.LogSafe.of(charset, 40) + " is not supported: send the JSON body as UTF-8");
+            }
             String text;
             try {
                 text = utf8(request.body());
@@ -66,11 +73,7 @@ final class BodyFormat {
             for (int i = 1; i < parts.length; i++) {
                 String param = parts[i].trim();
                 if (param.startsWith("q=")) {
-                    try {
-                        q = Double.parseDouble(param.substring(2).trim());
-                    } catch (NumberFormatException e) {
-                        q = 0;
-                    }
+                    q = quality(param.substring(2).trim());
                 }
             }
             if (type.equals(PROTOBUF)) {
@@ -80,6 +83,32 @@ final class BodyFormat {
             }
         }
         return protobuf > 0 && protobuf >= json;
+    }
+
+    /**
+     * A qvalue as RFC 9110 (12.4.2) spells it, 0 to 1 with at most three decimals; anything else
+     * counts as 0. Double.parseDouble took "1e999" (infinity), "NaN", "0x1p0" and "1f".
+     */
+    private static double quality(String text) {
+        return QVALUE.matcher(text).matches() ? Double.parseDouble(text) : 0;
+    }
+
+    private static final java.util.regex.Pattern QVALUE = java.util.regex.Pattern.compile("0(\\.[0-9]{0,3})?|1(\\.0{0,3})?");
+
+    /** The charset parameter of a Content-Type, lower case, unquoted; "" when there is none. */
+    private static String charset(String contentType) {
+        String[] parts = contentType == null ? new String[0] : contentType.split(";");
+        for (int i = 1; i < parts.length; i++) {
+            String[] nameValue = parts[i].split("=", 2);
+            if (nameValue.length == 2 && nameValue[0].trim().equalsIgnoreCase("charset")) {
+                String value = nameValue[1].trim();
+                if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
+                    value = value.substring(1, value.length() - 1);
+                }
+                return value.toLowerCase(Locale.ROOT);
+            }
+        }
+        return "";
     }
 
     static byte[] encode(Message message, boolean protobuf) {

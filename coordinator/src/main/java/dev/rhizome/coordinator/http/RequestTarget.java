@@ -21,6 +21,7 @@ final class RequestTarget {
     }
 
     static ApiRequest parse(String method, String uri, String contentType, byte[] body) {
+        checkCharacters(uri);
         checkEscapes(uri);
         QueryStringDecoder decoder;
         String path;
@@ -61,6 +62,23 @@ final class RequestTarget {
             }
         }
         return uri.substring(start, end);
+    }
+
+    /**
+     * A target is visible US-ASCII (RFC 9112, 3.2; RFC 3986): anything else must be percent-encoded.
+     * The codec took each raw byte as a Latin-1 character, so "café" sent as raw UTF-8 was looked
+     * up as "cafÃ©" and matched nothing, and a raw ESC or C1 control in a path came back in the
+     * 404's message. A fragment ("#") is the client's own and is never sent.
+     */
+    private static void checkCharacters(String uri) {
+        for (int i = 0; i < uri.length(); i++) {
+            char c = uri.charAt(i);
+            if (c <= ' ' || c >= 0x7f || c == '#') {
+                throw bad("the request target has " + (c == '#' ? "a fragment (\"#\")" : String.format("character U+%04X",
+                        (int) c)) + " at offset " + i + "; a target is visible US-ASCII: percent-encode anything else "
+                        + "(UTF-8), and leave fragments out");
+            }
+        }
     }
 
     /** Every "%" starts two hex digits, and each run of escapes is valid UTF-8. */

@@ -28,6 +28,8 @@ final class Router {
     }
 
     private final Map<String, Map<String, Handler>> routes = new HashMap<>();
+    /** The query parameters each API read takes, so that a test can walk every one of them. */
+    private final Map<String, Set<String>> params = new HashMap<>();
 
     /**
      * An API read that takes exactly these query parameters: any other is {@code 400} naming it
@@ -35,6 +37,7 @@ final class Router {
      * unseen, as a parameter given twice once was).
      */
     Router get(String path, Handler handler, String... params) {
+        this.params.put(path, Set.of(params));
         return add("GET", path, checked(path, Set.of(params), handler));
     }
 
@@ -128,6 +131,11 @@ final class Router {
             }
         });
         return paths;
+    }
+
+    /** The query parameters the API read at {@code path} takes (none for any other route). */
+    Set<String> params(String path) {
+        return params.getOrDefault(path, Set.of());
     }
 
     Handler route(String method, String path) {

@@ -136,6 +136,13 @@ public final class ResultIntake {
         if (r.getHardwareClass().isBlank()) {
             throw Rejection.badRequest("hardware_class is missing; results are only compared within a class");
         }
+        double gpu = r.getGpuMeanUtilizationPercent();
+        if (!(gpu >= 0 && gpu <= 100)) {  // NaN fails both
+            throw Rejection.badRequest("gpu_mean_utilization_percent must be a number from 0 to 100, got " + gpu);
+        }
+        if (r.getRuntimeMs() < 0) {
+            throw Rejection.badRequest("runtime_ms must not be negative, got " + r.getRuntimeMs());
+        }
         if (r.hasBudget() && !r.getBudget().equals(manifest.getBudget())) {
             throw Rejection.badRequest("budget " + Manifests.describe(r.getBudget()) + " differs from the seed's "
                     + Manifests.describe(manifest.getBudget()) + "; replicas are only comparable under one budget");

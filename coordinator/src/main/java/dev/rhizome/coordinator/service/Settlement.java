@@ -87,7 +87,7 @@ final class Settlement {
         List<Trials.Outcome> outcomes = Trials.judge(trial, quorum, manifest.getMetric().getTolerance(),
                 tx.reputationClasses(commit, randomSeed));
         for (Trials.Outcome outcome : outcomes) {
-            applyVerdicts(tx, outcome, added);
+            applyVerdicts(tx, outcome, added, manifest);
             // Only an INCONCLUSIVE trial can need a tie-breaker, so only then are its pending units read.
             if (outcome.state() == ResultVerdict.State.INCONCLUSIVE && Trials.needsTieBreaker(outcome,
                     outcome.inTime(), quorum, tx.pendingUnitsOfTrial(commit, randomSeed).size())) {
@@ -185,7 +185,11 @@ final class Settlement {
     }
 
     /** Writes each result's new state and moves its runner's reputation on state changes. */
-    private static void applyVerdicts(Store.Transaction tx, Trials.Outcome outcome, Trials.Entry added) {
+    private static void applyVerdicts(Store.Transaction tx, Trials.Outcome outcome, Trials.Entry added,
+            Manifest manifest) {
+        // runtime_ms is the runner's own word: a job is killed at the seed's timeout, so no more is
+        // credited (2^63 - 1 ms, 292 million years, topped the volunteers for good)
+        long creditCapMs = Integer.toUnsignedLong(manifest.getTimeoutSeconds()) * 1000;
         for (Trials.Verdict v : outcome.verdicts()) {
             String id = v.entry().envelopeId();
             Optional<ResultVerdict.State> before = tx.resultState(id);
@@ -196,7 +200,7 @@ final class Settlement {
             Result r = v.entry().result();
             Reputation rep = tx.reputation(r.getRunner()).orElse(Reputation.fresh());
             Reputation next = switch (v.state()) {
-                case VALID -> rep.onValid(r.getRuntimeMs());
+                case VALID -> rep.onValid(Math.min(r.getRuntimeMs(), creditCapMs));
                 case INVALID -> rep.onInvalid();
                 case ERROR -> id.equals(added.envelopeId()) ? rep.onError() : rep;
                 default -> rep;

@@ -279,6 +279,9 @@ public final class Views {
         if (direction.isEmpty() && commit.isEmpty()) {
             throw Rejection.badRequest("query parameter direction or commit is required");
         }
+        if (!commit.isEmpty()) {
+            RequestRules.commit("commit", commit);  // "?commit=abc" was "404 unknown commit", as if looked up
+        }
         return store.inReadTransaction(tx -> {
             List<String> commits = new ArrayList<>();
             Manifest manifest;

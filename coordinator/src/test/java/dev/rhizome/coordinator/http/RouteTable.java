@@ -9,8 +9,16 @@ final class RouteTable {
     }
 
     static Set<String> paths(String method) {
+        return router().paths(method);
+    }
+
+    /** The query parameters the API read at {@code path} takes. */
+    static Set<String> params(String path) {
+        return router().params(path);
+    }
+
+    private static Router router() {
         return Routes.build(new Routes.Services(null, null, null, null, null, null, null, null, null, null, null),
-                new SignedRequests(new CoordinatorMetrics(), SignedRequests.Admission.ANYONE), new CoordinatorMetrics())
-                .paths(method);
+                new SignedRequests(new CoordinatorMetrics(), SignedRequests.Admission.ANYONE), new CoordinatorMetrics());
     }
 }

@@ -58,8 +58,9 @@ public final class Manifests {
         } else if (!m.getMetric().getName().matches("[A-Za-z_][A-Za-z0-9_.]*")) {
             problems.add("metric.name must be an identifier: " + m.getMetric().getName());
         }
-        if (m.getMetric().getTolerance() < 0) {
-            problems.add("metric.tolerance must not be negative");
+        // NaN passed "< 0", and an infinite tolerance made every pair of replicas agree
+        if (!(m.getMetric().getTolerance() >= 0) || Double.isInfinite(m.getMetric().getTolerance())) {
+            problems.add("metric.tolerance must be a finite number, not negative, got " + m.getMetric().getTolerance());
         }
         if (m.getTimeoutSeconds() == 0) {
             problems.add("timeout_seconds is missing");
@@ -76,6 +77,8 @@ public final class Manifests {
         for (Knob k : m.getKnobsList()) {
             if (k.getName().isBlank() || k.getFile().isBlank()) {
                 problems.add("knob needs a name and a file: " + k);
+            } else if (!Double.isFinite(k.getMin()) || !Double.isFinite(k.getMax())) {
+                problems.add("knob " + k.getName() + " needs finite min and max, got " + k.getMin() + " and " + k.getMax());
             } else if (!(k.getMin() < k.getMax())) {
                 problems.add("knob " + k.getName() + " needs min < max");
             } else if (k.getLogScale() && k.getMin() <= 0) {
@@ -96,8 +99,10 @@ public final class Manifests {
                 problems.add("trusted_proposers: " + e.getMessage());
             }
         }
-        if (m.getAdoptionSeeds() > MAX_ADOPTION_SEEDS) {
-            problems.add("adoption_seeds must be at most " + MAX_ADOPTION_SEEDS + ", got " + m.getAdoptionSeeds());
+        // a uint32: read signed, 2^32 - 1 was -1 and passed, and a trial had no seeds at all
+        if (Integer.toUnsignedLong(m.getAdoptionSeeds()) > MAX_ADOPTION_SEEDS) {
+            problems.add("adoption_seeds must be at most " + MAX_ADOPTION_SEEDS + ", got "
+                    + Integer.toUnsignedString(m.getAdoptionSeeds()));
         }
         if (m.getSignificance() != 0 && !(m.getSignificance() > 1 && m.getSignificance() <= 10)) {
             // at k <= 1 a win on one seed alone would pass: with the other differences at zero, t is exactly 1
@@ -179,8 +184,8 @@ public final class Manifests {
 
     public static String describe(Budget budget) {
         return switch (budget.getKindCase()) {
-            case WALL_SECONDS -> budget.getWallSeconds() + " s";
-            case STEPS -> budget.getSteps() + " steps";
+            case WALL_SECONDS -> Integer.toUnsignedString(budget.getWallSeconds()) + " s";
+            case STEPS -> Long.toUnsignedString(budget.getSteps()) + " steps";
             case KIND_NOT_SET -> "no budget";
         };
     }
