@@ -1,5 +1,10 @@
 package dev.rhizome.node.gossip.net;
 
+import dev.rhizome.node.gossip.core.PeerAddressing;
+import dev.rhizome.protocol.LogSafe;
+import java.util.concurrent.RejectedExecutionException;
+import java.net.UnknownHostException;
+import java.net.InetSocketAddress;
 import com.google.protobuf.ByteString;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.gossip.core.Effect;
@@ -69,6 +74,8 @@ public final class GossipService implements AutoCloseable {
     /** A banned peer may reconnect in a loop, each time to be disconnected again. */
     private static final WarnBudget DISCONNECTING = new WarnBudget(log);
     /** Gossip messages are small: a link with this much unsent has a peer that stopped reading, and sends to it are dropped. */
+    /** Threads looking up dialled hosts: a slow name server delays the dials behind it, not the core. */
+    private static final int RESOLVERS = 2;
     private static final WriteBufferWaterMark LINK_WATER_MARK = new WriteBufferWaterMark(256 << 10, 1 << 20);
     /** A protocol that never asks for wakeups (a baseline) has its hello re-signed this often. */
     private static final long FALLBACK_RESIGN_MS = 60_000;
@@ -115,9 +122,13 @@ public final class GossipService implements AutoCloseable {
     private boolean asksForWakeups;
     /** Runs the {@link StarvationProbe}: this process's own scheduling lateness. */
     private final java.util.concurrent.ScheduledExecutorService probeTimer;
+    private final PeerResolver resolver;
+    /** Looks up the hosts of peers to dial: DNS blocks, and must hold up neither the core thread nor an event loop. */
+    private final java.util.concurrent.ExecutorService resolving;
 
     private GossipService(NodeRepository repo, Identity identity, GossipSettings settings, EventLoopGroup group,
-                          boolean ownsGroup, Supplier<List<NodeInfo>> bootstrap, TransferLog transferLog, LongSupplier clock) {
+                          boolean ownsGroup, Supplier<List<NodeInfo>> bootstrap, TransferLog transferLog, LongSupplier clock,
+                          PeerResolver resolver) {
         this.repo = repo;
         this.identity = identity;
         this.settings = settings;
@@ -128,7 +139,9 @@ public final class GossipService implements AutoCloseable {
         this.core = new CoreThread("gossip-" + name, clock);
         this.probeTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(CoreThread.daemon("gossip-probe-" + name));
         this.fetcher = new BundleFetcher(repo, identity, settings.peer(), transferLog, group);
-        this.workers = new FetchWorkers(fetcher, GossipCore.MAX_CONCURRENT_FETCHES, "gossip-fetch-" + name);
+        this.resolver = resolver;
+        this.resolving = java.util.concurrent.Executors.newFixedThreadPool(RESOLVERS, CoreThread.daemon("gossip-resolve-" + name));
+        this.workers = new FetchWorkers(fetcher, resolver, GossipCore.MAX_CONCURRENT_FETCHES, "gossip-fetch-" + name);
         this.knownPeers = settings.peersFile() == null ? null : new KnownPeers(settings.peersFile());
     }
 
@@ -150,8 +163,17 @@ public final class GossipService implements AutoCloseable {
     static GossipService start(NodeRepository repo, Identity identity, GossipSettings settings,
                                Function<NodeInfo, PeerProtocol> protocolFor, Supplier<List<NodeInfo>> bootstrap,
                                TransferLog transferLog, EventLoopGroup shared, LongSupplier clock) throws InterruptedException {
+        return start(repo, identity, settings, protocolFor, bootstrap, transferLog, shared, clock, PeerResolver.SYSTEM);
+    }
+
+    /** {@link #start} with the given resolver of peers' host names (a test's stand-in for DNS). */
+    static GossipService start(NodeRepository repo, Identity identity, GossipSettings settings,
+                               Function<NodeInfo, PeerProtocol> protocolFor, Supplier<List<NodeInfo>> bootstrap,
+                               TransferLog transferLog, EventLoopGroup shared, LongSupplier clock, PeerResolver resolver)
+            throws InterruptedException {
         EventLoopGroup group = shared != null ? shared : new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-        GossipService service = new GossipService(repo, identity, settings, group, shared == null, bootstrap, transferLog, clock);
+        GossipService service = new GossipService(repo, identity, settings, group, shared == null, bootstrap, transferLog, clock,
+                resolver);
         try {
             service.server = PeerServer.start(repo, identity, settings.host(), settings.port(), settings.peer(), group,
                     service::accept, service::servedWhole, service.offenders);
@@ -417,7 +439,7 @@ public final class GossipService implements AutoCloseable {
         if (effect instanceof Effect.Send send) {
             send(send.to(), send.message());
         } else if (effect instanceof Effect.Dial dial) {
-            dial(dial.peer());
+            dial(dial);
         } else if (effect instanceof Effect.Disconnect disconnect) {
             if (links.close(disconnect.peer())) {
                 // The link limit turns peers away all day on a healthy network: that is no warning.
@@ -474,11 +496,29 @@ public final class GossipService implements AutoCloseable {
         }
     }
 
-    private void dial(NodeInfo peer) {
-        PublicId id = PublicId.of(peer.getNode());
+    /** Resolves the peer's host off the core thread ({@link PeerResolver}), then connects to the address checked. */
+    private void dial(Effect.Dial dial) {
+        PublicId id = PublicId.of(dial.peer().getNode());
         if (!links.startDial(id)) {
             return;
         }
+        try {
+            resolving.execute(() -> {
+                InetSocketAddress at;
+                try {
+                    at = resolver.resolve(dial.addressing());
+                } catch (UnknownHostException | RuntimeException e) {
+                    dialFailed(id, dial.peer(), e.getMessage());
+                    return;
+                }
+                connect(id, dial.peer(), at);
+            });
+        } catch (RejectedExecutionException closing) {
+            links.dialEnded(id);
+        }
+    }
+
+    private void connect(PublicId id, NodeInfo peer, InetSocketAddress at) {
         GossipLink link = new GossipLink(this, LinkHandshake.dial(identity, id, selfInfo, HandshakeProof.newNonce()), id,
                 settings.peer().connectTimeout().toMillis());
         ChannelFuture connecting;
@@ -495,23 +535,25 @@ public final class GossipService implements AutoCloseable {
                             ch.pipeline().addLast(GossipLink.NAME, link);
                         }
                     })
-                    .connect(peer.getHost(), peer.getPort());
+                    .connect(at);
         } catch (RuntimeException e) {
             // The address itself is refused (a port out of range): a failed dial, not a failed step.
-            log.debug("cannot dial gossip peer {} at {}:{}: {}", id.shortForm(), peer.getHost(), peer.getPort(), e.getMessage());
-            links.dialEnded(id);
-            core.post(() -> apply(protocol.onDialFailed(id, nowMs())));
+            dialFailed(id, peer, e.getMessage());
             return;
         }
         connecting.addListener(connected -> {
             if (!connected.isSuccess()) {
-                log.debug("cannot dial gossip peer {} at {}:{}: {}", id.shortForm(), peer.getHost(), peer.getPort(),
-                        PeerMessages.describe(connected.cause()));
-                core.post(() -> {
-                    if (links.dialEnded(id)) {
-                        apply(protocol.onDialFailed(id, nowMs()));
-                    }
-                });
+                dialFailed(id, peer, PeerMessages.describe(connected.cause()));
+            }
+        });
+    }
+
+    private void dialFailed(PublicId id, NodeInfo peer, String why) {
+        log.debug("cannot dial gossip peer {} at {}:{}: {}", id.shortForm(), LogSafe.of(peer.getHost()), peer.getPort(),
+                LogSafe.of(why));
+        core.post(() -> {
+            if (links.dialEnded(id)) {
+                apply(protocol.onDialFailed(id, nowMs()));
             }
         });
     }
@@ -521,26 +563,25 @@ public final class GossipService implements AutoCloseable {
      * knows, to take pieces from), or at the link's hello for a protocol that gives none.
      */
     private void fetch(Effect.Fetch fetch) {
-        List<NodeInfo> holders = new ArrayList<>(fetch.holders());
+        List<PeerAddressing> holders = new ArrayList<>(fetch.addresses());
         if (fetch.where() == null) {
             NodeInfo where = links.info(fetch.from());
-            if (where == null) {
+            GossipLink link = links.get(fetch.from());
+            if (where == null || link == null) {
                 apply(protocol.onFetchFailed(fetch.from(), fetch.commit(), FetchFailure.CONNECTION_LOST, nowMs()));
                 return;
             }
-            holders.removeIf(h -> h.getNode().equals(where.getNode()));
-            holders.add(0, where);
+            holders.removeIf(h -> h.info().getNode().equals(where.getNode()));
+            holders.add(0, new PeerAddressing(where, link.remote().reach()));
         }
         // A holder without a host: its hello named an address out of its link's reach, never to be dialled.
-        holders.removeIf(h -> h.getHost().isEmpty());
-        if (holders.isEmpty() || !holders.get(0).getNode().equals(fetch.from().toByteString())) {
+        holders.removeIf(h -> h.info().getHost().isEmpty());
+        if (holders.isEmpty() || !holders.get(0).info().getNode().equals(fetch.from().toByteString())) {
             apply(protocol.onFetchFailed(fetch.from(), fetch.commit(), FetchFailure.CONNECTION_LOST, nowMs()));
             return;
         }
         fetchesStarted.incrementAndGet();
-        List<PeerEndpoint> endpoints = holders.stream().map(h -> PeerEndpoint.newBuilder().setNode(h.getNode())
-                .setHost(h.getHost()).setPort(h.getPort()).build()).toList();
-        workers.start(new FetchWorkers.Key(fetch.from(), fetch.commit()), endpoints, outcomes);
+        workers.start(new FetchWorkers.Key(fetch.from(), fetch.commit()), holders, outcomes);
     }
 
     /** Our server sent a whole bundle to the fetcher whose hello said {@code node}: the core weighs it as evidence. */
@@ -626,6 +667,7 @@ public final class GossipService implements AutoCloseable {
             }
         }
         probeTimer.shutdownNow();
+        resolving.shutdownNow();
         core.close();
         workers.close();
         for (Effect e : last) {
