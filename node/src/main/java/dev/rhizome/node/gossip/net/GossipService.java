@@ -1,16 +1,12 @@
 package dev.rhizome.node.gossip.net;
 
-import dev.rhizome.node.gossip.core.PeerAddressing;
-import dev.rhizome.protocol.LogSafe;
-import java.util.concurrent.RejectedExecutionException;
-import java.net.UnknownHostException;
-import java.net.InetSocketAddress;
 import com.google.protobuf.ByteString;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.gossip.core.Effect;
 import dev.rhizome.node.gossip.core.FetchFailure;
 import dev.rhizome.node.gossip.core.GossipCore;
 import dev.rhizome.node.gossip.core.LinkHandshake;
+import dev.rhizome.node.gossip.core.PeerAddressing;
 import dev.rhizome.node.gossip.core.PeerProtocol;
 import dev.rhizome.node.gossip.core.Violation;
 import dev.rhizome.node.peer.AddressBackoff;
@@ -19,15 +15,16 @@ import dev.rhizome.node.peer.FetchException;
 import dev.rhizome.node.peer.FetchResult;
 import dev.rhizome.node.peer.FrameDeadline;
 import dev.rhizome.node.peer.PeerMessages;
-import dev.rhizome.node.peer.WarnBudget;
 import dev.rhizome.node.peer.PeerServer;
 import dev.rhizome.node.peer.TransferLog;
+import dev.rhizome.node.peer.WarnBudget;
 import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.Hello;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.LogSafe;
 import dev.rhizome.protocol.envelope.HandshakeProof;
 import dev.rhizome.protocol.frame.FrameCodec;
 import dev.rhizome.protocol.identity.Identity;
@@ -43,6 +40,8 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +50,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -73,9 +73,9 @@ public final class GossipService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GossipService.class);
     /** A banned peer may reconnect in a loop, each time to be disconnected again. */
     private static final WarnBudget DISCONNECTING = new WarnBudget(log);
-    /** Gossip messages are small: a link with this much unsent has a peer that stopped reading, and sends to it are dropped. */
     /** Threads looking up dialled hosts: a slow name server delays the dials behind it, not the core. */
     private static final int RESOLVERS = 2;
+    /** Gossip messages are small: a link with this much unsent has a peer that stopped reading, and sends to it are dropped. */
     private static final WriteBufferWaterMark LINK_WATER_MARK = new WriteBufferWaterMark(256 << 10, 1 << 20);
     /** A protocol that never asks for wakeups (a baseline) has its hello re-signed this often. */
     private static final long FALLBACK_RESIGN_MS = 60_000;
