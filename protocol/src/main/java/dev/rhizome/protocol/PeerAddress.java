@@ -64,6 +64,27 @@ public final class PeerAddress {
     }
 
     /**
+     * The host as bounds per host count it: a literal as {@link #canonicalHost} writes it, a name by
+     * its last two labels in lower case ("v7.wild.example." is "wild.example"). Whoever owns a domain
+     * makes names under it without end, each resolving wherever they like: counted by name, a
+     * rogue's made-up records naming v1, v2 ... under its wildcard domain, all resolving to one
+     * victim, were each a host of its own. Honest nodes with names under one shared domain (a
+     * dynamic DNS provider's) share that domain's per-host bounds. Meant for hosts {@link #isHost} accepts.
+     */
+    public static String hostGroup(String host) {
+        if (IPV4.matcher(host).matches() || host.contains(":")) {
+            return canonicalHost(host);
+        }
+        String name = host.toLowerCase(Locale.ROOT);
+        if (name.endsWith(".")) {
+            name = name.substring(0, name.length() - 1);
+        }
+        int last = name.lastIndexOf('.');
+        int domain = last < 0 ? -1 : name.lastIndexOf('.', last - 1);
+        return name.substring(domain + 1);
+    }
+
+    /**
      * How far an address reaches, narrowest first: this machine, its link, a private network (RFC
      * 1918, shared address space, unique local IPv6, documentation and benchmarking ranges, and
      * anything else not routed on the internet), the internet.

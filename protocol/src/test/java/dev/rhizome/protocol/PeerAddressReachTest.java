@@ -3,6 +3,7 @@ package dev.rhizome.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.protocol.PeerAddress.Reach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -32,5 +33,14 @@ class PeerAddressReachTest {
             "PRIVATE, GLOBAL, false", "LOOPBACK, GLOBAL, false", "GLOBAL, GLOBAL, true"})
     void anAddressIsLearntOverALinkItReachesNoNarrowerThan(Reach address, Reach link, boolean learnable) {
         assertThat(address.learnableOver(link)).isEqualTo(learnable);
+    }
+
+    @Test
+    void namesCountByTheirDomainInPerHostBoundsAndLiteralsByTheirOneSpelling() {
+        assertThat(PeerAddress.hostGroup("v7.Wild.example.")).isEqualTo("wild.example")
+                .isEqualTo(PeerAddress.hostGroup("a.b.wild.example"));
+        assertThat(PeerAddress.hostGroup("example")).isEqualTo("example");
+        assertThat(PeerAddress.hostGroup("2001:0db8:0:0:0:0:0:7")).isEqualTo(PeerAddress.hostGroup("2001:db8::7"));
+        assertThat(PeerAddress.hostGroup("10.0.0.1")).isEqualTo("10.0.0.1");
     }
 }

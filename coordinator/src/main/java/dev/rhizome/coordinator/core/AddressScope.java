@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.core;
 
+import dev.rhizome.protocol.PeerAddress;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -49,6 +50,17 @@ public final class AddressScope {
         }
         int dot = scope.lastIndexOf('.');
         return dot < 0 ? scope : scope.substring(0, dot) + ".0/24";
+    }
+
+    /**
+     * How far an address scope ({@link #of}) reaches, by the one rule nodes also apply to their
+     * peers' addresses ({@link PeerAddress#reach}). An IPv6 /64 is judged by its address ::1: the
+     * loopback /64 holds no other address a client sends from, and every other range the rule
+     * tells apart is a /64 or wider.
+     */
+    public static PeerAddress.Reach reach(String scope) {
+        String literal = scope.endsWith("::/64") ? scope.substring(0, scope.length() - "/64".length()) + "1" : scope;
+        return PeerAddress.reach(literal);
     }
 
     private static boolean isV4Mapped(byte[] b) {

@@ -19,8 +19,10 @@ import java.util.Collection;
  * age would let one network take both replicas exactly when the network is busiest.
  *
  * <p>What a network is ({@link #of}): a public address's /24 (IPv6: /48, {@link AddressScope#network});
- * a private one (RFC 1918, CGNAT's 100.64.0.0/10, link-local, IPv6 fc00::/7 and fe80::/10) whole
- * (IPv6: its /64), so the machines of one lab's LAN still count as distinct; none ("") for
+ * one not routed on the internet ({@link dev.rhizome.protocol.PeerAddress#reach}, the rule nodes
+ * apply to peers' addresses: RFC 1918, CGNAT's 100.64.0.0/10, link-local, documentation ranges,
+ * IPv6 fc00::/7 and fe80::/10) whole (IPv6: its /64), so the machines of one lab's LAN still count
+ * as distinct; none ("") for
  * loopback, which is the coordinator's own machine (the demo and the test networks run every node
  * there), and for an unknown origin. A claimant with no network is never held back.
  */
@@ -37,10 +39,14 @@ public final class ReplicaNetworks {
 
     /** The network replicas are told apart by, from an address scope ({@link AddressScope#of}); "" for none. */
     public static String of(String origin) {
-        if (origin.isEmpty() || isLoopback(origin)) {
+        if (origin.isEmpty()) {
             return "";
         }
-        return isPrivate(origin) ? origin : AddressScope.network(origin);
+        return switch (AddressScope.reach(origin)) {
+            case LOOPBACK -> "";
+            case LINK_LOCAL, PRIVATE -> origin;
+            case GLOBAL -> AddressScope.network(origin);
+        };
     }
 
     /** Leases taken after this moment still keep their network off the trial. */
@@ -63,26 +69,5 @@ public final class ReplicaNetworks {
             }
         }
         return true;
-    }
-
-    private static boolean isLoopback(String scope) {
-        // ::1's scope is its /64, 0:0:0:0::/64, which holds nothing else a client could send from
-        return scope.startsWith("127.") || scope.equals("0:0:0:0::/64");
-    }
-
-    private static boolean isPrivate(String scope) {
-        if (scope.endsWith("::/64")) {
-            String first = scope.substring(0, scope.indexOf(':'));
-            int group = Integer.parseInt(first, 16);
-            return (group & 0xfe00) == 0xfc00 || (group & 0xffc0) == 0xfe80;
-        }
-        String[] octets = scope.split("\\.");
-        if (octets.length != 4) {
-            return false;
-        }
-        int a = Integer.parseInt(octets[0]);
-        int b = Integer.parseInt(octets[1]);
-        return a == 10 || (a == 172 && b >= 16 && b <= 31) || (a == 192 && b == 168) || (a == 169 && b == 254)
-                || (a == 100 && b >= 64 && b <= 127);
     }
 }

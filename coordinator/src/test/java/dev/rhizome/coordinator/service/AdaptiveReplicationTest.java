@@ -154,9 +154,9 @@ class AdaptiveReplicationTest {
             report(checker, claim(checker), 3.3);
         }
         Identity accomplice = Identity.generate();
-        announce(veteran, "veteran.example", "203.0.113.5");
-        announce(accomplice, "elsewhere.example", "203.0.113.77");
-        announce(checker, "checker.example", "198.51.100.8");
+        announce(veteran, "veteran.example", "81.2.69.5");
+        announce(accomplice, "elsewhere.example", "81.2.69.77");
+        announce(checker, "checker.example", "84.17.46.8");
         draw = 0.0;
         String checked = propose();
         assertThat(report(veteran, claim(veteran), 1.0)).contains("spot check").contains("1 key(s) the coordinator chose");

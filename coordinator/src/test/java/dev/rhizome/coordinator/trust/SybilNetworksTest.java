@@ -62,28 +62,28 @@ class SybilNetworksTest {
         Identity sybilA = Identity.generate();
         Identity sybilB = Identity.generate();
         Identity sybilC = Identity.generate();
-        Identity honest = announced("198.51.100.7");
-        Identity neighbour = announced("198.51.100.8");
-        WorkUnit a = claim(sybilA, "203.0.113.5");
-        WorkUnit b = claim(sybilB, "203.0.113.6");
+        Identity honest = announced("84.17.46.7");
+        Identity neighbour = announced("84.17.46.8");
+        WorkUnit a = claim(sybilA, "81.2.69.5");
+        WorkUnit b = claim(sybilB, "81.2.69.6");
         assertThat(b).as("the base's other trial").isNotNull();
         assertThat(b.getRandomSeed()).isNotEqualTo(a.getRandomSeed());
-        assertThat(claim(sybilC, "203.0.113.7")).as("both trials were leased from this network").isNull();
+        assertThat(claim(sybilC, "81.2.69.7")).as("both trials were leased from this network").isNull();
 
-        assertThat(claim(honest, "198.51.100.7").getRandomSeed()).as("the oldest replica left")
+        assertThat(claim(honest, "84.17.46.7").getRandomSeed()).as("the oldest replica left")
                 .isEqualTo(a.getRandomSeed());
-        assertThat(claim(neighbour, "198.51.100.8").getRandomSeed()).isEqualTo(b.getRandomSeed());
+        assertThat(claim(neighbour, "84.17.46.8").getRandomSeed()).isEqualTo(b.getRandomSeed());
     }
 
     @Test
     void aNetworkWithNobodyElseAroundIsNotHeldBack() {
         // one NAT's volunteers alone (or every client behind a proxy the coordinator does not trust)
-        Identity sybilA = announced("203.0.113.5");
-        Identity sybilB = announced("203.0.113.6");
-        WorkUnit a = claim(sybilA, "203.0.113.5");
-        WorkUnit b = claim(sybilB, "203.0.113.6");
+        Identity sybilA = announced("81.2.69.5");
+        Identity sybilB = announced("81.2.69.6");
+        WorkUnit a = claim(sybilA, "81.2.69.5");
+        WorkUnit b = claim(sybilB, "81.2.69.6");
         assertThat(b.getRandomSeed()).as("another trial first").isNotEqualTo(a.getRandomSeed());
-        assertThat(claim(Identity.generate(), "203.0.113.7").getRandomSeed()).as("then no wait")
+        assertThat(claim(Identity.generate(), "81.2.69.7").getRandomSeed()).as("then no wait")
                 .isEqualTo(a.getRandomSeed());
     }
 
@@ -91,14 +91,14 @@ class SybilNetworksTest {
     void afterTheHoldTheSameNetworkMayTakeTheOtherReplica() {
         Identity sybilA = Identity.generate();
         Identity sybilB = Identity.generate();
-        announced("198.51.100.7");  // someone elsewhere, who does not claim
-        WorkUnit first = claim(sybilA, "203.0.113.5");
-        WorkUnit second = claim(sybilA, "203.0.113.5");
-        assertThat(claim(sybilB, "203.0.113.6")).isNull();
+        announced("84.17.46.7");  // someone elsewhere, who does not claim
+        WorkUnit first = claim(sybilA, "81.2.69.5");
+        WorkUnit second = claim(sybilA, "81.2.69.5");
+        assertThat(claim(sybilB, "81.2.69.6")).isNull();
         h.clock.advance(ReplicaNetworks.HOLD.minus(Duration.ofSeconds(1)));
-        assertThat(claim(sybilB, "203.0.113.6")).as("within the hold").isNull();
+        assertThat(claim(sybilB, "81.2.69.6")).as("within the hold").isNull();
         h.clock.advance(Duration.ofSeconds(2));
-        WorkUnit late = claim(sybilB, "203.0.113.6");
+        WorkUnit late = claim(sybilB, "81.2.69.6");
         assertThat(late).as("nobody else came: volunteers behind one NAT still finish").isNotNull();
         assertThat(late.getCommit()).isEqualTo(first.getCommit());
         assertThat(late.getRandomSeed()).isIn(first.getRandomSeed(), second.getRandomSeed());

@@ -14,7 +14,8 @@ import java.util.Random;
  * (the peer table's backoff is per id), a reflector with the network as its amplifier. Here, per
  * address (host and port): one dial in flight at most, none sooner than {@link GossipConfig#redialBase}
  * after the last, and the backoff after a failure is the address's, whatever id the next dial
- * names; per host (any port): at most {@link #MAX_IN_FLIGHT_PER_HOST} dials in flight, and after
+ * names; per host (any port; a host name by its domain, whose owner makes names under it without
+ * end, all resolving to one victim): at most {@link #MAX_IN_FLIGHT_PER_HOST} dials in flight, and after
  * {@link #HOST_FAILURES_BEFORE_BACKOFF} failures in a row with no success between, the host backs
  * off as a whole (a victim named on many ports). An id whose dial reached the address and proved
  * its key there is the address's owner: other ids naming that address are not dialled until a
@@ -50,12 +51,12 @@ final class AddressDials {
     }
 
     static String address(NodeInfo info) {
-        return host(info) + "|" + info.getPort();
+        return PeerAddress.canonicalHost(info.getHost()) + "|" + info.getPort();
     }
 
-    /** One spelling per host: "2001:db8::7" and "2001:0db8:0:0:0:0:0:7" are one host, as are names in any case. */
+    /** The host as the per-host bounds count it ({@link PeerAddress#hostGroup}: a name by its domain). */
     private static String host(NodeInfo info) {
-        return PeerAddress.canonicalHost(info.getHost());
+        return PeerAddress.hostGroup(info.getHost());
     }
 
     /** Whether {@code id} may be dialled at {@code info}'s address now. */

@@ -22,19 +22,24 @@ public sealed interface Effect {
      * table or the work's hints), then the other known holders in the order the planner would ask them
      * (never a banned one), so a fetcher that takes ranges from several peers may use them.
      */
-    record Fetch(PublicId from, String commit, List<NodeInfo> holders) implements Effect {
+    record Fetch(PublicId from, String commit, List<PeerAddressing> addresses) implements Effect {
         /** A fetch whose holders' addresses the adapter knows by itself (a simulator). */
         public Fetch(PublicId from, String commit) {
             this(from, commit, List.of());
         }
 
         public Fetch {
-            holders = List.copyOf(holders);
+            addresses = List.copyOf(addresses);
+        }
+
+        /** The holders' addresses, without the reach each was learnt over. */
+        public List<NodeInfo> holders() {
+            return addresses.stream().map(PeerAddressing::info).toList();
         }
 
         /** Where to reach {@code from}: the first of {@link #holders} when it is {@code from}'s address, else null. */
-        public NodeInfo where() {
-            return !holders.isEmpty() && holders.get(0).getNode().equals(from.toByteString()) ? holders.get(0) : null;
+        public PeerAddressing where() {
+            return !addresses.isEmpty() && addresses.get(0).info().getNode().equals(from.toByteString()) ? addresses.get(0) : null;
         }
 
         /** A fetch is the pair (from, commit); the holders are advice, so they take no part in equality. */
@@ -53,8 +58,14 @@ public sealed interface Effect {
     record CancelFetch(PublicId from, String commit) implements Effect {
     }
 
-    /** Open a gossip connection; report {@link GossipCore#onConnected} or {@link GossipCore#onDialFailed}. */
-    record Dial(NodeInfo peer) implements Effect {
+    /**
+     * Open a gossip connection; report {@link GossipCore#onConnected} or {@link GossipCore#onDialFailed}.
+     * A host name must resolve to an address no narrower than {@code learntOver} ({@link PeerAddressing}).
+     */
+    record Dial(NodeInfo peer, dev.rhizome.protocol.PeerAddress.Reach learntOver) implements Effect {
+        public PeerAddressing addressing() {
+            return new PeerAddressing(peer, learntOver);
+        }
     }
 
     /**

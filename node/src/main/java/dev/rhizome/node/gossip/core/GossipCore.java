@@ -19,6 +19,7 @@ import dev.rhizome.proto.v1.PeerExchangeRequest;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.PeerAddress;
 import dev.rhizome.protocol.PeerAddress.Reach;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
@@ -197,7 +198,9 @@ public final class GossipCore implements PeerProtocol {
     @Override
     public List<Effect> start(List<NodeInfo> bootstrap, long nowMs) {
         long now = clock.advance(nowMs);
-        offerAll(bootstrap);
+        // Remembered records came by links of any reach (peers.bin keeps no reach): each is taken at its
+        // own word, a literal as what it is, a name as its suffix says (any other name: the internet).
+        offerAll(bootstrap, info -> PeerAddress.reach(info.getHost()));
         nextExchangeMs = now + EXCHANGE_INTERVAL_MS;
         nextSelfAnnounceMs = now + (long) (random.nextDouble() * SELF_ANNOUNCE_INTERVAL_MS);
         lastTickMs = now;
@@ -214,18 +217,18 @@ public final class GossipCore implements PeerProtocol {
     @Override
     public List<Effect> learn(List<NodeInfo> peers, long nowMs) {
         long now = clock.advance(nowMs);
-        offerAll(peers);
+        offerAll(peers, info -> Reach.LOOPBACK);  // the coordinator's list: trusted as configured
         List<Effect> out = new ArrayList<>();
         keepDegree(now, out);
         return settled(out);
     }
 
-    private void offerAll(List<NodeInfo> peers) {
+    private void offerAll(List<NodeInfo> peers, java.util.function.Function<NodeInfo, Reach> learntOver) {
         for (NodeInfo info : peers) {
             if (info.getNode().size() == PublicId.LENGTH) {
                 PublicId id = PublicId.of(info.getNode());
                 if (!id.equals(selfId)) {
-                    table.offer(id, info, null, Reach.LOOPBACK, this::kept);  // given by the volunteer or the coordinator
+                    table.offer(id, info, null, learntOver.apply(info), this::kept);
                 }
             }
         }
@@ -1208,13 +1211,13 @@ public final class GossipCore implements PeerProtocol {
 
     private void startFetch(Start start, List<Effect> out) {
         counters.fetchesStarted++;
-        List<NodeInfo> holders = new ArrayList<>();
-        NodeInfo first = address(start.from());
+        List<PeerAddressing> holders = new ArrayList<>();
+        PeerAddressing first = address(start.from());
         if (first != null) {
             holders.add(first);
             for (PublicId other : planner.queued(start.commit())) {
-                NodeInfo where = address(other);
-                if (where != null && !where.getHost().isEmpty() && !other.equals(start.from())) {
+                PeerAddressing where = address(other);
+                if (where != null && !where.info().getHost().isEmpty() && !other.equals(start.from())) {
                     holders.add(where);
                 }
             }
@@ -1227,20 +1230,22 @@ public final class GossipCore implements PeerProtocol {
      * whose hello named an address out of the link's reach is given without a host (the driver
      * must not fall back to that hello's address): nowhere to fetch from, a lost connection.
      */
-    private NodeInfo address(PublicId peer) {
+    private PeerAddressing address(PublicId peer) {
         Link link = connections.get(peer);
         if (link != null && link.info != null) {
             if (link.info.getHost().isEmpty()) {
                 NodeInfo configured = hinted.get(peer);
-                return configured != null ? configured : link.info;
+                return configured != null ? new PeerAddressing(configured, Reach.LOOPBACK)
+                        : new PeerAddressing(link.info, link.remote.reach());
             }
-            return link.info;
+            return new PeerAddressing(link.info, link.remote.reach());
         }
-        NodeInfo known = table.info(peer);
-        if (known != null && !known.getHost().isEmpty()) {
+        PeerAddressing known = table.addressing(peer);
+        if (known != null && !known.info().getHost().isEmpty()) {
             return known;
         }
-        return hinted.get(peer);
+        NodeInfo configured = hinted.get(peer);
+        return configured == null ? null : new PeerAddressing(configured, Reach.LOOPBACK);  // the work's peers, from the coordinator
     }
 
     private void failFetch(PublicId from, String commit, FetchFailure failure, boolean cancel, long now, List<Effect> out) {
@@ -1386,7 +1391,7 @@ public final class GossipCore implements PeerProtocol {
                 wanted--;
                 connections.dialing(e.id, now);
                 dials.started(e.id, e.info, now);
-                out.add(new Dial(e.info));
+                out.add(new Dial(e.info, e.learntOver));
             }
         }
     }

@@ -24,13 +24,20 @@ final class PeerTable {
         final PublicId id;
         NodeInfo info;
         SignedEnvelope signed; // null for bootstrap entries the coordinator handed us unsigned
+        /** The reach of the link {@link #info} came by: its host, a name, must resolve no narrower. */
+        Reach learntOver;
         int failures;
         long nextDialMs;
 
-        Entry(PublicId id, NodeInfo info, SignedEnvelope signed) {
+        Entry(PublicId id, NodeInfo info, SignedEnvelope signed, Reach learntOver) {
             this.id = id;
             this.info = info;
             this.signed = signed;
+            this.learntOver = learntOver;
+        }
+
+        PeerAddressing addressing() {
+            return new PeerAddressing(info, learntOver);
         }
 
         boolean dialable() {
@@ -70,6 +77,9 @@ final class PeerTable {
             boolean newer = info.getTimeMs() > known.info.getTimeMs();
             boolean replace = signed != null ? known.signed == null || newer : known.signed == null && newer;
             if (replace) {
+                // The same host vouched for over a narrower link (the coordinator's list, the LAN) stays so.
+                boolean sameHost = known.info.getHost().equals(info.getHost());
+                known.learntOver = sameHost && known.learntOver.compareTo(learntOver) < 0 ? known.learntOver : learntOver;
                 known.info = info;
                 known.signed = signed;
             }
@@ -81,7 +91,7 @@ final class PeerTable {
         if (peers.size() >= config.maxKnownPeers() && !evictOneFailed(busy)) {
             return false;
         }
-        peers.put(id, new Entry(id, info, signed));
+        peers.put(id, new Entry(id, info, signed, learntOver));
         return true;
     }
 
@@ -183,6 +193,12 @@ final class PeerTable {
     NodeInfo info(PublicId id) {
         Entry e = peers.get(id);
         return e == null ? null : e.info;
+    }
+
+    /** The peer's known address with the reach of the link it came by, or null. */
+    PeerAddressing addressing(PublicId id) {
+        Entry e = peers.get(id);
+        return e == null ? null : e.addressing();
     }
 
     void remove(PublicId id) {

@@ -1,6 +1,7 @@
 package dev.rhizome.node.gossip.net;
 
 import dev.rhizome.node.gossip.core.FetchFailure;
+import dev.rhizome.node.gossip.core.PeerAddressing;
 import dev.rhizome.node.peer.BundleFetcher;
 import dev.rhizome.node.peer.Cancellation;
 import dev.rhizome.node.peer.FetchException;
@@ -9,7 +10,11 @@ import dev.rhizome.node.peer.PeerFailure;
 import dev.rhizome.node.peer.WarnBudget;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.LogSafe;
 import dev.rhizome.protocol.identity.PublicId;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,17 +63,22 @@ final class FetchWorkers implements AutoCloseable {
     }
 
     private final BundleFetcher fetcher;
+    private final PeerResolver resolver;
     private final ExecutorService pool;
     private final Map<Key, Cancellation> running = new ConcurrentHashMap<>();
 
-    FetchWorkers(BundleFetcher fetcher, int workers, String name) {
+    FetchWorkers(BundleFetcher fetcher, PeerResolver resolver, int workers, String name) {
         this.fetcher = fetcher;
+        this.resolver = resolver;
         this.pool = Executors.newFixedThreadPool(workers, CoreThread.daemon(name));
     }
 
-    /** Starts a transfer of {@code key.commit()} from {@code where}. */
-    /** Starts a transfer from {@code holders} (the key's peer first): in pieces when there are several. */
-    void start(Key key, List<PeerEndpoint> holders, Outcomes outcomes) {
+    /**
+     * Starts a transfer from {@code holders} (the key's peer first): in pieces when there are several.
+     * Each holder's host is resolved on the worker ({@link PeerResolver}); one that resolves only out
+     * of its reach is not asked, and when that is the key's peer the transfer fails as a lost connection.
+     */
+    void start(Key key, List<PeerAddressing> holders, Outcomes outcomes) {
         Transfer transfer = new Transfer(key, new Cancellation());
         Cancellation replaced = running.put(key, transfer.cancel());
         if (replaced != null) {
@@ -107,8 +117,13 @@ final class FetchWorkers implements AutoCloseable {
         }
     }
 
-    private void run(Transfer transfer, List<PeerEndpoint> holders, Outcomes outcomes) {
+    private void run(Transfer transfer, List<PeerAddressing> addresses, Outcomes outcomes) {
         Key key = transfer.key();
+        List<PeerEndpoint> holders = resolved(key, addresses);
+        if (holders.isEmpty() || !holders.get(0).getNode().equals(key.from().toByteString())) {
+            outcomes.failed(transfer, FetchFailure.CONNECTION_LOST);
+            return;
+        }
         if (holders.size() > 1) {
             runRanged(transfer, holders, outcomes);
             return;
@@ -167,6 +182,21 @@ final class FetchWorkers implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The holders whose hosts resolve within their reach, each at the literal address checked. */
+    private List<PeerEndpoint> resolved(Key key, List<PeerAddressing> addresses) {
+        List<PeerEndpoint> endpoints = new ArrayList<>();
+        for (PeerAddressing a : addresses) {
+            try {
+                InetSocketAddress at = resolver.resolve(a);
+                endpoints.add(PeerEndpoint.newBuilder().setNode(a.info().getNode()).setHost(at.getAddress().getHostAddress())
+                        .setPort(at.getPort()).build());
+            } catch (UnknownHostException e) {
+                FAILED.warn("gossip holder of {} not asked: {}", CommitId.abbreviate(key.commit()), LogSafe.of(e.getMessage()));
+            }
+        }
+        return endpoints;
     }
 
     static FetchFailure failure(PeerFailure.Kind kind) {

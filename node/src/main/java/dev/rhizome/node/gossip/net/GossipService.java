@@ -6,6 +6,7 @@ import dev.rhizome.node.gossip.core.Effect;
 import dev.rhizome.node.gossip.core.FetchFailure;
 import dev.rhizome.node.gossip.core.GossipCore;
 import dev.rhizome.node.gossip.core.LinkHandshake;
+import dev.rhizome.node.gossip.core.PeerAddressing;
 import dev.rhizome.node.gossip.core.PeerProtocol;
 import dev.rhizome.node.gossip.core.Violation;
 import dev.rhizome.node.peer.AddressBackoff;
@@ -14,15 +15,16 @@ import dev.rhizome.node.peer.FetchException;
 import dev.rhizome.node.peer.FetchResult;
 import dev.rhizome.node.peer.FrameDeadline;
 import dev.rhizome.node.peer.PeerMessages;
-import dev.rhizome.node.peer.WarnBudget;
 import dev.rhizome.node.peer.PeerServer;
 import dev.rhizome.node.peer.TransferLog;
+import dev.rhizome.node.peer.WarnBudget;
 import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.Hello;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.LogSafe;
 import dev.rhizome.protocol.envelope.HandshakeProof;
 import dev.rhizome.protocol.frame.FrameCodec;
 import dev.rhizome.protocol.identity.Identity;
@@ -38,6 +40,8 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +50,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -68,6 +73,8 @@ public final class GossipService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GossipService.class);
     /** A banned peer may reconnect in a loop, each time to be disconnected again. */
     private static final WarnBudget DISCONNECTING = new WarnBudget(log);
+    /** Threads looking up dialled hosts: a slow name server delays the dials behind it, not the core. */
+    private static final int RESOLVERS = 2;
     /** Gossip messages are small: a link with this much unsent has a peer that stopped reading, and sends to it are dropped. */
     private static final WriteBufferWaterMark LINK_WATER_MARK = new WriteBufferWaterMark(256 << 10, 1 << 20);
     /** A protocol that never asks for wakeups (a baseline) has its hello re-signed this often. */
@@ -115,9 +122,13 @@ public final class GossipService implements AutoCloseable {
     private boolean asksForWakeups;
     /** Runs the {@link StarvationProbe}: this process's own scheduling lateness. */
     private final java.util.concurrent.ScheduledExecutorService probeTimer;
+    private final PeerResolver resolver;
+    /** Looks up the hosts of peers to dial: DNS blocks, and must hold up neither the core thread nor an event loop. */
+    private final java.util.concurrent.ExecutorService resolving;
 
     private GossipService(NodeRepository repo, Identity identity, GossipSettings settings, EventLoopGroup group,
-                          boolean ownsGroup, Supplier<List<NodeInfo>> bootstrap, TransferLog transferLog, LongSupplier clock) {
+                          boolean ownsGroup, Supplier<List<NodeInfo>> bootstrap, TransferLog transferLog, LongSupplier clock,
+                          PeerResolver resolver) {
         this.repo = repo;
         this.identity = identity;
         this.settings = settings;
@@ -128,7 +139,9 @@ public final class GossipService implements AutoCloseable {
         this.core = new CoreThread("gossip-" + name, clock);
         this.probeTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(CoreThread.daemon("gossip-probe-" + name));
         this.fetcher = new BundleFetcher(repo, identity, settings.peer(), transferLog, group);
-        this.workers = new FetchWorkers(fetcher, GossipCore.MAX_CONCURRENT_FETCHES, "gossip-fetch-" + name);
+        this.resolver = resolver;
+        this.resolving = java.util.concurrent.Executors.newFixedThreadPool(RESOLVERS, CoreThread.daemon("gossip-resolve-" + name));
+        this.workers = new FetchWorkers(fetcher, resolver, GossipCore.MAX_CONCURRENT_FETCHES, "gossip-fetch-" + name);
         this.knownPeers = settings.peersFile() == null ? null : new KnownPeers(settings.peersFile());
     }
 
@@ -150,8 +163,17 @@ public final class GossipService implements AutoCloseable {
     static GossipService start(NodeRepository repo, Identity identity, GossipSettings settings,
                                Function<NodeInfo, PeerProtocol> protocolFor, Supplier<List<NodeInfo>> bootstrap,
                                TransferLog transferLog, EventLoopGroup shared, LongSupplier clock) throws InterruptedException {
+        return start(repo, identity, settings, protocolFor, bootstrap, transferLog, shared, clock, PeerResolver.SYSTEM);
+    }
+
+    /** {@link #start} with the given resolver of peers' host names (a test's stand-in for DNS). */
+    static GossipService start(NodeRepository repo, Identity identity, GossipSettings settings,
+                               Function<NodeInfo, PeerProtocol> protocolFor, Supplier<List<NodeInfo>> bootstrap,
+                               TransferLog transferLog, EventLoopGroup shared, LongSupplier clock, PeerResolver resolver)
+            throws InterruptedException {
         EventLoopGroup group = shared != null ? shared : new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-        GossipService service = new GossipService(repo, identity, settings, group, shared == null, bootstrap, transferLog, clock);
+        GossipService service = new GossipService(repo, identity, settings, group, shared == null, bootstrap, transferLog, clock,
+                resolver);
         try {
             service.server = PeerServer.start(repo, identity, settings.host(), settings.port(), settings.peer(), group,
                     service::accept, service::servedWhole, service.offenders);
@@ -417,7 +439,7 @@ public final class GossipService implements AutoCloseable {
         if (effect instanceof Effect.Send send) {
             send(send.to(), send.message());
         } else if (effect instanceof Effect.Dial dial) {
-            dial(dial.peer());
+            dial(dial);
         } else if (effect instanceof Effect.Disconnect disconnect) {
             if (links.close(disconnect.peer())) {
                 // The link limit turns peers away all day on a healthy network: that is no warning.
@@ -474,11 +496,29 @@ public final class GossipService implements AutoCloseable {
         }
     }
 
-    private void dial(NodeInfo peer) {
-        PublicId id = PublicId.of(peer.getNode());
+    /** Resolves the peer's host off the core thread ({@link PeerResolver}), then connects to the address checked. */
+    private void dial(Effect.Dial dial) {
+        PublicId id = PublicId.of(dial.peer().getNode());
         if (!links.startDial(id)) {
             return;
         }
+        try {
+            resolving.execute(() -> {
+                InetSocketAddress at;
+                try {
+                    at = resolver.resolve(dial.addressing());
+                } catch (UnknownHostException | RuntimeException e) {
+                    dialFailed(id, dial.peer(), e.getMessage());
+                    return;
+                }
+                connect(id, dial.peer(), at);
+            });
+        } catch (RejectedExecutionException closing) {
+            links.dialEnded(id);
+        }
+    }
+
+    private void connect(PublicId id, NodeInfo peer, InetSocketAddress at) {
         GossipLink link = new GossipLink(this, LinkHandshake.dial(identity, id, selfInfo, HandshakeProof.newNonce()), id,
                 settings.peer().connectTimeout().toMillis());
         ChannelFuture connecting;
@@ -495,23 +535,25 @@ public final class GossipService implements AutoCloseable {
                             ch.pipeline().addLast(GossipLink.NAME, link);
                         }
                     })
-                    .connect(peer.getHost(), peer.getPort());
+                    .connect(at);
         } catch (RuntimeException e) {
             // The address itself is refused (a port out of range): a failed dial, not a failed step.
-            log.debug("cannot dial gossip peer {} at {}:{}: {}", id.shortForm(), peer.getHost(), peer.getPort(), e.getMessage());
-            links.dialEnded(id);
-            core.post(() -> apply(protocol.onDialFailed(id, nowMs())));
+            dialFailed(id, peer, e.getMessage());
             return;
         }
         connecting.addListener(connected -> {
             if (!connected.isSuccess()) {
-                log.debug("cannot dial gossip peer {} at {}:{}: {}", id.shortForm(), peer.getHost(), peer.getPort(),
-                        PeerMessages.describe(connected.cause()));
-                core.post(() -> {
-                    if (links.dialEnded(id)) {
-                        apply(protocol.onDialFailed(id, nowMs()));
-                    }
-                });
+                dialFailed(id, peer, PeerMessages.describe(connected.cause()));
+            }
+        });
+    }
+
+    private void dialFailed(PublicId id, NodeInfo peer, String why) {
+        log.debug("cannot dial gossip peer {} at {}:{}: {}", id.shortForm(), LogSafe.of(peer.getHost()), peer.getPort(),
+                LogSafe.of(why));
+        core.post(() -> {
+            if (links.dialEnded(id)) {
+                apply(protocol.onDialFailed(id, nowMs()));
             }
         });
     }
@@ -521,26 +563,25 @@ public final class GossipService implements AutoCloseable {
      * knows, to take pieces from), or at the link's hello for a protocol that gives none.
      */
     private void fetch(Effect.Fetch fetch) {
-        List<NodeInfo> holders = new ArrayList<>(fetch.holders());
+        List<PeerAddressing> holders = new ArrayList<>(fetch.addresses());
         if (fetch.where() == null) {
             NodeInfo where = links.info(fetch.from());
-            if (where == null) {
+            GossipLink link = links.get(fetch.from());
+            if (where == null || link == null) {
                 apply(protocol.onFetchFailed(fetch.from(), fetch.commit(), FetchFailure.CONNECTION_LOST, nowMs()));
                 return;
             }
-            holders.removeIf(h -> h.getNode().equals(where.getNode()));
-            holders.add(0, where);
+            holders.removeIf(h -> h.info().getNode().equals(where.getNode()));
+            holders.add(0, new PeerAddressing(where, link.remote().reach()));
         }
         // A holder without a host: its hello named an address out of its link's reach, never to be dialled.
-        holders.removeIf(h -> h.getHost().isEmpty());
-        if (holders.isEmpty() || !holders.get(0).getNode().equals(fetch.from().toByteString())) {
+        holders.removeIf(h -> h.info().getHost().isEmpty());
+        if (holders.isEmpty() || !holders.get(0).info().getNode().equals(fetch.from().toByteString())) {
             apply(protocol.onFetchFailed(fetch.from(), fetch.commit(), FetchFailure.CONNECTION_LOST, nowMs()));
             return;
         }
         fetchesStarted.incrementAndGet();
-        List<PeerEndpoint> endpoints = holders.stream().map(h -> PeerEndpoint.newBuilder().setNode(h.getNode())
-                .setHost(h.getHost()).setPort(h.getPort()).build()).toList();
-        workers.start(new FetchWorkers.Key(fetch.from(), fetch.commit()), endpoints, outcomes);
+        workers.start(new FetchWorkers.Key(fetch.from(), fetch.commit()), holders, outcomes);
     }
 
     /** Our server sent a whole bundle to the fetcher whose hello said {@code node}: the core weighs it as evidence. */
@@ -626,6 +667,7 @@ public final class GossipService implements AutoCloseable {
             }
         }
         probeTimer.shutdownNow();
+        resolving.shutdownNow();
         core.close();
         workers.close();
         for (Effect e : last) {

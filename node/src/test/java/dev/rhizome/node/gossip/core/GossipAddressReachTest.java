@@ -151,4 +151,45 @@ class GossipAddressReachTest {
         effects.addAll(minuteOfTicks());
         assertThat(only(effects, Dial.class)).extracting(d -> d.peer().getHost()).contains("192.168.1.20");
     }
+
+    /**
+     * A host name's reach is known only once it is looked up: a name a rogue on the internet hands
+     * on (its suffix says nothing) may resolve to loopback, the LAN or 169.254.169.254. Whatever
+     * named it, the dial and the fetch carry the reach of the link it came by, for the driver to
+     * check what the name resolves to at each dial.
+     */
+    @Test
+    void aHostNameCarriesTheReachOfTheLinkItCameByToEveryDialAndFetch() throws Exception {
+        Identity rogue = linked(globalHost(), Reach.GLOBAL, true);
+        SignedEnvelope named = madeUp("lan-probe.example", 7000, now);
+        List<Effect> effects = new ArrayList<>(core.onMessage(rogue.publicId(), Peer.announce(named), now));
+        effects.addAll(minuteOfTicks());
+        assertThat(only(effects, Dial.class)).extracting(d -> d.peer().getHost() + " " + d.learntOver())
+                .containsOnly("lan-probe.example GLOBAL");
+
+        Identity namedHello = linked("volunteer.example", Reach.GLOBAL, false);
+        List<Effect> fetches = core.onMessage(namedHello.publicId(), Peer.announce(Envelopes.sign(namedHello,
+                dev.rhizome.proto.v1.Inventory.newBuilder().setNode(namedHello.publicId().toByteString())
+                        .addCommits(Peer.commit(3)).setTimeMs(now).build())), now);
+        assertThat(only(fetches, Fetch.class)).as("fetched from the name its hello gave, over an internet link")
+                .extracting(f -> f.where().info().getHost() + " " + f.where().learntOver())
+                .containsExactly("volunteer.example GLOBAL");
+    }
+
+    @Test
+    void rememberedRecordsAreTakenAtTheirOwnWordAndTheCoordinatorsListAsConfigured() {
+        GossipCore fresh = new GossipCore(Identity.generate(), NodeInfo.newBuilder().setHost("93.184.216.9").setPort(7000).build(),
+                GossipConfig.defaults(), new Random(5), SignatureCheck.envelopes());
+        List<NodeInfo> remembered = new ArrayList<>();
+        for (String host : List.of("node.example", "box.local", "localhost", "192.168.1.20")) {
+            remembered.add(NodeInfo.newBuilder().setNode(Identity.generate().publicId().toByteString()).setHost(host)
+                    .setPort(7000).build());
+        }
+        List<Effect> effects = new ArrayList<>(fresh.start(remembered, now));
+        effects.addAll(fresh.learn(List.of(NodeInfo.newBuilder().setNode(Identity.generate().publicId().toByteString())
+                .setHost("coordinated.example").setPort(7000).build()), now));
+        assertThat(only(effects, Dial.class)).extracting(d -> d.peer().getHost() + " " + d.learntOver())
+                .containsExactlyInAnyOrder("node.example GLOBAL", "box.local LINK_LOCAL", "localhost LOOPBACK",
+                        "192.168.1.20 PRIVATE", "coordinated.example LOOPBACK");
+    }
 }

@@ -118,8 +118,8 @@ class GossipCoreTimeTest {
         core.onConnected(slow.id, slow.hello(now), true, now);
         List<Effect> announced = core.onMessage(slow.id, Peer.announce(slow.inventory(now, Peer.commit(9))), now);
         Fetch fetch = only(announced, Fetch.class).get(0);
-        assertThat(fetch.where().getHost()).isEqualTo(slow.info.getHost());
-        assertThat(fetch.where().getPort()).isEqualTo(slow.info.getPort());
+        assertThat(fetch.where().info().getHost()).isEqualTo(slow.info.getHost());
+        assertThat(fetch.where().info().getPort()).isEqualTo(slow.info.getPort());
 
         List<Effect> later = runUntil(core, announced, now,
                 now + GossipConfig.defaults().fetchStall().toMillis());
@@ -135,7 +135,7 @@ class GossipCoreTimeTest {
 
         List<Effect> wanted = core.wantFrom(Peer.commit(4), List.of(far.info), now);
 
-        assertThat(only(wanted, Fetch.class)).singleElement().satisfies(f -> assertThat(f.where()).isEqualTo(far.info));
+        assertThat(only(wanted, Fetch.class)).singleElement().satisfies(f -> assertThat(f.where()).isEqualTo(new PeerAddressing(far.info, dev.rhizome.protocol.PeerAddress.Reach.LOOPBACK)));
     }
 
     @Test

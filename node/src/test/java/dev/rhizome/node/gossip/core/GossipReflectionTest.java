@@ -141,6 +141,46 @@ class GossipReflectionTest {
                 .noneMatch(s -> s.to().equals(honest.id) && s.message().hasAnnouncement());
     }
 
+    /**
+     * A rogue owning a wildcard domain names a new host per made-up id ({@code v1.wild.example},
+     * {@code v2.wild.example} ...), every one resolving to its victim: counted by name, each was a
+     * host of its own, dialled with the whole degree at once. Names count by their domain (the last
+     * two labels) in the per-host bounds, as one host's many ports do.
+     */
+    @Test
+    void madeUpIdsNamingManyNamesUnderOneDomainAreDialledAFewAtATimeAndNotRelayedOnceTheirDialsFail() {
+        Peer rogue = Peer.connectedTo(core, now);
+        Peer honest = Peer.connectedTo(core, now);
+        List<Effect> effects = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            effects.addAll(core.onMessage(rogue.id, Peer.announce(madeUp("v" + i + ".Wild.example", 7000, now)), now));
+        }
+        int victimDials = 0;
+        int maxInFlight = 0;
+        Set<PublicId> inFlight = new HashSet<>();
+        for (int step = 0; step < 600; step++) {
+            for (Dial d : only(effects, Dial.class)) {
+                if (d.peer().getHost().toLowerCase(java.util.Locale.ROOT).endsWith(".wild.example")) {
+                    victimDials++;
+                    inFlight.add(PublicId.of(d.peer().getNode()));
+                    maxInFlight = Math.max(maxInFlight, inFlight.size());
+                }
+            }
+            effects = new ArrayList<>();
+            now += 100;
+            for (PublicId id : List.copyOf(inFlight)) {
+                inFlight.remove(id);
+                effects.addAll(core.onDialFailed(id, now));
+            }
+            effects.addAll(core.onTick(now));
+        }
+        assertThat(maxInFlight).as("dials in flight under the domain at once").isEqualTo(AddressDials.MAX_IN_FLIGHT_PER_HOST);
+        assertThat(victimDials).as("dials under the domain in a minute").isLessThanOrEqualTo(60);
+        List<Effect> late = core.onMessage(rogue.id, Peer.announce(madeUp("late.wild.example.", 7000, now)), now);
+        assertThat(only(late, Send.class)).as("a new name under the failing domain relayed")
+                .noneMatch(s -> s.to().equals(honest.id) && s.message().hasAnnouncement());
+    }
+
     @Test
     void anIdThatProvedItsAddressKeepsItAndMadeUpIdsThereAreNeitherDialledNorRelayed() {
         Peer rogue = Peer.connectedTo(core, now);
