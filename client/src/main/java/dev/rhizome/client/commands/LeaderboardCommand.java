@@ -36,7 +36,7 @@ public final class LeaderboardCommand implements Callable<Integer> {
     String hardwareClass;
     @Option(names = "--limit", converter = Bounded.PositiveInt.class, defaultValue = "10", description = "Entries per board in the table (default ${DEFAULT-VALUE}).", paramLabel = "N")
     int limit;
-    @Option(names = "--json", description = "Print one JSON object.")
+    @Option(names = "--json", description = "Print one JSON object: leaderboards (direction, hardware_class, metric_name, lower_is_better, entries, entries_left_out); with --volunteers, volunteers.")
     boolean json;
 
     @Option(names = "--volunteers", description = "Rank volunteers by credit (compute seconds of valid results) "

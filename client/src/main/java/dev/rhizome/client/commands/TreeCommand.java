@@ -28,7 +28,7 @@ public final class TreeCommand implements Callable<Integer> {
     String direction;
     @Option(names = "--hardware-class", description = "Metrics of this hardware class (default: the first measured).", paramLabel = "CLASS")
     String hardwareClass;
-    @Option(names = "--json", description = "Print one JSON object.")
+    @Option(names = "--json", description = "Print one JSON object: direction, base, frontier, metric_name, lower_is_better, hardware_class, nodes.")
     boolean json;
 
     @Override
