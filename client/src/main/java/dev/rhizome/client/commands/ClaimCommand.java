@@ -6,6 +6,7 @@ import dev.rhizome.client.agent.Brief;
 import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.agent.UnitGiveBack;
 import dev.rhizome.client.agent.Untrusted;
+import dev.rhizome.client.cli.HelpText;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
@@ -56,7 +57,7 @@ public final class ClaimCommand implements Callable<Integer> {
     @Option(names = "--hypothesis", paramLabel = "SENTENCE",
             description = "What you mean to try; the coordinator warns when recent work on the direction looks the same.")
     String hypothesis;
-    @Option(names = "--hardware-class", defaultValue = "any", description = "Hardware class to claim for (default ${DEFAULT-VALUE}).", paramLabel = "CLASS")
+    @Option(names = "--hardware-class", defaultValue = "any", description = "Hardware class to claim for (default ${DEFAULT-VALUE}: any). " + HelpText.HARDWARE_CLASS, paramLabel = "CLASS")
     String hardwareClass;
     @Option(names = "--workspace", paramLabel = "DIR", description = "Check the unit's commit out here (must not exist or be empty).")
     Path workspace;

@@ -1,5 +1,6 @@
 package dev.rhizome.client.commands;
 
+import dev.rhizome.client.cli.HelpText;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
@@ -32,7 +33,7 @@ public final class LeaderboardCommand implements Callable<Integer> {
     CoordinatorOption coordinator;
     @Option(names = "--direction", description = "Only this direction (default: all).", paramLabel = "DIRECTION")
     String direction;
-    @Option(names = "--hardware-class", description = "Only this hardware class.", paramLabel = "CLASS")
+    @Option(names = "--hardware-class", description = "Only this hardware class. " + HelpText.HARDWARE_CLASS, paramLabel = "CLASS")
     String hardwareClass;
     @Option(names = "--limit", converter = Bounded.PositiveInt.class, defaultValue = "10", description = "Entries per board in the table (default ${DEFAULT-VALUE}).", paramLabel = "N")
     int limit;
