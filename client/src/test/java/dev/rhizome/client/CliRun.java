@@ -29,15 +29,17 @@ import picocli.CommandLine;
  */
 record CliRun(int code, String out, String err) {
     static CliRun of(String... args) {
-        CommandLine cli = Main.commandLine();
-        StringWriter err = new StringWriter();
-        cli.setErr(new PrintWriter(err));
         PrintStream savedOut = System.out;
         PrintStream savedErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream stderr = new ByteArrayOutputStream();
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        // built once the streams are swapped: built before, `node`'s failure line went to the
+        // real standard error, not to the error writer set here
+        CommandLine cli = Main.commandLine();
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err));
         try {
             int code = cli.execute(args);
             cli.getOut().flush();
