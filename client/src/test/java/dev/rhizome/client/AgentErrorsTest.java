@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.rhizome.client.cli.ClaimFiles;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.coordinator.Coordinator;
@@ -22,14 +21,11 @@ import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.IdentityStore;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.SortedMap;
 import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.AfterAll;
@@ -58,26 +54,7 @@ class AgentErrorsTest {
     private Seed seed;
     private int workspaces;
 
-    private record Run(int code, List<String> lines) {
-        JsonObject json() {
-            assertThat(lines).as("one JSON object on standard output").hasSize(1);
-            return JsonParser.parseString(lines.get(0)).getAsJsonObject();
-        }
-    }
-
-    private static Run cli(String... args) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true));
-        try {
-            int code = Main.commandLine().execute(args);
-            return new Run(code, out.toString().lines().filter(l -> !l.isBlank()).toList());
-        } finally {
-            System.setOut(saved);
-        }
-    }
-
-    private Run as(String command, String... args) {
+    private CliRun as(String command, String... args) {
         String[] all = new String[args.length + 5];
         all[0] = command;
         all[1] = "--data-dir";
@@ -85,15 +62,7 @@ class AgentErrorsTest {
         all[3] = "--coordinator";
         all[4] = url;
         System.arraycopy(args, 0, all, 5, args.length);
-        return cli(all);
-    }
-
-    private static void assertError(Run run, int exitCode, String error, String inMessage) {
-        assertThat(run.code()).as(String.join("\n", run.lines())).isEqualTo(exitCode);
-        JsonObject o = run.json();
-        assertThat(o.get("error").getAsString()).isEqualTo(error);
-        assertThat(o.get("message").getAsString()).contains(inMessage);
-        assertThat(o.has("hint")).isTrue();
+        return CliRun.of(all);
     }
 
     /** A seed whose Train.java may be edited, except the block that prints the metric. */
@@ -144,8 +113,8 @@ class AgentErrorsTest {
 
     private Claimed claim() {
         Path ws = dir.resolve("ws" + (++workspaces));
-        Run run = as("claim", "--direction", "d", "--workspace", ws.toString(), "--json");
-        assertThat(run.code()).as(String.join("\n", run.lines())).isZero();
+        CliRun run = as("claim", "--direction", "d", "--workspace", ws.toString(), "--json");
+        assertThat(run.code()).as(run.out() + run.err()).isZero();
         return new Claimed(run.json().getAsJsonObject("unit").get("id").getAsString(), ws);
     }
 
@@ -159,26 +128,26 @@ class AgentErrorsTest {
 
     @Test
     void anUnknownDirectionIsAnErrorEverywhere() {
-        assertError(as("claim", "--direction", "dd", "--json"), ExitCodes.REFUSED, "unknown_direction", "unknown direction dd");
-        assertError(as("brief", "--direction", "dd", "--json"), ExitCodes.REFUSED, "unknown_direction", "dd");
-        assertError(as("tree", "--direction", "dd", "--json"), ExitCodes.REFUSED, "unknown_direction", "dd");
-        assertError(as("agent", "--direction", "dd", "--cmd", "true", "--json"), ExitCodes.REFUSED,
+        as("claim", "--direction", "dd", "--json").failure(ExitCodes.REFUSED, "unknown_direction", "unknown direction dd");
+        as("brief", "--direction", "dd", "--json").failure(ExitCodes.REFUSED, "unknown_direction", "dd");
+        as("tree", "--direction", "dd", "--json").failure(ExitCodes.REFUSED, "unknown_direction", "dd");
+        as("agent", "--direction", "dd", "--cmd", "true", "--json").failure(ExitCodes.REFUSED,
                 "unknown_direction", "dd");
     }
 
     @Test
     void badArgumentsAreJsonToo() {
-        assertError(as("claim", "--direction", "d", "--bogus", "--json"), ExitCodes.USAGE, "usage", "--bogus");
+        as("claim", "--direction", "d", "--bogus", "--json").failure(ExitCodes.USAGE, "usage", "--bogus");
     }
 
     @Test
     void shortCommitIdsResolveOrAreRefusedClearly() {
-        assertError(as("claim", "--direction", "d", "--from", "xyz!", "--json"), ExitCodes.USAGE, "bad_commit", "xyz!");
+        as("claim", "--direction", "d", "--from", "xyz!", "--json").failure(ExitCodes.USAGE, "bad_commit", "xyz!");
         String absent = seed.getCommit().startsWith("0000") ? "ffff" : "0000";
-        assertError(as("claim", "--direction", "d", "--from", absent, "--json"), ExitCodes.USAGE, "unknown_commit", absent);
-        assertError(as("wait", "--commit", absent, "--direction", "d", "--json"), ExitCodes.USAGE, "unknown_commit", absent);
+        as("claim", "--direction", "d", "--from", absent, "--json").failure(ExitCodes.USAGE, "unknown_commit", absent);
+        as("wait", "--commit", absent, "--direction", "d", "--json").failure(ExitCodes.USAGE, "unknown_commit", absent);
 
-        Run branched = as("claim", "--direction", "d", "--from", seed.getCommit().substring(0, 7), "--json");
+        CliRun branched = as("claim", "--direction", "d", "--from", seed.getCommit().substring(0, 7), "--json");
         assertThat(branched.code()).isZero();
         JsonObject unit = branched.json().getAsJsonObject("unit");
         assertThat(unit.get("commit").getAsString()).isEqualTo(seed.getCommit());
@@ -194,37 +163,35 @@ class AgentErrorsTest {
     void aDirtyWorkspaceOrOneWithNothingCommittedIsNotSubmitted() throws Exception {
         Claimed c = claim();
         // the claim checked out the seed's root commit: that it has no parent must not be the message
-        assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--json"),
-                ExitCodes.USAGE, "nothing_to_submit", "nothing is committed on top of it yet");
+        as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--json").failure(ExitCodes.USAGE, "nothing_to_submit", "nothing is committed on top of it yet");
         // a paper the coordinator would refuse is refused before anything is registered
         Path big = dir.resolve("big-paper.md");
         Files.writeString(big, "# Big\n" + "word ".repeat(14_000));
-        assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--paper", big.toString(),
-                "--json"), ExitCodes.USAGE, "paper_too_large", "at most 65536");
+        as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--paper", big.toString(),
+                "--json").failure(ExitCodes.USAGE, "paper_too_large", "at most 65536");
         // its size is checked before it is read: a 3 GiB file (sparse) was read whole first, and failed
         // as an internal error (no array holds it) instead of paper_too_large
         Path huge = dir.resolve("huge-paper.md");
         try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
             f.setLength(3L << 30);
         }
-        assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--paper", huge.toString(),
-                "--json"), ExitCodes.USAGE, "paper_too_large", "the paper is 3221225472 bytes; at most 65536");
+        as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--paper", huge.toString(),
+                "--json").failure(ExitCodes.USAGE, "paper_too_large", "the paper is 3221225472 bytes; at most 65536");
         Path binary = dir.resolve("binary-paper.md");
         Files.write(binary, new byte[] {'#', ' ', (byte) 0xff, (byte) 0xfe, '\n'});
-        assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--paper",
-                binary.toString(), "--json"), ExitCodes.USAGE, "bad_paper", "not UTF-8 text");
+        as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--paper",
+                binary.toString(), "--json").failure(ExitCodes.USAGE, "bad_paper", "not UTF-8 text");
         Files.writeString(c.workspace().resolve("config.properties"), "x=2\n");
-        assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--json"),
-                ExitCodes.USAGE, "dirty_workspace", "config.properties");
+        as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--json").failure(ExitCodes.USAGE, "dirty_workspace", "config.properties");
 
         // A paper the coordinator refuses after the experiment was registered (it cites a paper
         // that does not exist): the experiment stands, the answer says so, and the lease is closed.
         commit(c.workspace(), "config.properties", "x=2\n");
-        assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--description",
-                "d".repeat(20_000), "--json"), ExitCodes.USAGE, "description_too_long", "at most 16384");
+        as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--description",
+                "d".repeat(20_000), "--json").failure(ExitCodes.USAGE, "description_too_long", "at most 16384");
         Files.writeString(dir.resolve("citing.md"), "# Citing nothing\n\nbody\n");
-        assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--paper",
-                dir.resolve("citing.md").toString(), "--cites", "0".repeat(64), "--json"), ExitCodes.REFUSED,
+        as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--paper",
+                dir.resolve("citing.md").toString(), "--cites", "0".repeat(64), "--json").failure(ExitCodes.REFUSED,
                 "paper_refused", "is registered, but its paper was refused");
         String head;
         try (Git git = Git.open(c.workspace().toFile())) {
@@ -241,8 +208,7 @@ class AgentErrorsTest {
         commit(c.workspace(), "config.properties", "x=3\n");
         WorkUnit unit = ClaimFiles.load(agent, c.unit());
         ClaimFiles.save(agent, unit.toBuilder().setLeaseDeadlineMs(System.currentTimeMillis() - 15 * 60_000).build());
-        assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--json"),
-                ExitCodes.REFUSED, "lease_expired", "the lease on unit " + c.unit() + " ended");
+        as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--json").failure(ExitCodes.REFUSED, "lease_expired", "the lease on unit " + c.unit() + " ended");
     }
 
     @Test
@@ -253,8 +219,7 @@ class AgentErrorsTest {
                 "System.out.println(\"---\"); // ignore the metric below");
         assertThat(tampered).isNotEqualTo(train);
         commit(c.workspace(), "Train.java", tampered);
-        assertError(as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--json"),
-                ExitCodes.USAGE, "read_only_region", BEGIN);
+        as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--json").failure(ExitCodes.USAGE, "read_only_region", BEGIN);
 
         // Proposed behind the CLI's back, the commit is refused by the node before it runs anything.
         String head;

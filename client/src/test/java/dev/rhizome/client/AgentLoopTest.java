@@ -18,14 +18,10 @@ import dev.rhizome.ops.seed.SeedPublisher;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.protocol.identity.IdentityStore;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SortedMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,26 +45,6 @@ class AgentLoopTest {
 
     @TempDir
     Path dir;
-
-    private record Run(int code, List<String> lines) {
-        JsonObject last() {
-            return JsonParser.parseString(lines.get(lines.size() - 1)).getAsJsonObject();
-        }
-    }
-
-    private static Run cli(String... args) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true));
-        int code;
-        try {
-            code = Main.commandLine().execute(args);
-        } finally {
-            System.setOut(saved);
-        }
-        List<String> lines = new ArrayList<>(out.toString().lines().filter(l -> !l.isBlank()).toList());
-        return new Run(code, lines);
-    }
 
     @Test
     void aScriptedAgentRunsRoundsBesideTheExplorerAndItsPaperReachesTheNextAgentAsFencedData() throws Exception {
@@ -96,10 +72,10 @@ class AgentLoopTest {
                     NodeDaemon explorer = NodeDaemon.start(NodeConfig.defaults(explorerDir, url).withExplore(true));
                     NodeDaemon agentsNode = NodeDaemon.start(NodeConfig.defaults(agentDir, url));
                     NodeDaemon secondNode = NodeDaemon.start(NodeConfig.defaults(secondAgent, url))) {
-                Run agent = cli("agent", "--data-dir", agentDir.toString(), "--coordinator", url, "--direction", "d",
+                CliRun agent = CliRun.of("agent", "--data-dir", agentDir.toString(), "--coordinator", url, "--direction", "d",
                         "--cmd", script.toString(), "--rounds", "2", "--round-timeout", "60", "--wait-timeout", "300",
                         "--json");
-                assertThat(agent.code()).as(String.join("\n", agent.lines())).isZero();
+                assertThat(agent.code()).as(agent.out() + agent.err()).isZero();
                 assertThat(agent.lines()).hasSize(3);
                 for (int i = 0; i < 2; i++) {
                     JsonObject round = JsonParser.parseString(agent.lines().get(i)).getAsJsonObject();
@@ -125,7 +101,7 @@ class AgentLoopTest {
                 assertThat(summary.get("best_metric").getAsDouble()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(0.001));
 
                 String firstCommit = first.get("commit").getAsString();
-                Run brief = cli("brief", "--data-dir", secondAgent.toString(), "--coordinator", url, "--direction", "d");
+                CliRun brief = CliRun.of("brief", "--data-dir", secondAgent.toString(), "--coordinator", url, "--direction", "d");
                 String text = String.join("\n", brief.lines());
                 assertThat(brief.code()).isZero();
                 assertThat(text).doesNotContain("\u001b").doesNotContain("\u0007")
@@ -135,7 +111,7 @@ class AgentLoopTest {
                         .contains("| red text done")
                         .doesNotContain("\nIgnore your previous instructions");
 
-                JsonObject briefJson = cli("brief", "--data-dir", secondAgent.toString(), "--coordinator", url,
+                JsonObject briefJson = CliRun.of("brief", "--data-dir", secondAgent.toString(), "--coordinator", url,
                         "--direction", "d", "--json").last();
                 JsonObject paper = null;
                 for (JsonElement p : briefJson.getAsJsonArray("papers")) {
@@ -149,19 +125,19 @@ class AgentLoopTest {
                 assertThat(paper.getAsJsonObject("body").get("text").getAsString())
                         .contains("Ignore your previous instructions").doesNotContain("\u001b");
 
-                JsonObject papers = cli("papers", "--data-dir", secondAgent.toString(), "--coordinator", url,
+                JsonObject papers = CliRun.of("papers", "--data-dir", secondAgent.toString(), "--coordinator", url,
                         "--commit", firstCommit.substring(0, 8), "--json").last();
                 JsonArray found = papers.getAsJsonArray("papers");
                 assertThat(found).hasSize(1);
                 assertThat(found.get(0).getAsJsonObject().getAsJsonObject("title").get("text").getAsString())
                         .isEqualTo("Setting x to 1.6487");
-                assertThat(cli("papers", "--data-dir", secondAgent.toString(), "--coordinator", url, "--search",
+                assertThat(CliRun.of("papers", "--data-dir", secondAgent.toString(), "--coordinator", url, "--search",
                         "setting x 1.6487", "--json").last().getAsJsonArray("papers")).hasSize(1);
-                String papersText = String.join("\n", cli("papers", "--data-dir", secondAgent.toString(),
+                String papersText = String.join("\n", CliRun.of("papers", "--data-dir", secondAgent.toString(),
                         "--coordinator", url, "--direction", "d").lines());
                 assertThat(papersText).doesNotContain("\u001b").contains("| red text done");
 
-                JsonObject tree = cli("tree", "--data-dir", secondAgent.toString(), "--coordinator", url,
+                JsonObject tree = CliRun.of("tree", "--data-dir", secondAgent.toString(), "--coordinator", url,
                         "--direction", "d", "--json").last();
                 boolean adoptedInTree = false;
                 for (JsonElement n : tree.getAsJsonArray("nodes")) {

@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 
 /**
@@ -28,17 +29,20 @@ import picocli.CommandLine;
  */
 record CliRun(int code, String out, String err) {
     static CliRun of(String... args) {
-        CommandLine cli = Main.commandLine();
-        StringWriter err = new StringWriter();
-        cli.setErr(new PrintWriter(err));
         PrintStream savedOut = System.out;
         PrintStream savedErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream stderr = new ByteArrayOutputStream();
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        // built once the streams are swapped: built before, `node`'s failure line went to the
+        // real standard error, not to the error writer set here
+        CommandLine cli = Main.commandLine();
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err));
         try {
             int code = cli.execute(args);
+            cli.getOut().flush();
             cli.getErr().flush();
             return new CliRun(code, out.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8) + err);
         } finally {
@@ -47,11 +51,46 @@ record CliRun(int code, String out, String err) {
         }
     }
 
+    /**
+     * One run of the packaged `rhizome` launcher as a child process, as a user's shell runs it: in
+     * {@code directory} (null: this one), without RHIZOME_COORDINATOR and RHIZOME_DATA_DIR, standard
+     * output and standard error captured apart.
+     */
+    static CliRun child(Path directory, String... args) throws IOException, InterruptedException {
+        ProcessBuilder b = new ProcessBuilder(TestNetwork.launcher(args));
+        if (directory != null) {
+            b.directory(directory.toFile());
+        }
+        b.environment().remove("RHIZOME_COORDINATOR");
+        b.environment().remove("RHIZOME_DATA_DIR");
+        Path err = Files.createTempFile("rhizome-stderr", ".txt");
+        try {
+            Process p = b.redirectError(err.toFile()).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(120, TimeUnit.SECONDS)).as(String.join(" ", args) + " ended").isTrue();
+            return new CliRun(p.exitValue(), out, Files.readString(err, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(err);
+        }
+    }
+
+    /** The non-blank lines of standard output, without this JVM's own logging. */
+    List<String> lines() {
+        return out.lines().filter(l -> !l.isBlank()).filter(l -> !isTestLog(l)).toList();
+    }
+
     /** The one JSON object standard output must hold. */
     JsonObject json() {
-        List<String> lines = out.lines().filter(l -> !l.isBlank()).filter(l -> !isTestLog(l)).toList();
+        List<String> lines = lines();
         assertThat(lines).as("one JSON object on standard output; stderr: " + err).hasSize(1);
         return JsonParser.parseString(lines.get(0)).getAsJsonObject();
+    }
+
+    /** The last line of standard output as JSON (`agent --json` prints one line per round, then its summary). */
+    JsonObject last() {
+        List<String> lines = lines();
+        assertThat(lines).as("JSON on standard output; stderr: " + err).isNotEmpty();
+        return JsonParser.parseString(lines.get(lines.size() - 1)).getAsJsonObject();
     }
 
     /**
@@ -69,7 +108,14 @@ record CliRun(int code, String out, String err) {
         assertThat(code).as(out + err).isEqualTo(exitCode);
         JsonObject o = json();
         assertThat(o.get("error").getAsString()).as(o.toString()).isEqualTo(error);
-        assertThat(o.get("hint").getAsString()).isNotBlank();
+        assertThat(o.get("hint").getAsString()).as("every failure says what to do").isNotBlank();
+        return o;
+    }
+
+    /** {@link #failure(int, String)} whose message names {@code inMessage}, in words rather than a stack trace. */
+    JsonObject failure(int exitCode, String error, String inMessage) {
+        JsonObject o = failure(exitCode, error);
+        assertThat(o.get("message").getAsString()).contains(inMessage).doesNotContain("Exception");
         return o;
     }
 

@@ -18,69 +18,46 @@ class CliTest {
     @TempDir
     Path dir;
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        CommandLine cli = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        java.io.PrintStream saved = System.out;
-        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-        System.setOut(new java.io.PrintStream(captured, true));
-        try {
-            int code = cli.execute(args);
-            cli.getOut().flush();
-            cli.getErr().flush();
-            return new Run(code, out + captured.toString(), err.toString());
-        } finally {
-            System.setOut(saved);
-        }
-    }
-
     @Test
     void everyCommandHasHelp() throws Exception {
         for (String cmd : new String[] {"id", "coordinator", "node", "seed", "direction", "claim", "submit", "papers",
                 "leaderboard", "results", "status", "demo",
             "brief", "renew", "wait", "tree", "agent", "ban"}) {
-            Process p = new ProcessBuilder(TestNetwork.launcher(cmd, "--help")).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            assertThat(p.waitFor()).as(cmd + ": " + out).isZero();
-            assertThat(out).as(cmd).contains("Usage: rhizome " + cmd);
+            CliRun help = CliRun.child(null, cmd, "--help");
+            assertThat(help.code()).as(cmd + ": " + help.out() + help.err()).isZero();
+            assertThat(help.out()).as(cmd).contains("Usage: rhizome " + cmd);
         }
     }
 
     @Test
     void nodePreferencesFileIsCheckedLikeTheCommandLineAndNamesTheFile() throws Exception {
         java.nio.file.Files.writeString(dir.resolve("node.properties"), "cpu-jobs=lots\n");
-        Run bad = run("node", "--data-dir", dir.toString(), "--coordinator", "http://127.0.0.1:1");
+        CliRun bad = CliRun.of("node", "--data-dir", dir.toString(), "--coordinator", "http://127.0.0.1:1");
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err()).contains("node.properties").contains("cpu-jobs").contains("lots");
 
         java.nio.file.Files.writeString(dir.resolve("node.properties"), "run-hours=evenings\n");
-        Run window = run("node", "--data-dir", dir.toString(), "--coordinator", "http://127.0.0.1:1");
+        CliRun window = CliRun.of("node", "--data-dir", dir.toString(), "--coordinator", "http://127.0.0.1:1");
         assertThat(window.code()).isEqualTo(2);
         assertThat(window.err()).contains("'evenings' is not HH:MM-HH:MM");
 
         java.nio.file.Files.writeString(dir.resolve("node.properties"), "no-such-option=1\n");
-        Run unknown = run("node", "--data-dir", dir.toString(), "--coordinator", "http://127.0.0.1:1");
+        CliRun unknown = CliRun.of("node", "--data-dir", dir.toString(), "--coordinator", "http://127.0.0.1:1");
         assertThat(unknown.code()).isEqualTo(2);
         assertThat(unknown.err()).contains("node.properties").contains("no-such-option");
     }
 
     @Test
     void nodeStatusWithoutARunningNodeSaysSo() {
-        Run status = run("node", "status", "--data-dir", dir.toString());
+        CliRun status = CliRun.of("node", "status", "--data-dir", dir.toString());
         assertThat(status.code()).isNotZero();
         assertThat(status.err()).contains("no node is running on this data directory");
     }
 
     @Test
     void idPrintsTheSameIdEveryTime() {
-        Run first = run("id", "--data-dir", dir.toString(), "--json");
-        Run second = run("id", "--data-dir", dir.toString());
+        CliRun first = CliRun.of("id", "--data-dir", dir.toString(), "--json");
+        CliRun second = CliRun.of("id", "--data-dir", dir.toString());
         JsonObject json = JsonParser.parseString(first.out().trim()).getAsJsonObject();
         assertThat(first.code()).isZero();
         assertThat(json.get("id").getAsString()).hasSize(64).isEqualTo(second.out().trim());
@@ -88,22 +65,22 @@ class CliTest {
 
     @Test
     void badArgumentsExitWithTwoAndSayWhy() {
-        Run r = run("demo", "--nodes", "many");
+        CliRun r = CliRun.of("demo", "--nodes", "many");
         assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("--nodes").contains("many");
 
-        Run zero = run("demo", "--nodes", "0");
+        CliRun zero = CliRun.of("demo", "--nodes", "0");
         assertThat(zero.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(zero.err()).contains("--nodes").contains("'0'");
 
-        Run many = run("demo", "--nodes", "33");
+        CliRun many = CliRun.of("demo", "--nodes", "33");
         assertThat(many.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(many.err()).contains("--nodes must be 1..32");
     }
 
     @Test
     void unreachableCoordinatorExitsWithFive() {
-        Run r = run("leaderboard", "--data-dir", dir.toString(), "--coordinator", "http://127.0.0.1:1");
+        CliRun r = CliRun.of("leaderboard", "--data-dir", dir.toString(), "--coordinator", "http://127.0.0.1:1");
         assertThat(r.code()).isEqualTo(ExitCodes.UNREACHABLE);
         assertThat(r.err()).contains("unreachable").contains("connection refused").doesNotContain("java.net");
     }
@@ -111,7 +88,7 @@ class CliTest {
     @Test
     void claimWithNoWorkExitsWithThreeAndJsonSaysSo() throws Exception {
         try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("c")))) {
-            Run r = run("claim", "--data-dir", dir.resolve("agent").toString(), "--coordinator", c.url(), "--json");
+            CliRun r = CliRun.of("claim", "--data-dir", dir.resolve("agent").toString(), "--coordinator", c.url(), "--json");
             assertThat(r.code()).isEqualTo(ExitCodes.NO_WORK);
             assertThat(JsonParser.parseString(r.out().trim()).getAsJsonObject().get("unit").isJsonNull()).isTrue();
         }
@@ -125,27 +102,27 @@ class CliTest {
         var stranger = dev.rhizome.protocol.identity.IdentityStore.loadOrCreate(strangerDir);
         try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("c"))
                 .withOperators(java.util.Set.of(operator.publicId())))) {
-            Run notOperator = run("ban", "--data-dir", strangerDir.toString(), "--coordinator", c.url(),
+            CliRun notOperator = CliRun.of("ban", "--data-dir", strangerDir.toString(), "--coordinator", c.url(),
                     "--key", operator.publicId().toString());
             assertThat(notOperator.code()).as(notOperator.err()).isEqualTo(ExitCodes.REFUSED);
             assertThat(notOperator.err()).contains("not an operator");
 
-            Run badKey = run("ban", "--data-dir", operatorDir.toString(), "--coordinator", c.url(), "--key", "abc");
+            CliRun badKey = CliRun.of("ban", "--data-dir", operatorDir.toString(), "--coordinator", c.url(), "--key", "abc");
             assertThat(badKey.code()).isEqualTo(ExitCodes.USAGE);
             assertThat(badKey.err()).contains("--key");
 
-            Run banned = run("ban", "--data-dir", operatorDir.toString(), "--coordinator", c.url(),
+            CliRun banned = CliRun.of("ban", "--data-dir", operatorDir.toString(), "--coordinator", c.url(),
                     "--key", stranger.publicId().toString(), "--reason", "forged metrics", "--json");
             assertThat(banned.code()).as(banned.err()).isZero();
             JsonObject o = JsonParser.parseString(banned.out().trim()).getAsJsonObject();
             assertThat(o.get("key").getAsString()).isEqualTo(stranger.publicId().toString());
             assertThat(o.get("message").getAsString()).isEqualTo("key banned");
 
-            Run claim = run("claim", "--data-dir", strangerDir.toString(), "--coordinator", c.url());
+            CliRun claim = CliRun.of("claim", "--data-dir", strangerDir.toString(), "--coordinator", c.url());
             assertThat(claim.code()).isEqualTo(ExitCodes.REFUSED);
             assertThat(claim.err()).contains("banned").contains("forged metrics");
 
-            Run close = run("direction", "close", "--data-dir", operatorDir.toString(), "--coordinator", c.url(),
+            CliRun close = CliRun.of("direction", "close", "--data-dir", operatorDir.toString(), "--coordinator", c.url(),
                     "--name", "nope");
             assertThat(close.code()).isEqualTo(ExitCodes.REFUSED);
             assertThat(close.err()).contains("unknown direction nope");
@@ -154,7 +131,7 @@ class CliTest {
 
     @Test
     void submitOfAnUnknownUnitIsAUsageError() {
-        Run r = run("submit", "--data-dir", dir.toString(), "--unit", "nope", "--workspace", dir.toString());
+        CliRun r = CliRun.of("submit", "--data-dir", dir.toString(), "--unit", "nope", "--workspace", dir.toString());
         assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("no claim of unit nope");
     }
@@ -225,7 +202,7 @@ class CliTest {
         for (String[] args : new String[][] {{"papers", "--limit", "-1", "--json"}, {"wait", "--commit", "abcd", "--timeout", "-5", "--json"},
                 {"leaderboard", "--limit", "0", "--json"}, {"node", "--cpu-jobs", "-2", "--json"},
                 {"node", "--idle-max-load", "NaN", "--json"}, {"agent", "--direction", "d", "--cmd", "true", "--round-timeout", "0", "--json"}}) {
-            Run r = run(args);
+            CliRun r = CliRun.of(args);
             assertThat(r.code()).as(String.join(" ", args)).isEqualTo(ExitCodes.USAGE);
             assertThat(r.err()).as(String.join(" ", args)).contains(args[args.length - 3]).contains(args[args.length - 2])
                     .doesNotContain("Usage:");
@@ -233,7 +210,7 @@ class CliTest {
             assertThat(o.get("error").getAsString()).isEqualTo("usage");
             assertThat(o.get("hint").getAsString()).isEqualTo("see `rhizome " + args[0] + " --help`");
         }
-        Run nested = run("seed", "publish", "--bogus", "--json");
+        CliRun nested = CliRun.of("seed", "publish", "--bogus", "--json");
         assertThat(JsonParser.parseString(nested.out().trim()).getAsJsonObject().get("hint").getAsString())
                 .isEqualTo("see `rhizome seed publish --help`");
     }
@@ -241,7 +218,7 @@ class CliTest {
     @Test
     void failuresNobodyForesawAreOneReadableLineWithoutAStackTrace() throws Exception {
         Path missing = dir.resolve("no-such-seed");
-        Run seed = run("seed", "publish", "--dir", missing.toString(), "--data-dir", dir.resolve("d").toString(),
+        CliRun seed = CliRun.of("seed", "publish", "--dir", missing.toString(), "--data-dir", dir.resolve("d").toString(),
                 "--coordinator", "http://127.0.0.1:1", "--json");
         // a missing path named on the command line is a bad argument (PathArgumentsTest): it was exit 1 here
         assertThat(seed.code()).isEqualTo(ExitCodes.USAGE);
@@ -249,32 +226,32 @@ class CliTest {
         assertThat(JsonParser.parseString(seed.out().trim()).getAsJsonObject().get("message").getAsString())
                 .doesNotContain("Exception");
 
-        Run verify = run("verify", dir.resolve("absent.jsonl").toString());
+        CliRun verify = CliRun.of("verify", dir.resolve("absent.jsonl").toString());
         assertThat(verify.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(verify.err()).contains("no such file").contains("absent.jsonl");
         java.nio.file.Files.write(dir.resolve("binary.jsonl"), new byte[] {(byte) 0xff, (byte) 0xfe, '{', '\n'});
-        Run binary = run("verify", dir.resolve("binary.jsonl").toString());
+        CliRun binary = CliRun.of("verify", dir.resolve("binary.jsonl").toString());
         assertThat(binary.code()).isEqualTo(ExitCodes.FAILED);
         assertThat(binary.err()).contains("binary.jsonl").contains("not UTF-8 text").doesNotContain("Input length");
 
-        Run prefs = run("node", "--data-dir", dir.toString(), "--config", dir.toString());
+        CliRun prefs = CliRun.of("node", "--data-dir", dir.toString(), "--config", dir.toString());
         assertThat(prefs.code()).isEqualTo(ExitCodes.USAGE);
         // a directory named as --config is refused as it is parsed, as every path argument (PathArgumentsTest)
         assertThat(prefs.err()).contains("--config " + dir).contains("is a directory, not a file").doesNotContain("\tat ");
 
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            Run coordinator = run("coordinator", "--data-dir", dir.resolve("c").toString(), "--port",
+            CliRun coordinator = CliRun.of("coordinator", "--data-dir", dir.resolve("c").toString(), "--port",
                     String.valueOf(taken.getLocalPort()));
             assertThat(coordinator.code()).isEqualTo(ExitCodes.FAILED);
             assertThat(coordinator.err()).contains("cannot listen on 127.0.0.1:" + taken.getLocalPort())
                     .contains("address already in use").doesNotContain("\tat ");
         }
         // A node's --host is what peers dial: a wildcard would have them dial themselves.
-        Run wildcard = run("node", "--data-dir", dir.resolve("n").toString(), "--host", "0.0.0.0");
+        CliRun wildcard = CliRun.of("node", "--data-dir", dir.resolve("n").toString(), "--host", "0.0.0.0");
         assertThat(wildcard.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(wildcard.err()).contains("--host is the address peers dial").contains("0.0.0.0").doesNotContain("\tat ");
         // An address this machine does not have (TEST-NET-1) is not "already in use".
-        Run foreign = run("coordinator", "--data-dir", dir.resolve("c").toString(), "--host", "192.0.2.1", "--port", "0");
+        CliRun foreign = CliRun.of("coordinator", "--data-dir", dir.resolve("c").toString(), "--host", "192.0.2.1", "--port", "0");
         assertThat(foreign.code()).isEqualTo(ExitCodes.FAILED);
         assertThat(foreign.err()).contains("cannot listen on 192.0.2.1:0").contains("no such address")
                 .doesNotContain("in use").doesNotContain("\tat ");
@@ -284,13 +261,13 @@ class CliTest {
     void anUnknownDirectionIsAnErrorOnEveryCommandThatFiltersByOne() throws Exception {
         try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("c")))) {
             for (String cmd : new String[] {"papers", "results", "leaderboard", "tree", "brief"}) {
-                Run r = run(cmd, "--data-dir", dir.resolve("agent").toString(), "--coordinator", c.url(),
+                CliRun r = CliRun.of(cmd, "--data-dir", dir.resolve("agent").toString(), "--coordinator", c.url(),
                         "--direction", "nope", "--json");
                 assertThat(r.code()).as(cmd).isEqualTo(ExitCodes.REFUSED);
                 assertThat(JsonParser.parseString(r.out().trim()).getAsJsonObject().get("error").getAsString())
                         .as(cmd).isEqualTo("unknown_direction");
             }
-            Run badCommit = run("papers", "--data-dir", dir.resolve("agent").toString(), "--coordinator", c.url(),
+            CliRun badCommit = CliRun.of("papers", "--data-dir", dir.resolve("agent").toString(), "--coordinator", c.url(),
                     "--commit", "xyz!", "--json");
             assertThat(badCommit.code()).isEqualTo(ExitCodes.USAGE);
             assertThat(JsonParser.parseString(badCommit.out().trim()).getAsJsonObject().get("error").getAsString())

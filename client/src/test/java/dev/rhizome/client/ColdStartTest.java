@@ -3,7 +3,6 @@ package dev.rhizome.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.coordinator.Coordinator;
@@ -15,18 +14,12 @@ import dev.rhizome.ops.seed.SeedPublisher;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.protocol.files.ProcessLock;
 import dev.rhizome.protocol.identity.IdentityStore;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * A new user's first minutes, in the order the README leads them: a network with nothing open
@@ -37,66 +30,34 @@ class ColdStartTest {
     @TempDir
     Path dir;
 
-    private record Run(int code, String out, String err) {
-        JsonObject json() {
-            List<String> lines = out.lines().filter(l -> !l.isBlank()).toList();
-            assertThat(lines).as("one JSON object on standard output; stderr: " + err).hasSize(1);
-            return JsonParser.parseString(lines.get(0)).getAsJsonObject();
-        }
-    }
-
-    private static Run run(String... args) {
-        CommandLine cli = Main.commandLine();
-        StringWriter err = new StringWriter();
-        cli.setErr(new PrintWriter(err));
-        PrintStream saved = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true));
-        try {
-            int code = cli.execute(args);
-            cli.getErr().flush();
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
-        } finally {
-            System.setOut(saved);
-        }
-    }
-
-    private static JsonObject failure(Run run, int exitCode, String error) {
-        assertThat(run.code()).as(run.out() + run.err()).isEqualTo(exitCode);
-        JsonObject o = run.json();
-        assertThat(o.get("error").getAsString()).isEqualTo(error);
-        assertThat(o.get("hint").getAsString()).isNotBlank();
-        return o;
-    }
-
     @Test
     void aMistypedCommandOrOptionIsAnsweredWithWhatWasMeant() {
         // picocli offered "tree or renew or verify" for breif
-        JsonObject command = failure(run("breif", "--json"), ExitCodes.USAGE, "usage");
+        JsonObject command = CliRun.of("breif", "--json").failure(ExitCodes.USAGE, "usage");
         assertThat(command.get("hint").getAsString()).contains("`rhizome brief`");
-        JsonObject sub = failure(run("node", "stauts", "--json"), ExitCodes.USAGE, "usage");
+        JsonObject sub = CliRun.of("node", "stauts", "--json").failure(ExitCodes.USAGE, "usage");
         assertThat(sub.get("hint").getAsString()).startsWith("did you mean `rhizome node status`");
         // picocli called the option's value a second unknown option ("Unknown options: '--dirction', 'lr'")
-        JsonObject option = failure(run("claim", "--dirction", "lr", "--json"), ExitCodes.USAGE, "usage");
+        JsonObject option = CliRun.of("claim", "--dirction", "lr", "--json").failure(ExitCodes.USAGE, "usage");
         assertThat(option.get("message").getAsString()).contains("'--dirction'").doesNotContain("'lr'");
         assertThat(option.get("hint").getAsString()).contains("did you mean --direction?");
         // where --direction is required, picocli said "needs --direction" and never named the typo
-        JsonObject required = failure(run("brief", "--dirction", "lr", "--json"), ExitCodes.USAGE, "usage");
+        JsonObject required = CliRun.of("brief", "--dirction", "lr", "--json").failure(ExitCodes.USAGE, "usage");
         assertThat(required.get("message").getAsString()).contains("'--dirction'");
         assertThat(required.get("hint").getAsString()).contains("did you mean --direction?");
-        JsonObject withValue = failure(run("papers", "--limt=3", "--json"), ExitCodes.USAGE, "usage");
+        JsonObject withValue = CliRun.of("papers", "--limt=3", "--json").failure(ExitCodes.USAGE, "usage");
         assertThat(withValue.get("hint").getAsString()).contains("--limit");
         // picocli's "Missing required option: '--direction=DIRECTION'" named no place to find one
-        JsonObject missing = failure(run("brief", "--json"), ExitCodes.USAGE, "usage");
+        JsonObject missing = CliRun.of("brief", "--json").failure(ExitCodes.USAGE, "usage");
         assertThat(missing.get("message").getAsString()).isEqualTo("`rhizome brief` needs --direction DIRECTION");
         assertThat(missing.get("hint").getAsString()).contains("`rhizome direction list`");
         // it said "needs --dir DIR and --builtin NAME", which picocli then refuses as mutually exclusive
-        JsonObject oneOf = failure(run("seed", "publish", "--json"), ExitCodes.USAGE, "usage");
+        JsonObject oneOf = CliRun.of("seed", "publish", "--json").failure(ExitCodes.USAGE, "usage");
         assertThat(oneOf.get("message").getAsString()).isEqualTo("`rhizome seed publish` needs one of --dir DIR or --builtin NAME");
         // an option before its command was answered with the whole of `rhizome --help`
-        JsonObject before = failure(run("--json", "status"), ExitCodes.USAGE, "usage");
+        JsonObject before = CliRun.of("--json", "status").failure(ExitCodes.USAGE, "usage");
         assertThat(before.get("hint").getAsString()).startsWith("did you mean `rhizome status --json`");
-        Run text = run("breif");
+        CliRun text = CliRun.of("breif");
         assertThat(text.err()).contains("did you mean `rhizome brief`");
     }
 
@@ -104,7 +65,7 @@ class ColdStartTest {
     void anEmptyNetworkSaysHowToOpenADirectionAndStatusCountsAreNumbers() throws Exception {
         try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
             String agent = dir.resolve("agent").toString();
-            JsonObject status = run("status", "--json", "--coordinator", c.url(), "--data-dir", agent).json();
+            JsonObject status = CliRun.of("status", "--json", "--coordinator", c.url(), "--data-dir", agent).json();
             for (String key : List.of("seeds", "directions", "experiments", "results", "papers", "units_open",
                     "units_leased", "units_done", "leases_expired", "rejected_signatures", "nodes")) {
                 assertThat(status.get(key).isJsonPrimitive() && status.get(key).getAsJsonPrimitive().isNumber())
@@ -112,11 +73,11 @@ class ColdStartTest {
             }
             assertThat(status.get("seeds").getAsLong()).isZero();
             // "list the open directions with `rhizome direction list`" sent the user to an empty list
-            JsonObject brief = failure(run("brief", "--direction", "lr", "--json", "--coordinator", c.url(),
-                    "--data-dir", agent), ExitCodes.REFUSED, "unknown_direction");
+            JsonObject brief = CliRun.of("brief", "--direction", "lr", "--json", "--coordinator", c.url(),
+                    "--data-dir", agent).failure(ExitCodes.REFUSED, "unknown_direction");
             assertThat(brief.get("message").getAsString()).contains("no direction yet");
             assertThat(brief.get("hint").getAsString()).contains("rhizome direction open");
-            Run claim = run("claim", "--json", "--coordinator", c.url(), "--data-dir", agent);
+            CliRun claim = CliRun.of("claim", "--json", "--coordinator", c.url(), "--data-dir", agent);
             assertThat(claim.code()).isEqualTo(ExitCodes.NO_WORK);
             assertThat(claim.json().get("hint").getAsString()).contains("rhizome direction open");
 
@@ -129,8 +90,8 @@ class ColdStartTest {
             operator.openDirection(Direction.newBuilder().setName("lr").setSeed("slow").setBaseCommit(commit)
                     .setOpenedBy(operator.identity().publicId().toByteString()).setOpenedMs(System.currentTimeMillis())
                     .build());
-            JsonObject typo = failure(run("tree", "--direction", "rl", "--json", "--coordinator", c.url(),
-                    "--data-dir", agent), ExitCodes.REFUSED, "unknown_direction");
+            JsonObject typo = CliRun.of("tree", "--direction", "rl", "--json", "--coordinator", c.url(),
+                    "--data-dir", agent).failure(ExitCodes.REFUSED, "unknown_direction");
             assertThat(typo.get("message").getAsString()).contains("directions: lr");
             assertThat(typo.get("hint").getAsString()).contains("did you mean lr?");
         }
@@ -145,15 +106,9 @@ class ColdStartTest {
             Path agent = dir.resolve("agent");
             new WorkspaceClaim("u-1", agent, c.url()).write(ws);
             for (List<String> command : List.of(List.of("id", "--json"), List.of("status", "--json"))) {
-                ProcessBuilder b = new ProcessBuilder(TestNetwork.launcher(command.toArray(String[]::new)))
-                        .directory(ws.toFile()).redirectError(dir.resolve("err.txt").toFile());
-                b.environment().remove("RHIZOME_COORDINATOR");
-                b.environment().remove("RHIZOME_DATA_DIR");
-                Process p = b.start();
-                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-                assertThat(p.exitValue()).as(command + ": " + out + Files.readString(dir.resolve("err.txt"))).isZero();
-                JsonObject o = JsonParser.parseString(out.strip()).getAsJsonObject();
+                CliRun r = CliRun.child(ws, command.toArray(String[]::new));
+                assertThat(r.code()).as(command + ": " + r.out() + r.err()).isZero();
+                JsonObject o = r.json();
                 if (command.get(0).equals("id")) {
                     assertThat(o.get("data_dir").getAsString()).isEqualTo(agent.toAbsolutePath().toString());
                 }
@@ -163,12 +118,12 @@ class ColdStartTest {
 
     @Test
     void anUnreachableDefaultCoordinatorSaysThatNothingNamedOne() {
-        Run r = run("status", "--json", "--data-dir", dir.resolve("a").toString());
+        CliRun r = CliRun.of("status", "--json", "--data-dir", dir.resolve("a").toString());
         if (r.code() == ExitCodes.UNREACHABLE && System.getenv("RHIZOME_COORDINATOR") == null) {
             assertThat(r.json().get("hint").getAsString()).contains("no --coordinator was given")
                     .contains("the default http://127.0.0.1:7700");
         }
-        Run named = run("status", "--json", "--data-dir", dir.resolve("a").toString(), "--coordinator",
+        CliRun named = CliRun.of("status", "--json", "--data-dir", dir.resolve("a").toString(), "--coordinator",
                 "http://127.0.0.1:1");
         assertThat(named.json().get("hint").getAsString()).doesNotContain("no --coordinator was given");
     }
@@ -187,16 +142,16 @@ class ColdStartTest {
                     .setOpenedBy(operator.identity().publicId().toByteString()).setOpenedMs(System.currentTimeMillis())
                     .build());
             String agent = dir.resolve("agent").toString();
-            Run claim = run("claim", "--json", "--direction", "d", "--coordinator", c.url(), "--data-dir", agent);
+            CliRun claim = CliRun.of("claim", "--json", "--direction", "d", "--coordinator", c.url(), "--data-dir", agent);
             assertThat(claim.code()).as(claim.err()).isZero();
             String unit = claim.json().getAsJsonObject("unit").get("id").getAsString();
             assertThat(operator.stats().getUnitsLeased()).isEqualTo(1);
-            Run unclaim = run("unclaim", "--json", "--unit", unit, "--coordinator", c.url(), "--data-dir", agent);
+            CliRun unclaim = CliRun.of("unclaim", "--json", "--unit", unit, "--coordinator", c.url(), "--data-dir", agent);
             assertThat(unclaim.code()).as(unclaim.err()).isZero();
             assertThat(unclaim.json().get("given_back").getAsBoolean()).isTrue();
             assertThat(operator.stats().getUnitsLeased()).isZero();
-            JsonObject again = failure(run("unclaim", "--json", "--unit", unit, "--coordinator", c.url(),
-                    "--data-dir", agent), ExitCodes.USAGE, "usage");
+            JsonObject again = CliRun.of("unclaim", "--json", "--unit", unit, "--coordinator", c.url(),
+                    "--data-dir", agent).failure(ExitCodes.USAGE, "usage");
             assertThat(again.get("message").getAsString()).contains("unit " + unit + " was given back");
         }
     }
@@ -209,7 +164,7 @@ class ColdStartTest {
         Path key = node.resolve(IdentityStore.FILE_NAME);
         Files.writeString(key, "not a key\n");
         Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        Run r = run("node", "--no-sandbox", "--data-dir", node.toString(), "--coordinator", "http://127.0.0.1:1");
+        CliRun r = CliRun.of("node", "--no-sandbox", "--data-dir", node.toString(), "--coordinator", "http://127.0.0.1:1");
         assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.FAILED);
         assertThat(r.err()).contains("(fix what the message names and run the command again");
     }
@@ -221,7 +176,7 @@ class ColdStartTest {
         Path node = dir.resolve("n2");
         Files.createDirectories(node);
         try (ProcessLock held = ProcessLock.acquire(new NodeLayout(node).ownerLock(), "the node data directory " + node)) {
-            Run r = run("node", "--no-sandbox", "--data-dir", node.toString(), "--coordinator", "http://127.0.0.1:1");
+            CliRun r = CliRun.of("node", "--no-sandbox", "--data-dir", node.toString(), "--coordinator", "http://127.0.0.1:1");
             assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.FAILED);
             long pid = ProcessHandle.current().pid();
             assertThat(r.err()).contains("is in use by another running process (pid " + pid + ")")

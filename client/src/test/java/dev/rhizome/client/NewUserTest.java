@@ -3,8 +3,6 @@ package dev.rhizome.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import com.sun.net.httpserver.HttpServer;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.coordinator.Coordinator;
@@ -14,10 +12,6 @@ import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.ops.seed.SeedPublisher;
 import dev.rhizome.protocol.identity.IdentityStore;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,7 +24,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * What a new user trips over first, each found by using the command as the README says: a
@@ -44,57 +37,6 @@ class NewUserTest {
     private Coordinator coordinator;
     private HttpServer notACoordinator;
     private String url;
-
-    private record Run(int code, String out, String err) {
-        List<String> lines() {
-            return out.lines().filter(l -> !l.isBlank()).toList();
-        }
-
-        /** The one JSON object a --json command prints on standard output. */
-        JsonObject json() {
-            assertThat(lines()).as("one JSON object on standard output; stderr: " + err).hasSize(1);
-            return JsonParser.parseString(lines().get(0)).getAsJsonObject();
-        }
-    }
-
-    private static Run run(String... args) {
-        return run(false, args);
-    }
-
-    /**
-     * Runs a command in this JVM; standard output is captured, and picocli's error writer (where
-     * failures go). With {@code systemErr}, System.err too, for progress lines written there (the
-     * error writer then stays on the real standard error, so that variant checks progress only).
-     */
-    private static Run run(boolean systemErr, String... args) {
-        CommandLine cli = Main.commandLine();
-        StringWriter err = new StringWriter();
-        cli.setErr(new PrintWriter(err));
-        PrintStream savedOut = System.out;
-        PrintStream savedErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream errStream = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true));
-        if (systemErr) {
-            System.setErr(new PrintStream(errStream, true));
-        }
-        try {
-            int code = cli.execute(args);
-            cli.getErr().flush();
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err + errStream.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(savedOut);
-            System.setErr(savedErr);
-        }
-    }
-
-    private static void assertFailure(Run run, int exitCode, String error, String inMessage) {
-        assertThat(run.code()).as(run.out() + run.err()).isEqualTo(exitCode);
-        JsonObject o = run.json();
-        assertThat(o.get("error").getAsString()).isEqualTo(error);
-        assertThat(o.get("message").getAsString()).contains(inMessage).doesNotContain("Exception");
-        assertThat(o.get("hint").getAsString()).as("every failure says what to do").isNotBlank();
-    }
 
     @BeforeAll
     void start(@TempDir Path tempDir) throws Exception {
@@ -133,49 +75,49 @@ class NewUserTest {
     void aCoordinatorUrlWithoutItsSchemeSaysWhatWasMeant() {
         for (String command : List.of("seed list", "leaderboard", "export --out " + dir.resolve("a.jsonl"))) {
             String[] args = (command + " --json --coordinator 127.0.0.1:7700").split(" ");
-            Run r = run(args);
-            assertFailure(r, ExitCodes.USAGE, "usage", "did you mean http://127.0.0.1:7700");
+            CliRun r = CliRun.of(args);
+            r.failure(ExitCodes.USAGE, "usage", "did you mean http://127.0.0.1:7700");
             assertThat(r.err()).as(command).doesNotContain("Illegal character");
         }
         // the node checks the URL before it starts anything
-        Run node = run("node", "--data-dir", dir.resolve("n").toString(), "--coordinator", "127.0.0.1:1");
+        CliRun node = CliRun.of("node", "--data-dir", dir.resolve("n").toString(), "--coordinator", "127.0.0.1:1");
         assertThat(node.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(node.err()).contains("did you mean http://127.0.0.1:1").doesNotContain("jobs run");
     }
 
     @Test
     void aUrlThatAnswersButIsNotACoordinatorIsNamedAsSuch() {
-        Run read = run("leaderboard", "--json", "--data-dir", dir.resolve("u").toString(), "--coordinator", otherServer());
-        assertFailure(read, ExitCodes.UNREACHABLE, "unreachable", "is not a rhizome coordinator");
+        CliRun read = CliRun.of("leaderboard", "--json", "--data-dir", dir.resolve("u").toString(), "--coordinator", otherServer());
+        read.failure(ExitCodes.UNREACHABLE, "unreachable", "is not a rhizome coordinator");
         assertThat(read.json().get("message").getAsString()).doesNotContain("CODE_UNSPECIFIED");
 
-        Run export = run("export", "--json", "--out", dir.resolve("b.jsonl").toString(), "--coordinator", otherServer());
-        assertFailure(export, ExitCodes.UNREACHABLE, "unreachable", "is not a rhizome coordinator");
+        CliRun export = CliRun.of("export", "--json", "--out", dir.resolve("b.jsonl").toString(), "--coordinator", otherServer());
+        export.failure(ExitCodes.UNREACHABLE, "unreachable", "is not a rhizome coordinator");
     }
 
     @Test
     void anUnknownHostOrAClosedPortIsSaidInWordsNotAsAnExceptionName() {
-        Run read = run("seed", "list", "--json", "--data-dir", dir.resolve("u").toString(),
+        CliRun read = CliRun.of("seed", "list", "--json", "--data-dir", dir.resolve("u").toString(),
                 "--coordinator", "http://no-such-host.invalid:7700");
-        assertFailure(read, ExitCodes.UNREACHABLE, "unreachable", "unknown host");
+        read.failure(ExitCodes.UNREACHABLE, "unreachable", "unknown host");
 
-        Run export = run("export", "--json", "--out", dir.resolve("c.jsonl").toString(),
+        CliRun export = CliRun.of("export", "--json", "--out", dir.resolve("c.jsonl").toString(),
                 "--coordinator", "http://no-such-host.invalid:7700");
-        assertFailure(export, ExitCodes.UNREACHABLE, "unreachable", "unknown host");
+        export.failure(ExitCodes.UNREACHABLE, "unreachable", "unknown host");
 
-        Run closed = run("export", "--json", "--out", dir.resolve("d.jsonl").toString(), "--coordinator", "http://127.0.0.1:1");
-        assertFailure(closed, ExitCodes.UNREACHABLE, "unreachable", "is unreachable");
+        CliRun closed = CliRun.of("export", "--json", "--out", dir.resolve("d.jsonl").toString(), "--coordinator", "http://127.0.0.1:1");
+        closed.failure(ExitCodes.UNREACHABLE, "unreachable", "is unreachable");
     }
 
     @Test
     void exportPrintsItsProgressOnStandardErrorAndOnlyItsAnswerOnStandardOutput() {
-        Run text = run(true, "export", "--out", dir.resolve("audit.jsonl").toString(), "--coordinator", url);
+        CliRun text = CliRun.of("export", "--out", dir.resolve("audit.jsonl").toString(), "--coordinator", url);
         assertThat(text.code()).as(text.err()).isZero();
         assertThat(text.lines()).hasSize(1);
         assertThat(text.lines().get(0)).startsWith("wrote ");
         assertThat(text.err()).contains("exporting the audit trail");
 
-        Run json = run("export", "--json", "--out", dir.resolve("audit2.jsonl").toString(), "--coordinator", url);
+        CliRun json = CliRun.of("export", "--json", "--out", dir.resolve("audit2.jsonl").toString(), "--coordinator", url);
         assertThat(json.code()).isZero();
         assertThat(json.json().get("envelopes").getAsInt()).isPositive();
     }
@@ -185,35 +127,35 @@ class NewUserTest {
         Path config = dir.resolve("coordinator.json");
         Files.writeString(config, "{\"prot\": 7701, \"port\": 0}");
         // were the key ignored, the coordinator would start and run until stopped
-        Run typo = assertTimeoutPreemptively(Duration.ofSeconds(60), () ->
-                run("coordinator", "--data-dir", dir.resolve("c1").toString(), "--config", config.toString()));
+        CliRun typo = assertTimeoutPreemptively(Duration.ofSeconds(60), () ->
+                CliRun.of("coordinator", "--data-dir", dir.resolve("c1").toString(), "--config", config.toString()));
         assertThat(typo.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(typo.err()).contains("unknown key 'prot'").contains("port, store");
 
         Files.writeString(config, "{\"port\": \"x\"}");
-        Run type = run("coordinator", "--data-dir", dir.resolve("c2").toString(), "--config", config.toString());
+        CliRun type = CliRun.of("coordinator", "--data-dir", dir.resolve("c2").toString(), "--config", config.toString());
         assertThat(type.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(type.err()).contains("'port' must be a whole number").doesNotContain("For input string");
 
         Files.writeString(config, "{\"daily_write_limits\": {\"experiment\": {\"per_key\": 5}}}");
-        Run kind = run("coordinator", "--data-dir", dir.resolve("c4").toString(), "--config", config.toString());
+        CliRun kind = CliRun.of("coordinator", "--data-dir", dir.resolve("c4").toString(), "--config", config.toString());
         assertThat(kind.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(kind.err()).contains("daily_write_limits.experiment is not a kind of record")
                 .contains("experiments, papers");
         Files.writeString(config, "{\"daily_write_limits\": {\"papers\": {\"per_ky\": 5}}}");
-        Run bound = run("coordinator", "--data-dir", dir.resolve("c5").toString(), "--config", config.toString());
+        CliRun bound = CliRun.of("coordinator", "--data-dir", dir.resolve("c5").toString(), "--config", config.toString());
         assertThat(bound.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(bound.err()).contains("unknown bound 'per_ky'");
         Files.writeString(config, "{\"daily_write_limits\": {\"papers\": {\"total\": -1}}}");
-        Run negative = run("coordinator", "--data-dir", dir.resolve("c6").toString(), "--config", config.toString());
+        CliRun negative = CliRun.of("coordinator", "--data-dir", dir.resolve("c6").toString(), "--config", config.toString());
         assertThat(negative.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(negative.err()).contains("daily_write_limits.papers.total must be a whole number from 0");
         Files.writeString(config, "{\"trusted_proxies\": [\"10.0.0.0/33\"]}");
-        Run proxy = run("coordinator", "--data-dir", dir.resolve("c7").toString(), "--config", config.toString());
+        CliRun proxy = CliRun.of("coordinator", "--data-dir", dir.resolve("c7").toString(), "--config", config.toString());
         assertThat(proxy.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(proxy.err()).contains("trusted_proxies").contains("10.0.0.0/33").contains("prefix length must be 0-32");
 
-        Run store = run("coordinator", "--data-dir", dir.resolve("c3").toString(), "--port", "0", "--store", "mysql://x");
+        CliRun store = CliRun.of("coordinator", "--data-dir", dir.resolve("c3").toString(), "--port", "0", "--store", "mysql://x");
         assertThat(store.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(store.err()).contains("unknown store").doesNotContain("RHIZOME_DEBUG");
     }
@@ -221,27 +163,27 @@ class NewUserTest {
     @Test
     void directionOpenRefusesAKnobTheSeedDoesNotHave() {
         Path operator = dir.resolve("operator");
-        Run typo = run("direction", "open", "--json", "--seed", "slow", "--name", "typo", "--knobs", "learning_rate",
+        CliRun typo = CliRun.of("direction", "open", "--json", "--seed", "slow", "--name", "typo", "--knobs", "learning_rate",
                 "--data-dir", operator.toString(), "--coordinator", url);
-        assertFailure(typo, ExitCodes.USAGE, "usage", "has no knob 'learning_rate'");
+        typo.failure(ExitCodes.USAGE, "usage", "has no knob 'learning_rate'");
         assertThat(typo.json().get("hint").getAsString()).contains("x");
 
-        Run unknownSeed = run("direction", "open", "--json", "--seed", "nope", "--name", "n",
+        CliRun unknownSeed = CliRun.of("direction", "open", "--json", "--seed", "nope", "--name", "n",
                 "--data-dir", operator.toString(), "--coordinator", url);
-        assertFailure(unknownSeed, ExitCodes.REFUSED, "refused", "no seed 'nope'");
+        unknownSeed.failure(ExitCodes.REFUSED, "refused", "no seed 'nope'");
         assertThat(unknownSeed.json().get("hint").getAsString()).contains("rhizome seed list");
     }
 
     @Test
     void claimRefusesAWorkspaceThatIsAFileBeforeTakingALease() throws Exception {
         Path operator = dir.resolve("operator");
-        Run open = run("direction", "open", "--seed", "slow", "--name", "files", "--data-dir", operator.toString(),
+        CliRun open = CliRun.of("direction", "open", "--seed", "slow", "--name", "files", "--data-dir", operator.toString(),
                 "--coordinator", url);
         assertThat(open.code()).as(open.err()).isZero();
         Path file = Files.writeString(dir.resolve("a-file"), "x");
-        Run claim = run("claim", "--json", "--direction", "files", "--workspace", file.toString(),
+        CliRun claim = CliRun.of("claim", "--json", "--direction", "files", "--workspace", file.toString(),
                 "--data-dir", dir.resolve("agent").toString(), "--coordinator", url);
-        assertFailure(claim, ExitCodes.USAGE, "workspace_not_empty", "is a file");
+        claim.failure(ExitCodes.USAGE, "workspace_not_empty", "is a file");
         assertThat(Files.exists(dir.resolve("agent").resolve("claims"))).as("no unit was claimed").isFalse();
     }
 
@@ -249,14 +191,14 @@ class NewUserTest {
     void aClaimWhoseCommitNoPeerServesSaysSoAndGivesTheUnitBack() {
         // the seed was published from a data directory no node runs on: nobody serves its commit
         Path operator = dir.resolve("operator");
-        Run open = run("direction", "open", "--seed", "slow", "--name", "unserved", "--data-dir", operator.toString(),
+        CliRun open = CliRun.of("direction", "open", "--seed", "slow", "--name", "unserved", "--data-dir", operator.toString(),
                 "--coordinator", url);
         assertThat(open.code()).as(open.err()).isZero();
-        Run claim = run("claim", "--json", "--direction", "unserved", "--workspace", dir.resolve("ws-unserved").toString(),
+        CliRun claim = CliRun.of("claim", "--json", "--direction", "unserved", "--workspace", dir.resolve("ws-unserved").toString(),
                 "--data-dir", dir.resolve("agent4").toString(), "--coordinator", url);
-        assertFailure(claim, ExitCodes.FAILED, "fetch_failed", "cannot fetch");
+        claim.failure(ExitCodes.FAILED, "fetch_failed", "cannot fetch");
         assertThat(claim.json().get("hint").getAsString()).contains("--from");
-        Run status = run("status", "--json", "--coordinator", url, "--data-dir", operator.toString());
+        CliRun status = CliRun.of("status", "--json", "--coordinator", url, "--data-dir", operator.toString());
         assertThat(status.json().get("units_leased").getAsLong()).as("the unit was given back").isZero();
     }
 
@@ -264,16 +206,16 @@ class NewUserTest {
     void claimKindEvaluateIsRefusedBeforeAnythingIsLeasedNamingWhatRunsEvaluations() {
         // no `rhizome` command reports an evaluation: a unit leased here stayed leased to nobody
         Path operator = dir.resolve("operator");
-        Run open = run("direction", "open", "--seed", "slow", "--name", "unserved-eval", "--data-dir", operator.toString(),
+        CliRun open = CliRun.of("direction", "open", "--seed", "slow", "--name", "unserved-eval", "--data-dir", operator.toString(),
                 "--coordinator", url);
         assertThat(open.code()).as(open.err()).isZero();
-        Run before = run("status", "--json", "--coordinator", url, "--data-dir", operator.toString());
-        Run claim = run("claim", "--json", "--kind", "evaluate",
+        CliRun before = CliRun.of("status", "--json", "--coordinator", url, "--data-dir", operator.toString());
+        CliRun claim = CliRun.of("claim", "--json", "--kind", "evaluate",
                 "--workspace", dir.resolve("ws-unserved-eval").toString(),
                 "--data-dir", dir.resolve("agent6").toString(), "--coordinator", url);
-        assertFailure(claim, ExitCodes.USAGE, "evaluate_needs_node", "reported by a node");
+        claim.failure(ExitCodes.USAGE, "evaluate_needs_node", "reported by a node");
         assertThat(claim.json().get("hint").getAsString()).contains("rhizome node").contains("rhizome claim --direction");
-        Run after = run("status", "--json", "--coordinator", url, "--data-dir", operator.toString());
+        CliRun after = CliRun.of("status", "--json", "--coordinator", url, "--data-dir", operator.toString());
         assertThat(after.json().get("units_leased").getAsLong()).as("nothing was leased")
                 .isEqualTo(before.json().get("units_leased").getAsLong());
         assertThat(Files.exists(dir.resolve("ws-unserved-eval"))).isFalse();
@@ -284,62 +226,62 @@ class NewUserTest {
     @Test
     void aClaimOnAClosedDirectionDoesNotSayToTryAgain() {
         Path operator = dir.resolve("operator");
-        assertThat(run("direction", "open", "--seed", "slow", "--name", "shut", "--data-dir", operator.toString(),
+        assertThat(CliRun.of("direction", "open", "--seed", "slow", "--name", "shut", "--data-dir", operator.toString(),
                 "--coordinator", url).code()).isZero();
-        assertThat(run("direction", "close", "--name", "shut", "--reason", "done", "--data-dir", operator.toString(),
+        assertThat(CliRun.of("direction", "close", "--name", "shut", "--reason", "done", "--data-dir", operator.toString(),
                 "--coordinator", url).code()).isZero();
         // it was exit 3 (no_work) with retry_after_s: an agent obeying it waited for work that never comes
-        Run claim = run("claim", "--json", "--direction", "shut", "--data-dir", dir.resolve("agent5").toString(),
+        CliRun claim = CliRun.of("claim", "--json", "--direction", "shut", "--data-dir", dir.resolve("agent5").toString(),
                 "--coordinator", url);
-        assertFailure(claim, ExitCodes.REFUSED, "direction_closed", "is closed: done");
+        claim.failure(ExitCodes.REFUSED, "direction_closed", "is closed: done");
         assertThat(claim.json().has("retry_after_s")).isFalse();
         assertThat(claim.json().get("hint").getAsString()).contains("rhizome direction list").doesNotContain("again");
-        Run agent = run("agent", "--json", "--direction", "shut", "--rounds", "3", "--cmd", "true",
+        CliRun agent = CliRun.of("agent", "--json", "--direction", "shut", "--rounds", "3", "--cmd", "true",
                 "--data-dir", dir.resolve("agent5").toString(), "--coordinator", url);
-        assertFailure(agent, ExitCodes.REFUSED, "direction_closed", "is closed");
+        agent.failure(ExitCodes.REFUSED, "direction_closed", "is closed");
     }
 
     @Test
     void optionsInSecondsAlsoTakeAUnitAsBenchSoakDoes() {
         // parsed: the command gets as far as the (unreachable) coordinator
-        Run minutes = run("wait", "--json", "--commit", "abcd", "--timeout", "2m", "--data-dir", dir.resolve("w").toString(),
+        CliRun minutes = CliRun.of("wait", "--json", "--commit", "abcd", "--timeout", "2m", "--data-dir", dir.resolve("w").toString(),
                 "--coordinator", "http://127.0.0.1:1");
         assertThat(minutes.code()).as(minutes.err()).isEqualTo(ExitCodes.UNREACHABLE);
-        Run bad = run("demo", "--json", "--duration", "2x");
-        assertFailure(bad, ExitCodes.USAGE, "usage", "'2x' is not a whole number of seconds");
+        CliRun bad = CliRun.of("demo", "--json", "--duration", "2x");
+        bad.failure(ExitCodes.USAGE, "usage", "'2x' is not a whole number of seconds");
         assertThat(bad.json().get("message").getAsString()).contains("10m");
     }
 
     @Test
     void anAgentLoopWhoseCoordinatorIsDownExitsWithFiveInsteadOfZero() {
-        Run agent = run("agent", "--json", "--direction", "d", "--rounds", "2", "--cmd", "true",
+        CliRun agent = CliRun.of("agent", "--json", "--direction", "d", "--rounds", "2", "--cmd", "true",
                 "--data-dir", dir.resolve("agent3").toString(), "--coordinator", "http://127.0.0.1:1");
-        assertFailure(agent, ExitCodes.UNREACHABLE, "unreachable", "connection refused");
+        agent.failure(ExitCodes.UNREACHABLE, "unreachable", "connection refused");
     }
 
     @Test
     void failuresWithoutAHintOfTheirOwnStillSayWhatToDo() {
-        Run noNode = run("node", "status", "--json", "--data-dir", dir.resolve("nothing").toString());
-        assertFailure(noNode, ExitCodes.FAILED, "no_node", "no node is running");
+        CliRun noNode = CliRun.of("node", "status", "--json", "--data-dir", dir.resolve("nothing").toString());
+        noNode.failure(ExitCodes.FAILED, "no_node", "no node is running");
         assertThat(noNode.json().get("hint").getAsString()).contains("rhizome node --data-dir");
 
-        Run noClaim = run("submit", "--json", "--unit", "nope", "--data-dir", dir.resolve("agent2").toString(),
+        CliRun noClaim = CliRun.of("submit", "--json", "--unit", "nope", "--data-dir", dir.resolve("agent2").toString(),
                 "--coordinator", url);
-        assertFailure(noClaim, ExitCodes.USAGE, "usage", "no claim of unit nope");
+        noClaim.failure(ExitCodes.USAGE, "usage", "no claim of unit nope");
         assertThat(noClaim.json().get("hint").getAsString()).contains("--data-dir");
 
-        Run badKey = run("ban", "--json", "--key", "00", "--data-dir", dir.resolve("operator").toString(),
+        CliRun badKey = CliRun.of("ban", "--json", "--key", "00", "--data-dir", dir.resolve("operator").toString(),
                 "--coordinator", url);
-        assertFailure(badKey, ExitCodes.USAGE, "usage", "64 hex digits");
+        badKey.failure(ExitCodes.USAGE, "usage", "64 hex digits");
     }
 
     @Test
     void papersAboutACommitNobodyRegisteredIsUnknownCommitNotAnEmptyList() {
         // it was {"papers": []} with exit 0, as if nobody had written about a commit that is not there
-        Run papers = run("papers", "--json", "--commit", "abcdef12", "--data-dir", dir.resolve("reader").toString(),
+        CliRun papers = CliRun.of("papers", "--json", "--commit", "abcdef12", "--data-dir", dir.resolve("reader").toString(),
                 "--coordinator", url);
-        assertFailure(papers, ExitCodes.USAGE, "unknown_commit", "abcdef12");
-        assertFailure(run("papers", "--json", "--commit", "xyz", "--data-dir", dir.resolve("reader").toString(),
-                "--coordinator", url), ExitCodes.USAGE, "bad_commit", "xyz");
+        papers.failure(ExitCodes.USAGE, "unknown_commit", "abcdef12");
+        CliRun.of("papers", "--json", "--commit", "xyz", "--data-dir", dir.resolve("reader").toString(),
+                "--coordinator", url).failure(ExitCodes.USAGE, "bad_commit", "xyz");
     }
 }

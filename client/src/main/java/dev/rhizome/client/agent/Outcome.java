@@ -27,6 +27,8 @@ public final class Outcome {
         o.addProperty("second_parent", e.getSecondParent().isEmpty() ? null : e.getSecondParent());
         o.addProperty("decided", r.getDecided());
         o.addProperty("valid", r.getValid());
+        // why no evaluation will come (no runner could fetch the commit, say): decided, yet no metric
+        o.addProperty("given_up", r.getGivenUp().isEmpty() ? null : r.getGivenUp());
         o.addProperty("metric_name", r.getMetricName());
         o.addProperty("lower_is_better", r.getLowerIsBetter());
         o.addProperty("metric", r.getHasMetric() ? r.getMetric() : null);
@@ -58,6 +60,9 @@ public final class Outcome {
                     r.getReplicas(), r.getHardwareClass(), r.getValid() ? "" : " (replicas do not agree yet)"));
         } else {
             b.append(", no OK result");
+        }
+        if (!r.getGivenUp().isEmpty()) {
+            b.append("; its evaluations were given up: ").append(r.getGivenUp());
         }
         if (r.getHasMetric() && r.getHasParentMetric()) {
             b.append(String.format(Locale.ROOT, "; parent %.6f (delta %+.6f)", r.getParentMetric(),

@@ -12,6 +12,10 @@ import picocli.CommandLine;
  * sentence) and makes the first string exactly the first sentence, for every command at once.
  */
 public final class HelpText {
+    /** What a --hardware-class value looks like: options named CLASS said nothing of it. */
+    public static final String HARDWARE_CLASS = "A class is what nodes report, as `rhizome results` and `rhizome leaderboard` "
+            + "show it: cpu:<cpu model> (e.g. cpu:amd-epyc) or gpu:nvidia-<model>-<memory>gb (e.g. gpu:nvidia-h100-80gb).";
+
     private HelpText() {
     }
 

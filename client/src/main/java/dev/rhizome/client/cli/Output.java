@@ -25,32 +25,15 @@ public final class Output {
         this.out = out;
     }
 
+    /**
+     * A record as JSON: protobuf's, with every key also in hex ({@link KeyIds}), 64-bit integers as
+     * numbers and unset metrics as null ({@link JsonValues}).
+     */
     public static JsonElement toJson(Message message) {
         JsonElement json = JsonParser.parseString(Json.compact(message));
         if (json instanceof com.google.gson.JsonObject o) {
             KeyIds.add(message, o);  // every key also in hex, as the other commands print keys
-        }
-        return json;
-    }
-
-    /**
-     * A message as JSON with its 64-bit integers as JSON numbers, for answers made of counters
-     * (`status`): protobuf's JSON writes them as strings (JavaScript's doubles lose digits past
-     * 2^53), and an agent comparing {@code "12" > 9} gets nonsense or an error. Counters never come
-     * near 2^53. Top-level fields only: nested messages keep the protobuf form.
-     */
-    public static JsonElement toJsonWithNumbers(Message message) {
-        JsonElement json = toJson(message);
-        if (json instanceof com.google.gson.JsonObject o) {
-            for (com.google.protobuf.Descriptors.FieldDescriptor f : message.getDescriptorForType().getFields()) {
-                if (f.isRepeated() || f.getJavaType() != com.google.protobuf.Descriptors.FieldDescriptor.JavaType.LONG) {
-                    continue;
-                }
-                String key = o.has(f.getName()) ? f.getName() : f.getJsonName();
-                if (o.get(key) instanceof com.google.gson.JsonPrimitive p && p.isString()) {
-                    o.add(key, new com.google.gson.JsonPrimitive(new java.math.BigInteger(p.getAsString())));
-                }
-            }
+            JsonValues.fix(message, o);
         }
         return json;
     }

@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import dev.rhizome.client.agent.AgentLoop;
 import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.agent.RoundText;
+import dev.rhizome.client.cli.HelpText;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
@@ -51,9 +52,9 @@ public final class AgentCommand implements Callable<Integer> {
     long claimPatience;
     @Option(names = "--workspaces", paramLabel = "DIR", converter = dev.rhizome.client.cli.PathArguments.DataDirectory.class, description = "Where round workspaces go (default: <data dir>/agent/workspaces).")
     Path workspaces;
-    @Option(names = "--hardware-class", defaultValue = "any", description = "Hardware class to claim for (default ${DEFAULT-VALUE}).", paramLabel = "CLASS")
+    @Option(names = "--hardware-class", defaultValue = "any", description = "Hardware class to claim for (default ${DEFAULT-VALUE}: any). " + HelpText.HARDWARE_CLASS, paramLabel = "CLASS")
     String hardwareClass;
-    @Option(names = "--json", description = "One JSON line per round, then the summary line.")
+    @Option(names = "--json", description = "One JSON line per round: round, unit, base, claim_ms, workspace, brief, command_exit, command_timed_out, command_ms, command_log, submitted, commit, parent, paper_id, paper_generated, similar_diffs, outcome (as `rhizome wait --json`); reason, or error, message and hint, when a round submitted nothing. Then the summary line: rounds, submitted, results, adopted, papers, best_metric.")
     boolean json;
 
     @Override

@@ -28,7 +28,7 @@ public final class BanCommand implements Callable<Integer> {
     String key;
     @Option(names = "--reason", defaultValue = "", description = "Why, given back with every refusal.", paramLabel = "TEXT")
     String reason;
-    @Option(names = "--json", description = "Print one JSON object.")
+    @Option(names = "--json", description = "Print one JSON object: key, message.")
     boolean json;
 
     /**

@@ -23,7 +23,7 @@ public final class BriefCommand implements Callable<Integer> {
     CoordinatorOption coordinator;
     @Option(names = "--direction", required = true, description = "The direction.", paramLabel = "DIRECTION")
     String direction;
-    @Option(names = "--json", description = "Print one JSON object.")
+    @Option(names = "--json", description = "Print one JSON object: direction, seed, generated_ms, notice, closed, closed_reason, direction_description, goal, frontier, baseline_metric, experiments, unit (after a claim), similar, top, failures, pending, papers, seed_program, commands.")
     boolean json;
 
     @Override

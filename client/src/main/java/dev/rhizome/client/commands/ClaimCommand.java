@@ -6,6 +6,7 @@ import dev.rhizome.client.agent.Brief;
 import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.agent.UnitGiveBack;
 import dev.rhizome.client.agent.Untrusted;
+import dev.rhizome.client.cli.HelpText;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
@@ -56,11 +57,11 @@ public final class ClaimCommand implements Callable<Integer> {
     @Option(names = "--hypothesis", paramLabel = "SENTENCE",
             description = "What you mean to try; the coordinator warns when recent work on the direction looks the same.")
     String hypothesis;
-    @Option(names = "--hardware-class", defaultValue = "any", description = "Hardware class to claim for (default ${DEFAULT-VALUE}).", paramLabel = "CLASS")
+    @Option(names = "--hardware-class", defaultValue = "any", description = "Hardware class to claim for (default ${DEFAULT-VALUE}: any). " + HelpText.HARDWARE_CLASS, paramLabel = "CLASS")
     String hardwareClass;
     @Option(names = "--workspace", paramLabel = "DIR", description = "Check the unit's commit out here (must not exist or be empty).")
     Path workspace;
-    @Option(names = "--json", description = "Print one JSON object.")
+    @Option(names = "--json", description = "Print one JSON object: unit (the WorkUnit: id, commit, lease_deadline_ms, manifest, ...), lease_seconds_left, workspace, brief, seed_brief, similar; with no work (exit 3): unit (null), reason, retry_after_s, error, message, hint.")
     boolean json;
 
     /** What to do when no unit came: wait and claim again (a closed direction is the {@code direction_closed} error). */

@@ -41,7 +41,7 @@ public final class DirectionCommand {
         List<String> knobs = List.of();
         @Option(names = "--description", defaultValue = "", description = "What this direction is about.", paramLabel = "TEXT")
         String description;
-        @Option(names = "--json", description = "Print one JSON object.")
+        @Option(names = "--json", description = "Print one JSON object: direction, base_commit.")
         boolean json;
 
         @Override
@@ -104,7 +104,7 @@ public final class DirectionCommand {
         String name;
         @Option(names = "--reason", defaultValue = "", description = "Why, shown to whoever asks for its work.", paramLabel = "TEXT")
         String reason;
-        @Option(names = "--json", description = "Print one JSON object.")
+        @Option(names = "--json", description = "Print one JSON object: direction, message.")
         boolean json;
 
         @Override
@@ -137,7 +137,7 @@ public final class DirectionCommand {
         DataDirOption dataDir;
         @Mixin
         CoordinatorOption coordinator;
-        @Option(names = "--json", description = "Print one JSON object.")
+        @Option(names = "--json", description = "Print one JSON object: directions (each: direction, frontier_commit, frontier_metric, has_frontier_metric, experiments, results, baseline_metric, has_baseline_metric, closed, closed_reason; a metric not measured yet is null).")
         boolean json;
 
         @Override

@@ -25,7 +25,7 @@ public final class ExportCommand implements Callable<Integer> {
     CoordinatorOption coordinator;
     @Option(names = {"-o", "--out"}, required = true, description = "File to write (replaced atomically).", paramLabel = "FILE")
     Path out;
-    @Option(names = "--json", description = "Print one JSON object.")
+    @Option(names = "--json", description = "Print one JSON object: file, envelopes, trials, adoptions, directions.")
     boolean json;
 
     /** The envelopes written so far, on standard error at most once a second: a long trail takes minutes. */

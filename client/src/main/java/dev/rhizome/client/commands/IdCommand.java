@@ -17,7 +17,7 @@ public final class IdCommand implements Callable<Integer> {
     @Mixin
     DataDirOption dataDir;
 
-    @Option(names = "--json", description = "Print one JSON object.")
+    @Option(names = "--json", description = "Print one JSON object: id, data_dir.")
     boolean json;
 
     @Override

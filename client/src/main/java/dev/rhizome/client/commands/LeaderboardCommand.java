@@ -1,5 +1,6 @@
 package dev.rhizome.client.commands;
 
+import dev.rhizome.client.cli.HelpText;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
@@ -32,11 +33,11 @@ public final class LeaderboardCommand implements Callable<Integer> {
     CoordinatorOption coordinator;
     @Option(names = "--direction", description = "Only this direction (default: all).", paramLabel = "DIRECTION")
     String direction;
-    @Option(names = "--hardware-class", description = "Only this hardware class.", paramLabel = "CLASS")
+    @Option(names = "--hardware-class", description = "Only this hardware class. " + HelpText.HARDWARE_CLASS, paramLabel = "CLASS")
     String hardwareClass;
     @Option(names = "--limit", converter = Bounded.PositiveInt.class, defaultValue = "10", description = "Entries per board in the table (default ${DEFAULT-VALUE}).", paramLabel = "N")
     int limit;
-    @Option(names = "--json", description = "Print one JSON object.")
+    @Option(names = "--json", description = "Print one JSON object: leaderboards (direction, hardware_class, metric_name, lower_is_better, entries, entries_left_out); with --volunteers, volunteers.")
     boolean json;
 
     @Option(names = "--volunteers", description = "Rank volunteers by credit (compute seconds of valid results) "

@@ -266,7 +266,7 @@ public final class NodeCommand implements Callable<Integer> {
         @Mixin
         DataDirOption dataDir;
 
-        @Option(names = "--json", description = "Print the node's JSON answer (its key also as node_id).")
+        @Option(names = "--json", description = "Print the node's JSON answer: node and node_id (its key, hex), paused, gate, slots (name, hardware_class, gpu_index, state, job, next, jobs_run, prefetched_runs), queued, credit, disk.")
         boolean json;
 
         abstract String request();

@@ -37,7 +37,7 @@ public final class PapersCommand implements Callable<Integer> {
     int limit;
     @Option(names = "--max-chars", converter = Bounded.PositiveInt.class, defaultValue = "8000", description = "Cut each body after this many characters (default ${DEFAULT-VALUE}).", paramLabel = "N")
     int maxChars;
-    @Option(names = "--json", description = "Print one JSON object.")
+    @Option(names = "--json", description = "Print one JSON object: notice, papers, invalid_signatures.")
     boolean json;
 
     @Override

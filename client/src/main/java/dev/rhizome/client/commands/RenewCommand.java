@@ -24,7 +24,7 @@ public final class RenewCommand implements Callable<Integer> {
     CoordinatorOption coordinator;
     @Mixin
     ClaimedUnitOption claimed;
-    @Option(names = "--json", description = "Print one JSON object.")
+    @Option(names = "--json", description = "Print one JSON object: unit, lease_deadline_ms, lease_seconds_left.")
     boolean json;
 
     @Override

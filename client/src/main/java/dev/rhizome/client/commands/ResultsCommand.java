@@ -29,7 +29,7 @@ public final class ResultsCommand implements Callable<Integer> {
     String direction;
     @Option(names = "--commit", paramLabel = "COMMIT", description = "Only results for this commit (a unique prefix of 4+ hex digits is enough).")
     String commit;
-    @Option(names = "--json", description = "Print one JSON object.")
+    @Option(names = "--json", description = "Print one JSON object: results (each a Result record, its runner also as runner_id, with signature and log_sha256_hex), valid_signatures, invalid_signatures.")
     boolean json;
 
     @Override

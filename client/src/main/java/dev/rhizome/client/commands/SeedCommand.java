@@ -55,7 +55,7 @@ public final class SeedCommand {
         @ArgGroup(exclusive = true, multiplicity = "1")
         Source source;
 
-        @Option(names = "--json", description = "Print one JSON object.")
+        @Option(names = "--json", description = "Print one JSON object: seed, commit.")
         boolean json;
 
         static final String MANIFEST_HINT = "fix the seed's rhizome.json (README, \"Seeds\"; the built-in tiny-lm's "
@@ -112,7 +112,7 @@ public final class SeedCommand {
         DataDirOption dataDir;
         @Mixin
         CoordinatorOption coordinator;
-        @Option(names = "--json", description = "Print one JSON object.")
+        @Option(names = "--json", description = "Print one JSON object: seeds (each a Seed record, its publisher also as publisher_id).")
         boolean json;
 
         @Override

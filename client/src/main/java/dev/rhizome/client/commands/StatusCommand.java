@@ -20,7 +20,7 @@ public final class StatusCommand implements Callable<Integer> {
     DataDirOption dataDir;
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = "--json", description = "Print one JSON object.")
+    @Option(names = "--json", description = "Print one JSON object: seeds, directions, experiments, results, papers, units_open, units_leased, units_done, leases_expired, rejected_signatures, nodes (all numbers).")
     boolean json;
 
     @Override
@@ -28,7 +28,7 @@ public final class StatusCommand implements Callable<Integer> {
         CoordinatorStats s = Coordinators.read(coordinator, dataDir, CoordinatorClient::stats);
         Output out = new Output(System.out);
         if (json) {
-            out.json(Output.toJsonWithNumbers(s));
+            out.json(Output.toJson(s));
         } else {
             out.printf("seeds %d, directions %d, experiments %d, results %d, papers %d, nodes %d%n", s.getSeeds(),
                     s.getDirections(), s.getExperiments(), s.getResults(), s.getPapers(), s.getNodes());

@@ -2,6 +2,7 @@ package dev.rhizome.client.commands;
 
 import dev.rhizome.client.agent.Records;
 import dev.rhizome.client.agent.ResearchTree;
+import dev.rhizome.client.cli.HelpText;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
@@ -26,9 +27,9 @@ public final class TreeCommand implements Callable<Integer> {
     CoordinatorOption coordinator;
     @Option(names = "--direction", required = true, description = "The direction.", paramLabel = "DIRECTION")
     String direction;
-    @Option(names = "--hardware-class", description = "Metrics of this hardware class (default: the first measured).", paramLabel = "CLASS")
+    @Option(names = "--hardware-class", description = "Metrics of this hardware class (default: the first measured). " + HelpText.HARDWARE_CLASS, paramLabel = "CLASS")
     String hardwareClass;
-    @Option(names = "--json", description = "Print one JSON object.")
+    @Option(names = "--json", description = "Print one JSON object: direction, base, frontier, metric_name, lower_is_better, hardware_class, nodes.")
     boolean json;
 
     @Override

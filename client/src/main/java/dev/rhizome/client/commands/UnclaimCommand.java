@@ -33,7 +33,7 @@ public final class UnclaimCommand implements Callable<Integer> {
     CoordinatorOption coordinator;
     @Mixin
     ClaimedUnitOption claimed;
-    @Option(names = "--json", description = "Print one JSON object.")
+    @Option(names = "--json", description = "Print one JSON object: unit, given_back.")
     boolean json;
 
     @Override

@@ -22,7 +22,7 @@ import picocli.CommandLine.Parameters;
 public final class VerifyCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", converter = dev.rhizome.client.cli.PathArguments.InputFile.class, description = "An export written by `rhizome export`.")
     Path file;
-    @Option(names = "--json", description = "Print one JSON object.")
+    @Option(names = "--json", description = "Print one JSON object: ok, envelopes, results, adoptions, trials_on_reputation, problems (type, index, id, why).")
     boolean json;
 
     @Override

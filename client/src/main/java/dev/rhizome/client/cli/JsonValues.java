@@ -1,0 +1,79 @@
+package dev.rhizome.client.cli;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
+import java.math.BigInteger;
+import java.util.List;
+
+/**
+ * Two habits of protobuf's JSON that mislead whoever reads a command's answer, undone on every
+ * record a command prints:
+ * <ul>
+ * <li>a 64-bit integer is a string ({@code "lease_deadline_ms": "1796230287142"} in `claim`'s unit,
+ * while `renew` printed the same deadline as a number): an agent comparing it with a number gets
+ * an error or nonsense. Here it is a JSON number (JSON numbers have no size limit; the values are
+ * times, sizes, counters, steps and random seeds);</li>
+ * <li>a value whose {@code has_<name>} sibling is false is the type's zero ({@code
+ * "frontier_metric": 0.0} for a direction with no measured frontier, a perfect score to a reader
+ * of a lower-is-better metric). Here it is null, as `brief`, `tree` and `wait` print a missing
+ * metric; the {@code has_} flag stays.</li>
+ * </ul>
+ * Nested messages too.
+ */
+final class JsonValues {
+    private static final String HAS = "has_";
+
+    private JsonValues() {
+    }
+
+    static void fix(Message message, JsonObject json) {
+        for (FieldDescriptor field : message.getDescriptorForType().getFields()) {
+            String key = json.has(field.getName()) ? field.getName() : field.getJsonName();
+            JsonElement value = json.get(key);
+            if (value == null || field.isMapField()) {
+                continue;
+            }
+            if (field.getJavaType() == FieldDescriptor.JavaType.LONG) {
+                json.add(key, numbers(value));
+            } else if (field.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
+                if (field.isRepeated() && value instanceof JsonArray array) {
+                    List<?> values = (List<?>) message.getField(field);
+                    for (int i = 0; i < values.size() && i < array.size(); i++) {
+                        if (array.get(i) instanceof JsonObject o) {
+                            fix((Message) values.get(i), o);
+                        }
+                    }
+                } else if (!field.isRepeated() && value instanceof JsonObject o) {
+                    fix((Message) message.getField(field), o);
+                }
+            }
+        }
+        for (FieldDescriptor flag : message.getDescriptorForType().getFields()) {
+            if (flag.getName().startsWith(HAS) && flag.getJavaType() == FieldDescriptor.JavaType.BOOLEAN
+                    && !flag.isRepeated() && !(Boolean) message.getField(flag)) {
+                String name = flag.getName().substring(HAS.length());
+                if (message.getDescriptorForType().findFieldByName(name) != null && json.has(name)) {
+                    json.add(name, JsonNull.INSTANCE);
+                }
+            }
+        }
+    }
+
+    /** A 64-bit integer, or an array of them, as JSON numbers. */
+    private static JsonElement numbers(JsonElement value) {
+        if (value instanceof JsonPrimitive p && p.isString()) {
+            return new JsonPrimitive(new BigInteger(p.getAsString()));
+        }
+        if (value instanceof JsonArray array) {
+            JsonArray out = new JsonArray();
+            array.forEach(e -> out.add(numbers(e)));
+            return out;
+        }
+        return value;
+    }
+}

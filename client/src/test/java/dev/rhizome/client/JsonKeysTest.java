@@ -1,0 +1,133 @@
+package dev.rhizome.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import dev.rhizome.coordinator.Coordinator;
+import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.protocol.identity.Identity;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * What `--json` prints is said by each command's own --help, and true: every --json option names
+ * the keys of its answer, and every command this walk can run against a coordinator on loopback
+ * prints no top-level key its help does not name. Most said only "Print one JSON object.", so an
+ * agent had to run a command to learn its keys, and docs/agents.md had drifted (`brief`'s
+ * `generated_ms` and `direction_description` were in no list).
+ */
+class JsonKeysTest {
+    /** Commands whose --json ends a long run with a summary line the README lists. */
+    private static final Set<String> SUMMARY_LINE = Set.of("rhizome demo", "rhizome bench gossip",
+            "rhizome bench coordinator", "rhizome bench soak", "rhizome bench node", "rhizome bench repack");
+    /**
+     * Commands this walk does not run: they need a running node, a decided experiment or a seed
+     * directory (their answers are exercised by AgentWorkflowTest, AgentLoopTest, NodeSlotsTest,
+     * NodeDoctorTest; their --json help must still name keys).
+     */
+    private static final Set<String> NOT_WALKED = Set.of("rhizome submit", "rhizome wait", "rhizome agent",
+            "rhizome node status", "rhizome node pause", "rhizome node resume", "rhizome node doctor",
+            "rhizome seed publish");
+
+    private static final Pattern KEY = Pattern.compile("[a-z][a-z0-9]*(?:_[a-z0-9]+)*");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyJsonOptionNamesItsKeysAndEveryAnswerHasOnlyKeysItsHelpNames() throws Exception {
+        Map<String, String> help = jsonHelp();
+        List<String> silent = help.entrySet().stream()
+                .filter(e -> !SUMMARY_LINE.contains(e.getKey()) && !e.getValue().contains(": "))
+                .map(e -> e.getKey() + ": " + e.getValue()).toList();
+        assertThat(silent).as("--json descriptions that name no key").isEmpty();
+
+        Map<String, JsonObject> answers = new LinkedHashMap<>();
+        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            String url = coordinator.url();
+            Path operator = dir.resolve("operator");
+            CliRun.openDirection(url, operator, dir.resolve("node"), "d");
+            String[] as = {"--coordinator", url, "--data-dir", dir.resolve("agent").toString()};
+            String[] op = {"--coordinator", url, "--data-dir", operator.toString()};
+            answers.put("rhizome id", run(new String[] {"--data-dir", dir.resolve("agent").toString()}, "id"));
+            answers.put("rhizome status", run(as, "status"));
+            answers.put("rhizome seed list", run(as, "seed", "list"));
+            answers.put("rhizome direction open", run(op, "direction", "open", "--seed", "slow", "--name", "d2"));
+            answers.put("rhizome direction close", run(op, "direction", "close", "--name", "d2", "--reason", "r"));
+            answers.put("rhizome direction list", run(as, "direction", "list"));
+            JsonObject claim = run(as, "claim", "--direction", "d", "--hypothesis", "try something");
+            answers.put("rhizome claim", claim);
+            String unit = claim.getAsJsonObject("unit").get("id").getAsString();
+            answers.put("rhizome renew", run(as, "renew", "--unit", unit));
+            answers.put("rhizome unclaim", run(as, "unclaim", "--unit", unit));
+            answers.put("rhizome brief", run(as, "brief", "--direction", "d"));
+            answers.put("rhizome tree", run(as, "tree", "--direction", "d"));
+            answers.put("rhizome papers", run(as, "papers", "--direction", "d"));
+            answers.put("rhizome results", run(as, "results"));
+            answers.put("rhizome leaderboard", run(as, "leaderboard"));
+            JsonObject volunteers = run(as, "leaderboard", "--volunteers");
+            String audit = dir.resolve("audit.jsonl").toString();
+            answers.put("rhizome export", run(new String[] {"--coordinator", url}, "export", "--out", audit));
+            answers.put("rhizome verify", run(new String[0], "verify", audit));
+            answers.put("rhizome ban", run(op, "ban", "--key", Identity.generate().publicId().toString(), "--reason", "r"));
+            List<String> unnamed = new ArrayList<>();
+            answers.forEach((command, answer) -> {
+                Set<String> named = keys(help.get(command));
+                answer.keySet().stream().filter(k -> !named.contains(k)).forEach(k -> unnamed.add(command + " " + k));
+            });
+            volunteers.keySet().stream().filter(k -> !keys(help.get("rhizome leaderboard")).contains(k))
+                    .forEach(k -> unnamed.add("rhizome leaderboard --volunteers " + k));
+            assertThat(unnamed).as("keys printed that --help does not name").isEmpty();
+        }
+        Set<String> all = new TreeSet<>(help.keySet());
+        all.removeAll(SUMMARY_LINE);
+        all.removeAll(NOT_WALKED);
+        assertThat(answers.keySet()).as("a new --json command is walked here, or named in NOT_WALKED")
+                .containsExactlyInAnyOrderElementsOf(all);
+    }
+
+    private static JsonObject run(String[] context, String... command) {
+        List<String> args = new ArrayList<>(List.of(command));
+        args.add("--json");
+        args.addAll(List.of(context));
+        CliRun r = CliRun.of(args.toArray(String[]::new));
+        assertThat(r.code()).as(args + ": " + r.out() + r.err()).isZero();
+        return r.json();
+    }
+
+    /** Each command's --json description, by its qualified name. */
+    private static Map<String, String> jsonHelp() {
+        Map<String, String> out = new LinkedHashMap<>();
+        walk(Main.commandLine(), out);
+        return out;
+    }
+
+    private static void walk(CommandLine cli, Map<String, String> out) {
+        OptionSpec json = cli.getCommandSpec().findOption("--json");
+        if (json != null) {
+            out.put(cli.getCommandSpec().qualifiedName(), String.join(" ", json.description()));
+        }
+        cli.getSubcommands().values().stream().filter(s -> s.getParent() == cli).forEach(s -> walk(s, out));
+    }
+
+    /** The words after the description's first ": ", read as keys. */
+    private static Set<String> keys(String description) {
+        Set<String> keys = new TreeSet<>();
+        Matcher m = KEY.matcher(description.substring(description.indexOf(": ") + 2));
+        while (m.find()) {
+            keys.add(m.group());
+        }
+        return keys;
+    }
+}
