@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  *
  * <ul>
  *   <li>Every writing transaction but a claim takes the writers' lock (a transaction-scoped
- *       advisory lock, one per database) as its first statement and holds it to its end, so
+ *       advisory lock, one per database and schema) as its first statement and holds it to its end, so
  *       results, settlement and adoption, expiry, renewals and registrations run one at a time,
  *       across all coordinators, each statement seeing all that the previous holder committed.
  *   <li>A claim ({@link #inKeyedTransaction}) holds instead the locks of its claimant's key and its
@@ -255,7 +255,7 @@ public final class PostgresStore implements Store {
         }
     }
 
-    /** Runs the work on one connection, again on a fresh snapshot after each serialization failure. */
+    /** Runs the work on one connection, again from its start after a deadlock or serialization failure. */
     private <T> T run(Connection c, LockingWork<T> work) {
         for (int attempt = 1; ; attempt++) {
             try {
