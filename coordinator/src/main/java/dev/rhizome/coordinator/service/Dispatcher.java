@@ -48,13 +48,6 @@ public final class Dispatcher {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
     private static final int FIRST_CLAIM_PAGE = 1;
-    /**
-     * The key claims and results queue on in a shared store. Both change units, so under
-     * SERIALIZABLE they conflict with each other as well as among themselves (and every result of
-     * a direction settles into one frontier); one queue measured no retries where a queue per
-     * direction for results still saw one rollback every three cycles (docs/performance.md).
-     */
-    static final String UNIT_QUEUE = "units";
     private static final int CLAIM_PAGE = 32;
 
     /** A hypothesis is a sentence, not a paper. */
@@ -118,7 +111,13 @@ public final class Dispatcher {
             throw Rejection.badRequest("hypothesis is " + claim.getHypothesis().length() + " characters; at most "
                     + MAX_HYPOTHESIS_CHARS + " are allowed");
         }
-        return store.inTransaction(UNIT_QUEUE, tx -> {
+        boolean mayExplore = mayExplore(claim);
+        return store.inKeyedTransaction(claimKeys(claim, network), tx -> {
+            if (mayExplore) {
+                // An exploration adds a unit and is counted against its direction's load: that is
+                // the writers' state, so such a claim runs among them from its start.
+                tx.serializeWithWriters();
+            }
             expireLeases(tx, now);
             if (!claim.getDirection().isEmpty() && tx.direction(claim.getDirection()).isEmpty()) {
                 throw Rejection.notFound("unknown direction " + claim.getDirection());
@@ -262,6 +261,20 @@ public final class Dispatcher {
         });
     }
 
+    /**
+     * What a claim is serialized on in a shared store, beside the writers: its key (the leases it
+     * holds, its leases today and its nonces change only in its own claims) and its network
+     * (which keeps off a trial its network leased lately).
+     */
+    private static List<String> claimKeys(ClaimRequest claim, String network) {
+        String claimant = "claimant " + PublicId.hex(claim.getNode());
+        return network.isEmpty() ? List.of(claimant) : List.of(claimant, "network " + network);
+    }
+
+    private static boolean mayExplore(ClaimRequest claim) {
+        return claim.getKindsList().contains(WorkUnit.Kind.EXPLORE);
+    }
+
     private static void checkDailyQuota(Claimant claimant, ByteString node, long now) {
         Reputation reputation = claimant.reputation().orElse(Reputation.fresh());
         reputation.quotaRefusal(claimant.leasesSince(), now).ifPresent(reason -> {
@@ -286,7 +299,7 @@ public final class Dispatcher {
             return new ClaimPolicy.Decision.Nothing("direction " + claim.getDirection() + " is closed"
                     + (reason.isEmpty() ? "" : ": " + reason), RETRY_CLOSED_S, true);
         }
-        boolean mayExplore = claim.getKindsList().contains(WorkUnit.Kind.EXPLORE);
+        boolean mayExplore = mayExplore(claim);
         int size = FIRST_CLAIM_PAGE;
         for (int offset = 0; ; offset += size, size = CLAIM_PAGE) {
             List<UnitRecord> read = tx.openEvaluationsFor(claim.getNode(), network, now, offset, size);
@@ -307,7 +320,13 @@ public final class Dispatcher {
     }
 
     private static void expireLeases(Store.Transaction tx, long now) {
-        for (UnitRecord unit : tx.expiredLeases(now)) {
+        List<UnitRecord> due = tx.expiredLeases(now);
+        if (!due.isEmpty() && tx.serializeWithWriters()) {
+            // A claim beside the writers: expiry writes holders' reputations and may give up an
+            // experiment, so it joins them, and reads the leases again as they now stand.
+            due = tx.expiredLeases(now);
+        }
+        for (UnitRecord unit : due) {
             LOG.info("lease on {} unit {} held by {} expired (attempt {})", unit.kind(), unit.id(),
                     PublicId.hex(unit.holder()), unit.attempts());
             UnitRecord expired = unit.expired();

@@ -53,7 +53,7 @@ public final class ResultIntake {
         Result result = request.record();
         String id = Envelopes.id(request.envelope());
         long now = clock.millis();
-        return store.inTransaction(Dispatcher.UNIT_QUEUE, tx -> {
+        return store.inTransaction(tx -> {
             // One look-up answers both "was this envelope stored?" and "did this runner already report
             // this unit?": an envelope's id hashes its payload, which names the unit and the runner.
             Optional<String> earlier = earlierResult(tx, result);

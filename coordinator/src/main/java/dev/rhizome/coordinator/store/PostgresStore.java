@@ -19,12 +19,30 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
 /**
- * The shared store: a PostgreSQL database that several coordinators may serve at once. Every
- * transaction runs SERIALIZABLE, so two instances that race for the same open unit, the same
- * expired lease or the same adoption behave as if one ran after the other: PostgreSQL aborts one
- * of them (40001) and it runs again here on a fresh snapshot. A unit is never leased twice and a
- * frontier never moves on a stale read. Commits wait for the WAL flush (synchronous_commit on, as
- * PostgreSQL ships), and PostgreSQL shares one flush among commits that arrive together.
+ * The shared store: a PostgreSQL database that several coordinators may serve at once. Writing
+ * transactions run READ COMMITTED under explicit locks, which make them behave as if one ran after
+ * the other where they touch the same state:
+ *
+ * <ul>
+ *   <li>Every writing transaction but a claim takes the writers' lock (a transaction-scoped
+ *       advisory lock, one per database and schema) as its first statement and holds it to its end, so
+ *       results, settlement and adoption, expiry, renewals and registrations run one at a time,
+ *       across all coordinators, each statement seeing all that the previous holder committed.
+ *   <li>A claim ({@link #inKeyedTransaction}) holds instead the locks of its claimant's key and its
+ *       network, so its counts (leases held, leases today, nonces) and its network's replicas are
+ *       exact, and runs beside the writers and the other claims. It takes its unit from the open
+ *       queue with {@code FOR UPDATE SKIP LOCKED}, which re-checks the row as last committed: a unit
+ *       is never leased twice. A claim that must expire leases or may start an exploration joins
+ *       the writers' lock first ({@link Transaction#serializeWithWriters}), before it locks any row.
+ *   <li>A writer that changes units it read (a result's unit, a trial's replicas, an expired lease)
+ *       reads them {@code FOR UPDATE}: a claim holding one is waited for, then seen as it left it.
+ * </ul>
+ *
+ * Claims never wait for a lock while holding a row, and writers take row locks only after the
+ * writers' lock, so the locks cannot wait on each other in a cycle; a deadlock or serialization
+ * failure PostgreSQL reports anyway is rolled back and run again from the start, never answered.
+ * Commits wait for the WAL flush (synchronous_commit on, as PostgreSQL ships), and PostgreSQL
+ * shares one flush among commits that arrive together.
  *
  * <p>Address: {@code postgresql://USER:PASSWORD@HOST:PORT/DATABASE?schema=NAME&pool=N}; the schema
  * (default {@code public}) is created when missing, the pool (default 8) is the number of
@@ -35,6 +53,7 @@ public final class PostgresStore implements Store {
     private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
     private final String jdbcUrl;
+    private final String schema;
     private final Properties properties;
     private final BlockingQueue<Connection> pool;
     /** Read transactions at once: half the pool (see {@link #inReadTransaction}). */
@@ -45,9 +64,10 @@ public final class PostgresStore implements Store {
     /** The database out of reach (stopped, killed, restarting) or its disk full: told once, and once when over. */
     private final StoreOutage outage;
 
-    private PostgresStore(String jdbcUrl, Properties properties, int size) throws SQLException {
+    private PostgresStore(String jdbcUrl, String schema, Properties properties, int size) throws SQLException {
         this.outage = new StoreOutage(org.slf4j.LoggerFactory.getLogger(PostgresStore.class), redact(jdbcUrl));
         this.jdbcUrl = jdbcUrl;
+        this.schema = schema;
         this.properties = properties;
         this.pool = new ArrayBlockingQueue<>(size);
         this.readers = new java.util.concurrent.Semaphore(Math.max(1, size / 2), true);
@@ -112,7 +132,7 @@ public final class PostgresStore implements Store {
                 setup.setAutoCommit(false);
                 SqliteSchema.migrate(setup, Dialect.POSTGRESQL);
             }
-            return new PostgresStore(jdbc, props, size);
+            return new PostgresStore(jdbc, schema, props, size);
         } catch (SQLException e) {
             throw new IOException("cannot open coordinator database " + redact(address) + ": " + e.getMessage(), e);
         }
@@ -121,79 +141,53 @@ public final class PostgresStore implements Store {
     private Connection connect() throws SQLException {
         Connection c = DriverManager.getConnection(jdbcUrl, properties);
         c.setAutoCommit(false);
-        c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
+        c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
         return c;
-    }
-
-    /**
-     * Holds a session-level advisory lock on the key around the transaction. The lock is taken in
-     * a transaction of its own, committed before the real one starts, because a SERIALIZABLE
-     * transaction's snapshot is fixed by its first statement: a lock (row or advisory) taken inside
-     * it would wait and then still see the data as it was before the wait, and abort. Taken first,
-     * the transaction that follows sees everything the previous holder committed, so the
-     * transactions on one key run one after the other instead of conflicting and being retried.
-     * They remain SERIALIZABLE, so whatever else they touch stays as safe as before.
-     */
-    @Override
-    public <T> T inTransaction(String serializeOn, Work<T> work) {
-        Connection c = borrow();
-        boolean healthy = true;
-        int key = serializeOn.hashCode();
-        try {
-            try {
-                advisory(c, "SELECT pg_advisory_lock(" + LOCK_SPACE + ", ?)", key);
-            } catch (SQLException e) {
-                healthy = false;
-                outage.failed(e);
-                throw new StoreException("database lock failed: " + e.getMessage(), e);
-            }
-            T value;
-            try {
-                value = run(c, work);
-            } catch (BrokenConnection e) {
-                healthy = false;  // the session ends, and with it the lock; the connection is replaced
-                throw e.failure;
-            } catch (RuntimeException e) {
-                healthy = unlock(c, key);
-                throw e;
-            }
-            // Committed: the answer stands even if the unlock fails (the session is then replaced,
-            // which releases the lock).
-            healthy = unlock(c, key);
-            return value;
-        } finally {
-            giveBack(c, healthy);
-        }
-    }
-
-    private static boolean unlock(Connection c, int key) {
-        try {
-            advisory(c, "SELECT pg_advisory_unlock(" + LOCK_SPACE + ", ?)", key);
-            return true;
-        } catch (SQLException e) {
-            return false;
-        }
     }
 
     /** The first key of the two-key advisory locks this store takes: "Rhz". */
     static final int LOCK_SPACE = 0x52687A;
-    /** The second key of the lock that orders appends to keyed tables (see SqliteTransaction.appendInOrder). */
-    static final int APPENDS_LOCK = 0x417070;  // "App"; serializeOn keys are hash codes of names, unlikely to meet it
+    /** The first key of the locks {@link #inKeyedTransaction} takes: "Rhk", apart from the writers' lock. */
+    static final int KEY_SPACE = 0x52686B;
 
-    private static void advisory(Connection c, String sql, int key) throws SQLException {
-        try (java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setInt(1, key);
-            ps.execute();
-        }
-        c.commit();
+    /**
+     * The second key of the writers' lock of a schema, held by every writing transaction but a
+     * claim's (see the class comment). Advisory locks are the database's, so the schema is in
+     * the key: stores in other schemas of one database do not queue behind each other.
+     */
+    static int writersLock(String schema) {
+        return ("writers " + schema).hashCode();
     }
 
+    /** The second key of a keyed transaction's lock on {@code key} in a schema. */
+    static int keyLock(String schema, String key) {
+        return (schema + " " + key).hashCode();
+    }
+
+    /** Runs alone among the writers, on any coordinator sharing the database. */
     @Override
     public <T> T inTransaction(Work<T> work) {
+        return inKeyedTransaction(List.of(), tx -> {
+            tx.serializeWithWriters();
+            return work.run(tx);
+        });
+    }
+
+    /**
+     * Holds the keys' transaction-scoped advisory locks, taken first in the order of their hashes
+     * (two transactions naming the same keys never wait on each other in a cycle), and not the
+     * writers' lock unless the work asks for it ({@link Transaction#serializeWithWriters}).
+     */
+    @Override
+    public <T> T inKeyedTransaction(List<String> keys, Work<T> work) {
+        int[] locks = keys.stream().mapToInt(key -> keyLock(schema, key)).distinct().sorted().toArray();
         Connection c = borrow();
         boolean healthy = true;
         try {
-            return run(c, work);
+            return run(c, tx -> {
+                tx.lockKeys(locks);
+                return work.run(tx);
+            });
         } catch (BrokenConnection e) {
             healthy = false;
             throw e.failure;
@@ -203,9 +197,9 @@ public final class PostgresStore implements Store {
     }
 
     /**
-     * A snapshot read (REPEATABLE READ, READ ONLY): it takes no serializable predicate locks, so a
-     * long view can neither fail nor make the claims and results it overlaps fail and retry, and it
-     * may use at most half the pool, so views never leave the writers without a connection.
+     * A snapshot read (REPEATABLE READ, READ ONLY): a long view sees one consistent state, takes
+     * no lock and waits for none, and it may use at most half the pool, so views never leave the
+     * writers without a connection.
      */
     @Override
     public <T> T inReadTransaction(Work<T> work) {
@@ -222,7 +216,7 @@ public final class PostgresStore implements Store {
                 c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
                 c.setReadOnly(true);
                 try {
-                    T value = work.run(new SqliteTransaction(c, Statements.uncached(c), seeds, OwnedReads.none(), true));
+                    T value = work.run(new SqliteTransaction(c, Statements.uncached(c), seeds, OwnedReads.none()));
                     outage.succeeded();
                     return value;
                 } catch (RuntimeException e) {
@@ -231,7 +225,7 @@ public final class PostgresStore implements Store {
                 } finally {
                     c.rollback();
                     c.setReadOnly(false);
-                    c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
+                    c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
                 }
             } catch (SQLException e) {
                 healthy = false;
@@ -245,6 +239,12 @@ public final class PostgresStore implements Store {
         }
     }
 
+    /** Work given the JDBC transaction itself, which takes this store's locks. */
+    @FunctionalInterface
+    private interface LockingWork<T> {
+        T run(SqliteTransaction tx);
+    }
+
     /** A failure after which the connection could not even roll back: it is replaced. */
     private static final class BrokenConnection extends RuntimeException {
         final RuntimeException failure;
@@ -255,11 +255,12 @@ public final class PostgresStore implements Store {
         }
     }
 
-    /** Runs the work on one connection, again on a fresh snapshot after each serialization failure. */
-    private <T> T run(Connection c, Work<T> work) {
+    /** Runs the work on one connection, again from its start after a deadlock or serialization failure. */
+    private <T> T run(Connection c, LockingWork<T> work) {
         for (int attempt = 1; ; attempt++) {
             try {
-                T value = work.run(new SqliteTransaction(c, Statements.uncached(c), seeds, OwnedReads.none(), true));
+                T value = work.run(new SqliteTransaction(c, Statements.uncached(c), seeds, OwnedReads.none(),
+                        writersLock(schema)));
                 c.commit();
                 outage.succeeded();
                 return value;

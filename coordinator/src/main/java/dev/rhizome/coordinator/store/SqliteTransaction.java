@@ -127,37 +127,77 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     SqliteTransaction(Connection connection, Statements statements, SeedCache seeds, OwnedReads owned) {
-        this(connection, statements, seeds, owned, false);
-    }
-
-    /** @param orderAppends take the appends lock before adding a keyed row (PostgreSQL: see {@link #appendInOrder}) */
-    SqliteTransaction(Connection connection, Statements statements, SeedCache seeds, OwnedReads owned,
-            boolean orderAppends) {
         this.connection = connection;
         this.statements = statements;
         this.seeds = seeds;
         this.owned = owned;
-        this.orderAppends = orderAppends;
+        this.shared = false;
+        this.writersLock = 0;
     }
 
-    private final boolean orderAppends;
-    private boolean appendsLocked;
+    /**
+     * A writing transaction of {@link PostgresStore}, which locks what it changes (see there): the
+     * writers' lock (its second key given here), its keys', and the units it reads to change.
+     */
+    SqliteTransaction(Connection connection, Statements statements, SeedCache seeds, OwnedReads owned,
+            int writersLock) {
+        this.connection = connection;
+        this.statements = statements;
+        this.seeds = seeds;
+        this.owned = owned;
+        this.shared = true;
+        this.writersLock = writersLock;
+    }
+
+    private final boolean shared;
+    private final int writersLock;
+    /** Whether this transaction holds the writers' lock (PostgreSQL). */
+    private boolean serialized;
 
     /**
      * Makes rows keyed by a sequence (envelopes, units, adoptions) commit in the order of their
      * keys, which keyset paging relies on: a page that ends at key k must never meet a row with a
      * smaller key later. SQLite has one writer, so that holds already. PostgreSQL hands out
      * sequence numbers at insert time to transactions that commit in parallel, so key 100 could
-     * commit after key 101 was read and be skipped by every later page; there, each transaction
-     * takes one lock before its first such insert and holds it until it ends (it is released
-     * after the commit is visible), so the next transaction's keys are all larger and committed later.
+     * commit after key 101 was read and be skipped by every later page; there, a transaction
+     * holds the writers' lock before its first such insert until it ends (it is released after
+     * the commit is visible), so the next transaction's keys are all larger and committed later.
+     * Every writer but a claim holds it from its start; a claim that adds a unit joins it first.
      */
     private void appendInOrder() {
-        if (orderAppends && !appendsLocked) {
-            query("SELECT pg_advisory_xact_lock(?, ?)", rs -> Boolean.TRUE, PostgresStore.LOCK_SPACE,
-                    PostgresStore.APPENDS_LOCK);
-            appendsLocked = true;
+        serializeWithWriters();
+    }
+
+    @Override
+    public boolean serializeWithWriters() {
+        if (!shared || serialized) {
+            return false;
         }
+        query("SELECT pg_advisory_xact_lock(?, ?)", rs -> Boolean.TRUE, PostgresStore.LOCK_SPACE, writersLock);
+        serialized = true;
+        // What was read before the wait may have changed since (seeds never do).
+        directionMemo.clear();
+        resultEntriesMemo.clear();
+        networkLeasesMemo.clear();
+        resultStateMemo.clear();
+        reputationClassMemo.clear();
+        return true;
+    }
+
+    /** Takes the transaction-scoped locks of a keyed transaction (PostgreSQL), in the order given. */
+    void lockKeys(int[] keys) {
+        for (int key : keys) {
+            query("SELECT pg_advisory_xact_lock(?, ?)", rs -> Boolean.TRUE, PostgresStore.KEY_SPACE, key);
+        }
+    }
+
+    /**
+     * Appended to a read of units this transaction may change: under the writers' lock a shared
+     * store locks them, waiting for a claim that holds one and then reading it as that claim left
+     * it. Claims never wait for a row (they skip locked ones, see the claim page).
+     */
+    private String lockingRead(String tables) {
+        return serialized ? " FOR UPDATE" + tables : "";
     }
 
     /**
@@ -498,7 +538,8 @@ final class SqliteTransaction implements Store.Transaction {
                 return Optional.of(leased.unit());
             }
         }
-        return first(query("SELECT " + UNIT_COLUMNS + " FROM units WHERE id = ?", SqliteTransaction::unit, id));
+        return first(query("SELECT " + UNIT_COLUMNS + " FROM units WHERE id = ?" + lockingRead(""),
+                SqliteTransaction::unit, id));
     }
 
     @Override
@@ -669,7 +710,7 @@ final class SqliteTransaction implements Store.Transaction {
         }
         // The state is written out, not bound: only then can the planner use the partial index on it.
         return query("SELECT " + UNIT_COLUMNS + " FROM units WHERE state = " + LEASED
-                        + " AND lease_deadline_ms < ? ORDER BY seq", SqliteTransaction::unit, nowMs);
+                        + " AND lease_deadline_ms < ? ORDER BY seq" + lockingRead(""), SqliteTransaction::unit, nowMs);
     }
 
     @Override
@@ -926,7 +967,21 @@ final class SqliteTransaction implements Store.Transaction {
         }
         sql.append(PAGE_ORDER);
         params.addAll(List.of(limit, offset));
-        return query(sql.toString(), SqliteTransaction::unit, params.toArray());
+        if (!shared) {
+            return query(sql.toString(), SqliteTransaction::unit, params.toArray());
+        }
+        // Several claims read the head of the queue at once: each locks the units it reads and
+        // passes over those another holds, and a unit leased (or closed) since this statement
+        // began is seen as last committed and left out, so no unit is leased twice.
+        sql.append(" FOR UPDATE OF u SKIP LOCKED");
+        List<UnitRecord> page = query(sql.toString(), SqliteTransaction::unit, params.toArray());
+        // A reservation is a row of its own, not of the unit, so one committed after this
+        // statement began was not seen; none can be made while the unit is locked here (settlement
+        // locks a trial's units before it reserves them), so one more read finds them all.
+        return page.stream().filter(u -> {
+            List<ByteString> reserved = reservation(u.id(), nowMs);
+            return reserved.isEmpty() || reserved.contains(node);
+        }).toList();
     }
 
     /**
@@ -1447,7 +1502,7 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public List<UnitRecord> pendingUnitsOfCommit(String commit) {
         return query("SELECT " + UNIT_COLUMNS + " FROM units WHERE commit_id = ? AND kind = ? AND state IN (?, ?) "
-                + "ORDER BY seq", SqliteTransaction::unit, commit, EVALUATE, OPEN, LEASED);
+                + "ORDER BY seq" + lockingRead(""), SqliteTransaction::unit, commit, EVALUATE, OPEN, LEASED);
     }
 
     @Override
@@ -1468,7 +1523,7 @@ final class SqliteTransaction implements Store.Transaction {
     public List<UnitRecord> pendingUnitsOfTrial(String commit, long randomSeed) {
         return query("SELECT " + UNIT_COLUMNS.replaceAll("(^|, )", "$1u.") + " FROM units u "
                         + "JOIN unit_seeds s ON s.unit_id = u.id WHERE u.commit_id = ? AND s.random_seed = ? "
-                        + "AND u.kind = ? AND u.state IN (?, ?) ORDER BY u.seq",
+                        + "AND u.kind = ? AND u.state IN (?, ?) ORDER BY u.seq" + lockingRead(" OF u"),
                 SqliteTransaction::unit, commit, randomSeed, EVALUATE, OPEN, LEASED);
     }
 

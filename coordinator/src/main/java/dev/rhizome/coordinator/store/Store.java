@@ -38,12 +38,22 @@ public interface Store extends AutoCloseable {
 
     /**
      * Like {@link #inTransaction}, serialized with every other transaction that names the same
-     * key, on any coordinator sharing the store. The result is the same as without the key; the
-     * key only lets a shared store queue transactions that would otherwise conflict and be run
-     * again (every result of one direction settles into the same frontier; every claim reads the
-     * head of the same queue). The SQLite store has one writer already and ignores it.
+     * key, on any coordinator sharing the store. The result is the same as without the key: both
+     * stores already run their writers one at a time (PostgreSQL: {@link PostgresStore}'s writers' lock).
      */
     default <T> T inTransaction(String serializeOn, Work<T> work) {
+        return inTransaction(work);
+    }
+
+    /**
+     * Like {@link #inTransaction}, except that a store shared by several coordinators may run it
+     * beside its other writers: it is serialized only with the transactions that name one of the
+     * same {@code keys}, until the work calls {@link Transaction#serializeWithWriters}. A claim
+     * runs so, keyed by its claimant and its network; whatever else it changes must be safe
+     * against writers running at the same time (the store's row locks on the open queue make it
+     * so for the unit it leases). The SQLite store has one writer and runs it like any other.
+     */
+    default <T> T inKeyedTransaction(List<String> keys, Work<T> work) {
         return inTransaction(work);
     }
 
@@ -85,6 +95,17 @@ public interface Store extends AutoCloseable {
 
     /** Signed records are stored as their envelopes and read back from them. */
     interface Transaction {
+        /**
+         * From here to its end this transaction runs alone among the store's writers, and what it
+         * reads next sees everything they committed; true when that was not so before (a keyed
+         * transaction in a shared store), so that the caller reads again what it read before.
+         * Called before this transaction locks or changes anything, where it must: before
+         * changing state other than its keys' and the unit it leases.
+         */
+        default boolean serializeWithWriters() {
+            return false;
+        }
+
         Optional<Stored<Seed>> seed(String name);
 
         List<Stored<Seed>> seeds();
