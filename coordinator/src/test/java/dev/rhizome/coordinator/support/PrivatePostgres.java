@@ -78,10 +78,53 @@ public final class PrivatePostgres implements AutoCloseable {
         });
         running = false;
         all.forEach(ProcessHandle::destroyForcibly);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         for (ProcessHandle p : all) {
-            p.onExit().get(30, TimeUnit.SECONDS);
+            // A zombie is dead (its files, memory and port are released); only its reaping waits,
+            // which after a SIGSTOP and SIGCONT was seen not to come for a child of the postmaster.
+            while (p.isAlive() && !zombie(p)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("process " + p.pid() + " outlived SIGKILL: " + p.info());
+                }
+                Thread.sleep(50);  // polling a process's end, not timing the code under test
+            }
         }
         server.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * SIGSTOP to the postmaster and every process under it: a database that hangs rather than dies.
+     * The kernel still accepts connections and acknowledges what is sent, so nothing on the
+     * client's side fails until a timeout of its own runs out.
+     */
+    public void hang() throws Exception {
+        signal("-STOP");
+    }
+
+    /** SIGCONT to the processes {@link #hang} stopped: the database answers again, where it stood. */
+    public void resume() throws Exception {
+        signal("-CONT");
+    }
+
+    private void signal(String signal) throws Exception {
+        List<String> command = new ArrayList<>(List.of("kill", signal));
+        ProcessHandle.of(postmasterPid()).ifPresent(p -> {
+            command.add(Long.toString(p.pid()));
+            p.descendants().forEach(d -> command.add(Long.toString(d.pid())));
+        });
+        Process kill = new ProcessBuilder(command).redirectErrorStream(true).start();
+        if (!kill.waitFor(30, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException(command + " failed: " + new String(kill.getInputStream().readAllBytes()));
+        }
+    }
+
+    private static boolean zombie(ProcessHandle p) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + p.pid() + "/stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (IOException | RuntimeException gone) {
+            return true;
+        }
     }
 
     /** Starts the server again on the same data (it recovers from its write-ahead log). */
