@@ -122,6 +122,9 @@ public final class PostgresStore implements Store {
         // A database that is down answers a connection at once (refused); one whose host is gone
         // would hold each request for the driver's default: bounded, so requests get their 503.
         props.setProperty("connectTimeout", Integer.toString(Math.min(5, timeout)));
+        // A server that accepts the connection and then answers nothing (stopped) would hold the
+        // login, the coordinator's start included, for good.
+        props.setProperty("loginTimeout", Integer.toString(timeout));
         String jdbc = "jdbc:postgresql://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "") + uri.getPath();
         try {
             // The migrations wait as long as they take (a rebuilt table of a long history): no socket timeout.

@@ -6,11 +6,13 @@ import static org.awaitility.Awaitility.await;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.coordinator.support.ApiClient;
+import dev.rhizome.coordinator.support.CoordinatorProcess;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.LogCapture;
 import dev.rhizome.coordinator.support.PrivatePostgres;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.protocol.identity.Identity;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -67,6 +69,45 @@ class DatabaseOutageTest {
     void aHungDatabaseIsA503WithinTheBoundAndServesAgainOnceItAnswers() throws Exception {
         outage("?pool=4&timeout=2&read_timeout=4", PrivatePostgres::hang, PrivatePostgres::resume,
                 "the database does not answer");
+    }
+
+    /**
+     * A coordinator (a process of its own) started while its database is down does not exit: it
+     * listens, answers 503 and says "store unavailable" on {@code /healthz}, logs each attempt, and
+     * serves once the database is up. Before, it exited naming the database, and came up only if a
+     * supervisor restarted it after the database was back.
+     */
+    @Test
+    void aCoordinatorStartedBeforeItsDatabaseWaitsForIt() throws Exception {
+        Identity operator = Identity.generate();
+        try (PrivatePostgres pg = PrivatePostgres.created()) {
+            Path log = dir.resolve("coordinator.log");
+            Process coordinator = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), CoordinatorProcess.class.getName(),
+                    dir.toString(), pg.address()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            try {
+                Path urlFile = dir.resolve("coordinator.url");
+                await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(urlFile) || !coordinator.isAlive());
+                assertThat(coordinator.isAlive()).as("still running: %s", Files.readString(log)).isTrue();
+                ApiClient api = new ApiClient(Files.readString(urlFile).trim(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
+                ApiClient.Response health = api.get("/healthz");
+                assertThat(health.status()).isEqualTo(503);
+                assertThat(health.text()).contains("store unavailable");
+                ApiClient.Response refused = api.signAndPost("/v1/seeds", operator,
+                        Fixtures.seed(operator, SEED, Fixtures.commit(), Fixtures.manifest(1, 0.01), api.now()));
+                assertThat(refused.status()).isEqualTo(503);
+                assertThat(refused.text()).contains("database is unavailable");
+                await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(log).contains("attempt 2"));
+
+                pg.restart();
+                await().atMost(Duration.ofSeconds(60)).until(() -> api.get("/healthz").status() == 200);
+                api.signAndPost("/v1/seeds", operator,
+                        Fixtures.seed(operator, SEED, Fixtures.commit(), Fixtures.manifest(1, 0.01), api.now())).ack();
+                assertThat(Files.readString(log)).contains("store opened at attempt").doesNotContain("\tat ");
+            } finally {
+                coordinator.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+        }
     }
 
     private void outage(String options, Step out, Step back, String expectedHealth) throws Exception {

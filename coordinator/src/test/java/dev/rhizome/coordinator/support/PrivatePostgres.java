@@ -41,6 +41,18 @@ public final class PrivatePostgres implements AutoCloseable {
     }
 
     public static PrivatePostgres start() throws Exception {
+        PrivatePostgres pg = created();
+        try {
+            pg.startServer();
+        } catch (Exception | Error e) {
+            pg.close();
+            throw e;
+        }
+        return pg;
+    }
+
+    /** A server made (its data directory and port chosen) but not started: {@link #restart} starts it. */
+    public static PrivatePostgres created() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "a private PostgreSQL needs root (it runs as postgres)");
         Path bin = binaries();
         assumeTrue(bin != null, "no PostgreSQL server binaries under " + VERSIONS);
@@ -52,7 +64,6 @@ public final class PrivatePostgres implements AutoCloseable {
         try {
             pg.run(List.of(bin.resolve("initdb").toString(), "-D", data.resolve("cluster").toString(), "-U", "postgres",
                     "--auth=trust", "-E", "UTF8", "--no-sync"));
-            pg.startServer();
         } catch (Exception | Error e) {
             pg.close();
             throw e;
