@@ -309,14 +309,23 @@ public final class PostgresStore implements Store {
                 return value;
             } catch (SQLException | RuntimeException e) {
                 outage.failed(e);
-                boolean healthy = rollback(c);
-                if (healthy && Dialect.isRetryable(e) && attempt < MAX_ATTEMPTS) {
+                SQLException broken = rollback(c);
+                if (broken == null && Dialect.isRetryable(e) && attempt < MAX_ATTEMPTS) {
                     backoff(attempt);
                     continue;
                 }
                 RuntimeException failure = e instanceof RuntimeException r ? r
                         : new StoreException("database commit failed: " + e.getMessage(), (SQLException) e);
-                throw healthy ? failure : new BrokenConnection(failure);
+                if (broken == null) {
+                    throw failure;
+                }
+                // The connection went with the failure (the database died or stopped answering in
+                // the middle): nothing was committed and the same request succeeds once it is back,
+                // so it is "unavailable" (503) whatever the work's own failure was (a serialization
+                // failure it could no longer retry was a 500).
+                broken.addSuppressed(failure);
+                outage.failed(broken);
+                throw new BrokenConnection(new StoreException("database connection lost: " + broken.getMessage(), broken));
             }
         }
     }
@@ -400,12 +409,13 @@ public final class PostgresStore implements Store {
         pool.add(c);
     }
 
-    private static boolean rollback(Connection c) {
+    /** Rolls back; null when it did, else why not (the connection is broken). */
+    private static SQLException rollback(Connection c) {
         try {
             c.rollback();
-            return true;
+            return null;
         } catch (SQLException e) {
-            return false;
+            return e;
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import dev.rhizome.coordinator.Coordinator;
@@ -10,6 +11,9 @@ import dev.rhizome.coordinator.support.CoordinatorProcess;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.LogCapture;
 import dev.rhizome.coordinator.support.PrivatePostgres;
+import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.coordinator.store.StoreException;
+import dev.rhizome.coordinator.store.Stores;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Files;
@@ -107,6 +111,30 @@ class DatabaseOutageTest {
             } finally {
                 coordinator.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    /**
+     * A transaction that fails (here a serialization failure, as under load) just as the database
+     * dies cannot be rolled back, nor retried: nothing was committed and the request succeeds once
+     * the database is back, so it is "unavailable" (503). It was answered with the work's own
+     * failure: a 500 "internal error" with a stack trace (seen once in this class's first case).
+     */
+    @Test
+    void aFailureWhoseConnectionDiedWithTheDatabaseIsUnavailable() throws Exception {
+        try (PrivatePostgres pg = PrivatePostgres.start();
+                Store store = Stores.open(pg.address() + "?pool=1", dir, null)) {
+            Throwable failure = catchThrowable(() -> store.inTransaction(tx -> {
+                tx.seeds();  // the transaction has begun on the server
+                try {
+                    pg.kill();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                throw new StoreException("could not serialize access",
+                        new java.sql.SQLException("could not serialize access", "40001"));
+            }));
+            assertThat(StoreException.isUnavailable(failure)).as("unavailable: %s", failure).isTrue();
         }
     }
 
