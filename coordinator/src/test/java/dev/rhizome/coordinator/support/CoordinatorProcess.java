@@ -17,7 +17,8 @@ public final class CoordinatorProcess {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir).withStore(args[1]));
-        Files.writeString(dir.resolve("coordinator.url"), coordinator.url(), StandardCharsets.UTF_8);
+        Path tmp = Files.writeString(dir.resolve("coordinator.url.tmp"), coordinator.url(), StandardCharsets.UTF_8);
+        Files.move(tmp, dir.resolve("coordinator.url"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);  // never read half written
         Thread.currentThread().join();
     }
 }
