@@ -91,8 +91,7 @@ public final class PrivatePostgres implements AutoCloseable {
         all.forEach(ProcessHandle::destroyForcibly);
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         for (ProcessHandle p : all) {
-            // A zombie is dead (its files, memory and port are released); only its reaping waits,
-            // which after a SIGSTOP and SIGCONT was seen not to come for a child of the postmaster.
+            // A zombie is dead (its files, memory and port are released); only its reaping waits.
             while (p.isAlive() && !zombie(p)) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("process " + p.pid() + " outlived SIGKILL: " + p.info());
@@ -100,7 +99,9 @@ public final class PrivatePostgres implements AutoCloseable {
                 Thread.sleep(50);  // polling a process's end, not timing the code under test
             }
         }
-        server.waitFor(30, TimeUnit.SECONDS);
+        if (!server.waitFor(30, TimeUnit.SECONDS)) {
+            server.destroyForcibly();  // runuser, never left behind (stopped, it would outlive the test)
+        }
     }
 
     /**
@@ -117,12 +118,13 @@ public final class PrivatePostgres implements AutoCloseable {
         signal("-CONT");
     }
 
+    /**
+     * To the server's whole tree from {@code runuser} down: runuser stops itself when its child
+     * stops (as su does, for job control), and left stopped it never reaped the killed postmaster.
+     */
     private void signal(String signal) throws Exception {
-        List<String> command = new ArrayList<>(List.of("kill", signal));
-        ProcessHandle.of(postmasterPid()).ifPresent(p -> {
-            command.add(Long.toString(p.pid()));
-            p.descendants().forEach(d -> command.add(Long.toString(d.pid())));
-        });
+        List<String> command = new ArrayList<>(List.of("kill", signal, Long.toString(server.pid())));
+        server.descendants().forEach(d -> command.add(Long.toString(d.pid())));
         Process kill = new ProcessBuilder(command).redirectErrorStream(true).start();
         if (!kill.waitFor(30, TimeUnit.SECONDS) || kill.exitValue() != 0) {
             throw new IllegalStateException(command + " failed: " + new String(kill.getInputStream().readAllBytes()));
