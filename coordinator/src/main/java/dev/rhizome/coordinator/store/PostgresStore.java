@@ -44,12 +44,20 @@ import java.util.regex.Pattern;
  * Commits wait for the WAL flush (synchronous_commit on, as PostgreSQL ships), and PostgreSQL
  * shares one flush among commits that arrive together.
  *
- * <p>Address: {@code postgresql://USER:PASSWORD@HOST:PORT/DATABASE?schema=NAME&pool=N}; the schema
- * (default {@code public}) is created when missing, the pool (default 8) is the number of
- * connections this coordinator holds.
+ * <p>Address: {@code postgresql://USER:PASSWORD@HOST:PORT/DATABASE?schema=NAME&pool=N&timeout=S&read_timeout=S};
+ * the schema (default {@code public}) is created when missing, the pool (default 8) is the number
+ * of connections this coordinator holds. {@code timeout} (default 10 s) is the longest a write (a
+ * claim, a result, a renewal, an announcement: every {@link #inTransaction}) waits for any one
+ * thing from the database: a free connection, a new connection, the answer to a statement;
+ * {@code read_timeout} (default 300 s) is the same for a view ({@link #inReadTransaction}), whose
+ * single statements may rightly run long. A database that hangs (stopped, or a network that drops
+ * packets without a reset) is then a 503 within that bound instead of a request held until the
+ * operating system gives the connection up, which for a stopped server it never does.
  */
 public final class PostgresStore implements Store {
     static final int MAX_ATTEMPTS = 200;
+    static final int DEFAULT_TIMEOUT_SECONDS = 10;
+    static final int DEFAULT_READ_TIMEOUT_SECONDS = 300;
     private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
     private final String jdbcUrl;
@@ -59,13 +67,20 @@ public final class PostgresStore implements Store {
     /** Read transactions at once: half the pool (see {@link #inReadTransaction}). */
     private final java.util.concurrent.Semaphore readers;
     private final List<Connection> all = new ArrayList<>();
+    /** How long a write, and a view, waits for any one thing from the database (see the class comment). */
+    private final Waits waits;
     private volatile boolean closed;
     private final SeedCache seeds = new SeedCache();
     /** The database out of reach (stopped, killed, restarting) or its disk full: told once, and once when over. */
     private final StoreOutage outage;
 
-    private PostgresStore(String jdbcUrl, String schema, Properties properties, int size) throws SQLException {
+    /** The bounds of {@code timeout} and {@code read_timeout}, in milliseconds. */
+    record Waits(int writeMs, int readMs) {
+    }
+
+    private PostgresStore(String jdbcUrl, String schema, Properties properties, int size, Waits waits) throws SQLException {
         this.outage = new StoreOutage(org.slf4j.LoggerFactory.getLogger(PostgresStore.class), redact(jdbcUrl));
+        this.waits = waits;
         this.jdbcUrl = jdbcUrl;
         this.schema = schema;
         this.properties = properties;
@@ -112,6 +127,8 @@ public final class PostgresStore implements Store {
         if (size < 1 || size > 200) {
             throw new IOException("pool must be 1..200, got " + size);
         }
+        int timeout = seconds(query, "timeout", DEFAULT_TIMEOUT_SECONDS);
+        int readTimeout = seconds(query, "read_timeout", DEFAULT_READ_TIMEOUT_SECONDS);
         Properties props = new Properties();
         if (uri.getRawUserInfo() != null) {
             String[] user = uri.getRawUserInfo().split(":", 2);
@@ -124,18 +141,41 @@ public final class PostgresStore implements Store {
         props.setProperty("ApplicationName", "rhizome-coordinator");
         // A database that is down answers a connection at once (refused); one whose host is gone
         // would hold each request for the driver's default: bounded, so requests get their 503.
-        props.setProperty("connectTimeout", "5");
+        props.setProperty("connectTimeout", Integer.toString(Math.min(5, timeout)));
+        // A server that accepts the connection and then answers nothing (stopped) would hold the
+        // login, the coordinator's start included, for good.
+        props.setProperty("loginTimeout", Integer.toString(timeout));
         String jdbc = "jdbc:postgresql://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "") + uri.getPath();
         try {
+            // The migrations wait as long as they take (a rebuilt table of a long history): no socket timeout.
             try (Connection setup = DriverManager.getConnection(jdbc, props); Statement s = setup.createStatement()) {
                 s.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
                 setup.setAutoCommit(false);
                 SqliteSchema.migrate(setup, Dialect.POSTGRESQL);
             }
-            return new PostgresStore(jdbc, schema, props, size);
+            // Every read of the serving connections, the login included, waits at most this long;
+            // a view raises it for its own transaction.
+            props.setProperty("socketTimeout", Integer.toString(timeout));
+            return new PostgresStore(jdbc, schema, props, size, new Waits(timeout * 1000, readTimeout * 1000));
         } catch (SQLException e) {
             throw new IOException("cannot open coordinator database " + redact(address) + ": " + e.getMessage(), e);
         }
+    }
+
+    private static int seconds(Map<String, String> query, String name, int otherwise) throws IOException {
+        String value = query.get(name);
+        if (value == null) {
+            return otherwise;
+        }
+        try {
+            int s = Integer.parseInt(value);
+            if (s >= 1 && s <= 86_400) {
+                return s;
+            }
+        } catch (NumberFormatException e) {
+            // told below
+        }
+        throw new IOException(name + " must be a number of seconds, 1..86400, got '" + value + "'");
     }
 
     private Connection connect() throws SQLException {
@@ -181,7 +221,7 @@ public final class PostgresStore implements Store {
     @Override
     public <T> T inKeyedTransaction(List<String> keys, Work<T> work) {
         int[] locks = keys.stream().mapToInt(key -> keyLock(schema, key)).distinct().sorted().toArray();
-        Connection c = borrow();
+        Connection c = borrow(waits.writeMs());
         boolean healthy = true;
         try {
             return run(c, tx -> {
@@ -204,15 +244,18 @@ public final class PostgresStore implements Store {
     @Override
     public <T> T inReadTransaction(Work<T> work) {
         try {
-            readers.acquire();
+            if (!readers.tryAcquire(waits.readMs(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw noConnectionWithin(waits.readMs());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StoreException("interrupted waiting for a database connection", null);
         }
         try {
-            Connection c = borrow();
+            Connection c = borrow(waits.readMs());
             boolean healthy = true;
             try {
+                c.setNetworkTimeout(Runnable::run, waits.readMs());
                 c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
                 c.setReadOnly(true);
                 try {
@@ -226,6 +269,7 @@ public final class PostgresStore implements Store {
                     c.rollback();
                     c.setReadOnly(false);
                     c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+                    c.setNetworkTimeout(Runnable::run, waits.writeMs());
                 }
             } catch (SQLException e) {
                 healthy = false;
@@ -266,32 +310,46 @@ public final class PostgresStore implements Store {
                 return value;
             } catch (SQLException | RuntimeException e) {
                 outage.failed(e);
-                boolean healthy = rollback(c);
-                if (healthy && Dialect.isRetryable(e) && attempt < MAX_ATTEMPTS) {
+                SQLException broken = rollback(c);
+                if (broken == null && Dialect.isRetryable(e) && attempt < MAX_ATTEMPTS) {
                     backoff(attempt);
                     continue;
                 }
                 RuntimeException failure = e instanceof RuntimeException r ? r
                         : new StoreException("database commit failed: " + e.getMessage(), (SQLException) e);
-                throw healthy ? failure : new BrokenConnection(failure);
+                if (broken == null) {
+                    throw failure;
+                }
+                // The connection went with the failure (the database died or stopped answering in
+                // the middle): nothing was committed and the same request succeeds once it is back,
+                // so it is "unavailable" (503) whatever the work's own failure was (a serialization
+                // failure it could no longer retry was a 500).
+                broken.addSuppressed(failure);
+                outage.failed(broken);
+                throw new BrokenConnection(new StoreException("database connection lost: " + broken.getMessage(), broken));
             }
         }
     }
 
     /**
-     * A connection from the pool; one the driver closed (its server went away) is replaced first,
-     * so the first requests after the database is back do not each fail on a dead connection.
+     * A connection from the pool, waiting at most {@code waitMs} for one to come free (they are all
+     * held by requests waiting on a database that hangs: this one is refused too, not queued for
+     * good); one the driver closed (its server went away, or did not answer in time) is replaced
+     * first, so the first requests after the database is back do not each fail on a dead connection.
      */
-    private Connection borrow() {
+    private Connection borrow(int waitMs) {
         if (closed) {
             throw new IllegalStateException("store is closed");
         }
         Connection c;
         try {
-            c = pool.take();
+            c = pool.poll(waitMs, java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StoreException("interrupted waiting for a database connection", null);
+        }
+        if (c == null) {
+            throw noConnectionWithin(waitMs);
         }
         if (!isClosed(c)) {
             return c;
@@ -305,6 +363,14 @@ public final class PostgresStore implements Store {
             outage.failed(e);
             throw new StoreException("database unreachable: " + e.getMessage(), e);
         }
+    }
+
+    /** Every connection held past the bound: the database is not answering the requests that hold them. */
+    private StoreException noConnectionWithin(int waitMs) {
+        StoreException e = new StoreException("no database connection came free within " + waitMs / 1000 + " s",
+                new java.sql.SQLTransientConnectionException("every connection is waiting on the database", "08001"));
+        outage.failed(e);
+        return e;
     }
 
     private static boolean isClosed(Connection c) {
@@ -327,31 +393,30 @@ public final class PostgresStore implements Store {
         return outage.now();
     }
 
-    /** A connection that could not even roll back is replaced, so a restarted server is picked up again. */
+    /**
+     * A connection that could not even roll back is closed, and replaced by its next borrower
+     * ({@link #borrow}), so a restarted server is picked up again. Not here: the request that
+     * broke it would wait for a new connection before its answer (a database that hangs holds a
+     * new connection for the whole bound).
+     */
     private void giveBack(Connection c, boolean healthy) {
-        Connection back = c;
         if (!healthy) {
             try {
                 c.close();
             } catch (SQLException ignored) {
                 // already broken
             }
-            try {
-                back = connect();
-            } catch (SQLException e) {
-                back = c;  // closed: replaced on its next borrow, which reports the failure if it persists
-            }
-            swap(c, back);
         }
-        pool.add(back);
+        pool.add(c);
     }
 
-    private static boolean rollback(Connection c) {
+    /** Rolls back; null when it did, else why not (the connection is broken). */
+    private static SQLException rollback(Connection c) {
         try {
             c.rollback();
-            return true;
+            return null;
         } catch (SQLException e) {
-            return false;
+            return e;
         }
     }
 

@@ -22,7 +22,9 @@ final class StoreOutage {
     /** Notes a failed transaction; only an outage (a full disk, an unreachable database) counts. */
     void failed(Throwable failure) {
         String why = StoreException.isDiskFull(failure) ? "its disk is full"
-                : StoreException.isUnavailable(failure) ? "the database cannot be reached" : null;
+                : !StoreException.isUnavailable(failure) ? null
+                : hung(failure) ? "the database does not answer (it hangs, or the network to it drops packets)"
+                : "the database cannot be reached";
         if (why == null) {
             return;
         }
@@ -33,6 +35,16 @@ final class StoreOutage {
                         store, why, failure.getMessage());
             }
         }
+    }
+
+    /** A wait that ran out (a read of the connection, or a free connection), rather than a refusal. */
+    private static boolean hung(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof java.net.SocketTimeoutException || t instanceof java.sql.SQLTransientConnectionException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Notes a transaction that committed (or a read that was answered): whatever was wrong is over. */

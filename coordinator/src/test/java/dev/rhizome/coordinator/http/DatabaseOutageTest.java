@@ -1,16 +1,22 @@
 package dev.rhizome.coordinator.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.coordinator.support.ApiClient;
+import dev.rhizome.coordinator.support.CoordinatorProcess;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.LogCapture;
 import dev.rhizome.coordinator.support.PrivatePostgres;
+import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.coordinator.store.StoreException;
+import dev.rhizome.coordinator.store.Stores;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.protocol.identity.Identity;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -30,11 +36,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * PostgreSQL killed with SIGKILL (the postmaster and its backends) under a stream of writes, then
- * started again: while it is down every request is answered at once with a 503 that says the
- * database is unavailable (no hang, no 500, no stack trace in the log), {@code /healthz} says so
- * too, the coordinator takes writes again by itself once the database is back, and every write it
- * acknowledged is in the database. The server is the test's own ({@link PrivatePostgres}).
+ * PostgreSQL out of service under a stream of writes, then back: killed with SIGKILL (the
+ * postmaster and its backends) and started again, or hung with SIGSTOP and let go with SIGCONT.
+ * While it is out every request is answered (within the store's bound when it hangs, at once when
+ * it is dead) with a 503 that says the database is unavailable (no hang, no 500, no stack trace in
+ * the log), {@code /healthz} says so too, the coordinator takes writes again by itself once the
+ * database is back, and every write it acknowledged is in the database. The server is the test's
+ * own ({@link PrivatePostgres}).
  */
 class DatabaseOutageTest {
     private static final String SEED = "tiny-lm";
@@ -46,14 +54,97 @@ class DatabaseOutageTest {
     record Outcome(String commit, int status, String body, boolean duringOutage) {
     }
 
+    interface Step {
+        void run(PrivatePostgres pg) throws Exception;
+    }
+
     @Test
     void aKilledDatabaseIsA503UntilItIsBackAndNothingAcknowledgedIsLost() throws Exception {
+        outage("?pool=4", PrivatePostgres::kill, PrivatePostgres::restart, "the database cannot be reached");
+    }
+
+    /**
+     * A stopped server holds every connection open and answers nothing: before the store's bounds,
+     * each request on it waited until SIGCONT (the kernel keeps the connection, so no operating
+     * system timeout ever ends it), and the client gave up without an answer. Writes wait at most
+     * {@code timeout}, views {@code read_timeout}; the test's client gives up after 10 s.
+     */
+    @Test
+    void aHungDatabaseIsA503WithinTheBoundAndServesAgainOnceItAnswers() throws Exception {
+        outage("?pool=4&timeout=2&read_timeout=4", PrivatePostgres::hang, PrivatePostgres::resume,
+                "the database does not answer");
+    }
+
+    /**
+     * A coordinator (a process of its own) started while its database is down does not exit: it
+     * listens, answers 503 and says "store unavailable" on {@code /healthz}, logs each attempt, and
+     * serves once the database is up. Before, it exited naming the database, and came up only if a
+     * supervisor restarted it after the database was back.
+     */
+    @Test
+    void aCoordinatorStartedBeforeItsDatabaseWaitsForIt() throws Exception {
+        Identity operator = Identity.generate();
+        try (PrivatePostgres pg = PrivatePostgres.created()) {
+            Path log = dir.resolve("coordinator.log");
+            Process coordinator = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), CoordinatorProcess.class.getName(),
+                    dir.toString(), pg.address()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            try {
+                Path urlFile = dir.resolve("coordinator.url");
+                await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(urlFile) || !coordinator.isAlive());
+                assertThat(coordinator.isAlive()).as("still running: %s", Files.readString(log)).isTrue();
+                ApiClient api = new ApiClient(Files.readString(urlFile).trim(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
+                ApiClient.Response health = api.get("/healthz");
+                assertThat(health.status()).isEqualTo(503);
+                assertThat(health.text()).contains("store unavailable");
+                ApiClient.Response refused = api.signAndPost("/v1/seeds", operator,
+                        Fixtures.seed(operator, SEED, Fixtures.commit(), Fixtures.manifest(1, 0.01), api.now()));
+                assertThat(refused.status()).isEqualTo(503);
+                assertThat(refused.text()).contains("database is unavailable");
+                await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(log).contains("attempt 2"));
+
+                pg.restart();
+                await().atMost(Duration.ofSeconds(60)).until(() -> api.get("/healthz").status() == 200);
+                api.signAndPost("/v1/seeds", operator,
+                        Fixtures.seed(operator, SEED, Fixtures.commit(), Fixtures.manifest(1, 0.01), api.now())).ack();
+                assertThat(Files.readString(log)).contains("store opened at attempt").doesNotContain("\tat ");
+            } finally {
+                coordinator.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /**
+     * A transaction that fails (here a serialization failure, as under load) just as the database
+     * dies cannot be rolled back, nor retried: nothing was committed and the request succeeds once
+     * the database is back, so it is "unavailable" (503). It was answered with the work's own
+     * failure: a 500 "internal error" with a stack trace (seen once in this class's first case).
+     */
+    @Test
+    void aFailureWhoseConnectionDiedWithTheDatabaseIsUnavailable() throws Exception {
+        try (PrivatePostgres pg = PrivatePostgres.start();
+                Store store = Stores.open(pg.address() + "?pool=1", dir, null)) {
+            Throwable failure = catchThrowable(() -> store.inTransaction(tx -> {
+                tx.seeds();  // the transaction has begun on the server
+                try {
+                    pg.kill();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                throw new StoreException("could not serialize access",
+                        new java.sql.SQLException("could not serialize access", "40001"));
+            }));
+            assertThat(StoreException.isUnavailable(failure)).as("unavailable: %s", failure).isTrue();
+        }
+    }
+
+    private void outage(String options, Step out, Step back, String expectedHealth) throws Exception {
         Identity operator = Identity.generate();
         Manifest manifest = Fixtures.manifest(1, 0.01);
         String seedCommit = Fixtures.commit();
         try (PrivatePostgres pg = PrivatePostgres.start(); LogCapture log = new LogCapture();
                 Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir)
-                        .withStore(pg.address() + "?pool=4").withOperators(Set.of(operator.publicId())))) {
+                        .withStore(pg.address() + options).withOperators(Set.of(operator.publicId())))) {
             ApiClient api = new ApiClient(coordinator.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
             api.signAndPost("/v1/seeds", operator, Fixtures.seed(operator, SEED, seedCommit, manifest, api.now())).ack();
             api.signAndPost("/v1/directions", operator,
@@ -84,18 +175,20 @@ class DatabaseOutageTest {
             try {
                 await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged(outcomes).size() >= 20);
 
-                pg.kill();
+                out.run(pg);
                 down.set(true);
-                await().atMost(Duration.ofSeconds(60)).until(() -> outcomes.stream().filter(Outcome::duringOutage).count() >= 20);
+                await().atMost(Duration.ofSeconds(60)).until(() -> outcomes.stream().filter(Outcome::duringOutage).count() >= 12
+                        || !failures.isEmpty());
+                assertThat(failures).as("no request hung or failed without an answer").isEmpty();
                 ApiClient.Response read = api.get("/v1/experiments?direction=" + DIRECTION);
-                assertThat(read.status()).as("a read while the database is down: %s", read.text()).isEqualTo(503);
+                assertThat(read.status()).as("a read while the database is out: %s", read.text()).isEqualTo(503);
                 assertThat(read.text()).contains("database is unavailable");
                 ApiClient.Response health = api.get("/healthz");
                 assertThat(health.status()).isEqualTo(503);
-                assertThat(health.text()).contains("the database cannot be reached");
+                assertThat(health.text()).contains(expectedHealth);
 
-                down.set(false);  // first: a request that ends while this is set ended before the restart
-                pg.restart();
+                down.set(false);  // first: a request that ends while this is set ended before the database was back
+                back.run(pg);
                 int before = acknowledged(outcomes).size();
                 // no restart of the coordinator: it takes writes again by itself
                 await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged(outcomes).size() >= before + 20);
@@ -112,7 +205,7 @@ class DatabaseOutageTest {
             assertThat(refused).as("only 503s").allSatisfy(o -> assertThat(o.status()).as(o.body()).isEqualTo(503));
             assertThat(refused).allSatisfy(o -> assertThat(o.body()).contains("database is unavailable"));
             assertThat(outcomes.stream().filter(Outcome::duringOutage).toList())
-                    .as("nothing acknowledged while the database was down")
+                    .as("nothing acknowledged while the database was out")
                     .allSatisfy(o -> assertThat(o.status()).isEqualTo(503));
             assertThat(log.withStackTraces()).as("503s, not stack traces").isEmpty();
 

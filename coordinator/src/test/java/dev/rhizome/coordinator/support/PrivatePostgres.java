@@ -41,6 +41,18 @@ public final class PrivatePostgres implements AutoCloseable {
     }
 
     public static PrivatePostgres start() throws Exception {
+        PrivatePostgres pg = created();
+        try {
+            pg.startServer();
+        } catch (Exception | Error e) {
+            pg.close();
+            throw e;
+        }
+        return pg;
+    }
+
+    /** A server made (its data directory and port chosen) but not started: {@link #restart} starts it. */
+    public static PrivatePostgres created() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "a private PostgreSQL needs root (it runs as postgres)");
         Path bin = binaries();
         assumeTrue(bin != null, "no PostgreSQL server binaries under " + VERSIONS);
@@ -52,7 +64,6 @@ public final class PrivatePostgres implements AutoCloseable {
         try {
             pg.run(List.of(bin.resolve("initdb").toString(), "-D", data.resolve("cluster").toString(), "-U", "postgres",
                     "--auth=trust", "-E", "UTF8", "--no-sync"));
-            pg.startServer();
         } catch (Exception | Error e) {
             pg.close();
             throw e;
@@ -78,10 +89,55 @@ public final class PrivatePostgres implements AutoCloseable {
         });
         running = false;
         all.forEach(ProcessHandle::destroyForcibly);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         for (ProcessHandle p : all) {
-            p.onExit().get(30, TimeUnit.SECONDS);
+            // A zombie is dead (its files, memory and port are released); only its reaping waits.
+            while (p.isAlive() && !zombie(p)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("process " + p.pid() + " outlived SIGKILL: " + p.info());
+                }
+                Thread.sleep(50);  // polling a process's end, not timing the code under test
+            }
         }
-        server.waitFor(30, TimeUnit.SECONDS);
+        if (!server.waitFor(30, TimeUnit.SECONDS)) {
+            server.destroyForcibly();  // runuser, never left behind (stopped, it would outlive the test)
+        }
+    }
+
+    /**
+     * SIGSTOP to the postmaster and every process under it: a database that hangs rather than dies.
+     * The kernel still accepts connections and acknowledges what is sent, so nothing on the
+     * client's side fails until a timeout of its own runs out.
+     */
+    public void hang() throws Exception {
+        signal("-STOP");
+    }
+
+    /** SIGCONT to the processes {@link #hang} stopped: the database answers again, where it stood. */
+    public void resume() throws Exception {
+        signal("-CONT");
+    }
+
+    /**
+     * To the server's whole tree from {@code runuser} down: runuser stops itself when its child
+     * stops (as su does, for job control), and left stopped it never reaped the killed postmaster.
+     */
+    private void signal(String signal) throws Exception {
+        List<String> command = new ArrayList<>(List.of("kill", signal, Long.toString(server.pid())));
+        server.descendants().forEach(d -> command.add(Long.toString(d.pid())));
+        Process kill = new ProcessBuilder(command).redirectErrorStream(true).start();
+        if (!kill.waitFor(30, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException(command + " failed: " + new String(kill.getInputStream().readAllBytes()));
+        }
+    }
+
+    private static boolean zombie(ProcessHandle p) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + p.pid() + "/stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (IOException | RuntimeException gone) {
+            return true;
+        }
     }
 
     /** Starts the server again on the same data (it recovers from its write-ahead log). */

@@ -1,0 +1,124 @@
+package dev.rhizome.coordinator.store;
+
+import java.io.IOException;
+import java.sql.SQLTransientConnectionException;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A store whose database did not answer when the coordinator started (PostgreSQL still starting,
+ * or down, as after a reboot of both machines): the coordinator serves at once and opens the
+ * store in the background, trying again with backoff (1 s, doubling up to 30 s) and logging each
+ * attempt. Until it opens, every request is answered 503 ("database is unavailable") and
+ * {@code /healthz} is 503 "store unavailable", so a supervisor or load balancer sees a coordinator
+ * that is up but not ready, rather than one that exits and is restarted in a loop. A failure that
+ * waiting will not cure (a wrong password, a database that does not exist) is not waited for:
+ * {@link Stores#open} throws it at once (see {@link StoreException#isUnavailable}).
+ */
+final class AwaitedStore implements Store {
+    private static final Logger LOG = LoggerFactory.getLogger(AwaitedStore.class);
+    static final long FIRST_WAIT_MS = 1_000;
+    static final long LONGEST_WAIT_MS = 30_000;
+
+    private final String address;
+    private final Callable<Store> opener;
+    private final CountDownLatch closing = new CountDownLatch(1);
+    private final Thread thread;
+    private volatile Store store;
+    private volatile String lastFailure;
+    private volatile int attempts;
+    private boolean closed;  // guarded by this
+
+    /** Starts waiting for the store; {@code firstFailure} is why the first attempt, already made, failed. */
+    AwaitedStore(String address, Callable<Store> opener, IOException firstFailure) {
+        this.address = address;
+        this.opener = opener;
+        this.attempts = 1;
+        this.lastFailure = firstFailure.getMessage();
+        thread = new Thread(this::open, "coordinator-store-opener");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void open() {
+        long waitMs = FIRST_WAIT_MS;
+        while (true) {
+            LOG.warn("{}: store unavailable ({}, attempt {}); trying again in {} s, requests are refused (503) meanwhile",
+                    address, lastFailure, attempts, waitMs / 1000);
+            try {
+                if (closing.await(waitMs, TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+            waitMs = Math.min(LONGEST_WAIT_MS, waitMs * 2);
+            attempts++;
+            try {
+                Store opened = opener.call();
+                synchronized (this) {
+                    if (closed) {
+                        opened.close();
+                        return;
+                    }
+                    store = opened;
+                }
+                LOG.info("{}: store opened at attempt {}; taking requests", address, attempts);
+                return;
+            } catch (Exception e) {
+                lastFailure = e.getMessage();
+            }
+        }
+    }
+
+    private Store store() {
+        Store s = store;
+        if (s == null) {
+            throw new StoreException("the coordinator's database has not been reached since it started",
+                    new SQLTransientConnectionException(lastFailure, "08001"));
+        }
+        return s;
+    }
+
+    @Override
+    public <T> T inTransaction(Work<T> work) {
+        return store().inTransaction(work);
+    }
+
+    @Override
+    public <T> T inKeyedTransaction(java.util.List<String> keys, Work<T> work) {
+        return store().inKeyedTransaction(keys, work);
+    }
+
+    @Override
+    public <T> T inReadTransaction(Work<T> work) {
+        return store().inReadTransaction(work);
+    }
+
+    @Override
+    public Optional<String> trouble() {
+        Store s = store;
+        if (s != null) {
+            return s.trouble();
+        }
+        return Optional.of("store unavailable: " + address + " has not answered since the coordinator started ("
+                + attempts + " attempts, the last: " + lastFailure + ")");
+    }
+
+    @Override
+    public void close() {
+        Store s;
+        synchronized (this) {
+            closed = true;
+            s = store;
+        }
+        closing.countDown();
+        if (s != null) {
+            s.close();
+        }
+    }
+}
