@@ -33,6 +33,7 @@ public final class InventoryAnnouncer {
     private final Set<String> toldNeighbours = new HashSet<>();
     private List<String> lastAnnounced = List.of();
     private long lastAnnouncedMs;
+    private final RepeatedLines refusals;
 
     public InventoryAnnouncer(CoordinatorClient coordinator, NodeRepository repository, String host, int port,
             String hardwareClass, Clock clock, Consumer<String> neighbours) {
@@ -43,6 +44,7 @@ public final class InventoryAnnouncer {
         this.hardwareClass = hardwareClass;
         this.clock = clock;
         this.neighbours = neighbours;
+        this.refusals = new RepeatedLines(clock, java.time.Duration.ofMinutes(10));
     }
 
     /** Announces when the inventory changed or {@code heartbeatMs} passed; false if the coordinator is unreachable. */
@@ -61,10 +63,20 @@ public final class InventoryAnnouncer {
             coordinator.announce(announcement(coordinator.identity().publicId(), host, port, commits, hardwareClass, now));
             lastAnnounced = commits;
             lastAnnouncedMs = now;
+            refusals.reset();
             return true;
         } catch (CoordinatorException e) {
             if (e.isRefusal()) {
-                log.warn("announcement refused: {}", e.getMessage());
+                // A refusal (a banned key, an address the coordinator will not list) stands until
+                // something changes: asked again at the next heartbeat or inventory change, not on
+                // every result and retry, and said once in a while rather than every two seconds.
+                lastAnnounced = commits;
+                lastAnnouncedMs = now;
+                String line = refusals.show(e.getMessage());
+                if (line != null) {
+                    log.warn("the coordinator refused this node's announcement: {}; runners are not pointed at this "
+                            + "node's bundles until it takes one (asked again every {} s)", line, heartbeatMs / 1000);
+                }
             } else {
                 log.debug("announcement failed: {}", e.getMessage()); // the work loop already says the coordinator is away
             }
