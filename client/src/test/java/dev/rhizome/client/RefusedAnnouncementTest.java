@@ -7,6 +7,8 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.coordinator.support.MutableClock;
+import dev.rhizome.coordinator.support.PrometheusText;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.git.NodeRepository;
@@ -17,13 +19,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
@@ -40,26 +38,6 @@ class RefusedAnnouncementTest {
     @TempDir
     Path dir;
 
-    /** A clock the test moves. */
-    private static final class Manual extends Clock {
-        volatile long ms = System.currentTimeMillis();
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(ms);
-        }
-    }
-
     @Test
     void aRefusedAnnouncementIsAskedAgainAtTheHeartbeatAndToldOnce() throws Exception {
         Logger logger = (Logger) LoggerFactory.getLogger(InventoryAnnouncer.class);
@@ -74,7 +52,7 @@ class RefusedAnnouncementTest {
                     "--data-dir", dir.resolve("op").toString());
             assertThat(ban.code()).as(ban.err()).isZero();
 
-            Manual clock = new Manual();
+            MutableClock clock = new MutableClock(System.currentTimeMillis());
             try (NodeRepository repo = NodeRepository.open(new NodeLayout(nodeDir).repository())) {
                 InventoryAnnouncer announcer = new InventoryAnnouncer(
                         new CoordinatorClient(c.url(), IdentityStore.loadOrCreate(nodeDir)), repo, "127.0.0.1", 7000,
@@ -82,10 +60,10 @@ class RefusedAnnouncementTest {
                 // a minute of the work loop's calls, one every two seconds
                 for (int i = 0; i < 30; i++) {
                     announcer.announceIfDue(HEARTBEAT_MS);
-                    clock.ms += 2_000;
+                    clock.advance(Duration.ofSeconds(2));
                 }
             }
-            assertThat(refusedAnnouncements(c.url())).as("one a heartbeat, not one a call").isBetween(6, 7);
+            assertThat(refusedAnnouncements(c.url())).as("one a heartbeat, not one a call").isBetween(6.0, 7.0);
             List<String> warnings = lines.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
             assertThat(warnings).hasSize(1);
             assertThat(warnings.get(0)).contains("banned").contains("spam").contains("runners are not pointed at");
@@ -95,16 +73,10 @@ class RefusedAnnouncementTest {
     }
 
     /** Announcements the coordinator answered 403, from its Prometheus counters. */
-    private static int refusedAnnouncements(String url) throws Exception {
+    private static double refusedAnnouncements(String url) throws Exception {
         String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "/metrics"))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
-        Matcher m = Pattern.compile("(?m)^rhizome_http_requests_seconds_count\\{([^}]*)\\} (\\S+)$").matcher(text);
-        int n = 0;
-        while (m.find()) {
-            if (m.group(1).contains("route=\"/v1/announce\"") && m.group(1).contains("status=\"403\"")) {
-                n += (int) Double.parseDouble(m.group(2));
-            }
-        }
-        return n;
+        return PrometheusText.parse(text).value("rhizome_http_requests_seconds_count",
+                Map.of("route", "/v1/announce", "status", "403"));
     }
 }
