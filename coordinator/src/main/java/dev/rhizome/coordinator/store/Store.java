@@ -37,15 +37,6 @@ public interface Store extends AutoCloseable {
     <T> T inTransaction(Work<T> work);
 
     /**
-     * Like {@link #inTransaction}, serialized with every other transaction that names the same
-     * key, on any coordinator sharing the store. The result is the same as without the key: both
-     * stores already run their writers one at a time (PostgreSQL: {@link PostgresStore}'s writers' lock).
-     */
-    default <T> T inTransaction(String serializeOn, Work<T> work) {
-        return inTransaction(work);
-    }
-
-    /**
      * Like {@link #inTransaction}, except that a store shared by several coordinators may run it
      * beside its other writers: it is serialized only with the transactions that name one of the
      * same {@code keys}, until the work calls {@link Transaction#serializeWithWriters}. A claim

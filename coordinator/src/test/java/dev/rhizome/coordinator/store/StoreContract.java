@@ -1273,15 +1273,14 @@ abstract class StoreContract {
     }
 
     /**
-     * Callers serialized on one key, as claims and results are, from two stores at once: a caller
-     * that throws after writing is rolled back alone while the others commit (on SQLite they share
+     * Writers from two stores at once, as results are: a caller that throws after writing is rolled back alone while the others commit (on SQLite they share
      * a group commit), and every unit is still leased exactly once.
      */
     @Test
-    void callersSerializedOnOneKeyLeaseEachUnitOnceAndOneThatThrowsIsRolledBackAlone() throws Exception {
+    void writersFromTwoStoresLeaseEachUnitOnceAndOneThatThrowsIsRolledBackAlone() throws Exception {
         Store a = store();
         Store b = secondStore(a);
-        leaseConcurrently(a, b, 60, (store, node, attempt) -> store.inTransaction("units", tx -> {
+        leaseConcurrently(a, b, 60, (store, node, attempt) -> store.inTransaction(tx -> {
             Optional<String> id = takeOldest(tx, node);
             if (id.isPresent() && attempt % 3 == 1) {
                 throw Rejection.conflict("changed my mind");
