@@ -61,8 +61,6 @@ public final class GossipCore implements PeerProtocol {
     static final long SELF_ANNOUNCE_INTERVAL_MS = 10 * 60_000;
     /** Bundle transfers the core hands out at once; the adapter should run as many in parallel. */
     public static final int MAX_CONCURRENT_FETCHES = FetchPlanner.MAX_ACTIVE;
-    /** Our NodeInfo for hellos is re-signed this often, well inside the age a hello may have. */
-    static final long RESIGN_MS = 60_000;
     /** With fewer links than this the bootstrap source is asked again for nodes, at most every FIND_PEERS_MS. */
     static final int FEW_LINKS = 2;
     static final long FIND_PEERS_MS = 10_000;
@@ -104,9 +102,8 @@ public final class GossipCore implements PeerProtocol {
      */
     public static final long UNREAD_MS = 180_000;
 
-    private final Identity self;
+    private final SelfSigner selfSigner;
     private final PublicId selfId;
-    private final NodeInfo selfInfo;
     private final GossipConfig config;
     private final Random random;
     private final CoreClock clock = new CoreClock();
@@ -120,8 +117,6 @@ public final class GossipCore implements PeerProtocol {
     /** "Not found" answers for commits the peer announced, awaiting its withdrawal before they count as lies. */
     private final GoneClaims goneClaims = new GoneClaims();
     private final Counters counters = new Counters();
-    private SignedEnvelope signedSelf;
-    private long signedSelfAtMs;
     private long nextExchangeMs;
     private long nextSelfAnnounceMs;
     private long lastTickMs;
@@ -156,9 +151,8 @@ public final class GossipCore implements PeerProtocol {
         this.wants = java.util.Objects.requireNonNull(wants, "wants");
         this.keepers = wants.all() ? null : new Keepers(wants.copies());
         this.keepBudget = wants.all() ? null : new KeepBudget(wants.keepBytes(), wants.maxBundleBytes());
-        this.self = self;
-        this.selfId = self.publicId();
-        this.selfInfo = selfInfo.toBuilder().setNode(selfId.toByteString()).build();
+        this.selfSigner = new SelfSigner(self, selfInfo, config);
+        this.selfId = selfSigner.id();
         this.config = config;
         this.random = random;
         this.seen = new SeenCache(config, clock);
@@ -186,12 +180,7 @@ public final class GossipCore implements PeerProtocol {
     /** This node's NodeInfo signed for the Hello; re-signed once it is half a seen window old, so it is always fresh. */
     @Override
     public SignedEnvelope signedSelfInfo(long nowMs) {
-        long now = clock.advance(nowMs);
-        if (signedSelf == null || now - signedSelfAtMs > config.seenTtl().toMillis() / 2) {
-            signedSelf = Envelopes.sign(self, selfInfo.toBuilder().setTimeMs(now).build());
-            signedSelfAtMs = now;
-        }
-        return signedSelf;
+        return selfSigner.selfInfo(clock.advance(nowMs));
     }
 
     /** Learns the bootstrap peers (from the coordinator, or remembered) and dials up to the degree. */
@@ -206,7 +195,7 @@ public final class GossipCore implements PeerProtocol {
         lastTickMs = now;
         nextSaveMs = now + SAVE_PEERS_MS;
         List<Effect> out = new ArrayList<>();
-        out.add(new Effect.SignedSelf(signedSelfInfo(now)));
+        out.add(new Effect.SignedSelf(selfSigner.selfInfo(now)));
         lastFindPeersMs = now;
         out.add(new Effect.FindPeers());
         keepDegree(now, out);
@@ -365,7 +354,7 @@ public final class GossipCore implements PeerProtocol {
             // Both together stay within one Inventory's bound: the newest held are kept whole.
             List<String> goneFit = gone.subList(Math.max(0, gone.size() - (config.maxCommitsPerInventory() - recent.size())),
                     gone.size());
-            sendAnnouncement(peer, signInventory(recent, List.of(), goneFit, List.of(), now), out);
+            sendAnnouncement(peer, selfSigner.inventory(recent, List.of(), goneFit, List.of(), now), out);
         }
         replicate(now, out);
     }
@@ -378,7 +367,7 @@ public final class GossipCore implements PeerProtocol {
     private void replicate(long now, List<Effect> out) {
         if (keepers != null) {
             keepers.more(connections.openPeers(), config.maxCommitsPerInventory(), now)
-                    .forEach((peer, commits) -> sendAnnouncement(peer, signInventory(commits, List.of(peer), now), out));
+                    .forEach((peer, commits) -> sendAnnouncement(peer, selfSigner.inventory(commits, List.of(peer), now), out));
         }
     }
 
@@ -671,7 +660,7 @@ public final class GossipCore implements PeerProtocol {
         int per = config.maxCommitsPerInventory();
         List<PublicId> open = connections.openPeers();
         for (int i = 0; i < given.size() && i < per * MAX_WITHDRAWN_INVENTORIES && !open.isEmpty(); i += per) {
-            SignedEnvelope withdrawal = signInventory(List.of(), List.of(),
+            SignedEnvelope withdrawal = selfSigner.inventory(List.of(), List.of(),
                     given.subList(i, Math.min(given.size(), i + per)), List.of(), now);
             open.forEach(peer -> sendAnnouncement(peer, withdrawal, out));
         }
@@ -749,9 +738,9 @@ public final class GossipCore implements PeerProtocol {
         lastTickMs = now;
         List<Effect> out = new ArrayList<>();
         long stall = config.fetchStall().toMillis();
-        if (signedSelf == null || now - signedSelfAtMs >= RESIGN_MS) {
-            signedSelf = null;
-            out.add(new Effect.SignedSelf(signedSelfInfo(now)));
+        SignedEnvelope resigned = selfSigner.resignedIfDue(now);
+        if (resigned != null) {
+            out.add(new Effect.SignedSelf(resigned));
         }
         for (PublicId peer : connections.expireDials(now - stall)) {
             dials.ended(peer, AddressDials.Outcome.FAILED, now, random);
@@ -787,7 +776,7 @@ public final class GossipCore implements PeerProtocol {
         }
         if (now >= nextSelfAnnounceMs) {
             nextSelfAnnounceMs = now + SELF_ANNOUNCE_INTERVAL_MS;
-            relay(signedSelfInfo(now), Set.of(), now, out);
+            relay(selfSigner.selfInfo(now), Set.of(), now, out);
         }
         keepDegree(now, out);
         replicate(now, out);
@@ -813,7 +802,7 @@ public final class GossipCore implements PeerProtocol {
         long next = Math.min(nextExchangeMs, nextSelfAnnounceMs);
         next = Math.min(next, planner.nextDeadlineMs(clock.nowMs()));
         next = Math.min(next, goneClaims.nextDeadlineMs());
-        next = Math.min(next, signedSelfAtMs + RESIGN_MS);
+        next = Math.min(next, selfSigner.nextResignMs());
         next = Math.min(next, lastTickMs + HOUSEKEEPING_MS); // redials, dial expiry, decay, old wants
         return Math.max(next, clock.nowMs());
     }
@@ -921,7 +910,7 @@ public final class GossipCore implements PeerProtocol {
                 evicted.forEach((maker, commits) -> {
                     if (connections.get(maker) != null && !maker.equals(selfId)) {
                         for (int i = 0; i < commits.size() && i < per * MAX_WITHDRAWN_INVENTORIES; i += per) {
-                            sendAnnouncement(maker, signInventory(List.of(), List.of(), List.of(),
+                            sendAnnouncement(maker, selfSigner.inventory(List.of(), List.of(), List.of(),
                                     commits.subList(i, Math.min(commits.size(), i + per)), now), out);
                         }
                     }
@@ -961,7 +950,7 @@ public final class GossipCore implements PeerProtocol {
         link.exchangeAnsweredMs = now;
         int max = request.getMax() == 0 ? EXCHANGE_SIZE : Math.min(request.getMax(), EXCHANGE_SIZE);
         List<SignedEnvelope> records = new ArrayList<>();
-        records.add(signedSelfInfo(now));
+        records.add(selfSigner.selfInfo(now));
         for (SignedEnvelope e : table.sample(max, link.remote.reach(), random)) {
             if (records.size() >= max) {
                 break;
@@ -1056,7 +1045,7 @@ public final class GossipCore implements PeerProtocol {
             Link link = connections.get(peer);
             if (link.toTell.isEmpty() && link.toKeep.isEmpty() && paced(link, now).tryTake(1, now * 1_000_000L)) {
                 if (inventory == null) {
-                    inventory = signInventory(List.of(commit), named, now);
+                    inventory = selfSigner.inventory(List.of(commit), named, now);
                 }
                 sendAnnouncement(peer, inventory, out);
             } else {
@@ -1067,19 +1056,6 @@ public final class GossipCore implements PeerProtocol {
                 }
             }
         }
-    }
-
-    private SignedEnvelope signInventory(Collection<String> commits, List<PublicId> keepers, long now) {
-        return signInventory(commits, keepers, List.of(), List.of(), now);
-    }
-
-    /** An Inventory of what this node holds, names to keep, gave up ({@code gone}) and keeps no more ({@code released}). */
-    private SignedEnvelope signInventory(Collection<String> commits, List<PublicId> keepers, Collection<String> gone,
-                                         Collection<String> released, long now) {
-        Inventory.Builder inventory = Inventory.newBuilder().setNode(selfId.toByteString()).addAllCommits(commits)
-                .addAllGone(gone).addAllReleased(released).setTimeMs(now);
-        keepers.forEach(k -> inventory.addKeep(k.toByteString()));
-        return Envelopes.sign(self, inventory.build());
     }
 
     /**
@@ -1145,11 +1121,11 @@ public final class GossipCore implements PeerProtocol {
     private void tellWaiting(PublicId peer, Link link, boolean force, long now, List<Effect> out) {
         long nanos = now * 1_000_000L;
         if (!link.toKeep.isEmpty() && (paced(link, now).tryTake(1, nanos) || force)) {
-            sendAnnouncement(peer, signInventory(List.copyOf(link.toKeep), List.of(peer), now), out);
+            sendAnnouncement(peer, selfSigner.inventory(List.copyOf(link.toKeep), List.of(peer), now), out);
             link.toKeep.clear();
         }
         if (!link.toTell.isEmpty() && (paced(link, now).tryTake(1, nanos) || force)) {
-            sendAnnouncement(peer, signInventory(List.copyOf(link.toTell), List.of(), now), out);
+            sendAnnouncement(peer, selfSigner.inventory(List.copyOf(link.toTell), List.of(), now), out);
             link.toTell.clear();
         }
     }
