@@ -85,11 +85,11 @@ class GossipCoreTimeTest {
         Peer peer = new Peer();
         core.onConnected(peer.id, peer.hello(now), true, now);
 
-        List<Effect> later = runUntil(core, start, now, now + GossipCore.SAVE_PEERS_MS);
+        List<Effect> later = runUntil(core, start, now, now + RememberedPeers.SAVE_PEERS_MS);
 
         assertThat(only(later, SavePeers.class)).singleElement()
                 .satisfies(s -> assertThat(s.peers()).containsExactly(peer.hello(now)));
-        assertThat(only(core.stop(now + GossipCore.SAVE_PEERS_MS + 1), SavePeers.class)).hasSize(1);
+        assertThat(only(core.stop(now + RememberedPeers.SAVE_PEERS_MS + 1), SavePeers.class)).hasSize(1);
     }
 
     @Test
