@@ -64,10 +64,6 @@ public final class GossipCore implements PeerProtocol {
     /** With fewer links than this the bootstrap source is asked again for nodes, at most every FIND_PEERS_MS. */
     static final int FEW_LINKS = 2;
     static final long FIND_PEERS_MS = 10_000;
-    /** The peers we had links with are persisted at most this often (and when the node stops). */
-    static final long SAVE_PEERS_MS = 30_000;
-    /** Peers remembered for a restart, the most recently connected. */
-    static final int REMEMBERED_PEERS = 64;
     /** Addresses of holders the work named (hints), the most recent. */
     static final int HINTED_ADDRESSES = 256;
     /** Inventories of withdrawn commits sent to each link per prune at most (8,000 commits at the default size). */
@@ -123,11 +119,9 @@ public final class GossipCore implements PeerProtocol {
     /** This node's own starvation lately ({@link #onStarved}): when a reported stall is its fault, not the holder's. */
     private final Starvation starvation;
     private long lastFindPeersMs;
-    private long nextSaveMs;
     /** The wakeup the adapter was last asked for; a new Wakeup is emitted when the deadline moves. */
     private long wakeupAskedMs = Long.MIN_VALUE;
-    private final Bounded<PublicId, SignedEnvelope> remembered = new Bounded<>(REMEMBERED_PEERS);
-    private boolean rememberedChanged;
+    private final RememberedPeers remembered = new RememberedPeers();
     private final Bounded<PublicId, NodeInfo> hinted = new Bounded<>(HINTED_ADDRESSES);
     /**
      * The commits given up most recently (as many as one Inventory names): a link that opens later
@@ -193,7 +187,7 @@ public final class GossipCore implements PeerProtocol {
         nextExchangeMs = now + EXCHANGE_INTERVAL_MS;
         nextSelfAnnounceMs = now + (long) (random.nextDouble() * SELF_ANNOUNCE_INTERVAL_MS);
         lastTickMs = now;
-        nextSaveMs = now + SAVE_PEERS_MS;
+        remembered.started(now);
         List<Effect> out = new ArrayList<>();
         out.add(new Effect.SignedSelf(selfSigner.selfInfo(now)));
         lastFindPeersMs = now;
@@ -336,8 +330,7 @@ public final class GossipCore implements PeerProtocol {
         }
         table.connected(peer);
         if (!outOfReach) {
-            remembered.put(peer, peerInfo);  // peers.bin is read back as trusted as configured
-            rememberedChanged = true;
+            remembered.linked(peer, peerInfo);
         }
         greet(peer, now, out);
         return settled(out);
@@ -556,10 +549,7 @@ public final class GossipCore implements PeerProtocol {
     @Override
     public List<Effect> stop(long nowMs) {
         List<Effect> out = new ArrayList<>();
-        if (remembered.size() > 0) {
-            out.add(new Effect.SavePeers(remembered.values()));
-            rememberedChanged = false;
-        }
+        remembered.stop(out);
         return out;
     }
 
@@ -784,11 +774,7 @@ public final class GossipCore implements PeerProtocol {
             lastFindPeersMs = now;
             out.add(new Effect.FindPeers());
         }
-        if (rememberedChanged && now >= nextSaveMs) {
-            nextSaveMs = now + SAVE_PEERS_MS;
-            rememberedChanged = false;
-            out.add(new Effect.SavePeers(remembered.values()));
-        }
+        remembered.saveIfDue(now, out);
         return settled(out);
     }
 
@@ -1314,9 +1300,7 @@ public final class GossipCore implements PeerProtocol {
         goneClaims.forget(peer);
         table.remove(peer);
         hinted.remove(peer);
-        if (remembered.remove(peer) != null) {
-            rememberedChanged = true;
-        }
+        remembered.forget(peer);
         for (Start s : planner.forget(peer)) {
             out.add(new CancelFetch(s.from(), s.commit()));
             counters.fetchesFailed++;
