@@ -64,8 +64,6 @@ public final class GossipCore implements PeerProtocol {
     /** With fewer links than this the bootstrap source is asked again for nodes, at most every FIND_PEERS_MS. */
     static final int FEW_LINKS = 2;
     static final long FIND_PEERS_MS = 10_000;
-    /** Addresses of holders the work named (hints), the most recent. */
-    static final int HINTED_ADDRESSES = 256;
     /** Inventories of withdrawn commits sent to each link per prune at most (8,000 commits at the default size). */
     static final int MAX_WITHDRAWN_INVENTORIES = 8;
     /**
@@ -110,6 +108,7 @@ public final class GossipCore implements PeerProtocol {
     private final Connections connections = new Connections();
     private final AddressDials dials;
     private final FetchPlanner planner;
+    private final HolderAddresses addresses;
     /** "Not found" answers for commits the peer announced, awaiting its withdrawal before they count as lies. */
     private final GoneClaims goneClaims = new GoneClaims();
     private final Counters counters = new Counters();
@@ -122,7 +121,6 @@ public final class GossipCore implements PeerProtocol {
     /** The wakeup the adapter was last asked for; a new Wakeup is emitted when the deadline moves. */
     private long wakeupAskedMs = Long.MIN_VALUE;
     private final RememberedPeers remembered = new RememberedPeers();
-    private final Bounded<PublicId, NodeInfo> hinted = new Bounded<>(HINTED_ADDRESSES);
     /**
      * The commits given up most recently (as many as one Inventory names): a link that opens later
      * may have heard them announced before, on a link since dropped (a neighbour's work keeps the
@@ -155,6 +153,7 @@ public final class GossipCore implements PeerProtocol {
         this.table = new PeerTable(config);
         this.dials = new AddressDials(config);
         this.planner = new FetchPlanner(config);
+        this.addresses = new HolderAddresses(connections, table);
         this.starvation = new Starvation(config.fetchStall().toMillis());
         this.recentlyGone = new Bounded<>(config.maxCommitsPerInventory());
     }
@@ -532,17 +531,7 @@ public final class GossipCore implements PeerProtocol {
     /** {@link #want} with the holders' addresses (the unit's peers): remembered, boundedly, so the fetch can reach them. */
     @Override
     public List<Effect> wantFrom(String commit, List<NodeInfo> holders, long nowMs) {
-        List<PublicId> ids = new ArrayList<>();
-        for (NodeInfo info : holders) {
-            if (info.getNode().size() == PublicId.LENGTH) {
-                PublicId id = PublicId.of(info.getNode());
-                ids.add(id);
-                if (table.info(id) == null && !info.getHost().isEmpty() && info.getPort() > 0) {
-                    hinted.put(id, info);
-                }
-            }
-        }
-        return want(commit, ids, nowMs);
+        return want(commit, addresses.hint(holders), nowMs);
     }
 
     /** The node stops: what must outlive it (the peers to rejoin through). */
@@ -1174,40 +1163,17 @@ public final class GossipCore implements PeerProtocol {
     private void startFetch(Start start, List<Effect> out) {
         counters.fetchesStarted++;
         List<PeerAddressing> holders = new ArrayList<>();
-        PeerAddressing first = address(start.from());
+        PeerAddressing first = addresses.address(start.from());
         if (first != null) {
             holders.add(first);
             for (PublicId other : planner.queued(start.commit())) {
-                PeerAddressing where = address(other);
+                PeerAddressing where = addresses.address(other);
                 if (where != null && !where.info().getHost().isEmpty() && !other.equals(start.from())) {
                     holders.add(where);
                 }
             }
         }
         out.add(new Fetch(start.from(), start.commit(), holders));
-    }
-
-    /**
-     * Where to reach {@code peer}: its hello, the peer table, or the work's hints. A linked peer
-     * whose hello named an address out of the link's reach is given without a host (the driver
-     * must not fall back to that hello's address): nowhere to fetch from, a lost connection.
-     */
-    private PeerAddressing address(PublicId peer) {
-        Link link = connections.get(peer);
-        if (link != null && link.info != null) {
-            if (link.info.getHost().isEmpty()) {
-                NodeInfo configured = hinted.get(peer);
-                return configured != null ? new PeerAddressing(configured, Reach.LOOPBACK)
-                        : new PeerAddressing(link.info, link.remote.reach());
-            }
-            return new PeerAddressing(link.info, link.remote.reach());
-        }
-        PeerAddressing known = table.addressing(peer);
-        if (known != null && !known.info().getHost().isEmpty()) {
-            return known;
-        }
-        NodeInfo configured = hinted.get(peer);
-        return configured == null ? null : new PeerAddressing(configured, Reach.LOOPBACK);  // the work's peers, from the coordinator
     }
 
     private void failFetch(PublicId from, String commit, FetchFailure failure, boolean cancel, long now, List<Effect> out) {
@@ -1299,7 +1265,7 @@ public final class GossipCore implements PeerProtocol {
         counters.peersBanned++;
         goneClaims.forget(peer);
         table.remove(peer);
-        hinted.remove(peer);
+        addresses.forget(peer);
         remembered.forget(peer);
         for (Start s : planner.forget(peer)) {
             out.add(new CancelFetch(s.from(), s.commit()));
