@@ -108,6 +108,7 @@ public final class GossipCore implements PeerProtocol {
     private final Connections connections = new Connections();
     private final AddressDials dials;
     private final FetchPlanner planner;
+    private final NodeInfoCheck nodeInfos;
     private final HolderAddresses addresses;
     /** "Not found" answers for commits the peer announced, awaiting its withdrawal before they count as lies. */
     private final GoneClaims goneClaims = new GoneClaims();
@@ -153,6 +154,7 @@ public final class GossipCore implements PeerProtocol {
         this.table = new PeerTable(config);
         this.dials = new AddressDials(config);
         this.planner = new FetchPlanner(config);
+        this.nodeInfos = new NodeInfoCheck(check, table);
         this.addresses = new HolderAddresses(connections, table);
         this.starvation = new Starvation(config.fetchStall().toMillis());
         this.recentlyGone = new Bounded<>(config.maxCommitsPerInventory());
@@ -277,8 +279,7 @@ public final class GossipCore implements PeerProtocol {
             }
             return settled(out);
         }
-        Outcome hello = verified != null && table.heldRecord(peerInfo) == null ? check.nodeInfo(verified, now)
-                : checkNodeInfo(peerInfo, now);
+        Outcome hello = nodeInfos.hello(peerInfo, verified, now);
         if (!hello.accepted() || !peerInfo.getSigner().equals(peer.toByteString())) {
             counters.invalid++;
             penalise(peer, hello.penalty() != null ? hello.penalty() : Penalty.FORGED_SIGNER, now, out);
@@ -836,7 +837,7 @@ public final class GossipCore implements PeerProtocol {
         }
         Outcome outcome = check.announcement(envelope, from, now);
         if (!outcome.accepted()) {
-            if (relayedOutOfWindow(outcome, envelope, from)) {
+            if (NodeInfoCheck.relayedOutOfWindow(outcome, envelope, from)) {
                 counters.invalid++;
                 return; // dropped: the signer's clock (or the relayer's lag) is at fault, not the relay
             }
@@ -955,9 +956,9 @@ public final class GossipCore implements PeerProtocol {
             // Another node's record dated ahead is dropped whatever its signature: not verified.
             Outcome outcome = record.getSigner().equals(from.toByteString()) ? null : check.staleBeforeVerifying(record, now, false);
             if (outcome == null) {
-                outcome = checkNodeInfo(record, now);
+                outcome = nodeInfos.checkNodeInfo(record, now);
             }
-            if (relayedOutOfWindow(outcome, record, from)) {
+            if (NodeInfoCheck.relayedOutOfWindow(outcome, record, from)) {
                 counters.invalid++;
                 continue; // another node's record dated ahead of our clock: its clock's fault, not the sender's
             }
@@ -972,28 +973,6 @@ public final class GossipCore implements PeerProtocol {
             }
         }
         keepDegree(now, out);
-    }
-
-    /**
-     * A record signed by someone other than {@code from}, with a valid signature, refused only for
-     * its date: {@code from} relayed it as it got it, and an honest relayer accepted it by its own
-     * clock, which may differ from ours by the skew allowed (and the signer's by as much again). The
-     * relayer pays nothing; the record is dropped. A peer that replays old signed records instead
-     * gets nothing relayed for them and spends its own rate budget (each still costs this node one
-     * signature check, bounded by the link's token bucket).
-     */
-    private static boolean relayedOutOfWindow(Outcome outcome, SignedEnvelope envelope, PublicId from) {
-        return !outcome.accepted() && outcome.penalty() == Penalty.STALE && !envelope.getSigner().equals(from.toByteString());
-    }
-
-    /**
-     * A NodeInfo from a hello or a peer exchange. The very record this node verified and keeps in
-     * its table (exchanges bring the same records back every 30 s, a reconnecting peer the same
-     * hello) is not verified again: each signature is still checked once by this node.
-     */
-    private Outcome checkNodeInfo(SignedEnvelope record, long now) {
-        NodeInfo held = table.heldRecord(record);
-        return held != null ? Outcome.accept(AnnouncementCheck.Kind.NODE_INFO, held) : check.nodeInfo(record, now);
     }
 
     private void askForPeers(PublicId peer, List<Effect> out) {
