@@ -61,9 +61,6 @@ public final class GossipCore implements PeerProtocol {
     static final long SELF_ANNOUNCE_INTERVAL_MS = 10 * 60_000;
     /** Bundle transfers the core hands out at once; the adapter should run as many in parallel. */
     public static final int MAX_CONCURRENT_FETCHES = FetchPlanner.MAX_ACTIVE;
-    /** With fewer links than this the bootstrap source is asked again for nodes, at most every FIND_PEERS_MS. */
-    static final int FEW_LINKS = 2;
-    static final long FIND_PEERS_MS = 10_000;
     /** Inventories of withdrawn commits sent to each link per prune at most (8,000 commits at the default size). */
     static final int MAX_WITHDRAWN_INVENTORIES = 8;
     /**
@@ -108,6 +105,7 @@ public final class GossipCore implements PeerProtocol {
     private final Connections connections = new Connections();
     private final AddressDials dials;
     private final FetchPlanner planner;
+    private final Dialer dialer;
     private final NodeInfoCheck nodeInfos;
     private final HolderAddresses addresses;
     /** "Not found" answers for commits the peer announced, awaiting its withdrawal before they count as lies. */
@@ -118,7 +116,6 @@ public final class GossipCore implements PeerProtocol {
     private long lastTickMs;
     /** This node's own starvation lately ({@link #onStarved}): when a reported stall is its fault, not the holder's. */
     private final Starvation starvation;
-    private long lastFindPeersMs;
     /** The wakeup the adapter was last asked for; a new Wakeup is emitted when the deadline moves. */
     private long wakeupAskedMs = Long.MIN_VALUE;
     private final RememberedPeers remembered = new RememberedPeers();
@@ -154,6 +151,7 @@ public final class GossipCore implements PeerProtocol {
         this.table = new PeerTable(config);
         this.dials = new AddressDials(config);
         this.planner = new FetchPlanner(config);
+        this.dialer = new Dialer(selfId, config, random, connections, table, scores, dials);
         this.nodeInfos = new NodeInfoCheck(check, table);
         this.addresses = new HolderAddresses(connections, table);
         this.starvation = new Starvation(config.fetchStall().toMillis());
@@ -184,16 +182,15 @@ public final class GossipCore implements PeerProtocol {
         long now = clock.advance(nowMs);
         // Remembered records came by links of any reach (peers.bin keeps no reach): each is taken at its
         // own word, a literal as what it is, a name as its suffix says (any other name: the internet).
-        offerAll(bootstrap, info -> PeerAddress.reach(info.getHost()));
+        dialer.offerAll(bootstrap, info -> PeerAddress.reach(info.getHost()));
         nextExchangeMs = now + EXCHANGE_INTERVAL_MS;
         nextSelfAnnounceMs = now + (long) (random.nextDouble() * SELF_ANNOUNCE_INTERVAL_MS);
         lastTickMs = now;
         remembered.started(now);
         List<Effect> out = new ArrayList<>();
         out.add(new Effect.SignedSelf(selfSigner.selfInfo(now)));
-        lastFindPeersMs = now;
-        out.add(new Effect.FindPeers());
-        keepDegree(now, out);
+        dialer.findPeers(now, out);
+        dialer.keepDegree(now, out);
         return settled(out);
     }
 
@@ -201,21 +198,10 @@ public final class GossipCore implements PeerProtocol {
     @Override
     public List<Effect> learn(List<NodeInfo> peers, long nowMs) {
         long now = clock.advance(nowMs);
-        offerAll(peers, info -> Reach.LOOPBACK);  // the coordinator's list: trusted as configured
+        dialer.offerAll(peers, info -> Reach.LOOPBACK);  // the coordinator's list: trusted as configured
         List<Effect> out = new ArrayList<>();
-        keepDegree(now, out);
+        dialer.keepDegree(now, out);
         return settled(out);
-    }
-
-    private void offerAll(List<NodeInfo> peers, java.util.function.Function<NodeInfo, Reach> learntOver) {
-        for (NodeInfo info : peers) {
-            if (info.getNode().size() == PublicId.LENGTH) {
-                PublicId id = PublicId.of(info.getNode());
-                if (!id.equals(selfId)) {
-                    table.offer(id, info, null, learntOver.apply(info), this::kept);
-                }
-            }
-        }
     }
 
     /**
@@ -293,7 +279,7 @@ public final class GossipCore implements PeerProtocol {
         }
         // Learn the address even when refusing: the peer table is how the network finds itself.
         NodeInfo helloInfo = (NodeInfo) hello.record();
-        table.offer(peer, helloInfo, peerInfo, reach, this::kept);
+        table.offer(peer, helloInfo, peerInfo, reach, dialer::kept);
         // A hello naming an address narrower than the link (a node behind a NAT announcing its LAN
         // address, or a rogue naming ours): linked, but never fetched from or dialled there.
         boolean outOfReach = PeerTable.outOfReach(helloInfo, reach);
@@ -397,7 +383,7 @@ public final class GossipCore implements PeerProtocol {
             table.dialFailed(peer, now, random);
         }
         List<Effect> out = new ArrayList<>();
-        keepDegree(now, out);
+        dialer.keepDegree(now, out);
         return settled(out);
     }
 
@@ -405,12 +391,9 @@ public final class GossipCore implements PeerProtocol {
     @Override
     public List<Effect> onDialFailed(PublicId peer, long nowMs) {
         long now = clock.advance(nowMs);
-        if (connections.dialEnded(peer)) {
-            dials.ended(peer, AddressDials.Outcome.FAILED, now, random);
-        }
-        table.dialFailed(peer, now, random);
+        dialer.dialFailed(peer, now);
         List<Effect> out = new ArrayList<>();
-        keepDegree(now, out);
+        dialer.keepDegree(now, out);
         return settled(out);
     }
 
@@ -722,10 +705,7 @@ public final class GossipCore implements PeerProtocol {
         if (resigned != null) {
             out.add(new Effect.SignedSelf(resigned));
         }
-        for (PublicId peer : connections.expireDials(now - stall)) {
-            dials.ended(peer, AddressDials.Outcome.FAILED, now, random);
-            table.dialFailed(peer, now, random);
-        }
+        dialer.expireDials(now, stall);
         connections.expireClosing(now - stall);
         for (Start s : planner.stalled(now)) {
             failFetch(s.from(), s.commit(), FetchFailure.STALLED, true, now, out);
@@ -758,12 +738,9 @@ public final class GossipCore implements PeerProtocol {
             nextSelfAnnounceMs = now + SELF_ANNOUNCE_INTERVAL_MS;
             relay(selfSigner.selfInfo(now), Set.of(), now, out);
         }
-        keepDegree(now, out);
+        dialer.keepDegree(now, out);
         replicate(now, out);
-        if (connections.openCount() < FEW_LINKS && now - lastFindPeersMs >= FIND_PEERS_MS) {
-            lastFindPeersMs = now;
-            out.add(new Effect.FindPeers());
-        }
+        dialer.findPeersIfFew(now, out);
         remembered.saveIfDue(now, out);
         return settled(out);
     }
@@ -901,7 +878,7 @@ public final class GossipCore implements PeerProtocol {
                 boolean contested = (table.claimedByAnother(signer, info) || dials.hostFailing(info))
                         && !signer.equals(dials.owner(info));
                 if (!signer.equals(selfId) && !scores.isBanned(signer, now)
-                        && table.offer(signer, info, envelope, link.remote.reach(), this::kept) && !contested) {
+                        && table.offer(signer, info, envelope, link.remote.reach(), dialer::kept) && !contested) {
                     // Not to links it would be out of reach for: they drop it, and it maps our LAN for them.
                     Set<PublicId> skip = new java.util.HashSet<>(except(from, signer));
                     for (PublicId peer : connections.openPeers()) {
@@ -969,10 +946,10 @@ public final class GossipCore implements PeerProtocol {
             }
             PublicId node = PublicId.of(record.getSigner());
             if (!node.equals(selfId) && !scores.isBanned(node, now)) {
-                table.offer(node, (NodeInfo) outcome.record(), record, link.remote.reach(), this::kept);
+                table.offer(node, (NodeInfo) outcome.record(), record, link.remote.reach(), dialer::kept);
             }
         }
-        keepDegree(now, out);
+        dialer.keepDegree(now, out);
     }
 
     private void askForPeers(PublicId peer, List<Effect> out) {
@@ -1272,41 +1249,7 @@ public final class GossipCore implements PeerProtocol {
             }
             counters.peersDisconnected++;
             out.add(new Disconnect(peer, reason));
-            keepDegree(now, out);
+            dialer.keepDegree(now, out);
         }
-    }
-
-    /** Dials until the degree is reached and at least the outbound quota of connections are our own choice. */
-    private void keepDegree(long now, List<Effect> out) {
-        int open = connections.openCount();
-        int dialing = connections.dialingCount();
-        int wanted = Math.max(config.degree() - open - dialing, config.outboundQuota() - connections.openOutbound() - dialing);
-        wanted = Math.min(wanted, config.maxDegree() - open - dialing);
-        if (wanted <= 0) {
-            return;
-        }
-        List<PeerTable.Entry> candidates = table.dialable(now,
-                id -> !connections.isBusy(id) && scores.isWelcome(id, now));
-        // In random order, each checked against the dials by address this round has started too.
-        for (PeerTable.Entry e : RandomPick.some(candidates, candidates.size(), random)) {
-            if (wanted == 0) {
-                break;
-            }
-            if (dials.mayDial(e.id, e.info, now)) {
-                wanted--;
-                connections.dialing(e.id, now);
-                dials.started(e.id, e.info, now);
-                out.add(new Dial(e.info, e.learntOver));
-            }
-        }
-    }
-
-    /** Not to be evicted from the peer table: connected, being dialled, or proven to own the address it names. */
-    private boolean kept(PublicId id) {
-        if (connections.isBusy(id)) {
-            return true;
-        }
-        NodeInfo info = table.info(id);
-        return info != null && id.equals(dials.owner(info));
     }
 }

@@ -75,7 +75,7 @@ class GossipCoreTimeTest {
         NodeInfo resigned = Envelopes.open(signed.get(1).nodeInfo(), NodeInfo.getDefaultInstance()).record();
         assertThat(resigned.getTimeMs()).isEqualTo(now + SelfSigner.RESIGN_MS);
         // no links: the bootstrap source is asked again every FIND_PEERS_MS, no more often
-        assertThat(only(minute, FindPeers.class)).hasSize(1 + (int) (SelfSigner.RESIGN_MS / GossipCore.FIND_PEERS_MS));
+        assertThat(only(minute, FindPeers.class)).hasSize(1 + (int) (SelfSigner.RESIGN_MS / Dialer.FIND_PEERS_MS));
     }
 
     @Test
