@@ -105,6 +105,7 @@ public final class GossipCore implements PeerProtocol {
     private final Connections connections = new Connections();
     private final AddressDials dials;
     private final FetchPlanner planner;
+    private final Outbox outbox;
     private final Dialer dialer;
     private final NodeInfoCheck nodeInfos;
     private final HolderAddresses addresses;
@@ -151,6 +152,7 @@ public final class GossipCore implements PeerProtocol {
         this.table = new PeerTable(config);
         this.dials = new AddressDials(config);
         this.planner = new FetchPlanner(config);
+        this.outbox = new Outbox(config, random, clock, connections, counters, selfSigner);
         this.dialer = new Dialer(selfId, config, random, connections, table, scores, dials);
         this.nodeInfos = new NodeInfoCheck(check, table);
         this.addresses = new HolderAddresses(connections, table);
@@ -310,7 +312,7 @@ public final class GossipCore implements PeerProtocol {
             for (String commit : keepers.linked(peer, now)) {
                 opened.toKeep.add(commit);
                 if (opened.toKeep.size() >= config.maxCommitsPerInventory()) {
-                    tellWaiting(peer, opened, true, now, out);
+                    outbox.tellWaiting(peer, opened, true, now, out);
                 }
             }
         }
@@ -333,7 +335,7 @@ public final class GossipCore implements PeerProtocol {
             // Both together stay within one Inventory's bound: the newest held are kept whole.
             List<String> goneFit = gone.subList(Math.max(0, gone.size() - (config.maxCommitsPerInventory() - recent.size())),
                     gone.size());
-            sendAnnouncement(peer, selfSigner.inventory(recent, List.of(), goneFit, List.of(), now), out);
+            outbox.sendAnnouncement(peer, selfSigner.inventory(recent, List.of(), goneFit, List.of(), now), out);
         }
         replicate(now, out);
     }
@@ -346,7 +348,7 @@ public final class GossipCore implements PeerProtocol {
     private void replicate(long now, List<Effect> out) {
         if (keepers != null) {
             keepers.more(connections.openPeers(), config.maxCommitsPerInventory(), now)
-                    .forEach((peer, commits) -> sendAnnouncement(peer, selfSigner.inventory(commits, List.of(peer), now), out));
+                    .forEach((peer, commits) -> outbox.sendAnnouncement(peer, selfSigner.inventory(commits, List.of(peer), now), out));
         }
     }
 
@@ -625,7 +627,7 @@ public final class GossipCore implements PeerProtocol {
         for (int i = 0; i < given.size() && i < per * MAX_WITHDRAWN_INVENTORIES && !open.isEmpty(); i += per) {
             SignedEnvelope withdrawal = selfSigner.inventory(List.of(), List.of(),
                     given.subList(i, Math.min(given.size(), i + per)), List.of(), now);
-            open.forEach(peer -> sendAnnouncement(peer, withdrawal, out));
+            open.forEach(peer -> outbox.sendAnnouncement(peer, withdrawal, out));
         }
         return settled(out);
     }
@@ -690,7 +692,7 @@ public final class GossipCore implements PeerProtocol {
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
         seen.firstSighting(SeenCache.idOf(result)); // so our own result coming back is a duplicate
-        relay(result, Set.of(), now, out);
+        outbox.relay(result, Set.of(), now, out);
         return settled(out);
     }
 
@@ -720,12 +722,7 @@ public final class GossipCore implements PeerProtocol {
         }
         startReady(now, out);
         scores.sweep(now);
-        for (PublicId peer : connections.openPeers()) {
-            Link link = connections.get(peer);
-            if (!link.toTell.isEmpty() || !link.toKeep.isEmpty()) {
-                tellWaiting(peer, link, false, now, out);
-            }
-        }
+        outbox.tellAllWaiting(now, out);
         keepLinksAlive(now, out);
         if (now >= nextExchangeMs) {
             nextExchangeMs = now + EXCHANGE_INTERVAL_MS;
@@ -736,7 +733,7 @@ public final class GossipCore implements PeerProtocol {
         }
         if (now >= nextSelfAnnounceMs) {
             nextSelfAnnounceMs = now + SELF_ANNOUNCE_INTERVAL_MS;
-            relay(selfSigner.selfInfo(now), Set.of(), now, out);
+            outbox.relay(selfSigner.selfInfo(now), Set.of(), now, out);
         }
         dialer.keepDegree(now, out);
         replicate(now, out);
@@ -852,7 +849,7 @@ public final class GossipCore implements PeerProtocol {
                         // named for what we hold: a maker checking on a keeper back from away hears it still does
                         link.toTell.add(commit);
                         if (link.toTell.size() >= config.maxCommitsPerInventory()) {
-                            tellWaiting(from, link, true, now, out);
+                            outbox.tellWaiting(from, link, true, now, out);
                         }
                     }
                 }
@@ -863,7 +860,7 @@ public final class GossipCore implements PeerProtocol {
                 evicted.forEach((maker, commits) -> {
                     if (connections.get(maker) != null && !maker.equals(selfId)) {
                         for (int i = 0; i < commits.size() && i < per * MAX_WITHDRAWN_INVENTORIES; i += per) {
-                            sendAnnouncement(maker, selfSigner.inventory(List.of(), List.of(), List.of(),
+                            outbox.sendAnnouncement(maker, selfSigner.inventory(List.of(), List.of(), List.of(),
                                     commits.subList(i, Math.min(commits.size(), i + per)), now), out);
                         }
                     }
@@ -886,12 +883,12 @@ public final class GossipCore implements PeerProtocol {
                             skip.add(peer);
                         }
                     }
-                    relay(envelope, skip, now, out);
+                    outbox.relay(envelope, skip, now, out);
                 }
             }
             case RESULT -> {
                 out.add(new ResultSeen(envelope));
-                relay(envelope, except(from, signer), now, out);
+                outbox.relay(envelope, except(from, signer), now, out);
             }
         }
     }
@@ -912,7 +909,7 @@ public final class GossipCore implements PeerProtocol {
                 records.add(e);
             }
         }
-        send(from, Gossip.newBuilder().setPeerExchange(PeerExchange.newBuilder().addAllNodes(records)).build(), out);
+        outbox.send(from, Gossip.newBuilder().setPeerExchange(PeerExchange.newBuilder().addAllNodes(records)).build(), out);
     }
 
     private void onExchange(PublicId from, Link link, PeerExchange exchange, long now, List<Effect> out) {
@@ -956,7 +953,7 @@ public final class GossipCore implements PeerProtocol {
         Link link = connections.get(peer);
         link.exchangeAsked = EXCHANGE_SIZE;
         link.exchangeAsks = Math.min(link.exchangeAsks + 1, Connections.MAX_EXCHANGE_ASKS);
-        send(peer, Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(EXCHANGE_SIZE)).build(), out);
+        outbox.send(peer, Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(EXCHANGE_SIZE)).build(), out);
     }
 
     /** Tells the neighbours that lack it; a commit made here ({@code own}) names its keepers under the wants filter. */
@@ -974,16 +971,16 @@ public final class GossipCore implements PeerProtocol {
         SignedEnvelope inventory = null;
         for (PublicId peer : targets) {
             Link link = connections.get(peer);
-            if (link.toTell.isEmpty() && link.toKeep.isEmpty() && paced(link, now).tryTake(1, now * 1_000_000L)) {
+            if (link.toTell.isEmpty() && link.toKeep.isEmpty() && outbox.paced(link, now).tryTake(1, now * 1_000_000L)) {
                 if (inventory == null) {
                     inventory = selfSigner.inventory(List.of(commit), named, now);
                 }
-                sendAnnouncement(peer, inventory, out);
+                outbox.sendAnnouncement(peer, inventory, out);
             } else {
                 java.util.Set<String> waiting = named.contains(peer) ? link.toKeep : link.toTell;
                 waiting.add(commit);
                 if (waiting.size() >= config.maxCommitsPerInventory()) {
-                    tellWaiting(peer, link, true, now, out);
+                    outbox.tellWaiting(peer, link, true, now, out);
                 }
             }
         }
@@ -1011,56 +1008,6 @@ public final class GossipCore implements PeerProtocol {
         }
     }
 
-    /** Forwards a flooded announcement to at most {@code degree} random neighbours, skipping {@code except}. */
-    private void relay(SignedEnvelope envelope, Set<PublicId> except, long now, List<Effect> out) {
-        List<PublicId> candidates = new ArrayList<>();
-        for (PublicId peer : connections.openPeers()) {
-            if (!except.contains(peer)) {
-                candidates.add(peer);
-            }
-        }
-        for (PublicId peer : RandomPick.some(candidates, config.degree(), random)) {
-            // Relays to one link are paced at half the rate its token bucket takes from us: what a
-            // rogue pours in over several links (fresh NodeInfos, or the same ones re-signed newer)
-            // was relayed as fast as it came, and the honest neighbour then banned this node as a
-            // flooder. Past the pace a relay is dropped for that link; the flood reaches it by others.
-            if (paced(connections.get(peer), now).tryTake(1, now * 1_000_000L)) {
-                sendAnnouncement(peer, envelope, out);
-            }
-        }
-    }
-
-    /**
-     * What this node chooses to send a link (relays, announcements of what it came to hold) is paced
-     * at half the rate that link's token bucket takes from us (25 a second, burst 50): a node that
-     * came to hold hundreds of commits at once (an agent's import, a backlog fetched) sent an
-     * Inventory per commit per link, and its honest neighbours rate-limited it to a ban.
-     */
-    private TokenBucket paced(Link link, long now) {
-        if (link.relays == null) {
-            link.relays = new TokenBucket(config.announcementsPerSecond() / 2.0, config.announcementBurst() / 4.0,
-                    now * 1_000_000L);
-        }
-        return link.relays;
-    }
-
-    /**
-     * Announcements past a link's pace wait there, and go out together, one Inventory of the held
-     * commits and one of those the peer is named to keep, as soon as the pace allows (each tick), or
-     * at once when {@code force} (a full Inventory's worth waits).
-     */
-    private void tellWaiting(PublicId peer, Link link, boolean force, long now, List<Effect> out) {
-        long nanos = now * 1_000_000L;
-        if (!link.toKeep.isEmpty() && (paced(link, now).tryTake(1, nanos) || force)) {
-            sendAnnouncement(peer, selfSigner.inventory(List.copyOf(link.toKeep), List.of(peer), now), out);
-            link.toKeep.clear();
-        }
-        if (!link.toTell.isEmpty() && (paced(link, now).tryTake(1, nanos) || force)) {
-            sendAnnouncement(peer, selfSigner.inventory(List.copyOf(link.toTell), List.of(), now), out);
-            link.toTell.clear();
-        }
-    }
-
     /**
      * The idle rule and the keepalive: a link whose peer sent nothing for {@link #LINK_IDLE_MS} is
      * closed; one we sent nothing on for {@link #KEEPALIVE_MS} gets a PeerExchangeRequest for one
@@ -1083,7 +1030,7 @@ public final class GossipCore implements PeerProtocol {
             } else if (now - link.sentMs >= KEEPALIVE_MS) {
                 link.exchangeAsked = Math.max(link.exchangeAsked, 1);
                 link.exchangeAsks = Math.min(link.exchangeAsks + 1, Connections.MAX_EXCHANGE_ASKS);
-                send(peer, Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(1)).build(), out);
+                outbox.send(peer, Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(1)).build(), out);
             }
         }
     }
@@ -1100,20 +1047,6 @@ public final class GossipCore implements PeerProtocol {
 
     private static Set<PublicId> except(PublicId from, PublicId signer) {
         return from.equals(signer) ? Set.of(from) : Set.of(from, signer);
-    }
-
-    private void sendAnnouncement(PublicId to, SignedEnvelope envelope, List<Effect> out) {
-        counters.announcementsSent++;
-        send(to, Gossip.newBuilder().setAnnouncement(envelope).build(), out);
-    }
-
-    private void send(PublicId to, Gossip message, List<Effect> out) {
-        Link link = connections.get(to);
-        if (link != null) {
-            link.sentMs = clock.nowMs();
-        }
-        counters.messagesSent++;
-        out.add(new Send(to, message));
     }
 
     private void startFetch(Start start, List<Effect> out) {
