@@ -61,8 +61,6 @@ public final class GossipCore implements PeerProtocol {
     static final long SELF_ANNOUNCE_INTERVAL_MS = 10 * 60_000;
     /** Bundle transfers the core hands out at once; the adapter should run as many in parallel. */
     public static final int MAX_CONCURRENT_FETCHES = FetchPlanner.MAX_ACTIVE;
-    /** Inventories of withdrawn commits sent to each link per prune at most (8,000 commits at the default size). */
-    static final int MAX_WITHDRAWN_INVENTORIES = 8;
     /**
      * The longest the core sleeps: redials, expired dials, score decay and forgetting old wants are
      * checked this often. Every other deadline (a stall, a backed-off holder) is asked for exactly.
@@ -105,6 +103,7 @@ public final class GossipCore implements PeerProtocol {
     private final Connections connections = new Connections();
     private final AddressDials dials;
     private final FetchPlanner planner;
+    private final Announcer announcer;
     private final Outbox outbox;
     private final Dialer dialer;
     private final NodeInfoCheck nodeInfos;
@@ -120,12 +119,6 @@ public final class GossipCore implements PeerProtocol {
     /** The wakeup the adapter was last asked for; a new Wakeup is emitted when the deadline moves. */
     private long wakeupAskedMs = Long.MIN_VALUE;
     private final RememberedPeers remembered = new RememberedPeers();
-    /**
-     * The commits given up most recently (as many as one Inventory names): a link that opens later
-     * may have heard them announced before, on a link since dropped (a neighbour's work keeps the
-     * holders of what it needs), and is told they are gone as it is told what is held.
-     */
-    private final Bounded<String, Long> recentlyGone;
     private final Wants wants;
     /** Keepers of the commits made here (the wants filter only; null when every bundle is fetched). */
     private final Keepers keepers;
@@ -153,11 +146,11 @@ public final class GossipCore implements PeerProtocol {
         this.dials = new AddressDials(config);
         this.planner = new FetchPlanner(config);
         this.outbox = new Outbox(config, random, clock, connections, counters, selfSigner);
+        this.announcer = new Announcer(config, connections, planner, keepers, keepBudget, selfSigner, outbox);
         this.dialer = new Dialer(selfId, config, random, connections, table, scores, dials);
         this.nodeInfos = new NodeInfoCheck(check, table);
         this.addresses = new HolderAddresses(connections, table);
         this.starvation = new Starvation(config.fetchStall().toMillis());
-        this.recentlyGone = new Bounded<>(config.maxCommitsPerInventory());
     }
 
     /** A factory for the network driver: a core per node, verifying every signature, with a strong random source. */
@@ -329,27 +322,7 @@ public final class GossipCore implements PeerProtocol {
         if (table.size() < config.maxKnownPeers()) {
             askForPeers(peer, out);
         }
-        List<String> recent = planner.recentlyHeld();
-        List<String> gone = recentlyGone.keys();
-        if (!recent.isEmpty() || !gone.isEmpty()) {
-            // Both together stay within one Inventory's bound: the newest held are kept whole.
-            List<String> goneFit = gone.subList(Math.max(0, gone.size() - (config.maxCommitsPerInventory() - recent.size())),
-                    gone.size());
-            outbox.sendAnnouncement(peer, selfSigner.inventory(recent, List.of(), goneFit, List.of(), now), out);
-        }
-        replicate(now, out);
-    }
-
-    /**
-     * The wants filter: own commits short of keepers (made while this node had few links, or a
-     * keeper never fetched) name more among the open links, by rendezvous order, each told in one
-     * Inventory that names it.
-     */
-    private void replicate(long now, List<Effect> out) {
-        if (keepers != null) {
-            keepers.more(connections.openPeers(), config.maxCommitsPerInventory(), now)
-                    .forEach((peer, commits) -> outbox.sendAnnouncement(peer, selfSigner.inventory(commits, List.of(peer), now), out));
-        }
+        announcer.greet(peer, now, out);
     }
 
     /**
@@ -464,7 +437,7 @@ public final class GossipCore implements PeerProtocol {
         }
         counters.fetchesCompleted++;
         counters.bytesFetched += bytes;
-        recentlyGone.remove(commit);
+        announcer.noLongerGone(commit);
         if (keepBudget != null) {
             keepBudget.fetched(commit, bytes);
         }
@@ -478,7 +451,7 @@ public final class GossipCore implements PeerProtocol {
                 out.add(new CancelFetch(s.from(), s.commit()));
             }
         }
-        announceHeld(commit, holders, false, now, out);
+        announcer.held(commit, holders, false, now, out);
         startReady(now, out);
         return settled(out);
     }
@@ -597,38 +570,14 @@ public final class GossipCore implements PeerProtocol {
      * neighbours hear it in a signed Inventory ({@code gone}): a neighbour that heard this node
      * announce one stops asking it, one that asked meanwhile and heard "not found" does not score a
      * false claim, and a maker that counted this node as a keeper names another. The most recently
-     * held are told first, at most {@link #MAX_WITHDRAWN_INVENTORIES} Inventories a call, well
+     * held are told first, at most {@link Announcer#MAX_WITHDRAWN_INVENTORIES} Inventories a call, well
      * inside a neighbour's token bucket.
      */
     @Override
     public List<Effect> onDropped(Collection<String> commits, long nowMs) {
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
-        Set<String> recent = new java.util.HashSet<>(planner.recentlyHeld());
-        List<String> given = new ArrayList<>();
-        for (String commit : commits) {
-            if (planner.holds(commit) && CommitId.isValid(commit)) {
-                given.add(commit);
-            }
-            planner.unheld(commit);
-            if (keepBudget != null) {
-                keepBudget.release(commit);
-            }
-        }
-        given.forEach(c -> recentlyGone.put(c, now));
-        for (PublicId peer : connections.openPeers()) {
-            Link link = connections.get(peer);
-            link.toTell.removeAll(given); // never announce what is no longer held
-            link.toKeep.removeAll(given);
-        }
-        given.sort(java.util.Comparator.comparing(c -> !recent.contains(c))); // recently announced first
-        int per = config.maxCommitsPerInventory();
-        List<PublicId> open = connections.openPeers();
-        for (int i = 0; i < given.size() && i < per * MAX_WITHDRAWN_INVENTORIES && !open.isEmpty(); i += per) {
-            SignedEnvelope withdrawal = selfSigner.inventory(List.of(), List.of(),
-                    given.subList(i, Math.min(given.size(), i + per)), List.of(), now);
-            open.forEach(peer -> outbox.sendAnnouncement(peer, withdrawal, out));
-        }
+        announcer.dropped(commits, now, out);
         return settled(out);
     }
 
@@ -670,7 +619,7 @@ public final class GossipCore implements PeerProtocol {
     private List<Effect> held(String commit, boolean own, long nowMs) {
         CommitId.require(commit, "commit");
         long now = clock.advance(nowMs);
-        recentlyGone.remove(commit);
+        announcer.noLongerGone(commit);
         List<Effect> out = new ArrayList<>();
         if (planner.holds(commit)) {
             return settled(out);
@@ -678,7 +627,7 @@ public final class GossipCore implements PeerProtocol {
         List<Start> pointless = new ArrayList<>();
         Set<PublicId> holders = planner.markHeld(commit, pointless);
         pointless.forEach(s -> out.add(new CancelFetch(s.from(), s.commit())));
-        announceHeld(commit, holders, own, now, out);
+        announcer.held(commit, holders, own, now, out);
         startReady(now, out);
         return settled(out);
     }
@@ -736,7 +685,7 @@ public final class GossipCore implements PeerProtocol {
             outbox.relay(selfSigner.selfInfo(now), Set.of(), now, out);
         }
         dialer.keepDegree(now, out);
-        replicate(now, out);
+        announcer.replicate(now, out);
         dialer.findPeersIfFew(now, out);
         remembered.saveIfDue(now, out);
         return settled(out);
@@ -859,7 +808,7 @@ public final class GossipCore implements PeerProtocol {
                 int per = config.maxCommitsPerInventory();
                 evicted.forEach((maker, commits) -> {
                     if (connections.get(maker) != null && !maker.equals(selfId)) {
-                        for (int i = 0; i < commits.size() && i < per * MAX_WITHDRAWN_INVENTORIES; i += per) {
+                        for (int i = 0; i < commits.size() && i < per * Announcer.MAX_WITHDRAWN_INVENTORIES; i += per) {
                             outbox.sendAnnouncement(maker, selfSigner.inventory(List.of(), List.of(), List.of(),
                                     commits.subList(i, Math.min(commits.size(), i + per)), now), out);
                         }
@@ -956,36 +905,6 @@ public final class GossipCore implements PeerProtocol {
         outbox.send(peer, Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(EXCHANGE_SIZE)).build(), out);
     }
 
-    /** Tells the neighbours that lack it; a commit made here ({@code own}) names its keepers under the wants filter. */
-    private void announceHeld(String commit, Set<PublicId> holders, boolean own, long now, List<Effect> out) {
-        List<PublicId> targets = new ArrayList<>();
-        for (PublicId peer : connections.openPeers()) {
-            if (!holders.contains(peer)) {
-                targets.add(peer);
-            }
-        }
-        List<PublicId> named = own && keepers != null ? keepers.made(commit, targets, now) : List.of();
-        if (targets.isEmpty()) {
-            return;
-        }
-        SignedEnvelope inventory = null;
-        for (PublicId peer : targets) {
-            Link link = connections.get(peer);
-            if (link.toTell.isEmpty() && link.toKeep.isEmpty() && outbox.paced(link, now).tryTake(1, now * 1_000_000L)) {
-                if (inventory == null) {
-                    inventory = selfSigner.inventory(List.of(commit), named, now);
-                }
-                outbox.sendAnnouncement(peer, inventory, out);
-            } else {
-                java.util.Set<String> waiting = named.contains(peer) ? link.toKeep : link.toTell;
-                waiting.add(commit);
-                if (waiting.size() >= config.maxCommitsPerInventory()) {
-                    outbox.tellWaiting(peer, link, true, now, out);
-                }
-            }
-        }
-    }
-
     /**
      * {@code from} gave commits up or keeps them no more: it is not asked for what it gave up, a
      * "not found" of its in flight or doubted is excused (within its ration, see {@link GoneClaims}),
@@ -1003,7 +922,7 @@ public final class GossipCore implements PeerProtocol {
         if (keepers != null) {
             inventory.getReleasedList().forEach(commit -> keepers.gone(from, commit, now));
             if (inventory.getGoneCount() + inventory.getReleasedCount() > 0) {
-                replicate(now, out);
+                announcer.replicate(now, out);
             }
         }
     }
