@@ -103,6 +103,7 @@ public final class GossipCore implements PeerProtocol {
     private final Connections connections = new Connections();
     private final AddressDials dials;
     private final FetchPlanner planner;
+    private final FetchStarter fetches;
     private final Announcer announcer;
     private final Outbox outbox;
     private final Dialer dialer;
@@ -145,11 +146,12 @@ public final class GossipCore implements PeerProtocol {
         this.table = new PeerTable(config);
         this.dials = new AddressDials(config);
         this.planner = new FetchPlanner(config);
+        this.addresses = new HolderAddresses(connections, table);
+        this.fetches = new FetchStarter(planner, addresses, counters);
         this.outbox = new Outbox(config, random, clock, connections, counters, selfSigner);
         this.announcer = new Announcer(config, connections, planner, keepers, keepBudget, selfSigner, outbox);
         this.dialer = new Dialer(selfId, config, random, connections, table, scores, dials);
         this.nodeInfos = new NodeInfoCheck(check, table);
-        this.addresses = new HolderAddresses(connections, table);
         this.starvation = new Starvation(config.fetchStall().toMillis());
     }
 
@@ -452,7 +454,7 @@ public final class GossipCore implements PeerProtocol {
             }
         }
         announcer.held(commit, holders, false, now, out);
-        startReady(now, out);
+        fetches.startReady(now, out);
         return settled(out);
     }
 
@@ -479,7 +481,7 @@ public final class GossipCore implements PeerProtocol {
         }
         Start start = planner.needed(commit, usable, now);
         if (start != null) {
-            startFetch(start, out);
+            fetches.startFetch(start, out);
         } else if (planner.exhausted(commit)) {
             planner.drop(commit);
             out.add(new Effect.Unavailable(commit, hints.isEmpty() ? "no peer holds it" : "every peer that holds it is banned"));
@@ -530,7 +532,7 @@ public final class GossipCore implements PeerProtocol {
             penalty = Penalty.FALSE_CLAIM;
         }
         penalise(holder, penalty, now, out);
-        startReady(now, out);
+        fetches.startReady(now, out);
         return settled(out);
     }
 
@@ -628,7 +630,7 @@ public final class GossipCore implements PeerProtocol {
         Set<PublicId> holders = planner.markHeld(commit, pointless);
         pointless.forEach(s -> out.add(new CancelFetch(s.from(), s.commit())));
         announcer.held(commit, holders, own, now, out);
-        startReady(now, out);
+        fetches.startReady(now, out);
         return settled(out);
     }
 
@@ -664,12 +666,12 @@ public final class GossipCore implements PeerProtocol {
         // Slow is no offence: a slow transfer moves to a faster holder, or gives its slot to a waiting fetch, at no cost.
         for (FetchPlanner.Move m : planner.slow(now)) {
             out.add(new CancelFetch(m.stopped().from(), m.stopped().commit()));
-            startFetch(m.started(), out);
+            fetches.startFetch(m.started(), out);
         }
         for (GoneClaims.Doubt d : goneClaims.due(now)) {
             penalise(d.peer(), Penalty.FALSE_CLAIM, now, out); // "not found", and no withdrawal within the grace
         }
-        startReady(now, out);
+        fetches.startReady(now, out);
         scores.sweep(now);
         outbox.tellAllWaiting(now, out);
         keepLinksAlive(now, out);
@@ -792,7 +794,7 @@ public final class GossipCore implements PeerProtocol {
                                     (maker, c) -> evicted.computeIfAbsent(maker, m -> new ArrayList<>()).add(c)));
                     Start start = planner.announced(from, commit, fetch, now);
                     if (start != null) {
-                        startFetch(start, out);
+                        fetches.startFetch(start, out);
                     }
                     if (named && planner.holds(commit)) {
                         // named for what we hold: a maker checking on a keeper back from away hears it still does
@@ -968,22 +970,6 @@ public final class GossipCore implements PeerProtocol {
         return from.equals(signer) ? Set.of(from) : Set.of(from, signer);
     }
 
-    private void startFetch(Start start, List<Effect> out) {
-        counters.fetchesStarted++;
-        List<PeerAddressing> holders = new ArrayList<>();
-        PeerAddressing first = addresses.address(start.from());
-        if (first != null) {
-            holders.add(first);
-            for (PublicId other : planner.queued(start.commit())) {
-                PeerAddressing where = addresses.address(other);
-                if (where != null && !where.info().getHost().isEmpty() && !other.equals(start.from())) {
-                    holders.add(where);
-                }
-            }
-        }
-        out.add(new Fetch(start.from(), start.commit(), holders));
-    }
-
     private void failFetch(PublicId from, String commit, FetchFailure failure, boolean cancel, long now, List<Effect> out) {
         if (!planner.isCurrent(from, commit)) {
             return; // a fetch we already gave up on
@@ -1005,18 +991,11 @@ public final class GossipCore implements PeerProtocol {
         } // else a false claim unless the peer withdraws the commit within the grace (it may have just pruned it)
         Start next = planner.failed(from, commit, mayRetry, failure == FetchFailure.DECLINED, now);
         if (next != null) {
-            startFetch(next, out);
+            fetches.startFetch(next, out);
         }
-        giveUpIfExhausted(commit, "every holder failed, last " + failure, out);
+        fetches.giveUpIfExhausted(commit, "every holder failed, last " + failure, out);
         penalise(from, penalty, now, out);
-        startReady(now, out);
-    }
-
-    private void giveUpIfExhausted(String commit, String reason, List<Effect> out) {
-        if (planner.exhausted(commit)) {
-            planner.drop(commit);
-            out.add(new Effect.Unavailable(commit, reason));
-        }
+        fetches.startReady(now, out);
     }
 
     /**
@@ -1049,15 +1028,6 @@ public final class GossipCore implements PeerProtocol {
         return out;
     }
 
-    private void startReady(long now, List<Effect> out) {
-        for (Start s : planner.ready(now)) {
-            startFetch(s, out);
-        }
-        for (String commit : planner.exhaustedNeeded()) {
-            giveUpIfExhausted(commit, "no usable holder left", out);
-        }
-    }
-
     private void penalise(PublicId peer, Penalty penalty, long now, List<Effect> out) {
         if (penalty.weight == 0) {
             return;
@@ -1080,11 +1050,11 @@ public final class GossipCore implements PeerProtocol {
             counters.fetchesFailed++;
             Start next = planner.failed(peer, s.commit(), false, now);
             if (next != null) {
-                startFetch(next, out);
+                fetches.startFetch(next, out);
             }
-            giveUpIfExhausted(s.commit(), "its holder was banned after " + penalty, out);
+            fetches.giveUpIfExhausted(s.commit(), "its holder was banned after " + penalty, out);
         }
-        startReady(now, out);
+        fetches.startReady(now, out);
         disconnect(peer, "banned after " + penalty, now, out);
     }
 
