@@ -103,6 +103,7 @@ public final class GossipCore implements PeerProtocol {
     private final Connections connections = new Connections();
     private final AddressDials dials;
     private final FetchPlanner planner;
+    private final Discipline discipline;
     private final FetchStarter fetches;
     private final Announcer announcer;
     private final Outbox outbox;
@@ -153,6 +154,8 @@ public final class GossipCore implements PeerProtocol {
         this.dialer = new Dialer(selfId, config, random, connections, table, scores, dials);
         this.nodeInfos = new NodeInfoCheck(check, table);
         this.starvation = new Starvation(config.fetchStall().toMillis());
+        this.discipline = new Discipline(random, connections, scores, table, dials, planner, goneClaims, addresses, remembered,
+                fetches, dialer, counters);
     }
 
     /** A factory for the network driver: a core per node, verifying every signature, with a strong random source. */
@@ -265,7 +268,7 @@ public final class GossipCore implements PeerProtocol {
         Outcome hello = nodeInfos.hello(peerInfo, verified, now);
         if (!hello.accepted() || !peerInfo.getSigner().equals(peer.toByteString())) {
             counters.invalid++;
-            penalise(peer, hello.penalty() != null ? hello.penalty() : Penalty.FORGED_SIGNER, now, out);
+            discipline.penalise(peer, hello.penalty() != null ? hello.penalty() : Penalty.FORGED_SIGNER, now, out);
             out.add(new Disconnect(peer, "hello: " + (hello.reason() != null ? hello.reason() : "node info of another node")));
             return settled(out);
         }
@@ -386,14 +389,14 @@ public final class GossipCore implements PeerProtocol {
         link.heardMs = now;
         if (!link.bucket.tryTake(1, now * 1_000_000L)) {
             counters.rateLimited++;
-            penalise(from, Penalty.RATE_LIMITED, now, out);
+            discipline.penalise(from, Penalty.RATE_LIMITED, now, out);
             return settled(out);
         }
         switch (message.getBodyCase()) {
             case ANNOUNCEMENT -> onAnnouncement(from, link, message.getAnnouncement(), now, out);
             case PEER_EXCHANGE_REQUEST -> onExchangeRequest(from, link, message.getPeerExchangeRequest(), now, out);
             case PEER_EXCHANGE -> onExchange(from, link, message.getPeerExchange(), now, out);
-            default -> penalise(from, Penalty.MALFORMED_MESSAGE, now, out);
+            default -> discipline.penalise(from, Penalty.MALFORMED_MESSAGE, now, out);
         }
         return settled(out);
     }
@@ -403,7 +406,7 @@ public final class GossipCore implements PeerProtocol {
     public List<Effect> onViolation(PublicId from, Violation violation, long nowMs) {
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
-        penalise(from, Penalty.of(violation), now, out);
+        discipline.penalise(from, Penalty.of(violation), now, out);
         return settled(out);
     }
 
@@ -531,7 +534,7 @@ public final class GossipCore implements PeerProtocol {
                 && !goneClaims.doubt(holder, commit, now)) {
             penalty = Penalty.FALSE_CLAIM;
         }
-        penalise(holder, penalty, now, out);
+        discipline.penalise(holder, penalty, now, out);
         fetches.startReady(now, out);
         return settled(out);
     }
@@ -669,7 +672,7 @@ public final class GossipCore implements PeerProtocol {
             fetches.startFetch(m.started(), out);
         }
         for (GoneClaims.Doubt d : goneClaims.due(now)) {
-            penalise(d.peer(), Penalty.FALSE_CLAIM, now, out); // "not found", and no withdrawal within the grace
+            discipline.penalise(d.peer(), Penalty.FALSE_CLAIM, now, out); // "not found", and no withdrawal within the grace
         }
         fetches.startReady(now, out);
         scores.sweep(now);
@@ -752,7 +755,7 @@ public final class GossipCore implements PeerProtocol {
         if (misshapen != null) {
             if (misshapen.penalty() != null) {
                 counters.invalid++;
-                penalise(from, misshapen.penalty(), now, out);
+                discipline.penalise(from, misshapen.penalty(), now, out);
             }
             return;
         }
@@ -768,7 +771,7 @@ public final class GossipCore implements PeerProtocol {
             }
             if (outcome.penalty() != null) {
                 counters.invalid++;
-                penalise(from, outcome.penalty(), now, out);
+                discipline.penalise(from, outcome.penalty(), now, out);
             }
             return;
         }
@@ -869,12 +872,12 @@ public final class GossipCore implements PeerProtocol {
             link.exchangeAsked = 0;
         }
         if (asked == 0) {
-            penalise(from, Penalty.UNEXPECTED_MESSAGE, now, out);
+            discipline.penalise(from, Penalty.UNEXPECTED_MESSAGE, now, out);
             return;
         }
         if (exchange.getNodesCount() > asked) {
             counters.invalid++;
-            penalise(from, Penalty.MALFORMED_MESSAGE, now, out);
+            discipline.penalise(from, Penalty.MALFORMED_MESSAGE, now, out);
             return;
         }
         for (SignedEnvelope record : exchange.getNodesList()) {
@@ -889,7 +892,7 @@ public final class GossipCore implements PeerProtocol {
             }
             if (!outcome.accepted()) {
                 counters.invalid++;
-                penalise(from, outcome.penalty(), now, out);
+                discipline.penalise(from, outcome.penalty(), now, out);
                 return; // one forgery taints the rest of the message
             }
             PublicId node = PublicId.of(record.getSigner());
@@ -994,7 +997,7 @@ public final class GossipCore implements PeerProtocol {
             fetches.startFetch(next, out);
         }
         fetches.giveUpIfExhausted(commit, "every holder failed, last " + failure, out);
-        penalise(from, penalty, now, out);
+        discipline.penalise(from, penalty, now, out);
         fetches.startReady(now, out);
     }
 
@@ -1026,52 +1029,5 @@ public final class GossipCore implements PeerProtocol {
             out.add(new Effect.Wakeup(wakeup));
         }
         return out;
-    }
-
-    private void penalise(PublicId peer, Penalty penalty, long now, List<Effect> out) {
-        if (penalty.weight == 0) {
-            return;
-        }
-        switch (scores.penalise(peer, penalty, now)) {
-            case BAN -> ban(peer, penalty, now, out);
-            case DISCONNECT -> disconnect(peer, "score " + Math.round(scores.score(peer, now)) + " after " + penalty, now, out);
-            case KEEP -> { }
-        }
-    }
-
-    private void ban(PublicId peer, Penalty penalty, long now, List<Effect> out) {
-        counters.peersBanned++;
-        goneClaims.forget(peer);
-        table.remove(peer);
-        addresses.forget(peer);
-        remembered.forget(peer);
-        for (Start s : planner.forget(peer)) {
-            out.add(new CancelFetch(s.from(), s.commit()));
-            counters.fetchesFailed++;
-            Start next = planner.failed(peer, s.commit(), false, now);
-            if (next != null) {
-                fetches.startFetch(next, out);
-            }
-            fetches.giveUpIfExhausted(s.commit(), "its holder was banned after " + penalty, out);
-        }
-        fetches.startReady(now, out);
-        disconnect(peer, "banned after " + penalty, now, out);
-    }
-
-    private void disconnect(PublicId peer, String reason, long now, List<Effect> out) {
-        Link link = connections.get(peer);
-        boolean dialing = connections.dialEnded(peer);
-        if (dialing) {
-            dials.ended(peer, AddressDials.Outcome.UNKNOWN, now, random);
-        }
-        if ((link != null && !link.closing) || dialing) {
-            if (link != null) {
-                link.closing = true;
-                link.closingSinceMs = now;
-            }
-            counters.peersDisconnected++;
-            out.add(new Disconnect(peer, reason));
-            dialer.keepDegree(now, out);
-        }
     }
 }
