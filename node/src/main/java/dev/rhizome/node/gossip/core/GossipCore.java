@@ -103,6 +103,7 @@ public final class GossipCore implements PeerProtocol {
     private final Connections connections = new Connections();
     private final AddressDials dials;
     private final FetchPlanner planner;
+    private final FetchFaults fetchFaults;
     private final Discipline discipline;
     private final FetchStarter fetches;
     private final Announcer announcer;
@@ -156,6 +157,7 @@ public final class GossipCore implements PeerProtocol {
         this.starvation = new Starvation(config.fetchStall().toMillis());
         this.discipline = new Discipline(random, connections, scores, table, dials, planner, goneClaims, addresses, remembered,
                 fetches, dialer, counters);
+        this.fetchFaults = new FetchFaults(planner, goneClaims, starvation, fetches, discipline, counters);
     }
 
     /** A factory for the network driver: a core per node, verifying every signature, with a strong random source. */
@@ -511,10 +513,7 @@ public final class GossipCore implements PeerProtocol {
     public List<Effect> onFetchFailed(PublicId from, String commit, FetchFailure failure, long nowMs) {
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
-        // A stall the transfer's own progress rule found just after this node was starved: its bytes
-        // waited unread here, so it is retried as a lost connection, at no cost to the holder.
-        FetchFailure judged = failure == FetchFailure.STALLED && starvation.excusesStall(now) ? FetchFailure.CONNECTION_LOST : failure;
-        failFetch(from, commit, judged, false, now, out);
+        fetchFaults.failed(from, commit, failure, now, out);
         return settled(out);
     }
 
@@ -524,18 +523,7 @@ public final class GossipCore implements PeerProtocol {
         CommitId.require(commit, "commit");
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
-        if (failure == FetchFailure.CONNECTION_LOST || failure == FetchFailure.DECLINED
-                || (failure == FetchFailure.STALLED && starvation.excusesStall(now))) {
-            return settled(out); // no offence: busy, declined or gone, or this node itself was starved
-        }
-        Penalty penalty = Penalty.of(failure);
-        // "Not found" for a range of a commit it announced on its link: a claim, doubted as for its own fetch.
-        if (failure == FetchFailure.NOT_FOUND && planner.claimOf(holder, commit, now) == FetchPlanner.Claim.LIVE
-                && !goneClaims.doubt(holder, commit, now)) {
-            penalty = Penalty.FALSE_CLAIM;
-        }
-        discipline.penalise(holder, penalty, now, out);
-        fetches.startReady(now, out);
+        fetchFaults.holderFault(holder, commit, failure, now, out);
         return settled(out);
     }
 
@@ -663,18 +651,7 @@ public final class GossipCore implements PeerProtocol {
         }
         dialer.expireDials(now, stall);
         connections.expireClosing(now - stall);
-        for (Start s : planner.stalled(now)) {
-            failFetch(s.from(), s.commit(), FetchFailure.STALLED, true, now, out);
-        }
-        // Slow is no offence: a slow transfer moves to a faster holder, or gives its slot to a waiting fetch, at no cost.
-        for (FetchPlanner.Move m : planner.slow(now)) {
-            out.add(new CancelFetch(m.stopped().from(), m.stopped().commit()));
-            fetches.startFetch(m.started(), out);
-        }
-        for (GoneClaims.Doubt d : goneClaims.due(now)) {
-            discipline.penalise(d.peer(), Penalty.FALSE_CLAIM, now, out); // "not found", and no withdrawal within the grace
-        }
-        fetches.startReady(now, out);
+        fetchFaults.sweep(now, out);
         scores.sweep(now);
         outbox.tellAllWaiting(now, out);
         keepLinksAlive(now, out);
@@ -971,34 +948,6 @@ public final class GossipCore implements PeerProtocol {
 
     private static Set<PublicId> except(PublicId from, PublicId signer) {
         return from.equals(signer) ? Set.of(from) : Set.of(from, signer);
-    }
-
-    private void failFetch(PublicId from, String commit, FetchFailure failure, boolean cancel, long now, List<Effect> out) {
-        if (!planner.isCurrent(from, commit)) {
-            return; // a fetch we already gave up on
-        }
-        counters.fetchesFailed++;
-        if (cancel) {
-            out.add(new CancelFetch(from, commit));
-        }
-        boolean mayRetry = failure == FetchFailure.STALLED || failure == FetchFailure.CONNECTION_LOST;
-        Penalty penalty = Penalty.of(failure);
-        FetchPlanner.Claim claim = failure == FetchFailure.NOT_FOUND ? planner.claimOf(from, commit, now) : FetchPlanner.Claim.NONE;
-        // A claim made on a link that has ended: the peer may have given the commit up while unlinked
-        // (more than its greeting names), so it is excused from the ration withdrawals draw on; past
-        // that ration (a peer re-linking to end its lies) it is doubted as a live claim is.
-        boolean doubted = claim == FetchPlanner.Claim.LIVE
-                || (claim == FetchPlanner.Claim.LAPSED && !goneClaims.excuse(from, commit, now));
-        if (doubted && !goneClaims.doubt(from, commit, now)) {
-            penalty = Penalty.FALSE_CLAIM; // too many doubts held: scored at once
-        } // else a false claim unless the peer withdraws the commit within the grace (it may have just pruned it)
-        Start next = planner.failed(from, commit, mayRetry, failure == FetchFailure.DECLINED, now);
-        if (next != null) {
-            fetches.startFetch(next, out);
-        }
-        fetches.giveUpIfExhausted(commit, "every holder failed, last " + failure, out);
-        discipline.penalise(from, penalty, now, out);
-        fetches.startReady(now, out);
     }
 
     /**
