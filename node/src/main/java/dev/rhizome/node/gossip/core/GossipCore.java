@@ -46,17 +46,6 @@ import java.util.Set;
  * fanout, de-duplicated by message id.
  */
 public final class GossipCore implements PeerProtocol {
-    /** Records a peer exchange carries at most. */
-    static final int EXCHANGE_SIZE = 32;
-    static final long EXCHANGE_INTERVAL_MS = 30_000;
-    /**
-     * A peer's PeerExchangeRequest is answered at most this often per link; others are dropped. An
-     * answer is up to 32 records (about 16 KB) for a request of a few bytes, so a peer asking as
-     * fast as its token bucket allows (50 a second) had us send it close to a megabyte a second.
-     * An honest node asks once when a link opens (the count restarts with a reconnect) and then
-     * one random link every 30 s.
-     */
-    static final long EXCHANGE_ANSWER_MS = 10_000;
     /** How often a node pushes its own signed NodeInfo, so others learn an address that changed. */
     static final long SELF_ANNOUNCE_INTERVAL_MS = 10 * 60_000;
     /** Bundle transfers the core hands out at once; the adapter should run as many in parallel. */
@@ -103,6 +92,7 @@ public final class GossipCore implements PeerProtocol {
     private final Connections connections = new Connections();
     private final AddressDials dials;
     private final FetchPlanner planner;
+    private final PeerExchanges exchanges;
     private final FetchFaults fetchFaults;
     private final Discipline discipline;
     private final FetchStarter fetches;
@@ -114,7 +104,6 @@ public final class GossipCore implements PeerProtocol {
     /** "Not found" answers for commits the peer announced, awaiting its withdrawal before they count as lies. */
     private final GoneClaims goneClaims = new GoneClaims();
     private final Counters counters = new Counters();
-    private long nextExchangeMs;
     private long nextSelfAnnounceMs;
     private long lastTickMs;
     /** This node's own starvation lately ({@link #onStarved}): when a reported stall is its fault, not the holder's. */
@@ -157,6 +146,8 @@ public final class GossipCore implements PeerProtocol {
         this.starvation = new Starvation(config.fetchStall().toMillis());
         this.discipline = new Discipline(random, connections, scores, table, dials, planner, goneClaims, addresses, remembered,
                 fetches, dialer, counters);
+        this.exchanges = new PeerExchanges(selfId, config, random, connections, table, scores, selfSigner, check, nodeInfos,
+                outbox, discipline, dialer, counters);
         this.fetchFaults = new FetchFaults(planner, goneClaims, starvation, fetches, discipline, counters);
     }
 
@@ -185,7 +176,7 @@ public final class GossipCore implements PeerProtocol {
         // Remembered records came by links of any reach (peers.bin keeps no reach): each is taken at its
         // own word, a literal as what it is, a name as its suffix says (any other name: the internet).
         dialer.offerAll(bootstrap, info -> PeerAddress.reach(info.getHost()));
-        nextExchangeMs = now + EXCHANGE_INTERVAL_MS;
+        exchanges.started(now);
         nextSelfAnnounceMs = now + (long) (random.nextDouble() * SELF_ANNOUNCE_INTERVAL_MS);
         lastTickMs = now;
         remembered.started(now);
@@ -326,9 +317,7 @@ public final class GossipCore implements PeerProtocol {
 
     /** A new link: ask for peers while the table has room, and tell the peer what we recently came to hold. */
     private void greet(PublicId peer, long now, List<Effect> out) {
-        if (table.size() < config.maxKnownPeers()) {
-            askForPeers(peer, out);
-        }
+        exchanges.askWhileRoom(peer, out);
         announcer.greet(peer, now, out);
     }
 
@@ -396,8 +385,8 @@ public final class GossipCore implements PeerProtocol {
         }
         switch (message.getBodyCase()) {
             case ANNOUNCEMENT -> onAnnouncement(from, link, message.getAnnouncement(), now, out);
-            case PEER_EXCHANGE_REQUEST -> onExchangeRequest(from, link, message.getPeerExchangeRequest(), now, out);
-            case PEER_EXCHANGE -> onExchange(from, link, message.getPeerExchange(), now, out);
+            case PEER_EXCHANGE_REQUEST -> exchanges.onRequest(from, link, message.getPeerExchangeRequest(), now, out);
+            case PEER_EXCHANGE -> exchanges.onExchange(from, link, message.getPeerExchange(), now, out);
             default -> discipline.penalise(from, Penalty.MALFORMED_MESSAGE, now, out);
         }
         return settled(out);
@@ -655,13 +644,7 @@ public final class GossipCore implements PeerProtocol {
         scores.sweep(now);
         outbox.tellAllWaiting(now, out);
         keepLinksAlive(now, out);
-        if (now >= nextExchangeMs) {
-            nextExchangeMs = now + EXCHANGE_INTERVAL_MS;
-            List<PublicId> open = connections.openPeers();
-            if (table.size() < config.maxKnownPeers() && !open.isEmpty()) {
-                askForPeers(open.get(random.nextInt(open.size())), out);
-            }
-        }
+        exchanges.tick(now, out);
         if (now >= nextSelfAnnounceMs) {
             nextSelfAnnounceMs = now + SELF_ANNOUNCE_INTERVAL_MS;
             outbox.relay(selfSigner.selfInfo(now), Set.of(), now, out);
@@ -680,7 +663,7 @@ public final class GossipCore implements PeerProtocol {
      */
     @Override
     public long nextWakeupMs() {
-        long next = Math.min(nextExchangeMs, nextSelfAnnounceMs);
+        long next = Math.min(exchanges.nextExchangeMs(), nextSelfAnnounceMs);
         next = Math.min(next, planner.nextDeadlineMs(clock.nowMs()));
         next = Math.min(next, goneClaims.nextDeadlineMs());
         next = Math.min(next, selfSigner.nextResignMs());
@@ -824,69 +807,6 @@ public final class GossipCore implements PeerProtocol {
         }
     }
 
-    private void onExchangeRequest(PublicId from, Link link, PeerExchangeRequest request, long now, List<Effect> out) {
-        if (link.closing || now - link.exchangeAnsweredMs < EXCHANGE_ANSWER_MS) {
-            return;
-        }
-        link.exchangeAnsweredMs = now;
-        int max = request.getMax() == 0 ? EXCHANGE_SIZE : Math.min(request.getMax(), EXCHANGE_SIZE);
-        List<SignedEnvelope> records = new ArrayList<>();
-        records.add(selfSigner.selfInfo(now));
-        for (SignedEnvelope e : table.sample(max, link.remote.reach(), random)) {
-            if (records.size() >= max) {
-                break;
-            }
-            if (!e.getSigner().equals(from.toByteString())) {
-                records.add(e);
-            }
-        }
-        outbox.send(from, Gossip.newBuilder().setPeerExchange(PeerExchange.newBuilder().addAllNodes(records)).build(), out);
-    }
-
-    private void onExchange(PublicId from, Link link, PeerExchange exchange, long now, List<Effect> out) {
-        int asked = link.exchangeAsked;
-        if (link.exchangeAsks > 0 && --link.exchangeAsks == 0) {
-            link.exchangeAsked = 0;
-        }
-        if (asked == 0) {
-            discipline.penalise(from, Penalty.UNEXPECTED_MESSAGE, now, out);
-            return;
-        }
-        if (exchange.getNodesCount() > asked) {
-            counters.invalid++;
-            discipline.penalise(from, Penalty.MALFORMED_MESSAGE, now, out);
-            return;
-        }
-        for (SignedEnvelope record : exchange.getNodesList()) {
-            // Another node's record dated ahead is dropped whatever its signature: not verified.
-            Outcome outcome = record.getSigner().equals(from.toByteString()) ? null : check.staleBeforeVerifying(record, now, false);
-            if (outcome == null) {
-                outcome = nodeInfos.checkNodeInfo(record, now);
-            }
-            if (NodeInfoCheck.relayedOutOfWindow(outcome, record, from)) {
-                counters.invalid++;
-                continue; // another node's record dated ahead of our clock: its clock's fault, not the sender's
-            }
-            if (!outcome.accepted()) {
-                counters.invalid++;
-                discipline.penalise(from, outcome.penalty(), now, out);
-                return; // one forgery taints the rest of the message
-            }
-            PublicId node = PublicId.of(record.getSigner());
-            if (!node.equals(selfId) && !scores.isBanned(node, now)) {
-                table.offer(node, (NodeInfo) outcome.record(), record, link.remote.reach(), dialer::kept);
-            }
-        }
-        dialer.keepDegree(now, out);
-    }
-
-    private void askForPeers(PublicId peer, List<Effect> out) {
-        Link link = connections.get(peer);
-        link.exchangeAsked = EXCHANGE_SIZE;
-        link.exchangeAsks = Math.min(link.exchangeAsks + 1, Connections.MAX_EXCHANGE_ASKS);
-        outbox.send(peer, Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(EXCHANGE_SIZE)).build(), out);
-    }
-
     /**
      * {@code from} gave commits up or keeps them no more: it is not asked for what it gave up, a
      * "not found" of its in flight or doubted is excused (within its ration, see {@link GoneClaims}),
@@ -929,9 +849,7 @@ public final class GossipCore implements PeerProtocol {
                 out.add(Disconnect.routine(peer, "reads nothing: our messages were over the write mark for "
                         + (now - link.unreadSinceMs) / 1000 + " s"));
             } else if (now - link.sentMs >= KEEPALIVE_MS) {
-                link.exchangeAsked = Math.max(link.exchangeAsked, 1);
-                link.exchangeAsks = Math.min(link.exchangeAsks + 1, Connections.MAX_EXCHANGE_ASKS);
-                outbox.send(peer, Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(1)).build(), out);
+                exchanges.askKeepalive(peer, link, out);
             }
         }
     }
