@@ -103,7 +103,7 @@ class GossipHonestPeerTest {
     void twoPeerExchangeAnswersToTwoRequestsAreNotUnexpected() {
         link();
         // `b` asks twice before either answer arrives (a slow link, a reconnect): a keepalive, then a full ask.
-        now += GossipCore.KEEPALIVE_MS;
+        now += LinkLiveness.KEEPALIVE_MS;
         List<Effect> asks = new ArrayList<>(b.onTick(now));
         now += PeerExchanges.EXCHANGE_ANSWER_MS;
         asks.addAll(b.onTick(now + PeerExchanges.EXCHANGE_INTERVAL_MS));
