@@ -68,6 +68,7 @@ public final class GossipCore implements PeerProtocol {
     private final Connections connections = new Connections();
     private final AddressDials dials;
     private final FetchPlanner planner;
+    private final InboundAnnouncements inbound;
     private final LinkLiveness liveness;
     private final PeerExchanges exchanges;
     private final FetchFaults fetchFaults;
@@ -126,6 +127,8 @@ public final class GossipCore implements PeerProtocol {
         this.exchanges = new PeerExchanges(selfId, config, random, connections, table, scores, selfSigner, check, nodeInfos,
                 outbox, discipline, dialer, counters);
         this.liveness = new LinkLiveness(connections, exchanges, counters);
+        this.inbound = new InboundAnnouncements(selfId, config, wants, keepers, keepBudget, connections, table, scores, dials,
+                planner, goneClaims, seen, check, fetches, selfSigner, outbox, announcer, discipline, dialer, counters);
         this.fetchFaults = new FetchFaults(planner, goneClaims, starvation, fetches, discipline, counters);
     }
 
@@ -362,7 +365,7 @@ public final class GossipCore implements PeerProtocol {
             return settled(out);
         }
         switch (message.getBodyCase()) {
-            case ANNOUNCEMENT -> onAnnouncement(from, link, message.getAnnouncement(), now, out);
+            case ANNOUNCEMENT -> inbound.onAnnouncement(from, link, message.getAnnouncement(), now, out);
             case PEER_EXCHANGE_REQUEST -> exchanges.onRequest(from, link, message.getPeerExchangeRequest(), now, out);
             case PEER_EXCHANGE -> exchanges.onExchange(from, link, message.getPeerExchange(), now, out);
             default -> discipline.penalise(from, Penalty.MALFORMED_MESSAGE, now, out);
@@ -688,134 +691,11 @@ public final class GossipCore implements PeerProtocol {
                 c.peersDisconnected, seen.size(), table.size(), connections.openCount(), planner.wanted(), scores.size());
     }
 
-    private void onAnnouncement(PublicId from, Link link, SignedEnvelope envelope, long now, List<Effect> out) {
-        Outcome misshapen = check.misshapen(envelope);  // before the seen cache's digest of its bytes
-        if (misshapen != null) {
-            if (misshapen.penalty() != null) {
-                counters.invalid++;
-                discipline.penalise(from, misshapen.penalty(), now, out);
-            }
-            return;
-        }
-        if (!seen.firstSighting(SeenCache.idOf(envelope))) {
-            counters.duplicates++;
-            return;
-        }
-        Outcome outcome = check.announcement(envelope, from, now);
-        if (!outcome.accepted()) {
-            if (NodeInfoCheck.relayedOutOfWindow(outcome, envelope, from)) {
-                counters.invalid++;
-                return; // dropped: the signer's clock (or the relayer's lag) is at fault, not the relay
-            }
-            if (outcome.penalty() != null) {
-                counters.invalid++;
-                discipline.penalise(from, outcome.penalty(), now, out);
-            }
-            return;
-        }
-        counters.announcementsReceived++;
-        if (link.closing) {
-            return; // checked and scored, but not acted on
-        }
-        PublicId signer = PublicId.of(envelope.getSigner());
-        switch (outcome.kind()) {
-            case INVENTORY -> {
-                Inventory inventory = (Inventory) outcome.record();
-                withdrawn(from, inventory, now, out);
-                boolean named = !wants.all() && inventory.getKeepList().contains(selfId.toByteString());
-                Map<PublicId, List<String>> evicted = new java.util.LinkedHashMap<>();
-                for (String commit : inventory.getCommitsList()) {
-                    if (keepers != null) {
-                        keepers.heard(from, commit); // a claim to a copy of our commit: believed only once we served it
-                    }
-                    // A keeper duty is taken only while the keep budget has room; declined, the
-                    // commit is not fetched and its maker names another keeper after its wait.
-                    boolean fetch = wants.all() || (named && !planner.holds(commit)
-                            && keepBudget.take(from, commit, connections.openPeers(), now,
-                                    (maker, c) -> evicted.computeIfAbsent(maker, m -> new ArrayList<>()).add(c)));
-                    Start start = planner.announced(from, commit, fetch, now);
-                    if (start != null) {
-                        fetches.startFetch(start, out);
-                    }
-                    if (named && planner.holds(commit)) {
-                        // named for what we hold: a maker checking on a keeper back from away hears it still does
-                        link.toTell.add(commit);
-                        if (link.toTell.size() >= config.maxCommitsPerInventory()) {
-                            outbox.tellWaiting(from, link, true, now, out);
-                        }
-                    }
-                }
-                // Makers whose duties made room are told, so each names another keeper (if still linked).
-                // In Inventories of the allowed size (one duty's room may evict many small ones), at
-                // most as many as a prune's withdrawals; past that the maker still counts this node.
-                int per = config.maxCommitsPerInventory();
-                evicted.forEach((maker, commits) -> {
-                    if (connections.get(maker) != null && !maker.equals(selfId)) {
-                        for (int i = 0; i < commits.size() && i < per * Announcer.MAX_WITHDRAWN_INVENTORIES; i += per) {
-                            outbox.sendAnnouncement(maker, selfSigner.inventory(List.of(), List.of(), List.of(),
-                                    commits.subList(i, Math.min(commits.size(), i + per)), now), out);
-                        }
-                    }
-                });
-            }
-            case NODE_INFO -> {
-                // Relayed only while it teaches someone something: the flood dies where tables already know it.
-                // Nor while another id holds its address (unless this one proved it owns it), nor while
-                // dials to its host keep failing: made-up ids naming one victim's address (or its ports)
-                // stop at the first node that knows one of them, or found the host dead.
-                NodeInfo info = (NodeInfo) outcome.record();
-                boolean contested = (table.claimedByAnother(signer, info) || dials.hostFailing(info))
-                        && !signer.equals(dials.owner(info));
-                if (!signer.equals(selfId) && !scores.isBanned(signer, now)
-                        && table.offer(signer, info, envelope, link.remote.reach(), dialer::kept) && !contested) {
-                    // Not to links it would be out of reach for: they drop it, and it maps our LAN for them.
-                    Set<PublicId> skip = new java.util.HashSet<>(except(from, signer));
-                    for (PublicId peer : connections.openPeers()) {
-                        if (PeerTable.outOfReach(info, connections.get(peer).remote.reach())) {
-                            skip.add(peer);
-                        }
-                    }
-                    outbox.relay(envelope, skip, now, out);
-                }
-            }
-            case RESULT -> {
-                out.add(new ResultSeen(envelope));
-                outbox.relay(envelope, except(from, signer), now, out);
-            }
-        }
-    }
-
-    /**
-     * {@code from} gave commits up or keeps them no more: it is not asked for what it gave up, a
-     * "not found" of its in flight or doubted is excused (within its ration, see {@link GoneClaims}),
-     * and, for commits made here, it is no longer counted as keeper, so another is named.
-     */
-    private void withdrawn(PublicId from, Inventory inventory, long now, List<Effect> out) {
-        for (String commit : inventory.getGoneList()) {
-            boolean answerAwaited = planner.isCurrent(from, commit) || goneClaims.doubted(from, commit);
-            boolean excused = !answerAwaited || goneClaims.excuse(from, commit, now);
-            planner.withdrawn(from, commit, !excused);
-            if (keepers != null) {
-                keepers.gone(from, commit, now);
-            }
-        }
-        if (keepers != null) {
-            inventory.getReleasedList().forEach(commit -> keepers.gone(from, commit, now));
-            if (inventory.getGoneCount() + inventory.getReleasedCount() > 0) {
-                announcer.replicate(now, out);
-            }
-        }
-    }
-
     @Override
     public List<Effect> onWritable(PublicId peer, boolean writable, long nowMs) {
         clock.advance(nowMs);
         liveness.writable(peer, writable, clock.nowMs());
         return settled(new ArrayList<>());
-    }
-
-    private static Set<PublicId> except(PublicId from, PublicId signer) {
-        return from.equals(signer) ? Set.of(from) : Set.of(from, signer);
     }
 
     /**
