@@ -68,6 +68,7 @@ public final class GossipCore implements PeerProtocol {
     private final Connections connections = new Connections();
     private final AddressDials dials;
     private final FetchPlanner planner;
+    private final LinkLifecycle links;
     private final InboundAnnouncements inbound;
     private final LinkLiveness liveness;
     private final PeerExchanges exchanges;
@@ -129,6 +130,8 @@ public final class GossipCore implements PeerProtocol {
         this.liveness = new LinkLiveness(connections, exchanges, counters);
         this.inbound = new InboundAnnouncements(selfId, config, wants, keepers, keepBudget, connections, table, scores, dials,
                 planner, goneClaims, seen, check, fetches, selfSigner, outbox, announcer, discipline, dialer, counters);
+        this.links = new LinkLifecycle(selfId, config, random, keepers, connections, table, scores, dials, planner, nodeInfos,
+                remembered, outbox, exchanges, announcer, discipline, dialer, counters);
         this.fetchFaults = new FetchFaults(planner, goneClaims, starvation, fetches, discipline, counters);
     }
 
@@ -205,135 +208,22 @@ public final class GossipCore implements PeerProtocol {
 
     private List<Effect> connected(PublicId peer, SignedEnvelope peerInfo, Verified<NodeInfo> verified, boolean outbound,
             LinkEnd remote, long nowMs) {
-        Reach reach = remote.reach();
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
-        connections.dialEnded(peer);
-        // Our dial reached the address and the peer proved its key there; an inbound link proves no address.
-        dials.ended(peer, outbound ? AddressDials.Outcome.CONNECTED : AddressDials.Outcome.UNKNOWN, now, random);
-        if (peer.equals(selfId)) {
-            out.add(Disconnect.routine(peer, "connected to itself"));
-            return settled(out);
-        }
-        if (!scores.isWelcome(peer, now)) {
-            out.add(new Effect.Shun(peer)); // a peer cut for misbehaviour came back: a loop, if it keeps coming
-            out.add(new Disconnect(peer, scores.isBanned(peer, now) ? "banned" : "score too low"));
-            return settled(out);
-        }
-        Link existing = connections.get(peer);
-        if (existing != null && !existing.closing) {
-            boolean keepNew = keepsNewLink(peer, existing.outbound, outbound);
-            out.add(new Effect.DuplicateLink(peer, keepNew));
-            if (keepNew) {
-                // The old link may be dead (the peer restarted): greet on the new one as on a fresh link.
-                existing.outbound = outbound;
-                existing.remote = remote;
-                existing.bucket = new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L);
-                // Its outstanding exchange asks stay expected: answers on the old link may still arrive.
-                existing.exchangeAnsweredMs = Long.MIN_VALUE / 2;
-                existing.heardMs = now;
-                existing.unreadSinceMs = Long.MAX_VALUE;
-                planner.unclaim(peer, now); // withdrawals sent on the old link may be lost with it
-                planner.relinked(peer);
-                greet(peer, now, out);
-            }
-            return settled(out);
-        }
-        Outcome hello = nodeInfos.hello(peerInfo, verified, now);
-        if (!hello.accepted() || !peerInfo.getSigner().equals(peer.toByteString())) {
-            counters.invalid++;
-            discipline.penalise(peer, hello.penalty() != null ? hello.penalty() : Penalty.FORGED_SIGNER, now, out);
-            out.add(new Disconnect(peer, "hello: " + (hello.reason() != null ? hello.reason() : "node info of another node")));
-            return settled(out);
-        }
-        if (PeerTable.undialable((NodeInfo) hello.record())) {
-            // No node listens there: holders are fetched from at their hello's address, and dialled at it.
-            out.add(Disconnect.routine(peer, "hello names an address no node can be dialled at"));
-            return settled(out);
-        }
-        // Learn the address even when refusing: the peer table is how the network finds itself.
-        NodeInfo helloInfo = (NodeInfo) hello.record();
-        table.offer(peer, helloInfo, peerInfo, reach, dialer::kept);
-        // A hello naming an address narrower than the link (a node behind a NAT announcing its LAN
-        // address, or a rogue naming ours): linked, but never fetched from or dialled there.
-        boolean outOfReach = PeerTable.outOfReach(helloInfo, reach);
-        NodeInfo linkInfo = outOfReach ? helloInfo.toBuilder().clearHost().clearPort().build() : helloInfo;
-        boolean full = connections.openCount() >= config.maxDegree()
-                || (!outbound && connections.openInbound() >= config.maxInbound());
-        PublicId displaced = full && !outbound ? connections.inboundToDisplace(remote.address()) : null;
-        if (displaced != null) {
-            Link crowded = connections.get(displaced);
-            crowded.closing = true;
-            crowded.closingSinceMs = now;
-            counters.peersDisconnected++;
-            out.add(Disconnect.routine(displaced, "gave its inbound slot to a peer at a less crowded address"));
-            full = false;
-        }
-        if (full) {
-            out.add(Disconnect.routine(peer, "no free connection slot"));
-            return settled(out);
-        }
-        Link opened = connections.open(peer, outbound,
-                new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L), linkInfo);
-        opened.remote = remote;
-        opened.heardMs = now;
-        opened.sentMs = now;
-        planner.relinked(peer);
-        if (keepers != null) {
-            // back from away (perhaps restarted, and forgetting what it gave up meanwhile): named again
-            for (String commit : keepers.linked(peer, now)) {
-                opened.toKeep.add(commit);
-                if (opened.toKeep.size() >= config.maxCommitsPerInventory()) {
-                    outbox.tellWaiting(peer, opened, true, now, out);
-                }
-            }
-        }
-        table.connected(peer);
-        if (!outOfReach) {
-            remembered.linked(peer, peerInfo);
-        }
-        greet(peer, now, out);
+        links.connected(peer, peerInfo, verified, outbound, remote, now, out);
         return settled(out);
     }
 
-    /** A new link: ask for peers while the table has room, and tell the peer what we recently came to hold. */
-    private void greet(PublicId peer, long now, List<Effect> out) {
-        exchanges.askWhileRoom(peer, out);
-        announcer.greet(peer, now, out);
-    }
-
-    /**
-     * The tie-break for two links to one peer, the same at both ends: a second link by the same
-     * dialler is a reconnect, and the old link is the one likely dead; links dialled from both ends
-     * at once keep the one dialled by the smaller node id.
-     */
+    /** The tie-break for two links to one peer, the same at both ends (see {@link LinkLifecycle#keepsNewLink}). */
     boolean keepsNewLink(PublicId peer, boolean existingOutbound, boolean newOutbound) {
-        if (existingOutbound == newOutbound) {
-            return true;
-        }
-        String newDialler = (newOutbound ? selfId : peer).toString();
-        String oldDialler = (existingOutbound ? selfId : peer).toString();
-        return newDialler.compareTo(oldDialler) < 0;
+        return links.keepsNewLink(peer, existingOutbound, newOutbound);
     }
 
     /** The connection to {@code peer} closed (or a dial to it failed). */
     @Override
     public List<Effect> onDisconnected(PublicId peer, long nowMs) {
         long now = clock.advance(nowMs);
-        Link link = connections.remove(peer);
-        if (link != null) {
-            planner.unclaim(peer, now); // its withdrawals rode on this link
-            if (keepers != null) {
-                keepers.unlinked(peer, now); // and its word that it gave our commits up
-            }
-        }
-        boolean wasDialing = connections.dialEnded(peer);
-        if (wasDialing) {
-            dials.ended(peer, AddressDials.Outcome.FAILED, now, random);
-        }
-        if (wasDialing || (link != null && link.outbound && !link.closing)) {
-            table.dialFailed(peer, now, random);
-        }
+        links.disconnected(peer, now);
         List<Effect> out = new ArrayList<>();
         dialer.keepDegree(now, out);
         return settled(out);
