@@ -46,8 +46,6 @@ import java.util.Set;
  * fanout, de-duplicated by message id.
  */
 public final class GossipCore implements PeerProtocol {
-    /** How often a node pushes its own signed NodeInfo, so others learn an address that changed. */
-    static final long SELF_ANNOUNCE_INTERVAL_MS = 10 * 60_000;
     /** Bundle transfers the core hands out at once; the adapter should run as many in parallel. */
     public static final int MAX_CONCURRENT_FETCHES = FetchPlanner.MAX_ACTIVE;
     /**
@@ -68,6 +66,7 @@ public final class GossipCore implements PeerProtocol {
     private final Connections connections = new Connections();
     private final AddressDials dials;
     private final FetchPlanner planner;
+    private final SelfAnnouncer selfAnnouncer;
     private final LinkLifecycle links;
     private final InboundAnnouncements inbound;
     private final LinkLiveness liveness;
@@ -83,7 +82,6 @@ public final class GossipCore implements PeerProtocol {
     /** "Not found" answers for commits the peer announced, awaiting its withdrawal before they count as lies. */
     private final GoneClaims goneClaims = new GoneClaims();
     private final Counters counters = new Counters();
-    private long nextSelfAnnounceMs;
     private long lastTickMs;
     /** This node's own starvation lately ({@link #onStarved}): when a reported stall is its fault, not the holder's. */
     private final Starvation starvation;
@@ -119,6 +117,7 @@ public final class GossipCore implements PeerProtocol {
         this.addresses = new HolderAddresses(connections, table);
         this.fetches = new FetchStarter(planner, addresses, counters);
         this.outbox = new Outbox(config, random, clock, connections, counters, selfSigner);
+        this.selfAnnouncer = new SelfAnnouncer(selfSigner, outbox);
         this.announcer = new Announcer(config, connections, planner, keepers, keepBudget, selfSigner, outbox);
         this.dialer = new Dialer(selfId, config, random, connections, table, scores, dials);
         this.nodeInfos = new NodeInfoCheck(check, table);
@@ -161,7 +160,7 @@ public final class GossipCore implements PeerProtocol {
         // own word, a literal as what it is, a name as its suffix says (any other name: the internet).
         dialer.offerAll(bootstrap, info -> PeerAddress.reach(info.getHost()));
         exchanges.started(now);
-        nextSelfAnnounceMs = now + (long) (random.nextDouble() * SELF_ANNOUNCE_INTERVAL_MS);
+        selfAnnouncer.started(now, random);
         lastTickMs = now;
         remembered.started(now);
         List<Effect> out = new ArrayList<>();
@@ -516,10 +515,7 @@ public final class GossipCore implements PeerProtocol {
         outbox.tellAllWaiting(now, out);
         liveness.tick(now, out);
         exchanges.tick(now, out);
-        if (now >= nextSelfAnnounceMs) {
-            nextSelfAnnounceMs = now + SELF_ANNOUNCE_INTERVAL_MS;
-            outbox.relay(selfSigner.selfInfo(now), Set.of(), now, out);
-        }
+        selfAnnouncer.tick(now, out);
         dialer.keepDegree(now, out);
         announcer.replicate(now, out);
         dialer.findPeersIfFew(now, out);
@@ -534,7 +530,7 @@ public final class GossipCore implements PeerProtocol {
      */
     @Override
     public long nextWakeupMs() {
-        long next = Math.min(exchanges.nextExchangeMs(), nextSelfAnnounceMs);
+        long next = Math.min(exchanges.nextExchangeMs(), selfAnnouncer.nextAnnounceMs());
         next = Math.min(next, planner.nextDeadlineMs(clock.nowMs()));
         next = Math.min(next, goneClaims.nextDeadlineMs());
         next = Math.min(next, selfSigner.nextResignMs());
