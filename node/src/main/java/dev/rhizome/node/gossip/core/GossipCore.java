@@ -1,34 +1,25 @@
 package dev.rhizome.node.gossip.core;
 
-import dev.rhizome.node.rate.TokenBucket;
-import dev.rhizome.node.gossip.core.AnnouncementCheck.Outcome;
 import dev.rhizome.node.gossip.core.Connections.Link;
 import dev.rhizome.node.gossip.core.Effect.CancelFetch;
 import dev.rhizome.node.gossip.core.Effect.Dial;
 import dev.rhizome.node.gossip.core.Effect.Disconnect;
 import dev.rhizome.node.gossip.core.Effect.Fetch;
-import dev.rhizome.node.gossip.core.Effect.ResultSeen;
-import dev.rhizome.node.gossip.core.Effect.Send;
 import dev.rhizome.node.gossip.core.FetchPlanner.Start;
 import dev.rhizome.proto.v1.Gossip;
-import dev.rhizome.proto.v1.Inventory;
 import dev.rhizome.proto.v1.NodeInfo;
-import dev.rhizome.protocol.envelope.Verified;
-import dev.rhizome.proto.v1.PeerExchange;
-import dev.rhizome.proto.v1.PeerExchangeRequest;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.PeerAddress;
 import dev.rhizome.protocol.PeerAddress.Reach;
-import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
@@ -44,6 +35,16 @@ import java.util.Set;
  * its neighbours, and a neighbour that lacks it fetches it from exactly one announcer, keeping the
  * others as fallbacks. NodeInfo and Result announcements are small and are relayed to a bounded
  * fanout, de-duplicated by message id.
+ *
+ * <p>This class is the facade: it advances the clock, hands each event to the collaborator whose
+ * job it is, and settles the step's effects ({@link #settled}). The collaborators share the state
+ * below (links, peer table, scores, planner) and each does one job: {@link LinkLifecycle} (a link
+ * admitted, resolved, greeted, closed), {@link LinkLiveness} (keepalive and idle links),
+ * {@link InboundAnnouncements}, {@link PeerExchanges}, {@link Announcer} (what this node holds,
+ * told), {@link Outbox} (sending and pacing), {@link FetchStarter} and {@link FetchFaults} (the
+ * planner's decisions and failures as effects), {@link HolderAddresses}, {@link Discipline}
+ * (penalties, bans, disconnects), {@link Dialer}, {@link NodeInfoCheck}, {@link RememberedPeers},
+ * {@link SelfSigner} and {@link SelfAnnouncer}.
  */
 public final class GossipCore implements PeerProtocol {
     /** Bundle transfers the core hands out at once; the adapter should run as many in parallel. */
@@ -54,45 +55,45 @@ public final class GossipCore implements PeerProtocol {
      */
     static final long HOUSEKEEPING_MS = 1_000;
 
-    private final SelfSigner selfSigner;
+    // State the collaborators share.
     private final PublicId selfId;
     private final GossipConfig config;
     private final Random random;
     private final CoreClock clock = new CoreClock();
     private final SeenCache seen;
-    private final AnnouncementCheck check;
     private final PeerScores scores;
     private final PeerTable table;
     private final Connections connections = new Connections();
-    private final AddressDials dials;
     private final FetchPlanner planner;
-    private final SelfAnnouncer selfAnnouncer;
-    private final LinkLifecycle links;
-    private final InboundAnnouncements inbound;
-    private final LinkLiveness liveness;
-    private final PeerExchanges exchanges;
-    private final FetchFaults fetchFaults;
-    private final Discipline discipline;
-    private final FetchStarter fetches;
-    private final Announcer announcer;
-    private final Outbox outbox;
-    private final Dialer dialer;
-    private final NodeInfoCheck nodeInfos;
-    private final HolderAddresses addresses;
     /** "Not found" answers for commits the peer announced, awaiting its withdrawal before they count as lies. */
     private final GoneClaims goneClaims = new GoneClaims();
     private final Counters counters = new Counters();
-    private long lastTickMs;
     /** This node's own starvation lately ({@link #onStarved}): when a reported stall is its fault, not the holder's. */
     private final Starvation starvation;
-    /** The wakeup the adapter was last asked for; a new Wakeup is emitted when the deadline moves. */
-    private long wakeupAskedMs = Long.MIN_VALUE;
     private final RememberedPeers remembered = new RememberedPeers();
-    private final Wants wants;
     /** Keepers of the commits made here (the wants filter only; null when every bundle is fetched). */
     private final Keepers keepers;
     /** The bytes this node keeps for neighbours that name it keeper (the wants filter only; null otherwise). */
     private final KeepBudget keepBudget;
+
+    // The collaborators, each with one job.
+    private final SelfSigner selfSigner;
+    private final HolderAddresses addresses;
+    private final FetchStarter fetches;
+    private final Outbox outbox;
+    private final SelfAnnouncer selfAnnouncer;
+    private final Announcer announcer;
+    private final Dialer dialer;
+    private final Discipline discipline;
+    private final PeerExchanges exchanges;
+    private final LinkLiveness liveness;
+    private final InboundAnnouncements inbound;
+    private final LinkLifecycle links;
+    private final FetchFaults fetchFaults;
+
+    private long lastTickMs;
+    /** The wakeup the adapter was last asked for; a new Wakeup is emitted when the deadline moves. */
+    private long wakeupAskedMs = Long.MIN_VALUE;
 
     public GossipCore(Identity self, NodeInfo selfInfo, GossipConfig config, Random random, SignatureCheck signatures) {
         this(self, selfInfo, config, random, signatures, Wants.everything());
@@ -101,7 +102,7 @@ public final class GossipCore implements PeerProtocol {
     /** @param wants which announced bundles to fetch unasked: all of them, or the work's and those it is named to keep */
     public GossipCore(Identity self, NodeInfo selfInfo, GossipConfig config, Random random, SignatureCheck signatures,
                       Wants wants) {
-        this.wants = java.util.Objects.requireNonNull(wants, "wants");
+        java.util.Objects.requireNonNull(wants, "wants");
         this.keepers = wants.all() ? null : new Keepers(wants.copies());
         this.keepBudget = wants.all() ? null : new KeepBudget(wants.keepBytes(), wants.maxBundleBytes());
         this.selfSigner = new SelfSigner(self, selfInfo, config);
@@ -109,19 +110,19 @@ public final class GossipCore implements PeerProtocol {
         this.config = config;
         this.random = random;
         this.seen = new SeenCache(config, clock);
-        this.check = new AnnouncementCheck(config, signatures);
+        AnnouncementCheck check = new AnnouncementCheck(config, signatures);
         this.scores = new PeerScores(config);
         this.table = new PeerTable(config);
-        this.dials = new AddressDials(config);
+        AddressDials dials = new AddressDials(config);
         this.planner = new FetchPlanner(config);
+        this.starvation = new Starvation(config.fetchStall().toMillis());
         this.addresses = new HolderAddresses(connections, table);
         this.fetches = new FetchStarter(planner, addresses, counters);
         this.outbox = new Outbox(config, random, clock, connections, counters, selfSigner);
         this.selfAnnouncer = new SelfAnnouncer(selfSigner, outbox);
         this.announcer = new Announcer(config, connections, planner, keepers, keepBudget, selfSigner, outbox);
         this.dialer = new Dialer(selfId, config, random, connections, table, scores, dials);
-        this.nodeInfos = new NodeInfoCheck(check, table);
-        this.starvation = new Starvation(config.fetchStall().toMillis());
+        NodeInfoCheck nodeInfos = new NodeInfoCheck(check, table);
         this.discipline = new Discipline(random, connections, scores, table, dials, planner, goneClaims, addresses, remembered,
                 fetches, dialer, counters);
         this.exchanges = new PeerExchanges(selfId, config, random, connections, table, scores, selfSigner, check, nodeInfos,
