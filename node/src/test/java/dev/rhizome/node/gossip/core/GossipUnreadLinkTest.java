@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A linked peer that stops reading while it sends valid messages kept its link: what we sent it
  * past the write mark was dropped (withdrawals among it), and the idle rule never fired. A link
- * whose outbound buffer stays over the mark for {@link GossipCore#UNREAD_MS} is closed, as routine;
+ * whose outbound buffer stays over the mark for {@link LinkLiveness#UNREAD_MS} is closed, as routine;
  * one that drains in time is kept. Virtual time.
  */
 class GossipUnreadLinkTest {
