@@ -105,7 +105,7 @@ class GossipBoundedStateTest {
             List<SignedEnvelope> records = new ArrayList<>(STRANGERS);
             java.util.Collections.shuffle(records, random);
             core.onMessage(p.id, Gossip.newBuilder().setPeerExchange(PeerExchange.newBuilder()
-                    .addAllNodes(records.subList(0, GossipCore.EXCHANGE_SIZE))).build(), now);
+                    .addAllNodes(records.subList(0, PeerExchanges.EXCHANGE_SIZE))).build(), now);
             assertThat(core.stats().peerTableSize()).isLessThanOrEqualTo(SMALL.maxKnownPeers());
         }
         // failed dials make room for newcomers, still within the bound

@@ -68,14 +68,14 @@ class GossipCoreTimeTest {
         GossipCore core = core(Wants.everything());
         List<Effect> start = core.start(List.of(), now);
 
-        List<Effect> minute = runUntil(core, start, now, now + GossipCore.RESIGN_MS);
+        List<Effect> minute = runUntil(core, start, now, now + SelfSigner.RESIGN_MS);
 
         List<SignedSelf> signed = only(minute, SignedSelf.class);
         assertThat(signed).hasSize(2);
         NodeInfo resigned = Envelopes.open(signed.get(1).nodeInfo(), NodeInfo.getDefaultInstance()).record();
-        assertThat(resigned.getTimeMs()).isEqualTo(now + GossipCore.RESIGN_MS);
+        assertThat(resigned.getTimeMs()).isEqualTo(now + SelfSigner.RESIGN_MS);
         // no links: the bootstrap source is asked again every FIND_PEERS_MS, no more often
-        assertThat(only(minute, FindPeers.class)).hasSize(1 + (int) (GossipCore.RESIGN_MS / GossipCore.FIND_PEERS_MS));
+        assertThat(only(minute, FindPeers.class)).hasSize(1 + (int) (SelfSigner.RESIGN_MS / Dialer.FIND_PEERS_MS));
     }
 
     @Test
@@ -85,11 +85,11 @@ class GossipCoreTimeTest {
         Peer peer = new Peer();
         core.onConnected(peer.id, peer.hello(now), true, now);
 
-        List<Effect> later = runUntil(core, start, now, now + GossipCore.SAVE_PEERS_MS);
+        List<Effect> later = runUntil(core, start, now, now + RememberedPeers.SAVE_PEERS_MS);
 
         assertThat(only(later, SavePeers.class)).singleElement()
                 .satisfies(s -> assertThat(s.peers()).containsExactly(peer.hello(now)));
-        assertThat(only(core.stop(now + GossipCore.SAVE_PEERS_MS + 1), SavePeers.class)).hasSize(1);
+        assertThat(only(core.stop(now + RememberedPeers.SAVE_PEERS_MS + 1), SavePeers.class)).hasSize(1);
     }
 
     @Test

@@ -42,7 +42,7 @@ class GossipExchangeAmplificationTest {
         assertThat(answers.get(0).message().getPeerExchange().getNodesCount()).isGreaterThan(1);
         assertThat(core.score(asker.id)).isGreaterThanOrEqualTo(-0.0);
 
-        now += GossipCore.EXCHANGE_ANSWER_MS;
+        now += PeerExchanges.EXCHANGE_ANSWER_MS;
         assertThat(exchangesTo(asker, core.onMessage(asker.id, ASK, now))).as("asked again after the interval").hasSize(1);
 
         // The interval is per link: another link's greeting request is answered at once.

@@ -103,11 +103,11 @@ class GossipHonestPeerTest {
     void twoPeerExchangeAnswersToTwoRequestsAreNotUnexpected() {
         link();
         // `b` asks twice before either answer arrives (a slow link, a reconnect): a keepalive, then a full ask.
-        now += GossipCore.KEEPALIVE_MS;
+        now += LinkLiveness.KEEPALIVE_MS;
         List<Effect> asks = new ArrayList<>(b.onTick(now));
-        now += GossipCore.EXCHANGE_ANSWER_MS;
-        asks.addAll(b.onTick(now + GossipCore.EXCHANGE_INTERVAL_MS));
-        now += GossipCore.EXCHANGE_INTERVAL_MS;
+        now += PeerExchanges.EXCHANGE_ANSWER_MS;
+        asks.addAll(b.onTick(now + PeerExchanges.EXCHANGE_INTERVAL_MS));
+        now += PeerExchanges.EXCHANGE_INTERVAL_MS;
         List<Send> requests = only(asks, Send.class).stream().filter(s -> s.to().equals(a.id())
                 && s.message().getBodyCase() == Gossip.BodyCase.PEER_EXCHANGE_REQUEST).toList();
         assertThat(requests).hasSizeGreaterThanOrEqualTo(2);
@@ -115,7 +115,7 @@ class GossipHonestPeerTest {
         List<Effect> answers = new ArrayList<>();
         for (Send request : requests) {
             answers.addAll(a.onMessage(b.id(), request.message(), now));
-            now += GossipCore.EXCHANGE_ANSWER_MS;
+            now += PeerExchanges.EXCHANGE_ANSWER_MS;
         }
         deliver(a, answers, b);
 

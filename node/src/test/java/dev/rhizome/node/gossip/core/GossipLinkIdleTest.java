@@ -33,18 +33,18 @@ class GossipLinkIdleTest {
         Peer silent = Peer.connectedTo(core, now);
         List<Effect> effects = new ArrayList<>();
         long start = now;
-        while (now - start < GossipCore.LINK_IDLE_MS + 2_000 && only(effects, Disconnect.class).isEmpty()) {
+        while (now - start < LinkLiveness.LINK_IDLE_MS + 2_000 && only(effects, Disconnect.class).isEmpty()) {
             effects.addAll(core.onTick(now += 1_000));
         }
         List<Send> keepalives = only(effects, Send.class).stream()
                 .filter(s -> s.to().equals(silent.id) && s.message().getPeerExchangeRequest().getMax() == 1).toList();
         assertThat(keepalives).as("keepalives sent").hasSizeGreaterThanOrEqualTo(3);
-        assertThat(keepalives).hasSizeLessThanOrEqualTo((int) (GossipCore.LINK_IDLE_MS / GossipCore.KEEPALIVE_MS) + 1);
+        assertThat(keepalives).hasSizeLessThanOrEqualTo((int) (LinkLiveness.LINK_IDLE_MS / LinkLiveness.KEEPALIVE_MS) + 1);
         List<Disconnect> cut = only(effects, Disconnect.class);
         assertThat(cut).hasSize(1);
         assertThat(cut.get(0).peer()).isEqualTo(silent.id);
         assertThat(cut.get(0).routine()).as("an idle link is no offence").isTrue();
-        assertThat(now - start).isGreaterThanOrEqualTo(GossipCore.LINK_IDLE_MS);
+        assertThat(now - start).isGreaterThanOrEqualTo(LinkLiveness.LINK_IDLE_MS);
         assertThat(core.connectedPeers()).doesNotContain(silent.id);
     }
 

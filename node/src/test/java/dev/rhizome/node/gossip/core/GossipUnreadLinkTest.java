@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A linked peer that stops reading while it sends valid messages kept its link: what we sent it
  * past the write mark was dropped (withdrawals among it), and the idle rule never fired. A link
- * whose outbound buffer stays over the mark for {@link GossipCore#UNREAD_MS} is closed, as routine;
+ * whose outbound buffer stays over the mark for {@link LinkLiveness#UNREAD_MS} is closed, as routine;
  * one that drains in time is kept. Virtual time.
  */
 class GossipUnreadLinkTest {
@@ -42,7 +42,7 @@ class GossipUnreadLinkTest {
     void aPeerThatReadsNothingWhileItSendsValidMessagesLosesItsLink() {
         Peer rogue = Peer.connectedTo(core, now);
         core.onWritable(rogue.id, false, now);
-        List<Effect> effects = busyFor(rogue, GossipCore.UNREAD_MS - 2_000);
+        List<Effect> effects = busyFor(rogue, LinkLiveness.UNREAD_MS - 2_000);
         assertThat(only(effects, Disconnect.class)).as("within the bound").isEmpty();
         effects = busyFor(rogue, 3_000);
         assertThat(only(effects, Disconnect.class)).singleElement()
@@ -56,7 +56,7 @@ class GossipUnreadLinkTest {
         Peer slow = Peer.connectedTo(core, now);
         for (int round = 0; round < 5; round++) {
             core.onWritable(slow.id, false, now);
-            assertThat(only(busyFor(slow, GossipCore.UNREAD_MS - 10_000), Disconnect.class)).isEmpty();
+            assertThat(only(busyFor(slow, LinkLiveness.UNREAD_MS - 10_000), Disconnect.class)).isEmpty();
             core.onWritable(slow.id, true, now);
             assertThat(only(busyFor(slow, 5_000), Disconnect.class)).isEmpty();
         }

@@ -176,6 +176,8 @@ final class SimNet {
     long trace = 17;
     int steps;
     private List<Effect> current = List.of();
+    /** Sees every effect of every node, in order ({@link SimDigestTest} digests them); null: none. */
+    java.util.function.BiConsumer<Integer, Effect> observer;
     /**
      * Honest holders answer "busy" now and then until the faults end (their upload slots full), on a
      * random stream of their own so that every other draw of a seed stays as it was.
@@ -586,6 +588,9 @@ final class SimNet {
         }
         for (Effect effect : effects) {
             trace = trace * 31 + effect.getClass().getSimpleName().hashCode();
+            if (observer != null) {
+                observer.accept(n.index, effect);
+            }
             if (effect instanceof Effect.Wakeup w) {
                 // The core owns time: it is ticked only when it asks, and must never sleep past its housekeeping.
                 check(w.atMs() >= now && w.atMs() <= now + MAX_SLEEP_MS, n, "asks to wake at %d, now %d", w.atMs(), now);

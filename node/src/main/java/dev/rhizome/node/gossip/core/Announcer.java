@@ -1,0 +1,137 @@
+package dev.rhizome.node.gossip.core;
+
+import dev.rhizome.node.gossip.core.Connections.Link;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What this node tells its neighbours of its own holdings: a commit it came to hold (naming keepers
+ * for one made here), what it recently held and gave up when a link opens, keepers named again for
+ * commits short of them, and withdrawals of what it gave up.
+ */
+final class Announcer {
+    /** Inventories of withdrawn commits sent to each link per prune at most (8,000 commits at the default size). */
+    static final int MAX_WITHDRAWN_INVENTORIES = 8;
+
+    private final GossipConfig config;
+    private final Connections connections;
+    private final FetchPlanner planner;
+    /** Keepers of the commits made here (the wants filter only; null when every bundle is fetched). */
+    private final Keepers keepers;
+    /** The bytes this node keeps for neighbours that name it keeper (the wants filter only; null otherwise). */
+    private final KeepBudget keepBudget;
+    private final SelfSigner selfSigner;
+    private final Outbox outbox;
+    /**
+     * The commits given up most recently (as many as one Inventory names): a link that opens later
+     * may have heard them announced before, on a link since dropped (a neighbour's work keeps the
+     * holders of what it needs), and is told they are gone as it is told what is held.
+     */
+    private final Bounded<String, Long> recentlyGone;
+
+    Announcer(GossipConfig config, Connections connections, FetchPlanner planner, Keepers keepers, KeepBudget keepBudget,
+              SelfSigner selfSigner, Outbox outbox) {
+        this.config = config;
+        this.connections = connections;
+        this.planner = planner;
+        this.keepers = keepers;
+        this.keepBudget = keepBudget;
+        this.selfSigner = selfSigner;
+        this.outbox = outbox;
+        this.recentlyGone = new Bounded<>(config.maxCommitsPerInventory());
+    }
+
+    /** A new link: the peer hears what we recently came to hold and gave up, and keepers short of copies are named. */
+    void greet(PublicId peer, long now, List<Effect> out) {
+        List<String> recent = planner.recentlyHeld();
+        List<String> gone = recentlyGone.keys();
+        if (!recent.isEmpty() || !gone.isEmpty()) {
+            // Both together stay within one Inventory's bound: the newest held are kept whole.
+            List<String> goneFit = gone.subList(Math.max(0, gone.size() - (config.maxCommitsPerInventory() - recent.size())),
+                    gone.size());
+            outbox.sendAnnouncement(peer, selfSigner.inventory(recent, List.of(), goneFit, List.of(), now), out);
+        }
+        replicate(now, out);
+    }
+
+    /**
+     * The wants filter: own commits short of keepers (made while this node had few links, or a
+     * keeper never fetched) name more among the open links, by rendezvous order, each told in one
+     * Inventory that names it.
+     */
+    void replicate(long now, List<Effect> out) {
+        if (keepers != null) {
+            keepers.more(connections.openPeers(), config.maxCommitsPerInventory(), now)
+                    .forEach((peer, commits) -> outbox.sendAnnouncement(peer, selfSigner.inventory(commits, List.of(peer), now), out));
+        }
+    }
+
+    /** Tells the neighbours that lack it; a commit made here ({@code own}) names its keepers under the wants filter. */
+    void held(String commit, Set<PublicId> holders, boolean own, long now, List<Effect> out) {
+        List<PublicId> targets = new ArrayList<>();
+        for (PublicId peer : connections.openPeers()) {
+            if (!holders.contains(peer)) {
+                targets.add(peer);
+            }
+        }
+        List<PublicId> named = own && keepers != null ? keepers.made(commit, targets, now) : List.of();
+        if (targets.isEmpty()) {
+            return;
+        }
+        SignedEnvelope inventory = null;
+        for (PublicId peer : targets) {
+            Link link = connections.get(peer);
+            if (link.toTell.isEmpty() && link.toKeep.isEmpty() && outbox.paced(link, now).tryTake(1, now * 1_000_000L)) {
+                if (inventory == null) {
+                    inventory = selfSigner.inventory(List.of(commit), named, now);
+                }
+                outbox.sendAnnouncement(peer, inventory, out);
+            } else {
+                java.util.Set<String> waiting = named.contains(peer) ? link.toKeep : link.toTell;
+                waiting.add(commit);
+                if (waiting.size() >= config.maxCommitsPerInventory()) {
+                    outbox.tellWaiting(peer, link, true, now, out);
+                }
+            }
+        }
+    }
+
+    /** {@code commit} is held again: no longer told as given up. */
+    void noLongerGone(String commit) {
+        recentlyGone.remove(commit);
+    }
+
+    /** The repository gave {@code commits} up: no longer held nor kept, and withdrawn from the neighbours, the most recently held first. */
+    void dropped(Collection<String> commits, long now, List<Effect> out) {
+        Set<String> recent = new java.util.HashSet<>(planner.recentlyHeld());
+        List<String> given = new ArrayList<>();
+        for (String commit : commits) {
+            if (planner.holds(commit) && CommitId.isValid(commit)) {
+                given.add(commit);
+            }
+            planner.unheld(commit);
+            if (keepBudget != null) {
+                keepBudget.release(commit);
+            }
+        }
+        given.forEach(c -> recentlyGone.put(c, now));
+        for (PublicId peer : connections.openPeers()) {
+            Link link = connections.get(peer);
+            link.toTell.removeAll(given); // never announce what is no longer held
+            link.toKeep.removeAll(given);
+        }
+        given.sort(java.util.Comparator.comparing(c -> !recent.contains(c))); // recently announced first
+        int per = config.maxCommitsPerInventory();
+        List<PublicId> open = connections.openPeers();
+        for (int i = 0; i < given.size() && i < per * MAX_WITHDRAWN_INVENTORIES && !open.isEmpty(); i += per) {
+            SignedEnvelope withdrawal = selfSigner.inventory(List.of(), List.of(),
+                    given.subList(i, Math.min(given.size(), i + per)), List.of(), now);
+            open.forEach(peer -> outbox.sendAnnouncement(peer, withdrawal, out));
+        }
+    }
+}

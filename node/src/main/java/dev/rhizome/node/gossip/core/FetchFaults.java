@@ -1,0 +1,101 @@
+package dev.rhizome.node.gossip.core;
+
+import dev.rhizome.node.gossip.core.Effect.CancelFetch;
+import dev.rhizome.node.gossip.core.FetchPlanner.Start;
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.List;
+
+/**
+ * Failed and stalled transfers: who pays for what (a "not found" for a commit a peer announced is
+ * doubted until it withdraws it; a stall while this node itself was starved is no offence), and
+ * which holder is asked next.
+ */
+final class FetchFaults {
+    private final FetchPlanner planner;
+    /** "Not found" answers for commits the peer announced, awaiting its withdrawal before they count as lies. */
+    private final GoneClaims goneClaims;
+    /** This node's own starvation lately: when a reported stall is its fault, not the holder's. */
+    private final Starvation starvation;
+    private final FetchStarter fetches;
+    private final Discipline discipline;
+    private final Counters counters;
+
+    FetchFaults(FetchPlanner planner, GoneClaims goneClaims, Starvation starvation, FetchStarter fetches, Discipline discipline,
+                Counters counters) {
+        this.planner = planner;
+        this.goneClaims = goneClaims;
+        this.starvation = starvation;
+        this.fetches = fetches;
+        this.discipline = discipline;
+        this.counters = counters;
+    }
+
+    /** The adapter reports a fetch failed. */
+    void failed(PublicId from, String commit, FetchFailure failure, long now, List<Effect> out) {
+        // A stall the transfer's own progress rule found just after this node was starved: its bytes
+        // waited unread here, so it is retried as a lost connection, at no cost to the holder.
+        FetchFailure judged = failure == FetchFailure.STALLED && starvation.excusesStall(now) ? FetchFailure.CONNECTION_LOST : failure;
+        failFetch(from, commit, judged, false, now, out);
+    }
+
+    /** A holder other than the fetch's own peer failed its part: it pays as for a fetch of its own. */
+    void holderFault(PublicId holder, String commit, FetchFailure failure, long now, List<Effect> out) {
+        if (failure == FetchFailure.CONNECTION_LOST || failure == FetchFailure.DECLINED
+                || (failure == FetchFailure.STALLED && starvation.excusesStall(now))) {
+            return; // no offence: busy, declined or gone, or this node itself was starved
+        }
+        Penalty penalty = Penalty.of(failure);
+        // "Not found" for a range of a commit it announced on its link: a claim, doubted as for its own fetch.
+        if (failure == FetchFailure.NOT_FOUND && planner.claimOf(holder, commit, now) == FetchPlanner.Claim.LIVE
+                && !goneClaims.doubt(holder, commit, now)) {
+            penalty = Penalty.FALSE_CLAIM;
+        }
+        discipline.penalise(holder, penalty, now, out);
+        fetches.startReady(now, out);
+    }
+
+    /** Each tick: stalled fetches fail, slow ones move, doubted claims past their grace are scored, and ready fetches start. */
+    void sweep(long now, List<Effect> out) {
+        for (Start s : planner.stalled(now)) {
+            failFetch(s.from(), s.commit(), FetchFailure.STALLED, true, now, out);
+        }
+        // Slow is no offence: a slow transfer moves to a faster holder, or gives its slot to a waiting fetch, at no cost.
+        for (FetchPlanner.Move m : planner.slow(now)) {
+            out.add(new CancelFetch(m.stopped().from(), m.stopped().commit()));
+            fetches.startFetch(m.started(), out);
+        }
+        for (GoneClaims.Doubt d : goneClaims.due(now)) {
+            discipline.penalise(d.peer(), Penalty.FALSE_CLAIM, now, out); // "not found", and no withdrawal within the grace
+        }
+        fetches.startReady(now, out);
+    }
+
+    /** A fetch of ours failed ({@code cancel}: we gave it up): the next holder is asked and the peer pays by the kind of failure. */
+    void failFetch(PublicId from, String commit, FetchFailure failure, boolean cancel, long now, List<Effect> out) {
+        if (!planner.isCurrent(from, commit)) {
+            return; // a fetch we already gave up on
+        }
+        counters.fetchesFailed++;
+        if (cancel) {
+            out.add(new CancelFetch(from, commit));
+        }
+        boolean mayRetry = failure == FetchFailure.STALLED || failure == FetchFailure.CONNECTION_LOST;
+        Penalty penalty = Penalty.of(failure);
+        FetchPlanner.Claim claim = failure == FetchFailure.NOT_FOUND ? planner.claimOf(from, commit, now) : FetchPlanner.Claim.NONE;
+        // A claim made on a link that has ended: the peer may have given the commit up while unlinked
+        // (more than its greeting names), so it is excused from the ration withdrawals draw on; past
+        // that ration (a peer re-linking to end its lies) it is doubted as a live claim is.
+        boolean doubted = claim == FetchPlanner.Claim.LIVE
+                || (claim == FetchPlanner.Claim.LAPSED && !goneClaims.excuse(from, commit, now));
+        if (doubted && !goneClaims.doubt(from, commit, now)) {
+            penalty = Penalty.FALSE_CLAIM; // too many doubts held: scored at once
+        } // else a false claim unless the peer withdraws the commit within the grace (it may have just pruned it)
+        Start next = planner.failed(from, commit, mayRetry, failure == FetchFailure.DECLINED, now);
+        if (next != null) {
+            fetches.startFetch(next, out);
+        }
+        fetches.giveUpIfExhausted(commit, "every holder failed, last " + failure, out);
+        discipline.penalise(from, penalty, now, out);
+        fetches.startReady(now, out);
+    }
+}

@@ -1,0 +1,55 @@
+package dev.rhizome.node.gossip.core;
+
+import dev.rhizome.node.gossip.core.Effect.Fetch;
+import dev.rhizome.node.gossip.core.FetchPlanner.Start;
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Turns the planner's decisions into effects: a Fetch with every holder's address, or Unavailable once no holder is left. */
+final class FetchStarter {
+    private final FetchPlanner planner;
+    private final HolderAddresses addresses;
+    private final Counters counters;
+
+    FetchStarter(FetchPlanner planner, HolderAddresses addresses, Counters counters) {
+        this.planner = planner;
+        this.addresses = addresses;
+        this.counters = counters;
+    }
+
+    /** The planner's start, with the addresses of its holder and of those queued behind it, for ranges and fallbacks. */
+    void startFetch(Start start, List<Effect> out) {
+        counters.fetchesStarted++;
+        List<PeerAddressing> holders = new ArrayList<>();
+        PeerAddressing first = addresses.address(start.from());
+        if (first != null) {
+            holders.add(first);
+            for (PublicId other : planner.queued(start.commit())) {
+                PeerAddressing where = addresses.address(other);
+                if (where != null && !where.info().getHost().isEmpty() && !other.equals(start.from())) {
+                    holders.add(where);
+                }
+            }
+        }
+        out.add(new Fetch(start.from(), start.commit(), holders));
+    }
+
+    /** A commit no holder is left for is dropped, and the work told. */
+    void giveUpIfExhausted(String commit, String reason, List<Effect> out) {
+        if (planner.exhausted(commit)) {
+            planner.drop(commit);
+            out.add(new Effect.Unavailable(commit, reason));
+        }
+    }
+
+    /** Starts what the planner has ready (a slot freed, a holder's backoff over) and gives up what has no holder left. */
+    void startReady(long now, List<Effect> out) {
+        for (Start s : planner.ready(now)) {
+            startFetch(s, out);
+        }
+        for (String commit : planner.exhaustedNeeded()) {
+            giveUpIfExhausted(commit, "no usable holder left", out);
+        }
+    }
+}

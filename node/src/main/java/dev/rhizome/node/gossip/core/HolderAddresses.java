@@ -1,0 +1,66 @@
+package dev.rhizome.node.gossip.core;
+
+import dev.rhizome.node.gossip.core.Connections.Link;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.protocol.PeerAddress.Reach;
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Where a holder of a bundle is reached for a fetch: its hello, the peer table, or the addresses the work named. */
+final class HolderAddresses {
+    /** Addresses of holders the work named (hints), the most recent. */
+    static final int HINTED_ADDRESSES = 256;
+
+    private final Connections connections;
+    private final PeerTable table;
+    private final Bounded<PublicId, NodeInfo> hinted = new Bounded<>(HINTED_ADDRESSES);
+
+    HolderAddresses(Connections connections, PeerTable table) {
+        this.connections = connections;
+        this.table = table;
+    }
+
+    /** The work's holders (the unit's peers) by id; the addresses of those the table lacks are remembered, boundedly. */
+    List<PublicId> hint(List<NodeInfo> holders) {
+        List<PublicId> ids = new ArrayList<>();
+        for (NodeInfo info : holders) {
+            if (info.getNode().size() == PublicId.LENGTH) {
+                PublicId id = PublicId.of(info.getNode());
+                ids.add(id);
+                if (table.info(id) == null && !info.getHost().isEmpty() && info.getPort() > 0) {
+                    hinted.put(id, info);
+                }
+            }
+        }
+        return ids;
+    }
+
+    /** A banned peer is not fetched from at the address the work named either. */
+    void forget(PublicId peer) {
+        hinted.remove(peer);
+    }
+
+    /**
+     * Where to reach {@code peer}: its hello, the peer table, or the work's hints. A linked peer
+     * whose hello named an address out of the link's reach is given without a host (the driver
+     * must not fall back to that hello's address): nowhere to fetch from, a lost connection.
+     */
+    PeerAddressing address(PublicId peer) {
+        Link link = connections.get(peer);
+        if (link != null && link.info != null) {
+            if (link.info.getHost().isEmpty()) {
+                NodeInfo configured = hinted.get(peer);
+                return configured != null ? new PeerAddressing(configured, Reach.LOOPBACK)
+                        : new PeerAddressing(link.info, link.remote.reach());
+            }
+            return new PeerAddressing(link.info, link.remote.reach());
+        }
+        PeerAddressing known = table.addressing(peer);
+        if (known != null && !known.info().getHost().isEmpty()) {
+            return known;
+        }
+        NodeInfo configured = hinted.get(peer);
+        return configured == null ? null : new PeerAddressing(configured, Reach.LOOPBACK);  // the work's peers, from the coordinator
+    }
+}

@@ -1,0 +1,192 @@
+package dev.rhizome.node.gossip.core;
+
+import dev.rhizome.node.gossip.core.AnnouncementCheck.Outcome;
+import dev.rhizome.node.gossip.core.Connections.Link;
+import dev.rhizome.node.gossip.core.Effect.Disconnect;
+import dev.rhizome.node.rate.TokenBucket;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.PeerAddress.Reach;
+import dev.rhizome.protocol.envelope.Verified;
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.List;
+import java.util.Random;
+
+/** A link's life in the core: admitted or refused after its hello, a second link to one peer resolved, greeted, and forgotten when it closes. */
+final class LinkLifecycle {
+    private final PublicId selfId;
+    private final GossipConfig config;
+    private final Random random;
+    /** Keepers of the commits made here (the wants filter only; null when every bundle is fetched). */
+    private final Keepers keepers;
+    private final Connections connections;
+    private final PeerTable table;
+    private final PeerScores scores;
+    private final AddressDials dials;
+    private final FetchPlanner planner;
+    private final NodeInfoCheck nodeInfos;
+    private final RememberedPeers remembered;
+    private final Outbox outbox;
+    private final PeerExchanges exchanges;
+    private final Announcer announcer;
+    private final Discipline discipline;
+    private final Dialer dialer;
+    private final Counters counters;
+
+    LinkLifecycle(PublicId selfId, GossipConfig config, Random random, Keepers keepers, Connections connections,
+                  PeerTable table, PeerScores scores, AddressDials dials, FetchPlanner planner, NodeInfoCheck nodeInfos,
+                  RememberedPeers remembered, Outbox outbox, PeerExchanges exchanges, Announcer announcer,
+                  Discipline discipline, Dialer dialer, Counters counters) {
+        this.selfId = selfId;
+        this.config = config;
+        this.random = random;
+        this.keepers = keepers;
+        this.connections = connections;
+        this.table = table;
+        this.scores = scores;
+        this.dials = dials;
+        this.planner = planner;
+        this.nodeInfos = nodeInfos;
+        this.remembered = remembered;
+        this.outbox = outbox;
+        this.exchanges = exchanges;
+        this.announcer = announcer;
+        this.discipline = discipline;
+        this.dialer = dialer;
+        this.counters = counters;
+    }
+
+    /**
+     * A link is up after a hello: refused (itself, an unwelcome peer, a hello that does not verify or
+     * names an address no node listens at, no free slot), a second link to a peer resolved by
+     * {@link #keepsNewLink}, or opened and greeted. An inbound link may take the slot of one from a
+     * more crowded address.
+     */
+    void connected(PublicId peer, SignedEnvelope peerInfo, Verified<NodeInfo> verified, boolean outbound,
+            LinkEnd remote, long now, List<Effect> out) {
+        Reach reach = remote.reach();
+        connections.dialEnded(peer);
+        // Our dial reached the address and the peer proved its key there; an inbound link proves no address.
+        dials.ended(peer, outbound ? AddressDials.Outcome.CONNECTED : AddressDials.Outcome.UNKNOWN, now, random);
+        if (peer.equals(selfId)) {
+            out.add(Disconnect.routine(peer, "connected to itself"));
+            return;
+        }
+        if (!scores.isWelcome(peer, now)) {
+            out.add(new Effect.Shun(peer)); // a peer cut for misbehaviour came back: a loop, if it keeps coming
+            out.add(new Disconnect(peer, scores.isBanned(peer, now) ? "banned" : "score too low"));
+            return;
+        }
+        Link existing = connections.get(peer);
+        if (existing != null && !existing.closing) {
+            boolean keepNew = keepsNewLink(peer, existing.outbound, outbound);
+            out.add(new Effect.DuplicateLink(peer, keepNew));
+            if (keepNew) {
+                // The old link may be dead (the peer restarted): greet on the new one as on a fresh link.
+                existing.outbound = outbound;
+                existing.remote = remote;
+                existing.bucket = new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L);
+                // Its outstanding exchange asks stay expected: answers on the old link may still arrive.
+                existing.exchangeAnsweredMs = Long.MIN_VALUE / 2;
+                existing.heardMs = now;
+                existing.unreadSinceMs = Long.MAX_VALUE;
+                planner.unclaim(peer, now); // withdrawals sent on the old link may be lost with it
+                planner.relinked(peer);
+                greet(peer, now, out);
+            }
+            return;
+        }
+        Outcome hello = nodeInfos.hello(peerInfo, verified, now);
+        if (!hello.accepted() || !peerInfo.getSigner().equals(peer.toByteString())) {
+            counters.invalid++;
+            discipline.penalise(peer, hello.penalty() != null ? hello.penalty() : Penalty.FORGED_SIGNER, now, out);
+            out.add(new Disconnect(peer, "hello: " + (hello.reason() != null ? hello.reason() : "node info of another node")));
+            return;
+        }
+        if (PeerTable.undialable((NodeInfo) hello.record())) {
+            // No node listens there: holders are fetched from at their hello's address, and dialled at it.
+            out.add(Disconnect.routine(peer, "hello names an address no node can be dialled at"));
+            return;
+        }
+        // Learn the address even when refusing: the peer table is how the network finds itself.
+        NodeInfo helloInfo = (NodeInfo) hello.record();
+        table.offer(peer, helloInfo, peerInfo, reach, dialer::kept);
+        // A hello naming an address narrower than the link (a node behind a NAT announcing its LAN
+        // address, or a rogue naming ours): linked, but never fetched from or dialled there.
+        boolean outOfReach = PeerTable.outOfReach(helloInfo, reach);
+        NodeInfo linkInfo = outOfReach ? helloInfo.toBuilder().clearHost().clearPort().build() : helloInfo;
+        boolean full = connections.openCount() >= config.maxDegree()
+                || (!outbound && connections.openInbound() >= config.maxInbound());
+        PublicId displaced = full && !outbound ? connections.inboundToDisplace(remote.address()) : null;
+        if (displaced != null) {
+            Link crowded = connections.get(displaced);
+            crowded.closing = true;
+            crowded.closingSinceMs = now;
+            counters.peersDisconnected++;
+            out.add(Disconnect.routine(displaced, "gave its inbound slot to a peer at a less crowded address"));
+            full = false;
+        }
+        if (full) {
+            out.add(Disconnect.routine(peer, "no free connection slot"));
+            return;
+        }
+        Link opened = connections.open(peer, outbound,
+                new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L), linkInfo);
+        opened.remote = remote;
+        opened.heardMs = now;
+        opened.sentMs = now;
+        planner.relinked(peer);
+        if (keepers != null) {
+            // back from away (perhaps restarted, and forgetting what it gave up meanwhile): named again
+            for (String commit : keepers.linked(peer, now)) {
+                opened.toKeep.add(commit);
+                if (opened.toKeep.size() >= config.maxCommitsPerInventory()) {
+                    outbox.tellWaiting(peer, opened, true, now, out);
+                }
+            }
+        }
+        table.connected(peer);
+        if (!outOfReach) {
+            remembered.linked(peer, peerInfo);
+        }
+        greet(peer, now, out);
+    }
+
+    /** A new link: ask for peers while the table has room, and tell the peer what we recently came to hold. */
+    private void greet(PublicId peer, long now, List<Effect> out) {
+        exchanges.askWhileRoom(peer, out);
+        announcer.greet(peer, now, out);
+    }
+
+    /**
+     * The tie-break for two links to one peer, the same at both ends: a second link by the same
+     * dialler is a reconnect, and the old link is the one likely dead; links dialled from both ends
+     * at once keep the one dialled by the smaller node id.
+     */
+    boolean keepsNewLink(PublicId peer, boolean existingOutbound, boolean newOutbound) {
+        if (existingOutbound == newOutbound) {
+            return true;
+        }
+        String newDialler = (newOutbound ? selfId : peer).toString();
+        String oldDialler = (existingOutbound ? selfId : peer).toString();
+        return newDialler.compareTo(oldDialler) < 0;
+    }
+
+    /** The link closed (or the dial failed): its claims and keeper word end with it, and a failed dial of ours backs off. */
+    void disconnected(PublicId peer, long now) {
+        Link link = connections.remove(peer);
+        if (link != null) {
+            planner.unclaim(peer, now); // its withdrawals rode on this link
+            if (keepers != null) {
+                keepers.unlinked(peer, now); // and its word that it gave our commits up
+            }
+        }
+        boolean wasDialing = connections.dialEnded(peer);
+        if (wasDialing) {
+            dials.ended(peer, AddressDials.Outcome.FAILED, now, random);
+        }
+        if (wasDialing || (link != null && link.outbound && !link.closing)) {
+            table.dialFailed(peer, now, random);
+        }
+    }
+}

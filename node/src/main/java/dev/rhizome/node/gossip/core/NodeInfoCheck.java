@@ -1,0 +1,49 @@
+package dev.rhizome.node.gossip.core;
+
+import dev.rhizome.node.gossip.core.AnnouncementCheck.Outcome;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.envelope.Verified;
+import dev.rhizome.protocol.identity.PublicId;
+
+/** The checks of a NodeInfo a peer hands over directly (its hello, a peer exchange), each signature verified once. */
+final class NodeInfoCheck {
+    private final AnnouncementCheck check;
+    private final PeerTable table;
+
+    NodeInfoCheck(AnnouncementCheck check, PeerTable table) {
+        this.check = check;
+        this.table = table;
+    }
+
+    /**
+     * A hello's NodeInfo: the one the link handshake verified ({@code verified}, may be null) is not
+     * verified a second time on a first connection (the size, signer and time window are).
+     */
+    Outcome hello(SignedEnvelope peerInfo, Verified<NodeInfo> verified, long now) {
+        return verified != null && table.heldRecord(peerInfo) == null ? check.nodeInfo(verified, now)
+                : checkNodeInfo(peerInfo, now);
+    }
+
+    /**
+     * A NodeInfo from a hello or a peer exchange. The very record this node verified and keeps in
+     * its table (exchanges bring the same records back every 30 s, a reconnecting peer the same
+     * hello) is not verified again: each signature is still checked once by this node.
+     */
+    Outcome checkNodeInfo(SignedEnvelope record, long now) {
+        NodeInfo held = table.heldRecord(record);
+        return held != null ? Outcome.accept(AnnouncementCheck.Kind.NODE_INFO, held) : check.nodeInfo(record, now);
+    }
+
+    /**
+     * A record signed by someone other than {@code from}, with a valid signature, refused only for
+     * its date: {@code from} relayed it as it got it, and an honest relayer accepted it by its own
+     * clock, which may differ from ours by the skew allowed (and the signer's by as much again). The
+     * relayer pays nothing; the record is dropped. A peer that replays old signed records instead
+     * gets nothing relayed for them and spends its own rate budget (each still costs this node one
+     * signature check, bounded by the link's token bucket).
+     */
+    static boolean relayedOutOfWindow(Outcome outcome, SignedEnvelope envelope, PublicId from) {
+        return !outcome.accepted() && outcome.penalty() == Penalty.STALE && !envelope.getSigner().equals(from.toByteString());
+    }
+}

@@ -1,0 +1,110 @@
+package dev.rhizome.node.gossip.core;
+
+import dev.rhizome.node.gossip.core.Connections.Link;
+import dev.rhizome.node.gossip.core.Effect.Send;
+import dev.rhizome.node.rate.TokenBucket;
+import dev.rhizome.proto.v1.Gossip;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * What this node sends its links, and at what pace: each message as a Send effect (counted, and
+ * dated for the keepalive), relays to a random fanout, and the announcements that wait past a
+ * link's pace until it allows them.
+ */
+final class Outbox {
+    private final GossipConfig config;
+    private final Random random;
+    private final CoreClock clock;
+    private final Connections connections;
+    private final Counters counters;
+    private final SelfSigner selfSigner;
+
+    Outbox(GossipConfig config, Random random, CoreClock clock, Connections connections, Counters counters,
+           SelfSigner selfSigner) {
+        this.config = config;
+        this.random = random;
+        this.clock = clock;
+        this.connections = connections;
+        this.counters = counters;
+        this.selfSigner = selfSigner;
+    }
+
+    void sendAnnouncement(PublicId to, SignedEnvelope envelope, List<Effect> out) {
+        counters.announcementsSent++;
+        send(to, Gossip.newBuilder().setAnnouncement(envelope).build(), out);
+    }
+
+    void send(PublicId to, Gossip message, List<Effect> out) {
+        Link link = connections.get(to);
+        if (link != null) {
+            link.sentMs = clock.nowMs();
+        }
+        counters.messagesSent++;
+        out.add(new Send(to, message));
+    }
+
+    /** Forwards a flooded announcement to at most {@code degree} random neighbours, skipping {@code except}. */
+    void relay(SignedEnvelope envelope, Set<PublicId> except, long now, List<Effect> out) {
+        List<PublicId> candidates = new ArrayList<>();
+        for (PublicId peer : connections.openPeers()) {
+            if (!except.contains(peer)) {
+                candidates.add(peer);
+            }
+        }
+        for (PublicId peer : RandomPick.some(candidates, config.degree(), random)) {
+            // Relays to one link are paced at half the rate its token bucket takes from us: what a
+            // rogue pours in over several links (fresh NodeInfos, or the same ones re-signed newer)
+            // was relayed as fast as it came, and the honest neighbour then banned this node as a
+            // flooder. Past the pace a relay is dropped for that link; the flood reaches it by others.
+            if (paced(connections.get(peer), now).tryTake(1, now * 1_000_000L)) {
+                sendAnnouncement(peer, envelope, out);
+            }
+        }
+    }
+
+    /**
+     * What this node chooses to send a link (relays, announcements of what it came to hold) is paced
+     * at half the rate that link's token bucket takes from us (25 a second, burst 50): a node that
+     * came to hold hundreds of commits at once (an agent's import, a backlog fetched) sent an
+     * Inventory per commit per link, and its honest neighbours rate-limited it to a ban.
+     */
+    TokenBucket paced(Link link, long now) {
+        if (link.relays == null) {
+            link.relays = new TokenBucket(config.announcementsPerSecond() / 2.0, config.announcementBurst() / 4.0,
+                    now * 1_000_000L);
+        }
+        return link.relays;
+    }
+
+    /** Each link's waiting announcements go out as far as its pace allows (each tick). */
+    void tellAllWaiting(long now, List<Effect> out) {
+        for (PublicId peer : connections.openPeers()) {
+            Link link = connections.get(peer);
+            if (!link.toTell.isEmpty() || !link.toKeep.isEmpty()) {
+                tellWaiting(peer, link, false, now, out);
+            }
+        }
+    }
+
+    /**
+     * Announcements past a link's pace wait there, and go out together, one Inventory of the held
+     * commits and one of those the peer is named to keep, as soon as the pace allows (each tick), or
+     * at once when {@code force} (a full Inventory's worth waits).
+     */
+    void tellWaiting(PublicId peer, Link link, boolean force, long now, List<Effect> out) {
+        long nanos = now * 1_000_000L;
+        if (!link.toKeep.isEmpty() && (paced(link, now).tryTake(1, nanos) || force)) {
+            sendAnnouncement(peer, selfSigner.inventory(List.copyOf(link.toKeep), List.of(peer), now), out);
+            link.toKeep.clear();
+        }
+        if (!link.toTell.isEmpty() && (paced(link, now).tryTake(1, nanos) || force)) {
+            sendAnnouncement(peer, selfSigner.inventory(List.copyOf(link.toTell), List.of(), now), out);
+            link.toTell.clear();
+        }
+    }
+}

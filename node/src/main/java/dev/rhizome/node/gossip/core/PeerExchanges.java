@@ -1,0 +1,164 @@
+package dev.rhizome.node.gossip.core;
+
+import dev.rhizome.node.gossip.core.AnnouncementCheck.Outcome;
+import dev.rhizome.node.gossip.core.Connections.Link;
+import dev.rhizome.proto.v1.Gossip;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.PeerExchange;
+import dev.rhizome.proto.v1.PeerExchangeRequest;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Peer exchange: asking a new link (and one random link every {@link #EXCHANGE_INTERVAL_MS}) for
+ * signed NodeInfo records while the table has room, answering such asks at a bounded rate, and
+ * taking in the answers. The keepalive rides on it as an ask for one record.
+ */
+final class PeerExchanges {
+    /** Records a peer exchange carries at most. */
+    static final int EXCHANGE_SIZE = 32;
+    static final long EXCHANGE_INTERVAL_MS = 30_000;
+    /**
+     * A peer's PeerExchangeRequest is answered at most this often per link; others are dropped. An
+     * answer is up to 32 records (about 16 KB) for a request of a few bytes, so a peer asking as
+     * fast as its token bucket allows (50 a second) had us send it close to a megabyte a second.
+     * An honest node asks once when a link opens (the count restarts with a reconnect) and then
+     * one random link every 30 s.
+     */
+    static final long EXCHANGE_ANSWER_MS = 10_000;
+
+    private final PublicId selfId;
+    private final GossipConfig config;
+    private final Random random;
+    private final Connections connections;
+    private final PeerTable table;
+    private final PeerScores scores;
+    private final SelfSigner selfSigner;
+    private final AnnouncementCheck check;
+    private final NodeInfoCheck nodeInfos;
+    private final Outbox outbox;
+    private final Discipline discipline;
+    private final Dialer dialer;
+    private final Counters counters;
+    private long nextExchangeMs;
+
+    PeerExchanges(PublicId selfId, GossipConfig config, Random random, Connections connections, PeerTable table,
+                  PeerScores scores, SelfSigner selfSigner, AnnouncementCheck check, NodeInfoCheck nodeInfos, Outbox outbox, Discipline discipline,
+                  Dialer dialer, Counters counters) {
+        this.selfId = selfId;
+        this.config = config;
+        this.random = random;
+        this.connections = connections;
+        this.table = table;
+        this.scores = scores;
+        this.selfSigner = selfSigner;
+        this.check = check;
+        this.nodeInfos = nodeInfos;
+        this.outbox = outbox;
+        this.discipline = discipline;
+        this.dialer = dialer;
+        this.counters = counters;
+    }
+
+    void started(long now) {
+        nextExchangeMs = now + EXCHANGE_INTERVAL_MS;
+    }
+
+    long nextExchangeMs() {
+        return nextExchangeMs;
+    }
+
+    /** Every {@link #EXCHANGE_INTERVAL_MS}: one random link is asked while the table has room. */
+    void tick(long now, List<Effect> out) {
+        if (now >= nextExchangeMs) {
+            nextExchangeMs = now + EXCHANGE_INTERVAL_MS;
+            List<PublicId> open = connections.openPeers();
+            if (table.size() < config.maxKnownPeers() && !open.isEmpty()) {
+                askForPeers(open.get(random.nextInt(open.size())), out);
+            }
+        }
+    }
+
+    /** A new link is asked for peers while the table has room. */
+    void askWhileRoom(PublicId peer, List<Effect> out) {
+        if (table.size() < config.maxKnownPeers()) {
+            askForPeers(peer, out);
+        }
+    }
+
+    /** The keepalive: a PeerExchangeRequest for one record, which every node (this version or an older one) answers. */
+    void askKeepalive(PublicId peer, Link link, List<Effect> out) {
+        link.exchangeAsked = Math.max(link.exchangeAsked, 1);
+        link.exchangeAsks = Math.min(link.exchangeAsks + 1, Connections.MAX_EXCHANGE_ASKS);
+        outbox.send(peer, Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(1)).build(), out);
+    }
+
+    /** Answers a peer's request with our own record and a sample of the table within the link's reach, at most every {@link #EXCHANGE_ANSWER_MS}. */
+    void onRequest(PublicId from, Link link, PeerExchangeRequest request, long now, List<Effect> out) {
+        if (link.closing || now - link.exchangeAnsweredMs < EXCHANGE_ANSWER_MS) {
+            return;
+        }
+        link.exchangeAnsweredMs = now;
+        int max = request.getMax() == 0 ? EXCHANGE_SIZE : Math.min(request.getMax(), EXCHANGE_SIZE);
+        List<SignedEnvelope> records = new ArrayList<>();
+        records.add(selfSigner.selfInfo(now));
+        for (SignedEnvelope e : table.sample(max, link.remote.reach(), random)) {
+            if (records.size() >= max) {
+                break;
+            }
+            if (!e.getSigner().equals(from.toByteString())) {
+                records.add(e);
+            }
+        }
+        outbox.send(from, Gossip.newBuilder().setPeerExchange(PeerExchange.newBuilder().addAllNodes(records)).build(), out);
+    }
+
+    /** A peer's answer: each record checked (one forgery taints the rest), offered to the table, and the degree kept. */
+    void onExchange(PublicId from, Link link, PeerExchange exchange, long now, List<Effect> out) {
+        int asked = link.exchangeAsked;
+        if (link.exchangeAsks > 0 && --link.exchangeAsks == 0) {
+            link.exchangeAsked = 0;
+        }
+        if (asked == 0) {
+            discipline.penalise(from, Penalty.UNEXPECTED_MESSAGE, now, out);
+            return;
+        }
+        if (exchange.getNodesCount() > asked) {
+            counters.invalid++;
+            discipline.penalise(from, Penalty.MALFORMED_MESSAGE, now, out);
+            return;
+        }
+        for (SignedEnvelope record : exchange.getNodesList()) {
+            // Another node's record dated ahead is dropped whatever its signature: not verified.
+            Outcome outcome = record.getSigner().equals(from.toByteString()) ? null : check.staleBeforeVerifying(record, now, false);
+            if (outcome == null) {
+                outcome = nodeInfos.checkNodeInfo(record, now);
+            }
+            if (NodeInfoCheck.relayedOutOfWindow(outcome, record, from)) {
+                counters.invalid++;
+                continue; // another node's record dated ahead of our clock: its clock's fault, not the sender's
+            }
+            if (!outcome.accepted()) {
+                counters.invalid++;
+                discipline.penalise(from, outcome.penalty(), now, out);
+                return; // one forgery taints the rest of the message
+            }
+            PublicId node = PublicId.of(record.getSigner());
+            if (!node.equals(selfId) && !scores.isBanned(node, now)) {
+                table.offer(node, (NodeInfo) outcome.record(), record, link.remote.reach(), dialer::kept);
+            }
+        }
+        dialer.keepDegree(now, out);
+    }
+
+    /** Asks {@code peer} for a full exchange. */
+    void askForPeers(PublicId peer, List<Effect> out) {
+        Link link = connections.get(peer);
+        link.exchangeAsked = EXCHANGE_SIZE;
+        link.exchangeAsks = Math.min(link.exchangeAsks + 1, Connections.MAX_EXCHANGE_ASKS);
+        outbox.send(peer, Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(EXCHANGE_SIZE)).build(), out);
+    }
+}

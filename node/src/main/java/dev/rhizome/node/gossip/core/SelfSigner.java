@@ -1,0 +1,70 @@
+package dev.rhizome.node.gossip.core;
+
+import dev.rhizome.proto.v1.Inventory;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.Collection;
+import java.util.List;
+
+/** What this node signs as itself: its NodeInfo for hellos and relays, kept fresh, and its Inventories. */
+final class SelfSigner {
+    /** Our NodeInfo for hellos is re-signed this often, well inside the age a hello may have. */
+    static final long RESIGN_MS = 60_000;
+
+    private final Identity self;
+    private final PublicId selfId;
+    private final NodeInfo selfInfo;
+    private final GossipConfig config;
+    private SignedEnvelope signedSelf;
+    private long signedSelfAtMs;
+
+    SelfSigner(Identity self, NodeInfo selfInfo, GossipConfig config) {
+        this.self = self;
+        this.selfId = self.publicId();
+        this.selfInfo = selfInfo.toBuilder().setNode(selfId.toByteString()).build();
+        this.config = config;
+    }
+
+    PublicId id() {
+        return selfId;
+    }
+
+    /** This node's NodeInfo signed; re-signed once it is half a seen window old, so it is always fresh. */
+    SignedEnvelope selfInfo(long now) {
+        if (signedSelf == null || now - signedSelfAtMs > config.seenTtl().toMillis() / 2) {
+            signedSelf = Envelopes.sign(self, selfInfo.toBuilder().setTimeMs(now).build());
+            signedSelfAtMs = now;
+        }
+        return signedSelf;
+    }
+
+    /** Re-signed now when {@link #RESIGN_MS} passed since the last signature (or none was made); null otherwise. */
+    SignedEnvelope resignedIfDue(long now) {
+        if (signedSelf == null || now - signedSelfAtMs >= RESIGN_MS) {
+            signedSelf = null;
+            return selfInfo(now);
+        }
+        return null;
+    }
+
+    /** When the NodeInfo is next due to be re-signed. */
+    long nextResignMs() {
+        return signedSelfAtMs + RESIGN_MS;
+    }
+
+    SignedEnvelope inventory(Collection<String> commits, List<PublicId> keepers, long now) {
+        return inventory(commits, keepers, List.of(), List.of(), now);
+    }
+
+    /** An Inventory of what this node holds, names to keep, gave up ({@code gone}) and keeps no more ({@code released}). */
+    SignedEnvelope inventory(Collection<String> commits, List<PublicId> keepers, Collection<String> gone,
+                             Collection<String> released, long now) {
+        Inventory.Builder inventory = Inventory.newBuilder().setNode(selfId.toByteString()).addAllCommits(commits)
+                .addAllGone(gone).addAllReleased(released).setTimeMs(now);
+        keepers.forEach(k -> inventory.addKeep(k.toByteString()));
+        return Envelopes.sign(self, inventory.build());
+    }
+}
