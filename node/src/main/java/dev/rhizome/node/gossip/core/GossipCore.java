@@ -133,7 +133,7 @@ public final class GossipCore implements PeerProtocol {
     private long wakeupAskedMs = Long.MIN_VALUE;
     private final Bounded<PublicId, SignedEnvelope> remembered = new Bounded<>(REMEMBERED_PEERS);
     private boolean rememberedChanged;
-    private final Bounded<PublicId, NodeInfo> hinted = new Bounded<>(HINTED_ADDRESSES);
+    private final Bounded<PublicId, PeerAddressing> hinted = new Bounded<>(HINTED_ADDRESSES);
     /**
      * The commits given up most recently (as many as one Inventory names): a link that opens later
      * may have heard them announced before, on a link since dropped (a neighbour's work keeps the
@@ -216,8 +216,14 @@ public final class GossipCore implements PeerProtocol {
     /** More peers to try (the coordinator's list, while this node has few links): offered to the table, then dialled up to the degree. */
     @Override
     public List<Effect> learn(List<NodeInfo> peers, long nowMs) {
+        return learn(peers, Reach.LOOPBACK, nowMs);  // trusted as configured (simulations, tests)
+    }
+
+    /** {@link #learn(List, long)} from a source of reach {@code learntOver} (the coordinator's). */
+    @Override
+    public List<Effect> learn(List<NodeInfo> peers, Reach learntOver, long nowMs) {
         long now = clock.advance(nowMs);
-        offerAll(peers, info -> Reach.LOOPBACK);  // the coordinator's list: trusted as configured
+        offerAll(peers, info -> learntOver);
         List<Effect> out = new ArrayList<>();
         keepDegree(now, out);
         return settled(out);
@@ -550,13 +556,19 @@ public final class GossipCore implements PeerProtocol {
     /** {@link #want} with the holders' addresses (the unit's peers): remembered, boundedly, so the fetch can reach them. */
     @Override
     public List<Effect> wantFrom(String commit, List<NodeInfo> holders, long nowMs) {
+        return wantFrom(commit, holders, Reach.LOOPBACK, nowMs);  // trusted as configured (simulations, tests)
+    }
+
+    /** {@link #wantFrom(String, List, long)} from a source of reach {@code learntOver}: narrower holders are not asked there. */
+    @Override
+    public List<Effect> wantFrom(String commit, List<NodeInfo> holders, Reach learntOver, long nowMs) {
         List<PublicId> ids = new ArrayList<>();
         for (NodeInfo info : holders) {
             if (info.getNode().size() == PublicId.LENGTH) {
                 PublicId id = PublicId.of(info.getNode());
                 ids.add(id);
-                if (table.info(id) == null && !info.getHost().isEmpty() && info.getPort() > 0) {
-                    hinted.put(id, info);
+                if (table.info(id) == null && PeerTable.usable(info, learntOver)) {
+                    hinted.put(id, new PeerAddressing(info, learntOver));
                 }
             }
         }
@@ -1234,9 +1246,8 @@ public final class GossipCore implements PeerProtocol {
         Link link = connections.get(peer);
         if (link != null && link.info != null) {
             if (link.info.getHost().isEmpty()) {
-                NodeInfo configured = hinted.get(peer);
-                return configured != null ? new PeerAddressing(configured, Reach.LOOPBACK)
-                        : new PeerAddressing(link.info, link.remote.reach());
+                PeerAddressing configured = hinted.get(peer);
+                return configured != null ? configured : new PeerAddressing(link.info, link.remote.reach());
             }
             return new PeerAddressing(link.info, link.remote.reach());
         }
@@ -1244,8 +1255,7 @@ public final class GossipCore implements PeerProtocol {
         if (known != null && !known.info().getHost().isEmpty()) {
             return known;
         }
-        NodeInfo configured = hinted.get(peer);
-        return configured == null ? null : new PeerAddressing(configured, Reach.LOOPBACK);  // the work's peers, from the coordinator
+        return hinted.get(peer);  // the work's peers, from the coordinator: judged by its reach
     }
 
     private void failFetch(PublicId from, String commit, FetchFailure failure, boolean cancel, long now, List<Effect> out) {
