@@ -18,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,16 +46,13 @@ public final class CommitFetcher {
 
     private final Source source;
     private final CoordinatorClient coordinator;
+    /** How far the coordinator reaches ({@link CoordinatorClient#reach}): the peers it names may reach no narrower. */
+    private final Supplier<Reach> coordinatorReach;
     private final long retryBaseMs;
 
     /** Fetches straight from the named peers, one after another: for commands that run without a gossip layer. */
     public CommitFetcher(BundleFetcher fetcher, CoordinatorClient coordinator) {
-        this(fetcher, coordinator, PeerResolver.SYSTEM);
-    }
-
-    /** As {@link #CommitFetcher(BundleFetcher, CoordinatorClient)}, looking peers' names up with {@code resolver}. */
-    CommitFetcher(BundleFetcher fetcher, CoordinatorClient coordinator, PeerResolver resolver) {
-        this((commit, hints, reach) -> fetcher.fetch(commit, resolved(commit, hints, reach, resolver), progress()), coordinator);
+        this(direct(fetcher, PeerResolver.SYSTEM), coordinator);
     }
 
     public CommitFetcher(Source source, CoordinatorClient coordinator) {
@@ -62,9 +60,19 @@ public final class CommitFetcher {
     }
 
     CommitFetcher(Source source, CoordinatorClient coordinator, long retryBaseMs) {
+        this(source, coordinator, coordinator::reach, retryBaseMs);
+    }
+
+    CommitFetcher(Source source, CoordinatorClient coordinator, Supplier<Reach> coordinatorReach, long retryBaseMs) {
         this.source = source;
         this.coordinator = coordinator;
+        this.coordinatorReach = coordinatorReach;
         this.retryBaseMs = retryBaseMs;
+    }
+
+    /** Fetches straight from the hints, each dialled at the literal address its host resolves to within reach. */
+    static Source direct(BundleFetcher fetcher, PeerResolver resolver) {
+        return (commit, hints, reach) -> fetcher.fetch(commit, resolved(commit, hints, reach, resolver), progress());
     }
 
     /**
@@ -81,7 +89,7 @@ public final class CommitFetcher {
                 peers = askCoordinator(commit, peers);
             }
             // The unit's peers and the coordinator's list alike are the coordinator's word.
-            Reach reach = coordinator.reach();
+            Reach reach = coordinatorReach.get();
             try {
                 // Called even with no peers: a commit already held needs none, and otherwise the
                 // source's refusal says that nobody announced it. The transfer itself is logged once, by the fetcher.
