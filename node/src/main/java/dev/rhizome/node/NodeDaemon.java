@@ -103,7 +103,7 @@ public final class NodeDaemon implements AutoCloseable {
                     // Keeper duties within half the repository's budget, each reserving the largest bundle until it arrives.
                     GossipCore.factory(identity, GossipConfig.defaults(), Wants.workAndReplicas(Wants.DEFAULT_COPIES,
                             config.preferences().keepBytes(), PeerConfig.defaults().maxBundleBytes())),
-                    () -> entryPoints(coordinator), transfers, null);
+                    () -> entryPoints(coordinator), coordinator::reach, transfers, null);
             Clock clock = Clock.systemUTC();
             // One fetch path: the work loop's fetches go through the gossip core's planner.
             CommitFetcher commits = new CommitFetcher(gossip::fetchNow, coordinator);

@@ -55,6 +55,40 @@ public final class RequestRules {
         commits("commits", a.getCommitsList());
     }
 
+    /**
+     * {@link #announcement(NodeAnnouncement)}, and the advertised host reaches no narrower than the
+     * address the request came from ({@code origin}, an {@link AddressScope}; "" when unknown, as in
+     * calls that are not over HTTP). Every node that asks for peers dials what the coordinator lists:
+     * a client on the internet announcing 127.0.0.1, 10.0.0.1 or 169.254.169.254 would have each of
+     * them probe its own machine, LAN or cloud metadata service. A node on this machine may announce
+     * loopback (a test network, the demo), one on the LAN a private address. A host name is judged
+     * by its suffix here ({@code localhost}, {@code .local}); what it resolves to, nodes check at
+     * each dial.
+     */
+    public static void announcement(NodeAnnouncement a, String origin) {
+        announcement(a);
+        if (origin.isEmpty()) {
+            return;
+        }
+        PeerAddress.Reach from = AddressScope.reach(origin);
+        PeerAddress.Reach advertised = PeerAddress.reach(a.getHost());
+        if (!advertised.learnableOver(from)) {
+            throw Rejection.badRequest("host '" + a.getHost() + "' is a " + describe(advertised)
+                    + " address, narrower than the " + describe(from) + " address this request came from: other nodes "
+                    + "could not reach it, and would be told to dial their own " + describe(advertised)
+                    + " network; announce an address (or host name) others reach you at");
+        }
+    }
+
+    private static String describe(PeerAddress.Reach reach) {
+        return switch (reach) {
+            case LOOPBACK -> "loopback";
+            case LINK_LOCAL -> "link-local";
+            case PRIVATE -> "private";
+            case GLOBAL -> "public";
+        };
+    }
+
     public static void paper(Paper p) {
         if (p.getTitle().isBlank() || p.getTitle().length() > MAX_PAPER_TITLE_CHARS) {
             throw Rejection.badRequest("title must be 1-" + MAX_PAPER_TITLE_CHARS + " characters");

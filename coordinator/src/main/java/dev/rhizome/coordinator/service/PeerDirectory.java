@@ -47,13 +47,14 @@ public final class PeerDirectory {
      * replaces its rows and counts nothing. The network the announcement came from is kept with
      * the node: spot checks tell nodes apart by it ({@link dev.rhizome.coordinator.core.SpotChecks}).
      *
-     * @param origin the sender's address scope, counted by the daily write limits ("" for none)
+     * @param origin the sender's address scope, counted by the daily write limits ("" for none); the
+     *               announced host may reach no narrower ({@link RequestRules#announcement(NodeAnnouncement, String)})
      */
     public Ack announce(Verified<NodeAnnouncement> request, String origin) {
         NodeAnnouncement a = request.record();
         long now = clock.millis();
         ReplayWindow.check("time_ms", a.getTimeMs(), now);
-        RequestRules.announcement(a);
+        RequestRules.announcement(a, origin);
         boolean applied = store.inTransaction(tx -> {
             if (!tx.knownNode(a.getNode())) {
                 quotas.charge(tx, WriteQuota.Kind.NEW_NODES, a.getNode(), origin, now);

@@ -44,6 +44,33 @@ class RequestRulesTest {
     }
 
     @Test
+    void anAnnouncedHostReachesNoNarrowerThanTheAddressTheRequestCameFrom() {
+        NodeAnnouncement a = NodeAnnouncement.newBuilder().setPort(7000).build();
+        String publicClient = "81.2.69.5";
+        for (String narrower : new String[] {"127.0.0.1", "localhost", "10.0.0.1", "192.168.1.1", "169.254.169.254",
+                "fe80::1", "fd00::1", "::ffff:127.0.0.1"}) {
+            assertThatThrownBy(() -> RequestRules.announcement(a.toBuilder().setHost(narrower).build(), publicClient))
+                    .as(narrower).isInstanceOf(Rejection.class)
+                    .hasMessageContaining("'" + narrower + "'").hasMessageContaining("narrower than the public address");
+        }
+        RequestRules.announcement(a.toBuilder().setHost("81.2.69.6").build(), publicClient);
+        RequestRules.announcement(a.toBuilder().setHost("node.example").build(), publicClient);
+        // A node on the LAN may announce its LAN address, not this machine's loopback.
+        RequestRules.announcement(a.toBuilder().setHost("192.168.1.7").build(), "10.0.0.9");
+        RequestRules.announcement(a.toBuilder().setHost("81.2.69.6").build(), "10.0.0.9");
+        assertThatThrownBy(() -> RequestRules.announcement(a.toBuilder().setHost("127.0.0.1").build(), "10.0.0.9"))
+                .hasMessageContaining("loopback").hasMessageContaining("private address");
+        // From this machine, anything: test networks and the demo run on loopback.
+        RequestRules.announcement(a.toBuilder().setHost("127.0.0.1").build(), "127.0.0.1");
+        RequestRules.announcement(a.toBuilder().setHost("::1").build(), "0:0:0:0::/64");
+        // An IPv6 client is counted by its /64; a global one may not announce a unique local address.
+        assertThatThrownBy(() -> RequestRules.announcement(a.toBuilder().setHost("fd00::1").build(), "2a00:1450:4001:81c::/64"))
+                .hasMessageContaining("fd00::1");
+        // No known origin (a call not over HTTP): the shape rules only.
+        RequestRules.announcement(a.toBuilder().setHost("127.0.0.1").build(), "");
+    }
+
+    @Test
     void capsPaperBodies() {
         Paper paper = Paper.newBuilder().setTitle("t").setBodyMarkdown("x".repeat(RequestRules.MAX_PAPER_BODY_BYTES)).build();
         RequestRules.paper(paper);

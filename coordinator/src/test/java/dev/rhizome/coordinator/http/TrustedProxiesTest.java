@@ -67,7 +67,8 @@ class TrustedProxiesTest {
     private RawHttp.Response announce(Coordinator c, String from, String forwardedFor) throws Exception {
         Identity node = Identity.generate();
         byte[] body = Envelopes.sign(node, NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString())
-                .setHost("127.0.0.1").setPort(7000).setHardwareClass("cpu").setTimeMs(System.currentTimeMillis()).build())
+                // a name: the clients behind the proxy are public addresses, and may not announce loopback
+                .setHost("node.example").setPort(7000).setHardwareClass("cpu").setTimeMs(System.currentTimeMillis()).build())
                 .toByteArray();
         String head = "POST /v1/announce HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"
                 + (forwardedFor == null ? "" : "X-Forwarded-For: " + forwardedFor + "\r\n")

@@ -113,6 +113,14 @@ public final class CoordinatorClient {
     }
 
     /**
+     * How far the coordinator's address reaches now ({@link CoordinatorReach}): the addresses it
+     * hands out are dialled only if they reach no narrower. May look its name up (blocks on DNS).
+     */
+    public dev.rhizome.protocol.PeerAddress.Reach reach() {
+        return CoordinatorReach.of(base);
+    }
+
+    /**
      * A coordinator URL as given by a user, checked: {@code http://host:port} (a trailing slash
      * is dropped). Anything else is refused with a message that says what was expected, and for
      * the common slip of leaving the scheme out ({@code 127.0.0.1:7700}), what was meant.

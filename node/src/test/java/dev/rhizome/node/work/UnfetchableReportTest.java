@@ -129,7 +129,7 @@ class UnfetchableReportTest {
     private OneUnit runSlot(WorkUnit unit, int deadPort, boolean mayExplore, java.util.function.Predicate<OneUnit> done)
             throws Exception {
         // Nobody answers at the coordinator's address either, so only the unit's peer is asked, every round.
-        CommitFetcher fetcher = new CommitFetcher((c, hints) -> bundles.fetch(c, hints, dev.rhizome.node.peer.TransferProgress.NONE),
+        CommitFetcher fetcher = new CommitFetcher((c, hints, reach) -> bundles.fetch(c, hints, dev.rhizome.node.peer.TransferProgress.NONE),
                 new CoordinatorClient("http://127.0.0.1:" + deadPort, runner), 1);
         Evaluator evaluator = new Evaluator(runner, repo, fetcher, new JobRunner(new PlainLauncher()),
                 new PlainLauncher(), "cpu-test", dir.resolve("work"), dir.resolve("logs"), Clock.systemUTC());

@@ -174,8 +174,14 @@ public final class GossipCore implements PeerProtocol {
     /** More peers to try (the coordinator's list, while this node has few links): offered to the table, then dialled up to the degree. */
     @Override
     public List<Effect> learn(List<NodeInfo> peers, long nowMs) {
+        return learn(peers, Reach.LOOPBACK, nowMs);  // trusted as configured (simulations, tests)
+    }
+
+    /** {@link #learn(List, long)} from a source of reach {@code learntOver} (the coordinator's). */
+    @Override
+    public List<Effect> learn(List<NodeInfo> peers, Reach learntOver, long nowMs) {
         long now = clock.advance(nowMs);
-        dialer.offerAll(peers, info -> Reach.LOOPBACK);  // the coordinator's list: trusted as configured
+        dialer.offerAll(peers, info -> learntOver);
         List<Effect> out = new ArrayList<>();
         dialer.keepDegree(now, out);
         return settled(out);
@@ -357,7 +363,13 @@ public final class GossipCore implements PeerProtocol {
     /** {@link #want} with the holders' addresses (the unit's peers): remembered, boundedly, so the fetch can reach them. */
     @Override
     public List<Effect> wantFrom(String commit, List<NodeInfo> holders, long nowMs) {
-        return want(commit, addresses.hint(holders), nowMs);
+        return wantFrom(commit, holders, Reach.LOOPBACK, nowMs);  // trusted as configured (simulations, tests)
+    }
+
+    /** {@link #wantFrom(String, List, long)} from a source of reach {@code learntOver}: narrower holders are not asked there. */
+    @Override
+    public List<Effect> wantFrom(String commit, List<NodeInfo> holders, Reach learntOver, long nowMs) {
+        return want(commit, addresses.hint(holders, learntOver), nowMs);
     }
 
     /** The node stops: what must outlive it (the peers to rejoin through). */

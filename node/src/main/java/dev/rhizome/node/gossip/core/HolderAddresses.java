@@ -14,22 +14,26 @@ final class HolderAddresses {
 
     private final Connections connections;
     private final PeerTable table;
-    private final Bounded<PublicId, NodeInfo> hinted = new Bounded<>(HINTED_ADDRESSES);
+    private final Bounded<PublicId, PeerAddressing> hinted = new Bounded<>(HINTED_ADDRESSES);
 
     HolderAddresses(Connections connections, PeerTable table) {
         this.connections = connections;
         this.table = table;
     }
 
-    /** The work's holders (the unit's peers) by id; the addresses of those the table lacks are remembered, boundedly. */
-    List<PublicId> hint(List<NodeInfo> holders) {
+    /**
+     * The work's holders (the unit's peers) by id; the addresses of those the table lacks are
+     * remembered, boundedly, with the reach of the source that named them ({@code learntOver}, the
+     * coordinator's): an address narrower than that source is not kept.
+     */
+    List<PublicId> hint(List<NodeInfo> holders, Reach learntOver) {
         List<PublicId> ids = new ArrayList<>();
         for (NodeInfo info : holders) {
             if (info.getNode().size() == PublicId.LENGTH) {
                 PublicId id = PublicId.of(info.getNode());
                 ids.add(id);
-                if (table.info(id) == null && !info.getHost().isEmpty() && info.getPort() > 0) {
-                    hinted.put(id, info);
+                if (table.info(id) == null && PeerTable.usable(info, learntOver)) {
+                    hinted.put(id, new PeerAddressing(info, learntOver));
                 }
             }
         }
@@ -50,9 +54,8 @@ final class HolderAddresses {
         Link link = connections.get(peer);
         if (link != null && link.info != null) {
             if (link.info.getHost().isEmpty()) {
-                NodeInfo configured = hinted.get(peer);
-                return configured != null ? new PeerAddressing(configured, Reach.LOOPBACK)
-                        : new PeerAddressing(link.info, link.remote.reach());
+                PeerAddressing configured = hinted.get(peer);
+                return configured != null ? configured : new PeerAddressing(link.info, link.remote.reach());
             }
             return new PeerAddressing(link.info, link.remote.reach());
         }
@@ -60,7 +63,6 @@ final class HolderAddresses {
         if (known != null && !known.info().getHost().isEmpty()) {
             return known;
         }
-        NodeInfo configured = hinted.get(peer);
-        return configured == null ? null : new PeerAddressing(configured, Reach.LOOPBACK);  // the work's peers, from the coordinator
+        return hinted.get(peer);  // the work's peers, from the coordinator: judged by its reach
     }
 }

@@ -22,6 +22,16 @@ public interface PeerProtocol {
     /** More peers to try, e.g. from the coordinator while this node has too few links. */
     List<Effect> learn(List<NodeInfo> peers, long nowMs);
 
+    /**
+     * As {@link #learn(List, long)}, for peers from a source of reach {@code learntOver} (the
+     * coordinator's: {@code api.CoordinatorReach}): an address narrower than it is not kept, and a
+     * name is dialled only where it resolves no narrower. The overload without it trusts the list as
+     * configured (the simulations and tests, on loopback). A baseline may ignore it.
+     */
+    default List<Effect> learn(List<NodeInfo> peers, dev.rhizome.protocol.PeerAddress.Reach learntOver, long nowMs) {
+        return learn(peers, nowMs);
+    }
+
     /** A link passed the handshake: {@code peerInfo} is the peer's NodeInfo, signed by it. */
     List<Effect> onConnected(PublicId peer, SignedEnvelope peerInfo, boolean outbound, long nowMs);
 
@@ -141,6 +151,16 @@ public interface PeerProtocol {
             }
         }
         return want(commit, ids, nowMs);
+    }
+
+    /**
+     * As {@link #wantFrom(String, List, long)}, for holders named by a source of reach
+     * {@code learntOver} (the coordinator's): a holder whose address is narrower is not asked. A
+     * baseline may ignore it.
+     */
+    default List<Effect> wantFrom(String commit, List<NodeInfo> holders, dev.rhizome.protocol.PeerAddress.Reach learntOver,
+            long nowMs) {
+        return wantFrom(commit, holders, nowMs);
     }
 
     /** The node is stopping: effects that must still happen (persisting the peers). */

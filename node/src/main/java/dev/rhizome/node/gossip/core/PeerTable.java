@@ -64,12 +64,13 @@ final class PeerTable {
      * unsigned one. {@code busy} says which peers must not be evicted (connected or being dialed).
      * A record naming an address narrower than the link it came by ({@code learntOver}; what the
      * volunteer or the coordinator gave is learnt over {@code LOOPBACK}, trusted as configured) is
-     * not kept, so neither dialled nor handed on: see {@link #outOfReach}.
+     * not kept, so neither dialled nor handed on: see {@link #outOfReach}. Nor is a record without an
+     * address ({@link #usable}).
      *
      * @return true when the table learnt something: a new peer or a newer record
      */
     boolean offer(PublicId id, NodeInfo info, SignedEnvelope signed, Reach learntOver, Predicate<PublicId> busy) {
-        if (undialable(info) || outOfReach(info, learntOver)) {
+        if (!usable(info, learntOver)) {
             return false;
         }
         Entry known = peers.get(id);
@@ -123,6 +124,18 @@ final class PeerTable {
         }
         peers.remove(worst.id);
         return true;
+    }
+
+    /**
+     * Whether {@code info}, learnt over a link (or from a source) of reach {@code learntOver}, names an
+     * address this node may dial: a host and a port ({@link #undialable} refuses neither) no narrower
+     * than that link ({@link #outOfReach}). A record without one teaches nothing: kept, it took a
+     * place in the table that no failed dial would ever free (only peers whose dials failed are
+     * evicted), so a rogue's made-up ids without addresses, handed on in peer exchange, filled the
+     * table for good and every honest newcomer was turned away.
+     */
+    static boolean usable(NodeInfo info, Reach learntOver) {
+        return !info.getHost().isEmpty() && !undialable(info) && !outOfReach(info, learntOver);
     }
 
     /**

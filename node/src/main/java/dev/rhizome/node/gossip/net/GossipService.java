@@ -25,6 +25,7 @@ import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.LogSafe;
+import dev.rhizome.protocol.PeerAddress.Reach;
 import dev.rhizome.protocol.envelope.HandshakeProof;
 import dev.rhizome.protocol.frame.FrameCodec;
 import dev.rhizome.protocol.identity.Identity;
@@ -100,6 +101,8 @@ public final class GossipService implements AutoCloseable {
     private final FetchWorkers workers;
     private final BundleFetcher fetcher;
     private final Supplier<List<NodeInfo>> bootstrap;
+    /** How far {@link #bootstrap}'s source reaches, asked with it: its addresses may reach no narrower. */
+    private final Supplier<Reach> bootstrapReach;
     private final KnownPeers knownPeers;
     private final LinkRegistry links = new LinkRegistry();
     /** Addresses of peers cut for misbehaviour that came back, whose new connections the server closes at accept for a while. */
@@ -127,14 +130,15 @@ public final class GossipService implements AutoCloseable {
     private final java.util.concurrent.ExecutorService resolving;
 
     private GossipService(NodeRepository repo, Identity identity, GossipSettings settings, EventLoopGroup group,
-                          boolean ownsGroup, Supplier<List<NodeInfo>> bootstrap, TransferLog transferLog, LongSupplier clock,
-                          PeerResolver resolver) {
+                          boolean ownsGroup, Supplier<List<NodeInfo>> bootstrap, Supplier<Reach> bootstrapReach,
+                          TransferLog transferLog, LongSupplier clock, PeerResolver resolver) {
         this.repo = repo;
         this.identity = identity;
         this.settings = settings;
         this.group = group;
         this.ownsGroup = ownsGroup;
         this.bootstrap = bootstrap;
+        this.bootstrapReach = bootstrapReach;
         String name = identity.publicId().shortForm();
         this.core = new CoreThread("gossip-" + name, clock);
         this.probeTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(CoreThread.daemon("gossip-probe-" + name));
@@ -152,7 +156,19 @@ public final class GossipService implements AutoCloseable {
      * needs them.
      *
      * @param shared an event loop group to run on and leave running, or null for one of its own
+     * @param bootstrapReach how far {@code bootstrap}'s source reaches now (the coordinator's:
+     *        {@code CoordinatorClient.reach()}), asked with it: the peers it names are kept only if
+     *        they reach no narrower, and dialled only where their names resolve no narrower
      */
+    public static GossipService start(NodeRepository repo, Identity identity, GossipSettings settings,
+                                      Function<NodeInfo, PeerProtocol> protocolFor, Supplier<List<NodeInfo>> bootstrap,
+                                      Supplier<Reach> bootstrapReach, TransferLog transferLog, EventLoopGroup shared)
+            throws InterruptedException {
+        return start(repo, identity, settings, protocolFor, bootstrap, bootstrapReach, transferLog, shared,
+                System::currentTimeMillis, PeerResolver.SYSTEM);
+    }
+
+    /** {@link #start} with a bootstrap source trusted as configured (a test network on loopback). */
     public static GossipService start(NodeRepository repo, Identity identity, GossipSettings settings,
                                       Function<NodeInfo, PeerProtocol> protocolFor, Supplier<List<NodeInfo>> bootstrap,
                                       TransferLog transferLog, EventLoopGroup shared) throws InterruptedException {
@@ -171,9 +187,16 @@ public final class GossipService implements AutoCloseable {
                                Function<NodeInfo, PeerProtocol> protocolFor, Supplier<List<NodeInfo>> bootstrap,
                                TransferLog transferLog, EventLoopGroup shared, LongSupplier clock, PeerResolver resolver)
             throws InterruptedException {
+        return start(repo, identity, settings, protocolFor, bootstrap, () -> Reach.LOOPBACK, transferLog, shared, clock, resolver);
+    }
+
+    static GossipService start(NodeRepository repo, Identity identity, GossipSettings settings,
+                               Function<NodeInfo, PeerProtocol> protocolFor, Supplier<List<NodeInfo>> bootstrap,
+                               Supplier<Reach> bootstrapReach, TransferLog transferLog, EventLoopGroup shared, LongSupplier clock,
+                               PeerResolver resolver) throws InterruptedException {
         EventLoopGroup group = shared != null ? shared : new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-        GossipService service = new GossipService(repo, identity, settings, group, shared == null, bootstrap, transferLog, clock,
-                resolver);
+        GossipService service = new GossipService(repo, identity, settings, group, shared == null, bootstrap, bootstrapReach,
+                transferLog, clock, resolver);
         try {
             service.server = PeerServer.start(repo, identity, settings.host(), settings.port(), settings.peer(), group,
                     service::accept, service::servedWhole, service.offenders);
@@ -265,6 +288,16 @@ public final class GossipService implements AutoCloseable {
      * {@link FetchException} once nobody is left to ask. Safe to call from any thread, many at once.
      */
     public CompletableFuture<FetchResult> fetch(String commit, List<PeerEndpoint> hints) {
+        return fetch(commit, hints, Reach.LOOPBACK);
+    }
+
+    /**
+     * {@link #fetch(String, List)} with hints from a source of reach {@code learntOver} (the
+     * coordinator's, {@code CoordinatorClient.reach()}): a hint narrower than it is not asked, and a
+     * hint's name is asked only where it resolves no narrower, looked up at each fetch. The
+     * overload without it trusts the hints as configured (tests on loopback).
+     */
+    public CompletableFuture<FetchResult> fetch(String commit, List<PeerEndpoint> hints, Reach learntOver) {
         CompletableFuture<FetchResult> done = new CompletableFuture<>();
         if (repo.has(commit)) {
             done.complete(FetchResult.alreadyHeld(commit));
@@ -279,7 +312,7 @@ public final class GossipService implements AutoCloseable {
             if (repo.has(commit)) {
                 complete(commit, FetchResult.alreadyHeld(commit));
             } else {
-                apply(protocol.wantFrom(commit, holders, nowMs()));
+                apply(protocol.wantFrom(commit, holders, learntOver, nowMs()));
             }
         });
         return done;
@@ -287,8 +320,14 @@ public final class GossipService implements AutoCloseable {
 
     /** {@link #fetch} for a caller that blocks, as the work loop does. */
     public FetchResult fetchNow(String commit, List<PeerEndpoint> hints) throws FetchException, InterruptedException {
+        return fetchNow(commit, hints, Reach.LOOPBACK);
+    }
+
+    /** {@link #fetch(String, List, Reach)} for a caller that blocks, as the work loop does. */
+    public FetchResult fetchNow(String commit, List<PeerEndpoint> hints, Reach learntOver)
+            throws FetchException, InterruptedException {
         try {
-            return fetch(commit, hints).get();
+            return fetch(commit, hints, learntOver).get();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof FetchException f) {
                 throw f;
@@ -640,13 +679,17 @@ public final class GossipService implements AutoCloseable {
 
     /** Asks the bootstrap source off the core thread (it may be a slow or dead coordinator). */
     private void findPeers() {
-        CompletableFuture.supplyAsync(bootstrap, workers::execute)
-                .thenAccept(found -> core.post(() -> apply(protocol.learn(withoutSelf(found), nowMs()))))
+        // The reach is asked after the list (it may look the coordinator's name up again): the later answer counts.
+        CompletableFuture.supplyAsync(() -> new Found(bootstrap.get(), bootstrapReach.get()), workers::execute)
+                .thenAccept(found -> core.post(() -> apply(protocol.learn(withoutSelf(found.peers()), found.reach(), nowMs()))))
                 .exceptionally(e -> {
                     // the completion's wrapper only adds the exception's class name to the words
                     log.warn("cannot find gossip peers: {}", (e.getCause() != null ? e.getCause() : e).getMessage());
                     return null;
                 });
+    }
+
+    private record Found(List<NodeInfo> peers, Reach reach) {
     }
 
     private List<NodeInfo> withoutSelf(List<NodeInfo> peers) {

@@ -89,6 +89,26 @@ final class HostileProtocols {
         });
     }
 
+    /**
+     * NodeInfo announcements of made-up nodes naming no address (or no port): nothing to dial, so no
+     * failed dial would ever make room for an honest newcomer were they kept. {@code sent} counts them.
+     */
+    static PeerProtocol addressless(Identity identity, NodeInfo self, java.util.concurrent.atomic.AtomicInteger sent) {
+        return new Hostile(identity, self, (now, random) -> {
+            List<Gossip> burst = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                Identity made = Identity.generate();
+                NodeInfo.Builder info = NodeInfo.newBuilder().setNode(made.publicId().toByteString()).setTimeMs(now);
+                if (i % 2 == 1) {
+                    info.setHost("127.0.0.1");  // a host, and port 0
+                }
+                burst.add(announce(Envelopes.sign(made, info.build())));
+            }
+            sent.addAndGet(burst.size());
+            return burst;
+        });
+    }
+
     static SignedEnvelope inventory(Identity identity, String commit, long now) {
         return Envelopes.sign(identity, Inventory.newBuilder().setNode(identity.publicId().toByteString())
                 .addCommits(commit).setTimeMs(now).build());

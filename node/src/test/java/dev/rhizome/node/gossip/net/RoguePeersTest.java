@@ -172,6 +172,20 @@ class RoguePeersTest {
     }
 
     @Test
+    void madeUpNodesWithoutAnAddressAreNotKeptAndHonestNewcomersStillFindPlaces() throws Exception {
+        // Before, each was kept: never dialled, so never failed, so never evicted, and the table filled for good.
+        java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+        Node rogue = start("rogue", id -> self -> HostileProtocols.addressless(id, self, sent), List.of());
+        Node a = start("a", honest(1), List.of(info(rogue)));
+        GossipServiceTest.await(() -> sent.get() >= 300 || tableSize(a) >= 40, Duration.ofSeconds(60));
+        assertThat(tableSize(a)).as("made-up nodes without an address kept").isLessThanOrEqualTo(1);
+        Node b = start("b", honest(2), List.of(info(a)));
+        PublicId bId = b.identity().publicId();
+        GossipServiceTest.await(() -> linked(a).contains(bId), Duration.ofSeconds(20));
+        assertThat(banned(a, rogue.identity().publicId())).as("an older node may relay such records: no offence").isFalse();
+    }
+
+    @Test
     void madeUpNodesNamingAVictimsAddressGetItDialledOneAtATimeAndAreNotHandedOn() throws Exception {
         // The victim runs no node: it takes connections and never answers, so each dial waits out the handshake.
         try (java.net.ServerSocket victim = new java.net.ServerSocket(0, 512, java.net.InetAddress.getLoopbackAddress())) {

@@ -1,0 +1,86 @@
+package dev.rhizome.node.gossip.net;
+
+import static dev.rhizome.node.gossip.net.NameOutOfReachLoopbackTest.record;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.gossip.core.GossipConfig;
+import dev.rhizome.node.gossip.core.GossipCore;
+import dev.rhizome.node.gossip.core.Wants;
+import dev.rhizome.node.peer.FetchException;
+import dev.rhizome.node.peer.TransferLog;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.PeerEndpoint;
+import dev.rhizome.protocol.PeerAddress.Reach;
+import dev.rhizome.protocol.identity.Identity;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A coordinator (or whoever answers at its address) hands out the nodes to join through and a
+ * commit's holders; reached over the internet, it may not have volunteers dial loopback, their LAN
+ * or a cloud's metadata address, by literal or by a name that resolves there. Real gossip on
+ * loopback, with the coordinator's reach given as the node would judge it; the name server is the
+ * one thing stood in for.
+ */
+class CoordinatorReachLoopbackTest {
+    @TempDir
+    Path dir;
+
+    private static final PeerResolver DNS = new PeerResolver(host -> host.equals("lan-probe.example")
+            ? new InetAddress[] {InetAddress.getByName("127.0.0.1")} : InetAddress.getAllByName(host));
+
+    private static NodeInfo listed(String host, int port) {
+        return NodeInfo.newBuilder().setNode(Identity.generate().publicId().toByteString()).setHost(host).setPort(port).build();
+    }
+
+    private GossipService node(Path at, Supplier<List<NodeInfo>> coordinatorNodes, Reach coordinatorReach, AtomicInteger asked)
+            throws Exception {
+        Identity identity = Identity.generate();
+        NodeRepository repo = NodeRepository.open(at.resolve("repo.git"));
+        return GossipService.start(repo, identity, GossipSettings.defaults("127.0.0.1", 0, "cpu", null).withTick(Duration.ofMillis(100)),
+                GossipCore.factory(identity, GossipConfig.defaults(), Wants.everything()), coordinatorNodes, () -> {
+                    asked.incrementAndGet();
+                    return coordinatorReach;
+                }, new TransferLog(at.resolve("transfers.jsonl")), null, System::currentTimeMillis, DNS);
+    }
+
+    @Test
+    void aCoordinatorOnTheInternetNamingLoopbackNodesHasNoneDialled() throws Exception {
+        try (NameOutOfReachLoopbackTest.Listener probed = new NameOutOfReachLoopbackTest.Listener()) {
+            int port = probed.socket.getLocalPort();
+            AtomicInteger asked = new AtomicInteger();
+            try (GossipService gossip = node(dir.resolve("a"), () -> List.of(listed("127.0.0.1", port), listed("localhost", port),
+                    listed("lan-probe.example", port), listed("10.0.0.1", port)), Reach.GLOBAL, asked)) {
+                await().atMost(Duration.ofSeconds(20)).until(() -> asked.get() > 0);
+                await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> probed.accepted.get() == 0);
+
+                // A unit's holders, named by that coordinator: not fetched from either.
+                List<PeerEndpoint> hints = List.of("127.0.0.1", "lan-probe.example").stream()
+                        .map(h -> PeerEndpoint.newBuilder().setNode(Identity.generate().publicId().toByteString()).setHost(h)
+                                .setPort(port).build()).toList();
+                assertThatThrownBy(() -> gossip.fetchNow("ab".repeat(20), hints, Reach.GLOBAL)).isInstanceOf(FetchException.class);
+                assertThat(probed.accepted.get()).isZero();
+            }
+        }
+    }
+
+    @Test
+    void aCoordinatorOnLoopbackMayNameLoopbackNodes() throws Exception {
+        try (NameOutOfReachLoopbackTest.Listener local = new NameOutOfReachLoopbackTest.Listener()) {
+            AtomicInteger asked = new AtomicInteger();
+            try (GossipService gossip = node(dir.resolve("b"), () -> List.of(listed("lan-probe.example", local.socket.getLocalPort())),
+                    Reach.LOOPBACK, asked)) {
+                await().atMost(Duration.ofSeconds(20)).until(() -> local.accepted.get() > 0);
+            }
+        }
+    }
+}
