@@ -1326,8 +1326,18 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
-    public Map<String, HistoryCounts.OfDirection> countsByDirection() {
-        return HistoryCounts.byDirection(queries());
+    public HistoryCounts.Added historyAddedSince(HistoryCounts.Marks after) {
+        return HistoryCounts.since(queries(), after);
+    }
+
+    @Override
+    public HistoryCounts.InProgress unitsInProgress() {
+        return HistoryCounts.inProgress(queries());
+    }
+
+    @Override
+    public HistoryCounts.Standing standing() {
+        return HistoryCounts.standing(queries());
     }
 
     @Override

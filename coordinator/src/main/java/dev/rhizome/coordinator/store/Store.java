@@ -446,10 +446,16 @@ public interface Store extends AutoCloseable {
         List<Keyed<Long, SignedEnvelope>> newestResultEnvelopes(String direction, long beforeSeq, int limit);
 
         /**
-         * Experiments and results of every direction that has any: a count over the whole history,
-         * for views that share it ({@link HistoryCounts}).
+         * Seeds, directions, papers and units added after {@code after}, and experiments and results
+         * by direction: only the rows added since are read ({@link HistoryCounts}).
          */
-        Map<String, HistoryCounts.OfDirection> countsByDirection();
+        HistoryCounts.Added historyAddedSince(HistoryCounts.Marks after);
+
+        /** Units open and leased now, counted along the state index. */
+        HistoryCounts.InProgress unitsInProgress();
+
+        /** Nodes known and leases ever expired: counts that read their whole tables. */
+        HistoryCounts.Standing standing();
 
         /** The seed of a commit that has units (an experiment or a direction's base), by one index probe. */
         Optional<String> seedOfCommit(String commit);
