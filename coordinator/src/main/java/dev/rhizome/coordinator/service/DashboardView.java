@@ -62,7 +62,7 @@ public final class DashboardView {
     private final Store store;
     private final Views views;
     private final PeerDirectory peers;
-    private final SharedViews shared = new SharedViews();
+    private final SharedViews shared;
     private final int pointsShown;
     private final int treeShown;
 
@@ -71,6 +71,12 @@ public final class DashboardView {
     }
 
     DashboardView(Store store, Views views, PeerDirectory peers, int pointsShown, int treeShown) {
+        this(store, views, peers, pointsShown, treeShown, new SharedViews());
+    }
+
+    /** With the shared document's clock given, for tests that hold it still. */
+    DashboardView(Store store, Views views, PeerDirectory peers, int pointsShown, int treeShown, SharedViews shared) {
+        this.shared = shared;
         this.store = store;
         this.views = views;
         this.peers = peers;
