@@ -74,10 +74,13 @@ class FairWorkersTest {
         workers = new FairWorkers(4, 100, 2, 10, "test-worker");
         AtomicInteger hogStarted = new AtomicInteger();
         // one host, each request from another address of its /64: still one client
-        for (int i = 1; i <= 12; i++) {
+        for (int i = 1; i <= 2; i++) {
             workers.execute(address("2001:db8:1:2::" + Integer.toHexString(i)), slow(hogStarted));
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> hogStarted.get() == 2);
+        for (int i = 3; i <= 12; i++) {
+            workers.execute(address("2001:db8:1:2::" + Integer.toHexString(i)), slow(hogStarted));  // queued
+        }
         assertThatThrownBy(() -> workers.execute(address("2001:db8:1:2:ffff:ffff:ffff:ffff"), () -> { }))
                 .as("the /64's queue is full").isInstanceOf(RejectedExecutionException.class);
 

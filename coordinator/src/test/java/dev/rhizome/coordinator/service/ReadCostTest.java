@@ -86,6 +86,8 @@ class ReadCostTest {
                 PageRequest.parse(Views.TRIALS, 1, "", "")));
         routes.put("GET /v1/results?direction=d&newest=50", () -> views.newestResults("d", "", 50));
         routes.put("GET /v1/experiments?direction=d&newest=50", () -> views.newestExperiments("d", 50));
+        // The dashboard and the boards are built from a direction's whole history, shared by every
+        // request while fresh (SharedViews): with the clock held, repeats share one build.
         routes.put("GET /v1/dashboard", dashboard::json);
         routes.put("GET /v1/leaderboard?direction=d", () -> views.leaderboard("d", ""));
 
