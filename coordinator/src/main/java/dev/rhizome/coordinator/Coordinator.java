@@ -57,7 +57,6 @@ public final class Coordinator implements AutoCloseable {
         }
         CoordinatorMetrics metrics = new CoordinatorMetrics();
         Store store = Stores.open(config.store(), config.dataDir(), metrics::committed);
-        metrics.watch(store);
         try {
             Clock clock = config.clock();
             WriteQuotas quotas = new WriteQuotas(config.limits().dailyWrites());
@@ -65,6 +64,7 @@ public final class Coordinator implements AutoCloseable {
                     new ClaimPolicy(config.selfEvaluateAfter()), new Dispatcher.ClaimLimits(
                             config.limits().maxLeasesPerNode(), config.limits().maxRenewalsPerLease()), quotas);
             Views views = new Views(store, metrics::rejectedSignatures);
+            metrics.watch(store, views::storedStats);
             KeyBans bans = new KeyBans(store, clock::millis);
             PeerDirectory peers = new PeerDirectory(store, clock, quotas);
             Routes.Services services = new Routes.Services(

@@ -3,7 +3,7 @@ package dev.rhizome.coordinator.http;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import java.net.InetAddress;
+import dev.rhizome.coordinator.core.AddressScope;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,7 +13,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Caps open connections in total and per remote address: one client can't exhaust file
- * descriptors or memory by opening connections. A connection over a cap is closed as it is
+ * descriptors or memory by opening connections. An address is its {@link AddressScope}: an IPv6
+ * client counts by its /64 (one host usually holds a whole /64, and could otherwise open the cap's
+ * connections from each of 2^64 addresses), an IPv4 client by its address. A connection over a cap is closed as it is
  * accepted. Refusals are logged at most once per interval, with a count, so a flood can't flood
  * the log either.
  */
@@ -25,7 +27,7 @@ final class ConnectionLimits extends ChannelInboundHandlerAdapter {
     private final int maxTotal;
     private final int maxPerAddress;
     private final AtomicInteger total = new AtomicInteger();
-    private final ConcurrentHashMap<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Integer> perAddress = new ConcurrentHashMap<>();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong lastLogMs = new AtomicLong(Long.MIN_VALUE / 2);
 
@@ -36,23 +38,24 @@ final class ConnectionLimits extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        InetAddress address = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
-        if (!admit(address)) {
-            refuse(address);
+        String scope = AddressScope.of(((InetSocketAddress) ctx.channel().remoteAddress()).getAddress());
+        if (!admit(scope)) {
+            refuse(scope);
             ctx.close();
             return;
         }
-        ctx.channel().closeFuture().addListener(f -> release(address));
+        ctx.channel().closeFuture().addListener(f -> release(scope));
         super.channelActive(ctx);
     }
 
-    private boolean admit(InetAddress address) {
+    /** Takes a place for a connection of {@code scope}; false, taking none, when a cap is reached. */
+    boolean admit(String scope) {
         if (total.incrementAndGet() > maxTotal) {
             total.decrementAndGet();
             return false;
         }
         boolean[] admitted = {false};
-        perAddress.compute(address, (a, n) -> {
+        perAddress.compute(scope, (a, n) -> {
             int now = n == null ? 0 : n;
             if (now >= maxPerAddress) {
                 return n;
@@ -66,18 +69,19 @@ final class ConnectionLimits extends ChannelInboundHandlerAdapter {
         return admitted[0];
     }
 
-    private void release(InetAddress address) {
+    /** Gives back the place of a connection of {@code scope} that closed. */
+    void release(String scope) {
         total.decrementAndGet();
-        perAddress.computeIfPresent(address, (a, n) -> n <= 1 ? null : n - 1);
+        perAddress.computeIfPresent(scope, (a, n) -> n <= 1 ? null : n - 1);
     }
 
-    private void refuse(InetAddress address) {
+    private void refuse(String scope) {
         long count = refused.incrementAndGet();
         long now = System.currentTimeMillis();
         long last = lastLogMs.get();
         if (now - last >= LOG_INTERVAL_MS && lastLogMs.compareAndSet(last, now)) {
-            LOG.warn("refused a connection from {}: at most {} connections per address and {} in total "
-                    + "({} refused so far)", address.getHostAddress(), maxPerAddress, maxTotal, count);
+            LOG.warn("refused a connection from {}: at most {} connections per address (an IPv6 /64 "
+                    + "as one) and {} in total ({} refused so far)", scope, maxPerAddress, maxTotal, count);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.http;
 
+import dev.rhizome.coordinator.core.AddressScope;
 import java.net.InetAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -20,6 +21,10 @@ import org.slf4j.LoggerFactory;
  * finds a worker within one request's time and room in the queue; with a single FIFO queue it
  * used to hold every worker and the whole queue, and everyone else got 503s.
  * Requests of one address run in the order they came.
+ *
+ * <p>An address here is its {@link AddressScope}: an IPv6 client by its /64, since one host is
+ * routinely given a whole /64 and could otherwise send from as many addresses as it likes, each
+ * with a share of its own (IPv4 by the address).
  */
 final class FairWorkers {
     private static final Logger LOG = LoggerFactory.getLogger(FairWorkers.class);
@@ -28,21 +33,21 @@ final class FairWorkers {
     private final int maxQueuedPerAddress;
     private final int maxQueued;
     private final Object lock = new Object();
-    private final Map<InetAddress, Share> shares = new HashMap<>();
+    private final Map<String, Share> shares = new HashMap<>();
     /** Addresses with a queued request and a free place among their running ones, in turn order. */
     private final ArrayDeque<Share> ready = new ArrayDeque<>();
     private final List<Thread> threads = new ArrayList<>();
     private int queued;
     private boolean shutdown;
 
-    /** One address's queued requests and how many of its requests are running. */
+    /** One address scope's queued requests and how many of its requests are running. */
     private static final class Share {
-        final InetAddress address;
+        final String scope;
         final ArrayDeque<Runnable> queue = new ArrayDeque<>();
         int running;
 
-        Share(InetAddress address) {
-            this.address = address;
+        Share(String scope) {
+            this.scope = scope;
         }
     }
 
@@ -62,7 +67,7 @@ final class FairWorkers {
     }
 
     /**
-     * Queues a request of {@code from}.
+     * Queues a request of {@code from}, in the share of its address scope.
      *
      * @throws RejectedExecutionException when this address's queue or the whole queue is full, or the pool is shut down
      */
@@ -71,12 +76,13 @@ final class FairWorkers {
             if (shutdown) {
                 throw new RejectedExecutionException("the worker pool is shut down");
             }
-            Share share = shares.computeIfAbsent(from, Share::new);
+            String scope = AddressScope.of(from);
+            Share share = shares.computeIfAbsent(scope, Share::new);
             if (share.queue.size() >= maxQueuedPerAddress || queued >= maxQueued) {
                 if (share.queue.isEmpty() && share.running == 0) {
-                    shares.remove(from);
+                    shares.remove(scope);
                 }
-                throw new RejectedExecutionException("queue full for " + from.getHostAddress());
+                throw new RejectedExecutionException("queue full for " + scope);
             }
             boolean wasIdle = share.queue.isEmpty();
             share.queue.addLast(task);
@@ -115,7 +121,7 @@ final class FairWorkers {
             try {
                 task.run();
             } catch (RuntimeException | Error e) {
-                LOG.error("a request of {} failed outside its route", share.address.getHostAddress(), e);
+                LOG.error("a request of {} failed outside its route", share.scope, e);
             } finally {
                 synchronized (lock) {
                     share.running--;
@@ -123,7 +129,7 @@ final class FairWorkers {
                         ready.addLast(share);  // it was held back at its cap, not waiting in turn
                         lock.notify();
                     } else if (share.queue.isEmpty() && share.running == 0) {
-                        shares.remove(share.address);
+                        shares.remove(share.scope);
                     }
                     if (shutdown && queued == 0) {
                         lock.notifyAll();

@@ -4,12 +4,14 @@ import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -35,8 +37,14 @@ public final class CoordinatorMetrics {
                 .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
     }
 
-    /** Registers the gauges that read the store's state; call once the store is open. */
-    public void watch(Store store) {
+    /**
+     * Registers the gauges that read the store's state and the count of rows it read; call once the
+     * store is open. {@code stats} gives the state at a bounded cost (service.Views#storedStats):
+     * counting it per scrape read the whole history each time.
+     */
+    public void watch(Store store, Supplier<CoordinatorStats> stats) {
+        FunctionCounter.builder("rhizome_store_rows_read", store, Store::rowsRead)
+                .description("Rows the store read: returned by a query, or gone through by a count").register(registry);
         stateGauge("rhizome_units", "state", "open", CoordinatorStats::getUnitsOpen);
         stateGauge("rhizome_units", "state", "leased", CoordinatorStats::getUnitsLeased);
         stateGauge("rhizome_units", "state", "done", CoordinatorStats::getUnitsDone);
@@ -49,10 +57,10 @@ public final class CoordinatorMetrics {
         Gauge.builder("rhizome_papers", () -> snapshot.getPapers()).register(registry);
         Gauge.builder("rhizome_nodes_known", () -> snapshot.getNodes())
                 .description("Nodes that ever announced").register(registry);
-        this.store = store;
+        this.stats = stats;
     }
 
-    private Store store;
+    private volatile Supplier<CoordinatorStats> stats;
 
     private void stateGauge(String name, String tag, String value, ToDoubleFunction<CoordinatorStats> f) {
         Gauge.builder(name, () -> f.applyAsDouble(snapshot)).description("Work units by state").tag(tag, value)
@@ -99,8 +107,9 @@ public final class CoordinatorMetrics {
 
     /** The Prometheus text exposition, with the state gauges read fresh. */
     public String scrape() {
-        if (store != null) {
-            snapshot = store.inReadTransaction(Store.Transaction::stats);
+        Supplier<CoordinatorStats> s = stats;
+        if (s != null) {
+            snapshot = s.get();
         }
         return registry.scrape();
     }

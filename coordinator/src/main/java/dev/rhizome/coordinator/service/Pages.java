@@ -38,21 +38,6 @@ final class Pages {
     static final int MAX_CHUNK = 512;
 
     /**
-     * The first items, in order, up to about {@link #MAX_PAGE_BYTES} (at least one): for the lists
-     * that are one answer with no next page ({@code newest=N}).
-     */
-    static <T> List<T> upToBytes(List<T> items, ToIntFunction<T> bytes) {
-        long total = 0;
-        for (int i = 0; i < items.size(); i++) {
-            if (total >= MAX_PAGE_BYTES) {
-                return items.subList(0, i);
-            }
-            total += bytes.applyAsInt(items.get(i));
-        }
-        return items;
-    }
-
-    /**
      * The first items, in order, whose bytes together stay within {@code budget} (possibly none):
      * for answers made of several lists that share one bound.
      */

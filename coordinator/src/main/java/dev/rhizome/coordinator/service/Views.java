@@ -16,6 +16,7 @@ import dev.rhizome.protocol.seed.Manifests;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import dev.rhizome.coordinator.store.HistoryCounts;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.Stored;
 import dev.rhizome.proto.v1.CoordinatorStats;
@@ -46,11 +47,18 @@ public final class Views {
     private final Store store;
     private final LongSupplier rejectedSignatures;
 
-    private final SharedViews shared = new SharedViews();
+    private final SharedViews shared;
+    private final HistoryTally tally = new HistoryTally();
 
     public Views(Store store, LongSupplier rejectedSignatures) {
+        this(store, rejectedSignatures, new SharedViews());
+    }
+
+    /** With the shared views' clock given, for tests that hold it still. */
+    Views(Store store, LongSupplier rejectedSignatures, SharedViews shared) {
         this.store = store;
         this.rejectedSignatures = rejectedSignatures;
+        this.shared = shared;
     }
 
     // Each list that grows with history is read a page at a time (docs/api.md "Paging"): a
@@ -93,22 +101,33 @@ public final class Views {
     }
 
     public DirectionList directions(PageRequest page) {
-        return store.inReadTransaction(tx -> {
-            Pages.Page<DirectionRecord> p = Pages.bounded(afterSeq(page), page.limit(), tx::directions,
-                    d -> d.direction().getSerializedSize(), seqCursor(DIRECTIONS));
-            return directionList(tx, p.items()).toBuilder().setNext(p.next()).build();
-        });
+        record Read(Pages.Page<DirectionRecord> page, Map<String, String> closed) {
+        }
+        Read read = store.inReadTransaction(tx -> new Read(Pages.bounded(afterSeq(page), page.limit(), tx::directions,
+                d -> d.direction().getSerializedSize(), seqCursor(DIRECTIONS)), tx.closedDirections()));
+        Map<String, HistoryCounts.OfDirection> counts = directionCounts(read.page().items().stream()
+                .map(DirectionRecord::name).toList());
+        return directionList(read.page().items(), read.closed(), counts).toBuilder().setNext(read.page().next()).build();
     }
 
-    private static DirectionList directionList(Store.Transaction tx, List<DirectionRecord> directions) {
+    /**
+     * Each named direction's experiments and results, from running sums that read only the rows
+     * added since they were last read ({@link HistoryTally}), never a count over the history.
+     */
+    public Map<String, HistoryCounts.OfDirection> directionCounts(java.util.Collection<String> names) {
+        return tally.of(store, names);
+    }
+
+    private static DirectionList directionList(List<DirectionRecord> directions, Map<String, String> closed,
+            Map<String, HistoryCounts.OfDirection> counts) {
         DirectionList.Builder list = DirectionList.newBuilder();
-        java.util.Map<String, String> closed = tx.closedDirections();
         for (DirectionRecord d : directions) {
+            HistoryCounts.OfDirection n = counts.getOrDefault(d.name(), HistoryCounts.OfDirection.NONE);
             DirectionStatus.Builder s = DirectionStatus.newBuilder()
                     .setDirection(d.direction())
                     .setFrontierCommit(d.frontier().commit())
-                    .setExperiments(tx.countExperiments(d.name()))
-                    .setResults(tx.countResults(d.name()));
+                    .setExperiments((int) Math.min(Integer.MAX_VALUE, n.experiments()))
+                    .setResults((int) Math.min(Integer.MAX_VALUE, n.results()));
             if (closed.containsKey(d.name())) {
                 s.setClosed(true).setClosedReason(closed.get(d.name()));
             }
@@ -144,9 +163,13 @@ public final class Views {
         if (direction.isEmpty()) {
             throw Rejection.badRequest("query parameter newest needs direction");
         }
+        // Read newest first in chunks that stop at the byte cap (Pages.bounded): reading all n at once
+        // materialised up to 1,000 experiments of 16 KiB descriptions to send a few hundred.
         return store.inReadTransaction(tx -> ExperimentList.newBuilder()
-                .addAllEnvelopes(Pages.upToBytes(tx.newestExperiments(direction, n).stream().map(Stored::envelope)
-                        .toList(), SignedEnvelope::getSerializedSize)).build());
+                .addAllEnvelopes(Pages.bounded(Long.MAX_VALUE, n,
+                        (before, rows) -> tx.newestExperiments(direction, before, rows),
+                        e -> e.envelope().getSerializedSize(), seqCursor(EXPERIMENTS)).items().stream()
+                        .map(Stored::envelope).toList()).build());
     }
 
     /** A direction's newest {@code n} results, newest first, in one list (no next page). */
@@ -155,7 +178,9 @@ public final class Views {
             throw Rejection.badRequest("query parameter newest needs direction, and no commit");
         }
         return store.inReadTransaction(tx -> EnvelopeList.newBuilder()
-                .addAllEnvelopes(Pages.upToBytes(tx.newestResultEnvelopes(direction, n), SignedEnvelope::getSerializedSize))
+                .addAllEnvelopes(Pages.bounded(Long.MAX_VALUE, n,
+                        (before, rows) -> tx.newestResultEnvelopes(direction, before, rows),
+                        SignedEnvelope::getSerializedSize, seqCursor(RESULTS)).items())
                 .build());
     }
 
@@ -263,8 +288,27 @@ public final class Views {
     }
 
     public CoordinatorStats stats() {
-        return store.inReadTransaction(tx -> tx.stats().toBuilder()
-                .setRejectedSignatures(rejectedSignatures.getAsLong()).build());
+        return storedStats().toBuilder().setRejectedSignatures(rejectedSignatures.getAsLong()).build();
+    }
+
+    /**
+     * The store's totals (for {@code /v1/stats} and {@code /metrics}) at a bounded cost per reading:
+     * what is only added to from running sums ({@link HistoryTally}), units in progress along the
+     * state index (as many rows as there is work now), and the two counts that must read a whole
+     * table (nodes, leases ever expired) from a copy shared and rebuilt at most about once a second.
+     */
+    public CoordinatorStats storedStats() {
+        HistoryCounts.Standing standing = shared.get("standing", () -> store.inReadTransaction(Store.Transaction::standing));
+        return tally.read(store, (t, tx) -> {
+            HistoryCounts.InProgress now = tx.unitsInProgress();
+            return CoordinatorStats.newBuilder()
+                    .setSeeds(t.seeds()).setDirections(t.directions()).setExperiments(t.experiments())
+                    .setResults(t.results()).setPapers(t.papers())
+                    .setUnitsOpen(now.open()).setUnitsLeased(now.leased())
+                    .setUnitsDone(Math.max(0, t.units() - now.open() - now.leased()))
+                    .setLeasesExpired(standing.leasesExpired()).setNodes(standing.nodes())
+                    .build();
+        });
     }
 
     // --- trust: validation states, volunteers, adoptions --------------------------------------
@@ -290,9 +334,10 @@ public final class Views {
             if (!commit.isEmpty()) {
                 commits.add(commit);
                 Optional<Experiment> e = tx.experiment(commit).map(Stored::record);
-                String seed = e.map(Experiment::getSeed).orElseGet(() -> tx.directions().stream()
-                        .filter(d -> d.direction().getBaseCommit().equals(commit)).map(d -> d.direction().getSeed())
-                        .findFirst().orElseThrow(() -> Rejection.notFound("unknown commit " + commit)));
+                // a base that is no experiment is known by its units (one index probe), not by
+                // reading every direction to find one based on it
+                String seed = e.map(Experiment::getSeed).or(() -> tx.seedOfCommit(commit))
+                        .orElseThrow(() -> Rejection.notFound("unknown commit " + commit));
                 manifest = tx.seed(seed).orElseThrow().record().getManifest();
                 directionName = e.map(Experiment::getDirection).orElse(direction);
             } else {

@@ -100,6 +100,12 @@ final class AwaitedStore implements Store {
     }
 
     @Override
+    public long rowsRead() {
+        Store s = store;
+        return s == null ? 0 : s.rowsRead();
+    }
+
+    @Override
     public Optional<String> trouble() {
         Store s = store;
         if (s != null) {

@@ -71,6 +71,7 @@ public final class PostgresStore implements Store {
     private final Waits waits;
     private volatile boolean closed;
     private final SeedCache seeds = new SeedCache();
+    private final RowsRead rowsRead = new RowsRead();
     /** The database out of reach (stopped, killed, restarting) or its disk full: told once, and once when over. */
     private final StoreOutage outage;
 
@@ -259,7 +260,7 @@ public final class PostgresStore implements Store {
                 c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
                 c.setReadOnly(true);
                 try {
-                    T value = work.run(new SqliteTransaction(c, Statements.uncached(c), seeds, OwnedReads.none()));
+                    T value = work.run(new SqliteTransaction(c, Statements.uncached(c, rowsRead), seeds, OwnedReads.none()));
                     outage.succeeded();
                     return value;
                 } catch (RuntimeException e) {
@@ -303,7 +304,7 @@ public final class PostgresStore implements Store {
     private <T> T run(Connection c, LockingWork<T> work) {
         for (int attempt = 1; ; attempt++) {
             try {
-                T value = work.run(new SqliteTransaction(c, Statements.uncached(c), seeds, OwnedReads.none(),
+                T value = work.run(new SqliteTransaction(c, Statements.uncached(c, rowsRead), seeds, OwnedReads.none(),
                         writersLock(schema)));
                 c.commit();
                 outage.succeeded();
@@ -386,6 +387,11 @@ public final class PostgresStore implements Store {
             all.remove(old);
             all.add(fresh);
         }
+    }
+
+    @Override
+    public long rowsRead() {
+        return rowsRead.total();
     }
 
     @Override

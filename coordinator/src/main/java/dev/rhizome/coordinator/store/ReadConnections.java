@@ -34,8 +34,11 @@ final class ReadConnections implements AutoCloseable {
         }
     }
 
-    ReadConnections(Path file, int size) {
+    private final RowsRead rowsRead;
+
+    ReadConnections(Path file, int size, RowsRead rowsRead) {
         this.file = file;
+        this.rowsRead = rowsRead;
         this.permits = new Semaphore(size, true);
     }
 
@@ -82,7 +85,7 @@ final class ReadConnections implements AutoCloseable {
                 // committer's 64 MiB: four of those would be a quarter of a GiB of native memory
                 s.execute("PRAGMA cache_size = -8192");
             }
-            return new Reader(c, new Statements.Cached(c));
+            return new Reader(c, new Statements.Cached(c, rowsRead));
         } catch (SQLException e) {
             throw new StoreException("cannot open a read connection: " + e.getMessage(), e);
         }

@@ -56,6 +56,8 @@ public final class SqliteStore implements Store {
     /** An afterCommit hook that threw: logged, and the kept reads forgotten. */
     private final WorkerFailures hookFailures = new WorkerFailures(LOG, "a committed transaction's after-commit step");
     private final WorkerFailures listenerFailures = new WorkerFailures(LOG, "the commit listener (metrics)");
+    /** Rows read by the committer and the readers together. */
+    private final RowsRead rowsRead = new RowsRead();
     /** Read-only connections for {@link #inReadTransaction}, opened as needed, at most {@value #READERS}. */
     private final ReadConnections readers;
 
@@ -69,9 +71,9 @@ public final class SqliteStore implements Store {
         this.file = file;
         this.owner = owner;
         this.connection = connection;
-        this.statements = new Statements.Cached(connection);
+        this.statements = new Statements.Cached(connection, rowsRead);
         this.listener = listener;
-        this.readers = new ReadConnections(file, READERS);
+        this.readers = new ReadConnections(file, READERS, rowsRead);
         this.outage = new StoreOutage(LOG, file.toString());
         this.committer = new Thread(this::commitLoop, "sqlite-committer");
         committer.setDaemon(true);
@@ -180,6 +182,11 @@ public final class SqliteStore implements Store {
         if (why != null) {
             throw new StoreException("the store's committer stopped (" + why + "); restart the coordinator", why);
         }
+    }
+
+    @Override
+    public long rowsRead() {
+        return rowsRead.total();
     }
 
     @Override

@@ -1322,18 +1322,27 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public CoordinatorStats stats() {
-        return CoordinatorStats.newBuilder()
-                .setSeeds(count("SELECT COUNT(*) FROM seeds"))
-                .setDirections(count("SELECT COUNT(*) FROM directions"))
-                .setExperiments(count("SELECT COUNT(*) FROM experiments"))
-                .setResults(count("SELECT COUNT(*) FROM results"))
-                .setPapers(count("SELECT COUNT(*) FROM papers"))
-                .setUnitsOpen(count("SELECT COUNT(*) FROM units WHERE state = ?", OPEN))
-                .setUnitsLeased(count("SELECT COUNT(*) FROM units WHERE state = ?", LEASED))
-                .setUnitsDone(count("SELECT COUNT(*) FROM units WHERE state = ?", DONE))
-                .setLeasesExpired(count("SELECT COALESCE(SUM(expired_leases), 0) FROM units"))
-                .setNodes(count("SELECT COUNT(*) FROM nodes"))
-                .build();
+        return HistoryCounts.stats(queries());
+    }
+
+    @Override
+    public HistoryCounts.Added historyAddedSince(HistoryCounts.Marks after) {
+        return HistoryCounts.since(queries(), after);
+    }
+
+    @Override
+    public HistoryCounts.InProgress unitsInProgress() {
+        return HistoryCounts.inProgress(queries());
+    }
+
+    @Override
+    public HistoryCounts.Standing standing() {
+        return HistoryCounts.standing(queries());
+    }
+
+    @Override
+    public Optional<String> seedOfCommit(String commit) {
+        return CommitSeeds.of(queries(), commit);
     }
 
     @Override
@@ -1595,16 +1604,22 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public List<Stored<Experiment>> newestExperiments(String direction, int limit) {
-        return query("SELECT e.bytes FROM experiments x JOIN envelopes e ON e.seq = x.envelope_seq "
-                        + "WHERE x.direction = ? ORDER BY x.envelope_seq DESC LIMIT ?",
-                rs -> stored(rs.getBytes(1), Experiment.parser()), direction, limit);
+        return newestExperiments(direction, Long.MAX_VALUE, limit).stream().map(Keyed::value).toList();
     }
 
     @Override
     public List<SignedEnvelope> newestResultEnvelopes(String direction, int limit) {
-        return query("SELECT e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
-                        + "WHERE r.direction = ? ORDER BY r.envelope_seq DESC LIMIT ?",
-                rs -> envelope(rs.getBytes(1)), direction, limit);
+        return newestResultEnvelopes(direction, Long.MAX_VALUE, limit).stream().map(Keyed::value).toList();
+    }
+
+    @Override
+    public List<Keyed<Long, Stored<Experiment>>> newestExperiments(String direction, long beforeSeq, int limit) {
+        return NewestRows.experiments(queries(), direction, beforeSeq, limit);
+    }
+
+    @Override
+    public List<Keyed<Long, SignedEnvelope>> newestResultEnvelopes(String direction, long beforeSeq, int limit) {
+        return NewestRows.results(queries(), direction, beforeSeq, limit);
     }
 
     @Override
@@ -1724,22 +1739,12 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     private <T> List<T> query(String sql, Row<T> row, Object... params) {
-        PreparedStatement ps = null;
-        try {
-            ps = statements.prepare(sql);
-            bind(ps, params);
-            List<T> rows = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    rows.add(row.map(rs));
-                }
-            }
-            statements.release(ps);
-            return rows;
-        } catch (SQLException | RuntimeException e) {
-            statements.discard(sql, ps);
-            throw e instanceof SQLException q ? failed(sql, q) : (RuntimeException) e;
-        }
+        return queries().list(sql, row::map, params);
+    }
+
+    /** This transaction's statements, for the query classes beside it (HistoryCounts, NewestRows, ...). */
+    private Queries queries() {
+        return new Queries(statements);
     }
 
     private int update(String sql, Object... params) {

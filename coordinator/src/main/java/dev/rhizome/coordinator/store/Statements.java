@@ -14,6 +14,13 @@ import java.util.Map;
  * itself, so there each statement is simply closed after use.
  */
 abstract class Statements {
+    /** Where the queries run through these statements count the rows they read. */
+    final RowsRead rowsRead;
+
+    Statements(RowsRead rowsRead) {
+        this.rowsRead = rowsRead;
+    }
+
     abstract PreparedStatement prepare(String sql) throws SQLException;
 
     /** The statement's work is done (its result set closed): ready it for the next use. */
@@ -23,7 +30,11 @@ abstract class Statements {
     abstract void discard(String sql, PreparedStatement statement);
 
     static Statements uncached(Connection connection) {
-        return new Statements() {
+        return uncached(connection, new RowsRead());
+    }
+
+    static Statements uncached(Connection connection, RowsRead rowsRead) {
+        return new Statements(rowsRead) {
             @Override
             PreparedStatement prepare(String sql) throws SQLException {
                 return connection.prepareStatement(sql);
@@ -46,7 +57,8 @@ abstract class Statements {
         private final Connection connection;
         private final Map<String, PreparedStatement> bySql = new HashMap<>();
 
-        Cached(Connection connection) {
+        Cached(Connection connection, RowsRead rowsRead) {
+            super(rowsRead);
             this.connection = connection;
         }
 

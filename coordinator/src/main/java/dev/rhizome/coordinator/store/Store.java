@@ -68,6 +68,14 @@ public interface Store extends AutoCloseable {
         return java.util.Optional.empty();
     }
 
+    /**
+     * Rows this store has read since it opened, by every transaction of this process (see
+     * {@link RowsRead}): metric {@code rhizome_store_rows_read_total}.
+     */
+    default long rowsRead() {
+        return 0;
+    }
+
     @Override
     void close();
 
@@ -430,6 +438,27 @@ public interface Store extends AutoCloseable {
 
         /** A direction's newest {@code limit} results, newest first. */
         List<SignedEnvelope> newestResultEnvelopes(String direction, int limit);
+
+        /** A direction's experiments registered before envelope {@code beforeSeq}, newest first. */
+        List<Keyed<Long, Stored<Experiment>>> newestExperiments(String direction, long beforeSeq, int limit);
+
+        /** A direction's results stored before envelope {@code beforeSeq}, newest first. */
+        List<Keyed<Long, SignedEnvelope>> newestResultEnvelopes(String direction, long beforeSeq, int limit);
+
+        /**
+         * Seeds, directions, papers and units added after {@code after}, and experiments and results
+         * by direction: only the rows added since are read ({@link HistoryCounts}).
+         */
+        HistoryCounts.Added historyAddedSince(HistoryCounts.Marks after);
+
+        /** Units open and leased now, counted along the state index. */
+        HistoryCounts.InProgress unitsInProgress();
+
+        /** Nodes known and leases ever expired: counts that read their whole tables. */
+        HistoryCounts.Standing standing();
+
+        /** The seed of a commit that has units (an experiment or a direction's base), by one index probe. */
+        Optional<String> seedOfCommit(String commit);
 
         /** Units in a state (all when empty) created after unit {@code afterSeq}, oldest first. */
         List<Keyed<Long, UnitRecord>> units(Optional<UnitStatus.State> state, long afterSeq, int limit);

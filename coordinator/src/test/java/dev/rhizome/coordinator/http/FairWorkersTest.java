@@ -70,6 +70,27 @@ class FairWorkersTest {
     }
 
     @Test
+    void theAddressesOfOneIpv6Slash64ShareOneShareAndAnotherSlash64HasItsOwn() {
+        workers = new FairWorkers(4, 100, 2, 10, "test-worker");
+        AtomicInteger hogStarted = new AtomicInteger();
+        // one host, each request from another address of its /64: still one client
+        for (int i = 1; i <= 2; i++) {
+            workers.execute(address("2001:db8:1:2::" + Integer.toHexString(i)), slow(hogStarted));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> hogStarted.get() == 2);
+        for (int i = 3; i <= 12; i++) {
+            workers.execute(address("2001:db8:1:2::" + Integer.toHexString(i)), slow(hogStarted));  // queued
+        }
+        assertThatThrownBy(() -> workers.execute(address("2001:db8:1:2:ffff:ffff:ffff:ffff"), () -> { }))
+                .as("the /64's queue is full").isInstanceOf(RejectedExecutionException.class);
+
+        CountDownLatch otherRan = new CountDownLatch(1);
+        workers.execute(address("2001:db8:1:3::1"), otherRan::countDown);
+        await().atMost(Duration.ofSeconds(30)).until(() -> otherRan.getCount() == 0);
+        assertThat(hogStarted.get()).as("the /64 is held at one share").isEqualTo(2);
+    }
+
+    @Test
     void freeWorkersTakeAddressesInTurnAndEachAddressInOrder() throws InterruptedException {
         workers = new FairWorkers(1, 100, 1, 100, "test-worker");
         CountDownLatch first = new CountDownLatch(1);

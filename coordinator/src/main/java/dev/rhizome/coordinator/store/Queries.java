@@ -1,0 +1,60 @@
+package dev.rhizome.coordinator.store;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs one query on a transaction's statements and counts what it read ({@link RowsRead}). Every
+ * read of the JDBC transaction and of the small query classes beside it goes through here, so the
+ * count misses no statement.
+ */
+final class Queries {
+    @FunctionalInterface
+    interface Row<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    private final Statements statements;
+
+    Queries(Statements statements) {
+        this.statements = statements;
+    }
+
+    /** Every row {@code sql} returns, mapped by {@code row}. */
+    <T> List<T> list(String sql, Row<T> row, Object... params) {
+        PreparedStatement ps = null;
+        try {
+            ps = statements.prepare(sql);
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
+            List<T> rows = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(row.map(rs));
+                }
+            }
+            statements.release(ps);
+            statements.rowsRead.add(rows.size());
+            return rows;
+        } catch (SQLException | RuntimeException e) {
+            statements.discard(sql, ps);
+            throw e instanceof SQLException q ? failed(sql, q) : (RuntimeException) e;
+        }
+    }
+
+    /**
+     * An aggregate went through {@code visited} rows to make the {@code returned} rows it gave
+     * (already counted by {@link #list}): a {@code COUNT(*)}'s own value is what it cost, not one row.
+     */
+    void aggregated(long visited, long returned) {
+        statements.rowsRead.add(Math.max(0, visited - returned));
+    }
+
+    static StoreException failed(String what, SQLException e) {
+        return new StoreException("database error in " + what + ": " + e.getMessage(), e);
+    }
+}

@@ -1,0 +1,22 @@
+package dev.rhizome.coordinator.store;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Rows a store has read since it opened: every row a query returned, and every row an aggregate
+ * (a count over a table or a direction) went through to make its one row. It is what a read costs
+ * the database whatever the rows hold, so a view whose cost grows with the history shows here
+ * (metric {@code rhizome_store_rows_read_total}; {@code ReadCostTest} holds each read route to a
+ * bound by it).
+ */
+public final class RowsRead {
+    private final LongAdder rows = new LongAdder();
+
+    void add(long n) {
+        rows.add(n);
+    }
+
+    public long total() {
+        return rows.sum();
+    }
+}

@@ -1,0 +1,49 @@
+package dev.rhizome.coordinator.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.coordinator.core.AddressScope;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Connections are capped per client as {@link AddressScope} groups addresses: an IPv6 host, which
+ * holds a whole /64, opens no more connections by spreading them over its addresses.
+ */
+class ConnectionLimitsTest {
+    private final ConnectionLimits limits = new ConnectionLimits(100, 2);
+
+    private boolean admit(String address) throws UnknownHostException {
+        return limits.admit(AddressScope.of(InetAddress.getByName(address)));
+    }
+
+    @Test
+    void oneIpv6Slash64IsOneClientAndAnotherSlash64IsAnother() throws Exception {
+        assertThat(admit("2001:db8:1:2::1")).isTrue();
+        assertThat(admit("2001:db8:1:2::2")).isTrue();
+        assertThat(admit("2001:db8:1:2:ffff:ffff:ffff:ffff")).as("a third address of the same /64").isFalse();
+        assertThat(admit("2001:db8:1:3::1")).as("the next /64").isTrue();
+        assertThat(limits.open()).isEqualTo(3);
+
+        limits.release(AddressScope.of(InetAddress.getByName("2001:db8:1:2::1")));
+        assertThat(admit("2001:db8:1:2::9")).as("a closed connection frees its /64's place").isTrue();
+    }
+
+    @Test
+    void ipv4CountsEachAddressAndAMappedOneAsItself() throws Exception {
+        assertThat(admit("192.0.2.1")).isTrue();
+        assertThat(admit("::ffff:192.0.2.1")).isTrue();
+        assertThat(admit("192.0.2.1")).as("the mapped address is the same client").isFalse();
+        assertThat(admit("192.0.2.2")).as("its neighbour is another").isTrue();
+    }
+
+    @Test
+    void theTotalCapHoldsAcrossClients() throws Exception {
+        ConnectionLimits small = new ConnectionLimits(2, 2);
+        assertThat(small.admit("192.0.2.1")).isTrue();
+        assertThat(small.admit("2001:db8::/64")).isTrue();
+        assertThat(small.admit("192.0.2.3")).isFalse();
+        assertThat(small.open()).isEqualTo(2);
+    }
+}

@@ -1,0 +1,148 @@
+package dev.rhizome.coordinator.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.coordinator.core.PageRequest;
+import dev.rhizome.coordinator.core.UnitRecord;
+import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
+import dev.rhizome.coordinator.store.PostgresStore;
+import dev.rhizome.coordinator.store.SqliteStore;
+import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.TestPostgres;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.identity.Identity;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Every read route costs the store a bounded number of rows however long the history (counted by
+ * the store itself, {@code rhizome_store_rows_read_total}): a client asking in a loop must not make
+ * the database go through every result each time. The same reads, repeated, are measured on a
+ * history and again on one four times longer: the longer history may cost no more rows. The
+ * shared views' clock is held still, so that a copy a route shares counts as fresh, as it is for a
+ * second in a running coordinator.
+ */
+class ReadCostTest {
+    private static final int REPEATS = 5;
+    /** Rows one read of any route below may cost, far under the history each one is given. */
+    private static final long ROWS_PER_READ = 100;
+
+    @TempDir
+    Path dir;
+
+    private final Identity operator = Identity.generate();
+    private final Identity runner = Identity.generate();
+    private final Seed seed = Fixtures.seed(operator, "tiny-lm", Fixtures.commit(), Fixtures.manifest(1, 0.01), 1);
+    private long time = 10;
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void repeatedReadsOfEveryRouteCostTheSameRowsOnAHistoryFourTimesLonger(String kind) throws Exception {
+        if (kind.equals("sqlite")) {
+            try (SqliteStore store = SqliteStore.open(dir)) {
+                check(store);
+            }
+        } else {
+            try (TestPostgres postgres = TestPostgres.create(); PostgresStore store = PostgresStore.open(postgres.address(4))) {
+                check(store);
+            }
+        }
+    }
+
+    private void check(Store store) {
+        Direction direction = Fixtures.direction(operator, "d", "tiny-lm", seed.getCommit(), 2);
+        store.inTransaction(tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            tx.insertDirection(direction, Envelopes.sign(operator, direction), 2);
+            tx.insertUnit(UnitRecord.open("base-unit", WorkUnit.Kind.EVALUATE, "tiny-lm", "d", seed.getCommit(), "",
+                    com.google.protobuf.ByteString.copyFrom(operator.publicId().bytes()), 3));
+            return null;
+        });
+        SharedViews stillClock = new SharedViews(() -> 0L);
+        Views views = new Views(store, () -> 0, stillClock);
+        DashboardView dashboard = new DashboardView(store, views, new PeerDirectory(store, Clock.systemUTC()), 50, 50,
+                stillClock);
+        CoordinatorMetrics metrics = new CoordinatorMetrics();
+        metrics.watch(store, views::storedStats);
+
+        Map<String, Supplier<Object>> routes = new LinkedHashMap<>();
+        routes.put("GET /v1/directions", () -> views.directions(PageRequest.parse(Views.DIRECTIONS, 1, "", "")));
+        routes.put("GET /v1/stats", views::stats);
+        routes.put("GET /metrics", metrics::scrape);
+        routes.put("GET /v1/trials?commit=<base>", () -> views.trials("", seed.getCommit(),
+                PageRequest.parse(Views.TRIALS, 1, "", "")));
+        routes.put("GET /v1/results?direction=d&newest=50", () -> views.newestResults("d", "", 50));
+        routes.put("GET /v1/experiments?direction=d&newest=50", () -> views.newestExperiments("d", 50));
+        // The dashboard and the boards are built from a direction's whole history, shared by every
+        // request while fresh (SharedViews): with the clock held, repeats share one build.
+        routes.put("GET /v1/dashboard", dashboard::json);
+        routes.put("GET /v1/leaderboard?direction=d", () -> views.leaderboard("d", ""));
+
+        addHistory(store, 150);
+        Map<String, Long> shortHistory = costs(store, routes);
+        long before = store.rowsRead();
+        assertThat(views.stats().getResults()).as("the sums caught up").isEqualTo(150);
+        addHistory(store, 450);
+        Map<String, Long> longHistory = costs(store, routes);
+
+        assertThat(views.stats().getResults()).isEqualTo(600);
+        assertThat(views.stats().getExperiments()).isEqualTo(600);
+        assertThat(views.directions(PageRequest.parse(Views.DIRECTIONS, 1, "", "")).getDirections(0).getResults())
+                .isEqualTo(600);
+        for (String route : routes.keySet()) {
+            assertThat(longHistory.get(route)).as(route + ": rows read by %d reads on 600 results, against %d on 150",
+                    REPEATS, longHistory.get(route), shortHistory.get(route))
+                    .isLessThanOrEqualTo(shortHistory.get(route))
+                    .isLessThanOrEqualTo(REPEATS * ROWS_PER_READ);
+        }
+        assertThat(store.rowsRead()).as("the counter counts what a count goes through").isGreaterThan(before + 450);
+        assertThat(metrics.scrape()).contains("rhizome_store_rows_read_total");
+    }
+
+    /** Rows read by {@link #REPEATS} reads of each route, after one read that catches up and fills what is shared. */
+    private static Map<String, Long> costs(Store store, Map<String, Supplier<Object>> routes) {
+        Map<String, Long> costs = new LinkedHashMap<>();
+        routes.forEach((route, read) -> {
+            read.get();
+            long start = store.rowsRead();
+            for (int i = 0; i < REPEATS; i++) {
+                assertThat(read.get()).isNotNull();
+            }
+            costs.put(route, store.rowsRead() - start);
+        });
+        return costs;
+    }
+
+    /** {@code n} experiments off the base, each with one result, in transactions of 50. */
+    private void addHistory(Store store, int n) {
+        for (int done = 0; done < n; done += 50) {
+            int batch = Math.min(50, n - done);
+            store.inTransaction(tx -> {
+                for (int i = 0; i < batch; i++) {
+                    String commit = Fixtures.commit();
+                    Experiment e = Fixtures.experiment(runner, "tiny-lm", "d", commit, seed.getCommit(), time++);
+                    tx.insertExperiment(e, Envelopes.sign(runner, e), time);
+                    WorkUnit unit = WorkUnit.newBuilder().setId("u-" + commit).setSeed("tiny-lm").setDirection("d")
+                            .setCommit(commit).build();
+                    Result r = Fixtures.result(runner, unit, 3.0, time++);
+                    SignedEnvelope envelope = Envelopes.sign(runner, r);
+                    tx.insertResult(r, envelope, Envelopes.id(envelope), time);
+                }
+                return null;
+            });
+        }
+    }
+}
