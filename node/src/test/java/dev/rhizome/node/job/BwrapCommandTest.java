@@ -241,6 +241,6 @@ class BwrapCommandTest {
     void limitsRefuseNonsense() {
         assertThatThrownBy(() -> new SandboxLimits(1 << 20, 512, 1 << 20)).hasMessageContaining("memory");
         assertThatThrownBy(() -> new SandboxLimits(1L << 30, 2, 1 << 20)).hasMessageContaining("process");
-        assertThat(SandboxLimits.forMachine(16L << 30).memoryBytes()).isEqualTo(12L << 30);
+        assertThat(SandboxLimits.forMachine(16L << 30, NodeLimits.UNLIMITED).memoryBytes()).isEqualTo(12L << 30);
     }
 }

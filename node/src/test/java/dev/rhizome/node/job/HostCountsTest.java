@@ -131,6 +131,50 @@ class HostCountsTest {
     }
 
     @Test
+    void aJobSizedFromTheNodesPendingSignalsCannotForkEnoughTasksToHoldHalfOfThem() throws Exception {
+        // The standard signals a job holds past its own limit are counted for its uid on the host, against
+        // the node's RLIMIT_SIGPENDING: a node whose limit is 4,096 gives its jobs few enough tasks that
+        // all of them holding every standard signal take under half of it, between the node's looks or
+        // without them.
+        jobs.close();
+        NodeLimits node = new NodeLimits(java.util.OptionalLong.empty(), java.util.OptionalLong.of(4096));
+        jobs = SandboxedJobs.open(dataDir, new SandboxLimits(256L << 20, SandboxLimits.tasksFor(node), 16L << 20));
+        String probe = """
+                import ctypes, os, signal, struct, time
+                libc = ctypes.CDLL(None, use_errno=True)
+                STANDARD = [s for s in range(1, 32) if s not in (signal.SIGKILL, signal.SIGSTOP)]
+                signal.pthread_sigmask(signal.SIG_BLOCK, STANDARD)
+                info = ctypes.create_string_buffer(128)
+                children = []
+                try:
+                    for i in range(200):
+                        child = os.fork()
+                        if child == 0:
+                            for s in STANDARD:  # to itself, private to its thread, si_code 1
+                                struct.pack_into('iii', info, 0, s, 0, 1)
+                                libc.syscall(297 if os.uname().machine == 'x86_64' else 240, os.getpid(), os.getpid(), s, info)
+                            time.sleep(10)
+                            os._exit(0)
+                        children.append(child)
+                except OSError as e:
+                    print('FORK REFUSED', e.errno)
+                for child in children:
+                    for s in STANDARD:
+                        os.kill(child, s)
+                print('FORKED', len(children))
+                print('SIGQ', open('/proc/self/status').read().split('SigQ:')[1].split('/')[0].strip(), flush=True)
+                """;
+        JobOutcome outcome = jobs.runPython(probe, Map.of());
+
+        String log = jobs.log();
+        assertThat(outcome.status()).as(log).isEqualTo(Result.Status.OK);
+        assertThat(log).contains("FORK REFUSED 11");
+        assertThat(count(log, "FORKED")).isPositive().isLessThan((int) PendingSignals.tasksWithin(4096));
+        assertThat(count(log, "SIGQ")).isGreaterThan(count(log, "FORKED") * PendingSignals.STANDARD_SIGNALS)
+                .isLessThanOrEqualTo(4096 / 2);
+    }
+
+    @Test
     void pipesPastTheBoundStopTheJob() throws Exception {
         // Each pipe takes 16 of its user's pipe pages on the host whether written or not; past
         // pipe-user-pages-soft (1,024 pipes' worth by default) every new pipe of that user, the
