@@ -175,6 +175,36 @@ class HostCountsTest {
     }
 
     @Test
+    void memoryMappingsPastTheBoundStopTheJob() throws Exception {
+        // Each mapping is kernel memory that RLIMIT_AS counts only by the page it spans: every other
+        // page of a region given another protection is a mapping of its own, vm.max_map_count (65,530)
+        // of them per process, times the job's processes. One of them undumpable: the node still reads
+        // its maps.
+        String probe = """
+                import ctypes, os, time
+                libc = ctypes.CDLL(None, use_errno=True)
+                libc.mmap.restype = ctypes.c_void_p
+                libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+                PAGE = os.sysconf('SC_PAGE_SIZE')
+                def split(n):
+                    at = libc.mmap(None, 2 * n * PAGE, 3, 0x22, -1, 0)
+                    return sum(1 for i in range(n) if libc.mprotect(ctypes.c_void_p(at + 2 * i * PAGE), PAGE, 1) == 0)
+                for i in range(%d):
+                    if os.fork() == 0:
+                        libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0
+                        print('SPLIT', split(30000), flush=True)
+                        time.sleep(30)
+                        os._exit(0)
+                time.sleep(30)
+                """.formatted(MemoryMappings.MAX_MAPPINGS / 60_000 + 1);
+        JobOutcome outcome = jobs.runPython(probe, Map.of());
+
+        assertThat(outcome.status()).as(jobs.log()).isEqualTo(Result.Status.CRASH);
+        assertThat(count(jobs.log(), "SPLIT")).isEqualTo(30_000);
+        assertThat(jobs.log()).contains("it held more than " + MemoryMappings.MAX_MAPPINGS + " memory mappings");
+    }
+
+    @Test
     void pipesPastTheBoundStopTheJob() throws Exception {
         // Each pipe takes 16 of its user's pipe pages on the host whether written or not; past
         // pipe-user-pages-soft (1,024 pipes' worth by default) every new pipe of that user, the
