@@ -1100,12 +1100,17 @@ class SandboxEscapeTest {
                     print('LOCK', mib, 'OK' if libc.mlock(ctypes.c_void_p(at), ctypes.c_size_t(mib << 20)) == 0 else 'ERRNO %d' % ctypes.get_errno())
                 ctypes.set_errno(0)
                 print('LOCKALL', 'OK' if libc.mlockall(3) == 0 else 'ERRNO %d' % ctypes.get_errno())
+                libc.mmap.restype = ctypes.c_void_p
+                libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+                ctypes.set_errno(0)
+                at = libc.mmap(None, 16 << 20, 3, mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | 0x2000, -1, 0)  # MAP_LOCKED
+                print('MAPLOCKED', 'OK' if at not in (None, ctypes.c_void_p(-1).value) else 'ERRNO %d' % ctypes.get_errno())
                 """);
         JobOutcome outcome = run("/usr/bin/python3 lock.py && echo 'val_bpb: 1.0'", Long.MAX_VALUE);
 
         assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
         assertThat(log()).contains("LIMIT (" + BwrapCommand.LOCKED_MEMORY + ", " + BwrapCommand.LOCKED_MEMORY + ")",
-                "NOT RAISED", "LOCK 1 OK", "LOCK 16 ERRNO 12", "LOCKALL ERRNO 12");
+                "NOT RAISED", "LOCK 1 OK", "LOCK 16 ERRNO 12", "LOCKALL ERRNO 12", "MAPLOCKED ERRNO 11");
     }
 
     /** The sandbox, but with jobs of the node's own uid, as when the node does not run as root. */
