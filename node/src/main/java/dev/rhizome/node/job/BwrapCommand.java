@@ -67,6 +67,12 @@ public final class BwrapCommand {
      * of 256 MiB gives, since a limit above the node's own could not be set.
      */
     static final int PENDING_SIGNALS = 1024;
+    /**
+     * RLIMIT_MEMLOCK of every job process: locked pages cannot be reclaimed nor swapped, so the host
+     * cannot take them back under pressure; the CUDA runtime pins host buffers through the driver,
+     * which this does not count, and nothing else of training locks memory.
+     */
+    static final long LOCKED_MEMORY = 8L << 20;
     /** The name the job's own uid has inside, when it is not root's or nobody's. */
     static final String JOB_USER = "rhizome";
     /** A job's PATH when none of the node's directories exists inside. */
@@ -367,6 +373,9 @@ public final class BwrapCommand {
         // runs queues many signals, and none uses a message queue.
         argv.add("--sigpending=" + PENDING_SIGNALS);
         argv.add("--msgqueue=0");
+        // Locked memory, soft and hard: the node's own limit may be far larger (a desktop's for audio, a
+        // server's unlimited), and what a job locks the host cannot reclaim under pressure.
+        argv.add("--memlock=" + LOCKED_MEMORY);
         // On a GPU node without a cgroup, only jobs given a GPU go unbounded (CUDA maps more address
         // space than any sane RLIMIT_AS); a CPU slot's job there is bounded like anywhere else.
         if (plan.memory() == SandboxPlan.MemoryLimit.ADDRESS_SPACE

@@ -130,7 +130,8 @@ public final class BwrapLauncher implements ProcessLauncher {
             deleteAll(oneShot);
         });
         return new JobProcess(process, killAll, pumps, priority.rule(gpuJob).and(MemoryFiles.forSandbox())
-                .and(HeldDescriptors.forJob()).and(FileLocks.forJob()).and(PendingSignals.forJob()));
+                .and(HeldDescriptors.forJob()).and(FileLocks.forJob()).and(PendingSignals.forJob())
+                .and(MemoryMappings.forJob()));
     }
 
     private static Process spawn(ProcessBuilder builder) throws IOException {

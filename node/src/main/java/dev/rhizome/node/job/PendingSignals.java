@@ -24,6 +24,11 @@ import java.util.OptionalLong;
  */
 final class PendingSignals implements TreeRule {
     static final int MAX_PENDING = 2 * BwrapCommand.PENDING_SIGNALS;
+    /** The standard signals that can be held pending: 1 to 31 but SIGKILL and SIGSTOP. */
+    static final int STANDARD_SIGNALS = 29;
+    /** Held by one task at most: each standard signal in its thread's queue and in its process's. */
+    static final int STANDARD_PER_TASK = 2 * STANDARD_SIGNALS;
+
 
     private final Path proc;
     private final int maxPending;
@@ -31,6 +36,16 @@ final class PendingSignals implements TreeRule {
     PendingSignals(Path proc, int maxPending) {
         this.proc = proc;
         this.maxPending = maxPending;
+    }
+
+    /**
+     * The most tasks a job may have so that, holding every standard signal it can (past any limit) and
+     * its own limit's worth of real-time ones, it takes at most half of {@code sigpending}, the
+     * limit of the uid it shares with the node on the host: the node and the volunteer's other
+     * programs keep the other half, between two of the node's looks or without them. At least 1.
+     */
+    static long tasksWithin(long sigpending) {
+        return Math.max(1, (sigpending / 2 - BwrapCommand.PENDING_SIGNALS) / STANDARD_PER_TASK);
     }
 
     static TreeRule forJob() {

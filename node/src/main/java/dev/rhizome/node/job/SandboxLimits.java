@@ -16,23 +16,44 @@ public record SandboxLimits(long memoryBytes, int processes, long tmpBytes) {
      */
     public static final long ADDRESS_SPACE_ALLOWANCE = 4L << 30;
     public static final int DEFAULT_PROCESSES = 4096;
+    public static final int MIN_PROCESSES = 8;
 
     public SandboxLimits {
         if (memoryBytes < (16L << 20)) {
             throw new IllegalArgumentException("memory limit below 16 MiB: " + memoryBytes);
         }
-        if (processes < 8) {
-            throw new IllegalArgumentException("process limit below 8: " + processes);
+        if (processes < MIN_PROCESSES) {
+            throw new IllegalArgumentException("process limit below " + MIN_PROCESSES + ": " + processes);
         }
         if (tmpBytes < (1L << 20)) {
             throw new IllegalArgumentException("/tmp size below 1 MiB: " + tmpBytes);
         }
     }
 
-    /** Three quarters of the machine's memory for the job, so the node and the desktop keep the rest; /tmp a sixteenth. */
-    public static SandboxLimits forMachine(long physicalMemoryBytes) {
+    /**
+     * Three quarters of the machine's memory for the job, so the node and the desktop keep the rest;
+     * /tmp a sixteenth. Tasks: {@link #DEFAULT_PROCESSES}, fewer where the node's own limits on its
+     * uid's tasks and pending signals, which the job's count against on the host, are small
+     * ({@link #tasksFor}).
+     */
+    public static SandboxLimits forMachine(long physicalMemoryBytes, NodeLimits node) {
         long memory = Math.max(256L << 20, physicalMemoryBytes / 4 * 3);
-        return new SandboxLimits(memory, DEFAULT_PROCESSES, Math.max(64L << 20, physicalMemoryBytes / 16));
+        return new SandboxLimits(memory, tasksFor(node), Math.max(64L << 20, physicalMemoryBytes / 16));
+    }
+
+    /**
+     * Half the node's RLIMIT_NPROC, and no more than can hold every standard signal within half its
+     * RLIMIT_SIGPENDING ({@link PendingSignals#tasksWithin}); never under {@link #MIN_PROCESSES}.
+     */
+    static int tasksFor(NodeLimits node) {
+        long tasks = DEFAULT_PROCESSES;
+        if (node.processes().isPresent()) {
+            tasks = Math.min(tasks, node.processes().getAsLong() / 2);
+        }
+        if (node.pendingSignals().isPresent()) {
+            tasks = Math.min(tasks, PendingSignals.tasksWithin(node.pendingSignals().getAsLong()));
+        }
+        return (int) Math.max(MIN_PROCESSES, tasks);
     }
 
     public long addressSpaceBytes() {

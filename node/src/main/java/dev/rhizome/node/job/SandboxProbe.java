@@ -36,7 +36,7 @@ public final class SandboxProbe {
     /** The sandboxing launcher for this machine, or why there can't be one. */
     public static BwrapLauncher launcher() throws SandboxUnavailableException {
         CgroupV2.Detection cgroup = CgroupV2.detect();
-        SandboxReport report = probe(HostView.real(), cgroup, SandboxLimits.forMachine(physicalMemory()));
+        SandboxReport report = probe(HostView.real(), cgroup, SandboxLimits.forMachine(physicalMemory(), NodeLimits.own()));
         if (report.plan().isEmpty()) {
             throw new SandboxUnavailableException(report);
         }
@@ -47,7 +47,7 @@ public final class SandboxProbe {
     /** The machine's verdict, with limits sized from its memory. */
     public static SandboxReport probe() {
         long memory = physicalMemory();
-        return probe(HostView.real(), CgroupV2.detect(), SandboxLimits.forMachine(memory));
+        return probe(HostView.real(), CgroupV2.detect(), SandboxLimits.forMachine(memory, NodeLimits.own()));
     }
 
     public static SandboxReport probe(HostView host, CgroupV2.Detection cgroup, SandboxLimits limits) {
@@ -110,7 +110,9 @@ public final class SandboxProbe {
                             + " of address space per process)";
                 }, ""));
         checks.add(new SandboxReport.Check("process limit", true, false, limits.processes() + " tasks per job (RLIMIT_NPROC "
-                + "in the job's own user namespace" + (memory == SandboxPlan.MemoryLimit.CGROUP ? ", and cgroup pids.max)" : ")"),
+                + "in the job's own user namespace" + (memory == SandboxPlan.MemoryLimit.CGROUP ? ", and cgroup pids.max" : "")
+                + "; at most half the node's own RLIMIT_NPROC, and few enough to hold every standard signal within "
+                + "half its RLIMIT_SIGPENDING, both counted for its uid on the host)",
                 ""));
         checks.add(new SandboxReport.Check("gpus", true, false, gpus.present()
                 ? gpus.gpuCount() + " GPU(s): devices " + gpus.devices() + ", driver libraries in " + gpus.libraryDirs()

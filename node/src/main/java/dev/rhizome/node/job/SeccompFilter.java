@@ -20,7 +20,8 @@ import java.util.Optional;
  * argument ({@link #JUDGED}): {@code fallocate} with any mode but 0 answers EOPNOTSUPP (reserving
  * disk a file's size does not show), a socket of a family the network namespace does not confine
  * EAFNOSUPPORT, a mode with the set-user-ID or set-group-ID bit EPERM, {@code fcntl} growing a pipe
- * or locking an open file description EINVAL, and a {@code personality} other than Linux's own EPERM.
+ * or locking an open file description EINVAL, a {@code personality} other than Linux's own EPERM, and
+ * {@code mmap} of huge pages ({@code MAP_HUGETLB}) ENOMEM.
  */
 public final class SeccompFilter {
     static final int EPERM = 1;
@@ -28,6 +29,7 @@ public final class SeccompFilter {
     static final int EOPNOTSUPP = 95;
     static final int ENOSYS = 38;
     static final int EAFNOSUPPORT = 97;
+    static final int ENOMEM = 12;
     static final int RET_ALLOW = 0x7fff0000;
     static final int RET_ERRNO = 0x00050000;
     static final int X32_SYSCALL_BIT = 0x40000000;
@@ -136,6 +138,8 @@ public final class SeccompFilter {
     static final int F_OFD_GETLK = 36;
     static final int F_OFD_SETLK = 37;
     static final int F_OFD_SETLKW = 38;
+    /** mmap's flag for pages of the host's huge page pool. */
+    static final int MAP_HUGETLB = 0x40000;
 
     /**
      * Calls judged by one argument, the low 32 bits of it (each is an int or a mode: the kernel reads
@@ -180,6 +184,12 @@ public final class SeccompFilter {
         // make data executable and map page zero in what the job runs next, which exploits want and
         // training does not (a job set ADDR_NO_RANDOMIZE before).
         new Judged("personality", 135, 92, 0, Allowed.only(PERSONALITIES), EPERM),
+        // Huge pages of the host's hugetlb pool (vm.nr_hugepages, and overcommitted ones past it), which
+        // no rlimit or cgroup memory limit counts (only the hugetlb controller, which the node does not
+        // set) and which the host reserves for its own programs (databases, VMs). Answered as a host with
+        // no huge pages answers; what asks for them (allocators, DPDK) falls back to normal pages.
+        // Transparent huge pages (madvise) are normal memory and stay. SHM_HUGETLB needs shmget, absent.
+        new Judged("mmap", 9, 222, 3, Allowed.without(MAP_HUGETLB), ENOMEM),
     };
 
     /** A call judged by its argument {@code argument} (0-based); -1: no such call on that architecture. */

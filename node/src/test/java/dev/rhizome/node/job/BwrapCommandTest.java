@@ -99,10 +99,10 @@ class BwrapCommandTest {
                 FakeHost.debian());
 
         assertThat(rlimit.subList(rlimit.indexOf("/usr/bin/prlimit"), rlimit.size())).containsExactly("/usr/bin/prlimit",
-                "--nproc=512", "--core=0", "--rtprio=0", "--nice=0", "--nofile=4096", "--sigpending=1024", "--msgqueue=0", "--as=" + ((1L << 30) + SandboxLimits.ADDRESS_SPACE_ALLOWANCE),
+                "--nproc=512", "--core=0", "--rtprio=0", "--nice=0", "--nofile=4096", "--sigpending=1024", "--msgqueue=0", "--memlock=8388608", "--as=" + ((1L << 30) + SandboxLimits.ADDRESS_SPACE_ALLOWANCE),
                 "--", "java", "Train.java");
         assertThat(cgroup.subList(cgroup.indexOf("/usr/bin/prlimit"), cgroup.size())).containsExactly("/usr/bin/prlimit",
-                "--nproc=512", "--core=0", "--rtprio=0", "--nice=0", "--nofile=4096", "--sigpending=1024", "--msgqueue=0", "--", "java", "Train.java");
+                "--nproc=512", "--core=0", "--rtprio=0", "--nice=0", "--nofile=4096", "--sigpending=1024", "--msgqueue=0", "--memlock=8388608", "--", "java", "Train.java");
     }
 
     @Test
@@ -141,7 +141,7 @@ class BwrapCommandTest {
         assertThat(argv.get(2)).isEqualTo("exec 9<\"$1\" 8<\"$2\" 7<\"$3\" 6<\"$4\" 5<\"$5\" && shift 5 && exec \"$@\"");
         assertThat(argv.get(5)).isEqualTo(args.toString());
         assertThat(fromBwrap(argv)).containsExactly("/usr/bin/bwrap", "--args", "8", "--", "/usr/bin/prlimit",
-                "--nproc=512", "--core=0", "--rtprio=0", "--nice=0", "--nofile=4096", "--sigpending=1024", "--msgqueue=0", "--as=" + LIMITS.addressSpaceBytes(), "--", "java", "Train.java");
+                "--nproc=512", "--core=0", "--rtprio=0", "--nice=0", "--nofile=4096", "--sigpending=1024", "--msgqueue=0", "--memlock=8388608", "--as=" + LIMITS.addressSpaceBytes(), "--", "java", "Train.java");
         assertThat(String.join(" ", argv)).doesNotContain(CHECKOUT.toString(), "--bind");
 
         List<String> options = BwrapCommand.options(plan, JOB, true, FakeHost.debian());
@@ -241,6 +241,6 @@ class BwrapCommandTest {
     void limitsRefuseNonsense() {
         assertThatThrownBy(() -> new SandboxLimits(1 << 20, 512, 1 << 20)).hasMessageContaining("memory");
         assertThatThrownBy(() -> new SandboxLimits(1L << 30, 2, 1 << 20)).hasMessageContaining("process");
-        assertThat(SandboxLimits.forMachine(16L << 30).memoryBytes()).isEqualTo(12L << 30);
+        assertThat(SandboxLimits.forMachine(16L << 30, NodeLimits.UNLIMITED).memoryBytes()).isEqualTo(12L << 30);
     }
 }

@@ -117,6 +117,7 @@ class HostCountsTest {
                         time.sleep(20)
                         os._exit(0)
                     children.append(child)
+                print('FORKED', len(children), flush=True)  # the node may stop it before it reads its count
                 for child in children:
                     for s in STANDARD:
                         os.kill(child, s)
@@ -125,9 +126,85 @@ class HostCountsTest {
                 """.formatted(SandboxedJobs.SMALL.processes() - 14);
         JobOutcome outcome = jobs.runPython(probe, Map.of());
 
-        assertThat(jobs.log()).contains("SIGQ");
+        assertThat(jobs.log()).contains("FORKED");
         assertThat(outcome.status()).as(jobs.log()).isEqualTo(Result.Status.CRASH);
         assertThat(jobs.log()).contains("it held more than " + PendingSignals.MAX_PENDING + " pending signals");
+    }
+
+    @Test
+    void aJobSizedFromTheNodesPendingSignalsCannotForkEnoughTasksToHoldHalfOfThem() throws Exception {
+        // The standard signals a job holds past its own limit are counted for its uid on the host, against
+        // the node's RLIMIT_SIGPENDING: a node whose limit is 4,096 gives its jobs few enough tasks that
+        // all of them holding every standard signal take under half of it, between the node's looks or
+        // without them.
+        jobs.close();
+        NodeLimits node = new NodeLimits(java.util.OptionalLong.empty(), java.util.OptionalLong.of(4096));
+        jobs = SandboxedJobs.open(dataDir, new SandboxLimits(256L << 20, SandboxLimits.tasksFor(node), 16L << 20));
+        String probe = """
+                import ctypes, os, signal, struct, time
+                libc = ctypes.CDLL(None, use_errno=True)
+                STANDARD = [s for s in range(1, 32) if s not in (signal.SIGKILL, signal.SIGSTOP)]
+                signal.pthread_sigmask(signal.SIG_BLOCK, STANDARD)
+                info = ctypes.create_string_buffer(128)
+                children = []
+                try:
+                    for i in range(200):
+                        child = os.fork()
+                        if child == 0:
+                            for s in STANDARD:  # to itself, private to its thread, si_code 1
+                                struct.pack_into('iii', info, 0, s, 0, 1)
+                                libc.syscall(297 if os.uname().machine == 'x86_64' else 240, os.getpid(), os.getpid(), s, info)
+                            time.sleep(10)
+                            os._exit(0)
+                        children.append(child)
+                except OSError as e:
+                    print('FORK REFUSED', e.errno)
+                for child in children:
+                    for s in STANDARD:
+                        os.kill(child, s)
+                print('FORKED', len(children))
+                time.sleep(2)  # for the children's own
+                print('SIGQ', open('/proc/self/status').read().split('SigQ:')[1].split('/')[0].strip(), flush=True)
+                """;
+        JobOutcome outcome = jobs.runPython(probe, Map.of());
+
+        String log = jobs.log();
+        assertThat(outcome.status()).as(log).isEqualTo(Result.Status.OK);
+        assertThat(log).contains("FORK REFUSED 11");
+        assertThat(count(log, "FORKED")).isPositive().isLessThan((int) PendingSignals.tasksWithin(4096));
+        // Each child's process queue holds all but one of them: SIGCONT and the stop signals undo each other.
+        assertThat(count(log, "SIGQ")).isGreaterThanOrEqualTo(count(log, "FORKED") * (PendingSignals.STANDARD_SIGNALS - 1))
+                .isLessThanOrEqualTo(4096 / 2);
+    }
+
+    @Test
+    void memoryMappingsPastTheBoundStopTheJob() throws Exception {
+        // Each mapping is kernel memory that RLIMIT_AS counts only by the page it spans: every other
+        // page of a region given another protection is a mapping of its own, vm.max_map_count (65,530)
+        // of them per process, times the job's processes. One of them undumpable: the node still reads
+        // its maps.
+        String probe = """
+                import ctypes, os, time
+                libc = ctypes.CDLL(None, use_errno=True)
+                libc.mmap.restype = ctypes.c_void_p
+                libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+                PAGE = os.sysconf('SC_PAGE_SIZE')
+                def split(n):
+                    at = libc.mmap(None, 2 * n * PAGE, 3, 0x22, -1, 0)
+                    return sum(1 for i in range(n) if libc.mprotect(ctypes.c_void_p(at + 2 * i * PAGE), PAGE, 1) == 0)
+                for i in range(%d):
+                    if os.fork() == 0:
+                        libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0
+                        print('SPLIT', split(30000), flush=True)
+                        time.sleep(30)
+                        os._exit(0)
+                time.sleep(30)
+                """.formatted(MemoryMappings.MAX_MAPPINGS / 60_000 + 1);
+        JobOutcome outcome = jobs.runPython(probe, Map.of());
+
+        assertThat(outcome.status()).as(jobs.log()).isEqualTo(Result.Status.CRASH);
+        assertThat(count(jobs.log(), "SPLIT")).isEqualTo(30_000);
+        assertThat(jobs.log()).contains("it held more than " + MemoryMappings.MAX_MAPPINGS + " memory mappings");
     }
 
     @Test

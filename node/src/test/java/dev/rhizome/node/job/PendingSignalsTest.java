@@ -39,6 +39,22 @@ class PendingSignalsTest {
         assertThat(PendingSignals.insideCount(proc.resolve("8/status"))).isEmpty();
     }
 
+    @Test
+    void aJobOfAsManyTasksAsAllowedHoldsAtMostHalfTheNodesPendingSignals() {
+        // The development machine's limit, a 4 GiB machine's, and a 512 MiB one's, where the floor is one task.
+        for (long sigpending : new long[] {96_362, 16_384, 2_048}) {
+            long tasks = PendingSignals.tasksWithin(sigpending);
+            assertThat(tasks).isPositive();
+            if (sigpending / 2 > BwrapCommand.PENDING_SIGNALS + PendingSignals.STANDARD_PER_TASK) {
+                assertThat(tasks * PendingSignals.STANDARD_PER_TASK + BwrapCommand.PENDING_SIGNALS)
+                        .as("sigpending %d", sigpending).isLessThanOrEqualTo(sigpending / 2);
+                assertThat((tasks + 1) * PendingSignals.STANDARD_PER_TASK + BwrapCommand.PENDING_SIGNALS)
+                        .as("one task more").isGreaterThan(sigpending / 2);
+            }
+        }
+        assertThat(PendingSignals.tasksWithin(96_362)).isEqualTo(813);
+    }
+
     private void status(long pid, String text) throws Exception {
         Files.writeString(Files.createDirectories(proc.resolve(Long.toString(pid))).resolve("status"), text);
     }

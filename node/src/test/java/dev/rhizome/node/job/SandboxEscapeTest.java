@@ -1054,6 +1054,65 @@ class SandboxEscapeTest {
         assertThat(log()).contains("WATCHING", "it held more than " + HeldDescriptors.MAX_WATCHES + " epoll watches");
     }
 
+    @Test
+    void aJobGetsNoHugePagesOfTheHostsPool() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 maps the memory");
+        // The hugetlb pool (vm.nr_hugepages, and overcommitted pages past it) is the host's, counted by
+        // no rlimit nor the job's memory.max. The filter answers as a host without huge pages: ENOMEM.
+        // The second size is one the kernel has not (2^63 bytes): it answers EINVAL, the filter first.
+        Files.writeString(checkout.resolve("huge.py"), """
+                import ctypes, mmap
+                libc = ctypes.CDLL(None, use_errno=True)
+                libc.mmap.restype = ctypes.c_void_p
+                libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+                PRIVATE_ANON = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS
+                for name, flags in [('PLAIN', PRIVATE_ANON), ('HUGE', PRIVATE_ANON | 0x40000),
+                                    ('HUGE_BADSIZE', PRIVATE_ANON | 0x40000 | (63 << 26))]:
+                    ctypes.set_errno(0)
+                    at = libc.mmap(None, 2 << 20, 3, flags, -1, 0)
+                    print(name, 'MAPPED' if at not in (None, ctypes.c_void_p(-1).value) else 'ERRNO %d' % ctypes.get_errno())
+                print('POOL', open('/proc/meminfo').read().split('HugePages_Total:')[1].split()[0])
+                """);
+        JobOutcome outcome = run("/usr/bin/python3 huge.py && echo 'val_bpb: 1.0'", Long.MAX_VALUE);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+        assertThat(log()).contains("PLAIN MAPPED", "HUGE ERRNO " + SeccompFilter.ENOMEM,
+                "HUGE_BADSIZE ERRNO " + SeccompFilter.ENOMEM);
+    }
+
+    @Test
+    void aJobLocksNoMoreThanItsSmallShareOfMemory() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 locks the memory");
+        // Locked pages cannot be reclaimed nor swapped: the node's own RLIMIT_MEMLOCK (a desktop's for
+        // audio, a server's unlimited) was the job's.
+        Files.writeString(checkout.resolve("lock.py"), """
+                import ctypes, mmap, resource
+                libc = ctypes.CDLL(None, use_errno=True)
+                print('LIMIT', resource.getrlimit(resource.RLIMIT_MEMLOCK))
+                try:
+                    resource.setrlimit(resource.RLIMIT_MEMLOCK, (64 << 20, 64 << 20)); print('RAISED')
+                except (ValueError, OSError):
+                    print('NOT RAISED')
+                for mib in (1, 16):
+                    m = mmap.mmap(-1, mib << 20)
+                    at = ctypes.addressof(ctypes.c_char.from_buffer(m))
+                    ctypes.set_errno(0)
+                    print('LOCK', mib, 'OK' if libc.mlock(ctypes.c_void_p(at), ctypes.c_size_t(mib << 20)) == 0 else 'ERRNO %d' % ctypes.get_errno())
+                ctypes.set_errno(0)
+                print('LOCKALL', 'OK' if libc.mlockall(3) == 0 else 'ERRNO %d' % ctypes.get_errno())
+                libc.mmap.restype = ctypes.c_void_p
+                libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+                ctypes.set_errno(0)
+                at = libc.mmap(None, 16 << 20, 3, mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | 0x2000, -1, 0)  # MAP_LOCKED
+                print('MAPLOCKED', 'OK' if at not in (None, ctypes.c_void_p(-1).value) else 'ERRNO %d' % ctypes.get_errno())
+                """);
+        JobOutcome outcome = run("/usr/bin/python3 lock.py && echo 'val_bpb: 1.0'", Long.MAX_VALUE);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+        assertThat(log()).contains("LIMIT (" + BwrapCommand.LOCKED_MEMORY + ", " + BwrapCommand.LOCKED_MEMORY + ")",
+                "NOT RAISED", "LOCK 1 OK", "LOCK 16 ERRNO 12", "LOCKALL ERRNO 12", "MAPLOCKED ERRNO 11");
+    }
+
     /** The sandbox, but with jobs of the node's own uid, as when the node does not run as root. */
     private static BwrapLauncher asTheNodesUser() {
         SandboxPlan p = sandbox.plan();

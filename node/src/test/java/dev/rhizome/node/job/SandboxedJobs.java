@@ -34,9 +34,14 @@ final class SandboxedJobs implements AutoCloseable {
 
     /** A checkout of its own for a test whose node keeps its data in {@code dataDir}. */
     static SandboxedJobs open(Path dataDir) throws IOException {
+        return open(dataDir, SMALL);
+    }
+
+    /** As {@link #open(Path)}, with jobs held to {@code limits}. */
+    static SandboxedJobs open(Path dataDir, SandboxLimits limits) throws IOException {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 runs the probes");
         CgroupV2.Detection detected = CgroupV2.detect();
-        SandboxReport report = SandboxProbe.probe(HostView.real(), detected, SMALL);
+        SandboxReport report = SandboxProbe.probe(HostView.real(), detected, limits);
         assumeTrue(report.ok(), () -> "this machine cannot sandbox jobs:\n" + report.whyNot());
         return new SandboxedJobs(new BwrapLauncher(report.plan().get(), detected.cgroup(), HostView.real()), dataDir);
     }

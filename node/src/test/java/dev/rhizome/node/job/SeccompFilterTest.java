@@ -95,6 +95,26 @@ class SeccompFilterTest {
 
     @ParameterizedTest
     @EnumSource(SeccompFilter.Arch.class)
+    void mmapOfHugePagesAnswersNoMemoryAndEveryOtherMappingIsAllowed(SeccompFilter.Arch arch) {
+        byte[] program = SeccompFilter.program(arch);
+        int mmap = arch.judgedNumbers.get("mmap");
+        int noMemory = SeccompFilter.RET_ERRNO | SeccompFilter.ENOMEM;
+        // MAP_PRIVATE|MAP_ANONYMOUS, MAP_SHARED, MAP_FIXED|MAP_NORESERVE|MAP_POPULATE, MAP_STACK
+        for (long flags : new long[] {0x22, 0x01, 0x18010, 0x20022}) {
+            assertThat(run(program, arch.auditArch, mmap, new long[] {0, 1 << 21, 3, flags, -1, 0})).as("flags %x", flags)
+                    .isEqualTo(SeccompFilter.RET_ALLOW);
+        }
+        // MAP_HUGETLB alone, with anonymous private memory, and with a page size (MAP_HUGE_1GB: 30 << 26)
+        for (long flags : new long[] {0x40000, 0x40022, 0x40022L | (30L << 26)}) {
+            assertThat(run(program, arch.auditArch, mmap, new long[] {0, 1 << 21, 3, flags, -1, 0})).as("flags %x", flags)
+                    .isEqualTo(noMemory);
+        }
+        // mmap's length (its second argument) is not judged: a length with that bit maps as any other.
+        assertThat(run(program, arch.auditArch, mmap, new long[] {0, 0x40000, 3, 0x22, -1, 0})).isEqualTo(SeccompFilter.RET_ALLOW);
+    }
+
+    @ParameterizedTest
+    @EnumSource(SeccompFilter.Arch.class)
     void fallocateIsAllowedWithModeZeroOnly(SeccompFilter.Arch arch) {
         byte[] program = SeccompFilter.program(arch);
         int unsupported = SeccompFilter.RET_ERRNO | SeccompFilter.EOPNOTSUPP;
