@@ -59,7 +59,7 @@ public final class IdentityStore {
      * with credit and reputation).
      */
     public static Identity load(Path file) throws IOException {
-        String replace = "restore the key that was there, or move the file away and a new identity is created";
+        String replace = "restore the key that was there, or move " + file + " away and a new identity is created";
         if (!Files.isRegularFile(file)) {
             // a directory would otherwise be told to chmod 600, which fixes nothing
             throw new UnusableKey(file, "it is not a regular file (it should hold one line of 64 hex digits)", replace);

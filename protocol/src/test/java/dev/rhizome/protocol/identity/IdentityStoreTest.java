@@ -101,7 +101,7 @@ class IdentityStoreTest {
 
         assertThatThrownBy(() -> IdentityStore.loadOrCreate(dir)).isInstanceOfSatisfying(UnusableKey.class, e -> {
             assertThat(e.problem()).contains("64 hex digits");
-            assertThat(e.remedy()).contains("move the file away");
+            assertThat(e.remedy()).contains("move " + key + " away");
         });
         assertThat(Files.readString(key)).as("an unusable key is never replaced").isEqualTo(before.trim() + "00\n");
     }
