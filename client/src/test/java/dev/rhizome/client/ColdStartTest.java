@@ -201,6 +201,9 @@ class ColdStartTest {
         CliRun nested = CliRun.of("help", "seed", "pubish");
         assertThat(nested.code()).as(nested.out() + nested.err()).isEqualTo(ExitCodes.USAGE);
         assertThat(nested.err()).contains("did you mean `rhizome seed publish`");
+        // a word for what another command shows is led to that command, not to the whole help
+        JsonObject frontier = CliRun.of("frontier", "--json").failure(ExitCodes.USAGE, "usage");
+        assertThat(frontier.get("hint").getAsString()).startsWith("did you mean `rhizome brief` or `rhizome tree`");
         // and help that is there is still help
         assertThat(CliRun.of("status", "--help").code()).isZero();
         assertThat(CliRun.of("help", "seed", "publish").code()).isZero();

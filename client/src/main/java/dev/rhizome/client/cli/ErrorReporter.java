@@ -195,8 +195,11 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
             return List.of();
         }
         List<String> commands = cli.getSubcommands().keySet().stream().filter(k -> !k.equals("help")).toList();
-        return Suggestions.closest(word, commands).stream()
-                .map(c -> "`" + cli.getCommandSpec().qualifiedName() + " " + c + "`").toList();
+        List<String> close = Suggestions.closest(word, commands);
+        if (close.isEmpty() && cli.getParent() == null) {
+            close = CommandTopics.of(word);
+        }
+        return close.stream().map(c -> "`" + cli.getCommandSpec().qualifiedName() + " " + c + "`").toList();
     }
 
     /**
