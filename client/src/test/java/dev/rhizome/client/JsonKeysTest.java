@@ -100,6 +100,10 @@ class JsonKeysTest {
             assertThat(leased.get("proposer_id").isJsonNull()).as("the _id key is there, null").isTrue();
             JsonObject open = answers.get("rhizome direction list").getAsJsonArray("directions").get(0).getAsJsonObject();
             assertThat(open.get("closed_reason").isJsonNull()).as(open.toString()).isTrue();
+            // before any result the tree had no leaderboard, and said lower_is_better false of a lower-is-better seed
+            JsonObject tree = answers.get("rhizome tree");
+            assertThat(tree.get("metric_name").getAsString()).as(tree.toString()).isEqualTo("val_bpb");
+            assertThat(tree.get("lower_is_better").getAsBoolean()).isTrue();
         }
         Set<String> all = new TreeSet<>(help.keySet());
         all.removeAll(SUMMARY_LINE);
