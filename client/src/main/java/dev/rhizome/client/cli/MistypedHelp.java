@@ -49,6 +49,9 @@ public final class MistypedHelp implements CommandLine.IExecutionStrategy {
         help.matchedPositionals().forEach(p -> words.addAll(p.stringValues()));
         words.addAll(help.unmatched());  // picocli's help takes one word; the rest lands here
         for (String word : words) {
+            if (word.startsWith("-")) {
+                return;  // `help --json` and the like: options, not command names
+            }
             CommandLine sub = at.getSubcommands().get(word);
             if (sub == null) {
                 throw new CommandLine.UnmatchedArgumentException(at, List.of(word));
