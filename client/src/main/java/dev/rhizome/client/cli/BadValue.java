@@ -37,7 +37,7 @@ public final class BadValue extends TypeConversionException {
      * the accepted form comes from the converter ({@link BadValue}), an enum's names, or picocli's
      * text after its "Invalid value for option '--x': " prefix.
      */
-    static String of(CommandLine.ParameterException e) {
+    public static String messageOf(CommandLine.ParameterException e) {
         if (!(e.getCause() instanceof TypeConversionException cause) || e.getArgSpec() == null) {
             return null;
         }

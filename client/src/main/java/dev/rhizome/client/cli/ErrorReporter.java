@@ -235,7 +235,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
      * not understood and, for a command with subcommands, what they are.
      */
     static String message(CommandLine.ParameterException e) {
-        String bad = BadValue.of(e);
+        String bad = BadValue.messageOf(e);
         if (bad != null) {
             return bad;
         }

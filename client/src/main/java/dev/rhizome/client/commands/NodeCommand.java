@@ -148,7 +148,8 @@ public final class NodeCommand implements Callable<Integer> {
             try {
                 cl.parseArgs(args.toArray(String[]::new));
             } catch (CommandLine.ParameterException e) {
-                throw new CommandException(ExitCodes.USAGE, file + ": " + e.getMessage());
+                String bad = dev.rhizome.client.cli.BadValue.messageOf(e);  // the same words as on the command line
+                throw new CommandException(ExitCodes.USAGE, file + ": " + (bad != null ? bad : e.getMessage()));
             }
             return merged.runNode();
         }
