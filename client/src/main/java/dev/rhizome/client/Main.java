@@ -64,6 +64,9 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         ErrorReporter.install(cli);
+        dev.rhizome.client.cli.MistypedHelp.install(cli);
+        // `--kind EXPLORE` means what `--kind explore` does
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
         HelpText.normalize(cli);
         return cli;
     }

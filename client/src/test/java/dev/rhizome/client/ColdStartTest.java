@@ -157,8 +157,9 @@ class ColdStartTest {
     }
 
     @Test
-    void anUnforeseenFailureSaysTheNextStepNotOnlyHowToGetAStackTrace() throws Exception {
-        // the hint was "set RHIZOME_DEBUG=1 for the stack trace", even where the message named the fix
+    void aNodeWithAKeyThatIsNoKeySaysTheNextStepNotHowToGetAStackTrace() throws Exception {
+        // the hint was "set RHIZOME_DEBUG=1 for the stack trace", even where the message named the fix;
+        // then "fix what the message names"; now the key's own remedy (UnusableKey)
         Path node = dir.resolve("n");
         Files.createDirectories(node);
         Path key = node.resolve(IdentityStore.FILE_NAME);
@@ -166,7 +167,8 @@ class ColdStartTest {
         Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         CliRun r = CliRun.of("node", "--no-sandbox", "--data-dir", node.toString(), "--coordinator", "http://127.0.0.1:1");
         assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.FAILED);
-        assertThat(r.err()).contains("(fix what the message names and run the command again");
+        assertThat(r.err()).contains(key + " is unusable").contains("(restore the key that was there, or move " + key)
+                .doesNotContain("RHIZOME_DEBUG");
     }
 
     @Test
@@ -183,5 +185,88 @@ class ColdStartTest {
                     .contains("stop that process first (`kill " + pid + "`)").contains("--data-dir of its own")
                     .doesNotContain("RHIZOME_DEBUG").doesNotContain("fix what the message names");
         }
+    }
+
+    @Test
+    void aMistypedCommandAskedForItsHelpIsStillAMistakeWithWhatWasMeant() {
+        // `rhizome stauts --help` printed the whole help with exit 0: an agent took the typo for a command
+        JsonObject top = CliRun.of("stauts", "--help", "--json").failure(ExitCodes.USAGE, "usage");
+        assertThat(top.get("hint").getAsString()).startsWith("did you mean `rhizome status`");
+        JsonObject sub = CliRun.of("seed", "pubish", "--help", "--json").failure(ExitCodes.USAGE, "usage");
+        assertThat(sub.get("hint").getAsString()).startsWith("did you mean `rhizome seed publish`");
+        // `rhizome help stauts` said "Unknown subcommand" and printed the whole help
+        CliRun help = CliRun.of("help", "stauts");
+        assertThat(help.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(help.err()).contains("did you mean `rhizome status`").doesNotContain("Usage:");
+        CliRun nested = CliRun.of("help", "seed", "pubish");
+        assertThat(nested.code()).as(nested.out() + nested.err()).isEqualTo(ExitCodes.USAGE);
+        assertThat(nested.err()).contains("did you mean `rhizome seed publish`");
+        // a word for what another command shows is led to that command, not to the whole help
+        JsonObject frontier = CliRun.of("frontier", "--json").failure(ExitCodes.USAGE, "usage");
+        assertThat(frontier.get("hint").getAsString()).startsWith("did you mean `rhizome brief` or `rhizome tree`");
+        // and help that is there is still help
+        assertThat(CliRun.of("status", "--help").code()).isZero();
+        assertThat(CliRun.of("help", "seed", "publish").code()).isZero();
+    }
+
+    @Test
+    void everyRefusedValueNamesTheValueTheOptionAndTheFormItTakes() {
+        String[][] refused = {
+            {"claim", "--kind", "foo"},
+            {"coordinator", "--lease-seconds", "5x"},
+            {"coordinator", "--lease-seconds", "-3"},
+            {"agent", "--rounds", "-1", "--direction", "d", "--cmd", "true"},
+            {"demo", "--duration", "0"},
+            {"ban", "--key", "zz", "--coordinator", "http://127.0.0.1:1"},
+            {"coordinator", "--operator", "abc"},
+            {"direction", "open", "--name", "no spaces", "--seed", "s", "--coordinator", "http://127.0.0.1:1"},
+        };
+        for (String[] words : refused) {
+            java.util.List<String> args = new java.util.ArrayList<>(List.of(words));
+            boolean service = words[0].equals("coordinator");  // no --json: its answer is its log
+            args.addAll(service ? List.of("--data-dir", dir.resolve("v").toString())
+                    : List.of("--json", "--data-dir", dir.resolve("v").toString()));
+            CliRun r = CliRun.of(args.toArray(String[]::new));
+            assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.USAGE);
+            String message = service ? r.err() : r.failure(ExitCodes.USAGE, "usage").get("message").getAsString();
+            String option = words[1].startsWith("--") ? words[1] : words[2];
+            String value = words[1].startsWith("--") ? words[2] : words[3];
+            assertThat(message.replaceFirst("^rhizome: ", "")).as(String.join(" ", words))
+                    .startsWith("invalid value '" + value + "' for " + option + ": expected ")
+                    .doesNotContain("Invalid value for option").doesNotContain("case-sensitive");
+        }
+        assertThat(CliRun.of("claim", "--kind", "foo", "--json").json().get("message").getAsString())
+                .endsWith("expected one of explore, evaluate");
+        // seconds take a unit where the help says so: 5m is parsed, and the next bad value is the one named
+        CliRun minutes = CliRun.of("coordinator", "--lease-seconds", "5m", "--port", "70000");
+        assertThat(minutes.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(minutes.err()).contains("for --port").doesNotContain("--lease-seconds");
+        assertThat(String.join(" ", Main.commandLine().getSubcommands().get("coordinator").getCommandSpec()
+                .findOption("--lease-seconds").description())).contains("5m");
+    }
+
+    @Test
+    void anUnusableIdentityKeyNamesTheFileWhatIsWrongAndTheWayOut() throws Exception {
+        Path open = dir.resolve("open");
+        IdentityStore.loadOrCreate(open);
+        Path key = open.resolve(IdentityStore.FILE_NAME);
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        JsonObject o = CliRun.of("id", "--json", "--data-dir", open.toString()).failure(ExitCodes.FAILED, "unusable_key");
+        assertThat(o.get("message").getAsString()).contains(key.toString()).contains("rw-r--r--");
+        assertThat(o.get("hint").getAsString()).contains("chmod 600 " + key);
+
+        Path truncated = dir.resolve("truncated");
+        Files.createDirectories(truncated);
+        Path cut = truncated.resolve(IdentityStore.FILE_NAME);
+        Files.writeString(cut, "0123456789abcdef\n");
+        Files.setPosixFilePermissions(cut, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        JsonObject c = CliRun.of("claim", "--json", "--direction", "d", "--data-dir", truncated.toString(),
+                "--coordinator", "http://127.0.0.1:1").failure(ExitCodes.FAILED, "unusable_key");
+        assertThat(c.get("message").getAsString()).contains(cut.toString()).contains("64 hex digits");
+        assertThat(Files.readString(cut)).as("never replaced").isEqualTo("0123456789abcdef\n");
+        // a daemon says the same, not a stack trace
+        CliRun node = CliRun.of("node", "--no-sandbox", "--data-dir", open.toString(), "--coordinator", "http://127.0.0.1:1");
+        assertThat(node.code()).isEqualTo(ExitCodes.FAILED);
+        assertThat(node.err()).contains(key + " is unusable").contains("chmod 600").doesNotContain("Exception");
     }
 }

@@ -89,6 +89,21 @@ class JsonKeysTest {
             volunteers.keySet().stream().filter(k -> !keys(help.get("rhizome leaderboard")).contains(k))
                     .forEach(k -> unnamed.add("rhizome leaderboard --volunteers " + k));
             assertThat(unnamed).as("keys printed that --help does not name").isEmpty();
+
+            // absent is null, never "", and a key's hex id is there even where the key is not
+            List<String> empty = new ArrayList<>();
+            answers.forEach((command, answer) -> absentValues(command, answer, empty));
+            assertThat(empty).as("empty strings and missing <key>_id in --json answers").isEmpty();
+            JsonObject leased = claim.getAsJsonObject("unit");
+            assertThat(leased.get("parent").isJsonNull()).as("a unit on the base has no parent: " + leased).isTrue();
+            assertThat(leased.get("proposer").isJsonNull()).as(leased.toString()).isTrue();
+            assertThat(leased.get("proposer_id").isJsonNull()).as("the _id key is there, null").isTrue();
+            JsonObject open = answers.get("rhizome direction list").getAsJsonArray("directions").get(0).getAsJsonObject();
+            assertThat(open.get("closed_reason").isJsonNull()).as(open.toString()).isTrue();
+            // before any result the tree had no leaderboard, and said lower_is_better false of a lower-is-better seed
+            JsonObject tree = answers.get("rhizome tree");
+            assertThat(tree.get("metric_name").getAsString()).as(tree.toString()).isEqualTo("val_bpb");
+            assertThat(tree.get("lower_is_better").getAsBoolean()).isTrue();
         }
         Set<String> all = new TreeSet<>(help.keySet());
         all.removeAll(SUMMARY_LINE);
@@ -105,6 +120,30 @@ class JsonKeysTest {
         assertThat(r.code()).as(args + ": " + r.out() + r.err()).isZero();
         return r.json();
     }
+
+    /** Where {@code json} has an empty string as a value, or a key field without its {@code _id} beside it. */
+    private static void absentValues(String where, com.google.gson.JsonElement json, List<String> found) {
+        if (json instanceof JsonObject o) {
+            for (String key : o.keySet()) {
+                com.google.gson.JsonElement value = o.get(key);
+                if (value.isJsonPrimitive() && value.getAsJsonPrimitive().isString() && value.getAsString().isEmpty()) {
+                    found.add(where + "." + key + " is \"\"");
+                }
+                if (KEY_FIELDS.contains(key) && !o.has(key + "_id")) {
+                    found.add(where + "." + key + " has no " + key + "_id");
+                }
+                absentValues(where + "." + key, value, found);
+            }
+        } else if (json instanceof com.google.gson.JsonArray a) {
+            for (int i = 0; i < a.size(); i++) {
+                absentValues(where + "[" + i + "]", a.get(i), found);
+            }
+        }
+    }
+
+    /** Record fields that hold a public key (KeyIds adds their hex form as {@code <field>_id}). */
+    private static final Set<String> KEY_FIELDS = Set.of("runner", "proposer", "publisher", "author", "opened_by",
+            "closed_by", "banned_by", "signer", "holder");
 
     /** Each command's --json description, by its qualified name. */
     private static Map<String, String> jsonHelp() {

@@ -248,8 +248,8 @@ class NewUserTest {
                 "--coordinator", "http://127.0.0.1:1");
         assertThat(minutes.code()).as(minutes.err()).isEqualTo(ExitCodes.UNREACHABLE);
         CliRun bad = CliRun.of("demo", "--json", "--duration", "2x");
-        bad.failure(ExitCodes.USAGE, "usage", "'2x' is not a whole number of seconds");
-        assertThat(bad.json().get("message").getAsString()).contains("10m");
+        bad.failure(ExitCodes.USAGE, "usage", "invalid value '2x' for --duration: expected a whole number of seconds");
+        assertThat(bad.json().get("message").getAsString()).contains("5m");
     }
 
     @Test

@@ -87,7 +87,7 @@ class PathArgumentsTest {
         Path data = Files.createDirectories(dir.resolve("data"));
         Files.writeString(data.resolve("identity.key"), "garbage\n");
         Files.setPosixFilePermissions(data.resolve("identity.key"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        JsonObject o = CliRun.of("id", "--json", "--data-dir", data.toString()).failure(ExitCodes.FAILED, "failed");
+        JsonObject o = CliRun.of("id", "--json", "--data-dir", data.toString()).failure(ExitCodes.FAILED, "unusable_key");
         assertThat(o.get("message").getAsString()).contains("malformed");
         assertThat(o.get("hint").getAsString()).contains(data.resolve("identity.key").toString()).contains("--data-dir");
     }

@@ -69,7 +69,7 @@ class SecondLookTest {
         Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.write(key, new byte[] {(byte) 0xc3, 0x28, 1, 2, 3});
         CliRun garbage = run("id", "--json", "--data-dir", data.toString());
-        assertFailure(garbage, ExitCodes.FAILED, "failed", "not a rhizome identity key");
+        assertFailure(garbage, ExitCodes.FAILED, "unusable_key", "not a rhizome identity key");
         assertThat(garbage.json().get("message").getAsString()).contains(key.toString()).doesNotContain("UTF-8");
     }
 

@@ -19,6 +19,9 @@ final class TestNetwork {
     /** The command that starts a role with this test's classpath. */
     static List<String> launcher(String... args) {
         List<String> command = new ArrayList<>(dev.rhizome.client.commands.DemoCommand.launcher());
+        // the shipped logging, as a user's `rhizome` has it: in a reactor build the coordinator's
+        // test classes (its test-jar) are on this classpath, and their logback-test.xml won over it
+        command.add(command.size() - 1, "-Dlogback.configurationFile=logback.xml");
         command.addAll(List.of(args));
         return command;
     }

@@ -93,7 +93,7 @@ public final class Brief {
         try {
             return assemble(client, dataDir, direction, unit, workspace, similar);
         } catch (CoordinatorException e) {
-            throw Coordinators.failure(e);
+            throw Coordinators.failure(e, client);
         }
     }
 

@@ -109,7 +109,7 @@ public final class Research {
             }
             return response;
         } catch (CoordinatorException e) {
-            throw Coordinators.failure(e);
+            throw Coordinators.failure(e, client);
         }
     }
 
@@ -139,7 +139,7 @@ public final class Research {
                     .filter(d -> direction == null || d.getDirection().getName().equals(direction))
                     .forEach(d -> candidates.add(d.getDirection().getBaseCommit()));
         } catch (CoordinatorException e) {
-            throw Coordinators.failure(e);
+            throw Coordinators.failure(e, client);
         }
         List<String> matches = candidates.stream().filter(c -> c.startsWith(lower)).distinct().toList();
         if (matches.isEmpty()) {
@@ -217,7 +217,7 @@ public final class Research {
             ClaimFiles.save(dataDir, unit.toBuilder().setLeaseDeadlineMs(deadline).build());
             return deadline;
         } catch (CoordinatorException e) {
-            throw Coordinators.failure(e);
+            throw Coordinators.failure(e, client);
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, e.getMessage());
         } catch (NumberFormatException e) {
@@ -335,7 +335,7 @@ public final class Research {
             return new Submission(head.commit(), head.parent(), head.secondParent(), unit.getDirection(), paperId,
                     similarDiffs);
         } catch (CoordinatorException e) {
-            throw Coordinators.failure(e);
+            throw Coordinators.failure(e, client);
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, "cannot take HEAD from " + workspace + ": " + e.getMessage());
         }
@@ -362,7 +362,7 @@ public final class Research {
             ClaimFiles.remove(dataDir, unit, commits);
         } catch (CoordinatorException e) {
             if (!e.isRefusal()) {
-                throw Coordinators.failure(e);
+                throw Coordinators.failure(e, client);
             }
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, e.getMessage());
@@ -425,7 +425,7 @@ public final class Research {
                                 + " (e.g. `git reset --soft " + CommitId.abbreviate(unit.getCommit())
                                 + " && git commit`), or merge registered commits only");
             }
-            throw Coordinators.failure(e);
+            throw Coordinators.failure(e, client);
         }
     }
 
@@ -477,7 +477,7 @@ public final class Research {
                 report = client.experimentReport(commit);
             } catch (CoordinatorException e) {
                 if (e.isRefusal()) {
-                    throw Coordinators.failure(e);
+                    throw Coordinators.failure(e, client);
                 }
                 progress.accept("coordinator unreachable, retrying: " + e.getMessage());
                 report = null;

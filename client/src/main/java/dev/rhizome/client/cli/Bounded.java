@@ -1,13 +1,13 @@
 package dev.rhizome.client.cli;
 
 import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 
 /**
  * Converters for numeric options that refuse values out of their range while parsing, so a
  * negative limit or timeout is a usage error naming the option (exit 2) instead of being taken
- * silently. Every numeric option of every command uses one of these (CliTest checks it); picocli
- * prefixes the message with "Invalid value for option '--name'".
+ * silently. Every numeric option of every command uses one of these (CliTest checks it); each
+ * refusal is a {@link BadValue} naming the accepted form, which the error reporter puts after the
+ * option and the value.
  */
 public final class Bounded {
     private Bounded() {
@@ -84,15 +84,15 @@ public final class Bounded {
             v = v.substring(0, v.length() - 1);
         }
         String what = (min == 0 ? "a whole number of seconds, 0 or more" : "a whole number of seconds, at least 1")
-                + ", or one with a unit (90s, 10m, 1h)";
+                + ", or one with a unit: 90s, 5m, 1h";
         long n;
         try {
             n = Long.parseLong(v);
         } catch (NumberFormatException e) {
-            throw new TypeConversionException("'" + value + "' is not " + what);
+            throw new BadValue(what);
         }
         if (n < min || n > Long.MAX_VALUE / 3600) {
-            throw new TypeConversionException("'" + value + "' is out of range: must be " + what);
+            throw new BadValue(what);
         }
         return n * unit;
     }
@@ -105,10 +105,10 @@ public final class Bounded {
             try {
                 d = Double.parseDouble(value.strip());
             } catch (NumberFormatException e) {
-                throw new TypeConversionException("'" + value + "' is not a number");
+                throw new BadValue("a finite number, 0 or more");
             }
             if (!Double.isFinite(d) || d < 0) {
-                throw new TypeConversionException("'" + value + "' must be a finite number, 0 or more");
+                throw new BadValue("a finite number, 0 or more");
             }
             return d;
         }
@@ -119,10 +119,10 @@ public final class Bounded {
         try {
             v = Long.parseLong(value.strip());
         } catch (NumberFormatException e) {
-            throw new TypeConversionException("'" + value + "' is not " + what);
+            throw new BadValue(what);
         }
         if (v < min || v > max) {
-            throw new TypeConversionException("'" + value + "' is out of range: must be " + what);
+            throw new BadValue(what);
         }
         return v;
     }

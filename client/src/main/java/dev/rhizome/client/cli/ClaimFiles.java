@@ -15,7 +15,8 @@ public final class ClaimFiles {
 
     private static Path file(Path dataDir, String unitId) {
         if (!unitId.matches("[A-Za-z0-9._-]{1,128}")) {
-            throw new CommandException(ExitCodes.USAGE, "malformed work unit id '" + unitId + "'");
+            throw BadValue.of("--unit", unitId, "a work unit id as `rhizome claim` printed it (letters, digits, '.', '_', '-')",
+                    "`rhizome claim --json` prints it as unit.id");
         }
         return dataDir.resolve("claims").resolve(unitId + ".pb");
     }

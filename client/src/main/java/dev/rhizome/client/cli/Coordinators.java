@@ -16,6 +16,8 @@ public final class Coordinators {
     public static Identity identity(Path dataDir) {
         try {
             return IdentityStore.loadOrCreate(dataDir);
+        } catch (dev.rhizome.protocol.identity.UnusableKey e) {
+            throw unusableKey(e);
         } catch (IOException e) {
             // a hint that says where the key is: the generic "fix what the message names" left an
             // agent to dig the remedy out of the message
@@ -23,6 +25,15 @@ public final class Coordinators {
                     + Problems.describe(e), "the identity is the key in " + dataDir.resolve("identity.key")
                     + ": fix it as the message says, or pass another --data-dir (a new directory makes a new identity)");
         }
+    }
+
+    /**
+     * {@code unusable_key}: the file, what is wrong with it and what to do, wherever a command or
+     * a daemon (node, coordinator) loaded it.
+     */
+    public static CommandException unusableKey(dev.rhizome.protocol.identity.UnusableKey e) {
+        return new CommandException(ExitCodes.FAILED, "unusable_key", "identity key " + e.file() + " is unusable: "
+                + e.problem(), e.remedy() + "; or pass another --data-dir (a new directory makes a new identity)");
     }
 
     public static CoordinatorClient client(CoordinatorOption coordinator, DataDirOption dataDir) {
@@ -86,6 +97,25 @@ public final class Coordinators {
     static final String FORBIDDEN_HINT = "the key of this --data-dir (`rhizome id` prints it) may not do this: a unit "
             + "leased to another key (or whose lease ran out) needs a new claim; seeds, directions and bans need the "
             + "--data-dir of one of the coordinator's operators; a banned key stays refused (the message gives the operator's reason)";
+
+    /**
+     * {@link #failure(CoordinatorException)}, where an unknown direction the coordinator refused
+     * (a claim's) also lists the directions there are and the nearest names, as the commands that
+     * check a direction themselves do.
+     */
+    public static CommandException failure(CoordinatorException e, CoordinatorClient client) {
+        CommandException failure = failure(e);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("unknown direction (\\S+)").matcher(e.getMessage());
+        if (!failure.error().equals("unknown_direction") || !m.find()) {
+            return failure;
+        }
+        try {
+            return unknownDirection(m.group(1), client.directions().getDirectionsList().stream()
+                    .map(d -> d.getDirection().getName()).toList());
+        } catch (CoordinatorException again) {
+            return failure;
+        }
+    }
 
     /** Maps a coordinator failure to the exit code that says what kind it was, and an error name. */
     public static CommandException failure(CoordinatorException e) {

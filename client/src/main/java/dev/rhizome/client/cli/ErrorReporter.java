@@ -28,6 +28,8 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         // line, and its stack trace only on request (a trace is noise to a user or an agent).
         CommandException ce = e instanceof CommandException c ? c
                 : held(e) instanceof dev.rhizome.protocol.files.ProcessLock.Held h ? inUse(h)
+                : cause(e, dev.rhizome.protocol.identity.UnusableKey.class) instanceof
+                        dev.rhizome.protocol.identity.UnusableKey k ? Coordinators.unusableKey(k)
                 : new CommandException(ExitCodes.FAILED, "failed", Problems.describe(e),
                         // the next step first: such a message often names it ("stop it first"), and
                         // a hint of only "set RHIZOME_DEBUG=1" read as if a trace were the way out
@@ -66,6 +68,16 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
             printJson(ce.error(), ce.getMessage(), ce.hint());
         }
         return ce.exitCode();
+    }
+
+    /** The first of the causes of that type; null when none is. */
+    private static Throwable cause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return t;
+            }
+        }
+        return null;
     }
 
     /** The lock another process holds, wherever it is in the causes; null when none is. */
@@ -183,8 +195,11 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
             return List.of();
         }
         List<String> commands = cli.getSubcommands().keySet().stream().filter(k -> !k.equals("help")).toList();
-        return Suggestions.closest(word, commands).stream()
-                .map(c -> "`" + cli.getCommandSpec().qualifiedName() + " " + c + "`").toList();
+        List<String> close = Suggestions.closest(word, commands);
+        if (close.isEmpty() && cli.getParent() == null) {
+            close = CommandTopics.of(word);
+        }
+        return close.stream().map(c -> "`" + cli.getCommandSpec().qualifiedName() + " " + c + "`").toList();
     }
 
     /**
@@ -220,6 +235,10 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
      * not understood and, for a command with subcommands, what they are.
      */
     static String message(CommandLine.ParameterException e) {
+        String bad = BadValue.messageOf(e);
+        if (bad != null) {
+            return bad;
+        }
         if (e instanceof CommandLine.MissingParameterException m && !m.getMissing().isEmpty()
                 && m.getMissing().stream().allMatch(a -> a instanceof CommandLine.Model.OptionSpec)) {
             // picocli's "Missing required option: '--direction=DIRECTION'" reads like a value to type;

@@ -23,12 +23,45 @@ import java.util.List;
  * of a lower-is-better metric). Here it is null, as `brief`, `tree` and `wait` print a missing
  * metric; the {@code has_} flag stays.</li>
  * </ul>
- * Nested messages too.
+ * Nested messages too. And one rule for every answer, records or not ({@link #absentAsNull}): an
+ * absent value is null, never an empty string (an unset {@code parent}, {@code closed_reason} or
+ * key was {@code ""}, which an agent reads as a value that is there and empty).
  */
-final class JsonValues {
+public final class JsonValues {
     private static final String HAS = "has_";
 
     private JsonValues() {
+    }
+
+    /** What a command prints for a value that is not there. */
+    public static JsonElement absent() {
+        return JsonNull.INSTANCE;
+    }
+
+    /** {@code text} as JSON, or {@link #absent()} when it is null or empty. */
+    public static JsonElement orAbsent(String text) {
+        return text == null || text.isEmpty() ? absent() : new JsonPrimitive(text);
+    }
+
+    /**
+     * Every empty string that is the value of a key, at any depth, made {@link #absent()}; the
+     * key stays, so the schema is the same whether a value is there or not. Strings inside arrays
+     * are elements, not absent values, and stay.
+     */
+    public static JsonElement absentAsNull(JsonElement element) {
+        if (element instanceof JsonObject o) {
+            for (String key : List.copyOf(o.keySet())) {
+                JsonElement value = o.get(key);
+                if (value instanceof JsonPrimitive p && p.isString() && p.getAsString().isEmpty()) {
+                    o.add(key, absent());
+                } else {
+                    absentAsNull(value);
+                }
+            }
+        } else if (element instanceof JsonArray array) {
+            array.forEach(JsonValues::absentAsNull);
+        }
+        return element;
     }
 
     static void fix(Message message, JsonObject json) {

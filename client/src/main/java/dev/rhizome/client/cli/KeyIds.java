@@ -30,6 +30,13 @@ public final class KeyIds {
     }
 
     public static void add(Message message, JsonObject json) {
+        for (FieldDescriptor field : message.getDescriptorForType().getFields()) {
+            // an absent key has its _id too, null: the same keys whether a key is set or not
+            if (field.getType() == FieldDescriptor.Type.BYTES && !field.isRepeated() && KEY_FIELDS.contains(field.getName())
+                    && ((ByteString) message.getField(field)).isEmpty() && !json.has(field.getName() + "_id")) {
+                json.add(field.getName() + "_id", JsonValues.absent());
+            }
+        }
         for (Map.Entry<FieldDescriptor, Object> e : message.getAllFields().entrySet()) {
             FieldDescriptor field = e.getKey();
             String name = field.getName();

@@ -47,8 +47,9 @@ public final class Output {
         json(o);
     }
 
+    /** Prints one JSON value on a line, every absent value null ({@link JsonValues#absentAsNull}). */
     public void json(JsonElement element) {
-        out.println(GSON.toJson(element));
+        out.println(GSON.toJson(JsonValues.absentAsNull(element)));
     }
 
     public void line(String text) {

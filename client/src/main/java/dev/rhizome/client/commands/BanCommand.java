@@ -1,6 +1,7 @@
 package dev.rhizome.client.commands;
 
 import com.google.gson.JsonObject;
+import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
@@ -54,7 +55,7 @@ public final class BanCommand implements Callable<Integer> {
         try {
             banned = parseKey(key.strip());
         } catch (IllegalArgumentException e) {
-            throw new CommandException(ExitCodes.USAGE, "usage", "--key must be a public id (64 hex digits): " + e.getMessage(),
+            throw BadValue.of("--key", key, "a public id: 64 hex digits (as `rhizome id` prints it) or its base64 form",
                     "copy it from `rhizome results --json` (runner_id, proposer_id), or ask its owner for `rhizome id`");
         }
         CoordinatorClient client = Coordinators.client(coordinator, dataDir);

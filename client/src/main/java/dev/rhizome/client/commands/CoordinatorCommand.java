@@ -1,5 +1,6 @@
 package dev.rhizome.client.commands;
 
+import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.DataDirOption;
@@ -45,8 +46,9 @@ public final class CoordinatorCommand implements Callable<Integer> {
                 "postgresql://USER:PASSWORD@HOST:PORT/DATABASE[?schema=NAME&pool=N], which several coordinators may share."})
     String store;
 
-    @Option(names = "--lease-seconds", converter = Bounded.NonNegativeLong.class,
-            description = "Lease length for every unit; 0 derives it from the seed's timeout (default).", paramLabel = "SECONDS")
+    @Option(names = "--lease-seconds", converter = Bounded.NonNegativeSeconds.class,
+            description = "Lease length for every unit, in seconds or with a unit (90s, 5m, 1h); 0 derives it from the "
+                    + "seed's timeout (default).", paramLabel = "SECONDS")
     Long leaseSeconds;
 
     @Option(names = "--operator", paramLabel = "ID",
@@ -91,7 +93,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
             try {
                 ops.add(PublicId.parse(id));
             } catch (IllegalArgumentException e) {
-                throw new CommandException(ExitCodes.USAGE, "--operator: " + e.getMessage());
+                throw BadValue.of("--operator", id, "a public id: 64 hex digits, as `rhizome id` prints it",
+                        "run `rhizome id --data-dir DIR` with the operator's data directory and pass what it prints");
             }
         }
         Path dir = dataDir.path();

@@ -1,6 +1,7 @@
 package dev.rhizome.client.commands;
 
 import com.google.gson.JsonObject;
+import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
@@ -48,8 +49,8 @@ public final class DirectionCommand {
         public Integer call() {
             if (!name.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,63}")) {
                 // "letters" read as any letter: a name like "lérning" was refused without saying why
-                throw new CommandException(ExitCodes.USAGE, "--name must be 1-64 ASCII letters (a-z, A-Z), digits, '-' "
-                        + "or '_', starting with a letter or digit: " + name);
+                throw BadValue.of("--name", name, "1-64 ASCII letters (a-z, A-Z), digits, '-' or '_', starting with a "
+                        + "letter or digit", "e.g. --name lr-warmup");
             }
             CoordinatorClient client = Coordinators.client(coordinator, dataDir);
             try {

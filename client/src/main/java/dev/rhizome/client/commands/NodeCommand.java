@@ -5,6 +5,7 @@ import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.client.cli.Shell;
 import dev.rhizome.node.NodeConfig;
@@ -147,7 +148,8 @@ public final class NodeCommand implements Callable<Integer> {
             try {
                 cl.parseArgs(args.toArray(String[]::new));
             } catch (CommandLine.ParameterException e) {
-                throw new CommandException(ExitCodes.USAGE, file + ": " + e.getMessage());
+                String bad = dev.rhizome.client.cli.BadValue.messageOf(e);  // the same words as on the command line
+                throw new CommandException(ExitCodes.USAGE, file + ": " + (bad != null ? bad : e.getMessage()));
             }
             return merged.runNode();
         }
@@ -295,7 +297,11 @@ public final class NodeCommand implements Callable<Integer> {
                 // the node's `node` is hex already; `node_id` is the name every other answer gives a node's key
                 parsed.add("node_id", parsed.get("node"));
             }
-            System.out.println(json ? parsed.toString() : NodeStatusText.render(parsed));
+            if (json) {
+                new Output(System.out).json(parsed);  // through Output: absent values null, as every answer
+            } else {
+                System.out.println(NodeStatusText.render(parsed));
+            }
             return ExitCodes.OK;
         }
     }

@@ -37,11 +37,16 @@ public final class TreeCommand implements Callable<Integer> {
         ResearchTree tree = Coordinators.read(coordinator, dataDir, c -> {
             DirectionStatus d = Coordinators.direction(c, direction);
             List<Leaderboard> boards = c.leaderboard(direction, hardwareClass).getLeaderboardsList();
-            double tolerance = c.seeds().getSeedsList().stream()
+            var manifest = c.seeds().getSeedsList().stream()
                     .filter(s -> s.getName().equals(d.getDirection().getSeed())).findFirst()
-                    .map(Seed::getManifest).map(m -> m.getMetric().getTolerance()).orElse(0.0);
+                    .map(Seed::getManifest);
+            double tolerance = manifest.map(m -> m.getMetric().getTolerance()).orElse(0.0);
+            // before any result there is no leaderboard, and its defaults said "lower_is_better": false
+            // of a lower-is-better seed: the seed's manifest says what the metric is
+            Leaderboard unmeasured = manifest.map(m -> Leaderboard.newBuilder().setMetricName(m.getMetric().getName())
+                    .setLowerIsBetter(m.getMetric().getLowerIsBetter()).build()).orElse(Leaderboard.getDefaultInstance());
             return new ResearchTree(direction, d.getDirection().getBaseCommit(), d.getFrontierCommit(),
-                    Records.experiments(c, direction), boards.isEmpty() ? Leaderboard.getDefaultInstance() : boards.get(0),
+                    Records.experiments(c, direction), boards.isEmpty() ? unmeasured : boards.get(0),
                     Records.results(c.results(direction, "").getEnvelopesList()), tolerance);
         });
         Output out = new Output(System.out);

@@ -53,30 +53,40 @@ public final class IdentityStore {
         return load(file);
     }
 
+    /**
+     * Loads a key file; a file that is there but cannot be used is {@link UnusableKey}, naming the
+     * file, what is wrong and what to do (never replaced here: it may be the only copy of a key
+     * with credit and reputation).
+     */
     public static Identity load(Path file) throws IOException {
+        String replace = "restore the key that was there, or move " + file + " away and a new identity is created";
         if (!Files.isRegularFile(file)) {
             // a directory would otherwise be told to chmod 600, which fixes nothing
-            throw new IOException("identity key " + file + " is not a regular file (it should hold one line of "
-                    + "64 hex digits); move it away and a new identity is created, or restore the key that was there");
+            throw new UnusableKey(file, "it is not a regular file (it should hold one line of 64 hex digits)", replace);
         }
         Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
         if (!OWNER_ONLY_FILE.containsAll(perms)) {
-            throw new IOException("refusing to use " + file + ": its permissions are "
-                    + PosixFilePermissions.toString(perms) + ", expected rw------- (chmod 600 it)");
+            throw new UnusableKey(file, "its permissions are " + PosixFilePermissions.toString(perms)
+                    + ", others may read the private key", "chmod 600 " + file + " if only you could have read it, "
+                    + "otherwise move it away and a new identity is created");
         }
-        byte[] bytes = Files.readAllBytes(file);
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new UnusableKey(file, "this user may not read it", "run as the user who owns it, or chown it to this user");
+        }
         String hex = new String(bytes, StandardCharsets.ISO_8859_1).trim();
         if (!hex.matches("[0-9a-fA-F]{64}")) {
             // The parser's own words ("string length not even: 9") say nothing about what the file
             // should hold; a file of any other kind (another tool's key, a copy gone wrong) lands here.
-            throw new IOException("identity key file " + file + " is malformed: it is not a rhizome identity key "
-                    + "(one line of 64 hex digits, " + bytes.length + " bytes found); restore the key that was "
-                    + "there, or move the file away and a new identity is created");
+            throw new UnusableKey(file, "it is malformed: not a rhizome identity key (one line of 64 hex digits; "
+                    + bytes.length + " bytes found)", replace);
         }
         try {
             return Identity.fromSeed(HexFormat.of().parseHex(hex));
         } catch (IllegalArgumentException e) {
-            throw new IOException("identity key file " + file + " is malformed: " + e.getMessage(), e);
+            throw new UnusableKey(file, "it is malformed: " + e.getMessage(), replace);
         }
     }
 

@@ -83,4 +83,26 @@ class IdentityStoreTest {
         assertThat(PublicId.parse(id.toString())).isEqualTo(id);
         assertThatThrownBy(() -> PublicId.parse("abc")).hasMessageContaining("64 hex digits");
     }
+
+    @Test
+    void everyUnusableKeyIsOneTypeNamingTheFileTheProblemAndTheRemedy() throws IOException {
+        IdentityStore.loadOrCreate(dir);
+        Path key = dir.resolve(IdentityStore.FILE_NAME);
+        String before = Files.readString(key);
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-rw-rw-"));
+
+        assertThatThrownBy(() -> IdentityStore.loadOrCreate(dir)).isInstanceOfSatisfying(UnusableKey.class, e -> {
+            assertThat(e.file()).isEqualTo(key);
+            assertThat(e.problem()).contains("rw-rw-rw-");
+            assertThat(e.remedy()).contains("chmod 600");
+        });
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(key, before.trim() + "00\n");  // a byte too long
+
+        assertThatThrownBy(() -> IdentityStore.loadOrCreate(dir)).isInstanceOfSatisfying(UnusableKey.class, e -> {
+            assertThat(e.problem()).contains("64 hex digits");
+            assertThat(e.remedy()).contains("move " + key + " away");
+        });
+        assertThat(Files.readString(key)).as("an unusable key is never replaced").isEqualTo(before.trim() + "00\n");
+    }
 }
