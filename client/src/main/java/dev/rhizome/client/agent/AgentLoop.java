@@ -72,7 +72,7 @@ public final class AgentLoop {
             Brief brief = Brief.collect(research.client(), research.dataDir(), unit.getDirection(), unit, ws, List.of());
             Path briefFile = brief.write(dir.resolve("BRIEF.md"));
             Path briefJson = dir.resolve("brief.json");
-            Files.writeString(briefJson, brief.json().toString(), StandardCharsets.UTF_8);
+            dev.rhizome.protocol.files.DurableFiles.replace(briefJson, brief.json().toString().getBytes(StandardCharsets.UTF_8));
             Path paperFile = dir.resolve("PAPER.md");
             Files.deleteIfExists(paperFile);
             r.addProperty("brief", briefFile.toString());
