@@ -24,17 +24,19 @@ import org.slf4j.LoggerFactory;
  * searches them all). The file is stale when no process holds its lock (the kernel drops a
  * killed process's locks), or when it names a process of this host that is gone.
  *
- * <p>Its temporary files ({@code gc_*_tmp} and {@code commit_*_tmp}, and a parser's or
- * inserter's {@code incoming_*} and {@code insert_*}, loose objects' {@code noz*}) and a pack
- * renamed into place without its index yet are unreachable bytes nothing else deletes soon (JGit
- * only after a day), which the byte budget would count as the repository's own. Another process
- * on the same directory (an agent's {@code rhizome} command) may be writing such files this very
- * moment, so only those older than {@link StaleRefLock#AGE} go.
+ * <p>Its temporary files ({@code gc_*_tmp}, {@code commit_*_tmp}) and a pack renamed into place
+ * without its index yet are unreachable bytes nothing else deletes soon (JGit only after a day),
+ * which the byte budget would count as the repository's own: they go when no GC holds
+ * {@code gc.pid}. A parser's or inserter's ({@code incoming_*}, {@code insert_*}, loose objects'
+ * {@code noz*}) may belong to another process on the same directory (an agent's {@code rhizome}
+ * command) importing this very moment: they go once {@link #IMPORT_AGE} old.
  */
 final class StaleGcLock {
     private static final Logger log = LoggerFactory.getLogger(StaleGcLock.class);
     static final String GC_PID = "gc.pid";
     private static final Duration AGE = StaleRefLock.AGE;
+    /** As {@code disk.DataJanitor} bounds a half-written pack: no import is silent that long. */
+    static final Duration IMPORT_AGE = Duration.ofHours(1);
 
     private StaleGcLock() {
     }
@@ -48,12 +50,18 @@ final class StaleGcLock {
         }
         Path objects = gitDir.resolve("objects");
         Path pack = objects.resolve("pack");
-        removeOld(pack, "gc_*_tmp", removed);
-        removeOld(pack, "incoming_*", removed);
-        removeOld(pack, "insert_*", removed);
-        removeOld(objects.resolve("info"), "commit_*_tmp", removed);
-        removeOld(objects, "noz*", removed);
-        removeOrphanPacks(pack, removed);
+        if (!Files.exists(pid)) {
+            // No GC runs: its files are a dead one's. One running may go long without writing its
+            // temporary pack (while it searches for deltas), so its age alone would not tell.
+            removeOld(pack, "gc_*_tmp", AGE, removed);
+            removeOld(objects.resolve("info"), "commit_*_tmp", AGE, removed);
+            removeOrphanPacks(pack, removed);
+        }
+        // An import's or inserter's: the node's own imports are under its write lock, but an agent's
+        // command on the same directory takes none, so only what is as old as the janitor's bound.
+        removeOld(pack, "incoming_*", IMPORT_AGE, removed);
+        removeOld(pack, "insert_*", IMPORT_AGE, removed);
+        removeOld(objects, "noz*", IMPORT_AGE, removed);
         if (!removed.isEmpty()) {
             log.warn("removed what a repack or import cut short (the process killed) left in {}: {}", gitDir,
                     removed.stream().map(p -> gitDir.relativize(p).toString()).toList());
@@ -99,10 +107,10 @@ final class StaleGcLock {
         }
     }
 
-    private static void removeOld(Path dir, String glob, List<Path> removed) throws IOException {
+    private static void removeOld(Path dir, String glob, Duration age, List<Path> removed) throws IOException {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, glob)) {
             for (Path f : files) {
-                if (Files.isRegularFile(f) && isOld(f) && Files.deleteIfExists(f)) {
+                if (Files.isRegularFile(f) && isOlder(f, age) && Files.deleteIfExists(f)) {
                     removed.add(f);
                 }
             }
@@ -132,8 +140,12 @@ final class StaleGcLock {
     }
 
     private static boolean isOld(Path f) throws IOException {
+        return isOlder(f, AGE);
+    }
+
+    private static boolean isOlder(Path f, Duration age) throws IOException {
         try {
-            return System.currentTimeMillis() - Files.getLastModifiedTime(f).toMillis() >= AGE.toMillis();
+            return System.currentTimeMillis() - Files.getLastModifiedTime(f).toMillis() >= age.toMillis();
         } catch (NoSuchFileException gone) {
             return false;
         }

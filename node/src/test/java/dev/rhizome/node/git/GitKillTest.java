@@ -138,7 +138,7 @@ class GitKillTest {
     }
 
     private static void backdateEverything(Path dir) throws IOException {
-        FileTime before = FileTime.from(Instant.now().minus(Duration.ofMinutes(1)));
+        FileTime before = FileTime.from(Instant.now().minus(Duration.ofHours(2)));
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path f : (Iterable<Path>) files::iterator) {
                 if (Files.isRegularFile(f)) {
