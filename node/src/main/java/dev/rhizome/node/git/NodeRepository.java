@@ -100,7 +100,11 @@ public final class NodeRepository implements AutoCloseable {
         ensurePackedRefsFile(absolute);
         // A kill -9 mid-write leaves locks and temporary files that would fail or silence every
         // later write of the same kind (see both classes); nothing a person should have to delete.
-        StaleRefLock.clearAll(absolute);
+        List<Path> locks = StaleRefLock.clearAll(absolute);
+        if (!locks.isEmpty()) {
+            org.slf4j.LoggerFactory.getLogger(NodeRepository.class).warn(
+                    "removed {} ref lock(s) a process killed mid-write left in {}", locks.size(), absolute);
+        }
         StaleGcLock.clear(absolute);
         NodeRepository opened = new NodeRepository(repository,
                 new BundleCache(absolute.resolveSibling(absolute.getFileName() + ".bundles")));

@@ -42,7 +42,7 @@ final class StaleRefLock {
         return result;
     }
 
-    /** Removes every stale {@code *.lock} under {@code refs/} and at the top ({@code packed-refs.lock}, {@code HEAD.lock}); what went. */
+    /** Removes every stale {@code *.lock} under {@code refs/}, and {@code packed-refs.lock}, {@code HEAD.lock}, {@code config.lock}; what went. */
     static List<Path> clearAll(Path gitDir) throws IOException {
         List<Path> removed = new ArrayList<>();
         List<Path> locks = new ArrayList<>();
