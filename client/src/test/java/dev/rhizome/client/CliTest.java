@@ -233,6 +233,16 @@ class CliTest {
         CliRun binary = CliRun.of("verify", dir.resolve("binary.jsonl").toString());
         assertThat(binary.code()).isEqualTo(ExitCodes.FAILED);
         assertThat(binary.err()).contains("binary.jsonl").contains("not UTF-8 text").doesNotContain("Input length");
+        // An export cut short (killed mid-write, copied in part) is told as truncated, not as a bad record.
+        java.nio.file.Files.writeString(dir.resolve("cut.jsonl"), "{\"header\":{\"format\":\"rhizome-audit-v1\",\"sealed\":true}}\n"
+                + "{\"envelope\":{\"type\":\"rhizome.v1.Se");
+        CliRun cut = CliRun.of("verify", dir.resolve("cut.jsonl").toString());
+        assertThat(cut.code()).isEqualTo(ExitCodes.FAILED);
+        assertThat(cut.err()).contains(dir.resolve("cut.jsonl") + " is truncated").doesNotContain("not an audit record");
+        java.nio.file.Files.writeString(dir.resolve("short.jsonl"), "{\"header\":{\"format\":\"rhizome-audit-v1\",\"sealed\":true}}\n");
+        CliRun shortFile = CliRun.of("verify", dir.resolve("short.jsonl").toString(), "--json");
+        assertThat(shortFile.code()).isEqualTo(ExitCodes.FAILED);
+        assertThat(shortFile.out() + shortFile.err()).contains("short.jsonl is truncated");
 
         CliRun prefs = CliRun.of("node", "--data-dir", dir.toString(), "--config", dir.toString());
         assertThat(prefs.code()).isEqualTo(ExitCodes.USAGE);

@@ -3,11 +3,13 @@ package dev.rhizome.client.agent;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.Interrupts;
+import dev.rhizome.client.cli.JsonValues;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.files.DurableFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -72,7 +74,8 @@ public final class AgentLoop {
             Brief brief = Brief.collect(research.client(), research.dataDir(), unit.getDirection(), unit, ws, List.of());
             Path briefFile = brief.write(dir.resolve("BRIEF.md"));
             Path briefJson = dir.resolve("brief.json");
-            Files.writeString(briefJson, dev.rhizome.client.cli.JsonValues.absentAsNull(brief.json()).toString(), StandardCharsets.UTF_8);
+            DurableFiles.replace(briefJson,
+                    JsonValues.absentAsNull(brief.json()).toString().getBytes(StandardCharsets.UTF_8));
             Path paperFile = dir.resolve("PAPER.md");
             Files.deleteIfExists(paperFile);
             r.addProperty("brief", briefFile.toString());

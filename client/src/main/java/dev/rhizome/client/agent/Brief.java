@@ -76,7 +76,8 @@ public final class Brief {
     public Path write(Path file) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            Files.writeString(file, text, StandardCharsets.UTF_8);
+            // An agent restarted after a kill reads whatever is there: the old brief or the new, never half.
+            dev.rhizome.protocol.files.DurableFiles.replace(file, text.getBytes(StandardCharsets.UTF_8));
             return file;
         } catch (java.io.IOException e) {
             throw new CommandException(ExitCodes.FAILED, "cannot write the brief to " + file + ": " + Problems.describe(e));

@@ -1,8 +1,8 @@
 package dev.rhizome.client.cli;
 
+import dev.rhizome.protocol.files.DurableFiles;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -28,9 +28,9 @@ public record WorkspaceClaim(String unitId, Path dataDir, String coordinator) {
         p.setProperty("unit", unitId);
         p.setProperty("data_dir", dataDir.toAbsolutePath().toString());
         p.setProperty("coordinator", coordinator);
-        try (OutputStream out = Files.newOutputStream(file(workspace))) {
-            p.store(out, "written by `rhizome claim`; read by `rhizome submit` and `rhizome renew` run here");
-        }
+        // Whole or not at all: a claim cut short by a kill would send a later submit to no unit.
+        DurableFiles.replace(file(workspace), out -> p.store(out,
+                "written by `rhizome claim`; read by `rhizome submit` and `rhizome renew` run here"));
     }
 
     /** The claim recorded in the workspace, if `rhizome claim` made it and the record is whole. */

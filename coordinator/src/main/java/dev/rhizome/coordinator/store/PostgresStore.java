@@ -44,7 +44,7 @@ import java.util.regex.Pattern;
  * Commits wait for the WAL flush (synchronous_commit on, as PostgreSQL ships), and PostgreSQL
  * shares one flush among commits that arrive together.
  *
- * <p>Address: {@code postgresql://USER:PASSWORD@HOST:PORT/DATABASE?schema=NAME&pool=N&timeout=S&read_timeout=S};
+ * <p>Address: {@code postgresql://USER:PASSWORD@HOST:PORT/DATABASE?schema=NAME&pool=N&timeout=S&read_timeout=S&migrate_timeout=S};
  * the schema (default {@code public}) is created when missing, the pool (default 8) is the number
  * of connections this coordinator holds. {@code timeout} (default 10 s) is the longest a write (a
  * claim, a result, a renewal, an announcement: every {@link #inTransaction}) waits for any one
@@ -53,6 +53,8 @@ import java.util.regex.Pattern;
  * single statements may rightly run long. A database that hangs (stopped, or a network that drops
  * packets without a reset) is then a 503 within that bound instead of a request held until the
  * operating system gives the connection up, which for a stopped server it never does.
+ * {@code migrate_timeout} (default 900 s) bounds the start's schema migration the same way
+ * ({@link MigrationBounds}).
  */
 public final class PostgresStore implements Store {
     static final int MAX_ATTEMPTS = 200;
@@ -130,6 +132,7 @@ public final class PostgresStore implements Store {
         }
         int timeout = seconds(query, "timeout", DEFAULT_TIMEOUT_SECONDS);
         int readTimeout = seconds(query, "read_timeout", DEFAULT_READ_TIMEOUT_SECONDS);
+        int migrateTimeout = seconds(query, "migrate_timeout", MigrationBounds.DEFAULT_SECONDS);
         Properties props = new Properties();
         if (uri.getRawUserInfo() != null) {
             String[] user = uri.getRawUserInfo().split(":", 2);
@@ -148,8 +151,9 @@ public final class PostgresStore implements Store {
         props.setProperty("loginTimeout", Integer.toString(timeout));
         String jdbc = "jdbc:postgresql://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "") + uri.getPath();
         try {
-            // The migrations wait as long as they take (a rebuilt table of a long history): no socket timeout.
-            try (Connection setup = DriverManager.getConnection(jdbc, props); Statement s = setup.createStatement()) {
+            try (Connection setup = DriverManager.getConnection(jdbc, MigrationBounds.connection(props, migrateTimeout));
+                    Statement s = setup.createStatement()) {
+                MigrationBounds.session(s, migrateTimeout);
                 s.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
                 setup.setAutoCommit(false);
                 SqliteSchema.migrate(setup, Dialect.POSTGRESQL);

@@ -5,6 +5,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The coordinator's tables, as numbered migrations for both stores. A database is brought up to
@@ -15,6 +17,7 @@ import java.util.List;
  * the coordinator derives (units, frontiers).
  */
 final class SqliteSchema {
+    private static final Logger LOG = LoggerFactory.getLogger(SqliteSchema.class);
     private static final List<List<String>> MIGRATIONS = List.of(List.of(
             """
             CREATE TABLE envelopes (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
@@ -213,6 +216,11 @@ final class SqliteSchema {
                 throw new SQLException("database schema version " + current + " is newer than this coordinator ("
                         + MIGRATIONS.size() + ")");
             }
+            if (current < target) {
+                // A migration is one transaction: a coordinator killed during it leaves the old
+                // version, which the next start migrates again from here.
+                LOG.info("migrating the database from schema version {} to {}", current, target);
+            }
             for (int v = current; v < target; v++) {
                 for (String ddl : MIGRATIONS.get(v)) {
                     String sql = dialect.translate(ddl);
@@ -223,6 +231,9 @@ final class SqliteSchema {
                 s.execute("INSERT INTO schema_version (version) VALUES (" + (v + 1) + ")");
             }
             connection.commit();
+            if (current < target) {
+                LOG.info("the database is at schema version {}", target);
+            }
             return Math.max(current, target);
         } catch (SQLException e) {
             connection.rollback();

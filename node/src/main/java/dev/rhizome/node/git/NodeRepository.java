@@ -98,6 +98,14 @@ public final class NodeRepository implements AutoCloseable {
             repository.create(true);
         }
         ensurePackedRefsFile(absolute);
+        // A kill -9 mid-write leaves locks and temporary files that would fail or silence every
+        // later write of the same kind (see both classes); nothing a person should have to delete.
+        List<Path> locks = StaleRefLock.clearAll(absolute);
+        if (!locks.isEmpty()) {
+            org.slf4j.LoggerFactory.getLogger(NodeRepository.class).warn(
+                    "removed {} ref lock(s) a process killed mid-write left in {}", locks.size(), absolute);
+        }
+        StaleGcLock.clear(absolute);
         NodeRepository opened = new NodeRepository(repository,
                 new BundleCache(absolute.resolveSibling(absolute.getFileName() + ".bundles")));
         opened.commits().forEach(opened::learn);
@@ -667,11 +675,8 @@ public final class NodeRepository implements AutoCloseable {
     }
 
     private void createRef(ObjectId commit) throws IOException {
-        RefUpdate.Result result = newRef(commit);
-        if (result == RefUpdate.Result.LOCK_FAILURE
-                && StaleRefLock.clear(repository.getDirectory().toPath(), COMMIT_REFS + commit.name())) {
-            result = newRef(commit);
-        }
+        RefUpdate.Result result = StaleRefLock.update(repository.getDirectory().toPath(), COMMIT_REFS + commit.name(),
+                () -> newRef(commit));
         if (result == RefUpdate.Result.LOCK_FAILURE) {
             Ref made = repository.exactRef(COMMIT_REFS + commit.name());
             if (made != null && commit.equals(made.getObjectId())) {
@@ -708,10 +713,12 @@ public final class NodeRepository implements AutoCloseable {
 
     /** Under {@link #writes}: the commit is this node's own. */
     private void markOwn(ObjectId commit) throws IOException {
-        RefUpdate update = repository.updateRef(OWN_REFS + commit.name());
-        update.setNewObjectId(commit);
-        update.disableRefLog();
-        RefUpdate.Result result = update.update();
+        RefUpdate.Result result = StaleRefLock.update(repository.getDirectory().toPath(), OWN_REFS + commit.name(), () -> {
+            RefUpdate update = repository.updateRef(OWN_REFS + commit.name());
+            update.setNewObjectId(commit);
+            update.disableRefLog();
+            return update.update();
+        });
         if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.NO_CHANGE
                 && result != RefUpdate.Result.FAST_FORWARD && result != RefUpdate.Result.FORCED) {
             throw new IOException("cannot mark " + commit.name() + " as made here: " + result);

@@ -262,10 +262,13 @@ public final class RepoCompactor {
         Repository repo = repository.repository();
         for (String commit : commits) {
             repository.forget(commit);
-            RefUpdate update = repo.updateRef(NodeRepository.COMMIT_REFS + commit);
-            update.setForceUpdate(true);
-            update.disableRefLog();
-            RefUpdate.Result result = update.delete();
+            RefUpdate.Result result = StaleRefLock.update(repo.getDirectory().toPath(), NodeRepository.COMMIT_REFS + commit,
+                    () -> {
+                        RefUpdate update = repo.updateRef(NodeRepository.COMMIT_REFS + commit);
+                        update.setForceUpdate(true);
+                        update.disableRefLog();
+                        return update.delete();
+                    });
             if (result != RefUpdate.Result.FORCED && result != RefUpdate.Result.NO_CHANGE
                     && result != RefUpdate.Result.NEW) {
                 throw new IOException("cannot drop the ref of " + commit + ": " + result);
@@ -279,6 +282,8 @@ public final class RepoCompactor {
         // "now" only tells GC not to loosen what old packs hold beyond the new one; what it deletes is
         // bounded by the expiry set below.
         repo.getConfig().setString(ConfigConstants.CONFIG_GC_SECTION, null, ConfigConstants.CONFIG_KEY_PRUNEEXPIRE, "now");
+        // A gc.pid left by a repack killed since the open would make this one silently do nothing.
+        StaleGcLock.clear(repo.getDirectory().toPath());
         GC gc = new GC((FileRepository) repo);
         gc.setGcConfig(new GcConfig(GcConfig.PackRefsMode.FALSE));
         Instant cutoff = Instant.now().minus(expiry);

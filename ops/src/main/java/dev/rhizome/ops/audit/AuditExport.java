@@ -7,6 +7,7 @@ import dev.rhizome.node.api.ListPages;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.AdoptionList;
+import dev.rhizome.proto.v1.AuditEnd;
 import dev.rhizome.proto.v1.AuditHeader;
 import dev.rhizome.proto.v1.AuditLine;
 import dev.rhizome.proto.v1.DirectionList;
@@ -35,8 +36,9 @@ import java.util.List;
 
 /**
  * Writes a coordinator's signed history and its derived claims to a file, in the format of
- * {@link AuditLine}: one proto3 JSON object per line. Written to a temporary file and moved into
- * place, so an interrupted export leaves no half file behind.
+ * {@link AuditLine}: one proto3 JSON object per line, sealed by an {@link AuditEnd}. Written to a
+ * temporary file and moved into place ({@link DurableFiles}), so an interrupted export leaves no
+ * half file behind; a half file made otherwise is told as truncated by {@link #read}.
  */
 public final class AuditExport {
     public static final String FORMAT = "rhizome-audit-v1";
@@ -73,16 +75,20 @@ public final class AuditExport {
             throws IOException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         Files.createDirectories(file.toAbsolutePath().getParent());
-        int[] counts = new int[2];  // envelopes, trials
+        int[] counts = new int[3];  // envelopes, trials, lines
         List<DirectionStatus> directions = new ArrayList<>();
         List<Adoption> adoptions = new ArrayList<>();
         DurableFiles.replace(file, out -> {
             BufferedWriter w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
-            write(w, AuditLine.newBuilder().setHeader(AuditHeader.newBuilder().setFormat(FORMAT)
-                    .setCoordinator(coordinator.toString()).setExportedMs(nowMs)).build());
+            LineWriter lw = line -> {
+                write(w, line);
+                counts[2]++;
+            };
+            lw.write(AuditLine.newBuilder().setHeader(AuditHeader.newBuilder().setFormat(FORMAT)
+                    .setCoordinator(coordinator.toString()).setExportedMs(nowMs).setSealed(true)).build());
             forEachPage(http, maxPageBytes, coordinator, "/v1/audit", EnvelopeList.parser(), page -> {
                 for (SignedEnvelope e : page.getEnvelopesList()) {
-                    write(w, AuditLine.newBuilder().setEnvelope(e).setIndex(counts[0]++).setId(Envelopes.id(e)).build());
+                    lw.write(AuditLine.newBuilder().setEnvelope(e).setIndex(counts[0]++).setId(Envelopes.id(e)).build());
                 }
                 progress.envelopesWritten(counts[0]);
             });
@@ -94,20 +100,25 @@ public final class AuditExport {
                 forEachPage(http, maxPageBytes, coordinator, "/v1/trials?direction="
                         + URLEncoder.encode(d.getDirection().getName(), StandardCharsets.UTF_8), TrialList.parser(), page -> {
                     for (Trial t : page.getTrialsList()) {
-                        write(w, AuditLine.newBuilder().setTrial(t).build());
+                        lw.write(AuditLine.newBuilder().setTrial(t).build());
                     }
                     counts[1] += page.getTrialsCount();
                 });
             }
             for (Adoption a : adoptions) {
-                write(w, AuditLine.newBuilder().setAdoption(a).build());
+                lw.write(AuditLine.newBuilder().setAdoption(a).build());
             }
             for (DirectionStatus d : directions) {
-                write(w, AuditLine.newBuilder().setDirection(d).build());
+                lw.write(AuditLine.newBuilder().setDirection(d).build());
             }
+            write(w, AuditLine.newBuilder().setEnd(AuditEnd.newBuilder().setLines(counts[2])).build());
             w.flush();
         });
         return new Summary(counts[0], counts[1], adoptions.size(), directions.size());
+    }
+
+    private interface LineWriter {
+        void write(AuditLine line) throws IOException;
     }
 
     private static void write(BufferedWriter w, AuditLine line) throws IOException {
@@ -115,10 +126,18 @@ public final class AuditExport {
         w.write('\n');
     }
 
-    /** Reads an export back, line by line; a line that doesn't parse is named. */
+    /**
+     * Reads an export back, line by line; a line that doesn't parse is named. A file cut short (an
+     * export killed mid-write by an older version, a partial copy) is told as truncated, not as
+     * whatever its last, broken line fails to parse as: its last line lacks its newline, or a
+     * sealed export lacks its {@link AuditEnd} or has a different number of lines before it.
+     */
     public static List<AuditLine> read(Path file) throws IOException {
         List<AuditLine> lines = new ArrayList<>();
+        boolean cutInLine = endsInsideLine(file);
         int n = 0;
+        int records = 0;
+        AuditEnd end = null;
         // Line by line: the file's text is never held whole beside the records parsed from it.
         try (java.io.BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             for (String text = in.readLine(); text != null; text = in.readLine()) {
@@ -126,14 +145,63 @@ public final class AuditExport {
                 if (text.isBlank()) {
                     continue;
                 }
+                if (end != null) {
+                    throw new IOException(file + " line " + n + " comes after the export's end record: "
+                            + "two files joined, or the file was changed");
+                }
+                AuditLine line;
                 try {
-                    lines.add(Json.parse(text, AuditLine.newBuilder()).build());
+                    line = Json.parse(text, AuditLine.newBuilder()).build();
                 } catch (InvalidProtocolBufferException e) {
+                    if (cutInLine && in.readLine() == null) {
+                        throw truncated(file, "its last line (" + n + ") is cut short");
+                    }
                     throw new IOException(file + " line " + n + " is not an audit record: " + e.getMessage(), e);
                 }
+                if (line.hasEnd()) {
+                    end = line.getEnd();
+                    if (end.getLines() != records) {
+                        throw truncated(file, "its end record counts " + end.getLines() + " lines before it, "
+                                + records + " are there");
+                    }
+                    continue;
+                }
+                records++;
+                lines.add(line);
             }
+        } catch (java.nio.charset.CharacterCodingException e) {
+            if (cutInLine) {
+                throw truncated(file, "its last line ends in the middle of a character");
+            }
+            throw new IOException(file + " is not UTF-8 text (not an export of `rhizome export`)", e);
+        }
+        if (cutInLine) {
+            throw truncated(file, "its last line (" + n + ") has no end");
+        }
+        boolean sealed = !lines.isEmpty() && lines.get(0).hasHeader() && lines.get(0).getHeader().getSealed();
+        if (sealed && end == null) {
+            throw truncated(file, "it stops after " + n + " lines, before the export's end record");
         }
         return lines;
+    }
+
+    private static IOException truncated(Path file, String why) {
+        return new IOException(file + " is truncated: " + why + " (the export was cut short, or the file copied "
+                + "in part); export it again with `rhizome export`");
+    }
+
+    /** Whether the file's last byte is not a newline: its last line was cut in the middle. */
+    private static boolean endsInsideLine(Path file) throws IOException {
+        try (java.nio.channels.SeekableByteChannel ch = Files.newByteChannel(file)) {
+            long size = ch.size();
+            if (size == 0) {
+                return false;
+            }
+            java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
+            ch.position(size - 1);
+            ch.read(last);
+            return last.get(0) != '\n';
+        }
     }
 
     /**

@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.proto.v1.AuditEnd;
 import dev.rhizome.proto.v1.AuditLine;
 import dev.rhizome.proto.v1.Budget;
 import dev.rhizome.proto.v1.ClaimRequest;
@@ -82,6 +83,7 @@ class AuditVerifyTest {
         }
 
         List<AuditLine> lines = AuditExport.read(file);
+        truncatedCopiesAreToldAsTruncated(file);
         AuditVerifier.Report clean = AuditVerifier.verify(lines);
         assertThat(clean.problems()).isEmpty();
         assertThat(clean.adoptions()).isEqualTo(1);
@@ -218,9 +220,39 @@ class AuditVerifyTest {
         return out;
     }
 
+    /**
+     * What an export killed mid-write (by a version that wrote in place) or copied in part leaves:
+     * cut inside a line, or cleanly after one. Either is told as truncated, naming the file, never
+     * as a record that fails to parse or a history that fails to verify.
+     */
+    private void truncatedCopiesAreToldAsTruncated(Path file) throws Exception {
+        byte[] whole = Files.readAllBytes(file);
+        String text = new String(whole, java.nio.charset.StandardCharsets.UTF_8);
+        int lastLineStart = text.lastIndexOf('\n', text.length() - 2) + 1;
+        int middleLineEnd = text.indexOf('\n', text.length() / 2) + 1;
+        Map<String, byte[]> cuts = Map.of(
+                "in the middle of a line", java.util.Arrays.copyOf(whole, whole.length / 2),
+                "after a whole line", java.util.Arrays.copyOf(whole, middleLineEnd),
+                "before the end record", java.util.Arrays.copyOf(whole, lastLineStart),
+                "inside the end record", java.util.Arrays.copyOf(whole, whole.length - 3));
+        for (var cut : cuts.entrySet()) {
+            Path copy = dir.resolve("cut.jsonl");
+            Files.write(copy, cut.getValue());
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> AuditExport.read(copy)))
+                    .as(cut.getKey()).isInstanceOf(java.io.IOException.class)
+                    .hasMessageStartingWith(copy + " is truncated");
+        }
+        Path joined = dir.resolve("joined.jsonl");
+        Files.write(joined, (text + text).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> AuditExport.read(joined)))
+                .hasMessageContaining("comes after the export's end record");
+    }
+
     private List<AuditLine> writeAndRead(List<AuditLine> lines, String name) throws Exception {
         Path f = dir.resolve(name);
-        Files.write(f, lines.stream().map(Json::compact).toList());
+        List<String> text = new ArrayList<>(lines.stream().map(Json::compact).toList());
+        text.add(Json.compact(AuditLine.newBuilder().setEnd(AuditEnd.newBuilder().setLines(lines.size())).build()));
+        Files.write(f, text);
         return AuditExport.read(f);
     }
 

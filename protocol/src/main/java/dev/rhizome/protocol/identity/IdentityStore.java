@@ -1,5 +1,6 @@
 package dev.rhizome.protocol.identity;
 
+import dev.rhizome.protocol.files.DurableFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -45,6 +46,9 @@ public final class IdentityStore {
             // A link rather than a rename: if two processes race on first use, one key wins and
             // both end up loading it.
             Files.createLink(file, tmp);
+            // The link is an entry in the directory: until the directory is on disk a power loss
+            // could leave a node that already signed with this key without it.
+            DurableFiles.forceDirectory(dataDir);
         } catch (FileAlreadyExistsException raced) {
             // another process created it first; use theirs
         } finally {
