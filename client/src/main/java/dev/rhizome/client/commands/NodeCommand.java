@@ -20,6 +20,7 @@ import dev.rhizome.node.job.SandboxUnavailableException;
 import dev.rhizome.node.prefs.NodePreferences;
 import dev.rhizome.node.prefs.TimeWindows;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -57,7 +58,7 @@ public final class NodeCommand implements Callable<Integer> {
             description = "Preferences file (default: DIR/node.properties when it exists); keys are these options' names.")
     Path config;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address the peer server binds and announces: one of this machine's own, which peers dial, not 0.0.0.0 (default ${DEFAULT-VALUE}).", paramLabel = "HOST")
+    @Option(names = "--host", description = "Address the peer server binds and announces: one of this machine's own, which peers dial, not 0.0.0.0 (default: this machine's address on the route to the coordinator; 127.0.0.1 for a coordinator on this machine).", paramLabel = "HOST")
     String host;
 
     @Option(names = "--peer-port", converter = Bounded.Port.class, defaultValue = "0", description = "Peer server port, 0 for any free one (default).", paramLabel = "PORT")
@@ -175,12 +176,16 @@ public final class NodeCommand implements Callable<Integer> {
     }
 
     private int runNode() throws Exception {
+        URI coordinatorUri;
         try {
             // before the node starts, so a typo is one line rather than a started node that stops
-            dev.rhizome.node.api.CoordinatorClient.parseUrl(coordinator.url());
+            coordinatorUri = dev.rhizome.node.api.CoordinatorClient.parseUrl(coordinator.url());
         } catch (IllegalArgumentException e) {
             throw new CommandException(ExitCodes.USAGE, "usage", e.getMessage(),
                     "pass --coordinator http://HOST:PORT (or set RHIZOME_COORDINATOR)");
+        }
+        if (host == null) {
+            host = AnnouncedHost.towards(coordinatorUri);
         }
         if (!dialable(host)) {
             // the coordinator refuses such an announcement, and a peer dialling it would reach itself
@@ -188,6 +193,7 @@ public final class NodeCommand implements Callable<Integer> {
                     + "this machine's own, not " + host, "give this machine's address on the network its peers share "
                     + "(127.0.0.1 when they all run here)");
         }
+        AnnouncedHost.narrowerThanCoordinator(host, coordinatorUri).ifPresent(System.err::println);
         if (peerPort < 0 || peerPort > 65535) {
             throw new CommandException(ExitCodes.USAGE, "--peer-port must be 0..65535, got " + peerPort);
         }
