@@ -101,6 +101,9 @@ public final class PostgresStore implements Store {
         }
     }
 
+    /** The address's query parameters, in the order the class comment gives them. */
+    private static final List<String> PARAMETERS = List.of("schema", "pool", "timeout", "read_timeout", "migrate_timeout");
+
     public static boolean handles(String address) {
         return address.startsWith("postgresql://") || address.startsWith("postgres://");
     }
@@ -117,6 +120,13 @@ public final class PostgresStore implements Store {
                     + redact(address));
         }
         Map<String, String> query = query(uri.getRawQuery());
+        for (String name : query.keySet()) {
+            if (!PARAMETERS.contains(name)) {
+                // a misspelt bound (timout=5) would otherwise leave the default in force, unsaid
+                throw new IOException("unknown store address parameter '" + name + "' in " + redact(address)
+                        + ": the parameters are " + String.join(", ", PARAMETERS));
+            }
+        }
         String schema = query.getOrDefault("schema", "public");
         if (!SCHEMA.matcher(schema).matches()) {
             throw new IOException("schema must be a lower-case SQL identifier, got '" + schema + "'");

@@ -76,5 +76,9 @@ class PostgresStoreTest extends StoreContract {
                 .hasMessageNotContaining("secret");
         assertThatThrownBy(() -> PostgresStore.open(postgres.address() + "&schema=Bad-Name"))
                 .hasMessageContaining("schema must be");
+        assertThatThrownBy(() -> PostgresStore.open("postgresql://u:secret@127.0.0.1:1/nodb?schema=a&timout=5"))
+                .hasMessageContaining("unknown store address parameter 'timout'")
+                .hasMessageContaining("timeout, read_timeout, migrate_timeout")
+                .hasMessageNotContaining("secret");
     }
 }
