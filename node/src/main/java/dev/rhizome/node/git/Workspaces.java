@@ -1,8 +1,13 @@
 package dev.rhizome.node.git;
 
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.stream.Stream;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.ResetCommand;
@@ -18,7 +23,13 @@ public final class Workspaces {
     private Workspaces() {
     }
 
-    /** Creates a non-bare repository at {@code dir} (new or empty) with {@code commit} checked out on {@code branch}. */
+    /**
+     * Creates a non-bare repository at {@code dir} (new or empty) with {@code commit} checked out on
+     * {@code branch}. The checkout is made beside it ({@link #partialOf}) and renamed into place
+     * whole: a command killed midway used to leave {@code dir} with an {@code index.lock} and half
+     * its files, which the next claim into it refused as not empty; now it leaves only the partial
+     * one, which the next create there removes.
+     */
     public static void create(NodeRepository repo, String commit, Path dir, String branch) throws IOException {
         if (!repo.has(commit)) {
             throw new IOException("cannot create a workspace at " + commit + ": commit not held");
@@ -30,6 +41,32 @@ public final class Workspaces {
                 }
             }
         }
+        Path partial = partialOf(dir);
+        try {
+            deleteTree(partial);
+            checkout(repo, commit, partial, branch);
+            // rename(2) replaces an empty directory too; nothing in .git names the path
+            Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
+            return;
+        } catch (IOException e) {
+            // an empty dir made beforehand in a parent this user may not write, or a mount point
+            // no rename reaches: check out in place, as before (a failure there is told as such)
+            try {
+                deleteTree(partial);
+            } catch (IOException ignored) {
+                // nothing of it was made
+            }
+        }
+        checkout(repo, commit, dir, branch);
+    }
+
+    /** Where {@link #create} builds the workspace for {@code dir}: a hidden sibling. */
+    static Path partialOf(Path dir) {
+        Path absolute = dir.toAbsolutePath().normalize();
+        return absolute.resolveSibling("." + absolute.getFileName() + ".rhizome-partial");
+    }
+
+    private static void checkout(NodeRepository repo, String commit, Path dir, String branch) throws IOException {
         String branchRef = Constants.R_HEADS + branch;
         try (Git git = Git.init().setDirectory(dir.toFile()).setInitialBranch(branch).call()) {
             // A local path fetches in-process through JGit's own upload-pack; no git binary runs.
@@ -41,5 +78,28 @@ public final class Workspaces {
         } catch (GitAPIException | IllegalArgumentException e) {
             throw new IOException("cannot create workspace at " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Removes a tree without following its links (a link inside is removed, not what it names). */
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                if (e != null) {
+                    throw e;
+                }
+                Files.delete(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
     }
 }

@@ -67,4 +67,39 @@ class WorkspacesTest {
                     .hasMessageContaining("has no commit");
         }
     }
+
+    @Test
+    void whatAKilledCreateLeftIsReplacedAndTheWorkspaceAppearsOnlyWhole() throws Exception {
+        try (NodeRepository repo = NodeRepository.open(tmp.resolve("node.git"))) {
+            String seed = repo.commitFiles(null, Map.of("train.py", text("lr = 0.1\n")), "seed", AUTHOR);
+            Path workspace = tmp.resolve("ws");
+            // what a claim killed in the middle of its checkout leaves: a half-made repository beside it
+            Path partial = Workspaces.partialOf(workspace);
+            Files.createDirectories(partial.resolve(".git"));
+            Files.writeString(partial.resolve(".git/index.lock"), "");
+            Files.writeString(partial.resolve("half-written.py"), "lr =");
+            assertThat(workspace).doesNotExist();
+
+            Workspaces.create(repo, seed, workspace, "explore/lr");
+
+            assertThat(partial).doesNotExist();
+            assertThat(workspace.resolve("train.py")).hasContent("lr = 0.1\n");
+            assertThat(workspace.resolve("half-written.py")).doesNotExist();
+            try (Git git = Git.open(workspace.toFile())) {
+                assertThat(git.getRepository().getBranch()).isEqualTo("explore/lr");
+                assertThat(git.status().call().isClean()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void anEmptyDirectoryMadeBeforehandIsFilledInPlace() throws Exception {
+        try (NodeRepository repo = NodeRepository.open(tmp.resolve("node.git"))) {
+            String seed = repo.commitFiles(null, Map.of("a", text("1")), "seed", AUTHOR);
+            Path made = Files.createDirectories(tmp.resolve("made"));
+            Workspaces.create(repo, seed, made, "main");
+            assertThat(made.resolve("a")).hasContent("1");
+            assertThat(Workspaces.partialOf(made)).doesNotExist();
+        }
+    }
 }
