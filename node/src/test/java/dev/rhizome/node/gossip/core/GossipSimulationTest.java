@@ -66,6 +66,16 @@ class GossipSimulationTest {
         }
     }
 
+    /**
+     * Seed 98364 restarts node 0 with a bootstrap list naming only itself, while the other nodes sit
+     * at their degree and never dial it: only the coordinator's answer to its FindPeers (the real
+     * node's way back in) can link it again, and then it must get the commit made while it was down.
+     */
+    @Test
+    void aRestartedNodeWithNoBootstrapPeerRejoinsThroughTheCoordinatorAndCatchesUp() {
+        runSeed(98364);
+    }
+
     @Test
     void aSeedReplaysExactly() {
         for (long seed : new long[] {3, 77, new Random().nextInt(1_000_000)}) {

@@ -184,6 +184,15 @@ final class SimNet {
      */
     private final Random busy;
     private long busyUntilMs;
+    /**
+     * The coordinator's answers to a core's FindPeers, on a stream of their own so every other draw
+     * of a seed stays as it was. Without them a node whose bootstrap named no live peer (node 0,
+     * restarted, has no earlier node and may draw only itself) was cut off for good: the others, at
+     * their degree, never dial it, and its FindPeers, the real node's way out, went unanswered.
+     */
+    private final Random coordinator;
+    /** A core's start is answered by its bootstrap list: its FindPeers then is not answered twice. */
+    private boolean starting;
 
     SimNet(long seed) {
         this(seed, -1);
@@ -195,6 +204,7 @@ final class SimNet {
         this.seed = seed;
         this.random = new Random(seed);
         this.busy = new Random(seed * 37 + 11);
+        this.coordinator = new Random(seed * 41 + 13);
         this.scenario = Scenario.draw(random);
         for (int i = 0; i < scenario.honest() + scenario.hostile(); i++) {
             Node n = new Node(i, i < scenario.honest());
@@ -206,7 +216,7 @@ final class SimNet {
     /** Runs the whole scenario: faults until faultsUntilMs, then a calm five minutes in which everything must arrive. */
     void run() {
         for (Node n : nodes) {
-            apply(n, n.core.start(bootstrapFor(n), now));
+            start(n);
         }
         long faultsEnd = now + scenario.faultsUntilMs();
         busyUntilMs = faultsEnd;
@@ -326,6 +336,39 @@ final class SimNet {
         apply(n, n.core.want(commit, hints, now));
     }
 
+    private void start(Node n) {
+        List<NodeInfo> bootstrap = bootstrapFor(n);
+        trace(() -> "start " + n.index + " bootstrap " + bootstrap.stream().map(i -> byId.get(PublicId.of(i.getNode())).index).toList());
+        starting = true;
+        try {
+            apply(n, n.core.start(bootstrap, now));
+        } finally {
+            starting = false;
+        }
+    }
+
+    /**
+     * The coordinator answers a FindPeers after a round trip, as GossipService does, with a few
+     * registered nodes other than the asker (liars register too), whatever their state: it does not
+     * know which are up or cut off.
+     */
+    private void findPeers(Node n) {
+        int epoch = n.epoch;
+        List<NodeInfo> answer = new ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            Node other = nodes.get(coordinator.nextInt(nodes.size()));
+            if (other != n && !answer.contains(other.info)) {
+                answer.add(other.info);
+            }
+        }
+        fault(2 * latency(coordinator), () -> {
+            if (n.up && n.epoch == epoch) {
+                trace(() -> "learn at " + n.index + " " + answer.stream().map(i -> byId.get(PublicId.of(i.getNode())).index).toList());
+                apply(n, n.core.learn(answer, now));
+            }
+        });
+    }
+
     private List<NodeInfo> bootstrapFor(Node n) {
         List<NodeInfo> out = new ArrayList<>();
         if (n.index > 0) {
@@ -397,7 +440,7 @@ final class SimNet {
         for (String commit : n.repo) {
             apply(n, n.core.onHeld(commit, n.own.contains(commit), now));
         }
-        apply(n, n.core.start(bootstrapFor(n), now));
+        start(n);
         // The work loop asks again for what it still waits for.
         for (String commit : List.copyOf(n.waitingFor)) {
             apply(n, n.core.want(commit, List.of(nodes.get(random.nextInt(nodes.size())).id), now));
@@ -656,6 +699,8 @@ final class SimNet {
                     check(!d.reason().startsWith("banned"), n, "bans honest node %d: %s", peer.index, d.reason());
                 }
                 closeLink(n.index, peer.index);
+            } else if (effect instanceof Effect.FindPeers && !starting) {
+                findPeers(n);
             } else if (effect instanceof Unavailable u) {
                 n.waitingFor.remove(u.commit());
                 n.gaveUp.add(u.commit());
@@ -808,7 +853,11 @@ final class SimNet {
     }
 
     private long latency() {
-        return 1 + random.nextLong(scenario.maxLatencyMs());
+        return latency(random);
+    }
+
+    private long latency(Random r) {
+        return 1 + r.nextLong(scenario.maxLatencyMs());
     }
 
     private String commit() {
