@@ -4,10 +4,10 @@ import java.sql.SQLException;
 import java.util.regex.Pattern;
 
 /**
- * What differs between the two databases the coordinator runs on. The queries in
- * {@link SqliteTransaction} are written once in SQL both accept; the migrations in
- * {@link SqliteSchema} are written with SQLite's type names and translated here for PostgreSQL,
- * so a migration added once serves both stores.
+ * What differs between the two databases the coordinator runs on. The queries of
+ * {@link SqliteTransaction} and the classes it hands each concern to are written once in SQL
+ * both accept; the migrations in {@link SqliteSchema} are written with SQLite's type names and
+ * translated here for PostgreSQL, so a migration added once serves both stores.
  */
 public enum Dialect {
     SQLITE {

@@ -15,7 +15,7 @@ import java.util.Map;
  * <li>rows that are only ever added (seeds, directions, experiments, results, papers, units) are
  * counted once: {@link #since} counts those added after the sequence numbers already counted
  * ({@link Marks}), and the caller adds them up. Keys follow commit order on both stores
- * (appendInOrder in the JDBC transaction), so no row is ever committed behind a mark;
+ * ({@link WriteOrder#appendInOrder}), so no row is ever committed behind a mark;
  * <li>units in progress ({@link #inProgress}) are counted along the state index: as many rows as
  * there is work open or leased now, not as history;
  * <li>what changes anywhere in the history (nodes, leases expired) is kept counted by the

@@ -409,7 +409,7 @@ public interface Store extends AutoCloseable {
         // --- pages of the lists that grow with history (docs/api.md "Paging") -------------------
         // Each reads at most `limit` rows along an index, after the key where the previous page
         // ended (keyset paging), so a page costs the same however long the history is. Keys are
-        // sequence numbers in the order rows were committed (see appendInOrder in the JDBC
+        // sequence numbers in the order rows were committed (see WriteOrder.appendInOrder in the JDBC
         // transaction), so rows committed between two pages are neither skipped nor repeated.
 
         /** Seeds published after envelope {@code afterSeq}, in the order published. */

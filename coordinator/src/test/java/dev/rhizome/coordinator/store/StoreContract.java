@@ -1136,7 +1136,7 @@ abstract class StoreContract {
      * Writers on two stores commit papers (and with them audit envelopes) while a reader pages
      * through the audit trail and the papers: every row is read exactly once, in order, however the
      * commits interleave with the pages. On PostgreSQL this needs sequence order to be commit
-     * order (SqliteTransaction.appendInOrder); a key handed out before another but committed after
+     * order (WriteOrder.appendInOrder); a key handed out before another but committed after
      * it was read would be skipped for good.
      */
     @Test
