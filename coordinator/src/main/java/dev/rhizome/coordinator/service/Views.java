@@ -294,13 +294,13 @@ public final class Views {
     /**
      * The store's totals (for {@code /v1/stats} and {@code /metrics}) at a bounded cost per reading:
      * what is only added to from running sums ({@link HistoryTally}), units in progress along the
-     * state index (as many rows as there is work now), and the two counts that must read a whole
-     * table (nodes, leases ever expired) from a copy shared and rebuilt at most about once a second.
+     * state index (as many rows as there is work now), and nodes known and leases ever expired from
+     * the counts the store keeps as it writes (two rows, read in the same transaction).
      */
     public CoordinatorStats storedStats() {
-        HistoryCounts.Standing standing = shared.get("standing", () -> store.inReadTransaction(Store.Transaction::standing));
         return tally.read(store, (t, tx) -> {
             HistoryCounts.InProgress now = tx.unitsInProgress();
+            HistoryCounts.Standing standing = tx.standing();
             return CoordinatorStats.newBuilder()
                     .setSeeds(t.seeds()).setDirections(t.directions()).setExperiments(t.experiments())
                     .setResults(t.results()).setPapers(t.papers())

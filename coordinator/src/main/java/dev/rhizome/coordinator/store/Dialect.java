@@ -4,15 +4,18 @@ import java.sql.SQLException;
 import java.util.regex.Pattern;
 
 /**
- * What differs between the two databases the coordinator runs on. The queries in
- * {@link SqliteTransaction} are written once in SQL both accept; the migrations in
- * {@link SqliteSchema} are written with SQLite's type names and translated here for PostgreSQL,
- * so a migration added once serves both stores.
+ * What differs between the two databases the coordinator runs on. The queries of
+ * {@link SqliteTransaction} and the classes it hands each concern to are written once in SQL
+ * both accept; the migrations in {@link SqliteSchema} are written with SQLite's type names and
+ * translated here for PostgreSQL, so a migration added once serves both stores.
  */
 public enum Dialect {
     SQLITE {
         @Override
         String translate(String ddl) {
+            if (ddl.startsWith(POSTGRESQL_ONLY)) {
+                return "";
+            }
             return ddl.startsWith(SQLITE_ONLY) ? ddl.substring(SQLITE_ONLY.length()) : ddl;
         }
     },
@@ -28,6 +31,10 @@ public enum Dialect {
             if (ddl.startsWith(SQLITE_ONLY)) {
                 return "";
             }
+            if (ddl.startsWith(POSTGRESQL_ONLY)) {
+                // written in PostgreSQL's own terms (a function body), not translated
+                return ddl.substring(POSTGRESQL_ONLY.length());
+            }
             String s = AUTOINCREMENT.matcher(ddl).replaceAll("BIGSERIAL PRIMARY KEY");
             s = INTEGER.matcher(s).replaceAll("BIGINT");  // SQLite's INTEGER holds 64 bits
             s = REAL.matcher(s).replaceAll("DOUBLE PRECISION");
@@ -38,6 +45,8 @@ public enum Dialect {
 
     /** Marks a migration statement that only SQLite runs (see {@link #sqliteOnly}). */
     private static final String SQLITE_ONLY = "-- sqlite only\n";
+    /** Marks a migration statement that only PostgreSQL runs (see {@link #postgresqlOnly}). */
+    private static final String POSTGRESQL_ONLY = "-- postgresql only\n";
 
     /**
      * A migration statement for SQLite alone; PostgreSQL skips it (its version still moves on).
@@ -46,6 +55,14 @@ public enum Dialect {
      */
     static String sqliteOnly(String ddl) {
         return SQLITE_ONLY + ddl;
+    }
+
+    /**
+     * A migration statement for PostgreSQL alone, in its own terms (not translated); SQLite skips
+     * it. For what the two say differently, such as a trigger's work (a function there).
+     */
+    static String postgresqlOnly(String ddl) {
+        return POSTGRESQL_ONLY + ddl;
     }
 
     /** A migration statement, written for SQLite, in this database's terms; empty when this database skips it. */

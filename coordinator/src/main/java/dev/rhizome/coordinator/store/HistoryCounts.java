@@ -15,11 +15,11 @@ import java.util.Map;
  * <li>rows that are only ever added (seeds, directions, experiments, results, papers, units) are
  * counted once: {@link #since} counts those added after the sequence numbers already counted
  * ({@link Marks}), and the caller adds them up. Keys follow commit order on both stores
- * (appendInOrder in the JDBC transaction), so no row is ever committed behind a mark;
+ * ({@link WriteOrder#appendInOrder}), so no row is ever committed behind a mark;
  * <li>units in progress ({@link #inProgress}) are counted along the state index: as many rows as
  * there is work open or leased now, not as history;
- * <li>what changes anywhere in the history (nodes, leases expired) is read whole
- * ({@link #standing}), by a view shared and rebuilt at most about once a second.
+ * <li>what changes anywhere in the history (nodes, leases expired) is kept counted by the
+ * database as it is written ({@link StoreCounters}), and {@link #standing} reads the counts.
  * </ul>
  */
 public final class HistoryCounts {
@@ -76,13 +76,10 @@ public final class HistoryCounts {
     }
 
     static Standing standing(Queries q) {
-        long units = count(q, "SELECT COUNT(*) FROM units");
-        long expired = q.list("SELECT COALESCE(SUM(expired_leases), 0) FROM units", rs -> rs.getLong(1)).get(0);
-        q.aggregated(units, 1);
-        return new Standing(count(q, "SELECT COUNT(*) FROM nodes"), expired);
+        return StoreCounters.standing(q);
     }
 
-    /** Everything counted afresh (each count reads its whole table): for a caller that keeps no marks. */
+    /** Everything counted afresh (each count but the kept ones reads its whole table): for a caller that keeps no marks. */
     static CoordinatorStats stats(Queries q) {
         Added all = since(q, Marks.NONE);
         InProgress now = inProgress(q);

@@ -20,13 +20,14 @@ import java.util.Optional;
  * on the committer and some parse a signed envelope. A PostgreSQL store is shared by several
  * coordinators, so it gets {@link #none()}, which remembers nothing.
  *
- * <p>The rules that keep these right, enforced by {@link SqliteTransaction}: a transaction that
- * writes an entry drops it here and, until it ends, neither reads it from here nor puts it back
- * (its write may still be rolled back to its savepoint); anything read from the database by a
- * transaction that did not write it is committed data or data released by an earlier caller of
- * the same group commit, which commits with it; and when a group commit fails, {@link #clear()}
- * forgets everything. Entries that can only be added (experiments, random seeds) are kept only
- * when present. Maps are bounded: the least recently used entries go first.
+ * <p>The rules that keep these right, enforced by the JDBC transaction
+ * ({@link TransactionScope#through}, {@link UnitWrites}): a transaction that writes an entry drops it here
+ * and, until it ends, neither reads it from here nor puts it back (its write may still be rolled
+ * back to its savepoint); anything read from the database by a transaction that did not write it is
+ * committed data or data released by an earlier caller of the same group commit, which commits with
+ * it; and when a group commit fails, {@link #clear()} forgets everything. Entries that can only be
+ * added (experiments, random seeds) are kept only when present. Maps are bounded: the least
+ * recently used entries go first.
  */
 final class OwnedReads {
     private static final int KEYS = 4096;

@@ -5,11 +5,13 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * Runs one query on a transaction's statements and counts what it read ({@link RowsRead}). Every
- * read of the JDBC transaction and of the small query classes beside it goes through here, so the
- * count misses no statement.
+ * Runs one statement on a transaction's statements and counts what it read ({@link RowsRead}).
+ * Every statement of the JDBC transaction ({@link SqliteTransaction} and the classes it hands
+ * each concern to) and of the small query classes beside it goes through here, so the count
+ * misses no statement.
  */
 final class Queries {
     @FunctionalInterface
@@ -44,6 +46,32 @@ final class Queries {
             statements.discard(sql, ps);
             throw e instanceof SQLException q ? failed(sql, q) : (RuntimeException) e;
         }
+    }
+
+    /** The first column of the one row {@code sql} returns (a count, or the key {@code RETURNING} gives). */
+    long count(String sql, Object... params) {
+        return list(sql, rs -> rs.getLong(1), params).get(0);
+    }
+
+    /** Runs a statement that changes rows; returns how many it changed. */
+    int update(String sql, Object... params) {
+        PreparedStatement ps = null;
+        try {
+            ps = statements.prepare(sql);
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
+            int changed = ps.executeUpdate();
+            statements.release(ps);
+            return changed;
+        } catch (SQLException | RuntimeException e) {
+            statements.discard(sql, ps);
+            throw e instanceof SQLException q ? failed(sql, q) : (RuntimeException) e;
+        }
+    }
+
+    static <T> Optional<T> first(List<T> rows) {
+        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
     }
 
     /**

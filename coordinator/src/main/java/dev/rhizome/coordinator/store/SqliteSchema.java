@@ -180,7 +180,59 @@ final class SqliteSchema {
             List.of("ALTER TABLE unit_leases ADD COLUMN commit_id TEXT NOT NULL DEFAULT ''",
                     "ALTER TABLE unit_leases ADD COLUMN network TEXT NOT NULL DEFAULT ''",
                     "CREATE INDEX unit_leases_by_network ON unit_leases(commit_id, network, leased_ms) WHERE network <> ''",
-                    "ALTER TABLE nodes ADD COLUMN network TEXT NOT NULL DEFAULT ''"));
+                    "ALTER TABLE nodes ADD COLUMN network TEXT NOT NULL DEFAULT ''"),
+            // 16: counts of rows that change anywhere in the history (StoreCounters), kept by the
+            // database in the transaction of the write itself, so that reading one is a single
+            // row however long the history, and no write path, present or added later, can
+            // forget to keep it: envelopes (the audit count of every adoption), nodes ever
+            // announced, leases ever expired (the sum of the units' expired_leases). Started
+            // from the rows already there. Nothing deletes envelopes, nodes or units.
+            List.of("CREATE TABLE store_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
+                    "INSERT INTO store_counters (name, value) SELECT 'envelopes', COUNT(*) FROM envelopes",
+                    "INSERT INTO store_counters (name, value) SELECT 'nodes', COUNT(*) FROM nodes",
+                    "INSERT INTO store_counters (name, value) SELECT 'leases_expired', COALESCE(SUM(expired_leases), 0) "
+                            + "FROM units",
+                    Dialect.sqliteOnly("""
+                    CREATE TRIGGER envelopes_counted AFTER INSERT ON envelopes BEGIN
+                        UPDATE store_counters SET value = value + 1 WHERE name = 'envelopes'; END"""),
+                    Dialect.sqliteOnly("""
+                    CREATE TRIGGER nodes_counted AFTER INSERT ON nodes BEGIN
+                        UPDATE store_counters SET value = value + 1 WHERE name = 'nodes'; END"""),
+                    Dialect.sqliteOnly("""
+                    CREATE TRIGGER new_units_expired_leases_counted AFTER INSERT ON units
+                        WHEN new.expired_leases <> 0 BEGIN
+                        UPDATE store_counters SET value = value + new.expired_leases WHERE name = 'leases_expired'; END"""),
+                    Dialect.sqliteOnly("""
+                    CREATE TRIGGER expired_leases_counted AFTER UPDATE OF expired_leases ON units
+                        WHEN new.expired_leases <> old.expired_leases BEGIN
+                        UPDATE store_counters SET value = value + new.expired_leases - old.expired_leases
+                        WHERE name = 'leases_expired'; END"""),
+                    // PostgreSQL runs a trigger's work as a function; the WHEN conditions are
+                    // tested before it is called, so a unit update that leaves the count alone
+                    // (every claim and result) calls nothing.
+                    Dialect.postgresqlOnly("""
+                    CREATE FUNCTION store_counters_add_one() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN UPDATE store_counters SET value = value + 1 WHERE name = TG_ARGV[0]; RETURN NULL; END $$"""),
+                    Dialect.postgresqlOnly("""
+                    CREATE FUNCTION store_counters_add_expired_leases() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN
+                        IF TG_OP = 'UPDATE' THEN
+                            UPDATE store_counters SET value = value + NEW.expired_leases - OLD.expired_leases
+                            WHERE name = 'leases_expired';
+                        ELSE
+                            UPDATE store_counters SET value = value + NEW.expired_leases WHERE name = 'leases_expired';
+                        END IF;
+                        RETURN NULL;
+                    END $$"""),
+                    Dialect.postgresqlOnly("CREATE TRIGGER envelopes_counted AFTER INSERT ON envelopes FOR EACH ROW "
+                            + "EXECUTE FUNCTION store_counters_add_one('envelopes')"),
+                    Dialect.postgresqlOnly("CREATE TRIGGER nodes_counted AFTER INSERT ON nodes FOR EACH ROW "
+                            + "EXECUTE FUNCTION store_counters_add_one('nodes')"),
+                    Dialect.postgresqlOnly("CREATE TRIGGER new_units_expired_leases_counted AFTER INSERT ON units "
+                            + "FOR EACH ROW WHEN (NEW.expired_leases <> 0) EXECUTE FUNCTION store_counters_add_expired_leases()"),
+                    Dialect.postgresqlOnly("CREATE TRIGGER expired_leases_counted AFTER UPDATE OF expired_leases ON units "
+                            + "FOR EACH ROW WHEN (NEW.expired_leases <> OLD.expired_leases) "
+                            + "EXECUTE FUNCTION store_counters_add_expired_leases()")));
 
     private SqliteSchema() {
     }

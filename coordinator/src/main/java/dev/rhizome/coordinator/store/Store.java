@@ -403,13 +403,13 @@ public interface Store extends AutoCloseable {
         /** Of one direction, or all when empty, in the order decided. */
         List<Adoption> adoptions(String direction);
 
-        /** Signed records accepted so far. */
+        /** Signed records accepted so far: one kept count, read as one row ({@link StoreCounters}). */
         long auditCount();
 
         // --- pages of the lists that grow with history (docs/api.md "Paging") -------------------
         // Each reads at most `limit` rows along an index, after the key where the previous page
         // ended (keyset paging), so a page costs the same however long the history is. Keys are
-        // sequence numbers in the order rows were committed (see appendInOrder in the JDBC
+        // sequence numbers in the order rows were committed (see WriteOrder.appendInOrder in the JDBC
         // transaction), so rows committed between two pages are neither skipped nor repeated.
 
         /** Seeds published after envelope {@code afterSeq}, in the order published. */
@@ -454,7 +454,7 @@ public interface Store extends AutoCloseable {
         /** Units open and leased now, counted along the state index. */
         HistoryCounts.InProgress unitsInProgress();
 
-        /** Nodes known and leases ever expired: counts that read their whole tables. */
+        /** Nodes known and leases ever expired: counts kept by the database as it writes, read as two rows ({@link StoreCounters}). */
         HistoryCounts.Standing standing();
 
         /** The seed of a commit that has units (an experiment or a direction's base), by one index probe. */

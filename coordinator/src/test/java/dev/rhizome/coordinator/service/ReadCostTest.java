@@ -12,6 +12,7 @@ import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.TestPostgres;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SignedEnvelope;
@@ -62,7 +63,82 @@ class ReadCostTest {
         }
     }
 
-    private void check(Store store) {
+    /**
+     * Nodes known, leases ever expired and the audit count (the envelopes stored) change anywhere
+     * in the history, so they cannot be summed from the rows added since a mark; the store keeps
+     * them as it writes. Read with a clock that moves a minute per look, so that nothing shared
+     * is fresh: each read below pays its own rows, and pays no more on four times the nodes,
+     * expired leases and envelopes.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void keptCountsCostTheSameRowsOnFourTimesTheNodesExpiredLeasesAndEnvelopes(String kind) throws Exception {
+        if (kind.equals("sqlite")) {
+            try (SqliteStore store = SqliteStore.open(dir)) {
+                checkKeptCounts(store);
+            }
+        } else {
+            try (TestPostgres postgres = TestPostgres.create(); PostgresStore store = PostgresStore.open(postgres.address(4))) {
+                checkKeptCounts(store);
+            }
+        }
+    }
+
+    private void checkKeptCounts(Store store) {
+        begin(store);
+        long[] nanos = {0};
+        Views views = new Views(store, () -> 0, new SharedViews(() -> nanos[0] += 60_000_000_000L));
+        CoordinatorMetrics metrics = new CoordinatorMetrics();
+        metrics.watch(store, views::storedStats);
+        Map<String, Supplier<Object>> reads = new LinkedHashMap<>();
+        reads.put("GET /v1/stats", views::stats);
+        reads.put("GET /metrics", metrics::scrape);
+        reads.put("an adoption's audit count", () -> store.inTransaction(Store.Transaction::auditCount));
+
+        addStanding(store, 0, 150);
+        addHistory(store, 150);
+        Map<String, Long> shortHistory = costs(store, reads);
+        addStanding(store, 150, 450);
+        addHistory(store, 450);
+        Map<String, Long> longHistory = costs(store, reads);
+
+        assertThat(views.stats().getNodes()).isEqualTo(600);
+        assertThat(views.stats().getLeasesExpired()).isEqualTo(600);
+        assertThat(metrics.scrape()).contains("rhizome_nodes_known 600").contains("rhizome_leases_expired 600");
+        // the seed, the direction, and an experiment and a result for each of the 600
+        assertThat(store.inTransaction(Store.Transaction::auditCount)).isEqualTo(2 + 2 * 600);
+        for (String read : reads.keySet()) {
+            assertThat(longHistory.get(read)).as(read + ": rows read by %d reads on 600 nodes, expired leases and "
+                    + "results, against %d on 150", REPEATS, longHistory.get(read), shortHistory.get(read))
+                    .isLessThanOrEqualTo(shortHistory.get(read))
+                    .isLessThanOrEqualTo(REPEATS * ROWS_PER_READ);
+        }
+    }
+
+    /** {@code n} more nodes announced, and as many units whose lease expired before they were done, in transactions of 50. */
+    private void addStanding(Store store, int from, int n) {
+        com.google.protobuf.ByteString holder = com.google.protobuf.ByteString.copyFrom(runner.publicId().bytes());
+        for (int done = 0; done < n; done += 50) {
+            int first = from + done;
+            int batch = Math.min(50, n - done);
+            store.inTransaction(tx -> {
+                for (int i = first; i < first + batch; i++) {
+                    tx.announce(NodeAnnouncement.newBuilder().setNode(Identity.generate().publicId().toByteString())
+                            .setHost("10.0.0.1").setPort(7000).setHardwareClass("cpu").setTimeMs(time).build(), time++);
+                    UnitRecord unit = UnitRecord.open("expiring-" + i, WorkUnit.Kind.EVALUATE, "tiny-lm", "d",
+                            seed.getCommit(), "", holder, time);
+                    tx.insertUnit(unit);
+                    UnitRecord expired = unit.leasedTo(holder, time + 1).expired();
+                    tx.updateUnit(expired);
+                    // done later by another: the open queue (counted along its index) stays as it was
+                    tx.updateUnit(expired.doneBy(holder));
+                }
+                return null;
+            });
+        }
+    }
+
+    private void begin(Store store) {
         Direction direction = Fixtures.direction(operator, "d", "tiny-lm", seed.getCommit(), 2);
         store.inTransaction(tx -> {
             tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
@@ -71,6 +147,10 @@ class ReadCostTest {
                     com.google.protobuf.ByteString.copyFrom(operator.publicId().bytes()), 3));
             return null;
         });
+    }
+
+    private void check(Store store) {
+        begin(store);
         SharedViews stillClock = new SharedViews(() -> 0L);
         Views views = new Views(store, () -> 0, stillClock);
         DashboardView dashboard = new DashboardView(store, views, new PeerDirectory(store, Clock.systemUTC()), 50, 50,

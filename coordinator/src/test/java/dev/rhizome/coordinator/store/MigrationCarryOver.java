@@ -42,6 +42,49 @@ final class MigrationCarryOver {
         c.commit();
     }
 
+    /**
+     * Brings an empty database to version 15 (the last before the kept counts) and writes
+     * envelopes, nodes and units with expired leases straight into their tables.
+     */
+    static void writeVersion15(Connection c, Dialect dialect) throws Exception {
+        c.setAutoCommit(false);
+        assertThat(SqliteSchema.migrate(c, dialect, 15)).isEqualTo(15);
+        try (PreparedStatement envelopes = c.prepareStatement(
+                        "INSERT INTO envelopes (id, type, bytes, received_ms) VALUES (?, 'seed', ?, 1)");
+                PreparedStatement nodes = c.prepareStatement("INSERT INTO nodes (node, host, port, hardware_class, "
+                        + "last_seen_ms) VALUES (?, 'h', 7000, 'cpu', 1)");
+                PreparedStatement units = c.prepareStatement("INSERT INTO units (id, kind, seed, direction, commit_id, "
+                        + "parent, proposer, state, holder, lease_deadline_ms, attempts, expired_leases, created_ms) "
+                        + "VALUES (?, 1, 's', 'd', 'c', '', ?, 1, ?, 0, 0, ?, 1)")) {
+            for (int i = 0; i < 3; i++) {
+                envelopes.setString(1, "e" + i);
+                envelopes.setBytes(2, new byte[] {(byte) i});
+                envelopes.executeUpdate();
+            }
+            for (int i = 0; i < 2; i++) {
+                nodes.setBytes(1, new byte[] {(byte) i});
+                nodes.executeUpdate();
+            }
+            for (int i = 0; i < 4; i++) {
+                units.setString(1, "u" + i);
+                units.setBytes(2, new byte[0]);
+                units.setBytes(3, new byte[0]);
+                units.setInt(4, i);
+                units.executeUpdate();
+            }
+        }
+        c.commit();
+    }
+
+    /** The counts of what {@link #writeVersion15} wrote, kept from the migration on. */
+    static void checkCountsStartFromTheRowsThere(Store store) {
+        store.inReadTransaction(tx -> {
+            assertThat(tx.auditCount()).isEqualTo(3);
+            assertThat(tx.standing()).isEqualTo(new HistoryCounts.Standing(2, 0 + 1 + 2 + 3));
+            return null;
+        });
+    }
+
     /** What {@link #writeVersion7} wrote, read and rewritten through a store opened at the newest version. */
     static void checkCarriedOver(Store store) {
         Reputation expected = new Reputation(5, 1, 2, 3, 4000, 250);

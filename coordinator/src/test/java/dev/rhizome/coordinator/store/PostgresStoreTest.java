@@ -70,6 +70,15 @@ class PostgresStoreTest extends StoreContract {
     }
 
     @Test
+    void migrationSixteenStartsTheKeptCountsFromTheRowsThere() throws Exception {
+        try (Connection c = postgres.connect()) {
+            c.createStatement().execute("CREATE SCHEMA IF NOT EXISTS " + postgres.schema);
+            MigrationCarryOver.writeVersion15(c, Dialect.POSTGRESQL);
+        }
+        MigrationCarryOver.checkCountsStartFromTheRowsThere(store());
+    }
+
+    @Test
     void aBadAddressIsNamedAndItsPasswordIsNot() {
         assertThatThrownBy(() -> PostgresStore.open("postgresql://u:secret@127.0.0.1:1/nodb"))
                 .hasMessageContaining("cannot open coordinator database postgresql://u:***@127.0.0.1:1/nodb")

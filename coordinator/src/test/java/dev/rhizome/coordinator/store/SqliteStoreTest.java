@@ -479,6 +479,14 @@ class SqliteStoreTest extends StoreContract {
     }
 
     @Test
+    void migrationSixteenStartsTheKeptCountsFromTheRowsThere() throws Exception {
+        try (Connection c = SqliteStore.connect(dataDir.resolve(SqliteStore.FILE_NAME))) {
+            MigrationCarryOver.writeVersion15(c, Dialect.SQLITE);
+        }
+        MigrationCarryOver.checkCountsStartFromTheRowsThere(store());
+    }
+
+    @Test
     void migrationEightCarriesRowsOver() throws Exception {
         try (Connection c = SqliteStore.connect(dataDir.resolve(SqliteStore.FILE_NAME))) {
             MigrationCarryOver.writeVersion7(c, Dialect.SQLITE);

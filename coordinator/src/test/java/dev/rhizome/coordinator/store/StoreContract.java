@@ -1136,7 +1136,7 @@ abstract class StoreContract {
      * Writers on two stores commit papers (and with them audit envelopes) while a reader pages
      * through the audit trail and the papers: every row is read exactly once, in order, however the
      * commits interleave with the pages. On PostgreSQL this needs sequence order to be commit
-     * order (SqliteTransaction.appendInOrder); a key handed out before another but committed after
+     * order (WriteOrder.appendInOrder); a key handed out before another but committed after
      * it was read would be skipped for good.
      */
     @Test
@@ -1505,6 +1505,60 @@ abstract class StoreContract {
             return null;
         });
         assertThat(known(store, node)).isTrue();
+    }
+
+    @Test
+    void theKeptCountsOfEnvelopesNodesAndExpiredLeasesFollowEveryWriteAndForgetRollbacks() throws Exception {
+        Store store = store();
+        assertThat(kept(store)).containsExactly(0L, 0L, 0L);
+        Seed seed = seed();
+        Identity a = Identity.generate();
+        Identity b = Identity.generate();
+        ByteString holder = ByteString.copyFromUtf8("holder");
+        run(store, tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            tx.announce(announcement(a, 1_000, "10.0.0.1"), 100);
+            tx.announce(announcement(a, 2_000, "10.0.0.2"), 200);  // the same node again: not a second one
+            tx.announce(announcement(a, 1_500, "10.0.0.3"), 300);  // signed earlier: changes nothing
+            tx.announce(announcement(b, 1_000, "10.0.0.4"), 300);
+            tx.insertUnit(evaluation("u1", seed.getCommit(), 1));
+            tx.updateUnit(evaluation("u1", seed.getCommit(), 1).leasedTo(holder, 50).expired());
+            tx.insertUnit(evaluation("u2", seed.getCommit(), 1).leasedTo(holder, 50).expired().leasedTo(holder, 90)
+                    .expired());
+            return null;
+        });
+        assertThat(kept(store)).as("envelopes, nodes, leases expired").containsExactly(1L, 2L, 3L);
+        run(store, tx -> {
+            UnitRecord u1 = tx.unit("u1").orElseThrow();
+            tx.updateUnit(u1.leasedTo(holder, 200));  // a lease alone expires nothing
+            tx.updateUnit(u1.leasedTo(holder, 200).expired());
+            tx.updateUnit(tx.unit("u2").orElseThrow().reopened());
+            return null;
+        });
+        assertThat(kept(store)).containsExactly(1L, 2L, 4L);
+
+        assertThatThrownBy(() -> run(store, tx -> {
+            Direction d = Fixtures.direction(operator, "d", "tiny-lm", seed.getCommit(), 2);
+            tx.insertDirection(d, Envelopes.sign(operator, d), 2);
+            tx.announce(announcement(Identity.generate(), 1_000, "10.0.0.5"), 400);
+            tx.updateUnit(tx.unit("u1").orElseThrow().leasedTo(holder, 300).expired());
+            throw Rejection.conflict("changed my mind");
+        })).isInstanceOf(Rejection.class);
+        assertThat(kept(store)).as("a rollback takes its counts back too").containsExactly(1L, 2L, 4L);
+
+        Store again = secondStore(store);
+        assertThat(kept(again)).containsExactly(1L, 2L, 4L);
+        assertThat(run(again, (Store.Transaction tx) -> (long) tx.auditTrail().size())).isEqualTo(1L);
+        assertThat(run(again, (Store.Transaction tx) -> tx.units(Optional.empty())).stream()
+                .mapToLong(UnitRecord::expiredLeases).sum()).isEqualTo(4L);
+    }
+
+    /** {audit count, nodes known, leases ever expired}, as a view reads them. */
+    private static List<Long> kept(Store store) {
+        return store.inReadTransaction(tx -> {
+            HistoryCounts.Standing standing = tx.standing();
+            return List.of(tx.auditCount(), standing.nodes(), standing.leasesExpired());
+        });
     }
 
     private static java.util.Map<String, Integer> writeCounts(Store store, String kind, long day, List<String> scopes) {

@@ -1,0 +1,58 @@
+package dev.rhizome.coordinator.store;
+
+import dev.rhizome.proto.v1.Adoption;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The audit trail (every signed envelope, in the order accepted) and the adoptions decided from
+ * it, for one transaction. An adoption carries the trail's length when it
+ * was decided, read from the count the database keeps ({@link StoreCounters}), not by counting.
+ */
+final class AuditRows {
+    private final TransactionScope scope;
+    private final Queries q;
+
+    AuditRows(TransactionScope scope) {
+        this.scope = scope;
+        this.q = scope.queries;
+    }
+
+    List<SignedEnvelope> auditTrail() {
+        return q.list("SELECT bytes FROM envelopes ORDER BY seq", rs -> Rows.envelope(rs.getBytes(1)));
+    }
+
+    List<Keyed<Long, SignedEnvelope>> auditTrail(long afterSeq, int limit) {
+        return q.list("SELECT seq, bytes FROM envelopes WHERE seq > ? ORDER BY seq LIMIT ?",
+                rs -> new Keyed<>(rs.getLong(1), Rows.envelope(rs.getBytes(2))), afterSeq, limit);
+    }
+
+    long auditCount() {
+        return StoreCounters.envelopes(q);
+    }
+
+    void insertAdoption(Adoption a) {
+        scope.order.appendInOrder();
+        q.update("INSERT INTO adoptions (direction, commit_id, adopted_ms, audit_count, bytes) VALUES (?, ?, ?, ?, ?)",
+                a.getDirection(), a.getCommit(), a.getAdoptedMs(), a.getAuditCount(), a.toByteArray());
+    }
+
+    List<Adoption> adoptions(String direction) {
+        return q.list("SELECT bytes FROM adoptions WHERE ? = '' OR direction = ? ORDER BY audit_count, adopted_ms",
+                rs -> Rows.adoption(rs.getBytes(1)), direction, direction);
+    }
+
+    List<Keyed<Store.AdoptionKey, Adoption>> adoptions(String direction, Optional<Store.AdoptionKey> after, int limit) {
+        String sql = "SELECT bytes, audit_count, adopted_ms, direction, commit_id FROM adoptions WHERE "
+                + (direction.isEmpty() ? "? = ''" : "direction = ?")
+                + (after.isPresent() ? " AND (audit_count, adopted_ms, direction, commit_id) > (?, ?, ?, ?)" : "")
+                + " ORDER BY audit_count, adopted_ms, direction, commit_id LIMIT ?";
+        Queries.Row<Keyed<Store.AdoptionKey, Adoption>> row = rs -> new Keyed<>(new Store.AdoptionKey(rs.getLong(2),
+                rs.getLong(3), rs.getString(4), rs.getString(5)), Rows.adoption(rs.getBytes(1)));
+        return after.isPresent()
+                ? q.list(sql, row, direction, after.get().auditCount(), after.get().adoptedMs(), after.get().direction(),
+                        after.get().commit(), limit)
+                : q.list(sql, row, direction, limit);
+    }
+}

@@ -1,0 +1,307 @@
+package dev.rhizome.coordinator.store;
+
+import static dev.rhizome.coordinator.store.Rows.EVALUATE;
+import static dev.rhizome.coordinator.store.Rows.LEASED;
+import static dev.rhizome.coordinator.store.Rows.OPEN;
+import static dev.rhizome.coordinator.store.Rows.UNIT_COLUMNS;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.ReplicaNetworks;
+import dev.rhizome.coordinator.core.Trials;
+import dev.rhizome.coordinator.core.UnitRecord;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The claim page: the open evaluations a claimant may take, in the queue's order, and the
+ * reservations that hold a unit for chosen keys (a spot check's replicas). A unit is left out
+ * when the claimant already reported on its trial (commit and random seed), holds a lease on it,
+ * its network leased the trial within the hold ({@link ReplicaNetworks}), or it is reserved until
+ * now for other keys. Read by one statement, or, where one process owns the database, walked
+ * from the open queue kept in memory ({@link OwnedReads.OpenUnits}) with the same tests.
+ */
+final class ClaimQueue {
+    private static final String PAGE_SELECT = "SELECT " + Rows.of("u", UNIT_COLUMNS) + " FROM units u "
+            + "LEFT JOIN unit_seeds s ON s.unit_id = u.id WHERE u.state = ? AND u.kind = ? "
+            + "AND NOT EXISTS (SELECT 1 FROM results r LEFT JOIN unit_seeds rs ON rs.unit_id = r.unit_id "
+            + "WHERE r.commit_id = u.commit_id AND rs.random_seed IS NOT DISTINCT FROM s.random_seed "
+            + "AND r.runner = ?) ";
+    private static final String PAGE_NOT_HELD = "AND NOT EXISTS (SELECT 1 FROM units l LEFT JOIN unit_seeds ls "
+            + "ON ls.unit_id = l.id WHERE l.commit_id = u.commit_id AND ls.random_seed IS NOT DISTINCT FROM s.random_seed "
+            + "AND l.state = ? AND l.holder = ?) ";
+    // A unit reserved for other keys (a spot check's replica) waits for them until its deadline.
+    private static final String PAGE_NOT_RESERVED = "AND (NOT EXISTS (SELECT 1 FROM unit_reservations v "
+            + "WHERE v.unit_id = u.id AND v.until_ms >= ?) OR EXISTS (SELECT 1 FROM unit_reservations w "
+            + "WHERE w.unit_id = u.id AND w.node = ? AND w.until_ms >= ?)) ";
+    /*
+     * A trial the claimant's network leased within the hold (core.ReplicaNetworks) waits for other
+     * networks. One probe of the partial index on (commit_id, network, leased_ms) per row read,
+     * which finds nothing at once where the network never leased the commit; only for a claimant
+     * with a network (none from loopback), and network <> '' is written out so that the planners
+     * may use that index.
+     */
+    private static final String PAGE_NOT_NETWORK = "AND NOT EXISTS (SELECT 1 FROM unit_leases nl LEFT JOIN unit_seeds ns "
+            + "ON ns.unit_id = nl.unit_id WHERE nl.commit_id = u.commit_id AND nl.network = ? AND nl.network <> '' "
+            + "AND nl.leased_ms > ? AND ns.random_seed IS NOT DISTINCT FROM s.random_seed) ";
+    private static final String PAGE_ORDER = "ORDER BY u.seq LIMIT ? OFFSET ?";
+
+    private final TransactionScope scope;
+    private final Queries q;
+    private final OwnedReads owned;
+    private final UnitWrites writes;
+    private final UnitRows units;
+    private final ResultRows results;
+
+    ClaimQueue(TransactionScope scope, UnitWrites writes, UnitRows units, ResultRows results) {
+        this.scope = scope;
+        this.q = scope.queries;
+        this.owned = scope.owned;
+        this.writes = writes;
+        this.units = units;
+        this.results = results;
+    }
+
+    void reserveUnit(String unitId, List<ByteString> nodes, long untilMs) {
+        if (!nodes.isEmpty()) {
+            writes.reserved(untilMs);
+        }
+        for (ByteString node : nodes) {
+            q.update("INSERT INTO unit_reservations (unit_id, node, until_ms) VALUES (?, ?, ?) "
+                    + "ON CONFLICT (unit_id, node) DO UPDATE SET until_ms = excluded.until_ms", unitId,
+                    node.toByteArray(), untilMs);
+        }
+    }
+
+    List<ByteString> reservation(String unitId, long nowMs) {
+        return q.list("SELECT node FROM unit_reservations WHERE unit_id = ? AND until_ms >= ? ORDER BY node",
+                rs -> ByteString.copyFrom(rs.getBytes(1)), unitId, nowMs);
+    }
+
+    List<UnitRecord> openEvaluationsFor(ByteString node, String network, long nowMs, int offset, int limit) {
+        OwnedReads.OpenUnits queue = owned.enabled() ? sharedQueue() : null;
+        if (queue != null) {
+            return walkQueue(queue, node, network, nowMs, offset, limit);
+        }
+        // Replicas of one trial (commit and random seed) go to distinct keys; one key may run a commit at other seeds.
+        byte[] key = node.toByteArray();
+        // Where the store owns its database, two of the page's four tests are often known to pass
+        // without a read, and are then left out of the statement (each is a subquery per row read,
+        // some 20 us of a claim each): a key that holds no lease holds none of the trial either,
+        // and with no reservation lasting until now, no unit waits for other keys.
+        boolean holdsSome = !owned.enabled() || units.heldFromMemory(node) > 0;
+        boolean someReserved = !noReservationLastsUntil(nowMs);
+        List<Object> params = new ArrayList<>(List.of(OPEN, EVALUATE, key));
+        StringBuilder sql = new StringBuilder(PAGE_SELECT);
+        if (holdsSome) {
+            sql.append(PAGE_NOT_HELD);
+            params.addAll(List.of(LEASED, key));
+        }
+        if (someReserved) {
+            sql.append(PAGE_NOT_RESERVED);
+            params.addAll(List.of(nowMs, key, nowMs));
+        }
+        if (!network.isEmpty()) {
+            sql.append(PAGE_NOT_NETWORK);
+            params.addAll(List.of(network, ReplicaNetworks.heldAfter(nowMs)));
+        }
+        sql.append(PAGE_ORDER);
+        params.addAll(List.of(limit, offset));
+        if (!scope.order.isShared()) {
+            return q.list(sql.toString(), Rows::unit, params.toArray());
+        }
+        // Several claims read the head of the queue at once: each locks the units it reads and
+        // passes over those another holds, and a unit leased (or closed) since this statement
+        // began is seen as last committed and left out, so no unit is leased twice.
+        sql.append(" FOR UPDATE OF u SKIP LOCKED");
+        List<UnitRecord> page = q.list(sql.toString(), Rows::unit, params.toArray());
+        // A reservation is a row of its own, not of the unit, so one committed after this
+        // statement began was not seen; none can be made while the unit is locked here (settlement
+        // locks a trial's units before it reserves them), so one more read finds them all.
+        return page.stream().filter(u -> {
+            List<ByteString> reserved = reservation(u.id(), nowMs);
+            return reserved.isEmpty() || reserved.contains(node);
+        }).toList();
+    }
+
+    /**
+     * The open queue, loaded from the database the first time; null when it cannot serve this
+     * transaction: it is not kept (too many open units), or it is not loaded yet and this
+     * transaction already wrote units (what it would read holds writes that may be rolled back).
+     */
+    private OwnedReads.OpenUnits sharedQueue() {
+        OwnedReads.OpenUnits queue = owned.openUnits;
+        if (!queue.loaded()) {
+            if (!writes.none() || !queue.mayLoad()) {
+                return null;
+            }
+            List<OwnedReads.Queued> open = q.list("SELECT " + UNIT_COLUMNS + ", seq FROM units WHERE state = ? "
+                            + "AND kind = ? ORDER BY seq LIMIT ?", rs -> new OwnedReads.Queued(rs.getLong(14), Rows.unit(rs)),
+                    OPEN, EVALUATE, OwnedReads.OpenUnits.MAX_UNITS + 1);
+            queue.load(open.size() > OwnedReads.OpenUnits.MAX_UNITS ? null : open);
+            if (!queue.loaded()) {
+                return null;
+            }
+        }
+        return queue;
+    }
+
+    /** A trial: one commit at one random seed (null when the unit has none). */
+    private record Trial(String commit, Long randomSeed) {
+    }
+
+    /**
+     * The claim page from the open queue, with the same tests as the statement, in the same
+     * order (the units' sequence numbers): a unit is left out when {@code node} already reported
+     * on its trial (the commit's results, kept for settlement), holds a lease on it (the kept
+     * leases), its network leased the trial lately (the commit's network leases, kept), or it is
+     * reserved until now for other keys (read per unit, only while some reservation lasts). The
+     * queue is seen with this transaction's own unit writes on top.
+     */
+    private List<UnitRecord> walkQueue(OwnedReads.OpenUnits queue, ByteString node, String network, long nowMs,
+            int offset, int limit) {
+        List<UnitRecord> page = new ArrayList<>();
+        if (limit <= 0) {
+            return page;
+        }
+        Set<Trial> held = units.heldFromMemory(node) > 0 ? trialsHeldBy(node) : Set.of();
+        boolean someReserved = !noReservationLastsUntil(nowMs);
+        int skipped = 0;
+        for (Iterator<UnitRecord> queued = queueAsWritten(queue); queued.hasNext(); ) {
+            UnitRecord u = queued.next();
+            Trial trial = new Trial(u.commit(), units.randomSeedOrNull(u.id()));
+            if (held.contains(trial) || reportedOn(node, trial) || !networkMayTake(network, trial, nowMs)
+                    || (someReserved && reservedForOthers(u.id(), node, nowMs))) {
+                continue;
+            }
+            if (skipped < offset) {
+                skipped++;
+                continue;
+            }
+            page.add(u);
+            if (page.size() == limit) {
+                break;
+            }
+        }
+        return page;
+    }
+
+    /** The shared queue in order, less the units this transaction wrote, merged with those it made open. */
+    private Iterator<UnitRecord> queueAsWritten(OwnedReads.OpenUnits queue) {
+        Map<String, Optional<OwnedReads.Queued>> queueWrites = writes.queue;
+        if (queueWrites.isEmpty()) {
+            return queue.inOrder().iterator();
+        }
+        TreeMap<Long, UnitRecord> mine = new TreeMap<>();
+        queueWrites.values().forEach(w -> w.ifPresent(x -> mine.put(x.seq(), x.unit())));
+        Iterator<Map.Entry<Long, UnitRecord>> shared = queue.entries().iterator();
+        Iterator<Map.Entry<Long, UnitRecord>> own = mine.entrySet().iterator();
+        // A lazy merge of the two ordered sequences: a claim usually takes one of the first units.
+        return new Iterator<>() {
+            private Map.Entry<Long, UnitRecord> a = nextShared();
+            private Map.Entry<Long, UnitRecord> b = own.hasNext() ? own.next() : null;
+
+            private Map.Entry<Long, UnitRecord> nextShared() {
+                while (shared.hasNext()) {
+                    Map.Entry<Long, UnitRecord> e = shared.next();
+                    if (!queueWrites.containsKey(e.getValue().id())) {
+                        return e;
+                    }
+                }
+                return null;
+            }
+
+            @Override
+            public boolean hasNext() {
+                return a != null || b != null;
+            }
+
+            @Override
+            public UnitRecord next() {
+                if (a == null && b == null) {
+                    throw new NoSuchElementException();
+                }
+                if (b == null || (a != null && a.getKey() < b.getKey())) {
+                    UnitRecord u = a.getValue();
+                    a = nextShared();
+                    return u;
+                }
+                UnitRecord u = b.getValue();
+                b = own.hasNext() ? own.next() : null;
+                return u;
+            }
+        };
+    }
+
+    /** The trials of the units leased to {@code node}, this transaction's own writes included. */
+    private Set<Trial> trialsHeldBy(ByteString node) {
+        OwnedReads.LeasedUnits shared = units.sharedLeases();
+        Set<Trial> trials = new HashSet<>();
+        for (String id : shared.unitsHeldBy(node)) {
+            if (!writes.states.containsKey(id)) {
+                trials.add(new Trial(shared.lease(id).unit().commit(), units.randomSeedOrNull(id)));
+            }
+        }
+        for (Optional<OwnedReads.Lease> write : writes.states.values()) {
+            if (write.isPresent() && node.equals(write.get().holder())) {
+                trials.add(new Trial(write.get().unit().commit(), units.randomSeedOrNull(write.get().unit().id())));
+            }
+        }
+        return trials;
+    }
+
+    /** Whether {@code node} stored a result on a unit of this trial (the results of its commit). */
+    private boolean reportedOn(ByteString node, Trial trial) {
+        for (Trials.Entry e : results.resultEntries(trial.commit())) {
+            if (e.result().getRunner().equals(node)
+                    && Objects.equals(units.randomSeedOrNull(e.result().getWorkUnitId()), trial.randomSeed())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@link ReplicaNetworks#mayTake} over the trial's leases from networks; no look at all for a claimant with none. */
+    private boolean networkMayTake(String network, Trial trial, long nowMs) {
+        if (network.isEmpty()) {
+            return true;
+        }
+        List<ReplicaNetworks.Lease> leases = new ArrayList<>();
+        for (OwnedReads.NetworkLease l : units.networkLeases(trial.commit())) {
+            if (Objects.equals(l.randomSeed(), trial.randomSeed())) {
+                leases.add(l.lease());
+            }
+        }
+        return ReplicaNetworks.mayTake(network, leases, nowMs);
+    }
+
+    private boolean reservedForOthers(String unitId, ByteString node, long nowMs) {
+        List<ByteString> keys = reservation(unitId, nowMs);
+        return !keys.isEmpty() && !keys.contains(node);
+    }
+
+    /**
+     * Whether no reservation lasts until {@code nowMs}, known without reading every unit's: the
+     * latest deadline of any reservation is kept (loaded once; it only grows, by this store's own
+     * writes) and this transaction's own are added. False (test each unit) when unsure.
+     */
+    private boolean noReservationLastsUntil(long nowMs) {
+        if (!owned.enabled()) {
+            return false;
+        }
+        Long latest = owned.reservedUntil.get();
+        if (latest == null) {
+            // Includes this transaction's own reservations: a deadline too late only costs the test.
+            latest = q.count("SELECT COALESCE(MAX(until_ms), ?) FROM unit_reservations", Long.MIN_VALUE);
+            owned.reservedUntil.put(latest);
+        }
+        return Math.max(latest, writes.reservedUntil()) < nowMs;
+    }
+}

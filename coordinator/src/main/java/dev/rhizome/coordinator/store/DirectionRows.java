@@ -1,0 +1,185 @@
+package dev.rhizome.coordinator.store;
+
+import static dev.rhizome.coordinator.store.Rows.DIRECTION_COLUMNS;
+import static dev.rhizome.coordinator.store.Rows.EVALUATE;
+import static dev.rhizome.coordinator.store.Rows.EXPLORE;
+import static dev.rhizome.coordinator.store.Rows.LEASED;
+import static dev.rhizome.coordinator.store.Rows.OPEN;
+import static dev.rhizome.coordinator.store.Rows.SEED_BYTES;
+
+import dev.rhizome.coordinator.core.DirectionLoad;
+import dev.rhizome.coordinator.core.DirectionRecord;
+import dev.rhizome.coordinator.core.Frontier;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.envelope.Envelopes;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Seeds, directions and their frontiers, and the operators' closures of directions, for one
+ * transaction. Every claim and result reads its seed and direction, so both are remembered:
+ * seeds for the whole store ({@link SeedCache}: a seed row never changes), directions and
+ * closures across transactions where one process owns the database, and within the transaction
+ * otherwise.
+ */
+final class DirectionRows {
+    private final TransactionScope scope;
+    private final Queries q;
+    private final OwnedReads owned;
+    private final SeedCache seeds;
+    private final Map<String, Optional<Stored<Seed>>> seedMemo = new HashMap<>();
+    private final Map<String, Optional<DirectionRecord>> directionMemo = new HashMap<>();
+    /** Set once this transaction inserts a seed: until it commits, what it reads is not shared. */
+    private boolean insertedSeed;
+    private boolean wroteDirections;
+    private boolean wroteClosures;
+
+    DirectionRows(TransactionScope scope, SeedCache seeds) {
+        this.scope = scope;
+        this.q = scope.queries;
+        this.owned = scope.owned;
+        this.seeds = seeds;
+    }
+
+    /** Forgets what this transaction read of directions (seeds never change). */
+    void forgetReads() {
+        directionMemo.clear();
+    }
+
+    Optional<Stored<Seed>> seed(String name) {
+        Optional<Stored<Seed>> memo = seedMemo.get(name);
+        if (memo != null) {
+            return memo;
+        }
+        Optional<Stored<Seed>> shared = seeds.get(name);
+        if (shared.isPresent()) {
+            return shared;
+        }
+        Optional<Stored<Seed>> read = Queries.first(q.list("SELECT " + SEED_BYTES + " FROM seeds s WHERE s.name = ?",
+                rs -> Rows.stored(rs.getBytes(1), Seed.parser()), name));
+        seedMemo.put(name, read);
+        if (read.isPresent() && !insertedSeed) {
+            seeds.put(name, read.get());
+        }
+        return read;
+    }
+
+    List<Stored<Seed>> seeds() {
+        return q.list("SELECT " + SEED_BYTES + " FROM seeds s ORDER BY s.envelope_seq",
+                rs -> Rows.stored(rs.getBytes(1), Seed.parser()));
+    }
+
+    List<Keyed<Long, Stored<Seed>>> seeds(long afterSeq, int limit) {
+        return q.list("SELECT s.envelope_seq, " + SEED_BYTES + " FROM seeds s "
+                        + "WHERE s.envelope_seq > ? ORDER BY s.envelope_seq LIMIT ?",
+                rs -> new Keyed<>(rs.getLong(1), Rows.stored(rs.getBytes(2), Seed.parser())), afterSeq, limit);
+    }
+
+    void insertSeed(Seed seed, SignedEnvelope envelope, long nowMs) {
+        seedMemo.clear();
+        insertedSeed = true;
+        long seq = scope.insertEnvelope(envelope, Envelopes.id(envelope), nowMs);
+        q.update("INSERT INTO seeds (name, commit_id, envelope_seq) VALUES (?, ?, ?)", seed.getName(), seed.getCommit(),
+                seq);
+    }
+
+    Optional<DirectionRecord> direction(String name) {
+        if (owned.enabled() && !wroteDirections) {
+            return Optional.ofNullable(sharedDirections().byName().get(name));
+        }
+        Optional<DirectionRecord> memo = directionMemo.get(name);
+        if (memo != null) {
+            return memo;
+        }
+        Optional<DirectionRecord> read = Queries.first(q.list("SELECT " + DIRECTION_COLUMNS
+                + " FROM directions d WHERE d.name = ?", Rows::direction, name));
+        directionMemo.put(name, read);
+        return read;
+    }
+
+    List<DirectionRecord> directions() {
+        if (owned.enabled() && !wroteDirections) {
+            return sharedDirections().inOrder();
+        }
+        return readDirections();
+    }
+
+    List<Keyed<Long, DirectionRecord>> directions(long afterSeq, int limit) {
+        return q.list("SELECT " + DIRECTION_COLUMNS + ", d.envelope_seq FROM directions d "
+                        + "WHERE d.envelope_seq > ? ORDER BY d.envelope_seq LIMIT ?",
+                rs -> new Keyed<>(rs.getLong(6), Rows.direction(rs)), afterSeq, limit);
+    }
+
+    private OwnedReads.Directions sharedDirections() {
+        OwnedReads.Directions hit = owned.directions.get();
+        if (hit == null) {
+            hit = OwnedReads.Directions.of(readDirections());
+            owned.directions.put(hit);
+        }
+        return hit;
+    }
+
+    private List<DirectionRecord> readDirections() {
+        return q.list("SELECT " + DIRECTION_COLUMNS + " FROM directions d ORDER BY d.envelope_seq", Rows::direction);
+    }
+
+    private void wroteDirections() {
+        directionMemo.clear();
+        owned.directions.clear();
+        wroteDirections = true;
+    }
+
+    void insertDirection(Direction direction, SignedEnvelope envelope, long nowMs) {
+        wroteDirections();
+        long seq = scope.insertEnvelope(envelope, Envelopes.id(envelope), nowMs);
+        q.update("INSERT INTO directions (name, seed, base_commit, envelope_seq, frontier_commit) VALUES (?, ?, ?, ?, ?)",
+                direction.getName(), direction.getSeed(), direction.getBaseCommit(), seq, direction.getBaseCommit());
+    }
+
+    void updateFrontier(String direction, Frontier frontier) {
+        wroteDirections();
+        q.update("UPDATE directions SET frontier_commit = ?, frontier_metric = ?, frontier_class = ? WHERE name = ?",
+                frontier.commit(), frontier.metric().isPresent() ? frontier.metric().getAsDouble() : null,
+                frontier.hardwareClass(), direction);
+    }
+
+    void setBaselineMetric(String direction, double metric) {
+        wroteDirections();
+        q.update("UPDATE directions SET baseline_metric = ? WHERE name = ?", metric, direction);
+    }
+
+    /** Each direction's evaluations in progress and explorations leased, in the directions' order. */
+    List<DirectionLoad> directionLoads() {
+        return q.list("SELECT d.name, d.seed, "
+                        + "(SELECT COUNT(*) FROM units u WHERE u.direction = d.name AND u.kind = ? AND u.state IN (?, ?)), "
+                        + "(SELECT COUNT(*) FROM units u WHERE u.direction = d.name AND u.kind = ? AND u.state = ?) "
+                        + "FROM directions d ORDER BY d.envelope_seq",
+                rs -> new DirectionLoad(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getInt(4)),
+                EVALUATE, OPEN, LEASED, EXPLORE, LEASED);
+    }
+
+    boolean closeDirection(String direction, String reason, long nowMs) {
+        owned.closures.clear();
+        wroteClosures = true;
+        return q.update("INSERT INTO direction_closures (direction, reason, closed_ms) VALUES (?, ?, ?) "
+                + "ON CONFLICT DO NOTHING", direction, reason, nowMs) > 0;
+    }
+
+    Map<String, String> closedDirections() {
+        Map<String, String> hit = wroteClosures ? null : owned.closures.get();
+        if (hit != null) {
+            return new TreeMap<>(hit);
+        }
+        Map<String, String> out = new TreeMap<>();
+        q.list("SELECT direction, reason FROM direction_closures", rs -> out.put(rs.getString(1), rs.getString(2)));
+        if (!wroteClosures) {
+            owned.closures.put(Map.copyOf(out));
+        }
+        return out;
+    }
+}

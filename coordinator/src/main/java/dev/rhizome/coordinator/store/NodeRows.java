@@ -1,0 +1,107 @@
+package dev.rhizome.coordinator.store;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.SpotChecks;
+import dev.rhizome.proto.v1.NodeAnnouncement;
+import dev.rhizome.proto.v1.PeerEndpoint;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Nodes: their announcements (endpoint, network, the commits each holds) and who is seen where,
+ * for one transaction. Peers for a commit are asked on every fetch, so they are kept across
+ * transactions where one process owns the database, until an announcement changes them.
+ */
+final class NodeRows {
+    private final Queries q;
+    private final Connection connection;
+    private final OwnedReads owned;
+    private boolean wrotePeers;
+
+    NodeRows(TransactionScope scope, Connection connection) {
+        this.q = scope.queries;
+        this.connection = connection;
+        this.owned = scope.owned;
+    }
+
+    boolean announce(NodeAnnouncement a, String network, long nowMs) {
+        byte[] node = a.getNode().toByteArray();
+        if (q.update("INSERT INTO nodes (node, host, port, hardware_class, last_seen_ms, network, signed_ms) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?) "
+                        + "ON CONFLICT (node) DO UPDATE SET host = excluded.host, port = excluded.port, "
+                        + "hardware_class = excluded.hardware_class, last_seen_ms = excluded.last_seen_ms, "
+                        + "network = excluded.network, signed_ms = excluded.signed_ms "
+                        + "WHERE nodes.signed_ms IS NULL OR nodes.signed_ms < excluded.signed_ms",
+                node, a.getHost(), a.getPort(), a.getHardwareClass(), nowMs, network, a.getTimeMs()) == 0) {
+            return false;
+        }
+        owned.peers.clear();
+        wrotePeers = true;
+        q.update("DELETE FROM node_commits WHERE node = ?", (Object) node);
+        try (PreparedStatement ps = connection.prepareStatement(
+                "INSERT INTO node_commits (commit_id, node) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
+            for (String commit : a.getCommitsList()) {
+                ps.setString(1, commit);
+                ps.setBytes(2, node);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        } catch (SQLException e) {
+            throw Queries.failed("record announced commits", e);
+        }
+        return true;
+    }
+
+    List<PeerEndpoint> peers(String commit, int limit) {
+        if (wrotePeers) {
+            return readPeers(commit, limit);
+        }
+        String key = limit + " " + commit;
+        List<PeerEndpoint> hit = owned.peers.get(key);
+        if (hit == null) {
+            hit = List.copyOf(readPeers(commit, limit));
+            owned.peers.put(key, hit);
+        }
+        return hit;
+    }
+
+    private List<PeerEndpoint> readPeers(String commit, int limit) {
+        String sql = commit.isEmpty()
+                ? "SELECT n.node, n.host, n.port FROM nodes n WHERE ? = '' ORDER BY n.last_seen_ms DESC LIMIT ?"
+                : "SELECT n.node, n.host, n.port FROM node_commits c JOIN nodes n ON n.node = c.node "
+                        + "WHERE c.commit_id = ? ORDER BY n.last_seen_ms DESC LIMIT ?";
+        return q.list(sql, rs -> PeerEndpoint.newBuilder().setNode(ByteString.copyFrom(rs.getBytes(1)))
+                .setHost(rs.getString(2)).setPort(rs.getInt(3)).build(), commit, limit);
+    }
+
+    List<PeerEndpoint> nodesSeenSince(long sinceMs, int limit) {
+        return q.list("SELECT node, host, port FROM nodes WHERE last_seen_ms >= ? ORDER BY last_seen_ms DESC LIMIT ?",
+                rs -> PeerEndpoint.newBuilder().setNode(ByteString.copyFrom(rs.getBytes(1)))
+                        .setHost(rs.getString(2)).setPort(rs.getInt(3)).build(), sinceMs, limit);
+    }
+
+    boolean nodeSeenOutside(String network, long sinceMs) {
+        return q.count("SELECT COUNT(*) FROM (SELECT 1 FROM nodes WHERE last_seen_ms >= ? AND network <> ? LIMIT 1) n",
+                sinceMs, network) > 0;
+    }
+
+    List<SpotChecks.Candidate> spotCheckCandidates(long sinceMs, int limit) {
+        return q.list("SELECT node, host, network FROM nodes WHERE last_seen_ms >= ? ORDER BY last_seen_ms DESC LIMIT ?",
+                rs -> new SpotChecks.Candidate(ByteString.copyFrom(rs.getBytes(1)), rs.getString(2), rs.getString(3)),
+                sinceMs, limit);
+    }
+
+    Set<ByteString> runnersWithStandingSeenSince(long sinceMs, int limit) {
+        return new LinkedHashSet<>(q.list("SELECT n.node FROM nodes n JOIN reputations r ON r.runner = n.node "
+                        + "WHERE n.last_seen_ms >= ? AND r.valid_results > 0 ORDER BY n.last_seen_ms DESC LIMIT ?",
+                rs -> ByteString.copyFrom(rs.getBytes(1)), sinceMs, limit));
+    }
+
+    boolean knownNode(ByteString node) {
+        return q.count("SELECT COUNT(*) FROM nodes WHERE node = ?", (Object) node.toByteArray()) > 0;
+    }
+}

@@ -1,0 +1,200 @@
+package dev.rhizome.coordinator.store;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.Trials;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.ResultVerdict;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.envelope.Envelopes;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Experiments and results for one transaction, with what settlement reads of them: each commit's
+ * results (kept across transactions where one process owns the database, as every result and
+ * claim reads its commit's), their validation states, and experiments given up. Where a list is
+ * known without a read, a result stored here is appended to it rather than read back.
+ */
+final class ResultRows {
+    private final TransactionScope scope;
+    private final Queries q;
+    private final OwnedReads owned;
+    private final Map<String, List<Trials.Entry>> resultEntriesMemo = new HashMap<>();
+    /** Validation states this transaction knows without a read: none for a result it just stored. */
+    private final Map<String, Optional<ResultVerdict.State>> resultStateMemo = new HashMap<>();
+    private final Set<String> wroteExperiments = new HashSet<>();
+    private final Set<String> wroteResultsFor = new HashSet<>();
+
+    ResultRows(TransactionScope scope) {
+        this.scope = scope;
+        this.q = scope.queries;
+        this.owned = scope.owned;
+    }
+
+    /** Forgets what this transaction read of results and their states. */
+    void forgetReads() {
+        resultEntriesMemo.clear();
+        resultStateMemo.clear();
+    }
+
+    // --- experiments ---------------------------------------------------------------------------
+
+    Optional<Stored<Experiment>> experiment(String commit) {
+        return Optional.ofNullable(TransactionScope.through(owned.experiments, wroteExperiments, commit,
+                c -> readExperiment(c).orElse(null)));
+    }
+
+    private Optional<Stored<Experiment>> readExperiment(String commit) {
+        return Queries.first(q.list("SELECT e.bytes FROM experiments x JOIN envelopes e ON e.seq = x.envelope_seq "
+                + "WHERE x.commit_id = ?", rs -> Rows.stored(rs.getBytes(1), Experiment.parser()), commit));
+    }
+
+    List<Stored<Experiment>> experiments(String direction) {
+        return q.list("SELECT e.bytes FROM experiments x JOIN envelopes e ON e.seq = x.envelope_seq "
+                        + "WHERE ? = '' OR x.direction = ? ORDER BY x.envelope_seq",
+                rs -> Rows.stored(rs.getBytes(1), Experiment.parser()), direction, direction);
+    }
+
+    List<Keyed<Long, Stored<Experiment>>> experiments(String direction, long afterSeq, int limit) {
+        // A filter that may be empty is two statements, not "? = '' OR ...", so each can use its index.
+        String where = direction.isEmpty() ? "? = '' AND" : "x.direction = ? AND";
+        return q.list("SELECT x.envelope_seq, e.bytes FROM experiments x JOIN envelopes e ON e.seq = x.envelope_seq "
+                        + "WHERE " + where + " x.envelope_seq > ? ORDER BY x.envelope_seq LIMIT ?",
+                rs -> new Keyed<>(rs.getLong(1), Rows.stored(rs.getBytes(2), Experiment.parser())), direction, afterSeq,
+                limit);
+    }
+
+    int countExperiments(String direction) {
+        return (int) (direction.isEmpty() ? q.count("SELECT COUNT(*) FROM experiments")
+                : q.count("SELECT COUNT(*) FROM experiments WHERE direction = ?", direction));
+    }
+
+    void insertExperiment(Experiment experiment, SignedEnvelope envelope, long nowMs) {
+        TransactionScope.wrote(owned.experiments, wroteExperiments, experiment.getCommit());
+        Stored<Experiment> stored = new Stored<>(experiment, envelope);
+        scope.afterCommit.add(() -> owned.experiments.put(experiment.getCommit(), stored));
+        long seq = scope.insertEnvelope(envelope, Envelopes.id(envelope), nowMs);
+        q.update("INSERT INTO experiments (commit_id, seed, direction, envelope_seq) VALUES (?, ?, ?, ?)",
+                experiment.getCommit(), experiment.getSeed(), experiment.getDirection(), seq);
+        String commit = experiment.getCommit();
+        if (owned.enabled() && !wroteResultsFor.contains(commit) && !resultEntriesMemo.containsKey(commit)) {
+            // Every result for this commit reads its results first (one read a cycle, on the hot
+            // path); a new experiment almost never has any yet, so they are read here, once, and
+            // kept. A caller later in the same group that stores a result for it puts its own view
+            // after this one (commit order), so this never overwrites a newer list.
+            List<Trials.Entry> known = readResultEntries(commit);
+            scope.afterCommit.add(() -> owned.resultEntries.put(commit, known));
+        }
+    }
+
+    List<Keyed<Long, Stored<Experiment>>> newestExperiments(String direction, long beforeSeq, int limit) {
+        return NewestRows.experiments(q, direction, beforeSeq, limit);
+    }
+
+    void abandonExperiment(String commit, String reason, long nowMs) {
+        if (q.update("UPDATE abandoned_experiments SET reason = ? WHERE commit_id = ?", reason, commit) == 0) {
+            q.update("INSERT INTO abandoned_experiments (commit_id, reason, abandoned_ms) VALUES (?, ?, ?)", commit,
+                    reason, nowMs);
+        }
+    }
+
+    Optional<String> abandonment(String commit) {
+        return Queries.first(q.list("SELECT reason FROM abandoned_experiments WHERE commit_id = ?",
+                rs -> rs.getString(1), commit));
+    }
+
+    // --- results -------------------------------------------------------------------------------
+
+    Optional<Stored<Result>> resultByEnvelopeId(String envelopeId) {
+        return Queries.first(q.list("SELECT e.bytes FROM envelopes e JOIN results r ON r.envelope_seq = e.seq "
+                + "WHERE e.id = ?", rs -> Rows.stored(rs.getBytes(1), Result.parser()), envelopeId));
+    }
+
+    Optional<Stored<Result>> resultOfUnit(String unitId, ByteString runner) {
+        return Queries.first(q.list("SELECT e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
+                + "WHERE r.unit_id = ? AND r.runner = ?", rs -> Rows.stored(rs.getBytes(1), Result.parser()),
+                unitId, runner.toByteArray()));
+    }
+
+    void insertResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs, boolean late) {
+        String commit = result.getCommit();
+        // result_states rows are written for stored results only, so a new one has none yet
+        resultStateMemo.put(envelopeId, Optional.empty());
+        long seq = scope.insertEnvelope(envelope, envelopeId, nowMs);
+        q.update("INSERT INTO results (envelope_seq, unit_id, direction, commit_id, runner, late) VALUES (?, ?, ?, ?, ?, ?)",
+                seq, result.getWorkUnitId(), result.getDirection(), commit, result.getRunner().toByteArray(), late ? 1 : 0);
+        // it has the largest sequence number, so it comes last
+        scope.appendKept(resultEntriesMemo, owned.resultEntries, wroteResultsFor, commit,
+                new Trials.Entry(envelopeId, result, late));
+    }
+
+    List<Result> resultsForCommit(String commit) {
+        return q.list("SELECT e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
+                        + "WHERE r.commit_id = ? AND r.late = 0 ORDER BY r.envelope_seq",
+                rs -> Rows.stored(rs.getBytes(1), Result.parser()).record(), commit);
+    }
+
+    List<SignedEnvelope> resultEnvelopes(String direction, String commit) {
+        return q.list("SELECT e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
+                        + "WHERE (? = '' OR r.direction = ?) AND (? = '' OR r.commit_id = ?) ORDER BY r.envelope_seq",
+                rs -> Rows.envelope(rs.getBytes(1)), direction, direction, commit, commit);
+    }
+
+    List<Keyed<Long, SignedEnvelope>> resultEnvelopes(String direction, String commit, long afterSeq, int limit) {
+        String where = (commit.isEmpty() ? "? = '' AND " : "r.commit_id = ? AND ")
+                + (direction.isEmpty() ? "? = '' AND " : "r.direction = ? AND ");
+        return q.list("SELECT r.envelope_seq, e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
+                        + "WHERE " + where + "r.envelope_seq > ? ORDER BY r.envelope_seq LIMIT ?",
+                rs -> new Keyed<>(rs.getLong(1), Rows.envelope(rs.getBytes(2))), commit, direction, afterSeq, limit);
+    }
+
+    List<Keyed<Long, SignedEnvelope>> newestResultEnvelopes(String direction, long beforeSeq, int limit) {
+        return NewestRows.results(q, direction, beforeSeq, limit);
+    }
+
+    int countResults(String direction) {
+        return (int) q.count("SELECT COUNT(*) FROM results WHERE direction = ?", direction);
+    }
+
+    List<Trials.Entry> countedResults(String direction) {
+        return q.list("SELECT e.id, e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
+                        + "LEFT JOIN result_states s ON s.envelope_id = e.id "
+                        + "WHERE r.direction = ? AND r.late = 0 AND (s.state IS NULL OR s.state <> ?) "
+                        + "ORDER BY r.envelope_seq",
+                rs -> new Trials.Entry(rs.getString(1), Rows.stored(rs.getBytes(2), Result.parser()).record()),
+                direction, ResultVerdict.State.INVALID.getNumber());
+    }
+
+    /** Every result of the commit, late ones included, in the order stored; this transaction's own too. */
+    List<Trials.Entry> resultEntries(String commit) {
+        return resultEntriesMemo.computeIfAbsent(commit,
+                c -> TransactionScope.through(owned.resultEntries, wroteResultsFor, c, this::readResultEntries));
+    }
+
+    private List<Trials.Entry> readResultEntries(String commit) {
+        return List.copyOf(q.list("SELECT e.id, e.bytes, r.late FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
+                        + "WHERE r.commit_id = ? ORDER BY r.envelope_seq",
+                rs -> new Trials.Entry(rs.getString(1), Rows.stored(rs.getBytes(2), Result.parser()).record(),
+                        rs.getInt(3) != 0), commit));
+    }
+
+    Optional<ResultVerdict.State> resultState(String envelopeId) {
+        Optional<ResultVerdict.State> memo = resultStateMemo.get(envelopeId);
+        if (memo != null) {
+            return memo;
+        }
+        return Queries.first(q.list("SELECT state FROM result_states WHERE envelope_id = ?",
+                rs -> ResultVerdict.State.forNumber(rs.getInt(1)), envelopeId));
+    }
+
+    void setResultState(String envelopeId, ResultVerdict.State state) {
+        resultStateMemo.put(envelopeId, Optional.of(state));
+        q.update("INSERT INTO result_states (envelope_id, state) VALUES (?, ?) "
+                + "ON CONFLICT (envelope_id) DO UPDATE SET state = excluded.state", envelopeId, state.getNumber());
+    }
+}

@@ -1,0 +1,387 @@
+package dev.rhizome.coordinator.store;
+
+import static dev.rhizome.coordinator.store.Rows.EVALUATE;
+import static dev.rhizome.coordinator.store.Rows.LEASED;
+import static dev.rhizome.coordinator.store.Rows.OPEN;
+import static dev.rhizome.coordinator.store.Rows.REPUTATION_COLUMNS;
+import static dev.rhizome.coordinator.store.Rows.UNIT_COLUMNS;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.Reputation;
+import dev.rhizome.coordinator.core.ReplicaNetworks;
+import dev.rhizome.coordinator.core.UnitRecord;
+import dev.rhizome.proto.v1.UnitStatus;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * Work units and their leases for one transaction: units written and read, the leases recorded
+ * and renewed, expiry, what each claimant holds and leased today, and each unit's random seed.
+ * Where one process owns the database the leased units, each key's leases today and each
+ * commit's leases by network are kept in memory across transactions ({@link OwnedReads}), with
+ * this transaction's own writes ({@link UnitWrites}) seen on top: every claim asks for them.
+ */
+final class UnitRows {
+    private static final String UNIT_COLUMNS_OF_U = Rows.of("u", UNIT_COLUMNS);
+    private static final String CLAIMANT = "SELECT (SELECT COUNT(*) FROM units WHERE holder = ? AND state = ?), "
+            + "(SELECT COUNT(*) FROM unit_leases WHERE holder = ? AND leased_ms >= ?), "
+            + Rows.of("r", REPUTATION_COLUMNS) + " FROM (SELECT 1 AS one) k LEFT JOIN reputations r ON r.runner = ?";
+
+    private final TransactionScope scope;
+    private final Queries q;
+    private final OwnedReads owned;
+    private final UnitWrites writes;
+    private final ReputationRows reputations;
+    private final Map<String, List<OwnedReads.NetworkLease>> networkLeasesMemo = new HashMap<>();
+    private final Set<String> wroteNetworkLeasesFor = new HashSet<>();
+    private final Set<String> wroteUnitSeeds = new HashSet<>();
+
+    UnitRows(TransactionScope scope, UnitWrites writes, ReputationRows reputations) {
+        this.scope = scope;
+        this.q = scope.queries;
+        this.owned = scope.owned;
+        this.writes = writes;
+        this.reputations = reputations;
+    }
+
+    /** Forgets what this transaction read of other writers' leases. */
+    void forgetReads() {
+        networkLeasesMemo.clear();
+    }
+
+    Optional<UnitRecord> unit(String id) {
+        if (owned.leasedUnits.loaded() && !writes.states.containsKey(id)) {
+            // A result's unit is almost always leased (to its runner), and leased units' rows are
+            // kept (loaded by every claim's expiry check); one this transaction wrote is read
+            // back, as it may yet be rolled back.
+            OwnedReads.Lease leased = owned.leasedUnits.lease(id);
+            if (leased != null) {
+                return Optional.of(leased.unit());
+            }
+        }
+        return Queries.first(q.list("SELECT " + UNIT_COLUMNS + " FROM units WHERE id = ?" + scope.order.lockingRead(""),
+                Rows::unit, id));
+    }
+
+    void insertUnit(UnitRecord u) {
+        scope.order.appendInOrder();
+        String sql = "INSERT INTO units (" + UNIT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        Object[] params = {u.id(), u.kind().getNumber(), u.seed(), u.direction(), u.commit(), u.parent(),
+                u.proposer().toByteArray(), u.state().getNumber(), u.holder().toByteArray(), u.leaseDeadlineMs(),
+                u.attempts(), u.expiredLeases(), u.createdMs()};
+        if (owned.enabled()) {
+            // its place in the open queue (the claim order) is its sequence number
+            writes.learnedSeq(u.id(), q.count(sql + " RETURNING seq", params));
+            wroteUnitState(u, true);
+        } else {
+            q.update(sql, params);
+        }
+    }
+
+    void updateUnit(UnitRecord u) {
+        int changed = q.update("UPDATE units SET state = ?, holder = ?, lease_deadline_ms = ?, attempts = ?, "
+                        + "expired_leases = ?, commit_id = ? WHERE id = ?", u.state().getNumber(), u.holder().toByteArray(),
+                u.leaseDeadlineMs(), u.attempts(), u.expiredLeases(), u.commit(), u.id());
+        if (changed != 1) {
+            throw new StoreException("no work unit " + u.id() + " to update", null);
+        }
+        wroteUnitState(u, false);
+    }
+
+    /**
+     * Notes a unit's new state for the kept leases and open queue (see {@link UnitWrites}). An
+     * update writes only the columns that change (state, holder, deadline, counts, commit), so the
+     * row kept is the written one with the other columns taken from any earlier row of the unit;
+     * when none is known and a kept structure needs the row, it is read back.
+     */
+    private void wroteUnitState(UnitRecord written, boolean inserted) {
+        if (!owned.enabled()) {
+            return;
+        }
+        String id = written.id();
+        UnitRecord prior = inserted ? written : writes.knownRow(id);
+        UnitRecord row = prior == null ? written : asUpdated(prior, written);
+        boolean leased = row.state() == UnitStatus.State.LEASED;
+        boolean open = UnitWrites.isOpenEvaluation(row);
+        long seq = writes.knownSeq(id);
+        boolean rowNeeded = (leased && owned.leasedUnits.loaded()) || (open && owned.openUnits.loaded());
+        if ((prior == null && rowNeeded) || (open && seq < 0 && owned.openUnits.loaded())) {
+            Map.Entry<Long, UnitRecord> read = Queries.first(q.list("SELECT " + UNIT_COLUMNS + ", seq FROM units WHERE id = ?",
+                    rs -> Map.entry(rs.getLong(14), Rows.unit(rs)), id)).orElseThrow();
+            seq = read.getKey();
+            row = read.getValue();
+        }
+        writes.wrote(row, seq);
+    }
+
+    /** {@code written} as the database holds it after the update: the columns it does not write from {@code prior}. */
+    private static UnitRecord asUpdated(UnitRecord prior, UnitRecord written) {
+        return new UnitRecord(prior.id(), prior.kind(), prior.seed(), prior.direction(), written.commit(),
+                prior.parent(), prior.proposer(), written.state(), written.holder(), written.leaseDeadlineMs(),
+                written.attempts(), written.expiredLeases(), prior.createdMs());
+    }
+
+    void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce, long signedMs,
+            String network) {
+        Long signed = signedMs == Long.MIN_VALUE ? null : signedMs;
+        byte[] nonce = claimNonce.isEmpty() ? null : claimNonce.toByteArray();
+        // The unit's commit goes with the lease, for the index a claim probes by trial and network.
+        // Where the store keeps rows it is known (the claim just wrote the unit); a shared store
+        // takes it in the same statement rather than one more round trip.
+        UnitRecord known = writes.knownRow(unitId);
+        String commit = known != null ? known.commit() : owned.enabled()
+                ? Queries.first(q.list("SELECT commit_id FROM units WHERE id = ?", rs -> rs.getString(1), unitId)).orElse("")
+                : null;
+        if (commit != null) {
+            q.update("INSERT INTO unit_leases (unit_id, holder, leased_ms, claim_nonce, signed_ms, commit_id, network) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?)", unitId, holder.toByteArray(), nowMs, nonce, signed, commit, network);
+        } else {
+            q.update("INSERT INTO unit_leases (unit_id, holder, leased_ms, claim_nonce, signed_ms, commit_id, network) "
+                            + "VALUES (?, ?, ?, ?, ?, COALESCE((SELECT u.commit_id FROM units u WHERE u.id = ?), ''), ?)",
+                    unitId, holder.toByteArray(), nowMs, nonce, signed, unitId, network);
+        }
+        if (owned.enabled()) {
+            writes.recordedLease(holder, nowMs);
+            if (!network.isEmpty()) {
+                scope.appendKept(networkLeasesMemo, owned.networkLeases, wroteNetworkLeasesFor, commit,
+                        new OwnedReads.NetworkLease(randomSeedOrNull(unitId), new ReplicaNetworks.Lease(network, nowMs)));
+            }
+        }
+    }
+
+    /** The commit's leases taken from a network, this transaction's included. */
+    List<OwnedReads.NetworkLease> networkLeases(String commit) {
+        return networkLeasesMemo.computeIfAbsent(commit,
+                c -> TransactionScope.through(owned.networkLeases, wroteNetworkLeasesFor, c, this::readNetworkLeases));
+    }
+
+    private List<OwnedReads.NetworkLease> readNetworkLeases(String commit) {
+        // network <> '' written out: only then may the planners use the partial index
+        return List.copyOf(q.list("SELECT ns.random_seed, nl.network, nl.leased_ms FROM unit_leases nl "
+                        + "LEFT JOIN unit_seeds ns ON ns.unit_id = nl.unit_id WHERE nl.commit_id = ? AND nl.network <> ''",
+                rs -> {
+                    long seed = rs.getLong(1);
+                    return new OwnedReads.NetworkLease(rs.wasNull() ? null : seed,
+                            new ReplicaNetworks.Lease(rs.getString(2), rs.getLong(3)));
+                }, commit));
+    }
+
+    Optional<String> unitClaimedWith(ByteString node, ByteString claimNonce, long sinceMs) {
+        return q.list("SELECT unit_id FROM unit_leases WHERE holder = ? AND leased_ms >= ? AND claim_nonce = ? "
+                        + "ORDER BY leased_ms DESC LIMIT 1", rs -> rs.getString(1), node.toByteArray(), sinceMs,
+                claimNonce.toByteArray()).stream().findFirst();
+    }
+
+    boolean everLeasedTo(String unitId, ByteString node) {
+        return q.count("SELECT COUNT(*) FROM unit_leases WHERE unit_id = ? AND holder = ?", unitId,
+                node.toByteArray()) > 0;
+    }
+
+    Set<ByteString> leaseHolders(String unitId) {
+        return new LinkedHashSet<>(q.list("SELECT DISTINCT holder FROM unit_leases WHERE unit_id = ?",
+                rs -> ByteString.copyFrom(rs.getBytes(1)), unitId));
+    }
+
+    List<UnitRecord> expiredLeases(long nowMs) {
+        if (noLeaseExpiredBy(nowMs)) {
+            return List.of();
+        }
+        // The state is written out, not bound: only then can the planner use the partial index on it.
+        return q.list("SELECT " + UNIT_COLUMNS + " FROM units WHERE state = " + LEASED
+                + " AND lease_deadline_ms < ? ORDER BY seq" + scope.order.lockingRead(""), Rows::unit, nowMs);
+    }
+
+    int leasesHeldBy(ByteString node) {
+        if (owned.enabled()) {
+            return heldFromMemory(node);
+        }
+        return (int) q.count("SELECT COUNT(*) FROM units WHERE holder = ? AND state = ?", node.toByteArray(), LEASED);
+    }
+
+    /** The shared leases, loaded from the database the first time. */
+    OwnedReads.LeasedUnits sharedLeases() {
+        OwnedReads.LeasedUnits shared = owned.leasedUnits;
+        if (!shared.loaded()) {
+            // Includes this transaction's writes so far; applying them again changes nothing, as
+            // each one sets a unit's lease rather than counting.
+            Map<String, OwnedReads.Lease> leased = new HashMap<>();
+            q.list("SELECT " + UNIT_COLUMNS + ", seq FROM units WHERE state = " + LEASED, rs -> {
+                UnitRecord unit = Rows.unit(rs);
+                return leased.put(unit.id(), new OwnedReads.Lease(unit, rs.getLong(14)));
+            });
+            if (!writes.none()) {
+                // What was read holds this transaction's own unit writes, which it may yet roll
+                // back to its savepoint: used for this read only, not kept for others.
+                OwnedReads.LeasedUnits mine = new OwnedReads.LeasedUnits();
+                mine.load(leased);
+                return mine;
+            }
+            shared.load(leased);
+        }
+        return shared;
+    }
+
+    /** The shared count with this transaction's own unit writes applied on top. */
+    int heldFromMemory(ByteString node) {
+        OwnedReads.LeasedUnits shared = sharedLeases();
+        int held = shared.heldBy(node);
+        for (Map.Entry<String, Optional<OwnedReads.Lease>> write : writes.states.entrySet()) {
+            OwnedReads.Lease before = shared.lease(write.getKey());
+            if (before != null && node.equals(before.holder())) {
+                held--;
+            }
+            if (write.getValue().filter(l -> node.equals(l.holder())).isPresent()) {
+                held++;
+            }
+        }
+        return held;
+    }
+
+    /**
+     * Whether no lease can have expired by {@code nowMs}, known without a read: every claim asks,
+     * and almost always none has. False (read the database) when unsure.
+     */
+    private boolean noLeaseExpiredBy(long nowMs) {
+        if (!owned.enabled()) {
+            return false;
+        }
+        OwnedReads.LeasedUnits shared = sharedLeases();
+        if (shared.anyDeadlineBefore(nowMs)) {
+            return false;
+        }
+        for (Optional<OwnedReads.Lease> write : writes.states.values()) {
+            if (write.isPresent() && write.get().deadlineMs() < nowMs) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    Claimant claimant(ByteString node, long sinceMs) {
+        if (owned.enabled()) {
+            // Kept in memory where one process owns the database: the daily count alone read one
+            // index entry per lease of the day, on every claim.
+            return new Claimant(heldFromMemory(node), reputations.reputation(node), leasesSince(node, sinceMs));
+        }
+        // One statement where three would each pay a round trip (sqlite-jdbc: a native call per
+        // step and per column), on every claim. The derived one-row table makes the reputation optional.
+        byte[] key = node.toByteArray();
+        return q.list(CLAIMANT, rs -> {
+            int held = rs.getInt(1);
+            int since = rs.getInt(2);
+            Optional<Reputation> reputation = rs.getBytes(3) == null ? Optional.empty()
+                    : Optional.of(new Reputation(rs.getInt(4), rs.getInt(5), rs.getInt(6), rs.getInt(7),
+                            rs.getLong(8), rs.getInt(9)));
+            return new Claimant(held, reputation, since);
+        }, key, LEASED, key, sinceMs, key).get(0);
+    }
+
+    int leasesSince(ByteString node, long sinceMs) {
+        if (!owned.enabled()) {
+            return readLeasesSince(node, sinceMs);
+        }
+        OwnedReads.LeaseCount known = owned.leasesSince.get(node);
+        if (known == null || known.sinceMs() != sinceMs) {
+            // The database includes this transaction's own leases; the shared count does not until released.
+            known = new OwnedReads.LeaseCount(sinceMs, readLeasesSince(node, sinceMs) - writes.leasesSince(node, sinceMs));
+            owned.leasesSince.put(node, known);
+        }
+        return known.count() + writes.leasesSince(node, sinceMs);
+    }
+
+    private int readLeasesSince(ByteString node, long sinceMs) {
+        return (int) q.count("SELECT COUNT(*) FROM unit_leases WHERE holder = ? AND leased_ms >= ?", node.toByteArray(),
+                sinceMs);
+    }
+
+    int leaseRenewals(String unitId, ByteString holder) {
+        return (int) q.count("SELECT COALESCE((SELECT renewals FROM unit_leases WHERE unit_id = ? AND holder = ? "
+                + "ORDER BY leased_ms DESC LIMIT 1), 0)", unitId, holder.toByteArray());
+    }
+
+    boolean recordRenewal(String unitId, ByteString holder, long signedMs) {
+        // The holder's latest lease of the unit (portable SQL: no rowid).
+        byte[] key = holder.toByteArray();
+        return q.update("UPDATE unit_leases SET renewals = renewals + 1, signed_ms = ? WHERE unit_id = ? AND holder = ? "
+                + "AND leased_ms = (SELECT MAX(leased_ms) FROM unit_leases WHERE unit_id = ? AND holder = ?) "
+                + "AND (signed_ms IS NULL OR signed_ms < ?)", signedMs, unitId, key, unitId, key, signedMs) > 0;
+    }
+
+    void setUnitRandomSeed(String unitId, long randomSeed) {
+        TransactionScope.wrote(owned.unitRandomSeeds, wroteUnitSeeds, unitId);
+        scope.afterCommit.add(() -> owned.unitRandomSeeds.put(unitId, randomSeed));
+        q.update("INSERT INTO unit_seeds (unit_id, random_seed) VALUES (?, ?)", unitId, randomSeed);
+    }
+
+    OptionalLong unitRandomSeed(String unitId) {
+        Long seed = TransactionScope.through(owned.unitRandomSeeds, wroteUnitSeeds, unitId, id -> Queries.first(
+                q.list("SELECT random_seed FROM unit_seeds WHERE unit_id = ?", rs -> rs.getLong(1), id)).orElse(null));
+        return seed == null ? OptionalLong.empty() : OptionalLong.of(seed);
+    }
+
+    Long randomSeedOrNull(String unitId) {
+        OptionalLong seed = unitRandomSeed(unitId);
+        return seed.isPresent() ? seed.getAsLong() : null;
+    }
+
+    List<UnitRecord> units(Optional<UnitStatus.State> state) {
+        return q.list("SELECT " + UNIT_COLUMNS + " FROM units WHERE ? = 0 OR state = ? ORDER BY seq",
+                Rows::unit, state.map(UnitStatus.State::getNumber).orElse(0),
+                state.map(UnitStatus.State::getNumber).orElse(0));
+    }
+
+    List<Keyed<Long, UnitRecord>> units(Optional<UnitStatus.State> state, long afterSeq, int limit) {
+        String where = state.isEmpty() ? "? = 0 AND" : "state = ? AND";
+        return q.list("SELECT " + UNIT_COLUMNS + ", seq FROM units WHERE " + where + " seq > ? ORDER BY seq LIMIT ?",
+                rs -> new Keyed<>(rs.getLong(14), Rows.unit(rs)), state.map(UnitStatus.State::getNumber).orElse(0),
+                afterSeq, limit);
+    }
+
+    List<UnitRecord> openEvaluations() {
+        return q.list("SELECT " + UNIT_COLUMNS + " FROM units WHERE state = ? AND kind = ? ORDER BY seq",
+                Rows::unit, OPEN, EVALUATE);
+    }
+
+    int pendingUnitsForCommit(String commit) {
+        return (int) q.count("SELECT COUNT(*) FROM units WHERE commit_id = ? AND kind = ? AND state IN (?, ?)",
+                commit, EVALUATE, OPEN, LEASED);
+    }
+
+    List<UnitRecord> pendingUnitsOfCommit(String commit) {
+        return q.list("SELECT " + UNIT_COLUMNS + " FROM units WHERE commit_id = ? AND kind = ? AND state IN (?, ?) "
+                + "ORDER BY seq" + scope.order.lockingRead(""), Rows::unit, commit, EVALUATE, OPEN, LEASED);
+    }
+
+    List<UnitRecord> pendingUnitsOfTrial(String commit, long randomSeed) {
+        return q.list("SELECT " + UNIT_COLUMNS_OF_U + " FROM units u "
+                        + "JOIN unit_seeds s ON s.unit_id = u.id WHERE u.commit_id = ? AND s.random_seed = ? "
+                        + "AND u.kind = ? AND u.state IN (?, ?) ORDER BY u.seq" + scope.order.lockingRead(" OF u"),
+                Rows::unit, commit, randomSeed, EVALUATE, OPEN, LEASED);
+    }
+
+    Set<String> commitsTouchedBy(ByteString node) {
+        byte[] key = node.toByteArray();
+        return new LinkedHashSet<>(q.list("SELECT DISTINCT u.commit_id FROM units u WHERE u.state = ? AND u.kind = ? AND ("
+                        + "EXISTS (SELECT 1 FROM results r WHERE r.commit_id = u.commit_id AND r.runner = ?) OR "
+                        + "EXISTS (SELECT 1 FROM units l WHERE l.commit_id = u.commit_id AND l.state = ? AND l.holder = ?))",
+                rs -> rs.getString(1), OPEN, EVALUATE, key, LEASED, key));
+    }
+
+    Set<String> unitsBarredFor(ByteString node) {
+        byte[] key = node.toByteArray();
+        return new LinkedHashSet<>(q.list("SELECT u.id FROM units u JOIN unit_seeds s ON s.unit_id = u.id "
+                        + "WHERE u.state = ? AND u.kind = ? AND ("
+                        + "EXISTS (SELECT 1 FROM results r JOIN unit_seeds rs ON rs.unit_id = r.unit_id "
+                        + "WHERE r.commit_id = u.commit_id AND rs.random_seed = s.random_seed AND r.runner = ?) OR "
+                        + "EXISTS (SELECT 1 FROM units l JOIN unit_seeds ls ON ls.unit_id = l.id "
+                        + "WHERE l.commit_id = u.commit_id AND ls.random_seed = s.random_seed AND l.state = ? "
+                        + "AND l.holder = ?))",
+                rs -> rs.getString(1), OPEN, EVALUATE, key, LEASED, key));
+    }
+}
