@@ -12,11 +12,9 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.Deflater;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -152,86 +150,28 @@ class PackBombTest {
     }
 
     private Path bundle(byte[] pack) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(("# v2 git bundle\n" + TIP + " refs/heads/main\n\n").getBytes(StandardCharsets.US_ASCII));
-        out.writeBytes(pack);
         Path file = tmp.resolve("bomb-" + System.nanoTime() + ".bundle");
-        Files.write(file, out.toByteArray());
+        Files.write(file, PackBombs.bundle(TIP, pack));
         return file;
     }
 
     private static byte[] pack(List<byte[]> objects) {
-        return pack(objects, objects.size());
+        return PackBombs.pack(objects, objects.size());
     }
 
     private static byte[] pack(List<byte[]> objects, long count) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes("PACK".getBytes(StandardCharsets.US_ASCII));
-        writeInt(out, 2);
-        writeInt(out, count);
-        objects.forEach(out::writeBytes);
-        try {
-            out.writeBytes(MessageDigest.getInstance("SHA-1").digest(out.toByteArray()));
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-        return out.toByteArray();
+        return PackBombs.pack(objects, count);
     }
 
-    /** An object whose header declares {@code declared} bytes, followed by {@code data} deflated. */
     private static byte[] whole(int type, long declared, byte[] data) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        header(out, type, declared);
-        out.writeBytes(deflate(data));
-        return out.toByteArray();
+        return PackBombs.whole(type, declared, data);
     }
 
     private static byte[] refDelta(String base, byte[] delta) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        header(out, 7, delta.length);
-        for (int i = 0; i < 40; i += 2) {
-            out.write(Integer.parseInt(base.substring(i, i + 2), 16));
-        }
-        out.writeBytes(deflate(delta));
-        return out.toByteArray();
-    }
-
-    private static void header(ByteArrayOutputStream out, int type, long size) {
-        int c = (type << 4) | (int) (size & 15);
-        size >>>= 4;
-        while (size != 0) {
-            out.write(c | 0x80);
-            c = (int) (size & 0x7f);
-            size >>>= 7;
-        }
-        out.write(c);
+        return PackBombs.refDelta(base, delta);
     }
 
     private static void varint(ByteArrayOutputStream out, long value) {
-        while (value >= 0x80) {
-            out.write((int) (value & 0x7f) | 0x80);
-            value >>>= 7;
-        }
-        out.write((int) value);
-    }
-
-    private static byte[] deflate(byte[] data) {
-        Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION);
-        deflater.setInput(data);
-        deflater.finish();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buffer = new byte[8192];
-        while (!deflater.finished()) {
-            out.write(buffer, 0, deflater.deflate(buffer));
-        }
-        deflater.end();
-        return out.toByteArray();
-    }
-
-    private static void writeInt(ByteArrayOutputStream out, long value) {
-        out.write((int) (value >>> 24) & 0xff);
-        out.write((int) (value >>> 16) & 0xff);
-        out.write((int) (value >>> 8) & 0xff);
-        out.write((int) value & 0xff);
+        PackBombs.varint(out, value);
     }
 }
