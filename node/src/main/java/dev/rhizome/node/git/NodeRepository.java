@@ -563,6 +563,10 @@ public final class NodeRepository implements AutoCloseable {
                 throw new IOException("cannot store the bundle's objects here: " + e.getMessage(), e);
             }
             throw new BundleException("bundle refused while unpacking: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // JGit trusts parts of a pack it has not checked: a delta copying past its base threw
+            // ArrayIndexOutOfBoundsException out of the import and the fetch worker running it.
+            throw new BundleException("bundle refused while unpacking: " + e, e);
         }
     }
 

@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,6 +69,32 @@ class PackBombTest {
         assertThatThrownBy(() -> target.importBundle(bundle(pack), TIP, 64 << 20))
                 .isInstanceOf(BundleTooLargeException.class)
                 .hasMessageContaining("a delta making an object of " + (1L << 30) + " bytes");
+    }
+
+    @Test
+    void aDeltaCopyingPastItsBaseIsAWrongBundleNotAThrowFromBelow() throws Exception {
+        // A blob of 10 bytes, and a delta on it that copies 100 bytes from its start: within every
+        // bound, and JGit threw ArrayIndexOutOfBoundsException, out of the import and the fetch worker.
+        byte[] base = "0123456789".getBytes(StandardCharsets.US_ASCII);
+        String baseId = org.eclipse.jgit.lib.ObjectId.fromRaw(MessageDigest.getInstance("SHA-1")
+                .digest(concat("blob 10\0".getBytes(StandardCharsets.US_ASCII), base))).name();
+        ByteArrayOutputStream delta = new ByteArrayOutputStream();
+        varint(delta, 10);
+        varint(delta, 100);
+        delta.write(0x80 | 0x10);
+        delta.write(100);
+        byte[] pack = pack(List.of(whole(3, base.length, base), refDelta(baseId, delta.toByteArray())));
+
+        assertThatThrownBy(() -> target.importBundle(bundle(pack), TIP, 64 << 20))
+                .isInstanceOf(BundleException.class).isNotInstanceOf(BundleTooLargeException.class)
+                .hasMessageContaining("refused while unpacking");
+        assertThat(target.commits()).isEmpty();
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] both = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
     }
 
     @Test
