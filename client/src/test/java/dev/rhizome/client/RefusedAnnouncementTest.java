@@ -62,6 +62,8 @@ class RefusedAnnouncementTest {
                     announcer.announceIfDue(HEARTBEAT_MS);
                     clock.advance(Duration.ofSeconds(2));
                 }
+                // what `node status` shows under peers while it lasts
+                assertThat(announcer.refusal()).hasValueSatisfying(why -> assertThat(why).contains("banned"));
             }
             assertThat(refusedAnnouncements(c.url())).as("one a heartbeat, not one a call").isBetween(6.0, 7.0);
             List<String> warnings = lines.list.stream().map(ILoggingEvent::getFormattedMessage).toList();

@@ -1,5 +1,6 @@
 package dev.rhizome.node;
 
+import dev.rhizome.node.api.AnnouncedReach;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.node.gossip.core.GossipConfig;
@@ -79,6 +80,10 @@ public final class NodeDaemon implements AutoCloseable {
     private final NodeMetrics metrics;
     private final MetricsServer metricsServer;
     private final ProcessLock owner;
+    private final InventoryAnnouncer announcer;
+    /** Why peers cannot fetch from this node at its announced address, judged at start; null when they can. */
+    private final String unreachableBecause;
+    private final String announcedAddress;
 
     private NodeDaemon(NodeConfig config, ProcessLauncher launcher, Identity identity, ProcessLock owner)
             throws IOException, InterruptedException {
@@ -124,8 +129,15 @@ public final class NodeDaemon implements AutoCloseable {
                     ? new Explorer(repository, new PersonIdent("rhizome explorer " + identity.publicId().shortForm(),
                             identity.publicId().shortForm() + "@rhizome"), new SecureRandom(), 2)
                     : null;
-            InventoryAnnouncer announcer = new InventoryAnnouncer(coordinator, repository, config.host(),
+            this.announcer = new InventoryAnnouncer(coordinator, repository, config.host(),
                     gossip.port(), hardware.hardwareClass(), clock, gossip::onLocalCommit);
+            this.unreachableBecause = AnnouncedReach.narrowerThanCoordinator(config.host(), coordinator.reach(),
+                    coordinator.url().toString()).orElse(null);
+            this.announcedAddress = config.host().contains(":") ? "[" + config.host() + "]:" + gossip.port()
+                    : config.host() + ":" + gossip.port();
+            if (unreachableBecause != null) {
+                log.warn("not reachable by peers: {}", unreachableBecause);
+            }
             WorkLoop[] self = new WorkLoop[1];
             this.janitor = new DataJanitor(layout, repository, prefs.bundleCacheMb(), prefs.workMb(),
                     () -> WantedCommits.of(self[0], repository),
@@ -221,7 +233,20 @@ public final class NodeDaemon implements AutoCloseable {
         RepoCompactor.Usage repo = janitor.repoUsage();
         GossipCore.KeepUsage keep = onCore(gossip, GossipCore::keepUsage, new GossipCore.KeepUsage(0, 0, 0, 0));
         return loop.status().withDisk(new NodeStatus.Disk(repo == null ? -1 : repo.bytes(), janitor.repoBudgetBytes(),
-                repo == null ? -1 : repo.packs(), keep.usedBytes(), keep.budgetBytes(), keep.declined()));
+                repo == null ? -1 : repo.packs(), keep.usedBytes(), keep.budgetBytes(), keep.declined()))
+                .withPeers(peers());
+    }
+
+    /** Whether peers can fetch from this node: its address against the coordinator's reach, then the coordinator's word. */
+    private NodeStatus.Peers peers() {
+        if (unreachableBecause != null) {
+            return new NodeStatus.Peers(announcedAddress, false, unreachableBecause);
+        }
+        return announcer.refusal()
+                .map(why -> new NodeStatus.Peers(announcedAddress, false, "the coordinator refused this node's announcement ("
+                        + why + "): it lists this node to no one, so peers will not fetch from it (it still fetches and "
+                        + "runs work)"))
+                .orElse(new NodeStatus.Peers(announcedAddress, true, null));
     }
 
     /** {@code query} on the gossip core's thread, or {@code otherwise} when the protocol is not the core (or we are interrupted). */

@@ -1,8 +1,7 @@
 package dev.rhizome.client.commands;
 
+import dev.rhizome.node.api.AnnouncedReach;
 import dev.rhizome.node.api.CoordinatorReach;
-import dev.rhizome.protocol.PeerAddress;
-import dev.rhizome.protocol.PeerAddress.Reach;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
@@ -50,26 +49,10 @@ final class AnnouncedHost {
     /**
      * What to tell a volunteer whose announced host is narrower than the coordinator's reach: the
      * coordinator will refuse its announcement, so the node fetches and runs work but no peer
-     * fetches from it.
+     * fetches from it. The node says the same in its log and in {@code node status}.
      */
     static Optional<String> narrowerThanCoordinator(String host, URI coordinator) {
-        Reach announced = PeerAddress.reach(host);
-        Reach coordinators = CoordinatorReach.of(coordinator);
-        if (announced.compareTo(coordinators) >= 0) {
-            return Optional.empty();
-        }
-        return Optional.of("warning: this node announces " + host + " (" + where(announced) + ") to a coordinator "
-                + where(coordinators) + " (" + coordinator + "), which refuses an address "
-                + "narrower than the one it is reached from: peers will not fetch from this node (it still fetches "
-                + "and runs work); pass --host with an address its peers can dial (and forward --peer-port through a NAT)");
-    }
-
-    private static String where(Reach reach) {
-        return switch (reach) {
-            case LOOPBACK -> "on this machine only";
-            case LINK_LOCAL -> "on this link only";
-            case PRIVATE -> "on a private network";
-            case GLOBAL -> "on the internet";
-        };
+        return AnnouncedReach.narrowerThanCoordinator(host, CoordinatorReach.of(coordinator), coordinator.toString())
+                .map(why -> "warning: " + why);
     }
 }

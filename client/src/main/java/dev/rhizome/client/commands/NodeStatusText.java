@@ -44,6 +44,13 @@ final class NodeStatusText {
                     repo < 0 ? "?" : String.valueOf(d.get("repo_packs").getAsInt()), d.get("kept_bytes").getAsLong() >> 20,
                     d.get("keep_budget_bytes").getAsLong() >> 20, d.get("keep_declined").getAsLong()));
         }
+        if (o.has("peers") && !o.get("peers").isJsonNull()) {
+            JsonObject p = o.getAsJsonObject("peers");
+            out.append(p.get("reachable").getAsBoolean()
+                    ? String.format("%npeers fetch from this node at %s", p.get("announced").getAsString())
+                    : String.format("%nNOT REACHABLE BY PEERS at %s: %s", p.get("announced").getAsString(),
+                            p.get("reason").getAsString()));
+        }
         return out.toString();
     }
 

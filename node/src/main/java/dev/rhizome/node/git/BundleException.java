@@ -1,7 +1,7 @@
 package dev.rhizome.node.git;
 
 /** A bundle that was refused before it could change the repository; the message says why. */
-public final class BundleException extends Exception {
+public class BundleException extends Exception {
     public BundleException(String message) {
         super(message);
     }

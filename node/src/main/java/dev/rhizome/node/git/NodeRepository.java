@@ -472,19 +472,20 @@ public final class NodeRepository implements AutoCloseable {
      * tip is a commit whose history is complete before any ref points at it. Returns the tip.
      */
     public String importBundle(Path bundle, String expectedTip, long maxBytes) throws BundleException, IOException {
-        return importBundle(ReceivedBundle.of(bundle), expectedTip, maxBytes);
+        return importBundle(ReceivedBundle.of(bundle), expectedTip, maxBytes, PackLimits.PEERS);
     }
 
     /** As {@link #importBundle(Path, String, long)}, for a bundle received into memory. */
     public String importBundle(byte[] bundle, String expectedTip, long maxBytes) throws BundleException, IOException {
-        return importBundle(ReceivedBundle.of(bundle), expectedTip, maxBytes);
+        return importBundle(ReceivedBundle.of(bundle), expectedTip, maxBytes, PackLimits.PEERS);
     }
 
     /**
      * @throws BundleException the bundle is at fault (its sender may be blamed)
      * @throws IOException     this machine is: its disk, a lock, a read of our own copy
      */
-    private String importBundle(ReceivedBundle bundle, String expectedTip, long maxBytes) throws BundleException, IOException {
+    private String importBundle(ReceivedBundle bundle, String expectedTip, long maxBytes, PackLimits limits)
+            throws BundleException, IOException {
         if (!CommitId.isValid(expectedTip)) {
             throw new BundleException("expected tip is not a commit id: '" + expectedTip + "'");
         }
@@ -496,6 +497,11 @@ public final class NodeRepository implements AutoCloseable {
         }
         if (size > maxBytes) {
             throw new BundleException("bundle is " + size + " bytes, over the limit of " + maxBytes);
+        }
+        // A pass of its own, before the lock: what the pack inflates to is judged before JGit inflates it.
+        try (InputStream in = bundle.open()) {
+            GitBundleHeader.read(in);
+            limits.check(in);
         }
         // One pass over the bytes: the header is judged, then the pack that follows it is parsed.
         try (InputStream in = bundle.open()) {
@@ -513,7 +519,7 @@ public final class NodeRepository implements AutoCloseable {
                 if (hasRef(tip)) {
                     return tip;
                 }
-                unpack(in);
+                unpack(in, limits);
                 refNewCommits(ObjectId.fromString(tip));
                 return tip;
             } finally {
@@ -542,12 +548,13 @@ public final class NodeRepository implements AutoCloseable {
      * ref held (a cost that grows with all a node ever held); ours, above, looks up only the
      * prerequisites, and {@link #refNewCommits} checks connectivity afterwards.
      */
-    private void unpack(InputStream pack) throws BundleException, IOException {
+    private void unpack(InputStream pack, PackLimits limits) throws BundleException, IOException {
         try (ObjectInserter inserter = repository.newObjectInserter()) {
             PackParser parser = inserter.newPackParser(pack);
             parser.setAllowThin(true);
             parser.setObjectChecker(new ObjectChecker());
             parser.setCheckEofAfterPackFooter(true);
+            parser.setMaxObjectSizeLimit(limits.maxObjectBytes());
             parser.parse(NullProgressMonitor.INSTANCE);
             inserter.flush();
         } catch (IOException e) {
@@ -556,6 +563,10 @@ public final class NodeRepository implements AutoCloseable {
                 throw new IOException("cannot store the bundle's objects here: " + e.getMessage(), e);
             }
             throw new BundleException("bundle refused while unpacking: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // JGit trusts parts of a pack it has not checked: a delta copying past its base threw
+            // ArrayIndexOutOfBoundsException out of the import and the fetch worker running it.
+            throw new BundleException("bundle refused while unpacking: " + e, e);
         }
     }
 
@@ -623,7 +634,7 @@ public final class NodeRepository implements AutoCloseable {
                 try (OutputStream out = Files.newOutputStream(temp)) {
                     writeBundle(other.getRepository(), tip, prerequisites, out);
                 }
-                String imported = importBundle(temp, commit, Long.MAX_VALUE);
+                String imported = importBundle(ReceivedBundle.of(temp), commit, Long.MAX_VALUE, PackLimits.NONE);
                 markOwnLocked(ObjectId.fromString(imported));
                 return imported;
             } catch (BundleException e) {

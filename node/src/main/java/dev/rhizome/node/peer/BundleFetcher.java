@@ -3,6 +3,7 @@ package dev.rhizome.node.peer;
 import dev.rhizome.node.gossip.core.GossipCore;
 import dev.rhizome.node.gossip.core.StallFloor;
 import dev.rhizome.node.git.BundleException;
+import dev.rhizome.node.git.BundleTooLargeException;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.git.PieceDigests;
 import com.google.protobuf.ByteString;
@@ -145,6 +146,8 @@ public final class BundleFetcher implements AutoCloseable {
                     label(peer), result.millis());
             record(result);
             return result;
+        } catch (BundleTooLargeException e) {
+            throw new PeerFailure(PeerFailure.Kind.TOO_LARGE, "sent a bundle over this node's limits: " + e.getMessage());
         } catch (BundleException e) {
             throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "sent a bundle we refused: " + e.getMessage());
         } catch (IOException e) {
@@ -199,7 +202,9 @@ public final class BundleFetcher implements AutoCloseable {
                 }
                 received.importInto(repo, commit, config.maxBundleBytes());
             } catch (BundleException e) {
-                PeerFailure lie = new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "named a bundle we refused: " + e.getMessage());
+                PeerFailure lie = e instanceof BundleTooLargeException
+                        ? new PeerFailure(PeerFailure.Kind.TOO_LARGE, "named a bundle over this node's limits: " + e.getMessage())
+                        : new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "named a bundle we refused: " + e.getMessage());
                 verdicts.failed(primary, lie);
                 throw new FetchException(commit, List.of(label(primary) + ": " + lie.getMessage()));
             }

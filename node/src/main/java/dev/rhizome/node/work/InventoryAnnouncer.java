@@ -8,6 +8,7 @@ import dev.rhizome.protocol.identity.PublicId;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -34,6 +35,7 @@ public final class InventoryAnnouncer {
     private List<String> lastAnnounced = List.of();
     private long lastAnnouncedMs;
     private final RepeatedLines refusals;
+    private volatile String refusal;
 
     public InventoryAnnouncer(CoordinatorClient coordinator, NodeRepository repository, String host, int port,
             String hardwareClass, Clock clock, Consumer<String> neighbours) {
@@ -64,6 +66,7 @@ public final class InventoryAnnouncer {
             lastAnnounced = commits;
             lastAnnouncedMs = now;
             refusals.reset();
+            refusal = null;
             return true;
         } catch (CoordinatorException e) {
             if (e.isRefusal()) {
@@ -72,6 +75,7 @@ public final class InventoryAnnouncer {
                 // every result and retry, and said once in a while rather than every two seconds.
                 lastAnnounced = commits;
                 lastAnnouncedMs = now;
+                refusal = e.getMessage();
                 String line = refusals.show(e.getMessage());
                 if (line != null) {
                     log.warn("the coordinator refused this node's announcement: {}; runners are not pointed at this "
@@ -82,6 +86,11 @@ public final class InventoryAnnouncer {
             }
             return false;
         }
+    }
+
+    /** Why the coordinator refused the last announcement, while it does (empty once one is taken). */
+    public Optional<String> refusal() {
+        return Optional.ofNullable(refusal);
     }
 
     /** What a node tells the coordinator about itself; at most {@link #MAX_COMMITS}, the coordinator's limit. */

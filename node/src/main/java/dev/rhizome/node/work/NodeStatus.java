@@ -4,18 +4,32 @@ import java.util.List;
 
 /**
  * A running node as {@code rhizome node status} shows it: whether jobs may start (and why not),
- * each slot, how many units wait in slot buffers, the credit so far, and its disk (null until the
- * daemon adds it).
+ * each slot, how many units wait in slot buffers, the credit so far, its disk and whether peers can
+ * reach it (null until the daemon adds them).
  */
 public record NodeStatus(String node, boolean paused, String gate, List<SlotStatus> slots, int queued, Credit credit,
-                         Disk disk) {
+                         Disk disk, Peers peers) {
 
     public NodeStatus(String node, boolean paused, String gate, List<SlotStatus> slots, int queued, Credit credit) {
-        this(node, paused, gate, slots, queued, credit, null);
+        this(node, paused, gate, slots, queued, credit, null, null);
     }
 
     public NodeStatus withDisk(Disk value) {
-        return new NodeStatus(node, paused, gate, slots, queued, credit, value);
+        return new NodeStatus(node, paused, gate, slots, queued, credit, value, peers);
+    }
+
+    public NodeStatus withPeers(Peers value) {
+        return new NodeStatus(node, paused, gate, slots, queued, credit, disk, value);
+    }
+
+    /**
+     * Whether peers can fetch from this node at the address it announces ({@code host:port}), as
+     * far as it can tell: not when the address is narrower than the coordinator's reach (a LAN
+     * address behind a NAT, announced to a coordinator on the internet) or the coordinator refused
+     * the announcement; {@code reason} says which and what to do (null when reachable). A public
+     * address behind a NAT that forwards no port cannot be told from here.
+     */
+    public record Peers(String announced, boolean reachable, String reason) {
     }
 
     public record Credit(long resultsReported, long experimentsProposed, long jobsRun, int outboxPending) {

@@ -147,7 +147,21 @@ final class FetchWorkers implements AutoCloseable {
             outcomes.failed(transfer, e.declined() != null ? FetchFailure.DECLINED : failure(e.kind()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            unexpected(transfer, e, outcomes);
         }
+    }
+
+    /**
+     * A throw from below (a library on a peer's bytes, or a defect here) proves nothing about the
+     * peer, but the core must hear that the transfer ended: otherwise its slot waits for the stall
+     * rule, which scores the holder a staller, and the worker thread dies with the transfer.
+     */
+    private void unexpected(Transfer transfer, RuntimeException e, Outcomes outcomes) {
+        FAILED.warn("gossip fetch of {} from {} ended by an unexpected error: {}", CommitId.abbreviate(transfer.key().commit()),
+                transfer.key().from().shortForm(), e.toString());
+        log.debug("the unexpected error", e);
+        outcomes.failed(transfer, FetchFailure.CONNECTION_LOST);
     }
 
     /**
@@ -181,6 +195,8 @@ final class FetchWorkers implements AutoCloseable {
             outcomes.failed(transfer, own != null ? own : FetchFailure.CONNECTION_LOST);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            unexpected(transfer, e, outcomes);
         }
     }
 

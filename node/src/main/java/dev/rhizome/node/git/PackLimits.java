@@ -1,0 +1,233 @@
+package dev.rhizome.node.git;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
+
+/**
+ * What a received pack may make this node inflate, judged before JGit parses it. A bundle's byte
+ * limit bounds what travels, not what it unpacks to: zlib turns a few MiB of zeros into gigabytes,
+ * a delta of a few bytes copies its base up to 16 MiB per instruction, a tree or commit object is
+ * inflated into one array of the size its header declares (JGit allocates it before reading a
+ * byte, so one header saying 2 GB was an {@code OutOfMemoryError} in the fetch worker), and JGit
+ * keeps a record per object (a 64 MiB pack of empty objects is millions of them). So the pack is
+ * read once first: its object count, each object's declared size and each delta's result size
+ * (the first bytes of the delta) are summed and compared with the bounds before anything larger
+ * is inflated. The scan inflates at most what the bounds allow, and each object only to its
+ * declared size.
+ *
+ * @param maxObjects       objects in the pack
+ * @param maxObjectBytes   one object, inflated (a delta and the object it makes, each)
+ * @param maxInflatedBytes everything inflated: whole objects, deltas and what the deltas make
+ */
+public record PackLimits(long maxObjects, long maxObjectBytes, long maxInflatedBytes) {
+    /**
+     * For bundles from peers: a research history of small files is far under these (an
+     * experiment adds a few objects of a few KiB), and a node's heap is not.
+     */
+    public static final PackLimits PEERS = new PackLimits(500_000, 64L << 20, 512L << 20);
+    /** For this node's own commits (an agent's workspace): what the volunteer made is taken whole. */
+    public static final PackLimits NONE = new PackLimits(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+
+    private static final int OBJ_OFS_DELTA = 6;
+    private static final int OBJ_REF_DELTA = 7;
+    /** A delta starts with two varints (base size, result size), at most 10 bytes each. */
+    private static final int DELTA_HEAD = 20;
+
+    public PackLimits {
+        if (maxObjects <= 0 || maxObjectBytes <= 0 || maxInflatedBytes <= 0) {
+            throw new IllegalArgumentException("pack limits must be positive: " + maxObjects + ", "
+                    + maxObjectBytes + ", " + maxInflatedBytes);
+        }
+    }
+
+    /**
+     * Reads {@code pack} (a pack stream: "PACK", version, count, objects) and refuses it if it
+     * breaks a bound ({@link BundleTooLargeException}) or is malformed where the scan reads it
+     * ({@link BundleException}); the trailer and every object's content are left to JGit.
+     *
+     * @throws IOException reading the stream failed (our own copy)
+     */
+    public void check(InputStream pack) throws BundleException, IOException {
+        if (this.equals(NONE)) {
+            return;
+        }
+        new Scan(pack).run();
+    }
+
+    private final class Scan {
+        private final InputStream in;
+        private final byte[] buffer = new byte[64 * 1024];
+        private final byte[] scratch = new byte[64 * 1024];
+        private final Inflater inflater = new Inflater();
+        private int pos;
+        private int limit;
+        private long inflated;
+
+        Scan(InputStream in) {
+            this.in = in;
+        }
+
+        void run() throws BundleException, IOException {
+            try {
+                if (readInt() != 0x5041434b) {
+                    throw new BundleException("bundle's pack does not start with PACK");
+                }
+                long version = readInt() & 0xffffffffL;
+                if (version != 2 && version != 3) {
+                    throw new BundleException("bundle's pack is of version " + version + ", not 2 or 3");
+                }
+                long count = readInt() & 0xffffffffL;
+                if (count > maxObjects) {
+                    throw new BundleTooLargeException("bundle's pack holds " + count + " objects, over this node's limit of "
+                            + maxObjects);
+                }
+                for (long i = 0; i < count; i++) {
+                    object(i);
+                }
+            } catch (EOFException e) {
+                throw new BundleException("bundle refused while unpacking: its pack ends in the middle of an object", e);
+            } finally {
+                inflater.end();
+            }
+        }
+
+        private void object(long index) throws BundleException, IOException {
+            int c = readByte();
+            int type = (c >> 4) & 7;
+            long size = c & 15;
+            int shift = 4;
+            while ((c & 0x80) != 0) {
+                c = readByte();
+                if (shift > 56) {
+                    throw new BundleException("object " + index + " of the bundle's pack has a size header too long");
+                }
+                size |= (long) (c & 0x7f) << shift;
+                shift += 7;
+            }
+            switch (type) {
+                case 1, 2, 3, 4 -> {
+                    count(index, "an object of " + size + " bytes", size);
+                    inflate(index, size, 0);
+                }
+                case OBJ_OFS_DELTA, OBJ_REF_DELTA -> {
+                    if (type == OBJ_OFS_DELTA) {
+                        skipOffset(index);
+                    } else {
+                        skip(20);
+                    }
+                    count(index, "a delta of " + size + " bytes", size);
+                    int head = inflate(index, size, DELTA_HEAD);
+                    int[] at = {0};
+                    varint(head, at, index);
+                    long result = varint(head, at, index);
+                    count(index, "a delta making an object of " + result + " bytes", result);
+                }
+                default -> throw new BundleException("object " + index + " of the bundle's pack has unknown type " + type);
+            }
+        }
+
+        private void count(long index, String what, long bytes) throws BundleTooLargeException {
+            if (bytes > maxObjectBytes) {
+                throw new BundleTooLargeException("object " + index + " of the bundle's pack is " + what
+                        + ", over this node's limit of " + maxObjectBytes + " per object");
+            }
+            inflated += bytes;
+            if (inflated > maxInflatedBytes) {
+                throw new BundleTooLargeException("the bundle's pack inflates to more than this node's limit of "
+                        + maxInflatedBytes + " bytes (at object " + index + ", " + what + ")");
+            }
+        }
+
+        /** Inflates one object's data to its end, checking it makes exactly {@code size} bytes; keeps its first {@code keep} in the scratch. */
+        private int inflate(long index, long size, int keep) throws BundleException, IOException {
+            inflater.reset();
+            long made = 0;
+            try {
+                while (!inflater.finished()) {
+                    if (inflater.needsInput()) {
+                        if (pos == limit) {
+                            fill();
+                        }
+                        inflater.setInput(buffer, pos, limit - pos);
+                        pos = limit;
+                    }
+                    if (inflater.needsDictionary()) {
+                        throw new BundleException("object " + index + " of the bundle's pack asks for a zlib dictionary");
+                    }
+                    // Past the header's size is a lie: one byte more is enough to tell.
+                    int room = (int) Math.min(scratch.length, Math.max(1, size - made + 1));
+                    int offset = (int) Math.min(made, keep);
+                    int n = inflater.inflate(scratch, offset, Math.min(room, scratch.length - offset));
+                    made += n;
+                    if (made > size) {
+                        throw new BundleException("object " + index + " of the bundle's pack inflates past the "
+                                + size + " bytes its header declares");
+                    }
+                }
+            } catch (DataFormatException e) {
+                throw new BundleException("object " + index + " of the bundle's pack is not valid zlib: " + e.getMessage(), e);
+            }
+            if (made != size) {
+                throw new BundleException("object " + index + " of the bundle's pack inflates to " + made
+                        + " bytes, its header declares " + size);
+            }
+            pos = limit - inflater.getRemaining();
+            return (int) Math.min(made, keep);
+        }
+
+        private long varint(int length, int[] at, long index) throws BundleException {
+            long value = 0;
+            int shift = 0;
+            while (true) {
+                if (at[0] >= length || shift > 56) {
+                    throw new BundleException("object " + index + " of the bundle's pack is a delta without its sizes");
+                }
+                int c = scratch[at[0]++] & 0xff;
+                value |= (long) (c & 0x7f) << shift;
+                shift += 7;
+                if ((c & 0x80) == 0) {
+                    return value;
+                }
+            }
+        }
+
+        private void skipOffset(long index) throws BundleException, IOException {
+            int c = readByte();
+            for (int bytes = 1; (c & 0x80) != 0; bytes++) {
+                if (bytes > 9) {
+                    throw new BundleException("object " + index + " of the bundle's pack has a delta offset too long");
+                }
+                c = readByte();
+            }
+        }
+
+        private int readInt() throws IOException {
+            return readByte() << 24 | readByte() << 16 | readByte() << 8 | readByte();
+        }
+
+        private int readByte() throws IOException {
+            if (pos == limit) {
+                fill();
+            }
+            return buffer[pos++] & 0xff;
+        }
+
+        private void skip(int n) throws IOException {
+            for (int i = 0; i < n; i++) {
+                readByte();
+            }
+        }
+
+        private void fill() throws IOException {
+            int n = in.read(buffer);
+            if (n <= 0) {
+                throw new EOFException();
+            }
+            pos = 0;
+            limit = n;
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package dev.rhizome.node.git;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import java.util.zip.Deflater;
+
+/** Packs and bundles written by hand from the pack format, as a rogue writes them: small, declaring much. */
+public final class PackBombs {
+    private PackBombs() {
+    }
+
+    /** A bundle of {@code tip} whose only object is a commit declaring {@code declared} bytes, with 16 of them. */
+    public static byte[] bundleDeclaring(String tip, long declared) {
+        return bundle(tip, pack(List.of(whole(1, declared, new byte[16])), 1));
+    }
+
+    static byte[] bundle(String tip, byte[] pack) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(("# v2 git bundle\n" + tip + " refs/heads/main\n\n").getBytes(StandardCharsets.US_ASCII));
+        out.writeBytes(pack);
+        return out.toByteArray();
+    }
+
+    static byte[] pack(List<byte[]> objects, long count) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes("PACK".getBytes(StandardCharsets.US_ASCII));
+        writeInt(out, 2);
+        writeInt(out, count);
+        objects.forEach(out::writeBytes);
+        try {
+            out.writeBytes(MessageDigest.getInstance("SHA-1").digest(out.toByteArray()));
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** An object whose header declares {@code declared} bytes, followed by {@code data} deflated. */
+    static byte[] whole(int type, long declared, byte[] data) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        header(out, type, declared);
+        out.writeBytes(deflate(data));
+        return out.toByteArray();
+    }
+
+    static byte[] refDelta(String base, byte[] delta) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        header(out, 7, delta.length);
+        for (int i = 0; i < 40; i += 2) {
+            out.write(Integer.parseInt(base.substring(i, i + 2), 16));
+        }
+        out.writeBytes(deflate(delta));
+        return out.toByteArray();
+    }
+
+    static void varint(ByteArrayOutputStream out, long value) {
+        while (value >= 0x80) {
+            out.write((int) (value & 0x7f) | 0x80);
+            value >>>= 7;
+        }
+        out.write((int) value);
+    }
+
+    private static void header(ByteArrayOutputStream out, int type, long size) {
+        int c = (type << 4) | (int) (size & 15);
+        size >>>= 4;
+        while (size != 0) {
+            out.write(c | 0x80);
+            c = (int) (size & 0x7f);
+            size >>>= 7;
+        }
+        out.write(c);
+    }
+
+    private static byte[] deflate(byte[] data) {
+        Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION);
+        deflater.setInput(data);
+        deflater.finish();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        while (!deflater.finished()) {
+            out.write(buffer, 0, deflater.deflate(buffer));
+        }
+        deflater.end();
+        return out.toByteArray();
+    }
+
+    private static void writeInt(ByteArrayOutputStream out, long value) {
+        out.write((int) (value >>> 24) & 0xff);
+        out.write((int) (value >>> 16) & 0xff);
+        out.write((int) (value >>> 8) & 0xff);
+        out.write((int) value & 0xff);
+    }
+}
