@@ -97,6 +97,11 @@ class ColdStartTest {
                     "--data-dir", agent).failure(ExitCodes.REFUSED, "unknown_direction");
             assertThat(typo.get("message").getAsString()).contains("directions: lr");
             assertThat(typo.get("hint").getAsString()).contains("did you mean lr?");
+            // the coordinator refuses a claim's unknown direction itself; the client adds what there is
+            JsonObject refused = CliRun.of("claim", "--direction", "rl", "--json", "--coordinator", c.url(),
+                    "--data-dir", agent).failure(ExitCodes.REFUSED, "unknown_direction");
+            assertThat(refused.get("message").getAsString()).contains("directions: lr");
+            assertThat(refused.get("hint").getAsString()).contains("did you mean lr?");
         }
     }
 
