@@ -125,7 +125,8 @@ class JsonKeysTest {
         Map<String, String> help = jsonHelp();
         Map<String, JsonObject> answers = new LinkedHashMap<>();
         Path seedDir = Files.createDirectories(dir.resolve("seed"));
-        for (Map.Entry<String, byte[]> f : TestNetwork.slowSeed(3, 30).entrySet()) {
+        // a timeout a loaded test machine's `java Train.java` meets: this walk needs a real metric
+        for (Map.Entry<String, byte[]> f : TestNetwork.slowSeed(3, 300).entrySet()) {
             Files.write(seedDir.resolve(f.getKey()), f.getValue());
         }
         Path volunteer = dir.resolve("volunteer");
@@ -161,8 +162,6 @@ class JsonKeysTest {
                 answers.put("rhizome wait", run(as, "wait", "--commit", commit));
                 answers.put("rhizome papers", run(as, "papers", "--commit", commit));
                 JsonObject outcome = submitted.getAsJsonObject("outcome");
-                assertThat(outcome.get("decided").getAsBoolean()).as(outcome.toString()).isTrue();
-                assertThat(outcome.get("metric").isJsonNull()).as("a real result: " + outcome).isFalse();
 
                 List<String> unnamed = new ArrayList<>();
                 answers.forEach((command, answer) -> unnamed.addAll(unnamed(command, answer, help.get(command))));
@@ -175,6 +174,8 @@ class JsonKeysTest {
                 List<String> empty = new ArrayList<>();
                 answers.forEach((command, answer) -> absentValues(command, answer, empty));
                 assertThat(empty).as("empty strings and missing <key>_id in --json answers").isEmpty();
+                assertThat(outcome.get("decided").getAsBoolean()).as(outcome.toString()).isTrue();
+                assertThat(outcome.get("metric").isJsonNull()).as("a real result: " + outcome).isFalse();
             }
         }
         assertThat(answers.keySet()).as("every command the first walk leaves out, but agent (AgentLoopTest)")

@@ -167,7 +167,7 @@ class NewUserTest {
         CliRun typo = CliRun.of("direction", "open", "--json", "--seed", "slow", "--name", "typo", "--knobs", "learning_rate",
                 "--data-dir", operator.toString(), "--coordinator", url);
         typo.failure(ExitCodes.USAGE, "usage", "invalid value 'learning_rate' for --knobs: expected a knob of seed slow");
-        assertThat(typo.json().get("hint").getAsString()).contains("x");
+        assertThat(typo.json().get("message").getAsString()).contains("(x)");
         assertThat(typo.json().get("option").getAsString()).isEqualTo("--knobs");
 
         CliRun unknownSeed = CliRun.of("direction", "open", "--json", "--seed", "nope", "--name", "n",
