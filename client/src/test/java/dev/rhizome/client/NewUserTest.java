@@ -157,7 +157,8 @@ class NewUserTest {
 
         CliRun store = CliRun.of("coordinator", "--data-dir", dir.resolve("c3").toString(), "--port", "0", "--store", "mysql://x");
         assertThat(store.code()).isEqualTo(ExitCodes.USAGE);
-        assertThat(store.err()).contains("unknown store").doesNotContain("RHIZOME_DEBUG");
+        assertThat(store.err()).contains("invalid value 'mysql://x' for --store: expected sqlite or postgresql://")
+                .doesNotContain("RHIZOME_DEBUG");
     }
 
     @Test
@@ -165,8 +166,9 @@ class NewUserTest {
         Path operator = dir.resolve("operator");
         CliRun typo = CliRun.of("direction", "open", "--json", "--seed", "slow", "--name", "typo", "--knobs", "learning_rate",
                 "--data-dir", operator.toString(), "--coordinator", url);
-        typo.failure(ExitCodes.USAGE, "usage", "has no knob 'learning_rate'");
-        assertThat(typo.json().get("hint").getAsString()).contains("x");
+        typo.failure(ExitCodes.USAGE, "usage", "invalid value 'learning_rate' for --knobs: expected a knob of seed slow");
+        assertThat(typo.json().get("message").getAsString()).contains("(x)");
+        assertThat(typo.json().get("option").getAsString()).isEqualTo("--knobs");
 
         CliRun unknownSeed = CliRun.of("direction", "open", "--json", "--seed", "nope", "--name", "n",
                 "--data-dir", operator.toString(), "--coordinator", url);

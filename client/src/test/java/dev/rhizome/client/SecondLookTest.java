@@ -55,6 +55,9 @@ class SecondLookTest {
         CliRun claim = run("claim", "lr", "--json");
         assertFailure(claim, ExitCodes.USAGE, "usage", "unexpected argument 'lr'");
         assertThat(claim.json().get("message").getAsString()).contains("options only");
+        assertThat(claim.json().get("hint").getAsString()).startsWith("did you mean `--direction lr`");
+        CliRun verify = run("verify", "--json");
+        assertFailure(verify, ExitCodes.USAGE, "usage", "`rhizome verify` needs FILE");
     }
 
     @Test

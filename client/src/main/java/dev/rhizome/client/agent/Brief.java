@@ -94,7 +94,7 @@ public final class Brief {
         try {
             return assemble(client, dataDir, direction, unit, workspace, similar);
         } catch (CoordinatorException e) {
-            throw Coordinators.failure(e, client);
+            throw Coordinators.failure(e, client, direction);
         }
     }
 

@@ -77,7 +77,7 @@ public final class Research {
             request.setDirection(direction);
         }
         if (fromCommit != null) {
-            request.setFromCommit(resolveCommit(direction, fromCommit));
+            request.setFromCommit(resolveCommit("--from", direction, fromCommit));
         }
         if (hypothesis != null) {
             request.setHypothesis(hypothesis.strip());
@@ -109,7 +109,7 @@ public final class Research {
             }
             return response;
         } catch (CoordinatorException e) {
-            throw Coordinators.failure(e, client);
+            throw Coordinators.failure(e, client, direction);
         }
     }
 
@@ -120,16 +120,17 @@ public final class Research {
 
     /**
      * A full commit id for {@code id}: itself when it is 40 hex digits, else the one registered
-     * experiment (or base) of the direction that starts with it. Unknown or ambiguous: an error.
+     * experiment (or base) of the direction that starts with it. Unknown or ambiguous: an error
+     * naming {@code option}, the option that gave {@code id}.
      */
-    public String resolveCommit(String direction, String id) {
+    public String resolveCommit(String option, String direction, String id) {
         String lower = id.toLowerCase(java.util.Locale.ROOT);
         if (CommitId.isValid(lower)) {
             return lower;
         }
         if (!lower.matches("[0-9a-f]{4,39}")) {
             throw new CommandException(ExitCodes.USAGE, "bad_commit", "'" + id + "' is not a commit id",
-                    "give 4 to 40 hex digits of a commit from " + treeCommand(direction));
+                    "give 4 to 40 hex digits of a commit from " + treeCommand(direction), option);
         }
         List<String> candidates;
         try {
@@ -139,17 +140,17 @@ public final class Research {
                     .filter(d -> direction == null || d.getDirection().getName().equals(direction))
                     .forEach(d -> candidates.add(d.getDirection().getBaseCommit()));
         } catch (CoordinatorException e) {
-            throw Coordinators.failure(e, client);
+            throw Coordinators.failure(e, client, direction);
         }
         List<String> matches = candidates.stream().filter(c -> c.startsWith(lower)).distinct().toList();
         if (matches.isEmpty()) {
             throw new CommandException(ExitCodes.USAGE, "unknown_commit", "no registered commit"
                     + (direction == null ? "" : " of direction " + direction) + " starts with " + id,
-                    "list the direction's commits with " + treeCommand(direction));
+                    "list the direction's commits with " + treeCommand(direction), option);
         }
         if (matches.size() > 1) {
             throw new CommandException(ExitCodes.USAGE, "ambiguous_commit", id + " matches " + matches.size()
-                    + " commits: " + matches.stream().map(CommitId::abbreviate).toList(), "give more hex digits");
+                    + " commits: " + matches.stream().map(CommitId::abbreviate).toList(), "give more hex digits", option);
         }
         return matches.get(0);
     }
@@ -217,7 +218,7 @@ public final class Research {
             ClaimFiles.save(dataDir, unit.toBuilder().setLeaseDeadlineMs(deadline).build());
             return deadline;
         } catch (CoordinatorException e) {
-            throw Coordinators.failure(e, client);
+            throw Coordinators.failure(e, client, unit.getDirection());
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, e.getMessage());
         } catch (NumberFormatException e) {
@@ -335,9 +336,9 @@ public final class Research {
             return new Submission(head.commit(), head.parent(), head.secondParent(), unit.getDirection(), paperId,
                     similarDiffs);
         } catch (CoordinatorException e) {
-            throw Coordinators.failure(e, client);
+            throw Coordinators.failure(e, client, unit.getDirection());
         } catch (IOException e) {
-            throw new CommandException(ExitCodes.FAILED, "cannot take HEAD from " + workspace + ": " + e.getMessage());
+            throw new CommandException(ExitCodes.FAILED, "cannot take HEAD from " + workspace.toAbsolutePath().normalize() + ": " + e.getMessage());
         }
     }
 
@@ -362,7 +363,7 @@ public final class Research {
             ClaimFiles.remove(dataDir, unit, commits);
         } catch (CoordinatorException e) {
             if (!e.isRefusal()) {
-                throw Coordinators.failure(e, client);
+                throw Coordinators.failure(e, client, unit.getDirection());
             }
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, e.getMessage());
@@ -425,11 +426,13 @@ public final class Research {
                                 + " (e.g. `git reset --soft " + CommitId.abbreviate(unit.getCommit())
                                 + " && git commit`), or merge registered commits only");
             }
-            throw Coordinators.failure(e, client);
+            throw Coordinators.failure(e, client, unit.getDirection());
         }
     }
 
-    static Head head(Path workspace) {
+    static Head head(Path given) {
+        // named absolute in every message: run inside the workspace, it was "." ("`.` has changes ...")
+        Path workspace = given.toAbsolutePath().normalize();
         try (Git git = Git.open(workspace.toFile())) {
             Status status = git.status().call();
             if (!status.isClean()) {
@@ -477,7 +480,7 @@ public final class Research {
                 report = client.experimentReport(commit);
             } catch (CoordinatorException e) {
                 if (e.isRefusal()) {
-                    throw Coordinators.failure(e, client);
+                    throw Coordinators.failure(e, client, null);
                 }
                 progress.accept("coordinator unreachable, retrying: " + e.getMessage());
                 report = null;

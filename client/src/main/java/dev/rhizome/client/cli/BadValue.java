@@ -29,7 +29,7 @@ public final class BadValue extends TypeConversionException {
 
     /** A value a command refuses after parsing, in the same words as a converter's refusal. */
     public static CommandException of(String option, String value, String expected, String hint) {
-        return new CommandException(ExitCodes.USAGE, "usage", message(option, value, expected), hint);
+        return CommandException.usage(option, message(option, value, expected), hint);
     }
 
     /**

@@ -40,7 +40,7 @@ public final class Coordinators {
         try {
             return new CoordinatorClient(coordinator.url(), identity(dataDir.path()));
         } catch (IllegalArgumentException e) {
-            throw new CommandException(ExitCodes.USAGE, "usage", e.getMessage(),
+            throw CommandException.usage("--coordinator", e.getMessage(),
                     "pass --coordinator http://HOST:PORT (or set RHIZOME_COORDINATOR)");
         }
     }
@@ -99,19 +99,21 @@ public final class Coordinators {
             + "--data-dir of one of the coordinator's operators; a banned key stays refused (the message gives the operator's reason)";
 
     /**
-     * {@link #failure(CoordinatorException)}, where an unknown direction the coordinator refused
-     * (a claim's) also lists the directions there are and the nearest names, as the commands that
-     * check a direction themselves do.
+     * {@link #failure(CoordinatorException)}, where a request that named {@code direction} (null
+     * or empty: none) and was refused as not found because that direction is not there (a claim's)
+     * also lists the directions there are and the nearest names, as the commands that check a
+     * direction themselves do. The name is the one the request carried, never read back out of the
+     * coordinator's message: a message worded otherwise would lose the list.
      */
-    public static CommandException failure(CoordinatorException e, CoordinatorClient client) {
+    public static CommandException failure(CoordinatorException e, CoordinatorClient client, String direction) {
         CommandException failure = failure(e);
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("unknown direction (\\S+)").matcher(e.getMessage());
-        if (!failure.error().equals("unknown_direction") || !m.find()) {
+        if (e.code() != dev.rhizome.proto.v1.Error.Code.NOT_FOUND || direction == null || direction.isEmpty()) {
             return failure;
         }
         try {
-            return unknownDirection(m.group(1), client.directions().getDirectionsList().stream()
-                    .map(d -> d.getDirection().getName()).toList());
+            java.util.List<String> known = client.directions().getDirectionsList().stream()
+                    .map(d -> d.getDirection().getName()).toList();
+            return known.contains(direction) ? failure : unknownDirection(direction, known);
         } catch (CoordinatorException again) {
             return failure;
         }

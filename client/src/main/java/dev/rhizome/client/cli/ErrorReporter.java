@@ -8,7 +8,7 @@ import picocli.CommandLine.ParseResult;
 
 /**
  * How every command fails, in one place: a line on standard error, and with {@code --json} also
- * one object {@code {"error", "message", "hint"}} on standard output, with the exit codes of
+ * one object {@code {"error", "message", "hint", "option"}} on standard output, with the exit codes of
  * {@link ExitCodes}. Installed once on the root command line, so no command carries its own copy.
  */
 public final class ErrorReporter implements CommandLine.IExecutionExceptionHandler,
@@ -37,13 +37,12 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
                                 + (Problems.debug() ? "" : " (RHIZOME_DEBUG=1 prints the stack trace)"));
         if (ce.hint().isEmpty()) {
             // every failure says what to do next, even where the code that threw it had nothing to add
-            ce = new CommandException(ce.exitCode(), ce.error(), ce.getMessage(),
-                    defaultHint(ce.exitCode(), commandLine.getCommandSpec().qualifiedName()));
+            ce = ce.withHint(defaultHint(ce.exitCode(), commandLine.getCommandSpec().qualifiedName()));
         }
         if (ce.exitCode() == ExitCodes.UNREACHABLE && ce.getMessage().contains(CoordinatorOption.DEFAULT_URL)
                 && namesNoCoordinator(parseResult)) {
             // a new user does not know that nothing named the coordinator and a default was tried
-            ce = new CommandException(ce.exitCode(), ce.error(), ce.getMessage(), "no --coordinator was given (nor "
+            ce = ce.withHint("no --coordinator was given (nor "
                     + "RHIZOME_COORDINATOR), so the default " + CoordinatorOption.DEFAULT_URL + " was tried: pass "
                     + "--coordinator http://HOST:PORT (or set RHIZOME_COORDINATOR), or start one there with "
                     + "`rhizome coordinator`");
@@ -51,7 +50,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         if (ce.exitCode() == ExitCodes.UNREACHABLE && namesNoCoordinatorItself(parseResult)) {
             CommandException told = ce;
             ce = claimOf(parseResult).filter(c -> told.getMessage().contains(c.coordinator()))
-                    .map(c -> new CommandException(told.exitCode(), told.error(), told.getMessage(), "the coordinator "
+                    .map(c -> told.withHint("the coordinator "
                             + c.coordinator() + " is the one this workspace's claim recorded (" + c.unitId() + ", in "
                             + ".git/rhizome-claim): start it again there, or, if it moved, pass --coordinator "
                             + "http://HOST:PORT (a new coordinator does not know this claim: then claim again)"))
@@ -65,7 +64,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         }
         commandLine.getErr().flush();
         if (wantsJson(parseResult)) {
-            printJson(ce.error(), ce.getMessage(), ce.hint());
+            printJson(ce.error(), ce.getMessage(), ce.hint(), ce.option());
         }
         return ce.exitCode();
     }
@@ -119,6 +118,9 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         if (meant.isEmpty()) {
             meant = reordered(e, args).map(List::of).orElse(List.of());
         }
+        if (meant.isEmpty()) {
+            meant = flagFor(e).map(List::of).orElse(List.of());
+        }
         String hint = meant.isEmpty() ? missingHint(e, help) : "did you mean " + String.join(" or ", meant) + "? " + help;
         cli.getErr().println(dev.rhizome.protocol.Printable.shown("rhizome: " + message));
         // The message names the problem; the whole help after it would bury it (and an agent
@@ -133,7 +135,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         }
         cli.getErr().flush();
         if (Arrays.asList(args).contains("--json")) {
-            printJson("usage", message, hint);
+            printJson("usage", message, hint, option(e));
         }
         return ExitCodes.USAGE;
     }
@@ -146,7 +148,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         cli.getErr().println(dev.rhizome.protocol.Printable.shown("rhizome: " + message + " (" + hint + ")"));
         cli.getErr().flush();
         if (Arrays.asList(args).contains("--json")) {
-            printJson(PathArguments.errorName(e.getArgSpec()), message, hint);
+            printJson(PathArguments.errorName(e.getArgSpec()), message, hint, option(e));
         }
         return ExitCodes.USAGE;
     }
@@ -229,6 +231,26 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     }
 
     /**
+     * `rhizome claim lr`: a value written without its flag, on a command that takes options only,
+     * is most likely the value of the option the command needs (the first required one not given),
+     * or else of its --direction, the option agents give most.
+     */
+    static java.util.Optional<String> flagFor(CommandLine.ParameterException e) {
+        String word = unmatched(e);
+        CommandLine cli = e.getCommandLine();
+        if (word == null || word.startsWith("-") || !cli.getSubcommands().isEmpty()
+                || !cli.getCommandSpec().positionalParameters().isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        ParseResult parsed = cli.getParseResult();
+        java.util.function.Predicate<CommandLine.Model.OptionSpec> given = o -> parsed != null && parsed.hasMatchedOption(o);
+        List<CommandLine.Model.OptionSpec> options = cli.getCommandSpec().options();
+        return options.stream().filter(o -> o.required() && !given.test(o)).findFirst()
+                .or(() -> options.stream().filter(o -> o.longestName().equals("--direction") && !given.test(o)).findFirst())
+                .map(o -> "`" + o.longestName() + " " + Shell.quote(word) + "` (an option's value goes after its flag)");
+    }
+
+    /**
      * picocli's words for an argument nobody takes ("Unmatched arguments from index 0: 'bogus',
      * '--json'", or "Unknown options: '--dirction', 'lr'", which counts the option's value as a
      * second unknown option) name neither the mistake nor the command; this says which word was
@@ -239,15 +261,15 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         if (bad != null) {
             return bad;
         }
-        if (e instanceof CommandLine.MissingParameterException m && !m.getMissing().isEmpty()
-                && m.getMissing().stream().allMatch(a -> a instanceof CommandLine.Model.OptionSpec)) {
+        if (e instanceof CommandLine.MissingParameterException m && !m.getMissing().isEmpty()) {
             // picocli's "Missing required option: '--direction=DIRECTION'" reads like a value to type;
             // options of a group that takes one of them (seed publish --dir | --builtin) are "or"
             boolean oneOf = m.getMissing().stream().allMatch(a -> a.group() != null && a.group().exclusive());
             return "`" + e.getCommandLine().getCommandSpec().qualifiedName() + "` needs "
                     + (oneOf && m.getMissing().size() > 1 ? "one of " : "")
-                    + String.join(oneOf ? " or " : " and ", m.getMissing().stream().map(a -> (CommandLine.Model.OptionSpec) a)
-                            .map(o -> o.longestName() + " " + o.paramLabel()).toList());
+                    + String.join(oneOf ? " or " : " and ", m.getMissing().stream()
+                            .map(a -> a instanceof CommandLine.Model.OptionSpec o ? o.longestName() + " " + o.paramLabel()
+                                    : a.paramLabel()).toList());
         }
         String first = unmatched(e);
         if (first == null) {
@@ -279,12 +301,30 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         };
     }
 
+    /**
+     * The option a refused command line is about, as typed ({@code --lease-seconds}): the one whose
+     * value was refused, the first one missing, or the unknown one; null when the problem is a
+     * command word or a positional argument's.
+     */
+    static String option(CommandLine.ParameterException e) {
+        if (e instanceof CommandLine.MissingParameterException m) {
+            return m.getMissing().stream().filter(a -> a instanceof CommandLine.Model.OptionSpec)
+                    .map(a -> ((CommandLine.Model.OptionSpec) a).longestName()).findFirst().orElse(null);
+        }
+        if (e.getArgSpec() instanceof CommandLine.Model.OptionSpec o) {
+            return o.longestName();
+        }
+        String word = unmatched(e);
+        return word != null && word.startsWith("-") ? word : null;
+    }
+
     /** Commands write their answers to System.out, so the error object goes there too. */
-    private static void printJson(String error, String message, String hint) {
+    private static void printJson(String error, String message, String hint, String option) {
         JsonObject o = new JsonObject();
         o.addProperty("error", error);
         o.addProperty("message", message);
         o.addProperty("hint", hint);
+        o.addProperty("option", option);
         new Output(System.out).json(o);
         System.out.flush();
     }

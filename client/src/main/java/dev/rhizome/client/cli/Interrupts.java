@@ -63,6 +63,7 @@ public final class Interrupts {
                         o.addProperty("hint", undone != null ? undone.hint()
                                 : "run the command again; `rhizome claim` leases and experiments "
                                 + "already sent stay with the coordinator (`rhizome brief`, `rhizome wait` show them)");
+                        o.add("option", null);  // the keys of every error object, though no option is at fault
                         if (undone != null) {
                             undone.keys().entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
                         }

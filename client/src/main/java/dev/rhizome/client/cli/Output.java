@@ -52,6 +52,19 @@ public final class Output {
         out.println(GSON.toJson(JsonValues.absentAsNull(element)));
     }
 
+    /**
+     * A JSON answer another module wrote as text (a benchmark's or the demo's summary line), parsed
+     * so that it passes the same rules as every other answer.
+     */
+    public void json(String jsonText) {
+        json(JsonParser.parseString(jsonText));
+    }
+
+    /** A block of text that ends its own lines (a summary of several lines). */
+    public void text(String block) {
+        out.print(Printable.shown(block));
+    }
+
     public void line(String text) {
         out.println(Printable.shown(text));
     }

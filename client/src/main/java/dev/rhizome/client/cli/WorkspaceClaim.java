@@ -86,7 +86,7 @@ public record WorkspaceClaim(String unitId, Path dataDir, String coordinator) {
         if (unitOption != null) {
             return unitOption;
         }
-        return claim.map(WorkspaceClaim::unitId).orElseThrow(() -> new CommandException(ExitCodes.USAGE, "usage",
+        return claim.map(WorkspaceClaim::unitId).orElseThrow(() -> CommandException.usage("--unit",
                 "--unit is missing, and " + workspace.toAbsolutePath().normalize()
                         + " is not a workspace made by `rhizome claim --workspace`",
                 "pass --unit <id> (the id `rhizome claim` printed), or run this in the claimed workspace "

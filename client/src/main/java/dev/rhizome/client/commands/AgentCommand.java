@@ -59,9 +59,6 @@ public final class AgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        if (rounds < 1) {
-            throw new CommandException(ExitCodes.USAGE, "usage", "--rounds must be at least 1", "");
-        }
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
         Path ws = workspaces != null ? workspaces.toAbsolutePath() : dataDir.path().resolve("agent").resolve("workspaces");
         AgentLoop loop = new AgentLoop(research, new AgentLoop.Settings(direction, command, rounds, hypothesis,

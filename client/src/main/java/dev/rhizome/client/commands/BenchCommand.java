@@ -5,6 +5,7 @@ import ch.qos.logback.classic.Logger;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Output;
 import dev.rhizome.ops.bench.BenchReport;
 import dev.rhizome.ops.bench.CoordinatorBench;
 import dev.rhizome.ops.bench.GossipBench;
@@ -58,9 +59,9 @@ public final class BenchCommand implements Runnable {
 
     /** Prints the summary for people, then, with --json, the one JSON line on standard output. */
     static void print(BenchReport report, boolean json) {
-        progress(json).print(report.toText());
+        new Output(progress(json)).text(report.toText());
         if (json) {
-            System.out.println(report.toJson());
+            new Output(System.out).json(report.toJson());
         }
     }
 

@@ -89,23 +89,23 @@ public final class ClaimCommand implements Callable<Integer> {
             try (var entries = Files.list(workspace)) {
                 if (entries.findAny().isPresent()) {
                     throw new CommandException(ExitCodes.USAGE, "workspace_not_empty", "--workspace " + workspace
-                            + " is not empty", "give a new or empty directory");
+                            + " is not empty", "give a new or empty directory", "--workspace");
                 }
             }
         }
         if (workspace != null && Files.exists(workspace) && !Files.isDirectory(workspace)) {
             // checked before claiming, so a wrong path does not take a lease it cannot use
             throw new CommandException(ExitCodes.USAGE, "workspace_not_empty", "--workspace " + workspace
-                    + " is a file, not a directory", "give a new or empty directory");
+                    + " is a file, not a directory", "give a new or empty directory", "--workspace");
         }
         if (workspace != null && !Files.exists(workspace) && workspace.toAbsolutePath().getParent() != null
                 && Files.exists(workspace.toAbsolutePath().getParent())
                 && !Files.isWritable(workspace.toAbsolutePath().getParent())) {
-            throw new CommandException(ExitCodes.USAGE, "usage", "--workspace " + workspace
+            throw CommandException.usage("--workspace", "--workspace " + workspace
                     + ": cannot create it (its parent directory is not writable)", "give a directory you can write");
         }
         if (from != null && direction == null) {
-            throw new CommandException(ExitCodes.USAGE, "usage", "--from needs --direction",
+            throw CommandException.usage("--direction", "--from needs --direction",
                     "add --direction D (the direction the commit belongs to)");
         }
         CoordinatorClient client = Coordinators.client(coordinator, dataDir);

@@ -84,8 +84,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
             throw new CommandException(ExitCodes.USAGE, "--lease-seconds must not be negative");
         }
         if (!store.isEmpty() && !store.equals("sqlite") && !dev.rhizome.coordinator.store.PostgresStore.handles(store)) {
-            throw new CommandException(ExitCodes.USAGE, "usage", "unknown store '"
-                    + dev.rhizome.coordinator.store.PostgresStore.redact(store) + "'",
+            throw BadValue.of("--store", dev.rhizome.coordinator.store.PostgresStore.redact(store),
+                    "sqlite or postgresql://USER:PASSWORD@HOST:PORT/DATABASE",
                     "use --store sqlite (the default) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE");
         }
         Set<PublicId> ops = new LinkedHashSet<>();

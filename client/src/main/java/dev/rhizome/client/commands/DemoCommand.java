@@ -4,6 +4,7 @@ import dev.rhizome.client.Main;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Output;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.ops.demo.Demo;
 import dev.rhizome.ops.demo.DemoConfig;
@@ -69,14 +70,15 @@ public final class DemoCommand implements Callable<Integer> {
         } catch (ManifestException e) {
             throw new CommandException(ExitCodes.FAILED, "the built-in seed is broken: " + e.getMessage());
         }
-        progress.print(summary.toText());
+        Output shown = new Output(progress);
+        shown.text(summary.toText());
         if (summary.results() == 0) {
             // "0 results" and exit 0 told a new user nothing: on a busy machine the nodes' JVMs and
             // jobs (at the lowest priority) may not get going within the duration
-            progress.println(nothingHappened(durationSeconds, dir));
+            shown.line(nothingHappened(durationSeconds, dir));
         }
         if (json) {
-            System.out.println(summary.toJson());
+            new Output(System.out).json(summary.toJson());
         }
         return ExitCodes.OK;
     }

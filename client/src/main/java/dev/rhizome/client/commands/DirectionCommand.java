@@ -62,15 +62,14 @@ public final class DirectionCommand {
                 for (String knob : knobs) {
                     if (!known.contains(knob)) {
                         // the explorer would otherwise vary nothing on this direction, silently
-                        throw new CommandException(ExitCodes.USAGE, "usage", "--knobs: seed " + seed + " has no knob '"
-                                + knob + "'", known.isEmpty() ? "leave --knobs out: this seed has no knobs"
-                                        : "its knobs are " + String.join(", ", known));
+                        throw BadValue.of("--knobs", knob, known.isEmpty() ? "no knob: seed " + seed + " has none"
+                                : "a knob of seed " + seed + " (" + String.join(", ", known) + ")", known.isEmpty() ? "leave --knobs out: this seed has no knobs"
+                                        : "name knobs from that list, comma-separated, or leave --knobs out");
                     }
                 }
                 String baseCommit = base != null ? base : s.getCommit();
                 if (!CommitId.isValid(baseCommit)) {
-                    throw new CommandException(ExitCodes.USAGE, "usage", "--base must be a 40-hex-digit commit id, got '"
-                            + baseCommit + "'", "copy the full commit from `rhizome tree --direction D --json`");
+                    throw BadValue.of("--base", baseCommit, "a commit id of 40 hex digits", "copy the full commit from `rhizome tree --direction D --json`");
                 }
                 client.openDirection(Direction.newBuilder()
                         .setName(name).setSeed(seed).setBaseCommit(baseCommit).setDescription(description)

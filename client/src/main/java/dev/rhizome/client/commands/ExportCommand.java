@@ -47,7 +47,7 @@ public final class ExportCommand implements Callable<Integer> {
         try {
             base = URI.create(CoordinatorClient.parseUrl(coordinator.url()) + "/");
         } catch (IllegalArgumentException e) {
-            throw new CommandException(ExitCodes.USAGE, "usage", e.getMessage(),
+            throw CommandException.usage("--coordinator", e.getMessage(),
                     "pass --coordinator http://HOST:PORT (or set RHIZOME_COORDINATOR)");
         }
         // progress goes to standard error: standard output holds the answer alone

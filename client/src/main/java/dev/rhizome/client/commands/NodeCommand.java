@@ -181,7 +181,7 @@ public final class NodeCommand implements Callable<Integer> {
             // before the node starts, so a typo is one line rather than a started node that stops
             coordinatorUri = dev.rhizome.node.api.CoordinatorClient.parseUrl(coordinator.url());
         } catch (IllegalArgumentException e) {
-            throw new CommandException(ExitCodes.USAGE, "usage", e.getMessage(),
+            throw CommandException.usage("--coordinator", e.getMessage(),
                     "pass --coordinator http://HOST:PORT (or set RHIZOME_COORDINATOR)");
         }
         if (host == null) {
@@ -189,7 +189,7 @@ public final class NodeCommand implements Callable<Integer> {
         }
         if (!dialable(host)) {
             // the coordinator refuses such an announcement, and a peer dialling it would reach itself
-            throw new CommandException(ExitCodes.USAGE, "usage", "--host is the address peers dial, so it must be one of "
+            throw CommandException.usage("--host", "--host is the address peers dial, so it must be one of "
                     + "this machine's own, not " + host, "give this machine's address on the network its peers share "
                     + "(127.0.0.1 when they all run here)");
         }
@@ -263,7 +263,7 @@ public final class NodeCommand implements Callable<Integer> {
             try {
                 indices.add(Integer.parseInt(part.strip()));
             } catch (NumberFormatException e) {
-                throw new CommandException(ExitCodes.USAGE, "--gpus must be all, none or indices like 0,2; got '" + gpus + "'");
+                throw dev.rhizome.client.cli.BadValue.of("--gpus", gpus, "all, none or GPU indices like 0,2", "");
             }
         }
         return indices;

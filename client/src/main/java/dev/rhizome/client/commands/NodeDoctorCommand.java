@@ -25,8 +25,9 @@ public final class NodeDoctorCommand implements Callable<Integer> {
     @Mixin
     DataDirOption dataDir;
 
-    @Option(names = "--json", description = "One JSON object: sandbox (the verdict), checks, limits, gpu_devices, why_not, "
-            + "data_dir (path, ok, detail, fix).")
+    @Option(names = "--json", description = "One JSON object: sandbox (the verdict), checks (name, ok, required, detail, fix), "
+            + "limits (memory_bytes, memory_enforced_by, processes, tmp_bytes), job_uid (when jobs run as another user), "
+            + "gpu_devices, gpu_library_dirs, why_not (when jobs cannot run sandboxed), data_dir (path, ok, detail, fix).")
     boolean json;
 
     /** Whether the node could keep its data here: the directory (or where it would be made) writable, with room for a unit. */

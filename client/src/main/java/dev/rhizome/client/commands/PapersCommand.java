@@ -37,7 +37,8 @@ public final class PapersCommand implements Callable<Integer> {
     int limit;
     @Option(names = "--max-chars", converter = Bounded.PositiveInt.class, defaultValue = "8000", description = "Cut each body after this many characters (default ${DEFAULT-VALUE}).", paramLabel = "N")
     int maxChars;
-    @Option(names = "--json", description = "Print one JSON object: notice, papers, invalid_signatures.")
+    @Option(names = "--json", description = "Print one JSON object: notice, papers (each: id, direction, author, author_id, created_ms, "
+            + "commits, cites, untrusted, title, body; title and body as {untrusted, source, text, truncated}), invalid_signatures.")
     boolean json;
 
     @Override
@@ -53,7 +54,7 @@ public final class PapersCommand implements Callable<Integer> {
         // looking like "nobody wrote about it"
         String about = commit == null ? null
                 : new dev.rhizome.client.agent.Research(Coordinators.client(coordinator, dataDir), dataDir.path())
-                        .resolveCommit(direction, commit);
+                        .resolveCommit("--commit", direction, commit);
         List<Records.SignedPaper> papers = Records.papers(envelopes);
         int total = envelopes.size();
         List<Records.SignedPaper> shown = papers.stream()

@@ -39,7 +39,7 @@ public final class ResultsCommand implements Callable<Integer> {
                 Coordinators.direction(c, direction);
             }
             // a prefix is resolved to the one registered commit it names, as in `wait`
-            String full = commit == null ? null : new Research(c, dataDir.path()).resolveCommit(direction, commit);
+            String full = commit == null ? null : new Research(c, dataDir.path()).resolveCommit("--commit", direction, commit);
             return c.results(direction, full);
         }).getEnvelopesList());
         Output out = new Output(System.out);

@@ -65,9 +65,9 @@ public final class SeedCommand {
         public Integer call() throws IOException {
             SortedMap<String, byte[]> files;
             if (source.builtin != null) {
-                files = BuiltinSeeds.files(source.builtin).orElseThrow(() -> new CommandException(ExitCodes.USAGE,
-                        "unknown built-in seed '" + source.builtin + "' (available: "
-                                + String.join(", ", BuiltinSeeds.NAMES) + ")"));
+                files = BuiltinSeeds.files(source.builtin).orElseThrow(() -> dev.rhizome.client.cli.BadValue.of(
+                        "--builtin", source.builtin, "a built-in seed: " + String.join(", ", BuiltinSeeds.NAMES),
+                        "or publish your own with --dir DIR (a directory with a rhizome.json)"));
             } else {
                 if (!Files.isRegularFile(source.dir.resolve("rhizome.json"))) {
                     // named here, with the directory: the manifest parser only knew "the seed"

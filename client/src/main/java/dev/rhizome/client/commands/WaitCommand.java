@@ -38,7 +38,7 @@ public final class WaitCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
-        String full = research.resolveCommit(direction, commit);
+        String full = research.resolveCommit("--commit", direction, commit);
         ExperimentReport report = research.waitFor(full, Duration.ofSeconds(timeoutSeconds),
                 m -> System.err.println("rhizome: " + m));
         Output out = new Output(System.out);
