@@ -22,15 +22,14 @@ final class Dialer {
     private final AddressDials dials;
     private long lastFindPeersMs;
 
-    Dialer(PublicId selfId, GossipConfig config, Random random, Connections connections, PeerTable table, PeerScores scores,
-           AddressDials dials) {
-        this.selfId = selfId;
-        this.config = config;
-        this.random = random;
-        this.connections = connections;
-        this.table = table;
-        this.scores = scores;
-        this.dials = dials;
+    Dialer(Self self, Peers peers) {
+        this.selfId = self.id();
+        this.config = self.config();
+        this.random = self.random();
+        this.connections = peers.connections();
+        this.table = peers.table();
+        this.scores = peers.scores();
+        this.dials = peers.dials();
     }
 
     void offerAll(List<NodeInfo> peers, java.util.function.Function<NodeInfo, Reach> learntOver) {
