@@ -6,6 +6,8 @@ import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -115,7 +117,7 @@ final class Announcer {
 
     /** The repository gave {@code commits} up: no longer held nor kept, and withdrawn from the neighbours, the most recently held first. */
     void dropped(Collection<String> commits, long now, List<Effect> out) {
-        Set<String> recent = new java.util.HashSet<>(planner.recentlyHeld());
+        Set<String> recent = new HashSet<>(planner.recentlyHeld());
         List<String> given = new ArrayList<>();
         for (String commit : commits) {
             if (planner.holds(commit) && CommitId.isValid(commit)) {
@@ -128,7 +130,7 @@ final class Announcer {
         }
         given.forEach(c -> recentlyGone.put(c, now));
         outbox.unwait(given); // never announce what is no longer held
-        given.sort(java.util.Comparator.comparing(c -> !recent.contains(c))); // recently announced first
+        given.sort(Comparator.comparing(c -> !recent.contains(c))); // recently announced first
         int per = config.maxCommitsPerInventory();
         List<PublicId> open = connections.openPeers();
         for (int i = 0; i < given.size() && i < per * MAX_WITHDRAWN_INVENTORIES && !open.isEmpty(); i += per) {

@@ -6,6 +6,7 @@ import dev.rhizome.protocol.PeerAddress.Reach;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Function;
 
 /** Which peers to dial, and when, to keep the degree; what the table is offered; when to ask the bootstrap source for more. */
 final class Dialer {
@@ -32,7 +33,7 @@ final class Dialer {
         this.dials = peers.dials();
     }
 
-    void offerAll(List<NodeInfo> peers, java.util.function.Function<NodeInfo, Reach> learntOver) {
+    void offerAll(List<NodeInfo> peers, Function<NodeInfo, Reach> learntOver) {
         for (NodeInfo info : peers) {
             if (info.getNode().size() == PublicId.LENGTH) {
                 PublicId id = PublicId.of(info.getNode());

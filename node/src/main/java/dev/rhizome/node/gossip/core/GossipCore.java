@@ -15,6 +15,7 @@ import dev.rhizome.protocol.PeerAddress.Reach;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * One node's gossip protocol as a pure state machine: events in (connections, messages, fetch
@@ -128,14 +130,13 @@ public final class GossipCore implements PeerProtocol {
     }
 
     /** A factory for the network driver: a core per node, verifying every signature, with a strong random source. */
-    public static java.util.function.Function<NodeInfo, PeerProtocol> factory(Identity identity, GossipConfig config) {
+    public static Function<NodeInfo, PeerProtocol> factory(Identity identity, GossipConfig config) {
         return factory(identity, config, Wants.everything());
     }
 
     /** {@link #factory(Identity, GossipConfig)} with a wants policy. */
-    public static java.util.function.Function<NodeInfo, PeerProtocol> factory(Identity identity, GossipConfig config,
-                                                                             Wants wants) {
-        return self -> new GossipCore(identity, self, config, new java.security.SecureRandom(), SignatureCheck.envelopes(),
+    public static Function<NodeInfo, PeerProtocol> factory(Identity identity, GossipConfig config, Wants wants) {
+        return self -> new GossipCore(identity, self, config, new SecureRandom(), SignatureCheck.envelopes(),
                 wants);
     }
 
