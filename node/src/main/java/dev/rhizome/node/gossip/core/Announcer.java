@@ -6,6 +6,8 @@ import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -34,16 +36,27 @@ final class Announcer {
      */
     private final Bounded<String, Long> recentlyGone;
 
-    Announcer(GossipConfig config, Connections connections, FetchPlanner planner, Keepers keepers, KeepBudget keepBudget,
-              SelfSigner selfSigner, Outbox outbox) {
+    Announcer(GossipConfig config, Connections connections, Bundles bundles, SelfSigner selfSigner, Outbox outbox) {
         this.config = config;
         this.connections = connections;
-        this.planner = planner;
-        this.keepers = keepers;
-        this.keepBudget = keepBudget;
+        this.planner = bundles.planner();
+        this.keepers = bundles.keepers();
+        this.keepBudget = bundles.keepBudget();
         this.selfSigner = selfSigner;
         this.outbox = outbox;
         this.recentlyGone = new Bounded<>(config.maxCommitsPerInventory());
+    }
+
+    /**
+     * A link opened to a keeper back from away (perhaps restarted, and forgetting what it gave up
+     * meanwhile): named again for the commits made here that it kept.
+     */
+    void linked(PublicId peer, Link link, long now, List<Effect> out) {
+        if (keepers != null) {
+            for (String commit : keepers.linked(peer, now)) {
+                outbox.tellLater(peer, link, commit, true, now, out);
+            }
+        }
     }
 
     /** A new link: the peer hears what we recently came to hold and gave up, and keepers short of copies are named. */
@@ -86,17 +99,13 @@ final class Announcer {
         SignedEnvelope inventory = null;
         for (PublicId peer : targets) {
             Link link = connections.get(peer);
-            if (link.toTell.isEmpty() && link.toKeep.isEmpty() && outbox.paced(link, now).tryTake(1, now * 1_000_000L)) {
+            if (link.waiting.isEmpty() && outbox.paced(link, now).tryTake(1, now * 1_000_000L)) {
                 if (inventory == null) {
                     inventory = selfSigner.inventory(List.of(commit), named, now);
                 }
                 outbox.sendAnnouncement(peer, inventory, out);
             } else {
-                java.util.Set<String> waiting = named.contains(peer) ? link.toKeep : link.toTell;
-                waiting.add(commit);
-                if (waiting.size() >= config.maxCommitsPerInventory()) {
-                    outbox.tellWaiting(peer, link, true, now, out);
-                }
+                outbox.tellLater(peer, link, commit, named.contains(peer), now, out);
             }
         }
     }
@@ -108,7 +117,7 @@ final class Announcer {
 
     /** The repository gave {@code commits} up: no longer held nor kept, and withdrawn from the neighbours, the most recently held first. */
     void dropped(Collection<String> commits, long now, List<Effect> out) {
-        Set<String> recent = new java.util.HashSet<>(planner.recentlyHeld());
+        Set<String> recent = new HashSet<>(planner.recentlyHeld());
         List<String> given = new ArrayList<>();
         for (String commit : commits) {
             if (planner.holds(commit) && CommitId.isValid(commit)) {
@@ -120,12 +129,8 @@ final class Announcer {
             }
         }
         given.forEach(c -> recentlyGone.put(c, now));
-        for (PublicId peer : connections.openPeers()) {
-            Link link = connections.get(peer);
-            link.toTell.removeAll(given); // never announce what is no longer held
-            link.toKeep.removeAll(given);
-        }
-        given.sort(java.util.Comparator.comparing(c -> !recent.contains(c))); // recently announced first
+        outbox.unwait(given); // never announce what is no longer held
+        given.sort(Comparator.comparing(c -> !recent.contains(c))); // recently announced first
         int per = config.maxCommitsPerInventory();
         List<PublicId> open = connections.openPeers();
         for (int i = 0; i < given.size() && i < per * MAX_WITHDRAWN_INVENTORIES && !open.isEmpty(); i += per) {

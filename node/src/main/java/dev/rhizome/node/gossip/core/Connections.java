@@ -13,44 +13,75 @@ import java.util.Map;
 /** Open gossip connections and dials in flight, with each connection's rate limit. */
 final class Connections {
 
-    /** Our PeerExchangeRequests counted as outstanding on one link at most. */
-    static final int MAX_EXCHANGE_ASKS = 4;
-
+    /**
+     * One link. Its parts are written each by one class, which defines them: the times that say
+     * whether it is alive ({@link LinkLiveness.Times}), the announcements waiting past its pace
+     * ({@link Outbox.Waiting}), our peer exchange asks on it ({@link PeerExchanges.Asks}). What it
+     * is (who dialled, its remote end, the peer's hello) is set when it opens and changed only when
+     * a duplicate link replaces it ({@link #replaced}); it is closed once ({@link #close}).
+     */
     static final class Link {
         /** Who dialled this link (a duplicate link that replaces it may turn it round). */
-        boolean outbound;
-        TokenBucket bucket;
+        private boolean outbound;
+        /** The peer's messages to us: one token each. */
+        private TokenBucket bucket;
         /** The peer's NodeInfo from its hello: where to fetch bundles from it (no host when it named one out of the link's reach). */
-        NodeInfo info;
+        private final NodeInfo info;
         /** The link's remote end: what addresses the peer may hand us (see {@link PeerTable#outOfReach}), and whose share of inbound slots it takes. */
-        LinkEnd remote = LinkEnd.LOOPBACK;
+        private LinkEnd remote;
         /** Disconnect was asked for; kept until the adapter reports the close so late messages still count against it. */
-        boolean closing;
-        long closingSinceMs;
-        /** Records asked for by our outstanding PeerExchangeRequests (the most of any); 0 when none is pending. */
-        int exchangeAsked;
-        /**
-         * Our PeerExchangeRequests not answered yet (at most {@code MAX_EXCHANGE_ASKS}): two asks may
-         * be out at once (a keepalive, then a full ask; a reconnect), and each answer is expected.
-         */
-        int exchangeAsks;
-        /** What we may still send the peer of what we choose to send (relays and announcements), made on first use. */
-        TokenBucket relays;
-        /** Commits held here not yet announced to the peer (announcements past our pace wait, coalesced). */
-        final java.util.LinkedHashSet<String> toTell = new java.util.LinkedHashSet<>();
-        /** The same, of commits made here whose keeper the peer is named. */
-        final java.util.LinkedHashSet<String> toKeep = new java.util.LinkedHashSet<>();
-        /** When we last answered the peer's PeerExchangeRequest (long ago: none yet on this link). */
-        long exchangeAnsweredMs = Long.MIN_VALUE / 2;
-        /** When the peer last sent us a message, and when we last sent it one: the idle rule and the keepalive. */
-        long heardMs;
-        long sentMs;
-        /** Since when the link's outbound buffer has been over its write mark (the peer reads nothing); MAX_VALUE: it is not. */
-        long unreadSinceMs = Long.MAX_VALUE;
+        private boolean closing;
+        private long closingSinceMs;
+        final LinkLiveness.Times times;
+        final Outbox.Waiting waiting = new Outbox.Waiting();
+        final PeerExchanges.Asks asks = new PeerExchanges.Asks();
 
-        Link(boolean outbound, TokenBucket bucket) {
+        private Link(boolean outbound, TokenBucket bucket, NodeInfo info, LinkEnd remote, long now) {
             this.outbound = outbound;
             this.bucket = bucket;
+            this.info = info;
+            this.remote = remote;
+            this.times = new LinkLiveness.Times(now);
+        }
+
+        boolean outbound() {
+            return outbound;
+        }
+
+        NodeInfo info() {
+            return info;
+        }
+
+        LinkEnd remote() {
+            return remote;
+        }
+
+        boolean closing() {
+            return closing;
+        }
+
+        /** Whether the peer's message now is within its rate (taking a token if so). */
+        boolean admits(long now) {
+            return bucket.tryTake(1, now * 1_000_000L);
+        }
+
+        /** Disconnect was asked for now. */
+        void close(long now) {
+            closing = true;
+            closingSinceMs = now;
+        }
+
+        /**
+         * A second link to the peer replaced this one (the old one may be dead: the peer restarted):
+         * its ends, its rate and the times of the new link. Our exchange asks stay expected and what
+         * waits to be told still waits.
+         */
+        void replaced(boolean outbound, LinkEnd remote, TokenBucket bucket, long now) {
+            this.outbound = outbound;
+            this.remote = remote;
+            this.bucket = bucket;
+            asks.relinked();
+            times.relinked(now);
         }
     }
 
@@ -71,9 +102,8 @@ final class Connections {
         return links.containsKey(peer) || dialing.containsKey(peer);
     }
 
-    Link open(PublicId peer, boolean outbound, TokenBucket bucket, NodeInfo info) {
-        Link link = new Link(outbound, bucket);
-        link.info = info;
+    Link open(PublicId peer, boolean outbound, TokenBucket bucket, NodeInfo info, LinkEnd remote, long now) {
+        Link link = new Link(outbound, bucket, info, remote, now);
         links.put(peer, link);
         return link;
     }

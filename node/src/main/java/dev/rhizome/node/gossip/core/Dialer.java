@@ -6,6 +6,7 @@ import dev.rhizome.protocol.PeerAddress.Reach;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Function;
 
 /** Which peers to dial, and when, to keep the degree; what the table is offered; when to ask the bootstrap source for more. */
 final class Dialer {
@@ -22,18 +23,17 @@ final class Dialer {
     private final AddressDials dials;
     private long lastFindPeersMs;
 
-    Dialer(PublicId selfId, GossipConfig config, Random random, Connections connections, PeerTable table, PeerScores scores,
-           AddressDials dials) {
-        this.selfId = selfId;
-        this.config = config;
-        this.random = random;
-        this.connections = connections;
-        this.table = table;
-        this.scores = scores;
-        this.dials = dials;
+    Dialer(Self self, Peers peers) {
+        this.selfId = self.id();
+        this.config = self.config();
+        this.random = self.random();
+        this.connections = peers.connections();
+        this.table = peers.table();
+        this.scores = peers.scores();
+        this.dials = peers.dials();
     }
 
-    void offerAll(List<NodeInfo> peers, java.util.function.Function<NodeInfo, Reach> learntOver) {
+    void offerAll(List<NodeInfo> peers, Function<NodeInfo, Reach> learntOver) {
         for (NodeInfo info : peers) {
             if (info.getNode().size() == PublicId.LENGTH) {
                 PublicId id = PublicId.of(info.getNode());

@@ -26,21 +26,20 @@ final class Discipline {
     private final Dialer dialer;
     private final Counters counters;
 
-    Discipline(Random random, Connections connections, PeerScores scores, PeerTable table, AddressDials dials,
-               FetchPlanner planner, GoneClaims goneClaims, HolderAddresses addresses, RememberedPeers remembered,
-               FetchStarter fetches, Dialer dialer, Counters counters) {
-        this.random = random;
-        this.connections = connections;
-        this.scores = scores;
-        this.table = table;
-        this.dials = dials;
-        this.planner = planner;
-        this.goneClaims = goneClaims;
+    Discipline(Self self, Peers peers, Bundles bundles, HolderAddresses addresses, RememberedPeers remembered,
+               FetchStarter fetches, Dialer dialer) {
+        this.random = self.random();
+        this.counters = self.counters();
+        this.connections = peers.connections();
+        this.scores = peers.scores();
+        this.table = peers.table();
+        this.dials = peers.dials();
+        this.planner = bundles.planner();
+        this.goneClaims = bundles.goneClaims();
         this.addresses = addresses;
         this.remembered = remembered;
         this.fetches = fetches;
         this.dialer = dialer;
-        this.counters = counters;
     }
 
     /** Scores the offence (none for a weightless one) and acts on the score. */
@@ -82,10 +81,9 @@ final class Discipline {
         if (dialing) {
             dials.ended(peer, AddressDials.Outcome.UNKNOWN, now, random);
         }
-        if ((link != null && !link.closing) || dialing) {
+        if ((link != null && !link.closing()) || dialing) {
             if (link != null) {
-                link.closing = true;
-                link.closingSinceMs = now;
+                link.close(now);
             }
             counters.peersDisconnected++;
             out.add(new Disconnect(peer, reason));

@@ -5,7 +5,6 @@ import dev.rhizome.node.gossip.core.Effect.CancelFetch;
 import dev.rhizome.node.gossip.core.Effect.Dial;
 import dev.rhizome.node.gossip.core.Effect.Disconnect;
 import dev.rhizome.node.gossip.core.Effect.Fetch;
-import dev.rhizome.node.gossip.core.FetchPlanner.Start;
 import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.Result;
@@ -16,12 +15,16 @@ import dev.rhizome.protocol.PeerAddress.Reach;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * One node's gossip protocol as a pure state machine: events in (connections, messages, fetch
@@ -37,14 +40,20 @@ import java.util.Set;
  * fanout, de-duplicated by message id.
  *
  * <p>This class is the facade: it advances the clock, hands each event to the collaborator whose
- * job it is, and settles the step's effects ({@link #settled}). The collaborators share the state
- * below (links, peer table, scores, planner) and each does one job: {@link LinkLifecycle} (a link
- * admitted, resolved, greeted, closed), {@link LinkLiveness} (keepalive and idle links),
- * {@link InboundAnnouncements}, {@link PeerExchanges}, {@link Announcer} (what this node holds,
- * told), {@link Outbox} (sending and pacing), {@link FetchStarter} and {@link FetchFaults} (the
- * planner's decisions and failures as effects), {@link HolderAddresses}, {@link Discipline}
- * (penalties, bans, disconnects), {@link Dialer}, {@link NodeInfoCheck}, {@link RememberedPeers},
- * {@link SelfSigner} and {@link SelfAnnouncer}.
+ * job it is, and settles the step's effects ({@link #settled}). The state the collaborators share
+ * comes in three groups, each saying who writes what: {@link Self} (id, settings, random source,
+ * counters), {@link Peers} (links, peer table, scores, dial outcomes; each link's parts are defined
+ * and written by one class: {@link LinkLiveness.Times}, {@link Outbox.Waiting},
+ * {@link PeerExchanges.Asks}) and {@link Bundles} (wants policy, planner, "not found" answers
+ * awaiting withdrawals, keepers, keep budget). Each collaborator does one job:
+ * {@link LinkLifecycle} (a link admitted, resolved, greeted, closed), {@link LinkLiveness}
+ * (keepalive and idle links), {@link InboundAnnouncements} (checked, then handed to
+ * {@link InboundInventories} or {@link RecordRelays}), {@link PeerExchanges}, {@link Holdings} (a
+ * commit held, fetched or wanted), {@link Announcer} (what this node holds, told), {@link Outbox}
+ * (sending and pacing), {@link FetchStarter} and {@link FetchFaults} (the planner's decisions and
+ * failures as effects), {@link HolderAddresses}, {@link Discipline} (penalties, bans,
+ * disconnects), {@link Dialer}, {@link NodeInfoCheck}, {@link RememberedPeers}, {@link SelfSigner}
+ * and {@link SelfAnnouncer}.
  */
 public final class GossipCore implements PeerProtocol {
     /** Bundle transfers the core hands out at once; the adapter should run as many in parallel. */
@@ -55,26 +64,15 @@ public final class GossipCore implements PeerProtocol {
      */
     static final long HOUSEKEEPING_MS = 1_000;
 
-    // State the collaborators share.
-    private final PublicId selfId;
-    private final GossipConfig config;
-    private final Random random;
+    // State the collaborators share, in three groups (each names who writes what).
+    private final Self self;
+    private final Peers peers;
+    private final Bundles bundles;
     private final CoreClock clock = new CoreClock();
     private final SeenCache seen;
-    private final PeerScores scores;
-    private final PeerTable table;
-    private final Connections connections = new Connections();
-    private final FetchPlanner planner;
-    /** "Not found" answers for commits the peer announced, awaiting its withdrawal before they count as lies. */
-    private final GoneClaims goneClaims = new GoneClaims();
-    private final Counters counters = new Counters();
     /** This node's own starvation lately ({@link #onStarved}): when a reported stall is its fault, not the holder's. */
     private final Starvation starvation;
     private final RememberedPeers remembered = new RememberedPeers();
-    /** Keepers of the commits made here (the wants filter only; null when every bundle is fetched). */
-    private final Keepers keepers;
-    /** The bytes this node keeps for neighbours that name it keeper (the wants filter only; null otherwise). */
-    private final KeepBudget keepBudget;
 
     // The collaborators, each with one job.
     private final SelfSigner selfSigner;
@@ -83,6 +81,7 @@ public final class GossipCore implements PeerProtocol {
     private final Outbox outbox;
     private final SelfAnnouncer selfAnnouncer;
     private final Announcer announcer;
+    private final Holdings holdings;
     private final Dialer dialer;
     private final Discipline discipline;
     private final PeerExchanges exchanges;
@@ -102,48 +101,42 @@ public final class GossipCore implements PeerProtocol {
     /** @param wants which announced bundles to fetch unasked: all of them, or the work's and those it is named to keep */
     public GossipCore(Identity self, NodeInfo selfInfo, GossipConfig config, Random random, SignatureCheck signatures,
                       Wants wants) {
-        java.util.Objects.requireNonNull(wants, "wants");
-        this.keepers = wants.all() ? null : new Keepers(wants.copies());
-        this.keepBudget = wants.all() ? null : new KeepBudget(wants.keepBytes(), wants.maxBundleBytes());
+        Objects.requireNonNull(wants, "wants");
         this.selfSigner = new SelfSigner(self, selfInfo, config);
-        this.selfId = selfSigner.id();
-        this.config = config;
-        this.random = random;
+        this.self = new Self(selfSigner.id(), config, random, new Counters());
+        this.peers = new Peers(new Connections(), new PeerTable(config), new PeerScores(config), new AddressDials(config));
+        this.bundles = Bundles.of(wants, config);
         this.seen = new SeenCache(config, clock);
         AnnouncementCheck check = new AnnouncementCheck(config, signatures);
-        this.scores = new PeerScores(config);
-        this.table = new PeerTable(config);
-        AddressDials dials = new AddressDials(config);
-        this.planner = new FetchPlanner(config);
         this.starvation = new Starvation(config.fetchStall().toMillis());
-        this.addresses = new HolderAddresses(connections, table);
-        this.fetches = new FetchStarter(planner, addresses, counters);
-        this.outbox = new Outbox(config, random, clock, connections, counters, selfSigner);
+        Connections connections = peers.connections();
+        Counters counters = this.self.counters();
+        this.addresses = new HolderAddresses(connections, peers.table());
+        this.fetches = new FetchStarter(bundles.planner(), addresses, counters);
+        this.outbox = new Outbox(this.self, clock, connections, selfSigner);
         this.selfAnnouncer = new SelfAnnouncer(selfSigner, outbox);
-        this.announcer = new Announcer(config, connections, planner, keepers, keepBudget, selfSigner, outbox);
-        this.dialer = new Dialer(selfId, config, random, connections, table, scores, dials);
-        NodeInfoCheck nodeInfos = new NodeInfoCheck(check, table);
-        this.discipline = new Discipline(random, connections, scores, table, dials, planner, goneClaims, addresses, remembered,
-                fetches, dialer, counters);
-        this.exchanges = new PeerExchanges(selfId, config, random, connections, table, scores, selfSigner, check, nodeInfos,
-                outbox, discipline, dialer, counters);
+        this.announcer = new Announcer(config, connections, bundles, selfSigner, outbox);
+        this.holdings = new Holdings(this.self, peers.scores(), bundles, fetches, announcer);
+        this.dialer = new Dialer(this.self, peers);
+        NodeInfoCheck nodeInfos = new NodeInfoCheck(check, peers.table());
+        this.discipline = new Discipline(this.self, peers, bundles, addresses, remembered, fetches, dialer);
+        this.exchanges = new PeerExchanges(this.self, peers, selfSigner, check, nodeInfos, outbox, discipline, dialer);
         this.liveness = new LinkLiveness(connections, exchanges, counters);
-        this.inbound = new InboundAnnouncements(selfId, config, wants, keepers, keepBudget, connections, table, scores, dials,
-                planner, goneClaims, seen, check, fetches, selfSigner, outbox, announcer, discipline, dialer, counters);
-        this.links = new LinkLifecycle(selfId, config, random, keepers, connections, table, scores, dials, planner, nodeInfos,
-                remembered, outbox, exchanges, announcer, discipline, dialer, counters);
-        this.fetchFaults = new FetchFaults(planner, goneClaims, starvation, fetches, discipline, counters);
+        this.inbound = new InboundAnnouncements(counters, seen, check, discipline,
+                new InboundInventories(this.self, connections, bundles, fetches, selfSigner, outbox, announcer),
+                new RecordRelays(this.self.id(), peers, dialer, outbox));
+        this.links = new LinkLifecycle(this.self, peers, bundles, nodeInfos, remembered, exchanges, announcer, discipline, dialer);
+        this.fetchFaults = new FetchFaults(bundles.planner(), bundles.goneClaims(), starvation, fetches, discipline, counters);
     }
 
     /** A factory for the network driver: a core per node, verifying every signature, with a strong random source. */
-    public static java.util.function.Function<NodeInfo, PeerProtocol> factory(Identity identity, GossipConfig config) {
+    public static Function<NodeInfo, PeerProtocol> factory(Identity identity, GossipConfig config) {
         return factory(identity, config, Wants.everything());
     }
 
     /** {@link #factory(Identity, GossipConfig)} with a wants policy. */
-    public static java.util.function.Function<NodeInfo, PeerProtocol> factory(Identity identity, GossipConfig config,
-                                                                             Wants wants) {
-        return self -> new GossipCore(identity, self, config, new java.security.SecureRandom(), SignatureCheck.envelopes(),
+    public static Function<NodeInfo, PeerProtocol> factory(Identity identity, GossipConfig config, Wants wants) {
+        return self -> new GossipCore(identity, self, config, new SecureRandom(), SignatureCheck.envelopes(),
                 wants);
     }
 
@@ -161,7 +154,7 @@ public final class GossipCore implements PeerProtocol {
         // own word, a literal as what it is, a name as its suffix says (any other name: the internet).
         dialer.offerAll(bootstrap, info -> PeerAddress.reach(info.getHost()));
         exchanges.started(now);
-        selfAnnouncer.started(now, random);
+        selfAnnouncer.started(now, self.random());
         lastTickMs = now;
         remembered.started(now);
         List<Effect> out = new ArrayList<>();
@@ -250,13 +243,13 @@ public final class GossipCore implements PeerProtocol {
     public List<Effect> onMessage(PublicId from, Gossip message, long nowMs) {
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
-        Link link = connections.get(from);
+        Link link = peers.connections().get(from);
         if (link == null) {
             return settled(out); // raced with a close we already handled
         }
-        link.heardMs = now;
-        if (!link.bucket.tryTake(1, now * 1_000_000L)) {
-            counters.rateLimited++;
+        link.times.heard(now);
+        if (!link.admits(now)) {
+            self.counters().rateLimited++;
             discipline.penalise(from, Penalty.RATE_LIMITED, now, out);
             return settled(out);
         }
@@ -287,7 +280,7 @@ public final class GossipCore implements PeerProtocol {
     @Override
     public List<Effect> onStarved(long lateMs, long nowMs) {
         long now = clock.advance(nowMs);
-        planner.starved(Math.max(0, lateMs), now);
+        bundles.planner().starved(Math.max(0, lateMs), now);
         // A stall the transfer itself reports (the adapter's own progress rule, run late) may be excused too.
         starvation.starved(lateMs, now);
         return List.of();
@@ -296,7 +289,7 @@ public final class GossipCore implements PeerProtocol {
     /** The fetch is making progress ({@code bytesSoFar} received): it is not stalled. */
     @Override
     public List<Effect> onFetchProgress(PublicId from, String commit, long bytesSoFar, long nowMs) {
-        planner.progress(from, commit, bytesSoFar, clock.advance(nowMs));
+        bundles.planner().progress(from, commit, bytesSoFar, clock.advance(nowMs));
         return List.of();
     }
 
@@ -305,27 +298,7 @@ public final class GossipCore implements PeerProtocol {
     public List<Effect> onFetched(PublicId from, String commit, long bytes, long nowMs) {
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
-        if (planner.holds(commit)) {
-            return settled(out);
-        }
-        counters.fetchesCompleted++;
-        counters.bytesFetched += bytes;
-        announcer.noLongerGone(commit);
-        if (keepBudget != null) {
-            keepBudget.fetched(commit, bytes);
-        }
-        scores.delivered(from);
-        planner.delivered(from);
-        planner.deliveredBytes(from, commit, bytes, now);
-        List<Start> pointless = new ArrayList<>();
-        Set<PublicId> holders = planner.markHeld(commit, pointless);
-        for (Start s : pointless) {
-            if (!s.from().equals(from)) {
-                out.add(new CancelFetch(s.from(), s.commit()));
-            }
-        }
-        announcer.held(commit, holders, false, now, out);
-        fetches.startReady(now, out);
+        holdings.fetched(from, commit, bytes, now, out);
         return settled(out);
     }
 
@@ -341,22 +314,7 @@ public final class GossipCore implements PeerProtocol {
         CommitId.require(commit, "commit");
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
-        if (planner.holds(commit)) {
-            return settled(out);
-        }
-        List<PublicId> usable = new ArrayList<>();
-        for (PublicId hint : hints) {
-            if (!hint.equals(selfId) && !scores.isBanned(hint, now)) {
-                usable.add(hint);
-            }
-        }
-        Start start = planner.needed(commit, usable, now);
-        if (start != null) {
-            fetches.startFetch(start, out);
-        } else if (planner.exhausted(commit)) {
-            planner.drop(commit);
-            out.add(new Effect.Unavailable(commit, hints.isEmpty() ? "no peer holds it" : "every peer that holds it is banned"));
-        }
+        holdings.want(commit, hints, now, out);
         return settled(out);
     }
 
@@ -409,15 +367,15 @@ public final class GossipCore implements PeerProtocol {
         CommitId.require(commit, "commit");
         clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
-        if (keepers != null) {
-            keepers.served(to, commit);
+        if (bundles.filtered()) {
+            bundles.keepers().served(to, commit);
         }
         return settled(out);
     }
 
     /** Keepers confirmed for a commit made here, on evidence (none when every bundle is fetched); for tests and diagnostics. */
     public Set<PublicId> confirmedKeepers(String commit) {
-        return keepers == null ? Set.of() : keepers.confirmed(commit);
+        return bundles.filtered() ? bundles.keepers().confirmed(commit) : Set.of();
     }
 
     /**
@@ -426,7 +384,7 @@ public final class GossipCore implements PeerProtocol {
      * and its work's commits when it must prune.
      */
     public Set<String> keptForOthers() {
-        return keepBudget == null ? Set.of() : keepBudget.kept();
+        return bundles.filtered() ? bundles.keepBudget().kept() : Set.of();
     }
 
     /**
@@ -452,13 +410,14 @@ public final class GossipCore implements PeerProtocol {
      */
     @Override
     public void capDownloads(long bytesPerSecond) {
-        planner.capDownloads(bytesPerSecond);
+        bundles.planner().capDownloads(bytesPerSecond);
     }
 
     /** Bytes kept or reserved for keeper duties, and the budget (zeros when every bundle is fetched). */
     public KeepUsage keepUsage() {
-        return keepBudget == null ? new KeepUsage(0, 0, 0, 0)
-                : new KeepUsage(keepBudget.usedBytes(), keepBudget.budgetBytes(), keepBudget.declined(), keepBudget.evicted());
+        KeepBudget budget = bundles.keepBudget();
+        return budget == null ? new KeepUsage(0, 0, 0, 0)
+                : new KeepUsage(budget.usedBytes(), budget.budgetBytes(), budget.declined(), budget.evicted());
     }
 
     /** What the keep budget holds: bytes used and allowed, duties declined and kept commits given up since start. */
@@ -484,16 +443,8 @@ public final class GossipCore implements PeerProtocol {
     private List<Effect> held(String commit, boolean own, long nowMs) {
         CommitId.require(commit, "commit");
         long now = clock.advance(nowMs);
-        announcer.noLongerGone(commit);
         List<Effect> out = new ArrayList<>();
-        if (planner.holds(commit)) {
-            return settled(out);
-        }
-        List<Start> pointless = new ArrayList<>();
-        Set<PublicId> holders = planner.markHeld(commit, pointless);
-        pointless.forEach(s -> out.add(new CancelFetch(s.from(), s.commit())));
-        announcer.held(commit, holders, own, now, out);
-        fetches.startReady(now, out);
+        holdings.held(commit, own, now, out);
         return settled(out);
     }
 
@@ -516,15 +467,15 @@ public final class GossipCore implements PeerProtocol {
         long now = clock.advance(nowMs);
         lastTickMs = now;
         List<Effect> out = new ArrayList<>();
-        long stall = config.fetchStall().toMillis();
+        long stall = self.config().fetchStall().toMillis();
         SignedEnvelope resigned = selfSigner.resignedIfDue(now);
         if (resigned != null) {
             out.add(new Effect.SignedSelf(resigned));
         }
         dialer.expireDials(now, stall);
-        connections.expireClosing(now - stall);
+        peers.connections().expireClosing(now - stall);
         fetchFaults.sweep(now, out);
-        scores.sweep(now);
+        peers.scores().sweep(now);
         outbox.tellAllWaiting(now, out);
         liveness.tick(now, out);
         exchanges.tick(now, out);
@@ -544,50 +495,51 @@ public final class GossipCore implements PeerProtocol {
     @Override
     public long nextWakeupMs() {
         long next = Math.min(exchanges.nextExchangeMs(), selfAnnouncer.nextAnnounceMs());
-        next = Math.min(next, planner.nextDeadlineMs(clock.nowMs()));
-        next = Math.min(next, goneClaims.nextDeadlineMs());
+        next = Math.min(next, bundles.planner().nextDeadlineMs(clock.nowMs()));
+        next = Math.min(next, bundles.goneClaims().nextDeadlineMs());
         next = Math.min(next, selfSigner.nextResignMs());
         next = Math.min(next, lastTickMs + HOUSEKEEPING_MS); // redials, dial expiry, decay, old wants
         return Math.max(next, clock.nowMs());
     }
 
     public boolean holds(String commit) {
-        return planner.holds(commit);
+        return bundles.planner().holds(commit);
     }
 
     public Set<PublicId> connectedPeers() {
-        return new LinkedHashSet<>(connections.openPeers());
+        return new LinkedHashSet<>(peers.connections().openPeers());
     }
 
     /** Whether {@code peer} declined so often lately that it is not asked for bundles now; for tests and diagnostics. */
     public boolean isResting(PublicId peer) {
-        return planner.resting(peer, clock.nowMs());
+        return bundles.planner().resting(peer, clock.nowMs());
     }
 
     /** The peers the planner would ask for {@code commit}, the one asked now first; for tests. */
     List<PublicId> holdersOf(String commit) {
-        return planner.holdersOf(commit);
+        return bundles.planner().holdersOf(commit);
     }
 
     public double score(PublicId peer) {
-        return scores.score(peer, clock.nowMs());
+        return peers.scores().score(peer, clock.nowMs());
     }
 
     /** The adapter asks this before accepting a connection or dialing. */
     @Override
     public boolean isBanned(PublicId peer, long nowMs) {
-        return scores.isBanned(peer, nowMs);
+        return peers.scores().isBanned(peer, nowMs);
     }
 
     public PublicId id() {
-        return selfId;
+        return self.id();
     }
 
     public GossipStats stats() {
-        Counters c = counters;
+        Counters c = self.counters();
         return new GossipStats(c.messagesSent, c.announcementsSent, c.announcementsReceived, c.duplicates, c.invalid,
                 c.rateLimited, c.fetchesStarted, c.fetchesCompleted, c.fetchesFailed, c.bytesFetched, c.peersBanned,
-                c.peersDisconnected, seen.size(), table.size(), connections.openCount(), planner.wanted(), scores.size());
+                c.peersDisconnected, seen.size(), peers.table().size(), peers.connections().openCount(), bundles.planner().wanted(),
+                peers.scores().size());
     }
 
     @Override
@@ -603,8 +555,8 @@ public final class GossipCore implements PeerProtocol {
      * otherwise open a connection to a peer it just banned. Then asks for a wakeup if the deadline moved.
      */
     private List<Effect> settled(List<Effect> out) {
-        Set<CancelFetch> cancels = new java.util.HashSet<>();
-        Set<PublicId> disconnected = new java.util.HashSet<>();
+        Set<CancelFetch> cancels = new HashSet<>();
+        Set<PublicId> disconnected = new HashSet<>();
         for (int i = out.size() - 1; i >= 0; i--) {
             Effect e = out.get(i);
             if (e instanceof CancelFetch c) {
@@ -618,7 +570,7 @@ public final class GossipCore implements PeerProtocol {
                 out.set(i, null); // dialled, then banned in the same step: its Disconnect stays, as harmless
             }
         }
-        out.removeIf(java.util.Objects::isNull);
+        out.removeIf(Objects::isNull);
         long wakeup = nextWakeupMs();
         if (wakeup != wakeupAskedMs) {
             wakeupAskedMs = wakeup;

@@ -52,12 +52,12 @@ final class HolderAddresses {
      */
     PeerAddressing address(PublicId peer) {
         Link link = connections.get(peer);
-        if (link != null && link.info != null) {
-            if (link.info.getHost().isEmpty()) {
+        if (link != null && link.info() != null) {
+            if (link.info().getHost().isEmpty()) {
                 PeerAddressing configured = hinted.get(peer);
-                return configured != null ? configured : new PeerAddressing(link.info, link.remote.reach());
+                return configured != null ? configured : new PeerAddressing(link.info(), link.remote().reach());
             }
-            return new PeerAddressing(link.info, link.remote.reach());
+            return new PeerAddressing(link.info(), link.remote().reach());
         }
         PeerAddressing known = table.addressing(peer);
         if (known != null && !known.info().getHost().isEmpty()) {

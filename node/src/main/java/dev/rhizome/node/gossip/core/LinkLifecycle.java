@@ -17,43 +17,39 @@ final class LinkLifecycle {
     private final PublicId selfId;
     private final GossipConfig config;
     private final Random random;
-    /** Keepers of the commits made here (the wants filter only; null when every bundle is fetched). */
-    private final Keepers keepers;
+    private final Counters counters;
     private final Connections connections;
     private final PeerTable table;
     private final PeerScores scores;
     private final AddressDials dials;
     private final FetchPlanner planner;
+    /** Keepers of the commits made here (the wants filter only; null when every bundle is fetched). */
+    private final Keepers keepers;
     private final NodeInfoCheck nodeInfos;
     private final RememberedPeers remembered;
-    private final Outbox outbox;
     private final PeerExchanges exchanges;
     private final Announcer announcer;
     private final Discipline discipline;
     private final Dialer dialer;
-    private final Counters counters;
 
-    LinkLifecycle(PublicId selfId, GossipConfig config, Random random, Keepers keepers, Connections connections,
-                  PeerTable table, PeerScores scores, AddressDials dials, FetchPlanner planner, NodeInfoCheck nodeInfos,
-                  RememberedPeers remembered, Outbox outbox, PeerExchanges exchanges, Announcer announcer,
-                  Discipline discipline, Dialer dialer, Counters counters) {
-        this.selfId = selfId;
-        this.config = config;
-        this.random = random;
-        this.keepers = keepers;
-        this.connections = connections;
-        this.table = table;
-        this.scores = scores;
-        this.dials = dials;
-        this.planner = planner;
+    LinkLifecycle(Self self, Peers peers, Bundles bundles, NodeInfoCheck nodeInfos, RememberedPeers remembered,
+                  PeerExchanges exchanges, Announcer announcer, Discipline discipline, Dialer dialer) {
+        this.selfId = self.id();
+        this.config = self.config();
+        this.random = self.random();
+        this.counters = self.counters();
+        this.connections = peers.connections();
+        this.table = peers.table();
+        this.scores = peers.scores();
+        this.dials = peers.dials();
+        this.planner = bundles.planner();
+        this.keepers = bundles.keepers();
         this.nodeInfos = nodeInfos;
         this.remembered = remembered;
-        this.outbox = outbox;
         this.exchanges = exchanges;
         this.announcer = announcer;
         this.discipline = discipline;
         this.dialer = dialer;
-        this.counters = counters;
     }
 
     /**
@@ -78,18 +74,12 @@ final class LinkLifecycle {
             return;
         }
         Link existing = connections.get(peer);
-        if (existing != null && !existing.closing) {
-            boolean keepNew = keepsNewLink(peer, existing.outbound, outbound);
+        if (existing != null && !existing.closing()) {
+            boolean keepNew = keepsNewLink(peer, existing.outbound(), outbound);
             out.add(new Effect.DuplicateLink(peer, keepNew));
             if (keepNew) {
                 // The old link may be dead (the peer restarted): greet on the new one as on a fresh link.
-                existing.outbound = outbound;
-                existing.remote = remote;
-                existing.bucket = new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L);
-                // Its outstanding exchange asks stay expected: answers on the old link may still arrive.
-                existing.exchangeAnsweredMs = Long.MIN_VALUE / 2;
-                existing.heardMs = now;
-                existing.unreadSinceMs = Long.MAX_VALUE;
+                existing.replaced(outbound, remote, inboundRate(now), now);
                 planner.unclaim(peer, now); // withdrawals sent on the old link may be lost with it
                 planner.relinked(peer);
                 greet(peer, now, out);
@@ -119,9 +109,7 @@ final class LinkLifecycle {
                 || (!outbound && connections.openInbound() >= config.maxInbound());
         PublicId displaced = full && !outbound ? connections.inboundToDisplace(remote.address()) : null;
         if (displaced != null) {
-            Link crowded = connections.get(displaced);
-            crowded.closing = true;
-            crowded.closingSinceMs = now;
+            connections.get(displaced).close(now);
             counters.peersDisconnected++;
             out.add(Disconnect.routine(displaced, "gave its inbound slot to a peer at a less crowded address"));
             full = false;
@@ -130,26 +118,19 @@ final class LinkLifecycle {
             out.add(Disconnect.routine(peer, "no free connection slot"));
             return;
         }
-        Link opened = connections.open(peer, outbound,
-                new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L), linkInfo);
-        opened.remote = remote;
-        opened.heardMs = now;
-        opened.sentMs = now;
+        Link opened = connections.open(peer, outbound, inboundRate(now), linkInfo, remote, now);
         planner.relinked(peer);
-        if (keepers != null) {
-            // back from away (perhaps restarted, and forgetting what it gave up meanwhile): named again
-            for (String commit : keepers.linked(peer, now)) {
-                opened.toKeep.add(commit);
-                if (opened.toKeep.size() >= config.maxCommitsPerInventory()) {
-                    outbox.tellWaiting(peer, opened, true, now, out);
-                }
-            }
-        }
+        announcer.linked(peer, opened, now, out);
         table.connected(peer);
         if (!outOfReach) {
             remembered.linked(peer, peerInfo);
         }
         greet(peer, now, out);
+    }
+
+    /** What the peer may send us on a link (the rate its messages are taken at). */
+    private TokenBucket inboundRate(long now) {
+        return new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L);
     }
 
     /** A new link: ask for peers while the table has room, and tell the peer what we recently came to hold. */
@@ -185,7 +166,7 @@ final class LinkLifecycle {
         if (wasDialing) {
             dials.ended(peer, AddressDials.Outcome.FAILED, now, random);
         }
-        if (wasDialing || (link != null && link.outbound && !link.closing)) {
+        if (wasDialing || (link != null && link.outbound() && !link.closing())) {
             table.dialFailed(peer, now, random);
         }
     }

@@ -32,6 +32,34 @@ final class LinkLiveness {
      */
     static final long UNREAD_MS = 180_000;
 
+    /** A link's times, written as it hears, sends and is written to; read here only. */
+    static final class Times {
+        /** When the peer last sent us a message, and when we last sent it one: the idle rule and the keepalive. */
+        private long heardMs;
+        private long sentMs;
+        /** Since when the link's outbound buffer has been over its write mark (the peer reads nothing); MAX_VALUE: it is not. */
+        private long unreadSinceMs = Long.MAX_VALUE;
+
+        Times(long openedMs) {
+            heardMs = openedMs;
+            sentMs = openedMs;
+        }
+
+        void heard(long now) {
+            heardMs = now;
+        }
+
+        void sent(long now) {
+            sentMs = now;
+        }
+
+        /** A new link replaced the old: heard from now, and read by the peer until it says otherwise. */
+        void relinked(long now) {
+            heardMs = now;
+            unreadSinceMs = Long.MAX_VALUE;
+        }
+    }
+
     private final Connections connections;
     private final PeerExchanges exchanges;
     private final Counters counters;
@@ -50,18 +78,17 @@ final class LinkLiveness {
     void tick(long now, List<Effect> out) {
         for (PublicId peer : connections.openPeers()) {
             Link link = connections.get(peer);
-            if (now - link.heardMs >= LINK_IDLE_MS) {
-                link.closing = true;
-                link.closingSinceMs = now;
+            Times t = link.times;
+            if (now - t.heardMs >= LINK_IDLE_MS) {
+                link.close(now);
                 counters.peersDisconnected++;
-                out.add(Disconnect.routine(peer, "idle: no message for " + (now - link.heardMs) / 1000 + " s"));
-            } else if (link.unreadSinceMs != Long.MAX_VALUE && now - link.unreadSinceMs >= UNREAD_MS) {
-                link.closing = true;
-                link.closingSinceMs = now;
+                out.add(Disconnect.routine(peer, "idle: no message for " + (now - t.heardMs) / 1000 + " s"));
+            } else if (t.unreadSinceMs != Long.MAX_VALUE && now - t.unreadSinceMs >= UNREAD_MS) {
+                link.close(now);
                 counters.peersDisconnected++;
                 out.add(Disconnect.routine(peer, "reads nothing: our messages were over the write mark for "
-                        + (now - link.unreadSinceMs) / 1000 + " s"));
-            } else if (now - link.sentMs >= KEEPALIVE_MS) {
+                        + (now - t.unreadSinceMs) / 1000 + " s"));
+            } else if (now - t.sentMs >= KEEPALIVE_MS) {
                 exchanges.askKeepalive(peer, link, out);
             }
         }
@@ -71,7 +98,7 @@ final class LinkLiveness {
     void writable(PublicId peer, boolean writable, long now) {
         Link link = connections.get(peer);
         if (link != null) {
-            link.unreadSinceMs = writable ? Long.MAX_VALUE : Math.min(link.unreadSinceMs, now);
+            link.times.unreadSinceMs = writable ? Long.MAX_VALUE : Math.min(link.times.unreadSinceMs, now);
         }
     }
 }

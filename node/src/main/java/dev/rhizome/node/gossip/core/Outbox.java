@@ -7,6 +7,8 @@ import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -17,6 +19,20 @@ import java.util.Set;
  * link's pace until it allows them.
  */
 final class Outbox {
+    /** What waits on one link to be sent when its pace allows, and the pace; written here only. */
+    static final class Waiting {
+        /** What we may still send the peer of what we choose to send (relays and announcements), made on first use. */
+        private TokenBucket relays;
+        /** Commits held here not yet announced to the peer (announcements past our pace wait, coalesced). */
+        private final Set<String> toTell = new LinkedHashSet<>();
+        /** The same, of commits made here whose keeper the peer is named. */
+        private final Set<String> toKeep = new LinkedHashSet<>();
+
+        boolean isEmpty() {
+            return toTell.isEmpty() && toKeep.isEmpty();
+        }
+    }
+
     private final GossipConfig config;
     private final Random random;
     private final CoreClock clock;
@@ -24,13 +40,12 @@ final class Outbox {
     private final Counters counters;
     private final SelfSigner selfSigner;
 
-    Outbox(GossipConfig config, Random random, CoreClock clock, Connections connections, Counters counters,
-           SelfSigner selfSigner) {
-        this.config = config;
-        this.random = random;
+    Outbox(Self self, CoreClock clock, Connections connections, SelfSigner selfSigner) {
+        this.config = self.config();
+        this.random = self.random();
+        this.counters = self.counters();
         this.clock = clock;
         this.connections = connections;
-        this.counters = counters;
         this.selfSigner = selfSigner;
     }
 
@@ -42,7 +57,7 @@ final class Outbox {
     void send(PublicId to, Gossip message, List<Effect> out) {
         Link link = connections.get(to);
         if (link != null) {
-            link.sentMs = clock.nowMs();
+            link.times.sent(clock.nowMs());
         }
         counters.messagesSent++;
         out.add(new Send(to, message));
@@ -74,18 +89,40 @@ final class Outbox {
      * Inventory per commit per link, and its honest neighbours rate-limited it to a ban.
      */
     TokenBucket paced(Link link, long now) {
-        if (link.relays == null) {
-            link.relays = new TokenBucket(config.announcementsPerSecond() / 2.0, config.announcementBurst() / 4.0,
+        Waiting w = link.waiting;
+        if (w.relays == null) {
+            w.relays = new TokenBucket(config.announcementsPerSecond() / 2.0, config.announcementBurst() / 4.0,
                     now * 1_000_000L);
         }
-        return link.relays;
+        return w.relays;
+    }
+
+    /**
+     * {@code commit} waits on the link to be told (or, {@code keep}, told with the peer named its
+     * keeper); a full Inventory's worth goes out at once, whatever the pace.
+     */
+    void tellLater(PublicId peer, Link link, String commit, boolean keep, long now, List<Effect> out) {
+        Set<String> waiting = keep ? link.waiting.toKeep : link.waiting.toTell;
+        waiting.add(commit);
+        if (waiting.size() >= config.maxCommitsPerInventory()) {
+            tellWaiting(peer, link, true, now, out);
+        }
+    }
+
+    /** {@code commits} are no longer held: never announced, though they waited. */
+    void unwait(Collection<String> commits) {
+        for (PublicId peer : connections.openPeers()) {
+            Waiting w = connections.get(peer).waiting;
+            w.toTell.removeAll(commits);
+            w.toKeep.removeAll(commits);
+        }
     }
 
     /** Each link's waiting announcements go out as far as its pace allows (each tick). */
     void tellAllWaiting(long now, List<Effect> out) {
         for (PublicId peer : connections.openPeers()) {
             Link link = connections.get(peer);
-            if (!link.toTell.isEmpty() || !link.toKeep.isEmpty()) {
+            if (!link.waiting.isEmpty()) {
                 tellWaiting(peer, link, false, now, out);
             }
         }
@@ -98,13 +135,14 @@ final class Outbox {
      */
     void tellWaiting(PublicId peer, Link link, boolean force, long now, List<Effect> out) {
         long nanos = now * 1_000_000L;
-        if (!link.toKeep.isEmpty() && (paced(link, now).tryTake(1, nanos) || force)) {
-            sendAnnouncement(peer, selfSigner.inventory(List.copyOf(link.toKeep), List.of(peer), now), out);
-            link.toKeep.clear();
+        Waiting w = link.waiting;
+        if (!w.toKeep.isEmpty() && (paced(link, now).tryTake(1, nanos) || force)) {
+            sendAnnouncement(peer, selfSigner.inventory(List.copyOf(w.toKeep), List.of(peer), now), out);
+            w.toKeep.clear();
         }
-        if (!link.toTell.isEmpty() && (paced(link, now).tryTake(1, nanos) || force)) {
-            sendAnnouncement(peer, selfSigner.inventory(List.copyOf(link.toTell), List.of(), now), out);
-            link.toTell.clear();
+        if (!w.toTell.isEmpty() && (paced(link, now).tryTake(1, nanos) || force)) {
+            sendAnnouncement(peer, selfSigner.inventory(List.copyOf(w.toTell), List.of(), now), out);
+            w.toTell.clear();
         }
     }
 }

@@ -30,6 +30,32 @@ final class PeerExchanges {
      */
     static final long EXCHANGE_ANSWER_MS = 10_000;
 
+    /** Our PeerExchangeRequests counted as outstanding on one link at most. */
+    static final int MAX_EXCHANGE_ASKS = 4;
+
+    /** A link's exchange asks, both ways; written here only. */
+    static final class Asks {
+        /** Records asked for by our outstanding PeerExchangeRequests (the most of any); 0 when none is pending. */
+        private int asked;
+        /**
+         * Our PeerExchangeRequests not answered yet (at most {@code MAX_EXCHANGE_ASKS}): two asks may
+         * be out at once (a keepalive, then a full ask; a reconnect), and each answer is expected.
+         */
+        private int outstanding;
+        /** When we last answered the peer's PeerExchangeRequest (long ago: none yet on this link). */
+        private long answeredMs = Long.MIN_VALUE / 2;
+
+        /** A new link replaced the old: the peer's asks are answered afresh; ours stay expected (answers on the old link may still arrive). */
+        void relinked() {
+            answeredMs = Long.MIN_VALUE / 2;
+        }
+
+        private void asked(int records) {
+            asked = records;
+            outstanding = Math.min(outstanding + 1, MAX_EXCHANGE_ASKS);
+        }
+    }
+
     private final PublicId selfId;
     private final GossipConfig config;
     private final Random random;
@@ -45,22 +71,21 @@ final class PeerExchanges {
     private final Counters counters;
     private long nextExchangeMs;
 
-    PeerExchanges(PublicId selfId, GossipConfig config, Random random, Connections connections, PeerTable table,
-                  PeerScores scores, SelfSigner selfSigner, AnnouncementCheck check, NodeInfoCheck nodeInfos, Outbox outbox, Discipline discipline,
-                  Dialer dialer, Counters counters) {
-        this.selfId = selfId;
-        this.config = config;
-        this.random = random;
-        this.connections = connections;
-        this.table = table;
-        this.scores = scores;
+    PeerExchanges(Self self, Peers peers, SelfSigner selfSigner, AnnouncementCheck check, NodeInfoCheck nodeInfos,
+                  Outbox outbox, Discipline discipline, Dialer dialer) {
+        this.selfId = self.id();
+        this.config = self.config();
+        this.random = self.random();
+        this.counters = self.counters();
+        this.connections = peers.connections();
+        this.table = peers.table();
+        this.scores = peers.scores();
         this.selfSigner = selfSigner;
         this.check = check;
         this.nodeInfos = nodeInfos;
         this.outbox = outbox;
         this.discipline = discipline;
         this.dialer = dialer;
-        this.counters = counters;
     }
 
     void started(long now) {
@@ -91,21 +116,20 @@ final class PeerExchanges {
 
     /** The keepalive: a PeerExchangeRequest for one record, which every node (this version or an older one) answers. */
     void askKeepalive(PublicId peer, Link link, List<Effect> out) {
-        link.exchangeAsked = Math.max(link.exchangeAsked, 1);
-        link.exchangeAsks = Math.min(link.exchangeAsks + 1, Connections.MAX_EXCHANGE_ASKS);
+        link.asks.asked(Math.max(link.asks.asked, 1));
         outbox.send(peer, Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(1)).build(), out);
     }
 
     /** Answers a peer's request with our own record and a sample of the table within the link's reach, at most every {@link #EXCHANGE_ANSWER_MS}. */
     void onRequest(PublicId from, Link link, PeerExchangeRequest request, long now, List<Effect> out) {
-        if (link.closing || now - link.exchangeAnsweredMs < EXCHANGE_ANSWER_MS) {
+        if (link.closing() || now - link.asks.answeredMs < EXCHANGE_ANSWER_MS) {
             return;
         }
-        link.exchangeAnsweredMs = now;
+        link.asks.answeredMs = now;
         int max = request.getMax() == 0 ? EXCHANGE_SIZE : Math.min(request.getMax(), EXCHANGE_SIZE);
         List<SignedEnvelope> records = new ArrayList<>();
         records.add(selfSigner.selfInfo(now));
-        for (SignedEnvelope e : table.sample(max, link.remote.reach(), random)) {
+        for (SignedEnvelope e : table.sample(max, link.remote().reach(), random)) {
             if (records.size() >= max) {
                 break;
             }
@@ -118,9 +142,10 @@ final class PeerExchanges {
 
     /** A peer's answer: each record checked (one forgery taints the rest), offered to the table, and the degree kept. */
     void onExchange(PublicId from, Link link, PeerExchange exchange, long now, List<Effect> out) {
-        int asked = link.exchangeAsked;
-        if (link.exchangeAsks > 0 && --link.exchangeAsks == 0) {
-            link.exchangeAsked = 0;
+        Asks asks = link.asks;
+        int asked = asks.asked;
+        if (asks.outstanding > 0 && --asks.outstanding == 0) {
+            asks.asked = 0;
         }
         if (asked == 0) {
             discipline.penalise(from, Penalty.UNEXPECTED_MESSAGE, now, out);
@@ -148,7 +173,7 @@ final class PeerExchanges {
             }
             PublicId node = PublicId.of(record.getSigner());
             if (!node.equals(selfId) && !scores.isBanned(node, now)) {
-                table.offer(node, (NodeInfo) outcome.record(), record, link.remote.reach(), dialer::kept);
+                table.offer(node, (NodeInfo) outcome.record(), record, link.remote().reach(), dialer::kept);
             }
         }
         dialer.keepDegree(now, out);
@@ -157,8 +182,7 @@ final class PeerExchanges {
     /** Asks {@code peer} for a full exchange. */
     void askForPeers(PublicId peer, List<Effect> out) {
         Link link = connections.get(peer);
-        link.exchangeAsked = EXCHANGE_SIZE;
-        link.exchangeAsks = Math.min(link.exchangeAsks + 1, Connections.MAX_EXCHANGE_ASKS);
+        link.asks.asked(EXCHANGE_SIZE);
         outbox.send(peer, Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(EXCHANGE_SIZE)).build(), out);
     }
 }

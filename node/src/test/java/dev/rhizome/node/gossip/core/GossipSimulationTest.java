@@ -67,13 +67,34 @@ class GossipSimulationTest {
     }
 
     /**
-     * Seed 98364 restarts node 0 with a bootstrap list naming only itself, while the other nodes sit
-     * at their degree and never dial it: only the coordinator's answer to its FindPeers (the real
-     * node's way back in) can link it again, and then it must get the commit made while it was down.
+     * Seed 98364 crashes node 0 15 s after it started, before its core first asked to save its
+     * peers, so it restarts from an empty peers file while the other nodes sit at their degree and
+     * never dial it: only the coordinator's answer to its FindPeers (the real node's way back in)
+     * can link it again, and then it must get the commit made while it was down. (Found when a
+     * restart drew a bootstrap list, which named only node 0 itself; no FindPeers was answered.)
      */
     @Test
     void aRestartedNodeWithNoBootstrapPeerRejoinsThroughTheCoordinatorAndCatchesUp() {
         runSeed(98364);
+    }
+
+    /**
+     * A restarted node starts as a real one does, from the peers its core last asked to save
+     * (peers.bin): at stop, or every 30 s while it ran before a crash. The seeds must exercise both.
+     */
+    @Test
+    void restartedNodesStartFromThePeersTheirCoreSaved() {
+        int fromFile = 0;
+        int afterStop = 0;
+        for (long seed = 1; seed <= 40; seed++) {
+            SimNet net = new SimNet(seed);
+            net.run();
+            fromFile += net.restartsFromPeersFile;
+            afterStop += net.restartsAfterCleanStop;
+        }
+        assertThat(fromFile).as("restarts from a saved peers file").isPositive();
+        assertThat(afterStop).as("of those, after a clean stop").isPositive();
+        assertThat(fromFile - afterStop).as("of those, after a crash (the last periodic save)").isPositive();
     }
 
     @Test

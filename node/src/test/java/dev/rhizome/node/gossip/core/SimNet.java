@@ -10,11 +10,14 @@ import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.Inventory;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.envelope.SignatureException;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -131,6 +134,12 @@ final class SimNet {
         final Set<String> gaveUp = new HashSet<>();
         /** Commits a neighbour named this node to keep (an Inventory's keep list). */
         final Set<String> askedToKeep = new HashSet<>();
+        /** Its peers.bin: the records its core last asked to save ({@link Effect.SavePeers}), read back at a restart. */
+        List<SignedEnvelope> peersFile = List.of();
+        /** When it last started, and when it went down (up: MIN_VALUE): when the coordinator last heard from it. */
+        long upSinceMs;
+        long downSinceMs = Long.MIN_VALUE;
+        boolean stoppedCleanly;
 
         Node(int index, boolean honest) {
             this.index = index;
@@ -191,8 +200,16 @@ final class SimNet {
      * their degree, never dial it, and its FindPeers, the real node's way out, went unanswered.
      */
     private final Random coordinator;
-    /** A core's start is answered by its bootstrap list: its FindPeers then is not answered twice. */
+    /** A core's first start is answered by its bootstrap list: its FindPeers then is not answered twice. */
     private boolean starting;
+    /**
+     * Whether a restart is a clean stop (the core's {@code stop} saves its peers) or a crash (the
+     * peers file keeps the core's last periodic save), on a stream of its own.
+     */
+    private final Random stops;
+    /** Restarts that began from a peers file the core had saved, and of those after a clean stop. */
+    int restartsFromPeersFile;
+    int restartsAfterCleanStop;
 
     SimNet(long seed) {
         this(seed, -1);
@@ -205,6 +222,7 @@ final class SimNet {
         this.random = new Random(seed);
         this.busy = new Random(seed * 37 + 11);
         this.coordinator = new Random(seed * 41 + 13);
+        this.stops = new Random(seed * 43 + 17);
         this.scenario = Scenario.draw(random);
         for (int i = 0; i < scenario.honest() + scenario.hostile(); i++) {
             Node n = new Node(i, i < scenario.honest());
@@ -336,9 +354,11 @@ final class SimNet {
         apply(n, n.core.want(commit, hints, now));
     }
 
+    /** A node's first start: its bootstrap list stands for the coordinator's answer. */
     private void start(Node n) {
         List<NodeInfo> bootstrap = bootstrapFor(n);
         trace(() -> "start " + n.index + " bootstrap " + bootstrap.stream().map(i -> byId.get(PublicId.of(i.getNode())).index).toList());
+        n.upSinceMs = now;
         starting = true;
         try {
             apply(n, n.core.start(bootstrap, now));
@@ -348,19 +368,55 @@ final class SimNet {
     }
 
     /**
-     * The coordinator answers a FindPeers after a round trip, as GossipService does, with a few
-     * registered nodes other than the asker (liars register too), whatever their state: it does not
-     * know which are up or cut off.
+     * A restarted node starts as GossipService does: from its peers file (none if its core never
+     * saved one), and asks the coordinator for more.
+     */
+    private void startFromPeersFile(Node n) {
+        List<NodeInfo> remembered = new ArrayList<>();
+        for (SignedEnvelope record : n.peersFile) {
+            try {
+                remembered.add(Envelopes.openSignedBy(record, NodeInfo.getDefaultInstance(), NodeInfo::getNode).record());
+            } catch (SignatureException e) {
+                throw new AssertionError("node " + n.index + " saved a peer record that does not verify: " + e.getMessage(), e);
+            }
+        }
+        if (!remembered.isEmpty()) {
+            restartsFromPeersFile++;
+            if (n.stoppedCleanly) {
+                restartsAfterCleanStop++;
+            }
+        }
+        trace(() -> "start " + n.index + " remembered " + remembered.stream().map(i -> byId.get(PublicId.of(i.getNode())).index).toList());
+        n.upSinceMs = now;
+        apply(n, n.core.start(remembered, now));
+    }
+
+    /** As the real coordinator's {@code PeerDirectory}: nodes announce every 10 s while up, and one silent 10 minutes is not listed. */
+    static final long ANNOUNCE_MS = 10_000;
+    static final long NODE_FRESHNESS_MS = 10 * 60_000;
+    static final int MAX_NODES_LISTED = 64;
+
+    /** When the coordinator last heard from {@code n}: its last announcement, every {@link #ANNOUNCE_MS} since it started. */
+    private long lastSeenMs(Node n) {
+        long until = n.up ? now : n.downSinceMs;
+        return n.upSinceMs + (until - n.upSinceMs) / ANNOUNCE_MS * ANNOUNCE_MS;
+    }
+
+    /**
+     * The coordinator answers a FindPeers after a round trip, as GossipService does, with the nodes
+     * it heard from lately, newest first (as {@code PeerDirectory.nodes}), other than the asker
+     * (liars announce too): a node down for less than {@link #NODE_FRESHNESS_MS} is still listed.
      */
     private void findPeers(Node n) {
         int epoch = n.epoch;
-        List<NodeInfo> answer = new ArrayList<>();
-        for (int k = 0; k < 3; k++) {
-            Node other = nodes.get(coordinator.nextInt(nodes.size()));
-            if (other != n && !answer.contains(other.info)) {
-                answer.add(other.info);
+        List<Node> fresh = new ArrayList<>();
+        for (Node other : nodes) {
+            if (other != n && now - lastSeenMs(other) < NODE_FRESHNESS_MS) {
+                fresh.add(other);
             }
         }
+        fresh.sort(Comparator.comparingLong((Node o) -> -lastSeenMs(o)).thenComparingInt(o -> o.index));
+        List<NodeInfo> answer = fresh.stream().limit(MAX_NODES_LISTED).map(o -> o.info).toList();
         fault(2 * latency(coordinator), () -> {
             if (n.up && n.epoch == epoch) {
                 trace(() -> "learn at " + n.index + " " + answer.stream().map(i -> byId.get(PublicId.of(i.getNode())).index).toList());
@@ -416,7 +472,13 @@ final class SimNet {
         if (!n.up) {
             return;
         }
+        n.stoppedCleanly = stops.nextBoolean();
+        if (n.stoppedCleanly) {
+            trace(() -> "stop " + n.index);
+            apply(n, n.core.stop(now));  // a clean stop saves its peers; a crash keeps the last periodic save
+        }
         n.up = false;
+        n.downSinceMs = now;
         trace(() -> "crash " + n.index);
         n.epoch++;
         n.outstanding.clear();
@@ -440,7 +502,7 @@ final class SimNet {
         for (String commit : n.repo) {
             apply(n, n.core.onHeld(commit, n.own.contains(commit), now));
         }
-        start(n);
+        startFromPeersFile(n);
         // The work loop asks again for what it still waits for.
         for (String commit : List.copyOf(n.waitingFor)) {
             apply(n, n.core.want(commit, List.of(nodes.get(random.nextInt(nodes.size())).id), now));
@@ -699,6 +761,8 @@ final class SimNet {
                     check(!d.reason().startsWith("banned"), n, "bans honest node %d: %s", peer.index, d.reason());
                 }
                 closeLink(n.index, peer.index);
+            } else if (effect instanceof Effect.SavePeers save) {
+                n.peersFile = List.copyOf(save.peers());
             } else if (effect instanceof Effect.FindPeers && !starting) {
                 findPeers(n);
             } else if (effect instanceof Unavailable u) {

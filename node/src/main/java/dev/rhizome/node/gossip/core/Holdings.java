@@ -1,0 +1,93 @@
+package dev.rhizome.node.gossip.core;
+
+import dev.rhizome.node.gossip.core.Effect.CancelFetch;
+import dev.rhizome.node.gossip.core.FetchPlanner.Start;
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A commit comes to be held (fetched, made here, found in the repository at start) or is wanted by
+ * the node's work: the planner is told, fetches made pointless are cancelled, the neighbours that
+ * lack it are told, and what the planner has ready starts.
+ */
+final class Holdings {
+    private final PublicId selfId;
+    private final Counters counters;
+    private final PeerScores scores;
+    private final FetchPlanner planner;
+    /** The bytes this node keeps for neighbours that name it keeper (the wants filter only; null otherwise). */
+    private final KeepBudget keepBudget;
+    private final FetchStarter fetches;
+    private final Announcer announcer;
+
+    Holdings(Self self, PeerScores scores, Bundles bundles, FetchStarter fetches, Announcer announcer) {
+        this.selfId = self.id();
+        this.counters = self.counters();
+        this.scores = scores;
+        this.planner = bundles.planner();
+        this.keepBudget = bundles.keepBudget();
+        this.fetches = fetches;
+        this.announcer = announcer;
+    }
+
+    /** A bundle {@code from} sent was verified and imported: it delivered, and the commit is held. */
+    void fetched(PublicId from, String commit, long bytes, long now, List<Effect> out) {
+        if (planner.holds(commit)) {
+            return;
+        }
+        counters.fetchesCompleted++;
+        counters.bytesFetched += bytes;
+        announcer.noLongerGone(commit);
+        if (keepBudget != null) {
+            keepBudget.fetched(commit, bytes);
+        }
+        scores.delivered(from);
+        planner.delivered(from);
+        planner.deliveredBytes(from, commit, bytes, now);
+        List<Start> pointless = new ArrayList<>();
+        Set<PublicId> holders = planner.markHeld(commit, pointless);
+        for (Start s : pointless) {
+            if (!s.from().equals(from)) {
+                out.add(new CancelFetch(s.from(), s.commit()));
+            }
+        }
+        announcer.held(commit, holders, false, now, out);
+        fetches.startReady(now, out);
+    }
+
+    /** Made here or held at start ({@code own}: made here, so keepers are named for it). */
+    void held(String commit, boolean own, long now, List<Effect> out) {
+        announcer.noLongerGone(commit);
+        if (planner.holds(commit)) {
+            return;
+        }
+        List<Start> pointless = new ArrayList<>();
+        Set<PublicId> holders = planner.markHeld(commit, pointless);
+        pointless.forEach(s -> out.add(new CancelFetch(s.from(), s.commit())));
+        announcer.held(commit, holders, own, now, out);
+        fetches.startReady(now, out);
+    }
+
+    /** The work needs {@code commit}, which {@code hints} are said to hold: fetched, or said unavailable once no usable holder is left. */
+    void want(String commit, Collection<PublicId> hints, long now, List<Effect> out) {
+        if (planner.holds(commit)) {
+            return;
+        }
+        List<PublicId> usable = new ArrayList<>();
+        for (PublicId hint : hints) {
+            if (!hint.equals(selfId) && !scores.isBanned(hint, now)) {
+                usable.add(hint);
+            }
+        }
+        Start start = planner.needed(commit, usable, now);
+        if (start != null) {
+            fetches.startFetch(start, out);
+        } else if (planner.exhausted(commit)) {
+            planner.drop(commit);
+            out.add(new Effect.Unavailable(commit, hints.isEmpty() ? "no peer holds it" : "every peer that holds it is banned"));
+        }
+    }
+}

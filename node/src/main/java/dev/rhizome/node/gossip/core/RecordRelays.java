@@ -1,0 +1,60 @@
+package dev.rhizome.node.gossip.core;
+
+import dev.rhizome.node.gossip.core.Connections.Link;
+import dev.rhizome.node.gossip.core.Effect.ResultSeen;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Checked NodeInfo and Result announcements: a NodeInfo learnt and relayed while it teaches someone something, a Result handed to the node and relayed. */
+final class RecordRelays {
+    private final PublicId selfId;
+    private final Peers peers;
+    private final Dialer dialer;
+    private final Outbox outbox;
+
+    RecordRelays(PublicId selfId, Peers peers, Dialer dialer, Outbox outbox) {
+        this.selfId = selfId;
+        this.peers = peers;
+        this.dialer = dialer;
+        this.outbox = outbox;
+    }
+
+    /**
+     * Relayed only while it teaches someone something: the flood dies where tables already know it.
+     * Nor while another id holds its address (unless this one proved it owns it), nor while dials to
+     * its host keep failing: made-up ids naming one victim's address (or its ports) stop at the
+     * first node that knows one of them, or found the host dead.
+     */
+    void nodeInfo(PublicId from, Link link, PublicId signer, NodeInfo info, SignedEnvelope envelope, long now,
+                  List<Effect> out) {
+        AddressDials dials = peers.dials();
+        PeerTable table = peers.table();
+        boolean contested = (table.claimedByAnother(signer, info) || dials.hostFailing(info))
+                && !signer.equals(dials.owner(info));
+        if (!signer.equals(selfId) && !peers.scores().isBanned(signer, now)
+                && table.offer(signer, info, envelope, link.remote().reach(), dialer::kept) && !contested) {
+            // Not to links it would be out of reach for: they drop it, and it maps our LAN for them.
+            Set<PublicId> skip = new HashSet<>(except(from, signer));
+            Connections connections = peers.connections();
+            for (PublicId peer : connections.openPeers()) {
+                if (PeerTable.outOfReach(info, connections.get(peer).remote().reach())) {
+                    skip.add(peer);
+                }
+            }
+            outbox.relay(envelope, skip, now, out);
+        }
+    }
+
+    void result(PublicId from, PublicId signer, SignedEnvelope envelope, long now, List<Effect> out) {
+        out.add(new ResultSeen(envelope));
+        outbox.relay(envelope, except(from, signer), now, out);
+    }
+
+    private static Set<PublicId> except(PublicId from, PublicId signer) {
+        return from.equals(signer) ? Set.of(from) : Set.of(from, signer);
+    }
+}
