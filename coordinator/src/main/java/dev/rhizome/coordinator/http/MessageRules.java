@@ -82,14 +82,13 @@ final class MessageRules {
             return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST,
                     "request has " + types + " Content-Type headers; send one (RFC 9110, 5.3)");
         }
-        for (String contentCoding : codings(msg, HttpHeaderNames.CONTENT_ENCODING)) {
-            if (!contentCoding.equalsIgnoreCase("identity")) {
-                // Nothing is ever inflated (a small gzip bomb would become gigabytes): a coded body was
-                // read as if it were the record itself and refused for the wrong reason ("not UTF-8").
-                return new HttpError(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, Error.Code.UNSUPPORTED,
-                        "Content-Encoding " + LogSafe.of(contentCoding)
-                                + " is not supported: send the body unencoded (RFC 9110, 8.4)");
-            }
+        List<String> contentCodings = codings(msg, HttpHeaderNames.CONTENT_ENCODING);
+        if (contentCodings.stream().anyMatch(c -> !c.equalsIgnoreCase("identity"))) {
+            // Nothing is ever inflated (a small gzip bomb would become gigabytes): a coded body was
+            // read as if it were the record itself and refused for the wrong reason ("not UTF-8").
+            return new HttpError(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, Error.Code.UNSUPPORTED,
+                    "Content-Encoding " + LogSafe.of(String.join(", ", contentCodings))
+                            + " is not supported: send the body unencoded (RFC 9110, 8.4)");
         }
         List<String> transferCodings = codings(msg, HttpHeaderNames.TRANSFER_ENCODING);
         if (!transferCodings.isEmpty()) {
