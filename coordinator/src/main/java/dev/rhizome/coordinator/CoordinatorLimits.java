@@ -8,7 +8,8 @@ import java.time.Duration;
  * client could otherwise grow without end; docs/api.md lists them.
  *
  * @param maxConnections          open connections in total; more are closed on accept
- * @param maxConnectionsPerAddress open connections from one remote IP address
+ * @param maxConnectionsPerAddress open connections from one remote IP address (an IPv6 /64 as one);
+ *                                a network holds at most {@link #maxConnectionsPerNetwork()}
  * @param requestTimeout          a request must be fully received (headers and body) this long after
  *                                its first byte arrived, or it gets 408 and the connection closes
  * @param idleTimeout             a connection with no request in progress and nothing sent or received
@@ -54,6 +55,16 @@ public record CoordinatorLimits(int maxConnections, int maxConnectionsPerAddress
     public static CoordinatorLimits defaults() {
         return new CoordinatorLimits(4096, 64, Duration.ofSeconds(30), Duration.ofSeconds(120), 16,
                 256L << 20, 8, 100);
+    }
+
+    /**
+     * Open connections from one network ({@link dev.rhizome.coordinator.core.AddressScope#network}: an
+     * IPv4 /24, an IPv6 /48): an eighth of the total, and never less than one address's. Without it a
+     * /48, which holds 65,536 /64s each with an address's share, could hold every connection; with
+     * it filling them takes eight networks.
+     */
+    public int maxConnectionsPerNetwork() {
+        return Math.max(maxConnectionsPerAddress, maxConnections / 8);
     }
 
     public CoordinatorLimits withConnections(int total, int perAddress) {

@@ -14,6 +14,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -56,10 +57,11 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             java.net.InetAddress client) {
     }
 
+    /**
+     * A reply and how to send it. {@code head}: the answer to a HEAD, sent without its body, refusals
+     * too (a refusal's body after a HEAD's headers was read by the client as the next response).
+     */
     private record Outgoing(Reply reply, boolean keepAlive, boolean protobuf, boolean head) {
-        Outgoing(Reply reply, boolean keepAlive, boolean protobuf) {
-            this(reply, keepAlive, protobuf, false);
-        }
     }
 
     ApiHandler(Router router, FairWorkers workers, int maxPipelined, RequestDeadline deadline,
@@ -85,7 +87,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;  // the client asked to close, or was told we would; what it sent after is dropped
         }
         boolean keepAlive = HttpUtil.isKeepAlive(msg);
-        boolean protobuf = BodyFormat.wantsProtobuf(msg.headers().get(HttpHeaderNames.ACCEPT));
+        boolean protobuf = BodyFormat.prefersProtobuf(msg.headers());
+        boolean head = HttpMethod.HEAD.equals(msg.method());
         long seq = order.arrive();
         if (!keepAlive) {
             closing = true;
@@ -103,19 +106,19 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     Error.Code.UNAVAILABLE, "more than " + MessageRules.MAX_PIPELINED_AHEAD + " requests were sent on "
                             + "this connection ahead of their replies; those before this answer were answered, the rest "
                             + "were not read: read replies before sending more, and resend the rest on a new connection")),
-                    false, protobuf));
+                    false, protobuf, head));
             return;
         }
         if (!msg.decoderResult().isSuccess()) {
             closing = true;
-            send(ctx, seq, new Outgoing(refuse("?", MessageRules.undecodable(msg)), false, protobuf));
+            send(ctx, seq, new Outgoing(refuse("?", MessageRules.undecodable(msg)), false, protobuf, head));
             return;
         }
         if (msg.protocolVersion().majorVersion() != 1) {
             closing = true;
             send(ctx, seq, new Outgoing(refuse("?", new HttpError(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
                     Error.Code.BAD_REQUEST, "HTTP version " + msg.protocolVersion().text()
-                            + " is not supported; speak HTTP/1.1")), false, protobuf));
+                            + " is not supported; speak HTTP/1.1")), false, protobuf, head));
             return;
         }
         HttpError framing = MessageRules.check(msg);
@@ -123,7 +126,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             // The message was read, but its framing or headers are not what HTTP/1.1 allows: what
             // follows it on the connection cannot be trusted to be read the same way by everyone.
             closing = true;
-            send(ctx, seq, new Outgoing(refuse("?", framing), false, protobuf));
+            send(ctx, seq, new Outgoing(refuse("?", framing), false, protobuf, head));
             return;
         }
         ApiRequest request;
@@ -137,7 +140,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             // The target could not be read (bad percent-encoding, not UTF-8): answered like any
             // other bad request, where an exception here used to close the connection unanswered.
             closing = true;
-            send(ctx, seq, new Outgoing(refuse("?", e), false, protobuf));
+            send(ctx, seq, new Outgoing(refuse("?", e), false, protobuf, head));
             return;
         }
         waiting.add(new Waiting(seq, request, keepAlive, protobuf, System.nanoTime(), client));
@@ -162,17 +165,17 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
             waiting.poll();
             ApiRequest request = next.request();
+            boolean head = request.method().equals("HEAD");
             if (read && replies.over()) {
                 closing = true;  // like every 503: the connection closes after it; what still waits is dropped
                 waiting.clear();
                 send(ctx, next.seq(), new Outgoing(refuse(request, new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE,
                         Error.Code.UNAVAILABLE, "too many replies are waiting for their clients to read them; "
-                                + "retry later")), false, next.protobuf()));
+                                + "retry later")), false, next.protobuf(), head));
                 return;
             }
             running++;
             readRunning = read;
-            boolean head = request.method().equals("HEAD");
             try {
                 // Each remote address has its own share of the workers and the queue (FairWorkers).
                 workers.execute(next.client(), () -> {
@@ -193,7 +196,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 waiting.clear();
                 send(ctx, next.seq(), new Outgoing(refuse(describe(request), new HttpError(
                         HttpResponseStatus.SERVICE_UNAVAILABLE, Error.Code.UNAVAILABLE,
-                        "coordinator is overloaded; retry later")), false, next.protobuf()));
+                        "coordinator is overloaded; retry later")), false, next.protobuf(), head));
                 return;
             }
         }
@@ -331,7 +334,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 deadline.requestReceived();
                 send(ctx, order.arrive(), new Outgoing(refuse("?", new HttpError(HttpResponseStatus.BAD_REQUEST,
                         Error.Code.BAD_REQUEST, "request cut short: the client shut its side of the connection "
-                                + "down before the whole request (headers and body) arrived")), false, false));
+                                + "down before the whole request (headers and body) arrived")), false, false, false));
                 return;
             }
             closeIfDone(ctx);

@@ -6,7 +6,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -40,7 +39,7 @@ final class BodyBudget extends ChannelDuplexHandler {
             return;
         }
         if (msg instanceof HttpRequest request) {
-            protobuf = BodyFormat.wantsProtobuf(request.headers().get(HttpHeaderNames.ACCEPT));
+            protobuf = BodyFormat.prefersProtobuf(request.headers());
         }
         if (msg instanceof HttpContent content) {
             int bytes = content.content().readableBytes();

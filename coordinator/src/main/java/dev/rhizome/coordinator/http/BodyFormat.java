@@ -10,6 +10,9 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.ByteBuffer;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.List;
 import java.util.Locale;
 
 /** Content negotiation: protobuf or proto3 JSON bodies in, JSON (default) or protobuf out. */
@@ -60,6 +63,17 @@ final class BodyFormat {
      * of JSON (or of anything, "*&#47;*"). "application/x-protobuf;q=0, application/json" said
      * "never protobuf" and was answered in protobuf.
      */
+    /**
+     * Whether the request's Accept lines, all of them, prefer protobuf: a list field may be sent
+     * on several lines, which mean the same as one line with their values joined by commas (RFC
+     * 9110, 5.3), and reading the first alone answered JSON to a client whose second line preferred
+     * protobuf.
+     */
+    static boolean prefersProtobuf(HttpHeaders headers) {
+        List<String> lines = headers.getAll(HttpHeaderNames.ACCEPT);
+        return wantsProtobuf(lines.isEmpty() ? null : String.join(",", lines));
+    }
+
     static boolean wantsProtobuf(String accept) {
         if (accept == null) {
             return false;

@@ -12,11 +12,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Caps open connections in total and per remote address: one client can't exhaust file
- * descriptors or memory by opening connections. An address is its {@link AddressScope}: an IPv6
- * client counts by its /64 (one host usually holds a whole /64, and could otherwise open the cap's
- * connections from each of 2^64 addresses), an IPv4 client by its address. A connection over a cap is closed as it is
- * accepted. Refusals are logged at most once per interval, with a count, so a flood can't flood
+ * Caps open connections in total, per network and per remote address: one client can't exhaust
+ * file descriptors or memory by opening connections. An address is its {@link AddressScope}: an
+ * IPv6 client counts by its /64 (one host usually holds a whole /64, and could otherwise open the
+ * cap's connections from each of 2^64 addresses), an IPv4 client by its address. A network is
+ * {@link AddressScope#network}, an IPv4 /24 or an IPv6 /48: a site is routinely given a /48, whose
+ * 65,536 /64s each had a whole address's share when addresses were the only level. A connection
+ * over a cap is closed as it is accepted. Refusals are logged at most once per interval, with a count, so a flood can't flood
  * the log either.
  */
 @ChannelHandler.Sharable
@@ -25,14 +27,17 @@ final class ConnectionLimits extends ChannelInboundHandlerAdapter {
     private static final long LOG_INTERVAL_MS = 10_000;
 
     private final int maxTotal;
+    private final int maxPerNetwork;
     private final int maxPerAddress;
     private final AtomicInteger total = new AtomicInteger();
+    private final ConcurrentHashMap<String, Integer> perNetwork = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Integer> perAddress = new ConcurrentHashMap<>();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong lastLogMs = new AtomicLong(Long.MIN_VALUE / 2);
 
-    ConnectionLimits(int maxTotal, int maxPerAddress) {
+    ConnectionLimits(int maxTotal, int maxPerNetwork, int maxPerAddress) {
         this.maxTotal = maxTotal;
+        this.maxPerNetwork = maxPerNetwork;
         this.maxPerAddress = maxPerAddress;
     }
 
@@ -54,25 +59,41 @@ final class ConnectionLimits extends ChannelInboundHandlerAdapter {
             total.decrementAndGet();
             return false;
         }
-        boolean[] admitted = {false};
-        perAddress.compute(scope, (a, n) -> {
+        String network = AddressScope.network(scope);
+        if (!take(perNetwork, network, maxPerNetwork)) {
+            total.decrementAndGet();
+            return false;
+        }
+        if (!take(perAddress, scope, maxPerAddress)) {
+            give(perNetwork, network);
+            total.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    private static boolean take(ConcurrentHashMap<String, Integer> counts, String key, int max) {
+        boolean[] taken = {false};
+        counts.compute(key, (k, n) -> {
             int now = n == null ? 0 : n;
-            if (now >= maxPerAddress) {
+            if (now >= max) {
                 return n;
             }
-            admitted[0] = true;
+            taken[0] = true;
             return now + 1;
         });
-        if (!admitted[0]) {
-            total.decrementAndGet();
-        }
-        return admitted[0];
+        return taken[0];
+    }
+
+    private static void give(ConcurrentHashMap<String, Integer> counts, String key) {
+        counts.computeIfPresent(key, (k, n) -> n <= 1 ? null : n - 1);
     }
 
     /** Gives back the place of a connection of {@code scope} that closed. */
     void release(String scope) {
         total.decrementAndGet();
-        perAddress.computeIfPresent(scope, (a, n) -> n <= 1 ? null : n - 1);
+        give(perAddress, scope);
+        give(perNetwork, AddressScope.network(scope));
     }
 
     private void refuse(String scope) {
@@ -81,7 +102,8 @@ final class ConnectionLimits extends ChannelInboundHandlerAdapter {
         long last = lastLogMs.get();
         if (now - last >= LOG_INTERVAL_MS && lastLogMs.compareAndSet(last, now)) {
             LOG.warn("refused a connection from {}: at most {} connections per address (an IPv6 /64 "
-                    + "as one) and {} in total ({} refused so far)", scope, maxPerAddress, maxTotal, count);
+                    + "as one), {} per network (an IPv4 /24, an IPv6 /48) and {} in total ({} refused so far)",
+                    scope, maxPerAddress, maxPerNetwork, maxTotal, count);
         }
     }
 

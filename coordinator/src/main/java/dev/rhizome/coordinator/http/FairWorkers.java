@@ -13,51 +13,89 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The worker pool the routes run on, shared fairly between remote addresses. Each address has its
- * own queue; a free worker takes the next request of the next address in turn (round robin), not
- * the oldest request overall, and one address runs on at most {@code maxRunningPerAddress}
- * workers at once and queues at most {@code maxQueuedPerAddress} requests. So an address that
- * fills its share with slow requests gets 503s for its own excess while every other address still
- * finds a worker within one request's time and room in the queue; with a single FIFO queue it
- * used to hold every worker and the whole queue, and everyone else got 503s.
- * Requests of one address run in the order they came.
+ * The worker pool the routes run on, shared fairly between networks and, within each, between
+ * addresses. Each address has its own queue; a free worker takes the next network in turn, and in
+ * it the next address in turn (round robin at both levels), not the oldest request overall. A
+ * network runs on at most {@code perNetwork.running} workers and queues at most
+ * {@code perNetwork.queued} requests, an address at most its own {@code perAddress} share of
+ * those. So an address that fills its share with slow requests gets 503s for its own excess while
+ * its neighbours still have the rest of their network's share and every other network its own;
+ * with a single FIFO queue it used to hold every worker and the whole queue, and everyone else got
+ * 503s. Requests of one address run in the order they came.
  *
- * <p>An address here is its {@link AddressScope}: an IPv6 client by its /64, since one host is
- * routinely given a whole /64 and could otherwise send from as many addresses as it likes, each
- * with a share of its own (IPv4 by the address).
+ * <p>An address here is its {@link AddressScope} (an IPv6 client by its /64), a network its
+ * {@link AddressScope#network} (an IPv4 /24, an IPv6 /48). The network level is what bounds a
+ * client with many addresses: a /48 is a routine allocation and holds 65,536 /64s, each of which
+ * had a whole share when addresses were the only level.
  */
 final class FairWorkers {
     private static final Logger LOG = LoggerFactory.getLogger(FairWorkers.class);
 
-    private final int maxRunningPerAddress;
-    private final int maxQueuedPerAddress;
+    /** What one address, or one network, may hold: requests running and requests queued. */
+    record Share(int running, int queued) {
+        Share {
+            if (running < 1 || queued < 1) {
+                throw new IllegalArgumentException("worker pool sizes must be positive");
+            }
+        }
+    }
+
+    private final Share perAddress;
+    private final Share perNetwork;
     private final int maxQueued;
     private final Object lock = new Object();
-    private final Map<String, Share> shares = new HashMap<>();
-    /** Addresses with a queued request and a free place among their running ones, in turn order. */
-    private final ArrayDeque<Share> ready = new ArrayDeque<>();
+    private final Map<String, Network> networks = new HashMap<>();
+    /** Networks with a ready address and a free place among their running requests, in turn order. */
+    private final ArrayDeque<Network> ready = new ArrayDeque<>();
     private final List<Thread> threads = new ArrayList<>();
     private int queued;
     private boolean shutdown;
 
     /** One address scope's queued requests and how many of its requests are running. */
-    private static final class Share {
+    private static final class Address {
         final String scope;
+        final Network network;
         final ArrayDeque<Runnable> queue = new ArrayDeque<>();
         int running;
+        boolean inTurn;
 
-        Share(String scope) {
+        Address(String scope, Network network) {
             this.scope = scope;
+            this.network = network;
         }
     }
 
+    /** One network's addresses, those of them ready to run, and its counts across them. */
+    private static final class Network {
+        final String name;
+        final Map<String, Address> addresses = new HashMap<>();
+        final ArrayDeque<Address> ready = new ArrayDeque<>();
+        int running;
+        int queued;
+        boolean inTurn;
+
+        Network(String name) {
+            this.name = name;
+        }
+    }
+
+    /** Shares per address only: a network may hold every worker and the whole queue. */
     FairWorkers(int workers, int maxQueued, int maxRunningPerAddress, int maxQueuedPerAddress, String name) {
-        if (workers < 1 || maxQueued < 1 || maxRunningPerAddress < 1 || maxQueuedPerAddress < 1) {
+        this(workers, maxQueued, new Share(maxRunningPerAddress, maxQueuedPerAddress),
+                new Share(Math.max(workers, maxRunningPerAddress), Math.max(maxQueued, maxQueuedPerAddress)), name);
+    }
+
+    FairWorkers(int workers, int maxQueued, Share perAddress, Share perNetwork, String name) {
+        if (workers < 1 || maxQueued < 1) {
             throw new IllegalArgumentException("worker pool sizes must be positive");
         }
+        if (perAddress.running() > perNetwork.running() || perAddress.queued() > perNetwork.queued()) {
+            throw new IllegalArgumentException("an address's share can't exceed its network's: " + perAddress
+                    + " > " + perNetwork);
+        }
         this.maxQueued = maxQueued;
-        this.maxRunningPerAddress = maxRunningPerAddress;
-        this.maxQueuedPerAddress = maxQueuedPerAddress;
+        this.perAddress = perAddress;
+        this.perNetwork = perNetwork;
         for (int i = 1; i <= workers; i++) {
             Thread t = new Thread(this::work, name + "-" + i);
             t.setDaemon(true);
@@ -67,9 +105,10 @@ final class FairWorkers {
     }
 
     /**
-     * Queues a request of {@code from}, in the share of its address scope.
+     * Queues a request of {@code from}, in the share of its address scope and network.
      *
-     * @throws RejectedExecutionException when this address's queue or the whole queue is full, or the pool is shut down
+     * @throws RejectedExecutionException when this address's, its network's or the whole queue is full,
+     *                                    or the pool is shut down
      */
     void execute(InetAddress from, Runnable task) {
         synchronized (lock) {
@@ -77,26 +116,55 @@ final class FairWorkers {
                 throw new RejectedExecutionException("the worker pool is shut down");
             }
             String scope = AddressScope.of(from);
-            Share share = shares.computeIfAbsent(scope, Share::new);
-            if (share.queue.size() >= maxQueuedPerAddress || queued >= maxQueued) {
-                if (share.queue.isEmpty() && share.running == 0) {
-                    shares.remove(scope);
-                }
+            Network network = networks.computeIfAbsent(AddressScope.network(scope), Network::new);
+            Address address = network.addresses.computeIfAbsent(scope, s -> new Address(s, network));
+            if (address.queue.size() >= perAddress.queued() || network.queued >= perNetwork.queued()
+                    || queued >= maxQueued) {
+                forgetIfIdle(address);
                 throw new RejectedExecutionException("queue full for " + scope);
             }
-            boolean wasIdle = share.queue.isEmpty();
-            share.queue.addLast(task);
+            address.queue.addLast(task);
+            address.network.queued++;
             queued++;
-            if (wasIdle && share.running < maxRunningPerAddress) {
-                ready.addLast(share);
-                lock.notify();
+            offer(address);
+        }
+    }
+
+    /**
+     * Puts an address, then its network, at the back of their turns when it can run a request now
+     * and is not already waiting its turn. Only a worker taking a turn removes one, and only that
+     * (or a request finishing) makes one unable to run, so what waits in turn can always run.
+     */
+    private void offer(Address address) {
+        Network network = address.network;
+        if (!address.inTurn && !address.queue.isEmpty() && address.running < perAddress.running()) {
+            address.inTurn = true;
+            network.ready.addLast(address);
+        }
+        offer(network);
+    }
+
+    private void offer(Network network) {
+        if (!network.inTurn && !network.ready.isEmpty() && network.running < perNetwork.running()) {
+            network.inTurn = true;
+            ready.addLast(network);
+            lock.notify();
+        }
+    }
+
+    private void forgetIfIdle(Address address) {
+        if (address.queue.isEmpty() && address.running == 0) {
+            Network network = address.network;
+            network.addresses.remove(address.scope);
+            if (network.addresses.isEmpty()) {
+                networks.remove(network.name);
             }
         }
     }
 
     private void work() {
         while (true) {
-            Share share;
+            Address address;
             Runnable task;
             synchronized (lock) {
                 while (ready.isEmpty()) {
@@ -109,28 +177,27 @@ final class FairWorkers {
                         return;
                     }
                 }
-                share = ready.pollFirst();
-                task = share.queue.pollFirst();
+                Network network = ready.pollFirst();
+                network.inTurn = false;
+                address = network.ready.pollFirst();
+                address.inTurn = false;
+                task = address.queue.pollFirst();
                 queued--;
-                share.running++;
-                if (!share.queue.isEmpty() && share.running < maxRunningPerAddress) {
-                    ready.addLast(share);  // to the back: the other addresses waiting go first
-                    lock.notify();  // and another free worker may take its next request
-                }
+                network.queued--;
+                network.running++;
+                address.running++;
+                offer(address);  // to the back of both turns: the others waiting go first
             }
             try {
                 task.run();
             } catch (RuntimeException | Error e) {
-                LOG.error("a request of {} failed outside its route", share.scope, e);
+                LOG.error("a request of {} failed outside its route", address.scope, e);
             } finally {
                 synchronized (lock) {
-                    share.running--;
-                    if (!share.queue.isEmpty() && share.running == maxRunningPerAddress - 1) {
-                        ready.addLast(share);  // it was held back at its cap, not waiting in turn
-                        lock.notify();
-                    } else if (share.queue.isEmpty() && share.running == 0) {
-                        shares.remove(share.scope);
-                    }
+                    address.running--;
+                    address.network.running--;
+                    offer(address);  // and its network, which may have been held at its cap
+                    forgetIfIdle(address);
                     if (shutdown && queued == 0) {
                         lock.notifyAll();
                     }
@@ -151,7 +218,7 @@ final class FairWorkers {
     void shutdownNow() {
         synchronized (lock) {
             shutdown = true;
-            shares.values().forEach(s -> s.queue.clear());
+            networks.values().forEach(n -> n.addresses.values().forEach(a -> a.queue.clear()));
             queued = 0;
             ready.clear();
             lock.notifyAll();

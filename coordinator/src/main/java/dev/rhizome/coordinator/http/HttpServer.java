@@ -26,12 +26,14 @@ public final class HttpServer implements AutoCloseable {
     private static final int WORKERS = 32;  // they mostly wait on the group commit; verification is CPU-bound
     private static final int QUEUED_REQUESTS = 1024;
     /*
-     * One address's share: it runs on at most 24 of the 32 workers and queues at most half the
-     * queue, so the other addresses always have 8 workers and 512 places, and a free worker serves
-     * the addresses in turn. Nodes behind one NAT share one address's share.
+     * One network's share (an IPv4 /24, an IPv6 /48): it runs on at most 24 of the 32 workers and
+     * queues at most half the queue, so the other networks always have 8 workers and 512 places.
+     * One address's share within it is two thirds and half of that, so its neighbours keep 8
+     * workers and 256 places of their network's. A free worker serves the networks in turn, and in
+     * each its addresses in turn. Nodes behind one NAT share one address's share.
      */
-    private static final int RUNNING_PER_ADDRESS = 24;
-    private static final int QUEUED_PER_ADDRESS = 512;
+    private static final FairWorkers.Share PER_NETWORK = new FairWorkers.Share(24, 512);
+    private static final FairWorkers.Share PER_ADDRESS = new FairWorkers.Share(16, 256);
 
     private final EventLoopGroup boss;
     private final EventLoopGroup io;
@@ -75,9 +77,10 @@ public final class HttpServer implements AutoCloseable {
             CoordinatorMetrics metrics, ReplyBudget replies, TrustedProxies proxies) throws InterruptedException {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup io = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-        FairWorkers workers = new FairWorkers(WORKERS, QUEUED_REQUESTS, RUNNING_PER_ADDRESS, QUEUED_PER_ADDRESS,
+        FairWorkers workers = new FairWorkers(WORKERS, QUEUED_REQUESTS, PER_ADDRESS, PER_NETWORK,
                 "coordinator-worker");
-        ConnectionLimits connections = new ConnectionLimits(limits.maxConnections(), limits.maxConnectionsPerAddress());
+        ConnectionLimits connections = new ConnectionLimits(limits.maxConnections(), limits.maxConnectionsPerNetwork(),
+                limits.maxConnectionsPerAddress());
         AtomicLong bodyBytesInUse = new AtomicLong();
         long idleMs = limits.idleTimeout().toMillis();
         try {

@@ -6,7 +6,10 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import dev.rhizome.protocol.LogSafe;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * What a decoded HTTP/1.x request must look like beyond what Netty's codec checks (RFC 9112), and
@@ -49,11 +52,16 @@ final class MessageRules {
                 "malformed HTTP request: " + reason(cause));
     }
 
+    /** Methods whose request content has a meaning (RFC 9110, 9.3); the others' is refused. */
+    private static final Set<String> BODY_METHODS = Set.of("POST", "PUT", "PATCH");
+
     /**
      * The framing and headers every request must have, or null when it has them: exactly one Host
-     * in HTTP/1.1 (at most one in 1.0) whose value is a host, no transfer coding but chunked (the aggregator takes
-     * chunked off; any other left would mean a body we read as something it is not), and no content
-     * coding but identity.
+     * in HTTP/1.1 (at most one in 1.0) whose value is a host, at most one Content-Type, no
+     * transfer coding but chunked (the aggregator takes chunked off; any other left would mean a
+     * body we read as something it is not), no content coding but identity, and no body on a
+     * method that takes none. A list field is read on every line it was sent on: reading only the
+     * first let {@code Content-Encoding: identity} then {@code Content-Encoding: gzip} through.
      */
     static HttpError check(FullHttpRequest msg) {
         List<String> hosts = msg.headers().getAll(HttpHeaderNames.HOST);
@@ -65,23 +73,50 @@ final class MessageRules {
         }
         if (!hosts.isEmpty() && !HOST.matcher(hosts.get(0)).matches()) {
             return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, "Host header "
-                    + dev.rhizome.protocol.LogSafe.of(hosts.get(0)) + " is not a host and optional port (RFC 9112, 3.2)");
+                    + LogSafe.of(hosts.get(0)) + " is not a host and optional port (RFC 9112, 3.2)");
         }
-        String contentCoding = msg.headers().get(HttpHeaderNames.CONTENT_ENCODING);
-        if (contentCoding != null && !contentCoding.isBlank() && !contentCoding.strip().equalsIgnoreCase("identity")) {
+        int types = msg.headers().getAll(HttpHeaderNames.CONTENT_TYPE).size();
+        if (types > 1) {
+            // Which one a reader keeps is its own choice: a body read as JSON here might be read as
+            // protobuf by a proxy or a log, and the first one was kept without a word.
+            return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST,
+                    "request has " + types + " Content-Type headers; send one (RFC 9110, 5.3)");
+        }
+        List<String> contentCodings = codings(msg, HttpHeaderNames.CONTENT_ENCODING);
+        if (contentCodings.stream().anyMatch(c -> !c.equalsIgnoreCase("identity"))) {
             // Nothing is ever inflated (a small gzip bomb would become gigabytes): a coded body was
             // read as if it were the record itself and refused for the wrong reason ("not UTF-8").
             return new HttpError(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, Error.Code.UNSUPPORTED,
-                    "Content-Encoding " + dev.rhizome.protocol.LogSafe.of(contentCoding)
+                    "Content-Encoding " + LogSafe.of(String.join(", ", contentCodings))
                             + " is not supported: send the body unencoded (RFC 9110, 8.4)");
         }
-        String coding = msg.headers().get(HttpHeaderNames.TRANSFER_ENCODING);
-        if (coding != null && !coding.isBlank()) {
+        List<String> transferCodings = codings(msg, HttpHeaderNames.TRANSFER_ENCODING);
+        if (!transferCodings.isEmpty()) {
             return new HttpError(HttpResponseStatus.NOT_IMPLEMENTED, Error.Code.UNSUPPORTED,
-                    "Transfer-Encoding " + dev.rhizome.protocol.LogSafe.of(coding)
+                    "Transfer-Encoding " + LogSafe.of(String.join(", ", transferCodings))
                             + " is not supported; send the body as is, or chunked alone");
         }
+        String method = msg.method().name();
+        if (msg.content().isReadable() && !BODY_METHODS.contains(method)) {
+            // A server or proxy that ignores such a body reads it as the next request (smuggling);
+            // it used to be read here and dropped, the request answered as if it had none.
+            return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, method + " takes no body, "
+                    + "and this one came with " + msg.content().readableBytes() + " bytes; send it without one");
+        }
         return null;
+    }
+
+    /** The non-empty codings a list field names, over all the lines it was sent on. */
+    private static List<String> codings(FullHttpRequest msg, CharSequence name) {
+        List<String> codings = new ArrayList<>();
+        for (String line : msg.headers().getAll(name)) {
+            for (String coding : line.split(",")) {
+                if (!coding.isBlank()) {
+                    codings.add(coding.strip());
+                }
+            }
+        }
+        return codings;
     }
 
     /** A decoder failure's own words, without the exception's class name. */

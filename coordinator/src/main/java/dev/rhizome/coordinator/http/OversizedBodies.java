@@ -65,7 +65,7 @@ final class OversizedBodies extends HttpObjectAggregator {
                 FullHttpResponse refused = Responses.of(pipeline.channel().alloc(), ApiHandler.refuse(
                         LogSafe.of(request.method() + " " + request.uri()), new HttpError(HttpResponseStatus.EXPECTATION_FAILED,
                                 Error.Code.BAD_REQUEST, message)),
-                        BodyFormat.wantsProtobuf(request.headers().get(HttpHeaderNames.ACCEPT)));
+                        BodyFormat.prefersProtobuf(request.headers()));
                 HttpUtil.setKeepAlive(refused, false);
                 return refused;
             }
@@ -115,6 +115,6 @@ final class OversizedBodies extends HttpObjectAggregator {
         LOG.warn("{} refused with 413: {}", LogSafe.of(request.method() + " " + request.uri()), message);
         Error error = Error.newBuilder().setCode(Error.Code.TOO_LARGE).setMessage(message).build();
         return Responses.of(alloc, Reply.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, error),
-                BodyFormat.wantsProtobuf(request.headers().get(HttpHeaderNames.ACCEPT)));
+                BodyFormat.prefersProtobuf(request.headers()));
     }
 }

@@ -9,10 +9,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Connections are capped per client as {@link AddressScope} groups addresses: an IPv6 host, which
- * holds a whole /64, opens no more connections by spreading them over its addresses.
+ * holds a whole /64, opens no more connections by spreading them over its addresses, and a site
+ * with a /48 (or an IPv4 /24) no more than its network's share by spreading them over its /64s.
  */
 class ConnectionLimitsTest {
-    private final ConnectionLimits limits = new ConnectionLimits(100, 2);
+    private final ConnectionLimits limits = new ConnectionLimits(100, 100, 2);
 
     private boolean admit(String address) throws UnknownHostException {
         return limits.admit(AddressScope.of(InetAddress.getByName(address)));
@@ -40,10 +41,41 @@ class ConnectionLimitsTest {
 
     @Test
     void theTotalCapHoldsAcrossClients() throws Exception {
-        ConnectionLimits small = new ConnectionLimits(2, 2);
+        ConnectionLimits small = new ConnectionLimits(2, 2, 2);
         assertThat(small.admit("192.0.2.1")).isTrue();
-        assertThat(small.admit("2001:db8::/64")).isTrue();
+        assertThat(small.admit("2001:db8:0:0::/64")).isTrue();
         assertThat(small.admit("192.0.2.3")).isFalse();
         assertThat(small.open()).isEqualTo(2);
+    }
+
+    @Test
+    void theSlash64sOfOneSlash48ShareTheNetworksCapAndAnotherSlash48HasItsOwn() throws Exception {
+        ConnectionLimits limits = new ConnectionLimits(100, 5, 2);
+        int admitted = 0;
+        for (int subnet = 0; subnet < 1000; subnet++) {  // a /48 holds 65,536 /64s, each its own address
+            if (limits.admit(AddressScope.of(InetAddress.getByName("2001:db8:1:" + Integer.toHexString(subnet) + "::1")))) {
+                admitted++;
+            }
+        }
+        assertThat(admitted).as("one /48's /64s together").isEqualTo(5);
+        assertThat(limits.admit(AddressScope.of(InetAddress.getByName("2001:db8:2::1")))).as("the next /48").isTrue();
+
+        limits.release(AddressScope.of(InetAddress.getByName("2001:db8:1:3::1")));
+        assertThat(limits.admit(AddressScope.of(InetAddress.getByName("2001:db8:1:ffff::1"))))
+                .as("a closed connection frees its network's place").isTrue();
+        assertThat(limits.open()).isEqualTo(6);
+    }
+
+    @Test
+    void theAddressesOfOneIpv4Slash24ShareTheNetworksCap() throws Exception {
+        ConnectionLimits limits = new ConnectionLimits(100, 3, 2);
+        assertThat(limits.admit("192.0.2.1")).isTrue();
+        assertThat(limits.admit("192.0.2.1")).isTrue();
+        assertThat(limits.admit("192.0.2.1")).as("its address's cap").isFalse();
+        assertThat(limits.admit("192.0.2.2")).isTrue();
+        assertThat(limits.admit("192.0.2.3")).as("its /24's cap").isFalse();
+        assertThat(limits.admit("198.51.100.1")).as("another /24").isTrue();
+        limits.release("192.0.2.1");
+        assertThat(limits.admit("192.0.2.200")).as("a closed connection frees its /24's place").isTrue();
     }
 }

@@ -16,7 +16,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The worker pool's share per address, with real threads: one address's slow requests can't take every worker or the whole queue. */
+/**
+ * The worker pool's share per network and per address, with real threads: one address's slow
+ * requests can't take every worker or the whole queue, nor can one network's (an IPv4 /24, an IPv6
+ * /48) spread over as many addresses as it holds.
+ */
 class FairWorkersTest {
     private final InetAddress hog = address("127.0.0.2");
     private final InetAddress other = address("127.0.0.3");
@@ -133,5 +137,77 @@ class FairWorkersTest {
         release.countDown();
         assertThat(workers.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
         assertThat(ran.get()).isEqualTo(3);
+    }
+
+    @Test
+    void theSlash64sOfOneSlash48ShareOneNetworksShareAndAnotherSlash48HasItsOwn() {
+        workers = new FairWorkers(8, 100, new FairWorkers.Share(2, 5), new FairWorkers.Share(3, 8), "test-worker");
+        AtomicInteger hogStarted = new AtomicInteger();
+        for (int subnet = 0; subnet < 3; subnet++) {  // each request from another /64 of the same /48
+            workers.execute(address("2001:db8:1:" + Integer.toHexString(subnet) + "::1"), slow(hogStarted));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> hogStarted.get() == 3);
+        int accepted = 3;
+        for (int subnet = 3; subnet < 100; subnet++) {
+            try {
+                workers.execute(address("2001:db8:1:" + Integer.toHexString(subnet) + "::1"), slow(hogStarted));
+                accepted++;
+            } catch (RejectedExecutionException e) {
+                // the /48's queue is full
+            }
+        }
+        assertThat(accepted).as("the /48 runs 3 and queues 8, however many /64s it sends from").isEqualTo(11);
+
+        CountDownLatch otherRan = new CountDownLatch(1);
+        workers.execute(address("2001:db8:2::1"), otherRan::countDown);
+        await().atMost(Duration.ofSeconds(30)).until(() -> otherRan.getCount() == 0);
+        assertThat(hogStarted.get()).as("the /48 is held at its network's share, with workers idle").isEqualTo(3);
+    }
+
+    @Test
+    void anAddressLeavesItsNeighboursTheRestOfTheirNetworksShare() {
+        workers = new FairWorkers(8, 100, new FairWorkers.Share(2, 3), new FairWorkers.Share(3, 8), "test-worker");
+        AtomicInteger hogStarted = new AtomicInteger();
+        for (int i = 0; i < 2; i++) {
+            workers.execute(address("192.0.2.1"), slow(hogStarted));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> hogStarted.get() == 2);
+        for (int i = 0; i < 3; i++) {
+            workers.execute(address("192.0.2.1"), slow(hogStarted));  // queued: it runs on 2 workers at most
+        }
+        assertThatThrownBy(() -> workers.execute(address("192.0.2.1"), () -> { }))
+                .as("its own queue is full").isInstanceOf(RejectedExecutionException.class);
+
+        CountDownLatch neighbourRan = new CountDownLatch(1);
+        workers.execute(address("192.0.2.2"), neighbourRan::countDown);
+        await().atMost(Duration.ofSeconds(30)).until(() -> neighbourRan.getCount() == 0);
+        assertThat(hogStarted.get()).isEqualTo(2);
+    }
+
+    @Test
+    void freeWorkersTakeNetworksInTurnAndTheirAddressesInTurn() throws InterruptedException {
+        workers = new FairWorkers(1, 100, new FairWorkers.Share(1, 100), new FairWorkers.Share(1, 100), "test-worker");
+        CountDownLatch first = new CountDownLatch(1);
+        List<String> ran = Collections.synchronizedList(new ArrayList<>());
+        InetAddress a1 = address("192.0.2.1");
+        InetAddress a2 = address("192.0.2.2");
+        InetAddress b1 = address("198.51.100.1");
+        workers.execute(a1, () -> {
+            try {
+                first.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        for (int i = 0; i < 2; i++) {
+            int n = i;
+            workers.execute(a1, () -> ran.add("a1-" + n));
+            workers.execute(a2, () -> ran.add("a2-" + n));
+            workers.execute(b1, () -> ran.add("b1-" + n));
+        }
+        first.countDown();
+        await().atMost(Duration.ofSeconds(30)).until(() -> ran.size() == 6);
+        // the other network gets every other turn although the first sends from two addresses
+        assertThat(ran).containsExactly("b1-0", "a2-0", "b1-1", "a1-0", "a2-1", "a1-1");
     }
 }
