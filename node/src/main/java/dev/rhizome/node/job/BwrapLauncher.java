@@ -31,20 +31,54 @@ public final class BwrapLauncher implements ProcessLauncher {
                 return t;
             });
 
+    /** What one job of this launcher's may use: its share of {@link #whole}. */
     private final SandboxPlan plan;
+    /** The plan as the probe made it, for one job alone. */
+    private final SandboxPlan whole;
     private final Optional<CgroupV2> cgroup;
     private final HostView host;
+    /** The node's own limits, which each share's tasks are sized from. */
+    private final NodeLimits node;
+    /** How many jobs of this launcher's family may run at once, each with its share. */
+    private final int ways;
     private final JobPriority priority = JobPriority.onThisMachine();
     /** The seccomp program and each start's files for bubblewrap, in a private directory. */
-    private final SeccompPrograms inputs = SeccompPrograms.forThisMachine();
+    private final SeccompPrograms inputs;
 
     public BwrapLauncher(SandboxPlan plan, Optional<CgroupV2> cgroup, HostView host) {
-        this.plan = Objects.requireNonNull(plan, "plan");
-        this.cgroup = plan.memory() == SandboxPlan.MemoryLimit.CGROUP ? cgroup : Optional.empty();
-        if (plan.memory() == SandboxPlan.MemoryLimit.CGROUP && this.cgroup.isEmpty()) {
+        this(plan, cgroup, host, NodeLimits.own());
+    }
+
+    /** @param node the node's own limits, which the tasks of each share ({@link #shared}) are sized from */
+    public BwrapLauncher(SandboxPlan plan, Optional<CgroupV2> cgroup, HostView host, NodeLimits node) {
+        this(plan, cgroup, host, node, 1, SeccompPrograms.forThisMachine());
+    }
+
+    private BwrapLauncher(SandboxPlan whole, Optional<CgroupV2> cgroup, HostView host, NodeLimits node, int ways,
+            SeccompPrograms inputs) {
+        this.whole = Objects.requireNonNull(whole, "plan");
+        this.node = Objects.requireNonNull(node, "node");
+        this.ways = ways;
+        this.plan = ways == 1 ? whole : whole.withLimits(whole.limits().sharedBy(ways, node));
+        this.cgroup = whole.memory() == SandboxPlan.MemoryLimit.CGROUP ? cgroup : Optional.empty();
+        if (whole.memory() == SandboxPlan.MemoryLimit.CGROUP && this.cgroup.isEmpty()) {
             throw new IllegalArgumentException("the plan limits memory by cgroup but none is given");
         }
         this.host = Objects.requireNonNull(host, "host");
+        this.inputs = inputs;
+    }
+
+    /**
+     * A launcher whose jobs each take one share of this one's: its plan's memory, /tmp and tasks, and
+     * the memory mappings the node lets its jobs hold, divided {@code ways} ways, the tasks sized from
+     * the node's limits as for one of that many jobs at once ({@link SandboxLimits#sharedBy}).
+     */
+    @Override
+    public BwrapLauncher shared(int ways) {
+        if (ways < 1) {
+            throw new IllegalArgumentException("a launcher is shared by at least one job, not " + ways);
+        }
+        return new BwrapLauncher(whole, cgroup, host, node, Math.multiplyExact(this.ways, ways), inputs);
     }
 
     /** The seccomp program's file ({@link SeccompPrograms#program}). */
@@ -131,7 +165,7 @@ public final class BwrapLauncher implements ProcessLauncher {
         });
         return new JobProcess(process, killAll, pumps, priority.rule(gpuJob).and(MemoryFiles.forSandbox())
                 .and(HeldDescriptors.forJob()).and(FileLocks.forJob()).and(PendingSignals.forJob())
-                .and(MemoryMappings.forJob()));
+                .and(MemoryMappings.forJob(ways)));
     }
 
     private static Process spawn(ProcessBuilder builder) throws IOException {

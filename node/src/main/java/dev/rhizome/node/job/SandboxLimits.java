@@ -17,6 +17,10 @@ public record SandboxLimits(long memoryBytes, int processes, long tmpBytes) {
     public static final long ADDRESS_SPACE_ALLOWANCE = 4L << 30;
     public static final int DEFAULT_PROCESSES = 4096;
     public static final int MIN_PROCESSES = 8;
+    /** A share's memory is never cut below this (a JVM or Python with its libraries needs that much). */
+    static final long MIN_SHARED_MEMORY = 256L << 20;
+    /** Nor its /tmp below this. */
+    static final long MIN_SHARED_TMP = 16L << 20;
 
     public SandboxLimits {
         if (memoryBytes < (16L << 20)) {
@@ -46,14 +50,41 @@ public record SandboxLimits(long memoryBytes, int processes, long tmpBytes) {
      * RLIMIT_SIGPENDING ({@link PendingSignals#tasksWithin}); never under {@link #MIN_PROCESSES}.
      */
     static int tasksFor(NodeLimits node) {
+        return tasksFor(node, 1);
+    }
+
+    /**
+     * As {@link #tasksFor(NodeLimits)} for one of {@code ways} jobs that run at once: each sized as if
+     * the node's limits were a {@code ways}-th of what they are, so that all of them together, each
+     * holding every signal it can, stay within the half the node's jobs may take.
+     */
+    static int tasksFor(NodeLimits node, int ways) {
         long tasks = DEFAULT_PROCESSES;
         if (node.processes().isPresent()) {
-            tasks = Math.min(tasks, node.processes().getAsLong() / 2);
+            tasks = Math.min(tasks, node.processes().getAsLong() / 2 / ways);
         }
         if (node.pendingSignals().isPresent()) {
-            tasks = Math.min(tasks, PendingSignals.tasksWithin(node.pendingSignals().getAsLong()));
+            tasks = Math.min(tasks, PendingSignals.tasksWithin(node.pendingSignals().getAsLong() / ways));
         }
         return (int) Math.max(MIN_PROCESSES, tasks);
+    }
+
+    /**
+     * One share of this budget, for one of {@code ways} jobs that run at once (a node's slots, a
+     * harness and the model it questions): a {@code ways}-th of its memory, /tmp and tasks, and no more
+     * tasks than {@link #tasksFor(NodeLimits, int)} gives one of them. Limits are per job, so without
+     * shares several slots' jobs together took the node user's whole RLIMIT_NPROC, RLIMIT_SIGPENDING
+     * and the machine's memory, each within its own. Never under the floors the constructor demands
+     * nor above this budget's own.
+     */
+    public SandboxLimits sharedBy(int ways, NodeLimits node) {
+        if (ways < 1) {
+            throw new IllegalArgumentException("a budget is shared by at least one job, not " + ways);
+        }
+        long memory = Math.max(Math.min(memoryBytes, MIN_SHARED_MEMORY), memoryBytes / ways);
+        long tmp = Math.max(Math.min(tmpBytes, MIN_SHARED_TMP), tmpBytes / ways);
+        int tasks = Math.min(processes, Math.max(MIN_PROCESSES, Math.min(processes / ways, tasksFor(node, ways))));
+        return new SandboxLimits(memory, tasks, tmp);
     }
 
     public long addressSpaceBytes() {
