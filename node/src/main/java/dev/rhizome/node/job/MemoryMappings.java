@@ -35,13 +35,9 @@ final class MemoryMappings implements TreeRule {
         this.maxMappings = maxMappings;
     }
 
-    /** The rule for one of {@code ways} jobs that run at once: each its share of {@link #MAX_MAPPINGS}. */
-    static TreeRule forJob(int ways) {
-        return TreeRule.onceASecond(new MemoryMappings(Path.of("/proc"), shareOf(ways)));
-    }
-
-    static int shareOf(int ways) {
-        return Math.max(MIN_SHARE, MAX_MAPPINGS / ways);
+    /** The rule for one job of a {@link NodeShare}: its share of {@link #MAX_MAPPINGS}. */
+    static TreeRule forJob(NodeShare share) {
+        return TreeRule.onceASecond(new MemoryMappings(Path.of("/proc"), share.of(MAX_MAPPINGS, MIN_SHARE)));
     }
 
     @Override

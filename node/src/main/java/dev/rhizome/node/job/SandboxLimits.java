@@ -50,41 +50,37 @@ public record SandboxLimits(long memoryBytes, int processes, long tmpBytes) {
      * RLIMIT_SIGPENDING ({@link PendingSignals#tasksWithin}); never under {@link #MIN_PROCESSES}.
      */
     static int tasksFor(NodeLimits node) {
-        return tasksFor(node, 1);
+        return tasksFor(node, NodeShare.ALONE);
     }
 
     /**
-     * As {@link #tasksFor(NodeLimits)} for one of {@code ways} jobs that run at once: each sized as if
-     * the node's limits were a {@code ways}-th of what they are, so that all of them together, each
-     * holding every signal it can, stay within the half the node's jobs may take.
+     * As {@link #tasksFor(NodeLimits)} for one job of a {@link NodeShare}: sized as if the node's
+     * limits were a {@code ways}-th of what they are, so that all the jobs together, each holding
+     * every signal it can (its own limit's worth of real-time ones counts once per job), stay within
+     * the half the node's jobs may take.
      */
-    static int tasksFor(NodeLimits node, int ways) {
+    static int tasksFor(NodeLimits node, NodeShare share) {
         long tasks = DEFAULT_PROCESSES;
         if (node.processes().isPresent()) {
-            tasks = Math.min(tasks, node.processes().getAsLong() / 2 / ways);
+            tasks = Math.min(tasks, node.processes().getAsLong() / 2 / share.ways());
         }
         if (node.pendingSignals().isPresent()) {
-            tasks = Math.min(tasks, PendingSignals.tasksWithin(node.pendingSignals().getAsLong() / ways));
+            tasks = Math.min(tasks, PendingSignals.tasksWithin(node.pendingSignals().getAsLong() / share.ways()));
         }
         return (int) Math.max(MIN_PROCESSES, tasks);
     }
 
     /**
-     * One share of this budget, for one of {@code ways} jobs that run at once (a node's slots, a
-     * harness and the model it questions): a {@code ways}-th of its memory, /tmp and tasks, and no more
-     * tasks than {@link #tasksFor(NodeLimits, int)} gives one of them. Limits are per job, so without
-     * shares several slots' jobs together took the node user's whole RLIMIT_NPROC, RLIMIT_SIGPENDING
-     * and the machine's memory, each within its own. Never under the floors the constructor demands
-     * nor above this budget's own.
+     * One job's share of this budget ({@link NodeShare}): a {@code ways}-th of its memory, /tmp and
+     * tasks, and no more tasks than {@link #tasksFor(NodeLimits, NodeShare)} gives one of that many
+     * jobs. Limits are per job, so without shares several slots' jobs together took the node user's
+     * whole RLIMIT_NPROC and RLIMIT_SIGPENDING, and more than the machine's memory, each within its
+     * own. Never under the floors below nor above this budget's own.
      */
-    public SandboxLimits sharedBy(int ways, NodeLimits node) {
-        if (ways < 1) {
-            throw new IllegalArgumentException("a budget is shared by at least one job, not " + ways);
-        }
-        long memory = Math.max(Math.min(memoryBytes, MIN_SHARED_MEMORY), memoryBytes / ways);
-        long tmp = Math.max(Math.min(tmpBytes, MIN_SHARED_TMP), tmpBytes / ways);
-        int tasks = Math.min(processes, Math.max(MIN_PROCESSES, Math.min(processes / ways, tasksFor(node, ways))));
-        return new SandboxLimits(memory, tasks, tmp);
+    SandboxLimits sharedBy(NodeShare share, NodeLimits node) {
+        int tasks = Math.min(processes, Math.max(MIN_PROCESSES,
+                Math.min(processes / share.ways(), tasksFor(node, share))));
+        return new SandboxLimits(share.of(memoryBytes, MIN_SHARED_MEMORY), tasks, share.of(tmpBytes, MIN_SHARED_TMP));
     }
 
     public long addressSpaceBytes() {

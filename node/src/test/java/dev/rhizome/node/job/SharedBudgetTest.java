@@ -31,7 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SharedBudgetTest {
     /** A node whose limits are small enough that one job alone could take half of them. */
-    private static final NodeLimits NODE = new NodeLimits(OptionalLong.of(160), OptionalLong.of(16_384));
+    private static final NodeLimits NODE = new NodeLimits(OptionalLong.of(120), OptionalLong.of(12_288));
+
+    private static final NodeShare HALF = new NodeShare(2);
 
     @TempDir
     Path dataDir;
@@ -56,13 +58,13 @@ class SharedBudgetTest {
                 info = ctypes.create_string_buffer(128)
                 children = []
                 try:
-                    for i in range(500):
+                    for i in range(200):
                         child = os.fork()
                         if child == 0:
                             for s in STANDARD:  # to itself, private to its thread, si_code 1
                                 struct.pack_into('iii', info, 0, s, 0, 1)
                                 libc.syscall(297 if os.uname().machine == 'x86_64' else 240, os.getpid(), os.getpid(), s, info)
-                            time.sleep(10)
+                            time.sleep(60)
                             os._exit(0)
                         children.append(child)
                 except OSError as e:
@@ -94,8 +96,9 @@ class SharedBudgetTest {
 
     @Test
     void twoJobsAtOnceEachHoldingMoreThanItsShareOfMemoryMappingsAreBothStopped() throws Exception {
-        // Two undumpable processes of 36,000 mappings each: within what one job alone may hold, past
-        // half of it.
+        // Two undumpable processes of some 40,000 mappings each (every other page of 20,000 given
+        // another protection): within what one job alone may hold, past half of it. Both split at
+        // once, so neither need finish before its job is stopped.
         String probe = """
                 import ctypes, os, time
                 libc = ctypes.CDLL(None, use_errno=True)
@@ -108,48 +111,74 @@ class SharedBudgetTest {
                 for i in range(2):
                     if os.fork() == 0:
                         libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0
-                        print('SPLIT', split(36000), flush=True)
-                        time.sleep(30)
+                        print('SPLIT', split(20000), flush=True)
+                        time.sleep(120)
                         os._exit(0)
-                time.sleep(30)
+                time.sleep(120)
                 """;
-        assertThat(2 * 36_000).isLessThan(MemoryMappings.MAX_MAPPINGS).isGreaterThan(MemoryMappings.shareOf(2));
+        assertThat(2 * 2 * 20_000).isLessThan(MemoryMappings.MAX_MAPPINGS).isGreaterThan(HALF.of(MemoryMappings.MAX_MAPPINGS, MemoryMappings.MIN_SHARE));
 
         List<String> logs = runTogether(sandbox(NodeLimits.UNLIMITED).shared(2), probe, 2);
 
         for (String log : logs) {
             assertThat(log).as(log).startsWith(Result.Status.CRASH + "\n");
-            assertThat(count(log, "SPLIT")).as(log).isEqualTo(36_000);
-            assertThat(log).contains("it held more than " + MemoryMappings.shareOf(2) + " memory mappings");
+            assertThat(log).contains("it held more than " + HALF.of(MemoryMappings.MAX_MAPPINGS, MemoryMappings.MIN_SHARE)
+                    + " memory mappings");
+        }
+    }
+
+    @Test
+    void twoJobsAtOnceEachHoldingMoreThanItsShareOfPipesAreBothStopped() throws Exception {
+        // Pipes take the pipe pages of the uid the slots' jobs share on the host: 200 each, within what
+        // one job alone may hold, would be 400 together.
+        int pipes = HeldDescriptors.MAX_PIPES - 56;
+        String probe = """
+                import os, time
+                held = [os.pipe() for i in range(%d)]
+                print('PIPES', len(held), flush=True)
+                time.sleep(120)
+                """.formatted(pipes);
+        int share = HALF.of(HeldDescriptors.MAX_PIPES, HeldDescriptors.MIN_PIPES);
+        assertThat(pipes).isGreaterThan(share);
+
+        List<String> logs = runTogether(sandbox(NodeLimits.UNLIMITED).shared(2), probe, 2);
+
+        for (String log : logs) {
+            assertThat(log).as(log).startsWith(Result.Status.CRASH + "\n")
+                    .contains("PIPES " + pipes, "it held more than " + share + " pipes");
         }
     }
 
     @Test
     void eachShareIsAWaysthOfTheBudgetSizedFromTheNodesLimitsAsForThatManyJobs() {
         SandboxLimits whole = new SandboxLimits(8L << 30, SandboxLimits.tasksFor(NODE), 1L << 30);
-        SandboxLimits half = whole.sharedBy(2, NODE);
+        SandboxLimits half = whole.sharedBy(HALF, NODE);
 
         assertThat(half.memoryBytes()).isEqualTo(4L << 30);
         assertThat(half.tmpBytes()).isEqualTo(512L << 20);
-        assertThat(whole.processes()).as("alone: half of 160").isEqualTo(80);
-        assertThat(half.processes()).as("a quarter of 160 each").isEqualTo(40);
+        assertThat(whole.processes()).as("alone: half of 120").isEqualTo(60);
+        assertThat(half.processes()).as("a quarter of 120 each").isEqualTo(30);
         // Signals bind where the node's RLIMIT_SIGPENDING is small: each job's own 1,024 real-time ones
         // count once per job, so a share has fewer tasks than half of one job's.
         NodeLimits fewSignals = new NodeLimits(OptionalLong.empty(), OptionalLong.of(16_384));
         int alone = SandboxLimits.tasksFor(fewSignals);
-        int shared = new SandboxLimits(8L << 30, alone, 1L << 30).sharedBy(2, fewSignals).processes();
+        int shared = new SandboxLimits(8L << 30, alone, 1L << 30).sharedBy(HALF, fewSignals).processes();
         assertThat(shared).isLessThan(alone / 2);
         assertThat(2 * (BwrapCommand.PENDING_SIGNALS + shared * PendingSignals.STANDARD_PER_TASK))
                 .isLessThanOrEqualTo(16_384 / 2);
         // Floors: never under what a job needs to start, never above the budget shared.
-        SandboxLimits small = new SandboxLimits(300L << 20, 10, 20L << 20).sharedBy(64, NODE);
+        SandboxLimits small = new SandboxLimits(300L << 20, 10, 20L << 20).sharedBy(new NodeShare(64), NODE);
         assertThat(small.memoryBytes()).isEqualTo(SandboxLimits.MIN_SHARED_MEMORY);
         assertThat(small.tmpBytes()).isEqualTo(SandboxLimits.MIN_SHARED_TMP);
         assertThat(small.processes()).isEqualTo(SandboxLimits.MIN_PROCESSES);
-        SandboxLimits tiny = new SandboxLimits(64L << 20, 8, 2L << 20).sharedBy(4, NODE);
+        SandboxLimits tiny = new SandboxLimits(64L << 20, 8, 2L << 20).sharedBy(new NodeShare(4), NODE);
         assertThat(tiny).isEqualTo(new SandboxLimits(64L << 20, 8, 2L << 20));
-        assertThatThrownBy(() -> whole.sharedBy(0, NODE)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> new NodeShare(0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("at least one job, not 0");
+        assertThat(new NodeShare(3).of(MemoryMappings.MAX_MAPPINGS, MemoryMappings.MIN_SHARE))
+                .isEqualTo(MemoryMappings.MAX_MAPPINGS / 3);
+        assertThat(new NodeShare(1000).of(HeldDescriptors.MAX_PIPES, HeldDescriptors.MIN_PIPES))
+                .isEqualTo(HeldDescriptors.MIN_PIPES);
     }
 
     @Test
@@ -159,7 +188,7 @@ class SharedBudgetTest {
                 SandboxPlan.MemoryLimit.ADDRESS_SPACE, GpuPassthrough.NONE);
         BwrapLauncher whole = new BwrapLauncher(plan, java.util.Optional.empty(), HostView.real(), NODE);
 
-        assertThat(whole.shared(2).shared(2).plan().limits()).isEqualTo(plan.limits().sharedBy(4, NODE));
+        assertThat(whole.shared(2).shared(2).plan().limits()).isEqualTo(plan.limits().sharedBy(new NodeShare(4), NODE));
         assertThat(whole.shared(1).plan()).isEqualTo(plan);
         PlainLauncher plain = new PlainLauncher();
         assertThat(plain.shared(3)).isSameAs(plain);
@@ -193,7 +222,7 @@ class SharedBudgetTest {
                 running.add(pool.submit(() -> {
                     JobOutcome outcome = new JobRunner(launcher).run(new JobSpec(checkout,
                             List.of("/bin/sh", "-c", "/usr/bin/python3 probe.py; echo 'val_bpb: 1.0'"), Map.of(),
-                            Duration.ofSeconds(90), log, "val_bpb"), JobProgress.IGNORE);
+                            Duration.ofMinutes(5), log, "val_bpb"), JobProgress.IGNORE);
                     String text = Files.readString(log);
                     return outcome.status() + "\n" + text;
                 }));
