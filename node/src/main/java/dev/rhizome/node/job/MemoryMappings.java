@@ -20,7 +20,7 @@ import java.util.Optional;
 final class MemoryMappings implements TreeRule {
     /**
      * Two processes' worth of {@code vm.max_map_count}: about 30 MiB of kernel memory, for all the
-     * node's jobs together ({@link #forJob(int)} gives each its share). A PyTorch process with CUDA
+     * node's jobs together ({@link #forJob} gives each its share). A PyTorch process with CUDA
      * has some 10,000.
      */
     static final int MAX_MAPPINGS = 131_072;
