@@ -12,6 +12,7 @@ import dev.rhizome.node.explore.Explorer;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.hardware.Hardware;
 import dev.rhizome.node.hardware.HardwareProbe;
+import dev.rhizome.node.job.BwrapLauncher;
 import dev.rhizome.node.job.JobDirs;
 import dev.rhizome.node.job.JobRunner;
 import dev.rhizome.node.job.ProcessLauncher;
@@ -119,10 +120,16 @@ public final class NodeDaemon implements AutoCloseable {
             gossip.capDownloads(prefs.maxDownloadKBps() * 1024);
             List<Slot> slots = SlotPlan.of(hardware, prefs);
             Map<Slot, Evaluator> evaluators = new LinkedHashMap<>();
-            JobRunner runner = new JobRunner(launcher);
+            // The slots' jobs run at once, and what the kernel counts for the node's uid (tasks, pending
+            // signals) and the machine's memory are one budget: each slot's jobs take their share of it.
+            ProcessLauncher perSlot = launcher.shared(slots.size());
+            if (perSlot instanceof BwrapLauncher share) {
+                log.info("each of {} slots' jobs: {}", slots.size(), share.plan().summary());
+            }
+            JobRunner runner = new JobRunner(perSlot);
             for (Slot slot : slots) {
                 // Each slot's jobs get their own subdirectory: two slots never share a checkout path.
-                evaluators.put(slot, new Evaluator(identity, repository, commits, runner, launcher, slot.hardwareClass(),
+                evaluators.put(slot, new Evaluator(identity, repository, commits, runner, perSlot, slot.hardwareClass(),
                         jobDirs.resolve(slot.name()), layout.logs(), clock, slot.env()));
             }
             Explorer explorer = config.explore()

@@ -31,20 +31,53 @@ public final class BwrapLauncher implements ProcessLauncher {
                 return t;
             });
 
+    /** What one job of this launcher's may use: its share of {@link #whole}. */
     private final SandboxPlan plan;
+    /** The plan as the probe made it, for one job alone. */
+    private final SandboxPlan whole;
     private final Optional<CgroupV2> cgroup;
     private final HostView host;
+    /** The node's own limits, which each share's tasks are sized from. */
+    private final NodeLimits node;
+    /** This launcher's jobs' share of the node's budget. */
+    private final NodeShare share;
     private final JobPriority priority = JobPriority.onThisMachine();
     /** The seccomp program and each start's files for bubblewrap, in a private directory. */
-    private final SeccompPrograms inputs = SeccompPrograms.forThisMachine();
+    private final SeccompPrograms inputs;
 
     public BwrapLauncher(SandboxPlan plan, Optional<CgroupV2> cgroup, HostView host) {
-        this.plan = Objects.requireNonNull(plan, "plan");
-        this.cgroup = plan.memory() == SandboxPlan.MemoryLimit.CGROUP ? cgroup : Optional.empty();
-        if (plan.memory() == SandboxPlan.MemoryLimit.CGROUP && this.cgroup.isEmpty()) {
+        this(plan, cgroup, host, NodeLimits.own());
+    }
+
+    /** @param node the node's own limits, which the tasks of each share ({@link #shared}) are sized from */
+    public BwrapLauncher(SandboxPlan plan, Optional<CgroupV2> cgroup, HostView host, NodeLimits node) {
+        this(plan, cgroup, host, node, NodeShare.ALONE, SeccompPrograms.forThisMachine());
+    }
+
+    private BwrapLauncher(SandboxPlan whole, Optional<CgroupV2> cgroup, HostView host, NodeLimits node,
+            NodeShare share, SeccompPrograms inputs) {
+        this.whole = Objects.requireNonNull(whole, "plan");
+        this.node = Objects.requireNonNull(node, "node");
+        this.share = share;
+        this.plan = share.equals(NodeShare.ALONE) ? whole : whole.withLimits(whole.limits().sharedBy(share, node));
+        this.cgroup = whole.memory() == SandboxPlan.MemoryLimit.CGROUP ? cgroup : Optional.empty();
+        if (whole.memory() == SandboxPlan.MemoryLimit.CGROUP && this.cgroup.isEmpty()) {
             throw new IllegalArgumentException("the plan limits memory by cgroup but none is given");
         }
         this.host = Objects.requireNonNull(host, "host");
+        this.inputs = inputs;
+    }
+
+    /**
+     * A launcher whose jobs each take one share of this one's: its plan's memory, /tmp and tasks, and
+     * what the node lets its jobs hold of what the kernel counts for its uid or in no limit (memory
+     * mappings, pipes, epoll watches, file locks, files in memory), divided {@code ways} ways; the
+     * tasks sized from the node's limits as for one of that many jobs at once
+     * ({@link SandboxLimits#sharedBy}).
+     */
+    @Override
+    public BwrapLauncher shared(int ways) {
+        return new BwrapLauncher(whole, cgroup, host, node, share.times(ways), inputs);
     }
 
     /** The seccomp program's file ({@link SeccompPrograms#program}). */
@@ -129,9 +162,9 @@ public final class BwrapLauncher implements ProcessLauncher {
             own.ifPresent(CgroupV2.JobCgroup::killAndRemove);
             deleteAll(oneShot);
         });
-        return new JobProcess(process, killAll, pumps, priority.rule(gpuJob).and(MemoryFiles.forSandbox())
-                .and(HeldDescriptors.forJob()).and(FileLocks.forJob()).and(PendingSignals.forJob())
-                .and(MemoryMappings.forJob()));
+        return new JobProcess(process, killAll, pumps, priority.rule(gpuJob).and(MemoryFiles.forSandbox(share))
+                .and(HeldDescriptors.forJob(share)).and(FileLocks.forJob(share)).and(PendingSignals.forJob())
+                .and(MemoryMappings.forJob(share)));
     }
 
     private static Process spawn(ProcessBuilder builder) throws IOException {

@@ -21,8 +21,10 @@ import java.util.Set;
  * ({@link SeccompFilter}, as a kernel before them).
  */
 final class FileLocks implements TreeRule {
-    /** About 2 MiB of kernel memory; a database holds a few locks per connection. */
+    /** About 2 MiB of kernel memory for all the node's jobs together; a database holds a few locks per connection. */
     static final int MAX_LOCKS = 10_000;
+    /** A share is never cut below this. */
+    static final int MIN_SHARE = 1_000;
 
     private final Path locks;
     private final int maxLocks;
@@ -32,8 +34,9 @@ final class FileLocks implements TreeRule {
         this.maxLocks = maxLocks;
     }
 
-    static TreeRule forJob() {
-        return TreeRule.onceASecond(new FileLocks(Path.of("/proc/locks"), MAX_LOCKS));
+    /** The rule for one job of a {@link NodeShare}: its share of {@link #MAX_LOCKS}. */
+    static TreeRule forJob(NodeShare share) {
+        return TreeRule.onceASecond(new FileLocks(Path.of("/proc/locks"), share.of(MAX_LOCKS, MIN_SHARE)));
     }
 
     /** Why the job must stop, if {@code alive} hold more than the bound in the locks' file. */

@@ -59,7 +59,8 @@ public final class HarnessedRunner {
 
     public HarnessedRunner(JobRunner runner, ProcessLauncher launcher, long maxLogBytes) {
         this.runner = runner;
-        this.launcher = launcher;
+        // The harness and the model run at once: each takes half of what one job of the slot may.
+        this.launcher = launcher.shared(2);
         this.maxLogBytes = maxLogBytes;
     }
 

@@ -33,10 +33,16 @@ import java.util.Set;
  * could hide all of the above.
  */
 final class HeldDescriptors implements TreeRule {
-    /** About 20 MiB of kernel memory; an event loop watches one per connection or pipe it serves. */
+    /**
+     * About 20 MiB of kernel memory, for all the node's jobs together ({@link #forJob} gives each its
+     * share, as for pipes); an event loop watches one per connection or pipe it serves.
+     */
     static final int MAX_WATCHES = 100_000;
     /** A quarter of the pipes a user has at full size by default; a data loader's worker uses two or three. */
     static final int MAX_PIPES = 256;
+    /** A share is never cut below these: an event loop's and eight data loader workers' worth. */
+    static final int MIN_WATCHES = 10_000;
+    static final int MIN_PIPES = 32;
     static final String EPOLL = "anon_inode:[eventpoll]";
     static final String PIPE = "pipe:";
     /** The file type bits of a mode, and a FIFO's. */
@@ -53,8 +59,10 @@ final class HeldDescriptors implements TreeRule {
         this.maxPipes = maxPipes;
     }
 
-    static TreeRule forJob() {
-        return TreeRule.onceASecond(new HeldDescriptors(Path.of("/proc"), MAX_WATCHES, MAX_PIPES));
+    /** The rule for one job of a {@link NodeShare}: its share of {@link #MAX_WATCHES} and {@link #MAX_PIPES}. */
+    static TreeRule forJob(NodeShare share) {
+        return TreeRule.onceASecond(new HeldDescriptors(Path.of("/proc"), share.of(MAX_WATCHES, MIN_WATCHES),
+                share.of(MAX_PIPES, MIN_PIPES)));
     }
 
     @Override

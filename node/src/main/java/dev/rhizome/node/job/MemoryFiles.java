@@ -24,8 +24,10 @@ import java.util.Optional;
  * the bound, and can only get the job itself stopped.
  */
 final class MemoryFiles implements TreeRule {
-    /** About 50 MiB of kernel memory; a compiler's cache in /tmp holds a few thousand. */
+    /** About 50 MiB of kernel memory for all the node's jobs together; a compiler's cache in /tmp holds a few thousand. */
     static final int MAX_ENTRIES = 50_000;
+    /** A share is never cut below this. */
+    static final int MIN_SHARE = 5_000;
     static final List<String> MOUNTS = List.of("tmp", "dev/shm");
     private static final long INTERVAL_NANOS = 1_000_000_000L;
 
@@ -41,8 +43,9 @@ final class MemoryFiles implements TreeRule {
         this.ownMounts = link(proc.resolve("self/ns/mnt"));
     }
 
-    static TreeRule forSandbox() {
-        return new MemoryFiles(Path.of("/proc"), MAX_ENTRIES);
+    /** The rule for one job of a {@link NodeShare}: its share of {@link #MAX_ENTRIES}. */
+    static TreeRule forSandbox(NodeShare share) {
+        return new MemoryFiles(Path.of("/proc"), share.of(MAX_ENTRIES, MIN_SHARE));
     }
 
     @Override

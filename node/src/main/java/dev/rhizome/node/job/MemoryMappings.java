@@ -18,8 +18,14 @@ import java.util.Optional;
  * lines (a few MiB of text at worst), and an ordinary process has a few hundred to a few thousand.
  */
 final class MemoryMappings implements TreeRule {
-    /** Two processes' worth of {@code vm.max_map_count}: about 30 MiB of kernel memory. A PyTorch process with CUDA has some 10,000. */
+    /**
+     * Two processes' worth of {@code vm.max_map_count}: about 30 MiB of kernel memory, for all the
+     * node's jobs together ({@link #forJob} gives each its share). A PyTorch process with CUDA
+     * has some 10,000.
+     */
     static final int MAX_MAPPINGS = 131_072;
+    /** A share is never cut below this: a PyTorch process with CUDA and a data loader's worker or so. */
+    static final int MIN_SHARE = 16_384;
 
     private final Path proc;
     private final int maxMappings;
@@ -29,8 +35,9 @@ final class MemoryMappings implements TreeRule {
         this.maxMappings = maxMappings;
     }
 
-    static TreeRule forJob() {
-        return TreeRule.onceASecond(new MemoryMappings(Path.of("/proc"), MAX_MAPPINGS));
+    /** The rule for one job of a {@link NodeShare}: its share of {@link #MAX_MAPPINGS}. */
+    static TreeRule forJob(NodeShare share) {
+        return TreeRule.onceASecond(new MemoryMappings(Path.of("/proc"), share.of(MAX_MAPPINGS, MIN_SHARE)));
     }
 
     @Override

@@ -11,6 +11,19 @@ import java.util.List;
  */
 public interface ProcessLauncher {
 
+    /**
+     * A launcher for one of {@code ways} jobs that run at once (a node's slots; a harness and the
+     * model it questions), whose processes each take a {@code ways}-th of what this one's may take
+     * of the node's budget, so that all of them together take no more than one of this one's. A
+     * launcher that limits nothing gives itself.
+     */
+    default ProcessLauncher shared(int ways) {
+        if (ways < 1) {
+            throw new IllegalArgumentException("a launcher is shared by at least one job, not " + ways);
+        }
+        return this;
+    }
+
     Process start(List<String> command, Confinement confinement, Redirect stdin, Redirect stdout, Redirect stderr)
             throws IOException;
 }

@@ -17,6 +17,10 @@ public record SandboxLimits(long memoryBytes, int processes, long tmpBytes) {
     public static final long ADDRESS_SPACE_ALLOWANCE = 4L << 30;
     public static final int DEFAULT_PROCESSES = 4096;
     public static final int MIN_PROCESSES = 8;
+    /** A share's memory is never cut below this (a JVM or Python with its libraries needs that much). */
+    static final long MIN_SHARED_MEMORY = 256L << 20;
+    /** Nor its /tmp below this. */
+    static final long MIN_SHARED_TMP = 16L << 20;
 
     public SandboxLimits {
         if (memoryBytes < (16L << 20)) {
@@ -46,14 +50,37 @@ public record SandboxLimits(long memoryBytes, int processes, long tmpBytes) {
      * RLIMIT_SIGPENDING ({@link PendingSignals#tasksWithin}); never under {@link #MIN_PROCESSES}.
      */
     static int tasksFor(NodeLimits node) {
+        return tasksFor(node, NodeShare.ALONE);
+    }
+
+    /**
+     * As {@link #tasksFor(NodeLimits)} for one job of a {@link NodeShare}: sized as if the node's
+     * limits were a {@code ways}-th of what they are, so that all the jobs together, each holding
+     * every signal it can (its own limit's worth of real-time ones counts once per job), stay within
+     * the half the node's jobs may take.
+     */
+    static int tasksFor(NodeLimits node, NodeShare share) {
         long tasks = DEFAULT_PROCESSES;
         if (node.processes().isPresent()) {
-            tasks = Math.min(tasks, node.processes().getAsLong() / 2);
+            tasks = Math.min(tasks, node.processes().getAsLong() / 2 / share.ways());
         }
         if (node.pendingSignals().isPresent()) {
-            tasks = Math.min(tasks, PendingSignals.tasksWithin(node.pendingSignals().getAsLong()));
+            tasks = Math.min(tasks, PendingSignals.tasksWithin(node.pendingSignals().getAsLong() / share.ways()));
         }
         return (int) Math.max(MIN_PROCESSES, tasks);
+    }
+
+    /**
+     * One job's share of this budget ({@link NodeShare}): a {@code ways}-th of its memory, /tmp and
+     * tasks, and no more tasks than {@link #tasksFor(NodeLimits, NodeShare)} gives one of that many
+     * jobs. Limits are per job, so without shares several slots' jobs together took the node user's
+     * whole RLIMIT_NPROC and RLIMIT_SIGPENDING, and more than the machine's memory, each within its
+     * own. Never under the floors below nor above this budget's own.
+     */
+    SandboxLimits sharedBy(NodeShare share, NodeLimits node) {
+        int tasks = Math.min(processes, Math.max(MIN_PROCESSES,
+                Math.min(processes / share.ways(), tasksFor(node, share))));
+        return new SandboxLimits(share.of(memoryBytes, MIN_SHARED_MEMORY), tasks, share.of(tmpBytes, MIN_SHARED_TMP));
     }
 
     public long addressSpaceBytes() {

@@ -26,7 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * memory, new or other namespaces, mounts and chroot, kcmp, personality flags, the clock, reboot,
  * swap, kexec, modules, the kernel's settings, sysfs and cgroupfs, devices, the node's key by
  * every path and descriptor, other processes' command lines, the host's network, a terminal to
- * type into, privileges, core dumps, and a process meant to outlive the job; and the host's own
+ * type into, privileges (and the prctl options that take them), core dumps, every limit the sandbox
+ * sets raised back, bubblewrap's init signalled and paged out through a pidfd, and a process meant
+ * to outlive the job; and the host's own
  * things the test sets out for it: a unix socket of an abstract name, a file in {@code /dev/shm}, a
  * key in the kernel's keyring of the job's uid, the node's processes to signal. Each route must be
  * tried and held; what the probe said of each is in the log.
@@ -37,7 +39,7 @@ class EscapeProbeTest {
             "userfaultfd", "devices", "ptrace", "pidfd", "namespaces", "mounts", "kcmp", "personality", "clock",
             "reboot", "swap", "kexec", "modules", "kernel log", "accounting", "root", "settings", "key", "processes",
             "network", "terminal", "privileges", "core dumps", "signals", "sockets", "descriptors", "environment",
-            "scheduling");
+            "scheduling", "limits", "init");
 
     @TempDir
     Path dataDir;

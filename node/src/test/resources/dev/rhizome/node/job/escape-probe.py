@@ -28,7 +28,8 @@ NR = {
     'acct': (163, 89), 'quotactl': (179, 60), 'iopl': (172, -1), 'ioperm': (173, -1),
     'io_uring_enter': (426, 426), 'io_uring_register': (427, 427), 'process_vm_writev': (311, 271),
     'move_mount': (429, 429), 'fsmount': (432, 432), 'fspick': (433, 433), 'mount_setattr': (442, 442),
-    'sched_setattr': (314, 274), 'rt_tgsigqueueinfo': (297, 240),
+    'sched_setattr': (314, 274), 'rt_tgsigqueueinfo': (297, 240), 'pidfd_send_signal': (424, 424),
+    'process_madvise': (440, 440),
 }
 results = []
 
@@ -400,6 +401,37 @@ try:
     say(False, 'scheduling', 'nice lowered')
 except OSError as e:
     say(True, 'scheduling', 'nice lowered %s' % errno.errorcode.get(e.errno))
+# Limits: each the sandbox sets is its hard one too, so none can be raised back to the node's.
+for name in ('RLIMIT_NPROC', 'RLIMIT_CORE', 'RLIMIT_RTPRIO', 'RLIMIT_NICE', 'RLIMIT_NOFILE', 'RLIMIT_SIGPENDING',
+             'RLIMIT_MSGQUEUE', 'RLIMIT_MEMLOCK'):
+    which = getattr(resource, name)
+    soft, hard = resource.getrlimit(which)
+    say(soft == hard and hard != resource.RLIM_INFINITY, 'limits', '%s %d/%d' % (name, soft, hard))
+    try:
+        resource.setrlimit(which, (hard + 1, hard + 1))
+        say(False, 'limits', 'raised %s to %d' % (name, hard + 1))
+    except (OSError, ValueError) as e:
+        say(True, 'limits', 'raising %s: %s' % (name, e))
+# prctl: nothing that takes a capability, and no way to make PID 1 (bubblewrap, of the job's uid)
+# its child's reaper, tracer or target.
+for option, args, what in ((35, (1, 0), 'PR_SET_MM'), (47, (2, 21), 'PR_CAP_AMBIENT_RAISE CAP_SYS_ADMIN'),
+                           (28, (0,), 'PR_SET_SECUREBITS'), (38, (0,), 'PR_SET_NO_NEW_PRIVS 0'),
+                           (57, (1,), 'PR_SET_IO_FLUSHER')):
+    ctypes.set_errno(0)
+    r = libc.prctl(option, *[ctypes.c_ulong(a) for a in args], *[ctypes.c_ulong(0)] * (4 - len(args)))
+    say(r < 0, 'privileges', '%s -> %d %s' % (what, r, errno.errorcode.get(ctypes.get_errno())))
+init, e = call('pidfd_open', 1, 0)
+if init >= 0:
+    for s in (signal.SIGKILL, signal.SIGSTOP, signal.SIGTERM):
+        call('pidfd_send_signal', init, s, 0, 0)
+    time.sleep(0.2)
+    with open('/proc/1/stat') as f:
+        state = f.read().rsplit(')', 1)[1].split()[0]
+    say(state in ('S', 'R'), 'init', 'PID 1 signalled KILL, STOP and TERM through a pidfd: state %s' % state)
+    iov = (ctypes.c_ulong * 2)(0x400000, 4096)
+    refused('init', 'process_madvise', init, iov, 1, 21, 0)  # MADV_PAGEOUT of PID 1's memory
+else:
+    say(True, 'init', 'pidfd_open(1) -> %s' % errno.errorcode.get(e, e))
 # Outliving the job: a process in a session of its own that ignores every signal it can.
 if os.fork() == 0:
     os.setsid()
