@@ -25,7 +25,7 @@ final class BodyBudget extends ChannelDuplexHandler {
     private final long max;
     private long mine;
     private boolean refused;
-    private boolean protobuf;
+    private HttpRequest request;
 
     BodyBudget(AtomicLong inUse, long max) {
         this.inUse = inUse;
@@ -38,8 +38,8 @@ final class BodyBudget extends ChannelDuplexHandler {
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (msg instanceof HttpRequest request) {
-            protobuf = BodyFormat.prefersProtobuf(request.headers());
+        if (msg instanceof HttpRequest started) {
+            request = started;
         }
         if (msg instanceof HttpContent content) {
             int bytes = content.content().readableBytes();
@@ -68,8 +68,11 @@ final class BodyBudget extends ChannelDuplexHandler {
         refused = true;
         giveBack();
         String message = "the coordinator is receiving too many request bodies at once; retry later";
-        FullHttpResponse response = Responses.of(ctx.alloc(), ApiHandler.refuse(String.valueOf(ctx.channel().remoteAddress()),
-                new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE, Error.Code.UNAVAILABLE, message)), protobuf);
+        Reply refusal = ApiHandler.refuse(String.valueOf(ctx.channel().remoteAddress()),
+                new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE, Error.Code.UNAVAILABLE, message));
+        // Content follows its request's headers, so the request is known here unless the decoder erred.
+        FullHttpResponse response = request == null ? Responses.of(ctx.alloc(), refusal, false)
+                : Responses.answering(ctx.alloc(), refusal, request);
         HttpUtil.setKeepAlive(response, false);
         ctx.channel().config().setAutoRead(false);
         ctx.channel().writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);

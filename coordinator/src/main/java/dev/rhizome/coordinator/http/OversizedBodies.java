@@ -62,10 +62,9 @@ final class OversizedBodies extends HttpObjectAggregator {
                 full.release();
                 String message = "Expect: " + expectation
                         + " is not supported; the only expectation understood is 100-continue";
-                FullHttpResponse refused = Responses.of(pipeline.channel().alloc(), ApiHandler.refuse(
+                FullHttpResponse refused = Responses.answering(pipeline.channel().alloc(), ApiHandler.refuse(
                         LogSafe.of(request.method() + " " + request.uri()), new HttpError(HttpResponseStatus.EXPECTATION_FAILED,
-                                Error.Code.BAD_REQUEST, message)),
-                        BodyFormat.prefersProtobuf(request.headers()));
+                                Error.Code.BAD_REQUEST, message)), request);
                 HttpUtil.setKeepAlive(refused, false);
                 return refused;
             }
@@ -114,7 +113,6 @@ final class OversizedBodies extends HttpObjectAggregator {
         String message = "request body exceeds " + maxBodyBytes + " bytes";
         LOG.warn("{} refused with 413: {}", LogSafe.of(request.method() + " " + request.uri()), message);
         Error error = Error.newBuilder().setCode(Error.Code.TOO_LARGE).setMessage(message).build();
-        return Responses.of(alloc, Reply.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, error),
-                BodyFormat.prefersProtobuf(request.headers()));
+        return Responses.answering(alloc, Reply.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, error), request);
     }
 }

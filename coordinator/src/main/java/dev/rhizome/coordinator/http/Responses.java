@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 
@@ -14,6 +16,19 @@ final class Responses {
             + "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     private Responses() {
+    }
+
+    /**
+     * The answer to {@code request} from a handler before the router (a refusal of its framing or
+     * size): in the format it asked for, and without a body when it is a HEAD, whose client reads
+     * any bytes after the headers as the next response. Content-Length stays that of the GET.
+     */
+    static FullHttpResponse answering(ByteBufAllocator alloc, Reply reply, HttpRequest request) {
+        FullHttpResponse response = of(alloc, reply, BodyFormat.prefersProtobuf(request.headers()));
+        if (HttpMethod.HEAD.equals(request.method())) {
+            response.content().clear();
+        }
+        return response;
     }
 
     static FullHttpResponse of(ByteBufAllocator alloc, Reply reply, boolean protobuf) {
