@@ -96,7 +96,7 @@ public final class JobDirs {
      * effective, saved, file system). Not the owner of {@code /proc/self}: that is a symlink owned
      * by root, which made every node believe it ran as root (and try to drop to nobody).
      */
-    static int myUid() throws IOException {
+    public static int myUid() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("Uid:")) {
                 String[] ids = line.substring(4).trim().split("\\s+");
