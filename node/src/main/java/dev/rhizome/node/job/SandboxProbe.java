@@ -163,7 +163,11 @@ public final class SandboxProbe {
     private static Optional<String> trial(SandboxPlan plan, CgroupV2.Detection cgroup, HostView host) {
         Path root = null;
         try {
-            JobDirs.removeOrphans(TRIAL_PREFIX);
+            try {
+                JobDirs.removeOrphans(TRIAL_PREFIX);
+            } catch (IOException e) {
+                // a killed probe's directory stays for a later probe; not the sandbox's failure
+            }
             root = JobDirs.prepare(TRIAL_PREFIX + ProcessHandle.current().pid());
             Path checkout = Files.createDirectory(root.resolve("checkout"));
             Path log = root.resolve("trial.log");
