@@ -44,14 +44,14 @@ class CoordinatorSignalTest {
         try (PrivatePostgres pg = PrivatePostgres.created()) {
             Path log = dir.resolve("coordinator.log");
             Process coordinator = new ProcessBuilder(TestNetwork.launcher("coordinator", "--data-dir", dir.toString(),
-                    "--port", "0", "--store", pg.address().replace("/postgres", "/no_such_database")))
+                    "--port", "0", "--store", pg.address().substring(0, pg.address().lastIndexOf('/')) + "/no_such_database"))
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             try {
                 await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(dir.resolve("coordinator.url")));
                 pg.restart();
                 assertThat(coordinator.waitFor(120, TimeUnit.SECONDS)).as("exited once the database refused").isTrue();
                 assertThat(coordinator.exitValue()).isEqualTo(1);
-                assertThat(Files.readString(log)).contains("refused").contains("\"no_such_database\" does not exist");
+                assertThat(Files.readString(log)).contains("refused").contains("database \"no_such_database\" does not exist");
                 assertThat(dir.resolve("coordinator.url")).as("no URL of a coordinator that is gone").doesNotExist();
             } finally {
                 coordinator.destroyForcibly();

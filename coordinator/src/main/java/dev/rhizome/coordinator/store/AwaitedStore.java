@@ -86,7 +86,7 @@ final class AwaitedStore implements Store {
 
     /** The database answered and refused: retrying would only repeat the refusal, a WARN line each time. */
     private void refuse(Exception e) {
-        lastFailure = "refused for good: " + e.getMessage();
+        lastFailure = e.getMessage();
         LOG.error("{}: the database answered at attempt {} and refused the coordinator: {}; waiting will not cure "
                 + "this, so the coordinator stops waiting (check the store address: user, password, database)",
                 address, attempts, e.getMessage());
@@ -133,6 +133,10 @@ final class AwaitedStore implements Store {
         Store s = store;
         if (s != null) {
             return s.trouble();
+        }
+        if (refusal.isDone()) {
+            return Optional.of("store unavailable: " + address + " refused for good (it answered at attempt "
+                    + attempts + "): " + refusal.join().getMessage());
         }
         return Optional.of("store unavailable: " + address + " has not answered since the coordinator started ("
                 + attempts + " attempts, the last: " + lastFailure + ")");

@@ -126,14 +126,14 @@ class DatabaseOutageTest {
     void aDatabaseThatAnswersOnlyToRefuseEndsTheWait() throws Exception {
         try (PrivatePostgres pg = PrivatePostgres.created(); LogCapture log = new LogCapture();
                 Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir)
-                        .withStore(pg.address().replace("/postgres", "/no_such_database")))) {
+                        .withStore(pg.address().substring(0, pg.address().lastIndexOf('/')) + "/no_such_database"))) {
             ApiClient api = new ApiClient(coordinator.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
             assertThat(api.get("/healthz").status()).isEqualTo(503);
             assertThat(coordinator.storeRefused().toCompletableFuture()).as("refused while the database is down").isNotDone();
 
             pg.restart();
             IOException refusal = coordinator.storeRefused().toCompletableFuture().get(120, TimeUnit.SECONDS);
-            assertThat(refusal.getMessage()).contains("no_such_database").contains("does not exist");
+            assertThat(refusal.getMessage()).contains("database \"no_such_database\" does not exist");
             assertThat(log.warnings()).filteredOn(m -> m.contains("refused the coordinator")).hasSize(1);
             int warned = log.warningsMentioning("store unavailable").size();
             Thread.sleep(3_000);  // past the next attempt's wait, had it kept waiting
