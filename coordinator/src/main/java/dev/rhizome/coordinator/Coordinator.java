@@ -24,6 +24,7 @@ import dev.rhizome.protocol.WorkerFailures;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -109,6 +110,14 @@ public final class Coordinator implements AutoCloseable {
             }
             LOG.warn("lease sweep failed, will retry: {}", e.toString());  // a later sweep catches up
         }
+    }
+
+    /**
+     * Completes when the store this coordinator waited for at start refused it for good (see
+     * {@link Store#refusal}): it answers 503 from then on, and its process should exit.
+     */
+    public CompletionStage<IOException> storeRefused() {
+        return store.refusal();
     }
 
     public int port() {

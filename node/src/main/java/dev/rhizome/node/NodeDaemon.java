@@ -97,6 +97,7 @@ public final class NodeDaemon implements AutoCloseable {
                 hardware.hardwareClass());
         // before the gossip service can write its peer list: this process owns the directory now
         DataJanitor.removeInterruptedWrites(layout);
+        DataJanitor.removeTempBundles();
         this.repository = NodeRepository.open(layout.repository());
         try {
             CoordinatorClient coordinator = new CoordinatorClient(config.coordinatorUrl(), identity);

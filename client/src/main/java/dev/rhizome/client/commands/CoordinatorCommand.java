@@ -9,6 +9,7 @@ import dev.rhizome.client.cli.StopSignals;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.protocol.identity.PublicId;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -128,10 +130,23 @@ public final class CoordinatorCommand implements Callable<Integer> {
         // JVM's default (which exits 143), so the coordinator closes and the command exits 0.
         CountDownLatch stopRequested = new CountDownLatch(1);
         StopSignals.onStop(stopRequested::countDown);
+        // A database waited for since the start that answers and refuses (a wrong password, no such
+        // database) will refuse every later attempt too: a coordinator left running would only
+        // answer 503 for good, so the command exits and names the refusal.
+        AtomicReference<IOException> refused = new AtomicReference<>();
+        coordinator.storeRefused().thenAccept(e -> {
+            refused.set(e);
+            stopRequested.countDown();
+        });
         dev.rhizome.protocol.files.DurableFiles.replace(urlFile,
                 (coordinator.url() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
         stopRequested.await();
         coordinator.close();
+        if (refused.get() != null) {
+            Files.deleteIfExists(urlFile);
+            throw new CommandException(ExitCodes.FAILED, "failed", "the coordinator's database refused it: "
+                    + refused.get().getMessage(), "check --store (user, password, database name) and start again");
+        }
         return ExitCodes.OK;
     }
 }

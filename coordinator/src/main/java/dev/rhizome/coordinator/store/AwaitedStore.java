@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.sql.SQLTransientConnectionException;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -17,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * {@code /healthz} is 503 "store unavailable", so a supervisor or load balancer sees a coordinator
  * that is up but not ready, rather than one that exits and is restarted in a loop. A failure that
  * waiting will not cure (a wrong password, a database that does not exist) is not waited for:
- * {@link Stores#open} throws it at once (see {@link StoreException#isUnavailable}).
+ * {@link Stores#open} throws it at once (see {@link StoreException#isUnavailable}); one that appears
+ * only once the database answers (it was down at the first attempt) ends the waiting with an ERROR
+ * line and completes {@link #refusal}, on which the coordinator's command exits naming it.
  */
 final class AwaitedStore implements Store {
     private static final Logger LOG = LoggerFactory.getLogger(AwaitedStore.class);
@@ -31,6 +35,7 @@ final class AwaitedStore implements Store {
     private volatile Store store;
     private volatile String lastFailure;
     private volatile int attempts;
+    private final CompletableFuture<IOException> refusal = new CompletableFuture<>();
     private boolean closed;  // guarded by this
 
     /** Starts waiting for the store; {@code firstFailure} is why the first attempt, already made, failed. */
@@ -71,8 +76,26 @@ final class AwaitedStore implements Store {
                 return;
             } catch (Exception e) {
                 lastFailure = e.getMessage();
+                if (!StoreException.isUnavailable(e)) {
+                    refuse(e);
+                    return;
+                }
             }
         }
+    }
+
+    /** The database answered and refused: retrying would only repeat the refusal, a WARN line each time. */
+    private void refuse(Exception e) {
+        lastFailure = e.getMessage();
+        LOG.error("{}: the database answered at attempt {} and refused the coordinator: {}; waiting will not cure "
+                + "this, so the coordinator stops waiting (check the store address: user, password, database)",
+                address, attempts, e.getMessage());
+        refusal.complete(e instanceof IOException io ? io : new IOException(e.getMessage(), e));
+    }
+
+    @Override
+    public CompletionStage<IOException> refusal() {
+        return refusal.minimalCompletionStage();
     }
 
     private Store store() {
@@ -110,6 +133,10 @@ final class AwaitedStore implements Store {
         Store s = store;
         if (s != null) {
             return s.trouble();
+        }
+        if (refusal.isDone()) {
+            return Optional.of("store unavailable: " + address + " refused for good (it answered at attempt "
+                    + attempts + "): " + refusal.join().getMessage());
         }
         return Optional.of("store unavailable: " + address + " has not answered since the coordinator started ("
                 + attempts + " attempts, the last: " + lastFailure + ")");

@@ -21,11 +21,14 @@ import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.UnitStatus;
+import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The coordinator's durable state. All reads and writes happen inside {@link #inTransaction}: the
@@ -66,6 +69,15 @@ public interface Store extends AutoCloseable {
      */
     default java.util.Optional<String> trouble() {
         return java.util.Optional.empty();
+    }
+
+    /**
+     * Completes, with the failure, when the store will never serve: its database, waited for since
+     * the coordinator started, answered at last and refused it for a reason waiting will not cure
+     * (a wrong password, a database that does not exist). Never completes for a store already open.
+     */
+    default CompletionStage<IOException> refusal() {
+        return new CompletableFuture<IOException>().minimalCompletionStage();
     }
 
     /**

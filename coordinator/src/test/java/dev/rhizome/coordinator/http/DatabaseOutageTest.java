@@ -16,6 +16,7 @@ import dev.rhizome.coordinator.store.StoreException;
 import dev.rhizome.coordinator.store.Stores;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.protocol.identity.Identity;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -111,6 +112,35 @@ class DatabaseOutageTest {
             } finally {
                 coordinator.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    /**
+     * A database down at the coordinator's start that then answers and refuses it (here: the
+     * database named does not exist; a wrong password is the same) will refuse every later attempt:
+     * the wait ends with one ERROR line naming the refusal, {@code storeRefused} completes (on which
+     * {@code rhizome coordinator} exits), and {@code /healthz} says so. It used to retry for good,
+     * a WARN line each attempt, a coordinator answering 503 forever.
+     */
+    @Test
+    void aDatabaseThatAnswersOnlyToRefuseEndsTheWait() throws Exception {
+        try (PrivatePostgres pg = PrivatePostgres.created(); LogCapture log = new LogCapture();
+                Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir)
+                        .withStore(pg.address().substring(0, pg.address().lastIndexOf('/')) + "/no_such_database"))) {
+            ApiClient api = new ApiClient(coordinator.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
+            assertThat(api.get("/healthz").status()).isEqualTo(503);
+            assertThat(coordinator.storeRefused().toCompletableFuture()).as("refused while the database is down").isNotDone();
+
+            pg.restart();
+            IOException refusal = coordinator.storeRefused().toCompletableFuture().get(120, TimeUnit.SECONDS);
+            assertThat(refusal.getMessage()).contains("database \"no_such_database\" does not exist");
+            assertThat(log.warnings()).filteredOn(m -> m.contains("refused the coordinator")).hasSize(1);
+            int warned = log.warningsMentioning("store unavailable").size();
+            Thread.sleep(3_000);  // past the next attempt's wait, had it kept waiting
+            assertThat(log.warningsMentioning("store unavailable")).as("no attempt after the refusal").hasSize(warned);
+            ApiClient.Response health = api.get("/healthz");
+            assertThat(health.status()).isEqualTo(503);
+            assertThat(health.text()).contains("refused for good").contains("does not exist");
         }
     }
 

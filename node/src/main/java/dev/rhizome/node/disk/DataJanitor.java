@@ -3,6 +3,7 @@ package dev.rhizome.node.disk;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.git.RepoCompactor;
+import dev.rhizome.node.git.TempBundles;
 import dev.rhizome.protocol.files.DurableFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -107,7 +108,7 @@ public final class DataJanitor {
      */
     public static int removeInterruptedWrites(NodeLayout layout) throws IOException {
         int removed = 0;
-        for (Path dir : List.of(layout.dataDir(), layout.outbox(), layout.buffer(),
+        for (Path dir : List.of(layout.dataDir(), layout.outbox(), layout.outbox().resolve("refused"), layout.buffer(),
                 layout.repository().resolveSibling(layout.repository().getFileName() + ".bundles"))) {
             removed += DurableFiles.removeLeftovers(dir);
         }
@@ -115,6 +116,23 @@ public final class DataJanitor {
             log.info("removed {} temporary files of writes interrupted by an earlier run", removed);
         }
         return removed;
+    }
+
+    /**
+     * At start: the bundles processes killed in the middle of a fetch or an import left in the
+     * temporary directory ({@link TempBundles}). A directory that cannot be read is said, not
+     * fatal: it holds none of the node's data.
+     */
+    public static void removeTempBundles() {
+        try {
+            List<Path> removed = TempBundles.removeLeftovers();
+            if (!removed.isEmpty()) {
+                log.info("removed {} temporary bundles of fetches or imports cut short by an earlier run: {}",
+                        removed.size(), removed.stream().map(p -> p.getFileName().toString()).toList());
+            }
+        } catch (IOException e) {
+            log.warn("cannot look for bundles an earlier run left in the temporary directory: {}", e.toString());
+        }
     }
 
     /** One pass over the caps; errors are logged, never thrown, so the node keeps running. */

@@ -629,7 +629,7 @@ public final class NodeRepository implements AutoCloseable {
             }
             List<RevCommit> prerequisites = Prerequisites.select(walk, tip, sharedHistory);
             // The workspace's commits enter the way a peer's do, through the bundle checks.
-            Path temp = Files.createTempFile("rhizome-import-", ".bundle");
+            Path temp = TempBundles.create(TempBundles.IMPORT);
             try {
                 try (OutputStream out = Files.newOutputStream(temp)) {
                     writeBundle(other.getRepository(), tip, prerequisites, out);

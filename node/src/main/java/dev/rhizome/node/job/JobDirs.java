@@ -10,6 +10,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -63,7 +64,7 @@ public final class JobDirs {
     /** The trash of an earlier delete of {@code root} that did not finish (the node was killed): this user's only. */
     private static void deleteLeftoverTrash(Path root) throws IOException {
         String prefix = trashPrefix(root);
-        List<Path> left = new java.util.ArrayList<>();
+        List<Path> left = new ArrayList<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(root.getParent(), prefix + "*")) {
             s.forEach(left::add);
         }
@@ -96,7 +97,7 @@ public final class JobDirs {
      * effective, saved, file system). Not the owner of {@code /proc/self}: that is a symlink owned
      * by root, which made every node believe it ran as root (and try to drop to nobody).
      */
-    static int myUid() throws IOException {
+    public static int myUid() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("Uid:")) {
                 String[] ids = line.substring(4).trim().split("\\s+");
@@ -123,6 +124,35 @@ public final class JobDirs {
 
     private static int uid(Path p) throws IOException {
         return (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * Removes the job directories named {@code <prefix><pid>} (the sandbox probe's, one per
+     * process) of this user whose process is gone: a node killed during its probe at start (the
+     * storm's kills land there under load) left one each time, for good, since only a process of
+     * the same pid would empty it. Links are never followed; a reused pid only keeps one longer.
+     *
+     * @return how many were removed
+     */
+    public static int removeOrphans(String prefix) throws IOException {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        String start = "rhizome-jobs-" + myUid() + "-" + prefix;
+        int removed = 0;
+        List<Path> candidates = new ArrayList<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(tmp, start + "*")) {
+            s.forEach(candidates::add);
+        }
+        for (Path d : candidates) {
+            String pid = d.getFileName().toString().substring(start.length());
+            if (!pid.matches("[0-9]{1,18}") || ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false)
+                    || !Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS) || uid(d) != myUid()) {
+                continue;
+            }
+            deleteLeftoverTrash(d);
+            deleteTree(d);
+            removed++;
+        }
+        return removed;
     }
 
     /** Removes a job directory and whatever checkouts are left in it. */
@@ -239,7 +269,7 @@ public final class JobDirs {
          */
         void drain(Path d) throws IOException {
             for (int round = 0; ; round++) {
-                List<Path> entries = new java.util.ArrayList<>();
+                List<Path> entries = new ArrayList<>();
                 try (DirectoryStream<Path> s = Files.newDirectoryStream(d)) {
                     s.forEach(entries::add);
                 }

@@ -156,11 +156,19 @@ public final class SandboxProbe {
         return new SandboxReport(checks, failure.isEmpty() ? Optional.of(plan) : Optional.empty());
     }
 
+    /** The trial's job directory: this prefix and the pid (its orphans are found by it). */
+    private static final String TRIAL_PREFIX = "check-";
+
     /** Runs a command through the real launcher in a real checkout and checks what it could do. */
     private static Optional<String> trial(SandboxPlan plan, CgroupV2.Detection cgroup, HostView host) {
         Path root = null;
         try {
-            root = JobDirs.prepare("check-" + ProcessHandle.current().pid());
+            try {
+                JobDirs.removeOrphans(TRIAL_PREFIX);
+            } catch (IOException e) {
+                // a killed probe's directory stays for a later probe; not the sandbox's failure
+            }
+            root = JobDirs.prepare(TRIAL_PREFIX + ProcessHandle.current().pid());
             Path checkout = Files.createDirectory(root.resolve("checkout"));
             Path log = root.resolve("trial.log");
             Process p = new BwrapLauncher(plan, cgroup.cgroup(), host).start(

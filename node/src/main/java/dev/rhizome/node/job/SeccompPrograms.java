@@ -88,9 +88,35 @@ final class SeccompPrograms {
             }
             dir = Files.createTempDirectory(tmp, PREFIX + pid + "-",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            dir.toFile().deleteOnExit(); // runs after the program's, registered later
+            // Emptied and deleted at exit, not only the program: a node stopped (SIGTERM) while a
+            // job runs exits before the job's one-shot files are deleted, and a directory's
+            // delete-on-exit fails while it holds anything (the storm found one per stopped node).
+            Path made = dir;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> removeQuietly(made), "seccomp-programs-exit"));
         }
         return dir;
+    }
+
+    /** Deletes {@code d}'s files and then {@code d}, if it is still ours alone; what cannot be deleted stays for {@link #removeOrphans}. */
+    private static void removeQuietly(Path d) {
+        try {
+            if (isPrivateDir(d)) {
+                removeFilesAndDirectory(d);
+            }
+        } catch (IOException e) {
+            // the next node's removeOrphans finds it: its pid is gone then
+        }
+    }
+
+    private static boolean removeFilesAndDirectory(Path d) throws IOException {
+        try (Stream<Path> files = Files.list(d)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
+        return Files.deleteIfExists(d);
     }
 
     /** Still ours alone: a real directory (not a link), owned by this process's user, mode 0700. */
@@ -130,14 +156,7 @@ final class SeccompPrograms {
                         || !isPrivateDir(d)) {
                     continue;
                 }
-                try (Stream<Path> files = Files.list(d)) {
-                    for (Path f : (Iterable<Path>) files::iterator) {
-                        if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
-                            Files.deleteIfExists(f);
-                        }
-                    }
-                }
-                if (Files.deleteIfExists(d)) {
+                if (removeFilesAndDirectory(d)) {
                     removed++;
                 }
             }

@@ -4,6 +4,7 @@ import dev.rhizome.node.git.BundleException;
 import dev.rhizome.node.git.BundleFile;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.git.PieceDigests;
+import dev.rhizome.node.git.TempBundles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -80,7 +81,7 @@ final class ReceivedBytes implements AutoCloseable {
     }
 
     private void spill() throws IOException {
-        file = Files.createTempFile("rhizome-fetch-", ".bundle");
+        file = TempBundles.create(TempBundles.FETCH);
         channel = FileChannel.open(file, StandardOpenOption.WRITE);
         ByteBuffer held = ByteBuffer.wrap(memory, 0, (int) size);
         while (held.hasRemaining()) {

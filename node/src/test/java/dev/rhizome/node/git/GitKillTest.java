@@ -39,6 +39,89 @@ class GitKillTest {
         }
     }
 
+    /**
+     * The child: commits a new file into the workspace repository at args[1] and imports it into the
+     * node's repository at args[0] ({@link NodeRepository#importFrom}, as an agent's submit does),
+     * over and over until killed, printing "N COMMIT" once each import returned.
+     */
+    public static final class Importer {
+        public static void main(String[] args) throws Exception {
+            Path workspaceDir = Path.of(args[1]);
+            try (NodeRepository node = NodeRepository.open(Path.of(args[0]));
+                    NodeRepository workspace = NodeRepository.open(workspaceDir)) {
+                String parent = null;
+                for (int i = 0; ; i++) {
+                    parent = workspace.commitFiles(parent, Map.of("f" + i + ".bin", importedBlob(i)), "c" + i, AUTHOR);
+                    node.importFrom(workspaceDir, parent);
+                    System.out.println(i + " " + parent);
+                    System.out.flush();
+                }
+            }
+        }
+    }
+
+    /**
+     * A node killed while a workspace's commit is being imported (its pack half written into the
+     * repository, the bundle it came in still in the temporary directory): the next open loses no
+     * commit an import returned, imports again, and the next start deletes the bundle the kill left
+     * ({@link TempBundles}), which before stayed until the system's temporary-file cleaner ran.
+     */
+    @Test
+    void anImportKilledMidwayLosesNoImportedCommitAndItsBundleGoesAtTheNextStart() throws Exception {
+        Path dir = tmp.resolve("repo.git");
+        Path workspace = tmp.resolve("workspace.git");
+        Path childTmp = Files.createDirectories(tmp.resolve("child-tmp"));
+        Map<Integer, String> imported = new java.util.concurrent.ConcurrentHashMap<>();
+        boolean landed = false;
+        for (int attempt = 0; attempt < 5 && !landed; attempt++) {
+            landed = killDuringImport(dir, workspace, childTmp, imported);
+        }
+        assertThat(landed).as("the kill landed during an import, its bundle left in the temporary directory").isTrue();
+        assertThat(imported).as("imports returned before the kill").isNotEmpty();
+
+        assertThat(TempBundles.removeLeftovers(childTmp)).as("the killed importer's bundle").hasSize(1);
+        try (Stream<Path> left = Files.list(childTmp)) {
+            assertThat(left.toList()).as("left in the temporary directory").isEmpty();
+        }
+        try (NodeRepository repo = NodeRepository.open(dir)) {
+            for (var e : imported.entrySet()) {
+                assertThat(repo.readFile(e.getValue(), "f" + e.getKey() + ".bin")).as("imported commit %s", e.getValue())
+                        .hasValueSatisfying(b -> assertThat(b).isEqualTo(importedBlob(e.getKey())));
+            }
+            try (NodeRepository ws = NodeRepository.open(workspace)) {
+                String after = ws.commitFiles(null, Map.of("after.txt", "after the kill\n".getBytes()), "after", AUTHOR);
+                assertThat(repo.importFrom(workspace, after)).isEqualTo(after);
+                assertThat(repo.readFile(after, "after.txt")).isPresent();
+            }
+        }
+    }
+
+    /**
+     * A live writer's bundle stays; a dead one's goes, and so does one whose pid now names a process
+     * started after the bundle was last written (the pid used again: not its writer). Files of
+     * another name (an older node's, without the pid) are not looked at.
+     */
+    @Test
+    void onlyBundlesWhoseWriterIsGoneAreLeftovers() throws Exception {
+        Process dead = new ProcessBuilder("true").start();
+        dead.waitFor();
+        Process younger = new ProcessBuilder("sleep", "60").start();
+        try {
+            Path mine = Files.createFile(tmp.resolve("rhizome-fetch-" + ProcessHandle.current().pid() + "-1.bundle"));
+            Path gone = Files.createFile(tmp.resolve("rhizome-import-" + dead.pid() + "-2.bundle"));
+            Path reused = Files.createFile(tmp.resolve("rhizome-fetch-" + younger.pid() + "-3.bundle"));
+            Files.setLastModifiedTime(reused, FileTime.from(Instant.now().minus(Duration.ofHours(1))));
+            Path old = Files.createFile(tmp.resolve("rhizome-fetch-4.bundle"));
+            Path other = Files.createFile(tmp.resolve("rhizome-fetch-" + dead.pid() + "-5.txt"));
+            assertThat(TempBundles.removeLeftovers(tmp)).containsExactlyInAnyOrder(gone, reused);
+            assertThat(mine).exists();
+            assertThat(old).exists();
+            assertThat(other).exists();
+        } finally {
+            younger.destroyForcibly().waitFor();
+        }
+    }
+
     @Test
     void aRepackKilledMidwayLeavesNothingThatStopsTheNextOne() throws Exception {
         Path dir = tmp.resolve("repo.git");
@@ -134,6 +217,59 @@ class GitKillTest {
             if (Files.exists(pid)) {
                 return;
             }
+        }
+    }
+
+    private static byte[] importedBlob(int i) {
+        byte[] blob = new byte[512 * 1024];  // incompressible: each import takes a while
+        new Random(i).nextBytes(blob);
+        return blob;
+    }
+
+    /**
+     * Starts the importer and kills it with SIGKILL once an import writes its pack into the
+     * repository; whether its bundle was left behind (the kill landed inside the import).
+     */
+    private static boolean killDuringImport(Path dir, Path workspace, Path childTmp, Map<Integer, String> imported)
+            throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process child = new ProcessBuilder(java.toString(), "-Djava.io.tmpdir=" + childTmp, "-cp",
+                System.getProperty("java.class.path"), Importer.class.getName(), dir.toString(), workspace.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Thread reader = new Thread(() -> {
+            try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()))) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    String[] parts = line.split(" ");
+                    imported.put(Integer.parseInt(parts[0]), parts[1]);
+                }
+            } catch (IOException e) {
+                // closed by the kill
+            }
+        });
+        reader.start();
+        int before = imported.size();
+        Path pack = dir.resolve("objects").resolve("pack");
+        try {
+            long giveUp = System.nanoTime() + Duration.ofMinutes(2).toNanos(); // a hang, not a speed check
+            while (child.isAlive() && (imported.size() <= before || !packIncoming(pack)) && System.nanoTime() < giveUp) {
+                Thread.onSpinWait();
+            }
+            assertThat(child.isAlive()).as("the importer died by itself").isTrue();
+        } finally {
+            child.destroyForcibly(); // SIGKILL on Linux: no shutdown hook runs, as after kill -9
+            child.waitFor();
+            reader.join();
+        }
+        try (Stream<Path> left = Files.list(childTmp)) {
+            return left.anyMatch(p -> p.getFileName().toString().startsWith("rhizome-import-" + child.pid() + "-"));
+        }
+    }
+
+    private static boolean packIncoming(Path pack) {
+        try (Stream<Path> files = Files.list(pack)) {
+            return files.anyMatch(p -> p.getFileName().toString().startsWith("incoming_"));
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return false;  // not made yet, or a file renamed during the listing
         }
     }
 

@@ -49,6 +49,32 @@ class JobDirsTest {
         }
     }
 
+    /**
+     * The sandbox probe's directory ({@code check-PID}) of a process killed during the probe is
+     * removed by the next probe; a live process's stays. Before, only a process of the same pid
+     * would empty it: the kill storm found one per node killed while starting.
+     */
+    @Test
+    void aProbeDirectoryOfAKilledProcessIsRemovedAndALiveOnesKept() throws Exception {
+        String prefix = "orphan-" + System.nanoTime() + "-";
+        Process killed = new ProcessBuilder("sleep", "60").start();
+        killed.destroyForcibly().waitFor();
+        Process alive = new ProcessBuilder("sleep", "60").start();
+        Path dead = JobDirs.prepare(prefix + killed.pid());
+        Path live = JobDirs.prepare(prefix + alive.pid());
+        try {
+            Files.writeString(Files.createDirectories(dead.resolve("checkout/d")).resolve("f"), "left by the kill");
+
+            assertThat(JobDirs.removeOrphans(prefix)).isEqualTo(1);
+            assertThat(dead).doesNotExist();
+            assertThat(live).isDirectory();
+        } finally {
+            alive.destroyForcibly().waitFor();
+            JobDirs.delete(dead);
+            JobDirs.delete(live);
+        }
+    }
+
     @Test
     void aModeIsNeverSetThroughALinkSwappedInForADirectory() throws Exception {
         // The delete gives a directory's owner rwx back before moving it; a live job swapped that

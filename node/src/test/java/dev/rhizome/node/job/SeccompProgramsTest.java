@@ -46,6 +46,33 @@ class SeccompProgramsTest {
         }
     }
 
+    /** The child: makes its program and a one-shot file in args[0], as a job's start does, and exits with them there. */
+    public static final class ExitsMidJob {
+        public static void main(String[] args) throws Exception {
+            SeccompPrograms programs = new SeccompPrograms(Path.of(args[0]), Optional.of(SeccompFilter.Arch.X86_64));
+            programs.program().orElseThrow();
+            programs.oneShot("passwd-", "nobody:x:65534:65534::/:/bin/sh\n".getBytes());
+            System.exit(0);  // as a node stopped while a job runs: its one-shot files are not deleted yet
+        }
+    }
+
+    /**
+     * A process that exits (a node stopped by SIGTERM while a job runs) with one-shot files still in
+     * its directory leaves nothing: the directory's delete-on-exit failed on them, one directory
+     * per stopped node (the kill storm's restart check found three).
+     */
+    @Test
+    void aProcessThatExitsWithOneShotFilesLeftRemovesItsDirectory() throws Exception {
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), ExitsMidJob.class.getName(), tmp.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertThat(child.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(child.exitValue()).isZero();
+        try (Stream<Path> files = Files.list(tmp)) {
+            assertThat(files.toList()).as("left in the temporary directory").isEmpty();
+        }
+    }
+
     @Test
     void theProgramAndOneShotFilesLiveInAPrivateDirectoryMadeAnewWhenItIsNoLongerOurs() throws Exception {
         SeccompPrograms programs = new SeccompPrograms(tmp, Optional.of(SeccompFilter.Arch.X86_64));
