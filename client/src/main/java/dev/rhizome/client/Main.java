@@ -4,14 +4,11 @@ import dev.rhizome.client.cli.ErrorReporter;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.HelpText;
 import dev.rhizome.client.cli.Interrupts;
+import dev.rhizome.client.cli.MistypedHelp;
 import dev.rhizome.client.commands.AgentCommand;
 import dev.rhizome.client.commands.BanCommand;
 import dev.rhizome.client.commands.BenchCommand;
 import dev.rhizome.client.commands.BriefCommand;
-import dev.rhizome.client.commands.RenewCommand;
-import dev.rhizome.client.commands.TreeCommand;
-import dev.rhizome.client.commands.UnclaimCommand;
-import dev.rhizome.client.commands.WaitCommand;
 import dev.rhizome.client.commands.ClaimCommand;
 import dev.rhizome.client.commands.CoordinatorCommand;
 import dev.rhizome.client.commands.DemoCommand;
@@ -21,13 +18,18 @@ import dev.rhizome.client.commands.IdCommand;
 import dev.rhizome.client.commands.LeaderboardCommand;
 import dev.rhizome.client.commands.NodeCommand;
 import dev.rhizome.client.commands.PapersCommand;
+import dev.rhizome.client.commands.RenewCommand;
 import dev.rhizome.client.commands.ResultsCommand;
 import dev.rhizome.client.commands.SeedCommand;
 import dev.rhizome.client.commands.StatusCommand;
 import dev.rhizome.client.commands.SubmitCommand;
+import dev.rhizome.client.commands.TreeCommand;
+import dev.rhizome.client.commands.UnclaimCommand;
 import dev.rhizome.client.commands.VerifyCommand;
-import picocli.CommandLine;
+import dev.rhizome.client.commands.WaitCommand;
+import java.util.Set;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The rhizome command: every role (operator, volunteer, agent) is a subcommand. */
 @Command(name = "rhizome", mixinStandardHelpOptions = true, version = "rhizome 0.1.0",
@@ -64,7 +66,7 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         ErrorReporter.install(cli);
-        dev.rhizome.client.cli.MistypedHelp.install(cli);
+        MistypedHelp.install(cli);
         // `--kind EXPLORE` means what `--kind explore` does
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         HelpText.normalize(cli);
@@ -72,7 +74,7 @@ public final class Main implements Runnable {
     }
 
     /** Commands that run for as long as they are let: their logs are their progress. */
-    private static final java.util.Set<String> SERVICES = java.util.Set.of("node", "coordinator", "demo", "bench");
+    private static final Set<String> SERVICES = Set.of("node", "coordinator", "demo", "bench");
 
     public static void main(String[] args) {
         if (args.length == 0 || !SERVICES.contains(args[0])) {

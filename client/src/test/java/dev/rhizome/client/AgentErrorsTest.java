@@ -21,6 +21,7 @@ import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.IdentityStore;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -172,7 +173,7 @@ class AgentErrorsTest {
         // its size is checked before it is read: a 3 GiB file (sparse) was read whole first, and failed
         // as an internal error (no array holds it) instead of paper_too_large
         Path huge = dir.resolve("huge-paper.md");
-        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+        try (RandomAccessFile f = new RandomAccessFile(huge.toFile(), "rw")) {
             f.setLength(3L << 30);
         }
         as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--paper", huge.toString(),

@@ -4,12 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.protocol.identity.IdentityStore;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -31,17 +42,17 @@ class CliTest {
 
     @Test
     void nodePreferencesFileIsCheckedLikeTheCommandLineAndNamesTheFile() throws Exception {
-        java.nio.file.Files.writeString(dir.resolve("node.properties"), "cpu-jobs=lots\n");
+        Files.writeString(dir.resolve("node.properties"), "cpu-jobs=lots\n");
         CliRun bad = CliRun.of("node", "--data-dir", dir.toString(), "--coordinator", "http://127.0.0.1:1");
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err()).contains("node.properties").contains("cpu-jobs").contains("lots");
 
-        java.nio.file.Files.writeString(dir.resolve("node.properties"), "run-hours=evenings\n");
+        Files.writeString(dir.resolve("node.properties"), "run-hours=evenings\n");
         CliRun window = CliRun.of("node", "--data-dir", dir.toString(), "--coordinator", "http://127.0.0.1:1");
         assertThat(window.code()).isEqualTo(2);
         assertThat(window.err()).contains("'evenings' is not HH:MM-HH:MM");
 
-        java.nio.file.Files.writeString(dir.resolve("node.properties"), "no-such-option=1\n");
+        Files.writeString(dir.resolve("node.properties"), "no-such-option=1\n");
         CliRun unknown = CliRun.of("node", "--data-dir", dir.toString(), "--coordinator", "http://127.0.0.1:1");
         assertThat(unknown.code()).isEqualTo(2);
         assertThat(unknown.err()).contains("node.properties").contains("no-such-option");
@@ -98,10 +109,10 @@ class CliTest {
     void onlyAnOperatorBansAndTheBannedKeyIsRefusedWithTheReason() throws Exception {
         Path operatorDir = dir.resolve("operator");
         Path strangerDir = dir.resolve("stranger");
-        var operator = dev.rhizome.protocol.identity.IdentityStore.loadOrCreate(operatorDir);
-        var stranger = dev.rhizome.protocol.identity.IdentityStore.loadOrCreate(strangerDir);
+        var operator = IdentityStore.loadOrCreate(operatorDir);
+        var stranger = IdentityStore.loadOrCreate(strangerDir);
         try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("c"))
-                .withOperators(java.util.Set.of(operator.publicId())))) {
+                .withOperators(Set.of(operator.publicId())))) {
             CliRun notOperator = CliRun.of("ban", "--data-dir", strangerDir.toString(), "--coordinator", c.url(),
                     "--key", operator.publicId().toString());
             assertThat(notOperator.code()).as(notOperator.err()).isEqualTo(ExitCodes.REFUSED);
@@ -137,8 +148,8 @@ class CliTest {
     }
 
     /** Every command and subcommand, as the words that run it ("seed publish"). */
-    private static java.util.List<String> commandPaths(CommandLine cli, String prefix) {
-        java.util.List<String> out = new java.util.ArrayList<>();
+    private static List<String> commandPaths(CommandLine cli, String prefix) {
+        List<String> out = new ArrayList<>();
         cli.getSubcommands().forEach((name, sub) -> {
             if (!name.equals("help")) {
                 String path = (prefix + " " + name).strip();
@@ -151,7 +162,7 @@ class CliTest {
 
     @Test
     void everyCommandAtEveryDepthHasHelpAndItsSummaryIsAWholeSentence() {
-        java.util.List<String> paths = commandPaths(Main.commandLine(), "");
+        List<String> paths = commandPaths(Main.commandLine(), "");
         assertThat(paths).contains("seed publish", "bench gossip", "node doctor", "direction close", "export", "verify");
         CommandLine root = Main.commandLine();
         for (String path : paths) {
@@ -179,9 +190,9 @@ class CliTest {
 
     @Test
     void everyNumericOptionIsBoundedAndAnOutOfRangeValueIsAUsageErrorNamingIt() {
-        java.util.Set<String> unbounded = java.util.Set.of("bench gossip --seed"); // any long is a fine seed
+        Set<String> unbounded = Set.of("bench gossip --seed"); // any long is a fine seed
         CommandLine root = Main.commandLine();
-        java.util.List<String> missing = new java.util.ArrayList<>();
+        List<String> missing = new ArrayList<>();
         for (String path : commandPaths(root, "")) {
             CommandLine c = root;
             for (String word : path.split(" ")) {
@@ -190,8 +201,8 @@ class CliTest {
             for (CommandLine.Model.OptionSpec o : c.getCommandSpec().options()) {
                 Class<?> t = o.type();
                 boolean numeric = (t.isPrimitive() && t != boolean.class) || Number.class.isAssignableFrom(t);
-                boolean bounded = java.util.Arrays.stream(o.converters())
-                        .anyMatch(conv -> conv.getClass().getEnclosingClass() == dev.rhizome.client.cli.Bounded.class);
+                boolean bounded = Arrays.stream(o.converters())
+                        .anyMatch(conv -> conv.getClass().getEnclosingClass() == Bounded.class);
                 if (numeric && !bounded && !unbounded.contains(path + " " + o.longestName())) {
                     missing.add(path + " " + o.longestName());
                 }
@@ -229,17 +240,17 @@ class CliTest {
         CliRun verify = CliRun.of("verify", dir.resolve("absent.jsonl").toString());
         assertThat(verify.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(verify.err()).contains("no such file").contains("absent.jsonl");
-        java.nio.file.Files.write(dir.resolve("binary.jsonl"), new byte[] {(byte) 0xff, (byte) 0xfe, '{', '\n'});
+        Files.write(dir.resolve("binary.jsonl"), new byte[] {(byte) 0xff, (byte) 0xfe, '{', '\n'});
         CliRun binary = CliRun.of("verify", dir.resolve("binary.jsonl").toString());
         assertThat(binary.code()).isEqualTo(ExitCodes.FAILED);
         assertThat(binary.err()).contains("binary.jsonl").contains("not UTF-8 text").doesNotContain("Input length");
         // An export cut short (killed mid-write, copied in part) is told as truncated, not as a bad record.
-        java.nio.file.Files.writeString(dir.resolve("cut.jsonl"), "{\"header\":{\"format\":\"rhizome-audit-v1\",\"sealed\":true}}\n"
+        Files.writeString(dir.resolve("cut.jsonl"), "{\"header\":{\"format\":\"rhizome-audit-v1\",\"sealed\":true}}\n"
                 + "{\"envelope\":{\"type\":\"rhizome.v1.Se");
         CliRun cut = CliRun.of("verify", dir.resolve("cut.jsonl").toString());
         assertThat(cut.code()).isEqualTo(ExitCodes.FAILED);
         assertThat(cut.err()).contains(dir.resolve("cut.jsonl") + " is truncated").doesNotContain("not an audit record");
-        java.nio.file.Files.writeString(dir.resolve("short.jsonl"), "{\"header\":{\"format\":\"rhizome-audit-v1\",\"sealed\":true}}\n");
+        Files.writeString(dir.resolve("short.jsonl"), "{\"header\":{\"format\":\"rhizome-audit-v1\",\"sealed\":true}}\n");
         CliRun shortFile = CliRun.of("verify", dir.resolve("short.jsonl").toString(), "--json");
         assertThat(shortFile.code()).isEqualTo(ExitCodes.FAILED);
         assertThat(shortFile.out() + shortFile.err()).contains("short.jsonl is truncated");
@@ -249,7 +260,7 @@ class CliTest {
         // a directory named as --config is refused as it is parsed, as every path argument (PathArgumentsTest)
         assertThat(prefs.err()).contains("--config " + dir).contains("is a directory, not a file").doesNotContain("\tat ");
 
-        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             CliRun coordinator = CliRun.of("coordinator", "--data-dir", dir.resolve("c").toString(), "--port",
                     String.valueOf(taken.getLocalPort()));
             assertThat(coordinator.code()).isEqualTo(ExitCodes.FAILED);
@@ -293,15 +304,15 @@ class CliTest {
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             // it once logged "work unit failed; its lease will expire" with a stack trace, every retry
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(90)).until(() ->
-                    java.nio.file.Files.readString(log).lines()
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(90)).until(() ->
+                    Files.readString(log).lines()
                             .filter(l -> l.contains("cannot reach the coordinator: coordinator at http://127.0.0.1:1 "
                                     + "is unreachable: connection refused")).count() >= 1);
-            String text = java.nio.file.Files.readString(log);
+            String text = Files.readString(log);
             assertThat(text).doesNotContain("work unit failed").doesNotContain("\tat dev.rhizome");
         } finally {
             node.destroy();
-            node.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+            node.waitFor(30, TimeUnit.SECONDS);
         }
     }
 }

@@ -16,7 +16,9 @@ import dev.rhizome.protocol.files.ProcessLock;
 import dev.rhizome.protocol.identity.IdentityStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -172,7 +174,7 @@ class ColdStartTest {
         Files.createDirectories(node);
         Path key = node.resolve(IdentityStore.FILE_NAME);
         Files.writeString(key, "not a key\n");
-        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
         CliRun r = CliRun.of("node", "--no-sandbox", "--data-dir", node.toString(), "--coordinator", "http://127.0.0.1:1");
         assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.FAILED);
         assertThat(r.err()).contains(key + " is unusable").contains("(restore the key that was there, or move " + key)
@@ -231,7 +233,7 @@ class ColdStartTest {
             {"seed", "publish", "--builtin", "tiny", "--coordinator", "http://127.0.0.1:1"},
         };
         for (String[] words : refused) {
-            java.util.List<String> args = new java.util.ArrayList<>(List.of(words));
+            List<String> args = new ArrayList<>(List.of(words));
             boolean service = words[0].equals("coordinator");  // no --json: its answer is its log
             args.addAll(service ? List.of("--data-dir", dir.resolve("v").toString())
                     : List.of("--json", "--data-dir", dir.resolve("v").toString()));
@@ -263,7 +265,7 @@ class ColdStartTest {
         Path open = dir.resolve("open");
         IdentityStore.loadOrCreate(open);
         Path key = open.resolve(IdentityStore.FILE_NAME);
-        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
         JsonObject o = CliRun.of("id", "--json", "--data-dir", open.toString()).failure(ExitCodes.FAILED, "unusable_key");
         assertThat(o.get("message").getAsString()).contains(key.toString()).contains("rw-r--r--");
         assertThat(o.get("hint").getAsString()).contains("chmod 600 " + key);
@@ -272,7 +274,7 @@ class ColdStartTest {
         Files.createDirectories(truncated);
         Path cut = truncated.resolve(IdentityStore.FILE_NAME);
         Files.writeString(cut, "0123456789abcdef\n");
-        Files.setPosixFilePermissions(cut, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(cut, PosixFilePermissions.fromString("rw-------"));
         JsonObject c = CliRun.of("claim", "--json", "--direction", "d", "--data-dir", truncated.toString(),
                 "--coordinator", "http://127.0.0.1:1").failure(ExitCodes.FAILED, "unusable_key");
         assertThat(c.get("message").getAsString()).contains(cut.toString()).contains("64 hex digits");

@@ -7,7 +7,9 @@ import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
+import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.ops.audit.SignedResults;
 import dev.rhizome.ops.seed.SeedPublisher;
 import dev.rhizome.proto.v1.Ack;
@@ -140,7 +142,7 @@ class FaultsTest {
                     .redirectErrorStream(true).redirectOutput(dir.resolve("node-1.log").toFile()).start();
             Process running = node;
             await().atMost(Duration.ofSeconds(60)).until(
-                    () -> Files.exists(new dev.rhizome.node.NodeLayout(nodeDir).endpointFile()) || !running.isAlive());
+                    () -> Files.exists(new NodeLayout(nodeDir).endpointFile()) || !running.isAlive());
             Process twin = new ProcessBuilder(TestNetwork.launcher("node", "--data-dir", nodeDir.toString(), "--coordinator", url))
                     .redirectErrorStream(true).redirectOutput(dir.resolve("node-2.log").toFile()).start();
             assertThat(twin.waitFor(60, TimeUnit.SECONDS)).as("second node exits").isTrue();
@@ -172,7 +174,7 @@ class FaultsTest {
     }
 
     private static Seed publish(CoordinatorClient operator, Path repoDir, SortedMap<String, byte[]> files) throws Exception {
-        try (var repo = dev.rhizome.node.git.NodeRepository.open(repoDir)) {
+        try (var repo = NodeRepository.open(repoDir)) {
             return SeedPublisher.publish(repo, files, operator, Clock.systemUTC());
         }
     }

@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.ClaimFiles;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.IdentityStore;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,15 +76,15 @@ class LeaseAndClosureTest {
     @Test
     void aWorkspaceWhoseCoordinatorIsGoneSaysTheURLCameFromItsClaim() throws Exception {
         // the hint was "start the coordinator or pass --coordinator URL", with no word of where the URL came from
-        Path ws = java.nio.file.Files.createDirectories(dir.resolve("ws").resolve(".git")).getParent();
-        new dev.rhizome.client.cli.WorkspaceClaim("u-1", dir.resolve("agent"), "http://127.0.0.1:1").write(ws);
+        Path ws = Files.createDirectories(dir.resolve("ws").resolve(".git")).getParent();
+        new WorkspaceClaim("u-1", dir.resolve("agent"), "http://127.0.0.1:1").write(ws);
         ProcessBuilder b = new ProcessBuilder(TestNetwork.launcher("status", "--json")).directory(ws.toFile())
                 .redirectError(dir.resolve("err.txt").toFile());
         b.environment().remove("RHIZOME_COORDINATOR");
         b.environment().remove("RHIZOME_DATA_DIR");
         Process p = b.start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(out).isEqualTo(ExitCodes.UNREACHABLE);
         JsonObject o = com.google.gson.JsonParser.parseString(out.strip()).getAsJsonObject();
         assertThat(o.get("hint").getAsString()).contains(".git/rhizome-claim").contains("--coordinator");

@@ -4,19 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class NodeDoctorTest {
     @org.junit.jupiter.api.io.TempDir
-    java.nio.file.Path dir;
+    Path dir;
 
     @Test
     void doctorReportsEveryCheckAsJsonAndItsExitStatusIsTheVerdict() throws Exception {
         // --data-dir, as every other node command takes: doctor had none, so it could not say
         // whether the node's own directory was usable
-        java.nio.file.Path data = dir.resolve("node-data");
+        Path data = dir.resolve("node-data");
         Process p = new ProcessBuilder(TestNetwork.launcher("node", "doctor", "--json", "--data-dir", data.toString()))
                 .redirectErrorStream(false).start();
         String out = new String(p.getInputStream().readAllBytes());

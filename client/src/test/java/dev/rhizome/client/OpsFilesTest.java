@@ -3,6 +3,7 @@ package dev.rhizome.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.rhizome.client.cli.PathArguments;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -43,7 +44,7 @@ class OpsFilesTest {
         try {
             parsed = Main.commandLine().parseArgs(args);
         } catch (CommandLine.ParameterException e) {
-            if (!(e.getCause() instanceof dev.rhizome.client.cli.PathArguments.Problem)) {
+            if (!(e.getCause() instanceof PathArguments.Problem)) {
                 throw e;
             }
             parsed = Main.commandLine().parseArgs(withoutPathChecks(args));

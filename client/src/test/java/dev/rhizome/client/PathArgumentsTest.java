@@ -7,16 +7,17 @@ import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.PathArguments;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine;
 
 /**
  * One rule for every path named on the command line: a file or directory the command reads that
@@ -86,7 +87,7 @@ class PathArgumentsTest {
         // the hint was "fix what the message names and run the command again"
         Path data = Files.createDirectories(dir.resolve("data"));
         Files.writeString(data.resolve("identity.key"), "garbage\n");
-        Files.setPosixFilePermissions(data.resolve("identity.key"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(data.resolve("identity.key"), PosixFilePermissions.fromString("rw-------"));
         JsonObject o = CliRun.of("id", "--json", "--data-dir", data.toString()).failure(ExitCodes.FAILED, "unusable_key");
         assertThat(o.get("message").getAsString()).contains("malformed");
         assertThat(o.get("hint").getAsString()).contains(data.resolve("identity.key").toString()).contains("--data-dir");

@@ -1,5 +1,6 @@
 package dev.rhizome.client;
 
+import dev.rhizome.client.commands.DemoCommand;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.ops.seed.SeedPublisher;
@@ -18,7 +19,7 @@ final class TestNetwork {
 
     /** The command that starts a role with this test's classpath. */
     static List<String> launcher(String... args) {
-        List<String> command = new ArrayList<>(dev.rhizome.client.commands.DemoCommand.launcher());
+        List<String> command = new ArrayList<>(DemoCommand.launcher());
         // the shipped logging, as a user's `rhizome` has it: in a reactor build the coordinator's
         // test classes (its test-jar) are on this classpath, and their logback-test.xml won over it
         command.add(command.size() - 1, "-Dlogback.configurationFile=logback.xml");

@@ -3,23 +3,24 @@ package dev.rhizome.coordinator;
 import dev.rhizome.coordinator.core.ClaimPolicy;
 import dev.rhizome.coordinator.core.Leases;
 import dev.rhizome.coordinator.http.HttpServer;
-import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.coordinator.http.Routes;
-import dev.rhizome.coordinator.service.KeyBans;
-import dev.rhizome.coordinator.service.OperatorActions;
+import dev.rhizome.coordinator.http.TrustedProxies;
+import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.coordinator.service.DashboardView;
 import dev.rhizome.coordinator.service.Dispatcher;
 import dev.rhizome.coordinator.service.ExperimentRegistry;
+import dev.rhizome.coordinator.service.KeyBans;
+import dev.rhizome.coordinator.service.OperatorActions;
 import dev.rhizome.coordinator.service.Operators;
 import dev.rhizome.coordinator.service.PaperRegistry;
 import dev.rhizome.coordinator.service.PeerDirectory;
-import dev.rhizome.coordinator.service.WriteQuotas;
 import dev.rhizome.coordinator.service.ResultIntake;
 import dev.rhizome.coordinator.service.SeedsAndDirections;
 import dev.rhizome.coordinator.service.Views;
-import dev.rhizome.coordinator.store.Stores;
+import dev.rhizome.coordinator.service.WriteQuotas;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.StoreException;
+import dev.rhizome.coordinator.store.Stores;
 import dev.rhizome.protocol.WorkerFailures;
 import java.io.IOException;
 import java.time.Clock;
@@ -81,7 +82,7 @@ public final class Coordinator implements AutoCloseable {
                     bans,
                     store::trouble);
             HttpServer server = HttpServer.start(config.host(), config.port(), config.maxBodyBytes(), config.limits(),
-                    services, metrics, dev.rhizome.coordinator.http.TrustedProxies.of(config.trustedProxies()));
+                    services, metrics, TrustedProxies.of(config.trustedProxies()));
             ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "coordinator-lease-sweeper");
                 t.setDaemon(true);

@@ -1,9 +1,11 @@
 package dev.rhizome.coordinator;
 
+import dev.rhizome.coordinator.http.TrustedProxies;
 import dev.rhizome.protocol.identity.PublicId;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
@@ -28,7 +30,7 @@ import java.util.Set;
  */
 public record CoordinatorConfig(Path dataDir, String host, int port, Duration leaseDuration, int maxBodyBytes,
         Set<PublicId> operators, Duration selfEvaluateAfter, Clock clock, CoordinatorLimits limits, String store,
-        java.util.List<String> trustedProxies) {
+        List<String> trustedProxies) {
 
     public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
 
@@ -50,19 +52,19 @@ public record CoordinatorConfig(Path dataDir, String host, int port, Duration le
             throw new IllegalArgumentException("maxBodyBytes must be positive, got " + maxBodyBytes);
         }
         operators = Set.copyOf(operators);
-        trustedProxies = java.util.List.copyOf(trustedProxies);
-        dev.rhizome.coordinator.http.TrustedProxies.of(trustedProxies);  // each entry checked, naming a bad one
+        trustedProxies = List.copyOf(trustedProxies);
+        TrustedProxies.of(trustedProxies);  // each entry checked, naming a bad one
     }
 
     public CoordinatorConfig(Path dataDir, String host, int port, Duration leaseDuration, int maxBodyBytes,
             Set<PublicId> operators, Duration selfEvaluateAfter, Clock clock, CoordinatorLimits limits, String store) {
         this(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store,
-                java.util.List.of());
+                List.of());
     }
 
     public static CoordinatorConfig defaults(Path dataDir) {
         return new CoordinatorConfig(dataDir, "127.0.0.1", 0, Duration.ZERO, DEFAULT_MAX_BODY_BYTES, Set.of(),
-                Duration.ofSeconds(30), Clock.systemUTC(), CoordinatorLimits.defaults(), "", java.util.List.of());
+                Duration.ofSeconds(30), Clock.systemUTC(), CoordinatorLimits.defaults(), "", List.of());
     }
 
     public CoordinatorConfig withDataDir(Path dataDir) {
@@ -105,7 +107,7 @@ public record CoordinatorConfig(Path dataDir, String host, int port, Duration le
         return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies);
     }
 
-    public CoordinatorConfig withTrustedProxies(java.util.List<String> trustedProxies) {
+    public CoordinatorConfig withTrustedProxies(List<String> trustedProxies) {
         return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies);
     }
 }

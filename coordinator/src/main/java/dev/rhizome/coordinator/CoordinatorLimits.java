@@ -2,6 +2,7 @@ package dev.rhizome.coordinator;
 
 import dev.rhizome.coordinator.core.WriteQuota;
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * What one client may cost the coordinator. Every number here bounds something a hostile or broken
@@ -41,7 +42,7 @@ public record CoordinatorLimits(int maxConnections, int maxConnectionsPerAddress
     }
 
     public CoordinatorLimits {
-        java.util.Objects.requireNonNull(dailyWrites, "dailyWrites");
+        Objects.requireNonNull(dailyWrites, "dailyWrites");
         if (maxConnections < 1 || maxConnectionsPerAddress < 1 || maxPipelined < 1 || maxBufferedBodyBytes < 1
                 || maxLeasesPerNode < 1 || maxRenewalsPerLease < 0) {
             throw new IllegalArgumentException("limits must be positive (renewals: not negative)");

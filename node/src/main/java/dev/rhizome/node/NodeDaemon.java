@@ -3,13 +3,20 @@ package dev.rhizome.node;
 import dev.rhizome.node.api.AnnouncedReach;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.node.api.ReachabilityLog;
+import dev.rhizome.node.control.ControlServer;
+import dev.rhizome.node.disk.DataJanitor;
+import dev.rhizome.node.disk.DiskRoom;
+import dev.rhizome.node.disk.SpaceReserve;
+import dev.rhizome.node.disk.WantedCommits;
+import dev.rhizome.node.explore.Explorer;
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.git.RepoCompactor;
 import dev.rhizome.node.gossip.core.GossipConfig;
 import dev.rhizome.node.gossip.core.GossipCore;
 import dev.rhizome.node.gossip.core.Wants;
 import dev.rhizome.node.gossip.net.GossipService;
 import dev.rhizome.node.gossip.net.GossipSettings;
-import dev.rhizome.node.explore.Explorer;
-import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.hardware.Hardware;
 import dev.rhizome.node.hardware.HardwareProbe;
 import dev.rhizome.node.job.BwrapLauncher;
@@ -22,41 +29,38 @@ import dev.rhizome.node.metrics.MetricsServer;
 import dev.rhizome.node.metrics.NodeMetrics;
 import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.node.peer.TransferLog;
-import dev.rhizome.node.git.RepoCompactor;
-import dev.rhizome.node.work.NodeStatus;
+import dev.rhizome.node.prefs.IdleSignals;
+import dev.rhizome.node.prefs.NodePreferences;
+import dev.rhizome.node.prefs.RunGate;
 import dev.rhizome.node.work.CommitFetcher;
 import dev.rhizome.node.work.Evaluator;
 import dev.rhizome.node.work.InventoryAnnouncer;
+import dev.rhizome.node.work.NodeStatus;
 import dev.rhizome.node.work.ResultOutbox;
+import dev.rhizome.node.work.Slot;
+import dev.rhizome.node.work.SlotPlan;
+import dev.rhizome.node.work.UnitBuffer;
 import dev.rhizome.node.work.WorkLoop;
 import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.protocol.WorkerFailures;
+import dev.rhizome.protocol.files.ProcessLock;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.IdentityStore;
-import dev.rhizome.protocol.files.ProcessLock;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.nio.file.Path;
-import dev.rhizome.node.control.ControlServer;
-import dev.rhizome.node.disk.DataJanitor;
-import dev.rhizome.node.disk.DiskRoom;
-import dev.rhizome.node.disk.WantedCommits;
-import dev.rhizome.node.prefs.IdleSignals;
-import dev.rhizome.node.prefs.NodePreferences;
-import dev.rhizome.node.prefs.RunGate;
-import dev.rhizome.node.work.Slot;
-import dev.rhizome.node.work.SlotPlan;
-import dev.rhizome.node.work.UnitBuffer;
+import java.util.function.Function;
 import org.eclipse.jgit.lib.PersonIdent;
-import dev.rhizome.node.disk.SpaceReserve;
-import dev.rhizome.protocol.WorkerFailures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +77,7 @@ public final class NodeDaemon implements AutoCloseable {
     private final GossipService gossip;
     private final WorkLoop loop;
     private final Thread loopThread;
-    private final java.nio.file.Path jobDirs;
+    private final Path jobDirs;
     private final RunGate gate;
     private final ControlServer control;
     private final DataJanitor janitor;
@@ -102,7 +106,7 @@ public final class NodeDaemon implements AutoCloseable {
         try {
             CoordinatorClient coordinator = new CoordinatorClient(config.coordinatorUrl(), identity);
             // every thread's calls (slots, reporter, announcer, gossip's entry points) tell one log
-            coordinator.watch(new dev.rhizome.node.api.ReachabilityLog(coordinator.url().toString(), java.time.Clock.systemUTC()));
+            coordinator.watch(new ReachabilityLog(coordinator.url().toString(), Clock.systemUTC()));
             TransferLog transfers = new TransferLog(layout.transfers());
             this.gossip = GossipService.start(repository, identity,
                     GossipSettings.defaults(config.host(), config.peerPort(), hardware.hardwareClass(), layout.peers()),
@@ -150,7 +154,7 @@ public final class NodeDaemon implements AutoCloseable {
             this.janitor = new DataJanitor(layout, repository, prefs.bundleCacheMb(), prefs.workMb(),
                     () -> WantedCommits.of(self[0], repository),
                     new DataJanitor.RepoBudget(prefs.repoMb() << 20,
-                            () -> onCore(gossip, c -> c.keptForOthers(), java.util.Set.<String>of()),
+                            () -> onCore(gossip, c -> c.keptForOthers(), Set.<String>of()),
                             gossip::dropped));
             janitor.removeLeftoverWork();
             this.metrics = new NodeMetrics(gossip, this::status);
@@ -258,7 +262,7 @@ public final class NodeDaemon implements AutoCloseable {
     }
 
     /** {@code query} on the gossip core's thread, or {@code otherwise} when the protocol is not the core (or we are interrupted). */
-    private static <T> T onCore(GossipService gossip, java.util.function.Function<GossipCore, T> query, T otherwise) {
+    private static <T> T onCore(GossipService gossip, Function<GossipCore, T> query, T otherwise) {
         try {
             return gossip.query(p -> p instanceof GossipCore c ? query.apply(c) : otherwise);
         } catch (InterruptedException e) {
@@ -328,8 +332,8 @@ public final class NodeDaemon implements AutoCloseable {
     }
 
     /** The loopback port serving {@code /metrics}; empty when the node serves none. */
-    public java.util.OptionalInt metricsPort() {
-        return metricsServer == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(metricsServer.port());
+    public OptionalInt metricsPort() {
+        return metricsServer == null ? OptionalInt.empty() : OptionalInt.of(metricsServer.port());
     }
 
     public NodeMetrics metrics() {

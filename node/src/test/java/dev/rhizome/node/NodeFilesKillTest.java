@@ -17,6 +17,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -246,7 +247,7 @@ class NodeFilesKillTest {
         Predicate<Path> temporary = p -> p.getFileName().toString().endsWith(".tmp");
         try (Stream<Path> files = Files.walk(dir)) {
             return files.filter(temporary).toList();
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
             return List.of(); // a file renamed or a directory made during the walk: look again
         }
     }

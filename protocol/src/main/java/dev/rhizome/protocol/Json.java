@@ -11,6 +11,8 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import java.io.IOException;
 import java.io.StringReader;
+import java.util.HashSet;
+import java.util.Set;
 
 /** The one JSON mapping of our protobuf messages (proto3 canonical JSON, field names as in .proto). */
 public final class Json {
@@ -79,7 +81,7 @@ public final class Json {
         switch (reader.peek()) {
             case BEGIN_OBJECT -> {
                 reader.beginObject();
-                java.util.Set<String> names = new java.util.HashSet<>();
+                Set<String> names = new HashSet<>();
                 while (reader.hasNext()) {
                     String name = reader.nextName();
                     if (!names.add(name)) {

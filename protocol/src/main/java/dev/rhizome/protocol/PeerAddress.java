@@ -2,6 +2,7 @@ package dev.rhizome.protocol;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
@@ -197,7 +198,7 @@ public final class PeerAddress {
         for (int i = 4; nat64 && i < 12; i++) {
             nat64 = b[i] == 0;
         }
-        return mapped || compatible || nat64 ? java.util.Arrays.copyOfRange(b, 12, 16) : null;
+        return mapped || compatible || nat64 ? Arrays.copyOfRange(b, 12, 16) : null;
     }
 
     /**

@@ -1,10 +1,13 @@
 package dev.rhizome.client.agent;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,11 +28,11 @@ final class AgentCommandRunner {
                 .directory(workspace.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().putAll(env);
         long start = System.nanoTime();
         Process p = pb.start();
-        java.util.Set<ProcessHandle> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();  // the reaper reads it too
+        Set<ProcessHandle> seen = ConcurrentHashMap.newKeySet();  // the reaper reads it too
         // `rhizome agent` stopped by Ctrl-C or SIGTERM mid-round exits through System.exit: without
         // this the agent command (a coding agent, running for many minutes) went on editing a
         // workspace nobody would submit, orphaned
@@ -74,7 +77,7 @@ final class AgentCommandRunner {
         }
     }
 
-    private static void kill(Process p, java.util.Set<ProcessHandle> seen) throws InterruptedException {
+    private static void kill(Process p, Set<ProcessHandle> seen) throws InterruptedException {
         p.descendants().forEach(seen::add);
         p.destroyForcibly();
         for (int round = 0; round < 10; round++) {

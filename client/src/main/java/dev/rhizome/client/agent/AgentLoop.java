@@ -2,15 +2,18 @@ package dev.rhizome.client.agent;
 
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.CommandException;
+import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Interrupts;
 import dev.rhizome.client.cli.JsonValues;
-import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Problems;
+import dev.rhizome.coordinator.core.RequestRules;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.files.DurableFiles;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -154,7 +157,7 @@ public final class AgentLoop {
             progress.accept("round " + n + " failed: " + e.getMessage() + " (" + hint + ")");
             releaseQuietly(unit);
         } catch (IOException e) {
-            String message = dev.rhizome.client.cli.Problems.describe(e);
+            String message = Problems.describe(e);
             r.addProperty("error", "failed");
             r.addProperty("message", message);
             r.addProperty("hint", "see the round's command_log; the next round starts afresh");
@@ -234,15 +237,15 @@ public final class AgentLoop {
         if (!Files.isRegularFile(paperFile)) {
             return null;
         }
-        if (Files.size(paperFile) > dev.rhizome.coordinator.core.RequestRules.MAX_PAPER_BODY_BYTES) {
+        if (Files.size(paperFile) > RequestRules.MAX_PAPER_BODY_BYTES) {
             progress.accept("round " + round + ": the paper the command wrote is " + Files.size(paperFile)
-                    + " bytes, over the " + dev.rhizome.coordinator.core.RequestRules.MAX_PAPER_BODY_BYTES
+                    + " bytes, over the " + RequestRules.MAX_PAPER_BODY_BYTES
                     + " accepted; a generated one goes with the commit");
             return null;
         }
         try {
             return Files.readString(paperFile, StandardCharsets.UTF_8);
-        } catch (java.nio.charset.CharacterCodingException e) {
+        } catch (CharacterCodingException e) {
             progress.accept("round " + round + ": the paper the command wrote is not UTF-8 text; a generated one goes "
                     + "with the commit");
             return null;

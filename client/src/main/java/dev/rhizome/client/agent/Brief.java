@@ -24,12 +24,15 @@ import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SimilarWork;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.files.DurableFiles;
 import dev.rhizome.protocol.seed.Manifests;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -77,9 +80,9 @@ public final class Brief {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             // An agent restarted after a kill reads whatever is there: the old brief or the new, never half.
-            dev.rhizome.protocol.files.DurableFiles.replace(file, text.getBytes(StandardCharsets.UTF_8));
+            DurableFiles.replace(file, text.getBytes(StandardCharsets.UTF_8));
             return file;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, "cannot write the brief to " + file + ": " + Problems.describe(e));
         }
     }
@@ -112,7 +115,7 @@ public final class Brief {
         Leaderboard board = boards.isEmpty() ? Leaderboard.getDefaultInstance() : boards.get(0);
         List<Experiment> experiments = new ArrayList<>(Records.experiments(
                 client.newestExperiments(direction, RECENT_EXPERIMENTS).getEnvelopesList()));
-        java.util.Collections.reverse(experiments);  // oldest of them first
+        Collections.reverse(experiments);  // oldest of them first
         Map<String, Experiment> byCommit = experiments.stream()
                 .collect(Collectors.toMap(Experiment::getCommit, e -> e, (a, b) -> a));
         List<Result> results = Records.results(client.newestResults(direction, RECENT_RESULTS).getEnvelopesList());
@@ -384,7 +387,7 @@ public final class Brief {
             }
             return repo.readFile(seed.getCommit(), path)
                     .map(b -> Untrusted.clean(new String(b, StandardCharsets.UTF_8), PROGRAM_CHARS)).orElse("");
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return "";
         }
     }

@@ -7,6 +7,8 @@ import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.client.cli.Shell;
+import dev.rhizome.coordinator.core.RecordBounds;
+import dev.rhizome.coordinator.core.RequestRules;
 import dev.rhizome.node.NodeEndpoint;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
@@ -29,12 +31,19 @@ import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.Printable;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.Status;
@@ -124,7 +133,7 @@ public final class Research {
      * naming {@code option}, the option that gave {@code id}.
      */
     public String resolveCommit(String option, String direction, String id) {
-        String lower = id.toLowerCase(java.util.Locale.ROOT);
+        String lower = id.toLowerCase(Locale.ROOT);
         if (CommitId.isValid(lower)) {
             return lower;
         }
@@ -134,7 +143,7 @@ public final class Research {
         }
         List<String> candidates;
         try {
-            candidates = new java.util.ArrayList<>(Records.experiments(client, direction == null ? "" : direction)
+            candidates = new ArrayList<>(Records.experiments(client, direction == null ? "" : direction)
                     .stream().map(Experiment::getCommit).toList());
             client.directions().getDirectionsList().stream()
                     .filter(d -> direction == null || d.getDirection().getName().equals(direction))
@@ -200,7 +209,7 @@ public final class Research {
         if (unit.getLeaseDeadlineMs() < now) {
             throw new CommandException(ExitCodes.REFUSED, "lease_expired", "the lease on unit " + unit.getId()
                     + " ended " + (now - unit.getLeaseDeadlineMs()) / 1000 + " s ago, at "
-                    + java.time.Instant.ofEpochMilli(unit.getLeaseDeadlineMs()),
+                    + Instant.ofEpochMilli(unit.getLeaseDeadlineMs()),
                     "claim again (`rhizome claim --direction " + unit.getDirection() + " --from "
                             + CommitId.abbreviate(unit.getCommit()) + "`), redo the change there and resubmit; "
                             + "renew long work in time with `rhizome renew --unit " + unit.getId() + "`");
@@ -276,18 +285,18 @@ public final class Research {
         // The coordinator refuses text that is not printable (it reaches other people's terminals):
         // escape sequences an agent copied from colored output are dropped, CRLF becomes LF.
         String what = printable(description != null && !description.isBlank() ? description : head.message());
-        if (what.length() > dev.rhizome.coordinator.core.RecordBounds.MAX_DESCRIPTION_CHARS) {
+        if (what.length() > RecordBounds.MAX_DESCRIPTION_CHARS) {
             throw new CommandException(ExitCodes.USAGE, "description_too_long", "the experiment's description is "
-                    + what.length() + " characters; at most " + dev.rhizome.coordinator.core.RecordBounds.MAX_DESCRIPTION_CHARS
+                    + what.length() + " characters; at most " + RecordBounds.MAX_DESCRIPTION_CHARS
                     + " are accepted", "give a shorter --description (or a shorter first line of the commit message)");
         }
         try (NodeRepository repo = NodeRepository.open(new NodeLayout(dataDir).repository())) {
             repo.importFrom(workspace, head.commit());
             checkRules(repo, unit, head.commit());
             // near-duplicates are looked for among the newest experiments only (oldest of them first)
-            List<Experiment> recent = new java.util.ArrayList<>(Records.experiments(
+            List<Experiment> recent = new ArrayList<>(Records.experiments(
                     client.newestExperiments(unit.getDirection(), RECENT_EXPERIMENTS).getEnvelopesList()));
-            java.util.Collections.reverse(recent);
+            Collections.reverse(recent);
             List<DiffSimilarity.Match> similarDiffs = DiffSimilarity.nearDuplicates(repo, head.parent(), head.commit(),
                     recent);
             Announce.inventory(client, repo, node);
@@ -376,21 +385,21 @@ public final class Research {
      * still leased.
      */
     private static String printable(String text) {
-        return dev.rhizome.protocol.Printable.shown(Untrusted.clean(text, Integer.MAX_VALUE));
+        return Printable.shown(Untrusted.clean(text, Integer.MAX_VALUE));
     }
 
     static void checkPaper(String paperText) {
         if (paperText == null) {
             return;
         }
-        checkPaperSize(paperText.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+        checkPaperSize(paperText.getBytes(StandardCharsets.UTF_8).length);
     }
 
     /** A paper of this many bytes of UTF-8 would be refused: {@code paper_too_large}, before anything is read or sent. */
     public static void checkPaperSize(long bytes) {
-        if (bytes > dev.rhizome.coordinator.core.RequestRules.MAX_PAPER_BODY_BYTES) {
+        if (bytes > RequestRules.MAX_PAPER_BODY_BYTES) {
             throw new CommandException(ExitCodes.USAGE, "paper_too_large", "the paper is " + bytes + " bytes; at most "
-                    + dev.rhizome.coordinator.core.RequestRules.MAX_PAPER_BODY_BYTES + " are accepted",
+                    + RequestRules.MAX_PAPER_BODY_BYTES + " are accepted",
                     "shorten it (a paper says what was tried, what happened and what to try next), then submit");
         }
     }
@@ -436,7 +445,7 @@ public final class Research {
         try (Git git = Git.open(workspace.toFile())) {
             Status status = git.status().call();
             if (!status.isClean()) {
-                Set<String> dirty = new java.util.TreeSet<>(status.getUncommittedChanges());
+                Set<String> dirty = new TreeSet<>(status.getUncommittedChanges());
                 dirty.addAll(status.getUntracked());
                 throw new CommandException(ExitCodes.USAGE, "dirty_workspace", workspace + " has changes that are not "
                         + "committed: " + dirty, "commit them (`git add -A && git commit`) or remove them, then submit");
@@ -488,7 +497,7 @@ public final class Research {
             if (report != null) {
                 String state = report.getResultsCount() + " result(s), " + report.getPendingUnits()
                         + " evaluation(s) pending" + (report.getHasMetric()
-                                ? String.format(java.util.Locale.ROOT, ", %s %.6f", report.getMetricName(), report.getMetric())
+                                ? String.format(Locale.ROOT, ", %s %.6f", report.getMetricName(), report.getMetric())
                                 : "");
                 if (!state.equals(last)) {
                     progress.accept("waiting for " + CommitId.abbreviate(commit) + ": " + state);

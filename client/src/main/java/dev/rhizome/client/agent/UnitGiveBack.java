@@ -4,6 +4,8 @@ import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.Interrupts;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.proto.v1.WorkUnit;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -23,7 +25,7 @@ public final class UnitGiveBack implements Interrupts.Undo {
     static final Duration PATIENCE = Duration.ofSeconds(10);
 
     private final Research research;
-    private final java.nio.file.Path workspace;
+    private final Path workspace;
     private final String unused;
     private final CompletableFuture<WorkUnit> granted = new CompletableFuture<>();
 
@@ -31,7 +33,7 @@ public final class UnitGiveBack implements Interrupts.Undo {
      * {@code workspace}: the directory the claim fills (null: none), which the user must empty
      * before using it again; {@code unused}: why the unit was not the user's yet, in words.
      */
-    public UnitGiveBack(Research research, java.nio.file.Path workspace, String unused) {
+    public UnitGiveBack(Research research, Path workspace, String unused) {
         this.research = research;
         this.workspace = workspace;
         this.unused = unused;
@@ -39,7 +41,7 @@ public final class UnitGiveBack implements Interrupts.Undo {
 
     /** What to do next, and about a workspace the claim had begun to fill. */
     private String next(String base) {
-        if (workspace != null && java.nio.file.Files.exists(workspace)) {
+        if (workspace != null && Files.exists(workspace)) {
             return base + "; remove " + workspace.toAbsolutePath() + " (partly filled) or give another --workspace";
         }
         return base;

@@ -1,7 +1,9 @@
 package dev.rhizome.client.cli;
 
-import picocli.CommandLine;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.TypeConversionException;
+import picocli.CommandLine;
 
 /**
  * The one way every refused option value is told (exit 2): the value, the option and the form it
@@ -48,7 +50,7 @@ public final class BadValue extends TypeConversionException {
         if (cause instanceof BadValue bad) {
             expected = bad.expected();
         } else if (arg.type().isEnum()) {
-            java.util.List<String> names = new java.util.ArrayList<>();
+            List<String> names = new ArrayList<>();
             for (Object c : arg.type().getEnumConstants()) {
                 names.add(c.toString());
             }

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.files.DurableFiles;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -81,7 +82,7 @@ public final class ClaimFiles {
         Path f = file(dataDir, unit.getId());
         Files.createDirectories(f.getParent());
         DurableFiles.replace(f.resolveSibling(unit.getId() + ".given-back"), ("given back by `rhizome unclaim`\n"
-                + DIRECTION + unit.getDirection() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                + DIRECTION + unit.getDirection() + "\n").getBytes(StandardCharsets.UTF_8));
         Files.deleteIfExists(f);
     }
 
@@ -96,7 +97,7 @@ public final class ClaimFiles {
             Files.createDirectories(f.getParent());
             DurableFiles.replace(f.resolveSibling(unit.getId() + ".submitted"), (String.join(" ", commits) + "\n"
                     + (unit.getDirection().isEmpty() ? "" : DIRECTION + unit.getDirection() + "\n"))
-                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    .getBytes(StandardCharsets.UTF_8));
         }
         Files.deleteIfExists(f);
     }

@@ -1,6 +1,7 @@
 package dev.rhizome.client.cli;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -41,6 +42,6 @@ final class CommandTopics {
 
     /** The top-level commands (as words after `rhizome`) that show what {@code word} names; empty when none. */
     static List<String> of(String word) {
-        return TOPICS.getOrDefault(word.toLowerCase(java.util.Locale.ROOT), List.of());
+        return TOPICS.getOrDefault(word.toLowerCase(Locale.ROOT), List.of());
     }
 }

@@ -3,10 +3,13 @@ package dev.rhizome.client.cli;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.proto.v1.DirectionStatus;
+import dev.rhizome.proto.v1.Error;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.IdentityStore;
+import dev.rhizome.protocol.identity.UnusableKey;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /** Shared plumbing for commands that call the coordinator: identity, client, error mapping. */
 public final class Coordinators {
@@ -16,7 +19,7 @@ public final class Coordinators {
     public static Identity identity(Path dataDir) {
         try {
             return IdentityStore.loadOrCreate(dataDir);
-        } catch (dev.rhizome.protocol.identity.UnusableKey e) {
+        } catch (UnusableKey e) {
             throw unusableKey(e);
         } catch (IOException e) {
             // a hint that says where the key is: the generic "fix what the message names" left an
@@ -31,7 +34,7 @@ public final class Coordinators {
      * {@code unusable_key}: the file, what is wrong with it and what to do, wherever a command or
      * a daemon (node, coordinator) loaded it.
      */
-    public static CommandException unusableKey(dev.rhizome.protocol.identity.UnusableKey e) {
+    public static CommandException unusableKey(UnusableKey e) {
         return new CommandException(ExitCodes.FAILED, "unusable_key", "identity key " + e.file() + " is unusable: "
                 + e.problem(), e.remedy() + "; or pass another --data-dir (a new directory makes a new identity)");
     }
@@ -65,7 +68,7 @@ public final class Coordinators {
      * takes {@code --direction} checks it this way, so a typo is never an empty answer with exit 0.
      */
     public static DirectionStatus direction(CoordinatorClient client, String name) throws CoordinatorException {
-        java.util.List<DirectionStatus> all = client.directions().getDirectionsList();
+        List<DirectionStatus> all = client.directions().getDirectionsList();
         return all.stream()
                 .filter(d -> d.getDirection().getName().equals(name)).findFirst()
                 .orElseThrow(() -> unknownDirection(name, all.stream().map(d -> d.getDirection().getName()).toList()));
@@ -75,12 +78,12 @@ public final class Coordinators {
      * {@code unknown_direction}, saying what there is: "list them with `rhizome direction list`"
      * sent a new user to an empty list on a network where no direction was opened yet.
      */
-    public static CommandException unknownDirection(String name, java.util.List<String> known) {
+    public static CommandException unknownDirection(String name, List<String> known) {
         if (known.isEmpty()) {
             return new CommandException(ExitCodes.REFUSED, "unknown_direction", "unknown direction " + name
                     + ": this coordinator has no direction yet", NO_DIRECTION_HINT);
         }
-        java.util.List<String> meant = Suggestions.closest(name, known);
+        List<String> meant = Suggestions.closest(name, known);
         String shown = String.join(", ", known.size() > 10 ? known.subList(0, 10) : known)
                 + (known.size() > 10 ? ", ..." : "");
         return new CommandException(ExitCodes.REFUSED, "unknown_direction", "unknown direction " + name
@@ -107,11 +110,11 @@ public final class Coordinators {
      */
     public static CommandException failure(CoordinatorException e, CoordinatorClient client, String direction) {
         CommandException failure = failure(e);
-        if (e.code() != dev.rhizome.proto.v1.Error.Code.NOT_FOUND || direction == null || direction.isEmpty()) {
+        if (e.code() != Error.Code.NOT_FOUND || direction == null || direction.isEmpty()) {
             return failure;
         }
         try {
-            java.util.List<String> known = client.directions().getDirectionsList().stream()
+            List<String> known = client.directions().getDirectionsList().stream()
                     .map(d -> d.getDirection().getName()).toList();
             return known.contains(direction) ? failure : unknownDirection(direction, known);
         } catch (CoordinatorException again) {

@@ -1,10 +1,17 @@
 package dev.rhizome.client.cli;
 
 import com.google.gson.JsonObject;
+import dev.rhizome.protocol.Printable;
+import dev.rhizome.protocol.files.ProcessLock;
+import dev.rhizome.protocol.identity.UnusableKey;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import picocli.CommandLine;
+import java.util.Optional;
+import java.util.function.Predicate;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine;
 
 /**
  * How every command fails, in one place: a line on standard error, and with {@code --json} also
@@ -27,9 +34,9 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         // Anything that is not a CommandException was not foreseen: it still gets one readable
         // line, and its stack trace only on request (a trace is noise to a user or an agent).
         CommandException ce = e instanceof CommandException c ? c
-                : held(e) instanceof dev.rhizome.protocol.files.ProcessLock.Held h ? inUse(h)
-                : cause(e, dev.rhizome.protocol.identity.UnusableKey.class) instanceof
-                        dev.rhizome.protocol.identity.UnusableKey k ? Coordinators.unusableKey(k)
+                : held(e) instanceof ProcessLock.Held h ? inUse(h)
+                : cause(e, UnusableKey.class) instanceof
+                        UnusableKey k ? Coordinators.unusableKey(k)
                 : new CommandException(ExitCodes.FAILED, "failed", Problems.describe(e),
                         // the next step first: such a message often names it ("stop it first"), and
                         // a hint of only "set RHIZOME_DEBUG=1" read as if a trace were the way out
@@ -57,7 +64,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
                     .orElse(ce);
         }
         // The message may quote the coordinator's words, and those quote what was sent (Output)
-        commandLine.getErr().println(dev.rhizome.protocol.Printable.shown("rhizome: " + ce.getMessage()
+        commandLine.getErr().println(Printable.shown("rhizome: " + ce.getMessage()
                 + (ce.hint().isEmpty() ? "" : " (" + ce.hint() + ")")));
         if (!(e instanceof CommandException) && Problems.debug()) {
             e.printStackTrace(commandLine.getErr());
@@ -82,7 +89,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     /** The lock another process holds, wherever it is in the causes; null when none is. */
     private static Throwable held(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof dev.rhizome.protocol.files.ProcessLock.Held) {
+            if (t instanceof ProcessLock.Held) {
                 return t;
             }
         }
@@ -94,7 +101,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
      * the unforeseen-failure line, whose remedy sat inside the message with "fix what the message
      * names" and a word about stack traces after it.
      */
-    private static CommandException inUse(dev.rhizome.protocol.files.ProcessLock.Held h) {
+    private static CommandException inUse(ProcessLock.Held h) {
         String pid = h.holder().replaceAll("\\D", "");
         return new CommandException(ExitCodes.FAILED, "in_use", h.what() + " is in use by another running process"
                 + h.holder(), "stop that process first" + (pid.isEmpty() ? "" : " (`kill " + pid + "`)")
@@ -122,7 +129,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
             meant = flagFor(e).map(List::of).orElse(List.of());
         }
         String hint = meant.isEmpty() ? missingHint(e, help) : "did you mean " + String.join(" or ", meant) + "? " + help;
-        cli.getErr().println(dev.rhizome.protocol.Printable.shown("rhizome: " + message));
+        cli.getErr().println(Printable.shown("rhizome: " + message));
         // The message names the problem; the whole help after it would bury it (and an agent
         // reading the output would have to dig it out), so point to --help instead.
         // A group of subcommands (rhizome, seed, bench...) still lists them: that list is what was missing.
@@ -145,7 +152,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         CommandLine cli = e.getCommandLine();
         String message = PathArguments.message(e.getArgSpec(), problem);
         String hint = PathArguments.hint(problem, cli.getCommandSpec().qualifiedName());
-        cli.getErr().println(dev.rhizome.protocol.Printable.shown("rhizome: " + message + " (" + hint + ")"));
+        cli.getErr().println(Printable.shown("rhizome: " + message + " (" + hint + ")"));
         cli.getErr().flush();
         if (Arrays.asList(args).contains("--json")) {
             printJson(PathArguments.errorName(e.getArgSpec()), message, hint, option(e));
@@ -158,7 +165,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         if (!(e instanceof CommandLine.MissingParameterException m)) {
             return help;
         }
-        List<String> where = new java.util.ArrayList<>();
+        List<String> where = new ArrayList<>();
         for (CommandLine.Model.ArgSpec a : m.getMissing()) {
             if (a instanceof CommandLine.Model.OptionSpec o) {
                 switch (o.longestName()) {
@@ -209,25 +216,25 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
      * take global options) was answered with the whole help; this is the same words with the
      * options after the command, as they run.
      */
-    static java.util.Optional<String> reordered(CommandLine.ParameterException e, String[] args) {
+    static Optional<String> reordered(CommandLine.ParameterException e, String[] args) {
         String word = unmatched(e);
         CommandLine cli = e.getCommandLine();
         int depth = cli.getCommandSpec().qualifiedName().split(" ").length - 1;
         if (word == null || !word.startsWith("-") || cli.getSubcommands().isEmpty() || depth > args.length) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         List<String> words = Arrays.asList(args);
         List<String> rest = words.subList(depth, words.size());
         for (int j = 1; j < rest.size(); j++) {
             if (cli.getSubcommands().containsKey(rest.get(j))) {
-                List<String> fixed = new java.util.ArrayList<>(words.subList(0, depth));
+                List<String> fixed = new ArrayList<>(words.subList(0, depth));
                 fixed.addAll(rest.subList(j, rest.size()));
                 fixed.addAll(rest.subList(0, j));
-                return java.util.Optional.of("`rhizome " + String.join(" ", fixed.stream().map(Shell::quote).toList())
+                return Optional.of("`rhizome " + String.join(" ", fixed.stream().map(Shell::quote).toList())
                         + "` (options go after the command they are for)");
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     /**
@@ -235,15 +242,15 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
      * is most likely the value of the option the command needs (the first required one not given),
      * or else of its --direction, the option agents give most.
      */
-    static java.util.Optional<String> flagFor(CommandLine.ParameterException e) {
+    static Optional<String> flagFor(CommandLine.ParameterException e) {
         String word = unmatched(e);
         CommandLine cli = e.getCommandLine();
         if (word == null || word.startsWith("-") || !cli.getSubcommands().isEmpty()
                 || !cli.getCommandSpec().positionalParameters().isEmpty()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         ParseResult parsed = cli.getParseResult();
-        java.util.function.Predicate<CommandLine.Model.OptionSpec> given = o -> parsed != null && parsed.hasMatchedOption(o);
+        Predicate<CommandLine.Model.OptionSpec> given = o -> parsed != null && parsed.hasMatchedOption(o);
         List<CommandLine.Model.OptionSpec> options = cli.getCommandSpec().options();
         return options.stream().filter(o -> o.required() && !given.test(o)).findFirst()
                 .or(() -> options.stream().filter(o -> o.longestName().equals("--direction") && !given.test(o)).findFirst())
@@ -346,9 +353,9 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     }
 
     /** The claim of the workspace the command named (--workspace) or runs in, whose coordinator it then used. */
-    private static java.util.Optional<WorkspaceClaim> claimOf(ParseResult parseResult) {
+    private static Optional<WorkspaceClaim> claimOf(ParseResult parseResult) {
         for (ParseResult p = parseResult; p != null; p = p.hasSubcommand() ? p.subcommand() : null) {
-            if (p.hasMatchedOption("--workspace") && p.matchedOptionValue("--workspace", null) instanceof java.nio.file.Path w) {
+            if (p.hasMatchedOption("--workspace") && p.matchedOptionValue("--workspace", null) instanceof Path w) {
                 return WorkspaceClaim.read(w);
             }
         }

@@ -8,6 +8,7 @@ import com.google.protobuf.Message;
 import dev.rhizome.protocol.Json;
 import dev.rhizome.protocol.Printable;
 import java.io.PrintStream;
+import java.util.List;
 
 /**
  * Writes a command's answer: one compact JSON object per line for --json, text otherwise. Text is
@@ -39,7 +40,7 @@ public final class Output {
     }
 
     /** Prints {@code {"key": [messages as JSON...]}}. */
-    public void jsonList(String key, java.util.List<? extends Message> messages) {
+    public void jsonList(String key, List<? extends Message> messages) {
         com.google.gson.JsonArray array = new com.google.gson.JsonArray();
         messages.forEach(m -> array.add(toJson(m)));
         com.google.gson.JsonObject o = new com.google.gson.JsonObject();

@@ -1,13 +1,18 @@
 package dev.rhizome.client.cli;
 
+import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
 import java.net.BindException;
 import java.net.ConnectException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import java.util.Locale;
+import java.util.concurrent.ExecutionException;
 
 /**
  * One readable line for an exception, for people and agents rather than for a debugger: Java's own
@@ -38,10 +43,10 @@ public final class Problems {
         }
         if (t instanceof FileSystemException fse) {
             String reason = fse.getReason();
-            return (reason == null ? "file system error" : reason.toLowerCase(java.util.Locale.ROOT))
+            return (reason == null ? "file system error" : reason.toLowerCase(Locale.ROOT))
                     + (file == null ? "" : ": " + file);
         }
-        if (t instanceof java.nio.charset.CharacterCodingException) {
+        if (t instanceof CharacterCodingException) {
             // MalformedInputException's own message is only "Input length = 1"
             return "not UTF-8 text (it holds a byte sequence that is not valid UTF-8)";
         }
@@ -66,7 +71,7 @@ public final class Problems {
      * an address this machine does not have, and a port below 1024 without the privilege.
      */
     public static String bindFailure(BindException e) {
-        String m = e.getMessage() == null ? "" : e.getMessage().toLowerCase(java.util.Locale.ROOT);
+        String m = e.getMessage() == null ? "" : e.getMessage().toLowerCase(Locale.ROOT);
         if (m.contains("assign requested address") || m.contains("not available")) {
             return "this machine has no such address (listen on one of its own, e.g. 127.0.0.1, or 0.0.0.0 for all)";
         }
@@ -83,9 +88,9 @@ public final class Problems {
     private static Throwable rootOfInterest(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t
-                && (t instanceof java.util.concurrent.ExecutionException
-                        || t instanceof java.lang.reflect.InvocationTargetException
-                        || t instanceof java.io.UncheckedIOException
+                && (t instanceof ExecutionException
+                        || t instanceof InvocationTargetException
+                        || t instanceof UncheckedIOException
                         || t.getCause() instanceof FileSystemException
                         || t.getCause() instanceof BindException
                         || t.getMessage() == null

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The names a mistyped word most likely meant. picocli's own suggestions missed the obvious
@@ -17,17 +18,17 @@ public final class Suggestions {
 
     /** At most three of {@code names} close to {@code typed}, closest first; empty when none is close. */
     public static List<String> closest(String typed, Collection<String> names) {
-        String word = typed.toLowerCase(java.util.Locale.ROOT);
+        String word = typed.toLowerCase(Locale.ROOT);
         int limit = Math.max(1, stripDashes(word).length() / 3);
         List<String> close = new ArrayList<>();
         for (String name : names) {
-            int d = distance(word, name.toLowerCase(java.util.Locale.ROOT));
+            int d = distance(word, name.toLowerCase(Locale.ROOT));
             boolean prefix = stripDashes(word).length() >= 3 && stripDashes(name).startsWith(stripDashes(word));
             if (d <= limit || prefix) {
                 close.add(name);
             }
         }
-        close.sort(Comparator.comparingInt((String n) -> distance(word, n.toLowerCase(java.util.Locale.ROOT)))
+        close.sort(Comparator.comparingInt((String n) -> distance(word, n.toLowerCase(Locale.ROOT)))
                 .thenComparing(Comparator.naturalOrder()));
         return close.size() > 3 ? close.subList(0, 3) : close;
     }

@@ -4,16 +4,18 @@ import com.google.gson.JsonObject;
 import dev.rhizome.client.agent.AgentLoop;
 import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.agent.RoundText;
-import dev.rhizome.client.cli.HelpText;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.HelpText;
 import dev.rhizome.client.cli.Output;
+import dev.rhizome.client.cli.PathArguments;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -50,7 +52,7 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--claim-patience", converter = Bounded.NonNegativeSeconds.class, paramLabel = "SECONDS", defaultValue = "300",
             description = "Keep retrying a claim that gets no work for this long (default ${DEFAULT-VALUE}).")
     long claimPatience;
-    @Option(names = "--workspaces", paramLabel = "DIR", converter = dev.rhizome.client.cli.PathArguments.DataDirectory.class, description = "Where round workspaces go (default: <data dir>/agent/workspaces).")
+    @Option(names = "--workspaces", paramLabel = "DIR", converter = PathArguments.DataDirectory.class, description = "Where round workspaces go (default: <data dir>/agent/workspaces).")
     Path workspaces;
     @Option(names = "--hardware-class", defaultValue = "any", description = "Hardware class to claim for (default ${DEFAULT-VALUE}: any). " + HelpText.HARDWARE_CLASS, paramLabel = "CLASS")
     String hardwareClass;
@@ -77,7 +79,7 @@ public final class AgentCommand implements Callable<Integer> {
         if (json) {
             out.json(summary);
         } else {
-            out.line(String.format(java.util.Locale.ROOT,
+            out.line(String.format(Locale.ROOT,
                     "%d round(s): %d submitted, %d with results, %d adopted, %d paper(s), best metric %s",
                     rounds, summary.get("submitted").getAsInt(), summary.get("results").getAsInt(),
                     summary.get("adopted").getAsInt(), summary.get("papers").getAsInt(),

@@ -13,6 +13,8 @@ import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.KeyBan;
 import dev.rhizome.protocol.identity.PublicId;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,11 +42,11 @@ public final class BanCommand implements Callable<Integer> {
         if (text.length() == 44 && text.endsWith("=")) {
             byte[] raw;
             try {
-                raw = java.util.Base64.getDecoder().decode(text);
+                raw = Base64.getDecoder().decode(text);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("'" + text + "' is neither hex nor base64");
             }
-            return PublicId.parse(java.util.HexFormat.of().formatHex(raw));
+            return PublicId.parse(HexFormat.of().formatHex(raw));
         }
         return PublicId.parse(text);
     }

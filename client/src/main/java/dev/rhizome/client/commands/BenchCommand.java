@@ -6,6 +6,7 @@ import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
+import dev.rhizome.client.cli.PathArguments;
 import dev.rhizome.ops.bench.BenchReport;
 import dev.rhizome.ops.bench.CoordinatorBench;
 import dev.rhizome.ops.bench.GossipBench;
@@ -27,9 +28,9 @@ import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
         subcommands = {BenchCommand.Gossip.class, BenchCommand.CoordinatorLoad.class, BenchCommand.Soak.class,
@@ -191,7 +192,7 @@ public final class BenchCommand implements Runnable {
                 description = "GET /healthz requests for the baseline (default ${DEFAULT-VALUE}).", paramLabel = "N")
         int baselineRequests;
 
-        @Option(names = "--data-dir", paramLabel = "DIR", converter = dev.rhizome.client.cli.PathArguments.DataDirectory.class, description = "The coordinator's data (default: a new temporary directory).")
+        @Option(names = "--data-dir", paramLabel = "DIR", converter = PathArguments.DataDirectory.class, description = "The coordinator's data (default: a new temporary directory).")
         Path dataDir;
 
         @Option(names = "--store", paramLabel = "ADDRESS", defaultValue = "sqlite",
@@ -229,7 +230,7 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--hostile", converter = Bounded.NonNegativeInt.class, defaultValue = "5", description = "Hostile clients (default ${DEFAULT-VALUE}).", paramLabel = "N")
         int hostile;
 
-        @Option(names = "--data-dir", paramLabel = "DIR", converter = dev.rhizome.client.cli.PathArguments.DataDirectory.class, description = "The coordinator's data (default: a new temporary directory).")
+        @Option(names = "--data-dir", paramLabel = "DIR", converter = PathArguments.DataDirectory.class, description = "The coordinator's data (default: a new temporary directory).")
         Path dataDir;
 
         @Option(names = "--json", description = "End with one JSON summary line on standard output.")
@@ -277,7 +278,7 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--step-seconds", converter = Bounded.NonNegativeDouble.class, defaultValue = "0.1", description = "Seconds per step (default ${DEFAULT-VALUE}).", paramLabel = "SECONDS")
         double stepSeconds;
 
-        @Option(names = "--data-dir", paramLabel = "DIR", converter = dev.rhizome.client.cli.PathArguments.DataDirectory.class, description = "Where the roles keep their data (default: a new temporary directory).")
+        @Option(names = "--data-dir", paramLabel = "DIR", converter = PathArguments.DataDirectory.class, description = "Where the roles keep their data (default: a new temporary directory).")
         Path dataDir;
 
         @Option(names = "--json", description = "End with one JSON summary line on standard output.")
@@ -309,7 +310,7 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--imports", converter = Bounded.PositiveInt.class, defaultValue = "50", description = "Imports timed before and after (default ${DEFAULT-VALUE}).", paramLabel = "N")
         int imports;
 
-        @Option(names = "--data-dir", paramLabel = "DIR", converter = dev.rhizome.client.cli.PathArguments.DataDirectory.class, description = "Where the repositories go (default: a new temporary directory).")
+        @Option(names = "--data-dir", paramLabel = "DIR", converter = PathArguments.DataDirectory.class, description = "Where the repositories go (default: a new temporary directory).")
         Path dataDir;
 
         @Option(names = "--json", description = "End with one JSON summary line on standard output.")

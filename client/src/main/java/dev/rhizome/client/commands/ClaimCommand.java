@@ -68,7 +68,7 @@ public final class ClaimCommand implements Callable<Integer> {
     public static String noWorkHint(String reason, long retryAfterS) {
         if (reason.startsWith("no direction is open")) {
             return "claim again in " + retryAfterS + " s, once one is open; "
-                    + dev.rhizome.client.cli.Coordinators.NO_DIRECTION_HINT;
+                    + Coordinators.NO_DIRECTION_HINT;
         }
         return "claim again in " + retryAfterS + " s";
     }

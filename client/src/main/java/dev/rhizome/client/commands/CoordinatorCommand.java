@@ -5,11 +5,19 @@ import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.PathArguments;
+import dev.rhizome.client.cli.Problems;
 import dev.rhizome.client.cli.StopSignals;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.coordinator.CoordinatorLimits;
+import dev.rhizome.coordinator.core.WriteQuota;
+import dev.rhizome.coordinator.store.PostgresStore;
+import dev.rhizome.protocol.files.DurableFiles;
 import dev.rhizome.protocol.identity.PublicId;
 import java.io.IOException;
+import java.net.BindException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +40,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
     @Mixin
     DataDirOption dataDir;
 
-    @Option(names = "--config", paramLabel = "FILE", converter = dev.rhizome.client.cli.PathArguments.InputFile.class,
+    @Option(names = "--config", paramLabel = "FILE", converter = PathArguments.InputFile.class,
             description = "JSON config file (host, port, store, lease_seconds, max_body_bytes, operators, "
                     + "reply_stall_seconds, daily_write_limits, trusted_proxies); flags override it.")
     Path configFile;
@@ -73,11 +81,11 @@ public final class CoordinatorCommand implements Callable<Integer> {
             throw new CommandException(ExitCodes.USAGE, "max_body_bytes must be positive, got " + maxBodyBytes);
         }
         long stallSeconds = file.replyStallSeconds() != null ? file.replyStallSeconds()
-                : dev.rhizome.coordinator.CoordinatorLimits.DEFAULT_REPLY_STALL.toSeconds();
+                : CoordinatorLimits.DEFAULT_REPLY_STALL.toSeconds();
         if (stallSeconds <= 0) {
             throw new CommandException(ExitCodes.USAGE, "reply_stall_seconds must be positive, got " + stallSeconds);
         }
-        var writeLimits = configFile == null ? dev.rhizome.coordinator.core.WriteQuota.Limits.defaults()
+        var writeLimits = configFile == null ? WriteQuota.Limits.defaults()
                 : file.writeLimits(configFile);
         if (port < 0 || port > 65535) {
             throw new CommandException(ExitCodes.USAGE, "--port must be 0..65535, got " + port);
@@ -85,8 +93,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
         if (leaseSeconds < 0) {
             throw new CommandException(ExitCodes.USAGE, "--lease-seconds must not be negative");
         }
-        if (!store.isEmpty() && !store.equals("sqlite") && !dev.rhizome.coordinator.store.PostgresStore.handles(store)) {
-            throw BadValue.of("--store", dev.rhizome.coordinator.store.PostgresStore.redact(store),
+        if (!store.isEmpty() && !store.equals("sqlite") && !PostgresStore.handles(store)) {
+            throw BadValue.of("--store", PostgresStore.redact(store),
                     "sqlite or postgresql://USER:PASSWORD@HOST:PORT/DATABASE",
                     "use --store sqlite (the default) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE");
         }
@@ -122,9 +130,9 @@ public final class CoordinatorCommand implements Callable<Integer> {
         Coordinator coordinator;
         try {
             coordinator = Coordinator.start(config);
-        } catch (java.net.BindException e) {
+        } catch (BindException e) {
             throw new CommandException(ExitCodes.FAILED, "failed", "cannot listen on " + host + ":" + port
-                    + ": " + dev.rhizome.client.cli.Problems.bindFailure(e), "check --host and --port");
+                    + ": " + Problems.bindFailure(e), "check --host and --port");
         }
         // SIGTERM and Ctrl-C are a request to stop, not a failure: handled here instead of by the
         // JVM's default (which exits 143), so the coordinator closes and the command exits 0.
@@ -138,8 +146,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
             refused.set(e);
             stopRequested.countDown();
         });
-        dev.rhizome.protocol.files.DurableFiles.replace(urlFile,
-                (coordinator.url() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        DurableFiles.replace(urlFile,
+                (coordinator.url() + "\n").getBytes(StandardCharsets.UTF_8));
         stopRequested.await();
         coordinator.close();
         if (refused.get() != null) {

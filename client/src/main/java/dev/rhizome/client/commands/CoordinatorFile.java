@@ -11,9 +11,13 @@ import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.coordinator.core.WriteQuota;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The coordinator's config file (JSON); every key is optional and a flag given on the command
@@ -28,7 +32,7 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
     static final CoordinatorFile EMPTY = new CoordinatorFile(null, null, null, null, null, null, null, null, null);
 
     /** The keys the file may hold; any other is a typo that would otherwise be silently ignored. */
-    static final java.util.Set<String> KEYS = new java.util.LinkedHashSet<>(
+    static final Set<String> KEYS = new LinkedHashSet<>(
             List.of("host", "port", "store", "lease_seconds", "max_body_bytes", "operators", "reply_stall_seconds",
                     "daily_write_limits", "trusted_proxies"));
 
@@ -103,7 +107,7 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
         if (dailyWriteLimits == null) {
             return limits;
         }
-        List<String> kinds = java.util.Arrays.stream(WriteQuota.Kind.values()).map(WriteQuota.Kind::configName).toList();
+        List<String> kinds = Arrays.stream(WriteQuota.Kind.values()).map(WriteQuota.Kind::configName).toList();
         for (String name : dailyWriteLimits.keySet()) {
             String where = "config file " + file + ": daily_write_limits." + name;
             WriteQuota.Kind kind = WriteQuota.Kind.named(name).orElseThrow(() -> new CommandException(ExitCodes.USAGE,
@@ -123,7 +127,7 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
                 boolean whole = v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber()
                         && v.getAsBigDecimal().stripTrailingZeros().scale() <= 0
                         && v.getAsBigDecimal().signum() >= 0
-                        && v.getAsBigDecimal().compareTo(java.math.BigDecimal.valueOf(Integer.MAX_VALUE)) <= 0;
+                        && v.getAsBigDecimal().compareTo(BigDecimal.valueOf(Integer.MAX_VALUE)) <= 0;
                 if (!whole) {
                     throw new CommandException(ExitCodes.USAGE, "usage", where + "." + bound
                             + " must be a whole number from 0 (no bound) to " + Integer.MAX_VALUE + ", got " + v, HINT);

@@ -5,6 +5,8 @@ import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
+import dev.rhizome.client.cli.PathArguments;
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.ops.demo.Demo;
 import dev.rhizome.ops.demo.DemoConfig;
@@ -13,6 +15,8 @@ import dev.rhizome.protocol.seed.ManifestException;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,7 +49,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--directions", converter = Bounded.PositiveInt.class, defaultValue = "3", description = "Directions to open (default ${DEFAULT-VALUE}).", paramLabel = "N")
     int directions;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", converter = dev.rhizome.client.cli.PathArguments.DataDirectory.class, description = "Where to keep the demo's data (default: a new temporary directory).")
+    @Option(names = "--data-dir", paramLabel = "DIR", converter = PathArguments.DataDirectory.class, description = "Where to keep the demo's data (default: a new temporary directory).")
     Path dataDir;
 
     @Option(names = "--json", description = "End with one JSON summary line on standard output.")
@@ -85,13 +89,13 @@ public final class DemoCommand implements Callable<Integer> {
 
     /** Why a demo may end with no result, and what to do: run it longer, or read the nodes' logs. */
     static String nothingHappened(long durationSeconds, Path dir) {
-        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
         double load = os.getSystemLoadAverage();
         return "note: no result came in within " + durationSeconds + " s"
                 + (load >= 0 ? String.format(" (load average %.1f on %d cores)", load, os.getAvailableProcessors()) : "")
                 + ": on a busy or slow machine the nodes and their jobs (run at the lowest priority) need longer; "
                 + "run it longer: `rhizome demo --duration 10m`, and see what the nodes did in "
-                + dev.rhizome.client.cli.Shell.quote(dir) + "/node-*/node.log";
+                + Shell.quote(dir) + "/node-*/node.log";
     }
 
     /** Starts roles with this same JVM and classpath, so the demo runs exactly the code a deployment runs. */

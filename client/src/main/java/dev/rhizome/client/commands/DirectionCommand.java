@@ -11,6 +11,7 @@ import dev.rhizome.client.cli.Output;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.DirectionClosure;
 import dev.rhizome.proto.v1.DirectionList;
 import dev.rhizome.proto.v1.DirectionStatus;
 import dev.rhizome.proto.v1.Seed;
@@ -111,7 +112,7 @@ public final class DirectionCommand {
         public Integer call() {
             CoordinatorClient client = Coordinators.client(coordinator, dataDir);
             try {
-                var ack = client.closeDirection(dev.rhizome.proto.v1.DirectionClosure.newBuilder()
+                var ack = client.closeDirection(DirectionClosure.newBuilder()
                         .setName(name).setReason(reason)
                         .setClosedBy(client.identity().publicId().toByteString())
                         .setClosedMs(System.currentTimeMillis()).build());

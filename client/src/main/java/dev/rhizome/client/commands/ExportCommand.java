@@ -6,10 +6,13 @@ import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.Problems;
-import dev.rhizome.ops.audit.AuditExport;
 import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.ops.audit.AuditExport;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -58,15 +61,15 @@ public final class ExportCommand implements Callable<Integer> {
         } catch (AuditExport.NotACoordinatorException e) {
             throw new CommandException(ExitCodes.UNREACHABLE, "unreachable", "export failed: " + e.getMessage(),
                     "pass the coordinator's URL with --coordinator (or set RHIZOME_COORDINATOR)");
-        } catch (java.net.http.HttpTimeoutException e) {
+        } catch (HttpTimeoutException e) {
             throw new CommandException(ExitCodes.UNREACHABLE, "unreachable", "export failed: coordinator at " + base
                     + " is unreachable: " + CoordinatorClient.describe(e), "retry, or check the --coordinator URL");
-        } catch (java.net.ConnectException | java.nio.channels.ClosedChannelException e) {
+        } catch (ConnectException | ClosedChannelException e) {
             throw new CommandException(ExitCodes.UNREACHABLE, "unreachable", "export failed: coordinator at " + base
                     + " is unreachable: " + CoordinatorClient.describe(e),
                     "start the coordinator or pass --coordinator URL (or set RHIZOME_COORDINATOR)");
         } catch (IOException e) {
-            if (e.getCause() instanceof java.net.ConnectException || e.getCause() instanceof java.nio.channels.ClosedChannelException) {
+            if (e.getCause() instanceof ConnectException || e.getCause() instanceof ClosedChannelException) {
                 throw new CommandException(ExitCodes.UNREACHABLE, "unreachable", "export failed: coordinator at " + base
                         + " is unreachable: " + CoordinatorClient.describe(e),
                         "start the coordinator or pass --coordinator URL (or set RHIZOME_COORDINATOR)");

@@ -1,11 +1,12 @@
 package dev.rhizome.client.commands;
 
-import dev.rhizome.client.cli.HelpText;
+import dev.rhizome.client.agent.Untrusted;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.HelpText;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
@@ -81,7 +82,7 @@ public final class LeaderboardCommand implements Callable<Integer> {
                 }
                 out.printf("  %2d. %-12s %10.4f  x%-2d %-12s %s%s%n", rank, CommitId.abbreviate(e.getCommit()), e.getMetric(),
                         e.getReplicas(), e.getProposer().isEmpty() ? "-" : PublicId.of(e.getProposer()).shortForm(),
-                        dev.rhizome.client.agent.Untrusted.line(e.getDescription(), 80), e.getFrontier() ? "  <- frontier" : "");
+                        Untrusted.line(e.getDescription(), 80), e.getFrontier() ? "  <- frontier" : "");
             }
         }
         if (boards.isEmpty()) {

@@ -1,16 +1,20 @@
 package dev.rhizome.client.commands;
 
+import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Interrupts;
 import dev.rhizome.client.cli.Output;
+import dev.rhizome.client.cli.PathArguments;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.client.cli.Shell;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
 import dev.rhizome.node.NodeLayout;
+import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.control.ControlClient;
 import dev.rhizome.node.job.BwrapLauncher;
 import dev.rhizome.node.job.PlainLauncher;
@@ -20,7 +24,10 @@ import dev.rhizome.node.job.SandboxUnavailableException;
 import dev.rhizome.node.prefs.NodePreferences;
 import dev.rhizome.node.prefs.TimeWindows;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,6 +35,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -54,7 +62,7 @@ public final class NodeCommand implements Callable<Integer> {
     @Mixin
     CoordinatorOption coordinator;
 
-    @Option(names = "--config", paramLabel = "FILE", converter = dev.rhizome.client.cli.PathArguments.InputFile.class,
+    @Option(names = "--config", paramLabel = "FILE", converter = PathArguments.InputFile.class,
             description = "Preferences file (default: DIR/node.properties when it exists); keys are these options' names.")
     Path config;
 
@@ -135,7 +143,7 @@ public final class NodeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // a node's normal end is SIGTERM or Ctrl-C (its shutdown hook closes it): not an interruption
-        dev.rhizome.client.cli.Interrupts.quiet();
+        Interrupts.quiet();
         Path file = config != null ? config : new NodeLayout(dataDir.path()).preferences();
         List<String> fromFile = Files.exists(file) ? optionsFrom(file) : List.of();
         if (!fromFile.isEmpty()) {
@@ -149,7 +157,7 @@ public final class NodeCommand implements Callable<Integer> {
             try {
                 cl.parseArgs(args.toArray(String[]::new));
             } catch (CommandLine.ParameterException e) {
-                String bad = dev.rhizome.client.cli.BadValue.messageOf(e);  // the same words as on the command line
+                String bad = BadValue.messageOf(e);  // the same words as on the command line
                 throw new CommandException(ExitCodes.USAGE, file + ": " + (bad != null ? bad : e.getMessage()));
             }
             return merged.runNode();
@@ -166,7 +174,7 @@ public final class NodeCommand implements Callable<Integer> {
             throw new CommandException(ExitCodes.USAGE, "cannot read preferences file " + file + ": " + Problems.describe(e));
         }
         List<String> args = new ArrayList<>();
-        for (String key : new java.util.TreeSet<>(props.stringPropertyNames())) {
+        for (String key : new TreeSet<>(props.stringPropertyNames())) {
             if (key.equals("config")) {
                 throw new CommandException(ExitCodes.USAGE, file + ": 'config' cannot be set in a config file");
             }
@@ -179,7 +187,7 @@ public final class NodeCommand implements Callable<Integer> {
         URI coordinatorUri;
         try {
             // before the node starts, so a typo is one line rather than a started node that stops
-            coordinatorUri = dev.rhizome.node.api.CoordinatorClient.parseUrl(coordinator.url());
+            coordinatorUri = CoordinatorClient.parseUrl(coordinator.url());
         } catch (IllegalArgumentException e) {
             throw CommandException.usage("--coordinator", e.getMessage(),
                     "pass --coordinator http://HOST:PORT (or set RHIZOME_COORDINATOR)");
@@ -263,7 +271,7 @@ public final class NodeCommand implements Callable<Integer> {
             try {
                 indices.add(Integer.parseInt(part.strip()));
             } catch (NumberFormatException e) {
-                throw dev.rhizome.client.cli.BadValue.of("--gpus", gpus, "all, none or GPU indices like 0,2", "");
+                throw BadValue.of("--gpus", gpus, "all, none or GPU indices like 0,2", "");
             }
         }
         return indices;
@@ -287,8 +295,8 @@ public final class NodeCommand implements Callable<Integer> {
                 answer = ControlClient.request(socket, request());
             } catch (IOException e) {
                 // the same error name as submit's: no node runs on this data directory
-                boolean noNode = !Files.exists(socket) || e instanceof java.net.ConnectException
-                        || e.getCause() instanceof java.net.ConnectException;
+                boolean noNode = !Files.exists(socket) || e instanceof ConnectException
+                        || e.getCause() instanceof ConnectException;
                 throw new CommandException(ExitCodes.FAILED, noNode ? "no_node" : "failed",
                         noNode && Files.exists(socket) ? "no node is running on " + dataDir.path()
                                 + " (its control socket " + socket + " is left from one that stopped)" : e.getMessage(),
@@ -348,9 +356,9 @@ public final class NodeCommand implements Callable<Integer> {
             return true; // a name: resolving it here could wait on DNS
         }
         try {
-            java.net.InetAddress a = java.net.InetAddress.getByName(h);
+            InetAddress a = InetAddress.getByName(h);
             return !a.isAnyLocalAddress() && !a.isMulticastAddress();
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             return true; // not a literal after all: the bind will say
         }
     }

@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.agent.Papers;
 import dev.rhizome.client.agent.Records;
+import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.agent.Untrusted;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CoordinatorOption;
@@ -53,7 +54,7 @@ public final class PapersCommand implements Callable<Integer> {
         // first): a prefix nothing registered starts with was an empty list with exit 0, a typo
         // looking like "nobody wrote about it"
         String about = commit == null ? null
-                : new dev.rhizome.client.agent.Research(Coordinators.client(coordinator, dataDir), dataDir.path())
+                : new Research(Coordinators.client(coordinator, dataDir), dataDir.path())
                         .resolveCommit("--commit", direction, commit);
         List<Records.SignedPaper> papers = Records.papers(envelopes);
         int total = envelopes.size();

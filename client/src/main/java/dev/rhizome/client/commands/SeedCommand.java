@@ -2,20 +2,22 @@ package dev.rhizome.client.commands;
 
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.Announce;
+import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
+import dev.rhizome.client.cli.PathArguments;
 import dev.rhizome.client.cli.Shell;
 import dev.rhizome.node.NodeEndpoint;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.node.git.NodeRepository;
-import dev.rhizome.ops.seed.SeedPublisher;
 import dev.rhizome.ops.seed.BuiltinSeeds;
+import dev.rhizome.ops.seed.SeedPublisher;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SeedList;
 import dev.rhizome.protocol.seed.ManifestException;
@@ -46,7 +48,7 @@ public final class SeedCommand {
         CoordinatorOption coordinator;
 
         static final class Source {
-            @Option(names = "--dir", paramLabel = "DIR", converter = dev.rhizome.client.cli.PathArguments.InputDirectory.class, description = "A directory holding the seed (with rhizome.json).")
+            @Option(names = "--dir", paramLabel = "DIR", converter = PathArguments.InputDirectory.class, description = "A directory holding the seed (with rhizome.json).")
             Path dir;
             @Option(names = "--builtin", paramLabel = "NAME", description = "A seed shipped with rhizome: tiny-lm or gpt-torch.")
             String builtin;
@@ -65,7 +67,7 @@ public final class SeedCommand {
         public Integer call() throws IOException {
             SortedMap<String, byte[]> files;
             if (source.builtin != null) {
-                files = BuiltinSeeds.files(source.builtin).orElseThrow(() -> dev.rhizome.client.cli.BadValue.of(
+                files = BuiltinSeeds.files(source.builtin).orElseThrow(() -> BadValue.of(
                         "--builtin", source.builtin, "a built-in seed: " + String.join(", ", BuiltinSeeds.NAMES),
                         "or publish your own with --dir DIR (a directory with a rhizome.json)"));
             } else {

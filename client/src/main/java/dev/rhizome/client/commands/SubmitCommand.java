@@ -5,6 +5,7 @@ import dev.rhizome.client.agent.DiffSimilarity;
 import dev.rhizome.client.agent.Outcome;
 import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.cli.Bounded;
+import dev.rhizome.client.cli.ClaimedUnitOption;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
@@ -12,16 +13,17 @@ import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.PathArguments;
-import dev.rhizome.client.cli.ClaimedUnitOption;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.WorkUnit;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -72,14 +74,14 @@ public final class SubmitCommand implements Callable<Integer> {
             Research.checkPaperSize(size);
             try {
                 paperText = Files.readString(paper, StandardCharsets.UTF_8);
-            } catch (java.nio.charset.CharacterCodingException e) {
+            } catch (CharacterCodingException e) {
                 throw new CommandException(ExitCodes.USAGE, "bad_paper", "the paper " + paper + " is not UTF-8 text",
                         "save it as UTF-8 markdown, then submit");
             }
         }
         Research.Submission s = research.submit(unit, claimed.workspace(), description, title, paperText, cites, keepLease);
         for (DiffSimilarity.Match m : s.similarDiffs()) {
-            System.err.printf(java.util.Locale.ROOT, "rhizome: warning: experiment %s made nearly the same change "
+            System.err.printf(Locale.ROOT, "rhizome: warning: experiment %s made nearly the same change "
                     + "(diff similarity %.2f)%n", m.commit(), m.similarity());
         }
         ExperimentReport report = await

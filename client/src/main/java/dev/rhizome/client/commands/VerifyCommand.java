@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
+import dev.rhizome.client.cli.PathArguments;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.ops.audit.AuditExport;
 import dev.rhizome.ops.audit.AuditVerifier;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Parameters;
                 + "result against its seed, direction and experiment, every adoption re-derived from the rule.",
             "Names each record that fails (type, index, id, why) and exits 1; exits 0 when all pass."})
 public final class VerifyCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "FILE", converter = dev.rhizome.client.cli.PathArguments.InputFile.class, description = "An export written by `rhizome export`.")
+    @Parameters(index = "0", paramLabel = "FILE", converter = PathArguments.InputFile.class, description = "An export written by `rhizome export`.")
     Path file;
     @Option(names = "--json", description = "Print one JSON object: ok, envelopes, results, adoptions, trials_on_reputation, problems (type, index, id, why).")
     boolean json;

@@ -9,7 +9,10 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.FileDescriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.Message;
+import dev.rhizome.proto.v1.Api;
 import dev.rhizome.proto.v1.DirectionStatus;
+import dev.rhizome.proto.v1.Peer;
+import dev.rhizome.proto.v1.Records;
 import dev.rhizome.proto.v1.WorkUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,8 +50,8 @@ class JsonValuesTest {
     @Test
     void everyMessageOfTheSchemasPrintsNumbersAsNumbersAndUnsetMetricsAsNull() {
         List<String> wrong = new ArrayList<>();
-        for (FileDescriptor file : List.of(dev.rhizome.proto.v1.Api.getDescriptor(),
-                dev.rhizome.proto.v1.Records.getDescriptor(), dev.rhizome.proto.v1.Peer.getDescriptor())) {
+        for (FileDescriptor file : List.of(Api.getDescriptor(),
+                Records.getDescriptor(), Peer.getDescriptor())) {
             for (Descriptor type : file.getMessageTypes()) {
                 Message message = filled(type, 3);
                 check(type.getFullName(), message, Output.toJson(message).getAsJsonObject(), wrong);

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.FileDescriptor;
+import dev.rhizome.proto.v1.Api;
+import dev.rhizome.proto.v1.Peer;
+import dev.rhizome.proto.v1.Records;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -24,8 +27,8 @@ class KeyFieldsTest {
     @Test
     void everyBytesFieldIsAKnownKeyOrNamedAsSomethingElse() {
         List<String> unknown = new ArrayList<>();
-        for (FileDescriptor file : List.of(dev.rhizome.proto.v1.Api.getDescriptor(),
-                dev.rhizome.proto.v1.Records.getDescriptor(), dev.rhizome.proto.v1.Peer.getDescriptor())) {
+        for (FileDescriptor file : List.of(Api.getDescriptor(),
+                Records.getDescriptor(), Peer.getDescriptor())) {
             file.getMessageTypes().forEach(m -> collect(m, unknown));
         }
         assertThat(unknown).isEmpty();

@@ -5,6 +5,7 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 
 /**
  * The address a write is counted against ({@link WriteQuota}): an IPv4 address whole, an IPv6
@@ -22,7 +23,7 @@ public final class AddressScope {
         byte[] b = address.getAddress();
         if (address instanceof Inet6Address && isV4Mapped(b)) {
             try {
-                return InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, 12, 16)).getHostAddress();
+                return InetAddress.getByAddress(Arrays.copyOfRange(b, 12, 16)).getHostAddress();
             } catch (UnknownHostException e) {
                 throw new IllegalStateException(e);  // four bytes are always an address
             }

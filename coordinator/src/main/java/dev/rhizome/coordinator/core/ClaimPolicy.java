@@ -3,6 +3,7 @@ package dev.rhizome.coordinator.core;
 import com.google.protobuf.ByteString;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.WorkUnit;
 import java.time.Duration;
 import java.util.Comparator;
@@ -157,7 +158,7 @@ public final class ClaimPolicy {
 
     /** The unit's last lease was this key's and ran out ({@link UnitRecord#expired()} keeps holder and deadline). */
     static boolean justLetItExpire(ByteString node, UnitRecord unit) {
-        return unit.state() == dev.rhizome.proto.v1.UnitStatus.State.OPEN && unit.expiredLeases() > 0
+        return unit.state() == UnitStatus.State.OPEN && unit.expiredLeases() > 0
                 && unit.holder().equals(node);
     }
 

@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.core;
 
+import dev.rhizome.protocol.Printable;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -68,7 +69,7 @@ public record Cursor(String list, List<String> parts) {
                 throw bad("is not a cursor of this list");
             }
             // Parts are names and commits, as stored: a forged "%00" reached PostgreSQL (a 500).
-            if (dev.rhizome.protocol.Printable.firstUnsafe(part) >= 0) {
+            if (Printable.firstUnsafe(part) >= 0) {
                 throw bad("is not a cursor of this list");
             }
             parts.add(part);

@@ -1,5 +1,7 @@
 package dev.rhizome.coordinator.core;
 
+import java.util.Optional;
+
 /**
  * A runner key's standing, after BOINC's adaptive replication and host quotas. Every VALID result
  * adds its compute time to the credit, lengthens the run of consecutive valid results and raises
@@ -57,11 +59,11 @@ public record Reputation(int valid, int invalid, int errors, int consecutiveVali
     }
 
     /** Why this key may lease no more units today, or empty while it may. */
-    public java.util.Optional<String> quotaRefusal(int leasedToday, long nowMs) {
+    public Optional<String> quotaRefusal(int leasedToday, long nowMs) {
         if (leasedToday < dailyQuota) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        return java.util.Optional.of("daily quota reached: " + leasedToday + " units leased today of " + dailyQuota
+        return Optional.of("daily quota reached: " + leasedToday + " units leased today of " + dailyQuota
                 + " (the quota grows with valid results and shrinks with invalid ones and errors); it resets at "
                 + (dayStart(nowMs) + DAY_MS) + " ms (00:00 UTC)");
     }

@@ -4,6 +4,7 @@ import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.protocol.seed.Manifests;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -64,13 +65,13 @@ public final class Significance {
         double k = Manifests.significance(manifest);
         if (!(mean > tolerance)) {
             return new Comparison(Decision.REJECT, seeds, c, f, mean, se,
-                    String.format(java.util.Locale.ROOT, "mean gain %.6g is within the tolerance %.6g", mean, tolerance));
+                    String.format(Locale.ROOT, "mean gain %.6g is within the tolerance %.6g", mean, tolerance));
         }
         if (!(mean > k * se)) {
-            return new Comparison(Decision.REJECT, seeds, c, f, mean, se, String.format(java.util.Locale.ROOT,
+            return new Comparison(Decision.REJECT, seeds, c, f, mean, se, String.format(Locale.ROOT,
                     "mean gain %.6g is not above %.3g standard errors (%.6g) over %d seeds", mean, k, se, n));
         }
-        return new Comparison(Decision.ADOPT, seeds, c, f, mean, se, String.format(java.util.Locale.ROOT,
+        return new Comparison(Decision.ADOPT, seeds, c, f, mean, se, String.format(Locale.ROOT,
                 "mean gain %.6g > %.3g x SE %.6g over %d seeds", mean, k, se, n));
     }
 }

@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.http;
 
+import dev.rhizome.coordinator.core.AddressScope;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.coordinator.store.StoreException;
@@ -7,10 +8,10 @@ import dev.rhizome.proto.v1.Error;
 import dev.rhizome.protocol.LogSafe;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -18,6 +19,10 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.timeout.IdleStateEvent;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.SplittableRandom;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +37,7 @@ import org.slf4j.LoggerFactory;
 final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
     /** Names each 500 at random, so that an answer can be matched to its log line. */
-    private static final java.util.SplittableRandom INCIDENTS = new java.util.SplittableRandom();
+    private static final SplittableRandom INCIDENTS = new SplittableRandom();
 
     private final Router router;
     private final FairWorkers workers;
@@ -45,7 +50,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     /** Set once a reply that closes the connection is queued: later requests are not answered. */
     private boolean closing;
     /** Requests read and not yet handed to a worker, in arrival order (see {@link #dispatch}). */
-    private final java.util.ArrayDeque<Waiting> waiting = new java.util.ArrayDeque<>();
+    private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     /** This connection's requests on workers now, and whether one of them is a read. */
     private int running;
     private boolean readRunning;
@@ -54,7 +59,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     /** @param client the address the request is counted against (its worker share, its daily writes) */
     private record Waiting(long seq, ApiRequest request, boolean keepAlive, boolean protobuf, long start,
-            java.net.InetAddress client) {
+            InetAddress client) {
     }
 
     /**
@@ -131,11 +136,11 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         ApiRequest request;
         // A listed proxy's X-Forwarded-For names the client; anyone else's is ignored (TrustedProxies).
-        java.net.InetAddress client = proxies.client(remoteAddress(ctx), msg.headers().getAll("X-Forwarded-For"));
+        InetAddress client = proxies.client(remoteAddress(ctx), msg.headers().getAll("X-Forwarded-For"));
         try {
             request = RequestTarget.parse(msg.method().name(), msg.uri(),
                     msg.headers().get(HttpHeaderNames.CONTENT_TYPE), ByteBufUtil.getBytes(msg.content()))
-                    .from(dev.rhizome.coordinator.core.AddressScope.of(client));
+                    .from(AddressScope.of(client));
         } catch (HttpError e) {
             // The target could not be read (bad percent-encoding, not UTF-8): answered like any
             // other bad request, where an exception here used to close the connection unanswered.
@@ -206,8 +211,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         return method.equals("GET") || method.equals("HEAD");
     }
 
-    private static java.net.InetAddress remoteAddress(ChannelHandlerContext ctx) {
-        return ((java.net.InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+    private static InetAddress remoteAddress(ChannelHandlerContext ctx) {
+        return ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
     }
 
     private Reply handle(ApiRequest request) {

@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.http;
 
+import dev.rhizome.coordinator.core.RecordBounds;
 import dev.rhizome.proto.v1.Error;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.List;
@@ -35,7 +36,7 @@ record ApiRequest(String method, String path, Map<String, List<String>> query, S
         String value = values == null || values.isEmpty() ? "" : values.get(0);
         // Decoded from escapes, a value may hold any character: "%00" reached PostgreSQL, which
         // refuses a NUL in text, as a 500; "%1B" came back in the "unknown direction" answer.
-        dev.rhizome.coordinator.core.RecordBounds.printable("query parameter " + name, value);
+        RecordBounds.printable("query parameter " + name, value);
         return value;
     }
 }

@@ -5,15 +5,17 @@ import com.google.protobuf.Message;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.Json;
+import dev.rhizome.protocol.LogSafe;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaders;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /** Content negotiation: protobuf or proto3 JSON bodies in, JSON (default) or protobuf out. */
 final class BodyFormat {
@@ -39,7 +41,7 @@ final class BodyFormat {
                 // a body declared UTF-16 or Latin-1 was read as UTF-8 all the same: refused as "not
                 // UTF-8", or worse, read as other text than the client meant
                 throw new HttpError(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, Error.Code.UNSUPPORTED, "charset "
-                        + dev.rhizome.protocol.LogSafe.of(charset, 40) + " is not supported: send the JSON body as UTF-8");
+                        + LogSafe.of(charset, 40) + " is not supported: send the JSON body as UTF-8");
             }
             String text;
             try {
@@ -107,7 +109,7 @@ final class BodyFormat {
         return QVALUE.matcher(text).matches() ? Double.parseDouble(text) : 0;
     }
 
-    private static final java.util.regex.Pattern QVALUE = java.util.regex.Pattern.compile("0(\\.[0-9]{0,3})?|1(\\.0{0,3})?");
+    private static final Pattern QVALUE = Pattern.compile("0(\\.[0-9]{0,3})?|1(\\.0{0,3})?");
 
     /** The charset parameter of a Content-Type, lower case, unquoted; "" when there is none. */
     private static String charset(String contentType) {

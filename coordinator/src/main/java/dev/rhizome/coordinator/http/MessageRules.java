@@ -1,15 +1,16 @@
 package dev.rhizome.coordinator.http;
 
 import dev.rhizome.proto.v1.Error;
+import dev.rhizome.protocol.LogSafe;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import dev.rhizome.protocol.LogSafe;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * What a decoded HTTP/1.x request must look like beyond what Netty's codec checks (RFC 9112), and
@@ -26,7 +27,7 @@ final class MessageRules {
      * A Host field's value: uri-host [ ":" port ] (RFC 3986: an IP literal in brackets, or a
      * reg-name of unreserved, sub-delims and percent-escapes, which covers IPv4), or empty.
      */
-    private static final java.util.regex.Pattern HOST = java.util.regex.Pattern.compile(
+    private static final Pattern HOST = Pattern.compile(
             "(\\[[0-9A-Za-z:.%_~-]+]|([A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})*)(:[0-9]*)?");
 
     private MessageRules() {

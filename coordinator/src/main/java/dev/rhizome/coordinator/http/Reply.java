@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.http;
 
 import com.google.protobuf.Message;
+import dev.rhizome.proto.v1.Error;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 /** What a route answers: a protobuf message in the negotiated format, or plain text. */
@@ -27,7 +28,7 @@ record Reply(HttpResponseStatus status, Message message, String text, byte[] bod
         return new Reply(HttpResponseStatus.OK, null, null, body, contentType);
     }
 
-    static Reply error(HttpResponseStatus status, dev.rhizome.proto.v1.Error error) {
+    static Reply error(HttpResponseStatus status, Error error) {
         return new Reply(status, error, null, null, null);
     }
 }

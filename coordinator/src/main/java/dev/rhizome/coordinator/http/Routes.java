@@ -2,33 +2,35 @@ package dev.rhizome.coordinator.http;
 
 import dev.rhizome.coordinator.core.PageRequest;
 import dev.rhizome.coordinator.core.Rejection;
+import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.coordinator.service.DashboardView;
 import dev.rhizome.coordinator.service.Dispatcher;
 import dev.rhizome.coordinator.service.ExperimentRegistry;
+import dev.rhizome.coordinator.service.KeyBans;
+import dev.rhizome.coordinator.service.OperatorActions;
 import dev.rhizome.coordinator.service.PaperRegistry;
 import dev.rhizome.coordinator.service.PeerDirectory;
 import dev.rhizome.coordinator.service.ResultIntake;
-import dev.rhizome.coordinator.service.KeyBans;
-import dev.rhizome.coordinator.service.OperatorActions;
 import dev.rhizome.coordinator.service.SeedsAndDirections;
-import dev.rhizome.proto.v1.DirectionClosure;
-import dev.rhizome.proto.v1.KeyBan;
 import dev.rhizome.coordinator.service.Views;
-import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
-import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.DirectionClosure;
+import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExploreDone;
+import dev.rhizome.proto.v1.KeyBan;
 import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.UnitStatus;
+import dev.rhizome.protocol.envelope.Verified;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /** The coordinator's HTTP API (docs/api.md): which path and method reach which service. */
 public final class Routes {
@@ -36,7 +38,7 @@ public final class Routes {
     public record Services(SeedsAndDirections seedsAndDirections, ExperimentRegistry experiments,
             PaperRegistry papers, Dispatcher dispatcher, ResultIntake results, PeerDirectory peers, Views views,
             DashboardView dashboard, OperatorActions operators, KeyBans bans,
-            java.util.function.Supplier<Optional<String>> storeTrouble) {
+            Supplier<Optional<String>> storeTrouble) {
     }
 
     // The query parameters of the list routes (docs/api.md "Paging").
@@ -52,7 +54,7 @@ public final class Routes {
     private static Reply health(Optional<String> trouble) {
         if (trouble.isPresent()) {
             throw new HttpError(io.netty.handler.codec.http.HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    dev.rhizome.proto.v1.Error.Code.UNAVAILABLE, "the store takes no work now: " + trouble.get());
+                    Error.Code.UNAVAILABLE, "the store takes no work now: " + trouble.get());
         }
         return Reply.text("ok");
     }

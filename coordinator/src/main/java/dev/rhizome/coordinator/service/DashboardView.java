@@ -1,12 +1,12 @@
 package dev.rhizome.coordinator.service;
 
-import dev.rhizome.protocol.Printable;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.coordinator.core.DirectionRecord;
-import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.Reputation;
+import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.store.Keyed;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.Stored;
@@ -16,14 +16,16 @@ import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.Json;
+import dev.rhizome.protocol.Printable;
 import dev.rhizome.protocol.identity.PublicId;
-import com.google.protobuf.InvalidProtocolBufferException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -117,7 +119,7 @@ public final class DashboardView {
                 d.baselineMetric().ifPresent(b -> dir.addProperty("baseline_metric", b));
                 JsonArray points = new JsonArray();
                 List<SignedEnvelope> newest = new ArrayList<>(tx.newestResultEnvelopes(d.name(), pointsShown));
-                java.util.Collections.reverse(newest);
+                Collections.reverse(newest);
                 for (SignedEnvelope e : newest) {
                     Result r = parse(e, Result.parser());
                     JsonObject p = new JsonObject();
@@ -218,7 +220,7 @@ public final class DashboardView {
     private static JsonArray tree(Store.Transaction tx, DirectionRecord d, JsonObject dir, int treeShown) {
         Map<String, Experiment> shown = new LinkedHashMap<>();
         List<Stored<Experiment>> newest = new ArrayList<>(tx.newestExperiments(d.name(), treeShown));
-        java.util.Collections.reverse(newest);
+        Collections.reverse(newest);
         newest.forEach(e -> shown.put(e.record().getCommit(), e.record()));
         List<String> path = new ArrayList<>();
         Set<String> onPath = new HashSet<>();
@@ -280,7 +282,7 @@ public final class DashboardView {
      */
     private static JsonArray credit(Store.Transaction tx) {
         JsonArray credit = new JsonArray();
-        for (Keyed<Store.CreditKey, Reputation> k : tx.reputations(java.util.Optional.empty(), CREDIT_SHOWN)) {
+        for (Keyed<Store.CreditKey, Reputation> k : tx.reputations(Optional.empty(), CREDIT_SHOWN)) {
             Reputation r = k.value();
             JsonObject x = new JsonObject();
             x.addProperty("node", shortId(k.key().runner()));

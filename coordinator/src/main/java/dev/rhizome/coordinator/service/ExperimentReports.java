@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * One experiment as an agent waiting on it needs it: whether the network has decided it (no
@@ -93,7 +94,7 @@ public final class ExperimentReports {
         });
     }
 
-    private static java.util.stream.Stream<Result> okIn(String hardwareClass, List<Result> results) {
+    private static Stream<Result> okIn(String hardwareClass, List<Result> results) {
         return results.stream().filter(r -> r.getStatus() == Result.Status.OK && Double.isFinite(r.getMetric())
                 && r.getHardwareClass().equals(hardwareClass));
     }

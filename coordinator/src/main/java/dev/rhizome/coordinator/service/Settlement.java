@@ -16,7 +16,9 @@ import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.ResultVerdict;
+import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.identity.PublicId;
 import dev.rhizome.protocol.seed.Manifests;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -160,7 +162,7 @@ final class Settlement {
         }
         tx.markAcceptedOnReputation(r.getCommit(), r.getRandomSeed(), r.getHardwareClass(), r.getRunner());
         for (UnitRecord pending : tx.pendingUnitsOfTrial(r.getCommit(), r.getRandomSeed())) {
-            if (pending.state() == dev.rhizome.proto.v1.UnitStatus.State.OPEN) {
+            if (pending.state() == UnitStatus.State.OPEN) {
                 tx.updateUnit(pending.doneBy(ByteString.EMPTY));
             }
         }
@@ -177,7 +179,7 @@ final class Settlement {
         }
         long until = SpotChecks.reservedUntil(nowMs);
         for (UnitRecord pending : tx.pendingUnitsOfTrial(r.getCommit(), r.getRandomSeed())) {
-            if (pending.state() == dev.rhizome.proto.v1.UnitStatus.State.OPEN) {
+            if (pending.state() == UnitStatus.State.OPEN) {
                 tx.reserveUnit(pending.id(), chosen, until);
             }
         }
@@ -211,7 +213,7 @@ final class Settlement {
             if (next != rep) {
                 if (v.state() == ResultVerdict.State.INVALID) {
                     LOG.warn("result {} of runner {} is INVALID: outside the agreeing replicas of {} at seed {}",
-                            id, dev.rhizome.protocol.identity.PublicId.hex(r.getRunner()),
+                            id, PublicId.hex(r.getRunner()),
                             CommitId.abbreviate(r.getCommit()), Long.toUnsignedString(r.getRandomSeed()));
                 }
                 tx.saveReputation(r.getRunner(), next);

@@ -1,46 +1,54 @@
 package dev.rhizome.coordinator.service;
 
 import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.Cursor;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Leaderboards;
+import dev.rhizome.coordinator.core.PageRequest;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.Reputation;
+import dev.rhizome.coordinator.core.RequestRules;
 import dev.rhizome.coordinator.core.Trials;
-import dev.rhizome.proto.v1.AdoptionList;
-import dev.rhizome.proto.v1.ResultVerdict;
-import dev.rhizome.proto.v1.Trial;
-import dev.rhizome.proto.v1.TrialList;
-import dev.rhizome.proto.v1.Volunteer;
-import dev.rhizome.proto.v1.VolunteerList;
-import dev.rhizome.protocol.seed.Manifests;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Set;
+import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.HistoryCounts;
+import dev.rhizome.coordinator.store.Keyed;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.Stored;
+import dev.rhizome.proto.v1.Adoption;
+import dev.rhizome.proto.v1.AdoptionList;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.DirectionList;
 import dev.rhizome.proto.v1.DirectionStatus;
 import dev.rhizome.proto.v1.EnvelopeList;
 import dev.rhizome.proto.v1.Experiment;
-import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.ExperimentList;
+import dev.rhizome.proto.v1.ExperimentReport;
+import dev.rhizome.proto.v1.Leaderboard;
+import dev.rhizome.proto.v1.LeaderboardEntry;
 import dev.rhizome.proto.v1.LeaderboardList;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.ResultVerdict;
+import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SeedList;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.proto.v1.Trial;
+import dev.rhizome.proto.v1.TrialList;
 import dev.rhizome.proto.v1.UnitList;
 import dev.rhizome.proto.v1.UnitStatus;
+import dev.rhizome.proto.v1.Volunteer;
+import dev.rhizome.proto.v1.VolunteerList;
+import dev.rhizome.protocol.seed.Manifests;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
-import dev.rhizome.coordinator.core.Cursor;
-import dev.rhizome.coordinator.core.PageRequest;
-import dev.rhizome.coordinator.core.RequestRules;
-import dev.rhizome.coordinator.core.UnitRecord;
-import dev.rhizome.coordinator.store.Keyed;
 
 /** The read side: lists, leaderboards and stats, each from one consistent snapshot. */
 public final class Views {
@@ -87,13 +95,13 @@ public final class Views {
         return page.after().map(c -> c.number(0)).orElse(0L);
     }
 
-    private static java.util.function.Function<Long, Cursor> seqCursor(String list) {
+    private static Function<Long, Cursor> seqCursor(String list) {
         return seq -> Cursor.of(list, seq);
     }
 
     public SeedList seeds(PageRequest page) {
         return store.inReadTransaction(tx -> {
-            Pages.Page<Stored<dev.rhizome.proto.v1.Seed>> p = Pages.bounded(afterSeq(page), page.limit(),
+            Pages.Page<Stored<Seed>> p = Pages.bounded(afterSeq(page), page.limit(),
                     tx::seeds, s -> s.envelope().getSerializedSize(), seqCursor(SEEDS));
             return SeedList.newBuilder().addAllSeeds(p.items().stream().map(Stored::record).toList())
                     .setNext(p.next()).build();
@@ -114,7 +122,7 @@ public final class Views {
      * Each named direction's experiments and results, from running sums that read only the rows
      * added since they were last read ({@link HistoryTally}), never a count over the history.
      */
-    public Map<String, HistoryCounts.OfDirection> directionCounts(java.util.Collection<String> names) {
+    public Map<String, HistoryCounts.OfDirection> directionCounts(Collection<String> names) {
         return tally.of(store, names);
     }
 
@@ -192,12 +200,12 @@ public final class Views {
                 seqCursor(PAPERS))));
     }
 
-    private static EnvelopeList envelopes(Pages.Page<dev.rhizome.proto.v1.SignedEnvelope> page) {
+    private static EnvelopeList envelopes(Pages.Page<SignedEnvelope> page) {
         return EnvelopeList.newBuilder().addAllEnvelopes(page.items()).setNext(page.next()).build();
     }
 
     /** One experiment's outcome with its results and papers (see {@link ExperimentReports}). */
-    public dev.rhizome.proto.v1.ExperimentReport experimentReport(String commit) {
+    public ExperimentReport experimentReport(String commit) {
         return new ExperimentReports(store).report(commit);
     }
 
@@ -228,17 +236,17 @@ public final class Views {
         // One answer, bounded in bytes as a page is: the boards' best entries up to 4 MiB in all
         // (a direction may hold any number of experiments, each with a 16,384-character description).
         long left = Pages.MAX_PAGE_BYTES;
-        for (dev.rhizome.proto.v1.Leaderboard board : all.getLeaderboardsList()) {
+        for (Leaderboard board : all.getLeaderboardsList()) {
             if (!hardwareClass.isEmpty() && !hardwareClass.equals(board.getHardwareClass())) {
                 continue;
             }
-            List<dev.rhizome.proto.v1.LeaderboardEntry> entries = board.getEntriesList();
+            List<LeaderboardEntry> entries = board.getEntriesList();
             if (limit > 0 && entries.size() > limit) {
                 entries = entries.subList(0, limit);
             }
-            List<dev.rhizome.proto.v1.LeaderboardEntry> shown = Pages.withinBytes(entries,
-                    dev.rhizome.proto.v1.LeaderboardEntry::getSerializedSize, left);
-            left -= shown.stream().mapToLong(dev.rhizome.proto.v1.LeaderboardEntry::getSerializedSize).sum();
+            List<LeaderboardEntry> shown = Pages.withinBytes(entries,
+                    LeaderboardEntry::getSerializedSize, left);
+            left -= shown.stream().mapToLong(LeaderboardEntry::getSerializedSize).sum();
             if (shown.size() != board.getEntriesCount()) {
                 board = board.toBuilder().clearEntries().addAllEntries(shown)
                         .setEntriesLeftOut(entries.size() - shown.size()).build();
@@ -392,7 +400,7 @@ public final class Views {
         Optional<Store.CreditKey> after = page.after().map(c -> {
             ByteString runner;
             try {
-                runner = ByteString.copyFrom(java.util.HexFormat.of().parseHex(c.text(2)));
+                runner = ByteString.copyFrom(HexFormat.of().parseHex(c.text(2)));
             } catch (IllegalArgumentException e) {
                 throw Rejection.badRequest("query parameter after is not a cursor of this list");
             }
@@ -407,7 +415,7 @@ public final class Views {
                     Pages.rowsFor(page.limit())).stream()
                     .map(k -> new Keyed<>(k.key(), Map.entry(k.key().runner(), k.value()))).toList(),
                     page.limit(), k -> Cursor.of(VOLUNTEERS, k.creditMs(), k.valid(),
-                            java.util.HexFormat.of().formatHex(k.runner().toByteArray())));
+                            HexFormat.of().formatHex(k.runner().toByteArray())));
             return volunteerList(tx, p.items(), nowMs).toBuilder().setNext(p.next()).build();
         });
     }
@@ -430,7 +438,7 @@ public final class Views {
         Optional<Store.AdoptionKey> after = page.after().map(c -> new Store.AdoptionKey(c.number(0), c.number(1),
                 c.text(2), c.text(3)));
         return store.inReadTransaction(tx -> {
-            Pages.Page<dev.rhizome.proto.v1.Adoption> p = Pages.of(tx.adoptions(direction, after,
+            Pages.Page<Adoption> p = Pages.of(tx.adoptions(direction, after,
                     Pages.rowsFor(page.limit())), page.limit(),
                     k -> Cursor.of(ADOPTIONS, k.auditCount(), k.adoptedMs(), k.direction(), k.commit()));
             return AdoptionList.newBuilder().addAllAdoptions(p.items()).setNext(p.next()).build();

@@ -2,6 +2,7 @@ package dev.rhizome.coordinator.store;
 
 import java.io.IOException;
 import java.sql.SQLTransientConnectionException;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -113,7 +114,7 @@ final class AwaitedStore implements Store {
     }
 
     @Override
-    public <T> T inKeyedTransaction(java.util.List<String> keys, Work<T> work) {
+    public <T> T inKeyedTransaction(List<String> keys, Work<T> work) {
         return store().inKeyedTransaction(keys, work);
     }
 

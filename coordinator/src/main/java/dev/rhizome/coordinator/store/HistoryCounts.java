@@ -2,6 +2,7 @@ package dev.rhizome.coordinator.store;
 
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.UnitStatus;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -107,7 +108,7 @@ public final class HistoryCounts {
 
     /** Adds each direction's rows after {@code after} into {@code column} of {@code counts}; returns the last key. */
     private static long tally(Queries q, String sql, long after, Map<String, long[]> counts, int column) {
-        List<long[]> rows = new java.util.ArrayList<>();
+        List<long[]> rows = new ArrayList<>();
         List<String> names = q.list(sql, rs -> {
             rows.add(new long[] {rs.getLong(2), rs.getLong(3)});
             return rs.getString(1);

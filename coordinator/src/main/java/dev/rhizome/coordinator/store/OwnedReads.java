@@ -3,14 +3,22 @@ package dev.rhizome.coordinator.store;
 import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.ProposerThrottle;
+import dev.rhizome.coordinator.core.ReplicaNetworks;
 import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.Trials;
+import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.PeerEndpoint;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Reads kept across transactions, valid only where one process owns the database: the SQLite
@@ -116,14 +124,14 @@ final class OwnedReads {
     /** Every direction, in the order opened, and by name. */
     record Directions(List<DirectionRecord> inOrder, Map<String, DirectionRecord> byName) {
         static Directions of(List<DirectionRecord> inOrder) {
-            Map<String, DirectionRecord> byName = new java.util.HashMap<>();
+            Map<String, DirectionRecord> byName = new HashMap<>();
             inOrder.forEach(d -> byName.put(d.name(), d));
             return new Directions(List.copyOf(inOrder), byName);
         }
     }
 
     /** A lease of a commit's unit at {@code randomSeed} (null: the unit has none), taken from a network. */
-    record NetworkLease(Long randomSeed, dev.rhizome.coordinator.core.ReplicaNetworks.Lease lease) {
+    record NetworkLease(Long randomSeed, ReplicaNetworks.Lease lease) {
     }
 
     /** Leases handed to one key at or after {@code sinceMs} (the start of a quota day). */
@@ -134,7 +142,7 @@ final class OwnedReads {
      * A LEASED unit, its row as committed (or released by an earlier caller of the group), and its
      * sequence number ({@code -1} when not known: only needed when it goes back to the open queue).
      */
-    record Lease(dev.rhizome.coordinator.core.UnitRecord unit, long seq) {
+    record Lease(UnitRecord unit, long seq) {
         ByteString holder() {
             return unit.holder();
         }
@@ -152,18 +160,18 @@ final class OwnedReads {
      */
     static final class LeasedUnits {
         private Map<String, Lease> leases;
-        private final Map<ByteString, Integer> counts = new java.util.HashMap<>();
+        private final Map<ByteString, Integer> counts = new HashMap<>();
         /** Each key's leased units, for the claim page's "holds a replica of this trial" test. */
-        private final Map<ByteString, java.util.Set<String>> byHolder = new java.util.HashMap<>();
+        private final Map<ByteString, Set<String>> byHolder = new HashMap<>();
         /** Leased units by deadline: the expiry check asks only whether the first one has passed. */
-        private final java.util.TreeMap<Long, Integer> deadlines = new java.util.TreeMap<>();
+        private final TreeMap<Long, Integer> deadlines = new TreeMap<>();
 
         boolean loaded() {
             return leases != null;
         }
 
         void load(Map<String, Lease> leased) {
-            leases = new java.util.HashMap<>();
+            leases = new HashMap<>();
             counts.clear();
             byHolder.clear();
             deadlines.clear();
@@ -180,8 +188,8 @@ final class OwnedReads {
         }
 
         /** The ids of the units leased to {@code node}. */
-        java.util.Set<String> unitsHeldBy(ByteString node) {
-            return byHolder.getOrDefault(node, java.util.Set.of());
+        Set<String> unitsHeldBy(ByteString node) {
+            return byHolder.getOrDefault(node, Set.of());
         }
 
         /** Whether some leased unit's deadline is before {@code nowMs}. */
@@ -197,7 +205,7 @@ final class OwnedReads {
             Lease before = lease == null ? leases.remove(unitId) : leases.put(unitId, lease);
             if (before != null) {
                 counts.computeIfPresent(before.holder(), (k, n) -> n <= 1 ? null : n - 1);
-                java.util.Set<String> held = byHolder.get(before.holder());
+                Set<String> held = byHolder.get(before.holder());
                 if (held != null && held.remove(unitId) && held.isEmpty()) {
                     byHolder.remove(before.holder());
                 }
@@ -205,7 +213,7 @@ final class OwnedReads {
             }
             if (lease != null) {
                 counts.merge(lease.holder(), 1, Integer::sum);
-                byHolder.computeIfAbsent(lease.holder(), k -> new java.util.HashSet<>()).add(unitId);
+                byHolder.computeIfAbsent(lease.holder(), k -> new HashSet<>()).add(unitId);
                 deadlines.merge(lease.deadlineMs(), 1, Integer::sum);
             }
         }
@@ -219,7 +227,7 @@ final class OwnedReads {
     }
 
     /** An OPEN EVALUATE unit's row and its sequence number (its place in the claim order). */
-    record Queued(long seq, dev.rhizome.coordinator.core.UnitRecord unit) {
+    record Queued(long seq, UnitRecord unit) {
     }
 
     /**
@@ -235,8 +243,8 @@ final class OwnedReads {
     static final class OpenUnits {
         static final int MAX_UNITS = 200_000;
         static final int RETRY_AFTER = 10_000;
-        private java.util.TreeMap<Long, dev.rhizome.coordinator.core.UnitRecord> bySeq;
-        private final Map<String, Long> seqs = new java.util.HashMap<>();
+        private TreeMap<Long, UnitRecord> bySeq;
+        private final Map<String, Long> seqs = new HashMap<>();
         private int claimsUntilRetry;
 
         boolean loaded() {
@@ -255,18 +263,18 @@ final class OwnedReads {
                 claimsUntilRetry = RETRY_AFTER;
                 return;
             }
-            bySeq = new java.util.TreeMap<>();
+            bySeq = new TreeMap<>();
             open.forEach(q -> set(q.unit().id(), q));
         }
 
         /** The open units in claim order. */
-        java.util.Collection<dev.rhizome.coordinator.core.UnitRecord> inOrder() {
+        Collection<UnitRecord> inOrder() {
             return bySeq.values();
         }
 
         /** The open units by sequence number. */
-        java.util.Set<Map.Entry<Long, dev.rhizome.coordinator.core.UnitRecord>> entries() {
-            return java.util.Collections.unmodifiableMap(bySeq).entrySet();
+        Set<Map.Entry<Long, UnitRecord>> entries() {
+            return Collections.unmodifiableMap(bySeq).entrySet();
         }
 
         /** The unit's sequence number if it is queued here, else -1. */
@@ -275,7 +283,7 @@ final class OwnedReads {
             return seq == null ? -1 : seq;
         }
 
-        dev.rhizome.coordinator.core.UnitRecord unit(String unitId) {
+        UnitRecord unit(String unitId) {
             Long seq = seqs.get(unitId);
             return seq == null ? null : bySeq.get(seq);
         }

@@ -12,10 +12,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -67,7 +70,7 @@ public final class PostgresStore implements Store {
     private final Properties properties;
     private final BlockingQueue<Connection> pool;
     /** Read transactions at once: half the pool (see {@link #inReadTransaction}). */
-    private final java.util.concurrent.Semaphore readers;
+    private final Semaphore readers;
     private final List<Connection> all = new ArrayList<>();
     /** How long a write, and a view, waits for any one thing from the database (see the class comment). */
     private final Waits waits;
@@ -88,7 +91,7 @@ public final class PostgresStore implements Store {
         this.schema = schema;
         this.properties = properties;
         this.pool = new ArrayBlockingQueue<>(size);
-        this.readers = new java.util.concurrent.Semaphore(Math.max(1, size / 2), true);
+        this.readers = new Semaphore(Math.max(1, size / 2), true);
         try {
             for (int i = 0; i < size; i++) {
                 Connection c = connect();
@@ -259,7 +262,7 @@ public final class PostgresStore implements Store {
     @Override
     public <T> T inReadTransaction(Work<T> work) {
         try {
-            if (!readers.tryAcquire(waits.readMs(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            if (!readers.tryAcquire(waits.readMs(), TimeUnit.MILLISECONDS)) {
                 throw noConnectionWithin(waits.readMs());
             }
         } catch (InterruptedException e) {
@@ -358,7 +361,7 @@ public final class PostgresStore implements Store {
         }
         Connection c;
         try {
-            c = pool.poll(waitMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+            c = pool.poll(waitMs, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StoreException("interrupted waiting for a database connection", null);
@@ -409,7 +412,7 @@ public final class PostgresStore implements Store {
     }
 
     @Override
-    public java.util.Optional<String> trouble() {
+    public Optional<String> trouble() {
         return outage.now();
     }
 

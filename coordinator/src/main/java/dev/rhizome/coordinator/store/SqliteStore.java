@@ -1,18 +1,19 @@
 package dev.rhizome.coordinator.store;
 
+import dev.rhizome.protocol.WorkerFailures;
 import dev.rhizome.protocol.files.ProcessLock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import dev.rhizome.protocol.WorkerFailures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
@@ -190,9 +191,9 @@ public final class SqliteStore implements Store {
     }
 
     @Override
-    public java.util.Optional<String> trouble() {
+    public Optional<String> trouble() {
         Throwable why = stopped;
-        return why != null ? java.util.Optional.of(file + ": the committer stopped (" + why + ")") : outage.now();
+        return why != null ? Optional.of(file + ": the committer stopped (" + why + ")") : outage.now();
     }
 
     private void commitLoop() {

@@ -6,6 +6,7 @@ import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Frontier;
 import dev.rhizome.coordinator.core.ProposerThrottle;
 import dev.rhizome.coordinator.core.Reputation;
+import dev.rhizome.coordinator.core.Similarity;
 import dev.rhizome.coordinator.core.SpotChecks;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
@@ -67,8 +68,8 @@ public interface Store extends AutoCloseable {
      * a committer that stopped. Reported by {@code /healthz} (503), so a supervisor or load balancer
      * sees what every request meanwhile is told.
      */
-    default java.util.Optional<String> trouble() {
-        return java.util.Optional.empty();
+    default Optional<String> trouble() {
+        return Optional.empty();
     }
 
     /**
@@ -137,13 +138,13 @@ public interface Store extends AutoCloseable {
         boolean closeDirection(String direction, String reason, long nowMs);
 
         /** Closed directions and why, by name. */
-        java.util.Map<String, String> closedDirections();
+        Map<String, String> closedDirections();
 
         /** Records an operator's ban of a key; false when it was already banned. */
         boolean banKey(com.google.protobuf.ByteString key, String reason, long nowMs);
 
         /** Banned keys and why. */
-        java.util.Map<com.google.protobuf.ByteString, String> bannedKeys();
+        Map<com.google.protobuf.ByteString, String> bannedKeys();
 
         void setBaselineMetric(String direction, double metric);
 
@@ -292,10 +293,10 @@ public interface Store extends AutoCloseable {
                 long nowMs);
 
         /** Per direction: LEASED EXPLORE units held by claimants other than the built-in explorer. */
-        java.util.Map<String, Integer> leasedAgentExplorations();
+        Map<String, Integer> leasedAgentExplorations();
 
         /** Non-empty hypotheses stated in claims on a direction since {@code sinceMs}, newest first. */
-        List<dev.rhizome.coordinator.core.Similarity.Text> recentHypotheses(String direction, long sinceMs, int limit);
+        List<Similarity.Text> recentHypotheses(String direction, long sinceMs, int limit);
 
         void insertPaper(Paper paper, SignedEnvelope envelope, String envelopeId, long nowMs);
 

@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.store;
 
+import java.net.SocketTimeoutException;
 import java.util.Optional;
 import org.slf4j.Logger;
 
@@ -40,7 +41,7 @@ final class StoreOutage {
     /** A wait that ran out (a read of the connection, or a free connection), rather than a refusal. */
     private static boolean hung(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof java.net.SocketTimeoutException || t instanceof java.sql.SQLTransientConnectionException) {
+            if (t instanceof SocketTimeoutException || t instanceof java.sql.SQLTransientConnectionException) {
                 return true;
             }
         }

@@ -3,6 +3,7 @@ package dev.rhizome.coordinator.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetAddress;
 import org.junit.jupiter.api.Test;
 
 class WriteQuotaTest {
@@ -48,10 +49,10 @@ class WriteQuotaTest {
             assertThat(l.perNetwork()).as(kind.configName()).isGreaterThanOrEqualTo(l.perAddress())
                     .isLessThanOrEqualTo(l.total() / 5);
         }
-        assertThat(AddressScope.network(AddressScope.of(java.net.InetAddress.getByName("192.0.2.7"))))
+        assertThat(AddressScope.network(AddressScope.of(InetAddress.getByName("192.0.2.7"))))
                 .isEqualTo("192.0.2.0/24");
-        assertThat(AddressScope.network(AddressScope.of(java.net.InetAddress.getByName("2001:db8:1:2:aaaa::1"))))
-                .isEqualTo(AddressScope.network(AddressScope.of(java.net.InetAddress.getByName("2001:db8:1:ffff::9"))))
+        assertThat(AddressScope.network(AddressScope.of(InetAddress.getByName("2001:db8:1:2:aaaa::1"))))
+                .isEqualTo(AddressScope.network(AddressScope.of(InetAddress.getByName("2001:db8:1:ffff::9"))))
                 .isEqualTo("2001:db8:1::/48");
         assertThat(AddressScope.network("")).isEmpty();
     }
@@ -71,11 +72,11 @@ class WriteQuotaTest {
 
     @Test
     void addressScopesCountAnIpv6SlashSixtyFourAsOneAddress() throws Exception {
-        assertThat(AddressScope.of(java.net.InetAddress.getByName("192.0.2.7"))).isEqualTo("192.0.2.7");
-        assertThat(AddressScope.of(java.net.InetAddress.getByName("2001:db8:1:2:aaaa::1")))
-                .isEqualTo(AddressScope.of(java.net.InetAddress.getByName("2001:db8:1:2:bbbb::9")))
+        assertThat(AddressScope.of(InetAddress.getByName("192.0.2.7"))).isEqualTo("192.0.2.7");
+        assertThat(AddressScope.of(InetAddress.getByName("2001:db8:1:2:aaaa::1")))
+                .isEqualTo(AddressScope.of(InetAddress.getByName("2001:db8:1:2:bbbb::9")))
                 .isEqualTo("2001:db8:1:2::/64");
-        assertThat(AddressScope.of(java.net.InetAddress.getByName("2001:db8:1:3::1"))).isEqualTo("2001:db8:1:3::/64");
-        assertThat(AddressScope.of(java.net.InetAddress.getByName("::1"))).isEqualTo("0:0:0:0::/64");
+        assertThat(AddressScope.of(InetAddress.getByName("2001:db8:1:3::1"))).isEqualTo("2001:db8:1:3::/64");
+        assertThat(AddressScope.of(InetAddress.getByName("::1"))).isEqualTo("0:0:0:0::/64");
     }
 }

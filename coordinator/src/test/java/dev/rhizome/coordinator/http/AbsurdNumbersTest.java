@@ -7,6 +7,7 @@ import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
 import dev.rhizome.proto.v1.Knob;
 import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.SeedList;
 import dev.rhizome.proto.v1.VolunteerList;
@@ -63,7 +64,7 @@ class AbsurdNumbersTest {
     @Test
     void aPortOf2To32Minus1IsNamedAsSent() {
         Identity node = Identity.generate();
-        ApiClient.Response r = h.api.signAndPost("/v1/announce", node, dev.rhizome.proto.v1.NodeAnnouncement.newBuilder()
+        ApiClient.Response r = h.api.signAndPost("/v1/announce", node, NodeAnnouncement.newBuilder()
                 .setNode(node.publicId().toByteString()).setHost("127.0.0.1").setPort(-1).setTimeMs(h.clock.millis()).build());
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.error().getMessage()).contains("got 4294967295");

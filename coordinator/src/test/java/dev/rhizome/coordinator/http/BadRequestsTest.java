@@ -10,6 +10,7 @@ import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.Error;
+import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.UnitStatus;
@@ -196,7 +197,7 @@ class BadRequestsTest {
     @Test
     void announcementsWithBadEndpointsAreRefused() {
         Identity node = Identity.generate();
-        var announcement = dev.rhizome.proto.v1.NodeAnnouncement.newBuilder()
+        var announcement = NodeAnnouncement.newBuilder()
                 .setNode(node.publicId().toByteString()).setHost("bad host!").setPort(7000)
                 .setTimeMs(h.clock.millis()).build();
         assertRefused(api.signAndPost("/v1/announce", node, announcement), 400, Error.Code.BAD_REQUEST, "host");

@@ -6,6 +6,7 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
+import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
@@ -43,7 +44,7 @@ class BodyFuzzTest {
     private static final String[] CONTENT_TYPES = {"application/json", "application/x-protobuf",
         "application/json; charset=utf-8", "APPLICATION/X-PROTOBUF;q=1", "", "text/plain", ";", null};
 
-    private final SignedRequests signed = new SignedRequests(new dev.rhizome.coordinator.metrics.CoordinatorMetrics(), SignedRequests.Admission.ANYONE);
+    private final SignedRequests signed = new SignedRequests(new CoordinatorMetrics(), SignedRequests.Admission.ANYONE);
 
     @FuzzTest(maxDuration = "2m")
     void anyBodyOpensOrIsRefusedWithAnHttpError(FuzzedDataProvider data) {

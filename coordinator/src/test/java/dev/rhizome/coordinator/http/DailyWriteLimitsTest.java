@@ -9,6 +9,7 @@ import dev.rhizome.coordinator.core.WriteQuota;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.NodeAnnouncement;
@@ -126,7 +127,7 @@ class DailyWriteLimitsTest {
         WorkUnit first = h.api.claim(agent, WorkUnit.Kind.EXPLORE);
         assertThat(first).isNotNull();
         assertThat(first.getKind()).isEqualTo(WorkUnit.Kind.EXPLORE);
-        ApiClient.Response second = h.api.signAndPost("/v1/claim", agent, dev.rhizome.proto.v1.ClaimRequest.newBuilder()
+        ApiClient.Response second = h.api.signAndPost("/v1/claim", agent, ClaimRequest.newBuilder()
                 .setNode(agent.publicId().toByteString()).setHardwareClass("cpu:x86_64").setTimeMs(h.clock.millis())
                 .setNonce(Fixtures.nonce()).addKinds(WorkUnit.Kind.EXPLORE).build());
         assertLimit(second, "daily explorations limit reached", "this key", "at most 1 a day");

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +49,7 @@ class DashboardTest {
             String better = Fixtures.commit();
             h.api.signAndPost("/v1/experiments", other, Fixtures.experiment(other, SEED, DIRECTION, better,
                     h.seedCommit, h.clock.millis())).ack();
-            h.clock.advance(java.time.Duration.ofSeconds(5));
+            h.clock.advance(Duration.ofSeconds(5));
             WorkUnit replica = h.claimEvaluation(runner, better);
             h.api.signAndPost("/v1/results", runner, Fixtures.result(runner, replica, 2.75, h.clock.millis())).ack();
             h.api.signAndPost("/v1/papers", other, Paper.newBuilder().setDirection(DIRECTION).setTitle(HOSTILE_TITLE)

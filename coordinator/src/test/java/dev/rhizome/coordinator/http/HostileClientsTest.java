@@ -28,6 +28,8 @@ import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.Json;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -331,7 +333,7 @@ class HostileClientsTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> {
                 try (RawHttp again = new RawHttp(coordinator.url())) {
                     return again.send(RawHttp.bytes("GET", "/healthz", null, new byte[0])).read().body().equals("ok");
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     return false;
                 }
             });
@@ -359,7 +361,7 @@ class HostileClientsTest {
 
     /** Concatenates request bytes into one burst. */
     private static final class ByteArrayBuilder {
-        private final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
         void add(byte[] bytes) {
             out.writeBytes(bytes);

@@ -4,10 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.rhizome.coordinator.CoordinatorLimits;
+import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.coordinator.support.LogCapture;
 import dev.rhizome.coordinator.support.RawHttp;
+import dev.rhizome.proto.v1.Paper;
+import dev.rhizome.protocol.identity.Identity;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -16,9 +23,13 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -148,7 +159,7 @@ class HostileHttpTest {
                         out.write(one);  // blocks once the server stops reading and the buffers are full
                     }
                     out.flush();
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     // the assertions below say what went wrong
                 }
             });
@@ -178,8 +189,8 @@ class HostileHttpTest {
     void aContentCodedBodyIs415NamingTheCodingAndIsNeverInflated() throws Exception {
         // A gzip body was read as if it were the JSON itself: "body is not UTF-8", which names the
         // wrong problem (the server inflates nothing, so a decompression bomb costs only its bytes).
-        java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
-        try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(zipped)) {
+        ByteArrayOutputStream zipped = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(zipped)) {
             gzip.write(new byte[1 << 20]);  // a megabyte of zeros in about a kilobyte
         }
         byte[] body = zipped.toByteArray();
@@ -280,8 +291,8 @@ class HostileHttpTest {
             throw new StackOverflowError();  // once left unanswered, its connection held for good
         });
         HttpServer server = HttpServer.start("127.0.0.1", 0, 1 << 20, CoordinatorLimits.defaults(), router,
-                new dev.rhizome.coordinator.metrics.CoordinatorMetrics());
-        try (dev.rhizome.coordinator.support.LogCapture log = new dev.rhizome.coordinator.support.LogCapture();
+                new CoordinatorMetrics());
+        try (LogCapture log = new LogCapture();
                 RawHttp raw = new RawHttp("http://127.0.0.1:" + server.port())) {
             RawHttp.Response r = raw.send("GET /broken HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").read();
             assertThat(r.status()).isEqualTo(500);
@@ -306,9 +317,9 @@ class HostileHttpTest {
     @Test
     void clientsThatPipelineLargeReadsAndNeverReadHoldOneReplyEachNotSixteen() throws Exception {
         // 80 papers of 64 KiB: a page of /v1/audit is then 4 MiB of records, about 5.6 MB as JSON
-        dev.rhizome.protocol.identity.Identity author = dev.rhizome.protocol.identity.Identity.generate();
+        Identity author = Identity.generate();
         for (int i = 0; i < 80; i++) {
-            assertThat(h.api.signAndPost("/v1/papers", author, dev.rhizome.proto.v1.Paper.newBuilder()
+            assertThat(h.api.signAndPost("/v1/papers", author, Paper.newBuilder()
                     .setDirection(Harness.DIRECTION).setTitle("t" + i).setBodyMarkdown("p".repeat(64 * 1024))
                     .setAuthor(author.publicId().toByteString()).setCreatedMs(h.clock.millis()).build()).status())
                     .isEqualTo(200);
@@ -317,7 +328,7 @@ class HostileHttpTest {
         int connections = 4;
         int pipelined = 8;
         URI uri = URI.create(h.coordinator.url());
-        java.util.List<Socket> sockets = new java.util.ArrayList<>();
+        List<Socket> sockets = new ArrayList<>();
         try {
             for (int c = 0; c < connections; c++) {
                 Socket socket = new Socket();
@@ -397,7 +408,7 @@ class HostileHttpTest {
         // Larger than what the kernel's socket buffers take on loopback (a few MB), so that most of
         // each reply stays in the server's own buffers.
         byte[] big = new byte[16 << 20];
-        java.util.Arrays.fill(big, (byte) 'x');
+        Arrays.fill(big, (byte) 'x');
         Router router = new Router()
                 .get("/big", r -> Reply.bytes(big, "text/plain"))
                 .post("/work", r -> Reply.text("done"));
@@ -405,9 +416,9 @@ class HostileHttpTest {
         // Non-readers kept for the whole test (here the stall rule would cut them; its own test below)
         HttpServer server = HttpServer.start("127.0.0.1", 0, 1 << 20,
                 CoordinatorLimits.defaults().withReplyStallTimeout(Duration.ofMinutes(10)), router,
-                new dev.rhizome.coordinator.metrics.CoordinatorMetrics(), replies);
+                new CoordinatorMetrics(), replies);
         String url = "http://127.0.0.1:" + server.port();
-        java.util.List<Socket> sockets = new java.util.ArrayList<>();
+        List<Socket> sockets = new ArrayList<>();
         try {
             // Clients that ask for a megabyte each and never read: each holds its reply in the server.
             for (int c = 0; c < 8; c++) {
@@ -460,16 +471,16 @@ class HostileHttpTest {
     @Test
     void clientsThatNeverReadLoseTheirShareOfTheReplyBudgetWithinSecondsAndHonestReadersRecover() throws Exception {
         byte[] big = new byte[16 << 20];
-        java.util.Arrays.fill(big, (byte) 'x');
+        Arrays.fill(big, (byte) 'x');
         Router router = new Router().get("/big", r -> Reply.bytes(big, "text/plain"));
         ReplyBudget replies = new ReplyBudget(32L << 20);
         // 2 s instead of the default 10 s keeps the test short; the idle timeout stays at 120 s, which
         // is what the non-readers held the budget for before
         HttpServer server = HttpServer.start("127.0.0.1", 0, 1 << 20,
                 CoordinatorLimits.defaults().withReplyStallTimeout(Duration.ofSeconds(2)), router,
-                new dev.rhizome.coordinator.metrics.CoordinatorMetrics(), replies);
+                new CoordinatorMetrics(), replies);
         String url = "http://127.0.0.1:" + server.port();
-        java.util.List<Socket> sockets = new java.util.ArrayList<>();
+        List<Socket> sockets = new ArrayList<>();
         try {
             for (int c = 0; c < 4; c++) {
                 Socket socket = new Socket();
@@ -511,11 +522,11 @@ class HostileHttpTest {
     @Test
     void aSlowReaderThatKeepsReadingIsNotCutByTheStallRule() throws Exception {
         byte[] big = new byte[8 << 20];
-        java.util.Arrays.fill(big, (byte) 'x');
+        Arrays.fill(big, (byte) 'x');
         Router router = new Router().get("/big", r -> Reply.bytes(big, "text/plain"));
         HttpServer server = HttpServer.start("127.0.0.1", 0, 1 << 20,
                 CoordinatorLimits.defaults().withReplyStallTimeout(Duration.ofSeconds(1)), router,
-                new dev.rhizome.coordinator.metrics.CoordinatorMetrics(), new ReplyBudget(32L << 20));
+                new CoordinatorMetrics(), new ReplyBudget(32L << 20));
         try (Socket socket = new Socket()) {
             socket.setReceiveBufferSize(4096);
             socket.connect(new InetSocketAddress("127.0.0.1", server.port()));
@@ -547,7 +558,7 @@ class HostileHttpTest {
         while (!head.toString().endsWith("\r\n\r\n")) {
             int b = in.read();
             if (b < 0) {
-                throw new java.io.EOFException("closed after " + head);
+                throw new EOFException("closed after " + head);
             }
             head.append((char) b);
         }

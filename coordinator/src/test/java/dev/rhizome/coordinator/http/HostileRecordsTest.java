@@ -8,6 +8,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.core.PageRequest;
+import dev.rhizome.coordinator.core.RecordBounds;
 import dev.rhizome.coordinator.service.DashboardView;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
@@ -16,6 +17,9 @@ import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.EnvelopeList;
 import dev.rhizome.proto.v1.Error;
+import dev.rhizome.proto.v1.ExperimentList;
+import dev.rhizome.proto.v1.ExperimentReport;
+import dev.rhizome.proto.v1.LeaderboardList;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.Result;
@@ -26,6 +30,7 @@ import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -142,14 +147,14 @@ class HostileRecordsTest {
     void aNewestListIsCutAtThePagesBytesToo() {
         // 300 experiments with the longest description allowed: about 4.9 MB, all of it in one answer
         long now = h.clock.millis();
-        String description = "d".repeat(dev.rhizome.coordinator.core.RecordBounds.MAX_DESCRIPTION_CHARS);
+        String description = "d".repeat(RecordBounds.MAX_DESCRIPTION_CHARS);
         for (int i = 0; i < 300; i++) {
             assertThat(h.api.signAndPost("/v1/experiments", attacker, Fixtures.experiment(attacker, SEED, DIRECTION,
                     Fixtures.commit(), h.seedCommit, now).toBuilder().setDescription(description).build()).status())
                     .isEqualTo(200);
         }
         var newest = h.api.get("/v1/experiments?direction=" + DIRECTION + "&newest=1000",
-                dev.rhizome.proto.v1.ExperimentList.newBuilder()).build();
+                ExperimentList.newBuilder()).build();
         assertThat(newest.getSerializedSize()).isLessThan(PageRequest.MAX_PAGE_BYTES + (64 << 10));
         assertThat(newest.getEnvelopesCount()).isBetween(200, 299);
     }
@@ -168,7 +173,7 @@ class HostileRecordsTest {
         }
         ApiClient.Response r = h.api.get("/v1/experiment?commit=" + commit);
         assertThat(r.status()).isEqualTo(200);
-        var report = r.parse(dev.rhizome.proto.v1.ExperimentReport.newBuilder()).build();
+        var report = r.parse(ExperimentReport.newBuilder()).build();
         assertThat(report.getSerializedSize()).isLessThanOrEqualTo(PageRequest.MAX_PAGE_BYTES + 64 * 1024);
         assertThat(report.getPapersLeftOut()).isPositive();
         assertThat(report.getPapersCount() + report.getPapersLeftOut()).isEqualTo(80);
@@ -191,14 +196,14 @@ class HostileRecordsTest {
         }
         ApiClient.Response r = h.api.get("/v1/leaderboard?direction=" + DIRECTION);
         assertThat(r.status()).isEqualTo(200);
-        var boards = r.parse(dev.rhizome.proto.v1.LeaderboardList.newBuilder()).build();
+        var boards = r.parse(LeaderboardList.newBuilder()).build();
         assertThat(boards.getSerializedSize()).isLessThanOrEqualTo(PageRequest.MAX_PAGE_BYTES + 64 * 1024);
         var board = boards.getLeaderboards(0);
         assertThat(board.getEntriesLeftOut()).isPositive();
         assertThat(board.getEntriesCount() + board.getEntriesLeftOut()).isGreaterThanOrEqualTo(experiments);
         // a limit below the bound leaves nothing out
         var top = h.api.get("/v1/leaderboard?direction=" + DIRECTION + "&limit=10",
-                dev.rhizome.proto.v1.LeaderboardList.newBuilder()).build().getLeaderboards(0);
+                LeaderboardList.newBuilder()).build().getLeaderboards(0);
         assertThat(top.getEntriesCount()).isEqualTo(10);
         assertThat(top.getEntriesLeftOut()).isZero();
     }
@@ -226,7 +231,7 @@ class HostileRecordsTest {
         assertThat(dashboard.get("directions_total").getAsInt()).isEqualTo(DashboardView.DIRECTIONS_SHOWN + 3);
         assertThat(directions.get(0).getAsJsonObject().get("name").getAsString()).isEqualTo(DIRECTION);
         var tree = directions.get(0).getAsJsonObject().getAsJsonArray("tree");
-        String shown = java.util.stream.StreamSupport.stream(tree.spliterator(), false).map(n -> n.getAsJsonObject().get("description").getAsString())
+        String shown = StreamSupport.stream(tree.spliterator(), false).map(n -> n.getAsJsonObject().get("description").getAsString())
                 .filter(d -> d.startsWith("<script>")).findFirst().orElseThrow();
         assertThat(shown).hasSizeLessThanOrEqualTo(303).endsWith("...");
         assertThat(dashboard.getAsJsonArray("papers")).hasSize(20);

@@ -3,6 +3,7 @@ package dev.rhizome.coordinator.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
@@ -10,6 +11,7 @@ import dev.rhizome.coordinator.support.RawHttp;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.CoordinatorStats;
+import dev.rhizome.proto.v1.KeyBan;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.envelope.Envelopes;
@@ -21,6 +23,7 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -70,7 +73,7 @@ class HostileSweepTest {
             assertThat(r.status()).as(target).isEqualTo(404);
             assertThat(r.body()).as(target).contains("no route " + target).contains("not decoded");
         }
-        byte[] body = Envelopes.sign(h.operator, dev.rhizome.proto.v1.KeyBan.newBuilder()
+        byte[] body = Envelopes.sign(h.operator, KeyBan.newBuilder()
                 .setKey(ByteString.copyFrom(new byte[32])).setBannedBy(h.operator.publicId().toByteString())
                 .setBannedMs(h.clock.millis()).setReason("x").build()).toByteArray();
         try (RawHttp raw = new RawHttp(h.coordinator.url())) {
@@ -257,8 +260,8 @@ class HostileSweepTest {
         // request timeout, before its connection closed (and a half-close after it went unanswered).
         h.close();
         h = new Harness(dataDir.resolve("short"), Fixtures.manifest(1, 0.01), ApiClient.Format.JSON,
-                dev.rhizome.coordinator.CoordinatorLimits.defaults()
-                        .withTimeouts(java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(120)));
+                CoordinatorLimits.defaults()
+                        .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(120)));
         try (RawHttp raw = new RawHttp(h.coordinator.url())) {
             raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nPOST /v1/claim HTTP/1.1\r\nHost: x\r\n");
             assertThat(raw.read().status()).isEqualTo(200);

@@ -7,8 +7,8 @@ import com.google.gson.JsonParser;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
-import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.EnvelopeList;
+import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.UnitList;
@@ -19,6 +19,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -70,7 +71,7 @@ class ListPagingTest {
             assertThat(walk(h, "/v1/audit", 1000)).containsExactlyElementsOf(audit);
 
             List<SignedEnvelope> newestFirst = new ArrayList<>(papers);
-            java.util.Collections.reverse(newestFirst);
+            Collections.reverse(newestFirst);
             assertThat(walk(h, "/v1/papers", 10)).containsExactlyElementsOf(newestFirst);
             assertThat(walk(h, "/v1/papers?direction=" + Harness.DIRECTION, 50)).containsExactlyElementsOf(newestFirst);
             assertThat(walk(h, "/v1/papers?direction=other", 50)).isEmpty();
@@ -122,7 +123,7 @@ class ListPagingTest {
             Set<SignedEnvelope> distinct = new HashSet<>(papers);
             assertThat(distinct).hasSameSizeAs(papers);
             List<SignedEnvelope> older = new ArrayList<>(whole.subList(2, 12));
-            java.util.Collections.reverse(older);
+            Collections.reverse(older);
             assertThat(papers).containsExactlyElementsOf(older);
         }
     }

@@ -12,6 +12,7 @@ import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.DirectionClosure;
 import dev.rhizome.proto.v1.DirectionList;
 import dev.rhizome.proto.v1.EnvelopeList;
+import dev.rhizome.proto.v1.ExperimentList;
 import dev.rhizome.proto.v1.ExploreDone;
 import dev.rhizome.proto.v1.KeyBan;
 import dev.rhizome.proto.v1.LeaseRenewal;
@@ -125,7 +126,7 @@ class ReplayedRequestsTest {
         return List.of(h.units(""), h.api.get("/v1/stats", CoordinatorStats.newBuilder()).build(),
                 h.api.get("/v1/seeds", SeedList.newBuilder()).build(),
                 h.api.get("/v1/directions", DirectionList.newBuilder()).build(),
-                h.api.get("/v1/experiments", dev.rhizome.proto.v1.ExperimentList.newBuilder()).build(),
+                h.api.get("/v1/experiments", ExperimentList.newBuilder()).build(),
                 h.api.get("/v1/results", EnvelopeList.newBuilder()).build(),
                 h.api.get("/v1/papers", EnvelopeList.newBuilder()).build(),
                 h.api.get("/v1/peers", PeerList.newBuilder()).build(),

@@ -15,10 +15,12 @@ import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.UnitList;
 import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -61,7 +63,7 @@ class SharedPostgresTest {
 
             ExecutorService pool = Executors.newFixedThreadPool(runners);
             List<Future<List<SignedEnvelope>>> work = new ArrayList<>();
-            List<String> claimed = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<String> claimed = Collections.synchronizedList(new ArrayList<>());
             for (int r = 0; r < runners; r++) {
                 ApiClient api = r % 2 == 0 ? apiA : apiB;
                 work.add(pool.submit(() -> {
@@ -71,7 +73,7 @@ class SharedPostgresTest {
                             unit = api.claim(runner, WorkUnit.Kind.EVALUATE)) {
                         claimed.add(unit.getId());
                         Result result = Fixtures.result(runner, unit, 2.0, System.currentTimeMillis());
-                        SignedEnvelope envelope = dev.rhizome.protocol.envelope.Envelopes.sign(runner, result);
+                        SignedEnvelope envelope = Envelopes.sign(runner, result);
                         Ack ack = api.post("/v1/results", envelope).ack();
                         assertThat(ack.getId()).isNotEmpty();
                         acknowledged.add(envelope);

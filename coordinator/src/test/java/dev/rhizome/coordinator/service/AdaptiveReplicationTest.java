@@ -4,17 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.coordinator.core.ClaimPolicy;
 import dev.rhizome.coordinator.core.Leases;
+import dev.rhizome.coordinator.core.PageRequest;
 import dev.rhizome.coordinator.core.Reputation;
+import dev.rhizome.coordinator.core.SpotChecks;
 import dev.rhizome.coordinator.store.SqliteStore;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.MutableClock;
-import dev.rhizome.coordinator.core.SpotChecks;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
-import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.NodeAnnouncement;
+import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.Trial;
@@ -232,19 +234,19 @@ class AdaptiveReplicationTest {
 
     private String report(Identity runner, WorkUnit unit, double metric) {
         return results.accept(signed(runner, Fixtures.result(runner, unit, metric, clock.millis()),
-                dev.rhizome.proto.v1.Result.getDefaultInstance())).getMessage();
+                Result.getDefaultInstance())).getMessage();
     }
 
     private Trial trials(String commit) {
-        return views.trials("", commit, dev.rhizome.coordinator.core.PageRequest.first(1)).getTrials(0);
+        return views.trials("", commit, PageRequest.first(1)).getTrials(0);
     }
 
     private long pendingUnits() {
-        return views.units(Optional.of(UnitStatus.State.OPEN), dev.rhizome.coordinator.core.PageRequest.first(1000)).getUnitsCount();
+        return views.units(Optional.of(UnitStatus.State.OPEN), PageRequest.first(1000)).getUnitsCount();
     }
 
     private Volunteer volunteer(Identity runner) {
-        return views.volunteers(clock.millis(), dev.rhizome.coordinator.core.PageRequest.first(1000)).getVolunteersList().stream()
+        return views.volunteers(clock.millis(), PageRequest.first(1000)).getVolunteersList().stream()
                 .filter(v -> v.getKey().equals(runner.publicId().toByteString())).findFirst().orElseThrow();
     }
 

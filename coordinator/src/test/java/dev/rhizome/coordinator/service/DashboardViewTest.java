@@ -8,6 +8,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.rhizome.coordinator.core.Frontier;
 import dev.rhizome.coordinator.store.SqliteStore;
+import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
@@ -102,12 +103,12 @@ class DashboardViewTest {
         return out;
     }
 
-    private void experiment(dev.rhizome.coordinator.store.Store.Transaction tx, String commit, String parent, long t) {
+    private void experiment(Store.Transaction tx, String commit, String parent, long t) {
         Experiment e = Fixtures.experiment(runner, "tiny-lm", "d", commit, parent, t);
         tx.insertExperiment(e, Envelopes.sign(runner, e), t);
     }
 
-    private void result(dev.rhizome.coordinator.store.Store.Transaction tx, String commit, double metric, long t) {
+    private void result(Store.Transaction tx, String commit, double metric, long t) {
         WorkUnit unit = WorkUnit.newBuilder().setId("u-" + commit).setSeed("tiny-lm").setDirection("d")
                 .setCommit(commit).build();
         Result r = Fixtures.result(runner, unit, metric, t);

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -94,7 +95,7 @@ class CommitterFailuresTest {
         return within(() -> store.inReadTransaction(tx -> tx.seeds().stream().map(s -> s.record().getName()).toList()));
     }
 
-    private static <T> T within(java.util.function.Supplier<T> call) throws Exception {
+    private static <T> T within(Supplier<T> call) throws Exception {
         return CompletableFuture.supplyAsync(call).get(BOUND_S, TimeUnit.SECONDS);
     }
 }

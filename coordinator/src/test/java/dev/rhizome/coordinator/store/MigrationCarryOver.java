@@ -7,6 +7,7 @@ import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.proto.v1.ResultVerdict;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -98,7 +99,7 @@ final class MigrationCarryOver {
         });
         store.inTransaction(tx -> {
             assertThat(tx.resultState("e1")).contains(ResultVerdict.State.INVALID);
-            assertThat(tx.reputations()).extracting(java.util.Map.Entry::getKey).containsExactly(RUNNER);
+            assertThat(tx.reputations()).extracting(Map.Entry::getKey).containsExactly(RUNNER);
             assertThat(tx.reputation(RUNNER)).contains(expected.onValid(100));
             return null;
         });

@@ -8,6 +8,7 @@ import dev.rhizome.coordinator.support.TestPostgres;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -42,7 +43,7 @@ class MigrationKillTest {
     @Test
     void sqliteCoordinatorKilledMidMigrationCompletesItAtTheNextStart() throws Exception {
         Path data = dir.resolve("coordinator");
-        java.nio.file.Files.createDirectories(data);
+        Files.createDirectories(data);
         Path file = data.resolve(SqliteStore.FILE_NAME);
         try (Connection c = SqliteStore.connect(file)) {
             version7WithRows(c, Dialect.SQLITE);

@@ -9,19 +9,28 @@ import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.ReplicaNetworks;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.support.Fixtures;
-import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.proto.v1.UnitStatus;
+import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.identity.Identity;
+import java.io.IOException;
+import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -119,7 +128,7 @@ class SqliteStoreTest extends StoreContract {
     void aSecondStoreOnTheSameFileIsRefusedUntilTheFirstCloses() throws Exception {
         Store first = store();
         assertThatThrownBy(() -> SqliteStore.open(dataDir))
-                .isInstanceOf(java.io.IOException.class)
+                .isInstanceOf(IOException.class)
                 .hasMessageContaining("the coordinator database " + dataDir.resolve(SqliteStore.FILE_NAME).toAbsolutePath()
                         + " is in use by another running process");
         first.close();
@@ -155,7 +164,7 @@ class SqliteStoreTest extends StoreContract {
             for (int i = 0; i < futures.size(); i++) {
                 try {
                     futures.get(i).get(60, TimeUnit.SECONDS);
-                } catch (java.util.concurrent.ExecutionException e) {
+                } catch (ExecutionException e) {
                     assertThat(e.getCause()).hasMessage("refused s" + i);
                     refused++;
                 }
@@ -289,7 +298,7 @@ class SqliteStoreTest extends StoreContract {
     void aFailedGroupCommitLeavesTheOpenQueueAsTheDatabaseIs() throws Exception {
         ByteString node = ByteString.copyFromUtf8("claimant");
         ByteString other = ByteString.copyFromUtf8("other");
-        java.lang.reflect.Method sql = SqliteTransaction.class.getDeclaredMethod("update", String.class, Object[].class);
+        Method sql = SqliteTransaction.class.getDeclaredMethod("update", String.class, Object[].class);
         sql.setAccessible(true);
         try (SqliteStore store = SqliteStore.open(dataDir)) {
             store.inTransaction(tx -> {
@@ -335,7 +344,7 @@ class SqliteStoreTest extends StoreContract {
                     }
                 });
                 t.start();
-                await().atMost(java.time.Duration.ofSeconds(60)).until(() -> t.getState() == Thread.State.WAITING);
+                await().atMost(Duration.ofSeconds(60)).until(() -> t.getState() == Thread.State.WAITING);
                 callers.add(t);
             }
             gate.countDown();
@@ -356,9 +365,9 @@ class SqliteStoreTest extends StoreContract {
      */
     @Test
     void theOpenQueueGivesTheSamePagesAsTheStatement() throws Exception {
-        java.util.Random random = new java.util.Random(10);
-        List<dev.rhizome.protocol.identity.Identity> keys = List.of(dev.rhizome.protocol.identity.Identity.generate(),
-                dev.rhizome.protocol.identity.Identity.generate(), dev.rhizome.protocol.identity.Identity.generate());
+        Random random = new Random(10);
+        List<Identity> keys = List.of(Identity.generate(),
+                Identity.generate(), Identity.generate());
         List<String> commits = List.of(Fixtures.commit(), Fixtures.commit(), Fixtures.commit());
         // the first two keys claim from one network, the third from another (core.ReplicaNetworks)
         List<String> networks = List.of("203.0.113.0/24", "203.0.113.0/24", "198.51.100.0/24");
@@ -370,7 +379,7 @@ class SqliteStoreTest extends StoreContract {
                 int op = random.nextInt(7);
                 boolean rollBack = random.nextInt(6) == 0;
                 int keyIndex = random.nextInt(keys.size());
-                dev.rhizome.protocol.identity.Identity key = keys.get(keyIndex);
+                Identity key = keys.get(keyIndex);
                 ByteString node = key.publicId().toByteString();
                 String network = networks.get(keyIndex);
                 long now = 1_000L * step;
@@ -380,8 +389,8 @@ class SqliteStoreTest extends StoreContract {
                 try {
                     store.inTransaction(tx -> {
                         List<UnitRecord> all = tx.units(Optional.empty());
-                        List<UnitRecord> open = all.stream().filter(u -> u.state() == dev.rhizome.proto.v1.UnitStatus.State.OPEN).toList();
-                        List<UnitRecord> leased = all.stream().filter(u -> u.state() == dev.rhizome.proto.v1.UnitStatus.State.LEASED).toList();
+                        List<UnitRecord> open = all.stream().filter(u -> u.state() == UnitStatus.State.OPEN).toList();
+                        List<UnitRecord> leased = all.stream().filter(u -> u.state() == UnitStatus.State.LEASED).toList();
                         switch (op) {
                             case 0, 1 -> {
                                 String id = "u" + units.incrementAndGet();
@@ -406,11 +415,11 @@ class SqliteStoreTest extends StoreContract {
                                     } else {
                                         WorkUnit w = WorkUnit.newBuilder().setId(u.id()).setSeed(u.seed())
                                                 .setDirection(u.direction()).setCommit(u.commit()).build();
-                                        dev.rhizome.protocol.identity.Identity runner = keys.stream()
+                                        Identity runner = keys.stream()
                                                 .filter(k -> k.publicId().toByteString().equals(u.holder())).findFirst()
                                                 .orElseThrow();
-                                        dev.rhizome.proto.v1.Result r = Fixtures.result(runner, w, 1.0, now);
-                                        dev.rhizome.proto.v1.SignedEnvelope e = Envelopes.sign(runner, r);
+                                        Result r = Fixtures.result(runner, w, 1.0, now);
+                                        SignedEnvelope e = Envelopes.sign(runner, r);
                                         tx.insertResult(r, e, Envelopes.id(e), now);
                                         tx.updateUnit(u.doneBy(u.holder()));
                                     }
@@ -465,7 +474,7 @@ class SqliteStoreTest extends StoreContract {
             }
         });
         t.start();
-        await().atMost(java.time.Duration.ofSeconds(60)).until(() -> t.getState() == Thread.State.WAITING
+        await().atMost(Duration.ofSeconds(60)).until(() -> t.getState() == Thread.State.WAITING
                 || t.getState() == Thread.State.TERMINATED);
         return t;
     }

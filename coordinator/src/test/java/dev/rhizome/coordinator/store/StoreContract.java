@@ -1,8 +1,8 @@
 package dev.rhizome.coordinator.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.DirectionLoad;
@@ -10,10 +10,12 @@ import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Frontier;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.ReplicaNetworks;
+import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.SpotChecks;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
@@ -30,6 +32,8 @@ import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,6 +42,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -213,8 +219,8 @@ abstract class StoreContract {
         Seed seed = seed();
         Direction direction = Fixtures.direction(operator, "d", "tiny-lm", seed.getCommit(), 2);
         ByteString runnerKey = ByteString.copyFromUtf8("runner");
-        dev.rhizome.coordinator.core.Reputation first = dev.rhizome.coordinator.core.Reputation.fresh().onValid(100);
-        dev.rhizome.coordinator.core.Reputation second = first.onValid(200);
+        Reputation first = Reputation.fresh().onValid(100);
+        Reputation second = first.onValid(200);
         Identity runner = Identity.generate();
         String c1 = Fixtures.commit();
         String better = Fixtures.commit();
@@ -1020,7 +1026,7 @@ abstract class StoreContract {
         assertThat(run(store, (Store.Transaction tx) -> tx.runnersWithStandingSeenSince(200, 10)))
                 .as("no valid result on record yet").isEmpty();
         run(store, tx -> {
-            tx.saveReputation(node.publicId().toByteString(), dev.rhizome.coordinator.core.Reputation.fresh().onValid(1_000));
+            tx.saveReputation(node.publicId().toByteString(), Reputation.fresh().onValid(1_000));
             return null;
         });
         assertThat(run(store, (Store.Transaction tx) -> tx.runnersWithStandingSeenSince(200, 10)))
@@ -1032,7 +1038,7 @@ abstract class StoreContract {
 
     /** Reads a list page by page, each page starting after the last key of the one before, until one comes back empty. */
     private static <K, T> List<T> walk(Store store, int limit,
-            java.util.function.BiFunction<Store.Transaction, Optional<K>, List<Keyed<K, T>>> page) {
+            BiFunction<Store.Transaction, Optional<K>, List<Keyed<K, T>>> page) {
         List<T> all = new ArrayList<>();
         Optional<K> after = Optional.empty();
         while (true) {
@@ -1079,8 +1085,8 @@ abstract class StoreContract {
             }
             for (int i = 0; i < 7; i++) {
                 tx.saveReputation(ByteString.copyFrom(new byte[] {(byte) i}),
-                        new dev.rhizome.coordinator.core.Reputation(i % 3, 0, 0, 0, 1000L * (i % 4), 10));
-                tx.insertAdoption(dev.rhizome.proto.v1.Adoption.newBuilder().setDirection(i % 2 == 0 ? "d" : "e")
+                        new Reputation(i % 3, 0, 0, 0, 1000L * (i % 4), 10));
+                tx.insertAdoption(Adoption.newBuilder().setDirection(i % 2 == 0 ? "d" : "e")
                         .setCommit(Fixtures.commit()).setAdoptedMs(100 - i).setAuditCount(i / 2).build());
             }
             return null;
@@ -1106,7 +1112,7 @@ abstract class StoreContract {
                 assertThat(StoreContract.<Long, SignedEnvelope>walk(store, limit, (tx, a) -> tx.papers(direction, a.orElse(Long.MAX_VALUE), limit)))
                         .as("papers of '%s', newest first", direction)
                         .containsExactlyElementsOf(run(store, (Store.Transaction tx) -> tx.papers(direction)));
-                assertThat(StoreContract.<Store.AdoptionKey, dev.rhizome.proto.v1.Adoption>walk(store, limit, (tx, a) -> tx.adoptions(direction, a, limit)))
+                assertThat(StoreContract.<Store.AdoptionKey, Adoption>walk(store, limit, (tx, a) -> tx.adoptions(direction, a, limit)))
                         .as("adoptions of '%s'", direction)
                         .containsExactlyElementsOf(run(store, (Store.Transaction tx) -> tx.adoptions(direction)));
             }
@@ -1117,13 +1123,13 @@ abstract class StoreContract {
                 assertThat(StoreContract.<Long, UnitRecord>walk(store, limit, (tx, a) -> tx.units(state, a.orElse(0L), limit)))
                         .containsExactlyElementsOf(run(store, (Store.Transaction tx) -> tx.units(state)));
             }
-            List<dev.rhizome.coordinator.core.Reputation> byCredit = StoreContract.<Store.CreditKey, dev.rhizome.coordinator.core.Reputation>walk(store, limit,
+            List<Reputation> byCredit = StoreContract.<Store.CreditKey, Reputation>walk(store, limit,
                     (tx, a) -> tx.reputations(a, limit));
             assertThat(byCredit).containsExactlyElementsOf(run(store, (Store.Transaction tx) -> tx.reputations())
                     .stream().map(Map.Entry::getValue).toList());
-            assertThat(byCredit).hasSize(7).isSortedAccordingTo(java.util.Comparator
-                    .comparingLong(dev.rhizome.coordinator.core.Reputation::creditMs)
-                    .thenComparingInt(dev.rhizome.coordinator.core.Reputation::valid).reversed());
+            assertThat(byCredit).hasSize(7).isSortedAccordingTo(Comparator
+                    .comparingLong(Reputation::creditMs)
+                    .thenComparingInt(Reputation::valid).reversed());
         }
         assertThat(StoreContract.<Long, UnitRecord>walk(store, 2, (tx, a) -> tx.units(Optional.of(UnitStatus.State.LEASED), a.orElse(0L), 2)))
                 .extracting(UnitRecord::id).containsExactly("u03");
@@ -1147,7 +1153,7 @@ abstract class StoreContract {
         int writers = 4;
         int perWriter = 40;
         ExecutorService pool = Executors.newFixedThreadPool(writers);
-        java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger done = new AtomicInteger();
         List<SignedEnvelope> seenAudit = new ArrayList<>();
         List<SignedEnvelope> seenPapers = new ArrayList<>();
         try {
@@ -1410,7 +1416,7 @@ abstract class StoreContract {
         Direction d = Fixtures.direction(operator, "d", "tiny-lm", seed.getCommit(), 2);
         Direction other = Fixtures.direction(operator, "other", "tiny-lm", seed.getCommit(), 3);
         Identity runner = Identity.generate();
-        Map<String, String> ids = new java.util.HashMap<>();
+        Map<String, String> ids = new HashMap<>();
         run(store, tx -> {
             tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
             tx.insertDirection(d, Envelopes.sign(operator, d), 2);
@@ -1475,13 +1481,13 @@ abstract class StoreContract {
             return null;
         });
         assertThat(writeCounts(store, "experiments", day, List.of("key:aa", "key:bb", "key:cc",
-                "address:10.0.0.1", "all"))).isEqualTo(java.util.Map.of("key:aa", 2, "key:bb", 1,
+                "address:10.0.0.1", "all"))).isEqualTo(Map.of("key:aa", 2, "key:bb", 1,
                 "address:10.0.0.1", 2, "all", 3));
-        assertThat(writeCounts(store, "papers", day, List.of("all"))).isEqualTo(java.util.Map.of("all", 1));
+        assertThat(writeCounts(store, "papers", day, List.of("all"))).isEqualTo(Map.of("all", 1));
         int forgotten = run(store, tx -> tx.forgetWriteCounts(day));
         assertThat(forgotten).isEqualTo(1);
         assertThat(writeCounts(store, "experiments", day - 86_400_000L, List.of("all"))).isEmpty();
-        assertThat(writeCounts(store, "experiments", day, List.of("all"))).isEqualTo(java.util.Map.of("all", 3));
+        assertThat(writeCounts(store, "experiments", day, List.of("all"))).isEqualTo(Map.of("all", 3));
         // a rolled-back transaction counts nothing
         try {
             run(store, tx -> {
@@ -1491,7 +1497,7 @@ abstract class StoreContract {
         } catch (IllegalStateException expected) {
             // as meant
         }
-        assertThat(writeCounts(store, "experiments", day, List.of("all"))).isEqualTo(java.util.Map.of("all", 3));
+        assertThat(writeCounts(store, "experiments", day, List.of("all"))).isEqualTo(Map.of("all", 3));
     }
 
     @Test
@@ -1500,7 +1506,7 @@ abstract class StoreContract {
         Identity node = Identity.generate();
         assertThat(known(store, node)).isFalse();
         run(store, tx -> {
-            tx.announce(dev.rhizome.proto.v1.NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString())
+            tx.announce(NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString())
                     .setHost("127.0.0.1").setPort(7000).setHardwareClass("cpu").setTimeMs(1).build(), 1);
             return null;
         });
@@ -1561,7 +1567,7 @@ abstract class StoreContract {
         });
     }
 
-    private static java.util.Map<String, Integer> writeCounts(Store store, String kind, long day, List<String> scopes) {
+    private static Map<String, Integer> writeCounts(Store store, String kind, long day, List<String> scopes) {
         return run(store, tx -> tx.writeCounts(kind, day, scopes));
     }
 

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.WorkUnit;
@@ -121,7 +122,7 @@ public final class ApiClient {
         if (response.status() != 200) {
             throw new AssertionError("claim returned " + response.status() + ": " + response.text());
         }
-        var parsed = response.parse(dev.rhizome.proto.v1.ClaimResponse.newBuilder());
+        var parsed = response.parse(ClaimResponse.newBuilder());
         return parsed.hasUnit() ? parsed.getUnit() : null;
     }
 

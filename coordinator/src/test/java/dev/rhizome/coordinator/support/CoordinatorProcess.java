@@ -5,6 +5,7 @@ import dev.rhizome.coordinator.CoordinatorConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 /**
  * A coordinator in a process of its own, for tests that need one: {@code DATA_DIR STORE}; writes
@@ -18,7 +19,7 @@ public final class CoordinatorProcess {
         Path dir = Path.of(args[0]);
         Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir).withStore(args[1]));
         Path tmp = Files.writeString(dir.resolve("coordinator.url.tmp"), coordinator.url(), StandardCharsets.UTF_8);
-        Files.move(tmp, dir.resolve("coordinator.url"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);  // never read half written
+        Files.move(tmp, dir.resolve("coordinator.url"), StandardCopyOption.ATOMIC_MOVE);  // never read half written
         Thread.currentThread().join();
     }
 }

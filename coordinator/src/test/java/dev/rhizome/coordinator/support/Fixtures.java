@@ -77,7 +77,7 @@ public final class Fixtures {
                 .build();
     }
 
-    private static final java.security.SecureRandom NONCES = new java.security.SecureRandom();
+    private static final SecureRandom NONCES = new SecureRandom();
 
     /** A fresh claim nonce. */
     public static com.google.protobuf.ByteString nonce() {

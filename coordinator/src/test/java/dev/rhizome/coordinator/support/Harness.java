@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * A real coordinator on loopback with a hand-moved clock, an operator, one published seed and
@@ -63,11 +64,11 @@ public final class Harness implements AutoCloseable {
     }
 
     public void restart(ApiClient.Format format) throws IOException, InterruptedException {
-        restart(format, java.util.function.UnaryOperator.identity());
+        restart(format, UnaryOperator.identity());
     }
 
     /** Restarts on the same data with {@link #config()} changed by {@code adjust}. */
-    public void restart(ApiClient.Format format, java.util.function.UnaryOperator<CoordinatorConfig> adjust)
+    public void restart(ApiClient.Format format, UnaryOperator<CoordinatorConfig> adjust)
             throws IOException, InterruptedException {
         coordinator.close();
         start(adjust.apply(config()), format);

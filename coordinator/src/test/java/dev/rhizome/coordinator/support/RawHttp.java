@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
@@ -30,7 +31,7 @@ public final class RawHttp implements AutoCloseable {
     public RawHttp(String baseUrl, String localAddress) throws IOException {
         URI uri = URI.create(baseUrl);
         socket = localAddress == null ? new Socket(uri.getHost(), uri.getPort())
-                : new Socket(uri.getHost(), uri.getPort(), java.net.InetAddress.getByName(localAddress), 0);
+                : new Socket(uri.getHost(), uri.getPort(), InetAddress.getByName(localAddress), 0);
         socket.setSoTimeout(20_000);
         in = socket.getInputStream();
         out = socket.getOutputStream();

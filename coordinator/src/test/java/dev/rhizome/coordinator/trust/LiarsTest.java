@@ -21,13 +21,14 @@ import dev.rhizome.proto.v1.VolunteerList;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -99,7 +100,7 @@ class LiarsTest {
         String faker = propose(0);
         // Whatever line the code prints, replicas of one seed disagree: each run prints its own number.
         Map<Identity, ToDoubleFunction<WorkUnit>> all = new LinkedHashMap<>();
-        List<Identity> five = new java.util.ArrayList<>(honest);
+        List<Identity> five = new ArrayList<>(honest);
         five.add(Identity.generate());
         for (Identity runner : five) {
             all.put(runner, u -> u.getCommit().equals(faker) ? 0.5 + 0.1 * five.indexOf(runner) : honestly(u));

@@ -8,14 +8,17 @@ import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.Direction;
-import dev.rhizome.proto.v1.LeaseRenewal;
+import dev.rhizome.proto.v1.DirectionClosure;
 import dev.rhizome.proto.v1.DirectionList;
 import dev.rhizome.proto.v1.EnvelopeList;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExperimentList;
+import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.ExploreDone;
+import dev.rhizome.proto.v1.KeyBan;
 import dev.rhizome.proto.v1.LeaderboardList;
+import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.PeerList;
@@ -23,19 +26,33 @@ import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SeedList;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.UnitList;
+import dev.rhizome.proto.v1.VolunteerList;
+import dev.rhizome.protocol.PeerAddress;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLEncoder;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
@@ -116,7 +133,7 @@ public final class CoordinatorClient {
      * How far the coordinator's address reaches now ({@link CoordinatorReach}): the addresses it
      * hands out are dialled only if they reach no narrower. May look its name up (blocks on DNS).
      */
-    public dev.rhizome.protocol.PeerAddress.Reach reach() {
+    public PeerAddress.Reach reach() {
         return CoordinatorReach.of(base);
     }
 
@@ -131,7 +148,7 @@ public final class CoordinatorClient {
         URI parsed;
         try {
             parsed = new URI(trimmed);
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             parsed = null;
         }
         if (parsed == null || parsed.getScheme() == null || !(parsed.getScheme().equals("http")
@@ -150,20 +167,20 @@ public final class CoordinatorClient {
      */
     public static String describe(IOException e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
+            if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) {
                 return "unknown host (check the host name in the URL)";
             }
         }
-        if (e instanceof java.net.ConnectException || e.getCause() instanceof java.net.ConnectException) {
+        if (e instanceof ConnectException || e.getCause() instanceof ConnectException) {
             return "connection refused";
         }
-        if (e instanceof java.net.http.HttpConnectTimeoutException) {
+        if (e instanceof HttpConnectTimeoutException) {
             return "no answer to the connection in time";
         }
-        if (e instanceof java.net.http.HttpTimeoutException) {
+        if (e instanceof HttpTimeoutException) {
             return "no answer in time";
         }
-        if (e instanceof java.nio.channels.ClosedChannelException || e.getCause() instanceof java.nio.channels.ClosedChannelException) {
+        if (e instanceof ClosedChannelException || e.getCause() instanceof ClosedChannelException) {
             return "the connection was closed (nothing listens there, or it is not a rhizome coordinator)";
         }
         if (e instanceof javax.net.ssl.SSLException) {
@@ -207,12 +224,12 @@ public final class CoordinatorClient {
     }
 
     /** Operators only: the direction hands out no more work. */
-    public Ack closeDirection(dev.rhizome.proto.v1.DirectionClosure closure) throws CoordinatorException {
+    public Ack closeDirection(DirectionClosure closure) throws CoordinatorException {
         return post("/v1/directions/close", Envelopes.sign(identity, closure), Ack.parser());
     }
 
     /** Operators only: the key's claims, results, experiments and papers are refused from now on. */
-    public Ack ban(dev.rhizome.proto.v1.KeyBan ban) throws CoordinatorException {
+    public Ack ban(KeyBan ban) throws CoordinatorException {
         return post("/v1/bans", Envelopes.sign(identity, ban), Ack.parser());
     }
 
@@ -252,7 +269,7 @@ public final class CoordinatorClient {
         }
     }
 
-    private static final java.security.SecureRandom NONCES = new java.security.SecureRandom();
+    private static final SecureRandom NONCES = new SecureRandom();
 
     static com.google.protobuf.ByteString freshNonce() {
         byte[] nonce = new byte[16];
@@ -270,8 +287,8 @@ public final class CoordinatorClient {
     }
 
     /** One experiment's outcome, results and papers together. */
-    public dev.rhizome.proto.v1.ExperimentReport experimentReport(String commit) throws CoordinatorException {
-        return get("/v1/experiment", query("commit", commit), dev.rhizome.proto.v1.ExperimentReport.parser());
+    public ExperimentReport experimentReport(String commit) throws CoordinatorException {
+        return get("/v1/experiment", query("commit", commit), ExperimentReport.parser());
     }
 
     public Ack exploreDone(ExploreDone done) throws CoordinatorException {
@@ -347,8 +364,8 @@ public final class CoordinatorClient {
     }
 
     /** Volunteers' credit (compute seconds of valid results), reputation and quota, most credit first. */
-    public dev.rhizome.proto.v1.VolunteerList volunteers() throws CoordinatorException {
-        return getAll("/v1/volunteers", Map.of(), dev.rhizome.proto.v1.VolunteerList.parser());
+    public VolunteerList volunteers() throws CoordinatorException {
+        return getAll("/v1/volunteers", Map.of(), VolunteerList.parser());
     }
 
     public CoordinatorStats stats() throws CoordinatorException {
@@ -407,15 +424,15 @@ public final class CoordinatorClient {
         HttpResponse<byte[]> response;
         // The request's own timeout ends with the answer's headers; the body gets a deadline too,
         // or a server trickling a byte a second would hold the caller (a node's work loop) forever.
-        java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> exchange =
+        CompletableFuture<HttpResponse<byte[]>> exchange =
                 http.sendAsync(request, BoundedBody.handler(maxAnswerBytes));
         try {
             response = await(exchange, request);
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             exchange.cancel(true);
             throw unreachable(new CoordinatorException("coordinator at " + base + " did not send a whole answer to "
                     + request.method() + " " + request.uri().getPath() + " within " + 2 * timeout.toSeconds() + " s", e));
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof BoundedBody.TooLarge tooLarge) {
                 throw new CoordinatorException(200, Error.Code.INTERNAL, "the answer from " + request.uri()
@@ -453,18 +470,18 @@ public final class CoordinatorClient {
     }
 
     /** The whole answer within twice the timeout; the watcher hears of a call still waiting after {@link #SLOW_CALL}. */
-    private HttpResponse<byte[]> await(java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> exchange,
-            HttpRequest request) throws java.util.concurrent.TimeoutException, java.util.concurrent.ExecutionException,
+    private HttpResponse<byte[]> await(CompletableFuture<HttpResponse<byte[]>> exchange,
+            HttpRequest request) throws TimeoutException, ExecutionException,
             InterruptedException {
         long limitMs = 2 * timeout.toMillis();
         if (limitMs <= SLOW_CALL.toMillis()) {
-            return exchange.get(limitMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+            return exchange.get(limitMs, TimeUnit.MILLISECONDS);
         }
         try {
-            return exchange.get(SLOW_CALL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException stillWaiting) {
+            return exchange.get(SLOW_CALL.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException stillWaiting) {
             reachability.slow(request.method() + " " + request.uri().getPath(), SLOW_CALL);
-            return exchange.get(limitMs - SLOW_CALL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            return exchange.get(limitMs - SLOW_CALL.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 

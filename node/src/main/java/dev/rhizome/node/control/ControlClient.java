@@ -1,6 +1,8 @@
 package dev.rhizome.node.control;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.SocketException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -8,7 +10,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.io.ByteArrayOutputStream;
 
 /** Sends one request to a running node's control socket and returns its JSON answer. */
 public final class ControlClient {
@@ -35,7 +36,7 @@ public final class ControlClient {
                 }
             }
             return answer.toString(StandardCharsets.UTF_8).strip();
-        } catch (java.net.SocketException e) {
+        } catch (SocketException e) {
             throw new IOException("cannot reach the node at " + socket + ": " + e.getMessage()
                     + " (is it running, and are you its user?)", e);
         }

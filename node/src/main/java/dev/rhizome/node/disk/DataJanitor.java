@@ -4,11 +4,13 @@ import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.git.RepoCompactor;
 import dev.rhizome.node.git.TempBundles;
+import dev.rhizome.node.job.JobDirs;
 import dev.rhizome.protocol.files.DurableFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -36,7 +38,7 @@ public final class DataJanitor {
     private static final long FRESH_MS = 10 * 60_000;
     public static final long TRANSFER_LOG_MAX_BYTES = 16L << 20;
     /** An import takes seconds; one writing for an hour is one whose process died. */
-    static final java.time.Duration ABANDONED_IMPORT_AGE = java.time.Duration.ofHours(1);
+    static final Duration ABANDONED_IMPORT_AGE = Duration.ofHours(1);
 
     private final NodeLayout layout;
     private final NodeRepository repository;
@@ -219,7 +221,7 @@ public final class DataJanitor {
 
     /** Old work directories hold what jobs wrote: deleted however deep or unreadable they made it. */
     private static void deleteTree(Path dir) throws IOException {
-        dev.rhizome.node.job.JobDirs.deleteTree(dir);
+        JobDirs.deleteTree(dir);
     }
 
 }

@@ -1,6 +1,7 @@
 package dev.rhizome.node.disk;
 
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -58,7 +59,7 @@ public final class DiskRoom {
      */
     public static boolean isFull(Throwable failure) {
         for (Throwable t = failure; t != null && t.getCause() != t; t = t.getCause()) {
-            String reason = t instanceof java.nio.file.FileSystemException f ? f.getReason() : t.getMessage();
+            String reason = t instanceof FileSystemException f ? f.getReason() : t.getMessage();
             if (reason != null && (reason.endsWith("No space left on device") || reason.endsWith("Disk quota exceeded"))) {
                 return true;
             }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,7 +96,7 @@ public final class Explorer {
         changes.forEach((k, v) -> description.append(description.length() == 0 ? "" : ", ")
                 .append(k).append(' ').append(current.get(k)).append(" -> ").append(v));
         String message = "explore " + unit.getDirection() + ": " + description;
-        String commit = repository.commitFiles(parent, edits, message, new PersonIdent(author, new java.util.Date()));
+        String commit = repository.commitFiles(parent, edits, message, new PersonIdent(author, new Date()));
         return new Proposal(commit, parent, description.toString());
     }
 

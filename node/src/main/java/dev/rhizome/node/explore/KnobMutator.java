@@ -1,6 +1,8 @@
 package dev.rhizome.node.explore;
 
 import dev.rhizome.proto.v1.Knob;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -76,6 +78,6 @@ public final class KnobMutator {
             return Long.toString(Math.round(value));
         }
         // Four significant digits: finer steps are below any seed's noise.
-        return new java.math.BigDecimal(value).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
+        return new BigDecimal(value).round(new MathContext(4)).stripTrailingZeros().toPlainString();
     }
 }

@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +35,7 @@ final class BundleCache {
     }
 
     private static final String SUFFIX = ".bundle";
-    private static final java.security.SecureRandom TEMP_NAMES = new java.security.SecureRandom();
+    private static final SecureRandom TEMP_NAMES = new SecureRandom();
 
     private final Path dir;
     private final int pieceBytes;
@@ -73,7 +75,7 @@ final class BundleCache {
     /** Bundles of {@code tip} known here, for any prerequisites. */
     List<BundleFile> variants(String tip) {
         String prefix = tip + "-";
-        List<BundleFile> out = new java.util.ArrayList<>();
+        List<BundleFile> out = new ArrayList<>();
         finished.asMap().forEach((key, file) -> {
             if (key.startsWith(prefix)) {
                 out.add(file);

@@ -1,5 +1,6 @@
 package dev.rhizome.node.git;
 
+import dev.rhizome.node.job.JobText;
 import java.util.Locale;
 
 /** Paths inside a commit's tree: relative, '/'-separated, never escaping the checkout or touching .git. */
@@ -23,6 +24,6 @@ final class GitPaths {
 
     /** A stranger's path in a message: printable ({@link dev.rhizome.node.job.JobText}), it may reach a terminal. */
     private static String shown(String path) {
-        return path == null ? "null" : dev.rhizome.node.job.JobText.printable(path, 300);
+        return path == null ? "null" : JobText.printable(path, 300);
     }
 }

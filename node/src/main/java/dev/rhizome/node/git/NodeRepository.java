@@ -1,5 +1,6 @@
 package dev.rhizome.node.git;
 
+import dev.rhizome.node.job.JobText;
 import dev.rhizome.protocol.CommitId;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,6 +11,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -333,7 +335,7 @@ public final class NodeRepository implements AutoCloseable {
 
     /** A path of a stranger's tree, for a message that reaches the volunteer's terminal: {@link dev.rhizome.node.job.JobText}. */
     private static String shown(String path) {
-        return "'" + dev.rhizome.node.job.JobText.printable(path, 300) + "'";
+        return "'" + JobText.printable(path, 300) + "'";
     }
 
     /**
@@ -422,7 +424,7 @@ public final class NodeRepository implements AutoCloseable {
             return kept;
         }
         BundleFile made = bundle(tip, peerHas);
-        return java.security.MessageDigest.isEqual(made.sha256(), sha256) ? Optional.of(made) : Optional.empty();
+        return MessageDigest.isEqual(made.sha256(), sha256) ? Optional.of(made) : Optional.empty();
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.rhizome.node.git;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -98,7 +99,7 @@ final class StaleGcLock {
     private static boolean namesDeadProcessHere(Path pidFile) {
         try {
             String[] words = Files.readString(pidFile).trim().split("\\s+");
-            if (words.length < 2 || !words[1].equals(java.net.InetAddress.getLocalHost().getHostName())) {
+            if (words.length < 2 || !words[1].equals(InetAddress.getLocalHost().getHostName())) {
                 return false;
             }
             return ProcessHandle.of(Long.parseLong(words[0])).map(p -> !p.isAlive()).orElse(true);

@@ -1,6 +1,7 @@
 package dev.rhizome.node.git;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -57,7 +58,7 @@ final class StaleRefLock {
         if (Files.isDirectory(refs)) {
             try (Stream<Path> all = Files.walk(refs)) {
                 all.filter(StaleRefLock::isLock).forEach(locks::add);
-            } catch (java.io.UncheckedIOException e) {
+            } catch (UncheckedIOException e) {
                 if (!(e.getCause() instanceof NoSuchFileException)) {
                     throw e.getCause();
                 }

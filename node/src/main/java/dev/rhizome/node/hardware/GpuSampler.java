@@ -1,5 +1,6 @@
 package dev.rhizome.node.hardware;
 
+import dev.rhizome.protocol.WorkerFailures;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -67,7 +68,7 @@ public final class GpuSampler {
         Tally tally = new Tally();
         List<String> command = List.of("nvidia-smi", "--query-gpu=memory.used,utilization.gpu",
                 "--format=csv,noheader,nounits", "-i", Integer.toString(gpuIndex));
-        ScheduledFuture<?> task = TIMER.scheduleWithFixedDelay(dev.rhizome.protocol.WorkerFailures.periodic(LOG,
+        ScheduledFuture<?> task = TIMER.scheduleWithFixedDelay(WorkerFailures.periodic(LOG,
                         "the GPU sampler", () -> ChildCommand.output(command, TOOL_TIMEOUT)
                         .flatMap(GpuSampler::parse)
                         .ifPresent(s -> tally.add(s.memoryMiB(), s.utilizationPercent()))),

@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.time.Duration;
+import java.util.regex.Pattern;
 
 /**
  * Detects CPU and GPUs. GPUs are listed by running nvidia-smi as a child process, as BOINC does:
@@ -19,9 +21,9 @@ public final class HardwareProbe {
     static final List<String> NVIDIA_SMI = List.of("nvidia-smi",
             "--query-gpu=index,name,memory.total,uuid,driver_version,pci.bus_id", "--format=csv,noheader,nounits");
     /** nvidia-smi's pci.bus_id: domain (4 or 8 hex digits), bus, device, function. */
-    private static final java.util.regex.Pattern BUS_ID =
-            java.util.regex.Pattern.compile("[0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\\.[0-7]");
-    private static final java.util.regex.Pattern DRIVER_VERSION = java.util.regex.Pattern.compile("\\d+(\\.\\d+)+");
+    private static final Pattern BUS_ID =
+            Pattern.compile("[0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\\.[0-7]");
+    private static final Pattern DRIVER_VERSION = Pattern.compile("\\d+(\\.\\d+)+");
     private static final Duration NVIDIA_SMI_TIMEOUT = Duration.ofSeconds(10);
     /** Keys that name the CPU in /proc/cpuinfo: x86, then older ARM kernels, then POWER. */
     private static final List<String> CPU_MODEL_KEYS = List.of("model name", "Hardware", "Processor", "cpu");
@@ -70,7 +72,7 @@ public final class HardwareProbe {
                 // "[N/A]" after a driver version: the bus column, left unsaid
                 if (bus || (last.startsWith("[") && DRIVER_VERSION.matcher(fields[fields.length - 2].trim()).matches())) {
                     busId = bus ? last : "";
-                    fields = java.util.Arrays.copyOf(fields, fields.length - 1);
+                    fields = Arrays.copyOf(fields, fields.length - 1);
                 }
             }
             if (fields.length < 5) {
@@ -83,7 +85,7 @@ public final class HardwareProbe {
                 continue;
             }
             int n = fields.length;
-            String name = String.join(",", java.util.Arrays.copyOfRange(fields, 1, n - 3)).trim();
+            String name = String.join(",", Arrays.copyOfRange(fields, 1, n - 3)).trim();
             String uuid = fields[n - 2].trim();
             if (!name.isEmpty()) {
                 gpus.add(new Gpu(index, name, mebibytes(fields[n - 3].trim()), uuid.startsWith("GPU-") || uuid.startsWith("MIG-")

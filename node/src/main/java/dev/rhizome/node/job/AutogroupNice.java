@@ -4,10 +4,15 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -46,8 +51,8 @@ final class AutogroupNice implements TreeRule {
 
     @Override
     public Optional<String> check(List<ProcessHandle> alive) {
-        java.util.Set<Long> kept = new java.util.HashSet<>();
-        java.util.Map<Long, Long> refused = new java.util.HashMap<>();
+        Set<Long> kept = new HashSet<>();
+        Map<Long, Long> refused = new HashMap<>();
         // Never the node's own group: a launcher's first process, before its setsid (or bubblewrap's
         // outside its --new-session), is still in it, and so would be the volunteer's terminal session.
         Optional<long[]> own = read(proc.resolve("self/autogroup"));
@@ -84,7 +89,7 @@ final class AutogroupNice implements TreeRule {
 
     private static boolean denied(IOException e) {
         String message = String.valueOf(e.getMessage());
-        return e instanceof java.nio.file.AccessDeniedException || message.contains("Permission denied")
+        return e instanceof AccessDeniedException || message.contains("Permission denied")
                 || message.contains("Operation not permitted");
     }
 

@@ -1,12 +1,19 @@
 package dev.rhizome.node.job;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * Builds the command line that runs one job process under bubblewrap. A pure function of the
@@ -95,11 +102,11 @@ public final class BwrapCommand {
      */
     public record Inputs(Optional<Path> seccomp, Path passwd, Path group, Path bootId, Optional<Path> arguments) {
         public Inputs {
-            java.util.Objects.requireNonNull(seccomp, "seccomp");
-            java.util.Objects.requireNonNull(passwd, "passwd");
-            java.util.Objects.requireNonNull(group, "group");
-            java.util.Objects.requireNonNull(bootId, "bootId");
-            java.util.Objects.requireNonNull(arguments, "arguments");
+            Objects.requireNonNull(seccomp, "seccomp");
+            Objects.requireNonNull(passwd, "passwd");
+            Objects.requireNonNull(group, "group");
+            Objects.requireNonNull(bootId, "bootId");
+            Objects.requireNonNull(arguments, "arguments");
         }
     }
 
@@ -150,12 +157,12 @@ public final class BwrapCommand {
 
     /** {@link #options} as {@code --args} reads them: each followed by a NUL. */
     public static byte[] argumentsFile(List<String> arguments) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (String a : arguments) {
             if (a.indexOf('\0') >= 0) {
                 throw new IllegalArgumentException("an argument holds a NUL: " + a);
             }
-            out.writeBytes(a.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.writeBytes(a.getBytes(StandardCharsets.UTF_8));
             out.write(0);
         }
         return out.toByteArray();
@@ -186,7 +193,7 @@ public final class BwrapCommand {
 
     /** A boot id for one job, random, as the kernel writes one. */
     public static String bootId() {
-        return java.util.UUID.randomUUID() + "\n";
+        return UUID.randomUUID() + "\n";
     }
 
     /**
@@ -196,7 +203,7 @@ public final class BwrapCommand {
      * {@code ~/.pyenv/shims}) that the job cannot reach and need not know.
      */
     public static Map<String, String> environment(Confinement confinement) {
-        Map<String, String> env = new java.util.HashMap<>(confinement.env());
+        Map<String, String> env = new HashMap<>(confinement.env());
         String path = env.get("PATH");
         if (path != null) {
             List<Path> inside = new ArrayList<>(SYSTEM_ROOTS);
@@ -395,12 +402,12 @@ public final class BwrapCommand {
         argv.addAll(List.of("--ro-bind", path.toString(), path.toString()));
     }
 
-    private static boolean under(Path path, java.util.Collection<Path> roots) {
+    private static boolean under(Path path, Collection<Path> roots) {
         Path p = path.toAbsolutePath().normalize();
         return roots.stream().anyMatch(p::startsWith);
     }
 
     private static List<Path> paths(String... names) {
-        return java.util.Arrays.stream(names).map(Path::of).toList();
+        return Arrays.stream(names).map(Path::of).toList();
     }
 }

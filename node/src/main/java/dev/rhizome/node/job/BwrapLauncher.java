@@ -1,14 +1,20 @@
 package dev.rhizome.node.job;
 
+import java.io.File;
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 /**
@@ -24,7 +30,7 @@ public final class BwrapLauncher implements ProcessLauncher {
      * started the process ends, not the process: a job started from a pool thread that retires
      * would be killed with it. When the node itself dies, this thread dies, and every job with it.
      */
-    private static final java.util.concurrent.ExecutorService SPAWNER = java.util.concurrent.Executors
+    private static final ExecutorService SPAWNER = Executors
             .newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "sandbox-spawner");
                 t.setDaemon(true);
@@ -134,7 +140,7 @@ public final class BwrapLauncher implements ProcessLauncher {
         builder.environment().clear(); // bubblewrap passes its own environment on to the job
         // Started from /, not the node's working directory: the shells before bubblewrap export it
         // as PWD, which bubblewrap passes on, and the job could read it in /proc/1/environ.
-        builder.directory(new java.io.File("/"));
+        builder.directory(new File("/"));
         builder.environment().putAll(BwrapCommand.environment(confinement));
         Process process;
         try {
@@ -168,7 +174,7 @@ public final class BwrapLauncher implements ProcessLauncher {
     }
 
     private static Process spawn(ProcessBuilder builder) throws IOException {
-        java.util.concurrent.Future<Process> started = SPAWNER.submit(builder::start);
+        Future<Process> started = SPAWNER.submit(builder::start);
         boolean interrupted = false;
         try {
             while (true) {
@@ -176,7 +182,7 @@ public final class BwrapLauncher implements ProcessLauncher {
                     return started.get(); // a spawn takes milliseconds; an interrupt must not leave an unowned job
                 } catch (InterruptedException e) {
                     interrupted = true;
-                } catch (java.util.concurrent.ExecutionException e) {
+                } catch (ExecutionException e) {
                     if (e.getCause() instanceof IOException io) {
                         throw io;
                     }
@@ -213,8 +219,8 @@ public final class BwrapLauncher implements ProcessLauncher {
     private static void chownTree(Path dir, int uid) throws IOException {
         try (Stream<Path> paths = Files.walk(dir)) {
             for (Path p : paths.toList()) {
-                Files.setAttribute(p, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-                Files.setAttribute(p, "unix:gid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(p, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(p, "unix:gid", uid, LinkOption.NOFOLLOW_LINKS);
             }
         }
     }

@@ -1,19 +1,29 @@
 package dev.rhizome.node.job;
 
+import dev.rhizome.protocol.files.DurableFiles;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.DirectoryStream;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Where a node checks out the code its jobs run: a directory of its own under the system's
@@ -87,8 +97,8 @@ public final class JobDirs {
                 return kept;
             }
         }
-        String name = java.util.HexFormat.of().toHexDigits(new java.security.SecureRandom().nextLong());
-        dev.rhizome.protocol.files.DurableFiles.replace(file, (name + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        String name = HexFormat.of().toHexDigits(new SecureRandom().nextLong());
+        DurableFiles.replace(file, (name + "\n").getBytes(StandardCharsets.US_ASCII));
         return name;
     }
 
@@ -230,7 +240,7 @@ public final class JobDirs {
         private static final int MAX_DRAINS = 8;
 
         final Path dir;
-        private final java.util.ArrayDeque<Path> pending = new java.util.ArrayDeque<>();
+        private final ArrayDeque<Path> pending = new ArrayDeque<>();
         private long names;
 
         /**
@@ -246,7 +256,7 @@ public final class JobDirs {
             }
             Path d;
             while (true) {
-                d = parent.resolve(trashPrefix(root) + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()));
+                d = parent.resolve(trashPrefix(root) + Long.toHexString(ThreadLocalRandom.current().nextLong()));
                 try {
                     Files.createDirectory(d, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
                     break;
@@ -290,7 +300,7 @@ public final class JobDirs {
                         } else {
                             Files.deleteIfExists(e);
                         }
-                    } catch (java.nio.file.FileSystemException changed) {
+                    } catch (FileSystemException changed) {
                         // swapped since the lstat (a directory now, or gone): the next round sees what it is
                     }
                 }
@@ -301,7 +311,7 @@ public final class JobDirs {
             Path to = dir.resolve("d" + names++);
             try {
                 Files.move(e, to, StandardCopyOption.ATOMIC_MOVE);
-            } catch (java.nio.file.AccessDeniedException denied) {
+            } catch (AccessDeniedException denied) {
                 // Moving a directory rewrites its "..": it must be writable. Only now is its mode
                 // changed, never through a link a live job swapped in ({@link #setMode}), since a
                 // job rarely takes a directory's.
@@ -323,7 +333,7 @@ public final class JobDirs {
     private static BasicFileAttributes attributes(Path p) throws IOException {
         try {
             return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             return null;
         }
     }
@@ -352,9 +362,9 @@ public final class JobDirs {
      */
     static void setMode(Path dir, Set<PosixFilePermission> mode) throws IOException {
         try {
-            Files.getFileAttributeView(dir, java.nio.file.attribute.PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+            Files.getFileAttributeView(dir, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                     .setPermissions(mode);
-        } catch (java.nio.file.AccessDeniedException unreadable) {
+        } catch (AccessDeniedException unreadable) {
             Files.setPosixFilePermissions(dir, mode);
         }
     }

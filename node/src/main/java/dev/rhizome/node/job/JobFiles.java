@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -45,7 +46,7 @@ public final class JobFiles {
             return Optional.of(in.readNBytes(maxBytes));
         } catch (NoSuchFileException e) {
             return Optional.empty();
-        } catch (java.nio.file.FileSystemException e) {
+        } catch (FileSystemException e) {
             if (Files.isSymbolicLink(path)) {
                 return Optional.empty(); // ELOOP from O_NOFOLLOW
             }

@@ -3,6 +3,8 @@ package dev.rhizome.node.job;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -26,7 +28,7 @@ final class JobProcess extends Process {
         this.process = process;
         this.killAll = killAll;
         this.pumps = List.copyOf(pumps);
-        this.rule = java.util.Objects.requireNonNull(rule, "rule");
+        this.rule = Objects.requireNonNull(rule, "rule");
     }
 
     /** What the node holds the running job's processes to ({@link ProcessTree#look}). */
@@ -35,9 +37,9 @@ final class JobProcess extends Process {
     }
 
     /** Why the job's log misses part of its output, if a pump could not write it ({@link LogPump#failure}). */
-    java.util.Optional<String> logFailure() {
+    Optional<String> logFailure() {
         return pumps.stream().filter(LogPump.class::isInstance).map(p -> ((LogPump) p).failure())
-                .flatMap(java.util.Optional::stream).findFirst();
+                .flatMap(Optional::stream).findFirst();
     }
 
     private boolean pumped() {

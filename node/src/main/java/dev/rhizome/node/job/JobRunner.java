@@ -12,8 +12,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
@@ -61,7 +63,7 @@ public final class JobRunner {
     private static final Duration LOG_DRAIN = Duration.ofSeconds(10);
 
     public JobRunner(ProcessLauncher launcher, long maxLogBytes, long maxWorkBytes) {
-        this.launcher = java.util.Objects.requireNonNull(launcher, "launcher");
+        this.launcher = Objects.requireNonNull(launcher, "launcher");
         if (maxLogBytes <= 0) {
             throw new IllegalArgumentException("maxLogBytes must be positive");
         }
@@ -204,7 +206,7 @@ public final class JobRunner {
     private static Map<String, String> environment(JobSpec spec) {
         String path = System.getenv("PATH");
         String lang = System.getenv("LANG");
-        Map<String, String> env = new java.util.HashMap<>();
+        Map<String, String> env = new HashMap<>();
         if (path != null) {
             env.put("PATH", path);
         }

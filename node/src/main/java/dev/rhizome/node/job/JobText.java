@@ -1,5 +1,7 @@
 package dev.rhizome.node.job;
 
+import dev.rhizome.protocol.Printable;
+
 /**
  * Text a job wrote, made fit to show a person or to put in a log or a signed result: its progress
  * lines reach the node's log and {@code rhizome node status} in the volunteer's terminal, and a
@@ -23,7 +25,7 @@ public final class JobText {
             }
             if (c == '\t') {
                 out.append(' ');
-            } else if (c == '\n' || dev.rhizome.protocol.Printable.unsafe(c)) {
+            } else if (c == '\n' || Printable.unsafe(c)) {
                 out.append('?');
             } else {
                 out.appendCodePoint(c);

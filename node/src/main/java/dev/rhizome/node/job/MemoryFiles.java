@@ -1,11 +1,14 @@
 package dev.rhizome.node.job;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -84,14 +87,14 @@ final class MemoryFiles implements TreeRule {
             Optional<Map<String, Object>> topAttrs;
             try {
                 topAttrs = attributes(top);
-            } catch (java.io.UncheckedIOException e) {
+            } catch (UncheckedIOException e) {
                 topAttrs = Optional.empty();
             }
             if (topAttrs.isEmpty()) {
                 continue; // not there, or the process ended under the walk: the next look takes another
             }
             Object device = topAttrs.get().get("dev");
-            java.util.ArrayDeque<Path> dirs = new java.util.ArrayDeque<>();
+            ArrayDeque<Path> dirs = new ArrayDeque<>();
             dirs.push(top);
             while (!dirs.isEmpty()) {
                 Path d = dirs.pop();
@@ -100,7 +103,7 @@ final class MemoryFiles implements TreeRule {
                     Optional<Map<String, Object>> now;
                     try {
                         now = attributes(d);
-                    } catch (java.io.UncheckedIOException e) {
+                    } catch (UncheckedIOException e) {
                         now = Optional.empty();
                     }
                     if (now.isEmpty() || !directory(now.get())) {
@@ -114,7 +117,7 @@ final class MemoryFiles implements TreeRule {
                     Optional<Map<String, Object>> a;
                     try {
                         a = attributes(p);
-                    } catch (java.io.UncheckedIOException e) {
+                    } catch (UncheckedIOException e) {
                         // nested past the kernel's path limit, or in a directory the node may list but not enter
                         return Optional.of("it hid part of its /tmp or /dev/shm from the node's measuring ("
                                 + (e.getCause() instanceof AccessDeniedException ? "permission denied" : "path too long") + ")");
@@ -153,14 +156,14 @@ final class MemoryFiles implements TreeRule {
         } catch (NoSuchFileException e) {
             return Optional.empty(); // gone
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
     /** The device and inode of what {@code path} leads to. */
     private static Optional<Object> fileKey(Path path) {
         try {
-            return Optional.ofNullable(Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).fileKey());
+            return Optional.ofNullable(Files.readAttributes(path, BasicFileAttributes.class).fileKey());
         } catch (IOException e) {
             return Optional.empty();
         }

@@ -1,10 +1,13 @@
 package dev.rhizome.node.job;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -19,7 +22,7 @@ final class ProcessTree {
     private final Process root;
     private final Set<ProcessHandle> seen = new LinkedHashSet<>();
     private final TreeRule rule;
-    private java.util.Optional<String> broken = java.util.Optional.empty();
+    private Optional<String> broken = Optional.empty();
     private List<ProcessHandle> alive = List.of();
     private boolean killed;
 
@@ -54,7 +57,7 @@ final class ProcessTree {
     }
 
     /** Why the job must stop: a rule of its launcher it broke, seen by a {@link #look}. */
-    java.util.Optional<String> broken() {
+    Optional<String> broken() {
         return broken;
     }
 
@@ -115,10 +118,10 @@ final class ProcessTree {
     // Through RandomAccessFile, not Files: a FileChannel would turn an interrupt of the runner's
     // thread into a ClosedByInterruptException instead of letting it surface as an interrupt.
     private static String readStat(long pid) throws IOException {
-        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile("/proc/" + pid + "/stat", "r")) {
+        try (RandomAccessFile f = new RandomAccessFile("/proc/" + pid + "/stat", "r")) {
             byte[] buf = new byte[4096];
             int n = f.read(buf);
-            return n <= 0 ? "" : new String(buf, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
+            return n <= 0 ? "" : new String(buf, 0, n, StandardCharsets.US_ASCII);
         }
     }
 }

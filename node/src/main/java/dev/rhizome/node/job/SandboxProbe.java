@@ -3,6 +3,8 @@ package dev.rhizome.node.job;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.ProcessBuilder.Redirect;
+import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Finds out, by trying, whether this machine can sandbox jobs and how: the tools, each kind of
@@ -56,7 +59,7 @@ public final class SandboxProbe {
 
     /** @param tools finds a program by name, as the PATH would */
     static SandboxReport probe(HostView host, CgroupV2.Detection cgroup, SandboxLimits limits,
-            java.util.function.Function<String, Optional<Path>> tools) {
+            Function<String, Optional<Path>> tools) {
         List<SandboxReport.Check> checks = new ArrayList<>();
         Optional<Path> bwrap = tools.apply("bwrap");
         Optional<String> version = bwrap.flatMap(b -> output(List.of(b.toString(), "--version")).map(String::strip));
@@ -261,7 +264,7 @@ public final class SandboxProbe {
     }
 
     static long physicalMemory() {
-        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
         if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
             return sun.getTotalMemorySize();
         }

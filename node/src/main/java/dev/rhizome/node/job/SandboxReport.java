@@ -3,6 +3,7 @@ package dev.rhizome.node.job;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -66,7 +67,7 @@ public record SandboxReport(List<Check> checks, Optional<SandboxPlan> plan) {
         plan.ifPresent(p -> {
             JsonObject limits = new JsonObject();
             limits.addProperty("memory_bytes", p.limits().memoryBytes());
-            limits.addProperty("memory_enforced_by", p.memory().name().toLowerCase(java.util.Locale.ROOT));
+            limits.addProperty("memory_enforced_by", p.memory().name().toLowerCase(Locale.ROOT));
             limits.addProperty("processes", p.limits().processes());
             limits.addProperty("tmp_bytes", p.limits().tmpBytes());
             o.add("limits", limits);

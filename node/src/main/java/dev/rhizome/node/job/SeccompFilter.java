@@ -1,10 +1,15 @@
 package dev.rhizome.node.job;
 
 import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The system calls a job is refused (with EPERM; setting extended attributes answers EOPNOTSUPP,
@@ -264,8 +269,8 @@ public final class SeccompFilter {
                     judgedNumbers.put(call.name(), nr);
                 }
             }
-            this.judged = java.util.Collections.unmodifiableMap(judged);
-            this.judgedNumbers = java.util.Collections.unmodifiableMap(judgedNumbers);
+            this.judged = Collections.unmodifiableMap(judged);
+            this.judgedNumbers = Collections.unmodifiableMap(judgedNumbers);
         }
 
         private static Map<String, Integer> numbers(Object[][] table, int column) {
@@ -275,7 +280,7 @@ public final class SeccompFilter {
                     numbers.put((String) call[0], (Integer) call[column]);
                 }
             }
-            return java.util.Collections.unmodifiableMap(numbers);
+            return Collections.unmodifiableMap(numbers);
         }
 
         /** This JVM's architecture, when the filter knows it. */
@@ -329,7 +334,7 @@ public final class SeccompFilter {
         }
         arch.judgedNumbers.forEach((name, nr) -> p.jumpIfEqual(nr, name, null));
         p.add(RET_K, 0, 0, RET_ALLOW);
-        java.util.Set<Integer> answers = new java.util.TreeSet<>(List.of(EPERM, EOPNOTSUPP, ENOSYS));
+        Set<Integer> answers = new TreeSet<>(List.of(EPERM, EOPNOTSUPP, ENOSYS));
         arch.judged.forEach((name, call) -> {
             p.label(name);
             p.add(LD_W_ABS, 0, 0, argumentOffset(call.argument()));
@@ -354,9 +359,9 @@ public final class SeccompFilter {
      * BPF jumps forward only, at most 255 instructions; null: to the next instruction).
      */
     static final class Program {
-        private final java.util.List<int[]> code = new java.util.ArrayList<>();
-        private final java.util.List<String[]> targets = new java.util.ArrayList<>();
-        private final Map<String, Integer> labels = new java.util.HashMap<>();
+        private final List<int[]> code = new ArrayList<>();
+        private final List<String[]> targets = new ArrayList<>();
+        private final Map<String, Integer> labels = new HashMap<>();
 
         void add(int code, int jt, int jf, int k) {
             this.code.add(new int[] {code, jt, jf, k});

@@ -1,11 +1,16 @@
 package dev.rhizome.node.job;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileStore;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -50,7 +55,7 @@ public final class WorkDirBudget {
         long total = disk.getTotalSpace();
         long usable = disk.getUsableSpace();
         return new WorkDirBudget(dir, before, Math.min(cap, share(total, usable)), disk,
-                Files.getAttribute(dir, "unix:dev", java.nio.file.LinkOption.NOFOLLOW_LINKS), floor(total, usable));
+                Files.getAttribute(dir, "unix:dev", LinkOption.NOFOLLOW_LINKS), floor(total, usable));
     }
 
     /**
@@ -85,14 +90,14 @@ public final class WorkDirBudget {
 
     /** Why the job must stop, if it has written past its budget; empty while it is within it. */
     Optional<String> overrun() throws IOException {
-        return overrun(java.util.List.of());
+        return overrun(List.of());
     }
 
     /**
      * @param processes the job's processes alive now, whose files deleted but held open on the work
      *                  directory's disk count too: they have no name for the walk to find
      */
-    Optional<String> overrun(java.util.List<ProcessHandle> processes) throws IOException {
+    Optional<String> overrun(List<ProcessHandle> processes) throws IOException {
         Usage used = usage(dir, before + maxBytes, MAX_ENTRIES);
         long held = used.bytes() - before > maxBytes || processes.isEmpty() ? 0 : deleted.bytes(processes, device);
         if (used.bytes() + held - before > maxBytes) {
@@ -130,7 +135,7 @@ public final class WorkDirBudget {
     private static Usage usage(Path dir, long maxBytes, long maxEntries) throws IOException {
         long bytes = 0;
         long entries = 1; // the directory itself, as a walk counts it
-        java.util.ArrayDeque<Path> dirs = new java.util.ArrayDeque<>();
+        ArrayDeque<Path> dirs = new ArrayDeque<>();
         dirs.push(dir);
         while (!dirs.isEmpty()) {
             Path d = dirs.pop();
@@ -147,7 +152,7 @@ public final class WorkDirBudget {
                 BasicFileAttributes a;
                 try {
                     a = lstat(p);
-                } catch (java.nio.file.FileSystemException e) {
+                } catch (FileSystemException e) {
                     // nested past the kernel's path limit, one chdir at a time
                     return new Usage(bytes, entries, Optional.of(e.getReason() != null ? e.getReason() : e.getClass().getSimpleName()));
                 }
@@ -193,7 +198,7 @@ public final class WorkDirBudget {
     }
 
     private static String whyUnlisted(Path d) {
-        if (d.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= 4096) {
+        if (d.toString().getBytes(StandardCharsets.UTF_8).length >= 4096) {
             return "File name too long";
         }
         return Files.isReadable(d) ? "a directory it could not be listed" : "permission denied";
@@ -202,7 +207,7 @@ public final class WorkDirBudget {
     /** The entry's own attributes (a link is a link), or null when it is gone. */
     private static BasicFileAttributes lstat(Path p) throws IOException {
         try {
-            return Files.readAttributes(p, BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
             return null;
         }

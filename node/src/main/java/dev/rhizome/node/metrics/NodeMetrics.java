@@ -17,6 +17,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
@@ -82,7 +84,7 @@ public final class NodeMetrics {
                 .description(description).register(registry);
     }
 
-    private void slotGauge(String state, java.util.function.Predicate<SlotStatus> counted) {
+    private void slotGauge(String state, Predicate<SlotStatus> counted) {
         Gauge.builder("rhizome_node_slots", this,
                         m -> m.node == null ? 0 : m.node.slots().stream().filter(counted).count())
                 .description("Job slots by state").tag("state", state).register(registry);
@@ -117,7 +119,7 @@ public final class NodeMetrics {
         Map<String, Double> scores = gossip.query(p -> {
             if (p instanceof GossipCore c) {
                 core = c.stats();
-                Map<String, Double> out = new java.util.TreeMap<>();
+                Map<String, Double> out = new TreeMap<>();
                 c.connectedPeers().forEach(peer -> out.put(peer.toString(), c.score(peer)));
                 return out;
             }

@@ -1,12 +1,12 @@
 package dev.rhizome.node.peer;
 
-import dev.rhizome.node.gossip.core.GossipCore;
-import dev.rhizome.node.gossip.core.StallFloor;
+import com.google.protobuf.ByteString;
 import dev.rhizome.node.git.BundleException;
 import dev.rhizome.node.git.BundleTooLargeException;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.git.PieceDigests;
-import com.google.protobuf.ByteString;
+import dev.rhizome.node.gossip.core.GossipCore;
+import dev.rhizome.node.gossip.core.StallFloor;
 import dev.rhizome.proto.v1.BundleRequest;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.PeerMessage;
@@ -26,6 +26,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.handler.traffic.GlobalTrafficShapingHandler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -196,7 +197,7 @@ public final class BundleFetcher implements AutoCloseable {
             PeerEndpoint primary = holders.get(got.primary());
             byte[] whole = received.sha256();
             try {
-                if (!java.security.MessageDigest.isEqual(whole, got.sha256())) {
+                if (!MessageDigest.isEqual(whole, got.sha256())) {
                     // Every piece matched the primary's digests, so the digests themselves were false.
                     throw new BundleException("pieces matching its piece digests do not make the bundle of its sha256");
                 }

@@ -10,6 +10,8 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 
 /** Building and describing peer wire messages. */
 public final class PeerMessages {
@@ -54,8 +56,8 @@ public final class PeerMessages {
      * {@link UploadSlots#addressKey}); a channel that is not a socket's counts as loopback.
      */
     public static String addressKey(Channel channel) {
-        return UploadSlots.addressKey(channel.remoteAddress() instanceof java.net.InetSocketAddress inet
-                && inet.getAddress() != null ? inet.getAddress() : java.net.InetAddress.getLoopbackAddress());
+        return UploadSlots.addressKey(channel.remoteAddress() instanceof InetSocketAddress inet
+                && inet.getAddress() != null ? inet.getAddress() : InetAddress.getLoopbackAddress());
     }
 
     /** Whether a pipeline failure is a frame over the size limit. */

@@ -1,6 +1,7 @@
 package dev.rhizome.node.peer;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -37,7 +38,7 @@ final class PiecePlan {
             throw new IllegalArgumentException("need a holder and a slot");
         }
         this.holders = new Holder[holderCount];
-        java.util.Arrays.fill(holders, Holder.IDLE);
+        Arrays.fill(holders, Holder.IDLE);
         this.maxActive = maxActive;
     }
 
@@ -47,7 +48,7 @@ final class PiecePlan {
             return;
         }
         pieces = new Piece[count];
-        java.util.Arrays.fill(pieces, Piece.PENDING);
+        Arrays.fill(pieces, Piece.PENDING);
         for (int i = 0; i < count; i++) {
             fetchers.add(new HashSet<>());
         }

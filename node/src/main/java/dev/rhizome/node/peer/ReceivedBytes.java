@@ -15,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,8 +77,8 @@ final class ReceivedBytes implements AutoCloseable {
     }
 
     /** The temporary file, once past the memory limit. */
-    synchronized java.util.Optional<Path> file() {
-        return java.util.Optional.ofNullable(file);
+    synchronized Optional<Path> file() {
+        return Optional.ofNullable(file);
     }
 
     private void spill() throws IOException {

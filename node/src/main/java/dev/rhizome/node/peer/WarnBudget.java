@@ -1,5 +1,6 @@
 package dev.rhizome.node.peer;
 
+import java.util.Arrays;
 import org.slf4j.Logger;
 
 /**
@@ -74,7 +75,7 @@ public final class WarnBudget {
         Object[] values = args;
         if (held > 0) {
             line = format + " (and {} more like it since, at debug level)";
-            values = java.util.Arrays.copyOf(args, args.length + 1);
+            values = Arrays.copyOf(args, args.length + 1);
             values[args.length] = held;
         }
         if (warn) {

@@ -6,6 +6,7 @@ import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.protocol.identity.PublicId;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -46,7 +47,7 @@ public final class InventoryAnnouncer {
         this.hardwareClass = hardwareClass;
         this.clock = clock;
         this.neighbours = neighbours;
-        this.refusals = new RepeatedLines(clock, java.time.Duration.ofMinutes(10));
+        this.refusals = new RepeatedLines(clock, Duration.ofMinutes(10));
     }
 
     /** Announces when the inventory changed or {@code heartbeatMs} passed; false if the coordinator is unreachable. */

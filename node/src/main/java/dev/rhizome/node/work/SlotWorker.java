@@ -5,8 +5,8 @@ import dev.rhizome.node.hardware.GpuSampler;
 import dev.rhizome.node.job.JobText;
 import dev.rhizome.node.peer.FetchException;
 import dev.rhizome.proto.v1.Result;
-import dev.rhizome.protocol.CommitId;
 import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.CommitId;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -15,8 +15,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,7 +95,7 @@ final class SlotWorker implements Runnable {
     private volatile Buffered next;
     private volatile long jobsRun;
     private volatile long prefetchedRuns;
-    private volatile java.util.concurrent.CountDownLatch jobEnded = new java.util.concurrent.CountDownLatch(0);
+    private volatile CountDownLatch jobEnded = new CountDownLatch(0);
     private volatile long longestPrefetchMs;
     /** After an exploration whose base could not be fetched, none is asked for until then. */
     private volatile long exploreAfterMs;
@@ -292,7 +294,7 @@ final class SlotWorker implements Runnable {
         runningSinceMs = clock.millis();
         running = unit;
         state = "running";
-        jobEnded = new java.util.concurrent.CountDownLatch(1);
+        jobEnded = new CountDownLatch(1);
         CompletableFuture<Buffered> ahead = prefetch && unit.getKind() == WorkUnit.Kind.EVALUATE
                 ? CompletableFuture.supplyAsync(() -> claimAhead(unit), prefetcher)
                 : CompletableFuture.completedFuture(null);
@@ -354,7 +356,7 @@ final class SlotWorker implements Runnable {
         try {
             long lead = PREFETCH_LEAD_MS + 2 * longestPrefetchMs;
             long waitMs = runningSinceMs + runningExpectedMs - lead - clock.millis();
-            if (waitMs > 0 && jobEnded.await(waitMs, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            if (waitMs > 0 && jobEnded.await(waitMs, TimeUnit.MILLISECONDS)) {
                 return null; // the job ended before its time to prefetch: the slot claims as usual
             }
             long began = System.nanoTime();
@@ -418,7 +420,7 @@ final class SlotWorker implements Runnable {
             for (int i = lines.length - 1; i >= 0; i--) {
                 if (lines[i].startsWith("step ")) {
                     // shown in the volunteer's terminal by `rhizome node status`: the job's text, made printable
-                    return dev.rhizome.node.job.JobText.printable(lines[i].strip(), Evaluator.MAX_STEP_CHARS);
+                    return JobText.printable(lines[i].strip(), Evaluator.MAX_STEP_CHARS);
                 }
             }
             return null;

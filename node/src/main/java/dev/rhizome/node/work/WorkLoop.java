@@ -3,6 +3,7 @@ package dev.rhizome.node.work;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.node.explore.Explorer;
+import dev.rhizome.node.explore.ExplorerPapers;
 import dev.rhizome.node.prefs.RunGate;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
@@ -13,6 +14,7 @@ import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.WorkerFailures;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import java.io.IOException;
@@ -23,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -31,7 +34,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import dev.rhizome.protocol.WorkerFailures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +58,7 @@ public final class WorkLoop implements Runnable {
     private final CoordinatorClient coordinator;
     private final CommitSource commits;
     private final Explorer explorer;   // null when this node doesn't explore
-    private final dev.rhizome.node.explore.ExplorerPapers explorerPapers;
+    private final ExplorerPapers explorerPapers;
     private final ResultOutbox outbox;
     private final InventoryAnnouncer announcer;
     private final RunGate gate;
@@ -64,7 +66,7 @@ public final class WorkLoop implements Runnable {
     private final Clock clock;
     private final Consumer<SignedEnvelope> signedResults;
     private final List<SlotWorker> workers = new ArrayList<>();
-    private final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private final ExecutorService prefetcher;
     private final ScheduledExecutorService reporter;
     private final AtomicInteger claimed = new AtomicInteger();
@@ -85,7 +87,7 @@ public final class WorkLoop implements Runnable {
         this.gate = gate;
         this.settings = settings;
         this.clock = clock;
-        this.explorerPapers = new dev.rhizome.node.explore.ExplorerPapers(clock);
+        this.explorerPapers = new ExplorerPapers(clock);
         this.signedResults = signedResults;
         this.prefetcher = Executors.newCachedThreadPool(daemon("prefetch"));
         this.reporter = Executors.newSingleThreadScheduledExecutor(daemon("reporter"));

@@ -2,9 +2,16 @@ package dev.rhizome.node.disk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rhizome.node.NodeLayout;
+import dev.rhizome.node.git.NodeRepository;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,7 +21,7 @@ class DataJanitorTest {
 
     @Test
     void atStartTheTemporaryFilesOfInterruptedWritesGoAndWhatTheyWouldHaveReplacedStays() throws Exception {
-        dev.rhizome.node.NodeLayout layout = new dev.rhizome.node.NodeLayout(dir);
+        NodeLayout layout = new NodeLayout(dir);
         Path bundles = dir.resolve("repo.git.bundles");
         for (Path d : new Path[] {layout.outbox(), layout.buffer(), bundles}) {
             Files.createDirectories(d);
@@ -35,7 +42,7 @@ class DataJanitorTest {
         assertThat(bundle).exists();
         assertThat(layout.outbox().resolve("unit-1.result.tmp")).doesNotExist();
         assertThat(dir.resolve("node.json.tmp")).doesNotExist();
-        assertThat(DataJanitor.removeInterruptedWrites(new dev.rhizome.node.NodeLayout(dir.resolve("fresh")))).isZero();
+        assertThat(DataJanitor.removeInterruptedWrites(new NodeLayout(dir.resolve("fresh")))).isZero();
     }
 
     @Test
@@ -66,20 +73,20 @@ class DataJanitorTest {
 
     @Test
     void aPassPrunesTheBundleCacheButKeepsTheWantedCommits() throws Exception {
-        dev.rhizome.node.NodeLayout layout = new dev.rhizome.node.NodeLayout(dir);
-        try (dev.rhizome.node.git.NodeRepository repo = dev.rhizome.node.git.NodeRepository.open(layout.repository())) {
-            java.util.List<String> commits = new java.util.ArrayList<>();
-            java.util.List<Path> files = new java.util.ArrayList<>();
+        NodeLayout layout = new NodeLayout(dir);
+        try (NodeRepository repo = NodeRepository.open(layout.repository())) {
+            List<String> commits = new ArrayList<>();
+            List<Path> files = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 byte[] noise = new byte[300_000];
-                new java.util.Random(i).nextBytes(noise);
-                String c = repo.commitFiles(null, java.util.Map.of("w.bin", noise), "c" + i,
+                new Random(i).nextBytes(noise);
+                String c = repo.commitFiles(null, Map.of("w.bin", noise), "c" + i,
                         new org.eclipse.jgit.lib.PersonIdent("Ada", "ada@example.org"));
                 commits.add(c);
-                files.add(repo.bundle(c, java.util.List.of()).path());
+                files.add(repo.bundle(c, List.of()).path());
             }
             // A 0 MiB cap: everything goes but the commit the node still wants.
-            new DataJanitor(layout, repo, 0, 100, () -> java.util.Set.of(commits.get(1))).prune();
+            new DataJanitor(layout, repo, 0, 100, () -> Set.of(commits.get(1))).prune();
 
             assertThat(files.get(0)).doesNotExist();
             assertThat(files.get(1)).exists();
@@ -90,9 +97,9 @@ class DataJanitorTest {
     /** A kill -9 in the middle of an import leaves JGit's half-written pack; nothing else is touched. */
     @Test
     void aPassRemovesPackFilesAnInterruptedImportLeftButNotOnesBeingWrittenNow() throws Exception {
-        dev.rhizome.node.NodeLayout layout = new dev.rhizome.node.NodeLayout(dir);
-        try (dev.rhizome.node.git.NodeRepository repo = dev.rhizome.node.git.NodeRepository.open(layout.repository())) {
-            String commit = repo.commitFiles(null, java.util.Map.of("a", new byte[] {1}), "one",
+        NodeLayout layout = new NodeLayout(dir);
+        try (NodeRepository repo = NodeRepository.open(layout.repository())) {
+            String commit = repo.commitFiles(null, Map.of("a", new byte[] {1}), "one",
                     new org.eclipse.jgit.lib.PersonIdent("Ada", "ada@example.org"));
             Path objects = layout.repository().resolve("objects");
             Path abandoned = Files.write(objects.resolve("incoming_123.pack"), new byte[4096]);

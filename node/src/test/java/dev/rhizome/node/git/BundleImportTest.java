@@ -5,14 +5,17 @@ import static dev.rhizome.node.git.NodeRepositoryTest.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.jgit.lib.ObjectId;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,7 +60,7 @@ class BundleImportTest {
         Files.createDirectories(refs);
         Path stale = refs.resolve(experiment + ".lock");
         Files.writeString(stale, "");
-        Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 600_000));
+        Files.setLastModifiedTime(stale, FileTime.fromMillis(System.currentTimeMillis() - 600_000));
 
         assertThat(target.importBundle(source.bundle(experiment, List.of()).path(), experiment, 1 << 20)).isEqualTo(experiment);
         assertThat(target.has(experiment)).isTrue();
@@ -141,7 +144,7 @@ class BundleImportTest {
 
         Path truncated = tmp.resolve("truncated.bundle");
         byte[] whole = Files.readAllBytes(source.bundle(experiment, List.of()).path());
-        Files.write(truncated, java.util.Arrays.copyOf(whole, whole.length - 30));
+        Files.write(truncated, Arrays.copyOf(whole, whole.length - 30));
         assertThatThrownBy(() -> target.importBundle(truncated, experiment, 1 << 20))
                 .isInstanceOf(BundleException.class);
         assertThat(target.commits()).isEmpty();
@@ -175,7 +178,7 @@ class BundleImportTest {
                 .isInstanceOf(BundleException.class).hasMessage("bundle tip is " + experiment + ", expected " + seed);
         assertThatThrownBy(() -> target.importBundle(bytes, experiment, bytes.length - 1))
                 .isInstanceOf(BundleException.class).hasMessageContaining("over the limit");
-        assertThatThrownBy(() -> target.importBundle(java.util.Arrays.copyOf(bytes, bytes.length - 30), experiment, 1 << 20))
+        assertThatThrownBy(() -> target.importBundle(Arrays.copyOf(bytes, bytes.length - 30), experiment, 1 << 20))
                 .isInstanceOf(BundleException.class).hasMessageContaining("refused while unpacking");
         try (NodeRepository empty = NodeRepository.open(tmp.resolve("empty.git"))) {
             assertThatThrownBy(() -> empty.importBundle(bytes, experiment, 1 << 20))
@@ -196,7 +199,7 @@ class BundleImportTest {
     @Test
     void bytesAfterThePackAreRefused() throws Exception {
         byte[] whole = Files.readAllBytes(source.bundle(experiment, List.of()).path());
-        byte[] padded = java.util.Arrays.copyOf(whole, whole.length + 1);
+        byte[] padded = Arrays.copyOf(whole, whole.length + 1);
         assertThatThrownBy(() -> target.importBundle(padded, experiment, 1 << 20))
                 .isInstanceOf(BundleException.class).hasMessageContaining("refused while unpacking");
         assertThat(target.commits()).isEmpty();
@@ -206,7 +209,7 @@ class BundleImportTest {
     void aCommitWhoseObjectsArePresentWithoutItsRefIsImportedAndRefedAgain() throws Exception {
         // As after an import cut short between unpacking and writing refs: objects, no ref.
         byte[] whole = Files.readAllBytes(source.bundle(experiment, List.of()).path());
-        try (var in = new java.io.ByteArrayInputStream(whole); var inserter = target.repository().newObjectInserter()) {
+        try (var in = new ByteArrayInputStream(whole); var inserter = target.repository().newObjectInserter()) {
             GitBundleHeader.read(in);
             inserter.newPackParser(in).parse(org.eclipse.jgit.lib.NullProgressMonitor.INSTANCE);
             inserter.flush();

@@ -3,9 +3,14 @@ package dev.rhizome.node.git;
 import static dev.rhizome.node.git.NodeRepositoryTest.AUTHOR;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,7 +77,7 @@ class GitKillTest {
         Path dir = tmp.resolve("repo.git");
         Path workspace = tmp.resolve("workspace.git");
         Path childTmp = Files.createDirectories(tmp.resolve("child-tmp"));
-        Map<Integer, String> imported = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<Integer, String> imported = new ConcurrentHashMap<>();
         boolean landed = false;
         for (int attempt = 0; attempt < 5 && !landed; attempt++) {
             landed = killDuringImport(dir, workspace, childTmp, imported);
@@ -190,7 +196,7 @@ class GitKillTest {
         Files.writeString(pid, "");
         Files.setLastModifiedTime(pid, FileTime.from(Instant.now().minus(Duration.ofMinutes(1))));
         assertThat(StaleGcLock.isStale(pid)).isTrue();
-        try (var ch = java.nio.channels.FileChannel.open(pid, java.nio.file.StandardOpenOption.WRITE);
+        try (var ch = FileChannel.open(pid, StandardOpenOption.WRITE);
              var lock = ch.lock()) {
             assertThat(StaleGcLock.isStale(pid)).as("held by a GC of this process").isFalse();
         }
@@ -237,7 +243,7 @@ class GitKillTest {
                 System.getProperty("java.class.path"), Importer.class.getName(), dir.toString(), workspace.toString())
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         Thread reader = new Thread(() -> {
-            try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()))) {
+            try (var in = new BufferedReader(new InputStreamReader(child.getInputStream()))) {
                 for (String line = in.readLine(); line != null; line = in.readLine()) {
                     String[] parts = line.split(" ");
                     imported.put(Integer.parseInt(parts[0]), parts[1]);
@@ -268,7 +274,7 @@ class GitKillTest {
     private static boolean packIncoming(Path pack) {
         try (Stream<Path> files = Files.list(pack)) {
             return files.anyMatch(p -> p.getFileName().toString().startsWith("incoming_"));
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
             return false;  // not made yet, or a file renamed during the listing
         }
     }

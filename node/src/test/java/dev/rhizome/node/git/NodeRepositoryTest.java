@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.junit.jupiter.api.Test;
@@ -156,7 +157,7 @@ class NodeRepositoryTest {
                 files.put("f/" + i, blob);
             }
             String bomb = repo.commitFiles(null, files, "bomb", AUTHOR);
-            assertThat(repo.bundle(bomb, java.util.List.of()).size()).isLessThan(1 << 20);
+            assertThat(repo.bundle(bomb, List.of()).size()).isLessThan(1 << 20);
 
             Path target = tmp.resolve("checkout");
             assertThatThrownBy(() -> repo.checkout(bomb, target, 16L << 20, 100_000))

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -92,7 +93,7 @@ class PackBombTest {
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
-        byte[] both = java.util.Arrays.copyOf(a, a.length + b.length);
+        byte[] both = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, both, a.length, b.length);
         return both;
     }
@@ -133,7 +134,7 @@ class PackBombTest {
     @Test
     void aTruncatedPackIsALie() {
         byte[] pack = pack(List.of(whole(3, 1000, new byte[1000])));
-        byte[] cut = java.util.Arrays.copyOf(pack, 20);
+        byte[] cut = Arrays.copyOf(pack, 20);
 
         assertThatThrownBy(() -> PackLimits.PEERS.check(new ByteArrayInputStream(cut)))
                 .isInstanceOf(BundleException.class).isNotInstanceOf(BundleTooLargeException.class)

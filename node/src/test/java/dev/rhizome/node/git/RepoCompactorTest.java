@@ -5,6 +5,7 @@ import static dev.rhizome.node.git.NodeRepositoryTest.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -291,7 +292,7 @@ class RepoCompactorTest {
     private void writePackOnly(Path bundle) throws Exception {
         try (org.eclipse.jgit.lib.Repository repo = new org.eclipse.jgit.storage.file.FileRepositoryBuilder()
                 .setGitDir(tmp.resolve("node.git").toFile()).setBare().build();
-             java.io.InputStream in = Files.newInputStream(bundle);
+             InputStream in = Files.newInputStream(bundle);
              org.eclipse.jgit.lib.ObjectInserter inserter = repo.newObjectInserter()) {
             GitBundleHeader.read(in);
             inserter.newPackParser(in).parse(org.eclipse.jgit.lib.NullProgressMonitor.INSTANCE);

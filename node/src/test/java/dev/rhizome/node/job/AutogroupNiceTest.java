@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +19,7 @@ class AutogroupNiceTest {
         Process session = new ProcessBuilder(SandboxProbe.onPath("setsid").get().toString(), "sleep", "60").start();
         try {
             Path file = Path.of("/proc", Long.toString(session.pid()), "autogroup");
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
                     .until(() -> !Files.readString(file).equals(Files.readString(Path.of("/proc/self/autogroup"))));
 
             assertThat(new AutogroupNice(Path.of("/proc"), 7).check(List.of(session.toHandle()))).isEmpty();

@@ -3,6 +3,7 @@ package dev.rhizome.node.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -149,7 +150,7 @@ class BwrapCommandTest {
         assertThat(options.subList(options.size() - 2, options.size())).containsExactly("--chdir", CHECKOUT.toString());
         assertThat(BwrapCommand.arguments(plan, List.of("java", "Train.java"), JOB, true, FakeHost.debian()))
                 .startsWith(options.toArray(String[]::new)).endsWith("--", "java", "Train.java");
-        assertThat(new String(BwrapCommand.argumentsFile(List.of("--bind", "/a b", "/c")), java.nio.charset.StandardCharsets.UTF_8))
+        assertThat(new String(BwrapCommand.argumentsFile(List.of("--bind", "/a b", "/c")), StandardCharsets.UTF_8))
                 .isEqualTo("--bind\0/a b\0/c\0");
         assertThatThrownBy(() -> BwrapCommand.argumentsFile(List.of("a\0b"))).hasMessageContaining("NUL");
     }

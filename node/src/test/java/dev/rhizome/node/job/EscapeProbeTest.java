@@ -3,6 +3,7 @@ package dev.rhizome.node.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.proto.v1.Result;
+import java.io.File;
 import java.io.InputStream;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -55,7 +57,7 @@ class EscapeProbeTest {
         Process fakeNode = node.start();
         String abstractName = "rhizome-probe-" + UUID.randomUUID();
         Path hostShm = Path.of("/dev/shm", abstractName);
-        List<Process> host = new java.util.ArrayList<>();
+        List<Process> host = new ArrayList<>();
         try (SandboxedJobs jobs = SandboxedJobs.open(dataDir); ServerSocket server = new ServerSocket(0, 50)) {
             Files.writeString(hostShm, secret);
             // The host's own: a unix socket of an abstract name in its network namespace, and a key in
@@ -100,12 +102,12 @@ class EscapeProbeTest {
 
     /** {@code code} run by the host's python3, as {@code uid} when it is not -1 nor the test's own. */
     private static Process hostPython(int uid, String code) throws Exception {
-        List<String> argv = new java.util.ArrayList<>();
+        List<String> argv = new ArrayList<>();
         if (uid >= 0 && uid != JobDirs.myUid()) {
             argv.addAll(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
         }
         argv.addAll(List.of("/usr/bin/python3", "-c", code));
-        return new ProcessBuilder(argv).directory(new java.io.File("/")).redirectErrorStream(true)
+        return new ProcessBuilder(argv).directory(new File("/")).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     }
 

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.rhizome.proto.v1.Result;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.OptionalLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -138,7 +141,7 @@ class HostCountsTest {
         // all of them holding every standard signal take under half of it, between the node's looks or
         // without them.
         jobs.close();
-        NodeLimits node = new NodeLimits(java.util.OptionalLong.empty(), java.util.OptionalLong.of(4096));
+        NodeLimits node = new NodeLimits(OptionalLong.empty(), OptionalLong.of(4096));
         jobs = SandboxedJobs.open(dataDir, new SandboxLimits(256L << 20, SandboxLimits.tasksFor(node), 16L << 20));
         String probe = """
                 import ctypes, os, signal, struct, time
@@ -266,7 +269,7 @@ class HostCountsTest {
 
     /** The number after {@code word} on its line of the log. */
     private static int count(String log, String word) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + word + " (\\d+)").matcher(log);
+        Matcher m = Pattern.compile("(?m)^" + word + " (\\d+)").matcher(log);
         assertThat(m.find()).as(log).isTrue();
         return Integer.parseInt(m.group(1));
     }

@@ -2,8 +2,13 @@ package dev.rhizome.node.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,7 +45,7 @@ class JobDirsTest {
             assertThat(tmp.resolve(JobDirs.trashPrefix(jobs) + "0123")).doesNotExist();
             assertThat(others).isDirectory();
             JobDirs.delete(jobs);
-            try (java.util.stream.Stream<Path> all = Files.list(tmp)) {
+            try (Stream<Path> all = Files.list(tmp)) {
                 assertThat(all.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains(name) && !n.equals(others.getFileName().toString()));
             }
         } finally {
@@ -79,17 +84,17 @@ class JobDirsTest {
     void aModeIsNeverSetThroughALinkSwappedInForADirectory() throws Exception {
         // The delete gives a directory's owner rwx back before moving it; a live job swapped that
         // directory for a link to a file of the node's user, and chmod by path changed the file.
-        java.util.Set<java.nio.file.attribute.PosixFilePermission> rwx = java.nio.file.attribute.PosixFilePermissions
+        Set<PosixFilePermission> rwx = PosixFilePermissions
                 .fromString("rwx------");
         Path key = Files.writeString(dataDir.resolve("identity.key"), "secret");
-        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("r--------"));
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("r--------"));
         Path swapped = Files.createSymbolicLink(dataDir.resolve("swapped"), key);
 
-        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> JobDirs.setMode(swapped, rwx));
+        org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> JobDirs.setMode(swapped, rwx));
 
-        assertThat(Files.getPosixFilePermissions(key)).isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("r--------"));
+        assertThat(Files.getPosixFilePermissions(key)).isEqualTo(PosixFilePermissions.fromString("r--------"));
         Path dir = Files.createDirectory(dataDir.resolve("dir"));
-        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("r-x------"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("r-x------"));
         JobDirs.setMode(dir, rwx);
         assertThat(Files.getPosixFilePermissions(dir)).isEqualTo(rwx);
     }

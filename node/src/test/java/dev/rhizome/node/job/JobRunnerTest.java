@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.rhizome.proto.v1.Result;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -58,7 +60,7 @@ class JobRunnerTest {
                 .contains("HOME", "PATH", "RHIZOME_STEPS")
                 .isSubsetOf("HOME", "PATH", "LANG", "RHIZOME_STEPS");
         byte[] log = Files.readAllBytes(spec.logFile());
-        assertThat(String.join("\n", lines) + "\n").isEqualTo(new String(log, java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(String.join("\n", lines) + "\n").isEqualTo(new String(log, StandardCharsets.UTF_8));
         assertThat(outcome.logSha256()).isEqualTo(MessageDigest.getInstance("SHA-256").digest(log));
     }
 
@@ -194,7 +196,7 @@ class JobRunnerTest {
     private List<Long> pids(String word) {
         String line = lines.stream().filter(l -> l.startsWith(word + " ")).findFirst().orElseThrow();
         Matcher m = Pattern.compile("\\d+").matcher(line);
-        List<Long> pids = new java.util.ArrayList<>();
+        List<Long> pids = new ArrayList<>();
         while (m.find()) {
             pids.add(Long.parseLong(m.group()));
         }

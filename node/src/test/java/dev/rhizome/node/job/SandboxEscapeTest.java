@@ -4,14 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.rhizome.proto.v1.Result;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SandboxEscapeTest {
     private static final SandboxLimits SMALL = new SandboxLimits(256L << 20, 64, 16L << 20);
     private static BwrapLauncher sandbox;
-    private static java.util.Optional<CgroupV2> cgroup;
+    private static Optional<CgroupV2> cgroup;
 
     @TempDir
     Path dataDir;
@@ -145,7 +155,7 @@ class SandboxEscapeTest {
         Files.writeString(sub.resolve("f"), "x");
         Files.createSymbolicLink(checkout.resolve("a/link"), dataDir);
         Files.writeString(dataDir.resolve("kept"), "x");
-        Files.setPosixFilePermissions(checkout.resolve("a/b"), java.util.Set.of());
+        Files.setPosixFilePermissions(checkout.resolve("a/b"), Set.of());
 
         JobDirs.deleteTree(checkout);
 
@@ -159,12 +169,12 @@ class SandboxEscapeTest {
         Path program = sandbox.seccompFile().orElseThrow();
         Path dir = program.getParent();
         assertThat(dir.getParent()).isEqualTo(Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath());
-        assertThat(Files.getPosixFilePermissions(dir)).isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        assertThat(Files.getPosixFilePermissions(dir)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
 
         // A temp cleaner removes it; someone plants their own program under the name it had.
         JobDirs.deleteTree(dir);
         Files.createDirectory(dir);
-        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
         Files.writeString(program, "planted");
         try {
             Path again = sandbox.seccompFile().orElseThrow();
@@ -179,7 +189,7 @@ class SandboxEscapeTest {
 
     @Test
     void theJobLearnsNoLocalUsersNameAndNeitherPid1NorItsDescriptorsNameAPathOfTheNode() throws Exception {
-        List<String> hostUsers = new java.util.ArrayList<>();
+        List<String> hostUsers = new ArrayList<>();
         for (Path f : List.of(Path.of("/etc/passwd"), Path.of("/etc/group"))) {
             for (String line : Files.readAllLines(f)) {
                 String name = line.split(":", 2)[0];
@@ -219,10 +229,10 @@ class SandboxEscapeTest {
         // Its output goes to a log in the data directory: through a pipe, since a file's descriptor names its path.
         assertThat(log).doesNotContain(dataDir.toString()).contains("1 -> pipe:");
         // Each start's files for bubblewrap are gone with the job; the program stays.
-        java.util.Optional<Path> program = sandbox.seccompFile();
+        Optional<Path> program = sandbox.seccompFile();
         if (program.isPresent()) {
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-                try (java.util.stream.Stream<Path> files = Files.list(program.get().getParent())) {
+                try (Stream<Path> files = Files.list(program.get().getParent())) {
                     assertThat(files.map(f -> f.getFileName().toString())).containsExactly("filter.bpf");
                 }
             });
@@ -264,9 +274,9 @@ class SandboxEscapeTest {
         Path log = dataDir.resolve("pid1.log");
         Process bwrap = sandbox.start(List.of("/usr/bin/python3", "-c", script),
                 new Confinement(checkout, List.of(checkout), List.of(), Map.of("PATH", "/usr/bin:/bin")),
-                java.lang.ProcessBuilder.Redirect.PIPE, java.lang.ProcessBuilder.Redirect.appendTo(log.toFile()),
-                java.lang.ProcessBuilder.Redirect.appendTo(log.toFile()));
-        List<ProcessHandle> inside = new java.util.ArrayList<>();
+                ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.appendTo(log.toFile()),
+                ProcessBuilder.Redirect.appendTo(log.toFile()));
+        List<ProcessHandle> inside = new ArrayList<>();
         try {
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
                     .until(() -> Files.exists(checkout.resolve("alive")) && Files.readString(log).contains("\n"));
@@ -318,8 +328,8 @@ class SandboxEscapeTest {
         // As the node's own user, as on a volunteer's machine (a node running as root runs jobs as nobody).
         Process job = asTheNodesUser().start(List.of("/usr/bin/python3", "-c", script, dataDir.resolve("volunteer").toString()),
                 new Confinement(checkout, List.of(checkout), List.of(), Map.of("PATH", "/usr/bin:/bin")),
-                java.lang.ProcessBuilder.Redirect.PIPE, java.lang.ProcessBuilder.Redirect.appendTo(log.toFile()),
-                java.lang.ProcessBuilder.Redirect.appendTo(log.toFile()));
+                ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.appendTo(log.toFile()),
+                ProcessBuilder.Redirect.appendTo(log.toFile()));
         try {
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> Files.readString(log).contains("READY"));
 
@@ -374,7 +384,7 @@ class SandboxEscapeTest {
 
         assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
         assertThat(log()).contains("REFUSED", "LIMIT (0, 0)").doesNotContain("RAISED");
-        try (java.util.stream.Stream<Path> left = Files.list(checkout)) {
+        try (Stream<Path> left = Files.list(checkout)) {
             assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("core"));
         }
     }
@@ -620,7 +630,7 @@ class SandboxEscapeTest {
         assertThat(log()).contains("NOFILE (" + BwrapCommand.OPEN_FILES + ", " + BwrapCommand.OPEN_FILES + ")",
                 "MEMFD REFUSED 38", "SHM OK").doesNotContain("RAISED", "MEMFD WROTE");
         System.out.println("descriptor probe: " + log().lines().filter(l -> l.matches("(NOFILE|MEMFD|SOCKETS).*")).toList());
-        java.util.regex.Matcher sockets = java.util.regex.Pattern.compile("SOCKETS (\\d+)").matcher(log());
+        Matcher sockets = Pattern.compile("SOCKETS (\\d+)").matcher(log());
         assertThat(sockets.find()).as(log()).isTrue();
         assertThat(Integer.parseInt(sockets.group(1))).isLessThanOrEqualTo(BwrapCommand.OPEN_FILES);
     }
@@ -734,7 +744,7 @@ class SandboxEscapeTest {
     @Test
     void aSetUserIdProgramTheJobLeavesInItsCheckoutIsOutOfOtherUsersReach() throws Exception {
         assumeTrue(JobDirs.myUid() == 0, "the test runs another user's program");
-        java.util.Optional<Path> setpriv = SandboxProbe.onPath("setpriv");
+        Optional<Path> setpriv = SandboxProbe.onPath("setpriv");
         assumeTrue(setpriv.isPresent() && Files.isExecutable(Path.of("/usr/bin/python3")), "setpriv and python3");
         // Bind mounts inside are nosuid, the host's view of the checkout is not: a job copied python
         // there with the set-user-ID bit, and any local user who found the path (the job directory's
@@ -826,7 +836,7 @@ class SandboxEscapeTest {
                 c, _ = s.accept(); print('ACCEPTED', flush=True)
                 """, name).redirectErrorStream(true).start();
         try {
-            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(listener.getInputStream()));
+            BufferedReader out = new BufferedReader(new InputStreamReader(listener.getInputStream()));
             assertThat(out.readLine()).isEqualTo("LISTENING");
             String script = """
                     /usr/bin/python3 -c "
@@ -875,7 +885,7 @@ class SandboxEscapeTest {
     @Test
     void aJobGetsNoRealTimePriorityNorALowerNiceWhateverTheNodesLimitsAllow() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/chrt")), "chrt asks for real-time scheduling");
-        java.util.Optional<Path> prlimit = SandboxProbe.onPath("prlimit");
+        Optional<Path> prlimit = SandboxProbe.onPath("prlimit");
         assumeTrue(prlimit.isPresent(), "prlimit sets the node's limits");
         // A volunteer's own limits may allow real-time priority and a negative nice (audio groups:
         // rtprio 95, nice -19, in limits.d), and a job inherited them: SCHED_FIFO at 10 starves
@@ -1117,7 +1127,7 @@ class SandboxEscapeTest {
     private static BwrapLauncher asTheNodesUser() {
         SandboxPlan p = sandbox.plan();
         return p.jobUid().isEmpty() ? sandbox : new BwrapLauncher(new SandboxPlan(p.bwrap(), p.prlimit(), p.setpriv(),
-                java.util.OptionalInt.empty(), p.limits(), p.memory(), p.gpus()), cgroup, HostView.real());
+                OptionalInt.empty(), p.limits(), p.memory(), p.gpus()), cgroup, HostView.real());
     }
 
     private JobOutcome run(String script, long maxWorkBytes) throws IOException, InterruptedException {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.rhizome.proto.v1.Result;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -249,7 +250,7 @@ class SandboxTest {
                         ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.to(log.toFile()),
                         ProcessBuilder.Redirect.appendTo(log.toFile()));
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         });
         starter.start();

@@ -3,9 +3,14 @@ package dev.rhizome.node.job;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -61,11 +66,11 @@ final class SandboxedJobs implements AutoCloseable {
 
     /** Processes on the host still running with {@code tag} on their command line. */
     static List<Long> processesTagged(String tag) {
-        List<Long> found = new java.util.ArrayList<>();
+        List<Long> found = new ArrayList<>();
         ProcessHandle.allProcesses().filter(ProcessTree::running).forEach(h -> {
             try {
                 String cmdline = new String(Files.readAllBytes(Path.of("/proc", Long.toString(h.pid()), "cmdline")),
-                        java.nio.charset.StandardCharsets.UTF_8);
+                        StandardCharsets.UTF_8);
                 if (cmdline.contains(tag)) {
                     found.add(h.pid());
                 }
@@ -77,11 +82,11 @@ final class SandboxedJobs implements AutoCloseable {
     }
 
     /** Whether anyone connected to {@code server} (it waits half a second for one). */
-    static boolean accepted(java.net.ServerSocket server) throws IOException {
+    static boolean accepted(ServerSocket server) throws IOException {
         server.setSoTimeout(500);
-        try (java.net.Socket s = server.accept()) {
+        try (Socket s = server.accept()) {
             return true;
-        } catch (java.net.SocketTimeoutException e) {
+        } catch (SocketTimeoutException e) {
             return false;
         }
     }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -168,7 +170,7 @@ class SeccompFilterTest {
     void socketsOfTheFamiliesTheNetworkNamespaceConfinesOnly(SeccompFilter.Arch arch) {
         byte[] program = SeccompFilter.program(arch);
         int unsupported = SeccompFilter.RET_ERRNO | SeccompFilter.EAFNOSUPPORT;
-        for (String call : java.util.List.of("socket", "socketpair")) {
+        for (String call : List.of("socket", "socketpair")) {
             int nr = arch.judgedNumbers.get(call);
             for (long family : new long[] {1, 2, 10, 16}) {  // unix, inet, inet6, netlink
                 assertThat(run(program, arch.auditArch, nr, new long[] {family, 1, 0, 0, 0, 0})).as("%s %d", call, family)
@@ -185,10 +187,10 @@ class SeccompFilterTest {
     @EnumSource(SeccompFilter.Arch.class)
     void noCallSetsTheSetUserIdOrSetGroupIdBit(SeccompFilter.Arch arch) {
         byte[] program = SeccompFilter.program(arch);
-        java.util.Map<String, Integer> modeArgument = java.util.Map.of("chmod", 1, "fchmod", 1, "fchmodat", 2,
+        Map<String, Integer> modeArgument = Map.of("chmod", 1, "fchmod", 1, "fchmodat", 2,
                 "fchmodat2", 2, "open", 2, "openat", 3, "creat", 1, "mknod", 1, "mknodat", 2);
-        java.util.List<String> here = arch == SeccompFilter.Arch.X86_64 ? java.util.List.copyOf(modeArgument.keySet())
-                : java.util.List.of("fchmod", "fchmodat", "fchmodat2", "openat", "mknodat");
+        List<String> here = arch == SeccompFilter.Arch.X86_64 ? List.copyOf(modeArgument.keySet())
+                : List.of("fchmod", "fchmodat", "fchmodat2", "openat", "mknodat");
         assertThat(arch.judgedNumbers).containsKeys(here.toArray(String[]::new));
         for (String call : here) {
             int nr = arch.judgedNumbers.get(call);

@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -184,9 +186,9 @@ class SharedBudgetTest {
     @Test
     void aLauncherSharedTwiceIsSharedByTheProductAndThePlainLauncherHasNothingToShare() throws Exception {
         SandboxPlan plan = new SandboxPlan(Path.of("/usr/bin/bwrap"), Path.of("/usr/bin/prlimit"), null,
-                java.util.OptionalInt.empty(), new SandboxLimits(8L << 30, SandboxLimits.tasksFor(NODE), 1L << 30),
+                OptionalInt.empty(), new SandboxLimits(8L << 30, SandboxLimits.tasksFor(NODE), 1L << 30),
                 SandboxPlan.MemoryLimit.ADDRESS_SPACE, GpuPassthrough.NONE);
-        BwrapLauncher whole = new BwrapLauncher(plan, java.util.Optional.empty(), HostView.real(), NODE);
+        BwrapLauncher whole = new BwrapLauncher(plan, Optional.empty(), HostView.real(), NODE);
 
         assertThat(whole.shared(2).shared(2).plan().limits()).isEqualTo(plan.limits().sharedBy(new NodeShare(4), NODE));
         assertThat(whole.shared(1).plan()).isEqualTo(plan);

@@ -2,9 +2,11 @@ package dev.rhizome.node.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,14 +46,14 @@ class WorkDirBudgetTest {
     void aFileDeletedButHeldOpenCounts() throws Exception {
         WorkDirBudget budget = WorkDirBudget.forJob(dir, 3 * 4096);
         Path held = dir.resolve("held");
-        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(held.toFile(), "rw")) {
+        try (RandomAccessFile f = new RandomAccessFile(held.toFile(), "rw")) {
             Files.delete(held);
             f.write(new byte[4 * 4096]);
             assertThat(budget.overrun()).isEmpty(); // the walk alone finds no name for it
-            assertThat(budget.overrun(java.util.List.of(ProcessHandle.current())))
+            assertThat(budget.overrun(List.of(ProcessHandle.current())))
                     .hasValueSatisfying(why -> assertThat(why).contains("MiB of it in files it deleted and holds open"));
         }
-        assertThat(budget.overrun(java.util.List.of(ProcessHandle.current()))).isEmpty();
+        assertThat(budget.overrun(List.of(ProcessHandle.current()))).isEmpty();
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.rhizome.node.peer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetAddress;
 import org.junit.jupiter.api.Test;
 
 class AddressBackoffTest {
@@ -41,8 +42,8 @@ class AddressBackoffTest {
     @Test
     void anIpv6HostIsCountedByItsSlash64() throws Exception {
         AddressBackoff real = new AddressBackoff(() -> 1_000);
-        real.offence(java.net.InetAddress.getByName("2001:db8:1:2::1"));
-        assertThat(real.closedFor(java.net.InetAddress.getByName("2001:db8:1:2:ffff::9"))).isPositive();
-        assertThat(real.closedFor(java.net.InetAddress.getByName("2001:db8:1:3::1"))).isZero();
+        real.offence(InetAddress.getByName("2001:db8:1:2::1"));
+        assertThat(real.closedFor(InetAddress.getByName("2001:db8:1:2:ffff::9"))).isPositive();
+        assertThat(real.closedFor(InetAddress.getByName("2001:db8:1:3::1"))).isZero();
     }
 }

@@ -23,9 +23,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -186,8 +190,8 @@ class PeerServerRobustnessTest {
                 InputStream in = slow.getInputStream();
                 assertThat(RawWire.read(in).hasHello()).isTrue();
                 assertThat(RawWire.read(in).hasBundleHeader()).isTrue();
-                java.util.concurrent.atomic.AtomicLong got = new java.util.concurrent.atomic.AtomicLong();
-                java.util.concurrent.atomic.AtomicBoolean cut = new java.util.concurrent.atomic.AtomicBoolean();
+                AtomicLong got = new AtomicLong();
+                AtomicBoolean cut = new AtomicBoolean();
                 Thread reader = new Thread(() -> {
                     byte[] sip = new byte[1024];
                     long start = System.nanoTime();
@@ -353,7 +357,7 @@ class PeerServerRobustnessTest {
         }
     }
 
-    private final List<Error.Code> endedEarly = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<Error.Code> endedEarly = Collections.synchronizedList(new ArrayList<>());
 
     interface RogueScene {
         void play(TestNode server, String small, String big, List<Socket> rogue) throws Exception;
@@ -366,7 +370,7 @@ class PeerServerRobustnessTest {
      * small commit to fetch and the big one. A rogue connection whose upload is ended early (an
      * error mid-stream, after its header) adds the error's code to {@link #endedEarly}.
      */
-    private void rogueHoldsEverySlot(java.util.function.IntFunction<String> address, java.util.function.IntFunction<Identity> id,
+    private void rogueHoldsEverySlot(IntFunction<String> address, IntFunction<Identity> id,
                                      RogueScene scene) throws Exception {
         byte[] noise = new byte[8 << 20];
         new Random(7).nextBytes(noise);

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.rhizome.node.git.BundleFile;
 import dev.rhizome.proto.v1.PeerEndpoint;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
@@ -153,14 +155,14 @@ class PeerTransferTest {
     void aStalledPeerIsAbandonedForTheNext() throws Exception {
         PeerConfig quick = new PeerConfig(1 << 20, 256 << 10, 64L << 20, Duration.ofSeconds(1), Duration.ofMillis(300));
         try (TestNode alice = new TestNode(tmp.resolve("alice")); TestNode bob = new TestNode(tmp.resolve("bob"), quick);
-             ServerSocket silent = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+             ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             String seed = seed(alice);
             PeerEndpoint stalled = PeerEndpoint.newBuilder().setHost("127.0.0.1").setPort(silent.getLocalPort()).build();
             List<Socket> accepted = new ArrayList<>();
             Thread acceptor = new Thread(() -> {
                 try {
                     accepted.add(silent.accept());  // and never answer
-                } catch (java.io.IOException ignored) {
+                } catch (IOException ignored) {
                     // closed at the end of the test
                 }
             });
@@ -178,7 +180,7 @@ class PeerTransferTest {
         }
     }
 
-    private static int closedPort() throws java.io.IOException {
+    private static int closedPort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }

@@ -7,6 +7,7 @@ import dev.rhizome.proto.v1.BundleRequest;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.PeerMessage;
+import dev.rhizome.protocol.identity.Identity;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -185,7 +186,7 @@ class RangeFetchTest {
         hog.setReceiveBufferSize(4096);
         OutputStream out = hog.getOutputStream();
         InputStream in = hog.getInputStream();
-        RawWire.write(out, PeerMessages.hello(dev.rhizome.protocol.identity.Identity.generate()));
+        RawWire.write(out, PeerMessages.hello(Identity.generate()));
         assertThat(RawWire.read(in).hasHello()).isTrue();
         RawWire.write(out, PeerMessage.newBuilder().setBundleRequest(BundleRequest.newBuilder().setCommit(commit)).build());
         assertThat(RawWire.read(in).hasBundleHeader()).isTrue();

@@ -27,7 +27,7 @@ class ServeSessionTest {
     void answersHelloThenServesOneRequestAtATime() {
         assertThat(session.onMessage(PeerMessages.hello(Identity.generate()))).isEqualTo(new ServeSession.Reply(ourHello));
         assertThat(session.onMessage(request(BundleRequest.newBuilder().setCommit(commit).addHave("d".repeat(40)).setOffset(5))))
-                .isEqualTo(new ServeSession.Serve(commit, java.util.List.of("d".repeat(40)), 5));
+                .isEqualTo(new ServeSession.Serve(commit, List.of("d".repeat(40)), 5));
         assertThat(session.onMessage(request(BundleRequest.newBuilder().setCommit(commit))))
                 .isInstanceOf(ServeSession.Refuse.class);
     }

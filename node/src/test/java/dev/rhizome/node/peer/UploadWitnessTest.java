@@ -8,6 +8,7 @@ import dev.rhizome.proto.v1.BundleRequest;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.identity.PublicId;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,12 +28,12 @@ class UploadWitnessTest {
     @Test
     void aWholeBundleSentIsWitnessedARangeOrAResumeIsNot() throws Exception {
         List<String> told = Collections.synchronizedList(new ArrayList<>());
-        UploadWitness witness = (node, commit) -> told.add(dev.rhizome.protocol.identity.PublicId.hex(node) + " " + commit);
+        UploadWitness witness = (node, commit) -> told.add(PublicId.hex(node) + " " + commit);
         Identity aliceId = Identity.generate();
         try (NodeRepository repo = NodeRepository.open(tmp.resolve("alice.git"));
              PeerServer alice = PeerServer.start(repo, aliceId, "127.0.0.1", 0, TestNode.CONFIG, null, null, witness);
              TestNode bob = new TestNode(tmp.resolve("bob"))) {
-            String seed = repo.commitFiles(null, java.util.Map.of("README.md", "seed".getBytes()), "seed", PeerTransferTest.AUTHOR);
+            String seed = repo.commitFiles(null, Map.of("README.md", "seed".getBytes()), "seed", PeerTransferTest.AUTHOR);
             PeerEndpoint where = PeerEndpoint.newBuilder().setNode(aliceId.publicId().toByteString()).setHost("127.0.0.1")
                     .setPort(alice.port()).build();
             Identity carol = Identity.generate();

@@ -3,6 +3,8 @@ package dev.rhizome.node.prefs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.rhizome.node.disk.DiskRoom;
+import dev.rhizome.protocol.files.SmallDisk;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -10,8 +12,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalTime;
 import java.time.ZoneOffset;
-import dev.rhizome.node.disk.DiskRoom;
-import dev.rhizome.protocol.files.SmallDisk;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,7 +66,7 @@ class RunGateTest {
     }
 
     private DiskRoom roomy() {
-        return new DiskRoom(java.util.List.of(dir), 0);
+        return new DiskRoom(List.of(dir), 0);
     }
 
     @Test
@@ -74,7 +75,7 @@ class RunGateTest {
             Path data = disk.root().resolve("node");
             Files.createDirectories(data);
             RunGate gate = new RunGate(NodePreferences.defaults(), new IdleSignals(dir, dir.resolve("loadavg")),
-                    Clock.systemUTC(), 4, () -> 0, new DiskRoom(java.util.List.of(dir, data), 1L << 20));
+                    Clock.systemUTC(), 4, () -> 0, new DiskRoom(List.of(dir, data), 1L << 20));
             assertThat(gate.closedBecause()).isEmpty();
             disk.fill();
             assertThat(gate.closedBecause()).hasValueSatisfying(why -> assertThat(why).startsWith("disk full: ")

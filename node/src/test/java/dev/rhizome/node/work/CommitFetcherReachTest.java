@@ -18,6 +18,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -116,7 +117,7 @@ class CommitFetcherReachTest {
         assertThat(CoordinatorReach.of(URI.create("http://both.example:7700"), host -> new InetAddress[] {
                 InetAddress.getByName("127.0.0.1"), InetAddress.getByName("93.184.216.34")})).isEqualTo(Reach.GLOBAL);
         assertThat(CoordinatorReach.of(URI.create("http://gone.example:7700"), host -> {
-            throw new java.net.UnknownHostException(host);
+            throw new UnknownHostException(host);
         })).as("unknown: the narrowest trust").isEqualTo(Reach.GLOBAL);
     }
 

@@ -11,6 +11,7 @@ import dev.rhizome.node.job.PlainLauncher;
 import dev.rhizome.node.peer.BundleFetcher;
 import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.node.peer.TransferLog;
+import dev.rhizome.node.peer.TransferProgress;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.MetricSpec;
 import dev.rhizome.proto.v1.PeerEndpoint;
@@ -29,6 +30,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -126,10 +128,10 @@ class UnfetchableReportTest {
     }
 
     /** Runs a real slot on the one unit until {@code done} holds of what it did, then stops it. */
-    private OneUnit runSlot(WorkUnit unit, int deadPort, boolean mayExplore, java.util.function.Predicate<OneUnit> done)
+    private OneUnit runSlot(WorkUnit unit, int deadPort, boolean mayExplore, Predicate<OneUnit> done)
             throws Exception {
         // Nobody answers at the coordinator's address either, so only the unit's peer is asked, every round.
-        CommitFetcher fetcher = new CommitFetcher((c, hints, reach) -> bundles.fetch(c, hints, dev.rhizome.node.peer.TransferProgress.NONE),
+        CommitFetcher fetcher = new CommitFetcher((c, hints, reach) -> bundles.fetch(c, hints, TransferProgress.NONE),
                 new CoordinatorClient("http://127.0.0.1:" + deadPort, runner), 1);
         Evaluator evaluator = new Evaluator(runner, repo, fetcher, new JobRunner(new PlainLauncher()),
                 new PlainLauncher(), "cpu-test", dir.resolve("work"), dir.resolve("logs"), Clock.systemUTC());

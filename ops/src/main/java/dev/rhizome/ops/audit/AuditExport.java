@@ -3,8 +3,9 @@ package dev.rhizome.ops.audit;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
+import dev.rhizome.node.api.BoundedBody;
+import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.ListPages;
-import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.AdoptionList;
 import dev.rhizome.proto.v1.AuditEnd;
@@ -18,18 +19,23 @@ import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.Trial;
 import dev.rhizome.proto.v1.TrialList;
 import dev.rhizome.protocol.Json;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.files.DurableFiles;
+import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.rhizome.protocol.files.DurableFiles;
-import java.io.OutputStreamWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,7 +63,7 @@ public final class AuditExport {
     }
 
     public static Summary export(URI coordinator, Path file, long nowMs, Progress progress) throws IOException {
-        return export(coordinator, file, nowMs, dev.rhizome.node.api.CoordinatorClient.MAX_ANSWER_BYTES, progress);
+        return export(coordinator, file, nowMs, CoordinatorClient.MAX_ANSWER_BYTES, progress);
     }
 
     /**
@@ -139,7 +145,7 @@ public final class AuditExport {
         int records = 0;
         AuditEnd end = null;
         // Line by line: the file's text is never held whole beside the records parsed from it.
-        try (java.io.BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             for (String text = in.readLine(); text != null; text = in.readLine()) {
                 n++;
                 if (text.isBlank()) {
@@ -169,7 +175,7 @@ public final class AuditExport {
                 records++;
                 lines.add(line);
             }
-        } catch (java.nio.charset.CharacterCodingException e) {
+        } catch (CharacterCodingException e) {
             if (cutInLine) {
                 throw truncated(file, "its last line ends in the middle of a character");
             }
@@ -192,12 +198,12 @@ public final class AuditExport {
 
     /** Whether the file's last byte is not a newline: its last line was cut in the middle. */
     private static boolean endsInsideLine(Path file) throws IOException {
-        try (java.nio.channels.SeekableByteChannel ch = Files.newByteChannel(file)) {
+        try (SeekableByteChannel ch = Files.newByteChannel(file)) {
             long size = ch.size();
             if (size == 0) {
                 return false;
             }
-            java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
+            ByteBuffer last = ByteBuffer.allocate(1);
             ch.position(size - 1);
             ch.read(last);
             return last.get(0) != '\n';
@@ -224,10 +230,10 @@ public final class AuditExport {
         try {
             HttpResponse<byte[]> response;
             try {
-                response = http.send(request, dev.rhizome.node.api.BoundedBody.handler(maxPageBytes));
+                response = http.send(request, BoundedBody.handler(maxPageBytes));
             } catch (IOException e) {
                 for (Throwable c = e; c != null; c = c.getCause()) {
-                    if (c instanceof dev.rhizome.node.api.BoundedBody.TooLarge tooLarge) {
+                    if (c instanceof BoundedBody.TooLarge tooLarge) {
                         throw new NotACoordinatorException("the answer to GET " + path + " was refused: "
                                 + tooLarge.getMessage() + " (not a rhizome coordinator, or a hostile one)");
                     }
@@ -235,9 +241,9 @@ public final class AuditExport {
                 throw e;
             }
             if (response.statusCode() != 200) {
-                Error error = dev.rhizome.node.api.CoordinatorClient.coordinatorError(response.body());
+                Error error = CoordinatorClient.coordinatorError(response.body());
                 if (error == null) {
-                    throw new NotACoordinatorException(dev.rhizome.node.api.CoordinatorClient.notACoordinator(
+                    throw new NotACoordinatorException(CoordinatorClient.notACoordinator(
                             coordinator, "GET", path, response.statusCode()));
                 }
                 throw new IOException("GET " + path + " refused (" + response.statusCode() + " " + error.getCode() + "): "

@@ -20,11 +20,13 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -53,7 +55,7 @@ final class ClosedLoopClients implements AutoCloseable {
     }
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
-            (java.util.concurrent.ThreadFactory) r -> new Thread(r, "bench-client-loop"), NioIoHandler.newFactory());
+            (ThreadFactory) r -> new Thread(r, "bench-client-loop"), NioIoHandler.newFactory());
     private final URI base;
     private final long loopThreadId;
 
@@ -165,7 +167,7 @@ final class ClosedLoopClients implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            done.completeExceptionally(new java.io.IOException("the coordinator closed a bench connection"));
+            done.completeExceptionally(new IOException("the coordinator closed a bench connection"));
         }
 
         @Override

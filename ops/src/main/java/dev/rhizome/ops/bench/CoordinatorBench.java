@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.coordinator.core.Reputation;
+import dev.rhizome.coordinator.core.WriteQuota;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.ops.seed.TinyLmSeed;
@@ -180,7 +181,7 @@ public final class CoordinatorBench {
         CoordinatorConfig coordinatorConfig = CoordinatorConfig.defaults(config.dataDir()).withStore(config.store());
         // one operator key registers every unit's experiment from one address: a load, not abuse
         coordinatorConfig = coordinatorConfig.withLimits(coordinatorConfig.limits()
-                .withDailyWrites(dev.rhizome.coordinator.core.WriteQuota.Limits.none()));
+                .withDailyWrites(WriteQuota.Limits.none()));
         try (Coordinator coordinator = Coordinator.start(coordinatorConfig);
                 ClosedLoopClients http = new ClosedLoopClients(coordinator.url())) {
             CoordinatorClient ops = new CoordinatorClient(coordinator.url(), Identity.generate());

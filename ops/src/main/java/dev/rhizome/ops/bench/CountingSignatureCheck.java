@@ -5,6 +5,9 @@ import dev.rhizome.node.gossip.core.SignatureCheck;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.envelope.SignatureException;
 import dev.rhizome.protocol.envelope.Verified;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -14,7 +17,7 @@ import java.util.concurrent.atomic.LongAdder;
 final class CountingSignatureCheck implements SignatureCheck {
     private final SignatureCheck real = SignatureCheck.envelopes();
     private final LongAdder count = new LongAdder();
-    private final java.util.Map<String, LongAdder> byType = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, LongAdder> byType = new ConcurrentHashMap<>();
 
     @Override
     public <T extends Message> Verified<T> open(SignedEnvelope envelope, T prototype) throws SignatureException {
@@ -29,8 +32,8 @@ final class CountingSignatureCheck implements SignatureCheck {
     }
 
     /** Verifications by record type since the last call. */
-    java.util.Map<String, Long> takeByType() {
-        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+    Map<String, Long> takeByType() {
+        Map<String, Long> out = new TreeMap<>();
         byType.forEach((type, n) -> out.put(type, n.sumThenReset()));
         return out;
     }

@@ -3,6 +3,8 @@ package dev.rhizome.ops.bench;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.peer.BundleFetcher;
 import dev.rhizome.node.peer.Cancellation;
+import dev.rhizome.node.peer.FetchException;
+import dev.rhizome.node.peer.HolderVerdicts;
 import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.node.peer.PeerFailure;
 import dev.rhizome.node.peer.PeerServer;
@@ -100,9 +102,9 @@ final class DirectTransfer {
                     Collections.rotate(order, t);  // a different first holder each try
                     long start = System.nanoTime();
                     fetcher.fetchFromHolders(commit, order, (c, soFar, total) -> { }, new Cancellation(),
-                            dev.rhizome.node.peer.HolderVerdicts.NONE);
+                            HolderVerdicts.NONE);
                     times.add((System.nanoTime() - start) / 1_000_000);
-                } catch (dev.rhizome.node.peer.FetchException e) {
+                } catch (FetchException e) {
                     throw new IOException("the ranged transfer failed: " + e.getMessage(), e);
                 }
             }

@@ -6,6 +6,7 @@ import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.Inventory;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.PeerAddress;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.envelope.SignatureException;
 import dev.rhizome.protocol.identity.Identity;
@@ -48,7 +49,7 @@ final class FloodProtocol implements PeerProtocol {
         List<Effect> out = new ArrayList<>();
         for (NodeInfo peer : peers) {
             if (!neighbours.contains(PublicId.of(peer.getNode()))) {
-                out.add(new Effect.Dial(peer, dev.rhizome.protocol.PeerAddress.Reach.LOOPBACK)); // the bench's own peers: trusted as configured
+                out.add(new Effect.Dial(peer, PeerAddress.Reach.LOOPBACK)); // the bench's own peers: trusted as configured
             }
         }
         return out;

@@ -7,6 +7,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.security.SecureRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -78,6 +79,6 @@ public final class GossipBench {
 
     /** The machine's one-minute load average at the end of the run (-1 where the JVM cannot tell): timing context. */
     static double loadAverage() {
-        return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 }

@@ -1,5 +1,6 @@
 package dev.rhizome.ops.bench;
 
+import dev.rhizome.node.peer.PeerConfig;
 import java.time.Duration;
 
 /**
@@ -60,8 +61,8 @@ public record GossipBenchConfig(int nodes, int degree, int bundles, int bundleBy
     }
 
     /** The peer wire every node of the run uses: the defaults, with this run's upload pacing. */
-    public dev.rhizome.node.peer.PeerConfig peerConfig() {
-        dev.rhizome.node.peer.PeerConfig d = dev.rhizome.node.peer.PeerConfig.defaults();
+    public PeerConfig peerConfig() {
+        PeerConfig d = PeerConfig.defaults();
         return uploadBytesPerSecond < 0 ? d : d.withUploads(d.maxUploads(), uploadBytesPerSecond, d.uploadBurstBytes());
     }
 

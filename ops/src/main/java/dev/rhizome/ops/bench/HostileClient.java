@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -91,7 +92,7 @@ final class HostileClient {
             out.flush();
             int status = readStatus(s.getInputStream());
             return status == 413 ? "413" : "unexpected: " + status;
-        } catch (java.net.SocketException closedWhileWriting) {
+        } catch (SocketException closedWhileWriting) {
             return "413";  // the server answered and closed before the body was all sent
         }
     }

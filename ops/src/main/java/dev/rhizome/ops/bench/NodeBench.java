@@ -2,14 +2,18 @@ package dev.rhizome.ops.bench;
 
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.coordinator.CoordinatorLimits;
+import dev.rhizome.coordinator.core.WriteQuota;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.job.BudgetEnv;
+import dev.rhizome.node.job.JobDirs;
 import dev.rhizome.node.job.JobRunner;
 import dev.rhizome.node.job.JobSpec;
+import dev.rhizome.node.job.SandboxProbe;
 import dev.rhizome.ops.seed.SeedPublisher;
 import dev.rhizome.proto.v1.Budget;
 import dev.rhizome.proto.v1.Seed;
@@ -74,8 +78,8 @@ public final class NodeBench {
         Path holderDir = config.dir().resolve("holder");
         Path nodeDir = config.dir().resolve("node");
         try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(config.dir().resolve("coordinator"))
-                .withLimits(dev.rhizome.coordinator.CoordinatorLimits.defaults()
-                        .withDailyWrites(dev.rhizome.coordinator.core.WriteQuota.Limits.none())))) {
+                .withLimits(CoordinatorLimits.defaults()
+                        .withDailyWrites(WriteQuota.Limits.none())))) {
             CoordinatorClient operator = new CoordinatorClient(coordinator.url(), Identity.generate());
             Seed seed;
             List<String> commits = new ArrayList<>();
@@ -169,9 +173,9 @@ public final class NodeBench {
      */
     private static List<ShortJobs.Span> bareLoop(NodeRepository repo, List<String> commits, Config config, Seed seed)
             throws Exception {
-        Path work = dev.rhizome.node.job.JobDirs.prepare("bench-bare");
+        Path work = JobDirs.prepare("bench-bare");
         Path logs = config.dir().resolve("bare-logs");
-        JobRunner runner = new JobRunner(dev.rhizome.node.job.SandboxProbe.launcher());
+        JobRunner runner = new JobRunner(SandboxProbe.launcher());
         Budget budget = seed.getManifest().getBudget();
         for (int i = 0; i < commits.size(); i++) {
             Path dir = work.resolve("job-" + i);
@@ -181,7 +185,7 @@ public final class NodeBench {
                     "val_bpb"), line -> { });
             deleteTree(dir);
         }
-        dev.rhizome.node.job.JobDirs.delete(work);
+        JobDirs.delete(work);
         return ShortJobs.spans(logs);
     }
 

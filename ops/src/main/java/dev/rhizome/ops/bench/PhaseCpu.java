@@ -2,6 +2,7 @@ package dev.rhizome.ops.bench;
 
 import java.lang.management.ManagementFactory;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 
 /**
@@ -16,7 +17,7 @@ final class PhaseCpu {
     record Used(double processMs, Map<String, Double> threads, double jitMs) {
         /** Microseconds per group divided by {@code per}, rounded. */
         Map<String, Long> threadsPer(double per) {
-            Map<String, Long> out = new java.util.TreeMap<>();
+            Map<String, Long> out = new TreeMap<>();
             threads.forEach((group, us) -> out.put(group, Math.round(us / per)));
             out.values().removeIf(us -> us == 0);
             return out;

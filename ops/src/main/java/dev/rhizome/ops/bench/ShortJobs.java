@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -105,7 +106,7 @@ public final class ShortJobs {
         return spans;
     }
 
-    static java.util.Optional<Span> span(String log) {
+    static Optional<Span> span(String log) {
         long start = -1;
         long end = -1;
         for (String line : log.split("\n")) {
@@ -115,7 +116,7 @@ public final class ShortJobs {
                 end = Long.parseLong(line.substring(8).strip());
             }
         }
-        return start >= 0 && end >= 0 ? java.util.Optional.of(new Span(start, end)) : java.util.Optional.empty();
+        return start >= 0 && end >= 0 ? Optional.of(new Span(start, end)) : Optional.empty();
     }
 
     /** Gaps between consecutive jobs of one slot (spans that do not overlap), in ms. */

@@ -5,11 +5,14 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.coordinator.CoordinatorLimits;
+import dev.rhizome.coordinator.core.WriteQuota;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.ops.seed.TinyLmSeed;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.DirectionClosure;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Result;
@@ -135,8 +138,8 @@ public final class SoakBench {
 
     public static Report run(Config config, PrintStream progress) throws Exception {
         try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(config.dataDir())
-                .withLimits(dev.rhizome.coordinator.CoordinatorLimits.defaults()
-                        .withDailyWrites(dev.rhizome.coordinator.core.WriteQuota.Limits.none())))) {
+                .withLimits(CoordinatorLimits.defaults()
+                        .withDailyWrites(WriteQuota.Limits.none())))) {
             String url = coordinator.url();
             CoordinatorClient operator = new CoordinatorClient(url, Identity.generate());
             Seed seed = prepare(operator);
@@ -198,7 +201,7 @@ public final class SoakBench {
         ops.openDirection(Direction.newBuilder().setName(HostileClient.CLOSED_DIRECTION).setSeed("soak")
                 .setBaseCommit(seed.getCommit()).setOpenedBy(ops.identity().publicId().toByteString())
                 .setOpenedMs(System.currentTimeMillis()).build());
-        ops.closeDirection(dev.rhizome.proto.v1.DirectionClosure.newBuilder().setName(HostileClient.CLOSED_DIRECTION)
+        ops.closeDirection(DirectionClosure.newBuilder().setName(HostileClient.CLOSED_DIRECTION)
                 .setReason("the soak's replay target").setClosedBy(ops.identity().publicId().toByteString())
                 .setClosedMs(System.currentTimeMillis()).build());
         return seed;

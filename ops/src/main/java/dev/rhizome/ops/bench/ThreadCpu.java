@@ -1,11 +1,15 @@
 package dev.rhizome.ops.bench;
 
+import java.io.File;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 
 /**
  * CPU time of the process's threads, grouped by name (numbers dropped: every coordinator worker
@@ -38,21 +42,21 @@ final class ThreadCpu {
 
     private static long jitTicks() {
         long ticks = 0;
-        java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+        File[] tasks = new File("/proc/self/task").listFiles();
         if (tasks == null) {
             return 0;
         }
-        for (java.io.File task : tasks) {
+        for (File task : tasks) {
             try {
-                String comm = java.nio.file.Files.readString(task.toPath().resolve("comm")).strip();
+                String comm = Files.readString(task.toPath().resolve("comm")).strip();
                 if (!comm.contains("CompilerThre")) {
                     continue;
                 }
-                String stat = java.nio.file.Files.readString(task.toPath().resolve("stat"));
+                String stat = Files.readString(task.toPath().resolve("stat"));
                 // fields after the command name, which is in parentheses: state is the 3rd field, utime the 14th
                 String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
                 ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
-            } catch (java.io.IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 // the thread ended while we read: its time is lost to this count, which is a diagnostic
             }
         }
@@ -65,7 +69,7 @@ final class ThreadCpu {
     }
 
     /** Microseconds of CPU per group ({@code groupOf} a thread's name) since {@link #start}, divided by {@code per}. */
-    Map<String, Double> since(double per, java.util.function.UnaryOperator<String> groupOf) {
+    Map<String, Double> since(double per, UnaryOperator<String> groupOf) {
         ThreadMXBean bean = ManagementFactory.getThreadMXBean();
         Map<String, Double> groups = new TreeMap<>();
         for (long id : bean.getAllThreadIds()) {

@@ -4,6 +4,8 @@ import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.job.SandboxProbe;
+import dev.rhizome.node.job.SandboxReport;
 import dev.rhizome.node.peer.TransferLog;
 import dev.rhizome.ops.audit.SignedResults;
 import dev.rhizome.ops.seed.SeedPublisher;
@@ -95,7 +97,7 @@ public final class Demo {
      * plain processes and a warning that says how to get the sandbox; a real node refuses instead.
      */
     private boolean sandboxAvailable() {
-        dev.rhizome.node.job.SandboxReport report = dev.rhizome.node.job.SandboxProbe.probe();
+        SandboxReport report = SandboxProbe.probe();
         if (report.ok()) {
             return true;
         }

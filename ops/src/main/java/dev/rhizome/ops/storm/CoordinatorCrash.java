@@ -30,6 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 /**
  * Kills a coordinator with SIGKILL while clients claim units and report results as fast as it
@@ -189,7 +190,7 @@ public final class CoordinatorCrash {
     }
 
     private List<String> leftInTemp() {
-        try (java.util.stream.Stream<Path> files = Files.list(childTemp)) {
+        try (Stream<Path> files = Files.list(childTemp)) {
             return files.map(f -> f.getFileName().toString()).sorted().toList();
         } catch (IOException e) {
             return List.of("unreadable: " + e.getMessage());

@@ -22,11 +22,14 @@ import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.Json;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -227,23 +230,23 @@ class AuditVerifyTest {
      */
     private void truncatedCopiesAreToldAsTruncated(Path file) throws Exception {
         byte[] whole = Files.readAllBytes(file);
-        String text = new String(whole, java.nio.charset.StandardCharsets.UTF_8);
+        String text = new String(whole, StandardCharsets.UTF_8);
         int lastLineStart = text.lastIndexOf('\n', text.length() - 2) + 1;
         int middleLineEnd = text.indexOf('\n', text.length() / 2) + 1;
         Map<String, byte[]> cuts = Map.of(
-                "in the middle of a line", java.util.Arrays.copyOf(whole, whole.length / 2),
-                "after a whole line", java.util.Arrays.copyOf(whole, middleLineEnd),
-                "before the end record", java.util.Arrays.copyOf(whole, lastLineStart),
-                "inside the end record", java.util.Arrays.copyOf(whole, whole.length - 3));
+                "in the middle of a line", Arrays.copyOf(whole, whole.length / 2),
+                "after a whole line", Arrays.copyOf(whole, middleLineEnd),
+                "before the end record", Arrays.copyOf(whole, lastLineStart),
+                "inside the end record", Arrays.copyOf(whole, whole.length - 3));
         for (var cut : cuts.entrySet()) {
             Path copy = dir.resolve("cut.jsonl");
             Files.write(copy, cut.getValue());
             assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> AuditExport.read(copy)))
-                    .as(cut.getKey()).isInstanceOf(java.io.IOException.class)
+                    .as(cut.getKey()).isInstanceOf(IOException.class)
                     .hasMessageStartingWith(copy + " is truncated");
         }
         Path joined = dir.resolve("joined.jsonl");
-        Files.write(joined, (text + text).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Files.write(joined, (text + text).getBytes(StandardCharsets.UTF_8));
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> AuditExport.read(joined)))
                 .hasMessageContaining("comes after the export's end record");
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -34,7 +35,7 @@ class ExportBoundsTest {
                     out.write(chunk);
                     sent[0] += chunk.length;
                 }
-            } catch (java.io.IOException hungUp) {
+            } catch (IOException hungUp) {
                 // the export cancelled the exchange: as meant
             }
         });

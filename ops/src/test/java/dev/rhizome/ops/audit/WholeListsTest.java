@@ -19,6 +19,7 @@ import dev.rhizome.protocol.identity.Identity;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -26,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -101,13 +103,13 @@ class WholeListsTest {
                 .toList();
         assertThat(exported).hasSize(2 + papers).doesNotHaveDuplicates();
         assertThat(lines.stream().filter(AuditLine::hasEnvelope).map(AuditLine::getIndex).toList())
-                .isEqualTo(java.util.stream.LongStream.range(0, 2 + papers).boxed().toList());
+                .isEqualTo(LongStream.range(0, 2 + papers).boxed().toList());
         AuditVerifier.Report report = AuditVerifier.verify(lines);
         assertThat(report.problems()).isEmpty();
         assertThat(report.envelopes()).isEqualTo(2 + papers);
         // the papers newest first are the audit trail's papers in reverse
         List<SignedEnvelope> newestFirst = new ArrayList<>(exported.subList(2, exported.size()));
-        java.util.Collections.reverse(newestFirst);
+        Collections.reverse(newestFirst);
         assertThat(listed).containsExactlyElementsOf(newestFirst);
     }
 }

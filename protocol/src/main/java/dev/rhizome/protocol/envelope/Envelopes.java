@@ -13,6 +13,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Signs records into envelopes and opens them again. Opening verifies before it parses: nothing
@@ -78,7 +79,7 @@ public final class Envelopes {
      * different versions still talk.
      */
     public static <T extends Message> Verified<T> openStrict(SignedEnvelope envelope, T prototype,
-            java.util.function.Function<T, ByteString> claimedSigner) throws SignatureException, UnknownFieldException {
+            Function<T, ByteString> claimedSigner) throws SignatureException, UnknownFieldException {
         Optional<String> outer = UnknownFields.find(envelope);
         if (outer.isPresent()) {
             throw new UnknownFieldException("the envelope carries fields this coordinator does not know; "
@@ -112,7 +113,7 @@ public final class Envelopes {
      * Result's runner: a valid signature by someone else is still a forgery.
      */
     public static <T extends Message> Verified<T> openSignedBy(SignedEnvelope envelope, T prototype,
-            java.util.function.Function<T, ByteString> claimedSigner) throws SignatureException {
+            Function<T, ByteString> claimedSigner) throws SignatureException {
         Verified<T> verified = open(envelope, prototype);
         ByteString claimed = claimedSigner.apply(verified.record());
         if (!claimed.equals(envelope.getSigner())) {
@@ -127,7 +128,7 @@ public final class Envelopes {
      * Feeds {@code digest} the length of {@link #signedBytes} as 4 big-endian bytes, then those
      * bytes, without copying the payload: what a message id is made of, for every message received.
      */
-    public static void digestSignedBytes(java.security.MessageDigest digest, String type, ByteString payload) {
+    public static void digestSignedBytes(MessageDigest digest, String type, ByteString payload) {
         byte[] typeBytes = type.getBytes(StandardCharsets.UTF_8);
         int length = DOMAIN.length + typeBytes.length + 1 + payload.size();
         digest.update(new byte[] {(byte) (length >>> 24), (byte) (length >>> 16), (byte) (length >>> 8), (byte) length});

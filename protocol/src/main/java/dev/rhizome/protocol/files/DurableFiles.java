@@ -2,6 +2,7 @@ package dev.rhizome.protocol.files;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -46,7 +47,7 @@ public final class DurableFiles {
         Path tmp = target.resolveSibling(target.getFileName() + TEMP_SUFFIX);
         Files.deleteIfExists(tmp);
         try (FileChannel ch = FileChannel.open(Files.createFile(tmp, attributes), StandardOpenOption.WRITE)) {
-            OutputStream out = java.nio.channels.Channels.newOutputStream(ch);
+            OutputStream out = Channels.newOutputStream(ch);
             content.writeTo(out);
             out.flush();
             ch.force(true);

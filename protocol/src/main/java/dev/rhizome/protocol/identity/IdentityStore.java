@@ -3,8 +3,10 @@ package dev.rhizome.protocol.identity;
 import dev.rhizome.protocol.files.DurableFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
@@ -32,7 +34,7 @@ public final class IdentityStore {
                     + "(give a directory, new or holding identity.key)");
         }
         Path file = dataDir.resolve(FILE_NAME);
-        if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             return load(file);
         }
         createPrivateDirectory(dataDir);
@@ -77,7 +79,7 @@ public final class IdentityStore {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
-        } catch (java.nio.file.AccessDeniedException e) {
+        } catch (AccessDeniedException e) {
             throw new UnusableKey(file, "this user may not read it", "run as the user who owns it, or chown it to this user");
         }
         String hex = new String(bytes, StandardCharsets.ISO_8859_1).trim();

@@ -1,6 +1,7 @@
 package dev.rhizome.protocol.identity;
 
 import com.google.protobuf.ByteString;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
 
@@ -64,11 +65,11 @@ public final class PublicId {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof PublicId other && java.util.Arrays.equals(key, other.key);
+        return o instanceof PublicId other && Arrays.equals(key, other.key);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(java.util.Arrays.hashCode(key));
+        return Objects.hash(Arrays.hashCode(key));
     }
 }

@@ -4,7 +4,9 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.proto.v1.Budget;
 import dev.rhizome.proto.v1.Knob;
 import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.ProtectedRegion;
 import dev.rhizome.protocol.Json;
+import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -87,14 +89,14 @@ public final class Manifests {
                 problems.add("knob " + k.getName() + " is in " + k.getFile() + ", which is not an editable file");
             }
         }
-        for (dev.rhizome.proto.v1.ProtectedRegion r : m.getProtectedRegionsList()) {
+        for (ProtectedRegion r : m.getProtectedRegionsList()) {
             if (r.getFile().isBlank() || r.getBeginMarker().isBlank() || r.getEndMarker().isBlank()) {
                 problems.add("protected region needs a file, a begin_marker and an end_marker: " + r);
             }
         }
         for (String id : m.getTrustedProposersList()) {
             try {
-                dev.rhizome.protocol.identity.PublicId.parse(id);
+                PublicId.parse(id);
             } catch (IllegalArgumentException e) {
                 problems.add("trusted_proposers: " + e.getMessage());
             }
@@ -156,7 +158,7 @@ public final class Manifests {
     /** Whether the seed's policy lets volunteers run commits proposed by this key. */
     public static boolean trusts(Manifest m, com.google.protobuf.ByteString proposer) {
         return m.getTrustedProposersCount() == 0
-                || m.getTrustedProposersList().contains(dev.rhizome.protocol.identity.PublicId.hex(proposer));
+                || m.getTrustedProposersList().contains(PublicId.hex(proposer));
     }
 
     public static int quorum(Manifest m) {
@@ -174,8 +176,8 @@ public final class Manifests {
     }
 
     /** The random seeds of a seed's trials: its random_seed, then the next ones, one per adoption seed. */
-    public static java.util.List<Long> trialSeeds(Manifest m) {
-        java.util.List<Long> seeds = new ArrayList<>();
+    public static List<Long> trialSeeds(Manifest m) {
+        List<Long> seeds = new ArrayList<>();
         for (int i = 0; i < adoptionSeeds(m); i++) {
             seeds.add(m.getRandomSeed() + i);
         }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
@@ -44,7 +45,7 @@ public final class SmallDisk implements AutoCloseable {
     public void fill() throws IOException {
         byte[] chunk = new byte[64 << 10];
         try (OutputStream out = Files.newOutputStream(mountPoint.resolve(FILLER),
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND)) {
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             while (true) {
                 out.write(chunk);
             }
@@ -52,7 +53,7 @@ public final class SmallDisk implements AutoCloseable {
             // the disk is full now; top up the last partial chunk's worth
         }
         try (OutputStream out = Files.newOutputStream(mountPoint.resolve(FILLER + "-tail"),
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND)) {
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             while (true) {
                 out.write(0);
                 out.flush();

@@ -3,6 +3,7 @@ package dev.rhizome.protocol.seed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class MetricParserTest {
@@ -39,7 +40,7 @@ class MetricParserTest {
     void aLogOfBlankLinesIsReadInTimeProportionalToIt() {
         // "^\\s*" ran over every blank line after each and back: 8 MiB of them took weeks.
         String log = "\n".repeat(4 << 20) + " \n".repeat(2 << 20) + "\r".repeat(2 << 20) + "val_bpb: 1.5\n";
-        assertTimeoutPreemptively(java.time.Duration.ofMinutes(2), () -> assertThat(parser.parse(log)).hasValue(1.5));
-        assertTimeoutPreemptively(java.time.Duration.ofMinutes(2), () -> assertThat(parser.parse(log.replace("val_bpb", "x"))).isEmpty());
+        assertTimeoutPreemptively(Duration.ofMinutes(2), () -> assertThat(parser.parse(log)).hasValue(1.5));
+        assertTimeoutPreemptively(Duration.ofMinutes(2), () -> assertThat(parser.parse(log.replace("val_bpb", "x"))).isEmpty());
     }
 }

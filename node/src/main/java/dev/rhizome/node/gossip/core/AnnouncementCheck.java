@@ -10,6 +10,7 @@ import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.envelope.SignatureException;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.PublicId;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
@@ -182,7 +183,7 @@ final class AnnouncementCheck {
     }
 
     private static Iterable<String> allCommits(Inventory inventory) {
-        List<String> all = new java.util.ArrayList<>(inventory.getCommitsList());
+        List<String> all = new ArrayList<>(inventory.getCommitsList());
         all.addAll(inventory.getGoneList());
         all.addAll(inventory.getReleasedList());
         return all;

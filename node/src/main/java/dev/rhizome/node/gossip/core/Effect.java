@@ -3,6 +3,7 @@ package dev.rhizome.node.gossip.core;
 import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.PeerAddress;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.List;
 
@@ -62,7 +63,7 @@ public sealed interface Effect {
      * Open a gossip connection; report {@link GossipCore#onConnected} or {@link GossipCore#onDialFailed}.
      * A host name must resolve to an address no narrower than {@code learntOver} ({@link PeerAddressing}).
      */
-    record Dial(NodeInfo peer, dev.rhizome.protocol.PeerAddress.Reach learntOver) implements Effect {
+    record Dial(NodeInfo peer, PeerAddress.Reach learntOver) implements Effect {
         public PeerAddressing addressing() {
             return new PeerAddressing(peer, learntOver);
         }

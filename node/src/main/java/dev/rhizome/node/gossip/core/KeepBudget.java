@@ -8,6 +8,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * The bytes this node gives to keeping neighbours' commits (the wants filter's keeper duty, see
@@ -81,7 +82,7 @@ final class KeepBudget {
 
     /** {@link #take}, telling {@code evicted} the maker and commit of each duty it gives up to make room. */
     boolean take(PublicId maker, String commit, Collection<PublicId> linked, long nowMs,
-                 java.util.function.BiConsumer<PublicId, String> evictedDuty) {
+                 BiConsumer<PublicId, String> evictedDuty) {
         expire(nowMs);
         if (duties.containsKey(commit)) {
             return true;

@@ -2,6 +2,7 @@ package dev.rhizome.node.gossip.core;
 
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -230,7 +231,7 @@ final class Keepers {
         return open.stream()
                 .filter(p -> !k.counts(p))
                 .filter(p -> k.gaveUp.containsKey(p) && now - k.gaveUp.get(p) >= GONE_MS)
-                .sorted(java.util.Comparator.comparingLong(k.gaveUp::get))
+                .sorted(Comparator.comparingLong(k.gaveUp::get))
                 .limit(wanted)
                 .toList();
     }

@@ -14,6 +14,7 @@ import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The handshake that opens a gossip link, as a pure state machine (as {@code peer.FetchSession} is
@@ -67,7 +68,7 @@ public final class LinkHandshake {
      * {@link Effect.SignedSelf}), null while the node is still starting (the link is then refused).
      */
     public static LinkHandshake dial(Identity self, PublicId dialled, SignedEnvelope ourInfo, byte[] nonce) {
-        return new LinkHandshake(self, java.util.Objects.requireNonNull(dialled, "dialled"), ourInfo, nonce);
+        return new LinkHandshake(self, Objects.requireNonNull(dialled, "dialled"), ourInfo, nonce);
     }
 
     /** A link the peer opened: its hello comes first, through {@link #receive}. */

@@ -3,7 +3,10 @@ package dev.rhizome.node.gossip.core;
 import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.PeerAddress;
+import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.PublicId;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
@@ -28,7 +31,7 @@ public interface PeerProtocol {
      * name is dialled only where it resolves no narrower. The overload without it trusts the list as
      * configured (the simulations and tests, on loopback). A baseline may ignore it.
      */
-    default List<Effect> learn(List<NodeInfo> peers, dev.rhizome.protocol.PeerAddress.Reach learntOver, long nowMs) {
+    default List<Effect> learn(List<NodeInfo> peers, PeerAddress.Reach learntOver, long nowMs) {
         return learn(peers, nowMs);
     }
 
@@ -40,7 +43,7 @@ public interface PeerProtocol {
      * signature the link handshake already verified ({@link LinkHandshake#peerInfo()}): a protocol
      * may skip checking that signature again.
      */
-    default List<Effect> onConnected(PublicId peer, dev.rhizome.protocol.envelope.Verified<NodeInfo> peerInfo,
+    default List<Effect> onConnected(PublicId peer, Verified<NodeInfo> peerInfo,
             boolean outbound, long nowMs) {
         return onConnected(peer, peerInfo.envelope(), outbound, nowMs);
     }
@@ -53,7 +56,7 @@ public interface PeerProtocol {
      * addresses. The overloads without it are for links over loopback (the simulations and tests:
      * any address may be learnt, and every link is at one address).
      */
-    default List<Effect> onConnected(PublicId peer, dev.rhizome.protocol.envelope.Verified<NodeInfo> peerInfo,
+    default List<Effect> onConnected(PublicId peer, Verified<NodeInfo> peerInfo,
             boolean outbound, LinkEnd remote, long nowMs) {
         return onConnected(peer, peerInfo, outbound, nowMs);
     }
@@ -133,7 +136,7 @@ public interface PeerProtocol {
     }
 
     /** The repository gave these commits up (over its budget): no longer held. A baseline may ignore it. */
-    default List<Effect> onDropped(java.util.Collection<String> commits, long nowMs) {
+    default List<Effect> onDropped(Collection<String> commits, long nowMs) {
         return List.of();
     }
 
@@ -144,7 +147,7 @@ public interface PeerProtocol {
 
     /** {@link #want} with the holders' addresses, for a protocol that reaches holders beyond its links. */
     default List<Effect> wantFrom(String commit, List<NodeInfo> holders, long nowMs) {
-        List<PublicId> ids = new java.util.ArrayList<>();
+        List<PublicId> ids = new ArrayList<>();
         for (NodeInfo info : holders) {
             if (info.getNode().size() == PublicId.LENGTH) {
                 ids.add(PublicId.of(info.getNode()));
@@ -158,7 +161,7 @@ public interface PeerProtocol {
      * {@code learntOver} (the coordinator's): a holder whose address is narrower is not asked. A
      * baseline may ignore it.
      */
-    default List<Effect> wantFrom(String commit, List<NodeInfo> holders, dev.rhizome.protocol.PeerAddress.Reach learntOver,
+    default List<Effect> wantFrom(String commit, List<NodeInfo> holders, PeerAddress.Reach learntOver,
             long nowMs) {
         return wantFrom(commit, holders, nowMs);
     }

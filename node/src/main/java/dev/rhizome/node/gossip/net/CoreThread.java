@@ -1,11 +1,13 @@
 package dev.rhizome.node.gossip.net;
 
+import dev.rhizome.protocol.WorkerFailures;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
@@ -25,8 +27,8 @@ final class CoreThread implements AutoCloseable {
     private ScheduledFuture<?> wakeup;     // core thread only
     private long wakeupAtMs = Long.MAX_VALUE;
     /** The core's wakeups that threw; core thread only, but WorkerFailures is safe anywhere. */
-    private final dev.rhizome.protocol.WorkerFailures tickFailures =
-            new dev.rhizome.protocol.WorkerFailures(log, "the gossip core's wakeup");
+    private final WorkerFailures tickFailures =
+            new WorkerFailures(log, "the gossip core's wakeup");
     /** How soon a wakeup that threw (and so asked for no next one) runs again. */
     static final long RETRY_MS = 1_000;
 
@@ -94,7 +96,7 @@ final class CoreThread implements AutoCloseable {
 
     /** Runs {@code task} every {@code periodMs}: only for a protocol that never asks for its wakeups. */
     void every(long periodMs, Runnable task) {
-        executor.scheduleWithFixedDelay(dev.rhizome.protocol.WorkerFailures.periodic(log, "the gossip tick", task),
+        executor.scheduleWithFixedDelay(WorkerFailures.periodic(log, "the gossip tick", task),
                 periodMs, periodMs, TimeUnit.MILLISECONDS);
     }
 
@@ -108,7 +110,7 @@ final class CoreThread implements AutoCloseable {
         }
     }
 
-    static java.util.concurrent.ThreadFactory daemon(String name) {
+    static ThreadFactory daemon(String name) {
         AtomicInteger count = new AtomicInteger();
         return runnable -> {
             Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());

@@ -15,6 +15,8 @@ import dev.rhizome.protocol.identity.PublicId;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -192,8 +194,8 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
     }
 
     /** The peer's IP address, or null when the channel is not a socket's. */
-    java.net.InetAddress remoteAddress() {
-        return ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress inet ? inet.getAddress() : null;
+    InetAddress remoteAddress() {
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress inet ? inet.getAddress() : null;
     }
 
     /**
@@ -202,7 +204,7 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
      * global addresses are learnt from it).
      */
     LinkEnd remote() {
-        java.net.InetAddress address = remoteAddress();
+        InetAddress address = remoteAddress();
         return new LinkEnd(PeerMessages.addressKey(ctx.channel()),
                 address == null ? PeerAddress.Reach.GLOBAL : PeerAddress.reach(address));
     }

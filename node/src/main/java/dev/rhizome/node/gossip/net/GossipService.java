@@ -26,6 +26,7 @@ import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.LogSafe;
 import dev.rhizome.protocol.PeerAddress.Reach;
+import dev.rhizome.protocol.WorkerFailures;
 import dev.rhizome.protocol.envelope.HandshakeProof;
 import dev.rhizome.protocol.frame.FrameCodec;
 import dev.rhizome.protocol.identity.Identity;
@@ -44,6 +45,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,7 +53,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -124,10 +129,10 @@ public final class GossipService implements AutoCloseable {
     private PeerProtocol protocol;
     private boolean asksForWakeups;
     /** Runs the {@link StarvationProbe}: this process's own scheduling lateness. */
-    private final java.util.concurrent.ScheduledExecutorService probeTimer;
+    private final ScheduledExecutorService probeTimer;
     private final PeerResolver resolver;
     /** Looks up the hosts of peers to dial: DNS blocks, and must hold up neither the core thread nor an event loop. */
-    private final java.util.concurrent.ExecutorService resolving;
+    private final ExecutorService resolving;
 
     private GossipService(NodeRepository repo, Identity identity, GossipSettings settings, EventLoopGroup group,
                           boolean ownsGroup, Supplier<List<NodeInfo>> bootstrap, Supplier<Reach> bootstrapReach,
@@ -141,10 +146,10 @@ public final class GossipService implements AutoCloseable {
         this.bootstrapReach = bootstrapReach;
         String name = identity.publicId().shortForm();
         this.core = new CoreThread("gossip-" + name, clock);
-        this.probeTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(CoreThread.daemon("gossip-probe-" + name));
+        this.probeTimer = Executors.newSingleThreadScheduledExecutor(CoreThread.daemon("gossip-probe-" + name));
         this.fetcher = new BundleFetcher(repo, identity, settings.peer(), transferLog, group);
         this.resolver = resolver;
-        this.resolving = java.util.concurrent.Executors.newFixedThreadPool(RESOLVERS, CoreThread.daemon("gossip-resolve-" + name));
+        this.resolving = Executors.newFixedThreadPool(RESOLVERS, CoreThread.daemon("gossip-resolve-" + name));
         this.workers = new FetchWorkers(fetcher, resolver, GossipCore.MAX_CONCURRENT_FETCHES, "gossip-fetch-" + name);
         this.knownPeers = settings.peersFile() == null ? null : new KnownPeers(settings.peersFile());
     }
@@ -229,7 +234,7 @@ public final class GossipService implements AutoCloseable {
         apply(protocol.start(remembered, nowMs()));
         StarvationProbe probe = new StarvationProbe(System.nanoTime());
         // On a thread of its own: a backlog on the core thread (a peer's flood) is not starvation, and must excuse no staller.
-        probeTimer.scheduleWithFixedDelay(dev.rhizome.protocol.WorkerFailures.periodic(log, "the starvation probe", () -> {
+        probeTimer.scheduleWithFixedDelay(WorkerFailures.periodic(log, "the starvation probe", () -> {
             long late = probe.lateMs(System.nanoTime());
             if (late > 0) {
                 core.post(() -> apply(protocol.onStarved(late, nowMs())));
@@ -275,7 +280,7 @@ public final class GossipService implements AutoCloseable {
      * tells its neighbours (so none takes a later "not found" for a lie, and their makers name other
      * keepers).
      */
-    public void dropped(java.util.Collection<String> commits) {
+    public void dropped(Collection<String> commits) {
         List<String> copy = List.copyOf(commits);
         core.post(() -> apply(protocol.onDropped(copy, nowMs())));
     }

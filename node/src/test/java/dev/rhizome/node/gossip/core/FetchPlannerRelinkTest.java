@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,7 +21,7 @@ class FetchPlannerRelinkTest {
         PublicId holder = Identity.generate().publicId();
         long now = 1_000;
         // the node's work waits for the commit, so the want outlives its holders' tries
-        FetchPlanner.Start start = planner.needed(COMMIT, java.util.List.of(holder), now);
+        FetchPlanner.Start start = planner.needed(COMMIT, List.of(holder), now);
         for (int attempt = 1; attempt <= FetchPlanner.MAX_ATTEMPTS; attempt++) {
             assertThat(start).as("try %d", attempt).isEqualTo(new FetchPlanner.Start(holder, COMMIT));
             start = planner.failed(holder, COMMIT, true, now);

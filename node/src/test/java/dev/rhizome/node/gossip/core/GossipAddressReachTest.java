@@ -9,6 +9,7 @@ import dev.rhizome.node.gossip.core.Effect.Dial;
 import dev.rhizome.node.gossip.core.Effect.Fetch;
 import dev.rhizome.node.gossip.core.Effect.Send;
 import dev.rhizome.proto.v1.Gossip;
+import dev.rhizome.proto.v1.Inventory;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.PeerExchange;
 import dev.rhizome.proto.v1.PeerExchangeRequest;
@@ -98,7 +99,7 @@ class GossipAddressReachTest {
         PublicId id = natted.publicId();
         List<Effect> effects = new ArrayList<>(core.onMessage(id, Gossip.newBuilder().setAnnouncement(
                 new Peer().inventory(now, Peer.commit(1))).build(), now));
-        SignedEnvelope inventory = Envelopes.sign(natted, dev.rhizome.proto.v1.Inventory.newBuilder()
+        SignedEnvelope inventory = Envelopes.sign(natted, Inventory.newBuilder()
                 .setNode(id.toByteString()).addCommits(Peer.commit(2)).setTimeMs(now).build());
         effects.addAll(core.onMessage(id, Peer.announce(inventory), now));
         assertThat(only(effects, Fetch.class)).as("the fetch of what it announced").isNotEmpty()
@@ -169,7 +170,7 @@ class GossipAddressReachTest {
 
         Identity namedHello = linked("volunteer.example", Reach.GLOBAL, false);
         List<Effect> fetches = core.onMessage(namedHello.publicId(), Peer.announce(Envelopes.sign(namedHello,
-                dev.rhizome.proto.v1.Inventory.newBuilder().setNode(namedHello.publicId().toByteString())
+                Inventory.newBuilder().setNode(namedHello.publicId().toByteString())
                         .addCommits(Peer.commit(3)).setTimeMs(now).build())), now);
         assertThat(only(fetches, Fetch.class)).as("fetched from the name its hello gave, over an internet link")
                 .extracting(f -> f.where().info().getHost() + " " + f.where().learntOver())

@@ -6,8 +6,10 @@ import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.PeerExchange;
 import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.identity.PublicId;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -103,7 +105,7 @@ class GossipBoundedStateTest {
         }
         for (Peer p : FLOODERS) {
             List<SignedEnvelope> records = new ArrayList<>(STRANGERS);
-            java.util.Collections.shuffle(records, random);
+            Collections.shuffle(records, random);
             core.onMessage(p.id, Gossip.newBuilder().setPeerExchange(PeerExchange.newBuilder()
                     .addAllNodes(records.subList(0, PeerExchanges.EXCHANGE_SIZE))).build(), now);
             assertThat(core.stats().peerTableSize()).isLessThanOrEqualTo(SMALL.maxKnownPeers());
@@ -113,7 +115,7 @@ class GossipBoundedStateTest {
             now += 61_000;
             for (Effect e : core.onTick(now)) {
                 if (e instanceof Effect.Dial d) {
-                    core.onDialFailed(dev.rhizome.protocol.identity.PublicId.of(d.peer().getNode()), now);
+                    core.onDialFailed(PublicId.of(d.peer().getNode()), now);
                 }
             }
             assertThat(core.stats().peerTableSize()).isLessThanOrEqualTo(SMALL.maxKnownPeers());

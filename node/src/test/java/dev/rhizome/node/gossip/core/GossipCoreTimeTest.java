@@ -11,6 +11,7 @@ import dev.rhizome.node.gossip.core.Effect.SignedSelf;
 import dev.rhizome.node.gossip.core.Effect.Wakeup;
 import dev.rhizome.proto.v1.Inventory;
 import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.protocol.PeerAddress;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import java.util.ArrayList;
@@ -135,7 +136,7 @@ class GossipCoreTimeTest {
 
         List<Effect> wanted = core.wantFrom(Peer.commit(4), List.of(far.info), now);
 
-        assertThat(only(wanted, Fetch.class)).singleElement().satisfies(f -> assertThat(f.where()).isEqualTo(new PeerAddressing(far.info, dev.rhizome.protocol.PeerAddress.Reach.LOOPBACK)));
+        assertThat(only(wanted, Fetch.class)).singleElement().satisfies(f -> assertThat(f.where()).isEqualTo(new PeerAddressing(far.info, PeerAddress.Reach.LOOPBACK)));
     }
 
     @Test

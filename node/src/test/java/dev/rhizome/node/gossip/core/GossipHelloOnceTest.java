@@ -3,7 +3,9 @@ package dev.rhizome.node.gossip.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.envelope.SignatureException;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.Identity;
 import java.util.List;
@@ -19,8 +21,8 @@ class GossipHelloOnceTest {
     final AtomicInteger verifies = new AtomicInteger();
     final SignatureCheck counting = new SignatureCheck() {
         @Override
-        public <T extends com.google.protobuf.Message> Verified<T> open(dev.rhizome.proto.v1.SignedEnvelope envelope, T prototype)
-                throws dev.rhizome.protocol.envelope.SignatureException {
+        public <T extends com.google.protobuf.Message> Verified<T> open(SignedEnvelope envelope, T prototype)
+                throws SignatureException {
             verifies.incrementAndGet();
             return Envelopes.open(envelope, prototype);
         }

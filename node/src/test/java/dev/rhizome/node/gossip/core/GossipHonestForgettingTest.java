@@ -13,6 +13,7 @@ import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -241,7 +242,7 @@ class GossipHonestForgettingTest {
         }
         String commit = Peer.commit(11);
         PublicId first = named(maker.onLocalCommit(commit, now)).stream().distinct().collect(
-                java.util.stream.Collectors.collectingAndThen(java.util.stream.Collectors.toList(), l -> {
+                Collectors.collectingAndThen(Collectors.toList(), l -> {
                     assertThat(l).hasSize(1);
                     return l.get(0);
                 }));

@@ -14,10 +14,14 @@ import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.PeerExchange;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.envelope.SignatureException;
+import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.Identity;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class GossipHostilePeerTest {
@@ -111,7 +115,7 @@ class GossipHostilePeerTest {
         Peer behind = connected();
         Peer ahead = connected();
         long skew = config.maxClockSkew().toMillis() - 1000;
-        assertThat(config.maxClockSkew()).isGreaterThanOrEqualTo(java.time.Duration.ofMinutes(10));
+        assertThat(config.maxClockSkew()).isGreaterThanOrEqualTo(Duration.ofMinutes(10));
 
         assertThat(only(core.onMessage(behind.id, Peer.announce(behind.inventory(now - skew, Peer.commit(60))), now), Fetch.class))
                 .hasSize(1);
@@ -288,11 +292,11 @@ class GossipHostilePeerTest {
 
     @Test
     void aRecordThisNodeVerifiedAndHoldsIsNotVerifiedAgainButAnyOtherCopyIs() {
-        java.util.concurrent.atomic.AtomicInteger verified = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger verified = new AtomicInteger();
         SignatureCheck counting = new SignatureCheck() {
             @Override
-            public <T extends com.google.protobuf.Message> dev.rhizome.protocol.envelope.Verified<T> open(
-                    SignedEnvelope envelope, T prototype) throws dev.rhizome.protocol.envelope.SignatureException {
+            public <T extends com.google.protobuf.Message> Verified<T> open(
+                    SignedEnvelope envelope, T prototype) throws SignatureException {
                 verified.incrementAndGet();
                 return Envelopes.open(envelope, prototype);
             }

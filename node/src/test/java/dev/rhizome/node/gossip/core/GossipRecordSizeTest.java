@@ -8,6 +8,7 @@ import dev.rhizome.node.gossip.core.Effect.ResultSeen;
 import dev.rhizome.node.gossip.core.Effect.Send;
 import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.PeerExchange;
 import dev.rhizome.proto.v1.PeerExchangeRequest;
 import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.proto.v1.Result;
@@ -15,6 +16,7 @@ import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.envelope.HandshakeProof;
 import dev.rhizome.protocol.frame.FrameCodec;
+import dev.rhizome.protocol.identity.Identity;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -28,7 +30,7 @@ import org.junit.jupiter.api.Test;
 class GossipRecordSizeTest {
     static final String PADDING = "x".repeat(60_000);
     final GossipConfig config = GossipConfig.defaults();
-    final GossipCore core = new GossipCore(dev.rhizome.protocol.identity.Identity.generate(),
+    final GossipCore core = new GossipCore(Identity.generate(),
             NodeInfo.newBuilder().setHost("192.0.2.9").setPort(7000).build(), config, new Random(1), SignatureCheck.envelopes());
     long now = 10_000_000;
 
@@ -80,7 +82,7 @@ class GossipRecordSizeTest {
 
         Peer peer = new Peer();
         core.onConnected(peer.id, peer.hello(now), true, now); // asks it for peers
-        core.onMessage(peer.id, Gossip.newBuilder().setPeerExchange(dev.rhizome.proto.v1.PeerExchange.newBuilder()
+        core.onMessage(peer.id, Gossip.newBuilder().setPeerExchange(PeerExchange.newBuilder()
                 .addNodes(padded(new Peer(), now))).build(), now);
         assertThat(core.stats().peerTableSize()).isEqualTo(1);
         assertThat(core.score(peer.id)).isNegative();

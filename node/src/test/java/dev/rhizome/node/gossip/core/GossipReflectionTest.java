@@ -16,6 +16,7 @@ import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -160,7 +161,7 @@ class GossipReflectionTest {
         Set<PublicId> inFlight = new HashSet<>();
         for (int step = 0; step < 600; step++) {
             for (Dial d : only(effects, Dial.class)) {
-                if (d.peer().getHost().toLowerCase(java.util.Locale.ROOT).endsWith(".wild.example")) {
+                if (d.peer().getHost().toLowerCase(Locale.ROOT).endsWith(".wild.example")) {
                     victimDials++;
                     inFlight.add(PublicId.of(d.peer().getNode()));
                     maxInFlight = Math.max(maxInFlight, inFlight.size());

@@ -8,8 +8,14 @@ import dev.rhizome.node.gossip.core.Effect.Send;
 import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.PeerExchange;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.envelope.SignatureException;
+import dev.rhizome.protocol.envelope.Verified;
+import dev.rhizome.protocol.identity.Identity;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,7 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class GossipRelayedClockTest {
     final GossipConfig config = GossipConfig.defaults();
-    final GossipCore core = new GossipCore(dev.rhizome.protocol.identity.Identity.generate(),
+    final GossipCore core = new GossipCore(Identity.generate(),
             NodeInfo.newBuilder().setHost("192.0.2.9").setPort(7000).build(), config, new Random(1), SignatureCheck.envelopes());
     final long now = 10_000_000;
     final long ahead = now + config.maxClockSkew().toMillis() + 60_000;
@@ -47,16 +53,16 @@ class GossipRelayedClockTest {
 
     @Test
     void anotherNodesRecordsReplayedOutOfTheWindowAreDroppedWithoutASignatureCheck() {
-        java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger checks = new AtomicInteger();
         SignatureCheck counting = new SignatureCheck() {
             @Override
-            public <T extends com.google.protobuf.Message> dev.rhizome.protocol.envelope.Verified<T> open(
-                    dev.rhizome.proto.v1.SignedEnvelope envelope, T prototype) throws dev.rhizome.protocol.envelope.SignatureException {
+            public <T extends com.google.protobuf.Message> Verified<T> open(
+                    SignedEnvelope envelope, T prototype) throws SignatureException {
                 checks.incrementAndGet();
-                return dev.rhizome.protocol.envelope.Envelopes.open(envelope, prototype);
+                return Envelopes.open(envelope, prototype);
             }
         };
-        GossipCore counted = new GossipCore(dev.rhizome.protocol.identity.Identity.generate(),
+        GossipCore counted = new GossipCore(Identity.generate(),
                 NodeInfo.newBuilder().setHost("192.0.2.9").setPort(7000).build(), config, new Random(1), counting);
         Peer replayer = new Peer();
         assertThat(only(counted.onConnected(replayer.id, replayer.hello(now), true, now), Send.class)).isNotEmpty();

@@ -9,6 +9,7 @@ import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +40,7 @@ class GossipSlowHolderTest {
     final Map<Fetch, long[]> running = new LinkedHashMap<>();
     final List<Fetch> started = new ArrayList<>();
     final List<CancelFetch> cancelled = new ArrayList<>();
-    final Map<PublicId, Long> ratePerSecond = new java.util.HashMap<>();
+    final Map<PublicId, Long> ratePerSecond = new HashMap<>();
 
     void take(List<Effect> effects) {
         for (Effect e : effects) {

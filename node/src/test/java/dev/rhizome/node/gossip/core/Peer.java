@@ -12,6 +12,7 @@ import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** A scripted remote peer for tests that talk to one core directly. */
 final class Peer {
@@ -20,7 +21,7 @@ final class Peer {
     /** Each peer at an address of its own, as distinct nodes are: the core bounds dials and relays per address. */
     final NodeInfo info = NodeInfo.newBuilder().setNode(id.toByteString()).setHost(nextHost()).setPort(7000).build();
 
-    private static final java.util.concurrent.atomic.AtomicInteger HOSTS = new java.util.concurrent.atomic.AtomicInteger();
+    private static final AtomicInteger HOSTS = new AtomicInteger();
 
     private static String nextHost() {
         int n = HOSTS.getAndIncrement() % (250 * 250);

@@ -8,17 +8,18 @@ import dev.rhizome.node.gossip.core.Effect.Send;
 import dev.rhizome.node.gossip.core.Effect.Unavailable;
 import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.Inventory;
-import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.envelope.SignatureException;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -26,6 +27,8 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 
 /**
  * A deterministic network simulator for {@link GossipCore}: every node's core runs on one virtual
@@ -186,7 +189,7 @@ final class SimNet {
     int steps;
     private List<Effect> current = List.of();
     /** Sees every effect of every node, in order ({@link SimDigestTest} digests them); null: none. */
-    java.util.function.BiConsumer<Integer, Effect> observer;
+    BiConsumer<Integer, Effect> observer;
     /**
      * Honest holders answer "busy" now and then until the faults end (their upload slots full), on a
      * random stream of their own so that every other draw of a seed stays as it was.
@@ -864,7 +867,7 @@ final class SimNet {
     }
 
     /** With {@code -Dsimtrace}: the faults, commits, wants, links and transfers, to see why a seed fails. */
-    private void trace(java.util.function.Supplier<String> what) {
+    private void trace(Supplier<String> what) {
         if (TRACE) {
             System.out.println("t=" + now + " " + what.get());
         }
@@ -927,7 +930,7 @@ final class SimNet {
     private String commit() {
         byte[] b = new byte[20];
         random.nextBytes(b);
-        return java.util.HexFormat.of().formatHex(b);
+        return HexFormat.of().formatHex(b);
     }
 
     private static long key(int a, int b) {

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * A tiny in-test network: cores whose effects become pending events, delivered one at a time in a
@@ -178,7 +179,7 @@ final class TestNet {
     }
 
     /** Runs events, ticking every node every {@code tickMs} of test time, until quiet and {@code done}, or the step budget ends. */
-    void run(int maxSteps, long tickMs, java.util.function.BooleanSupplier done) {
+    void run(int maxSteps, long tickMs, BooleanSupplier done) {
         long nextTick = now + tickMs;
         for (int s = 0; s < maxSteps; s++) {
             if (now >= nextTick || pending.isEmpty()) {

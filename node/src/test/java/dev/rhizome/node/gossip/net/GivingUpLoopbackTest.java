@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.gossip.core.GossipCore;
+import dev.rhizome.node.gossip.core.PeerProtocol;
 import dev.rhizome.node.gossip.core.Wants;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +47,7 @@ class GivingUpLoopbackTest {
             return ask(p -> !((GossipCore) p).connectedPeers().isEmpty());
         }
 
-        private <T> T ask(java.util.function.Function<dev.rhizome.node.gossip.core.PeerProtocol, T> query) {
+        private <T> T ask(Function<PeerProtocol, T> query) {
             try {
                 return gossip.query(query);
             } catch (InterruptedException e) {

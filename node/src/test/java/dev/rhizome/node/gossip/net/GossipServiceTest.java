@@ -1,25 +1,33 @@
 package dev.rhizome.node.gossip.net;
 
-import dev.rhizome.node.gossip.core.GossipCore;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.gossip.core.GossipCore;
 import dev.rhizome.node.gossip.core.Wants;
 import dev.rhizome.node.peer.PeerConfig;
+import dev.rhizome.proto.v1.HelloProof;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.PeerMessage;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.identity.PublicId;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** A few real nodes on loopback: links form from a bootstrap list, bundles spread, a restarted node rejoins from disk. */
 class GossipServiceTest {
@@ -80,7 +88,7 @@ class GossipServiceTest {
         await(() -> query(maker, commit).contains(keeper.identity().publicId()), Duration.ofSeconds(20));
     }
 
-    private static java.util.Set<dev.rhizome.protocol.identity.PublicId> query(Node node, String commit) {
+    private static Set<PublicId> query(Node node, String commit) {
         try {
             return node.gossip().query(p -> ((GossipCore) p).confirmedKeepers(commit));
         } catch (InterruptedException e) {
@@ -159,11 +167,11 @@ class GossipServiceTest {
         }
         await(() -> nodes.stream().allMatch(n -> links(n) >= 1), Duration.ofSeconds(10));
         Identity runner = nodes.get(0).identity();
-        dev.rhizome.proto.v1.Result result = dev.rhizome.proto.v1.Result.newBuilder()
+        Result result = Result.newBuilder()
                 .setCommit("c".repeat(40)).setMetric(1.9).setRunner(runner.publicId().toByteString())
                 .setTimeMs(System.currentTimeMillis()).build();
 
-        nodes.get(0).gossip().announceResult(dev.rhizome.protocol.envelope.Envelopes.sign(runner, result));
+        nodes.get(0).gossip().announceResult(Envelopes.sign(runner, result));
 
         await(() -> nodes.subList(1, nodes.size()).stream().allMatch(n -> n.gossip().resultsHeard() == 1),
                 Duration.ofSeconds(10));
@@ -186,16 +194,16 @@ class GossipServiceTest {
         // The impostor has the real node's fresh, validly signed hello, but not its key.
         PeerMessage copied = real.gossip().hello().toBuilder().setHello(real.gossip().hello().getHello().toBuilder()
                 .setNonce(com.google.protobuf.ByteString.copyFrom(new byte[32]))).build();
-        try (java.net.Socket impostor = new java.net.Socket("127.0.0.1", victim.gossip().port())) {
+        try (Socket impostor = new Socket("127.0.0.1", victim.gossip().port())) {
             impostor.setSoTimeout(10_000);
-            java.io.DataInputStream in = new java.io.DataInputStream(impostor.getInputStream());
-            java.io.DataOutputStream out = new java.io.DataOutputStream(impostor.getOutputStream());
+            DataInputStream in = new DataInputStream(impostor.getInputStream());
+            DataOutputStream out = new DataOutputStream(impostor.getOutputStream());
             StallingPeer.write(out, copied);
             PeerMessage answer = StallingPeer.read(in);
             assertThat(answer.getHello().getProof().isEmpty()).as("the victim proves its own key").isFalse();
 
             StallingPeer.write(out, PeerMessage.newBuilder().setHelloProof(
-                    dev.rhizome.proto.v1.HelloProof.newBuilder().setProof(com.google.protobuf.ByteString.copyFrom(new byte[64])))
+                    HelloProof.newBuilder().setProof(com.google.protobuf.ByteString.copyFrom(new byte[64])))
                     .build());
 
             assertThat(StallingPeer.read(in)).as("the victim hangs up").isNull();

@@ -161,7 +161,7 @@ class HostilePeersTest {
 
     private static double scoreAt(Node n, PublicId peer) {
         try {
-            return n.gossip().query(p -> ((dev.rhizome.node.gossip.core.GossipCore) p).score(peer));
+            return n.gossip().query(p -> ((GossipCore) p).score(peer));
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
         }

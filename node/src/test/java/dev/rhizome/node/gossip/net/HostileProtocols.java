@@ -1,8 +1,8 @@
 package dev.rhizome.node.gossip.net;
 
-import dev.rhizome.node.gossip.core.PeerProtocol;
 import com.google.protobuf.ByteString;
 import dev.rhizome.node.gossip.core.Effect;
+import dev.rhizome.node.gossip.core.PeerProtocol;
 import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.Inventory;
 import dev.rhizome.proto.v1.NodeInfo;
@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 
 /**
@@ -93,7 +94,7 @@ final class HostileProtocols {
      * NodeInfo announcements of made-up nodes naming no address (or no port): nothing to dial, so no
      * failed dial would ever make room for an honest newcomer were they kept. {@code sent} counts them.
      */
-    static PeerProtocol addressless(Identity identity, NodeInfo self, java.util.concurrent.atomic.AtomicInteger sent) {
+    static PeerProtocol addressless(Identity identity, NodeInfo self, AtomicInteger sent) {
         return new Hostile(identity, self, (now, random) -> {
             List<Gossip> burst = new ArrayList<>();
             for (int i = 0; i < 4; i++) {

@@ -11,15 +11,20 @@ import dev.rhizome.node.gossip.core.GossipConfig;
 import dev.rhizome.node.gossip.core.GossipCore;
 import dev.rhizome.node.gossip.core.PeerProtocol;
 import dev.rhizome.node.gossip.core.SignatureCheck;
+import dev.rhizome.node.peer.FrameDeadline;
 import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.node.peer.TransferLog;
 import dev.rhizome.node.peer.WarnBudget;
 import dev.rhizome.proto.v1.BundleRequest;
+import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.Hello;
+import dev.rhizome.proto.v1.HelloProof;
 import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.PeerExchangeRequest;
 import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.envelope.HandshakeProof;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
 import io.netty.channel.EventLoopGroup;
@@ -29,15 +34,22 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -174,7 +186,7 @@ class RoguePeersTest {
     @Test
     void madeUpNodesWithoutAnAddressAreNotKeptAndHonestNewcomersStillFindPlaces() throws Exception {
         // Before, each was kept: never dialled, so never failed, so never evicted, and the table filled for good.
-        java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger sent = new AtomicInteger();
         Node rogue = start("rogue", id -> self -> HostileProtocols.addressless(id, self, sent), List.of());
         Node a = start("a", honest(1), List.of(info(rogue)));
         GossipServiceTest.await(() -> sent.get() >= 300 || tableSize(a) >= 40, Duration.ofSeconds(60));
@@ -188,10 +200,10 @@ class RoguePeersTest {
     @Test
     void madeUpNodesNamingAVictimsAddressGetItDialledOneAtATimeAndAreNotHandedOn() throws Exception {
         // The victim runs no node: it takes connections and never answers, so each dial waits out the handshake.
-        try (java.net.ServerSocket victim = new java.net.ServerSocket(0, 512, java.net.InetAddress.getLoopbackAddress())) {
-            java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
-            java.util.concurrent.atomic.AtomicInteger maxOpen = new java.util.concurrent.atomic.AtomicInteger();
-            List<Socket> held = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (ServerSocket victim = new ServerSocket(0, 512, InetAddress.getLoopbackAddress())) {
+            AtomicInteger accepted = new AtomicInteger();
+            AtomicInteger maxOpen = new AtomicInteger();
+            List<Socket> held = Collections.synchronizedList(new ArrayList<>());
             Thread acceptor = new Thread(() -> {
                 while (!victim.isClosed()) {
                     try {
@@ -258,8 +270,8 @@ class RoguePeersTest {
                     if (theirs != null) {
                         answered++;
                         // The whole handshake, as a looping rogue does: then the core cuts it again.
-                        write(s, PeerMessage.newBuilder().setHelloProof(dev.rhizome.proto.v1.HelloProof.newBuilder()
-                                .setProof(ByteString.copyFrom(dev.rhizome.protocol.envelope.HandshakeProof.sign(rogue.identity(),
+                        write(s, PeerMessage.newBuilder().setHelloProof(HelloProof.newBuilder()
+                                .setProof(ByteString.copyFrom(HandshakeProof.sign(rogue.identity(),
                                         theirs.getHello().getNonce().toByteArray(), a.identity().publicId())))).build());
                         drainUntilClosed(s);
                     }
@@ -284,8 +296,8 @@ class RoguePeersTest {
             GossipServiceTest.await(() -> linked(a).contains(made.publicId()), Duration.ofSeconds(20));
 
             // An honest peer on a slow link: a 48 KB frame at 8 KB/s (above the 6.4 KB/s floor) takes 6 s.
-            byte[] frame = PeerMessage.newBuilder().setGossip(dev.rhizome.proto.v1.Gossip.newBuilder()
-                    .setPeerExchangeRequest(dev.rhizome.proto.v1.PeerExchangeRequest.newBuilder().setMax(1)))
+            byte[] frame = PeerMessage.newBuilder().setGossip(Gossip.newBuilder()
+                    .setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(1)))
                     .setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder().addField(999,
                             com.google.protobuf.UnknownFieldSet.Field.newBuilder()
                                     .addLengthDelimited(ByteString.copyFrom(new byte[48_000])).build()).build())
@@ -307,13 +319,13 @@ class RoguePeersTest {
             long started = System.nanoTime();
             GossipServiceTest.await(() -> !linked(a).contains(made.publicId()), Duration.ofSeconds(60));
             assertThat(Duration.ofNanos(System.nanoTime() - started))
-                    .isLessThanOrEqualTo(Duration.ofMillis(dev.rhizome.node.peer.FrameDeadline.deadlineMs(32 << 10) + 10_000));
+                    .isLessThanOrEqualTo(Duration.ofMillis(FrameDeadline.deadlineMs(32 << 10) + 10_000));
         }
     }
 
     @Test
     void aRecordNamingAPortNoSocketHasNeitherStopsTheNodesClockNorIsDialled() throws Exception {
-        List<NodeInfo> bootstrap = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<NodeInfo> bootstrap = new CopyOnWriteArrayList<>();
         Node a = start("a", honest(1), bootstrap);
         logged.start();
         nodeLogs.addAppender(logged);
@@ -324,7 +336,7 @@ class RoguePeersTest {
             // driver's connect threw on the core thread, and the rest of that step (its wakeup
             // among it) was lost: A's core never ticked again.
             Identity made = Identity.generate();
-            write(s, PeerMessage.newBuilder().setGossip(dev.rhizome.proto.v1.Gossip.newBuilder().setAnnouncement(
+            write(s, PeerMessage.newBuilder().setGossip(Gossip.newBuilder().setAnnouncement(
                     Envelopes.sign(made, NodeInfo.newBuilder().setNode(made.publicId().toByteString()).setHost("127.0.0.1")
                             .setPort(70_000).setTimeMs(System.currentTimeMillis()).build()))).build());
             GossipServiceTest.await(() -> a.gossip().counters().gossipReceived() >= 1, Duration.ofSeconds(10));
@@ -345,8 +357,8 @@ class RoguePeersTest {
                 .setHost("127.0.0.1").setPort(1).setTimeMs(System.currentTimeMillis()).build());
         write(s, PeerMessage.newBuilder().setHello(hello(id).setNodeInfo(info)).build());
         PeerMessage theirs = StallingPeer.read(new DataInputStream(s.getInputStream()));
-        write(s, PeerMessage.newBuilder().setHelloProof(dev.rhizome.proto.v1.HelloProof.newBuilder().setProof(ByteString.copyFrom(
-                dev.rhizome.protocol.envelope.HandshakeProof.sign(id, theirs.getHello().getNonce().toByteArray(),
+        write(s, PeerMessage.newBuilder().setHelloProof(HelloProof.newBuilder().setProof(ByteString.copyFrom(
+                HandshakeProof.sign(id, theirs.getHello().getNonce().toByteArray(),
                         target.identity().publicId())))).build());
         return s;
     }
@@ -361,7 +373,7 @@ class RoguePeersTest {
                     return true;
                 }
             }
-        } catch (java.net.SocketTimeoutException open) {
+        } catch (SocketTimeoutException open) {
             return false;
         } catch (IOException e) {
             return true;
@@ -432,7 +444,7 @@ class RoguePeersTest {
                 .setPort(node.gossip().port()).build();
     }
 
-    private static java.util.Set<PublicId> linked(Node n) {
+    private static Set<PublicId> linked(Node n) {
         try {
             return n.gossip().linkedPeers();
         } catch (InterruptedException e) {
