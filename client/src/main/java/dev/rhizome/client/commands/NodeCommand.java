@@ -282,7 +282,7 @@ public final class NodeCommand implements Callable<Integer> {
         @Mixin
         DataDirOption dataDir;
 
-        @Option(names = "--json", description = "Print the node's JSON answer: node and node_id (its key, hex), paused, gate, slots (name, hardware_class, gpu_index, state, job, next, jobs_run, prefetched_runs), queued, credit, disk.")
+        @Option(names = "--json", description = "Print the node's JSON answer: node and node_id (its key, hex), paused, gate, slots (name, hardware_class, gpu_index, state, job, next, jobs_run, prefetched_runs), queued, credit, disk, peers (announced, reachable, reason: whether peers can fetch from the node at the address it announces, and why not).")
         boolean json;
 
         abstract String request();
