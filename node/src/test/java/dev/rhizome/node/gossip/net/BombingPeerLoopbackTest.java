@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.node.git.PackBombs;
 import dev.rhizome.node.gossip.core.GossipCore;
-import dev.rhizome.node.gossip.core.PeerProtocol;
 import dev.rhizome.node.gossip.core.Wants;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
@@ -13,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,14 +38,6 @@ class BombingPeerLoopbackTest {
         net.close();
     }
 
-    static <T> T ask(GossipService gossip, Function<PeerProtocol, T> query) {
-        try {
-            return gossip.query(query);
-        } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     @Test
     void aBundleDeclaringGigabytesIsRefusedFromItsHeaderAndHonestBundlesStillArrive() throws Exception {
         String bombTip = "b0".repeat(20);
@@ -58,8 +48,8 @@ class BombingPeerLoopbackTest {
         Identity makerId = Identity.generate();
         LoopbackNet.Started maker = net.start(tmp.resolve("maker"), makerId, Wants.everything(), null, true);
         LoopbackNet.Started asker = net.start(tmp.resolve("asker"), Identity.generate(), Wants.everything(), null, true);
-        GossipServiceTest.await(() -> ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().contains(rogueId))
-                && ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().contains(makerId.publicId())),
+        GossipServiceTest.await(() -> LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().contains(rogueId))
+                && LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().contains(makerId.publicId())),
                 Duration.ofSeconds(20));
         GossipServiceTest.await(() -> rogue.bundleRequests() >= 2, Duration.ofSeconds(30));
 
@@ -71,12 +61,12 @@ class BombingPeerLoopbackTest {
         assertThat(maker.repo().has(bombTip)).isFalse();
         // Each honest node: at most its three tries of the commit from that holder.
         assertThat(rogue.bundleRequests()).isLessThanOrEqualTo(2 * 3);
-        double makerScore = ask(asker.gossip(), p -> ((GossipCore) p).score(makerId.publicId()));
+        double makerScore = LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).score(makerId.publicId()));
         assertThat(makerScore).isZero();
         // Over this node's bounds, as a bundle announced over its size limit: every honest holder of
         // such a commit would send the same, so it costs nothing (a wrong bundle, -16, would be the
         // header lying about what the pack holds, which the scan refuses too).
-        double rogueScore = ask(asker.gossip(), p -> ((GossipCore) p).score(rogueId));
+        double rogueScore = LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).score(rogueId));
         assertThat(rogueScore).isZero();
     }
 }

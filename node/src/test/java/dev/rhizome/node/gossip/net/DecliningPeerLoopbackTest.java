@@ -3,7 +3,6 @@ package dev.rhizome.node.gossip.net;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.node.gossip.core.GossipCore;
-import dev.rhizome.node.gossip.core.PeerProtocol;
 import dev.rhizome.node.gossip.core.Wants;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
@@ -12,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,14 +36,6 @@ class DecliningPeerLoopbackTest {
         net.close();
     }
 
-    static <T> T ask(GossipService gossip, Function<PeerProtocol, T> query) {
-        try {
-            return gossip.query(query);
-        } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     @Test
     void aRogueThatDeclinesEveryRequestRestsAfterAFewAndCostsNoScore() throws Exception {
         List<String> fakes = new ArrayList<>();
@@ -59,11 +49,11 @@ class DecliningPeerLoopbackTest {
         Identity makerId = Identity.generate();
         LoopbackNet.Started maker = net.start(tmp.resolve("maker"), makerId, Wants.everything(), null, true);
         LoopbackNet.Started asker = net.start(tmp.resolve("asker"), Identity.generate(), Wants.everything(), null, true);
-        GossipServiceTest.await(() -> ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().contains(rogueId))
-                && ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().contains(makerId.publicId())),
+        GossipServiceTest.await(() -> LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().contains(rogueId))
+                && LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().contains(makerId.publicId())),
                 Duration.ofSeconds(20));
 
-        GossipServiceTest.await(() -> ask(asker.gossip(), p -> ((GossipCore) p).isResting(rogueId)), Duration.ofSeconds(30));
+        GossipServiceTest.await(() -> LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).isResting(rogueId)), Duration.ofSeconds(30));
         int whenResting = rogue.bundleRequests();
 
         String commit = maker.repo().commitFiles(null, Map.of("a.txt", "real".getBytes()), "real", GossipServiceTest.AUTHOR);
@@ -73,9 +63,9 @@ class DecliningPeerLoopbackTest {
         // Each of the two honest nodes: four declines start the rest, plus what was in flight on the
         // rogue's second fetch slot. Three asks a commit were 240.
         assertThat(whenResting).isLessThanOrEqualTo(2 * 5);
-        boolean resting = ask(asker.gossip(), p -> ((GossipCore) p).isResting(rogueId));
-        double rogueScore = ask(asker.gossip(), p -> ((GossipCore) p).score(rogueId));
-        double makerScore = ask(asker.gossip(), p -> ((GossipCore) p).score(makerId.publicId()));
+        boolean resting = LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).isResting(rogueId));
+        double rogueScore = LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).score(rogueId));
+        double makerScore = LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).score(makerId.publicId()));
         assertThat(resting).isTrue();
         assertThat(rogueScore).isZero();
         assertThat(makerScore).isZero();

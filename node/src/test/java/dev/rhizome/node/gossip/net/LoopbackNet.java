@@ -4,6 +4,7 @@ import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.gossip.core.GossipConfig;
 import dev.rhizome.node.gossip.core.GossipCore;
 import dev.rhizome.node.gossip.core.Wants;
+import dev.rhizome.node.gossip.core.PeerProtocol;
 import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.node.peer.TransferLog;
 import dev.rhizome.proto.v1.NodeInfo;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Real gossip nodes on loopback for one test: their event loops, the directory in which they find
@@ -51,6 +53,15 @@ final class LoopbackNet implements AutoCloseable {
                     .setPort(gossip.port()).build());
         }
         return new Started(repo, gossip);
+    }
+
+    /** Asks a node's gossip core on its own thread, as the tests' conditions do. */
+    static <T> T ask(GossipService gossip, Function<PeerProtocol, T> query) {
+        try {
+            return gossip.query(query);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override

@@ -3,7 +3,6 @@ package dev.rhizome.node.gossip.net;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.node.gossip.core.GossipCore;
-import dev.rhizome.node.gossip.core.PeerProtocol;
 import dev.rhizome.node.gossip.core.Wants;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
@@ -12,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,14 +36,6 @@ class SlowHolderLoopbackTest {
         net.close();
     }
 
-    static <T> T ask(GossipService gossip, Function<PeerProtocol, T> query) {
-        try {
-            return gossip.query(query);
-        } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     static List<String> fakes(int base) {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -66,10 +56,10 @@ class SlowHolderLoopbackTest {
         PublicId b = slowB.identity.publicId();
         Identity makerId = Identity.generate();
         LoopbackNet.Started asker = net.start(tmp.resolve("asker"), Identity.generate(), Wants.everything(), null, true);
-        GossipServiceTest.await(() -> ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().containsAll(List.of(a, b))
+        GossipServiceTest.await(() -> LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().containsAll(List.of(a, b))
                 && ((GossipCore) p).stats().fetchesStarted() >= GossipCore.MAX_CONCURRENT_FETCHES), Duration.ofSeconds(20));
         LoopbackNet.Started maker = net.start(tmp.resolve("maker"), makerId, Wants.everything(), null, true);
-        GossipServiceTest.await(() -> ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().contains(makerId.publicId())),
+        GossipServiceTest.await(() -> LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().contains(makerId.publicId())),
                 Duration.ofSeconds(20));
 
         String commit = maker.repo().commitFiles(null, Map.of("a.txt", "real".getBytes()), "real", GossipServiceTest.AUTHOR);
@@ -77,9 +67,9 @@ class SlowHolderLoopbackTest {
         // The tricklers' transfers are judged after three stall periods of bytes (30 s by default).
         GossipServiceTest.await(() -> asker.repo().has(commit), Duration.ofSeconds(120));
 
-        double scoreA = ask(asker.gossip(), p -> ((GossipCore) p).score(a));
-        double scoreB = ask(asker.gossip(), p -> ((GossipCore) p).score(b));
-        double makerScore = ask(asker.gossip(), p -> ((GossipCore) p).score(makerId.publicId()));
+        double scoreA = LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).score(a));
+        double scoreB = LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).score(b));
+        double makerScore = LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).score(makerId.publicId()));
         assertThat(scoreA).isZero();
         assertThat(scoreB).isZero();
         assertThat(makerScore).isZero();
@@ -92,11 +82,11 @@ class SlowHolderLoopbackTest {
         net.directory.add(empty.info());
         PublicId rogue = empty.identity.publicId();
         LoopbackNet.Started asker = net.start(tmp.resolve("asker"), Identity.generate(), Wants.everything(), null, true);
-        GossipServiceTest.await(() -> ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().contains(rogue)),
+        GossipServiceTest.await(() -> LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().contains(rogue)),
                 Duration.ofSeconds(20));
         // Each empty chunk was reported as progress at 0 bytes, which the core reads as "not started
         // yet": only the transfer's own check (two idle periods, 60 s) ended it.
-        GossipServiceTest.await(() -> ask(asker.gossip(), p -> ((GossipCore) p).stats().fetchesFailed() > 0),
+        GossipServiceTest.await(() -> LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).stats().fetchesFailed() > 0),
                 Duration.ofSeconds(25));
     }
 }
