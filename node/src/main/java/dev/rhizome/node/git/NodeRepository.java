@@ -17,8 +17,10 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -86,6 +88,15 @@ public final class NodeRepository implements AutoCloseable {
     private final Set<String> refed = ConcurrentHashMap.newKeySet();
     /** The same commits in the order this instance came to know them, the newest last. */
     private final ConcurrentLinkedDeque<String> learned = new ConcurrentLinkedDeque<>();
+    /** Commits given up most lately, under {@link #writes}: see {@link #checkPrerequisites}. */
+    private final Set<String> givenUp = Collections.newSetFromMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > GIVEN_UP_REMEMBERED;
+        }
+    });
+    /** More than a repository gives up in the time a fetch takes. */
+    static final int GIVEN_UP_REMEMBERED = 10_000;
 
     private NodeRepository(Repository repository, BundleCache bundles) {
         this.repository = repository;
@@ -539,7 +550,8 @@ public final class NodeRepository implements AutoCloseable {
     }
 
     /**
-     * Under {@link #writes}: every prerequisite held, and its line's comment no longer than the
+     * Under {@link #writes}: every prerequisite held (one given up lately is this node's failure,
+     * an {@link IOException}: see {@link #GIVEN_UP_REMEMBERED}), and its line's comment no longer than the
      * commit's message (a writer puts the commit's subject there): a comment is text a rogue could
      * fill with anything, and a node relays the header as received.
      */
@@ -547,6 +559,12 @@ public final class NodeRepository implements AutoCloseable {
         try (RevWalk walk = new RevWalk(repository)) {
             for (String prerequisite : header.prerequisites()) {
                 if (!has(prerequisite)) {
+                    if (givenUp.contains(prerequisite)) {
+                        // A fetch names what it holds and the holder builds on it; a prune that gave it
+                        // up while the bundle was on its way is this node's doing, not its sender's.
+                        throw new IOException("prerequisite " + prerequisite
+                                + " was given up here while the bundle built on it was on its way");
+                    }
                     throw new BundleException("missing prerequisite " + prerequisite);
                 }
                 String comment = header.prerequisiteComments().getOrDefault(prerequisite, "");
@@ -792,6 +810,7 @@ public final class NodeRepository implements AutoCloseable {
 
     /** Under {@link #writes}: {@code commit}'s ref is about to go; {@link #has} must stop answering yes from memory. */
     void forget(String commit) {
+        givenUp.add(commit);
         if (refed.remove(commit)) {
             learned.remove(commit);
         }
