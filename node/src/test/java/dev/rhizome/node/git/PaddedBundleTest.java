@@ -11,6 +11,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -154,6 +157,19 @@ class PaddedBundleTest {
         new Random(3).nextBytes(random);
         byte[] stored = PackBombs.pack(List.of(rawObject(3, random.length, zlibStored(random, 0))), 1);
         assertThatCode(() -> PackLimits.PEERS.check(new ByteArrayInputStream(stored))).doesNotThrowAnyException();
+    }
+
+    @Test
+    void aQuarantineAKilledImportLeftGoesOnceOldAndAYoungOneStays() throws Exception {
+        Path gitDir = target.repository().getDirectory().toPath();
+        Path old = Files.createDirectories(gitDir.resolve(Quarantine.PREFIX + "killed").resolve("objects").resolve("pack"));
+        Files.write(old.resolve("incoming_1.pack"), new byte[4096]);
+        Files.setLastModifiedTime(gitDir.resolve(Quarantine.PREFIX + "killed"), FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+        Path young = Files.createDirectories(gitDir.resolve(Quarantine.PREFIX + "running"));
+
+        assertThat(target.removeAbandonedImports(Duration.ofMinutes(10))).isGreaterThanOrEqualTo(4096);
+        assertThat(gitDir.resolve(Quarantine.PREFIX + "killed")).doesNotExist();
+        assertThat(young).as("another process's import, running now").exists();
     }
 
     /** zlib of {@code data} in stored blocks of at most 65,535 bytes, after {@code empty} empty ones. */
