@@ -15,7 +15,7 @@ import java.util.Map;
  * ({@code -<id> <comment>}), ref lines ({@code <id> <name>}), then a blank line before the pack.
  * Read by us, with limits, so that a bundle can be judged before JGit touches the repository.
  */
-record GitBundleHeader(Map<String, String> refs, List<String> prerequisites) {
+record GitBundleHeader(Map<String, String> refs, List<String> prerequisites, Map<String, String> prerequisiteComments) {
     static final String V2_SIGNATURE = "# v2 git bundle";
     /** Far more than a one-ref bundle with thousands of prerequisites needs. */
     static final int MAX_HEADER_BYTES = 1 << 20;
@@ -23,6 +23,7 @@ record GitBundleHeader(Map<String, String> refs, List<String> prerequisites) {
     GitBundleHeader {
         refs = Map.copyOf(refs);
         prerequisites = List.copyOf(prerequisites);
+        prerequisiteComments = Map.copyOf(prerequisiteComments);
     }
 
     /**
@@ -37,9 +38,15 @@ record GitBundleHeader(Map<String, String> refs, List<String> prerequisites) {
         }
         Map<String, String> refs = new LinkedHashMap<>();
         List<String> prerequisites = new ArrayList<>();
+        Map<String, String> comments = new LinkedHashMap<>();
         for (String line = lines.next(); !line.isEmpty(); line = lines.next()) {
             if (line.startsWith("-")) {
-                prerequisites.add(objectId(line.substring(1), line));
+                String id = objectId(line.substring(1), line);
+                // A writer names each once; a repeated line carries nothing but bytes.
+                if (comments.put(id, line.length() > 42 ? line.substring(42) : "") != null) {
+                    throw new BundleException("bundle names prerequisite " + id + " twice");
+                }
+                prerequisites.add(id);
             } else {
                 String id = objectId(line, line);
                 if (line.length() < 42 || line.charAt(40) != ' ') {
@@ -51,7 +58,7 @@ record GitBundleHeader(Map<String, String> refs, List<String> prerequisites) {
                 }
             }
         }
-        return new GitBundleHeader(refs, prerequisites);
+        return new GitBundleHeader(refs, prerequisites, comments);
     }
 
     private static String objectId(String text, String line) throws BundleException {

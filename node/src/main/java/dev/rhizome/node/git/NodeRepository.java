@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -16,8 +17,10 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -85,6 +88,15 @@ public final class NodeRepository implements AutoCloseable {
     private final Set<String> refed = ConcurrentHashMap.newKeySet();
     /** The same commits in the order this instance came to know them, the newest last. */
     private final ConcurrentLinkedDeque<String> learned = new ConcurrentLinkedDeque<>();
+    /** Commits given up most lately, under {@link #writes}: see {@link #checkPrerequisites}. */
+    private final Set<String> givenUp = Collections.newSetFromMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > GIVEN_UP_REMEMBERED;
+        }
+    });
+    /** More than a repository gives up in the time a fetch takes. */
+    static final int GIVEN_UP_REMEMBERED = 10_000;
 
     private NodeRepository(Repository repository, BundleCache bundles) {
         this.repository = repository;
@@ -108,6 +120,7 @@ public final class NodeRepository implements AutoCloseable {
                     "removed {} ref lock(s) a process killed mid-write left in {}", locks.size(), absolute);
         }
         StaleGcLock.clear(absolute);
+        Quarantine.removeAbandoned(absolute, StaleGcLock.IMPORT_AGE);
         NodeRepository opened = new NodeRepository(repository,
                 new BundleCache(absolute.resolveSibling(absolute.getFileName() + ".bundles")));
         opened.commits().forEach(opened::learn);
@@ -139,7 +152,7 @@ public final class NodeRepository implements AutoCloseable {
     /**
      * True when the commit is held: it has its own ref, written by this instance or another on the
      * same directory (so it can be a prerequisite). A ref is written only once the commit's history
-     * is known complete here, and its ancestors' refs before it (see {@link #refNewCommits}), so a
+     * is known complete here, and its ancestors' refs before it (see {@link #newHistory}), so a
      * commit without one is at most half imported: objects unpacked by an import still running, or
      * cut short, which a later import of it completes. No listing of every ref held, which a commit
      * caught in that state used to cost on every look-up.
@@ -511,18 +524,22 @@ public final class NodeRepository implements AutoCloseable {
             String tip = checkRefs(header, expectedTip);
             writes.lock();
             try {
-                for (String prerequisite : header.prerequisites()) {
-                    if (!has(prerequisite)) {
-                        throw new BundleException("missing prerequisite " + prerequisite);
-                    }
-                }
+                checkPrerequisites(header);
                 // Its own ref says the commit and its history are complete here; a commit present
                 // without one (an import cut short) is unpacked and refed again.
                 if (hasRef(tip)) {
                     return tip;
                 }
-                unpack(in, limits);
-                refNewCommits(ObjectId.fromString(tip));
+                try (Quarantine quarantine = Quarantine.open(repository)) {
+                    Set<ObjectId> received = unpack(quarantine.repository(), in, limits);
+                    ObjectId tipId = ObjectId.fromString(tip);
+                    List<ObjectId> fresh = newHistory(quarantine.repository(), tipId);
+                    PackReach.check(quarantine.repository(), tipId, header.prerequisites(), received);
+                    quarantine.admitInto(repository);
+                    for (ObjectId id : fresh) {
+                        createRef(id);
+                    }
+                }
                 return tip;
             } finally {
                 writes.unlock();
@@ -532,6 +549,42 @@ public final class NodeRepository implements AutoCloseable {
         }
     }
 
+    /**
+     * Under {@link #writes}: every prerequisite held (one given up lately is this node's failure,
+     * an {@link IOException}: see {@link #GIVEN_UP_REMEMBERED}), and its line's comment no longer than the
+     * commit's message (a writer puts the commit's subject there): a comment is text a rogue could
+     * fill with anything, and a node relays the header as received.
+     */
+    private void checkPrerequisites(GitBundleHeader header) throws BundleException, IOException {
+        try (RevWalk walk = new RevWalk(repository)) {
+            for (String prerequisite : header.prerequisites()) {
+                if (!has(prerequisite)) {
+                    if (givenUp.contains(prerequisite)) {
+                        // A fetch names what it holds and the holder builds on it; a prune that gave it
+                        // up while the bundle was on its way is this node's doing, not its sender's.
+                        throw new IOException("prerequisite " + prerequisite
+                                + " was given up here while the bundle built on it was on its way");
+                    }
+                    throw new BundleException("missing prerequisite " + prerequisite);
+                }
+                String comment = header.prerequisiteComments().getOrDefault(prerequisite, "");
+                if (comment.isEmpty()) {
+                    continue;
+                }
+                RevCommit held = walk.parseCommit(ObjectId.fromString(prerequisite));
+                int message = held.getRawBuffer().length;
+                if (comment.getBytes(StandardCharsets.UTF_8).length > message) {
+                    throw new BundleException("bundle's line for prerequisite " + prerequisite + " carries "
+                            + comment.getBytes(StandardCharsets.UTF_8).length + " bytes of comment, more than the commit itself ("
+                            + message + ")");
+                }
+            }
+        }
+    }
+
+    /** Longer than any ref name this project writes ({@code refs/rhizome/commits/<id>}), or git's. */
+    static final int MAX_REF_NAME = 255;
+
     private static String checkRefs(GitBundleHeader header, String expectedTip) throws BundleException {
         if (header.refs().size() != 1) {
             throw new BundleException("bundle has " + header.refs().size() + " refs, expected exactly one");
@@ -540,25 +593,37 @@ public final class NodeRepository implements AutoCloseable {
         if (!tip.equals(expectedTip)) {
             throw new BundleException("bundle tip is " + tip + ", expected " + expectedTip);
         }
+        // The ref's name is relayed with the bundle: a name, not a place for a rogue's data.
+        String name = header.refs().keySet().iterator().next();
+        if (name.length() > MAX_REF_NAME || !Repository.isValidRefName(name)) {
+            throw new BundleException("bundle's ref name is not a git ref name of at most " + MAX_REF_NAME
+                    + " characters: '" + (name.length() <= 80 ? name : name.substring(0, 80) + "...") + "'");
+        }
         return tip;
     }
 
     /**
-     * Stores the pack that follows the header, every object checked as JGit's fetch checks them
-     * ({@code ObjectChecker}); thin, since its deltas may rest on objects we hold. This is what
-     * JGit's bundle transport does after its own prerequisite check, which lists and walks every
-     * ref held (a cost that grows with all a node ever held); ours, above, looks up only the
-     * prerequisites, and {@link #refNewCommits} checks connectivity afterwards.
+     * Stores the pack that follows the header in {@code into} (a {@link Quarantine}), every object
+     * checked as JGit's fetch checks them ({@code ObjectChecker}); thin, since its deltas may rest on
+     * objects we hold. This is what JGit's bundle transport does after its own prerequisite check,
+     * which lists and walks every ref held (a cost that grows with all a node ever held); ours,
+     * above, looks up only the prerequisites, and {@link #newHistory} checks connectivity
+     * afterwards. Returns the objects the pack carried, not the bases a thin pack borrowed.
      */
-    private void unpack(InputStream pack, PackLimits limits) throws BundleException, IOException {
-        try (ObjectInserter inserter = repository.newObjectInserter()) {
+    private static Set<ObjectId> unpack(Repository into, InputStream pack, PackLimits limits)
+            throws BundleException, IOException {
+        try (ObjectInserter inserter = into.newObjectInserter()) {
             PackParser parser = inserter.newPackParser(pack);
             parser.setAllowThin(true);
             parser.setObjectChecker(new ObjectChecker());
             parser.setCheckEofAfterPackFooter(true);
             parser.setMaxObjectSizeLimit(limits.maxObjectBytes());
+            parser.setNeedNewObjectIds(true);
             parser.parse(NullProgressMonitor.INSTANCE);
             inserter.flush();
+            Set<ObjectId> received = new HashSet<>();
+            parser.getNewObjectIds().forEach(id -> received.add(id.copy()));
+            return received;
         } catch (IOException e) {
             if (LocalFailure.in(e)) {
                 // The disk, not the bundle: its sender is not to blame.
@@ -572,9 +637,13 @@ public final class NodeRepository implements AutoCloseable {
         }
     }
 
-    /** Refs the tip and each of its ancestors that no ref reached before, once the history is known complete. */
-    private void refNewCommits(ObjectId tip) throws BundleException, IOException {
-        try (ObjectWalk walk = new ObjectWalk(repository)) {
+    /**
+     * The tip and each of its ancestors that no ref reached before, oldest first (parents before
+     * children: were the refs written from it cut short, no commit would have a ref while an
+     * ancestor of it lacked one), once the history is known complete in {@code objects}.
+     */
+    private List<ObjectId> newHistory(Repository objects, ObjectId tip) throws BundleException, IOException {
+        try (ObjectWalk walk = new ObjectWalk(objects)) {
             RevObject tipObject;
             try {
                 tipObject = walk.parseAny(tip);
@@ -587,8 +656,6 @@ public final class NodeRepository implements AutoCloseable {
             }
             List<ObjectId> fresh = new ArrayList<>();
             try {
-                // Oldest first, parents always before children: were the refs below cut short, no
-                // commit would have a ref while an ancestor of it lacked one.
                 walk.sort(RevSort.TOPO);
                 walk.sort(RevSort.REVERSE, true);
                 walk.markStart(tipCommit);
@@ -602,9 +669,7 @@ public final class NodeRepository implements AutoCloseable {
             } catch (MissingObjectException e) {
                 throw new BundleException("bundle is incomplete: missing " + e.getMessage(), e);
             }
-            for (ObjectId id : fresh) {
-                createRef(id);
-            }
+            return fresh;
         }
     }
 
@@ -745,6 +810,7 @@ public final class NodeRepository implements AutoCloseable {
 
     /** Under {@link #writes}: {@code commit}'s ref is about to go; {@link #has} must stop answering yes from memory. */
     void forget(String commit) {
+        givenUp.add(commit);
         if (refed.remove(commit)) {
             learned.remove(commit);
         }
@@ -780,14 +846,14 @@ public final class NodeRepository implements AutoCloseable {
     /** Prunes the cache of bundles served to peers to {@code maxBytes}, oldest first; the bytes freed. */
     /**
      * Removes the pack and index files JGit was writing when its process was killed in the middle of
-     * an import ({@code objects/incoming_*}): never renamed into place, so never read, only taking
+     * an import ({@code objects/incoming_*}, and the {@link Quarantine}s): never renamed into place, so never read, only taking
      * disk. Only files older than {@code olderThan}, since another process (an agent's
      * {@code rhizome} command) may be importing right now. Returns the bytes freed.
      */
     public long removeAbandonedImports(Duration olderThan) throws IOException {
         Path objects = repository.getDirectory().toPath().resolve("objects");
         long cutoff = System.currentTimeMillis() - olderThan.toMillis();
-        long freed = 0;
+        long freed = Quarantine.removeAbandoned(repository.getDirectory().toPath(), olderThan);
         try (DirectoryStream<Path> incoming = Files.newDirectoryStream(objects, "incoming_*.{pack,idx}")) {
             for (Path file : incoming) {
                 try {

@@ -174,8 +174,24 @@ public record PackLimits(long maxObjects, long maxObjectBytes, long maxInflatedB
                 throw new BundleException("object " + index + " of the bundle's pack inflates to " + made
                         + " bytes, its header declares " + size);
             }
+            long compressed = inflater.getBytesRead();
+            if (compressed > zlibBound(size)) {
+                throw new BundleException("object " + index + " of the bundle's pack takes " + compressed
+                        + " bytes of zlib for " + size + " bytes, more than any compressor writes: padding");
+            }
             pos = limit - inflater.getRemaining();
             return (int) Math.min(made, keep);
+        }
+
+        /**
+         * The most zlib bytes an honest writer spends on {@code size} bytes, generously: zlib's own
+         * bound is the size plus about 1/4,000 and a few bytes (stored blocks, for data that does not
+         * compress, cost 5 bytes per 64 KiB). A stream may hold any number of empty blocks, so past
+         * this a pack of a few objects could fill a bundle's whole size limit, which the node would
+         * store and relay as received.
+         */
+        private static long zlibBound(long size) {
+            return size + (size >> 3) + 64;
         }
 
         private long varint(int length, int[] at, long index) throws BundleException {

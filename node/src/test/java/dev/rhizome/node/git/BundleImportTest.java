@@ -10,9 +10,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.eclipse.jgit.lib.ObjectId;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,6 +54,28 @@ class BundleImportTest {
         assertThat(target.importBundle(bundle.path(), experiment, 1 << 20)).isEqualTo(experiment);
         assertThat(target.commits()).containsExactlyInAnyOrder(seed, experiment);
         assertThat(target.readFile(experiment, "train.py")).hasValueSatisfying(b -> assertThat(b).isEqualTo(text("lr = 0.2\n")));
+    }
+
+    /**
+     * A fetch names what it holds and the holder builds a thin bundle on it; a prune that gives the
+     * prerequisite up while the bundle is on its way is this node's doing, and was scored against
+     * the honest holder as a wrong bundle (-16). A prerequisite never held is still the sender's lie.
+     */
+    @Test
+    void aPrerequisiteGivenUpHereWhileTheBundleWasOnItsWayIsThisNodesFailureNotTheSenders() throws Exception {
+        target.importBundle(source.bundle(seed, List.of()).path(), seed, 1 << 20);
+        BundleFile thin = source.bundle(experiment, target.commits());
+        assertThat(thin.prerequisites()).containsExactly(seed);
+        RepoCompactor.Outcome pruned = new RepoCompactor(target, Duration.ZERO).prune(1, Set.of(), Set.of());
+        assertThat(pruned.dropped()).containsExactly(seed);
+
+        assertThatThrownBy(() -> target.importBundle(thin.path(), experiment, 1 << 20))
+                .isInstanceOf(IOException.class).isNotInstanceOf(BundleException.class)
+                .hasMessageContaining("prerequisite " + seed + " was given up here");
+        try (NodeRepository never = NodeRepository.open(tmp.resolve("never.git"))) {
+            assertThatThrownBy(() -> never.importBundle(thin.path(), experiment, 1 << 20))
+                    .isInstanceOf(BundleException.class).hasMessage("missing prerequisite " + seed);
+        }
     }
 
     @Test

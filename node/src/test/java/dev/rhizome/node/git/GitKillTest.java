@@ -254,10 +254,9 @@ class GitKillTest {
         });
         reader.start();
         int before = imported.size();
-        Path pack = dir.resolve("objects").resolve("pack");
         try {
             long giveUp = System.nanoTime() + Duration.ofMinutes(2).toNanos(); // a hang, not a speed check
-            while (child.isAlive() && (imported.size() <= before || !packIncoming(pack)) && System.nanoTime() < giveUp) {
+            while (child.isAlive() && (imported.size() <= before || !packIncoming(dir)) && System.nanoTime() < giveUp) {
                 Thread.onSpinWait();
             }
             assertThat(child.isAlive()).as("the importer died by itself").isTrue();
@@ -271,8 +270,9 @@ class GitKillTest {
         }
     }
 
-    private static boolean packIncoming(Path pack) {
-        try (Stream<Path> files = Files.list(pack)) {
+    /** Whether an import is writing its pack: in the repository's pack directory, or a {@link Quarantine}'s. */
+    private static boolean packIncoming(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
             return files.anyMatch(p -> p.getFileName().toString().startsWith("incoming_"));
         } catch (IOException | UncheckedIOException e) {
             return false;  // not made yet, or a file renamed during the listing
