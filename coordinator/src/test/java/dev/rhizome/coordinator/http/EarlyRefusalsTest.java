@@ -96,7 +96,7 @@ class EarlyRefusalsTest {
     void aMalformedChunkSizeLineIs400AtTheByteThatIsWrong() throws Exception {
         start(CoordinatorLimits.defaults());
         // each was read on until its line ended (or was 4 KB long), or the request timed out
-        String[][] cases = {{"zz", "\"z\" in a chunk size"}, {"5 x", "after a chunk size"}, {"5\n", "byte 0x0a"},
+        String[][] cases = {{"zz", "in a chunk size, which is hex digits"}, {"5 x", "after a chunk size"}, {"5\n", "byte 0x0a"},
             {"2\r\n{}xx", "not CRLF"}};
         for (String[] c : cases) {
             try (RawHttp raw = new RawHttp(h.coordinator.url())) {
