@@ -14,9 +14,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A request's query, read one way only: parameters are separated by "&" alone (a ";" is part of a
- * value, as in a browser's URLSearchParams: Netty's decoder also split on it, so
- * {@code direction=a;b} reached a route as direction "a" and a parameter "b"), names and values
+ * A request's query, read one way only: parameters are separated by "&" alone, names and values
  * are percent-decoded ("+" is a space), and empty pieces ({@code a=1&&b=2}) are nothing. Every
  * name is kept, however many: Netty's decoder silently dropped the parameters past its 1,024th.
  *
@@ -24,23 +22,29 @@ import java.util.Set;
  * no handler can skip a parameter it happens not to read: a name it does not take, a name given
  * twice (which of the two a cache or proxy in front kept is its own choice), and a name without
  * "=" ({@code ?direction}): no parameter here is a flag, and reading it as empty, the same as
- * absent, hid the client's mistake. An empty value ({@code ?direction=}) is the parameter absent,
+ * absent, hid the client's mistake; and a raw ";". Netty's decoder split on ";" as on "&", so
+ * {@code direction=a;limit=5} was direction "a" and a limit here, where a cache in front that
+ * splits on "&" only (as browsers' URLSearchParams do) keyed it as one direction "a;limit=5":
+ * the same target, two sets of parameters. An empty value ({@code ?direction=}) is the parameter absent,
  * as before (docs/api.md: "absent or empty").
  */
 final class QueryParameters {
-    static final QueryParameters NONE = new QueryParameters(Map.of(), Set.of());
+    static final QueryParameters NONE = new QueryParameters(Map.of(), Set.of(), false);
 
     private final Map<String, List<String>> values;
     private final Set<String> valueless;
+    /** The raw query holds a ";" (not "%3B"), which once separated parameters here and still may elsewhere. */
+    private final boolean semicolon;
 
-    private QueryParameters(Map<String, List<String>> values, Set<String> valueless) {
+    private QueryParameters(Map<String, List<String>> values, Set<String> valueless, boolean semicolon) {
         this.values = values;
         this.valueless = valueless;
+        this.semicolon = semicolon;
     }
 
     /** Parameters given as a map (a test's request), each with a value. */
     static QueryParameters of(Map<String, List<String>> values) {
-        return new QueryParameters(Map.copyOf(values), Set.of());
+        return new QueryParameters(Map.copyOf(values), Set.of(), false);
     }
 
     /**
@@ -64,7 +68,7 @@ final class QueryParameters {
                 valueless.add(name);
             }
         }
-        return new QueryParameters(values, valueless);
+        return new QueryParameters(values, valueless, query.indexOf(';') >= 0);
     }
 
     Set<String> names() {
@@ -76,9 +80,19 @@ final class QueryParameters {
      * take, a name given twice, a name without a value. {@code describe} says what it takes.
      */
     void check(Set<String> taken, String describe) {
+        if (semicolon) {
+            // Neither reading is safe: a cache or proxy that splits on ";" (as this server did, and
+            // docs/api.md said) and one that does not see different parameters in the same target.
+            throw bad("the query holds a \";\": parameters are separated by \"&\" only; percent-encode a \";\" "
+                    + "inside a value as %3B");
+        }
         for (Map.Entry<String, List<String>> e : values.entrySet()) {
             String name = e.getKey();
             String shown = LogSafe.of(name, 60);
+            if (name.isEmpty()) {
+                throw bad("a query parameter has no name (\"=" + LogSafe.of(e.getValue().get(0), 60)
+                        + "\"): give NAME=VALUE; " + describe);
+            }
             if (!taken.contains(name)) {
                 throw bad("query parameter " + shown + " is not one this route knows: " + describe
                         + " (names are case-sensitive)");

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** A query read one way only: "&" separates, no parameter is a flag, none is given twice. */
+/** A query read one way only: "&" alone separates, no parameter is a flag, none is given twice. */
 class QueryParametersTest {
     private static final Set<String> TAKEN = Set.of("direction", "limit");
 
@@ -36,14 +36,25 @@ class QueryParametersTest {
 
     @Test
     void onlyAmpersandSeparatesAndEscapesDecodeInNamesAndValues() {
-        QueryParameters q = QueryParameters.parse("direction=a;b&&limit=%35&&");
+        QueryParameters q = QueryParameters.parse("direction=a%3Bb&&limit=%35&&");
         q.check(TAKEN, "x");
-        assertThat(q.get("direction")).as("';' is part of the value").isEqualTo("a;b");
+        assertThat(q.get("direction")).as("an escaped ';' is part of the value").isEqualTo("a;b");
+        // Netty split on a raw ';' as on '&': "direction=a;limit=5" was a limit here and one direction
+        // "a;limit=5" to a cache in front that splits on '&' only. Neither reading is taken.
+        assertThatThrownBy(() -> QueryParameters.parse("direction=a;limit=5").check(TAKEN, "x"))
+                .hasMessageContaining("parameters are separated by \"&\" only").hasMessageContaining("%3B");
         assertThat(q.get("limit")).isEqualTo("5");
         assertThat(QueryParameters.parse("direc%74ion=caf%C3%A9+x").get("direction")).isEqualTo("café x");
         assertThat(QueryParameters.parse("a=1=2").get("a")).as("the first '=' ends the name").isEqualTo("1=2");
         assertThatThrownBy(() -> QueryParameters.parse("limt=5").check(TAKEN, "/v1/x takes direction, limit"))
                 .hasMessageContaining("query parameter limt is not one this route knows: /v1/x takes direction, limit");
+    }
+
+    @Test
+    void aParameterWithoutANameIsRefusedSayingSo() {
+        // "?=x" was "query parameter  is not one this route knows", the name shown as nothing
+        assertThatThrownBy(() -> QueryParameters.parse("=x").check(TAKEN, "/v1/x takes direction, limit"))
+                .hasMessageContaining("a query parameter has no name (\"=x\")");
     }
 
     @Test
