@@ -14,8 +14,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -43,6 +43,8 @@ final class OversizedBodies extends HttpObjectAggregator {
     static final long LINGER_BYTES = 4L << 20;
 
     private final int maxBodyBytes;
+    /** The request whose body is being aggregated, for a refusal of its chunks' declared sizes. */
+    private HttpRequest current;
 
     OversizedBodies(int maxBodyBytes) {
         super(maxBodyBytes, true);
@@ -75,9 +77,6 @@ final class OversizedBodies extends HttpObjectAggregator {
         }
         return response;
     }
-
-    /** The request whose body is being aggregated, for a refusal of its chunks' declared sizes. */
-    private HttpRequest current;
 
     /**
      * A chunk whose size line declares more than the limit is refused here, as a body that grew

@@ -36,6 +36,8 @@ public final class Harness implements AutoCloseable {
     public ApiClient api;
 
     public final CoordinatorLimits limits;
+    /** The store of {@link #on}: a schema of its own on PostgreSQL, dropped at close; null for SQLite. */
+    private final TestPostgres postgres;
 
     public Harness(Path dataDir, Manifest manifest, ApiClient.Format format) throws IOException, InterruptedException {
         this(dataDir, manifest, format, CoordinatorLimits.defaults());
@@ -52,11 +54,13 @@ public final class Harness implements AutoCloseable {
         this.manifest = manifest;
         this.limits = limits;
         this.postgres = postgres;
-        start(format);
+        try {
+            start(format);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            close();  // the schema is dropped even when no coordinator started on it
+            throw e;
+        }
     }
-
-    /** The store of {@link #on}: a schema of its own on PostgreSQL, dropped at close; null for SQLite. */
-    private final TestPostgres postgres;
 
     /**
      * A harness on the store a test class runs on (a {@code @ParameterizedClass} over
