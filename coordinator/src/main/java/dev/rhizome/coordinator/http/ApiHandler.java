@@ -336,10 +336,11 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 // Part of a request came (its headers, some of its body): the codec says nothing of a
                 // body cut short, and the connection used to close unanswered. It is answered in its
                 // place in the order, like a request whose headers were cut short.
+                boolean head = deadline.mayBeHead();
                 deadline.requestReceived();
                 send(ctx, order.arrive(), new Outgoing(refuse("?", new HttpError(HttpResponseStatus.BAD_REQUEST,
                         Error.Code.BAD_REQUEST, "request cut short: the client shut its side of the connection "
-                                + "down before the whole request (headers and body) arrived")), false, false, false));
+                                + "down before the whole request (headers and body) arrived")), false, false, head));
                 return;
             }
             closeIfDone(ctx);

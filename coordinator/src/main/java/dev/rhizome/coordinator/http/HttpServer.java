@@ -101,7 +101,7 @@ public final class HttpServer implements AutoCloseable {
                                     // Decoder and encoder apart, not HttpServerCodec: past its cap on requests
                                     // decoded ahead (128) the codec closed the connection after the next reply,
                                     // dropping the requests it had read; ApiHandler keeps that cap and answers.
-                                    .addLast(new RequestDecoder(deadline))
+                                    .addLast(new RequestDecoder(deadline, maxBodyBytes))
                                     .addLast(new HttpResponseEncoder())
                                     .addLast(new BodyBudget(bodyBytesInUse, limits.maxBufferedBodyBytes()))
                                     .addLast(new OversizedBodies(maxBodyBytes))

@@ -72,7 +72,7 @@ final class MessageRules {
                     ? "an HTTP/1.1 request must have a Host header"
                     : "request has " + hosts.size() + " Host headers; send exactly one");
         }
-        if (!hosts.isEmpty() && !HOST.matcher(hosts.get(0)).matches()) {
+        if (!hosts.isEmpty() && !(HOST.matcher(hosts.get(0)).matches() && portInRange(hosts.get(0)))) {
             return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, "Host header "
                     + LogSafe.of(hosts.get(0)) + " is not a host and optional port (RFC 9112, 3.2)");
         }
@@ -105,6 +105,20 @@ final class MessageRules {
                     + "and this one came with " + msg.content().readableBytes() + " bytes; send it without one");
         }
         return null;
+    }
+
+    /**
+     * A Host's port, when it has one, is at most 65535: "x:99999999999999999999" matched the
+     * pattern's digits and passed. Called on a value the pattern matched, so what follows the last
+     * ":" outside brackets is digits.
+     */
+    private static boolean portInRange(String host) {
+        int colon = host.lastIndexOf(':');
+        if (colon < 0 || colon < host.lastIndexOf(']')) {
+            return true;
+        }
+        String port = host.substring(colon + 1);
+        return port.length() <= 5 && (port.isEmpty() || Integer.parseInt(port) <= 65535);
     }
 
     /** The non-empty codings a list field names, over all the lines it was sent on. */

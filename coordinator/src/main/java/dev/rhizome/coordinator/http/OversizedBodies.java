@@ -14,12 +14,16 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.TooLongHttpContentException;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +43,8 @@ final class OversizedBodies extends HttpObjectAggregator {
     static final long LINGER_BYTES = 4L << 20;
 
     private final int maxBodyBytes;
+    /** The request whose body is being aggregated, for a refusal of its chunks' declared sizes. */
+    private HttpRequest current;
 
     OversizedBodies(int maxBodyBytes) {
         super(maxBodyBytes, true);
@@ -70,6 +76,24 @@ final class OversizedBodies extends HttpObjectAggregator {
             }
         }
         return response;
+    }
+
+    /**
+     * A chunk whose size line declares more than the limit is refused here, as a body that grew
+     * past it is: {@link RequestDecoder} ends such a body with a {@link TooLongHttpContentException}
+     * at the line, before any of its data is read.
+     */
+    @Override
+    protected void decode(ChannelHandlerContext ctx, HttpObject msg, List<Object> out) throws Exception {
+        if (msg instanceof HttpRequest started) {
+            current = started;
+        }
+        if (msg instanceof HttpContent content && current != null
+                && content.decoderResult().cause() instanceof TooLongHttpContentException) {
+            handleOversizedMessage(ctx, current);
+            return;
+        }
+        super.decode(ctx, msg, out);
     }
 
     @Override

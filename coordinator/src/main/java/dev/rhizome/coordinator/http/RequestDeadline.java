@@ -22,6 +22,12 @@ final class RequestDeadline extends ChannelDuplexHandler {
     private final long timeoutNanos;
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> timer;
+    /**
+     * The request in progress is, or may yet turn out to be, a HEAD (its method is "HEAD", or what
+     * came of it so far is a prefix of that): its refusal is sent without a body, which its client
+     * would read as the next response. Told by {@link RequestDecoder}, which sees the request line.
+     */
+    private boolean mayBeHead;
 
     RequestDeadline(Duration timeout) {
         this.timeoutNanos = timeout.toNanos();
@@ -50,6 +56,15 @@ final class RequestDeadline extends ChannelDuplexHandler {
         }
     }
 
+    /** What the decoder knows of the current request's method: whether it is, or may be, HEAD. */
+    void mayBeHead(boolean head) {
+        mayBeHead = head;
+    }
+
+    boolean mayBeHead() {
+        return mayBeHead;
+    }
+
     /** Some of a request has arrived, and not all of it. */
     boolean inProgress() {
         return timer != null;
@@ -61,6 +76,7 @@ final class RequestDeadline extends ChannelDuplexHandler {
             timer.cancel(false);
             timer = null;
         }
+        mayBeHead = false;
     }
 
     private void expire() {
@@ -71,6 +87,9 @@ final class RequestDeadline extends ChannelDuplexHandler {
         String message = "request not received within " + timeoutNanos / 1_000_000_000 + " s of its first byte";
         FullHttpResponse response = Responses.of(ctx.alloc(), ApiHandler.refuse(String.valueOf(ctx.channel().remoteAddress()),
                 new HttpError(HttpResponseStatus.REQUEST_TIMEOUT, Error.Code.TIMEOUT, message)), false);
+        if (mayBeHead) {
+            response.content().clear();  // Content-Length stays that of the refusal, as for any HEAD
+        }
         HttpUtil.setKeepAlive(response, false);
         // Written from the pipeline's tail so the HTTP encoder sees it; the connection then closes.
         ctx.channel().writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);

@@ -4,11 +4,16 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpContentException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -23,9 +28,20 @@ import java.util.List;
  * as chunks, where a proxy in front that does not join them frames it otherwise: the same bytes
  * read as two different requests. A server may refuse it with 400, and this one does: the head is
  * answered as undecodable and nothing after it on the connection is read.
+ *
+ * <p>It also follows a chunked body's framing ahead of the decoder ({@link ChunkedBody}), so a
+ * chunk-size line is judged by its first bytes, and notes whether the request in progress is a
+ * HEAD, so that a refusal made before its head is whole sends no body either.
  */
 final class RequestDecoder extends HttpRequestDecoder {
+    private static final byte[] HEAD = "HEAD ".getBytes(StandardCharsets.US_ASCII);
+
     private final RequestDeadline deadline;
+    private final int maxBodyBytes;
+    /** The current request's chunked body, followed ahead of the decoder; null when it has none. */
+    private ChunkedBody chunked;
+    /** Bytes past the buffer's reader index that {@link #chunked} has already read. */
+    private int ahead;
     /** Bytes of a request not yet whole were consumed (its first lines parsed into the decoder's state). */
     private boolean partial;
     /** The current request's head was decoded (its body may still be coming). */
@@ -33,8 +49,10 @@ final class RequestDecoder extends HttpRequestDecoder {
     /** A folded line was found: everything from there on is dropped, and the connection closes. */
     private boolean refused;
 
-    RequestDecoder(RequestDeadline deadline) {
+    /** @param maxBodyBytes the most a body may hold: a chunk declaring more is refused at its size line */
+    RequestDecoder(RequestDeadline deadline, int maxBodyBytes) {
         this.deadline = deadline;
+        this.maxBodyBytes = maxBodyBytes;
     }
 
     @Override
@@ -43,28 +61,47 @@ final class RequestDecoder extends HttpRequestDecoder {
             buffer.skipBytes(buffer.readableBytes());
             return;
         }
+        if (!headDecoded && !partial) {
+            deadline.mayBeHead(startsLikeHead(buffer));
+        }
         if (!headDecoded && foldsALine(buffer)) {
             refused = true;
             partial = false;
             buffer.skipBytes(buffer.readableBytes());
-            DefaultFullHttpRequest undecodable = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+            DefaultFullHttpRequest undecodable = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1,
+                    deadline.mayBeHead() ? HttpMethod.HEAD : HttpMethod.GET, "/");
             undecodable.setDecoderResult(DecoderResult.failure(new IllegalArgumentException("obsolete line folding: a "
                     + "header line starts with a space or tab; send each header field on one line")));
             out.add(undecodable);
             return;
         }
+        if (chunked != null && refusedChunk(buffer, out)) {
+            return;
+        }
         int before = buffer.readerIndex();
         int emitted = out.size();
         super.decode(ctx, buffer, out);
+        ahead = Math.max(0, ahead - (buffer.readerIndex() - before));
         boolean ended = false;
         for (int i = emitted; i < out.size(); i++) {
             Object o = out.get(i);
-            if (o instanceof HttpMessage) {
+            if (o instanceof HttpRequest request) {
                 headDecoded = true;
+                if (request.decoderResult().isSuccess()) {
+                    deadline.mayBeHead(HttpMethod.HEAD.equals(request.method()));
+                    if (HttpUtil.isTransferEncodingChunked(request)) {
+                        chunked = new ChunkedBody(maxBodyBytes);
+                        ahead = 0;
+                    }
+                } else if (deadline.mayBeHead()) {
+                    // A request line the decoder could not read leaves "GET"; a HEAD's refusal has no body.
+                    request.setMethod(HttpMethod.HEAD);
+                }
             }
             if (o instanceof LastHttpContent) {
                 ended = true;
                 headDecoded = false;
+                chunked = null;
             }
         }
         if (ended) {
@@ -72,6 +109,50 @@ final class RequestDecoder extends HttpRequestDecoder {
         } else if (buffer.readerIndex() > before) {
             partial = true;
         }
+    }
+
+    /**
+     * Reads the chunked body's new bytes ahead of the decoder; true when they are refused: a size
+     * past the body limit (413 by {@link OversizedBodies}) or a malformed line (400), at once, the
+     * rest of the connection's bytes dropped as for a folded line.
+     */
+    private boolean refusedChunk(ByteBuf buffer, List<Object> out) {
+        int from = buffer.readerIndex() + ahead;
+        if (from < buffer.writerIndex()) {
+            ahead += chunked.read(buffer, from, buffer.writerIndex());
+        }
+        ChunkedBody.Verdict verdict = chunked.verdict();
+        if (verdict != ChunkedBody.Verdict.TOO_LARGE && verdict != ChunkedBody.Verdict.MALFORMED) {
+            return false;
+        }
+        refused = true;
+        partial = false;
+        buffer.skipBytes(buffer.readableBytes());
+        LastHttpContent end = new DefaultLastHttpContent();
+        end.setDecoderResult(DecoderResult.failure(verdict == ChunkedBody.Verdict.TOO_LARGE
+                ? new TooLongHttpContentException(chunked.problem())
+                : new IllegalArgumentException(chunked.problem())));
+        chunked = null;
+        out.add(end);
+        return true;
+    }
+
+    /**
+     * Whether the request starting at the buffer's reader index is, or may yet be, a HEAD: its
+     * first bytes (after what the decoder skips before a request line) are "HEAD " or a prefix of it.
+     */
+    private static boolean startsLikeHead(ByteBuf buffer) {
+        int i = buffer.readerIndex();
+        int end = buffer.writerIndex();
+        while (i < end && skippedBeforeTheRequestLine((char) (buffer.getByte(i) & 0xff))) {
+            i++;
+        }
+        for (int k = 0; k < HEAD.length && i + k < end; k++) {
+            if (buffer.getByte(i + k) != HEAD[k]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

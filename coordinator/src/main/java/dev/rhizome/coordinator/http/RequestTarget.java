@@ -2,19 +2,16 @@ package dev.rhizome.coordinator.http;
 
 import dev.rhizome.proto.v1.Error;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Reads a request's target (path and query) strictly: percent-escapes must be well formed and
  * decode to UTF-8, so a client learns what was wrong with its URI (400) instead of having its
  * connection closed, or its "%ff" silently turned into U+FFFD and matched against nothing. The path
- * is kept as sent; the query's parameters are decoded.
+ * is kept as sent; the query's parameters are decoded ({@link QueryParameters}).
  */
 final class RequestTarget {
     private RequestTarget() {
@@ -23,17 +20,9 @@ final class RequestTarget {
     static ApiRequest parse(String method, String uri, String contentType, byte[] body) {
         checkCharacters(uri);
         checkEscapes(uri);
-        QueryStringDecoder decoder;
-        String path;
-        Map<String, List<String>> query;
-        try {
-            decoder = new QueryStringDecoder(uri);
-            path = rawPath(uri);
-            query = decoder.parameters();
-        } catch (IllegalArgumentException e) {
-            throw bad("request target is not a valid URI: " + e.getMessage());
-        }
-        return new ApiRequest(method, path, query, contentType, body);
+        int question = uri.indexOf('?');
+        QueryParameters query = QueryParameters.parse(question < 0 ? null : uri.substring(question + 1));
+        return new ApiRequest(method, rawPath(uri), query, contentType, body);
     }
 
     /**

@@ -24,6 +24,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What keys, addresses and everyone together may add to the database in a day
@@ -31,7 +34,13 @@ import org.junit.jupiter.api.io.TempDir;
  * number of experiments and papers, and fresh keys (free) any number of nodes. Small limits here
  * stand for the defaults, which honest use never meets.
  */
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {Harness.SQLITE, Harness.POSTGRESQL})
 class DailyWriteLimitsTest {
+    /** The store under the coordinator: what a replay, a quota or a race meets differs between the two. */
+    @Parameter
+    String store;
+
     @TempDir
     Path dataDir;
 
@@ -44,13 +53,15 @@ class DailyWriteLimitsTest {
                 .with(WriteQuota.Kind.PAPERS, new WriteQuota.Limit(0, 0, 2))
                 .with(WriteQuota.Kind.NEW_NODES, new WriteQuota.Limit(0, 2, 0))
                 .with(WriteQuota.Kind.EXPLORATIONS, new WriteQuota.Limit(1, 0, 0));
-        h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON,
+        h = Harness.on(store, dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON,
                 CoordinatorLimits.defaults().withDailyWrites(limits)).withSeedAndDirection();
     }
 
     @AfterEach
     void stop() {
-        h.close();
+        if (h != null) {
+            h.close();  // null where no PostgreSQL is named: the test was skipped
+        }
     }
 
     private SignedEnvelope experiment(Identity proposer) {

@@ -38,13 +38,22 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The attacks of issue 7, one class of defect each, against a real coordinator on loopback: each is
  * refused with an error that names the problem, logged once with request values escaped, and
  * leaves nothing stored.
  */
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {Harness.SQLITE, Harness.POSTGRESQL})
 class HostileClientsTest {
+    /** The store under the coordinator: what a replay, a quota or a race meets differs between the two. */
+    @Parameter
+    String store;
+
     @TempDir
     Path dataDir;
 
@@ -52,7 +61,7 @@ class HostileClientsTest {
     private final Identity node = Identity.generate();
 
     private Harness start(CoordinatorLimits limits) throws Exception {
-        h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON, limits).withSeedAndDirection();
+        h = Harness.on(store, dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON, limits).withSeedAndDirection();
         return h;
     }
 

@@ -100,6 +100,15 @@ class HostileSweepTest {
         assertThat(two.status()).isEqualTo(400);
         assertThat(two.body()).contains("2 Host headers");
         assertThat(exchange("GET /healthz HTTP/1.0\r\n\r\n").status()).as("HTTP/1.0 has no Host").isEqualTo(200);
+        // a port is at most 65535: twenty digits matched the pattern and passed
+        for (String host : new String[] {"x:99999999999999999999", "x:65536", "[::1]:100000"}) {
+            RawHttp.Response r = exchange("GET /healthz HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+            assertThat(r.status()).as(host).isEqualTo(400);
+            assertThat(r.body()).as(host).contains("is not a host and optional port");
+        }
+        for (String host : new String[] {"x:65535", "x:", "[::1]", "[::1]:8080", "127.0.0.1:08080"}) {
+            assertThat(exchange("GET /healthz HTTP/1.1\r\nHost: " + host + "\r\n\r\n").status()).as(host).isEqualTo(200);
+        }
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.rhizome.coordinator.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Message;
+import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
@@ -31,6 +32,9 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A hostile client that sees a request's bytes (plain HTTP, a log) sends them again within the
@@ -38,7 +42,13 @@ import org.junit.jupiter.api.io.TempDir;
  * clock moves a minute, and the same bytes again must leave everything a client can read as it
  * was; the table must list every POST route, so a route added later is walked too.
  */
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {Harness.SQLITE, Harness.POSTGRESQL})
 class ReplayedRequestsTest {
+    /** The store under the coordinator: what a replay, a quota or a race meets differs between the two. */
+    @Parameter
+    String store;
+
     private static final Duration LATER = Duration.ofMinutes(1);
 
     @TempDir
@@ -49,7 +59,8 @@ class ReplayedRequestsTest {
 
     @Test
     void theExactBytesOfEverySignedRequestSentAgainChangeNothing() throws Exception {
-        try (Harness h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON).withSeedAndDirection()) {
+        try (Harness h = Harness.on(store, dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON, CoordinatorLimits.defaults())
+                .withSeedAndDirection()) {
             Set<String> walked = new LinkedHashSet<>();
             replay(h, walked, "/v1/seeds", h.operator,
                     Fixtures.seed(h.operator, "other-seed", Fixtures.commit(), h.manifest, h.clock.millis()));
@@ -94,7 +105,8 @@ class ReplayedRequestsTest {
      */
     @Test
     void aReplayedAnnouncementDoesNotKeepANodeThatStoppedListed() throws Exception {
-        try (Harness h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON)) {
+        try (Harness h = Harness.on(store, dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON,
+                CoordinatorLimits.defaults())) {
             SignedEnvelope announcement = Envelopes.sign(node, NodeAnnouncement.newBuilder()
                     .setNode(node.publicId().toByteString()).setHost("127.0.0.1").setPort(7001)
                     .setHardwareClass("cpu:x86_64").setTimeMs(h.clock.millis()).build());

@@ -23,6 +23,9 @@ import java.util.function.UnaryOperator;
 public final class Harness implements AutoCloseable {
     public static final String SEED = "tiny-lm";
     public static final String DIRECTION = "lr-sweep";
+    /** The stores {@link #on} starts a coordinator on, for a {@code @ValueSource} of a parameterized class. */
+    public static final String SQLITE = "sqlite";
+    public static final String POSTGRESQL = "postgresql";
 
     public final MutableClock clock = new MutableClock(1_700_000_000_000L);
     public final Identity operator = Identity.generate();
@@ -33,6 +36,8 @@ public final class Harness implements AutoCloseable {
     public ApiClient api;
 
     public final CoordinatorLimits limits;
+    /** The store of {@link #on}: a schema of its own on PostgreSQL, dropped at close; null for SQLite. */
+    private final TestPostgres postgres;
 
     public Harness(Path dataDir, Manifest manifest, ApiClient.Format format) throws IOException, InterruptedException {
         this(dataDir, manifest, format, CoordinatorLimits.defaults());
@@ -40,18 +45,44 @@ public final class Harness implements AutoCloseable {
 
     public Harness(Path dataDir, Manifest manifest, ApiClient.Format format, CoordinatorLimits limits)
             throws IOException, InterruptedException {
+        this(dataDir, manifest, format, limits, null);
+    }
+
+    private Harness(Path dataDir, Manifest manifest, ApiClient.Format format, CoordinatorLimits limits,
+            TestPostgres postgres) throws IOException, InterruptedException {
         this.dataDir = dataDir;
         this.manifest = manifest;
         this.limits = limits;
-        start(format);
+        this.postgres = postgres;
+        try {
+            start(format);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            close();  // the schema is dropped even when no coordinator started on it
+            throw e;
+        }
+    }
+
+    /**
+     * A harness on the store a test class runs on (a {@code @ParameterizedClass} over
+     * {@link #SQLITE} and {@link #POSTGRESQL}): "sqlite", its files under {@code dataDir}, or "postgresql", a schema of
+     * {@code RHIZOME_TEST_PG}'s (the test is skipped when none is named, as every PostgreSQL test is).
+     */
+    public static Harness on(String store, Path dataDir, Manifest manifest, ApiClient.Format format,
+            CoordinatorLimits limits) throws IOException, InterruptedException {
+        return switch (store) {
+            case SQLITE -> new Harness(dataDir, manifest, format, limits, null);
+            case POSTGRESQL -> new Harness(dataDir, manifest, format, limits, TestPostgres.create());
+            default -> throw new IllegalArgumentException("no store " + store);
+        };
     }
 
     public CoordinatorConfig config() {
-        return CoordinatorConfig.defaults(dataDir)
+        CoordinatorConfig config = CoordinatorConfig.defaults(dataDir)
                 .withOperators(Set.of(operator.publicId()))
                 .withSelfEvaluateAfter(Duration.ofSeconds(30))
                 .withClock(clock)
                 .withLimits(limits);
+        return postgres == null ? config : config.withStore(postgres.address(4));
     }
 
     public void start(ApiClient.Format format) throws IOException, InterruptedException {
@@ -112,6 +143,13 @@ public final class Harness implements AutoCloseable {
     public void close() {
         if (coordinator != null) {
             coordinator.close();
+        }
+        if (postgres != null) {
+            try {
+                postgres.close();  // after the coordinator, whose connections would hold the schema
+            } catch (Exception e) {
+                throw new IllegalStateException("could not drop the test's schema " + postgres.schema, e);
+            }
         }
     }
 }
