@@ -672,7 +672,7 @@ final class SimNet {
             return;
         }
         // An honest transfer moves at least a minimum-progress step per report: slow is fine, stalled is not.
-        t.bytes = Math.min(BUNDLE_BYTES, t.bytes + FetchPlanner.MIN_PROGRESS_BYTES * (1 + random.nextInt(4)));
+        t.bytes = Math.min(BUNDLE_BYTES, t.bytes + StallFloor.MIN_PROGRESS_BYTES * (1 + random.nextInt(4)));
         if (t.bytes < BUNDLE_BYTES) {
             apply(n, n.core.onFetchProgress(fromId, t.commit, t.bytes, now));
             schedule(t, 100 + random.nextInt(900));
