@@ -20,13 +20,9 @@ final class Announcer {
     /** Inventories of withdrawn commits sent to each link per prune at most (8,000 commits at the default size). */
     static final int MAX_WITHDRAWN_INVENTORIES = 8;
 
-    private final GossipConfig config;
-    private final Connections connections;
-    private final FetchPlanner planner;
-    /** Keepers of the commits made here (the wants filter only; null when every bundle is fetched). */
-    private final Keepers keepers;
-    /** The bytes this node keeps for neighbours that name it keeper (the wants filter only; null otherwise). */
-    private final KeepBudget keepBudget;
+    private final Self self;
+    private final Peers peers;
+    private final Bundles bundles;
     private final SelfSigner selfSigner;
     private final Outbox outbox;
     /**
@@ -36,15 +32,13 @@ final class Announcer {
      */
     private final Bounded<String, Long> recentlyGone;
 
-    Announcer(GossipConfig config, Connections connections, Bundles bundles, SelfSigner selfSigner, Outbox outbox) {
-        this.config = config;
-        this.connections = connections;
-        this.planner = bundles.planner();
-        this.keepers = bundles.keepers();
-        this.keepBudget = bundles.keepBudget();
+    Announcer(Self self, Peers peers, Bundles bundles, SelfSigner selfSigner, Outbox outbox) {
+        this.self = self;
+        this.peers = peers;
+        this.bundles = bundles;
         this.selfSigner = selfSigner;
         this.outbox = outbox;
-        this.recentlyGone = new Bounded<>(config.maxCommitsPerInventory());
+        this.recentlyGone = new Bounded<>(self.config().maxCommitsPerInventory());
     }
 
     /**
@@ -52,8 +46,8 @@ final class Announcer {
      * meanwhile): named again for the commits made here that it kept.
      */
     void linked(PublicId peer, Link link, long now, List<Effect> out) {
-        if (keepers != null) {
-            for (String commit : keepers.linked(peer, now)) {
+        if (bundles.filtered()) {
+            for (String commit : bundles.keepers().linked(peer, now)) {
                 outbox.tellLater(peer, link, commit, true, now, out);
             }
         }
@@ -61,11 +55,11 @@ final class Announcer {
 
     /** A new link: the peer hears what we recently came to hold and gave up, and keepers short of copies are named. */
     void greet(PublicId peer, long now, List<Effect> out) {
-        List<String> recent = planner.recentlyHeld();
+        List<String> recent = bundles.held().recent();
         List<String> gone = recentlyGone.keys();
         if (!recent.isEmpty() || !gone.isEmpty()) {
             // Both together stay within one Inventory's bound: the newest held are kept whole.
-            List<String> goneFit = gone.subList(Math.max(0, gone.size() - (config.maxCommitsPerInventory() - recent.size())),
+            List<String> goneFit = gone.subList(Math.max(0, gone.size() - (self.config().maxCommitsPerInventory() - recent.size())),
                     gone.size());
             outbox.sendAnnouncement(peer, selfSigner.inventory(recent, List.of(), goneFit, List.of(), now), out);
         }
@@ -78,8 +72,8 @@ final class Announcer {
      * Inventory that names it.
      */
     void replicate(long now, List<Effect> out) {
-        if (keepers != null) {
-            keepers.more(connections.openPeers(), config.maxCommitsPerInventory(), now)
+        if (bundles.filtered()) {
+            bundles.keepers().more(peers.connections().openPeers(), self.config().maxCommitsPerInventory(), now)
                     .forEach((peer, commits) -> outbox.sendAnnouncement(peer, selfSigner.inventory(commits, List.of(peer), now), out));
         }
     }
@@ -87,18 +81,18 @@ final class Announcer {
     /** Tells the neighbours that lack it; a commit made here ({@code own}) names its keepers under the wants filter. */
     void held(String commit, Set<PublicId> holders, boolean own, long now, List<Effect> out) {
         List<PublicId> targets = new ArrayList<>();
-        for (PublicId peer : connections.openPeers()) {
+        for (PublicId peer : peers.connections().openPeers()) {
             if (!holders.contains(peer)) {
                 targets.add(peer);
             }
         }
-        List<PublicId> named = own && keepers != null ? keepers.made(commit, targets, now) : List.of();
+        List<PublicId> named = own && bundles.filtered() ? bundles.keepers().made(commit, targets, now) : List.of();
         if (targets.isEmpty()) {
             return;
         }
         SignedEnvelope inventory = null;
         for (PublicId peer : targets) {
-            Link link = connections.get(peer);
+            Link link = peers.connections().get(peer);
             if (link.waiting.isEmpty() && outbox.paced(link, now).tryTake(1, now * 1_000_000L)) {
                 if (inventory == null) {
                     inventory = selfSigner.inventory(List.of(commit), named, now);
@@ -117,22 +111,22 @@ final class Announcer {
 
     /** The repository gave {@code commits} up: no longer held nor kept, and withdrawn from the neighbours, the most recently held first. */
     void dropped(Collection<String> commits, long now, List<Effect> out) {
-        Set<String> recent = new HashSet<>(planner.recentlyHeld());
+        Set<String> recent = new HashSet<>(bundles.held().recent());
         List<String> given = new ArrayList<>();
         for (String commit : commits) {
-            if (planner.holds(commit) && CommitId.isValid(commit)) {
+            if (bundles.held().holds(commit) && CommitId.isValid(commit)) {
                 given.add(commit);
             }
-            planner.unheld(commit);
-            if (keepBudget != null) {
-                keepBudget.release(commit);
+            bundles.held().remove(commit);
+            if (bundles.filtered()) {
+                bundles.keepBudget().release(commit);
             }
         }
         given.forEach(c -> recentlyGone.put(c, now));
         outbox.unwait(given); // never announce what is no longer held
         given.sort(Comparator.comparing(c -> !recent.contains(c))); // recently announced first
-        int per = config.maxCommitsPerInventory();
-        List<PublicId> open = connections.openPeers();
+        int per = self.config().maxCommitsPerInventory();
+        List<PublicId> open = peers.connections().openPeers();
         for (int i = 0; i < given.size() && i < per * MAX_WITHDRAWN_INVENTORIES && !open.isEmpty(); i += per) {
             SignedEnvelope withdrawal = selfSigner.inventory(List.of(), List.of(),
                     given.subList(i, Math.min(given.size(), i + per)), List.of(), now);

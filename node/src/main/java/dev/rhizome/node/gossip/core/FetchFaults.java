@@ -2,6 +2,7 @@ package dev.rhizome.node.gossip.core;
 
 import dev.rhizome.node.gossip.core.Effect.CancelFetch;
 import dev.rhizome.node.gossip.core.FetchPlanner.Start;
+import dev.rhizome.node.gossip.core.HolderClaims.Claim;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.List;
 
@@ -11,23 +12,19 @@ import java.util.List;
  * which holder is asked next.
  */
 final class FetchFaults {
-    private final FetchPlanner planner;
-    /** "Not found" answers for commits the peer announced, awaiting its withdrawal before they count as lies. */
-    private final GoneClaims goneClaims;
+    private final Self self;
+    private final Bundles bundles;
     /** This node's own starvation lately: when a reported stall is its fault, not the holder's. */
     private final Starvation starvation;
     private final FetchStarter fetches;
     private final Discipline discipline;
-    private final Counters counters;
 
-    FetchFaults(FetchPlanner planner, GoneClaims goneClaims, Starvation starvation, FetchStarter fetches, Discipline discipline,
-                Counters counters) {
-        this.planner = planner;
-        this.goneClaims = goneClaims;
+    FetchFaults(Self self, Bundles bundles, Starvation starvation, FetchStarter fetches, Discipline discipline) {
+        this.self = self;
+        this.bundles = bundles;
         this.starvation = starvation;
         this.fetches = fetches;
         this.discipline = discipline;
-        this.counters = counters;
     }
 
     /** The adapter reports a fetch failed. */
@@ -46,8 +43,8 @@ final class FetchFaults {
         }
         Penalty penalty = Penalty.of(failure);
         // "Not found" for a range of a commit it announced on its link: a claim, doubted as for its own fetch.
-        if (failure == FetchFailure.NOT_FOUND && planner.claimOf(holder, commit, now) == FetchPlanner.Claim.LIVE
-                && !goneClaims.doubt(holder, commit, now)) {
+        if (failure == FetchFailure.NOT_FOUND && bundles.claims().claimOf(holder, commit, now) == Claim.LIVE
+                && !bundles.goneClaims().doubt(holder, commit, now)) {
             penalty = Penalty.FALSE_CLAIM;
         }
         discipline.penalise(holder, penalty, now, out);
@@ -56,15 +53,15 @@ final class FetchFaults {
 
     /** Each tick: stalled fetches fail, slow ones move, doubted claims past their grace are scored, and ready fetches start. */
     void sweep(long now, List<Effect> out) {
-        for (Start s : planner.stalled(now)) {
+        for (Start s : bundles.planner().stallClock().stalled(now)) {
             failFetch(s.from(), s.commit(), FetchFailure.STALLED, true, now, out);
         }
         // Slow is no offence: a slow transfer moves to a faster holder, or gives its slot to a waiting fetch, at no cost.
-        for (FetchPlanner.Move m : planner.slow(now)) {
+        for (SlowRule.Move m : bundles.planner().slowRule().run(now)) {
             out.add(new CancelFetch(m.stopped().from(), m.stopped().commit()));
             fetches.startFetch(m.started(), out);
         }
-        for (GoneClaims.Doubt d : goneClaims.due(now)) {
+        for (GoneClaims.Doubt d : bundles.goneClaims().due(now)) {
             discipline.penalise(d.peer(), Penalty.FALSE_CLAIM, now, out); // "not found", and no withdrawal within the grace
         }
         fetches.startReady(now, out);
@@ -72,25 +69,25 @@ final class FetchFaults {
 
     /** A fetch of ours failed ({@code cancel}: we gave it up): the next holder is asked and the peer pays by the kind of failure. */
     void failFetch(PublicId from, String commit, FetchFailure failure, boolean cancel, long now, List<Effect> out) {
-        if (!planner.isCurrent(from, commit)) {
+        if (!bundles.planner().isCurrent(from, commit)) {
             return; // a fetch we already gave up on
         }
-        counters.fetchesFailed++;
+        self.counters().fetchesFailed++;
         if (cancel) {
             out.add(new CancelFetch(from, commit));
         }
         boolean mayRetry = failure == FetchFailure.STALLED || failure == FetchFailure.CONNECTION_LOST;
         Penalty penalty = Penalty.of(failure);
-        FetchPlanner.Claim claim = failure == FetchFailure.NOT_FOUND ? planner.claimOf(from, commit, now) : FetchPlanner.Claim.NONE;
+        Claim claim = failure == FetchFailure.NOT_FOUND ? bundles.claims().claimOf(from, commit, now) : Claim.NONE;
         // A claim made on a link that has ended: the peer may have given the commit up while unlinked
         // (more than its greeting names), so it is excused from the ration withdrawals draw on; past
         // that ration (a peer re-linking to end its lies) it is doubted as a live claim is.
-        boolean doubted = claim == FetchPlanner.Claim.LIVE
-                || (claim == FetchPlanner.Claim.LAPSED && !goneClaims.excuse(from, commit, now));
-        if (doubted && !goneClaims.doubt(from, commit, now)) {
+        boolean doubted = claim == Claim.LIVE
+                || (claim == Claim.LAPSED && !bundles.goneClaims().excuse(from, commit, now));
+        if (doubted && !bundles.goneClaims().doubt(from, commit, now)) {
             penalty = Penalty.FALSE_CLAIM; // too many doubts held: scored at once
         } // else a false claim unless the peer withdraws the commit within the grace (it may have just pruned it)
-        Start next = planner.failed(from, commit, mayRetry, failure == FetchFailure.DECLINED, now);
+        Start next = bundles.planner().failed(from, commit, mayRetry, failure == FetchFailure.DECLINED, now);
         if (next != null) {
             fetches.startFetch(next, out);
         }

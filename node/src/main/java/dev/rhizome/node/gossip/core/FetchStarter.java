@@ -8,24 +8,24 @@ import java.util.List;
 
 /** Turns the planner's decisions into effects: a Fetch with every holder's address, or Unavailable once no holder is left. */
 final class FetchStarter {
-    private final FetchPlanner planner;
+    private final Self self;
+    private final Bundles bundles;
     private final HolderAddresses addresses;
-    private final Counters counters;
 
-    FetchStarter(FetchPlanner planner, HolderAddresses addresses, Counters counters) {
-        this.planner = planner;
+    FetchStarter(Self self, Bundles bundles, HolderAddresses addresses) {
+        this.self = self;
+        this.bundles = bundles;
         this.addresses = addresses;
-        this.counters = counters;
     }
 
     /** The planner's start, with the addresses of its holder and of those queued behind it, for ranges and fallbacks. */
     void startFetch(Start start, List<Effect> out) {
-        counters.fetchesStarted++;
+        self.counters().fetchesStarted++;
         List<PeerAddressing> holders = new ArrayList<>();
         PeerAddressing first = addresses.address(start.from());
         if (first != null) {
             holders.add(first);
-            for (PublicId other : planner.queued(start.commit())) {
+            for (PublicId other : bundles.planner().queued(start.commit())) {
                 PeerAddressing where = addresses.address(other);
                 if (where != null && !where.info().getHost().isEmpty() && !other.equals(start.from())) {
                     holders.add(where);
@@ -37,18 +37,18 @@ final class FetchStarter {
 
     /** A commit no holder is left for is dropped, and the work told. */
     void giveUpIfExhausted(String commit, String reason, List<Effect> out) {
-        if (planner.exhausted(commit)) {
-            planner.drop(commit);
+        if (bundles.planner().exhausted(commit)) {
+            bundles.planner().drop(commit);
             out.add(new Effect.Unavailable(commit, reason));
         }
     }
 
     /** Starts what the planner has ready (a slot freed, a holder's backoff over) and gives up what has no holder left. */
     void startReady(long now, List<Effect> out) {
-        for (Start s : planner.ready(now)) {
+        for (Start s : bundles.planner().ready(now)) {
             startFetch(s, out);
         }
-        for (String commit : planner.exhaustedNeeded()) {
+        for (String commit : bundles.planner().exhaustedNeeded()) {
             giveUpIfExhausted(commit, "no usable holder left", out);
         }
     }

@@ -57,17 +57,17 @@ import java.util.function.Function;
  */
 public final class GossipCore implements PeerProtocol {
     /** Bundle transfers the core hands out at once; the adapter should run as many in parallel. */
-    public static final int MAX_CONCURRENT_FETCHES = FetchPlanner.MAX_ACTIVE;
+    public static final int MAX_CONCURRENT_FETCHES = FetchSlots.MAX_ACTIVE;
     /**
      * The longest the core sleeps: redials, expired dials, score decay and forgetting old wants are
      * checked this often. Every other deadline (a stall, a backed-off holder) is asked for exactly.
      */
     static final long HOUSEKEEPING_MS = 1_000;
 
-    // State the collaborators share, in three groups (each names who writes what).
     private final Self self;
     private final Peers peers;
     private final Bundles bundles;
+    // State the collaborators share, in three groups (each names who writes what).
     private final CoreClock clock = new CoreClock();
     private final SeenCache seen;
     /** This node's own starvation lately ({@link #onStarved}): when a reported stall is its fault, not the holder's. */
@@ -109,24 +109,22 @@ public final class GossipCore implements PeerProtocol {
         this.seen = new SeenCache(config, clock);
         AnnouncementCheck check = new AnnouncementCheck(config, signatures);
         this.starvation = new Starvation(config.fetchStall().toMillis());
-        Connections connections = peers.connections();
-        Counters counters = this.self.counters();
-        this.addresses = new HolderAddresses(connections, peers.table());
-        this.fetches = new FetchStarter(bundles.planner(), addresses, counters);
-        this.outbox = new Outbox(this.self, clock, connections, selfSigner);
+        this.addresses = new HolderAddresses(peers);
+        this.fetches = new FetchStarter(this.self, bundles, addresses);
+        this.outbox = new Outbox(this.self, clock, peers, selfSigner);
         this.selfAnnouncer = new SelfAnnouncer(selfSigner, outbox);
-        this.announcer = new Announcer(config, connections, bundles, selfSigner, outbox);
-        this.holdings = new Holdings(this.self, peers.scores(), bundles, fetches, announcer);
+        this.announcer = new Announcer(this.self, peers, bundles, selfSigner, outbox);
+        this.holdings = new Holdings(this.self, peers, bundles, fetches, announcer);
         this.dialer = new Dialer(this.self, peers);
-        NodeInfoCheck nodeInfos = new NodeInfoCheck(check, peers.table());
+        NodeInfoCheck nodeInfos = new NodeInfoCheck(check, peers);
         this.discipline = new Discipline(this.self, peers, bundles, addresses, remembered, fetches, dialer);
         this.exchanges = new PeerExchanges(this.self, peers, selfSigner, check, nodeInfos, outbox, discipline, dialer);
-        this.liveness = new LinkLiveness(connections, exchanges, counters);
-        this.inbound = new InboundAnnouncements(counters, seen, check, discipline,
-                new InboundInventories(this.self, connections, bundles, fetches, selfSigner, outbox, announcer),
-                new RecordRelays(this.self.id(), peers, dialer, outbox));
+        this.liveness = new LinkLiveness(this.self, peers, exchanges);
+        this.inbound = new InboundAnnouncements(this.self, seen, check, discipline,
+                new InboundInventories(this.self, peers, bundles, fetches, selfSigner, outbox, announcer),
+                new RecordRelays(this.self, peers, dialer, outbox));
         this.links = new LinkLifecycle(this.self, peers, bundles, nodeInfos, remembered, exchanges, announcer, discipline, dialer);
-        this.fetchFaults = new FetchFaults(bundles.planner(), bundles.goneClaims(), starvation, fetches, discipline, counters);
+        this.fetchFaults = new FetchFaults(this.self, bundles, starvation, fetches, discipline);
     }
 
     /** A factory for the network driver: a core per node, verifying every signature, with a strong random source. */
@@ -280,7 +278,7 @@ public final class GossipCore implements PeerProtocol {
     @Override
     public List<Effect> onStarved(long lateMs, long nowMs) {
         long now = clock.advance(nowMs);
-        bundles.planner().starved(Math.max(0, lateMs), now);
+        bundles.planner().stallClock().starved(Math.max(0, lateMs), now);
         // A stall the transfer itself reports (the adapter's own progress rule, run late) may be excused too.
         starvation.starved(lateMs, now);
         return List.of();
@@ -289,7 +287,7 @@ public final class GossipCore implements PeerProtocol {
     /** The fetch is making progress ({@code bytesSoFar} received): it is not stalled. */
     @Override
     public List<Effect> onFetchProgress(PublicId from, String commit, long bytesSoFar, long nowMs) {
-        bundles.planner().progress(from, commit, bytesSoFar, clock.advance(nowMs));
+        bundles.planner().stallClock().progress(from, commit, bytesSoFar, clock.advance(nowMs));
         return List.of();
     }
 
@@ -503,7 +501,7 @@ public final class GossipCore implements PeerProtocol {
     }
 
     public boolean holds(String commit) {
-        return bundles.planner().holds(commit);
+        return bundles.held().holds(commit);
     }
 
     public Set<PublicId> connectedPeers() {

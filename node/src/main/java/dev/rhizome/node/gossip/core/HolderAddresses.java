@@ -12,13 +12,11 @@ final class HolderAddresses {
     /** Addresses of holders the work named (hints), the most recent. */
     static final int HINTED_ADDRESSES = 256;
 
-    private final Connections connections;
-    private final PeerTable table;
+    private final Peers peers;
     private final Bounded<PublicId, PeerAddressing> hinted = new Bounded<>(HINTED_ADDRESSES);
 
-    HolderAddresses(Connections connections, PeerTable table) {
-        this.connections = connections;
-        this.table = table;
+    HolderAddresses(Peers peers) {
+        this.peers = peers;
     }
 
     /**
@@ -32,7 +30,7 @@ final class HolderAddresses {
             if (info.getNode().size() == PublicId.LENGTH) {
                 PublicId id = PublicId.of(info.getNode());
                 ids.add(id);
-                if (table.info(id) == null && PeerTable.usable(info, learntOver)) {
+                if (peers.table().info(id) == null && PeerTable.usable(info, learntOver)) {
                     hinted.put(id, new PeerAddressing(info, learntOver));
                 }
             }
@@ -51,7 +49,7 @@ final class HolderAddresses {
      * must not fall back to that hello's address): nowhere to fetch from, a lost connection.
      */
     PeerAddressing address(PublicId peer) {
-        Link link = connections.get(peer);
+        Link link = peers.connections().get(peer);
         if (link != null && link.info() != null) {
             if (link.info().getHost().isEmpty()) {
                 PeerAddressing configured = hinted.get(peer);
@@ -59,7 +57,7 @@ final class HolderAddresses {
             }
             return new PeerAddressing(link.info(), link.remote().reach());
         }
-        PeerAddressing known = table.addressing(peer);
+        PeerAddressing known = peers.table().addressing(peer);
         if (known != null && !known.info().getHost().isEmpty()) {
             return known;
         }

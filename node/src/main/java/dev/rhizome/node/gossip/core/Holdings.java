@@ -14,41 +14,36 @@ import java.util.Set;
  * lack it are told, and what the planner has ready starts.
  */
 final class Holdings {
-    private final PublicId selfId;
-    private final Counters counters;
-    private final PeerScores scores;
-    private final FetchPlanner planner;
-    /** The bytes this node keeps for neighbours that name it keeper (the wants filter only; null otherwise). */
-    private final KeepBudget keepBudget;
+    private final Self self;
+    private final Peers peers;
+    private final Bundles bundles;
     private final FetchStarter fetches;
     private final Announcer announcer;
 
-    Holdings(Self self, PeerScores scores, Bundles bundles, FetchStarter fetches, Announcer announcer) {
-        this.selfId = self.id();
-        this.counters = self.counters();
-        this.scores = scores;
-        this.planner = bundles.planner();
-        this.keepBudget = bundles.keepBudget();
+    Holdings(Self self, Peers peers, Bundles bundles, FetchStarter fetches, Announcer announcer) {
+        this.self = self;
+        this.peers = peers;
+        this.bundles = bundles;
         this.fetches = fetches;
         this.announcer = announcer;
     }
 
     /** A bundle {@code from} sent was verified and imported: it delivered, and the commit is held. */
     void fetched(PublicId from, String commit, long bytes, long now, List<Effect> out) {
-        if (planner.holds(commit)) {
+        if (bundles.held().holds(commit)) {
             return;
         }
-        counters.fetchesCompleted++;
-        counters.bytesFetched += bytes;
+        self.counters().fetchesCompleted++;
+        self.counters().bytesFetched += bytes;
         announcer.noLongerGone(commit);
-        if (keepBudget != null) {
-            keepBudget.fetched(commit, bytes);
+        if (bundles.filtered()) {
+            bundles.keepBudget().fetched(commit, bytes);
         }
-        scores.delivered(from);
-        planner.delivered(from);
-        planner.deliveredBytes(from, commit, bytes, now);
+        peers.scores().delivered(from);
+        bundles.planner().delivered(from);
+        bundles.planner().slowRule().delivered(from, commit, bytes, now);
         List<Start> pointless = new ArrayList<>();
-        Set<PublicId> holders = planner.markHeld(commit, pointless);
+        Set<PublicId> holders = bundles.planner().markHeld(commit, pointless);
         for (Start s : pointless) {
             if (!s.from().equals(from)) {
                 out.add(new CancelFetch(s.from(), s.commit()));
@@ -61,11 +56,11 @@ final class Holdings {
     /** Made here or held at start ({@code own}: made here, so keepers are named for it). */
     void held(String commit, boolean own, long now, List<Effect> out) {
         announcer.noLongerGone(commit);
-        if (planner.holds(commit)) {
+        if (bundles.held().holds(commit)) {
             return;
         }
         List<Start> pointless = new ArrayList<>();
-        Set<PublicId> holders = planner.markHeld(commit, pointless);
+        Set<PublicId> holders = bundles.planner().markHeld(commit, pointless);
         pointless.forEach(s -> out.add(new CancelFetch(s.from(), s.commit())));
         announcer.held(commit, holders, own, now, out);
         fetches.startReady(now, out);
@@ -73,20 +68,20 @@ final class Holdings {
 
     /** The work needs {@code commit}, which {@code hints} are said to hold: fetched, or said unavailable once no usable holder is left. */
     void want(String commit, Collection<PublicId> hints, long now, List<Effect> out) {
-        if (planner.holds(commit)) {
+        if (bundles.held().holds(commit)) {
             return;
         }
         List<PublicId> usable = new ArrayList<>();
         for (PublicId hint : hints) {
-            if (!hint.equals(selfId) && !scores.isBanned(hint, now)) {
+            if (!hint.equals(self.id()) && !peers.scores().isBanned(hint, now)) {
                 usable.add(hint);
             }
         }
-        Start start = planner.needed(commit, usable, now);
+        Start start = bundles.planner().needed(commit, usable, now);
         if (start != null) {
             fetches.startFetch(start, out);
-        } else if (planner.exhausted(commit)) {
-            planner.drop(commit);
+        } else if (bundles.planner().exhausted(commit)) {
+            bundles.planner().drop(commit);
             out.add(new Effect.Unavailable(commit, hints.isEmpty() ? "no peer holds it" : "every peer that holds it is banned"));
         }
     }

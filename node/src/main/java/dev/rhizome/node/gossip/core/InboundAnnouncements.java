@@ -13,16 +13,16 @@ import java.util.List;
  * what fails), then handed by kind to {@link InboundInventories} or {@link RecordRelays}.
  */
 final class InboundAnnouncements {
-    private final Counters counters;
+    private final Self self;
     private final SeenCache seen;
     private final AnnouncementCheck check;
     private final Discipline discipline;
     private final InboundInventories inventories;
     private final RecordRelays records;
 
-    InboundAnnouncements(Counters counters, SeenCache seen, AnnouncementCheck check, Discipline discipline,
+    InboundAnnouncements(Self self, SeenCache seen, AnnouncementCheck check, Discipline discipline,
                          InboundInventories inventories, RecordRelays records) {
-        this.counters = counters;
+        this.self = self;
         this.seen = seen;
         this.check = check;
         this.discipline = discipline;
@@ -35,28 +35,28 @@ final class InboundAnnouncements {
         Outcome misshapen = check.misshapen(envelope);  // before the seen cache's digest of its bytes
         if (misshapen != null) {
             if (misshapen.penalty() != null) {
-                counters.invalid++;
+                self.counters().invalid++;
                 discipline.penalise(from, misshapen.penalty(), now, out);
             }
             return;
         }
         if (!seen.firstSighting(SeenCache.idOf(envelope))) {
-            counters.duplicates++;
+            self.counters().duplicates++;
             return;
         }
         Outcome outcome = check.announcement(envelope, from, now);
         if (!outcome.accepted()) {
             if (NodeInfoCheck.relayedOutOfWindow(outcome, envelope, from)) {
-                counters.invalid++;
+                self.counters().invalid++;
                 return; // dropped: the signer's clock (or the relayer's lag) is at fault, not the relay
             }
             if (outcome.penalty() != null) {
-                counters.invalid++;
+                self.counters().invalid++;
                 discipline.penalise(from, outcome.penalty(), now, out);
             }
             return;
         }
-        counters.announcementsReceived++;
+        self.counters().announcementsReceived++;
         if (link.closing()) {
             return; // checked and scored, but not acted on
         }

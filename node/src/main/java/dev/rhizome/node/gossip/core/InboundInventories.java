@@ -15,20 +15,18 @@ import java.util.Map;
  * naming this node keeper of what it holds told so.
  */
 final class InboundInventories {
-    private final PublicId selfId;
-    private final GossipConfig config;
-    private final Connections connections;
+    private final Self self;
+    private final Peers peers;
     private final Bundles bundles;
     private final FetchStarter fetches;
     private final SelfSigner selfSigner;
     private final Outbox outbox;
     private final Announcer announcer;
 
-    InboundInventories(Self self, Connections connections, Bundles bundles, FetchStarter fetches, SelfSigner selfSigner,
+    InboundInventories(Self self, Peers peers, Bundles bundles, FetchStarter fetches, SelfSigner selfSigner,
                        Outbox outbox, Announcer announcer) {
-        this.selfId = self.id();
-        this.config = self.config();
-        this.connections = connections;
+        this.self = self;
+        this.peers = peers;
         this.bundles = bundles;
         this.fetches = fetches;
         this.selfSigner = selfSigner;
@@ -37,26 +35,23 @@ final class InboundInventories {
     }
 
     void received(PublicId from, Link link, Inventory inventory, long now, List<Effect> out) {
-        FetchPlanner planner = bundles.planner();
-        Keepers keepers = bundles.keepers();
-        Wants wants = bundles.wants();
         withdrawn(from, inventory, now, out);
-        boolean named = !wants.all() && inventory.getKeepList().contains(selfId.toByteString());
+        boolean named = !bundles.wants().all() && inventory.getKeepList().contains(self.id().toByteString());
         Map<PublicId, List<String>> evicted = new LinkedHashMap<>();
         for (String commit : inventory.getCommitsList()) {
-            if (keepers != null) {
-                keepers.heard(from, commit); // a claim to a copy of our commit: believed only once we served it
+            if (bundles.filtered()) {
+                bundles.keepers().heard(from, commit); // a claim to a copy of our commit: believed only once we served it
             }
             // A keeper duty is taken only while the keep budget has room; declined, the
             // commit is not fetched and its maker names another keeper after its wait.
-            boolean fetch = wants.all() || (named && !planner.holds(commit)
-                    && bundles.keepBudget().take(from, commit, connections.openPeers(), now,
+            boolean fetch = bundles.wants().all() || (named && !bundles.held().holds(commit)
+                    && bundles.keepBudget().take(from, commit, peers.connections().openPeers(), now,
                             (maker, c) -> evicted.computeIfAbsent(maker, m -> new ArrayList<>()).add(c)));
-            Start start = planner.announced(from, commit, fetch, now);
+            Start start = bundles.planner().announced(from, commit, fetch, now);
             if (start != null) {
                 fetches.startFetch(start, out);
             }
-            if (named && planner.holds(commit)) {
+            if (named && bundles.held().holds(commit)) {
                 // named for what we hold: a maker checking on a keeper back from away hears it still does
                 outbox.tellLater(from, link, commit, false, now, out);
             }
@@ -64,9 +59,9 @@ final class InboundInventories {
         // Makers whose duties made room are told, so each names another keeper (if still linked).
         // In Inventories of the allowed size (one duty's room may evict many small ones), at
         // most as many as a prune's withdrawals; past that the maker still counts this node.
-        int per = config.maxCommitsPerInventory();
+        int per = self.config().maxCommitsPerInventory();
         evicted.forEach((maker, commits) -> {
-            if (connections.get(maker) != null && !maker.equals(selfId)) {
+            if (peers.connections().get(maker) != null && !maker.equals(self.id())) {
                 for (int i = 0; i < commits.size() && i < per * Announcer.MAX_WITHDRAWN_INVENTORIES; i += per) {
                     outbox.sendAnnouncement(maker, selfSigner.inventory(List.of(), List.of(), List.of(),
                             commits.subList(i, Math.min(commits.size(), i + per)), now), out);
@@ -81,19 +76,16 @@ final class InboundInventories {
      * and, for commits made here, it is no longer counted as keeper, so another is named.
      */
     private void withdrawn(PublicId from, Inventory inventory, long now, List<Effect> out) {
-        FetchPlanner planner = bundles.planner();
-        GoneClaims goneClaims = bundles.goneClaims();
-        Keepers keepers = bundles.keepers();
         for (String commit : inventory.getGoneList()) {
-            boolean answerAwaited = planner.isCurrent(from, commit) || goneClaims.doubted(from, commit);
-            boolean excused = !answerAwaited || goneClaims.excuse(from, commit, now);
-            planner.withdrawn(from, commit, !excused);
-            if (keepers != null) {
-                keepers.gone(from, commit, now);
+            boolean answerAwaited = bundles.planner().isCurrent(from, commit) || bundles.goneClaims().doubted(from, commit);
+            boolean excused = !answerAwaited || bundles.goneClaims().excuse(from, commit, now);
+            bundles.claims().withdrawn(from, commit, !excused);
+            if (bundles.filtered()) {
+                bundles.keepers().gone(from, commit, now);
             }
         }
-        if (keepers != null) {
-            inventory.getReleasedList().forEach(commit -> keepers.gone(from, commit, now));
+        if (bundles.filtered()) {
+            inventory.getReleasedList().forEach(commit -> bundles.keepers().gone(from, commit, now));
             if (inventory.getGoneCount() + inventory.getReleasedCount() > 0) {
                 announcer.replicate(now, out);
             }

@@ -10,21 +10,12 @@ import dev.rhizome.protocol.PeerAddress.Reach;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.List;
-import java.util.Random;
 
 /** A link's life in the core: admitted or refused after its hello, a second link to one peer resolved, greeted, and forgotten when it closes. */
 final class LinkLifecycle {
-    private final PublicId selfId;
-    private final GossipConfig config;
-    private final Random random;
-    private final Counters counters;
-    private final Connections connections;
-    private final PeerTable table;
-    private final PeerScores scores;
-    private final AddressDials dials;
-    private final FetchPlanner planner;
-    /** Keepers of the commits made here (the wants filter only; null when every bundle is fetched). */
-    private final Keepers keepers;
+    private final Self self;
+    private final Peers peers;
+    private final Bundles bundles;
     private final NodeInfoCheck nodeInfos;
     private final RememberedPeers remembered;
     private final PeerExchanges exchanges;
@@ -34,16 +25,9 @@ final class LinkLifecycle {
 
     LinkLifecycle(Self self, Peers peers, Bundles bundles, NodeInfoCheck nodeInfos, RememberedPeers remembered,
                   PeerExchanges exchanges, Announcer announcer, Discipline discipline, Dialer dialer) {
-        this.selfId = self.id();
-        this.config = self.config();
-        this.random = self.random();
-        this.counters = self.counters();
-        this.connections = peers.connections();
-        this.table = peers.table();
-        this.scores = peers.scores();
-        this.dials = peers.dials();
-        this.planner = bundles.planner();
-        this.keepers = bundles.keepers();
+        this.self = self;
+        this.peers = peers;
+        this.bundles = bundles;
         this.nodeInfos = nodeInfos;
         this.remembered = remembered;
         this.exchanges = exchanges;
@@ -61,34 +45,34 @@ final class LinkLifecycle {
     void connected(PublicId peer, SignedEnvelope peerInfo, Verified<NodeInfo> verified, boolean outbound,
             LinkEnd remote, long now, List<Effect> out) {
         Reach reach = remote.reach();
-        connections.dialEnded(peer);
+        peers.connections().dialEnded(peer);
         // Our dial reached the address and the peer proved its key there; an inbound link proves no address.
-        dials.ended(peer, outbound ? AddressDials.Outcome.CONNECTED : AddressDials.Outcome.UNKNOWN, now, random);
-        if (peer.equals(selfId)) {
+        peers.dials().ended(peer, outbound ? AddressDials.Outcome.CONNECTED : AddressDials.Outcome.UNKNOWN, now, self.random());
+        if (peer.equals(self.id())) {
             out.add(Disconnect.routine(peer, "connected to itself"));
             return;
         }
-        if (!scores.isWelcome(peer, now)) {
+        if (!peers.scores().isWelcome(peer, now)) {
             out.add(new Effect.Shun(peer)); // a peer cut for misbehaviour came back: a loop, if it keeps coming
-            out.add(new Disconnect(peer, scores.isBanned(peer, now) ? "banned" : "score too low"));
+            out.add(new Disconnect(peer, peers.scores().isBanned(peer, now) ? "banned" : "score too low"));
             return;
         }
-        Link existing = connections.get(peer);
+        Link existing = peers.connections().get(peer);
         if (existing != null && !existing.closing()) {
             boolean keepNew = keepsNewLink(peer, existing.outbound(), outbound);
             out.add(new Effect.DuplicateLink(peer, keepNew));
             if (keepNew) {
                 // The old link may be dead (the peer restarted): greet on the new one as on a fresh link.
                 existing.replaced(outbound, remote, inboundRate(now), now);
-                planner.unclaim(peer, now); // withdrawals sent on the old link may be lost with it
-                planner.relinked(peer);
+                bundles.claims().unclaim(peer, now); // withdrawals sent on the old link may be lost with it
+                bundles.claims().relinked(peer);
                 greet(peer, now, out);
             }
             return;
         }
         Outcome hello = nodeInfos.hello(peerInfo, verified, now);
         if (!hello.accepted() || !peerInfo.getSigner().equals(peer.toByteString())) {
-            counters.invalid++;
+            self.counters().invalid++;
             discipline.penalise(peer, hello.penalty() != null ? hello.penalty() : Penalty.FORGED_SIGNER, now, out);
             out.add(new Disconnect(peer, "hello: " + (hello.reason() != null ? hello.reason() : "node info of another node")));
             return;
@@ -100,17 +84,17 @@ final class LinkLifecycle {
         }
         // Learn the address even when refusing: the peer table is how the network finds itself.
         NodeInfo helloInfo = (NodeInfo) hello.record();
-        table.offer(peer, helloInfo, peerInfo, reach, dialer::kept);
+        peers.table().offer(peer, helloInfo, peerInfo, reach, dialer::kept);
         // A hello naming an address narrower than the link (a node behind a NAT announcing its LAN
         // address, or a rogue naming ours): linked, but never fetched from or dialled there.
         boolean outOfReach = PeerTable.outOfReach(helloInfo, reach);
         NodeInfo linkInfo = outOfReach ? helloInfo.toBuilder().clearHost().clearPort().build() : helloInfo;
-        boolean full = connections.openCount() >= config.maxDegree()
-                || (!outbound && connections.openInbound() >= config.maxInbound());
-        PublicId displaced = full && !outbound ? connections.inboundToDisplace(remote.address()) : null;
+        boolean full = peers.connections().openCount() >= self.config().maxDegree()
+                || (!outbound && peers.connections().openInbound() >= self.config().maxInbound());
+        PublicId displaced = full && !outbound ? peers.connections().inboundToDisplace(remote.address()) : null;
         if (displaced != null) {
-            connections.get(displaced).close(now);
-            counters.peersDisconnected++;
+            peers.connections().get(displaced).close(now);
+            self.counters().peersDisconnected++;
             out.add(Disconnect.routine(displaced, "gave its inbound slot to a peer at a less crowded address"));
             full = false;
         }
@@ -118,10 +102,10 @@ final class LinkLifecycle {
             out.add(Disconnect.routine(peer, "no free connection slot"));
             return;
         }
-        Link opened = connections.open(peer, outbound, inboundRate(now), linkInfo, remote, now);
-        planner.relinked(peer);
+        Link opened = peers.connections().open(peer, outbound, inboundRate(now), linkInfo, remote, now);
+        bundles.claims().relinked(peer);
         announcer.linked(peer, opened, now, out);
-        table.connected(peer);
+        peers.table().connected(peer);
         if (!outOfReach) {
             remembered.linked(peer, peerInfo);
         }
@@ -130,7 +114,7 @@ final class LinkLifecycle {
 
     /** What the peer may send us on a link (the rate its messages are taken at). */
     private TokenBucket inboundRate(long now) {
-        return new TokenBucket(config.announcementsPerSecond(), config.announcementBurst(), now * 1_000_000L);
+        return new TokenBucket(self.config().announcementsPerSecond(), self.config().announcementBurst(), now * 1_000_000L);
     }
 
     /** A new link: ask for peers while the table has room, and tell the peer what we recently came to hold. */
@@ -148,26 +132,26 @@ final class LinkLifecycle {
         if (existingOutbound == newOutbound) {
             return true;
         }
-        String newDialler = (newOutbound ? selfId : peer).toString();
-        String oldDialler = (existingOutbound ? selfId : peer).toString();
+        String newDialler = (newOutbound ? self.id() : peer).toString();
+        String oldDialler = (existingOutbound ? self.id() : peer).toString();
         return newDialler.compareTo(oldDialler) < 0;
     }
 
     /** The link closed (or the dial failed): its claims and keeper word end with it, and a failed dial of ours backs off. */
     void disconnected(PublicId peer, long now) {
-        Link link = connections.remove(peer);
+        Link link = peers.connections().remove(peer);
         if (link != null) {
-            planner.unclaim(peer, now); // its withdrawals rode on this link
-            if (keepers != null) {
-                keepers.unlinked(peer, now); // and its word that it gave our commits up
+            bundles.claims().unclaim(peer, now); // its withdrawals rode on this link
+            if (bundles.filtered()) {
+                bundles.keepers().unlinked(peer, now); // and its word that it gave our commits up
             }
         }
-        boolean wasDialing = connections.dialEnded(peer);
+        boolean wasDialing = peers.connections().dialEnded(peer);
         if (wasDialing) {
-            dials.ended(peer, AddressDials.Outcome.FAILED, now, random);
+            peers.dials().ended(peer, AddressDials.Outcome.FAILED, now, self.random());
         }
         if (wasDialing || (link != null && link.outbound() && !link.closing())) {
-            table.dialFailed(peer, now, random);
+            peers.table().dialFailed(peer, now, self.random());
         }
     }
 }

@@ -60,14 +60,14 @@ final class LinkLiveness {
         }
     }
 
-    private final Connections connections;
+    private final Self self;
+    private final Peers peers;
     private final PeerExchanges exchanges;
-    private final Counters counters;
 
-    LinkLiveness(Connections connections, PeerExchanges exchanges, Counters counters) {
-        this.connections = connections;
+    LinkLiveness(Self self, Peers peers, PeerExchanges exchanges) {
+        this.self = self;
+        this.peers = peers;
         this.exchanges = exchanges;
-        this.counters = counters;
     }
 
     /**
@@ -76,16 +76,16 @@ final class LinkLiveness {
      * record, which every node (this version or an older one) answers without cost to either.
      */
     void tick(long now, List<Effect> out) {
-        for (PublicId peer : connections.openPeers()) {
-            Link link = connections.get(peer);
+        for (PublicId peer : peers.connections().openPeers()) {
+            Link link = peers.connections().get(peer);
             Times t = link.times;
             if (now - t.heardMs >= LINK_IDLE_MS) {
                 link.close(now);
-                counters.peersDisconnected++;
+                self.counters().peersDisconnected++;
                 out.add(Disconnect.routine(peer, "idle: no message for " + (now - t.heardMs) / 1000 + " s"));
             } else if (t.unreadSinceMs != Long.MAX_VALUE && now - t.unreadSinceMs >= UNREAD_MS) {
                 link.close(now);
-                counters.peersDisconnected++;
+                self.counters().peersDisconnected++;
                 out.add(Disconnect.routine(peer, "reads nothing: our messages were over the write mark for "
                         + (now - t.unreadSinceMs) / 1000 + " s"));
             } else if (now - t.sentMs >= KEEPALIVE_MS) {
@@ -96,7 +96,7 @@ final class LinkLiveness {
 
     /** The driver reports whether the link's outbound buffer is under its write mark ({@code writable}) or over it. */
     void writable(PublicId peer, boolean writable, long now) {
-        Link link = connections.get(peer);
+        Link link = peers.connections().get(peer);
         if (link != null) {
             link.times.unreadSinceMs = writable ? Long.MAX_VALUE : Math.min(link.times.unreadSinceMs, now);
         }

@@ -8,12 +8,12 @@ import dev.rhizome.protocol.identity.PublicId;
 
 /** The checks of a NodeInfo a peer hands over directly (its hello, a peer exchange), each signature verified once. */
 final class NodeInfoCheck {
+    private final Peers peers;
     private final AnnouncementCheck check;
-    private final PeerTable table;
 
-    NodeInfoCheck(AnnouncementCheck check, PeerTable table) {
+    NodeInfoCheck(AnnouncementCheck check, Peers peers) {
+        this.peers = peers;
         this.check = check;
-        this.table = table;
     }
 
     /**
@@ -21,7 +21,7 @@ final class NodeInfoCheck {
      * verified a second time on a first connection (the size, signer and time window are).
      */
     Outcome hello(SignedEnvelope peerInfo, Verified<NodeInfo> verified, long now) {
-        return verified != null && table.heldRecord(peerInfo) == null ? check.nodeInfo(verified, now)
+        return verified != null && peers.table().heldRecord(peerInfo) == null ? check.nodeInfo(verified, now)
                 : checkNodeInfo(peerInfo, now);
     }
 
@@ -31,7 +31,7 @@ final class NodeInfoCheck {
      * hello) is not verified again: each signature is still checked once by this node.
      */
     Outcome checkNodeInfo(SignedEnvelope record, long now) {
-        NodeInfo held = table.heldRecord(record);
+        NodeInfo held = peers.table().heldRecord(record);
         return held != null ? Outcome.accept(AnnouncementCheck.Kind.NODE_INFO, held) : check.nodeInfo(record, now);
     }
 

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
 
 /**
@@ -33,50 +32,46 @@ final class Outbox {
         }
     }
 
-    private final GossipConfig config;
-    private final Random random;
+    private final Self self;
+    private final Peers peers;
     private final CoreClock clock;
-    private final Connections connections;
-    private final Counters counters;
     private final SelfSigner selfSigner;
 
-    Outbox(Self self, CoreClock clock, Connections connections, SelfSigner selfSigner) {
-        this.config = self.config();
-        this.random = self.random();
-        this.counters = self.counters();
+    Outbox(Self self, CoreClock clock, Peers peers, SelfSigner selfSigner) {
+        this.self = self;
+        this.peers = peers;
         this.clock = clock;
-        this.connections = connections;
         this.selfSigner = selfSigner;
     }
 
     void sendAnnouncement(PublicId to, SignedEnvelope envelope, List<Effect> out) {
-        counters.announcementsSent++;
+        self.counters().announcementsSent++;
         send(to, Gossip.newBuilder().setAnnouncement(envelope).build(), out);
     }
 
     void send(PublicId to, Gossip message, List<Effect> out) {
-        Link link = connections.get(to);
+        Link link = peers.connections().get(to);
         if (link != null) {
             link.times.sent(clock.nowMs());
         }
-        counters.messagesSent++;
+        self.counters().messagesSent++;
         out.add(new Send(to, message));
     }
 
     /** Forwards a flooded announcement to at most {@code degree} random neighbours, skipping {@code except}. */
     void relay(SignedEnvelope envelope, Set<PublicId> except, long now, List<Effect> out) {
         List<PublicId> candidates = new ArrayList<>();
-        for (PublicId peer : connections.openPeers()) {
+        for (PublicId peer : peers.connections().openPeers()) {
             if (!except.contains(peer)) {
                 candidates.add(peer);
             }
         }
-        for (PublicId peer : RandomPick.some(candidates, config.degree(), random)) {
+        for (PublicId peer : RandomPick.some(candidates, self.config().degree(), self.random())) {
             // Relays to one link are paced at half the rate its token bucket takes from us: what a
             // rogue pours in over several links (fresh NodeInfos, or the same ones re-signed newer)
             // was relayed as fast as it came, and the honest neighbour then banned this node as a
             // flooder. Past the pace a relay is dropped for that link; the flood reaches it by others.
-            if (paced(connections.get(peer), now).tryTake(1, now * 1_000_000L)) {
+            if (paced(peers.connections().get(peer), now).tryTake(1, now * 1_000_000L)) {
                 sendAnnouncement(peer, envelope, out);
             }
         }
@@ -91,7 +86,7 @@ final class Outbox {
     TokenBucket paced(Link link, long now) {
         Waiting w = link.waiting;
         if (w.relays == null) {
-            w.relays = new TokenBucket(config.announcementsPerSecond() / 2.0, config.announcementBurst() / 4.0,
+            w.relays = new TokenBucket(self.config().announcementsPerSecond() / 2.0, self.config().announcementBurst() / 4.0,
                     now * 1_000_000L);
         }
         return w.relays;
@@ -104,15 +99,15 @@ final class Outbox {
     void tellLater(PublicId peer, Link link, String commit, boolean keep, long now, List<Effect> out) {
         Set<String> waiting = keep ? link.waiting.toKeep : link.waiting.toTell;
         waiting.add(commit);
-        if (waiting.size() >= config.maxCommitsPerInventory()) {
+        if (waiting.size() >= self.config().maxCommitsPerInventory()) {
             tellWaiting(peer, link, true, now, out);
         }
     }
 
     /** {@code commits} are no longer held: never announced, though they waited. */
     void unwait(Collection<String> commits) {
-        for (PublicId peer : connections.openPeers()) {
-            Waiting w = connections.get(peer).waiting;
+        for (PublicId peer : peers.connections().openPeers()) {
+            Waiting w = peers.connections().get(peer).waiting;
             w.toTell.removeAll(commits);
             w.toKeep.removeAll(commits);
         }
@@ -120,8 +115,8 @@ final class Outbox {
 
     /** Each link's waiting announcements go out as far as its pace allows (each tick). */
     void tellAllWaiting(long now, List<Effect> out) {
-        for (PublicId peer : connections.openPeers()) {
-            Link link = connections.get(peer);
+        for (PublicId peer : peers.connections().openPeers()) {
+            Link link = peers.connections().get(peer);
             if (!link.waiting.isEmpty()) {
                 tellWaiting(peer, link, false, now, out);
             }

@@ -10,7 +10,6 @@ import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 
 /**
  * Peer exchange: asking a new link (and one random link every {@link #EXCHANGE_INTERVAL_MS}) for
@@ -56,30 +55,20 @@ final class PeerExchanges {
         }
     }
 
-    private final PublicId selfId;
-    private final GossipConfig config;
-    private final Random random;
-    private final Connections connections;
-    private final PeerTable table;
-    private final PeerScores scores;
+    private final Self self;
+    private final Peers peers;
     private final SelfSigner selfSigner;
     private final AnnouncementCheck check;
     private final NodeInfoCheck nodeInfos;
     private final Outbox outbox;
     private final Discipline discipline;
     private final Dialer dialer;
-    private final Counters counters;
     private long nextExchangeMs;
 
     PeerExchanges(Self self, Peers peers, SelfSigner selfSigner, AnnouncementCheck check, NodeInfoCheck nodeInfos,
                   Outbox outbox, Discipline discipline, Dialer dialer) {
-        this.selfId = self.id();
-        this.config = self.config();
-        this.random = self.random();
-        this.counters = self.counters();
-        this.connections = peers.connections();
-        this.table = peers.table();
-        this.scores = peers.scores();
+        this.self = self;
+        this.peers = peers;
         this.selfSigner = selfSigner;
         this.check = check;
         this.nodeInfos = nodeInfos;
@@ -100,16 +89,16 @@ final class PeerExchanges {
     void tick(long now, List<Effect> out) {
         if (now >= nextExchangeMs) {
             nextExchangeMs = now + EXCHANGE_INTERVAL_MS;
-            List<PublicId> open = connections.openPeers();
-            if (table.size() < config.maxKnownPeers() && !open.isEmpty()) {
-                askForPeers(open.get(random.nextInt(open.size())), out);
+            List<PublicId> open = peers.connections().openPeers();
+            if (peers.table().size() < self.config().maxKnownPeers() && !open.isEmpty()) {
+                askForPeers(open.get(self.random().nextInt(open.size())), out);
             }
         }
     }
 
     /** A new link is asked for peers while the table has room. */
     void askWhileRoom(PublicId peer, List<Effect> out) {
-        if (table.size() < config.maxKnownPeers()) {
+        if (peers.table().size() < self.config().maxKnownPeers()) {
             askForPeers(peer, out);
         }
     }
@@ -129,7 +118,7 @@ final class PeerExchanges {
         int max = request.getMax() == 0 ? EXCHANGE_SIZE : Math.min(request.getMax(), EXCHANGE_SIZE);
         List<SignedEnvelope> records = new ArrayList<>();
         records.add(selfSigner.selfInfo(now));
-        for (SignedEnvelope e : table.sample(max, link.remote().reach(), random)) {
+        for (SignedEnvelope e : peers.table().sample(max, link.remote().reach(), self.random())) {
             if (records.size() >= max) {
                 break;
             }
@@ -152,7 +141,7 @@ final class PeerExchanges {
             return;
         }
         if (exchange.getNodesCount() > asked) {
-            counters.invalid++;
+            self.counters().invalid++;
             discipline.penalise(from, Penalty.MALFORMED_MESSAGE, now, out);
             return;
         }
@@ -163,17 +152,17 @@ final class PeerExchanges {
                 outcome = nodeInfos.checkNodeInfo(record, now);
             }
             if (NodeInfoCheck.relayedOutOfWindow(outcome, record, from)) {
-                counters.invalid++;
+                self.counters().invalid++;
                 continue; // another node's record dated ahead of our clock: its clock's fault, not the sender's
             }
             if (!outcome.accepted()) {
-                counters.invalid++;
+                self.counters().invalid++;
                 discipline.penalise(from, outcome.penalty(), now, out);
                 return; // one forgery taints the rest of the message
             }
             PublicId node = PublicId.of(record.getSigner());
-            if (!node.equals(selfId) && !scores.isBanned(node, now)) {
-                table.offer(node, (NodeInfo) outcome.record(), record, link.remote().reach(), dialer::kept);
+            if (!node.equals(self.id()) && !peers.scores().isBanned(node, now)) {
+                peers.table().offer(node, (NodeInfo) outcome.record(), record, link.remote().reach(), dialer::kept);
             }
         }
         dialer.keepDegree(now, out);
@@ -181,7 +170,7 @@ final class PeerExchanges {
 
     /** Asks {@code peer} for a full exchange. */
     void askForPeers(PublicId peer, List<Effect> out) {
-        Link link = connections.get(peer);
+        Link link = peers.connections().get(peer);
         link.asks.asked(EXCHANGE_SIZE);
         outbox.send(peer, Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(EXCHANGE_SIZE)).build(), out);
     }

@@ -11,13 +11,13 @@ import java.util.Set;
 
 /** Checked NodeInfo and Result announcements: a NodeInfo learnt and relayed while it teaches someone something, a Result handed to the node and relayed. */
 final class RecordRelays {
-    private final PublicId selfId;
+    private final Self self;
     private final Peers peers;
     private final Dialer dialer;
     private final Outbox outbox;
 
-    RecordRelays(PublicId selfId, Peers peers, Dialer dialer, Outbox outbox) {
-        this.selfId = selfId;
+    RecordRelays(Self self, Peers peers, Dialer dialer, Outbox outbox) {
+        this.self = self;
         this.peers = peers;
         this.dialer = dialer;
         this.outbox = outbox;
@@ -35,7 +35,7 @@ final class RecordRelays {
         PeerTable table = peers.table();
         boolean contested = (table.claimedByAnother(signer, info) || dials.hostFailing(info))
                 && !signer.equals(dials.owner(info));
-        if (!signer.equals(selfId) && !peers.scores().isBanned(signer, now)
+        if (!signer.equals(self.id()) && !peers.scores().isBanned(signer, now)
                 && table.offer(signer, info, envelope, link.remote().reach(), dialer::kept) && !contested) {
             // Not to links it would be out of reach for: they drop it, and it maps our LAN for them.
             Set<PublicId> skip = new HashSet<>(except(from, signer));

@@ -17,7 +17,10 @@ class FetchPlannerRelinkTest {
 
     @Test
     void aSoleHolderWhoseTriesRanOutIsAskedAgainOnceItLinksAgain() {
-        FetchPlanner planner = new FetchPlanner(GossipConfig.defaults());
+        GossipConfig config = GossipConfig.defaults();
+        WantTable wants = new WantTable(config);
+        FetchPlanner planner = new FetchPlanner(config, new HeldCommits(config.maxCommitsPerInventory()), wants);
+        HolderClaims claims = new HolderClaims(wants);
         PublicId holder = Identity.generate().publicId();
         long now = 1_000;
         // the node's work waits for the commit, so the want outlives its holders' tries
@@ -34,7 +37,7 @@ class FetchPlannerRelinkTest {
         assertThat(planner.announced(holder, COMMIT, now)).as("announcing it again on the same link buys no more")
                 .isNull();
 
-        planner.relinked(holder);
+        claims.relinked(holder);
         assertThat(planner.announced(holder, COMMIT, now)).as("its greeting on a new link")
                 .isEqualTo(new FetchPlanner.Start(holder, COMMIT));
     }

@@ -70,7 +70,7 @@ class GossipDecliningPeerTest {
         // Three attempts a commit were 600 asks. Now 4 before the first rest, then one per rest (30 s,
         // 60 s, then 2 min each: 6 rests in 10 minutes), each with the ask already in flight on the
         // peer's second fetch slot.
-        int perRound = FetchPlanner.MAX_ACTIVE_PER_PEER;
+        int perRound = FetchSlots.MAX_ACTIVE_PER_PEER;
         assertThat(asked).allMatch(f -> f.from().equals(rogue.id));
         assertThat(asked.size()).isBetween(Declines.STREAK, Declines.STREAK + perRound - 1 + 6 * perRound);
         assertThat(core.score(rogue.id)).isZero(); // a decline proves nothing, so it costs nothing
@@ -99,7 +99,7 @@ class GossipDecliningPeerTest {
         String[] held = commits(3_000, 6);
         List<Fetch> asked = answer(core, busy.announces(core, now, held), f -> FetchFailure.DECLINED);
         // The fourth decline starts the rest; the ask already in flight on its second slot is answered too.
-        assertThat(asked).hasSize(Declines.STREAK + FetchPlanner.MAX_ACTIVE_PER_PEER - 1);
+        assertThat(asked).hasSize(Declines.STREAK + FetchSlots.MAX_ACTIVE_PER_PEER - 1);
         assertThat(core.isResting(busy.id)).isTrue();
         // It is the only holder: its commits wait for the rest to end, they are not given up.
         List<Fetch> later = new ArrayList<>();

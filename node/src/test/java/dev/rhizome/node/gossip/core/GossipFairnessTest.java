@@ -50,9 +50,9 @@ class GossipFairnessTest {
                 if (elapsed >= 8_000) {
                     running.remove(f);
                     fetched++;
-                    pending.addAll(core.onFetched(f.from(), f.commit(), 8 * FetchPlanner.MIN_PROGRESS_BYTES, now));
+                    pending.addAll(core.onFetched(f.from(), f.commit(), 8 * StallFloor.MIN_PROGRESS_BYTES, now));
                 } else {
-                    core.onFetchProgress(f.from(), f.commit(), elapsed / 1000 * FetchPlanner.MIN_PROGRESS_BYTES, now);
+                    core.onFetchProgress(f.from(), f.commit(), elapsed / 1000 * StallFloor.MIN_PROGRESS_BYTES, now);
                 }
             }
             pending.addAll(core.onTick(now));
@@ -70,7 +70,7 @@ class GossipFairnessTest {
         List<Effect> first = core.onMessage(bulk.id, Peer.announce(bulk.inventory(now, commits)), now);
 
         // Hundreds of commits queue behind each other; only the per-peer share of slots is handed out at once.
-        assertThat(only(first, Fetch.class)).hasSize(FetchPlanner.MAX_ACTIVE_PER_PEER);
+        assertThat(only(first, Fetch.class)).hasSize(FetchSlots.MAX_ACTIVE_PER_PEER);
         assertThat(serveHonestly(first, commits.length)).isEqualTo(commits.length);
         assertThat(core.score(bulk.id)).isZero();
         assertThat(core.isBanned(bulk.id, now)).isFalse();

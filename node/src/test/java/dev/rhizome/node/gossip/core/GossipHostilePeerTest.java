@@ -170,7 +170,7 @@ class GossipHostilePeerTest {
         assertThat(first).containsExactly(new Fetch(slow.id, commit));
         assertThat(acting(core.onMessage(good.id, Peer.announce(good.inventory(now, commit)), now + 10))).isEmpty();
 
-        core.onFetchProgress(slow.id, commit, FetchPlanner.MIN_PROGRESS_BYTES, now + 5_000);
+        core.onFetchProgress(slow.id, commit, StallFloor.MIN_PROGRESS_BYTES, now + 5_000);
         assertThat(only(core.onTick(now + 5_000 + config.fetchStall().toMillis() - 1), Fetch.class)).isEmpty();
         List<Effect> stalled = core.onTick(now + 5_000 + config.fetchStall().toMillis());
 

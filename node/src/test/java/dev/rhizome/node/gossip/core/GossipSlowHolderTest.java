@@ -87,13 +87,13 @@ class GossipSlowHolderTest {
         take(slowA.announces(core, now, GossipDecliningPeerTest.commits(1_000, 4)));
         take(slowB.announces(core, now, GossipDecliningPeerTest.commits(2_000, 4)));
         take(honest.announces(core, now, GossipDecliningPeerTest.commits(3_000, 4)));
-        assertThat(runningFrom(slowA) + runningFrom(slowB)).isEqualTo(FetchPlanner.MAX_ACTIVE);
+        assertThat(runningFrom(slowA) + runningFrom(slowB)).isEqualTo(FetchSlots.MAX_ACTIVE);
         assertThat(runningFrom(honest)).isZero();
 
         run(60);
 
         // The slow ones keep a slot each (they are still served, no faster holder has their commits).
-        assertThat(runningFrom(honest)).isEqualTo(FetchPlanner.MAX_ACTIVE_PER_PEER);
+        assertThat(runningFrom(honest)).isEqualTo(FetchSlots.MAX_ACTIVE_PER_PEER);
         assertThat(runningFrom(slowA)).isEqualTo(1);
         assertThat(runningFrom(slowB)).isEqualTo(1);
         assertThat(core.score(slowA.id)).isZero();
@@ -119,7 +119,7 @@ class GossipSlowHolderTest {
 
         run(45);
 
-        assertThat(runningFrom(honest)).isEqualTo(FetchPlanner.MAX_ACTIVE_PER_PEER);
+        assertThat(runningFrom(honest)).isEqualTo(FetchSlots.MAX_ACTIVE_PER_PEER);
         assertThat(core.score(moderateA.id)).isZero();
         assertThat(core.score(moderateB.id)).isZero();
     }
@@ -170,7 +170,7 @@ class GossipSlowHolderTest {
         run(300);
 
         assertThat(cancelled).isEmpty();
-        assertThat(running).hasSize(FetchPlanner.MAX_ACTIVE);
+        assertThat(running).hasSize(FetchSlots.MAX_ACTIVE);
         assertThat(core.score(slowA.id)).isZero();
         assertThat(core.score(slowB.id)).isZero();
     }

@@ -40,7 +40,14 @@ import java.util.function.Supplier;
  * <p>Hostile nodes run a real core (so they link and gossip like anyone) but announce commits they
  * do not have, and answer fetches by staying silent, saying "not found", trickling bytes, or
  * sending a wrong bundle; some claim to keep every commit they are named to keep without fetching
- * it. A maker's confirmed keepers must all hold the commit.
+ * it. A maker's confirmed keepers must all hold the commit. Some liars also flood: bursts of hundreds
+ * of commits they do not hold, past what a neighbour's token bucket and want table take at once.
+ *
+ * <p>Some schedules are long (virtual time is free): an honest node stays down past the
+ * coordinator's freshness window, drops off its list, and must come back into the network and
+ * catch up. A node's peers file is written as the real node writes it: whole, through a temporary
+ * file renamed over the old one, on a worker thread some time after its core asks; a crash before
+ * the write lands leaves the previous file, never a torn one.
  */
 final class SimNet {
     static final SignatureCheck SIGNATURES = new MemoisingSignatureCheck(SignatureCheck.envelopes(), 200_000);
@@ -137,8 +144,15 @@ final class SimNet {
         final Set<String> gaveUp = new HashSet<>();
         /** Commits a neighbour named this node to keep (an Inventory's keep list). */
         final Set<String> askedToKeep = new HashSet<>();
-        /** Its peers.bin: the records its core last asked to save ({@link Effect.SavePeers}), read back at a restart. */
+        /** Its peers.bin: the last save that landed on disk ({@link Effect.SavePeers}), read back at a restart. */
         List<SignedEnvelope> peersFile = List.of();
+        /** Saves asked for, and the newest of them that landed: a later one never lands under an earlier one. */
+        long savesAsked;
+        long saveLanded;
+        /** A long outage: not restarted by the short restarts' schedule before this. */
+        long downUntilMs = Long.MIN_VALUE;
+        /** Floods: announces bursts of commits it does not hold (hostile only). */
+        boolean floods;
         /** When it last started, and when it went down (up: MIN_VALUE): when the coordinator last heard from it. */
         long upSinceMs;
         long downSinceMs = Long.MIN_VALUE;
@@ -213,6 +227,42 @@ final class SimNet {
     /** Restarts that began from a peers file the core had saved, and of those after a clean stop. */
     int restartsFromPeersFile;
     int restartsAfterCleanStop;
+    /**
+     * When a peers file write lands, on a stream of its own: the real node writes on a worker of the
+     * fetch pool, which may be busy with transfers for seconds.
+     */
+    private final Random disk;
+    static final long MAX_SAVE_DELAY_MS = 5_000;
+    /** A clean stop writes its save at once, on the stopping thread (GossipService.close). */
+    private boolean stopping;
+    /** Crashes that lost a save still in flight: the restart read the previous whole file. */
+    int crashesMidSave;
+    /**
+     * The long outages and the flooders, on a stream of their own so that every other draw of a seed
+     * (its network, its faults) stays as it was.
+     */
+    private final Random longSchedules;
+    /**
+     * One seed in this many has a long outage: its quiet minutes still cost every node a tick a
+     * second, ten times a short seed's steps, so they are few (and none under a keep budget, whose
+     * seeds are about keeper duties), to keep a build's simulation cost where it was.
+     */
+    static final int LONG_OUTAGE_ONE_IN = 50;
+    /** Whether this seed keeps an honest node down past the coordinator's freshness window. */
+    final boolean longOutage;
+    /**
+     * One hostile node in this many floods: one burst of Inventories to one neighbour, each naming
+     * one commit it does not hold, a little past the neighbour's token bucket (its burst is 200):
+     * the bucket is per peer, and each message is a step of the simulation.
+     */
+    static final int FLOODER_ONE_IN = 8;
+    static final int FLOOD_MIN = 220;
+    static final int FLOOD_MAX = 320;
+    /** Commits announced by flooders: held by nobody, as the fake ones. */
+    final Set<String> floodCommits = new LinkedHashSet<>();
+    /** Coordinator answers that left out a node down past the freshness window, and nodes that came back after one. */
+    int staleLeftOut;
+    int staleReturns;
 
     SimNet(long seed) {
         this(seed, -1);
@@ -226,12 +276,17 @@ final class SimNet {
         this.busy = new Random(seed * 37 + 11);
         this.coordinator = new Random(seed * 41 + 13);
         this.stops = new Random(seed * 43 + 17);
+        this.disk = new Random(seed * 47 + 19);
+        this.longSchedules = new Random(seed * 53 + 23);
         this.scenario = Scenario.draw(random);
         for (int i = 0; i < scenario.honest() + scenario.hostile(); i++) {
             Node n = new Node(i, i < scenario.honest());
+            n.floods = !n.honest && longSchedules.nextInt(FLOODER_ONE_IN) == 0;
             nodes.add(n);
             byId.put(n.id, n);
         }
+        boolean drawn = longSchedules.nextInt(LONG_OUTAGE_ONE_IN) == 0;
+        this.longOutage = drawn && keepBytes < 0;
     }
 
     /** Runs the whole scenario: faults until faultsUntilMs, then a calm five minutes in which everything must arrive. */
@@ -263,6 +318,12 @@ final class SimNet {
                 fault(random.nextLong(scenario.faultsUntilMs()), () -> apply(liar, liar.core.onLocalCommit(fake, now)));
             }
         }
+        for (Node flooder : nodes) {
+            if (flooder.floods) {
+                int size = FLOOD_MIN + longSchedules.nextInt(FLOOD_MAX - FLOOD_MIN + 1);
+                fault(longSchedules.nextLong(scenario.faultsUntilMs()), () -> flood(flooder, size));
+            }
+        }
         for (int w = 0; w < scenario.wants(); w++) {
             // The work loop of an honest node needs a commit, real or fake, with hints that may lie.
             Node n = nodes.get(random.nextInt(scenario.honest()));
@@ -280,6 +341,19 @@ final class SimNet {
             long start = random.nextLong(scenario.faultsUntilMs());
             fault(start, () -> crash(n));
             fault(Math.min(start + 500 + random.nextLong(20_000), scenario.faultsUntilMs()), () -> restart(n));
+        }
+        if (longOutage) {
+            // Down past the coordinator's freshness window: it drops off the coordinator's list, the
+            // others' dials to it back off, and it must come back in and catch up.
+            Node n = nodes.get(longSchedules.nextInt(scenario.honest()));
+            long start = longSchedules.nextLong(scenario.faultsUntilMs());
+            long length = NODE_FRESHNESS_MS + ANNOUNCE_MS + longSchedules.nextLong(2 * 60_000);
+            fault(start, () -> {
+                crash(n);
+                n.downUntilMs = now + length;
+            });
+            fault(start + length, () -> restart(n));
+            faultsEnd = Math.max(faultsEnd, now + start + length);
         }
         // Honest nodes give commits up (their repository's budget), on a random stream of its own so
         // every other draw, and so each seed's network and faults, stays as it was before pruning.
@@ -313,6 +387,39 @@ final class SimNet {
             runUntil(Math.min(calm, now + 5_000));
         }
         checkLiveness();
+    }
+
+    /** Gossip messages the honest nodes' current cores turned away past a peer's token bucket. */
+    long rateLimitedAtHonest() {
+        return nodes.subList(0, scenario.honest()).stream().mapToLong(n -> n.core.stats().rateLimited()).sum();
+    }
+
+    /**
+     * A flooder sends one of its neighbours {@code size} Inventories at once, each naming a commit it
+     * does not hold: past its own core's pace, and past what the neighbour's token bucket lets in.
+     */
+    private void flood(Node flooder, int size) {
+        if (!flooder.up) {
+            return;
+        }
+        List<Node> linked = new ArrayList<>();
+        for (Node other : nodes) {
+            if (other != flooder && links.containsKey(key(flooder.index, other.index))) {
+                linked.add(other);
+            }
+        }
+        if (linked.isEmpty()) {
+            return;
+        }
+        Node to = linked.get(longSchedules.nextInt(linked.size()));
+        trace(() -> "flood " + size + " from " + flooder.index + " to " + to.index);
+        for (int k = 0; k < size; k++) {
+            String fake = commit(longSchedules);
+            floodCommits.add(fake);
+            Inventory inventory = Inventory.newBuilder().setNode(flooder.id.toByteString()).addCommits(fake).setTimeMs(now).build();
+            Gossip message = Gossip.newBuilder().setAnnouncement(Envelopes.sign(flooder.identity, inventory)).build();
+            send(flooder, to, message);
+        }
     }
 
     /** {@code n} gives up a few commits it holds that it did not make and its work does not wait for. */
@@ -416,6 +523,8 @@ final class SimNet {
         for (Node other : nodes) {
             if (other != n && now - lastSeenMs(other) < NODE_FRESHNESS_MS) {
                 fresh.add(other);
+            } else if (other != n) {
+                staleLeftOut++;
             }
         }
         fresh.sort(Comparator.comparingLong((Node o) -> -lastSeenMs(o)).thenComparingInt(o -> o.index));
@@ -478,7 +587,15 @@ final class SimNet {
         n.stoppedCleanly = stops.nextBoolean();
         if (n.stoppedCleanly) {
             trace(() -> "stop " + n.index);
-            apply(n, n.core.stop(now));  // a clean stop saves its peers; a crash keeps the last periodic save
+            stopping = true;
+            try {
+                apply(n, n.core.stop(now));  // a clean stop saves its peers; a crash keeps the last save that landed
+            } finally {
+                stopping = false;
+            }
+        } else if (n.saveLanded < n.savesAsked) {
+            crashesMidSave++;
+            trace(() -> "crash mid-save at " + n.index);
         }
         n.up = false;
         n.downSinceMs = now;
@@ -496,8 +613,11 @@ final class SimNet {
 
     /** A fresh core, as after a process restart; the repository (and so what it holds) survives. */
     private void restart(Node n) {
-        if (n.up) {
+        if (n.up || now < n.downUntilMs) {
             return;
+        }
+        if (now - lastSeenMs(n) >= NODE_FRESHNESS_MS) {
+            staleReturns++; // the coordinator no longer lists it
         }
         n.up = true;
         trace(() -> "restart " + n.index);
@@ -672,7 +792,7 @@ final class SimNet {
             return;
         }
         // An honest transfer moves at least a minimum-progress step per report: slow is fine, stalled is not.
-        t.bytes = Math.min(BUNDLE_BYTES, t.bytes + FetchPlanner.MIN_PROGRESS_BYTES * (1 + random.nextInt(4)));
+        t.bytes = Math.min(BUNDLE_BYTES, t.bytes + StallFloor.MIN_PROGRESS_BYTES * (1 + random.nextInt(4)));
         if (t.bytes < BUNDLE_BYTES) {
             apply(n, n.core.onFetchProgress(fromId, t.commit, t.bytes, now));
             schedule(t, 100 + random.nextInt(900));
@@ -716,18 +836,7 @@ final class SimNet {
                     closeLink(n.index, to.index); // a lost segment ends as a reset connection
                     continue;
                 }
-                trace(() -> "send " + n.index + "->" + to.index + " " + describe(s.message()));
-                Deliver d = new Deliver();
-                d.from = n.index;
-                d.to = to.index;
-                d.link = key;
-                d.generation = generation;
-                d.message = s.message();
-                // A link is one TCP connection: its messages arrive in the order they were sent.
-                long direction = key(n.index, to.index) * 2 + (n.index < to.index ? 0 : 1);
-                long arrival = Math.max(now + latency(), lastArrival.getOrDefault(direction, 0L));
-                lastArrival.put(direction, arrival);
-                schedule(d, arrival - now);
+                send(n, to, s.message());
             } else if (effect instanceof Fetch f) {
                 Node from = byId.get(f.from());
                 check(!n.core.holds(f.commit()), n, "fetches %s which it holds", f.commit());
@@ -765,7 +874,7 @@ final class SimNet {
                 }
                 closeLink(n.index, peer.index);
             } else if (effect instanceof Effect.SavePeers save) {
-                n.peersFile = List.copyOf(save.peers());
+                savePeers(n, List.copyOf(save.peers()));
             } else if (effect instanceof Effect.FindPeers && !starting) {
                 findPeers(n);
             } else if (effect instanceof Unavailable u) {
@@ -795,6 +904,43 @@ final class SimNet {
             check(stats.wanted() <= Math.max(CONFIG.maxCommitsPerInventory(), CONFIG.maxSeen() / 10) + scenario.wants(), n,
                     "wants past their bound: %d", stats.wanted());
         }
+    }
+
+    /** Puts {@code message} on the open link from {@code n} to {@code to}. */
+    private void send(Node n, Node to, Gossip message) {
+        long key = key(n.index, to.index);
+        trace(() -> "send " + n.index + "->" + to.index + " " + describe(message));
+        Deliver d = new Deliver();
+        d.from = n.index;
+        d.to = to.index;
+        d.link = key;
+        d.generation = links.get(key);
+        d.message = message;
+        // A link is one TCP connection: its messages arrive in the order they were sent.
+        long direction = key * 2 + (n.index < to.index ? 0 : 1);
+        long arrival = Math.max(now + latency(), lastArrival.getOrDefault(direction, 0L));
+        lastArrival.put(direction, arrival);
+        schedule(d, arrival - now);
+    }
+
+    /**
+     * Writes {@code n}'s peers file as KnownPeers does: whole (DurableFiles.replace), at once on a
+     * clean stop, else on a worker some time later; a crash before then leaves the previous file.
+     */
+    private void savePeers(Node n, List<SignedEnvelope> peers) {
+        long serial = ++n.savesAsked;
+        if (stopping) {
+            n.peersFile = peers;
+            n.saveLanded = serial;
+            return;
+        }
+        int epoch = n.epoch;
+        fault(1 + disk.nextLong(MAX_SAVE_DELAY_MS), () -> {
+            if (n.epoch == epoch && serial > n.saveLanded) {
+                n.peersFile = peers;
+                n.saveLanded = serial;
+            }
+        });
     }
 
     private boolean delivered() {
@@ -847,6 +993,9 @@ final class SimNet {
             }
             for (String fake : fakeCommits) {
                 check(!n.repo.contains(fake), n, "holds fake commit %s", fake);
+            }
+            for (String flooded : floodCommits) {
+                check(!n.repo.contains(flooded), n, "holds flooded commit %s", flooded);
             }
             check(n.waitingFor.isEmpty(), n, "work still waits for %s with no answer", n.waitingFor);
         }
@@ -928,8 +1077,12 @@ final class SimNet {
     }
 
     private String commit() {
+        return commit(random);
+    }
+
+    private static String commit(Random r) {
         byte[] b = new byte[20];
-        random.nextBytes(b);
+        r.nextBytes(b);
         return HexFormat.of().formatHex(b);
     }
 
