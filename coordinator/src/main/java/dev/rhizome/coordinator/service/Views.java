@@ -56,7 +56,6 @@ public final class Views {
     private final LongSupplier rejectedSignatures;
 
     private final SharedViews shared;
-    private final HistoryTally tally = new HistoryTally();
 
     public Views(Store store, LongSupplier rejectedSignatures) {
         this(store, rejectedSignatures, new SharedViews());
@@ -109,21 +108,21 @@ public final class Views {
     }
 
     public DirectionList directions(PageRequest page) {
-        record Read(Pages.Page<DirectionRecord> page, Map<String, String> closed) {
-        }
-        Read read = store.inReadTransaction(tx -> new Read(Pages.bounded(afterSeq(page), page.limit(), tx::directions,
-                d -> d.direction().getSerializedSize(), seqCursor(DIRECTIONS)), tx.closedDirections()));
-        Map<String, HistoryCounts.OfDirection> counts = directionCounts(read.page().items().stream()
-                .map(DirectionRecord::name).toList());
-        return directionList(read.page().items(), read.closed(), counts).toBuilder().setNext(read.page().next()).build();
+        return store.inReadTransaction(tx -> {
+            Pages.Page<DirectionRecord> p = Pages.bounded(afterSeq(page), page.limit(), tx::directions,
+                    d -> d.direction().getSerializedSize(), seqCursor(DIRECTIONS));
+            List<String> names = p.items().stream().map(DirectionRecord::name).toList();
+            return directionList(p.items(), tx.closedDirections(names), tx.directionCounts(names)).toBuilder()
+                    .setNext(p.next()).build();
+        });
     }
 
     /**
-     * Each named direction's experiments and results, from running sums that read only the rows
-     * added since they were last read ({@link HistoryTally}), never a count over the history.
+     * Each named direction's experiments and results, from the counts the store keeps as it
+     * writes (a row per direction), never a count over the history.
      */
     public Map<String, HistoryCounts.OfDirection> directionCounts(Collection<String> names) {
-        return tally.of(store, names);
+        return store.inReadTransaction(tx -> tx.directionCounts(names));
     }
 
     private static DirectionList directionList(List<DirectionRecord> directions, Map<String, String> closed,
@@ -301,12 +300,12 @@ public final class Views {
 
     /**
      * The store's totals (for {@code /v1/stats} and {@code /metrics}) at a bounded cost per reading:
-     * what is only added to from running sums ({@link HistoryTally}), units in progress along the
-     * state index (as many rows as there is work now), and nodes known and leases ever expired from
-     * the counts the store keeps as it writes (two rows, read in the same transaction).
+     * the counts the store keeps as it writes (a row each, and a row per direction for experiments
+     * and results), and units in progress along the state index (as many rows as there is work now).
      */
     public CoordinatorStats storedStats() {
-        return tally.read(store, (t, tx) -> {
+        return store.inReadTransaction(tx -> {
+            HistoryCounts.Totals t = tx.historyTotals();
             HistoryCounts.InProgress now = tx.unitsInProgress();
             HistoryCounts.Standing standing = tx.standing();
             return CoordinatorStats.newBuilder()

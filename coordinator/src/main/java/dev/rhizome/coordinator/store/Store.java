@@ -23,6 +23,7 @@ import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.UnitStatus;
 import java.io.IOException;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -139,6 +140,9 @@ public interface Store extends AutoCloseable {
 
         /** Closed directions and why, by name. */
         Map<String, String> closedDirections();
+
+        /** Those of the directions named that are closed, and why: reads only their closures. */
+        Map<String, String> closedDirections(Collection<String> directions);
 
         /** Records an operator's ban of a key; false when it was already banned. */
         boolean banKey(com.google.protobuf.ByteString key, String reason, long nowMs);
@@ -458,11 +462,11 @@ public interface Store extends AutoCloseable {
         /** A direction's results stored before envelope {@code beforeSeq}, newest first. */
         List<Keyed<Long, SignedEnvelope>> newestResultEnvelopes(String direction, long beforeSeq, int limit);
 
-        /**
-         * Seeds, directions, papers and units added after {@code after}, and experiments and results
-         * by direction: only the rows added since are read ({@link HistoryCounts}).
-         */
-        HistoryCounts.Added historyAddedSince(HistoryCounts.Marks after);
+        /** The totals of what is only added to: counts kept by the database as it writes ({@link StoreCounters}). */
+        HistoryCounts.Totals historyTotals();
+
+        /** Each named direction's experiments and results, kept as they are written; in the order named. */
+        Map<String, HistoryCounts.OfDirection> directionCounts(Collection<String> directions);
 
         /** Units open and leased now, counted along the state index. */
         HistoryCounts.InProgress unitsInProgress();
