@@ -3,7 +3,6 @@ package dev.rhizome.coordinator.service;
 import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.Cursor;
 import dev.rhizome.coordinator.core.DirectionRecord;
-import dev.rhizome.coordinator.core.Leaderboards;
 import dev.rhizome.coordinator.core.PageRequest;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.Reputation;
@@ -47,6 +46,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
@@ -56,6 +56,8 @@ public final class Views {
     private final LongSupplier rejectedSignatures;
 
     private final SharedViews shared;
+    /** Each direction's board, brought up to date at each build (only directions that exist). */
+    private final Map<String, DirectionBoard> boards = new ConcurrentHashMap<>();
 
     public Views(Store store, LongSupplier rejectedSignatures) {
         this(store, rejectedSignatures, new SharedViews());
@@ -260,28 +262,7 @@ public final class Views {
             DirectionRecord d = tx.direction(direction)
                     .orElseThrow(() -> Rejection.notFound("unknown direction " + direction));
             Manifest manifest = tx.seed(d.direction().getSeed()).orElseThrow().record().getManifest();
-            List<Leaderboards.Contender> contenders = new ArrayList<>();
-            String base = d.direction().getBaseCommit();
-            Optional<Experiment> baseExperiment = tx.experiment(base).map(Stored::record);
-            contenders.add(new Leaderboards.Contender(base, baseExperiment.map(Experiment::getParent).orElse(""),
-                    baseExperiment.map(Experiment::getProposer).orElse(ByteString.EMPTY),
-                    baseExperiment.map(Experiment::getDescription).orElse("base of " + direction)));
-            for (Stored<Experiment> e : tx.experiments(direction)) {
-                Experiment x = e.record();
-                contenders.add(new Leaderboards.Contender(x.getCommit(), x.getParent(), x.getProposer(),
-                        x.getDescription()));
-            }
-            // Replicas outvoted by their trial (INVALID) and late results (never replicas) don't count
-            // toward a commit's mean. The direction's own results in one read; the base's results on
-            // other directions (it may be another direction's commit) besides.
-            List<Result> results = new ArrayList<>();
-            tx.countedResults(direction).forEach(e -> results.add(e.result()));
-            tx.resultEntries(base).stream()
-                    .filter(e -> !e.result().getDirection().equals(direction))
-                    .filter(e -> !e.late() && tx.resultState(e.envelopeId()).orElse(ResultVerdict.State.PENDING)
-                            != ResultVerdict.State.INVALID)
-                    .forEach(e -> results.add(e.result()));
-            return Leaderboards.build(direction, manifest.getMetric(), contenders, results, d.frontier().commit(), "");
+            return boards.computeIfAbsent(direction, DirectionBoard::new).build(tx, d, manifest);
         });
     }
 

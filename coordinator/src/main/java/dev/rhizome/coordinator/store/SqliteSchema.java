@@ -275,7 +275,30 @@ final class SqliteSchema {
                     Dialect.postgresqlOnly("CREATE TRIGGER experiments_counted AFTER INSERT ON experiments FOR EACH ROW "
                             + "EXECUTE FUNCTION direction_counts_add('experiments')"),
                     Dialect.postgresqlOnly("CREATE TRIGGER results_counted AFTER INSERT ON results FOR EACH ROW "
-                            + "EXECUTE FUNCTION direction_counts_add('results')")));
+                            + "EXECUTE FUNCTION direction_counts_add('results')")),
+            // 18: the results whose counting toward their commit's mean changed after they were
+            // stored (found INVALID by their trial, or no longer INVALID), one row per change, so
+            // that a direction's leaderboard is brought up to date by reading the results stored
+            // and the changes noted since its last build (service.DirectionBoard) instead of the
+            // direction's whole history. Written by a trigger on result_states (3 is
+            // ResultVerdict.State.INVALID), only where a result crosses that line; every writer of
+            // result_states holds PostgreSQL's writers' lock, so the keys follow commit order.
+            List.of("CREATE TABLE result_count_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, envelope_id TEXT NOT NULL)",
+                    Dialect.sqliteOnly("""
+                    CREATE TRIGGER result_found_invalid AFTER INSERT ON result_states WHEN new.state = 3 BEGIN
+                        INSERT INTO result_count_changes (envelope_id) VALUES (new.envelope_id); END"""),
+                    Dialect.sqliteOnly("""
+                    CREATE TRIGGER result_invalid_changed AFTER UPDATE OF state ON result_states
+                        WHEN (new.state = 3) <> (old.state = 3) BEGIN
+                        INSERT INTO result_count_changes (envelope_id) VALUES (new.envelope_id); END"""),
+                    Dialect.postgresqlOnly("""
+                    CREATE FUNCTION result_count_changes_note() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN INSERT INTO result_count_changes (envelope_id) VALUES (NEW.envelope_id); RETURN NULL; END $$"""),
+                    Dialect.postgresqlOnly("CREATE TRIGGER result_found_invalid AFTER INSERT ON result_states FOR EACH ROW "
+                            + "WHEN (NEW.state = 3) EXECUTE FUNCTION result_count_changes_note()"),
+                    Dialect.postgresqlOnly("CREATE TRIGGER result_invalid_changed AFTER UPDATE OF state ON result_states "
+                            + "FOR EACH ROW WHEN ((NEW.state = 3) <> (OLD.state = 3)) "
+                            + "EXECUTE FUNCTION result_count_changes_note()")));
 
     /** SQLite: one more in {@code store_counters} under the table's name for each row inserted. */
     private static String addOneTrigger(String table) {

@@ -584,6 +584,21 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public List<Store.BoardResult> boardResultsAfter(String direction, long afterSeq) {
+        return BoardRows.storedAfter(queries, direction, afterSeq);
+    }
+
+    @Override
+    public long lastBoardChange() {
+        return BoardRows.lastChange(queries);
+    }
+
+    @Override
+    public List<Store.BoardResult> boardResultsChangedAfter(String direction, long afterChange) {
+        return BoardRows.changedAfter(queries, direction, afterChange);
+    }
+
+    @Override
     public HistoryCounts.Totals historyTotals() {
         return HistoryCounts.totals(queries);
     }

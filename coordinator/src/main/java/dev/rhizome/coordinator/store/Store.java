@@ -99,6 +99,13 @@ public interface Store extends AutoCloseable {
     }
 
     /** Where a page of volunteers ends: most credit first, then most valid results, then by key. */
+    /**
+     * A result of a direction as its leaderboard reads it: its key, and whether it counts toward
+     * its commit's mean (neither late nor found INVALID by its trial).
+     */
+    record BoardResult(long seq, Result result, boolean counted) {
+    }
+
     record CreditKey(long creditMs, int valid, ByteString runner) {
     }
 
@@ -449,6 +456,21 @@ public interface Store extends AutoCloseable {
          * INVALID by their trial; oldest first. One read where a leaderboard took one per commit.
          */
         List<Trials.Entry> countedResults(String direction);
+
+        /**
+         * A direction's results stored after envelope {@code afterSeq}, oldest first, each with
+         * whether it counts toward its commit's mean now ({@link BoardResult}).
+         */
+        List<BoardResult> boardResultsAfter(String direction, long afterSeq);
+
+        /** The key of the last change to whether a result counts ({@link #boardResultsChangedAfter}); 0 when none. */
+        long lastBoardChange();
+
+        /**
+         * A direction's results whose counting changed (found INVALID by their trial, or no longer)
+         * after change {@code afterChange}, each once, as it is now, oldest first.
+         */
+        List<BoardResult> boardResultsChangedAfter(String direction, long afterChange);
 
         /** A direction's newest {@code limit} experiments, newest first. */
         List<Stored<Experiment>> newestExperiments(String direction, int limit);
