@@ -22,6 +22,15 @@ public final class Leaderboards {
     public record Contender(String commit, String parent, ByteString proposer, String description) {
     }
 
+    /** An OK result's metric on a commit, as a board counts it. */
+    public record Measurement(String commit, String hardwareClass, double metric) {
+        /** The result's measurement, or null when it measured nothing (not OK). */
+        public static Measurement of(Result r) {
+            return r.getStatus() == Result.Status.OK ? new Measurement(r.getCommit(), r.getHardwareClass(), r.getMetric())
+                    : null;
+        }
+    }
+
     private Leaderboards() {
     }
 
@@ -31,14 +40,29 @@ public final class Leaderboards {
      */
     public static LeaderboardList build(String direction, MetricSpec metric, List<Contender> contenders,
             List<Result> results, String frontierCommit, String classFilter) {
+        List<Measurement> measured = new ArrayList<>();
+        for (Result r : results) {
+            Measurement m = Measurement.of(r);
+            if (m != null && (classFilter.isEmpty() || classFilter.equals(m.hardwareClass()))) {
+                measured.add(m);
+            }
+        }
         Map<String, Contender> byCommit = new LinkedHashMap<>();
         contenders.forEach(c -> byCommit.putIfAbsent(c.commit(), c));
+        return build(direction, metric, byCommit, measured, frontierCommit);
+    }
+
+    /**
+     * From the measurements of OK results, in the order stored; {@code byCommit} the contenders by
+     * commit (the first of a commit's kept). A measurement of a commit that is no contender counts nowhere.
+     */
+    public static LeaderboardList build(String direction, MetricSpec metric, Map<String, Contender> byCommit,
+            Iterable<Measurement> measurements, String frontierCommit) {
         Map<String, Map<String, List<Double>>> metricsByClass = new TreeMap<>();
-        for (Result r : results) {
-            if (r.getStatus() == Result.Status.OK && byCommit.containsKey(r.getCommit())
-                    && (classFilter.isEmpty() || classFilter.equals(r.getHardwareClass()))) {
-                metricsByClass.computeIfAbsent(r.getHardwareClass(), c -> new LinkedHashMap<>())
-                        .computeIfAbsent(r.getCommit(), c -> new ArrayList<>()).add(r.getMetric());
+        for (Measurement m : measurements) {
+            if (byCommit.containsKey(m.commit())) {
+                metricsByClass.computeIfAbsent(m.hardwareClass(), c -> new LinkedHashMap<>())
+                        .computeIfAbsent(m.commit(), c -> new ArrayList<>()).add(m.metric());
             }
         }
         Comparator<LeaderboardEntry> bestFirst = Comparator.comparingDouble(LeaderboardEntry::getMetric);

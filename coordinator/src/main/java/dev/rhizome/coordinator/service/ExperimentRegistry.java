@@ -21,6 +21,7 @@ import dev.rhizome.protocol.identity.PublicId;
 import dev.rhizome.protocol.seed.Manifests;
 import dev.rhizome.coordinator.core.WriteQuota;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 
 /** Registers proposed commits and queues the replicas that will judge them. */
@@ -72,7 +73,7 @@ public final class ExperimentRegistry {
                     .orElseThrow(() -> Rejection.notFound("unknown seed " + e.getSeed()));
             DirectionRecord direction = tx.direction(e.getDirection())
                     .orElseThrow(() -> Rejection.notFound("unknown direction " + e.getDirection()));
-            String closedBecause = tx.closedDirections().get(direction.name());
+            String closedBecause = tx.closedDirections(List.of(direction.name())).get(direction.name());
             if (closedBecause != null) {
                 throw Rejection.conflict("direction " + direction.name() + " is closed and takes no more experiments"
                         + (closedBecause.isEmpty() ? "" : ": " + closedBecause));

@@ -3,7 +3,6 @@ package dev.rhizome.coordinator.service;
 import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.Cursor;
 import dev.rhizome.coordinator.core.DirectionRecord;
-import dev.rhizome.coordinator.core.Leaderboards;
 import dev.rhizome.coordinator.core.PageRequest;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.Reputation;
@@ -47,6 +46,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
@@ -56,7 +56,8 @@ public final class Views {
     private final LongSupplier rejectedSignatures;
 
     private final SharedViews shared;
-    private final HistoryTally tally = new HistoryTally();
+    /** Each direction's board, brought up to date at each build (only directions that exist). */
+    private final Map<String, DirectionBoard> boards = new ConcurrentHashMap<>();
 
     public Views(Store store, LongSupplier rejectedSignatures) {
         this(store, rejectedSignatures, new SharedViews());
@@ -109,21 +110,21 @@ public final class Views {
     }
 
     public DirectionList directions(PageRequest page) {
-        record Read(Pages.Page<DirectionRecord> page, Map<String, String> closed) {
-        }
-        Read read = store.inReadTransaction(tx -> new Read(Pages.bounded(afterSeq(page), page.limit(), tx::directions,
-                d -> d.direction().getSerializedSize(), seqCursor(DIRECTIONS)), tx.closedDirections()));
-        Map<String, HistoryCounts.OfDirection> counts = directionCounts(read.page().items().stream()
-                .map(DirectionRecord::name).toList());
-        return directionList(read.page().items(), read.closed(), counts).toBuilder().setNext(read.page().next()).build();
+        return store.inReadTransaction(tx -> {
+            Pages.Page<DirectionRecord> p = Pages.bounded(afterSeq(page), page.limit(), tx::directions,
+                    d -> d.direction().getSerializedSize(), seqCursor(DIRECTIONS));
+            List<String> names = p.items().stream().map(DirectionRecord::name).toList();
+            return directionList(p.items(), tx.closedDirections(names), tx.directionCounts(names)).toBuilder()
+                    .setNext(p.next()).build();
+        });
     }
 
     /**
-     * Each named direction's experiments and results, from running sums that read only the rows
-     * added since they were last read ({@link HistoryTally}), never a count over the history.
+     * Each named direction's experiments and results, from the counts the store keeps as it
+     * writes (a row per direction), never a count over the history.
      */
     public Map<String, HistoryCounts.OfDirection> directionCounts(Collection<String> names) {
-        return tally.of(store, names);
+        return store.inReadTransaction(tx -> tx.directionCounts(names));
     }
 
     private static DirectionList directionList(List<DirectionRecord> directions, Map<String, String> closed,
@@ -261,28 +262,7 @@ public final class Views {
             DirectionRecord d = tx.direction(direction)
                     .orElseThrow(() -> Rejection.notFound("unknown direction " + direction));
             Manifest manifest = tx.seed(d.direction().getSeed()).orElseThrow().record().getManifest();
-            List<Leaderboards.Contender> contenders = new ArrayList<>();
-            String base = d.direction().getBaseCommit();
-            Optional<Experiment> baseExperiment = tx.experiment(base).map(Stored::record);
-            contenders.add(new Leaderboards.Contender(base, baseExperiment.map(Experiment::getParent).orElse(""),
-                    baseExperiment.map(Experiment::getProposer).orElse(ByteString.EMPTY),
-                    baseExperiment.map(Experiment::getDescription).orElse("base of " + direction)));
-            for (Stored<Experiment> e : tx.experiments(direction)) {
-                Experiment x = e.record();
-                contenders.add(new Leaderboards.Contender(x.getCommit(), x.getParent(), x.getProposer(),
-                        x.getDescription()));
-            }
-            // Replicas outvoted by their trial (INVALID) and late results (never replicas) don't count
-            // toward a commit's mean. The direction's own results in one read; the base's results on
-            // other directions (it may be another direction's commit) besides.
-            List<Result> results = new ArrayList<>();
-            tx.countedResults(direction).forEach(e -> results.add(e.result()));
-            tx.resultEntries(base).stream()
-                    .filter(e -> !e.result().getDirection().equals(direction))
-                    .filter(e -> !e.late() && tx.resultState(e.envelopeId()).orElse(ResultVerdict.State.PENDING)
-                            != ResultVerdict.State.INVALID)
-                    .forEach(e -> results.add(e.result()));
-            return Leaderboards.build(direction, manifest.getMetric(), contenders, results, d.frontier().commit(), "");
+            return boards.computeIfAbsent(direction, DirectionBoard::new).build(tx, d, manifest);
         });
     }
 
@@ -301,12 +281,12 @@ public final class Views {
 
     /**
      * The store's totals (for {@code /v1/stats} and {@code /metrics}) at a bounded cost per reading:
-     * what is only added to from running sums ({@link HistoryTally}), units in progress along the
-     * state index (as many rows as there is work now), and nodes known and leases ever expired from
-     * the counts the store keeps as it writes (two rows, read in the same transaction).
+     * the counts the store keeps as it writes (a row each, and a row per direction for experiments
+     * and results), and units in progress along the state index (as many rows as there is work now).
      */
     public CoordinatorStats storedStats() {
-        return tally.read(store, (t, tx) -> {
+        return store.inReadTransaction(tx -> {
+            HistoryCounts.Totals t = tx.historyTotals();
             HistoryCounts.InProgress now = tx.unitsInProgress();
             HistoryCounts.Standing standing = tx.standing();
             return CoordinatorStats.newBuilder()

@@ -14,6 +14,7 @@ import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.envelope.Envelopes;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -168,6 +169,19 @@ final class DirectionRows {
         wroteClosures = true;
         return q.update("INSERT INTO direction_closures (direction, reason, closed_ms) VALUES (?, ?, ?) "
                 + "ON CONFLICT DO NOTHING", direction, reason, nowMs) > 0;
+    }
+
+    /** The closures of the directions named only: as many rows as closed among them. */
+    Map<String, String> closedDirections(Collection<String> names) {
+        Map<String, String> hit = wroteClosures ? null : owned.closures.get();
+        Map<String, String> out = new TreeMap<>();
+        if (hit != null) {
+            names.stream().filter(hit::containsKey).forEach(n -> out.put(n, hit.get(n)));
+            return out;
+        }
+        q.listIn("SELECT direction, reason FROM direction_closures WHERE direction IN", names,
+                rs -> out.put(rs.getString(1), rs.getString(2)));
+        return out;
     }
 
     Map<String, String> closedDirections() {

@@ -4,6 +4,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 
@@ -18,6 +21,9 @@ final class Queries {
     interface Row<T> {
         T map(ResultSet rs) throws SQLException;
     }
+
+    /** Keys per statement of {@link #listIn}. */
+    private static final int IN_SLICE = 100;
 
     private final Statements statements;
 
@@ -46,6 +52,22 @@ final class Queries {
             statements.discard(sql, ps);
             throw e instanceof SQLException q ? failed(sql, q) : (RuntimeException) e;
         }
+    }
+
+    /**
+     * The rows of {@code sql}, which ends in {@code IN}, for the distinct {@code keys}: run in
+     * slices, so that a statement's parameters stay few (and its compiled form reusable) whatever
+     * the number of keys.
+     */
+    <T> List<T> listIn(String sql, Collection<String> keys, Row<T> row) {
+        List<String> distinct = List.copyOf(new LinkedHashSet<>(keys));
+        List<T> rows = new ArrayList<>();
+        for (int from = 0; from < distinct.size(); from += IN_SLICE) {
+            List<String> slice = distinct.subList(from, Math.min(distinct.size(), from + IN_SLICE));
+            rows.addAll(list(sql + " (" + String.join(", ", Collections.nCopies(slice.size(), "?")) + ")", row,
+                    slice.toArray()));
+        }
+        return rows;
     }
 
     /** The first column of the one row {@code sql} returns (a count, or the key {@code RETURNING} gives). */

@@ -232,7 +232,94 @@ final class SqliteSchema {
                             + "FOR EACH ROW WHEN (NEW.expired_leases <> 0) EXECUTE FUNCTION store_counters_add_expired_leases()"),
                     Dialect.postgresqlOnly("CREATE TRIGGER expired_leases_counted AFTER UPDATE OF expired_leases ON units "
                             + "FOR EACH ROW WHEN (NEW.expired_leases <> OLD.expired_leases) "
-                            + "EXECUTE FUNCTION store_counters_add_expired_leases()")));
+                            + "EXECUTE FUNCTION store_counters_add_expired_leases()")),
+            // 17: the totals of the tables only ever added to (seeds, directions, papers, units) and
+            // each direction's experiments and results, kept as migration 16's counts are, so that
+            // a coordinator's first reading of them is a few rows too: it used to count the whole
+            // history once per process (service.HistoryTally's running sums). Started from the rows
+            // already there. Experiments and results are counted per direction only (one row per
+            // write); their totals are the sums over the directions (StoreCounters.totals).
+            List.of("INSERT INTO store_counters (name, value) SELECT 'seeds', COUNT(*) FROM seeds",
+                    "INSERT INTO store_counters (name, value) SELECT 'directions', COUNT(*) FROM directions",
+                    "INSERT INTO store_counters (name, value) SELECT 'papers', COUNT(*) FROM papers",
+                    "INSERT INTO store_counters (name, value) SELECT 'units', COUNT(*) FROM units",
+                    """
+                    CREATE TABLE direction_counts (direction TEXT PRIMARY KEY, experiments INTEGER NOT NULL,
+                        results INTEGER NOT NULL) WITHOUT ROWID""",
+                    """
+                    INSERT INTO direction_counts (direction, experiments, results)
+                        SELECT direction, SUM(e), SUM(r) FROM (SELECT direction, 1 AS e, 0 AS r FROM experiments
+                            UNION ALL SELECT direction, 0 AS e, 1 AS r FROM results) x GROUP BY direction""",
+                    Dialect.sqliteOnly(addOneTrigger("seeds")),
+                    Dialect.sqliteOnly(addOneTrigger("directions")),
+                    Dialect.sqliteOnly(addOneTrigger("papers")),
+                    Dialect.sqliteOnly(addOneTrigger("units")),
+                    Dialect.sqliteOnly(directionCountTrigger("experiments")),
+                    Dialect.sqliteOnly(directionCountTrigger("results")),
+                    Dialect.postgresqlOnly("""
+                    CREATE FUNCTION direction_counts_add() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN
+                        IF TG_ARGV[0] = 'experiments' THEN
+                            INSERT INTO direction_counts (direction, experiments, results) VALUES (NEW.direction, 1, 0)
+                            ON CONFLICT (direction) DO UPDATE SET experiments = direction_counts.experiments + 1;
+                        ELSE
+                            INSERT INTO direction_counts (direction, experiments, results) VALUES (NEW.direction, 0, 1)
+                            ON CONFLICT (direction) DO UPDATE SET results = direction_counts.results + 1;
+                        END IF;
+                        RETURN NULL;
+                    END $$"""),
+                    Dialect.postgresqlOnly(addOneTriggerPostgresql("seeds")),
+                    Dialect.postgresqlOnly(addOneTriggerPostgresql("directions")),
+                    Dialect.postgresqlOnly(addOneTriggerPostgresql("papers")),
+                    Dialect.postgresqlOnly(addOneTriggerPostgresql("units")),
+                    Dialect.postgresqlOnly("CREATE TRIGGER experiments_counted AFTER INSERT ON experiments FOR EACH ROW "
+                            + "EXECUTE FUNCTION direction_counts_add('experiments')"),
+                    Dialect.postgresqlOnly("CREATE TRIGGER results_counted AFTER INSERT ON results FOR EACH ROW "
+                            + "EXECUTE FUNCTION direction_counts_add('results')")),
+            // 18: the results whose counting toward their commit's mean changed after they were
+            // stored (found INVALID by their trial, or no longer INVALID), one row per change, so
+            // that a direction's leaderboard is brought up to date by reading the results stored
+            // and the changes noted since its last build (service.DirectionBoard) instead of the
+            // direction's whole history. Written by a trigger on result_states (3 is
+            // ResultVerdict.State.INVALID), only where a result crosses that line; every writer of
+            // result_states holds PostgreSQL's writers' lock, so the keys follow commit order.
+            List.of("CREATE TABLE result_count_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, envelope_id TEXT NOT NULL)",
+                    Dialect.sqliteOnly("""
+                    CREATE TRIGGER result_found_invalid AFTER INSERT ON result_states WHEN new.state = 3 BEGIN
+                        INSERT INTO result_count_changes (envelope_id) VALUES (new.envelope_id); END"""),
+                    Dialect.sqliteOnly("""
+                    CREATE TRIGGER result_invalid_changed AFTER UPDATE OF state ON result_states
+                        WHEN (new.state = 3) <> (old.state = 3) BEGIN
+                        INSERT INTO result_count_changes (envelope_id) VALUES (new.envelope_id); END"""),
+                    Dialect.postgresqlOnly("""
+                    CREATE FUNCTION result_count_changes_note() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN INSERT INTO result_count_changes (envelope_id) VALUES (NEW.envelope_id); RETURN NULL; END $$"""),
+                    Dialect.postgresqlOnly("CREATE TRIGGER result_found_invalid AFTER INSERT ON result_states FOR EACH ROW "
+                            + "WHEN (NEW.state = 3) EXECUTE FUNCTION result_count_changes_note()"),
+                    Dialect.postgresqlOnly("CREATE TRIGGER result_invalid_changed AFTER UPDATE OF state ON result_states "
+                            + "FOR EACH ROW WHEN ((NEW.state = 3) <> (OLD.state = 3)) "
+                            + "EXECUTE FUNCTION result_count_changes_note()")));
+
+    /** SQLite: one more in {@code store_counters} under the table's name for each row inserted. */
+    private static String addOneTrigger(String table) {
+        return "CREATE TRIGGER " + table + "_counted AFTER INSERT ON " + table + " BEGIN "
+                + "UPDATE store_counters SET value = value + 1 WHERE name = '" + table + "'; END";
+    }
+
+    /** PostgreSQL: the same, through migration 16's function. */
+    private static String addOneTriggerPostgresql(String table) {
+        return "CREATE TRIGGER " + table + "_counted AFTER INSERT ON " + table + " FOR EACH ROW "
+                + "EXECUTE FUNCTION store_counters_add_one('" + table + "')";
+    }
+
+    /** SQLite: one more in the inserted row's direction's column {@code table} of {@code direction_counts}. */
+    private static String directionCountTrigger(String table) {
+        boolean experiments = table.equals("experiments");
+        return "CREATE TRIGGER " + table + "_counted AFTER INSERT ON " + table + " BEGIN "
+                + "INSERT INTO direction_counts (direction, experiments, results) VALUES (new.direction, "
+                + (experiments ? "1, 0" : "0, 1") + ") ON CONFLICT (direction) DO UPDATE SET "
+                + table + " = " + table + " + 1; END";
+    }
 
     private SqliteSchema() {
     }

@@ -23,6 +23,7 @@ import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.UnitStatus;
 import java.sql.Connection;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -175,6 +176,11 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public Map<String, String> closedDirections() {
         return directions.closedDirections();
+    }
+
+    @Override
+    public Map<String, String> closedDirections(Collection<String> names) {
+        return directions.closedDirections(names);
     }
 
     @Override
@@ -578,8 +584,28 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
-    public HistoryCounts.Added historyAddedSince(HistoryCounts.Marks after) {
-        return HistoryCounts.since(queries, after);
+    public List<Store.BoardResult> boardResultsAfter(String direction, long afterSeq) {
+        return BoardRows.storedAfter(queries, direction, afterSeq);
+    }
+
+    @Override
+    public long lastBoardChange() {
+        return BoardRows.lastChange(queries);
+    }
+
+    @Override
+    public List<Store.BoardResult> boardResultsChangedAfter(String direction, long afterChange) {
+        return BoardRows.changedAfter(queries, direction, afterChange);
+    }
+
+    @Override
+    public HistoryCounts.Totals historyTotals() {
+        return HistoryCounts.totals(queries);
+    }
+
+    @Override
+    public Map<String, HistoryCounts.OfDirection> directionCounts(Collection<String> directions) {
+        return HistoryCounts.ofDirections(queries, directions);
     }
 
     @Override

@@ -23,6 +23,7 @@ import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.UnitStatus;
 import java.io.IOException;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -98,6 +99,13 @@ public interface Store extends AutoCloseable {
     }
 
     /** Where a page of volunteers ends: most credit first, then most valid results, then by key. */
+    /**
+     * A result of a direction as its leaderboard reads it: its key, and whether it counts toward
+     * its commit's mean (neither late nor found INVALID by its trial).
+     */
+    record BoardResult(long seq, Result result, boolean counted) {
+    }
+
     record CreditKey(long creditMs, int valid, ByteString runner) {
     }
 
@@ -139,6 +147,9 @@ public interface Store extends AutoCloseable {
 
         /** Closed directions and why, by name. */
         Map<String, String> closedDirections();
+
+        /** Those of the directions named that are closed, and why: reads only their closures. */
+        Map<String, String> closedDirections(Collection<String> directions);
 
         /** Records an operator's ban of a key; false when it was already banned. */
         boolean banKey(com.google.protobuf.ByteString key, String reason, long nowMs);
@@ -446,6 +457,21 @@ public interface Store extends AutoCloseable {
          */
         List<Trials.Entry> countedResults(String direction);
 
+        /**
+         * A direction's results stored after envelope {@code afterSeq}, oldest first, each with
+         * whether it counts toward its commit's mean now ({@link BoardResult}).
+         */
+        List<BoardResult> boardResultsAfter(String direction, long afterSeq);
+
+        /** The key of the last change to whether a result counts ({@link #boardResultsChangedAfter}); 0 when none. */
+        long lastBoardChange();
+
+        /**
+         * A direction's results whose counting changed (found INVALID by their trial, or no longer)
+         * after change {@code afterChange}, each once, as it is now, oldest first.
+         */
+        List<BoardResult> boardResultsChangedAfter(String direction, long afterChange);
+
         /** A direction's newest {@code limit} experiments, newest first. */
         List<Stored<Experiment>> newestExperiments(String direction, int limit);
 
@@ -458,11 +484,11 @@ public interface Store extends AutoCloseable {
         /** A direction's results stored before envelope {@code beforeSeq}, newest first. */
         List<Keyed<Long, SignedEnvelope>> newestResultEnvelopes(String direction, long beforeSeq, int limit);
 
-        /**
-         * Seeds, directions, papers and units added after {@code after}, and experiments and results
-         * by direction: only the rows added since are read ({@link HistoryCounts}).
-         */
-        HistoryCounts.Added historyAddedSince(HistoryCounts.Marks after);
+        /** The totals of what is only added to: counts kept by the database as it writes ({@link StoreCounters}). */
+        HistoryCounts.Totals historyTotals();
+
+        /** Each named direction's experiments and results, kept as they are written; in the order named. */
+        Map<String, HistoryCounts.OfDirection> directionCounts(Collection<String> directions);
 
         /** Units open and leased now, counted along the state index. */
         HistoryCounts.InProgress unitsInProgress();

@@ -40,6 +40,11 @@ class ReadCostTest {
     private static final int REPEATS = 5;
     /** Rows one read of any route below may cost, far under the history each one is given. */
     private static final long ROWS_PER_READ = 100;
+    /**
+     * Rows one rebuild of a shared view may cost: the dashboard shows 50 results and 50
+     * experiments of the direction, each with its results.
+     */
+    private static final long ROWS_PER_REBUILD = 250;
 
     @TempDir
     Path dir;
@@ -82,6 +87,108 @@ class ReadCostTest {
                 checkKeptCounts(store);
             }
         }
+    }
+
+    /**
+     * A coordinator's first reading of the totals and the directions' counts (after a start) reads
+     * the counts the store keeps, a few rows, as every later one does: it used to count the whole
+     * history once per process.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void aFirstReadingOfTheTotalsCostsAFewRowsWhateverTheHistory(String kind) throws Exception {
+        if (kind.equals("sqlite")) {
+            try (SqliteStore store = SqliteStore.open(dir)) {
+                checkFirstReadings(store);
+            }
+        } else {
+            try (TestPostgres postgres = TestPostgres.create(); PostgresStore store = PostgresStore.open(postgres.address(4))) {
+                checkFirstReadings(store);
+            }
+        }
+    }
+
+    private void checkFirstReadings(Store store) {
+        begin(store);
+        addHistory(store, 150);
+        long shortHistory = firstReadings(store, 150);
+        addHistory(store, 450);
+        long longHistory = firstReadings(store, 600);
+        assertThat(longHistory).as("rows read by a first reading of /v1/stats, /metrics and /v1/directions on 600 "
+                + "results, against %d on 150", shortHistory).isLessThanOrEqualTo(shortHistory).isLessThanOrEqualTo(20);
+    }
+
+    /** Rows read by the first reading of each route by a coordinator just started (views of its own). */
+    private static long firstReadings(Store store, int results) {
+        long start = store.rowsRead();
+        Views views = new Views(store, () -> 0);
+        assertThat(views.stats().getResults()).isEqualTo(results);
+        CoordinatorMetrics metrics = new CoordinatorMetrics();
+        metrics.watch(store, new Views(store, () -> 0)::storedStats);
+        assertThat(metrics.scrape()).contains("rhizome_store_rows_read_total");
+        assertThat(new Views(store, () -> 0).directions(PageRequest.parse(Views.DIRECTIONS, 1, "", ""))
+                .getDirections(0).getResults()).isEqualTo(results);
+        return store.rowsRead() - start;
+    }
+
+    /**
+     * A direction's leaderboard and the dashboard, rebuilt (the shared copy gone stale) after each
+     * few new results, read what is new since the last build, not the direction's history: a
+     * rebuild on 600 results costs no more rows than one on 150.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void aRebuiltBoardAndDashboardCostNoMoreRowsOnAHistoryFourTimesLonger(String kind) throws Exception {
+        if (kind.equals("sqlite")) {
+            try (SqliteStore store = SqliteStore.open(dir)) {
+                checkRebuilds(store);
+            }
+        } else {
+            try (TestPostgres postgres = TestPostgres.create(); PostgresStore store = PostgresStore.open(postgres.address(4))) {
+                checkRebuilds(store);
+            }
+        }
+    }
+
+    private void checkRebuilds(Store store) {
+        begin(store);
+        long[] nanos = {0};
+        SharedViews clock = new SharedViews(() -> nanos[0]);
+        Views views = new Views(store, () -> 0, clock);
+        DashboardView dashboard = new DashboardView(store, views, new PeerDirectory(store, Clock.systemUTC()), 50, 50,
+                clock);
+        Map<String, Supplier<Object>> rebuilds = new LinkedHashMap<>();
+        rebuilds.put("GET /v1/leaderboard?direction=d", () -> views.leaderboard("d", ""));
+        rebuilds.put("GET /v1/dashboard", dashboard::json);
+
+        addHistory(store, 150);
+        Map<String, Long> shortHistory = rebuildCosts(store, rebuilds, nanos);
+        addHistory(store, 450);
+        Map<String, Long> longHistory = rebuildCosts(store, rebuilds, nanos);
+        for (String route : rebuilds.keySet()) {
+            assertThat(longHistory.get(route)).as(route + ": rows read by %d rebuilds on 600 results, against %d on 150",
+                    REPEATS, longHistory.get(route), shortHistory.get(route))
+                    .isLessThanOrEqualTo(shortHistory.get(route))
+                    .isLessThanOrEqualTo(REPEATS * ROWS_PER_REBUILD);
+        }
+    }
+
+    /** Rows read by {@link #REPEATS} rebuilds of each view, each after 5 more results, after one that catches up. */
+    private Map<String, Long> rebuildCosts(Store store, Map<String, Supplier<Object>> views, long[] nanos) {
+        Map<String, Long> costs = new LinkedHashMap<>();
+        views.forEach((route, read) -> costs.put(route, 0L));
+        nanos[0] += 3_600_000_000_000L;
+        views.values().forEach(Supplier::get);
+        for (int i = 0; i < REPEATS; i++) {
+            addHistory(store, 5);
+            nanos[0] += 3_600_000_000_000L;  // the shared copies are stale: each read below rebuilds
+            views.forEach((route, read) -> {
+                long start = store.rowsRead();
+                assertThat(read.get()).isNotNull();
+                costs.merge(route, store.rowsRead() - start, Long::sum);
+            });
+        }
+        return costs;
     }
 
     private void checkKeptCounts(Store store) {
@@ -166,8 +273,8 @@ class ReadCostTest {
                 PageRequest.parse(Views.TRIALS, 1, "", "")));
         routes.put("GET /v1/results?direction=d&newest=50", () -> views.newestResults("d", "", 50));
         routes.put("GET /v1/experiments?direction=d&newest=50", () -> views.newestExperiments("d", 50));
-        // The dashboard and the boards are built from a direction's whole history, shared by every
-        // request while fresh (SharedViews): with the clock held, repeats share one build.
+        // The dashboard and the boards are shared by every request while fresh (SharedViews): with
+        // the clock held, repeats share one build (rebuilds: aRebuiltBoardAndDashboard... below).
         routes.put("GET /v1/dashboard", dashboard::json);
         routes.put("GET /v1/leaderboard?direction=d", () -> views.leaderboard("d", ""));
 

@@ -7,6 +7,9 @@ import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.proto.v1.ResultVerdict;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -82,6 +85,53 @@ final class MigrationCarryOver {
         store.inReadTransaction(tx -> {
             assertThat(tx.auditCount()).isEqualTo(3);
             assertThat(tx.standing()).isEqualTo(new HistoryCounts.Standing(2, 0 + 1 + 2 + 3));
+            return null;
+        });
+    }
+
+    /**
+     * Brings an empty database to version 16 (the last before the kept totals) and writes seeds,
+     * directions, experiments and results on two directions, papers and units straight into their tables.
+     */
+    static void writeVersion16(Connection c, Dialect dialect) throws Exception {
+        c.setAutoCommit(false);
+        assertThat(SqliteSchema.migrate(c, dialect, 16)).isEqualTo(16);
+        try (PreparedStatement envelopes = c.prepareStatement(
+                        "INSERT INTO envelopes (id, type, bytes, received_ms) VALUES (?, 'x', ?, 1)");
+                Statement s = c.createStatement()) {
+            for (int i = 1; i <= 12; i++) {
+                envelopes.setString(1, "e" + i);
+                envelopes.setBytes(2, new byte[] {(byte) i});
+                envelopes.executeUpdate();
+            }
+            long first;
+            try (ResultSet rs = s.executeQuery("SELECT MIN(seq) FROM envelopes")) {
+                rs.next();
+                first = rs.getLong(1);
+            }
+            s.execute("INSERT INTO seeds (name, commit_id, envelope_seq) VALUES ('s', 'c0', " + first + ")");
+            s.execute("INSERT INTO directions (name, seed, base_commit, envelope_seq, frontier_commit) "
+                    + "VALUES ('d', 's', 'c0', " + (first + 1) + ", 'c0'), ('e', 's', 'c0', " + (first + 2) + ", 'c0')");
+            s.execute("INSERT INTO experiments (commit_id, seed, direction, envelope_seq) VALUES ('c1', 's', 'd', "
+                    + (first + 3) + "), ('c2', 's', 'd', " + (first + 4) + "), ('c3', 's', 'e', " + (first + 5) + ")");
+            for (int i = 0; i < 4; i++) {
+                s.execute("INSERT INTO results (envelope_seq, unit_id, direction, commit_id, runner) VALUES ("
+                        + (first + 6 + i) + ", 'u', '" + (i < 3 ? "d" : "e") + "', 'c1', 'r')");
+            }
+            s.execute("INSERT INTO papers (envelope_seq, direction) VALUES (" + (first + 10) + ", 'd')");
+            s.execute("INSERT INTO units (id, kind, seed, direction, commit_id, parent, proposer, state, holder, "
+                    + "lease_deadline_ms, attempts, expired_leases, created_ms) "
+                    + "VALUES ('u', 1, 's', 'd', 'c1', '', 'p', 1, 'h', 0, 0, 0, 1)");
+        }
+        c.commit();
+    }
+
+    /** The totals of what {@link #writeVersion16} wrote, kept from the migration on. */
+    static void checkTotalsStartFromTheRowsThere(Store store) {
+        store.inReadTransaction(tx -> {
+            assertThat(tx.historyTotals()).isEqualTo(new HistoryCounts.Totals(1, 2, 3, 4, 1, 1));
+            assertThat(tx.directionCounts(List.of("d", "e"))).containsExactly(
+                    Map.entry("d", new HistoryCounts.OfDirection(2, 3)), Map.entry("e", new HistoryCounts.OfDirection(1, 1)));
             return null;
         });
     }

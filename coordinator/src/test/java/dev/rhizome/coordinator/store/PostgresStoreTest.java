@@ -70,6 +70,15 @@ class PostgresStoreTest extends StoreContract {
     }
 
     @Test
+    void migrationSeventeenStartsTheKeptTotalsFromTheRowsThere() throws Exception {
+        try (Connection c = postgres.connect()) {
+            c.createStatement().execute("CREATE SCHEMA IF NOT EXISTS " + postgres.schema);
+            MigrationCarryOver.writeVersion16(c, Dialect.POSTGRESQL);
+        }
+        MigrationCarryOver.checkTotalsStartFromTheRowsThere(store());
+    }
+
+    @Test
     void migrationSixteenStartsTheKeptCountsFromTheRowsThere() throws Exception {
         try (Connection c = postgres.connect()) {
             c.createStatement().execute("CREATE SCHEMA IF NOT EXISTS " + postgres.schema);

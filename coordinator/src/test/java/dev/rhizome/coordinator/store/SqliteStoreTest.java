@@ -488,6 +488,14 @@ class SqliteStoreTest extends StoreContract {
     }
 
     @Test
+    void migrationSeventeenStartsTheKeptTotalsFromTheRowsThere() throws Exception {
+        try (Connection c = SqliteStore.connect(dataDir.resolve(SqliteStore.FILE_NAME))) {
+            MigrationCarryOver.writeVersion16(c, Dialect.SQLITE);
+        }
+        MigrationCarryOver.checkTotalsStartFromTheRowsThere(store());
+    }
+
+    @Test
     void migrationSixteenStartsTheKeptCountsFromTheRowsThere() throws Exception {
         try (Connection c = SqliteStore.connect(dataDir.resolve(SqliteStore.FILE_NAME))) {
             MigrationCarryOver.writeVersion15(c, Dialect.SQLITE);

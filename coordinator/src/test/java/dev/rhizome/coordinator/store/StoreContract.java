@@ -109,7 +109,13 @@ abstract class StoreContract {
         assertThat(StoreContract.<Boolean>run(first, tx -> tx.banKey(key, "forged metrics", 7))).isTrue();
         assertThat(StoreContract.<Boolean>run(first, tx -> tx.banKey(key, "again", 8))).isFalse();
         Store second = secondStore(first);
-        assertThat(run(second, Store.Transaction::closedDirections)).containsExactly(Map.entry("d", "budget spent"));
+        assertThat(run(second, (Store.Transaction tx) -> tx.closedDirections())).containsExactly(Map.entry("d", "budget spent"));
+        assertThat(run(second, (Store.Transaction tx) -> tx.closedDirections(List.of("e", "d", "d"))))
+                .as("only the directions named").containsExactly(Map.entry("d", "budget spent"));
+        assertThat(run(second, (Store.Transaction tx) -> tx.closedDirections(List.of("e")))).isEmpty();
+        Map<String, String> viewed = second.inReadTransaction(tx -> tx.closedDirections(List.of("d")));
+        assertThat(viewed)
+                .as("in a view too").containsExactly(Map.entry("d", "budget spent"));
         assertThat(run(second, Store.Transaction::bannedKeys)).containsExactly(Map.entry(key, "forged metrics"));
     }
 
@@ -1557,6 +1563,69 @@ abstract class StoreContract {
         assertThat(run(again, (Store.Transaction tx) -> (long) tx.auditTrail().size())).isEqualTo(1L);
         assertThat(run(again, (Store.Transaction tx) -> tx.units(Optional.empty())).stream()
                 .mapToLong(UnitRecord::expiredLeases).sum()).isEqualTo(4L);
+    }
+
+    @Test
+    void theKeptTotalsAndEachDirectionsCountsFollowEveryWriteAndForgetRollbacks() throws Exception {
+        Store store = store();
+        assertThat(totals(store)).isEqualTo(new HistoryCounts.Totals(0, 0, 0, 0, 0, 0));
+        Seed seed = seed();
+        Identity runner = Identity.generate();
+        Identity author = Identity.generate();
+        List<String> commits = List.of(Fixtures.commit(), Fixtures.commit(), Fixtures.commit());
+        run(store, tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            for (String name : List.of("d", "e")) {
+                Direction d = Fixtures.direction(operator, name, "tiny-lm", seed.getCommit(), 2);
+                tx.insertDirection(d, Envelopes.sign(operator, d), 2);
+            }
+            for (int i = 0; i < commits.size(); i++) {
+                String direction = i < 2 ? "d" : "e";
+                Experiment x = Fixtures.experiment(runner, "tiny-lm", direction, commits.get(i), seed.getCommit(), 3 + i);
+                tx.insertExperiment(x, Envelopes.sign(runner, x), 3 + i);
+                tx.insertUnit(evaluation("u" + i, commits.get(i), 3 + i));
+            }
+            WorkUnit unit = WorkUnit.newBuilder().setId("u0").setSeed("tiny-lm").setDirection("d")
+                    .setCommit(commits.get(0)).build();
+            for (int i = 0; i < 2; i++) {
+                Result r = Fixtures.result(Identity.generate(), unit, 2.0 + i, 10 + i);
+                SignedEnvelope e = Envelopes.sign(runner, r);
+                tx.insertResult(r, e, Envelopes.id(e), 10 + i);
+            }
+            return null;
+        });
+        insertPaper(store, author, "d", 20);
+        assertThat(totals(store)).as("seeds, directions, experiments, results, papers, units")
+                .isEqualTo(new HistoryCounts.Totals(1, 2, 3, 2, 1, 3));
+        assertThat(directionCounts(store, List.of("e", "d", "none", "e"))).as("in the order named, each once")
+                .containsExactly(Map.entry("e", new HistoryCounts.OfDirection(1, 0)),
+                        Map.entry("d", new HistoryCounts.OfDirection(2, 2)),
+                        Map.entry("none", HistoryCounts.OfDirection.NONE));
+
+        assertThatThrownBy(() -> run(store, tx -> {
+            Experiment x = Fixtures.experiment(runner, "tiny-lm", "e", Fixtures.commit(), seed.getCommit(), 30);
+            tx.insertExperiment(x, Envelopes.sign(runner, x), 30);
+            tx.insertUnit(evaluation("u9", x.getCommit(), 30));
+            throw Rejection.conflict("changed my mind");
+        })).isInstanceOf(Rejection.class);
+        assertThat(totals(store)).as("a rollback takes its counts back too")
+                .isEqualTo(new HistoryCounts.Totals(1, 2, 3, 2, 1, 3));
+
+        Store again = secondStore(store);
+        assertThat(totals(again)).isEqualTo(new HistoryCounts.Totals(1, 2, 3, 2, 1, 3));
+        assertThat(directionCounts(again, List.of("d"))).containsExactly(Map.entry("d", new HistoryCounts.OfDirection(2, 2)));
+        CoordinatorStats stats = run(again, Store.Transaction::stats);
+        assertThat(List.of(stats.getSeeds(), stats.getDirections(), stats.getExperiments(), stats.getResults(),
+                stats.getPapers(), stats.getUnitsOpen() + stats.getUnitsLeased() + stats.getUnitsDone()))
+                .as("the stats a caller without views reads").containsExactly(1L, 2L, 3L, 2L, 1L, 3L);
+    }
+
+    private static HistoryCounts.Totals totals(Store store) {
+        return store.inReadTransaction(Store.Transaction::historyTotals);
+    }
+
+    private static Map<String, HistoryCounts.OfDirection> directionCounts(Store store, List<String> names) {
+        return store.inReadTransaction(tx -> tx.directionCounts(names));
     }
 
     /** {audit count, nodes known, leases ever expired}, as a view reads them. */
