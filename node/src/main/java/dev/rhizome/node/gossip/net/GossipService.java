@@ -522,7 +522,8 @@ public final class GossipService implements AutoCloseable {
             findPeers();
         } else if (effect instanceof Effect.SavePeers save) {
             if (knownPeers != null) {
-                workers.execute(() -> knownPeers.save(save.peers()));
+                long ticket = knownPeers.ticket();
+                workers.execute(() -> knownPeers.save(ticket, save.peers()));
             }
         }
     }

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import dev.rhizome.protocol.files.DurableFiles;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +28,8 @@ final class KnownPeers {
     static final int MAX = 64;
 
     private final Path file;
+    private final AtomicLong asked = new AtomicLong();
+    private long written;  // the newest ticket on disk; guarded by this
 
     KnownPeers(Path file) {
         this.file = file;
@@ -57,8 +60,28 @@ final class KnownPeers {
         return loaded;
     }
 
-    /** Replaces the file with {@code peers} (at most {@link #MAX}, the last ones). */
-    synchronized void save(List<SignedEnvelope> peers) {
+    /**
+     * Numbers a save in the order the core asked for it. Saves run on a pool, so two queued ones
+     * may run on two threads; the ticket lets the older one see that the newer has landed.
+     */
+    long ticket() {
+        return asked.incrementAndGet();
+    }
+
+    /** Replaces the file with {@code peers} now, as the newest save. */
+    void save(List<SignedEnvelope> peers) {
+        save(ticket(), peers);
+    }
+
+    /**
+     * Replaces the file with {@code peers} (at most {@link #MAX}, the last ones), unless a save
+     * with a later {@code ticket} has already been written: that set is the newer one.
+     */
+    synchronized void save(long ticket, List<SignedEnvelope> peers) {
+        if (ticket < written) {
+            return;
+        }
+        written = ticket;
         List<SignedEnvelope> kept = peers.subList(Math.max(0, peers.size() - MAX), peers.size());
         try {
             DurableFiles.replace(file, out -> {
