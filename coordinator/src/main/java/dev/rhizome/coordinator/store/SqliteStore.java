@@ -115,6 +115,10 @@ public final class SqliteStore implements Store {
         // Sorts and temporary indexes stay in memory too; temporary data is never durable anyway.
         config.setTempStore(SQLiteConfig.TempStore.MEMORY);
         config.enforceForeignKeys(true);
+        // Nothing here asks for JDBC's generated keys (a new row's key comes back by RETURNING), and
+        // with them on the driver runs a regex over every statement it executes and compiles and
+        // steps a fresh "SELECT last_insert_rowid()" after every INSERT: one statement per insert.
+        config.setGetGeneratedKeys(false);
         Connection connection = config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
         connection.setAutoCommit(false);
         return connection;
