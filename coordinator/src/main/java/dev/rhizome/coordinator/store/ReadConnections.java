@@ -81,9 +81,7 @@ final class ReadConnections implements AutoCloseable {
             Connection c = SqliteStore.connect(file);
             try (Statement s = c.createStatement()) {
                 s.execute("PRAGMA query_only = 1");
-                // the file is memory-mapped, so a reader's own page cache need not be the
-                // committer's 64 MiB: four of those would be a quarter of a GiB of native memory
-                s.execute("PRAGMA cache_size = -8192");
+                // its page cache is the committer's 8 MiB (SqliteStore.connect): the file is mapped
             }
             return new Reader(c, new Statements.Cached(c, rowsRead));
         } catch (SQLException e) {

@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -501,6 +502,21 @@ class SqliteStoreTest extends StoreContract {
             MigrationCarryOver.writeVersion15(c, Dialect.SQLITE);
         }
         MigrationCarryOver.checkCountsStartFromTheRowsThere(store());
+    }
+
+    @Test
+    void anInsertOnTheStoresConnectionRunsNoSecondStatementForItsKey() throws Exception {
+        // With JDBC's generated keys on, sqlite-jdbc compiles and runs "SELECT last_insert_rowid()"
+        // after every INSERT (one statement more for each of a cycle's inserts on the committer);
+        // the store reads a new row's key by RETURNING, so the connection must not ask for it.
+        try (Connection c = SqliteStore.connect(dataDir.resolve(SqliteStore.FILE_NAME));
+                Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE keyed (k INTEGER PRIMARY KEY, v TEXT)");
+            s.executeUpdate("INSERT INTO keyed (v) VALUES ('a')");
+            try (ResultSet keys = s.getGeneratedKeys()) {
+                assertThat(keys.next()).as("the driver fetched the new row's key after the insert").isFalse();
+            }
+        }
     }
 
     @Test
