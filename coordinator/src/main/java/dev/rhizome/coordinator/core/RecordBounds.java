@@ -47,25 +47,24 @@ public final class RecordBounds {
 
     /** Refuses (400, naming the field and the bound) a record with a field over its bound. */
     public static void check(Message record) {
-        check(record, record.getDescriptorForType().getName());
+        check(record, new Where(null, record.getDescriptorForType().getName(), null, -1));
     }
 
-    private static void check(Message message, String path) {
+    private static void check(Message message, Where where) {
         for (Map.Entry<FieldDescriptor, Object> entry : message.getAllFields().entrySet()) {
             FieldDescriptor field = entry.getKey();
-            String name = path + "." + field.getName();
             if (field.isRepeated()) {
                 List<?> values = (List<?>) entry.getValue();
                 int max = ENTRIES.getOrDefault(field.getFullName(), MAX_ENTRIES);
                 if (values.size() > max) {
-                    throw Rejection.badRequest(name + " has " + values.size() + " entries; at most " + max
-                            + " are allowed");
+                    throw Rejection.badRequest(new Where(where, null, field, -1) + " has " + values.size()
+                            + " entries; at most " + max + " are allowed");
                 }
                 for (int i = 0; i < values.size(); i++) {
-                    checkValue(field, values.get(i), name + "[" + i + "]");
+                    checkValue(field, values.get(i), where, i);
                 }
             } else {
-                checkValue(field, entry.getValue(), name);
+                checkValue(field, entry.getValue(), where, -1);
             }
         }
     }
@@ -84,26 +83,45 @@ public final class RecordBounds {
         }
     }
 
-    private static void checkValue(FieldDescriptor field, Object value, String name) {
+    private static void checkValue(FieldDescriptor field, Object value, Where parent, int index) {
         switch (field.getJavaType()) {
             case STRING -> {
                 int max = TEXT.getOrDefault(field.getFullName(), TEXT.getOrDefault(field.getName(), MAX_TEXT_CHARS));
-                int length = ((String) value).length();
-                if (length > max) {
-                    throw Rejection.badRequest(name + " is " + length + " characters; at most " + max + " are allowed");
+                String text = (String) value;
+                if (text.length() > max) {
+                    throw Rejection.badRequest(new Where(parent, null, field, index) + " is " + text.length()
+                            + " characters; at most " + max + " are allowed");
                 }
-                printable(name, (String) value);
+                if (Printable.firstUnsafe(text) >= 0) {
+                    printable(new Where(parent, null, field, index).toString(), text);
+                }
             }
             case BYTE_STRING -> {
                 int size = ((ByteString) value).size();
                 if (size > MAX_BYTES) {
-                    throw Rejection.badRequest(name + " is " + size + " bytes; at most " + MAX_BYTES + " are allowed");
+                    throw Rejection.badRequest(new Where(parent, null, field, index) + " is " + size
+                            + " bytes; at most " + MAX_BYTES + " are allowed");
                 }
             }
-            case MESSAGE -> check((Message) value, name);
+            case MESSAGE -> check((Message) value, new Where(parent, null, field, index));
             default -> {
                 // numbers, booleans and enums have a fixed size
             }
+        }
+    }
+
+    /**
+     * Where a field sits in a record ({@code Seed.manifest.command[1]}), spelled out only for a
+     * refusal: every request walks every field, and building each one's name up front cost more
+     * than the checks themselves.
+     */
+    private record Where(Where parent, String root, FieldDescriptor field, int index) {
+        @Override
+        public String toString() {
+            if (parent == null) {
+                return root;
+            }
+            return parent + "." + field.getName() + (index >= 0 ? "[" + index + "]" : "");
         }
     }
 }
