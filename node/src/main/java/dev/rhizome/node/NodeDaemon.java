@@ -127,11 +127,11 @@ public final class NodeDaemon implements AutoCloseable {
             Map<Slot, Evaluator> evaluators = new LinkedHashMap<>();
             // The slots' jobs run at once, and what the kernel counts for the node's uid (tasks, pending
             // signals) and the machine's memory are one budget: each slot's jobs take their share of it.
-            ProcessLauncher perSlot = launcher.shared(slots.size());
+            JobRunner runner = new JobRunner(launcher).shared(slots.size());
+            ProcessLauncher perSlot = runner.launcher();
             if (perSlot instanceof BwrapLauncher share) {
                 log.info("each of {} slots' jobs: {}", slots.size(), share.plan().summary());
             }
-            JobRunner runner = new JobRunner(perSlot);
             for (Slot slot : slots) {
                 // Each slot's jobs get their own subdirectory: two slots never share a checkout path.
                 evaluators.put(slot, new Evaluator(identity, repository, commits, runner, perSlot, slot.hardwareClass(),

@@ -95,6 +95,11 @@ public final class BwrapLauncher implements ProcessLauncher {
         return plan;
     }
 
+    /** What each job of this launcher's may take: its share of the node's whole ({@link #shared}). */
+    public JobBudget budget() {
+        return JobBudget.of(plan.limits(), share);
+    }
+
     @Override
     public Process start(List<String> command, Confinement confinement, Redirect stdin, Redirect stdout,
             Redirect stderr) throws IOException {
@@ -169,7 +174,7 @@ public final class BwrapLauncher implements ProcessLauncher {
             deleteAll(oneShot);
         });
         return new JobProcess(process, killAll, pumps, priority.rule(gpuJob).and(MemoryFiles.forSandbox(share))
-                .and(HeldDescriptors.forJob(share)).and(FileLocks.forJob(share)).and(PendingSignals.forJob())
+                .and(HeldDescriptors.forJob(share)).and(FileLocks.forJob(share)).and(PendingSignals.forJob(plan.limits()))
                 .and(MemoryMappings.forJob(share)));
     }
 
