@@ -51,6 +51,16 @@ class BwrapCommandTest {
     }
 
     @Test
+    void aShareOfTheNodesBudgetSetsItsOwnPartOfThePendingSignals() {
+        SandboxPlan whole = plan(SandboxPlan.MemoryLimit.ADDRESS_SPACE, OptionalInt.empty(), GpuPassthrough.NONE);
+        SandboxPlan quarter = whole.withLimits(LIMITS.sharedBy(new NodeShare(4), NodeLimits.UNLIMITED));
+
+        assertThat(argv(whole, FakeHost.debian())).contains("--sigpending=" + BwrapCommand.PENDING_SIGNALS);
+        assertThat(argv(quarter, FakeHost.debian())).contains("--sigpending=" + BwrapCommand.PENDING_SIGNALS / 4)
+                .doesNotContain("--sigpending=" + BwrapCommand.PENDING_SIGNALS);
+    }
+
+    @Test
     void aJobSeesTheSystemReadOnlyItsCheckoutWritableAndNothingElse() {
         List<String> argv = argv(plan(SandboxPlan.MemoryLimit.ADDRESS_SPACE, OptionalInt.empty(), GpuPassthrough.NONE),
                 FakeHost.debian());

@@ -104,30 +104,8 @@ class HostCountsTest {
         // counted for the job's uid on the host too, where a job of 4,096 tasks could hold some
         // 230,000, past the uid's own limit (96,362 here): its other processes' real-time signals and
         // POSIX timers were refused while it held them.
-        String probe = """
-                import ctypes, os, signal, struct, time
-                libc = ctypes.CDLL(None, use_errno=True)
-                STANDARD = [s for s in range(1, 32) if s not in (signal.SIGKILL, signal.SIGSTOP)]
-                signal.pthread_sigmask(signal.SIG_BLOCK, STANDARD)
-                info = ctypes.create_string_buffer(128)
-                children = []
-                for i in range(%d):
-                    child = os.fork()
-                    if child == 0:
-                        for s in STANDARD:  # to itself, private to its thread, si_code 1
-                            struct.pack_into('iii', info, 0, s, 0, 1)
-                            libc.syscall(297 if os.uname().machine == 'x86_64' else 240, os.getpid(), os.getpid(), s, info)
-                        time.sleep(20)
-                        os._exit(0)
-                    children.append(child)
-                print('FORKED', len(children), flush=True)  # the node may stop it before it reads its count
-                for child in children:
-                    for s in STANDARD:
-                        os.kill(child, s)
-                print('SIGQ', open('/proc/self/status').read().split('SigQ:')[1].split()[0], flush=True)
-                time.sleep(10)
-                """.formatted(SandboxedJobs.SMALL.processes() - 14);
-        JobOutcome outcome = jobs.runPython(probe, Map.of());
+        JobOutcome outcome = jobs.runPython(SandboxedJobs.script("signal-hoard.py"), Map.of(
+                "HOARD_FORKS", Integer.toString(SandboxedJobs.SMALL.processes() - 14), "HOARD_WAIT", "0", "HOARD_HOLD", "10"));
 
         assertThat(jobs.log()).contains("FORKED");
         assertThat(outcome.status()).as(jobs.log()).isEqualTo(Result.Status.CRASH);
@@ -143,33 +121,7 @@ class HostCountsTest {
         jobs.close();
         NodeLimits node = new NodeLimits(OptionalLong.empty(), OptionalLong.of(4096));
         jobs = SandboxedJobs.open(dataDir, new SandboxLimits(256L << 20, SandboxLimits.tasksFor(node), 16L << 20));
-        String probe = """
-                import ctypes, os, signal, struct, time
-                libc = ctypes.CDLL(None, use_errno=True)
-                STANDARD = [s for s in range(1, 32) if s not in (signal.SIGKILL, signal.SIGSTOP)]
-                signal.pthread_sigmask(signal.SIG_BLOCK, STANDARD)
-                info = ctypes.create_string_buffer(128)
-                children = []
-                try:
-                    for i in range(200):
-                        child = os.fork()
-                        if child == 0:
-                            for s in STANDARD:  # to itself, private to its thread, si_code 1
-                                struct.pack_into('iii', info, 0, s, 0, 1)
-                                libc.syscall(297 if os.uname().machine == 'x86_64' else 240, os.getpid(), os.getpid(), s, info)
-                            time.sleep(10)
-                            os._exit(0)
-                        children.append(child)
-                except OSError as e:
-                    print('FORK REFUSED', e.errno)
-                for child in children:
-                    for s in STANDARD:
-                        os.kill(child, s)
-                print('FORKED', len(children))
-                time.sleep(2)  # for the children's own
-                print('SIGQ', open('/proc/self/status').read().split('SigQ:')[1].split('/')[0].strip(), flush=True)
-                """;
-        JobOutcome outcome = jobs.runPython(probe, Map.of());
+        JobOutcome outcome = jobs.runPython(SandboxedJobs.script("signal-hoard.py"), Map.of("HOARD_FORKS", "200"));
 
         String log = jobs.log();
         assertThat(outcome.status()).as(log).isEqualTo(Result.Status.OK);
