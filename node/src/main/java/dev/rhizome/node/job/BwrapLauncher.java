@@ -175,7 +175,18 @@ public final class BwrapLauncher implements ProcessLauncher {
         });
         return new JobProcess(process, killAll, pumps, priority.rule(gpuJob).and(MemoryFiles.forSandbox(share))
                 .and(HeldDescriptors.forJob(share)).and(FileLocks.forJob(share)).and(PendingSignals.forJob(plan.limits()))
-                .and(MemoryMappings.forJob(share)));
+                .and(MemoryMappings.forJob(share)).and(treeMemory(gpuJob)));
+    }
+
+    /**
+     * The whole tree's memory, counted by the node where no cgroup counts it: RLIMIT_AS bounds each
+     * process alone ({@link JobMemory}). Not for a GPU job on a node that bounds none (CUDA's
+     * mappings are not the job's memory on the host alone).
+     */
+    private TreeRule treeMemory(boolean gpuJob) {
+        boolean bounded = plan.memory() == SandboxPlan.MemoryLimit.ADDRESS_SPACE
+                || (plan.memory() == SandboxPlan.MemoryLimit.NONE && !gpuJob);
+        return bounded ? JobMemory.forJob(plan.limits()) : TreeRule.NONE;
     }
 
     private static Process spawn(ProcessBuilder builder) throws IOException {

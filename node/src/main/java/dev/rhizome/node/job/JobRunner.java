@@ -98,11 +98,11 @@ public final class JobRunner {
 
     /**
      * What a job of this runner's starting now in {@code dir} may have there: its share of what the
-     * disk spares ({@link WorkDirBudget#shareOf}), never above the runner's cap. A checkout is
+     * disk spares, or of the runner's cap when less ({@link WorkDirBudget#shareOf}). A checkout is
      * bounded by it before the job starts, since the job's own budget counts only what it adds.
      */
     public long workBytesAt(Path dir) throws IOException {
-        return Math.min(maxWorkBytes, WorkDirBudget.shareOf(dir, share));
+        return WorkDirBudget.shareOf(dir, maxWorkBytes, share);
     }
 
     /**

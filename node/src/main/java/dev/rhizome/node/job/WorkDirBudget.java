@@ -89,8 +89,13 @@ public final class WorkDirBudget {
 
     /** What one job of {@code share} starting now in {@code dir} may have there: its part of {@link #share}. */
     static long shareOf(Path dir, NodeShare share) throws IOException {
+        return shareOf(dir, Long.MAX_VALUE, share);
+    }
+
+    /** As {@link #shareOf(Path, NodeShare)}, of what one job alone may have there when {@code cap} is less. */
+    static long shareOf(Path dir, long cap, NodeShare share) throws IOException {
         FileStore disk = Files.getFileStore(dir);
-        return share.of(share(disk.getTotalSpace(), disk.getUsableSpace()), FLOOR);
+        return share.of(Math.min(cap, share(disk.getTotalSpace(), disk.getUsableSpace())), FLOOR);
     }
 
     /**

@@ -77,12 +77,14 @@ class HostCountsTest {
                     groups.append(g)
                 print('FANOTIFY', len(groups), 'ERRNO', ctypes.get_errno())
                 threads = 0
+                done = threading.Event()  # each holds its task until all are counted, however slow the machine
                 try:
                     while threads < 1000:
-                        threading.Thread(target=time.sleep, args=(3,), daemon=True).start(); threads += 1
+                        threading.Thread(target=done.wait, daemon=True).start(); threads += 1
                 except RuntimeError:
                     pass
                 print('THREADS', threads)
+                done.set()
                 """;
         JobOutcome outcome = jobs.runPython(probe, Map.of());
 
@@ -130,6 +132,43 @@ class HostCountsTest {
         // Each child's process queue holds all but one of them: SIGCONT and the stop signals undo each other.
         assertThat(count(log, "SIGQ")).isGreaterThanOrEqualTo(count(log, "FORKED") * (PendingSignals.STANDARD_SIGNALS - 1))
                 .isLessThanOrEqualTo(4096 / 2);
+    }
+
+    @Test
+    void processesTogetherPastTheJobsMemoryStopItAndPagesTheyShareCountOnce() throws Exception {
+        // RLIMIT_AS bounds each process alone: four of 120 MiB each took 480 MiB under a limit of 256
+        // where no cgroup counts the tree. Forked workers sharing their parent's pages copy-on-write
+        // (a data loader's) are not charged each for the whole.
+        String probe = """
+                import os, sys, time
+                def touched(n):  # every page written: a zeroed allocation takes none until then
+                    b = bytearray(n)
+                    b[::4096] = b'x' * len(range(0, n, 4096))
+                    return b
+                shared = os.environ['MEMORY'] == 'shared'
+                mine = touched(150 << 20) if shared else None
+                for i in range(3):
+                    if os.fork() == 0:
+                        mine = mine if shared else touched(120 << 20)
+                        time.sleep(8)
+                        os._exit(0)
+                if not shared:
+                    mine = touched(120 << 20)
+                print('HOLDING', flush=True)
+                time.sleep(8)
+                """;
+        assertThat(4 * 120).isGreaterThan((int) (SandboxedJobs.SMALL.memoryBytes() >> 20));
+
+        JobOutcome apart = jobs.runPython(probe, Map.of("MEMORY", "apart"));
+
+        assertThat(apart.status()).as(jobs.log()).isEqualTo(Result.Status.CRASH);
+        if (jobs.sandbox.plan().memory() != SandboxPlan.MemoryLimit.CGROUP) {
+            assertThat(jobs.log()).contains("its processes used more than " + (SandboxedJobs.SMALL.memoryBytes() >> 20)
+                    + " MiB of memory together");
+        }
+        JobOutcome shared = jobs.runPython(probe, Map.of("MEMORY", "shared"));
+        assertThat(shared.status()).as(jobs.log()).isEqualTo(Result.Status.OK);
+        assertThat(jobs.log()).contains("HOLDING");
     }
 
     @Test
