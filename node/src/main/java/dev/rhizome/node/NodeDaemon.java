@@ -54,6 +54,7 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -294,6 +295,14 @@ public final class NodeDaemon implements AutoCloseable {
 
     /** A node whose jobs start through the given launcher. */
     public static NodeDaemon start(NodeConfig config, ProcessLauncher launcher) throws IOException, InterruptedException {
+        if (launcher instanceof BwrapLauncher sandbox) {
+            Optional<Path> shown = sandbox.shownToEveryJob(config.dataDir());
+            if (shown.isPresent()) {
+                throw new IllegalArgumentException("the data directory " + config.dataDir().toAbsolutePath()
+                        + " is under " + shown.get() + ", which every job sees: its key and logs would be theirs to read;"
+                        + " pass a --data-dir outside it (the default is in your home)");
+            }
+        }
         // The key first: it creates the data directory (owner-only) that the lock file goes in.
         Identity identity = IdentityStore.loadOrCreate(config.dataDir());
         // Then, before anything is read or cleaned up: the work directory, the repository's locks and

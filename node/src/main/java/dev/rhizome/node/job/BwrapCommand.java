@@ -395,6 +395,27 @@ public final class BwrapCommand {
         return List.copyOf(argv);
     }
 
+    /**
+     * The place of the host that every job sees, read-only, and that holds {@code path} (a real path),
+     * if any: the system's directories, the files of /etc a job needs, this JVM (a seed's "java") and
+     * the GPU driver's libraries. A node whose data directory lies there (a `--data-dir` under
+     * /usr/local, say) showed its key, log and repository to every job: to a job of its own uid, the
+     * node's when it does not run as root, even a key only its owner may read.
+     */
+    static Optional<Path> shownToEveryJob(Path path, SandboxPlan plan, HostView host) {
+        List<Path> shown = new ArrayList<>(SYSTEM_ROOTS);
+        shown.addAll(ETC_FILES);
+        for (Path etc : host.children(Path.of("/etc"))) {
+            String name = etc.getFileName().toString();
+            if (ETC_RUNTIME_PREFIXES.stream().anyMatch(name::startsWith)) {
+                shown.add(etc);
+            }
+        }
+        shown.add(JobRunner.javaHome());
+        shown.addAll(plan.gpus().libraryDirs());
+        return shown.stream().map(r -> r.toAbsolutePath().normalize()).filter(path::startsWith).findFirst();
+    }
+
     private static boolean within(Path p, List<Path> roots) {
         return roots.stream().anyMatch(r -> p.startsWith(r.toAbsolutePath().normalize()));
     }

@@ -95,6 +95,22 @@ public final class BwrapLauncher implements ProcessLauncher {
         return plan;
     }
 
+    /**
+     * The place every job sees that holds {@code dir} ({@link BwrapCommand#shownToEveryJob}), if any: where
+     * the node must not keep its data. Links are followed, as a job's path lookups would be.
+     */
+    public Optional<Path> shownToEveryJob(Path dir) throws IOException {
+        Path real = dir.toAbsolutePath().normalize();
+        Path existing = real;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing != null) {
+            real = existing.toRealPath().resolve(existing.relativize(real));
+        }
+        return BwrapCommand.shownToEveryJob(real, plan, host);
+    }
+
     /** What each job of this launcher's may take: its share of the node's whole ({@link #shared}). */
     public JobBudget budget() {
         return JobBudget.of(plan.limits(), share);

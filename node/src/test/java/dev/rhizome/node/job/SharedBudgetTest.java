@@ -124,8 +124,9 @@ class SharedBudgetTest {
         List<String> logs = runTogether(sandbox(NodeLimits.UNLIMITED).shared(2), probe, 2);
 
         for (String log : logs) {
+            // Stopped past its share, perhaps before it had made them all (the node looks once a second).
             assertThat(log).as(log).startsWith(Result.Status.CRASH + "\n")
-                    .contains("PIPES " + pipes, "it held more than " + share + " pipes");
+                    .contains("it held more than " + share + " pipes");
         }
     }
 
