@@ -197,8 +197,9 @@ class HostCountsTest {
         JobOutcome outcome = jobs.runPython(probe, Map.of());
 
         assertThat(outcome.status()).as(jobs.log()).isEqualTo(Result.Status.CRASH);
-        assertThat(count(jobs.log(), "SPLIT")).isEqualTo(30_000);
-        assertThat(jobs.log()).contains("it held more than " + MemoryMappings.MAX_MAPPINGS + " memory mappings");
+        // The children split at once, so the node may stop the job before any says how far it got.
+        assertThat(jobs.log()).doesNotContainPattern("(?m)^SPLIT (?!30000$)")
+                .contains("it held more than " + MemoryMappings.MAX_MAPPINGS + " memory mappings");
     }
 
     @Test
@@ -255,7 +256,8 @@ class HostCountsTest {
         JobOutcome outcome = jobs.runPython(probe, Map.of());
 
         assertThat(outcome.status()).as(jobs.log()).isEqualTo(Result.Status.CRASH);
-        assertThat(jobs.log()).contains("LOCKS", "it held more than " + FileLocks.MAX_LOCKS + " file locks");
+        // It may be stopped before it says LOCKS: the node looks once a second while it locks the last.
+        assertThat(jobs.log()).contains("it held more than " + FileLocks.MAX_LOCKS + " file locks");
     }
 
     /** The number after {@code word} on its line of the log. */
