@@ -18,7 +18,9 @@ class NodeDoctorTest {
         // --data-dir, as every other node command takes: doctor had none, so it could not say
         // whether the node's own directory was usable
         Path data = dir.resolve("node-data");
-        Process p = new ProcessBuilder(TestNetwork.launcher("node", "doctor", "--json", "--data-dir", data.toString()))
+        // Two CPU slots: each slot's job gets half of the node's budget, which doctor prints beside the whole.
+        Process p = new ProcessBuilder(TestNetwork.launcher("node", "doctor", "--json", "--data-dir", data.toString(),
+                "--gpus", "none", "--cpu-jobs", "2"))
                 .redirectErrorStream(false).start();
         String out = new String(p.getInputStream().readAllBytes());
         int code = p.waitFor();
@@ -37,6 +39,14 @@ class NodeDoctorTest {
         if (sandbox) {
             assertThat(names).contains("user namespace", "pid namespace", "network namespace", "sandboxed job");
             assertThat(report.getAsJsonObject("limits").get("processes").getAsInt()).isPositive();
+            assertThat(report.get("slots").getAsInt()).isEqualTo(2);
+            JsonObject each = report.getAsJsonObject("each_slot");
+            JsonObject whole = report.getAsJsonObject("node_wide");
+            assertThat(whole.get("memory_bytes").getAsLong()).isEqualTo(report.getAsJsonObject("limits").get("memory_bytes").getAsLong());
+            assertThat(each.get("memory_bytes").getAsLong()).isEqualTo(Math.max(256L << 20, whole.get("memory_bytes").getAsLong() / 2));
+            assertThat(each.get("max_pending_signals").getAsInt()).isEqualTo(whole.get("max_pending_signals").getAsInt() / 2);
+            assertThat(each.get("memory_mappings").getAsInt()).isEqualTo(whole.get("memory_mappings").getAsInt() / 2);
+            assertThat(each.get("disk_bytes").getAsLong()).isPositive().isLessThanOrEqualTo(whole.get("disk_bytes").getAsLong());
         } else {
             assertThat(report.get("why_not").getAsString()).isNotBlank();
         }

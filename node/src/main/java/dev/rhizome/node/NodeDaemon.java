@@ -54,6 +54,7 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -127,11 +128,11 @@ public final class NodeDaemon implements AutoCloseable {
             Map<Slot, Evaluator> evaluators = new LinkedHashMap<>();
             // The slots' jobs run at once, and what the kernel counts for the node's uid (tasks, pending
             // signals) and the machine's memory are one budget: each slot's jobs take their share of it.
-            ProcessLauncher perSlot = launcher.shared(slots.size());
+            JobRunner runner = new JobRunner(launcher).shared(slots.size());
+            ProcessLauncher perSlot = runner.launcher();
             if (perSlot instanceof BwrapLauncher share) {
                 log.info("each of {} slots' jobs: {}", slots.size(), share.plan().summary());
             }
-            JobRunner runner = new JobRunner(perSlot);
             for (Slot slot : slots) {
                 // Each slot's jobs get their own subdirectory: two slots never share a checkout path.
                 evaluators.put(slot, new Evaluator(identity, repository, commits, runner, perSlot, slot.hardwareClass(),
@@ -294,6 +295,14 @@ public final class NodeDaemon implements AutoCloseable {
 
     /** A node whose jobs start through the given launcher. */
     public static NodeDaemon start(NodeConfig config, ProcessLauncher launcher) throws IOException, InterruptedException {
+        if (launcher instanceof BwrapLauncher sandbox) {
+            Optional<Path> shown = sandbox.shownToEveryJob(config.dataDir());
+            if (shown.isPresent()) {
+                throw new IllegalArgumentException("the data directory " + config.dataDir().toAbsolutePath()
+                        + " is under " + shown.get() + ", which every job sees: its key and logs would be theirs to read;"
+                        + " pass a --data-dir outside it (the default is in your home)");
+            }
+        }
         // The key first: it creates the data directory (owner-only) that the lock file goes in.
         Identity identity = IdentityStore.loadOrCreate(config.dataDir());
         // Then, before anything is read or cleaned up: the work directory, the repository's locks and

@@ -1,6 +1,7 @@
 package dev.rhizome.client.commands;
 
 import com.google.gson.JsonObject;
+import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
@@ -10,6 +11,7 @@ import dev.rhizome.node.job.SandboxReport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,7 +20,9 @@ import picocli.CommandLine.Option;
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Check whether this machine can sandbox jobs, and how: bubblewrap, user/pid/network namespaces,",
             "cgroup v2 delegation or the rlimit fallback, GPUs, and a trial sandboxed job; and whether the node's",
-            "data directory (--data-dir) can be written and has room for a unit.",
+            "data directory (--data-dir) can be written and has room for a unit; and what each slot's job may take",
+            "(the node's slots, as --gpus and --cpu-jobs or the data directory's node.properties make them, divide",
+            "the node's budget) and all of them together.",
             "Exit status 0 when jobs can run sandboxed here and the data directory is usable, 1 when not",
             "(each failed check says how to fix it)."})
 public final class NodeDoctorCommand implements Callable<Integer> {
@@ -27,8 +31,20 @@ public final class NodeDoctorCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "One JSON object: sandbox (the verdict), checks (name, ok, required, detail, fix), "
             + "limits (memory_bytes, memory_enforced_by, processes, tmp_bytes), job_uid (when jobs run as another user), "
-            + "gpu_devices, gpu_library_dirs, why_not (when jobs cannot run sandboxed), data_dir (path, ok, detail, fix).")
+            + "gpu_devices, gpu_library_dirs, why_not (when jobs cannot run sandboxed), data_dir (path, ok, detail, fix); "
+            + "when jobs can run sandboxed, slots (how many run at once), each_slot (what each slot's job may take) and node_wide "
+            + "(what all of them together may take), each with memory_bytes, processes, tmp_bytes, pending_signals, "
+            + "max_pending_signals, memory_mappings, pipes, epoll_watches, file_locks, memory_files, disk_bytes.")
     boolean json;
+
+    @Option(names = "--gpus", paramLabel = "all|none|I,J",
+            description = "The GPUs `rhizome node` would run jobs on (default: the data directory's node.properties, else all).")
+    String gpus;
+
+    @Option(names = "--cpu-jobs", converter = Bounded.NonNegativeInt.class, paramLabel = "N",
+            description = "The CPU jobs `rhizome node` would run at once (default: the data directory's node.properties, "
+                    + "else 1 on a machine without GPUs, 0 with).")
+    Integer cpuJobs;
 
     /** Whether the node could keep its data here: the directory (or where it would be made) writable, with room for a unit. */
     record DataDirCheck(Path path, boolean ok, String detail, String fix) {
@@ -69,10 +85,17 @@ public final class NodeDoctorCommand implements Callable<Integer> {
     public Integer call() {
         SandboxReport report = SandboxProbe.probe();
         DataDirCheck data = DataDirCheck.of(dataDir.path());
+        Optional<SlotBudgets> budgets = report.plan()
+                .map(plan -> SlotBudgets.of(plan, SlotBudgets.slotsOf(dataDir.path(), gpus, cpuJobs)));
         Output out = new Output(System.out);
         if (json) {
             JsonObject o = report.toJson();
             o.add("data_dir", data.json());
+            budgets.ifPresent(b -> {
+                o.addProperty("slots", b.slots());
+                o.add("each_slot", SlotBudgets.json(b.each(), b.diskEach()));
+                o.add("node_wide", SlotBudgets.json(b.whole(), b.diskWhole()));
+            });
             out.json(o);
         } else {
             for (SandboxReport.Check c : report.checks()) {
@@ -88,6 +111,10 @@ public final class NodeDoctorCommand implements Callable<Integer> {
             }
             out.line(report.ok() ? "verdict: jobs run sandboxed here (" + report.plan().get().summary() + ")"
                     : "verdict: this machine cannot sandbox jobs; `rhizome node` will refuse to run them");
+            budgets.ifPresent(b -> {
+                out.line("each of " + b.slots() + " slots' jobs: " + SlotBudgets.describe(b.each(), b.diskEach()));
+                out.line("all slots' jobs together: " + SlotBudgets.describe(b.whole(), b.diskWhole()));
+            });
         }
         return report.ok() && data.ok() ? ExitCodes.OK : ExitCodes.FAILED;
     }

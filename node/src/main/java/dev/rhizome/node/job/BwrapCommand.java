@@ -68,7 +68,8 @@ public final class BwrapCommand {
     /** RLIMIT_NOFILE of every job process: four times the soft limit most distributions give a login. */
     static final int OPEN_FILES = 4096;
     /**
-     * RLIMIT_SIGPENDING of the job: the real-time signals it may have queued and the POSIX timers it
+     * RLIMIT_SIGPENDING of a job alone on its node (jobs that run at once share it,
+     * {@link SandboxLimits#pendingSignals}): the real-time signals it may have queued and the POSIX timers it
      * may hold (each keeps a signal ready), for the whole job: far below a host user's (the kernel
      * gives one per 256 KiB of memory, 96,362 on the development machine), and no more than a machine
      * of 256 MiB gives, since a limit above the node's own could not be set.
@@ -378,7 +379,7 @@ public final class BwrapCommand {
         // job's, which its own limit caps (its namespace's count is checked against it), so that it
         // cannot take the node user's share (soft and hard: no job raises them). Nothing training
         // runs queues many signals, and none uses a message queue.
-        argv.add("--sigpending=" + PENDING_SIGNALS);
+        argv.add("--sigpending=" + plan.limits().pendingSignals());
         argv.add("--msgqueue=0");
         // Locked memory, soft and hard: the node's own limit may be far larger (a desktop's for audio, a
         // server's unlimited), and what a job locks the host cannot reclaim under pressure.
@@ -392,6 +393,27 @@ public final class BwrapCommand {
         argv.add("--");
         argv.addAll(command);
         return List.copyOf(argv);
+    }
+
+    /**
+     * The place of the host that every job sees, read-only, and that holds {@code path} (a real path),
+     * if any: the system's directories, the files of /etc a job needs, this JVM (a seed's "java") and
+     * the GPU driver's libraries. A node whose data directory lies there (a `--data-dir` under
+     * /usr/local, say) showed its key, log and repository to every job: to a job of its own uid, the
+     * node's when it does not run as root, even a key only its owner may read.
+     */
+    static Optional<Path> shownToEveryJob(Path path, SandboxPlan plan, HostView host) {
+        List<Path> shown = new ArrayList<>(SYSTEM_ROOTS);
+        shown.addAll(ETC_FILES);
+        for (Path etc : host.children(Path.of("/etc"))) {
+            String name = etc.getFileName().toString();
+            if (ETC_RUNTIME_PREFIXES.stream().anyMatch(name::startsWith)) {
+                shown.add(etc);
+            }
+        }
+        shown.add(JobRunner.javaHome());
+        shown.addAll(plan.gpus().libraryDirs());
+        return shown.stream().map(r -> r.toAbsolutePath().normalize()).filter(path::startsWith).findFirst();
     }
 
     private static boolean within(Path p, List<Path> roots) {

@@ -95,6 +95,27 @@ public final class BwrapLauncher implements ProcessLauncher {
         return plan;
     }
 
+    /**
+     * The place every job sees that holds {@code dir} ({@link BwrapCommand#shownToEveryJob}), if any: where
+     * the node must not keep its data. Links are followed, as a job's path lookups would be.
+     */
+    public Optional<Path> shownToEveryJob(Path dir) throws IOException {
+        Path real = dir.toAbsolutePath().normalize();
+        Path existing = real;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing != null) {
+            real = existing.toRealPath().resolve(existing.relativize(real));
+        }
+        return BwrapCommand.shownToEveryJob(real, plan, host);
+    }
+
+    /** What each job of this launcher's may take: its share of the node's whole ({@link #shared}). */
+    public JobBudget budget() {
+        return JobBudget.of(plan.limits(), share);
+    }
+
     @Override
     public Process start(List<String> command, Confinement confinement, Redirect stdin, Redirect stdout,
             Redirect stderr) throws IOException {
@@ -169,8 +190,19 @@ public final class BwrapLauncher implements ProcessLauncher {
             deleteAll(oneShot);
         });
         return new JobProcess(process, killAll, pumps, priority.rule(gpuJob).and(MemoryFiles.forSandbox(share))
-                .and(HeldDescriptors.forJob(share)).and(FileLocks.forJob(share)).and(PendingSignals.forJob())
-                .and(MemoryMappings.forJob(share)));
+                .and(HeldDescriptors.forJob(share)).and(FileLocks.forJob(share)).and(PendingSignals.forJob(plan.limits()))
+                .and(MemoryMappings.forJob(share)).and(treeMemory(gpuJob)));
+    }
+
+    /**
+     * The whole tree's memory, counted by the node where no cgroup counts it: RLIMIT_AS bounds each
+     * process alone ({@link JobMemory}). Not for a GPU job on a node that bounds none (CUDA's
+     * mappings are not the job's memory on the host alone).
+     */
+    private TreeRule treeMemory(boolean gpuJob) {
+        boolean bounded = plan.memory() == SandboxPlan.MemoryLimit.ADDRESS_SPACE
+                || (plan.memory() == SandboxPlan.MemoryLimit.NONE && !gpuJob);
+        return bounded ? JobMemory.forJob(plan.limits()) : TreeRule.NONE;
     }
 
     private static Process spawn(ProcessBuilder builder) throws IOException {

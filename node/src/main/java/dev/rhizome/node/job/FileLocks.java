@@ -36,7 +36,11 @@ final class FileLocks implements TreeRule {
 
     /** The rule for one job of a {@link NodeShare}: its share of {@link #MAX_LOCKS}. */
     static TreeRule forJob(NodeShare share) {
-        return TreeRule.onceASecond(new FileLocks(Path.of("/proc/locks"), share.of(MAX_LOCKS, MIN_SHARE)));
+        return TreeRule.onceASecond(new FileLocks(Path.of("/proc/locks"), limitFor(share)));
+    }
+
+    static int limitFor(NodeShare share) {
+        return share.of(MAX_LOCKS, MIN_SHARE);
     }
 
     /** Why the job must stop, if {@code alive} hold more than the bound in the locks' file. */

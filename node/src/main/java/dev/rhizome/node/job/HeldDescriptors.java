@@ -61,8 +61,15 @@ final class HeldDescriptors implements TreeRule {
 
     /** The rule for one job of a {@link NodeShare}: its share of {@link #MAX_WATCHES} and {@link #MAX_PIPES}. */
     static TreeRule forJob(NodeShare share) {
-        return TreeRule.onceASecond(new HeldDescriptors(Path.of("/proc"), share.of(MAX_WATCHES, MIN_WATCHES),
-                share.of(MAX_PIPES, MIN_PIPES)));
+        return TreeRule.onceASecond(new HeldDescriptors(Path.of("/proc"), watchesFor(share), pipesFor(share)));
+    }
+
+    static int watchesFor(NodeShare share) {
+        return share.of(MAX_WATCHES, MIN_WATCHES);
+    }
+
+    static int pipesFor(NodeShare share) {
+        return share.of(MAX_PIPES, MIN_PIPES);
     }
 
     @Override

@@ -42,6 +42,8 @@ public final class JobRunner {
     private final ProcessLauncher launcher;
     private final long maxLogBytes;
     private final long maxWorkBytes;
+    /** This runner's jobs' share of the node's disk budget, as its launcher's are of the rest. */
+    private final NodeShare share;
 
     public JobRunner(ProcessLauncher launcher) {
         this(launcher, DEFAULT_MAX_LOG_BYTES);
@@ -63,7 +65,12 @@ public final class JobRunner {
     private static final Duration LOG_DRAIN = Duration.ofSeconds(10);
 
     public JobRunner(ProcessLauncher launcher, long maxLogBytes, long maxWorkBytes) {
+        this(launcher, maxLogBytes, maxWorkBytes, NodeShare.ALONE);
+    }
+
+    private JobRunner(ProcessLauncher launcher, long maxLogBytes, long maxWorkBytes, NodeShare share) {
         this.launcher = Objects.requireNonNull(launcher, "launcher");
+        this.share = share;
         if (maxLogBytes <= 0) {
             throw new IllegalArgumentException("maxLogBytes must be positive");
         }
@@ -72,6 +79,30 @@ public final class JobRunner {
         }
         this.maxLogBytes = maxLogBytes;
         this.maxWorkBytes = maxWorkBytes;
+    }
+
+    /**
+     * A runner for one of {@code ways} jobs that run at once (a node's slots), each taking a
+     * {@code ways}-th of what this one's may: of the disk ({@link WorkDirBudget}) and, through
+     * {@link ProcessLauncher#shared}, of everything its launcher bounds. Without it every slot's job
+     * had half of what was free at its start, so three took more than the disk had to spare.
+     */
+    public JobRunner shared(int ways) {
+        return new JobRunner(launcher.shared(ways), maxLogBytes, maxWorkBytes, share.times(ways));
+    }
+
+    /** The launcher this runner's jobs start through: its share of the node's ({@link #shared}). */
+    public ProcessLauncher launcher() {
+        return launcher;
+    }
+
+    /**
+     * What a job of this runner's starting now in {@code dir} may have there: its share of what the
+     * disk spares, or of the runner's cap when less ({@link WorkDirBudget#shareOf}). A checkout is
+     * bounded by it before the job starts, since the job's own budget counts only what it adds.
+     */
+    public long workBytesAt(Path dir) throws IOException {
+        return WorkDirBudget.shareOf(dir, maxWorkBytes, share);
     }
 
     /**
@@ -90,7 +121,7 @@ public final class JobRunner {
         // Both streams append to one file: each write lands at its end, so they interleave as written.
         Redirect toLog = Redirect.appendTo(log.toFile());
 
-        WorkDirBudget disk = WorkDirBudget.forJob(workDir, maxWorkBytes);
+        WorkDirBudget disk = WorkDirBudget.forJob(workDir, maxWorkBytes, share);
         Optional<String> overrun = Optional.empty();
         long start = System.nanoTime();
         Process process = launcher.start(resolve(spec.command()), confinement, Redirect.PIPE, toLog, toLog);

@@ -48,7 +48,11 @@ final class MemoryFiles implements TreeRule {
 
     /** The rule for one job of a {@link NodeShare}: its share of {@link #MAX_ENTRIES}. */
     static TreeRule forSandbox(NodeShare share) {
-        return new MemoryFiles(Path.of("/proc"), share.of(MAX_ENTRIES, MIN_SHARE));
+        return new MemoryFiles(Path.of("/proc"), limitFor(share));
+    }
+
+    static int limitFor(NodeShare share) {
+        return share.of(MAX_ENTRIES, MIN_SHARE);
     }
 
     @Override

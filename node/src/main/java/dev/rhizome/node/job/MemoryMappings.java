@@ -37,7 +37,11 @@ final class MemoryMappings implements TreeRule {
 
     /** The rule for one job of a {@link NodeShare}: its share of {@link #MAX_MAPPINGS}. */
     static TreeRule forJob(NodeShare share) {
-        return TreeRule.onceASecond(new MemoryMappings(Path.of("/proc"), share.of(MAX_MAPPINGS, MIN_SHARE)));
+        return TreeRule.onceASecond(new MemoryMappings(Path.of("/proc"), limitFor(share)));
+    }
+
+    static int limitFor(NodeShare share) {
+        return share.of(MAX_MAPPINGS, MIN_SHARE);
     }
 
     @Override

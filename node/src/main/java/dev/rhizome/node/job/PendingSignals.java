@@ -20,7 +20,9 @@ import java.util.OptionalLong;
  * {@code SigQ} line of a process inside its user namespace: all the job's processes share it, and
  * a job cannot make another, {@code --disable-userns}) at each of the runner's looks (every 50 ms:
  * a few small files, and a job queues thousands in a second) and stops the job past
- * {@link #MAX_PENDING}: its own limit's worth of real-time signals and as many standard ones again.
+ * twice its own RLIMIT_SIGPENDING: that limit's worth of real-time signals and as many standard ones
+ * again ({@link #MAX_PENDING} for a job alone on its node; jobs that run at once divide it, as they
+ * divide the limit, so that together they hold no more than one alone was let).
  */
 final class PendingSignals implements TreeRule {
     static final int MAX_PENDING = 2 * BwrapCommand.PENDING_SIGNALS;
@@ -48,8 +50,9 @@ final class PendingSignals implements TreeRule {
         return Math.max(1, (sigpending / 2 - BwrapCommand.PENDING_SIGNALS) / STANDARD_PER_TASK);
     }
 
-    static TreeRule forJob() {
-        return new PendingSignals(Path.of("/proc"), MAX_PENDING);
+    /** The rule for a job under {@code limits}: stopped past twice its own RLIMIT_SIGPENDING. */
+    static TreeRule forJob(SandboxLimits limits) {
+        return new PendingSignals(Path.of("/proc"), 2 * limits.pendingSignals());
     }
 
     @Override

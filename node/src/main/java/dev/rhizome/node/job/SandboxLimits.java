@@ -7,8 +7,11 @@ package dev.rhizome.node.job;
  *                    space (plus {@link #ADDRESS_SPACE_ALLOWANCE}) under the rlimit fallback
  * @param processes   tasks (processes and threads) the job may have at once
  * @param tmpBytes    size of the job's private /tmp, which lives in memory
+ * @param pendingSignals the job's RLIMIT_SIGPENDING (real-time signals queued and POSIX timers held),
+ *                    counted for its uid on the host too; {@link PendingSignals} stops it past twice
+ *                    that, standard signals included, which the kernel queues past any limit
  */
-public record SandboxLimits(long memoryBytes, int processes, long tmpBytes) {
+public record SandboxLimits(long memoryBytes, int processes, long tmpBytes, int pendingSignals) {
     /**
      * Address space reserved but never touched, added to the memory limit when it becomes
      * RLIMIT_AS: a JVM reserves its maximum heap, 1 GiB of class space and 240 MiB of code cache
@@ -21,6 +24,8 @@ public record SandboxLimits(long memoryBytes, int processes, long tmpBytes) {
     static final long MIN_SHARED_MEMORY = 256L << 20;
     /** Nor its /tmp below this. */
     static final long MIN_SHARED_TMP = 16L << 20;
+    /** Nor its pending signals below this (a share's own RLIMIT_SIGPENDING; training queues none). */
+    static final int MIN_SHARED_SIGNALS = 64;
 
     public SandboxLimits {
         if (memoryBytes < (16L << 20)) {
@@ -32,6 +37,14 @@ public record SandboxLimits(long memoryBytes, int processes, long tmpBytes) {
         if (tmpBytes < (1L << 20)) {
             throw new IllegalArgumentException("/tmp size below 1 MiB: " + tmpBytes);
         }
+        if (pendingSignals < 1) {
+            throw new IllegalArgumentException("pending signals below 1: " + pendingSignals);
+        }
+    }
+
+    /** Limits with the whole node's pending signals ({@link BwrapCommand#PENDING_SIGNALS}). */
+    public SandboxLimits(long memoryBytes, int processes, long tmpBytes) {
+        this(memoryBytes, processes, tmpBytes, BwrapCommand.PENDING_SIGNALS);
     }
 
     /**
@@ -71,8 +84,8 @@ public record SandboxLimits(long memoryBytes, int processes, long tmpBytes) {
     }
 
     /**
-     * One job's share of this budget ({@link NodeShare}): a {@code ways}-th of its memory, /tmp and
-     * tasks, and no more tasks than {@link #tasksFor(NodeLimits, NodeShare)} gives one of that many
+     * One job's share of this budget ({@link NodeShare}): a {@code ways}-th of its memory, /tmp,
+     * tasks and pending signals, and no more tasks than {@link #tasksFor(NodeLimits, NodeShare)} gives one of that many
      * jobs. Limits are per job, so without shares several slots' jobs together took the node user's
      * whole RLIMIT_NPROC and RLIMIT_SIGPENDING, and more than the machine's memory, each within its
      * own. Never under the floors below nor above this budget's own.
@@ -80,7 +93,8 @@ public record SandboxLimits(long memoryBytes, int processes, long tmpBytes) {
     SandboxLimits sharedBy(NodeShare share, NodeLimits node) {
         int tasks = Math.min(processes, Math.max(MIN_PROCESSES,
                 Math.min(processes / share.ways(), tasksFor(node, share))));
-        return new SandboxLimits(share.of(memoryBytes, MIN_SHARED_MEMORY), tasks, share.of(tmpBytes, MIN_SHARED_TMP));
+        return new SandboxLimits(share.of(memoryBytes, MIN_SHARED_MEMORY), tasks, share.of(tmpBytes, MIN_SHARED_TMP),
+                share.of(pendingSignals, MIN_SHARED_SIGNALS));
     }
 
     public long addressSpaceBytes() {

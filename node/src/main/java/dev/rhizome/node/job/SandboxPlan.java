@@ -52,7 +52,8 @@ public record SandboxPlan(Path bwrap, Path prlimit, Path setpriv, OptionalInt jo
                     case CGROUP -> "cgroup v2";
                     case ADDRESS_SPACE -> "address space per process";
                     case NONE -> "not enforced for GPU jobs, address space per process for CPU jobs";
-                } + "), " + limits.processes() + " tasks, " + (gpus.present() ? gpus.gpuCount() + " GPU(s)" : "no GPU");
+                } + "), " + limits.processes() + " tasks, /tmp " + (limits.tmpBytes() >> 20) + " MiB, "
+                + limits.pendingSignals() + " real-time signals, " + (gpus.present() ? gpus.gpuCount() + " GPU(s)" : "no GPU");
     }
 
     public SandboxPlan withLimits(SandboxLimits value) {

@@ -16,9 +16,9 @@ import java.util.Optional;
 /**
  * What a job may write to its work directory, the one place of the volunteer's disk it can
  * write: without a bound, a stranger's code fills the disk (the sandbox hides the rest of the
- * machine, but a full disk stops the volunteer's own programs). The job gets at most half of
- * what is free when it starts, less a reserve the volunteer keeps ({@link #share}), so a second
- * slot's job still has room; and at most {@link #MAX_ENTRIES} files and
+ * machine, but a full disk stops the volunteer's own programs). The jobs of a node get at most
+ * half of what is free when each starts, less a reserve the volunteer keeps ({@link #share}),
+ * divided among the jobs that run at once ({@link NodeShare}); and each at most {@link #MAX_ENTRIES} files and
  * directories. Measured from outside, by walking the directory, since nothing the job says about
  * itself counts.
  */
@@ -48,13 +48,22 @@ public final class WorkDirBudget {
         this.floorFree = floorFree;
     }
 
-    /** The budget for a job starting now in {@code dir}, never above {@code cap}. */
+    /** The budget for a job alone on its node starting now in {@code dir}, never above {@code cap}. */
     static WorkDirBudget forJob(Path dir, long cap) throws IOException {
+        return forJob(dir, cap, NodeShare.ALONE);
+    }
+
+    /**
+     * The budget for one of the jobs of {@code share} starting now in {@code dir}: a {@code ways}-th of
+     * what one job alone may have ({@code cap}, or {@link #share} of the disk when less), so that the
+     * jobs that run at once together write no more than one alone was let.
+     */
+    static WorkDirBudget forJob(Path dir, long cap, NodeShare share) throws IOException {
         FileStore disk = Files.getFileStore(dir);
         long before = usage(dir, Long.MAX_VALUE, Long.MAX_VALUE).bytes();
         long total = disk.getTotalSpace();
         long usable = disk.getUsableSpace();
-        return new WorkDirBudget(dir, before, Math.min(cap, share(total, usable)), disk,
+        return new WorkDirBudget(dir, before, share.of(Math.min(cap, share(total, usable)), FLOOR), disk,
                 Files.getAttribute(dir, "unix:dev", LinkOption.NOFOLLOW_LINKS), floor(total, usable));
     }
 
@@ -73,10 +82,20 @@ public final class WorkDirBudget {
         return Math.min(Math.max(MIN_RESERVE, totalBytes / 20), totalBytes / 4);
     }
 
-    /** What a job starting now in {@code dir} may have there: {@link #share} of its file system. */
+    /** What a job alone on its node starting now in {@code dir} may have there: {@link #share} of its file system. */
     public static long shareOf(Path dir) throws IOException {
+        return shareOf(dir, NodeShare.ALONE);
+    }
+
+    /** What one job of {@code share} starting now in {@code dir} may have there: its part of {@link #share}. */
+    static long shareOf(Path dir, NodeShare share) throws IOException {
+        return shareOf(dir, Long.MAX_VALUE, share);
+    }
+
+    /** As {@link #shareOf(Path, NodeShare)}, of what one job alone may have there when {@code cap} is less. */
+    static long shareOf(Path dir, long cap, NodeShare share) throws IOException {
         FileStore disk = Files.getFileStore(dir);
-        return share(disk.getTotalSpace(), disk.getUsableSpace());
+        return share.of(Math.min(cap, share(disk.getTotalSpace(), disk.getUsableSpace())), FLOOR);
     }
 
     /**

@@ -280,11 +280,12 @@ public final class Evaluator {
     }
 
     /**
-     * The commit's files, if they fit what a job may have on this disk now: the job's own budget
-     * ({@link WorkDirBudget}) counts only what it adds, so the checkout is bounded here.
+     * The commit's files, if they fit what a job of this slot may have on this disk now
+     * ({@link JobRunner#workBytesAt}): the job's own budget ({@link WorkDirBudget}) counts only what
+     * it adds, so the checkout is bounded here.
      */
     private void checkout(String commit, Path workDir) throws IOException {
-        repository.checkout(commit, workDir, WorkDirBudget.shareOf(workRoot), WorkDirBudget.MAX_ENTRIES);
+        repository.checkout(commit, workDir, runner.workBytesAt(workRoot), WorkDirBudget.MAX_ENTRIES);
     }
 
     /** Where the log of a unit's job goes, so that status can show its last progress line. */

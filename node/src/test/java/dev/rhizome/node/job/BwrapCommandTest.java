@@ -51,6 +51,31 @@ class BwrapCommandTest {
     }
 
     @Test
+    void aDataDirectoryUnderWhatEveryJobSeesIsNamedAndOneElsewhereIsNot() {
+        SandboxPlan plan = plan(SandboxPlan.MemoryLimit.ADDRESS_SPACE, OptionalInt.empty(), GpuPassthrough.NONE);
+        FakeHost host = FakeHost.debian();
+
+        assertThat(BwrapCommand.shownToEveryJob(Path.of("/usr/local/var/rhizome"), plan, host)).hasValue(Path.of("/usr"));
+        assertThat(BwrapCommand.shownToEveryJob(Path.of("/etc/python3.11/rhizome"), plan, host))
+                .hasValue(Path.of("/etc/python3.11"));
+        assertThat(BwrapCommand.shownToEveryJob(JobRunner.javaHome().resolve("rhizome"), plan, host))
+                .hasValueSatisfying(shown -> assertThat(JobRunner.javaHome().toAbsolutePath()).startsWith(shown));
+        assertThat(BwrapCommand.shownToEveryJob(Path.of("/home/alice/.rhizome"), plan, host)).isEmpty();
+        assertThat(BwrapCommand.shownToEveryJob(Path.of("/usrdata/rhizome"), plan, host)).isEmpty();
+        assertThat(BwrapCommand.shownToEveryJob(Path.of("/etc/rhizome"), plan, host)).isEmpty();
+    }
+
+    @Test
+    void aShareOfTheNodesBudgetSetsItsOwnPartOfThePendingSignals() {
+        SandboxPlan whole = plan(SandboxPlan.MemoryLimit.ADDRESS_SPACE, OptionalInt.empty(), GpuPassthrough.NONE);
+        SandboxPlan quarter = whole.withLimits(LIMITS.sharedBy(new NodeShare(4), NodeLimits.UNLIMITED));
+
+        assertThat(argv(whole, FakeHost.debian())).contains("--sigpending=" + BwrapCommand.PENDING_SIGNALS);
+        assertThat(argv(quarter, FakeHost.debian())).contains("--sigpending=" + BwrapCommand.PENDING_SIGNALS / 4)
+                .doesNotContain("--sigpending=" + BwrapCommand.PENDING_SIGNALS);
+    }
+
+    @Test
     void aJobSeesTheSystemReadOnlyItsCheckoutWritableAndNothingElse() {
         List<String> argv = argv(plan(SandboxPlan.MemoryLimit.ADDRESS_SPACE, OptionalInt.empty(), GpuPassthrough.NONE),
                 FakeHost.debian());

@@ -176,6 +176,27 @@ class JobRunnerTest {
     }
 
     @Test
+    void theSlotsJobsShareTheWorkDirectoryBudgetSoTwoTogetherWriteNoMoreThanOneAloneMay() throws Exception {
+        // Two slots' jobs run at once on one disk: each had the whole budget (half of what was free at
+        // its start), so two wrote twice it and three more than the disk had to spare.
+        Path work = Files.createDirectories(dir.resolve("work"));
+        JobSpec spec = new JobSpec(work, List.of("/bin/sh", "-c", "head -c 30000000 /dev/zero > big; echo 'val_bpb: 1.0'"),
+                Map.of(), Duration.ofSeconds(60), dir.resolve("job.log"), "val_bpb");
+        JobRunner alone = new JobRunner(new PlainLauncher(), JobRunner.DEFAULT_MAX_LOG_BYTES, 48L << 20);
+
+        assertThat(alone.run(spec, lines::add).status()).as("within what one job alone may write").isEqualTo(Result.Status.OK);
+        Files.delete(work.resolve("big"));
+        JobOutcome shared = alone.shared(2).run(spec, lines::add);
+
+        assertThat(shared.status()).isEqualTo(Result.Status.CRASH);
+        assertThat(Files.readString(spec.logFile())).contains("it wrote more than 24 MiB to its work directory");
+        // And the checkout a slot's job starts from is bounded by the same share, never below the floor.
+        assertThat(alone.workBytesAt(work)).isEqualTo(48L << 20);
+        assertThat(alone.shared(2).workBytesAt(work)).isEqualTo(24L << 20);
+        assertThat(alone.shared(2).shared(2).workBytesAt(work)).isEqualTo(WorkDirBudget.FLOOR);
+    }
+
+    @Test
     void specRejectsAnEmptyCommandAndANonPositiveTimeout() {
         Path log = dir.resolve("job.log");
         assertThatThrownBy(() -> new JobSpec(dir, List.of(), Map.of(), Duration.ofSeconds(1), log, "val_bpb"))

@@ -818,7 +818,8 @@ class SandboxEscapeTest {
             JobOutcome outcome = run(script, 8L << 20);
 
             assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.CRASH);
-            assertThat(log()).as(make).contains("HELD", "it wrote more than 8 MiB to its work directory",
+            // The node looks once a second: on a loaded machine it may stop the job before it says HELD.
+            assertThat(log()).as(make).contains("it wrote more than 8 MiB to its work directory",
                     "MiB of it in files it deleted and holds open");
         }
     }
@@ -1061,7 +1062,8 @@ class SandboxEscapeTest {
         JobOutcome outcome = run(script, Long.MAX_VALUE);
 
         assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.CRASH);
-        assertThat(log()).contains("WATCHING", "it held more than " + HeldDescriptors.MAX_WATCHES + " epoll watches");
+        // It may be stopped before it says WATCHING: the node looks once a second while it adds the last.
+        assertThat(log()).contains("it held more than " + HeldDescriptors.MAX_WATCHES + " epoll watches");
     }
 
     @Test

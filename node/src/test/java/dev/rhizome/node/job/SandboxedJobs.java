@@ -3,6 +3,7 @@ package dev.rhizome.node.job;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -58,6 +59,16 @@ final class SandboxedJobs implements AutoCloseable {
         return new JobRunner(sandbox).run(new JobSpec(checkout,
                 List.of("/bin/sh", "-c", "/usr/bin/python3 probe.py; echo 'val_bpb: 1.0'", "job-" + tag), env,
                 Duration.ofSeconds(60), log, "val_bpb"), JobProgress.IGNORE);
+    }
+
+    /** A probe script kept beside these tests, e.g. {@code escape-probe.py}. */
+    static String script(String name) throws IOException {
+        try (InputStream in = SandboxedJobs.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IOException("no test resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     String log() throws IOException {
