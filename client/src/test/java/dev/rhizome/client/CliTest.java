@@ -86,7 +86,7 @@ class CliTest {
 
         CliRun many = CliRun.of("demo", "--nodes", "33");
         assertThat(many.code()).isEqualTo(ExitCodes.USAGE);
-        assertThat(many.err()).contains("--nodes must be 1..32");
+        assertThat(many.err()).contains("invalid value '33' for --nodes: expected a whole number from 1 to 32");
     }
 
     @Test
@@ -101,7 +101,11 @@ class CliTest {
         try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("c")))) {
             CliRun r = CliRun.of("claim", "--data-dir", dir.resolve("agent").toString(), "--coordinator", c.url(), "--json");
             assertThat(r.code()).isEqualTo(ExitCodes.NO_WORK);
-            assertThat(JsonParser.parseString(r.out().trim()).getAsJsonObject().get("unit").isJsonNull()).isTrue();
+            JsonObject o = JsonParser.parseString(r.out().trim()).getAsJsonObject();
+            assertThat(o.get("unit").isJsonNull()).isTrue();
+            // every error object has the same four keys: no_work lacked `option`
+            assertThat(o.get("error").getAsString()).isEqualTo("no_work");
+            assertThat(o.has("option") && o.get("option").isJsonNull()).as(o.toString()).isTrue();
         }
     }
 
