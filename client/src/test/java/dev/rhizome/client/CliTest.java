@@ -90,6 +90,24 @@ class CliTest {
     }
 
     @Test
+    void valuesCheckedAfterParsingNameTheirOptionOrConfigKeyInTheJson() throws Exception {
+        // they had option null and words of their own ("--degree must be at least 1 and below --nodes")
+        JsonObject degree = CliRun.of("bench", "gossip", "--nodes", "5", "--degree", "9", "--json")
+                .failure(ExitCodes.USAGE, "usage", "invalid value '9' for --degree: expected");
+        assertThat(degree.get("option").getAsString()).isEqualTo("--degree");
+        JsonObject nodes = CliRun.of("demo", "--nodes", "33", "--json", "--data-dir", dir.resolve("demo").toString())
+                .failure(ExitCodes.USAGE, "usage", "invalid value '33' for --nodes");
+        assertThat(nodes.get("option").getAsString()).isEqualTo("--nodes");
+
+        Path config = Files.writeString(dir.resolve("c.json"), "{\"port\": 70000}");
+        // a port from the file was told as "--port must be 0..65535", a flag never typed
+        CliRun port = CliRun.of("coordinator", "--config", config.toString(), "--data-dir", dir.resolve("c").toString());
+        assertThat(port.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(port.err()).contains("invalid value '70000' for port in config file " + config
+                + ": expected a port from 0 to 65535").doesNotContain("--port");
+    }
+
+    @Test
     void unreachableCoordinatorExitsWithFive() {
         CliRun r = CliRun.of("leaderboard", "--data-dir", dir.toString(), "--coordinator", "http://127.0.0.1:1");
         assertThat(r.code()).isEqualTo(ExitCodes.UNREACHABLE);

@@ -47,8 +47,8 @@ public final class ClaimFiles {
         Path givenBack = f.resolveSibling(unitId + ".given-back");
         if (!Files.exists(f) && Files.isRegularFile(givenBack)) {
             // given_back, not the generic usage: an agent acts on it (claim anew) without reading the words
-            throw new CommandException(ExitCodes.USAGE, "given_back", "unit " + unitId + " was given back ("
-                    + by(Files.readAllLines(givenBack)) + "); its lease is closed", "claim a new unit: `rhizome claim --direction "
+            throw new CommandException(ExitCodes.USAGE, "given_back", "unit " + unitId + " was given back "
+                    + by(Files.readAllLines(givenBack)) + "; its lease is closed", "claim a new unit: `rhizome claim --direction "
                     + direction(Files.readAllLines(givenBack)) + " --workspace NEW_DIR` (`rhizome direction list` "
                     + "shows the directions)");
         }
