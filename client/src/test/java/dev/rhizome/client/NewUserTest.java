@@ -76,7 +76,9 @@ class NewUserTest {
         for (String command : List.of("seed list", "leaderboard", "export --out " + dir.resolve("a.jsonl"))) {
             String[] args = (command + " --json --coordinator 127.0.0.1:7700").split(" ");
             CliRun r = CliRun.of(args);
-            r.failure(ExitCodes.USAGE, "usage", "did you mean http://127.0.0.1:7700");
+            JsonObject o = r.failure(ExitCodes.USAGE, "usage", "invalid value '127.0.0.1:7700' for --coordinator: "
+                    + "expected http://HOST:PORT (did you mean http://127.0.0.1:7700 ?)");
+            assertThat(o.get("option").getAsString()).isEqualTo("--coordinator");
             assertThat(r.err()).as(command).doesNotContain("Illegal character");
         }
         // the node checks the URL before it starts anything

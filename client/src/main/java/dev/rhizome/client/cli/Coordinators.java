@@ -40,12 +40,8 @@ public final class Coordinators {
     }
 
     public static CoordinatorClient client(CoordinatorOption coordinator, DataDirOption dataDir) {
-        try {
-            return new CoordinatorClient(coordinator.url(), identity(dataDir.path()));
-        } catch (IllegalArgumentException e) {
-            throw CommandException.usage("--coordinator", e.getMessage(),
-                    "pass --coordinator http://HOST:PORT (or set RHIZOME_COORDINATOR)");
-        }
+        coordinator.uri();  // checked first: a refused URL reads the same on every command
+        return new CoordinatorClient(coordinator.url(), identity(dataDir.path()));
     }
 
     /** A read from the coordinator. */

@@ -15,7 +15,6 @@ import dev.rhizome.client.cli.Shell;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
 import dev.rhizome.node.NodeLayout;
-import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.control.ControlClient;
 import dev.rhizome.node.job.BwrapLauncher;
 import dev.rhizome.node.job.PlainLauncher;
@@ -159,7 +158,8 @@ public final class NodeCommand implements Callable<Integer> {
                 cl.parseArgs(args.toArray(String[]::new));
             } catch (CommandLine.ParameterException e) {
                 String bad = BadValue.messageOf(e);  // the same words as on the command line
-                throw new CommandException(ExitCodes.USAGE, file + ": " + (bad != null ? bad : e.getMessage()));
+                String option = e.getArgSpec() instanceof CommandLine.Model.OptionSpec o ? o.longestName() : null;
+                throw CommandException.usage(option, file + ": " + (bad != null ? bad : e.getMessage()), "");
             }
             return merged.runNode();
         }
@@ -185,14 +185,8 @@ public final class NodeCommand implements Callable<Integer> {
     }
 
     private int runNode() throws Exception {
-        URI coordinatorUri;
-        try {
-            // before the node starts, so a typo is one line rather than a started node that stops
-            coordinatorUri = CoordinatorClient.parseUrl(coordinator.url());
-        } catch (IllegalArgumentException e) {
-            throw CommandException.usage("--coordinator", e.getMessage(),
-                    "pass --coordinator http://HOST:PORT (or set RHIZOME_COORDINATOR)");
-        }
+        // before the node starts, so a typo is one line rather than a started node that stops
+        URI coordinatorUri = coordinator.uri();
         if (host == null) {
             host = AnnouncedHost.towards(coordinatorUri);
         }
@@ -204,10 +198,10 @@ public final class NodeCommand implements Callable<Integer> {
         }
         AnnouncedHost.narrowerThanCoordinator(host, coordinatorUri).ifPresent(System.err::println);
         if (peerPort < 0 || peerPort > 65535) {
-            throw new CommandException(ExitCodes.USAGE, "--peer-port must be 0..65535, got " + peerPort);
+            throw BadValue.of("--peer-port", Integer.toString(peerPort), "a port from 0 to 65535 (0: any free one)", "");
         }
         if (metricsPort < 0 || metricsPort > 65535) {
-            throw new CommandException(ExitCodes.USAGE, "--metrics-port must be 0 (off) or 1..65535, got " + metricsPort);
+            throw BadValue.of("--metrics-port", Integer.toString(metricsPort), "0 (off) or a port from 1 to 65535", "");
         }
         NodePreferences prefs;
         try {

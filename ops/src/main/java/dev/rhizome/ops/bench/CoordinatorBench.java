@@ -88,7 +88,7 @@ public final class CoordinatorBench {
             if (units + 1 > most) {
                 // --units is the one named: more --clients is the other way out, as the form says
                 throw new InvalidOptionValue("--units", units, "at most " + (most - 1) + " with --clients " + clients
-                        + " (a fresh key takes " + Reputation.INITIAL_QUOTA + " leases a day); or give more --clients");
+                        + " (a fresh key takes " + Reputation.INITIAL_QUOTA + " leases a day); or use more --clients");
             }
         }
     }
