@@ -3,6 +3,7 @@ package dev.rhizome.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import com.google.gson.JsonObject;
 import com.sun.net.httpserver.HttpServer;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.coordinator.Coordinator;
