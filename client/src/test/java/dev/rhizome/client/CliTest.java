@@ -86,7 +86,25 @@ class CliTest {
 
         CliRun many = CliRun.of("demo", "--nodes", "33");
         assertThat(many.code()).isEqualTo(ExitCodes.USAGE);
-        assertThat(many.err()).contains("--nodes must be 1..32");
+        assertThat(many.err()).contains("invalid value '33' for --nodes: expected a whole number from 1 to 32");
+    }
+
+    @Test
+    void valuesCheckedAfterParsingNameTheirOptionOrConfigKeyInTheJson() throws Exception {
+        // they had option null and words of their own ("--degree must be at least 1 and below --nodes")
+        JsonObject degree = CliRun.of("bench", "gossip", "--nodes", "5", "--degree", "9", "--json")
+                .failure(ExitCodes.USAGE, "usage", "invalid value '9' for --degree: expected");
+        assertThat(degree.get("option").getAsString()).isEqualTo("--degree");
+        JsonObject nodes = CliRun.of("demo", "--nodes", "33", "--json", "--data-dir", dir.resolve("demo").toString())
+                .failure(ExitCodes.USAGE, "usage", "invalid value '33' for --nodes");
+        assertThat(nodes.get("option").getAsString()).isEqualTo("--nodes");
+
+        Path config = Files.writeString(dir.resolve("c.json"), "{\"port\": 70000}");
+        // a port from the file was told as "--port must be 0..65535", a flag never typed
+        CliRun port = CliRun.of("coordinator", "--config", config.toString(), "--data-dir", dir.resolve("c").toString());
+        assertThat(port.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(port.err()).contains("invalid value '70000' for port in config file " + config
+                + ": expected a port from 0 to 65535").doesNotContain("--port");
     }
 
     @Test
@@ -101,7 +119,11 @@ class CliTest {
         try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("c")))) {
             CliRun r = CliRun.of("claim", "--data-dir", dir.resolve("agent").toString(), "--coordinator", c.url(), "--json");
             assertThat(r.code()).isEqualTo(ExitCodes.NO_WORK);
-            assertThat(JsonParser.parseString(r.out().trim()).getAsJsonObject().get("unit").isJsonNull()).isTrue();
+            JsonObject o = JsonParser.parseString(r.out().trim()).getAsJsonObject();
+            assertThat(o.get("unit").isJsonNull()).isTrue();
+            // every error object has the same four keys: no_work lacked `option`
+            assertThat(o.get("error").getAsString()).isEqualTo("no_work");
+            assertThat(o.has("option") && o.get("option").isJsonNull()).as(o.toString()).isTrue();
         }
     }
 

@@ -156,13 +156,28 @@ class ColdStartTest {
             assertThat(claim.code()).as(claim.err()).isZero();
             String unit = claim.json().getAsJsonObject("unit").get("id").getAsString();
             assertThat(operator.stats().getUnitsLeased()).isEqualTo(1);
+            byte[] claimFile = Files.readAllBytes(Path.of(agent, "claims", unit + ".pb"));
             CliRun unclaim = CliRun.of("unclaim", "--json", "--unit", unit, "--coordinator", c.url(), "--data-dir", agent);
             assertThat(unclaim.code()).as(unclaim.err()).isZero();
             assertThat(unclaim.json().get("given_back").getAsBoolean()).isTrue();
             assertThat(operator.stats().getUnitsLeased()).isZero();
             JsonObject again = CliRun.of("unclaim", "--json", "--unit", unit, "--coordinator", c.url(),
-                    "--data-dir", agent).failure(ExitCodes.USAGE, "usage");
+                    "--data-dir", agent).failure(ExitCodes.USAGE, "given_back");
             assertThat(again.get("message").getAsString()).contains("unit " + unit + " was given back");
+            // it was the generic `usage`: an agent could not tell a unit it gave back from a typo
+            JsonObject renew = CliRun.of("renew", "--json", "--unit", unit, "--coordinator", c.url(),
+                    "--data-dir", agent).failure(ExitCodes.USAGE, "given_back");
+            assertThat(renew.get("message").getAsString()).contains("given back by `rhizome unclaim`");
+            assertThat(renew.get("hint").getAsString()).contains("rhizome claim --direction d");
+
+            // a claim kept elsewhere (a copied data directory) reaches the coordinator, which says
+            // the same: closed by its holder, not "lease expired" with a deadline still ahead
+            Files.write(Path.of(agent, "claims", unit + ".pb"), claimFile);
+            JsonObject closed = CliRun.of("renew", "--json", "--unit", unit, "--coordinator", c.url(),
+                    "--data-dir", agent).failure(ExitCodes.REFUSED, "unit_closed");
+            assertThat(closed.get("message").getAsString()).contains("closed by its holder");
+            assertThat(closed.get("hint").getAsString()).contains("claim a new unit");
+            assertThat(closed.has("option")).isTrue();
         }
     }
 

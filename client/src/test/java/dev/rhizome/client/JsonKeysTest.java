@@ -142,6 +142,11 @@ class JsonKeysTest {
                 answers.put("rhizome node pause", run(local, "node", "pause"));
                 answers.put("rhizome node resume", run(local, "node", "resume"));
                 answers.put("rhizome node status", run(local, "node", "status"));
+                // pause and resume answered `paused` alone: which node they paused was left to guess
+                assertThat(answers.get("rhizome node pause").get("node_id"))
+                        .isEqualTo(answers.get("rhizome node status").get("node_id")).isNotNull();
+                assertThat(answers.get("rhizome node resume").get("node_id"))
+                        .isEqualTo(answers.get("rhizome node status").get("node_id"));
                 CliRun doctor = CliRun.of("node", "doctor", "--json", "--data-dir", dir.resolve("doctor").toString());
                 assertThat(doctor.code()).as(doctor.out() + doctor.err()).isIn(0, 1);  // 1: no sandbox on this machine
                 answers.put("rhizome node doctor", doctor.json());

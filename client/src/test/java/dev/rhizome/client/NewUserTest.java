@@ -3,6 +3,7 @@ package dev.rhizome.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import com.google.gson.JsonObject;
 import com.sun.net.httpserver.HttpServer;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.coordinator.Coordinator;
@@ -76,7 +77,9 @@ class NewUserTest {
         for (String command : List.of("seed list", "leaderboard", "export --out " + dir.resolve("a.jsonl"))) {
             String[] args = (command + " --json --coordinator 127.0.0.1:7700").split(" ");
             CliRun r = CliRun.of(args);
-            r.failure(ExitCodes.USAGE, "usage", "did you mean http://127.0.0.1:7700");
+            JsonObject o = r.failure(ExitCodes.USAGE, "usage", "invalid value '127.0.0.1:7700' for --coordinator: "
+                    + "expected http://HOST:PORT (did you mean http://127.0.0.1:7700 ?)");
+            assertThat(o.get("option").getAsString()).isEqualTo("--coordinator");
             assertThat(r.err()).as(command).doesNotContain("Illegal character");
         }
         // the node checks the URL before it starts anything
@@ -135,7 +138,8 @@ class NewUserTest {
         Files.writeString(config, "{\"port\": \"x\"}");
         CliRun type = CliRun.of("coordinator", "--data-dir", dir.resolve("c2").toString(), "--config", config.toString());
         assertThat(type.code()).isEqualTo(ExitCodes.USAGE);
-        assertThat(type.err()).contains("'port' must be a whole number").doesNotContain("For input string");
+        assertThat(type.err()).contains("invalid value 'x' for port in config file " + config + ": expected a whole number")
+                .doesNotContain("For input string");
 
         Files.writeString(config, "{\"daily_write_limits\": {\"experiment\": {\"per_key\": 5}}}");
         CliRun kind = CliRun.of("coordinator", "--data-dir", dir.resolve("c4").toString(), "--config", config.toString());
@@ -149,7 +153,8 @@ class NewUserTest {
         Files.writeString(config, "{\"daily_write_limits\": {\"papers\": {\"total\": -1}}}");
         CliRun negative = CliRun.of("coordinator", "--data-dir", dir.resolve("c6").toString(), "--config", config.toString());
         assertThat(negative.code()).isEqualTo(ExitCodes.USAGE);
-        assertThat(negative.err()).contains("daily_write_limits.papers.total must be a whole number from 0");
+        assertThat(negative.err()).contains("invalid value '-1' for daily_write_limits.papers.total in config file")
+                .contains("expected a whole number from 0");
         Files.writeString(config, "{\"trusted_proxies\": [\"10.0.0.0/33\"]}");
         CliRun proxy = CliRun.of("coordinator", "--data-dir", dir.resolve("c7").toString(), "--config", config.toString());
         assertThat(proxy.code()).isEqualTo(ExitCodes.USAGE);

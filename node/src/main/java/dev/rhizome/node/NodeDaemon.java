@@ -177,6 +177,11 @@ public final class NodeDaemon implements AutoCloseable {
                 }
 
                 @Override
+                public String node() {
+                    return identity.publicId().toString();
+                }
+
+                @Override
                 public void pause() {
                     gate.pause();
                 }

@@ -1,7 +1,9 @@
 package dev.rhizome.client.agent;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.CommandException;
+import dev.rhizome.client.cli.ErrorFields;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Interrupts;
 import dev.rhizome.client.cli.JsonValues;
@@ -35,6 +37,8 @@ import org.eclipse.jgit.lib.PersonIdent;
  * loop goes on.
  */
 public final class AgentLoop {
+    /** Who gives a round's unit back, as a later `submit` of it names it. */
+    private static final String AGENT = "`rhizome agent` (a round that submitted nothing)";
     /** What the loop was asked to do. */
     public record Settings(String direction, String command, int rounds, String hypothesis, String hardwareClass,
             Duration roundLimit, Duration claimPatience, boolean await, Duration waitLimit, Path workspaces,
@@ -67,7 +71,7 @@ public final class AgentLoop {
                 return r;
             }
             // interrupted before the round submits, the unit goes back rather than stay leased to nobody
-            UnitGiveBack giveBack = new UnitGiveBack(research, null, "its round had submitted nothing");
+            UnitGiveBack giveBack = new UnitGiveBack(research, null, "its round had submitted nothing", AGENT);
             giveBack.granted(unit);
             Interrupts.undoIfInterrupted(giveBack);
             Path ws = settings.workspaces().resolve("round-" + n + "-" + unit.getId().substring(0, 8));
@@ -108,7 +112,7 @@ public final class AgentLoop {
             String paperText = agentPaper(paperFile, n);
             if (!commitChanges(ws, unit, paperText, n)) {
                 Interrupts.handedOver();
-                research.release(unit, List.of());
+                research.giveBack(unit, AGENT);
                 r.addProperty("submitted", false);
                 r.addProperty("reason", "the command changed nothing");
                 progress.accept("round " + n + ": the command changed nothing");
@@ -130,7 +134,7 @@ public final class AgentLoop {
             r.addProperty("parent", s.parent());
             r.addProperty("paper_id", s.paperId());
             r.addProperty("paper_generated", generated);
-            com.google.gson.JsonArray similar = new com.google.gson.JsonArray();
+            JsonArray similar = new JsonArray();
             s.similarDiffs().forEach(m -> similar.add(m.commit()));
             r.add("similar_diffs", similar);
             progress.accept("round " + n + ": submitted " + CommitId.abbreviate(s.commit()));
@@ -150,17 +154,13 @@ public final class AgentLoop {
                 // --coordinator, which every later round would repeat; later outages are per round
                 throw e;
             }
-            r.addProperty("error", e.error());
-            r.addProperty("message", e.getMessage());
             String hint = e.hint().isEmpty() ? "the next round starts afresh" : e.hint();
-            r.addProperty("hint", hint);
+            ErrorFields.put(r, e.error(), e.getMessage(), hint, e.option());
             progress.accept("round " + n + " failed: " + e.getMessage() + " (" + hint + ")");
             releaseQuietly(unit);
         } catch (IOException e) {
             String message = Problems.describe(e);
-            r.addProperty("error", "failed");
-            r.addProperty("message", message);
-            r.addProperty("hint", "see the round's command_log; the next round starts afresh");
+            ErrorFields.put(r, "failed", message, "see the round's command_log; the next round starts afresh");
             progress.accept("round " + n + " failed: " + message);
             // a brief or paper that could not be written left the unit leased to nobody until its deadline
             releaseQuietly(unit);
@@ -177,7 +177,7 @@ public final class AgentLoop {
         }
         Interrupts.handedOver();
         try {
-            research.release(unit, List.of());
+            research.giveBack(unit, AGENT);
         } catch (CommandException ignored) {
             // the lease runs out by itself
         }
@@ -200,9 +200,7 @@ public final class AgentLoop {
             long waitS = Math.max(1, response.getRetryAfterS());
             if (System.nanoTime() + waitS * 1_000_000_000L > deadline) {
                 r.addProperty("submitted", false);
-                r.addProperty("error", "no_work");
-                r.addProperty("message", response.getReason());
-                r.addProperty("hint", "retry in " + response.getRetryAfterS() + " s");
+                ErrorFields.put(r, "no_work", response.getReason(), "retry in " + response.getRetryAfterS() + " s");
                 progress.accept("no work: " + response.getReason());
                 return null;
             }

@@ -1,6 +1,7 @@
 package dev.rhizome.client.agent;
 
 import com.google.gson.JsonArray;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.protobuf.ByteString;
 import dev.rhizome.client.cli.CommandException;
@@ -138,7 +139,7 @@ public final class Brief {
                     + "Pick an open one with `rhizome direction list`.\n\n")
                     .append(Untrusted.fence("the operator's reason", ds.getClosedReason(), LINE_CHARS)).append('\n');
         } else {
-            o.add("closed_reason", com.google.gson.JsonNull.INSTANCE);
+            o.add("closed_reason", JsonNull.INSTANCE);
         }
         String about = ds.getDirection().getDescription();
         if (!about.isBlank()) {

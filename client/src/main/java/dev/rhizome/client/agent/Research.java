@@ -351,25 +351,34 @@ public final class Research {
         }
     }
 
-    /** Closes the unit's exploration with the commits it produced (none: the agent gave up). */
+    /** Closes the unit's exploration with the commits it produced. */
     public void release(WorkUnit unit, List<String> commits) {
-        close(unit, commits, () -> client.exploreDone(ExploreDone.newBuilder().setWorkUnitId(unit.getId())
-                .setNode(client.identity().publicId().toByteString())
-                .addAllCommits(commits).setTimeMs(System.currentTimeMillis()).build()));
+        close(unit, commits, () -> ClaimFiles.remove(dataDir, unit, commits));
     }
 
-    private interface Closing {
-        void send() throws CoordinatorException;
+    /**
+     * Closes the unit's exploration with nothing, remembering here that {@code by} (in words:
+     * "`rhizome unclaim`") gave it back: a later `submit` or `renew` of it is told that
+     * ({@code given_back}), not "no claim, claim it first".
+     */
+    public void giveBack(WorkUnit unit, String by) {
+        close(unit, List.of(), () -> ClaimFiles.givenBack(dataDir, unit, by));
+    }
+
+    private interface Forgetting {
+        void run() throws IOException;
     }
 
     /**
      * Ends a unit at the coordinator and forgets its claim here. A refusal means the unit is no
      * longer this key's (closed, expired, given up): there is nothing left to end.
      */
-    private void close(WorkUnit unit, List<String> commits, Closing closing) {
+    private void close(WorkUnit unit, List<String> commits, Forgetting forget) {
         try {
-            closing.send();
-            ClaimFiles.remove(dataDir, unit, commits);
+            client.exploreDone(ExploreDone.newBuilder().setWorkUnitId(unit.getId())
+                    .setNode(client.identity().publicId().toByteString())
+                    .addAllCommits(commits).setTimeMs(System.currentTimeMillis()).build());
+            forget.run();
         } catch (CoordinatorException e) {
             if (!e.isRefusal()) {
                 throw Coordinators.failure(e, client, unit.getDirection());

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -27,16 +26,19 @@ public final class UnitGiveBack implements Interrupts.Undo {
     private final Research research;
     private final Path workspace;
     private final String unused;
+    private final String by;
     private final CompletableFuture<WorkUnit> granted = new CompletableFuture<>();
 
     /**
      * {@code workspace}: the directory the claim fills (null: none), which the user must empty
-     * before using it again; {@code unused}: why the unit was not the user's yet, in words.
+     * before using it again; {@code unused}: why the unit was not the user's yet, in words;
+     * {@code by}: the command that gives it back, as a later `submit` of the unit names it.
      */
-    public UnitGiveBack(Research research, Path workspace, String unused) {
+    public UnitGiveBack(Research research, Path workspace, String unused, String by) {
         this.research = research;
         this.workspace = workspace;
         this.unused = unused;
+        this.by = by;
     }
 
     /** What to do next, and about a workspace the claim had begun to fill. */
@@ -102,7 +104,7 @@ public final class UnitGiveBack implements Interrupts.Undo {
     private void giveBack(WorkUnit unit) throws TimeoutException, ExecutionException, InterruptedException {
         // an EXPLORE unit closed with no commits (`claim` leases no other kind);
         // on a thread of its own, so a coordinator that does not answer bounds only this wait
-        CompletableFuture.runAsync(() -> research.release(unit, List.of()))
+        CompletableFuture.runAsync(() -> research.giveBack(unit, by))
                 .get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
     }
 }

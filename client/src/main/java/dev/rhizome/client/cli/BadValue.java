@@ -1,5 +1,6 @@
 package dev.rhizome.client.cli;
 
+import dev.rhizome.ops.InvalidOptionValue;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.TypeConversionException;
@@ -27,6 +28,18 @@ public final class BadValue extends TypeConversionException {
 
     public static String message(String option, String value, String expected) {
         return "invalid value '" + value + "' for " + option + ": expected " + expected;
+    }
+
+    /**
+     * A value the settings of a demo or benchmark refused ({@code ops}' configs check values against
+     * each other: --degree below --nodes), in the same words and with the option, as if refused while
+     * parsing; any other refusal of theirs keeps its words, with no option named.
+     */
+    public static CommandException of(IllegalArgumentException refused) {
+        if (refused instanceof InvalidOptionValue v) {
+            return of(v.option(), v.value(), v.expected(), "");
+        }
+        return new CommandException(ExitCodes.USAGE, refused.getMessage());
     }
 
     /** A value a command refuses after parsing, in the same words as a converter's refusal. */

@@ -46,8 +46,9 @@ public final class ClaimFiles {
         }
         Path givenBack = f.resolveSibling(unitId + ".given-back");
         if (!Files.exists(f) && Files.isRegularFile(givenBack)) {
-            throw new CommandException(ExitCodes.USAGE, "usage", "unit " + unitId + " was given back with "
-                    + "`rhizome unclaim`; its lease is closed", "claim a new unit: `rhizome claim --direction "
+            // given_back, not the generic usage: an agent acts on it (claim anew) without reading the words
+            throw new CommandException(ExitCodes.USAGE, "given_back", "unit " + unitId + " was given back "
+                    + by(Files.readAllLines(givenBack)) + "; its lease is closed", "claim a new unit: `rhizome claim --direction "
                     + direction(Files.readAllLines(givenBack)) + " --workspace NEW_DIR` (`rhizome direction list` "
                     + "shows the directions)");
         }
@@ -73,15 +74,24 @@ public final class ClaimFiles {
                 .filter(d -> d.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,63}")).findFirst().orElse("D");
     }
 
+    /** Who gave a unit back, as its marker says; a marker from before that said only `rhizome unclaim`. */
+    private static String by(List<String> markerLines) {
+        String first = markerLines.isEmpty() ? "" : markerLines.get(0).strip();
+        return first.startsWith("given back by ") ? "by " + first.substring("given back by ".length()) : "with `rhizome unclaim`";
+    }
+
     public static void remove(Path dataDir, String unitId) throws IOException {
         Files.deleteIfExists(file(dataDir, unitId));
     }
 
-    /** Forgets a claim given back by `unclaim`, remembering that, so a later `submit` or `renew` is told so. */
-    public static void givenBack(Path dataDir, WorkUnit unit) throws IOException {
+    /**
+     * Forgets a claim given back ({@code by}: who did, in words: "`rhizome unclaim`"), remembering
+     * that, so a later `submit`, `renew` or `unclaim` is told so rather than to claim it first.
+     */
+    public static void givenBack(Path dataDir, WorkUnit unit, String by) throws IOException {
         Path f = file(dataDir, unit.getId());
         Files.createDirectories(f.getParent());
-        DurableFiles.replace(f.resolveSibling(unit.getId() + ".given-back"), ("given back by `rhizome unclaim`\n"
+        DurableFiles.replace(f.resolveSibling(unit.getId() + ".given-back"), ("given back by " + by + "\n"
                 + DIRECTION + unit.getDirection() + "\n").getBytes(StandardCharsets.UTF_8));
         Files.deleteIfExists(f);
     }

@@ -1,5 +1,7 @@
 package dev.rhizome.client.cli;
 
+import dev.rhizome.node.api.CoordinatorClient;
+import java.net.URI;
 import picocli.CommandLine.Option;
 
 /** Which coordinator to talk to. */
@@ -14,6 +16,26 @@ public final class CoordinatorOption {
     /** The URL to use when neither --coordinator nor $RHIZOME_COORDINATOR names one (before the default). */
     public void defaultTo(String coordinatorUrl) {
         fallback = coordinatorUrl;
+    }
+
+    /**
+     * The URL, checked ({@code http://HOST:PORT}); a refused one reads as any refused value does,
+     * naming where it came from (the flag, or RHIZOME_COORDINATOR). Three commands each said it in
+     * the node client's words ("coordinator URL must be ..."), whichever of the two had set it.
+     */
+    public URI uri() {
+        String url = url();
+        try {
+            return CoordinatorClient.parseUrl(url);
+        } catch (IllegalArgumentException e) {
+            String trimmed = url == null ? "" : url.strip();
+            boolean noScheme = !trimmed.isEmpty() && !trimmed.contains("://");
+            String from = this.url == null && System.getenv("RHIZOME_COORDINATOR") != null ? "RHIZOME_COORDINATOR"
+                    : "--coordinator";
+            throw CommandException.usage("--coordinator", BadValue.message(from, url, "http://HOST:PORT"
+                    + (noScheme ? " (did you mean http://" + trimmed + " ?)" : "")),
+                    "pass --coordinator http://HOST:PORT (or set RHIZOME_COORDINATOR)");
+        }
     }
 
     public String url() {

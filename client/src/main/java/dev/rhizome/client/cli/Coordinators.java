@@ -40,12 +40,8 @@ public final class Coordinators {
     }
 
     public static CoordinatorClient client(CoordinatorOption coordinator, DataDirOption dataDir) {
-        try {
-            return new CoordinatorClient(coordinator.url(), identity(dataDir.path()));
-        } catch (IllegalArgumentException e) {
-            throw CommandException.usage("--coordinator", e.getMessage(),
-                    "pass --coordinator http://HOST:PORT (or set RHIZOME_COORDINATOR)");
-        }
+        coordinator.uri();  // checked first: a refused URL reads the same on every command
+        return new CoordinatorClient(coordinator.url(), identity(dataDir.path()));
     }
 
     /** A read from the coordinator. */
@@ -148,6 +144,21 @@ public final class Coordinators {
                             + "says what): pick another name, or claim again for a fresh unit");
             case BAD_REQUEST -> new CommandException(ExitCodes.REFUSED, "bad_request", message,
                     "the message names what the coordinator found wrong with the request: change that and run it again");
+            // the refusals below all came out as "refused" with no hint of their own: an agent could
+            // not tell a unit it gave back from a limit to wait out or a key the coordinator doubts
+            case UNIT_CLOSED -> new CommandException(ExitCodes.REFUSED, "unit_closed", message,
+                    "the unit's lease is over: claim a new unit (`rhizome claim --direction D --workspace NEW_DIR`; "
+                            + "`--from <commit>` goes on from a commit of yours)");
+            case LIMIT_REACHED -> new CommandException(ExitCodes.REFUSED, "limit_reached", message,
+                    "a per-key limit is reached (the message says which): finish or give back units you hold "
+                            + "(`rhizome unclaim`), or wait for the daily quota to recover");
+            case TOO_LARGE -> new CommandException(ExitCodes.REFUSED, "too_large", message,
+                    "send less (a shorter paper or description, fewer commits); the message gives the limit");
+            case BAD_SIGNATURE -> new CommandException(ExitCodes.REFUSED, "bad_signature", message,
+                    "the coordinator could not verify this key's signature: check this machine's clock, and "
+                            + "that the --data-dir's identity.key is the one the request names");
+            case TIMEOUT -> new CommandException(ExitCodes.REFUSED, "timeout", message,
+                    "the request did not reach the coordinator whole in time: retry (on a slow link, retry later)");
             default -> new CommandException(ExitCodes.REFUSED, "refused", message, "");
         };
     }

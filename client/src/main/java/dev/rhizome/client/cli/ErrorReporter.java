@@ -327,12 +327,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
 
     /** Commands write their answers to System.out, so the error object goes there too. */
     private static void printJson(String error, String message, String hint, String option) {
-        JsonObject o = new JsonObject();
-        o.addProperty("error", error);
-        o.addProperty("message", message);
-        o.addProperty("hint", hint);
-        o.addProperty("option", option);
-        new Output(System.out).json(o);
+        new Output(System.out).json(ErrorFields.put(new JsonObject(), error, message, hint, option));
         System.out.flush();
     }
 

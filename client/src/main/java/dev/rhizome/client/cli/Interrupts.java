@@ -57,13 +57,9 @@ public final class Interrupts {
                     System.err.println("rhizome: " + said);
                     System.err.flush();
                     if (json) {
-                        JsonObject o = new JsonObject();
-                        o.addProperty("error", ERROR);
-                        o.addProperty("message", said);
-                        o.addProperty("hint", undone != null ? undone.hint()
+                        JsonObject o = ErrorFields.put(new JsonObject(), ERROR, said, undone != null ? undone.hint()
                                 : "run the command again; `rhizome claim` leases and experiments "
                                 + "already sent stay with the coordinator (`rhizome brief`, `rhizome wait` show them)");
-                        o.add("option", null);  // the keys of every error object, though no option is at fault
                         if (undone != null) {
                             undone.keys().entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
                         }

@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
+import dev.rhizome.proto.v1.Result;
 import java.math.BigInteger;
 import java.util.List;
 
@@ -85,6 +86,11 @@ public final class JsonValues {
                     fix((Message) message.getField(field), o);
                 }
             }
+        }
+        if (message instanceof Result r && r.getStatus() != Result.Status.OK && json.has("metric")) {
+            // a result has no has_metric flag: a CRASH or TIMEOUT printed "metric": 0.0 in `results --json`,
+            // a perfect score to a reader of a lower-is-better metric, where `tree` says null
+            json.add("metric", JsonNull.INSTANCE);
         }
         for (FieldDescriptor flag : message.getDescriptorForType().getFields()) {
             if (flag.getName().startsWith(HAS) && flag.getJavaType() == FieldDescriptor.JavaType.BOOLEAN

@@ -2,7 +2,9 @@ package dev.rhizome.client.cli;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.protobuf.Message;
 import dev.rhizome.protocol.Json;
@@ -32,7 +34,7 @@ public final class Output {
      */
     public static JsonElement toJson(Message message) {
         JsonElement json = JsonParser.parseString(Json.compact(message));
-        if (json instanceof com.google.gson.JsonObject o) {
+        if (json instanceof JsonObject o) {
             KeyIds.add(message, o);  // every key also in hex, as the other commands print keys
             JsonValues.fix(message, o);
         }
@@ -41,9 +43,9 @@ public final class Output {
 
     /** Prints {@code {"key": [messages as JSON...]}}. */
     public void jsonList(String key, List<? extends Message> messages) {
-        com.google.gson.JsonArray array = new com.google.gson.JsonArray();
+        JsonArray array = new JsonArray();
         messages.forEach(m -> array.add(toJson(m)));
-        com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+        JsonObject o = new JsonObject();
         o.add(key, array);
         json(o);
     }

@@ -56,7 +56,7 @@ public final class AgentCommand implements Callable<Integer> {
     Path workspaces;
     @Option(names = "--hardware-class", defaultValue = "any", description = "Hardware class to claim for (default ${DEFAULT-VALUE}: any). " + HelpText.HARDWARE_CLASS, paramLabel = "CLASS")
     String hardwareClass;
-    @Option(names = "--json", description = "One JSON line per round: round, unit, base, claim_ms, workspace, brief, command_exit, command_timed_out, command_ms, command_log, submitted, commit, parent, paper_id, paper_generated, similar_diffs, outcome (as `rhizome wait --json`); reason, or error, message and hint, when a round submitted nothing. Then the summary line: rounds, submitted, results, adopted, papers, best_metric.")
+    @Option(names = "--json", description = "One JSON line per round: round, unit, base, claim_ms, workspace, brief, command_exit, command_timed_out, command_ms, command_log, submitted, commit, parent, paper_id, paper_generated, similar_diffs, outcome (as `rhizome wait --json`); reason, or error, message, hint and option, when a round submitted nothing. Then the summary line: rounds, submitted, results, adopted, papers, best_metric.")
     boolean json;
 
     @Override

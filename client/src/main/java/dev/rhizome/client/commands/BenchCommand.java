@@ -2,11 +2,13 @@ package dev.rhizome.client.commands;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.PathArguments;
+import dev.rhizome.ops.InvalidOptionValue;
 import dev.rhizome.ops.bench.BenchReport;
 import dev.rhizome.ops.bench.CoordinatorBench;
 import dev.rhizome.ops.bench.GossipBench;
@@ -54,7 +56,7 @@ public final class BenchCommand implements Runnable {
         try {
             return build.call();
         } catch (IllegalArgumentException e) {
-            throw new CommandException(ExitCodes.USAGE, e.getMessage());
+            throw BadValue.of(e);
         }
     }
 
@@ -249,8 +251,7 @@ public final class BenchCommand implements Runnable {
         static Duration parseDuration(String text) {
             Matcher m = Pattern.compile("(\\d+)(ms|s|m|h)").matcher(text.trim());
             if (!m.matches()) {
-                throw new IllegalArgumentException("--duration must be a number and a unit (ms, s, m, h), e.g. 10m; got '"
-                        + text + "'");
+                throw new InvalidOptionValue("--duration", text, "a number and a unit (ms, s, m, h), e.g. 10m");
             }
             long n = Long.parseLong(m.group(1));
             return switch (m.group(2)) {

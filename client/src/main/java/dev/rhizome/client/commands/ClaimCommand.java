@@ -10,6 +10,7 @@ import dev.rhizome.client.cli.HelpText;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.ErrorFields;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Interrupts;
@@ -61,7 +62,7 @@ public final class ClaimCommand implements Callable<Integer> {
     String hardwareClass;
     @Option(names = "--workspace", paramLabel = "DIR", description = "Check the unit's commit out here (must not exist or be empty).")
     Path workspace;
-    @Option(names = "--json", description = "Print one JSON object: unit (the WorkUnit: id, commit, lease_deadline_ms, manifest, ...), lease_seconds_left, workspace, brief, seed_brief, similar; with no work (exit 3): unit (null), reason, retry_after_s, error, message, hint.")
+    @Option(names = "--json", description = "Print one JSON object: unit (the WorkUnit: id, commit, lease_deadline_ms, manifest, ...), lease_seconds_left, workspace, brief, seed_brief, similar; with no work (exit 3): unit (null), reason, retry_after_s, error, message, hint, option.")
     boolean json;
 
     /** What to do when no unit came: wait and claim again (a closed direction is the {@code direction_closed} error). */
@@ -110,7 +111,8 @@ public final class ClaimCommand implements Callable<Integer> {
         }
         CoordinatorClient client = Coordinators.client(coordinator, dataDir);
         Research research = new Research(client, dataDir.path());
-        UnitGiveBack giveBack = new UnitGiveBack(research, workspace, "it had not been handed to you yet");
+        UnitGiveBack giveBack = new UnitGiveBack(research, workspace, "it had not been handed to you yet",
+                "`rhizome claim`, which did not finish");
         Interrupts.undoIfInterrupted(giveBack);
         ClaimResponse response = null;
         try {
@@ -128,9 +130,7 @@ public final class ClaimCommand implements Callable<Integer> {
                 o.add("unit", null);
                 o.addProperty("reason", reason);
                 o.addProperty("retry_after_s", response.getRetryAfterS());
-                o.addProperty("error", "no_work");
-                o.addProperty("message", reason);
-                o.addProperty("hint", noWorkHint(reason, response.getRetryAfterS()));
+                ErrorFields.put(o, "no_work", reason, noWorkHint(reason, response.getRetryAfterS()));
                 out.json(o);
             } else {
                 out.line("no work: " + reason + "; " + noWorkHint(reason, response.getRetryAfterS()));

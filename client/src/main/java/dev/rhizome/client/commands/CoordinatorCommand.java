@@ -78,33 +78,39 @@ public final class CoordinatorCommand implements Callable<Integer> {
                 : file.operators() != null ? file.operators() : List.of();
         int maxBodyBytes = file.maxBodyBytes() != null ? file.maxBodyBytes() : CoordinatorConfig.DEFAULT_MAX_BODY_BYTES;
         if (maxBodyBytes <= 0) {
-            throw new CommandException(ExitCodes.USAGE, "max_body_bytes must be positive, got " + maxBodyBytes);
+            throw CoordinatorFile.bad(configFile, "max_body_bytes", maxBodyBytes, "a positive number of bytes", "");
         }
         long stallSeconds = file.replyStallSeconds() != null ? file.replyStallSeconds()
                 : CoordinatorLimits.DEFAULT_REPLY_STALL.toSeconds();
         if (stallSeconds <= 0) {
-            throw new CommandException(ExitCodes.USAGE, "reply_stall_seconds must be positive, got " + stallSeconds);
+            throw CoordinatorFile.bad(configFile, "reply_stall_seconds", stallSeconds, "a positive number of seconds", "");
         }
         var writeLimits = configFile == null ? WriteQuota.Limits.defaults()
                 : file.writeLimits(configFile);
+        // a flag's value is checked while parsing: what is refused here came from the file, and
+        // "--port must be 0..65535" named a flag the user never typed
         if (port < 0 || port > 65535) {
-            throw new CommandException(ExitCodes.USAGE, "--port must be 0..65535, got " + port);
+            throw CoordinatorFile.bad(configFile, "port", port, "a port from 0 to 65535 (0: any free one)", "");
         }
         if (leaseSeconds < 0) {
-            throw new CommandException(ExitCodes.USAGE, "--lease-seconds must not be negative");
+            throw CoordinatorFile.bad(configFile, "lease_seconds", leaseSeconds, "0 (from the seed's timeout) or a "
+                    + "positive number of seconds", "");
         }
         if (!store.isEmpty() && !store.equals("sqlite") && !PostgresStore.handles(store)) {
-            throw BadValue.of("--store", PostgresStore.redact(store),
-                    "sqlite or postgresql://USER:PASSWORD@HOST:PORT/DATABASE",
-                    "use --store sqlite (the default) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE");
+            String expected = "sqlite or postgresql://USER:PASSWORD@HOST:PORT/DATABASE";
+            throw this.store != null ? BadValue.of("--store", PostgresStore.redact(store), expected,
+                    "use --store sqlite (the default) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE")
+                    : CoordinatorFile.bad(configFile, "store", PostgresStore.redact(store), expected, "");
         }
         Set<PublicId> ops = new LinkedHashSet<>();
         for (String id : operators) {
             try {
                 ops.add(PublicId.parse(id));
             } catch (IllegalArgumentException e) {
-                throw BadValue.of("--operator", id, "a public id: 64 hex digits, as `rhizome id` prints it",
-                        "run `rhizome id --data-dir DIR` with the operator's data directory and pass what it prints");
+                String expected = "a public id: 64 hex digits, as `rhizome id` prints it";
+                throw this.operators != null ? BadValue.of("--operator", id, expected,
+                        "run `rhizome id --data-dir DIR` with the operator's data directory and pass what it prints")
+                        : CoordinatorFile.bad(configFile, "operators", id, expected, "");
             }
         }
         Path dir = dataDir.path();
@@ -123,8 +129,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
             try {
                 config = config.withTrustedProxies(file.trustedProxies());
             } catch (IllegalArgumentException e) {
-                throw new CommandException(ExitCodes.USAGE, "config file " + configFile + ": trusted_proxies: "
-                        + e.getMessage());
+                throw CommandException.usage("trusted_proxies", "config file " + configFile + ": trusted_proxies: "
+                        + e.getMessage(), CoordinatorFile.HINT);
             }
         }
         Coordinator coordinator;

@@ -6,8 +6,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.annotations.SerializedName;
+import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.client.cli.CommandException;
-import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.coordinator.core.WriteQuota;
 import java.io.IOException;
@@ -41,27 +41,27 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
         try {
             text = Files.readString(file);
         } catch (IOException e) {
-            throw new CommandException(ExitCodes.USAGE, "usage", "cannot read config file " + file + ": "
+            throw CommandException.usage("--config", "cannot read config file " + file + ": "
                     + Problems.describe(e), "pass --config FILE with a readable JSON file, or leave --config out");
         }
         JsonObject object;
         try {
             JsonElement parsed = JsonParser.parseString(text);
             if (parsed == null || parsed.isJsonNull()) {
-                throw new CommandException(ExitCodes.USAGE, "usage", "config file " + file + " is empty", HINT);
+                throw CommandException.usage("--config", "config file " + file + " is empty", HINT);
             }
             if (!parsed.isJsonObject()) {
-                throw new CommandException(ExitCodes.USAGE, "usage", "config file " + file
+                throw CommandException.usage("--config", "config file " + file
                         + " must hold one JSON object {...}", HINT);
             }
             object = parsed.getAsJsonObject();
         } catch (JsonParseException e) {
-            throw new CommandException(ExitCodes.USAGE, "usage", "config file " + file + " is not valid JSON: "
+            throw CommandException.usage("--config", "config file " + file + " is not valid JSON: "
                     + Problems.describe(e), HINT);
         }
         for (String key : object.keySet()) {
             if (!KEYS.contains(key)) {
-                throw new CommandException(ExitCodes.USAGE, "usage", "config file " + file + ": unknown key '" + key
+                throw CommandException.usage(key, "config file " + file + ": unknown key '" + key
                         + "' (the keys are " + String.join(", ", KEYS) + ")", HINT);
             }
         }
@@ -86,14 +86,13 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
                     case "trusted_proxies" -> "a list of addresses or blocks (strings, e.g. \"10.0.0.0/8\")";
                     default -> "a list of public ids (strings)";
                 };
-                throw new CommandException(ExitCodes.USAGE, "usage", "config file " + file + ": '" + key + "' must be "
-                        + expected + ", got " + v, HINT);
+                throw bad(file, key, v, expected, HINT);
             }
         }
         try {
             return new Gson().fromJson(object, CoordinatorFile.class);
         } catch (JsonParseException | NumberFormatException e) {
-            throw new CommandException(ExitCodes.USAGE, "usage", "config file " + file + " is not valid: "
+            throw CommandException.usage("--config", "config file " + file + " is not valid: "
                     + Problems.describe(e), HINT);
         }
     }
@@ -109,13 +108,13 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
         }
         List<String> kinds = Arrays.stream(WriteQuota.Kind.values()).map(WriteQuota.Kind::configName).toList();
         for (String name : dailyWriteLimits.keySet()) {
-            String where = "config file " + file + ": daily_write_limits." + name;
-            WriteQuota.Kind kind = WriteQuota.Kind.named(name).orElseThrow(() -> new CommandException(ExitCodes.USAGE,
-                    "usage", where + " is not a kind of record (the kinds are " + String.join(", ", kinds) + ")", HINT));
+            String key = "daily_write_limits." + name;
+            String where = "config file " + file + ": " + key;
+            WriteQuota.Kind kind = WriteQuota.Kind.named(name).orElseThrow(() -> CommandException.usage(key,
+                    where + " is not a kind of record (the kinds are " + String.join(", ", kinds) + ")", HINT));
             JsonElement bounds = dailyWriteLimits.get(name);
             if (!bounds.isJsonObject()) {
-                throw new CommandException(ExitCodes.USAGE, "usage", where + " must be an object with per_key, "
-                        + "per_address, per_network and/or total, got " + bounds, HINT);
+                throw bad(file, key, bounds, "an object with per_key, per_address, per_network and/or total", HINT);
             }
             WriteQuota.Limit was = limits.of(kind);
             int perKey = was.perKey();
@@ -129,8 +128,7 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
                         && v.getAsBigDecimal().signum() >= 0
                         && v.getAsBigDecimal().compareTo(BigDecimal.valueOf(Integer.MAX_VALUE)) <= 0;
                 if (!whole) {
-                    throw new CommandException(ExitCodes.USAGE, "usage", where + "." + bound
-                            + " must be a whole number from 0 (no bound) to " + Integer.MAX_VALUE + ", got " + v, HINT);
+                    throw bad(file, key + "." + bound, v, "a whole number from 0 (no bound) to " + Integer.MAX_VALUE, HINT);
                 }
                 int n = v.getAsInt();
                 switch (bound) {
@@ -138,7 +136,7 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
                     case "per_address" -> perAddress = n;
                     case "total" -> total = n;
                     case "per_network" -> perNetwork = n;
-                    default -> throw new CommandException(ExitCodes.USAGE, "usage", where + ": unknown bound '" + bound
+                    default -> throw CommandException.usage(key + "." + bound, where + ": unknown bound '" + bound
                             + "' (the bounds are per_key, per_address, per_network, total)", HINT);
                 }
             }
@@ -147,5 +145,17 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
         return limits;
     }
 
-    private static final String HINT = "see README, \"Running a coordinator in production\", for the keys and an example";
+    /**
+     * A value of the file refused, in {@link BadValue}'s words with the key where an option would be
+     * ("invalid value '70000' for port in config file c.json: expected ..."), and the key as the
+     * error object's {@code option}: the file's own words, with {@code option} null, said it otherwise.
+     */
+    static CommandException bad(Path file, String key, Object value, String expected, String hint) {
+        String shown = value instanceof JsonElement j && j.isJsonPrimitive() && j.getAsJsonPrimitive().isString()
+                ? j.getAsString() : String.valueOf(value);
+        return CommandException.usage(key, BadValue.message(key + " in config file " + file, shown, expected),
+                hint.isEmpty() ? HINT : hint);
+    }
+
+    static final String HINT = "see README, \"Running a coordinator in production\", for the keys and an example";
 }

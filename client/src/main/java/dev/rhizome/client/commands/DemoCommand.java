@@ -1,6 +1,7 @@
 package dev.rhizome.client.commands;
 
 import dev.rhizome.client.Main;
+import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.ExitCodes;
@@ -63,7 +64,7 @@ public final class DemoCommand implements Callable<Integer> {
         try {
             config = new DemoConfig(nodes, Duration.ofSeconds(durationSeconds), directions, minResults, dir, launcher());
         } catch (IllegalArgumentException e) {
-            throw new CommandException(ExitCodes.USAGE, e.getMessage());
+            throw BadValue.of(e);
         }
         PrintStream progress = json ? System.err : System.out;
         DemoSummary summary;

@@ -46,13 +46,7 @@ public final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Output o = new Output(System.out);
-        URI base;
-        try {
-            base = URI.create(CoordinatorClient.parseUrl(coordinator.url()) + "/");
-        } catch (IllegalArgumentException e) {
-            throw CommandException.usage("--coordinator", e.getMessage(),
-                    "pass --coordinator http://HOST:PORT (or set RHIZOME_COORDINATOR)");
-        }
+        URI base = URI.create(coordinator.uri() + "/");
         // progress goes to standard error: standard output holds the answer alone
         System.err.println("exporting the audit trail of " + base + " ...");
         AuditExport.Summary s;

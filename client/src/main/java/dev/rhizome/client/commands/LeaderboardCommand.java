@@ -1,5 +1,7 @@
 package dev.rhizome.client.commands;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
 import dev.rhizome.client.agent.Untrusted;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CoordinatorOption;
@@ -95,13 +97,13 @@ public final class LeaderboardCommand implements Callable<Integer> {
         VolunteerList list = Coordinators.read(coordinator, dataDir, CoordinatorClient::volunteers);
         Output out = new Output(System.out);
         if (json) {
-            com.google.gson.JsonArray arr = new com.google.gson.JsonArray();
+            JsonArray arr = new JsonArray();
             for (Volunteer v : list.getVolunteersList()) {
-                com.google.gson.JsonObject o = Output.toJson(v).getAsJsonObject();
+                JsonObject o = Output.toJson(v).getAsJsonObject();
                 o.addProperty("key", PublicId.hex(v.getKey()));
                 arr.add(o);
             }
-            com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+            JsonObject o = new JsonObject();
             o.add("volunteers", arr);
             out.json(o);
             return ExitCodes.OK;

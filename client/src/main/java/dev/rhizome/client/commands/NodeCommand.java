@@ -1,5 +1,6 @@
 package dev.rhizome.client.commands;
 
+import com.google.gson.JsonParser;
 import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CommandException;
@@ -14,7 +15,6 @@ import dev.rhizome.client.cli.Shell;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
 import dev.rhizome.node.NodeLayout;
-import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.control.ControlClient;
 import dev.rhizome.node.job.BwrapLauncher;
 import dev.rhizome.node.job.PlainLauncher;
@@ -158,7 +158,8 @@ public final class NodeCommand implements Callable<Integer> {
                 cl.parseArgs(args.toArray(String[]::new));
             } catch (CommandLine.ParameterException e) {
                 String bad = BadValue.messageOf(e);  // the same words as on the command line
-                throw new CommandException(ExitCodes.USAGE, file + ": " + (bad != null ? bad : e.getMessage()));
+                String option = e.getArgSpec() instanceof CommandLine.Model.OptionSpec o ? o.longestName() : null;
+                throw CommandException.usage(option, file + ": " + (bad != null ? bad : e.getMessage()), "");
             }
             return merged.runNode();
         }
@@ -184,14 +185,8 @@ public final class NodeCommand implements Callable<Integer> {
     }
 
     private int runNode() throws Exception {
-        URI coordinatorUri;
-        try {
-            // before the node starts, so a typo is one line rather than a started node that stops
-            coordinatorUri = CoordinatorClient.parseUrl(coordinator.url());
-        } catch (IllegalArgumentException e) {
-            throw CommandException.usage("--coordinator", e.getMessage(),
-                    "pass --coordinator http://HOST:PORT (or set RHIZOME_COORDINATOR)");
-        }
+        // before the node starts, so a typo is one line rather than a started node that stops
+        URI coordinatorUri = coordinator.uri();
         if (host == null) {
             host = AnnouncedHost.towards(coordinatorUri);
         }
@@ -203,10 +198,10 @@ public final class NodeCommand implements Callable<Integer> {
         }
         AnnouncedHost.narrowerThanCoordinator(host, coordinatorUri).ifPresent(System.err::println);
         if (peerPort < 0 || peerPort > 65535) {
-            throw new CommandException(ExitCodes.USAGE, "--peer-port must be 0..65535, got " + peerPort);
+            throw BadValue.of("--peer-port", Integer.toString(peerPort), "a port from 0 to 65535 (0: any free one)", "");
         }
         if (metricsPort < 0 || metricsPort > 65535) {
-            throw new CommandException(ExitCodes.USAGE, "--metrics-port must be 0 (off) or 1..65535, got " + metricsPort);
+            throw BadValue.of("--metrics-port", Integer.toString(metricsPort), "0 (off) or a port from 1 to 65535", "");
         }
         NodePreferences prefs;
         try {
@@ -282,10 +277,10 @@ public final class NodeCommand implements Callable<Integer> {
         @Mixin
         DataDirOption dataDir;
 
-        @Option(names = "--json", description = "Print the node's JSON answer: node and node_id (its key, hex), paused, gate, slots (name, hardware_class, gpu_index, state, job, next, jobs_run, prefetched_runs), queued, credit, disk, peers (announced, reachable, reason: whether peers can fetch from the node at the address it announces, and why not).")
-        boolean json;
-
         abstract String request();
+
+        /** Whether --json was given: each command declares its own, since each answers other keys. */
+        abstract boolean json();
 
         @Override
         public Integer call() {
@@ -303,10 +298,11 @@ public final class NodeCommand implements Callable<Integer> {
                         noNode ? "start one with `rhizome node --data-dir " + Shell.quote(dataDir.path())
                                 + "`, or pass the --data-dir of the node you mean" : "");
             }
-            var parsed = com.google.gson.JsonParser.parseString(answer).getAsJsonObject();
+            var parsed = JsonParser.parseString(answer).getAsJsonObject();
             if (parsed.has("error")) {
                 throw new CommandException(ExitCodes.FAILED, parsed.get("error").getAsString());
             }
+            boolean json = json();
             if (json && parsed.has("node") && !parsed.has("node_id")) {
                 // the node's `node` is hex already; `node_id` is the name every other answer gives a node's key
                 parsed.add("node_id", parsed.get("node"));
@@ -323,26 +319,51 @@ public final class NodeCommand implements Callable<Integer> {
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = "Show the running node's slots, current jobs with progress, queued units and credit.")
     static final class Status extends Control {
+        @Option(names = "--json", description = "Print the node's JSON answer: node and node_id (its key, hex), paused, gate, slots (name, hardware_class, gpu_index, state, job, next, jobs_run, prefetched_runs), queued, credit, disk, peers (announced, reachable, reason: whether peers can fetch from the node at the address it announces, and why not).")
+        boolean json;
+
         @Override
         String request() {
             return "status";
+        }
+
+        @Override
+        boolean json() {
+            return json;
         }
     }
 
     @Command(name = "pause", mixinStandardHelpOptions = true,
             description = "Start no new jobs (running jobs finish; buffered units are kept, their leases renewed on resume).")
     static final class Pause extends Control {
+        // it printed status's whole list of keys, though the answer is these three
+        @Option(names = "--json", description = "Print one JSON object: node and node_id (the node's key, hex), paused (true).")
+        boolean json;
+
         @Override
         String request() {
             return "pause";
+        }
+
+        @Override
+        boolean json() {
+            return json;
         }
     }
 
     @Command(name = "resume", mixinStandardHelpOptions = true, description = "Start jobs again after a pause.")
     static final class Resume extends Control {
+        @Option(names = "--json", description = "Print one JSON object: node and node_id (the node's key, hex), paused (false).")
+        boolean json;
+
         @Override
         String request() {
             return "resume";
+        }
+
+        @Override
+        boolean json() {
+            return json;
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.rhizome.client.commands;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.agent.DiffSimilarity;
 import dev.rhizome.client.agent.Outcome;
@@ -96,7 +97,7 @@ public final class SubmitCommand implements Callable<Integer> {
             o.addProperty("direction", s.direction());
             o.addProperty("paper", s.paperId() != null);
             o.addProperty("paper_id", s.paperId());
-            com.google.gson.JsonArray similar = new com.google.gson.JsonArray();
+            JsonArray similar = new JsonArray();
             for (DiffSimilarity.Match m : s.similarDiffs()) {
                 JsonObject so = new JsonObject();
                 so.addProperty("commit", m.commit());

@@ -12,7 +12,6 @@ import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.ClaimedUnitOption;
 import dev.rhizome.proto.v1.WorkUnit;
 import java.io.IOException;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,6 +26,7 @@ import picocli.CommandLine.Option;
         description = {"Give a claimed unit back without submitting (its lease ends now and the direction's capacity",
             "is free for others). The workspace stays as it is; nothing in it is sent."})
 public final class UnclaimCommand implements Callable<Integer> {
+    private static final String UNCLAIM = "`rhizome unclaim`";
     @Mixin
     DataDirOption dataDir;
     @Mixin
@@ -42,9 +42,10 @@ public final class UnclaimCommand implements Callable<Integer> {
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
         WorkUnit unit = research.load(unitId);
         // a refusal (the lease ran out, or the unit was closed) ends in the same place: not leased to you
-        research.release(unit, List.of());
+        research.giveBack(unit, UNCLAIM);
         try {
-            ClaimFiles.givenBack(dataDir.path(), unit);
+            // again where the coordinator refused (the unit was no longer this key's): gone either way
+            ClaimFiles.givenBack(dataDir.path(), unit, UNCLAIM);
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, "failed", "the unit was given back, but its claim in "
                     + dataDir.path() + " could not be removed: " + e.getMessage(), "remove " + dataDir.path()

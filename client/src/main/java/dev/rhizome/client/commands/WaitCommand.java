@@ -6,6 +6,7 @@ import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.ErrorFields;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
@@ -32,7 +33,7 @@ public final class WaitCommand implements Callable<Integer> {
     @Option(names = "--timeout", converter = Bounded.NonNegativeSeconds.class, paramLabel = "SECONDS", defaultValue = "3600",
             description = "Give up after this long (default ${DEFAULT-VALUE}).")
     long timeoutSeconds;
-    @Option(names = "--json", description = "Print one JSON object: commit, direction, parent, second_parent, decided, valid, given_up, metric_name, lower_is_better, metric, replicas, hardware_class, parent_metric, delta_parent, frontier_commit, frontier_metric, delta_frontier, adopted, pending_units, result_statuses, papers.")
+    @Option(names = "--json", description = "Print one JSON object: commit, direction, parent, second_parent, decided, valid, given_up, metric_name, lower_is_better, metric, replicas, hardware_class, parent_metric, delta_parent, frontier_commit, frontier_metric, delta_frontier, adopted, pending_units, result_statuses, papers; not decided in time (exit 6), also error (timed_out), message, hint, option.")
     boolean json;
 
     @Override
@@ -55,8 +56,7 @@ public final class WaitCommand implements Callable<Integer> {
     }
 
     static void timedOut(JsonObject o, String commit, long timeoutSeconds) {
-        o.addProperty("error", "timed_out");
-        o.addProperty("message", "experiment " + commit + " was not decided within " + timeoutSeconds + " s");
-        o.addProperty("hint", "wait again with `rhizome wait --commit " + commit + "`");
+        ErrorFields.put(o, "timed_out", "experiment " + commit + " was not decided within " + timeoutSeconds + " s",
+                "wait again with `rhizome wait --commit " + commit + "`");
     }
 }

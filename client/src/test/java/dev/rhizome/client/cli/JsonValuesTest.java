@@ -13,6 +13,7 @@ import dev.rhizome.proto.v1.Api;
 import dev.rhizome.proto.v1.DirectionStatus;
 import dev.rhizome.proto.v1.Peer;
 import dev.rhizome.proto.v1.Records;
+import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.WorkUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +46,16 @@ class JsonValuesTest {
         JsonObject measured = Output.toJson(DirectionStatus.newBuilder().setFrontierMetric(2.5).setHasFrontierMetric(true)
                 .build()).getAsJsonObject();
         assertThat(measured.get("frontier_metric").getAsDouble()).isEqualTo(2.5);
+    }
+
+    @Test
+    void aResultThatMeasuredNothingHasANullMetricNotZero() {
+        JsonObject timeout = Output.toJson(Result.newBuilder().setStatus(Result.Status.TIMEOUT).setMetricName("val_bpb")
+                .build()).getAsJsonObject();
+        assertThat(timeout.get("metric").isJsonNull()).as(timeout.toString()).isTrue();
+        JsonObject ok = Output.toJson(Result.newBuilder().setStatus(Result.Status.OK).setMetric(2.5).build())
+                .getAsJsonObject();
+        assertThat(ok.get("metric").getAsDouble()).isEqualTo(2.5);
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.rhizome.coordinator.core;
 import com.google.protobuf.ByteString;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.UnitStatus;
+import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.PublicId;
 import java.time.Duration;
 
@@ -37,6 +38,11 @@ public final class Leases {
 
     /** Extends a lease that its holder still holds; refuses anyone else and any lease already run out. */
     public UnitRecord renew(UnitRecord unit, ByteString node, long nowMs, Manifest manifest) {
+        if (unit.closedBy(node)) {
+            throw Rejection.unitClosed("work unit " + unit.id() + " was closed by its holder before its lease ran out"
+                    + (unit.kind() == WorkUnit.Kind.EXPLORE ? " (given back, or its experiment already submitted)"
+                            : " (its result was reported)") + "; there is no lease left to renew");
+        }
         if (unit.state() != UnitStatus.State.LEASED || !unit.holder().equals(node)) {
             throw Rejection.forbidden("work unit " + unit.id() + " is not leased to " + PublicId.hex(node));
         }

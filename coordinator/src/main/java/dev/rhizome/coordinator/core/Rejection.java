@@ -38,6 +38,14 @@ public final class Rejection extends RuntimeException {
         return new Rejection(Error.Code.LEASE_EXPIRED, message);
     }
 
+    /**
+     * A unit its holder closed before its deadline (given back, or its experiment submitted): the
+     * lease did not run out, so "lease expired" with a deadline still ahead misled the agent.
+     */
+    public static Rejection unitClosed(String message) {
+        return new Rejection(Error.Code.UNIT_CLOSED, message);
+    }
+
     public static Rejection limitReached(String message) {
         return new Rejection(Error.Code.LIMIT_REACHED, message);
     }

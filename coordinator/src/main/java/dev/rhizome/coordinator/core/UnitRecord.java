@@ -44,6 +44,15 @@ public record UnitRecord(String id, WorkUnit.Kind kind, String seed, String dire
                 leaseDeadlineMs, attempts, expiredLeases, createdMs);
     }
 
+    /**
+     * Whether the node that holds it closed it itself: an exploration given back or submitted (DONE
+     * without an expiry; an exploration is leased once), or an evaluation its own result completed.
+     */
+    public boolean closedBy(ByteString node) {
+        return state == UnitStatus.State.DONE && holder.equals(node)
+                && (kind != WorkUnit.Kind.EXPLORE || expiredLeases == 0);
+    }
+
     public UnitRecord withDeadline(long deadlineMs) {
         return new UnitRecord(id, kind, seed, direction, commit, parent, proposer, state, holder, deadlineMs,
                 attempts, expiredLeases, createdMs);

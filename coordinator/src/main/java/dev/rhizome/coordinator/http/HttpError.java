@@ -44,7 +44,7 @@ final class HttpError extends RuntimeException {
             case BAD_SIGNATURE -> HttpResponseStatus.UNAUTHORIZED;
             case FORBIDDEN -> HttpResponseStatus.FORBIDDEN;
             case NOT_FOUND -> HttpResponseStatus.NOT_FOUND;
-            case CONFLICT, LEASE_EXPIRED -> HttpResponseStatus.CONFLICT;
+            case CONFLICT, LEASE_EXPIRED, UNIT_CLOSED -> HttpResponseStatus.CONFLICT;
             case TOO_LARGE -> HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
             case UNSUPPORTED -> HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE;
             case INTERNAL -> HttpResponseStatus.INTERNAL_SERVER_ERROR;

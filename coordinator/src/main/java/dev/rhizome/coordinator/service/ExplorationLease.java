@@ -16,9 +16,19 @@ final class ExplorationLease {
     private ExplorationLease() {
     }
 
+    /** Why a unit its holder closed takes nothing more, and what to do: the same words wherever it is refused. */
+    static String closed(UnitRecord unit) {
+        return "work unit " + unit.id() + " was closed by its holder before its lease ran out (given back with "
+                + "`rhizome unclaim`, an interrupted claim or an agent round, or its experiment already submitted); "
+                + "claim again (`rhizome claim --from <commit>`) for a new unit";
+    }
+
     static void check(UnitRecord unit, ByteString proposer, long nowMs) {
         if (!unit.holder().equals(proposer)) {
             throw Rejection.forbidden("work unit " + unit.id() + " is not leased to " + PublicId.hex(proposer));
+        }
+        if (unit.closedBy(proposer)) {
+            throw Rejection.unitClosed(closed(unit));
         }
         if (unit.state() != UnitStatus.State.LEASED || unit.leaseDeadlineMs() < nowMs) {
             long ago = Math.max(0, (nowMs - unit.leaseDeadlineMs()) / 1000);

@@ -58,4 +58,19 @@ class LeasesTest {
         assertThatThrownBy(() -> leases.renew(leased, NODE, 10_001, MANIFEST))
                 .isInstanceOfSatisfying(Rejection.class, r -> assertThat(r.code()).isEqualTo(Error.Code.LEASE_EXPIRED));
     }
+
+    @Test
+    void aUnitItsHolderClosedIsClosedNotExpiredNorSomeoneElses() {
+        Leases leases = new Leases(Duration.ofSeconds(10));
+        UnitRecord explore = UnitRecord.open("u2", WorkUnit.Kind.EXPLORE, "s", "d", Fixtures.commit(), "",
+                ByteString.EMPTY, 0).leasedTo(NODE, 10_000);
+        UnitRecord givenBack = explore.doneBy(NODE);
+        assertThat(givenBack.closedBy(NODE)).isTrue();
+        assertThat(givenBack.closedBy(OTHER)).isFalse();
+        assertThat(explore.expired().closedBy(NODE)).as("its lease ran out: that is what to say").isFalse();
+        assertThatThrownBy(() -> leases.renew(givenBack, NODE, 5_000, MANIFEST))
+                .isInstanceOfSatisfying(Rejection.class, r -> assertThat(r.code()).isEqualTo(Error.Code.UNIT_CLOSED));
+        assertThatThrownBy(() -> leases.renew(givenBack, OTHER, 5_000, MANIFEST))
+                .isInstanceOfSatisfying(Rejection.class, r -> assertThat(r.code()).isEqualTo(Error.Code.FORBIDDEN));
+    }
 }

@@ -10,6 +10,8 @@ import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExperimentReport;
+import dev.rhizome.proto.v1.ExploreDone;
+import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
@@ -115,6 +117,34 @@ class AgentsApiTest {
         assertThat(r.status()).isEqualTo(409);
         assertThat(r.error().getCode()).isEqualTo(Error.Code.LEASE_EXPIRED);
         assertThat(r.error().getMessage()).contains(unit.getId()).contains("claim again");
+    }
+
+    @Test
+    void anExperimentOrRenewalOnAUnitGivenBackIsRefusedAsClosedNotExpired() {
+        // it was LEASE_EXPIRED, "the lease ... ended at <a time still ahead> (0 s ago)": the agent
+        // that gave the unit back (or submitted on it already) was told its lease had run out
+        WorkUnit unit = claimed(agent, ClaimRequest.newBuilder().setDirection(Harness.DIRECTION)).getUnit();
+        ApiClient.Response done = h.api.signAndPost("/v1/explore-done", agent, ExploreDone.newBuilder()
+                .setWorkUnitId(unit.getId()).setNode(agent.publicId().toByteString()).setTimeMs(h.clock.millis()).build());
+        assertThat(done.status()).isEqualTo(200);
+
+        Experiment after = Fixtures.experiment(agent, Harness.SEED, Harness.DIRECTION, Fixtures.commit(), h.seedCommit,
+                h.clock.millis()).toBuilder().setWorkUnitId(unit.getId()).build();
+        ApiClient.Response r = h.api.signAndPost("/v1/experiments", agent, after);
+        assertThat(r.status()).isEqualTo(409);
+        assertThat(r.error().getCode()).isEqualTo(Error.Code.UNIT_CLOSED);
+        assertThat(r.error().getMessage()).contains(unit.getId()).contains("given back").contains("claim again")
+                .doesNotContain("ended at");
+        ApiClient.Response renewed = h.api.signAndPost("/v1/leases/renew", agent, LeaseRenewal.newBuilder()
+                .setWorkUnitId(unit.getId()).setNode(agent.publicId().toByteString()).setTimeMs(h.clock.millis()).build());
+        assertThat(renewed.error().getCode()).isEqualTo(Error.Code.UNIT_CLOSED);
+
+        // a lease that ran out is still told as such
+        WorkUnit late = claimed(agent, ClaimRequest.newBuilder().setDirection(Harness.DIRECTION)).getUnit();
+        h.clock.advance(Duration.ofMillis(late.getLeaseDeadlineMs() - h.clock.millis() + 1000));
+        ApiClient.Response expired = h.api.signAndPost("/v1/experiments", agent, after.toBuilder()
+                .setWorkUnitId(late.getId()).setCreatedMs(h.clock.millis()).build());
+        assertThat(expired.error().getCode()).isEqualTo(Error.Code.LEASE_EXPIRED);
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
 import jdk.net.ExtendedSocketOptions;
@@ -39,6 +40,9 @@ public final class ControlServer implements AutoCloseable {
     /** What the node does for each request. */
     public interface Handler {
         Object status();
+
+        /** The node's key (hex), named in every answer as `status` names it: pause and resume said only "paused". */
+        String node();
 
         void pause();
 
@@ -108,15 +112,22 @@ public final class ControlServer implements AutoCloseable {
             case "pause" -> {
                 handler.pause();
                 log.info("paused by {}: running jobs finish, no new ones start", peer.user().getName());
-                reply(client, Map.of("paused", true));
+                reply(client, paused(true));
             }
             case "resume" -> {
                 handler.resume();
                 log.info("resumed by {}", peer.user().getName());
-                reply(client, Map.of("paused", false));
+                reply(client, paused(false));
             }
             default -> reply(client, Map.of("error", "unknown request '" + request + "': status, pause or resume"));
         }
+    }
+
+    private Map<String, Object> paused(boolean paused) {
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("node", handler.node());
+        answer.put("paused", paused);
+        return answer;
     }
 
     private static String readLine(SocketChannel client) throws IOException {

@@ -29,6 +29,11 @@ class ControlServerTest {
         }
 
         @Override
+        public String node() {
+            return "ab12";
+        }
+
+        @Override
         public void pause() {
             paused.set(true);
         }
@@ -42,10 +47,10 @@ class ControlServerTest {
     @Test
     void statusPauseAndResumeOverTheSocket() throws Exception {
         try (ControlServer server = ControlServer.start(dir.resolve("run/control.sock"), handler)) {
-            assertThat(ControlClient.request(server.socket(), "pause")).isEqualTo("{\"paused\":true}");
+            assertThat(ControlClient.request(server.socket(), "pause")).isEqualTo("{\"node\":\"ab12\",\"paused\":true}");
             assertThat(paused).isTrue();
             assertThat(ControlClient.request(server.socket(), "status")).contains("\"paused\":true");
-            assertThat(ControlClient.request(server.socket(), "resume")).isEqualTo("{\"paused\":false}");
+            assertThat(ControlClient.request(server.socket(), "resume")).isEqualTo("{\"node\":\"ab12\",\"paused\":false}");
             assertThat(paused).isFalse();
             assertThat(ControlClient.request(server.socket(), "reboot")).contains("unknown request 'reboot'");
         }

@@ -8,6 +8,7 @@ import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.WriteQuota;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.ops.InvalidOptionValue;
 import dev.rhizome.ops.seed.TinyLmSeed;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.Direction;
@@ -70,15 +71,24 @@ public final class CoordinatorBench {
         }
 
         public Config {
-            if (units < 1 || clients < 1 || baselineRequests < 1 || warmupUnits < 0) {
-                throw new IllegalArgumentException("--units, --clients and --baseline-requests must be positive, "
-                        + "--warmup-units not negative");
+            if (units < 1) {
+                throw new InvalidOptionValue("--units", units, "a positive whole number");
+            }
+            if (clients < 1) {
+                throw new InvalidOptionValue("--clients", clients, "a positive whole number");
+            }
+            if (baselineRequests < 1) {
+                throw new InvalidOptionValue("--baseline-requests", baselineRequests, "a positive whole number");
+            }
+            if (warmupUnits < 0) {
+                throw new InvalidOptionValue("--warmup-units", warmupUnits, "0 or a positive whole number");
             }
             // Each client is a fresh key, and a fresh key may take this many leases a day.
             long most = (long) clients * Reputation.INITIAL_QUOTA;
             if (units + 1 > most) {
-                throw new IllegalArgumentException(clients + " clients may take at most " + most + " leases ("
-                        + Reputation.INITIAL_QUOTA + " a day per fresh key); use more --clients or fewer --units");
+                // --units is the one named: more --clients is the other way out, as the form says
+                throw new InvalidOptionValue("--units", units, "at most " + (most - 1) + " with --clients " + clients
+                        + " (a fresh key takes " + Reputation.INITIAL_QUOTA + " leases a day); or use more --clients");
             }
         }
     }

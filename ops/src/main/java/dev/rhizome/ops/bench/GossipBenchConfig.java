@@ -1,6 +1,7 @@
 package dev.rhizome.ops.bench;
 
 import dev.rhizome.node.peer.PeerConfig;
+import dev.rhizome.ops.InvalidOptionValue;
 import java.time.Duration;
 
 /**
@@ -27,26 +28,27 @@ public record GossipBenchConfig(int nodes, int degree, int bundles, int bundleBy
 
     public GossipBenchConfig {
         if (nodes < 2) {
-            throw new IllegalArgumentException("--nodes must be at least 2, got " + nodes);
+            throw new InvalidOptionValue("--nodes", nodes, "a whole number from 2");
         }
         if (degree < 1 || degree >= nodes) {
-            throw new IllegalArgumentException("--degree must be at least 1 and below --nodes (" + nodes + "), got " + degree);
+            throw new InvalidOptionValue("--degree", degree, "a whole number from 1 to " + (nodes - 1) + " (below --nodes, "
+                    + nodes + ")");
         }
         if (bundles < 1) {
-            throw new IllegalArgumentException("--bundles must be at least 1, got " + bundles);
+            throw new InvalidOptionValue("--bundles", bundles, "a whole number from 1");
         }
         if (bundleBytes < 1) {
-            throw new IllegalArgumentException("--bundle-bytes must be at least 1, got " + bundleBytes);
+            throw new InvalidOptionValue("--bundle-bytes", bundleBytes, "a whole number from 1");
         }
         if (rangeHolders < 0 || rangeHolders == 1 || rangeHolders > nodes) {
-            throw new IllegalArgumentException("--range-holders must be 0 (skip) or between 2 and --nodes (" + nodes
-                    + "), got " + rangeHolders);
+            throw new InvalidOptionValue("--range-holders", rangeHolders, "0 (skip) or a whole number from 2 to --nodes ("
+                    + nodes + ")");
         }
         if (uploadBytesPerSecond < -1) {
-            throw new IllegalArgumentException("--upload-mibps must be 0 (no pacing) or positive");
+            throw new InvalidOptionValue("--upload-mibps", uploadBytesPerSecond >> 20, "0 (no pacing) or a positive whole number");
         }
         if (warmupBundles < 0) {
-            throw new IllegalArgumentException("--warmup-bundles must be 0 (no warm-up) or positive, got " + warmupBundles);
+            throw new InvalidOptionValue("--warmup-bundles", warmupBundles, "0 (no warm-up) or a positive whole number");
         }
     }
 

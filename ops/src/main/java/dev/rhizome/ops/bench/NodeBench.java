@@ -14,6 +14,7 @@ import dev.rhizome.node.job.JobDirs;
 import dev.rhizome.node.job.JobRunner;
 import dev.rhizome.node.job.JobSpec;
 import dev.rhizome.node.job.SandboxProbe;
+import dev.rhizome.ops.InvalidOptionValue;
 import dev.rhizome.ops.seed.SeedPublisher;
 import dev.rhizome.proto.v1.Budget;
 import dev.rhizome.proto.v1.Seed;
@@ -44,10 +45,13 @@ public final class NodeBench {
     public record Config(int jobs, int steps, double stepSeconds, List<String> nodeLauncher, Path dir) {
         public Config {
             if (jobs < 2) {
-                throw new IllegalArgumentException("--jobs must be at least 2, got " + jobs);
+                throw new InvalidOptionValue("--jobs", jobs, "a whole number from 2");
             }
-            if (steps < 1 || stepSeconds <= 0) {
-                throw new IllegalArgumentException("--steps and --step-seconds must be positive");
+            if (steps < 1) {
+                throw new InvalidOptionValue("--steps", steps, "a positive whole number");
+            }
+            if (stepSeconds <= 0) {
+                throw new InvalidOptionValue("--step-seconds", stepSeconds, "a positive number of seconds");
             }
         }
     }

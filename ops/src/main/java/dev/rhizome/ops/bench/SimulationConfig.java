@@ -1,6 +1,7 @@
 package dev.rhizome.ops.bench;
 
 import dev.rhizome.node.gossip.core.GossipConfig;
+import dev.rhizome.ops.InvalidOptionValue;
 
 /**
  * A simulated network: how many nodes, how they are wired, and how the wire behaves.
@@ -25,11 +26,16 @@ public record SimulationConfig(int nodes, int bundles, int degree, long bundleBy
 
     public SimulationConfig {
         if (nodes < 2) {
-            throw new IllegalArgumentException("--nodes must be at least 2, got " + nodes);
+            throw new InvalidOptionValue("--nodes", nodes, "a whole number from 2");
         }
-        if (bundles < 1 || degree < 1 || bundleBytes < 1) {
-            throw new IllegalArgumentException("--bundles, --degree and --bundle-bytes must be at least 1, got " + bundles
-                    + ", " + degree + " and " + bundleBytes);
+        if (bundles < 1) {
+            throw new InvalidOptionValue("--bundles", bundles, "a whole number from 1");
+        }
+        if (degree < 1) {
+            throw new InvalidOptionValue("--degree", degree, "a whole number from 1");
+        }
+        if (bundleBytes < 1) {
+            throw new InvalidOptionValue("--bundle-bytes", bundleBytes, "a whole number from 1");
         }
         if (bandwidthBytesPerSec < 1) {
             throw new IllegalArgumentException("bandwidth must be positive, got " + bandwidthBytesPerSec);

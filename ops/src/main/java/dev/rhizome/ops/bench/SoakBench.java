@@ -9,6 +9,7 @@ import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.core.WriteQuota;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.ops.InvalidOptionValue;
 import dev.rhizome.ops.seed.TinyLmSeed;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.Direction;
@@ -49,8 +50,14 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class SoakBench {
     public record Config(Duration duration, int nodes, int hostile, Path dataDir) {
         public Config {
-            if (duration.isNegative() || duration.isZero() || nodes < 1 || hostile < 0) {
-                throw new IllegalArgumentException("--duration must be positive, --nodes at least 1, --hostile not negative");
+            if (duration.isNegative() || duration.isZero()) {
+                throw new InvalidOptionValue("--duration", duration.toMillis() + "ms", "a positive duration (e.g. 10m)");
+            }
+            if (nodes < 1) {
+                throw new InvalidOptionValue("--nodes", nodes, "a positive whole number");
+            }
+            if (hostile < 0) {
+                throw new InvalidOptionValue("--hostile", hostile, "0 or a positive whole number");
             }
         }
     }

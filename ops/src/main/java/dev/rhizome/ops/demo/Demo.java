@@ -8,6 +8,7 @@ import dev.rhizome.node.job.SandboxProbe;
 import dev.rhizome.node.job.SandboxReport;
 import dev.rhizome.node.peer.TransferLog;
 import dev.rhizome.ops.audit.SignedResults;
+import dev.rhizome.ops.seed.FloorBudget;
 import dev.rhizome.ops.seed.SeedPublisher;
 import dev.rhizome.ops.seed.TinyLmSeed;
 import dev.rhizome.proto.v1.CoordinatorStats;
@@ -24,10 +25,13 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
  * The whole loop on one machine: a coordinator and N nodes started as separate processes, talking
@@ -50,6 +54,9 @@ public final class Demo {
         long started = System.nanoTime();
         Path root = Files.createDirectories(config.dataDir());
         progress.println("demo data directory: " + root);
+        // started now, so a busy machine has the whole run for it: computed at the end, its fixed
+        // minute was all it had, and the demo failed after its network had done everything
+        CompletableFuture<Double> floor = entropyFloor();
         try {
             String url = startCoordinator(root.resolve("coordinator"));
             CoordinatorClient operator = new CoordinatorClient(url, IdentityStore.loadOrCreate(root.resolve("operator")));
@@ -61,7 +68,7 @@ public final class Demo {
             }
             watch(operator, root, started);
             stopNodes();
-            return summarize(operator, root, seed, started);
+            return summarize(operator, root, seed, started, floor(floor));
         } finally {
             for (ChildProcess child : children) {
                 child.close();
@@ -238,7 +245,46 @@ public final class Demo {
         return new TransferLog.Totals(count, bytes, bySource);
     }
 
-    private DemoSummary summarize(CoordinatorClient operator, Path root, Seed seed, long started)
+    /** The seed's entropy floor, computed on a thread of its own while the network runs. */
+    private CompletableFuture<Double> entropyFloor() {
+        Duration budget = FloorBudget.now();
+        progress.println("computing the seed's entropy floor meanwhile (java Harness.java --floor; up to "
+                + budget.toSeconds() + " s at this machine's load)");
+        CompletableFuture<Double> floor = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                floor.complete(TinyLmSeed.entropyFloor(budget));
+            } catch (RuntimeException e) {
+                floor.completeExceptionally(e);
+            }
+        }, "entropy-floor");
+        t.setDaemon(true);
+        t.start();
+        return floor;
+    }
+
+    /**
+     * The floor once computed; null, with a line saying why, when the machine was too busy to
+     * compute it in time (the network's results stand without it). Any other failure of the seed's
+     * own computation fails the demo: that is a broken seed, not a slow machine.
+     */
+    private Double floor(CompletableFuture<Double> floor) throws InterruptedException {
+        if (!floor.isDone()) {
+            progress.println("waiting for the entropy floor's computation to finish");
+        }
+        try {
+            return floor.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof TinyLmSeed.FloorTimedOut timedOut) {
+                progress.println("entropy floor not computed: " + timedOut.getMessage() + "; the results stand, "
+                        + "entropy_floor is null");
+                return null;
+            }
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
+    }
+
+    private DemoSummary summarize(CoordinatorClient operator, Path root, Seed seed, long started, Double floor)
             throws CoordinatorException, IOException {
         CoordinatorStats stats = operator.stats();
         SignedResults checked = SignedResults.check(operator.results(null, null).getEnvelopesList());
@@ -263,7 +309,7 @@ public final class Demo {
                 .filter(e -> e.getKey().equals(coordinator.getHost() + ":" + coordinator.getPort()))
                 .mapToLong(Map.Entry::getValue).sum();
         return new DemoSummary(stats.getExperiments(), stats.getResults(), ok, checked.valid().size(),
-                checked.invalid().size(), baseline, best, TinyLmSeed.entropyFloor(), transfers.transfers(),
+                checked.invalid().size(), baseline, best, floor, transfers.transfers(),
                 transfers.bytes(), fromCoordinator, outcomes, config.nodes(), stats.getLeasesExpired(),
                 (System.nanoTime() - started) / 1e9, seed.getManifest().getMetric().getName(), root);
     }

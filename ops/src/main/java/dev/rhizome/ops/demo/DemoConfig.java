@@ -1,5 +1,6 @@
 package dev.rhizome.ops.demo;
 
+import dev.rhizome.ops.InvalidOptionValue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -14,16 +15,16 @@ public record DemoConfig(int nodes, Duration duration, int directions, int minRe
         List<String> launcher) {
     public DemoConfig {
         if (nodes < 1 || nodes > 32) {
-            throw new IllegalArgumentException("--nodes must be 1..32, got " + nodes);
+            throw new InvalidOptionValue("--nodes", nodes, "a whole number from 1 to 32");
         }
         if (directions < 1 || directions > 8) {
-            throw new IllegalArgumentException("--directions must be 1..8, got " + directions);
+            throw new InvalidOptionValue("--directions", directions, "a whole number from 1 to 8");
         }
         if (minResults < 0 || minResults > 10_000) {
-            throw new IllegalArgumentException("--min-results must be 0..10000, got " + minResults);
+            throw new InvalidOptionValue("--min-results", minResults, "a whole number from 0 to 10000");
         }
         if (duration.isNegative() || duration.isZero()) {
-            throw new IllegalArgumentException("--duration must be positive");
+            throw new InvalidOptionValue("--duration", duration.toSeconds(), "a positive number of seconds");
         }
     }
 }

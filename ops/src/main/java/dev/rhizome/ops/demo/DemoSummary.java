@@ -8,7 +8,7 @@ import java.util.List;
 
 /** What the demo achieved, as printed at its end; the JSON keys are a contract for outside checks. */
 public record DemoSummary(long experiments, long results, long okResults, long validSignatures, long invalidSignatures,
-        Double baselineMetric, Double bestMetric, double entropyFloor, long bundlesFromPeers, long bundleBytesFromPeers,
+        Double baselineMetric, Double bestMetric, Double entropyFloor, long bundlesFromPeers, long bundleBytesFromPeers,
         long bundleBytesFromCoordinator, List<DirectionOutcome> directions, int nodes, long leasesExpired,
         double seconds, String metricName, Path dataDir) {
 
@@ -58,8 +58,8 @@ public record DemoSummary(long experiments, long results, long okResults, long v
         b.append(String.format("Demo finished after %.0f s with %d nodes.%n", seconds, nodes));
         b.append(String.format("  experiments %d, results %d (%d ok), signatures %d valid / %d invalid%n",
                 experiments, results, okResults, validSignatures, invalidSignatures));
-        b.append(String.format("  %s: baseline %s, best %s, entropy floor %.4f%n", metricName, fmt(baselineMetric),
-                fmt(bestMetric), entropyFloor));
+        b.append(String.format("  %s: baseline %s, best %s, entropy floor %s%n", metricName, fmt(baselineMetric),
+                fmt(bestMetric), fmt(entropyFloor)));
         for (DirectionOutcome d : directions) {
             b.append(String.format("    %-16s knobs %-28s %3d experiments, frontier %s%n", d.name(), d.knobs(),
                     d.experiments(), fmt(d.frontier())));

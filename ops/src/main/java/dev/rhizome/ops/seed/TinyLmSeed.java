@@ -52,21 +52,41 @@ public final class TinyLmSeed {
      * val_bpb on average. Computed by the seed's own {@code java Harness.java --floor}, so there is
      * one definition of the source; that takes about a second, the first time.
      */
-    public static synchronized double entropyFloor() {
+    public static double entropyFloor() {
+        return entropyFloor(FloorBudget.now());
+    }
+
+    /** {@link #entropyFloor()} within {@code budget}; past it, {@link FloorTimedOut}. */
+    public static synchronized double entropyFloor(Duration budget) {
         if (entropyFloor == null) {
-            entropyFloor = computeEntropyFloor();
+            entropyFloor = computeEntropyFloor(budget);
         }
         return entropyFloor;
     }
 
-    private static double computeEntropyFloor() {
+    /**
+     * The floor's computation ran past its budget: the machine was too busy, not the seed broken
+     * (a crash or a missing metric is an {@link IllegalStateException} of its own).
+     */
+    public static final class FloorTimedOut extends IllegalStateException {
+        FloorTimedOut(String message) {
+            super(message);
+        }
+    }
+
+    private static double computeEntropyFloor(Duration budget) {
         try {
             Path dir = Files.createTempDirectory("rhizome-" + NAME + "-floor");
             try {
                 Files.write(dir.resolve("Harness.java"), RESOURCES.read("Harness.java"));
                 JobSpec spec = new JobSpec(dir, List.of("java", "Harness.java", "--floor"), Map.of(),
-                        Duration.ofSeconds(60), dir.resolve("floor.log"), "entropy_floor");
+                        budget, dir.resolve("floor.log"), "entropy_floor");
                 JobOutcome outcome = new JobRunner(new PlainLauncher()).run(spec, JobProgress.IGNORE);
+                if (outcome.status() == Result.Status.TIMEOUT) {
+                    throw new FloorTimedOut("java Harness.java --floor ran past its " + budget.toSeconds()
+                            + " s on this machine (its load average grows the budget, up to "
+                            + FloorBudget.CEILING.toMinutes() + " min)");
+                }
                 if (outcome.status() != Result.Status.OK) {
                     throw new IllegalStateException("java Harness.java --floor ended " + outcome.status()
                             + " (exit " + outcome.exitCode() + "): " + Files.readString(dir.resolve("floor.log")));
