@@ -111,13 +111,24 @@ class ReadCostTest {
         BoardHistory.onStore(kind, dir, this::checkRebuilds);
     }
 
-    private void checkRebuilds(Store store) {
+    /** A leaderboard and a dashboard on a clock the test moves ({@code nanos}), after {@link #begin}. */
+    private record Rebuilt(long[] nanos, Views views, DashboardView dashboard) {
+    }
+
+    private Rebuilt rebuilt(Store store) {
         begin(store);
         long[] nanos = {0};
         SharedViews clock = new SharedViews(() -> nanos[0]);
         Views views = new Views(store, () -> 0, clock);
-        DashboardView dashboard = new DashboardView(store, views, new PeerDirectory(store, Clock.systemUTC()), 50, 50,
-                clock);
+        return new Rebuilt(nanos, views, new DashboardView(store, views, new PeerDirectory(store, Clock.systemUTC()),
+                50, 50, clock));
+    }
+
+    private void checkRebuilds(Store store) {
+        Rebuilt r = rebuilt(store);
+        long[] nanos = r.nanos();
+        Views views = r.views();
+        DashboardView dashboard = r.dashboard();
         Map<String, Supplier<Object>> rebuilds = new LinkedHashMap<>();
         rebuilds.put("GET /v1/leaderboard?direction=d", () -> views.leaderboard("d", ""));
         rebuilds.put("GET /v1/dashboard", dashboard::json);
@@ -147,12 +158,9 @@ class ReadCostTest {
     }
 
     private void checkDirections(Store store) {
-        begin(store);
-        long[] nanos = {0};
-        SharedViews clock = new SharedViews(() -> nanos[0]);
-        Views views = new Views(store, () -> 0, clock);
-        DashboardView dashboard = new DashboardView(store, views, new PeerDirectory(store, Clock.systemUTC()), 50, 50,
-                clock);
+        Rebuilt r = rebuilt(store);
+        long[] nanos = r.nanos();
+        DashboardView dashboard = r.dashboard();
         Map<String, Supplier<Object>> rebuilds = Map.of("GET /v1/dashboard", dashboard::json);
         history.addHistory(store, 50);
         openHalfClosed(store, 0, 60);
