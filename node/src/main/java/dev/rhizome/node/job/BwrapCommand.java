@@ -402,7 +402,7 @@ public final class BwrapCommand {
      * /usr/local, say) showed its key, log and repository to every job: to a job of its own uid, the
      * node's when it does not run as root, even a key only its owner may read.
      */
-    static Optional<Path> shownToEveryJob(Path path, SandboxPlan plan, HostView host) {
+    static Optional<Path> shownToEveryJob(Path path, GpuPassthrough gpus, HostView host) {
         List<Path> shown = new ArrayList<>(SYSTEM_ROOTS);
         shown.addAll(ETC_FILES);
         for (Path etc : host.children(Path.of("/etc"))) {
@@ -412,7 +412,7 @@ public final class BwrapCommand {
             }
         }
         shown.add(JobRunner.javaHome());
-        shown.addAll(plan.gpus().libraryDirs());
+        shown.addAll(gpus.libraryDirs());
         return shown.stream().map(r -> r.toAbsolutePath().normalize()).filter(path::startsWith).findFirst();
     }
 

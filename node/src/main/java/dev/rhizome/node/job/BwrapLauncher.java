@@ -95,20 +95,9 @@ public final class BwrapLauncher implements ProcessLauncher {
         return plan;
     }
 
-    /**
-     * The place every job sees that holds {@code dir} ({@link BwrapCommand#shownToEveryJob}), if any: where
-     * the node must not keep its data. Links are followed, as a job's path lookups would be.
-     */
-    public Optional<Path> shownToEveryJob(Path dir) throws IOException {
-        Path real = dir.toAbsolutePath().normalize();
-        Path existing = real;
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
-        }
-        if (existing != null) {
-            real = existing.toRealPath().resolve(existing.relativize(real));
-        }
-        return BwrapCommand.shownToEveryJob(real, plan, host);
+    /** Whether {@code dir}, as a node's data directory, would be shown to every job of this launcher's. */
+    public Optional<ShownDataDir> shownToEveryJob(Path dir) throws IOException {
+        return ShownDataDir.find(dir, plan.gpus(), host);
     }
 
     /** What each job of this launcher's may take: its share of the node's whole ({@link #shared}). */

@@ -55,14 +55,14 @@ class BwrapCommandTest {
         SandboxPlan plan = plan(SandboxPlan.MemoryLimit.ADDRESS_SPACE, OptionalInt.empty(), GpuPassthrough.NONE);
         FakeHost host = FakeHost.debian();
 
-        assertThat(BwrapCommand.shownToEveryJob(Path.of("/usr/local/var/rhizome"), plan, host)).hasValue(Path.of("/usr"));
-        assertThat(BwrapCommand.shownToEveryJob(Path.of("/etc/python3.11/rhizome"), plan, host))
+        assertThat(BwrapCommand.shownToEveryJob(Path.of("/usr/local/var/rhizome"), plan.gpus(), host)).hasValue(Path.of("/usr"));
+        assertThat(BwrapCommand.shownToEveryJob(Path.of("/etc/python3.11/rhizome"), plan.gpus(), host))
                 .hasValue(Path.of("/etc/python3.11"));
-        assertThat(BwrapCommand.shownToEveryJob(JobRunner.javaHome().resolve("rhizome"), plan, host))
+        assertThat(BwrapCommand.shownToEveryJob(JobRunner.javaHome().resolve("rhizome"), plan.gpus(), host))
                 .hasValueSatisfying(shown -> assertThat(JobRunner.javaHome().toAbsolutePath()).startsWith(shown));
-        assertThat(BwrapCommand.shownToEveryJob(Path.of("/home/alice/.rhizome"), plan, host)).isEmpty();
-        assertThat(BwrapCommand.shownToEveryJob(Path.of("/usrdata/rhizome"), plan, host)).isEmpty();
-        assertThat(BwrapCommand.shownToEveryJob(Path.of("/etc/rhizome"), plan, host)).isEmpty();
+        assertThat(BwrapCommand.shownToEveryJob(Path.of("/home/alice/.rhizome"), plan.gpus(), host)).isEmpty();
+        assertThat(BwrapCommand.shownToEveryJob(Path.of("/usrdata/rhizome"), plan.gpus(), host)).isEmpty();
+        assertThat(BwrapCommand.shownToEveryJob(Path.of("/etc/rhizome"), plan.gpus(), host)).isEmpty();
     }
 
     @Test
