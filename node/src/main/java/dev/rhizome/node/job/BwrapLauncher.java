@@ -126,6 +126,7 @@ public final class BwrapLauncher implements ProcessLauncher {
             Path passwd = stage(oneShot, "passwd-", BwrapCommand.passwd(uid, gid).getBytes(StandardCharsets.UTF_8));
             Path group = stage(oneShot, "group-", BwrapCommand.group(gid).getBytes(StandardCharsets.UTF_8));
             Path bootId = stage(oneShot, "boot-", BwrapCommand.bootId().getBytes(StandardCharsets.UTF_8));
+            Path hosts = stage(oneShot, "hosts-", BwrapCommand.hosts().getBytes(StandardCharsets.UTF_8));
             // Read through --args: PID 1's command line inside is then "bwrap --args 8 -- prlimit ... <command>",
             // not every path it binds.
             Path arguments = stage(oneShot, "args-", BwrapCommand.argumentsFile(
@@ -135,7 +136,7 @@ public final class BwrapLauncher implements ProcessLauncher {
             }
             argv = priority.apply(BwrapCommand.argv(plan, command, confinement,
                     jobCgroup.map(CgroupV2.JobCgroup::procs),
-                    new BwrapCommand.Inputs(filter, passwd, group, bootId, Optional.of(arguments)), host), gpuJob);
+                    new BwrapCommand.Inputs(filter, passwd, group, bootId, hosts, Optional.of(arguments)), host), gpuJob);
         } catch (IOException | RuntimeException e) {
             deleteAll(oneShot);
             throw e;
