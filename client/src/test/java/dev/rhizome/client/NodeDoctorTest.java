@@ -35,6 +35,8 @@ class NodeDoctorTest {
         assertThat(dataDir.get("path").getAsString()).isEqualTo(data.toString());
         assertThat(dataDir.get("ok").getAsBoolean()).as(dataDir.toString()).isTrue();
         assertThat(dataDir.get("detail").getAsString()).contains("MiB free");
+        assertThat(dataDir.get("shown_to_every_job").isJsonNull()).as(dataDir.toString()).isTrue();
+        assertThat(dataDir.get("fix").isJsonNull()).as(dataDir.toString()).isTrue();
         assertThat(code).as(out).isEqualTo(sandbox ? 0 : 1);
         if (sandbox) {
             assertThat(names).contains("user namespace", "pid namespace", "network namespace", "sandboxed job");

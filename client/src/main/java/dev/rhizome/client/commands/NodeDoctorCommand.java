@@ -36,9 +36,9 @@ public final class NodeDoctorCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "One JSON object: sandbox (the verdict), checks (name, ok, required, detail, fix), "
             + "limits (memory_bytes, memory_enforced_by, processes, tmp_bytes), job_uid (when jobs run as another user), "
-            + "gpu_devices, gpu_library_dirs, why_not (when jobs cannot run sandboxed), data_dir (path, ok, detail, fix, and "
-            + "shown_to_every_job: the place every job sees read-only that holds it, when it lies there, where `rhizome node` "
-            + "refuses to keep its key); "
+            + "gpu_devices, gpu_library_dirs, why_not (when jobs cannot run sandboxed), data_dir (path, ok, detail, fix (null when ok), "
+            + "and shown_to_every_job: the place every job sees read-only that holds it, where `rhizome node` refuses to keep "
+            + "its key; null when none does); "
             + "when jobs can run sandboxed, slots (how many run at once), each_slot (what each slot's job may take) and node_wide "
             + "(what all of them together may take), each with memory_bytes, processes, tmp_bytes, pending_signals, "
             + "max_pending_signals, memory_mappings, pipes, epoll_watches, file_locks, memory_files, disk_bytes.")
@@ -103,8 +103,9 @@ public final class NodeDoctorCommand implements Callable<Integer> {
             o.addProperty("path", path.toString());
             o.addProperty("ok", ok);
             o.addProperty("detail", detail);
-            o.addProperty("fix", fix);
-            shownToEveryJob.ifPresent(shown -> o.addProperty("shown_to_every_job", shown.toString()));
+            // Absent is null, never "" (an agent tests for null): no fix when it is usable, no place when none shows it.
+            o.addProperty("fix", fix.isEmpty() ? null : fix);
+            o.addProperty("shown_to_every_job", shownToEveryJob.map(Path::toString).orElse(null));
             return o;
         }
     }
