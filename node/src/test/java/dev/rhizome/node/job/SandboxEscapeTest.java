@@ -505,6 +505,32 @@ class SandboxEscapeTest {
     }
 
     @Test
+    void aDirectoryWhoseNameIsNotTextHidesNothingFromTheBudget() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 writes the files");
+        // A name is bytes: one that is not UTF-8 came back from the walk's String listing as a name no
+        // file has, so 12 MiB under it passed a budget of 8 unseen. A FIFO beside it is not waited on.
+        String script = """
+                /usr/bin/python3 -c "
+                import os, time
+                os.mkfifo('fifo')
+                os.makedirs(b'\\xff\\xfe/\\xe9')
+                with open(b'\\xff\\xfe/\\xe9/big', 'wb') as f:
+                    for i in range(12):
+                        f.write(b'x' * (1 << 20)); f.flush()
+                print('WROTE', flush=True)
+                time.sleep(20)
+                "
+                echo 'val_bpb: 1.0'
+                """;
+        JobOutcome outcome = run(script, 8L << 20);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.CRASH);
+        assertThat(log()).contains("it wrote more than 8 MiB to its work directory");
+        JobDirs.deleteTree(checkout);
+        assertThat(checkout).doesNotExist();
+    }
+
+    @Test
     void aJobCanWriteNothingInProcNeitherPid1sEntriesNorItsOwn() throws Exception {
         // PID 1 (bubblewrap's init) has the job's uid: its oom_score_adj, coredump_filter,
         // clear_refs, sched and autogroup were the job's to write, as were its own (its autogroup's
