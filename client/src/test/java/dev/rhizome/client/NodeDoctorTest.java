@@ -35,6 +35,8 @@ class NodeDoctorTest {
         assertThat(dataDir.get("path").getAsString()).isEqualTo(data.toString());
         assertThat(dataDir.get("ok").getAsBoolean()).as(dataDir.toString()).isTrue();
         assertThat(dataDir.get("detail").getAsString()).contains("MiB free");
+        assertThat(dataDir.get("shown_to_every_job").isJsonNull()).as(dataDir.toString()).isTrue();
+        assertThat(dataDir.get("fix").isJsonNull()).as(dataDir.toString()).isTrue();
         assertThat(code).as(out).isEqualTo(sandbox ? 0 : 1);
         if (sandbox) {
             assertThat(names).contains("user namespace", "pid namespace", "network namespace", "sandboxed job");
@@ -50,6 +52,38 @@ class NodeDoctorTest {
         } else {
             assertThat(report.get("why_not").getAsString()).isNotBlank();
         }
+    }
+
+    /**
+     * `rhizome node` refuses a data directory under what every job sees (its key would be theirs to
+     * read); doctor says so first, by any path, in both forms, and fails.
+     */
+    @Test
+    void aDataDirectoryEveryJobWouldSeeFailsTheDoctorAndSaysWhere() throws Exception {
+        Path link = java.nio.file.Files.createSymbolicLink(dir.resolve("share"), Path.of("/usr/share"));
+        Path data = link.resolve("rhizome-doctor-" + ProcessHandle.current().pid());
+        Process p = new ProcessBuilder(TestNetwork.launcher("node", "doctor", "--json", "--data-dir", data.toString(),
+                "--gpus", "none", "--cpu-jobs", "1")).start();
+        String out = new String(p.getInputStream().readAllBytes());
+
+        assertThat(p.waitFor()).as(out).isEqualTo(1);
+        JsonObject dataDir = JsonParser.parseString(out.strip().lines().reduce((a, b) -> b).orElseThrow()).getAsJsonObject()
+                .getAsJsonObject("data_dir");
+        assertThat(dataDir.get("ok").getAsBoolean()).isFalse();
+        assertThat(dataDir.get("shown_to_every_job").getAsString()).isEqualTo("/usr");
+        assertThat(dataDir.get("detail").getAsString()).contains("under /usr, which every job sees");
+        assertThat(dataDir.get("fix").getAsString()).contains("--data-dir outside it");
+
+        Path underUsr = Path.of("/usr/local/rhizome-doctor-" + ProcessHandle.current().pid());
+        p = new ProcessBuilder(TestNetwork.launcher("node", "doctor", "--data-dir", underUsr.toString(), "--gpus", "none",
+                "--cpu-jobs", "1")).start();
+        out = new String(p.getInputStream().readAllBytes());
+
+        assertThat(p.waitFor()).as(out).isEqualTo(1);
+        assertThat(out).contains("FAIL data directory", underUsr + ": under /usr, which every job sees: its key and logs",
+                "fix: pass a --data-dir outside it");
+        assertThat(underUsr).doesNotExist();
+        assertThat(data).doesNotExist();
     }
 
     @Test

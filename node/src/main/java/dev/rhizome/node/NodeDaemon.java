@@ -25,6 +25,7 @@ import dev.rhizome.node.job.JobRunner;
 import dev.rhizome.node.job.ProcessLauncher;
 import dev.rhizome.node.job.SandboxProbe;
 import dev.rhizome.node.job.SandboxUnavailableException;
+import dev.rhizome.node.job.ShownDataDir;
 import dev.rhizome.node.metrics.MetricsServer;
 import dev.rhizome.node.metrics.NodeMetrics;
 import dev.rhizome.node.peer.PeerConfig;
@@ -301,11 +302,9 @@ public final class NodeDaemon implements AutoCloseable {
     /** A node whose jobs start through the given launcher. */
     public static NodeDaemon start(NodeConfig config, ProcessLauncher launcher) throws IOException, InterruptedException {
         if (launcher instanceof BwrapLauncher sandbox) {
-            Optional<Path> shown = sandbox.shownToEveryJob(config.dataDir());
+            Optional<ShownDataDir> shown = sandbox.shownToEveryJob(config.dataDir());
             if (shown.isPresent()) {
-                throw new IllegalArgumentException("the data directory " + config.dataDir().toAbsolutePath()
-                        + " is under " + shown.get() + ", which every job sees: its key and logs would be theirs to read;"
-                        + " pass a --data-dir outside it (the default is in your home)");
+                throw new IllegalArgumentException(shown.get().problem() + "; " + ShownDataDir.FIX);
             }
         }
         // The key first: it creates the data directory (owner-only) that the lock file goes in.

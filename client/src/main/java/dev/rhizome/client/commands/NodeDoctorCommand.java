@@ -6,8 +6,12 @@ import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.node.disk.DiskRoom;
+import dev.rhizome.node.job.GpuPassthrough;
+import dev.rhizome.node.job.HostView;
+import dev.rhizome.node.job.SandboxPlan;
 import dev.rhizome.node.job.SandboxProbe;
 import dev.rhizome.node.job.SandboxReport;
+import dev.rhizome.node.job.ShownDataDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +24,8 @@ import picocli.CommandLine.Option;
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Check whether this machine can sandbox jobs, and how: bubblewrap, user/pid/network namespaces,",
             "cgroup v2 delegation or the rlimit fallback, GPUs, and a trial sandboxed job; and whether the node's",
-            "data directory (--data-dir) can be written and has room for a unit; and what each slot's job may take",
+            "data directory (--data-dir) is out of every job's sight (not under /usr, /etc's runtime files, the JDK",
+            "or the GPU driver's libraries), can be written and has room for a unit; and what each slot's job may take",
             "(the node's slots, as --gpus and --cpu-jobs or the data directory's node.properties make them, divide",
             "the node's budget) and all of them together.",
             "Exit status 0 when jobs can run sandboxed here and the data directory is usable, 1 when not",
@@ -31,7 +36,9 @@ public final class NodeDoctorCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "One JSON object: sandbox (the verdict), checks (name, ok, required, detail, fix), "
             + "limits (memory_bytes, memory_enforced_by, processes, tmp_bytes), job_uid (when jobs run as another user), "
-            + "gpu_devices, gpu_library_dirs, why_not (when jobs cannot run sandboxed), data_dir (path, ok, detail, fix); "
+            + "gpu_devices, gpu_library_dirs, why_not (when jobs cannot run sandboxed), data_dir (path, ok, detail, fix (null when ok), "
+            + "and shown_to_every_job: the place every job sees read-only that holds it, where `rhizome node` refuses to keep "
+            + "its key; null when none does); "
             + "when jobs can run sandboxed, slots (how many run at once), each_slot (what each slot's job may take) and node_wide "
             + "(what all of them together may take), each with memory_bytes, processes, tmp_bytes, pending_signals, "
             + "max_pending_signals, memory_mappings, pipes, epoll_watches, file_locks, memory_files, disk_bytes.")
@@ -46,9 +53,29 @@ public final class NodeDoctorCommand implements Callable<Integer> {
                     + "else 1 on a machine without GPUs, 0 with).")
     Integer cpuJobs;
 
-    /** Whether the node could keep its data here: the directory (or where it would be made) writable, with room for a unit. */
-    record DataDirCheck(Path path, boolean ok, String detail, String fix) {
-        static DataDirCheck of(Path dir) {
+    /**
+     * Whether the node could keep its data here: out of every job's sight (as `rhizome node` refuses
+     * otherwise), the directory (or where it would be made) writable, with room for a unit.
+     *
+     * @param shownToEveryJob the place every job sees that holds it, if any
+     */
+    record DataDirCheck(Path path, boolean ok, String detail, String fix, Optional<Path> shownToEveryJob) {
+        DataDirCheck(Path path, boolean ok, String detail, String fix) {
+            this(path, ok, detail, fix, Optional.empty());
+        }
+
+        /** @param gpus what the sandbox passes through to jobs: the driver's libraries are shown to every GPU job */
+        static DataDirCheck of(Path dir, GpuPassthrough gpus, HostView host) {
+            Optional<ShownDataDir> shown;
+            try {
+                shown = ShownDataDir.find(dir, gpus, host);
+            } catch (IOException e) {
+                return new DataDirCheck(dir, false, "cannot be resolved: " + e.getMessage(),
+                        "pass a --data-dir this user can reach");
+            }
+            if (shown.isPresent()) {
+                return new DataDirCheck(dir, false, shown.get().where(), ShownDataDir.FIX, Optional.of(shown.get().shown()));
+            }
             Path existing = dir;
             while (existing != null && !Files.exists(existing)) {
                 existing = existing.getParent();
@@ -76,7 +103,9 @@ public final class NodeDoctorCommand implements Callable<Integer> {
             o.addProperty("path", path.toString());
             o.addProperty("ok", ok);
             o.addProperty("detail", detail);
-            o.addProperty("fix", fix);
+            // Absent is null, never "" (an agent tests for null): no fix when it is usable, no place when none shows it.
+            o.addProperty("fix", fix.isEmpty() ? null : fix);
+            o.addProperty("shown_to_every_job", shownToEveryJob.map(Path::toString).orElse(null));
             return o;
         }
     }
@@ -84,7 +113,10 @@ public final class NodeDoctorCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SandboxReport report = SandboxProbe.probe();
-        DataDirCheck data = DataDirCheck.of(dataDir.path());
+        // Without a plan (no sandbox here yet), the GPUs the sandbox would pass through once it runs.
+        GpuPassthrough passedThrough = report.plan().map(SandboxPlan::gpus)
+                .orElseGet(() -> GpuPassthrough.discover(HostView.real()));
+        DataDirCheck data = DataDirCheck.of(dataDir.path(), passedThrough, HostView.real());
         Optional<SlotBudgets> budgets = report.plan()
                 .map(plan -> SlotBudgets.of(plan, SlotBudgets.slotsOf(dataDir.path(), gpus, cpuJobs)));
         Output out = new Output(System.out);

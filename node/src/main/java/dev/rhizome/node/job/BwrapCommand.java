@@ -53,6 +53,7 @@ public final class BwrapCommand {
     static final int PASSWD_FD = 7;
     static final int GROUP_FD = 6;
     static final int BOOT_ID_FD = 5;
+    static final int HOSTS_FD = 4;
     /** The host's boot id: the same for every job until the machine restarts, so a fingerprint of it. */
     static final String BOOT_ID = "/proc/sys/kernel/random/boot_id";
     /** bubblewrap's init's memory, by both of the names /proc gives it (it has one thread). */
@@ -97,16 +98,19 @@ public final class BwrapCommand {
      * @param passwd    the job's {@link #passwd} file
      * @param group     the job's {@link #group} file
      * @param bootId    the job's {@code /proc/sys/kernel/random/boot_id}: a random one of its own
+     * @param hosts     the job's {@link #hosts} file
      * @param arguments bubblewrap's {@link #options}, NUL-separated, read through {@code --args}: they
      *                  are PID 1's command line inside the sandbox, which the job can read. When absent,
      *                  they are on the command line itself (what the unit tests look at).
      */
-    public record Inputs(Optional<Path> seccomp, Path passwd, Path group, Path bootId, Optional<Path> arguments) {
+    public record Inputs(Optional<Path> seccomp, Path passwd, Path group, Path bootId, Path hosts,
+            Optional<Path> arguments) {
         public Inputs {
             Objects.requireNonNull(seccomp, "seccomp");
             Objects.requireNonNull(passwd, "passwd");
             Objects.requireNonNull(group, "group");
             Objects.requireNonNull(bootId, "bootId");
+            Objects.requireNonNull(hosts, "hosts");
             Objects.requireNonNull(arguments, "arguments");
         }
     }
@@ -138,6 +142,8 @@ public final class BwrapCommand {
         open.append(' ').append(GROUP_FD).append("<\"$").append(files.size()).append('"');
         files.add(inputs.bootId().toString());
         open.append(' ').append(BOOT_ID_FD).append("<\"$").append(files.size()).append('"');
+        files.add(inputs.hosts().toString());
+        open.append(' ').append(HOSTS_FD).append("<\"$").append(files.size()).append('"');
         argv.addAll(List.of("/bin/sh", "-c", open + " && shift " + files.size() + " && exec \"$@\"", "rhizome-sandbox"));
         argv.addAll(files);
         cgroupProcs.ifPresent(procs -> {
@@ -190,6 +196,16 @@ public final class BwrapCommand {
             s.append(JOB_USER).append(":x:").append(gid).append(":\n");
         }
         return s.toString();
+    }
+
+    /**
+     * The job's {@code /etc/hosts}: its loopback addresses, by the names programs look them up by
+     * ({@code localhost}, and the sandbox's host name, which {@code socket.getfqdn()}, Java's
+     * {@code InetAddress.getLocalHost()} and PyTorch's distributed rendezvous resolve). Without one
+     * no name resolved inside: the host's is not bound (it names the machine and its network).
+     */
+    public static String hosts() {
+        return "127.0.0.1\tlocalhost " + HOSTNAME + "\n::1\tlocalhost ip6-localhost ip6-loopback " + HOSTNAME + "\n";
     }
 
     /** A boot id for one job, random, as the kernel writes one. */
@@ -277,7 +293,8 @@ public final class BwrapCommand {
         }
         // Ours, not the host's: the host's name the machine's users.
         argv.addAll(List.of("--ro-bind-data", Integer.toString(PASSWD_FD), "/etc/passwd",
-                "--ro-bind-data", Integer.toString(GROUP_FD), "/etc/group"));
+                "--ro-bind-data", Integer.toString(GROUP_FD), "/etc/group",
+                "--ro-bind-data", Integer.toString(HOSTS_FD), "/etc/hosts"));
         for (Path etc : host.children(Path.of("/etc"))) {
             String name = etc.getFileName().toString();
             if (ETC_RUNTIME_PREFIXES.stream().anyMatch(name::startsWith)) {
@@ -402,7 +419,7 @@ public final class BwrapCommand {
      * /usr/local, say) showed its key, log and repository to every job: to a job of its own uid, the
      * node's when it does not run as root, even a key only its owner may read.
      */
-    static Optional<Path> shownToEveryJob(Path path, SandboxPlan plan, HostView host) {
+    static Optional<Path> shownToEveryJob(Path path, GpuPassthrough gpus, HostView host) {
         List<Path> shown = new ArrayList<>(SYSTEM_ROOTS);
         shown.addAll(ETC_FILES);
         for (Path etc : host.children(Path.of("/etc"))) {
@@ -412,7 +429,7 @@ public final class BwrapCommand {
             }
         }
         shown.add(JobRunner.javaHome());
-        shown.addAll(plan.gpus().libraryDirs());
+        shown.addAll(gpus.libraryDirs());
         return shown.stream().map(r -> r.toAbsolutePath().normalize()).filter(path::startsWith).findFirst();
     }
 

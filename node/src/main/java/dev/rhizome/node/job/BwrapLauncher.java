@@ -95,20 +95,9 @@ public final class BwrapLauncher implements ProcessLauncher {
         return plan;
     }
 
-    /**
-     * The place every job sees that holds {@code dir} ({@link BwrapCommand#shownToEveryJob}), if any: where
-     * the node must not keep its data. Links are followed, as a job's path lookups would be.
-     */
-    public Optional<Path> shownToEveryJob(Path dir) throws IOException {
-        Path real = dir.toAbsolutePath().normalize();
-        Path existing = real;
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
-        }
-        if (existing != null) {
-            real = existing.toRealPath().resolve(existing.relativize(real));
-        }
-        return BwrapCommand.shownToEveryJob(real, plan, host);
+    /** Whether {@code dir}, as a node's data directory, would be shown to every job of this launcher's. */
+    public Optional<ShownDataDir> shownToEveryJob(Path dir) throws IOException {
+        return ShownDataDir.find(dir, plan.gpus(), host);
     }
 
     /** What each job of this launcher's may take: its share of the node's whole ({@link #shared}). */
@@ -137,6 +126,7 @@ public final class BwrapLauncher implements ProcessLauncher {
             Path passwd = stage(oneShot, "passwd-", BwrapCommand.passwd(uid, gid).getBytes(StandardCharsets.UTF_8));
             Path group = stage(oneShot, "group-", BwrapCommand.group(gid).getBytes(StandardCharsets.UTF_8));
             Path bootId = stage(oneShot, "boot-", BwrapCommand.bootId().getBytes(StandardCharsets.UTF_8));
+            Path hosts = stage(oneShot, "hosts-", BwrapCommand.hosts().getBytes(StandardCharsets.UTF_8));
             // Read through --args: PID 1's command line inside is then "bwrap --args 8 -- prlimit ... <command>",
             // not every path it binds.
             Path arguments = stage(oneShot, "args-", BwrapCommand.argumentsFile(
@@ -146,7 +136,7 @@ public final class BwrapLauncher implements ProcessLauncher {
             }
             argv = priority.apply(BwrapCommand.argv(plan, command, confinement,
                     jobCgroup.map(CgroupV2.JobCgroup::procs),
-                    new BwrapCommand.Inputs(filter, passwd, group, bootId, Optional.of(arguments)), host), gpuJob);
+                    new BwrapCommand.Inputs(filter, passwd, group, bootId, hosts, Optional.of(arguments)), host), gpuJob);
         } catch (IOException | RuntimeException e) {
             deleteAll(oneShot);
             throw e;

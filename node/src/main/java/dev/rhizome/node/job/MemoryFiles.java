@@ -102,8 +102,8 @@ final class MemoryFiles implements TreeRule {
             dirs.push(top);
             while (!dirs.isEmpty()) {
                 Path d = dirs.pop();
-                String[] names = WorkDirBudget.list(d);
-                if (names == null) {
+                List<Path> listed = JobTreeEntries.of(d);
+                if (listed == null) {
                     Optional<Map<String, Object>> now;
                     try {
                         now = attributes(d);
@@ -116,8 +116,7 @@ final class MemoryFiles implements TreeRule {
                     return Optional.of("it hid part of its /tmp or /dev/shm from the node's measuring"
                             + " (a directory the node may not read)");
                 }
-                for (String name : names) {
-                    Path p = d.resolve(name);
+                for (Path p : listed) {
                     Optional<Map<String, Object>> a;
                     try {
                         a = attributes(p);

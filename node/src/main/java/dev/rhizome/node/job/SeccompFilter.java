@@ -24,7 +24,7 @@ import java.util.TreeSet;
  * architecture, tested by running it through a BPF interpreter. Some calls are judged by an
  * argument ({@link #JUDGED}): {@code fallocate} with any mode but 0 answers EOPNOTSUPP (reserving
  * disk a file's size does not show), a socket of a family the network namespace does not confine
- * EAFNOSUPPORT, a mode with the set-user-ID or set-group-ID bit EPERM, {@code fcntl} growing a pipe
+ * EAFNOSUPPORT and a netlink socket of any protocol but routing's EPROTONOSUPPORT, a mode with the set-user-ID or set-group-ID bit EPERM, {@code fcntl} growing a pipe
  * or locking an open file description EINVAL, a {@code personality} other than Linux's own EPERM, and
  * {@code mmap} of huge pages ({@code MAP_HUGETLB}) ENOMEM.
  */
@@ -34,6 +34,7 @@ public final class SeccompFilter {
     static final int EOPNOTSUPP = 95;
     static final int ENOSYS = 38;
     static final int EAFNOSUPPORT = 97;
+    static final int EPROTONOSUPPORT = 93;
     static final int ENOMEM = 12;
     static final int RET_ALLOW = 0x7fff0000;
     static final int RET_ERRNO = 0x00050000;
@@ -134,6 +135,8 @@ public final class SeccompFilter {
     static final int AF_INET = 2;
     static final int AF_INET6 = 10;
     static final int AF_NETLINK = 16;
+    /** The one netlink protocol a job may open: routes and addresses, which name lookups read. */
+    static final int NETLINK_ROUTE = 0;
     /** The set-user-ID and set-group-ID bits of a mode. */
     static final int SPECIAL_MODE_BITS = 06000;
     /** PER_LINUX, PER_LINUX32, each with UNAME26, and 0xffffffff, which asks without setting. */
@@ -145,6 +148,21 @@ public final class SeccompFilter {
     static final int F_OFD_SETLKW = 38;
     /** mmap's flag for pages of the host's huge page pool. */
     static final int MAP_HUGETLB = 0x40000;
+
+    /**
+     * A socket's family (its first argument), and of a netlink socket its protocol (the third). Netlink
+     * answers inside the job's network namespace, but each protocol is kernel code of its own
+     * (netfilter, xfrm, audit, sock_diag, uevent, generic netlink's families: each opened in a probe),
+     * and one the kernel has not loaded yet makes it load the module that serves it, for any
+     * unprivileged caller. Only NETLINK_ROUTE stays, which glibc's getaddrinfo reads (AI_ADDRCONFIG)
+     * and Go's net package lists interfaces by. The others answer EPROTONOSUPPORT, as a kernel built
+     * without them does, not EPERM: libaudit takes that answer as "no audit here" and its callers go
+     * on, rdma-core's device listing falls back to sysfs (and finds no device, as it would in any
+     * network namespace), and a udev monitor reports no events. socketpair builds its sockets by the
+     * same protocol before netlink refuses to pair them, so it is judged alike.
+     */
+    private static final Allowed SOCKET_FAMILIES = Allowed.only(new int[] {AF_UNIX, AF_INET, AF_INET6},
+            new Allowed.Narrowed(AF_NETLINK, 2, Allowed.only(NETLINK_ROUTE), EPROTONOSUPPORT));
 
     /**
      * Calls judged by one argument, the low 32 bits of it (each is an int or a mode: the kernel reads
@@ -161,8 +179,8 @@ public final class SeccompFilter {
         // services, Bluetooth's sockets are the host's, and the rest (AF_ALG, TIPC, RDS, ...) are kernel
         // code with a history of local exploits that no training job needs. Answered as a kernel
         // without them. AF_PACKET and AF_XDP need a capability the job has not.
-        new Judged("socket", 41, 198, 0, Allowed.only(AF_UNIX, AF_INET, AF_INET6, AF_NETLINK), EAFNOSUPPORT),
-        new Judged("socketpair", 53, 199, 0, Allowed.only(AF_UNIX, AF_INET, AF_INET6, AF_NETLINK), EAFNOSUPPORT),
+        new Judged("socket", 41, 198, 0, SOCKET_FAMILIES, EAFNOSUPPORT),
+        new Judged("socketpair", 53, 199, 0, SOCKET_FAMILIES, EAFNOSUPPORT),
         // No set-user-ID or set-group-ID file: the sandbox's mounts are nosuid, the host's view of the
         // checkout is not, and such a file of the job's uid ran as that uid for any local user who
         // reached it (under a root node, any process of group nobody's passes the job directory's
@@ -205,6 +223,38 @@ public final class SeccompFilter {
     interface Allowed {
         /** Emits the test of the loaded argument: on to {@code allow} or {@code refuse}. */
         void emit(Program p, String allow, String refuse);
+
+        /** The answers it gives besides its call's own errno (a {@link Narrowed} one's). */
+        default Set<Integer> ownAnswers() {
+            return Set.of();
+        }
+
+        /**
+         * A value of the judged argument allowed only when another argument, loaded then, passes
+         * {@code allowed}; answered {@code errno} otherwise.
+         */
+        record Narrowed(int value, int argument, Allowed allowed, int errno) {
+        }
+
+        /** One of {@code values}, or {@code narrowed}'s value with its other argument allowed by it. */
+        static Allowed only(int[] values, Narrowed narrowed) {
+            return new Allowed() {
+                @Override
+                public void emit(Program p, String allow, String refuse) {
+                    for (int v : values) {
+                        p.jumpIfEqual(v, allow, null);
+                    }
+                    p.jumpIfEqual(narrowed.value(), null, refuse);
+                    p.add(LD_W_ABS, 0, 0, argumentOffset(narrowed.argument()));
+                    narrowed.allowed().emit(p, allow, refusal(narrowed.errno()));
+                }
+
+                @Override
+                public Set<Integer> ownAnswers() {
+                    return Set.of(narrowed.errno());
+                }
+            };
+        }
 
         /** One of {@code values}. */
         static Allowed only(int... values) {
@@ -340,6 +390,7 @@ public final class SeccompFilter {
             p.add(LD_W_ABS, 0, 0, argumentOffset(call.argument()));
             call.allowed().emit(p, "allow", refusal(call.errno()));
             answers.add(call.errno());
+            answers.addAll(call.allowed().ownAnswers());
         });
         p.label("allow");
         p.add(RET_K, 0, 0, RET_ALLOW);

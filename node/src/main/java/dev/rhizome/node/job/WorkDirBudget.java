@@ -149,7 +149,8 @@ public final class WorkDirBudget {
      * Not {@code Files.walkFileTree}: it opens each directory with a plain {@code open(O_RDONLY)},
      * and a job that swaps a directory for a FIFO between the walk's {@code lstat} and that open
      * blocks the node's thread there until someone writes to the FIFO, which the job never does:
-     * its time limit, measured by that thread, would never come. {@link #list} cannot block.
+     * its time limit, measured by that thread, would never come. {@link JobTreeEntries} cannot block,
+     * and loses no entry whose name is not valid in the JVM's encoding.
      */
     private static Usage usage(Path dir, long maxBytes, long maxEntries) throws IOException {
         long bytes = 0;
@@ -158,16 +159,15 @@ public final class WorkDirBudget {
         dirs.push(dir);
         while (!dirs.isEmpty()) {
             Path d = dirs.pop();
-            String[] names = list(d);
-            if (names == null) {
+            List<Path> listed = JobTreeEntries.of(d);
+            if (listed == null) {
                 BasicFileAttributes now = lstat(d);
                 if (now == null || !now.isDirectory()) {
                     continue; // removed or swapped by the job since it was seen: nothing of it to count
                 }
                 return new Usage(bytes, entries, Optional.of(whyUnlisted(d)));
             }
-            for (String name : names) {
-                Path p = d.resolve(name);
+            for (Path p : listed) {
                 BasicFileAttributes a;
                 try {
                     a = lstat(p);
@@ -208,7 +208,8 @@ public final class WorkDirBudget {
     static final long BLOCK = 4096;
 
     /**
-     * The names in directory {@code d}, or null when it cannot be listed. {@code File.list} is the
+     * The names in directory {@code d} (a process's descriptors in {@code /proc}, whose names are
+     * numbers: a tree a job writes is listed by {@link JobTreeEntries}), or null when it cannot be listed. {@code File.list} is the
      * C library's {@code opendir}, which opens with {@code O_DIRECTORY|O_NONBLOCK}: a FIFO or any
      * other non-directory swapped in under that name is refused at once instead of waited on.
      */
@@ -217,7 +218,7 @@ public final class WorkDirBudget {
     }
 
     private static String whyUnlisted(Path d) {
-        if (d.toString().getBytes(StandardCharsets.UTF_8).length >= 4096) {
+        if (d.resolve(".").toString().getBytes(StandardCharsets.UTF_8).length >= 4096) {  // as it is listed
             return "File name too long";
         }
         return Files.isReadable(d) ? "a directory it could not be listed" : "permission denied";

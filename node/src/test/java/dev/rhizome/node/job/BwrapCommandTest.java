@@ -26,8 +26,9 @@ class BwrapCommandTest {
     private static final Path PASSWD = Path.of("/tmp/rhizome-seccomp-1-2/passwd-3.tmp");
     private static final Path GROUP = Path.of("/tmp/rhizome-seccomp-1-2/group-4.tmp");
     private static final Path BOOT_ID = Path.of("/tmp/rhizome-seccomp-1-2/boot-6.tmp");
+    private static final Path HOSTS = Path.of("/tmp/rhizome-seccomp-1-2/hosts-7.tmp");
     private static final BwrapCommand.Inputs INPUTS = new BwrapCommand.Inputs(Optional.empty(), PASSWD, GROUP,
-            BOOT_ID, Optional.empty());
+            BOOT_ID, HOSTS, Optional.empty());
 
     private static List<String> argv(SandboxPlan plan, HostView host) {
         return BwrapCommand.argv(plan, List.of("java", "Train.java"), JOB, Optional.empty(), INPUTS, host);
@@ -55,14 +56,14 @@ class BwrapCommandTest {
         SandboxPlan plan = plan(SandboxPlan.MemoryLimit.ADDRESS_SPACE, OptionalInt.empty(), GpuPassthrough.NONE);
         FakeHost host = FakeHost.debian();
 
-        assertThat(BwrapCommand.shownToEveryJob(Path.of("/usr/local/var/rhizome"), plan, host)).hasValue(Path.of("/usr"));
-        assertThat(BwrapCommand.shownToEveryJob(Path.of("/etc/python3.11/rhizome"), plan, host))
+        assertThat(BwrapCommand.shownToEveryJob(Path.of("/usr/local/var/rhizome"), plan.gpus(), host)).hasValue(Path.of("/usr"));
+        assertThat(BwrapCommand.shownToEveryJob(Path.of("/etc/python3.11/rhizome"), plan.gpus(), host))
                 .hasValue(Path.of("/etc/python3.11"));
-        assertThat(BwrapCommand.shownToEveryJob(JobRunner.javaHome().resolve("rhizome"), plan, host))
+        assertThat(BwrapCommand.shownToEveryJob(JobRunner.javaHome().resolve("rhizome"), plan.gpus(), host))
                 .hasValueSatisfying(shown -> assertThat(JobRunner.javaHome().toAbsolutePath()).startsWith(shown));
-        assertThat(BwrapCommand.shownToEveryJob(Path.of("/home/alice/.rhizome"), plan, host)).isEmpty();
-        assertThat(BwrapCommand.shownToEveryJob(Path.of("/usrdata/rhizome"), plan, host)).isEmpty();
-        assertThat(BwrapCommand.shownToEveryJob(Path.of("/etc/rhizome"), plan, host)).isEmpty();
+        assertThat(BwrapCommand.shownToEveryJob(Path.of("/home/alice/.rhizome"), plan.gpus(), host)).isEmpty();
+        assertThat(BwrapCommand.shownToEveryJob(Path.of("/usrdata/rhizome"), plan.gpus(), host)).isEmpty();
+        assertThat(BwrapCommand.shownToEveryJob(Path.of("/etc/rhizome"), plan.gpus(), host)).isEmpty();
     }
 
     @Test
@@ -80,10 +81,10 @@ class BwrapCommandTest {
         List<String> argv = argv(plan(SandboxPlan.MemoryLimit.ADDRESS_SPACE, OptionalInt.empty(), GpuPassthrough.NONE),
                 FakeHost.debian());
 
-        assertThat(argv.subList(0, 7)).containsExactly("/bin/sh", "-c",
-                "exec 7<\"$1\" 6<\"$2\" 5<\"$3\" && shift 3 && exec \"$@\"", "rhizome-sandbox", PASSWD.toString(),
-                GROUP.toString(), BOOT_ID.toString());
-        assertThat(argv.get(7)).isEqualTo("/usr/bin/bwrap");
+        assertThat(argv.subList(0, 8)).containsExactly("/bin/sh", "-c",
+                "exec 7<\"$1\" 6<\"$2\" 5<\"$3\" 4<\"$4\" && shift 4 && exec \"$@\"", "rhizome-sandbox", PASSWD.toString(),
+                GROUP.toString(), BOOT_ID.toString(), HOSTS.toString());
+        assertThat(argv.get(8)).isEqualTo("/usr/bin/bwrap");
         assertThat(argv).contains("--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
                 "--new-session");
         assertThat(String.join(" ", argv)).contains("--cap-drop ALL", "--proc /proc", "--dev /dev",
@@ -98,7 +99,7 @@ class BwrapCommandTest {
                 "--symlink usr/bin /bin", "--symlink usr/sbin /sbin", "--symlink usr/lib /lib", "--symlink usr/lib64 /lib64",
                 "--ro-bind-try /etc/ld.so.cache /etc/ld.so.cache", "--ro-bind-try /etc/ld.so.conf /etc/ld.so.conf",
                 "--ro-bind-try /etc/alternatives /etc/alternatives",
-                "--ro-bind-data 7 /etc/passwd", "--ro-bind-data 6 /etc/group",
+                "--ro-bind-data 7 /etc/passwd", "--ro-bind-data 6 /etc/group", "--ro-bind-data 4 /etc/hosts",
                 "--ro-bind-try /etc/java-17-openjdk /etc/java-17-openjdk", "--ro-bind-try /etc/python3.11 /etc/python3.11",
                 "--ro-bind /dev/null /proc/1/mem", "--ro-bind /dev/null /proc/1/task/1/mem",
                 "--ro-bind /dev/null /proc/keys", // a kernel with keyrings; /proc/key-users is not on this host
@@ -136,7 +137,7 @@ class BwrapCommandTest {
         List<String> argv = BwrapCommand.argv(plan(SandboxPlan.MemoryLimit.CGROUP, OptionalInt.of(65534), GpuPassthrough.NONE),
                 List.of("true"), JOB, Optional.of(Path.of("/sys/fs/cgroup/job-1/cgroup.procs")), INPUTS, FakeHost.debian());
 
-        assertThat(argv.subList(7, 17)).containsExactly("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
+        assertThat(argv.subList(8, 18)).containsExactly("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
                 "/sys/fs/cgroup/job-1/cgroup.procs", "/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
                 "--clear-groups", "--", "/usr/bin/bwrap");
     }
@@ -145,15 +146,15 @@ class BwrapCommandTest {
     void theSeccompProgramReachesBubblewrapOnItsOwnDescriptorBeforeAnythingElseRuns() {
         List<String> argv = BwrapCommand.argv(plan(SandboxPlan.MemoryLimit.CGROUP, OptionalInt.of(65534), GpuPassthrough.NONE),
                 List.of("true"), JOB, Optional.of(Path.of("/sys/fs/cgroup/job-1/cgroup.procs")),
-                new BwrapCommand.Inputs(Optional.of(Path.of("/tmp/filter.bpf")), PASSWD, GROUP, BOOT_ID, Optional.empty()),
+                new BwrapCommand.Inputs(Optional.of(Path.of("/tmp/filter.bpf")), PASSWD, GROUP, BOOT_ID, HOSTS, Optional.empty()),
                 FakeHost.debian());
 
-        assertThat(argv.subList(0, 8)).containsExactly("/bin/sh", "-c",
-                "exec 9<\"$1\" 7<\"$2\" 6<\"$3\" 5<\"$4\" && shift 4 && exec \"$@\"", "rhizome-sandbox",
-                "/tmp/filter.bpf", PASSWD.toString(), GROUP.toString(), BOOT_ID.toString());
+        assertThat(argv.subList(0, 9)).containsExactly("/bin/sh", "-c",
+                "exec 9<\"$1\" 7<\"$2\" 6<\"$3\" 5<\"$4\" 4<\"$5\" && shift 5 && exec \"$@\"", "rhizome-sandbox",
+                "/tmp/filter.bpf", PASSWD.toString(), GROUP.toString(), BOOT_ID.toString(), HOSTS.toString());
         assertThat(argv.subList(argv.indexOf("/usr/bin/bwrap"), argv.indexOf("/usr/bin/bwrap") + 3))
                 .containsExactly("/usr/bin/bwrap", "--seccomp", "9");
-        assertThat(argv.subList(8, 10)).containsExactly("/bin/sh", "-c"); // then the cgroup is joined, as without it
+        assertThat(argv.subList(9, 11)).containsExactly("/bin/sh", "-c"); // then the cgroup is joined, as without it
     }
 
     @Test
@@ -161,10 +162,10 @@ class BwrapCommandTest {
         SandboxPlan plan = plan(SandboxPlan.MemoryLimit.ADDRESS_SPACE, OptionalInt.of(65534), GpuPassthrough.NONE);
         Path args = Path.of("/tmp/rhizome-seccomp-1-2/args-5.tmp");
         List<String> argv = BwrapCommand.argv(plan, List.of("java", "Train.java"), JOB, Optional.empty(),
-                new BwrapCommand.Inputs(Optional.of(Path.of("/tmp/filter.bpf")), PASSWD, GROUP, BOOT_ID, Optional.of(args)),
+                new BwrapCommand.Inputs(Optional.of(Path.of("/tmp/filter.bpf")), PASSWD, GROUP, BOOT_ID, HOSTS, Optional.of(args)),
                 FakeHost.debian());
 
-        assertThat(argv.get(2)).isEqualTo("exec 9<\"$1\" 8<\"$2\" 7<\"$3\" 6<\"$4\" 5<\"$5\" && shift 5 && exec \"$@\"");
+        assertThat(argv.get(2)).isEqualTo("exec 9<\"$1\" 8<\"$2\" 7<\"$3\" 6<\"$4\" 5<\"$5\" 4<\"$6\" && shift 6 && exec \"$@\"");
         assertThat(argv.get(5)).isEqualTo(args.toString());
         assertThat(fromBwrap(argv)).containsExactly("/usr/bin/bwrap", "--args", "8", "--", "/usr/bin/prlimit",
                 "--nproc=512", "--core=0", "--rtprio=0", "--nice=0", "--nofile=4096", "--sigpending=1024", "--msgqueue=0", "--memlock=8388608", "--as=" + LIMITS.addressSpaceBytes(), "--", "java", "Train.java");
@@ -182,6 +183,9 @@ class BwrapCommandTest {
 
     @Test
     void theJobsPasswdAndGroupNameOnlyRootNobodyAndItself() {
+        // Loopback by the names programs resolve: no name resolved inside before.
+        assertThat(BwrapCommand.hosts()).isEqualTo("127.0.0.1\tlocalhost rhizome-job\n"
+                + "::1\tlocalhost ip6-localhost ip6-loopback rhizome-job\n");
         assertThat(BwrapCommand.passwd(65534, 65534)).isEqualTo("root:x:0:0:root:/root:/usr/sbin/nologin\n"
                 + "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
         assertThat(BwrapCommand.passwd(1000, 1001)).endsWith("\nrhizome:x:1000:1001::/tmp:/bin/sh\n").hasLineCount(3);

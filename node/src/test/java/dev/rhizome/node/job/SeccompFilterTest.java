@@ -172,13 +172,46 @@ class SeccompFilterTest {
         int unsupported = SeccompFilter.RET_ERRNO | SeccompFilter.EAFNOSUPPORT;
         for (String call : List.of("socket", "socketpair")) {
             int nr = arch.judgedNumbers.get(call);
-            for (long family : new long[] {1, 2, 10, 16}) {  // unix, inet, inet6, netlink
+            for (long family : new long[] {1, 2, 10, 16}) {  // unix, inet, inet6, netlink (of routing)
                 assertThat(run(program, arch.auditArch, nr, new long[] {family, 1, 0, 0, 0, 0})).as("%s %d", call, family)
                         .isEqualTo(SeccompFilter.RET_ALLOW);
             }
             for (long family : new long[] {40, 31, 38, 30, 21, 15, 29, 17, 0, 46, (1L << 32) | 40}) {  // vsock, bluetooth, alg, ...
                 assertThat(run(program, arch.auditArch, nr, new long[] {family, 1, 0, 0, 0, 0})).as("%s %d", call, family)
                         .isEqualTo(unsupported);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SeccompFilter.Arch.class)
+    void netlinkSocketsOfRoutingOnlyAndTheOtherProtocolsAnswerAsAKernelWithoutThem(SeccompFilter.Arch arch) {
+        byte[] program = SeccompFilter.program(arch);
+        int noProtocol = SeccompFilter.RET_ERRNO | SeccompFilter.EPROTONOSUPPORT;
+        long netlink = SeccompFilter.AF_NETLINK;
+        // SOCK_RAW, SOCK_DGRAM, SOCK_RAW|SOCK_CLOEXEC, SOCK_DGRAM|SOCK_NONBLOCK|SOCK_CLOEXEC
+        long[] types = {3, 2, 03 | 02000000, 2 | 04000 | 02000000};
+        for (String call : List.of("socket", "socketpair")) {
+            int nr = arch.judgedNumbers.get(call);
+            for (long type : types) {
+                // NETLINK_ROUTE, and the high half of the register, which the kernel does not read
+                for (long protocol : new long[] {0, 1L << 32}) {
+                    assertThat(run(program, arch.auditArch, nr, new long[] {netlink, type, protocol, 0, 0, 0}))
+                            .as("%s type %x protocol %x", call, type, protocol).isEqualTo(SeccompFilter.RET_ALLOW);
+                }
+                // firewall, sock_diag, nflog, xfrm, selinux, iscsi, audit, fib_lookup, connector,
+                // netfilter, ip6_fw, dnrtmsg, kobject_uevent, generic, scsitransport, ecryptfs, rdma,
+                // crypto, smc, and past the kernel's 32
+                for (long protocol : new long[] {1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22, 31,
+                        32, 0xffffffffL, (1L << 32) | 12}) {
+                    assertThat(run(program, arch.auditArch, nr, new long[] {netlink, type, protocol, 0, 0, 0}))
+                            .as("%s type %x protocol %d", call, type, protocol).isEqualTo(noProtocol);
+                }
+            }
+            // The protocol is judged for netlink only: an internet or unix socket's is its own business.
+            for (long family : new long[] {1, 2, 10}) {
+                assertThat(run(program, arch.auditArch, nr, new long[] {family, 1, 6, 0, 0, 0})).as("%s %d", call, family)
+                        .isEqualTo(SeccompFilter.RET_ALLOW);
             }
         }
     }

@@ -78,5 +78,34 @@ class WorkDirBudgetTest {
         String[] listed = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(30),
                 () -> WorkDirBudget.list(fifo));
         assertThat(listed).isNull();
+        assertThat(org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> JobTreeEntries.of(fifo))).isNull();
+        // Nor through a link to one.
+        Path toFifo = Files.createSymbolicLink(dir.resolve("to-fifo"), fifo);
+        assertThat(org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> JobTreeEntries.of(toFifo))).isNull();
+    }
+
+    /**
+     * A name is bytes, and one that is not valid in the JVM's encoding (a lone \xff is valid in none
+     * that Java decodes losslessly) came back from {@code File.list} as a name no file has: the walk
+     * took the directory for one deleted since, and what it held went uncounted.
+     */
+    @Test
+    void aDirectoryWhoseNameIsNotTextIsCountedLikeAnyOther() throws Exception {
+        WorkDirBudget budget = WorkDirBudget.forJob(dir, 16 * 4096);
+        // The job's own bytes, as a job's process makes them: no Java string names them.
+        Process p = new ProcessBuilder("/bin/sh", "-c", "d=\"$(printf '\\377\\376')\"; mkdir \"$d\" && "
+                + "head -c 131072 /dev/zero > \"$d/$(printf 'caf\\351')\" && mkdir \"$d/$d\" && : > \"$d/$d/x\"")
+                .directory(dir.toFile()).inheritIO().start();
+        assertThat(p.waitFor()).isZero();
+
+        assertThat(budget.overrun()).hasValueSatisfying(why -> assertThat(why).contains("wrote more than"));
+        List<Path> top = JobTreeEntries.of(dir);
+        assertThat(top).hasSize(1);
+        assertThat(Files.isDirectory(top.get(0), java.nio.file.LinkOption.NOFOLLOW_LINKS)).isTrue();
+        assertThat(JobTreeEntries.of(top.get(0))).hasSize(2).allMatch(e -> Files.exists(e, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        JobDirs.deleteTree(top.get(0));
+        assertThat(JobTreeEntries.of(dir)).isEmpty();
     }
 }
