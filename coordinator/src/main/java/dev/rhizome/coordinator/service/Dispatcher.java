@@ -289,27 +289,29 @@ public final class Dispatcher {
      * fits, which is almost always the first one read (each row read costs the committer its
      * subqueries and columns). The directions' loads (counts over their units)
      * are read only when the claim could become an exploration: an EVALUATE-only claim never
-     * looks at them.
+     * looks at them. A closed direction hands out nothing, neither its open evaluations nor new
+     * explorations: the claim looks up the closures of the directions it meets only (its own, its
+     * page's), never the whole list, which a store shared by several coordinators reads afresh.
      */
     private ClaimPolicy.Decision choose(Store.Transaction tx, ClaimRequest claim, String network, long now,
             Function<String, Manifest> manifests) {
-        Map<String, String> closed = tx.closedDirections();
-        if (closed.containsKey(claim.getDirection())) {
-            String reason = closed.get(claim.getDirection());
-            return new ClaimPolicy.Decision.Nothing("direction " + claim.getDirection() + " is closed"
-                    + (reason.isEmpty() ? "" : ": " + reason), RETRY_CLOSED_S, true);
+        if (!claim.getDirection().isEmpty()) {
+            String reason = tx.closedDirections(List.of(claim.getDirection())).get(claim.getDirection());
+            if (reason != null) {
+                return new ClaimPolicy.Decision.Nothing("direction " + claim.getDirection() + " is closed"
+                        + (reason.isEmpty() ? "" : ": " + reason), RETRY_CLOSED_S, true);
+            }
         }
         boolean mayExplore = mayExplore(claim);
         int size = FIRST_CLAIM_PAGE;
         for (int offset = 0; ; offset += size, size = CLAIM_PAGE) {
             List<UnitRecord> read = tx.openEvaluationsFor(claim.getNode(), network, now, offset, size);
             boolean last = read.size() < size;
+            Map<String, String> closed = read.isEmpty() ? Map.of()
+                    : tx.closedDirections(read.stream().map(UnitRecord::direction).toList());
             List<UnitRecord> page = closed.isEmpty() ? read
                     : read.stream().filter(u -> !closed.containsKey(u.direction())).toList();
-            // A closed direction hands out nothing: neither its open evaluations nor new explorations.
-            List<DirectionLoad> loads = last && mayExplore
-                    ? tx.directionLoads().stream().filter(d -> !closed.containsKey(d.direction())).toList()
-                    : List.of();
+            List<DirectionLoad> loads = last && mayExplore ? tx.loadsOfOpenDirections() : List.of();
             Map<String, Integer> agentExplorations = last && mayExplore ? tx.leasedAgentExplorations() : Map.of();
             ClaimPolicy.Decision decision = policy.choose(claim, now, page, Set.of(), manifests, loads,
                     agentExplorations);

@@ -154,12 +154,18 @@ final class DirectionRows {
         q.update("UPDATE directions SET baseline_metric = ? WHERE name = ?", metric, direction);
     }
 
-    /** Each direction's evaluations in progress and explorations leased, in the directions' order. */
-    List<DirectionLoad> directionLoads() {
+    /**
+     * Each direction not closed by an operator, with its evaluations in progress and explorations
+     * leased, in the directions' order. The closures are looked up per direction in SQL, so a
+     * claim never reads them all (a store shared by several coordinators keeps none in memory).
+     */
+    List<DirectionLoad> loadsOfOpenDirections() {
         return q.list("SELECT d.name, d.seed, "
                         + "(SELECT COUNT(*) FROM units u WHERE u.direction = d.name AND u.kind = ? AND u.state IN (?, ?)), "
                         + "(SELECT COUNT(*) FROM units u WHERE u.direction = d.name AND u.kind = ? AND u.state = ?) "
-                        + "FROM directions d ORDER BY d.envelope_seq",
+                        + "FROM directions d "
+                        + "WHERE NOT EXISTS (SELECT 1 FROM direction_closures c WHERE c.direction = d.name) "
+                        + "ORDER BY d.envelope_seq",
                 rs -> new DirectionLoad(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getInt(4)),
                 EVALUATE, OPEN, LEASED, EXPLORE, LEASED);
     }
@@ -171,12 +177,15 @@ final class DirectionRows {
                 + "ON CONFLICT DO NOTHING", direction, reason, nowMs) > 0;
     }
 
-    /** The closures of the directions named only: as many rows as closed among them. */
+    /**
+     * The closures of the directions named only: as many rows as closed among them where nothing
+     * is kept; where one process owns the database, every closure is read once and kept.
+     */
     Map<String, String> closedDirections(Collection<String> names) {
-        Map<String, String> hit = wroteClosures ? null : owned.closures.get();
+        Map<String, String> kept = keptClosures();
         Map<String, String> out = new TreeMap<>();
-        if (hit != null) {
-            names.stream().filter(hit::containsKey).forEach(n -> out.put(n, hit.get(n)));
+        if (kept != null) {
+            names.stream().filter(kept::containsKey).forEach(n -> out.put(n, kept.get(n)));
             return out;
         }
         q.listIn("SELECT direction, reason FROM direction_closures WHERE direction IN", names,
@@ -185,15 +194,26 @@ final class DirectionRows {
     }
 
     Map<String, String> closedDirections() {
-        Map<String, String> hit = wroteClosures ? null : owned.closures.get();
-        if (hit != null) {
-            return new TreeMap<>(hit);
+        Map<String, String> kept = keptClosures();
+        return new TreeMap<>(kept != null ? kept : readClosures());
+    }
+
+    /** Every closure, kept across transactions where one process owns the database; null where none are kept. */
+    private Map<String, String> keptClosures() {
+        if (!owned.enabled() || wroteClosures) {
+            return null;
         }
+        Map<String, String> hit = owned.closures.get();
+        if (hit == null) {
+            hit = Map.copyOf(readClosures());
+            owned.closures.put(hit);
+        }
+        return hit;
+    }
+
+    private Map<String, String> readClosures() {
         Map<String, String> out = new TreeMap<>();
         q.list("SELECT direction, reason FROM direction_closures", rs -> out.put(rs.getString(1), rs.getString(2)));
-        if (!wroteClosures) {
-            owned.closures.put(Map.copyOf(out));
-        }
         return out;
     }
 }

@@ -184,8 +184,8 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
-    public List<DirectionLoad> directionLoads() {
-        return directions.directionLoads();
+    public List<DirectionLoad> loadsOfOpenDirections() {
+        return directions.loadsOfOpenDirections();
     }
 
     // --- experiments and results -------------------------------------------------------------

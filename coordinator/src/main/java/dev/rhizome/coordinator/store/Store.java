@@ -297,7 +297,12 @@ public interface Store extends AutoCloseable {
 
         int pendingUnitsForCommit(String commit);
 
-        List<DirectionLoad> directionLoads();
+        /**
+         * Each direction no operator closed, with its evaluations in progress and explorations
+         * leased, in the order opened: what an exploring claim weighs. Reads no closure of the
+         * directions left out.
+         */
+        List<DirectionLoad> loadsOfOpenDirections();
 
         /** Records who claimed an EXPLORE unit and the hypothesis they stated (may be empty). */
         void recordExploreClaim(String unitId, String direction, boolean builtinExplorer, String hypothesis,
