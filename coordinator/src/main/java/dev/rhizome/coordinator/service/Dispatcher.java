@@ -14,6 +14,10 @@ import dev.rhizome.coordinator.core.RequestRules;
 import dev.rhizome.coordinator.core.Saturating;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.Claimant;
+import dev.rhizome.coordinator.store.Directions;
+import dev.rhizome.coordinator.store.Explorations;
+import dev.rhizome.coordinator.store.OpenEvaluations;
+import dev.rhizome.coordinator.store.Seeds;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.ClaimRequest;
@@ -284,8 +288,8 @@ public final class Dispatcher {
 
     /**
      * Reads open evaluations a page at a time, along the index, skipping trials (commit and random
-     * seed) the node already reported on or holds, or that its network leased lately, in SQL; most claims read one short page however
-     * long the queue is. The first page is one unit because the policy takes the first unit that
+     * seed) the node already reported on or holds, or that its network leased lately, in SQL; most
+     * claims read one short page however long the queue is. The first page is one unit because the policy takes the first unit that
      * fits, which is almost always the first one read (each row read costs the committer its
      * subqueries and columns). The directions' loads (counts over their units)
      * are read only when the claim could become an exploration: an EVALUATE-only claim never
@@ -293,8 +297,8 @@ public final class Dispatcher {
      * explorations: the claim looks up the closures of the directions it meets only (its own, its
      * page's), never the whole list, which a store shared by several coordinators reads afresh.
      */
-    private ClaimPolicy.Decision choose(Store.Transaction tx, ClaimRequest claim, String network, long now,
-            Function<String, Manifest> manifests) {
+    private <T extends Directions & OpenEvaluations & Explorations> ClaimPolicy.Decision choose(T tx,
+            ClaimRequest claim, String network, long now, Function<String, Manifest> manifests) {
         if (!claim.getDirection().isEmpty()) {
             String reason = tx.closedDirections(List.of(claim.getDirection())).get(claim.getDirection());
             if (reason != null) {
@@ -344,7 +348,7 @@ public final class Dispatcher {
     }
 
     /** Manifests by seed name, read once per transaction. */
-    private static Function<String, Manifest> manifestLookup(Store.Transaction tx) {
+    private static Function<String, Manifest> manifestLookup(Seeds tx) {
         Map<String, Manifest> cache = new HashMap<>();
         return seed -> cache.computeIfAbsent(seed, name -> tx.seed(name)
                 .map(s -> s.record().getManifest()).orElse(Manifest.getDefaultInstance()));
