@@ -28,7 +28,7 @@ import java.util.TreeMap;
  * closures across transactions where one process owns the database, and within the transaction
  * otherwise.
  */
-final class DirectionRows {
+final class DirectionRows implements Seeds, Directions {
     private final TransactionScope scope;
     private final Queries q;
     private final OwnedReads owned;
@@ -52,7 +52,8 @@ final class DirectionRows {
         directionMemo.clear();
     }
 
-    Optional<Stored<Seed>> seed(String name) {
+    @Override
+    public Optional<Stored<Seed>> seed(String name) {
         Optional<Stored<Seed>> memo = seedMemo.get(name);
         if (memo != null) {
             return memo;
@@ -70,18 +71,21 @@ final class DirectionRows {
         return read;
     }
 
-    List<Stored<Seed>> seeds() {
+    @Override
+    public List<Stored<Seed>> seeds() {
         return q.list("SELECT " + SEED_BYTES + " FROM seeds s ORDER BY s.envelope_seq",
                 rs -> Rows.stored(rs.getBytes(1), Seed.parser()));
     }
 
-    List<Keyed<Long, Stored<Seed>>> seeds(long afterSeq, int limit) {
+    @Override
+    public List<Keyed<Long, Stored<Seed>>> seeds(long afterSeq, int limit) {
         return q.list("SELECT s.envelope_seq, " + SEED_BYTES + " FROM seeds s "
                         + "WHERE s.envelope_seq > ? ORDER BY s.envelope_seq LIMIT ?",
                 rs -> new Keyed<>(rs.getLong(1), Rows.stored(rs.getBytes(2), Seed.parser())), afterSeq, limit);
     }
 
-    void insertSeed(Seed seed, SignedEnvelope envelope, long nowMs) {
+    @Override
+    public void insertSeed(Seed seed, SignedEnvelope envelope, long nowMs) {
         seedMemo.clear();
         insertedSeed = true;
         long seq = scope.insertEnvelope(envelope, Envelopes.id(envelope), nowMs);
@@ -89,7 +93,8 @@ final class DirectionRows {
                 seq);
     }
 
-    Optional<DirectionRecord> direction(String name) {
+    @Override
+    public Optional<DirectionRecord> direction(String name) {
         if (owned.enabled() && !wroteDirections) {
             return Optional.ofNullable(sharedDirections().byName().get(name));
         }
@@ -103,14 +108,16 @@ final class DirectionRows {
         return read;
     }
 
-    List<DirectionRecord> directions() {
+    @Override
+    public List<DirectionRecord> directions() {
         if (owned.enabled() && !wroteDirections) {
             return sharedDirections().inOrder();
         }
         return readDirections();
     }
 
-    List<Keyed<Long, DirectionRecord>> directions(long afterSeq, int limit) {
+    @Override
+    public List<Keyed<Long, DirectionRecord>> directions(long afterSeq, int limit) {
         return q.list("SELECT " + DIRECTION_COLUMNS + ", d.envelope_seq FROM directions d "
                         + "WHERE d.envelope_seq > ? ORDER BY d.envelope_seq LIMIT ?",
                 rs -> new Keyed<>(rs.getLong(6), Rows.direction(rs)), afterSeq, limit);
@@ -135,21 +142,24 @@ final class DirectionRows {
         wroteDirections = true;
     }
 
-    void insertDirection(Direction direction, SignedEnvelope envelope, long nowMs) {
+    @Override
+    public void insertDirection(Direction direction, SignedEnvelope envelope, long nowMs) {
         wroteDirections();
         long seq = scope.insertEnvelope(envelope, Envelopes.id(envelope), nowMs);
         q.update("INSERT INTO directions (name, seed, base_commit, envelope_seq, frontier_commit) VALUES (?, ?, ?, ?, ?)",
                 direction.getName(), direction.getSeed(), direction.getBaseCommit(), seq, direction.getBaseCommit());
     }
 
-    void updateFrontier(String direction, Frontier frontier) {
+    @Override
+    public void updateFrontier(String direction, Frontier frontier) {
         wroteDirections();
         q.update("UPDATE directions SET frontier_commit = ?, frontier_metric = ?, frontier_class = ? WHERE name = ?",
                 frontier.commit(), frontier.metric().isPresent() ? frontier.metric().getAsDouble() : null,
                 frontier.hardwareClass(), direction);
     }
 
-    void setBaselineMetric(String direction, double metric) {
+    @Override
+    public void setBaselineMetric(String direction, double metric) {
         wroteDirections();
         q.update("UPDATE directions SET baseline_metric = ? WHERE name = ?", metric, direction);
     }
@@ -159,7 +169,8 @@ final class DirectionRows {
      * leased, in the directions' order. The closures are looked up per direction in SQL, so a
      * claim never reads them all (a store shared by several coordinators keeps none in memory).
      */
-    List<DirectionLoad> loadsOfOpenDirections() {
+    @Override
+    public List<DirectionLoad> loadsOfOpenDirections() {
         return q.list("SELECT d.name, d.seed, "
                         + "(SELECT COUNT(*) FROM units u WHERE u.direction = d.name AND u.kind = ? AND u.state IN (?, ?)), "
                         + "(SELECT COUNT(*) FROM units u WHERE u.direction = d.name AND u.kind = ? AND u.state = ?) "
@@ -170,7 +181,8 @@ final class DirectionRows {
                 EVALUATE, OPEN, LEASED, EXPLORE, LEASED);
     }
 
-    boolean closeDirection(String direction, String reason, long nowMs) {
+    @Override
+    public boolean closeDirection(String direction, String reason, long nowMs) {
         owned.closures.clear();
         wroteClosures = true;
         return q.update("INSERT INTO direction_closures (direction, reason, closed_ms) VALUES (?, ?, ?) "
@@ -181,7 +193,8 @@ final class DirectionRows {
      * The closures of the directions named only: as many rows as closed among them where nothing
      * is kept; where one process owns the database, every closure is read once and kept.
      */
-    Map<String, String> closedDirections(Collection<String> names) {
+    @Override
+    public Map<String, String> closedDirections(Collection<String> names) {
         Map<String, String> kept = keptClosures();
         Map<String, String> out = new TreeMap<>();
         if (kept != null) {
@@ -193,7 +206,8 @@ final class DirectionRows {
         return out;
     }
 
-    Map<String, String> closedDirections() {
+    @Override
+    public Map<String, String> closedDirections() {
         Map<String, String> kept = keptClosures();
         return new TreeMap<>(kept != null ? kept : readClosures());
     }

@@ -30,7 +30,9 @@ public interface Experiments {
     List<Keyed<Long, Stored<Experiment>>> experiments(String direction, long afterSeq, int limit);
 
     /** A direction's newest {@code limit} experiments, newest first. */
-    List<Stored<Experiment>> newestExperiments(String direction, int limit);
+    default List<Stored<Experiment>> newestExperiments(String direction, int limit) {
+        return newestExperiments(direction, Long.MAX_VALUE, limit).stream().map(Keyed::value).toList();
+    }
 
     /** A direction's experiments registered before envelope {@code beforeSeq}, newest first. */
     List<Keyed<Long, Stored<Experiment>>> newestExperiments(String direction, long beforeSeq, int limit);

@@ -15,7 +15,9 @@ public interface OpenEvaluations {
      * already reported on or holds a lease for: what a claim looks at, read along the index
      * on (state, kind, seq) rather than by scanning every open unit. Reservations are not looked at.
      */
-    List<UnitRecord> openEvaluationsFor(ByteString node, int offset, int limit);
+    default List<UnitRecord> openEvaluationsFor(ByteString node, int offset, int limit) {
+        return openEvaluationsFor(node, Long.MAX_VALUE, offset, limit);  // no reservation lasts that long
+    }
 
     /**
      * Like {@link #openEvaluationsFor(ByteString, int, int)}, also leaving out units reserved
@@ -33,7 +35,7 @@ public interface OpenEvaluations {
      */
     List<UnitRecord> openEvaluationsFor(ByteString node, String network, long nowMs, int offset, int limit);
 
-    /** Reserves a unit for {@code nodes} until {@code untilMs} (see {@link dev.rhizome.coordinator.core.SpotChecks}). */
+    /** Reserves a unit for {@code nodes} until {@code untilMs} (see {@link SpotChecks}). */
     void reserveUnit(String unitId, List<ByteString> nodes, long untilMs);
 
     /** The keys a unit is reserved for at {@code nowMs}; empty when it is open to all. */

@@ -53,7 +53,9 @@ public interface Results {
     List<Trials.Entry> countedResults(String direction);
 
     /** A direction's newest {@code limit} results, newest first. */
-    List<SignedEnvelope> newestResultEnvelopes(String direction, int limit);
+    default List<SignedEnvelope> newestResultEnvelopes(String direction, int limit) {
+        return newestResultEnvelopes(direction, Long.MAX_VALUE, limit).stream().map(Keyed::value).toList();
+    }
 
     /** A direction's results stored before envelope {@code beforeSeq}, newest first. */
     List<Keyed<Long, SignedEnvelope>> newestResultEnvelopes(String direction, long beforeSeq, int limit);
