@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Every signed record in the order accepted, and the adoptions decided from them. Part of {@link
- * Store.Transaction}.
+ * Every signed record in the order accepted, and the adoptions decided from them. Part of
+ * {@link Store.Transaction}.
  */
 public interface AuditTrail {
     /** Every stored signed record, in the order accepted. */

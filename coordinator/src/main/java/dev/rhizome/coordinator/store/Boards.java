@@ -3,8 +3,8 @@ package dev.rhizome.coordinator.store;
 import java.util.List;
 
 /**
- * What brings a direction's leaderboard up to date from what is new ({@code
- * service.DirectionBoard}). Part of {@link Store.Transaction}.
+ * What brings a direction's leaderboard up to date from what is new
+ * ({@code service.DirectionBoard}). Part of {@link Store.Transaction}.
  */
 public interface Boards {
     /**

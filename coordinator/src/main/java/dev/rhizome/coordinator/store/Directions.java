@@ -11,8 +11,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Directions with their frontier and baseline, and the operators' closures of them. Part of {@link
- * Store.Transaction}.
+ * Directions with their frontier and baseline, and the operators' closures of them. Part of
+ * {@link Store.Transaction}.
  */
 public interface Directions {
     Optional<DirectionRecord> direction(String name);

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Registered experiments (a commit proposed on a direction) and the ones given up. Part of {@link
- * Store.Transaction}.
+ * Registered experiments (a commit proposed on a direction) and the ones given up. Part of
+ * {@link Store.Transaction}.
  */
 public interface Experiments {
     Optional<Stored<Experiment>> experiment(String commit);

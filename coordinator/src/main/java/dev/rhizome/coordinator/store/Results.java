@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Signed results, late ones apart, and the validation state their trial gave each. Part of {@link
- * Store.Transaction}.
+ * Signed results, late ones apart, and the validation state their trial gave each. Part of
+ * {@link Store.Transaction}.
  */
 public interface Results {
     /** The result stored from exactly this envelope, if any. */
