@@ -91,8 +91,10 @@ public interface Store extends AutoCloseable {
 
     /**
      * Everything a transaction may read and write, one interface per concern, so that a service
-     * or helper names what it touches by taking the narrowest ones it uses. Signed records are
-     * stored as their envelopes and read back from them.
+     * or helper names what it touches by taking the narrowest ones it uses: one
+     * ({@code Quotas tx}), or two or three as a type bound
+     * ({@code <T extends Reputations & Results> ... (T tx)}); the whole transaction where a step
+     * spans more. Signed records are stored as their envelopes and read back from them.
      *
      * <p>Pages of the lists that grow with history (docs/api.md "Paging") each read at most
      * {@code limit} rows along an index, after the key where the previous page ended (keyset
