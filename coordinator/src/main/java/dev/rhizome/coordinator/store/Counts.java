@@ -12,6 +12,9 @@ import java.util.Optional;
 public interface Counts {
     CoordinatorStats stats();
 
+    /** How many directions there are and how many are closed, kept as they are written. */
+    HistoryCounts.DirectionTotals directionTotals();
+
     /** The totals of what is only added to: counts kept by the database as it writes ({@link StoreCounters}). */
     HistoryCounts.Totals historyTotals();
 

@@ -45,4 +45,10 @@ public interface Directions {
 
     /** Directions opened after envelope {@code afterSeq}, in the order opened. */
     List<Keyed<Long, DirectionRecord>> directions(long afterSeq, int limit);
+
+    /**
+     * Open directions ({@code closed} false) or closed ones, opened after envelope
+     * {@code afterSeq}, in the order opened.
+     */
+    List<Keyed<Long, DirectionRecord>> directions(boolean closed, long afterSeq, int limit);
 }

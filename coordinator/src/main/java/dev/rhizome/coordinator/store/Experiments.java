@@ -2,6 +2,7 @@ package dev.rhizome.coordinator.store;
 
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.SignedEnvelope;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -14,6 +15,9 @@ public interface Experiments {
 
     /** Of one direction, or all when {@code direction} is empty, in the order registered. */
     List<Stored<Experiment>> experiments(String direction);
+
+    /** The experiments of the commits named that are experiments (one read of all), in no particular order. */
+    List<Stored<Experiment>> experiments(Collection<String> commits);
 
     void insertExperiment(Experiment experiment, SignedEnvelope envelope, long nowMs);
 
