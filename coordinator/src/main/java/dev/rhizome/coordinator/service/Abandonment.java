@@ -3,7 +3,11 @@ package dev.rhizome.coordinator.service;
 import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.AttemptCap;
 import dev.rhizome.coordinator.core.UnitRecord;
+import dev.rhizome.coordinator.store.Directions;
+import dev.rhizome.coordinator.store.Experiments;
+import dev.rhizome.coordinator.store.Reputations;
 import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.coordinator.store.Units;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.protocol.CommitId;
 import dev.rhizome.coordinator.core.Saturating;
@@ -53,12 +57,13 @@ final class Abandonment {
     }
 
     /** A registered experiment that no direction stands on (as its base or frontier). */
-    private static boolean isProposal(Store.Transaction tx, String commit) {
+    private static <T extends Directions & Experiments> boolean isProposal(T tx, String commit) {
         return tx.experiment(commit).isPresent() && tx.directions().stream().noneMatch(
                 d -> d.frontier().commit().equals(commit) || d.direction().getBaseCommit().equals(commit));
     }
 
-    private static void giveUp(Store.Transaction tx, UnitRecord failed, String why, long nowMs) {
+    private static <T extends Experiments & Reputations & Units> void giveUp(T tx, UnitRecord failed, String why,
+            long nowMs) {
         if (tx.abandonment(failed.commit()).isPresent()) {
             return;
         }

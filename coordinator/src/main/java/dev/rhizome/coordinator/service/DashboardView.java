@@ -7,8 +7,12 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.Trials;
+import dev.rhizome.coordinator.store.Directions;
+import dev.rhizome.coordinator.store.Experiments;
 import dev.rhizome.coordinator.store.HistoryCounts;
 import dev.rhizome.coordinator.store.Keyed;
+import dev.rhizome.coordinator.store.Reputations;
+import dev.rhizome.coordinator.store.Results;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.Stored;
 import dev.rhizome.proto.v1.Experiment;
@@ -199,7 +203,7 @@ public final class DashboardView {
     private record Measured(List<Double> ok, long lastMs) {
     }
 
-    private static Measured measured(Store.Transaction tx, String direction, String commit) {
+    private static Measured measured(Results tx, String direction, String commit) {
         List<Double> ok = new ArrayList<>();
         long last = Long.MIN_VALUE;
         for (Trials.Entry e : tx.resultEntries(commit)) {
@@ -221,7 +225,8 @@ public final class DashboardView {
      * child shown is a dead end. The frontier's steps are the adopted path in order, each at its
      * last result.
      */
-    private static JsonArray tree(Store.Transaction tx, DirectionRecord d, JsonObject dir, int treeShown) {
+    private static <T extends Experiments & Results> JsonArray tree(T tx, DirectionRecord d, JsonObject dir,
+            int treeShown) {
         Map<String, Experiment> shown = new LinkedHashMap<>();
         List<Stored<Experiment>> newest = new ArrayList<>(tx.newestExperiments(d.name(), treeShown));
         Collections.reverse(newest);
@@ -284,7 +289,7 @@ public final class DashboardView {
      * results), read in credit order from the reputations' index: the volunteers table above only
      * counts the results the page shows.
      */
-    private static JsonArray credit(Store.Transaction tx) {
+    private static JsonArray credit(Reputations tx) {
         JsonArray credit = new JsonArray();
         for (Keyed<Store.CreditKey, Reputation> k : tx.reputations(Optional.empty(), CREDIT_SHOWN)) {
             Reputation r = k.value();
@@ -305,7 +310,7 @@ public final class DashboardView {
      * each in the order opened: a range of an index each (migration 19), as many rows as shown.
      * The page was built from every direction and every closure, read at each build.
      */
-    private static List<DirectionRecord> directionsShown(Store.Transaction tx) {
+    private static List<DirectionRecord> directionsShown(Directions tx) {
         List<DirectionRecord> shown = new ArrayList<>();
         tx.directions(false, 0, DIRECTIONS_SHOWN).forEach(k -> shown.add(k.value()));
         if (shown.size() < DIRECTIONS_SHOWN) {

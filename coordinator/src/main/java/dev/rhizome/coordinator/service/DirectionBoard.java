@@ -4,7 +4,10 @@ import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Leaderboards;
 import dev.rhizome.coordinator.core.Rejection;
+import dev.rhizome.coordinator.store.Boards;
+import dev.rhizome.coordinator.store.Experiments;
 import dev.rhizome.coordinator.store.Keyed;
+import dev.rhizome.coordinator.store.Results;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.Stored;
 import dev.rhizome.proto.v1.Experiment;
@@ -93,7 +96,8 @@ final class DirectionBoard {
         return weight;
     }
 
-    synchronized LeaderboardList build(Store.Transaction tx, DirectionRecord d, Manifest manifest) {
+    synchronized <T extends Boards & Experiments & Results> LeaderboardList build(T tx, DirectionRecord d,
+            Manifest manifest) {
         List<Leaderboards.Contender> newContenders = new ArrayList<>();
         long experimentsMark = experimentsUpTo;
         for (List<Keyed<Long, Stored<Experiment>>> page; ; ) {

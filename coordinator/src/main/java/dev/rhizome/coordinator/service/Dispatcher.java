@@ -14,6 +14,10 @@ import dev.rhizome.coordinator.core.RequestRules;
 import dev.rhizome.coordinator.core.Saturating;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.Claimant;
+import dev.rhizome.coordinator.store.Directions;
+import dev.rhizome.coordinator.store.Explorations;
+import dev.rhizome.coordinator.store.OpenEvaluations;
+import dev.rhizome.coordinator.store.Seeds;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.ClaimRequest;
@@ -284,32 +288,34 @@ public final class Dispatcher {
 
     /**
      * Reads open evaluations a page at a time, along the index, skipping trials (commit and random
-     * seed) the node already reported on or holds, or that its network leased lately, in SQL; most claims read one short page however
-     * long the queue is. The first page is one unit because the policy takes the first unit that
+     * seed) the node already reported on or holds, or that its network leased lately, in SQL; most
+     * claims read one short page however long the queue is. The first page is one unit because the policy takes the first unit that
      * fits, which is almost always the first one read (each row read costs the committer its
      * subqueries and columns). The directions' loads (counts over their units)
      * are read only when the claim could become an exploration: an EVALUATE-only claim never
-     * looks at them.
+     * looks at them. A closed direction hands out nothing, neither its open evaluations nor new
+     * explorations: the claim looks up the closures of the directions it meets only (its own, its
+     * page's), never the whole list, which a store shared by several coordinators reads afresh.
      */
-    private ClaimPolicy.Decision choose(Store.Transaction tx, ClaimRequest claim, String network, long now,
-            Function<String, Manifest> manifests) {
-        Map<String, String> closed = tx.closedDirections();
-        if (closed.containsKey(claim.getDirection())) {
-            String reason = closed.get(claim.getDirection());
-            return new ClaimPolicy.Decision.Nothing("direction " + claim.getDirection() + " is closed"
-                    + (reason.isEmpty() ? "" : ": " + reason), RETRY_CLOSED_S, true);
+    private <T extends Directions & OpenEvaluations & Explorations> ClaimPolicy.Decision choose(T tx,
+            ClaimRequest claim, String network, long now, Function<String, Manifest> manifests) {
+        if (!claim.getDirection().isEmpty()) {
+            String reason = tx.closedDirections(List.of(claim.getDirection())).get(claim.getDirection());
+            if (reason != null) {
+                return new ClaimPolicy.Decision.Nothing("direction " + claim.getDirection() + " is closed"
+                        + (reason.isEmpty() ? "" : ": " + reason), RETRY_CLOSED_S, true);
+            }
         }
         boolean mayExplore = mayExplore(claim);
         int size = FIRST_CLAIM_PAGE;
         for (int offset = 0; ; offset += size, size = CLAIM_PAGE) {
             List<UnitRecord> read = tx.openEvaluationsFor(claim.getNode(), network, now, offset, size);
             boolean last = read.size() < size;
+            Map<String, String> closed = read.isEmpty() ? Map.of()
+                    : tx.closedDirections(read.stream().map(UnitRecord::direction).toList());
             List<UnitRecord> page = closed.isEmpty() ? read
                     : read.stream().filter(u -> !closed.containsKey(u.direction())).toList();
-            // A closed direction hands out nothing: neither its open evaluations nor new explorations.
-            List<DirectionLoad> loads = last && mayExplore
-                    ? tx.directionLoads().stream().filter(d -> !closed.containsKey(d.direction())).toList()
-                    : List.of();
+            List<DirectionLoad> loads = last && mayExplore ? tx.loadsOfOpenDirections() : List.of();
             Map<String, Integer> agentExplorations = last && mayExplore ? tx.leasedAgentExplorations() : Map.of();
             ClaimPolicy.Decision decision = policy.choose(claim, now, page, Set.of(), manifests, loads,
                     agentExplorations);
@@ -342,7 +348,7 @@ public final class Dispatcher {
     }
 
     /** Manifests by seed name, read once per transaction. */
-    private static Function<String, Manifest> manifestLookup(Store.Transaction tx) {
+    private static Function<String, Manifest> manifestLookup(Seeds tx) {
         Map<String, Manifest> cache = new HashMap<>();
         return seed -> cache.computeIfAbsent(seed, name -> tx.seed(name)
                 .map(s -> s.record().getManifest()).orElse(Manifest.getDefaultInstance()));

@@ -9,8 +9,11 @@ import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.ReplayWindow;
 import dev.rhizome.coordinator.core.RequestRules;
 import dev.rhizome.coordinator.core.UnitRecord;
+import dev.rhizome.coordinator.store.Experiments;
+import dev.rhizome.coordinator.store.Results;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.Stored;
+import dev.rhizome.coordinator.store.Units;
 import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Manifest;
@@ -123,8 +126,8 @@ public final class ExperimentRegistry {
      * The candidate runs at every adoption seed ({@code quorum} replicas each), and the frontier
      * at every seed where it has not run yet, so the comparison is paired seed by seed.
      */
-    private static String queueTrials(Store.Transaction tx, Seed seed, DirectionRecord direction, Experiment e,
-            long now) {
+    private static <T extends Experiments & Results & Units> String queueTrials(T tx, Seed seed,
+            DirectionRecord direction, Experiment e, long now) {
         Manifest manifest = seed.getManifest();
         int replicas = Manifests.quorum(manifest);
         for (long randomSeed : Manifests.trialSeeds(manifest)) {

@@ -4,7 +4,10 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.RequestRules;
+import dev.rhizome.coordinator.store.Experiments;
 import dev.rhizome.coordinator.store.Keyed;
+import dev.rhizome.coordinator.store.Reputations;
+import dev.rhizome.coordinator.store.Results;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.Stored;
 import dev.rhizome.proto.v1.Experiment;
@@ -99,7 +102,7 @@ public final class ExperimentReports {
                 && r.getHardwareClass().equals(hardwareClass));
     }
 
-    private static OptionalDouble measure(Store.Transaction tx, String commit, String hardwareClass,
+    private static <T extends Results & Reputations> OptionalDouble measure(T tx, String commit, String hardwareClass,
             Manifest manifest) {
         Settlement.TrialMetrics trials = Settlement.trialMetrics(tx, commit, hardwareClass, manifest);
         return !trials.bySeed().isEmpty() ? trials.mean()
@@ -107,7 +110,7 @@ public final class ExperimentReports {
     }
 
     /** Whether {@code commit} is the frontier or one of its ancestors (through either parent of a merge). */
-    static boolean onAdoptedPath(Store.Transaction tx, DirectionRecord d, String commit) {
+    static boolean onAdoptedPath(Experiments tx, DirectionRecord d, String commit) {
         Deque<String> todo = new ArrayDeque<>(List.of(d.frontier().commit()));
         Set<String> seen = new HashSet<>();
         while (!todo.isEmpty() && seen.size() < MAX_PATH) {

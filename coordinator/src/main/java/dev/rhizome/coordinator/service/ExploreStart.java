@@ -3,7 +3,8 @@ package dev.rhizome.coordinator.service;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.Similarity;
-import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.coordinator.store.Experiments;
+import dev.rhizome.coordinator.store.Explorations;
 import dev.rhizome.coordinator.store.Stored;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.SimilarWork;
@@ -23,7 +24,7 @@ final class ExploreStart {
      * The frontier, or {@code fromCommit} when the claimant asks to branch from another commit: the
      * direction's base or any experiment registered on the direction.
      */
-    static String commit(Store.Transaction tx, DirectionRecord direction, String fromCommit) {
+    static String commit(Experiments tx, DirectionRecord direction, String fromCommit) {
         if (fromCommit.isEmpty() || fromCommit.equals(direction.frontier().commit())
                 || fromCommit.equals(direction.direction().getBaseCommit())) {
             return fromCommit.isEmpty() ? direction.frontier().commit() : fromCommit;
@@ -37,7 +38,8 @@ final class ExploreStart {
         return fromCommit;
     }
 
-    static List<SimilarWork> similarWork(Store.Transaction tx, String direction, String hypothesis, long nowMs) {
+    static <T extends Experiments & Explorations> List<SimilarWork> similarWork(T tx, String direction,
+            String hypothesis, long nowMs) {
         if (hypothesis.isBlank()) {
             return List.of();
         }

@@ -2,6 +2,7 @@ package dev.rhizome.coordinator.service;
 
 import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.Rejection;
+import dev.rhizome.coordinator.store.Bans;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.Map;
@@ -41,7 +42,7 @@ public final class KeyBans {
     }
 
     void refresh(long now) {
-        banned = Map.copyOf(store.inTransaction(Store.Transaction::bannedKeys));
+        banned = Map.copyOf(store.inTransaction(Bans::bannedKeys));
         readAtMs = now;
     }
 }

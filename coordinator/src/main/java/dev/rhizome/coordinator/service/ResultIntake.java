@@ -10,7 +10,9 @@ import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.ReplayWindow;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
+import dev.rhizome.coordinator.store.Results;
 import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.coordinator.store.Units;
 import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Result;
@@ -94,7 +96,7 @@ public final class ResultIntake {
      * naming another commit finds nothing here, and is then refused by that check before
      * anything depends on whether the runner reported before.
      */
-    private static Optional<String> earlierResult(Store.Transaction tx, Result result) {
+    private static Optional<String> earlierResult(Results tx, Result result) {
         for (Trials.Entry e : tx.resultEntries(result.getCommit())) {
             if (e.result().getWorkUnitId().equals(result.getWorkUnitId())
                     && e.result().getRunner().equals(result.getRunner())) {
@@ -156,7 +158,7 @@ public final class ResultIntake {
     }
 
     /** Replicas are only comparable at one random seed: the one the unit was issued with. */
-    private static void checkRandomSeed(Store.Transaction tx, Result r, UnitRecord unit) {
+    private static void checkRandomSeed(Units tx, Result r, UnitRecord unit) {
         OptionalLong expected = tx.unitRandomSeed(unit.id());
         if (expected.isPresent() && r.getRandomSeed() != expected.getAsLong()) {
             throw Rejection.badRequest("random_seed " + Long.toUnsignedString(r.getRandomSeed()) + " differs from work unit "
@@ -179,7 +181,7 @@ public final class ResultIntake {
      * Empty when the result counts; why it is late otherwise. One result per key and unit, and a
      * key reports only on units it leased, so late results are bounded by the key's leases.
      */
-    private static Optional<String> lateness(Store.Transaction tx, UnitRecord unit, ByteString runner,
+    private static Optional<String> lateness(Units tx, UnitRecord unit, ByteString runner,
             boolean reportedBefore) {
         if (reportedBefore) {
             throw Rejection.conflict(PublicId.hex(runner) + " already reported a different result for work unit "

@@ -9,8 +9,14 @@ import dev.rhizome.coordinator.core.Significance;
 import dev.rhizome.coordinator.core.SpotChecks;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
+import dev.rhizome.coordinator.store.Experiments;
+import dev.rhizome.coordinator.store.Nodes;
+import dev.rhizome.coordinator.store.OpenEvaluations;
+import dev.rhizome.coordinator.store.Reputations;
+import dev.rhizome.coordinator.store.Results;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.Stored;
+import dev.rhizome.coordinator.store.Units;
 import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Manifest;
@@ -44,7 +50,7 @@ final class Settlement {
     }
 
     /** Queues {@code replicas} evaluations of a commit at one random seed. */
-    static void queueTrial(Store.Transaction tx, String seed, String direction, String commit, String parent,
+    static void queueTrial(Units tx, String seed, String direction, String commit, String parent,
             ByteString proposer, long randomSeed, int replicas, long nowMs) {
         for (int i = 0; i < replicas; i++) {
             UnitRecord unit = UnitFactory.evaluation(seed, direction, commit, parent, proposer, nowMs);
@@ -57,8 +63,8 @@ final class Settlement {
      * Queues a trial at every adoption seed where the commit has neither results nor pending
      * units; returns how many trials were queued.
      */
-    static int queueMissingTrials(Store.Transaction tx, String seed, Manifest manifest, String direction, String commit,
-            String parent, ByteString proposer, long nowMs) {
+    static <T extends Experiments & Results & Units> int queueMissingTrials(T tx, String seed, Manifest manifest,
+            String direction, String commit, String parent, ByteString proposer, long nowMs) {
         if (tx.abandonment(commit).isPresent()) {
             return 0;  // given up: nobody could fetch it, and asking again would only hold the queue full
         }
@@ -131,7 +137,7 @@ final class Settlement {
     }
 
     /** Results of one trial, in the order received. */
-    static List<Trials.Entry> trialEntries(Store.Transaction tx, String commit, long randomSeed) {
+    static List<Trials.Entry> trialEntries(Results tx, String commit, long randomSeed) {
         return tx.resultEntries(commit).stream().filter(e -> e.result().getRandomSeed() == randomSeed).toList();
     }
 
@@ -170,7 +176,8 @@ final class Settlement {
     }
 
     /** Reserves the spot check's open replicas for keys the coordinator picks ({@link SpotChecks}). */
-    private static String reserveReplicas(Store.Transaction tx, Result r, DoubleSupplier draw, long nowMs) {
+    private static <T extends Nodes & OpenEvaluations & Units> String reserveReplicas(T tx, Result r,
+            DoubleSupplier draw, long nowMs) {
         List<SpotChecks.Candidate> seen = tx.spotCheckCandidates(
                 Saturating.minus(nowMs, PeerDirectory.NODE_FRESHNESS_MS), PeerDirectory.MAX_NODES_LISTED);
         List<ByteString> chosen = SpotChecks.choose(r.getRunner(), r.getProposer(), seen, draw);
@@ -187,8 +194,8 @@ final class Settlement {
     }
 
     /** Writes each result's new state and moves its runner's reputation on state changes. */
-    private static void applyVerdicts(Store.Transaction tx, Trials.Outcome outcome, Trials.Entry added,
-            Manifest manifest) {
+    private static <T extends Reputations & Results> void applyVerdicts(T tx, Trials.Outcome outcome,
+            Trials.Entry added, Manifest manifest) {
         // runtime_ms is the runner's own word: a job is killed at the seed's timeout, so no more is
         // credited (2^63 - 1 ms, 292 million years, topped the volunteers for good)
         long creditCapMs = Integer.toUnsignedLong(manifest.getTimeoutSeconds()) * 1000;
@@ -222,7 +229,7 @@ final class Settlement {
     }
 
     /** A CRASH counts against the proposer at once; an OK run only once its trial finds it VALID. */
-    private static void recordProposerOutcome(Store.Transaction tx, Result r, long nowMs) {
+    private static void recordProposerOutcome(Reputations tx, Result r, long nowMs) {
         if (!r.getProposer().isEmpty() && r.getStatus() == Result.Status.CRASH) {
             tx.saveProposerRecord(r.getProposer(), tx.proposerRecord(r.getProposer()).onCrash(nowMs));
         }
@@ -232,7 +239,8 @@ final class Settlement {
      * The decided trial metrics of a commit in one hardware class, by random seed. An empty
      * class means the class of the first trial decided.
      */
-    static TrialMetrics trialMetrics(Store.Transaction tx, String commit, String hardwareClass, Manifest manifest) {
+    static <T extends Reputations & Results> TrialMetrics trialMetrics(T tx, String commit, String hardwareClass,
+            Manifest manifest) {
         Map<Long, List<Trials.Entry>> bySeed = new LinkedHashMap<>();
         tx.resultEntries(commit).forEach(e -> bySeed.computeIfAbsent(e.result().getRandomSeed(), s -> new ArrayList<>())
                 .add(e));

@@ -13,6 +13,7 @@ import dev.rhizome.coordinator.store.HistoryCounts;
 import dev.rhizome.coordinator.store.Keyed;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.Stored;
+import dev.rhizome.coordinator.store.Units;
 import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.AdoptionList;
 import dev.rhizome.proto.v1.CoordinatorStats;
@@ -392,7 +393,7 @@ public final class Views {
         });
     }
 
-    private static VolunteerList volunteerList(Store.Transaction tx, List<Map.Entry<ByteString, Reputation>> entries,
+    private static VolunteerList volunteerList(Units tx, List<Map.Entry<ByteString, Reputation>> entries,
             long nowMs) {
         VolunteerList.Builder list = VolunteerList.newBuilder();
         for (Map.Entry<ByteString, Reputation> e : entries) {

@@ -5,7 +5,7 @@ import dev.rhizome.coordinator.core.AddressScope;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.WriteQuota;
-import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.coordinator.store.Quotas;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +34,7 @@ public final class WriteQuotas {
      * @param signer the key the write is charged to, or empty for a write counted per address and in total only
      * @param origin the request's address scope ({@link dev.rhizome.coordinator.core.AddressScope}), or ""
      */
-    public void charge(Store.Transaction tx, WriteQuota.Kind kind, ByteString signer, String origin, long nowMs) {
+    public void charge(Quotas tx, WriteQuota.Kind kind, ByteString signer, String origin, long nowMs) {
         WriteQuota.Limit limit = limits.of(kind);
         if (limit.perKey() == 0 && limit.perAddress() == 0 && limit.total() == 0 && limit.perNetwork() == 0) {
             return;

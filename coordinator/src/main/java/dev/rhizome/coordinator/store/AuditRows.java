@@ -10,7 +10,7 @@ import java.util.Optional;
  * it, for one transaction. An adoption carries the trail's length when it
  * was decided, read from the count the database keeps ({@link StoreCounters}), not by counting.
  */
-final class AuditRows {
+final class AuditRows implements AuditTrail {
     private final TransactionScope scope;
     private final Queries q;
 
@@ -19,31 +19,37 @@ final class AuditRows {
         this.q = scope.queries;
     }
 
-    List<SignedEnvelope> auditTrail() {
+    @Override
+    public List<SignedEnvelope> auditTrail() {
         return q.list("SELECT bytes FROM envelopes ORDER BY seq", rs -> Rows.envelope(rs.getBytes(1)));
     }
 
-    List<Keyed<Long, SignedEnvelope>> auditTrail(long afterSeq, int limit) {
+    @Override
+    public List<Keyed<Long, SignedEnvelope>> auditTrail(long afterSeq, int limit) {
         return q.list("SELECT seq, bytes FROM envelopes WHERE seq > ? ORDER BY seq LIMIT ?",
                 rs -> new Keyed<>(rs.getLong(1), Rows.envelope(rs.getBytes(2))), afterSeq, limit);
     }
 
-    long auditCount() {
+    @Override
+    public long auditCount() {
         return StoreCounters.envelopes(q);
     }
 
-    void insertAdoption(Adoption a) {
+    @Override
+    public void insertAdoption(Adoption a) {
         scope.order.appendInOrder();
         q.update("INSERT INTO adoptions (direction, commit_id, adopted_ms, audit_count, bytes) VALUES (?, ?, ?, ?, ?)",
                 a.getDirection(), a.getCommit(), a.getAdoptedMs(), a.getAuditCount(), a.toByteArray());
     }
 
-    List<Adoption> adoptions(String direction) {
+    @Override
+    public List<Adoption> adoptions(String direction) {
         return q.list("SELECT bytes FROM adoptions WHERE ? = '' OR direction = ? ORDER BY audit_count, adopted_ms",
                 rs -> Rows.adoption(rs.getBytes(1)), direction, direction);
     }
 
-    List<Keyed<Store.AdoptionKey, Adoption>> adoptions(String direction, Optional<Store.AdoptionKey> after, int limit) {
+    @Override
+    public List<Keyed<Store.AdoptionKey, Adoption>> adoptions(String direction, Optional<Store.AdoptionKey> after, int limit) {
         String sql = "SELECT bytes, audit_count, adopted_ms, direction, commit_id FROM adoptions WHERE "
                 + (direction.isEmpty() ? "? = ''" : "direction = ?")
                 + (after.isPresent() ? " AND (audit_count, adopted_ms, direction, commit_id) > (?, ?, ?, ?)" : "")

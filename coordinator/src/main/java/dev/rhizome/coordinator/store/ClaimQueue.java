@@ -28,7 +28,7 @@ import java.util.TreeMap;
  * now for other keys. Read by one statement, or, where one process owns the database, walked
  * from the open queue kept in memory ({@link OwnedReads.OpenUnits}) with the same tests.
  */
-final class ClaimQueue {
+final class ClaimQueue implements OpenEvaluations {
     private static final String PAGE_SELECT = "SELECT " + Rows.of("u", UNIT_COLUMNS) + " FROM units u "
             + "LEFT JOIN unit_seeds s ON s.unit_id = u.id WHERE u.state = ? AND u.kind = ? "
             + "AND NOT EXISTS (SELECT 1 FROM results r LEFT JOIN unit_seeds rs ON rs.unit_id = r.unit_id "
@@ -69,7 +69,8 @@ final class ClaimQueue {
         this.results = results;
     }
 
-    void reserveUnit(String unitId, List<ByteString> nodes, long untilMs) {
+    @Override
+    public void reserveUnit(String unitId, List<ByteString> nodes, long untilMs) {
         if (!nodes.isEmpty()) {
             writes.reserved(untilMs);
         }
@@ -80,12 +81,14 @@ final class ClaimQueue {
         }
     }
 
-    List<ByteString> reservation(String unitId, long nowMs) {
+    @Override
+    public List<ByteString> reservation(String unitId, long nowMs) {
         return q.list("SELECT node FROM unit_reservations WHERE unit_id = ? AND until_ms >= ? ORDER BY node",
                 rs -> ByteString.copyFrom(rs.getBytes(1)), unitId, nowMs);
     }
 
-    List<UnitRecord> openEvaluationsFor(ByteString node, String network, long nowMs, int offset, int limit) {
+    @Override
+    public List<UnitRecord> openEvaluationsFor(ByteString node, String network, long nowMs, int offset, int limit) {
         OwnedReads.OpenUnits queue = owned.enabled() ? sharedQueue() : null;
         if (queue != null) {
             return walkQueue(queue, node, network, nowMs, offset, limit);

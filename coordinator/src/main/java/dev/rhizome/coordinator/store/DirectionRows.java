@@ -28,7 +28,7 @@ import java.util.TreeMap;
  * closures across transactions where one process owns the database, and within the transaction
  * otherwise.
  */
-final class DirectionRows {
+final class DirectionRows implements Seeds, Directions {
     private final TransactionScope scope;
     private final Queries q;
     private final OwnedReads owned;
@@ -52,7 +52,8 @@ final class DirectionRows {
         directionMemo.clear();
     }
 
-    Optional<Stored<Seed>> seed(String name) {
+    @Override
+    public Optional<Stored<Seed>> seed(String name) {
         Optional<Stored<Seed>> memo = seedMemo.get(name);
         if (memo != null) {
             return memo;
@@ -70,18 +71,21 @@ final class DirectionRows {
         return read;
     }
 
-    List<Stored<Seed>> seeds() {
+    @Override
+    public List<Stored<Seed>> seeds() {
         return q.list("SELECT " + SEED_BYTES + " FROM seeds s ORDER BY s.envelope_seq",
                 rs -> Rows.stored(rs.getBytes(1), Seed.parser()));
     }
 
-    List<Keyed<Long, Stored<Seed>>> seeds(long afterSeq, int limit) {
+    @Override
+    public List<Keyed<Long, Stored<Seed>>> seeds(long afterSeq, int limit) {
         return q.list("SELECT s.envelope_seq, " + SEED_BYTES + " FROM seeds s "
                         + "WHERE s.envelope_seq > ? ORDER BY s.envelope_seq LIMIT ?",
                 rs -> new Keyed<>(rs.getLong(1), Rows.stored(rs.getBytes(2), Seed.parser())), afterSeq, limit);
     }
 
-    void insertSeed(Seed seed, SignedEnvelope envelope, long nowMs) {
+    @Override
+    public void insertSeed(Seed seed, SignedEnvelope envelope, long nowMs) {
         seedMemo.clear();
         insertedSeed = true;
         long seq = scope.insertEnvelope(envelope, Envelopes.id(envelope), nowMs);
@@ -89,7 +93,8 @@ final class DirectionRows {
                 seq);
     }
 
-    Optional<DirectionRecord> direction(String name) {
+    @Override
+    public Optional<DirectionRecord> direction(String name) {
         if (owned.enabled() && !wroteDirections) {
             return Optional.ofNullable(sharedDirections().byName().get(name));
         }
@@ -103,14 +108,16 @@ final class DirectionRows {
         return read;
     }
 
-    List<DirectionRecord> directions() {
+    @Override
+    public List<DirectionRecord> directions() {
         if (owned.enabled() && !wroteDirections) {
             return sharedDirections().inOrder();
         }
         return readDirections();
     }
 
-    List<Keyed<Long, DirectionRecord>> directions(long afterSeq, int limit) {
+    @Override
+    public List<Keyed<Long, DirectionRecord>> directions(long afterSeq, int limit) {
         return q.list("SELECT " + DIRECTION_COLUMNS + ", d.envelope_seq FROM directions d "
                         + "WHERE d.envelope_seq > ? ORDER BY d.envelope_seq LIMIT ?",
                 rs -> new Keyed<>(rs.getLong(6), Rows.direction(rs)), afterSeq, limit);
@@ -121,7 +128,8 @@ final class DirectionRows {
      * the order opened: one range of the index {@code directions_by_closed} (migration 19), so a
      * page costs its rows whatever the directions and closures before it.
      */
-    List<Keyed<Long, DirectionRecord>> directions(boolean closed, long afterSeq, int limit) {
+    @Override
+    public List<Keyed<Long, DirectionRecord>> directions(boolean closed, long afterSeq, int limit) {
         return q.list("SELECT " + DIRECTION_COLUMNS + ", d.envelope_seq FROM directions d "
                         + "WHERE d.closed = ? AND d.envelope_seq > ? ORDER BY d.envelope_seq LIMIT ?",
                 rs -> new Keyed<>(rs.getLong(6), Rows.direction(rs)), closed ? 1 : 0, afterSeq, limit);
@@ -146,48 +154,63 @@ final class DirectionRows {
         wroteDirections = true;
     }
 
-    void insertDirection(Direction direction, SignedEnvelope envelope, long nowMs) {
+    @Override
+    public void insertDirection(Direction direction, SignedEnvelope envelope, long nowMs) {
         wroteDirections();
         long seq = scope.insertEnvelope(envelope, Envelopes.id(envelope), nowMs);
         q.update("INSERT INTO directions (name, seed, base_commit, envelope_seq, frontier_commit) VALUES (?, ?, ?, ?, ?)",
                 direction.getName(), direction.getSeed(), direction.getBaseCommit(), seq, direction.getBaseCommit());
     }
 
-    void updateFrontier(String direction, Frontier frontier) {
+    @Override
+    public void updateFrontier(String direction, Frontier frontier) {
         wroteDirections();
         q.update("UPDATE directions SET frontier_commit = ?, frontier_metric = ?, frontier_class = ? WHERE name = ?",
                 frontier.commit(), frontier.metric().isPresent() ? frontier.metric().getAsDouble() : null,
                 frontier.hardwareClass(), direction);
     }
 
-    void setBaselineMetric(String direction, double metric) {
+    @Override
+    public void setBaselineMetric(String direction, double metric) {
         wroteDirections();
         q.update("UPDATE directions SET baseline_metric = ? WHERE name = ?", metric, direction);
     }
 
-    /** Each direction's evaluations in progress and explorations leased, in the directions' order. */
-    List<DirectionLoad> directionLoads() {
+    /**
+     * Each direction not closed by an operator, with its evaluations in progress and explorations
+     * leased, in the directions' order. The closures are looked up per direction in SQL, so a
+     * claim never reads them all (a store shared by several coordinators keeps none in memory).
+     */
+    @Override
+    public List<DirectionLoad> loadsOfOpenDirections() {
         return q.list("SELECT d.name, d.seed, "
                         + "(SELECT COUNT(*) FROM units u WHERE u.direction = d.name AND u.kind = ? AND u.state IN (?, ?)), "
                         + "(SELECT COUNT(*) FROM units u WHERE u.direction = d.name AND u.kind = ? AND u.state = ?) "
-                        + "FROM directions d ORDER BY d.envelope_seq",
+                        + "FROM directions d "
+                        + "WHERE NOT EXISTS (SELECT 1 FROM direction_closures c WHERE c.direction = d.name) "
+                        + "ORDER BY d.envelope_seq",
                 rs -> new DirectionLoad(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getInt(4)),
                 EVALUATE, OPEN, LEASED, EXPLORE, LEASED);
     }
 
-    boolean closeDirection(String direction, String reason, long nowMs) {
+    @Override
+    public boolean closeDirection(String direction, String reason, long nowMs) {
         owned.closures.clear();
         wroteClosures = true;
         return q.update("INSERT INTO direction_closures (direction, reason, closed_ms) VALUES (?, ?, ?) "
                 + "ON CONFLICT DO NOTHING", direction, reason, nowMs) > 0;
     }
 
-    /** The closures of the directions named only: as many rows as closed among them. */
-    Map<String, String> closedDirections(Collection<String> names) {
-        Map<String, String> hit = wroteClosures ? null : owned.closures.get();
+    /**
+     * The closures of the directions named only: as many rows as closed among them where nothing
+     * is kept; where one process owns the database, every closure is read once and kept.
+     */
+    @Override
+    public Map<String, String> closedDirections(Collection<String> names) {
+        Map<String, String> kept = keptClosures();
         Map<String, String> out = new TreeMap<>();
-        if (hit != null) {
-            names.stream().filter(hit::containsKey).forEach(n -> out.put(n, hit.get(n)));
+        if (kept != null) {
+            names.stream().filter(kept::containsKey).forEach(n -> out.put(n, kept.get(n)));
             return out;
         }
         q.listIn("SELECT direction, reason FROM direction_closures WHERE direction IN", names,
@@ -195,16 +218,28 @@ final class DirectionRows {
         return out;
     }
 
-    Map<String, String> closedDirections() {
-        Map<String, String> hit = wroteClosures ? null : owned.closures.get();
-        if (hit != null) {
-            return new TreeMap<>(hit);
+    @Override
+    public Map<String, String> closedDirections() {
+        Map<String, String> kept = keptClosures();
+        return new TreeMap<>(kept != null ? kept : readClosures());
+    }
+
+    /** Every closure, kept across transactions where one process owns the database; null where none are kept. */
+    private Map<String, String> keptClosures() {
+        if (!owned.enabled() || wroteClosures) {
+            return null;
         }
+        Map<String, String> hit = owned.closures.get();
+        if (hit == null) {
+            hit = Map.copyOf(readClosures());
+            owned.closures.put(hit);
+        }
+        return hit;
+    }
+
+    private Map<String, String> readClosures() {
         Map<String, String> out = new TreeMap<>();
         q.list("SELECT direction, reason FROM direction_closures", rs -> out.put(rs.getString(1), rs.getString(2)));
-        if (!wroteClosures) {
-            owned.closures.put(Map.copyOf(out));
-        }
         return out;
     }
 }

@@ -12,20 +12,22 @@ import java.util.Map;
  * Explorations claimed, for one transaction: who explores (an agent or the built-in explorer)
  * and the hypotheses stated, which later claims in the same direction are compared against.
  */
-final class ExploreClaims {
+final class ExploreClaims implements Explorations {
     private final Queries q;
 
     ExploreClaims(Queries q) {
         this.q = q;
     }
 
-    void record(String unitId, String direction, boolean builtinExplorer, String hypothesis, long nowMs) {
+    @Override
+    public void recordExploreClaim(String unitId, String direction, boolean builtinExplorer, String hypothesis, long nowMs) {
         q.update("INSERT INTO explore_claims (unit_id, direction, builtin_explorer, hypothesis, claimed_ms) "
                 + "VALUES (?, ?, ?, ?, ?)", unitId, direction, builtinExplorer ? 1 : 0, hypothesis, nowMs);
     }
 
     /** Explorations leased now to agents (not the built-in explorer), by direction. */
-    Map<String, Integer> leasedToAgents() {
+    @Override
+    public Map<String, Integer> leasedAgentExplorations() {
         Map<String, Integer> counts = new HashMap<>();
         q.list("SELECT u.direction, COUNT(*) FROM units u LEFT JOIN explore_claims c ON c.unit_id = u.id "
                         + "WHERE u.kind = ? AND u.state = ? AND COALESCE(c.builtin_explorer, 0) = 0 GROUP BY u.direction",
@@ -33,7 +35,8 @@ final class ExploreClaims {
         return counts;
     }
 
-    List<Similarity.Text> recentHypotheses(String direction, long sinceMs, int limit) {
+    @Override
+    public List<Similarity.Text> recentHypotheses(String direction, long sinceMs, int limit) {
         return q.list("SELECT hypothesis, claimed_ms FROM explore_claims WHERE direction = ? AND claimed_ms >= ? "
                         + "AND hypothesis <> '' ORDER BY claimed_ms DESC LIMIT ?",
                 rs -> new Similarity.Text("hypothesis", rs.getString(1), "", rs.getLong(2)), direction, sinceMs, limit);

@@ -16,7 +16,7 @@ import java.util.Set;
  * for one transaction. Peers for a commit are asked on every fetch, so they are kept across
  * transactions where one process owns the database, until an announcement changes them.
  */
-final class NodeRows {
+final class NodeRows implements Nodes {
     private final Queries q;
     private final Connection connection;
     private final OwnedReads owned;
@@ -28,7 +28,8 @@ final class NodeRows {
         this.owned = scope.owned;
     }
 
-    boolean announce(NodeAnnouncement a, String network, long nowMs) {
+    @Override
+    public boolean announce(NodeAnnouncement a, String network, long nowMs) {
         byte[] node = a.getNode().toByteArray();
         if (q.update("INSERT INTO nodes (node, host, port, hardware_class, last_seen_ms, network, signed_ms) "
                         + "VALUES (?, ?, ?, ?, ?, ?, ?) "
@@ -56,7 +57,8 @@ final class NodeRows {
         return true;
     }
 
-    List<PeerEndpoint> peers(String commit, int limit) {
+    @Override
+    public List<PeerEndpoint> peers(String commit, int limit) {
         if (wrotePeers) {
             return readPeers(commit, limit);
         }
@@ -78,30 +80,35 @@ final class NodeRows {
                 .setHost(rs.getString(2)).setPort(rs.getInt(3)).build(), commit, limit);
     }
 
-    List<PeerEndpoint> nodesSeenSince(long sinceMs, int limit) {
+    @Override
+    public List<PeerEndpoint> nodesSeenSince(long sinceMs, int limit) {
         return q.list("SELECT node, host, port FROM nodes WHERE last_seen_ms >= ? ORDER BY last_seen_ms DESC LIMIT ?",
                 rs -> PeerEndpoint.newBuilder().setNode(ByteString.copyFrom(rs.getBytes(1)))
                         .setHost(rs.getString(2)).setPort(rs.getInt(3)).build(), sinceMs, limit);
     }
 
-    boolean nodeSeenOutside(String network, long sinceMs) {
+    @Override
+    public boolean nodeSeenOutside(String network, long sinceMs) {
         return q.count("SELECT COUNT(*) FROM (SELECT 1 FROM nodes WHERE last_seen_ms >= ? AND network <> ? LIMIT 1) n",
                 sinceMs, network) > 0;
     }
 
-    List<SpotChecks.Candidate> spotCheckCandidates(long sinceMs, int limit) {
+    @Override
+    public List<SpotChecks.Candidate> spotCheckCandidates(long sinceMs, int limit) {
         return q.list("SELECT node, host, network FROM nodes WHERE last_seen_ms >= ? ORDER BY last_seen_ms DESC LIMIT ?",
                 rs -> new SpotChecks.Candidate(ByteString.copyFrom(rs.getBytes(1)), rs.getString(2), rs.getString(3)),
                 sinceMs, limit);
     }
 
-    Set<ByteString> runnersWithStandingSeenSince(long sinceMs, int limit) {
+    @Override
+    public Set<ByteString> runnersWithStandingSeenSince(long sinceMs, int limit) {
         return new LinkedHashSet<>(q.list("SELECT n.node FROM nodes n JOIN reputations r ON r.runner = n.node "
                         + "WHERE n.last_seen_ms >= ? AND r.valid_results > 0 ORDER BY n.last_seen_ms DESC LIMIT ?",
                 rs -> ByteString.copyFrom(rs.getBytes(1)), sinceMs, limit));
     }
 
-    boolean knownNode(ByteString node) {
+    @Override
+    public boolean knownNode(ByteString node) {
         return q.count("SELECT COUNT(*) FROM nodes WHERE node = ?", (Object) node.toByteArray()) > 0;
     }
 }

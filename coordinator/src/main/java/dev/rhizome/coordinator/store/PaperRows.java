@@ -5,7 +5,7 @@ import dev.rhizome.proto.v1.SignedEnvelope;
 import java.util.List;
 
 /** Papers, newest first, of one direction or all, for one transaction. */
-final class PaperRows {
+final class PaperRows implements Papers {
     private final TransactionScope scope;
     private final Queries q;
 
@@ -14,23 +14,27 @@ final class PaperRows {
         this.q = scope.queries;
     }
 
-    void insertPaper(Paper paper, SignedEnvelope envelope, String envelopeId, long nowMs) {
+    @Override
+    public void insertPaper(Paper paper, SignedEnvelope envelope, String envelopeId, long nowMs) {
         long seq = scope.insertEnvelope(envelope, envelopeId, nowMs);
         q.update("INSERT INTO papers (envelope_seq, direction) VALUES (?, ?)", seq, paper.getDirection());
     }
 
-    boolean hasPaper(String envelopeId) {
+    @Override
+    public boolean hasPaper(String envelopeId) {
         return q.count("SELECT COUNT(*) FROM papers p JOIN envelopes e ON e.seq = p.envelope_seq WHERE e.id = ?",
                 envelopeId) > 0;
     }
 
-    List<SignedEnvelope> papers(String direction) {
+    @Override
+    public List<SignedEnvelope> papers(String direction) {
         return q.list("SELECT e.bytes FROM papers p JOIN envelopes e ON e.seq = p.envelope_seq "
                 + "WHERE ? = '' OR p.direction = ? ORDER BY p.envelope_seq DESC", rs -> Rows.envelope(rs.getBytes(1)),
                 direction, direction);
     }
 
-    List<Keyed<Long, SignedEnvelope>> papers(String direction, long beforeSeq, int limit) {
+    @Override
+    public List<Keyed<Long, SignedEnvelope>> papers(String direction, long beforeSeq, int limit) {
         String where = direction.isEmpty() ? "? = '' AND" : "p.direction = ? AND";
         return q.list("SELECT p.envelope_seq, e.bytes FROM papers p JOIN envelopes e ON e.seq = p.envelope_seq "
                         + "WHERE " + where + " p.envelope_seq < ? ORDER BY p.envelope_seq DESC LIMIT ?",

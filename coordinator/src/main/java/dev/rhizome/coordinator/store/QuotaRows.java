@@ -10,14 +10,15 @@ import java.util.Map;
  * What guards the write paths, for one transaction: the writes each key, address and everyone
  * made today (core.WriteQuota), the claim nonces already used, and the keys an operator banned.
  */
-final class QuotaRows {
+final class QuotaRows implements Quotas, Bans {
     private final Queries q;
 
     QuotaRows(Queries q) {
         this.q = q;
     }
 
-    Map<String, Integer> writeCounts(String kind, long dayMs, List<String> scopes) {
+    @Override
+    public Map<String, Integer> writeCounts(String kind, long dayMs, List<String> scopes) {
         Map<String, Integer> counts = new HashMap<>();
         if (scopes.isEmpty()) {
             return counts;
@@ -36,7 +37,8 @@ final class QuotaRows {
         return counts;
     }
 
-    void countWrite(String kind, long dayMs, List<String> scopes) {
+    @Override
+    public void countWrite(String kind, long dayMs, List<String> scopes) {
         for (String scope : scopes) {
             q.update("INSERT INTO write_counts (scope, kind, day_ms, writes) VALUES (?, ?, ?, 1) "
                     + "ON CONFLICT (scope, kind, day_ms) DO UPDATE SET writes = write_counts.writes + 1",
@@ -44,25 +46,30 @@ final class QuotaRows {
         }
     }
 
-    int forgetWriteCounts(long beforeDayMs) {
+    @Override
+    public int forgetWriteCounts(long beforeDayMs) {
         return q.update("DELETE FROM write_counts WHERE day_ms < ?", beforeDayMs);
     }
 
-    boolean useClaimNonce(ByteString node, ByteString nonce, long timeMs) {
+    @Override
+    public boolean useClaimNonce(ByteString node, ByteString nonce, long timeMs) {
         return q.update("INSERT INTO claim_nonces (node, nonce, time_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 node.toByteArray(), nonce.toByteArray(), timeMs) == 1;
     }
 
-    int forgetClaimNonces(long beforeMs) {
+    @Override
+    public int forgetClaimNonces(long beforeMs) {
         return q.update("DELETE FROM claim_nonces WHERE time_ms < ?", beforeMs);
     }
 
-    boolean banKey(ByteString key, String reason, long nowMs) {
+    @Override
+    public boolean banKey(ByteString key, String reason, long nowMs) {
         return q.update("INSERT INTO key_bans (node, reason, banned_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 key.toByteArray(), reason, nowMs) > 0;
     }
 
-    Map<ByteString, String> bannedKeys() {
+    @Override
+    public Map<ByteString, String> bannedKeys() {
         Map<ByteString, String> out = new HashMap<>();
         q.list("SELECT node, reason FROM key_bans", rs -> out.put(ByteString.copyFrom(rs.getBytes(1)), rs.getString(2)));
         return out;

@@ -19,7 +19,7 @@ import java.util.Set;
  * them. Reputations and proposer records are read on every claim and result, so they are kept
  * across transactions where one process owns the database.
  */
-final class ReputationRows {
+final class ReputationRows implements Reputations {
     private final TransactionScope scope;
     private final Queries q;
     private final OwnedReads owned;
@@ -39,7 +39,8 @@ final class ReputationRows {
         reputationClassMemo.clear();
     }
 
-    Optional<Reputation> reputation(ByteString runner) {
+    @Override
+    public Optional<Reputation> reputation(ByteString runner) {
         return TransactionScope.through(owned.reputations, wroteReputations, runner, this::readReputation);
     }
 
@@ -48,7 +49,8 @@ final class ReputationRows {
                 rs -> Rows.reputation(rs).getValue(), runner.toByteArray()));
     }
 
-    void saveReputation(ByteString runner, Reputation r) {
+    @Override
+    public void saveReputation(ByteString runner, Reputation r) {
         TransactionScope.wrote(owned.reputations, wroteReputations, runner);
         scope.afterCommit.add(() -> owned.reputations.put(runner, Optional.of(r)));
         q.update("INSERT INTO reputations (" + REPUTATION_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?) "
@@ -60,12 +62,14 @@ final class ReputationRows {
                 r.dailyQuota());
     }
 
-    List<Map.Entry<ByteString, Reputation>> reputations() {
+    @Override
+    public List<Map.Entry<ByteString, Reputation>> reputations() {
         return q.list("SELECT " + REPUTATION_COLUMNS + " FROM reputations ORDER BY credit_ms DESC, valid_results DESC, "
                 + "runner DESC", Rows::reputation);
     }
 
-    List<Keyed<Store.CreditKey, Reputation>> reputations(Optional<Store.CreditKey> after, int limit) {
+    @Override
+    public List<Keyed<Store.CreditKey, Reputation>> reputations(Optional<Store.CreditKey> after, int limit) {
         // Row values compare column by column, so one comparison continues the three-column order.
         String sql = "SELECT " + REPUTATION_COLUMNS + " FROM reputations "
                 + (after.isPresent() ? "WHERE (credit_ms, valid_results, runner) < (?, ?, ?) " : "")
@@ -80,7 +84,8 @@ final class ReputationRows {
                 : q.list(sql, row, limit);
     }
 
-    ProposerThrottle.Record proposerRecord(ByteString proposer) {
+    @Override
+    public ProposerThrottle.Record proposerRecord(ByteString proposer) {
         return TransactionScope.through(owned.proposers, wroteProposers, proposer, this::readProposerRecord);
     }
 
@@ -90,7 +95,8 @@ final class ReputationRows {
                 proposer.toByteArray())).orElse(ProposerThrottle.Record.empty());
     }
 
-    void saveProposerRecord(ByteString proposer, ProposerThrottle.Record r) {
+    @Override
+    public void saveProposerRecord(ByteString proposer, ProposerThrottle.Record r) {
         TransactionScope.wrote(owned.proposers, wroteProposers, proposer);
         scope.afterCommit.add(() -> owned.proposers.put(proposer, r));
         q.update("INSERT INTO proposer_records (proposer, ok_results, crash_results, last_crash_ms) VALUES (?, ?, ?, ?) "
@@ -99,19 +105,22 @@ final class ReputationRows {
                 proposer.toByteArray(), r.okResults(), r.crashResults(), r.lastCrashMs());
     }
 
-    Set<String> reputationClasses(String commit, long randomSeed) {
+    @Override
+    public Set<String> reputationClasses(String commit, long randomSeed) {
         // settlement asks for one trial's classes up to three times a result; they change only below
         return new LinkedHashSet<>(reputationClassMemo.computeIfAbsent(commit + "/" + randomSeed, k -> new LinkedHashSet<>(
                 q.list("SELECT hardware_class FROM reputation_trials WHERE commit_id = ? AND random_seed = ?",
                         rs -> rs.getString(1), commit, randomSeed))));
     }
 
-    int reputationTrialsBy(String commit, ByteString runner) {
+    @Override
+    public int reputationTrialsBy(String commit, ByteString runner) {
         return (int) q.count("SELECT COUNT(*) FROM reputation_trials WHERE commit_id = ? AND runner = ?", commit,
                 runner.toByteArray());
     }
 
-    void markAcceptedOnReputation(String commit, long randomSeed, String hardwareClass, ByteString runner) {
+    @Override
+    public void markAcceptedOnReputation(String commit, long randomSeed, String hardwareClass, ByteString runner) {
         reputationClassMemo.remove(commit + "/" + randomSeed);
         q.update("INSERT INTO reputation_trials (commit_id, random_seed, hardware_class, runner) VALUES (?, ?, ?, ?)",
                 commit, randomSeed, hardwareClass, runner.toByteArray());

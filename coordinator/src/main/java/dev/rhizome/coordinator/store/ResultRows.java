@@ -21,7 +21,7 @@ import java.util.Set;
  * claim reads its commit's), their validation states, and experiments given up. Where a list is
  * known without a read, a result stored here is appended to it rather than read back.
  */
-final class ResultRows {
+final class ResultRows implements Experiments, Results {
     private final TransactionScope scope;
     private final Queries q;
     private final OwnedReads owned;
@@ -45,7 +45,8 @@ final class ResultRows {
 
     // --- experiments ---------------------------------------------------------------------------
 
-    Optional<Stored<Experiment>> experiment(String commit) {
+    @Override
+    public Optional<Stored<Experiment>> experiment(String commit) {
         return Optional.ofNullable(TransactionScope.through(owned.experiments, wroteExperiments, commit,
                 c -> readExperiment(c).orElse(null)));
     }
@@ -56,18 +57,21 @@ final class ResultRows {
     }
 
     /** The experiments of the commits named that are experiments, in no particular order. */
-    List<Stored<Experiment>> experiments(Collection<String> commits) {
+    @Override
+    public List<Stored<Experiment>> experiments(Collection<String> commits) {
         return q.listIn("SELECT e.bytes FROM experiments x JOIN envelopes e ON e.seq = x.envelope_seq "
                 + "WHERE x.commit_id IN", commits, rs -> Rows.stored(rs.getBytes(1), Experiment.parser()));
     }
 
-    List<Stored<Experiment>> experiments(String direction) {
+    @Override
+    public List<Stored<Experiment>> experiments(String direction) {
         return q.list("SELECT e.bytes FROM experiments x JOIN envelopes e ON e.seq = x.envelope_seq "
                         + "WHERE ? = '' OR x.direction = ? ORDER BY x.envelope_seq",
                 rs -> Rows.stored(rs.getBytes(1), Experiment.parser()), direction, direction);
     }
 
-    List<Keyed<Long, Stored<Experiment>>> experiments(String direction, long afterSeq, int limit) {
+    @Override
+    public List<Keyed<Long, Stored<Experiment>>> experiments(String direction, long afterSeq, int limit) {
         // A filter that may be empty is two statements, not "? = '' OR ...", so each can use its index.
         String where = direction.isEmpty() ? "? = '' AND" : "x.direction = ? AND";
         return q.list("SELECT x.envelope_seq, e.bytes FROM experiments x JOIN envelopes e ON e.seq = x.envelope_seq "
@@ -76,12 +80,14 @@ final class ResultRows {
                 limit);
     }
 
-    int countExperiments(String direction) {
+    @Override
+    public int countExperiments(String direction) {
         return (int) (direction.isEmpty() ? q.count("SELECT COUNT(*) FROM experiments")
                 : q.count("SELECT COUNT(*) FROM experiments WHERE direction = ?", direction));
     }
 
-    void insertExperiment(Experiment experiment, SignedEnvelope envelope, long nowMs) {
+    @Override
+    public void insertExperiment(Experiment experiment, SignedEnvelope envelope, long nowMs) {
         TransactionScope.wrote(owned.experiments, wroteExperiments, experiment.getCommit());
         Stored<Experiment> stored = new Stored<>(experiment, envelope);
         scope.afterCommit.add(() -> owned.experiments.put(experiment.getCommit(), stored));
@@ -99,36 +105,51 @@ final class ResultRows {
         }
     }
 
-    List<Keyed<Long, Stored<Experiment>>> newestExperiments(String direction, long beforeSeq, int limit) {
+    @Override
+    public List<Keyed<Long, Stored<Experiment>>> newestExperiments(String direction, long beforeSeq, int limit) {
         return NewestRows.experiments(q, direction, beforeSeq, limit);
     }
 
-    void abandonExperiment(String commit, String reason, long nowMs) {
+    @Override
+    public void abandonExperiment(String commit, String reason, long nowMs) {
         if (q.update("UPDATE abandoned_experiments SET reason = ? WHERE commit_id = ?", reason, commit) == 0) {
             q.update("INSERT INTO abandoned_experiments (commit_id, reason, abandoned_ms) VALUES (?, ?, ?)", commit,
                     reason, nowMs);
         }
     }
 
-    Optional<String> abandonment(String commit) {
+    @Override
+    public Optional<String> abandonment(String commit) {
         return Queries.first(q.list("SELECT reason FROM abandoned_experiments WHERE commit_id = ?",
                 rs -> rs.getString(1), commit));
     }
 
     // --- results -------------------------------------------------------------------------------
 
-    Optional<Stored<Result>> resultByEnvelopeId(String envelopeId) {
+    @Override
+    public Optional<Stored<Result>> resultByEnvelopeId(String envelopeId) {
         return Queries.first(q.list("SELECT e.bytes FROM envelopes e JOIN results r ON r.envelope_seq = e.seq "
                 + "WHERE e.id = ?", rs -> Rows.stored(rs.getBytes(1), Result.parser()), envelopeId));
     }
 
-    Optional<Stored<Result>> resultOfUnit(String unitId, ByteString runner) {
+    @Override
+    public Optional<Stored<Result>> resultOfUnit(String unitId, ByteString runner) {
         return Queries.first(q.list("SELECT e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
                 + "WHERE r.unit_id = ? AND r.runner = ?", rs -> Rows.stored(rs.getBytes(1), Result.parser()),
                 unitId, runner.toByteArray()));
     }
 
-    void insertResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs, boolean late) {
+    @Override
+    public void insertResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs) {
+        insert(result, envelope, envelopeId, nowMs, false);
+    }
+
+    @Override
+    public void insertLateResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs) {
+        insert(result, envelope, envelopeId, nowMs, true);
+    }
+
+    private void insert(Result result, SignedEnvelope envelope, String envelopeId, long nowMs, boolean late) {
         String commit = result.getCommit();
         // result_states rows are written for stored results only, so a new one has none yet
         resultStateMemo.put(envelopeId, Optional.empty());
@@ -140,19 +161,22 @@ final class ResultRows {
                 new Trials.Entry(envelopeId, result, late));
     }
 
-    List<Result> resultsForCommit(String commit) {
+    @Override
+    public List<Result> resultsForCommit(String commit) {
         return q.list("SELECT e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
                         + "WHERE r.commit_id = ? AND r.late = 0 ORDER BY r.envelope_seq",
                 rs -> Rows.stored(rs.getBytes(1), Result.parser()).record(), commit);
     }
 
-    List<SignedEnvelope> resultEnvelopes(String direction, String commit) {
+    @Override
+    public List<SignedEnvelope> resultEnvelopes(String direction, String commit) {
         return q.list("SELECT e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
                         + "WHERE (? = '' OR r.direction = ?) AND (? = '' OR r.commit_id = ?) ORDER BY r.envelope_seq",
                 rs -> Rows.envelope(rs.getBytes(1)), direction, direction, commit, commit);
     }
 
-    List<Keyed<Long, SignedEnvelope>> resultEnvelopes(String direction, String commit, long afterSeq, int limit) {
+    @Override
+    public List<Keyed<Long, SignedEnvelope>> resultEnvelopes(String direction, String commit, long afterSeq, int limit) {
         String where = (commit.isEmpty() ? "? = '' AND " : "r.commit_id = ? AND ")
                 + (direction.isEmpty() ? "? = '' AND " : "r.direction = ? AND ");
         return q.list("SELECT r.envelope_seq, e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
@@ -160,15 +184,18 @@ final class ResultRows {
                 rs -> new Keyed<>(rs.getLong(1), Rows.envelope(rs.getBytes(2))), commit, direction, afterSeq, limit);
     }
 
-    List<Keyed<Long, SignedEnvelope>> newestResultEnvelopes(String direction, long beforeSeq, int limit) {
+    @Override
+    public List<Keyed<Long, SignedEnvelope>> newestResultEnvelopes(String direction, long beforeSeq, int limit) {
         return NewestRows.results(q, direction, beforeSeq, limit);
     }
 
-    int countResults(String direction) {
+    @Override
+    public int countResults(String direction) {
         return (int) q.count("SELECT COUNT(*) FROM results WHERE direction = ?", direction);
     }
 
-    List<Trials.Entry> countedResults(String direction) {
+    @Override
+    public List<Trials.Entry> countedResults(String direction) {
         return q.list("SELECT e.id, e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
                         + "LEFT JOIN result_states s ON s.envelope_id = e.id "
                         + "WHERE r.direction = ? AND r.late = 0 AND (s.state IS NULL OR s.state <> ?) "
@@ -178,7 +205,8 @@ final class ResultRows {
     }
 
     /** Every result of the commit, late ones included, in the order stored; this transaction's own too. */
-    List<Trials.Entry> resultEntries(String commit) {
+    @Override
+    public List<Trials.Entry> resultEntries(String commit) {
         return resultEntriesMemo.computeIfAbsent(commit,
                 c -> TransactionScope.through(owned.resultEntries, wroteResultsFor, c, this::readResultEntries));
     }
@@ -190,7 +218,8 @@ final class ResultRows {
                         rs.getInt(3) != 0), commit));
     }
 
-    Optional<ResultVerdict.State> resultState(String envelopeId) {
+    @Override
+    public Optional<ResultVerdict.State> resultState(String envelopeId) {
         Optional<ResultVerdict.State> memo = resultStateMemo.get(envelopeId);
         if (memo != null) {
             return memo;
@@ -199,7 +228,8 @@ final class ResultRows {
                 rs -> ResultVerdict.State.forNumber(rs.getInt(1)), envelopeId));
     }
 
-    void setResultState(String envelopeId, ResultVerdict.State state) {
+    @Override
+    public void setResultState(String envelopeId, ResultVerdict.State state) {
         resultStateMemo.put(envelopeId, Optional.of(state));
         q.update("INSERT INTO result_states (envelope_id, state) VALUES (?, ?) "
                 + "ON CONFLICT (envelope_id) DO UPDATE SET state = excluded.state", envelopeId, state.getNumber());

@@ -32,13 +32,19 @@ import java.util.Set;
 
 /**
  * {@link Store.Transaction} for both stores, over one JDBC connection: one instance serves one
- * transaction. It hands each question to the class that owns its tables ({@link DirectionRows},
- * {@link UnitRows}, {@link ClaimQueue}, {@link ResultRows}, {@link ReputationRows},
- * {@link NodeRows}, {@link PaperRows}, {@link AuditRows}, {@link QuotaRows},
- * {@link ExploreClaims}, and the counts in {@link HistoryCounts}, {@link StoreCounters},
- * {@link CommitSeeds}), whose SQL both SQLite and PostgreSQL accept (where they differ,
- * {@link Dialect} says how); they share the transaction's statements, write order and kept
- * reads ({@link TransactionScope}). The name is historical; it is the JDBC transaction.
+ * transaction. Each concern's interface is implemented by the class that owns its tables
+ * ({@link DirectionRows}: {@link Seeds} and {@link Directions}; {@link ResultRows}:
+ * {@link Experiments} and {@link Results}; {@link UnitRows}: {@link Units}; {@link ClaimQueue}:
+ * {@link OpenEvaluations}; {@link ReputationRows}: {@link Reputations}; {@link NodeRows}:
+ * {@link Nodes}; {@link PaperRows}: {@link Papers}; {@link AuditRows}: {@link AuditTrail};
+ * {@link QuotaRows}: {@link Quotas} and {@link Bans}; {@link ExploreClaims}:
+ * {@link Explorations}), whose SQL both SQLite and PostgreSQL accept (where they differ,
+ * {@link Dialect} says how); the counts ({@link Boards}, {@link Counts}) are read by
+ * {@link BoardRows}, {@link HistoryCounts}, {@link StoreCounters} and {@link CommitSeeds}. They
+ * share the transaction's statements, write order and kept reads ({@link TransactionScope}).
+ * This class builds them and hands each method to its owner: Java has no delegation, so that is
+ * one line per method, which the compiler checks against both the owner's interface and this one.
+ * The name is historical; it is the JDBC transaction.
  */
 final class SqliteTransaction implements Store.Transaction {
     private final Queries queries;
@@ -184,8 +190,8 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
-    public List<DirectionLoad> directionLoads() {
-        return directions.directionLoads();
+    public List<DirectionLoad> loadsOfOpenDirections() {
+        return directions.loadsOfOpenDirections();
     }
 
     // --- experiments and results -------------------------------------------------------------
@@ -227,12 +233,12 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public void insertResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs) {
-        results.insertResult(result, envelope, envelopeId, nowMs, false);
+        results.insertResult(result, envelope, envelopeId, nowMs);
     }
 
     @Override
     public void insertLateResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs) {
-        results.insertResult(result, envelope, envelopeId, nowMs, true);
+        results.insertLateResult(result, envelope, envelopeId, nowMs);
     }
 
     @Override
@@ -386,11 +392,6 @@ final class SqliteTransaction implements Store.Transaction {
     // --- the claim page and reservations -------------------------------------------------------
 
     @Override
-    public List<UnitRecord> openEvaluationsFor(ByteString node, int offset, int limit) {
-        return openEvaluationsFor(node, Long.MAX_VALUE, offset, limit);  // no reservation lasts that long
-    }
-
-    @Override
     public List<UnitRecord> openEvaluationsFor(ByteString node, String network, long nowMs, int offset, int limit) {
         return claims.openEvaluationsFor(node, network, nowMs, offset, limit);
     }
@@ -410,12 +411,12 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public void recordExploreClaim(String unitId, String direction, boolean builtinExplorer, String hypothesis,
             long nowMs) {
-        explorations.record(unitId, direction, builtinExplorer, hypothesis, nowMs);
+        explorations.recordExploreClaim(unitId, direction, builtinExplorer, hypothesis, nowMs);
     }
 
     @Override
     public Map<String, Integer> leasedAgentExplorations() {
-        return explorations.leasedToAgents();
+        return explorations.leasedAgentExplorations();
     }
 
     @Override
@@ -658,16 +659,6 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public List<Keyed<Long, Stored<Experiment>>> experiments(String direction, long afterSeq, int limit) {
         return results.experiments(direction, afterSeq, limit);
-    }
-
-    @Override
-    public List<Stored<Experiment>> newestExperiments(String direction, int limit) {
-        return newestExperiments(direction, Long.MAX_VALUE, limit).stream().map(Keyed::value).toList();
-    }
-
-    @Override
-    public List<SignedEnvelope> newestResultEnvelopes(String direction, int limit) {
-        return newestResultEnvelopes(direction, Long.MAX_VALUE, limit).stream().map(Keyed::value).toList();
     }
 
     @Override

@@ -27,7 +27,7 @@ import java.util.Set;
  * commit's leases by network are kept in memory across transactions ({@link OwnedReads}), with
  * this transaction's own writes ({@link UnitWrites}) seen on top: every claim asks for them.
  */
-final class UnitRows {
+final class UnitRows implements Units {
     private static final String UNIT_COLUMNS_OF_U = Rows.of("u", UNIT_COLUMNS);
     private static final String CLAIMANT = "SELECT (SELECT COUNT(*) FROM units WHERE holder = ? AND state = ?), "
             + "(SELECT COUNT(*) FROM unit_leases WHERE holder = ? AND leased_ms >= ?), "
@@ -55,7 +55,8 @@ final class UnitRows {
         networkLeasesMemo.clear();
     }
 
-    Optional<UnitRecord> unit(String id) {
+    @Override
+    public Optional<UnitRecord> unit(String id) {
         if (owned.leasedUnits.loaded() && !writes.states.containsKey(id)) {
             // A result's unit is almost always leased (to its runner), and leased units' rows are
             // kept (loaded by every claim's expiry check); one this transaction wrote is read
@@ -69,7 +70,8 @@ final class UnitRows {
                 Rows::unit, id));
     }
 
-    void insertUnit(UnitRecord u) {
+    @Override
+    public void insertUnit(UnitRecord u) {
         scope.order.appendInOrder();
         String sql = "INSERT INTO units (" + UNIT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
         Object[] params = {u.id(), u.kind().getNumber(), u.seed(), u.direction(), u.commit(), u.parent(),
@@ -84,7 +86,8 @@ final class UnitRows {
         }
     }
 
-    void updateUnit(UnitRecord u) {
+    @Override
+    public void updateUnit(UnitRecord u) {
         int changed = q.update("UPDATE units SET state = ?, holder = ?, lease_deadline_ms = ?, attempts = ?, "
                         + "expired_leases = ?, commit_id = ? WHERE id = ?", u.state().getNumber(), u.holder().toByteArray(),
                 u.leaseDeadlineMs(), u.attempts(), u.expiredLeases(), u.commit(), u.id());
@@ -127,7 +130,8 @@ final class UnitRows {
                 written.attempts(), written.expiredLeases(), prior.createdMs());
     }
 
-    void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce, long signedMs,
+    @Override
+    public void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce, long signedMs,
             String network) {
         Long signed = signedMs == Long.MIN_VALUE ? null : signedMs;
         byte[] nonce = claimNonce.isEmpty() ? null : claimNonce.toByteArray();
@@ -172,23 +176,27 @@ final class UnitRows {
                 }, commit));
     }
 
-    Optional<String> unitClaimedWith(ByteString node, ByteString claimNonce, long sinceMs) {
+    @Override
+    public Optional<String> unitClaimedWith(ByteString node, ByteString claimNonce, long sinceMs) {
         return q.list("SELECT unit_id FROM unit_leases WHERE holder = ? AND leased_ms >= ? AND claim_nonce = ? "
                         + "ORDER BY leased_ms DESC LIMIT 1", rs -> rs.getString(1), node.toByteArray(), sinceMs,
                 claimNonce.toByteArray()).stream().findFirst();
     }
 
-    boolean everLeasedTo(String unitId, ByteString node) {
+    @Override
+    public boolean everLeasedTo(String unitId, ByteString node) {
         return q.count("SELECT COUNT(*) FROM unit_leases WHERE unit_id = ? AND holder = ?", unitId,
                 node.toByteArray()) > 0;
     }
 
-    Set<ByteString> leaseHolders(String unitId) {
+    @Override
+    public Set<ByteString> leaseHolders(String unitId) {
         return new LinkedHashSet<>(q.list("SELECT DISTINCT holder FROM unit_leases WHERE unit_id = ?",
                 rs -> ByteString.copyFrom(rs.getBytes(1)), unitId));
     }
 
-    List<UnitRecord> expiredLeases(long nowMs) {
+    @Override
+    public List<UnitRecord> expiredLeases(long nowMs) {
         if (noLeaseExpiredBy(nowMs)) {
             return List.of();
         }
@@ -197,7 +205,8 @@ final class UnitRows {
                 + " AND lease_deadline_ms < ? ORDER BY seq" + scope.order.lockingRead(""), Rows::unit, nowMs);
     }
 
-    int leasesHeldBy(ByteString node) {
+    @Override
+    public int leasesHeldBy(ByteString node) {
         if (owned.enabled()) {
             return heldFromMemory(node);
         }
@@ -263,7 +272,8 @@ final class UnitRows {
         return true;
     }
 
-    Claimant claimant(ByteString node, long sinceMs) {
+    @Override
+    public Claimant claimant(ByteString node, long sinceMs) {
         if (owned.enabled()) {
             // Kept in memory where one process owns the database: the daily count alone read one
             // index entry per lease of the day, on every claim.
@@ -282,7 +292,8 @@ final class UnitRows {
         }, key, LEASED, key, sinceMs, key).get(0);
     }
 
-    int leasesSince(ByteString node, long sinceMs) {
+    @Override
+    public int leasesSince(ByteString node, long sinceMs) {
         if (!owned.enabled()) {
             return readLeasesSince(node, sinceMs);
         }
@@ -300,12 +311,14 @@ final class UnitRows {
                 sinceMs);
     }
 
-    int leaseRenewals(String unitId, ByteString holder) {
+    @Override
+    public int leaseRenewals(String unitId, ByteString holder) {
         return (int) q.count("SELECT COALESCE((SELECT renewals FROM unit_leases WHERE unit_id = ? AND holder = ? "
                 + "ORDER BY leased_ms DESC LIMIT 1), 0)", unitId, holder.toByteArray());
     }
 
-    boolean recordRenewal(String unitId, ByteString holder, long signedMs) {
+    @Override
+    public boolean recordRenewal(String unitId, ByteString holder, long signedMs) {
         // The holder's latest lease of the unit (portable SQL: no rowid).
         byte[] key = holder.toByteArray();
         return q.update("UPDATE unit_leases SET renewals = renewals + 1, signed_ms = ? WHERE unit_id = ? AND holder = ? "
@@ -313,13 +326,15 @@ final class UnitRows {
                 + "AND (signed_ms IS NULL OR signed_ms < ?)", signedMs, unitId, key, unitId, key, signedMs) > 0;
     }
 
-    void setUnitRandomSeed(String unitId, long randomSeed) {
+    @Override
+    public void setUnitRandomSeed(String unitId, long randomSeed) {
         TransactionScope.wrote(owned.unitRandomSeeds, wroteUnitSeeds, unitId);
         scope.afterCommit.add(() -> owned.unitRandomSeeds.put(unitId, randomSeed));
         q.update("INSERT INTO unit_seeds (unit_id, random_seed) VALUES (?, ?)", unitId, randomSeed);
     }
 
-    OptionalLong unitRandomSeed(String unitId) {
+    @Override
+    public OptionalLong unitRandomSeed(String unitId) {
         Long seed = TransactionScope.through(owned.unitRandomSeeds, wroteUnitSeeds, unitId, id -> Queries.first(
                 q.list("SELECT random_seed FROM unit_seeds WHERE unit_id = ?", rs -> rs.getLong(1), id)).orElse(null));
         return seed == null ? OptionalLong.empty() : OptionalLong.of(seed);
@@ -330,42 +345,49 @@ final class UnitRows {
         return seed.isPresent() ? seed.getAsLong() : null;
     }
 
-    List<UnitRecord> units(Optional<UnitStatus.State> state) {
+    @Override
+    public List<UnitRecord> units(Optional<UnitStatus.State> state) {
         return q.list("SELECT " + UNIT_COLUMNS + " FROM units WHERE ? = 0 OR state = ? ORDER BY seq",
                 Rows::unit, state.map(UnitStatus.State::getNumber).orElse(0),
                 state.map(UnitStatus.State::getNumber).orElse(0));
     }
 
-    List<Keyed<Long, UnitRecord>> units(Optional<UnitStatus.State> state, long afterSeq, int limit) {
+    @Override
+    public List<Keyed<Long, UnitRecord>> units(Optional<UnitStatus.State> state, long afterSeq, int limit) {
         String where = state.isEmpty() ? "? = 0 AND" : "state = ? AND";
         return q.list("SELECT " + UNIT_COLUMNS + ", seq FROM units WHERE " + where + " seq > ? ORDER BY seq LIMIT ?",
                 rs -> new Keyed<>(rs.getLong(14), Rows.unit(rs)), state.map(UnitStatus.State::getNumber).orElse(0),
                 afterSeq, limit);
     }
 
-    List<UnitRecord> openEvaluations() {
+    @Override
+    public List<UnitRecord> openEvaluations() {
         return q.list("SELECT " + UNIT_COLUMNS + " FROM units WHERE state = ? AND kind = ? ORDER BY seq",
                 Rows::unit, OPEN, EVALUATE);
     }
 
-    int pendingUnitsForCommit(String commit) {
+    @Override
+    public int pendingUnitsForCommit(String commit) {
         return (int) q.count("SELECT COUNT(*) FROM units WHERE commit_id = ? AND kind = ? AND state IN (?, ?)",
                 commit, EVALUATE, OPEN, LEASED);
     }
 
-    List<UnitRecord> pendingUnitsOfCommit(String commit) {
+    @Override
+    public List<UnitRecord> pendingUnitsOfCommit(String commit) {
         return q.list("SELECT " + UNIT_COLUMNS + " FROM units WHERE commit_id = ? AND kind = ? AND state IN (?, ?) "
                 + "ORDER BY seq" + scope.order.lockingRead(""), Rows::unit, commit, EVALUATE, OPEN, LEASED);
     }
 
-    List<UnitRecord> pendingUnitsOfTrial(String commit, long randomSeed) {
+    @Override
+    public List<UnitRecord> pendingUnitsOfTrial(String commit, long randomSeed) {
         return q.list("SELECT " + UNIT_COLUMNS_OF_U + " FROM units u "
                         + "JOIN unit_seeds s ON s.unit_id = u.id WHERE u.commit_id = ? AND s.random_seed = ? "
                         + "AND u.kind = ? AND u.state IN (?, ?) ORDER BY u.seq" + scope.order.lockingRead(" OF u"),
                 Rows::unit, commit, randomSeed, EVALUATE, OPEN, LEASED);
     }
 
-    Set<String> commitsTouchedBy(ByteString node) {
+    @Override
+    public Set<String> commitsTouchedBy(ByteString node) {
         byte[] key = node.toByteArray();
         return new LinkedHashSet<>(q.list("SELECT DISTINCT u.commit_id FROM units u WHERE u.state = ? AND u.kind = ? AND ("
                         + "EXISTS (SELECT 1 FROM results r WHERE r.commit_id = u.commit_id AND r.runner = ?) OR "
@@ -373,7 +395,8 @@ final class UnitRows {
                 rs -> rs.getString(1), OPEN, EVALUATE, key, LEASED, key));
     }
 
-    Set<String> unitsBarredFor(ByteString node) {
+    @Override
+    public Set<String> unitsBarredFor(ByteString node) {
         byte[] key = node.toByteArray();
         return new LinkedHashSet<>(q.list("SELECT u.id FROM units u JOIN unit_seeds s ON s.unit_id = u.id "
                         + "WHERE u.state = ? AND u.kind = ? AND ("

@@ -120,6 +120,31 @@ abstract class StoreContract {
     }
 
     @Test
+    void aDirectionClosedByAnotherStoreHasNoLoadToWeigh() throws Exception {
+        Store first = store();
+        Seed seed = seed();
+        run(first, tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            for (String name : List.of("d", "e", "f")) {
+                Direction direction = Fixtures.direction(operator, name, "tiny-lm", seed.getCommit(), 2);
+                tx.insertDirection(direction, Envelopes.sign(operator, direction), 2);
+            }
+            return null;
+        });
+        assertThat(run(first, (Store.Transaction tx) -> tx.loadsOfOpenDirections())).extracting(DirectionLoad::direction)
+                .containsExactly("d", "e", "f");
+        Store second = secondStore(first);
+        run(second, tx -> tx.closeDirection("e", "budget spent", 5));
+        assertThat(run(first, (Store.Transaction tx) -> tx.loadsOfOpenDirections())).extracting(DirectionLoad::direction)
+                .as("the closure is seen by the next read of the first store").containsExactly("d", "f");
+        List<DirectionLoad> afterClosing = run(second, tx -> {
+            tx.closeDirection("f", "done", 6);
+            return tx.loadsOfOpenDirections();
+        });
+        assertThat(afterClosing).extracting(DirectionLoad::direction).as("and by the transaction that closed it").containsExactly("d");
+    }
+
+    @Test
     void aTransactionThatThrowsLeavesNothingBehind() throws Exception {
         Store store = store();
         Seed seed = seed();
@@ -469,7 +494,7 @@ abstract class StoreContract {
         assertThat(run(store, (Store.Transaction tx) -> tx.everLeasedTo("u2", node))).isFalse();
         assertThat(run(store, (Store.Transaction tx) -> tx.commitsTouchedBy(node))).isEmpty();  // u1 is no longer open
         assertThat(run(store, (Store.Transaction tx) -> tx.pendingUnitsForCommit(c1))).isEqualTo(1);
-        assertThat(run(store, (Store.Transaction tx) -> tx.directionLoads())).containsExactly(new DirectionLoad("d", "tiny-lm", 2, 1));
+        assertThat(run(store, (Store.Transaction tx) -> tx.loadsOfOpenDirections())).containsExactly(new DirectionLoad("d", "tiny-lm", 2, 1));
         assertThat(run(store, (Store.Transaction tx) -> tx.expiredLeases(1_001))).extracting(UnitRecord::id).containsExactly("u1");
         assertThat(run(store, (Store.Transaction tx) -> tx.expiredLeases(1_000))).isEmpty();
 

@@ -1,0 +1,29 @@
+package dev.rhizome.coordinator.store;
+
+import dev.rhizome.proto.v1.Adoption;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every signed record in the order accepted, and the adoptions decided from them. Part of
+ * {@link Store.Transaction}.
+ */
+public interface AuditTrail {
+    /** Every stored signed record, in the order accepted. */
+    List<SignedEnvelope> auditTrail();
+
+    void insertAdoption(Adoption adoption);
+
+    /** Of one direction, or all when empty, in the order decided. */
+    List<Adoption> adoptions(String direction);
+
+    /** Signed records accepted so far: one kept count, read as one row ({@link StoreCounters}). */
+    long auditCount();
+
+    /** Signed records accepted after envelope {@code afterSeq}, in the order accepted. */
+    List<Keyed<Long, SignedEnvelope>> auditTrail(long afterSeq, int limit);
+
+    /** Of one direction, or all when empty, decided after {@code after} (from the first when empty). */
+    List<Keyed<Store.AdoptionKey, Adoption>> adoptions(String direction, Optional<Store.AdoptionKey> after, int limit);
+}

@@ -1,0 +1,52 @@
+package dev.rhizome.coordinator.store;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.SpotChecks;
+import dev.rhizome.proto.v1.NodeAnnouncement;
+import dev.rhizome.proto.v1.PeerEndpoint;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Nodes' announcements: their endpoints, the commits they hold, and the networks they speak from.
+ * Part of {@link Store.Transaction}.
+ */
+public interface Nodes {
+    default boolean announce(NodeAnnouncement announcement, long nowMs) {
+        return announce(announcement, "", nowMs);
+    }
+
+    /**
+     * Records the node's endpoint and the network its announcement came from
+     * ({@link dev.rhizome.coordinator.core.ReplicaNetworks#of}; "" for none), and replaces the
+     * set of commits it holds; false, changing nothing (not even when the node was last seen),
+     * when an announcement of the node signed at or after this one's {@code time_ms} is on
+     * record (a captured one sent again, or an older one late).
+     */
+    boolean announce(NodeAnnouncement announcement, String network, long nowMs);
+
+    /** Nodes holding {@code commit} (any node when empty), most recently seen first. */
+    List<PeerEndpoint> peers(String commit, int limit);
+
+    /** Nodes that announced at or after {@code sinceMs}, most recently seen first. */
+    List<PeerEndpoint> nodesSeenSince(long sinceMs, int limit);
+
+    /**
+     * Whether some node announced at or after {@code sinceMs} from another network than
+     * {@code network} (or from none known): whether anyone else could take the replicas a
+     * claimant from {@code network} is kept off.
+     */
+    boolean nodeSeenOutside(String network, long sinceMs);
+
+    /**
+     * Nodes that announced at or after {@code sinceMs}, most recently seen first, with the host
+     * each announced and the network its latest announcement came from: whom a spot check may choose.
+     */
+    List<SpotChecks.Candidate> spotCheckCandidates(long sinceMs, int limit);
+
+    /** Up to {@code limit} nodes seen since then whose key has at least one valid result on record (runners with standing). */
+    Set<ByteString> runnersWithStandingSeenSince(long sinceMs, int limit);
+
+    /** Whether this key has announced itself as a node before. */
+    boolean knownNode(ByteString node);
+}

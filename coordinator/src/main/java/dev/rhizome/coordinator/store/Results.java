@@ -1,0 +1,62 @@
+package dev.rhizome.coordinator.store;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.Trials;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.ResultVerdict;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Signed results, late ones apart, and the validation state their trial gave each. Part of
+ * {@link Store.Transaction}.
+ */
+public interface Results {
+    /** The result stored from exactly this envelope, if any. */
+    Optional<Stored<Result>> resultByEnvelopeId(String envelopeId);
+
+    Optional<Stored<Result>> resultOfUnit(String unitId, ByteString runner);
+
+    void insertResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs);
+
+    /**
+     * Stores a result that came after its unit was re-leased to another key: found by
+     * {@link #resultOfUnit} and in the audit trail like any other, but a late entry in
+     * {@link #resultEntries} (never a replica) and left out of {@link #resultsForCommit}.
+     */
+    void insertLateResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs);
+
+    /** Results of a commit that count (late ones left out), oldest first. */
+    List<Result> resultsForCommit(String commit);
+
+    /** Filtered by direction and commit where not empty, oldest first. */
+    List<SignedEnvelope> resultEnvelopes(String direction, String commit);
+
+    int countResults(String direction);
+
+    /** Results for a commit with their envelope ids, oldest first. */
+    List<Trials.Entry> resultEntries(String commit);
+
+    /** The last validation state written for a result. */
+    Optional<ResultVerdict.State> resultState(String envelopeId);
+
+    void setResultState(String envelopeId, ResultVerdict.State state);
+
+    /** Filtered by direction and commit where not empty, after envelope {@code afterSeq}, oldest first. */
+    List<Keyed<Long, SignedEnvelope>> resultEnvelopes(String direction, String commit, long afterSeq, int limit);
+
+    /**
+     * A direction's results that count toward its commits' means: neither late nor found
+     * INVALID by their trial; oldest first. One read where a leaderboard took one per commit.
+     */
+    List<Trials.Entry> countedResults(String direction);
+
+    /** A direction's newest {@code limit} results, newest first. */
+    default List<SignedEnvelope> newestResultEnvelopes(String direction, int limit) {
+        return newestResultEnvelopes(direction, Long.MAX_VALUE, limit).stream().map(Keyed::value).toList();
+    }
+
+    /** A direction's results stored before envelope {@code beforeSeq}, newest first. */
+    List<Keyed<Long, SignedEnvelope>> newestResultEnvelopes(String direction, long beforeSeq, int limit);
+}

@@ -1,0 +1,104 @@
+package dev.rhizome.coordinator.store;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.UnitRecord;
+import dev.rhizome.proto.v1.UnitStatus;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * Work units and their leases: who holds what until when, renewals, expiry, and what a claimant
+ * already holds. Part of {@link Store.Transaction}.
+ */
+public interface Units {
+    Optional<UnitRecord> unit(String id);
+
+    void insertUnit(UnitRecord unit);
+
+    void updateUnit(UnitRecord unit);
+
+    default void recordLease(String unitId, ByteString holder, long nowMs) {
+        recordLease(unitId, holder, nowMs, ByteString.EMPTY);
+    }
+
+    default void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce) {
+        recordLease(unitId, holder, nowMs, claimNonce, Long.MIN_VALUE, "");
+    }
+
+    /**
+     * Records a lease; the nonce of the claim that took it (empty: none), so a resent claim
+     * finds it; the claim's own signed time ({@code Long.MIN_VALUE}: none), after which the
+     * lease's renewals must be signed ({@link #recordRenewal}); and the network it was claimed
+     * from ({@link dev.rhizome.coordinator.core.ReplicaNetworks#of}; "" for none), which keeps
+     * that network off the unit's trial for a while.
+     */
+    void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce, long signedMs,
+            String network);
+
+    /**
+     * The unit that {@code node}'s claim with this nonce was leased, among leases made at or after
+     * {@code sinceMs}: a claim whose answer was lost (the coordinator died after committing it)
+     * is sent again with the same nonce, and gets that unit back.
+     */
+    Optional<String> unitClaimedWith(ByteString node, ByteString claimNonce, long sinceMs);
+
+    boolean everLeasedTo(String unitId, ByteString node);
+
+    /** The distinct keys {@code unitId} was ever leased to. */
+    Set<ByteString> leaseHolders(String unitId);
+
+    List<UnitRecord> expiredLeases(long nowMs);
+
+    /** LEASED units whose holder is {@code node}. */
+    int leasesHeldBy(ByteString node);
+
+    /**
+     * What a claim checks about its claimant, read together: the leases it holds now, its
+     * reputation, and the leases handed to it at or after {@code sinceMs}, in one
+     * query where the store can (every claim asks).
+     */
+    Claimant claimant(ByteString node, long sinceMs);
+
+    /** Renewals so far of the newest lease of {@code unitId} to {@code holder}. */
+    int leaseRenewals(String unitId, ByteString holder);
+
+    /**
+     * Counts one renewal, signed at {@code signedMs}, of the newest lease of {@code unitId} to
+     * {@code holder}; false, counting nothing, when that lease's claim or a renewal already
+     * counted was signed at or after it (a captured renewal sent again, or an older one late).
+     */
+    boolean recordRenewal(String unitId, ByteString holder, long signedMs);
+
+    /** OPEN EVALUATE units, oldest first. */
+    List<UnitRecord> openEvaluations();
+
+    /** Commits of open evaluations that {@code node} already reported on or holds a lease for. */
+    Set<String> commitsTouchedBy(ByteString node);
+
+    /** Units in a state, or all when {@code state} is empty, oldest first. */
+    List<UnitRecord> units(Optional<UnitStatus.State> state);
+
+    int pendingUnitsForCommit(String commit);
+
+    /** The random seed an EVALUATE unit runs at. */
+    void setUnitRandomSeed(String unitId, long randomSeed);
+
+    OptionalLong unitRandomSeed(String unitId);
+
+    /** Leases handed to {@code node} at or after {@code sinceMs}. */
+    int leasesSince(ByteString node, long sinceMs);
+
+    /** OPEN EVALUATE units whose trial (commit and random seed) {@code node} already reported on or holds. */
+    Set<String> unitsBarredFor(ByteString node);
+
+    /** OPEN or LEASED EVALUATE units of a commit, at every random seed, oldest first. */
+    List<UnitRecord> pendingUnitsOfCommit(String commit);
+
+    /** OPEN or LEASED EVALUATE units of one trial. */
+    List<UnitRecord> pendingUnitsOfTrial(String commit, long randomSeed);
+
+    /** Units in a state (all when empty) created after unit {@code afterSeq}, oldest first. */
+    List<Keyed<Long, UnitRecord>> units(Optional<UnitStatus.State> state, long afterSeq, int limit);
+}
