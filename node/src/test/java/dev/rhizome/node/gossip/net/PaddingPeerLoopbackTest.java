@@ -4,10 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.git.PaddedBundles;
-import dev.rhizome.node.gossip.core.GossipCore;
-import dev.rhizome.node.gossip.core.Wants;
-import dev.rhizome.protocol.identity.Identity;
-import dev.rhizome.protocol.identity.PublicId;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -49,22 +45,11 @@ class PaddingPeerLoopbackTest {
             smuggled = forge.commitFiles(null, Map.of("data.bin", data), "anything", GossipServiceTest.AUTHOR);
             padded = PaddedBundles.bundle(forge, tip, List.of(), List.of(tip, smuggled), List.of());
         }
-        ServingRogue rogue = new ServingRogue(tip, padded);
-        net.open.add(rogue);
-        PublicId rogueId = rogue.identity.publicId();
-        net.directory.add(rogue.info());
-        Identity makerId = Identity.generate();
-        LoopbackNet.Started maker = net.start(tmp.resolve("maker"), makerId, Wants.everything(), null, true);
-        LoopbackNet.Started asker = net.start(tmp.resolve("asker"), Identity.generate(), Wants.everything(), null, true);
-        GossipServiceTest.await(() -> LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().contains(rogueId))
-                && LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().contains(makerId.publicId())),
-                Duration.ofSeconds(20));
-        GossipServiceTest.await(() -> LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).score(rogueId)) <= -16,
-                Duration.ofSeconds(30));
+        ServingRogue rogue = net.listed(new ServingRogue(tip, padded));
+        LoopbackNet.Honest honest = net.besideRogue(tmp, rogue);
+        GossipServiceTest.await(() -> honest.asker().scoreOf(rogue.identity.publicId()) <= -16, Duration.ofSeconds(30));
 
-        String commit = maker.repo().commitFiles(null, Map.of("a.txt", "real".getBytes()), "real", GossipServiceTest.AUTHOR);
-        maker.gossip().onLocalCommit(commit);
-        GossipServiceTest.await(() -> asker.repo().has(commit), Duration.ofSeconds(30));
+        honest.commitArrives(Duration.ofSeconds(30));
 
         for (String node : List.of("maker", "asker")) {
             try (Repository repo = new FileRepositoryBuilder().setGitDir(tmp.resolve(node).resolve("repo.git").toFile())
@@ -74,7 +59,6 @@ class PaddingPeerLoopbackTest {
                 assertThat(repo.getObjectDatabase().has(ObjectId.fromString(tip))).as("%s stored the tip", node).isFalse();
             }
         }
-        double makerScore = LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).score(makerId.publicId()));
-        assertThat(makerScore).isZero();
+        assertThat(honest.asker().scoreOf(honest.maker().id())).isZero();
     }
 }
