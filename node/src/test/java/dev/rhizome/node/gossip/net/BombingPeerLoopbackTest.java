@@ -3,11 +3,8 @@ package dev.rhizome.node.gossip.net;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.node.git.PackBombs;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Real nodes on loopback with a rogue written from the schemas serving a zip bomb: a bundle of a
@@ -16,17 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
  * now the pack is refused from its header, the rogue is asked a bounded number of times, nothing
  * is imported, and honest bundles still arrive with no honest peer scored.
  */
-class BombingPeerLoopbackTest {
-    @TempDir
-    Path tmp;
-
-    final LoopbackNet net = new LoopbackNet();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        net.close();
-    }
-
+class BombingPeerLoopbackTest extends LoopbackTest {
     @Test
     void aBundleDeclaringGigabytesIsRefusedFromItsHeaderAndHonestBundlesStillArrive() throws Exception {
         String bombTip = "b0".repeat(20);

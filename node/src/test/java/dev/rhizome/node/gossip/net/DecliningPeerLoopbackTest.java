@@ -4,13 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.node.gossip.core.GossipCore;
 import dev.rhizome.protocol.identity.PublicId;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Real nodes on loopback with a rogue written from the schemas that announces 40 commits it does
@@ -18,17 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * it three times a commit (120 requests); now it rests after a few, costs nothing in score, and an
  * honest bundle still arrives.
  */
-class DecliningPeerLoopbackTest {
-    @TempDir
-    Path tmp;
-
-    final LoopbackNet net = new LoopbackNet();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        net.close();
-    }
-
+class DecliningPeerLoopbackTest extends LoopbackTest {
     @Test
     void aRogueThatDeclinesEveryRequestRestsAfterAFewAndCostsNoScore() throws Exception {
         List<String> fakes = new ArrayList<>();

@@ -16,11 +16,8 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real maker on loopback, under the wants filter, and a rogue written from the schemas that
@@ -29,17 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the hello must be proved by a signature over a nonce the maker made for the connection, the
  * forgery is refused saying so, its address closed for a while, and the node it named never counted.
  */
-class ForgedFetchHelloLoopbackTest {
-    @TempDir
-    Path tmp;
-
-    final LoopbackNet net = new LoopbackNet();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        net.close();
-    }
-
+class ForgedFetchHelloLoopbackTest extends LoopbackTest {
     @Test
     void aRogueFetchingUnderAnotherNodesIdIsRefusedAndThatNodeIsNeverCountedAKeeper() throws Exception {
         LoopbackNet.Started maker = net.start(tmp.resolve("maker"), Identity.generate(), Wants.workAndReplicas(1), null, true);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.git.PaddedBundles;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -12,9 +11,7 @@ import java.util.Random;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Real nodes on loopback with a rogue written from the schemas serving a padded bundle: its tip a
@@ -22,17 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * imported it and relayed it byte for byte; now it is a wrong bundle (a lie, scored), nothing of
  * it stays in their repositories, and honest bundles still arrive.
  */
-class PaddingPeerLoopbackTest {
-    @TempDir
-    Path tmp;
-
-    final LoopbackNet net = new LoopbackNet();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        net.close();
-    }
-
+class PaddingPeerLoopbackTest extends LoopbackTest {
     @Test
     void aBundleCarryingMoreThanItsTipsHistoryIsALieAndNothingOfItIsKept() throws Exception {
         String tip;

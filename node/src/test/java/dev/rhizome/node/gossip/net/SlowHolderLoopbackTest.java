@@ -6,13 +6,10 @@ import dev.rhizome.node.gossip.core.GossipCore;
 import dev.rhizome.node.gossip.core.Wants;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Real nodes on loopback with two rogues written from the schemas that announce commits they do
@@ -20,17 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * of a node's fetch slots for hours (two each) and an honest bundle waited behind them. Now slow
  * transfers give up slots to fetches a faster holder can serve, and nobody loses score for it.
  */
-class SlowHolderLoopbackTest {
-    @TempDir
-    Path tmp;
-
-    final LoopbackNet net = new LoopbackNet();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        net.close();
-    }
-
+class SlowHolderLoopbackTest extends LoopbackTest {
     static List<String> fakes(int base) {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
