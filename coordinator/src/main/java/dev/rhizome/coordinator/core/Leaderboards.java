@@ -15,11 +15,15 @@ import java.util.TreeMap;
 
 /**
  * Ranks a direction's commits, one board per hardware class, since wall-clock results from
- * different hardware are not comparable.
+ * different hardware are not comparable. Entries come without descriptions.
  */
 public final class Leaderboards {
-    /** A commit that can appear on a direction's board: its base or one of its experiments. */
-    public record Contender(String commit, String parent, ByteString proposer, String description) {
+    /**
+     * A commit that can appear on a direction's board: its base or one of its experiments. Without
+     * its description (up to 16 KiB): a board holds every experiment of its direction, and a reply
+     * describes only the entries it shows (service.BoardDescriptions).
+     */
+    public record Contender(String commit, String parent, ByteString proposer) {
     }
 
     /** An OK result's metric on a commit, as a board counts it. */
@@ -80,7 +84,6 @@ public final class Leaderboards {
                         .setMetric(metrics.stream().mapToDouble(Double::doubleValue).average().orElseThrow())
                         .setReplicas(metrics.size())
                         .setProposer(c.proposer())
-                        .setDescription(c.description())
                         .setFrontier(commit.equals(frontierCommit))
                         .build());
             });

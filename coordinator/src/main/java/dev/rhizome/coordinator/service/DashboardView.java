@@ -7,6 +7,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.Trials;
+import dev.rhizome.coordinator.store.HistoryCounts;
 import dev.rhizome.coordinator.store.Keyed;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.Stored;
@@ -95,9 +96,10 @@ public final class DashboardView {
             JsonObject o = new JsonObject();
             JsonArray directions = new JsonArray();
             Map<String, int[]> volunteers = new LinkedHashMap<>();  // runner/class -> OK, all
-            Map<String, String> closed = tx.closedDirections();  // name -> the operator's reason
-            List<DirectionRecord> all = tx.directions();
-            for (DirectionRecord d : directionsShown(all, closed)) {
+            List<DirectionRecord> shownDirections = directionsShown(tx);
+            // name -> the operator's reason, of the directions shown only
+            Map<String, String> closed = tx.closedDirections(shownDirections.stream().map(DirectionRecord::name).toList());
+            for (DirectionRecord d : shownDirections) {
                 Manifest manifest = tx.seed(d.direction().getSeed()).map(s -> s.record().getManifest())
                         .orElse(Manifest.getDefaultInstance());
                 JsonObject dir = new JsonObject();
@@ -142,7 +144,9 @@ public final class DashboardView {
                 directions.add(dir);
             }
             o.add("directions", directions);
-            o.addProperty("directions_total", all.size());
+            HistoryCounts.DirectionTotals totals = tx.directionTotals();
+            o.addProperty("directions_total", totals.directions());
+            o.addProperty("directions_open", totals.open());
             JsonArray vols = new JsonArray();
             volunteers.forEach((k, v) -> {
                 JsonObject x = new JsonObject();
@@ -296,11 +300,18 @@ public final class DashboardView {
         return credit;
     }
 
-    static List<DirectionRecord> directionsShown(List<DirectionRecord> all, Map<String, String> closed) {
-        List<DirectionRecord> ordered = new ArrayList<>();
-        all.stream().filter(d -> !closed.containsKey(d.name())).forEach(ordered::add);
-        all.stream().filter(d -> closed.containsKey(d.name())).forEach(ordered::add);
-        return ordered.subList(0, Math.min(DIRECTIONS_SHOWN, ordered.size()));
+    /**
+     * The first {@link #DIRECTIONS_SHOWN} open directions, then closed ones up to as many in all,
+     * each in the order opened: a range of an index each (migration 19), as many rows as shown.
+     * The page was built from every direction and every closure, read at each build.
+     */
+    private static List<DirectionRecord> directionsShown(Store.Transaction tx) {
+        List<DirectionRecord> shown = new ArrayList<>();
+        tx.directions(false, 0, DIRECTIONS_SHOWN).forEach(k -> shown.add(k.value()));
+        if (shown.size() < DIRECTIONS_SHOWN) {
+            tx.directions(true, 0, DIRECTIONS_SHOWN - shown.size()).forEach(k -> shown.add(k.value()));
+        }
+        return shown;
     }
 
     /**

@@ -3,14 +3,17 @@ package dev.rhizome.coordinator.service;
 import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Leaderboards;
+import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.store.Keyed;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.Stored;
 import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.Leaderboard;
 import dev.rhizome.proto.v1.LeaderboardList;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.ResultVerdict;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,34 +27,78 @@ import java.util.TreeMap;
  * change, migration 18). Before, every rebuild (up to once a second while anyone asked) read
  * every experiment and every counted result of the direction.
  *
- * <p>Keeps every experiment as a contender and every counted OK result's measurement, in the order
- * stored, so a build gives exactly what one from the whole history gives ({@link Leaderboards}
- * ranks them the same way). Keys follow commit order on both stores, and each build reads one
- * snapshot, so nothing is read twice or missed; a result read twice (stored and changed since)
- * is taken as it is now. State changes only once every read of a build has succeeded.
+ * <p>Keeps every experiment as a contender (commit, parent, proposer: no description, which a
+ * reply fetches for the entries it shows, {@link BoardDescriptions}) and every counted OK
+ * result's measurement, in the order stored, so a build gives exactly what one from the whole
+ * history gives ({@link Leaderboards} ranks them the same way). Keys follow commit order on both
+ * stores, and each build reads one snapshot, so nothing is read twice or missed; a result read
+ * twice (stored and changed since) is taken as it is now. State changes only once every read of
+ * a build has succeeded. The ranking is shared while fresh ({@link FreshCopy}); what all this
+ * holds is {@link #weight()}, by which {@link DirectionBoards} bounds the boards it keeps.
  */
 final class DirectionBoard {
-    /** Experiments read per statement: the first build reads the whole direction, a page at a time. */
-    private static final int EXPERIMENTS_PER_READ = 1_000;
+    /**
+     * Experiments read per statement: the first build reads the whole direction a page at a time,
+     * each up to 16 KiB with its description, and keeps only the contender of each.
+     */
+    static final int EXPERIMENTS_PER_READ = 256;
+    /**
+     * Estimated heap bytes of what a board keeps, for its weight: a contender (two 40-character
+     * commit ids, a 32-byte key, a map entry), a measurement (a map entry, its key, a record whose
+     * commit and class are shared), a ranked entry (a message whose strings are the contender's),
+     * and what every board holds whatever its size.
+     */
+    static final int CONTENDER_BYTES = 320;
+    static final int MEASUREMENT_BYTES = 128;
+    static final int ENTRY_BYTES = 192;
+    static final int BOARD_BYTES = 2_048;
 
     private final String direction;
-    private final Map<String, Leaderboards.Contender> experiments = new LinkedHashMap<>();
+    private final FreshCopy<LeaderboardList> ranking;
+    private final Map<String, Leaderboards.Contender> experiments = new HashMap<>();
     /** The counted OK results' measurements by key. */
     private final TreeMap<Long, Leaderboards.Measurement> counted = new TreeMap<>();
+    /** Hardware classes by name: each measurement names one of a few, kept once. */
+    private final Map<String, String> classes = new HashMap<>();
     private long experimentsUpTo;
     private long resultsUpTo;
     private long changesUpTo;
+    private volatile int weight = BOARD_BYTES;
 
-    DirectionBoard(String direction) {
+    DirectionBoard(String direction, FreshCopy<LeaderboardList> ranking) {
         this.direction = direction;
+        this.ranking = ranking;
+    }
+
+    /**
+     * The direction's boards, best first, without descriptions but the base's: the shared copy
+     * while fresh, else brought up to date in a read transaction. An unknown direction is a 404.
+     */
+    LeaderboardList ranking(Store store) {
+        return ranking.get(() -> store.inReadTransaction(tx -> {
+            DirectionRecord d = tx.direction(direction)
+                    .orElseThrow(() -> Rejection.notFound("unknown direction " + direction));
+            Manifest manifest = tx.seed(d.direction().getSeed()).orElseThrow().record().getManifest();
+            return build(tx, d, manifest);
+        }));
+    }
+
+    /** Whether a ranking was ever built (a board that never was holds nothing worth keeping). */
+    boolean built() {
+        return ranking.built();
+    }
+
+    /** Estimated heap bytes this board holds: what it keeps to bring itself up to date, and its ranking. */
+    int weight() {
+        return weight;
     }
 
     synchronized LeaderboardList build(Store.Transaction tx, DirectionRecord d, Manifest manifest) {
-        List<Keyed<Long, Stored<Experiment>>> newExperiments = new ArrayList<>();
+        List<Leaderboards.Contender> newContenders = new ArrayList<>();
         long experimentsMark = experimentsUpTo;
         for (List<Keyed<Long, Stored<Experiment>>> page; ; ) {
             page = tx.experiments(direction, experimentsMark, EXPERIMENTS_PER_READ);
-            newExperiments.addAll(page);
+            page.forEach(k -> newContenders.add(contender(k.value().record())));
             if (!page.isEmpty()) {
                 experimentsMark = page.get(page.size() - 1).key();
             }
@@ -76,11 +123,7 @@ final class DirectionBoard {
                 .filter(m -> m != null)
                 .forEach(baseElsewhere::add);
 
-        for (Keyed<Long, Stored<Experiment>> k : newExperiments) {
-            Experiment x = k.value().record();
-            experiments.putIfAbsent(x.getCommit(), new Leaderboards.Contender(x.getCommit(), x.getParent(),
-                    x.getProposer(), x.getDescription()));
-        }
+        newContenders.forEach(c -> experiments.putIfAbsent(c.commit(), c));
         experimentsUpTo = experimentsMark;
         for (Store.BoardResult r : stored) {
             take(r);
@@ -90,13 +133,45 @@ final class DirectionBoard {
         changesUpTo = Math.max(changesUpTo, lastChange);
 
         Map<String, Leaderboards.Contender> byCommit = new LinkedHashMap<>();
-        byCommit.put(base, new Leaderboards.Contender(base, baseExperiment.map(Experiment::getParent).orElse(""),
-                baseExperiment.map(Experiment::getProposer).orElse(ByteString.EMPTY),
-                baseExperiment.map(Experiment::getDescription).orElse("base of " + direction)));
+        byCommit.put(base, baseExperiment.map(this::contender)
+                .orElse(new Leaderboards.Contender(base, "", ByteString.EMPTY)));
         experiments.forEach(byCommit::putIfAbsent);
         List<Leaderboards.Measurement> measurements = new ArrayList<>(counted.values());
         measurements.addAll(baseElsewhere);
-        return Leaderboards.build(direction, manifest.getMetric(), byCommit, measurements, d.frontier().commit());
+        LeaderboardList boards = describeBase(Leaderboards.build(direction, manifest.getMetric(), byCommit,
+                measurements, d.frontier().commit()), base,
+                baseExperiment.map(Experiment::getDescription).orElse("base of " + direction));
+        weigh(boards);
+        return boards;
+    }
+
+    /**
+     * The base's entries carry their description, read at each build anyway (a base that is no
+     * experiment has none to fetch: it is described as the base of this direction).
+     */
+    private static LeaderboardList describeBase(LeaderboardList boards, String base, String description) {
+        LeaderboardList.Builder out = boards.toBuilder();
+        for (Leaderboard.Builder board : out.getLeaderboardsBuilderList()) {
+            board.getEntriesBuilderList().stream().filter(e -> e.getCommit().equals(base))
+                    .forEach(e -> e.setDescription(description));
+        }
+        return out.build();
+    }
+
+    private void weigh(LeaderboardList boards) {
+        long entries = boards.getLeaderboardsList().stream().mapToLong(Leaderboard::getEntriesCount).sum();
+        long baseText = boards.getLeaderboardsList().stream().flatMap(b -> b.getEntriesList().stream())
+                .mapToLong(e -> 2L * e.getDescription().length()).sum();
+        long bytes = BOARD_BYTES + (long) CONTENDER_BYTES * experiments.size()
+                + (long) MEASUREMENT_BYTES * counted.size() + (long) ENTRY_BYTES * entries + baseText;
+        weight = (int) Math.min(Integer.MAX_VALUE, bytes);
+    }
+
+    /** An experiment as a contender, its parent the same string as that commit's contender where one is kept. */
+    private Leaderboards.Contender contender(Experiment x) {
+        Leaderboards.Contender parent = experiments.get(x.getParent());
+        return new Leaderboards.Contender(x.getCommit(), parent == null ? x.getParent() : parent.commit(),
+                x.getProposer());
     }
 
     private void take(Store.BoardResult r) {
@@ -104,7 +179,9 @@ final class DirectionBoard {
         if (m == null) {
             counted.remove(r.seq());
         } else {
-            counted.put(r.seq(), m);
+            Leaderboards.Contender c = experiments.get(m.commit());
+            counted.put(r.seq(), new Leaderboards.Measurement(c == null ? m.commit() : c.commit(),
+                    classes.computeIfAbsent(m.hardwareClass(), k -> k), m.metric()));
         }
     }
 }

@@ -5,22 +5,18 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * Views of a whole history (the dashboard, a direction's leaderboard), built once and shared by
- * everyone who asks while the copy is fresh. Without it each request built its own: one open
- * dashboard (it polls every 3 s) on a coordinator with 10,000 results asked for a build of many
- * seconds every 3 s, and a handful of clients asking in a loop kept the cores busy building.
+ * Views of a whole history (the dashboard), built once and shared by everyone who asks while the
+ * copy is fresh ({@link FreshCopy}). Without it each request built its own: one open dashboard
+ * (it polls every 3 s) on a coordinator with 10,000 results asked for a build of many seconds
+ * every 3 s, and a handful of clients asking in a loop kept the cores busy building.
  *
- * <p>A copy is fresh for {@link #MIN_AGE_NANOS} (one second) or {@link #COST_FACTOR} times what it took to
- * build, whichever is longer, so a view that grows expensive is rebuilt less often and asking
- * for it costs at most about a fifth of one core however many ask. Concurrent askers of a stale
- * view wait for one build and share it. Only views that were built are kept (a failed build, such
- * as an unknown direction's, leaves nothing), so the keys are bounded by what exists.
+ * <p>Only views that were built are kept (a failed build leaves nothing), and the keys are fixed
+ * names, not one per direction: each direction's leaderboard is kept with its board
+ * ({@link DirectionBoards}), which drops idle ones. The clock is the one every fresh copy of the
+ * views given it reads (tests hold it still or move it).
  */
 public final class SharedViews {
-    static final long MIN_AGE_NANOS = 1_000_000_000L;
-    static final int COST_FACTOR = 4;
-
-    private final ConcurrentHashMap<String, Slot> slots = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, FreshCopy<Object>> slots = new ConcurrentHashMap<>();
     private final LongSupplier nanoTime;
 
     public SharedViews() {
@@ -31,35 +27,22 @@ public final class SharedViews {
         this.nanoTime = nanoTime;
     }
 
-    private static final class Slot {
-        Object value;
-        long builtAt;
-        long cost;
+    /** A fresh copy on this clock, for a view kept elsewhere. */
+    <T> FreshCopy<T> newCopy() {
+        return new FreshCopy<>(nanoTime);
     }
 
     /** The view under {@code key}: the shared copy while fresh, else one built now by {@code build}. */
     @SuppressWarnings("unchecked")
     public <T> T get(String key, Supplier<T> build) {
-        Slot slot = slots.computeIfAbsent(key, k -> new Slot());
-        synchronized (slot) {
-            long now = nanoTime.getAsLong();
-            if (slot.value != null && now - slot.builtAt < Math.max(MIN_AGE_NANOS, COST_FACTOR * slot.cost)) {
-                return (T) slot.value;
+        FreshCopy<Object> slot = slots.computeIfAbsent(key, k -> newCopy());
+        try {
+            return (T) slot.get(build::get);
+        } catch (RuntimeException | Error e) {
+            if (!slot.built()) {
+                slots.remove(key, slot);
             }
-            T value;
-            try {
-                value = build.get();
-            } catch (RuntimeException | Error e) {
-                if (slot.value == null) {
-                    slots.remove(key, slot);
-                }
-                throw e;
-            }
-            long end = nanoTime.getAsLong();
-            slot.value = value;
-            slot.builtAt = end;
-            slot.cost = end - now;
-            return value;
+            throw e;
         }
     }
 }

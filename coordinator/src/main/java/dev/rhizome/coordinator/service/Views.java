@@ -46,7 +46,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
@@ -55,9 +54,9 @@ public final class Views {
     private final Store store;
     private final LongSupplier rejectedSignatures;
 
-    private final SharedViews shared;
-    /** Each direction's board, brought up to date at each build (only directions that exist). */
-    private final Map<String, DirectionBoard> boards = new ConcurrentHashMap<>();
+    /** The directions' boards, brought up to date at each build; idle ones dropped, and all bounded by weight. */
+    private final DirectionBoards boards;
+    private final BoardDescriptions descriptions;
 
     public Views(Store store, LongSupplier rejectedSignatures) {
         this(store, rejectedSignatures, new SharedViews());
@@ -65,9 +64,15 @@ public final class Views {
 
     /** With the shared views' clock given, for tests that hold it still. */
     Views(Store store, LongSupplier rejectedSignatures, SharedViews shared) {
+        this(store, rejectedSignatures, new DirectionBoards(store, shared), new BoardDescriptions(store));
+    }
+
+    /** With the boards and their descriptions given, for tests of their bounds. */
+    Views(Store store, LongSupplier rejectedSignatures, DirectionBoards boards, BoardDescriptions descriptions) {
         this.store = store;
         this.rejectedSignatures = rejectedSignatures;
-        this.shared = shared;
+        this.boards = boards;
+        this.descriptions = descriptions;
     }
 
     // Each list that grows with history is read a page at a time (docs/api.md "Paging"): a
@@ -221,9 +226,9 @@ public final class Views {
 
     /**
      * The direction's boards, only {@code hardwareClass}'s when not empty, each cut to its best
-     * {@code limit} entries when positive. Every class's boards are built together and shared (see
-     * {@link SharedViews}): ranking a direction reads every result it has, and a different class
-     * or limit must not make a request a fresh build.
+     * {@code limit} entries when positive. Every class's boards are ranked together and shared
+     * while fresh ({@link DirectionBoards}), so a different class or limit does not make a request
+     * a fresh build; the entries shown are described as they are sent ({@link BoardDescriptions}).
      */
     public LeaderboardList leaderboard(String direction, String hardwareClass, int limit) {
         if (direction.isEmpty()) {
@@ -232,7 +237,7 @@ public final class Views {
         if (limit < 0) {
             throw Rejection.badRequest("query parameter limit must not be negative");
         }
-        LeaderboardList all = shared.get("leaderboard\u0000" + direction, () -> buildLeaderboard(direction));
+        LeaderboardList all = boards.ranking(direction);
         LeaderboardList.Builder chosen = LeaderboardList.newBuilder();
         // One answer, bounded in bytes as a page is: the boards' best entries up to 4 MiB in all
         // (a direction may hold any number of experiments, each with a 16,384-character description).
@@ -245,25 +250,12 @@ public final class Views {
             if (limit > 0 && entries.size() > limit) {
                 entries = entries.subList(0, limit);
             }
-            List<LeaderboardEntry> shown = Pages.withinBytes(entries,
-                    LeaderboardEntry::getSerializedSize, left);
+            List<LeaderboardEntry> shown = descriptions.within(entries, left);
             left -= shown.stream().mapToLong(LeaderboardEntry::getSerializedSize).sum();
-            if (shown.size() != board.getEntriesCount()) {
-                board = board.toBuilder().clearEntries().addAllEntries(shown)
-                        .setEntriesLeftOut(entries.size() - shown.size()).build();
-            }
-            chosen.addLeaderboards(board);
+            chosen.addLeaderboards(board.toBuilder().clearEntries().addAllEntries(shown)
+                    .setEntriesLeftOut(entries.size() - shown.size()));
         }
         return chosen.build();
-    }
-
-    private LeaderboardList buildLeaderboard(String direction) {
-        return store.inReadTransaction(tx -> {
-            DirectionRecord d = tx.direction(direction)
-                    .orElseThrow(() -> Rejection.notFound("unknown direction " + direction));
-            Manifest manifest = tx.seed(d.direction().getSeed()).orElseThrow().record().getManifest();
-            return boards.computeIfAbsent(direction, DirectionBoard::new).build(tx, d, manifest);
-        });
     }
 
     public UnitList units(Optional<UnitStatus.State> state, PageRequest page) {

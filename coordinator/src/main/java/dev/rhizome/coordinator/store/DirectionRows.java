@@ -116,6 +116,17 @@ final class DirectionRows {
                 rs -> new Keyed<>(rs.getLong(6), Rows.direction(rs)), afterSeq, limit);
     }
 
+    /**
+     * Directions open ({@code closed} false) or closed, opened after envelope {@code afterSeq}, in
+     * the order opened: one range of the index {@code directions_by_closed} (migration 19), so a
+     * page costs its rows whatever the directions and closures before it.
+     */
+    List<Keyed<Long, DirectionRecord>> directions(boolean closed, long afterSeq, int limit) {
+        return q.list("SELECT " + DIRECTION_COLUMNS + ", d.envelope_seq FROM directions d "
+                        + "WHERE d.closed = ? AND d.envelope_seq > ? ORDER BY d.envelope_seq LIMIT ?",
+                rs -> new Keyed<>(rs.getLong(6), Rows.direction(rs)), closed ? 1 : 0, afterSeq, limit);
+    }
+
     private OwnedReads.Directions sharedDirections() {
         OwnedReads.Directions hit = owned.directions.get();
         if (hit == null) {

@@ -35,6 +35,13 @@ public final class HistoryCounts {
     public record Totals(long seeds, long directions, long experiments, long results, long papers, long units) {
     }
 
+    /** Directions opened, and how many of them an operator closed. */
+    public record DirectionTotals(long directions, long closed) {
+        public long open() {
+            return directions - closed;
+        }
+    }
+
     /** Units OPEN and LEASED now. */
     public record InProgress(long open, long leased) {
     }

@@ -7,6 +7,7 @@ import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.envelope.Envelopes;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -52,6 +53,12 @@ final class ResultRows {
     private Optional<Stored<Experiment>> readExperiment(String commit) {
         return Queries.first(q.list("SELECT e.bytes FROM experiments x JOIN envelopes e ON e.seq = x.envelope_seq "
                 + "WHERE x.commit_id = ?", rs -> Rows.stored(rs.getBytes(1), Experiment.parser()), commit));
+    }
+
+    /** The experiments of the commits named that are experiments, in no particular order. */
+    List<Stored<Experiment>> experiments(Collection<String> commits) {
+        return q.listIn("SELECT e.bytes FROM experiments x JOIN envelopes e ON e.seq = x.envelope_seq "
+                + "WHERE x.commit_id IN", commits, rs -> Rows.stored(rs.getBytes(1), Experiment.parser()));
     }
 
     List<Stored<Experiment>> experiments(String direction) {

@@ -298,7 +298,29 @@ final class SqliteSchema {
                             + "WHEN (NEW.state = 3) EXECUTE FUNCTION result_count_changes_note()"),
                     Dialect.postgresqlOnly("CREATE TRIGGER result_invalid_changed AFTER UPDATE OF state ON result_states "
                             + "FOR EACH ROW WHEN ((NEW.state = 3) <> (OLD.state = 3)) "
-                            + "EXECUTE FUNCTION result_count_changes_note()")));
+                            + "EXECUTE FUNCTION result_count_changes_note()")),
+            // 19: whether a direction is closed, on the direction's row and in its index, so that the
+            // dashboard reads the first open directions (and then the first closed ones) as one range
+            // of an index each, where it read every direction and every closure at each build; and
+            // the closures counted as the directions are (store_counters), so that how many are open
+            // is two rows. Both kept by a trigger on direction_closures, started from the rows there.
+            List.of("ALTER TABLE directions ADD COLUMN closed INTEGER NOT NULL DEFAULT 0",
+                    "UPDATE directions SET closed = 1 WHERE name IN (SELECT direction FROM direction_closures)",
+                    "CREATE INDEX directions_by_closed ON directions(closed, envelope_seq)",
+                    "INSERT INTO store_counters (name, value) SELECT 'direction_closures', COUNT(*) FROM direction_closures",
+                    Dialect.sqliteOnly("""
+                    CREATE TRIGGER direction_closed AFTER INSERT ON direction_closures BEGIN
+                        UPDATE directions SET closed = 1 WHERE name = new.direction;
+                        UPDATE store_counters SET value = value + 1 WHERE name = 'direction_closures'; END"""),
+                    Dialect.postgresqlOnly("""
+                    CREATE FUNCTION direction_closed() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN
+                        UPDATE directions SET closed = 1 WHERE name = NEW.direction;
+                        UPDATE store_counters SET value = value + 1 WHERE name = 'direction_closures';
+                        RETURN NULL;
+                    END $$"""),
+                    Dialect.postgresqlOnly("CREATE TRIGGER direction_closed AFTER INSERT ON direction_closures "
+                            + "FOR EACH ROW EXECUTE FUNCTION direction_closed()")));
 
     /** SQLite: one more in {@code store_counters} under the table's name for each row inserted. */
     private static String addOneTrigger(String table) {

@@ -641,6 +641,21 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public List<Keyed<Long, DirectionRecord>> directions(boolean closed, long afterSeq, int limit) {
+        return directions.directions(closed, afterSeq, limit);
+    }
+
+    @Override
+    public HistoryCounts.DirectionTotals directionTotals() {
+        return StoreCounters.directionTotals(queries);
+    }
+
+    @Override
+    public List<Stored<Experiment>> experiments(Collection<String> commits) {
+        return results.experiments(commits);
+    }
+
+    @Override
     public List<Keyed<Long, Stored<Experiment>>> experiments(String direction, long afterSeq, int limit) {
         return results.experiments(direction, afterSeq, limit);
     }

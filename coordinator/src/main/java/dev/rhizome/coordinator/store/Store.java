@@ -442,6 +442,15 @@ public interface Store extends AutoCloseable {
         /** Directions opened after envelope {@code afterSeq}, in the order opened. */
         List<Keyed<Long, DirectionRecord>> directions(long afterSeq, int limit);
 
+        /** Open directions ({@code closed} false) or closed ones, opened after envelope {@code afterSeq}, in the order opened. */
+        List<Keyed<Long, DirectionRecord>> directions(boolean closed, long afterSeq, int limit);
+
+        /** How many directions there are and how many are closed, kept as they are written. */
+        HistoryCounts.DirectionTotals directionTotals();
+
+        /** The experiments of the commits named that are experiments (one read of all), in no particular order. */
+        List<Stored<Experiment>> experiments(Collection<String> commits);
+
         /** Experiments registered on a direction (all when empty). */
         int countExperiments(String direction);
 

@@ -23,6 +23,7 @@ final class StoreCounters {
     static final String DIRECTIONS = "directions";
     static final String PAPERS = "papers";
     static final String UNITS = "units";
+    static final String DIRECTION_CLOSURES = "direction_closures";
 
     private StoreCounters() {
     }
@@ -51,6 +52,12 @@ final class StoreCounters {
                 counts.get(PAPERS), counts.get(UNITS));
     }
 
+    /** Directions opened and closed (migration 19), two rows. */
+    static HistoryCounts.DirectionTotals directionTotals(Queries q) {
+        Map<String, Long> counts = read(q, List.of(DIRECTIONS, DIRECTION_CLOSURES));
+        return new HistoryCounts.DirectionTotals(counts.get(DIRECTIONS), counts.get(DIRECTION_CLOSURES));
+    }
+
     /** Each named direction's experiments and results, in the order named ({@code NONE} for one without any). */
     static Map<String, HistoryCounts.OfDirection> ofDirections(Queries q, Collection<String> names) {
         Map<String, HistoryCounts.OfDirection> counts = new LinkedHashMap<>();
@@ -70,7 +77,7 @@ final class StoreCounters {
         for (String name : names) {
             if (!counts.containsKey(name)) {
                 throw new StoreException("the store's counter '" + name + "' is missing (table store_counters, "
-                        + "made by schema migrations 16 and 17): the database was changed by hand", null);
+                        + "made by schema migrations 16, 17 and 19): the database was changed by hand", null);
             }
         }
         return counts;

@@ -132,7 +132,9 @@ function stat(value, label) {
 }
 
 function summary(state) {
-  const open = state.directions.filter(d => !d.closed).length;
+  // every open direction, counted by the coordinator; an older one sent only those shown
+  const open = typeof state.directions_open === "number" ? state.directions_open
+      : state.directions.filter(d => !d.closed).length;
   const sum = key => state.directions.reduce((n, d) => n + (typeof d[key] === "number" ? d[key] : 0), 0);
   const adopted = state.directions.reduce((n, d) => n + Math.max(0, d.frontier_steps.length - 1), 0);
   document.getElementById("summary").replaceChildren(

@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
 class LeaderboardsTest {
     private static final MetricSpec LOWER = MetricSpec.newBuilder().setName("val_bpb").setLowerIsBetter(true).build();
     private static final List<Leaderboards.Contender> CONTENDERS = List.of(
-            new Leaderboards.Contender("base", "", ByteString.EMPTY, "base"),
-            new Leaderboards.Contender("a", "base", ByteString.EMPTY, "a"),
-            new Leaderboards.Contender("b", "base", ByteString.EMPTY, "b"));
+            new Leaderboards.Contender("base", "", ByteString.EMPTY),
+            new Leaderboards.Contender("a", "base", ByteString.EMPTY),
+            new Leaderboards.Contender("b", "base", ByteString.EMPTY));
 
     private static Result ok(String commit, double metric, String hardwareClass) {
         return Result.newBuilder().setCommit(commit).setStatus(Result.Status.OK).setMetric(metric)

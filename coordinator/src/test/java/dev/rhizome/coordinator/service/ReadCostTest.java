@@ -2,25 +2,20 @@ package dev.rhizome.coordinator.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.rhizome.coordinator.core.PageRequest;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
-import dev.rhizome.coordinator.store.PostgresStore;
-import dev.rhizome.coordinator.store.SqliteStore;
 import dev.rhizome.coordinator.store.Store;
-import dev.rhizome.coordinator.support.Fixtures;
-import dev.rhizome.coordinator.support.TestPostgres;
-import dev.rhizome.proto.v1.Direction;
-import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.NodeAnnouncement;
-import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.Seed;
-import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.WorkUnit;
-import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -49,23 +44,13 @@ class ReadCostTest {
     @TempDir
     Path dir;
 
-    private final Identity operator = Identity.generate();
-    private final Identity runner = Identity.generate();
-    private final Seed seed = Fixtures.seed(operator, "tiny-lm", Fixtures.commit(), Fixtures.manifest(1, 0.01), 1);
-    private long time = 10;
+    private final BoardHistory history = new BoardHistory();
+    private final Seed seed = history.seed;
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"sqlite", "postgresql"})
     void repeatedReadsOfEveryRouteCostTheSameRowsOnAHistoryFourTimesLonger(String kind) throws Exception {
-        if (kind.equals("sqlite")) {
-            try (SqliteStore store = SqliteStore.open(dir)) {
-                check(store);
-            }
-        } else {
-            try (TestPostgres postgres = TestPostgres.create(); PostgresStore store = PostgresStore.open(postgres.address(4))) {
-                check(store);
-            }
-        }
+        BoardHistory.onStore(kind, dir, this::check);
     }
 
     /**
@@ -78,15 +63,7 @@ class ReadCostTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"sqlite", "postgresql"})
     void keptCountsCostTheSameRowsOnFourTimesTheNodesExpiredLeasesAndEnvelopes(String kind) throws Exception {
-        if (kind.equals("sqlite")) {
-            try (SqliteStore store = SqliteStore.open(dir)) {
-                checkKeptCounts(store);
-            }
-        } else {
-            try (TestPostgres postgres = TestPostgres.create(); PostgresStore store = PostgresStore.open(postgres.address(4))) {
-                checkKeptCounts(store);
-            }
-        }
+        BoardHistory.onStore(kind, dir, this::checkKeptCounts);
     }
 
     /**
@@ -97,22 +74,14 @@ class ReadCostTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"sqlite", "postgresql"})
     void aFirstReadingOfTheTotalsCostsAFewRowsWhateverTheHistory(String kind) throws Exception {
-        if (kind.equals("sqlite")) {
-            try (SqliteStore store = SqliteStore.open(dir)) {
-                checkFirstReadings(store);
-            }
-        } else {
-            try (TestPostgres postgres = TestPostgres.create(); PostgresStore store = PostgresStore.open(postgres.address(4))) {
-                checkFirstReadings(store);
-            }
-        }
+        BoardHistory.onStore(kind, dir, this::checkFirstReadings);
     }
 
     private void checkFirstReadings(Store store) {
         begin(store);
-        addHistory(store, 150);
+        history.addHistory(store, 150);
         long shortHistory = firstReadings(store, 150);
-        addHistory(store, 450);
+        history.addHistory(store, 450);
         long longHistory = firstReadings(store, 600);
         assertThat(longHistory).as("rows read by a first reading of /v1/stats, /metrics and /v1/directions on 600 "
                 + "results, against %d on 150", shortHistory).isLessThanOrEqualTo(shortHistory).isLessThanOrEqualTo(20);
@@ -139,31 +108,34 @@ class ReadCostTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"sqlite", "postgresql"})
     void aRebuiltBoardAndDashboardCostNoMoreRowsOnAHistoryFourTimesLonger(String kind) throws Exception {
-        if (kind.equals("sqlite")) {
-            try (SqliteStore store = SqliteStore.open(dir)) {
-                checkRebuilds(store);
-            }
-        } else {
-            try (TestPostgres postgres = TestPostgres.create(); PostgresStore store = PostgresStore.open(postgres.address(4))) {
-                checkRebuilds(store);
-            }
-        }
+        BoardHistory.onStore(kind, dir, this::checkRebuilds);
     }
 
-    private void checkRebuilds(Store store) {
+    /** A leaderboard and a dashboard on a clock the test moves ({@code nanos}), after {@link #begin}. */
+    private record Rebuilt(long[] nanos, Views views, DashboardView dashboard) {
+    }
+
+    private Rebuilt rebuilt(Store store) {
         begin(store);
         long[] nanos = {0};
         SharedViews clock = new SharedViews(() -> nanos[0]);
         Views views = new Views(store, () -> 0, clock);
-        DashboardView dashboard = new DashboardView(store, views, new PeerDirectory(store, Clock.systemUTC()), 50, 50,
-                clock);
+        return new Rebuilt(nanos, views, new DashboardView(store, views, new PeerDirectory(store, Clock.systemUTC()),
+                50, 50, clock));
+    }
+
+    private void checkRebuilds(Store store) {
+        Rebuilt r = rebuilt(store);
+        long[] nanos = r.nanos();
+        Views views = r.views();
+        DashboardView dashboard = r.dashboard();
         Map<String, Supplier<Object>> rebuilds = new LinkedHashMap<>();
         rebuilds.put("GET /v1/leaderboard?direction=d", () -> views.leaderboard("d", ""));
         rebuilds.put("GET /v1/dashboard", dashboard::json);
 
-        addHistory(store, 150);
+        history.addHistory(store, 150);
         Map<String, Long> shortHistory = rebuildCosts(store, rebuilds, nanos);
-        addHistory(store, 450);
+        history.addHistory(store, 450);
         Map<String, Long> longHistory = rebuildCosts(store, rebuilds, nanos);
         for (String route : rebuilds.keySet()) {
             assertThat(longHistory.get(route)).as(route + ": rows read by %d rebuilds on 600 results, against %d on 150",
@@ -173,6 +145,70 @@ class ReadCostTest {
         }
     }
 
+    /**
+     * The dashboard shows the first 50 open directions, then closed ones: it reads them as a range
+     * of an index each, and the closures of those shown only, where it read every direction and
+     * every closure at each build. Rebuilt on 60 more directions (half of them closed) and again on
+     * four times as many, it reads no more rows, and shows the same page.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void aRebuiltDashboardCostsNoMoreRowsOnFourTimesTheDirectionsAndClosures(String kind) throws Exception {
+        BoardHistory.onStore(kind, dir, this::checkDirections);
+    }
+
+    private void checkDirections(Store store) {
+        Rebuilt r = rebuilt(store);
+        long[] nanos = r.nanos();
+        DashboardView dashboard = r.dashboard();
+        Map<String, Supplier<Object>> rebuilds = Map.of("GET /v1/dashboard", dashboard::json);
+        history.addHistory(store, 50);
+        openHalfClosed(store, 0, 60);
+        long few = rebuildCosts(store, rebuilds, nanos).get("GET /v1/dashboard");
+        JsonObject before = JsonParser.parseString(dashboard.json()).getAsJsonObject();
+        openHalfClosed(store, 60, 180);
+        long many = rebuildCosts(store, rebuilds, nanos).get("GET /v1/dashboard");
+        assertThat(many).as("rows read by %d rebuilds of the dashboard on 241 directions (120 closed), against %d "
+                + "on 61 (30 closed)", REPEATS, few).isLessThanOrEqualTo(few)
+                // a rebuild of one direction's view, and each direction shown: its row and its counts'
+                .isLessThanOrEqualTo(REPEATS * (ROWS_PER_REBUILD + 2L * DashboardView.DIRECTIONS_SHOWN));
+
+        nanos[0] += 3_600_000_000_000L;
+        JsonObject after = JsonParser.parseString(dashboard.json()).getAsJsonObject();
+        assertThat(after.get("directions_total").getAsLong()).isEqualTo(241);
+        assertThat(after.get("directions_open").getAsLong()).isEqualTo(121);
+        List<String> shown = new ArrayList<>();
+        after.getAsJsonArray("directions").forEach(d -> shown.add(d.getAsJsonObject().get("name").getAsString()));
+        List<String> open = new ArrayList<>(List.of(BoardHistory.DIRECTION));
+        for (int i = 1; open.size() < DashboardView.DIRECTIONS_SHOWN; i += 2) {
+            open.add("more-" + i);
+        }
+        assertThat(shown).as("the first 50 open directions in the order opened").isEqualTo(open);
+        assertThat(after.getAsJsonArray("leaderboards")).hasSize(DashboardView.DIRECTIONS_SHOWN);
+        List<String> shownBefore = new ArrayList<>();
+        before.getAsJsonArray("directions").forEach(d -> shownBefore.add(d.getAsJsonObject().get("name").getAsString()
+                + (d.getAsJsonObject().get("closed").getAsBoolean() ? " (closed)" : "")));
+        List<String> expected = new ArrayList<>(open.subList(0, 31));
+        for (int i = 0; expected.size() < DashboardView.DIRECTIONS_SHOWN; i += 2) {
+            expected.add("more-" + i + " (closed)");
+        }
+        assertThat(shownBefore).as("open directions first, then closed ones, each in the order opened")
+                .isEqualTo(expected);
+    }
+
+    /** {@code n} more directions, every other one (the even) closed once opened. */
+    private void openHalfClosed(Store store, int from, int n) {
+        store.inTransaction(tx -> {
+            for (int i = from; i < from + n; i++) {
+                history.open(tx, "more-" + i);
+                if (i % 2 == 0) {
+                    tx.closeDirection("more-" + i, "closed " + i, history.time++);
+                }
+            }
+            return null;
+        });
+    }
+
     /** Rows read by {@link #REPEATS} rebuilds of each view, each after 5 more results, after one that catches up. */
     private Map<String, Long> rebuildCosts(Store store, Map<String, Supplier<Object>> views, long[] nanos) {
         Map<String, Long> costs = new LinkedHashMap<>();
@@ -180,7 +216,7 @@ class ReadCostTest {
         nanos[0] += 3_600_000_000_000L;
         views.values().forEach(Supplier::get);
         for (int i = 0; i < REPEATS; i++) {
-            addHistory(store, 5);
+            history.addHistory(store, 5);
             nanos[0] += 3_600_000_000_000L;  // the shared copies are stale: each read below rebuilds
             views.forEach((route, read) -> {
                 long start = store.rowsRead();
@@ -203,10 +239,10 @@ class ReadCostTest {
         reads.put("an adoption's audit count", () -> store.inTransaction(Store.Transaction::auditCount));
 
         addStanding(store, 0, 150);
-        addHistory(store, 150);
+        history.addHistory(store, 150);
         Map<String, Long> shortHistory = costs(store, reads);
         addStanding(store, 150, 450);
-        addHistory(store, 450);
+        history.addHistory(store, 450);
         Map<String, Long> longHistory = costs(store, reads);
 
         assertThat(views.stats().getNodes()).isEqualTo(600);
@@ -224,18 +260,18 @@ class ReadCostTest {
 
     /** {@code n} more nodes announced, and as many units whose lease expired before they were done, in transactions of 50. */
     private void addStanding(Store store, int from, int n) {
-        com.google.protobuf.ByteString holder = com.google.protobuf.ByteString.copyFrom(runner.publicId().bytes());
+        com.google.protobuf.ByteString holder = com.google.protobuf.ByteString.copyFrom(history.runner.publicId().bytes());
         for (int done = 0; done < n; done += 50) {
             int first = from + done;
             int batch = Math.min(50, n - done);
             store.inTransaction(tx -> {
                 for (int i = first; i < first + batch; i++) {
                     tx.announce(NodeAnnouncement.newBuilder().setNode(Identity.generate().publicId().toByteString())
-                            .setHost("10.0.0.1").setPort(7000).setHardwareClass("cpu").setTimeMs(time).build(), time++);
+                            .setHost("10.0.0.1").setPort(7000).setHardwareClass("cpu").setTimeMs(history.time).build(), history.time++);
                     UnitRecord unit = UnitRecord.open("expiring-" + i, WorkUnit.Kind.EVALUATE, "tiny-lm", "d",
-                            seed.getCommit(), "", holder, time);
+                            seed.getCommit(), "", holder, history.time);
                     tx.insertUnit(unit);
-                    UnitRecord expired = unit.leasedTo(holder, time + 1).expired();
+                    UnitRecord expired = unit.leasedTo(holder, history.time + 1).expired();
                     tx.updateUnit(expired);
                     // done later by another: the open queue (counted along its index) stays as it was
                     tx.updateUnit(expired.doneBy(holder));
@@ -246,12 +282,10 @@ class ReadCostTest {
     }
 
     private void begin(Store store) {
-        Direction direction = Fixtures.direction(operator, "d", "tiny-lm", seed.getCommit(), 2);
         store.inTransaction(tx -> {
-            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
-            tx.insertDirection(direction, Envelopes.sign(operator, direction), 2);
+            history.open(tx, BoardHistory.DIRECTION);
             tx.insertUnit(UnitRecord.open("base-unit", WorkUnit.Kind.EVALUATE, "tiny-lm", "d", seed.getCommit(), "",
-                    com.google.protobuf.ByteString.copyFrom(operator.publicId().bytes()), 3));
+                    com.google.protobuf.ByteString.copyFrom(history.operator.publicId().bytes()), 3));
             return null;
         });
     }
@@ -278,11 +312,11 @@ class ReadCostTest {
         routes.put("GET /v1/dashboard", dashboard::json);
         routes.put("GET /v1/leaderboard?direction=d", () -> views.leaderboard("d", ""));
 
-        addHistory(store, 150);
+        history.addHistory(store, 150);
         Map<String, Long> shortHistory = costs(store, routes);
         long before = store.rowsRead();
         assertThat(views.stats().getResults()).as("the sums caught up").isEqualTo(150);
-        addHistory(store, 450);
+        history.addHistory(store, 450);
         Map<String, Long> longHistory = costs(store, routes);
 
         assertThat(views.stats().getResults()).isEqualTo(600);
@@ -311,25 +345,5 @@ class ReadCostTest {
             costs.put(route, store.rowsRead() - start);
         });
         return costs;
-    }
-
-    /** {@code n} experiments off the base, each with one result, in transactions of 50. */
-    private void addHistory(Store store, int n) {
-        for (int done = 0; done < n; done += 50) {
-            int batch = Math.min(50, n - done);
-            store.inTransaction(tx -> {
-                for (int i = 0; i < batch; i++) {
-                    String commit = Fixtures.commit();
-                    Experiment e = Fixtures.experiment(runner, "tiny-lm", "d", commit, seed.getCommit(), time++);
-                    tx.insertExperiment(e, Envelopes.sign(runner, e), time);
-                    WorkUnit unit = WorkUnit.newBuilder().setId("u-" + commit).setSeed("tiny-lm").setDirection("d")
-                            .setCommit(commit).build();
-                    Result r = Fixtures.result(runner, unit, 3.0, time++);
-                    SignedEnvelope envelope = Envelopes.sign(runner, r);
-                    tx.insertResult(r, envelope, Envelopes.id(envelope), time);
-                }
-                return null;
-            });
-        }
     }
 }

@@ -24,7 +24,7 @@ class SharedViewsTest {
     @Test
     void aFreshCopyIsSharedAndAStaleOneRebuilt() {
         assertThat(views.get("k", this::build)).isEqualTo("view 1");
-        now.addAndGet(SharedViews.MIN_AGE_NANOS - 1);
+        now.addAndGet(FreshCopy.MIN_AGE_NANOS - 1);
         assertThat(views.get("k", this::build)).isEqualTo("view 1");
         now.addAndGet(1);
         assertThat(views.get("k", this::build)).isEqualTo("view 2");
@@ -33,12 +33,12 @@ class SharedViewsTest {
 
     @Test
     void anExpensiveViewStaysFreshForAMultipleOfItsCost() {
-        long cost = SharedViews.MIN_AGE_NANOS;  // a build that took as long as the minimum age
+        long cost = FreshCopy.MIN_AGE_NANOS;  // a build that took as long as the minimum age
         assertThat(views.get("k", () -> {
             now.addAndGet(cost);
             return build();
         })).isEqualTo("view 1");
-        now.addAndGet(SharedViews.COST_FACTOR * cost - 1);
+        now.addAndGet(FreshCopy.COST_FACTOR * cost - 1);
         assertThat(views.get("k", this::build)).isEqualTo("view 1");
         now.addAndGet(1);
         assertThat(views.get("k", this::build)).isEqualTo("view 2");

@@ -156,6 +156,39 @@ abstract class StoreContract {
         assertThat(run(store, (Store.Transaction tx) -> tx.seeds())).hasSize(1);
     }
 
+    /**
+     * A closed direction leaves the range of open ones for that of closed ones (each in the order
+     * opened, paged after a key), and is counted, in the closing transaction: a rollback takes both back.
+     */
+    @Test
+    void closingADirectionMovesItToTheClosedRangeAndCountsIt() throws Exception {
+        Store store = store();
+        Seed seed = seed();
+        run(store, tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            for (String name : List.of("a", "b", "c", "e")) {
+                Direction d = Fixtures.direction(operator, name, "tiny-lm", seed.getCommit(), 2);
+                tx.insertDirection(d, Envelopes.sign(operator, d), 2);
+            }
+            tx.closeDirection("b", "done", 3);
+            tx.closeDirection("e", "done", 3);
+            return null;
+        });
+        assertThatThrownBy(() -> run(store, tx -> {
+            tx.closeDirection("a", "changed my mind", 4);
+            throw Rejection.conflict("changed my mind");
+        })).isInstanceOf(Rejection.class);
+        store.inReadTransaction(tx -> {
+            assertThat(tx.directions(false, 0, 10)).extracting(k -> k.value().name()).containsExactly("a", "c");
+            List<Keyed<Long, DirectionRecord>> closed = tx.directions(true, 0, 1);
+            assertThat(closed).extracting(k -> k.value().name()).containsExactly("b");
+            assertThat(tx.directions(true, closed.get(0).key(), 10)).extracting(k -> k.value().name())
+                    .containsExactly("e");
+            assertThat(tx.directionTotals()).isEqualTo(new HistoryCounts.DirectionTotals(4, 2));
+            return null;
+        });
+    }
+
     @Test
     void directionsKeepTheirFrontierAndBaseline() throws Exception {
         Store store = store();
