@@ -287,9 +287,8 @@ public final class BundleFetcher implements AutoCloseable {
                         }
                         ch.pipeline().addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
                         FrameCodec.install(ch.pipeline(), PeerMessage.getDefaultInstance(), config.maxFrameBytes());
-                        ch.pipeline().addLast("fetch", new FetchHandler(commit, session, sink,
-                                List.of(PeerMessages.hello(identity), request), progress, outcome, idleMillis,
-                                minProgressBytes));
+                        ch.pipeline().addLast("fetch", new FetchHandler(identity, commit, session, sink, request, progress, outcome,
+                                idleMillis, minProgressBytes));
                     }
                 });
         return bootstrap.connect(peer.getHost(), peer.getPort())

@@ -2,18 +2,20 @@ package dev.rhizome.node.peer;
 
 import dev.rhizome.node.gossip.core.StallFloor;
 import dev.rhizome.proto.v1.PeerMessage;
+import dev.rhizome.protocol.envelope.HandshakeProof;
+import dev.rhizome.protocol.identity.Identity;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
-import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Netty adapter of {@link FetchSession}: sends the opening messages, feeds what arrives to the
+ * Netty adapter of {@link FetchSession}: says hello, proves our key and sends the request once the
+ * peer's hello came (its nonce is what we sign), feeds what arrives to the
  * session and the chunks to the sink, and settles {@code outcome} exactly once: complete when a
  * verified bundle (or a complete range) is in the sink, failed with a {@link PeerFailure}
  * otherwise. The sink belongs to the fetcher, which may resume into it over another connection.
@@ -25,7 +27,8 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
     private final String commit;
     private final FetchSession session;
     private final TransferSink sink;
-    private final List<PeerMessage> opening;
+    private final Identity self;
+    private final PeerMessage request;
     private final TransferProgress progress;
     private final CompletableFuture<Void> outcome;
     private final long idleMillis;
@@ -35,19 +38,21 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
     private long checkedAtNanos;
     private boolean progressArmed;
 
-    FetchHandler(String commit, FetchSession session, TransferSink sink, List<PeerMessage> opening,
+    FetchHandler(Identity self, String commit, FetchSession session, TransferSink sink, PeerMessage request,
                  TransferProgress progress, CompletableFuture<Void> outcome, long idleMillis) {
-        this(commit, session, sink, opening, progress, outcome, idleMillis, MIN_PROGRESS_BYTES);
+        this(self, commit, session, sink, request, progress, outcome, idleMillis, MIN_PROGRESS_BYTES);
     }
 
     /** @param minProgressBytes what the transfer must advance per idle period (less under this node's download cap) */
-    FetchHandler(String commit, FetchSession session, TransferSink sink, List<PeerMessage> opening,
+    /** @param self who we say we are in our hello, and prove */
+    FetchHandler(Identity self, String commit, FetchSession session, TransferSink sink, PeerMessage request,
                  TransferProgress progress, CompletableFuture<Void> outcome, long idleMillis, long minProgressBytes) {
+        this.self = self;
         this.minProgressBytes = minProgressBytes;
         this.commit = commit;
         this.session = session;
         this.sink = sink;
-        this.opening = opening;
+        this.request = request;
         this.progress = progress;
         this.outcome = outcome;
         this.idleMillis = idleMillis;
@@ -56,8 +61,7 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        opening.forEach(ctx::write);
-        ctx.flush();
+        ctx.writeAndFlush(session.open(self, HandshakeProof.newNonce()));
         // The idle timeout catches silence; this catches a peer that trickles bytes to dodge it.
         // With a fixed delay, not rate: an event loop that ran late does not run missed checks back to back.
         checkedAtNanos = System.nanoTime();
@@ -74,7 +78,11 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
         }
         try {
             switch (message.getBodyCase()) {
-                case HELLO -> session.onHello(message.getHello());
+                case HELLO -> {
+                    ctx.write(session.onHello(message.getHello()));
+                    ctx.writeAndFlush(request);
+                }
+                case HELLO_PROOF -> session.onProof(message.getHelloProof());
                 case BUNDLE_HEADER -> {
                     session.onHeader(message.getBundleHeader());
                     // The peer has found the bundle and started: worth telling a stall clock before the first chunk.

@@ -6,23 +6,33 @@ import dev.rhizome.proto.v1.BundleEnd;
 import dev.rhizome.proto.v1.BundleHeader;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Hello;
+import dev.rhizome.proto.v1.HelloProof;
+import dev.rhizome.proto.v1.PeerMessage;
+import dev.rhizome.protocol.envelope.HandshakeProof;
+import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
 import java.security.MessageDigest;
 import java.util.List;
 
 /**
- * The receiving side of one bundle transfer, without I/O: the peer's hello, a header within our
+ * The receiving side of one bundle transfer, without I/O: the peer's hello and its proof of key
+ * (it signs the nonce our hello made for this connection, and we sign its, see {@link ServeSession}),
+ * a header within our
  * limit for the commit we asked for, chunks in order that never pass the announced size, and an
  * end with every byte received and the announced digest. Every departure is a {@link PeerFailure}.
  * After a dropped connection the session can {@link #resume()}: the peer must then announce the
  * same size and digest again and carry on from the bytes already received.
+ *
+ * <p>Until the peer has proved the key of the holder we asked, nothing it says is held against
+ * that holder: anyone answering at its address can say it, so every failure then is
+ * {@link PeerFailure.Declined#UNPROVEN}.
  *
  * <p>A ranged session asks for bytes [offset, offset + length) of a bundle, optionally the one of a
  * known SHA-256: the header must then name that bundle and carry its piece digests (the fetcher
  * checks the pieces; the whole digest is checked once all pieces are assembled).
  */
 final class FetchSession {
-    private enum State { AWAIT_HELLO, AWAIT_HEADER, RECEIVING, DONE }
+    private enum State { AWAIT_HELLO, AWAIT_PROOF, AWAIT_HEADER, RECEIVING, DONE }
 
     /** A piece over this is refused: a fetcher holds a piece in memory until it verifies. */
     static final int MAX_PIECE_BYTES = 8 << 20;
@@ -35,6 +45,9 @@ final class FetchSession {
     private final boolean ranged;
     private State state = State.AWAIT_HELLO;
     private ByteString peerNode = ByteString.EMPTY;
+    private Identity self;
+    private byte[] ourNonce;
+    private PublicId claimed;
     private long size;
     private byte[] sha256;
     private int pieceBytes;
@@ -42,7 +55,7 @@ final class FetchSession {
     private long end;
     private long received;
 
-    /** @param expectedNode the node id we were told the peer has; empty to accept any */
+    /** @param expectedNode the node id we were told the peer has; empty to accept any that proves its key */
     FetchSession(String commit, long maxBytes, ByteString expectedNode) {
         this(commit, maxBytes, expectedNode, 0, 0, null, false);
     }
@@ -67,17 +80,53 @@ final class FetchSession {
         this.received = offset;
     }
 
-    void onHello(Hello hello) throws PeerFailure {
+    /**
+     * Our hello, as {@code self}, for a new connection (the first, or one that resumes), carrying
+     * {@code nonce}, made for this connection: the peer proves its key by signing it.
+     */
+    PeerMessage open(Identity self, byte[] nonce) {
+        PeerMessage hello = PeerMessages.hello(self, nonce);
+        this.self = self;
+        ourNonce = nonce.clone();
+        claimed = null;
+        state = State.AWAIT_HELLO;
+        return hello;
+    }
+
+    /** The peer's hello; returns our proof of key over its nonce, to send before the request. */
+    PeerMessage onHello(Hello hello) throws PeerFailure {
         expect(State.AWAIT_HELLO, "hello");
         String problem = PeerMessages.helloProblem(hello);
         if (problem != null) {
-            throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, problem);
+            throw unproven(problem);
+        }
+        if (hello.getNonce().size() != HandshakeProof.NONCE_BYTES) {
+            throw unproven("says hello with no nonce to prove our key over (an older version?)");
         }
         if (!expectedNode.isEmpty() && !expectedNode.equals(hello.getNode())) {
-            throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "claims to be node " + PublicId.hex(hello.getNode()) + ", expected " + PublicId.hex(expectedNode));
+            throw unproven("answers as node " + PublicId.hex(hello.getNode()) + ", not " + PublicId.hex(expectedNode) + " we asked");
         }
-        peerNode = hello.getNode();
+        claimed = PublicId.of(hello.getNode());
+        state = State.AWAIT_PROOF;
+        return PeerMessages.helloProof(self, hello.getNonce(), claimed);
+    }
+
+    /** The peer's signature over our nonce: the key its hello named is its own. */
+    void onProof(HelloProof proof) throws PeerFailure {
+        expect(State.AWAIT_PROOF, "proof of key");
+        if (!HandshakeProof.verify(claimed, ourNonce, self.publicId(), proof.getProof().toByteArray())) {
+            throw unproven("did not prove the key of node " + claimed.shortForm() + " its hello named (an impostor?)");
+        }
+        peerNode = claimed.toByteString();
         state = State.AWAIT_HEADER;
+    }
+
+    private boolean proven() {
+        return state != State.AWAIT_HELLO && state != State.AWAIT_PROOF;
+    }
+
+    private static PeerFailure unproven(String why) {
+        return PeerFailure.declined(PeerFailure.Declined.UNPROVEN, why);
     }
 
     void onHeader(BundleHeader header) throws PeerFailure {
@@ -166,6 +215,9 @@ final class FetchSession {
     }
 
     void onError(Error error) throws PeerFailure {
+        if (!proven()) {
+            throw unproven("answered " + error.getCode() + " before proving its key: " + error.getMessage());
+        }
         throw switch (error.getCode()) {
             case NOT_FOUND -> new PeerFailure(PeerFailure.Kind.NOT_FOUND, "answered " + error.getCode() + ": " + error.getMessage());
             case UNAVAILABLE -> PeerFailure.declined(PeerFailure.Declined.BUSY, "busy: " + error.getMessage());
@@ -176,7 +228,7 @@ final class FetchSession {
         };
     }
 
-    /** Starts another connection to the same peer, keeping the bytes received so far. */
+    /** Starts another connection to the same peer, keeping the bytes received so far; {@link #open} says hello on it. */
     void resume() {
         state = State.AWAIT_HELLO;
     }
@@ -185,6 +237,7 @@ final class FetchSession {
     String closedEarly() {
         return switch (state) {
             case AWAIT_HELLO -> "closed the connection before saying hello";
+            case AWAIT_PROOF -> "closed the connection before proving its key";
             case AWAIT_HEADER -> "closed the connection before sending a bundle header";
             case RECEIVING -> "closed the connection after " + (received - offset) + " of " + (end - offset) + " bytes";
             case DONE -> "closed the connection";
@@ -193,10 +246,12 @@ final class FetchSession {
 
     private void expect(State expected, String what) throws PeerFailure {
         if (state != expected) {
-            throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "sent a " + what + " out of turn");
+            String why = "sent a " + what + " out of turn";
+            throw proven() ? new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, why) : unproven(why + ", before proving its key");
         }
     }
 
+    /** The node whose key the peer proved; empty before. */
     ByteString peerNode() {
         return peerNode;
     }

@@ -38,7 +38,14 @@ public final class PeerFailure extends Exception {
          * does not take this request (Error.UNSUPPORTED: an older version): proves no lie. These
          * were scored as a wrong bundle (-16), so an honest holder with a full disk was banned.
          */
-        UNABLE
+        UNABLE,
+        /**
+         * The answer came before the server proved the key of the holder we asked (a hello naming
+         * another node, one with no nonce from an older version, a proof that does not verify, or
+         * anything sent before it): whoever answers at a holder's address can send that, so nothing
+         * in it is held against the holder.
+         */
+        UNPROVEN
     }
 
     private final Kind kind;

@@ -1,9 +1,12 @@
 package dev.rhizome.node.peer;
 
+import com.google.protobuf.ByteString;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Hello;
+import dev.rhizome.proto.v1.HelloProof;
 import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.envelope.HandshakeProof;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
 import io.netty.channel.Channel;
@@ -20,15 +23,33 @@ public final class PeerMessages {
     private PeerMessages() {
     }
 
-    public static PeerMessage hello(Identity identity) {
-        return PeerMessage.newBuilder()
-                .setHello(Hello.newBuilder().setProtocolVersion(PROTOCOL_VERSION).setNode(identity.publicId().toByteString()))
-                .build();
+    /**
+     * The hello of a fetch connection, either side: the sender's id and a nonce it made for this
+     * connection, which the other side signs ({@link #helloProof}) to prove the key its own hello names.
+     */
+    public static PeerMessage hello(Identity identity, byte[] nonce) {
+        if (nonce.length != HandshakeProof.NONCE_BYTES) {
+            throw new IllegalArgumentException("nonce of " + nonce.length + " bytes");
+        }
+        return PeerMessage.newBuilder().setHello(bareHello(identity).setNonce(ByteString.copyFrom(nonce))).build();
     }
 
-    /** The hello that opens a gossip link: it carries the sender's signed NodeInfo. */
+    /** The hello that opens a gossip link: it carries the sender's signed NodeInfo (the handshake adds the nonce). */
     public static PeerMessage gossipHello(Identity identity, SignedEnvelope nodeInfo) {
-        return PeerMessage.newBuilder().setHello(hello(identity).getHello().toBuilder().setNodeInfo(nodeInfo)).build();
+        return PeerMessage.newBuilder().setHello(bareHello(identity).setNodeInfo(nodeInfo)).build();
+    }
+
+    /**
+     * {@code self}'s signature over the nonce {@code peer} made for this connection: proves that the
+     * key our hello names is ours, and can't be replayed on another connection or to another peer.
+     */
+    public static PeerMessage helloProof(Identity self, ByteString peerNonce, PublicId peer) {
+        return PeerMessage.newBuilder().setHelloProof(HelloProof.newBuilder()
+                .setProof(ByteString.copyFrom(HandshakeProof.sign(self, peerNonce.toByteArray(), peer)))).build();
+    }
+
+    private static Hello.Builder bareHello(Identity identity) {
+        return Hello.newBuilder().setProtocolVersion(PROTOCOL_VERSION).setNode(identity.publicId().toByteString());
     }
 
     static PeerMessage error(Error.Code code, String message) {

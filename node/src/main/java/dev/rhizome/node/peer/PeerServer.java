@@ -89,7 +89,6 @@ public final class PeerServer implements AutoCloseable {
         // upload of a peer holding more than the asker), and all of them together are paced.
         UploadSlots slots = new UploadSlots(config.maxUploads());
         UploadPacer pacer = new UploadPacer(config.uploadBytesPerSecond(), config.uploadBurstBytes(), System.nanoTime());
-        PeerMessage hello = PeerMessages.hello(identity);
         InboundLimits limits = new InboundLimits(backoff);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
@@ -112,8 +111,8 @@ public final class PeerServer implements AutoCloseable {
                         if (gossip != null) {
                             ch.pipeline().addLast(HelloRouter.NAME, new HelloRouter(gossip));
                         }
-                        ch.pipeline().addLast(SERVE, new ServeHandler(repo, hello, bundleBuilders, config.chunkBytes(), bytesServed,
-                                slots, pacer, ch.remoteAddress(), witness));
+                        ch.pipeline().addLast(SERVE, new ServeHandler(repo, identity, bundleBuilders, config.chunkBytes(), bytesServed,
+                                slots, pacer, ch.remoteAddress(), witness, backoff));
                     }
                 });
         try {

@@ -6,6 +6,8 @@ import dev.rhizome.proto.v1.BundleHeader;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.envelope.HandshakeProof;
+import dev.rhizome.protocol.identity.Identity;
 import com.google.protobuf.ByteString;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -49,27 +51,26 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
     private long[] chunksTaken = {0};
     private volatile ChannelHandlerContext context;
     private final UploadWitness witness;
+    private final AddressBackoff offences;
     /** The upload streaming now sends its bundle whole (from byte 0 to the end): told to the witness when done. */
     private String wholeBundleOf;
 
-    ServeHandler(NodeRepository repo, PeerMessage ourHello, Executor bundleBuilders, int chunkBytes, AtomicLong bytesServed) {
-        this(repo, ourHello, bundleBuilders, chunkBytes, bytesServed, new UploadSlots(Integer.MAX_VALUE), UploadPacer.unlimited(),
-                null, UploadWitness.NONE);
-    }
-
     /**
-     * @param slots   and {@code pacer} are shared by all of the server's connections
-     * @param remote  the peer's address, by which (with its node id) its share of the slots is counted; null: local
-     * @param witness told of each bundle sent whole
+     * @param self     who we are, proved to each peer that proves who it is
+     * @param slots    and {@code pacer} are shared by all of the server's connections
+     * @param remote   the peer's address, by which (with its node id) its share of the slots is counted; null: local
+     * @param witness  told of each bundle sent whole
+     * @param offences told of the address of a peer whose hello named a key it did not prove
      */
-    ServeHandler(NodeRepository repo, PeerMessage ourHello, Executor bundleBuilders, int chunkBytes, AtomicLong bytesServed,
-                 UploadSlots slots, UploadPacer pacer, SocketAddress remote, UploadWitness witness) {
+    ServeHandler(NodeRepository repo, Identity self, Executor bundleBuilders, int chunkBytes, AtomicLong bytesServed,
+                 UploadSlots slots, UploadPacer pacer, SocketAddress remote, UploadWitness witness, AddressBackoff offences) {
         this.witness = witness;
+        this.offences = offences;
         this.repo = repo;
         this.bundleBuilders = bundleBuilders;
         this.chunkBytes = chunkBytes;
         this.bytesServed = bytesServed;
-        this.session = new ServeSession(ourHello, slots, remote instanceof InetSocketAddress inet && inet.getAddress() != null
+        this.session = new ServeSession(self, HandshakeProof.newNonce(), slots, remote instanceof InetSocketAddress inet && inet.getAddress() != null
                 ? UploadSlots.addressKey(inet.getAddress()) : ServeSession.LOCAL, this);
         this.pacer = pacer;
         this.slowReader = new SlowReaderRule(chunkBytes);
@@ -95,6 +96,11 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
             }
             ctx.writeAndFlush(reply.message());
         } else if (decision instanceof ServeSession.Refuse refuse) {
+            if (refuse.forged() && ctx.channel().remoteAddress() instanceof InetSocketAddress inet && inet.getAddress() != null) {
+                // Its address is closed for a while, as for a peer the gossip core cut: a forger looping
+                // costs us one verification per span, not one per connection.
+                offences.offence(inet.getAddress());
+            }
             refuse(ctx, refuse.code(), refuse.reason());
         } else if (decision instanceof ServeSession.Serve serve) {
             if (serve.preempts() != null) {

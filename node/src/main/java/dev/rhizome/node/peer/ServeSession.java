@@ -3,13 +3,20 @@ package dev.rhizome.node.peer;
 import com.google.protobuf.ByteString;
 import dev.rhizome.proto.v1.BundleRequest;
 import dev.rhizome.proto.v1.Error;
+import dev.rhizome.proto.v1.Hello;
+import dev.rhizome.proto.v1.HelloProof;
 import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.envelope.HandshakeProof;
+import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.identity.PublicId;
 import java.util.List;
 
 /**
- * The serving side of one connection, without I/O: a hello first, then bundle requests one at a
- * time, each for the whole bundle or a range of one named by its SHA-256. A request while every
+ * The serving side of one connection, without I/O: a hello first, answered with ours and a nonce
+ * made for this connection; then the peer's proof of key (its signature over our nonce, checked
+ * before we sign its own: a proof costs us a verification only, and a signature only once the peer
+ * has proved its key), answered with ours; then bundle requests one at a time, each for the whole bundle or a range of one named by its SHA-256. A request while every
  * upload slot is taken is answered BUSY, unless {@link UploadSlots} ends another peer's upload early
  * in its favour; either way the connection stays usable. An upload of this connection ended early
  * for another's ({@link #preempted}) is answered BUSY too. Anything else is refused, and the adapter
@@ -19,7 +26,7 @@ final class ServeSession {
     /** More than any honest peer sends; the frame limit bounds it too. */
     static final int MAX_HAVE = 10_000;
 
-    sealed interface Decision permits Reply, Serve, Refuse {
+    sealed interface Decision permits Reply, Serve, Refuse, Ignore {
     }
 
     /** Send this and carry on. */
@@ -38,37 +45,58 @@ final class ServeSession {
         }
     }
 
-    /** Send an error saying why and close the connection. */
-    record Refuse(Error.Code code, String reason) implements Decision {
+    /**
+     * Send an error saying why and close the connection; {@code forged}: the peer named a key it did
+     * not prove (a forgery, or a request that skipped the proof), an offence of its address.
+     */
+    record Refuse(Error.Code code, String reason, boolean forged) implements Decision {
+        Refuse(Error.Code code, String reason) {
+            this(code, reason, false);
+        }
     }
 
-    private enum State { AWAIT_HELLO, READY, SERVING }
+    /**
+     * The connection is closing after a refusal: what the peer sent behind the refused message (an
+     * honest fetcher's request follows its hello and proof at once) is dropped, not refused again.
+     */
+    record Ignore() implements Decision {
+    }
+
+    private enum State { AWAIT_HELLO, AWAIT_PROOF, READY, SERVING, REFUSED }
 
     /** The peer is on this address (for its share of the upload slots) when none is known: a local channel's. */
     static final String LOCAL = "local";
 
-    private final PeerMessage ourHello;
+    private final Identity self;
+    private final byte[] ourNonce;
     private final UploadSlots slots;
     private final String address;
     private final UploadSlots.Holder holder;
     private State state = State.AWAIT_HELLO;
     private ByteString peerNode = ByteString.EMPTY;
+    private Hello peerHello;
     private UploadSlots.Upload upload;
 
-    ServeSession(PeerMessage ourHello) {
-        this(ourHello, new UploadSlots(Integer.MAX_VALUE));
+    ServeSession(Identity self, byte[] nonce) {
+        this(self, nonce, new UploadSlots(Integer.MAX_VALUE));
     }
 
-    ServeSession(PeerMessage ourHello, UploadSlots slots) {
-        this(ourHello, slots, LOCAL, upload -> { });
+    ServeSession(Identity self, byte[] nonce, UploadSlots slots) {
+        this(self, nonce, slots, LOCAL, upload -> { });
     }
 
     /**
+     * @param self    who we are: our hello names it, our proof signs as it
+     * @param nonce   made for this connection, for the peer to sign
      * @param address the peer's address as {@link UploadSlots#addressKey} counts it
      * @param holder  told when this connection's upload is ended early for another's
      */
-    ServeSession(PeerMessage ourHello, UploadSlots slots, String address, UploadSlots.Holder holder) {
-        this.ourHello = ourHello;
+    ServeSession(Identity self, byte[] nonce, UploadSlots slots, String address, UploadSlots.Holder holder) {
+        if (nonce.length != HandshakeProof.NONCE_BYTES) {
+            throw new IllegalArgumentException("nonce of " + nonce.length + " bytes");
+        }
+        this.self = self;
+        this.ourNonce = nonce.clone();
         this.slots = slots;
         this.address = address;
         this.holder = holder;
@@ -80,11 +108,21 @@ final class ServeSession {
     }
 
     Decision onMessage(PeerMessage message, long nowMs) {
-        return switch (message.getBodyCase()) {
+        if (state == State.REFUSED) {
+            return new Ignore();
+        }
+        Decision decision = switch (message.getBodyCase()) {
             case HELLO -> onHello(message);
+            case HELLO_PROOF -> onProof(message.getHelloProof());
             case BUNDLE_REQUEST -> onRequest(message.getBundleRequest(), nowMs);
             default -> new Refuse(Error.Code.BAD_REQUEST, "unexpected " + message.getBodyCase() + " from a client");
         };
+        if (decision instanceof Refuse) {
+            slots.release(upload);
+            upload = null;
+            state = State.REFUSED;
+        }
+        return decision;
     }
 
     private Decision onHello(PeerMessage message) {
@@ -96,14 +134,37 @@ final class ServeSession {
             return new Refuse(message.getHello().getProtocolVersion() != PeerMessages.PROTOCOL_VERSION
                     ? Error.Code.UNSUPPORTED : Error.Code.BAD_REQUEST, problem);
         }
+        if (message.getHello().getNonce().size() != HandshakeProof.NONCE_BYTES) {
+            // An older version's hello: refused, not served on an id nothing proves. No offence.
+            return new Refuse(Error.Code.UNSUPPORTED, "hello carries no " + HandshakeProof.NONCE_BYTES
+                    + "-byte nonce: this node serves only fetchers that prove the key their hello names (upgrade)");
+        }
+        peerHello = message.getHello();
+        state = State.AWAIT_PROOF;
+        return new Reply(PeerMessages.hello(self, ourNonce));
+    }
+
+    private Decision onProof(HelloProof proof) {
+        if (state != State.AWAIT_PROOF) {
+            return new Refuse(Error.Code.BAD_REQUEST, "unexpected proof of key");
+        }
+        PublicId claimed = PublicId.of(peerHello.getNode());
+        if (!HandshakeProof.verify(claimed, ourNonce, self.publicId(), proof.getProof().toByteArray())) {
+            return new Refuse(Error.Code.BAD_SIGNATURE, "no valid proof of the key of node " + claimed.shortForm()
+                    + " its hello names (a copied or forged hello)", true);
+        }
         state = State.READY;
-        peerNode = message.getHello().getNode();
-        return new Reply(ourHello);
+        peerNode = claimed.toByteString();
+        return new Reply(PeerMessages.helloProof(self, peerHello.getNonce(), claimed));
     }
 
     private Decision onRequest(BundleRequest request, long nowMs) {
         if (state == State.AWAIT_HELLO) {
             return new Refuse(Error.Code.BAD_REQUEST, "bundle request before hello");
+        }
+        if (state == State.AWAIT_PROOF) {
+            return new Refuse(Error.Code.BAD_REQUEST, "bundle request before proving the key of node "
+                    + PublicId.of(peerHello.getNode()).shortForm() + " its hello names", true);
         }
         if (state == State.SERVING) {
             return new Refuse(Error.Code.BAD_REQUEST, "bundle request while a bundle is still being sent");
@@ -155,7 +216,7 @@ final class ServeSession {
         return PeerMessages.error(Error.Code.UNAVAILABLE, why + "; ask another holder");
     }
 
-    /** The node id the peer's hello carried (empty before it). */
+    /** The node whose key the peer proved (empty before it did). */
     ByteString peerNode() {
         return peerNode;
     }

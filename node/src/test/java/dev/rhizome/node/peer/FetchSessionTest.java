@@ -8,12 +8,17 @@ import dev.rhizome.proto.v1.BundleChunk;
 import dev.rhizome.proto.v1.BundleEnd;
 import dev.rhizome.proto.v1.BundleHeader;
 import dev.rhizome.proto.v1.Error;
+import dev.rhizome.proto.v1.Hello;
+import dev.rhizome.proto.v1.HelloProof;
+import dev.rhizome.proto.v1.PeerMessage;
+import dev.rhizome.protocol.envelope.HandshakeProof;
 import dev.rhizome.protocol.identity.Identity;
 import java.security.MessageDigest;
 import org.junit.jupiter.api.Test;
 
 class FetchSessionTest {
     final String commit = "c".repeat(40);
+    final Identity us = Identity.generate();
     final Identity peer = Identity.generate();
     final byte[] bundle = "0123456789".getBytes();
     final FetchSession session = new FetchSession(commit, 100, ByteString.EMPTY);
@@ -23,13 +28,21 @@ class FetchSessionTest {
                 .setSha256(ByteString.copyFrom(MessageDigest.getInstance("SHA-256").digest(bundle))).build();
     }
 
+    /** The handshake with {@link #peer} serving, each message as the wire carries it, through its own session. */
+    void greet(FetchSession fetching) throws PeerFailure {
+        ServeSession server = new ServeSession(peer, HandshakeProof.newNonce());
+        PeerMessage hello = ((ServeSession.Reply) server.onMessage(fetching.open(us, HandshakeProof.newNonce()))).message();
+        PeerMessage proof = fetching.onHello(hello.getHello());
+        fetching.onProof(((ServeSession.Reply) server.onMessage(proof)).message().getHelloProof());
+    }
+
     static BundleChunk chunk(long offset, byte[] data, int from, int to) {
         return BundleChunk.newBuilder().setOffset(offset).setData(ByteString.copyFrom(data, from, to - from)).build();
     }
 
     @Test
     void acceptsAnHonestTransfer() throws Exception {
-        session.onHello(PeerMessages.hello(peer).getHello());
+        greet(session);
         session.onHeader(header());
         session.onChunk(chunk(0, bundle, 0, 4));
         session.onChunk(chunk(4, bundle, 4, 10));
@@ -40,7 +53,7 @@ class FetchSessionTest {
 
     @Test
     void refusesHeadersForOtherCommitsOrOverTheLimit() throws Exception {
-        session.onHello(PeerMessages.hello(peer).getHello());
+        greet(session);
         assertThatThrownBy(() -> session.onHeader(header().toBuilder().setCommit("d".repeat(40)).build()))
                 .hasMessageContaining("when asked for");
         assertThatThrownBy(() -> session.onHeader(header().toBuilder().setSize(101).build()))
@@ -54,7 +67,7 @@ class FetchSessionTest {
 
     @Test
     void refusesChunksOutOfOrderOrPastTheSizeAndShortOrForgedEnds() throws Exception {
-        session.onHello(PeerMessages.hello(peer).getHello());
+        greet(session);
         assertThatThrownBy(() -> session.onChunk(chunk(0, bundle, 0, 1))).hasMessageContaining("out of turn");
         session.onHeader(header());
         assertThatThrownBy(() -> session.onChunk(chunk(3, bundle, 0, 1))).hasMessageContaining("offset 3, expected 0");
@@ -68,8 +81,8 @@ class FetchSessionTest {
     }
 
     @Test
-    void aHeaderBeforeHelloAnErrorAndAWrongNodeAreFailures() {
-        assertThatThrownBy(() -> session.onHeader(header())).hasMessageContaining("out of turn");
+    void aHeaderOrAnErrorAfterTheProofAreTheHoldersOwn() throws Exception {
+        greet(session);
         assertThatThrownBy(() -> session.onError(Error.newBuilder().setCode(Error.Code.NOT_FOUND).setMessage("gone").build()))
                 .hasMessage("answered NOT_FOUND: gone");
         // The holder's own trouble, or an older holder's "unsupported", proves no lie: declined, at no cost.
@@ -80,9 +93,71 @@ class FetchSessionTest {
                         assertThat(f.kind()).isEqualTo(PeerFailure.Kind.CONNECTION_LOST);
                     });
         }
-        FetchSession expectingOther = new FetchSession(commit, 100, Identity.generate().publicId().toByteString());
-        assertThatThrownBy(() -> expectingOther.onHello(PeerMessages.hello(peer).getHello())).hasMessageContaining("claims to be node");
+        assertThatThrownBy(() -> session.onProof(HelloProof.getDefaultInstance())).hasMessageContaining("out of turn")
+                .isInstanceOfSatisfying(PeerFailure.class, f -> assertThat(f.kind()).isEqualTo(PeerFailure.Kind.BAD_BUNDLE));
+    }
+
+    @Test
+    void whateverComesBeforeTheServersProofIsHeldAgainstNoOne() {
+        // Anyone answering at a holder's address can send these: "not found" or a header out of turn
+        // there would frame the holder we asked, so they are declines that cost it nothing.
+        session.open(us, HandshakeProof.newNonce());
         assertThat(session.closedEarly()).isEqualTo("closed the connection before saying hello");
+        assertUnproven(() -> session.onHeader(header()), "out of turn, before proving its key");
+        assertUnproven(() -> session.onError(Error.newBuilder().setCode(Error.Code.NOT_FOUND).setMessage("gone").build()),
+                "answered NOT_FOUND before proving its key: gone");
+
+        FetchSession expectingOther = new FetchSession(commit, 100, Identity.generate().publicId().toByteString());
+        expectingOther.open(us, HandshakeProof.newNonce());
+        assertUnproven(() -> expectingOther.onHello(PeerMessages.hello(peer, HandshakeProof.newNonce()).getHello()), "answers as node");
+
+        FetchSession fromAnOlderNode = new FetchSession(commit, 100, ByteString.EMPTY);
+        fromAnOlderNode.open(us, HandshakeProof.newNonce());
+        Hello noNonce = PeerMessages.hello(peer, HandshakeProof.newNonce()).getHello().toBuilder().clearNonce().build();
+        assertUnproven(() -> fromAnOlderNode.onHello(noNonce), "no nonce");
+    }
+
+    @Test
+    void aHelloNamingTheHolderWithoutItsKeyIsRefusedAtTheProof() throws Exception {
+        FetchSession asking = new FetchSession(commit, 100, peer.publicId().toByteString());
+        asking.open(us, HandshakeProof.newNonce());
+        // A rogue says hello as the holder (its id is public), then signs with its own key, or replays
+        // a proof the holder made on another connection: neither is a signature over our nonce.
+        Identity rogue = Identity.generate();
+        byte[] rogueNonce = HandshakeProof.newNonce();
+        asking.onHello(PeerMessages.hello(peer, rogueNonce).getHello());
+        HelloProof ownKey = PeerMessages.helloProof(rogue, ByteString.copyFrom(HandshakeProof.newNonce()), us.publicId())
+                .getHelloProof();
+        assertUnproven(() -> asking.onProof(ownKey), "did not prove the key of node");
+        assertThat(asking.peerNode()).isEmpty();
+
+        FetchSession replayed = new FetchSession(commit, 100, peer.publicId().toByteString());
+        replayed.open(us, HandshakeProof.newNonce());
+        replayed.onHello(PeerMessages.hello(peer, rogueNonce).getHello());
+        HelloProof otherConnection = PeerMessages.helloProof(peer, ByteString.copyFrom(HandshakeProof.newNonce()), us.publicId())
+                .getHelloProof();
+        assertUnproven(() -> replayed.onProof(otherConnection), "did not prove the key of node");
+        assertThat(replayed.closedEarly()).isEqualTo("closed the connection before proving its key");
+    }
+
+    @Test
+    void aResumedConnectionSaysHelloAgainWithAFreshNonce() throws Exception {
+        greet(session);
+        session.onHeader(header());
+        session.onChunk(chunk(0, bundle, 0, 4));
+        session.resume();
+        greet(session);
+        session.onHeader(header());
+        session.onChunk(chunk(4, bundle, 4, 10));
+        session.onEnd(BundleEnd.newBuilder().setCommit(commit).build(), MessageDigest.getInstance("SHA-256").digest(bundle));
+        assertThat(session.done()).isTrue();
+    }
+
+    static void assertUnproven(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, String why) {
+        assertThatThrownBy(call).hasMessageContaining(why).isInstanceOfSatisfying(PeerFailure.class, f -> {
+            assertThat(f.declined()).isEqualTo(PeerFailure.Declined.UNPROVEN);
+            assertThat(f.blameless()).isTrue();
+        });
     }
 
     BundleHeader piecedHeader() throws Exception {
@@ -99,12 +174,12 @@ class FetchSessionTest {
     void aRangeOfAKnownBundleTakesOnlyItsBytes() throws Exception {
         byte[] known = header().getSha256().toByteArray();
         FetchSession range = FetchSession.range(commit, 100, ByteString.EMPTY, 4, 4, known);
-        range.onHello(PeerMessages.hello(peer).getHello());
+        greet(range);
         range.onHeader(piecedHeader());
         assertThat(range.remaining()).isEqualTo(4);
         assertThatThrownBy(() -> range.onChunk(chunk(0, bundle, 0, 4))).hasMessageContaining("expected 4");
         FetchSession fresh = FetchSession.range(commit, 100, ByteString.EMPTY, 4, 4, known);
-        fresh.onHello(PeerMessages.hello(peer).getHello());
+        greet(fresh);
         fresh.onHeader(piecedHeader());
         assertThatThrownBy(() -> fresh.onChunk(chunk(4, bundle, 4, 10))).hasMessageContaining("more than the 4 bytes asked for");
         fresh.onChunk(chunk(4, bundle, 4, 8));
@@ -115,20 +190,21 @@ class FetchSessionTest {
     @Test
     void aRangeRefusesAnotherBundleOrMissingPieceDigests() throws Exception {
         FetchSession other = FetchSession.range(commit, 100, ByteString.EMPTY, 0, 4, new byte[32]);
-        other.onHello(PeerMessages.hello(peer).getHello());
+        greet(other);
         assertThatThrownBy(() -> other.onHeader(piecedHeader())).hasMessageContaining("different bundle");
         FetchSession bare = FetchSession.range(commit, 100, ByteString.EMPTY, 0, 4, null);
-        bare.onHello(PeerMessages.hello(peer).getHello());
+        greet(bare);
         assertThatThrownBy(() -> bare.onHeader(header())).hasMessageContaining("pieces of 0 bytes");
         FetchSession short_ = FetchSession.range(commit, 100, ByteString.EMPTY, 0, 4, null);
-        short_.onHello(PeerMessages.hello(peer).getHello());
+        greet(short_);
         assertThatThrownBy(() -> short_.onHeader(piecedHeader().toBuilder().clearPieceSha256()
                 .addAllPieceSha256(piecedHeader().getPieceSha256List().subList(1, 3)).build()))
                 .hasMessageContaining("2 piece digests for 3 pieces");
     }
 
     @Test
-    void busyAndOtherBundleAreDeclinedNotFaults() {
+    void busyAndOtherBundleAreDeclinedNotFaults() throws Exception {
+        greet(session);
         assertThatThrownBy(() -> session.onError(Error.newBuilder().setCode(Error.Code.UNAVAILABLE).build()))
                 .isInstanceOfSatisfying(PeerFailure.class, f -> {
                     assertThat(f.declined()).isEqualTo(PeerFailure.Declined.BUSY);
@@ -141,7 +217,7 @@ class FetchSessionTest {
 
     @Test
     void aBusyMidTransferIsAnUploadEndedEarlyToShareTheSlots_declinedNotAFault() throws Exception {
-        session.onHello(PeerMessages.hello(peer).getHello());
+        greet(session);
         session.onHeader(header());
         session.onChunk(chunk(0, bundle, 0, 4));
         assertThatThrownBy(() -> session.onError(ServeSession.busy("upload ended early").getError()))

@@ -96,9 +96,8 @@ class LyingPeerTest {
             try (Socket client = socket.accept()) {
                 InputStream in = client.getInputStream();
                 OutputStream out = client.getOutputStream();
-                RawWire.read(in);
+                RawWire.answerFetch(RawWire.read(in), in, out, Identity.generate());
                 String commit = RawWire.read(in).getBundleRequest().getCommit();
-                RawWire.write(out, PeerMessages.hello(Identity.generate()));
                 BundleHeader honest = BundleHeader.newBuilder().setCommit(commit).setSize(bundle.length)
                         .setSha256(ByteString.copyFrom(MessageDigest.getInstance("SHA-256").digest(bundle))).build();
                 RawWire.write(out, PeerMessage.newBuilder().setBundleHeader(falsify.apply(honest)).build());

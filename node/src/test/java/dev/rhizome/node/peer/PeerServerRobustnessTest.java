@@ -9,6 +9,7 @@ import dev.rhizome.node.git.BundleFile;
 import dev.rhizome.proto.v1.BundleRequest;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.PeerMessage;
+import dev.rhizome.protocol.envelope.HandshakeProof;
 import dev.rhizome.protocol.identity.Identity;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -87,7 +88,7 @@ class PeerServerRobustnessTest {
             assertClosed(rude);
         }
         try (Socket confused = connect()) {
-            RawWire.write(confused.getOutputStream(), PeerMessages.hello(Identity.generate()));
+            RawWire.write(confused.getOutputStream(), PeerMessages.hello(Identity.generate(), HandshakeProof.newNonce()));
             RawWire.write(confused.getOutputStream(), PeerMessages.error(Error.Code.INTERNAL, "boo"));
             assertThat(RawWire.read(confused.getInputStream()).hasHello()).isTrue();
             assertThat(RawWire.read(confused.getInputStream()).getError().getMessage()).contains("unexpected ERROR");
@@ -101,9 +102,8 @@ class PeerServerRobustnessTest {
         try (Socket client = connect()) {
             OutputStream out = client.getOutputStream();
             InputStream in = client.getInputStream();
-            RawWire.write(out, PeerMessages.hello(Identity.generate()));
+            assertThat(RawWire.openFetch(in, out, Identity.generate()).hasHelloProof()).isTrue();
             RawWire.write(out, request("b".repeat(40), 0));
-            assertThat(RawWire.read(in).hasHello()).isTrue();
             assertThat(RawWire.read(in).getError().getCode()).isEqualTo(Error.Code.NOT_FOUND);
 
             RawWire.write(out, request(seed, 0));
@@ -117,9 +117,8 @@ class PeerServerRobustnessTest {
         byte[] whole = Files.readAllBytes(bundle.path());
         int offset = whole.length / 2;
         try (Socket client = connect()) {
-            RawWire.write(client.getOutputStream(), PeerMessages.hello(Identity.generate()));
+            assertThat(RawWire.openFetch(client.getInputStream(), client.getOutputStream(), Identity.generate()).hasHelloProof()).isTrue();
             RawWire.write(client.getOutputStream(), request(seed, offset));
-            assertThat(RawWire.read(client.getInputStream()).hasHello()).isTrue();
 
             assertThat(receiveBundle(client.getInputStream(), offset)).isEqualTo(Arrays.copyOfRange(whole, offset, whole.length));
         }
@@ -139,10 +138,9 @@ class PeerServerRobustnessTest {
             try (Socket trickler = new Socket()) {
                 trickler.setReceiveBufferSize(4096);
                 trickler.connect(new InetSocketAddress("127.0.0.1", carol.server.port()));
-                RawWire.write(trickler.getOutputStream(), PeerMessages.hello(Identity.generate()));
+                                InputStream in = trickler.getInputStream();
+                assertThat(RawWire.openFetch(in, trickler.getOutputStream(), Identity.generate()).hasHelloProof()).isTrue();
                 RawWire.write(trickler.getOutputStream(), request(big, 0));
-                InputStream in = trickler.getInputStream();
-                assertThat(RawWire.read(in).hasHello()).isTrue();
                 assertThat(RawWire.read(in).hasBundleHeader()).isTrue();
                 Thread reader = new Thread(() -> {
                     byte[] sip = new byte[512];
@@ -185,10 +183,9 @@ class PeerServerRobustnessTest {
             try (Socket slow = new Socket()) {
                 slow.setReceiveBufferSize(4096);
                 slow.connect(new InetSocketAddress("127.0.0.1", carol.server.port()));
-                RawWire.write(slow.getOutputStream(), PeerMessages.hello(Identity.generate()));
+                                InputStream in = slow.getInputStream();
+                assertThat(RawWire.openFetch(in, slow.getOutputStream(), Identity.generate()).hasHelloProof()).isTrue();
                 RawWire.write(slow.getOutputStream(), request(big, 0));
-                InputStream in = slow.getInputStream();
-                assertThat(RawWire.read(in).hasHello()).isTrue();
                 assertThat(RawWire.read(in).hasBundleHeader()).isTrue();
                 AtomicLong got = new AtomicLong();
                 AtomicBoolean cut = new AtomicBoolean();
@@ -290,7 +287,7 @@ class PeerServerRobustnessTest {
             s.setReceiveBufferSize(4096);
             s.bind(new InetSocketAddress("127.0.0.2", 0));
             s.connect(new InetSocketAddress("127.0.0.1", carol.server.port()));
-            RawWire.write(s.getOutputStream(), PeerMessages.hello(Identity.generate()));
+            assertThat(RawWire.openFetch(s.getInputStream(), s.getOutputStream(), Identity.generate()).hasHelloProof()).isTrue();
             ByteArrayOutputStream frames = new ByteArrayOutputStream();
             while (frames.size() < 64 << 10) {
                 RawWire.write(frames, request(big, 0));
@@ -332,8 +329,7 @@ class PeerServerRobustnessTest {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
             InputStream in = s.getInputStream();
-            RawWire.write(out, PeerMessages.hello(Identity.generate()));
-            assertThat(RawWire.read(in).hasHello()).isTrue();
+            assertThat(RawWire.openFetch(in, out, Identity.generate()).hasHelloProof()).isTrue();
             long started = System.nanoTime();
             long received = 0;
             int ranges = 0;
@@ -386,10 +382,9 @@ class PeerServerRobustnessTest {
                 s.bind(new InetSocketAddress(address.apply(i), 0));
                 s.connect(new InetSocketAddress("127.0.0.1", carol.server.port()));
                 s.setSoTimeout(10_000);
-                RawWire.write(s.getOutputStream(), PeerMessages.hello(id.apply(i)));
+                                InputStream in = s.getInputStream();
+                assertThat(RawWire.openFetch(in, s.getOutputStream(), id.apply(i)).hasHelloProof()).isTrue();
                 RawWire.write(s.getOutputStream(), request(big, 0));
-                InputStream in = s.getInputStream();
-                assertThat(RawWire.read(in).hasHello()).isTrue();
                 assertThat(RawWire.read(in).hasBundleHeader()).as("connection %d holds an upload slot", i).isTrue();
                 Thread reader = new Thread(() -> {
                     try {
@@ -432,9 +427,8 @@ class PeerServerRobustnessTest {
             s.bind(new InetSocketAddress(address, 0));
             s.connect(new InetSocketAddress("127.0.0.1", server.server.port()));
             s.setSoTimeout(10_000);
-            RawWire.write(s.getOutputStream(), PeerMessages.hello(id));
+            assertThat(RawWire.openFetch(s.getInputStream(), s.getOutputStream(), id).hasHelloProof()).isTrue();
             RawWire.write(s.getOutputStream(), request(commit, 0));
-            assertThat(RawWire.read(s.getInputStream()).hasHello()).isTrue();
             return RawWire.read(s.getInputStream());
         }
     }
@@ -466,7 +460,7 @@ class PeerServerRobustnessTest {
             for (int i = 0; i < InboundLimits.MAX_PER_ADDRESS; i++) {
                 Socket s = new Socket("127.0.0.1", dave.server.port());
                 held.add(s);
-                RawWire.write(s.getOutputStream(), PeerMessages.hello(Identity.generate()));
+                RawWire.write(s.getOutputStream(), PeerMessages.hello(Identity.generate(), HandshakeProof.newNonce()));
             }
             for (Socket s : held) {
                 s.setSoTimeout(5000);
@@ -480,7 +474,7 @@ class PeerServerRobustnessTest {
             await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
                 try (Socket again = new Socket("127.0.0.1", dave.server.port())) {
                     again.setSoTimeout(5000);
-                    RawWire.write(again.getOutputStream(), PeerMessages.hello(Identity.generate()));
+                    RawWire.write(again.getOutputStream(), PeerMessages.hello(Identity.generate(), HandshakeProof.newNonce()));
                     assertThat(RawWire.read(again.getInputStream()).hasHello()).as("a freed place is taken again").isTrue();
                 }
             });

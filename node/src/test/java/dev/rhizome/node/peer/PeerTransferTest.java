@@ -128,7 +128,7 @@ class PeerTransferTest {
             PeerEndpoint impostor = alice.endpoint().toBuilder().setNode(bob.identity.publicId().toByteString()).build();
 
             assertThatThrownBy(() -> bob.fetcher.fetch(seed, List.of(impostor), TransferProgress.NONE))
-                    .isInstanceOf(FetchException.class).hasMessageContaining("claims to be node");
+                    .isInstanceOf(FetchException.class).hasMessageContaining("answers as node");
             assertThat(bob.repo.has(seed)).isFalse();
         }
     }

@@ -186,8 +186,7 @@ class RangeFetchTest {
         hog.setReceiveBufferSize(4096);
         OutputStream out = hog.getOutputStream();
         InputStream in = hog.getInputStream();
-        RawWire.write(out, PeerMessages.hello(Identity.generate()));
-        assertThat(RawWire.read(in).hasHello()).isTrue();
+        assertThat(RawWire.openFetch(in, out, Identity.generate()).hasHelloProof()).isTrue();
         RawWire.write(out, PeerMessage.newBuilder().setBundleRequest(BundleRequest.newBuilder().setCommit(commit)).build());
         assertThat(RawWire.read(in).hasBundleHeader()).isTrue();
     }

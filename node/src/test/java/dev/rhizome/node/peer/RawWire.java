@@ -1,6 +1,9 @@
 package dev.rhizome.node.peer;
 
 import dev.rhizome.proto.v1.PeerMessage;
+import dev.rhizome.protocol.envelope.HandshakeProof;
+import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.identity.PublicId;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -22,6 +25,30 @@ public final class RawWire {
         data.writeInt(frame.length);
         data.write(frame);
         data.flush();
+    }
+
+    /**
+     * A fetcher's handshake, done right: hello as {@code self}, then its proof over the server's
+     * nonce. Returns the server's answer to the proof: its own proof, or an error saying why not.
+     */
+    public static PeerMessage openFetch(InputStream in, OutputStream out, Identity self) throws IOException {
+        write(out, PeerMessages.hello(self, HandshakeProof.newNonce()));
+        PeerMessage hello = read(in);
+        if (hello == null || !hello.hasHello()) {
+            throw new IOException("the server answered the hello with " + hello);
+        }
+        write(out, PeerMessages.helloProof(self, hello.getHello().getNonce(), PublicId.of(hello.getHello().getNode())));
+        return read(in);
+    }
+
+    /**
+     * A server's side of the handshake, once the fetcher's {@code hello} was read: our hello as
+     * {@code self}, the fetcher's proof read (and not checked: a rogue needn't), our proof.
+     */
+    public static void answerFetch(PeerMessage hello, InputStream in, OutputStream out, Identity self) throws IOException {
+        write(out, PeerMessages.hello(self, HandshakeProof.newNonce()));
+        read(in);
+        write(out, PeerMessages.helloProof(self, hello.getHello().getNonce(), PublicId.of(hello.getHello().getNode())));
     }
 
     /** The next message, or null once the other side has closed. */

@@ -95,10 +95,9 @@ class ResumeTest {
             try (Socket client = socket.accept()) {
                 InputStream in = client.getInputStream();
                 OutputStream out = client.getOutputStream();
-                RawWire.read(in);
+                RawWire.answerFetch(RawWire.read(in), in, out, identity);
                 BundleRequest request = RawWire.read(in).getBundleRequest();
                 offsets.add(request.getOffset());
-                RawWire.write(out, PeerMessages.hello(identity));
                 byte[] digest = MessageDigest.getInstance("SHA-256").digest(bundle);
                 if (changeDigest) {
                     digest[0] ^= 1;

@@ -8,24 +8,95 @@ import dev.rhizome.proto.v1.BundleRequest;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Hello;
 import dev.rhizome.proto.v1.PeerMessage;
+import dev.rhizome.protocol.envelope.HandshakeProof;
 import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ServeSessionTest {
-    final PeerMessage ourHello = PeerMessages.hello(Identity.generate());
-    final ServeSession session = new ServeSession(ourHello);
+    final Identity us = Identity.generate();
+    final ServeSession session = new ServeSession(us, HandshakeProof.newNonce());
     final String commit = "c".repeat(40);
 
     static PeerMessage request(BundleRequest.Builder request) {
         return PeerMessage.newBuilder().setBundleRequest(request).build();
     }
 
+    /** A fetcher's side of the handshake, done right: hello, then its proof over our nonce; returns our proof. */
+    static PeerMessage greet(ServeSession session, Identity fetcher) {
+        PeerMessage ours = ((ServeSession.Reply) session.onMessage(PeerMessages.hello(fetcher, HandshakeProof.newNonce()))).message();
+        ServeSession.Decision proved = session.onMessage(PeerMessages.helloProof(fetcher, ours.getHello().getNonce(),
+                PublicId.of(ours.getHello().getNode())));
+        assertThat(proved).isInstanceOf(ServeSession.Reply.class);
+        return ((ServeSession.Reply) proved).message();
+    }
+
+    @Test
+    void provesOurKeyToAFetcherThatProvedItsOwn() {
+        Identity fetcher = Identity.generate();
+        byte[] fetcherNonce = HandshakeProof.newNonce();
+        PeerMessage ours = ((ServeSession.Reply) session.onMessage(PeerMessages.hello(fetcher, fetcherNonce))).message();
+        assertThat(ours.getHello().getNode()).isEqualTo(us.publicId().toByteString());
+        assertThat(session.peerNode()).as("not before it proved its key").isEmpty();
+
+        ServeSession.Decision d = session.onMessage(PeerMessages.helloProof(fetcher, ours.getHello().getNonce(), us.publicId()));
+
+        assertThat(d).isInstanceOfSatisfying(ServeSession.Reply.class, r -> assertThat(HandshakeProof.verify(us.publicId(),
+                fetcherNonce, fetcher.publicId(), r.message().getHelloProof().getProof().toByteArray())).isTrue());
+        assertThat(session.peerNode()).isEqualTo(fetcher.publicId().toByteString());
+    }
+
+    @Test
+    void aHelloNamingAnotherNodeWithoutItsKeyIsRefusedAsAForgery() {
+        Identity victim = Identity.generate();
+        Identity rogue = Identity.generate();
+        // The rogue can sign our nonce only with its own key, hand over a proof the victim made for
+        // another connection, or one the victim made for this nonce but for another server.
+        List<java.util.function.Function<ByteString, PeerMessage>> forgeries = List.of(
+                nonce -> PeerMessages.helloProof(rogue, nonce, us.publicId()),
+                nonce -> PeerMessages.helloProof(victim, ByteString.copyFrom(HandshakeProof.newNonce()), us.publicId()),
+                nonce -> PeerMessages.helloProof(victim, nonce, Identity.generate().publicId()));
+        for (var forge : forgeries) {
+            ServeSession s = new ServeSession(us, HandshakeProof.newNonce());
+            PeerMessage ours = ((ServeSession.Reply) s.onMessage(PeerMessages.hello(victim, HandshakeProof.newNonce()))).message();
+            assertThat(s.onMessage(forge.apply(ours.getHello().getNonce()))).isInstanceOfSatisfying(ServeSession.Refuse.class, r -> {
+                assertThat(r.code()).isEqualTo(Error.Code.BAD_SIGNATURE);
+                assertThat(r.reason()).contains("no valid proof of the key of node " + victim.publicId().shortForm());
+                assertThat(r.forged()).isTrue();
+            });
+            assertThat(s.peerNode()).isEmpty();
+            // The request an honest fetcher sends right behind its proof is dropped: one refusal, one offence.
+            assertThat(s.onMessage(request(BundleRequest.newBuilder().setCommit(commit)))).isInstanceOf(ServeSession.Ignore.class);
+        }
+        // Skipping the proof is no way round it.
+        ServeSession skipping = new ServeSession(us, HandshakeProof.newNonce());
+        skipping.onMessage(PeerMessages.hello(victim, HandshakeProof.newNonce()));
+        assertThat(skipping.onMessage(request(BundleRequest.newBuilder().setCommit(commit))))
+                .isInstanceOfSatisfying(ServeSession.Refuse.class, r -> {
+                    assertThat(r.reason()).contains("before proving the key");
+                    assertThat(r.forged()).isTrue();
+                });
+    }
+
+    @Test
+    void anOlderNodesHelloWithoutANonceIsRefusedSayingWhyNotTakenAsAForgery() {
+        PeerMessage older = PeerMessage.newBuilder().setHello(Hello.newBuilder().setProtocolVersion(PeerMessages.PROTOCOL_VERSION)
+                .setNode(Identity.generate().publicId().toByteString())).build();
+        assertThat(session.onMessage(older)).isInstanceOfSatisfying(ServeSession.Refuse.class, r -> {
+            assertThat(r.code()).isEqualTo(Error.Code.UNSUPPORTED);
+            assertThat(r.reason()).contains("no 32-byte nonce").contains("prove the key");
+            assertThat(r.forged()).isFalse();
+        });
+        // An older node sends its request right behind its hello: dropped with the connection, never served.
+        assertThat(session.onMessage(request(BundleRequest.newBuilder().setCommit(commit)))).isInstanceOf(ServeSession.Ignore.class);
+    }
+
     @Test
     void answersHelloThenServesOneRequestAtATime() {
-        assertThat(session.onMessage(PeerMessages.hello(Identity.generate()))).isEqualTo(new ServeSession.Reply(ourHello));
+        greet(session, Identity.generate());
         assertThat(session.onMessage(request(BundleRequest.newBuilder().setCommit(commit).addHave("d".repeat(40)).setOffset(5))))
                 .isEqualTo(new ServeSession.Serve(commit, List.of("d".repeat(40)), 5));
         assertThat(session.onMessage(request(BundleRequest.newBuilder().setCommit(commit))))
@@ -35,10 +106,10 @@ class ServeSessionTest {
     @Test
     void answersBusyPastTheUploadLimitAndServesAgainOnceASlotIsFree() {
         UploadSlots slots = new UploadSlots(1);
-        ServeSession first = new ServeSession(ourHello, slots);
-        ServeSession second = new ServeSession(ourHello, slots);
-        first.onMessage(PeerMessages.hello(Identity.generate()));
-        second.onMessage(PeerMessages.hello(Identity.generate()));
+        ServeSession first = new ServeSession(us, HandshakeProof.newNonce(), slots);
+        ServeSession second = new ServeSession(us, HandshakeProof.newNonce(), slots);
+        greet(first, Identity.generate());
+        greet(second, Identity.generate());
         assertThat(first.onMessage(request(BundleRequest.newBuilder().setCommit(commit)))).isInstanceOf(ServeSession.Serve.class);
 
         ServeSession.Decision busy = second.onMessage(request(BundleRequest.newBuilder().setCommit(commit)));
@@ -55,7 +126,7 @@ class ServeSessionTest {
 
     @Test
     void aRangeRequestNamesItsBundleBySha256() {
-        session.onMessage(PeerMessages.hello(Identity.generate()));
+        greet(session, Identity.generate());
         byte[] sha = new byte[32];
         sha[0] = 7;
         ServeSession.Decision d = session.onMessage(request(BundleRequest.newBuilder().setCommit(commit).setOffset(1 << 20)
@@ -65,15 +136,15 @@ class ServeSessionTest {
             assertThat(serve.length()).isEqualTo(1 << 20);
             assertThat(serve.sha256()).isEqualTo(sha);
         });
-        ServeSession other = new ServeSession(ourHello);
-        other.onMessage(PeerMessages.hello(Identity.generate()));
+        ServeSession other = new ServeSession(us, HandshakeProof.newNonce());
+        greet(other, Identity.generate());
         assertThat(other.onMessage(request(BundleRequest.newBuilder().setCommit(commit).setBundleSha256(ByteString.copyFrom(new byte[5])))))
                 .isInstanceOf(ServeSession.Refuse.class);
     }
 
     @Test
     void takesTheNextRequestOnceTheFirstIsFinished() {
-        session.onMessage(PeerMessages.hello(Identity.generate()));
+        greet(session, Identity.generate());
         session.onMessage(request(BundleRequest.newBuilder().setCommit(commit)));
         session.finished();
         assertThat(session.onMessage(request(BundleRequest.newBuilder().setCommit(commit)))).isInstanceOf(ServeSession.Serve.class);
@@ -83,11 +154,12 @@ class ServeSessionTest {
     void refusesWhatBreaksTheProtocol() {
         assertThat(session.onMessage(request(BundleRequest.newBuilder().setCommit(commit))))
                 .isEqualTo(new ServeSession.Refuse(Error.Code.BAD_REQUEST, "bundle request before hello"));
-        ServeSession fresh = new ServeSession(ourHello);
+        ServeSession fresh = new ServeSession(us, HandshakeProof.newNonce());
         assertThat(fresh.onMessage(PeerMessage.newBuilder().setHello(Hello.newBuilder().setProtocolVersion(2)
+                .setNonce(ByteString.copyFrom(HandshakeProof.newNonce()))
                 .setNode(ByteString.copyFrom(new byte[32]))).build()))
                 .extracting(d -> ((ServeSession.Refuse) d).code()).isEqualTo(Error.Code.UNSUPPORTED);
-        ServeSession shortId = new ServeSession(ourHello);
+        ServeSession shortId = new ServeSession(us, HandshakeProof.newNonce());
         assertThat(shortId.onMessage(PeerMessage.newBuilder().setHello(Hello.newBuilder().setProtocolVersion(1)
                 .setNode(ByteString.copyFrom(new byte[3]))).build())).isInstanceOf(ServeSession.Refuse.class);
     }
@@ -99,11 +171,11 @@ class ServeSessionTest {
                 BundleRequest.newBuilder().setCommit(commit).addHave("not-a-commit"),
                 BundleRequest.newBuilder().setCommit(commit).addAllHave(Collections.nCopies(ServeSession.MAX_HAVE + 1, commit)),
                 BundleRequest.newBuilder().setCommit(commit).setOffset(-1)}) {
-            ServeSession s = new ServeSession(ourHello);
-            s.onMessage(PeerMessages.hello(Identity.generate()));
+            ServeSession s = new ServeSession(us, HandshakeProof.newNonce());
+            greet(s, Identity.generate());
             assertThat(s.onMessage(request(bad))).as(bad.toString()).isInstanceOf(ServeSession.Refuse.class);
         }
-        session.onMessage(PeerMessages.hello(Identity.generate()));
+        greet(session, Identity.generate());
         assertThat(session.onMessage(PeerMessage.newBuilder().setBundleChunk(BundleChunk.getDefaultInstance()).build()))
                 .isInstanceOf(ServeSession.Refuse.class);
     }
@@ -112,12 +184,12 @@ class ServeSessionTest {
     void anUploadEndedEarlyForAnotherPeersIsToldBusyAndItsSlotIsTheirs() {
         UploadSlots slots = new UploadSlots(1, 2, 10_000);
         List<UploadSlots.Upload> told = new ArrayList<>();
-        ServeSession rogue = new ServeSession(ourHello, slots, "10.0.0.1", told::add);
-        ServeSession rogueAgain = new ServeSession(ourHello, slots, "10.0.0.1", told::add);
-        ServeSession honest = new ServeSession(ourHello, slots, "10.0.0.2", told::add);
-        rogue.onMessage(PeerMessages.hello(Identity.generate()), 0);
-        rogueAgain.onMessage(PeerMessages.hello(Identity.generate()), 0);
-        honest.onMessage(PeerMessages.hello(Identity.generate()), 0);
+        ServeSession rogue = new ServeSession(us, HandshakeProof.newNonce(), slots, "10.0.0.1", told::add);
+        ServeSession rogueAgain = new ServeSession(us, HandshakeProof.newNonce(), slots, "10.0.0.1", told::add);
+        ServeSession honest = new ServeSession(us, HandshakeProof.newNonce(), slots, "10.0.0.2", told::add);
+        greet(rogue, Identity.generate());
+        greet(rogueAgain, Identity.generate());
+        greet(honest, Identity.generate());
         assertThat(rogue.onMessage(request(BundleRequest.newBuilder().setCommit(commit)), 0)).isInstanceOf(ServeSession.Serve.class);
         UploadSlots.Upload rogues = rogue.upload();
         // The rogue's address holds one slot, under its share of two: a peer holding none waits out its tenure.

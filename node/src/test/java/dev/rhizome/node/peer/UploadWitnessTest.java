@@ -39,9 +39,8 @@ class UploadWitnessTest {
             Identity carol = Identity.generate();
             try (Socket s = new Socket("127.0.0.1", alice.port())) {
                 s.setSoTimeout(5000);
-                RawWire.write(s.getOutputStream(), PeerMessages.hello(carol));
                 InputStream in = s.getInputStream();
-                assertThat(RawWire.read(in).hasHello()).isTrue();
+                assertThat(RawWire.openFetch(in, s.getOutputStream(), carol).hasHelloProof()).isTrue();
                 for (BundleRequest.Builder part : List.of(BundleRequest.newBuilder().setCommit(seed).setLength(10),
                         BundleRequest.newBuilder().setCommit(seed).setOffset(10))) {
                     RawWire.write(s.getOutputStream(), PeerMessage.newBuilder().setBundleRequest(part).build());

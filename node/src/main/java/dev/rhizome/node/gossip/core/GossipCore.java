@@ -104,7 +104,7 @@ public final class GossipCore implements PeerProtocol {
         Objects.requireNonNull(wants, "wants");
         this.selfSigner = new SelfSigner(self, selfInfo, config);
         this.self = new Self(selfSigner.id(), config, random, new Counters());
-        this.peers = new Peers(new Connections(), new PeerTable(config), new PeerScores(config), new AddressDials(config));
+        this.peers = new Peers(new Connections(), new PeerTable(config, selfInfo), new PeerScores(config), new AddressDials(config));
         this.bundles = Bundles.of(wants, config);
         this.seen = new SeenCache(config, clock);
         AnnouncementCheck check = new AnnouncementCheck(config, signatures);

@@ -3,7 +3,6 @@ package dev.rhizome.node.gossip.core;
 import com.google.protobuf.ByteString;
 import dev.rhizome.node.peer.PeerMessages;
 import dev.rhizome.proto.v1.Hello;
-import dev.rhizome.proto.v1.HelloProof;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.proto.v1.SignedEnvelope;
@@ -120,9 +119,7 @@ public final class LinkHandshake {
                 return refuse(problem);
             }
             state = State.UP;
-            PeerMessage proof = PeerMessage.newBuilder().setHelloProof(HelloProof.newBuilder()
-                    .setProof(proofOver(hello.getNonce()))).build();
-            return new Step(List.of(proof), state, null);
+            return new Step(List.of(PeerMessages.helloProof(self, hello.getNonce(), peerInfo.signer())), state, null);
         }
         if (!outbound() && state == State.AWAIT_HELLO && message.hasHello()) {
             Hello hello = message.getHello();
@@ -164,13 +161,9 @@ public final class LinkHandshake {
         PeerMessage template = PeerMessages.gossipHello(self, ourInfo);
         Hello.Builder ours = template.getHello().toBuilder().setNonce(ByteString.copyFrom(ourNonce));
         if (peerNonce != null) {
-            ours.setProof(proofOver(peerNonce));
+            ours.setProof(PeerMessages.helloProof(self, peerNonce, peerInfo.signer()).getHelloProof().getProof());
         }
         return PeerMessage.newBuilder().setHello(ours).build();
-    }
-
-    private ByteString proofOver(ByteString peerNonce) {
-        return ByteString.copyFrom(HandshakeProof.sign(self, peerNonce.toByteArray(), peerInfo.signer()));
     }
 
     private boolean proven(ByteString proof) {

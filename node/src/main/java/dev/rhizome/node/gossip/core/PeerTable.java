@@ -53,10 +53,14 @@ final class PeerTable {
     static final int MAX_IDS_PER_ADDRESS = 2;
 
     private final GossipConfig config;
+    /** This node's own address as {@link AddressDials#address} spells it; null when it announces none. */
+    private final String ours;
     private final Map<PublicId, Entry> peers = new LinkedHashMap<>();
 
-    PeerTable(GossipConfig config) {
+    /** @param self this node's own record: another id naming its address is not kept ({@link #offer}) */
+    PeerTable(GossipConfig config, NodeInfo self) {
         this.config = config;
+        this.ours = self.getHost().isEmpty() ? null : AddressDials.address(self);
     }
 
     /**
@@ -65,12 +69,14 @@ final class PeerTable {
      * A record naming an address narrower than the link it came by ({@code learntOver}; what the
      * volunteer or the coordinator gave is learnt over {@code LOOPBACK}, trusted as configured) is
      * not kept, so neither dialled nor handed on: see {@link #outOfReach}. Nor is a record without an
-     * address ({@link #usable}).
+     * address ({@link #usable}), nor one naming this node's own address: a dial there reaches this
+     * node, which answers as itself, so a rogue's made-up ids naming it had this node dial itself
+     * (a handshake on both ends each time) and, relayed, its neighbours dial it under ids not its own.
      *
      * @return true when the table learnt something: a new peer or a newer record
      */
     boolean offer(PublicId id, NodeInfo info, SignedEnvelope signed, Reach learntOver, Predicate<PublicId> busy) {
-        if (!usable(info, learntOver)) {
+        if (!usable(info, learntOver) || (ours != null && ours.equals(AddressDials.address(info)))) {
             return false;
         }
         Entry known = peers.get(id);

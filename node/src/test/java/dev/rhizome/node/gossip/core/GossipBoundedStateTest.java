@@ -44,25 +44,42 @@ class GossipBoundedStateTest {
     }
 
     GossipCore core(long seed) {
+        return core(seed, Wants.everything());
+    }
+
+    GossipCore core(long seed, Wants wants) {
         return new GossipCore(new Peer().identity, NodeInfo.newBuilder().setHost("h").setPort(1).build(), SMALL,
-                new Random(seed), TestNet.SIGNATURES);
+                new Random(seed), TestNet.SIGNATURES, wants);
     }
 
     @Test
     void aFloodOfDistinctAnnouncementsKeepsEveryStructureBounded() {
+        floods(Wants.everything());
+    }
+
+    /**
+     * Under the wants filter nothing announced is fetched unasked: every commit is remembered with
+     * its announcers instead, which must stay within the same bounds.
+     */
+    @Test
+    void aFloodOfDistinctAnnouncementsKeepsEveryStructureBoundedUnderTheWantsFilter() {
+        floods(Wants.workAndReplicas(3));
+    }
+
+    private void floods(Wants wants) {
         for (long seed = 1; seed <= SEEDS; seed++) {
             int msPerMessage = new Random(-seed).nextInt(51);
             try {
-                flood(seed, msPerMessage);
+                flood(seed, msPerMessage, wants);
             } catch (AssertionError e) {
                 throw new AssertionError("seed " + seed + " (" + msPerMessage + " ms per message) failed: " + e.getMessage(), e);
             }
         }
     }
 
-    private void flood(long seed, int msPerMessage) {
+    private void flood(long seed, int msPerMessage, Wants wants) {
         Random random = new Random(seed);
-        GossipCore core = core(seed);
+        GossipCore core = core(seed, wants);
         long now = T0;
         for (Peer p : FLOODERS) {
             core.onConnected(p.id, p.hello(T0), false, now);

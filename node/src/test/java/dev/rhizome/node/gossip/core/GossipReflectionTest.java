@@ -31,7 +31,8 @@ class GossipReflectionTest {
     static final int VICTIM_PORT = 443;
 
     final GossipConfig config = GossipConfig.defaults();
-    final GossipCore core = new GossipCore(Identity.generate(),
+    final Identity us = Identity.generate();
+    final GossipCore core = new GossipCore(us,
             NodeInfo.newBuilder().setHost("192.0.2.9").setPort(7000).build(), config, new Random(1), SignatureCheck.envelopes());
     long now = 10_000_000;
 
@@ -47,6 +48,45 @@ class GossipReflectionTest {
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Made-up ids naming this node's own address: a dial there reaches this node, which answers as
+     * itself, so each one cost a dial and a handshake on both of our ends, and, relayed, had our
+     * neighbours dial us under ids not ours. They teach nothing and are dropped, at no cost to the
+     * peer that passed them on (an honest node may hold a record of whoever had our address before).
+     */
+    @Test
+    void recordsNamingOurOwnAddressAreNeitherKeptDialledRelayedNorHandedOn() {
+        Peer rogue = Peer.connectedTo(core, now);
+        Peer honest = Peer.connectedTo(core, now);
+        List<Effect> effects = new ArrayList<>();
+        PeerExchange.Builder exchange = PeerExchange.newBuilder();
+        for (int i = 0; i < 20; i++) {
+            effects.addAll(core.onMessage(rogue.id, Peer.announce(madeUp("192.0.2.9", 7000, now)), now));
+            exchange.addNodes(madeUp("192.0.2.9", 7000, now));
+        }
+        effects.addAll(core.onMessage(rogue.id, Gossip.newBuilder().setPeerExchange(exchange).build(), now));
+        SignedEnvelope elsewhere = madeUp("203.0.113.5", 7000, now);
+        effects.addAll(core.onMessage(rogue.id, Peer.announce(elsewhere), now));
+        for (int step = 0; step < 100; step++) {
+            now += 100;
+            effects.addAll(core.onTick(now));
+        }
+
+        assertThat(only(effects, Dial.class)).as("dials").noneMatch(d -> d.peer().getHost().equalsIgnoreCase("192.0.2.9"))
+                .anyMatch(d -> d.peer().getHost().equals("203.0.113.5"));
+        assertThat(only(effects, Send.class)).as("relays to the honest neighbour (our own record aside)")
+                .filteredOn(s -> s.to().equals(honest.id) && s.message().hasAnnouncement()
+                        && !s.message().getAnnouncement().getSigner().equals(us.publicId().toByteString()))
+                .isNotEmpty()
+                .noneMatch(s -> nodeInfo(s.message().getAnnouncement()).getHost().equalsIgnoreCase("192.0.2.9"));
+        List<Effect> answer = core.onMessage(honest.id, Gossip.newBuilder()
+                .setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(32)).build(), now);
+        assertThat(only(answer, Send.class).get(0).message().getPeerExchange().getNodesList())
+                .filteredOn(n -> !n.getSigner().equals(us.publicId().toByteString()))
+                .noneMatch(n -> nodeInfo(n).getHost().equalsIgnoreCase("192.0.2.9"));
+        assertThat(core.score(rogue.id)).as("no cost to the peer that passed them on").isZero();
     }
 
     @Test

@@ -1,6 +1,5 @@
 package dev.rhizome.node.gossip.net;
 
-import dev.rhizome.node.peer.PeerMessages;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.PeerMessage;
 import java.io.DataInputStream;
@@ -27,8 +26,7 @@ final class DecliningPeer extends SocketRogue {
     }
 
     @Override
-    void onBundleRequest(DataInputStream in, DataOutputStream out) throws IOException {
-        write(out, PeerMessages.hello(identity));
+    void onBundleRequest(PeerMessage request, DataInputStream in, DataOutputStream out) throws IOException {
         write(out, PeerMessage.newBuilder().setError(Error.newBuilder().setCode(Error.Code.INTERNAL)
                 .setMessage("disk failed")).build());
     }

@@ -8,32 +8,19 @@ import dev.rhizome.node.gossip.core.PeerProtocol;
 import dev.rhizome.node.gossip.core.Wants;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two real nodes on loopback under the wants filter: a keeper whose repository gives a kept commit
  * up (what the janitor's budget does through {@link GossipService#dropped}) tells its maker, which
  * then no longer counts it as a keeper, and neither scores the other.
  */
-class GivingUpLoopbackTest {
-    @TempDir
-    Path tmp;
-
-    final LoopbackNet net = new LoopbackNet();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        net.close();
-    }
-
+class GivingUpLoopbackTest extends LoopbackTest {
     record Node(Identity identity, NodeRepository repo, GossipService gossip) {
         Set<PublicId> keepersOf(String commit) {
             return ask(p -> ((GossipCore) p).confirmedKeepers(commit));

@@ -14,7 +14,6 @@ import dev.rhizome.protocol.identity.PublicId;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.net.Socket;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,26 +22,14 @@ import java.util.Random;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.eclipse.jgit.lib.PersonIdent;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A few real nodes on loopback: links form from a bootstrap list, bundles spread, a restarted node rejoins from disk. */
-class GossipServiceTest {
+class GossipServiceTest extends LoopbackTest {
     static final PersonIdent AUTHOR = new PersonIdent("Ada", "ada@example.org");
     static final PeerConfig PEER = new PeerConfig(1 << 20, 256 << 10, 64L << 20, Duration.ofSeconds(2), Duration.ofSeconds(3));
-
-    @TempDir
-    Path tmp;
-
-    final LoopbackNet net = new LoopbackNet();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        net.close();
-    }
 
     record Node(Identity identity, NodeRepository repo, GossipService gossip) {
     }

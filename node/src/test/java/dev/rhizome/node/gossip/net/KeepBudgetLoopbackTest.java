@@ -8,34 +8,21 @@ import dev.rhizome.node.gossip.core.GossipCore;
 import dev.rhizome.node.gossip.core.Wants;
 import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.protocol.identity.Identity;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two real nodes on loopback under the wants filter: a linked neighbour that makes commit after
  * large commit, naming this node keeper of each (as a rogue filling a volunteer's disk would),
  * gets no more of them kept than the keeper's budget.
  */
-class KeepBudgetLoopbackTest {
+class KeepBudgetLoopbackTest extends LoopbackTest {
     static final long MIB = 1L << 20;
     static final PeerConfig PEER = new PeerConfig(1 << 20, 256 << 10, 2 * MIB, Duration.ofSeconds(2), Duration.ofSeconds(3));
     static final int COMMITS = 12;
     static final long KEEP = 4 * MIB;
-
-    @TempDir
-    Path tmp;
-
-    final LoopbackNet net = new LoopbackNet();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        net.close();
-    }
 
     record Node(Identity identity, NodeRepository repo, GossipService gossip) {
         GossipCore.KeepUsage keep() throws InterruptedException {

@@ -9,6 +9,7 @@ import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.node.peer.TransferLog;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.identity.PublicId;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -16,6 +17,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -25,7 +28,42 @@ import java.util.function.Function;
  * each other (the coordinator's node list), and what to close after the test, last opened first.
  */
 final class LoopbackNet implements AutoCloseable {
-    record Started(NodeRepository repo, GossipService gossip) {
+    record Started(Identity identity, NodeRepository repo, GossipService gossip) {
+        PublicId id() {
+            return identity.publicId();
+        }
+
+        /** Whether this node has links to all of {@code peers}. */
+        boolean linkedTo(PublicId... peers) {
+            return ask(gossip, p -> ((GossipCore) p).connectedPeers().containsAll(List.of(peers)));
+        }
+
+        /** This node's score of {@code peer}. */
+        double scoreOf(PublicId peer) {
+            return ask(gossip, p -> ((GossipCore) p).score(peer));
+        }
+
+        /** The keepers this node counts for {@code commit}, made here. */
+        Set<PublicId> keepersOf(String commit) {
+            return ask(gossip, p -> ((GossipCore) p).confirmedKeepers(commit));
+        }
+
+        /** Makes a commit of one small file here and tells the gossip layer, as the work loop does. */
+        String commitAndAnnounce(String content) throws Exception {
+            String commit = repo.commitFiles(null, Map.of("a.txt", content.getBytes()), content, GossipServiceTest.AUTHOR);
+            gossip.onLocalCommit(commit);
+            return commit;
+        }
+    }
+
+    /** An honest maker and asker beside a rogue, as {@link #besideRogue} starts them. */
+    record Honest(Started maker, Started asker) {
+        /** The maker makes a commit; returns it once the asker holds it (the rogue did not keep it away). */
+        String commitArrives(Duration within) throws Exception {
+            String commit = maker.commitAndAnnounce("real");
+            GossipServiceTest.await(() -> asker.repo().has(commit), within);
+            return commit;
+        }
     }
 
     final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
@@ -52,7 +90,25 @@ final class LoopbackNet implements AutoCloseable {
             directory.add(NodeInfo.newBuilder().setNode(identity.publicId().toByteString()).setHost("127.0.0.1")
                     .setPort(gossip.port()).build());
         }
-        return new Started(repo, gossip);
+        return new Started(identity, repo, gossip);
+    }
+
+    /** Lists {@code rogue} where nodes bootstrap from, so those started after it link to it, and closes it after the test. */
+    <R extends SocketRogue> R listed(R rogue) {
+        open.add(rogue);
+        directory.add(rogue.info());
+        return rogue;
+    }
+
+    /**
+     * Two honest nodes fetching everything, a maker and an asker, started in {@code tmp} after
+     * {@code rogue} was {@link #listed}; returned once the asker has links to both the maker and the rogue.
+     */
+    Honest besideRogue(Path tmp, SocketRogue rogue) throws Exception {
+        Started maker = start(tmp.resolve("maker"), Identity.generate(), Wants.everything(), null, true);
+        Started asker = start(tmp.resolve("asker"), Identity.generate(), Wants.everything(), null, true);
+        GossipServiceTest.await(() -> asker.linkedTo(rogue.identity.publicId(), maker.id()), Duration.ofSeconds(20));
+        return new Honest(maker, asker);
     }
 
     /** Asks a node's gossip core on its own thread, as the tests' conditions do. */

@@ -4,11 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.git.PaddedBundles;
-import dev.rhizome.node.gossip.core.GossipCore;
-import dev.rhizome.node.gossip.core.Wants;
-import dev.rhizome.protocol.identity.Identity;
-import dev.rhizome.protocol.identity.PublicId;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -16,9 +11,7 @@ import java.util.Random;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Real nodes on loopback with a rogue written from the schemas serving a padded bundle: its tip a
@@ -26,17 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * imported it and relayed it byte for byte; now it is a wrong bundle (a lie, scored), nothing of
  * it stays in their repositories, and honest bundles still arrive.
  */
-class PaddingPeerLoopbackTest {
-    @TempDir
-    Path tmp;
-
-    final LoopbackNet net = new LoopbackNet();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        net.close();
-    }
-
+class PaddingPeerLoopbackTest extends LoopbackTest {
     @Test
     void aBundleCarryingMoreThanItsTipsHistoryIsALieAndNothingOfItIsKept() throws Exception {
         String tip;
@@ -49,22 +32,11 @@ class PaddingPeerLoopbackTest {
             smuggled = forge.commitFiles(null, Map.of("data.bin", data), "anything", GossipServiceTest.AUTHOR);
             padded = PaddedBundles.bundle(forge, tip, List.of(), List.of(tip, smuggled), List.of());
         }
-        ServingRogue rogue = new ServingRogue(tip, padded);
-        net.open.add(rogue);
-        PublicId rogueId = rogue.identity.publicId();
-        net.directory.add(rogue.info());
-        Identity makerId = Identity.generate();
-        LoopbackNet.Started maker = net.start(tmp.resolve("maker"), makerId, Wants.everything(), null, true);
-        LoopbackNet.Started asker = net.start(tmp.resolve("asker"), Identity.generate(), Wants.everything(), null, true);
-        GossipServiceTest.await(() -> LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().contains(rogueId))
-                && LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().contains(makerId.publicId())),
-                Duration.ofSeconds(20));
-        GossipServiceTest.await(() -> LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).score(rogueId)) <= -16,
-                Duration.ofSeconds(30));
+        ServingRogue rogue = net.listed(new ServingRogue(tip, padded));
+        LoopbackNet.Honest honest = net.besideRogue(tmp, rogue);
+        GossipServiceTest.await(() -> honest.asker().scoreOf(rogue.identity.publicId()) <= -16, Duration.ofSeconds(30));
 
-        String commit = maker.repo().commitFiles(null, Map.of("a.txt", "real".getBytes()), "real", GossipServiceTest.AUTHOR);
-        maker.gossip().onLocalCommit(commit);
-        GossipServiceTest.await(() -> asker.repo().has(commit), Duration.ofSeconds(30));
+        honest.commitArrives(Duration.ofSeconds(30));
 
         for (String node : List.of("maker", "asker")) {
             try (Repository repo = new FileRepositoryBuilder().setGitDir(tmp.resolve(node).resolve("repo.git").toFile())
@@ -74,7 +46,6 @@ class PaddingPeerLoopbackTest {
                 assertThat(repo.getObjectDatabase().has(ObjectId.fromString(tip))).as("%s stored the tip", node).isFalse();
             }
         }
-        double makerScore = LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).score(makerId.publicId()));
-        assertThat(makerScore).isZero();
+        assertThat(honest.asker().scoreOf(honest.maker().id())).isZero();
     }
 }

@@ -14,6 +14,7 @@ import dev.rhizome.node.gossip.core.SignatureCheck;
 import dev.rhizome.node.peer.FrameDeadline;
 import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.node.peer.TransferLog;
+import dev.rhizome.node.peer.RawWire;
 import dev.rhizome.node.peer.WarnBudget;
 import dev.rhizome.proto.v1.BundleRequest;
 import dev.rhizome.proto.v1.Gossip;
@@ -108,8 +109,8 @@ class RoguePeersTest {
                     write(s, PeerMessage.newBuilder().setHello(hello(made).setNodeInfo(info.toBuilder()
                             .setSignature(ByteString.copyFrom(signature)))).build());
                 } else {
-                    // A bundle client asking for something that is not a commit id: refused by the server.
-                    write(s, PeerMessage.newBuilder().setHello(hello(made)).build());
+                    // A bundle client, its key proved, asking for something that is not a commit id: refused by the server.
+                    RawWire.openFetch(s.getInputStream(), s.getOutputStream(), made);
                     write(s, PeerMessage.newBuilder().setBundleRequest(BundleRequest.newBuilder().setCommit("../../etc/passwd")).build());
                 }
                 drainUntilClosed(s);

@@ -1,7 +1,6 @@
 package dev.rhizome.node.gossip.net;
 
 import com.google.protobuf.ByteString;
-import dev.rhizome.node.peer.PeerMessages;
 import dev.rhizome.proto.v1.BundleChunk;
 import dev.rhizome.proto.v1.BundleEnd;
 import dev.rhizome.proto.v1.BundleHeader;
@@ -18,7 +17,7 @@ import java.util.List;
 /**
  * A node that announces one commit as soon as it links and serves the bytes it was given for it
  * exactly as the protocol asks (the range asked for, chunks of 64 KiB, true digests, an end): a
- * rogue whose lie is in the bundle alone. Written from the schemas on plain sockets.
+ * rogue whose lie is in the bundle alone (padding, a zip bomb). Written from the schemas on plain sockets.
  */
 final class ServingRogue extends SocketRogue {
     private static final int CHUNK = 64 << 10;
@@ -38,11 +37,6 @@ final class ServingRogue extends SocketRogue {
     }
 
     @Override
-    void onBundleRequest(DataInputStream in, DataOutputStream out) {
-        throw new UnsupportedOperationException("needs the request");
-    }
-
-    @Override
     void onBundleRequest(PeerMessage message, DataInputStream in, DataOutputStream out) throws IOException {
         BundleRequest request = message.getBundleRequest();
         BundleHeader.Builder header = BundleHeader.newBuilder().setCommit(tip).setSize(bundle.length)
@@ -50,7 +44,6 @@ final class ServingRogue extends SocketRogue {
         for (int at = 0; at < bundle.length; at += PIECE) {
             header.addPieceSha256(ByteString.copyFrom(sha256(bundle, at, Math.min(bundle.length, at + PIECE))));
         }
-        write(out, PeerMessages.hello(identity));
         write(out, PeerMessage.newBuilder().setBundleHeader(header).build());
         long from = Math.min(request.getOffset(), bundle.length);
         long to = request.getLength() == 0 ? bundle.length : Math.min(bundle.length, from + request.getLength());

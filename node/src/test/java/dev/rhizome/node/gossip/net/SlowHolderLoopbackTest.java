@@ -6,14 +6,10 @@ import dev.rhizome.node.gossip.core.GossipCore;
 import dev.rhizome.node.gossip.core.Wants;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Real nodes on loopback with two rogues written from the schemas that announce commits they do
@@ -21,21 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * of a node's fetch slots for hours (two each) and an honest bundle waited behind them. Now slow
  * transfers give up slots to fetches a faster holder can serve, and nobody loses score for it.
  */
-class SlowHolderLoopbackTest {
-    @TempDir
-    Path tmp;
-
-    final LoopbackNet net = new LoopbackNet();
-    final List<AutoCloseable> open = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (AutoCloseable c : open) {
-            c.close();
-        }
-        net.close();
-    }
-
+class SlowHolderLoopbackTest extends LoopbackTest {
     static List<String> fakes(int base) {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -46,12 +28,8 @@ class SlowHolderLoopbackTest {
 
     @Test
     void twoTricklingHoldersCannotKeepAnHonestBundleWaitingForAFetchSlot() throws Exception {
-        TricklingPeer slowA = new TricklingPeer(fakes(0x51a0000));
-        TricklingPeer slowB = new TricklingPeer(fakes(0x51b0000));
-        open.add(slowA);
-        open.add(slowB);
-        net.directory.add(slowA.info());
-        net.directory.add(slowB.info());
+        TricklingPeer slowA = net.listed(new TricklingPeer(fakes(0x51a0000)));
+        TricklingPeer slowB = net.listed(new TricklingPeer(fakes(0x51b0000)));
         PublicId a = slowA.identity.publicId();
         PublicId b = slowB.identity.publicId();
         Identity makerId = Identity.generate();
@@ -59,27 +37,19 @@ class SlowHolderLoopbackTest {
         GossipServiceTest.await(() -> LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().containsAll(List.of(a, b))
                 && ((GossipCore) p).stats().fetchesStarted() >= GossipCore.MAX_CONCURRENT_FETCHES), Duration.ofSeconds(20));
         LoopbackNet.Started maker = net.start(tmp.resolve("maker"), makerId, Wants.everything(), null, true);
-        GossipServiceTest.await(() -> LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().contains(makerId.publicId())),
-                Duration.ofSeconds(20));
+        GossipServiceTest.await(() -> asker.linkedTo(makerId.publicId()), Duration.ofSeconds(20));
 
-        String commit = maker.repo().commitFiles(null, Map.of("a.txt", "real".getBytes()), "real", GossipServiceTest.AUTHOR);
-        maker.gossip().onLocalCommit(commit);
         // The tricklers' transfers are judged after three stall periods of bytes (30 s by default).
-        GossipServiceTest.await(() -> asker.repo().has(commit), Duration.ofSeconds(120));
+        new LoopbackNet.Honest(maker, asker).commitArrives(Duration.ofSeconds(120));
 
-        double scoreA = LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).score(a));
-        double scoreB = LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).score(b));
-        double makerScore = LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).score(makerId.publicId()));
-        assertThat(scoreA).isZero();
-        assertThat(scoreB).isZero();
-        assertThat(makerScore).isZero();
+        assertThat(asker.scoreOf(a)).isZero();
+        assertThat(asker.scoreOf(b)).isZero();
+        assertThat(asker.scoreOf(makerId.publicId())).isZero();
     }
 
     @Test
     void aHolderSendingEmptyChunksIsJudgedAtTheCoresStallPeriod() throws Exception {
-        TricklingPeer empty = new TricklingPeer(fakes(0x5e00000), 0);
-        open.add(empty);
-        net.directory.add(empty.info());
+        TricklingPeer empty = net.listed(new TricklingPeer(fakes(0x5e00000), 0));
         PublicId rogue = empty.identity.publicId();
         LoopbackNet.Started asker = net.start(tmp.resolve("asker"), Identity.generate(), Wants.everything(), null, true);
         GossipServiceTest.await(() -> LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().contains(rogue)),

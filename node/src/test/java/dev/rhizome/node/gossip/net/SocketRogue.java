@@ -24,9 +24,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What every rogue peer written from the schemas shares: a key, a loopback listener with one
- * thread per connection, the peer protocol's length-prefixed frames, and a gossip hello that proves
- * its key like any node's (the rogues' offences are elsewhere). A connection whose first message
- * carries node info is a gossip link; any other is a bundle request.
+ * thread per connection, the peer protocol's length-prefixed frames, and hellos that prove its key
+ * like any node's, on a gossip link and on a fetch connection (the rogues' offences are elsewhere).
+ * A connection whose first message carries node info is a gossip link; any other is a bundle request.
  */
 abstract class SocketRogue implements AutoCloseable {
     final Identity identity = Identity.generate();
@@ -65,13 +65,8 @@ abstract class SocketRogue implements AutoCloseable {
         }
     }
 
-    /** A bundle request, already read and counted. */
-    abstract void onBundleRequest(DataInputStream in, DataOutputStream out) throws IOException;
-
-    /** A bundle request, with what it asked for; by default as {@link #onBundleRequest(DataInputStream, DataOutputStream)}. */
-    void onBundleRequest(PeerMessage request, DataInputStream in, DataOutputStream out) throws IOException {
-        onBundleRequest(in, out);
-    }
+    /** A bundle request, already read and counted, after the fetch handshake. */
+    abstract void onBundleRequest(PeerMessage request, DataInputStream in, DataOutputStream out) throws IOException;
 
     private void acceptLoop(String name) {
         while (!server.isClosed()) {
@@ -104,6 +99,7 @@ abstract class SocketRogue implements AutoCloseable {
                                 PublicId.of(hello.getHello().getNode()))))).build());
                 onGossipLink(in, out);
             } else {
+                RawWire.answerFetch(hello, in, out, identity);
                 PeerMessage request = read(in);
                 if (request == null) {
                     return;

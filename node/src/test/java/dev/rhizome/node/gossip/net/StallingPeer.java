@@ -1,6 +1,5 @@
 package dev.rhizome.node.gossip.net;
 
-import dev.rhizome.node.peer.PeerMessages;
 import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.Inventory;
 import dev.rhizome.proto.v1.PeerMessage;
@@ -41,8 +40,7 @@ final class StallingPeer extends SocketRogue {
     }
 
     @Override
-    void onBundleRequest(DataInputStream in, DataOutputStream out) throws IOException {
-        write(out, PeerMessages.hello(identity));
+    void onBundleRequest(PeerMessage request, DataInputStream in, DataOutputStream out) throws IOException {
         while (in.read() >= 0) {
             // say nothing more, for as long as the client waits
         }

@@ -1,7 +1,6 @@
 package dev.rhizome.node.gossip.net;
 
 import com.google.protobuf.ByteString;
-import dev.rhizome.node.peer.PeerMessages;
 import dev.rhizome.proto.v1.BundleChunk;
 import dev.rhizome.proto.v1.BundleHeader;
 import dev.rhizome.proto.v1.PeerMessage;
@@ -39,14 +38,8 @@ final class TricklingPeer extends SocketRogue {
     }
 
     @Override
-    void onBundleRequest(DataInputStream in, DataOutputStream out) {
-        throw new UnsupportedOperationException("needs the request");
-    }
-
-    @Override
     void onBundleRequest(PeerMessage request, DataInputStream in, DataOutputStream out) throws IOException {
         String commit = request.getBundleRequest().getCommit();
-        write(out, PeerMessages.hello(identity));
         write(out, PeerMessage.newBuilder().setBundleHeader(BundleHeader.newBuilder().setCommit(commit).setSize(SIZE)
                 .setSha256(ByteString.copyFrom(new byte[32]))).build());
         byte[] data = new byte[bytesPerSecond / 4];
