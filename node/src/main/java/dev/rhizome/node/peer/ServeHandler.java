@@ -95,6 +95,9 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
                 return;
             }
             ctx.writeAndFlush(reply.message());
+            if (session.proven()) {
+                HandshakeDeadline.passed(ctx.pipeline());
+            }
         } else if (decision instanceof ServeSession.Refuse refuse) {
             if (refuse.forged() && ctx.channel().remoteAddress() instanceof InetSocketAddress inet && inet.getAddress() != null) {
                 // Its address is closed for a while, as for a peer the gossip core cut: a forger looping

@@ -222,6 +222,11 @@ final class ServeSession {
     }
 
     /** The upload being served, or null; the adapter checks a bundle it built is still for this one. */
+    /** The peer proved the key its hello names: from here on only the idle rule bounds the connection. */
+    boolean proven() {
+        return state == State.READY || state == State.SERVING;
+    }
+
     UploadSlots.Upload upload() {
         return upload;
     }

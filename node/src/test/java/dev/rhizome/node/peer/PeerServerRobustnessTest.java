@@ -453,6 +453,31 @@ class PeerServerRobustnessTest {
     }
 
     @Test
+    void aFetcherThatSaysHelloAndNeverProvesItsKeyIsClosedAtTheDeadlineWhileAProvenOneStays() throws Exception {
+        // The idle rule is far off here: only the handshake's deadline can close the silent one.
+        PeerConfig patient = new PeerConfig(1 << 20, 256 << 10, 64L << 20, Duration.ofSeconds(2), Duration.ofSeconds(120));
+        try (TestNode erin = new TestNode(tmp.resolve("erin"), patient)) {
+            String commit = PeerTransferTest.seed(erin);
+            long started = System.nanoTime();  // before the server accepts: its deadline runs from then
+            try (Socket helloOnly = new Socket("127.0.0.1", erin.server.port());
+                 Socket proven = new Socket("127.0.0.1", erin.server.port())) {
+                helloOnly.setSoTimeout(30_000);
+                proven.setSoTimeout(30_000);
+                RawWire.write(helloOnly.getOutputStream(), PeerMessages.hello(Identity.generate(), HandshakeProof.newNonce()));
+                assertThat(RawWire.read(helloOnly.getInputStream()).hasHello()).isTrue();
+                assertThat(RawWire.openFetch(proven.getInputStream(), proven.getOutputStream(), Identity.generate()).hasHelloProof())
+                        .isTrue();
+
+                assertThat(RawWire.read(helloOnly.getInputStream())).as("closed without a word").isNull();
+                assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(patient.connectTimeout());
+                // Past the same deadline, the fetcher that proved its key is still served.
+                RawWire.write(proven.getOutputStream(), request(commit, 0));
+                assertThat(RawWire.read(proven.getInputStream()).hasBundleHeader()).isTrue();
+            }
+        }
+    }
+
+    @Test
     void oneAddressCannotHoldMoreThanItsShareOfConnections() throws Exception {
         PeerConfig patient = new PeerConfig(1 << 20, 256 << 10, 64L << 20, Duration.ofSeconds(60), Duration.ofSeconds(60));
         List<Socket> held = new ArrayList<>();
