@@ -168,6 +168,23 @@ class HostileFramingTest {
     }
 
     @Test
+    void aBodyIsReadOnlyAsWhatItsContentTypeNames() throws Exception {
+        // An empty Content-Type (or parameters alone) was read as JSON, as if there were none
+        for (String type : new String[] {"", ";charset=utf-8"}) {
+            RawHttp.Response r = exchange("POST /v1/announce HTTP/1.1\r\nHost: x\r\nContent-Type: " + type
+                    + "\r\nContent-Length: 2\r\n\r\n{}");
+            assertThat(r.status()).as(type).isEqualTo(415);
+            assertThat(r.body()).as(type).contains("names no media type");
+        }
+        // "version": [1] was version 1 to protobuf's parser, an array to any other reader
+        String body = "{\"version\": [1], \"type\": \"rhizome.v1.NodeAnnouncement\"}";
+        RawHttp.Response array = exchange("POST /v1/announce HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+        assertThat(array.status()).isEqualTo(400);
+        assertThat(array.body()).contains("field $.version takes one value");
+    }
+
+    @Test
     void aWrongMethodIsAnsweredWithTheMethodsTheAllowHeaderNames() throws Exception {
         RawHttp.Response r = exchange("DELETE /v1/stats HTTP/1.1\r\nHost: x\r\n\r\n");
         assertThat(r.status()).isEqualTo(405);
