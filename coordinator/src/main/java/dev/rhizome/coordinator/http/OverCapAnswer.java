@@ -2,6 +2,8 @@ package dev.rhizome.coordinator.http;
 
 import dev.rhizome.proto.v1.Error;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -26,6 +28,8 @@ final class OverCapAnswer extends ChannelInboundHandlerAdapter {
     /** How long a refused connection may take to send its first bytes. */
     static final long WAIT_MS = 1_000;
 
+    private static final byte[] HEAD = "HEAD ".getBytes(StandardCharsets.US_ASCII);
+
     private final String why;
     private boolean answered;
 
@@ -43,6 +47,8 @@ final class OverCapAnswer extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        boolean head = msg instanceof ByteBuf bytes && bytes.readableBytes() >= HEAD.length
+                && ByteBufUtil.equals(bytes, bytes.readerIndex(), Unpooled.wrappedBuffer(HEAD), 0, HEAD.length);
         ReferenceCountUtil.release(msg);
         if (answered) {
             return;
@@ -50,6 +56,9 @@ final class OverCapAnswer extends ChannelInboundHandlerAdapter {
         answered = true;
         FullHttpResponse response = Responses.of(ctx.alloc(), Reply.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
                 Error.newBuilder().setCode(Error.Code.UNAVAILABLE).setMessage(why).build()), false);
+        if (head) {
+            response.content().clear();  // as every answer to a HEAD: its client would read a body as the next response
+        }
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         response.headers().set(HttpHeaderNames.RETRY_AFTER, "5");
         ctx.writeAndFlush(encoded(ctx, response)).addListener(ChannelFutureListener.CLOSE);

@@ -346,6 +346,10 @@ class HostileClientsTest {
                 assertThat(refused.headers().toLowerCase()).contains("connection: close").contains("retry-after: 5");
                 await().atMost(Duration.ofSeconds(5)).until(fifth::closedByServer);
             }
+            try (RawHttp head = new RawHttp(coordinator.url())) {
+                assertThat(head.send("HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n").readHeadOnly().status()).isEqualTo(503);
+                assertThat(head.closedByServer()).as("no body after a HEAD's headers").isTrue();
+            }
             open.remove(0).close();
             await().atMost(Duration.ofSeconds(5)).until(() -> {
                 try (RawHttp again = new RawHttp(coordinator.url())) {
