@@ -1,17 +1,20 @@
 package dev.rhizome.protocol;
 
 import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+import com.google.protobuf.Descriptors;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import java.io.IOException;
 import java.io.StringReader;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 
 /** The one JSON mapping of our protobuf messages (proto3 canonical JSON, field names as in .proto). */
@@ -47,11 +50,66 @@ public final class Json {
      * stops after the first value and would accept trailing garbage, so the end is checked here.
      */
     public static <B extends Message.Builder> B parse(String json, B builder) throws InvalidProtocolBufferException {
-        PARSER.merge(singleValue(json), builder);
+        JsonElement value = singleValue(json);
+        rejectArraysForOneValue(value.getAsJsonObject(), builder.getDescriptorForType(), "$");
+        PARSER.merge(json, builder);
         return builder;
     }
 
-    private static String singleValue(String json) throws InvalidProtocolBufferException {
+    /**
+     * An array given for a field that takes one value: protobuf's parser reads a field's value
+     * through Gson's {@code getAsString}, which takes a one-element array for its element, so
+     * {@code "version": [1]} was version 1 and {@code "type": ["rhizome.v1.Seed"]} a type, where
+     * any other reader of the body sees an array. Well-known types (Value, ListValue, Struct) are
+     * the parser's own and take arrays; unknown names are left to the parser, which refuses them.
+     */
+    private static void rejectArraysForOneValue(JsonObject object, Descriptors.Descriptor type, String path)
+            throws InvalidProtocolBufferException {
+        if (type.getFullName().startsWith("google.protobuf.")) {
+            return;
+        }
+        for (Map.Entry<String, JsonElement> entry : object.entrySet()) {
+            Descriptors.FieldDescriptor field = type.findFieldByName(entry.getKey());
+            if (field == null) {
+                field = type.getFields().stream().filter(f -> f.getJsonName().equals(entry.getKey())).findFirst()
+                        .orElse(null);
+            }
+            if (field == null) {
+                continue;
+            }
+            JsonElement value = entry.getValue();
+            String at = path + "." + entry.getKey();
+            if (value.isJsonArray() && !field.isRepeated()) {
+                throw new InvalidProtocolBufferException("field " + at + " takes one value, and was given an array");
+            }
+            if (value.isJsonArray() && !field.isMapField()) {
+                int i = 0;
+                for (JsonElement element : value.getAsJsonArray()) {
+                    if (element.isJsonArray()) {  // [["a"]] was read as ["a"]
+                        throw new InvalidProtocolBufferException("field " + at + "[" + i + "] takes one value, and was "
+                                + "given an array");
+                    }
+                    i++;
+                }
+            }
+            if (field.getJavaType() != Descriptors.FieldDescriptor.JavaType.MESSAGE || field.isMapField()) {
+                continue;
+            }
+            if (value.isJsonObject()) {
+                rejectArraysForOneValue(value.getAsJsonObject(), field.getMessageType(), at);
+            } else if (value.isJsonArray()) {
+                int i = 0;
+                for (JsonElement element : value.getAsJsonArray()) {
+                    if (element.isJsonObject()) {
+                        rejectArraysForOneValue(element.getAsJsonObject(), field.getMessageType(), at + "[" + i + "]");
+                    }
+                    i++;
+                }
+            }
+        }
+    }
+
+    private static JsonElement singleValue(String json) throws InvalidProtocolBufferException {
         JsonReader reader = new JsonReader(new StringReader(json));
         reader.setStrictness(Strictness.STRICT);
         try {
@@ -66,10 +124,10 @@ public final class Json {
             JsonReader again = new JsonReader(new StringReader(json));
             again.setStrictness(Strictness.STRICT);
             rejectDuplicateNames(again);
+            return value;
         } catch (JsonParseException | IOException | IllegalStateException e) {
             throw new InvalidProtocolBufferException("malformed JSON: " + reason(e));
         }
-        return json;
     }
 
     /**

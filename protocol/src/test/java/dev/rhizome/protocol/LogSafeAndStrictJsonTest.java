@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.proto.v1.Paper;
+import dev.rhizome.proto.v1.SignedEnvelope;
 import org.junit.jupiter.api.Test;
 
 class LogSafeAndStrictJsonTest {
@@ -27,6 +28,23 @@ class LogSafeAndStrictJsonTest {
             assertThatThrownBy(() -> Json.parse(bad, Paper.newBuilder())).as(bad)
                     .isInstanceOf(InvalidProtocolBufferException.class);
         }
+    }
+
+    @Test
+    void anArrayForAFieldThatTakesOneValueIsRefused() throws Exception {
+        // protobuf's parser took a one-element array for its element: "version": [1] was version 1
+        for (String bad : new String[] {"{\"version\": [1]}", "{\"type\": [\"rhizome.v1.Paper\"]}",
+            "{\"payload\": []}"}) {
+            assertThatThrownBy(() -> Json.parse(bad, SignedEnvelope.newBuilder())).as(bad)
+                    .isInstanceOf(InvalidProtocolBufferException.class).hasMessageContaining("takes one value");
+        }
+        assertThatThrownBy(() -> Json.parse("{\"commits\": [\"a\"], \"title\": [\"t\"]}", Paper.newBuilder()))
+                .hasMessageContaining("field $.title takes one value");
+        assertThatThrownBy(() -> Json.parse("{\"commits\": [\"a\", [\"b\"]]}", Paper.newBuilder()))
+                .hasMessageContaining("field $.commits[1] takes one value");
+        // a repeated field takes its array, and a string for a number is proto3 JSON's own
+        assertThat(Json.parse("{\"commits\": [\"a\", \"b\"]}", Paper.newBuilder()).getCommitsCount()).isEqualTo(2);
+        assertThat(Json.parse("{\"version\": \"1\"}", SignedEnvelope.newBuilder()).getVersion()).isEqualTo(1);
     }
 
     @Test

@@ -35,7 +35,9 @@ final class BodyFormat {
                 throw badBody("protobuf", e.getMessage());
             }
         }
-        if (type.isEmpty() || type.equals(JSON)) {
+        // No Content-Type is JSON; one that names no media type ("", "; charset=utf-8") is no type
+        // at all, and was read as JSON as if it were absent.
+        if (request.contentType() == null || type.equals(JSON)) {
             String charset = charset(request.contentType());
             if (!charset.isEmpty() && !charset.equals("utf-8") && !charset.equals("utf8")) {
                 // a body declared UTF-16 or Latin-1 was read as UTF-8 all the same: refused as "not
@@ -56,8 +58,10 @@ final class BodyFormat {
                 throw badBody("JSON", e.getMessage());
             }
         }
-        throw new HttpError(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, Error.Code.UNSUPPORTED,
-                "Content-Type " + request.contentType() + " is not supported; send " + JSON + " or " + PROTOBUF);
+        throw new HttpError(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, Error.Code.UNSUPPORTED, (type.isEmpty()
+                ? "Content-Type \"" + LogSafe.of(request.contentType(), 60) + "\" names no media type"
+                : "Content-Type " + LogSafe.of(request.contentType(), 100) + " is not supported")
+                + "; send " + JSON + " or " + PROTOBUF + " (no Content-Type is " + JSON + ")");
     }
 
     /**

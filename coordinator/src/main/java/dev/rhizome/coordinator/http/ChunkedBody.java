@@ -9,13 +9,26 @@ import io.netty.buffer.ByteBuf;
  * once 1 MiB of its data had come (or at the request timeout), and a line of garbage only at its
  * line end or at 4 KB. Here a size past what the body may still hold is too large at the digit
  * that makes it so, and a byte that cannot be in a size line is malformed where it stands.
- * Pure: fed bytes, it says what it found; it reads no further than the last chunk's size line
- * (trailers and what follows are Netty's).
+ *
+ * <p>It follows the trailer section after the last chunk too, to its empty line, and no further.
+ * Netty's decoder dropped a {@code Content-Length}, {@code Transfer-Encoding} or {@code Trailer}
+ * sent there without a word and joined a folded trailer line to the one before, so one body's end
+ * could be read two ways by two readers. A field that frames, routes or describes the request
+ * ({@link MessageRules#belongsInTheHeader}) or a folded line is malformed here; any other
+ * trailer field is read past and ignored (RFC 9112, 7.1.2 lets a recipient discard them).
+ * Pure: fed bytes, it says what it found.
  */
 final class ChunkedBody {
-    enum Verdict { READING, LAST_CHUNK, TOO_LARGE, MALFORMED }
+    /** {@code ENDED}: the last chunk and the trailer section after it were read. */
+    enum Verdict { READING, ENDED, TOO_LARGE, MALFORMED }
 
-    private enum State { SIZE, AFTER_SIZE, EXTENSION, SIZE_LF, DATA, DATA_CR, DATA_LF }
+    private enum State {
+        SIZE, AFTER_SIZE, EXTENSION, SIZE_LF, DATA, DATA_CR, DATA_LF,
+        TRAILER_LINE, TRAILER_NAME, TRAILER_VALUE, TRAILER_LF, END_LF
+    }
+
+    /** Longer than any name {@link MessageRules#belongsInTheHeader} knows: a longer one is not one of them. */
+    private static final int NAME_KEPT = 64;
 
     private final long maxBytes;
     private State state = State.SIZE;
@@ -25,6 +38,8 @@ final class ChunkedBody {
     private long declared;
     private long dataLeft;
     private String problem = "";
+    /** The trailer field name being read (its first {@link #NAME_KEPT} characters). */
+    private final StringBuilder name = new StringBuilder();
 
     /** @param maxBytes the most all the chunks' data together may declare */
     ChunkedBody(long maxBytes) {
@@ -103,7 +118,7 @@ final class ChunkedBody {
                 if (b != '\n') {
                     malformed("a chunk-size line's CR is followed by " + describe(b) + ", not LF");
                 } else if (size == 0) {
-                    verdict = Verdict.LAST_CHUNK;
+                    state = State.TRAILER_LINE;
                 } else {
                     declared += size;
                     dataLeft = size;
@@ -117,6 +132,54 @@ final class ChunkedBody {
                     malformed("a chunk's data is followed by " + describe(b) + ", not CRLF: its size line is wrong");
                 } else {
                     state = state == State.DATA_CR ? State.DATA_LF : State.SIZE;
+                }
+            }
+            case TRAILER_LINE -> {
+                if (b == '\r') {
+                    state = State.END_LF;
+                } else if (b == ' ' || b == '\t') {
+                    malformed("a trailer line starts with a space or tab (obsolete line folding); send each field "
+                            + "on one line");
+                } else if (b == '\n') {
+                    malformed("a trailer line ends in a bare LF, not CRLF");
+                } else {
+                    name.setLength(0);
+                    name.append((char) b);
+                    state = State.TRAILER_NAME;
+                }
+            }
+            case TRAILER_NAME -> {
+                if (b == ':') {
+                    String field = name.toString();
+                    if (MessageRules.belongsInTheHeader(field)) {
+                        malformed("trailer field " + field + " is not allowed: a field that frames, routes or describes "
+                                + "the request goes in its header section (RFC 9110, 6.5.1); other trailer fields "
+                                + "are ignored");
+                    } else {
+                        state = State.TRAILER_VALUE;
+                    }
+                } else if (b == ' ' || b == '\t') {
+                    malformed("a trailer field's name is followed by whitespace before its \":\" (RFC 9112, 5.1)");
+                } else if (b == '\r' || b == '\n') {
+                    malformed("a trailer line has no \":\"; a trailer field is NAME: VALUE");
+                } else if (name.length() < NAME_KEPT) {
+                    name.append((char) b);
+                }
+            }
+            case TRAILER_VALUE -> {
+                if (b == '\r') {
+                    state = State.TRAILER_LF;
+                } else if (b == '\n') {
+                    malformed("a trailer line ends in a bare LF, not CRLF");
+                }
+            }
+            case TRAILER_LF, END_LF -> {
+                if (b != '\n') {
+                    malformed("a trailer line's CR is followed by " + describe(b) + ", not LF");
+                } else if (state == State.END_LF) {
+                    verdict = Verdict.ENDED;
+                } else {
+                    state = State.TRAILER_LINE;
                 }
             }
             default -> throw new IllegalStateException(state.name());

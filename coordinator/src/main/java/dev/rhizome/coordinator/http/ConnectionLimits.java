@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * cap's connections from each of 2^64 addresses), an IPv4 client by its address. A network is
  * {@link AddressScope#network}, an IPv4 /24 or an IPv6 /48: a site is routinely given a /48, whose
  * 65,536 /64s each had a whole address's share when addresses were the only level. A connection
- * over a cap is closed as it is accepted. Refusals are logged at most once per interval, with a count, so a flood can't flood
+ * over a cap is answered 503 naming the cap ({@link OverCapAnswer}) and closed, holding no place. Refusals are logged at most once per interval, with a count, so a flood can't flood
  * the log either.
  */
 @ChannelHandler.Sharable
@@ -44,9 +44,11 @@ final class ConnectionLimits extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         String scope = AddressScope.of(((InetSocketAddress) ctx.channel().remoteAddress()).getAddress());
-        if (!admit(scope)) {
+        String over = refusal(scope);
+        if (over != null) {
             refuse(scope);
-            ctx.close();
+            // Answered (503 naming the cap) by a handler ahead of the codec; nothing further runs.
+            ctx.pipeline().addFirst(new OverCapAnswer(over));
             return;
         }
         ctx.channel().closeFuture().addListener(f -> release(scope));
@@ -55,21 +57,31 @@ final class ConnectionLimits extends ChannelInboundHandlerAdapter {
 
     /** Takes a place for a connection of {@code scope}; false, taking none, when a cap is reached. */
     boolean admit(String scope) {
+        return refusal(scope) == null;
+    }
+
+    /**
+     * Takes a place for a connection of {@code scope} and answers null, or takes none and answers
+     * which cap is reached, in words for the client.
+     */
+    String refusal(String scope) {
         if (total.incrementAndGet() > maxTotal) {
             total.decrementAndGet();
-            return false;
+            return "the coordinator holds its most connections (" + maxTotal + "); retry later";
         }
         String network = AddressScope.network(scope);
         if (!take(perNetwork, network, maxPerNetwork)) {
             total.decrementAndGet();
-            return false;
+            return "your network (an IPv4 /24, an IPv6 /48) holds its most connections (" + maxPerNetwork
+                    + "); close some before opening more";
         }
         if (!take(perAddress, scope, maxPerAddress)) {
             give(perNetwork, network);
             total.decrementAndGet();
-            return false;
+            return "your address (an IPv6 /64 as one) holds its most connections (" + maxPerAddress
+                    + "); close some, or send more requests on each (keep-alive), before opening more";
         }
-        return true;
+        return null;
     }
 
     private static boolean take(ConcurrentHashMap<String, Integer> counts, String key, int max) {

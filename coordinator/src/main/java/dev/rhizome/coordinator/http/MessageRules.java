@@ -4,11 +4,15 @@ import dev.rhizome.proto.v1.Error;
 import dev.rhizome.protocol.LogSafe;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -30,7 +34,38 @@ final class MessageRules {
     private static final Pattern HOST = Pattern.compile(
             "(\\[[0-9A-Za-z:.%_~-]+]|([A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})*)(:[0-9]*)?");
 
+    /**
+     * The header fields this server reads (RFC 9110 field names, lower case): their values must be
+     * visible US-ASCII ({@link #check}). Netty takes each byte of a field as a Latin-1 character,
+     * so a UTF-8 "é" in a Content-Type or Connection was read as two other characters, and a
+     * field read one way here might be read another by a proxy decoding it as UTF-8. Any other
+     * field may hold obs-text (RFC 9110, 5.5): it is opaque and never read.
+     */
+    private static final Set<String> READ_FIELDS = Set.of("host", "content-length", "transfer-encoding", "content-type",
+            "content-encoding", "accept", "connection", "expect", "x-forwarded-for");
+
+    /**
+     * Fields that frame, route, describe or control a request, which a sender must not put in a
+     * chunked body's trailer section (RFC 9110, 6.5.1), and every field this server reads: one
+     * sent there is refused rather than dropped, since a reader that merges trailers into the
+     * header section would read a different request.
+     */
+    private static final Set<String> HEADER_ONLY = Set.of("content-length", "transfer-encoding", "trailer", "host",
+            "content-type", "content-encoding", "content-range", "accept", "connection", "keep-alive", "te", "upgrade",
+            "expect", "x-forwarded-for", "forwarded", "authorization", "cookie", "range", "max-forwards",
+            "cache-control", "proxy-authorization");
+
     private MessageRules() {
+    }
+
+    /** Whether a field named so may not be sent in a trailer section ({@link #HEADER_ONLY}); any case. */
+    static boolean belongsInTheHeader(String name) {
+        return HEADER_ONLY.contains(name.toLowerCase(Locale.ROOT));
+    }
+
+    /** A Host field's value (or an absolute-form target's authority): a host and optional port up to 65535. */
+    static boolean isHost(String value) {
+        return HOST.matcher(value).matches() && portInRange(value);
     }
 
     /**
@@ -39,6 +74,9 @@ final class MessageRules {
      */
     static HttpError undecodable(FullHttpRequest msg) {
         Throwable cause = msg.decoderResult().cause();
+        if (cause instanceof HttpError judged) {
+            return judged;  // a head refused by checkHead as it was decoded
+        }
         // An initial line that failed leaves a message with no headers; a chunk-size line that is too
         // long fails after the headers were read, and is a malformed body, not a long target.
         if (cause instanceof TooLongHttpLineException && msg.headers().isEmpty()) {
@@ -57,14 +95,16 @@ final class MessageRules {
     private static final Set<String> BODY_METHODS = Set.of("POST", "PUT", "PATCH");
 
     /**
-     * The framing and headers every request must have, or null when it has them: exactly one Host
-     * in HTTP/1.1 (at most one in 1.0) whose value is a host, at most one Content-Type, no
-     * transfer coding but chunked (the aggregator takes chunked off; any other left would mean a
-     * body we read as something it is not), no content coding but identity, and no body on a
-     * method that takes none. A list field is read on every line it was sent on: reading only the
-     * first let {@code Content-Encoding: identity} then {@code Content-Encoding: gzip} through.
+     * The framing and headers every request must have, judged on its head as soon as it is decoded
+     * ({@link RequestDecoder}), before its body is read; null when it has them: exactly one Host
+     * in HTTP/1.1 (at most one in 1.0) whose value is a host, the fields this server reads in
+     * US-ASCII, at most one Content-Type, no content coding but identity, no transfer coding but
+     * chunked alone, and no transfer coding at all on a method that takes no body. A list field is
+     * read on every line it was sent on (reading only the first let {@code Content-Encoding:
+     * identity} then {@code Content-Encoding: gzip} through), and its empty elements are nothing
+     * (RFC 9110, 5.6.1: {@code chunked,} is chunked).
      */
-    static HttpError check(FullHttpRequest msg) {
+    static HttpError checkHead(HttpRequest msg) {
         List<String> hosts = msg.headers().getAll(HttpHeaderNames.HOST);
         boolean http11 = msg.protocolVersion().minorVersion() >= 1;
         if (hosts.size() > 1 || (http11 && hosts.isEmpty())) {
@@ -72,7 +112,11 @@ final class MessageRules {
                     ? "an HTTP/1.1 request must have a Host header"
                     : "request has " + hosts.size() + " Host headers; send exactly one");
         }
-        if (!hosts.isEmpty() && !(HOST.matcher(hosts.get(0)).matches() && portInRange(hosts.get(0)))) {
+        HttpError outsideAscii = readFieldOutsideAscii(msg);
+        if (outsideAscii != null) {
+            return outsideAscii;
+        }
+        if (!hosts.isEmpty() && !isHost(hosts.get(0))) {
             return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, "Host header "
                     + LogSafe.of(hosts.get(0)) + " is not a host and optional port (RFC 9112, 3.2)");
         }
@@ -92,17 +136,56 @@ final class MessageRules {
                             + " is not supported: send the body unencoded (RFC 9110, 8.4)");
         }
         List<String> transferCodings = codings(msg, HttpHeaderNames.TRANSFER_ENCODING);
-        if (!transferCodings.isEmpty()) {
+        String method = msg.method().name();
+        if (!transferCodings.isEmpty() && !BODY_METHODS.contains(method)) {
+            // "GET ... Transfer-Encoding: chunked" then "0" and an empty line: read here as an empty
+            // body, and by a reader that ignores a GET's framing as the start of the next request.
+            return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, method + " takes no body, "
+                    + "and this one is framed by Transfer-Encoding " + LogSafe.of(String.join(", ", transferCodings))
+                    + "; send it without one");
+        }
+        if (!transferCodings.isEmpty() && !(transferCodings.size() == 1 && transferCodings.get(0).equalsIgnoreCase("chunked"))) {
             return new HttpError(HttpResponseStatus.NOT_IMPLEMENTED, Error.Code.UNSUPPORTED,
                     "Transfer-Encoding " + LogSafe.of(String.join(", ", transferCodings))
                             + " is not supported; send the body as is, or chunked alone");
         }
+        return null;
+    }
+
+    /**
+     * What only a whole request shows, or null: no body on a method that takes none. The head was
+     * judged by {@link #checkHead} as it came.
+     */
+    static HttpError check(FullHttpRequest msg) {
         String method = msg.method().name();
         if (msg.content().isReadable() && !BODY_METHODS.contains(method)) {
             // A server or proxy that ignores such a body reads it as the next request (smuggling);
             // it used to be read here and dropped, the request answered as if it had none.
             return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, method + " takes no body, "
                     + "and this one came with " + msg.content().readableBytes() + " bytes; send it without one");
+        }
+        return null;
+    }
+
+    /**
+     * A field this server reads ({@link #READ_FIELDS}) with a character other than visible US-ASCII,
+     * space or tab: 400 naming the field and the byte, or null when there is none.
+     */
+    private static HttpError readFieldOutsideAscii(HttpRequest msg) {
+        for (Map.Entry<String, String> field : msg.headers()) {
+            if (!READ_FIELDS.contains(field.getKey().toLowerCase(Locale.ROOT))) {
+                continue;
+            }
+            String value = field.getValue();
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c >= 0x7f) {
+                    return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, "header "
+                            + field.getKey() + " has byte " + String.format("0x%02X", (int) c & 0xff) + " at offset " + i
+                            + ": the fields this server reads (" + String.join(", ", new TreeSet<>(READ_FIELDS))
+                            + ") are US-ASCII; other fields' bytes are not read (RFC 9110, 5.5)");
+                }
+            }
         }
         return null;
     }
@@ -122,7 +205,7 @@ final class MessageRules {
     }
 
     /** The non-empty codings a list field names, over all the lines it was sent on. */
-    private static List<String> codings(FullHttpRequest msg, CharSequence name) {
+    private static List<String> codings(HttpRequest msg, CharSequence name) {
         List<String> codings = new ArrayList<>();
         for (String line : msg.headers().getAll(name)) {
             for (String coding : line.split(",")) {

@@ -57,6 +57,9 @@ final class OversizedBodies extends HttpObjectAggregator {
      */
     @Override
     protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+        if (!start.decoderResult().isSuccess()) {
+            return null;  // a head refused as it came (RequestDecoder) is answered for that, with no 100 or 417 first
+        }
         String expectation = start.headers().get(HttpHeaderNames.EXPECT);  // Netty removes it below
         Object response = super.newContinueResponse(start, maxContentLength, pipeline);
         if (response instanceof FullHttpResponse full && start instanceof HttpRequest request) {
@@ -76,6 +79,12 @@ final class OversizedBodies extends HttpObjectAggregator {
             }
         }
         return response;
+    }
+
+    /** A head refused as it came is answered for that, not with a 413 for its declared length. */
+    @Override
+    protected boolean isContentLengthInvalid(HttpMessage start, int maxContentLength) {
+        return start.decoderResult().isSuccess() && super.isContentLengthInvalid(start, maxContentLength);
     }
 
     /**

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpContentException;
+import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -89,6 +90,11 @@ final class RequestDecoder extends HttpRequestDecoder {
                 headDecoded = true;
                 if (request.decoderResult().isSuccess()) {
                     deadline.mayBeHead(HttpMethod.HEAD.equals(request.method()));
+                    HttpError wrong = MessageRules.checkHead(request);
+                    if (wrong != null) {
+                        refuseHead(request, wrong, buffer, out, i);
+                        return;
+                    }
                     if (HttpUtil.isTransferEncodingChunked(request)) {
                         chunked = new ChunkedBody(maxBodyBytes);
                         ahead = 0;
@@ -109,6 +115,25 @@ final class RequestDecoder extends HttpRequestDecoder {
         } else if (buffer.readerIndex() > before) {
             partial = true;
         }
+    }
+
+    /**
+     * A head that {@link MessageRules#checkHead} refuses is answered as undecodable, before any of
+     * its body is read (a body framed in a way refused here was read whole first, up to the limit);
+     * what the decoder emitted after it and the rest of the connection's bytes are dropped.
+     */
+    private void refuseHead(HttpRequest request, HttpError wrong, ByteBuf buffer, List<Object> out, int at) {
+        request.setDecoderResult(DecoderResult.failure(wrong));
+        while (out.size() > at + 1) {
+            ReferenceCountUtil.release(out.remove(out.size() - 1));
+        }
+        DefaultLastHttpContent end = new DefaultLastHttpContent();
+        out.add(end);  // the message ends here for the aggregator: nothing of its body follows
+        refused = true;
+        partial = false;
+        headDecoded = false;
+        chunked = null;
+        buffer.skipBytes(buffer.readableBytes());
     }
 
     /**

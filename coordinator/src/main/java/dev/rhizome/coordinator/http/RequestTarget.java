@@ -20,37 +20,53 @@ final class RequestTarget {
     static ApiRequest parse(String method, String uri, String contentType, byte[] body) {
         checkCharacters(uri);
         checkEscapes(uri);
-        int question = uri.indexOf('?');
-        QueryParameters query = QueryParameters.parse(question < 0 ? null : uri.substring(question + 1));
-        return new ApiRequest(method, rawPath(uri), query, contentType, body);
+        String target = originForm(uri);
+        int question = target.indexOf('?');
+        QueryParameters query = QueryParameters.parse(question < 0 ? null : target.substring(question + 1));
+        // The path as sent, escapes not decoded: routes are matched on it, so "/v1%2Fbans" or
+        // "/v1/%2e%2e/x" is no route (404) rather than a second spelling of one that a proxy in
+        // front, filtering by path, would not recognise. No route's path has a character that needs escaping.
+        return new ApiRequest(method, question < 0 ? target : target.substring(0, question), query, contentType, body);
     }
 
     /**
-     * The path as sent, escapes not decoded: routes are matched on it, so "/v1%2Fbans" or
-     * "/v1/%2e%2e/x" is no route (404) rather than a second spelling of one that a proxy in front,
-     * filtering by path, would not recognise. No route's path has a character that needs escaping.
+     * The target in origin form (path and query): an absolute-form target ("GET http://host/v1/stats"),
+     * which a server must accept (RFC 9112, 3.2.2), less its scheme and authority, and any other
+     * target as it is. Its authority is held to what a Host field is ({@link MessageRules#isHost}):
+     * an empty host, userinfo ("http://user@host/", RFC 9110, 4.2.4) or a port past 65535 were
+     * served as if they named this server, and "http://host?x=/v1/stats" was taken as the path
+     * "/v1/stats". The authority names no virtual host here: nothing is proxied or virtual-hosted.
      */
-    private static String rawPath(String uri) {
-        int start = 0;
-        // absolute-form ("GET http://host/v1/stats"), which a server must accept (RFC 9112, 3.2.2)
-        for (String scheme : new String[] {"http://", "https://"}) {
-            if (uri.regionMatches(true, 0, scheme, 0, scheme.length())) {
-                int slash = uri.indexOf('/', scheme.length());
-                if (slash < 0) {
-                    return "/";
-                }
-                start = slash;
-            }
+    private static String originForm(String uri) {
+        int colon = uri.indexOf("://");
+        if (colon <= 0 || !uri.substring(0, colon).matches("[A-Za-z][A-Za-z0-9+.-]*")) {
+            return uri;
         }
-        int end = uri.length();
-        for (int i = start; i < uri.length(); i++) {
-            char c = uri.charAt(i);
-            if (c == '?' || c == '#') {
-                end = i;
-                break;
-            }
+        String scheme = uri.substring(0, colon);
+        if (!scheme.equalsIgnoreCase("http") && !scheme.equalsIgnoreCase("https")) {
+            throw bad("a request target in absolute form is an http or https URI, not " + scheme
+                    + "; send the path (\"/v1/...\")");
         }
-        return uri.substring(start, end);
+        int start = colon + 3;
+        int end = start;
+        while (end < uri.length() && uri.charAt(end) != '/' && uri.charAt(end) != '?') {
+            end++;
+        }
+        String authority = uri.substring(start, end);
+        if (authority.indexOf('@') >= 0) {
+            throw bad("the request target's authority has userinfo (\"...@\"), which an http URI must not carry "
+                    + "(RFC 9110, 4.2.4)");
+        }
+        if (authority.isEmpty() || authority.startsWith(":")) {
+            throw bad("the request target names no host (\"" + scheme + "://" + authority + "/...\"); an http URI "
+                    + "must have one (RFC 9110, 4.2.1)");
+        }
+        if (!MessageRules.isHost(authority)) {
+            throw bad("the request target's authority \"" + authority + "\" is not a host and optional port (a port "
+                    + "is at most 65535; RFC 9112, 3.2.2)");
+        }
+        String rest = uri.substring(end);
+        return rest.startsWith("/") ? rest : "/" + rest;
     }
 
     /**

@@ -153,9 +153,10 @@ final class Router {
             if (allowed.contains("GET")) {
                 allowed.add("HEAD");
             }
+            // The message names what the Allow header does (it named GET alone where Allow said GET, HEAD)
+            String accepted = String.join(", ", allowed);
             throw new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, Error.Code.UNSUPPORTED,
-                    path + " does not accept " + method + "; it accepts " + String.join(", ", byMethod.keySet()),
-                    String.join(", ", allowed));
+                    path + " does not accept " + method + "; it accepts " + accepted, accepted);
         }
         return handler;
     }

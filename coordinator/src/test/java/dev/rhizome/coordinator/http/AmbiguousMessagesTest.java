@@ -47,8 +47,9 @@ class AmbiguousMessagesTest {
                     RawHttp.Response r = method.equals("HEAD") ? raw.readHeadOnly() : raw.read();
                     assertThat(r.status()).as(method + " with " + framing).isEqualTo(400);
                     if (!method.equals("HEAD")) {
-                        assertThat(r.body()).contains(method + " takes no body")
-                                .contains("came with " + smuggled.length() + " bytes");
+                        // a chunked one is refused at its head, before its body is read
+                        assertThat(r.body()).contains(method + " takes no body").contains(framing.startsWith("Content")
+                                ? "came with " + smuggled.length() + " bytes" : "framed by Transfer-Encoding chunked");
                     }
                     assertThat(raw.closedByServer()).as("nothing after it is read").isTrue();
                 }

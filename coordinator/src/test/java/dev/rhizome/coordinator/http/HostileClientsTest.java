@@ -338,6 +338,18 @@ class HostileClientsTest {
             try (RawHttp fourth = new RawHttp(coordinator.url())) {
                 await().atMost(Duration.ofSeconds(5)).until(fourth::closedByServer);
             }
+            // One that asks learns why: it was closed as it was accepted, no answer and no reason.
+            try (RawHttp fifth = new RawHttp(coordinator.url())) {
+                RawHttp.Response refused = fifth.send(RawHttp.bytes("GET", "/healthz", null, new byte[0])).read();
+                assertThat(refused.status()).isEqualTo(503);
+                assertThat(refused.body()).contains("your address").contains("holds its most connections (3)");
+                assertThat(refused.headers().toLowerCase()).contains("connection: close").contains("retry-after: 5");
+                await().atMost(Duration.ofSeconds(5)).until(fifth::closedByServer);
+            }
+            try (RawHttp head = new RawHttp(coordinator.url())) {
+                assertThat(head.send("HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n").readHeadOnly().status()).isEqualTo(503);
+                assertThat(head.closedByServer()).as("no body after a HEAD's headers").isTrue();
+            }
             open.remove(0).close();
             await().atMost(Duration.ofSeconds(5)).until(() -> {
                 try (RawHttp again = new RawHttp(coordinator.url())) {
