@@ -1,5 +1,6 @@
 package dev.rhizome.client.commands;
 
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.client.cli.Bounded;
@@ -130,6 +131,11 @@ public final class NodeCommand implements Callable<Integer> {
                 "a job can then read this node's key and your files, use the network, and leave processes behind."}, paramLabel = "true|false")
     boolean noSandbox;
 
+    @Option(names = "--json", description = "Once it runs, print one JSON line: node_id (its key, hex), data_dir, coordinator, "
+            + "host and peer_port (where peers dial it), metrics_port (null: off), control_socket, pid. A refusal at start "
+            + "(a flag, a key of node.properties: `option`) is the error object {error, message, hint, option}.")
+    boolean json;
+
     static final String NO_SANDBOX_WARNING = """
             WARNING: --no-sandbox: jobs will run as plain processes of this user. Code written by strangers will be able to
               - read this node's private key (identity.key) and sign results in its name,
@@ -254,7 +260,12 @@ public final class NodeCommand implements Callable<Integer> {
         try {
             daemon = NodeDaemon.start(config, launcher);
         } catch (IllegalArgumentException e) {
-            throw new CommandException(ExitCodes.USAGE, e.getMessage());
+            // the one value the daemon refuses itself: a data directory every job would see
+            throw CommandException.usage("--data-dir", e.getMessage(), "");
+        }
+        if (json) {
+            new Output(System.out).json(ready(daemon));
+            System.out.flush();
         }
         Thread hook = new Thread(() -> {
             try {
@@ -273,6 +284,20 @@ public final class NodeCommand implements Callable<Integer> {
         }
         daemon.close();
         return ExitCodes.OK;
+    }
+
+    /** What a script that started the node needs next: its key, where peers and `node status` reach it. */
+    private JsonObject ready(NodeDaemon daemon) {
+        JsonObject o = new JsonObject();
+        o.addProperty("node_id", daemon.identity().publicId().toString());
+        o.addProperty("data_dir", dataDir.path().toString());
+        o.addProperty("coordinator", coordinator.url());
+        o.addProperty("host", host);
+        o.addProperty("peer_port", daemon.peerPort());
+        o.addProperty("metrics_port", daemon.metricsPort().isPresent() ? daemon.metricsPort().getAsInt() : null);
+        o.addProperty("control_socket", daemon.controlSocket().toString());
+        o.addProperty("pid", ProcessHandle.current().pid());
+        return o;
     }
 
     /** Sends one request to the node running on the data directory and prints its answer. */
