@@ -1,16 +1,16 @@
 package dev.rhizome.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.rhizome.client.cli.ExitCodes;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -33,12 +33,14 @@ class ServiceCommandsJsonTest {
     @Timeout(180)
     void coordinatorPrintsWhereItListensAndASecondOneOnItsDataDirectoryLeavesItAlone() throws Exception {
         Path data = dir.resolve("coordinator");
+        Path stdout = dir.resolve("coordinator.out");
         Process coordinator = new ProcessBuilder(TestNetwork.launcher("coordinator", "--data-dir", data.toString(),
-                "--port", "0", "--json")).redirectError(dir.resolve("coordinator.log").toFile()).start();
+                "--port", "0", "--json")).redirectOutput(stdout.toFile())
+                .redirectError(dir.resolve("coordinator.log").toFile()).start();
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(coordinator.getInputStream(), StandardCharsets.UTF_8));
-            String line = out.readLine();
-            assertThat(line).as("the ready line; log: %s", Files.readString(dir.resolve("coordinator.log"))).isNotNull();
+            await().atMost(Duration.ofSeconds(120)).until(() -> Files.readString(stdout).endsWith("\n") || !coordinator.isAlive());
+            String line = Files.readString(stdout).strip();
+            assertThat(line).as("the ready line; log: %s", Files.readString(dir.resolve("coordinator.log"))).isNotEmpty();
             JsonObject ready = JsonParser.parseString(line).getAsJsonObject();
             String url = ready.get("url").getAsString();
             assertThat(ready.get("port").getAsInt()).as("the port it took for --port 0").isPositive()
@@ -57,10 +59,9 @@ class ServiceCommandsJsonTest {
             assertThat(Files.readString(data.resolve("coordinator.url")).strip()).isEqualTo(url);
 
             coordinator.destroy();
-            // read to the end before the exit is reaped (a reaped process's stream may be closed)
-            assertThat(out.lines().toList()).as("nothing after the ready line on a clean stop").isEmpty();
             assertThat(coordinator.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(coordinator.exitValue()).isZero();
+            assertThat(Files.readString(stdout).strip()).as("nothing after the ready line on a clean stop").isEqualTo(line);
         } finally {
             coordinator.destroyForcibly();
         }
