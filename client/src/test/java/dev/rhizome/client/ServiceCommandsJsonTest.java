@@ -50,7 +50,34 @@ class ServiceCommandsJsonTest {
             assertThat(ready.get("store").getAsString()).isEqualTo(data.resolve("coordinator.db").toString());
             assertThat(ready.getAsJsonArray("operators")).isEmpty();
             assertThat(ready.get("pid").getAsLong()).isEqualTo(coordinator.pid());
+            String help = String.join(" ", Main.commandLine().getSubcommands().get("coordinator").getCommandSpec()
+                    .findOption("--json").description());
+            assertThat(JsonKeysTest.keys(help)).as("its help names every key it prints").containsAll(ready.keySet());
             assertThat(CliRun.of("status", "--json", "--coordinator", url).code()).as("the URL answers").isZero();
+
+            // a node started by a script says the same of itself
+            Path nodeOut = dir.resolve("node.out");
+            Path nodeData = dir.resolve("node");
+            Process node = new ProcessBuilder(TestNetwork.launcher("node", "--data-dir", nodeData.toString(),
+                    "--coordinator", url, "--no-sandbox", "--json")).redirectOutput(nodeOut.toFile())
+                    .redirectError(dir.resolve("node.log").toFile()).start();
+            try {
+                await().atMost(Duration.ofSeconds(120)).until(() -> Files.readString(nodeOut).endsWith("\n") || !node.isAlive());
+                JsonObject nodeReady = JsonParser.parseString(Files.readString(nodeOut).strip()).getAsJsonObject();
+                assertThat(nodeReady.get("coordinator").getAsString()).isEqualTo(url);
+                assertThat(nodeReady.get("data_dir").getAsString()).isEqualTo(nodeData.toString());
+                assertThat(nodeReady.get("peer_port").getAsInt()).isPositive();
+                assertThat(nodeReady.get("metrics_port").isJsonNull()).as("off by default").isTrue();
+                assertThat(nodeReady.get("pid").getAsLong()).isEqualTo(node.pid());
+                assertThat(CliRun.of("id", "--data-dir", nodeData.toString(), "--json").json().get("id").getAsString())
+                        .isEqualTo(nodeReady.get("node_id").getAsString());
+                String nodeHelp = String.join(" ", Main.commandLine().getSubcommands().get("node").getCommandSpec()
+                        .findOption("--json").description());
+                assertThat(JsonKeysTest.keys(nodeHelp)).as("its help names every key it prints").containsAll(nodeReady.keySet());
+            } finally {
+                node.destroy();
+                assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            }
 
             // a second one on the same data directory deleted the first one's URL file before it was refused
             CliRun second = CliRun.of("coordinator", "--data-dir", data.toString(), "--port", "0", "--json");
