@@ -50,7 +50,7 @@ class CliTest {
         Files.writeString(dir.resolve("node.properties"), "run-hours=evenings\n");
         CliRun window = CliRun.of("node", "--data-dir", dir.toString(), "--coordinator", "http://127.0.0.1:1");
         assertThat(window.code()).isEqualTo(2);
-        assertThat(window.err()).contains("'evenings' is not HH:MM-HH:MM");
+        assertThat(window.err()).contains("node.properties: invalid value 'evenings' for --run-hours: expected ");
 
         Files.writeString(dir.resolve("node.properties"), "no-such-option=1\n");
         CliRun unknown = CliRun.of("node", "--data-dir", dir.toString(), "--coordinator", "http://127.0.0.1:1");

@@ -249,21 +249,18 @@ class ColdStartTest {
         };
         for (String[] words : refused) {
             List<String> args = new ArrayList<>(List.of(words));
-            boolean service = words[0].equals("coordinator");  // no --json: its answer is its log
-            args.addAll(service ? List.of("--data-dir", dir.resolve("v").toString())
-                    : List.of("--json", "--data-dir", dir.resolve("v").toString()));
+            // `coordinator` too: its --json refusals are the same error object
+            args.addAll(List.of("--json", "--data-dir", dir.resolve("v").toString()));
             CliRun r = CliRun.of(args.toArray(String[]::new));
             assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.USAGE);
-            String message = service ? r.err() : r.failure(ExitCodes.USAGE, "usage").get("message").getAsString();
+            String message = r.failure(ExitCodes.USAGE, "usage").get("message").getAsString();
             String option = words[1].startsWith("--") ? words[1] : words[2];
             String value = words[1].startsWith("--") ? words[2] : words[3];
             assertThat(message.replaceFirst("^rhizome: ", "")).as(String.join(" ", words))
                     .startsWith("invalid value '" + value + "' for " + option + ": expected ")
                     .doesNotContain("Invalid value for option").doesNotContain("case-sensitive");
-            if (!service) {
-                // an agent fixes the option the object names, without parsing the message
-                assertThat(r.json().get("option").getAsString()).as(String.join(" ", words)).isEqualTo(option);
-            }
+            // an agent fixes the option the object names, without parsing the message
+            assertThat(r.json().get("option").getAsString()).as(String.join(" ", words)).isEqualTo(option);
         }
         assertThat(CliRun.of("claim", "--kind", "foo", "--json").json().get("message").getAsString())
                 .endsWith("expected one of explore, evaluate");

@@ -221,6 +221,7 @@ class NewUserTest {
                 "--workspace", dir.resolve("ws-unserved-eval").toString(),
                 "--data-dir", dir.resolve("agent6").toString(), "--coordinator", url);
         claim.failure(ExitCodes.USAGE, "evaluate_needs_node", "reported by a node");
+        assertThat(claim.json().get("option").getAsString()).as("the option to change").isEqualTo("--kind");
         assertThat(claim.json().get("hint").getAsString()).contains("rhizome node").contains("rhizome claim --direction");
         CliRun after = CliRun.of("status", "--json", "--coordinator", url, "--data-dir", operator.toString());
         assertThat(after.json().get("units_leased").getAsLong()).as("nothing was leased")
@@ -246,6 +247,14 @@ class NewUserTest {
         CliRun agent = CliRun.of("agent", "--json", "--direction", "shut", "--rounds", "3", "--cmd", "true",
                 "--data-dir", dir.resolve("agent5").toString(), "--coordinator", url);
         agent.failure(ExitCodes.REFUSED, "direction_closed", "is closed");
+
+        // closing a direction that is not there reads as every command's unknown direction: the ones
+        // there are and the nearest name, not the coordinator's "404 NOT_FOUND"
+        CliRun typo = CliRun.of("direction", "close", "--name", "shutt", "--reason", "done", "--json",
+                "--data-dir", operator.toString(), "--coordinator", url);
+        JsonObject unknown = typo.failure(ExitCodes.REFUSED, "unknown_direction", "unknown direction shutt (directions: ");
+        assertThat(unknown.get("message").getAsString()).doesNotContain("NOT_FOUND");
+        assertThat(unknown.get("hint").getAsString()).contains("did you mean shut");
     }
 
     @Test

@@ -105,7 +105,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         String pid = h.holder().replaceAll("\\D", "");
         return new CommandException(ExitCodes.FAILED, "in_use", h.what() + " is in use by another running process"
                 + h.holder(), "stop that process first" + (pid.isEmpty() ? "" : " (`kill " + pid + "`)")
-                + ", or give this one a --data-dir of its own");
+                + ", or give this one a --data-dir of its own", "--data-dir");
     }
 
     @Override
@@ -279,20 +279,29 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
                                     : a.paramLabel()).toList());
         }
         String first = unmatched(e);
+        CommandLine cli = e.getCommandLine();
+        String name = cli.getCommandSpec().qualifiedName();
+        if (first == null && !cli.getSubcommands().isEmpty()) {
+            // a group run without its command: picocli's "Missing required subcommand", `rhizome`'s
+            // "a subcommand is required" and `bench`'s own words, three ways of saying one thing
+            return "`" + name + "` needs a command: " + String.join(", ", commands(cli));
+        }
         if (first == null) {
             return e.getMessage();
         }
-        CommandLine cli = e.getCommandLine();
-        String name = cli.getCommandSpec().qualifiedName();
         if (first.startsWith("-")) {
             return "unknown option '" + first + "': `" + name + "` has no such option";
         }
         if (!cli.getSubcommands().isEmpty()) {
-            return "'" + first + "' is not a command of `" + name + "` (its commands: "
-                    + String.join(", ", cli.getSubcommands().keySet().stream().filter(k -> !k.equals("help")).toList()) + ")";
+            return "'" + first + "' is not a command of `" + name + "` (its commands: " + String.join(", ", commands(cli)) + ")";
         }
         return "unexpected argument '" + first + "': `" + name + "` takes "
                 + (cli.getCommandSpec().positionalParameters().isEmpty() ? "options only (--NAME VALUE)" : "no more arguments");
+    }
+
+    /** The commands of a group, as its usage lists them, without picocli's `help`. */
+    private static List<String> commands(CommandLine cli) {
+        return cli.getSubcommands().keySet().stream().filter(k -> !k.equals("help")).toList();
     }
 
     /** What to do about a failure whose code gave no hint of its own, by its kind (exit code). */

@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.LoggerFactory;
@@ -68,9 +69,20 @@ public final class BenchCommand implements Runnable {
         }
     }
 
-    /** A fresh temporary directory unless the user named one. */
-    static Path dataDir(Path given, String prefix) throws IOException {
-        return given != null ? given : Files.createTempDirectory(prefix);
+    /**
+     * A benchmark's settings with its data directory: {@code given}, or a fresh temporary one, which
+     * is removed again when the settings are refused (it was left behind, empty, by a bad value).
+     */
+    static <T> T settings(Path given, String prefix, Function<Path, T> build) throws Exception {
+        Path dir = given != null ? given : Files.createTempDirectory(prefix);
+        try {
+            return settings(() -> build.apply(dir));
+        } catch (CommandException refused) {
+            if (given == null) {
+                Files.deleteIfExists(dir);
+            }
+            throw refused;
+        }
     }
 
     @Command(name = "gossip", mixinStandardHelpOptions = true,
@@ -209,8 +221,8 @@ public final class BenchCommand implements Runnable {
             ((Logger) LoggerFactory.getLogger("dev.rhizome")).setLevel(Level.WARN);
             String address = store.equals("sqlite") ? "" : store + (store.contains("?") ? "&" : "?")
                     + "schema=bench_" + Long.toHexString(System.nanoTime());
-            CoordinatorBench.Config config = settings(() -> new CoordinatorBench.Config(units, clients, baselineRequests,
-                    dataDir(dataDir, "rhizome-bench-coordinator-"), address, warmupUnits));
+            CoordinatorBench.Config config = settings(dataDir, "rhizome-bench-coordinator-", dir -> new CoordinatorBench.Config(units, clients, baselineRequests,
+                    dir, address, warmupUnits));
             print(CoordinatorBench.run(config, progress(json)), json);
             return ExitCodes.OK;
         }
@@ -241,8 +253,8 @@ public final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             ((Logger) LoggerFactory.getLogger("dev.rhizome")).setLevel(Level.ERROR);
-            SoakBench.Config config = settings(() -> new SoakBench.Config(parseDuration(duration), nodes, hostile,
-                    dataDir(dataDir, "rhizome-bench-soak-")));
+            SoakBench.Config config = settings(dataDir, "rhizome-bench-soak-", dir -> new SoakBench.Config(parseDuration(duration), nodes, hostile,
+                    dir));
             SoakBench.Report report = SoakBench.run(config, progress(json));
             print(report, json);
             return report.errorsUnexpected() == 0 && report.lost() == 0 ? ExitCodes.OK : ExitCodes.FAILED;
@@ -292,8 +304,8 @@ public final class BenchCommand implements Runnable {
             // The node runs with the flags a volunteer's node runs with, not the demo's.
             launcher.removeIf(a -> a.startsWith("-X"));
             launcher.addAll(1, NodeJvm.FLAGS);
-            NodeBench.Config config = settings(() -> new NodeBench.Config(jobs, steps, stepSeconds, launcher,
-                    dataDir(dataDir, "rhizome-bench-node-")));
+            NodeBench.Config config = settings(dataDir, "rhizome-bench-node-", dir -> new NodeBench.Config(jobs, steps, stepSeconds, launcher,
+                    dir));
             print(NodeBench.run(config, progress(json)), json);
             return ExitCodes.OK;
         }
@@ -320,8 +332,8 @@ public final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             ((Logger) LoggerFactory.getLogger("dev.rhizome")).setLevel(Level.WARN);
-            RepackBench.Config config = settings(() -> new RepackBench.Config(packs, imports,
-                    dataDir(dataDir, "rhizome-bench-repack-")));
+            RepackBench.Config config = settings(dataDir, "rhizome-bench-repack-", dir -> new RepackBench.Config(packs, imports,
+                    dir));
             print(RepackBench.run(config, progress(json)), json);
             return ExitCodes.OK;
         }

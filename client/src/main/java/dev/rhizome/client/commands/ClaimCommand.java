@@ -84,7 +84,7 @@ public final class ClaimCommand implements Callable<Integer> {
                     "`claim --kind evaluate` would lease an evaluation that no `rhizome` command can run or report: "
                             + "evaluations are claimed, run and reported by a node",
                     "to evaluate, run a node: `rhizome node --data-dir DIR --coordinator URL` (see `rhizome node --help`); "
-                            + "to propose a change, `rhizome claim --direction D --workspace DIR`");
+                            + "to propose a change, `rhizome claim --direction D --workspace DIR`", "--kind");
         }
         if (workspace != null && Files.isDirectory(workspace)) {
             try (var entries = Files.list(workspace)) {

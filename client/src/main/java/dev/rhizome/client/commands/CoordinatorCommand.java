@@ -1,10 +1,13 @@
 package dev.rhizome.client.commands;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.PathArguments;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.client.cli.StopSignals;
@@ -13,7 +16,9 @@ import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.core.WriteQuota;
 import dev.rhizome.coordinator.store.PostgresStore;
+import dev.rhizome.coordinator.store.SqliteStore;
 import dev.rhizome.protocol.files.DurableFiles;
+import dev.rhizome.protocol.files.ProcessLock;
 import dev.rhizome.protocol.identity.PublicId;
 import java.io.IOException;
 import java.net.BindException;
@@ -33,7 +38,9 @@ import picocli.CommandLine.Option;
 
 @Command(name = "coordinator", mixinStandardHelpOptions = true,
         description = {"Run a coordinator: hands out work units, stores signed results, keeps leaderboards.",
-            "Writes its URL to <data-dir>/coordinator.url once it listens; stops on SIGTERM or Ctrl-C."})
+            "Writes its URL to <data-dir>/coordinator.url once it listens; stops on SIGTERM or Ctrl-C (exit 0).",
+            "Its log goes to standard error; with --json, standard output holds one line once it listens, or the",
+            "error object when it cannot start."})
 public final class CoordinatorCommand implements Callable<Integer> {
     public static final String URL_FILE = "coordinator.url";
 
@@ -65,6 +72,13 @@ public final class CoordinatorCommand implements Callable<Integer> {
             description = "Public id (64 hex digits, as `rhizome id` prints it) allowed to publish seeds, open and close "
                     + "directions and ban keys (repeatable). None: anyone may.")
     List<String> operators;
+
+    @Option(names = "--json", description = "Once it listens, print one JSON line: url, host, port (the one it listens on, "
+            + "also with --port 0), data_dir, url_file, store (sqlite's file, or the PostgreSQL address without its "
+            + "password), operators (their public ids; empty: any key may publish and open), pid. A refusal at start "
+            + "(a flag, a config file key: `option`) is the error object {error, message, hint, option}; so is a database "
+            + "that refuses it later, after the ready line.")
+    boolean json;
 
     @Override
     public Integer call() throws Exception {
@@ -114,9 +128,6 @@ public final class CoordinatorCommand implements Callable<Integer> {
             }
         }
         Path dir = dataDir.path();
-        Files.createDirectories(dir);
-        Path urlFile = dir.resolve(URL_FILE);
-        Files.deleteIfExists(urlFile);
         CoordinatorConfig config = CoordinatorConfig.defaults(dir)
                 .withHost(host).withPort(port)
                 .withLeaseDuration(Duration.ofSeconds(leaseSeconds))
@@ -133,6 +144,21 @@ public final class CoordinatorCommand implements Callable<Integer> {
                         + e.getMessage(), CoordinatorFile.HINT);
             }
         }
+        Files.createDirectories(dir);
+        Path urlFile = dir.resolve(URL_FILE);
+        // The URL file is this process's once it holds the lock: a second coordinator started on a
+        // running one's data directory deleted the first one's URL before its store refused it.
+        try (ProcessLock owner = ProcessLock.acquire(dir.resolve(URL_FILE + ".lock"),
+                "the coordinator data directory " + dir)) {
+            Files.deleteIfExists(urlFile);
+            return serve(config, urlFile);
+        }
+    }
+
+    /** Runs the coordinator until SIGTERM or Ctrl-C, or until its database refuses it for good. */
+    private int serve(CoordinatorConfig config, Path urlFile) throws Exception {
+        String host = config.host();
+        int port = config.port();
         Coordinator coordinator;
         try {
             coordinator = Coordinator.start(config);
@@ -154,6 +180,10 @@ public final class CoordinatorCommand implements Callable<Integer> {
         });
         DurableFiles.replace(urlFile,
                 (coordinator.url() + "\n").getBytes(StandardCharsets.UTF_8));
+        if (json) {
+            new Output(System.out).json(ready(coordinator, config, urlFile));
+            System.out.flush();
+        }
         stopRequested.await();
         coordinator.close();
         if (refused.get() != null) {
@@ -162,5 +192,24 @@ public final class CoordinatorCommand implements Callable<Integer> {
                     + refused.get().getMessage(), "check --store (user, password, database name) and start again");
         }
         return ExitCodes.OK;
+    }
+
+    /** What a script that started the coordinator needs next: where it answers, where its data is, who may operate it. */
+    private static JsonObject ready(Coordinator coordinator, CoordinatorConfig config, Path urlFile) {
+        Path dir = config.dataDir();
+        String store = config.store();
+        JsonObject o = new JsonObject();
+        o.addProperty("url", coordinator.url());
+        o.addProperty("host", config.host());
+        o.addProperty("port", coordinator.port());
+        o.addProperty("data_dir", dir.toString());
+        o.addProperty("url_file", urlFile.toString());
+        o.addProperty("store", store.isEmpty() || store.equals("sqlite")
+                ? dir.resolve(SqliteStore.FILE_NAME).toString() : PostgresStore.redact(store));
+        JsonArray ids = new JsonArray();
+        config.operators().forEach(id -> ids.add(id.toString()));
+        o.add("operators", ids);
+        o.addProperty("pid", ProcessHandle.current().pid());
+        return o;
     }
 }

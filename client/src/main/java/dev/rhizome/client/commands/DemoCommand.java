@@ -58,14 +58,16 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        Path dir = dataDir != null ? dataDir.toAbsolutePath()
-                : Files.createTempDirectory("rhizome-demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-");
-        DemoConfig config;
+        Duration duration = Duration.ofSeconds(durationSeconds);
         try {
-            config = new DemoConfig(nodes, Duration.ofSeconds(durationSeconds), directions, minResults, dir, launcher());
+            DemoConfig.check(nodes, duration, directions, minResults);
         } catch (IllegalArgumentException e) {
             throw BadValue.of(e);
         }
+        // made only once the values passed: made before, a refused --nodes left an empty directory behind
+        Path dir = dataDir != null ? dataDir.toAbsolutePath()
+                : Files.createTempDirectory("rhizome-demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-");
+        DemoConfig config = new DemoConfig(nodes, duration, directions, minResults, dir, launcher());
         PrintStream progress = json ? System.err : System.out;
         DemoSummary summary;
         try {

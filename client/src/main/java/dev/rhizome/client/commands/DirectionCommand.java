@@ -127,7 +127,9 @@ public final class DirectionCommand {
                 }
                 return ExitCodes.OK;
             } catch (CoordinatorException e) {
-                throw Coordinators.failure(e);
+                // an unknown --name lists the directions there are and the nearest, as every other
+                // command's unknown direction does (it was the coordinator's raw "404 NOT_FOUND")
+                throw Coordinators.failure(e, client, name);
             }
         }
     }

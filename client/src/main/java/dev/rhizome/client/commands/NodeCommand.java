@@ -1,5 +1,6 @@
 package dev.rhizome.client.commands;
 
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.client.cli.Bounded;
@@ -31,10 +32,8 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
-import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -85,7 +84,7 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--max-units", converter = Bounded.NonNegativeInt.class, defaultValue = "0", description = "Stop after this many work units (0: run until stopped).", paramLabel = "N")
     int maxUnits;
 
-    @Option(names = "--gpus", defaultValue = "all", paramLabel = "all|none|I,J",
+    @Option(names = "--gpus", defaultValue = "all", paramLabel = "all|none|I,J", converter = NodeValues.Gpus.class,
             description = "GPUs to run jobs on, by nvidia-smi index (default ${DEFAULT-VALUE}).")
     String gpus;
 
@@ -105,9 +104,9 @@ public final class NodeCommand implements Callable<Integer> {
             description = "Load average per core, besides our jobs, below which the machine is idle (default ${DEFAULT-VALUE}).", paramLabel = "LOAD")
     double idleMaxLoad;
 
-    @Option(names = "--run-hours", paramLabel = "HH:MM-HH:MM[,...]",
+    @Option(names = "--run-hours", paramLabel = "HH:MM-HH:MM[,...]", converter = NodeValues.RunHours.class,
             description = "Local-time windows in which jobs may start, e.g. 22:00-07:00 (default: any time).")
-    String runHours;
+    TimeWindows runHours;
 
     @Option(names = "--max-download-kbps", converter = Bounded.NonNegativeLong.class, defaultValue = "0", paramLabel = "KIB_PER_S",
             description = "Cap on bundle downloads for this node's jobs, in KiB/s (default: none).")
@@ -132,6 +131,11 @@ public final class NodeCommand implements Callable<Integer> {
                 "a job can then read this node's key and your files, use the network, and leave processes behind."}, paramLabel = "true|false")
     boolean noSandbox;
 
+    @Option(names = "--json", description = "Once it runs, print one JSON line: node_id (its key, hex), data_dir, coordinator, "
+            + "host and peer_port (where peers dial it), metrics_port (null: off), control_socket, pid. A refusal at start "
+            + "(a flag, a key of node.properties: `option`) is the error object {error, message, hint, option}.")
+    boolean json;
+
     static final String NO_SANDBOX_WARNING = """
             WARNING: --no-sandbox: jobs will run as plain processes of this user. Code written by strangers will be able to
               - read this node's private key (identity.key) and sign results in its name,
@@ -145,25 +149,52 @@ public final class NodeCommand implements Callable<Integer> {
         // a node's normal end is SIGTERM or Ctrl-C (its shutdown hook closes it): not an interruption
         Interrupts.quiet();
         Path file = config != null ? config : new NodeLayout(dataDir.path()).preferences();
-        List<String> fromFile = Files.exists(file) ? optionsFrom(file) : List.of();
-        if (!fromFile.isEmpty()) {
-            // Parse the file's options, then the command line's on top of them, with picocli's own rules.
-            List<String> args = new ArrayList<>(fromFile);
-            List<String> original = spec.commandLine().getParseResult().originalArgs();
-            int self = original.indexOf(spec.name()); // the original args start with the parent command's
-            args.addAll(original.subList(self + 1, original.size()));
-            NodeCommand merged = new NodeCommand();
-            CommandLine cl = new CommandLine(merged).setOverwrittenOptionsAllowed(true);
-            try {
-                cl.parseArgs(args.toArray(String[]::new));
-            } catch (CommandLine.ParameterException e) {
-                String bad = BadValue.messageOf(e);  // the same words as on the command line
-                String option = e.getArgSpec() instanceof CommandLine.Model.OptionSpec o ? o.longestName() : null;
-                throw CommandException.usage(option, file + ": " + (bad != null ? bad : e.getMessage()), "");
-            }
-            return merged.runNode();
+        List<String> original = spec.commandLine().getParseResult().originalArgs();
+        int self = original.indexOf(spec.name()); // the original args start with the parent command's
+        return withFile(file, original.subList(self + 1, original.size())).runNode();
+    }
+
+    /**
+     * `rhizome node ARGS` as it runs: the preferences file's options, then {@code args} on top of
+     * them, parsed with picocli's own rules, so a value reads and is refused the same from either.
+     * `node doctor` counts its slots through this too, so the two cannot disagree on a file.
+     */
+    static NodeCommand withFile(Path file, List<String> args) throws IOException {
+        List<String> all = new ArrayList<>(Files.exists(file) ? optionsFrom(file) : List.of());
+        all.addAll(args);
+        NodeCommand merged = new NodeCommand();
+        CommandLine cl = new CommandLine(merged).setOverwrittenOptionsAllowed(true);
+        try {
+            cl.parseArgs(all.toArray(String[]::new));
+        } catch (CommandLine.ParameterException e) {
+            throw refused(file, e);
         }
-        return runNode();
+        return merged;
+    }
+
+    /** A value or key of the file refused: named as the option, as the command line's would be, after the file. */
+    private static CommandException refused(Path file, CommandLine.ParameterException e) {
+        String bad = BadValue.messageOf(e);  // the same words as on the command line
+        if (bad != null) {
+            return CommandException.usage(((CommandLine.Model.OptionSpec) e.getArgSpec()).longestName(), file + ": " + bad, "");
+        }
+        if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()
+                && u.getUnmatched().get(0).startsWith("--")) {
+            // picocli's "Unknown option: '--nosuch=1'" named a flag nobody typed
+            String option = u.getUnmatched().get(0).split("=", 2)[0];
+            return CommandException.usage(option, file + ": unknown key '" + option.substring(2)
+                    + "' (its keys are `rhizome node`'s options without the dashes, e.g. cpu-jobs=2)",
+                    "see `rhizome node --help` for the options");
+        }
+        String option = e.getArgSpec() instanceof CommandLine.Model.OptionSpec o ? o.longestName() : null;
+        return CommandException.usage(option, file + ": " + e.getMessage(), "");
+    }
+
+    /** The preferences these options make; what they refuse was refused while parsing. */
+    NodePreferences preferences() {
+        return new NodePreferences(NodeValues.Gpus.indices(gpus), gpus.equals("none"), cpuJobs == null ? -1 : cpuJobs,
+                idleOnly, idleMinutes, idleMaxLoad, runHours == null ? TimeWindows.ANY_TIME : runHours, maxDownloadKBps,
+                bundleCacheMb, workMb, prefetch, repoMb);
     }
 
     /** Each key of the file as the option of the same name. */
@@ -177,7 +208,8 @@ public final class NodeCommand implements Callable<Integer> {
         List<String> args = new ArrayList<>();
         for (String key : new TreeSet<>(props.stringPropertyNames())) {
             if (key.equals("config")) {
-                throw new CommandException(ExitCodes.USAGE, file + ": 'config' cannot be set in a config file");
+                throw CommandException.usage("--config", file + ": 'config' cannot be set in a preferences file",
+                        "name the file with --config on the command line; remove the key from the file");
             }
             args.add("--" + key + "=" + props.getProperty(key).strip());
         }
@@ -203,14 +235,7 @@ public final class NodeCommand implements Callable<Integer> {
         if (metricsPort < 0 || metricsPort > 65535) {
             throw BadValue.of("--metrics-port", Integer.toString(metricsPort), "0 (off) or a port from 1 to 65535", "");
         }
-        NodePreferences prefs;
-        try {
-            prefs = new NodePreferences(gpuSelection(), gpus.strip().equals("none"), cpuJobs == null ? -1 : cpuJobs, idleOnly, idleMinutes,
-                    idleMaxLoad, TimeWindows.parse(runHours), maxDownloadKBps, bundleCacheMb, workMb,
-                    prefetch, repoMb);
-        } catch (IllegalArgumentException e) {
-            throw new CommandException(ExitCodes.USAGE, e.getMessage());
-        }
+        NodePreferences prefs = preferences();
         NodeConfig config = NodeConfig.defaults(dataDir.path(), coordinator.url())
                 .withPeerAddress(host, peerPort)
                 .withExplore(explore)
@@ -235,7 +260,12 @@ public final class NodeCommand implements Callable<Integer> {
         try {
             daemon = NodeDaemon.start(config, launcher);
         } catch (IllegalArgumentException e) {
-            throw new CommandException(ExitCodes.USAGE, e.getMessage());
+            // the one value the daemon refuses itself: a data directory every job would see
+            throw CommandException.usage("--data-dir", e.getMessage(), "");
+        }
+        if (json) {
+            new Output(System.out).json(ready(daemon));
+            System.out.flush();
         }
         Thread hook = new Thread(() -> {
             try {
@@ -256,20 +286,18 @@ public final class NodeCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private Set<Integer> gpuSelection() {
-        String value = gpus.strip();
-        if (value.equals("all") || value.equals("none")) {
-            return Set.of();
-        }
-        Set<Integer> indices = new HashSet<>();
-        for (String part : value.split(",")) {
-            try {
-                indices.add(Integer.parseInt(part.strip()));
-            } catch (NumberFormatException e) {
-                throw BadValue.of("--gpus", gpus, "all, none or GPU indices like 0,2", "");
-            }
-        }
-        return indices;
+    /** What a script that started the node needs next: its key, where peers and `node status` reach it. */
+    private JsonObject ready(NodeDaemon daemon) {
+        JsonObject o = new JsonObject();
+        o.addProperty("node_id", daemon.identity().publicId().toString());
+        o.addProperty("data_dir", dataDir.path().toString());
+        o.addProperty("coordinator", coordinator.url());
+        o.addProperty("host", host);
+        o.addProperty("peer_port", daemon.peerPort());
+        o.addProperty("metrics_port", daemon.metricsPort().isPresent() ? daemon.metricsPort().getAsInt() : null);
+        o.addProperty("control_socket", daemon.controlSocket().toString());
+        o.addProperty("pid", ProcessHandle.current().pid());
+        return o;
     }
 
     /** Sends one request to the node running on the data directory and prints its answer. */

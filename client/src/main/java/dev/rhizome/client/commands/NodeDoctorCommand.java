@@ -15,6 +15,8 @@ import dev.rhizome.node.job.ShownDataDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -44,7 +46,7 @@ public final class NodeDoctorCommand implements Callable<Integer> {
             + "max_pending_signals, memory_mappings, pipes, epoll_watches, file_locks, memory_files, disk_bytes.")
     boolean json;
 
-    @Option(names = "--gpus", paramLabel = "all|none|I,J",
+    @Option(names = "--gpus", paramLabel = "all|none|I,J", converter = NodeValues.Gpus.class,
             description = "The GPUs `rhizome node` would run jobs on (default: the data directory's node.properties, else all).")
     String gpus;
 
@@ -111,14 +113,22 @@ public final class NodeDoctorCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
+        List<String> given = new ArrayList<>();
+        if (gpus != null) {
+            given.addAll(List.of("--gpus", gpus));
+        }
+        if (cpuJobs != null) {
+            given.addAll(List.of("--cpu-jobs", cpuJobs.toString()));
+        }
+        // before the probes: a node.properties `rhizome node` would refuse is refused here, named
+        int slots = SlotBudgets.slotsOf(dataDir.path(), given);
         SandboxReport report = SandboxProbe.probe();
         // Without a plan (no sandbox here yet), the GPUs the sandbox would pass through once it runs.
         GpuPassthrough passedThrough = report.plan().map(SandboxPlan::gpus)
                 .orElseGet(() -> GpuPassthrough.discover(HostView.real()));
         DataDirCheck data = DataDirCheck.of(dataDir.path(), passedThrough, HostView.real());
-        Optional<SlotBudgets> budgets = report.plan()
-                .map(plan -> SlotBudgets.of(plan, SlotBudgets.slotsOf(dataDir.path(), gpus, cpuJobs)));
+        Optional<SlotBudgets> budgets = report.plan().map(plan -> SlotBudgets.of(plan, slots));
         Output out = new Output(System.out);
         if (json) {
             JsonObject o = report.toJson();

@@ -1,7 +1,6 @@
 package dev.rhizome.client.commands;
 
 import com.google.gson.JsonObject;
-import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.hardware.HardwareProbe;
 import dev.rhizome.node.job.JobBudget;
@@ -9,13 +8,10 @@ import dev.rhizome.node.job.SandboxPlan;
 import dev.rhizome.node.prefs.NodePreferences;
 import dev.rhizome.node.work.SlotPlan;
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
-import java.util.Properties;
-import java.util.Set;
 
 /**
  * What `rhizome node doctor` says each slot's job has: the node's budget divided among the slots
@@ -32,53 +28,15 @@ record SlotBudgets(int slots, JobBudget each, JobBudget whole, Optional<Long> di
     }
 
     /**
-     * How many slots a node with these preferences has here: {@code gpus} and {@code cpuJobs} as given
-     * to doctor, else as the data directory's preferences file sets them, else `rhizome node`'s defaults.
+     * How many slots `rhizome node` would run here with {@code args} ({@code --gpus}, {@code --cpu-jobs})
+     * over the data directory's preferences file: the node's own merge, so a value it would refuse is
+     * refused here too, named.
      */
-    static int slotsOf(Path dataDir, String gpus, Integer cpuJobs) {
-        Properties file = new Properties();
-        Path prefs = new NodeLayout(dataDir).preferences();
-        if (Files.isRegularFile(prefs)) {
-            try (Reader in = Files.newBufferedReader(prefs)) {
-                file.load(in);
-            } catch (IOException | IllegalArgumentException e) {
-                // unreadable: `rhizome node` says so; doctor counts the defaults' slots
-            }
-        }
-        String gpuValue = gpus != null ? gpus : file.getProperty("gpus", "all").strip();
-        int cpu = cpuJobs != null ? cpuJobs : parseCpuJobs(file.getProperty("cpu-jobs"));
-        Set<Integer> chosen = gpuIndices(gpuValue);
-        NodePreferences defaults = NodePreferences.defaults();
-        NodePreferences p = new NodePreferences(chosen, gpuValue.equals("none"), cpu, defaults.idleOnly(),
-                defaults.idleMinutes(), defaults.idleMaxLoad(), defaults.runHours(), defaults.maxDownloadKBps(),
-                defaults.bundleCacheMb(), defaults.workMb(), defaults.prefetch(), defaults.repoMb());
+    static int slotsOf(Path dataDir, List<String> args) throws IOException {
+        List<String> all = new ArrayList<>(List.of("--data-dir", dataDir.toString()));
+        all.addAll(args);
+        NodePreferences p = NodeCommand.withFile(new NodeLayout(dataDir).preferences(), all).preferences();
         return SlotPlan.of(HardwareProbe.probe(), p).size();
-    }
-
-    private static int parseCpuJobs(String value) {
-        if (value == null) {
-            return -1;
-        }
-        try {
-            return Math.max(-1, Integer.parseInt(value.strip()));
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
-    private static Set<Integer> gpuIndices(String value) {
-        Set<Integer> indices = new HashSet<>();
-        if (value.equals("all") || value.equals("none")) {
-            return indices;
-        }
-        for (String part : value.split(",")) {
-            try {
-                indices.add(Integer.parseInt(part.strip()));
-            } catch (NumberFormatException e) {
-                throw BadValue.of("--gpus", value, "all, none or GPU indices like 0,2", "");
-            }
-        }
-        return indices;
     }
 
     private static Optional<Long> disk(JobBudget budget, Path workRoot) {

@@ -14,6 +14,14 @@ import java.util.List;
 public record DemoConfig(int nodes, Duration duration, int directions, int minResults, Path dataDir,
         List<String> launcher) {
     public DemoConfig {
+        check(nodes, duration, directions, minResults);
+    }
+
+    /**
+     * Refuses values the demo cannot run with, so a command can check them before it makes anything
+     * for the demo: `rhizome demo --nodes 0` left an empty temporary directory behind.
+     */
+    public static void check(int nodes, Duration duration, int directions, int minResults) {
         if (nodes < 1 || nodes > 32) {
             throw new InvalidOptionValue("--nodes", nodes, "a whole number from 1 to 32");
         }
