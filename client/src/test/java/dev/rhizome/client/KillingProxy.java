@@ -28,6 +28,7 @@ final class KillingProxy implements AutoCloseable {
     private volatile String requestStart;
     private volatile When when;
     private volatile Supplier<Process> victim;
+    private volatile Runnable atKill = () -> { };
     private final AtomicBoolean fired = new AtomicBoolean();
 
     KillingProxy(String targetUrl) throws IOException {
@@ -47,7 +48,13 @@ final class KillingProxy implements AutoCloseable {
      * {@code moment}; once. Armed before the process starts, so no request of it slips past.
      */
     void arm(String start, When moment, Supplier<Process> process) {
+        arm(start, moment, process, () -> { });
+    }
+
+    /** As {@link #arm(String, When, Supplier)}, running {@code look} first: what the victim's files hold at that moment. */
+    void arm(String start, When moment, Supplier<Process> process, Runnable look) {
         fired.set(false);
+        this.atKill = look;
         this.when = moment;
         this.victim = process;
         this.requestStart = start;
@@ -126,6 +133,7 @@ final class KillingProxy implements AutoCloseable {
 
     private void kill(Socket client, Socket upstream) {
         Process p = victim.get();
+        atKill.run();
         fired.set(true);  // before the kill: whoever waits for the process's end reads it then
         p.destroyForcibly();  // SIGKILL
         try {
