@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -297,6 +298,14 @@ final class SlotWorker implements Runnable {
             log.info("{}: renewed the lease on {} to {}", slot.name(), unit.getId(), deadline);
             return true;
         } catch (CoordinatorException e) {
+            if (e.status() == 0 && unit.getLeaseDeadlineMs() > clock.millis()) {
+                // Unreachable is not refused: the unit is still this node's, and dropping it leaves it
+                // leased to nobody until its deadline (a node restarted while its coordinator was down
+                // dropped the unit it resumed: the storm of 2026-12-03).
+                log.warn("{}: cannot renew the lease on {} ({}); running it on the lease it holds, until {}",
+                        slot.name(), unit.getId(), e.getMessage(), Instant.ofEpochMilli(unit.getLeaseDeadlineMs()));
+                return true;
+            }
             log.warn("{}: dropping unit {}: its lease could not be renewed ({})", slot.name(), unit.getId(), e.getMessage());
             buffer.clear(slot.name());
             return false;
