@@ -3,13 +3,16 @@
 # random while they work, then checked for lost, duplicated or corrupted data. See docs/storm.md.
 #
 #   ops/storm/killstorm.sh [--minutes M] [--nodes N] [--coordinator-kills K] [--store ADDRESS] [--dir DIR]
-#                          [--drain-seconds S] [--no-crash-load]
+#                          [--node-kill-seconds MIN-MAX] [--drain-seconds S] [--no-crash-load]
 #
+# --node-kill-seconds: each node is killed after a random MIN to MAX seconds (20-60); give MIN more
+# than a job takes on this machine, or no job finishes and the storm checks no delivery (it fails so).
 # --store: empty (SQLite in the coordinator's data directory, the default) or a postgresql:// address;
 # use a schema of its own (?schema=storm_...) so earlier runs do not count. After the storm, unless
 # --no-crash-load, the coordinator is also killed 4 times under claim/result load from 8 clients
-# (dev.rhizome.ops.storm.CoordinatorCrash). Exit status 0 when every check passed, 1 when one failed
-# (the report says which), 2 on bad usage.
+# (dev.rhizome.ops.storm.CoordinatorCrash). A progress line every 30 s on standard error; the last line
+# of standard output is a JSON summary (also in DIR/summary.json). Exit status 0 when every check
+# passed, 1 when one failed (the summary's "failures" say which), 2 on bad usage.
 set -u -o pipefail
 # bash reads a script as it runs: run a copy, so editing this file during a storm changes nothing
 if [ -z "${KILLSTORM_ROOT:-}" ]; then
@@ -36,12 +39,25 @@ while [ $# -gt 0 ]; do
     --store) STORE="$2"; shift 2 ;;
     --dir) DIR="$2"; shift 2 ;;
     --drain-seconds) DRAIN_S="$2"; shift 2 ;;
+    --node-kill-seconds)
+      case "$2" in
+        *-*) NODE_MIN_S="${2%%-*}"; NODE_MAX_S="${2#*-}" ;;
+        *) echo "--node-kill-seconds takes MIN-MAX, e.g. 20-60; got '$2'" >&2; exit 2 ;;
+      esac
+      shift 2 ;;
     --no-crash-load) CRASH_LOAD=0; shift ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$KILLSTORM_ROOT/ops/storm/killstorm.sh"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
-case "$MINUTES$NODES$COORDINATOR_KILLS$DRAIN_S" in *[!0-9]*) echo "numbers only" >&2; exit 2 ;; esac
+for pair in "--minutes=$MINUTES" "--nodes=$NODES" "--coordinator-kills=$COORDINATOR_KILLS" "--drain-seconds=$DRAIN_S" \
+    "--node-kill-seconds=$NODE_MIN_S-$NODE_MAX_S"; do
+  case "${pair#*=}" in
+    ''|*[!0-9-]*|-*|*-|*-*-*) echo "${pair%%=*} takes whole seconds or a count, got '${pair#*=}'" >&2; exit 2 ;;
+  esac
+done
+[ "$NODE_MIN_S" -le "$NODE_MAX_S" ] || { echo "--node-kill-seconds: MIN ($NODE_MIN_S) is more than MAX ($NODE_MAX_S)" >&2; exit 2; }
+[ "$NODES" -ge 1 ] || { echo "--nodes must be at least 1" >&2; exit 2; }
 
 ROOT="$KILLSTORM_ROOT"
 JAR="$ROOT/client/target/rhizome.jar"
@@ -104,11 +120,51 @@ logfile() { case "$1" in coordinator) echo "$DIR/coordinator/coordinator.log" ;;
 
 rand_between() { echo $(($1 + RANDOM % ($2 - $1 + 1))); }
 
+# results the nodes logged as finished and as acknowledged so far (their logs: no JVM to start)
+count_in_logs() { cat "$DIR"/node-*/node.log 2>/dev/null | grep -cP "$1"; }
+FINISHED_RE=': result \S+ \S+: .* \(unit [^)]+\)'
+ACKED_RE='\(acknowledged \S+\)'
+progress() {
+  log "progress: $1; $KILLS_NODE node kills, $KILLS_COORD coordinator kills, $(count_in_logs "$FINISHED_RE") results finished, $(count_in_logs "$ACKED_RE") acknowledged"
+}
+
+# one JSON object: what ran, what the checks counted, what failed (the last line of standard output),
+# also when the storm stops early
+write_summary() {
+  printf '%s\0' "${FAILURES[@]}" | python3 -c '
+import json, os, re, sys
+d, store, minutes, nodes, kn, kc, unexpected, crash_load = sys.argv[1:9]
+failures = [f for f in sys.stdin.read().split("\0") if f]
+def load(name):
+    try:
+        return json.load(open(os.path.join(d, name)))
+    except (OSError, ValueError):
+        return None
+crash = None
+if crash_load == "1":
+    try:
+        line = open(os.path.join(d, "crash.txt")).readline()
+        m = re.search(r"(\d+) kills under load: (\d+) results acknowledged, (\d+) stored, (\d+) acknowledged but missing, "
+                      r"(\d+) units stored twice, (\d+) calls cut", line)
+        crash = dict(zip(["kills", "acknowledged", "stored", "missing", "stored_twice", "calls_cut"],
+                         map(int, m.groups()))) if m else {"unparsed": line.strip()}
+    except OSError:
+        crash = {"unparsed": ""}
+summary = {"dir": d, "store": store or "sqlite", "minutes": int(minutes), "nodes": int(nodes),
+           "node_kills": int(kn), "coordinator_kills": int(kc), "unexpected_exits": int(unexpected),
+           "results": load("check.json"), "coordinator_under_load": crash,
+           "passed": not failures, "failures": failures}
+text = json.dumps(summary)
+open(os.path.join(d, "summary.json"), "w").write(text + "\n")
+print(text)
+' "$DIR" "$STORE" "$MINUTES" "$NODES" "$KILLS_NODE" "$KILLS_COORD" "$UNEXPECTED_EXITS" "$CRASH_LOAD"
+}
+
 stop_all() {
   for name in "${!PID[@]}"; do kill -TERM "${PID[$name]}" 2>/dev/null; done
   for name in "${!PID[@]}"; do wait "${PID[$name]}" 2>/dev/null; done
 }
-trap 'stop_all' EXIT
+trap 'stop_all; write_summary' EXIT
 
 mkdir -p "$DIR/coordinator"
 for i in $(seq 1 "$NODES"); do mkdir -p "$DIR/node-$i"; done
@@ -130,8 +186,13 @@ for k in $(seq 1 "$COORDINATOR_KILLS"); do
   COORD_KILL_AT+=($((STORM_START + k * MINUTES * 60 / (COORDINATOR_KILLS + 1) + $(rand_between 0 10))))
 done
 
+NEXT_PROGRESS=$((SECONDS + 30))
 while [ $SECONDS -lt $STORM_END ]; do
   sleep 1
+  if [ $SECONDS -ge $NEXT_PROGRESS ]; then
+    NEXT_PROGRESS=$((SECONDS + 30))
+    progress "storm $(( (SECONDS - STORM_START) / 60 )):$(printf %02d $(( (SECONDS - STORM_START) % 60 ))) of $MINUTES:00"
+  fi
   for name in "${!PID[@]}"; do
     if ! kill -0 "${PID[$name]}" 2>/dev/null; then
       wait "${PID[$name]}" 2>/dev/null; rc=$?
@@ -157,7 +218,11 @@ while [ $SECONDS -lt $STORM_END ]; do
 done
 
 log "storm over: $KILLS_NODE node kills, $KILLS_COORD coordinator kills; $DRAIN_S s without kills so outboxes drain"
-sleep "$DRAIN_S"
+DRAIN_END=$((SECONDS + DRAIN_S))
+while [ $SECONDS -lt $DRAIN_END ]; do
+  sleep $(( DRAIN_END - SECONDS < 30 ? DRAIN_END - SECONDS : 30 ))
+  progress "drain, $(( DRAIN_END - SECONDS )) s left"
+done
 for i in $(seq 1 "$NODES"); do
   if ! kill -0 "${PID[node-$i]}" 2>/dev/null; then fail "node-$i is not running at the end"; fi
 done
@@ -186,6 +251,7 @@ dups.update({u: n for u, n in measured.items() if n > 1})
 print(f"coordinator: {len(valid)} results with valid signatures, {res.get('invalid_signatures')} invalid, "
       f"{len(dups)} units reported twice by one runner or measured twice")
 problems = []
+totals = collections.Counter()
 if res.get("invalid_signatures"):
     problems.append(f"{res['invalid_signatures']} results with invalid signatures")
 if dups:
@@ -203,6 +269,8 @@ for i in range(1, nodes + 1):
     corrupt = [f for f in os.listdir(outbox) if f.endswith(".corrupt")] if os.path.isdir(outbox) else []
     lost_acked = acked - set(per_unit)
     never = finished - set(per_unit) - pending - refused
+    totals.update(finished=len(finished), acknowledged=len(acked), still_in_outbox=len(pending), refused=len(refused),
+                  corrupt_outbox_files=len(corrupt), acknowledged_but_missing=len(lost_acked), finished_but_nowhere=len(never))
     print(f"node-{i}: {len(finished)} results finished (logged), {len(acked)} acknowledged, "
           f"{len(pending)} still in outbox, {len(refused)} refused, {len(corrupt)} corrupt outbox files; "
           f"acknowledged but missing at coordinator: {len(lost_acked)}; finished but nowhere: {len(never)}")
@@ -224,6 +292,12 @@ for i in range(1, nodes + 1):
     print(f"node-{i}: leftover temporary files: {stray}")
     if stray:
         problems.append(f"node-{i}: leftover temporary files {stray}")
+    totals.update(leftover_tmp_files=len(stray))
+if not totals["finished"]:
+    problems.append("no node finished a result: the storm checked no delivery (kills come faster than a job "
+                    "ends here; give --node-kill-seconds a MIN above a job's time)")
+json.dump(dict(totals, at_coordinator=len(valid), invalid_signatures=res.get("invalid_signatures") or 0,
+               units_twice=len(dups)), open(os.path.join(d, "check.json"), "w"))
 for p in problems:
     print("PROBLEM: " + p)
 EOF
@@ -298,5 +372,4 @@ if [ "$CRASH_LOAD" = 1 ]; then
 fi
 log "summary: $KILLS_NODE node kills, $KILLS_COORD coordinator kills, $UNEXPECTED_EXITS unexpected exits, ${#FAILURES[@]} failures"
 for f in "${FAILURES[@]}"; do echo "  - $f" >&2; done
-trap - EXIT
-[ ${#FAILURES[@]} -eq 0 ]
+[ ${#FAILURES[@]} -eq 0 ]  # the summary is written on exit

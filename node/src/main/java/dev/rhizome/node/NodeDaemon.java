@@ -107,6 +107,7 @@ public final class NodeDaemon implements AutoCloseable {
         this.repository = NodeRepository.open(layout.repository());
         try {
             CoordinatorClient coordinator = new CoordinatorClient(config.coordinatorUrl(), identity);
+            coordinator.keepClaimsIn(layout.claims());
             // every thread's calls (slots, reporter, announcer, gossip's entry points) tell one log
             coordinator.watch(new ReachabilityLog(coordinator.url().toString(), Clock.systemUTC()));
             TransferLog transfers = new TransferLog(layout.transfers());

@@ -59,6 +59,11 @@ public record NodeLayout(Path dataDir) {
         return dataDir.resolve("buffer");
     }
 
+    /** Claims sent and not yet answered, so a node killed before an answer sends the claim again at restart. */
+    public Path claims() {
+        return dataDir.resolve("claims");
+    }
+
     /** The control socket of a running node, in a directory only the node's user may enter. */
     public Path controlSocket() {
         return dataDir.resolve("run").resolve("control.sock");

@@ -255,7 +255,9 @@ public final class Research {
     /**
      * Submits HEAD of the workspace for the unit: checks the workspace is clean, the lease is
      * alive, HEAD's real parent is registered, and the seed's rules hold, then registers the
-     * experiment (and the paper, if any) and closes the exploration unless {@code keepLease}.
+     * experiment (and the paper, if any) and closes the exploration unless {@code keepLease}. Run
+     * again after it was killed part way, it goes on from where that run stopped, storing nothing
+     * twice ({@link EarlierSubmission}).
      */
     public Submission submit(WorkUnit unit, Path workspace, String description, String paperTitle, String paperText,
             List<String> cites, boolean keepLease) {
@@ -300,6 +302,7 @@ public final class Research {
             List<DiffSimilarity.Match> similarDiffs = DiffSimilarity.nearDuplicates(repo, head.parent(), head.commit(),
                     recent);
             Announce.inventory(client, repo, node);
+            EarlierSubmission earlier = EarlierSubmission.of(client, head.commit());
             Experiment.Builder experiment = Experiment.newBuilder()
                     .setSeed(unit.getSeed()).setDirection(unit.getDirection())
                     .setCommit(head.commit()).setParent(head.parent())
@@ -310,7 +313,9 @@ public final class Research {
             if (!head.secondParent().isEmpty()) {
                 experiment.setSecondParent(head.secondParent());
             }
-            client.registerExperiment(experiment.build());
+            if (!earlier.registered(experiment.build())) {  // else a rerun: registered before a kill
+                client.registerExperiment(experiment.build());
+            }
             String paperId = null;
             if (paperText != null && !paperText.isBlank()) {
                 Paper paper = Paper.newBuilder()
@@ -323,7 +328,10 @@ public final class Research {
                         .setCreatedMs(System.currentTimeMillis())
                         .build();
                 try {
-                    paperId = client.publishPaper(paper).getId();
+                    paperId = earlier.paperId(paper).orElse(null);
+                    if (paperId == null) {
+                        paperId = client.publishPaper(paper).getId();
+                    }
                 } catch (CoordinatorException e) {
                     if (!e.isRefusal()) {
                         throw e;

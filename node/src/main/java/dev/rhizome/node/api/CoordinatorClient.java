@@ -44,9 +44,11 @@ import java.net.http.HttpTimeoutException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -70,6 +72,8 @@ public final class CoordinatorClient {
     public static final long MAX_ANSWER_BYTES = 128L << 20;
     private final long maxAnswerBytes;
     private final UnansweredClaim unanswered = new UnansweredClaim();
+    /** Claims in flight on disk, for a node's restart to send again; null: in memory only. */
+    private volatile ClaimJournal journal;
     /** A call still unanswered after this long is told to the {@link Reachability} watcher, which may say so. */
     public static final Duration SLOW_CALL = Duration.ofSeconds(5);
     private volatile Reachability reachability = Reachability.NOBODY;
@@ -259,14 +263,40 @@ public final class CoordinatorClient {
 
     /** Posts a signed claim; one that gets no answer is kept to be sent again. */
     private ClaimResponse sendClaim(ClaimRequest request, SignedEnvelope signed) throws CoordinatorException {
+        ClaimJournal kept = journal;
+        if (kept != null) {
+            kept.write(signed, System.currentTimeMillis());
+        }
         try {
-            return post("/v1/claim", signed, ClaimResponse.parser());
+            ClaimResponse answer = post("/v1/claim", signed, ClaimResponse.parser());
+            if (kept != null) {
+                kept.answered(signed);
+            }
+            return answer;
         } catch (CoordinatorException e) {
             if (e.status() == 0) {
                 unanswered.keep(request, signed, System.currentTimeMillis());
+            } else if (kept != null) {
+                kept.answered(signed);
             }
             throw e;
         }
+    }
+
+    /**
+     * Keeps each claim in flight in {@code dir} until it is answered, and takes the newest one an
+     * earlier process left there unanswered (killed before the answer came) to be sent again by the
+     * next claim of the same kinds, as {@link UnansweredClaim} does within a process. For a node,
+     * whose data directory outlives its process; before its first claim.
+     */
+    public void keepClaimsIn(Path dir) {
+        ClaimJournal kept = new ClaimJournal(dir);
+        List<ClaimJournal.Unanswered> left = kept.takeLeftovers();
+        if (!left.isEmpty()) {
+            ClaimJournal.Unanswered newest = left.get(0);
+            unanswered.keep(newest.request(), newest.signed(), newest.writtenMs());
+        }
+        journal = kept;
     }
 
     private static final SecureRandom NONCES = new SecureRandom();

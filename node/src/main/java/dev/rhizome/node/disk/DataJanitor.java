@@ -111,6 +111,7 @@ public final class DataJanitor {
     public static int removeInterruptedWrites(NodeLayout layout) throws IOException {
         int removed = 0;
         for (Path dir : List.of(layout.dataDir(), layout.outbox(), layout.outbox().resolve("refused"), layout.buffer(),
+                layout.claims(),
                 layout.repository().resolveSibling(layout.repository().getFileName() + ".bundles"))) {
             removed += DurableFiles.removeLeftovers(dir);
         }

@@ -40,6 +40,9 @@ final class SeccompPrograms {
     private final Optional<SeccompFilter.Arch> arch;
     /** Null until first needed. */
     private Path dir;
+    /** Set by the clean-up at exit: nothing is written after it (see {@link #closeAtExit}). */
+    private boolean closed;
+    private boolean hooked;
 
     SeccompPrograms(Path tmp, Optional<SeccompFilter.Arch> arch) {
         this.tmp = tmp.toAbsolutePath();
@@ -81,6 +84,9 @@ final class SeccompPrograms {
 
     /** The private directory, made (again) when it is not there or no longer ours alone. */
     private Path directory() throws IOException {
+        if (closed) {
+            throw new IOException("the process is exiting: no job starts now");
+        }
         if (dir == null || !isPrivateDir(dir)) {
             long pid = ProcessHandle.current().pid();
             if (SWEPT.compareAndSet(false, true)) {
@@ -91,10 +97,25 @@ final class SeccompPrograms {
             // Emptied and deleted at exit, not only the program: a node stopped (SIGTERM) while a
             // job runs exits before the job's one-shot files are deleted, and a directory's
             // delete-on-exit fails while it holds anything (the storm found one per stopped node).
-            Path made = dir;
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> removeQuietly(made), "seccomp-programs-exit"));
+            if (!hooked) {
+                hooked = true;
+                Runtime.getRuntime().addShutdownHook(new Thread(this::closeAtExit, "seccomp-programs-exit"));
+            }
         }
         return dir;
+    }
+
+    /**
+     * At exit: empties and deletes the private directory, and refuses every later write. Shutdown
+     * hooks run beside the threads still starting jobs, so a one-shot file written after the clean-up
+     * stayed, with its directory (a node stopped 0.2 s after it began a job, in the storm of
+     * 2026-12-03); under this object's lock, no write is half done or comes after.
+     */
+    synchronized void closeAtExit() {
+        closed = true;
+        if (dir != null) {
+            removeQuietly(dir);
+        }
     }
 
     /** Deletes {@code d}'s files and then {@code d}, if it is still ours alone; what cannot be deleted stays for {@link #removeOrphans}. */

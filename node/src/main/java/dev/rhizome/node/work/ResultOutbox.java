@@ -56,7 +56,7 @@ public final class ResultOutbox {
      * or, when the disk refuses it, once it is held in memory to be sent and written later.
      */
     public Path put(String unitId, SignedEnvelope signedResult) {
-        Path target = dir.resolve(safeName(unitId) + SUFFIX);
+        Path target = dir.resolve(fileName(unitId));
         try {
             write(target, signedResult);
             unwritten.remove(target.getFileName().toString());
@@ -90,7 +90,7 @@ public final class ResultOutbox {
 
     /** Whether a result for this unit waits here (or was refused for good). */
     public boolean holds(String unitId) {
-        String name = safeName(unitId) + SUFFIX;
+        String name = fileName(unitId);
         return unwritten.containsKey(name) || Files.exists(dir.resolve(name))
                 || Files.exists(dir.resolve("refused").resolve(name));
     }
@@ -156,8 +156,9 @@ public final class ResultOutbox {
         }
     }
 
-    private static String safeName(String unitId) {
-        return unitId.replaceAll("[^A-Za-z0-9._-]", "_");
+    /** The name of the file that keeps the unit's result (the same under {@code refused/}). */
+    public static String fileName(String unitId) {
+        return unitId.replaceAll("[^A-Za-z0-9._-]", "_") + SUFFIX;
     }
 
     public record Pending(Path file, SignedEnvelope envelope) {

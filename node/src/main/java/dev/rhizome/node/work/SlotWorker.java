@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -47,8 +48,20 @@ final class SlotWorker implements Runnable {
         /** Extends the unit's lease; the new deadline. */
         long renew(WorkUnit unit) throws CoordinatorException;
 
-        /** Signs, keeps and reports a result this slot produced. */
+        /**
+         * Signs and keeps a result this slot produced; it is delivered once the slot has
+         * {@link #released} its unit.
+         */
         void report(Slot slot, Result result) throws IOException;
+
+        /**
+         * The slot no longer buffers the unit: its result may be delivered now. Not before: a node
+         * killed after the coordinator acknowledged the result (and the outbox let it go) but
+         * before the buffer was cleared would resume the unit and sign a second, different result,
+         * which the coordinator refuses for good.
+         */
+        default void released(String unitId) {
+        }
 
         /** Whether a result for this unit waits in the outbox: a unit buffered before a crash that already has one is done. */
         default boolean holdsResultFor(String unitId) {
@@ -237,8 +250,12 @@ final class SlotWorker implements Runnable {
             // handed back either way: a restart must not resume it (the storm caught one run twice,
             // refused the second time)
             if (unit.getKind() == WorkUnit.Kind.EVALUATE) {
-                work.report(slot, evaluator.unfetchable(unit, e));
-                buffer.clear(slot.name());
+                try {
+                    work.report(slot, evaluator.unfetchable(unit, e));
+                    buffer.clear(slot.name());
+                } finally {
+                    work.released(unit.getId());
+                }
                 return false;
             }
             Duration hold = Duration.ofMillis(explorationHoldMs);
@@ -281,6 +298,14 @@ final class SlotWorker implements Runnable {
             log.info("{}: renewed the lease on {} to {}", slot.name(), unit.getId(), deadline);
             return true;
         } catch (CoordinatorException e) {
+            if (e.status() == 0 && unit.getLeaseDeadlineMs() > clock.millis()) {
+                // Unreachable is not refused: the unit is still this node's, and dropping it leaves it
+                // leased to nobody until its deadline (a node restarted while its coordinator was down
+                // dropped the unit it resumed: the storm of 2026-12-03).
+                log.warn("{}: cannot renew the lease on {} ({}); running it on the lease it holds, until {}",
+                        slot.name(), unit.getId(), e.getMessage(), Instant.ofEpochMilli(unit.getLeaseDeadlineMs()));
+                return true;
+            }
             log.warn("{}: dropping unit {}: its lease could not be renewed ({})", slot.name(), unit.getId(), e.getMessage());
             buffer.clear(slot.name());
             return false;
@@ -318,7 +343,11 @@ final class SlotWorker implements Runnable {
             }
             running = null;
             jobEnded.countDown();
-            buffer.clear(slot.name());
+            try {
+                buffer.clear(slot.name());
+            } finally {
+                work.released(unit.getId());
+            }
             Buffered claimed = awaitQuietly(ahead);
             if (claimed != null) {
                 next = claimed;

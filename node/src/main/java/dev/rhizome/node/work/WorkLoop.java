@@ -25,6 +25,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -72,6 +74,8 @@ public final class WorkLoop implements Runnable {
     private final AtomicInteger claimed = new AtomicInteger();
     private final AtomicLong resultsReported = new AtomicLong();
     private final AtomicLong experimentsProposed = new AtomicLong();
+    /** Outbox files of units a slot still buffers: not delivered until it releases them (SlotWorker.Work#released). */
+    private final Set<String> heldBack = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
 
     public WorkLoop(Identity identity, CoordinatorClient coordinator, CommitSource commits,
@@ -185,6 +189,9 @@ public final class WorkLoop implements Runnable {
     /** Sends every result in the outbox; keeps those the coordinator could not take yet. */
     private synchronized void deliverPending() throws IOException {
         for (ResultOutbox.Pending pending : outbox.pending()) {
+            if (heldBack.contains(pending.file().getFileName().toString())) {
+                continue;  // delivered once its slot has released the unit
+            }
             try {
                 coordinator.reportResult(pending.envelope());
                 outbox.remove(pending);
@@ -264,16 +271,23 @@ public final class WorkLoop implements Runnable {
         @Override
         public void report(Slot slot, Result result) throws IOException {
             SignedEnvelope signed = Envelopes.sign(identity, result);
+            heldBack.add(ResultOutbox.fileName(result.getWorkUnitId()));  // before the reporter's next pass can list it
             outbox.put(result.getWorkUnitId(), signed);
             signedResults.accept(signed);
             log.info("{}: result {} {}: {} {} in {} ms (unit {})", slot.name(), CommitId.abbreviate(result.getCommit()),
                     result.getStatus(), result.getMetricName(),
                     result.getStatus() == Result.Status.OK ? result.getMetric() : "-", result.getRuntimeMs(),
                     result.getWorkUnitId());
-            reporter.execute(() -> {
-                announcer.announceNow();
-                deliverAndAnnounce();
-            });
+        }
+
+        @Override
+        public void released(String unitId) {
+            if (heldBack.remove(ResultOutbox.fileName(unitId))) {
+                reporter.execute(() -> {
+                    announcer.announceNow();
+                    deliverAndAnnounce();
+                });
+            }
         }
 
         @Override

@@ -1,7 +1,9 @@
 package dev.rhizome.node.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -68,6 +70,26 @@ class SeccompProgramsTest {
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         assertThat(child.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(child.exitValue()).isZero();
+        try (Stream<Path> files = Files.list(tmp)) {
+            assertThat(files.toList()).as("left in the temporary directory").isEmpty();
+        }
+    }
+
+    /**
+     * The clean-up at exit runs beside a slot still starting its job (a node stopped just as a job
+     * began): what the slot writes after it must not stay behind in a directory made anew.
+     */
+    @Test
+    void nothingIsWrittenAfterTheCleanUpAtExit() throws Exception {
+        SeccompPrograms programs = new SeccompPrograms(tmp, Optional.of(SeccompFilter.Arch.X86_64));
+        programs.program().orElseThrow();
+        programs.oneShot("args-", "--".getBytes());
+
+        programs.closeAtExit();
+
+        assertThatThrownBy(() -> programs.oneShot("passwd-", "nobody:x:65534:65534::/:/bin/sh\n".getBytes()))
+                .isInstanceOf(IOException.class).hasMessageContaining("exiting");
+        assertThatThrownBy(programs::program).isInstanceOf(IOException.class);
         try (Stream<Path> files = Files.list(tmp)) {
             assertThat(files.toList()).as("left in the temporary directory").isEmpty();
         }

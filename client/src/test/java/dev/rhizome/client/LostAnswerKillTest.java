@@ -1,0 +1,182 @@
+package dev.rhizome.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.rhizome.coordinator.Coordinator;
+import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.node.NodeLayout;
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.work.ResultOutbox;
+import dev.rhizome.ops.audit.SignedResults;
+import dev.rhizome.ops.seed.SeedPublisher;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.identity.IdentityStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A node killed by SIGKILL while a write of its is answered: the coordinator did the work, the node
+ * never learned it. A real node process, killed by a proxy as the answer comes back, then started
+ * again on its data directory.
+ */
+class LostAnswerKillTest {
+    @TempDir
+    Path dir;
+
+    /**
+     * Its result: the restarted node sends it again, is told it is already recorded, and lets it go;
+     * the coordinator holds it once, and the unit is not run a second time (which would sign a
+     * different result, refused for good).
+     */
+    @Test
+    void nodeKilledBeforeItsResultsAnswerSendsItAgainOnRestartAndItIsStoredOnce() throws Exception {
+        Path node = dir.resolve("node");
+        NodeLayout layout = new NodeLayout(node);
+        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")));
+                KillingProxy proxy = new KillingProxy(coordinator.url())) {
+            CoordinatorClient operator = new CoordinatorClient(coordinator.url(), Identity.generate());
+            Seed seed = seedAndDirection(operator, node);
+
+            // what the node's files hold when its first result has been stored and its answer is on the way
+            Set<String> sentResults = ConcurrentHashMap.newKeySet();
+            Set<String> bufferedResults = ConcurrentHashMap.newKeySet();
+            AtomicReference<Process> first = new AtomicReference<>();
+            proxy.arm("POST /v1/results ", KillingProxy.When.AFTER_ANSWER, first::get, () -> {
+                sentResults.addAll(names(layout.outbox(), ".result"));
+                bufferedUnits(layout).forEach(u -> bufferedResults.add(ResultOutbox.fileName(u)));
+            });
+            first.set(node(node, proxy.url(), "node-1.log"));
+            assertThat(first.get().waitFor(300, TimeUnit.SECONDS)).as("the node killed at its first result's answer").isTrue();
+            assertThat(proxy.fired()).as("killed by the proxy; its log: %s", log("node-1.log")).isTrue();
+            assertThat(sentResults).as("the result in flight, still in the outbox").hasSize(1);
+            String file = sentResults.iterator().next();
+            // a result is sent only once its unit left the buffer: a restart must not run it again
+            assertThat(bufferedResults).as("units still buffered when their result was sent").doesNotContain(file);
+            List<Result> storedBefore = stored(operator, seed, file);
+            assertThat(storedBefore).as("stored before the answer was lost").hasSize(1);
+
+            Process second = node(node, coordinator.url(), "node-2.log");
+            try {
+                await().atMost(Duration.ofSeconds(240)).until(() -> log("node-2.log").contains("(acknowledged " + file + ")"));
+                assertThat(layout.outbox().resolve(file)).doesNotExist();
+            } finally {
+                second.destroy();  // SIGTERM: the node's own stop
+                second.waitFor(60, TimeUnit.SECONDS);
+            }
+            assertThat(stored(operator, seed, file)).as("the unit's results after the resend").isEqualTo(storedBefore);
+            assertThat(names(layout.outbox().resolve("refused"), ".result")).as("results refused for good").isEmpty();
+            String unit = storedBefore.get(0).getWorkUnitId();
+            assertThat(log("node-2.log")).as("the unit run again").doesNotContain("(unit " + unit + ")");
+        }
+    }
+
+    /**
+     * Its claim: the coordinator leased it a unit and the answer was lost. The restarted node sends the
+     * same signed claim again and gets that unit back, and runs it; it used to claim afresh, and the
+     * unit stayed leased to nobody who knew of it until its deadline.
+     */
+    @Test
+    void nodeKilledBeforeItsClaimsAnswerGetsTheLeasedUnitBackOnRestart() throws Exception {
+        Path node = dir.resolve("node");
+        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator"))
+                .withLeaseDuration(Duration.ofHours(1)));
+                KillingProxy proxy = new KillingProxy(coordinator.url())) {
+            CoordinatorClient operator = new CoordinatorClient(coordinator.url(), Identity.generate());
+            Seed seed = seedAndDirection(operator, node);
+            AtomicReference<Process> first = new AtomicReference<>();
+            proxy.arm("POST /v1/claim ", KillingProxy.When.AFTER_ANSWER, first::get);
+            first.set(node(node, proxy.url(), "node-1.log"));
+            assertThat(first.get().waitFor(300, TimeUnit.SECONDS)).as("the node killed at its first claim's answer").isTrue();
+            assertThat(proxy.fired()).as("killed by the proxy; its log: %s", log("node-1.log")).isTrue();
+            byte[] nodeKey = IdentityStore.loadOrCreate(node).publicId().toByteString().toByteArray();
+            List<String> leased = operator.units("LEASED").getUnitsList().stream()
+                    .filter(u -> Arrays.equals(u.getHolder().toByteArray(), nodeKey))
+                    .map(u -> u.getUnit().getId()).toList();
+            assertThat(leased).as("units leased to the killed node").hasSize(1);
+            String unit = leased.get(0);
+
+            Process second = node(node, coordinator.url(), "node-2.log");
+            try {
+                await().atMost(Duration.ofSeconds(240)).until(() -> operator.units("DONE").getUnitsList().stream()
+                        .anyMatch(u -> u.getUnit().getId().equals(unit)));
+            } finally {
+                second.destroy();
+                second.waitFor(60, TimeUnit.SECONDS);
+            }
+            List<Result> results = SignedResults.check(operator.results(null, seed.getCommit()).getEnvelopesList())
+                    .valid().stream().map(v -> v.record()).filter(r -> r.getWorkUnitId().equals(unit)).toList();
+            assertThat(results).as("the unit's result").hasSize(1);
+            assertThat(results.get(0).getRunner().toByteArray()).as("run by the node it was leased to").isEqualTo(nodeKey);
+            assertThat(names(new NodeLayout(node).claims(), ".claim")).as("claims left in flight after a stop").isEmpty();
+        }
+    }
+
+    /** The slow seed in the node's repository (as if fetched before) and at the coordinator, with direction d. */
+    private Seed seedAndDirection(CoordinatorClient operator, Path node) throws Exception {
+        SortedMap<String, byte[]> seedFiles = TestNetwork.slowSeed(3, 300);
+        TestNetwork.seedInto(node, seedFiles);
+        Seed seed;
+        try (NodeRepository repo = NodeRepository.open(dir.resolve("operator-repo"))) {
+            seed = SeedPublisher.publish(repo, seedFiles, operator, Clock.systemUTC());
+        }
+        operator.openDirection(Direction.newBuilder().setName("d").setSeed(seed.getName())
+                .setBaseCommit(seed.getCommit()).setOpenedBy(operator.identity().publicId().toByteString())
+                .setOpenedMs(System.currentTimeMillis()).build());
+        return seed;
+    }
+
+    private Process node(Path data, String coordinatorUrl, String logName) throws IOException {
+        return new ProcessBuilder(TestNetwork.launcher("node", "--data-dir", data.toString(), "--coordinator",
+                coordinatorUrl)).redirectErrorStream(true).redirectOutput(dir.resolve(logName).toFile()).start();
+    }
+
+    private String log(String name) throws IOException {
+        return Files.readString(dir.resolve(name), StandardCharsets.UTF_8);
+    }
+
+    private static List<Result> stored(CoordinatorClient reader, Seed seed, String file) throws Exception {
+        return SignedResults.check(reader.results(null, seed.getCommit()).getEnvelopesList()).valid().stream()
+                .map(v -> v.record()).filter(r -> ResultOutbox.fileName(r.getWorkUnitId()).equals(file)).toList();
+    }
+
+    private static Set<String> names(Path dir, String suffix) {
+        if (!Files.isDirectory(dir)) {
+            return Set.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return Set.copyOf(files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(suffix)).toList());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<String> bufferedUnits(NodeLayout layout) {
+        return names(layout.buffer(), ".unit").stream().map(n -> {
+            try {
+                return WorkUnit.parseFrom(Files.readAllBytes(layout.buffer().resolve(n))).getId();
+            } catch (IOException e) {
+                return "";  // cleared between the listing and the read
+            }
+        }).toList();
+    }
+}

@@ -1,0 +1,115 @@
+package dev.rhizome.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.rhizome.coordinator.Coordinator;
+import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.node.NodeConfig;
+import dev.rhizome.node.NodeDaemon;
+import dev.rhizome.node.NodeLayout;
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.ops.seed.SeedPublisher;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.ExperimentReport;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.identity.IdentityStore;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.jgit.api.Git;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * `rhizome submit --paper` is three writes at the coordinator (the experiment, its paper, the unit's
+ * end), each a signed record stamped with its time. An agent killed between them, or whose answer
+ * the kill cut, runs the same command again: the rerun must finish the submission, storing nothing
+ * twice. It used to be refused ("already registered as an experiment"), the paper never published,
+ * the unit left leased; and a paper published twice had it been re-signed. Real child processes,
+ * SIGKILLed by a proxy once the coordinator has answered the write whose answer is lost.
+ */
+class SubmitKillTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void submitKilledAfterEachWriteIsFinishedByItsRerunStoringNothingTwice() throws Exception {
+        Path volunteer = dir.resolve("volunteer");
+        Path agent = dir.resolve("agent");
+        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            String url = coordinator.url();
+            CoordinatorClient operator = new CoordinatorClient(url, IdentityStore.loadOrCreate(dir.resolve("operator")));
+            Seed seed;
+            Files.createDirectories(volunteer);
+            try (NodeRepository repo = NodeRepository.open(new NodeLayout(volunteer).repository())) {
+                seed = SeedPublisher.publish(repo, TestNetwork.slowSeed(3, 300), operator, Clock.systemUTC());
+            }
+            operator.openDirection(Direction.newBuilder().setName("d").setSeed(seed.getName())
+                    .setBaseCommit(seed.getCommit()).setOpenedBy(operator.identity().publicId().toByteString())
+                    .setOpenedMs(System.currentTimeMillis()).build());
+            try (NodeDaemon seedHolder = NodeDaemon.start(NodeConfig.defaults(volunteer, url));
+                    NodeDaemon agentsNode = NodeDaemon.start(NodeConfig.defaults(agent, url));
+                    KillingProxy proxy = new KillingProxy(url)) {
+                Path ws = dir.resolve("ws");
+                CliRun claim = CliRun.of("claim", "--data-dir", agent.toString(), "--coordinator", url,
+                        "--direction", "d", "--workspace", ws.toString(), "--json");
+                assertThat(claim.code()).as(claim.err()).isZero();
+                Files.writeString(ws.resolve("config.properties"), "x=1.6487\n");
+                String commit;
+                try (Git git = Git.open(ws.toFile())) {
+                    git.add().addFilepattern("config.properties").call();
+                    commit = git.commit().setMessage("x near e^0.5").setAuthor("agent", "agent@example").call().getName();
+                }
+                Path paper = dir.resolve("paper.md");
+                Files.writeString(paper, "# Raising x helps\n\nThe metric is best near x = e^0.5.\n");
+                String[] submit = {"submit", "--workspace", ws.toString(), "--data-dir", agent.toString(),
+                    "--coordinator", proxy.url(), "--paper", paper.toString(), "--json"};
+
+                // killed once the experiment is registered, before it learns so
+                killedAt(proxy, "POST /v1/experiments ", submit);
+                ExperimentReport report = operator.experimentReport(commit);
+                assertThat(report.getPapersList()).isEmpty();
+
+                // the rerun goes on (the experiment is there); killed once its paper is published
+                killedAt(proxy, "POST /v1/papers ", submit);
+                assertThat(operator.experimentReport(commit).getPapersList()).hasSize(1);
+
+                // and killed once the unit is closed, before the claim is forgotten here
+                killedAt(proxy, "POST /v1/explore-done ", submit);
+
+                CliRun last = child(submit);
+                assertThat(last.code()).as("the last rerun: %s", last.err()).isZero();
+                JsonObject answer = JsonParser.parseString(last.lines().get(last.lines().size() - 1)).getAsJsonObject();
+                assertThat(answer.get("commit").getAsString()).isEqualTo(commit);
+                report = operator.experimentReport(commit);
+                assertThat(report.getPapersList()).as("the paper, published once").hasSize(1);
+                assertThat(answer.get("paper_id").getAsString())
+                        .isEqualTo(Envelopes.id(report.getPapers(0)));
+                assertThat(answer.getAsJsonArray("similar_diffs")).as("not compared with itself").isEmpty();
+            }
+        }
+    }
+
+    /** Runs {@code args} as a child process the proxy kills once {@code request} is answered. */
+    private void killedAt(KillingProxy proxy, String request, String... args) throws Exception {
+        AtomicReference<Process> child = new AtomicReference<>();
+        proxy.arm(request, KillingProxy.When.AFTER_ANSWER, child::get);
+        Process p = new ProcessBuilder(TestNetwork.launcher(args)).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("submit.log").toFile()).start();
+        child.set(p);
+        assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("submit ended").isTrue();
+        assertThat(proxy.fired()).as("killed after the answer to %s; its output: %s", request,
+                Files.readString(dir.resolve("submit.log"), StandardCharsets.UTF_8)).isTrue();
+    }
+
+    private static CliRun child(String... args) throws Exception {
+        return CliRun.child(null, args);
+    }
+}

@@ -1,0 +1,152 @@
+package dev.rhizome.node.work;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.job.JobRunner;
+import dev.rhizome.node.job.PlainLauncher;
+import dev.rhizome.proto.v1.Error;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.identity.Identity;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A lease about to run out is renewed before the unit runs. A renewal the coordinator refuses means
+ * the unit is no longer this node's: it is dropped. One that cannot reach the coordinator (a node
+ * restarted while its coordinator restarts, in the kill storm) used to be taken for a refusal too:
+ * the unit, still leased to the node, was dropped and waited for its deadline. It now runs on the
+ * lease it holds.
+ */
+class LeaseRenewalTest {
+    @TempDir
+    Path dir;
+    private NodeRepository repo;
+    private ExecutorService prefetcher;
+    private final Identity runner = Identity.generate();
+
+    @BeforeEach
+    void setUp() throws IOException {
+        repo = NodeRepository.open(dir.resolve("repo"));
+        prefetcher = Executors.newCachedThreadPool();
+    }
+
+    @AfterEach
+    void tearDown() {
+        prefetcher.shutdownNow();
+        repo.close();
+    }
+
+    @Test
+    void aUnitWhoseRenewalCannotReachTheCoordinatorRunsOnTheLeaseItHolds() throws Exception {
+        RenewFails work = run(new CoordinatorException("coordinator at http://127.0.0.1:9 is unreachable: connection refused",
+                new ConnectException("Connection refused")));
+        assertThat(work.explored.get()).as("the unit ran").isEqualTo(1);
+    }
+
+    @Test
+    void aUnitWhoseRenewalIsRefusedIsDropped() throws Exception {
+        RenewFails work = run(new CoordinatorException(403, Error.Code.FORBIDDEN, "work unit u is not leased to you"));
+        assertThat(work.explored.get()).as("the unit ran").isZero();
+        assertThat(new UnitBuffer(dir.resolve("buffer")).get("cpu0")).as("dropped from the buffer").isEmpty();
+    }
+
+    /** A real slot on one exploration whose lease ends in 10 s, within the renewal margin, until its renewal was tried. */
+    private RenewFails run(CoordinatorException renewal) throws Exception {
+        WorkUnit unit = WorkUnit.newBuilder().setId("u").setKind(WorkUnit.Kind.EXPLORE).setSeed("s").setDirection("d")
+                .setCommit("ab".repeat(20)).setSeedCommit("ab".repeat(20))
+                .setLeaseDeadlineMs(System.currentTimeMillis() + 10_000).build();
+        Evaluator evaluator = new Evaluator(runner, repo, null, new JobRunner(new PlainLauncher()), new PlainLauncher(),
+                "cpu-test", dir.resolve("work"), dir.resolve("logs"), Clock.systemUTC());
+        RenewFails work = new RenewFails(unit, renewal);
+        SlotWorker worker = new SlotWorker(new Slot("cpu0", "cpu-test", Optional.empty()), evaluator, work, true, false,
+                new UnitBuffer(dir.resolve("buffer")), new RuntimeEstimates(), prefetcher, dir.resolve("logs"),
+                Clock.systemUTC());
+        Thread thread = new Thread(worker, "slot");
+        thread.start();
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> work.renewals.get() > 0 && work.claims.get() > 1);
+        } finally {
+            work.stop.set(true);
+            thread.interrupt();
+            thread.join(10_000);
+        }
+        assertThat(work.renewals.get()).isEqualTo(1);
+        return work;
+    }
+
+    /** Hands out one exploration, whose renewal fails as given. */
+    private static final class RenewFails implements SlotWorker.Work {
+        final AtomicInteger explored = new AtomicInteger();
+        final AtomicInteger renewals = new AtomicInteger();
+        final AtomicInteger claims = new AtomicInteger();
+        final AtomicBoolean stop = new AtomicBoolean();
+        private final WorkUnit unit;
+        private final CoordinatorException renewal;
+
+        RenewFails(WorkUnit unit, CoordinatorException renewal) {
+            this.unit = unit;
+            this.renewal = renewal;
+        }
+
+        @Override
+        public WorkUnit claim(Slot slot, boolean mayExplore) {
+            return claims.getAndIncrement() == 0 ? unit : null;
+        }
+
+        @Override
+        public void fetch(WorkUnit u) {
+            // the base is "here"
+        }
+
+        @Override
+        public long renew(WorkUnit u) throws CoordinatorException {
+            renewals.incrementAndGet();
+            throw renewal;
+        }
+
+        @Override
+        public void report(Slot slot, Result result) {
+        }
+
+        @Override
+        public void explore(WorkUnit u) {
+            explored.incrementAndGet();
+        }
+
+        @Override
+        public void closeUnexplored(WorkUnit u, String reason) {
+        }
+
+        @Override
+        public Optional<String> gateClosed() {
+            return Optional.empty();
+        }
+
+        @Override
+        public boolean stopping() {
+            return stop.get();
+        }
+
+        @Override
+        public long backoffMs(long current) {
+            return 50;
+        }
+    }
+}
