@@ -133,7 +133,7 @@ class FaultsTest {
             assertThat(second.waitFor(60, TimeUnit.SECONDS)).as("second coordinator exits").isTrue();
             assertThat(second.exitValue()).isNotZero();
             assertThat(Files.readString(dir.resolve("coordinator.log")))
-                    .contains("the coordinator database " + data.resolve("coordinator.db").toAbsolutePath()
+                    .contains("the coordinator data directory " + data.toAbsolutePath()
                             + " is in use by another running process (pid " + coordinator.pid() + ")");
             assertThat(coordinator.isAlive()).isTrue();
 

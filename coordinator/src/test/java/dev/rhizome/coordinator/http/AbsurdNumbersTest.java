@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
-import dev.rhizome.coordinator.support.Harness;
 import dev.rhizome.proto.v1.Knob;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.NodeAnnouncement;
@@ -13,11 +12,7 @@ import dev.rhizome.proto.v1.SeedList;
 import dev.rhizome.proto.v1.VolunteerList;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Numbers in signed records that are well formed but absurd: a uint32 at 2^32 - 1 read as -1 and
@@ -25,22 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * out of range, a self-reported runtime of 2^63 - 1 ms counted as credit. Each is refused naming
  * the field, or bounded where an honest value can be large.
  */
-class AbsurdNumbersTest {
-    @TempDir
-    Path dataDir;
-
-    private Harness h;
-
-    @BeforeEach
-    void start() throws Exception {
-        h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON).withSeedAndDirection();
-    }
-
-    @AfterEach
-    void stop() {
-        h.close();
-    }
-
+class AbsurdNumbersTest extends SeededCoordinatorTest {
     @Test
     void aSeedsUnsignedAndFloatingPointFieldsAreReadForWhatTheyAre() {
         Manifest good = Fixtures.manifest(1, 0.01);

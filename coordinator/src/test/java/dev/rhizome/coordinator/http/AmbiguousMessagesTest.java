@@ -2,16 +2,9 @@ package dev.rhizome.coordinator.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rhizome.coordinator.support.ApiClient;
-import dev.rhizome.coordinator.support.Fixtures;
-import dev.rhizome.coordinator.support.Harness;
 import dev.rhizome.coordinator.support.RawHttp;
-import java.nio.file.Path;
 import java.util.Locale;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Requests that two readers of the same bytes could read two ways, over real sockets on loopback:
@@ -19,22 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
  * singleton header sent twice, and a list header spread over several lines. Each is refused
  * naming the problem, and the connection closes, or read whole.
  */
-class AmbiguousMessagesTest {
-    @TempDir
-    Path dataDir;
-
-    private Harness h;
-
-    @BeforeEach
-    void start() throws Exception {
-        h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON).withSeedAndDirection();
-    }
-
-    @AfterEach
-    void stop() {
-        h.close();
-    }
-
+class AmbiguousMessagesTest extends SeededCoordinatorTest {
     @Test
     void aBodyOnAMethodThatTakesNoneIsRefusedAndWhatFollowsItIsNotRead() throws Exception {
         String smuggled = "GET /v1/stats HTTP/1.1\r\nHost: x\r\n\r\n";

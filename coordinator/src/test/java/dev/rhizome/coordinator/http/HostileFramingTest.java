@@ -2,49 +2,21 @@ package dev.rhizome.coordinator.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rhizome.coordinator.support.ApiClient;
-import dev.rhizome.coordinator.support.Fixtures;
-import dev.rhizome.coordinator.support.Harness;
 import dev.rhizome.coordinator.support.RawHttp;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Base64;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What one request means is decided one way, on a raw socket: a chunked body's trailer section,
  * a target in absolute form, a "+" in a query and bytes outside ASCII in a header each have one
  * documented reading (docs/api.md), and what has none is refused with a message naming it.
  */
-class HostileFramingTest {
-    @TempDir
-    Path dataDir;
-
-    private Harness h;
-
-    @BeforeEach
-    void start() throws Exception {
-        h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON).withSeedAndDirection();
-    }
-
-    @AfterEach
-    void stop() {
-        h.close();
-    }
-
-    private RawHttp.Response exchange(String request) throws Exception {
-        try (RawHttp raw = new RawHttp(h.coordinator.url())) {
-            return raw.send(request).read();
-        }
-    }
-
+class HostileFramingTest extends SeededCoordinatorTest {
     /** A signed announcement, chunked, ended by {@code trailer} (lines with their CRLFs) and the empty line. */
     private static byte[] chunkedAnnouncement(Identity node, long nowMs, String trailer) {
         byte[] body = Envelopes.sign(node, NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString())

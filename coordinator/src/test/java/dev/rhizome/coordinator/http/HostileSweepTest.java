@@ -22,14 +22,10 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What a sweep of every route with a hostile client found (raw sockets on loopback, a real
@@ -38,28 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * pipeline dropped unanswered, announced hosts that are not dialable, claims for kinds that do
  * not exist. Each now gets its own status and a message that names it, and stores nothing.
  */
-class HostileSweepTest {
-    @TempDir
-    Path dataDir;
-
-    private Harness h;
-
-    @BeforeEach
-    void start() throws Exception {
-        h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON).withSeedAndDirection();
-    }
-
-    @AfterEach
-    void stop() {
-        h.close();
-    }
-
-    private RawHttp.Response exchange(String head) throws Exception {
-        try (RawHttp raw = new RawHttp(h.coordinator.url())) {
-            return raw.send(head).read();
-        }
-    }
-
+class HostileSweepTest extends SeededCoordinatorTest {
     private CoordinatorStats stats() {
         return h.api.get("/v1/stats", CoordinatorStats.newBuilder()).build();
     }

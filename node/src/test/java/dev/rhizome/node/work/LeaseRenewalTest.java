@@ -9,7 +9,6 @@ import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.job.JobRunner;
 import dev.rhizome.node.job.PlainLauncher;
 import dev.rhizome.proto.v1.Error;
-import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
 import java.io.IOException;
@@ -20,7 +19,6 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -81,7 +79,7 @@ class LeaseRenewalTest {
         Thread thread = new Thread(worker, "slot");
         thread.start();
         try {
-            await().atMost(Duration.ofSeconds(30)).until(() -> work.renewals.get() > 0 && work.claims.get() > 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> work.renewals.get() > 0 && work.claims.size() > 1);
         } finally {
             work.stop.set(true);
             thread.interrupt();
@@ -92,61 +90,19 @@ class LeaseRenewalTest {
     }
 
     /** Hands out one exploration, whose renewal fails as given. */
-    private static final class RenewFails implements SlotWorker.Work {
-        final AtomicInteger explored = new AtomicInteger();
+    private static final class RenewFails extends OneUnitWork {
         final AtomicInteger renewals = new AtomicInteger();
-        final AtomicInteger claims = new AtomicInteger();
-        final AtomicBoolean stop = new AtomicBoolean();
-        private final WorkUnit unit;
         private final CoordinatorException renewal;
 
         RenewFails(WorkUnit unit, CoordinatorException renewal) {
-            this.unit = unit;
+            super(unit);
             this.renewal = renewal;
-        }
-
-        @Override
-        public WorkUnit claim(Slot slot, boolean mayExplore) {
-            return claims.getAndIncrement() == 0 ? unit : null;
-        }
-
-        @Override
-        public void fetch(WorkUnit u) {
-            // the base is "here"
         }
 
         @Override
         public long renew(WorkUnit u) throws CoordinatorException {
             renewals.incrementAndGet();
             throw renewal;
-        }
-
-        @Override
-        public void report(Slot slot, Result result) {
-        }
-
-        @Override
-        public void explore(WorkUnit u) {
-            explored.incrementAndGet();
-        }
-
-        @Override
-        public void closeUnexplored(WorkUnit u, String reason) {
-        }
-
-        @Override
-        public Optional<String> gateClosed() {
-            return Optional.empty();
-        }
-
-        @Override
-        public boolean stopping() {
-            return stop.get();
-        }
-
-        @Override
-        public long backoffMs(long current) {
-            return 50;
         }
     }
 }

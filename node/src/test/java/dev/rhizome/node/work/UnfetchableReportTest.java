@@ -29,7 +29,6 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -109,7 +108,7 @@ class UnfetchableReportTest {
         assertThat(work.closedUnexplored.get(0).getKey()).isEqualTo("explore-1");
         assertThat(work.closedUnexplored.get(0).getValue()).contains(base).contains("127.0.0.1:" + deadPort);
         assertThat(work.reports).isEmpty();
-        assertThat(work.explored).isZero();
+        assertThat(work.explored.get()).isZero();
         // the first claim might explore; every claim after the failed base asks for evaluations only
         assertThat(work.claims.get(0)).isTrue();
         assertThat(work.claims.subList(1, work.claims.size())).containsOnly(false);
@@ -152,26 +151,14 @@ class UnfetchableReportTest {
     }
 
     /** Hands out one unit, fetches through the real fetch path, and keeps what the slot reports. */
-    private static final class OneUnit implements SlotWorker.Work {
+    private static final class OneUnit extends OneUnitWork {
         final List<Result> reports = new CopyOnWriteArrayList<>();
         final List<Map.Entry<String, String>> closedUnexplored = new CopyOnWriteArrayList<>();
-        /** Each claim's {@code mayExplore}. */
-        final List<Boolean> claims = new CopyOnWriteArrayList<>();
-        volatile int explored;
-        final AtomicBoolean stop = new AtomicBoolean();
-        private final AtomicBoolean handedOut = new AtomicBoolean();
-        private final WorkUnit unit;
         private final CommitFetcher fetcher;
 
         OneUnit(WorkUnit unit, CommitFetcher fetcher) {
-            this.unit = unit;
+            super(unit);
             this.fetcher = fetcher;
-        }
-
-        @Override
-        public WorkUnit claim(Slot slot, boolean mayExplore) {
-            claims.add(mayExplore);
-            return handedOut.getAndSet(true) ? null : unit;
         }
 
         @Override
@@ -180,38 +167,13 @@ class UnfetchableReportTest {
         }
 
         @Override
-        public long renew(WorkUnit u) {
-            return u.getLeaseDeadlineMs();
-        }
-
-        @Override
         public void report(Slot slot, Result result) {
             reports.add(result);
         }
 
         @Override
-        public void explore(WorkUnit u) {
-            explored++;
-        }
-
-        @Override
         public void closeUnexplored(WorkUnit u, String reason) {
             closedUnexplored.add(Map.entry(u.getId(), reason));
-        }
-
-        @Override
-        public Optional<String> gateClosed() {
-            return Optional.empty();
-        }
-
-        @Override
-        public boolean stopping() {
-            return stop.get();
-        }
-
-        @Override
-        public long backoffMs(long current) {
-            return 50;
         }
     }
 }
