@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * cap's connections from each of 2^64 addresses), an IPv4 client by its address. A network is
  * {@link AddressScope#network}, an IPv4 /24 or an IPv6 /48: a site is routinely given a /48, whose
  * 65,536 /64s each had a whole address's share when addresses were the only level. A connection
- * over a cap is answered 503 naming the cap ({@link OverCapAnswer}) and closed, holding no place. Refusals are logged at most once per interval, with a count, so a flood can't flood
+ * over a cap is answered 503 naming the cap ({@link OverCapAnswer}) and closed, holding no place
+ * under the caps; at most {@link #MAX_ANSWERING} are answered at once, the rest closed unanswered. Refusals are logged at most once per interval, with a count, so a flood can't flood
  * the log either.
  */
 @ChannelHandler.Sharable
@@ -29,16 +30,45 @@ final class ConnectionLimits extends ChannelInboundHandlerAdapter {
     private final int maxTotal;
     private final int maxPerNetwork;
     private final int maxPerAddress;
+    /** Refused connections being answered at once, at most; a few hundred descriptors held for a second at worst. */
+    static final int MAX_ANSWERING = 256;
+
+    private final int maxAnswering;
     private final AtomicInteger total = new AtomicInteger();
+    private final AtomicInteger answering = new AtomicInteger();
     private final ConcurrentHashMap<String, Integer> perNetwork = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Integer> perAddress = new ConcurrentHashMap<>();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong lastLogMs = new AtomicLong(Long.MIN_VALUE / 2);
 
     ConnectionLimits(int maxTotal, int maxPerNetwork, int maxPerAddress) {
+        this(maxTotal, maxPerNetwork, maxPerAddress, MAX_ANSWERING);
+    }
+
+    /** @param maxAnswering refused connections waiting for their 503 at once, past which they are closed unanswered */
+    ConnectionLimits(int maxTotal, int maxPerNetwork, int maxPerAddress, int maxAnswering) {
         this.maxTotal = maxTotal;
         this.maxPerNetwork = maxPerNetwork;
         this.maxPerAddress = maxPerAddress;
+        this.maxAnswering = maxAnswering;
+    }
+
+    /**
+     * Takes a place among the refused connections being answered; false when all are taken. Their
+     * sockets are outside every cap, so without a bound of their own a client opening connections
+     * faster than a second's worth of answers would hold as many descriptors as it opened.
+     */
+    boolean startAnswering() {
+        if (answering.incrementAndGet() > maxAnswering) {
+            answering.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    /** A refused connection's answer is done (sent, or its wait over): its place is free. */
+    void answered() {
+        answering.decrementAndGet();
     }
 
     @Override
@@ -47,6 +77,13 @@ final class ConnectionLimits extends ChannelInboundHandlerAdapter {
         String over = refusal(scope);
         if (over != null) {
             refuse(scope);
+            if (!startAnswering()) {
+                // A flood: each answer holds its socket up to OverCapAnswer.WAIT_MS, so past the
+                // bound they are closed as accepted, unanswered, as every one was before answers.
+                ctx.close();
+                return;
+            }
+            ctx.channel().closeFuture().addListener(f -> answered());
             // Answered (503 naming the cap) by a handler ahead of the codec; nothing further runs.
             ctx.pipeline().addFirst(new OverCapAnswer(over));
             return;

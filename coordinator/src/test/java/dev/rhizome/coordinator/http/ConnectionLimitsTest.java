@@ -40,6 +40,19 @@ class ConnectionLimitsTest {
     }
 
     @Test
+    void refusedConnectionsAreAnsweredOnlyAsManyAtOnceAsTheBoundAllows() {
+        ConnectionLimits limits = new ConnectionLimits(1, 1, 1, 2);
+        assertThat(limits.admit("192.0.2.1")).isTrue();
+        assertThat(limits.admit("192.0.2.2")).as("over the total cap").isFalse();
+        assertThat(limits.startAnswering()).isTrue();
+        assertThat(limits.startAnswering()).isTrue();
+        assertThat(limits.startAnswering()).as("a flood past the bound is closed unanswered").isFalse();
+        limits.answered();
+        assertThat(limits.startAnswering()).as("a finished answer frees its place").isTrue();
+        assertThat(limits.open()).as("answers hold no place under the caps").isEqualTo(1);
+    }
+
+    @Test
     void theTotalCapHoldsAcrossClients() throws Exception {
         ConnectionLimits small = new ConnectionLimits(2, 2, 2);
         assertThat(small.admit("192.0.2.1")).isTrue();
