@@ -44,7 +44,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final int maxPipelined;
     private final RequestDeadline deadline;
     private final CoordinatorMetrics metrics;
-    private final ReplyBudget replies;
+    private final ByteShares replies;
     private final TrustedProxies proxies;
     private final ReplyOrder<Outgoing> order = new ReplyOrder<>();
     /** Set once a reply that closes the connection is queued: later requests are not answered. */
@@ -65,17 +65,22 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     /**
      * A reply and how to send it. {@code head}: the answer to a HEAD, sent without its body, refusals
      * too (a refusal's body after a HEAD's headers was read by the client as the next response).
+     * {@code client}: whose share of the reply budget it is counted in until taken; null for the
+     * connection's own address (a refusal made before the request named its client).
      */
-    private record Outgoing(Reply reply, boolean keepAlive, boolean protobuf, boolean head) {
+    private record Outgoing(Reply reply, boolean keepAlive, boolean protobuf, boolean head, String client) {
+        Outgoing(Reply reply, boolean keepAlive, boolean protobuf, boolean head) {
+            this(reply, keepAlive, protobuf, head, null);
+        }
     }
 
     ApiHandler(Router router, FairWorkers workers, int maxPipelined, RequestDeadline deadline,
-            CoordinatorMetrics metrics, ReplyBudget replies) {
+            CoordinatorMetrics metrics, ByteShares replies) {
         this(router, workers, maxPipelined, deadline, metrics, replies, TrustedProxies.NONE);
     }
 
     ApiHandler(Router router, FairWorkers workers, int maxPipelined, RequestDeadline deadline,
-            CoordinatorMetrics metrics, ReplyBudget replies, TrustedProxies proxies) {
+            CoordinatorMetrics metrics, ByteShares replies, TrustedProxies proxies) {
         this.proxies = proxies;
         this.replies = replies;
         this.router = router;
@@ -171,12 +176,13 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             waiting.poll();
             ApiRequest request = next.request();
             boolean head = request.method().equals("HEAD");
-            if (read && replies.over()) {
+            String client = AddressScope.of(next.client());
+            ByteShares.Bound full = read ? replies.full(client) : null;
+            if (full != null) {
                 closing = true;  // like every 503: the connection closes after it; what still waits is dropped
                 waiting.clear();
                 send(ctx, next.seq(), new Outgoing(refuse(request, new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                        Error.Code.UNAVAILABLE, "too many replies are waiting for their clients to read them; "
-                                + "retry later")), false, next.protobuf(), head));
+                        Error.Code.UNAVAILABLE, replies.refusal(full))), false, next.protobuf(), head, client));
                 return;
             }
             running++;
@@ -190,7 +196,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     ctx.executor().execute(() -> {
                         running--;
                         readRunning = false;
-                        send(ctx, next.seq(), new Outgoing(reply, next.keepAlive(), next.protobuf(), head));
+                        send(ctx, next.seq(), new Outgoing(reply, next.keepAlive(), next.protobuf(), head, client));
                         dispatch(ctx);
                     });
                 });
@@ -201,7 +207,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 waiting.clear();
                 send(ctx, next.seq(), new Outgoing(refuse(describe(request), new HttpError(
                         HttpResponseStatus.SERVICE_UNAVAILABLE, Error.Code.UNAVAILABLE,
-                        "coordinator is overloaded; retry later")), false, next.protobuf(), head));
+                        "coordinator is overloaded; retry later")), false, next.protobuf(), head, client));
                 return;
             }
         }
@@ -281,9 +287,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
             HttpUtil.setKeepAlive(response, o.keepAlive());
             long bytes = response.content().readableBytes();
-            replies.add(bytes);
+            String client = o.client() != null ? o.client() : AddressScope.of(remoteAddress(ctx));
+            replies.add(client, bytes);
             var written = ctx.write(response);
-            written.addListener(f -> replies.release(bytes));  // sent, or the connection went
+            written.addListener(f -> replies.release(client, bytes));  // sent, or the connection went
             if (!o.keepAlive()) {
                 ctx.flush();
                 written.addListener(ChannelFutureListener.CLOSE);
