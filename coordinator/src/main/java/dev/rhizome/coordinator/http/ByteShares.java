@@ -8,7 +8,7 @@ import java.util.Map;
  * Bytes the server holds for its clients (request bodies still arriving, replies their clients have
  * not taken), bounded in total and shared out like the connections and the workers: one network
  * ({@link AddressScope#network}, an IPv4 /24 or an IPv6 /48) holds at most a quarter of the total,
- * one address ({@link AddressScope#of}, an IPv6 /64 as one) at most a sixteenth, each never less
+ * one address ({@link AddressScope#of}, an IPv6 /64 as one) at most an eighth, each never less
  * than one request needs whole. With one count for everyone, one address's connections that read
  * nothing, or a byte now and then (which the stall rule counts as reading), held the whole reply
  * budget, and a few addresses of one network trickling bodies the whole body budget: every other
@@ -35,7 +35,7 @@ final class ByteShares {
      * @param least the smallest share: what one request may need whole (a body of the largest size)
      */
     ByteShares(String what, long total, long least) {
-        this(what, total, Math.min(total, Math.max(least, total / 4)), Math.min(total, Math.max(least, total / 16)));
+        this(what, total, Math.min(total, Math.max(least, total / 4)), Math.min(total, Math.max(least, total / 8)));
     }
 
     /**
@@ -87,11 +87,12 @@ final class ByteShares {
 
     /** With {@code slack} 1: passing a bound refuses; with 0, reaching it does. */
     private Bound exceeded(String scope, long bytes, long slack) {
-        // The narrowest first: what the client itself holds is what it can act on.
-        if (addresses.getOrDefault(scope, 0L) + bytes >= perAddress + slack) {
+        // The narrowest first: what the client itself holds is what it can act on. A share as large
+        // as the total is no share (a small budget): reaching it is reaching the total.
+        if (perAddress < total && addresses.getOrDefault(scope, 0L) + bytes >= perAddress + slack) {
             return Bound.ADDRESS;
         }
-        if (networks.getOrDefault(AddressScope.network(scope), 0L) + bytes >= perNetwork + slack) {
+        if (perNetwork < total && networks.getOrDefault(AddressScope.network(scope), 0L) + bytes >= perNetwork + slack) {
             return Bound.NETWORK;
         }
         if (held + bytes >= total + slack) {

@@ -42,11 +42,13 @@ class ByteSharesTest {
 
     @Test
     void aShareIsNeverSmallerThanOneWholeRequestNorLargerThanTheTotal() {
-        ByteShares bodies = ByteShares.bodies(2 << 20, 1 << 20);  // a sixteenth would be 128 KiB
+        ByteShares bodies = ByteShares.bodies(2 << 20, 1 << 20);  // an eighth would be 256 KiB
         assertThat(bodies.take("10.0.0.1", 1 << 20)).as("one largest body fits its address's share").isNull();
+        // A budget smaller than one body: the shares are the whole of it, and a refusal names the total.
         ByteShares tiny = ByteShares.bodies(1_000, 1 << 20);
-        assertThat(tiny.take("10.0.0.1", 1_001)).isEqualTo(ByteShares.Bound.ADDRESS);
+        assertThat(tiny.take("10.0.0.1", 1_001)).isEqualTo(ByteShares.Bound.TOTAL);
         assertThat(tiny.take("10.0.0.1", 1_000)).isNull();
-        assertThat(tiny.refusal(ByteShares.Bound.ADDRESS)).contains("your address").contains("1000 bytes");
+        assertThat(tiny.take("10.0.0.1", 1)).isEqualTo(ByteShares.Bound.TOTAL);
+        assertThat(tiny.refusal(ByteShares.Bound.TOTAL)).contains("holds its most").contains("1000 bytes in all");
     }
 }

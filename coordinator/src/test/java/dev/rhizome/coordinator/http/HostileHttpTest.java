@@ -359,6 +359,9 @@ class HostileHttpTest {
             for (int c = 0; c < connections; c++) {
                 Socket socket = new Socket();
                 socket.setReceiveBufferSize(4096);
+                // A network each: one address's unread pages past its share of the reply budget are
+                // refused instead (BufferSharesTest), which is not what this test is about.
+                socket.bind(new InetSocketAddress("127.0." + (c + 1) + ".1", 0));
                 socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()));
                 socket.setSoTimeout(60_000);
                 socket.getOutputStream().write(("GET " + page + "?limit=1000 HTTP/1.1\r\nHost: x\r\n\r\n")
