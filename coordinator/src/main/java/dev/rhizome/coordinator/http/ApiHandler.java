@@ -15,6 +15,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -44,7 +45,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final int maxPipelined;
     private final RequestDeadline deadline;
     private final CoordinatorMetrics metrics;
-    private final ReplyBudget replies;
+    private final ByteShares replies;
     private final TrustedProxies proxies;
     private final ReplyOrder<Outgoing> order = new ReplyOrder<>();
     /** Set once a reply that closes the connection is queued: later requests are not answered. */
@@ -59,23 +60,30 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     /** @param client the address the request is counted against (its worker share, its daily writes) */
     private record Waiting(long seq, ApiRequest request, boolean keepAlive, boolean protobuf, long start,
-            InetAddress client) {
+            InetAddress client, boolean http10) {
     }
 
     /**
      * A reply and how to send it. {@code head}: the answer to a HEAD, sent without its body, refusals
      * too (a refusal's body after a HEAD's headers was read by the client as the next response).
+     * {@code client}: whose share of the reply budget it is counted in until taken; null for the
+     * connection's own address (a refusal made before the request named its client). {@code http10}:
+     * the request was HTTP/1.0, whose client keeps a connection only when told so in words.
      */
-    private record Outgoing(Reply reply, boolean keepAlive, boolean protobuf, boolean head) {
+    private record Outgoing(Reply reply, boolean keepAlive, boolean protobuf, boolean head, String client,
+            boolean http10) {
+        Outgoing(Reply reply, boolean keepAlive, boolean protobuf, boolean head) {
+            this(reply, keepAlive, protobuf, head, null, false);
+        }
     }
 
     ApiHandler(Router router, FairWorkers workers, int maxPipelined, RequestDeadline deadline,
-            CoordinatorMetrics metrics, ReplyBudget replies) {
+            CoordinatorMetrics metrics, ByteShares replies) {
         this(router, workers, maxPipelined, deadline, metrics, replies, TrustedProxies.NONE);
     }
 
     ApiHandler(Router router, FairWorkers workers, int maxPipelined, RequestDeadline deadline,
-            CoordinatorMetrics metrics, ReplyBudget replies, TrustedProxies proxies) {
+            CoordinatorMetrics metrics, ByteShares replies, TrustedProxies proxies) {
         this.proxies = proxies;
         this.replies = replies;
         this.router = router;
@@ -148,7 +156,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             send(ctx, seq, new Outgoing(refuse("?", e), false, protobuf, head));
             return;
         }
-        waiting.add(new Waiting(seq, request, keepAlive, protobuf, System.nanoTime(), client));
+        waiting.add(new Waiting(seq, request, keepAlive, protobuf, System.nanoTime(), client,
+                !msg.protocolVersion().isKeepAliveDefault()));
         dispatch(ctx);
     }
 
@@ -171,12 +180,13 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             waiting.poll();
             ApiRequest request = next.request();
             boolean head = request.method().equals("HEAD");
-            if (read && replies.over()) {
+            String client = AddressScope.of(next.client());
+            ByteShares.Bound full = read ? replies.full(client) : null;
+            if (full != null) {
                 closing = true;  // like every 503: the connection closes after it; what still waits is dropped
                 waiting.clear();
                 send(ctx, next.seq(), new Outgoing(refuse(request, new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                        Error.Code.UNAVAILABLE, "too many replies are waiting for their clients to read them; "
-                                + "retry later")), false, next.protobuf(), head));
+                        Error.Code.UNAVAILABLE, replies.refusal(full))), false, next.protobuf(), head, client, false));
                 return;
             }
             running++;
@@ -190,7 +200,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     ctx.executor().execute(() -> {
                         running--;
                         readRunning = false;
-                        send(ctx, next.seq(), new Outgoing(reply, next.keepAlive(), next.protobuf(), head));
+                        send(ctx, next.seq(), new Outgoing(reply, next.keepAlive(), next.protobuf(), head, client,
+                                next.http10()));
                         dispatch(ctx);
                     });
                 });
@@ -201,7 +212,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 waiting.clear();
                 send(ctx, next.seq(), new Outgoing(refuse(describe(request), new HttpError(
                         HttpResponseStatus.SERVICE_UNAVAILABLE, Error.Code.UNAVAILABLE,
-                        "coordinator is overloaded; retry later")), false, next.protobuf(), head));
+                        "coordinator is overloaded; retry later")), false, next.protobuf(), head, client, false));
                 return;
             }
         }
@@ -280,10 +291,18 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 response.content().clear();  // Content-Length stays that of the GET
             }
             HttpUtil.setKeepAlive(response, o.keepAlive());
+            if (o.keepAlive() && o.http10()) {
+                // Answered as HTTP/1.1, whose connections persist unless told otherwise; an HTTP/1.0
+                // client that asked to keep its connection takes a reply without "keep-alive" as
+                // the end of it (RFC 9112, 9.3): it opened a new one per request while each one
+                // left behind stayed open here, under its address's cap, until the idle timeout.
+                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            }
             long bytes = response.content().readableBytes();
-            replies.add(bytes);
+            String client = o.client() != null ? o.client() : AddressScope.of(remoteAddress(ctx));
+            replies.add(client, bytes);
             var written = ctx.write(response);
-            written.addListener(f -> replies.release(bytes));  // sent, or the connection went
+            written.addListener(f -> replies.release(client, bytes));  // sent, or the connection went
             if (!o.keepAlive()) {
                 ctx.flush();
                 written.addListener(ChannelFutureListener.CLOSE);

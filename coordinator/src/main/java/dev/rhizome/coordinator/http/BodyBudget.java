@@ -11,25 +11,30 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import java.util.concurrent.atomic.AtomicLong;
+import dev.rhizome.coordinator.core.AddressScope;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 
 /**
- * Bounds the memory held by request bodies still being received, across all connections: each
- * body is accounted as it arrives and released once it is whole (or its connection drops). Many
- * slow uploads of bodies just under the size limit can then only fill the budget, not the heap;
- * a body that would exceed it gets 503 and its connection closes. Sits between the HTTP decoder and
- * the aggregator; one instance per connection, sharing one counter.
+ * Bounds the memory held by request bodies still being received, across all connections and per
+ * client ({@link ByteShares}: a network's and an address's share): each body is accounted as it
+ * arrives and released once it is whole (or its connection drops). Many slow uploads of bodies
+ * just under the size limit can then only fill their client's share, not the heap nor everyone's
+ * budget; a body that would exceed either gets 503 naming which, and its connection closes. Sits
+ * between the HTTP decoder and the aggregator; one instance per connection, sharing one budget.
  */
 final class BodyBudget extends ChannelDuplexHandler {
-    private final AtomicLong inUse;
-    private final long max;
+    private final ByteShares budget;
+    private final TrustedProxies proxies;
+    /** Who the body in progress is counted against: the client its request names (a listed proxy's X-Forwarded-For). */
+    private String scope;
     private long mine;
     private boolean refused;
     private HttpRequest request;
 
-    BodyBudget(AtomicLong inUse, long max) {
-        this.inUse = inUse;
-        this.max = max;
+    BodyBudget(ByteShares budget, TrustedProxies proxies) {
+        this.budget = budget;
+        this.proxies = proxies;
     }
 
     @Override
@@ -39,14 +44,19 @@ final class BodyBudget extends ChannelDuplexHandler {
             return;
         }
         if (msg instanceof HttpRequest started) {
+            giveBack();  // counted under the client of the request it belonged to, should one have been cut short
             request = started;
+            scope = AddressScope.of(proxies.client(remote(ctx), started.headers().getAll("X-Forwarded-For")));
         }
         if (msg instanceof HttpContent content) {
             int bytes = content.content().readableBytes();
-            if (inUse.addAndGet(bytes) > max) {
-                inUse.addAndGet(-bytes);
+            if (scope == null) {
+                scope = AddressScope.of(remote(ctx));  // content with no request before it: the decoder erred
+            }
+            ByteShares.Bound over = budget.take(scope, bytes);
+            if (over != null) {
                 ReferenceCountUtil.release(msg);
-                refuse(ctx);
+                refuse(ctx, over);
                 return;
             }
             mine += bytes;
@@ -64,10 +74,10 @@ final class BodyBudget extends ChannelDuplexHandler {
         super.channelRead(ctx, msg);
     }
 
-    private void refuse(ChannelHandlerContext ctx) {
+    private void refuse(ChannelHandlerContext ctx, ByteShares.Bound over) {
         refused = true;
         giveBack();
-        String message = "the coordinator is receiving too many request bodies at once; retry later";
+        String message = budget.refusal(over);
         Reply refusal = ApiHandler.refuse(String.valueOf(ctx.channel().remoteAddress()),
                 new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE, Error.Code.UNAVAILABLE, message));
         // Content follows its request's headers, so the request is known here unless the decoder erred.
@@ -78,9 +88,15 @@ final class BodyBudget extends ChannelDuplexHandler {
         ctx.channel().writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 
+    private static InetAddress remote(ChannelHandlerContext ctx) {
+        return ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+    }
+
     private void giveBack() {
-        inUse.addAndGet(-mine);
-        mine = 0;
+        if (mine > 0) {
+            budget.release(scope, mine);
+            mine = 0;
+        }
     }
 
     @Override

@@ -15,7 +15,6 @@ import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The coordinator's Netty HTTP server: event loops for I/O, a small worker pool for the routes.
@@ -57,31 +56,38 @@ public final class HttpServer implements AutoCloseable {
     public static HttpServer start(String host, int port, int maxBodyBytes, CoordinatorLimits limits,
             Routes.Services services, CoordinatorMetrics metrics, TrustedProxies proxies) throws InterruptedException {
         Router router = Routes.build(services, new SignedRequests(metrics, services.bans()::require), metrics);
-        return start(host, port, maxBodyBytes, limits, router, metrics, new ReplyBudget(ReplyBudget.DEFAULT_BYTES),
+        return start(host, port, maxBodyBytes, limits, router, metrics, ByteShares.replies(ByteShares.DEFAULT_REPLY_BYTES),
                 proxies);
     }
 
     /** The server over any routes: the coordinator's, or a test's. */
     static HttpServer start(String host, int port, int maxBodyBytes, CoordinatorLimits limits, Router router,
             CoordinatorMetrics metrics) throws InterruptedException {
-        return start(host, port, maxBodyBytes, limits, router, metrics, new ReplyBudget(ReplyBudget.DEFAULT_BYTES));
+        return start(host, port, maxBodyBytes, limits, router, metrics, ByteShares.replies(ByteShares.DEFAULT_REPLY_BYTES));
     }
 
     /** With a given budget of reply bytes waiting for their clients: a test's. */
     static HttpServer start(String host, int port, int maxBodyBytes, CoordinatorLimits limits, Router router,
-            CoordinatorMetrics metrics, ReplyBudget replies) throws InterruptedException {
+            CoordinatorMetrics metrics, ByteShares replies) throws InterruptedException {
         return start(host, port, maxBodyBytes, limits, router, metrics, replies, TrustedProxies.NONE);
     }
 
     static HttpServer start(String host, int port, int maxBodyBytes, CoordinatorLimits limits, Router router,
-            CoordinatorMetrics metrics, ReplyBudget replies, TrustedProxies proxies) throws InterruptedException {
+            CoordinatorMetrics metrics, ByteShares replies, TrustedProxies proxies) throws InterruptedException {
+        return start(host, port, maxBodyBytes, limits, router, metrics, replies,
+                ByteShares.bodies(limits.maxBufferedBodyBytes(), maxBodyBytes), proxies);
+    }
+
+    /** With given budgets of reply bytes and of body bytes in transit (a test's, to watch them). */
+    static HttpServer start(String host, int port, int maxBodyBytes, CoordinatorLimits limits, Router router,
+            CoordinatorMetrics metrics, ByteShares replies, ByteShares bodies, TrustedProxies proxies)
+            throws InterruptedException {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup io = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         FairWorkers workers = new FairWorkers(WORKERS, QUEUED_REQUESTS, PER_ADDRESS, PER_NETWORK,
                 "coordinator-worker");
         ConnectionLimits connections = new ConnectionLimits(limits.maxConnections(), limits.maxConnectionsPerNetwork(),
                 limits.maxConnectionsPerAddress());
-        AtomicLong bodyBytesInUse = new AtomicLong();
         long idleMs = limits.idleTimeout().toMillis();
         try {
             Channel channel = new ServerBootstrap()
@@ -103,7 +109,7 @@ public final class HttpServer implements AutoCloseable {
                                     // dropping the requests it had read; ApiHandler keeps that cap and answers.
                                     .addLast(new RequestDecoder(deadline, maxBodyBytes))
                                     .addLast(new HttpResponseEncoder())
-                                    .addLast(new BodyBudget(bodyBytesInUse, limits.maxBufferedBodyBytes()))
+                                    .addLast(new BodyBudget(bodies, proxies))
                                     .addLast(new OversizedBodies(maxBodyBytes))
                                     .addLast(new ApiHandler(router, workers, limits.maxPipelined(), deadline, metrics, replies,
                                             proxies));

@@ -374,7 +374,7 @@ class HostileClientsTest {
             second.send("POST /v1/papers HTTP/1.1\r\nHost: x\r\nContent-Length: 900000\r\n\r\n").send(new byte[60_000]);
             RawHttp.Response response = second.read();
             assertThat(response.status()).isEqualTo(503);
-            assertThat(response.body()).contains("too many request bodies");
+            assertThat(response.body()).contains("holds its most request bodies being received");
             await().atMost(Duration.ofSeconds(5)).until(second::closedByServer);
         }
         assertThat(stats().getPapers()).isZero();

@@ -359,6 +359,9 @@ class HostileHttpTest {
             for (int c = 0; c < connections; c++) {
                 Socket socket = new Socket();
                 socket.setReceiveBufferSize(4096);
+                // A network each: one address's unread pages past its share of the reply budget are
+                // refused instead (BufferSharesTest), which is not what this test is about.
+                socket.bind(new InetSocketAddress("127.0." + (c + 1) + ".1", 0));
                 socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()));
                 socket.setSoTimeout(60_000);
                 socket.getOutputStream().write(("GET " + page + "?limit=1000 HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -438,7 +441,7 @@ class HostileHttpTest {
         Router router = new Router()
                 .get("/big", r -> Reply.bytes(big, "text/plain"))
                 .post("/work", r -> Reply.text("done"));
-        ReplyBudget replies = new ReplyBudget(32L << 20);
+        ByteShares replies = ByteShares.replies(32L << 20);
         // Non-readers kept for the whole test (here the stall rule would cut them; its own test below)
         HttpServer server = HttpServer.start("127.0.0.1", 0, 1 << 20,
                 CoordinatorLimits.defaults().withReplyStallTimeout(Duration.ofMinutes(10)), router,
@@ -446,25 +449,27 @@ class HostileHttpTest {
         String url = "http://127.0.0.1:" + server.port();
         List<Socket> sockets = new ArrayList<>();
         try {
-            // Clients that ask for a megabyte each and never read: each holds its reply in the server.
+            // Clients that ask for 16 MB each and never read: each holds its reply in the server. Each
+            // from a network of its own (127.0.c.1): one network holds at most its share (BufferSharesTest).
             for (int c = 0; c < 8; c++) {
                 Socket socket = new Socket();
                 socket.setReceiveBufferSize(4096);
+                socket.bind(new InetSocketAddress("127.0." + (c + 1) + ".1", 0));
                 socket.connect(new InetSocketAddress("127.0.0.1", server.port()));
-                long before = replies.pending();
+                long before = replies.held();
                 socket.getOutputStream().write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
                 sockets.add(socket);
                 // its reply is held in the server, or (the budget full) it was refused
-                await().atMost(Duration.ofSeconds(30)).until(() -> replies.over() || replies.pending() > before);
+                await().atMost(Duration.ofSeconds(30)).until(() -> full(replies) || replies.held() > before);
             }
-            assertThat(replies.over()).isTrue();
+            assertThat(full(replies)).isTrue();
             // once the budget is full, further reads are refused instead of held: 8 x 16 MB were held before
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 try (RawHttp raw = new RawHttp(url)) {
                     return raw.send("GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").read().status() == 503;
                 }
             });
-            assertThat(replies.pending()).as("the budget and at most one reply past it")
+            assertThat(replies.held()).as("the budget and at most one reply past it")
                     .isLessThanOrEqualTo((32L << 20) + (16L << 20));
             try (RawHttp raw = new RawHttp(url)) {
                 RawHttp.Response refused = raw.send("GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").read();
@@ -481,7 +486,7 @@ class HostileHttpTest {
             for (Socket socket : sockets) {
                 socket.close();
             }
-            await().atMost(Duration.ofSeconds(30)).until(() -> !replies.over());
+            await().atMost(Duration.ofSeconds(30)).until(() -> !full(replies));
             try (RawHttp raw = new RawHttp(url)) {
                 assertThat(raw.send("GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").read().status())
                         .isEqualTo(200);
@@ -499,7 +504,7 @@ class HostileHttpTest {
         byte[] big = new byte[16 << 20];
         Arrays.fill(big, (byte) 'x');
         Router router = new Router().get("/big", r -> Reply.bytes(big, "text/plain"));
-        ReplyBudget replies = new ReplyBudget(32L << 20);
+        ByteShares replies = ByteShares.replies(32L << 20);
         // 2 s instead of the default 10 s keeps the test short; the idle timeout stays at 120 s, which
         // is what the non-readers held the budget for before
         HttpServer server = HttpServer.start("127.0.0.1", 0, 1 << 20,
@@ -511,11 +516,12 @@ class HostileHttpTest {
             for (int c = 0; c < 4; c++) {
                 Socket socket = new Socket();
                 socket.setReceiveBufferSize(4096);
+                socket.bind(new InetSocketAddress("127.0." + (c + 1) + ".1", 0));  // a network each, as above
                 socket.connect(new InetSocketAddress("127.0.0.1", server.port()));
                 socket.getOutputStream().write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
                 sockets.add(socket);
             }
-            await().atMost(Duration.ofSeconds(30)).until(replies::over);
+            await().atMost(Duration.ofSeconds(30)).until(() -> full(replies));
             // The non-readers stay connected and still read nothing; honest reads are served again
             // once the stall rule closed them, long before their 120 s idle timeout.
             long start = System.nanoTime();
@@ -526,7 +532,7 @@ class HostileHttpTest {
             });
             System.out.printf("honest GET served again %d ms after the budget filled%n",
                     (System.nanoTime() - start) / 1_000_000);
-            await().atMost(Duration.ofSeconds(30)).until(() -> replies.pending() == 0);
+            await().atMost(Duration.ofSeconds(30)).until(() -> replies.held() == 0);
             // the server closed them: what the kernel held arrives, then the end of the stream
             Socket first = sockets.get(0);
             first.setSoTimeout(30_000);
@@ -552,7 +558,7 @@ class HostileHttpTest {
         Router router = new Router().get("/big", r -> Reply.bytes(big, "text/plain"));
         HttpServer server = HttpServer.start("127.0.0.1", 0, 1 << 20,
                 CoordinatorLimits.defaults().withReplyStallTimeout(Duration.ofSeconds(1)), router,
-                new CoordinatorMetrics(), new ReplyBudget(32L << 20));
+                new CoordinatorMetrics(), ByteShares.replies(32L << 20));
         try (Socket socket = new Socket()) {
             socket.setReceiveBufferSize(4096);
             socket.connect(new InetSocketAddress("127.0.0.1", server.port()));
@@ -570,6 +576,11 @@ class HostileHttpTest {
         } finally {
             server.close();
         }
+    }
+
+    /** Every reply byte the budget has is held (32 MiB here). */
+    private static boolean full(ByteShares replies) {
+        return replies.held() >= 32L << 20;
     }
 
     private long served(String route) {

@@ -87,6 +87,32 @@ class HostileSweepTest extends SeededCoordinatorTest {
     }
 
     @Test
+    void anHttp10ClientThatAsksToKeepItsConnectionIsToldItIsKept() throws Exception {
+        // RFC 9112, 9.3: an HTTP/1.0 connection persists only when the reply says keep-alive. The
+        // reply said nothing (HTTP/1.1's default), so the client dropped a connection the server kept.
+        try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+            for (int i = 0; i < 2; i++) {
+                RawHttp.Response r = raw.send("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").read();
+                assertThat(r.body()).isEqualTo("ok");
+                assertThat(r.headers().toLowerCase()).contains("connection: keep-alive\r\n");
+            }
+            RawHttp.Response refused = raw.send("GET /v1/results?limit=0 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+                    .read();
+            assertThat(refused.status()).isEqualTo(400);
+            assertThat(refused.headers().toLowerCase()).as("a refusal that keeps the connection says so too")
+                    .contains("connection: keep-alive\r\n");
+            RawHttp.Response last = raw.send("GET /healthz HTTP/1.0\r\n\r\n").read();
+            assertThat(last.headers().toLowerCase()).contains("connection: close\r\n");
+            assertThat(raw.closedByServer()).isTrue();
+        }
+        // HTTP/1.1 keeps its default: no Connection header unless the connection closes.
+        try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+            assertThat(raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").read().headers().toLowerCase())
+                    .doesNotContain("connection:");
+        }
+    }
+
+    @Test
     void targetsInTheFormsOfOtherMethodsAreAnsweredForWhatTheyAre() throws Exception {
         // "OPTIONS *" asks about the server as a whole (RFC 9110, 9.3.7): it was "404 no route *"
         RawHttp.Response options = exchange("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n");
