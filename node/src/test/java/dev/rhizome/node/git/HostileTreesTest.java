@@ -1,9 +1,11 @@
 package dev.rhizome.node.git;
 
+import static dev.rhizome.node.git.HostileTrees.bytes;
 import static dev.rhizome.node.git.NodeRepositoryTest.AUTHOR;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.rhizome.node.git.HostileTrees.Entry;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,13 +13,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.eclipse.jgit.lib.CommitBuilder;
-import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.internal.storage.pack.PackWriter;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.NullProgressMonitor;
@@ -60,13 +59,6 @@ class HostileTreesTest {
     void tearDown() {
         source.close();
         target.close();
-    }
-
-    /** One entry's raw bytes: mode, name, id. */
-    record Entry(FileMode mode, byte[] name, ObjectId id) {
-        static Entry file(String name, ObjectId id) {
-            return new Entry(FileMode.REGULAR_FILE, name.getBytes(StandardCharsets.UTF_8), id);
-        }
     }
 
     static Stream<Arguments> hostileNames() {
@@ -220,10 +212,6 @@ class HostileTreesTest {
         return PaddedBundles.bundle(source, tip, List.of(base), List.of(tip), List.of(base));
     }
 
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
     private Entry hostileEntry(FileMode mode, byte[] name) throws IOException {
         if (mode == FileMode.TREE) {
             return new Entry(mode, name, tree(List.of(Entry.file("config", blob("[core]\n\tfsmonitor = ./evil\n")))));
@@ -235,28 +223,11 @@ class HostileTreesTest {
     }
 
     private ObjectId blob(String content) throws IOException {
-        return insert(Constants.OBJ_BLOB, bytes(content));
+        return HostileTrees.blob(source, content);
     }
 
-    /** A tree of {@code entries} in git's order (a tree's name as if it ended in '/'), and no other check: a rogue's writer. */
     private ObjectId tree(List<Entry> entries) throws IOException {
-        List<Entry> sorted = new ArrayList<>(entries);
-        sorted.sort((a, b) -> Arrays.compareUnsigned(sortKey(a), sortKey(b)));
-        ByteArrayOutputStream raw = new ByteArrayOutputStream();
-        for (Entry e : sorted) {
-            e.mode().copyTo(raw);
-            raw.write(' ');
-            raw.writeBytes(e.name());
-            raw.write(0);
-            e.id().copyRawTo(raw);
-        }
-        return insert(Constants.OBJ_TREE, raw.toByteArray());
-    }
-
-    private static byte[] sortKey(Entry e) {
-        byte[] key = Arrays.copyOf(e.name(), e.name().length + 1);
-        key[e.name().length] = (byte) (e.mode() == FileMode.TREE ? '/' : 0);
-        return key;
+        return HostileTrees.tree(source, entries);
     }
 
     private String commitWithRoot(List<Entry> entries) throws IOException {
@@ -264,30 +235,12 @@ class HostileTreesTest {
     }
 
     private String commit(ObjectId tree, List<ObjectId> parents, String message) throws IOException {
-        CommitBuilder commit = new CommitBuilder();
-        commit.setTreeId(tree);
-        commit.setParentIds(parents);
-        commit.setAuthor(AUTHOR);
-        commit.setCommitter(AUTHOR);
-        commit.setMessage(message);
-        try (ObjectInserter inserter = source.repository().newObjectInserter()) {
-            ObjectId id = inserter.insert(commit);
-            inserter.flush();
-            return id.name();
-        }
+        return HostileTrees.commit(source, tree, parents, message);
     }
 
     private ObjectId rootOf(String commit) throws IOException {
         try (RevWalk walk = new RevWalk(source.repository())) {
             return walk.parseCommit(ObjectId.fromString(commit)).getTree().copy();
-        }
-    }
-
-    private ObjectId insert(int type, byte[] data) throws IOException {
-        try (ObjectInserter inserter = source.repository().newObjectInserter()) {
-            ObjectId id = inserter.insert(type, data);
-            inserter.flush();
-            return id;
         }
     }
 }
