@@ -41,6 +41,7 @@ final class TreeNames {
         if (length > MAX_NAME_BYTES) {
             return "a name of " + length + " bytes (at most " + MAX_NAME_BYTES + ")";
         }
+        boolean plainAscii = raw[from] != '.' && raw[from] != ' ';
         for (int i = from; i < to; i++) {
             int b = raw[i] & 0xff;
             if (b < 0x20 || b == 0x7f) {
@@ -49,6 +50,11 @@ final class TreeNames {
             if (b == '/' || b == '\\') {
                 return "a name with a path separator ('" + (char) b + "')";
             }
+            plainAscii &= b < 0x80 && b != '~';
+        }
+        if (plainAscii) {
+            // Most names: every rule below needs a leading dot or space, a '~' or a byte past ASCII.
+            return null;
         }
         String name;
         try {
