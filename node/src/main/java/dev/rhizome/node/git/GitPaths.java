@@ -1,7 +1,7 @@
 package dev.rhizome.node.git;
 
 import dev.rhizome.node.job.JobText;
-import java.util.Locale;
+import java.nio.charset.StandardCharsets;
 
 /** Paths inside a commit's tree: relative, '/'-separated, never escaping the checkout or touching .git. */
 final class GitPaths {
@@ -13,10 +13,13 @@ final class GitPaths {
                 || path.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("not a relative file path: '" + shown(path) + "'");
         }
+        if (path.getBytes(StandardCharsets.UTF_8).length > TreeNames.MAX_PATH_BYTES) {
+            throw new IllegalArgumentException("path longer than " + TreeNames.MAX_PATH_BYTES + " bytes: '" + shown(path) + "'");
+        }
         for (String segment : path.split("/", -1)) {
-            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")
-                    || segment.toLowerCase(Locale.ROOT).equals(".git")) {
-                throw new IllegalArgumentException("unsafe path in commit: '" + shown(path) + "'");
+            String problem = TreeNames.problem(segment);
+            if (problem != null) {
+                throw new IllegalArgumentException("unsafe path in commit (" + problem + "): '" + shown(path) + "'");
             }
         }
         return path;

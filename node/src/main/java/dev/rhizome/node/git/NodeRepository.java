@@ -40,7 +40,6 @@ import org.eclipse.jgit.lib.CommitBuilder;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.NullProgressMonitor;
-import org.eclipse.jgit.lib.ObjectChecker;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.ObjectReader;
@@ -302,6 +301,7 @@ public final class NodeRepository implements AutoCloseable {
                     throw new CheckoutTooLargeException("commit " + CommitId.abbreviate(commit) + " has more than "
                             + maxFiles + " files, more than this node gives a job");
                 }
+                checkWritable(commit, tree);
                 if (isFile(tree.getFileMode(0))) {
                     bytes += reader.getObjectSize(tree.getObjectId(0), Constants.OBJ_BLOB);
                     if (bytes > maxBytes) {
@@ -326,12 +326,7 @@ public final class NodeRepository implements AutoCloseable {
             while (tree.next()) {
                 FileMode mode = tree.getFileMode(0);
                 String path = tree.getPathString();
-                if (!isFile(mode)) {
-                    throw new IOException("commit " + CommitId.abbreviate(commit) + " has a "
-                            + (mode == FileMode.SYMLINK ? "symbolic link" : "submodule") + " at " + shown(path)
-                            + "; only regular files can be checked out");
-                }
-                Path target = root.resolve(GitPaths.requireSafe(path)).normalize();
+                Path target = root.resolve(path).normalize();
                 if (!target.startsWith(root)) {
                     throw new IOException("path escapes the checkout: " + shown(path));
                 }
@@ -343,6 +338,31 @@ public final class NodeRepository implements AutoCloseable {
                     throw new IOException("cannot make " + target + " executable");
                 }
             }
+        }
+    }
+
+    /**
+     * Refuses, before a checkout writes anything, an entry it must not write: a symbolic link or a
+     * submodule, a path {@link GitPaths} refuses, or one longer than {@link TreeNames#MAX_PATH_BYTES}
+     * (an import refuses each of these; a tree held from before, or reused deeper in a later
+     * commit, is caught here).
+     */
+    private static void checkWritable(String commit, TreeWalk tree) throws IOException {
+        FileMode mode = tree.getFileMode(0);
+        String path = tree.getPathString();
+        if (!isFile(mode)) {
+            throw new IOException("commit " + CommitId.abbreviate(commit) + " has a "
+                    + (mode == FileMode.SYMLINK ? "symbolic link" : "submodule") + " at " + shown(path)
+                    + "; only regular files can be checked out");
+        }
+        if (tree.getPathLength() > TreeNames.MAX_PATH_BYTES) {
+            throw new IOException("commit " + CommitId.abbreviate(commit) + " has a path of " + tree.getPathLength()
+                    + " bytes (at most " + TreeNames.MAX_PATH_BYTES + "): " + shown(path));
+        }
+        try {
+            GitPaths.requireSafe(path);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("commit " + CommitId.abbreviate(commit) + ": " + e.getMessage(), e);
         }
     }
 
@@ -604,7 +624,7 @@ public final class NodeRepository implements AutoCloseable {
 
     /**
      * Stores the pack that follows the header in {@code into} (a {@link Quarantine}), every object
-     * checked as JGit's fetch checks them ({@code ObjectChecker}); thin, since its deltas may rest on
+     * checked as JGit's fetch checks them and more ({@link ImportedObjectChecker}); thin, since its deltas may rest on
      * objects we hold. This is what JGit's bundle transport does after its own prerequisite check,
      * which lists and walks every ref held (a cost that grows with all a node ever held); ours,
      * above, looks up only the prerequisites, and {@link #newHistory} checks connectivity
@@ -615,7 +635,7 @@ public final class NodeRepository implements AutoCloseable {
         try (ObjectInserter inserter = into.newObjectInserter()) {
             PackParser parser = inserter.newPackParser(pack);
             parser.setAllowThin(true);
-            parser.setObjectChecker(new ObjectChecker());
+            parser.setObjectChecker(new ImportedObjectChecker());
             parser.setCheckEofAfterPackFooter(true);
             parser.setMaxObjectSizeLimit(limits.maxObjectBytes());
             parser.setNeedNewObjectIds(true);

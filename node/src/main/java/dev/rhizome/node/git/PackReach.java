@@ -102,9 +102,13 @@ final class PackReach {
         return new History(commits, met, boundary);
     }
 
-    /** Removes from {@code unexplained} what a writer's walk from the tip, the boundary uninteresting, yields. */
+    /**
+     * Removes from {@code unexplained} what a writer's walk from the tip, the boundary uninteresting,
+     * yields; refuses a path it meets longer than {@link TreeNames#MAX_PATH_BYTES} (nesting thousands
+     * deep, which no checkout can write: the walk is where the trees' paths are known).
+     */
     private static void writersWalk(Repository repository, ObjectId tip, Set<RevCommit> boundary, Set<ObjectId> unexplained)
-            throws IOException {
+            throws BundleException, IOException {
         try (ObjectWalk walk = new ObjectWalk(repository)) {
             walk.markStart(walk.parseCommit(tip));
             for (RevCommit held : boundary) {
@@ -114,6 +118,10 @@ final class PackReach {
                 // commits: already explained by the history
             }
             for (RevObject o = walk.nextObject(); o != null && !unexplained.isEmpty(); o = walk.nextObject()) {
+                if (walk.getPathLength() > TreeNames.MAX_PATH_BYTES) {
+                    throw new BundleException("bundle's tree has a path of " + walk.getPathLength() + " bytes (at most "
+                            + TreeNames.MAX_PATH_BYTES + ") at depth " + walk.getTreeDepth());
+                }
                 unexplained.remove(o);
             }
         }

@@ -149,6 +149,19 @@ final class Connections {
         return out;
     }
 
+    /** Peers with an open link or a dial in flight. */
+    List<PublicId> busyPeers() {
+        List<PublicId> out = openPeers();
+        out.addAll(dialing.keySet());
+        return out;
+    }
+
+    /** The NodeInfo of an open link's hello, or null. */
+    NodeInfo infoOf(PublicId peer) {
+        Link link = links.get(peer);
+        return link == null || link.closing ? null : link.info;
+    }
+
     int openCount() {
         return (int) links.values().stream().filter(l -> !l.closing).count();
     }

@@ -4,7 +4,10 @@ import dev.rhizome.node.gossip.core.Effect.Dial;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.protocol.PeerAddress.Reach;
 import dev.rhizome.protocol.identity.PublicId;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Function;
 
 /** Which peers to dial, and when, to keep the degree; what the table is offered; when to ask the bootstrap source for more. */
@@ -76,7 +79,7 @@ final class Dialer {
         List<PeerTable.Entry> candidates = peers.table().dialable(now,
                 id -> !peers.connections().isBusy(id) && peers.scores().isWelcome(id, now));
         // In random order, each checked against the dials by address this round has started too.
-        for (PeerTable.Entry e : RandomPick.some(candidates, candidates.size(), self.random())) {
+        for (PeerTable.Entry e : diverse(RandomPick.some(candidates, candidates.size(), self.random()))) {
             if (wanted == 0) {
                 break;
             }
@@ -87,6 +90,33 @@ final class Dialer {
                 out.add(new Dial(e.info, e.learntOver));
             }
         }
+    }
+
+    /**
+     * {@code shuffled} with, first, one candidate of each network ({@link NetworkGroup}) no link or
+     * dial of ours is in yet, then the rest, each part in the order given. Picked at random alone, a
+     * table holding many peers of one network (a rogue's /24, names under its domain) had most of
+     * the dials go there, and its links be most of this node's: eclipsed. Where every peer is in one
+     * network (a LAN, loopback, the simulations) the order is the one given.
+     */
+    private List<PeerTable.Entry> diverse(List<PeerTable.Entry> shuffled) {
+        Set<String> used = new HashSet<>();
+        for (PublicId linked : peers.connections().busyPeers()) {
+            NodeInfo info = peers.connections().infoOf(linked);
+            if (info == null) {
+                info = peers.table().info(linked);
+            }
+            if (info != null) {
+                used.add(NetworkGroup.of(info.getHost()));
+            }
+        }
+        List<PeerTable.Entry> first = new ArrayList<>();
+        List<PeerTable.Entry> rest = new ArrayList<>();
+        for (PeerTable.Entry e : shuffled) {
+            (used.add(NetworkGroup.of(e.info.getHost())) ? first : rest).add(e);
+        }
+        first.addAll(rest);
+        return first;
     }
 
     /** Not to be evicted from the peer table: connected, being dialled, or proven to own the address it names. */

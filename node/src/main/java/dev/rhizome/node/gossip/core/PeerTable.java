@@ -6,6 +6,7 @@ import dev.rhizome.protocol.PeerAddress;
 import dev.rhizome.protocol.PeerAddress.Reach;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,7 +96,7 @@ final class PeerTable {
         if (!roomAtAddress(info, busy)) {
             return false;
         }
-        if (peers.size() >= config.maxKnownPeers() && !evictOneFailed(busy)) {
+        if (peers.size() >= config.maxKnownPeers() && !evictOneFailed(busy) && !displaceForDiversity(info, busy)) {
             return false;
         }
         peers.put(id, new Entry(id, info, signed, learntOver));
@@ -179,6 +180,39 @@ final class PeerTable {
             }
         }
         return false;
+    }
+
+    /**
+     * In a full table with no failed peer to evict, makes room for a newcomer from a network
+     * ({@link NetworkGroup}) holding fewer entries than the most crowded one by at least two: the
+     * crowded network's newest entry goes, unless {@code keep} (max-min, as the inbound slots are
+     * shared). Made-up peers at addresses of one network that all answer their dials (a rogue's /24
+     * of cloud machines, names under its domain) filled the table for good, and no honest newcomer
+     * got in; now they keep at most the share of their network, and the peers known longest in
+     * it (honest ones, known before the flood) are the last to go.
+     */
+    private boolean displaceForDiversity(NodeInfo info, Predicate<PublicId> keep) {
+        Map<String, Integer> perGroup = new HashMap<>();
+        Map<String, Entry> newest = new HashMap<>();
+        for (Entry e : peers.values()) {
+            String group = NetworkGroup.of(e.info.getHost());
+            perGroup.merge(group, 1, Integer::sum);
+            if (!keep.test(e.id)) {
+                newest.put(group, e);
+            }
+        }
+        String crowded = null;
+        for (Map.Entry<String, Integer> e : perGroup.entrySet()) {
+            if (newest.containsKey(e.getKey()) && (crowded == null || e.getValue() > perGroup.get(crowded))) {
+                crowded = e.getKey();
+            }
+        }
+        int mine = perGroup.getOrDefault(NetworkGroup.of(info.getHost()), 0);
+        if (crowded == null || perGroup.get(crowded) < mine + 2) {
+            return false;
+        }
+        peers.remove(newest.get(crowded).id);
+        return true;
     }
 
     private boolean evictOneFailed(Predicate<PublicId> busy) {

@@ -1,0 +1,32 @@
+package dev.rhizome.node.gossip.core;
+
+import dev.rhizome.protocol.PeerAddress;
+
+/**
+ * The network a host belongs to, as diversity counts it (Bitcoin's netgroups): an IPv4 address by
+ * its /16, an IPv6 one by its /32, a name by its domain ({@link PeerAddress#hostGroup}). One party
+ * easily holds many addresses of one such network (a /24 of a cloud provider, names under its own
+ * domain), rarely addresses in many: so a peer table and the dials it feeds are spread across
+ * networks, and a flood of made-up peers from one network takes neither the table nor the links.
+ */
+final class NetworkGroup {
+    private NetworkGroup() {
+    }
+
+    /** The group of {@code host} (one {@link PeerAddress#isHost} accepts); "" for none. */
+    static String of(String host) {
+        if (host.isEmpty()) {
+            return "";
+        }
+        String canonical = PeerAddress.canonicalHost(host);
+        if (canonical.contains(":")) {
+            // As Java writes an IPv6 literal: eight hextets, none elided ("2001:db8:0:0:0:0:0:7").
+            String[] hextets = canonical.split(":", 3);
+            return hextets.length >= 2 ? hextets[0] + ":" + hextets[1] + "::/32" : canonical;
+        }
+        if (canonical.chars().allMatch(c -> c == '.' || Character.isDigit(c)) && canonical.chars().filter(c -> c == '.').count() == 3) {
+            return canonical.substring(0, canonical.indexOf('.', canonical.indexOf('.') + 1)) + ".0.0/16";
+        }
+        return PeerAddress.hostGroup(host);
+    }
+}
