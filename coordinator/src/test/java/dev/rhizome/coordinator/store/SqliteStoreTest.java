@@ -543,7 +543,6 @@ class SqliteStoreTest extends StoreContract {
                 return null;
             });
             store.backup(backup);
-            assertThatThrownBy(() -> store.backup(backup)).hasMessageContaining("already exists");
             Seed later = Fixtures.seed(operator, "later", Fixtures.commit(), Fixtures.manifest(1, 0.01), 2);
             store.inTransaction(tx -> {
                 tx.insertSeed(later, Envelopes.sign(operator, later), 2);
