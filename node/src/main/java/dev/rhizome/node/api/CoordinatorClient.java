@@ -252,18 +252,18 @@ public final class CoordinatorClient {
         for (Optional<SignedEnvelope> again = unanswered.take(request, System.currentTimeMillis()); again.isPresent();
                 again = unanswered.take(request, System.currentTimeMillis())) {
             try {
-                return sendClaim(request, again.get());
+                return sendClaim(again.get());
             } catch (CoordinatorException e) {
                 if (e.status() == 0) {
                     throw e;
                 }
             }
         }
-        return sendClaim(request, Envelopes.sign(identity, request.toBuilder().setNonce(freshNonce()).build()));
+        return sendClaim(Envelopes.sign(identity, request.toBuilder().setNonce(freshNonce()).build()));
     }
 
-    /** Posts a signed claim; one that gets no answer is kept to be sent again. */
-    private ClaimResponse sendClaim(ClaimRequest request, SignedEnvelope signed) throws CoordinatorException {
+    /** Posts a signed claim; one that gets no answer is kept to be sent again, aged from its signing. */
+    private ClaimResponse sendClaim(SignedEnvelope signed) throws CoordinatorException {
         ClaimJournal kept = journal;
         if (kept != null) {
             kept.write(signed, System.currentTimeMillis());
@@ -276,11 +276,19 @@ public final class CoordinatorClient {
             return answer;
         } catch (CoordinatorException e) {
             if (e.status() == 0) {
-                unanswered.keep(request, signed, System.currentTimeMillis());
+                unanswered.keep(signedRequest(signed), signed, System.currentTimeMillis());
             } else if (kept != null) {
                 kept.answered(signed);
             }
             throw e;
+        }
+    }
+
+    private static ClaimRequest signedRequest(SignedEnvelope signed) {
+        try {
+            return ClaimRequest.parseFrom(signed.getPayload());
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("a claim signed here does not parse", e);
         }
     }
 
