@@ -109,7 +109,8 @@ class CoordinatorBackupTest {
                     Files.readString(dir.resolve("backup-1.log"))).exists();
             assertThat(backup).as("nothing under the backup's name").doesNotExist();
 
-            CliRun again = CliRun.child(null, "coordinator", "backup", "--data-dir", data.toString(), "--out",
+            // --data-dir before the subcommand, as `rhizome coordinator --data-dir D` was typed to start it
+            CliRun again = CliRun.child(null, "coordinator", "--data-dir", data.toString(), "backup", "--out",
                     backup.toString(), "--json");
             assertThat(again.code()).as(again.err()).isEqualTo(ExitCodes.OK);
         }

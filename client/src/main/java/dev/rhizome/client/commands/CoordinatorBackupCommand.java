@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 
 @Command(name = "backup", mixinStandardHelpOptions = true,
         description = {"Copy a coordinator's SQLite database (<data-dir>/coordinator.db) to FILE, whole and consistent as",
@@ -27,6 +28,10 @@ import picocli.CommandLine.Option;
 public final class CoordinatorBackupCommand implements Callable<Integer> {
     @Mixin
     DataDirOption dataDir;
+
+    /** `rhizome coordinator --data-dir D backup`: the directory named before the subcommand counts too. */
+    @ParentCommand
+    CoordinatorCommand parent;
 
     @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE",
             description = "The backup file to write (its directory must exist).")
@@ -59,7 +64,7 @@ public final class CoordinatorBackupCommand implements Callable<Integer> {
         if (parent == null || !Files.isDirectory(parent)) {
             throw BadValue.of("--out", out.toString(), "a file in an existing directory", "create " + parent + " first");
         }
-        Path dir = dataDir.path();
+        Path dir = !dataDir.given() && parent != null && parent.dataDir.given() ? parent.dataDir.path() : dataDir.path();
         Path database = dir.resolve(SqliteStore.FILE_NAME);
         if (!Files.isRegularFile(database)) {
             throw CommandException.usage("--data-dir", "no coordinator database in " + dir + " (no "
