@@ -31,7 +31,7 @@ public final class CoordinatorBackupCommand implements Callable<Integer> {
 
     /** `rhizome coordinator --data-dir D backup`: the directory named before the subcommand counts too. */
     @ParentCommand
-    CoordinatorCommand parent;
+    CoordinatorCommand coordinatorCommand;
 
     @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE",
             description = "The backup file to write (its directory must exist).")
@@ -64,7 +64,8 @@ public final class CoordinatorBackupCommand implements Callable<Integer> {
         if (parent == null || !Files.isDirectory(parent)) {
             throw BadValue.of("--out", out.toString(), "a file in an existing directory", "create " + parent + " first");
         }
-        Path dir = !dataDir.given() && parent != null && parent.dataDir.given() ? parent.dataDir.path() : dataDir.path();
+        Path dir = !dataDir.given() && coordinatorCommand != null && coordinatorCommand.dataDir.given()
+                ? coordinatorCommand.dataDir.path() : dataDir.path();
         Path database = dir.resolve(SqliteStore.FILE_NAME);
         if (!Files.isRegularFile(database)) {
             throw CommandException.usage("--data-dir", "no coordinator database in " + dir + " (no "
