@@ -87,6 +87,8 @@ class JsonKeysTest {
             answers.put("rhizome export", run(new String[] {"--coordinator", url}, "export", "--out", audit));
             answers.put("rhizome verify", run(new String[0], "verify", audit));
             answers.put("rhizome ban", run(op, "ban", "--key", Identity.generate().publicId().toString(), "--reason", "r"));
+            answers.put("rhizome coordinator backup", run(new String[] {"--data-dir", dir.resolve("coordinator").toString()},
+                    "coordinator", "backup", "--out", dir.resolve("coordinator-backup.db").toString()));
             List<String> unnamed = new ArrayList<>();
             answers.forEach((command, answer) -> {
                 Set<String> named = keys(help.get(command));

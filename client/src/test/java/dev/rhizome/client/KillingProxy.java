@@ -8,15 +8,19 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
  * A TCP proxy on loopback between a client process and an HTTP/1.1 server that SIGKILLs the client
  * at one chosen request: before the request reaches the server, or once the server has answered it
  * but before the answer reaches the client (the answer a kill loses: the server did the work, the
- * client never learns it). A request is recognised by the start of its first line ("POST /v1/papers ");
+ * client never learns it), or once the server has answered several such requests, none of whose
+ * answers reached the client (a client with several requests in flight at once, all their answers
+ * lost). A request is recognised by the start of its first line ("POST /v1/papers ");
  * a client sends no request on a connection before it has read the previous answer, so whatever the
  * server sends after the recognised request is that request's answer.
  */
@@ -30,6 +34,9 @@ final class KillingProxy implements AutoCloseable {
     private volatile Supplier<Process> victim;
     private volatile Runnable atKill = () -> { };
     private final AtomicBoolean fired = new AtomicBoolean();
+    /** With {@link #armAfterAnswers}: how many matching answers are still to arrive (withheld) before the kill. */
+    private volatile AtomicInteger answersToKill;
+    private final CountDownLatch killed = new CountDownLatch(1);
 
     KillingProxy(String targetUrl) throws IOException {
         this.target = URI.create(targetUrl);
@@ -57,6 +64,19 @@ final class KillingProxy implements AutoCloseable {
         this.atKill = look;
         this.when = moment;
         this.victim = process;
+        this.requestStart = start;
+    }
+
+    /**
+     * Every request starting with {@code start} has its answer withheld from the client; once the
+     * server has answered {@code answers} of them, the process {@code process} names is killed.
+     */
+    void armAfterAnswers(String start, int answers, Supplier<Process> process) {
+        fired.set(false);
+        this.atKill = () -> { };
+        this.when = When.AFTER_ANSWER;
+        this.victim = process;
+        this.answersToKill = new AtomicInteger(answers);
         this.requestStart = start;
     }
 
@@ -94,7 +114,9 @@ final class KillingProxy implements AutoCloseable {
                 String seen = carried + new String(buf, 0, n, StandardCharsets.ISO_8859_1);
                 String start = requestStart;
                 if (start != null && seen.contains(start)) {
-                    requestStart = null;
+                    if (answersToKill == null) {
+                        requestStart = null;
+                    }
                     if (when == When.BEFORE_REQUEST) {
                         kill(client, upstream);
                         return;
@@ -118,6 +140,11 @@ final class KillingProxy implements AutoCloseable {
             int n;
             while ((n = in.read(buf)) > 0) {
                 if (answerKills.get()) {
+                    AtomicInteger counting = answersToKill;
+                    if (counting != null && counting.decrementAndGet() > 0) {
+                        killed.await();  // withheld: closing would tell the client its request failed
+                        return;
+                    }
                     kill(client, upstream);
                     return;
                 }
@@ -126,6 +153,8 @@ final class KillingProxy implements AutoCloseable {
             }
         } catch (IOException e) {
             // either side closed
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
             closeQuietly(client);
         }
@@ -135,7 +164,9 @@ final class KillingProxy implements AutoCloseable {
         Process p = victim.get();
         atKill.run();
         fired.set(true);  // before the kill: whoever waits for the process's end reads it then
+        requestStart = null;
         p.destroyForcibly();  // SIGKILL
+        killed.countDown();
         try {
             p.waitFor(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -155,6 +186,7 @@ final class KillingProxy implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        killed.countDown();
         server.close();
     }
 }

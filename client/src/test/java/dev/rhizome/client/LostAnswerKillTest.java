@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -131,6 +132,55 @@ class LostAnswerKillTest {
         }
     }
 
+    /**
+     * A node of two slots whose claims were both answered by the coordinator and neither answer
+     * reached it: the restarted node sends each claim again and gets both units back, one to each
+     * slot. Only the newest used to go again; the other unit stayed leased to nobody until its
+     * deadline. (Running them is the single-slot test's; here the jobs would only add minutes.)
+     */
+    @Test
+    void nodeOfSeveralSlotsKilledBeforeAllTheirClaimsAnswersGetsEveryLeasedUnitBack() throws Exception {
+        Path node = dir.resolve("node");
+        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator"))
+                .withLeaseDuration(Duration.ofHours(1)));
+                KillingProxy proxy = new KillingProxy(coordinator.url())) {
+            CoordinatorClient operator = new CoordinatorClient(coordinator.url(), Identity.generate());
+            seedAndDirection(operator, node);
+            AtomicReference<Process> first = new AtomicReference<>();
+            proxy.armAfterAnswers("POST /v1/claim ", 2, first::get);
+            first.set(node(node, proxy.url(), "node-1.log", "--cpu-jobs", "2"));
+            assertThat(first.get().waitFor(300, TimeUnit.SECONDS)).as("the node killed at its second claim's answer").isTrue();
+            assertThat(proxy.fired()).as("killed by the proxy; its log: %s", log("node-1.log")).isTrue();
+            byte[] nodeKey = IdentityStore.loadOrCreate(node).publicId().toByteString().toByteArray();
+            Set<String> leased = Set.copyOf(operator.units("LEASED").getUnitsList().stream()
+                    .filter(u -> Arrays.equals(u.getHolder().toByteArray(), nodeKey))
+                    .map(u -> u.getUnit().getId()).toList());
+            assertThat(leased).as("units leased to the killed node").hasSize(2);
+            assertThat(names(new NodeLayout(node).claims(), ".claim")).as("claims kept in flight at the kill").hasSize(2);
+
+            assertThat(bufferedUnits(new NodeLayout(node))).as("units the killed node knew of").isEmpty();
+
+            Process second = node(node, coordinator.url(), "node-2.log", "--cpu-jobs", "2");
+            try {
+                // a unit is kept in the buffer from its claim's answer until its result is out: each
+                // leased unit reached a slot of the restarted node (a fresh claim would get others)
+                Set<String> reached = ConcurrentHashMap.newKeySet();
+                await().atMost(Duration.ofSeconds(300)).until(() -> {
+                    reached.addAll(bufferedUnits(new NodeLayout(node)));
+                    operator.units("DONE").getUnitsList().forEach(u -> reached.add(u.getUnit().getId()));
+                    return reached.containsAll(leased);
+                });
+                assertThat(operator.units("LEASED").getUnitsList().stream()
+                        .filter(u -> Arrays.equals(u.getHolder().toByteArray(), nodeKey)).map(u -> u.getUnit().getId())
+                        .filter(u -> !leased.contains(u)).toList()).as("other units leased to the restarted node").isEmpty();
+            } finally {
+                second.destroy();
+                second.waitFor(60, TimeUnit.SECONDS);
+            }
+            assertThat(names(new NodeLayout(node).claims(), ".claim")).as("claims left in flight after a stop").isEmpty();
+        }
+    }
+
     /** The slow seed in the node's repository (as if fetched before) and at the coordinator, with direction d. */
     private Seed seedAndDirection(CoordinatorClient operator, Path node) throws Exception {
         SortedMap<String, byte[]> seedFiles = TestNetwork.slowSeed(3, 300);
@@ -145,9 +195,12 @@ class LostAnswerKillTest {
         return seed;
     }
 
-    private Process node(Path data, String coordinatorUrl, String logName) throws IOException {
-        return new ProcessBuilder(TestNetwork.launcher("node", "--data-dir", data.toString(), "--coordinator",
-                coordinatorUrl)).redirectErrorStream(true).redirectOutput(dir.resolve(logName).toFile()).start();
+    private Process node(Path data, String coordinatorUrl, String logName, String... more) throws IOException {
+        List<String> args = new ArrayList<>(List.of("node", "--data-dir", data.toString(), "--coordinator",
+                coordinatorUrl));
+        args.addAll(List.of(more));
+        return new ProcessBuilder(TestNetwork.launcher(args.toArray(String[]::new))).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(logName).toFile()).start();
     }
 
     private String log(String name) throws IOException {

@@ -27,7 +27,8 @@ import picocli.CommandLine;
  */
 class PathArgumentsTest {
     /** Paths a command creates or writes, which need not exist: each has its own checks. */
-    private static final Set<String> WRITTEN = Set.of("rhizome export --out", "rhizome claim --workspace");
+    private static final Set<String> WRITTEN = Set.of("rhizome export --out", "rhizome claim --workspace",
+            "rhizome coordinator backup --out");
 
     @TempDir
     Path dir;

@@ -107,7 +107,6 @@ public final class NodeDaemon implements AutoCloseable {
         this.repository = NodeRepository.open(layout.repository());
         try {
             CoordinatorClient coordinator = new CoordinatorClient(config.coordinatorUrl(), identity);
-            coordinator.keepClaimsIn(layout.claims());
             // every thread's calls (slots, reporter, announcer, gossip's entry points) tell one log
             coordinator.watch(new ReachabilityLog(coordinator.url().toString(), Clock.systemUTC()));
             TransferLog transfers = new TransferLog(layout.transfers());
@@ -127,6 +126,8 @@ public final class NodeDaemon implements AutoCloseable {
             NodePreferences prefs = config.preferences();
             gossip.capDownloads(prefs.maxDownloadKBps() * 1024);
             List<Slot> slots = SlotPlan.of(hardware, prefs);
+            // before any slot claims: what an earlier run's slots had in flight when it died goes again
+            coordinator.keepClaimsIn(layout.claims(), slots.size());
             Map<Slot, Evaluator> evaluators = new LinkedHashMap<>();
             // The slots' jobs run at once, and what the kernel counts for the node's uid (tasks, pending
             // signals) and the machine's memory are one budget: each slot's jobs take their share of it.

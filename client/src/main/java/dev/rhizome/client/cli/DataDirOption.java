@@ -15,6 +15,11 @@ public final class DataDirOption {
         fallback = dir;
     }
 
+    /** Whether --data-dir was given on the command line. */
+    public boolean given() {
+        return dataDir != null;
+    }
+
     public Path path() {
         if (dataDir != null) {
             return dataDir.toAbsolutePath().normalize();  // "./n1/" named as /x/./n1 in messages

@@ -36,7 +36,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "coordinator", mixinStandardHelpOptions = true,
+@Command(name = "coordinator", mixinStandardHelpOptions = true, subcommands = CoordinatorBackupCommand.class,
         description = {"Run a coordinator: hands out work units, stores signed results, keeps leaderboards.",
             "Writes its URL to <data-dir>/coordinator.url once it listens; stops on SIGTERM or Ctrl-C (exit 0).",
             "Its log goes to standard error; with --json, standard output holds one line once it listens, or the",

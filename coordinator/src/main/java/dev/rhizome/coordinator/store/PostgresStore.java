@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -468,6 +469,22 @@ public final class PostgresStore implements Store {
                 }
             }
         }
+    }
+
+    /**
+     * The {@code pg_dump} command that backs up the store at {@code address} (its schema only) to
+     * {@code out}, in pg_dump's custom format ({@code pg_restore} reads it back). The password is left
+     * out: pg_dump takes it from {@code PGPASSWORD} or {@code ~/.pgpass}. Backups of a PostgreSQL store
+     * are PostgreSQL's job: it knows its own consistency, and this process would only add a copy.
+     */
+    public static String dumpCommand(String address, Path out) {
+        URI uri = URI.create(address);
+        String user = uri.getRawUserInfo() == null ? "" : uri.getRawUserInfo().replaceFirst(":.*", "") + "@";
+        String target = "postgresql://" + user + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
+                + uri.getRawPath();
+        String schema = query(uri.getRawQuery()).getOrDefault("schema", "public");
+        return "pg_dump --format=custom --schema=" + schema + " --file='" + out.toString().replace("'", "'\\''")
+                + "' '" + target + "'";
     }
 
     public static String redact(String address) {

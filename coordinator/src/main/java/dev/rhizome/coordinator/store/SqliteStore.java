@@ -169,22 +169,10 @@ public final class SqliteStore implements Store {
 
     /**
      * Copies the whole database, consistent as of one moment, to {@code target} while the store
-     * keeps serving: {@code VACUUM INTO} on a connection of its own reads one write-ahead-log
-     * snapshot, so the committer is not blocked. The copy is a complete, compact {@value #FILE_NAME};
-     * restore by stopping the coordinator and putting the copy in its data directory under that name.
+     * keeps serving ({@link SqliteBackup}: never a partial file under the target's name).
      */
-    public void backup(Path target) {
-        if (Files.exists(target)) {
-            throw new IllegalArgumentException("backup target " + target + " already exists");
-        }
-        try (Connection reader = connect(file)) {
-            reader.setAutoCommit(true);
-            try (Statement s = reader.createStatement()) {
-                s.execute("VACUUM INTO '" + target.toAbsolutePath().toString().replace("'", "''") + "'");
-            }
-        } catch (SQLException e) {
-            throw new StoreException("backup to " + target + " failed: " + e.getMessage(), e);
-        }
+    public void backup(Path target) throws IOException {
+        SqliteBackup.write(file, target);
     }
 
     private void refuseIfStopped() {

@@ -19,6 +19,7 @@ import dev.rhizome.protocol.identity.Identity;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -543,7 +544,6 @@ class SqliteStoreTest extends StoreContract {
                 return null;
             });
             store.backup(backup);
-            assertThatThrownBy(() -> store.backup(backup)).hasMessageContaining("already exists");
             Seed later = Fixtures.seed(operator, "later", Fixtures.commit(), Fixtures.manifest(1, 0.01), 2);
             store.inTransaction(tx -> {
                 tx.insertSeed(later, Envelopes.sign(operator, later), 2);
@@ -558,5 +558,35 @@ class SqliteStoreTest extends StoreContract {
                     .containsExactly("tiny-lm");
             assertThat(store.inTransaction((Store.Transaction tx) -> tx.seed("tiny-lm")).orElseThrow().record()).isEqualTo(seed);
         }
+    }
+
+    /**
+     * A backup under a name an older backup holds replaces it only with a whole copy, and a
+     * temporary file a killed backup left beside it goes first; a missing database is named.
+     */
+    @Test
+    void aBackupReplacesAnOlderOneWholeAndClearsAKilledOnesTemporaryFile() throws Exception {
+        Seed seed = Fixtures.seed(operator, "tiny-lm", Fixtures.commit(), Fixtures.manifest(1, 0.01), 1);
+        Path backup = dataDir.resolve("copy.db");
+        Path tmp = SqliteBackup.temporary(backup);
+        try (SqliteStore store = SqliteStore.open(dataDir)) {
+            store.backup(backup);
+            Files.write(tmp, new byte[] {1, 2, 3});  // as a backup killed mid-copy leaves it
+            store.inTransaction(tx -> {
+                tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+                return null;
+            });
+            store.backup(backup);
+        }
+        assertThat(tmp).doesNotExist();
+        Path restored = Files.createDirectories(dataDir.resolve("restored"));
+        Files.copy(backup, restored.resolve(SqliteStore.FILE_NAME));
+        try (SqliteStore store = SqliteStore.open(restored)) {
+            assertThat(store.inTransaction((Store.Transaction tx) -> tx.seeds())).extracting(s -> s.record().getName())
+                    .containsExactly("tiny-lm");
+        }
+        assertThatThrownBy(() -> SqliteBackup.write(dataDir.resolve("none.db"), dataDir.resolve("b.db")))
+                .isInstanceOf(NoSuchFileException.class).hasMessageContaining("none.db");
+        assertThat(dataDir.resolve("none.db")).as("no database made by a backup").doesNotExist();
     }
 }

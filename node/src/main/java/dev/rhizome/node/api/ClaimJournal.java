@@ -73,20 +73,21 @@ final class ClaimJournal {
     }
 
     /**
-     * The claims an earlier process left unanswered, newest first, each removed from disk as it is
-     * read (the caller keeps the newest to send again; the others are too many to replay, or too old).
+     * The claims an earlier process left unanswered, at most {@code max} (the newest; the others are
+     * more than its slots could have had in flight, left by failed removals), each removed from disk
+     * as it is read: the caller keeps them to send again, and each is journaled anew when it goes.
      */
-    List<Unanswered> takeLeftovers() {
+    List<Unanswered> takeLeftovers(int max) {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
         try (Stream<Path> files = Files.list(dir)) {
             List<Unanswered> left = files.filter(p -> p.getFileName().toString().endsWith(SUFFIX)).map(this::read)
                     .flatMap(Optional::stream)
-                    .sorted((a, b) -> Long.compare(b.writtenMs(), a.writtenMs())).toList();
+                    .sorted((a, b) -> Long.compare(b.writtenMs(), a.writtenMs())).limit(max).toList();
             if (!left.isEmpty()) {
-                log.info("{} claims sent before the restart got no answer; the newest goes again with the next claim, "
-                        + "so a unit leased by it comes back", left.size());
+                log.info("{} claim(s) sent before the restart got no answer; each goes again with a later claim, so "
+                        + "a unit leased by it comes back", left.size());
             }
             return left;
         } catch (IOException e) {

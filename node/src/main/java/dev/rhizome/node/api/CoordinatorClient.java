@@ -239,30 +239,31 @@ public final class CoordinatorClient {
 
     /**
      * Claims a unit. Each claim carries a fresh nonce (unless the request brings its own), which the
-     * coordinator accepts once. A claim that got no answer is kept and sent again, as signed, by the
-     * next claim of the same kinds ({@link UnansweredClaim}): if the coordinator leased a unit and
-     * died before replying, that unit is the answer; if it refuses the old claim, a fresh one goes.
+     * coordinator accepts once. A claim that got no answer is kept and sent again, as signed, by a
+     * later claim of the same kinds ({@link UnansweredClaim}), each kept claim by one: if the
+     * coordinator leased a unit and died before replying, that unit is the answer; if it refuses the
+     * old claim (it never took it, the unit is no longer held, or it is too old), the next kept one
+     * goes, then a fresh one.
      */
     public ClaimResponse claim(ClaimRequest request) throws CoordinatorException {
         if (!request.getNonce().isEmpty()) {
             return post("/v1/claim", Envelopes.sign(identity, request), ClaimResponse.parser());
         }
-        Optional<SignedEnvelope> again = unanswered.take(request, System.currentTimeMillis());
-        if (again.isPresent()) {
+        for (Optional<SignedEnvelope> again = unanswered.take(request, System.currentTimeMillis()); again.isPresent();
+                again = unanswered.take(request, System.currentTimeMillis())) {
             try {
-                return sendClaim(request, again.get());
+                return sendClaim(again.get());
             } catch (CoordinatorException e) {
                 if (e.status() == 0) {
                     throw e;
                 }
-                // refused (it took no unit, the unit is no longer held, or it is too old): claim afresh
             }
         }
-        return sendClaim(request, Envelopes.sign(identity, request.toBuilder().setNonce(freshNonce()).build()));
+        return sendClaim(Envelopes.sign(identity, request.toBuilder().setNonce(freshNonce()).build()));
     }
 
-    /** Posts a signed claim; one that gets no answer is kept to be sent again. */
-    private ClaimResponse sendClaim(ClaimRequest request, SignedEnvelope signed) throws CoordinatorException {
+    /** Posts a signed claim; one that gets no answer is kept to be sent again, aged from its signing. */
+    private ClaimResponse sendClaim(SignedEnvelope signed) throws CoordinatorException {
         ClaimJournal kept = journal;
         if (kept != null) {
             kept.write(signed, System.currentTimeMillis());
@@ -275,7 +276,7 @@ public final class CoordinatorClient {
             return answer;
         } catch (CoordinatorException e) {
             if (e.status() == 0) {
-                unanswered.keep(request, signed, System.currentTimeMillis());
+                unanswered.keep(signedRequest(signed), signed, System.currentTimeMillis());
             } else if (kept != null) {
                 kept.answered(signed);
             }
@@ -283,18 +284,26 @@ public final class CoordinatorClient {
         }
     }
 
+    private static ClaimRequest signedRequest(SignedEnvelope signed) {
+        try {
+            return ClaimRequest.parseFrom(signed.getPayload());
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("a claim signed here does not parse", e);
+        }
+    }
+
     /**
-     * Keeps each claim in flight in {@code dir} until it is answered, and takes the newest one an
-     * earlier process left there unanswered (killed before the answer came) to be sent again by the
-     * next claim of the same kinds, as {@link UnansweredClaim} does within a process. For a node,
-     * whose data directory outlives its process; before its first claim.
+     * Keeps each claim in flight in {@code dir} until it is answered, and takes those an earlier
+     * process left there unanswered (killed before their answers came) to be sent again, each by one
+     * later claim of the same kinds, as {@link UnansweredClaim} does within a process. For a node,
+     * whose data directory outlives its process, before its first claim; {@code slots} bounds the
+     * claims kept (each slot has one in flight at most).
      */
-    public void keepClaimsIn(Path dir) {
+    public void keepClaimsIn(Path dir, int slots) {
+        unanswered.capacity(slots);
         ClaimJournal kept = new ClaimJournal(dir);
-        List<ClaimJournal.Unanswered> left = kept.takeLeftovers();
-        if (!left.isEmpty()) {
-            ClaimJournal.Unanswered newest = left.get(0);
-            unanswered.keep(newest.request(), newest.signed(), newest.writtenMs());
+        for (ClaimJournal.Unanswered left : kept.takeLeftovers(slots)) {
+            unanswered.keep(left.request(), left.signed(), left.writtenMs());
         }
         journal = kept;
     }

@@ -152,12 +152,21 @@ public final class WorkLoop implements Runnable {
             threads.add(t);
             t.start();
         }
-        try {
-            for (Thread t : threads) {
-                t.join();
+        // Told to stop (interrupted), the loop still waits for its slots: the daemon's bounded wait
+        // for this thread is what says whether a slot is still finishing, and so whether the data
+        // directory's lock may go yet. It used to return at once, and the lock went with a slot busy.
+        boolean interrupted = false;
+        for (Thread t : threads) {
+            while (t.isAlive()) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    stop();
+                }
             }
-        } catch (InterruptedException e) {
-            stop();
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
         reporter.shutdownNow();

@@ -15,12 +15,17 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.revwalk.ObjectWalk;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,6 +72,34 @@ class GitKillTest {
     }
 
     /**
+     * The child: the janitor's prune, over and over until killed. Each round fetches a new commit
+     * (on the seed, from the source repository at args[1]) into the node's repository at args[0]
+     * and prunes it to nothing but the seed and that commit, giving up the one before: "held C FILE"
+     * once the new commit is imported and protected, "dropping" as the refs of the others go.
+     */
+    public static final class Pruner {
+        public static void main(String[] args) throws Exception {
+            try (NodeRepository node = NodeRepository.open(Path.of(args[0]));
+                    NodeRepository source = NodeRepository.open(Path.of(args[1]))) {
+                String seed = source.commitFiles(null, Map.of("seed.txt", "seed\n".getBytes()), "seed", AUTHOR);
+                node.importBundle(source.bundle(seed, List.of()).path(), seed, 64 << 20);
+                System.out.println("held " + seed + " seed.txt");
+                RepoCompactor compactor = new RepoCompactor(node, Duration.ZERO);
+                for (int i = 0; ; i++) {
+                    String commit = source.commitFiles(seed, Map.of("r" + i + ".bin", importedBlob(i)), "r" + i, AUTHOR);
+                    node.importBundle(source.bundle(commit, List.of(seed)).path(), commit, 64 << 20);
+                    System.out.println("held " + commit + " r" + i + ".bin");
+                    System.out.flush();
+                    compactor.prune(1, Set.of(seed, commit), Set.of(), dropped -> {
+                        System.out.println("dropping");
+                        System.out.flush();
+                    });
+                }
+            }
+        }
+    }
+
+    /**
      * A node killed while a workspace's commit is being imported (its pack half written into the
      * repository, the bundle it came in still in the temporary directory): the next open loses no
      * commit an import returned, imports again, and the next start deletes the bundle the kill left
@@ -107,6 +140,81 @@ class GitKillTest {
      * started after the bundle was last written (the pid used again: not its writer). Files of
      * another name (an older node's, without the pid) are not looked at.
      */
+    /**
+     * A node killed while its janitor gives up held commits (their refs going, then the repack): the
+     * repository opens, the commits it was told to keep are whole, every commit it still holds has
+     * its whole history, and the next prune runs. Not run under a kill until 2026-12-03.
+     */
+    @Test
+    void aPruneKilledMidwayLosesNoHeldCommitAndTheNextOneRuns() throws Exception {
+        Path dir = tmp.resolve("repo.git");
+        Map<String, String> held = new ConcurrentHashMap<>();  // commit -> its file, in the order printed
+        List<String> order = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger drops = new AtomicInteger();
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process child = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+                Pruner.class.getName(), dir.toString(), tmp.resolve("source.git").toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Thread reader = new Thread(() -> {
+            try (var in = new BufferedReader(new InputStreamReader(child.getInputStream()))) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    String[] parts = line.split(" ");
+                    if (parts[0].equals("held")) {
+                        held.put(parts[1], parts[2]);
+                        order.add(parts[1]);
+                    } else if (parts[0].equals("dropping")) {
+                        drops.incrementAndGet();
+                    }
+                }
+            } catch (IOException e) {
+                // closed by the kill
+            }
+        });
+        reader.start();
+        try {
+            long giveUp = System.nanoTime() + Duration.ofMinutes(3).toNanos(); // a hang, not a speed check
+            while (child.isAlive() && drops.get() < 3 && System.nanoTime() < giveUp) {
+                Thread.onSpinWait();
+            }
+            assertThat(child.isAlive()).as("the pruner died by itself").isTrue();
+        } finally {
+            child.destroyForcibly(); // SIGKILL on Linux: no shutdown hook runs, as after kill -9
+            child.waitFor();
+            reader.join();
+        }
+        assertThat(drops.get()).as("killed as its third prune gave commits up").isGreaterThanOrEqualTo(3);
+        String seed = order.get(0);
+        String newest = order.get(order.size() - 1);
+        backdateEverything(dir); // the restart comes later than the kill; young files may be another process's
+
+        try (NodeRepository repo = NodeRepository.open(dir)) {
+            for (String keep : List.of(seed, newest)) {
+                assertThat(repo.readFile(keep, held.get(keep))).as("kept commit %s", keep).isPresent();
+            }
+            for (String commit : repo.commits()) {
+                assertWhole(repo, commit);
+            }
+            RepoCompactor.Outcome outcome = new RepoCompactor(repo, Duration.ZERO).prune(1, Set.of(seed, newest), Set.of());
+            assertThat(outcome.repacked()).as("the next prune ran").isTrue();
+            assertThat(repo.commits()).containsExactlyInAnyOrder(seed, newest);
+            assertThat(repo.readFile(newest, held.get(newest))).isPresent();
+        }
+    }
+
+    /** Every object of {@code commit}'s history can be read: nothing it needs was deleted. */
+    private static void assertWhole(NodeRepository repo, String commit) throws IOException {
+        try (var reader = repo.repository().newObjectReader();
+                var walk = new ObjectWalk(reader)) {
+            walk.markStart(walk.parseCommit(ObjectId.fromString(commit)));
+            for (var c = walk.next(); c != null; c = walk.next()) {
+                reader.open(c).getSize();
+            }
+            for (var o = walk.nextObject(); o != null; o = walk.nextObject()) {
+                reader.open(o).getSize();
+            }
+        }
+    }
+
     @Test
     void onlyBundlesWhoseWriterIsGoneAreLeftovers() throws Exception {
         Process dead = new ProcessBuilder("true").start();
