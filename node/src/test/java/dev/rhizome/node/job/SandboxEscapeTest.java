@@ -124,6 +124,48 @@ class SandboxEscapeTest {
     }
 
     @Test
+    void aRootNodeHandsTheNextPhaseOnlyWhatItMadeNotWhatTheJobLeft() throws Exception {
+        assumeTrue(sandbox.plan().jobUid().isPresent(), "a node running as root hands its checkout to nobody");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 plants the tree");
+        // A harnessed seed's phases (prepare, then training) run in one checkout, each start giving the
+        // job's uid the tree. That walk went through what the earlier phase left: a tree nested past
+        // the path limit threw out of the next start (out of the runner, not a CRASH it reports), and
+        // links and FIFOs lay on its way. Now only what the node made is walked, once.
+        Path key = Files.writeString(dataDir.resolve("node.key"), secret);
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        Path volunteers = Files.createDirectory(dataDir.resolve("volunteer"));
+        Path photo = Files.writeString(volunteers.resolve("photo"), "mine");
+        Files.createDirectories(checkout.resolve("src"));
+        Files.writeString(checkout.resolve("src/model.py"), "# the node's checkout\n");
+        String plant = """
+                /usr/bin/python3 -c "
+                import os
+                open('src/model.py', 'a').write('prepared\\n')
+                os.mkfifo('pipe')
+                os.symlink('%s', 'key')
+                os.symlink('%s', 'volunteer')
+                os.mkdir('deep'); os.chdir('deep')
+                for i in range(1500):
+                    os.mkdir('dd'); os.chdir('dd')
+                os.mkfifo('pipe')
+                os.symlink('%s', 'key')
+                "
+                echo 'val_bpb: 1.0'
+                """.formatted(key, volunteers, key);
+        run(plant, Long.MAX_VALUE); // stopped for the tree it hid from its budget, which stays on disk
+        assertThat(Files.readString(checkout.resolve("src/model.py"))).as(log()).endsWith("prepared\n");
+
+        // The next phase starts, is stopped for that tree as its own budget finds it, and says so.
+        JobOutcome next = run("echo 'val_bpb: 1.0'", Long.MAX_VALUE);
+
+        assertThat(next.status()).as(log()).isEqualTo(Result.Status.CRASH);
+        assertThat(log()).contains("it hid part of its work directory");
+        for (Path mine : List.of(key, volunteers, photo)) {
+            assertThat(Files.getAttribute(mine, "unix:uid", LinkOption.NOFOLLOW_LINKS)).as(mine.toString()).isEqualTo(0);
+        }
+    }
+
+    @Test
     void theResultFileIsReadOnlyIfTheHarnessLeftARegularFileThere() throws Exception {
         // The harness runs inside; the node reads its result outside, with the node's rights.
         Path key = Files.writeString(dataDir.resolve("identity.key"), "val_bpb: 0.25\nerror: " + secret + "\n");
