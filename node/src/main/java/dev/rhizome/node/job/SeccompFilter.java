@@ -26,7 +26,8 @@ import java.util.TreeSet;
  * architecture, tested by running it through a BPF interpreter. Some calls are judged by an
  * argument ({@link #JUDGED}): {@code fallocate} with any mode but 0 answers EOPNOTSUPP (reserving
  * disk a file's size does not show), a socket of a family the network namespace does not confine
- * EAFNOSUPPORT and a netlink socket of any protocol but routing's EPROTONOSUPPORT, a mode with the set-user-ID or set-group-ID bit EPERM, {@code fcntl} growing a pipe
+ * EAFNOSUPPORT, a netlink socket of any protocol but routing's and an internet one of any but TCP, UDP
+ * and ping EPROTONOSUPPORT, a mode with the set-user-ID or set-group-ID bit EPERM, {@code fcntl} growing a pipe
  * or locking an open file description EINVAL, a {@code personality} other than Linux's own EPERM, and
  * {@code mmap} of huge pages ({@code MAP_HUGETLB}) ENOMEM.
  */
@@ -185,6 +186,11 @@ public final class SeccompFilter {
     static final int AF_NETLINK = 16;
     /** The one netlink protocol a job may open: routes and addresses, which name lookups read. */
     static final int NETLINK_ROUTE = 0;
+    /**
+     * The internet protocols a job may open (socket's third argument): the type's default (0), TCP,
+     * UDP, and ICMP's ping sockets (which net.ipv4.ping_group_range gates beside).
+     */
+    static final int[] INET_PROTOCOLS = {0, 6, 17, 1, 58};
     /** The set-user-ID and set-group-ID bits of a mode. */
     static final int SPECIAL_MODE_BITS = 06000;
     /** PER_LINUX, PER_LINUX32, each with UNAME26, and 0xffffffff, which asks without setting. */
@@ -207,9 +213,15 @@ public final class SeccompFilter {
      * without them does, not EPERM: libaudit takes that answer as "no audit here" and its callers go
      * on, rdma-core's device listing falls back to sysfs (and finds no device, as it would in any
      * network namespace), and a udev monitor reports no events. socketpair builds its sockets by the
-     * same protocol before netlink refuses to pair them, so it is judged alike.
+     * same protocol before netlink refuses to pair them, so it is judged alike. An internet socket's
+     * protocol likewise: TCP, UDP and ping only ({@link #INET_PROTOCOLS}). SCTP, DCCP and L2TP are
+     * modules a distribution's kernel loads for any caller that names them, and UDP-Lite and MPTCP,
+     * built in, are kernel code training never reaches for; each answers EPROTONOSUPPORT, as a kernel
+     * without it, on which Go's MPTCP listeners fall back to TCP.
      */
-    private static final Allowed SOCKET_FAMILIES = Allowed.only(new int[] {AF_UNIX, AF_INET, AF_INET6},
+    private static final Allowed SOCKET_FAMILIES = Allowed.only(new int[] {AF_UNIX},
+            new Allowed.Narrowed(AF_INET, 2, Allowed.only(INET_PROTOCOLS), EPROTONOSUPPORT),
+            new Allowed.Narrowed(AF_INET6, 2, Allowed.only(INET_PROTOCOLS), EPROTONOSUPPORT),
             new Allowed.Narrowed(AF_NETLINK, 2, Allowed.only(NETLINK_ROUTE), EPROTONOSUPPORT));
 
     /**
@@ -284,22 +296,34 @@ public final class SeccompFilter {
         record Narrowed(int value, int argument, Allowed allowed, int errno) {
         }
 
-        /** One of {@code values}, or {@code narrowed}'s value with its other argument allowed by it. */
-        static Allowed only(int[] values, Narrowed narrowed) {
+        /** One of {@code values}, or one of {@code narrowed}'s values with its other argument allowed by it. */
+        static Allowed only(int[] values, Narrowed... narrowed) {
             return new Allowed() {
                 @Override
                 public void emit(Program p, String allow, String refuse) {
                     for (int v : values) {
                         p.jumpIfEqual(v, allow, null);
                     }
-                    p.jumpIfEqual(narrowed.value(), null, refuse);
-                    p.add(LD_W_ABS, 0, 0, argumentOffset(narrowed.argument()));
-                    narrowed.allowed().emit(p, allow, refusal(narrowed.errno()));
+                    String[] places = new String[narrowed.length];
+                    for (int i = 0; i < narrowed.length; i++) {
+                        places[i] = p.fresh("narrowed");
+                        p.jumpIfEqual(narrowed[i].value(), places[i], null);
+                    }
+                    p.jump(refuse);
+                    for (int i = 0; i < narrowed.length; i++) {
+                        p.label(places[i]);
+                        p.add(LD_W_ABS, 0, 0, argumentOffset(narrowed[i].argument()));
+                        narrowed[i].allowed().emit(p, allow, refusal(narrowed[i].errno()));
+                    }
                 }
 
                 @Override
                 public Set<Integer> ownAnswers() {
-                    return Set.of(narrowed.errno());
+                    Set<Integer> answers = new TreeSet<>();
+                    for (Narrowed n : narrowed) {
+                        answers.add(n.errno());
+                    }
+                    return answers;
                 }
             };
         }
@@ -476,6 +500,7 @@ public final class SeccompFilter {
         private final List<int[]> code = new ArrayList<>();
         private final List<String[]> targets = new ArrayList<>();
         private final Map<String, Integer> labels = new HashMap<>();
+        private int fresh;
 
         void add(int code, int jt, int jf, int k) {
             this.code.add(new int[] {code, jt, jf, k});
@@ -503,7 +528,14 @@ public final class SeccompFilter {
         }
 
         void label(String name) {
-            labels.put(name, code.size());
+            if (labels.putIfAbsent(name, code.size()) != null) {
+                throw new IllegalStateException("two places named " + name);
+            }
+        }
+
+        /** A name no place has yet, for a place emitted more than once (a table judged by two calls). */
+        String fresh(String base) {
+            return base + "-" + fresh++;
         }
 
         byte[] bytes() {

@@ -1025,6 +1025,15 @@ class SandboxEscapeTest {
                 except OSError as e:
                     print('NO PAIR vsock', e.errno)
                 socket.socketpair()[0].close(); print('PAIR unix')
+                # Internet sockets of TCP, UDP and ping only: UDP-Lite and MPTCP are built into kernels
+                # (both opened here before), SCTP, DCCP and L2TP modules a distribution loads for anyone.
+                for family, kind, protocol, name in [(2, 1, 6, 'tcp'), (2, 2, 17, 'udp'), (10, 1, 0, 'tcp6'),
+                                                     (2, 2, 136, 'udplite'), (10, 2, 136, 'udplite6'),
+                                                     (2, 1, 262, 'mptcp'), (2, 1, 132, 'sctp'), (2, 2, 115, 'l2tp')]:
+                    try:
+                        socket.socket(family, kind, protocol).close(); print('INET', name)
+                    except OSError as e:
+                        print('NO INET', name, e.errno)
                 # Netlink of routing only: each other protocol is kernel code of its own, and one not yet
                 # loaded made the kernel load its module. These opened in a probe before.
                 for protocol, name in [(0, 'route'), (4, 'sock_diag'), (6, 'xfrm'), (9, 'audit'), (12, 'netfilter'),
@@ -1065,6 +1074,9 @@ class SandboxEscapeTest {
                 "NO NETLINK audit " + noProtocol, "NO NETLINK netfilter " + noProtocol, "NO NETLINK uevent " + noProtocol,
                 "NO NETLINK generic " + noProtocol, "NO NETLINK rdma " + noProtocol, "NO NETLINK crypto " + noProtocol,
                 "NO PAIR netfilter " + noProtocol, "INTERFACES lo", "LOOKED UP ['127.0.0.1']");
+        assertThat(log()).contains("INET tcp\n", "INET udp\n", "INET tcp6\n", "NO INET udplite " + noProtocol,
+                "NO INET udplite6 " + noProtocol, "NO INET mptcp " + noProtocol, "NO INET sctp " + noProtocol,
+                "NO INET l2tp " + noProtocol);
         assertThat(log()).contains("LOOKED UP ['127.0.0.1', '::1']", "LOOKED UP localhost ['127.0.0.1']",
                 "LOOKED UP itself rhizome-job 127.0.0.1", "LISTENED");
         boolean torchHere = new ProcessBuilder("/usr/bin/python3", "-c", "import torch").start().waitFor() == 0;

@@ -226,6 +226,31 @@ class SeccompFilterTest {
 
     @ParameterizedTest
     @EnumSource(SeccompFilter.Arch.class)
+    void internetSocketsOfTcpUdpAndPingOnlyAndTheOtherProtocolsAnswerAsAKernelWithoutThem(SeccompFilter.Arch arch) {
+        byte[] program = SeccompFilter.program(arch);
+        int noProtocol = SeccompFilter.RET_ERRNO | SeccompFilter.EPROTONOSUPPORT;
+        for (String call : List.of("socket", "socketpair")) {
+            int nr = arch.judgedNumbers.get(call);
+            for (long family : new long[] {SeccompFilter.AF_INET, SeccompFilter.AF_INET6}) {
+                // SOCK_STREAM, SOCK_DGRAM|SOCK_CLOEXEC; the default, TCP, UDP, ICMP, ICMPv6, and the high
+                // half of the register, which the kernel does not read
+                for (long type : new long[] {1, 2 | 02000000}) {
+                    for (long protocol : new long[] {0, 6, 17, 1, 58, (1L << 32) | 6}) {
+                        assertThat(run(program, arch.auditArch, nr, new long[] {family, type, protocol, 0, 0, 0}))
+                                .as("%s %d %d", call, family, protocol).isEqualTo(SeccompFilter.RET_ALLOW);
+                    }
+                    // SCTP, DCCP, L2TP, UDP-Lite, MPTCP, raw IP, past a byte
+                    for (long protocol : new long[] {132, 33, 115, 136, 262, 255, 0xffffffffL}) {
+                        assertThat(run(program, arch.auditArch, nr, new long[] {family, type, protocol, 0, 0, 0}))
+                                .as("%s %d %d", call, family, protocol).isEqualTo(noProtocol);
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SeccompFilter.Arch.class)
     void netlinkSocketsOfRoutingOnlyAndTheOtherProtocolsAnswerAsAKernelWithoutThem(SeccompFilter.Arch arch) {
         byte[] program = SeccompFilter.program(arch);
         int noProtocol = SeccompFilter.RET_ERRNO | SeccompFilter.EPROTONOSUPPORT;
@@ -249,11 +274,12 @@ class SeccompFilterTest {
                             .as("%s type %x protocol %d", call, type, protocol).isEqualTo(noProtocol);
                 }
             }
-            // The protocol is judged for netlink only: an internet or unix socket's is its own business.
+            // A unix socket's protocol is its own business; an internet socket's is judged below.
             for (long family : new long[] {1, 2, 10}) {
                 assertThat(run(program, arch.auditArch, nr, new long[] {family, 1, 6, 0, 0, 0})).as("%s %d", call, family)
                         .isEqualTo(SeccompFilter.RET_ALLOW);
             }
+            assertThat(run(program, arch.auditArch, nr, new long[] {1, 1, 132, 0, 0, 0})).isEqualTo(SeccompFilter.RET_ALLOW);
         }
     }
 
