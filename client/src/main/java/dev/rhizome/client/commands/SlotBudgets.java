@@ -54,7 +54,7 @@ record SlotBudgets(int slots, JobBudget each, JobBudget whole, Optional<Long> di
                 + " real-time signals (stopped past " + budget.maxPendingSignals() + " pending), "
                 + budget.mappings() + " memory mappings, " + budget.pipes() + " pipes, " + budget.epollWatches()
                 + " epoll watches, " + budget.fileLocks() + " file locks, " + budget.memoryFiles()
-                + " files in memory" + disk.map(d -> ", disk " + mib(d) + " MiB now").orElse("");
+                + " files in memory, " + mib(budget.socketBytes()) + " MiB queued in sockets" + disk.map(d -> ", disk " + mib(d) + " MiB now").orElse("");
     }
 
     static JsonObject json(JobBudget budget, Optional<Long> disk) {
@@ -69,6 +69,7 @@ record SlotBudgets(int slots, JobBudget each, JobBudget whole, Optional<Long> di
         o.addProperty("epoll_watches", budget.epollWatches());
         o.addProperty("file_locks", budget.fileLocks());
         o.addProperty("memory_files", budget.memoryFiles());
+        o.addProperty("socket_bytes", budget.socketBytes());
         disk.ifPresent(d -> o.addProperty("disk_bytes", d));
         return o;
     }

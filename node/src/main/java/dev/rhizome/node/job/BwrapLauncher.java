@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +14,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 
 /**
  * Starts every job process in a bubblewrap sandbox built by {@link BwrapCommand} from a
@@ -110,7 +108,7 @@ public final class BwrapLauncher implements ProcessLauncher {
             Redirect stderr) throws IOException {
         if (plan.jobUid().isPresent()) {
             for (Path dir : confinement.writable()) {
-                chownTree(dir, plan.jobUid().getAsInt());
+                HandOver.toJob(dir, plan.jobUid().getAsInt());
             }
         }
         // Everything that can fail comes before the job's cgroup exists, so that a failure leaves none behind.
@@ -180,7 +178,8 @@ public final class BwrapLauncher implements ProcessLauncher {
             deleteAll(oneShot);
         });
         return new JobProcess(process, killAll, pumps, priority.rule(gpuJob).and(MemoryFiles.forSandbox(share))
-                .and(HeldDescriptors.forJob(share)).and(FileLocks.forJob(share)).and(PendingSignals.forJob(plan.limits()))
+                .and(HeldDescriptors.forJob(share)).and(FileLocks.forJob(share)).and(SocketBuffers.forJob(share))
+                .and(PendingSignals.forJob(plan.limits()))
                 .and(MemoryMappings.forJob(share)).and(treeMemory(gpuJob)));
     }
 
@@ -233,16 +232,6 @@ public final class BwrapLauncher implements ProcessLauncher {
                 Files.deleteIfExists(f);
             } catch (IOException e) {
                 // left in the private directory, which goes when the node exits
-            }
-        }
-    }
-
-    /** Gives the job's uid what it must write; the node, as root, takes it back when it deletes the checkout. */
-    private static void chownTree(Path dir, int uid) throws IOException {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.toList()) {
-                Files.setAttribute(p, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
-                Files.setAttribute(p, "unix:gid", uid, LinkOption.NOFOLLOW_LINKS);
             }
         }
     }

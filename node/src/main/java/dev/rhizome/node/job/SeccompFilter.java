@@ -20,11 +20,14 @@ import java.util.TreeSet;
  * kernel log. A denylist in the manner of Docker's and Flatpak's default profiles, shorter: the
  * rest of the sandbox (no capabilities, no new user namespaces, its own PID, network and IPC
  * namespaces) already takes away most of what theirs block. System calls of another architecture
- * (32-bit calls on x86-64, the x32 ABI) are refused whole. Pure: the program is a function of the
+ * (32-bit calls on x86-64, the x32 ABI) are refused whole, and a number the filter does not know (a
+ * kernel newer than Linux 6.19, or a gap an architecture may yet fill) answers ENOSYS, as a kernel
+ * without that call: a new call is open only once decided ({@link #ALLOWED_NEWER}). Pure: the program is a function of the
  * architecture, tested by running it through a BPF interpreter. Some calls are judged by an
  * argument ({@link #JUDGED}): {@code fallocate} with any mode but 0 answers EOPNOTSUPP (reserving
  * disk a file's size does not show), a socket of a family the network namespace does not confine
- * EAFNOSUPPORT and a netlink socket of any protocol but routing's EPROTONOSUPPORT, a mode with the set-user-ID or set-group-ID bit EPERM, {@code fcntl} growing a pipe
+ * EAFNOSUPPORT, a netlink socket of any protocol but routing's and an internet one of any but TCP, UDP
+ * and ping EPROTONOSUPPORT, a mode with the set-user-ID or set-group-ID bit EPERM, {@code fcntl} growing a pipe
  * or locking an open file description EINVAL, a {@code personality} other than Linux's own EPERM, and
  * {@code mmap} of huge pages ({@code MAP_HUGETLB}) ENOMEM.
  */
@@ -64,6 +67,7 @@ public final class SeccompFilter {
         {"fsconfig", 431, 431}, {"fsmount", 432, 432}, {"fspick", 433, 433}, {"name_to_handle_at", 303, 264},
         {"open_by_handle_at", 304, 265}, {"unshare", 272, 97}, {"setns", 308, 268}, {"swapon", 167, 224},
         {"swapoff", 168, 225}, {"reboot", 169, 142}, {"acct", 163, 89}, {"quotactl", 179, 60},
+        {"quotactl_fd", 443, 443}, {"open_tree_attr", 467, 467},
         {"syslog", 103, 116}, {"lookup_dcookie", 212, 18}, {"settimeofday", 164, 170},
         {"clock_settime", 227, 112}, {"clock_adjtime", 305, 266}, {"adjtimex", 159, 171},
         {"iopl", 172, -1}, {"ioperm", 173, -1}, {"uselib", 134, -1},
@@ -128,7 +132,52 @@ public final class SeccompFilter {
         // uid on the host too (RLIMIT_MSGQUEUE, whose part the job's own limit of 0 already takes away
         // where there is no filter). Training passes data through pipes, sockets and shared memory.
         {"mq_open", 240, 180},
+        // Newer calls nothing of training makes, answered as the kernel before them, whose fallback
+        // (if any) is what the sandbox already shows or refuses. cachestat (6.5) tells which pages of a
+        // file are in the page cache, of the host's shared files too (/usr, the JDK): the side channel
+        // mincore was narrowed against in 5.0. statmount and listmount (6.8) describe mounts by id and
+        // reach other mount namespaces by theirs; /proc/self/mountinfo, which libmount falls back to,
+        // shows the job its own. lsm_set_self_attr (6.8) changes the process's LSM attributes, what
+        // writing /proc/self/attr does, which the read-only /proc refuses. file_setattr (6.17) sets a
+        // file's fsxattr: an extent size hint on XFS keeps blocks past a file's end that its size, all
+        // the work directory's budget reads, does not show. listns (6.19) lists namespaces by id.
+        {"cachestat", 451, 451}, {"statmount", 457, 457}, {"listmount", 458, 458},
+        {"lsm_set_self_attr", 460, 460}, {"file_setattr", 469, 469}, {"listns", 470, 470},
     };
+
+    /**
+     * The calls numbered from {@link #FIRST_SHARED} on (and x86-64's last two of its own) that the
+     * filter lets through, each decided: the ones not named here nor in another table are
+     * unassigned numbers, and every number past {@link #NEWEST} answers ENOSYS. Not read by the
+     * program (what is not refused is allowed); kept so that a newer kernel's calls are decided one by
+     * one ({@code SeccompFilterTest}).
+     */
+    static final Object[][] ALLOWED_NEWER = {
+        {"pidfd_send_signal", 424, 424}, {"pidfd_open", 434, 434}, {"clone3", 435, 435}, {"close_range", 436, 436},
+        {"faccessat2", 439, 439}, {"epoll_pwait2", 441, 441},
+        // The kernel's own checks hold: the job's caps are none, and no other process of its namespace is
+        // one it may not already signal or trace-check (process_madvise needs ptrace access, refused).
+        {"process_madvise", 440, 440}, {"process_mrelease", 448, 448},
+        // Self-restriction only: a job may sandbox itself further.
+        {"landlock_create_ruleset", 444, 444}, {"landlock_add_rule", 445, 445}, {"landlock_restrict_self", 446, 446},
+        {"futex_waitv", 449, 449}, {"futex_wake", 454, 454}, {"futex_wait", 455, 455}, {"futex_requeue", 456, 456},
+        {"set_mempolicy_home_node", 450, 450},
+        // glibc's shadow stacks (CET) and its sealing of its own mappings.
+        {"map_shadow_stack", 453, 453}, {"mseal", 462, 462},
+        // Reading the process's own LSM attributes and the list of LSMs, as /proc/self/attr and
+        // /sys/kernel/security/lsm (absent inside) show.
+        {"lsm_get_self_attr", 459, 459}, {"lsm_list_modules", 461, 461},
+        {"getxattrat", 464, 464}, {"listxattrat", 465, 465}, {"removexattrat", 466, 466},
+        {"file_getattr", 468, 468},
+        // x86-64 only: made by the kernel's own uprobe trampolines (anything else gets SIGILL). A filter's
+        // answer broke every process the host's uprobes traced on the kernels that still filtered them.
+        {"uretprobe", 335, -1}, {"uprobe", 336, -1},
+    };
+
+    /** The first number both architectures share for new calls (Linux 5.1 on). */
+    static final int FIRST_SHARED = 424;
+    /** The newest call the filter knows (listns, Linux 6.19); a later one answers ENOSYS. */
+    static final int NEWEST = 470;
 
     /** The socket families a job may use, which its network namespace confines (socket's first argument). */
     static final int AF_UNIX = 1;
@@ -137,6 +186,11 @@ public final class SeccompFilter {
     static final int AF_NETLINK = 16;
     /** The one netlink protocol a job may open: routes and addresses, which name lookups read. */
     static final int NETLINK_ROUTE = 0;
+    /**
+     * The internet protocols a job may open (socket's third argument): the type's default (0), TCP,
+     * UDP, and ICMP's ping sockets (which net.ipv4.ping_group_range gates beside).
+     */
+    static final int[] INET_PROTOCOLS = {0, 6, 17, 1, 58};
     /** The set-user-ID and set-group-ID bits of a mode. */
     static final int SPECIAL_MODE_BITS = 06000;
     /** PER_LINUX, PER_LINUX32, each with UNAME26, and 0xffffffff, which asks without setting. */
@@ -159,9 +213,15 @@ public final class SeccompFilter {
      * without them does, not EPERM: libaudit takes that answer as "no audit here" and its callers go
      * on, rdma-core's device listing falls back to sysfs (and finds no device, as it would in any
      * network namespace), and a udev monitor reports no events. socketpair builds its sockets by the
-     * same protocol before netlink refuses to pair them, so it is judged alike.
+     * same protocol before netlink refuses to pair them, so it is judged alike. An internet socket's
+     * protocol likewise: TCP, UDP and ping only ({@link #INET_PROTOCOLS}). SCTP, DCCP and L2TP are
+     * modules a distribution's kernel loads for any caller that names them, and UDP-Lite and MPTCP,
+     * built in, are kernel code training never reaches for; each answers EPROTONOSUPPORT, as a kernel
+     * without it, on which Go's MPTCP listeners fall back to TCP.
      */
-    private static final Allowed SOCKET_FAMILIES = Allowed.only(new int[] {AF_UNIX, AF_INET, AF_INET6},
+    private static final Allowed SOCKET_FAMILIES = Allowed.only(new int[] {AF_UNIX},
+            new Allowed.Narrowed(AF_INET, 2, Allowed.only(INET_PROTOCOLS), EPROTONOSUPPORT),
+            new Allowed.Narrowed(AF_INET6, 2, Allowed.only(INET_PROTOCOLS), EPROTONOSUPPORT),
             new Allowed.Narrowed(AF_NETLINK, 2, Allowed.only(NETLINK_ROUTE), EPROTONOSUPPORT));
 
     /**
@@ -236,22 +296,34 @@ public final class SeccompFilter {
         record Narrowed(int value, int argument, Allowed allowed, int errno) {
         }
 
-        /** One of {@code values}, or {@code narrowed}'s value with its other argument allowed by it. */
-        static Allowed only(int[] values, Narrowed narrowed) {
+        /** One of {@code values}, or one of {@code narrowed}'s values with its other argument allowed by it. */
+        static Allowed only(int[] values, Narrowed... narrowed) {
             return new Allowed() {
                 @Override
                 public void emit(Program p, String allow, String refuse) {
                     for (int v : values) {
                         p.jumpIfEqual(v, allow, null);
                     }
-                    p.jumpIfEqual(narrowed.value(), null, refuse);
-                    p.add(LD_W_ABS, 0, 0, argumentOffset(narrowed.argument()));
-                    narrowed.allowed().emit(p, allow, refusal(narrowed.errno()));
+                    String[] places = new String[narrowed.length];
+                    for (int i = 0; i < narrowed.length; i++) {
+                        places[i] = p.fresh("narrowed");
+                        p.jumpIfEqual(narrowed[i].value(), places[i], null);
+                    }
+                    p.jump(refuse);
+                    for (int i = 0; i < narrowed.length; i++) {
+                        p.label(places[i]);
+                        p.add(LD_W_ABS, 0, 0, argumentOffset(narrowed[i].argument()));
+                        narrowed[i].allowed().emit(p, allow, refusal(narrowed[i].errno()));
+                    }
                 }
 
                 @Override
                 public Set<Integer> ownAnswers() {
-                    return Set.of(narrowed.errno());
+                    Set<Integer> answers = new TreeSet<>();
+                    for (Narrowed n : narrowed) {
+                        answers.add(n.errno());
+                    }
+                    return answers;
                 }
             };
         }
@@ -287,10 +359,16 @@ public final class SeccompFilter {
 
     /** What an architecture's kernel puts in {@code seccomp_data.arch}, and its system call numbers. */
     public enum Arch {
-        X86_64(0xC000003E, true, 1),
-        AARCH64(0xC00000B7, false, 2);
+        X86_64(0xC000003E, true, 1, 336),
+        AARCH64(0xC00000B7, false, 2, 294);
 
         final int auditArch;
+        /**
+         * The last number of this architecture's own calls, before {@link #FIRST_SHARED}: the numbers
+         * between answer ENOSYS, since a later kernel may yet give one to a call (x86-64 gave 335 and
+         * 336 so).
+         */
+        final int lastOwn;
         /** x86-64 also takes x32-ABI calls: the same numbers with bit 30 set. */
         final boolean x32Bit;
         /** Refused with EPERM. */
@@ -299,17 +377,21 @@ public final class SeccompFilter {
         final Map<String, Integer> unsupported;
         /** Answered ENOSYS. */
         final Map<String, Integer> absent;
+        /** Let through, each decided ({@link SeccompFilter#ALLOWED_NEWER}). */
+        final Map<String, Integer> allowedNewer;
         /** Judged by an argument ({@link SeccompFilter#JUDGED}), by name. */
         final Map<String, Judged> judged;
         /** Those calls' numbers here, by name. */
         final Map<String, Integer> judgedNumbers;
 
-        Arch(int auditArch, boolean x32Bit, int column) {
+        Arch(int auditArch, boolean x32Bit, int column, int lastOwn) {
             this.auditArch = auditArch;
+            this.lastOwn = lastOwn;
             this.x32Bit = x32Bit;
             this.denied = numbers(DENIED, column);
             this.unsupported = numbers(UNSUPPORTED, column);
             this.absent = numbers(ABSENT, column);
+            this.allowedNewer = numbers(ALLOWED_NEWER, column);
             Map<String, Judged> judged = new LinkedHashMap<>();
             Map<String, Integer> judgedNumbers = new LinkedHashMap<>();
             for (Judged call : JUDGED) {
@@ -383,6 +465,11 @@ public final class SeccompFilter {
             p.jumpIfEqual(nr, refusal(ENOSYS), null);
         }
         arch.judgedNumbers.forEach((name, nr) -> p.jumpIfEqual(nr, name, null));
+        // Numbers the filter does not know answer as the kernel answers a call it has not: a newer
+        // kernel's call is not open before it is decided, and glibc takes ENOSYS for "use the old way".
+        p.jumpIfAtLeast(NEWEST + 1, refusal(ENOSYS));
+        p.jumpIfAtLeast(FIRST_SHARED, "allow");
+        p.jumpIfAtLeast(arch.lastOwn + 1, refusal(ENOSYS));
         p.add(RET_K, 0, 0, RET_ALLOW);
         Set<Integer> answers = new TreeSet<>(List.of(EPERM, EOPNOTSUPP, ENOSYS));
         arch.judged.forEach((name, call) -> {
@@ -413,6 +500,7 @@ public final class SeccompFilter {
         private final List<int[]> code = new ArrayList<>();
         private final List<String[]> targets = new ArrayList<>();
         private final Map<String, Integer> labels = new HashMap<>();
+        private int fresh;
 
         void add(int code, int jt, int jf, int k) {
             this.code.add(new int[] {code, jt, jf, k});
@@ -440,7 +528,14 @@ public final class SeccompFilter {
         }
 
         void label(String name) {
-            labels.put(name, code.size());
+            if (labels.putIfAbsent(name, code.size()) != null) {
+                throw new IllegalStateException("two places named " + name);
+            }
+        }
+
+        /** A name no place has yet, for a place emitted more than once (a table judged by two calls). */
+        String fresh(String base) {
+            return base + "-" + fresh++;
         }
 
         byte[] bytes() {

@@ -36,6 +36,36 @@ class HostCountsTest {
     }
 
     @Test
+    void bytesQueuedInSocketsPastTheJobsShareStopIt() throws Exception {
+        // The kernel counts what TCP and UDP sockets hold queued against the whole machine's
+        // tcp_mem and udp_mem, not per user or namespace, and RLIMIT_AS does not count it: 50
+        // loopback connections written full and never read queued 189 MiB, some 300 (600
+        // descriptors) reach tcp_mem's top, past which no socket of the machine may take more.
+        NodeShare sixteenth = new NodeShare(16);
+        long bound = SocketBuffers.limitFor(sixteenth);
+        String probe = """
+                import socket, time
+                srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(128)
+                pairs, queued = [], 0
+                while queued < %d:
+                    c = socket.create_connection(srv.getsockname()); s, _ = srv.accept()
+                    c.setblocking(False); pairs.append((c, s))
+                    try:
+                        while True:
+                            queued += c.send(b'x' * 65536)
+                    except BlockingIOError:
+                        pass
+                print('QUEUED', queued >> 20, 'MiB IN', len(pairs), flush=True)
+                time.sleep(30)
+                """.formatted(2 * bound);
+
+        JobOutcome outcome = jobs.runPython(probe, Map.of(), jobs.sandbox.shared(sixteenth.ways()));
+
+        assertThat(outcome.status()).as(jobs.log()).isEqualTo(Result.Status.CRASH);
+        assertThat(jobs.log()).contains("MiB queued in its sockets"); // not the 30 s sleep's end
+    }
+
+    @Test
     void pendingSignalsTimersAndMessageQueuesAreTheJobsOwnFewAndPipesDoNotGrow() throws Exception {
         // Real-time signals queued and POSIX timers each take a pending signal of the job's uid, a
         // count kept per user namespace and, above it, for the uid on the host (96,362 here): the

@@ -124,6 +124,48 @@ class SandboxEscapeTest {
     }
 
     @Test
+    void aRootNodeHandsTheNextPhaseOnlyWhatItMadeNotWhatTheJobLeft() throws Exception {
+        assumeTrue(sandbox.plan().jobUid().isPresent(), "a node running as root hands its checkout to nobody");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 plants the tree");
+        // A harnessed seed's phases (prepare, then training) run in one checkout, each start giving the
+        // job's uid the tree. That walk went through what the earlier phase left: a tree nested past
+        // the path limit threw out of the next start (out of the runner, not a CRASH it reports), and
+        // links and FIFOs lay on its way. Now only what the node made is walked, once.
+        Path key = Files.writeString(dataDir.resolve("node.key"), secret);
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        Path volunteers = Files.createDirectory(dataDir.resolve("volunteer"));
+        Path photo = Files.writeString(volunteers.resolve("photo"), "mine");
+        Files.createDirectories(checkout.resolve("src"));
+        Files.writeString(checkout.resolve("src/model.py"), "# the node's checkout\n");
+        String plant = """
+                /usr/bin/python3 -c "
+                import os
+                open('src/model.py', 'a').write('prepared\\n')
+                os.mkfifo('pipe')
+                os.symlink('%s', 'key')
+                os.symlink('%s', 'volunteer')
+                os.mkdir('deep'); os.chdir('deep')
+                for i in range(1500):
+                    os.mkdir('dd'); os.chdir('dd')
+                os.mkfifo('pipe')
+                os.symlink('%s', 'key')
+                "
+                echo 'val_bpb: 1.0'
+                """.formatted(key, volunteers, key);
+        run(plant, Long.MAX_VALUE); // stopped for the tree it hid from its budget, which stays on disk
+        assertThat(Files.readString(checkout.resolve("src/model.py"))).as(log()).endsWith("prepared\n");
+
+        // The next phase starts, is stopped for that tree as its own budget finds it, and says so.
+        JobOutcome next = run("echo 'val_bpb: 1.0'", Long.MAX_VALUE);
+
+        assertThat(next.status()).as(log()).isEqualTo(Result.Status.CRASH);
+        assertThat(log()).contains("it hid part of its work directory");
+        for (Path mine : List.of(key, volunteers, photo)) {
+            assertThat(Files.getAttribute(mine, "unix:uid", LinkOption.NOFOLLOW_LINKS)).as(mine.toString()).isEqualTo(0);
+        }
+    }
+
+    @Test
     void theResultFileIsReadOnlyIfTheHarnessLeftARegularFileThere() throws Exception {
         // The harness runs inside; the node reads its result outside, with the node's rights.
         Path key = Files.writeString(dataDir.resolve("identity.key"), "val_bpb: 0.25\nerror: " + secret + "\n");
@@ -983,6 +1025,15 @@ class SandboxEscapeTest {
                 except OSError as e:
                     print('NO PAIR vsock', e.errno)
                 socket.socketpair()[0].close(); print('PAIR unix')
+                # Internet sockets of TCP, UDP and ping only: UDP-Lite and MPTCP are built into kernels
+                # (both opened here before), SCTP, DCCP and L2TP modules a distribution loads for anyone.
+                for family, kind, protocol, name in [(2, 1, 6, 'tcp'), (2, 2, 17, 'udp'), (10, 1, 0, 'tcp6'),
+                                                     (2, 2, 136, 'udplite'), (10, 2, 136, 'udplite6'),
+                                                     (2, 1, 262, 'mptcp'), (2, 1, 132, 'sctp'), (2, 2, 115, 'l2tp')]:
+                    try:
+                        socket.socket(family, kind, protocol).close(); print('INET', name)
+                    except OSError as e:
+                        print('NO INET', name, e.errno)
                 # Netlink of routing only: each other protocol is kernel code of its own, and one not yet
                 # loaded made the kernel load its module. These opened in a probe before.
                 for protocol, name in [(0, 'route'), (4, 'sock_diag'), (6, 'xfrm'), (9, 'audit'), (12, 'netfilter'),
@@ -1023,6 +1074,9 @@ class SandboxEscapeTest {
                 "NO NETLINK audit " + noProtocol, "NO NETLINK netfilter " + noProtocol, "NO NETLINK uevent " + noProtocol,
                 "NO NETLINK generic " + noProtocol, "NO NETLINK rdma " + noProtocol, "NO NETLINK crypto " + noProtocol,
                 "NO PAIR netfilter " + noProtocol, "INTERFACES lo", "LOOKED UP ['127.0.0.1']");
+        assertThat(log()).contains("INET tcp\n", "INET udp\n", "INET tcp6\n", "NO INET udplite " + noProtocol,
+                "NO INET udplite6 " + noProtocol, "NO INET mptcp " + noProtocol, "NO INET sctp " + noProtocol,
+                "NO INET l2tp " + noProtocol);
         assertThat(log()).contains("LOOKED UP ['127.0.0.1', '::1']", "LOOKED UP localhost ['127.0.0.1']",
                 "LOOKED UP itself rhizome-job 127.0.0.1", "LISTENED");
         boolean torchHere = new ProcessBuilder("/usr/bin/python3", "-c", "import torch").start().waitFor() == 0;

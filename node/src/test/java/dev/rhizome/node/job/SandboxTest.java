@@ -19,6 +19,8 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -144,6 +146,49 @@ class SandboxTest {
         String outside = log();
         assertThat(outside).contains("CALL unshare 0 ", "CALL ptrace 0 ").doesNotContain("CALL io_uring_setup -1 1\n",
                 "CALL setns -1 1\n");
+    }
+
+    @Test
+    void newerCallsATrainingJobNeverMakesAndNumbersPastTheNewestAnswerAsAKernelWithoutThem() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 makes the raw system calls");
+        SeccompFilter.Arch arch = SeccompFilter.Arch.host().orElseThrow();
+        // cachestat (a page-cache side channel on the host's shared files), statmount and listmount,
+        // lsm_set_self_attr, file_setattr: each open to a job before, on kernels that have them. Then
+        // numbers no kernel the filter knows has, which a later kernel may give to a call.
+        StringBuilder calls = new StringBuilder();
+        for (String name : List.of("cachestat", "statmount", "listmount", "lsm_set_self_attr", "file_setattr", "listns")) {
+            calls.append("('").append(name).append("',").append(arch.absent.get(name)).append("),");
+        }
+        calls.append("('next',").append(SeccompFilter.NEWEST + 1).append("),('gap',").append(arch.lastOwn + 1).append("),");
+        String script = "/usr/bin/python3 -c \"import ctypes\n"
+                + "libc = ctypes.CDLL(None, use_errno=True)\n"
+                + "for name, nr in [" + calls + "]:\n"
+                + "    ctypes.set_errno(0); r = libc.syscall(nr, 0, 0, 0, 0, 0); print('CALL', name, r, ctypes.get_errno())\n"
+                + "\"; echo 'val_bpb: 1.0'";
+
+        assertThat(run(sandbox, script, Duration.ofSeconds(60)).status()).as(log()).isEqualTo(Result.Status.OK);
+        String inside = log();
+        for (String name : List.of("cachestat", "statmount", "listmount", "lsm_set_self_attr", "file_setattr", "listns",
+                "next", "gap")) {
+            assertThat(inside).as(inside).contains("CALL " + name + " -1 " + SeccompFilter.ENOSYS + "\n");
+        }
+
+        // Outside, a kernel that has them answers for their (null) arguments: it is the filter that says "none".
+        Files.deleteIfExists(dataDir.resolve("logs/job.log"));
+        assertThat(run(new PlainLauncher(), script, Duration.ofSeconds(60)).status()).isEqualTo(Result.Status.OK);
+        String outside = log();
+        if (kernelAtLeast(6, 8)) {
+            assertThat(outside).doesNotContain("CALL cachestat -1 38\n", "CALL statmount -1 38\n", "CALL listmount -1 38\n");
+        }
+        if (kernelAtLeast(6, 17)) {
+            assertThat(outside).doesNotContain("CALL file_setattr -1 38\n");
+        }
+    }
+
+    private static boolean kernelAtLeast(int major, int minor) {
+        Matcher m = Pattern.compile("^(\\d+)\\.(\\d+)").matcher(System.getProperty("os.version"));
+        return m.find() && (Integer.parseInt(m.group(1)) > major
+                || Integer.parseInt(m.group(1)) == major && Integer.parseInt(m.group(2)) >= minor);
     }
 
     @Test

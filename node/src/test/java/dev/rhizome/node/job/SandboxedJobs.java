@@ -54,9 +54,15 @@ final class SandboxedJobs implements AutoCloseable {
 
     /** Runs {@code python} as the job's {@code probe.py}, then says its metric. */
     JobOutcome runPython(String python, Map<String, String> env) throws IOException, InterruptedException {
+        return runPython(python, env, sandbox);
+    }
+
+    /** As {@link #runPython(String, Map)}, started through {@code launcher} (a share of {@link #sandbox}). */
+    JobOutcome runPython(String python, Map<String, String> env, ProcessLauncher launcher)
+            throws IOException, InterruptedException {
         Files.writeString(checkout.resolve("probe.py"), python);
         Files.deleteIfExists(log);
-        return new JobRunner(sandbox).run(new JobSpec(checkout,
+        return new JobRunner(launcher).run(new JobSpec(checkout,
                 List.of("/bin/sh", "-c", "/usr/bin/python3 probe.py; echo 'val_bpb: 1.0'", "job-" + tag), env,
                 Duration.ofSeconds(60), log, "val_bpb"), JobProgress.IGNORE);
     }

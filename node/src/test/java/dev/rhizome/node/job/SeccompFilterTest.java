@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -82,6 +83,46 @@ class SeccompFilterTest {
                 : new int[] {63, 64, 56, 57, 222, 29, 220, 221, 93, 94, 98, 261, 293, 435, 8, 9, 10, 11, 12, 13, 14, 15, 16};
         for (int nr : ordinary) {
             assertThat(run(program, arch.auditArch, nr)).as("system call %d", nr).isEqualTo(SeccompFilter.RET_ALLOW);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SeccompFilter.Arch.class)
+    void aCallTheFilterDoesNotKnowAnswersAsAKernelWithoutItAndEachNewerOneIsDecided(SeccompFilter.Arch arch) {
+        byte[] program = SeccompFilter.program(arch);
+        int absent = SeccompFilter.RET_ERRNO | SeccompFilter.ENOSYS;
+        // A kernel's next calls (rseq_slice_yield is 471), and the gap below the shared numbers, which
+        // x86-64 filled twice lately (uretprobe, uprobe).
+        for (int nr : new int[] {SeccompFilter.NEWEST + 1, 471, 472, 512, 1000, 0x3fffffff}) {
+            assertThat(run(program, arch.auditArch, nr)).as("system call %d", nr).isEqualTo(absent);
+        }
+        for (int nr = arch.lastOwn + 1; nr < SeccompFilter.FIRST_SHARED; nr++) {
+            assertThat(run(program, arch.auditArch, nr)).as("system call %d", nr).isEqualTo(absent);
+        }
+        assertThat(arch.absent).containsKeys("cachestat", "statmount", "listmount", "lsm_set_self_attr",
+                "file_setattr", "listns");
+        assertThat(arch.denied).containsKeys("quotactl_fd", "open_tree_attr", "mount_setattr", "fsconfig");
+
+        // Every number from the shared ones to the newest is a call decided by name, and what is let
+        // through is only what was decided so.
+        Map<Integer, String> decided = new HashMap<>();
+        for (Map<String, Integer> table : List.of(arch.denied, arch.unsupported, arch.absent, arch.judgedNumbers,
+                arch.allowedNewer)) {
+            table.forEach((name, nr) -> assertThat(decided.put(nr, name)).as("%s decided twice", name).isNull());
+        }
+        for (int nr = SeccompFilter.FIRST_SHARED; nr <= SeccompFilter.NEWEST; nr++) {
+            assertThat(decided).as("system call %d is decided", nr).containsKey(nr);
+        }
+        arch.allowedNewer.forEach((name, nr) -> assertThat(run(program, arch.auditArch, nr)).as(name)
+                .isEqualTo(SeccompFilter.RET_ALLOW));
+        if (arch == SeccompFilter.Arch.X86_64) {
+            assertThat(arch.allowedNewer).containsEntry("uretprobe", 335).containsEntry("uprobe", 336);
+        }
+        // Below, the architecture's own calls stay as they were: refused only by name.
+        for (int nr = 0; nr <= arch.lastOwn; nr++) {
+            if (!decided.containsKey(nr)) {
+                assertThat(run(program, arch.auditArch, nr)).as("system call %d", nr).isEqualTo(SeccompFilter.RET_ALLOW);
+            }
         }
     }
 
@@ -185,6 +226,31 @@ class SeccompFilterTest {
 
     @ParameterizedTest
     @EnumSource(SeccompFilter.Arch.class)
+    void internetSocketsOfTcpUdpAndPingOnlyAndTheOtherProtocolsAnswerAsAKernelWithoutThem(SeccompFilter.Arch arch) {
+        byte[] program = SeccompFilter.program(arch);
+        int noProtocol = SeccompFilter.RET_ERRNO | SeccompFilter.EPROTONOSUPPORT;
+        for (String call : List.of("socket", "socketpair")) {
+            int nr = arch.judgedNumbers.get(call);
+            for (long family : new long[] {SeccompFilter.AF_INET, SeccompFilter.AF_INET6}) {
+                // SOCK_STREAM, SOCK_DGRAM|SOCK_CLOEXEC; the default, TCP, UDP, ICMP, ICMPv6, and the high
+                // half of the register, which the kernel does not read
+                for (long type : new long[] {1, 2 | 02000000}) {
+                    for (long protocol : new long[] {0, 6, 17, 1, 58, (1L << 32) | 6}) {
+                        assertThat(run(program, arch.auditArch, nr, new long[] {family, type, protocol, 0, 0, 0}))
+                                .as("%s %d %d", call, family, protocol).isEqualTo(SeccompFilter.RET_ALLOW);
+                    }
+                    // SCTP, DCCP, L2TP, UDP-Lite, MPTCP, raw IP, past a byte
+                    for (long protocol : new long[] {132, 33, 115, 136, 262, 255, 0xffffffffL}) {
+                        assertThat(run(program, arch.auditArch, nr, new long[] {family, type, protocol, 0, 0, 0}))
+                                .as("%s %d %d", call, family, protocol).isEqualTo(noProtocol);
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SeccompFilter.Arch.class)
     void netlinkSocketsOfRoutingOnlyAndTheOtherProtocolsAnswerAsAKernelWithoutThem(SeccompFilter.Arch arch) {
         byte[] program = SeccompFilter.program(arch);
         int noProtocol = SeccompFilter.RET_ERRNO | SeccompFilter.EPROTONOSUPPORT;
@@ -208,11 +274,12 @@ class SeccompFilterTest {
                             .as("%s type %x protocol %d", call, type, protocol).isEqualTo(noProtocol);
                 }
             }
-            // The protocol is judged for netlink only: an internet or unix socket's is its own business.
+            // A unix socket's protocol is its own business; an internet socket's is judged below.
             for (long family : new long[] {1, 2, 10}) {
                 assertThat(run(program, arch.auditArch, nr, new long[] {family, 1, 6, 0, 0, 0})).as("%s %d", call, family)
                         .isEqualTo(SeccompFilter.RET_ALLOW);
             }
+            assertThat(run(program, arch.auditArch, nr, new long[] {1, 1, 132, 0, 0, 0})).isEqualTo(SeccompFilter.RET_ALLOW);
         }
     }
 
