@@ -1,8 +1,8 @@
 package dev.rhizome.client.commands;
 
 import com.google.gson.JsonObject;
+import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.cli.BadValue;
-import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
@@ -14,6 +14,7 @@ import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.DirectionClosure;
 import dev.rhizome.proto.v1.DirectionList;
 import dev.rhizome.proto.v1.DirectionStatus;
+import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.protocol.CommitId;
 import java.util.List;
@@ -55,10 +56,9 @@ public final class DirectionCommand {
             }
             CoordinatorClient client = Coordinators.client(coordinator, dataDir);
             try {
-                Seed s = client.seeds().getSeedsList().stream().filter(x -> x.getName().equals(seed)).findFirst()
-                        .orElseThrow(() -> new CommandException(ExitCodes.REFUSED, "refused",
-                                "the coordinator has no seed '" + seed + "'",
-                                "list its seeds with `rhizome seed list`, or publish one with `rhizome seed publish`"));
+                List<Seed> seeds = client.seeds().getSeedsList();
+                Seed s = seeds.stream().filter(x -> x.getName().equals(seed)).findFirst()
+                        .orElseThrow(() -> Coordinators.unknownSeed(seed, seeds.stream().map(Seed::getName).toList()));
                 List<String> known = s.getManifest().getKnobsList().stream().map(k -> k.getName()).toList();
                 for (String knob : knobs) {
                     if (!known.contains(knob)) {
@@ -89,6 +89,10 @@ public final class DirectionCommand {
                 }
                 return ExitCodes.OK;
             } catch (CoordinatorException e) {
+                if (e.isRefusal() && e.code() == Error.Code.NOT_FOUND && base != null) {
+                    // the seed is there (checked above): what was not found is --base's commit
+                    throw Research.unknownCommit("--base", null, base);
+                }
                 throw Coordinators.failure(e);
             }
         }
@@ -129,7 +133,7 @@ public final class DirectionCommand {
             } catch (CoordinatorException e) {
                 // an unknown --name lists the directions there are and the nearest, as every other
                 // command's unknown direction does (it was the coordinator's raw "404 NOT_FOUND")
-                throw Coordinators.failure(e, client, name);
+                throw Coordinators.failure(e, client, name, "--name");
             }
         }
     }
