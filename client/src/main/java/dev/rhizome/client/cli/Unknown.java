@@ -3,7 +3,7 @@ package dev.rhizome.client.cli;
 import java.util.List;
 
 /**
- * A name the user gave that is not there (a direction, a seed): one error per kind,
+ * A name the user gave that is not there (a direction, a seed, a hardware class): one error per kind,
  * {@code unknown_<kind>} (exit 4, the coordinator has no such thing), naming the option that gave
  * it, the names there are (the first ten) and the nearest ones, so an agent fixes a typo without
  * another call. The kinds' own commands read alike this way: `direction open --seed nope` said
@@ -31,7 +31,8 @@ public final class Unknown {
         List<String> meant = Suggestions.closest(name, known);
         String shown = String.join(", ", known.size() > SHOWN ? known.subList(0, SHOWN) : known)
                 + (known.size() > SHOWN ? ", ..." : "");
-        return new CommandException(ExitCodes.REFUSED, error, "unknown " + kind + " " + name + " (" + kind + "s: "
+        String plural = kind.endsWith("s") ? kind + "es" : kind + "s";
+        return new CommandException(ExitCodes.REFUSED, error, "unknown " + kind + " " + name + " (" + plural + ": "
                 + shown + ")", (meant.isEmpty() ? "" : "did you mean " + String.join(" or ", meant) + "? ") + listHint,
                 option);
     }
