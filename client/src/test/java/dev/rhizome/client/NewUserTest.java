@@ -190,6 +190,25 @@ class NewUserTest {
     }
 
     @Test
+    void openingAnOpenDirectionAgainSaysSoAndRefusesToSeemToChangeIt() {
+        Path operator = dir.resolve("operator");
+        String[] open = {"direction", "open", "--json", "--seed", "slow", "--name", "twice", "--data-dir", operator.toString(),
+            "--coordinator", url};
+        CliRun first = CliRun.of(open);
+        assertThat(first.code()).as(first.err()).isZero();
+        assertThat(first.json().get("already_open").getAsBoolean()).isFalse();
+        CliRun again = CliRun.of(open);
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(again.json().get("already_open").getAsBoolean()).as("an idempotent retry, told as one").isTrue();
+        // the coordinator keeps the first open's knobs: "opened", exit 0, read as if they had changed
+        List<String> other = new ArrayList<>(List.of(open));
+        other.addAll(List.of("--knobs", "x", "--description", "another idea"));
+        JsonObject conflict = CliRun.of(other.toArray(String[]::new)).failure(ExitCodes.REFUSED, "conflict", "already open");
+        assertThat(conflict.get("option").getAsString()).isEqualTo("--name");
+        assertThat(conflict.get("hint").getAsString()).contains("another --name");
+    }
+
+    @Test
     void aFullCommitIdNothingRegisteredIsUnknownCommitNamingItsOption() {
         // a prefix was unknown_commit naming its option; the full id was the coordinator's 404 as
         // not_found with no option (wait, claim --from, direction open --base), or an empty answer
