@@ -90,7 +90,7 @@ public final class ClaimFiles {
             return "; it holds no claim";
         }
         List<String> meant = Suggestions.closest(unitId, ids);
-        return "; it holds " + String.join(", ", ids.size() > 10 ? ids.subList(0, 10) : ids) + (ids.size() > 10 ? ", ..." : "")
+        return "; it holds " + Unknown.shown(ids)
                 + (meant.isEmpty() ? "" : "; did you mean " + String.join(" or ", meant) + "?");
     }
 

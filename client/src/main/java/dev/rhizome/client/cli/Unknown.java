@@ -29,11 +29,15 @@ public final class Unknown {
                     + ": this coordinator has no " + kind + " yet", noneHint, option);
         }
         List<String> meant = Suggestions.closest(name, known);
-        String shown = String.join(", ", known.size() > SHOWN ? known.subList(0, SHOWN) : known)
-                + (known.size() > SHOWN ? ", ..." : "");
+        String shown = shown(known);
         String plural = kind.endsWith("s") ? kind + "es" : kind + "s";
         return new CommandException(ExitCodes.REFUSED, error, "unknown " + kind + " " + name + " (" + plural + ": "
                 + shown + ")", (meant.isEmpty() ? "" : "did you mean " + String.join(" or ", meant) + "? ") + listHint,
                 option);
+    }
+
+    /** The first ten of {@code names}, comma-separated, with ", ..." when there are more. */
+    static String shown(List<String> names) {
+        return String.join(", ", names.size() > SHOWN ? names.subList(0, SHOWN) : names) + (names.size() > SHOWN ? ", ..." : "");
     }
 }
