@@ -27,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.SortedMap;
 import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.AfterAll;
@@ -129,11 +130,15 @@ class AgentErrorsTest {
 
     @Test
     void anUnknownDirectionIsAnErrorEverywhere() {
-        as("claim", "--direction", "dd", "--json").failure(ExitCodes.REFUSED, "unknown_direction", "unknown direction dd");
-        as("brief", "--direction", "dd", "--json").failure(ExitCodes.REFUSED, "unknown_direction", "dd");
-        as("tree", "--direction", "dd", "--json").failure(ExitCodes.REFUSED, "unknown_direction", "dd");
-        as("agent", "--direction", "dd", "--cmd", "true", "--json").failure(ExitCodes.REFUSED,
-                "unknown_direction", "dd");
+        List<JsonObject> errors = List.of(
+                as("claim", "--direction", "dd", "--json").failure(ExitCodes.REFUSED, "unknown_direction", "unknown direction dd"),
+                as("brief", "--direction", "dd", "--json").failure(ExitCodes.REFUSED, "unknown_direction", "dd"),
+                as("tree", "--direction", "dd", "--json").failure(ExitCodes.REFUSED, "unknown_direction", "dd"),
+                as("results", "--direction", "dd", "--json").failure(ExitCodes.REFUSED, "unknown_direction", "dd"),
+                as("agent", "--direction", "dd", "--cmd", "true", "--json").failure(ExitCodes.REFUSED,
+                        "unknown_direction", "dd"));
+        // the option that gave the name, so an agent fixes that option without reading the message
+        assertThat(errors).allSatisfy(o -> assertThat(o.get("option").getAsString()).isEqualTo("--direction"));
     }
 
     @Test

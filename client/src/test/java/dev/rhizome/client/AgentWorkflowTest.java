@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.NodeConfig;
@@ -118,6 +119,15 @@ class AgentWorkflowTest {
                 JsonObject top = board.getAsJsonArray("entries").get(0).getAsJsonObject();
                 assertThat(top.get("commit").getAsString()).isEqualTo(commit);
                 assertThat(top.get("frontier").getAsBoolean()).isTrue();
+
+                // a misspelt hardware class is named, with the classes that have results, not "no results yet"
+                String hardware = board.get("hardware_class").getAsString();
+                JsonObject typo = CliRun.of("leaderboard", "--data-dir", agent.toString(), "--coordinator", url,
+                        "--hardware-class", hardware + "x", "--json")
+                        .failure(ExitCodes.REFUSED, "unknown_hardware_class", hardware + "x");
+                assertThat(typo.get("option").getAsString()).isEqualTo("--hardware-class");
+                assertThat(typo.get("message").getAsString()).contains(hardware);
+                assertThat(typo.get("hint").getAsString()).startsWith("did you mean " + hardware);
             }
         }
     }

@@ -47,6 +47,13 @@ class BenchCommandTest {
         Refusal repack = run("bench", "repack", "--packs", "0");
         assertThat(repack.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(repack.err()).contains("--packs").contains("'0'");
+        // checked before the coordinator starts, as `rhizome coordinator --store` is
+        Refusal store = run("bench", "coordinator", "--store", "postgresql://u:secret@127.0.0.1:1/db?typo=1");
+        assertThat(store.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(store.err()).contains("--store").contains("unknown parameter 'typo'").doesNotContain("secret");
+        Refusal schema = run("bench", "coordinator", "--store", "postgresql://u@127.0.0.1:1/db?schema=mine");
+        assertThat(schema.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(schema.err()).contains("--store").contains("fresh schema of its own");
         Refusal none = run("bench");
         assertThat(none.code()).isEqualTo(ExitCodes.USAGE);
         // the words every group gives when run without its command (`rhizome seed` said "Missing required subcommand")

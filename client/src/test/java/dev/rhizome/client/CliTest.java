@@ -265,7 +265,8 @@ class CliTest {
         Files.write(dir.resolve("binary.jsonl"), new byte[] {(byte) 0xff, (byte) 0xfe, '{', '\n'});
         CliRun binary = CliRun.of("verify", dir.resolve("binary.jsonl").toString());
         assertThat(binary.code()).isEqualTo(ExitCodes.FAILED);
-        assertThat(binary.err()).contains("binary.jsonl").contains("not UTF-8 text").doesNotContain("Input length");
+        assertThat(binary.err()).contains("binary.jsonl").contains("not UTF-8 text").doesNotContain("Input length")
+                .as("what verify takes").contains("rhizome export --out FILE");
         // An export cut short (killed mid-write, copied in part) is told as truncated, not as a bad record.
         Files.writeString(dir.resolve("cut.jsonl"), "{\"header\":{\"format\":\"rhizome-audit-v1\",\"sealed\":true}}\n"
                 + "{\"envelope\":{\"type\":\"rhizome.v1.Se");

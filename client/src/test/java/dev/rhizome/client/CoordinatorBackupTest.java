@@ -140,6 +140,15 @@ class CoordinatorBackupTest {
     }
 
     @Test
+    void aMisspeltStoreAddressIsNamedBeforeAnyCommandIsSuggested() {
+        CliRun run = CliRun.of("coordinator", "backup", "--store", "postgresql://rhizome:secret@db.example:5433/coord"
+                + "?shema=team_a", "--out", dir.resolve("coord.dump").toString(), "--json");
+        assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.out()).contains("\"option\":\"--store\"").contains("shema").doesNotContain("pg_dump")
+                .doesNotContain("secret");
+    }
+
+    @Test
     void aDataDirectoryWithoutADatabaseIsNamedAndNothingIsWritten() throws Exception {
         Path empty = Files.createDirectories(dir.resolve("empty"));
         Path backup = dir.resolve("b.db");

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -162,7 +163,7 @@ class NewUserTest {
 
         CliRun store = CliRun.of("coordinator", "--data-dir", dir.resolve("c3").toString(), "--port", "0", "--store", "mysql://x");
         assertThat(store.code()).isEqualTo(ExitCodes.USAGE);
-        assertThat(store.err()).contains("invalid value 'mysql://x' for --store: expected sqlite or postgresql://")
+        assertThat(store.err()).contains("invalid value 'mysql://x' for --store: unknown store kind 'mysql'")
                 .doesNotContain("RHIZOME_DEBUG");
     }
 
@@ -177,8 +178,61 @@ class NewUserTest {
 
         CliRun unknownSeed = CliRun.of("direction", "open", "--json", "--seed", "nope", "--name", "n",
                 "--data-dir", operator.toString(), "--coordinator", url);
-        unknownSeed.failure(ExitCodes.REFUSED, "refused", "no seed 'nope'");
+        unknownSeed.failure(ExitCodes.REFUSED, "unknown_seed", "unknown seed nope (seeds: slow)");
         assertThat(unknownSeed.json().get("hint").getAsString()).contains("rhizome seed list");
+        assertThat(unknownSeed.json().get("option").getAsString()).isEqualTo("--seed");
+
+        // a typo gets the nearest seed, as an unknown direction gets the nearest direction
+        CliRun nearSeed = CliRun.of("direction", "open", "--json", "--seed", "slwo", "--name", "n",
+                "--data-dir", operator.toString(), "--coordinator", url);
+        assertThat(nearSeed.failure(ExitCodes.REFUSED, "unknown_seed", "slwo").get("hint").getAsString())
+                .startsWith("did you mean slow?");
+    }
+
+    @Test
+    void openingAnOpenDirectionAgainSaysSoAndRefusesToSeemToChangeIt() {
+        Path operator = dir.resolve("operator");
+        String[] open = {"direction", "open", "--json", "--seed", "slow", "--name", "twice", "--data-dir", operator.toString(),
+            "--coordinator", url};
+        CliRun first = CliRun.of(open);
+        assertThat(first.code()).as(first.err()).isZero();
+        assertThat(first.json().get("already_open").getAsBoolean()).isFalse();
+        CliRun again = CliRun.of(open);
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(again.json().get("already_open").getAsBoolean()).as("an idempotent retry, told as one").isTrue();
+        // the coordinator keeps the first open's knobs: "opened", exit 0, read as if they had changed
+        List<String> other = new ArrayList<>(List.of(open));
+        other.addAll(List.of("--knobs", "x", "--description", "another idea"));
+        JsonObject conflict = CliRun.of(other.toArray(String[]::new)).failure(ExitCodes.REFUSED, "conflict", "already open");
+        assertThat(conflict.get("option").getAsString()).isEqualTo("--name");
+        assertThat(conflict.get("hint").getAsString()).contains("another --name");
+    }
+
+    @Test
+    void aFullCommitIdNothingRegisteredIsUnknownCommitNamingItsOption() {
+        // a prefix was unknown_commit naming its option; the full id was the coordinator's 404 as
+        // not_found with no option (wait, claim --from, direction open --base), or an empty answer
+        // with exit 0 (results, papers)
+        Path operator = dir.resolve("operator");
+        assertThat(CliRun.of("direction", "open", "--seed", "slow", "--name", "full-ids", "--data-dir", operator.toString(),
+                "--coordinator", url).code()).isZero();
+        String nobody = "0123456789abcdef0123456789abcdef01234567";
+        String reader = dir.resolve("reader").toString();
+        String[][] cases = {{"--commit", "wait", "--commit", nobody, "--timeout", "5"},
+            {"--commit", "results", "--commit", nobody},
+            {"--commit", "papers", "--commit", nobody},
+            {"--from", "claim", "--direction", "full-ids", "--from", nobody, "--workspace", dir.resolve("ws-full").toString()},
+            {"--base", "direction", "open", "--seed", "slow", "--name", "from-nothing", "--base", nobody}};
+        for (String[] c : cases) {
+            List<String> args = new ArrayList<>(List.of(c).subList(1, c.length));
+            args.addAll(List.of("--json", "--data-dir", c[0].equals("--base") ? operator.toString() : reader,
+                    "--coordinator", url));
+            JsonObject o = CliRun.of(args.toArray(String[]::new)).failure(ExitCodes.USAGE, "unknown_commit", nobody);
+            assertThat(o.get("option").getAsString()).as(String.join(" ", args)).isEqualTo(c[0]);
+            assertThat(o.get("hint").getAsString()).contains("rhizome tree");
+        }
+        assertThat(CliRun.of("status", "--json", "--coordinator", url, "--data-dir", operator.toString()).json()
+                .get("units_leased").getAsLong()).as("the claim from nothing leased nothing").isZero();
     }
 
     @Test
@@ -283,8 +337,16 @@ class NewUserTest {
 
         CliRun noClaim = CliRun.of("submit", "--json", "--unit", "nope", "--data-dir", dir.resolve("agent2").toString(),
                 "--coordinator", url);
-        noClaim.failure(ExitCodes.USAGE, "usage", "no claim of unit nope");
+        noClaim.failure(ExitCodes.USAGE, "unknown_unit", "no claim of unit nope");
         assertThat(noClaim.json().get("hint").getAsString()).contains("--data-dir");
+        assertThat(noClaim.json().get("option").getAsString()).as("--unit named it").isEqualTo("--unit");
+        assertThat(noClaim.json().get("message").getAsString()).contains("it holds no claim");
+        for (String command : List.of("renew", "unclaim")) {
+            CliRun other = CliRun.of(command, "--json", "--unit", "nope", "--data-dir", dir.resolve("agent2").toString(),
+                    "--coordinator", url);
+            assertThat(other.failure(ExitCodes.USAGE, "unknown_unit", "nope").get("option").getAsString())
+                    .as(command).isEqualTo("--unit");
+        }
 
         CliRun badKey = CliRun.of("ban", "--json", "--key", "00", "--data-dir", dir.resolve("operator").toString(),
                 "--coordinator", url);

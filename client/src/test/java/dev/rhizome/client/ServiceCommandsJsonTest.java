@@ -102,6 +102,26 @@ class ServiceCommandsJsonTest {
         Files.writeString(config, "{\"trusted_proxies\": [\"x/99\"]}");
         assertThat(coordinator("--config", config.toString()).get("option").getAsString()).isEqualTo("trusted_proxies");
         assertThat(coordinator("--store", "mysql://db/x").get("option").getAsString()).isEqualTo("--store");
+        // a PostgreSQL address is checked whole before the coordinator starts (it was `failed`, exit
+        // 1, option null, once the store opened), its password never shown
+        String[][] stores = {{"postgresql://u:secret@127.0.0.1:1/db?typo=1", "unknown parameter 'typo'"},
+            {"postgresql://u:secret@127.0.0.1:99999/db", "port 99999 is out of range"},
+            {"postgresql://u:secret@127.0.0.1:1", "no database name"},
+            {"postgresql://:secret@127.0.0.1:1/db", "the user before '@' is empty"}};
+        for (String[] c : stores) {
+            JsonObject o = coordinator("--store", c[0]);
+            assertThat(o.get("option").getAsString()).as(c[0]).isEqualTo("--store");
+            assertThat(o.get("message").getAsString()).as(c[0]).contains(c[1]).doesNotContain("secret");
+        }
+        Files.writeString(config, "{\"store\": \"postgresql://u:secret@127.0.0.1:1/db?timout=5\"}");
+        JsonObject fromFile = coordinator("--config", config.toString());
+        assertThat(fromFile.get("option").getAsString()).isEqualTo("store");
+        assertThat(fromFile.get("message").getAsString()).contains("config file", "unknown parameter 'timout'")
+                .doesNotContain("secret");
+        CliRun plain = CliRun.of("coordinator", "--data-dir", dir.resolve("c").toString(), "--store",
+                "postgresql://u:secret@127.0.0.1:1/db?typo=1");
+        assertThat(plain.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(plain.err()).contains("--store", "unknown parameter 'typo'").doesNotContain("secret");
         assertThat(dir.resolve("c")).as("nothing made for a coordinator refused").doesNotExist();
     }
 

@@ -118,13 +118,52 @@ public final class Research {
             }
             return response;
         } catch (CoordinatorException e) {
-            throw Coordinators.failure(e, client, direction);
+            CommandException failure = Coordinators.failure(e, client, direction, "--direction");
+            if (failure.error().equals("not_found") && fromCommit != null) {
+                // the direction is there (else unknown_direction): what was not found is --from's commit
+                throw unknownCommit("--from", direction, request.getFromCommit());
+            }
+            throw failure;
         }
     }
 
     /** The tree command for the direction, named when known (the hint said `--direction D` for `claim --direction lr`). */
     public static String treeCommand(String direction) {
         return "`rhizome tree --direction " + (direction == null ? "D" : direction) + "`";
+    }
+
+    /**
+     * {@code unknown_commit} (exit 2), naming {@code option} (null: the commit came from no option):
+     * {@code id}, a full id or a prefix, names no registered commit (of {@code direction}, when
+     * not null). A full id the coordinator answered "not found" for is told so too: it was
+     * {@code not_found} with no option, a prefix of it {@code unknown_commit} naming the option.
+     */
+    public static CommandException unknownCommit(String option, String direction, String id) {
+        return new CommandException(ExitCodes.USAGE, "unknown_commit", "no registered commit"
+                + (direction == null ? "" : " of direction " + direction)
+                + (CommitId.isValid(id) ? " is " : " starts with ") + id,
+                "list the direction's commits with " + treeCommand(direction), option);
+    }
+
+    /**
+     * Whether {@code commit} (a full id) is a registered experiment or a direction's base (of
+     * {@code direction}, when not null): what an empty answer about it is checked with.
+     */
+    public boolean registered(String direction, String commit) {
+        try {
+            return candidates(direction).contains(commit);
+        } catch (CoordinatorException e) {
+            throw Coordinators.failure(e, client, direction, "--direction");
+        }
+    }
+
+    private List<String> candidates(String direction) throws CoordinatorException {
+        List<String> candidates = new ArrayList<>(Records.experiments(client, direction == null ? "" : direction)
+                .stream().map(Experiment::getCommit).toList());
+        client.directions().getDirectionsList().stream()
+                .filter(d -> direction == null || d.getDirection().getName().equals(direction))
+                .forEach(d -> candidates.add(d.getDirection().getBaseCommit()));
+        return candidates;
     }
 
     /**
@@ -143,19 +182,13 @@ public final class Research {
         }
         List<String> candidates;
         try {
-            candidates = new ArrayList<>(Records.experiments(client, direction == null ? "" : direction)
-                    .stream().map(Experiment::getCommit).toList());
-            client.directions().getDirectionsList().stream()
-                    .filter(d -> direction == null || d.getDirection().getName().equals(direction))
-                    .forEach(d -> candidates.add(d.getDirection().getBaseCommit()));
+            candidates = candidates(direction);
         } catch (CoordinatorException e) {
-            throw Coordinators.failure(e, client, direction);
+            throw Coordinators.failure(e, client, direction, "--direction");
         }
         List<String> matches = candidates.stream().filter(c -> c.startsWith(lower)).distinct().toList();
         if (matches.isEmpty()) {
-            throw new CommandException(ExitCodes.USAGE, "unknown_commit", "no registered commit"
-                    + (direction == null ? "" : " of direction " + direction) + " starts with " + id,
-                    "list the direction's commits with " + treeCommand(direction), option);
+            throw unknownCommit(option, direction, id);
         }
         if (matches.size() > 1) {
             throw new CommandException(ExitCodes.USAGE, "ambiguous_commit", id + " matches " + matches.size()
@@ -217,8 +250,9 @@ public final class Research {
     }
 
     /** Extends the unit's lease; returns the new deadline (epoch ms) and updates the saved claim. */
-    public long renew(String unitId) {
-        WorkUnit unit = load(unitId);
+    /** Renews the lease of a claimed unit; {@code option}: the option that named it (null: a workspace's claim did). */
+    public long renew(String unitId, String option) {
+        WorkUnit unit = load(unitId, option);
         requireLiveLease(unit);
         try {
             long deadline = Long.parseLong(client.renewLease(LeaseRenewal.newBuilder().setWorkUnitId(unitId)
@@ -235,9 +269,10 @@ public final class Research {
         }
     }
 
-    public WorkUnit load(String unitId) {
+    /** The saved claim of {@code unitId}; {@code option}: the option that named it (null: a workspace's claim did). */
+    public WorkUnit load(String unitId, String option) {
         try {
-            return ClaimFiles.load(dataDir, unitId);
+            return ClaimFiles.load(dataDir, unitId, option);
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, e.getMessage());
         }
@@ -497,6 +532,12 @@ public final class Research {
      */
     public ExperimentReport waitFor(String commit, Duration timeout, Consumer<String> progress)
             throws InterruptedException {
+        return waitFor(commit, null, timeout, progress);
+    }
+
+    /** {@link #waitFor(String, Duration, Consumer)}, where {@code option} named the commit (an unknown one names it). */
+    public ExperimentReport waitFor(String commit, String option, Duration timeout, Consumer<String> progress)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "";
         long pollMs = 500;
@@ -505,6 +546,9 @@ public final class Research {
             try {
                 report = client.experimentReport(commit);
             } catch (CoordinatorException e) {
+                if (e.isRefusal() && e.code() == Error.Code.NOT_FOUND) {
+                    throw unknownCommit(option, null, commit);
+                }
                 if (e.isRefusal()) {
                     throw Coordinators.failure(e, client, null);
                 }

@@ -27,7 +27,12 @@ public final class BadValue extends TypeConversionException {
     }
 
     public static String message(String option, String value, String expected) {
-        return "invalid value '" + value + "' for " + option + ": expected " + expected;
+        return refusal(option, value, "expected " + expected);
+    }
+
+    /** A value refused for what is wrong with it ("unknown parameter 'typo'") rather than for the form it lacks. */
+    public static String refusal(String option, String value, String problem) {
+        return "invalid value '" + value + "' for " + option + ": " + problem;
     }
 
     /**

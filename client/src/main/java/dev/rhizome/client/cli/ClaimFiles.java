@@ -31,6 +31,15 @@ public final class ClaimFiles {
     }
 
     public static WorkUnit load(Path dataDir, String unitId) throws IOException {
+        return load(dataDir, unitId, null);
+    }
+
+    /**
+     * The claim of {@code unitId} saved in {@code dataDir}; none there is {@code unknown_unit}
+     * (exit 2: no coordinator was asked), naming {@code option} when that gave the id (null: it
+     * came from a workspace's claim, whose data directory may be the one at fault).
+     */
+    public static WorkUnit load(Path dataDir, String unitId, String option) throws IOException {
         Path f = file(dataDir, unitId);
         Path done = f.resolveSibling(unitId + ".submitted");
         if (!Files.exists(f) && Files.isRegularFile(done)) {
@@ -53,11 +62,11 @@ public final class ClaimFiles {
                     + "shows the directions)");
         }
         if (!Files.exists(f)) {
-            throw new CommandException(ExitCodes.USAGE, "usage", "no claim of unit " + unitId + " in " + dataDir
-                    + " (claim it first with `rhizome claim`)",
+            throw new CommandException(ExitCodes.USAGE, "unknown_unit", "no claim of unit " + unitId + " in " + dataDir
+                    + " (claim it first with `rhizome claim`)" + held(dataDir, unitId),
                     "a claim is kept in the --data-dir that claimed it until its experiment is submitted: "
                             + "pass that --data-dir (or RHIZOME_DATA_DIR), or claim a new unit with "
-                            + "`rhizome claim --direction D --workspace DIR`");
+                            + "`rhizome claim --direction D --workspace DIR`", option);
         }
         try {
             return WorkUnit.parseFrom(Files.readAllBytes(f));
@@ -67,6 +76,23 @@ public final class ClaimFiles {
     }
 
     private static final String DIRECTION = "direction=";
+
+    /** The claims the data directory does hold, and the nearest to a mistyped id: cheap to list, and the id is long. */
+    private static String held(Path dataDir, String unitId) {
+        List<String> ids;
+        try (var files = Files.list(dataDir.resolve("claims"))) {
+            ids = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".pb"))
+                    .map(n -> n.substring(0, n.length() - 3)).sorted().toList();
+        } catch (IOException e) {
+            ids = List.of();
+        }
+        if (ids.isEmpty()) {
+            return "; it holds no claim";
+        }
+        List<String> meant = Suggestions.closest(unitId, ids);
+        return "; it holds " + Unknown.shown(ids)
+                + (meant.isEmpty() ? "" : "; did you mean " + String.join(" or ", meant) + "?");
+    }
 
     /** The unit's direction as its marker recorded it, or D where a marker from before kept none. */
     private static String direction(List<String> markerLines) {

@@ -20,6 +20,11 @@ public final class ClaimedUnitOption {
         return WorkspaceClaim.applyTo(workspace, unitId, dataDir, coordinator);
     }
 
+    /** {@code --unit} when it named the unit, else null (the workspace's claim did). */
+    public String option() {
+        return unitId != null ? "--unit" : null;
+    }
+
     public Path workspace() {
         return workspace;
     }

@@ -60,31 +60,32 @@ public final class Coordinators {
     }
 
     /**
-     * The named direction, or the {@code unknown_direction} error (exit 4). Every command that
-     * takes {@code --direction} checks it this way, so a typo is never an empty answer with exit 0.
+     * The direction named by {@code --direction}, or the {@code unknown_direction} error (exit 4).
+     * Every command that takes {@code --direction} checks it this way, so a typo is never an empty
+     * answer with exit 0.
      */
     public static DirectionStatus direction(CoordinatorClient client, String name) throws CoordinatorException {
         List<DirectionStatus> all = client.directions().getDirectionsList();
         return all.stream()
                 .filter(d -> d.getDirection().getName().equals(name)).findFirst()
-                .orElseThrow(() -> unknownDirection(name, all.stream().map(d -> d.getDirection().getName()).toList()));
+                .orElseThrow(() -> unknownDirection("--direction", name,
+                        all.stream().map(d -> d.getDirection().getName()).toList()));
     }
 
     /**
      * {@code unknown_direction}, saying what there is: "list them with `rhizome direction list`"
      * sent a new user to an empty list on a network where no direction was opened yet.
+     *
+     * @param option the option that named it, or null when it came from a claim
      */
-    public static CommandException unknownDirection(String name, List<String> known) {
-        if (known.isEmpty()) {
-            return new CommandException(ExitCodes.REFUSED, "unknown_direction", "unknown direction " + name
-                    + ": this coordinator has no direction yet", NO_DIRECTION_HINT);
-        }
-        List<String> meant = Suggestions.closest(name, known);
-        String shown = String.join(", ", known.size() > 10 ? known.subList(0, 10) : known)
-                + (known.size() > 10 ? ", ..." : "");
-        return new CommandException(ExitCodes.REFUSED, "unknown_direction", "unknown direction " + name
-                + " (directions: " + shown + ")", (meant.isEmpty() ? "" : "did you mean " + String.join(" or ", meant)
-                + "? ") + "list them with `rhizome direction list`");
+    public static CommandException unknownDirection(String option, String name, List<String> known) {
+        return Unknown.of("direction", option, name, known, "list them with `rhizome direction list`", NO_DIRECTION_HINT);
+    }
+
+    /** {@code unknown_seed}: the seed {@code --seed} named is not published on this coordinator. */
+    public static CommandException unknownSeed(String name, List<String> known) {
+        return Unknown.of("seed", "--seed", name, known, "list them with `rhizome seed list`",
+                "an operator publishes one first: `rhizome seed publish --builtin tiny-lm` (or --dir DIR)");
     }
 
     /** What to do on a coordinator that has no direction at all. */
@@ -105,6 +106,12 @@ public final class Coordinators {
      * coordinator's message: a message worded otherwise would lose the list.
      */
     public static CommandException failure(CoordinatorException e, CoordinatorClient client, String direction) {
+        return failure(e, client, direction, null);
+    }
+
+    /** {@link #failure(CoordinatorException, CoordinatorClient, String)} where {@code option} gave the direction. */
+    public static CommandException failure(CoordinatorException e, CoordinatorClient client, String direction,
+            String option) {
         CommandException failure = failure(e);
         if (e.code() != Error.Code.NOT_FOUND || direction == null || direction.isEmpty()) {
             return failure;
@@ -112,7 +119,7 @@ public final class Coordinators {
         try {
             List<String> known = client.directions().getDirectionsList().stream()
                     .map(d -> d.getDirection().getName()).toList();
-            return known.contains(direction) ? failure : unknownDirection(direction, known);
+            return known.contains(direction) ? failure : unknownDirection(option, direction, known);
         } catch (CoordinatorException again) {
             return failure;
         }

@@ -8,6 +8,8 @@ import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.PathArguments;
+import dev.rhizome.client.cli.StoreOption;
+import dev.rhizome.coordinator.store.PostgresStore;
 import dev.rhizome.ops.InvalidOptionValue;
 import dev.rhizome.ops.bench.BenchReport;
 import dev.rhizome.ops.bench.CoordinatorBench;
@@ -219,6 +221,11 @@ public final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             ((Logger) LoggerFactory.getLogger("dev.rhizome")).setLevel(Level.WARN);
+            StoreOption.check(store, "--store", "--store", StoreOption.HINT);
+            if (store.matches(".*[?&]schema=.*")) {
+                throw CommandException.usage("--store", BadValue.refusal("--store", PostgresStore.redact(store),
+                        "the benchmark makes a fresh schema of its own"), "leave schema= out of --store");
+            }
             String address = store.equals("sqlite") ? "" : store + (store.contains("?") ? "&" : "?")
                     + "schema=bench_" + Long.toHexString(System.nanoTime());
             CoordinatorBench.Config config = settings(dataDir, "rhizome-bench-coordinator-", dir -> new CoordinatorBench.Config(units, clients, baselineRequests,

@@ -6,6 +6,8 @@ import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
+import dev.rhizome.client.cli.StoreOption;
+import dev.rhizome.coordinator.store.PostgresAddress;
 import dev.rhizome.coordinator.store.PostgresStore;
 import dev.rhizome.coordinator.store.SqliteBackup;
 import dev.rhizome.coordinator.store.SqliteStore;
@@ -46,14 +48,12 @@ public final class CoordinatorBackupCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (store != null && PostgresStore.handles(store)) {
+        // checked as `rhizome coordinator --store` checks it: a misspelt address is named, not dumped
+        if (store != null && StoreOption.check(store, "--store", "--store", StoreOption.HINT)
+                instanceof PostgresAddress address) {
             throw CommandException.usage("--store", "a PostgreSQL store is backed up by PostgreSQL's own pg_dump, not by "
-                    + "rhizome", "run: " + PostgresStore.dumpCommand(store, out) + " (the password from PGPASSWORD or "
+                    + "rhizome", "run: " + PostgresStore.dumpCommand(address, out) + " (the password from PGPASSWORD or "
                     + "~/.pgpass); restore into an empty database with: pg_restore --dbname ADDRESS FILE");
-        }
-        if (store != null && !store.isEmpty() && !store.equals("sqlite")) {
-            throw BadValue.of("--store", PostgresStore.redact(store), "sqlite or postgresql://USER:PASSWORD@HOST:PORT/DATABASE",
-                    "leave --store out for the data directory's SQLite database");
         }
         Path target = out.toAbsolutePath().normalize();
         if (Files.isDirectory(target)) {

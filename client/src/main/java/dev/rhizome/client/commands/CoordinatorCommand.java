@@ -11,6 +11,7 @@ import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.PathArguments;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.client.cli.StopSignals;
+import dev.rhizome.client.cli.StoreOption;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.coordinator.CoordinatorLimits;
@@ -60,7 +61,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
 
     @Option(names = "--store", paramLabel = "ADDRESS",
             description = {"sqlite (default: coordinator.db in the data directory) or " +
-                "postgresql://USER:PASSWORD@HOST:PORT/DATABASE[?schema=NAME&pool=N], which several coordinators may share."})
+                "postgresql://USER:PASSWORD@HOST:PORT/DATABASE[?schema=NAME&pool=N&timeout=S&read_timeout=S&migrate_timeout=S], "
+                + "which several coordinators may share; checked before anything starts."})
     String store;
 
     @Option(names = "--lease-seconds", converter = Bounded.NonNegativeSeconds.class,
@@ -110,11 +112,10 @@ public final class CoordinatorCommand implements Callable<Integer> {
             throw CoordinatorFile.bad(configFile, "lease_seconds", leaseSeconds, "0 (from the seed's timeout) or a "
                     + "positive number of seconds", "");
         }
-        if (!store.isEmpty() && !store.equals("sqlite") && !PostgresStore.handles(store)) {
-            String expected = "sqlite or postgresql://USER:PASSWORD@HOST:PORT/DATABASE";
-            throw this.store != null ? BadValue.of("--store", PostgresStore.redact(store), expected,
-                    "use --store sqlite (the default) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE")
-                    : CoordinatorFile.bad(configFile, "store", PostgresStore.redact(store), expected, "");
+        if (this.store != null) {
+            StoreOption.check(store, "--store", "--store", StoreOption.HINT);
+        } else {
+            StoreOption.check(store, "store", "store in config file " + configFile, CoordinatorFile.HINT);
         }
         Set<PublicId> ops = new LinkedHashSet<>();
         for (String id : operators) {

@@ -1,6 +1,7 @@
 package dev.rhizome.client.commands;
 
 import com.google.gson.JsonObject;
+import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
@@ -14,6 +15,7 @@ import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.DirectionClosure;
 import dev.rhizome.proto.v1.DirectionList;
 import dev.rhizome.proto.v1.DirectionStatus;
+import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.protocol.CommitId;
 import java.util.List;
@@ -43,7 +45,8 @@ public final class DirectionCommand {
         List<String> knobs = List.of();
         @Option(names = "--description", defaultValue = "", description = "What this direction is about.", paramLabel = "TEXT")
         String description;
-        @Option(names = "--json", description = "Print one JSON object: direction, base_commit.")
+        @Option(names = "--json", description = "Print one JSON object: direction, base_commit, already_open (true: "
+                + "it was open already, as asked; one open with other knobs or description is a conflict, exit 4).")
         boolean json;
 
         @Override
@@ -55,10 +58,9 @@ public final class DirectionCommand {
             }
             CoordinatorClient client = Coordinators.client(coordinator, dataDir);
             try {
-                Seed s = client.seeds().getSeedsList().stream().filter(x -> x.getName().equals(seed)).findFirst()
-                        .orElseThrow(() -> new CommandException(ExitCodes.REFUSED, "refused",
-                                "the coordinator has no seed '" + seed + "'",
-                                "list its seeds with `rhizome seed list`, or publish one with `rhizome seed publish`"));
+                List<Seed> seeds = client.seeds().getSeedsList();
+                Seed s = seeds.stream().filter(x -> x.getName().equals(seed)).findFirst()
+                        .orElseThrow(() -> Coordinators.unknownSeed(seed, seeds.stream().map(Seed::getName).toList()));
                 List<String> known = s.getManifest().getKnobsList().stream().map(k -> k.getName()).toList();
                 for (String knob : knobs) {
                     if (!known.contains(knob)) {
@@ -72,6 +74,19 @@ public final class DirectionCommand {
                 if (!CommitId.isValid(baseCommit)) {
                     throw BadValue.of("--base", baseCommit, "a commit id of 40 hex digits", "copy the full commit from `rhizome tree --direction D --json`");
                 }
+                // the coordinator acknowledges a second open of the same direction, keeping what the first
+                // said: answered "opened", an agent took knobs or a description it changed as applied
+                Direction open = client.directions().getDirectionsList().stream().map(DirectionStatus::getDirection)
+                        .filter(d -> d.getName().equals(name) && d.getSeed().equals(seed)
+                                && d.getBaseCommit().equals(baseCommit)).findFirst().orElse(null);
+                if (open != null && ((!knobs.isEmpty() && !knobs.equals(open.getKnobsList()))
+                        || (!description.isEmpty() && !description.equals(open.getDescription())))) {
+                    throw new CommandException(ExitCodes.REFUSED, "conflict", "direction " + name + " is already open "
+                            + "on " + seed + " from " + baseCommit + ", with knobs " + (open.getKnobsCount() == 0 ? "(all)"
+                                    : String.join(",", open.getKnobsList())) + ": a second open changes neither its knobs "
+                            + "nor its description", "open one under another --name with these knobs (a direction "
+                                    + "may start from any commit: --base), or leave --knobs and --description out", "--name");
+                }
                 client.openDirection(Direction.newBuilder()
                         .setName(name).setSeed(seed).setBaseCommit(baseCommit).setDescription(description)
                         .addAllKnobs(knobs)
@@ -83,12 +98,18 @@ public final class DirectionCommand {
                     JsonObject o = new JsonObject();
                     o.addProperty("direction", name);
                     o.addProperty("base_commit", baseCommit);
+                    o.addProperty("already_open", open != null);
                     out.json(o);
                 } else {
-                    out.line("opened direction " + name + " on " + seed + " from " + baseCommit);
+                    out.line((open != null ? "direction " + name + " was already open" : "opened direction " + name)
+                            + " on " + seed + " from " + baseCommit);
                 }
                 return ExitCodes.OK;
             } catch (CoordinatorException e) {
+                if (e.isRefusal() && e.code() == Error.Code.NOT_FOUND && base != null) {
+                    // the seed is there (checked above): what was not found is --base's commit
+                    throw Research.unknownCommit("--base", null, base);
+                }
                 throw Coordinators.failure(e);
             }
         }
@@ -129,7 +150,7 @@ public final class DirectionCommand {
             } catch (CoordinatorException e) {
                 // an unknown --name lists the directions there are and the nearest, as every other
                 // command's unknown direction does (it was the coordinator's raw "404 NOT_FOUND")
-                throw Coordinators.failure(e, client, name);
+                throw Coordinators.failure(e, client, name, "--name");
             }
         }
     }

@@ -10,6 +10,7 @@ import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.HelpText;
 import dev.rhizome.client.cli.Output;
+import dev.rhizome.client.cli.Unknown;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.proto.v1.DirectionStatus;
@@ -65,6 +66,18 @@ public final class LeaderboardCommand implements Callable<Integer> {
             }
             for (String name : names) {
                 boards.addAll(client.leaderboard(name, hardwareClass).getLeaderboardsList());
+            }
+            if (boards.isEmpty() && hardwareClass != null) {
+                // a misspelt class (cpu-x86 for cpu-x86_64) was "no results yet", exit 0, on a busy network
+                List<String> classes = new ArrayList<>();
+                for (String name : names) {
+                    client.leaderboard(name, null, 1).getLeaderboardsList().stream().map(Leaderboard::getHardwareClass)
+                            .filter(c -> !classes.contains(c)).forEach(classes::add);
+                }
+                if (!classes.isEmpty()) {
+                    throw Unknown.of("hardware class", "--hardware-class", hardwareClass, classes,
+                            "those are the classes with results here; leave --hardware-class out for all", "");
+                }
             }
         } catch (CoordinatorException e) {
             throw Coordinators.failure(e);

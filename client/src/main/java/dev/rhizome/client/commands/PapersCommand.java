@@ -53,15 +53,19 @@ public final class PapersCommand implements Callable<Integer> {
         // resolved as `wait` and `claim --from` do (after the direction, so an unknown one is named
         // first): a prefix nothing registered starts with was an empty list with exit 0, a typo
         // looking like "nobody wrote about it"
-        String about = commit == null ? null
-                : new Research(Coordinators.client(coordinator, dataDir), dataDir.path())
-                        .resolveCommit("--commit", direction, commit);
+        Research research = commit == null ? null : new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
+        String about = commit == null ? null : research.resolveCommit("--commit", direction, commit);
         List<Records.SignedPaper> papers = Records.papers(envelopes);
         int total = envelopes.size();
         List<Records.SignedPaper> shown = papers.stream()
                 .filter(p -> search == null || Papers.matches(p.paper(), search))
                 .filter(p -> about == null || Papers.about(p.paper(), Set.of(about)))
                 .limit(limit).toList();
+        if (about != null && papers.stream().noneMatch(p -> Papers.about(p.paper(), Set.of(about)))
+                && !research.registered(direction, about)) {
+            // a full id is taken as given: no paper may be a typo, not a commit nobody wrote about
+            throw Research.unknownCommit("--commit", direction, about);
+        }
         Output out = new Output(System.out);
         if (json) {
             JsonArray arr = new JsonArray();

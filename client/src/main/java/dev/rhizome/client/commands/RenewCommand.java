@@ -30,7 +30,7 @@ public final class RenewCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         String unitId = claimed.resolve(dataDir, coordinator);
-        long deadline = new Research(Coordinators.client(coordinator, dataDir), dataDir.path()).renew(unitId);
+        long deadline = new Research(Coordinators.client(coordinator, dataDir), dataDir.path()).renew(unitId, claimed.option());
         long left = Math.max(0, (deadline - System.currentTimeMillis()) / 1000);
         Output out = new Output(System.out);
         if (json) {

@@ -39,8 +39,14 @@ public final class ResultsCommand implements Callable<Integer> {
                 Coordinators.direction(c, direction);
             }
             // a prefix is resolved to the one registered commit it names, as in `wait`
-            String full = commit == null ? null : new Research(c, dataDir.path()).resolveCommit("--commit", direction, commit);
-            return c.results(direction, full);
+            Research research = new Research(c, dataDir.path());
+            String full = commit == null ? null : research.resolveCommit("--commit", direction, commit);
+            var results = c.results(direction, full);
+            // a full id is taken as given: none of its results may be a typo, not a commit nobody ran
+            if (full != null && results.getEnvelopesCount() == 0 && !research.registered(direction, full)) {
+                throw Research.unknownCommit("--commit", direction, full);
+            }
+            return results;
         }).getEnvelopesList());
         Output out = new Output(System.out);
         if (json) {

@@ -66,7 +66,7 @@ public final class SubmitCommand implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         String unitId = claimed.resolve(dataDir, coordinator);
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
-        WorkUnit unit = research.load(unitId);
+        WorkUnit unit = research.load(unitId, claimed.option());
         String paperText = null;
         if (paper != null) {
             // The size first: reading a file of any size whole (a log or a disk image named by

@@ -40,7 +40,7 @@ public final class UnclaimCommand implements Callable<Integer> {
     public Integer call() {
         String unitId = claimed.resolve(dataDir, coordinator);
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
-        WorkUnit unit = research.load(unitId);
+        WorkUnit unit = research.load(unitId, claimed.option());
         // a refusal (the lease ran out, or the unit was closed) ends in the same place: not leased to you
         research.giveBack(unit, UNCLAIM);
         try {

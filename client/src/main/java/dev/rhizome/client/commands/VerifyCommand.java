@@ -33,7 +33,10 @@ public final class VerifyCommand implements Callable<Integer> {
             report = AuditVerifier.verify(AuditExport.read(file));
         } catch (IOException e) {
             String why = Problems.describe(e);
-            throw new CommandException(ExitCodes.FAILED, why.startsWith(file.toString()) ? why : "cannot read " + file + ": " + why);
+            // "fix what the message names" told nobody that the file is not an export at all
+            throw new CommandException(ExitCodes.FAILED, "failed", why.startsWith(file.toString()) ? why
+                    : "cannot read " + file + ": " + why, "verify takes the file `rhizome export --out FILE` wrote, "
+                            + "whole and unchanged: export it again if it was cut or edited");
         }
         Output o = new Output(System.out);
         if (json) {

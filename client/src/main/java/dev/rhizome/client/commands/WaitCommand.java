@@ -40,7 +40,7 @@ public final class WaitCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
         String full = research.resolveCommit("--commit", direction, commit);
-        ExperimentReport report = research.waitFor(full, Duration.ofSeconds(timeoutSeconds),
+        ExperimentReport report = research.waitFor(full, "--commit", Duration.ofSeconds(timeoutSeconds),
                 m -> System.err.println("rhizome: " + m));
         Output out = new Output(System.out);
         if (json) {

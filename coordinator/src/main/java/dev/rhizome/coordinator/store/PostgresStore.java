@@ -1,18 +1,13 @@
 package dev.rhizome.coordinator.store;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -20,7 +15,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 
 /**
  * The shared store: a PostgreSQL database that several coordinators may serve at once. Writing
@@ -64,7 +58,6 @@ public final class PostgresStore implements Store {
     static final int MAX_ATTEMPTS = 200;
     static final int DEFAULT_TIMEOUT_SECONDS = 10;
     static final int DEFAULT_READ_TIMEOUT_SECONDS = 300;
-    private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
     private final String jdbcUrl;
     private final String schema;
@@ -105,56 +98,26 @@ public final class PostgresStore implements Store {
         }
     }
 
-    /** The address's query parameters, in the order the class comment gives them. */
-    private static final List<String> PARAMETERS = List.of("schema", "pool", "timeout", "read_timeout", "migrate_timeout");
-
     public static boolean handles(String address) {
         return address.startsWith("postgresql://") || address.startsWith("postgres://");
     }
 
     public static PostgresStore open(String address) throws IOException {
-        URI uri;
-        try {
-            uri = URI.create(address);
-        } catch (IllegalArgumentException e) {
-            throw new IOException("store address is not a URL: " + e.getMessage(), e);
-        }
-        if (!handles(address) || uri.getHost() == null || uri.getPath() == null || uri.getPath().length() < 2) {
-            throw new IOException("store address must look like postgresql://USER:PASSWORD@HOST:PORT/DATABASE, got "
-                    + redact(address));
-        }
-        Map<String, String> query = query(uri.getRawQuery());
-        for (String name : query.keySet()) {
-            if (!PARAMETERS.contains(name)) {
-                // a misspelt bound (timout=5) would otherwise leave the default in force, unsaid
-                throw new IOException("unknown store address parameter '" + name + "' in " + redact(address)
-                        + ": the parameters are " + String.join(", ", PARAMETERS));
-            }
-        }
-        String schema = query.getOrDefault("schema", "public");
-        if (!SCHEMA.matcher(schema).matches()) {
-            throw new IOException("schema must be a lower-case SQL identifier, got '" + schema + "'");
-        }
-        int size;
-        try {
-            size = Integer.parseInt(query.getOrDefault("pool", "8"));
-        } catch (NumberFormatException e) {
-            throw new IOException("pool must be a number, got '" + query.get("pool") + "'");
-        }
-        if (size < 1 || size > 200) {
-            throw new IOException("pool must be 1..200, got " + size);
-        }
-        int timeout = seconds(query, "timeout", DEFAULT_TIMEOUT_SECONDS);
-        int readTimeout = seconds(query, "read_timeout", DEFAULT_READ_TIMEOUT_SECONDS);
-        int migrateTimeout = seconds(query, "migrate_timeout", MigrationBounds.DEFAULT_SECONDS);
+        return open(PostgresAddress.parse(address), address);
+    }
+
+    /** Opens the parsed address; {@code address} is its text, named (without its password) in a failure. */
+    static PostgresStore open(PostgresAddress at, String address) throws IOException {
         Properties props = new Properties();
-        if (uri.getRawUserInfo() != null) {
-            String[] user = uri.getRawUserInfo().split(":", 2);
-            props.setProperty("user", decode(user[0]));
-            if (user.length > 1) {
-                props.setProperty("password", decode(user[1]));
+        if (at.user() != null) {
+            props.setProperty("user", at.user());
+            if (at.password() != null) {
+                props.setProperty("password", at.password());
             }
         }
+        int timeout = at.timeoutSeconds();
+        int migrateTimeout = at.migrateTimeoutSeconds();
+        String schema = at.schema();
         props.setProperty("currentSchema", schema);
         props.setProperty("ApplicationName", "rhizome-coordinator");
         // A database that is down answers a connection at once (refused); one whose host is gone
@@ -163,7 +126,7 @@ public final class PostgresStore implements Store {
         // A server that accepts the connection and then answers nothing (stopped) would hold the
         // login, the coordinator's start included, for good.
         props.setProperty("loginTimeout", Integer.toString(timeout));
-        String jdbc = "jdbc:postgresql://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "") + uri.getPath();
+        String jdbc = at.jdbcUrl();
         try {
             try (Connection setup = DriverManager.getConnection(jdbc, MigrationBounds.connection(props, migrateTimeout));
                     Statement s = setup.createStatement()) {
@@ -175,26 +138,10 @@ public final class PostgresStore implements Store {
             // Every read of the serving connections, the login included, waits at most this long;
             // a view raises it for its own transaction.
             props.setProperty("socketTimeout", Integer.toString(timeout));
-            return new PostgresStore(jdbc, schema, props, size, new Waits(timeout * 1000, readTimeout * 1000));
+            return new PostgresStore(jdbc, schema, props, at.pool(), new Waits(timeout * 1000, at.readTimeoutSeconds() * 1000));
         } catch (SQLException e) {
             throw new IOException("cannot open coordinator database " + redact(address) + ": " + e.getMessage(), e);
         }
-    }
-
-    private static int seconds(Map<String, String> query, String name, int otherwise) throws IOException {
-        String value = query.get(name);
-        if (value == null) {
-            return otherwise;
-        }
-        try {
-            int s = Integer.parseInt(value);
-            if (s >= 1 && s <= 86_400) {
-                return s;
-            }
-        } catch (NumberFormatException e) {
-            // told below
-        }
-        throw new IOException(name + " must be a number of seconds, 1..86400, got '" + value + "'");
     }
 
     private Connection connect() throws SQLException {
@@ -477,33 +424,24 @@ public final class PostgresStore implements Store {
      * out: pg_dump takes it from {@code PGPASSWORD} or {@code ~/.pgpass}. Backups of a PostgreSQL store
      * are PostgreSQL's job: it knows its own consistency, and this process would only add a copy.
      */
-    public static String dumpCommand(String address, Path out) {
-        URI uri = URI.create(address);
-        String user = uri.getRawUserInfo() == null ? "" : uri.getRawUserInfo().replaceFirst(":.*", "") + "@";
-        String target = "postgresql://" + user + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
-                + uri.getRawPath();
-        String schema = query(uri.getRawQuery()).getOrDefault("schema", "public");
-        return "pg_dump --format=custom --schema=" + schema + " --file='" + out.toString().replace("'", "'\\''")
-                + "' '" + target + "'";
+    public static String dumpCommand(PostgresAddress address, Path out) {
+        String user = address.user() == null || address.user().isEmpty() ? "" : encoded(address.user()) + "@";
+        String target = "postgresql://" + user + address.host() + (address.port() < 0 ? "" : ":" + address.port())
+                + "/" + encoded(address.database());
+        return "pg_dump --format=custom --schema=" + address.schema() + " --file=" + quoted(out.toString()) + " "
+                + quoted(target);
+    }
+
+    /** Percent-encoded as libpq reads a URI's user and database (a space as %20, not +). */
+    private static String encoded(String part) {
+        return java.net.URLEncoder.encode(part, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static String quoted(String word) {
+        return "'" + word.replace("'", "'\\''") + "'";
     }
 
     public static String redact(String address) {
         return address.replaceAll("//([^:/@]*):[^@]*@", "//$1:***@");
-    }
-
-    private static Map<String, String> query(String raw) {
-        Map<String, String> params = new LinkedHashMap<>();
-        if (raw == null || raw.isEmpty()) {
-            return params;
-        }
-        for (String pair : raw.split("&")) {
-            String[] kv = pair.split("=", 2);
-            params.put(decode(kv[0]), kv.length > 1 ? decode(kv[1]) : "");
-        }
-        return params;
-    }
-
-    private static String decode(String s) {
-        return URLDecoder.decode(s, StandardCharsets.UTF_8);
     }
 }

@@ -14,20 +14,17 @@ public final class Stores {
      *                answer yet (down, starting) is waited for in the background ({@link AwaitedStore})
      */
     public static Store open(String address, Path dataDir, SqliteStore.CommitListener listener) throws IOException {
-        if (address.isEmpty() || address.equals("sqlite")) {
-            return SqliteStore.open(dataDir, listener);
-        }
-        if (PostgresStore.handles(address)) {
+        StoreAddress parsed = StoreAddress.parse(address);
+        if (parsed instanceof PostgresAddress at) {
             try {
-                return PostgresStore.open(address);
+                return PostgresStore.open(at, address);
             } catch (IOException e) {
                 if (!StoreException.isUnavailable(e)) {
-                    throw e;  // a wrong address, password or database: waiting will not cure it
+                    throw e;  // a wrong password or database: waiting will not cure it
                 }
-                return new AwaitedStore(PostgresStore.redact(address), () -> PostgresStore.open(address), e);
+                return new AwaitedStore(PostgresStore.redact(address), () -> PostgresStore.open(at, address), e);
             }
         }
-        throw new IOException("unknown store '" + PostgresStore.redact(address)
-                + "': use sqlite (the default) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE");
+        return SqliteStore.open(dataDir, listener);
     }
 }

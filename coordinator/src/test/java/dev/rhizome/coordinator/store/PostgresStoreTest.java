@@ -92,10 +92,10 @@ class PostgresStoreTest extends StoreContract {
         assertThatThrownBy(() -> PostgresStore.open("postgresql://u:secret@127.0.0.1:1/nodb"))
                 .hasMessageContaining("cannot open coordinator database postgresql://u:***@127.0.0.1:1/nodb")
                 .hasMessageNotContaining("secret");
-        assertThatThrownBy(() -> PostgresStore.open(postgres.address() + "&schema=Bad-Name"))
+        assertThatThrownBy(() -> PostgresStore.open("postgresql://u:secret@127.0.0.1:1/nodb?schema=Bad-Name"))
                 .hasMessageContaining("schema must be");
         assertThatThrownBy(() -> PostgresStore.open("postgresql://u:secret@127.0.0.1:1/nodb?schema=a&timout=5"))
-                .hasMessageContaining("unknown store address parameter 'timout'")
+                .hasMessageContaining("unknown parameter 'timout'")
                 .hasMessageContaining("timeout, read_timeout, migrate_timeout")
                 .hasMessageNotContaining("secret");
     }

@@ -1,0 +1,30 @@
+package dev.rhizome.client.cli;
+
+import dev.rhizome.coordinator.store.InvalidStoreAddress;
+import dev.rhizome.coordinator.store.StoreAddress;
+
+/**
+ * Checks a coordinator's store address ({@code --store}, or a config file's {@code store}) before
+ * anything starts, with the parser the store opens it with: a misspelt parameter or a bad port was
+ * refused only once the coordinator opened its database, as {@code failed} with no option named.
+ */
+public final class StoreOption {
+    public static final String HINT = "use --store sqlite (the default) or " + InvalidStoreAddress.FORM
+            + "; percent-encode special characters of the user and password";
+
+    private StoreOption() {
+    }
+
+    /**
+     * The parsed address, or a usage error (exit 2) naming {@code option} ({@code --store}) in
+     * {@code where}'s words ({@code --store}, or {@code store in config file F}), the address shown
+     * without its password.
+     */
+    public static StoreAddress check(String address, String option, String where, String hint) {
+        try {
+            return StoreAddress.parse(address);
+        } catch (InvalidStoreAddress e) {
+            throw CommandException.usage(option, BadValue.refusal(where, e.address(), e.problem()), hint);
+        }
+    }
+}
