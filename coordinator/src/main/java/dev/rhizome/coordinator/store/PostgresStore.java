@@ -232,6 +232,28 @@ public final class PostgresStore implements Store {
     }
 
     /**
+     * Holds the writers' lock shared: beside other settling results, apart from every other
+     * writer; the work takes its own locks ({@link Transaction#lockForSettlement}) before it
+     * locks or changes anything.
+     */
+    @Override
+    public <T> T inSettlingTransaction(Work<T> work) {
+        Connection c = borrow(waits.writeMs());
+        boolean healthy = true;
+        try {
+            return run(c, tx -> {
+                tx.settleBesideOthers();
+                return work.run(tx);
+            });
+        } catch (BrokenConnection e) {
+            healthy = false;
+            throw e.failure;
+        } finally {
+            giveBack(c, healthy);
+        }
+    }
+
+    /**
      * Holds the keys' transaction-scoped advisory locks, taken first in the order of their hashes
      * (two transactions naming the same keys never wait on each other in a cycle), and not the
      * writers' lock unless the work asks for it ({@link Transaction#serializeWithWriters}).
@@ -255,9 +277,14 @@ public final class PostgresStore implements Store {
     }
 
     /**
-     * A snapshot read (REPEATABLE READ, READ ONLY): a long view sees one consistent state, takes
-     * no lock and waits for none, and it may use at most half the pool, so views never leave the
-     * writers without a connection.
+     * A snapshot read (REPEATABLE READ, READ ONLY): a long view sees one consistent state, and it
+     * may use at most half the pool, so views never leave the writers without a connection. Its
+     * snapshot is taken while it holds the writers' lock (a session lock, released by the
+     * statement that takes the snapshot): settling results append rows beside each other, so a
+     * key can commit after a larger one; once no writer is in flight, every key below the largest
+     * the view sees is committed or rolled back, and a keyset page never skips one committed late.
+     * The view waits for the writers in flight (each bounded by {@code timeout}), never for one
+     * that starts after it, and holds up new writers only until its snapshot is taken.
      */
     @Override
     public <T> T inReadTransaction(Work<T> work) {
@@ -274,9 +301,11 @@ public final class PostgresStore implements Store {
             boolean healthy = true;
             try {
                 c.setNetworkTimeout(Runnable::run, waits.readMs());
+                awaitWritersInFlight(c);
                 c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
                 c.setReadOnly(true);
                 try {
+                    snapshotAndLetWritersOn(c);
                     T value = work.run(new SqliteTransaction(c, Statements.uncached(c, rowsRead), seeds, OwnedReads.none()));
                     outage.succeeded();
                     return value;
@@ -298,6 +327,32 @@ public final class PostgresStore implements Store {
             }
         } finally {
             readers.release();
+        }
+    }
+
+    /** Takes the writers' lock for this session (see {@link #inReadTransaction}); its transaction is over after. */
+    private void awaitWritersInFlight(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            // bounded as a view's every wait is; a writer that holds the lock longer is stuck
+            s.execute("SELECT set_config('lock_timeout', '" + waits.readMs() + "ms', true)");
+            s.execute("SELECT pg_advisory_lock(" + LOCK_SPACE + ", " + writersLock(schema) + ")");
+        } catch (SQLException e) {
+            if ("55P03".equals(e.getSQLState())) {
+                throw new SQLException("the writers in flight did not finish within " + waits.readMs() / 1000
+                        + " s", "08006", e);
+            }
+            throw e;
+        }
+        c.commit();
+    }
+
+    /**
+     * The first statement of the view's transaction, so its snapshot, taken as it starts, is
+     * taken under the writers' lock; the lock is released by it.
+     */
+    private void snapshotAndLetWritersOn(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("SELECT pg_advisory_unlock(" + LOCK_SPACE + ", " + writersLock(schema) + ")");
         }
     }
 
