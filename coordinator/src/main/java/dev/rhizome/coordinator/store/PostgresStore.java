@@ -27,10 +27,18 @@ import java.util.regex.Pattern;
  * the other where they touch the same state:
  *
  * <ul>
- *   <li>Every writing transaction but a claim takes the writers' lock (a transaction-scoped
- *       advisory lock, one per database and schema) as its first statement and holds it to its end, so
- *       results, settlement and adoption, expiry, renewals and registrations run one at a time,
- *       across all coordinators, each statement seeing all that the previous holder committed.
+ *   <li>Every writing transaction but a claim and a result takes the writers' lock (a
+ *       transaction-scoped advisory lock, one per database and schema) as its first statement and
+ *       holds it to its end, so expiry, renewals and registrations run one at a time, across all
+ *       coordinators, each statement seeing all that the previous holder committed.
+ *   <li>A result with its settlement and adoption ({@link #inSettlingTransaction}) holds the
+ *       writers' lock shared, beside other results and apart from every other writer, and takes
+ *       the locks of the directions, the commit and the keys it will change
+ *       ({@link Transaction#lockForSettlement}) all at once, in ascending order, before it locks
+ *       a row: results that share none of them run at once, the others one after the other.
+ *   <li>A view ({@link #inReadTransaction}) takes its snapshot while no writer is in flight, so
+ *       the keys results append beside each other, which may commit out of order, are never
+ *       skipped by a keyset page.
  *   <li>A claim ({@link #inKeyedTransaction}) holds instead the locks of its claimant's key and its
  *       network, so its counts (leases held, leases today, nonces) and its network's replicas are
  *       exact, and runs beside the writers and the other claims. It takes its unit from the open
@@ -41,8 +49,9 @@ import java.util.regex.Pattern;
  *       reads them {@code FOR UPDATE}: a claim holding one is waited for, then seen as it left it.
  * </ul>
  *
- * Claims never wait for a lock while holding a row, and writers take row locks only after the
- * writers' lock, so the locks cannot wait on each other in a cycle; a deadlock or serialization
+ * Claims never wait for a lock while holding a row, writers take row locks only after the
+ * writers' lock, and results only after all their settlement locks, so the locks cannot wait on
+ * each other in a cycle; a deadlock or serialization
  * failure PostgreSQL reports anyway is rolled back and run again from the start, never answered.
  * Commits wait for the WAL flush (synchronous_commit on, as PostgreSQL ships), and PostgreSQL
  * shares one flush among commits that arrive together.
