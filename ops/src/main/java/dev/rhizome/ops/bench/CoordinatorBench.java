@@ -1,5 +1,6 @@
 package dev.rhizome.ops.bench;
 
+import com.google.protobuf.ByteString;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.rhizome.coordinator.Coordinator;
@@ -29,7 +30,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -205,9 +208,10 @@ public final class CoordinatorBench {
             CoordinatorClient ops = new CoordinatorClient(coordinator.url(), Identity.generate());
             Random random = new Random(1);
             Seed seed = prepareSeed(ops, random, config.directions());
+            List<Identity> proposers = proposers(ops.identity(), config.directions());
             String metric = seed.getManifest().getMetric().getName();
             if (config.warmupUnits() > 0) {
-                register(http, ops.identity(), seed, config.warmupUnits(), config.directions(), random);
+                register(http, proposers, seed, config.warmupUnits(), config.directions(), random);
                 AtomicInteger warmed = new AtomicInteger();
                 List<Supplier<ClosedLoopClients.Conversation>> warm = new ArrayList<>();
                 for (int c = 0; c < config.clients(); c++) {
@@ -221,7 +225,7 @@ public final class CoordinatorBench {
             // compiler threads are still working through the warm-up's backlog, which would be
             // counted against a coordinator that in service runs for days (see docs/performance.md).
             for (int r = 1; config.warmupUnits() > 0 && r <= MAX_REHEARSALS; r++) {
-                register(http, ops.identity(), seed, config.units(), config.directions(), random);
+                register(http, proposers, seed, config.units(), config.directions(), random);
                 List<PresignedNode> rehearsal = presign(ops, config.clients(), config.units() + 1, metric);
                 baseline(http, config);
                 long cpuBefore = processCpuNanos();
@@ -235,7 +239,7 @@ public final class CoordinatorBench {
                     break;
                 }
             }
-            register(http, ops.identity(), seed, config.units(), config.directions(), random);
+            register(http, proposers, seed, config.units(), config.directions(), random);
             progress.printf("prepared %d EVALUATE units (plus the baseline's)%n", config.units());
             long signStart = System.nanoTime();
             List<PresignedNode> nodes = presign(ops, config.clients(), config.units() + 1, metric);
@@ -314,19 +318,34 @@ public final class CoordinatorBench {
         return d == 0 ? "load" : "load-" + d;
     }
 
-    private static void register(ClosedLoopClients http, Identity operator, Seed seed, int units, int directions,
+    /**
+     * Who proposes each direction's experiments: the operator the first, a key of its own each
+     * other, as agents of different directions would (a proposer's record is one key's, so one
+     * proposer for all would serialize every direction's settlement on a shared store).
+     */
+    private static List<Identity> proposers(Identity operator, int directions) {
+        List<Identity> proposers = new ArrayList<>(List.of(operator));
+        while (proposers.size() < directions) {
+            proposers.add(Identity.generate());
+        }
+        return proposers;
+    }
+
+    private static void register(ClosedLoopClients http, List<Identity> proposers, Seed seed, int units,
             Random random) throws Exception {
         List<Experiment> experiments = new ArrayList<>();
+        Map<ByteString, Identity> byKey = new HashMap<>();
+        proposers.forEach(p -> byKey.put(p.publicId().toByteString(), p));
         for (int i = 0; i < units; i++) {
-            experiments.add(Experiment.newBuilder().setSeed("bench").setDirection(directionName(i % directions))
-                    .setCommit(commit(random))
-                    .setParent(seed.getCommit()).setProposer(operator.publicId().toByteString())
+            experiments.add(Experiment.newBuilder().setSeed("bench").setDirection(directionName(i % proposers.size()))
+                    .setCommit(commit(random)).setParent(seed.getCommit())
+                    .setProposer(proposers.get(i % proposers.size()).publicId().toByteString())
                     .setCreatedMs(System.currentTimeMillis()).build());
         }
         Iterator<Experiment> next = experiments.iterator();
         List<Supplier<ClosedLoopClients.Conversation>> conversations = new ArrayList<>();
         for (int c = 0; c < 8; c++) {
-            conversations.add(() -> LiveConversations.register(http, operator, next));
+            conversations.add(() -> LiveConversations.register(http, e -> byKey.get(e.getProposer()), next));
         }
         http.run(conversations);
     }
