@@ -53,8 +53,8 @@ class ConcurrentSettlementPostgresTest {
     private final Identity operator = Identity.generate();
 
     /**
-     * Sixteen runners claim and report through two coordinators at once on four directions and a
-     * fork standing on one of their experiments (whose results settle two directions), while a
+     * Sixteen runners claim and report through two coordinators at once on four directions (each
+     * its own proposer's) and a fork standing on one of their experiments (whose results settle two directions), while a
      * reader pages through the audit trail. Then every acknowledged result is stored once, the
      * reader's pages skipped and repeated nothing, and replaying the stored results one at a time,
      * in the order of their keys, into a copy of the database as it was before gives the same
@@ -165,9 +165,11 @@ class ConcurrentSettlementPostgresTest {
         long now = System.currentTimeMillis();
         apiA.signAndPost("/v1/seeds", operator, Fixtures.seed(operator, "tiny-lm", base, Fixtures.manifest(2, 0.5), now))
                 .ack();
-        Identity proposer = Identity.generate();
         String forkBase = null;
         for (int d = 0; d < 4; d++) {
+            // a proposer per direction, as agents of different directions are: one proposer's
+            // record is one key, which would serialize every direction's settlement
+            Identity proposer = Identity.generate();
             apiB.signAndPost("/v1/directions", operator, Fixtures.direction(operator, "d" + d, "tiny-lm", base, now)).ack();
             for (int i = 0; i < 10; i++) {
                 String commit = Fixtures.commit();
