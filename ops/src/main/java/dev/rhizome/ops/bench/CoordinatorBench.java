@@ -211,7 +211,7 @@ public final class CoordinatorBench {
             List<Identity> proposers = proposers(ops.identity(), config.directions());
             String metric = seed.getManifest().getMetric().getName();
             if (config.warmupUnits() > 0) {
-                register(http, proposers, seed, config.warmupUnits(), config.directions(), random);
+                register(http, proposers, seed, config.warmupUnits(), random);
                 AtomicInteger warmed = new AtomicInteger();
                 List<Supplier<ClosedLoopClients.Conversation>> warm = new ArrayList<>();
                 for (int c = 0; c < config.clients(); c++) {
@@ -225,7 +225,7 @@ public final class CoordinatorBench {
             // compiler threads are still working through the warm-up's backlog, which would be
             // counted against a coordinator that in service runs for days (see docs/performance.md).
             for (int r = 1; config.warmupUnits() > 0 && r <= MAX_REHEARSALS; r++) {
-                register(http, proposers, seed, config.units(), config.directions(), random);
+                register(http, proposers, seed, config.units(), random);
                 List<PresignedNode> rehearsal = presign(ops, config.clients(), config.units() + 1, metric);
                 baseline(http, config);
                 long cpuBefore = processCpuNanos();
@@ -239,7 +239,7 @@ public final class CoordinatorBench {
                     break;
                 }
             }
-            register(http, proposers, seed, config.units(), config.directions(), random);
+            register(http, proposers, seed, config.units(), random);
             progress.printf("prepared %d EVALUATE units (plus the baseline's)%n", config.units());
             long signStart = System.nanoTime();
             List<PresignedNode> nodes = presign(ops, config.clients(), config.units() + 1, metric);
