@@ -282,7 +282,8 @@ final class SqliteSchema {
             // and the changes noted since its last build (service.DirectionBoard) instead of the
             // direction's whole history. Written by a trigger on result_states (3 is
             // ResultVerdict.State.INVALID), only where a result crosses that line; every writer of
-            // result_states holds PostgreSQL's writers' lock, so the keys follow commit order.
+            // result_states holds PostgreSQL's writers' lock (results shared), and a view reads
+            // with none in flight, so it never meets a key that commits after a larger one.
             List.of("CREATE TABLE result_count_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, envelope_id TEXT NOT NULL)",
                     Dialect.sqliteOnly("""
                     CREATE TRIGGER result_found_invalid AFTER INSERT ON result_states WHEN new.state = 3 BEGIN
