@@ -215,6 +215,11 @@ public final class BenchCommand implements Runnable {
                 description = "sqlite (default) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE; a fresh schema is used.")
         String store;
 
+        @Option(names = "--directions", converter = Bounded.PositiveInt.class, defaultValue = "1",
+                description = "Directions the units are spread over, round robin (default ${DEFAULT-VALUE}); "
+                        + "on PostgreSQL results of different directions settle at once.", paramLabel = "N")
+        int directions;
+
         @Option(names = "--json", description = "End with one JSON summary line on standard output.")
         boolean json;
 
@@ -229,7 +234,7 @@ public final class BenchCommand implements Runnable {
             String address = store.equals("sqlite") ? "" : store + (store.contains("?") ? "&" : "?")
                     + "schema=bench_" + Long.toHexString(System.nanoTime());
             CoordinatorBench.Config config = settings(dataDir, "rhizome-bench-coordinator-", dir -> new CoordinatorBench.Config(units, clients, baselineRequests,
-                    dir, address, warmupUnits));
+                    dir, address, warmupUnits, directions));
             print(CoordinatorBench.run(config, progress(json)), json);
             return ExitCodes.OK;
         }

@@ -55,7 +55,8 @@ public final class ResultIntake {
         Result result = request.record();
         String id = Envelopes.id(request.envelope());
         long now = clock.millis();
-        return store.inTransaction(tx -> {
+        Store.Work<Ack> work = tx -> {
+            SettlementScope.lock(tx, result);
             // One look-up answers both "was this envelope stored?" and "did this runner already report
             // this unit?": an envelope's id hashes its payload, which names the unit and the runner.
             Optional<String> earlier = earlierResult(tx, result);
@@ -84,7 +85,11 @@ public final class ResultIntake {
             notes.add("result recorded");
             notes.addAll(Settlement.settle(tx, unit, new Trials.Entry(id, result), manifest, now, spotCheckDraw));
             return ack(id, String.join("; ", notes));
-        });
+        };
+        // An UNFETCHABLE report may give up its experiment, which weighs every runner seen lately:
+        // it runs alone among the writers, as it is rare. Every other result settles beside others.
+        return result.getStatus() == Result.Status.UNFETCHABLE ? store.inTransaction(work)
+                : store.inSettlingTransaction(work);
     }
 
     /**

@@ -32,7 +32,8 @@ final class AuditRows implements AuditTrail {
 
     @Override
     public long auditCount() {
-        return StoreCounters.envelopes(q);
+        // a shared store counts this transaction's own envelopes only at its commit (migration 20)
+        return StoreCounters.envelopes(q) + (scope.order.isShared() ? scope.envelopesStored : 0);
     }
 
     @Override

@@ -119,6 +119,11 @@ final class AwaitedStore implements Store {
     }
 
     @Override
+    public <T> T inSettlingTransaction(Work<T> work) {
+        return store().inSettlingTransaction(work);
+    }
+
+    @Override
     public <T> T inReadTransaction(Work<T> work) {
         return store().inReadTransaction(work);
     }

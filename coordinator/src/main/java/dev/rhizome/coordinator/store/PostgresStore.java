@@ -22,10 +22,18 @@ import java.util.concurrent.TimeUnit;
  * the other where they touch the same state:
  *
  * <ul>
- *   <li>Every writing transaction but a claim takes the writers' lock (a transaction-scoped
- *       advisory lock, one per database and schema) as its first statement and holds it to its end, so
- *       results, settlement and adoption, expiry, renewals and registrations run one at a time,
- *       across all coordinators, each statement seeing all that the previous holder committed.
+ *   <li>Every writing transaction but a claim and a result takes the writers' lock (a
+ *       transaction-scoped advisory lock, one per database and schema) as its first statement and
+ *       holds it to its end, so expiry, renewals and registrations run one at a time, across all
+ *       coordinators, each statement seeing all that the previous holder committed.
+ *   <li>A result with its settlement and adoption ({@link #inSettlingTransaction}) holds the
+ *       writers' lock shared, beside other results and apart from every other writer, and takes
+ *       the locks of the directions, the commit and the keys it will change
+ *       ({@link Transaction#lockForSettlement}) all at once, in ascending order, before it locks
+ *       a row: results that share none of them run at once, the others one after the other.
+ *   <li>A view ({@link #inReadTransaction}) takes its snapshot while no writer is in flight, so
+ *       the keys results append beside each other, which may commit out of order, are never
+ *       skipped by a keyset page.
  *   <li>A claim ({@link #inKeyedTransaction}) holds instead the locks of its claimant's key and its
  *       network, so its counts (leases held, leases today, nonces) and its network's replicas are
  *       exact, and runs beside the writers and the other claims. It takes its unit from the open
@@ -36,8 +44,9 @@ import java.util.concurrent.TimeUnit;
  *       reads them {@code FOR UPDATE}: a claim holding one is waited for, then seen as it left it.
  * </ul>
  *
- * Claims never wait for a lock while holding a row, and writers take row locks only after the
- * writers' lock, so the locks cannot wait on each other in a cycle; a deadlock or serialization
+ * Claims never wait for a lock while holding a row, writers take row locks only after the
+ * writers' lock, and results only after all their settlement locks, so the locks cannot wait on
+ * each other in a cycle; a deadlock or serialization
  * failure PostgreSQL reports anyway is rolled back and run again from the start, never answered.
  * Commits wait for the WAL flush (synchronous_commit on, as PostgreSQL ships), and PostgreSQL
  * shares one flush among commits that arrive together.
@@ -180,6 +189,28 @@ public final class PostgresStore implements Store {
     }
 
     /**
+     * Holds the writers' lock shared: beside other settling results, apart from every other
+     * writer; the work takes its own locks ({@link Transaction#lockForSettlement}) before it
+     * locks or changes anything.
+     */
+    @Override
+    public <T> T inSettlingTransaction(Work<T> work) {
+        Connection c = borrow(waits.writeMs());
+        boolean healthy = true;
+        try {
+            return run(c, tx -> {
+                tx.settleBesideOthers();
+                return work.run(tx);
+            });
+        } catch (BrokenConnection e) {
+            healthy = false;
+            throw e.failure;
+        } finally {
+            giveBack(c, healthy);
+        }
+    }
+
+    /**
      * Holds the keys' transaction-scoped advisory locks, taken first in the order of their hashes
      * (two transactions naming the same keys never wait on each other in a cycle), and not the
      * writers' lock unless the work asks for it ({@link Transaction#serializeWithWriters}).
@@ -203,9 +234,14 @@ public final class PostgresStore implements Store {
     }
 
     /**
-     * A snapshot read (REPEATABLE READ, READ ONLY): a long view sees one consistent state, takes
-     * no lock and waits for none, and it may use at most half the pool, so views never leave the
-     * writers without a connection.
+     * A snapshot read (REPEATABLE READ, READ ONLY): a long view sees one consistent state, and it
+     * may use at most half the pool, so views never leave the writers without a connection. Its
+     * snapshot is taken while it holds the writers' lock (a session lock, released by the
+     * statement that takes the snapshot): settling results append rows beside each other, so a
+     * key can commit after a larger one; once no writer is in flight, every key below the largest
+     * the view sees is committed or rolled back, and a keyset page never skips one committed late.
+     * The view waits for the writers in flight (each bounded by {@code timeout}), never for one
+     * that starts after it, and holds up new writers only until its snapshot is taken.
      */
     @Override
     public <T> T inReadTransaction(Work<T> work) {
@@ -222,9 +258,11 @@ public final class PostgresStore implements Store {
             boolean healthy = true;
             try {
                 c.setNetworkTimeout(Runnable::run, waits.readMs());
+                awaitWritersInFlight(c);
                 c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
                 c.setReadOnly(true);
                 try {
+                    snapshotAndLetWritersOn(c);
                     T value = work.run(new SqliteTransaction(c, Statements.uncached(c, rowsRead), seeds, OwnedReads.none()));
                     outage.succeeded();
                     return value;
@@ -246,6 +284,32 @@ public final class PostgresStore implements Store {
             }
         } finally {
             readers.release();
+        }
+    }
+
+    /** Takes the writers' lock for this session (see {@link #inReadTransaction}); its transaction is over after. */
+    private void awaitWritersInFlight(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            // bounded as a view's every wait is; a writer that holds the lock longer is stuck
+            s.execute("SELECT set_config('lock_timeout', '" + waits.readMs() + "ms', true)");
+            s.execute("SELECT pg_advisory_lock(" + LOCK_SPACE + ", " + writersLock(schema) + ")");
+        } catch (SQLException e) {
+            if ("55P03".equals(e.getSQLState())) {
+                throw new SQLException("the writers in flight did not finish within " + waits.readMs() / 1000
+                        + " s", "08006", e);
+            }
+            throw e;
+        }
+        c.commit();
+    }
+
+    /**
+     * The first statement of the view's transaction, so its snapshot, taken as it starts, is
+     * taken under the writers' lock; the lock is released by it.
+     */
+    private void snapshotAndLetWritersOn(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("SELECT pg_advisory_unlock(" + LOCK_SPACE + ", " + writersLock(schema) + ")");
         }
     }
 

@@ -282,7 +282,8 @@ final class SqliteSchema {
             // and the changes noted since its last build (service.DirectionBoard) instead of the
             // direction's whole history. Written by a trigger on result_states (3 is
             // ResultVerdict.State.INVALID), only where a result crosses that line; every writer of
-            // result_states holds PostgreSQL's writers' lock, so the keys follow commit order.
+            // result_states holds PostgreSQL's writers' lock (results shared), and a view reads
+            // with none in flight, so it never meets a key that commits after a larger one.
             List.of("CREATE TABLE result_count_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, envelope_id TEXT NOT NULL)",
                     Dialect.sqliteOnly("""
                     CREATE TRIGGER result_found_invalid AFTER INSERT ON result_states WHEN new.state = 3 BEGIN
@@ -320,7 +321,20 @@ final class SqliteSchema {
                         RETURN NULL;
                     END $$"""),
                     Dialect.postgresqlOnly("CREATE TRIGGER direction_closed AFTER INSERT ON direction_closures "
-                            + "FOR EACH ROW EXECUTE FUNCTION direction_closed()")));
+                            + "FOR EACH ROW EXECUTE FUNCTION direction_closed()")),
+            // 20 (PostgreSQL only): the envelopes and units counted as their transaction commits
+            // (deferred constraint triggers) instead of at the insert. Results settle beside each
+            // other there (PostgresStore), and each stores an envelope and may queue a unit: the
+            // counter row, locked by its update until the commit, serialized them from their first
+            // insert on. Now it is locked only for the commit itself. A transaction's reading of the
+            // envelope count adds its own (AuditRows.auditCount); nothing reads the unit count in a
+            // transaction that inserts units.
+            List.of(Dialect.postgresqlOnly("DROP TRIGGER envelopes_counted ON envelopes"),
+                    Dialect.postgresqlOnly("CREATE CONSTRAINT TRIGGER envelopes_counted AFTER INSERT ON envelopes "
+                            + "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION store_counters_add_one('envelopes')"),
+                    Dialect.postgresqlOnly("DROP TRIGGER units_counted ON units"),
+                    Dialect.postgresqlOnly("CREATE CONSTRAINT TRIGGER units_counted AFTER INSERT ON units "
+                            + "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION store_counters_add_one('units')")));
 
     /** SQLite: one more in {@code store_counters} under the table's name for each row inserted. */
     private static String addOneTrigger(String table) {

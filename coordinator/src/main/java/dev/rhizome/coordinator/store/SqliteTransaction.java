@@ -61,6 +61,8 @@ final class SqliteTransaction implements Store.Transaction {
     private final QuotaRows quotas;
     private final ExploreClaims explorations;
     private final TransactionScope scope;
+    /** The advisory keys of a settlement's locks; null on the SQLite store, which takes none. */
+    private final SettlementLocks settlementLocks;
 
     SqliteTransaction(Connection connection) {
         this(connection, Statements.uncached(connection), new SeedCache(), OwnedReads.none());
@@ -86,6 +88,7 @@ final class SqliteTransaction implements Store.Transaction {
         this.order = writersLock == null ? WriteOrder.single(queries)
                 : WriteOrder.shared(queries, writersLock, this::forgetReadsBeforeTheWritersLock);
         this.scope = new TransactionScope(queries, order, owned);
+        this.settlementLocks = writersLock == null ? null : new SettlementLocks(writersLock);
         this.unitWrites = new UnitWrites(owned);
         this.directions = new DirectionRows(scope, seeds);
         this.reputations = new ReputationRows(scope);
@@ -115,6 +118,25 @@ final class SqliteTransaction implements Store.Transaction {
     /** Takes the transaction-scoped locks of a keyed transaction (PostgreSQL), in the order given. */
     void lockKeys(int[] keys) {
         order.lockKeys(keys);
+    }
+
+    /** Holds the writers' lock shared: this transaction settles a result beside others (PostgreSQL). */
+    void settleBesideOthers() {
+        order.settleBesideOthers();
+    }
+
+    @Override
+    public boolean settlesBesideOthers() {
+        return order.settlesBesideOthers();
+    }
+
+    @Override
+    public boolean lockForSettlement(Collection<String> directions, String commit, Collection<ByteString> keys) {
+        if (!order.settlesBesideOthers()) {
+            return false;
+        }
+        order.lockForSettlement(settlementLocks.keys(directions, commit, keys));
+        return true;
     }
 
     /** Run by the store once this transaction is committed, in the order written (never if it rolled back). */

@@ -3,6 +3,7 @@ package dev.rhizome.coordinator.store;
 import com.google.protobuf.ByteString;
 import dev.rhizome.proto.v1.Result;
 import java.io.IOException;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -26,6 +27,17 @@ public interface Store extends AutoCloseable {
      * so for the unit it leases). The SQLite store has one writer and runs it like any other.
      */
     default <T> T inKeyedTransaction(List<String> keys, Work<T> work) {
+        return inTransaction(work);
+    }
+
+    /**
+     * A transaction that stores a result and settles what it decides. A store shared by several
+     * coordinators runs it beside other settling transactions (and apart from every other
+     * writer), serialized with them only where they share a lock the work takes with
+     * {@link Transaction#lockForSettlement} before it locks or changes anything. The SQLite store
+     * has one writer and runs it like any other.
+     */
+    default <T> T inSettlingTransaction(Work<T> work) {
         return inTransaction(work);
     }
 
@@ -112,6 +124,21 @@ public interface Store extends AutoCloseable {
          * changing state other than its keys' and the unit it leases.
          */
         default boolean serializeWithWriters() {
+            return false;
+        }
+
+        /**
+         * In a transaction of {@link Store#inSettlingTransaction} on a shared store: takes the
+         * locks of the directions, the commit and the keys (runners, proposers) it will change,
+         * all at once and in one order, and reads again what it read before; true then. False,
+         * taking nothing, where the transaction already runs alone among the writers.
+         */
+        default boolean lockForSettlement(Collection<String> directions, String commit, Collection<ByteString> keys) {
+            return false;
+        }
+
+        /** Whether {@link #lockForSettlement} would lock: this transaction settles beside others. */
+        default boolean settlesBesideOthers() {
             return false;
         }
     }

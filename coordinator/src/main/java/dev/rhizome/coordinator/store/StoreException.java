@@ -14,6 +14,16 @@ public final class StoreException extends RuntimeException {
     }
 
     /**
+     * For a settling transaction whose locks turned out too few once taken (what it must lock
+     * changed while it waited, {@link Store.Transaction#lockForSettlement}): a shared store rolls
+     * it back and runs it again, as it does after a deadlock (the cause's SQLSTATE is a
+     * serialization failure's).
+     */
+    public static StoreException raced(String why) {
+        return new StoreException("settlement raced: " + why, new SQLException(why, "40001"));
+    }
+
+    /**
      * Whether {@code failure} (or a cause of it) is the database refusing for want of disk space:
      * SQLite's {@code SQLITE_FULL} (its answer to ENOSPC), PostgreSQL's {@code disk_full}. Nothing
      * of the transaction was stored, the request was not at fault, and the same request succeeds

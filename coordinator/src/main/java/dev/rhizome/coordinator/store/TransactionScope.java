@@ -82,9 +82,16 @@ final class TransactionScope {
         });
     }
 
+    /**
+     * Envelopes this transaction stored: on PostgreSQL their count enters {@code store_counters}
+     * only as the transaction commits (migration 20), so its own reading of the count adds them.
+     */
+    int envelopesStored;
+
     /** Stores a signed record's envelope, in key order (see {@link WriteOrder#appendInOrder}); returns its key. */
     long insertEnvelope(SignedEnvelope envelope, String id, long nowMs) {
         order.appendInOrder();
+        envelopesStored++;
         return queries.count("INSERT INTO envelopes (id, type, bytes, received_ms) VALUES (?, ?, ?, ?) RETURNING seq",
                 id, envelope.getType(), envelope.toByteArray(), nowMs);
     }

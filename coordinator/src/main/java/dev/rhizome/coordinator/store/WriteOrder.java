@@ -3,16 +3,22 @@ package dev.rhizome.coordinator.store;
 /**
  * The locks a writing transaction of the shared store ({@link PostgresStore}) takes, so that
  * writers behave as if one ran after the other where they touch the same state (see there): the
- * writers' lock, its keys' locks, and the units it reads to change. On the SQLite store, which
- * has one writer, none is taken.
+ * writers' lock (alone, or shared among settling results), a claim's keys' locks, a settling
+ * result's locks, and the units it reads to change. On the SQLite store, which has one writer,
+ * none is taken.
  */
 final class WriteOrder {
+    /** How this transaction holds the writers' lock. */
+    private enum Writers { NONE, SHARED, ALONE }
+
     private final Queries queries;
     private final boolean shared;
     private final int writersLock;
-    /** Run once the writers' lock is taken: what was read before the wait may have changed since. */
+    /** Run once a lock is taken: what was read before the wait may have changed since. */
     private final Runnable forgetReads;
-    private boolean serialized;
+    private Writers writers = Writers.NONE;
+    /** Units read to change are locked: under the writers' lock alone, or a settlement's locks. */
+    private boolean locksRows;
 
     private WriteOrder(Queries queries, boolean shared, int writersLock, Runnable forgetReads) {
         this.queries = queries;
@@ -45,20 +51,65 @@ final class WriteOrder {
      * holds the writers' lock before its first such insert until it ends (it is released after
      * the commit is visible), so the next transaction's keys are all larger and committed later.
      * Every writer but a claim holds it from its start; a claim that adds a unit joins it first.
+     * Settling results hold it shared ({@link #settleBesideOthers}) and so append beside each
+     * other, their keys committing out of order: a view waits for them instead, taking its
+     * snapshot only while no writer holds the lock ({@link PostgresStore#inReadTransaction}), so
+     * every key below the largest it sees is committed or was rolled back.
      */
     void appendInOrder() {
-        serializeWithWriters();
+        if (writers == Writers.NONE) {
+            serializeWithWriters();
+        }
     }
 
-    /** Takes the writers' lock unless held or not shared; true when taken now. */
+    /** Takes the writers' lock alone unless held or not shared; true when taken now. */
     boolean serializeWithWriters() {
-        if (!shared || serialized) {
+        if (!shared || writers == Writers.ALONE) {
             return false;
         }
+        if (writers == Writers.SHARED) {
+            // an upgrade would wait for every other settling result, which may wait for this one
+            throw new IllegalStateException("a settling transaction cannot take the writers' lock alone");
+        }
         queries.list("SELECT pg_advisory_xact_lock(?, ?)", rs -> Boolean.TRUE, PostgresStore.LOCK_SPACE, writersLock);
-        serialized = true;
+        writers = Writers.ALONE;
+        locksRows = true;
         forgetReads.run();
         return true;
+    }
+
+    /**
+     * Holds the writers' lock shared, beside other settling results and apart from every other
+     * writer; no row is locked until {@link #lockForSettlement} has taken the settlement's locks.
+     */
+    void settleBesideOthers() {
+        if (!shared || writers != Writers.NONE) {
+            throw new IllegalStateException("settling beside others is for a fresh transaction of a shared store");
+        }
+        queries.list("SELECT pg_advisory_xact_lock_shared(?, ?)", rs -> Boolean.TRUE, PostgresStore.LOCK_SPACE,
+                writersLock);
+        writers = Writers.SHARED;
+    }
+
+    /** Whether this transaction settles beside others and so must take {@link #lockForSettlement}'s locks. */
+    boolean settlesBesideOthers() {
+        return writers == Writers.SHARED;
+    }
+
+    /**
+     * Takes a settlement's locks (single-key advisory locks, apart from the two-key ones) all at
+     * once, in ascending order: every settling transaction takes its whole set in that one order
+     * and waits for no other lock before, so none waits on another in a cycle. Then rows are
+     * locked as under the writers' lock, and what was read before is read again.
+     */
+    void lockForSettlement(long[] ascendingKeys) {
+        if (writers != Writers.SHARED || locksRows) {
+            throw new IllegalStateException("a settlement's locks are taken once, after the writers' lock shared");
+        }
+        queries.list("SELECT pg_advisory_xact_lock(k) FROM unnest(?::bigint[]) WITH ORDINALITY AS t(k, i) ORDER BY i",
+                rs -> Boolean.TRUE, (Object) ascendingKeys);
+        locksRows = true;
+        forgetReads.run();
     }
 
     /** Takes the transaction-scoped locks of a keyed transaction (PostgreSQL), in the order given. */
@@ -74,6 +125,6 @@ final class WriteOrder {
      * it. Claims never wait for a row (they skip locked ones, see the claim page).
      */
     String lockingRead(String tables) {
-        return serialized ? " FOR UPDATE" + tables : "";
+        return locksRows ? " FOR UPDATE" + tables : "";
     }
 }

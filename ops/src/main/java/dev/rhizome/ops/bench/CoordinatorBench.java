@@ -1,5 +1,6 @@
 package dev.rhizome.ops.bench;
 
+import com.google.protobuf.ByteString;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.rhizome.coordinator.Coordinator;
@@ -29,7 +30,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -61,13 +64,18 @@ public final class CoordinatorBench {
 
     /** @param store empty for SQLite in {@code dataDir}, or a {@code postgresql://} address */
     /** @param warmupUnits units claimed and reported before the timed phase, by other keys, not counted */
-    public record Config(int units, int clients, int baselineRequests, Path dataDir, String store, int warmupUnits) {
+    public record Config(int units, int clients, int baselineRequests, Path dataDir, String store, int warmupUnits,
+            int directions) {
         public Config(int units, int clients, int baselineRequests, Path dataDir) {
             this(units, clients, baselineRequests, dataDir, "");
         }
 
         public Config(int units, int clients, int baselineRequests, Path dataDir, String store) {
             this(units, clients, baselineRequests, dataDir, store, 0);
+        }
+
+        public Config(int units, int clients, int baselineRequests, Path dataDir, String store, int warmupUnits) {
+            this(units, clients, baselineRequests, dataDir, store, warmupUnits, 1);
         }
 
         public Config {
@@ -82,6 +90,9 @@ public final class CoordinatorBench {
             }
             if (warmupUnits < 0) {
                 throw new InvalidOptionValue("--warmup-units", warmupUnits, "0 or a positive whole number");
+            }
+            if (directions < 1 || directions > 64) {
+                throw new InvalidOptionValue("--directions", directions, "a whole number from 1 to 64");
             }
             // Each client is a fresh key, and a fresh key may take this many leases a day.
             long most = (long) clients * Reputation.INITIAL_QUOTA;
@@ -196,10 +207,11 @@ public final class CoordinatorBench {
                 ClosedLoopClients http = new ClosedLoopClients(coordinator.url())) {
             CoordinatorClient ops = new CoordinatorClient(coordinator.url(), Identity.generate());
             Random random = new Random(1);
-            Seed seed = prepareSeed(ops, random);
+            Seed seed = prepareSeed(ops, random, config.directions());
+            List<Identity> proposers = proposers(ops.identity(), config.directions());
             String metric = seed.getManifest().getMetric().getName();
             if (config.warmupUnits() > 0) {
-                register(http, ops.identity(), seed, config.warmupUnits(), random);
+                register(http, proposers, seed, config.warmupUnits(), random);
                 AtomicInteger warmed = new AtomicInteger();
                 List<Supplier<ClosedLoopClients.Conversation>> warm = new ArrayList<>();
                 for (int c = 0; c < config.clients(); c++) {
@@ -213,7 +225,7 @@ public final class CoordinatorBench {
             // compiler threads are still working through the warm-up's backlog, which would be
             // counted against a coordinator that in service runs for days (see docs/performance.md).
             for (int r = 1; config.warmupUnits() > 0 && r <= MAX_REHEARSALS; r++) {
-                register(http, ops.identity(), seed, config.units(), random);
+                register(http, proposers, seed, config.units(), random);
                 List<PresignedNode> rehearsal = presign(ops, config.clients(), config.units() + 1, metric);
                 baseline(http, config);
                 long cpuBefore = processCpuNanos();
@@ -227,7 +239,7 @@ public final class CoordinatorBench {
                     break;
                 }
             }
-            register(http, ops.identity(), seed, config.units(), random);
+            register(http, proposers, seed, config.units(), random);
             progress.printf("prepared %d EVALUATE units (plus the baseline's)%n", config.units());
             long signStart = System.nanoTime();
             List<PresignedNode> nodes = presign(ops, config.clients(), config.units() + 1, metric);
@@ -281,31 +293,59 @@ public final class CoordinatorBench {
                 .getProcessCpuTime();
     }
 
-    /** A seed and a direction: quorum 1 and one adoption seed, so each experiment is one EVALUATE unit. */
-    private static Seed prepareSeed(CoordinatorClient ops, Random random) throws CoordinatorException {
+    /**
+     * A seed and its directions: quorum 1 and one adoption seed, so each experiment is one EVALUATE
+     * unit. Several directions let a shared store settle their results at once (settlement is
+     * serialized per direction there).
+     */
+    private static Seed prepareSeed(CoordinatorClient ops, Random random, int directions) throws CoordinatorException {
         Manifest manifest = TinyLmSeed.manifest().toBuilder().setQuorum(1).setAdoptionSeeds(1).clearTrustedProposers()
                 .build();
         Seed seed = Seed.newBuilder().setName("bench").setCommit(commit(random)).setManifest(manifest)
                 .setPublisher(ops.identity().publicId().toByteString()).setPublishedMs(System.currentTimeMillis()).build();
         ops.publishSeed(seed);
-        ops.openDirection(Direction.newBuilder().setName("load").setSeed("bench").setBaseCommit(seed.getCommit())
-                .setOpenedBy(ops.identity().publicId().toByteString()).setOpenedMs(System.currentTimeMillis()).build());
+        for (int d = 0; d < directions; d++) {
+            ops.openDirection(Direction.newBuilder().setName(directionName(d)).setSeed("bench")
+                    .setBaseCommit(seed.getCommit()).setOpenedBy(ops.identity().publicId().toByteString())
+                    .setOpenedMs(System.currentTimeMillis()).build());
+        }
         return seed;
     }
 
     /** One experiment per unit, registered over a few connections (this is set-up, not measured). */
-    private static void register(ClosedLoopClients http, Identity operator, Seed seed, int units, Random random)
-            throws Exception {
+    /** The first direction keeps the name it always had, so one-direction runs read as before. */
+    private static String directionName(int d) {
+        return d == 0 ? "load" : "load-" + d;
+    }
+
+    /**
+     * Who proposes each direction's experiments: the operator the first, a key of its own each
+     * other, as agents of different directions would (a proposer's record is one key's, so one
+     * proposer for all would serialize every direction's settlement on a shared store).
+     */
+    private static List<Identity> proposers(Identity operator, int directions) {
+        List<Identity> proposers = new ArrayList<>(List.of(operator));
+        while (proposers.size() < directions) {
+            proposers.add(Identity.generate());
+        }
+        return proposers;
+    }
+
+    private static void register(ClosedLoopClients http, List<Identity> proposers, Seed seed, int units,
+            Random random) throws Exception {
         List<Experiment> experiments = new ArrayList<>();
+        Map<ByteString, Identity> byKey = new HashMap<>();
+        proposers.forEach(p -> byKey.put(p.publicId().toByteString(), p));
         for (int i = 0; i < units; i++) {
-            experiments.add(Experiment.newBuilder().setSeed("bench").setDirection("load").setCommit(commit(random))
-                    .setParent(seed.getCommit()).setProposer(operator.publicId().toByteString())
+            experiments.add(Experiment.newBuilder().setSeed("bench").setDirection(directionName(i % proposers.size()))
+                    .setCommit(commit(random)).setParent(seed.getCommit())
+                    .setProposer(proposers.get(i % proposers.size()).publicId().toByteString())
                     .setCreatedMs(System.currentTimeMillis()).build());
         }
         Iterator<Experiment> next = experiments.iterator();
         List<Supplier<ClosedLoopClients.Conversation>> conversations = new ArrayList<>();
         for (int c = 0; c < 8; c++) {
-            conversations.add(() -> LiveConversations.register(http, operator, next));
+            conversations.add(() -> LiveConversations.register(http, e -> byKey.get(e.getProposer()), next));
         }
         http.run(conversations);
     }

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Iterator;
+import java.util.function.Function;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -33,7 +34,7 @@ final class LiveConversations {
     }
 
     /** Registers experiments, one request at a time, taking them from a shared iterator. */
-    static ClosedLoopClients.Conversation register(ClosedLoopClients http, Identity operator,
+    static ClosedLoopClients.Conversation register(ClosedLoopClients http, Function<Experiment, Identity> proposer,
             Iterator<Experiment> experiments) {
         return new ClosedLoopClients.Conversation() {
             @Override
@@ -53,7 +54,7 @@ final class LiveConversations {
                     next = experiments.hasNext() ? experiments.next() : null;
                 }
                 return next == null ? null
-                        : http.post("/v1/experiments", Envelopes.sign(operator, next).toByteArray());
+                        : http.post("/v1/experiments", Envelopes.sign(proposer.apply(next), next).toByteArray());
             }
         };
     }

@@ -1,0 +1,75 @@
+package dev.rhizome.coordinator.service;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.DirectionRecord;
+import dev.rhizome.coordinator.core.Trials;
+import dev.rhizome.coordinator.core.UnitRecord;
+import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.coordinator.store.StoreException;
+import dev.rhizome.proto.v1.Result;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * What storing a result and settling it ({@link ResultIntake}, {@link Settlement}) may change,
+ * named so that a store where results settle beside each other locks it first: the commit (its
+ * trial's results, states and units, and its abandonment), the directions whose frontier,
+ * baseline or adoptions can move (the unit's, the commit's experiment's, and every direction
+ * standing on the commit), and the keys whose reputation or proposer's record can change (the
+ * runners and proposers of the commit's results, this one's, and the unit's proposer).
+ */
+final class SettlementScope {
+    record Locks(Set<String> directions, String commit, Set<ByteString> keys) {
+        boolean covers(Locks other) {
+            return commit.equals(other.commit) && directions.containsAll(other.directions) && keys.containsAll(other.keys);
+        }
+    }
+
+    private SettlementScope() {
+    }
+
+    /**
+     * Takes the locks of what settling {@code result} may change, where the store settles
+     * results beside each other; nothing elsewhere. The set is read before the locks are held, so
+     * it is read again after: what only a settlement holding one of these locks could have
+     * changed meanwhile (a frontier moved onto the commit, another runner's result on it) shows
+     * there, and the transaction is run again with the larger set.
+     */
+    static void lock(Store.Transaction tx, Result result) {
+        if (!tx.settlesBesideOthers()) {
+            return;
+        }
+        Locks wanted = of(tx, result);
+        tx.lockForSettlement(wanted.directions(), wanted.commit(), wanted.keys());
+        Locks now = of(tx, result);
+        if (!wanted.covers(now)) {
+            throw StoreException.raced("what settling a result on " + wanted.commit() + " changes grew while it waited");
+        }
+    }
+
+    static Locks of(Store.Transaction tx, Result result) {
+        Optional<UnitRecord> unit = tx.unit(result.getWorkUnitId());
+        String commit = unit.map(UnitRecord::commit).orElse(result.getCommit());
+        Set<String> directions = new TreeSet<>();
+        directions.add(result.getDirection());
+        unit.ifPresent(u -> directions.add(u.direction()));
+        tx.experiment(commit).ifPresent(e -> directions.add(e.record().getDirection()));
+        for (DirectionRecord d : tx.directions()) {
+            if (d.frontier().commit().equals(commit)) {
+                directions.add(d.name());
+            }
+        }
+        Set<ByteString> keys = new HashSet<>();
+        keys.add(result.getRunner());
+        keys.add(result.getProposer());
+        unit.ifPresent(u -> keys.add(u.proposer()));
+        for (Trials.Entry e : tx.resultEntries(commit)) {
+            keys.add(e.result().getRunner());
+            keys.add(e.result().getProposer());
+        }
+        keys.remove(ByteString.EMPTY);
+        return new Locks(directions, commit, keys);
+    }
+}
