@@ -13,18 +13,8 @@ import java.util.SortedMap;
  * operator (the key in {@code dir}/operator), and a seed published from a volunteer's repository,
  * with direction {@value #DIRECTION} open at the seed's commit. Nodes are the test's own.
  */
-final class SeededCoordinator implements AutoCloseable {
+record SeededCoordinator(Coordinator coordinator, CoordinatorClient operator, Seed seed) implements AutoCloseable {
     static final String DIRECTION = "d";
-
-    private final Coordinator coordinator;
-    private final CoordinatorClient operator;
-    private final Seed seed;
-
-    private SeededCoordinator(Coordinator coordinator, CoordinatorClient operator, Seed seed) {
-        this.coordinator = coordinator;
-        this.operator = operator;
-        this.seed = seed;
-    }
 
     /** Publishes {@code files} from the repository of the node whose data directory is {@code volunteer}. */
     static SeededCoordinator start(Path dir, Path volunteer, SortedMap<String, byte[]> files) throws Exception {
@@ -32,8 +22,8 @@ final class SeededCoordinator implements AutoCloseable {
         try {
             CoordinatorClient operator = new CoordinatorClient(coordinator.url(),
                     IdentityStore.loadOrCreate(dir.resolve("operator")));
-            Seed seed = TestNetwork.publishWithDirection(operator, volunteer, files, DIRECTION);
-            return new SeededCoordinator(coordinator, operator, seed);
+            return new SeededCoordinator(coordinator, operator,
+                    TestNetwork.publishWithDirection(operator, volunteer, files, DIRECTION));
         } catch (Exception | Error e) {
             coordinator.close();
             throw e;
@@ -42,14 +32,6 @@ final class SeededCoordinator implements AutoCloseable {
 
     String url() {
         return coordinator.url();
-    }
-
-    CoordinatorClient operator() {
-        return operator;
-    }
-
-    Seed seed() {
-        return seed;
     }
 
     @Override

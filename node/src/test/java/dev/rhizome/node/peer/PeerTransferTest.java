@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.rhizome.node.git.BundleFile;
 import dev.rhizome.proto.v1.PeerEndpoint;
+import dev.rhizome.protocol.support.RefusedPort;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -92,9 +93,9 @@ class PeerTransferTest {
     @Test
     void fallsBackPastAPeerThatIsDownAndOneThatLacksTheCommit() throws Exception {
         try (TestNode alice = new TestNode(tmp.resolve("alice")); TestNode bob = new TestNode(tmp.resolve("bob"));
-             TestNode empty = new TestNode(tmp.resolve("empty"))) {
+             TestNode empty = new TestNode(tmp.resolve("empty")); RefusedPort refused = new RefusedPort()) {
             String seed = seed(alice);
-            PeerEndpoint down = PeerEndpoint.newBuilder().setHost("127.0.0.1").setPort(closedPort()).build();
+            PeerEndpoint down = PeerEndpoint.newBuilder().setHost("127.0.0.1").setPort(refused.port()).build();
 
             FetchResult result = bob.fetcher.fetch(seed, List.of(down, empty.endpoint(), alice.endpoint()), TransferProgress.NONE);
 
@@ -105,9 +106,10 @@ class PeerTransferTest {
 
     @Test
     void failsListingEveryPeersProblemWhenNoneDelivers() throws Exception {
-        try (TestNode bob = new TestNode(tmp.resolve("bob")); TestNode empty = new TestNode(tmp.resolve("empty"))) {
+        try (TestNode bob = new TestNode(tmp.resolve("bob")); TestNode empty = new TestNode(tmp.resolve("empty"));
+             RefusedPort refused = new RefusedPort()) {
             String missing = "a".repeat(40);
-            int port = closedPort();
+            int port = refused.port();
             PeerEndpoint down = PeerEndpoint.newBuilder().setHost("127.0.0.1").setPort(port).build();
 
             assertThatThrownBy(() -> bob.fetcher.fetch(missing, List.of(down, empty.endpoint()), TransferProgress.NONE))
@@ -177,12 +179,6 @@ class PeerTransferTest {
             for (Socket s : accepted) {
                 s.close();
             }
-        }
-    }
-
-    private static int closedPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }
