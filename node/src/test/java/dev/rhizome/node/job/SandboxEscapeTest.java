@@ -35,6 +35,13 @@ import org.junit.jupiter.api.io.TempDir;
  * result file the node followed to wherever the job pointed it.
  */
 class SandboxEscapeTest {
+    /**
+     * The time budget of a job that ends by itself or by a limit under test, never by this budget:
+     * only a bound on a hang. At 60 s, jobs of python3 writing thousands of files ran out of it on
+     * a loaded 2-core machine, and a limit's CRASH or the job's OK read TIMEOUT.
+     */
+    private static final Duration JOB_BUDGET = Duration.ofSeconds(300);
+
     private static final SandboxLimits SMALL = new SandboxLimits(256L << 20, 64, 16L << 20);
     private static BwrapLauncher sandbox;
     private static Optional<CgroupV2> cgroup;
@@ -440,7 +447,7 @@ class SandboxEscapeTest {
                 echo 'val_bpb: 1.0'
                 """;
         JobOutcome outside = new JobRunner(new PlainLauncher()).run(new JobSpec(checkout,
-                List.of("/bin/sh", "-c", script), Map.of(), Duration.ofSeconds(60), dataDir.resolve("logs/job.log"),
+                List.of("/bin/sh", "-c", script), Map.of(), JOB_BUDGET, dataDir.resolve("logs/job.log"),
                 "val_bpb"), JobProgress.IGNORE);
         assertThat(outside.status()).as(log()).isEqualTo(Result.Status.OK);
         assumeTrue(log().contains("SET setxattr"), "this file system takes no user.* attributes anyway");
@@ -877,7 +884,7 @@ class SandboxEscapeTest {
                     echo 'val_bpb: 1.0'
                     """;
             JobOutcome outcome = new JobRunner(sandbox).run(new JobSpec(checkout, List.of("/bin/sh", "-c", script, name),
-                    Map.of(), Duration.ofSeconds(60), dataDir.resolve("logs/job.log"), "val_bpb"), JobProgress.IGNORE);
+                    Map.of(), JOB_BUDGET, dataDir.resolve("logs/job.log"), "val_bpb"), JobProgress.IGNORE);
 
             assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
             assertThat(log()).contains("REFUSED 111").doesNotContain("CONNECTED");
@@ -1202,7 +1209,7 @@ class SandboxEscapeTest {
 
     private JobOutcome run(String script, long maxWorkBytes, Map<String, String> env) throws IOException, InterruptedException {
         return new JobRunner(sandbox, JobRunner.DEFAULT_MAX_LOG_BYTES, maxWorkBytes).run(new JobSpec(checkout,
-                List.of("/bin/sh", "-c", script, "job-" + tag), env, Duration.ofSeconds(60),
+                List.of("/bin/sh", "-c", script, "job-" + tag), env, JOB_BUDGET,
                 dataDir.resolve("logs/job.log"), "val_bpb"), JobProgress.IGNORE);
     }
 
