@@ -41,6 +41,8 @@ class SandboxEscapeTest {
      * a loaded 2-core machine, and a limit's CRASH or the job's OK read TIMEOUT.
      */
     private static final Duration JOB_BUDGET = Duration.ofSeconds(300);
+    /** The same for a job that imports PyTorch, which took most of 300 s there by itself. */
+    private static final Duration TORCH_JOB_BUDGET = Duration.ofSeconds(600);
 
     private static final SandboxLimits SMALL = new SandboxLimits(256L << 20, 64, 16L << 20);
     private static BwrapLauncher sandbox;
@@ -145,7 +147,7 @@ class SandboxEscapeTest {
             Path resultDir = jobs.resolve("result-" + tried++);
             HarnessedSpec spec = new HarnessedSpec(checkout, harnessDir, resultDir, List.of(),
                     List.of("/bin/sh", "-c", "true"), List.of("/bin/sh", "-c", "cat >/dev/null"),
-                    List.of("/bin/sh", "-c", trap), Map.of(), Duration.ofSeconds(60), dataDir.resolve("h.log"), "val_bpb");
+                    List.of("/bin/sh", "-c", trap), Map.of(), JOB_BUDGET, dataDir.resolve("h.log"), "val_bpb");
 
             HarnessedOutcome outcome = new HarnessedRunner(new JobRunner(sandbox), sandbox).run(spec, JobProgress.IGNORE);
 
@@ -688,7 +690,7 @@ class SandboxEscapeTest {
                     print('STRATEGY', torch.multiprocessing.get_sharing_strategy(), 'LOADED', total)
                 """);
         JobOutcome outcome = new JobRunner(sandbox).run(new JobSpec(checkout, List.of("/bin/sh", "-c",
-                "/usr/bin/python3 load.py && echo 'val_bpb: 1.0'"), Map.of(), Duration.ofSeconds(300),
+                "/usr/bin/python3 load.py && echo 'val_bpb: 1.0'"), Map.of(), TORCH_JOB_BUDGET,
                 dataDir.resolve("logs/job.log"), "val_bpb"), JobProgress.IGNORE);
 
         assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
@@ -1019,7 +1021,7 @@ class SandboxEscapeTest {
                 """);
         // PyTorch's import takes seconds, many on a loaded machine.
         JobOutcome outcome = new JobRunner(sandbox).run(new JobSpec(checkout, List.of("/bin/sh", "-c",
-                "/usr/bin/python3 sockets.py && echo 'val_bpb: 1.0'"), Map.of(), Duration.ofSeconds(300),
+                "/usr/bin/python3 sockets.py && echo 'val_bpb: 1.0'"), Map.of(), TORCH_JOB_BUDGET,
                 dataDir.resolve("logs/job.log"), "val_bpb"), JobProgress.IGNORE);
 
         assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
