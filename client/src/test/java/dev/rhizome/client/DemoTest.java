@@ -20,7 +20,9 @@ class DemoTest {
         assertThat(run.code()).as("demo exit code; stderr:\n%s", run.err()).isZero();
         JsonObject summary = run.last();
 
-        assertThat(summary.get("results").getAsInt()).isGreaterThan(0);
+        // its progress lines say what the nodes did: on a machine loaded far past its cores (load 30
+        // on 2) no job may end within the demo's time (Known gaps)
+        assertThat(summary.get("results").getAsInt()).as("results; the demo's progress:\n%s", run.err()).isGreaterThan(0);
         assertThat(summary.get("experiments").getAsInt()).isGreaterThan(0);
         assertThat(summary.get("invalid_signatures").getAsInt()).isZero();
         assertThat(summary.get("valid_signatures").getAsInt()).isEqualTo(summary.get("results").getAsInt());
