@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.ClaimFiles;
 import dev.rhizome.client.cli.ExitCodes;
-import dev.rhizome.coordinator.Coordinator;
-import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
 import dev.rhizome.node.NodeEndpoint;
@@ -15,8 +13,6 @@ import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.work.InventoryAnnouncer;
-import dev.rhizome.ops.seed.SeedPublisher;
-import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.WorkUnit;
@@ -25,7 +21,6 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.SortedMap;
@@ -48,7 +43,7 @@ class AgentErrorsTest {
 
     private Path dir;
 
-    private Coordinator coordinator;
+    private SeededCoordinator network;
     private NodeDaemon runner;
     private NodeDaemon agentsNode;
     private String url;
@@ -84,20 +79,13 @@ class AgentErrorsTest {
     }
 
     @BeforeAll
-    void network(@TempDir Path tempDir) throws Exception {
+    void start(@TempDir Path tempDir) throws Exception {
         dir = tempDir;
-        coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")));
-        url = coordinator.url();
-        CoordinatorClient operator = new CoordinatorClient(url, IdentityStore.loadOrCreate(dir.resolve("operator")));
         Path runnerDir = dir.resolve("runner");
-        Files.createDirectories(runnerDir);
-        try (NodeRepository repo = NodeRepository.open(new NodeLayout(runnerDir).repository())) {
-            seed = SeedPublisher.publish(repo, guardedSeed(), operator, Clock.systemUTC());
-        }
+        network = SeededCoordinator.start(dir, runnerDir, guardedSeed());
+        url = network.url();
+        seed = network.seed();
         assertThat(seed.getManifest().getProtectedRegionsCount()).isEqualTo(1);
-        operator.openDirection(Direction.newBuilder().setName("d").setSeed(seed.getName())
-                .setBaseCommit(seed.getCommit()).setOpenedBy(operator.identity().publicId().toByteString())
-                .setOpenedMs(System.currentTimeMillis()).build());
         agent = dir.resolve("agent");
         runner = NodeDaemon.start(NodeConfig.defaults(runnerDir, url));
         agentsNode = NodeDaemon.start(NodeConfig.defaults(agent, url));
@@ -107,7 +95,7 @@ class AgentErrorsTest {
     void stop() throws Exception {
         agentsNode.close();
         runner.close();
-        coordinator.close();
+        network.close();
     }
 
     private record Claimed(String unit, Path workspace) {

@@ -7,21 +7,11 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.rhizome.client.agent.Untrusted;
-import dev.rhizome.coordinator.Coordinator;
-import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
-import dev.rhizome.node.NodeLayout;
-import dev.rhizome.node.api.CoordinatorClient;
-import dev.rhizome.node.git.NodeRepository;
-import dev.rhizome.ops.seed.SeedPublisher;
-import dev.rhizome.proto.v1.Direction;
-import dev.rhizome.proto.v1.Seed;
-import dev.rhizome.protocol.identity.IdentityStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.util.SortedMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,17 +47,8 @@ class AgentLoopTest {
         Path script = dir.resolve("agent.sh");
         Files.writeString(script, SCRIPT);
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
-        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
-            String url = coordinator.url();
-            CoordinatorClient operator = new CoordinatorClient(url, IdentityStore.loadOrCreate(dir.resolve("operator")));
-            Seed seed;
-            Files.createDirectories(runnerDir);
-            try (NodeRepository repo = NodeRepository.open(new NodeLayout(runnerDir).repository())) {
-                seed = SeedPublisher.publish(repo, files, operator, Clock.systemUTC());
-            }
-            operator.openDirection(Direction.newBuilder().setName("d").setSeed(seed.getName())
-                    .setBaseCommit(seed.getCommit()).setOpenedBy(operator.identity().publicId().toByteString())
-                    .setOpenedMs(System.currentTimeMillis()).build());
+        try (SeededCoordinator network = SeededCoordinator.start(dir, runnerDir, files)) {
+            String url = network.url();
             try (NodeDaemon runner = NodeDaemon.start(NodeConfig.defaults(runnerDir, url));
                     NodeDaemon explorer = NodeDaemon.start(NodeConfig.defaults(explorerDir, url).withExplore(true));
                     NodeDaemon agentsNode = NodeDaemon.start(NodeConfig.defaults(agentDir, url));

@@ -4,26 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.rhizome.client.cli.ExitCodes;
-import dev.rhizome.coordinator.Coordinator;
-import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
-import dev.rhizome.node.NodeLayout;
-import dev.rhizome.node.api.CoordinatorClient;
-import dev.rhizome.node.git.NodeRepository;
-import dev.rhizome.ops.seed.SeedPublisher;
-import dev.rhizome.proto.v1.Direction;
-import dev.rhizome.proto.v1.Seed;
-import dev.rhizome.protocol.identity.IdentityStore;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.SortedMap;
 import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,38 +20,18 @@ class AgentWorkflowTest {
     Path dir;
 
     private static JsonObject cli(String... args) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true));
-        int code;
-        try {
-            code = Main.commandLine().execute(args);
-        } finally {
-            System.setOut(saved);
-        }
-        assertThat(code).as("exit code of rhizome %s (output %s)", String.join(" ", args), out).isZero();
-        String[] lines = out.toString().trim().split("\n");
-        return JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
+        CliRun run = CliRun.of(args);
+        assertThat(run.code()).as("exit code of rhizome %s (output %s%s)", String.join(" ", args), run.out(), run.err()).isZero();
+        return run.last();
     }
 
     @Test
     void agentClaimsEditsSubmitsAndItsCommitIsEvaluatedByAPeerAndAdopted() throws Exception {
         // a timeout a loaded test machine's `java Train.java` meets (at 30 s, load 20 on 2 cores gave TIMEOUT)
-        SortedMap<String, byte[]> files = TestNetwork.slowSeed(3, 300);
         Path volunteer = dir.resolve("volunteer");
         Path agent = dir.resolve("agent");
-        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
-            String url = coordinator.url();
-            CoordinatorClient operator = new CoordinatorClient(url, IdentityStore.loadOrCreate(dir.resolve("operator")));
-            Seed seed;
-            Files.createDirectories(volunteer);
-            try (NodeRepository repo = NodeRepository.open(new NodeLayout(volunteer).repository())) {
-                seed = SeedPublisher.publish(repo, files, operator, Clock.systemUTC());
-            }
-            operator.openDirection(Direction.newBuilder().setName("d").setSeed(seed.getName())
-                    .setBaseCommit(seed.getCommit()).setOpenedBy(operator.identity().publicId().toByteString())
-                    .setOpenedMs(System.currentTimeMillis()).build());
-
+        try (SeededCoordinator network = SeededCoordinator.start(dir, volunteer, TestNetwork.slowSeed(3, 300))) {
+            String url = network.url();
             try (NodeDaemon runner = NodeDaemon.start(NodeConfig.defaults(volunteer, url));
                     NodeDaemon agentsNode = NodeDaemon.start(NodeConfig.defaults(agent, url))) {
                 assertThat(cli("papers", "--data-dir", agent.toString(), "--coordinator", url, "--direction", "d", "--json")

@@ -4,11 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
-import dev.rhizome.node.git.NodeRepository;
-import dev.rhizome.ops.seed.SeedPublisher;
-import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.protocol.identity.IdentityStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,7 +14,6 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
@@ -122,15 +117,7 @@ record CliRun(int code, String out, String err) {
     /** Publishes the slow test seed from {@code nodeDir}'s repository and opens a direction on it; returns the seed's commit. */
     static String openDirection(String coordinatorUrl, Path operatorDir, Path nodeDir, String name) throws Exception {
         CoordinatorClient operator = new CoordinatorClient(coordinatorUrl, IdentityStore.loadOrCreate(operatorDir));
-        Files.createDirectories(nodeDir);
-        String commit;
-        try (NodeRepository repo = NodeRepository.open(new NodeLayout(nodeDir).repository())) {
-            commit = SeedPublisher.publish(repo, TestNetwork.slowSeed(1, 60), operator, Clock.systemUTC()).getCommit();
-        }
-        operator.openDirection(Direction.newBuilder().setName(name).setSeed("slow").setBaseCommit(commit)
-                .setOpenedBy(operator.identity().publicId().toByteString()).setOpenedMs(System.currentTimeMillis())
-                .build());
-        return commit;
+        return TestNetwork.publishWithDirection(operator, nodeDir, TestNetwork.slowSeed(1, 60), name).getCommit();
     }
 
     /** The words a POSIX shell makes of a printed command: what the user gets by copying it. */

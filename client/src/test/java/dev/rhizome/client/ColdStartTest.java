@@ -9,15 +9,11 @@ import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
-import dev.rhizome.node.git.NodeRepository;
-import dev.rhizome.ops.seed.SeedPublisher;
-import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.protocol.files.ProcessLock;
 import dev.rhizome.protocol.identity.IdentityStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -87,14 +83,7 @@ class ColdStartTest {
             assertThat(claim.json().get("hint").getAsString()).contains("rhizome direction open");
 
             CoordinatorClient operator = new CoordinatorClient(c.url(), IdentityStore.loadOrCreate(dir.resolve("op")));
-            Files.createDirectories(dir.resolve("node"));
-            String commit;
-            try (NodeRepository repo = NodeRepository.open(new NodeLayout(dir.resolve("node")).repository())) {
-                commit = SeedPublisher.publish(repo, TestNetwork.slowSeed(1, 60), operator, Clock.systemUTC()).getCommit();
-            }
-            operator.openDirection(Direction.newBuilder().setName("lr").setSeed("slow").setBaseCommit(commit)
-                    .setOpenedBy(operator.identity().publicId().toByteString()).setOpenedMs(System.currentTimeMillis())
-                    .build());
+            TestNetwork.publishWithDirection(operator, dir.resolve("node"), TestNetwork.slowSeed(1, 60), "lr");
             JsonObject typo = CliRun.of("tree", "--direction", "rl", "--json", "--coordinator", c.url(),
                     "--data-dir", agent).failure(ExitCodes.REFUSED, "unknown_direction");
             assertThat(typo.get("message").getAsString()).contains("directions: lr");
@@ -143,14 +132,7 @@ class ColdStartTest {
         // before `unclaim`, an agent that changed its mind held the lease until its deadline
         try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
             CoordinatorClient operator = new CoordinatorClient(c.url(), IdentityStore.loadOrCreate(dir.resolve("op")));
-            Files.createDirectories(dir.resolve("node"));
-            String commit;
-            try (NodeRepository repo = NodeRepository.open(new NodeLayout(dir.resolve("node")).repository())) {
-                commit = SeedPublisher.publish(repo, TestNetwork.slowSeed(1, 60), operator, Clock.systemUTC()).getCommit();
-            }
-            operator.openDirection(Direction.newBuilder().setName("d").setSeed("slow").setBaseCommit(commit)
-                    .setOpenedBy(operator.identity().publicId().toByteString()).setOpenedMs(System.currentTimeMillis())
-                    .build());
+            TestNetwork.publishWithDirection(operator, dir.resolve("node"), TestNetwork.slowSeed(1, 60), "d");
             String agent = dir.resolve("agent").toString();
             CliRun claim = CliRun.of("claim", "--json", "--direction", "d", "--coordinator", c.url(), "--data-dir", agent);
             assertThat(claim.code()).as(claim.err()).isZero();

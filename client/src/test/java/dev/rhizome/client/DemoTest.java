@@ -3,9 +3,6 @@ package dev.rhizome.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -18,25 +15,14 @@ class DemoTest {
 
     @Test
     void shortDemoRunsExperimentsOverPeersWithValidSignaturesOnly() {
-        PrintStream savedOut = System.out;
-        PrintStream savedErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true));
-        System.setErr(new PrintStream(err, true));
-        int code;
-        try {
-            code = Main.commandLine().execute("demo", "--nodes", "2", "--directions", "2", "--duration", "45", "--min-results", "2",
-                    "--data-dir", dir.toString(), "--json");
-        } finally {
-            System.setOut(savedOut);
-            System.setErr(savedErr);
-        }
-        assertThat(code).as("demo exit code; stderr:\n%s", err).isZero();
-        String[] lines = out.toString().trim().split("\n");
-        JsonObject summary = JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
+        CliRun run = CliRun.of("demo", "--nodes", "2", "--directions", "2", "--duration", "45", "--min-results", "2",
+                "--data-dir", dir.toString(), "--json");
+        assertThat(run.code()).as("demo exit code; stderr:\n%s", run.err()).isZero();
+        JsonObject summary = run.last();
 
-        assertThat(summary.get("results").getAsInt()).isGreaterThan(0);
+        // its progress lines say what the nodes did: on a machine loaded far past its cores (load 30
+        // on 2) no job may end within the demo's time (Known gaps)
+        assertThat(summary.get("results").getAsInt()).as("results; the demo's progress:\n%s", run.err()).isGreaterThan(0);
         assertThat(summary.get("experiments").getAsInt()).isGreaterThan(0);
         assertThat(summary.get("invalid_signatures").getAsInt()).isZero();
         assertThat(summary.get("valid_signatures").getAsInt()).isEqualTo(summary.get("results").getAsInt());
@@ -45,7 +31,7 @@ class DemoTest {
         assertThat(summary.get("directions").getAsInt()).isEqualTo(2);
         assertThat(summary.get("baseline_metric").getAsDouble())
                 .isGreaterThan(summary.get("entropy_floor").getAsDouble());
-        assertThat(err.toString()).contains("experiments").contains("bundles from peers");
+        assertThat(run.err()).contains("experiments").contains("bundles from peers");
         assertThat(Files.exists(dir.resolve("coordinator").resolve("coordinator.db"))).isTrue();
     }
 

@@ -4,23 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import dev.rhizome.client.agent.Records;
-import dev.rhizome.coordinator.Coordinator;
-import dev.rhizome.coordinator.CoordinatorConfig;
-import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.explore.ExplorerPapers;
-import dev.rhizome.node.git.NodeRepository;
-import dev.rhizome.ops.seed.SeedPublisher;
 import dev.rhizome.proto.v1.ClaimRequest;
-import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
-import dev.rhizome.protocol.identity.IdentityStore;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -58,17 +50,9 @@ class ExplorerPapersTest {
 
     @Test
     void anAdoptedProposalGetsAPaperAndAWorseOneDoesNot() throws Exception {
-        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
-            String url = coordinator.url();
-            CoordinatorClient operator = new CoordinatorClient(url, IdentityStore.loadOrCreate(dir.resolve("operator")));
-            Seed seed;
-            Files.createDirectories(dir.resolve("repo"));
-            try (NodeRepository repo = NodeRepository.open(new NodeLayout(dir.resolve("repo")).repository())) {
-                seed = SeedPublisher.publish(repo, TestNetwork.slowSeed(1, 60), operator, Clock.systemUTC());
-            }
-            operator.openDirection(Direction.newBuilder().setName("d").setSeed(seed.getName())
-                    .setBaseCommit(seed.getCommit()).setOpenedBy(operator.identity().publicId().toByteString())
-                    .setOpenedMs(System.currentTimeMillis()).build());
+        try (SeededCoordinator network = SeededCoordinator.start(dir, dir.resolve("repo"), TestNetwork.slowSeed(1, 60))) {
+            String url = network.url();
+            Seed seed = network.seed();
             CoordinatorClient runner = new CoordinatorClient(url, Identity.generate());
             CoordinatorClient explorer = new CoordinatorClient(url, Identity.generate());
             runAll(runner, Map.of(seed.getCommit(), 1.5));  // the baseline, at every adoption seed

@@ -3,7 +3,6 @@ package dev.rhizome.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.NodeLayout;
@@ -12,9 +11,6 @@ import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.ops.seed.SeedPublisher;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.IdentityStore;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -39,18 +35,8 @@ class KeyIdsTest {
                 SeedPublisher.publish(repo, TestNetwork.slowSeed(1, 60), new CoordinatorClient(coordinator.url(), operator),
                         Clock.systemUTC());
             }
-            PrintStream saved = System.out;
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            System.setOut(new PrintStream(out, true));
-            int code;
-            try {
-                code = Main.commandLine().execute("seed", "list", "--json", "--coordinator", coordinator.url(),
-                        "--data-dir", dir.resolve("operator").toString());
-            } finally {
-                System.setOut(saved);
-            }
-            assertThat(code).isZero();
-            JsonObject seed = JsonParser.parseString(out.toString(StandardCharsets.UTF_8)).getAsJsonObject()
+            JsonObject seed = CliRun.of("seed", "list", "--json", "--coordinator", coordinator.url(),
+                    "--data-dir", dir.resolve("operator").toString()).json()
                     .getAsJsonArray("seeds").get(0).getAsJsonObject();
             assertThat(seed.get("publisher_id").getAsString()).isEqualTo(operator.publicId().toString());
             assertThat(seed.has("publisher")).as("the base64 field stays").isTrue();

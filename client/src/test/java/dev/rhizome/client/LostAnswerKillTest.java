@@ -7,11 +7,8 @@ import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
-import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.work.ResultOutbox;
 import dev.rhizome.ops.audit.SignedResults;
-import dev.rhizome.ops.seed.SeedPublisher;
-import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.WorkUnit;
@@ -21,13 +18,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.SortedMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -181,18 +176,9 @@ class LostAnswerKillTest {
         }
     }
 
-    /** The slow seed in the node's repository (as if fetched before) and at the coordinator, with direction d. */
-    private Seed seedAndDirection(CoordinatorClient operator, Path node) throws Exception {
-        SortedMap<String, byte[]> seedFiles = TestNetwork.slowSeed(3, 300);
-        TestNetwork.seedInto(node, seedFiles);
-        Seed seed;
-        try (NodeRepository repo = NodeRepository.open(dir.resolve("operator-repo"))) {
-            seed = SeedPublisher.publish(repo, seedFiles, operator, Clock.systemUTC());
-        }
-        operator.openDirection(Direction.newBuilder().setName("d").setSeed(seed.getName())
-                .setBaseCommit(seed.getCommit()).setOpenedBy(operator.identity().publicId().toByteString())
-                .setOpenedMs(System.currentTimeMillis()).build());
-        return seed;
+    /** The slow seed published from the node's repository (as if fetched before), with direction d. */
+    private static Seed seedAndDirection(CoordinatorClient operator, Path node) throws Exception {
+        return TestNetwork.publishWithDirection(operator, node, TestNetwork.slowSeed(3, 300), "d");
     }
 
     private Process node(Path data, String coordinatorUrl, String logName, String... more) throws IOException {

@@ -3,6 +3,7 @@ package dev.rhizome.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.rhizome.protocol.support.RefusedPort;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -74,29 +75,27 @@ class NodeReachabilityTest {
 
     @Test
     void aRefusedConnectionIsToldOnceNamingTheAddressNotOnEveryRetry() throws Exception {
-        int port;
-        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = free.getLocalPort();  // nothing listens there once closed
-        }
-        String url = "http://127.0.0.1:" + port;
-        Path log = dir.resolve("node.log");
-        Process p = node(url, log, "DEBUG");
-        try {
-            await().atMost(Duration.ofMinutes(2)).until(() -> count(log, "cannot reach the coordinator") >= 1
-                    || !p.isAlive());
-            assertThat(p.isAlive()).as(Files.readString(log)).isTrue();
-            String line = Files.readString(log).lines().filter(l -> l.contains("cannot reach the coordinator"))
-                    .findFirst().orElseThrow();
-            assertThat(line).contains(url).contains("connection refused");
-            // the slot retries after 1, 2, 4 s (its own lines are debug ones now): still one line for the volunteer
-            await().atMost(Duration.ofMinutes(1)).until(() -> count(log, "; trying again in") >= 3);
-            assertThat(count(log, "cannot reach the coordinator") + count(log, "still: ")).as(Files.readString(log))
-                    .isEqualTo(1);
-            assertThat(Files.readString(log)).doesNotContain("\tat dev.rhizome");
-        } finally {
-            p.destroy();
-            p.waitFor(30, TimeUnit.SECONDS);
-            p.destroyForcibly();
+        try (RefusedPort refused = new RefusedPort()) {
+            String url = refused.url();
+            Path log = dir.resolve("node.log");
+            Process p = node(url, log, "DEBUG");
+            try {
+                await().atMost(Duration.ofMinutes(2)).until(() -> count(log, "cannot reach the coordinator") >= 1
+                        || !p.isAlive());
+                assertThat(p.isAlive()).as(Files.readString(log)).isTrue();
+                String line = Files.readString(log).lines().filter(l -> l.contains("cannot reach the coordinator"))
+                        .findFirst().orElseThrow();
+                assertThat(line).contains(url).contains("connection refused");
+                // the slot retries after 1, 2, 4 s (its own lines are debug ones now): still one line for the volunteer
+                await().atMost(Duration.ofMinutes(1)).until(() -> count(log, "; trying again in") >= 3);
+                assertThat(count(log, "cannot reach the coordinator") + count(log, "still: ")).as(Files.readString(log))
+                        .isEqualTo(1);
+                assertThat(Files.readString(log)).doesNotContain("\tat dev.rhizome");
+            } finally {
+                p.destroy();
+                p.waitFor(30, TimeUnit.SECONDS);
+                p.destroyForcibly();
+            }
         }
     }
 }

@@ -4,23 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.rhizome.coordinator.Coordinator;
-import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
-import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
-import dev.rhizome.node.git.NodeRepository;
-import dev.rhizome.ops.seed.SeedPublisher;
-import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.ExperimentReport;
-import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.protocol.envelope.Envelopes;
-import dev.rhizome.protocol.identity.IdentityStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jgit.api.Git;
@@ -43,17 +34,9 @@ class SubmitKillTest {
     void submitKilledAfterEachWriteIsFinishedByItsRerunStoringNothingTwice() throws Exception {
         Path volunteer = dir.resolve("volunteer");
         Path agent = dir.resolve("agent");
-        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
-            String url = coordinator.url();
-            CoordinatorClient operator = new CoordinatorClient(url, IdentityStore.loadOrCreate(dir.resolve("operator")));
-            Seed seed;
-            Files.createDirectories(volunteer);
-            try (NodeRepository repo = NodeRepository.open(new NodeLayout(volunteer).repository())) {
-                seed = SeedPublisher.publish(repo, TestNetwork.slowSeed(3, 300), operator, Clock.systemUTC());
-            }
-            operator.openDirection(Direction.newBuilder().setName("d").setSeed(seed.getName())
-                    .setBaseCommit(seed.getCommit()).setOpenedBy(operator.identity().publicId().toByteString())
-                    .setOpenedMs(System.currentTimeMillis()).build());
+        try (SeededCoordinator network = SeededCoordinator.start(dir, volunteer, TestNetwork.slowSeed(3, 300))) {
+            String url = network.url();
+            CoordinatorClient operator = network.operator();
             try (NodeDaemon seedHolder = NodeDaemon.start(NodeConfig.defaults(volunteer, url));
                     NodeDaemon agentsNode = NodeDaemon.start(NodeConfig.defaults(agent, url));
                     KillingProxy proxy = new KillingProxy(url)) {

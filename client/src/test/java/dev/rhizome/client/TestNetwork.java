@@ -2,11 +2,16 @@ package dev.rhizome.client;
 
 import dev.rhizome.client.commands.DemoCommand;
 import dev.rhizome.node.NodeLayout;
+import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.ops.bench.ShortJobs;
 import dev.rhizome.ops.seed.SeedPublisher;
+import dev.rhizome.proto.v1.Seed;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedMap;
@@ -58,6 +63,22 @@ final class TestNetwork {
                 }
                 """.getBytes(StandardCharsets.UTF_8));
         return files;
+    }
+
+    /**
+     * Publishes {@code files} as a seed from the repository of the node whose data directory is
+     * {@code holder} (that node then holds the seed's commit: its checkout needs no peer) and opens
+     * direction {@code direction} at the seed's commit.
+     */
+    static Seed publishWithDirection(CoordinatorClient operator, Path holder, SortedMap<String, byte[]> files,
+            String direction) throws Exception {
+        Files.createDirectories(holder);
+        Seed seed;
+        try (NodeRepository repo = NodeRepository.open(new NodeLayout(holder).repository())) {
+            seed = SeedPublisher.publish(repo, files, operator, Clock.systemUTC());
+        }
+        operator.openDirection(ShortJobs.direction(operator, seed, direction));
+        return seed;
     }
 
     /** Puts the seed's commit into a node's repository, as if the node had fetched it before. */

@@ -35,6 +35,15 @@ import org.junit.jupiter.api.io.TempDir;
  * result file the node followed to wherever the job pointed it.
  */
 class SandboxEscapeTest {
+    /**
+     * The time budget of a job that ends by itself or by a limit under test, never by this budget:
+     * only a bound on a hang. At 60 s, jobs of python3 writing thousands of files ran out of it on
+     * a loaded 2-core machine, and a limit's CRASH or the job's OK read TIMEOUT.
+     */
+    private static final Duration JOB_BUDGET = Duration.ofSeconds(300);
+    /** The same for a job that imports PyTorch, which took most of 300 s there by itself. */
+    private static final Duration TORCH_JOB_BUDGET = Duration.ofSeconds(600);
+
     private static final SandboxLimits SMALL = new SandboxLimits(256L << 20, 64, 16L << 20);
     private static BwrapLauncher sandbox;
     private static Optional<CgroupV2> cgroup;
@@ -180,7 +189,7 @@ class SandboxEscapeTest {
             Path resultDir = jobs.resolve("result-" + tried++);
             HarnessedSpec spec = new HarnessedSpec(checkout, harnessDir, resultDir, List.of(),
                     List.of("/bin/sh", "-c", "true"), List.of("/bin/sh", "-c", "cat >/dev/null"),
-                    List.of("/bin/sh", "-c", trap), Map.of(), Duration.ofSeconds(60), dataDir.resolve("h.log"), "val_bpb");
+                    List.of("/bin/sh", "-c", trap), Map.of(), JOB_BUDGET, dataDir.resolve("h.log"), "val_bpb");
 
             HarnessedOutcome outcome = new HarnessedRunner(new JobRunner(sandbox), sandbox).run(spec, JobProgress.IGNORE);
 
@@ -482,7 +491,7 @@ class SandboxEscapeTest {
                 echo 'val_bpb: 1.0'
                 """;
         JobOutcome outside = new JobRunner(new PlainLauncher()).run(new JobSpec(checkout,
-                List.of("/bin/sh", "-c", script), Map.of(), Duration.ofSeconds(60), dataDir.resolve("logs/job.log"),
+                List.of("/bin/sh", "-c", script), Map.of(), JOB_BUDGET, dataDir.resolve("logs/job.log"),
                 "val_bpb"), JobProgress.IGNORE);
         assertThat(outside.status()).as(log()).isEqualTo(Result.Status.OK);
         assumeTrue(log().contains("SET setxattr"), "this file system takes no user.* attributes anyway");
@@ -723,7 +732,7 @@ class SandboxEscapeTest {
                     print('STRATEGY', torch.multiprocessing.get_sharing_strategy(), 'LOADED', total)
                 """);
         JobOutcome outcome = new JobRunner(sandbox).run(new JobSpec(checkout, List.of("/bin/sh", "-c",
-                "/usr/bin/python3 load.py && echo 'val_bpb: 1.0'"), Map.of(), Duration.ofSeconds(300),
+                "/usr/bin/python3 load.py && echo 'val_bpb: 1.0'"), Map.of(), TORCH_JOB_BUDGET,
                 dataDir.resolve("logs/job.log"), "val_bpb"), JobProgress.IGNORE);
 
         assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
@@ -919,7 +928,7 @@ class SandboxEscapeTest {
                     echo 'val_bpb: 1.0'
                     """;
             JobOutcome outcome = new JobRunner(sandbox).run(new JobSpec(checkout, List.of("/bin/sh", "-c", script, name),
-                    Map.of(), Duration.ofSeconds(60), dataDir.resolve("logs/job.log"), "val_bpb"), JobProgress.IGNORE);
+                    Map.of(), JOB_BUDGET, dataDir.resolve("logs/job.log"), "val_bpb"), JobProgress.IGNORE);
 
             assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
             assertThat(log()).contains("REFUSED 111").doesNotContain("CONNECTED");
@@ -1063,7 +1072,7 @@ class SandboxEscapeTest {
                 """);
         // PyTorch's import takes seconds, many on a loaded machine.
         JobOutcome outcome = new JobRunner(sandbox).run(new JobSpec(checkout, List.of("/bin/sh", "-c",
-                "/usr/bin/python3 sockets.py && echo 'val_bpb: 1.0'"), Map.of(), Duration.ofSeconds(300),
+                "/usr/bin/python3 sockets.py && echo 'val_bpb: 1.0'"), Map.of(), TORCH_JOB_BUDGET,
                 dataDir.resolve("logs/job.log"), "val_bpb"), JobProgress.IGNORE);
 
         assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
@@ -1256,7 +1265,7 @@ class SandboxEscapeTest {
 
     private JobOutcome run(String script, long maxWorkBytes, Map<String, String> env) throws IOException, InterruptedException {
         return new JobRunner(sandbox, JobRunner.DEFAULT_MAX_LOG_BYTES, maxWorkBytes).run(new JobSpec(checkout,
-                List.of("/bin/sh", "-c", script, "job-" + tag), env, Duration.ofSeconds(60),
+                List.of("/bin/sh", "-c", script, "job-" + tag), env, JOB_BUDGET,
                 dataDir.resolve("logs/job.log"), "val_bpb"), JobProgress.IGNORE);
     }
 

@@ -14,6 +14,7 @@ import dev.rhizome.node.peer.TransferLog;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.protocol.PeerAddress.Reach;
 import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.support.RefusedPort;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -41,6 +42,7 @@ class CommitFetcherReachTest {
     private NodeRepository repo;
     private BundleFetcher bundles;
     private ServerSocket listener;
+    private RefusedPort deadCoordinator;
     private final AtomicInteger connections = new AtomicInteger();
     private final Identity node = Identity.generate();
     private final String commit = "ab".repeat(20);
@@ -50,6 +52,7 @@ class CommitFetcherReachTest {
         repo = NodeRepository.open(dir.resolve("repo"));
         bundles = new BundleFetcher(repo, node, PeerConfig.defaults(), new TransferLog(dir.resolve("transfers.log")));
         listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        deadCoordinator = new RefusedPort();
         Thread accepting = new Thread(() -> {
             try {
                 while (true) {
@@ -68,6 +71,7 @@ class CommitFetcherReachTest {
     @AfterEach
     void tearDown() throws Exception {
         listener.close();
+        deadCoordinator.close();
         bundles.close();
         repo.close();
     }
@@ -77,11 +81,8 @@ class CommitFetcherReachTest {
             ? new InetAddress[] {InetAddress.getByName("127.0.0.1")} : InetAddress.getAllByName(host));
 
     private CommitFetcher fetcher(Supplier<Reach> coordinatorReach) throws Exception {
-        int dead;
-        try (ServerSocket s = new ServerSocket(0)) {
-            dead = s.getLocalPort();  // the coordinator's list, asked again each round, is refused at once
-        }
-        return new CommitFetcher(CommitFetcher.direct(bundles, DNS), new CoordinatorClient("http://127.0.0.1:" + dead, node),
+        // the coordinator's list, asked again each round, is refused at once
+        return new CommitFetcher(CommitFetcher.direct(bundles, DNS), new CoordinatorClient(deadCoordinator.url(), node),
                 coordinatorReach, 1);
     }
 

@@ -18,8 +18,8 @@ import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.support.RefusedPort;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -47,6 +47,8 @@ class UnfetchableReportTest {
     private NodeRepository repo;
     private BundleFetcher bundles;
     private ExecutorService prefetcher;
+    /** The only peer named for the unit's commit, and the coordinator: nobody answers there. */
+    private RefusedPort refused;
     private final Identity runner = Identity.generate();
 
     @BeforeEach
@@ -54,10 +56,12 @@ class UnfetchableReportTest {
         repo = NodeRepository.open(dir.resolve("repo"));
         bundles = new BundleFetcher(repo, runner, PeerConfig.defaults(), new TransferLog(dir.resolve("transfers.log")));
         prefetcher = Executors.newCachedThreadPool();
+        refused = new RefusedPort();
     }
 
     @AfterEach
-    void tearDown() {
+    void tearDown() throws IOException {
+        refused.close();
         prefetcher.shutdownNow();
         bundles.close();
         repo.close();
@@ -65,7 +69,7 @@ class UnfetchableReportTest {
 
     @Test
     void anEvaluationWhoseCommitNoPeerServesIsReportedUnfetchable() throws Exception {
-        int deadPort = deadPort();
+        int deadPort = refused.port();
         String commit = "ab".repeat(20);
         WorkUnit unit = WorkUnit.newBuilder().setId("unit-1").setKind(WorkUnit.Kind.EVALUATE).setSeed("tiny-lm")
                 .setDirection("lr").setCommit(commit).setParent("cd".repeat(20)).setSeedCommit("cd".repeat(20))
@@ -98,7 +102,7 @@ class UnfetchableReportTest {
      */
     @Test
     void anExplorationWhoseBaseNoPeerServesIsGivenBackAndTheSlotStopsAskingToExplore() throws Exception {
-        int deadPort = deadPort();
+        int deadPort = refused.port();
         String base = "ef".repeat(20);
         WorkUnit unit = WorkUnit.newBuilder().setId("explore-1").setKind(WorkUnit.Kind.EXPLORE).setSeed("tiny-lm")
                 .setDirection("lr").setCommit(base).setSeedCommit(base).setRandomSeed(7).addPeers(deadPeer(deadPort))
@@ -115,11 +119,6 @@ class UnfetchableReportTest {
         assertThat(new UnitBuffer(dir.resolve("buffer")).get("cpu0")).isEmpty();
     }
 
-    private static int deadPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();  // closed again: connections to it are refused
-        }
-    }
 
     private static PeerEndpoint deadPeer(int port) {
         return PeerEndpoint.newBuilder().setNode(Identity.generate().publicId().toByteString()).setHost("127.0.0.1")

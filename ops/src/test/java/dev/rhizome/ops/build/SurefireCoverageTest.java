@@ -26,7 +26,7 @@ class SurefireCoverageTest {
     private static final Pattern INCLUDE = Pattern.compile("<include>([^<]+)</include>");
     @Test
     void everyTestClassMatchesASurefireInclude() throws IOException {
-        Path root = projectRoot();
+        Path root = ProjectRoot.find();
         List<PathMatcher> includes = surefireIncludes(root);
         assertThat(includes).as("surefire includes in the parent pom").isNotEmpty();
 
@@ -74,14 +74,5 @@ class SurefireCoverageTest {
             }
         }
         return matchers;
-    }
-
-    private static Path projectRoot() {
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null && !Files.exists(dir.resolve("ops").resolve("pom.xml"))) {
-            dir = dir.getParent();
-        }
-        assertThat(dir).as("the project root above " + Path.of("").toAbsolutePath()).isNotNull();
-        return dir;
     }
 }
