@@ -1,6 +1,7 @@
 package dev.rhizome.node.work;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import dev.rhizome.node.api.CoordinatorClient;
@@ -221,16 +222,16 @@ class HarnessedEvaluationTest {
     }
 
     @Test
-    void aRefusalNamingAStrangersFileNameHoldsNoTerminalEscapeOrLineBreak() throws Exception {
-        // git forbids only NUL and '/' in a name: this one sets the clipboard (OSC 52) and forges a log line.
+    void aStrangersFileNameWithTerminalEscapesNeverReachesAJobAndIsNamedWithoutThem() {
+        // git forbids only NUL and '/' in a name: this one sets the clipboard (OSC 52) and forges a log
+        // line. Such a tree is refused before it is a commit here (as at import: TreeNames), and the
+        // refusal shows the name without its escapes.
         String name = "notes\u001b]52;c;cm0gLXJmIH4=\u0007\n12:00:00 INFO all is well\u001b[2J.txt";
-        String commit = repo.commitFiles(seedCommit, Map.of(name, bytes("hi")), "notes", AUTHOR);
 
-        Result r = evaluate(commit);
-
-        assertThat(r.getStatus()).isEqualTo(Result.Status.REFUSED);
-        assertThat(r.getReason()).contains("notes?]52;c;cm0gLXJmIH4=??12:00:00 INFO all is well?[2J.txt")
-                .doesNotContain("\u001b", "\u0007", "\n");
+        assertThatThrownBy(() -> repo.commitFiles(seedCommit, Map.of(name, bytes("hi")), "notes", AUTHOR))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("notes?]52;c;cm0gLXJmIH4=??12:00:00 INFO all is well?[2J.txt")
+                .message().doesNotContain("\u001b", "\u0007", "\n");
     }
 
     @Test
