@@ -51,6 +51,8 @@ class ConcurrentSettlementPostgresTest {
     Path dir;
 
     private final Identity operator = Identity.generate();
+    /** The directions' base, set up as the worst of all: adoptions happen whatever commits are drawn. */
+    private final String base = Fixtures.commit();
 
     /**
      * Sixteen runners claim and report through two coordinators at once on four directions (each
@@ -161,7 +163,6 @@ class ConcurrentSettlementPostgresTest {
 
     /** Four directions of ten experiments each, and a fork standing on the first direction's first experiment. */
     private void setUp(ApiClient apiA, ApiClient apiB) {
-        String base = Fixtures.commit();
         long now = System.currentTimeMillis();
         apiA.signAndPost("/v1/seeds", operator, Fixtures.seed(operator, "tiny-lm", base, Fixtures.manifest(2, 0.5), now))
                 .ack();
@@ -181,8 +182,16 @@ class ConcurrentSettlementPostgresTest {
         apiA.signAndPost("/v1/directions", operator, Fixtures.direction(operator, "fork", "tiny-lm", forkBase, now)).ack();
     }
 
-    /** Each commit measures its own value, agreed by its replicas: some beat their frontier. */
-    private static double metricOf(String commit) {
+    /**
+     * Each commit measures its own value, agreed by its replicas: every experiment beats the base by
+     * far (so frontiers move and adoptions are compared, whichever commits were drawn: with the base
+     * drawn like the others, a base near the best adopted nothing once in a fresh clone's run), and
+     * some beat the frontier they meet.
+     */
+    private double metricOf(String commit) {
+        if (commit.equals(base)) {
+            return 3.0;
+        }
         return 1.0 + Math.floorMod(commit.hashCode(), 1000) / 1000.0;
     }
 
