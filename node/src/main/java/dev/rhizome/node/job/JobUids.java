@@ -54,7 +54,10 @@ public final class JobUids {
     /**
      * What already has one of the range's ids on {@code host}: a user or group entry of
      * {@code /etc/passwd} or {@code /etc/group}, or a process whose real, effective, saved or file
-     * system uid is one of them. Empty when the range is free.
+     * system uid is one of them and is no sandboxed job's. Empty when the range is free. A job's
+     * processes are bubblewrap's (its outer process, in the host's PID namespace) and those in a PID
+     * namespace of their own: a probe run while jobs run (`rhizome node doctor` beside the node, a
+     * second node's, a test's) finds them, and is no reason to refuse the range.
      */
     public static List<String> conflicts(HostView host) {
         List<String> found = new ArrayList<>();
@@ -68,9 +71,11 @@ public final class JobUids {
         }
         for (Path proc : host.children(Path.of("/proc"))) {
             String pid = proc.getFileName().toString();
-            if (pid.chars().allMatch(Character::isDigit)) {
-                ownerInRange(host, proc.resolve("status")).ifPresent(uid ->
-                        found.add("process " + pid + " runs as uid " + uid));
+            if (!pid.isEmpty() && pid.chars().allMatch(Character::isDigit)) {
+                String status = host.readText(proc.resolve("status")).orElse("");
+                if (!sandboxed(status)) {
+                    ownerInRange(status).ifPresent(uid -> found.add("process " + pid + " runs as uid " + uid));
+                }
             }
         }
         return found;
@@ -82,20 +87,30 @@ public final class JobUids {
         for (Path proc : host.children(Path.of("/proc"))) {
             String pid = proc.getFileName().toString();
             if (!pid.isEmpty() && pid.chars().allMatch(Character::isDigit)
-                    && uids(host, proc.resolve("status")).contains(uid)) {
+                    && uids(host.readText(proc.resolve("status")).orElse("")).contains(uid)) {
                 pids.add(Long.parseLong(pid));
             }
         }
         return pids;
     }
 
-    private static Optional<Integer> ownerInRange(HostView host, Path status) {
-        return uids(host, status).stream().filter(u -> u == GID || isJobUid(u)).findFirst();
+    private static Optional<Integer> ownerInRange(String status) {
+        return uids(status).stream().filter(u -> u == GID || isJobUid(u)).findFirst();
+    }
+
+    /** Whether a {@code /proc/<pid>/status} is a sandboxed job's: bubblewrap, or in a PID namespace below the host's. */
+    private static boolean sandboxed(String status) {
+        for (String line : status.split("\n")) {
+            if (line.equals("Name:\tbwrap") || (line.startsWith("NSpid:") && line.substring(6).trim().split("\\s+").length > 1)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The four uids of a {@code /proc/<pid>/status}'s {@code Uid:} line; none when it is gone. */
-    private static List<Integer> uids(HostView host, Path status) {
-        for (String line : host.readText(status).orElse("").split("\n")) {
+    private static List<Integer> uids(String status) {
+        for (String line : status.split("\n")) {
             if (line.startsWith("Uid:")) {
                 List<Integer> ids = new ArrayList<>();
                 for (String id : line.substring(4).trim().split("\\s+")) {

@@ -32,12 +32,18 @@ class JobUidsTest {
         write("proc/1/status", "Name:\tinit\nUid:\t0\t0\t0\t0\n");
         write("proc/77/status", "Name:\tdaemon\nUid:\t65534\t65534\t65534\t65534\n");
         write("proc/self/status", "Uid:\t" + JobUids.uidOf(0) + "\t0\t0\t0\n"); // not a pid: not counted twice
+        // A running job's: bubblewrap's outer process, and what runs in its PID namespace (doctor beside a busy node)
+        write("proc/120/status", "Name:\tbwrap\nUid:\t" + JobUids.uidOf(0) + "\t" + JobUids.uidOf(0) + "\t0\t0\nNSpid:\t120\n");
+        write("proc/121/status", "Name:\tpython3\nUid:\t" + JobUids.uidOf(0) + "\t" + JobUids.uidOf(0) + "\t0\t0\nNSpid:\t121\t2\n");
         assertThat(JobUids.conflicts(HostView.rootedAt(root))).isEmpty();
+        assertThat(JobUids.processesOf(HostView.rootedAt(root), JobUids.uidOf(0))).containsExactly(120L, 121L);
+        Files.delete(root.resolve("proc/120/status"));
+        Files.delete(root.resolve("proc/121/status"));
 
         write("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nclash:x:" + JobUids.uidOf(3) + ":100::/:/bin/sh\n");
         write("etc/group", "root:x:0:\njobs:x:" + JobUids.GID + ":\n");
         // a saved uid counts: the process can become it
-        write("proc/99/status", "Name:\tx\nUid:\t1000\t1000\t" + JobUids.uidOf(1) + "\t1000\n");
+        write("proc/99/status", "Name:\tx\nUid:\t1000\t1000\t" + JobUids.uidOf(1) + "\t1000\nNSpid:\t99\n");
 
         assertThat(JobUids.conflicts(HostView.rootedAt(root))).containsExactly(
                 "/etc/passwd names id " + JobUids.uidOf(3) + " (clash)",
