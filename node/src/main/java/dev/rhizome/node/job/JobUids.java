@@ -10,13 +10,13 @@ import java.util.Optional;
  * kernel counts per uid (tasks, pending signals, descriptors in flight over unix sockets, inotify
  * instances, pipe pages, epoll watches) is each slot's own, apart from every other slot's and from
  * the machine's other processes. They ran as {@code nobody} before, shared with every daemon of the
- * machine that runs as it (and a job holding 4,200 descriptors in flight made every process of its
+ * machine that runs as it (and a job holding 4,250 descriptors in flight made every process of its
  * uid fail to pass one).
  *
  * <p>The range, {@link #GID} and the {@link #SLOTS} uids after it, lies between systemd's container
  * range (524,288 to 1,879,048,191) and 2^31, where no distribution allocates users; the probe
  * checks ({@link #conflicts}) that no user or group of the machine has one of its ids and no process
- * runs as one. All the jobs share one group, {@link #GID}, which passes the job directory (0710):
+ * but a sandboxed job's runs as one. All the jobs share one group, {@link #GID}, which passes the job directory (0710):
  * no count of the kernel's is kept per group.
  */
 public final class JobUids {
@@ -79,19 +79,6 @@ public final class JobUids {
             }
         }
         return found;
-    }
-
-    /** The pids of {@code host}'s processes that have {@code uid} as any of their uids. */
-    static List<Long> processesOf(HostView host, int uid) {
-        List<Long> pids = new ArrayList<>();
-        for (Path proc : host.children(Path.of("/proc"))) {
-            String pid = proc.getFileName().toString();
-            if (!pid.isEmpty() && pid.chars().allMatch(Character::isDigit)
-                    && uids(host.readText(proc.resolve("status")).orElse("")).contains(uid)) {
-                pids.add(Long.parseLong(pid));
-            }
-        }
-        return pids;
     }
 
     private static Optional<Integer> ownerInRange(String status) {
