@@ -41,6 +41,14 @@ class NodeDoctorTest {
         if (sandbox) {
             assertThat(names).contains("user namespace", "pid namespace", "network namespace", "sandboxed job");
             assertThat(report.getAsJsonObject("limits").get("processes").getAsInt()).isPositive();
+            // Which isolation jobs get: a uid of each slot's own under a root node; the node's, named with its remedy, otherwise.
+            boolean root = dev.rhizome.node.job.JobDirs.myUid() == 0;
+            assertThat(report.get("job_uid").getAsString()).isEqualTo(root ? "own" : "shared");
+            JsonObject jobUser = checkNamed(report, "job user");
+            assertThat(jobUser.get("detail").getAsString()).startsWith(root ? "own" : "shared");
+            if (!root) {
+                assertThat(jobUser.get("fix").getAsString()).contains("run the node as root");
+            }
             assertThat(report.get("slots").getAsInt()).isEqualTo(2);
             JsonObject each = report.getAsJsonObject("each_slot");
             JsonObject whole = report.getAsJsonObject("node_wide");
@@ -93,5 +101,14 @@ class NodeDoctorTest {
 
         assertThat(p.waitFor()).isZero();
         assertThat(out).contains("--no-sandbox", "doctor");
+    }
+
+    private static JsonObject checkNamed(JsonObject report, String name) {
+        for (var c : report.getAsJsonArray("checks")) {
+            if (c.getAsJsonObject().get("name").getAsString().equals(name)) {
+                return c.getAsJsonObject();
+            }
+        }
+        throw new AssertionError("no check named " + name + " in " + report);
     }
 }

@@ -132,14 +132,20 @@ public final class NodeDaemon implements AutoCloseable {
             // The slots' jobs run at once, and what the kernel counts for the node's uid (tasks, pending
             // signals) and the machine's memory are one budget: each slot's jobs take their share of it.
             JobRunner runner = new JobRunner(launcher).shared(slots.size());
-            ProcessLauncher perSlot = runner.launcher();
-            if (perSlot instanceof BwrapLauncher share) {
+            if (runner.launcher() instanceof BwrapLauncher share) {
                 log.info("each of {} slots' jobs: {}", slots.size(), share.plan().summary());
+                if (!share.plan().ownUid()) {
+                    log.warn("jobs share this node's uid: what the kernel counts per uid is shared with this user's "
+                            + "other programs; {}", SandboxProbe.SHARED_UID_FIX);
+                }
             }
+            int index = 0;
             for (Slot slot : slots) {
-                // Each slot's jobs get their own subdirectory: two slots never share a checkout path.
-                evaluators.put(slot, new Evaluator(identity, repository, commits, runner, perSlot, slot.hardwareClass(),
-                        jobDirs.resolve(slot.name()), layout.logs(), clock, slot.env()));
+                // Each slot's jobs get their own subdirectory (two slots never share a checkout path) and,
+                // where jobs run as uids of their own, their own uid.
+                JobRunner slotRunner = runner.forSlot(index++);
+                evaluators.put(slot, new Evaluator(identity, repository, commits, slotRunner, slotRunner.launcher(),
+                        slot.hardwareClass(), jobDirs.resolve(slot.name()), layout.logs(), clock, slot.env()));
             }
             Explorer explorer = config.explore()
                     ? new Explorer(repository, new PersonIdent("rhizome explorer " + identity.publicId().shortForm(),

@@ -37,7 +37,7 @@ public final class NodeDoctorCommand implements Callable<Integer> {
     DataDirOption dataDir;
 
     @Option(names = "--json", description = "One JSON object: sandbox (the verdict), checks (name, ok, required, detail, fix), "
-            + "limits (memory_bytes, memory_enforced_by, processes, tmp_bytes), job_uid (when jobs run as another user), "
+            + "limits (memory_bytes, memory_enforced_by, processes, tmp_bytes), job_uid (own: each slot's jobs run as a uid of their own; shared: as the node's, with the job user check's remedy), job_uids (the range, when own), "
             + "gpu_devices, gpu_library_dirs, why_not (when jobs cannot run sandboxed), data_dir (path, ok, detail, fix (null when ok), "
             + "and shown_to_every_job: the place every job sees read-only that holds it, where `rhizome node` refuses to keep "
             + "its key; null when none does); "

@@ -151,7 +151,7 @@ public final class BwrapCommand {
             argv.addAll(List.of("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", procs.toString()));
         });
         plan.jobUid().ifPresent(uid -> argv.addAll(List.of(plan.setpriv().toString(), "--reuid=" + uid,
-                "--regid=" + uid, "--clear-groups", "--")));
+                "--regid=" + plan.jobGid().getAsInt(), "--clear-groups", "--")));
         argv.add(plan.bwrap().toString());
         if (inputs.arguments().isPresent()) {
             argv.addAll(List.of("--args", Integer.toString(ARGS_FD), "--"));

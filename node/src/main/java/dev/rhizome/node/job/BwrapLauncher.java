@@ -84,6 +84,12 @@ public final class BwrapLauncher implements ProcessLauncher {
         return new BwrapLauncher(whole, cgroup, host, node, share.times(ways), inputs);
     }
 
+    /** The launcher of slot {@code slot}'s jobs: the same share, and that slot's own uid where jobs have one ({@link JobUids}). */
+    @Override
+    public BwrapLauncher forSlot(int slot) {
+        return new BwrapLauncher(whole.forSlot(slot), cgroup, host, node, share, inputs);
+    }
+
     /** The seccomp program's file ({@link SeccompPrograms#program}). */
     Optional<Path> seccompFile() throws IOException {
         return inputs.program();
@@ -108,7 +114,7 @@ public final class BwrapLauncher implements ProcessLauncher {
             Redirect stderr) throws IOException {
         if (plan.jobUid().isPresent()) {
             for (Path dir : confinement.writable()) {
-                HandOver.toJob(dir, plan.jobUid().getAsInt());
+                HandOver.toJob(dir, plan.jobUid().getAsInt(), plan.jobGid().getAsInt());
             }
         }
         // Everything that can fail comes before the job's cgroup exists, so that a failure leaves none behind.
@@ -120,7 +126,7 @@ public final class BwrapLauncher implements ProcessLauncher {
         try {
             // Inside, the job has the uid and gid bubblewrap was started with.
             int uid = plan.jobUid().isPresent() ? plan.jobUid().getAsInt() : JobDirs.myUid();
-            int gid = plan.jobUid().isPresent() ? plan.jobUid().getAsInt() : JobDirs.myGid();
+            int gid = plan.jobGid().isPresent() ? plan.jobGid().getAsInt() : JobDirs.myGid();
             Path passwd = stage(oneShot, "passwd-", BwrapCommand.passwd(uid, gid).getBytes(StandardCharsets.UTF_8));
             Path group = stage(oneShot, "group-", BwrapCommand.group(gid).getBytes(StandardCharsets.UTF_8));
             Path bootId = stage(oneShot, "boot-", BwrapCommand.bootId().getBytes(StandardCharsets.UTF_8));

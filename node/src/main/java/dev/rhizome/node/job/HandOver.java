@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Gives a root node's job (which runs as nobody) what it must write: what the node made in the job's
+ * Gives a root node's job (which runs as a uid of its slot's, {@link JobUids}) what it must write: what the node made in the job's
  * directories, and never anything a job made there. A directory already of the job's uid is the
  * job's with all below it (a job cannot make an entry of another uid, nor move one out of a
  * directory it cannot write), so it is not entered; only directories the node made are, and one is
@@ -27,8 +27,8 @@ final class HandOver {
     private HandOver() {
     }
 
-    /** Makes {@code dir} and what the node made below it the job's ({@code uid}, and the group of that number). */
-    static void toJob(Path dir, int uid) throws IOException {
+    /** Makes {@code dir} and what the node made below it the job's ({@code uid}, and group {@code gid}). */
+    static void toJob(Path dir, int uid, int gid) throws IOException {
         Map<String, Object> a = attributes(dir);
         if (a == null || (Integer) a.get("uid") == uid) {
             return;
@@ -39,12 +39,12 @@ final class HandOver {
                 throw new IOException("cannot list " + dir + " to give it to the job");
             }
             for (Path e : entries) {
-                toJob(e, uid);
+                toJob(e, uid, gid);
             }
         }
         // lchown: a link is handed over as a link, its target untouched.
         Files.setAttribute(dir, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
-        Files.setAttribute(dir, "unix:gid", uid, LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(dir, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
     }
 
     /** Its owner and whether it is a directory, from one {@code lstat}; null when it is gone. */

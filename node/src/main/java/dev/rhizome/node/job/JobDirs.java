@@ -37,7 +37,8 @@ public final class JobDirs {
     /**
      * Empties and (re)creates {@code <java.io.tmpdir>/rhizome-jobs-<uid>-<name>}: only the node lists
      * or creates entries in it, and only the job's uid may pass through it to its own checkout (mode
-     * 0700; 0710 of group nobody's for a node running as root, whose jobs run as nobody). No other
+     * 0700; 0710 of the jobs' group, {@link JobUids#GID}, for a node running as root, whose jobs run
+     * as uids of their own). No other
      * local user may: a job can leave a set-user-ID program of its uid in its checkout (the sandbox's
      * mounts are nosuid, the host's view of the checkout is not), and whoever reached it ran it as
      * that uid, the node's own when the node is not root. Refuses a path that is a symlink or belongs
@@ -63,7 +64,7 @@ public final class JobDirs {
             throw new IOException(root + " appeared while it was being created; is another node using it?", e);
         }
         if (myUid() == 0) {
-            Files.setAttribute(root, "unix:gid", SandboxProbe.NOBODY, LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(root, "unix:gid", JobUids.GID, LinkOption.NOFOLLOW_LINKS);
             Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x---"));
         } else {
             Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------")); // the umask may have cut it

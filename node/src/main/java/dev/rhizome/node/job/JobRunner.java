@@ -91,6 +91,11 @@ public final class JobRunner {
         return new JobRunner(launcher.shared(ways), maxLogBytes, maxWorkBytes, share.times(ways));
     }
 
+    /** This runner for slot {@code slot}'s jobs ({@link ProcessLauncher#forSlot}): the same share, the slot's uid. */
+    public JobRunner forSlot(int slot) {
+        return new JobRunner(launcher.forSlot(slot), maxLogBytes, maxWorkBytes, share);
+    }
+
     /** The launcher this runner's jobs start through: its share of the node's ({@link #shared}). */
     public ProcessLauncher launcher() {
         return launcher;

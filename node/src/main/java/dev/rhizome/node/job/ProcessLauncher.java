@@ -24,6 +24,15 @@ public interface ProcessLauncher {
         return this;
     }
 
+    /**
+     * The launcher of slot {@code slot}'s jobs (0-based): where jobs run as uids of their own, that
+     * slot's ({@link JobUids}), so that no two slots' jobs share what the kernel counts per uid. A
+     * launcher whose jobs have no uid of their own gives itself.
+     */
+    default ProcessLauncher forSlot(int slot) {
+        return this;
+    }
+
     Process start(List<String> command, Confinement confinement, Redirect stdin, Redirect stdout, Redirect stderr)
             throws IOException;
 }

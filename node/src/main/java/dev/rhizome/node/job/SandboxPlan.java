@@ -11,8 +11,10 @@ import java.util.OptionalInt;
  * @param bwrap        the bubblewrap binary
  * @param prlimit      util-linux prlimit, run inside the sandbox to set the job's rlimits
  * @param setpriv      util-linux setpriv; used only with {@code jobUid}
- * @param jobUid       when the node runs as root: the unprivileged uid (and gid) jobs run as, so that
- *                     no job is root on the host and RLIMIT_NPROC applies (the kernel exempts root)
+ * @param jobUid       when the node runs as root: the unprivileged uid jobs run as, so that no job is
+ *                     root on the host and RLIMIT_NPROC applies (the kernel exempts root); one of
+ *                     {@link JobUids}' (slot 0's, until {@link #forSlot}), whose group is
+ *                     {@link JobUids#gidFor}
  * @param limits       what a job may use
  * @param memory       how the memory limit is enforced
  * @param gpus         this machine's GPU devices; each GPU job is given its own GPU's only, a CPU job none
@@ -45,9 +47,29 @@ public record SandboxPlan(Path bwrap, Path prlimit, Path setpriv, OptionalInt jo
         }
     }
 
+    /** The gid jobs run with: {@link JobUids#gidFor} the job's uid. */
+    public OptionalInt jobGid() {
+        return jobUid.isPresent() ? OptionalInt.of(JobUids.gidFor(jobUid.getAsInt())) : OptionalInt.empty();
+    }
+
+    /**
+     * Whether jobs run as a uid of their own, apart from the node user's and every other slot's
+     * (what the kernel counts per uid is then theirs alone), or share the node's.
+     */
+    public boolean ownUid() {
+        return jobUid.isPresent() && JobUids.isJobUid(jobUid.getAsInt());
+    }
+
+    /** The plan of slot {@code slot}'s jobs: its own uid of {@link JobUids}' when jobs run as one. */
+    public SandboxPlan forSlot(int slot) {
+        return ownUid() ? new SandboxPlan(bwrap, prlimit, setpriv, OptionalInt.of(JobUids.uidOf(slot)), limits, memory, gpus)
+                : this;
+    }
+
     /** One line for the node's log: whose uid, which limits, which GPUs. */
     public String summary() {
-        return "bubblewrap, no network, uid " + (jobUid.isPresent() ? jobUid.getAsInt() + " (nobody)" : "of the node")
+        return "bubblewrap, no network, uid " + (ownUid() ? "of its slot's own (" + JobUids.describe() + ")"
+                : jobUid.isPresent() ? Integer.toString(jobUid.getAsInt()) : "of the node")
                 + ", memory " + (limits.memoryBytes() >> 20) + " MiB (" + switch (memory) {
                     case CGROUP -> "cgroup v2";
                     case ADDRESS_SPACE -> "address space per process";

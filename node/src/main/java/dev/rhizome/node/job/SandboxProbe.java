@@ -22,8 +22,16 @@ import java.util.function.Function;
  * last run of a real sandboxed command built exactly as jobs will be.
  */
 public final class SandboxProbe {
-    /** The uid of "nobody" on Linux: jobs of a node running as root run as it. */
+    /** The uid of "nobody" on Linux. */
     public static final int NOBODY = 65534;
+    /** The check that says whose uid jobs run as. */
+    public static final String JOB_USER = "job user";
+    /**
+     * What gives a node's jobs uids of their own. Only a root node does so today: subordinate ids
+     * ({@code /etc/subuid}) mapped by {@code newuidmap} are not used yet (docs/architecture.md, Known gaps).
+     */
+    public static final String SHARED_UID_FIX = "run the node as root (e.g. a system service), whose jobs run as uids of "
+            + "their own (" + JobUids.describe() + "); a node of an ordinary user cannot give its jobs another uid yet";
     static final String INSTALL_BWRAP = "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; "
             + "Fedora: dnf install bubblewrap; Arch: pacman -S bubblewrap)";
     static final String ENABLE_USERNS = "allow unprivileged user namespaces: sysctl -w user.max_user_namespaces=15000 "
@@ -77,16 +85,25 @@ public final class SandboxProbe {
         } catch (IOException e) {
             uid = -1;
         }
-        OptionalInt jobUid = uid == 0 ? OptionalInt.of(NOBODY) : OptionalInt.empty();
+        OptionalInt jobUid = uid == 0 ? OptionalInt.of(JobUids.uidOf(0)) : OptionalInt.empty();
         Optional<Path> setpriv = tools.apply("setpriv");
+        List<String> taken = jobUid.isPresent() ? JobUids.conflicts(host) : List.of();
+        boolean jobUserOk = jobUid.isEmpty() || (setpriv.isPresent() && taken.isEmpty());
         if (jobUid.isPresent()) {
-            checks.add(new SandboxReport.Check("job user", setpriv.isPresent(), true,
-                    setpriv.isPresent() ? "the node runs as root: jobs run as uid " + NOBODY + " (nobody)"
-                            : "the node runs as root and setpriv, needed to run jobs as nobody, is missing",
-                    setpriv.isPresent() ? "" : "install util-linux (setpriv), or run the node as an ordinary user"));
+            checks.add(new SandboxReport.Check(JOB_USER, jobUserOk, true,
+                    setpriv.isEmpty() ? "the node runs as root and setpriv, needed to run jobs as uids of their own, is missing"
+                            : !taken.isEmpty() ? "the node runs as root, and the ids reserved for its jobs ("
+                                    + JobUids.describe() + ") are in use: " + String.join("; ", taken.subList(0, Math.min(3, taken.size())))
+                            : "own: the node runs as root, and each slot's jobs run as a uid of their own (" + JobUids.describe() + ")",
+                    setpriv.isEmpty() ? "install util-linux (setpriv), or run the node as an ordinary user"
+                            : !taken.isEmpty() ? "remove those users or groups, or stop those processes: the range is "
+                                    + "reserved for the jobs of one node" : ""));
         } else {
-            checks.add(new SandboxReport.Check("job user", true, false, "jobs run as the node's uid " + uid
-                    + " inside their own user namespace", ""));
+            // Not required: jobs are still sandboxed, but what the kernel counts per uid is the volunteer's too.
+            checks.add(new SandboxReport.Check(JOB_USER, false, false, "shared: jobs run as the node's uid " + uid
+                    + " inside their own user namespace, so what the kernel counts per uid (tasks, pending signals, "
+                    + "descriptors in flight over unix sockets, inotify instances, pipe pages) is shared with the node "
+                    + "user's own programs", SHARED_UID_FIX));
         }
 
         GpuPassthrough gpus = GpuPassthrough.discover(host);
@@ -126,15 +143,15 @@ public final class SandboxProbe {
                 .orElse("no seccomp filter for this architecture (" + System.getProperty("os.arch") + ")"),
                 arch.isPresent() ? "" : "jobs still run in the sandbox, with the kernel's full system call surface"));
 
-        if (version.isEmpty() || prlimit.isEmpty() || (jobUid.isPresent() && setpriv.isEmpty())) {
+        if (version.isEmpty() || prlimit.isEmpty() || !jobUserOk) {
             return new SandboxReport(checks, Optional.empty());
         }
         SandboxPlan plan = new SandboxPlan(bwrap.get(), prlimit.get(), setpriv.orElse(null), jobUid, limits, memory, gpus);
         // The trial uses every namespace at once; only when it fails is each tried alone, to say which one is missing.
         Optional<String> failure = trial(plan, cgroup, host);
         List<String> asJobUser = new ArrayList<>();
-        jobUid.ifPresent(u -> asJobUser.addAll(List.of(setpriv.get().toString(), "--reuid=" + u, "--regid=" + u,
-                "--clear-groups", "--")));
+        jobUid.ifPresent(u -> asJobUser.addAll(List.of(setpriv.get().toString(), "--reuid=" + u,
+                "--regid=" + JobUids.gidFor(u), "--clear-groups", "--")));
         asJobUser.add(bwrap.get().toString());
         for (String[] ns : new String[][] {
             {"user namespace", "--unshare-user"},

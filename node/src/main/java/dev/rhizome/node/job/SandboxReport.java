@@ -71,7 +71,8 @@ public record SandboxReport(List<Check> checks, Optional<SandboxPlan> plan) {
             limits.addProperty("processes", p.limits().processes());
             limits.addProperty("tmp_bytes", p.limits().tmpBytes());
             o.add("limits", limits);
-            p.jobUid().ifPresent(uid -> o.addProperty("job_uid", uid));
+            o.addProperty("job_uid", p.ownUid() ? "own" : "shared");
+            p.jobUid().ifPresent(uid -> o.addProperty("job_uids", JobUids.describe()));
             JsonArray devices = new JsonArray();
             p.gpus().devices().forEach(d -> devices.add(d.toString()));
             o.add("gpu_devices", devices);

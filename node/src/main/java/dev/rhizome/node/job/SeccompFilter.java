@@ -39,6 +39,7 @@ public final class SeccompFilter {
     static final int EAFNOSUPPORT = 97;
     static final int EPROTONOSUPPORT = 93;
     static final int ENOMEM = 12;
+    static final int ENOTTY = 25;
     static final int RET_ALLOW = 0x7fff0000;
     static final int RET_ERRNO = 0x00050000;
     static final int X32_SYSCALL_BIT = 0x40000000;
@@ -51,6 +52,8 @@ public final class SeccompFilter {
     static final int JGE_K = 0x35;
     static final int JSET_K = 0x45;
     static final int RET_K = 0x06;
+    /** Classic BPF: the accumulator AND a constant. */
+    static final int ALU_AND_K = 0x54;
 
     /**
      * The refused calls by name, with their numbers on x86-64 and on arm64 (the generic table);
@@ -91,6 +94,18 @@ public final class SeccompFilter {
      */
     private static final Object[][] UNSUPPORTED = {
         {"setxattr", 188, 5}, {"lsetxattr", 189, 6}, {"fsetxattr", 190, 7}, {"setxattrat", 463, 463},
+    };
+
+    /**
+     * Calls answered as done (errno 0: the filter returns 0 without the kernel running them): flushing
+     * every dirty page of the machine ({@code sync}) or of a whole file system ({@code syncfs}), the
+     * volunteer's files' with the job's, which in a loop kept the machine's disks busy for all its
+     * programs. A job's own files still reach the disk ({@code fsync}, {@code fdatasync} stay, and the
+     * kernel writes everything back in time); nothing of training depends on a system-wide flush, and
+     * what calls it (package managers, {@code sync} after a download) reads success and goes on.
+     */
+    private static final Object[][] PRETENDED = {
+        {"sync", 162, 81}, {"syncfs", 306, 267},
     };
 
     /**
@@ -202,6 +217,16 @@ public final class SeccompFilter {
     static final int F_OFD_SETLKW = 38;
     /** mmap's flag for pages of the host's huge page pool. */
     static final int MAP_HUGETLB = 0x40000;
+    /**
+     * ioctl's request that sets a file's fsxattr ({@code _IOW('X', 32, struct fsxattr)}), the ioctl
+     * {@code file_setattr} (absent, {@link #ABSENT}) replaced: an XFS extent size hint keeps blocks
+     * past a file's end that its size, all the work directory's budget reads, does not show.
+     */
+    static final int FS_IOC_FSSETXATTR = 0x401c5820;
+    /** The bits of a socket's type that name the type; the rest are SOCK_NONBLOCK and SOCK_CLOEXEC. */
+    static final int SOCK_TYPE_MASK = 0xf;
+    static final int SOCK_STREAM = 1;
+    static final int SOCK_DGRAM = 2;
 
     /**
      * A socket's family (its first argument), and of a netlink socket its protocol (the third). Netlink
@@ -217,11 +242,17 @@ public final class SeccompFilter {
      * protocol likewise: TCP, UDP and ping only ({@link #INET_PROTOCOLS}). SCTP, DCCP and L2TP are
      * modules a distribution's kernel loads for any caller that names them, and UDP-Lite and MPTCP,
      * built in, are kernel code training never reaches for; each answers EPROTONOSUPPORT, as a kernel
-     * without it, on which Go's MPTCP listeners fall back to TCP.
+     * without it, on which Go's MPTCP listeners fall back to TCP. Protocol 0 is the first the kernel
+     * registered for the socket's type: TCP's and UDP's for a stream and a datagram, but SCTP's for
+     * {@code SOCK_SEQPACKET} and DCCP's for {@code SOCK_DCCP} where those modules are loaded; so it is
+     * allowed with those two types only ({@link #INET_DEFAULT}), type and protocol judged together.
      */
+    private static final Allowed INET_DEFAULT = Allowed.masked(SOCK_TYPE_MASK, SOCK_STREAM, SOCK_DGRAM);
+    private static final Allowed INET_SOCKETS = Allowed.only(without(INET_PROTOCOLS, 0),
+            new Allowed.Narrowed(0, 1, INET_DEFAULT, EPROTONOSUPPORT));
     private static final Allowed SOCKET_FAMILIES = Allowed.only(new int[] {AF_UNIX},
-            new Allowed.Narrowed(AF_INET, 2, Allowed.only(INET_PROTOCOLS), EPROTONOSUPPORT),
-            new Allowed.Narrowed(AF_INET6, 2, Allowed.only(INET_PROTOCOLS), EPROTONOSUPPORT),
+            new Allowed.Narrowed(AF_INET, 2, INET_SOCKETS, EPROTONOSUPPORT),
+            new Allowed.Narrowed(AF_INET6, 2, INET_SOCKETS, EPROTONOSUPPORT),
             new Allowed.Narrowed(AF_NETLINK, 2, Allowed.only(NETLINK_ROUTE), EPROTONOSUPPORT));
 
     /**
@@ -273,7 +304,14 @@ public final class SeccompFilter {
         // no huge pages answers; what asks for them (allocators, DPDK) falls back to normal pages.
         // Transparent huge pages (madvise) are normal memory and stay. SHM_HUGETLB needs shmget, absent.
         new Judged("mmap", 9, 222, 3, Allowed.without(MAP_HUGETLB), ENOMEM),
+        // Read by its request, whose number the kernel takes as 32 bits: FS_IOC_FSSETXATTR answers as a
+        // file that has no such ioctl (ENOTTY), on which xfs_io and what sets hints go on without one.
+        new Judged("ioctl", 16, 29, 1, Allowed.anyBut(FS_IOC_FSSETXATTR), ENOTTY),
     };
+
+    private static int[] without(int[] values, int value) {
+        return java.util.Arrays.stream(values).filter(v -> v != value).toArray();
+    }
 
     /** A call judged by its argument {@code argument} (0-based); -1: no such call on that architecture. */
     record Judged(String name, int x86, int arm, int argument, Allowed allowed, int errno) {
@@ -322,6 +360,7 @@ public final class SeccompFilter {
                     Set<Integer> answers = new TreeSet<>();
                     for (Narrowed n : narrowed) {
                         answers.add(n.errno());
+                        answers.addAll(n.allowed().ownAnswers());
                     }
                     return answers;
                 }
@@ -345,6 +384,17 @@ public final class SeccompFilter {
                     p.jumpIfEqual(v, refuse, null);
                 }
                 p.jump(allow);
+            };
+        }
+
+        /** One of {@code values} once ANDed with {@code mask}, as the kernel reads it. */
+        static Allowed masked(int mask, int... values) {
+            return (p, allow, refuse) -> {
+                p.add(ALU_AND_K, 0, 0, mask);
+                for (int v : values) {
+                    p.jumpIfEqual(v, allow, null);
+                }
+                p.jump(refuse);
             };
         }
 
@@ -377,6 +427,8 @@ public final class SeccompFilter {
         final Map<String, Integer> unsupported;
         /** Answered ENOSYS. */
         final Map<String, Integer> absent;
+        /** Answered 0 without running ({@link SeccompFilter#PRETENDED}). */
+        final Map<String, Integer> pretended;
         /** Let through, each decided ({@link SeccompFilter#ALLOWED_NEWER}). */
         final Map<String, Integer> allowedNewer;
         /** Judged by an argument ({@link SeccompFilter#JUDGED}), by name. */
@@ -391,6 +443,7 @@ public final class SeccompFilter {
             this.denied = numbers(DENIED, column);
             this.unsupported = numbers(UNSUPPORTED, column);
             this.absent = numbers(ABSENT, column);
+            this.pretended = numbers(PRETENDED, column);
             this.allowedNewer = numbers(ALLOWED_NEWER, column);
             Map<String, Judged> judged = new LinkedHashMap<>();
             Map<String, Integer> judgedNumbers = new LinkedHashMap<>();
@@ -464,6 +517,9 @@ public final class SeccompFilter {
         for (int nr : arch.absent.values()) {
             p.jumpIfEqual(nr, refusal(ENOSYS), null);
         }
+        for (int nr : arch.pretended.values()) {
+            p.jumpIfEqual(nr, refusal(0), null);
+        }
         arch.judgedNumbers.forEach((name, nr) -> p.jumpIfEqual(nr, name, null));
         // Numbers the filter does not know answer as the kernel answers a call it has not: a newer
         // kernel's call is not open before it is decided, and glibc takes ENOSYS for "use the old way".
@@ -471,7 +527,7 @@ public final class SeccompFilter {
         p.jumpIfAtLeast(FIRST_SHARED, "allow");
         p.jumpIfAtLeast(arch.lastOwn + 1, refusal(ENOSYS));
         p.add(RET_K, 0, 0, RET_ALLOW);
-        Set<Integer> answers = new TreeSet<>(List.of(EPERM, EOPNOTSUPP, ENOSYS));
+        Set<Integer> answers = new TreeSet<>(List.of(EPERM, EOPNOTSUPP, ENOSYS, 0));
         arch.judged.forEach((name, call) -> {
             p.label(name);
             p.add(LD_W_ABS, 0, 0, argumentOffset(call.argument()));

@@ -21,6 +21,9 @@ public final class NonRootNodeCheck {
         CgroupV2.Detection cgroup = CgroupV2.detect();
         SandboxReport report = SandboxProbe.probe(HostView.real(), cgroup, new SandboxLimits(256L << 20, 64, 16L << 20));
         System.out.println("SANDBOX " + report.ok());
+        // What doctor says of the jobs' uid: shared with the node's, and the remedy.
+        report.checks().stream().filter(c -> c.name().equals(SandboxProbe.JOB_USER)).findFirst().ifPresent(c ->
+                System.out.println("JOB_USER " + c.detail().split(":")[0] + " " + c.ok() + " FIX " + c.fix()));
         if (!report.ok()) {
             System.out.println("WHY " + report.whyNot().replace('\n', ' '));
             return;

@@ -42,7 +42,8 @@ class NonRootNodeTest {
         // The owner of /proc/self (a root-owned symlink) made every node think it was root.
         assertThat(out).contains("UID " + uid + "\n");
         assumeTrue(out.contains("SANDBOX true"), () -> "this machine cannot sandbox jobs as uid " + uid + ":\n" + out);
-        assertThat(out).contains("JOB_UID OptionalInt.empty"); // only root drops to nobody
+        assertThat(out).contains("JOB_UID OptionalInt.empty"); // only root gives its jobs uids of their own
+        assertThat(out).contains("JOB_USER shared false FIX " + SandboxProbe.SHARED_UID_FIX);
         assertThat(out).contains("STATUS CRASH", "it hid part of its work directory", "LEFT false")
                 .doesNotContain("DELETE_FAILED");
     }

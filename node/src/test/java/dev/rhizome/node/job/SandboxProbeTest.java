@@ -36,7 +36,7 @@ class SandboxProbeTest {
                 exit 1
                 """);
         Files.setPosixFilePermissions(bwrap, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x")); // a root node runs it as nobody
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x")); // a root node runs it as a uid of its own
         SandboxReport report = SandboxProbe.probe(new FakeHost(), NO_CGROUP, LIMITS,
                 name -> name.equals("bwrap") ? Optional.of(bwrap) : SandboxProbe.onPath(name));
 

@@ -53,6 +53,10 @@ class SeccompFilterTest {
                 case SeccompFilter.JEQ_K -> pc += 1 + (accumulator == k ? jt : jf);
                 case SeccompFilter.JGE_K -> pc += 1 + (Integer.compareUnsigned(accumulator, k) >= 0 ? jt : jf);
                 case SeccompFilter.JSET_K -> pc += 1 + ((accumulator & k) != 0 ? jt : jf);
+                case SeccompFilter.ALU_AND_K -> {
+                    accumulator &= k;
+                    pc++;
+                }
                 case SeccompFilter.RET_K -> {
                     return k;
                 }
@@ -106,7 +110,7 @@ class SeccompFilterTest {
         // Every number from the shared ones to the newest is a call decided by name, and what is let
         // through is only what was decided so.
         Map<Integer, String> decided = new HashMap<>();
-        for (Map<String, Integer> table : List.of(arch.denied, arch.unsupported, arch.absent, arch.judgedNumbers,
+        for (Map<String, Integer> table : List.of(arch.denied, arch.unsupported, arch.absent, arch.pretended, arch.judgedNumbers,
                 arch.allowedNewer)) {
             table.forEach((name, nr) -> assertThat(decided.put(nr, name)).as("%s decided twice", name).isNull());
         }
@@ -247,6 +251,64 @@ class SeccompFilterTest {
                 }
             }
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SeccompFilter.Arch.class)
+    void theDefaultInternetProtocolIsTcpsOrUdpsOnlyNotSctpsForSeqpacketNorDccps(SeccompFilter.Arch arch) {
+        byte[] program = SeccompFilter.program(arch);
+        int noProtocol = SeccompFilter.RET_ERRNO | SeccompFilter.EPROTONOSUPPORT;
+        for (String call : List.of("socket", "socketpair")) {
+            int nr = arch.judgedNumbers.get(call);
+            for (long family : new long[] {SeccompFilter.AF_INET, SeccompFilter.AF_INET6}) {
+                // a stream and a datagram, with SOCK_NONBLOCK and SOCK_CLOEXEC, and the register's high half
+                for (long type : new long[] {1, 2, 1 | 04000, 2 | 02000000 | 04000, (1L << 32) | 1}) {
+                    assertThat(run(program, arch.auditArch, nr, new long[] {family, type, 0, 0, 0, 0}))
+                            .as("%s %d type %x", call, family, type).isEqualTo(SeccompFilter.RET_ALLOW);
+                }
+                // SOCK_SEQPACKET (SCTP's where loaded), SOCK_DCCP, SOCK_RAW, SOCK_RDM, SOCK_PACKET, each with flags too
+                for (long type : new long[] {5, 5 | 02000000, 6, 6 | 04000, 3, 4, 10}) {
+                    assertThat(run(program, arch.auditArch, nr, new long[] {family, type, 0, 0, 0, 0}))
+                            .as("%s %d type %x", call, family, type).isEqualTo(noProtocol);
+                }
+            }
+            // A unix socket's type is not the filter's business: every type stays.
+            for (long type : new long[] {1, 2, 5}) {
+                assertThat(run(program, arch.auditArch, nr, new long[] {SeccompFilter.AF_UNIX, type, 0, 0, 0, 0}))
+                        .isEqualTo(SeccompFilter.RET_ALLOW);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SeccompFilter.Arch.class)
+    void settingAFilesFsxattrByIoctlAnswersAsAFileWithoutThatIoctlAndOtherIoctlsPass(SeccompFilter.Arch arch) {
+        byte[] program = SeccompFilter.program(arch);
+        int ioctl = arch.judgedNumbers.get("ioctl");
+        // FS_IOC_FSSETXATTR, and with the high half of the register set, which the kernel does not read
+        for (long request : new long[] {0x401c5820L, (1L << 32) | 0x401c5820L}) {
+            assertThat(run(program, arch.auditArch, ioctl, new long[] {3, request, 0, 0, 0, 0}))
+                    .isEqualTo(SeccompFilter.RET_ERRNO | SeccompFilter.ENOTTY);
+        }
+        // FS_IOC_FSGETXATTR, TCGETS, FIONREAD, FIONBIO, FS_IOC_GETFLAGS
+        for (long request : new long[] {0x801c581fL, 0x5401, 0x541b, 0x5421, 0x80086601L}) {
+            assertThat(run(program, arch.auditArch, ioctl, new long[] {3, request, 0, 0, 0, 0}))
+                    .as("request %x", request).isEqualTo(SeccompFilter.RET_ALLOW);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SeccompFilter.Arch.class)
+    void syncOfTheWholeMachineOrAFileSystemAnswersDoneWithoutRunningAndAFilesOwnSyncRuns(SeccompFilter.Arch arch) {
+        byte[] program = SeccompFilter.program(arch);
+        for (String call : List.of("sync", "syncfs")) {
+            // RET_ERRNO with errno 0: the call returns 0 and the kernel never runs it
+            assertThat(run(program, arch.auditArch, arch.pretended.get(call))).as(call).isEqualTo(SeccompFilter.RET_ERRNO);
+        }
+        int fsync = arch == SeccompFilter.Arch.X86_64 ? 74 : 82;
+        int fdatasync = arch == SeccompFilter.Arch.X86_64 ? 75 : 83;
+        assertThat(run(program, arch.auditArch, fsync)).isEqualTo(SeccompFilter.RET_ALLOW);
+        assertThat(run(program, arch.auditArch, fdatasync)).isEqualTo(SeccompFilter.RET_ALLOW);
     }
 
     @ParameterizedTest
