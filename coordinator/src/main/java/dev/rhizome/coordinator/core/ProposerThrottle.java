@@ -14,18 +14,38 @@ public final class ProposerThrottle {
     public static final int CRASH_LIMIT = 3;
     public static final Duration COOL_DOWN = Duration.ofMinutes(10);
 
-    /** What a proposer's commits did when run. */
+    /**
+     * What a proposer's commits did when run. Also what one settlement adds to it: counts add and
+     * the later crash stands, so outcomes counted in any order, or summed first, give one record
+     * (the store writes them as increments, never from a value it read).
+     */
     public record Record(int okResults, int crashResults, long lastCrashMs) {
         public static Record empty() {
             return new Record(0, 0, 0);
         }
 
+        /** One of its commits found VALID. */
+        public static Record ok() {
+            return new Record(1, 0, 0);
+        }
+
+        /** One CRASH (or work nobody could do, see {@link #onUnfetchable}) at {@code nowMs}. */
+        public static Record crash(long nowMs) {
+            return new Record(0, 1, nowMs);
+        }
+
+        /** Both records' outcomes: the counts added, the later crash kept. */
+        public Record plus(Record more) {
+            return new Record(okResults + more.okResults, crashResults + more.crashResults,
+                    Math.max(lastCrashMs, more.lastCrashMs));
+        }
+
         public Record onOk() {
-            return new Record(okResults + 1, crashResults, lastCrashMs);
+            return plus(ok());
         }
 
         public Record onCrash(long nowMs) {
-            return new Record(okResults, crashResults + 1, nowMs);
+            return plus(crash(nowMs));
         }
 
         /**

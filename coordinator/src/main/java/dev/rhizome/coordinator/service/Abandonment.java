@@ -2,6 +2,7 @@ package dev.rhizome.coordinator.service;
 
 import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.AttemptCap;
+import dev.rhizome.coordinator.core.ProposerThrottle;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.Directions;
 import dev.rhizome.coordinator.store.Experiments;
@@ -58,8 +59,7 @@ final class Abandonment {
 
     /** A registered experiment that no direction stands on (as its base or frontier). */
     private static <T extends Directions & Experiments> boolean isProposal(T tx, String commit) {
-        return tx.experiment(commit).isPresent() && tx.directions().stream().noneMatch(
-                d -> d.frontier().commit().equals(commit) || d.direction().getBaseCommit().equals(commit));
+        return tx.experiment(commit).isPresent() && tx.directionsOn(commit).isEmpty();
     }
 
     private static <T extends Experiments & Reputations & Units> void giveUp(T tx, UnitRecord failed, String why,
@@ -72,7 +72,7 @@ final class Abandonment {
         }
         tx.abandonExperiment(failed.commit(), why, nowMs);
         if (!failed.proposer().isEmpty()) {
-            tx.saveProposerRecord(failed.proposer(), tx.proposerRecord(failed.proposer()).onUnfetchable(nowMs));
+            tx.addToProposerRecord(failed.proposer(), ProposerThrottle.Record.empty().onUnfetchable(nowMs));
         }
         LOG.warn("evaluations of {} on {} given up: {}", CommitId.abbreviate(failed.commit()), failed.direction(), why);
     }

@@ -9,6 +9,7 @@ import dev.rhizome.coordinator.core.Significance;
 import dev.rhizome.coordinator.core.SpotChecks;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
+import dev.rhizome.coordinator.store.Directions;
 import dev.rhizome.coordinator.store.Experiments;
 import dev.rhizome.coordinator.store.Nodes;
 import dev.rhizome.coordinator.store.OpenEvaluations;
@@ -89,13 +90,16 @@ final class Settlement {
         long randomSeed = result.getRandomSeed();
         int quorum = Manifests.quorum(manifest);
         List<String> notes = new ArrayList<>();
-        recordProposerOutcome(tx, result, nowMs);
+        ProposerOutcomes proposers = new ProposerOutcomes();
+        if (result.getStatus() == Result.Status.CRASH) {
+            proposers.crash(result.getProposer(), nowMs);  // at once; an OK run counts once its trial finds it VALID
+        }
         List<Trials.Entry> trial = trialEntries(tx, commit, randomSeed);
         acceptAloneIfTrusted(tx, trial, added, quorum, draw, nowMs).ifPresent(notes::add);
         List<Trials.Outcome> outcomes = Trials.judge(trial, quorum, manifest.getMetric().getTolerance(),
                 tx.reputationClasses(commit, randomSeed));
         for (Trials.Outcome outcome : outcomes) {
-            applyVerdicts(tx, outcome, added, manifest);
+            applyVerdicts(tx, outcome, added, manifest, proposers);
             // Only an INCONCLUSIVE trial can need a tie-breaker, so only then are its pending units read.
             if (outcome.state() == ResultVerdict.State.INCONCLUSIVE && Trials.needsTieBreaker(outcome,
                     outcome.inTime(), quorum, tx.pendingUnitsOfTrial(commit, randomSeed).size())) {
@@ -110,21 +114,17 @@ final class Settlement {
                         && !result.getProposer().isEmpty()) {
                     // Replicas that never agree: the code measures nothing reproducible. It counts
                     // against its proposer as a crash does.
-                    tx.saveProposerRecord(result.getProposer(), tx.proposerRecord(result.getProposer()).onCrash(nowMs));
+                    proposers.crash(result.getProposer(), nowMs);
                     notes.add("replicas never agreed; counted against the proposer");
                 }
             }
         }
-        for (DirectionRecord d : tx.directions()) {
-            if (d.frontier().commit().equals(commit)) {
-                remeasureFrontier(tx, d, manifest).ifPresent(notes::add);
-            }
+        for (DirectionRecord d : directionsWithFrontier(tx, commit)) {
+            remeasureFrontier(tx, d, manifest).ifPresent(notes::add);
         }
         // A frontier's new trial can change every comparison of its direction; a candidate's only its own.
-        for (DirectionRecord d : tx.directions()) {
-            if (d.frontier().commit().equals(commit)) {
-                notes.addAll(adoptWhatWins(tx, d.name(), manifest, nowMs, Optional.empty()));
-            }
+        for (DirectionRecord d : directionsWithFrontier(tx, commit)) {
+            notes.addAll(adoptWhatWins(tx, d.name(), manifest, nowMs, Optional.empty()));
         }
         Optional<Stored<Experiment>> experiment = tx.experiment(commit);
         if (experiment.isPresent()) {
@@ -133,7 +133,13 @@ final class Settlement {
                 notes.addAll(adoptWhatWins(tx, direction, manifest, nowMs, Optional.of(commit)));
             }
         }
+        proposers.addTo(tx);
         return notes;
+    }
+
+    /** The directions whose frontier is {@code commit}, in the order opened: a look-up of those only. */
+    static List<DirectionRecord> directionsWithFrontier(Directions tx, String commit) {
+        return tx.directionsOn(commit).stream().filter(d -> d.frontier().commit().equals(commit)).toList();
     }
 
     /** Results of one trial, in the order received. */
@@ -195,7 +201,7 @@ final class Settlement {
 
     /** Writes each result's new state and moves its runner's reputation on state changes. */
     private static <T extends Reputations & Results> void applyVerdicts(T tx, Trials.Outcome outcome,
-            Trials.Entry added, Manifest manifest) {
+            Trials.Entry added, Manifest manifest, ProposerOutcomes proposers) {
         // runtime_ms is the runner's own word: a job is killed at the seed's timeout, so no more is
         // credited (2^63 - 1 ms, 292 million years, topped the volunteers for good)
         long creditCapMs = Integer.toUnsignedLong(manifest.getTimeoutSeconds()) * 1000;
@@ -214,8 +220,8 @@ final class Settlement {
                 case ERROR -> id.equals(added.envelopeId()) ? rep.onError() : rep;
                 default -> rep;
             };
-            if (v.state() == ResultVerdict.State.VALID && !r.getProposer().isEmpty()) {
-                tx.saveProposerRecord(r.getProposer(), tx.proposerRecord(r.getProposer()).onOk());
+            if (v.state() == ResultVerdict.State.VALID) {
+                proposers.ok(r.getProposer());
             }
             if (next != rep) {
                 if (v.state() == ResultVerdict.State.INVALID) {
@@ -225,13 +231,6 @@ final class Settlement {
                 }
                 tx.saveReputation(r.getRunner(), next);
             }
-        }
-    }
-
-    /** A CRASH counts against the proposer at once; an OK run only once its trial finds it VALID. */
-    private static void recordProposerOutcome(Reputations tx, Result r, long nowMs) {
-        if (!r.getProposer().isEmpty() && r.getStatus() == Result.Status.CRASH) {
-            tx.saveProposerRecord(r.getProposer(), tx.proposerRecord(r.getProposer()).onCrash(nowMs));
         }
     }
 

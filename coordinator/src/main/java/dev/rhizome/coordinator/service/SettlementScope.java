@@ -17,8 +17,10 @@ import java.util.TreeSet;
  * named so that a store where results settle beside each other locks it first: the commit (its
  * trial's results, states and units, and its abandonment), the directions whose frontier,
  * baseline or adoptions can move (the unit's, the commit's experiment's, and every direction
- * standing on the commit), and the keys whose reputation or proposer's record can change (the
- * runners and proposers of the commit's results, this one's, and the unit's proposer).
+ * whose frontier is the commit), and the keys whose reputation can change (the runners of the
+ * commit's results and this one's). Proposers' records are not in it: settlement only adds to
+ * them, by increments that depend on no read ({@link ProposerOutcomes}), and decides nothing from
+ * them.
  */
 final class SettlementScope {
     record Locks(Set<String> directions, String commit, Set<ByteString> keys) {
@@ -56,18 +58,13 @@ final class SettlementScope {
         directions.add(result.getDirection());
         unit.ifPresent(u -> directions.add(u.direction()));
         tx.experiment(commit).ifPresent(e -> directions.add(e.record().getDirection()));
-        for (DirectionRecord d : tx.directions()) {
-            if (d.frontier().commit().equals(commit)) {
-                directions.add(d.name());
-            }
+        for (DirectionRecord d : Settlement.directionsWithFrontier(tx, commit)) {
+            directions.add(d.name());
         }
         Set<ByteString> keys = new HashSet<>();
         keys.add(result.getRunner());
-        keys.add(result.getProposer());
-        unit.ifPresent(u -> keys.add(u.proposer()));
         for (Trials.Entry e : tx.resultEntries(commit)) {
             keys.add(e.result().getRunner());
-            keys.add(e.result().getProposer());
         }
         keys.remove(ByteString.EMPTY);
         return new Locks(directions, commit, keys);

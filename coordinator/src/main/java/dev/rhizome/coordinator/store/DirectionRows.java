@@ -117,6 +117,16 @@ final class DirectionRows implements Seeds, Directions {
     }
 
     @Override
+    public List<DirectionRecord> directionsOn(String commit) {
+        if (owned.enabled() && !wroteDirections) {
+            return sharedDirections().inOrder().stream().filter(d -> d.direction().getBaseCommit().equals(commit)
+                    || d.frontier().commit().equals(commit)).toList();
+        }
+        return q.list("SELECT " + DIRECTION_COLUMNS + " FROM directions d WHERE d.base_commit = ? "
+                + "OR d.frontier_commit = ? ORDER BY d.envelope_seq", Rows::direction, commit, commit);
+    }
+
+    @Override
     public List<Keyed<Long, DirectionRecord>> directions(long afterSeq, int limit) {
         return q.list("SELECT " + DIRECTION_COLUMNS + ", d.envelope_seq FROM directions d "
                         + "WHERE d.envelope_seq > ? ORDER BY d.envelope_seq LIMIT ?",

@@ -195,19 +195,10 @@ public final class PostgresStore implements Store {
      */
     @Override
     public <T> T inSettlingTransaction(Work<T> work) {
-        Connection c = borrow(waits.writeMs());
-        boolean healthy = true;
-        try {
-            return run(c, tx -> {
-                tx.settleBesideOthers();
-                return work.run(tx);
-            });
-        } catch (BrokenConnection e) {
-            healthy = false;
-            throw e.failure;
-        } finally {
-            giveBack(c, healthy);
-        }
+        return onWritingConnection(tx -> {
+            tx.settleBesideOthers();
+            return work.run(tx);
+        });
     }
 
     /**
@@ -218,13 +209,22 @@ public final class PostgresStore implements Store {
     @Override
     public <T> T inKeyedTransaction(List<String> keys, Work<T> work) {
         int[] locks = keys.stream().mapToInt(key -> keyLock(schema, key)).distinct().sorted().toArray();
+        return onWritingConnection(tx -> {
+            tx.lockKeys(locks);
+            return work.run(tx);
+        });
+    }
+
+    /**
+     * Runs a writing transaction on a connection borrowed for it (waiting at most {@code timeout}),
+     * again from its start after a deadlock or serialization failure ({@link #run}); the work takes
+     * its locks first. A connection that broke under it is replaced by its next borrower.
+     */
+    private <T> T onWritingConnection(LockingWork<T> work) {
         Connection c = borrow(waits.writeMs());
         boolean healthy = true;
         try {
-            return run(c, tx -> {
-                tx.lockKeys(locks);
-                return work.run(tx);
-            });
+            return run(c, work);
         } catch (BrokenConnection e) {
             healthy = false;
             throw e.failure;

@@ -25,6 +25,8 @@ final class ReputationRows implements Reputations {
     private final OwnedReads owned;
     private final Set<ByteString> wroteReputations = new HashSet<>();
     private final Set<ByteString> wroteProposers = new HashSet<>();
+    /** Proposers' records as this transaction left them, where known without a read (null: not known). */
+    private final Map<ByteString, ProposerThrottle.Record> proposersKnown = new HashMap<>();
     /** A trial's hardware classes on reputation, by commit and random seed, as this transaction read them. */
     private final Map<String, Set<String>> reputationClassMemo = new HashMap<>();
 
@@ -96,13 +98,29 @@ final class ReputationRows implements Reputations {
     }
 
     @Override
-    public void saveProposerRecord(ByteString proposer, ProposerThrottle.Record r) {
+    public void addToProposerRecord(ByteString proposer, ProposerThrottle.Record outcomes) {
+        // The record after this write is known without a read where the one before it was (kept,
+        // or known from this transaction's earlier write): that one enters the kept reads once
+        // committed, in commit order, as any other write's value does; else the key is read again.
+        ProposerThrottle.Record before = proposersKnown.containsKey(proposer) ? proposersKnown.get(proposer)
+                : wroteProposers.contains(proposer) ? null : owned.proposers.get(proposer);
         TransactionScope.wrote(owned.proposers, wroteProposers, proposer);
-        scope.afterCommit.add(() -> owned.proposers.put(proposer, r));
+        proposersKnown.put(proposer, before == null ? null : before.plus(outcomes));
+        scope.afterCommit.add(() -> {
+            ProposerThrottle.Record after = proposersKnown.get(proposer);
+            if (after != null) {
+                owned.proposers.put(proposer, after);
+            } else {
+                owned.proposers.remove(proposer);
+            }
+        });
         q.update("INSERT INTO proposer_records (proposer, ok_results, crash_results, last_crash_ms) VALUES (?, ?, ?, ?) "
-                        + "ON CONFLICT (proposer) DO UPDATE SET ok_results = excluded.ok_results, "
-                        + "crash_results = excluded.crash_results, last_crash_ms = excluded.last_crash_ms",
-                proposer.toByteArray(), r.okResults(), r.crashResults(), r.lastCrashMs());
+                        + "ON CONFLICT (proposer) DO UPDATE SET "
+                        + "ok_results = proposer_records.ok_results + excluded.ok_results, "
+                        + "crash_results = proposer_records.crash_results + excluded.crash_results, "
+                        + "last_crash_ms = CASE WHEN excluded.last_crash_ms > proposer_records.last_crash_ms "
+                        + "THEN excluded.last_crash_ms ELSE proposer_records.last_crash_ms END",
+                proposer.toByteArray(), outcomes.okResults(), outcomes.crashResults(), outcomes.lastCrashMs());
     }
 
     @Override

@@ -31,7 +31,12 @@ public interface Reputations {
 
     ProposerThrottle.Record proposerRecord(ByteString proposer);
 
-    void saveProposerRecord(ByteString proposer, ProposerThrottle.Record record);
+    /**
+     * Adds {@code outcomes} to the proposer's record ({@link ProposerThrottle.Record#plus}) in one
+     * statement whose result depends on no read: results of one proposer settling beside each
+     * other meet only on its row, for their commit, and need no lock of its key.
+     */
+    void addToProposerRecord(ByteString proposer, ProposerThrottle.Record outcomes);
 
     /** Runners with a reputation after {@code after} (from the first when empty), most credit first. */
     List<Keyed<Store.CreditKey, Reputation>> reputations(Optional<Store.CreditKey> after, int limit);

@@ -334,7 +334,36 @@ final class SqliteSchema {
                             + "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION store_counters_add_one('envelopes')"),
                     Dialect.postgresqlOnly("DROP TRIGGER units_counted ON units"),
                     Dialect.postgresqlOnly("CREATE CONSTRAINT TRIGGER units_counted AFTER INSERT ON units "
-                            + "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION store_counters_add_one('units')")));
+                            + "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION store_counters_add_one('units')")),
+            // 21: the directions standing on a commit found along two indexes (base, frontier), where
+            // every result read all directions to find them (Directions.directionsOn); and, on
+            // PostgreSQL, the envelopes and units counted in stripes (counter_stripes: 16 rows a
+            // counter, each server process counting in the one its id modulo 16 names, added on
+            // read to the counter's row in store_counters, StoreCounters): one row counted by every commit
+            // made commits that store an envelope or a unit, every result's, wait for each other
+            // on it, each for the previous one's WAL flush. The table is made on SQLite too, so the
+            // read is one statement on both, and stays empty there (one writer: nothing to spread).
+            List.of("CREATE INDEX directions_by_base ON directions(base_commit)",
+                    "CREATE INDEX directions_by_frontier ON directions(frontier_commit)",
+                    "CREATE TABLE counter_stripes (name TEXT NOT NULL, stripe INTEGER NOT NULL, value INTEGER NOT NULL, "
+                            + "PRIMARY KEY (name, stripe)) WITHOUT ROWID",
+                    // every stripe there from the start, so a read of a counter costs the same 17 rows
+                    // whichever processes have counted in it
+                    Dialect.postgresqlOnly("INSERT INTO counter_stripes (name, stripe, value) SELECT c.name, s.stripe, 0 "
+                            + "FROM (VALUES ('envelopes'), ('units')) AS c(name), generate_series(0, 15) AS s(stripe)"),
+                    Dialect.postgresqlOnly("""
+                    CREATE FUNCTION counter_stripes_add_one() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN
+                        INSERT INTO counter_stripes (name, stripe, value) VALUES (TG_ARGV[0], pg_backend_pid() % 16, 1)
+                        ON CONFLICT (name, stripe) DO UPDATE SET value = counter_stripes.value + 1;
+                        RETURN NULL;
+                    END $$"""),
+                    Dialect.postgresqlOnly("DROP TRIGGER envelopes_counted ON envelopes"),
+                    Dialect.postgresqlOnly("CREATE CONSTRAINT TRIGGER envelopes_counted AFTER INSERT ON envelopes "
+                            + "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION counter_stripes_add_one('envelopes')"),
+                    Dialect.postgresqlOnly("DROP TRIGGER units_counted ON units"),
+                    Dialect.postgresqlOnly("CREATE CONSTRAINT TRIGGER units_counted AFTER INSERT ON units "
+                            + "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION counter_stripes_add_one('units')")));
 
     /** SQLite: one more in {@code store_counters} under the table's name for each row inserted. */
     private static String addOneTrigger(String table) {

@@ -182,6 +182,11 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public List<DirectionRecord> directionsOn(String commit) {
+        return directions.directionsOn(commit);
+    }
+
+    @Override
     public void insertDirection(Direction direction, SignedEnvelope envelope, long nowMs) {
         directions.insertDirection(direction, envelope, nowMs);
     }
@@ -469,8 +474,8 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
-    public void saveProposerRecord(ByteString proposer, ProposerThrottle.Record record) {
-        reputations.saveProposerRecord(proposer, record);
+    public void addToProposerRecord(ByteString proposer, ProposerThrottle.Record outcomes) {
+        reputations.addToProposerRecord(proposer, outcomes);
     }
 
     @Override

@@ -9,7 +9,9 @@ import java.util.Map;
 
 /**
  * Counts of the history, read as one row each from the {@code store_counters} table (migration
- * 16: envelopes, nodes, leases expired; migration 17: seeds, directions, papers, units) and one row
+ * 16: envelopes, nodes, leases expired; migration 17: seeds, directions, papers, units), plus on
+ * PostgreSQL the stripes of envelopes and units (migration 21, {@code counter_stripes}: up to 16
+ * rows each, so that commits counting them do not queue on one row), and one row
  * per direction from {@code direction_counts} (migration 17: experiments and results). The
  * database keeps them: triggers on the counted tables update the counter in the transaction of
  * the write itself, so a count is exact at every commit, on both stores, whichever write path made
@@ -70,9 +72,15 @@ final class StoreCounters {
     private static Map<String, Long> read(Queries q, List<String> names) {
         Map<String, Long> counts = new HashMap<>();
         String marks = String.join(", ", Collections.nCopies(names.size(), "?"));
-        for (Map.Entry<String, Long> row : q.list("SELECT name, value FROM store_counters WHERE name IN (" + marks + ")",
-                rs -> Map.entry(rs.getString(1), rs.getLong(2)), names.toArray())) {
-            counts.put(row.getKey(), row.getValue());
+        Object[] twice = new Object[names.size() * 2];
+        for (int i = 0; i < names.size(); i++) {
+            twice[i] = names.get(i);
+            twice[names.size() + i] = names.get(i);
+        }
+        for (Map.Entry<String, Long> row : q.list("SELECT name, value FROM store_counters WHERE name IN (" + marks + ") "
+                        + "UNION ALL SELECT name, value FROM counter_stripes WHERE name IN (" + marks + ")",
+                rs -> Map.entry(rs.getString(1), rs.getLong(2)), twice)) {
+            counts.merge(row.getKey(), row.getValue(), Long::sum);
         }
         for (String name : names) {
             if (!counts.containsKey(name)) {

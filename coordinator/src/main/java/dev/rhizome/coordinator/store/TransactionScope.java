@@ -83,7 +83,7 @@ final class TransactionScope {
     }
 
     /**
-     * Envelopes this transaction stored: on PostgreSQL their count enters {@code store_counters}
+     * Envelopes this transaction stored: on PostgreSQL their count enters the store's counters
      * only as the transaction commits (migration 20), so its own reading of the count adds them.
      */
     int envelopesStored;

@@ -40,6 +40,12 @@ class ReadCostTest {
      * experiments of the direction, each with its results.
      */
     private static final long ROWS_PER_REBUILD = 250;
+    /**
+     * The stripes of the units' and envelopes' counters a first reading of the totals and of the
+     * audit count adds up on a shared store (16 each, migration 21; none on SQLite): as many
+     * whatever the history.
+     */
+    private static final long STRIPES_READ = 2 * 16;
 
     @TempDir
     Path dir;
@@ -84,7 +90,8 @@ class ReadCostTest {
         history.addHistory(store, 450);
         long longHistory = firstReadings(store, 600);
         assertThat(longHistory).as("rows read by a first reading of /v1/stats, /metrics and /v1/directions on 600 "
-                + "results, against %d on 150", shortHistory).isLessThanOrEqualTo(shortHistory).isLessThanOrEqualTo(20);
+                + "results, against %d on 150", shortHistory).isLessThanOrEqualTo(shortHistory)
+                .isLessThanOrEqualTo(20 + STRIPES_READ);
     }
 
     /** Rows read by the first reading of each route by a coordinator just started (views of its own). */

@@ -55,8 +55,9 @@ class ConcurrentSettlementPostgresTest {
     private final String base = Fixtures.commit();
 
     /**
-     * Sixteen runners claim and report through two coordinators at once on four directions (each
-     * its own proposer's) and a fork standing on one of their experiments (whose results settle two directions), while a
+     * Sixteen runners claim and report through two coordinators at once on four directions (one
+     * proposer's experiments in all four, whose record every result adds to) and a fork standing on
+     * one of their experiments (whose results settle two directions), while a
      * reader pages through the audit trail. Then every acknowledged result is stored once, the
      * reader's pages skipped and repeated nothing, and replaying the stored results one at a time,
      * in the order of their keys, into a copy of the database as it was before gives the same
@@ -167,10 +168,10 @@ class ConcurrentSettlementPostgresTest {
         apiA.signAndPost("/v1/seeds", operator, Fixtures.seed(operator, "tiny-lm", base, Fixtures.manifest(2, 0.5), now))
                 .ack();
         String forkBase = null;
+        // one proposer in every direction: its record is added to, not locked, so its results in
+        // different directions still settle beside each other
+        Identity proposer = Identity.generate();
         for (int d = 0; d < 4; d++) {
-            // a proposer per direction, as agents of different directions are: one proposer's
-            // record is one key, which would serialize every direction's settlement
-            Identity proposer = Identity.generate();
             apiB.signAndPost("/v1/directions", operator, Fixtures.direction(operator, "d" + d, "tiny-lm", base, now)).ack();
             for (int i = 0; i < 10; i++) {
                 String commit = Fixtures.commit();
@@ -228,7 +229,7 @@ class ConcurrentSettlementPostgresTest {
         try (Connection c = from.connect(); Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT table_name FROM information_schema.tables WHERE table_schema = '"
                         + from.schema + "' AND table_type = 'BASE TABLE' AND table_name NOT IN "
-                        + "('schema_version', 'store_counters', 'direction_counts')")) {
+                        + "('schema_version', 'store_counters', 'counter_stripes', 'direction_counts')")) {
             while (rs.next()) {
                 tables.add(rs.getString(1));
             }
@@ -251,7 +252,7 @@ class ConcurrentSettlementPostgresTest {
                 }
             }
             c.commit();
-            for (String table : List.of("store_counters", "direction_counts")) {
+            for (String table : List.of("store_counters", "counter_stripes", "direction_counts")) {
                 s.execute("DELETE FROM " + to.schema + "." + table);
                 s.execute("INSERT INTO " + to.schema + "." + table + " SELECT * FROM " + from.schema + "." + table);
             }

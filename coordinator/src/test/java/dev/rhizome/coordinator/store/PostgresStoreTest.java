@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.rhizome.coordinator.support.TestPostgres;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,6 +48,60 @@ class PostgresStoreTest extends StoreContract {
             assertThat(versions.getInt(2)).isEqualTo(SqliteSchema.latestVersion());
             type.next();
             assertThat(type.getString(1)).isEqualTo("bigint");
+        }
+    }
+
+    /**
+     * Transactions that store envelopes and units count them as they commit (migration 20), each
+     * server process in a stripe of its own (migration 21): while one holds its counts uncommitted,
+     * another counts without waiting, where one counter row held it until the first had committed.
+     * The counts read afterwards are the rows there.
+     */
+    @Test
+    void commitsThatCountEnvelopesAndUnitsDoNotWaitForEachOther() throws Exception {
+        Store store = store();
+        try (Connection first = postgres.connect(); Connection second = onAnotherStripe(first)) {
+            for (Connection c : List.of(first, second)) {
+                c.setAutoCommit(false);
+                try (Statement s = c.createStatement()) {
+                    String id = UUID.randomUUID().toString();
+                    s.execute("INSERT INTO envelopes (id, type, bytes, received_ms) VALUES ('" + id + "', 't', '\\x00', 1)");
+                    s.execute("INSERT INTO units (id, kind, seed, direction, commit_id, parent, proposer, state, holder, "
+                            + "lease_deadline_ms, attempts, expired_leases, created_ms) "
+                            + "VALUES ('" + id + "', 1, 's', 'd', 'c', '', '\\x00', 0, '\\x00', 0, 0, 0, 1)");
+                }
+            }
+            try (Statement s = first.createStatement()) {
+                s.execute("SET CONSTRAINTS ALL IMMEDIATE");  // counts now: its counter rows are locked until it ends
+            }
+            try (Statement s = second.createStatement()) {
+                s.execute("SET LOCAL lock_timeout = '5s'");
+                s.execute("SET CONSTRAINTS ALL IMMEDIATE");
+            }
+            second.commit();
+            first.commit();
+        }
+        assertThat(store.inReadTransaction(Store.Transaction::auditCount)).isEqualTo(2);
+        assertThat(store.inReadTransaction(Store.Transaction::historyTotals).units()).isEqualTo(2);
+    }
+
+    /** A connection whose server process counts in another stripe than {@code first}'s. */
+    private Connection onAnotherStripe(Connection first) throws Exception {
+        long taken = stripe(first);
+        for (int attempt = 0; attempt < 64; attempt++) {
+            Connection c = postgres.connect();
+            if (stripe(c) != taken) {
+                return c;
+            }
+            c.close();
+        }
+        throw new AssertionError("64 connections in a row counted in stripe " + taken);
+    }
+
+    private static long stripe(Connection c) throws Exception {
+        try (ResultSet rs = c.createStatement().executeQuery("SELECT pg_backend_pid() % 16")) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 

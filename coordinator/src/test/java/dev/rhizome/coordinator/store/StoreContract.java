@@ -8,6 +8,7 @@ import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.DirectionLoad;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Frontier;
+import dev.rhizome.coordinator.core.ProposerThrottle;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.ReplicaNetworks;
 import dev.rhizome.coordinator.core.Reputation;
@@ -239,6 +240,43 @@ abstract class StoreContract {
         assertThat(moved.frontier()).isEqualTo(new Frontier(better, OptionalDouble.of(2.25), "cpu:x86_64"));
         assertThat(moved.baselineMetric()).hasValue(2.5);
         assertThat(run(store, (Store.Transaction tx) -> tx.direction("nope"))).isEmpty();
+    }
+
+    /** The directions standing on a commit are those whose base or frontier it is, as they are now, in the order opened. */
+    @Test
+    void theDirectionsStandingOnACommitAreThoseBasedOnItOrWithItAsFrontier() throws Exception {
+        Store store = store();
+        Seed seed = seed();
+        String fork = Fixtures.commit();
+        String later = Fixtures.commit();
+        run(store, tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            for (String[] d : new String[][] {{"a", seed.getCommit()}, {"b", fork}, {"c", seed.getCommit()}, {"e", fork}}) {
+                Direction direction = Fixtures.direction(operator, d[0], "tiny-lm", d[1], 2);
+                tx.insertDirection(direction, Envelopes.sign(operator, direction), 2);
+            }
+            return null;
+        });
+        assertThat(names(store, seed.getCommit())).containsExactly("a", "c");
+        run(store, tx -> {
+            tx.updateFrontier("a", new Frontier(fork, OptionalDouble.of(2.0), "cpu:x86_64"));
+            tx.updateFrontier("c", new Frontier(later, OptionalDouble.of(2.0), "cpu:x86_64"));
+            assertThat(tx.directionsOn(fork)).as("its own writes").extracting(DirectionRecord::name)
+                    .containsExactly("a", "b", "e");
+            return null;
+        });
+        assertThat(names(store, fork)).as("a's frontier, b's and e's base").containsExactly("a", "b", "e");
+        assertThat(names(store, seed.getCommit())).as("their base, whatever their frontier").containsExactly("a", "c");
+        assertThat(names(store, later)).containsExactly("c");
+        assertThat(names(secondStore(store), Fixtures.commit())).isEmpty();
+    }
+
+    private static ProposerThrottle.Record recordOf(Store store, ByteString proposer) {
+        return run(store, tx -> tx.proposerRecord(proposer));
+    }
+
+    private static List<String> names(Store store, String commit) {
+        return run(store, tx -> tx.directionsOn(commit)).stream().map(DirectionRecord::name).toList();
     }
 
     /** Reads remembered within a transaction (seed, direction, a commit's results) follow its own writes. */
@@ -1575,6 +1613,38 @@ abstract class StoreContract {
             return null;
         });
         assertThat(known(store, node)).isTrue();
+    }
+
+    /**
+     * Settlement adds to a proposer's record without reading it (results of one proposer settle
+     * beside each other on a shared store): the counts add up, the latest crash stands whatever
+     * order the crashes are counted in, a rollback counts nothing, and a record read before and
+     * kept (SQLite) follows every addition.
+     */
+    @Test
+    void outcomesAddedToAProposersRecordAddUpAndKeepTheLatestCrash() throws Exception {
+        Store store = store();
+        ByteString proposer = Identity.generate().publicId().toByteString();
+        assertThat(recordOf(store, proposer)).isEqualTo(ProposerThrottle.Record.empty());
+        run(store, tx -> {
+            tx.addToProposerRecord(proposer, ProposerThrottle.Record.ok());
+            tx.addToProposerRecord(proposer, ProposerThrottle.Record.crash(500));
+            return null;
+        });
+        assertThat(recordOf(store, proposer)).isEqualTo(new ProposerThrottle.Record(1, 1, 500));
+        run(store, tx -> {
+            tx.addToProposerRecord(proposer, ProposerThrottle.Record.crash(300));  // counted after a later crash
+            tx.addToProposerRecord(proposer, ProposerThrottle.Record.ok().plus(ProposerThrottle.Record.ok()));
+            return null;
+        });
+        assertThat(recordOf(store, proposer)).isEqualTo(new ProposerThrottle.Record(3, 2, 500));
+        assertThatThrownBy(() -> run(store, tx -> {
+            tx.addToProposerRecord(proposer, ProposerThrottle.Record.crash(900));
+            throw Rejection.conflict("changed my mind");
+        })).isInstanceOf(Rejection.class);
+        assertThat(recordOf(store, proposer)).as("a rollback counts nothing")
+                .isEqualTo(new ProposerThrottle.Record(3, 2, 500));
+        assertThat(recordOf(secondStore(store), proposer)).isEqualTo(new ProposerThrottle.Record(3, 2, 500));
     }
 
     @Test

@@ -320,8 +320,8 @@ public final class CoordinatorBench {
 
     /**
      * Who proposes each direction's experiments: the operator the first, a key of its own each
-     * other, as agents of different directions would (a proposer's record is one key's, so one
-     * proposer for all would serialize every direction's settlement on a shared store).
+     * other, as agents of different directions would (kept so that figures compare with earlier
+     * runs; on a shared store one proposer's results now meet only on its record's row, at commit).
      */
     private static List<Identity> proposers(Identity operator, int directions) {
         List<Identity> proposers = new ArrayList<>(List.of(operator));
