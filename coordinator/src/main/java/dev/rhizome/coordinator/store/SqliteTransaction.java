@@ -316,9 +316,14 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public void leaseUnit(UnitRecord leased, String address) {
+        units.leaseUnit(leased, address);
+    }
+
+    @Override
     public void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce, long signedMs,
-            String network) {
-        units.recordLease(unitId, holder, nowMs, claimNonce, signedMs, network);
+            String network, String address) {
+        units.recordLease(unitId, holder, nowMs, claimNonce, signedMs, network, address);
     }
 
     @Override
@@ -347,8 +352,8 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
-    public Claimant claimant(ByteString node, long sinceMs) {
-        return units.claimant(node, sinceMs);
+    public Claimant claimant(ByteString node, long sinceMs, String address) {
+        return units.claimant(node, sinceMs, address);
     }
 
     @Override
