@@ -283,7 +283,8 @@ public final class Dispatcher {
     }
 
     /**
-     * Ends leases whose deadline passed and forgets claim nonces older than the replay window. Run
+     * Ends leases whose deadline passed and forgets claim nonces older than the replay window, write
+     * counts of past days and nodes silent past {@link PeerDirectory#NODE_RETENTION_MS}. Run
      * on a timer, so a lease's state is right without waiting for the next claim.
      */
     public void sweep() {
@@ -292,6 +293,7 @@ public final class Dispatcher {
             expireLeases(tx, now);
             tx.forgetClaimNonces(Saturating.minus(now, ReplayWindow.WINDOW.toMillis()));
             tx.forgetWriteCounts(Reputation.dayStart(now));
+            tx.forgetNodesSeenBefore(Saturating.minus(now, PeerDirectory.NODE_RETENTION_MS), PeerDirectory.FORGET_PER_SWEEP);
             return null;
         });
     }

@@ -341,8 +341,12 @@ final class SqliteSchema {
             // (core.LeaseCaps). PostgreSQL counts along partial indexes of the LEASED units only (2
             // is UnitStatus.State.LEASED), as many entries as the leases held, which the cap bounds;
             // SQLite keeps the counts in memory (OwnedReads.LeasedUnits) and needs no index. Leases
-            // held at the migration have no address and are not counted until they end.
-            List.of("ALTER TABLE unit_leases ADD COLUMN address TEXT NOT NULL DEFAULT ''",
+            // held at the migration have no address and are not counted until they end. Nodes by
+            // when they were last seen: the sweep forgets those silent for a week (PeerDirectory),
+            // and the reads of the nodes seen lately (a claim's "anyone outside this network?", the
+            // peer lists, spot checks) read those only, where they went through every node ever.
+            List.of("CREATE INDEX nodes_by_last_seen ON nodes(last_seen_ms)",
+                    "ALTER TABLE unit_leases ADD COLUMN address TEXT NOT NULL DEFAULT ''",
                     "ALTER TABLE units ADD COLUMN lease_address TEXT NOT NULL DEFAULT ''",
                     "ALTER TABLE units ADD COLUMN lease_network TEXT NOT NULL DEFAULT ''",
                     Dialect.postgresqlOnly("CREATE INDEX units_leased_by_address ON units(lease_address) WHERE state = 2"),

@@ -506,6 +506,11 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public int forgetNodesSeenBefore(long beforeMs, int limit) {
+        return nodes.forgetNodesSeenBefore(beforeMs, limit);
+    }
+
+    @Override
     public int forgetWriteCounts(long beforeDayMs) {
         return quotas.forgetWriteCounts(beforeDayMs);
     }
