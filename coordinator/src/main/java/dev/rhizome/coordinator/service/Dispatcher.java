@@ -48,8 +48,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Hands out work under leases, extends them, and closes explorations. Claims are not idempotent:
- * each one carries a nonce accepted once, a key holds a bounded number of leases, and a lease can
- * be renewed a bounded number of times, so no key can take all the work or keep it forever.
+ * each one carries a nonce accepted once, a key holds a bounded number of leases, and so do an
+ * address and a network whatever keys they use ({@link LeaseCaps}), and a lease can be renewed a
+ * bounded number of times, so no key, nor a host with fresh keys, can take all the work or keep it forever.
  */
 public final class Dispatcher {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
