@@ -156,6 +156,14 @@ class NewUserTest {
         assertThat(negative.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(negative.err()).contains("invalid value '-1' for daily_write_limits.papers.total in config file")
                 .contains("expected a whole number from 0");
+        Files.writeString(config, "{\"leases_held\": {\"per_adress\": 5}}");
+        CliRun leases = CliRun.of("coordinator", "--data-dir", dir.resolve("c8").toString(), "--config", config.toString());
+        assertThat(leases.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(leases.err()).contains("leases_held: unknown bound 'per_adress'").contains("per_address, per_network");
+        Files.writeString(config, "{\"leases_held\": {\"per_network\": 2.5}}");
+        CliRun fraction = CliRun.of("coordinator", "--data-dir", dir.resolve("c9").toString(), "--config", config.toString());
+        assertThat(fraction.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(fraction.err()).contains("invalid value '2.5' for leases_held.per_network in config file");
         Files.writeString(config, "{\"trusted_proxies\": [\"10.0.0.0/33\"]}");
         CliRun proxy = CliRun.of("coordinator", "--data-dir", dir.resolve("c7").toString(), "--config", config.toString());
         assertThat(proxy.code()).isEqualTo(ExitCodes.USAGE);

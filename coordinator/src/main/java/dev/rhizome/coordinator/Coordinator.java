@@ -64,7 +64,8 @@ public final class Coordinator implements AutoCloseable {
             WriteQuotas quotas = new WriteQuotas(config.limits().dailyWrites());
             Dispatcher dispatcher = new Dispatcher(store, clock, new Leases(config.leaseDuration()),
                     new ClaimPolicy(config.selfEvaluateAfter()), new Dispatcher.ClaimLimits(
-                            config.limits().maxLeasesPerNode(), config.limits().maxRenewalsPerLease()), quotas);
+                            config.limits().maxLeasesPerNode(), config.limits().maxRenewalsPerLease()), quotas,
+                    config.limits().leasesHeld(), metrics::claimRefused);
             Views views = new Views(store, metrics::rejectedSignatures);
             metrics.watch(store, views::storedStats);
             KeyBans bans = new KeyBans(store, clock::millis);

@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator;
 
+import dev.rhizome.coordinator.core.LeaseCaps;
 import dev.rhizome.coordinator.core.WriteQuota;
 import java.time.Duration;
 import java.util.Objects;
@@ -27,10 +28,13 @@ import java.util.Objects;
  *                                share of the reply budget comes back long before the idle timeout)
  * @param dailyWrites             what one key, one address and everyone together may add each UTC day,
  *                                per kind of record ({@link WriteQuota})
+ * @param leasesHeld              leases one address and one network may hold at once, by any keys
+ *                                ({@link LeaseCaps}); a claim beyond them gets no unit and a retry hint
  */
 public record CoordinatorLimits(int maxConnections, int maxConnectionsPerAddress, Duration requestTimeout,
         Duration idleTimeout, int maxPipelined, long maxBufferedBodyBytes, int maxLeasesPerNode,
-        int maxRenewalsPerLease, Duration replyStallTimeout, WriteQuota.Limits dailyWrites) {
+        int maxRenewalsPerLease, Duration replyStallTimeout, WriteQuota.Limits dailyWrites,
+        LeaseCaps.Limits leasesHeld) {
     /** Long enough for any reader that reads at all; short enough that honest readers barely notice non-readers. */
     public static final Duration DEFAULT_REPLY_STALL = Duration.ofSeconds(10);
 
@@ -38,11 +42,13 @@ public record CoordinatorLimits(int maxConnections, int maxConnectionsPerAddress
             Duration idleTimeout, int maxPipelined, long maxBufferedBodyBytes, int maxLeasesPerNode,
             int maxRenewalsPerLease) {
         this(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined, maxBufferedBodyBytes,
-                maxLeasesPerNode, maxRenewalsPerLease, DEFAULT_REPLY_STALL, WriteQuota.Limits.defaults());
+                maxLeasesPerNode, maxRenewalsPerLease, DEFAULT_REPLY_STALL, WriteQuota.Limits.defaults(),
+                LeaseCaps.Limits.defaults());
     }
 
     public CoordinatorLimits {
         Objects.requireNonNull(dailyWrites, "dailyWrites");
+        Objects.requireNonNull(leasesHeld, "leasesHeld");
         if (maxConnections < 1 || maxConnectionsPerAddress < 1 || maxPipelined < 1 || maxBufferedBodyBytes < 1
                 || maxLeasesPerNode < 1 || maxRenewalsPerLease < 0) {
             throw new IllegalArgumentException("limits must be positive (renewals: not negative)");
@@ -70,31 +76,36 @@ public record CoordinatorLimits(int maxConnections, int maxConnectionsPerAddress
 
     public CoordinatorLimits withConnections(int total, int perAddress) {
         return new CoordinatorLimits(total, perAddress, requestTimeout, idleTimeout, maxPipelined, maxBufferedBodyBytes,
-                maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites);
+                maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld);
     }
 
     public CoordinatorLimits withTimeouts(Duration request, Duration idle) {
         return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, request, idle, maxPipelined,
-                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites);
+                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld);
     }
 
     public CoordinatorLimits withMaxBufferedBodyBytes(long bytes) {
         return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
-                bytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites);
+                bytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld);
     }
 
     public CoordinatorLimits withLeases(int perNode, int renewalsPerLease) {
         return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
-                maxBufferedBodyBytes, perNode, renewalsPerLease, replyStallTimeout, dailyWrites);
+                maxBufferedBodyBytes, perNode, renewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld);
     }
 
     public CoordinatorLimits withReplyStallTimeout(Duration stall) {
         return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
-                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, stall, dailyWrites);
+                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, stall, dailyWrites, leasesHeld);
     }
 
     public CoordinatorLimits withDailyWrites(WriteQuota.Limits writes) {
         return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
-                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, writes);
+                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, writes, leasesHeld);
+    }
+
+    public CoordinatorLimits withLeasesHeld(LeaseCaps.Limits caps) {
+        return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
+                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, caps);
     }
 }

@@ -9,6 +9,7 @@ import com.google.gson.annotations.SerializedName;
 import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.Problems;
+import dev.rhizome.coordinator.core.LeaseCaps;
 import dev.rhizome.coordinator.core.WriteQuota;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -27,14 +28,15 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
         @SerializedName("max_body_bytes") Integer maxBodyBytes, List<String> operators,
         @SerializedName("reply_stall_seconds") Long replyStallSeconds,
         @SerializedName("daily_write_limits") JsonObject dailyWriteLimits,
-        @SerializedName("trusted_proxies") List<String> trustedProxies) {
+        @SerializedName("trusted_proxies") List<String> trustedProxies,
+        @SerializedName("leases_held") JsonObject leasesHeld) {
 
-    static final CoordinatorFile EMPTY = new CoordinatorFile(null, null, null, null, null, null, null, null, null);
+    static final CoordinatorFile EMPTY = new CoordinatorFile(null, null, null, null, null, null, null, null, null, null);
 
     /** The keys the file may hold; any other is a typo that would otherwise be silently ignored. */
     static final Set<String> KEYS = new LinkedHashSet<>(
             List.of("host", "port", "store", "lease_seconds", "max_body_bytes", "operators", "reply_stall_seconds",
-                    "daily_write_limits", "trusted_proxies"));
+                    "daily_write_limits", "trusted_proxies", "leases_held"));
 
     static CoordinatorFile read(Path file) throws CommandException {
         String text;
@@ -74,7 +76,7 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
                 case "host", "store" -> v.isJsonPrimitive() && v.getAsJsonPrimitive().isString();
                 case "port", "lease_seconds", "max_body_bytes", "reply_stall_seconds" -> v.isJsonPrimitive()
                         && v.getAsJsonPrimitive().isNumber() && v.getAsBigDecimal().stripTrailingZeros().scale() <= 0;
-                case "daily_write_limits" -> v.isJsonObject();
+                case "daily_write_limits", "leases_held" -> v.isJsonObject();
                 default -> v.isJsonArray() && v.getAsJsonArray().asList().stream()
                         .allMatch(e -> e.isJsonPrimitive() && e.getAsJsonPrimitive().isString());
             };
@@ -83,6 +85,7 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
                     case "host", "store" -> "a string";
                     case "port", "lease_seconds", "max_body_bytes", "reply_stall_seconds" -> "a whole number";
                     case "daily_write_limits" -> "an object {\"experiments\": {\"per_key\": N, ...}, ...}";
+                    case "leases_held" -> "an object {\"per_address\": N, \"per_network\": N}";
                     case "trusted_proxies" -> "a list of addresses or blocks (strings, e.g. \"10.0.0.0/8\")";
                     default -> "a list of public ids (strings)";
                 };
@@ -95,6 +98,42 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
             throw CommandException.usage("--config", "config file " + file + " is not valid: "
                     + Problems.describe(e), HINT);
         }
+    }
+
+    /**
+     * The caps on leases held at once per address and per network: the defaults, with each bound
+     * the file names replaced, each checked by name as the daily limits' are.
+     */
+    LeaseCaps.Limits leaseCaps(Path file) throws CommandException {
+        LeaseCaps.Limits caps = LeaseCaps.Limits.defaults();
+        if (leasesHeld == null) {
+            return caps;
+        }
+        int perAddress = caps.perAddress();
+        int perNetwork = caps.perNetwork();
+        for (String bound : leasesHeld.keySet()) {
+            String key = "leases_held." + bound;
+            int n = wholeBound(file, key, leasesHeld.get(bound));
+            switch (bound) {
+                case "per_address" -> perAddress = n;
+                case "per_network" -> perNetwork = n;
+                default -> throw CommandException.usage(key, "config file " + file + ": leases_held: unknown bound '"
+                        + bound + "' (the bounds are per_address, per_network)", HINT);
+            }
+        }
+        return new LeaseCaps.Limits(perAddress, perNetwork);
+    }
+
+    /** A bound's value: a whole number from 0 (no bound) to the largest int, else the key named. */
+    private static int wholeBound(Path file, String key, JsonElement v) throws CommandException {
+        boolean whole = v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber()
+                && v.getAsBigDecimal().stripTrailingZeros().scale() <= 0
+                && v.getAsBigDecimal().signum() >= 0
+                && v.getAsBigDecimal().compareTo(BigDecimal.valueOf(Integer.MAX_VALUE)) <= 0;
+        if (!whole) {
+            throw bad(file, key, v, "a whole number from 0 (no bound) to " + Integer.MAX_VALUE, HINT);
+        }
+        return v.getAsInt();
     }
 
     /**
@@ -122,15 +161,7 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
             int total = was.total();
             int perNetwork = was.perNetwork();
             for (String bound : bounds.getAsJsonObject().keySet()) {
-                JsonElement v = bounds.getAsJsonObject().get(bound);
-                boolean whole = v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber()
-                        && v.getAsBigDecimal().stripTrailingZeros().scale() <= 0
-                        && v.getAsBigDecimal().signum() >= 0
-                        && v.getAsBigDecimal().compareTo(BigDecimal.valueOf(Integer.MAX_VALUE)) <= 0;
-                if (!whole) {
-                    throw bad(file, key + "." + bound, v, "a whole number from 0 (no bound) to " + Integer.MAX_VALUE, HINT);
-                }
-                int n = v.getAsInt();
+                int n = wholeBound(file, key + "." + bound, bounds.getAsJsonObject().get(bound));
                 switch (bound) {
                     case "per_key" -> perKey = n;
                     case "per_address" -> perAddress = n;

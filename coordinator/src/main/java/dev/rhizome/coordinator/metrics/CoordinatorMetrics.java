@@ -82,6 +82,12 @@ public final class CoordinatorMetrics {
                 .tags("route", route, "reason", reason).register(registry).increment();
     }
 
+    /** A claim answered with no unit because its address or network holds its leases' cap ({@code core.LeaseCaps}). */
+    public void claimRefused(String reason) {
+        Counter.builder("rhizome_claims_refused").description("Claims given no unit by a cap on leases held, by reason")
+                .tag("reason", reason).register(registry).increment();
+    }
+
     public void leaseGranted(String kind) {
         Counter.builder("rhizome_leases_granted").description("Leases handed out, by unit kind").tag("kind", kind)
                 .register(registry).increment();

@@ -2,8 +2,10 @@ package dev.rhizome.coordinator.service;
 
 import static dev.rhizome.coordinator.service.SeedsAndDirections.ack;
 
+import dev.rhizome.coordinator.core.AddressScope;
 import dev.rhizome.coordinator.core.ClaimPolicy;
 import dev.rhizome.coordinator.core.DirectionRecord;
+import dev.rhizome.coordinator.core.LeaseCaps;
 import dev.rhizome.coordinator.core.Leases;
 import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.Rejection;
@@ -39,14 +41,16 @@ import java.util.List;
 import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Hands out work under leases, extends them, and closes explorations. Claims are not idempotent:
- * each one carries a nonce accepted once, a key holds a bounded number of leases, and a lease can
- * be renewed a bounded number of times, so no key can take all the work or keep it forever.
+ * each one carries a nonce accepted once, a key holds a bounded number of leases, and so do an
+ * address and a network whatever keys they use ({@link LeaseCaps}), and a lease can be renewed a
+ * bounded number of times, so no key, nor a host with fresh keys, can take all the work or keep it forever.
  */
 public final class Dispatcher {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
@@ -63,6 +67,8 @@ public final class Dispatcher {
     private final ClaimPolicy policy;
     private final ClaimLimits limits;
     private final WriteQuotas quotas;
+    private final LeaseCaps.Limits caps;
+    private final Consumer<String> refusedClaims;
 
     /**
      * @param maxLeasesPerNode    leases one key may hold at once
@@ -77,6 +83,17 @@ public final class Dispatcher {
 
     public Dispatcher(Store store, Clock clock, Leases leases, ClaimPolicy policy, ClaimLimits limits,
             WriteQuotas quotas) {
+        this(store, clock, leases, policy, limits, quotas, LeaseCaps.Limits.defaults(), reason -> { });
+    }
+
+    /**
+     * @param caps          leases one address and one network may hold at once ({@link LeaseCaps})
+     * @param refusedClaims told the reason ({@link LeaseCaps.Scope#label}) of each claim a cap refused
+     */
+    public Dispatcher(Store store, Clock clock, Leases leases, ClaimPolicy policy, ClaimLimits limits,
+            WriteQuotas quotas, LeaseCaps.Limits caps, Consumer<String> refusedClaims) {
+        this.caps = caps;
+        this.refusedClaims = refusedClaims;
         this.quotas = quotas;
         this.store = store;
         this.clock = clock;
@@ -116,7 +133,11 @@ public final class Dispatcher {
                     + MAX_HYPOTHESIS_CHARS + " are allowed");
         }
         boolean mayExplore = mayExplore(claim);
-        return store.inKeyedTransaction(claimKeys(claim, network), tx -> {
+        // Counted only where a cap is set: an address's and a network's leases are two more counts.
+        String capped = caps.any() ? origin : "";
+        LeaseCaps.Scope[] refusedBy = {null};
+        ClaimResponse answer = store.inKeyedTransaction(claimKeys(claim, network, capped), tx -> {
+            refusedBy[0] = null;  // a transaction may run again
             if (mayExplore) {
                 // An exploration adds a unit and is counted against its direction's load: that is
                 // the writers' state, so such a claim runs among them from its start.
@@ -139,13 +160,20 @@ public final class Dispatcher {
                 throw Rejection.conflict("this claim's nonce was already used by " + PublicId.hex(claim.getNode())
                         + "; a claim is accepted once, send a new one with a fresh nonce");
             }
-            Claimant claimant = tx.claimant(claim.getNode(), Reputation.dayStart(now));
+            Claimant claimant = tx.claimant(claim.getNode(), Reputation.dayStart(now), capped);
             int held = claimant.leasesHeld();
             if (held >= limits.maxLeasesPerNode()) {
                 throw Rejection.limitReached(PublicId.hex(claim.getNode()) + " holds " + held
                         + " leases; at most " + limits.maxLeasesPerNode() + " at once: finish or let one run out first");
             }
             checkDailyQuota(claimant, claim.getNode(), now);
+            Optional<LeaseCaps.Refusal> full = LeaseCaps.refusal(caps, claimant.fromOrigin(), capped);
+            if (full.isPresent()) {
+                // Not an error: the claim was well made, and other keys of this address are at work.
+                // An empty claim with a retry hint is what every node already waits on.
+                refusedBy[0] = full.get().scope();
+                return ClaimResponse.newBuilder().setReason(full.get().reason()).setRetryAfterS(LeaseCaps.RETRY_S).build();
+            }
             Function<String, Manifest> manifests = manifestLookup(tx);
             // Replicas come from different runners per trial (commit and random seed), not per commit:
             // one runner may run a commit at several seeds.
@@ -178,13 +206,17 @@ public final class Dispatcher {
                         .setDirectionClosed(nothing.directionClosed()).build();
             }
             UnitRecord leased = unit.leasedTo(claim.getNode(), leases.deadline(now, manifests.apply(unit.seed())));
-            tx.updateUnit(leased);
+            tx.leaseUnit(leased, origin);
             // An evaluation's lease keeps its network off the trial's other replicas for a while;
-            // an exploration is no replica of anything.
+            // an exploration is no replica of anything. Either kind is held by its address.
             tx.recordLease(leased.id(), claim.getNode(), now, claim.getNonce(), claim.getTimeMs(),
-                    leased.kind() == WorkUnit.Kind.EVALUATE ? network : "");
+                    leased.kind() == WorkUnit.Kind.EVALUATE ? network : "", origin);
             return response.setUnit(UnitFactory.describe(tx, leased)).build();
         });
+        if (refusedBy[0] != null) {
+            refusedClaims.accept(refusedBy[0].label());
+        }
+        return answer;
     }
 
     public Ack renew(Verified<LeaseRenewal> request) {
@@ -252,7 +284,8 @@ public final class Dispatcher {
     }
 
     /**
-     * Ends leases whose deadline passed and forgets claim nonces older than the replay window. Run
+     * Ends leases whose deadline passed and forgets claim nonces older than the replay window, write
+     * counts of past days and nodes silent past {@link PeerDirectory#NODE_RETENTION_MS}. Run
      * on a timer, so a lease's state is right without waiting for the next claim.
      */
     public void sweep() {
@@ -261,6 +294,7 @@ public final class Dispatcher {
             expireLeases(tx, now);
             tx.forgetClaimNonces(Saturating.minus(now, ReplayWindow.WINDOW.toMillis()));
             tx.forgetWriteCounts(Reputation.dayStart(now));
+            tx.forgetNodesSeenBefore(Saturating.minus(now, PeerDirectory.NODE_RETENTION_MS), PeerDirectory.FORGET_PER_SWEEP);
             return null;
         });
     }
@@ -268,11 +302,16 @@ public final class Dispatcher {
     /**
      * What a claim is serialized on in a shared store, beside the writers: its key (the leases it
      * holds, its leases today and its nonces change only in its own claims) and its network
-     * (which keeps off a trial its network leased lately).
+     * (which keeps off a trial its network leased lately). Where the caps count its origin, the
+     * network is its address's /24 or /48 ({@link AddressScope#network}), which holds the
+     * replicas' network ({@link ReplicaNetworks#of}: the same, or an address inside it), so the
+     * counts of its address and network are read and raised by one claim at a time across
+     * coordinators; loopback's claims then run one at a time too.
      */
-    private static List<String> claimKeys(ClaimRequest claim, String network) {
+    private static List<String> claimKeys(ClaimRequest claim, String network, String capped) {
         String claimant = "claimant " + PublicId.hex(claim.getNode());
-        return network.isEmpty() ? List.of(claimant) : List.of(claimant, "network " + network);
+        String locked = capped.isEmpty() ? network : AddressScope.network(capped);
+        return locked.isEmpty() ? List.of(claimant) : List.of(claimant, "network " + locked);
     }
 
     private static boolean mayExplore(ClaimRequest claim) {

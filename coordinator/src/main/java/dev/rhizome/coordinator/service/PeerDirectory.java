@@ -22,6 +22,14 @@ public final class PeerDirectory {
     static final int MAX_NODES_LISTED = 64;
     /** Nodes announce every 10 s while they run; one silent this long has most likely left. */
     static final long NODE_FRESHNESS_MS = 10 * 60_000;
+    /**
+     * A node silent this long is forgotten ({@link Dispatcher#sweep}): keys are free, and the rows
+     * of keys that stopped announcing grew for good, within the daily new-node limits. One that
+     * comes back announces as a new node (counted again in the daily limits and the nodes ever seen).
+     */
+    static final long NODE_RETENTION_MS = 7L * 24 * 3600_000;
+    /** Nodes forgotten by one sweep at most, so that a backlog never holds the writers long. */
+    static final int FORGET_PER_SWEEP = 1_000;
 
     private final Store store;
     private final Clock clock;

@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.store;
 
+import dev.rhizome.coordinator.core.LeaseCaps;
 import dev.rhizome.coordinator.core.Reputation;
 import java.util.Optional;
 
@@ -9,6 +10,11 @@ import java.util.Optional;
  * @param leasesHeld  LEASED units it holds now
  * @param reputation  its reputation, empty before its first settled result
  * @param leasesSince leases handed to it since the start of the quota's day
+ * @param fromOrigin  LEASED units claimed from its address and from its network (by any key)
  */
-public record Claimant(int leasesHeld, Optional<Reputation> reputation, int leasesSince) {
+public record Claimant(int leasesHeld, Optional<Reputation> reputation, int leasesSince, LeaseCaps.Held fromOrigin) {
+    /** With nothing counted from its origin (a claim with no address). */
+    public Claimant(int leasesHeld, Optional<Reputation> reputation, int leasesSince) {
+        this(leasesHeld, reputation, leasesSince, new LeaseCaps.Held(0, 0));
+    }
 }

@@ -108,6 +108,22 @@ final class NodeRows implements Nodes {
     }
 
     @Override
+    public int forgetNodesSeenBefore(long beforeMs, int limit) {
+        // Along nodes_by_last_seen (migration 22): one probe when none is that old, as at nearly every sweep.
+        List<byte[]> gone = q.list("SELECT node FROM nodes WHERE last_seen_ms < ? ORDER BY last_seen_ms LIMIT ?",
+                rs -> rs.getBytes(1), beforeMs, limit);
+        for (byte[] node : gone) {
+            q.update("DELETE FROM node_commits WHERE node = ?", (Object) node);
+            q.update("DELETE FROM nodes WHERE node = ?", (Object) node);
+        }
+        if (!gone.isEmpty()) {
+            owned.peers.clear();
+            wrotePeers = true;
+        }
+        return gone.size();
+    }
+
+    @Override
     public boolean knownNode(ByteString node) {
         return q.count("SELECT COUNT(*) FROM nodes WHERE node = ?", (Object) node.toByteArray()) > 0;
     }

@@ -49,4 +49,10 @@ public interface Nodes {
 
     /** Whether this key has announced itself as a node before. */
     boolean knownNode(ByteString node);
+
+    /**
+     * Forgets up to {@code limit} nodes last seen before {@code beforeMs}, oldest first, with the
+     * commits they announced; returns how many. A key that announces again is a new node.
+     */
+    int forgetNodesSeenBefore(long beforeMs, int limit);
 }

@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.store;
 
 import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.AddressScope;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.ProposerThrottle;
 import dev.rhizome.coordinator.core.ReplicaNetworks;
@@ -140,9 +141,10 @@ final class OwnedReads {
 
     /**
      * A LEASED unit, its row as committed (or released by an earlier caller of the group), and its
-     * sequence number ({@code -1} when not known: only needed when it goes back to the open queue).
+     * sequence number ({@code -1} when not known: only needed when it goes back to the open queue),
+     * and the address it was claimed from ("" when none or not known).
      */
-    record Lease(UnitRecord unit, long seq) {
+    record Lease(UnitRecord unit, long seq, String address) {
         ByteString holder() {
             return unit.holder();
         }
@@ -165,6 +167,9 @@ final class OwnedReads {
         private final Map<ByteString, Set<String>> byHolder = new HashMap<>();
         /** Leased units by deadline: the expiry check asks only whether the first one has passed. */
         private final TreeMap<Long, Integer> deadlines = new TreeMap<>();
+        /** How many each address and each network (AddressScope) holds, for the claim's caps. */
+        private final Map<String, Integer> byAddress = new HashMap<>();
+        private final Map<String, Integer> byNetwork = new HashMap<>();
 
         boolean loaded() {
             return leases != null;
@@ -175,6 +180,8 @@ final class OwnedReads {
             counts.clear();
             byHolder.clear();
             deadlines.clear();
+            byAddress.clear();
+            byNetwork.clear();
             leased.forEach(this::set);
         }
 
@@ -185,6 +192,14 @@ final class OwnedReads {
 
         int heldBy(ByteString node) {
             return counts.getOrDefault(node, 0);
+        }
+
+        int heldFromAddress(String address) {
+            return byAddress.getOrDefault(address, 0);
+        }
+
+        int heldFromNetwork(String network) {
+            return byNetwork.getOrDefault(network, 0);
         }
 
         /** The ids of the units leased to {@code node}. */
@@ -210,8 +225,16 @@ final class OwnedReads {
                     byHolder.remove(before.holder());
                 }
                 deadlines.computeIfPresent(before.deadlineMs(), (k, n) -> n <= 1 ? null : n - 1);
+                if (!before.address().isEmpty()) {
+                    byAddress.computeIfPresent(before.address(), (k, n) -> n <= 1 ? null : n - 1);
+                    byNetwork.computeIfPresent(AddressScope.network(before.address()), (k, n) -> n <= 1 ? null : n - 1);
+                }
             }
             if (lease != null) {
+                if (!lease.address().isEmpty()) {
+                    byAddress.merge(lease.address(), 1, Integer::sum);
+                    byNetwork.merge(AddressScope.network(lease.address()), 1, Integer::sum);
+                }
                 counts.merge(lease.holder(), 1, Integer::sum);
                 byHolder.computeIfAbsent(lease.holder(), k -> new HashSet<>()).add(unitId);
                 deadlines.merge(lease.deadlineMs(), 1, Integer::sum);
@@ -220,6 +243,8 @@ final class OwnedReads {
 
         void clear() {
             leases = null;
+            byAddress.clear();
+            byNetwork.clear();
             counts.clear();
             byHolder.clear();
             deadlines.clear();

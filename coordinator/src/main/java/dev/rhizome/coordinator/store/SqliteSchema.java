@@ -363,7 +363,23 @@ final class SqliteSchema {
                             + "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION counter_stripes_add_one('envelopes')"),
                     Dialect.postgresqlOnly("DROP TRIGGER units_counted ON units"),
                     Dialect.postgresqlOnly("CREATE CONSTRAINT TRIGGER units_counted AFTER INSERT ON units "
-                            + "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION counter_stripes_add_one('units')")));
+                            + "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION counter_stripes_add_one('units')"))),
+            // 22: the address a lease was claimed from (core.AddressScope: an IPv6 /64 as one), on
+            // every lease of either kind, and on the unit while it is leased with its network (an
+            // IPv4 /24, an IPv6 /48), so a claim counts what its address and network hold now
+            // (core.LeaseCaps). PostgreSQL counts along partial indexes of the LEASED units only (2
+            // is UnitStatus.State.LEASED), as many entries as the leases held, which the cap bounds;
+            // SQLite keeps the counts in memory (OwnedReads.LeasedUnits) and needs no index. Leases
+            // held at the migration have no address and are not counted until they end. Nodes by
+            // when they were last seen: the sweep forgets those silent for a week (PeerDirectory),
+            // and the reads of the nodes seen lately (a claim's "anyone outside this network?", the
+            // peer lists, spot checks) read those only, where they went through every node ever.
+            List.of("CREATE INDEX nodes_by_last_seen ON nodes(last_seen_ms)",
+                    "ALTER TABLE unit_leases ADD COLUMN address TEXT NOT NULL DEFAULT ''",
+                    "ALTER TABLE units ADD COLUMN lease_address TEXT NOT NULL DEFAULT ''",
+                    "ALTER TABLE units ADD COLUMN lease_network TEXT NOT NULL DEFAULT ''",
+                    Dialect.postgresqlOnly("CREATE INDEX units_leased_by_address ON units(lease_address) WHERE state = 2"),
+                    Dialect.postgresqlOnly("CREATE INDEX units_leased_by_network ON units(lease_network) WHERE state = 2")));
 
     /** SQLite: one more in {@code store_counters} under the table's name for each row inserted. */
     private static String addOneTrigger(String table) {

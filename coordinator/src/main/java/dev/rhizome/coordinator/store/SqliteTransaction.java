@@ -321,9 +321,14 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public void leaseUnit(UnitRecord leased, String address) {
+        units.leaseUnit(leased, address);
+    }
+
+    @Override
     public void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce, long signedMs,
-            String network) {
-        units.recordLease(unitId, holder, nowMs, claimNonce, signedMs, network);
+            String network, String address) {
+        units.recordLease(unitId, holder, nowMs, claimNonce, signedMs, network, address);
     }
 
     @Override
@@ -352,8 +357,8 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
-    public Claimant claimant(ByteString node, long sinceMs) {
-        return units.claimant(node, sinceMs);
+    public Claimant claimant(ByteString node, long sinceMs, String address) {
+        return units.claimant(node, sinceMs, address);
     }
 
     @Override
@@ -503,6 +508,11 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public void countWrite(String kind, long dayMs, List<String> scopes) {
         quotas.countWrite(kind, dayMs, scopes);
+    }
+
+    @Override
+    public int forgetNodesSeenBefore(long beforeMs, int limit) {
+        return nodes.forgetNodesSeenBefore(beforeMs, limit);
     }
 
     @Override

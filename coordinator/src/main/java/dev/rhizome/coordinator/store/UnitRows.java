@@ -7,6 +7,8 @@ import static dev.rhizome.coordinator.store.Rows.REPUTATION_COLUMNS;
 import static dev.rhizome.coordinator.store.Rows.UNIT_COLUMNS;
 
 import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.AddressScope;
+import dev.rhizome.coordinator.core.LeaseCaps;
 import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.ReplicaNetworks;
 import dev.rhizome.coordinator.core.UnitRecord;
@@ -31,6 +33,11 @@ final class UnitRows implements Units {
     private static final String UNIT_COLUMNS_OF_U = Rows.of("u", UNIT_COLUMNS);
     private static final String CLAIMANT = "SELECT (SELECT COUNT(*) FROM units WHERE holder = ? AND state = ?), "
             + "(SELECT COUNT(*) FROM unit_leases WHERE holder = ? AND leased_ms >= ?), "
+            + Rows.of("r", REPUTATION_COLUMNS) + " FROM (SELECT 1 AS one) k LEFT JOIN reputations r ON r.runner = ?";
+    private static final String CLAIMANT_WITH_ORIGIN = "SELECT (SELECT COUNT(*) FROM units WHERE holder = ? AND state = ?), "
+            + "(SELECT COUNT(*) FROM unit_leases WHERE holder = ? AND leased_ms >= ?), "
+            + "(SELECT COUNT(*) FROM units WHERE state = " + LEASED + " AND lease_address = ?), "
+            + "(SELECT COUNT(*) FROM units WHERE state = " + LEASED + " AND lease_network = ?), "
             + Rows.of("r", REPUTATION_COLUMNS) + " FROM (SELECT 1 AS one) k LEFT JOIN reputations r ON r.runner = ?";
 
     private final TransactionScope scope;
@@ -80,7 +87,7 @@ final class UnitRows implements Units {
         if (owned.enabled()) {
             // its place in the open queue (the claim order) is its sequence number
             writes.learnedSeq(u.id(), q.count(sql + " RETURNING seq", params));
-            wroteUnitState(u, true);
+            wroteUnitState(u, true, null);
         } else {
             q.update(sql, params);
         }
@@ -94,7 +101,22 @@ final class UnitRows implements Units {
         if (changed != 1) {
             throw new StoreException("no work unit " + u.id() + " to update", null);
         }
-        wroteUnitState(u, false);
+        wroteUnitState(u, false, null);
+    }
+
+    @Override
+    public void leaseUnit(UnitRecord u, String address) {
+        // The same one statement as any update: the origin costs the claim no round trip. The
+        // columns are left as they are once the unit is no longer leased; every count reads
+        // them only where state is LEASED.
+        int changed = q.update("UPDATE units SET state = ?, holder = ?, lease_deadline_ms = ?, attempts = ?, "
+                        + "expired_leases = ?, commit_id = ?, lease_address = ?, lease_network = ? WHERE id = ?",
+                u.state().getNumber(), u.holder().toByteArray(), u.leaseDeadlineMs(), u.attempts(), u.expiredLeases(),
+                u.commit(), address, AddressScope.network(address), u.id());
+        if (changed != 1) {
+            throw new StoreException("no work unit " + u.id() + " to lease", null);
+        }
+        wroteUnitState(u, false, address);
     }
 
     /**
@@ -103,7 +125,7 @@ final class UnitRows implements Units {
      * row kept is the written one with the other columns taken from any earlier row of the unit;
      * when none is known and a kept structure needs the row, it is read back.
      */
-    private void wroteUnitState(UnitRecord written, boolean inserted) {
+    private void wroteUnitState(UnitRecord written, boolean inserted, String leasedFrom) {
         if (!owned.enabled()) {
             return;
         }
@@ -120,7 +142,7 @@ final class UnitRows implements Units {
             seq = read.getKey();
             row = read.getValue();
         }
-        writes.wrote(row, seq);
+        writes.wrote(row, seq, leasedFrom);
     }
 
     /** {@code written} as the database holds it after the update: the columns it does not write from {@code prior}. */
@@ -132,7 +154,7 @@ final class UnitRows implements Units {
 
     @Override
     public void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce, long signedMs,
-            String network) {
+            String network, String address) {
         Long signed = signedMs == Long.MIN_VALUE ? null : signedMs;
         byte[] nonce = claimNonce.isEmpty() ? null : claimNonce.toByteArray();
         // The unit's commit goes with the lease, for the index a claim probes by trial and network.
@@ -143,12 +165,13 @@ final class UnitRows implements Units {
                 ? Queries.first(q.list("SELECT commit_id FROM units WHERE id = ?", rs -> rs.getString(1), unitId)).orElse("")
                 : null;
         if (commit != null) {
-            q.update("INSERT INTO unit_leases (unit_id, holder, leased_ms, claim_nonce, signed_ms, commit_id, network) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?)", unitId, holder.toByteArray(), nowMs, nonce, signed, commit, network);
+            q.update("INSERT INTO unit_leases (unit_id, holder, leased_ms, claim_nonce, signed_ms, commit_id, network, "
+                    + "address) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", unitId, holder.toByteArray(), nowMs, nonce, signed, commit,
+                    network, address);
         } else {
-            q.update("INSERT INTO unit_leases (unit_id, holder, leased_ms, claim_nonce, signed_ms, commit_id, network) "
-                            + "VALUES (?, ?, ?, ?, ?, COALESCE((SELECT u.commit_id FROM units u WHERE u.id = ?), ''), ?)",
-                    unitId, holder.toByteArray(), nowMs, nonce, signed, unitId, network);
+            q.update("INSERT INTO unit_leases (unit_id, holder, leased_ms, claim_nonce, signed_ms, commit_id, network, "
+                            + "address) VALUES (?, ?, ?, ?, ?, COALESCE((SELECT u.commit_id FROM units u WHERE u.id = ?), ''), "
+                            + "?, ?)", unitId, holder.toByteArray(), nowMs, nonce, signed, unitId, network, address);
         }
         if (owned.enabled()) {
             writes.recordedLease(holder, nowMs);
@@ -220,9 +243,9 @@ final class UnitRows implements Units {
             // Includes this transaction's writes so far; applying them again changes nothing, as
             // each one sets a unit's lease rather than counting.
             Map<String, OwnedReads.Lease> leased = new HashMap<>();
-            q.list("SELECT " + UNIT_COLUMNS + ", seq FROM units WHERE state = " + LEASED, rs -> {
+            q.list("SELECT " + UNIT_COLUMNS + ", seq, lease_address FROM units WHERE state = " + LEASED, rs -> {
                 UnitRecord unit = Rows.unit(rs);
-                return leased.put(unit.id(), new OwnedReads.Lease(unit, rs.getLong(14)));
+                return leased.put(unit.id(), new OwnedReads.Lease(unit, rs.getLong(14), rs.getString(15)));
             });
             if (!writes.none()) {
                 // What was read holds this transaction's own unit writes, which it may yet roll
@@ -273,23 +296,56 @@ final class UnitRows implements Units {
     }
 
     @Override
-    public Claimant claimant(ByteString node, long sinceMs) {
+    public Claimant claimant(ByteString node, long sinceMs, String address) {
         if (owned.enabled()) {
             // Kept in memory where one process owns the database: the daily count alone read one
             // index entry per lease of the day, on every claim.
-            return new Claimant(heldFromMemory(node), reputations.reputation(node), leasesSince(node, sinceMs));
+            return new Claimant(heldFromMemory(node), reputations.reputation(node), leasesSince(node, sinceMs),
+                    heldFromOriginInMemory(address));
         }
-        // One statement where three would each pay a round trip (sqlite-jdbc: a native call per
-        // step and per column), on every claim. The derived one-row table makes the reputation optional.
+        // One statement where five would each pay a round trip (sqlite-jdbc: a native call per
+        // step and per column), on every claim. The derived one-row table makes the reputation
+        // optional. The origin's counts go along the partial indexes of leased units (migration
+        // 21), the state written out so that the planner may use them.
         byte[] key = node.toByteArray();
-        return q.list(CLAIMANT, rs -> {
+        boolean origin = !address.isEmpty();
+        String sql = origin ? CLAIMANT_WITH_ORIGIN : CLAIMANT;
+        Object[] params = origin ? new Object[] {key, LEASED, key, sinceMs, address, AddressScope.network(address), key}
+                : new Object[] {key, LEASED, key, sinceMs, key};
+        return q.list(sql, rs -> {
             int held = rs.getInt(1);
             int since = rs.getInt(2);
-            Optional<Reputation> reputation = rs.getBytes(3) == null ? Optional.empty()
-                    : Optional.of(new Reputation(rs.getInt(4), rs.getInt(5), rs.getInt(6), rs.getInt(7),
-                            rs.getLong(8), rs.getInt(9)));
-            return new Claimant(held, reputation, since);
-        }, key, LEASED, key, sinceMs, key).get(0);
+            int at = origin ? 5 : 3;
+            LeaseCaps.Held fromOrigin = origin ? new LeaseCaps.Held(rs.getInt(3), rs.getInt(4)) : new LeaseCaps.Held(0, 0);
+            Optional<Reputation> reputation = rs.getBytes(at) == null ? Optional.empty()
+                    : Optional.of(new Reputation(rs.getInt(at + 1), rs.getInt(at + 2), rs.getInt(at + 3),
+                            rs.getInt(at + 4), rs.getLong(at + 5), rs.getInt(at + 6)));
+            return new Claimant(held, reputation, since, fromOrigin);
+        }, params).get(0);
+    }
+
+    /** The leased units claimed from the address and its network, kept in memory, with this transaction's writes on top. */
+    private LeaseCaps.Held heldFromOriginInMemory(String address) {
+        if (address.isEmpty()) {
+            return new LeaseCaps.Held(0, 0);
+        }
+        String network = AddressScope.network(address);
+        OwnedReads.LeasedUnits shared = sharedLeases();
+        int byAddress = shared.heldFromAddress(address);
+        int byNetwork = shared.heldFromNetwork(network);
+        for (Map.Entry<String, Optional<OwnedReads.Lease>> write : writes.states.entrySet()) {
+            OwnedReads.Lease before = shared.lease(write.getKey());
+            if (before != null && !before.address().isEmpty()) {
+                byAddress -= before.address().equals(address) ? 1 : 0;
+                byNetwork -= AddressScope.network(before.address()).equals(network) ? 1 : 0;
+            }
+            if (write.getValue().isPresent() && !write.getValue().get().address().isEmpty()) {
+                String from = write.getValue().get().address();
+                byAddress += from.equals(address) ? 1 : 0;
+                byNetwork += AddressScope.network(from).equals(network) ? 1 : 0;
+            }
+        }
+        return new LeaseCaps.Held(byAddress, byNetwork);
     }
 
     @Override

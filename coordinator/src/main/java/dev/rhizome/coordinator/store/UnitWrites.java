@@ -44,16 +44,31 @@ final class UnitWrites {
         return states.isEmpty();
     }
 
-    /** Notes the unit as written: its row as stored now and its place ({@code seq}, or -1 when not known). */
-    void wrote(UnitRecord row, long seq) {
+    /**
+     * Notes the unit as written: its row as stored now, its place ({@code seq}, or -1 when not
+     * known) and, when it was just leased, the address it was claimed from; null when the write
+     * leaves that alone (a renewal: the lease keeps the address it had).
+     */
+    void wrote(UnitRecord row, long seq, String leasedFrom) {
         String id = row.id();
         rows.put(id, row);
         if (seq >= 0) {
             seqs.put(id, seq);
         }
         boolean leased = row.state() == UnitStatus.State.LEASED;
-        states.put(id, leased ? Optional.of(new OwnedReads.Lease(row, seq)) : Optional.empty());
+        String address = !leased ? "" : leasedFrom != null ? leasedFrom : addressOf(id);
+        states.put(id, leased ? Optional.of(new OwnedReads.Lease(row, seq, address)) : Optional.empty());
         queue.put(id, isOpenEvaluation(row) ? Optional.of(new OwnedReads.Queued(seq, row)) : Optional.empty());
+    }
+
+    /** The address the unit's lease was claimed from, as this transaction or the kept leases know it; "" if neither. */
+    private String addressOf(String id) {
+        Optional<OwnedReads.Lease> mine = states.get(id);
+        if (mine != null) {
+            return mine.map(OwnedReads.Lease::address).orElse("");
+        }
+        OwnedReads.Lease kept = owned.leasedUnits.loaded() ? owned.leasedUnits.lease(id) : null;
+        return kept == null ? "" : kept.address();
     }
 
     void learnedSeq(String id, long seq) {

@@ -19,6 +19,13 @@ public interface Units {
 
     void updateUnit(UnitRecord unit);
 
+    /**
+     * Writes a unit just leased ({@link #updateUnit}), with the address it was claimed from
+     * ({@link dev.rhizome.coordinator.core.AddressScope#of}; "" for none), counted against that
+     * address and its network while the unit stays leased ({@link #claimant(ByteString, long, String)}).
+     */
+    void leaseUnit(UnitRecord leased, String address);
+
     default void recordLease(String unitId, ByteString holder, long nowMs) {
         recordLease(unitId, holder, nowMs, ByteString.EMPTY);
     }
@@ -34,8 +41,14 @@ public interface Units {
      * from ({@link dev.rhizome.coordinator.core.ReplicaNetworks#of}; "" for none), which keeps
      * that network off the unit's trial for a while.
      */
+    default void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce, long signedMs,
+            String network) {
+        recordLease(unitId, holder, nowMs, claimNonce, signedMs, network, "");
+    }
+
+    /** As above, with the address the lease was claimed from, kept with the lease ("" for none). */
     void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce, long signedMs,
-            String network);
+            String network, String address);
 
     /**
      * The unit that {@code node}'s claim with this nonce was leased, among leases made at or after
@@ -59,7 +72,15 @@ public interface Units {
      * reputation, and the leases handed to it at or after {@code sinceMs}, in one
      * query where the store can (every claim asks).
      */
-    Claimant claimant(ByteString node, long sinceMs);
+    default Claimant claimant(ByteString node, long sinceMs) {
+        return claimant(node, sinceMs, "");
+    }
+
+    /**
+     * As above, with the LEASED units claimed from {@code address} ({@link
+     * dev.rhizome.coordinator.core.AddressScope#of}) and from its network; none counted for "".
+     */
+    Claimant claimant(ByteString node, long sinceMs, String address);
 
     /** Renewals so far of the newest lease of {@code unitId} to {@code holder}. */
     int leaseRenewals(String unitId, ByteString holder);

@@ -1,7 +1,10 @@
 package dev.rhizome.coordinator.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
@@ -15,15 +18,30 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** GET /v1/nodes: the gossip network's entry points, newest first, capped and without stale nodes. */
+/**
+ * GET /v1/nodes: the gossip network's entry points, newest first, capped and without stale nodes;
+ * and the nodes of keys that stopped announcing are forgotten, so their rows do not grow for good.
+ */
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {Harness.SQLITE, Harness.POSTGRESQL})
 class NodesRouteTest {
+    @Parameter
+    String store;
+
     @TempDir
     Path dataDir;
 
+    private Harness harness() throws Exception {
+        return Harness.on(store, dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON, CoordinatorLimits.defaults());
+    }
+
     @Test
     void listsRecentlyAnnouncedNodesNewestFirstAndForgetsSilentOnes() throws Exception {
-        try (Harness h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON)) {
+        try (Harness h = harness()) {
             Identity stale = Identity.generate();
             announce(h, stale, 7000);
             h.clock.advance(Duration.ofMinutes(11));
@@ -45,9 +63,38 @@ class NodesRouteTest {
         }
     }
 
-    private static void announce(Harness h, Identity node, int port) {
-        h.api.signAndPost("/v1/announce", node, NodeAnnouncement.newBuilder()
-                .setNode(node.publicId().toByteString()).setHost("127.0.0.1").setPort(port)
-                .setHardwareClass("cpu:x86_64").setTimeMs(h.clock.millis()).build()).ack();
+    @Test
+    void nodesSilentForAWeekAreForgottenWithTheirCommitsAndMayComeBackAsNew() throws Exception {
+        try (Harness h = harness()) {
+            String commit = Fixtures.commit();
+            Identity gone = Identity.generate();
+            announce(h, gone, 7000, commit);
+            h.clock.advance(Duration.ofDays(6));
+            Identity quiet = Identity.generate();
+            announce(h, quiet, 7001, commit);
+            h.clock.advance(Duration.ofDays(1).plusMinutes(1));
+            Identity live = Identity.generate();
+            announce(h, live, 7002, commit);
+
+            // the sweep runs every second on the coordinator's clock
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(listed(h, "/v1/peers"))
+                    .containsExactly(live.publicId().toByteString(), quiet.publicId().toByteString()));
+            assertThat(listed(h, "/v1/peers?commit=" + commit))
+                    .containsExactly(live.publicId().toByteString(), quiet.publicId().toByteString());
+
+            h.clock.advance(Duration.ofSeconds(1));  // seen after the live one: listed first
+            assertThat(announce(h, gone, 7000, commit)).as("a new node again").startsWith("announced");
+            assertThat(listed(h, "/v1/peers?commit=" + commit)).first().isEqualTo(gone.publicId().toByteString());
+        }
+    }
+
+    private static List<ByteString> listed(Harness h, String path) {
+        return h.api.get(path, PeerList.newBuilder()).getPeersList().stream().map(PeerEndpoint::getNode).toList();
+    }
+
+    private static String announce(Harness h, Identity node, int port, String... commits) {
+        return h.api.signAndPost("/v1/announce", node, NodeAnnouncement.newBuilder()
+                .setNode(node.publicId().toByteString()).setHost("127.0.0.1").setPort(port).addAllCommits(List.of(commits))
+                .setHardwareClass("cpu:x86_64").setTimeMs(h.clock.millis()).build()).ack().getMessage();
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.coordinator.core.LeaseCaps;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.TestPostgres;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -98,6 +100,58 @@ class SharedPostgresTest {
                 assertThat(units.getUnitsList()).allSatisfy(u -> assertThat(u.getUnit().getAttempt()).isEqualTo(1));
             }
         }
+    }
+
+    /**
+     * Fresh keys from one address claim at once through both coordinators: the address's leases
+     * are counted under its network's claim lock, which both take, so no more than the cap are
+     * leased, however the claims interleave.
+     */
+    @Test
+    void twoCoordinatorsLeaseNoMoreThanAnAddressesCapBetweenThem() throws Exception {
+        int cap = 4;
+        int claimants = 24;
+        Identity operator = Identity.generate();
+        try (TestPostgres pg = TestPostgres.create();
+                Coordinator a = Coordinator.start(capped(config(dir.resolve("a"), pg, operator), cap));
+                Coordinator b = Coordinator.start(capped(config(dir.resolve("b"), pg, operator), cap))) {
+            ApiClient apiA = new ApiClient(a.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
+            ApiClient apiB = new ApiClient(b.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
+            Manifest manifest = Fixtures.manifest(1, 0.01);
+            String base = Fixtures.commit();
+            long now = System.currentTimeMillis();
+            apiA.signAndPost("/v1/seeds", operator, Fixtures.seed(operator, "tiny-lm", base, manifest, now)).ack();
+            apiB.signAndPost("/v1/directions", operator, Fixtures.direction(operator, "d", "tiny-lm", base, now)).ack();
+            Identity proposer = Identity.generate();
+            for (int i = 0; i < claimants; i++) {
+                apiA.signAndPost("/v1/experiments", proposer,
+                        Fixtures.experiment(proposer, "tiny-lm", "d", Fixtures.commit(), base, now)).ack();
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<Boolean>> claims = new ArrayList<>();
+            for (int i = 0; i < claimants; i++) {
+                ApiClient api = (i % 2 == 0 ? apiA : apiB).from("81.2.69.5");
+                claims.add(pool.submit(() -> {
+                    go.await();
+                    return api.claimResponse(Identity.generate(), WorkUnit.Kind.EVALUATE).hasUnit();
+                }));
+            }
+            go.countDown();
+            int leased = 0;
+            for (Future<Boolean> claim : claims) {
+                leased += claim.get(120, TimeUnit.SECONDS) ? 1 : 0;
+            }
+            pool.shutdown();
+            assertThat(leased).as("leases from one address across two coordinators").isEqualTo(cap);
+            assertThat(apiB.from("84.17.46.7").claim(Identity.generate(), WorkUnit.Kind.EVALUATE))
+                    .as("another network still gets work").isNotNull();
+        }
+    }
+
+    private static CoordinatorConfig capped(CoordinatorConfig config, int perAddress) {
+        return config.withTrustedProxies(List.of("127.0.0.1", "::1"))
+                .withLimits(config.limits().withLeasesHeld(new LeaseCaps.Limits(perAddress, 0)));
     }
 
     private static CoordinatorConfig config(Path dataDir, TestPostgres pg, Identity operator) {

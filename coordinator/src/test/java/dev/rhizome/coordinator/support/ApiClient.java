@@ -113,6 +113,12 @@ public final class ApiClient {
 
     /** Claims work as {@code node}; null when there is none. */
     public WorkUnit claim(Identity node, WorkUnit.Kind... kinds) {
+        ClaimResponse parsed = claimResponse(node, kinds);
+        return parsed.hasUnit() ? parsed.getUnit() : null;
+    }
+
+    /** Claims work as {@code node}: the whole answer, its reason and retry hint when it holds no unit. */
+    public ClaimResponse claimResponse(Identity node, WorkUnit.Kind... kinds) {
         ClaimRequest.Builder claim = ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
                 .setHardwareClass("cpu:x86_64").setTimeMs(now()).setNonce(Fixtures.nonce());
         for (WorkUnit.Kind kind : kinds) {
@@ -122,8 +128,7 @@ public final class ApiClient {
         if (response.status() != 200) {
             throw new AssertionError("claim returned " + response.status() + ": " + response.text());
         }
-        var parsed = response.parse(ClaimResponse.newBuilder());
-        return parsed.hasUnit() ? parsed.getUnit() : null;
+        return response.parse(ClaimResponse.newBuilder()).build();
     }
 
     private Response send(HttpRequest.Builder request) {

@@ -5,6 +5,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.coordinator.core.LeaseCaps;
 import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.WriteQuota;
 import dev.rhizome.node.api.CoordinatorClient;
@@ -201,8 +202,13 @@ public final class CoordinatorBench {
         String store = config.store().isEmpty() ? "sqlite" : config.store();
         CoordinatorConfig coordinatorConfig = CoordinatorConfig.defaults(config.dataDir()).withStore(config.store());
         // one operator key registers every unit's experiment from one address: a load, not abuse
+        // and every client claims from loopback's one address: the caps on leases held stay on, so
+        // their counting is measured, but above what the clients can hold at once
+        LeaseCaps.Limits caps = LeaseCaps.Limits.defaults();
         coordinatorConfig = coordinatorConfig.withLimits(coordinatorConfig.limits()
-                .withDailyWrites(WriteQuota.Limits.none()));
+                .withDailyWrites(WriteQuota.Limits.none())
+                .withLeasesHeld(new LeaseCaps.Limits(Math.max(caps.perAddress(), config.clients()),
+                        Math.max(caps.perNetwork(), config.clients()))));
         try (Coordinator coordinator = Coordinator.start(coordinatorConfig);
                 ClosedLoopClients http = new ClosedLoopClients(coordinator.url())) {
             CoordinatorClient ops = new CoordinatorClient(coordinator.url(), Identity.generate());
