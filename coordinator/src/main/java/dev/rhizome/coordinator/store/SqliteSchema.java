@@ -363,7 +363,7 @@ final class SqliteSchema {
                             + "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION counter_stripes_add_one('envelopes')"),
                     Dialect.postgresqlOnly("DROP TRIGGER units_counted ON units"),
                     Dialect.postgresqlOnly("CREATE CONSTRAINT TRIGGER units_counted AFTER INSERT ON units "
-                            + "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION counter_stripes_add_one('units')"))),
+                            + "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION counter_stripes_add_one('units')")),
             // 22: the address a lease was claimed from (core.AddressScope: an IPv6 /64 as one), on
             // every lease of either kind, and on the unit while it is leased with its network (an
             // IPv4 /24, an IPv6 /48), so a claim counts what its address and network hold now
