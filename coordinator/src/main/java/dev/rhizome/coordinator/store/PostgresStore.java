@@ -139,10 +139,14 @@ public final class PostgresStore implements Store {
         try {
             try (Connection setup = DriverManager.getConnection(jdbc, MigrationBounds.connection(props, migrateTimeout));
                     Statement s = setup.createStatement()) {
-                MigrationBounds.session(s, migrateTimeout);
-                s.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
-                setup.setAutoCommit(false);
-                SqliteSchema.migrate(setup, Dialect.POSTGRESQL);
+                try {
+                    MigrationBounds.session(s, migrateTimeout);
+                    s.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
+                    setup.setAutoCommit(false);
+                    SqliteSchema.migrate(setup, Dialect.POSTGRESQL);
+                } catch (SQLException e) {
+                    throw MigrationBounds.failure(e, migrateTimeout);
+                }
             }
             // Every read of the serving connections, the login included, waits at most this long;
             // a view raises it for its own transaction.

@@ -43,10 +43,11 @@ public final class StoreException extends RuntimeException {
 
     /**
      * A statement or a transaction the server ended at its own bound ({@code ServingBounds}: a
-     * statement timeout, a session idle in its transaction too long): the database did not answer
-     * in time, as for a socket timeout; nothing was committed.
+     * statement timeout, a session idle in its transaction too long; the start's migration, {@code
+     * MigrationBounds}, a lock not had within its lock timeout): the database did not answer in
+     * time, as for a socket timeout; nothing was committed.
      */
-    private static final java.util.Set<String> SERVER_BOUNDS = java.util.Set.of("57014", "25P03");
+    private static final java.util.Set<String> SERVER_BOUNDS = java.util.Set.of("57014", "25P03", "55P03");
 
     /**
      * Whether {@code failure} (or a cause of it) is the database being out of reach: PostgreSQL
