@@ -1,5 +1,8 @@
 package dev.rhizome.node.api;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,11 +40,26 @@ record ProcessStamp(long pid, long startMs) {
      */
     boolean alive() {
         Optional<ProcessHandle> process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
-        if (process.isEmpty()) {
+        if (process.isEmpty() || zombie(pid)) {
             return false;
         }
         long started = startOf(process.get());
         return started == 0 || startMs == 0 || started == startMs;
+    }
+
+    /**
+     * Killed and not yet reaped by its parent (an agent's harness that kills its command and waits
+     * later): it runs no more, though its pid still answers.
+     */
+    private static boolean zombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // "pid (comm) S ...": the command may hold spaces and parentheses, so the state follows the last ')'
+            int end = stat.lastIndexOf(')');
+            return end > 0 && end + 2 < stat.length() && "ZX".indexOf(stat.charAt(end + 2)) >= 0;
+        } catch (IOException | RuntimeException e) {
+            return false;  // no /proc (not Linux), or gone meanwhile: isAlive said enough
+        }
     }
 
     private static long startOf(ProcessHandle process) {

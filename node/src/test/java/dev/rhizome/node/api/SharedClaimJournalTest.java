@@ -1,6 +1,7 @@
 package dev.rhizome.node.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import dev.rhizome.proto.v1.ClaimRequest;
@@ -87,6 +88,27 @@ class SharedClaimJournalTest {
         mine.answered(ofTheDead);
         mine.answered(ofAnEarlierOwnerOfThePid);
         assertThat(files()).containsExactly(living.getFileName().toString());
+    }
+
+    /** Killed and not reaped (its parent, here a `sleep`, never waits for it): dead, its claim taken over. */
+    @Test
+    void aKilledProcessItsParentHasNotReapedIsDead() throws Exception {
+        running = new ProcessBuilder("sh", "-c", "sleep 600 & echo $!; exec sleep 600").start();
+        long pid = Long.parseLong(new java.io.BufferedReader(new java.io.InputStreamReader(running.getInputStream()))
+                .readLine().strip());
+        ProcessHandle orphan = ProcessHandle.of(pid).orElseThrow();
+        ProcessStamp stamp = new ProcessStamp(pid, orphan.info().startInstant().orElseThrow().toEpochMilli());
+        assertThat(stamp.alive()).isTrue();
+        orphan.destroyForcibly();
+        await().atMost(java.time.Duration.ofSeconds(30)).until(() -> Files.readString(Path.of("/proc", Long.toString(pid),
+                "stat")).matches("^\\d+ \\(.*\\) Z .*\\s*"));
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("its pid still answers").contains(true);
+        assertThat(stamp.alive()).isFalse();
+
+        SignedEnvelope left = claim("zombie");
+        leftBy(stamp, left);
+        assertThat(ClaimJournal.shared(dir).takeLeftovers(16)).extracting(ClaimJournal.Unanswered::signed)
+                .containsExactly(left);
     }
 
     @Test
