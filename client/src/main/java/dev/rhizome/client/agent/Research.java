@@ -92,7 +92,7 @@ public final class Research {
             request.setHypothesis(hypothesis.strip());
         }
         try {
-            ClaimResponse response = client.claim(request.build());
+            ClaimResponse response = claimWithJournal(request.build());
             if (response.getDirectionClosed()) {
                 // not "no work yet": no wait reopens it, so neither exit 3 nor a retry_after_s to obey
                 throw new CommandException(ExitCodes.REFUSED, "direction_closed", response.getReason(),
@@ -125,6 +125,32 @@ public final class Research {
             }
             throw failure;
         }
+    }
+
+    /** Where this key's commands keep their claims until answered ({@link #claimWithJournal}). */
+    public static Path claimsInFlight(Path dataDir) {
+        return dataDir.resolve("claims-in-flight");
+    }
+
+    /** Who gives back a unit a dead command's claim leased and no claim here asks for. */
+    static final String ORPHAN = "`rhizome claim` (its process died before the claim's answer came)";
+
+    /**
+     * Claims with the claim kept on disk until answered, so that a command killed after the
+     * coordinator leased a unit and before the answer came strands nothing: the next claim of the
+     * same key and data directory sends that claim again and gets its unit, which it keeps when it
+     * asks the same (direction, commit, hypothesis, class) or gives back when it asks something else.
+     */
+    private ClaimResponse claimWithJournal(ClaimRequest request) throws CoordinatorException {
+        client.keepClaimsOfThisProcessIn(claimsInFlight(dataDir));
+        for (WorkUnit orphan : client.resendUnansweredUnlike(request)) {
+            try {
+                giveBack(orphan, ORPHAN);
+            } catch (CommandException e) {
+                // the lease runs out by itself; this claim goes on
+            }
+        }
+        return client.claim(request);
     }
 
     /** The tree command for the direction, named when known (the hint said `--direction D` for `claim --direction lr`). */

@@ -74,8 +74,11 @@ public final class UnitGiveBack implements Interrupts.Undo {
         } catch (TimeoutException e) {
             JsonObject keys = new JsonObject();
             keys.addProperty("given_back", false);
+            // the claim stays in the data directory's claims in flight: the next claim there sends it again
             return new Interrupts.Undone("the claim was sent but its answer did not come within "
-                    + PATIENCE.toSeconds() + " s: a unit it leased stays leased until its deadline",
+                    + PATIENCE.toSeconds() + " s: the next `rhizome claim` or `agent` of this --data-dir, within "
+                    + "4 minutes, sends it again and takes over or gives back a unit it leased; after that, such a "
+                    + "unit stays leased until its deadline",
                     keys, next("check the coordinator (`rhizome status`), then claim again"));
         } catch (ExecutionException | InterruptedException e) {
             return null;

@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.store;
 
+import java.net.SocketTimeoutException;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
@@ -28,6 +29,37 @@ final class MigrationBounds {
         p.setProperty("socketTimeout", Integer.toString(seconds + 30));
         p.setProperty("tcpKeepAlive", "true");
         return p;
+    }
+
+    /**
+     * A migration cut by one of these bounds, said so: which bound, that nothing was applied, and
+     * what to look at; any other failure as it is. The SQLSTATE is kept, so a database that hung is
+     * waited for and tried again, as one that is down ({@link StoreException#isUnavailable}).
+     */
+    static SQLException failure(SQLException e, int seconds) {
+        String what = boundReached(e);
+        if (what == null) {
+            return e;
+        }
+        return new SQLException("the schema migration did not finish within migrate_timeout (" + seconds + " s): "
+                + what + " (" + e.getMessage() + "); nothing of it was applied (it is one transaction). Look for a "
+                + "session holding the migration's lock or its tables (pg_stat_activity, pg_locks); a migration of a long "
+                + "history may need a larger migrate_timeout=SECONDS in the store address", e.getSQLState(), e);
+    }
+
+    private static String boundReached(SQLException e) {
+        if ("57014".equals(e.getSQLState())) {
+            return "a statement ran past it";
+        }
+        if ("55P03".equals(e.getSQLState())) {
+            return "a lock it needs (another coordinator migrating, or a session using the tables) was held past it";
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SocketTimeoutException) {
+                return "the database did not answer for that long";
+            }
+        }
+        return null;
     }
 
     /** Bounds the session's statements, lock waits and idle time inside a transaction. */

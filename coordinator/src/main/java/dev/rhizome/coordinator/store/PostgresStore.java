@@ -139,14 +139,19 @@ public final class PostgresStore implements Store {
         try {
             try (Connection setup = DriverManager.getConnection(jdbc, MigrationBounds.connection(props, migrateTimeout));
                     Statement s = setup.createStatement()) {
-                MigrationBounds.session(s, migrateTimeout);
-                s.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
-                setup.setAutoCommit(false);
-                SqliteSchema.migrate(setup, Dialect.POSTGRESQL);
+                try {
+                    MigrationBounds.session(s, migrateTimeout);
+                    s.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
+                    setup.setAutoCommit(false);
+                    SqliteSchema.migrate(setup, Dialect.POSTGRESQL);
+                } catch (SQLException e) {
+                    throw MigrationBounds.failure(e, migrateTimeout);
+                }
             }
             // Every read of the serving connections, the login included, waits at most this long;
             // a view raises it for its own transaction.
             props.setProperty("socketTimeout", Integer.toString(timeout));
+            ServingBounds.connection(props);
             return new PostgresStore(jdbc, schema, props, at.pool(), new Waits(timeout * 1000, at.readTimeoutSeconds() * 1000));
         } catch (SQLException e) {
             throw new IOException("cannot open coordinator database " + redact(address) + ": " + e.getMessage(), e);
@@ -155,6 +160,12 @@ public final class PostgresStore implements Store {
 
     private Connection connect() throws SQLException {
         Connection c = DriverManager.getConnection(jdbcUrl, properties);
+        try {
+            ServingBounds.session(c, waits.writeMs());
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
         c.setAutoCommit(false);
         c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
         return c;
@@ -291,7 +302,7 @@ public final class PostgresStore implements Store {
     private void awaitWritersInFlight(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
             // bounded as a view's every wait is; a writer that holds the lock longer is stuck
-            s.execute("SELECT set_config('lock_timeout', '" + waits.readMs() + "ms', true)");
+            s.execute("SELECT set_config('lock_timeout', '" + waits.readMs() + "ms', true), " + ServingBounds.viewBounds(waits.readMs()));
             s.execute("SELECT pg_advisory_lock(" + LOCK_SPACE + ", " + writersLock(schema) + ")");
         } catch (SQLException e) {
             if ("55P03".equals(e.getSQLState())) {
@@ -309,7 +320,8 @@ public final class PostgresStore implements Store {
      */
     private void snapshotAndLetWritersOn(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
-            s.execute("SELECT pg_advisory_unlock(" + LOCK_SPACE + ", " + writersLock(schema) + ")");
+            s.execute("SELECT pg_advisory_unlock(" + LOCK_SPACE + ", " + writersLock(schema) + "), "
+                    + ServingBounds.viewBounds(waits.readMs()));
         }
     }
 

@@ -42,16 +42,25 @@ public final class StoreException extends RuntimeException {
     }
 
     /**
+     * A statement or a transaction the server ended at its own bound ({@code ServingBounds}: a
+     * statement timeout, a session idle in its transaction too long; the start's migration, {@code
+     * MigrationBounds}, a lock not had within its lock timeout): the database did not answer in
+     * time, as for a socket timeout; nothing was committed.
+     */
+    private static final java.util.Set<String> SERVER_BOUNDS = java.util.Set.of("57014", "25P03", "55P03");
+
+    /**
      * Whether {@code failure} (or a cause of it) is the database being out of reach: PostgreSQL
      * stopped, killed or restarting (a connection refused or cut, SQLSTATE class 08; 57P01-57P03,
-     * the server shutting down or still starting). As with a full disk, nothing of the transaction
+     * the server shutting down or still starting; or the server's own bounds, {@link #SERVER_BOUNDS}). As with a full disk, nothing of the transaction
      * was stored (or, for a commit cut in flight, it is stored and a retry is "already recorded"),
      * and the same request succeeds once the database is back: "unavailable, retry".
      */
     public static boolean isUnavailable(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof SQLException q && q.getSQLState() != null
-                    && (q.getSQLState().startsWith("08") || q.getSQLState().startsWith("57P0"))) {
+                    && (q.getSQLState().startsWith("08") || q.getSQLState().startsWith("57P0")
+                            || SERVER_BOUNDS.contains(q.getSQLState()))) {
                 return true;
             }
         }

@@ -2,13 +2,17 @@ package dev.rhizome.coordinator.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.rhizome.coordinator.support.TestPostgres;
 import java.sql.Connection;
+import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -142,6 +146,31 @@ class PostgresStoreTest extends StoreContract {
             MigrationCarryOver.writeVersion15(c, Dialect.POSTGRESQL);
         }
         MigrationCarryOver.checkCountsStartFromTheRowsThere(store());
+    }
+
+    /**
+     * A migration that cannot finish (here a session holds the migration's lock, as a coordinator
+     * stuck mid-migration would) ends at migrate_timeout saying so, instead of holding the start;
+     * the coordinator listens meanwhile (503) and migrates once the database lets it.
+     */
+    @Test
+    void aMigrationThatCannotFinishEndsAtItsBoundSayingSoAndIsTriedAgain(@TempDir Path dir) throws Exception {
+        String address = postgres.address() + "&migrate_timeout=1";
+        try (Connection holder = postgres.connect(); Statement s = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            s.execute("SELECT pg_advisory_xact_lock(7700)");
+            assertThatThrownBy(() -> PostgresStore.open(address))
+                    .hasMessageContaining("the schema migration did not finish within migrate_timeout (1 s)")
+                    .hasMessageContaining("lock")
+                    .hasMessageContaining("nothing of it was applied")
+                    .satisfies(e -> assertThat(StoreException.isUnavailable(e)).as("waited for, not refused").isTrue());
+            try (Store awaited = Stores.open(address, dir, null)) {
+                assertThat(awaited.trouble()).hasValueSatisfying(t -> assertThat(t).contains("migrate_timeout"));
+                holder.rollback();  // the lock goes
+                await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                        .until(() -> awaited.inTransaction(tx -> tx.knownNode(com.google.protobuf.ByteString.copyFromUtf8("k"))) != null);
+            }
+        }
     }
 
     @Test

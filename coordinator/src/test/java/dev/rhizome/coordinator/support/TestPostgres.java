@@ -36,6 +36,19 @@ public final class TestPostgres implements AutoCloseable {
         return base + (base.contains("?") ? "&" : "?") + "schema=" + schema;
     }
 
+    /** {@link #address()} through {@code 127.0.0.1:port} (a proxy in front of the server). */
+    public String addressVia(int port) {
+        URI uri = URI.create(address());
+        return uri.getScheme() + "://" + uri.getRawUserInfo() + "@127.0.0.1:" + port + uri.getRawPath() + "?"
+                + uri.getRawQuery();
+    }
+
+    /** The server's port. */
+    public int port() {
+        int port = URI.create(base).getPort();
+        return port > 0 ? port : 5432;
+    }
+
     public String address(int pool) {
         return address() + "&pool=" + pool;
     }

@@ -8,6 +8,7 @@ import dev.rhizome.protocol.files.DurableFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -21,15 +22,35 @@ import org.slf4j.LoggerFactory;
  * nobody who knows of it until its deadline. One file per claim in flight, named by its nonce,
  * written before the claim is sent and removed once any answer came. A failure to write is said and
  * not fatal: the claim goes anyway, as it did before the journal.
+ *
+ * <p>A node's directory is its own (the node holds its data directory's lock), so whatever is there
+ * at its start was left by a dead process. Agents' commands ({@code rhizome claim}, {@code rhizome
+ * agent}) of one key may run several at once on one directory: their journal is {@link #shared},
+ * each file named by its process ({@link ProcessStamp}), and a process takes over only the files of
+ * processes that are dead, each by renaming it to its own name, so two that start together never
+ * both send one claim again (the coordinator would answer both with the same unit).
  */
 final class ClaimJournal {
     private static final Logger log = LoggerFactory.getLogger(ClaimJournal.class);
     private static final String SUFFIX = ".claim";
 
     private final Path dir;
+    /** Whose files this journal writes, in a directory shared with other processes; null: the directory is ours. */
+    private final ProcessStamp owner;
 
+    /** The journal of a process that has the directory to itself (a node). */
     ClaimJournal(Path dir) {
+        this(dir, null);
+    }
+
+    private ClaimJournal(Path dir, ProcessStamp owner) {
         this.dir = dir;
+        this.owner = owner;
+    }
+
+    /** The journal of this process in a directory other processes of the same key may use at once. */
+    static ClaimJournal shared(Path dir) {
+        return new ClaimJournal(dir, ProcessStamp.current());
     }
 
     /** Before the claim is sent; claims too old to be sent again (see {@link UnansweredClaim}) go first. */
@@ -82,7 +103,8 @@ final class ClaimJournal {
             return List.of();
         }
         try (Stream<Path> files = Files.list(dir)) {
-            List<Unanswered> left = files.filter(p -> p.getFileName().toString().endsWith(SUFFIX)).map(this::read)
+            List<Unanswered> left = files.filter(p -> p.getFileName().toString().endsWith(SUFFIX))
+                    .map(this::takeOver).flatMap(Optional::stream).map(this::read)
                     .flatMap(Optional::stream)
                     .sorted((a, b) -> Long.compare(b.writtenMs(), a.writtenMs())).limit(max).toList();
             if (!left.isEmpty()) {
@@ -96,11 +118,39 @@ final class ClaimJournal {
         }
     }
 
+    /**
+     * The file under this process's name, when it is a leftover: in a shared directory, one whose
+     * process is dead, renamed to ours (only one taker's rename finds it); empty when it is a living
+     * process's (ours included) or another taker's. In our own directory, every file as it is.
+     */
+    private Optional<Path> takeOver(Path file) {
+        if (owner == null) {
+            return Optional.of(file);
+        }
+        String name = file.getFileName().toString();
+        int idAt = name.lastIndexOf('-');
+        Optional<ProcessStamp> writer = idAt < 0 ? Optional.empty() : ProcessStamp.parse(name.substring(0, idAt));
+        if (writer.isEmpty() || writer.get().equals(owner) || writer.get().alive()) {
+            return Optional.empty();  // not a claim file of this journal's naming, or a living process's
+        }
+        Path ours = dir.resolve(owner.name() + name.substring(idAt));
+        try {
+            Files.move(file, ours, StandardCopyOption.ATOMIC_MOVE);
+            return Optional.of(ours);
+        } catch (IOException e) {
+            return Optional.empty();  // another process took it first
+        }
+    }
+
     private Optional<Unanswered> read(Path file) {
         try {
             long written = Files.getLastModifiedTime(file).toMillis();
             SignedEnvelope signed = SignedEnvelope.parseFrom(Files.readAllBytes(file));
-            Files.deleteIfExists(file);
+            if (owner == null) {
+                // a node's: journaled anew when it goes; a shared one stays ours until answered, so a
+                // kill before it goes again leaves it to the next process
+                Files.deleteIfExists(file);
+            }
             return Optional.of(new Unanswered(signed, ClaimRequest.parseFrom(signed.getPayload()), written));
         } catch (InvalidProtocolBufferException e) {
             deleteQuietly(file);  // torn by a power loss: nothing to send again
@@ -119,6 +169,6 @@ final class ClaimJournal {
     }
 
     private Path file(SignedEnvelope signed) {
-        return dir.resolve(Envelopes.id(signed) + SUFFIX);
+        return dir.resolve((owner == null ? "" : owner.name() + "-") + Envelopes.id(signed) + SUFFIX);
     }
 }

@@ -27,6 +27,7 @@ import dev.rhizome.proto.v1.SeedList;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.UnitList;
 import dev.rhizome.proto.v1.VolunteerList;
+import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.PeerAddress;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
@@ -47,6 +48,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -306,6 +308,48 @@ public final class CoordinatorClient {
             unanswered.keep(left.request(), left.signed(), left.writtenMs());
         }
         journal = kept;
+    }
+
+    /**
+     * {@link #keepClaimsIn} for a process that shares its key and {@code dir} with others of its
+     * kind (agents' commands: several may run at once on one data directory): each keeps its
+     * claims in files of its own, and takes over those of processes that died with claims
+     * unanswered, to send them again. Once per client; a second call changes nothing.
+     */
+    public synchronized void keepClaimsOfThisProcessIn(Path dir) {
+        if (journal != null) {
+            return;
+        }
+        ClaimJournal kept = ClaimJournal.shared(dir);
+        for (ClaimJournal.Unanswered left : kept.takeLeftovers(UnansweredClaim.DEFAULT_CAPACITY)) {
+            unanswered.keep(left.request(), left.signed(), left.writtenMs());
+        }
+        journal = kept;
+    }
+
+    /**
+     * Sends again each kept claim that asks something other than {@code request} (a dead process's,
+     * on another direction), and returns the units they got: leased to this key, and wanted by no
+     * claim here, so the caller gives each back rather than leave it leased until its deadline. A
+     * claim that reaches no coordinator stays kept, and this stops there.
+     */
+    public List<WorkUnit> resendUnansweredUnlike(ClaimRequest request) {
+        List<WorkUnit> units = new ArrayList<>();
+        for (Optional<SignedEnvelope> again = unanswered.takeUnlike(request, System.currentTimeMillis());
+                again.isPresent(); again = unanswered.takeUnlike(request, System.currentTimeMillis())) {
+            try {
+                ClaimResponse answer = sendClaim(again.get());
+                if (answer.hasUnit()) {
+                    units.add(answer.getUnit());
+                }
+            } catch (CoordinatorException e) {
+                if (e.status() == 0) {
+                    break;  // kept again by sendClaim; the coordinator is away for the rest too
+                }
+                // refused: it leased nothing, or its unit is no longer this key's
+            }
+        }
+        return units;
     }
 
     private static final SecureRandom NONCES = new SecureRandom();

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * The claims that got no answer, each kept to be sent again as it was signed (same nonce). A
@@ -51,11 +52,25 @@ final class UnansweredClaim {
 
     /** The oldest kept claim that asks what {@code request} asks and is still young enough; it is no longer kept. */
     synchronized Optional<SignedEnvelope> take(ClaimRequest request, long nowMs) {
-        kept.removeIf(k -> nowMs - k.signedMs() > MAX_AGE_MS);
         ClaimRequest shape = shapeOf(request);
+        return takeOldest(shape::equals, nowMs);
+    }
+
+    /**
+     * The oldest kept claim that asks something other than {@code request} and is still young
+     * enough; it is no longer kept. For a process whose claims differ from those a dead one left
+     * (an agent's, on another direction): each is sent again only to learn of its unit, and to give it back.
+     */
+    synchronized Optional<SignedEnvelope> takeUnlike(ClaimRequest request, long nowMs) {
+        ClaimRequest shape = shapeOf(request);
+        return takeOldest(other -> !other.equals(shape), nowMs);
+    }
+
+    private Optional<SignedEnvelope> takeOldest(Predicate<ClaimRequest> shapeWanted, long nowMs) {
+        kept.removeIf(k -> nowMs - k.signedMs() > MAX_AGE_MS);
         for (Iterator<Kept> it = kept.iterator(); it.hasNext(); ) {
             Kept k = it.next();
-            if (k.shape().equals(shape)) {
+            if (shapeWanted.test(k.shape())) {
                 it.remove();
                 return Optional.of(k.signed());
             }

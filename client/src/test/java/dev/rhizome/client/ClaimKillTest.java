@@ -1,0 +1,98 @@
+package dev.rhizome.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.client.agent.Research;
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.protocol.identity.IdentityStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An agent's `rhizome claim` SIGKILLed once the coordinator has leased it a unit and before the
+ * answer reaches it (a real child process, killed by a proxy as the answer comes back). It kept no
+ * claim on disk, and the unit stayed leased to nobody who knew of it until its deadline, holding one
+ * of the direction's explorations. Now the next claim of the key sends the dead one's claim again:
+ * it gets that unit when it asks the same, and gives it back when it asks something else.
+ */
+class ClaimKillTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aClaimKilledBeforeItsAnswerLeavesNoUnitLeasedToNobody() throws Exception {
+        Path volunteer = dir.resolve("volunteer");
+        Path agent = dir.resolve("agent");
+        try (SeededCoordinator network = SeededCoordinator.start(dir, volunteer, TestNetwork.slowSeed(3, 300));
+                KillingProxy proxy = new KillingProxy(network.url())) {
+            CoordinatorClient operator = network.operator();
+            byte[] key = IdentityStore.loadOrCreate(agent).publicId().toByteString().toByteArray();
+
+            // killed asking with one hypothesis; the next claim asks with another: the unit goes back
+            String stranded = killedAt(proxy, agent, operator, key, "raise x");
+            CliRun other = CliRun.of(claim(agent, network.url(), "lower x"));
+            assertThat(other.code()).as(other.err()).isZero();
+            String fresh = other.json().getAsJsonObject("unit").get("id").getAsString();
+            assertThat(fresh).isNotEqualTo(stranded);
+            assertThat(leasedTo(operator, key)).as("the dead claim's unit given back, the new one held")
+                    .containsExactly(fresh);
+            assertThat(inFlight(agent)).as("claims left in flight").isEmpty();
+
+            // killed again; the next claim asks the same: it is handed the unit the dead one was leased
+            String second = killedAt(proxy, agent, operator, key, "lower x");
+            CliRun same = CliRun.of(claim(agent, network.url(), "lower x"));
+            assertThat(same.code()).as(same.err()).isZero();
+            assertThat(same.json().getAsJsonObject("unit").get("id").getAsString())
+                    .as("the unit the killed claim was leased").isEqualTo(second);
+            assertThat(leasedTo(operator, key)).containsExactlyInAnyOrder(fresh, second);
+            assertThat(inFlight(agent)).as("claims left in flight").isEmpty();
+        }
+    }
+
+    private static String[] claim(Path agent, String url, String hypothesis) {
+        return new String[] {"claim", "--data-dir", agent.toString(), "--coordinator", url, "--direction",
+            SeededCoordinator.DIRECTION, "--hypothesis", hypothesis, "--json"};
+    }
+
+    /** Runs `rhizome claim` as a child the proxy kills once its claim is answered; the unit it was leased. */
+    private String killedAt(KillingProxy proxy, Path agent, CoordinatorClient operator, byte[] key, String hypothesis)
+            throws Exception {
+        List<String> before = leasedTo(operator, key);
+        AtomicReference<Process> child = new AtomicReference<>();
+        proxy.arm("POST /v1/claim ", KillingProxy.When.AFTER_ANSWER, child::get);
+        Process p = new ProcessBuilder(TestNetwork.launcher(claim(agent, proxy.url(), hypothesis)))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("claim.log").toFile()).start();
+        child.set(p);
+        assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("claim ended").isTrue();
+        assertThat(proxy.fired()).as("killed after its claim's answer; its output: %s",
+                Files.readString(dir.resolve("claim.log"), StandardCharsets.UTF_8)).isTrue();
+        assertThat(inFlight(agent)).as("the claim kept in flight at the kill").hasSize(1);
+        List<String> leased = leasedTo(operator, key).stream().filter(u -> !before.contains(u)).toList();
+        assertThat(leased).as("leased to the killed claim").hasSize(1);
+        return leased.get(0);
+    }
+
+    private static List<String> leasedTo(CoordinatorClient operator, byte[] key) throws Exception {
+        return operator.units("LEASED").getUnitsList().stream()
+                .filter(u -> Arrays.equals(u.getHolder().toByteArray(), key)).map(u -> u.getUnit().getId()).toList();
+    }
+
+    private static List<String> inFlight(Path agent) throws IOException {
+        Path claims = Research.claimsInFlight(agent);
+        if (!Files.isDirectory(claims)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(claims)) {
+            return files.map(p -> p.getFileName().toString()).toList();
+        }
+    }
+}
