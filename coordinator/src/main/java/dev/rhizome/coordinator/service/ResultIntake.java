@@ -137,6 +137,13 @@ public final class ResultIntake {
         mustMatch("seed", r.getSeed(), unit.seed(), unit);
         mustMatch("direction", r.getDirection(), unit.direction(), unit);
         mustMatch("parent", r.getParent(), unit.parent(), unit);
+        if (!r.getProposer().equals(unit.proposer())) {
+            // Settlement charges a crash to the result's proposer and spares a proposer's own
+            // results from counting as replicas: a runner naming another key would blame it, or
+            // pass its own experiment off as someone else's.
+            throw Rejection.badRequest("result proposer " + proposerName(r.getProposer()) + " does not match work unit "
+                    + unit.id() + " (" + proposerName(unit.proposer()) + ")");
+        }
         if (r.getStatus() == Result.Status.STATUS_UNSPECIFIED || r.getStatus() == Result.Status.UNRECOGNIZED) {
             throw Rejection.badRequest("status must be OK, CRASH, TIMEOUT, REFUSED or UNFETCHABLE");
         }
@@ -169,6 +176,10 @@ public final class ResultIntake {
             throw Rejection.badRequest("random_seed " + Long.toUnsignedString(r.getRandomSeed()) + " differs from work unit "
                     + unit.id() + " (" + Long.toUnsignedString(expected.getAsLong()) + ")");
         }
+    }
+
+    private static String proposerName(ByteString key) {
+        return key.isEmpty() ? "none" : PublicId.hex(key);
     }
 
     private static void mustMatch(String field, String reported, String expected, UnitRecord unit) {

@@ -27,6 +27,7 @@ import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.identity.PublicId;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
@@ -293,6 +294,21 @@ class HostileRecordsTest {
         ApiClient.Response refused = h.api.signAndPost("/v1/results", runner, wrong);
         assertThat(refused.status()).as(refused.text()).isEqualTo(400);
         assertThat(refused.error().getMessage()).contains("result parent").contains("does not match work unit");
+        h.api.signAndPost("/v1/results", runner, Fixtures.result(runner, unit, 3.0, h.clock.millis())).ack();
+    }
+
+    @Test
+    void aResultMustNameItsUnitsProposer() {
+        Identity runner = Identity.generate();
+        Identity victim = Identity.generate();
+        WorkUnit unit = h.claimEvaluation(runner, h.seedCommit);
+        // a crash is charged to the result's proposer: naming another key would blame it
+        Result blaming = Fixtures.result(runner, unit, 3.0, h.clock.millis()).toBuilder()
+                .setStatus(Result.Status.CRASH).setProposer(victim.publicId().toByteString()).build();
+        ApiClient.Response refused = h.api.signAndPost("/v1/results", runner, blaming);
+        assertThat(refused.status()).as(refused.text()).isEqualTo(400);
+        assertThat(refused.error().getMessage()).contains("result proposer " + PublicId.hex(victim.publicId().toByteString()))
+                .contains("does not match work unit");
         h.api.signAndPost("/v1/results", runner, Fixtures.result(runner, unit, 3.0, h.clock.millis())).ack();
     }
 }
