@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -39,6 +40,16 @@ class DeltaMemoryTest {
         assertThat(importInChild(oneByteEditOf(5 << 20))).startsWith("IMPORTED");
     }
 
+    @Test
+    void aNodeWritesALargeFilesEditSoThatANodeOfItsHeapTakesIt() throws Exception {
+        Path bundle = tmp.resolve("written.bundle");
+        String wrote = inChild("write", tmp.resolve("writer.git").toString(), String.valueOf(20 << 20), bundle.toString());
+        assertThat(wrote).startsWith("WROTE ");
+
+        assertThat(inChild("import", tmp.resolve("target.git").toString(), bundle.toString(), wrote.substring(6)))
+                .startsWith("IMPORTED");
+    }
+
     /** A bundle of two commits of one file of {@code size} bytes, the second changing one byte; its path and tip. */
     private String[] oneByteEditOf(int size) throws IOException {
         Path bundle = tmp.resolve("edit.bundle");
@@ -53,19 +64,23 @@ class DeltaMemoryTest {
     }
 
     private String importInChild(String[] bundleAndTip) throws IOException, InterruptedException {
-        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        return inChild("import", tmp.resolve("target.git").toString(), bundleAndTip[0], bundleAndTip[1]);
+    }
+
+    /** {@link UnderNodeHeap} run with {@code args} in a JVM of the node's flags: the line saying what it did. */
+    private static String inChild(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(NODE_FLAGS);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), ImportOnce.class.getName(),
-                tmp.resolve("target.git").toString(), bundleAndTip[0], bundleAndTip[1]));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), UnderNodeHeap.class.getName()));
+        command.addAll(List.of(args));
         Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         child.waitFor();
-        return out.lines().filter(l -> l.startsWith("IMPORTED") || l.startsWith("REFUSED") || l.startsWith("OOM")).findFirst()
-                .orElse(out);
+        return out.lines().filter(l -> l.matches("(WROTE|IMPORTED|REFUSED|OOM).*")).findFirst().orElse(out);
     }
 
     /** {@code size} bytes of random lowercase text: compresses only so far, so a bundle stays within its size limit. */
-    private static byte[] text(int size, long seed) {
+    static byte[] text(int size, long seed) {
         Random random = new Random(seed);
         byte[] out = new byte[size];
         for (int i = 0; i < size; i++) {
