@@ -53,6 +53,8 @@ import org.eclipse.jgit.revwalk.RevObject;
 import org.eclipse.jgit.revwalk.RevSort;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.storage.file.WindowCacheConfig;
+import org.eclipse.jgit.storage.pack.PackConfig;
 import org.eclipse.jgit.transport.BundleWriter;
 import org.eclipse.jgit.transport.PackParser;
 import org.eclipse.jgit.treewalk.TreeWalk;
@@ -224,6 +226,9 @@ public final class NodeRepository implements AutoCloseable {
         }
     }
 
+    /** A file read whole ({@link #readFile}) at most: JGit's own default, before the stream threshold was lowered. */
+    private static final int READ_WHOLE_BYTES = 50 << 20;
+
     public Optional<byte[]> readFile(String commit, String path) throws IOException {
         try (RevWalk walk = new RevWalk(repository)) {
             RevCommit c = walk.parseCommit(requireHeld(commit));
@@ -231,7 +236,7 @@ public final class NodeRepository implements AutoCloseable {
                 if (tree == null || !isFile(tree.getFileMode(0))) {
                     return Optional.empty();
                 }
-                return Optional.of(repository.open(tree.getObjectId(0), Constants.OBJ_BLOB).getBytes());
+                return Optional.of(repository.open(tree.getObjectId(0), Constants.OBJ_BLOB).getBytes(READ_WHOLE_BYTES));
             }
         }
     }
@@ -495,9 +500,34 @@ public final class NodeRepository implements AutoCloseable {
     private static void writeBundle(Repository from, ObjectId tip, List<RevCommit> prerequisites, OutputStream out)
             throws IOException {
         BundleWriter writer = new BundleWriter(from);
+        writer.setPackConfig(packConfig(from));
         writer.include(COMMIT_REFS + tip.name(), tip);
         prerequisites.forEach(writer::assume);
         writer.writeBundle(NullProgressMonitor.INSTANCE, out);
+    }
+
+    /**
+     * Deltas only between objects a receiver holds in memory to unpack ({@link PackLimits#maxHeldBytes}:
+     * the delta, its base and its result under a share of the heap), so that a node of the same heap
+     * takes what this one writes; a larger file goes whole, which JGit streams on both ends. The
+     * delta search's memory is bounded to the same share: unbounded, its window held ten such files.
+     */
+    static {
+        // JGit reads an object under this size whole into memory (50 MiB unless told): on the
+        // node's heap of 64 MiB, writing a bundle of one 20 MiB file ran out of memory. Larger
+        // objects stream (to a checkout, into a pack); a tree, which JGit reads whole, is refused at
+        // import past the same bound (PackLimits). JGit's cache configuration is the process's.
+        WindowCacheConfig cache = new WindowCacheConfig();
+        cache.setStreamFileThreshold((int) Math.min(cache.getStreamFileThreshold(), Math.max(1 << 20, PackLimits.PEERS.maxHeldBytes())));
+        cache.install();
+    }
+
+    private static PackConfig packConfig(Repository from) {
+        PackConfig config = new PackConfig(from);
+        long held = PackLimits.PEERS.maxHeldBytes();
+        config.setBigFileThreshold((int) Math.min(Integer.MAX_VALUE, held / 3));
+        config.setDeltaSearchMemoryLimit(held);
+        return config;
     }
 
     /**

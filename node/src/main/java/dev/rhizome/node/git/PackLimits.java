@@ -18,29 +18,45 @@ import java.util.zip.Inflater;
  * is inflated. The scan inflates at most what the bounds allow, and each object only to its
  * declared size.
  *
+ * <p>JGit streams a whole blob, but holds a tree, commit or tag whole in memory, and resolves a
+ * delta with the delta, its base and its result all in memory at once: with a node's heap of 64
+ * MiB (ops/systemd/rhizome-node.service), one edit of a 20 MiB file, a bundle of 15 MiB within
+ * every other bound, was an {@code OutOfMemoryError} ({@code DeltaMemoryTest}). So what one such
+ * object holds (a delta: its own bytes, its base's and its result's, as its first bytes declare
+ * them) is bounded by a share of the heap.
+ *
  * @param maxObjects       objects in the pack
  * @param maxObjectBytes   one object, inflated (a delta and the object it makes, each)
  * @param maxInflatedBytes everything inflated: whole objects, deltas and what the deltas make
+ * @param maxHeldBytes     what one object JGit holds whole in memory holds: a tree, commit or tag;
+ *                         a delta with its base and result
  */
-public record PackLimits(long maxObjects, long maxObjectBytes, long maxInflatedBytes) {
+public record PackLimits(long maxObjects, long maxObjectBytes, long maxInflatedBytes, long maxHeldBytes) {
     /**
      * For bundles from peers: a research history of small files is far under these (an
-     * experiment adds a few objects of a few KiB), and a node's heap is not.
+     * experiment adds a few objects of a few KiB), and a node's heap is not; what one object
+     * holds in memory gets a quarter of this process's heap.
      */
-    public static final PackLimits PEERS = new PackLimits(500_000, 64L << 20, 512L << 20);
+    public static final PackLimits PEERS = new PackLimits(500_000, 64L << 20, 512L << 20, Runtime.getRuntime().maxMemory() / 4);
     /** For this node's own commits (an agent's workspace): what the volunteer made is taken whole. */
-    public static final PackLimits NONE = new PackLimits(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+    public static final PackLimits NONE = new PackLimits(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
 
+    private static final int BLOB = 3;
     private static final int OBJ_OFS_DELTA = 6;
     private static final int OBJ_REF_DELTA = 7;
     /** A delta starts with two varints (base size, result size), at most 10 bytes each. */
     private static final int DELTA_HEAD = 20;
 
     public PackLimits {
-        if (maxObjects <= 0 || maxObjectBytes <= 0 || maxInflatedBytes <= 0) {
+        if (maxObjects <= 0 || maxObjectBytes <= 0 || maxInflatedBytes <= 0 || maxHeldBytes <= 0) {
             throw new IllegalArgumentException("pack limits must be positive: " + maxObjects + ", "
-                    + maxObjectBytes + ", " + maxInflatedBytes);
+                    + maxObjectBytes + ", " + maxInflatedBytes + ", " + maxHeldBytes);
         }
+    }
+
+    /** No bound on what one object holds beyond the per-object one (a delta, its base and its result at most). */
+    public PackLimits(long maxObjects, long maxObjectBytes, long maxInflatedBytes) {
+        this(maxObjects, maxObjectBytes, maxInflatedBytes, 3 * maxObjectBytes);
     }
 
     /**
@@ -110,6 +126,9 @@ public record PackLimits(long maxObjects, long maxObjectBytes, long maxInflatedB
             switch (type) {
                 case 1, 2, 3, 4 -> {
                     count(index, "an object of " + size + " bytes", size);
+                    if (type != BLOB) {
+                        held(index, "a " + (type == 1 ? "commit" : type == 2 ? "tree" : "tag") + " of " + size + " bytes", size);
+                    }
                     inflate(index, size, 0);
                 }
                 case OBJ_OFS_DELTA, OBJ_REF_DELTA -> {
@@ -121,9 +140,11 @@ public record PackLimits(long maxObjects, long maxObjectBytes, long maxInflatedB
                     count(index, "a delta of " + size + " bytes", size);
                     int head = inflate(index, size, DELTA_HEAD);
                     int[] at = {0};
-                    varint(head, at, index);
+                    long base = varint(head, at, index);
                     long result = varint(head, at, index);
                     count(index, "a delta making an object of " + result + " bytes", result);
+                    held(index, "a delta of " + size + " bytes from a base of " + base + " bytes to an object of " + result
+                            + " bytes", size + base + result);
                 }
                 default -> throw new BundleException("object " + index + " of the bundle's pack has unknown type " + type);
             }
@@ -138,6 +159,14 @@ public record PackLimits(long maxObjects, long maxObjectBytes, long maxInflatedB
             if (inflated > maxInflatedBytes) {
                 throw new BundleTooLargeException("the bundle's pack inflates to more than this node's limit of "
                         + maxInflatedBytes + " bytes (at object " + index + ", " + what + ")");
+            }
+        }
+
+        private void held(long index, String what, long bytes) throws BundleTooLargeException {
+            if (bytes > maxHeldBytes) {
+                throw new BundleTooLargeException("object " + index + " of the bundle's pack is " + what
+                        + ", held whole in memory to unpack: over this node's limit of " + maxHeldBytes
+                        + " bytes (a quarter of its heap)");
             }
         }
 

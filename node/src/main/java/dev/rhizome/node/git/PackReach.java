@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.ObjectWalk;
 import org.eclipse.jgit.revwalk.RevCommit;
@@ -55,6 +56,9 @@ final class PackReach {
             if (!unmet.isEmpty()) {
                 throw new BundleException("bundle's prerequisite " + unmet.get(0)
                         + " is not where the tip's history meets ours (not a parent of a commit the bundle brings)");
+            }
+            try (ObjectReader reader = repository.newObjectReader()) {
+                new TreePaths(reader).requireWritable(history.commits());
             }
             if (!unexplained.isEmpty()) {
                 writersWalk(repository, tip, history.boundary(), unexplained);
@@ -102,13 +106,9 @@ final class PackReach {
         return new History(commits, met, boundary);
     }
 
-    /**
-     * Removes from {@code unexplained} what a writer's walk from the tip, the boundary uninteresting,
-     * yields; refuses a path it meets longer than {@link TreeNames#MAX_PATH_BYTES} (nesting thousands
-     * deep, which no checkout can write: the walk is where the trees' paths are known).
-     */
+    /** Removes from {@code unexplained} what a writer's walk from the tip, the boundary uninteresting, yields. */
     private static void writersWalk(Repository repository, ObjectId tip, Set<RevCommit> boundary, Set<ObjectId> unexplained)
-            throws BundleException, IOException {
+            throws IOException {
         try (ObjectWalk walk = new ObjectWalk(repository)) {
             walk.markStart(walk.parseCommit(tip));
             for (RevCommit held : boundary) {
@@ -118,10 +118,6 @@ final class PackReach {
                 // commits: already explained by the history
             }
             for (RevObject o = walk.nextObject(); o != null && !unexplained.isEmpty(); o = walk.nextObject()) {
-                if (walk.getPathLength() > TreeNames.MAX_PATH_BYTES) {
-                    throw new BundleException("bundle's tree has a path of " + walk.getPathLength() + " bytes (at most "
-                            + TreeNames.MAX_PATH_BYTES + ") at depth " + walk.getTreeDepth());
-                }
                 unexplained.remove(o);
             }
         }

@@ -135,6 +135,48 @@ class HostileTreesTest {
     }
 
     @Test
+    void aTreeReusedDeeperInTheSameCommitIsRefused() throws Exception {
+        // 900 bytes where the walk first meets it ("a/..."), 900 more under "z/": a walk that
+        // judges each object once, where it first meets it, let it in.
+        ObjectId deep = nested("ab", 300, tree(List.of(Entry.file("x.py", blob("x = 1\n")))));
+        ObjectId again = nested("cd", 60, deep);
+        String tip = commitWithRoot(List.of(new Entry(FileMode.TREE, bytes("a"), deep), new Entry(FileMode.TREE, bytes("z"), again)));
+
+        assertRefusedAndAbsent(tip, "bytes (at most 1024)");
+    }
+
+    @Test
+    void aHeldTreePutUnderNewOnesPastAnyPathACheckoutCanWriteIsRefused() throws Exception {
+        ObjectId deep = nested("ab", 300, tree(List.of(Entry.file("x.py", blob("x = 1\n")))));
+        String held = commit(tree(List.of(new Entry(FileMode.TREE, bytes("a"), deep))), List.of(ObjectId.fromString(base)), "held");
+        assertThat(target.importBundle(PaddedBundles.bundle(source, held, List.of(base), List.of(held), List.of(base)), held, 64 << 20))
+                .isEqualTo(held);
+        String tip = commit(tree(List.of(new Entry(FileMode.TREE, bytes("z"), nested("cd", 60, deep)))),
+                List.of(ObjectId.fromString(held)), "deeper");
+
+        byte[] bundle = PaddedBundles.bundle(source, tip, List.of(held), List.of(tip), List.of(held));
+        assertThatThrownBy(() -> target.importBundle(bundle, tip, 64 << 20)).isInstanceOf(BundleException.class)
+                .hasMessageContaining("bytes (at most 1024)");
+        assertThat(target.repository().getObjectDatabase().has(ObjectId.fromString(tip))).isFalse();
+    }
+
+    @Test
+    void aTreeWhosePathsDoubleAtEachLevelIsJudgedWithoutWalkingEachPath() throws Exception {
+        // 2^60 paths of 120 bytes: judged tree by tree, once each.
+        ObjectId tree = tree(List.of(Entry.file("x.py", blob("x = 1\n"))));
+        for (int level = 0; level < 60; level++) {
+            tree = tree(List.of(new Entry(FileMode.TREE, bytes("a"), tree), new Entry(FileMode.TREE, bytes("b"), tree)));
+        }
+        String fine = commit(tree, List.of(ObjectId.fromString(base)), "wide");
+        assertThat(target.importBundle(bundleOf(fine), fine, 64 << 20)).isEqualTo(fine);
+
+        // Put under 310 levels more (930 bytes), every one of its paths is too long.
+        String tip = commit(nested("ab", 310, tree), List.of(ObjectId.fromString(base)), "wide and deep");
+        assertThatThrownBy(() -> target.importBundle(bundleOf(tip), tip, 64 << 20)).isInstanceOf(BundleException.class)
+                .hasMessageContaining("bytes (at most 1024)");
+    }
+
+    @Test
     void aCommitWithMoreParentsThanAnyHistoryNeedsIsRefused() throws Exception {
         ObjectId root = rootOf(base);
         List<ObjectId> parents = new ArrayList<>();
@@ -236,6 +278,14 @@ class HostileTreesTest {
 
     private String commit(ObjectId tree, List<ObjectId> parents, String message) throws IOException {
         return HostileTrees.commit(source, tree, parents, message);
+    }
+
+    /** {@code tree} under {@code levels} directories each named {@code name}. */
+    private ObjectId nested(String name, int levels, ObjectId tree) throws IOException {
+        for (int level = 0; level < levels; level++) {
+            tree = tree(List.of(new Entry(FileMode.TREE, bytes(name), tree)));
+        }
+        return tree;
     }
 
     private ObjectId rootOf(String commit) throws IOException {

@@ -171,28 +171,65 @@ final class Connections {
     }
 
     /**
-     * An inbound link to close for a newcomer at {@code address} when the inbound slots are full:
-     * the newest of the address holding the most, if it holds at least two more than the
-     * newcomer's would (max-min), else null. Ids cost nothing, and one host's made-up ids took
-     * every inbound slot of every node it reached, so honest nodes could no longer link to them.
+     * An inbound link to close for a newcomer at {@code remote} when the inbound slots are full,
+     * shared max-min first among networks ({@link NetworkGroup}), then among addresses within one:
+     * the newest link of the most crowded address of the most crowded network, if that network
+     * holds at least two more links than the newcomer's would; else, within the newcomer's own
+     * network, the newest of its most crowded address, if that holds at least two more than the
+     * newcomer's address; else null. Ids cost nothing, and one host's made-up ids took every inbound
+     * slot of every node it reached; shared by address alone, a party holding many addresses of one
+     * network (a /24 of cloud machines) still did.
      */
-    PublicId inboundToDisplace(String address) {
-        Map<String, Integer> perAddress = new HashMap<>();
-        Map<String, PublicId> newest = new HashMap<>();
+    PublicId inboundToDisplace(LinkEnd remote) {
+        List<Map.Entry<PublicId, Link>> inbound = new ArrayList<>();
         links.forEach((peer, link) -> {
             if (!link.closing && !link.outbound) {
-                perAddress.merge(link.remote.address(), 1, Integer::sum);
-                newest.put(link.remote.address(), peer);
+                inbound.add(Map.entry(peer, link));
             }
         });
+        String network = remote.network();
+        Map<String, Integer> perNetwork = count(inbound, link -> link.remote.network());
+        String crowdedNetwork = mostCrowded(perNetwork);
+        if (crowdedNetwork != null && perNetwork.get(crowdedNetwork) >= perNetwork.getOrDefault(network, 0) + 2) {
+            return newestOfMostCrowdedAddress(inbound, crowdedNetwork);
+        }
+        List<Map.Entry<PublicId, Link>> mine = inbound.stream().filter(e -> e.getValue().remote.network().equals(network)).toList();
+        Map<String, Integer> perAddress = count(mine, link -> link.remote.address());
+        String crowdedAddress = mostCrowded(perAddress);
+        if (crowdedAddress != null && perAddress.get(crowdedAddress) >= perAddress.getOrDefault(remote.address(), 0) + 2) {
+            return newestOfMostCrowdedAddress(mine, network);
+        }
+        return null;
+    }
+
+    private static Map<String, Integer> count(List<Map.Entry<PublicId, Link>> inbound, java.util.function.Function<Link, String> key) {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        inbound.forEach(e -> counts.merge(key.apply(e.getValue()), 1, Integer::sum));
+        return counts;
+    }
+
+    /** The key with the highest count, the first met among equals; null when there is none. */
+    private static String mostCrowded(Map<String, Integer> counts) {
         String crowded = null;
-        for (Map.Entry<String, Integer> e : perAddress.entrySet()) {
-            if (crowded == null || e.getValue() > perAddress.get(crowded)) {
+        for (Map.Entry<String, Integer> e : counts.entrySet()) {
+            if (crowded == null || e.getValue() > counts.get(crowded)) {
                 crowded = e.getKey();
             }
         }
-        int mine = perAddress.getOrDefault(address, 0);
-        return crowded != null && perAddress.get(crowded) >= mine + 2 ? newest.get(crowded) : null;
+        return crowded;
+    }
+
+    /** The newest inbound link (links are kept in the order they opened) of {@code network}'s most crowded address. */
+    private static PublicId newestOfMostCrowdedAddress(List<Map.Entry<PublicId, Link>> inbound, String network) {
+        List<Map.Entry<PublicId, Link>> there = inbound.stream().filter(e -> e.getValue().remote.network().equals(network)).toList();
+        String address = mostCrowded(count(there, link -> link.remote.address()));
+        PublicId newest = null;
+        for (Map.Entry<PublicId, Link> e : there) {
+            if (e.getValue().remote.address().equals(address)) {
+                newest = e.getKey();
+            }
+        }
+        return newest;
     }
 
     int openInbound() {

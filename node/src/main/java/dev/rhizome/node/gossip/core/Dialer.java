@@ -102,8 +102,15 @@ final class Dialer {
     private List<PeerTable.Entry> diverse(List<PeerTable.Entry> shuffled) {
         Set<String> used = new HashSet<>();
         for (PublicId linked : peers.connections().busyPeers()) {
-            NodeInfo info = peers.connections().infoOf(linked);
-            if (info == null) {
+            Connections.Link link = peers.connections().get(linked);
+            if (link != null && !link.remote().equals(LinkEnd.LOOPBACK)) {
+                // Where the link really is, not where its hello says: an inbound rogue naming an
+                // honest network in its hello would have that network's peers dialled last.
+                used.add(link.remote().network());
+                continue;
+            }
+            NodeInfo info = link != null ? link.info() : null;
+            if (info == null || info.getHost().isEmpty()) {
                 info = peers.table().info(linked);
             }
             if (info != null) {

@@ -9,4 +9,9 @@ import dev.rhizome.protocol.PeerAddress.Reach;
 public record LinkEnd(String address, Reach reach) {
     /** Links over loopback: the simulations' and the core tests' (any address may be learnt; one address for all). */
     public static final LinkEnd LOOPBACK = new LinkEnd("loopback", Reach.LOOPBACK);
+
+    /** The network the address is in ({@link NetworkGroup}), as inbound slots are shared by. */
+    String network() {
+        return NetworkGroup.ofLinkAddress(address);
+    }
 }

@@ -91,11 +91,11 @@ final class LinkLifecycle {
         NodeInfo linkInfo = outOfReach ? helloInfo.toBuilder().clearHost().clearPort().build() : helloInfo;
         boolean full = peers.connections().openCount() >= self.config().maxDegree()
                 || (!outbound && peers.connections().openInbound() >= self.config().maxInbound());
-        PublicId displaced = full && !outbound ? peers.connections().inboundToDisplace(remote.address()) : null;
+        PublicId displaced = full && !outbound ? peers.connections().inboundToDisplace(remote) : null;
         if (displaced != null) {
             peers.connections().get(displaced).close(now);
             self.counters().peersDisconnected++;
-            out.add(Disconnect.routine(displaced, "gave its inbound slot to a peer at a less crowded address"));
+            out.add(Disconnect.routine(displaced, "gave its inbound slot to a peer of a less crowded network or address"));
             full = false;
         }
         if (full) {

@@ -29,4 +29,22 @@ final class NetworkGroup {
         }
         return PeerAddress.hostGroup(host);
     }
+
+    /**
+     * The group of a link's remote end as the driver keys it ({@link LinkEnd#address}: an IPv4
+     * literal, or an IPv6 address by its /64 as {@code v6:} and 16 hex digits), spelt as
+     * {@link #of} spells the group of that host, so a link and a table entry of one network meet.
+     * Any other key (the core tests' {@code loopback}) is its own group.
+     */
+    static String ofLinkAddress(String address) {
+        if (address.startsWith("v6:") && address.length() >= 11) {
+            try {
+                return Integer.toHexString(Integer.parseInt(address.substring(3, 7), 16)) + ":"
+                        + Integer.toHexString(Integer.parseInt(address.substring(7, 11), 16)) + "::/32";
+            } catch (NumberFormatException notHex) {
+                return address;
+            }
+        }
+        return PeerAddress.isHost(address) ? of(address) : address;
+    }
 }

@@ -72,4 +72,25 @@ class GossipEclipseTest {
         // The table held only peers no dial had failed to reach: the newcomer was turned away, never dialled.
         assertThat(only(effects, Dial.class)).extracting(d -> d.peer().getHost()).contains(HONEST_HOSTS.get(0));
     }
+
+    @RepeatedTest(5)
+    void anInboundRoguesHelloNamingAnotherNetworkDoesNotPushThatNetworksPeersBack(org.junit.jupiter.api.RepetitionInfo run)
+            throws Exception {
+        GossipCore core = core(run.getCurrentRepetition());
+        // Linked from the crowded network, its hello names an address in the honest peer's network.
+        Peer rogue = new Peer();
+        NodeInfo lie = rogue.info.toBuilder().setHost("192.88.99.200").setTimeMs(now).build();
+        assertThat(core.onConnected(rogue.id, dev.rhizome.protocol.envelope.Envelopes.open(
+                dev.rhizome.protocol.envelope.Envelopes.sign(rogue.identity, lie), NodeInfo.getDefaultInstance()), false,
+                new LinkEnd("203.0.200.1", dev.rhizome.protocol.PeerAddress.Reach.GLOBAL), now)).noneMatch(e -> e instanceof Effect.Disconnect);
+        Peer honest = Peer.connectedTo(core, now);
+        flood(core, rogue, 60);
+        now += 100;
+        core.onMessage(honest.id, Peer.announce(madeUp(HONEST_HOSTS.get(0), 7000, now)), now);
+
+        now += 1_000;
+        // Weighed by its hello, the rogue's link counted as 192.88.0.0/16's: the honest peer there
+        // was not dialled first, and a round of 4 dials of 61 rarely reached it.
+        assertThat(only(core.onTick(now), Dial.class)).extracting(d -> d.peer().getHost()).contains(HONEST_HOSTS.get(0));
+    }
 }

@@ -16,9 +16,10 @@ import org.junit.jupiter.api.Test;
 /**
  * Node ids cost nothing: one host's made-up ids dialling in took every inbound slot of every node
  * it reached, and honest nodes, refused everywhere for "no free connection slot", could link only
- * to the rogue. Inbound slots are shared among remote addresses max-min: a newcomer at a less
- * crowded address takes the newest slot of the most crowded one; one address alone (a NAT, a test
- * network on loopback) fills them as before.
+ * to the rogue; so did one party's ids at many addresses of one network. Inbound slots are shared
+ * max-min among networks (an IPv4 /16, an IPv6 /32), then among addresses within one: a newcomer
+ * of a less crowded network, or of a less crowded address in its own, takes the newest slot of the
+ * most crowded one; one address alone (a NAT, a test network on loopback) fills them as before.
  */
 class GossipInboundShareTest {
     final GossipCore core = new GossipCore(Identity.generate(), NodeInfo.newBuilder().setHost("93.184.216.9").setPort(7000).build(),
@@ -59,5 +60,45 @@ class GossipInboundShareTest {
         assertThat(only(dialsIn(new Peer(), "127.0.0.1"), Disconnect.class)).singleElement()
                 .satisfies(d -> assertThat(d.reason()).contains("no free connection slot"));
         assertThat(core.stats().connected()).isEqualTo(GossipConfig.defaults().maxInbound());
+    }
+
+    @Test
+    void oneNetworksMadeUpIdsAtManyAddressesDoNotShutOtherNetworksOut() throws Exception {
+        List<Peer> sybils = new ArrayList<>();
+        for (int i = 0; i < GossipConfig.defaults().maxInbound(); i++) {
+            Peer sybil = new Peer();
+            sybils.add(sybil);
+            assertThat(only(dialsIn(sybil, "203.0.113." + (i + 1)), Disconnect.class)).isEmpty();
+        }
+        assertThat(only(dialsIn(new Peer(), "203.0.7.7"), Disconnect.class)).as("another address of the network: no slot")
+                .singleElement().satisfies(d -> assertThat(d.reason()).contains("no free connection slot"));
+
+        List<String> honestAddresses = List.of("198.51.100.1", "192.88.99.1", "100.70.0.1", "v6:20010db800070000::/64");
+        for (String address : honestAddresses) {
+            List<Disconnect> closed = only(dialsIn(new Peer(), address), Disconnect.class);
+            assertThat(closed).as("honest node at %s links; a Sybil gives up its slot", address).singleElement()
+                    .satisfies(d -> assertThat(sybils.stream().map(s -> s.id)).contains(d.peer()))
+                    .satisfies(d -> assertThat(d.routine()).isTrue());
+        }
+        assertThat(core.stats().connected()).isEqualTo(GossipConfig.defaults().maxInbound());
+        // 5 Sybils and one link of each of 4 networks: the IPv6 /32 takes 2 more /64s' links, to 3 and 3.
+        for (String address : List.of("v6:20010db800080000::/64", "v6:20010db800090000::/64")) {
+            assertThat(only(dialsIn(new Peer(), address), Disconnect.class)).as("%s links", address)
+                    .singleElement().satisfies(d -> assertThat(sybils.stream().map(s -> s.id)).contains(d.peer()));
+        }
+        assertThat(only(dialsIn(new Peer(), "v6:20010db8000a0000::/64"), Disconnect.class)).as("a third /64 of one /32 is one party")
+                .singleElement().satisfies(d -> assertThat(d.reason()).contains("no free connection slot"));
+    }
+
+    @Test
+    void withinOneNetworkSlotsAreStillSharedByAddress() throws Exception {
+        List<Peer> sybils = new ArrayList<>();
+        for (int i = 0; i < GossipConfig.defaults().maxInbound(); i++) {
+            Peer sybil = new Peer();
+            sybils.add(sybil);
+            assertThat(only(dialsIn(sybil, "10.0.0.66"), Disconnect.class)).isEmpty();
+        }
+        assertThat(only(dialsIn(new Peer(), "10.0.3.1"), Disconnect.class)).as("a neighbour on the LAN links")
+                .singleElement().satisfies(d -> assertThat(sybils.stream().map(s -> s.id)).contains(d.peer()));
     }
 }
