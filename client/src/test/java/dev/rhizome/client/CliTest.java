@@ -157,7 +157,7 @@ class CliTest {
 
             CliRun close = CliRun.of("direction", "close", "--data-dir", operatorDir.toString(), "--coordinator", c.url(),
                     "--name", "nope");
-            assertThat(close.code()).isEqualTo(ExitCodes.REFUSED);
+            assertThat(close.code()).isEqualTo(ExitCodes.USAGE);
             assertThat(close.err()).contains("unknown direction nope");
         }
     }
@@ -307,7 +307,7 @@ class CliTest {
             for (String cmd : new String[] {"papers", "results", "leaderboard", "tree", "brief"}) {
                 CliRun r = CliRun.of(cmd, "--data-dir", dir.resolve("agent").toString(), "--coordinator", c.url(),
                         "--direction", "nope", "--json");
-                assertThat(r.code()).as(cmd).isEqualTo(ExitCodes.REFUSED);
+                assertThat(r.code()).as(cmd).isEqualTo(ExitCodes.USAGE);
                 assertThat(JsonParser.parseString(r.out().trim()).getAsJsonObject().get("error").getAsString())
                         .as(cmd).isEqualTo("unknown_direction");
             }

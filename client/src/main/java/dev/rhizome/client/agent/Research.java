@@ -5,6 +5,7 @@ import dev.rhizome.client.cli.ClaimFiles;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Unknown;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.client.cli.Shell;
 import dev.rhizome.coordinator.core.RecordBounds;
@@ -139,7 +140,7 @@ public final class Research {
      * {@code not_found} with no option, a prefix of it {@code unknown_commit} naming the option.
      */
     public static CommandException unknownCommit(String option, String direction, String id) {
-        return new CommandException(ExitCodes.USAGE, "unknown_commit", "no registered commit"
+        return Unknown.error("commit", "no registered commit"
                 + (direction == null ? "" : " of direction " + direction)
                 + (CommitId.isValid(id) ? " is " : " starts with ") + id,
                 "list the direction's commits with " + treeCommand(direction), option);

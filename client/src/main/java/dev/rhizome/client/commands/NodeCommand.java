@@ -13,6 +13,7 @@ import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.PathArguments;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.client.cli.Shell;
+import dev.rhizome.client.cli.Suggestions;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
 import dev.rhizome.node.NodeLayout;
@@ -182,9 +183,11 @@ public final class NodeCommand implements Callable<Integer> {
                 && u.getUnmatched().get(0).startsWith("--")) {
             // picocli's "Unknown option: '--nosuch=1'" named a flag nobody typed
             String option = u.getUnmatched().get(0).split("=", 2)[0];
+            List<String> keys = e.getCommandLine().getCommandSpec().options().stream().map(o -> o.longestName())
+                    .filter(n -> n.startsWith("--")).map(n -> n.substring(2)).toList();
             return CommandException.usage(option, file + ": unknown key '" + option.substring(2)
                     + "' (its keys are `rhizome node`'s options without the dashes, e.g. cpu-jobs=2)",
-                    "see `rhizome node --help` for the options");
+                    Suggestions.didYouMean(option.substring(2), keys) + "see `rhizome node --help` for the options");
         }
         String option = e.getArgSpec() instanceof CommandLine.Model.OptionSpec o ? o.longestName() : null;
         return CommandException.usage(option, file + ": " + e.getMessage(), "");
