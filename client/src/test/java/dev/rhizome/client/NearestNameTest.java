@@ -13,7 +13,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * A name typed wrong reads one way wherever it is chosen from a known set: every unknown name is
@@ -97,32 +96,5 @@ class NearestNameTest {
         Files.writeString(nodeDir.resolve("node.properties"), "cpu-job=2\n");
         assertThat(hint(CliRun.of("node", "--data-dir", nodeDir.toString(), "--coordinator", network.url(), "--json")
                 .failure(ExitCodes.USAGE, "usage", "unknown key 'cpu-job'"))).startsWith("did you mean cpu-jobs?");
-    }
-
-    @Test
-    void everyCommandsHelpSaysWhatItsExitCodesMean() {
-        List<List<String>> commands = new ArrayList<>();
-        collect(Main.commandLine(), new ArrayList<>(), commands);
-        assertThat(commands).hasSizeGreaterThan(20);
-        for (List<String> command : commands) {
-            List<String> args = new ArrayList<>(command);
-            args.add("--help");
-            CliRun help = CliRun.of(args.toArray(String[]::new));
-            assertThat(help.code()).as(String.join(" ", command)).isZero();
-            assertThat(help.out()).as(String.join(" ", command)).contains("Exit codes:")
-                    .contains("unknown_*").contains("refused by the coordinator");
-        }
-    }
-
-    private static void collect(CommandLine cli, List<String> path, List<List<String>> into) {
-        for (var sub : cli.getSubcommands().entrySet()) {
-            if (sub.getKey().equals("help")) {
-                continue;
-            }
-            List<String> here = new ArrayList<>(path);
-            here.add(sub.getKey());
-            into.add(here);
-            collect(sub.getValue(), here, into);
-        }
     }
 }

@@ -362,4 +362,17 @@ class NewUserTest {
         CliRun.of("papers", "--json", "--commit", "xyz", "--data-dir", dir.resolve("reader").toString(),
                 "--coordinator", url).failure(ExitCodes.USAGE, "bad_commit", "xyz");
     }
+
+    @Test
+    void aWorkspaceAClaimAlreadyUsesSaysWhoseItIsAndHowToGoOn() throws Exception {
+        Path ws = dir.resolve("used-workspace");
+        Files.createDirectories(ws.resolve(".git"));
+        new dev.rhizome.client.cli.WorkspaceClaim("unit-1", dir.resolve("agent"), url).write(ws);
+        JsonObject o = CliRun.of("claim", "--direction", "d", "--workspace", ws.toString(), "--json",
+                "--data-dir", dir.resolve("agent").toString(), "--coordinator", url)
+                .failure(ExitCodes.USAGE, "workspace_not_empty", "it is the workspace of unit unit-1");
+        assertThat(o.get("hint").getAsString()).contains("rhizome submit --workspace " + ws)
+                .contains("give a new or empty directory");
+        assertThat(o.get("option").getAsString()).isEqualTo("--workspace");
+    }
 }

@@ -220,9 +220,13 @@ public final class Research {
                     unit.getKind() == WorkUnit.Kind.EVALUATE
                             ? "the nodes holding this commit did not answer (stopped?); the unit was reported unfetchable "
                                     + "and goes to another runner: claim again for another one"
-                            : "the nodes holding this commit did not answer (stopped?): run `rhizome node --data-dir "
-                                    + Shell.quote(dataDir) + "` if this data directory holds it, retry later, or claim from another "
-                                    + "commit (`rhizome claim --direction " + unit.getDirection()
+                            : (unit.getPeersCount() == 0
+                                    ? "no running node holds this commit as far as the coordinator knows: the node of the "
+                                            + "data directory that published the seed (`rhizome seed publish --data-dir DIR`) "
+                                            + "or submitted the commit must run (`rhizome node --data-dir DIR`); then claim again"
+                                    : "the nodes holding this commit did not answer (stopped?): run `rhizome node --data-dir "
+                                    + Shell.quote(dataDir) + "` if this data directory holds it, retry later")
+                                    + ", or claim from another commit (`rhizome claim --direction " + unit.getDirection()
                                     + " --from <commit>`, see `rhizome tree`)");
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, "failed", "cannot check out " + unit.getCommit() + " into "

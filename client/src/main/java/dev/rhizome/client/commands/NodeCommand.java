@@ -1,6 +1,8 @@
 package dev.rhizome.client.commands;
 
 import com.google.gson.JsonObject;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.client.cli.Bounded;
@@ -329,9 +331,10 @@ public final class NodeCommand implements Callable<Integer> {
                         noNode ? "start one with `rhizome node --data-dir " + Shell.quote(dataDir.path())
                                 + "`, or pass the --data-dir of the node you mean" : "");
             }
-            var parsed = JsonParser.parseString(answer).getAsJsonObject();
+            JsonObject parsed = answerOf(answer);
             if (parsed.has("error")) {
-                throw new CommandException(ExitCodes.FAILED, parsed.get("error").getAsString());
+                throw new CommandException(ExitCodes.FAILED, "failed", "the node on " + dataDir.path() + " refused: "
+                        + parsed.get("error").getAsString(), NODE_LOG_HINT);
             }
             boolean json = json();
             if (json && parsed.has("node") && !parsed.has("node_id")) {
@@ -345,6 +348,25 @@ public final class NodeCommand implements Callable<Integer> {
             }
             return ExitCodes.OK;
         }
+    }
+
+    private static final String NODE_LOG_HINT = "the node's log says more (its standard error, or `journalctl -u "
+            + "rhizome-node` under systemd); if it keeps failing, restart it";
+
+    /** The node's answer as an object; one that is not (a node that closed without answering) is told as such. */
+    static JsonObject answerOf(String answer) {
+        try {
+            JsonElement parsed = JsonParser.parseString(answer);
+            if (parsed.isJsonObject()) {
+                return parsed.getAsJsonObject();
+            }
+        } catch (JsonParseException e) {
+            // told below, with what came
+        }
+        throw new CommandException(ExitCodes.FAILED, "failed", answer.isEmpty()
+                ? "the node closed its control connection without an answer"
+                : "the node's answer is not a JSON object: " + (answer.length() > 200 ? answer.substring(0, 200) + "..." : answer),
+                NODE_LOG_HINT);
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
