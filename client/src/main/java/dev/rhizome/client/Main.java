@@ -46,9 +46,9 @@ import picocli.CommandLine;
         exitCodeList = {
             "0:success",
             "1:failure here (files, fetch, I/O)",
-            "2:bad arguments",
+            "2:bad arguments: an option or value, or a name that names nothing (every unknown_* error: a direction, seed, commit, unit...); change what was typed",
             "3:no work available (claim)",
-            "4:refused by the coordinator",
+            "4:refused by the coordinator though understood (a closed direction, an expired lease, a key's rights); retyping does not fix it",
             "5:coordinator unreachable",
             "6:timed out waiting (wait, submit --wait)",
             "130:interrupted by Ctrl-C (SIGINT)",
@@ -70,6 +70,7 @@ public final class Main implements Runnable {
         // `--kind EXPLORE` means what `--kind explore` does
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         HelpText.normalize(cli);
+        HelpText.shareExitCodes(cli);
         return cli;
     }
 

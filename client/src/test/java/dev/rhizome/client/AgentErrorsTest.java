@@ -119,11 +119,11 @@ class AgentErrorsTest {
     @Test
     void anUnknownDirectionIsAnErrorEverywhere() {
         List<JsonObject> errors = List.of(
-                as("claim", "--direction", "dd", "--json").failure(ExitCodes.REFUSED, "unknown_direction", "unknown direction dd"),
-                as("brief", "--direction", "dd", "--json").failure(ExitCodes.REFUSED, "unknown_direction", "dd"),
-                as("tree", "--direction", "dd", "--json").failure(ExitCodes.REFUSED, "unknown_direction", "dd"),
-                as("results", "--direction", "dd", "--json").failure(ExitCodes.REFUSED, "unknown_direction", "dd"),
-                as("agent", "--direction", "dd", "--cmd", "true", "--json").failure(ExitCodes.REFUSED,
+                as("claim", "--direction", "dd", "--json").failure(ExitCodes.USAGE, "unknown_direction", "unknown direction dd"),
+                as("brief", "--direction", "dd", "--json").failure(ExitCodes.USAGE, "unknown_direction", "dd"),
+                as("tree", "--direction", "dd", "--json").failure(ExitCodes.USAGE, "unknown_direction", "dd"),
+                as("results", "--direction", "dd", "--json").failure(ExitCodes.USAGE, "unknown_direction", "dd"),
+                as("agent", "--direction", "dd", "--cmd", "true", "--json").failure(ExitCodes.USAGE,
                         "unknown_direction", "dd"));
         // the option that gave the name, so an agent fixes that option without reading the message
         assertThat(errors).allSatisfy(o -> assertThat(o.get("option").getAsString()).isEqualTo("--direction"));

@@ -90,7 +90,7 @@ class AgentWorkflowTest {
                 String hardware = board.get("hardware_class").getAsString();
                 JsonObject typo = CliRun.of("leaderboard", "--data-dir", agent.toString(), "--coordinator", url,
                         "--hardware-class", hardware + "x", "--json")
-                        .failure(ExitCodes.REFUSED, "unknown_hardware_class", hardware + "x");
+                        .failure(ExitCodes.USAGE, "unknown_hardware_class", hardware + "x");
                 assertThat(typo.get("option").getAsString()).isEqualTo("--hardware-class");
                 assertThat(typo.get("message").getAsString()).contains(hardware);
                 assertThat(typo.get("hint").getAsString()).startsWith("did you mean " + hardware);

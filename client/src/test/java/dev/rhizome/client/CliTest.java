@@ -157,7 +157,7 @@ class CliTest {
 
             CliRun close = CliRun.of("direction", "close", "--data-dir", operatorDir.toString(), "--coordinator", c.url(),
                     "--name", "nope");
-            assertThat(close.code()).isEqualTo(ExitCodes.REFUSED);
+            assertThat(close.code()).isEqualTo(ExitCodes.USAGE);
             assertThat(close.err()).contains("unknown direction nope");
         }
     }
@@ -285,18 +285,22 @@ class CliTest {
 
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             CliRun coordinator = CliRun.of("coordinator", "--data-dir", dir.resolve("c").toString(), "--port",
-                    String.valueOf(taken.getLocalPort()));
+                    String.valueOf(taken.getLocalPort()), "--json");
             assertThat(coordinator.code()).isEqualTo(ExitCodes.FAILED);
             assertThat(coordinator.err()).contains("cannot listen on 127.0.0.1:" + taken.getLocalPort())
                     .contains("address already in use").doesNotContain("\tat ");
+            // the option to change, for the script that starts it
+            assertThat(coordinator.json().get("option").getAsString()).isEqualTo("--port");
         }
         // A node's --host is what peers dial: a wildcard would have them dial themselves.
         CliRun wildcard = CliRun.of("node", "--data-dir", dir.resolve("n").toString(), "--host", "0.0.0.0");
         assertThat(wildcard.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(wildcard.err()).contains("--host is the address peers dial").contains("0.0.0.0").doesNotContain("\tat ");
         // An address this machine does not have (TEST-NET-1) is not "already in use".
-        CliRun foreign = CliRun.of("coordinator", "--data-dir", dir.resolve("c").toString(), "--host", "192.0.2.1", "--port", "0");
+        CliRun foreign = CliRun.of("coordinator", "--data-dir", dir.resolve("c").toString(), "--host", "192.0.2.1", "--port", "0",
+                "--json");
         assertThat(foreign.code()).isEqualTo(ExitCodes.FAILED);
+        assertThat(foreign.json().get("option").getAsString()).isEqualTo("--host");
         assertThat(foreign.err()).contains("cannot listen on 192.0.2.1:0").contains("no such address")
                 .doesNotContain("in use").doesNotContain("\tat ");
     }
@@ -307,7 +311,7 @@ class CliTest {
             for (String cmd : new String[] {"papers", "results", "leaderboard", "tree", "brief"}) {
                 CliRun r = CliRun.of(cmd, "--data-dir", dir.resolve("agent").toString(), "--coordinator", c.url(),
                         "--direction", "nope", "--json");
-                assertThat(r.code()).as(cmd).isEqualTo(ExitCodes.REFUSED);
+                assertThat(r.code()).as(cmd).isEqualTo(ExitCodes.USAGE);
                 assertThat(JsonParser.parseString(r.out().trim()).getAsJsonObject().get("error").getAsString())
                         .as(cmd).isEqualTo("unknown_direction");
             }

@@ -75,7 +75,7 @@ class ColdStartTest {
             assertThat(status.get("seeds").getAsLong()).isZero();
             // "list the open directions with `rhizome direction list`" sent the user to an empty list
             JsonObject brief = CliRun.of("brief", "--direction", "lr", "--json", "--coordinator", c.url(),
-                    "--data-dir", agent).failure(ExitCodes.REFUSED, "unknown_direction");
+                    "--data-dir", agent).failure(ExitCodes.USAGE, "unknown_direction");
             assertThat(brief.get("message").getAsString()).contains("no direction yet");
             assertThat(brief.get("hint").getAsString()).contains("rhizome direction open");
             CliRun claim = CliRun.of("claim", "--json", "--coordinator", c.url(), "--data-dir", agent);
@@ -85,12 +85,12 @@ class ColdStartTest {
             CoordinatorClient operator = new CoordinatorClient(c.url(), IdentityStore.loadOrCreate(dir.resolve("op")));
             TestNetwork.publishWithDirection(operator, dir.resolve("node"), TestNetwork.slowSeed(1, 60), "lr");
             JsonObject typo = CliRun.of("tree", "--direction", "rl", "--json", "--coordinator", c.url(),
-                    "--data-dir", agent).failure(ExitCodes.REFUSED, "unknown_direction");
+                    "--data-dir", agent).failure(ExitCodes.USAGE, "unknown_direction");
             assertThat(typo.get("message").getAsString()).contains("directions: lr");
             assertThat(typo.get("hint").getAsString()).contains("did you mean lr?");
             // the coordinator refuses a claim's unknown direction itself; the client adds what there is
             JsonObject refused = CliRun.of("claim", "--direction", "rl", "--json", "--coordinator", c.url(),
-                    "--data-dir", agent).failure(ExitCodes.REFUSED, "unknown_direction");
+                    "--data-dir", agent).failure(ExitCodes.USAGE, "unknown_direction");
             assertThat(refused.get("message").getAsString()).contains("directions: lr");
             assertThat(refused.get("hint").getAsString()).contains("did you mean lr?");
         }

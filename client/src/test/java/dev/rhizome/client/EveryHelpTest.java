@@ -37,6 +37,23 @@ class EveryHelpTest {
     }
 
     @Test
+    void everyCommandsHelpSaysWhatItsExitCodesMean() {
+        // an agent reads `rhizome claim --help`, not `rhizome --help`
+        List<CommandLine> commands = all(Main.commandLine()).stream()
+                .filter(c -> !c.getCommandName().equals("help")).toList();
+        assertThat(commands).hasSizeGreaterThan(20);
+        for (CommandLine cli : commands) {
+            String name = cli.getCommandSpec().qualifiedName();
+            List<String> args = new ArrayList<>(List.of(name.split(" ")).subList(1, name.split(" ").length));
+            args.add("--help");
+            CliRun help = CliRun.of(args.toArray(String[]::new));
+            assertThat(help.code()).as(name).isZero();
+            assertThat(help.out()).as(name).contains("Exit codes:").contains("unknown_*")
+                    .contains("refused by the coordinator");
+        }
+    }
+
+    @Test
     void everyOptionDescriptionIsOneParagraph() {
         List<String> cut = new ArrayList<>();
         for (CommandLine cli : all(Main.commandLine())) {

@@ -181,19 +181,19 @@ class NewUserTest {
         CliRun typo = CliRun.of("direction", "open", "--json", "--seed", "slow", "--name", "typo", "--knobs", "learning_rate",
                 "--data-dir", operator.toString(), "--coordinator", url);
         typo.failure(ExitCodes.USAGE, "usage", "invalid value 'learning_rate' for --knobs: expected a knob of seed slow");
-        assertThat(typo.json().get("message").getAsString()).contains("(x)");
+        assertThat(typo.json().get("message").getAsString()).contains("seed slow: x");
         assertThat(typo.json().get("option").getAsString()).isEqualTo("--knobs");
 
         CliRun unknownSeed = CliRun.of("direction", "open", "--json", "--seed", "nope", "--name", "n",
                 "--data-dir", operator.toString(), "--coordinator", url);
-        unknownSeed.failure(ExitCodes.REFUSED, "unknown_seed", "unknown seed nope (seeds: slow)");
+        unknownSeed.failure(ExitCodes.USAGE, "unknown_seed", "unknown seed nope (seeds: slow)");
         assertThat(unknownSeed.json().get("hint").getAsString()).contains("rhizome seed list");
         assertThat(unknownSeed.json().get("option").getAsString()).isEqualTo("--seed");
 
         // a typo gets the nearest seed, as an unknown direction gets the nearest direction
         CliRun nearSeed = CliRun.of("direction", "open", "--json", "--seed", "slwo", "--name", "n",
                 "--data-dir", operator.toString(), "--coordinator", url);
-        assertThat(nearSeed.failure(ExitCodes.REFUSED, "unknown_seed", "slwo").get("hint").getAsString())
+        assertThat(nearSeed.failure(ExitCodes.USAGE, "unknown_seed", "slwo").get("hint").getAsString())
                 .startsWith("did you mean slow?");
     }
 
@@ -314,7 +314,7 @@ class NewUserTest {
         // there are and the nearest name, not the coordinator's "404 NOT_FOUND"
         CliRun typo = CliRun.of("direction", "close", "--name", "shutt", "--reason", "done", "--json",
                 "--data-dir", operator.toString(), "--coordinator", url);
-        JsonObject unknown = typo.failure(ExitCodes.REFUSED, "unknown_direction", "unknown direction shutt (directions: ");
+        JsonObject unknown = typo.failure(ExitCodes.USAGE, "unknown_direction", "unknown direction shutt (directions: ");
         assertThat(unknown.get("message").getAsString()).doesNotContain("NOT_FOUND");
         assertThat(unknown.get("hint").getAsString()).contains("did you mean shut");
     }
@@ -369,5 +369,18 @@ class NewUserTest {
         papers.failure(ExitCodes.USAGE, "unknown_commit", "abcdef12");
         CliRun.of("papers", "--json", "--commit", "xyz", "--data-dir", dir.resolve("reader").toString(),
                 "--coordinator", url).failure(ExitCodes.USAGE, "bad_commit", "xyz");
+    }
+
+    @Test
+    void aWorkspaceAClaimAlreadyUsesSaysWhoseItIsAndHowToGoOn() throws Exception {
+        Path ws = dir.resolve("used-workspace");
+        Files.createDirectories(ws.resolve(".git"));
+        new dev.rhizome.client.cli.WorkspaceClaim("unit-1", dir.resolve("agent"), url).write(ws);
+        JsonObject o = CliRun.of("claim", "--direction", "d", "--workspace", ws.toString(), "--json",
+                "--data-dir", dir.resolve("agent").toString(), "--coordinator", url)
+                .failure(ExitCodes.USAGE, "workspace_not_empty", "it is the workspace of unit unit-1");
+        assertThat(o.get("hint").getAsString()).contains("rhizome submit --workspace " + ws)
+                .contains("give a new or empty directory");
+        assertThat(o.get("option").getAsString()).isEqualTo("--workspace");
     }
 }

@@ -5,6 +5,7 @@ import dev.rhizome.client.cli.ClaimFiles;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Unknown;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.client.cli.Shell;
 import dev.rhizome.coordinator.core.RecordBounds;
@@ -165,7 +166,7 @@ public final class Research {
      * {@code not_found} with no option, a prefix of it {@code unknown_commit} naming the option.
      */
     public static CommandException unknownCommit(String option, String direction, String id) {
-        return new CommandException(ExitCodes.USAGE, "unknown_commit", "no registered commit"
+        return Unknown.error("commit", "no registered commit"
                 + (direction == null ? "" : " of direction " + direction)
                 + (CommitId.isValid(id) ? " is " : " starts with ") + id,
                 "list the direction's commits with " + treeCommand(direction), option);
@@ -245,9 +246,13 @@ public final class Research {
                     unit.getKind() == WorkUnit.Kind.EVALUATE
                             ? "the nodes holding this commit did not answer (stopped?); the unit was reported unfetchable "
                                     + "and goes to another runner: claim again for another one"
-                            : "the nodes holding this commit did not answer (stopped?): run `rhizome node --data-dir "
-                                    + Shell.quote(dataDir) + "` if this data directory holds it, retry later, or claim from another "
-                                    + "commit (`rhizome claim --direction " + unit.getDirection()
+                            : (unit.getPeersCount() == 0
+                                    ? "no running node holds this commit as far as the coordinator knows: the node of the "
+                                            + "data directory that published the seed (`rhizome seed publish --data-dir DIR`) "
+                                            + "or submitted the commit must run (`rhizome node --data-dir DIR`); then claim again"
+                                    : "the nodes holding this commit did not answer (stopped?): run `rhizome node --data-dir "
+                                    + Shell.quote(dataDir) + "` if this data directory holds it, retry later")
+                                    + ", or claim from another commit (`rhizome claim --direction " + unit.getDirection()
                                     + " --from <commit>`, see `rhizome tree`)");
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, "failed", "cannot check out " + unit.getCommit() + " into "

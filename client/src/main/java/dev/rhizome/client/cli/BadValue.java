@@ -2,6 +2,7 @@ package dev.rhizome.client.cli;
 
 import dev.rhizome.ops.InvalidOptionValue;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine;
@@ -15,15 +16,60 @@ import picocli.CommandLine;
  */
 public final class BadValue extends TypeConversionException {
     private final String expected;
+    private final List<String> choices;
 
     /** A converter's refusal: only the accepted form; the option and the value are added when it is reported. */
     public BadValue(String expected) {
+        this(expected, List.of());
+    }
+
+    /**
+     * A converter's refusal of a value that must be one of {@code choices} (or take one's form): the
+     * nearest of them is offered when it is reported.
+     */
+    public BadValue(String expected, Collection<String> choices) {
         super(expected);
         this.expected = expected;
+        this.choices = List.copyOf(choices);
     }
 
     public String expected() {
         return expected;
+    }
+
+    /**
+     * The names a value picocli could not convert had to be one of (a {@link BadValue}'s choices,
+     * an enum's constants), or none when {@code e} is about another kind of value.
+     */
+    public static List<String> choicesOf(CommandLine.ParameterException e) {
+        if (!(e.getCause() instanceof TypeConversionException cause) || e.getArgSpec() == null) {
+            return List.of();
+        }
+        if (cause instanceof BadValue bad) {
+            return bad.choices;
+        }
+        return e.getArgSpec().type().isEnum() ? enumNames(e.getArgSpec().type()) : List.of();
+    }
+
+    private static List<String> enumNames(Class<?> type) {
+        List<String> names = new ArrayList<>();
+        for (Object c : type.getEnumConstants()) {
+            names.add(c.toString());
+        }
+        return names;
+    }
+
+    /**
+     * A value a command refuses after parsing because it is none of {@code known}: "invalid value
+     * 'tiny-ml' for --builtin: expected a built-in seed: tiny-lm, gpt-torch", the hint offering the
+     * nearest ("did you mean tiny-lm? ") before {@code hint}.
+     *
+     * @param what what the value must be, in words ("a built-in seed")
+     */
+    public static CommandException choice(String option, String value, String what, Collection<String> known,
+            String hint) {
+        return CommandException.usage(option, message(option, value, what + ": " + String.join(", ", known)),
+                Suggestions.didYouMean(value, known) + hint);
     }
 
     public static String message(String option, String value, String expected) {
@@ -68,11 +114,7 @@ public final class BadValue extends TypeConversionException {
         if (cause instanceof BadValue bad) {
             expected = bad.expected();
         } else if (arg.type().isEnum()) {
-            List<String> names = new ArrayList<>();
-            for (Object c : arg.type().getEnumConstants()) {
-                names.add(c.toString());
-            }
-            expected = "one of " + String.join(", ", names);
+            expected = "one of " + String.join(", ", enumNames(arg.type()));
         } else {
             expected = String.valueOf(cause.getMessage());
         }

@@ -62,7 +62,7 @@ public final class ClaimFiles {
                     + "shows the directions)");
         }
         if (!Files.exists(f)) {
-            throw new CommandException(ExitCodes.USAGE, "unknown_unit", "no claim of unit " + unitId + " in " + dataDir
+            throw Unknown.error("unit", "no claim of unit " + unitId + " in " + dataDir
                     + " (claim it first with `rhizome claim`)" + held(dataDir, unitId),
                     "a claim is kept in the --data-dir that claimed it until its experiment is submitted: "
                             + "pass that --data-dir (or RHIZOME_DATA_DIR), or claim a new unit with "
@@ -89,9 +89,8 @@ public final class ClaimFiles {
         if (ids.isEmpty()) {
             return "; it holds no claim";
         }
-        List<String> meant = Suggestions.closest(unitId, ids);
-        return "; it holds " + Unknown.shown(ids)
-                + (meant.isEmpty() ? "" : "; did you mean " + String.join(" or ", meant) + "?");
+        String meant = Suggestions.didYouMean(unitId, ids).strip();
+        return "; it holds " + Unknown.shown(ids) + (meant.isEmpty() ? "" : "; " + meant);
     }
 
     /** The unit's direction as its marker recorded it, or D where a marker from before kept none. */

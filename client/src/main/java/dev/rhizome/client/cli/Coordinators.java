@@ -60,7 +60,7 @@ public final class Coordinators {
     }
 
     /**
-     * The direction named by {@code --direction}, or the {@code unknown_direction} error (exit 4).
+     * The direction named by {@code --direction}, or the {@code unknown_direction} error (exit 2, as every unknown name).
      * Every command that takes {@code --direction} checks it this way, so a typo is never an empty
      * answer with exit 0.
      */
@@ -137,8 +137,7 @@ public final class Coordinators {
         String message = e.getMessage();
         return switch (e.code()) {
             case NOT_FOUND -> message.contains("unknown direction")
-                    ? new CommandException(ExitCodes.REFUSED, "unknown_direction", message,
-                            "list the open directions with `rhizome direction list`")
+                    ? Unknown.error("direction", message, "list the open directions with `rhizome direction list`", null)
                     : new CommandException(ExitCodes.REFUSED, "not_found", message, "");
             case LEASE_EXPIRED -> new CommandException(ExitCodes.REFUSED, "lease_expired", message,
                     "claim again (`rhizome claim --direction D --from <commit>`) and resubmit; "

@@ -128,7 +128,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         if (meant.isEmpty()) {
             meant = flagFor(e).map(List::of).orElse(List.of());
         }
-        String hint = meant.isEmpty() ? missingHint(e, help) : "did you mean " + String.join(" or ", meant) + "? " + help;
+        String hint = meant.isEmpty() ? missingHint(e, help) : Suggestions.phrase(meant) + help;
         cli.getErr().println(Printable.shown("rhizome: " + message));
         // The message names the problem; the whole help after it would bury it (and an agent
         // reading the output would have to dig it out), so point to --help instead.
@@ -190,6 +190,11 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
 
     /** What a mistyped command or option most likely meant, written as it is typed (`rhizome brief`, --direction). */
     static List<String> suggestions(CommandLine.ParameterException e) {
+        List<String> choices = BadValue.choicesOf(e);
+        if (!choices.isEmpty() && e.getValue() != null) {
+            // `--kind explor`: a value from a known set is offered the nearest, as a mistyped command is
+            return Suggestions.closest(e.getValue(), choices);
+        }
         String word = unmatched(e);
         if (word == null) {
             return List.of();

@@ -5,11 +5,14 @@ public final class ExitCodes {
     public static final int OK = 0;
     /** Something failed here: bad files, a failed fetch, an I/O error. */
     public static final int FAILED = 1;
-    /** Bad command-line arguments (picocli's own code). */
+    /**
+     * Bad command-line arguments (picocli's own code): an option or value, a commit the seed's rules
+     * refuse, or a name that names nothing, every {@code unknown_<kind>} ({@link Unknown}).
+     */
     public static final int USAGE = 2;
     /** `claim` found no work to hand out right now; try again later. */
     public static final int NO_WORK = 3;
-    /** The coordinator refused the request (bad signature, unknown unit, conflict...). */
+    /** The coordinator refused a request it understood (a closed direction, an expired lease, a conflict, a key's rights). */
     public static final int REFUSED = 4;
     /** The coordinator could not be reached. */
     public static final int UNREACHABLE = 5;

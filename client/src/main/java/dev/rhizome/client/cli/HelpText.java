@@ -27,6 +27,28 @@ public final class HelpText {
         }
     }
 
+    /**
+     * Gives every command's help the root's list of exit codes: an agent reads `rhizome claim
+     * --help`, not `rhizome --help`, and found no word there on what 2 or 4 meant.
+     */
+    public static void shareExitCodes(CommandLine root) {
+        CommandLine.Model.UsageMessageSpec rootUsage = root.getCommandSpec().usageMessage();
+        for (CommandLine sub : root.getSubcommands().values()) {
+            share(sub, rootUsage);
+        }
+    }
+
+    private static void share(CommandLine cli, CommandLine.Model.UsageMessageSpec from) {
+        CommandLine.Model.UsageMessageSpec usage = cli.getCommandSpec().usageMessage();
+        if (usage.exitCodeList().isEmpty()) {
+            usage.exitCodeListHeading(from.exitCodeListHeading());
+            usage.exitCodeList(from.exitCodeList());
+        }
+        for (CommandLine sub : cli.getSubcommands().values()) {
+            share(sub, from);
+        }
+    }
+
     static String[] paragraphs(String[] lines) {
         List<String> out = new ArrayList<>();
         StringBuilder current = new StringBuilder();

@@ -24,7 +24,8 @@ public final class StoreOption {
         try {
             return StoreAddress.parse(address);
         } catch (InvalidStoreAddress e) {
-            throw CommandException.usage(option, BadValue.refusal(where, e.address(), e.problem()), hint);
+            throw CommandException.usage(option, BadValue.refusal(where, e.address(), e.problem()),
+                    Suggestions.didYouMean(e.word(), e.choices()) + hint);
         }
     }
 }

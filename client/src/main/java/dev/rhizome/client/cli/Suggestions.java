@@ -33,6 +33,20 @@ public final class Suggestions {
         return close.size() > 3 ? close.subList(0, 3) : close;
     }
 
+    /**
+     * "did you mean a or b? " for the names close to {@code typed}, or "" when none is: how every
+     * choice from a known set (a command, an option, a built-in seed, a knob, an enum value, a
+     * config key, a direction, a unit) says what was most likely meant, in the same words.
+     */
+    public static String didYouMean(String typed, Collection<String> names) {
+        return phrase(closest(typed, names));
+    }
+
+    /** "did you mean a or b? " for names already chosen (and written as they are typed), or "" for none. */
+    public static String phrase(List<String> meant) {
+        return meant.isEmpty() ? "" : "did you mean " + String.join(" or ", meant) + "? ";
+    }
+
     private static String stripDashes(String s) {
         return s.replaceFirst("^-+", "");
     }

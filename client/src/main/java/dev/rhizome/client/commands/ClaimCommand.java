@@ -90,7 +90,11 @@ public final class ClaimCommand implements Callable<Integer> {
             try (var entries = Files.list(workspace)) {
                 if (entries.findAny().isPresent()) {
                     throw new CommandException(ExitCodes.USAGE, "workspace_not_empty", "--workspace " + workspace
-                            + " is not empty", "give a new or empty directory", "--workspace");
+                            + " is not empty" + WorkspaceClaim.read(workspace).map(c -> ": it is the workspace of unit "
+                                    + c.unitId() + ", claimed already").orElse(""),
+                            WorkspaceClaim.read(workspace).map(c -> "to go on with that unit, commit there and `rhizome submit "
+                                    + "--workspace " + Shell.quote(workspace) + "`; for a new claim, ").orElse("")
+                                    + "give a new or empty directory", "--workspace");
                 }
             }
         }

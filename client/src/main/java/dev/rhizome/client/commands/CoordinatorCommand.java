@@ -166,8 +166,10 @@ public final class CoordinatorCommand implements Callable<Integer> {
         try {
             coordinator = Coordinator.start(config);
         } catch (BindException e) {
+            String why = Problems.bindFailure(e);
+            // the option to change, so a script starting it can pick another port without reading words
             throw new CommandException(ExitCodes.FAILED, "failed", "cannot listen on " + host + ":" + port
-                    + ": " + Problems.bindFailure(e), "check --host and --port");
+                    + ": " + why, "check --host and --port", why.startsWith("this machine has no such address") ? "--host" : "--port");
         }
         // SIGTERM and Ctrl-C are a request to stop, not a failure: handled here instead of by the
         // JVM's default (which exits 143), so the coordinator closes and the command exits 0.

@@ -9,6 +9,7 @@ import com.google.gson.annotations.SerializedName;
 import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.Problems;
+import dev.rhizome.client.cli.Suggestions;
 import dev.rhizome.coordinator.core.LeaseCaps;
 import dev.rhizome.coordinator.core.WriteQuota;
 import java.io.IOException;
@@ -64,7 +65,7 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
         for (String key : object.keySet()) {
             if (!KEYS.contains(key)) {
                 throw CommandException.usage(key, "config file " + file + ": unknown key '" + key
-                        + "' (the keys are " + String.join(", ", KEYS) + ")", HINT);
+                        + "' (the keys are " + String.join(", ", KEYS) + ")", Suggestions.didYouMean(key, KEYS) + HINT);
             }
         }
         for (String key : KEYS) {
@@ -118,7 +119,8 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
                 case "per_address" -> perAddress = n;
                 case "per_network" -> perNetwork = n;
                 default -> throw CommandException.usage(key, "config file " + file + ": leases_held: unknown bound '"
-                        + bound + "' (the bounds are per_address, per_network)", HINT);
+                        + bound + "' (the bounds are per_address, per_network)",
+                        Suggestions.didYouMean(bound, List.of("per_address", "per_network")) + HINT);
             }
         }
         return new LeaseCaps.Limits(perAddress, perNetwork);
@@ -150,7 +152,8 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
             String key = "daily_write_limits." + name;
             String where = "config file " + file + ": " + key;
             WriteQuota.Kind kind = WriteQuota.Kind.named(name).orElseThrow(() -> CommandException.usage(key,
-                    where + " is not a kind of record (the kinds are " + String.join(", ", kinds) + ")", HINT));
+                    where + " is not a kind of record (the kinds are " + String.join(", ", kinds) + ")",
+                    Suggestions.didYouMean(name, kinds) + HINT));
             JsonElement bounds = dailyWriteLimits.get(name);
             if (!bounds.isJsonObject()) {
                 throw bad(file, key, bounds, "an object with per_key, per_address, per_network and/or total", HINT);
@@ -168,7 +171,7 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
                     case "total" -> total = n;
                     case "per_network" -> perNetwork = n;
                     default -> throw CommandException.usage(key + "." + bound, where + ": unknown bound '" + bound
-                            + "' (the bounds are per_key, per_address, per_network, total)", HINT);
+                            + "' (the bounds are " + String.join(", ", BOUNDS) + ")", Suggestions.didYouMean(bound, BOUNDS) + HINT);
                 }
             }
             limits = limits.with(kind, new WriteQuota.Limit(perKey, perAddress, total, perNetwork));
@@ -187,6 +190,8 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
         return CommandException.usage(key, BadValue.message(key + " in config file " + file, shown, expected),
                 hint.isEmpty() ? HINT : hint);
     }
+
+    private static final List<String> BOUNDS = List.of("per_key", "per_address", "per_network", "total");
 
     static final String HINT = "see README, \"Running a coordinator in production\", for the keys and an example";
 }

@@ -65,9 +65,10 @@ public final class DirectionCommand {
                 for (String knob : knobs) {
                     if (!known.contains(knob)) {
                         // the explorer would otherwise vary nothing on this direction, silently
-                        throw BadValue.of("--knobs", knob, known.isEmpty() ? "no knob: seed " + seed + " has none"
-                                : "a knob of seed " + seed + " (" + String.join(", ", known) + ")", known.isEmpty() ? "leave --knobs out: this seed has no knobs"
-                                        : "name knobs from that list, comma-separated, or leave --knobs out");
+                        throw known.isEmpty() ? BadValue.of("--knobs", knob, "no knob: seed " + seed + " has none",
+                                "leave --knobs out: this seed has no knobs")
+                                : BadValue.choice("--knobs", knob, "a knob of seed " + seed, known,
+                                        "name knobs from that list, comma-separated, or leave --knobs out");
                     }
                 }
                 String baseCommit = base != null ? base : s.getCommit();

@@ -1,6 +1,8 @@
 package dev.rhizome.client.commands;
 
 import com.google.gson.JsonObject;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.client.cli.Bounded;
@@ -13,6 +15,7 @@ import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.PathArguments;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.client.cli.Shell;
+import dev.rhizome.client.cli.Suggestions;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
 import dev.rhizome.node.NodeLayout;
@@ -182,9 +185,11 @@ public final class NodeCommand implements Callable<Integer> {
                 && u.getUnmatched().get(0).startsWith("--")) {
             // picocli's "Unknown option: '--nosuch=1'" named a flag nobody typed
             String option = u.getUnmatched().get(0).split("=", 2)[0];
+            List<String> keys = e.getCommandLine().getCommandSpec().options().stream().map(o -> o.longestName())
+                    .filter(n -> n.startsWith("--")).map(n -> n.substring(2)).toList();
             return CommandException.usage(option, file + ": unknown key '" + option.substring(2)
                     + "' (its keys are `rhizome node`'s options without the dashes, e.g. cpu-jobs=2)",
-                    "see `rhizome node --help` for the options");
+                    Suggestions.didYouMean(option.substring(2), keys) + "see `rhizome node --help` for the options");
         }
         String option = e.getArgSpec() instanceof CommandLine.Model.OptionSpec o ? o.longestName() : null;
         return CommandException.usage(option, file + ": " + e.getMessage(), "");
@@ -326,9 +331,10 @@ public final class NodeCommand implements Callable<Integer> {
                         noNode ? "start one with `rhizome node --data-dir " + Shell.quote(dataDir.path())
                                 + "`, or pass the --data-dir of the node you mean" : "");
             }
-            var parsed = JsonParser.parseString(answer).getAsJsonObject();
+            JsonObject parsed = answerOf(answer);
             if (parsed.has("error")) {
-                throw new CommandException(ExitCodes.FAILED, parsed.get("error").getAsString());
+                throw new CommandException(ExitCodes.FAILED, "failed", "the node on " + dataDir.path() + " refused: "
+                        + parsed.get("error").getAsString(), NODE_LOG_HINT);
             }
             boolean json = json();
             if (json && parsed.has("node") && !parsed.has("node_id")) {
@@ -342,6 +348,25 @@ public final class NodeCommand implements Callable<Integer> {
             }
             return ExitCodes.OK;
         }
+    }
+
+    private static final String NODE_LOG_HINT = "the node's log says more (its standard error, or `journalctl -u "
+            + "rhizome-node` under systemd); if it keeps failing, restart it";
+
+    /** The node's answer as an object; one that is not (a node that closed without answering) is told as such. */
+    static JsonObject answerOf(String answer) {
+        try {
+            JsonElement parsed = JsonParser.parseString(answer);
+            if (parsed.isJsonObject()) {
+                return parsed.getAsJsonObject();
+            }
+        } catch (JsonParseException e) {
+            // told below, with what came
+        }
+        throw new CommandException(ExitCodes.FAILED, "failed", answer.isEmpty()
+                ? "the node closed its control connection without an answer"
+                : "the node's answer is not a JSON object: " + (answer.length() > 200 ? answer.substring(0, 200) + "..." : answer),
+                NODE_LOG_HINT);
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,

@@ -67,9 +67,9 @@ public final class SeedCommand {
         public Integer call() throws IOException {
             SortedMap<String, byte[]> files;
             if (source.builtin != null) {
-                files = BuiltinSeeds.files(source.builtin).orElseThrow(() -> BadValue.of(
-                        "--builtin", source.builtin, "a built-in seed: " + String.join(", ", BuiltinSeeds.NAMES),
-                        "or publish your own with --dir DIR (a directory with a rhizome.json)"));
+                files = BuiltinSeeds.files(source.builtin).orElseThrow(() -> BadValue.choice(
+                        "--builtin", source.builtin, "a built-in seed", BuiltinSeeds.NAMES,
+                        "to publish your own, pass --dir DIR (a directory with a rhizome.json)"));
             } else {
                 if (!Files.isRegularFile(source.dir.resolve("rhizome.json"))) {
                     // named here, with the directory: the manifest parser only knew "the seed"

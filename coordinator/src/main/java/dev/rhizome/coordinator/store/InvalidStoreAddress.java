@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.store;
 
 import java.io.IOException;
+import java.util.List;
 
 /**
  * A store address refused before anything is opened: its form, scheme or a parameter is wrong.
@@ -14,11 +15,30 @@ public final class InvalidStoreAddress extends IOException {
 
     private final String address;
     private final String problem;
+    private final String word;
+    private final List<String> choices;
 
     InvalidStoreAddress(String address, String problem) {
+        this(address, problem, "", List.of());
+    }
+
+    /** A part of the address ({@code word}: a kind, a parameter's name) that is none of {@code choices}. */
+    InvalidStoreAddress(String address, String problem, String word, List<String> choices) {
         super("invalid store address " + PostgresStore.redact(address) + ": " + problem);
         this.address = PostgresStore.redact(address);
         this.problem = problem;
+        this.word = word;
+        this.choices = List.copyOf(choices);
+    }
+
+    /** The part at fault when it had to be one of {@link #choices()} (a kind, a parameter's name); "" otherwise. */
+    public String word() {
+        return word;
+    }
+
+    /** What {@link #word()} could have been, so a caller can offer the nearest; empty when the problem is another. */
+    public List<String> choices() {
+        return choices;
     }
 
     /** The address as given, its password replaced by {@code ***}. */

@@ -139,7 +139,7 @@ public record PostgresAddress(String host, int port, String database, String use
             if (!PARAMETERS.contains(name)) {
                 // a misspelt bound (timout=5) would otherwise leave the default in force, unsaid
                 throw new InvalidStoreAddress(address, (name.isEmpty() ? "an empty parameter" : "unknown parameter '"
-                        + name + "'") + ": the parameters are " + String.join(", ", PARAMETERS));
+                        + name + "'") + ": the parameters are " + String.join(", ", PARAMETERS), name, PARAMETERS);
             }
             if (kv.length < 2) {
                 throw new InvalidStoreAddress(address, "parameter '" + name + "' has no value: write " + name + "=VALUE");

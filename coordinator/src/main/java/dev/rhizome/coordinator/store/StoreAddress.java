@@ -1,5 +1,7 @@
 package dev.rhizome.coordinator.store;
 
+import java.util.List;
+
 /**
  * A coordinator's store address, parsed and checked without opening anything: {@link Embedded}
  * (empty or {@code sqlite}: the SQLite file in the data directory) or a {@link PostgresAddress}.
@@ -22,6 +24,7 @@ public sealed interface StoreAddress permits StoreAddress.Embedded, PostgresAddr
         int colon = address.indexOf(':');
         String scheme = colon > 0 && address.regionMatches(colon, "://", 0, 3) ? address.substring(0, colon) : null;
         throw new InvalidStoreAddress(address, (scheme == null ? "not a store address"
-                : "unknown store kind '" + scheme + "'") + ": the kinds are sqlite and postgresql");
+                : "unknown store kind '" + scheme + "'") + ": the kinds are sqlite and postgresql",
+                scheme == null ? address : scheme, List.of("sqlite", "postgresql"));
     }
 }

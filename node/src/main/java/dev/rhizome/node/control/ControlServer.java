@@ -107,20 +107,32 @@ public final class ControlServer implements AutoCloseable {
             reply(client, Map.of("error", "only " + self.getName() + " may control this node"));
             return;
         }
-        switch (request) {
-            case "status" -> reply(client, handler.status());
+        Object answer;
+        try {
+            answer = answer(request, peer.user().getName());
+        } catch (RuntimeException | Error e) {
+            // the client read an empty answer and failed on it ("Not a JSON Object: null"): it reads why instead
+            log.warn("control request '{}' failed: {}", request, e.toString());
+            answer = Map.of("error", "the node failed to answer '" + request + "': " + e);
+        }
+        reply(client, answer);
+    }
+
+    private Object answer(String request, String user) {
+        return switch (request) {
+            case "status" -> handler.status();
             case "pause" -> {
                 handler.pause();
-                log.info("paused by {}: running jobs finish, no new ones start", peer.user().getName());
-                reply(client, paused(true));
+                log.info("paused by {}: running jobs finish, no new ones start", user);
+                yield paused(true);
             }
             case "resume" -> {
                 handler.resume();
-                log.info("resumed by {}", peer.user().getName());
-                reply(client, paused(false));
+                log.info("resumed by {}", user);
+                yield paused(false);
             }
-            default -> reply(client, Map.of("error", "unknown request '" + request + "': status, pause or resume"));
-        }
+            default -> Map.of("error", "unknown request '" + request + "': status, pause or resume");
+        };
     }
 
     private Map<String, Object> paused(boolean paused) {

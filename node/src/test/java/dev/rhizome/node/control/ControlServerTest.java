@@ -58,6 +58,38 @@ class ControlServerTest {
     }
 
     @Test
+    void aRequestTheNodeFailsToAnswerIsAnsweredWithWhy() throws Exception {
+        ControlServer.Handler failing = new ControlServer.Handler() {
+            @Override
+            public Object status() {
+                throw new NoClassDefFoundError("dev/rhizome/Gone");
+            }
+
+            @Override
+            public String node() {
+                return "ab12";
+            }
+
+            @Override
+            public void pause() {
+                throw new IllegalStateException("stopping");
+            }
+
+            @Override
+            public void resume() {
+            }
+        };
+        try (ControlServer server = ControlServer.start(dir.resolve("run/control.sock"), failing)) {
+            assertThat(ControlClient.request(server.socket(), "status")).startsWith("{\"error\":")
+                    .contains("failed to answer 'status'").contains("dev/rhizome/Gone");
+            assertThat(ControlClient.request(server.socket(), "pause")).contains("failed to answer 'pause'")
+                    .contains("stopping");
+            // and it still serves the next request
+            assertThat(ControlClient.request(server.socket(), "resume")).isEqualTo("{\"node\":\"ab12\",\"paused\":false}");
+        }
+    }
+
+    @Test
     void onlyTheNodesUserMayEnterTheSocketsDirectoryOrOpenIt() throws Exception {
         try (ControlServer server = ControlServer.start(dir.resolve("run/control.sock"), handler)) {
             assertThat(Files.getPosixFilePermissions(server.socket().getParent()))
