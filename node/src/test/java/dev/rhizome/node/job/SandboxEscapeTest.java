@@ -282,7 +282,7 @@ class SandboxEscapeTest {
         // Each start's files for bubblewrap are gone with the job; the program stays.
         Optional<Path> program = sandbox.seccompFile();
         if (program.isPresent()) {
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
                 try (Stream<Path> files = Files.list(program.get().getParent())) {
                     assertThat(files.map(f -> f.getFileName().toString())).containsExactly("filter.bpf");
                 }
