@@ -35,14 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * result file the node followed to wherever the job pointed it.
  */
 class SandboxEscapeTest {
-    /**
-     * The time budget of a job that ends by itself or by a limit under test, never by this budget:
-     * only a bound on a hang. At 60 s, jobs of python3 writing thousands of files ran out of it on
-     * a loaded 2-core machine, and a limit's CRASH or the job's OK read TIMEOUT.
-     */
-    private static final Duration JOB_BUDGET = Duration.ofSeconds(300);
-    /** The same for a job that imports PyTorch, which took most of 300 s there by itself. */
-    private static final Duration TORCH_JOB_BUDGET = Duration.ofSeconds(600);
+    private static final Duration JOB_BUDGET = JobBudgets.ENDS_BY_ITSELF;
+    private static final Duration TORCH_JOB_BUDGET = JobBudgets.ENDS_BY_ITSELF_WITH_TORCH;
 
     private static final SandboxLimits SMALL = new SandboxLimits(256L << 20, 64, 16L << 20);
     private static BwrapLauncher sandbox;
