@@ -96,7 +96,8 @@ class JobRunnerTest {
         JobOutcome outcome = run("sleep 300 & echo \"pids $$ $!\"; wait", Duration.ofSeconds(1));
 
         assertThat(outcome.status()).isEqualTo(Result.Status.TIMEOUT);
-        assertThat(outcome.runtimeMs()).isBetween(1000L, 10_000L);
+        // killed at its budget, long before its sleep's end, however late a loaded machine kills it
+        assertThat(outcome.runtimeMs()).isBetween(1000L, 120_000L);
         assertThat(outcome.metric()).isEmpty();
         assertThat(pids("pids")).hasSize(2).allSatisfy(pid -> assertThat(alive(pid)).as("pid %d alive", pid).isFalse());
     }
@@ -134,13 +135,14 @@ class JobRunnerTest {
 
     @Test
     void outputPastTheLogLimitIsKilledAndCutAsACrash() throws Exception {
-        // Bounded at 20 MB, so that a broken limit can't fill the disk; the sleep shows the kill came early.
-        JobSpec spec = sh("yes 'val_bpb: 1.0' | head -c 20000000; sleep 30", JobBudgets.ENDS_BY_ITSELF);
+        // Bounded at 20 MB, so that a broken limit can't fill the disk; then held until stopped: a CRASH,
+        // not the budget's TIMEOUT, is the limit's kill (a 30 s sleep and a runtime under 20 s read a
+        // loaded machine as a broken limit).
+        JobSpec spec = sh("yes 'val_bpb: 1.0' | head -c 20000000; sleep 3600", JobBudgets.ENDS_BY_ITSELF);
 
         JobOutcome outcome = new JobRunner(new PlainLauncher(), 10_000).run(spec, lines::add);
 
         assertThat(outcome.status()).isEqualTo(Result.Status.CRASH);
-        assertThat(outcome.runtimeMs()).isLessThan(20_000L);
         assertThat(Files.size(spec.logFile())).isEqualTo(10_000);
         assertThat(String.join("\n", lines)).hasSizeLessThanOrEqualTo(10_000);
     }
@@ -148,16 +150,16 @@ class JobRunnerTest {
     @Test
     void writingPastTheWorkDirectoryBudgetIsKilledAsACrashAndTheLogSaysWhy() throws Exception {
         Path work = Files.createDirectories(dir.resolve("work"));
-        // At most 64 MiB, so that a broken limit can't fill the disk; the sleep shows the kill came early.
+        // At most 64 MiB, so that a broken limit can't fill the disk; then held until stopped: a CRASH,
+        // not the budget's TIMEOUT, is the limit's kill.
         String script = "i=0; while [ $i -lt 64 ]; do head -c 1048576 /dev/zero > f$i; i=$((i+1)); done; "
-                + "echo 'val_bpb: 1.0'; sleep 30";
+                + "echo 'val_bpb: 1.0'; sleep 3600";
         JobSpec spec = new JobSpec(work, List.of("/bin/sh", "-c", script), Map.of(), JobBudgets.ENDS_BY_ITSELF,
                 dir.resolve("job.log"), "val_bpb");
 
         JobOutcome outcome = new JobRunner(new PlainLauncher(), JobRunner.DEFAULT_MAX_LOG_BYTES, 8L << 20).run(spec, lines::add);
 
         assertThat(outcome.status()).isEqualTo(Result.Status.CRASH);
-        assertThat(outcome.runtimeMs()).isLessThan(20_000L);
         assertThat(Files.readString(spec.logFile()))
                 .contains("rhizome: job stopped: it wrote more than 8 MiB to its work directory");
     }
