@@ -7,6 +7,7 @@ import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
+import dev.rhizome.protocol.support.NonEphemeralPort;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -39,10 +40,8 @@ class FailedStartReleasesTest {
     void aNodeThatCannotServeItsMetricsReleasesItsPeerPortAndDataDirectory() throws Exception {
         try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
             Path data = dir.resolve("node");
-            int peerPort;
-            try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                peerPort = probe.getLocalPort();
-            }
+            // bound by the failed start, then by the second: a port no other test's port-0 socket takes meanwhile
+            int peerPort = NonEphemeralPort.find();
             NodeConfig config = NodeConfig.defaults(data, coordinator.url()).withDirection("nothing-here")
                     .withPeerAddress("127.0.0.1", peerPort);
             try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -86,11 +86,11 @@ class NodeMetricsTest {
                 double fetched = runnerAfter.value("rhizome_node_bytes_fetched_total", Map.of());
                 assertThat(fetched).as("bundle bytes the runner fetched from the holder").isPositive();
                 assertThat(runnerAfter.value("rhizome_node_fetches_completed_total", Map.of())).isPositive();
-                await().atMost(Duration.ofSeconds(10)).until(() ->
+                await().atMost(Duration.ofMinutes(2)).until(() ->
                         scrape(holderPort).value("rhizome_node_bytes_served_total", Map.of()) >= fetched);
 
                 // The two are linked by gossip: each scores the other, and neither has banned anyone.
-                await().atMost(Duration.ofSeconds(30)).until(() -> scrape(runnerPort)
+                await().atMost(Duration.ofMinutes(2)).until(() -> scrape(runnerPort)
                         .samples("rhizome_node_peer_score").stream()
                         .anyMatch(s -> s.labels().get("peer").equals(holder.identity().publicId().toString())));
                 PrometheusText linked = scrape(runnerPort);

@@ -86,7 +86,7 @@ class OpsFilesTest {
                     HttpRequest.newBuilder(URI.create(url + "/healthz")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(health.statusCode()).isEqualTo(200);
             coordinator.destroy();
-            assertThat(coordinator.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(coordinator.waitFor(2, TimeUnit.MINUTES)).as("stopped on SIGTERM").isTrue();
             assertThat(coordinator.exitValue()).as(Files.readString(dir.resolve("coordinator.log"))).isZero();
         } finally {
             coordinator.destroyForcibly();

@@ -77,7 +77,7 @@ class RefusedAnnouncementTest {
     /** Announcements the coordinator answered 403, from its Prometheus counters. */
     private static double refusedAnnouncements(String url) throws Exception {
         String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "/metrics"))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+                .timeout(Duration.ofMinutes(2)).build(), HttpResponse.BodyHandlers.ofString()).body();
         return PrometheusText.parse(text).value("rhizome_http_requests_seconds_count",
                 Map.of("route", "/v1/announce", "status", "403"));
     }

@@ -13,9 +13,7 @@ import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.IdentityStore;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -163,40 +161,19 @@ class NodeFilesKillTest {
      * the kill landed there (the temporary file is still there after it). Collects the acknowledged writes.
      */
     private static boolean killWhileWriting(Kind kind, NodeLayout layout, Map<Integer, String> acked) throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process child = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                Writer.class.getName(), kind.name(), layout.dataDir().toString())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         AtomicInteger highest = new AtomicInteger(next(acked) - 1);
-        Thread reader = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line = in.readLine(); line != null; line = in.readLine()) {
-                    String[] parts = line.split(" ", -1);
-                    if (parts.length == 3 && parts[0].equals("ack")) {
-                        int n = Integer.parseInt(parts[1]);
-                        acked.put(n, parts[2]);
-                        highest.accumulateAndGet(n, Math::max);
-                    }
-                }
-            } catch (IOException e) {
-                // the child's end closed by the kill
+        KillableChild child = KillableChild.start(Writer.class, List.of(), line -> {
+            String[] parts = line.split(" ", -1);
+            if (parts.length == 3 && parts[0].equals("ack")) {
+                int n = Integer.parseInt(parts[1]);
+                acked.put(n, parts[2]);
+                highest.accumulateAndGet(n, Math::max);
             }
-        });
-        reader.start();
+        }, kind.name(), layout.dataDir().toString());
         int before = acked.size();
-        try {
-            long giveUp = System.nanoTime() + Duration.ofMinutes(2).toNanos(); // a hang, not a speed check
-            // some writes first, so that a restart has something acknowledged to lose
-            while (child.isAlive() && (acked.size() < before + 3 || !kind.writing(layout, highest.get() + 1))
-                    && System.nanoTime() < giveUp) {
-                Thread.onSpinWait();
-            }
-            assertThat(child.isAlive()).as("the writer died by itself").isTrue();
-        } finally {
-            child.destroyForcibly(); // SIGKILL on Linux: no shutdown hook runs, as after kill -9
-            child.waitFor();
-            reader.join();
-        }
+        // some writes first, so that a restart has something acknowledged to lose
+        child.killWhen(() -> acked.size() >= before + 3 && kind.writing(layout, highest.get() + 1), Duration.ofMinutes(2),
+                "writer");
         return !temporaryFiles(layout.dataDir()).isEmpty();
     }
 

@@ -43,7 +43,8 @@ public final class DemoCommand implements Callable<Integer> {
     long durationSeconds;
 
     @Option(names = "--min-results", converter = Bounded.NonNegativeInt.class, defaultValue = "0", paramLabel = "N",
-            description = {"After --duration, keep going until N results are in, for at most another --duration " +
+            description = {"After --duration, keep going until N results are in, for at most another --duration, " +
+                "longer on a machine loaded past its cores (up to 10 min or --duration) " +
                 "(default ${DEFAULT-VALUE}: stop at --duration). For loaded machines and tests."})
     int minResults;
 

@@ -7,10 +7,10 @@ import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.coordinator.core.LeaseCaps;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.SeededOverApi;
 import dev.rhizome.coordinator.support.TestPostgres;
 import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.EnvelopeList;
-import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.UnitList;
@@ -51,17 +51,8 @@ class SharedPostgresTest {
                 Coordinator b = Coordinator.start(config(dir.resolve("b"), pg, operator))) {
             ApiClient apiA = new ApiClient(a.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
             ApiClient apiB = new ApiClient(b.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
-            Manifest manifest = Fixtures.manifest(1, 0.01);
-            String base = Fixtures.commit();
-            long now = System.currentTimeMillis();
-            apiA.signAndPost("/v1/seeds", operator, Fixtures.seed(operator, "tiny-lm", base, manifest, now)).ack();
-            apiB.signAndPost("/v1/directions", operator, Fixtures.direction(operator, "d", "tiny-lm", base, now)).ack();
-            Identity proposer = Identity.generate();
-            for (int i = 0; i < experiments; i++) {
-                ApiClient api = i % 2 == 0 ? apiA : apiB;
-                api.signAndPost("/v1/experiments", proposer,
-                        Fixtures.experiment(proposer, "tiny-lm", "d", Fixtures.commit(), base, now)).ack();
-            }
+            SeededOverApi.post(List.of(apiA, apiB), operator, "tiny-lm", Fixtures.commit(), Fixtures.manifest(1, 0.01),
+                    List.of("d"), experiments);
 
             ExecutorService pool = Executors.newFixedThreadPool(runners);
             List<Future<List<SignedEnvelope>>> work = new ArrayList<>();

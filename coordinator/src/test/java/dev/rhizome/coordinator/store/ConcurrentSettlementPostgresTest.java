@@ -9,6 +9,7 @@ import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.service.ResultIntake;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.SeededOverApi;
 import dev.rhizome.coordinator.support.TestPostgres;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.SignedEnvelope;
@@ -164,23 +165,13 @@ class ConcurrentSettlementPostgresTest {
 
     /** Four directions of ten experiments each, and a fork standing on the first direction's first experiment. */
     private void setUp(ApiClient apiA, ApiClient apiB) {
-        long now = System.currentTimeMillis();
-        apiA.signAndPost("/v1/seeds", operator, Fixtures.seed(operator, "tiny-lm", base, Fixtures.manifest(2, 0.5), now))
-                .ack();
-        String forkBase = null;
         // one proposer in every direction: its record is added to, not locked, so its results in
         // different directions still settle beside each other
-        Identity proposer = Identity.generate();
-        for (int d = 0; d < 4; d++) {
-            apiB.signAndPost("/v1/directions", operator, Fixtures.direction(operator, "d" + d, "tiny-lm", base, now)).ack();
-            for (int i = 0; i < 10; i++) {
-                String commit = Fixtures.commit();
-                forkBase = forkBase == null ? commit : forkBase;
-                (i % 2 == 0 ? apiA : apiB).signAndPost("/v1/experiments", proposer,
-                        Fixtures.experiment(proposer, "tiny-lm", "d" + d, commit, base, now)).ack();
-            }
-        }
-        apiA.signAndPost("/v1/directions", operator, Fixtures.direction(operator, "fork", "tiny-lm", forkBase, now)).ack();
+        SeededOverApi seeded = SeededOverApi.post(List.of(apiA, apiB), operator, "tiny-lm", base, Fixtures.manifest(2, 0.5),
+                List.of("d0", "d1", "d2", "d3"), 10, Identity.generate());
+        String forkBase = seeded.experiments().get("d0").get(0);
+        apiA.signAndPost("/v1/directions", operator, Fixtures.direction(operator, "fork", "tiny-lm", forkBase,
+                System.currentTimeMillis())).ack();
     }
 
     /**

@@ -2,8 +2,8 @@ package dev.rhizome.coordinator.support;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.rhizome.protocol.support.NonEphemeralPort;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -60,7 +60,7 @@ public final class PrivatePostgres implements AutoCloseable {
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         UserPrincipalLookupService users = data.getFileSystem().getUserPrincipalLookupService();
         Files.setOwner(data, users.lookupPrincipalByName("postgres"));
-        PrivatePostgres pg = new PrivatePostgres(bin, data, freePort());
+        PrivatePostgres pg = new PrivatePostgres(bin, data, NonEphemeralPort.find());
         try {
             pg.run(List.of(bin.resolve("initdb").toString(), "-D", data.resolve("cluster").toString(), "-U", "postgres",
                     "--auth=trust", "-E", "UTF8", "--no-sync"));
@@ -205,11 +205,6 @@ public final class PrivatePostgres implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     @Override
     public void close() throws Exception {

@@ -145,7 +145,7 @@ class ControlServerTest {
                 : List.of("/usr/bin/setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups",
                         "/usr/bin/python3", "-c", script, socket);
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
         return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
     }
 }

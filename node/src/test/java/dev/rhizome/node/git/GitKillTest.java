@@ -3,9 +3,8 @@ package dev.rhizome.node.git;
 import static dev.rhizome.node.git.NodeRepositoryTest.AUTHOR;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
+import dev.rhizome.node.KillableChild;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -151,37 +150,16 @@ class GitKillTest {
         Map<String, String> held = new ConcurrentHashMap<>();  // commit -> its file, in the order printed
         List<String> order = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger drops = new AtomicInteger();
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process child = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                Pruner.class.getName(), dir.toString(), tmp.resolve("source.git").toString())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        Thread reader = new Thread(() -> {
-            try (var in = new BufferedReader(new InputStreamReader(child.getInputStream()))) {
-                for (String line = in.readLine(); line != null; line = in.readLine()) {
-                    String[] parts = line.split(" ");
-                    if (parts[0].equals("held")) {
-                        held.put(parts[1], parts[2]);
-                        order.add(parts[1]);
-                    } else if (parts[0].equals("dropping")) {
-                        drops.incrementAndGet();
-                    }
-                }
-            } catch (IOException e) {
-                // closed by the kill
+        KillableChild child = KillableChild.start(Pruner.class, List.of(), line -> {
+            String[] parts = line.split(" ");
+            if (parts[0].equals("held")) {
+                held.put(parts[1], parts[2]);
+                order.add(parts[1]);
+            } else if (parts[0].equals("dropping")) {
+                drops.incrementAndGet();
             }
-        });
-        reader.start();
-        try {
-            long giveUp = System.nanoTime() + Duration.ofMinutes(3).toNanos(); // a hang, not a speed check
-            while (child.isAlive() && drops.get() < 3 && System.nanoTime() < giveUp) {
-                Thread.onSpinWait();
-            }
-            assertThat(child.isAlive()).as("the pruner died by itself").isTrue();
-        } finally {
-            child.destroyForcibly(); // SIGKILL on Linux: no shutdown hook runs, as after kill -9
-            child.waitFor();
-            reader.join();
-        }
+        }, dir.toString(), tmp.resolve("source.git").toString());
+        child.killWhen(() -> drops.get() >= 3, Duration.ofMinutes(3), "pruner");
         assertThat(drops.get()).as("killed as its third prune gave commits up").isGreaterThanOrEqualTo(3);
         String seed = order.get(0);
         String newest = order.get(order.size() - 1);
@@ -314,20 +292,8 @@ class GitKillTest {
     private static void killDuringGc(Path dir) throws Exception {
         Path pid = dir.resolve(StaleGcLock.GC_PID);
         for (int attempt = 0; attempt < 5; attempt++) {
-            Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-            Process child = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                    Repacker.class.getName(), dir.toString())
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            try {
-                long giveUp = System.nanoTime() + Duration.ofMinutes(2).toNanos(); // a hang, not a speed check
-                while (child.isAlive() && !Files.exists(pid) && System.nanoTime() < giveUp) {
-                    Thread.onSpinWait();
-                }
-                assertThat(child.isAlive()).as("the repacker died by itself").isTrue();
-            } finally {
-                child.destroyForcibly(); // SIGKILL on Linux: no shutdown hook runs, as after kill -9
-                child.waitFor();
-            }
+            KillableChild.start(Repacker.class, List.of(), line -> { }, dir.toString())
+                    .killWhen(() -> Files.exists(pid), Duration.ofMinutes(2), "repacker");
             if (Files.exists(pid)) {
                 return;
             }
@@ -346,33 +312,12 @@ class GitKillTest {
      */
     private static boolean killDuringImport(Path dir, Path workspace, Path childTmp, Map<Integer, String> imported)
             throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process child = new ProcessBuilder(java.toString(), "-Djava.io.tmpdir=" + childTmp, "-cp",
-                System.getProperty("java.class.path"), Importer.class.getName(), dir.toString(), workspace.toString())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        Thread reader = new Thread(() -> {
-            try (var in = new BufferedReader(new InputStreamReader(child.getInputStream()))) {
-                for (String line = in.readLine(); line != null; line = in.readLine()) {
-                    String[] parts = line.split(" ");
-                    imported.put(Integer.parseInt(parts[0]), parts[1]);
-                }
-            } catch (IOException e) {
-                // closed by the kill
-            }
-        });
-        reader.start();
+        KillableChild child = KillableChild.start(Importer.class, List.of("-Djava.io.tmpdir=" + childTmp), line -> {
+            String[] parts = line.split(" ");
+            imported.put(Integer.parseInt(parts[0]), parts[1]);
+        }, dir.toString(), workspace.toString());
         int before = imported.size();
-        try {
-            long giveUp = System.nanoTime() + Duration.ofMinutes(2).toNanos(); // a hang, not a speed check
-            while (child.isAlive() && (imported.size() <= before || !packIncoming(dir)) && System.nanoTime() < giveUp) {
-                Thread.onSpinWait();
-            }
-            assertThat(child.isAlive()).as("the importer died by itself").isTrue();
-        } finally {
-            child.destroyForcibly(); // SIGKILL on Linux: no shutdown hook runs, as after kill -9
-            child.waitFor();
-            reader.join();
-        }
+        child.killWhen(() -> imported.size() > before && packIncoming(dir), Duration.ofMinutes(2), "importer");
         try (Stream<Path> left = Files.list(childTmp)) {
             return left.anyMatch(p -> p.getFileName().toString().startsWith("rhizome-import-" + child.pid() + "-"));
         }

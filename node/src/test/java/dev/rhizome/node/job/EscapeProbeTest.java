@@ -70,7 +70,7 @@ class EscapeProbeTest {
                     + "k = libc.syscall(" + (isX86() ? 248 : 217) + ", b'user', b'" + abstractName
                     + "', b'payload', 7, ctypes.c_long(-4))\n"
                     + "libc.syscall(" + (isX86() ? 250 : 219) + ", 15, ctypes.c_long(k), 60)\nprint(k, flush=True)"));
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(Path.of("/proc/net/unix"))
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(Path.of("/proc/net/unix"))
                     .contains("@" + abstractName));
             assertThat(host.get(1).waitFor()).isZero();
             JobOutcome outcome = jobs.runPython(probe(), Map.of("PROBE_KEY", key.toString(), "PROBE_DATA",
@@ -87,7 +87,7 @@ class EscapeProbeTest {
             }
             assertThat(SandboxedJobs.accepted(server)).as("a connection from the job").isFalse();
             assertThat(fakeNode.isAlive()).as("the node, signalled from the job").isTrue();
-            Awaitility.await().atMost(Duration.ofSeconds(10))
+            Awaitility.await().atMost(Duration.ofSeconds(60))
                     .until(() -> SandboxedJobs.processesTagged("outlive-" + jobs.tag).isEmpty());
         } finally {
             fakeNode.destroyForcibly();

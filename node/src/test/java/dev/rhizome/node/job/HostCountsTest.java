@@ -56,13 +56,13 @@ class HostCountsTest {
                     except BlockingIOError:
                         pass
                 print('QUEUED', queued >> 20, 'MiB IN', len(pairs), flush=True)
-                time.sleep(30)
+                time.sleep(3600)  # held until the node stops it
                 """.formatted(2 * bound);
 
         JobOutcome outcome = jobs.runPython(probe, Map.of(), jobs.sandbox.shared(sixteenth.ways()));
 
         assertThat(outcome.status()).as(jobs.log()).isEqualTo(Result.Status.CRASH);
-        assertThat(jobs.log()).contains("MiB queued in its sockets"); // not the 30 s sleep's end
+        assertThat(jobs.log()).contains("MiB queued in its sockets");
     }
 
     @Test
@@ -137,7 +137,7 @@ class HostCountsTest {
         // 230,000, past the uid's own limit (96,362 here): its other processes' real-time signals and
         // POSIX timers were refused while it held them.
         JobOutcome outcome = jobs.runPython(SandboxedJobs.script("signal-hoard.py"), Map.of(
-                "HOARD_FORKS", Integer.toString(SandboxedJobs.SMALL.processes() - 14), "HOARD_WAIT", "0", "HOARD_HOLD", "10"));
+                "HOARD_FORKS", Integer.toString(SandboxedJobs.SMALL.processes() - 14), "HOARD_WAIT", "0", "HOARD_HOLD", "3600"));
 
         assertThat(jobs.log()).contains("FORKED");
         assertThat(outcome.status()).as(jobs.log()).isEqualTo(Result.Status.CRASH);
@@ -176,16 +176,17 @@ class HostCountsTest {
                     b[::4096] = b'x' * len(range(0, n, 4096))
                     return b
                 shared = os.environ['MEMORY'] == 'shared'
+                hold = 8 if shared else 3600  # apart: held until the node stops it
                 mine = touched(150 << 20) if shared else None
                 for i in range(3):
                     if os.fork() == 0:
                         mine = mine if shared else touched(120 << 20)
-                        time.sleep(8)
+                        time.sleep(hold)
                         os._exit(0)
                 if not shared:
                     mine = touched(120 << 20)
                 print('HOLDING', flush=True)
-                time.sleep(8)
+                time.sleep(hold)
                 """;
         assertThat(4 * 120).isGreaterThan((int) (SandboxedJobs.SMALL.memoryBytes() >> 20));
 
@@ -220,9 +221,9 @@ class HostCountsTest {
                     if os.fork() == 0:
                         libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0
                         print('SPLIT', split(30000), flush=True)
-                        time.sleep(30)
+                        time.sleep(3600)  # held until the node stops it
                         os._exit(0)
-                time.sleep(30)
+                time.sleep(3600)  # held until the node stops it
                 """.formatted(MemoryMappings.MAX_MAPPINGS / 60_000 + 1);
         JobOutcome outcome = jobs.runPython(probe, Map.of());
 
@@ -241,7 +242,7 @@ class HostCountsTest {
                 import os, time
                 held = [os.pipe() for i in range(%d)]
                 print('PIPES', len(held), flush=True)
-                time.sleep(30)
+                time.sleep(3600)  # held until the node stops it
                 """.formatted(HeldDescriptors.MAX_PIPES + 50);
         JobOutcome outcome = jobs.runPython(probe, Map.of());
 
@@ -258,10 +259,10 @@ class HostCountsTest {
                 for i in range(%d):
                     if os.fork() == 0:
                         held = [os.dup(0) for j in range(3900)]
-                        time.sleep(30)
+                        time.sleep(3600)  # held until the node stops it
                         os._exit(0)
                 print('DUMMIES', flush=True)
-                time.sleep(20)
+                time.sleep(3600)  # held until the node stops it
                 """.formatted(DeletedFiles.MAX_DESCRIPTORS / 3900 + 1);
         JobOutcome outcome = jobs.runPython(probe, Map.of());
 
@@ -281,7 +282,7 @@ class HostCountsTest {
                     for at in range(0, 2000, 2):
                         fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, at); held += 1
                 print('LOCKS', held, flush=True)
-                time.sleep(30)
+                time.sleep(3600)  # held until the node stops it
                 """.formatted(FileLocks.MAX_LOCKS / 1000 + 2);
         JobOutcome outcome = jobs.runPython(probe, Map.of());
 

@@ -45,7 +45,7 @@ class JobRunnerTest {
                 }
                 """);
         JobSpec spec = new JobSpec(dir, List.of("java", "Job.java"), Map.of("RHIZOME_STEPS", "7"),
-                Duration.ofSeconds(60), dir.resolve("logs/job.log"), "val_bpb");
+                JobBudgets.ENDS_BY_ITSELF, dir.resolve("logs/job.log"), "val_bpb");
 
         JobOutcome outcome = new JobRunner(new PlainLauncher()).run(spec, lines::add);
 
@@ -66,7 +66,7 @@ class JobRunnerTest {
 
     @Test
     void nonZeroExitIsACrashEvenWithAMetric() throws Exception {
-        JobOutcome outcome = run("echo 'val_bpb: 1.5'; exit 3", Duration.ofSeconds(30));
+        JobOutcome outcome = run("echo 'val_bpb: 1.5'; exit 3", JobBudgets.ENDS_BY_ITSELF);
 
         assertThat(outcome.status()).isEqualTo(Result.Status.CRASH);
         assertThat(outcome.exitCode()).isEqualTo(3);
@@ -75,7 +75,7 @@ class JobRunnerTest {
 
     @Test
     void cleanExitWithoutAMetricIsACrash() throws Exception {
-        JobOutcome outcome = run("echo 'num_steps: 12'; printf 'no line break at the end'", Duration.ofSeconds(30));
+        JobOutcome outcome = run("echo 'num_steps: 12'; printf 'no line break at the end'", JobBudgets.ENDS_BY_ITSELF);
 
         assertThat(outcome.status()).isEqualTo(Result.Status.CRASH);
         assertThat(outcome.exitCode()).isZero();
@@ -85,7 +85,7 @@ class JobRunnerTest {
 
     @Test
     void failAfterTheLastValueIsACrash() throws Exception {
-        JobOutcome outcome = run("echo 'val_bpb: 2.0'; echo 'val_bpb: FAIL'", Duration.ofSeconds(30));
+        JobOutcome outcome = run("echo 'val_bpb: 2.0'; echo 'val_bpb: FAIL'", JobBudgets.ENDS_BY_ITSELF);
 
         assertThat(outcome.status()).isEqualTo(Result.Status.CRASH);
         assertThat(outcome.metric()).isEmpty();
@@ -96,14 +96,15 @@ class JobRunnerTest {
         JobOutcome outcome = run("sleep 300 & echo \"pids $$ $!\"; wait", Duration.ofSeconds(1));
 
         assertThat(outcome.status()).isEqualTo(Result.Status.TIMEOUT);
-        assertThat(outcome.runtimeMs()).isBetween(1000L, 10_000L);
+        // killed at its budget, long before its sleep's end, however late a loaded machine kills it
+        assertThat(outcome.runtimeMs()).isBetween(1000L, 120_000L);
         assertThat(outcome.metric()).isEmpty();
         assertThat(pids("pids")).hasSize(2).allSatisfy(pid -> assertThat(alive(pid)).as("pid %d alive", pid).isFalse());
     }
 
     @Test
     void descendantOrphanedByACleanExitIsKilledToo() throws Exception {
-        JobOutcome outcome = run("sleep 300 & echo \"pids $!\"; sleep 0.5; echo 'val_bpb: 2.5'", Duration.ofSeconds(30));
+        JobOutcome outcome = run("sleep 300 & echo \"pids $!\"; sleep 0.5; echo 'val_bpb: 2.5'", JobBudgets.ENDS_BY_ITSELF);
 
         assertThat(outcome.status()).isEqualTo(Result.Status.OK);
         assertThat(outcome.metric()).hasValue(2.5);
@@ -113,7 +114,7 @@ class JobRunnerTest {
     @Test
     void interruptKillsTheJobAndIsRethrown() throws Exception {
         CompletableFuture<Long> started = new CompletableFuture<>();
-        JobSpec spec = sh("echo \"pids $$\"; sleep 300", Duration.ofSeconds(60));
+        JobSpec spec = sh("echo \"pids $$\"; sleep 300", JobBudgets.ENDS_BY_ITSELF);
         CompletableFuture<Throwable> thrown = new CompletableFuture<>();
         Thread caller = new Thread(() -> {
             try {
@@ -134,13 +135,14 @@ class JobRunnerTest {
 
     @Test
     void outputPastTheLogLimitIsKilledAndCutAsACrash() throws Exception {
-        // Bounded at 20 MB, so that a broken limit can't fill the disk; the sleep shows the kill came early.
-        JobSpec spec = sh("yes 'val_bpb: 1.0' | head -c 20000000; sleep 30", Duration.ofSeconds(60));
+        // Bounded at 20 MB, so that a broken limit can't fill the disk; then held until stopped: a CRASH,
+        // not the budget's TIMEOUT, is the limit's kill (a 30 s sleep and a runtime under 20 s read a
+        // loaded machine as a broken limit).
+        JobSpec spec = sh("yes 'val_bpb: 1.0' | head -c 20000000; sleep 3600", JobBudgets.ENDS_BY_ITSELF);
 
         JobOutcome outcome = new JobRunner(new PlainLauncher(), 10_000).run(spec, lines::add);
 
         assertThat(outcome.status()).isEqualTo(Result.Status.CRASH);
-        assertThat(outcome.runtimeMs()).isLessThan(20_000L);
         assertThat(Files.size(spec.logFile())).isEqualTo(10_000);
         assertThat(String.join("\n", lines)).hasSizeLessThanOrEqualTo(10_000);
     }
@@ -148,16 +150,16 @@ class JobRunnerTest {
     @Test
     void writingPastTheWorkDirectoryBudgetIsKilledAsACrashAndTheLogSaysWhy() throws Exception {
         Path work = Files.createDirectories(dir.resolve("work"));
-        // At most 64 MiB, so that a broken limit can't fill the disk; the sleep shows the kill came early.
+        // At most 64 MiB, so that a broken limit can't fill the disk; then held until stopped: a CRASH,
+        // not the budget's TIMEOUT, is the limit's kill.
         String script = "i=0; while [ $i -lt 64 ]; do head -c 1048576 /dev/zero > f$i; i=$((i+1)); done; "
-                + "echo 'val_bpb: 1.0'; sleep 30";
-        JobSpec spec = new JobSpec(work, List.of("/bin/sh", "-c", script), Map.of(), Duration.ofSeconds(60),
+                + "echo 'val_bpb: 1.0'; sleep 3600";
+        JobSpec spec = new JobSpec(work, List.of("/bin/sh", "-c", script), Map.of(), JobBudgets.ENDS_BY_ITSELF,
                 dir.resolve("job.log"), "val_bpb");
 
         JobOutcome outcome = new JobRunner(new PlainLauncher(), JobRunner.DEFAULT_MAX_LOG_BYTES, 8L << 20).run(spec, lines::add);
 
         assertThat(outcome.status()).isEqualTo(Result.Status.CRASH);
-        assertThat(outcome.runtimeMs()).isLessThan(20_000L);
         assertThat(Files.readString(spec.logFile()))
                 .contains("rhizome: job stopped: it wrote more than 8 MiB to its work directory");
     }
@@ -166,7 +168,7 @@ class JobRunnerTest {
     void aJobThatWroteTooMuchAndEndedBeforeTheNextCheckStillCountsAsACrash() throws Exception {
         Path work = Files.createDirectories(dir.resolve("work"));
         JobSpec spec = new JobSpec(work, List.of("/bin/sh", "-c", "head -c 3000000 /dev/zero > big; echo 'val_bpb: 1.0'"),
-                Map.of(), Duration.ofSeconds(60), dir.resolve("job.log"), "val_bpb");
+                Map.of(), JobBudgets.ENDS_BY_ITSELF, dir.resolve("job.log"), "val_bpb");
 
         JobOutcome outcome = new JobRunner(new PlainLauncher(), JobRunner.DEFAULT_MAX_LOG_BYTES, 1L << 20).run(spec, lines::add);
 
@@ -181,7 +183,7 @@ class JobRunnerTest {
         // its start), so two wrote twice it and three more than the disk had to spare.
         Path work = Files.createDirectories(dir.resolve("work"));
         JobSpec spec = new JobSpec(work, List.of("/bin/sh", "-c", "head -c 30000000 /dev/zero > big; echo 'val_bpb: 1.0'"),
-                Map.of(), Duration.ofSeconds(60), dir.resolve("job.log"), "val_bpb");
+                Map.of(), JobBudgets.ENDS_BY_ITSELF, dir.resolve("job.log"), "val_bpb");
         JobRunner alone = new JobRunner(new PlainLauncher(), JobRunner.DEFAULT_MAX_LOG_BYTES, 48L << 20);
 
         assertThat(alone.run(spec, lines::add).status()).as("within what one job alone may write").isEqualTo(Result.Status.OK);

@@ -20,7 +20,7 @@ class LogPumpTest {
             disk.fill();
             Process job = new ProcessBuilder("head", "-c", Integer.toString(8 << 20), "/dev/zero").start();
             LogPump pump = LogPump.start("job stdout", job.getInputStream(), Redirect.appendTo(log));
-            assertThat(job.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(job.waitFor(2, TimeUnit.MINUTES)).isTrue();
             pump.join(30_000);
             assertThat(job.exitValue()).as("the job wrote all its output").isZero();
             assertThat(pump.failure()).hasValueSatisfying(why -> assertThat(why).contains(log.toString())

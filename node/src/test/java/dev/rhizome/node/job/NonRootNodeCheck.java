@@ -38,7 +38,7 @@ public final class NonRootNodeCheck {
                 + " && chmod 000 hide && chmod 000 . && echo HID; sleep 3; echo 'val_bpb: 1.0'";
         JobOutcome outcome = new JobRunner(new BwrapLauncher(report.plan().get(), cgroup.cgroup(), HostView.real()),
                 JobRunner.DEFAULT_MAX_LOG_BYTES, 8L << 20).run(new JobSpec(checkout, List.of("/bin/sh", "-c", script),
-                        Map.of(), Duration.ofSeconds(60), log, "val_bpb"), JobProgress.IGNORE);
+                        Map.of(), JobBudgets.ENDS_BY_ITSELF, log, "val_bpb"), JobProgress.IGNORE);
         System.out.println("STATUS " + outcome.status());
         System.out.println("LOG " + Files.readString(log).replace('\n', ' '));
         try {

@@ -64,7 +64,7 @@ final class SandboxedJobs implements AutoCloseable {
         Files.deleteIfExists(log);
         return new JobRunner(launcher).run(new JobSpec(checkout,
                 List.of("/bin/sh", "-c", "/usr/bin/python3 probe.py; echo 'val_bpb: 1.0'", "job-" + tag), env,
-                Duration.ofSeconds(60), log, "val_bpb"), JobProgress.IGNORE);
+                JobBudgets.ENDS_BY_ITSELF, log, "val_bpb"), JobProgress.IGNORE);
     }
 
     /** A probe script kept beside these tests, e.g. {@code escape-probe.py}. */

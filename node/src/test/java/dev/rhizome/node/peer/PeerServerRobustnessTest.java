@@ -439,7 +439,7 @@ class PeerServerRobustnessTest {
             OutputStream out = trickler.getOutputStream();
             long started = System.nanoTime();
             out.write(new byte[] {0, 0, 0, 100});  // a 100-byte frame, then a byte of it now and then: never idle, never whole
-            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(300)).until(() -> {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300)).until(() -> {
                 try {
                     out.write(0);
                     return false;
@@ -496,7 +496,7 @@ class PeerServerRobustnessTest {
                 assertClosed(oneTooMany);
             }
             held.remove(0).close();
-            await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
                 try (Socket again = new Socket("127.0.0.1", dave.server.port())) {
                     again.setSoTimeout(5000);
                     RawWire.write(again.getOutputStream(), PeerMessages.hello(Identity.generate(), HandshakeProof.newNonce()));

@@ -126,7 +126,7 @@ class RangeFetchTest {
             // The slot is freed when the hog goes: alice serves again.
             String small = PeerTransferTest.seed(alice);
             try (TestNode dave = new TestNode(tmp.resolve("dave"))) {
-                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
                     dave.fetcher.fetchFrom(alice.endpoint(), small, TransferProgress.NONE, new Cancellation());
                     assertThat(dave.repo.has(small)).isTrue();
                 });

@@ -54,7 +54,7 @@ class UploadWitnessTest {
 
             bob.fetcher.fetchFrom(where, seed, TransferProgress.NONE, new Cancellation());
 
-            await().atMost(Duration.ofSeconds(10)).until(() -> !told.isEmpty());
+            await().atMost(Duration.ofSeconds(60)).until(() -> !told.isEmpty());
             assertThat(told).as("carol's two parts are no evidence of a copy; bob's whole bundle is")
                     .containsExactly(bob.identity.publicId().toString() + " " + seed);
         }

@@ -169,24 +169,46 @@ public final class Demo {
         }
     }
 
+    /**
+     * Until {@code duration}, then while fewer than {@code minResults} results are in, for at most
+     * the extra wait the machine's load then allows: a progress line every few seconds throughout,
+     * so a long wait on a loaded machine shows what it waits for and until when.
+     */
     private void watch(CoordinatorClient operator, Path root, long started) throws InterruptedException, IOException {
         long end = started + config.duration().toNanos();
-        long extendedEnd = end + config.duration().toNanos();
-        boolean announced = false;
-        while (System.nanoTime() < end || (System.nanoTime() < extendedEnd && tooFewResults(operator))) {
-            if (System.nanoTime() >= end && !announced) {
-                progress.println("duration reached with fewer than " + config.minResults()
-                        + " results; waiting for them (at most " + config.duration().toSeconds() + " s more)");
-                announced = true;
+        long extendedEnd = 0;
+        boolean extended = false;
+        while (true) {
+            long now = System.nanoTime();
+            if (now >= end) {
+                if (!tooFewResults(operator)) {
+                    return;
+                }
+                if (!extended) {
+                    Duration extra = config.extraWaitNow();
+                    extendedEnd = end + extra.toNanos();
+                    extended = true;
+                    progress.println("duration reached with fewer than " + config.minResults()
+                            + " results; waiting for them (at most " + extra.toSeconds() + " s more at this machine's load)");
+                }
+                if (now >= extendedEnd) {
+                    progress.println("still fewer than " + config.minResults() + " results; stopping");
+                    return;
+                }
             }
-            long until = System.nanoTime() < end ? end : extendedEnd;
-            Thread.sleep(Math.min(3000, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
+            long until = extended ? extendedEnd : end;
+            Thread.sleep(Math.min(3000, Math.max(1, (until - now) / 1_000_000)));
             for (ChildProcess child : children) {
                 if (!child.isAlive()) {
                     throw new IOException(child.name() + " exited early; its log ends:\n" + child.tail(20));
                 }
             }
-            progress.println(progressLine(operator, root, started));
+            String line = progressLine(operator, root, started);
+            if (extended) {
+                line += String.format("  (waiting for %d results, at most %d s more)", config.minResults(),
+                        Math.max(0, (extendedEnd - System.nanoTime()) / 1_000_000_000L));
+            }
+            progress.println(line);
         }
     }
 

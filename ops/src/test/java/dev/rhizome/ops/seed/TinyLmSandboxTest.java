@@ -18,7 +18,6 @@ import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +57,7 @@ class TinyLmSandboxTest {
             HarnessedSpec spec = new HarnessedSpec(checkout, harnessDir, jobs.resolve("result"),
                     m.getPrepareCommandList(), m.getTrainCommandList(), m.getServeCommandList(),
                     m.getHarnessCommandList(), BudgetEnv.of(Budget.newBuilder().setSteps(20).build(), 7),
-                    Duration.ofSeconds(m.getTimeoutSeconds()), logs.resolve("run.log"), m.getMetric().getName());
+                    SeedRunBudget.of(m), logs.resolve("run.log"), m.getMetric().getName());
 
             // Every phase sandboxed: the prepare step, training, the harness and the model it questions.
             HarnessedOutcome run = new HarnessedRunner(new JobRunner(sandbox), sandbox).run(spec, lines::add);

@@ -22,7 +22,6 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -234,7 +233,7 @@ class TinyLmSeedTest {
         HarnessedSpec spec = new HarnessedSpec(checkout, harnessDir, root.resolve("result"), m.getPrepareCommandList(),
                 m.getTrainCommandList(), m.getServeCommandList(), m.getHarnessCommandList(),
                 BudgetEnv.of(Budget.newBuilder().setSteps(steps).build(), seed),
-                Duration.ofSeconds(m.getTimeoutSeconds()), log, m.getMetric().getName());
+                SeedRunBudget.of(m), log, m.getMetric().getName());
         HarnessedOutcome outcome = new HarnessedRunner(new JobRunner(new PlainLauncher()), new PlainLauncher())
                 .run(spec, line -> progress.add(line.replaceAll("loss .*", "loss")));
         return new Run(outcome.outcome(), Files.readString(log), outcome.reason());

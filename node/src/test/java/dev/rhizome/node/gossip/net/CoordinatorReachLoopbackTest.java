@@ -60,8 +60,8 @@ class CoordinatorReachLoopbackTest {
             AtomicInteger asked = new AtomicInteger();
             try (GossipService gossip = node(dir.resolve("a"), () -> List.of(listed("127.0.0.1", port), listed("localhost", port),
                     listed("lan-probe.example", port), listed("10.0.0.1", port)), Reach.GLOBAL, asked)) {
-                await().atMost(Duration.ofSeconds(20)).until(() -> asked.get() > 0);
-                await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> probed.accepted.get() == 0);
+                await().atMost(Duration.ofSeconds(60)).until(() -> asked.get() > 0);
+                await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(60)).until(() -> probed.accepted.get() == 0);
 
                 // A unit's holders, named by that coordinator: not fetched from either.
                 List<PeerEndpoint> hints = List.of("127.0.0.1", "lan-probe.example").stream()
@@ -79,7 +79,7 @@ class CoordinatorReachLoopbackTest {
             AtomicInteger asked = new AtomicInteger();
             try (GossipService gossip = node(dir.resolve("b"), () -> List.of(listed("lan-probe.example", local.socket.getLocalPort())),
                     Reach.LOOPBACK, asked)) {
-                await().atMost(Duration.ofSeconds(20)).until(() -> local.accepted.get() > 0);
+                await().atMost(Duration.ofSeconds(60)).until(() -> local.accepted.get() > 0);
             }
         }
     }

@@ -64,7 +64,7 @@ class ForgedFetchHelloLoopbackTest extends LoopbackTest {
                 assertThat(m.hasError()).as("%s", m).isFalse();
             }
         }
-        GossipServiceTest.await(() -> maker.keepersOf(commit).contains(rogue.publicId()), Duration.ofSeconds(20));
+        GossipServiceTest.await(() -> maker.keepersOf(commit).contains(rogue.publicId()), Duration.ofSeconds(60));
         assertThat(maker.keepersOf(commit)).doesNotContain(victim.publicId());
     }
 

@@ -53,15 +53,15 @@ class GivingUpLoopbackTest extends LoopbackTest {
     void aKeeperThatGivesAKeptCommitUpIsNoLongerCountedByItsMaker() throws Exception {
         Node maker = start("maker");
         Node keeper = start("keeper");
-        GossipServiceTest.await(() -> maker.linked() && keeper.linked(), Duration.ofSeconds(20));
+        GossipServiceTest.await(() -> maker.linked() && keeper.linked(), Duration.ofSeconds(60));
         String commit = maker.repo().commitFiles(null, Map.of("a.txt", "kept".getBytes()), "kept", GossipServiceTest.AUTHOR);
         maker.gossip().onLocalCommit(commit);
-        GossipServiceTest.await(() -> maker.keepersOf(commit).contains(keeper.identity().publicId()), Duration.ofSeconds(20));
-        GossipServiceTest.await(() -> keeper.repo().has(commit), Duration.ofSeconds(20)); // served, then imported
+        GossipServiceTest.await(() -> maker.keepersOf(commit).contains(keeper.identity().publicId()), Duration.ofSeconds(60));
+        GossipServiceTest.await(() -> keeper.repo().has(commit), Duration.ofSeconds(60)); // served, then imported
 
         keeper.gossip().dropped(List.of(commit));
 
-        GossipServiceTest.await(() -> maker.keepersOf(commit).isEmpty(), Duration.ofSeconds(20));
+        GossipServiceTest.await(() -> maker.keepersOf(commit).isEmpty(), Duration.ofSeconds(60));
         assertThat(maker.score(keeper)).isZero();
         assertThat(keeper.score(maker)).isZero();
     }

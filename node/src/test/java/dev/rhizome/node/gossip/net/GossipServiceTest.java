@@ -54,7 +54,7 @@ class GossipServiceTest extends LoopbackTest {
         String commit = nodes.get(0).repo().commitFiles(null, Map.of("blob.bin", noise), "bundle", AUTHOR);
         nodes.get(0).gossip().onLocalCommit(commit);
 
-        await(() -> nodes.stream().allMatch(n -> n.repo().has(commit)), Duration.ofSeconds(20));
+        await(() -> nodes.stream().allMatch(n -> n.repo().has(commit)), Duration.ofSeconds(60));
 
         for (Node n : nodes.subList(1, nodes.size())) {
             assertThat(n.gossip().counters().fetchesStarted()).as("fetches by %s", n.identity().publicId().shortForm())
@@ -66,13 +66,13 @@ class GossipServiceTest extends LoopbackTest {
     void underTheWantsFilterAKeeperIsConfirmedOnceItHasTakenTheWholeBundleFromTheMaker() throws Exception {
         Node maker = start("maker", Identity.generate(), true, Wants.workAndReplicas(1));
         Node keeper = start("keeper", Identity.generate(), true, Wants.workAndReplicas(1));
-        await(() -> linked(maker) > 0, Duration.ofSeconds(20));
+        await(() -> linked(maker) > 0, Duration.ofSeconds(60));
         String commit = maker.repo().commitFiles(null, Map.of("README.md", "kept".getBytes()), "kept", AUTHOR);
         maker.gossip().onLocalCommit(commit);
 
-        await(() -> keeper.repo().has(commit), Duration.ofSeconds(20));
+        await(() -> keeper.repo().has(commit), Duration.ofSeconds(60));
         // The server's witness reached the core through the driver, and the keeper's announcement came back.
-        await(() -> query(maker, commit).contains(keeper.identity().publicId()), Duration.ofSeconds(20));
+        await(() -> query(maker, commit).contains(keeper.identity().publicId()), Duration.ofSeconds(60));
     }
 
     private static Set<PublicId> query(Node node, String commit) {
@@ -116,7 +116,7 @@ class GossipServiceTest extends LoopbackTest {
         Node a = start("a", Identity.generate(), true);
         Identity bId = Identity.generate();
         Node b = start("b", bId, false);
-        await(() -> linked(b) > 0, Duration.ofSeconds(10));
+        await(() -> linked(b) > 0, Duration.ofSeconds(60));
         b.gossip().close();
         b.repo().close();
         net.open.remove(b.gossip());
@@ -152,7 +152,7 @@ class GossipServiceTest extends LoopbackTest {
         for (int i = 0; i < 4; i++) {
             nodes.add(start("r" + i, Identity.generate(), true));
         }
-        await(() -> nodes.stream().allMatch(n -> links(n) >= 1), Duration.ofSeconds(10));
+        await(() -> nodes.stream().allMatch(n -> links(n) >= 1), Duration.ofSeconds(60));
         Identity runner = nodes.get(0).identity();
         Result result = Result.newBuilder()
                 .setCommit("c".repeat(40)).setMetric(1.9).setRunner(runner.publicId().toByteString())

@@ -90,7 +90,7 @@ class HostilePeersTest {
             honest.add(node);
             directory.add(info(node));
         }
-        GossipServiceTest.await(() -> honest.stream().allMatch(n -> links(n) >= 2), Duration.ofSeconds(10));
+        GossipServiceTest.await(() -> honest.stream().allMatch(n -> links(n) >= 2), Duration.ofSeconds(60));
 
         List<String> bundles = new ArrayList<>();
         for (int b = 0; b < BUNDLES; b++) {
@@ -105,7 +105,7 @@ class HostilePeersTest {
         GossipServiceTest.await(() -> honest.stream().allMatch(n -> bundles.stream().allMatch(n.repo()::has)),
                 Duration.ofSeconds(20));
         List<PublicId> toEveryone = List.of(forger.identity().publicId(), flooder.identity().publicId());
-        GossipServiceTest.await(() -> toEveryone.stream().allMatch(h -> bannedBy(honest, h) > 0), Duration.ofSeconds(10));
+        GossipServiceTest.await(() -> toEveryone.stream().allMatch(h -> bannedBy(honest, h) > 0), Duration.ofSeconds(60));
         // The staller's claims come after the real holder's announcement, so it is asked only as a fallback, if
         // ever: it costs the network nothing unless asked, and whoever asks it marks it down.
         if (staller.bundleRequests() > 0) {
@@ -113,7 +113,7 @@ class HostilePeersTest {
                     Duration.ofSeconds(10));
         }
         // The forger and the flooder misbehave towards every neighbour, so every neighbour cuts them off.
-        GossipServiceTest.await(() -> honest.stream().noneMatch(n -> linkedToAny(n, toEveryone)), Duration.ofSeconds(15));
+        GossipServiceTest.await(() -> honest.stream().noneMatch(n -> linkedToAny(n, toEveryone)), Duration.ofSeconds(60));
 
         for (Node n : honest) {
             for (Node other : honest) {

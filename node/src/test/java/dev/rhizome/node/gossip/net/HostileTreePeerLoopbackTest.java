@@ -6,12 +6,9 @@ import dev.rhizome.node.git.HostileTrees;
 import dev.rhizome.node.git.HostileTrees.Entry;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.git.PaddedBundles;
-import java.time.Duration;
 import java.util.List;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.Repository;
-import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,17 +32,10 @@ class HostileTreePeerLoopbackTest extends LoopbackTest {
             tip = HostileTrees.commit(forge, root, List.of(), "seed");
             bundle = PaddedBundles.bundle(forge, tip, List.of(), List.of(tip), List.of());
         }
-        ServingRogue rogue = net.listed(new ServingRogue(tip, bundle));
-        LoopbackNet.Honest honest = net.besideRogue(tmp, rogue);
-        GossipServiceTest.await(() -> honest.asker().scoreOf(rogue.identity.publicId()) <= -16, Duration.ofSeconds(30));
-
-        honest.commitArrives(Duration.ofSeconds(30));
+        LoopbackNet.Honest honest = net.besideLyingServer(tmp, tip, bundle);
 
         for (String node : List.of("maker", "asker")) {
-            try (Repository repo = new FileRepositoryBuilder().setGitDir(tmp.resolve(node).resolve("repo.git").toFile())
-                    .setBare().build()) {
-                assertThat(repo.getObjectDatabase().has(ObjectId.fromString(tip))).as("%s stored the tip", node).isFalse();
-            }
+            assertThat(LoopbackNet.stores(tmp.resolve(node), tip)).as("%s stored the tip", node).isFalse();
         }
         assertThat(honest.asker().scoreOf(honest.maker().id())).isZero();
     }

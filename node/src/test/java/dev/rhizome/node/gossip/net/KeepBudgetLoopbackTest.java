@@ -40,7 +40,7 @@ class KeepBudgetLoopbackTest extends LoopbackTest {
     void aNeighbourNamingThisNodeKeeperOfManyLargeCommitsCannotPushItPastItsKeepBudget() throws Exception {
         Node keeper = start("keeper", Wants.workAndReplicas(1, KEEP, PEER.maxBundleBytes()));
         Node rogue = start("rogue", Wants.workAndReplicas(1));
-        GossipServiceTest.await(() -> linked(rogue) > 0 && linked(keeper) > 0, Duration.ofSeconds(20));
+        GossipServiceTest.await(() -> linked(rogue) > 0 && linked(keeper) > 0, Duration.ofSeconds(60));
         long before = new RepoCompactor(keeper.repo()).usage().bytes();
 
         Random random = new Random(5);

@@ -13,6 +13,7 @@ import dev.rhizome.protocol.identity.PublicId;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +23,9 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 
 /**
  * Real gossip nodes on loopback for one test: their event loops, the directory in which they find
@@ -107,8 +111,28 @@ final class LoopbackNet implements AutoCloseable {
     Honest besideRogue(Path tmp, SocketRogue rogue) throws Exception {
         Started maker = start(tmp.resolve("maker"), Identity.generate(), Wants.everything(), null, true);
         Started asker = start(tmp.resolve("asker"), Identity.generate(), Wants.everything(), null, true);
-        GossipServiceTest.await(() -> asker.linkedTo(rogue.identity.publicId(), maker.id()), Duration.ofSeconds(20));
+        GossipServiceTest.await(() -> asker.linkedTo(rogue.identity.publicId(), maker.id()), Duration.ofSeconds(60));
         return new Honest(maker, asker);
+    }
+
+    /**
+     * A listed rogue serving {@code bundle} as {@code tip}, beside an honest maker and asker (see
+     * {@link #besideRogue}): returned once the asker has scored the rogue a liar and a commit of the
+     * maker's has still arrived.
+     */
+    Honest besideLyingServer(Path tmp, String tip, byte[] bundle) throws Exception {
+        ServingRogue rogue = listed(new ServingRogue(tip, bundle));
+        Honest honest = besideRogue(tmp, rogue);
+        GossipServiceTest.await(() -> honest.asker().scoreOf(rogue.identity.publicId()) <= -16, Duration.ofSeconds(60));
+        honest.commitArrives(Duration.ofSeconds(60));
+        return honest;
+    }
+
+    /** Whether the object database of the node started in {@code nodeDir} holds {@code object}, reachable or not. */
+    static boolean stores(Path nodeDir, String object) throws IOException {
+        try (Repository repo = new FileRepositoryBuilder().setGitDir(nodeDir.resolve("repo.git").toFile()).setBare().build()) {
+            return repo.getObjectDatabase().has(ObjectId.fromString(object));
+        }
     }
 
     /** Asks a node's gossip core on its own thread, as the tests' conditions do. */

@@ -101,9 +101,9 @@ class NameOutOfReachLoopbackTest {
                          GossipSettings.defaults("127.0.0.1", 0, "cpu", dir.resolve("peers.bin")).withTick(Duration.ofMillis(100)),
                          GossipCore.factory(identity, GossipConfig.defaults(), Wants.everything()), List::of,
                          new TransferLog(dir.resolve("transfers.jsonl")), null, System::currentTimeMillis, dns)) {
-                await().atMost(Duration.ofSeconds(20)).until(() -> local.accepted.get() > 0 && looked.contains("lan-probe.example"));
+                await().atMost(Duration.ofSeconds(60)).until(() -> local.accepted.get() > 0 && looked.contains("lan-probe.example"));
                 // The probe's dial, were it made, follows its look-up on the same thread at once.
-                await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> probed.accepted.get() == 0);
+                await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(60)).until(() -> probed.accepted.get() == 0);
             }
         }
     }

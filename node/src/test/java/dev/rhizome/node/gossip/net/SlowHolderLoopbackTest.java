@@ -35,9 +35,9 @@ class SlowHolderLoopbackTest extends LoopbackTest {
         Identity makerId = Identity.generate();
         LoopbackNet.Started asker = net.start(tmp.resolve("asker"), Identity.generate(), Wants.everything(), null, true);
         GossipServiceTest.await(() -> LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).connectedPeers().containsAll(List.of(a, b))
-                && ((GossipCore) p).stats().fetchesStarted() >= GossipCore.MAX_CONCURRENT_FETCHES), Duration.ofSeconds(20));
+                && ((GossipCore) p).stats().fetchesStarted() >= GossipCore.MAX_CONCURRENT_FETCHES), Duration.ofSeconds(60));
         LoopbackNet.Started maker = net.start(tmp.resolve("maker"), makerId, Wants.everything(), null, true);
-        GossipServiceTest.await(() -> asker.linkedTo(makerId.publicId()), Duration.ofSeconds(20));
+        GossipServiceTest.await(() -> asker.linkedTo(makerId.publicId()), Duration.ofSeconds(60));
 
         // The tricklers' transfers are judged after three stall periods of bytes (30 s by default).
         new LoopbackNet.Honest(maker, asker).commitArrives(Duration.ofSeconds(120));

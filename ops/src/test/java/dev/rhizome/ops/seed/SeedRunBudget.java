@@ -1,0 +1,23 @@
+package dev.rhizome.ops.seed;
+
+import dev.rhizome.ops.LoadScaledBudget;
+import dev.rhizome.proto.v1.Manifest;
+import java.time.Duration;
+
+/**
+ * The time budget of a test's run of a seed: the seed's own timeout on a machine with a core to
+ * spare, so a seed that outgrows it fails there, and as many times more as the load per core
+ * (the rule of {@link FloorBudget}) up to 10 minutes: the tiny-lm seed's harnessed run timed out
+ * in its prepare step at load 34 on 2 cores, where its jobs run at the lowest priority.
+ */
+final class SeedRunBudget {
+    private static final Duration CEILING = Duration.ofMinutes(10);
+
+    private SeedRunBudget() {
+    }
+
+    static Duration of(Manifest manifest) {
+        Duration own = Duration.ofSeconds(manifest.getTimeoutSeconds());
+        return new LoadScaledBudget(own, own.compareTo(CEILING) > 0 ? own : CEILING).now();
+    }
+}
