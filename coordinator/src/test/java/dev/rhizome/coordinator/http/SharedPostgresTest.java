@@ -108,16 +108,8 @@ class SharedPostgresTest {
                 Coordinator b = Coordinator.start(capped(config(dir.resolve("b"), pg, operator), cap))) {
             ApiClient apiA = new ApiClient(a.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
             ApiClient apiB = new ApiClient(b.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
-            Manifest manifest = Fixtures.manifest(1, 0.01);
-            String base = Fixtures.commit();
-            long now = System.currentTimeMillis();
-            apiA.signAndPost("/v1/seeds", operator, Fixtures.seed(operator, "tiny-lm", base, manifest, now)).ack();
-            apiB.signAndPost("/v1/directions", operator, Fixtures.direction(operator, "d", "tiny-lm", base, now)).ack();
-            Identity proposer = Identity.generate();
-            for (int i = 0; i < claimants; i++) {
-                apiA.signAndPost("/v1/experiments", proposer,
-                        Fixtures.experiment(proposer, "tiny-lm", "d", Fixtures.commit(), base, now)).ack();
-            }
+            SeededOverApi.post(List.of(apiA, apiB), operator, "tiny-lm", Fixtures.commit(), Fixtures.manifest(1, 0.01),
+                    List.of("d"), claimants);
             ExecutorService pool = Executors.newFixedThreadPool(8);
             CountDownLatch go = new CountDownLatch(1);
             List<Future<Boolean>> claims = new ArrayList<>();
