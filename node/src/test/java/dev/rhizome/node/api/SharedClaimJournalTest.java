@@ -59,8 +59,10 @@ class SharedClaimJournalTest {
 
     @Test
     void onlyTheClaimsOfDeadProcessesAreTakenOverEachByOneTaker() throws Exception {
-        Process ended = new ProcessBuilder("true").start();
+        // runs until its input closes, so its start time is read while it still runs (`true` could be gone)
+        Process ended = new ProcessBuilder("cat").start();
         ProcessStamp endedStamp = stampOf(ended);
+        ended.getOutputStream().close();
         assertThat(ended.waitFor(30, TimeUnit.SECONDS)).isTrue();
         running = new ProcessBuilder("sleep", "600").start();
         ProcessStamp alive = stampOf(running);
