@@ -565,7 +565,11 @@ public final class NodeRepository implements AutoCloseable {
         }
         // A pass of its own, before the lock: what the pack inflates to is judged before JGit inflates it.
         try (InputStream in = bundle.open(); ObjectReader reader = repository.newObjectReader()) {
-            GitBundleHeader.read(in);
+            GitBundleHeader header = GitBundleHeader.read(in);
+            // The scan looks up a thin pack's bases here: one missing for want of a prerequisite is
+            // that, not a delta on the pack's own objects. The header is judged again under the lock.
+            checkRefs(header, expectedTip);
+            checkPrerequisites(header);
             limits.check(in, id -> heldSize(reader, id));
         }
         // One pass over the bytes: the header is judged, then the pack that follows it is parsed.
