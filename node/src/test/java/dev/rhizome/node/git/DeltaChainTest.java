@@ -77,6 +77,23 @@ class DeltaChainTest {
     }
 
     @Test
+    void aThinEditOfAFileTheNodeHoldsStillImportsAsADeltaOnIt() throws Exception {
+        try (NodeRepository source = NodeRepository.open(tmp.resolve("source.git"));
+                NodeRepository target = NodeRepository.open(tmp.resolve("target.git"))) {
+            byte[] data = DeltaMemoryTest.text(1 << 20, 5);
+            String first = source.commitFiles(null, Map.of("data.txt", data), "data", AUTHOR);
+            target.importBundle(source.bundle(first, List.of()).path(), first, 64 << 20);
+            data[1000] = 'X';
+            String second = source.commitFiles(first, Map.of("data.txt", data), "one byte changed", AUTHOR);
+
+            BundleFile thin = source.bundle(second, target.commits());
+            // Far smaller than the file: its blob travels as a delta naming the held one by id.
+            assertThat(thin.size()).isLessThan(16 << 10);
+            assertThat(target.importBundle(thin.path(), second, 64 << 20)).isEqualTo(second);
+        }
+    }
+
+    @Test
     void anOffsetDeltaDeclaringASmallBaseForALargeOneIsALie() {
         byte[] base = DeltaMemoryTest.text(1 << 20, 3);
         byte[] whole = PackBombs.whole(3, base.length, base);
