@@ -569,7 +569,12 @@ public final class NodeRepository implements AutoCloseable {
             // The scan looks up a thin pack's bases here: one missing for want of a prerequisite is
             // that, not a delta on the pack's own objects. The header is judged again under the lock.
             checkRefs(header, expectedTip);
-            checkPrerequisites(header);
+            writes.lock();
+            try {
+                checkPrerequisites(header);
+            } finally {
+                writes.unlock();
+            }
             limits.check(in, id -> heldSize(reader, id));
         }
         // One pass over the bytes: the header is judged, then the pack that follows it is parsed.
