@@ -564,9 +564,18 @@ public final class NodeRepository implements AutoCloseable {
             throw new BundleException("bundle is " + size + " bytes, over the limit of " + maxBytes);
         }
         // A pass of its own, before the lock: what the pack inflates to is judged before JGit inflates it.
-        try (InputStream in = bundle.open()) {
-            GitBundleHeader.read(in);
-            limits.check(in);
+        try (InputStream in = bundle.open(); ObjectReader reader = repository.newObjectReader()) {
+            GitBundleHeader header = GitBundleHeader.read(in);
+            // The scan looks up a thin pack's bases here: one missing for want of a prerequisite is
+            // that, not a delta on the pack's own objects. The header is judged again under the lock.
+            checkRefs(header, expectedTip);
+            writes.lock();
+            try {
+                checkPrerequisites(header);
+            } finally {
+                writes.unlock();
+            }
+            limits.check(in, id -> heldSize(reader, id));
         }
         // One pass over the bytes: the header is judged, then the pack that follows it is parsed.
         try (InputStream in = bundle.open()) {
@@ -596,6 +605,15 @@ public final class NodeRepository implements AutoCloseable {
             }
         } catch (CorruptObjectException | IncorrectObjectTypeException e) {
             throw new BundleException("cannot import bundle " + bundle.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** What a thin pack's delta resting on {@code id} has JGit read whole first; -1 where it is not held. */
+    private static long heldSize(ObjectReader reader, ObjectId id) throws IOException {
+        try {
+            return reader.getObjectSize(id, ObjectReader.OBJ_ANY);
+        } catch (MissingObjectException e) {
+            return -1;
         }
     }
 

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
+import org.eclipse.jgit.lib.ObjectId;
 
 /**
  * What a received pack may make this node inflate, judged before JGit parses it. A bundle's byte
@@ -23,7 +24,8 @@ import java.util.zip.Inflater;
  * MiB (ops/systemd/rhizome-node.service), one edit of a 20 MiB file, a bundle of 15 MiB within
  * every other bound, was an {@code OutOfMemoryError} ({@code DeltaMemoryTest}). So what one such
  * object holds (a delta: its own bytes, its base's and its result's, as its first bytes declare
- * them) is bounded by a share of the heap.
+ * them) is bounded by a share of the heap, and so is what JGit holds at once along a chain of
+ * deltas ({@link DeltaTrees}: a base is kept until its last delta is made).
  *
  * @param maxObjects       objects in the pack
  * @param maxObjectBytes   one object, inflated (a delta and the object it makes, each)
@@ -67,10 +69,18 @@ public record PackLimits(long maxObjects, long maxObjectBytes, long maxInflatedB
      * @throws IOException reading the stream failed (our own copy)
      */
     public void check(InputStream pack) throws BundleException, IOException {
+        check(pack, DeltaTrees.HeldSizes.NONE);
+    }
+
+    /**
+     * As {@link #check(InputStream)}, for a thin pack whose ref deltas rest on objects this node
+     * holds: {@code held} says their sizes, read before JGit reads them whole.
+     */
+    void check(InputStream pack, DeltaTrees.HeldSizes held) throws BundleException, IOException {
         if (this.equals(NONE)) {
             return;
         }
-        new Scan(pack).run();
+        new Scan(pack).run(held);
     }
 
     private final class Scan {
@@ -78,15 +88,19 @@ public record PackLimits(long maxObjects, long maxObjectBytes, long maxInflatedB
         private final byte[] buffer = new byte[64 * 1024];
         private final byte[] scratch = new byte[64 * 1024];
         private final Inflater inflater = new Inflater();
+        private final DeltaTrees trees = new DeltaTrees();
+        private final byte[] baseId = new byte[20];
         private int pos;
         private int limit;
+        /** Bytes of the pack before the buffer's start. */
+        private long passed;
         private long inflated;
 
         Scan(InputStream in) {
             this.in = in;
         }
 
-        void run() throws BundleException, IOException {
+        void run(DeltaTrees.HeldSizes held) throws BundleException, IOException {
             try {
                 if (readInt() != 0x5041434b) {
                     throw new BundleException("bundle's pack does not start with PACK");
@@ -103,6 +117,13 @@ public record PackLimits(long maxObjects, long maxObjectBytes, long maxInflatedB
                 for (long i = 0; i < count; i++) {
                     object(i);
                 }
+                long peak = trees.peak(held);
+                if (peak > maxHeldBytes) {
+                    throw new BundleTooLargeException("the bundle's pack has " + peak + " bytes held in memory at once"
+                            + " to unpack its deltas (a base is kept until its last delta is made, so a chain of bases"
+                            + " with deltas still to make is held together): over this node's limit of " + maxHeldBytes
+                            + " bytes (a quarter of its heap)");
+                }
             } catch (EOFException e) {
                 throw new BundleException("bundle refused while unpacking: its pack ends in the middle of an object", e);
             } finally {
@@ -111,6 +132,7 @@ public record PackLimits(long maxObjects, long maxObjectBytes, long maxInflatedB
         }
 
         private void object(long index) throws BundleException, IOException {
+            long offset = passed + pos;
             int c = readByte();
             int type = (c >> 4) & 7;
             long size = c & 15;
@@ -130,12 +152,16 @@ public record PackLimits(long maxObjects, long maxObjectBytes, long maxInflatedB
                         held(index, "a " + (type == 1 ? "commit" : type == 2 ? "tree" : "tag") + " of " + size + " bytes", size);
                     }
                     inflate(index, size, 0);
+                    trees.whole(offset, size);
                 }
                 case OBJ_OFS_DELTA, OBJ_REF_DELTA -> {
+                    long baseOffset = -1;
                     if (type == OBJ_OFS_DELTA) {
-                        skipOffset(index);
+                        baseOffset = offset - backwards(index);
                     } else {
-                        skip(20);
+                        for (int i = 0; i < baseId.length; i++) {
+                            baseId[i] = (byte) readByte();
+                        }
                     }
                     count(index, "a delta of " + size + " bytes", size);
                     int head = inflate(index, size, DELTA_HEAD);
@@ -145,6 +171,11 @@ public record PackLimits(long maxObjects, long maxObjectBytes, long maxInflatedB
                     count(index, "a delta making an object of " + result + " bytes", result);
                     held(index, "a delta of " + size + " bytes from a base of " + base + " bytes to an object of " + result
                             + " bytes", size + base + result);
+                    if (type == OBJ_OFS_DELTA) {
+                        trees.offsetDelta(offset, baseOffset, base, size, result);
+                    } else {
+                        trees.refDelta(offset, ObjectId.fromRaw(baseId), base, size, result);
+                    }
                 }
                 default -> throw new BundleException("object " + index + " of the bundle's pack has unknown type " + type);
             }
@@ -239,14 +270,18 @@ public record PackLimits(long maxObjects, long maxObjectBytes, long maxInflatedB
             }
         }
 
-        private void skipOffset(long index) throws BundleException, IOException {
+        /** An offset delta's distance back to its base (git's encoding: each further byte adds one first). */
+        private long backwards(long index) throws BundleException, IOException {
             int c = readByte();
+            long distance = c & 0x7f;
             for (int bytes = 1; (c & 0x80) != 0; bytes++) {
-                if (bytes > 9) {
+                if (bytes > 8) {
                     throw new BundleException("object " + index + " of the bundle's pack has a delta offset too long");
                 }
                 c = readByte();
+                distance = ((distance + 1) << 7) | (c & 0x7f);
             }
+            return distance;
         }
 
         private int readInt() throws IOException {
@@ -260,17 +295,12 @@ public record PackLimits(long maxObjects, long maxObjectBytes, long maxInflatedB
             return buffer[pos++] & 0xff;
         }
 
-        private void skip(int n) throws IOException {
-            for (int i = 0; i < n; i++) {
-                readByte();
-            }
-        }
-
         private void fill() throws IOException {
             int n = in.read(buffer);
             if (n <= 0) {
                 throw new EOFException();
             }
+            passed += limit;
             pos = 0;
             limit = n;
         }

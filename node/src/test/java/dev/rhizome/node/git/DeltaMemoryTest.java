@@ -68,7 +68,7 @@ class DeltaMemoryTest {
     }
 
     /** {@link UnderNodeHeap} run with {@code args} in a JVM of the node's flags: the line saying what it did. */
-    private static String inChild(String... args) throws IOException, InterruptedException {
+    static String inChild(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(NODE_FLAGS);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), UnderNodeHeap.class.getName()));

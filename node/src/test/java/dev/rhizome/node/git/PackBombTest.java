@@ -12,7 +12,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -77,25 +76,13 @@ class PackBombTest {
         // A blob of 10 bytes, and a delta on it that copies 100 bytes from its start: within every
         // bound, and JGit threw ArrayIndexOutOfBoundsException, out of the import and the fetch worker.
         byte[] base = "0123456789".getBytes(StandardCharsets.US_ASCII);
-        String baseId = org.eclipse.jgit.lib.ObjectId.fromRaw(MessageDigest.getInstance("SHA-1")
-                .digest(concat("blob 10\0".getBytes(StandardCharsets.US_ASCII), base))).name();
-        ByteArrayOutputStream delta = new ByteArrayOutputStream();
-        varint(delta, 10);
-        varint(delta, 100);
-        delta.write(0x80 | 0x10);
-        delta.write(100);
-        byte[] pack = pack(List.of(whole(3, base.length, base), refDelta(baseId, delta.toByteArray())));
+        byte[] whole = whole(3, base.length, base);
+        byte[] pack = pack(List.of(whole, PackBombs.offsetDelta(whole.length, PackBombs.copyThenInsert(10, 100, new byte[0]))));
 
         assertThatThrownBy(() -> target.importBundle(bundle(pack), TIP, 64 << 20))
                 .isInstanceOf(BundleException.class).isNotInstanceOf(BundleTooLargeException.class)
                 .hasMessageContaining("refused while unpacking");
         assertThat(target.commits()).isEmpty();
-    }
-
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] both = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, both, a.length, b.length);
-        return both;
     }
 
     @Test

@@ -56,6 +56,48 @@ public final class PackBombs {
         return out.toByteArray();
     }
 
+    /** A delta whose base starts {@code distance} bytes before this object does (git's offset encoding). */
+    static byte[] offsetDelta(long distance, byte[] delta) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        header(out, 6, delta.length);
+        byte[] encoded = new byte[10];
+        int at = encoded.length - 1;
+        encoded[at] = (byte) (distance & 0x7f);
+        while ((distance >>>= 7) != 0) {
+            encoded[--at] = (byte) (0x80 | (--distance & 0x7f));
+        }
+        out.write(encoded, at, encoded.length - at);
+        out.writeBytes(deflate(delta));
+        return out.toByteArray();
+    }
+
+    /**
+     * A delta's bytes: from a base of {@code baseSize} bytes, copy its first {@code copied}, then
+     * insert {@code inserted} (at most 127 bytes).
+     */
+    static byte[] copyThenInsert(long baseSize, int copied, byte[] inserted) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        varint(out, baseSize);
+        varint(out, copied + inserted.length);
+        for (int done = 0; done < copied; ) {
+            int n = Math.min(copied - done, 0xffff);
+            // Copy: offset bytes (those set), then size bytes, of the base.
+            out.write(0x80 | 0x0f | 0x30);
+            out.write(done & 0xff);
+            out.write((done >>> 8) & 0xff);
+            out.write((done >>> 16) & 0xff);
+            out.write((done >>> 24) & 0xff);
+            out.write(n & 0xff);
+            out.write((n >>> 8) & 0xff);
+            done += n;
+        }
+        if (inserted.length > 0) {
+            out.write(inserted.length);
+            out.writeBytes(inserted);
+        }
+        return out.toByteArray();
+    }
+
     static void varint(ByteArrayOutputStream out, long value) {
         while (value >= 0x80) {
             out.write((int) (value & 0x7f) | 0x80);
