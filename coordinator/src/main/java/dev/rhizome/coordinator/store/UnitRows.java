@@ -306,7 +306,7 @@ final class UnitRows implements Units {
         // One statement where five would each pay a round trip (sqlite-jdbc: a native call per
         // step and per column), on every claim. The derived one-row table makes the reputation
         // optional. The origin's counts go along the partial indexes of leased units (migration
-        // 21), the state written out so that the planner may use them.
+        // 22), the state written out so that the planner may use them.
         byte[] key = node.toByteArray();
         boolean origin = !address.isEmpty();
         String sql = origin ? CLAIMANT_WITH_ORIGIN : CLAIMANT;

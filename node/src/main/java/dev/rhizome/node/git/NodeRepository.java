@@ -506,12 +506,6 @@ public final class NodeRepository implements AutoCloseable {
         writer.writeBundle(NullProgressMonitor.INSTANCE, out);
     }
 
-    /**
-     * Deltas only between objects a receiver holds in memory to unpack ({@link PackLimits#maxHeldBytes}:
-     * the delta, its base and its result under a share of the heap), so that a node of the same heap
-     * takes what this one writes; a larger file goes whole, which JGit streams on both ends. The
-     * delta search's memory is bounded to the same share: unbounded, its window held ten such files.
-     */
     static {
         // JGit reads an object under this size whole into memory (50 MiB unless told): on the
         // node's heap of 64 MiB, writing a bundle of one 20 MiB file ran out of memory. Larger
@@ -522,6 +516,12 @@ public final class NodeRepository implements AutoCloseable {
         cache.install();
     }
 
+    /**
+     * Deltas only between objects a receiver holds in memory to unpack ({@link PackLimits#maxHeldBytes}:
+     * the delta, its base and its result under a share of the heap), so that a node of the same heap
+     * takes what this one writes; a larger file goes whole, which JGit streams on both ends. The
+     * delta search's memory is bounded to the same share: unbounded, its window held ten such files.
+     */
     private static PackConfig packConfig(Repository from) {
         PackConfig config = new PackConfig(from);
         long held = PackLimits.PEERS.maxHeldBytes();
