@@ -66,6 +66,14 @@ public record SandboxPlan(Path bwrap, Path prlimit, Path setpriv, OptionalInt jo
                 : this;
     }
 
+    /** This plan with jobs run as {@code uid}, one of {@link JobUids}' (the uid a slot holds, {@link JobUidLeases}). */
+    public SandboxPlan withJobUid(int uid) {
+        if (!JobUids.isJobUid(uid)) {
+            throw new IllegalArgumentException("uid " + uid + " is not one of the job uids (" + JobUids.describe() + ")");
+        }
+        return new SandboxPlan(bwrap, prlimit, setpriv, OptionalInt.of(uid), limits, memory, gpus);
+    }
+
     /** One line for the node's log: whose uid, which limits, which GPUs. */
     public String summary() {
         return "bubblewrap, no network, uid " + (ownUid() ? "of its slot's own (" + JobUids.describe() + ")"
