@@ -45,6 +45,9 @@ public final class JobUidLeases {
                 Files.createDirectory(this.dir, PosixFilePermissions.asFileAttribute(PRIVATE));
             } catch (java.nio.file.FileAlreadyExistsException raced) {
                 // another node made it: checked below like any other
+            } catch (IOException e) {
+                throw new IOException("cannot make " + this.dir + ", where nodes lock the job uids their slots hold: "
+                        + e, e);
             }
         }
         if (!Files.isDirectory(this.dir, LinkOption.NOFOLLOW_LINKS)
@@ -55,9 +58,15 @@ public final class JobUidLeases {
         }
     }
 
-    /** The leases of a root node on this machine ({@link #ROOT_DIR}). */
+    /**
+     * The leases of a root node on this machine: in {@link #ROOT_DIR}, or, on a system without a
+     * writable /run (a bare or read-only container), in the temporary directory, where a name another
+     * user planted first is refused, not used.
+     */
     public static JobUidLeases forRootNodes() throws IOException {
-        return new JobUidLeases(ROOT_DIR);
+        Path run = ROOT_DIR.getParent();
+        return new JobUidLeases(Files.isDirectory(run) && Files.isWritable(run) ? ROOT_DIR
+                : Path.of(System.getProperty("java.io.tmpdir"), ROOT_DIR.getFileName().toString()));
     }
 
     /**
