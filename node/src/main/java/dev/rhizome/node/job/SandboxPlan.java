@@ -13,7 +13,8 @@ import java.util.OptionalInt;
  * @param setpriv      util-linux setpriv; used only with {@code jobUid}
  * @param jobUid       when the node runs as root: the unprivileged uid jobs run as, so that no job is
  *                     root on the host and RLIMIT_NPROC applies (the kernel exempts root); one of
- *                     {@link JobUids}' (slot 0's, until {@link #forSlot}), whose group is
+ *                     {@link JobUids}' (slot 0's, until a slot's launcher takes the one it holds,
+ *                     {@link JobUidLeases}, or {@link #forSlot} names one), whose group is
  *                     {@link JobUids#gidFor}
  * @param limits       what a job may use
  * @param memory       how the memory limit is enforced
