@@ -105,7 +105,8 @@ class JobUidIsolationTest {
                 """;
         BwrapLauncher slot0 = sandbox.forSlot(0);
         int uid0 = slot0.plan().jobUid().getAsInt();
-        int uid1 = sandbox.forSlot(1).plan().jobUid().getAsInt();
+        BwrapLauncher slot1 = sandbox.forSlot(1); // held to the end, so that no other node's slot takes its uid meanwhile
+        int uid1 = slot1.plan().jobUid().getAsInt();
         Process job = slot0.start(List.of("/usr/bin/python3", "-c", hold),
                 new Confinement(checkout, List.of(checkout), List.of(), Map.of("PATH", "/usr/bin:/bin")),
                 ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.appendTo(log.toFile()),
@@ -137,6 +138,8 @@ class JobUidIsolationTest {
         } finally {
             job.destroyForcibly();
             job.waitFor();
+            slot0.releaseUid();
+            slot1.releaseUid();
         }
     }
 
