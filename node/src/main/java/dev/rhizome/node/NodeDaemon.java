@@ -144,6 +144,9 @@ public final class NodeDaemon implements AutoCloseable {
                 // Each slot's jobs get their own subdirectory (two slots never share a checkout path) and,
                 // where jobs run as uids of their own, their own uid.
                 JobRunner slotRunner = runner.forSlot(index++);
+                if (slotRunner.launcher() instanceof BwrapLauncher own && own.plan().ownUid()) {
+                    log.info("slot {}'s jobs run as uid {}", slot.name(), own.plan().jobUid().getAsInt());
+                }
                 evaluators.put(slot, new Evaluator(identity, repository, commits, slotRunner, slotRunner.launcher(),
                         slot.hardwareClass(), jobDirs.resolve(slot.name()), layout.logs(), clock, slot.env()));
             }

@@ -48,6 +48,8 @@ public final class BwrapLauncher implements ProcessLauncher {
     private final JobPriority priority = JobPriority.onThisMachine();
     /** The seccomp program and each start's files for bubblewrap, in a private directory. */
     private final SeccompPrograms inputs;
+    /** The slot's uid this launcher's jobs run as, held against every other node's slots ({@link JobUidLeases}). */
+    private final Optional<JobUidLeases.Lease> lease;
 
     public BwrapLauncher(SandboxPlan plan, Optional<CgroupV2> cgroup, HostView host) {
         this(plan, cgroup, host, NodeLimits.own());
@@ -55,11 +57,11 @@ public final class BwrapLauncher implements ProcessLauncher {
 
     /** @param node the node's own limits, which the tasks of each share ({@link #shared}) are sized from */
     public BwrapLauncher(SandboxPlan plan, Optional<CgroupV2> cgroup, HostView host, NodeLimits node) {
-        this(plan, cgroup, host, node, NodeShare.ALONE, SeccompPrograms.forThisMachine());
+        this(plan, cgroup, host, node, NodeShare.ALONE, SeccompPrograms.forThisMachine(), Optional.empty());
     }
 
     private BwrapLauncher(SandboxPlan whole, Optional<CgroupV2> cgroup, HostView host, NodeLimits node,
-            NodeShare share, SeccompPrograms inputs) {
+            NodeShare share, SeccompPrograms inputs, Optional<JobUidLeases.Lease> lease) {
         this.whole = Objects.requireNonNull(whole, "plan");
         this.node = Objects.requireNonNull(node, "node");
         this.share = share;
@@ -70,6 +72,7 @@ public final class BwrapLauncher implements ProcessLauncher {
         }
         this.host = Objects.requireNonNull(host, "host");
         this.inputs = inputs;
+        this.lease = lease;
     }
 
     /**
@@ -81,13 +84,26 @@ public final class BwrapLauncher implements ProcessLauncher {
      */
     @Override
     public BwrapLauncher shared(int ways) {
-        return new BwrapLauncher(whole, cgroup, host, node, share.times(ways), inputs);
+        return new BwrapLauncher(whole, cgroup, host, node, share.times(ways), inputs, lease);
     }
 
-    /** The launcher of slot {@code slot}'s jobs: the same share, and that slot's own uid where jobs have one ({@link JobUids}). */
+    /**
+     * The launcher of slot {@code slot}'s jobs: the same share, and, where jobs have uids of their own
+     * ({@link JobUids}), a uid it holds for as long as it is reachable: its slot's own when no other
+     * node's slot holds that one, else the next free one ({@link JobUidLeases}).
+     */
     @Override
-    public BwrapLauncher forSlot(int slot) {
-        return new BwrapLauncher(whole.forSlot(slot), cgroup, host, node, share, inputs);
+    public BwrapLauncher forSlot(int slot) throws IOException {
+        if (!whole.ownUid()) {
+            return this;
+        }
+        JobUidLeases.Lease held = JobUidLeases.forRootNodes().take(slot);
+        return new BwrapLauncher(whole.withJobUid(held.uid()), cgroup, host, node, share, inputs, Optional.of(held));
+    }
+
+    /** Lets go of the slot's uid this launcher holds, if any ({@link #forSlot}); its jobs must have ended. */
+    void releaseUid() {
+        lease.ifPresent(JobUidLeases.Lease::close);
     }
 
     /** The seccomp program's file ({@link SeccompPrograms#program}). */

@@ -92,7 +92,7 @@ public final class JobRunner {
     }
 
     /** This runner for slot {@code slot}'s jobs ({@link ProcessLauncher#forSlot}): the same share, the slot's uid. */
-    public JobRunner forSlot(int slot) {
+    public JobRunner forSlot(int slot) throws IOException {
         return new JobRunner(launcher.forSlot(slot), maxLogBytes, maxWorkBytes, share);
     }
 

@@ -16,7 +16,8 @@ import java.util.Optional;
  * <p>The range, {@link #GID} and the {@link #SLOTS} uids after it, lies between systemd's container
  * range (524,288 to 1,879,048,191) and 2^31, where no distribution allocates users; the probe
  * checks ({@link #conflicts}) that no user or group of the machine has one of its ids and no process
- * but a sandboxed job's runs as one. All the jobs share one group, {@link #GID}, which passes the job directory (0710):
+ * but a sandboxed job's runs as one. A slot holds its uid while it exists ({@link JobUidLeases}), so
+ * that two root nodes of one machine never share one. All the jobs share one group, {@link #GID}, which passes the job directory (0710):
  * no count of the kernel's is kept per group.
  */
 public final class JobUids {

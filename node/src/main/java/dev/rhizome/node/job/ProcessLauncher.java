@@ -28,8 +28,10 @@ public interface ProcessLauncher {
      * The launcher of slot {@code slot}'s jobs (0-based): where jobs run as uids of their own, that
      * slot's ({@link JobUids}), so that no two slots' jobs share what the kernel counts per uid. A
      * launcher whose jobs have no uid of their own gives itself.
+     *
+     * @throws IOException when no uid is left for the slot: every one is held by another node's slots
      */
-    default ProcessLauncher forSlot(int slot) {
+    default ProcessLauncher forSlot(int slot) throws IOException {
         return this;
     }
 

@@ -13,7 +13,8 @@ import java.util.OptionalInt;
  * @param setpriv      util-linux setpriv; used only with {@code jobUid}
  * @param jobUid       when the node runs as root: the unprivileged uid jobs run as, so that no job is
  *                     root on the host and RLIMIT_NPROC applies (the kernel exempts root); one of
- *                     {@link JobUids}' (slot 0's, until {@link #forSlot}), whose group is
+ *                     {@link JobUids}' (slot 0's, until a slot's launcher takes the one it holds,
+ *                     {@link JobUidLeases}, or {@link #forSlot} names one), whose group is
  *                     {@link JobUids#gidFor}
  * @param limits       what a job may use
  * @param memory       how the memory limit is enforced
@@ -64,6 +65,14 @@ public record SandboxPlan(Path bwrap, Path prlimit, Path setpriv, OptionalInt jo
     public SandboxPlan forSlot(int slot) {
         return ownUid() ? new SandboxPlan(bwrap, prlimit, setpriv, OptionalInt.of(JobUids.uidOf(slot)), limits, memory, gpus)
                 : this;
+    }
+
+    /** This plan with jobs run as {@code uid}, one of {@link JobUids}' (the uid a slot holds, {@link JobUidLeases}). */
+    public SandboxPlan withJobUid(int uid) {
+        if (!JobUids.isJobUid(uid)) {
+            throw new IllegalArgumentException("uid " + uid + " is not one of the job uids (" + JobUids.describe() + ")");
+        }
+        return new SandboxPlan(bwrap, prlimit, setpriv, OptionalInt.of(uid), limits, memory, gpus);
     }
 
     /** One line for the node's log: whose uid, which limits, which GPUs. */

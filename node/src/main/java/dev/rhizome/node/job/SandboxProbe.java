@@ -182,6 +182,7 @@ public final class SandboxProbe {
     /** Runs a command through the real launcher in a real checkout and checks what it could do. */
     private static Optional<String> trial(SandboxPlan plan, CgroupV2.Detection cgroup, HostView host) {
         Path root = null;
+        BwrapLauncher trialLauncher = null;
         try {
             try {
                 JobDirs.removeOrphans(TRIAL_PREFIX);
@@ -191,7 +192,9 @@ public final class SandboxProbe {
             root = JobDirs.prepare(TRIAL_PREFIX + ProcessHandle.current().pid());
             Path checkout = Files.createDirectory(root.resolve("checkout"));
             Path log = root.resolve("trial.log");
-            Process p = new BwrapLauncher(plan, cgroup.cgroup(), host).start(
+            // As slot 0 of a node: a uid of the range that no running node's slot holds.
+            trialLauncher = new BwrapLauncher(plan, cgroup.cgroup(), host).forSlot(0);
+            Process p = trialLauncher.start(
                     List.of("/bin/sh", "-c", "echo ok > out && cat out && ! touch /usr/.rhizome-probe 2>/dev/null"),
                     new Confinement(checkout, List.of(checkout), List.of(), Map.of("PATH", "/usr/bin:/bin")),
                     Redirect.PIPE, Redirect.to(log.toFile()), Redirect.appendTo(log.toFile()));
@@ -212,6 +215,9 @@ public final class SandboxProbe {
             Thread.currentThread().interrupt();
             return Optional.of("interrupted");
         } finally {
+            if (trialLauncher != null) {
+                trialLauncher.releaseUid();
+            }
             if (root != null) {
                 try {
                     JobDirs.deleteTree(root);

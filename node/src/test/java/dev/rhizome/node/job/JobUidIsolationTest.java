@@ -62,19 +62,23 @@ class JobUidIsolationTest {
     @Test
     void eachSlotsJobsRunAsAUidOfTheirOwnNeitherTheNodesNorNobodys() throws Exception {
         assertThat(sandbox.plan().ownUid()).isTrue();
+        List<Integer> uids = new ArrayList<>();
         for (int slot : new int[] {0, 1}) {
             Path checkout = Files.createDirectories(jobs.resolve("slot" + slot + "/unit"));
             Path log = dataDir.resolve("slot" + slot + ".log");
-            JobOutcome outcome = new JobRunner(sandbox.forSlot(slot)).run(new JobSpec(checkout,
+            BwrapLauncher slotLauncher = sandbox.forSlot(slot); // the uid it holds (JobUidLeases)
+            int uid = slotLauncher.plan().jobUid().getAsInt();
+            uids.add(uid);
+            JobOutcome outcome = new JobRunner(slotLauncher).run(new JobSpec(checkout,
                     List.of("/bin/sh", "-c", "echo UID $(id -u) GID $(id -g) && echo made > made && echo 'val_bpb: 1.0'"),
                     Map.of("PATH", "/usr/bin:/bin"), JOB_BUDGET, log, "val_bpb"), JobProgress.IGNORE);
 
             String text = Files.readString(log);
             assertThat(outcome.status()).as(text).isEqualTo(Result.Status.OK);
-            assertThat(text).contains("UID " + JobUids.uidOf(slot) + " GID " + JobUids.GID);
-            assertThat(Files.getAttribute(checkout.resolve("made"), "unix:uid", LinkOption.NOFOLLOW_LINKS))
-                    .isEqualTo(JobUids.uidOf(slot));
+            assertThat(text).contains("UID " + uid + " GID " + JobUids.GID);
+            assertThat(Files.getAttribute(checkout.resolve("made"), "unix:uid", LinkOption.NOFOLLOW_LINKS)).isEqualTo(uid);
         }
+        assertThat(uids).doesNotHaveDuplicates().allMatch(JobUids::isJobUid);
     }
 
     @Test
@@ -99,7 +103,11 @@ class JobUidIsolationTest {
                 print('HELD', held, 'PID', os.getpid(), flush=True)
                 time.sleep(600)
                 """;
-        Process job = sandbox.forSlot(0).start(List.of("/usr/bin/python3", "-c", hold),
+        BwrapLauncher slot0 = sandbox.forSlot(0);
+        int uid0 = slot0.plan().jobUid().getAsInt();
+        BwrapLauncher slot1 = sandbox.forSlot(1); // held to the end, so that no other node's slot takes its uid meanwhile
+        int uid1 = slot1.plan().jobUid().getAsInt();
+        Process job = slot0.start(List.of("/usr/bin/python3", "-c", hold),
                 new Confinement(checkout, List.of(checkout), List.of(), Map.of("PATH", "/usr/bin:/bin")),
                 ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.appendTo(log.toFile()),
                 ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -111,25 +119,27 @@ class JobUidIsolationTest {
             String pass = "import socket\na, b = socket.socketpair()\ntry:\n    socket.send_fds(a, [b'x'], [0]); print('PASSED')\n"
                     + "except OSError as e:\n    print('REFUSED', e.errno)\n";
             // The attack is real: a process of the job's own uid with systemd's soft limit cannot pass one.
-            String sameUid = asUid(JobUids.uidOf(0), List.of("/usr/bin/python3", "-c", pass));
+            String sameUid = asUid(uid0, List.of("/usr/bin/python3", "-c", pass));
             assumeTrue(sameUid.contains("REFUSED"), "this kernel does not refuse a uid past its in-flight descriptors: "
                     + sameUid);
             // nobody's processes (what jobs ran as before) and another slot's jobs pass theirs.
             assertThat(asUid(SandboxProbe.NOBODY, List.of("/usr/bin/python3", "-c", pass))).isEqualTo("PASSED");
-            assertThat(asUid(JobUids.uidOf(1), List.of("/usr/bin/python3", "-c", pass))).isEqualTo("PASSED");
+            assertThat(asUid(uid1, List.of("/usr/bin/python3", "-c", pass))).isEqualTo("PASSED");
 
             // Another slot's uid may neither signal the job's processes nor read what ptrace's check guards.
             long pid = pythonOf(job).orElseThrow(() -> new AssertionError("no python3 under the job"));
             String signal = "import os, sys\npid = int(sys.argv[1])\ntry:\n    os.kill(pid, 0); print('SIGNALLED')\n"
                     + "except OSError as e:\n    print('SIGNAL', e.errno)\ntry:\n    open('/proc/%d/environ' % pid, 'rb').read(); print('READ')\n"
                     + "except OSError as e:\n    print('READ', e.errno)\n";
-            assertThat(asUid(JobUids.uidOf(1), List.of("/usr/bin/python3", "-c", signal, Long.toString(pid))))
+            assertThat(asUid(uid1, List.of("/usr/bin/python3", "-c", signal, Long.toString(pid))))
                     .isEqualTo("SIGNAL 1\nREAD 13");
-            assertThat(asUid(JobUids.uidOf(0), List.of("/usr/bin/python3", "-c", signal, Long.toString(pid))))
+            assertThat(asUid(uid0, List.of("/usr/bin/python3", "-c", signal, Long.toString(pid))))
                     .startsWith("SIGNALLED"); // its own uid may: the check above can fail
         } finally {
             job.destroyForcibly();
             job.waitFor();
+            slot0.releaseUid();
+            slot1.releaseUid();
         }
     }
 
