@@ -177,8 +177,13 @@ final class ResultRows implements Experiments, Results {
 
     @Override
     public List<Keyed<Long, SignedEnvelope>> resultEnvelopes(String direction, String commit, long afterSeq, int limit) {
+        // With a commit, the commit's index finds its few results and the direction only filters
+        // them: given both as plain equalities, SQLite went along the direction's index (it also
+        // gives the order) and through every result of the direction for a commit that has none
+        // there. The expression keeps the direction off any index, on either store.
         String where = (commit.isEmpty() ? "? = '' AND " : "r.commit_id = ? AND ")
-                + (direction.isEmpty() ? "? = '' AND " : "r.direction = ? AND ");
+                + (direction.isEmpty() ? "? = '' AND " : commit.isEmpty() ? "r.direction = ? AND "
+                        : "r.direction || '' = ? AND ");
         return q.list("SELECT r.envelope_seq, e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
                         + "WHERE " + where + "r.envelope_seq > ? ORDER BY r.envelope_seq LIMIT ?",
                 rs -> new Keyed<>(rs.getLong(1), Rows.envelope(rs.getBytes(2))), commit, direction, afterSeq, limit);
