@@ -373,6 +373,13 @@ class ReadCostTest {
             routes.put("GET /v1/trials?commit=<run there>", () -> views.trials("", measured, page(Views.TRIALS)));
             routes.put("GET /v1/units?state=OPEN", () -> views.units(java.util.Optional.of(
                     dev.rhizome.proto.v1.UnitStatus.State.OPEN), page(Views.UNITS)));
+            routes.put("GET /v1/trials?direction=d", () -> views.trials("d", "", page(Views.TRIALS)));
+            routes.put("GET /v1/experiment?commit=<run there>", () -> views.experimentReport(measured));
+            routes.put("GET /v1/volunteers", () -> views.volunteers(history.time, page(Views.VOLUNTEERS)));
+            routes.put("GET /v1/audit", () -> views.auditTrail(page(Views.AUDIT)));
+            PeerDirectory peers = new PeerDirectory(store, Clock.systemUTC());
+            routes.put("GET /v1/peers?commit=<never run>", () -> peers.peers(unknown));
+            routes.put("GET /v1/nodes", peers::nodes);
 
             history.addHistory(store, 150);
             Map<String, Long> shortHistory = steps(store, routes);
