@@ -45,6 +45,9 @@ public final class CoordinatorMetrics {
     public void watch(Store store, Supplier<CoordinatorStats> stats) {
         FunctionCounter.builder("rhizome_store_rows_read", store, Store::rowsRead)
                 .description("Rows the store read: returned by a query, or gone through by a count").register(registry);
+        FunctionCounter.builder("rhizome_store_sqlite_read_steps", store, Store::readSteps)
+                .description("SQLite only: thousands of virtual-machine instructions the views ran, "
+                        + "what a read cost however few rows it returned").register(registry);
         stateGauge("rhizome_units", "state", "open", CoordinatorStats::getUnitsOpen);
         stateGauge("rhizome_units", "state", "leased", CoordinatorStats::getUnitsLeased);
         stateGauge("rhizome_units", "state", "done", CoordinatorStats::getUnitsDone);

@@ -45,9 +45,10 @@ final class ExploreStart {
         }
         List<Similarity.Text> candidates = new ArrayList<>(
                 tx.recentHypotheses(direction, nowMs - Similarity.WINDOW_MS, COMPARED));
-        List<Stored<Experiment>> experiments = tx.experiments(direction);
-        for (int i = experiments.size() - 1; i >= 0 && i >= experiments.size() - COMPARED; i--) {
-            Experiment e = experiments.get(i).record();
+        // The newest only, read as such: reading the direction's every experiment (16 KiB of
+        // description each) to keep the last few cost each exploration's claim the whole history.
+        for (Stored<Experiment> stored : tx.newestExperiments(direction, COMPARED)) {
+            Experiment e = stored.record();
             candidates.add(new Similarity.Text("experiment", e.getDescription(), e.getCommit(), e.getCreatedMs()));
         }
         List<SimilarWork> similar = new ArrayList<>();

@@ -45,8 +45,8 @@ final class AuditRows implements AuditTrail {
 
     @Override
     public List<Adoption> adoptions(String direction) {
-        return q.list("SELECT bytes FROM adoptions WHERE ? = '' OR direction = ? ORDER BY audit_count, adopted_ms",
-                rs -> Rows.adoption(rs.getBytes(1)), direction, direction);
+        return q.list("SELECT bytes FROM adoptions WHERE " + Queries.equalUnlessEmpty("direction", direction)
+                        + " ORDER BY audit_count, adopted_ms", rs -> Rows.adoption(rs.getBytes(1)), direction);
     }
 
     @Override

@@ -135,6 +135,12 @@ final class AwaitedStore implements Store {
     }
 
     @Override
+    public long readSteps() {
+        Store s = store;
+        return s == null ? 0 : s.readSteps();
+    }
+
+    @Override
     public Optional<String> trouble() {
         Store s = store;
         if (s != null) {

@@ -29,8 +29,8 @@ final class PaperRows implements Papers {
     @Override
     public List<SignedEnvelope> papers(String direction) {
         return q.list("SELECT e.bytes FROM papers p JOIN envelopes e ON e.seq = p.envelope_seq "
-                + "WHERE ? = '' OR p.direction = ? ORDER BY p.envelope_seq DESC", rs -> Rows.envelope(rs.getBytes(1)),
-                direction, direction);
+                + "WHERE " + Queries.equalUnlessEmpty("p.direction", direction) + " ORDER BY p.envelope_seq DESC",
+                rs -> Rows.envelope(rs.getBytes(1)), direction);
     }
 
     @Override

@@ -92,6 +92,15 @@ final class Queries {
         }
     }
 
+    /**
+     * {@code column = ?}, or a condition that holds when {@code value} is empty (no filter), either
+     * way one parameter, {@code value}. Written as one statement, {@code ? = '' OR column = ?}, the
+     * filter kept every index off the column, so each read went through the whole table.
+     */
+    static String equalUnlessEmpty(String column, String value) {
+        return value.isEmpty() ? "? = ''" : column + " = ?";
+    }
+
     static <T> Optional<T> first(List<T> rows) {
         return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
     }

@@ -7,6 +7,8 @@ import java.sql.Statement;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.LongAdder;
+import org.sqlite.ProgressHandler;
 
 /**
  * The SQLite store's read-only connections: a few, opened when first needed and kept. Each runs
@@ -35,6 +37,13 @@ final class ReadConnections implements AutoCloseable {
     }
 
     private final RowsRead rowsRead;
+    /**
+     * Thousands of SQLite virtual-machine instructions the readers ran ({@link #STEPS_PER_TICK}):
+     * what a read cost however few rows it returned, so a plan that goes through a table to return
+     * nothing shows here, where {@link RowsRead} counts no row.
+     */
+    private final LongAdder ticks = new LongAdder();
+    static final int STEPS_PER_TICK = 1000;
 
     ReadConnections(Path file, int size, RowsRead rowsRead) {
         this.file = file;
@@ -83,6 +92,14 @@ final class ReadConnections implements AutoCloseable {
                 s.execute("PRAGMA query_only = 1");
                 // its page cache is the committer's 8 MiB (SqliteStore.connect): the file is mapped
             }
+            // A call back every thousand instructions: a small part of what they cost.
+            ProgressHandler.setHandler(c, STEPS_PER_TICK, new ProgressHandler() {
+                @Override
+                protected int progress() {
+                    ticks.increment();
+                    return 0;  // go on
+                }
+            });
             return new Reader(c, new Statements.Cached(c, rowsRead));
         } catch (SQLException e) {
             throw new StoreException("cannot open a read connection: " + e.getMessage(), e);
@@ -107,6 +124,11 @@ final class ReadConnections implements AutoCloseable {
             }
         }
         reader.close();
+    }
+
+    /** Virtual-machine instructions run by read transactions, in thousands (whole thousands per statement). */
+    long steps() {
+        return ticks.sum();
     }
 
     @Override

@@ -66,8 +66,8 @@ final class ResultRows implements Experiments, Results {
     @Override
     public List<Stored<Experiment>> experiments(String direction) {
         return q.list("SELECT e.bytes FROM experiments x JOIN envelopes e ON e.seq = x.envelope_seq "
-                        + "WHERE ? = '' OR x.direction = ? ORDER BY x.envelope_seq",
-                rs -> Rows.stored(rs.getBytes(1), Experiment.parser()), direction, direction);
+                        + "WHERE " + Queries.equalUnlessEmpty("x.direction", direction) + " ORDER BY x.envelope_seq",
+                rs -> Rows.stored(rs.getBytes(1), Experiment.parser()), direction);
     }
 
     @Override
@@ -168,17 +168,29 @@ final class ResultRows implements Experiments, Results {
                 rs -> Rows.stored(rs.getBytes(1), Result.parser()).record(), commit);
     }
 
+    /**
+     * The filter on a result's direction, one parameter. With a commit, the commit's index finds
+     * its few results and the direction only filters them: given both as plain equalities, SQLite
+     * went along the direction's index (which also gives the order) and through every result of
+     * the direction for a commit that had none there. The expression keeps the direction off any
+     * index, on either store.
+     */
+    private static String byDirection(String direction, String commit) {
+        return Queries.equalUnlessEmpty(commit.isEmpty() ? "r.direction" : "r.direction || ''", direction);
+    }
+
     @Override
     public List<SignedEnvelope> resultEnvelopes(String direction, String commit) {
         return q.list("SELECT e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
-                        + "WHERE (? = '' OR r.direction = ?) AND (? = '' OR r.commit_id = ?) ORDER BY r.envelope_seq",
-                rs -> Rows.envelope(rs.getBytes(1)), direction, direction, commit, commit);
+                        + "WHERE " + byDirection(direction, commit) + " AND "
+                        + Queries.equalUnlessEmpty("r.commit_id", commit) + " ORDER BY r.envelope_seq",
+                rs -> Rows.envelope(rs.getBytes(1)), direction, commit);
     }
 
     @Override
     public List<Keyed<Long, SignedEnvelope>> resultEnvelopes(String direction, String commit, long afterSeq, int limit) {
-        String where = (commit.isEmpty() ? "? = '' AND " : "r.commit_id = ? AND ")
-                + (direction.isEmpty() ? "? = '' AND " : "r.direction = ? AND ");
+        String where = Queries.equalUnlessEmpty("r.commit_id", commit) + " AND " + byDirection(direction, commit)
+                + " AND ";
         return q.list("SELECT r.envelope_seq, e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
                         + "WHERE " + where + "r.envelope_seq > ? ORDER BY r.envelope_seq LIMIT ?",
                 rs -> new Keyed<>(rs.getLong(1), Rows.envelope(rs.getBytes(2))), commit, direction, afterSeq, limit);

@@ -188,6 +188,11 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public long readSteps() {
+        return readers.steps();
+    }
+
+    @Override
     public Optional<String> trouble() {
         Throwable why = stopped;
         return why != null ? Optional.of(file + ": the committer stopped (" + why + ")") : outage.now();

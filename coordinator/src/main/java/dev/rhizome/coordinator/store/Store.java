@@ -78,6 +78,15 @@ public interface Store extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * SQLite's virtual-machine instructions run by this store's read transactions, in thousands
+     * (0 where the store is not SQLite): what a view cost the database however few rows it
+     * returned (metric {@code rhizome_store_sqlite_read_steps_total}).
+     */
+    default long readSteps() {
+        return 0;
+    }
+
     @Override
     void close();
 

@@ -340,6 +340,78 @@ class ReadCostTest {
         assertThat(metrics.scrape()).contains("rhizome_store_rows_read_total");
     }
 
+    /**
+     * A listing's filters are each read along an index that finds what matches, not one that goes
+     * through the history to drop what does not: the rows counted above are the rows returned, so
+     * a plan that reads every result of a direction to return none costs no row. SQLite counts the
+     * instructions each view ran ({@link Store#readSteps}); on four times the history, each filtered
+     * listing may run no more. {@code /v1/results?direction=d&commit=C} went along the direction's
+     * index through all of its results for a commit run on none of them.
+     */
+    @org.junit.jupiter.api.Test
+    void filteredListingsRunNoMoreStepsOnAHistoryFourTimesLongerOnSqlite() throws Exception {
+        try (dev.rhizome.coordinator.store.SqliteStore store = dev.rhizome.coordinator.store.SqliteStore.open(dir)) {
+            begin(store);
+            String measured = dev.rhizome.coordinator.support.Fixtures.commit();
+            String unknown = dev.rhizome.coordinator.support.Fixtures.commit();
+            store.inTransaction(tx -> {
+                history.experiment(tx, BoardHistory.DIRECTION, measured, seed.getCommit());
+                history.result(tx, BoardHistory.DIRECTION, measured, 3.0);
+                return null;
+            });
+            Views views = new Views(store, () -> 0, new SharedViews(() -> 0L));
+            Map<String, Supplier<Object>> routes = new LinkedHashMap<>();
+            routes.put("GET /v1/results?direction=d&commit=<run elsewhere>",
+                    () -> views.results("d", unknown, page(Views.RESULTS)));
+            routes.put("GET /v1/results?direction=d&commit=<run there>",
+                    () -> views.results("d", measured, page(Views.RESULTS)));
+            routes.put("GET /v1/results?commit=<never run>", () -> views.results("", unknown, page(Views.RESULTS)));
+            routes.put("GET /v1/results?direction=<none>", () -> views.results("none", "", page(Views.RESULTS)));
+            routes.put("GET /v1/experiments?direction=<none>", () -> views.experiments("none", page(Views.EXPERIMENTS)));
+            routes.put("GET /v1/papers?direction=d", () -> views.papers("d", page(Views.PAPERS)));
+            routes.put("GET /v1/adoptions?direction=d", () -> views.adoptions("d", page(Views.ADOPTIONS)));
+            routes.put("GET /v1/trials?commit=<run there>", () -> views.trials("", measured, page(Views.TRIALS)));
+            routes.put("GET /v1/units?state=OPEN", () -> views.units(java.util.Optional.of(
+                    dev.rhizome.proto.v1.UnitStatus.State.OPEN), page(Views.UNITS)));
+            routes.put("GET /v1/trials?direction=d", () -> views.trials("d", "", page(Views.TRIALS)));
+            routes.put("GET /v1/experiment?commit=<run there>", () -> views.experimentReport(measured));
+            routes.put("GET /v1/volunteers", () -> views.volunteers(history.time, page(Views.VOLUNTEERS)));
+            routes.put("GET /v1/audit", () -> views.auditTrail(page(Views.AUDIT)));
+            PeerDirectory peers = new PeerDirectory(store, Clock.systemUTC());
+            routes.put("GET /v1/peers?commit=<never run>", () -> peers.peers(unknown));
+            routes.put("GET /v1/nodes", peers::nodes);
+
+            history.addHistory(store, 150);
+            Map<String, Long> shortHistory = steps(store, routes);
+            history.addHistory(store, 450);
+            Map<String, Long> longHistory = steps(store, routes);
+            for (String route : routes.keySet()) {
+                // A thousand instructions' slack per read: each statement's count is cut to whole thousands.
+                assertThat(longHistory.get(route)).as(route + ": thousands of SQLite instructions run by %d reads on "
+                        + "600 results, against %d on 150", REPEATS, shortHistory.get(route))
+                        .isLessThanOrEqualTo(shortHistory.get(route) + REPEATS);
+            }
+        }
+    }
+
+    private static PageRequest page(String list) {
+        return PageRequest.parse(list, Views.cursorParts(list), "10", "");
+    }
+
+    /** SQLite's instructions (thousands) run by {@link #REPEATS} reads of each route, after one read. */
+    private static Map<String, Long> steps(Store store, Map<String, Supplier<Object>> routes) {
+        Map<String, Long> steps = new LinkedHashMap<>();
+        routes.forEach((route, read) -> {
+            read.get();
+            long start = store.readSteps();
+            for (int i = 0; i < REPEATS; i++) {
+                assertThat(read.get()).isNotNull();
+            }
+            steps.put(route, store.readSteps() - start);
+        });
+        return steps;
+    }
+
     /** Rows read by {@link #REPEATS} reads of each route, after one read that catches up and fills what is shared. */
     private static Map<String, Long> costs(Store store, Map<String, Supplier<Object>> routes) {
         Map<String, Long> costs = new LinkedHashMap<>();
