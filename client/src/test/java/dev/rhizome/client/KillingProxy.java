@@ -1,10 +1,7 @@
 package dev.rhizome.client;
 
+import dev.rhizome.coordinator.support.LoopbackProxy;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -27,8 +24,7 @@ import java.util.function.Supplier;
 final class KillingProxy implements AutoCloseable {
     enum When { BEFORE_REQUEST, AFTER_ANSWER }
 
-    private final ServerSocket server;
-    private final URI target;
+    private final LoopbackProxy proxy;
     private volatile String requestStart;
     private volatile When when;
     private volatile Supplier<Process> victim;
@@ -39,15 +35,12 @@ final class KillingProxy implements AutoCloseable {
     private final CountDownLatch killed = new CountDownLatch(1);
 
     KillingProxy(String targetUrl) throws IOException {
-        this.target = URI.create(targetUrl);
-        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread accept = new Thread(this::acceptLoop, "killing-proxy");
-        accept.setDaemon(true);
-        accept.start();
+        URI target = URI.create(targetUrl);
+        this.proxy = new LoopbackProxy("killing-proxy", target.getHost(), target.getPort(), this::accepted);
     }
 
     String url() {
-        return "http://127.0.0.1:" + server.getLocalPort();
+        return proxy.url();
     }
 
     /**
@@ -85,32 +78,14 @@ final class KillingProxy implements AutoCloseable {
         return fired.get();
     }
 
-    private void acceptLoop() {
-        while (!server.isClosed()) {
-            try {
-                Socket client = server.accept();
-                Socket upstream = new Socket(target.getHost(), target.getPort());
-                AtomicBoolean answerKills = new AtomicBoolean();
-                start(() -> toServer(client, upstream, answerKills));
-                start(() -> toClient(upstream, client, answerKills));
-            } catch (IOException e) {
-                return;  // closed
-            }
-        }
-    }
+    /** One connection: whatever the server sends after the recognised request is that request's answer. */
+    private LoopbackProxy.Directions accepted(Socket client, Socket upstream) {
+        AtomicBoolean answerKills = new AtomicBoolean();
+        LoopbackProxy.Direction toServer = new LoopbackProxy.Direction() {
+            private String carried = "";  // the end of the previous read: a request line may be split between reads
 
-    private static void start(Runnable pump) {
-        Thread t = new Thread(pump, "killing-proxy-pump");
-        t.setDaemon(true);
-        t.start();
-    }
-
-    private void toServer(Socket client, Socket upstream, AtomicBoolean answerKills) {
-        byte[] buf = new byte[64 * 1024];
-        String carried = "";  // the end of the previous read: a request line may be split between reads
-        try (InputStream in = client.getInputStream(); OutputStream out = upstream.getOutputStream()) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
+            @Override
+            public boolean forward(byte[] buf, int n) {
                 String seen = carried + new String(buf, 0, n, StandardCharsets.ISO_8859_1);
                 String start = requestStart;
                 if (start != null && seen.contains(start)) {
@@ -119,45 +94,27 @@ final class KillingProxy implements AutoCloseable {
                     }
                     if (when == When.BEFORE_REQUEST) {
                         kill(client, upstream);
-                        return;
+                        return false;
                     }
                     answerKills.set(true);
                 }
-                out.write(buf, 0, n);
-                out.flush();
                 carried = seen.substring(Math.max(0, seen.length() - 64));
+                return true;
             }
-        } catch (IOException e) {
-            // either side closed
-        } finally {
-            closeQuietly(upstream);
-        }
-    }
-
-    private void toClient(Socket upstream, Socket client, AtomicBoolean answerKills) {
-        byte[] buf = new byte[64 * 1024];
-        try (InputStream in = upstream.getInputStream(); OutputStream out = client.getOutputStream()) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                if (answerKills.get()) {
-                    AtomicInteger counting = answersToKill;
-                    if (counting != null && counting.decrementAndGet() > 0) {
-                        killed.await();  // withheld: closing would tell the client its request failed
-                        return;
-                    }
-                    kill(client, upstream);
-                    return;
-                }
-                out.write(buf, 0, n);
-                out.flush();
+        };
+        LoopbackProxy.Direction toClient = (buf, n) -> {
+            if (!answerKills.get()) {
+                return true;
             }
-        } catch (IOException e) {
-            // either side closed
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            closeQuietly(client);
-        }
+            AtomicInteger counting = answersToKill;
+            if (counting != null && counting.decrementAndGet() > 0) {
+                killed.await();  // withheld: closing would tell the client its request failed
+                return false;
+            }
+            kill(client, upstream);
+            return false;
+        };
+        return new LoopbackProxy.Directions(toServer, toClient);
     }
 
     private void kill(Socket client, Socket upstream) {
@@ -172,21 +129,13 @@ final class KillingProxy implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        closeQuietly(client);
-        closeQuietly(upstream);
-    }
-
-    private static void closeQuietly(Socket s) {
-        try {
-            s.close();
-        } catch (IOException ignored) {
-            // already closed
-        }
+        LoopbackProxy.closeQuietly(client);
+        LoopbackProxy.closeQuietly(upstream);
     }
 
     @Override
     public void close() throws IOException {
         killed.countDown();
-        server.close();
+        proxy.close();
     }
 }

@@ -13,8 +13,4 @@ import java.util.Optional;
  * @param fromOrigin  LEASED units claimed from its address and from its network (by any key)
  */
 public record Claimant(int leasesHeld, Optional<Reputation> reputation, int leasesSince, LeaseCaps.Held fromOrigin) {
-    /** With nothing counted from its origin (a claim with no address). */
-    public Claimant(int leasesHeld, Optional<Reputation> reputation, int leasesSince) {
-        this(leasesHeld, reputation, leasesSince, new LeaseCaps.Held(0, 0));
-    }
 }

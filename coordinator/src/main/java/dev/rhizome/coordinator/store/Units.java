@@ -26,27 +26,14 @@ public interface Units {
      */
     void leaseUnit(UnitRecord leased, String address);
 
-    default void recordLease(String unitId, ByteString holder, long nowMs) {
-        recordLease(unitId, holder, nowMs, ByteString.EMPTY);
-    }
-
-    default void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce) {
-        recordLease(unitId, holder, nowMs, claimNonce, Long.MIN_VALUE, "");
-    }
-
     /**
      * Records a lease; the nonce of the claim that took it (empty: none), so a resent claim
      * finds it; the claim's own signed time ({@code Long.MIN_VALUE}: none), after which the
-     * lease's renewals must be signed ({@link #recordRenewal}); and the network it was claimed
+     * lease's renewals must be signed ({@link #recordRenewal}); the network it was claimed
      * from ({@link dev.rhizome.coordinator.core.ReplicaNetworks#of}; "" for none), which keeps
-     * that network off the unit's trial for a while.
+     * that network off the unit's trial for a while; and the address it was claimed from, kept
+     * with the lease ("" for none).
      */
-    default void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce, long signedMs,
-            String network) {
-        recordLease(unitId, holder, nowMs, claimNonce, signedMs, network, "");
-    }
-
-    /** As above, with the address the lease was claimed from, kept with the lease ("" for none). */
     void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce, long signedMs,
             String network, String address);
 
@@ -69,16 +56,9 @@ public interface Units {
 
     /**
      * What a claim checks about its claimant, read together: the leases it holds now, its
-     * reputation, and the leases handed to it at or after {@code sinceMs}, in one
-     * query where the store can (every claim asks).
-     */
-    default Claimant claimant(ByteString node, long sinceMs) {
-        return claimant(node, sinceMs, "");
-    }
-
-    /**
-     * As above, with the LEASED units claimed from {@code address} ({@link
-     * dev.rhizome.coordinator.core.AddressScope#of}) and from its network; none counted for "".
+     * reputation, the leases handed to it at or after {@code sinceMs}, and the LEASED units
+     * claimed from {@code address} ({@link dev.rhizome.coordinator.core.AddressScope#of}) and
+     * from its network (none counted for ""), in one query where the store can (every claim asks).
      */
     Claimant claimant(ByteString node, long sinceMs, String address);
 

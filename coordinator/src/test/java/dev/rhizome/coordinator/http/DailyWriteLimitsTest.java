@@ -9,6 +9,7 @@ import dev.rhizome.coordinator.core.WriteQuota;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.coordinator.support.OnEachStore;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.Error;
@@ -18,15 +19,9 @@ import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What keys, addresses and everyone together may add to the database in a day
@@ -34,18 +29,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * number of experiments and papers, and fresh keys (free) any number of nodes. Small limits here
  * stand for the defaults, which honest use never meets.
  */
-@ParameterizedClass(name = "{0}")
-@ValueSource(strings = {Harness.SQLITE, Harness.POSTGRESQL})
-class DailyWriteLimitsTest {
-    /** The store under the coordinator: what a replay, a quota or a race meets differs between the two. */
-    @Parameter
-    String store;
-
-    @TempDir
-    Path dataDir;
-
-    private Harness h;
-
+class DailyWriteLimitsTest extends OnEachStore {
     @BeforeEach
     void start() throws Exception {
         WriteQuota.Limits limits = WriteQuota.Limits.defaults()
@@ -53,15 +37,8 @@ class DailyWriteLimitsTest {
                 .with(WriteQuota.Kind.PAPERS, new WriteQuota.Limit(0, 0, 2))
                 .with(WriteQuota.Kind.NEW_NODES, new WriteQuota.Limit(0, 2, 0))
                 .with(WriteQuota.Kind.EXPLORATIONS, new WriteQuota.Limit(1, 0, 0));
-        h = Harness.on(store, dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON,
-                CoordinatorLimits.defaults().withDailyWrites(limits)).withSeedAndDirection();
-    }
-
-    @AfterEach
-    void stop() {
-        if (h != null) {
-            h.close();  // null where no PostgreSQL is named: the test was skipped
-        }
+        open(Fixtures.manifest(1, 0.01), ApiClient.Format.JSON, CoordinatorLimits.defaults().withDailyWrites(limits))
+                .withSeedAndDirection();
     }
 
     private SignedEnvelope experiment(Identity proposer) {

@@ -12,6 +12,7 @@ import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.coordinator.support.OnEachStore;
 import dev.rhizome.coordinator.support.LogCapture;
 import dev.rhizome.coordinator.support.RawHttp;
 import dev.rhizome.proto.v1.ClaimRequest;
@@ -31,45 +32,21 @@ import dev.rhizome.protocol.identity.Identity;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The attacks of issue 7, one class of defect each, against a real coordinator on loopback: each is
  * refused with an error that names the problem, logged once with request values escaped, and
  * leaves nothing stored.
  */
-@ParameterizedClass(name = "{0}")
-@ValueSource(strings = {Harness.SQLITE, Harness.POSTGRESQL})
-class HostileClientsTest {
-    /** The store under the coordinator: what a replay, a quota or a race meets differs between the two. */
-    @Parameter
-    String store;
-
-    @TempDir
-    Path dataDir;
-
-    private Harness h;
+class HostileClientsTest extends OnEachStore {
     private final Identity node = Identity.generate();
 
     private Harness start(CoordinatorLimits limits) throws Exception {
-        h = Harness.on(store, dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON, limits).withSeedAndDirection();
-        return h;
-    }
-
-    @AfterEach
-    void stop() {
-        if (h != null) {
-            h.close();
-        }
+        return open(Fixtures.manifest(1, 0.01), ApiClient.Format.JSON, limits).withSeedAndDirection();
     }
 
     private CoordinatorStats stats() {

@@ -13,6 +13,7 @@ import dev.rhizome.coordinator.service.DashboardView;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.coordinator.support.OnEachStore;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.EnvelopeList;
@@ -28,17 +29,11 @@ import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
-import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.stream.StreamSupport;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * One key against the size of what the coordinator stores and sends back, on a real coordinator
@@ -46,30 +41,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * was stored, and shown on the dashboard, for anyone who asked), list pages are bounded in bytes as
  * well as items, and the dashboard shows a bounded amount whatever one key publishes.
  */
-@ParameterizedClass(name = "{0}")
-@ValueSource(strings = {Harness.SQLITE, Harness.POSTGRESQL})
-class HostileRecordsTest {
+class HostileRecordsTest extends OnEachStore {
     /** The store under the coordinator: what a replay, a quota or a race meets differs between the two. */
-    @Parameter
-    String store;
-
-    @TempDir
-    Path dataDir;
-
-    private Harness h;
     private final Identity attacker = Identity.generate();
 
     @BeforeEach
     void start() throws Exception {
-        h = Harness.on(store, dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.PROTOBUF, CoordinatorLimits.defaults())
-                .withSeedAndDirection();
-    }
-
-    @AfterEach
-    void stop() {
-        if (h != null) {
-            h.close();  // null where no PostgreSQL is named: the test was skipped
-        }
+        open(Fixtures.manifest(1, 0.01), ApiClient.Format.PROTOBUF, CoordinatorLimits.defaults()).withSeedAndDirection();
     }
 
     private CoordinatorStats stats() {

@@ -9,19 +9,14 @@ import dev.rhizome.coordinator.core.LeaseCaps;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.coordinator.support.OnEachStore;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Leases held at once per address and per network ({@link LeaseCaps}), on a real coordinator
@@ -29,25 +24,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Keys are free: fresh keys from one address, then from one /24, used to lease every open unit
  * while honest runners elsewhere found none. Small caps here stand for the defaults.
  */
-@ParameterizedClass(name = "{0}")
-@ValueSource(strings = {Harness.SQLITE, Harness.POSTGRESQL})
-class LeaseCapsTest {
+class LeaseCapsTest extends OnEachStore {
     private static final int PER_ADDRESS = 3;
     private static final int PER_NETWORK = 5;
     private static final int EXPERIMENTS = 12;
 
-    @Parameter
-    String store;
-
-    @TempDir
-    Path dataDir;
-
-    private Harness h;
-
     @BeforeEach
     void start() throws Exception {
-        h = Harness.on(store, dataDir, Fixtures.manifest(1, 0.01).toBuilder().setTimeoutSeconds(60).build(),
-                ApiClient.Format.PROTOBUF,
+        open(Fixtures.manifest(1, 0.01).toBuilder().setTimeoutSeconds(60).build(), ApiClient.Format.PROTOBUF,
                 CoordinatorLimits.defaults().withLeasesHeld(new LeaseCaps.Limits(PER_ADDRESS, PER_NETWORK)));
         h.restart(ApiClient.Format.PROTOBUF, c -> c.withTrustedProxies(List.of("127.0.0.1", "::1")));
         h.withSeedAndDirection();
@@ -55,13 +39,6 @@ class LeaseCapsTest {
         for (int i = 0; i < EXPERIMENTS; i++) {
             h.api.signAndPost("/v1/experiments", proposer, Fixtures.experiment(proposer, SEED, DIRECTION,
                     Fixtures.commit(), h.seedCommit, h.clock.millis())).ack();
-        }
-    }
-
-    @AfterEach
-    void stop() {
-        if (h != null) {
-            h.close();
         }
     }
 

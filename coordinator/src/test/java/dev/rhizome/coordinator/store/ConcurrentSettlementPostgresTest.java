@@ -2,6 +2,7 @@ package dev.rhizome.coordinator.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.coordinator.CoordinatorLimits;
@@ -144,7 +145,8 @@ class ConcurrentSettlementPostgresTest {
                         UnitRecord unit = tx.unit(result.record().getWorkUnitId()).orElseThrow();
                         if (unit.state() == UnitStatus.State.OPEN) {
                             tx.updateUnit(unit.leasedTo(result.record().getRunner(), System.currentTimeMillis() + 600_000));
-                            tx.recordLease(unit.id(), result.record().getRunner(), System.currentTimeMillis());
+                            tx.recordLease(unit.id(), result.record().getRunner(), System.currentTimeMillis(),
+                                    ByteString.EMPTY, Long.MIN_VALUE, "", "");
                         }
                         return null;
                     });

@@ -197,7 +197,7 @@ class SqliteStoreTest extends StoreContract {
                 }
                 return null;
             });
-            assertThat(store.inTransaction((Store.Transaction tx) -> tx.claimant(node, 0))).isEqualTo(new Claimant(0, Optional.empty(), 0));
+            assertThat(store.inTransaction((Store.Transaction tx) -> tx.claimant(node, 0, ""))).isEqualTo(new Claimant(0, Optional.empty(), 0, NO_ORIGIN));
             CountDownLatch holding = new CountDownLatch(1);
             CountDownLatch gate = new CountDownLatch(1);
             AtomicReference<Claimant> seen = new AtomicReference<>();
@@ -210,16 +210,16 @@ class SqliteStoreTest extends StoreContract {
             holding.await();
             callers.add(caller(store, tx -> {
                 tx.updateUnit(tx.unit("u1").orElseThrow().leasedTo(node, 1_000));
-                tx.recordLease("u1", node, 10);
+                leased(tx, "u1", node, 10);
                 return null;
             }));
             callers.add(caller(store, tx -> {
                 tx.updateUnit(tx.unit("u2").orElseThrow().leasedTo(node, 1_000));
-                tx.recordLease("u2", node, 11);
+                leased(tx, "u2", node, 11);
                 throw Rejection.conflict("changed my mind");
             }));
             callers.add(caller(store, tx -> {
-                seen.set(tx.claimant(node, 0));
+                seen.set(tx.claimant(node, 0, ""));
                 return null;
             }));
             gate.countDown();
@@ -227,8 +227,8 @@ class SqliteStoreTest extends StoreContract {
                 t.join(60_000);
             }
             assertThat(groups).contains(4);
-            assertThat(seen.get()).isEqualTo(new Claimant(1, Optional.empty(), 1));
-            assertThat(store.inTransaction((Store.Transaction tx) -> tx.claimant(node, 0))).isEqualTo(new Claimant(1, Optional.empty(), 1));
+            assertThat(seen.get()).isEqualTo(new Claimant(1, Optional.empty(), 1, NO_ORIGIN));
+            assertThat(store.inTransaction((Store.Transaction tx) -> tx.claimant(node, 0, ""))).isEqualTo(new Claimant(1, Optional.empty(), 1, NO_ORIGIN));
         }
     }
 
@@ -405,7 +405,7 @@ class SqliteStoreTest extends StoreContract {
                                 List<UnitRecord> page = tx.openEvaluationsFor(node, network, now, 0, 1);
                                 if (!page.isEmpty()) {
                                     tx.updateUnit(page.get(0).leasedTo(node, now + 5_000 + pick));
-                                    tx.recordLease(page.get(0).id(), node, now, ByteString.EMPTY, Long.MIN_VALUE, network);
+                                    tx.recordLease(page.get(0).id(), node, now, ByteString.EMPTY, Long.MIN_VALUE, network, "");
                                 }
                             }
                             case 3 -> tx.expiredLeases(now).forEach(u -> tx.updateUnit(u.expired()));

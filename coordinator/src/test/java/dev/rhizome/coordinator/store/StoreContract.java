@@ -8,6 +8,7 @@ import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.DirectionLoad;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Frontier;
+import dev.rhizome.coordinator.core.LeaseCaps;
 import dev.rhizome.coordinator.core.ProposerThrottle;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.ReplicaNetworks;
@@ -82,6 +83,14 @@ abstract class StoreContract {
 
     private static UnitRecord evaluation(String id, String commit, long createdMs) {
         return UnitRecord.open(id, WorkUnit.Kind.EVALUATE, "tiny-lm", "d", commit, "", ByteString.EMPTY, createdMs);
+    }
+
+    /** A claimant with nothing counted from its origin: the claims here name no address. */
+    static final LeaseCaps.Held NO_ORIGIN = new LeaseCaps.Held(0, 0);
+
+    /** A lease as a claim with no nonce, signed time, network or address records it. */
+    static void leased(Store.Transaction tx, String unitId, ByteString holder, long nowMs) {
+        tx.recordLease(unitId, holder, nowMs, ByteString.EMPTY, Long.MIN_VALUE, "", "");
     }
 
     private static <T> T run(Store store, Store.Work<T> work) {
@@ -398,14 +407,14 @@ abstract class StoreContract {
             }
             return null;
         });
-        assertThat(run(store, (Store.Transaction tx) -> tx.claimant(node, 100))).isEqualTo(new Claimant(0, Optional.empty(), 0));
+        assertThat(run(store, (Store.Transaction tx) -> tx.claimant(node, 100, ""))).isEqualTo(new Claimant(0, Optional.empty(), 0, NO_ORIGIN));
         run(store, tx -> {
             tx.updateUnit(tx.unit("u1").orElseThrow().leasedTo(node, 1_000));
-            tx.recordLease("u1", node, 150);
-            assertThat(tx.claimant(node, 100)).isEqualTo(new Claimant(1, Optional.empty(), 1));
+            leased(tx, "u1", node, 150);
+            assertThat(tx.claimant(node, 100, "")).isEqualTo(new Claimant(1, Optional.empty(), 1, NO_ORIGIN));
             return null;
         });
-        assertThat(run(store, (Store.Transaction tx) -> tx.claimant(node, 100))).isEqualTo(new Claimant(1, Optional.empty(), 1));
+        assertThat(run(store, (Store.Transaction tx) -> tx.claimant(node, 100, ""))).isEqualTo(new Claimant(1, Optional.empty(), 1, NO_ORIGIN));
         // the expiry check follows the same writes: u1's lease ends at 1,000
         assertThat(run(store, (Store.Transaction tx) -> tx.expiredLeases(1_000))).isEmpty();
         assertThat(run(store, (Store.Transaction tx) -> tx.expiredLeases(1_001))).extracting(UnitRecord::id)
@@ -418,25 +427,25 @@ abstract class StoreContract {
         assertThat(run(store, (Store.Transaction tx) -> tx.expiredLeases(501))).isEmpty();
         assertThatThrownBy(() -> run(store, tx -> {
             tx.updateUnit(tx.unit("u2").orElseThrow().leasedTo(node, 1_000));
-            tx.recordLease("u2", node, 160);
+            leased(tx, "u2", node, 160);
             tx.updateUnit(tx.unit("u1").orElseThrow().doneBy(node));
-            assertThat(tx.claimant(node, 100)).isEqualTo(new Claimant(1, Optional.empty(), 2));
+            assertThat(tx.claimant(node, 100, "")).isEqualTo(new Claimant(1, Optional.empty(), 2, NO_ORIGIN));
             assertThat(tx.leasesHeldBy(node)).isEqualTo(1);
             throw Rejection.conflict("changed my mind");
         })).isInstanceOf(Rejection.class);
-        assertThat(run(store, (Store.Transaction tx) -> tx.claimant(node, 100))).isEqualTo(new Claimant(1, Optional.empty(), 1));
+        assertThat(run(store, (Store.Transaction tx) -> tx.claimant(node, 100, ""))).isEqualTo(new Claimant(1, Optional.empty(), 1, NO_ORIGIN));
         run(store, tx -> {
             tx.updateUnit(tx.unit("u1").orElseThrow().expired());
             tx.updateUnit(tx.unit("u2").orElseThrow().leasedTo(other, 1_000));
-            tx.recordLease("u2", other, 170);
+            leased(tx, "u2", other, 170);
             tx.updateUnit(tx.unit("u3").orElseThrow().leasedTo(node, 1_000));
-            tx.recordLease("u3", node, 90);  // before the day asked about: not counted
+            leased(tx, "u3", node, 90);  // before the day asked about: not counted
             return null;
         });
         for (int i = 0; i < 2; i++) {
-            assertThat(run(store, (Store.Transaction tx) -> tx.claimant(node, 100))).isEqualTo(new Claimant(1, Optional.empty(), 1));
-            assertThat(run(store, (Store.Transaction tx) -> tx.claimant(other, 100))).isEqualTo(new Claimant(1, Optional.empty(), 1));
-            assertThat(run(store, (Store.Transaction tx) -> tx.claimant(node, 0))).isEqualTo(new Claimant(1, Optional.empty(), 2));
+            assertThat(run(store, (Store.Transaction tx) -> tx.claimant(node, 100, ""))).isEqualTo(new Claimant(1, Optional.empty(), 1, NO_ORIGIN));
+            assertThat(run(store, (Store.Transaction tx) -> tx.claimant(other, 100, ""))).isEqualTo(new Claimant(1, Optional.empty(), 1, NO_ORIGIN));
+            assertThat(run(store, (Store.Transaction tx) -> tx.claimant(node, 0, ""))).isEqualTo(new Claimant(1, Optional.empty(), 2, NO_ORIGIN));
             assertThat(run(store, (Store.Transaction tx) -> tx.leasesSince(node, 100))).isEqualTo(1);
         }
     }
@@ -524,7 +533,7 @@ abstract class StoreContract {
         run(store, tx -> {
             UnitRecord u1 = tx.unit("u1").orElseThrow().leasedTo(node, 1_000);
             tx.updateUnit(u1);
-            tx.recordLease("u1", node, 20);
+            leased(tx, "u1", node, 20);
             tx.updateUnit(tx.unit("x1").orElseThrow().leasedTo(node, 5_000));
             return null;
         });
@@ -720,7 +729,7 @@ abstract class StoreContract {
                 .containsExactly("u1", "u2", "u3");
         run(store, tx -> {
             tx.updateUnit(tx.unit("u1").orElseThrow().leasedTo(first, 5 * hold));
-            tx.recordLease("u1", first, leasedMs, ByteString.EMPTY, Long.MIN_VALUE, home);
+            tx.recordLease("u1", first, leasedMs, ByteString.EMPTY, Long.MIN_VALUE, home, "");
             assertThat(ids(tx.openEvaluationsFor(second, home, leasedMs, 0, 10))).as("in the leasing transaction")
                     .containsExactly("u3");
             return null;
@@ -744,7 +753,7 @@ abstract class StoreContract {
         // the other network takes u2; at the hold's end the first network may take the tie-breaker
         run(store, tx -> {
             tx.updateUnit(tx.unit("u2").orElseThrow().leasedTo(elsewhere, 5 * hold));
-            tx.recordLease("u2", elsewhere, leasedMs + 2, ByteString.EMPTY, Long.MIN_VALUE, away);
+            tx.recordLease("u2", elsewhere, leasedMs + 2, ByteString.EMPTY, Long.MIN_VALUE, away, "");
             tx.insertUnit(evaluation("u4", commit, 3));
             tx.setUnitRandomSeed("u4", 7);
             return null;
@@ -1029,16 +1038,16 @@ abstract class StoreContract {
         });
         assertThat(run(store, (Store.Transaction tx) -> tx.leaseHolders("u1"))).isEmpty();
         run(store, tx -> {
-            tx.recordLease("u1", a, 10);
-            tx.recordLease("u1", a, 20);
-            tx.recordLease("u1", b, 30);
-            tx.recordLease("u2", b, 30);
+            leased(tx, "u1", a, 10);
+            leased(tx, "u1", a, 20);
+            leased(tx, "u1", b, 30);
+            leased(tx, "u2", b, 30);
             return null;
         });
         assertThat(run(store, (Store.Transaction tx) -> tx.leaseHolders("u1"))).containsExactlyInAnyOrder(a, b);
         assertThat(run(store, (Store.Transaction tx) -> tx.leaseHolders("u2"))).containsExactly(b);
         assertThat(run(store, (Store.Transaction tx) -> {
-            tx.recordLease("u2", a, 40);
+            leased(tx, "u2", a, 40);
             return tx.leaseHolders("u2");
         })).as("a transaction reads its own leases").containsExactlyInAnyOrder(a, b);
     }
@@ -1052,8 +1061,8 @@ abstract class StoreContract {
         run(store, tx -> {
             tx.insertUnit(evaluation("n1", Fixtures.commit(), 1));
             tx.insertUnit(evaluation("n2", Fixtures.commit(), 2));
-            tx.recordLease("n1", a, 100, nonce, 100, "");
-            tx.recordLease("n2", a, 110);  // a lease no claim nonce names (an older coordinator's)
+            tx.recordLease("n1", a, 100, nonce, 100, "", "");
+            leased(tx, "n2", a, 110);  // a lease no claim nonce names (an older coordinator's)
             return null;
         });
         assertThat(run(store, (Store.Transaction tx) -> tx.unitClaimedWith(a, nonce, 50))).contains("n1");
@@ -1324,7 +1333,7 @@ abstract class StoreContract {
         ByteString node = Identity.generate().publicId().toByteString();
         run(store, tx -> {
             tx.insertUnit(evaluation("u1", Fixtures.commit(), 1));
-            tx.recordLease("u1", node, 10, ByteString.EMPTY, 1_000, "");
+            tx.recordLease("u1", node, 10, ByteString.EMPTY, 1_000, "", "");
             return null;
         });
         assertThat(StoreContract.<Boolean>run(store, tx -> tx.recordRenewal("u1", node, 1_000)))
@@ -1336,7 +1345,7 @@ abstract class StoreContract {
                 .as("an older renewal, late").isFalse();
         assertThat(StoreContract.<Integer>run(store, tx -> tx.leaseRenewals("u1", node))).isEqualTo(1);
         run(store, tx -> {
-            tx.recordLease("u1", node, 20, ByteString.EMPTY, 5_000, "");
+            tx.recordLease("u1", node, 20, ByteString.EMPTY, 5_000, "", "");
             return null;
         });
         assertThat(StoreContract.<Boolean>run(store, tx -> tx.recordRenewal("u1", node, 3_000)))
@@ -1375,8 +1384,8 @@ abstract class StoreContract {
             ByteString node = takers.nodes().get(t);
             int taken = takers.taken().get(t).size();
             // counts read in the same group commits as the leases were written must still add up
-            assertThat(run(t % 2 == 0 ? a : b, (Store.Transaction tx) -> tx.claimant(node, 0)))
-                    .isEqualTo(new Claimant(taken, Optional.empty(), taken));
+            assertThat(run(t % 2 == 0 ? a : b, (Store.Transaction tx) -> tx.claimant(node, 0, "")))
+                    .isEqualTo(new Claimant(taken, Optional.empty(), taken, NO_ORIGIN));
         }
     }
 
@@ -1412,7 +1421,7 @@ abstract class StoreContract {
             return Optional.empty();
         }
         tx.updateUnit(open.get(0).leasedTo(node, 1_000));
-        tx.recordLease(open.get(0).id(), node, 1);
+        leased(tx, open.get(0).id(), node, 1);
         return Optional.of(open.get(0).id());
     }
 

@@ -52,6 +52,11 @@ public final class JobPriority {
         return find(name -> name.equals("setsid") ? SETSID : SandboxProbe.onPath(name));
     }
 
+    /** Leaves a process at the priority of whoever starts it. */
+    static JobPriority unchanged() {
+        return find(name -> Optional.empty());
+    }
+
     /** util-linux's setsid, if it has {@code -w} (2.31 on): without it, a forking setsid would end at once. */
     private static final Optional<Path> SETSID = SandboxProbe.onPath("setsid").filter(JobPriority::waits);
 

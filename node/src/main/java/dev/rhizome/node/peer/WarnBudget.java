@@ -4,23 +4,28 @@ import java.util.Arrays;
 import org.slf4j.Logger;
 
 /**
- * Warnings a peer can cause, bounded: at most {@link #PER_WINDOW} a minute from one call site go
- * out at WARN, the rest at DEBUG, and the next warning let through says how many were held back.
+ * Warnings a peer can cause, bounded: at most {@link #PER_WINDOW} in any minute from one call site
+ * go out at WARN, the rest at DEBUG, and the next warning let through says how many were held back.
  * Without it every refused connection, malformed hello, bad request or slow reader wrote a WARN
  * line, so a peer opening connections in a loop wrote the node's log (and its disk) as fast as it
- * liked and buried what the operator needs to see. One instance per call site, shared by every
+ * liked and buried what the operator needs to see. The window slides (a warning goes out when the
+ * one {@link #PER_WINDOW} before it is a minute old): a window that restarted each minute let twice
+ * the budget through in the seconds around its restart. One instance per call site, shared by every
  * connection (thread-safe); the decision is {@link #admit(long)}, with the time passed in.
  */
 public final class WarnBudget {
     /** Warnings a minute per call site: enough to see an attack begin, too few to flood a log. */
     public static final int PER_WINDOW = 10;
     public static final long WINDOW_MS = 60_000;
+    /** Added to the format of the first line let through after some were held back. */
+    public static final String HELD_BACK = " (and {} more like it since, at debug level)";
 
     private final Logger log;
-    private final int perWindow;
     private final long windowMs;
-    private long windowStartMs = Long.MIN_VALUE;
-    private int used;
+    /** When the last warnings let through went out, oldest at {@link #next} once the ring is full. */
+    private final long[] sentMs;
+    private int sent;
+    private int next;
     private long held;
 
     public WarnBudget(Logger log) {
@@ -32,8 +37,8 @@ public final class WarnBudget {
             throw new IllegalArgumentException("need a positive budget and window");
         }
         this.log = log;
-        this.perWindow = perWindow;
         this.windowMs = windowMs;
+        this.sentMs = new long[perWindow];
     }
 
     /**
@@ -41,15 +46,13 @@ public final class WarnBudget {
      * back), else how many were held back since the last one let through (then reset).
      */
     synchronized long admit(long nowMs) {
-        if (windowStartMs == Long.MIN_VALUE || nowMs - windowStartMs >= windowMs) {
-            windowStartMs = nowMs;
-            used = 0;
-        }
-        if (used >= perWindow) {
+        if (sent == sentMs.length && nowMs - sentMs[next] < windowMs) {
             held++;
             return -1;
         }
-        used++;
+        sentMs[next] = nowMs;
+        next = (next + 1) % sentMs.length;
+        sent = Math.min(sent + 1, sentMs.length);
         long told = held;
         held = 0;
         return told;
@@ -74,7 +77,7 @@ public final class WarnBudget {
         String line = format;
         Object[] values = args;
         if (held > 0) {
-            line = format + " (and {} more like it since, at debug level)";
+            line = format + HELD_BACK;
             values = Arrays.copyOf(args, args.length + 1);
             values[args.length] = held;
         }

@@ -8,6 +8,7 @@ import dev.rhizome.node.peer.BundleFetcher;
 import dev.rhizome.node.peer.FetchException;
 import dev.rhizome.node.peer.FetchResult;
 import dev.rhizome.node.peer.TransferProgress;
+import dev.rhizome.node.peer.WarnBudget;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.protocol.CommitId;
@@ -32,6 +33,8 @@ import org.slf4j.LoggerFactory;
 public final class CommitFetcher {
     private static final Logger log = LoggerFactory.getLogger(CommitFetcher.class);
     static final int ROUNDS = 4;
+    /** The peers named for a commit are what nodes announced: a rogue announcing addresses by the hundred gets a line each. */
+    private static final WarnBudget NOT_ASKED = new WarnBudget(log);
 
     /** Where bundles come from: a node's gossip layer, or (for a one-shot command) a direct fetcher. */
     @FunctionalInterface
@@ -126,10 +129,10 @@ public final class CommitFetcher {
         for (PeerEndpoint p : peers) {
             String host = p.getHost();
             if (!PeerAddress.isHost(host) || !PeerAddress.isPort(Integer.toUnsignedLong(p.getPort()))) {
-                log.warn("peer {}:{} named for {} is no address a node can be dialled at: not asked", LogSafe.of(host),
+                NOT_ASKED.warn("peer {}:{} named for {} is no address a node can be dialled at: not asked", LogSafe.of(host),
                         Integer.toUnsignedString(p.getPort()), CommitId.abbreviate(commit));
             } else if (!PeerAddress.reach(host).learnableOver(reach)) {
-                log.warn("peer {}:{} named for {} is a {} address, narrower than the coordinator's ({}): not asked",
+                NOT_ASKED.warn("peer {}:{} named for {} is a {} address, narrower than the coordinator's ({}): not asked",
                         LogSafe.of(host), p.getPort(), CommitId.abbreviate(commit), PeerAddress.reach(host), reach);
             } else {
                 out.add(p);
@@ -151,7 +154,7 @@ public final class CommitFetcher {
                 InetSocketAddress at = resolver.resolve(new PeerAddressing(info, reach));
                 out.add(p.toBuilder().setHost(at.getAddress().getHostAddress()).build());
             } catch (UnknownHostException e) {
-                log.warn("peer named for {} not asked: {}", CommitId.abbreviate(commit), LogSafe.of(e.getMessage()));
+                NOT_ASKED.warn("peer named for {} not asked: {}", CommitId.abbreviate(commit), LogSafe.of(e.getMessage()));
             }
         }
         return out;

@@ -213,6 +213,16 @@ class SandboxTest {
         assertThat(log()).contains("NICE=" + Math.min(19, ownNiceness() + 10) + " IO=best-effort: prio 7");
     }
 
+    @Test
+    void theProgramsOwnComputationRunsAtItsCallersPriority() throws Exception {
+        // The seed's entropy floor in a demo: at nice 19 it got next to nothing of a busy machine.
+        JobOutcome outcome = run(PlainLauncher.atCallersPriority(), "echo NICE=$(nice); echo 'val_bpb: 1.0'",
+                JobBudgets.ENDS_BY_ITSELF);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+        assertThat(log()).contains("NICE=" + ownNiceness() + "\n");
+    }
+
     /** This JVM's niceness: the 19th field of /proc/self/stat (the 17th after the command's closing parenthesis). */
     private static int ownNiceness() throws IOException {
         String stat = Files.readString(Path.of("/proc/self/stat"));

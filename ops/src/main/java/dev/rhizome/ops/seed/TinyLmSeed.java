@@ -81,7 +81,7 @@ public final class TinyLmSeed {
                 Files.write(dir.resolve("Harness.java"), RESOURCES.read("Harness.java"));
                 JobSpec spec = new JobSpec(dir, List.of("java", "Harness.java", "--floor"), Map.of(),
                         budget, dir.resolve("floor.log"), "entropy_floor");
-                JobOutcome outcome = new JobRunner(new PlainLauncher()).run(spec, JobProgress.IGNORE);
+                JobOutcome outcome = new JobRunner(PlainLauncher.atCallersPriority()).run(spec, JobProgress.IGNORE);
                 if (outcome.status() == Result.Status.TIMEOUT) {
                     throw new FloorTimedOut("java Harness.java --floor ran past its " + budget.toSeconds()
                             + " s on this machine (its load average grows the budget, up to "

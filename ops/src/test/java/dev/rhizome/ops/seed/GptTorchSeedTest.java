@@ -20,7 +20,6 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -98,9 +97,10 @@ class GptTorchSeedTest {
         List<String> progress = new ArrayList<>();
         HarnessedSpec spec = new HarnessedSpec(checkout, harnessDir, dir.resolve("result"), m.getPrepareCommandList(),
                 m.getTrainCommandList(), m.getServeCommandList(), m.getHarnessCommandList(),
-                BudgetEnv.of(Budget.newBuilder().setSteps(20).build(), 3), Duration.ofSeconds(m.getTimeoutSeconds()),
+                BudgetEnv.of(Budget.newBuilder().setSteps(20).build(), 3), SeedRunBudget.of(m),
                 dir.resolve("run.log"), m.getMetric().getName());
-        HarnessedOutcome run = new HarnessedRunner(new JobRunner(new PlainLauncher()), new PlainLauncher()).run(spec, progress::add);
+        PlainLauncher launcher = PlainLauncher.atCallersPriority();  // the seed is tested, not the priority (TinyLmSeedTest)
+        HarnessedOutcome run = new HarnessedRunner(new JobRunner(launcher), launcher).run(spec, progress::add);
         String log = Files.readString(dir.resolve("run.log"));
 
         assertThat(run.outcome().status()).as(log).isEqualTo(Result.Status.OK);

@@ -234,7 +234,10 @@ class TinyLmSeedTest {
                 m.getTrainCommandList(), m.getServeCommandList(), m.getHarnessCommandList(),
                 BudgetEnv.of(Budget.newBuilder().setSteps(steps).build(), seed),
                 SeedRunBudget.of(m), log, m.getMetric().getName());
-        HarnessedOutcome outcome = new HarnessedRunner(new JobRunner(new PlainLauncher()), new PlainLauncher())
+        // At the test's own priority: what is tested is the seed, and its budget grows with the load
+        // per core, a share that a job at nice 19 does not get of a machine busy with builds.
+        PlainLauncher launcher = PlainLauncher.atCallersPriority();
+        HarnessedOutcome outcome = new HarnessedRunner(new JobRunner(launcher), launcher)
                 .run(spec, line -> progress.add(line.replaceAll("loss .*", "loss")));
         return new Run(outcome.outcome(), Files.readString(log), outcome.reason());
     }

@@ -35,6 +35,7 @@ final class FetchWorkers implements AutoCloseable {
     /** Peers announcing what they then fail to serve (identities cost nothing) would write a line per claim. */
     private static final WarnBudget FAILED = new WarnBudget(log);
     private static final WarnBudget DECLINED = new WarnBudget(log);
+    private static final WarnBudget HOLDERS_FAILED = new WarnBudget(log);
 
     /** Where outcomes go; each method is called on a worker and must post to the core thread itself. */
     interface Outcomes {
@@ -189,7 +190,7 @@ final class FetchWorkers implements AutoCloseable {
             if (transfer.cancel().isCancelled()) {
                 return;
             }
-            log.warn("gossip fetch of {} from {} holders failed: {}", CommitId.abbreviate(key.commit()), holders.size(),
+            HOLDERS_FAILED.warn("gossip fetch of {} from {} holders failed: {}", CommitId.abbreviate(key.commit()), holders.size(),
                     e.getMessage());
             FetchFailure own = ownFault.get();
             outcomes.failed(transfer, own != null ? own : FetchFailure.CONNECTION_LOST);

@@ -79,6 +79,8 @@ public final class GossipService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GossipService.class);
     /** A banned peer may reconnect in a loop, each time to be disconnected again. */
     private static final WarnBudget DISCONNECTING = new WarnBudget(log);
+    /** Peers that stop reading, each a line per hundred messages dropped, could else fill the log between them. */
+    private static final WarnBudget NOT_READING = new WarnBudget(log);
     /** Threads looking up dialled hosts: a slow name server delays the dials behind it, not the core. */
     private static final int RESOLVERS = 2;
     /** Gossip messages are small: a link with this much unsent has a peer that stopped reading, and sends to it are dropped. */
@@ -536,7 +538,7 @@ public final class GossipService implements AutoCloseable {
         if (link.send(message)) {
             gossipSent.incrementAndGet();
         } else if (gossipDropped.incrementAndGet() % 100 == 1) {
-            log.warn("gossip peer {} is not reading; dropping messages to it ({} dropped in all)", to.shortForm(),
+            NOT_READING.warn("gossip peer {} is not reading; dropping messages to it ({} dropped in all)", to.shortForm(),
                     gossipDropped.get());
         }
     }
