@@ -73,6 +73,16 @@ class NearestNameTest {
         assertThat(hint(as("direction", "open", "--seed", "slow", "--name", "k", "--knobs", "y").failure(ExitCodes.USAGE,
                 "usage", "expected a knob of seed slow: x"))).startsWith("did you mean x?");
 
+        // a value refused by its option's converter, and a word an option whose value may be left
+        // out (true|false) did not take: `node` called that one "not a command"
+        String nodeDir0 = dir.resolve("node0").toString();
+        assertThat(hint(CliRun.of("node", "--gpus", "al", "--data-dir", nodeDir0, "--json").failure(ExitCodes.USAGE,
+                "usage", "expected all, none or GPU indices"))).startsWith("did you mean all?");
+        JsonObject explore = CliRun.of("node", "--explore", "tru", "--data-dir", nodeDir0, "--json")
+                .failure(ExitCodes.USAGE, "usage", "invalid value 'tru' for --explore: expected true or false");
+        assertThat(hint(explore)).startsWith("did you mean true?");
+        assertThat(explore.get("option").getAsString()).isEqualTo("--explore");
+
         Path coordinatorDir = dir.resolve("second");
         String store = "postgresql://u:p@127.0.0.1:1/db?timout=5";
         assertThat(hint(CliRun.of("coordinator", "--data-dir", coordinatorDir.toString(), "--store", "sqlit", "--json")

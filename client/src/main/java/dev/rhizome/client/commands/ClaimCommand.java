@@ -11,6 +11,7 @@ import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.ErrorFields;
+import dev.rhizome.client.cli.ErrorReporter;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Interrupts;
@@ -160,8 +161,7 @@ public final class ClaimCommand implements Callable<Integer> {
             // give the unit back at once: a lease nobody can use would hold the direction's share
             // of EXPLORE capacity until it ran out (a workspace that cannot be filled, a brief
             // that cannot be written, the coordinator gone in between)
-            giveBack.failed();
-            throw e;
+            throw giveBack.failed(ErrorReporter.explain(e));
         }
         // from here the unit is the user's: an interruption no longer gives it back
         Interrupts.handedOver();
