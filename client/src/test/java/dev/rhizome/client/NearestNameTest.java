@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.coordinator.Coordinator;
+import dev.rhizome.coordinator.CoordinatorConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,6 +64,31 @@ class NearestNameTest {
         // what the coordinator refuses though it understood it stays 4
         as("direction", "close", "--name", "d", "--reason", "done").code();
         as("claim", "--direction", "d").failure(ExitCodes.REFUSED, "direction_closed");
+    }
+
+    @Test
+    void anUnknownDirectionNamesTheOptionThatBroughtIt() throws Exception {
+        // `node --direction` is checked when the node starts, as every command's --direction is:
+        // the node ran on and only its claims were refused, in WARN lines naming no option
+        JsonObject node = CliRun.of("node", "--direction", "dd", "--no-sandbox", "--data-dir",
+                dir.resolve("node-dd").toString(), "--coordinator", network.url(), "--json")
+                .failure(ExitCodes.USAGE, "unknown_direction", "dd");
+        assertThat(node.get("option").getAsString()).isEqualTo("--direction");
+        assertThat(hint(node)).startsWith("did you mean d?");
+
+        // a workspace's claim, taken to a coordinator that does not have its direction (one
+        // started afresh): the workspace brought the name, so --workspace is the option at fault
+        assertThat(as("direction", "open", "--seed", "slow", "--name", "w").code()).isZero();
+        Path volunteer = dir.resolve("volunteer");
+        Path ws = dir.resolve("ws-w");
+        CliRun claim = CliRun.of("claim", "--direction", "w", "--workspace", ws.toString(), "--data-dir",
+                volunteer.toString(), "--coordinator", network.url(), "--json");
+        assertThat(claim.code()).as(claim.err()).isZero();
+        try (Coordinator fresh = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("fresh")))) {
+            JsonObject renew = CliRun.of("renew", "--workspace", ws.toString(), "--coordinator", fresh.url(), "--json")
+                    .failure(ExitCodes.USAGE, "unknown_direction", "w");
+            assertThat(renew.get("option").getAsString()).isEqualTo("--workspace");
+        }
     }
 
     @Test

@@ -68,6 +68,11 @@ public final class CommandException extends RuntimeException {
         return keys.deepCopy();
     }
 
+    /** The same failure, about {@code newOption}. */
+    public CommandException withOption(String newOption) {
+        return new CommandException(exitCode, error, getMessage(), hint, newOption, keys);
+    }
+
     /** The same failure with another hint. */
     public CommandException withHint(String newHint) {
         return new CommandException(exitCode, error, getMessage(), newHint, option, keys);

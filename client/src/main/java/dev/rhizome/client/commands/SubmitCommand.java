@@ -63,7 +63,11 @@ public final class SubmitCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() throws IOException, InterruptedException {
+    public Integer call() throws Exception {
+        return claimed.naming(this::run);
+    }
+
+    private Integer run() throws IOException, InterruptedException {
         String unitId = claimed.resolve(dataDir, coordinator);
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
         WorkUnit unit = research.load(unitId, claimed.option());
