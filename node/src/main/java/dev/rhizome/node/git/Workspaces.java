@@ -34,13 +34,7 @@ public final class Workspaces {
         if (!repo.has(commit)) {
             throw new IOException("cannot create a workspace at " + commit + ": commit not held");
         }
-        if (Files.exists(dir)) {
-            try (Stream<Path> entries = Files.list(dir)) {
-                if (entries.findAny().isPresent()) {
-                    throw new IOException("workspace directory is not empty: " + dir);
-                }
-            }
-        }
+        requireEmpty(dir);
         Path partial = partialOf(dir);
         try {
             deleteTree(partial);
@@ -57,7 +51,20 @@ public final class Workspaces {
                 // nothing of it was made
             }
         }
+        // the rename also fails when dir was filled meanwhile (another create into it): in place
+        // would have checked out over that one's workspace
+        requireEmpty(dir);
         checkout(repo, commit, dir, branch);
+    }
+
+    private static void requireEmpty(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (Stream<Path> entries = Files.list(dir)) {
+                if (entries.findAny().isPresent()) {
+                    throw new IOException("workspace directory is not empty: " + dir);
+                }
+            }
+        }
     }
 
     /** Where {@link #create} builds the workspace for {@code dir}: a hidden sibling. */
