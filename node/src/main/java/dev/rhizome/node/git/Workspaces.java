@@ -76,6 +76,11 @@ public final class Workspaces {
     private static void checkout(NodeRepository repo, String commit, Path dir, String branch) throws IOException {
         String branchRef = Constants.R_HEADS + branch;
         try (Git git = Git.init().setDirectory(dir.toFile()).setInitialBranch(branch).call()) {
+            // JGit runs an automatic gc after a fetch, on a thread of its own that outlives this
+            // call: it wrote .git/gc.log.lock into the partial checkout after its rename, and
+            // printed the failed delete's stack trace on the claim's output. In memory only: the
+            // agent's own git reads the workspace's config as it was made.
+            git.getRepository().getConfig().setBoolean("fetch", null, "autogc", false);
             // A local path fetches in-process through JGit's own upload-pack; no git binary runs.
             git.fetch()
                     .setRemote(repo.repository().getDirectory().getAbsolutePath())
