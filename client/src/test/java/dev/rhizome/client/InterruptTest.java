@@ -17,10 +17,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.node.NodeConfig;
+import dev.rhizome.node.NodeDaemon;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.work.InventoryAnnouncer;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.IdentityStore;
+import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -205,6 +208,46 @@ class InterruptTest {
         } finally {
             demo.descendants().forEach(ProcessHandle::destroyForcibly);
             demo.destroyForcibly();
+        }
+    }
+
+    /**
+     * `submit --wait` interrupted while it waits: the experiment is the coordinator's already, so
+     * the answer says so and names the command that waits for it (it said "run the command again",
+     * which answers already_submitted).
+     */
+    @Test
+    void anInterruptedSubmitWaitSaysTheExperimentWasSubmitted() throws Exception {
+        Path volunteer = dir.resolve("volunteer");
+        Path agent = dir.resolve("agent");
+        try (SeededCoordinator network = SeededCoordinator.start(dir, volunteer, TestNetwork.slowSeed(3000, 600));
+                NodeDaemon seedHolder = NodeDaemon.start(NodeConfig.defaults(volunteer, network.url()));
+                NodeDaemon agentsNode = NodeDaemon.start(NodeConfig.defaults(agent, network.url()))) {
+            Path ws = dir.resolve("ws");
+            CliRun claim = CliRun.of("claim", "--data-dir", agent.toString(), "--coordinator", network.url(),
+                    "--direction", "d", "--workspace", ws.toString(), "--json");
+            assertThat(claim.code()).as(claim.err()).isZero();
+            Files.writeString(ws.resolve("config.properties"), "x=1.6487\n");
+            String commit;
+            try (Git git = Git.open(ws.toFile())) {
+                git.add().addFilepattern("config.properties").call();
+                commit = git.commit().setMessage("x near e^0.5").setAuthor("agent", "agent@example").call().getName();
+            }
+            Process p = start("submit", List.of("submit", "--wait", "--json", "--workspace", ws.toString()));
+            try {
+                await().atMost(Duration.ofMinutes(3)).until(() -> !p.isAlive()
+                        || Files.readString(dir.resolve("submit.err")).contains("waiting for"));
+                Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start();
+                assertThat(kill.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                assertInterrupted("submit", p, 130);
+            } finally {
+                p.destroyForcibly();
+            }
+            JsonObject o = JsonParser.parseString(Files.readString(dir.resolve("submit.out")).strip()).getAsJsonObject();
+            assertThat(o.get("commit").getAsString()).isEqualTo(commit);
+            assertThat(o.get("submitted").getAsBoolean()).isTrue();
+            assertThat(o.get("message").getAsString()).contains("experiment " + commit + " was submitted");
+            assertThat(o.get("hint").getAsString()).contains("rhizome wait --commit " + commit);
         }
     }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.coordinator.Coordinator;
+import dev.rhizome.coordinator.CoordinatorConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -65,6 +67,31 @@ class NearestNameTest {
     }
 
     @Test
+    void anUnknownDirectionNamesTheOptionThatBroughtIt() throws Exception {
+        // `node --direction` is checked when the node starts, as every command's --direction is:
+        // the node ran on and only its claims were refused, in WARN lines naming no option
+        JsonObject node = CliRun.of("node", "--direction", "dd", "--no-sandbox", "--data-dir",
+                dir.resolve("node-dd").toString(), "--coordinator", network.url(), "--json")
+                .failure(ExitCodes.USAGE, "unknown_direction", "dd");
+        assertThat(node.get("option").getAsString()).isEqualTo("--direction");
+        assertThat(hint(node)).startsWith("did you mean d?");
+
+        // a workspace's claim, taken to a coordinator that does not have its direction (one
+        // started afresh): the workspace brought the name, so --workspace is the option at fault
+        assertThat(as("direction", "open", "--seed", "slow", "--name", "w").code()).isZero();
+        Path volunteer = dir.resolve("volunteer");
+        Path ws = dir.resolve("ws-w");
+        CliRun claim = CliRun.of("claim", "--direction", "w", "--workspace", ws.toString(), "--data-dir",
+                volunteer.toString(), "--coordinator", network.url(), "--json");
+        assertThat(claim.code()).as(claim.err()).isZero();
+        try (Coordinator fresh = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("fresh")))) {
+            JsonObject renew = CliRun.of("renew", "--workspace", ws.toString(), "--coordinator", fresh.url(), "--json")
+                    .failure(ExitCodes.USAGE, "unknown_direction", "w");
+            assertThat(renew.get("option").getAsString()).isEqualTo("--workspace");
+        }
+    }
+
+    @Test
     void aValueFromAKnownSetIsOfferedTheNearest() throws Exception {
         assertThat(hint(as("seed", "publish", "--builtin", "tiny-ml").failure(ExitCodes.USAGE, "usage",
                 "expected a built-in seed: tiny-lm, gpt-torch"))).startsWith("did you mean tiny-lm?");
@@ -72,6 +99,16 @@ class NearestNameTest {
                 "expected one of explore, evaluate"))).startsWith("did you mean explore?");
         assertThat(hint(as("direction", "open", "--seed", "slow", "--name", "k", "--knobs", "y").failure(ExitCodes.USAGE,
                 "usage", "expected a knob of seed slow: x"))).startsWith("did you mean x?");
+
+        // a value refused by its option's converter, and a word an option whose value may be left
+        // out (true|false) did not take: `node` called that one "not a command"
+        String nodeDir0 = dir.resolve("node0").toString();
+        assertThat(hint(CliRun.of("node", "--gpus", "al", "--data-dir", nodeDir0, "--json").failure(ExitCodes.USAGE,
+                "usage", "expected all, none or GPU indices"))).startsWith("did you mean all?");
+        JsonObject explore = CliRun.of("node", "--explore", "tru", "--data-dir", nodeDir0, "--json")
+                .failure(ExitCodes.USAGE, "usage", "invalid value 'tru' for --explore: expected true or false");
+        assertThat(hint(explore)).startsWith("did you mean true?");
+        assertThat(explore.get("option").getAsString()).isEqualTo("--explore");
 
         Path coordinatorDir = dir.resolve("second");
         String store = "postgresql://u:p@127.0.0.1:1/db?timout=5";

@@ -53,6 +53,12 @@ class QuietClaimTest {
             assertThat(out).as(err).hasSize(1);
             JsonObject o = JsonParser.parseString(out.get(0)).getAsJsonObject();
             assertThat(o.get("error").getAsString()).isEqualTo("fetch_failed");
+            // the unit leased before the fetch failed is given back, and the answer says so, as an
+            // interrupted claim's does: an agent must not think it still holds a lease to renew
+            assertThat(o.get("given_back").getAsBoolean()).isTrue();
+            String unit = o.get("unit_id").getAsString();
+            assertThat(o.get("message").getAsString()).contains("unit " + unit + " was given back");
+            assertThat(err).contains("unit " + unit + " was given back");
             assertThat(err).doesNotContain(" WARN ").doesNotContain("Exception");
         }
     }

@@ -1,6 +1,7 @@
 package dev.rhizome.client.agent;
 
 import com.google.gson.JsonObject;
+import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.Interrupts;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.proto.v1.WorkUnit;
@@ -54,16 +55,19 @@ public final class UnitGiveBack implements Interrupts.Undo {
         granted.complete(unit);
     }
 
-    /** A failure after the grant: gives the unit back now, quietly (the failure is what the user hears about). */
-    public void failed() {
+    /**
+     * A failure after the grant: gives the unit back now and returns {@code failure} saying so, in
+     * its message and as {@code unit_id} and {@code given_back} in its JSON object, as an
+     * interrupted claim's answer has them (unchanged when nothing was leased). It gave the unit
+     * back in silence, so an agent could not tell whether it still held a lease to renew or unclaim.
+     */
+    public CommandException failed(CommandException failure) {
         WorkUnit unit = granted.getNow(null);
-        if (unit != null) {
-            try {
-                giveBack(unit);
-            } catch (RuntimeException | TimeoutException | ExecutionException | InterruptedException ignored) {
-                // the lease runs out by itself; the failure being reported matters more
-            }
+        if (unit == null) {
+            return failure;
         }
+        Interrupts.Undone undone = giveBackNow(unit);
+        return failure.with(undone.sentence(), undone.keys());
     }
 
     @Override
@@ -86,6 +90,11 @@ public final class UnitGiveBack implements Interrupts.Undo {
         if (unit == null) {
             return null;  // nothing was leased: the plain interrupted answer
         }
+        return giveBackNow(unit);
+    }
+
+    /** Gives {@code unit} back, within {@link #PATIENCE}; what was done, for the user. */
+    private Interrupts.Undone giveBackNow(WorkUnit unit) {
         JsonObject keys = new JsonObject();
         keys.addProperty("unit_id", unit.getId());
         try {

@@ -1,6 +1,7 @@
 package dev.rhizome.client.cli;
 
 import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Option;
 
 /**
@@ -23,6 +24,22 @@ public final class ClaimedUnitOption {
     /** {@code --unit} when it named the unit, else null (the workspace's claim did). */
     public String option() {
         return unitId != null ? "--unit" : null;
+    }
+
+    /**
+     * Runs {@code action} on the unit, an unknown name it met with no option named (the unit's
+     * direction, which the coordinator does not have: a coordinator started afresh) naming the
+     * option that named the unit: {@code --unit}, or {@code --workspace} whose claim did.
+     */
+    public <T> T naming(Callable<T> action) throws Exception {
+        try {
+            return action.call();
+        } catch (CommandException e) {
+            if (e.option() == null && e.error().startsWith("unknown_")) {
+                throw e.withOption(unitId != null ? "--unit" : "--workspace");
+            }
+            throw e;
+        }
     }
 
     public Path workspace() {

@@ -1,5 +1,7 @@
 package dev.rhizome.client.cli;
 
+import com.google.gson.JsonObject;
+
 /**
  * Ends a command with a message for the user and an exit code from {@link ExitCodes}; with
  * {@code --json} it becomes one object {@code {"error", "message", "hint", "option"}} on standard
@@ -12,6 +14,7 @@ public final class CommandException extends RuntimeException {
     private final String error;
     private final String hint;
     private final String option;
+    private final JsonObject keys;
 
     public CommandException(int exitCode, String message) {
         this(exitCode, ExitCodes.name(exitCode), message, "");
@@ -22,11 +25,16 @@ public final class CommandException extends RuntimeException {
     }
 
     public CommandException(int exitCode, String error, String message, String hint, String option) {
+        this(exitCode, error, message, hint, option, new JsonObject());
+    }
+
+    private CommandException(int exitCode, String error, String message, String hint, String option, JsonObject keys) {
         super(message);
         this.exitCode = exitCode;
         this.error = error;
         this.hint = hint == null ? "" : hint;
         this.option = option;
+        this.keys = keys;
     }
 
     /** A bad argument (exit 2, {@code usage}) that one option's value or absence is. */
@@ -51,8 +59,33 @@ public final class CommandException extends RuntimeException {
         return option;
     }
 
+    /**
+     * Keys the {@code --json} error object carries besides the four of every error, about what the
+     * failure left behind (`claim`'s {@code unit_id} and {@code given_back}, as its interrupted
+     * object has them); a copy, empty for most failures.
+     */
+    public JsonObject keys() {
+        return keys.deepCopy();
+    }
+
+    /** The same failure, about {@code newOption}. */
+    public CommandException withOption(String newOption) {
+        return new CommandException(exitCode, error, getMessage(), hint, newOption, keys);
+    }
+
     /** The same failure with another hint. */
     public CommandException withHint(String newHint) {
-        return new CommandException(exitCode, error, getMessage(), newHint, option);
+        return new CommandException(exitCode, error, getMessage(), newHint, option, keys);
+    }
+
+    /**
+     * The same failure, its message followed by {@code sentence} (what was done about it) and its
+     * object by {@code moreKeys}: an agent reads what happened to what the command had taken
+     * from the keys, a person from the message.
+     */
+    public CommandException with(String sentence, JsonObject moreKeys) {
+        JsonObject all = keys.deepCopy();
+        moreKeys.entrySet().forEach(e -> all.add(e.getKey(), e.getValue()));
+        return new CommandException(exitCode, error, getMessage() + "; " + sentence, hint, option, all);
     }
 }

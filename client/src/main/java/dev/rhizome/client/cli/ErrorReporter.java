@@ -33,15 +33,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     public int handleExecutionException(Exception e, CommandLine commandLine, ParseResult parseResult) {
         // Anything that is not a CommandException was not foreseen: it still gets one readable
         // line, and its stack trace only on request (a trace is noise to a user or an agent).
-        CommandException ce = e instanceof CommandException c ? c
-                : held(e) instanceof ProcessLock.Held h ? inUse(h)
-                : cause(e, UnusableKey.class) instanceof
-                        UnusableKey k ? Coordinators.unusableKey(k)
-                : new CommandException(ExitCodes.FAILED, "failed", Problems.describe(e),
-                        // the next step first: such a message often names it ("stop it first"), and
-                        // a hint of only "set RHIZOME_DEBUG=1" read as if a trace were the way out
-                        "fix what the message names and run the command again"
-                                + (Problems.debug() ? "" : " (RHIZOME_DEBUG=1 prints the stack trace)"));
+        CommandException ce = explain(e);
         if (ce.hint().isEmpty()) {
             // every failure says what to do next, even where the code that threw it had nothing to add
             ce = ce.withHint(defaultHint(ce.exitCode(), commandLine.getCommandSpec().qualifiedName()));
@@ -71,9 +63,28 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         }
         commandLine.getErr().flush();
         if (wantsJson(parseResult)) {
-            printJson(ce.error(), ce.getMessage(), ce.hint(), ce.option());
+            JsonObject o = ErrorFields.put(new JsonObject(), ce.error(), ce.getMessage(), ce.hint(), ce.option());
+            ce.keys().entrySet().forEach(k -> o.add(k.getKey(), k.getValue()));
+            new Output(System.out).json(o);
+            System.out.flush();
         }
         return ce.exitCode();
+    }
+
+    /**
+     * Any failure as the command's error: itself when it is one; a lock held by another process,
+     * a key that cannot be used, each with its own words; anything else unforeseen, as {@code failed}.
+     */
+    public static CommandException explain(Throwable e) {
+        return e instanceof CommandException c ? c
+                : held(e) instanceof ProcessLock.Held h ? inUse(h)
+                : cause(e, UnusableKey.class) instanceof
+                        UnusableKey k ? Coordinators.unusableKey(k)
+                : new CommandException(ExitCodes.FAILED, "failed", Problems.describe(e),
+                        // the next step first: such a message often names it ("stop it first"), and
+                        // a hint of only "set RHIZOME_DEBUG=1" read as if a trace were the way out
+                        "fix what the message names and run the command again"
+                                + (Problems.debug() ? "" : " (RHIZOME_DEBUG=1 prints the stack trace)"));
     }
 
     /** The first of the causes of that type; null when none is. */
@@ -118,6 +129,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
             // before it reports words it did not understand, and the typo is the real mistake
             e = new CommandLine.UnmatchedArgumentException(e.getCommandLine(), e.getCommandLine().getUnmatchedArguments());
         }
+        e = optionalValueRefused(e, args).orElse(e);
         CommandLine cli = e.getCommandLine();
         String message = message(e);
         String help = "see `" + cli.getCommandSpec().qualifiedName() + " --help`";
@@ -145,6 +157,34 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
             printJson("usage", message, hint, option(e));
         }
         return ExitCodes.USAGE;
+    }
+
+    /**
+     * `node --explore tru`: an option whose value may be left out (true|false) does not take a
+     * word that is not one of its values, so picocli left it over, and `node` called it "not a
+     * command". It is that option's refused value: said as every refused value is, with the
+     * nearest value offered.
+     */
+    static Optional<CommandLine.ParameterException> optionalValueRefused(CommandLine.ParameterException e,
+            String[] args) {
+        String word = unmatched(e);
+        if (word == null || word.startsWith("-")) {
+            return Optional.empty();
+        }
+        CommandLine cli = e.getCommandLine();
+        for (int i = 1; i < args.length; i++) {
+            if (!args[i].equals(word)) {
+                continue;
+            }
+            CommandLine.Model.OptionSpec before = cli.getCommandSpec().findOption(args[i - 1]);
+            if (before != null && before.arity().min() == 0 && before.arity().max() == 1
+                    && (before.type() == boolean.class || before.type() == Boolean.class)) {
+                return Optional.of(new CommandLine.ParameterException(cli, "invalid value", new BadValue(
+                        "true or false (or nothing: " + before.longestName() + " alone is true)",
+                        List.of("true", "false")), before, word));
+            }
+        }
+        return Optional.empty();
     }
 
     /** A path argument that cannot be what its option needs (PathArguments): exit 2, naming the option and the path. */

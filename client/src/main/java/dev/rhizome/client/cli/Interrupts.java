@@ -24,8 +24,9 @@ public final class Interrupts {
 
     /**
      * Something a command took for its user that an interruption must give back, because the
-     * user never got it: a unit the coordinator leased to `claim` before `claim` printed it.
-     * It runs on the signal's thread and must bound its own time.
+     * user never got it: a unit the coordinator leased to `claim` before `claim` printed it; or
+     * what the command did already that the user must hear of (`submit --wait`: the experiment
+     * was submitted, only the wait was cut). It runs on the signal's thread and must bound its own time.
      */
     @FunctionalInterface
     public interface Undo {

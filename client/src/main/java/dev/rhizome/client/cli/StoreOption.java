@@ -1,6 +1,8 @@
 package dev.rhizome.client.cli;
 
 import dev.rhizome.coordinator.store.InvalidStoreAddress;
+import dev.rhizome.coordinator.store.PostgresStore;
+import dev.rhizome.coordinator.store.UnresolvableStoreHost;
 import dev.rhizome.coordinator.store.StoreAddress;
 
 /**
@@ -13,6 +15,17 @@ public final class StoreOption {
             + "; percent-encode special characters of the user and password";
 
     private StoreOption() {
+    }
+
+    /**
+     * A store whose host name did not resolve at start: a wrong address (exit 2, naming the host
+     * and the option), where a database that is down is waited for.
+     */
+    public static CommandException unresolvable(UnresolvableStoreHost e, String option, String where, String address) {
+        return CommandException.usage(option, BadValue.refusal(where, PostgresStore.redact(address),
+                "its host '" + e.host() + "' does not resolve (no such name)"),
+                "check the host name in " + where + " (a database that is only down is waited for; a name "
+                        + "that does not resolve is refused at start)");
     }
 
     /**

@@ -10,6 +10,7 @@ import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.PathArguments;
 import dev.rhizome.client.cli.StoreOption;
 import dev.rhizome.coordinator.store.PostgresStore;
+import dev.rhizome.coordinator.store.UnresolvableStoreHost;
 import dev.rhizome.ops.InvalidOptionValue;
 import dev.rhizome.ops.bench.BenchReport;
 import dev.rhizome.ops.bench.CoordinatorBench;
@@ -235,7 +236,11 @@ public final class BenchCommand implements Runnable {
                     + "schema=bench_" + Long.toHexString(System.nanoTime());
             CoordinatorBench.Config config = settings(dataDir, "rhizome-bench-coordinator-", dir -> new CoordinatorBench.Config(units, clients, baselineRequests,
                     dir, address, warmupUnits, directions));
-            print(CoordinatorBench.run(config, progress(json)), json);
+            try (BenchSchema schema = BenchSchema.of(address)) {
+                print(CoordinatorBench.run(config, progress(json)), json);
+            } catch (UnresolvableStoreHost e) {
+                throw StoreOption.unresolvable(e, "--store", "--store", store);
+            }
             return ExitCodes.OK;
         }
     }

@@ -11,6 +11,7 @@ import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.ErrorFields;
+import dev.rhizome.client.cli.ErrorReporter;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Interrupts;
@@ -18,6 +19,7 @@ import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.client.cli.Shell;
 import dev.rhizome.client.cli.WorkspaceClaim;
+import dev.rhizome.client.cli.WorkspaceLock;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.SimilarWork;
@@ -86,18 +88,6 @@ public final class ClaimCommand implements Callable<Integer> {
                     "to evaluate, run a node: `rhizome node --data-dir DIR --coordinator URL` (see `rhizome node --help`); "
                             + "to propose a change, `rhizome claim --direction D --workspace DIR`", "--kind");
         }
-        if (workspace != null && Files.isDirectory(workspace)) {
-            try (var entries = Files.list(workspace)) {
-                if (entries.findAny().isPresent()) {
-                    throw new CommandException(ExitCodes.USAGE, "workspace_not_empty", "--workspace " + workspace
-                            + " is not empty" + WorkspaceClaim.read(workspace).map(c -> ": it is the workspace of unit "
-                                    + c.unitId() + ", claimed already").orElse(""),
-                            WorkspaceClaim.read(workspace).map(c -> "to go on with that unit, commit there and `rhizome submit "
-                                    + "--workspace " + Shell.quote(workspace) + "`; for a new claim, ").orElse("")
-                                    + "give a new or empty directory", "--workspace");
-                }
-            }
-        }
         if (workspace != null && Files.exists(workspace) && !Files.isDirectory(workspace)) {
             // checked before claiming, so a wrong path does not take a lease it cannot use
             throw new CommandException(ExitCodes.USAGE, "workspace_not_empty", "--workspace " + workspace
@@ -113,6 +103,33 @@ public final class ClaimCommand implements Callable<Integer> {
             throw CommandException.usage("--direction", "--from needs --direction",
                     "add --direction D (the direction the commit belongs to)");
         }
+        if (workspace == null) {
+            return claim();
+        }
+        // taken before the emptiness check and the lease, and held until the answer: a second
+        // claim into the same directory is refused at once rather than leasing and filling it too
+        try (WorkspaceLock taken = WorkspaceLock.take(workspace)) {
+            requireEmpty(workspace);
+            return claim();
+        }
+    }
+
+    private static void requireEmpty(Path workspace) throws IOException {
+        if (Files.isDirectory(workspace)) {
+            try (var entries = Files.list(workspace)) {
+                if (entries.findAny().isPresent()) {
+                    throw new CommandException(ExitCodes.USAGE, "workspace_not_empty", "--workspace " + workspace
+                            + " is not empty" + WorkspaceClaim.read(workspace).map(c -> ": it is the workspace of unit "
+                                    + c.unitId() + ", claimed already").orElse(""),
+                            WorkspaceClaim.read(workspace).map(c -> "to go on with that unit, commit there and `rhizome submit "
+                                    + "--workspace " + Shell.quote(workspace) + "`; for a new claim, ").orElse("")
+                                    + "give a new or empty directory", "--workspace");
+                }
+            }
+        }
+    }
+
+    private Integer claim() throws IOException {
         CoordinatorClient client = Coordinators.client(coordinator, dataDir);
         Research research = new Research(client, dataDir.path());
         UnitGiveBack giveBack = new UnitGiveBack(research, workspace, "it had not been handed to you yet",
@@ -160,8 +177,7 @@ public final class ClaimCommand implements Callable<Integer> {
             // give the unit back at once: a lease nobody can use would hold the direction's share
             // of EXPLORE capacity until it ran out (a workspace that cannot be filled, a brief
             // that cannot be written, the coordinator gone in between)
-            giveBack.failed();
-            throw e;
+            throw giveBack.failed(ErrorReporter.explain(e));
         }
         // from here the unit is the user's: an interruption no longer gives it back
         Interrupts.handedOver();

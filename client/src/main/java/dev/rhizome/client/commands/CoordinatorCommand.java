@@ -19,6 +19,7 @@ import dev.rhizome.coordinator.core.LeaseCaps;
 import dev.rhizome.coordinator.core.WriteQuota;
 import dev.rhizome.coordinator.store.PostgresStore;
 import dev.rhizome.coordinator.store.SqliteStore;
+import dev.rhizome.coordinator.store.UnresolvableStoreHost;
 import dev.rhizome.protocol.files.DurableFiles;
 import dev.rhizome.protocol.files.ProcessLock;
 import dev.rhizome.protocol.identity.PublicId;
@@ -114,11 +115,9 @@ public final class CoordinatorCommand implements Callable<Integer> {
             throw CoordinatorFile.bad(configFile, "lease_seconds", leaseSeconds, "0 (from the seed's timeout) or a "
                     + "positive number of seconds", "");
         }
-        if (this.store != null) {
-            StoreOption.check(store, "--store", "--store", StoreOption.HINT);
-        } else {
-            StoreOption.check(store, "store", "store in config file " + configFile, CoordinatorFile.HINT);
-        }
+        String storeOption = this.store != null ? "--store" : "store";
+        String storeWhere = this.store != null ? "--store" : "store in config file " + configFile;
+        StoreOption.check(store, storeOption, storeWhere, this.store != null ? StoreOption.HINT : CoordinatorFile.HINT);
         Set<PublicId> ops = new LinkedHashSet<>();
         for (String id : operators) {
             try {
@@ -155,6 +154,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
                 "the coordinator data directory " + dir)) {
             Files.deleteIfExists(urlFile);
             return serve(config, urlFile);
+        } catch (UnresolvableStoreHost e) {
+            throw StoreOption.unresolvable(e, storeOption, storeWhere, store);
         }
     }
 

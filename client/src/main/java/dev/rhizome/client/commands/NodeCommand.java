@@ -8,6 +8,7 @@ import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
+import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Interrupts;
@@ -19,6 +20,7 @@ import dev.rhizome.client.cli.Suggestions;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
 import dev.rhizome.node.NodeLayout;
+import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.node.control.ControlClient;
 import dev.rhizome.node.job.BwrapLauncher;
 import dev.rhizome.node.job.PlainLauncher;
@@ -240,6 +242,9 @@ public final class NodeCommand implements Callable<Integer> {
         if (metricsPort < 0 || metricsPort > 65535) {
             throw BadValue.of("--metrics-port", Integer.toString(metricsPort), "0 (off) or a port from 1 to 65535", "");
         }
+        if (direction != null) {
+            requireKnownDirection();
+        }
         NodePreferences prefs = preferences();
         NodeConfig config = NodeConfig.defaults(dataDir.path(), coordinator.url())
                 .withPeerAddress(host, peerPort)
@@ -289,6 +294,23 @@ public final class NodeCommand implements Callable<Integer> {
         }
         daemon.close();
         return ExitCodes.OK;
+    }
+
+    /**
+     * `node --direction` names a direction the coordinator has, or the node stops at once with
+     * {@code unknown_direction} naming the option, as every command's --direction does: it was
+     * checked only by each claim, which the coordinator refused for ever while the node ran,
+     * and the volunteer heard of it only in WARN lines naming no option. A coordinator that does
+     * not answer yet is not asked: the node waits for it, and its claims are refused then.
+     */
+    private void requireKnownDirection() {
+        try {
+            Coordinators.direction(Coordinators.client(coordinator, dataDir), direction);
+        } catch (CoordinatorException e) {
+            if (e.isRefusal()) {
+                throw Coordinators.failure(e);
+            }
+        }
     }
 
     /** What a script that started the node needs next: its key, where peers and `node status` reach it. */

@@ -3,6 +3,7 @@ package dev.rhizome.client.commands;
 import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.node.prefs.TimeWindows;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import picocli.CommandLine.ITypeConverter;
 
@@ -40,7 +41,7 @@ final class NodeValues {
                     }
                     indices.add(index);
                 } catch (NumberFormatException e) {
-                    throw new BadValue("all, none or GPU indices like 0,2");
+                    throw new BadValue("all, none or GPU indices like 0,2", List.of("all", "none"));
                 }
             }
             return indices;

@@ -28,7 +28,11 @@ public final class RenewCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
+        return claimed.naming(this::run);
+    }
+
+    private Integer run() {
         String unitId = claimed.resolve(dataDir, coordinator);
         long deadline = new Research(Coordinators.client(coordinator, dataDir), dataDir.path()).renew(unitId, claimed.option());
         long left = Math.max(0, (deadline - System.currentTimeMillis()) / 1000);

@@ -12,8 +12,10 @@ import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Interrupts;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.PathArguments;
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.WorkUnit;
 import java.io.IOException;
@@ -63,7 +65,11 @@ public final class SubmitCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() throws IOException, InterruptedException {
+    public Integer call() throws Exception {
+        return claimed.naming(this::run);
+    }
+
+    private Integer run() throws IOException, InterruptedException {
         String unitId = claimed.resolve(dataDir, coordinator);
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
         WorkUnit unit = research.load(unitId, claimed.option());
@@ -85,9 +91,15 @@ public final class SubmitCommand implements Callable<Integer> {
             System.err.printf(Locale.ROOT, "rhizome: warning: experiment %s made nearly the same change "
                     + "(diff similarity %.2f)%n", m.commit(), m.similarity());
         }
+        if (await) {
+            // the experiment is the coordinator's now: an interruption cuts only the wait, and
+            // "run the command again" would answer already_submitted; say where the outcome is
+            Interrupts.undoIfInterrupted(() -> waitCut(s.commit()));
+        }
         ExperimentReport report = await
                 ? research.waitFor(s.commit(), Duration.ofSeconds(timeoutSeconds), m -> System.err.println("rhizome: " + m))
                 : null;
+        Interrupts.handedOver();
         Output out = new Output(System.out);
         if (json) {
             JsonObject o = new JsonObject();
@@ -123,5 +135,16 @@ public final class SubmitCommand implements Callable<Integer> {
             }
         }
         return report != null && !report.getDecided() ? ExitCodes.TIMED_OUT : ExitCodes.OK;
+    }
+
+    /** What an interruption of `--wait` leaves: the experiment submitted, and the command that waits for it. */
+    private Interrupts.Undone waitCut(String commit) {
+        JsonObject keys = new JsonObject();
+        keys.addProperty("commit", commit);
+        keys.addProperty("submitted", true);
+        return new Interrupts.Undone("experiment " + commit + " was submitted; only the wait for its outcome was cut",
+                keys, "wait for its outcome: `rhizome wait --commit " + commit + " --coordinator "
+                        + Shell.quote(coordinator.url()) + " --data-dir " + Shell.quote(dataDir.path().toAbsolutePath())
+                        + " --json` (submitting again answers already_submitted)");
     }
 }

@@ -37,7 +37,11 @@ public final class UnclaimCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
+        return claimed.naming(this::run);
+    }
+
+    private Integer run() {
         String unitId = claimed.resolve(dataDir, coordinator);
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
         WorkUnit unit = research.load(unitId, claimed.option());

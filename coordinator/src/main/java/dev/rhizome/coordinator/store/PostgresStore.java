@@ -115,8 +115,7 @@ public final class PostgresStore implements Store {
         return open(PostgresAddress.parse(address), address);
     }
 
-    /** Opens the parsed address; {@code address} is its text, named (without its password) in a failure. */
-    static PostgresStore open(PostgresAddress at, String address) throws IOException {
+    private static Properties credentials(PostgresAddress at) {
         Properties props = new Properties();
         if (at.user() != null) {
             props.setProperty("user", at.user());
@@ -124,6 +123,31 @@ public final class PostgresStore implements Store {
                 props.setProperty("password", at.password());
             }
         }
+        return props;
+    }
+
+    /**
+     * Drops the address's schema and everything in it: what a throwaway store (a benchmark's
+     * fresh schema) leaves behind. Waits at most {@code lockWaitSeconds} for the locks of its
+     * tables (a coordinator still using it), then fails rather than hang.
+     */
+    public static void dropSchema(PostgresAddress at, int lockWaitSeconds) throws IOException {
+        Properties props = credentials(at);
+        props.setProperty("connectTimeout", "5");
+        props.setProperty("loginTimeout", "5");
+        try (Connection c = DriverManager.getConnection(at.jdbcUrl(), props);
+                Statement s = c.createStatement()) {
+            s.execute("SET lock_timeout = '" + lockWaitSeconds + "s'");
+            // the schema name is a checked lower-case identifier (PostgresAddress), never quoted input
+            s.execute("DROP SCHEMA IF EXISTS " + at.schema() + " CASCADE");
+        } catch (SQLException e) {
+            throw new IOException("cannot drop schema " + at.schema() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Opens the parsed address; {@code address} is its text, named (without its password) in a failure. */
+    static PostgresStore open(PostgresAddress at, String address) throws IOException {
+        Properties props = credentials(at);
         int timeout = at.timeoutSeconds();
         int migrateTimeout = at.migrateTimeoutSeconds();
         String schema = at.schema();

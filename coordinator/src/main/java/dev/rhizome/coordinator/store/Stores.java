@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.store;
 
 import java.io.IOException;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 
 /** Opens the store a coordinator is configured with. */
@@ -11,7 +12,8 @@ public final class Stores {
     /**
      * @param address empty or {@code sqlite} for the embedded store in {@code dataDir};
      *                {@code postgresql://...} for a shared PostgreSQL database; one that does not
-     *                answer yet (down, starting) is waited for in the background ({@link AwaitedStore})
+     *                answer yet (down, starting) is waited for in the background ({@link AwaitedStore});
+     *                one whose host name does not resolve is refused ({@link UnresolvableStoreHost})
      */
     public static Store open(String address, Path dataDir, SqliteStore.CommitListener listener) throws IOException {
         StoreAddress parsed = StoreAddress.parse(address);
@@ -22,9 +24,23 @@ public final class Stores {
                 if (!StoreException.isUnavailable(e)) {
                     throw e;  // a wrong password or database: waiting will not cure it
                 }
+                if (unresolved(e)) {
+                    // a name that does not resolve at start is a wrong address: waiting for it
+                    // logged a retry every 30 s and answered 503 for good
+                    throw new UnresolvableStoreHost(PostgresStore.redact(address), at.host(), e);
+                }
                 return new AwaitedStore(PostgresStore.redact(address), () -> PostgresStore.open(at, address), e);
             }
         }
         return SqliteStore.open(dataDir, listener);
+    }
+
+    private static boolean unresolved(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof UnknownHostException) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -34,13 +34,7 @@ public final class Workspaces {
         if (!repo.has(commit)) {
             throw new IOException("cannot create a workspace at " + commit + ": commit not held");
         }
-        if (Files.exists(dir)) {
-            try (Stream<Path> entries = Files.list(dir)) {
-                if (entries.findAny().isPresent()) {
-                    throw new IOException("workspace directory is not empty: " + dir);
-                }
-            }
-        }
+        requireEmpty(dir);
         Path partial = partialOf(dir);
         try {
             deleteTree(partial);
@@ -57,7 +51,20 @@ public final class Workspaces {
                 // nothing of it was made
             }
         }
+        // the rename also fails when dir was filled meanwhile (another create into it): in place
+        // would have checked out over that one's workspace
+        requireEmpty(dir);
         checkout(repo, commit, dir, branch);
+    }
+
+    private static void requireEmpty(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (Stream<Path> entries = Files.list(dir)) {
+                if (entries.findAny().isPresent()) {
+                    throw new IOException("workspace directory is not empty: " + dir);
+                }
+            }
+        }
     }
 
     /** Where {@link #create} builds the workspace for {@code dir}: a hidden sibling. */
@@ -69,6 +76,11 @@ public final class Workspaces {
     private static void checkout(NodeRepository repo, String commit, Path dir, String branch) throws IOException {
         String branchRef = Constants.R_HEADS + branch;
         try (Git git = Git.init().setDirectory(dir.toFile()).setInitialBranch(branch).call()) {
+            // JGit runs an automatic gc after a fetch, on a thread of its own that outlives this
+            // call: it wrote .git/gc.log.lock into the partial checkout after its rename, and
+            // printed the failed delete's stack trace on the claim's output. In memory only: the
+            // agent's own git reads the workspace's config as it was made.
+            git.getRepository().getConfig().setBoolean("fetch", null, "autogc", false);
             // A local path fetches in-process through JGit's own upload-pack; no git binary runs.
             git.fetch()
                     .setRemote(repo.repository().getDirectory().getAbsolutePath())

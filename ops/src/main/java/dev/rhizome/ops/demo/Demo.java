@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ExecutionException;
 
 /**
@@ -280,6 +281,25 @@ public final class Demo {
                 floor.completeExceptionally(e);
             }
         }, "entropy-floor");
+        // Ctrl-C or SIGTERM while it runs: interrupted, its job runner kills the `java Harness.java
+        // --floor` process; the demo's other children have their own hook (ChildProcess), and this
+        // one outlived a stopped demo by minutes on a loaded machine (InterruptTest)
+        Thread stop = new Thread(() -> {
+            t.interrupt();
+            try {
+                t.join(TimeUnit.SECONDS.toMillis(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "entropy-floor-stop");
+        Runtime.getRuntime().addShutdownHook(stop);
+        floor.whenComplete((value, failure) -> {
+            try {
+                Runtime.getRuntime().removeShutdownHook(stop);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: nothing left to remove
+            }
+        });
         t.setDaemon(true);
         t.start();
         return floor;
