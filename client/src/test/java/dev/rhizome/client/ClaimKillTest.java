@@ -1,14 +1,18 @@
 package dev.rhizome.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.rhizome.client.agent.Research;
+import dev.rhizome.client.cli.ClaimFiles;
 import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.protocol.CrashPoints;
 import dev.rhizome.protocol.identity.IdentityStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +60,65 @@ class ClaimKillTest {
             assertThat(leasedTo(operator, key)).containsExactlyInAnyOrder(fresh, second);
             assertThat(inFlight(agent)).as("claims left in flight").isEmpty();
         }
+    }
+
+    /**
+     * Killed once the answer came and before the unit was saved (a crash point holds the child in
+     * that moment, microseconds otherwise): the claim used to leave the journal as the answer came,
+     * and the unit was neither saved nor sent again, leased to nobody until its deadline. The claim
+     * now stays in flight until its unit is saved; the next claim gets that lease again.
+     */
+    @Test
+    void aClaimKilledBetweenItsAnswerAndItsSaveLeavesNoUnitLeasedToNobody() throws Exception {
+        Path volunteer = dir.resolve("volunteer");
+        Path agent = dir.resolve("agent");
+        try (SeededCoordinator network = SeededCoordinator.start(dir, volunteer, TestNetwork.slowSeed(3, 300))) {
+            CoordinatorClient operator = network.operator();
+            byte[] key = IdentityStore.loadOrCreate(agent).publicId().toByteString().toByteArray();
+
+            String unsaved = killedUnsaved(network.url(), agent, operator, key, "lower x");
+            CliRun same = CliRun.of(claim(agent, network.url(), "lower x"));
+            assertThat(same.code()).as(same.err()).isZero();
+            assertThat(same.json().getAsJsonObject("unit").get("id").getAsString())
+                    .as("the lease the killed claim got and never saved").isEqualTo(unsaved);
+            assertThat(ClaimFiles.load(agent, unsaved).getId()).as("saved now").isEqualTo(unsaved);
+            assertThat(leasedTo(operator, key)).containsExactly(unsaved);
+            assertThat(inFlight(agent)).as("claims left in flight").isEmpty();
+
+            // asking something else, the next claim gives the killed one's unit back
+            String other = killedUnsaved(network.url(), agent, operator, key, "raise x");
+            CliRun fresh = CliRun.of(claim(agent, network.url(), "halve x"));
+            assertThat(fresh.code()).as(fresh.err()).isZero();
+            String freshId = fresh.json().getAsJsonObject("unit").get("id").getAsString();
+            assertThat(leasedTo(operator, key)).as("the unsaved unit given back").containsExactlyInAnyOrder(unsaved, freshId)
+                    .doesNotContain(other);
+            assertThat(inFlight(agent)).as("claims left in flight").isEmpty();
+        }
+    }
+
+    /** Runs `rhizome claim` stopped at its crash point after the answer, SIGKILLs it there; the unit it was leased. */
+    private String killedUnsaved(String url, Path agent, CoordinatorClient operator, byte[] key, String hypothesis)
+            throws Exception {
+        List<String> before = leasedTo(operator, key);
+        List<String> command = TestNetwork.launcher(claim(agent, url, hypothesis));
+        command.add(command.indexOf("-Dlogback.configurationFile=logback.xml"),
+                "-Drhizome.crash-point=" + CrashPoints.CLAIM_ANSWERED);
+        Path log = dir.resolve("claim-" + hypothesis.replace(' ', '-') + ".log");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            await().atMost(Duration.ofMinutes(3)).until(() -> !p.isAlive()
+                    || Files.readString(log, StandardCharsets.UTF_8).contains("at crash point " + CrashPoints.CLAIM_ANSWERED));
+            assertThat(p.isAlive()).as("stopped between the answer and the save; its output: %s",
+                    Files.readString(log, StandardCharsets.UTF_8)).isTrue();
+        } finally {
+            p.destroyForcibly();
+            p.waitFor();
+        }
+        assertThat(inFlight(agent)).as("the claim kept in flight at the kill").hasSize(1);
+        List<String> leased = leasedTo(operator, key).stream().filter(u -> !before.contains(u)).toList();
+        assertThat(leased).as("leased to the killed claim").hasSize(1);
+        assertThat(Files.exists(agent.resolve("claims").resolve(leased.get(0) + ".pb"))).as("saved before the kill").isFalse();
+        return leased.get(0);
     }
 
     private static String[] claim(Path agent, String url, String hypothesis) {

@@ -12,6 +12,7 @@ import dev.rhizome.ops.audit.SignedResults;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.CrashPoints;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.IdentityStore;
 import java.io.IOException;
@@ -173,6 +174,57 @@ class LostAnswerKillTest {
                 second.waitFor(60, TimeUnit.SECONDS);
             }
             assertThat(names(new NodeLayout(node).claims(), ".claim")).as("claims left in flight after a stop").isEmpty();
+        }
+    }
+
+    /**
+     * A node killed after its claim's answer came and before the unit reached its buffer (a crash
+     * point holds it there): the claim used to leave the journal as the answer came, so the restart
+     * neither resumed the unit nor sent the claim again, and the unit stayed leased to nobody until
+     * its deadline. The claim now leaves the journal once the unit is buffered.
+     */
+    @Test
+    void nodeKilledBetweenItsClaimsAnswerAndItsBufferGetsTheLeasedUnitBackOnRestart() throws Exception {
+        Path node = dir.resolve("node");
+        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator"))
+                .withLeaseDuration(Duration.ofHours(1)))) {
+            CoordinatorClient operator = new CoordinatorClient(coordinator.url(), Identity.generate());
+            seedAndDirection(operator, node);
+            List<String> command = TestNetwork.launcher("node", "--data-dir", node.toString(), "--coordinator",
+                    coordinator.url());
+            command.add(command.indexOf("-Dlogback.configurationFile=logback.xml"),
+                    "-Drhizome.crash-point=" + CrashPoints.CLAIM_ANSWERED);
+            Process first = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("node-1.log").toFile()).start();
+            try {
+                await().atMost(Duration.ofMinutes(4)).until(() -> !first.isAlive()
+                        || log("node-1.log").contains("at crash point " + CrashPoints.CLAIM_ANSWERED));
+                assertThat(first.isAlive()).as("stopped between the answer and the buffer; its log: %s",
+                        log("node-1.log")).isTrue();
+            } finally {
+                first.destroyForcibly();
+                first.waitFor();
+            }
+            byte[] nodeKey = IdentityStore.loadOrCreate(node).publicId().toByteString().toByteArray();
+            List<String> leased = operator.units("LEASED").getUnitsList().stream()
+                    .filter(u -> Arrays.equals(u.getHolder().toByteArray(), nodeKey))
+                    .map(u -> u.getUnit().getId()).toList();
+            assertThat(leased).as("units leased to the killed node").hasSize(1);
+            assertThat(bufferedUnits(new NodeLayout(node))).as("buffered before the kill").isEmpty();
+            assertThat(names(new NodeLayout(node).claims(), ".claim")).as("the claim kept in flight at the kill").hasSize(1);
+
+            Process second = node(node, coordinator.url(), "node-2.log");
+            try {
+                Set<String> reached = ConcurrentHashMap.newKeySet();
+                await().atMost(Duration.ofSeconds(300)).until(() -> {
+                    reached.addAll(bufferedUnits(new NodeLayout(node)));
+                    operator.units("DONE").getUnitsList().forEach(u -> reached.add(u.getUnit().getId()));
+                    return reached.containsAll(leased);
+                });
+            } finally {
+                second.destroy();
+                second.waitFor(60, TimeUnit.SECONDS);
+            }
         }
     }
 

@@ -60,7 +60,7 @@ class NodeFilesKillTest {
                 case BUFFER -> Files.exists(tmpOf(layout.buffer().resolve("slot-0.unit")));
                 case PEERS -> Files.exists(tmpOf(layout.peers()));
                 case ENDPOINT -> Files.exists(tmpOf(layout.endpointFile()));
-                case IDENTITY -> Files.exists(tmpOf(keyDir(layout, next).resolve(IdentityStore.FILE_NAME)));
+                case IDENTITY -> anyTemporary(keyDir(layout, next));
             };
         }
 

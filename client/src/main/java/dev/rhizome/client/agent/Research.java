@@ -100,23 +100,6 @@ public final class Research {
                         "an operator closed " + direction + " for good (its history stays readable: `rhizome tree "
                                 + "--direction " + direction + "`); pick an open direction from `rhizome direction list`");
             }
-            if (response.hasUnit()) {
-                try {
-                    ClaimFiles.save(dataDir, response.getUnit());
-                } catch (IOException e) {
-                    // unsaved, no `submit` could answer it: give it back rather than hold it to its deadline
-                    try {
-                        client.exploreDone(ExploreDone.newBuilder().setWorkUnitId(response.getUnit().getId())
-                                .setNode(client.identity().publicId().toByteString())
-                                .setTimeMs(System.currentTimeMillis()).build());
-                    } catch (CoordinatorException ignored) {
-                        // the lease runs out by itself
-                    }
-                    throw new CommandException(ExitCodes.FAILED, "failed", "cannot save the claim in " + dataDir + ": "
-                            + e.getMessage() + " (the unit was given back)", "make " + dataDir
-                            + " writable (or pass another --data-dir) and claim again");
-                }
-            }
             return response;
         } catch (CoordinatorException e) {
             CommandException failure = Coordinators.failure(e, client, direction, "--direction");
@@ -144,14 +127,37 @@ public final class Research {
      */
     private ClaimResponse claimWithJournal(ClaimRequest request) throws CoordinatorException {
         client.keepClaimsOfThisProcessIn(claimsInFlight(dataDir));
-        for (WorkUnit orphan : client.resendUnansweredUnlike(request)) {
+        client.resendUnansweredUnlike(request, orphan -> {
             try {
                 giveBack(orphan, ORPHAN);
             } catch (CommandException e) {
-                // the lease runs out by itself; this claim goes on
+                // left in the journal: the next claim of this key gives it back; this claim goes on
+                throw new IOException(e.getMessage());
             }
+        });
+        try {
+            // the claim leaves the journal only once its unit is saved where `submit` finds it
+            return client.claim(request, this::saveOrGiveBack);
+        } catch (IOException e) {
+            throw new CommandException(ExitCodes.FAILED, "failed", "cannot save the claim in " + dataDir + ": "
+                    + e.getMessage(), "make " + dataDir + " writable (or pass another --data-dir) and claim again");
         }
-        return client.claim(request);
+    }
+
+    /** Saves a unit handed out; one that cannot be saved, which no `submit` could answer, is given back. */
+    private void saveOrGiveBack(WorkUnit unit) throws IOException {
+        try {
+            ClaimFiles.save(dataDir, unit);
+        } catch (IOException e) {
+            try {
+                client.exploreDone(ExploreDone.newBuilder().setWorkUnitId(unit.getId())
+                        .setNode(client.identity().publicId().toByteString())
+                        .setTimeMs(System.currentTimeMillis()).build());
+            } catch (CoordinatorException notGiven) {
+                throw e;  // its claim stays in the journal: the next claim of this key gets it or gives it back
+            }
+            throw new IOException(e.getMessage() + " (the unit was given back)", e);
+        }
     }
 
     /** The tree command for the direction, named when known (the hint said `--direction D` for `claim --direction lr`). */

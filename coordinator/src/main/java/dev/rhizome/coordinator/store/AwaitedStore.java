@@ -34,7 +34,7 @@ final class AwaitedStore implements Store {
     private final CountDownLatch closing = new CountDownLatch(1);
     private final Thread thread;
     private volatile Store store;
-    private volatile String lastFailure;
+    private volatile Exception lastFailure;
     private volatile int attempts;
     private final CompletableFuture<IOException> refusal = new CompletableFuture<>();
     private boolean closed;  // guarded by this
@@ -44,7 +44,7 @@ final class AwaitedStore implements Store {
         this.address = address;
         this.opener = opener;
         this.attempts = 1;
-        this.lastFailure = firstFailure.getMessage();
+        this.lastFailure = firstFailure;
         thread = new Thread(this::open, "coordinator-store-opener");
         thread.setDaemon(true);
         thread.start();
@@ -53,8 +53,13 @@ final class AwaitedStore implements Store {
     private void open() {
         long waitMs = FIRST_WAIT_MS;
         while (true) {
-            LOG.warn("{}: store unavailable ({}, attempt {}); trying again in {} s, requests are refused (503) meanwhile",
-                    address, lastFailure, attempts, waitMs / 1000);
+            if (MigrationBounds.isCut(lastFailure)) {
+                LOG.warn("{}: schema migration cut at attempt {} ({}); trying it again in {} s, requests are refused "
+                        + "(503) meanwhile", address, attempts, MigrationBounds.cut(lastFailure), waitMs / 1000);
+            } else {
+                LOG.warn("{}: store unavailable ({}, attempt {}); trying again in {} s, requests are refused (503) meanwhile",
+                        address, lastFailure.getMessage(), attempts, waitMs / 1000);
+            }
             try {
                 if (closing.await(waitMs, TimeUnit.MILLISECONDS)) {
                     return;
@@ -76,7 +81,7 @@ final class AwaitedStore implements Store {
                 LOG.info("{}: store opened at attempt {}; taking requests", address, attempts);
                 return;
             } catch (Exception e) {
-                lastFailure = e.getMessage();
+                lastFailure = e;
                 if (!StoreException.isUnavailable(e)) {
                     refuse(e);
                     return;
@@ -87,7 +92,7 @@ final class AwaitedStore implements Store {
 
     /** The database answered and refused: retrying would only repeat the refusal, a WARN line each time. */
     private void refuse(Exception e) {
-        lastFailure = e.getMessage();
+        lastFailure = e;
         LOG.error("{}: the database answered at attempt {} and refused the coordinator: {}; waiting will not cure "
                 + "this, so the coordinator stops waiting (check the store address: user, password, database)",
                 address, attempts, e.getMessage());
@@ -102,8 +107,11 @@ final class AwaitedStore implements Store {
     private Store store() {
         Store s = store;
         if (s == null) {
-            throw new StoreException("the coordinator's database has not been reached since it started",
-                    new SQLTransientConnectionException(lastFailure, "08001"));
+            Exception failure = lastFailure;
+            throw new StoreException(MigrationBounds.isCut(failure)
+                    ? "the coordinator's schema migration has not finished since it started"
+                    : "the coordinator's database has not been reached since it started",
+                    new SQLTransientConnectionException(failure.getMessage(), "08001"));
         }
         return s;
     }
@@ -150,8 +158,16 @@ final class AwaitedStore implements Store {
             return Optional.of("store unavailable: " + address + " refused for good (it answered at attempt "
                     + attempts + "): " + refusal.join().getMessage());
         }
+        Exception failure = lastFailure;
+        if (MigrationBounds.isCut(failure)) {
+            // the database answered: "has not answered" sent an operator to look at the network
+            return Optional.of("store not ready: the schema migration of " + address + " was cut at attempt " + attempts
+                    + " and is tried again every " + LONGEST_WAIT_MS / 1000 + " s at most; free what holds it, or raise "
+                    + "migrate_timeout=SECONDS in the store address and restart the coordinator (" + MigrationBounds.cut(failure)
+                    + ")");
+        }
         return Optional.of("store unavailable: " + address + " has not answered since the coordinator started ("
-                + attempts + " attempts, the last: " + lastFailure + ")");
+                + attempts + " attempts, the last: " + failure.getMessage() + ")");
     }
 
     @Override

@@ -41,10 +41,32 @@ final class MigrationBounds {
         if (what == null) {
             return e;
         }
-        return new SQLException("the schema migration did not finish within migrate_timeout (" + seconds + " s): "
+        return new Cut("the schema migration did not finish within migrate_timeout (" + seconds + " s): "
                 + what + " (" + e.getMessage() + "); nothing of it was applied (it is one transaction). Look for a "
                 + "session holding the migration's lock or its tables (pg_stat_activity, pg_locks); a migration of a long "
                 + "history may need a larger migrate_timeout=SECONDS in the store address", e.getSQLState(), e);
+    }
+
+    /** A migration one of these bounds cut: the database answered, and is waited for all the same. */
+    static final class Cut extends SQLException {
+        Cut(String message, String sqlState, SQLException cause) {
+            super(message, sqlState, cause);
+        }
+    }
+
+    /** Whether {@code failure} (or a cause of it) is a migration cut by its bound ({@link #failure}). */
+    static boolean isCut(Throwable failure) {
+        return cut(failure) != null;
+    }
+
+    /** The cut migration's own words (what was cut, what to look at), without the wrappers' repetitions; null if none. */
+    static String cut(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof Cut) {
+                return t.getMessage();
+            }
+        }
+        return null;
     }
 
     private static String boundReached(SQLException e) {

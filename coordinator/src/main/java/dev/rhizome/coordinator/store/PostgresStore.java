@@ -308,6 +308,7 @@ public final class PostgresStore implements Store {
                     c.rollback();
                     c.setReadOnly(false);
                     c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+                    ServingBounds.endIdleWithWritersLock(c);
                     c.setNetworkTimeout(Runnable::run, waits.writeMs());
                 }
             } catch (SQLException e) {
@@ -327,7 +328,9 @@ public final class PostgresStore implements Store {
         try (Statement s = c.createStatement()) {
             // bounded as a view's every wait is; a writer that holds the lock longer is stuck
             s.execute("SELECT set_config('lock_timeout', '" + waits.readMs() + "ms', true), " + ServingBounds.viewBounds(waits.readMs()));
-            s.execute("SELECT pg_advisory_lock(" + LOCK_SPACE + ", " + writersLock(schema) + ")");
+            // the session bound goes with the lock: the transaction that takes it commits both, or neither
+            s.execute("SELECT pg_advisory_lock(" + LOCK_SPACE + ", " + writersLock(schema) + ")"
+                    + ServingBounds.idleWithWritersLock(c, waits.writeMs()));
         } catch (SQLException e) {
             if ("55P03".equals(e.getSQLState())) {
                 throw new SQLException("the writers in flight did not finish within " + waits.readMs() / 1000
@@ -336,6 +339,14 @@ public final class PostgresStore implements Store {
             throw e;
         }
         c.commit();
+        viewWindow.run();
+    }
+
+    /** Run between a view's taking the writers' lock and its snapshot: a test stalls the connection there. */
+    private volatile Runnable viewWindow = () -> { };
+
+    void atViewWindow(Runnable hook) {
+        viewWindow = hook;
     }
 
     /**

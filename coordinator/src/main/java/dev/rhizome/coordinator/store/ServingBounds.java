@@ -69,6 +69,33 @@ final class ServingBounds {
                 + "set_config('idle_in_transaction_session_timeout', '" + bound + "', true)";
     }
 
+    /**
+     * What bounds a session holding the writers' lock outside any transaction: a view, between
+     * taking that lock (a session lock) and its snapshot's statement, which releases it. No
+     * transaction is open there, so the idle-in-transaction bound does not reach it, and a
+     * coordinator stopped or cut off in that moment held every writer up until the server's TCP
+     * keepalive (two hours; never for a stopped process). {@code idle_session_timeout} (PostgreSQL
+     * 14+) ends such a session after twice the write bound, freeing the lock; as SQL expressions to
+     * select beside the lock's statement (empty before 14: the gap stays there).
+     */
+    static String idleWithWritersLock(Connection c, int writeMs) throws SQLException {
+        return hasIdleSessionBound(c) ? ", set_config('idle_session_timeout', '" + serverMs(writeMs) + "', false)" : "";
+    }
+
+    /** Lifts {@link #idleWithWritersLock} once the lock is released: a pooled session rightly waits idle for long. */
+    static void endIdleWithWritersLock(Connection c) throws SQLException {
+        if (hasIdleSessionBound(c)) {
+            try (Statement s = c.createStatement()) {
+                s.execute("SELECT set_config('idle_session_timeout', '0', false)");
+            }
+            c.commit();
+        }
+    }
+
+    private static boolean hasIdleSessionBound(Connection c) throws SQLException {
+        return c.getMetaData().getDatabaseMajorVersion() >= 14;  // the driver's, from the login: no round trip
+    }
+
     private static void optional(Statement s, String set) {
         try {
             s.execute(set);

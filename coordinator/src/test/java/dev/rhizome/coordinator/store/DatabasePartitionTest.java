@@ -103,4 +103,48 @@ class DatabasePartitionTest {
             assertThat(known(other, afterResume)).isTrue();
         }
     }
+
+    /**
+     * Cut off in the moment a view holds the writers' lock outside any transaction (taken for its
+     * snapshot, a session lock, not yet released by the snapshot's statement; a hook stalls the
+     * proxy there): no transaction was open, so no idle-in-transaction bound reached the session,
+     * and the other coordinator's writes were 503 until the server's TCP keepalive, two hours. The
+     * session now carries an idle bound while it holds that lock.
+     */
+    @Test
+    void aCoordinatorCutOffAsAViewHoldsTheWritersLockHoldsTheOthersWritesUpOnlyForTheServersBound() throws Exception {
+        String bounds = "&pool=2&timeout=" + TIMEOUT_S + "&read_timeout=" + TIMEOUT_S;
+        try (StallingProxy proxy = new StallingProxy("127.0.0.1", postgres.port());
+                PostgresStore cut = PostgresStore.open(postgres.addressVia(proxy.port()) + bounds);
+                PostgresStore other = PostgresStore.open(postgres.address() + bounds)) {
+            Identity before = Identity.generate();
+            announce(other, before);
+
+            cut.atViewWindow(proxy::stall);
+            assertThatThrownBy(() -> cut.inReadTransaction(tx -> tx.knownNode(before.publicId().toByteString())))
+                    .as("the view answered unavailable (503) at its own bound")
+                    .satisfies(e -> assertThat(StoreException.isUnavailable(e)).isTrue());
+            cut.atViewWindow(() -> { });
+
+            Identity during = Identity.generate();
+            List<Throwable> refusals = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                try {
+                    announce(other, during);
+                    return true;
+                } catch (RuntimeException e) {
+                    refusals.add(e);
+                    return false;
+                }
+            });
+            assertThat(refusals).as("every write refused meanwhile was answered unavailable (503), none failed")
+                    .allSatisfy(e -> assertThat(StoreException.isUnavailable(e)).as("%s", e).isTrue());
+            assertThat(known(other, before)).isTrue();
+            assertThat(known(other, during)).isTrue();
+
+            proxy.resume();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                    .until(() -> cut.inReadTransaction(tx -> tx.knownNode(during.publicId().toByteString())));
+        }
+    }
 }

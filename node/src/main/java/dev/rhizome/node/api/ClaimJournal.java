@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * coordinator leased it a unit (the answer lost with the process) finds the claim at restart and
  * sends it again, as signed, so the coordinator hands that unit back instead of leaving it leased to
  * nobody who knows of it until its deadline. One file per claim in flight, named by its nonce,
- * written before the claim is sent and removed once any answer came. A failure to write is said and
+ * written before the claim is sent and removed once its answer is recorded (a unit where the next
+ * start finds it, see {@link CoordinatorClient.Recorder}; any other answer at once). A failure to write is said and
  * not fatal: the claim goes anyway, as it did before the journal.
  *
  * <p>A node's directory is its own (the node holds its data directory's lock), so whatever is there
@@ -65,7 +66,7 @@ final class ClaimJournal {
         }
     }
 
-    /** Once the claim is answered (a unit, no work or a refusal): nothing to send again. */
+    /** Once the claim's answer is recorded (a unit kept, no work, a refusal): nothing to send again. */
     void answered(SignedEnvelope signed) {
         try {
             Files.deleteIfExists(file(signed));

@@ -28,6 +28,7 @@ import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.UnitList;
 import dev.rhizome.proto.v1.VolunteerList;
 import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.CrashPoints;
 import dev.rhizome.protocol.PeerAddress;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
@@ -240,42 +241,66 @@ public final class CoordinatorClient {
     }
 
     /**
+     * Where a claimant keeps a unit it was handed, so that its next start finds it (a node's
+     * buffer, an agent's saved claim). Run before the claim leaves the journal: a process killed
+     * between the answer and this write leaves the claim there, and its next claim sends it again
+     * and is handed the same lease. A throw keeps the claim in the journal for the next process.
+     */
+    @FunctionalInterface
+    public interface Recorder {
+        Recorder NONE = unit -> { };
+
+        void record(WorkUnit unit) throws IOException;
+    }
+
+    /** {@link #claim(ClaimRequest, Recorder)} for a claimant that keeps the unit nowhere else. */
+    public ClaimResponse claim(ClaimRequest request) throws CoordinatorException {
+        try {
+            return claim(request, Recorder.NONE);
+        } catch (IOException e) {
+            throw new IllegalStateException("a claim recorded nowhere failed to record", e);
+        }
+    }
+
+    /**
      * Claims a unit. Each claim carries a fresh nonce (unless the request brings its own), which the
      * coordinator accepts once. A claim that got no answer is kept and sent again, as signed, by a
      * later claim of the same kinds ({@link UnansweredClaim}), each kept claim by one: if the
      * coordinator leased a unit and died before replying, that unit is the answer; if it refuses the
      * old claim (it never took it, the unit is no longer held, or it is too old), the next kept one
-     * goes, then a fresh one.
+     * goes, then a fresh one. A unit handed out is given to {@code recorder} before its claim
+     * leaves the journal ({@link Recorder}); its failure is thrown.
      */
-    public ClaimResponse claim(ClaimRequest request) throws CoordinatorException {
+    public ClaimResponse claim(ClaimRequest request, Recorder recorder) throws CoordinatorException, IOException {
         if (!request.getNonce().isEmpty()) {
             return post("/v1/claim", Envelopes.sign(identity, request), ClaimResponse.parser());
         }
         for (Optional<SignedEnvelope> again = unanswered.take(request, System.currentTimeMillis()); again.isPresent();
                 again = unanswered.take(request, System.currentTimeMillis())) {
             try {
-                return sendClaim(again.get());
+                return sendClaim(again.get(), recorder);
             } catch (CoordinatorException e) {
                 if (e.status() == 0) {
                     throw e;
                 }
             }
         }
-        return sendClaim(Envelopes.sign(identity, request.toBuilder().setNonce(freshNonce()).build()));
+        return sendClaim(Envelopes.sign(identity, request.toBuilder().setNonce(freshNonce()).build()), recorder);
     }
 
-    /** Posts a signed claim; one that gets no answer is kept to be sent again, aged from its signing. */
-    private ClaimResponse sendClaim(SignedEnvelope signed) throws CoordinatorException {
+    /**
+     * Posts a signed claim; one that gets no answer is kept to be sent again, aged from its signing.
+     * Its journal entry goes once the answer is recorded: a unit by {@code recorder}, anything else
+     * at once.
+     */
+    private ClaimResponse sendClaim(SignedEnvelope signed, Recorder recorder) throws CoordinatorException, IOException {
         ClaimJournal kept = journal;
         if (kept != null) {
             kept.write(signed, System.currentTimeMillis());
         }
+        ClaimResponse answer;
         try {
-            ClaimResponse answer = post("/v1/claim", signed, ClaimResponse.parser());
-            if (kept != null) {
-                kept.answered(signed);
-            }
-            return answer;
+            answer = post("/v1/claim", signed, ClaimResponse.parser());
         } catch (CoordinatorException e) {
             if (e.status() == 0) {
                 unanswered.keep(signedRequest(signed), signed, System.currentTimeMillis());
@@ -284,6 +309,14 @@ public final class CoordinatorClient {
             }
             throw e;
         }
+        if (answer.hasUnit()) {
+            CrashPoints.at(CrashPoints.CLAIM_ANSWERED);
+            recorder.record(answer.getUnit());
+        }
+        if (kept != null) {
+            kept.answered(signed);
+        }
+        return answer;
     }
 
     private static ClaimRequest signedRequest(SignedEnvelope signed) {
@@ -329,27 +362,25 @@ public final class CoordinatorClient {
 
     /**
      * Sends again each kept claim that asks something other than {@code request} (a dead process's,
-     * on another direction), and returns the units they got: leased to this key, and wanted by no
-     * claim here, so the caller gives each back rather than leave it leased until its deadline. A
-     * claim that reaches no coordinator stays kept, and this stops there.
+     * on another direction), and hands each unit they got to {@code settle}: leased to this key, and
+     * wanted by no claim here, so the caller gives each back rather than leave it leased until its
+     * deadline; a claim whose unit {@code settle} failed on stays in the journal for the next
+     * process. A claim that reaches no coordinator stays kept, and this stops there.
      */
-    public List<WorkUnit> resendUnansweredUnlike(ClaimRequest request) {
-        List<WorkUnit> units = new ArrayList<>();
+    public void resendUnansweredUnlike(ClaimRequest request, Recorder settle) {
         for (Optional<SignedEnvelope> again = unanswered.takeUnlike(request, System.currentTimeMillis());
                 again.isPresent(); again = unanswered.takeUnlike(request, System.currentTimeMillis())) {
             try {
-                ClaimResponse answer = sendClaim(again.get());
-                if (answer.hasUnit()) {
-                    units.add(answer.getUnit());
-                }
+                sendClaim(again.get(), settle);
             } catch (CoordinatorException e) {
                 if (e.status() == 0) {
                     break;  // kept again by sendClaim; the coordinator is away for the rest too
                 }
                 // refused: it leased nothing, or its unit is no longer this key's
+            } catch (IOException e) {
+                // not settled: left in the journal, to the next process of this key
             }
         }
-        return units;
     }
 
     private static final SecureRandom NONCES = new SecureRandom();

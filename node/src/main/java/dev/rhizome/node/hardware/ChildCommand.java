@@ -1,13 +1,15 @@
 package dev.rhizome.node.hardware;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Runs a vendor tool (nvidia-smi) as a child process with a deadline, as BOINC does: a wedged
@@ -20,21 +22,32 @@ public final class ChildCommand {
 
     /** The command's standard output when it exits 0 within the timeout; empty otherwise. */
     public static Optional<String> output(List<String> command, Duration timeout) {
-        Path out = null;
         Process process = null;
         try {
-            // A file rather than a pipe: a hung tool can't block a read we can't time out.
-            out = Files.createTempFile("rhizome-child", ".out");
-            process = new ProcessBuilder(command)
-                    .redirectOutput(out.toFile())
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
+            // A pipe read by a thread of its own, not a file in the temporary directory: a node killed
+            // while the tool ran (seconds, at each start) left that file there for good. A hung tool
+            // blocks only that thread, which is given up with the tool at the deadline.
+            process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             process.getOutputStream().close();
+            CompletableFuture<byte[]> read = new CompletableFuture<>();
+            InputStream out = process.getInputStream();
+            Thread reader = new Thread(() -> {
+                try {
+                    read.complete(out.readAllBytes());
+                } catch (IOException e) {
+                    read.completeExceptionally(e);
+                }
+            }, "child-output");
+            reader.setDaemon(true);
+            reader.start();
+            long deadline = System.nanoTime() + timeout.toNanos();
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) || process.exitValue() != 0) {
                 return Optional.empty();
             }
-            return Optional.of(Files.readString(out, StandardCharsets.UTF_8));
-        } catch (IOException | RuntimeException e) {
+            // the tool exited: its output ends unless a child of its own still holds the pipe
+            byte[] bytes = read.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return Optional.of(new String(bytes, StandardCharsets.UTF_8));
+        } catch (IOException | RuntimeException | ExecutionException | TimeoutException e) {
             return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -42,13 +55,6 @@ public final class ChildCommand {
         } finally {
             if (process != null) {
                 process.destroyForcibly();
-            }
-            if (out != null) {
-                try {
-                    Files.deleteIfExists(out);
-                } catch (IOException e) {
-                    // A stray temp file is not worth failing the probe for.
-                }
             }
         }
     }

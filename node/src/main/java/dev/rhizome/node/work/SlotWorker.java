@@ -1,5 +1,6 @@
 package dev.rhizome.node.work;
 
+import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.node.hardware.GpuSampler;
 import dev.rhizome.node.job.JobText;
@@ -39,8 +40,13 @@ final class SlotWorker implements Runnable {
 
     /** What the loop shares with its slots. */
     interface Work {
-        /** A unit for this slot, or null when there is none or the unit budget is spent. */
-        WorkUnit claim(Slot slot, boolean mayExplore) throws CoordinatorException;
+        /**
+         * A unit for this slot, or null when there is none or the unit budget is spent; a unit is
+         * given to {@code keep} before its claim leaves the node's journal (a kill in between leaves
+         * the claim to be sent again at restart, which gets the same lease back).
+         */
+        WorkUnit claim(Slot slot, boolean mayExplore, CoordinatorClient.Recorder keep) throws CoordinatorException,
+                IOException;
 
         /** Gets the unit's commit into the repository (the narrow fetch path). */
         void fetch(WorkUnit unit) throws Exception;
@@ -279,12 +285,9 @@ final class SlotWorker implements Runnable {
             return buffered;
         }
         state = "claiming";
-        WorkUnit unit = work.claim(slot, mayExplore && clock.millis() >= exploreAfterMs);
-        if (unit == null) {
-            return null;
-        }
-        buffer.put(slot.name(), unit);
-        return new Buffered(unit, false);
+        WorkUnit unit = work.claim(slot, mayExplore && clock.millis() >= exploreAfterMs,
+                claimed -> buffer.put(slot.name(), claimed));
+        return unit == null ? null : new Buffered(unit, false);
     }
 
     /** Renews a lease that would run out during the job; false when the lease is lost. */
@@ -394,7 +397,8 @@ final class SlotWorker implements Runnable {
             if (!LeasePlanner.mayBuffer(now, runningSinceMs, runningExpectedMs, estimates.expectedMs(current), leaseMs)) {
                 return null;
             }
-            WorkUnit unit = work.claim(slot, false);
+            // held in memory until the running job ends (the buffer holds that job's unit): see Known gaps, Crashes
+            WorkUnit unit = work.claim(slot, false, CoordinatorClient.Recorder.NONE);
             if (unit == null) {
                 return null;
             }

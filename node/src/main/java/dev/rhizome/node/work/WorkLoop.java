@@ -232,7 +232,8 @@ public final class WorkLoop implements Runnable {
     /** What the slots share: the coordinator, the fetch path, the outbox, the gate and the unit budget. */
     private final class SharedWork implements SlotWorker.Work {
         @Override
-        public WorkUnit claim(Slot slot, boolean mayExplore) throws CoordinatorException {
+        public WorkUnit claim(Slot slot, boolean mayExplore, CoordinatorClient.Recorder keep)
+                throws CoordinatorException, IOException {
             int max = settings.maxUnits();
             if (max > 0 && claimed.getAndIncrement() >= max) {
                 claimed.decrementAndGet();
@@ -251,7 +252,7 @@ public final class WorkLoop implements Runnable {
                 if (settings.direction() != null) {
                     request.setDirection(settings.direction());
                 }
-                ClaimResponse response = coordinator.claim(request.build());
+                ClaimResponse response = coordinator.claim(request.build(), keep);
                 got = response.hasUnit();
                 return got ? response.getUnit() : null;
             } finally {

@@ -1,5 +1,6 @@
 package dev.rhizome.node.work;
 
+import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.WorkUnit;
@@ -28,9 +29,13 @@ abstract class OneUnitWork implements SlotWorker.Work {
     }
 
     @Override
-    public WorkUnit claim(Slot slot, boolean mayExplore) {
+    public WorkUnit claim(Slot slot, boolean mayExplore, CoordinatorClient.Recorder keep) throws IOException {
         claims.add(mayExplore);
-        return handedOut.getAndSet(true) ? null : unit;
+        if (handedOut.getAndSet(true)) {
+            return null;
+        }
+        keep.record(unit);
+        return unit;
     }
 
     @Override

@@ -1,12 +1,15 @@
 package dev.rhizome.protocol.identity;
 
+import dev.rhizome.protocol.CrashPoints;
 import dev.rhizome.protocol.files.DurableFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
@@ -35,28 +38,57 @@ public final class IdentityStore {
         }
         Path file = dataDir.resolve(FILE_NAME);
         if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            removeLeftovers(dataDir);
             return load(file);
         }
         createPrivateDirectory(dataDir);
         Identity identity = Identity.generate();
         byte[] line = (HexFormat.of().formatHex(identity.seed()) + "\n").getBytes(StandardCharsets.US_ASCII);
-        Path tmp = dataDir.resolve(FILE_NAME + ".tmp");
-        Files.deleteIfExists(tmp);
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE));
-        Files.write(tmp, line, StandardOpenOption.WRITE, StandardOpenOption.SYNC);
+        // A name of this process's own: with one shared name, a second process starting on the same
+        // new directory deleted and recreated it while the first wrote it, and the first linked the
+        // second's empty file into place, an identity.key no start could read again.
+        Path tmp = Files.createTempFile(dataDir, TMP_PREFIX, TMP_SUFFIX, PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE));
         try {
+            Files.write(tmp, line, StandardOpenOption.WRITE, StandardOpenOption.SYNC);
+            CrashPoints.at(CrashPoints.KEY_WRITTEN);
             // A link rather than a rename: if two processes race on first use, one key wins and
             // both end up loading it.
             Files.createLink(file, tmp);
             // The link is an entry in the directory: until the directory is on disk a power loss
             // could leave a node that already signed with this key without it.
             DurableFiles.forceDirectory(dataDir);
+            CrashPoints.at(CrashPoints.KEY_LINKED);
         } catch (FileAlreadyExistsException raced) {
             // another process created it first; use theirs
+        } catch (NoSuchFileException raced) {
+            // another process created it first and removed our temporary file as a leftover; use theirs
+            if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                throw raced;
+            }
         } finally {
             Files.deleteIfExists(tmp);
         }
+        removeLeftovers(dataDir);  // a killed earlier attempt's, now that the key is there
         return load(file);
+    }
+
+    private static final String TMP_PREFIX = FILE_NAME + ".";
+    private static final String TMP_SUFFIX = ".tmp";
+
+    /**
+     * The temporary copies of a key that a process killed while creating it left (before or after
+     * linking it into place): once the key is there, each is either that key or one that lost,
+     * and a private key is not left lying about. A process creating one now loses its copy and
+     * loads the key that is there.
+     */
+    private static void removeLeftovers(Path dataDir) {
+        try (DirectoryStream<Path> left = Files.newDirectoryStream(dataDir, FILE_NAME + "*" + TMP_SUFFIX)) {
+            for (Path tmp : left) {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            // an unreadable directory fails the load itself, saying so
+        }
     }
 
     /**

@@ -7,6 +7,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +30,43 @@ class IdentityStoreTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data))).isEqualTo("rwx------");
         assertThat(IdentityStore.loadOrCreate(data).publicId()).isEqualTo(first.publicId());
+    }
+
+    /**
+     * Processes started together on a new directory (a node and an agent's command) all end up with
+     * the one key that won. With one temporary name shared by all, one deleted and recreated it while
+     * another wrote it, and the other linked an empty file into place: "malformed", for good.
+     */
+    @Test
+    void startsRacingOnANewDirectoryAllLoadTheOneKeyThatWon() throws Exception {
+        int racers = 6;
+        ExecutorService pool = Executors.newFixedThreadPool(racers);
+        try {
+            for (int round = 0; round < 20; round++) {
+                Path data = dir.resolve("race-" + round);
+                CyclicBarrier together = new CyclicBarrier(racers);
+                List<Future<Identity>> started = new ArrayList<>();
+                for (int i = 0; i < racers; i++) {
+                    started.add(pool.submit(() -> {
+                        together.await();
+                        return IdentityStore.loadOrCreate(data);
+                    }));
+                }
+                List<Identity> loaded = new ArrayList<>();
+                for (Future<Identity> f : started) {
+                    loaded.add(f.get());
+                }
+                Identity kept = IdentityStore.load(data.resolve(IdentityStore.FILE_NAME));
+                int r = round;
+                assertThat(loaded).as("round %d", r).allSatisfy(id -> assertThat(id.publicId()).isEqualTo(kept.publicId()));
+                try (Stream<Path> files = Files.list(data)) {
+                    assertThat(files.map(p -> p.getFileName().toString())).as("round %d", r)
+                            .containsExactly(IdentityStore.FILE_NAME);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test

@@ -1,0 +1,39 @@
+package dev.rhizome.protocol;
+
+/**
+ * Named places between two writes of a process's state, where a crash test kills a real process:
+ * one started with {@code -Drhizome.crash-point=NAME} stops at NAME, says so on stderr ("rhizome:
+ * at crash point NAME") and waits there to be killed. The moments are microseconds long; no kill
+ * from outside lands in them otherwise. Unset (always, outside those tests), each is one comparison.
+ */
+public final class CrashPoints {
+    /** A claim answered with a unit, before the claimant records it (its journal entry still there). */
+    public static final String CLAIM_ANSWERED = "claim-answered";
+    /** A new identity key's temporary file written, before it is linked into place. */
+    public static final String KEY_WRITTEN = "key-written";
+    /** A new identity key linked into place, before its temporary file is removed. */
+    public static final String KEY_LINKED = "key-linked";
+
+    private static final String ARMED = System.getProperty("rhizome.crash-point", "");
+
+    private CrashPoints() {
+    }
+
+    public static void at(String name) {
+        if (ARMED.isEmpty() || !ARMED.equals(name)) {
+            return;
+        }
+        System.err.println("rhizome: at crash point " + name);
+        System.err.flush();
+        Object never = new Object();
+        synchronized (never) {
+            while (true) {
+                try {
+                    never.wait();
+                } catch (InterruptedException e) {
+                    // a crash point is left only by the kill it waits for
+                }
+            }
+        }
+    }
+}
