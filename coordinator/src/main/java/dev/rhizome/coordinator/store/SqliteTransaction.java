@@ -144,6 +144,11 @@ final class SqliteTransaction implements Store.Transaction {
         return scope.afterCommit;
     }
 
+    /** Whether this transaction opened work ({@link UnitsOpened}): told once it commits. */
+    boolean unitsOpened() {
+        return scope.unitsOpened;
+    }
+
     /** Called by the store once this caller's savepoint is released (see {@link UnitWrites#released}). */
     void released() {
         unitWrites.released();
