@@ -73,6 +73,7 @@ public final class Coordinator implements AutoCloseable {
             ClaimWaits claims = new ClaimWaits(dispatcher, store, clock, new ClaimWaits.Limits(
                     config.limits().maxConnectionsPerAddress(), config.limits().maxConnectionsPerNetwork(),
                     config.limits().maxConnections()));
+            metrics.watchHeldClaims(claims::held);
             Views views = new Views(store, metrics::rejectedSignatures);
             metrics.watch(store, views::storedStats);
             KeyBans bans = new KeyBans(store, clock::millis);

@@ -55,6 +55,7 @@ final class OpenedUnitsChannel implements AutoCloseable {
 
     private void listen() {
         long retryMs = 1000;
+        boolean listenedBefore = false;
         while (!closed) {
             try (Connection c = DriverManager.getConnection(jdbcUrl, properties)) {
                 c.setAutoCommit(true);
@@ -62,7 +63,10 @@ final class OpenedUnitsChannel implements AutoCloseable {
                     s.execute("LISTEN " + channel);
                 }
                 retryMs = 1000;
-                listeners.fire();  // whatever opened while nobody listened
+                if (listenedBefore) {
+                    listeners.fire();  // whatever opened while nobody listened
+                }
+                listenedBefore = true;
                 PGConnection pg = c.unwrap(PGConnection.class);
                 while (!closed) {
                     PGNotification[] notices = pg.getNotifications(POLL_MS);
