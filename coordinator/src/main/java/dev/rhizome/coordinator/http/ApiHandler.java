@@ -201,8 +201,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 // Each remote address has its own share of the workers and the queue (FairWorkers).
                 workers.execute(next.client(), () -> {
                     Reply reply = handle(request);
+                    // A held claim's wait is not the coordinator's latency: timed up to its hold.
+                    long nanos = System.nanoTime() - next.start();
                     if (reply.pending() == null) {
-                        answered(ctx, next, request, head, client, reply);
+                        answered(ctx, next, request, head, client, reply, nanos);
                         return;
                     }
                     // Answered later (a claim that waits): the worker is free meanwhile; the
@@ -212,7 +214,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     later.whenComplete((done, failure) -> {
                         ctx.executor().execute(() -> pending.remove(later));
                         if (!later.isCancelled()) {
-                            answered(ctx, next, request, head, client, failure == null ? done : failed(request, failure));
+                            answered(ctx, next, request, head, client,
+                                    failure == null ? done : failed(request, failure), nanos);
                         }
                     });
                 });
@@ -231,9 +234,9 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     /** Sends a worker's reply back on the event loop, in its place, and hands the next request on. */
     private void answered(ChannelHandlerContext ctx, Waiting next, ApiRequest request, boolean head, String client,
-            Reply reply) {
+            Reply reply, long nanos) {
         metrics.request(router.methodLabel(request.method()), router.label(request.path()),
-                reply.status().code(), System.nanoTime() - next.start());
+                reply.status().code(), nanos);
         ctx.executor().execute(() -> {
             running--;
             readRunning = false;

@@ -351,8 +351,13 @@ public final class PostgresStore implements Store {
                 SqliteTransaction tx = new SqliteTransaction(c, Statements.uncached(c, rowsRead), seeds, OwnedReads.none(),
                         writersLock(schema));
                 T value = work.run(tx);
-                if (tx.unitsOpened()) {
-                    OpenedUnitsChannel.notify(c, schema);  // the other coordinators' held claims
+                if (tx.unitsMadeOpen() || (tx.unitsOpened() && !tx.settlesBesideOthers())) {
+                    // The other coordinators' held claims. PostgreSQL commits the transactions that
+                    // sent a notice one at a time, database-wide (a lock from the notice to the end
+                    // of the commit): the writers' lock holders run one at a time anyway, but results
+                    // settle beside each other, so a result notifies only where it opened a unit
+                    // (a replica, a tie-breaker), not for the lease it ended.
+                    OpenedUnitsChannel.notify(c, schema);
                 }
                 c.commit();
                 outage.succeeded();

@@ -149,6 +149,11 @@ final class SqliteTransaction implements Store.Transaction {
         return scope.unitsOpened;
     }
 
+    /** Whether this transaction left a unit OPEN (inserted or reopened), not only ended leases. */
+    boolean unitsMadeOpen() {
+        return scope.unitsMadeOpen;
+    }
+
     /** Called by the store once this caller's savepoint is released (see {@link UnitWrites#released}). */
     void released() {
         unitWrites.released();

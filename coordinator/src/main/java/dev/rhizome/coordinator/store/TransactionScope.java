@@ -87,6 +87,8 @@ final class TransactionScope {
      * ({@link UnitsOpened}); the store tells the held claims once it has committed.
      */
     boolean unitsOpened;
+    /** Whether one of those units is OPEN now (inserted or reopened), not only out of its lease. */
+    boolean unitsMadeOpen;
 
     /**
      * Envelopes this transaction stored: on PostgreSQL their count enters the store's counters
