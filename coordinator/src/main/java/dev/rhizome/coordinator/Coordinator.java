@@ -7,6 +7,7 @@ import dev.rhizome.coordinator.http.Routes;
 import dev.rhizome.coordinator.http.TrustedProxies;
 import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.coordinator.service.DashboardView;
+import dev.rhizome.coordinator.service.ClaimWaits;
 import dev.rhizome.coordinator.service.Dispatcher;
 import dev.rhizome.coordinator.service.ExperimentRegistry;
 import dev.rhizome.coordinator.service.KeyBans;
@@ -43,8 +44,11 @@ public final class Coordinator implements AutoCloseable {
     private final HttpServer server;
     private final String host;
     private final ScheduledExecutorService sweeper;
+    private final ClaimWaits claims;
 
-    private Coordinator(Store store, HttpServer server, String host, ScheduledExecutorService sweeper) {
+    private Coordinator(Store store, HttpServer server, String host, ScheduledExecutorService sweeper,
+            ClaimWaits claims) {
+        this.claims = claims;
         this.store = store;
         this.server = server;
         this.host = host;
@@ -66,6 +70,10 @@ public final class Coordinator implements AutoCloseable {
                     new ClaimPolicy(config.selfEvaluateAfter()), new Dispatcher.ClaimLimits(
                             config.limits().maxLeasesPerNode(), config.limits().maxRenewalsPerLease()), quotas,
                     config.limits().leasesHeld(), metrics::claimRefused);
+            ClaimWaits claims = new ClaimWaits(dispatcher, store, clock, new ClaimWaits.Limits(
+                    config.limits().maxConnectionsPerAddress(), config.limits().maxConnectionsPerNetwork(),
+                    config.limits().maxConnections()));
+            metrics.watchHeldClaims(claims::held);
             Views views = new Views(store, metrics::rejectedSignatures);
             metrics.watch(store, views::storedStats);
             KeyBans bans = new KeyBans(store, clock::millis);
@@ -75,6 +83,7 @@ public final class Coordinator implements AutoCloseable {
                     new ExperimentRegistry(store, clock, quotas),
                     new PaperRegistry(store, clock, quotas),
                     dispatcher,
+                    claims,
                     new ResultIntake(store, clock),
                     peers,
                     views,
@@ -92,7 +101,7 @@ public final class Coordinator implements AutoCloseable {
             sweeper.scheduleWithFixedDelay(WorkerFailures.periodic(LOG, "the lease sweep", () -> sweep(dispatcher)),
                     SWEEP_INTERVAL.toMillis(),
                     SWEEP_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-            Coordinator coordinator = new Coordinator(store, server, config.host(), sweeper);
+            Coordinator coordinator = new Coordinator(store, server, config.host(), sweeper, claims);
             LOG.info("coordinator listening on {} with data in {}", coordinator.url(), config.dataDir());
             return coordinator;
         } catch (Throwable e) { // the server's bind failure too (a BindException, checked, rethrown by Netty undeclared)
@@ -140,6 +149,7 @@ public final class Coordinator implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        claims.close();  // held claims are answered while the server still sends
         server.close();
         store.close();
     }

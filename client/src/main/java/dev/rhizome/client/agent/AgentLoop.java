@@ -187,8 +187,10 @@ public final class AgentLoop {
         long started = System.nanoTime();
         long deadline = started + settings.claimPatience().toNanos();
         while (true) {
+            // The coordinator holds the claim until work opens, within what patience is left.
+            long leftS = Math.max(0, (deadline - System.nanoTime()) / 1_000_000_000L);
             ClaimResponse response = research.claimExplore(settings.direction(), null, settings.hypothesis(),
-                    settings.hardwareClass());
+                    settings.hardwareClass(), (int) Math.min(Research.MAX_CLAIM_WAIT_S, leftS));
             if (response.hasUnit()) {
                 WorkUnit unit = response.getUnit();
                 r.addProperty("unit", unit.getId());
@@ -197,7 +199,8 @@ public final class AgentLoop {
                 progress.accept("claimed " + unit.getId() + " at " + CommitId.abbreviate(unit.getCommit()));
                 return unit;
             }
-            long waitS = Math.max(1, response.getRetryAfterS());
+            // Held for its whole wait already: claim again at once (a second's pause against a loop).
+            long waitS = response.getWaited() ? 1 : Math.max(1, response.getRetryAfterS());
             if (System.nanoTime() + waitS * 1_000_000_000L > deadline) {
                 r.addProperty("submitted", false);
                 ErrorFields.put(r, "no_work", response.getReason(), "retry in " + response.getRetryAfterS() + " s");

@@ -76,13 +76,26 @@ public final class Research {
         return dataDir;
     }
 
+    /** The longest a claim may wait at the coordinator for work to open (docs/api.md "Claims that wait"). */
+    public static final int MAX_CLAIM_WAIT_S = 20;
+
     /** Asks for an EXPLORE unit; an unknown direction or commit is an error, no work is an answer. */
     public ClaimResponse claimExplore(String direction, String fromCommit, String hypothesis, String hardwareClass) {
+        return claimExplore(direction, fromCommit, hypothesis, hardwareClass, 0);
+    }
+
+    /**
+     * As above, letting the coordinator hold the claim up to {@code waitS} seconds until work
+     * opens; an answer with {@code waited} set says it held it that long in vain.
+     */
+    public ClaimResponse claimExplore(String direction, String fromCommit, String hypothesis, String hardwareClass,
+            int waitS) {
         ClaimRequest.Builder request = ClaimRequest.newBuilder()
                 .setNode(client.identity().publicId().toByteString())
                 .setHardwareClass(hardwareClass)
                 .addKinds(WorkUnit.Kind.EXPLORE)
-                .setTimeMs(System.currentTimeMillis());
+                .setTimeMs(System.currentTimeMillis())
+                .setWaitS(Math.max(0, Math.min(MAX_CLAIM_WAIT_S, waitS)));
         if (direction != null) {
             request.setDirection(direction);
         }

@@ -62,6 +62,10 @@ public final class ClaimCommand implements Callable<Integer> {
     String hypothesis;
     @Option(names = "--hardware-class", defaultValue = "any", description = "Hardware class to claim for (default ${DEFAULT-VALUE}: any). " + HelpText.HARDWARE_CLASS, paramLabel = "CLASS")
     String hardwareClass;
+    @Option(names = "--wait", defaultValue = "0", paramLabel = "SECONDS",
+            description = "When no unit fits now, let the coordinator hold the claim up to this long (at most 20) "
+                    + "for one to open, instead of answering no work at once (default ${DEFAULT-VALUE}).")
+    int waitS;
     @Option(names = "--workspace", paramLabel = "DIR", description = "Check the unit's commit out here (must not exist or be empty).")
     Path workspace;
     @Option(names = "--json", description = "Print one JSON object: unit (the WorkUnit: id, commit, lease_deadline_ms, manifest, ...), lease_seconds_left, workspace, brief, seed_brief, similar; with no work (exit 3): unit (null), reason, retry_after_s, error, message, hint, option.")
@@ -98,6 +102,10 @@ public final class ClaimCommand implements Callable<Integer> {
                 && !Files.isWritable(workspace.toAbsolutePath().getParent())) {
             throw CommandException.usage("--workspace", "--workspace " + workspace
                     + ": cannot create it (its parent directory is not writable)", "give a directory you can write");
+        }
+        if (waitS < 0 || waitS > Research.MAX_CLAIM_WAIT_S) {
+            throw CommandException.usage("--wait", "--wait is " + waitS + " s; it must be 0 to "
+                    + Research.MAX_CLAIM_WAIT_S, "give --wait between 0 and " + Research.MAX_CLAIM_WAIT_S);
         }
         if (from != null && direction == null) {
             throw CommandException.usage("--direction", "--from needs --direction",
@@ -137,7 +145,7 @@ public final class ClaimCommand implements Callable<Integer> {
         Interrupts.undoIfInterrupted(giveBack);
         ClaimResponse response = null;
         try {
-            response = research.claimExplore(direction, from, hypothesis, hardwareClass);
+            response = research.claimExplore(direction, from, hypothesis, hardwareClass, waitS);
         } finally {
             // null when the claim failed or leased nothing: nothing to give back
             giveBack.granted(response != null && response.hasUnit() ? response.getUnit() : null);

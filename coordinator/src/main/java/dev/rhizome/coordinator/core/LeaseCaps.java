@@ -39,6 +39,16 @@ public final class LeaseCaps {
         public boolean any() {
             return perAddress > 0 || perNetwork > 0;
         }
+
+        /**
+         * These bounds raised to at least {@code leases} each (a bound left off stays off): what a
+         * bench or demo whose simulated nodes all claim from one address (loopback) sets, so that
+         * it counts as the defaults do without being refused by its own load.
+         */
+        public Limits atLeast(int leases) {
+            return new Limits(perAddress == 0 ? 0 : Math.max(perAddress, leases),
+                    perNetwork == 0 ? 0 : Math.max(perNetwork, leases));
+        }
     }
 
     /** The LEASED units claimed from the claimant's address and from its network, before this claim. */

@@ -23,7 +23,11 @@ import io.netty.handler.timeout.IdleStateEvent;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +56,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private boolean closing;
     /** Requests read and not yet handed to a worker, in arrival order (see {@link #dispatch}). */
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+    /** This connection's answers still to come (event loop only): cancelled if it closes first. */
+    private final Set<CompletableFuture<Reply>> pending = new HashSet<>();
     /** This connection's requests on workers now, and whether one of them is a read. */
     private int running;
     private boolean readRunning;
@@ -195,14 +201,22 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 // Each remote address has its own share of the workers and the queue (FairWorkers).
                 workers.execute(next.client(), () -> {
                     Reply reply = handle(request);
-                    metrics.request(router.methodLabel(request.method()), router.label(request.path()),
-                            reply.status().code(), System.nanoTime() - next.start());
-                    ctx.executor().execute(() -> {
-                        running--;
-                        readRunning = false;
-                        send(ctx, next.seq(), new Outgoing(reply, next.keepAlive(), next.protobuf(), head, client,
-                                next.http10()));
-                        dispatch(ctx);
+                    // A held claim's wait is not the coordinator's latency: timed up to its hold.
+                    long nanos = System.nanoTime() - next.start();
+                    if (reply.pending() == null) {
+                        answered(ctx, next, request, head, client, reply, nanos);
+                        return;
+                    }
+                    // Answered later (a claim that waits): the worker is free meanwhile; the
+                    // connection stays busy (not idled out) until the answer is sent.
+                    CompletableFuture<Reply> later = reply.pending();
+                    ctx.executor().execute(() -> pending.add(later));
+                    later.whenComplete((done, failure) -> {
+                        ctx.executor().execute(() -> pending.remove(later));
+                        if (!later.isCancelled()) {
+                            answered(ctx, next, request, head, client,
+                                    failure == null ? done : failed(request, failure), nanos);
+                        }
                     });
                 });
             } catch (RejectedExecutionException e) {
@@ -218,6 +232,30 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
+    /** Sends a worker's reply back on the event loop, in its place, and hands the next request on. */
+    private void answered(ChannelHandlerContext ctx, Waiting next, ApiRequest request, boolean head, String client,
+            Reply reply, long nanos) {
+        metrics.request(router.methodLabel(request.method()), router.label(request.path()),
+                reply.status().code(), nanos);
+        ctx.executor().execute(() -> {
+            running--;
+            readRunning = false;
+            send(ctx, next.seq(), new Outgoing(reply, next.keepAlive(), next.protobuf(), head, client,
+                    next.http10()));
+            dispatch(ctx);
+        });
+    }
+
+    /** The connection closed: answers still to come are not wanted (a held claim lets go). */
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        for (CompletableFuture<Reply> later : List.copyOf(pending)) {
+            later.cancel(false);
+        }
+        pending.clear();
+        super.channelInactive(ctx);
+    }
+
     private static boolean isRead(String method) {
         return method.equals("GET") || method.equals("HEAD");
     }
@@ -229,34 +267,43 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private Reply handle(ApiRequest request) {
         try {
             return router.route(request.method(), request.path()).handle(request);
-        } catch (HttpError e) {
-            return refuse(request, e);
-        } catch (Rejection e) {
-            return refuse(request, HttpError.from(e));
         } catch (RuntimeException | java.lang.Error e) {
-            if (StoreException.isDiskFull(e)) {
-                // Nothing was stored and the request was not at fault: a node keeps its result and
-                // sends it again, as for any 503. The store has told the operator which file.
-                return refuse(request, new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE, Error.Code.UNAVAILABLE,
-                        "the coordinator's disk is full: nothing was stored; send it again later"));
-            }
-            if (StoreException.isUnavailable(e)) {
-                // The database is stopped, killed or restarting: the store has told the operator
-                // (once), and takes work again by itself when it is back.
-                return refuse(request, new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE, Error.Code.UNAVAILABLE,
-                        "the coordinator's database is unavailable; send it again later"));
-            }
-            // An Error (a stack overflow, out of memory) is answered too: left to the worker, it
-            // left the request unanswered and its connection held for good (nothing idles out while
-            // a request is in progress).
-            // The exception's message is for the operator: it can name tables, SQL, file paths or
-            // library internals. The client gets a number to quote, which the log line carries.
-            String incident = String.format("%08x", incident());
-            LOG.error("{} failed (incident {})", describe(request), incident, e);
-            return Reply.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, Error.newBuilder()
-                    .setCode(Error.Code.INTERNAL).setMessage("internal error (incident " + incident
-                            + "); the coordinator's log has the details").build());
+            return failed(request, e);
         }
+    }
+
+    /** The answer to a request whose route failed, now or later: a refusal, a 503, or a 500 with an incident. */
+    private Reply failed(ApiRequest request, Throwable thrown) {
+        Throwable e = thrown instanceof java.util.concurrent.CompletionException && thrown.getCause() != null
+                ? thrown.getCause() : thrown;
+        if (e instanceof HttpError http) {
+            return refuse(request, http);
+        }
+        if (e instanceof Rejection rejection) {
+            return refuse(request, HttpError.from(rejection));
+        }
+        if (StoreException.isDiskFull(e)) {
+            // Nothing was stored and the request was not at fault: a node keeps its result and
+            // sends it again, as for any 503. The store has told the operator which file.
+            return refuse(request, new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE, Error.Code.UNAVAILABLE,
+                    "the coordinator's disk is full: nothing was stored; send it again later"));
+        }
+        if (StoreException.isUnavailable(e)) {
+            // The database is stopped, killed or restarting: the store has told the operator
+            // (once), and takes work again by itself when it is back.
+            return refuse(request, new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE, Error.Code.UNAVAILABLE,
+                    "the coordinator's database is unavailable; send it again later"));
+        }
+        // An Error (a stack overflow, out of memory) is answered too: left to the worker, it
+        // left the request unanswered and its connection held for good (nothing idles out while
+        // a request is in progress).
+        // The exception's message is for the operator: it can name tables, SQL, file paths or
+        // library internals. The client gets a number to quote, which the log line carries.
+        String incident = String.format("%08x", incident());
+        LOG.error("{} failed (incident {})", describe(request), incident, e);
+        return Reply.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, Error.newBuilder()
+                .setCode(Error.Code.INTERNAL).setMessage("internal error (incident " + incident
+                        + "); the coordinator's log has the details").build());
     }
 
     private static synchronized int incident() {

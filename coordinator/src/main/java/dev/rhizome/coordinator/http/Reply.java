@@ -3,11 +3,16 @@ package dev.rhizome.coordinator.http;
 import com.google.protobuf.Message;
 import dev.rhizome.proto.v1.Error;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.concurrent.CompletableFuture;
 
-/** What a route answers: a protobuf message in the negotiated format, or plain text. */
-record Reply(HttpResponseStatus status, Message message, String text, byte[] body, String contentType, String allow) {
+/**
+ * What a route answers: a protobuf message in the negotiated format, or plain text; or, for a
+ * request answered later ({@link #later}: a claim that waits for work), the answer to come.
+ */
+record Reply(HttpResponseStatus status, Message message, String text, byte[] body, String contentType, String allow,
+        CompletableFuture<Reply> pending) {
     Reply(HttpResponseStatus status, Message message, String text, byte[] body, String contentType) {
-        this(status, message, text, body, contentType, null);
+        this(status, message, text, body, contentType, null, null);
     }
 
     static Reply of(Message message) {
@@ -18,9 +23,17 @@ record Reply(HttpResponseStatus status, Message message, String text, byte[] bod
         return new Reply(HttpResponseStatus.OK, null, text, null, null);
     }
 
+    /**
+     * An answer that comes later, off the worker: the connection's worker is let go meanwhile, and
+     * cancelling {@code answer} (the connection closed first) tells whoever would complete it.
+     */
+    static Reply later(CompletableFuture<Reply> answer) {
+        return new Reply(HttpResponseStatus.OK, null, null, null, null, null, answer);
+    }
+
     /** The same reply with an Allow header: a 405 must say which methods the path accepts (RFC 9110, 15.5.6). */
     Reply withAllow(String methods) {
-        return new Reply(status, message, text, body, contentType, methods);
+        return new Reply(status, message, text, body, contentType, methods, pending);
     }
 
     /** Bytes of a given type: the dashboard's page, script and styles, or a JSON document. */

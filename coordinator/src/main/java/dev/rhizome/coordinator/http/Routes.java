@@ -3,6 +3,7 @@ package dev.rhizome.coordinator.http;
 import dev.rhizome.coordinator.core.PageRequest;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
+import dev.rhizome.coordinator.service.ClaimWaits;
 import dev.rhizome.coordinator.service.DashboardView;
 import dev.rhizome.coordinator.service.Dispatcher;
 import dev.rhizome.coordinator.service.ExperimentRegistry;
@@ -30,13 +31,14 @@ import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.protocol.envelope.Verified;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /** The coordinator's HTTP API (docs/api.md): which path and method reach which service. */
 public final class Routes {
     /** The services behind the routes. */
     public record Services(SeedsAndDirections seedsAndDirections, ExperimentRegistry experiments,
-            PaperRegistry papers, Dispatcher dispatcher, ResultIntake results, PeerDirectory peers, Views views,
+            PaperRegistry papers, Dispatcher dispatcher, ClaimWaits claims, ResultIntake results, PeerDirectory peers, Views views,
             DashboardView dashboard, OperatorActions operators, KeyBans bans,
             Supplier<Optional<String>> storeTrouble) {
     }
@@ -80,12 +82,24 @@ public final class Routes {
                 .post("/v1/bans", r -> Reply.of(s.operators().ban(
                         signed.open(r, KeyBan.getDefaultInstance(), KeyBan::getBannedBy))))
                 .post("/v1/claim", r -> {
-                    ClaimResponse claimed = s.dispatcher().claim(
+                    CompletableFuture<ClaimResponse> claimed = s.claims().claim(
                             signed.open(r, ClaimRequest.getDefaultInstance(), ClaimRequest::getNode), r.origin());
-                    if (claimed.hasUnit()) {
-                        metrics.leaseGranted(claimed.getUnit().getKind().name());
+                    CompletableFuture<Reply> reply = claimed.thenApply(answer -> {
+                        if (answer.hasUnit()) {
+                            metrics.leaseGranted(answer.getUnit().getKind().name());
+                        }
+                        return Reply.of(answer);
+                    });
+                    if (reply.isDone() && !reply.isCompletedExceptionally()) {
+                        return reply.join();
                     }
-                    return Reply.of(claimed);
+                    // held until work comes (a claim that waits): cancelling the reply lets the claim go
+                    reply.whenComplete((answer, failure) -> {
+                        if (reply.isCancelled()) {
+                            claimed.cancel(false);
+                        }
+                    });
+                    return Reply.later(reply);
                 })
                 .post("/v1/leases/renew", r -> Reply.of(s.dispatcher().renew(
                         signed.open(r, LeaseRenewal.getDefaultInstance(), LeaseRenewal::getNode))))

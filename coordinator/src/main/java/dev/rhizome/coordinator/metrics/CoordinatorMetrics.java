@@ -86,6 +86,12 @@ public final class CoordinatorMetrics {
     }
 
     /** A claim answered with no unit because its address or network holds its leases' cap ({@code core.LeaseCaps}). */
+    /** Claims held now, waiting for work (service.ClaimWaits). */
+    public void watchHeldClaims(java.util.function.IntSupplier held) {
+        Gauge.builder("rhizome_claims_waiting", () -> held.getAsInt())
+                .description("Claims held until work opens or their wait ends").register(registry);
+    }
+
     public void claimRefused(String reason) {
         Counter.builder("rhizome_claims_refused").description("Claims given no unit by a cap on leases held, by reason")
                 .tag("reason", reason).register(registry).increment();

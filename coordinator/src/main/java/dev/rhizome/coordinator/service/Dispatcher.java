@@ -114,6 +114,20 @@ public final class Dispatcher {
      *               replicas' networks apart ({@link ReplicaNetworks}; "" for none)
      */
     public ClaimResponse claim(Verified<ClaimRequest> request, String origin) {
+        return claim(request, origin, false);
+    }
+
+    /**
+     * The same claim again, for a claim held while it waits ({@link ClaimWaits}): its nonce was
+     * used by its first run, which leased nothing, so it is not checked again (a lease taken now
+     * is still recorded under it, and the same claim sent again finds that unit). Its signing
+     * time must still be inside the replay window.
+     */
+    ClaimResponse claimHeld(Verified<ClaimRequest> request, String origin) {
+        return claim(request, origin, true);
+    }
+
+    private ClaimResponse claim(Verified<ClaimRequest> request, String origin, boolean again) {
         ClaimRequest claim = request.record();
         String network = ReplicaNetworks.of(origin);
         long now = clock.millis();
@@ -147,7 +161,7 @@ public final class Dispatcher {
             if (!claim.getDirection().isEmpty() && tx.direction(claim.getDirection()).isEmpty()) {
                 throw Rejection.notFound("unknown direction " + claim.getDirection());
             }
-            if (!tx.useClaimNonce(claim.getNode(), claim.getNonce(), claim.getTimeMs())) {
+            if (!again && !tx.useClaimNonce(claim.getNode(), claim.getNonce(), claim.getTimeMs())) {
                 // The same claim again: its answer may have been lost (a coordinator killed between
                 // commit and reply). If it took a unit this node still holds, that unit is the answer.
                 Optional<UnitRecord> earlier = tx.unitClaimedWith(claim.getNode(), claim.getNonce(),
@@ -213,7 +227,7 @@ public final class Dispatcher {
                     leased.kind() == WorkUnit.Kind.EVALUATE ? network : "", origin);
             return response.setUnit(UnitFactory.describe(tx, leased)).build();
         });
-        if (refusedBy[0] != null) {
+        if (refusedBy[0] != null && !again) {
             refusedClaims.accept(refusedBy[0].label());
         }
         return answer;

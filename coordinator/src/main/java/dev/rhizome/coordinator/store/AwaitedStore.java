@@ -38,6 +38,7 @@ final class AwaitedStore implements Store {
     private volatile int attempts;
     private final CompletableFuture<IOException> refusal = new CompletableFuture<>();
     private boolean closed;  // guarded by this
+    private final java.util.List<Runnable> pendingListeners = new java.util.ArrayList<>();  // guarded by this
 
     /** Starts waiting for the store; {@code firstFailure} is why the first attempt, already made, failed. */
     AwaitedStore(String address, Callable<Store> opener, IOException firstFailure) {
@@ -76,6 +77,8 @@ final class AwaitedStore implements Store {
                         opened.close();
                         return;
                     }
+                    pendingListeners.forEach(opened::onUnitsOpened);
+                    pendingListeners.clear();
                     store = opened;
                 }
                 LOG.info("{}: store opened at attempt {}; taking requests", address, attempts);
@@ -134,6 +137,19 @@ final class AwaitedStore implements Store {
     @Override
     public <T> T inReadTransaction(Work<T> work) {
         return store().inReadTransaction(work);
+    }
+
+    /** Kept until the store opens, then handed to it: the claims held meanwhile are answered 503 anyway. */
+    @Override
+    public void onUnitsOpened(Runnable listener) {
+        synchronized (this) {
+            Store s = store;
+            if (s == null) {
+                pendingListeners.add(listener);
+                return;
+            }
+        }
+        store.onUnitsOpened(listener);
     }
 
     @Override

@@ -82,6 +82,9 @@ public final class PostgresStore implements Store {
     private final RowsRead rowsRead = new RowsRead();
     /** The database out of reach (stopped, killed, restarting) or its disk full: told once, and once when over. */
     private final StoreOutage outage;
+    private final UnitsOpened unitsOpened = new UnitsOpened();
+    /** Started by the first listener: a store nobody holds claims on listens to nothing. */
+    private OpenedUnitsChannel channel;  // guarded by unitsOpened
 
     /** The bounds of {@code timeout} and {@code read_timeout}, in milliseconds. */
     record Waits(int writeMs, int readMs) {
@@ -380,10 +383,22 @@ public final class PostgresStore implements Store {
     private <T> T run(Connection c, LockingWork<T> work) {
         for (int attempt = 1; ; attempt++) {
             try {
-                T value = work.run(new SqliteTransaction(c, Statements.uncached(c, rowsRead), seeds, OwnedReads.none(),
-                        writersLock(schema)));
+                SqliteTransaction tx = new SqliteTransaction(c, Statements.uncached(c, rowsRead), seeds, OwnedReads.none(),
+                        writersLock(schema));
+                T value = work.run(tx);
+                if (tx.unitsMadeOpen() || (tx.unitsOpened() && !tx.settlesBesideOthers())) {
+                    // The other coordinators' held claims. PostgreSQL commits the transactions that
+                    // sent a notice one at a time, database-wide (a lock from the notice to the end
+                    // of the commit): the writers' lock holders run one at a time anyway, but results
+                    // settle beside each other, so a result notifies only where it opened a unit
+                    // (a replica, a tie-breaker), not for the lease it ended.
+                    OpenedUnitsChannel.notify(c, schema);
+                }
                 c.commit();
                 outage.succeeded();
+                if (tx.unitsOpened()) {
+                    unitsOpened.fire();
+                }
                 return value;
             } catch (SQLException | RuntimeException e) {
                 outage.failed(e);
@@ -466,6 +481,16 @@ public final class PostgresStore implements Store {
     }
 
     @Override
+    public void onUnitsOpened(Runnable listener) {
+        unitsOpened.listen(listener);
+        synchronized (unitsOpened) {
+            if (channel == null && !closed) {
+                channel = new OpenedUnitsChannel(jdbcUrl, properties, schema, unitsOpened);
+            }
+        }
+    }
+
+    @Override
     public long rowsRead() {
         return rowsRead.total();
     }
@@ -514,6 +539,11 @@ public final class PostgresStore implements Store {
     @Override
     public void close() {
         closed = true;
+        synchronized (unitsOpened) {
+            if (channel != null) {
+                channel.close();
+            }
+        }
         closeAll();
     }
 

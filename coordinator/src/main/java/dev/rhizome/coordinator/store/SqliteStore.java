@@ -56,6 +56,9 @@ public final class SqliteStore implements Store {
     private boolean stopAfterBatch;
     /** A full disk: the operator is told once, and once when it is over. */
     private final StoreOutage outage;
+    /** Told after a group commit whose transactions opened work (committer thread only sets the flag). */
+    private final UnitsOpened unitsOpened = new UnitsOpened();
+    private boolean groupOpenedUnits;
     /** An afterCommit hook that threw: logged, and the kept reads forgotten. */
     private final WorkerFailures hookFailures = new WorkerFailures(LOG, "a committed transaction's after-commit step");
     private final WorkerFailures listenerFailures = new WorkerFailures(LOG, "the commit listener (metrics)");
@@ -127,6 +130,11 @@ public final class SqliteStore implements Store {
         Connection connection = config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
         connection.setAutoCommit(false);
         return connection;
+    }
+
+    @Override
+    public void onUnitsOpened(Runnable listener) {
+        unitsOpened.listen(listener);
     }
 
     @Override
@@ -252,6 +260,7 @@ public final class SqliteStore implements Store {
         List<Pending<?>> succeeded = new ArrayList<>();
         List<Runnable> afterCommit = new ArrayList<>();
         stopAfterBatch = false;
+        groupOpenedUnits = false;
         try {
             runAndCommit(batch, succeeded, afterCommit);
         } catch (SQLException | RuntimeException | Error e) {
@@ -285,6 +294,9 @@ public final class SqliteStore implements Store {
             listenerFailures.failed(t);
         }
         succeeded.forEach(Pending::complete);
+        if (groupOpenedUnits) {
+            unitsOpened.fire();
+        }
         return stopAfterBatch;
     }
 
@@ -323,6 +335,7 @@ public final class SqliteStore implements Store {
                 p.run(current);
                 savepoint("RELEASE caller");
                 current.released();
+                groupOpenedUnits |= current.unitsOpened();
                 succeeded.add(p);
                 afterCommit.addAll(current.afterCommit());
             } catch (RuntimeException | Error e) {

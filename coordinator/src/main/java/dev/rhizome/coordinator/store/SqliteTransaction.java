@@ -144,6 +144,16 @@ final class SqliteTransaction implements Store.Transaction {
         return scope.afterCommit;
     }
 
+    /** Whether this transaction opened work ({@link UnitsOpened}): told once it commits. */
+    boolean unitsOpened() {
+        return scope.unitsOpened;
+    }
+
+    /** Whether this transaction left a unit OPEN (inserted or reopened), not only ended leases. */
+    boolean unitsMadeOpen() {
+        return scope.unitsMadeOpen;
+    }
+
     /** Called by the store once this caller's savepoint is released (see {@link UnitWrites#released}). */
     void released() {
         unitWrites.released();

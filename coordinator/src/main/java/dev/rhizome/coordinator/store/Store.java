@@ -71,6 +71,15 @@ public interface Store extends AutoCloseable {
     }
 
     /**
+     * Runs {@code listener} after each commit whose writes may have made work claimable (a unit
+     * opened, a lease ended: {@link UnitsOpened}), on the committing thread, so it must only hand
+     * the news on; on a store shared by several coordinators, also when another one's did. A store
+     * that never tells (a test's) leaves held claims to wait out their time.
+     */
+    default void onUnitsOpened(Runnable listener) {
+    }
+
+    /**
      * Rows this store has read since it opened, by every transaction of this process (see
      * {@link RowsRead}): metric {@code rhizome_store_rows_read_total}.
      */

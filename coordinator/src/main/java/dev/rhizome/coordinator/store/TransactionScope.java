@@ -83,6 +83,14 @@ final class TransactionScope {
     }
 
     /**
+     * Whether this transaction opened work: a unit inserted OPEN or leaving its lease
+     * ({@link UnitsOpened}); the store tells the held claims once it has committed.
+     */
+    boolean unitsOpened;
+    /** Whether one of those units is OPEN now (inserted or reopened), not only out of its lease. */
+    boolean unitsMadeOpen;
+
+    /**
      * Envelopes this transaction stored: on PostgreSQL their count enters the store's counters
      * only as the transaction commits (migration 20), so its own reading of the count adds them.
      */

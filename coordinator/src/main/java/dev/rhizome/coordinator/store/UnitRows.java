@@ -80,6 +80,8 @@ final class UnitRows implements Units {
     @Override
     public void insertUnit(UnitRecord u) {
         scope.order.appendInOrder();
+        scope.unitsOpened |= u.state() == UnitStatus.State.OPEN;
+        scope.unitsMadeOpen |= u.state() == UnitStatus.State.OPEN;
         String sql = "INSERT INTO units (" + UNIT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
         Object[] params = {u.id(), u.kind().getNumber(), u.seed(), u.direction(), u.commit(), u.parent(),
                 u.proposer().toByteArray(), u.state().getNumber(), u.holder().toByteArray(), u.leaseDeadlineMs(),
@@ -101,6 +103,9 @@ final class UnitRows implements Units {
         if (changed != 1) {
             throw new StoreException("no work unit " + u.id() + " to update", null);
         }
+        // A renewal stays LEASED; anything else ends a lease or reopens the unit.
+        scope.unitsOpened |= u.state() != UnitStatus.State.LEASED;
+        scope.unitsMadeOpen |= u.state() == UnitStatus.State.OPEN;
         wroteUnitState(u, false, null);
     }
 

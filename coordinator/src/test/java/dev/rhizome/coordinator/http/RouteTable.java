@@ -18,7 +18,7 @@ final class RouteTable {
     }
 
     private static Router router() {
-        return Routes.build(new Routes.Services(null, null, null, null, null, null, null, null, null, null, null),
+        return Routes.build(new Routes.Services(null, null, null, null, null, null, null, null, null, null, null, null),
                 new SignedRequests(new CoordinatorMetrics(), SignedRequests.Admission.ANYONE), new CoordinatorMetrics());
     }
 }

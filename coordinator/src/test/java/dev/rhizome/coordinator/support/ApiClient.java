@@ -124,8 +124,13 @@ public final class ApiClient {
 
     /** Claims work as {@code node}: the whole answer, its reason and retry hint when it holds no unit. */
     public ClaimResponse claimResponse(Identity node, WorkUnit.Kind... kinds) {
+        return claimResponse(node, 0, kinds);
+    }
+
+    /** A claim that may wait up to {@code waitS} for work (docs/api.md "Claims that wait"). */
+    public ClaimResponse claimResponse(Identity node, int waitS, WorkUnit.Kind... kinds) {
         ClaimRequest.Builder claim = ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
-                .setHardwareClass("cpu:x86_64").setTimeMs(now()).setNonce(Fixtures.nonce());
+                .setHardwareClass("cpu:x86_64").setTimeMs(now()).setNonce(Fixtures.nonce()).setWaitS(waitS);
         for (WorkUnit.Kind kind : kinds) {
             claim.addKinds(kind);
         }

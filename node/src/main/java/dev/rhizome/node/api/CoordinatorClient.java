@@ -79,6 +79,8 @@ public final class CoordinatorClient {
     private volatile ClaimJournal journal;
     /** A call still unanswered after this long is told to the {@link Reachability} watcher, which may say so. */
     public static final Duration SLOW_CALL = Duration.ofSeconds(5);
+    /** What a claim that waits leaves of the client's timeout for the claim itself. */
+    static final Duration CLAIM_ROOM = Duration.ofSeconds(5);
     private volatile Reachability reachability = Reachability.NOBODY;
 
     /**
@@ -272,8 +274,9 @@ public final class CoordinatorClient {
      * leaves the journal ({@link Recorder}); its failure is thrown.
      */
     public ClaimResponse claim(ClaimRequest request, Recorder recorder) throws CoordinatorException, IOException {
+        request = withinTimeout(request);
         if (!request.getNonce().isEmpty()) {
-            return post("/v1/claim", Envelopes.sign(identity, request), ClaimResponse.parser());
+            return post("/v1/claim", Envelopes.sign(identity, request), ClaimResponse.parser(), held(request));
         }
         for (Optional<SignedEnvelope> again = unanswered.take(request, System.currentTimeMillis()); again.isPresent();
                 again = unanswered.take(request, System.currentTimeMillis())) {
@@ -300,7 +303,7 @@ public final class CoordinatorClient {
         }
         ClaimResponse answer;
         try {
-            answer = post("/v1/claim", signed, ClaimResponse.parser());
+            answer = post("/v1/claim", signed, ClaimResponse.parser(), held(signedRequest(signed)));
         } catch (CoordinatorException e) {
             if (e.status() == 0) {
                 unanswered.keep(signedRequest(signed), signed, System.currentTimeMillis());
@@ -317,6 +320,20 @@ public final class CoordinatorClient {
             kept.answered(signed);
         }
         return answer;
+    }
+
+    /**
+     * A claim's {@code wait_s} (docs/api.md "Claims that wait") shortened so that its answer still
+     * comes within this client's timeout, with room for the claim itself; 0 where none is left.
+     */
+    private ClaimRequest withinTimeout(ClaimRequest request) {
+        long room = Math.max(0, timeout.toSeconds() - CLAIM_ROOM.toSeconds());
+        return request.getWaitS() <= room ? request : request.toBuilder().setWaitS((int) room).build();
+    }
+
+    /** How long the coordinator may hold this claim before its answer is due. */
+    private static Duration held(ClaimRequest request) {
+        return Duration.ofSeconds(request.getWaitS());
     }
 
     private static ClaimRequest signedRequest(SignedEnvelope signed) {
@@ -511,13 +528,19 @@ public final class CoordinatorClient {
     }
 
     private <T extends Message> T post(String path, SignedEnvelope body, Parser<T> parser) throws CoordinatorException {
+        return post(path, body, parser, Duration.ZERO);
+    }
+
+    /** A post the coordinator may hold for {@code held} before it answers (a claim that waits). */
+    private <T extends Message> T post(String path, SignedEnvelope body, Parser<T> parser, Duration held)
+            throws CoordinatorException {
         HttpRequest request = HttpRequest.newBuilder(base.resolve(path))
-                .timeout(timeout)
+                .timeout(timeout.plus(held))
                 .header("Content-Type", PROTOBUF)
                 .header("Accept", PROTOBUF)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
                 .build();
-        return send(request, parser);
+        return send(request, parser, held);
     }
 
     private <T extends Message> T get(String path, Map<String, String> query, Parser<T> parser)
@@ -535,17 +558,22 @@ public final class CoordinatorClient {
 
 
     private <T extends Message> T send(HttpRequest request, Parser<T> parser) throws CoordinatorException {
+        return send(request, parser, Duration.ZERO);
+    }
+
+    private <T extends Message> T send(HttpRequest request, Parser<T> parser, Duration held) throws CoordinatorException {
         HttpResponse<byte[]> response;
         // The request's own timeout ends with the answer's headers; the body gets a deadline too,
         // or a server trickling a byte a second would hold the caller (a node's work loop) forever.
         CompletableFuture<HttpResponse<byte[]>> exchange =
                 http.sendAsync(request, BoundedBody.handler(maxAnswerBytes));
         try {
-            response = await(exchange, request);
+            response = await(exchange, request, held);
         } catch (TimeoutException e) {
             exchange.cancel(true);
             throw unreachable(new CoordinatorException("coordinator at " + base + " did not send a whole answer to "
-                    + request.method() + " " + request.uri().getPath() + " within " + 2 * timeout.toSeconds() + " s", e));
+                    + request.method() + " " + request.uri().getPath() + " within "
+                    + (2 * timeout.toSeconds() + held.toSeconds()) + " s", e));
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof BoundedBody.TooLarge tooLarge) {
@@ -585,17 +613,19 @@ public final class CoordinatorClient {
 
     /** The whole answer within twice the timeout; the watcher hears of a call still waiting after {@link #SLOW_CALL}. */
     private HttpResponse<byte[]> await(CompletableFuture<HttpResponse<byte[]>> exchange,
-            HttpRequest request) throws TimeoutException, ExecutionException,
+            HttpRequest request, Duration held) throws TimeoutException, ExecutionException,
             InterruptedException {
-        long limitMs = 2 * timeout.toMillis();
-        if (limitMs <= SLOW_CALL.toMillis()) {
+        // A claim the coordinator holds while it waits for work is not slow for that long.
+        long limitMs = 2 * timeout.toMillis() + held.toMillis();
+        long slowMs = SLOW_CALL.toMillis() + held.toMillis();
+        if (limitMs <= slowMs) {
             return exchange.get(limitMs, TimeUnit.MILLISECONDS);
         }
         try {
-            return exchange.get(SLOW_CALL.toMillis(), TimeUnit.MILLISECONDS);
+            return exchange.get(slowMs, TimeUnit.MILLISECONDS);
         } catch (TimeoutException stillWaiting) {
             reachability.slow(request.method() + " " + request.uri().getPath(), SLOW_CALL);
-            return exchange.get(limitMs - SLOW_CALL.toMillis(), TimeUnit.MILLISECONDS);
+            return exchange.get(limitMs - slowMs, TimeUnit.MILLISECONDS);
         }
     }
 

@@ -229,8 +229,20 @@ public final class WorkLoop implements Runnable {
         };
     }
 
+    /**
+     * How long a slot's claim may wait at the coordinator for work to open (an older coordinator
+     * answers at once): a unit registered meanwhile is leased to a waiting slot within moments,
+     * where the slot used to find it only after its back-off (up to a minute).
+     */
+    static final int CLAIM_WAIT_S = 20;
+    /** The pause after a claim that waited in vain: the coordinator already held it for its wait. */
+    static final long AFTER_WAITED_CLAIM_MS = 1000;
+
     /** What the slots share: the coordinator, the fetch path, the outbox, the gate and the unit budget. */
     private final class SharedWork implements SlotWorker.Work {
+        /** Whether this slot's last claim was held for its whole wait (each slot claims on its own thread). */
+        private final ThreadLocal<Boolean> waitedInVain = ThreadLocal.withInitial(() -> false);
+
         @Override
         public WorkUnit claim(Slot slot, boolean mayExplore, CoordinatorClient.Recorder keep)
                 throws CoordinatorException, IOException {
@@ -245,7 +257,8 @@ public final class WorkLoop implements Runnable {
                         .setNode(identity.publicId().toByteString())
                         .setHardwareClass(slot.hardwareClass())
                         .addKinds(WorkUnit.Kind.EVALUATE)
-                        .setTimeMs(clock.millis());
+                        .setTimeMs(clock.millis())
+                        .setWaitS(CLAIM_WAIT_S);
                 if (mayExplore) {
                     request.addKinds(WorkUnit.Kind.EXPLORE).setBuiltinExplorer(true);
                 }
@@ -254,6 +267,9 @@ public final class WorkLoop implements Runnable {
                 }
                 ClaimResponse response = coordinator.claim(request.build(), keep);
                 got = response.hasUnit();
+                // Held for its wait and nothing came: the next claim waits again at once, not
+                // after a back-off that grows while nothing happens (docs/api.md "Claims that wait").
+                waitedInVain.set(!got && response.getWaited());
                 return got ? response.getUnit() : null;
             } finally {
                 if (max > 0 && !got) {
@@ -355,6 +371,10 @@ public final class WorkLoop implements Runnable {
         public long backoffMs(long current) {
             if (settings.maxUnits() > 0 && claimed.get() >= settings.maxUnits()) {
                 return -1;
+            }
+            if (waitedInVain.get()) {
+                waitedInVain.set(false);
+                return AFTER_WAITED_CLAIM_MS;
             }
             return Math.min(settings.maxBackoffMs(), current == 0 ? 1000 : current * 2);
         }

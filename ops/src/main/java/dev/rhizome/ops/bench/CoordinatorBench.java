@@ -204,11 +204,9 @@ public final class CoordinatorBench {
         // one operator key registers every unit's experiment from one address: a load, not abuse
         // and every client claims from loopback's one address: the caps on leases held stay on, so
         // their counting is measured, but above what the clients can hold at once
-        LeaseCaps.Limits caps = LeaseCaps.Limits.defaults();
         coordinatorConfig = coordinatorConfig.withLimits(coordinatorConfig.limits()
                 .withDailyWrites(WriteQuota.Limits.none())
-                .withLeasesHeld(new LeaseCaps.Limits(Math.max(caps.perAddress(), config.clients()),
-                        Math.max(caps.perNetwork(), config.clients()))));
+                .withLeasesHeld(LeaseCaps.Limits.defaults().atLeast(config.clients())));
         try (Coordinator coordinator = Coordinator.start(coordinatorConfig);
                 ClosedLoopClients http = new ClosedLoopClients(coordinator.url())) {
             CoordinatorClient ops = new CoordinatorClient(coordinator.url(), Identity.generate());

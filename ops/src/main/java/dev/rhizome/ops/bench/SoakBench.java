@@ -5,6 +5,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.coordinator.core.LeaseCaps;
 import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.core.WriteQuota;
 import dev.rhizome.node.api.CoordinatorClient;
@@ -144,9 +145,14 @@ public final class SoakBench {
     }
 
     public static Report run(Config config, PrintStream progress) throws Exception {
+        // Every simulated node and hostile client claims from loopback's one address: the caps on
+        // leases held stay on (so their counting is soaked too) but are raised to what all of them
+        // may hold at once, else the bench's own nodes would be refused past 64 leases.
+        CoordinatorLimits limits = CoordinatorLimits.defaults().withDailyWrites(WriteQuota.Limits.none());
+        limits = limits.withLeasesHeld(LeaseCaps.Limits.defaults()
+                .atLeast((config.nodes() + config.hostile() + 1) * limits.maxLeasesPerNode()));
         try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(config.dataDir())
-                .withLimits(CoordinatorLimits.defaults()
-                        .withDailyWrites(WriteQuota.Limits.none())))) {
+                .withLimits(limits))) {
             String url = coordinator.url();
             CoordinatorClient operator = new CoordinatorClient(url, Identity.generate());
             Seed seed = prepare(operator);

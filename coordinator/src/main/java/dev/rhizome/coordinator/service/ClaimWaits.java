@@ -1,0 +1,314 @@
+package dev.rhizome.coordinator.service;
+
+import dev.rhizome.coordinator.core.AddressScope;
+import dev.rhizome.coordinator.core.ReplayWindow;
+import dev.rhizome.coordinator.core.Saturating;
+import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.ClaimResponse;
+import dev.rhizome.protocol.envelope.Verified;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Claims that wait for work (docs/api.md "Claims that wait"): a claim that found nothing and
+ * carries {@code wait_s} is held, instead of answered "no work, retry in 15-60 s", until the store
+ * says work may have opened ({@link Store#onUnitsOpened}) or its wait ends. A held claim costs no
+ * thread and no store read while it waits: its HTTP request is answered later, and a wake-up runs
+ * the held claims again one at a time on one thread of its own (never the event loop, never the
+ * store's committer), the longest waiting first.
+ *
+ * <p>A wake-up stops after {@link #ROUND_MISSES} claims in a row that found nothing (those that
+ * found nothing go to the back): a write that opens a unit or two does not cost a claim per held
+ * claimant, and the rest keep waiting for the next one. A wake-up that comes while one runs
+ * starts another after it, once. Held claims are bounded per address, per network and in total,
+ * past which a claim is answered at once as before; each also holds its connection, under the
+ * connection caps. A claim is served only inside its signature's replay window, and is answered
+ * (nothing found) when the coordinator closes.
+ */
+public final class ClaimWaits implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ClaimWaits.class);
+    /** The longest a claim is held: under the clients' 30 s call timeout, with room for the claim itself. */
+    public static final int MAX_WAIT_S = 20;
+    /** Claims in a row that found nothing, after which a wake-up stops. */
+    static final int ROUND_MISSES = 32;
+    /** A claim is not held past its replay window less this (its last run must still pass the check). */
+    private static final long WINDOW_MARGIN_MS = 5_000;
+    /** A wait shorter than this is not worth holding a claim for. */
+    private static final long SHORTEST_WAIT_MS = 1_000;
+
+    /** Held claims at most: from one address (an IPv6 /64 as one), one network (a /24, a /48), and in all. */
+    public record Limits(int perAddress, int perNetwork, int total) {
+    }
+
+    private final Dispatcher dispatcher;
+    private final Clock clock;
+    private final Limits limits;
+    private final ScheduledExecutorService timer;
+    private final ExecutorService waker;
+
+    private final Object lock = new Object();
+    /** Held claims in the order they will be run again (guarded by lock). */
+    private final LinkedHashSet<Held> waiting = new LinkedHashSet<>();
+    private final Map<String, Integer> byAddress = new HashMap<>();
+    private final Map<String, Integer> byNetwork = new HashMap<>();
+    private long wakeUps;
+    private boolean roundRunning;
+    private boolean wokenAgain;
+    private boolean closed;
+
+    /** One held claim; its fields but the request are guarded by the lock. */
+    private static final class Held {
+        final Verified<ClaimRequest> request;
+        final String origin;
+        final String network;
+        final ClaimResponse nothing;
+        final CompletableFuture<ClaimResponse> answer = new CompletableFuture<>();
+        ScheduledFuture<?> end;
+        /** Being run again now: whatever ends it meanwhile waits for that run's answer. */
+        boolean running;
+        boolean endWhenRun;
+
+        Held(Verified<ClaimRequest> request, String origin, ClaimResponse nothing) {
+            this.request = request;
+            this.origin = origin;
+            this.network = AddressScope.network(origin);
+            this.nothing = nothing;
+        }
+    }
+
+    public ClaimWaits(Dispatcher dispatcher, Store store, Clock clock, Limits limits) {
+        this.dispatcher = dispatcher;
+        this.clock = clock;
+        this.limits = limits;
+        this.timer = Executors.newSingleThreadScheduledExecutor(daemon("coordinator-claim-waits"));
+        this.waker = Executors.newSingleThreadExecutor(daemon("coordinator-claim-waker"));
+        store.onUnitsOpened(this::wakeUp);
+    }
+
+    /**
+     * Claims; the answer is complete at once when the claim found work, will not wait, or may not
+     * be held, and otherwise once work came for it or its wait ended ({@link ClaimResponse#getWaited}).
+     * Cancelling the answer (its client went away) lets the claim go, unless it is being run again.
+     */
+    public CompletableFuture<ClaimResponse> claim(Verified<ClaimRequest> request, String origin) {
+        long seen;
+        synchronized (lock) {
+            seen = wakeUps;
+        }
+        ClaimResponse first = dispatcher.claim(request, origin);
+        ClaimRequest claim = request.record();
+        if (first.hasUnit() || first.getDirectionClosed() || claim.getWaitS() == 0) {
+            return CompletableFuture.completedFuture(first);
+        }
+        long now = clock.millis();
+        long until = Math.min(Saturating.plus(now, Math.min(claim.getWaitS(), MAX_WAIT_S) * 1000L),
+                Saturating.plus(claim.getTimeMs(), ReplayWindow.WINDOW.toMillis() - WINDOW_MARGIN_MS));
+        if (until - now < SHORTEST_WAIT_MS) {
+            return CompletableFuture.completedFuture(first);
+        }
+        Held held = new Held(request, origin, first);
+        synchronized (lock) {
+            if (closed || !admit(held)) {
+                return CompletableFuture.completedFuture(first);
+            }
+            waiting.add(held);
+            held.end = timer.schedule(() -> end(held), until - now, TimeUnit.MILLISECONDS);
+            if (wakeUps != seen) {
+                startRound();  // work opened between the first run and now: not missed
+            }
+        }
+        held.answer.whenComplete((answer, failure) -> {
+            if (held.answer.isCancelled()) {
+                end(held);
+            }
+        });
+        return held.answer;
+    }
+
+    /** Claims held now. */
+    public int held() {
+        synchronized (lock) {
+            return waiting.size();
+        }
+    }
+
+    /** The store committed work that may fit a held claim. */
+    private void wakeUp() {
+        synchronized (lock) {
+            wakeUps++;
+            if (!waiting.isEmpty()) {
+                startRound();
+            }
+        }
+    }
+
+    private void startRound() {
+        if (roundRunning) {
+            wokenAgain = true;
+            return;
+        }
+        try {
+            waker.execute(this::rounds);
+            roundRunning = true;
+        } catch (RejectedExecutionException closing) {
+            // closed: the held claims are answered by close
+        }
+    }
+
+    private void rounds() {
+        try {
+            while (true) {
+                List<Held> order;
+                synchronized (lock) {
+                    wokenAgain = false;
+                    order = new ArrayList<>(waiting);
+                }
+                round(order);
+                synchronized (lock) {
+                    if (!wokenAgain || waiting.isEmpty() || closed) {
+                        roundRunning = false;
+                        return;
+                    }
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            synchronized (lock) {
+                roundRunning = false;
+            }
+            LOG.warn("a wake-up of the held claims failed: {}", e.toString());
+        }
+    }
+
+    private void round(List<Held> order) {
+        int misses = 0;
+        for (Held held : order) {
+            if (misses >= ROUND_MISSES) {
+                return;
+            }
+            synchronized (lock) {
+                if (!waiting.contains(held) || closed) {
+                    continue;
+                }
+                held.running = true;
+            }
+            ClaimResponse again = null;
+            RuntimeException failure = null;
+            try {
+                again = dispatcher.claimHeld(held.request, held.origin);
+            } catch (RuntimeException e) {
+                failure = e;  // answered as the first run's failure would have been (the route maps it)
+            }
+            boolean done = failure != null || again.hasUnit() || again.getDirectionClosed();
+            boolean ended;
+            synchronized (lock) {
+                held.running = false;
+                ended = done || held.endWhenRun || closed;
+                if (ended) {
+                    release(held);
+                } else {
+                    waiting.remove(held);
+                    waiting.add(held);  // to the back: the next wake-up tries the others first
+                }
+            }
+            misses = again != null && again.hasUnit() ? 0 : misses + 1;
+            if (failure != null) {
+                held.answer.completeExceptionally(failure);
+            } else if (done) {
+                held.answer.complete(again);
+            } else if (ended) {
+                held.answer.complete(waited(held));
+            }
+        }
+    }
+
+    /** Its wait is over, or its client went away: answered "nothing came", unless being run now. */
+    private void end(Held held) {
+        synchronized (lock) {
+            if (!waiting.contains(held)) {
+                return;
+            }
+            if (held.running) {
+                held.endWhenRun = true;
+                return;
+            }
+            release(held);
+        }
+        held.answer.complete(waited(held));
+    }
+
+    private static ClaimResponse waited(Held held) {
+        return held.nothing.toBuilder().setWaited(true).build();
+    }
+
+    private boolean admit(Held held) {
+        if (waiting.size() >= limits.total()
+                || byNetwork.getOrDefault(held.network, 0) >= limits.perNetwork()
+                || byAddress.getOrDefault(held.origin, 0) >= limits.perAddress()) {
+            return false;
+        }
+        byAddress.merge(held.origin, 1, Integer::sum);
+        byNetwork.merge(held.network, 1, Integer::sum);
+        return true;
+    }
+
+    private void release(Held held) {
+        if (waiting.remove(held)) {
+            byAddress.computeIfPresent(held.origin, (k, n) -> n > 1 ? n - 1 : null);
+            byNetwork.computeIfPresent(held.network, (k, n) -> n > 1 ? n - 1 : null);
+            if (held.end != null) {
+                held.end.cancel(false);
+            }
+        }
+    }
+
+    /**
+     * Answers every held claim (nothing came) and lets a claim being run again finish with its own
+     * answer; called before the HTTP server and the store close, so each is answered.
+     */
+    @Override
+    public void close() {
+        List<Held> answered = new ArrayList<>();
+        synchronized (lock) {
+            closed = true;
+            for (Held held : new ArrayList<>(waiting)) {
+                if (held.running) {
+                    held.endWhenRun = true;
+                } else {
+                    release(held);
+                    answered.add(held);
+                }
+            }
+        }
+        answered.forEach(held -> held.answer.complete(waited(held)));
+        waker.shutdown();
+        try {
+            waker.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        timer.shutdownNow();
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,102 @@
+package dev.rhizome.coordinator.http;
+
+import static dev.rhizome.coordinator.support.Harness.DIRECTION;
+import static dev.rhizome.coordinator.support.Harness.SEED;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.rhizome.coordinator.CoordinatorLimits;
+import dev.rhizome.coordinator.service.ClaimWaits;
+import dev.rhizome.coordinator.support.ApiClient;
+import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.proto.v1.ClaimResponse;
+import dev.rhizome.protocol.identity.Identity;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A claim that waits, over HTTP on a real coordinator: its request is held (no worker, no store
+ * read) and answered with the experiment registered meanwhile, or at the end of its wait; the
+ * coordinator's close answers the claims it holds.
+ */
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {Harness.SQLITE, Harness.POSTGRESQL})
+class ClaimWaitsHttpTest {
+    @Parameter
+    String store;
+
+    @TempDir
+    Path dataDir;
+
+    private Harness h;
+
+    @BeforeEach
+    void start() throws Exception {
+        h = Harness.on(store, dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.PROTOBUF, CoordinatorLimits.defaults());
+        h.withSeedAndDirection();
+        assertThat(h.api.claimResponse(Identity.generate()).hasUnit()).as("the direction's baseline, out of the way").isTrue();
+    }
+
+    @AfterEach
+    void stop() {
+        if (h != null) {
+            h.close();
+        }
+    }
+
+    private double waiting() {
+        for (String line : h.api.get("/metrics").text().split("\n")) {
+            if (line.startsWith("rhizome_claims_waiting ")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError("no rhizome_claims_waiting in /metrics");
+    }
+
+    @Test
+    void anExperimentRegisteredWhileAClaimWaitsIsLeasedToIt() {
+        Identity runner = Identity.generate();
+        CompletableFuture<ClaimResponse> answer = CompletableFuture.supplyAsync(
+                () -> h.api.claimResponse(runner, ClaimWaits.MAX_WAIT_S));
+        await().atMost(Duration.ofSeconds(30)).until(() -> waiting() == 1);
+        // the worker is free while it waits: other requests are answered meanwhile
+        assertThat(h.api.claimResponse(Identity.generate()).hasUnit()).isFalse();
+
+        Identity proposer = Identity.generate();
+        String commit = Fixtures.commit();
+        h.api.signAndPost("/v1/experiments", proposer,
+                Fixtures.experiment(proposer, SEED, DIRECTION, commit, h.seedCommit, h.clock.millis())).ack();
+
+        await().atMost(Duration.ofSeconds(ClaimWaits.MAX_WAIT_S - 5)).until(answer::isDone);
+        ClaimResponse got = answer.join();
+        assertThat(got.hasUnit()).as("the experiment's unit, before the claim's wait ended").isTrue();
+        assertThat(got.getUnit().getCommit()).isEqualTo(commit);
+        assertThat(got.getWaited()).isFalse();
+        assertThat(waiting()).isZero();
+    }
+
+    @Test
+    void aClaimThatWaitsInVainIsAnsweredAtTheEndOfItsWaitAndTheCloseAnswersTheRest() {
+        ClaimResponse vain = h.api.claimResponse(Identity.generate(), 2);
+        assertThat(vain.hasUnit()).isFalse();
+        assertThat(vain.getWaited()).as("held for its wait: claim again now").isTrue();
+        assertThat(vain.getReason()).contains("no open evaluation");
+
+        CompletableFuture<ClaimResponse> held = CompletableFuture.supplyAsync(
+                () -> h.api.claimResponse(Identity.generate(), ClaimWaits.MAX_WAIT_S));
+        await().atMost(Duration.ofSeconds(30)).until(() -> waiting() == 1);
+        h.coordinator.close();
+        await().atMost(Duration.ofSeconds(10)).until(held::isDone);
+        assertThat(held.join().getWaited()).as("answered by the close, not cut off").isTrue();
+        h.coordinator = null;
+    }
+}

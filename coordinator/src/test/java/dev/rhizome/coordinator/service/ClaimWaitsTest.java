@@ -1,0 +1,218 @@
+package dev.rhizome.coordinator.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.rhizome.coordinator.core.ClaimPolicy;
+import dev.rhizome.coordinator.core.Leases;
+import dev.rhizome.coordinator.core.UnitRecord;
+import dev.rhizome.coordinator.store.PostgresStore;
+import dev.rhizome.coordinator.store.SqliteStore;
+import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.MutableClock;
+import dev.rhizome.coordinator.support.TestPostgres;
+import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.ClaimResponse;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.envelope.Verified;
+import dev.rhizome.protocol.identity.Identity;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Claims that wait for work ({@link ClaimWaits}) on real stores: a unit that opens while a claim
+ * waits is leased to it, across coordinators on one PostgreSQL too; a held claim reads nothing
+ * from the store while it waits, however many wait; the bounds and the close answer them.
+ */
+class ClaimWaitsTest {
+    /** Longer than any test waits for an answer that must come from a wake-up. */
+    private static final int LONG_WAIT_S = ClaimWaits.MAX_WAIT_S;
+
+    @TempDir
+    Path dir;
+
+    private final MutableClock clock = new MutableClock(1_700_000_000_000L);
+    private final Identity operator = Identity.generate();
+    private final Seed seed = Fixtures.seed(operator, "tiny-lm", Fixtures.commit(), Fixtures.manifest(1, 0.01),
+            clock.millis());
+    private long unitTime = 100;
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void aUnitOpenedWhileAClaimWaitsIsLeasedToIt(String kind) throws Exception {
+        onStore(kind, store -> {
+            begin(store);
+            try (ClaimWaits waits = waits(store, 64)) {
+                CompletableFuture<ClaimResponse> answer = waits.claim(signed(Identity.generate(), LONG_WAIT_S), "");
+                assertThat(answer).as("nothing to lease yet: the claim is held").isNotDone();
+                assertThat(waits.held()).isEqualTo(1);
+
+                String unit = addUnit(store);
+                // Well before the claim's wait of 20 s ends: only the wake-up could answer it so.
+                await().atMost(Duration.ofSeconds(LONG_WAIT_S - 5)).until(answer::isDone);
+                ClaimResponse got = answer.join();
+                assertThat(got.hasUnit()).as("the unit opened while it waited").isTrue();
+                assertThat(got.getUnit().getId()).isEqualTo(unit);
+                assertThat(got.getWaited()).isFalse();
+                assertThat(waits.held()).isZero();
+            }
+        });
+    }
+
+    /** The claim waits on one coordinator's store; the unit opens through another's on the same database. */
+    @Test
+    void aUnitOpenedThroughAnotherCoordinatorWakesAClaimHeldHere() throws Exception {
+        try (TestPostgres pg = TestPostgres.create();
+                PostgresStore first = PostgresStore.open(pg.address(2));
+                PostgresStore second = PostgresStore.open(pg.address(2))) {
+            begin(first);
+            try (ClaimWaits waits = waits(second, 64)) {
+                CompletableFuture<ClaimResponse> answer = waits.claim(signed(Identity.generate(), LONG_WAIT_S), "");
+                assertThat(answer).isNotDone();
+                // The second store listens from its first waiter on; a unit added before it
+                // listened would be found by the claim's own run, so wait until it is listening.
+                String unit = addUntilLeased(first, answer);
+                assertThat(answer.join().getUnit().getId()).isEqualTo(unit);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void heldClaimsReadNothingFromTheStoreWhileTheyWait(String kind) throws Exception {
+        onStore(kind, store -> {
+            begin(store);
+            try (ClaimWaits waits = waits(store, 64)) {
+                for (int n : new int[] {1, 12}) {
+                    List<CompletableFuture<ClaimResponse>> answers = new ArrayList<>();
+                    for (int i = 0; i < n; i++) {
+                        answers.add(waits.claim(signed(Identity.generate(), 2), ""));
+                    }
+                    long before = store.rowsRead();
+                    assertThat(waits.held()).isEqualTo(n);
+                    await().atMost(Duration.ofSeconds(30)).until(() -> answers.stream().allMatch(CompletableFuture::isDone));
+                    assertThat(store.rowsRead() - before).as("rows read while %d claims waited", n).isZero();
+                    assertThat(answers).allSatisfy(a -> {
+                        ClaimResponse r = a.join();
+                        assertThat(r.hasUnit()).isFalse();
+                        assertThat(r.getWaited()).as("answered at the end of its wait").isTrue();
+                        assertThat(r.getReason()).contains("no open evaluation");
+                    });
+                }
+            }
+        });
+    }
+
+    @Test
+    void claimsPastAnAddresssBoundAndClaimsThatDoNotWaitAreAnsweredAtOnce() throws Exception {
+        try (SqliteStore store = SqliteStore.open(dir)) {
+            begin(store);
+            try (ClaimWaits waits = waits(store, 2)) {
+                waits.claim(signed(Identity.generate(), LONG_WAIT_S), "81.2.69.5");
+                waits.claim(signed(Identity.generate(), LONG_WAIT_S), "81.2.69.5");
+                CompletableFuture<ClaimResponse> third = waits.claim(signed(Identity.generate(), LONG_WAIT_S), "81.2.69.5");
+                assertThat(third).as("the address holds its most waiting claims").isDone();
+                assertThat(third.join().getWaited()).isFalse();
+                assertThat(third.join().getRetryAfterS()).isEqualTo(ClaimPolicy.RETRY_QUEUE_FULL_S);
+                assertThat(waits.claim(signed(Identity.generate(), LONG_WAIT_S), "81.2.69.6"))
+                        .as("another address's claim waits").isNotDone();
+                assertThat(waits.claim(signed(Identity.generate(), 0), "81.2.69.7")).as("wait_s 0").isDone();
+                assertThat(waits.held()).isEqualTo(3);
+            }
+        }
+    }
+
+    @Test
+    void closingAnswersEveryHeldClaimAndACancelledOneIsLetGo() throws Exception {
+        try (SqliteStore store = SqliteStore.open(dir)) {
+            begin(store);
+            ClaimWaits waits = waits(store, 64);
+            CompletableFuture<ClaimResponse> gone = waits.claim(signed(Identity.generate(), LONG_WAIT_S), "");
+            CompletableFuture<ClaimResponse> held = waits.claim(signed(Identity.generate(), LONG_WAIT_S), "");
+            gone.cancel(false);  // its client went away
+            assertThat(waits.held()).isEqualTo(1);
+            waits.close();
+            assertThat(held).isDone();
+            assertThat(held.join().getWaited()).isTrue();
+            assertThat(waits.held()).isZero();
+            String unit = addUnit(store);
+            assertThat(store.inTransaction(tx -> tx.unit(unit)).orElseThrow().state().name())
+                    .as("nobody left holding a claim took it").isEqualTo("OPEN");
+        }
+    }
+
+    private void onStore(String kind, Consumer<Store> test) throws Exception {
+        if (kind.equals("sqlite")) {
+            try (SqliteStore store = SqliteStore.open(dir)) {
+                test.accept(store);
+            }
+        } else {
+            try (TestPostgres pg = TestPostgres.create(); PostgresStore store = PostgresStore.open(pg.address(4))) {
+                test.accept(store);
+            }
+        }
+    }
+
+    /** Adds a unit through {@code store} until the held claim has it (once the waiting side listens). */
+    private String addUntilLeased(Store store, CompletableFuture<ClaimResponse> answer) {
+        List<String> added = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(LONG_WAIT_S - 5)).until(() -> {
+            if (!answer.isDone()) {
+                added.add(addUnit(store));
+            }
+            return answer.isDone();
+        });
+        ClaimResponse got = answer.join();
+        assertThat(got.hasUnit()).as("leased before its wait ended").isTrue();
+        assertThat(added).contains(got.getUnit().getId());
+        return got.getUnit().getId();
+    }
+
+    private ClaimWaits waits(Store store, int perAddress) {
+        Dispatcher dispatcher = new Dispatcher(store, clock, new Leases(Duration.ofMinutes(10)),
+                new ClaimPolicy(Duration.ZERO), new Dispatcher.ClaimLimits(4, 8));
+        return new ClaimWaits(dispatcher, store, clock, new ClaimWaits.Limits(perAddress, 4 * perAddress, 1024));
+    }
+
+    private void begin(Store store) {
+        Direction direction = Fixtures.direction(operator, "d", "tiny-lm", seed.getCommit(), clock.millis());
+        store.inTransaction(tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), clock.millis());
+            tx.insertDirection(direction, Envelopes.sign(operator, direction), clock.millis());
+            return null;
+        });
+    }
+
+    private String addUnit(Store store) {
+        String id = "u-" + unitTime;
+        store.inTransaction(tx -> {
+            tx.insertUnit(UnitRecord.open(id, WorkUnit.Kind.EVALUATE, "tiny-lm", "d", Fixtures.commit(), "",
+                    operator.publicId().toByteString(), unitTime++));
+            return null;
+        });
+        return id;
+    }
+
+    private Verified<ClaimRequest> signed(Identity node, int waitS) {
+        ClaimRequest request = ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
+                .setHardwareClass("cpu:x86_64").setTimeMs(clock.millis()).setNonce(Fixtures.nonce())
+                .addKinds(WorkUnit.Kind.EVALUATE).setWaitS(waitS).build();
+        try {
+            return Envelopes.open(Envelopes.sign(node, request), ClaimRequest.getDefaultInstance());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
