@@ -58,6 +58,7 @@ public record PackLimits(long maxObjects, long maxObjectBytes, long maxInflatedB
     static long objectsFor(long heapBytes) {
         return Math.max(1, Math.min(MAX_OBJECTS, heapBytes / HEAP_BYTES_PER_OBJECT));
     }
+
     /** For this node's own commits (an agent's workspace): what the volunteer made is taken whole. */
     public static final PackLimits NONE = new PackLimits(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
 

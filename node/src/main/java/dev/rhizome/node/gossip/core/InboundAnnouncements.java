@@ -33,7 +33,7 @@ final class InboundAnnouncements {
 
     /** A signed announcement a peer sent or relayed: shape, novelty, signature and date checked, then acted on by kind. */
     void onAnnouncement(PublicId from, Link link, SignedEnvelope envelope, long now, List<Effect> out) {
-        // Before the seen cache: its digest of the bytes, and a copy refused for who passed it must not mark them seen.
+        // Before the seen cache's digest of its bytes; and a copy refused for who passed it must not mark them seen.
         Outcome misshapen = check.misshapen(envelope);
         if (misshapen == null) {
             misshapen = check.misdirected(envelope, from);
