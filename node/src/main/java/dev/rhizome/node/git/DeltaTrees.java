@@ -19,8 +19,11 @@ import org.eclipse.jgit.lib.ObjectId;
  * id: one this node holds is read whole first (its size is looked up, not trusted from the
  * delta); one it does not hold would be an object of the pack itself, whose id only JGit computes
  * (a delta's result has no id before it is made), so where it would hang in the trees cannot be
- * told and such a pack is refused as too large to judge (an honest writer names in-pack bases by
- * offset: JGit's bundle writer and git's).
+ * told. No honest sender writes one: every bundle on this network was written by a node's JGit
+ * bundle writer (a relay serves the bytes it received), which names a base in the pack by offset
+ * and one the receiver holds, an object of a prerequisite's, by id; so such a pack is a wrong
+ * bundle. It was refused as too large to judge, at no cost, and a rogue serving one for each of
+ * the commits it announced had each taken and scanned whole, a fetch slot held, for free.
  */
 final class DeltaTrees {
     /** What this node holds: an object's size, or -1 where it does not hold it. */
@@ -81,8 +84,8 @@ final class DeltaTrees {
     /**
      * The most JGit holds at once to resolve every delta, in bytes of objects' data.
      *
-     * @throws BundleTooLargeException a ref delta rests on an object this node does not hold
-     * @throws BundleException         a ref delta says its base is of another size than the one held
+     * @throws BundleException a ref delta rests on an object this node does not hold, or says its base
+     *                         is of another size than the one held
      * @throws IOException             looking up a held object failed
      */
     long peak(HeldSizes held) throws BundleException, IOException {
@@ -97,9 +100,9 @@ final class DeltaTrees {
             if (slot == null) {
                 long size = held.sizeOf(id);
                 if (size < 0) {
-                    throw new BundleTooLargeException("the bundle's pack has a delta on " + id.name()
-                            + ", an object this node does not hold: what unpacking a delta on an object of the pack"
-                            + " itself holds in memory is judged only for offset deltas");
+                    throw new BundleException("the bundle's pack has a delta on " + id.name()
+                            + " by id, an object this node does not hold: a bundle names a base in its own pack by"
+                            + " offset, and by id only one of its prerequisites' objects");
                 }
                 slot = bases++;
                 slots.put(id, slot);

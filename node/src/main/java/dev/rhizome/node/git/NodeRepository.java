@@ -575,7 +575,21 @@ public final class NodeRepository implements AutoCloseable {
             } finally {
                 writes.unlock();
             }
-            limits.check(in, id -> heldSize(reader, id));
+            try {
+                limits.check(in, id -> heldSize(reader, id));
+            } catch (BundleTooLargeException e) {
+                throw e;
+            } catch (BundleException e) {
+                // A delta on a prerequisite's object that a prune took since the check above is this
+                // node's failure, not its sender's (the check says so when it finds the prune).
+                writes.lock();
+                try {
+                    checkPrerequisites(header);
+                } finally {
+                    writes.unlock();
+                }
+                throw e;
+            }
         }
         // One pass over the bytes: the header is judged, then the pack that follows it is parsed.
         try (InputStream in = bundle.open()) {

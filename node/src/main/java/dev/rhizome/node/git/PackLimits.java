@@ -34,12 +34,31 @@ import org.eclipse.jgit.lib.ObjectId;
  *                         a delta with its base and result
  */
 public record PackLimits(long maxObjects, long maxObjectBytes, long maxInflatedBytes, long maxHeldBytes) {
+    /** The most objects a peer's pack may hold, whatever the heap. */
+    static final long MAX_OBJECTS = 500_000;
+    /**
+     * Heap an imported object costs until the import ends, with room: JGit's record of it while it
+     * parses (id, offset, checksum), the new ids it hands back, the set of them the checks after it
+     * keep, and each object the reach walk parses. Half a million empty-ish blobs, a pack of a
+     * few MB, ran the node's 64 MiB heap out ({@code ManyObjectsMemoryTest}); so the object bound
+     * is the heap's, as the per-object one is.
+     */
+    static final long HEAP_BYTES_PER_OBJECT = 512;
+
     /**
      * For bundles from peers: a research history of small files is far under these (an
      * experiment adds a few objects of a few KiB), and a node's heap is not; what one object
-     * holds in memory gets a quarter of this process's heap.
+     * holds in memory gets a quarter of this process's heap, and the objects of one pack the
+     * heap's share of {@link #HEAP_BYTES_PER_OBJECT} (about 120,000 on the node's 64 MiB).
      */
-    public static final PackLimits PEERS = new PackLimits(500_000, 64L << 20, 512L << 20, Runtime.getRuntime().maxMemory() / 4);
+    public static final PackLimits PEERS = new PackLimits(objectsFor(Runtime.getRuntime().maxMemory()), 64L << 20,
+            512L << 20, Runtime.getRuntime().maxMemory() / 4);
+
+    /** The objects a pack may hold on a heap of {@code heapBytes}. */
+    static long objectsFor(long heapBytes) {
+        return Math.max(1, Math.min(MAX_OBJECTS, heapBytes / HEAP_BYTES_PER_OBJECT));
+    }
+
     /** For this node's own commits (an agent's workspace): what the volunteer made is taken whole. */
     public static final PackLimits NONE = new PackLimits(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
 

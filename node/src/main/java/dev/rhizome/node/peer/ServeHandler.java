@@ -97,6 +97,7 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
             ctx.writeAndFlush(reply.message());
             if (session.proven()) {
                 HandshakeDeadline.passed(ctx.pipeline());
+                InboundLimits.proven(ctx.channel());
             }
         } else if (decision instanceof ServeSession.Refuse refuse) {
             if (refuse.forged() && ctx.channel().remoteAddress() instanceof InetSocketAddress inet && inet.getAddress() != null) {

@@ -116,14 +116,15 @@ class DeltaChainTest {
     }
 
     @Test
-    void aRefDeltaOnAnObjectOfThePackItselfIsRefusedUnjudgedNotHeld() {
+    void aRefDeltaOnAnObjectThisNodeDoesNotHoldIsAWrongBundle() {
         byte[] base = bytes("0123456789");
         String baseId = new ObjectInserter.Formatter().idFor(Constants.OBJ_BLOB, base).name();
         byte[] pack = PackBombs.pack(List.of(PackBombs.whole(3, base.length, base),
                 PackBombs.refDelta(baseId, PackBombs.copyThenInsert(10, 10, bytes("!")))), 2);
 
         assertThatThrownBy(() -> PackLimits.PEERS.check(new ByteArrayInputStream(pack)))
-                .isInstanceOf(BundleTooLargeException.class).hasMessageContaining("an object this node does not hold");
+                .isInstanceOf(BundleException.class).isNotInstanceOf(BundleTooLargeException.class)
+                .hasMessageContaining("an object this node does not hold");
     }
 
     /**

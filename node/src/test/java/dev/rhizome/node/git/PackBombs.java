@@ -17,6 +17,15 @@ public final class PackBombs {
         return bundle(tip, pack(List.of(whole(1, declared, new byte[16])), 1));
     }
 
+    /**
+     * A bundle of {@code tip} whose only object is a small delta on an object named by id that no
+     * node holds: no node's bundle writer makes one (a base in the pack is named by offset).
+     */
+    public static byte[] bundleOfADeltaOnNothingHeld(String tip) {
+        return bundle(tip, pack(List.of(refDelta("c".repeat(40), copyThenInsert(10, 10,
+                "!".getBytes(StandardCharsets.US_ASCII)))), 1));
+    }
+
     static byte[] bundle(String tip, byte[] pack) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(("# v2 git bundle\n" + tip + " refs/heads/main\n\n").getBytes(StandardCharsets.US_ASCII));

@@ -510,6 +510,43 @@ class PeerServerRobustnessTest {
         }
     }
 
+    /**
+     * Connections that never say who they are, 256 from each of four addresses, filled the
+     * server's 1,024 for the handshake deadline (and a rogue opens them again as they close):
+     * every other peer was refused. The total is shared now, and an honest fetch from another
+     * address takes the place of one of them.
+     */
+    @Test
+    void connectionsThatNeverProveAnythingFromFourAddressesDoNotKeepAnHonestFetchOut() throws Exception {
+        PeerConfig patient = new PeerConfig(1 << 20, 256 << 10, 64L << 20, Duration.ofSeconds(120), Duration.ofSeconds(120));
+        List<Socket> held = new ArrayList<>();
+        try (TestNode dave = new TestNode(tmp.resolve("dave"), patient)) {
+            String commit = PeerTransferTest.seed(dave);
+            for (int a = 0; a < InboundLimits.MAX_CONNECTIONS / InboundLimits.MAX_PER_ADDRESS; a++) {
+                for (int i = 0; i < InboundLimits.MAX_PER_ADDRESS; i++) {
+                    Socket s = new Socket();
+                    held.add(s);
+                    s.bind(new InetSocketAddress("127.0.0." + (2 + a), 0));
+                    s.connect(new InetSocketAddress("127.0.0.1", dave.server.port()));
+                }
+            }
+            // The last of them is in once a hello on it is answered (the server accepts in order).
+            Socket last = held.get(held.size() - 1);
+            last.setSoTimeout(10_000);
+            RawWire.write(last.getOutputStream(), PeerMessages.hello(Identity.generate(), HandshakeProof.newNonce()));
+            assertThat(RawWire.read(last.getInputStream()).hasHello()).isTrue();
+
+            try (TestNode bob = new TestNode(tmp.resolve("bob"))) {
+                bob.fetcher.fetch(commit, List.of(dave.endpoint()), TransferProgress.NONE);
+                assertThat(bob.repo.has(commit)).isTrue();
+            }
+        } finally {
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+    }
+
     private void assertStillServes() throws Exception {
         try (TestNode bob = new TestNode(tmp.resolve("bob-" + System.nanoTime()))) {
             bob.fetcher.fetch(seed, List.of(alice.endpoint()), TransferProgress.NONE);

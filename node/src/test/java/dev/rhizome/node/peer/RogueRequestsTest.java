@@ -6,6 +6,8 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** What a rogue asker tries on the serving side that the wire tests do not reach. */
@@ -44,6 +46,35 @@ class RogueRequestsTest {
 
         first.close();
         assertThat(new Accepted("2001:db8:1:2::9", limits).isOpen()).as("a freed place is taken again").isTrue();
+    }
+
+    /**
+     * The total is shared max-min by network, then by address: a peer that filled it with
+     * connections that never proved anything gives way to a newcomer from a less crowded network
+     * or address (its newest unproven one is closed); proven ones are kept, and a newcomer from
+     * the crowded address itself is refused. Before, the first to fill it kept everyone out.
+     */
+    @Test
+    void aFullServerGivesAnUnprovenPlaceOfTheMostCrowdedToANewcomerFromElsewhere() throws Exception {
+        InboundLimits limits = new InboundLimits(4, 4);
+        List<Accepted> rogue = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            rogue.add(new Accepted("10.0.0.1", limits));
+        }
+        assertThat(new Accepted("10.0.0.1", limits).isOpen()).as("from the crowded address itself").isFalse();
+
+        Accepted otherNetwork = new Accepted("192.0.2.7", limits);
+        assertThat(otherNetwork.isOpen()).isTrue();
+        assertThat(rogue).extracting(Accepted::isOpen).containsExactly(true, true, true, false);
+
+        Accepted sameNetworkOtherAddress = new Accepted("10.0.9.9", limits);
+        assertThat(sameNetworkOtherAddress.isOpen()).as("3 from 10.0.0.1, none from 10.0.9.9").isTrue();
+        assertThat(rogue).extracting(Accepted::isOpen).containsExactly(true, true, false, false);
+        assertThat(limits.open()).isEqualTo(4);
+
+        List.of(rogue.get(0), rogue.get(1), otherNetwork, sameNetworkOtherAddress).forEach(InboundLimits::proven);
+        assertThat(new Accepted("198.51.100.1", limits).isOpen()).as("proven places are kept").isFalse();
+        assertThat(List.of(rogue.get(0), rogue.get(1), otherNetwork, sameNetworkOtherAddress)).allMatch(Accepted::isOpen);
     }
 
     @Test

@@ -61,9 +61,13 @@ final class AnnouncementCheck {
         if (misshapen != null) {
             return misshapen;
         }
+        Outcome misdirected = misdirected(envelope, from);
+        if (misdirected != null) {
+            return misdirected;
+        }
         String type = envelope.getType();
         if (type.equals(INVENTORY)) {
-            return inventory(envelope, from, nowMs);
+            return inventory(envelope, nowMs);
         }
         if (!envelope.getSigner().equals(from.toByteString())) {
             Outcome stale = staleBeforeVerifying(envelope, nowMs, true);
@@ -95,6 +99,23 @@ final class AnnouncementCheck {
         }
         String tooLarge = RecordLimits.tooLarge(envelope, config);
         return tooLarge == null ? null : Outcome.refuse(Penalty.MALFORMED_MESSAGE, tooLarge);
+    }
+
+    /**
+     * An announcement {@code from} may not pass on whoever signed it, judged on who signed it
+     * before anything is computed over its bytes: an Inventory of another node (Inventories are
+     * never relayed, so one naming someone other than the sender is a lie about who holds what).
+     * Null when it may. Such a copy is refused for who passed it, not for what it is, so it must
+     * not stand for the record itself in the seen cache: a rogue linked to an honest node hears
+     * its Inventories and could pass each on first, and the honest node's own copy was then
+     * dropped as already seen (its announcements and its withdrawals censored, and a "not found"
+     * it had excused by withdrawing scored a false claim).
+     */
+    Outcome misdirected(SignedEnvelope envelope, PublicId from) {
+        if (envelope.getType().equals(INVENTORY) && !envelope.getSigner().equals(from.toByteString())) {
+            return Outcome.refuse(Penalty.FORGED_SIGNER, "inventory of another node relayed by " + from.shortForm());
+        }
+        return null;
     }
 
     /**
@@ -155,14 +176,11 @@ final class AnnouncementCheck {
         return window(Outcome.accept(Kind.NODE_INFO, verified.record()), verified.record().getTimeMs(), nowMs, false);
     }
 
-    private Outcome inventory(SignedEnvelope envelope, PublicId from, long nowMs) {
+    /** An Inventory its signer sent ({@link #misdirected} passed). */
+    private Outcome inventory(SignedEnvelope envelope, long nowMs) {
         Outcome o = open(envelope, Inventory.getDefaultInstance(), Inventory::getNode, Kind.INVENTORY);
         if (!o.accepted()) {
             return o;
-        }
-        // Inventories are never relayed: one that names someone other than the sender is a lie about who holds what.
-        if (!envelope.getSigner().equals(from.toByteString())) {
-            return Outcome.refuse(Penalty.FORGED_SIGNER, "inventory of another node relayed by " + from.shortForm());
         }
         Inventory inventory = (Inventory) o.record();
         // Held, given up and released together: an Inventory of withdrawals alone (no held commit) is valid.

@@ -255,7 +255,14 @@ public final class GossipCore implements PeerProtocol {
             case ANNOUNCEMENT -> inbound.onAnnouncement(from, link, message.getAnnouncement(), now, out);
             case PEER_EXCHANGE_REQUEST -> exchanges.onRequest(from, link, message.getPeerExchangeRequest(), now, out);
             case PEER_EXCHANGE -> exchanges.onExchange(from, link, message.getPeerExchange(), now, out);
-            default -> discipline.penalise(from, Penalty.MALFORMED_MESSAGE, now, out);
+            case BODY_NOT_SET -> {
+                // A body this version does not know (a newer node's, as an announcement of an unknown
+                // type) is dropped at no cost, within the link's rate; an empty message is malformed.
+                if (message.getUnknownFields().asMap().isEmpty()) {
+                    self.counters().invalid++;
+                    discipline.penalise(from, Penalty.MALFORMED_MESSAGE, now, out);
+                }
+            }
         }
         return settled(out);
     }

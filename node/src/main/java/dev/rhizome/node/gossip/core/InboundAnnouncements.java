@@ -1,5 +1,6 @@
 package dev.rhizome.node.gossip.core;
 
+import com.google.protobuf.ByteString;
 import dev.rhizome.node.gossip.core.AnnouncementCheck.Outcome;
 import dev.rhizome.node.gossip.core.Connections.Link;
 import dev.rhizome.proto.v1.Inventory;
@@ -32,7 +33,11 @@ final class InboundAnnouncements {
 
     /** A signed announcement a peer sent or relayed: shape, novelty, signature and date checked, then acted on by kind. */
     void onAnnouncement(PublicId from, Link link, SignedEnvelope envelope, long now, List<Effect> out) {
-        Outcome misshapen = check.misshapen(envelope);  // before the seen cache's digest of its bytes
+        // Before the seen cache's digest of its bytes; and a copy refused for who passed it must not mark them seen.
+        Outcome misshapen = check.misshapen(envelope);
+        if (misshapen == null) {
+            misshapen = check.misdirected(envelope, from);
+        }
         if (misshapen != null) {
             if (misshapen.penalty() != null) {
                 self.counters().invalid++;
@@ -40,7 +45,8 @@ final class InboundAnnouncements {
             }
             return;
         }
-        if (!seen.firstSighting(SeenCache.idOf(envelope))) {
+        ByteString id = SeenCache.idOf(envelope);
+        if (!seen.firstSighting(id)) {
             self.counters().duplicates++;
             return;
         }
@@ -58,12 +64,19 @@ final class InboundAnnouncements {
         }
         self.counters().announcementsReceived++;
         if (link.closing()) {
-            return; // checked and scored, but not acted on
+            seen.forget(id); // checked and scored, but not acted on: a copy on another link still is
+            return;
         }
         PublicId signer = PublicId.of(envelope.getSigner());
         switch (outcome.kind()) {
             case INVENTORY -> inventories.received(from, link, (Inventory) outcome.record(), now, out);
-            case NODE_INFO -> records.nodeInfo(from, link, signer, (NodeInfo) outcome.record(), envelope, now, out);
+            case NODE_INFO -> {
+                NodeInfo info = (NodeInfo) outcome.record();
+                if (PeerTable.outOfReach(info, link.remote().reach())) {
+                    seen.forget(id); // dropped for this link's reach alone: a copy over a link it reaches is learnt
+                }
+                records.nodeInfo(from, link, signer, info, envelope, now, out);
+            }
             case RESULT -> records.result(from, signer, envelope, now, out);
         }
     }

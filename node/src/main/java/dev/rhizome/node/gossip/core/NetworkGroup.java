@@ -9,7 +9,7 @@ import dev.rhizome.protocol.PeerAddress;
  * domain), rarely addresses in many: so a peer table and the dials it feeds are spread across
  * networks, and a flood of made-up peers from one network takes neither the table nor the links.
  */
-final class NetworkGroup {
+public final class NetworkGroup {
     private NetworkGroup() {
     }
 
@@ -36,7 +36,7 @@ final class NetworkGroup {
      * {@link #of} spells the group of that host, so a link and a table entry of one network meet.
      * Any other key (the core tests' {@code loopback}) is its own group.
      */
-    static String ofLinkAddress(String address) {
+    public static String ofLinkAddress(String address) {
         if (address.startsWith("v6:") && address.length() >= 11) {
             try {
                 return Integer.toHexString(Integer.parseInt(address.substring(3, 7), 16)) + ":"

@@ -14,7 +14,9 @@ import java.security.NoSuchAlgorithmException;
  * payload), the signer and the signature, never of the envelope's encoding. Re-wrapping a record
  * (an unknown field, another encoding) does not make it new; a copy with a forged signature is
  * not the same message, so it is still verified (and penalised) rather than taken for the genuine
- * one, and can't be sent first to censor it.
+ * one, and can't be sent first to censor it. Nor can the genuine bytes passed on by a peer that
+ * may not pass them (an Inventory of another node, a record out of that link's reach): those
+ * copies are refused before their id is taken, or their id is forgotten.
  *
  * <p>An id is kept for seenTtl + 2 x maxClockSkew: an announcement accepted now may carry a time up
  * to maxClockSkew ahead, and it only becomes stale (refused by the time window) seenTtl +
@@ -36,6 +38,15 @@ final class SeenCache {
     /** Records the id; true the first time it is seen within the window. */
     boolean firstSighting(ByteString id) {
         return ids.asMap().putIfAbsent(id, Boolean.TRUE) == null;
+    }
+
+    /**
+     * Forgets an id recorded by {@link #firstSighting}: its copy was dropped for who passed it or
+     * the link it came by, not for what it is, so the next copy (from a peer that may pass it) is
+     * handled rather than taken for a replay.
+     */
+    void forget(ByteString id) {
+        ids.invalidate(id);
     }
 
     long size() {

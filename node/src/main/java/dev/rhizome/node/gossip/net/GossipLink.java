@@ -3,6 +3,7 @@ package dev.rhizome.node.gossip.net;
 import dev.rhizome.node.gossip.core.LinkEnd;
 import dev.rhizome.node.gossip.core.LinkHandshake;
 import dev.rhizome.node.gossip.core.Violation;
+import dev.rhizome.node.peer.InboundLimits;
 import dev.rhizome.node.peer.PeerMessages;
 import dev.rhizome.node.peer.WarnBudget;
 import dev.rhizome.proto.v1.Gossip;
@@ -110,6 +111,7 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
             }
             case UP -> {
                 peerInfo = handshake.peerInfo();
+                InboundLimits.proven(ctx.channel());  // an inbound link's place is kept from newcomers
                 service.linkUp(this, handshake.outbound());
             }
             default -> { }

@@ -33,4 +33,19 @@ class BombingPeerLoopbackTest extends LoopbackTest {
         // header lying about what the pack holds, which the scan refuses too).
         assertThat(honest.asker().scoreOf(rogue.identity.publicId())).isZero();
     }
+
+    /**
+     * A delta on an object named by id that the node does not hold is something no node writes
+     * (every bundle here comes from a node's JGit writer, which names a base in the pack by
+     * offset): it was refused as too large to judge, at no cost, so a rogue could have each of its
+     * announced commits fetched and scanned whole for free. Now it is a wrong bundle.
+     */
+    @Test
+    void aBundleOfADeltaOnAnObjectNoNodeHoldsIsALie() throws Exception {
+        String tip = "c0".repeat(20);
+        LoopbackNet.Honest honest = net.besideLyingServer(tmp, tip, PackBombs.bundleOfADeltaOnNothingHeld(tip));
+
+        assertThat(honest.asker().repo().has(tip)).isFalse();
+        assertThat(honest.asker().scoreOf(honest.maker().id())).isZero();
+    }
 }

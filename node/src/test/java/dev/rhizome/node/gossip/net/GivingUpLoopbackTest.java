@@ -30,6 +30,11 @@ class GivingUpLoopbackTest extends LoopbackTest {
             return ask(p -> ((GossipCore) p).score(other.identity().publicId()));
         }
 
+        /** Whether the node's core has heard it holds {@code commit} (its repository may hold it a moment before). */
+        boolean holds(String commit) {
+            return ask(p -> ((GossipCore) p).holds(commit));
+        }
+
         boolean linked() {
             return ask(p -> !((GossipCore) p).connectedPeers().isEmpty());
         }
@@ -58,6 +63,9 @@ class GivingUpLoopbackTest extends LoopbackTest {
         maker.gossip().onLocalCommit(commit);
         GossipServiceTest.await(() -> maker.keepersOf(commit).contains(keeper.identity().publicId()), Duration.ofSeconds(60));
         GossipServiceTest.await(() -> keeper.repo().has(commit), Duration.ofSeconds(60)); // served, then imported
+        // The core hears of the import after the repository has it: a withdrawal before that names a
+        // commit it does not hold yet, and the import's announcement then outlives it (a loaded machine).
+        GossipServiceTest.await(() -> keeper.holds(commit), Duration.ofSeconds(60));
 
         keeper.gossip().dropped(List.of(commit));
 
