@@ -10,6 +10,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -21,6 +23,7 @@ import java.util.stream.Stream;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.PersonIdent;
 
 /**
  * A peer's bundle past its header: the pack, as {@link PackLimits}, {@link DeltaTrees} and JGit
@@ -51,9 +54,21 @@ class BundleImportFuzzTest {
         }
     }
 
+    /** Seed inputs (see {@link #raw}): the child's real pack after a header naming the child, with and without its prerequisite. */
+    static final Path SEEDS = Path.of("src/test/resources/dev/rhizome/node/git/BundleImportFuzzTestInputs/importingAnyBundleGivesItOrARefusal");
+
+    /** The seeds are the held child's pack as this class makes it: one that changes must write them anew. */
+    @org.junit.jupiter.api.Test
+    void theSeedsCarryTheHeldChildsPack() throws IOException {
+        assertThat(Files.readAllBytes(SEEDS.resolve("child-pack-with-prerequisite")))
+                .isEqualTo(concat(HELD.childPack, new byte[] {1, 0, 1}));
+        assertThat(Files.readAllBytes(SEEDS.resolve("child-pack-without-prerequisite")))
+                .isEqualTo(concat(HELD.childPack, new byte[] {1, 0, 0}));
+    }
+
     /** Any bytes after a header naming a tip (and perhaps a held prerequisite). */
     private static Built raw(FuzzedDataProvider data, boolean prerequisite) {
-        String tip = data.consumeBoolean() ? HELD.commit : ObjectId.zeroId().name().replace('0', 'a');
+        String tip = data.consumeBoolean() ? HELD.child : HELD.commit;
         return new Built(tip, data.consumeRemainingAsBytes());
     }
 
@@ -78,7 +93,7 @@ class BundleImportFuzzTest {
         if (data.consumeBoolean()) {
             pack = concat(pack, data.consumeBytes(16));
         }
-        String tip = commits.isEmpty() ? HELD.commit : commits.get(data.consumeInt(0, commits.size() - 1));
+        String tip = commits.isEmpty() ? HELD.child : commits.get(data.consumeInt(0, commits.size() - 1));
         return new Built(tip, pack);
     }
 
@@ -174,25 +189,57 @@ class BundleImportFuzzTest {
         }
     }
 
-    /** One repository per fuzzing process, holding a commit whose objects a thin pack may build on. */
-    private record Held(NodeRepository repo, Path dir, String commit, String tree, String blob, String emptyTree) {
+    /**
+     * One repository per fuzzing process, holding a commit whose objects a thin pack may build on,
+     * and the pack of a child commit as a peer would send it (made the same on every run, the
+     * dates fixed, so that the seed inputs name the same commits).
+     */
+    private record Held(NodeRepository repo, Path dir, String commit, String tree, String blob, String emptyTree,
+            String child, byte[] childPack) {
+        private static final PersonIdent AUTHOR = new PersonIdent("Ada", "ada@example.org",
+                Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
+        private static final Map<String, byte[]> FILES = Map.of("a.txt", "held\n".repeat(40).getBytes(StandardCharsets.UTF_8),
+                "dir/b.txt", "b\n".getBytes(StandardCharsets.UTF_8));
+
         static Held create() {
             try {
                 Path dir = Files.createTempDirectory("bundle-import-fuzz");
                 NodeRepository repo = NodeRepository.open(dir.resolve("repo.git"));
-                String commit = repo.commitFiles(null, Map.of("a.txt", "held\n".repeat(40).getBytes(StandardCharsets.UTF_8),
-                        "dir/b.txt", "b\n".getBytes(StandardCharsets.UTF_8)), "held", NodeRepositoryTest.AUTHOR);
+                String commit = repo.commitFiles(null, FILES, "held", AUTHOR);
+                String child;
+                byte[] childBundle;
+                try (NodeRepository peer = NodeRepository.open(dir.resolve("peer.git"))) {
+                    peer.commitFiles(null, FILES, "held", AUTHOR);
+                    child = peer.commitFiles(commit, Map.of("a.txt", "held\n".repeat(39).concat("changed\n")
+                            .getBytes(StandardCharsets.UTF_8), "c.txt", "new\n".getBytes(StandardCharsets.UTF_8)), "child", AUTHOR);
+                    childBundle = Files.readAllBytes(peer.bundle(child, List.of(commit)).path());
+                }
                 ObjectInserter.Formatter ids = new ObjectInserter.Formatter();
-                String blob = ids.idFor(Constants.OBJ_BLOB, "held\n".repeat(40).getBytes(StandardCharsets.UTF_8)).name();
+                String blob = ids.idFor(Constants.OBJ_BLOB, FILES.get("a.txt")).name();
                 String tree;
                 try (var walk = new org.eclipse.jgit.revwalk.RevWalk(repo.repository())) {
                     tree = walk.parseCommit(ObjectId.fromString(commit)).getTree().name();
                 }
                 String emptyTree = ids.idFor(Constants.OBJ_TREE, new byte[0]).name();
-                return new Held(repo, dir.resolve("repo.git"), commit, tree, blob, emptyTree);
+                int pack = indexOf(childBundle, "PACK".getBytes(StandardCharsets.US_ASCII));
+                return new Held(repo, dir.resolve("repo.git"), commit, tree, blob, emptyTree, child,
+                        java.util.Arrays.copyOfRange(childBundle, pack, childBundle.length));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }
+
+        private static int indexOf(byte[] bytes, byte[] what) {
+            outer:
+            for (int i = 0; i + what.length <= bytes.length; i++) {
+                for (int j = 0; j < what.length; j++) {
+                    if (bytes[i + j] != what[j]) {
+                        continue outer;
+                    }
+                }
+                return i;
+            }
+            throw new IllegalStateException("no pack in the bundle");
         }
 
         /** Every file in the repository's directory (objects, refs, quarantines) but JGit's own caches. */

@@ -38,7 +38,7 @@ class GossipCoreFuzzTest {
         for (Peer p : PEER_LIST) {
             for (int c = 0; c < COMMITS; c++) {
                 SIGNED.add(Peer.announce(p.inventory(T0, Peer.commit(c), Peer.commit((c + 1) % COMMITS))));
-                SIGNED.add(Gossip.newBuilder().setResult(p.result(T0, Peer.commit(c))).build());
+                SIGNED.add(Peer.announce(p.result(T0, Peer.commit(c))));
             }
             SIGNED.add(Peer.announce(Peer.tampered(p.inventory(T0, Peer.commit(0)))));
         }
@@ -96,7 +96,7 @@ class GossipCoreFuzzTest {
     /** What the honest peer says: its own holdings or results, signed now. */
     private static Gossip honestMessage(FuzzedDataProvider data, long now) {
         return data.consumeBoolean() ? Peer.announce(HONEST.inventory(now, commit(data)))
-                : Gossip.newBuilder().setResult(HONEST.result(now, commit(data))).build();
+                : Peer.announce(HONEST.result(now, commit(data)));
     }
 
     /** Any bytes a rogue sends: a message if they parse as one, else the adapter's violation. */
