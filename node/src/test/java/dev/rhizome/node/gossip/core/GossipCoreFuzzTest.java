@@ -47,8 +47,11 @@ class GossipCoreFuzzTest {
     }
 
     private static final Peer HONEST = PEER_LIST.get(0);
-    private static final FetchFailure[] HONEST_FAILURES = {FetchFailure.NOT_FOUND, FetchFailure.CONNECTION_LOST,
-        FetchFailure.TOO_LARGE};
+    /**
+     * How an honest holder's fetch fails: never "not found" (it announces only what it holds, and
+     * a claim it does not withdraw is scored as false) nor a stall (its transfers make progress).
+     */
+    private static final FetchFailure[] HONEST_FAILURES = {FetchFailure.CONNECTION_LOST, FetchFailure.TOO_LARGE};
 
     @FuzzTest(maxDuration = "2m")
     void anySequenceOfEventsKeepsTheCoresInvariants(FuzzedDataProvider data) {
@@ -71,7 +74,9 @@ class GossipCoreFuzzTest {
                 case 4 -> honest ? List.of() : rogueBytes(core, peer, data.consumeBytes(512), now);
                 case 5 -> honest ? List.of() : core.onViolation(peer.id, data.pickValue(Violation.values()), now);
                 case 6 -> {
-                    now += data.consumeLong(0, 600_000);
+                    // An honest holder's transfer makes progress: time moves past a stall only when it has none.
+                    state.apply(state.honestProgress(core, now));
+                    now += data.consumeLong(0, state.honestFetching() ? config.fetchStall().toMillis() / 2 : 600_000);
                     yield core.onTick(now);
                 }
                 case 7 -> core.want(commit(data), List.of(peer.id), now);
@@ -111,6 +116,22 @@ class GossipCoreFuzzTest {
     /** The fetcher's side: fetches outstanding, by commit, and the reports it owes. */
     private static final class State {
         private final Map<String, Effect.Fetch> outstanding = new HashMap<>();
+        private long honestBytes;
+
+        boolean honestFetching() {
+            return outstanding.values().stream().anyMatch(f -> f.from().equals(HONEST.id));
+        }
+
+        List<Effect> honestProgress(GossipCore core, long now) {
+            List<Effect> effects = new ArrayList<>();
+            for (Effect.Fetch fetch : List.copyOf(outstanding.values())) {
+                if (fetch.from().equals(HONEST.id)) {
+                    honestBytes += 64 << 10;
+                    effects.addAll(core.onFetchProgress(fetch.from(), fetch.commit(), honestBytes, now));
+                }
+            }
+            return effects;
+        }
 
         void apply(List<Effect> effects) {
             for (Effect effect : effects) {
