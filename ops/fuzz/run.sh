@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Long fuzzing run: every @FuzzTest harness, each in a JVM of its own for the maxDuration it names
-# (2 minutes each; raise FuzzSettings.MAX_DURATION and the two literal maxDuration values for more),
+# (2 minutes each; raise FuzzSettings.MAX_DURATION and the coordinator's and node's literal maxDuration values for more),
 # then a table of inputs run, crashes, hangs and peak memory per harness. See docs/fuzzing.md.
 # Usage: ops/fuzz/run.sh [extra mvn args]   (run from the repository root; nice it on a shared machine)
 set -uo pipefail

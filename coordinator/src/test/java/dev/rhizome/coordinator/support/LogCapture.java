@@ -31,13 +31,18 @@ public final class LogCapture implements AutoCloseable {
 
     /** Coordinator events at WARN or above that carry a stack trace, as "message: exception". */
     public List<String> withStackTraces() {
+        return withStackTracesFrom("dev.rhizome.coordinator");
+    }
+
+    /** As {@link #withStackTraces}, from loggers whose names start with any of {@code prefixes} (Netty's: "io.netty"). */
+    public List<String> withStackTracesFrom(String... prefixes) {
         List<ILoggingEvent> events;
         synchronized (appender) {
             events = List.copyOf(appender.list);
         }
         return events.stream()
                 .filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN))
-                .filter(e -> e.getLoggerName().startsWith("dev.rhizome.coordinator"))
+                .filter(e -> java.util.Arrays.stream(prefixes).anyMatch(e.getLoggerName()::startsWith))
                 .filter(e -> e.getThrowableProxy() != null)
                 .map(e -> e.getFormattedMessage() + ": " + e.getThrowableProxy().getClassName() + ": "
                         + e.getThrowableProxy().getMessage())

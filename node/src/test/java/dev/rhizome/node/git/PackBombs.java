@@ -56,8 +56,13 @@ public final class PackBombs {
     }
 
     static byte[] refDelta(String base, byte[] delta) {
+        return refDelta(base, delta.length, delta);
+    }
+
+    /** A delta on {@code base} whose header declares {@code declared} bytes, whatever it carries. */
+    static byte[] refDelta(String base, long declared, byte[] delta) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        header(out, 7, delta.length);
+        header(out, 7, declared);
         for (int i = 0; i < 40; i += 2) {
             out.write(Integer.parseInt(base.substring(i, i + 2), 16));
         }
@@ -67,8 +72,13 @@ public final class PackBombs {
 
     /** A delta whose base starts {@code distance} bytes before this object does (git's offset encoding). */
     static byte[] offsetDelta(long distance, byte[] delta) {
+        return offsetDelta(distance, delta.length, delta);
+    }
+
+    /** As {@link #offsetDelta(long, byte[])}, its header declaring {@code declared} bytes. */
+    static byte[] offsetDelta(long distance, long declared, byte[] delta) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        header(out, 6, delta.length);
+        header(out, 6, declared);
         byte[] encoded = new byte[10];
         int at = encoded.length - 1;
         encoded[at] = (byte) (distance & 0x7f);
