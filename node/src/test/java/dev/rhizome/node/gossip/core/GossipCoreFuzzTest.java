@@ -157,7 +157,10 @@ class GossipCoreFuzzTest {
             Effect.Fetch fetch = fetches.get(data.consumeInt(0, fetches.size() - 1));
             boolean honest = fetch.from().equals(HONEST.id);
             return switch (data.consumeInt(0, 2)) {
-                case 0 -> core.onFetchProgress(fetch.from(), fetch.commit(), data.consumeLong(0, 1L << 30), now);
+                // A transfer's count only grows; the honest peer's grows as its own transfers do (a
+                // count from nowhere, below what it reported before, is not what an honest holder sends).
+                case 0 -> core.onFetchProgress(fetch.from(), fetch.commit(),
+                        honest ? (honestBytes += data.consumeLong(0, 1L << 20)) : data.consumeLong(0, 1L << 30), now);
                 case 1 -> {
                     outstanding.remove(fetch.commit());
                     yield core.onFetched(fetch.from(), fetch.commit(), data.consumeLong(0, 1L << 30), now);
