@@ -6,6 +6,7 @@ import dev.rhizome.client.agent.Brief;
 import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.agent.UnitGiveBack;
 import dev.rhizome.client.agent.Untrusted;
+import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.HelpText;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
@@ -62,7 +63,7 @@ public final class ClaimCommand implements Callable<Integer> {
     String hypothesis;
     @Option(names = "--hardware-class", defaultValue = "any", description = "Hardware class to claim for (default ${DEFAULT-VALUE}: any). " + HelpText.HARDWARE_CLASS, paramLabel = "CLASS")
     String hardwareClass;
-    @Option(names = "--wait", defaultValue = "0", paramLabel = "SECONDS",
+    @Option(names = "--wait", converter = Bounded.NonNegativeInt.class, defaultValue = "0", paramLabel = "SECONDS",
             description = "When no unit fits now, let the coordinator hold the claim up to this long (at most 20) "
                     + "for one to open, instead of answering no work at once (default ${DEFAULT-VALUE}).")
     int waitS;
