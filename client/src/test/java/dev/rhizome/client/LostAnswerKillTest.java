@@ -124,7 +124,11 @@ class LostAnswerKillTest {
                     .valid().stream().map(v -> v.record()).filter(r -> r.getWorkUnitId().equals(unit)).toList();
             assertThat(results).as("the unit's result").hasSize(1);
             assertThat(results.get(0).getRunner().toByteArray()).as("run by the node it was leased to").isEqualTo(nodeKey);
-            assertThat(names(new NodeLayout(node).claims(), ".claim")).as("claims left in flight after a stop").isEmpty();
+            // A stop may come while the node's next claim waits at the coordinator for work (claims
+            // wait up to 20 s): that one claim stays journalled, since the coordinator may have leased
+            // on it as the node went, and the next start settles it. No other may be left (one slot here).
+            assertThat(names(new NodeLayout(node).claims(), ".claim")).as("claims left in flight after a stop")
+                    .hasSizeLessThanOrEqualTo(1);
         }
     }
 
@@ -173,7 +177,11 @@ class LostAnswerKillTest {
                 second.destroy();
                 second.waitFor(60, TimeUnit.SECONDS);
             }
-            assertThat(names(new NodeLayout(node).claims(), ".claim")).as("claims left in flight after a stop").isEmpty();
+            // A stop may come while the node's next claim waits at the coordinator for work (claims
+            // wait up to 20 s): that one claim stays journalled, since the coordinator may have leased
+            // on it as the node went, and the next start settles it. One per slot (two here) may be left, no more.
+            assertThat(names(new NodeLayout(node).claims(), ".claim")).as("claims left in flight after a stop")
+                    .hasSizeLessThanOrEqualTo(2);
         }
     }
 
