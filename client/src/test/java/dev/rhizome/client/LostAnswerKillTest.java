@@ -124,11 +124,7 @@ class LostAnswerKillTest {
                     .valid().stream().map(v -> v.record()).filter(r -> r.getWorkUnitId().equals(unit)).toList();
             assertThat(results).as("the unit's result").hasSize(1);
             assertThat(results.get(0).getRunner().toByteArray()).as("run by the node it was leased to").isEqualTo(nodeKey);
-            // A stop may come while the node's next claim waits at the coordinator for work (claims
-            // wait up to 20 s): that one claim stays journalled, since the coordinator may have leased
-            // on it as the node went, and the next start settles it. No other may be left (one slot here).
-            assertThat(names(new NodeLayout(node).claims(), ".claim")).as("claims left in flight after a stop")
-                    .hasSizeLessThanOrEqualTo(1);
+            assertClaimsLeftAfterAStop(node, 1);
         }
     }
 
@@ -177,11 +173,7 @@ class LostAnswerKillTest {
                 second.destroy();
                 second.waitFor(60, TimeUnit.SECONDS);
             }
-            // A stop may come while the node's next claim waits at the coordinator for work (claims
-            // wait up to 20 s): that one claim stays journalled, since the coordinator may have leased
-            // on it as the node went, and the next start settles it. One per slot (two here) may be left, no more.
-            assertThat(names(new NodeLayout(node).claims(), ".claim")).as("claims left in flight after a stop")
-                    .hasSizeLessThanOrEqualTo(2);
+            assertClaimsLeftAfterAStop(node, 2);
         }
     }
 
@@ -239,6 +231,16 @@ class LostAnswerKillTest {
     /** The slow seed published from the node's repository (as if fetched before), with direction d. */
     private static Seed seedAndDirection(CoordinatorClient operator, Path node) throws Exception {
         return TestNetwork.publishWithDirection(operator, node, TestNetwork.slowSeed(3, 300), "d");
+    }
+
+    /**
+     * A stop may come while a slot's next claim waits at the coordinator for work (claims wait up to
+     * 20 s): that claim stays journalled, since the coordinator may have leased on it as the node
+     * went, and the next start settles it. One per slot may be left, no more.
+     */
+    private static void assertClaimsLeftAfterAStop(Path node, int slots) throws IOException {
+        assertThat(names(new NodeLayout(node).claims(), ".claim")).as("claims left in flight after a stop")
+                .hasSizeLessThanOrEqualTo(slots);
     }
 
     private Process node(Path data, String coordinatorUrl, String logName, String... more) throws IOException {
