@@ -51,7 +51,7 @@ final class TestNetwork {
                     public static void main(String[] a) throws Exception {
                         int steps = Integer.parseInt(System.getenv().getOrDefault("RHIZOME_STEPS", "10"));
                         for (int i = 1; i <= steps; i++) {
-                            Thread.sleep(100);
+                            Thread.sleep(100);  // the behaviour: a job that takes a while, one step at a time
                             System.out.println("step " + i + "/" + steps);
                         }
                         String x = Files.readString(Path.of("config.properties")).trim().substring(2);
