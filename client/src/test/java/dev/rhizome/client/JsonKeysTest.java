@@ -18,7 +18,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -160,11 +159,7 @@ class JsonKeysTest {
                 String[] as = {"--coordinator", url, "--data-dir", agent.toString()};
                 Path ws = dir.resolve("ws");
                 run(as, "claim", "--direction", "d", "--workspace", ws.toString());
-                Files.writeString(ws.resolve("config.properties"), "x=1.6487\n");
-                try (Git git = Git.open(ws.toFile())) {
-                    git.add().addFilepattern("config.properties").call();
-                    git.commit().setMessage("x near e^0.5").setAuthor("agent", "agent@example").call();
-                }
+                TestNetwork.commitNearTheBest(ws);
                 Path paper = Files.writeString(dir.resolve("paper.md"), "# Raising x helps\n\nBest near x = e^0.5.\n");
                 JsonObject submitted = run(new String[0], "submit", "--workspace", ws.toString(), "--paper",
                         paper.toString(), "--wait", "--timeout", "600");

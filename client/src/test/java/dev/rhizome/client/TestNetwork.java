@@ -1,5 +1,7 @@
 package dev.rhizome.client;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.rhizome.client.commands.DemoCommand;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
@@ -16,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import org.eclipse.jgit.api.Git;
 
 /** Helpers for tests that start roles as real processes, the way the demo and operators do. */
 final class TestNetwork {
@@ -85,6 +88,27 @@ final class TestNetwork {
     static String seedInto(Path nodeDataDir, SortedMap<String, byte[]> files) throws IOException {
         try (NodeRepository repo = NodeRepository.open(new NodeLayout(nodeDataDir).repository())) {
             return SeedPublisher.commit(repo, files, "slow");
+        }
+    }
+
+    /**
+     * An agent's claim of direction "d" into the workspace {@code ws}, through the node whose data
+     * directory is {@code agent}, and its commit there ({@link #commitNearTheBest}): the opening of
+     * the tests of what an agent's commands do with a claimed experiment. Returns the commit's id.
+     */
+    static String claimAndCommit(String url, Path agent, Path ws) throws Exception {
+        CliRun claim = CliRun.of("claim", "--data-dir", agent.toString(), "--coordinator", url,
+                "--direction", "d", "--workspace", ws.toString(), "--json");
+        assertThat(claim.code()).as(claim.err()).isZero();
+        return commitNearTheBest(ws);
+    }
+
+    /** Commits x = 1.6487 in the claimed workspace {@code ws}: near e^0.5, the slow seed's best. Returns the commit's id. */
+    static String commitNearTheBest(Path ws) throws Exception {
+        Files.writeString(ws.resolve("config.properties"), "x=1.6487\n");
+        try (Git git = Git.open(ws.toFile())) {
+            git.add().addFilepattern("config.properties").call();
+            return git.commit().setMessage("x near e^0.5").setAuthor("agent", "agent@example").call().getName();
         }
     }
 }
