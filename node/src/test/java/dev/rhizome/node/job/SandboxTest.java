@@ -42,6 +42,8 @@ class SandboxTest {
     private static BwrapLauncher sandbox;
     /** The sandbox as a node runs it, for what depends on the job's priority. */
     private static BwrapLauncher atJobPriority;
+    /** The same jobs without the sandbox, at this test's own priority too: what the sandbox keeps from them. */
+    private static final PlainLauncher UNSANDBOXED = PlainLauncher.atCallersPriority();
 
     @TempDir
     Path dataDir;
@@ -119,7 +121,7 @@ class SandboxTest {
     @Test
     void theSameSpyWithoutTheSandboxReadsTheKeyTheHomeAndTheNodesEnvironment() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            JobOutcome outcome = run(new PlainLauncher(), spy(server.getLocalPort()), JobBudgets.ENDS_BY_ITSELF);
+            JobOutcome outcome = run(UNSANDBOXED, spy(server.getLocalPort()), JobBudgets.ENDS_BY_ITSELF);
             String log = log();
 
             assertThat(outcome.status()).as(log).isEqualTo(Result.Status.OK);
@@ -150,7 +152,7 @@ class SandboxTest {
         // The same calls outside, to show it is the filter that refuses them: unshare(0) and
         // ptrace(TRACEME) succeed, io_uring_setup(0, NULL) and setns(0, 0) fail for their arguments.
         Files.deleteIfExists(dataDir.resolve("logs/job.log"));
-        assertThat(run(new PlainLauncher(), script, JobBudgets.ENDS_BY_ITSELF).status()).isEqualTo(Result.Status.OK);
+        assertThat(run(UNSANDBOXED, script, JobBudgets.ENDS_BY_ITSELF).status()).isEqualTo(Result.Status.OK);
         String outside = log();
         assertThat(outside).contains("CALL unshare 0 ", "CALL ptrace 0 ").doesNotContain("CALL io_uring_setup -1 1\n",
                 "CALL setns -1 1\n");
@@ -183,7 +185,7 @@ class SandboxTest {
 
         // Outside, a kernel that has them answers for their (null) arguments: it is the filter that says "none".
         Files.deleteIfExists(dataDir.resolve("logs/job.log"));
-        assertThat(run(new PlainLauncher(), script, JobBudgets.ENDS_BY_ITSELF).status()).isEqualTo(Result.Status.OK);
+        assertThat(run(UNSANDBOXED, script, JobBudgets.ENDS_BY_ITSELF).status()).isEqualTo(Result.Status.OK);
         String outside = log();
         if (kernelAtLeast(6, 8)) {
             assertThat(outside).doesNotContain("CALL cachestat -1 38\n", "CALL statmount -1 38\n", "CALL listmount -1 38\n");
