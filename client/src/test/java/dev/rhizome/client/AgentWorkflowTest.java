@@ -31,8 +31,8 @@ class AgentWorkflowTest {
         Path agent = dir.resolve("agent");
         try (SeededCoordinator network = SeededCoordinator.start(dir, volunteer, TestNetwork.slowSeed(3, 300))) {
             String url = network.url();
-            try (NodeDaemon runner = NodeDaemon.start(NodeConfig.defaults(volunteer, url));
-                    NodeDaemon agentsNode = NodeDaemon.start(NodeConfig.defaults(agent, url))) {
+            try (NodeDaemon runner = TestNetwork.node(NodeConfig.defaults(volunteer, url));
+                    NodeDaemon agentsNode = TestNetwork.node(NodeConfig.defaults(agent, url))) {
                 assertThat(cli("papers", "--data-dir", agent.toString(), "--coordinator", url, "--direction", "d", "--json")
                         .getAsJsonArray("papers")).isEmpty();
 

@@ -220,8 +220,8 @@ class InterruptTest {
         Path volunteer = dir.resolve("volunteer");
         Path agent = dir.resolve("agent");
         try (SeededCoordinator network = SeededCoordinator.start(dir, volunteer, TestNetwork.slowSeed(3000, 600));
-                NodeDaemon seedHolder = NodeDaemon.start(NodeConfig.defaults(volunteer, network.url()));
-                NodeDaemon agentsNode = NodeDaemon.start(NodeConfig.defaults(agent, network.url()))) {
+                NodeDaemon seedHolder = TestNetwork.node(NodeConfig.defaults(volunteer, network.url()));
+                NodeDaemon agentsNode = TestNetwork.node(NodeConfig.defaults(agent, network.url()))) {
             Path ws = dir.resolve("ws");
             String commit = TestNetwork.claimAndCommit(network.url(), agent, ws);
             Process p = start("submit", List.of("submit", "--wait", "--json", "--workspace", ws.toString()));

@@ -141,8 +141,8 @@ class JsonKeysTest {
             String[] vol = {"--coordinator", url, "--data-dir", volunteer.toString()};
             answers.put("rhizome seed publish", run(vol, "seed", "publish", "--dir", seedDir.toString()));
             run(vol, "direction", "open", "--seed", "slow", "--name", "d");
-            try (NodeDaemon runner = NodeDaemon.start(NodeConfig.defaults(volunteer, url));
-                    NodeDaemon agentsNode = NodeDaemon.start(NodeConfig.defaults(agent, url))) {
+            try (NodeDaemon runner = TestNetwork.node(NodeConfig.defaults(volunteer, url));
+                    NodeDaemon agentsNode = TestNetwork.node(NodeConfig.defaults(agent, url))) {
                 String[] local = {"--data-dir", agent.toString()};
                 answers.put("rhizome node pause", run(local, "node", "pause"));
                 answers.put("rhizome node resume", run(local, "node", "resume"));

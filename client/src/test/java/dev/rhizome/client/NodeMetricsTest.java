@@ -55,9 +55,9 @@ class NodeMetricsTest {
                 seed = SeedPublisher.publish(repo, files, operator, Clock.systemUTC());
                 commits = ShortJobs.commits(repo, seed.getCommit(), EXPERIMENTS);
             }
-            try (NodeDaemon holder = NodeDaemon.start(NodeConfig.defaults(holderDir, coordinator.url())
+            try (NodeDaemon holder = TestNetwork.node(NodeConfig.defaults(holderDir, coordinator.url())
                     .withDirection("nothing-here").withMetricsPort(0));
-                 NodeDaemon runner = NodeDaemon.start(NodeConfig.defaults(runnerDir, coordinator.url())
+                 NodeDaemon runner = TestNetwork.node(NodeConfig.defaults(runnerDir, coordinator.url())
                          .withDirection("d").withMetricsPort(0))) {
                 int runnerPort = runner.metricsPort().orElseThrow();
                 int holderPort = holder.metricsPort().orElseThrow();

@@ -36,8 +36,8 @@ class SubmitKillTest {
         try (SeededCoordinator network = SeededCoordinator.start(dir, volunteer, TestNetwork.slowSeed(3, 300))) {
             String url = network.url();
             CoordinatorClient operator = network.operator();
-            try (NodeDaemon seedHolder = NodeDaemon.start(NodeConfig.defaults(volunteer, url));
-                    NodeDaemon agentsNode = NodeDaemon.start(NodeConfig.defaults(agent, url));
+            try (NodeDaemon seedHolder = TestNetwork.node(NodeConfig.defaults(volunteer, url));
+                    NodeDaemon agentsNode = TestNetwork.node(NodeConfig.defaults(agent, url));
                     KillingProxy proxy = new KillingProxy(url)) {
                 Path ws = dir.resolve("ws");
                 String commit = TestNetwork.claimAndCommit(url, agent, ws);

@@ -3,9 +3,14 @@ package dev.rhizome.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.client.commands.DemoCommand;
+import dev.rhizome.node.NodeConfig;
+import dev.rhizome.node.NodeDaemon;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.job.BwrapLauncher;
+import dev.rhizome.node.job.SandboxProbe;
+import dev.rhizome.node.job.SandboxUnavailableException;
 import dev.rhizome.ops.bench.ShortJobs;
 import dev.rhizome.ops.seed.SeedPublisher;
 import dev.rhizome.proto.v1.Seed;
@@ -89,6 +94,16 @@ final class TestNetwork {
         try (NodeRepository repo = NodeRepository.open(new NodeLayout(nodeDataDir).repository())) {
             return SeedPublisher.commit(repo, files, "slow");
         }
+    }
+
+    /**
+     * A node in this JVM whose jobs run in this machine's sandbox, as {@code NodeDaemon.start(config)}'s
+     * do, but at the test's own priority ({@link BwrapLauncher#atCallersPriority}): at a volunteer's
+     * (nice 19, idle I/O) the slow seed's {@code java Train.java} gave no result in 5 minutes at load
+     * 42 on 2 cores (AgentWorkflowTest, 2026-12-04). What a node does with its jobs does not depend on it.
+     */
+    static NodeDaemon node(NodeConfig config) throws IOException, InterruptedException, SandboxUnavailableException {
+        return NodeDaemon.start(config, SandboxProbe.launcher().atCallersPriority());
     }
 
     /**
