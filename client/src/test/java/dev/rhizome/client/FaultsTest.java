@@ -66,7 +66,7 @@ class FaultsTest {
 
             // The base runs at several random seeds: wait for the result of the unit A was running.
             String unitOfA = leasedToA.getUnit().getId();
-            try (NodeDaemon b = TestNetwork.node(NodeConfig.defaults(nodeB, coordinator.url()))) {
+            try (NodeDaemon b = NodeDaemon.start(NodeConfig.defaults(nodeB, coordinator.url()))) {
                 await().atMost(Duration.ofSeconds(120)).until(() -> SignedResults.check(
                         operator.results(null, seed.getCommit()).getEnvelopesList()).valid().stream()
                         .anyMatch(v -> v.record().getWorkUnitId().equals(unitOfA)));
