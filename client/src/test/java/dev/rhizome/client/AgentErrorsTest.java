@@ -87,8 +87,8 @@ class AgentErrorsTest {
         seed = network.seed();
         assertThat(seed.getManifest().getProtectedRegionsCount()).isEqualTo(1);
         agent = dir.resolve("agent");
-        runner = NodeDaemon.start(NodeConfig.defaults(runnerDir, url));
-        agentsNode = NodeDaemon.start(NodeConfig.defaults(agent, url));
+        runner = TestNetwork.node(NodeConfig.defaults(runnerDir, url));
+        agentsNode = TestNetwork.node(NodeConfig.defaults(agent, url));
     }
 
     @AfterAll

@@ -10,7 +10,6 @@ import dev.rhizome.node.NodeDaemon;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,8 +31,8 @@ class AgentWorkflowTest {
         Path agent = dir.resolve("agent");
         try (SeededCoordinator network = SeededCoordinator.start(dir, volunteer, TestNetwork.slowSeed(3, 300))) {
             String url = network.url();
-            try (NodeDaemon runner = NodeDaemon.start(NodeConfig.defaults(volunteer, url));
-                    NodeDaemon agentsNode = NodeDaemon.start(NodeConfig.defaults(agent, url))) {
+            try (NodeDaemon runner = TestNetwork.node(NodeConfig.defaults(volunteer, url));
+                    NodeDaemon agentsNode = TestNetwork.node(NodeConfig.defaults(agent, url))) {
                 assertThat(cli("papers", "--data-dir", agent.toString(), "--coordinator", url, "--direction", "d", "--json")
                         .getAsJsonArray("papers")).isEmpty();
 
@@ -44,11 +43,7 @@ class AgentWorkflowTest {
                 assertThat(claim.getAsJsonObject("unit").get("kind").getAsString()).isEqualTo("EXPLORE");
                 assertThat(ws.resolve("Train.java")).exists();
 
-                Files.writeString(ws.resolve("config.properties"), "x=1.6487\n");
-                try (Git git = Git.open(ws.toFile())) {
-                    git.add().addFilepattern("config.properties").call();
-                    git.commit().setMessage("x near e^0.5").setAuthor("agent", "agent@example").call();
-                }
+                TestNetwork.commitNearTheBest(ws);
                 Path paper = dir.resolve("paper.md");
                 Files.writeString(paper, "# Raising x helps\n\nThe metric is best near x = e^0.5.\n");
 

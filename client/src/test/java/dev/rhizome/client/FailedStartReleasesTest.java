@@ -45,10 +45,10 @@ class FailedStartReleasesTest {
             NodeConfig config = NodeConfig.defaults(data, coordinator.url()).withDirection("nothing-here")
                     .withPeerAddress("127.0.0.1", peerPort);
             try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                assertThatThrownBy(() -> NodeDaemon.start(config.withMetricsPort(taken.getLocalPort()))).isInstanceOf(BindException.class);
+                assertThatThrownBy(() -> TestNetwork.node(config.withMetricsPort(taken.getLocalPort()))).isInstanceOf(BindException.class);
             }
             // The same peer port and data directory: free again.
-            try (NodeDaemon again = NodeDaemon.start(config)) {
+            try (NodeDaemon again = TestNetwork.node(config)) {
                 assertThat(again.identity()).isNotNull();
             }
         }

@@ -22,11 +22,11 @@ class FullDiskNodeTest {
                 Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
             NodeConfig config = NodeConfig.defaults(disk.root().resolve("node"), coordinator.url())
                     .withDirection("nothing-here").withPeerAddress("127.0.0.1", 0);
-            try (NodeDaemon first = NodeDaemon.start(config)) {
+            try (NodeDaemon first = TestNetwork.node(config)) {
                 assertThat(first.identity()).isNotNull();
             }
             disk.fill();
-            try (NodeDaemon again = NodeDaemon.start(config)) {
+            try (NodeDaemon again = TestNetwork.node(config)) {
                 assertThat(again.identity()).isNotNull();
             }
         }

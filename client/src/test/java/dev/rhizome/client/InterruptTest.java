@@ -23,7 +23,6 @@ import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.work.InventoryAnnouncer;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.IdentityStore;
-import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -221,18 +220,10 @@ class InterruptTest {
         Path volunteer = dir.resolve("volunteer");
         Path agent = dir.resolve("agent");
         try (SeededCoordinator network = SeededCoordinator.start(dir, volunteer, TestNetwork.slowSeed(3000, 600));
-                NodeDaemon seedHolder = NodeDaemon.start(NodeConfig.defaults(volunteer, network.url()));
-                NodeDaemon agentsNode = NodeDaemon.start(NodeConfig.defaults(agent, network.url()))) {
+                NodeDaemon seedHolder = TestNetwork.node(NodeConfig.defaults(volunteer, network.url()));
+                NodeDaemon agentsNode = TestNetwork.node(NodeConfig.defaults(agent, network.url()))) {
             Path ws = dir.resolve("ws");
-            CliRun claim = CliRun.of("claim", "--data-dir", agent.toString(), "--coordinator", network.url(),
-                    "--direction", "d", "--workspace", ws.toString(), "--json");
-            assertThat(claim.code()).as(claim.err()).isZero();
-            Files.writeString(ws.resolve("config.properties"), "x=1.6487\n");
-            String commit;
-            try (Git git = Git.open(ws.toFile())) {
-                git.add().addFilepattern("config.properties").call();
-                commit = git.commit().setMessage("x near e^0.5").setAuthor("agent", "agent@example").call().getName();
-            }
+            String commit = TestNetwork.claimAndCommit(network.url(), agent, ws);
             Process p = start("submit", List.of("submit", "--wait", "--json", "--workspace", ws.toString()));
             try {
                 await().atMost(Duration.ofMinutes(3)).until(() -> !p.isAlive()

@@ -18,7 +18,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -142,8 +141,8 @@ class JsonKeysTest {
             String[] vol = {"--coordinator", url, "--data-dir", volunteer.toString()};
             answers.put("rhizome seed publish", run(vol, "seed", "publish", "--dir", seedDir.toString()));
             run(vol, "direction", "open", "--seed", "slow", "--name", "d");
-            try (NodeDaemon runner = NodeDaemon.start(NodeConfig.defaults(volunteer, url));
-                    NodeDaemon agentsNode = NodeDaemon.start(NodeConfig.defaults(agent, url))) {
+            try (NodeDaemon runner = TestNetwork.node(NodeConfig.defaults(volunteer, url));
+                    NodeDaemon agentsNode = TestNetwork.node(NodeConfig.defaults(agent, url))) {
                 String[] local = {"--data-dir", agent.toString()};
                 answers.put("rhizome node pause", run(local, "node", "pause"));
                 answers.put("rhizome node resume", run(local, "node", "resume"));
@@ -160,11 +159,7 @@ class JsonKeysTest {
                 String[] as = {"--coordinator", url, "--data-dir", agent.toString()};
                 Path ws = dir.resolve("ws");
                 run(as, "claim", "--direction", "d", "--workspace", ws.toString());
-                Files.writeString(ws.resolve("config.properties"), "x=1.6487\n");
-                try (Git git = Git.open(ws.toFile())) {
-                    git.add().addFilepattern("config.properties").call();
-                    git.commit().setMessage("x near e^0.5").setAuthor("agent", "agent@example").call();
-                }
+                TestNetwork.commitNearTheBest(ws);
                 Path paper = Files.writeString(dir.resolve("paper.md"), "# Raising x helps\n\nBest near x = e^0.5.\n");
                 JsonObject submitted = run(new String[0], "submit", "--workspace", ws.toString(), "--paper",
                         paper.toString(), "--wait", "--timeout", "600");

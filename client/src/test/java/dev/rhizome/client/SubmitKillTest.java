@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,19 +36,11 @@ class SubmitKillTest {
         try (SeededCoordinator network = SeededCoordinator.start(dir, volunteer, TestNetwork.slowSeed(3, 300))) {
             String url = network.url();
             CoordinatorClient operator = network.operator();
-            try (NodeDaemon seedHolder = NodeDaemon.start(NodeConfig.defaults(volunteer, url));
-                    NodeDaemon agentsNode = NodeDaemon.start(NodeConfig.defaults(agent, url));
+            try (NodeDaemon seedHolder = TestNetwork.node(NodeConfig.defaults(volunteer, url));
+                    NodeDaemon agentsNode = TestNetwork.node(NodeConfig.defaults(agent, url));
                     KillingProxy proxy = new KillingProxy(url)) {
                 Path ws = dir.resolve("ws");
-                CliRun claim = CliRun.of("claim", "--data-dir", agent.toString(), "--coordinator", url,
-                        "--direction", "d", "--workspace", ws.toString(), "--json");
-                assertThat(claim.code()).as(claim.err()).isZero();
-                Files.writeString(ws.resolve("config.properties"), "x=1.6487\n");
-                String commit;
-                try (Git git = Git.open(ws.toFile())) {
-                    git.add().addFilepattern("config.properties").call();
-                    commit = git.commit().setMessage("x near e^0.5").setAuthor("agent", "agent@example").call().getName();
-                }
+                String commit = TestNetwork.claimAndCommit(url, agent, ws);
                 Path paper = dir.resolve("paper.md");
                 Files.writeString(paper, "# Raising x helps\n\nThe metric is best near x = e^0.5.\n");
                 String[] submit = {"submit", "--workspace", ws.toString(), "--data-dir", agent.toString(),

@@ -1,9 +1,16 @@
 package dev.rhizome.client;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.rhizome.client.commands.DemoCommand;
+import dev.rhizome.node.NodeConfig;
+import dev.rhizome.node.NodeDaemon;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.job.BwrapLauncher;
+import dev.rhizome.node.job.SandboxProbe;
+import dev.rhizome.node.job.SandboxUnavailableException;
 import dev.rhizome.ops.bench.ShortJobs;
 import dev.rhizome.ops.seed.SeedPublisher;
 import dev.rhizome.proto.v1.Seed;
@@ -16,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import org.eclipse.jgit.api.Git;
 
 /** Helpers for tests that start roles as real processes, the way the demo and operators do. */
 final class TestNetwork {
@@ -51,7 +59,7 @@ final class TestNetwork {
                     public static void main(String[] a) throws Exception {
                         int steps = Integer.parseInt(System.getenv().getOrDefault("RHIZOME_STEPS", "10"));
                         for (int i = 1; i <= steps; i++) {
-                            Thread.sleep(100);
+                            Thread.sleep(100);  // the behaviour: a job that takes a while, one step at a time
                             System.out.println("step " + i + "/" + steps);
                         }
                         String x = Files.readString(Path.of("config.properties")).trim().substring(2);
@@ -85,6 +93,37 @@ final class TestNetwork {
     static String seedInto(Path nodeDataDir, SortedMap<String, byte[]> files) throws IOException {
         try (NodeRepository repo = NodeRepository.open(new NodeLayout(nodeDataDir).repository())) {
             return SeedPublisher.commit(repo, files, "slow");
+        }
+    }
+
+    /**
+     * A node in this JVM whose jobs run in this machine's sandbox, as {@code NodeDaemon.start(config)}'s
+     * do, but at the test's own priority ({@link BwrapLauncher#atCallersPriority}): at a volunteer's
+     * (nice 19, idle I/O) the slow seed's {@code java Train.java} gave no result in 5 minutes at load
+     * 42 on 2 cores (AgentWorkflowTest, 2026-12-04). What a node does with its jobs does not depend on it.
+     */
+    static NodeDaemon node(NodeConfig config) throws IOException, InterruptedException, SandboxUnavailableException {
+        return NodeDaemon.start(config, SandboxProbe.launcher().atCallersPriority());
+    }
+
+    /**
+     * An agent's claim of direction "d" into the workspace {@code ws}, through the node whose data
+     * directory is {@code agent}, and its commit there ({@link #commitNearTheBest}): the opening of
+     * the tests of what an agent's commands do with a claimed experiment. Returns the commit's id.
+     */
+    static String claimAndCommit(String url, Path agent, Path ws) throws Exception {
+        CliRun claim = CliRun.of("claim", "--data-dir", agent.toString(), "--coordinator", url,
+                "--direction", "d", "--workspace", ws.toString(), "--json");
+        assertThat(claim.code()).as(claim.err()).isZero();
+        return commitNearTheBest(ws);
+    }
+
+    /** Commits x = 1.6487 in the claimed workspace {@code ws}: near e^0.5, the slow seed's best. Returns the commit's id. */
+    static String commitNearTheBest(Path ws) throws Exception {
+        Files.writeString(ws.resolve("config.properties"), "x=1.6487\n");
+        try (Git git = Git.open(ws.toFile())) {
+            git.add().addFilepattern("config.properties").call();
+            return git.commit().setMessage("x near e^0.5").setAuthor("agent", "agent@example").call().getName();
         }
     }
 }

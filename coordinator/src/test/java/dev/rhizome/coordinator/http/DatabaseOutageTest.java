@@ -33,6 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -130,13 +131,19 @@ class DatabaseOutageTest {
             ApiClient api = new ApiClient(coordinator.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
             assertThat(api.get("/healthz").status()).isEqualTo(503);
             assertThat(coordinator.storeRefused().toCompletableFuture()).as("refused while the database is down").isNotDone();
+            // Registered while the refusal is pending, so it runs on the thread that refuses: the one
+            // that makes the attempts. Its end, not a pause, shows that no attempt comes after.
+            AtomicReference<Thread> attempter = new AtomicReference<>();
+            coordinator.storeRefused().thenRun(() -> attempter.set(Thread.currentThread()));
 
             pg.restart();
             IOException refusal = coordinator.storeRefused().toCompletableFuture().get(120, TimeUnit.SECONDS);
             assertThat(refusal.getMessage()).contains("database \"no_such_database\" does not exist");
             assertThat(log.warnings()).filteredOn(m -> m.contains("refused the coordinator")).hasSize(1);
             int warned = log.warningsMentioning("store unavailable").size();
-            Thread.sleep(3_000);  // past the next attempt's wait, had it kept waiting
+            await().atMost(Duration.ofSeconds(10)).until(() -> attempter.get() != null);
+            assertThat(attempter.get()).as("refused by the thread that made the attempts").isNotSameAs(Thread.currentThread());
+            await().atMost(Duration.ofSeconds(60)).until(() -> !attempter.get().isAlive());
             assertThat(log.warningsMentioning("store unavailable")).as("no attempt after the refusal").hasSize(warned);
             ApiClient.Response health = api.get("/healthz");
             assertThat(health.status()).isEqualTo(503);

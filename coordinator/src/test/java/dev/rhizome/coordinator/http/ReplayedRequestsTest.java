@@ -7,6 +7,7 @@ import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.coordinator.support.OnEachStore;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.CoordinatorStats;
@@ -25,16 +26,11 @@ import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A hostile client that sees a request's bytes (plain HTTP, a log) sends them again within the
@@ -42,61 +38,50 @@ import org.junit.jupiter.params.provider.ValueSource;
  * clock moves a minute, and the same bytes again must leave everything a client can read as it
  * was; the table must list every POST route, so a route added later is walked too.
  */
-@ParameterizedClass(name = "{0}")
-@ValueSource(strings = {Harness.SQLITE, Harness.POSTGRESQL})
-class ReplayedRequestsTest {
-    /** The store under the coordinator: what a replay, a quota or a race meets differs between the two. */
-    @Parameter
-    String store;
-
+class ReplayedRequestsTest extends OnEachStore {
     private static final Duration LATER = Duration.ofMinutes(1);
-
-    @TempDir
-    Path dataDir;
 
     private final Identity node = Identity.generate();
     private final Identity explorer = Identity.generate();
 
     @Test
     void theExactBytesOfEverySignedRequestSentAgainChangeNothing() throws Exception {
-        try (Harness h = Harness.on(store, dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON, CoordinatorLimits.defaults())
-                .withSeedAndDirection()) {
-            Set<String> walked = new LinkedHashSet<>();
-            replay(h, walked, "/v1/seeds", h.operator,
-                    Fixtures.seed(h.operator, "other-seed", Fixtures.commit(), h.manifest, h.clock.millis()));
-            replay(h, walked, "/v1/directions", h.operator,
-                    Fixtures.direction(h.operator, "other", Harness.SEED, h.seedCommit, h.clock.millis()));
-            replay(h, walked, "/v1/announce", node, NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString())
-                    .setHost("127.0.0.1").setPort(7001).setHardwareClass("cpu:x86_64").addCommits(h.seedCommit)
-                    .setTimeMs(h.clock.millis()).build());
-            ApiClient.Response claimed = replay(h, walked, "/v1/claim", node, ClaimRequest.newBuilder()
-                    .setNode(node.publicId().toByteString()).setHardwareClass("cpu:x86_64")
-                    .setTimeMs(h.clock.millis()).setNonce(Fixtures.nonce()).build());
-            WorkUnit unit = claimed.parse(ClaimResponse.newBuilder()).getUnit();
-            replay(h, walked, "/v1/leases/renew", node, LeaseRenewal.newBuilder().setWorkUnitId(unit.getId())
-                    .setNode(node.publicId().toByteString()).setTimeMs(h.clock.millis()).build());
-            replay(h, walked, "/v1/results", node, Fixtures.result(node, unit, 3.0, h.clock.millis()));
+        Harness h = harness().withSeedAndDirection();
+        Set<String> walked = new LinkedHashSet<>();
+        replay(h, walked, "/v1/seeds", h.operator,
+                Fixtures.seed(h.operator, "other-seed", Fixtures.commit(), h.manifest, h.clock.millis()));
+        replay(h, walked, "/v1/directions", h.operator,
+                Fixtures.direction(h.operator, "other", Harness.SEED, h.seedCommit, h.clock.millis()));
+        replay(h, walked, "/v1/announce", node, NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString())
+                .setHost("127.0.0.1").setPort(7001).setHardwareClass("cpu:x86_64").addCommits(h.seedCommit)
+                .setTimeMs(h.clock.millis()).build());
+        ApiClient.Response claimed = replay(h, walked, "/v1/claim", node, ClaimRequest.newBuilder()
+                .setNode(node.publicId().toByteString()).setHardwareClass("cpu:x86_64")
+                .setTimeMs(h.clock.millis()).setNonce(Fixtures.nonce()).build());
+        WorkUnit unit = claimed.parse(ClaimResponse.newBuilder()).getUnit();
+        replay(h, walked, "/v1/leases/renew", node, LeaseRenewal.newBuilder().setWorkUnitId(unit.getId())
+                .setNode(node.publicId().toByteString()).setTimeMs(h.clock.millis()).build());
+        replay(h, walked, "/v1/results", node, Fixtures.result(node, unit, 3.0, h.clock.millis()));
 
-            WorkUnit exploration = h.api.claim(explorer, WorkUnit.Kind.EXPLORE);
-            String commit = Fixtures.commit();
-            replay(h, walked, "/v1/experiments", explorer, Fixtures.experiment(explorer, Harness.SEED,
-                    Harness.DIRECTION, commit, exploration.getCommit(), h.clock.millis()).toBuilder()
-                    .setWorkUnitId(exploration.getId()).build());
-            replay(h, walked, "/v1/explore-done", explorer, ExploreDone.newBuilder().setWorkUnitId(exploration.getId())
-                    .setNode(explorer.publicId().toByteString()).addCommits(commit).setTimeMs(h.clock.millis()).build());
-            replay(h, walked, "/v1/papers", explorer, Paper.newBuilder().setDirection(Harness.DIRECTION).setTitle("t")
-                    .setBodyMarkdown("b").addCommits(commit).setAuthor(explorer.publicId().toByteString())
-                    .setCreatedMs(h.clock.millis()).build());
-            replay(h, walked, "/v1/directions/close", h.operator, DirectionClosure.newBuilder().setName("other")
-                    .setReason("done").setClosedBy(h.operator.publicId().toByteString())
-                    .setClosedMs(h.clock.millis()).build());
-            replay(h, walked, "/v1/bans", h.operator, KeyBan.newBuilder()
-                    .setKey(Identity.generate().publicId().toByteString()).setReason("forged metrics")
-                    .setBannedBy(h.operator.publicId().toByteString()).setBannedMs(h.clock.millis()).build());
+        WorkUnit exploration = h.api.claim(explorer, WorkUnit.Kind.EXPLORE);
+        String commit = Fixtures.commit();
+        replay(h, walked, "/v1/experiments", explorer, Fixtures.experiment(explorer, Harness.SEED,
+                Harness.DIRECTION, commit, exploration.getCommit(), h.clock.millis()).toBuilder()
+                .setWorkUnitId(exploration.getId()).build());
+        replay(h, walked, "/v1/explore-done", explorer, ExploreDone.newBuilder().setWorkUnitId(exploration.getId())
+                .setNode(explorer.publicId().toByteString()).addCommits(commit).setTimeMs(h.clock.millis()).build());
+        replay(h, walked, "/v1/papers", explorer, Paper.newBuilder().setDirection(Harness.DIRECTION).setTitle("t")
+                .setBodyMarkdown("b").addCommits(commit).setAuthor(explorer.publicId().toByteString())
+                .setCreatedMs(h.clock.millis()).build());
+        replay(h, walked, "/v1/directions/close", h.operator, DirectionClosure.newBuilder().setName("other")
+                .setReason("done").setClosedBy(h.operator.publicId().toByteString())
+                .setClosedMs(h.clock.millis()).build());
+        replay(h, walked, "/v1/bans", h.operator, KeyBan.newBuilder()
+                .setKey(Identity.generate().publicId().toByteString()).setReason("forged metrics")
+                .setBannedBy(h.operator.publicId().toByteString()).setBannedMs(h.clock.millis()).build());
 
-            assertThat(walked).as("every POST route is signed and replayed here")
-                    .isEqualTo(RouteTable.paths("POST"));
-        }
+        assertThat(walked).as("every POST route is signed and replayed here")
+                .isEqualTo(RouteTable.paths("POST"));
     }
 
     /**
@@ -105,18 +90,20 @@ class ReplayedRequestsTest {
      */
     @Test
     void aReplayedAnnouncementDoesNotKeepANodeThatStoppedListed() throws Exception {
-        try (Harness h = Harness.on(store, dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON,
-                CoordinatorLimits.defaults())) {
-            SignedEnvelope announcement = Envelopes.sign(node, NodeAnnouncement.newBuilder()
-                    .setNode(node.publicId().toByteString()).setHost("127.0.0.1").setPort(7001)
-                    .setHardwareClass("cpu:x86_64").setTimeMs(h.clock.millis()).build());
-            assertThat(h.api.post("/v1/announce", announcement).status()).isEqualTo(200);
-            h.clock.advance(Duration.ofMinutes(4));
-            assertThat(h.api.post("/v1/announce", announcement).ack().getMessage()).contains("nothing changed");
-            h.clock.advance(Duration.ofMinutes(6).plusSeconds(1));
-            assertThat(h.api.get("/v1/nodes", PeerList.newBuilder()).getPeersList())
-                    .as("10 minutes after the node's own announcement").isEmpty();
-        }
+        Harness h = harness();
+        SignedEnvelope announcement = Envelopes.sign(node, NodeAnnouncement.newBuilder()
+                .setNode(node.publicId().toByteString()).setHost("127.0.0.1").setPort(7001)
+                .setHardwareClass("cpu:x86_64").setTimeMs(h.clock.millis()).build());
+        assertThat(h.api.post("/v1/announce", announcement).status()).isEqualTo(200);
+        h.clock.advance(Duration.ofMinutes(4));
+        assertThat(h.api.post("/v1/announce", announcement).ack().getMessage()).contains("nothing changed");
+        h.clock.advance(Duration.ofMinutes(6).plusSeconds(1));
+        assertThat(h.api.get("/v1/nodes", PeerList.newBuilder()).getPeersList())
+                .as("10 minutes after the node's own announcement").isEmpty();
+    }
+
+    private Harness harness() throws Exception {
+        return open(Fixtures.manifest(1, 0.01), ApiClient.Format.JSON, CoordinatorLimits.defaults());
     }
 
     /** Sends a signed request, moves the clock, and sends its exact bytes again: nothing may change. */

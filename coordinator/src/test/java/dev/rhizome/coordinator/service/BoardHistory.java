@@ -42,7 +42,10 @@ final class BoardHistory {
     final Seed seed = Fixtures.seed(operator, "tiny-lm", Fixtures.commit(), Fixtures.manifest(1, 0.01), 1);
     long time = 10;
 
-    /** Runs {@code check} on a store of the kind named: "sqlite" (in {@code dir}) or "postgresql" (RHIZOME_TEST_PG). */
+    /**
+     * Runs {@code check} on a store of the kind named: "sqlite" (in {@code dir}) or "postgresql"
+     * (RHIZOME_TEST_PG); the opening of this package's tests on either store, boards' or claims'.
+     */
     static void onStore(String kind, Path dir, Consumer<Store> check) throws Exception {
         if (kind.equals("sqlite")) {
             try (SqliteStore store = SqliteStore.open(dir)) {

@@ -6,7 +6,6 @@ import dev.rhizome.coordinator.core.ClaimPolicy;
 import dev.rhizome.coordinator.core.Leases;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.PostgresStore;
-import dev.rhizome.coordinator.store.SqliteStore;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.MutableClock;
@@ -46,15 +45,7 @@ class ClosedDirectionClaimsTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"sqlite", "postgresql"})
     void aClaimReadsNoMoreRowsWithManyDirectionsClosed(String kind) throws Exception {
-        if (kind.equals("sqlite")) {
-            try (SqliteStore store = SqliteStore.open(dir)) {
-                checkClaimCosts(store);
-            }
-        } else {
-            try (TestPostgres pg = TestPostgres.create(); PostgresStore store = PostgresStore.open(pg.address(4))) {
-                checkClaimCosts(store);
-            }
-        }
+        BoardHistory.onStore(kind, dir, this::checkClaimCosts);
     }
 
     private void checkClaimCosts(Store store) {

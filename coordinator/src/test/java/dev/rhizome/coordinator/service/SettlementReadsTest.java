@@ -4,12 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.coordinator.core.ClaimPolicy;
 import dev.rhizome.coordinator.core.Leases;
-import dev.rhizome.coordinator.store.PostgresStore;
-import dev.rhizome.coordinator.store.SqliteStore;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.MutableClock;
-import dev.rhizome.coordinator.support.TestPostgres;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.Direction;
@@ -47,15 +44,7 @@ class SettlementReadsTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"sqlite", "postgresql"})
     void aResultReadsNoMoreRowsWithManyDirectionsOnOtherCommits(String kind) throws Exception {
-        if (kind.equals("sqlite")) {
-            try (SqliteStore store = SqliteStore.open(dir)) {
-                checkResultCosts(store);
-            }
-        } else {
-            try (TestPostgres pg = TestPostgres.create(); PostgresStore store = PostgresStore.open(pg.address(4))) {
-                checkResultCosts(store);
-            }
-        }
+        BoardHistory.onStore(kind, dir, this::checkResultCosts);
     }
 
     private void checkResultCosts(Store store) {

@@ -52,12 +52,58 @@ class DatabasePartitionTest {
         return store.inTransaction(tx -> tx.knownNode(node.publicId().toByteString()));
     }
 
+    /** Two coordinators' stores on the test's database with these bounds; the cut one's traffic through a proxy. */
+    private record Partition(StallingProxy proxy, PostgresStore cut, PostgresStore other) implements AutoCloseable {
+        static Partition open(TestPostgres postgres, String bounds) throws Exception {
+            StallingProxy proxy = new StallingProxy("127.0.0.1", postgres.port());
+            PostgresStore cut = null;
+            try {
+                cut = PostgresStore.open(postgres.addressVia(proxy.port()) + bounds);
+                return new Partition(proxy, cut, PostgresStore.open(postgres.address() + bounds));
+            } catch (RuntimeException | Error e) {
+                if (cut != null) {
+                    cut.close();
+                }
+                proxy.close();
+                throw e;
+            }
+        }
+
+        /**
+         * The other coordinator's write of {@code node}, tried until it is served: every write refused
+         * meanwhile (while the cut session holds the writers' lock) must have been answered unavailable
+         * (503), none failed.
+         */
+        void othersWriteServed(Identity node) {
+            List<Throwable> refusals = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                try {
+                    announce(other, node);
+                    return true;
+                } catch (RuntimeException e) {
+                    refusals.add(e);
+                    return false;
+                }
+            });
+            assertThat(refusals).as("every write refused meanwhile was answered unavailable (503), none failed")
+                    .allSatisfy(e -> assertThat(StoreException.isUnavailable(e)).as("%s", e).isTrue());
+        }
+
+        @Override
+        public void close() throws Exception {
+            try (StallingProxy p = proxy; PostgresStore c = cut; PostgresStore o = other) {
+                // closed in the reverse order of their opening, as a try-with-resources would
+            }
+        }
+    }
+
     @Test
     void aCoordinatorCutOffMidTransactionHoldsTheOthersWritesUpOnlyForTheServersBound() throws Exception {
         String bounds = "&pool=2&timeout=" + TIMEOUT_S;
-        try (StallingProxy proxy = new StallingProxy("127.0.0.1", postgres.port());
-                PostgresStore cut = PostgresStore.open(postgres.addressVia(proxy.port()) + bounds);
-                PostgresStore other = PostgresStore.open(postgres.address() + bounds)) {
+        try (Partition partition = Partition.open(postgres, bounds)) {
+            StallingProxy proxy = partition.proxy();
+            PostgresStore cut = partition.cut();
+            PostgresStore other = partition.other();
             Identity beforeCut = Identity.generate();
             Identity beforeOther = Identity.generate();
             announce(cut, beforeCut);
@@ -74,18 +120,7 @@ class DatabasePartitionTest {
             // the other coordinator's writes wait for that lock: 503 until the server ends the cut
             // session, then served (before: for the two hours of the server's TCP keepalive)
             Identity afterCut = Identity.generate();
-            List<Throwable> refusals = new ArrayList<>();
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
-                try {
-                    announce(other, afterCut);
-                    return true;
-                } catch (RuntimeException e) {
-                    refusals.add(e);
-                    return false;
-                }
-            });
-            assertThat(refusals).as("every write refused meanwhile was answered unavailable (503), none failed")
-                    .allSatisfy(e -> assertThat(StoreException.isUnavailable(e)).as("%s", e).isTrue());
+            partition.othersWriteServed(afterCut);
 
             assertThat(known(other, beforeCut)).as("acknowledged before the cut").isTrue();
             assertThat(known(other, beforeOther)).as("acknowledged by the other before the cut").isTrue();
@@ -114,9 +149,10 @@ class DatabasePartitionTest {
     @Test
     void aCoordinatorCutOffAsAViewHoldsTheWritersLockHoldsTheOthersWritesUpOnlyForTheServersBound() throws Exception {
         String bounds = "&pool=2&timeout=" + TIMEOUT_S + "&read_timeout=" + TIMEOUT_S;
-        try (StallingProxy proxy = new StallingProxy("127.0.0.1", postgres.port());
-                PostgresStore cut = PostgresStore.open(postgres.addressVia(proxy.port()) + bounds);
-                PostgresStore other = PostgresStore.open(postgres.address() + bounds)) {
+        try (Partition partition = Partition.open(postgres, bounds)) {
+            StallingProxy proxy = partition.proxy();
+            PostgresStore cut = partition.cut();
+            PostgresStore other = partition.other();
             Identity before = Identity.generate();
             announce(other, before);
 
@@ -127,18 +163,7 @@ class DatabasePartitionTest {
             cut.atViewWindow(() -> { });
 
             Identity during = Identity.generate();
-            List<Throwable> refusals = new ArrayList<>();
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
-                try {
-                    announce(other, during);
-                    return true;
-                } catch (RuntimeException e) {
-                    refusals.add(e);
-                    return false;
-                }
-            });
-            assertThat(refusals).as("every write refused meanwhile was answered unavailable (503), none failed")
-                    .allSatisfy(e -> assertThat(StoreException.isUnavailable(e)).as("%s", e).isTrue());
+            partition.othersWriteServed(during);
             assertThat(known(other, before)).isTrue();
             assertThat(known(other, during)).isTrue();
 

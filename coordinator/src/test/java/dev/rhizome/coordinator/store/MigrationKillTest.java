@@ -36,7 +36,7 @@ class MigrationKillTest {
     public static final class Child {
         public static void main(String[] args) throws Exception {
             Coordinator.start(CoordinatorConfig.defaults(Path.of(args[0])).withStore(args.length > 1 ? args[1] : ""));
-            Thread.sleep(Long.MAX_VALUE);
+            Thread.sleep(Long.MAX_VALUE);  // held until the test kills this process
         }
     }
 

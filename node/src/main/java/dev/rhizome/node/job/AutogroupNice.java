@@ -49,6 +49,12 @@ final class AutogroupNice implements TreeRule {
                 : Optional.empty();
     }
 
+    /** The niceness of this process's own autogroup; empty where the kernel has none. */
+    static java.util.OptionalInt ownGroupNice() {
+        return read(PROC.resolve("self/autogroup")).map(g -> java.util.OptionalInt.of((int) g[1]))
+                .orElse(java.util.OptionalInt.empty());
+    }
+
     @Override
     public Optional<String> check(List<ProcessHandle> alive) {
         Set<Long> kept = new HashSet<>();

@@ -45,7 +45,7 @@ public final class BwrapLauncher implements ProcessLauncher {
     private final NodeLimits node;
     /** This launcher's jobs' share of the node's budget. */
     private final NodeShare share;
-    private final JobPriority priority = JobPriority.onThisMachine();
+    private final JobPriority priority;
     /** The seccomp program and each start's files for bubblewrap, in a private directory. */
     private final SeccompPrograms inputs;
     /** The slot's uid this launcher's jobs run as, held against every other node's slots ({@link JobUidLeases}). */
@@ -57,11 +57,12 @@ public final class BwrapLauncher implements ProcessLauncher {
 
     /** @param node the node's own limits, which the tasks of each share ({@link #shared}) are sized from */
     public BwrapLauncher(SandboxPlan plan, Optional<CgroupV2> cgroup, HostView host, NodeLimits node) {
-        this(plan, cgroup, host, node, NodeShare.ALONE, SeccompPrograms.forThisMachine(), Optional.empty());
+        this(plan, cgroup, host, node, NodeShare.ALONE, SeccompPrograms.forThisMachine(), Optional.empty(),
+                JobPriority.onThisMachine());
     }
 
     private BwrapLauncher(SandboxPlan whole, Optional<CgroupV2> cgroup, HostView host, NodeLimits node,
-            NodeShare share, SeccompPrograms inputs, Optional<JobUidLeases.Lease> lease) {
+            NodeShare share, SeccompPrograms inputs, Optional<JobUidLeases.Lease> lease, JobPriority priority) {
         this.whole = Objects.requireNonNull(whole, "plan");
         this.node = Objects.requireNonNull(node, "node");
         this.share = share;
@@ -73,6 +74,17 @@ public final class BwrapLauncher implements ProcessLauncher {
         this.host = Objects.requireNonNull(host, "host");
         this.inputs = inputs;
         this.lease = lease;
+        this.priority = priority;
+    }
+
+    /**
+     * This launcher with jobs at the priority of the code that starts them, by the same route
+     * ({@link JobPriority#atCallersPriority}): for the tests of the sandbox and the seeds, whose jobs
+     * at a volunteer's job priority got next to nothing of a machine busy with builds. A node never
+     * runs jobs so: only code that calls this does, and nothing a node reads chooses it.
+     */
+    public BwrapLauncher atCallersPriority() {
+        return new BwrapLauncher(whole, cgroup, host, node, share, inputs, lease, JobPriority.atCallersPriority());
     }
 
     /**
@@ -84,7 +96,7 @@ public final class BwrapLauncher implements ProcessLauncher {
      */
     @Override
     public BwrapLauncher shared(int ways) {
-        return new BwrapLauncher(whole, cgroup, host, node, share.times(ways), inputs, lease);
+        return new BwrapLauncher(whole, cgroup, host, node, share.times(ways), inputs, lease, priority);
     }
 
     /**
@@ -98,7 +110,8 @@ public final class BwrapLauncher implements ProcessLauncher {
             return this;
         }
         JobUidLeases.Lease held = JobUidLeases.forRootNodes().take(slot);
-        return new BwrapLauncher(whole.withJobUid(held.uid()), cgroup, host, node, share, inputs, Optional.of(held));
+        return new BwrapLauncher(whole.withJobUid(held.uid()), cgroup, host, node, share, inputs, Optional.of(held),
+                priority);
     }
 
     /** Lets go of the slot's uid this launcher holds, if any ({@link #forSlot}); its jobs must have ended. */

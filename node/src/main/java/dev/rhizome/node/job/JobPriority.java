@@ -35,11 +35,29 @@ public final class JobPriority {
     /** Whether jobs run niced at all (a machine without {@code nice} runs them as the node). */
     private final boolean niced;
 
+    /** The niceness each session of a CPU job, and of a GPU job, is given (its autogroup's, {@link #rule}). */
+    private final int cpuGroupNice;
+    private final int gpuGroupNice;
+
     private JobPriority(Optional<Path> nice, Optional<Path> ionice, Optional<Path> setsid) {
+        this(nice, new Level(CPU_NICE, CPU_NICE, List.of("-c", "3")),
+                new Level(GPU_NICE, GPU_NICE, List.of("-c", "2", "-n", "7")), ionice, setsid);
+    }
+
+    private JobPriority(Optional<Path> nice, Level cpu, Level gpu, Optional<Path> ionice, Optional<Path> setsid) {
         this.niced = nice.isPresent();
-        this.cpuPrefix = prefix(nice, CPU_NICE, ionice, List.of("-c", "3"), setsid);
-        this.gpuPrefix = prefix(nice, GPU_NICE, ionice, List.of("-c", "2", "-n", "7"), setsid);
+        this.cpuGroupNice = cpu.groupNice();
+        this.gpuGroupNice = gpu.groupNice();
+        this.cpuPrefix = prefix(nice, cpu, ionice, setsid);
+        this.gpuPrefix = prefix(nice, gpu, ionice, setsid);
         this.ownSession = setsid.isPresent();
+    }
+
+    /**
+     * One kind of job's priority: {@code nice -n added} (added to the starter's own niceness, up to
+     * 19), its session's autogroup set to {@code groupNice}, and {@code ionice}'s {@code ioClass}.
+     */
+    private record Level(int added, int groupNice, List<String> ioClass) {
     }
 
     /** Whether {@link #apply} starts the job in a session of its own (whose autogroup has the job's niceness). */
@@ -55,6 +73,21 @@ public final class JobPriority {
     /** Leaves a process at the priority of whoever starts it. */
     static JobPriority unchanged() {
         return find(name -> Optional.empty());
+    }
+
+    /**
+     * A job started by the same route as {@link #onThisMachine}'s (nice, ionice, a session of its own
+     * whose autogroup is kept at the job's niceness) but at the priority of whoever starts it: its
+     * niceness raised by 0, the I/O class the kernel derives from it (class 0, as for any process
+     * never given one), its sessions' groups at the starter's own group's niceness. For the tests of
+     * the sandbox itself: their jobs at nice 19 and in the idle I/O class got next to nothing of a
+     * machine busy with builds, and ran past any budget a hang could be told apart by.
+     */
+    static JobPriority atCallersPriority() {
+        Function<String, Optional<Path>> tools = name -> name.equals("setsid") ? SETSID : SandboxProbe.onPath(name);
+        int group = Math.max(0, AutogroupNice.ownGroupNice().orElse(0));
+        Level level = new Level(0, group, List.of("-c", "0"));
+        return new JobPriority(tools.apply("nice"), level, level, tools.apply("ionice"), tools.apply("setsid"));
     }
 
     /** util-linux's setsid, if it has {@code -w} (2.31 on): without it, a forking setsid would end at once. */
@@ -91,7 +124,7 @@ public final class JobPriority {
      * ({@link AutogroupNice}), where the kernel has autogroups and this machine has {@code nice}.
      */
     TreeRule rule(boolean gpuJob) {
-        return niced ? AutogroupNice.forJob(niceness(gpuJob)).orElse(TreeRule.NONE) : TreeRule.NONE;
+        return niced ? AutogroupNice.forJob(gpuJob ? gpuGroupNice : cpuGroupNice).orElse(TreeRule.NONE) : TreeRule.NONE;
     }
 
     /** {@code command} run at a job's priority; a GPU job is one given a GPU. */
@@ -105,18 +138,17 @@ public final class JobPriority {
         return List.copyOf(argv);
     }
 
-    private static List<String> prefix(Optional<Path> nice, int niceness, Optional<Path> ionice, List<String> ioClass,
-            Optional<Path> setsid) {
+    private static List<String> prefix(Optional<Path> nice, Level level, Optional<Path> ionice, Optional<Path> setsid) {
         List<String> prefix = new ArrayList<>();
-        nice.ifPresent(n -> prefix.addAll(List.of(n.toString(), "-n", Integer.toString(niceness))));
+        nice.ifPresent(n -> prefix.addAll(List.of(n.toString(), "-n", Integer.toString(level.added()))));
         ionice.ifPresent(io -> {
             prefix.add(io.toString());
-            prefix.addAll(ioClass);
+            prefix.addAll(level.ioClass());
         });
         // -w: should setsid fork (it does when started as a process group leader), it waits and
         // passes on the exit status. The write is retried: the kernel refuses one within 100 ms of
         // another by an unprivileged process (EAGAIN); a kernel without autogroups has no such file.
-        setsid.ifPresent(s -> prefix.addAll(List.of(s.toString(), "-w", "/bin/sh", "-c", autogroup(niceness),
+        setsid.ifPresent(s -> prefix.addAll(List.of(s.toString(), "-w", "/bin/sh", "-c", autogroup(level.groupNice()),
                 "rhizome-priority")));
         return List.copyOf(prefix);
     }

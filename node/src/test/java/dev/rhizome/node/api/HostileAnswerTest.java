@@ -103,7 +103,7 @@ class HostileAnswerTest {
                     while (true) {
                         out.write(0);
                         out.flush();
-                        Thread.sleep(200);
+                        Thread.sleep(200);  // the behaviour: a server trickling its answer
                     }
                 })) {
             CoordinatorClient client = new CoordinatorClient(server.url(), Identity.generate(), Duration.ofSeconds(1));

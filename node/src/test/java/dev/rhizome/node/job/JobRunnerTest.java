@@ -26,6 +26,12 @@ class JobRunnerTest {
     Path dir;
 
     private final List<String> lines = new CopyOnWriteArrayList<>();
+    /**
+     * At the test's own priority: what the runner does with a job does not depend on it, and a job
+     * at a node's (nice 19, idle I/O) got next to nothing of a machine busy with builds (SandboxTest
+     * checks that priority).
+     */
+    private final PlainLauncher launcher = PlainLauncher.atCallersPriority();
 
     @Test
     void javaJobWithMetricIsOkAndRunsInAScrubbedEnvironment() throws Exception {
@@ -47,7 +53,7 @@ class JobRunnerTest {
         JobSpec spec = new JobSpec(dir, List.of("java", "Job.java"), Map.of("RHIZOME_STEPS", "7"),
                 JobBudgets.ENDS_BY_ITSELF, dir.resolve("logs/job.log"), "val_bpb");
 
-        JobOutcome outcome = new JobRunner(new PlainLauncher()).run(spec, lines::add);
+        JobOutcome outcome = new JobRunner(launcher).run(spec, lines::add);
 
         assertThat(outcome.status()).isEqualTo(Result.Status.OK);
         assertThat(outcome.exitCode()).isZero();
@@ -118,7 +124,7 @@ class JobRunnerTest {
         CompletableFuture<Throwable> thrown = new CompletableFuture<>();
         Thread caller = new Thread(() -> {
             try {
-                new JobRunner(new PlainLauncher()).run(spec, line -> started.complete(Long.parseLong(line.substring(5))));
+                new JobRunner(launcher).run(spec, line -> started.complete(Long.parseLong(line.substring(5))));
                 thrown.complete(null);
             } catch (Throwable t) {
                 thrown.complete(t);
@@ -140,7 +146,7 @@ class JobRunnerTest {
         // loaded machine as a broken limit).
         JobSpec spec = sh("yes 'val_bpb: 1.0' | head -c 20000000; sleep 3600", JobBudgets.ENDS_BY_ITSELF);
 
-        JobOutcome outcome = new JobRunner(new PlainLauncher(), 10_000).run(spec, lines::add);
+        JobOutcome outcome = new JobRunner(launcher, 10_000).run(spec, lines::add);
 
         assertThat(outcome.status()).isEqualTo(Result.Status.CRASH);
         assertThat(Files.size(spec.logFile())).isEqualTo(10_000);
@@ -157,7 +163,7 @@ class JobRunnerTest {
         JobSpec spec = new JobSpec(work, List.of("/bin/sh", "-c", script), Map.of(), JobBudgets.ENDS_BY_ITSELF,
                 dir.resolve("job.log"), "val_bpb");
 
-        JobOutcome outcome = new JobRunner(new PlainLauncher(), JobRunner.DEFAULT_MAX_LOG_BYTES, 8L << 20).run(spec, lines::add);
+        JobOutcome outcome = new JobRunner(launcher, JobRunner.DEFAULT_MAX_LOG_BYTES, 8L << 20).run(spec, lines::add);
 
         assertThat(outcome.status()).isEqualTo(Result.Status.CRASH);
         assertThat(Files.readString(spec.logFile()))
@@ -170,10 +176,10 @@ class JobRunnerTest {
         JobSpec spec = new JobSpec(work, List.of("/bin/sh", "-c", "head -c 3000000 /dev/zero > big; echo 'val_bpb: 1.0'"),
                 Map.of(), JobBudgets.ENDS_BY_ITSELF, dir.resolve("job.log"), "val_bpb");
 
-        JobOutcome outcome = new JobRunner(new PlainLauncher(), JobRunner.DEFAULT_MAX_LOG_BYTES, 1L << 20).run(spec, lines::add);
+        JobOutcome outcome = new JobRunner(launcher, JobRunner.DEFAULT_MAX_LOG_BYTES, 1L << 20).run(spec, lines::add);
 
         assertThat(outcome.status()).isEqualTo(Result.Status.CRASH);
-        assertThat(new JobRunner(new PlainLauncher(), JobRunner.DEFAULT_MAX_LOG_BYTES, 8L << 20).run(spec, lines::add).status())
+        assertThat(new JobRunner(launcher, JobRunner.DEFAULT_MAX_LOG_BYTES, 8L << 20).run(spec, lines::add).status())
                 .as("the same job within its budget").isEqualTo(Result.Status.OK);
     }
 
@@ -184,7 +190,7 @@ class JobRunnerTest {
         Path work = Files.createDirectories(dir.resolve("work"));
         JobSpec spec = new JobSpec(work, List.of("/bin/sh", "-c", "head -c 30000000 /dev/zero > big; echo 'val_bpb: 1.0'"),
                 Map.of(), JobBudgets.ENDS_BY_ITSELF, dir.resolve("job.log"), "val_bpb");
-        JobRunner alone = new JobRunner(new PlainLauncher(), JobRunner.DEFAULT_MAX_LOG_BYTES, 48L << 20);
+        JobRunner alone = new JobRunner(launcher, JobRunner.DEFAULT_MAX_LOG_BYTES, 48L << 20);
 
         assertThat(alone.run(spec, lines::add).status()).as("within what one job alone may write").isEqualTo(Result.Status.OK);
         Files.delete(work.resolve("big"));
@@ -208,7 +214,7 @@ class JobRunnerTest {
     }
 
     private JobOutcome run(String script, Duration timeout) throws IOException, InterruptedException {
-        return new JobRunner(new PlainLauncher()).run(sh(script, timeout), lines::add);
+        return new JobRunner(launcher).run(sh(script, timeout), lines::add);
     }
 
     private JobSpec sh(String script, Duration timeout) {

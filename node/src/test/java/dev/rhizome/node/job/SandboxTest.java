@@ -34,7 +34,16 @@ import org.junit.jupiter.api.io.TempDir;
 class SandboxTest {
     /** Small limits, so that breaking them is quick and harmless on a shared machine. */
     private static final SandboxLimits SMALL = new SandboxLimits(256L << 20, 64, 16L << 20);
+    /**
+     * The sandbox, with jobs at this test's own priority ({@link BwrapLauncher#atCallersPriority}):
+     * at a volunteer's job priority (nice 19, idle I/O) they got next to nothing of a machine busy
+     * with builds and ran past their budgets. What a job may do does not depend on it.
+     */
     private static BwrapLauncher sandbox;
+    /** The sandbox as a node runs it, for what depends on the job's priority. */
+    private static BwrapLauncher atJobPriority;
+    /** The same jobs without the sandbox, at this test's own priority too: what the sandbox keeps from them. */
+    private static final PlainLauncher UNSANDBOXED = PlainLauncher.atCallersPriority();
 
     @TempDir
     Path dataDir;
@@ -52,7 +61,8 @@ class SandboxTest {
         CgroupV2.Detection cgroup = CgroupV2.detect();
         SandboxReport report = SandboxProbe.probe(HostView.real(), cgroup, SMALL);
         assumeTrue(report.ok(), () -> "this machine cannot sandbox jobs:\n" + report.whyNot());
-        sandbox = new BwrapLauncher(report.plan().get(), cgroup.cgroup(), HostView.real());
+        atJobPriority = new BwrapLauncher(report.plan().get(), cgroup.cgroup(), HostView.real());
+        sandbox = atJobPriority.atCallersPriority();
     }
 
     @BeforeEach
@@ -111,7 +121,7 @@ class SandboxTest {
     @Test
     void theSameSpyWithoutTheSandboxReadsTheKeyTheHomeAndTheNodesEnvironment() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            JobOutcome outcome = run(new PlainLauncher(), spy(server.getLocalPort()), JobBudgets.ENDS_BY_ITSELF);
+            JobOutcome outcome = run(UNSANDBOXED, spy(server.getLocalPort()), JobBudgets.ENDS_BY_ITSELF);
             String log = log();
 
             assertThat(outcome.status()).as(log).isEqualTo(Result.Status.OK);
@@ -142,7 +152,7 @@ class SandboxTest {
         // The same calls outside, to show it is the filter that refuses them: unshare(0) and
         // ptrace(TRACEME) succeed, io_uring_setup(0, NULL) and setns(0, 0) fail for their arguments.
         Files.deleteIfExists(dataDir.resolve("logs/job.log"));
-        assertThat(run(new PlainLauncher(), script, JobBudgets.ENDS_BY_ITSELF).status()).isEqualTo(Result.Status.OK);
+        assertThat(run(UNSANDBOXED, script, JobBudgets.ENDS_BY_ITSELF).status()).isEqualTo(Result.Status.OK);
         String outside = log();
         assertThat(outside).contains("CALL unshare 0 ", "CALL ptrace 0 ").doesNotContain("CALL io_uring_setup -1 1\n",
                 "CALL setns -1 1\n");
@@ -175,7 +185,7 @@ class SandboxTest {
 
         // Outside, a kernel that has them answers for their (null) arguments: it is the filter that says "none".
         Files.deleteIfExists(dataDir.resolve("logs/job.log"));
-        assertThat(run(new PlainLauncher(), script, JobBudgets.ENDS_BY_ITSELF).status()).isEqualTo(Result.Status.OK);
+        assertThat(run(UNSANDBOXED, script, JobBudgets.ENDS_BY_ITSELF).status()).isEqualTo(Result.Status.OK);
         String outside = log();
         if (kernelAtLeast(6, 8)) {
             assertThat(outside).doesNotContain("CALL cachestat -1 38\n", "CALL statmount -1 38\n", "CALL listmount -1 38\n");
@@ -194,13 +204,13 @@ class SandboxTest {
     @Test
     void aJobRunsAtTheLowestPriorityAndCannotRaiseIt() throws Exception {
         String script = "echo NICE=$(nice) IO=$(ionice); renice -n 0 -p $$ >/dev/null 2>&1 && echo RAISED; echo 'val_bpb: 1.0'";
-        for (ProcessLauncher launcher : List.of(sandbox, new PlainLauncher())) {
+        for (ProcessLauncher launcher : List.of(atJobPriority, new PlainLauncher())) {
             Files.deleteIfExists(dataDir.resolve("logs/job.log"));
             JobOutcome outcome = run(launcher, script, JobBudgets.ENDS_BY_ITSELF);
 
             assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
             assertThat(log()).as(launcher.getClass().getSimpleName()).contains("NICE=19 IO=idle");
-            if (launcher == sandbox) {
+            if (launcher == atJobPriority) {
                 assertThat(log()).doesNotContain("RAISED"); // without the sandbox, a node running as root lets it
             }
         }
@@ -221,6 +231,29 @@ class SandboxTest {
 
         assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
         assertThat(log()).contains("NICE=" + ownNiceness() + "\n");
+    }
+
+    @Test
+    void theSandboxsTestsRunJobsAtTheirCallersPriorityByTheSameRoute() throws Exception {
+        // Only the priority differs from a node's jobs: a session of the job's own, whose group the
+        // node keeps at the job's (here the caller's) niceness, and what the job may do.
+        String script = """
+                echo "NICE=$(nice) IO=$(ionice)"
+                echo "GROUP[$(cat /proc/self/autogroup 2>/dev/null)]"
+                renice -n -1 -p $$ >/dev/null 2>&1 && echo RAISED
+                echo 'val_bpb: 1.0'
+                """;
+        JobOutcome outcome = run(sandbox, script, JobBudgets.ENDS_BY_ITSELF);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+        assertThat(log()).contains("NICE=" + ownNiceness() + " IO=none").doesNotContain("RAISED");
+        Path ownGroup = Path.of("/proc/self/autogroup");
+        if (Files.exists(ownGroup) && SandboxProbe.onPath("setsid").isPresent()) {
+            String own = Files.readString(ownGroup).strip();
+            int groupNice = Math.max(0, Integer.parseInt(own.substring(own.lastIndexOf(' ') + 1)));
+            assertThat(log()).containsPattern("GROUP\\[/autogroup-\\d+ nice " + groupNice + "]")
+                    .as("a session of its own").doesNotContain("GROUP[" + own + "]");
+        }
     }
 
     /** This JVM's niceness: the 19th field of /proc/self/stat (the 17th after the command's closing parenthesis). */

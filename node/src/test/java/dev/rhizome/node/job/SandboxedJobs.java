@@ -18,7 +18,7 @@ import java.util.UUID;
 
 /**
  * Real jobs under the real sandbox, for tests that run hostile scripts: this machine's sandbox as
- * the probe finds it (small limits, so that breaking them is quick and harmless on a shared
+ * the probe finds it, its jobs at the test's own priority ({@link BwrapLauncher#atCallersPriority}) (small limits, so that breaking them is quick and harmless on a shared
  * machine), a checkout of the test's own, and the job's log. Skips the test where the machine
  * cannot sandbox, or has no python3 to run the script.
  */
@@ -49,7 +49,9 @@ final class SandboxedJobs implements AutoCloseable {
         CgroupV2.Detection detected = CgroupV2.detect();
         SandboxReport report = SandboxProbe.probe(HostView.real(), detected, limits);
         assumeTrue(report.ok(), () -> "this machine cannot sandbox jobs:\n" + report.whyNot());
-        return new SandboxedJobs(new BwrapLauncher(report.plan().get(), detected.cgroup(), HostView.real()), dataDir);
+        // At the test's own priority: a hostile script's limit, not a machine busy with builds, is what ends it.
+        return new SandboxedJobs(new BwrapLauncher(report.plan().get(), detected.cgroup(), HostView.real())
+                .atCallersPriority(), dataDir);
     }
 
     /** Runs {@code python} as the job's {@code probe.py}, then says its metric. */

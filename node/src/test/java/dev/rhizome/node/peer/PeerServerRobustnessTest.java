@@ -198,7 +198,7 @@ class PeerServerRobustnessTest {
                             long due = got.addAndGet(n) * 1_000_000_000L / rate;
                             long sleepMs = (due - (System.nanoTime() - start)) / 1_000_000;
                             if (sleepMs > 0) {
-                                Thread.sleep(sleepMs);
+                                Thread.sleep(sleepMs);  // the behaviour: a reader held to `rate`
                             }
                         }
                         cut.set(true);

@@ -47,7 +47,7 @@ final class TricklingPeer extends SocketRogue {
             write(out, PeerMessage.newBuilder().setBundleChunk(BundleChunk.newBuilder().setOffset(offset)
                     .setData(ByteString.copyFrom(data))).build());
             try {
-                Thread.sleep(250);
+                Thread.sleep(250);  // the behaviour: a quarter of bytesPerSecond every quarter second
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
