@@ -31,22 +31,31 @@ public final class SubordinateUidCheck {
                 PosixFilePermissions.fromString("rwx--x---")));
         Path key = Files.writeString(home.resolve("node.key"), "SECRET-KEY");
         Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
-        Path work = Files.createDirectory(home.resolve("work"));
-        try (JobUserNamespace ns = JobUserNamespace.start(uid, gid, uids, gids);
-                NamespaceFds fds = NamespaceFds.start(ns)) {
-            // The hand-over: the namespace's root gives the work directory to its id 1.
-            run(ns.enter(0, 0), List.of("chown", "-P", "1:0", work.toString()));
+        String jobDir = "subuid-" + name;
+        Path work;
+        JobUserNamespace first = JobUserNamespace.start(uid, gid, uids, gids);
+        try (JobUserNamespace ns = first; NamespaceFds fds = NamespaceFds.start(ns)) {
+            Path jobs = SubordinateOwnership.prepareJobDir(ns, jobDir);
+            System.out.println("JOB_DIR_MODE " + PosixFilePermissions.toString(Files.getPosixFilePermissions(jobs))
+                    + " GID_IS_NODES " + ((Integer) Files.getAttribute(jobs, "unix:gid") == gid));
+            work = Files.createDirectory(jobs.resolve("unit"));
+            Files.writeString(work.resolve("train.py"), "print(1)");
+            // The hand-over: the namespace's root gives the checkout to its id 1.
+            SubordinateOwnership.toJob(ns, work, 1);
             System.out.println("WORK_OWNER " + Files.getAttribute(work, "unix:uid", LinkOption.NOFOLLOW_LINKS));
             String script = "id -u > uid; cat " + key + " > key.out 2>&1; echo $? > key.rc;"
                     + " kill -0 " + ProcessHandle.current().pid() + " 2> node.kill; echo $? > node.rc;"
                     + " kill -0 " + fds.pid() + " 2> helper.kill; echo $? > helper.rc;"
                     + " dd if=/dev/zero of=big bs=1M count=3 2>/dev/null; exec 5<big; rm big;"
-                    + " mkfifo f; exec 6<>f; sleep 600 | sleep 600 & touch ready; wait";
+                    + " mkfifo f; exec 6<>f; ln -s " + key + " keylink; mkdir -p locked/deep && echo x > locked/deep/y"
+                    + " && chmod 000 locked/deep locked; echo >> train.py 2> train.err; echo $? > train.rc;"
+                    + " sleep 600 | sleep 600 & touch ready; wait";
             List<String> job = ns.enter(1, 0);
             job.addAll(List.of("bwrap", "--unshare-all", "--die-with-parent", "--disable-userns", "--unshare-user",
                     "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
                     "--symlink", "usr/lib64", "/lib64", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-                    "--bind", home.toString(), home.toString(), "--chdir", work.toString(),
+                    "--ro-bind", home.toString(), home.toString(), "--bind", work.toString(), work.toString(),
+                    "--chdir", work.toString(),
                     "--", "/bin/sh", "-c", script));
             Process p = new ProcessBuilder(job).redirectErrorStream(true).start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -58,6 +67,7 @@ public final class SubordinateUidCheck {
             System.out.println("JOB_HOST_UIDS " + alive.stream().skip(1).map(SubordinateUidCheck::hostUid).distinct().toList());
             System.out.println("JOB_INSIDE_UID " + read(work.resolve("uid")));
             System.out.println("KEY_RC " + read(work.resolve("key.rc")) + " KEY_OUT " + read(work.resolve("key.out")));
+            System.out.println("TRAIN_WRITABLE " + read(work.resolve("train.rc")));
             System.out.println("NODE_KILL_RC " + read(work.resolve("node.rc")));
             System.out.println("HELPER_KILL_RC " + read(work.resolve("helper.rc")));
             List<Long> pids = alive.stream().map(ProcessHandle::pid).toList();
@@ -69,13 +79,31 @@ public final class SubordinateUidCheck {
             System.out.println("HELPER_PIPES_OVER_1 " + new HeldDescriptors(fds, 1000, 1).check(alive).orElse("none"));
             System.out.println("HELPER_PIPES_OVER_8 " + new HeldDescriptors(fds, 1000, 8).check(alive).orElse("none"));
             p.destroyForcibly().waitFor();
-            // The give-back: everything the job left is the node's again, links as links.
-            run(ns.enter(0, 0), List.of("chown", "-R", "-P", "-h", "0:0", work.toString()));
-            try (var left = Files.list(work)) {
-                System.out.println("GIVEN_BACK " + left.allMatch(f -> hostUidOf(f) == uid));
-            }
             fds.close();
             System.out.println("BLIND_AFTER_HELPER_ENDS " + new HeldDescriptors(fds, 1000, 8).check(alive).orElse("none"));
+        }
+        // The node was killed with its job: its namespace went with it, the job's files stay its subordinate uid's.
+        System.out.println("LEFT_OWNER " + hostUidOf(work.resolve("locked")));
+        try (JobUserNamespace next = JobUserNamespace.start(uid, gid, uids, gids)) {
+            // The give-back at the next start, before the job directory is emptied.
+            Path jobs = SubordinateOwnership.prepareJobDir(next, jobDir);
+            try (var left = Files.list(jobs)) {
+                System.out.println("LEFTOVERS " + left.count());
+            }
+            System.out.println("KEY_AFTER " + (Files.readString(key).equals("SECRET-KEY") ? "intact" : "changed") + " " + hostUidOf(key));
+            // A give-back after a job that ended: links as links, the tree the node's.
+            Path unit = Files.createDirectory(jobs.resolve("unit"));
+            SubordinateOwnership.toJob(next, unit, 2);
+            List<String> job = next.enter(2, 0);
+            job.addAll(List.of("/bin/sh", "-c", "cd " + unit + " && ln -s " + key + " link && mkdir d && chmod 000 d"));
+            System.out.println("JOB2_RC " + new ProcessBuilder(job).inheritIO().start().waitFor());
+            System.out.println("JOB2_OWNER " + hostUidOf(unit.resolve("link")));
+            SubordinateOwnership.toNode(next, unit);
+            try (var left = Files.list(unit)) {
+                System.out.println("GIVEN_BACK " + left.allMatch(f -> hostUidOf(f) == uid) + " " + (hostUidOf(unit) == uid));
+            }
+            System.out.println("KEY_OWNER_AFTER " + hostUidOf(key));
+            JobDirs.deleteTree(jobs);
         } finally {
             JobDirs.deleteTree(home);
         }
@@ -103,15 +131,6 @@ public final class SubordinateUidCheck {
             return Files.readString(f).trim().replace('\n', ' ');
         } catch (IOException e) {
             return "unread: " + e;
-        }
-    }
-
-    private static void run(List<String> prefix, List<String> command) throws Exception {
-        List<String> all = new ArrayList<>(prefix);
-        all.addAll(command);
-        Process p = new ProcessBuilder(all).inheritIO().start();
-        if (p.waitFor() != 0) {
-            throw new IOException(all + " failed: " + p.exitValue());
         }
     }
 }

@@ -65,7 +65,13 @@ class SubordinateUidTest {
                     // the node alone sees none of its descriptors, the helper sees them all
                     .contains("DIRECT_SEEN 0\n", "DIRECT_DELETED 0\n", "HELPER_DELETED " + (3 << 20) + "\n")
                     .contains("HELPER_PIPES_OVER_1 it held more than 1 pipes", "HELPER_PIPES_OVER_8 none\n")
-                    .contains("GIVEN_BACK true\n", "BLIND_AFTER_HELPER_ENDS the node could not look at its descriptors");
+                    .contains("BLIND_AFTER_HELPER_ENDS the node could not look at its descriptors")
+                    .contains("JOB_DIR_MODE rwx--x--- GID_IS_NODES true\n", "TRAIN_WRITABLE 0\n")
+                    // a crash's leftovers (a chmod 000 tree of the job's uid) are given back and removed at the next start
+                    .contains("LEFT_OWNER " + first + "\n", "LEFTOVERS 0\n")
+                    .contains("JOB2_RC 0\n", "JOB2_OWNER " + (first + 1) + "\n", "GIVEN_BACK true true\n")
+                    // the links to the node's key were changed as links, the key never
+                    .contains("KEY_AFTER intact " + nodeUid + "\n", "KEY_OWNER_AFTER " + nodeUid + "\n");
             assertThat(nodeUid).isNotEqualTo((int) first);
         } finally {
             runQuietly(List.of(sbin("userdel"), name));
