@@ -45,10 +45,7 @@ public final class JobDirs {
      * to someone else (a trap set in /tmp).
      */
     public static Path prepare(String name) throws IOException {
-        if (!name.matches("[A-Za-z0-9._-]+")) {
-            throw new IllegalArgumentException("bad job directory name: " + name);
-        }
-        Path root = rootOf(name);
+        Path root = rootOf(name); // refuses a name that is not one path element
         if (Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             if (Files.isSymbolicLink(root) || !Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)
                     || uid(root) != myUid()) {

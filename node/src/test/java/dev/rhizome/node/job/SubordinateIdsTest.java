@@ -29,6 +29,17 @@ class SubordinateIdsTest {
     }
 
     @Test
+    void theDoctorSaysWhetherTheNodeUserHasARangeAndTheTools() {
+        FakeHost host = new FakeHost().text("/etc/subuid", FILE).text("/etc/subgid", "alice:100000:65536\n");
+        assertThat(SubordinateIds.readiness(host, "alice", 1000, true))
+                .isEqualTo("subordinate ids 100000+65536 (uids) and 100000+65536 (gids) for alice, which this node does not use yet");
+        assertThat(SubordinateIds.readiness(host, "alice", 1000, false)).contains("but newuidmap or newgidmap is missing");
+        assertThat(SubordinateIds.readiness(host, "bob", 1001, true)).isEqualTo("no subordinate ids for bob in /etc/subgid");
+        assertThat(SubordinateIds.readiness(new FakeHost(), "bob", 1001, true))
+                .isEqualTo("no subordinate ids for bob in /etc/subuid and /etc/subgid");
+    }
+
+    @Test
     void theRemedyNamesTheLinesToAddAndTheTools() {
         assertThat(SubordinateIds.remedy("alice")).contains("'alice:100000:65536' in /etc/subuid and in /etc/subgid",
                 "usermod --add-subuids 100000-165535 --add-subgids 100000-165535 alice", "apt install uidmap");

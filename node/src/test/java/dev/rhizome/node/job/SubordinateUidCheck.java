@@ -31,6 +31,12 @@ public final class SubordinateUidCheck {
                 PosixFilePermissions.fromString("rwx--x---")));
         Path key = Files.writeString(home.resolve("node.key"), "SECRET-KEY");
         Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        // A range /etc/subuid does not give this user: refused by newuidmap, said so.
+        try (JobUserNamespace foreign = JobUserNamespace.start(uid, gid, new SubordinateIds(uids.first() + uids.count(), 8), gids)) {
+            System.out.println("FOREIGN_RANGE mapped");
+        } catch (IOException e) {
+            System.out.println("FOREIGN_RANGE " + e.getMessage().replace('\n', ' '));
+        }
         String jobDir = "subuid-" + name;
         Path work;
         JobUserNamespace first = JobUserNamespace.start(uid, gid, uids, gids);

@@ -57,7 +57,8 @@ class SubordinateUidTest {
             long first = Long.parseLong(Files.readString(Path.of("/etc/subuid")).lines()
                     .filter(l -> l.startsWith(name + ":")).findFirst().orElseThrow().split(":")[1]);
 
-            assertThat(out).as(out).contains("WORK_OWNER " + first + "\n")
+            assertThat(out).as(out).containsPattern("FOREIGN_RANGE .*newuidmap .* failed \\(exit 1\\)")
+                    .contains("WORK_OWNER " + first + "\n")
                     // the job runs on the host as the range's first uid (its namespace's id 1), not the node's
                     .contains("JOB_HOST_UIDS [" + first + "]\n", "JOB_INSIDE_UID 1\n")
                     .contains("Permission denied").doesNotContain("SECRET-KEY")
