@@ -90,7 +90,7 @@ public final class SubordinateUidCheck {
         }
         // The node was killed with its job: its namespace went with it, the job's files stay its subordinate uid's.
         System.out.println("LEFT_OWNER " + hostUidOf(work.resolve("locked")));
-        try (JobUserNamespace next = JobUserNamespace.start(uid, gid, uids, gids)) {
+        try (JobUserNamespace next = JobUserNamespace.start(uid, gid, uids, gids); NamespaceFds helper = NamespaceFds.start(next)) {
             // The give-back at the next start, before the job directory is emptied.
             Path jobs = SubordinateOwnership.prepareJobDir(next, jobDir);
             try (var left = Files.list(jobs)) {
@@ -101,7 +101,10 @@ public final class SubordinateUidCheck {
             Path unit = Files.createDirectory(jobs.resolve("unit"));
             SubordinateOwnership.toJob(next, unit, 2);
             List<String> job = next.enter(2, 0);
-            job.addAll(List.of("/bin/sh", "-c", "cd " + unit + " && ln -s " + key + " link && mkdir d && chmod 000 d"));
+            // Without bubblewrap, in the helper's own PID namespace: its uid alone keeps the job from the helper.
+            job.addAll(List.of("/bin/sh", "-c", "cd " + unit + " && ln -s " + key + " link && mkdir d && chmod 000 d"
+                    + " && { kill -0 " + helper.pid() + " 2>&1; echo \"SIGNAL_HELPER_RC $?\"; }"
+                    + " && { head -c 64 /proc/" + helper.pid() + "/environ >/dev/null 2>&1; echo \"HELPER_ENVIRON_RC $?\"; }"));
             System.out.println("JOB2_RC " + new ProcessBuilder(job).inheritIO().start().waitFor());
             System.out.println("JOB2_OWNER " + hostUidOf(unit.resolve("link")));
             SubordinateOwnership.toNode(next, unit);

@@ -70,6 +70,8 @@ class SubordinateUidTest {
                     .contains("JOB_DIR_MODE rwx--x--- GID_IS_NODES true\n", "TRAIN_WRITABLE 0\n")
                     // a crash's leftovers (a chmod 000 tree of the job's uid) are given back and removed at the next start
                     .contains("LEFT_OWNER " + first + "\n", "LEFTOVERS 0\n")
+                    // a process of a job's uid beside the helper, in its PID namespace, may neither signal nor trace it
+                    .contains("Operation not permitted", "SIGNAL_HELPER_RC 1\n", "HELPER_ENVIRON_RC 1\n")
                     .contains("JOB2_RC 0\n", "JOB2_OWNER " + (first + 1) + "\n", "GIVEN_BACK true true\n")
                     // the links to the node's key were changed as links, the key never
                     .contains("KEY_AFTER intact " + nodeUid + "\n", "KEY_OWNER_AFTER " + nodeUid + "\n");
