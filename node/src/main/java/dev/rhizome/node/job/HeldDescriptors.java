@@ -1,13 +1,7 @@
 package dev.rhizome.node.job;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -21,6 +15,8 @@ import java.util.Set;
  * processes took all 5.49 million, and no other process of its uid (the node itself, and the
  * volunteer's desktop, when the node does not run as root) could watch a descriptor while it ran.
  * Each epoll descriptor's {@code tfd:} lines in {@code /proc/<pid>/fdinfo} are counted.
+ * The descriptors come from a {@link DescriptorSource}: the node's own look at {@code /proc}, or a
+ * helper's in the job's user namespace where the job's uid is a subordinate one.
  *
  * <p>Pipes (and FIFOs, which hold one while open): each takes 16 pages of its user's
  * {@code pipe-user-pages-soft} (16,384 by default, so 1,024 pipes) whether written or not, and past
@@ -43,25 +39,25 @@ final class HeldDescriptors implements TreeRule {
     /** A share is never cut below these: an event loop's and eight data loader workers' worth. */
     static final int MIN_WATCHES = 10_000;
     static final int MIN_PIPES = 32;
-    static final String EPOLL = "anon_inode:[eventpoll]";
-    static final String PIPE = "pipe:";
-    /** The file type bits of a mode, and a FIFO's. */
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFIFO = 0010000;
 
-    private final Path proc;
+    private final DescriptorSource source;
     private final int maxWatches;
     private final int maxPipes;
 
-    HeldDescriptors(Path proc, int maxWatches, int maxPipes) {
-        this.proc = proc;
+    HeldDescriptors(DescriptorSource source, int maxWatches, int maxPipes) {
+        this.source = source;
         this.maxWatches = maxWatches;
         this.maxPipes = maxPipes;
     }
 
     /** The rule for one job of a {@link NodeShare}: its share of {@link #MAX_WATCHES} and {@link #MAX_PIPES}. */
     static TreeRule forJob(NodeShare share) {
-        return TreeRule.onceASecond(new HeldDescriptors(Path.of("/proc"), watchesFor(share), pipesFor(share)));
+        return forJob(share, DescriptorSource.onThisMachine());
+    }
+
+    /** As {@link #forJob(NodeShare)}, the descriptors read from {@code source}. */
+    static TreeRule forJob(NodeShare share, DescriptorSource source) {
+        return TreeRule.onceASecond(new HeldDescriptors(source, watchesFor(share), pipesFor(share)));
     }
 
     static int watchesFor(NodeShare share) {
@@ -74,83 +70,32 @@ final class HeldDescriptors implements TreeRule {
 
     @Override
     public Optional<String> check(List<ProcessHandle> alive) {
+        DescriptorSource.Look look = source.look(alive.stream().map(ProcessHandle::pid).toList(),
+                DeletedFiles.MAX_DESCRIPTORS, maxWatches + 1L);
+        if (look.blind() != null) {
+            return Optional.of("the node could not look at its descriptors: " + look.blind());
+        }
+        if (look.more()) {
+            // What the look cannot reach it cannot count (epoll watches, pipes, the held deleted
+            // files of the work directory's budget, behind as many dummies), and no training job
+            // holds this many.
+            return Optional.of("it held more than " + DeletedFiles.MAX_DESCRIPTORS
+                    + " descriptors, past which the node cannot count what they hold");
+        }
         long watches = 0;
         Set<String> pipes = new HashSet<>();
-        int looked = 0;
-        for (ProcessHandle p : alive) {
-            Path pid = proc.resolve(Long.toString(p.pid()));
-            String[] fds = WorkDirBudget.list(pid.resolve("fd"));
-            if (fds == null) {
-                continue; // gone, or not the node's to look into
+        for (JobDescriptor d : look.descriptors()) {
+            watches += d.watches();
+            if (watches > maxWatches) {
+                return Optional.of("it held more than " + maxWatches
+                        + " epoll watches, which the kernel counts for its user on the whole machine");
             }
-            for (String fd : fds) {
-                if (++looked > DeletedFiles.MAX_DESCRIPTORS) {
-                    // What the look cannot reach it cannot count (epoll watches, pipes, the held
-                    // deleted files of the work directory's budget, behind as many dummies), and no
-                    // training job holds this many.
-                    return Optional.of("it held more than " + DeletedFiles.MAX_DESCRIPTORS
-                            + " descriptors, past which the node cannot count what they hold");
-                }
-                Path link = pid.resolve("fd").resolve(fd);
-                String target = target(link);
-                if (target.equals(EPOLL)) {
-                    watches += watches(pid.resolve("fdinfo").resolve(fd), maxWatches - watches + 1);
-                    if (watches > maxWatches) {
-                        return Optional.of("it held more than " + maxWatches
-                                + " epoll watches, which the kernel counts for its user on the whole machine");
-                    }
-                } else if (pipe(link, target).map(pipes::add).isPresent()) {
-                    if (pipes.size() > maxPipes) {
-                        return Optional.of("it held more than " + maxPipes
-                                + " pipes, whose pages the kernel counts for its user on the whole machine");
-                    }
-                }
+            // A pipe or a FIFO, named once for all who hold it (two paths may name one FIFO).
+            if (d.pipeOrFifo() && pipes.add(d.dev() + ":" + d.ino()) && pipes.size() > maxPipes) {
+                return Optional.of("it held more than " + maxPipes
+                        + " pipes, whose pages the kernel counts for its user on the whole machine");
             }
         }
         return Optional.empty();
-    }
-
-    /** What a descriptor's link names, or "" when it closed since listed. */
-    private static String target(Path fd) {
-        try {
-            return Files.readSymbolicLink(fd).toString();
-        } catch (IOException | RuntimeException e) {
-            return "";
-        }
-    }
-
-    /**
-     * The pipe a descriptor holds, named once for all who hold it: its link for a pipe, its device
-     * and inode for a FIFO (two paths may name one); empty for anything else.
-     */
-    private static Optional<String> pipe(Path fd, String target) {
-        if (target.startsWith(PIPE)) {
-            return Optional.of(target);
-        }
-        if (!target.startsWith("/")) {
-            return Optional.empty(); // a socket, an anonymous inode, or closed since listed
-        }
-        try {
-            Map<String, Object> a = Files.readAttributes(fd, "unix:mode,dev,ino");
-            return ((Integer) a.get("mode") & S_IFMT) == S_IFIFO
-                    ? Optional.of("fifo:" + a.get("dev") + ":" + a.get("ino")) : Optional.empty();
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty(); // closed since listed
-        }
-    }
-
-    /** The watches an epoll descriptor's fdinfo lists, read up to {@code enough}. */
-    private static long watches(Path fdinfo, long enough) {
-        long n = 0;
-        try (BufferedReader in = Files.newBufferedReader(fdinfo, StandardCharsets.US_ASCII)) {
-            for (String line = in.readLine(); line != null && n < enough; line = in.readLine()) {
-                if (line.startsWith("tfd:")) {
-                    n++;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // closed since listed
-        }
-        return n;
     }
 }

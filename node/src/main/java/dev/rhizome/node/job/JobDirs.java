@@ -45,11 +45,7 @@ public final class JobDirs {
      * to someone else (a trap set in /tmp).
      */
     public static Path prepare(String name) throws IOException {
-        if (!name.matches("[A-Za-z0-9._-]+")) {
-            throw new IllegalArgumentException("bad job directory name: " + name);
-        }
-        Path root = Path.of(System.getProperty("java.io.tmpdir"))
-                .resolve("rhizome-jobs-" + myUid() + "-" + name);
+        Path root = rootOf(name); // refuses a name that is not one path element
         if (Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             if (Files.isSymbolicLink(root) || !Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)
                     || uid(root) != myUid()) {
@@ -70,6 +66,14 @@ public final class JobDirs {
             Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------")); // the umask may have cut it
         }
         return root;
+    }
+
+    /** Where {@link #prepare} makes the job directory {@code name}: {@code <java.io.tmpdir>/rhizome-jobs-<uid>-<name>}. */
+    static Path rootOf(String name) throws IOException {
+        if (!name.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("bad job directory name: " + name);
+        }
+        return Path.of(System.getProperty("java.io.tmpdir")).resolve("rhizome-jobs-" + myUid() + "-" + name);
     }
 
     /** The trash of an earlier delete of {@code root} that did not finish (the node was killed): this user's only. */

@@ -103,7 +103,9 @@ public final class SandboxProbe {
             checks.add(new SandboxReport.Check(JOB_USER, false, false, "shared: jobs run as the node's uid " + uid
                     + " inside their own user namespace, so what the kernel counts per uid (tasks, pending signals, "
                     + "descriptors in flight over unix sockets, inotify instances, pipe pages) is shared with the node "
-                    + "user's own programs", SHARED_UID_FIX));
+                    + "user's own programs; " + SubordinateIds.readiness(host, System.getProperty("user.name"), uid,
+                            tools.apply("newuidmap").isPresent() && tools.apply("newgidmap").isPresent()),
+                    SHARED_UID_FIX));
         }
 
         GpuPassthrough gpus = GpuPassthrough.discover(host);

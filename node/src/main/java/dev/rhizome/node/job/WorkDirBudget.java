@@ -34,12 +34,14 @@ public final class WorkDirBudget {
     private final long maxBytes;
     private final FileStore disk;
     /** The work directory's device: files deleted but held open there are the job's too ({@link DeletedFiles}). */
-    private final Object device;
+    private final long device;
     /** Free space on the disk below which the job is stopped, whoever took it ({@link #floor}). */
     private final long floorFree;
-    private final DeletedFiles deleted = DeletedFiles.onThisMachine();
+    private final DeletedFiles deleted;
 
-    private WorkDirBudget(Path dir, long before, long maxBytes, FileStore disk, Object device, long floorFree) {
+    private WorkDirBudget(Path dir, long before, long maxBytes, FileStore disk, long device, long floorFree,
+            DeletedFiles deleted) {
+        this.deleted = deleted;
         this.dir = dir;
         this.before = before;
         this.maxBytes = maxBytes;
@@ -64,7 +66,17 @@ public final class WorkDirBudget {
         long total = disk.getTotalSpace();
         long usable = disk.getUsableSpace();
         return new WorkDirBudget(dir, before, share.of(Math.min(cap, share(total, usable)), FLOOR), disk,
-                Files.getAttribute(dir, "unix:dev", LinkOption.NOFOLLOW_LINKS), floor(total, usable));
+                (Long) Files.getAttribute(dir, "unix:dev", LinkOption.NOFOLLOW_LINKS), floor(total, usable),
+                DeletedFiles.onThisMachine());
+    }
+
+    /**
+     * This budget with the job's descriptors read from {@code source}: a helper in the job's user
+     * namespace where its uid is a subordinate one, whose descriptors the node cannot list itself.
+     */
+    WorkDirBudget withDescriptors(DescriptorSource source) {
+        return new WorkDirBudget(dir, before, maxBytes, disk, device, floorFree,
+                new DeletedFiles(source, DeletedFiles.MAX_DESCRIPTORS));
     }
 
     /**

@@ -1,0 +1,83 @@
+package dev.rhizome.node.job;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Hands a job's directories to its subordinate uid and gives them back, through the root of the
+ * jobs' user namespace ({@link JobUserNamespace}), which holds {@code CAP_CHOWN} and
+ * {@code CAP_DAC_READ_SEARCH} over every mapped id, where the node itself (an ordinary user) may
+ * change no owner. coreutils' {@code chown -R -P} walks with {@code fts}, which opens each directory
+ * {@code O_NOFOLLOW} relative to its parent: no link a job swapped in is followed, links are changed
+ * as links ({@code -P} implies {@code -h} under {@code -R}), and no path grows past the kernel's limit
+ * however deep the job nested its tree. Only ever run on a tree no job process is alive in.
+ */
+final class SubordinateOwnership {
+    private SubordinateOwnership() {
+    }
+
+    /** Makes {@code dir} and all below it the namespace's id {@code id}'s (a slot's job uid), group 0 (the node's). */
+    static void toJob(JobUserNamespace ns, Path dir, int id) throws IOException {
+        if (id < 1) {
+            throw new IllegalArgumentException("a job's id in the namespace is 1 or more, not " + id);
+        }
+        chown(ns, id + ":0", dir);
+    }
+
+    /**
+     * Gives {@code dir} and everything below it back to the node (the namespace's root): what a job
+     * made there, of its uid, modes as it left them (a {@code chmod 000} directory included), after
+     * which {@link JobFiles#readRegular} and {@link JobDirs#deleteTree} work on it as on the node's own.
+     */
+    static void toNode(JobUserNamespace ns, Path dir) throws IOException {
+        chown(ns, "0:0", dir);
+    }
+
+    /**
+     * The job directory {@code name} for jobs of subordinate uids: what a node killed during a job
+     * left there given back first (else the node, which could not delete it, would not start), then
+     * emptied and made 0710 of the node's group, which the jobs run with (the namespace's gid 0), so
+     * that bubblewrap, started as the job's uid, passes it to the checkout.
+     */
+    static Path prepareJobDir(JobUserNamespace ns, String name) throws IOException {
+        Path root = JobDirs.rootOf(name);
+        if (Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)
+                && (Integer) Files.getAttribute(root, "unix:uid", LinkOption.NOFOLLOW_LINKS) == JobDirs.myUid()) {
+            toNode(ns, root);
+        }
+        Path prepared = JobDirs.prepare(name);
+        Files.setAttribute(prepared, "unix:gid", JobDirs.myGid(), LinkOption.NOFOLLOW_LINKS);
+        Files.setPosixFilePermissions(prepared, PosixFilePermissions.fromString("rwx--x---"));
+        return prepared;
+    }
+
+    private static void chown(JobUserNamespace ns, String owner, Path dir) throws IOException {
+        List<String> command = new ArrayList<>(ns.enter(0, 0));
+        command.addAll(List.of(SandboxProbe.onPath("chown").orElseThrow(() -> new IOException("chown is not installed"))
+                .toString(), "-R", "-P", owner, "--", dir.toString()));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readNBytes(4096), StandardCharsets.UTF_8).trim();
+        try {
+            if (!p.waitFor(10, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new IOException("chown " + owner + " of " + dir + " did not finish within 10 minutes");
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while changing the owner of " + dir, e);
+        }
+        if (p.exitValue() != 0) {
+            throw new IOException("chown " + owner + " of " + dir + " in the jobs' user namespace failed (exit "
+                    + p.exitValue() + "): " + JobText.printable(out, 400));
+        }
+    }
+}
