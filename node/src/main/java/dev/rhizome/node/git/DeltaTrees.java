@@ -117,6 +117,7 @@ final class DeltaTrees {
         // Children come after their base in the pack, so one pass backwards sees a base's deltas
         // (the last one first) before the base itself.
         long[] below = new long[count];
+        int[] madeBy = madeBy(slotOf, external, bases);
         boolean[] laterChild = new boolean[count];
         long[] belowExternal = new long[bases];
         boolean[] laterExternal = new boolean[bases];
@@ -143,10 +144,58 @@ final class DeltaTrees {
                 laterExternal[slot] = true;
             }
         }
-        for (long b : belowExternal) {
-            peak = Math.max(peak, b);
+        // JGit takes a base in the pack before one this node holds: a group of ref deltas on X hangs
+        // from whichever object of the pack turns out to be X, a delta's result among them (whose id
+        // the scan cannot compute). A rogue that first makes a copy of a held object deep in one comb
+        // has the ref deltas' comb resolved there, every base of the first still held: each tree
+        // within the bound, together past it. A delta's result can be X only if it is of X's size, so
+        // only such groups may nest, each at most once along a nesting (JGit takes a group's deltas
+        // once), all on top of the largest tree that cannot nest. An upper bound: an honest pack's ref
+        // bases (its prerequisites' objects) never come again in it, so its sum is a false alarm that
+        // costs only where large objects of equal sizes meet (see Known gaps).
+        long nesting = 0;
+        for (int slot = 0; slot < bases; slot++) {
+            if (madeBy[slot] != NOT_MADE && madeBy[slot] != slot) {
+                nesting += belowExternal[slot];
+            } else {
+                peak = Math.max(peak, belowExternal[slot]);
+            }
         }
-        return peak;
+        return peak + nesting;
+    }
+
+    private static final int NOT_MADE = -1;
+    private static final int MADE_ELSEWHERE = -2;
+
+    /**
+     * For each held base, whether a delta of the pack makes an object of its size: {@link #NOT_MADE};
+     * the base's own group when only its own deltas do (a file edited in place, which cannot make
+     * its own base again and hang there: JGit takes a group once); else {@link #MADE_ELSEWHERE}.
+     */
+    private int[] madeBy(int[] slotOf, long[] external, int bases) {
+        long[] baseSizes = Arrays.stream(external, 0, bases).sorted().distinct().toArray();
+        int[] bySize = new int[baseSizes.length];
+        Arrays.fill(bySize, NOT_MADE);
+        // The held base each delta's tree hangs from (offset deltas follow their base), or MADE_ELSEWHERE
+        // for one hanging from a whole object of the pack.
+        int[] group = new int[count];
+        for (int i = 0; i < count; i++) {
+            int parent = parents[i];
+            if (parent == WHOLE) {
+                group[i] = MADE_ELSEWHERE;
+                continue;
+            }
+            group[i] = parent >= 0 ? group[parent] : slotOf[-2 - parent];
+            int sized = Arrays.binarySearch(baseSizes, sizes[i]);
+            if (sized >= 0) {
+                bySize[sized] = bySize[sized] == NOT_MADE || bySize[sized] == group[i] ? group[i] : MADE_ELSEWHERE;
+            }
+        }
+        int[] madeBy = new int[bases];
+        for (int slot = 0; slot < bases; slot++) {
+            madeBy[slot] = bySize[Arrays.binarySearch(baseSizes, external[slot])];
+        }
+        return madeBy;
     }
 
     private void add(long offset, long size, long delta, int parent) {

@@ -1,5 +1,6 @@
 package dev.rhizome.node.peer;
 
+import dev.rhizome.node.gossip.core.NewerKind;
 import dev.rhizome.node.gossip.core.StallFloor;
 import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.protocol.envelope.HandshakeProof;
@@ -106,6 +107,13 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
                     ctx.close();
                 }
                 case ERROR -> session.onError(message.getError());
+                case BODY_NOT_SET -> {
+                    // A kind a newer holder added (one message field; NewerKind) is skipped, as a gossip
+                    // link skips one: it was a wrong bundle (-16). Only bundle bytes count as progress.
+                    if (!NewerKind.is(message.getUnknownFields())) {
+                        throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "sent a message of no kind");
+                    }
+                }
                 default -> throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "sent an unexpected " + message.getBodyCase());
             }
         } catch (PeerFailure e) {

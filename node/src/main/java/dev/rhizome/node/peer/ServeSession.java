@@ -1,6 +1,7 @@
 package dev.rhizome.node.peer;
 
 import com.google.protobuf.ByteString;
+import dev.rhizome.node.gossip.core.NewerKind;
 import dev.rhizome.proto.v1.BundleRequest;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Hello;
@@ -115,6 +116,9 @@ final class ServeSession {
             case HELLO -> onHello(message);
             case HELLO_PROOF -> onProof(message.getHelloProof());
             case BUNDLE_REQUEST -> onRequest(message.getBundleRequest(), nowMs);
+            // A kind a newer fetcher added (one message field): skipped; the handshake's deadline still runs.
+            case BODY_NOT_SET -> NewerKind.is(message.getUnknownFields()) ? new Ignore()
+                    : new Refuse(Error.Code.BAD_REQUEST, "a message of no kind from a client");
             default -> new Refuse(Error.Code.BAD_REQUEST, "unexpected " + message.getBodyCase() + " from a client");
         };
         if (decision instanceof Refuse) {

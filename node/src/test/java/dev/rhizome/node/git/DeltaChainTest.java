@@ -127,6 +127,68 @@ class DeltaChainTest {
                 .hasMessageContaining("an object this node does not hold");
     }
 
+    @Test
+    void refDeltasOnAHeldObjectThatThePackAlsoMakesDeepInACombAreBoundedNestedThere() throws Exception {
+        PackLimits limits = new PackLimits(1_000, 64 << 20, 512 << 20, 4 << 20);
+        int size = 1 << 20;
+        String held = "b".repeat(40);
+
+        // A comb of 3 levels holds 3 MiB, and so does one of ref deltas on the held object: each
+        // within 4 MiB alone. The first comb's deepest result is of the held object's size, so it may
+        // be that object's copy, and JGit (which takes a base in the pack first) then resolves the
+        // second comb there, the first's bases all still held: 6 MiB. The scan took each alone.
+        byte[] nesting = combThenRefComb(2, size, held, 2);
+        assertThatThrownBy(() -> limits.check(new ByteArrayInputStream(nesting), id -> id.name().equals(held) ? size : -1))
+                .isInstanceOf(BundleTooLargeException.class).hasMessageContaining("held in memory at once");
+
+        // Held at another size than any result the pack makes, it cannot nest there: each comb alone counts.
+        byte[] apart = combThenRefComb(2, size, held, 2, size + 1);
+        assertThatCode(() -> limits.check(new ByteArrayInputStream(apart), id -> id.name().equals(held) ? size + 1 : -1))
+                .doesNotThrowAnyException();
+        // A held file edited in place (its own deltas of its size) cannot hang from itself: not counted twice.
+        byte[] inPlace = combThenRefComb(0, size, held, 2);
+        assertThatCode(() -> limits.check(new ByteArrayInputStream(inPlace), id -> id.name().equals(held) ? size : -1))
+                .doesNotThrowAnyException();
+    }
+
+    private static byte[] combThenRefComb(int depth, int size, String held, int refDepth) {
+        return combThenRefComb(depth, size, held, refDepth, size);
+    }
+
+    /**
+     * {@link #comb} of {@code depth} over a whole blob of {@code size} (none with depth 0), then a
+     * ref delta on {@code held} (declared of {@code heldSize}) making {@code size} bytes and
+     * {@code refDepth - 1} offset deltas on it, each with a leaf after the chain: a second comb.
+     */
+    private static byte[] combThenRefComb(int depth, int size, String held, int refDepth, int heldSize) {
+        List<byte[]> objects = new ArrayList<>();
+        List<Long> offsets = new ArrayList<>();
+        long[] at = {12};
+        java.util.function.Consumer<byte[]> add = object -> {
+            offsets.add(at[0]);
+            objects.add(object);
+            at[0] += object.length;
+        };
+        if (depth > 0) {
+            add.accept(PackBombs.whole(3, size, DeltaMemoryTest.text(size, 7)));
+            for (int k = 1; k <= depth; k++) {
+                add.accept(PackBombs.offsetDelta(at[0] - offsets.get(k - 1), PackBombs.copyThenInsert(size, size - 1, new byte[] {(byte) ('A' + k)})));
+            }
+            for (int k = 0; k < depth; k++) {
+                add.accept(PackBombs.offsetDelta(at[0] - offsets.get(k), PackBombs.copyThenInsert(size, 1, bytes("leaf " + k))));
+            }
+        }
+        int first = objects.size();
+        add.accept(PackBombs.refDelta(held, PackBombs.copyThenInsert(heldSize, size - 1, bytes("R"))));
+        for (int k = 1; k < refDepth; k++) {
+            add.accept(PackBombs.offsetDelta(at[0] - offsets.get(first + k - 1), PackBombs.copyThenInsert(size, size - 1, new byte[] {(byte) ('a' + k)})));
+        }
+        for (int k = 0; k < refDepth; k++) {
+            add.accept(PackBombs.offsetDelta(at[0] - offsets.get(first + k), PackBombs.copyThenInsert(size, 1, bytes("ref leaf " + k))));
+        }
+        return PackBombs.pack(objects, objects.size());
+    }
+
     /**
      * A whole blob of {@code size} bytes, then {@code depth} offset deltas each on the one before
      * (one byte changed, so each is of the same size); with {@code leaves}, then one more small

@@ -35,6 +35,25 @@ class ServeSessionTest {
     }
 
     @Test
+    void aKindANewerFetcherAddedIsSkippedAndFieldsOfNoKindAreRefused() {
+        PeerMessage newer = PeerMessage.newBuilder().setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder()
+                .addField(12, com.google.protobuf.UnknownFieldSet.Field.newBuilder()
+                        .addLengthDelimited(ByteString.copyFromUtf8("x")).build()).build()).build();
+        assertThat(session.onMessage(newer)).isInstanceOf(ServeSession.Ignore.class);
+        greet(session, Identity.generate());
+        assertThat(session.onMessage(newer)).isInstanceOf(ServeSession.Ignore.class);
+        assertThat(session.onMessage(request(BundleRequest.newBuilder().setCommit(commit)))).isInstanceOf(ServeSession.Serve.class);
+
+        ServeSession other = new ServeSession(us, HandshakeProof.newNonce());
+        PeerMessage garbage = PeerMessage.newBuilder().setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder()
+                .addField(12, com.google.protobuf.UnknownFieldSet.Field.newBuilder().addVarint(3).build()).build()).build();
+        assertThat(other.onMessage(garbage)).isInstanceOfSatisfying(ServeSession.Refuse.class,
+                r -> assertThat(r.code()).isEqualTo(Error.Code.BAD_REQUEST));
+        assertThat(new ServeSession(us, HandshakeProof.newNonce()).onMessage(PeerMessage.getDefaultInstance()))
+                .as("an empty message").isInstanceOf(ServeSession.Refuse.class);
+    }
+
+    @Test
     void provesOurKeyToAFetcherThatProvedItsOwn() {
         Identity fetcher = Identity.generate();
         byte[] fetcherNonce = HandshakeProof.newNonce();

@@ -7,6 +7,8 @@ final class Counters {
     long announcementsReceived;
     long duplicates;
     long invalid;
+    /** Messages of a kind a newer version added, dropped free. */
+    long newerKinds;
     long rateLimited;
     long fetchesStarted;
     long fetchesCompleted;

@@ -36,7 +36,8 @@ final class Discipline {
         if (penalty.weight == 0) {
             return;
         }
-        switch (peers.scores().penalise(peer, penalty, now)) {
+        Link link = peers.connections().get(peer);
+        switch (peers.scores().penalise(peer, penalty, link == null ? null : link.remote(), now)) {
             case BAN -> ban(peer, penalty, now, out);
             case DISCONNECT -> disconnect(peer, "score " + Math.round(peers.scores().score(peer, now)) + " after " + penalty,
                     now, out);

@@ -257,8 +257,11 @@ public final class GossipCore implements PeerProtocol {
             case PEER_EXCHANGE -> exchanges.onExchange(from, link, message.getPeerExchange(), now, out);
             case BODY_NOT_SET -> {
                 // A body this version does not know (a newer node's, as an announcement of an unknown
-                // type) is dropped at no cost, within the link's rate; an empty message is malformed.
-                if (message.getUnknownFields().asMap().isEmpty()) {
+                // type; the driver hands a PeerMessage body it does not know here too) is dropped at no
+                // cost, within the link's rate; an empty message, or fields no kind is made of, is malformed.
+                if (NewerKind.is(message.getUnknownFields())) {
+                    self.counters().newerKinds++;
+                } else {
                     self.counters().invalid++;
                     discipline.penalise(from, Penalty.MALFORMED_MESSAGE, now, out);
                 }
@@ -301,9 +304,20 @@ public final class GossipCore implements PeerProtocol {
     /** A bundle was fetched, verified and imported: now held, so announce it to the neighbours that lack it. */
     @Override
     public List<Effect> onFetched(PublicId from, String commit, long bytes, long nowMs) {
+        return onFetched(from, commit, bytes, true, nowMs);
+    }
+
+    /**
+     * As {@link #onFetched(PublicId, String, long, long)}; with {@code stillHeld} false the
+     * repository gave the commit up between its import and this report (a prune that ran first, so
+     * its withdrawal named a commit this core did not hold yet): the holder is credited and the
+     * fetch ends, but the commit is neither held nor announced.
+     */
+    @Override
+    public List<Effect> onFetched(PublicId from, String commit, long bytes, boolean stillHeld, long nowMs) {
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
-        holdings.fetched(from, commit, bytes, now, out);
+        holdings.fetched(from, commit, bytes, stillHeld, now, out);
         return settled(out);
     }
 
@@ -544,7 +558,7 @@ public final class GossipCore implements PeerProtocol {
         return new GossipStats(c.messagesSent, c.announcementsSent, c.announcementsReceived, c.duplicates, c.invalid,
                 c.rateLimited, c.fetchesStarted, c.fetchesCompleted, c.fetchesFailed, c.bytesFetched, c.peersBanned,
                 c.peersDisconnected, seen.size(), peers.table().size(), peers.connections().openCount(), bundles.planner().wanted(),
-                peers.scores().size());
+                peers.scores().size(), c.newerKinds);
     }
 
     @Override

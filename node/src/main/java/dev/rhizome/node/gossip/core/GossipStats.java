@@ -20,9 +20,10 @@ package dev.rhizome.node.gossip.core;
  * @param connected             open connections
  * @param wanted                commits announced to us and not yet held
  * @param scoresTracked         peers with a non-negligible score or a ban
+ * @param newerKinds            messages of a kind a newer version added, dropped at no cost
  */
 public record GossipStats(long messagesSent, long announcementsSent, long announcementsReceived, long duplicates,
         long invalid, long rateLimited, long fetchesStarted, long fetchesCompleted, long fetchesFailed,
         long bytesFetched, long peersBanned, long peersDisconnected, long seenCacheSize, int peerTableSize,
-        int connected, int wanted, int scoresTracked) {
+        int connected, int wanted, int scoresTracked, long newerKinds) {
 }

@@ -28,15 +28,23 @@ final class Holdings {
         this.announcer = announcer;
     }
 
-    /** A bundle {@code from} sent was verified and imported: it delivered, and the commit is held. */
-    void fetched(PublicId from, String commit, long bytes, long now, List<Effect> out) {
+    /**
+     * A bundle {@code from} sent was verified and imported: it delivered, and the commit is held,
+     * unless the repository gave it up before this report ({@code stillHeld} false): then the want
+     * ends and its other fetches are cancelled, and the commit is given up at once, told as any
+     * (announced instead, it was a claim no withdrawal followed: the prune's came first, for a
+     * commit not yet held here, and withdrew nothing).
+     */
+    void fetched(PublicId from, String commit, long bytes, boolean stillHeld, long now, List<Effect> out) {
         if (bundles.held().holds(commit)) {
             return;
         }
         self.counters().fetchesCompleted++;
         self.counters().bytesFetched += bytes;
-        announcer.noLongerGone(commit);
-        if (bundles.filtered()) {
+        if (stillHeld) {
+            announcer.noLongerGone(commit);
+        }
+        if (bundles.filtered() && stillHeld) {
             bundles.keepBudget().fetched(commit, bytes);
         }
         peers.scores().delivered(from);
@@ -49,7 +57,12 @@ final class Holdings {
                 out.add(new CancelFetch(s.from(), s.commit()));
             }
         }
-        announcer.held(commit, holders, false, now, out);
+        if (stillHeld) {
+            announcer.held(commit, holders, false, now, out);
+        } else {
+            // Given up as any commit is: a maker that served it counts this node a keeper until told.
+            announcer.dropped(List.of(commit), now, out);
+        }
         fetches.startReady(now, out);
     }
 

@@ -109,6 +109,9 @@ public final class LinkHandshake {
         if (state == State.UP || state == State.REFUSED) {
             throw new IllegalStateException("the handshake is over (" + state + ")");
         }
+        if (message.getBodyCase() == PeerMessage.BodyCase.BODY_NOT_SET && NewerKind.is(message.getUnknownFields())) {
+            return new Step(List.of(), state, null); // a newer version's kind, skipped as on the link; the timeout still runs
+        }
         if (outbound() && state == State.AWAIT_HELLO && message.hasHello()) {
             Hello hello = message.getHello();
             String problem = check(hello, nowMs);

@@ -97,6 +97,20 @@ public interface PeerProtocol {
 
     List<Effect> onFetched(PublicId from, String commit, long bytes, long nowMs);
 
+    /**
+     * As {@link #onFetched(PublicId, String, long, long)}, the repository asked again at the report:
+     * {@code stillHeld} false when it gave the commit up after the import and before this report
+     * (its prune's withdrawal came first, naming a commit not yet held here). By default, the fetch
+     * as usual and then the commit given up.
+     */
+    default List<Effect> onFetched(PublicId from, String commit, long bytes, boolean stillHeld, long nowMs) {
+        List<Effect> out = new ArrayList<>(onFetched(from, commit, bytes, nowMs));
+        if (!stillHeld) {
+            out.addAll(onDropped(List.of(commit), nowMs));
+        }
+        return out;
+    }
+
     default List<Effect> onFetchFailed(PublicId from, String commit, FetchFailure failure, long nowMs) {
         return List.of();
     }

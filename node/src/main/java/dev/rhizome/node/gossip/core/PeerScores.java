@@ -35,6 +35,7 @@ final class PeerScores {
     private final int maxTracked;
     private final Map<PublicId, Score> scores = new HashMap<>();
     private final Map<PublicId, Long> bannedUntil = new HashMap<>();
+    private final AddressStanding standing = new AddressStanding();
 
     PeerScores(GossipConfig config) {
         this.config = config;
@@ -47,8 +48,16 @@ final class PeerScores {
     }
 
     Verdict penalise(PublicId peer, Penalty penalty, long nowMs) {
+        return penalise(peer, penalty, null, nowMs);
+    }
+
+    /**
+     * Scores an offence by {@code peer}, whose link came from {@code remote} (null when it has none):
+     * weighed by the bans from that place lately ({@link AddressStanding}), and a ban counted there.
+     */
+    Verdict penalise(PublicId peer, Penalty penalty, LinkEnd remote, long nowMs) {
         Score s = scores.computeIfAbsent(peer, p -> new Score());
-        double weight = penalty.weight;
+        double weight = penalty.weight * standing.factor(remote, nowMs);
         if (penalty == Penalty.STALLED) {
             weight *= 1L << (2 * Math.min(s.stallStreak, 8));
             s.stallStreak++;
@@ -57,6 +66,9 @@ final class PeerScores {
         s.atMs = nowMs;
         if (s.value <= config.banScore()) {
             bannedUntil.put(peer, nowMs + config.banDuration().toMillis());
+            if (remote != null) {
+                standing.banned(remote, nowMs);
+            }
             return Verdict.BAN;
         }
         return s.value <= config.disconnectScore() ? Verdict.DISCONNECT : Verdict.KEEP;
@@ -81,6 +93,7 @@ final class PeerScores {
 
     /** Forgets expired bans and decayed scores; past the bound, forgets the mildest offenders first. */
     void sweep(long nowMs) {
+        standing.sweep(nowMs);
         bannedUntil.values().removeIf(until -> until <= nowMs);
         scores.entrySet().removeIf(e -> Math.abs(decayed(e.getValue(), nowMs)) < NEGLIGIBLE && e.getValue().stallStreak == 0
                 && !bannedUntil.containsKey(e.getKey()));

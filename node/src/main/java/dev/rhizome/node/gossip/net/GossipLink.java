@@ -91,14 +91,32 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
             step(handshake.receive(message, service.nowMs()));
             return;
         }
-        if (message.getBodyCase() != PeerMessage.BodyCase.GOSSIP) {
+        Gossip gossip;
+        if (message.getBodyCase() == PeerMessage.BodyCase.GOSSIP) {
+            gossip = message.getGossip();
+        } else if (unknownBody(message)) {
+            // Perhaps a newer version's kind: the core judges it as a Gossip body it does not know
+            // (NewerKind: dropped at no cost within the link's rate, or malformed). It scored -4 and
+            // closed the link, so a newer node was cut by every older neighbour.
+            gossip = Gossip.newBuilder().setUnknownFields(message.getUnknownFields()).build();
+        } else {
+            // A kind this version knows out of place (a hello again, a fetch's message), or an empty frame.
             violation(Violation.UNEXPECTED_MESSAGE, "sent " + message.getBodyCase() + " on a gossip link");
             return;
         }
         if (queued.incrementAndGet() >= MAX_QUEUED) {
             ctx.channel().config().setAutoRead(false);
         }
-        service.linkMessage(this, message.getGossip());
+        service.linkMessage(this, gossip);
+    }
+
+    /**
+     * A message whose body is none this version knows, but which carries fields: perhaps a kind a
+     * newer version added to {@code PeerMessage.body}. Bytes that do not parse never get here (a
+     * malformed frame); fields of kinds known here are parsed as those kinds.
+     */
+    private static boolean unknownBody(PeerMessage message) {
+        return message.getBodyCase() == PeerMessage.BodyCase.BODY_NOT_SET && !message.getUnknownFields().asMap().isEmpty();
     }
 
     /** Carries out one step of the handshake: write what it says, then close or report the link up. */

@@ -664,7 +664,11 @@ public final class GossipService implements AutoCloseable {
             core.post(() -> {
                 if (workers.finish(t)) {
                     listeners.forEach(l -> l.fetched(t.commit(), t.from(), result.bytes()));
-                    apply(protocol.onFetched(t.from(), t.commit(), result.bytes(), nowMs()));
+                    // Asked again here, on the core thread: the janitor may have given the commit up
+                    // since the worker imported it, and its withdrawal, which came first, named a
+                    // commit the core did not hold yet; announced now, it would be a claim no
+                    // withdrawal follows.
+                    apply(protocol.onFetched(t.from(), t.commit(), result.bytes(), repo.has(t.commit()), nowMs()));
                 }
                 complete(t.commit(), result);
             });

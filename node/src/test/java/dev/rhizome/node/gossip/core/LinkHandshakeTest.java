@@ -109,6 +109,29 @@ class LinkHandshakeTest {
     }
 
     @Test
+    void aKindANewerVersionAddedIsSkippedDuringTheHandshakeAndFieldsOfNoKindRefuseIt() {
+        PeerMessage newer = PeerMessage.newBuilder().setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder()
+                .addField(12, com.google.protobuf.UnknownFieldSet.Field.newBuilder()
+                        .addLengthDelimited(ByteString.copyFromUtf8("caps")).build()).build()).build();
+        LinkHandshake dialler = LinkHandshake.dial(a.identity, b.id, a.hello(NOW), nonce());
+        LinkHandshake acceptor = LinkHandshake.accept(b.identity, b.hello(NOW), nonce());
+        LinkHandshake.Step answer = acceptor.receive(dialler.open().send().get(0), NOW);
+        assertThat(acceptor.receive(newer, NOW)).satisfies(s -> {
+            assertThat(s.state()).isEqualTo(LinkHandshake.State.AWAIT_PROOF);
+            assertThat(s.send()).isEmpty();
+        });
+        assertThat(dialler.receive(newer, NOW).state()).isEqualTo(LinkHandshake.State.AWAIT_HELLO);
+        LinkHandshake.Step proof = dialler.receive(answer.send().get(0), NOW);
+        assertThat(acceptor.receive(proof.send().get(0), NOW).state()).isEqualTo(LinkHandshake.State.UP);
+
+        LinkHandshake other = LinkHandshake.accept(b.identity, b.hello(NOW), nonce());
+        other.receive(LinkHandshake.dial(a.identity, b.id, a.hello(NOW), nonce()).open().send().get(0), NOW);
+        PeerMessage garbage = PeerMessage.newBuilder().setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder()
+                .addField(12, com.google.protobuf.UnknownFieldSet.Field.newBuilder().addVarint(1).build()).build()).build();
+        assertThat(other.receive(garbage, NOW).state()).isEqualTo(LinkHandshake.State.REFUSED);
+    }
+
+    @Test
     void gossipBeforeTheHandshakeEndsTheLinkAndAStartingNodeRefuses() {
         LinkHandshake acceptor = LinkHandshake.accept(b.identity, b.hello(NOW), nonce());
         LinkHandshake.Step early = acceptor.receive(PeerMessage.newBuilder().setGossip(Gossip.getDefaultInstance()).build(), NOW);

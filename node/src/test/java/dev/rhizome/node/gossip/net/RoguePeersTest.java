@@ -359,6 +359,80 @@ class RoguePeersTest {
         }
     }
 
+    @Test
+    void aPeerMessageOfAKindANewerVersionAddedIsDroppedFreeWhileGarbageStillCosts() throws Exception {
+        Node a = start("a", honest(1), List.of());
+        Identity newer = Identity.generate();
+        try (Socket s = linkAs(newer, a)) {
+            GossipServiceTest.await(() -> linked(a).contains(newer.publicId()), Duration.ofSeconds(60));
+            // A newer node's new top-level kind: one message-typed field past those this version knows.
+            // Each scored -4 and closed the link before, so 8 of them had the newer node banned.
+            PeerMessage newerKind = PeerMessage.newBuilder().setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder()
+                    .addField(9, com.google.protobuf.UnknownFieldSet.Field.newBuilder()
+                            .addLengthDelimited(ByteString.copyFromUtf8("\n\u0003new")).build()).build()).build();
+            for (int i = 0; i < 12; i++) {
+                write(s, newerKind);
+            }
+            GossipServiceTest.await(() -> stats(a).newerKinds() >= 12, Duration.ofSeconds(30));
+            assertThat(linked(a)).as("a newer node's kind closes no link").contains(newer.publicId());
+            assertThat(score(a, newer.publicId())).isEqualTo(0.0);
+
+            // Garbage that happens to parse (a varint where a kind is a message) is no kind: malformed, -8.
+            write(s, PeerMessage.newBuilder().setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder()
+                    .addField(9, com.google.protobuf.UnknownFieldSet.Field.newBuilder().addVarint(7).build()).build()).build());
+            GossipServiceTest.await(() -> score(a, newer.publicId()) <= -8.0, Duration.ofSeconds(30));
+            // A kind this version knows, out of place on a link, still costs and ends it.
+            write(s, PeerMessage.newBuilder().setBundleRequest(BundleRequest.newBuilder().setCommit("c".repeat(40))).build());
+            GossipServiceTest.await(() -> !linked(a).contains(newer.publicId()), Duration.ofSeconds(30));
+            assertThat(score(a, newer.publicId())).isLessThanOrEqualTo(-12.0);
+        }
+    }
+
+    @Test
+    void aBannedRogueBackAtOnceUnderFreshKeysPaysMorePerKeyWhileAnHonestAddressMateStillLinks() throws Exception {
+        Node a = start("a", honest(1), List.of());
+        // Each key a rogue makes costs it nothing: banned, it came back at once under another and
+        // forged 4 more signatures (each an Ed25519 check, or 2 wrong bundles, each a whole fetch)
+        // before the next ban. Now the bans from its address weigh on the next key's offences.
+        List<Integer> forgeriesPerKey = new ArrayList<>();
+        for (int k = 0; k < 6; k++) {
+            Identity fresh = Identity.generate();
+            try (Socket s = linkAs(fresh, a)) {
+                GossipServiceTest.await(() -> linked(a).contains(fresh.publicId()), Duration.ofSeconds(60));
+                int forged = 0;
+                while (!banned(a, fresh.publicId()) && forged < 10) {
+                    SignedEnvelope info = Envelopes.sign(fresh, NodeInfo.newBuilder().setNode(fresh.publicId().toByteString())
+                            .setHost("127.0.0.1").setPort(1).setTimeMs(System.currentTimeMillis() + forged).build());
+                    byte[] signature = info.getSignature().toByteArray();
+                    signature[0] ^= 1;
+                    write(s, PeerMessage.newBuilder().setGossip(Gossip.newBuilder().setAnnouncement(
+                            info.toBuilder().setSignature(ByteString.copyFrom(signature)))).build());
+                    forged++;
+                    int sent = forged;
+                    GossipServiceTest.await(() -> banned(a, fresh.publicId()) || stats(a).invalid() >= totalForged(forgeriesPerKey) + sent,
+                            Duration.ofSeconds(30));
+                }
+                forgeriesPerKey.add(forged);
+            }
+        }
+        assertThat(forgeriesPerKey.get(0)).as("the first key, from an address with no bans").isEqualTo(4);
+        assertThat(forgeriesPerKey.get(1)).as("the second key").isEqualTo(2);
+        assertThat(forgeriesPerKey.subList(4, 6)).as("keys after 4 bans from the address: cut at their first forgery")
+                .containsOnly(1);
+
+        // An honest node at the same address (a NAT's neighbour; here all of loopback) links and keeps its
+        // link, its score untouched: nothing is refused or lowered for its address, only offences cost more.
+        Node b = start("b", honest(2), List.of(info(a)));
+        PublicId bId = b.identity().publicId();
+        GossipServiceTest.await(() -> linked(a).contains(bId) && linked(b).contains(a.identity().publicId()), Duration.ofSeconds(60));
+        assertThat(banned(a, bId)).isFalse();
+        assertThat(score(a, bId)).isEqualTo(0.0);
+    }
+
+    private static int totalForged(List<Integer> perKey) {
+        return perKey.stream().mapToInt(Integer::intValue).sum();
+    }
+
     /**
      * The WARN lines logged, counted by logger and message format (one format, one call site; a
      * budget's "held back" suffix stripped), so a failure names the call site past its budget.
@@ -475,6 +549,22 @@ class RoguePeersTest {
     private static boolean banned(Node n, PublicId peer) {
         try {
             return n.gossip().query(p -> p.isBanned(peer, System.currentTimeMillis()));
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static dev.rhizome.node.gossip.core.GossipStats stats(Node n) {
+        try {
+            return n.gossip().query(p -> ((GossipCore) p).stats());
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static double score(Node n, PublicId peer) {
+        try {
+            return n.gossip().query(p -> ((GossipCore) p).score(peer));
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
         }

@@ -24,11 +24,18 @@ final class ServingRogue extends SocketRogue {
     private static final int PIECE = 1 << 20;
     private final String tip;
     private final byte[] bundle;
+    /** Sent after the header and after each chunk when not null: a message of a kind a newer version added. */
+    private final PeerMessage between;
 
     ServingRogue(String tip, byte[] bundle) throws IOException {
+        this(tip, bundle, null);
+    }
+
+    ServingRogue(String tip, byte[] bundle, PeerMessage between) throws IOException {
         super("server");
         this.tip = tip;
         this.bundle = bundle.clone();
+        this.between = between;
     }
 
     @Override
@@ -45,12 +52,18 @@ final class ServingRogue extends SocketRogue {
             header.addPieceSha256(ByteString.copyFrom(sha256(bundle, at, Math.min(bundle.length, at + PIECE))));
         }
         write(out, PeerMessage.newBuilder().setBundleHeader(header).build());
+        if (between != null) {
+            write(out, between);
+        }
         long from = Math.min(request.getOffset(), bundle.length);
         long to = request.getLength() == 0 ? bundle.length : Math.min(bundle.length, from + request.getLength());
         for (long at = from; at < to; at += CHUNK) {
             int end = (int) Math.min(to, at + CHUNK);
             write(out, PeerMessage.newBuilder().setBundleChunk(BundleChunk.newBuilder().setOffset(at)
                     .setData(ByteString.copyFrom(Arrays.copyOfRange(bundle, (int) at, end)))).build());
+            if (between != null) {
+                write(out, between);
+            }
         }
         write(out, PeerMessage.newBuilder().setBundleEnd(BundleEnd.newBuilder().setCommit(tip)).build());
         while (read(in) != null) {
