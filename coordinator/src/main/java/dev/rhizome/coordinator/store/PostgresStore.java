@@ -85,6 +85,7 @@ public final class PostgresStore implements Store {
     private final UnitsOpened unitsOpened = new UnitsOpened();
     /** Started by the first listener: a store nobody holds claims on listens to nothing. */
     private OpenedUnitsChannel channel;  // guarded by unitsOpened
+    private LeaseEndNotices leaseNotices;  // guarded by unitsOpened
 
     /** The bounds of {@code timeout} and {@code read_timeout}, in milliseconds. */
     record Waits(int writeMs, int readMs) {
@@ -386,18 +387,26 @@ public final class PostgresStore implements Store {
                 SqliteTransaction tx = new SqliteTransaction(c, Statements.uncached(c, rowsRead), seeds, OwnedReads.none(),
                         writersLock(schema));
                 T value = work.run(tx);
+                boolean leasesOnly = tx.unitsOpened() && !tx.workOpened();
                 if (tx.unitsMadeOpen() || (tx.unitsOpened() && !tx.settlesBesideOthers())) {
                     // The other coordinators' held claims. PostgreSQL commits the transactions that
                     // sent a notice one at a time, database-wide (a lock from the notice to the end
                     // of the commit): the writers' lock holders run one at a time anyway, but results
-                    // settle beside each other, so a result notifies only where it opened a unit
-                    // (a replica, a tie-breaker), not for the lease it ended.
-                    OpenedUnitsChannel.notify(c, schema);
+                    // settle beside each other, so a result notifies in its transaction only where
+                    // it opened a unit (a replica, a tie-breaker); the lease it ended is told after
+                    // its commit, by a notice of its own (below).
+                    OpenedUnitsChannel.notify(c, schema, !tx.workOpened());
+                    leasesOnly = false;
                 }
                 c.commit();
                 outage.succeeded();
-                if (tx.unitsOpened()) {
+                if (tx.workOpened()) {
                     unitsOpened.fire();
+                } else if (tx.unitsOpened()) {
+                    unitsOpened.leasesEnded();
+                }
+                if (leasesOnly) {
+                    leaseNotices().send();
                 }
                 return value;
             } catch (SQLException | RuntimeException e) {
@@ -491,6 +500,22 @@ public final class PostgresStore implements Store {
     }
 
     @Override
+    public void onLeasesEnded(Runnable listener) {
+        unitsOpened.listenForLeases(listener);
+        onUnitsOpened(() -> { });  // starts the listening channel
+    }
+
+    /** The notices of settled results' ended leases, started by the first such result. */
+    private LeaseEndNotices leaseNotices() {
+        synchronized (unitsOpened) {
+            if (leaseNotices == null) {
+                leaseNotices = new LeaseEndNotices(jdbcUrl, properties, schema);
+            }
+            return leaseNotices;
+        }
+    }
+
+    @Override
     public long rowsRead() {
         return rowsRead.total();
     }
@@ -540,6 +565,9 @@ public final class PostgresStore implements Store {
     public void close() {
         closed = true;
         synchronized (unitsOpened) {
+            if (leaseNotices != null) {
+                leaseNotices.close();
+            }
             if (channel != null) {
                 channel.close();
             }
