@@ -35,8 +35,11 @@ import java.util.concurrent.TimeUnit;
  *       the keys results append beside each other, which may commit out of order, are never
  *       skipped by a keyset page.
  *   <li>A claim ({@link #inKeyedTransaction}) holds instead the locks of its claimant's key and its
- *       network, so its counts (leases held, leases today, nonces), the leases its address and
- *       network hold ({@code core.LeaseCaps}) and its network's replicas are exact, and runs beside the writers and the other claims. It takes its unit from the open
+ *       replicas' network, so its counts (leases held, leases today, nonces) and its network's
+ *       replicas are exact, and, where lease caps are set, one of its address's network's claim
+ *       slots ({@link Transaction#lockOneSlot}), or all of them near a cap, so the leases its
+ *       address and network hold ({@code core.LeaseCaps}) are exact with up to that many of its
+ *       claims at once; it runs beside the writers and the other claims. It takes its unit from the open
  *       queue with {@code FOR UPDATE SKIP LOCKED}, which re-checks the row as last committed: a unit
  *       is never leased twice. A claim that must expire leases or may start an exploration joins
  *       the writers' lock first ({@link Transaction#serializeWithWriters}), before it locks any row.
