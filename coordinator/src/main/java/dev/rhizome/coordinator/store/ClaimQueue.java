@@ -85,9 +85,10 @@ final class ClaimQueue implements OpenEvaluations {
     @Override
     public long nextOpening(ByteString node, String network, long nowMs) {
         // A lease is expired once its deadline is passed (lease_deadline_ms < now): along the
-        // partial index of LEASED units by deadline, one seek.
-        long next = q.count("SELECT COALESCE(MIN(lease_deadline_ms), ?) FROM units WHERE state = ?",
-                Long.MAX_VALUE - 1, LEASED) + 1;
+        // partial index of LEASED units by deadline, one seek (the state written out, not bound:
+        // only then can the planner use that index).
+        long next = q.count("SELECT COALESCE(MIN(lease_deadline_ms), ?) FROM units WHERE state = " + LEASED,
+                Long.MAX_VALUE - 1) + 1;
         if (!noReservationLastsUntil(nowMs)) {
             // Reserved while until_ms >= now; from the open queue's side, whose walk the claim that
             // found nothing has just paid for.
