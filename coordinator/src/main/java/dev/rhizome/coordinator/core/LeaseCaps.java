@@ -95,4 +95,15 @@ public final class LeaseCaps {
         }
         return Optional.empty();
     }
+
+    /**
+     * Whether {@code claims} more leases from this origin, taken at once, would pass no bound: the
+     * counts are at least that far below every bound set. A claim that read them so while at most
+     * {@code claims - 1} others of its network run beside it (each leasing one unit at most)
+     * cannot, with them, pass a bound; nearer the bounds the network's claims run one at a time.
+     */
+    public static boolean roomForAll(Limits limits, Held held, int claims) {
+        return (limits.perAddress() == 0 || (long) held.byAddress() + claims <= limits.perAddress())
+                && (limits.perNetwork() == 0 || (long) held.byNetwork() + claims <= limits.perNetwork());
+    }
 }

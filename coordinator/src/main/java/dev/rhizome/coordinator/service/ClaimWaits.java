@@ -35,7 +35,11 @@ import org.slf4j.LoggerFactory;
  * <p>A wake-up stops after {@link #ROUND_MISSES} claims in a row that found nothing (those that
  * found nothing go to the back): a write that opens a unit or two does not cost a claim per held
  * claimant, and the rest keep waiting for the next one. A wake-up that comes while one runs
- * starts another after it, once. Held claims are bounded per address, per network and in total,
+ * starts another after it, once. Work that opens with time (a lease's deadline, a reservation's
+ * end, the end of a network's hold on a replica) is no commit: the claim's run tells when the
+ * next such moment is ({@link Dispatcher.Attempt#opensAtMs}), and a timer runs it again then. A
+ * commit that only ended leases (a result) wakes the claims a lease cap refused, and no other.
+ * Held claims are bounded per address, per network and in total,
  * past which a claim is answered at once as before; each also holds its connection, under the
  * connection caps. A claim is served only inside its signature's replay window, and is answered
  * (nothing found) when the coordinator closes.
@@ -67,8 +71,12 @@ public final class ClaimWaits implements AutoCloseable {
     private final Map<String, Integer> byAddress = new HashMap<>();
     private final Map<String, Integer> byNetwork = new HashMap<>();
     private long wakeUps;
+    private long leaseEnds;
     private boolean roundRunning;
-    private boolean wokenAgain;
+    /** What the next round runs (guarded by lock): every held claim, those a cap refused, those whose time came. */
+    private boolean wakeAll;
+    private boolean wakeCapped;
+    private boolean wakeDue;
     private boolean closed;
 
     /** One held claim; its fields but the request are guarded by the lock. */
@@ -79,15 +87,21 @@ public final class ClaimWaits implements AutoCloseable {
         final ClaimResponse nothing;
         final CompletableFuture<ClaimResponse> answer = new CompletableFuture<>();
         ScheduledFuture<?> end;
+        /** Its last run was refused at a lease cap: a lease that ends may let it in. */
+        boolean refusedByCap;
+        /** Run again at this moment: work kept from it by time alone opens then. */
+        ScheduledFuture<?> opens;
+        boolean due;
         /** Being run again now: whatever ends it meanwhile waits for that run's answer. */
         boolean running;
         boolean endWhenRun;
 
-        Held(Verified<ClaimRequest> request, String origin, ClaimResponse nothing) {
+        Held(Verified<ClaimRequest> request, String origin, Dispatcher.Attempt first) {
             this.request = request;
             this.origin = origin;
             this.network = AddressScope.network(origin);
-            this.nothing = nothing;
+            this.nothing = first.response();
+            this.refusedByCap = first.refusedByCap();
         }
     }
 
@@ -98,6 +112,7 @@ public final class ClaimWaits implements AutoCloseable {
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("coordinator-claim-waits"));
         this.waker = Executors.newSingleThreadExecutor(daemon("coordinator-claim-waker"));
         store.onUnitsOpened(this::wakeUp);
+        store.onLeasesEnded(this::leasesEnded);
     }
 
     /**
@@ -107,12 +122,18 @@ public final class ClaimWaits implements AutoCloseable {
      */
     public CompletableFuture<ClaimResponse> claim(Verified<ClaimRequest> request, String origin) {
         long seen;
+        long seenEnds;
         synchronized (lock) {
             seen = wakeUps;
+            seenEnds = leaseEnds;
         }
-        ClaimResponse first = dispatcher.claim(request, origin);
         ClaimRequest claim = request.record();
-        if (first.hasUnit() || first.getDirectionClosed() || claim.getWaitS() == 0) {
+        if (claim.getWaitS() == 0) {
+            return CompletableFuture.completedFuture(dispatcher.claim(request, origin));
+        }
+        Dispatcher.Attempt attempt = dispatcher.claimToWait(request, origin);
+        ClaimResponse first = attempt.response();
+        if (first.hasUnit() || first.getDirectionClosed()) {
             return CompletableFuture.completedFuture(first);
         }
         long now = clock.millis();
@@ -121,15 +142,21 @@ public final class ClaimWaits implements AutoCloseable {
         if (until - now < SHORTEST_WAIT_MS) {
             return CompletableFuture.completedFuture(first);
         }
-        Held held = new Held(request, origin, first);
+        Held held = new Held(request, origin, attempt);
         synchronized (lock) {
             if (closed || !admit(held)) {
                 return CompletableFuture.completedFuture(first);
             }
             waiting.add(held);
             held.end = timer.schedule(() -> end(held), until - now, TimeUnit.MILLISECONDS);
+            runAgainAt(held, attempt.opensAtMs(), now, until);
+            // work that opened between the first run and now is not missed
             if (wakeUps != seen) {
-                startRound();  // work opened between the first run and now: not missed
+                wakeAll = true;
+                startRound();
+            } else if (leaseEnds != seenEnds && held.refusedByCap) {
+                wakeCapped = true;
+                startRound();
             }
         }
         held.answer.whenComplete((answer, failure) -> {
@@ -152,15 +179,45 @@ public final class ClaimWaits implements AutoCloseable {
         synchronized (lock) {
             wakeUps++;
             if (!waiting.isEmpty()) {
+                wakeAll = true;
                 startRound();
             }
         }
     }
 
+    /** The store committed the end of leases, and nothing else: a claim a lease cap refused may now pass it. */
+    private void leasesEnded() {
+        synchronized (lock) {
+            leaseEnds++;
+            if (waiting.stream().anyMatch(h -> h.refusedByCap)) {
+                wakeCapped = true;
+                startRound();
+            }
+        }
+    }
+
+    /** Sets the held claim's timer for work that opens with time, where that comes before its wait ends (guarded by lock). */
+    private void runAgainAt(Held held, long opensAtMs, long now, long until) {
+        if (held.opens != null) {
+            held.opens.cancel(false);
+            held.opens = null;
+        }
+        if (opensAtMs < until) {
+            held.opens = timer.schedule(() -> {
+                synchronized (lock) {
+                    if (waiting.contains(held)) {
+                        held.due = true;
+                        wakeDue = true;
+                        startRound();
+                    }
+                }
+            }, Math.max(0, opensAtMs - now), TimeUnit.MILLISECONDS);
+        }
+    }
+
     private void startRound() {
         if (roundRunning) {
-            wokenAgain = true;
-            return;
+            return;  // the running round looks at the flags again when it ends
         }
         try {
             waker.execute(this::rounds);
@@ -173,14 +230,20 @@ public final class ClaimWaits implements AutoCloseable {
     private void rounds() {
         try {
             while (true) {
-                List<Held> order;
+                List<Held> order = new ArrayList<>();
                 synchronized (lock) {
-                    wokenAgain = false;
-                    order = new ArrayList<>(waiting);
+                    for (Held held : waiting) {
+                        if (wakeAll || (wakeCapped && held.refusedByCap) || (wakeDue && held.due)) {
+                            order.add(held);
+                        }
+                    }
+                    wakeAll = false;
+                    wakeCapped = false;
+                    wakeDue = false;
                 }
                 round(order);
                 synchronized (lock) {
-                    if (!wokenAgain || waiting.isEmpty() || closed) {
+                    if (!(wakeAll || wakeCapped || wakeDue) || waiting.isEmpty() || closed) {
                         roundRunning = false;
                         return;
                     }
@@ -207,9 +270,11 @@ public final class ClaimWaits implements AutoCloseable {
                 held.running = true;
             }
             ClaimResponse again = null;
+            Dispatcher.Attempt attempt = null;
             RuntimeException failure = null;
             try {
-                again = dispatcher.claimHeld(held.request, held.origin);
+                attempt = dispatcher.claimHeld(held.request, held.origin);
+                again = attempt.response();
             } catch (RuntimeException e) {
                 failure = e;  // answered as the first run's failure would have been (the route maps it)
             }
@@ -223,6 +288,10 @@ public final class ClaimWaits implements AutoCloseable {
                 } else {
                     waiting.remove(held);
                     waiting.add(held);  // to the back: the next wake-up tries the others first
+                    held.due = false;
+                    held.refusedByCap = attempt.refusedByCap();
+                    long now = clock.millis();
+                    runAgainAt(held, attempt.opensAtMs(), now, now + held.end.getDelay(TimeUnit.MILLISECONDS));
                 }
             }
             misses = again != null && again.hasUnit() ? 0 : misses + 1;
@@ -272,6 +341,9 @@ public final class ClaimWaits implements AutoCloseable {
             byNetwork.computeIfPresent(held.network, (k, n) -> n > 1 ? n - 1 : null);
             if (held.end != null) {
                 held.end.cancel(false);
+            }
+            if (held.opens != null) {
+                held.opens.cancel(false);
             }
         }
     }

@@ -21,6 +21,7 @@ import dev.rhizome.coordinator.store.Explorations;
 import dev.rhizome.coordinator.store.OpenEvaluations;
 import dev.rhizome.coordinator.store.Seeds;
 import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.coordinator.store.StoreException;
 import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
@@ -39,6 +40,7 @@ import dev.rhizome.coordinator.core.DirectionLoad;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -69,6 +71,20 @@ public final class Dispatcher {
     private final WriteQuotas quotas;
     private final LeaseCaps.Limits caps;
     private final Consumer<String> refusedClaims;
+    /**
+     * Networks whose last claim found them within {@link #NETWORK_SLOTS} of a lease cap: their
+     * next claims take every slot at once rather than one, then find out, and run again. A hint
+     * only (exactness never depends on it); bounded, emptied when full.
+     */
+    private final Set<String> nearTheCaps = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Claims of one network that may run at once on a shared store where a lease cap is set: each
+     * holds one of this many locks of its network, so the last of them to read the counts sees
+     * all but at most this many less one in flight ({@link LeaseCaps#roomForAll}).
+     */
+    static final int NETWORK_SLOTS = 8;
+    private static final int MAX_NEAR_NETWORKS = 10_000;
 
     /**
      * @param maxLeasesPerNode    leases one key may hold at once
@@ -114,7 +130,20 @@ public final class Dispatcher {
      *               replicas' networks apart ({@link ReplicaNetworks}; "" for none)
      */
     public ClaimResponse claim(Verified<ClaimRequest> request, String origin) {
-        return claim(request, origin, false);
+        return claim(request, origin, false, false).response();
+    }
+
+    /**
+     * A claim's answer, and for one that got no unit and may wait ({@link ClaimWaits}): whether a
+     * lease cap refused it (it waits for leases to end) and when work now kept from it by time
+     * alone opens ({@link dev.rhizome.coordinator.store.OpenEvaluations#nextOpening}; Long.MAX_VALUE for never).
+     */
+    record Attempt(ClaimResponse response, boolean refusedByCap, long opensAtMs) {
+    }
+
+    /** A claim that will wait if it gets nothing: its answer with what the wait needs to know. */
+    Attempt claimToWait(Verified<ClaimRequest> request, String origin) {
+        return claim(request, origin, false, true);
     }
 
     /**
@@ -123,11 +152,11 @@ public final class Dispatcher {
      * is still recorded under it, and the same claim sent again finds that unit). Its signing
      * time must still be inside the replay window.
      */
-    ClaimResponse claimHeld(Verified<ClaimRequest> request, String origin) {
-        return claim(request, origin, true);
+    Attempt claimHeld(Verified<ClaimRequest> request, String origin) {
+        return claim(request, origin, true, true);
     }
 
-    private ClaimResponse claim(Verified<ClaimRequest> request, String origin, boolean again) {
+    private Attempt claim(Verified<ClaimRequest> request, String origin, boolean again, boolean mayWait) {
         ClaimRequest claim = request.record();
         String network = ReplicaNetworks.of(origin);
         long now = clock.millis();
@@ -150,8 +179,20 @@ public final class Dispatcher {
         // Counted only where a cap is set: an address's and a network's leases are two more counts.
         String capped = caps.any() ? origin : "";
         LeaseCaps.Scope[] refusedBy = {null};
-        ClaimResponse answer = store.inKeyedTransaction(claimKeys(claim, network, capped), tx -> {
+        long[] opensAt = {Long.MAX_VALUE};
+        String capNetwork = capped.isEmpty() ? "" : AddressScope.network(capped);
+        boolean[] wholeNetwork = {!capNetwork.isEmpty() && nearTheCaps.contains(capNetwork)};
+        ClaimResponse answer = store.inKeyedTransaction(claimKeys(claim, network), tx -> {
             refusedBy[0] = null;  // a transaction may run again
+            opensAt[0] = Long.MAX_VALUE;
+            boolean oneSlot = false;
+            if (!capNetwork.isEmpty()) {
+                if (wholeNetwork[0]) {
+                    tx.lockEverySlot(capNetwork, NETWORK_SLOTS);
+                } else {
+                    oneSlot = tx.lockOneSlot(capNetwork, NETWORK_SLOTS);
+                }
+            }
             if (mayExplore) {
                 // An exploration adds a unit and is counted against its direction's load: that is
                 // the writers' state, so such a claim runs among them from its start.
@@ -181,11 +222,25 @@ public final class Dispatcher {
                         + " leases; at most " + limits.maxLeasesPerNode() + " at once: finish or let one run out first");
             }
             checkDailyQuota(claimant, claim.getNode(), now);
+            if (oneSlot) {
+                if (!LeaseCaps.roomForAll(caps, claimant.fromOrigin(), NETWORK_SLOTS)) {
+                    // Other claims of the network in flight beside this one could, with it, pass a
+                    // cap: run again holding every slot, alone among the network's claims.
+                    wholeNetwork[0] = true;
+                    rememberNearTheCaps(capNetwork, true);
+                    throw StoreException.runAgain("network " + capNetwork + " is near its lease caps");
+                }
+            } else if (wholeNetwork[0]) {
+                rememberNearTheCaps(capNetwork, !LeaseCaps.roomForAll(caps, claimant.fromOrigin(), 2 * NETWORK_SLOTS));
+            }
             Optional<LeaseCaps.Refusal> full = LeaseCaps.refusal(caps, claimant.fromOrigin(), capped);
             if (full.isPresent()) {
                 // Not an error: the claim was well made, and other keys of this address are at work.
                 // An empty claim with a retry hint is what every node already waits on.
                 refusedBy[0] = full.get().scope();
+                if (mayWait) {
+                    opensAt[0] = tx.nextOpening(claim.getNode(), network, now);
+                }
                 return ClaimResponse.newBuilder().setReason(full.get().reason()).setRetryAfterS(LeaseCaps.RETRY_S).build();
             }
             Function<String, Manifest> manifests = manifestLookup(tx);
@@ -216,6 +271,9 @@ public final class Dispatcher {
                         claim.getHypothesis().strip(), now);
             } else {
                 ClaimPolicy.Decision.Nothing nothing = (ClaimPolicy.Decision.Nothing) decision;
+                if (mayWait && !nothing.directionClosed()) {
+                    opensAt[0] = tx.nextOpening(claim.getNode(), network, now);
+                }
                 return response.setReason(nothing.reason()).setRetryAfterS(nothing.retryAfterS())
                         .setDirectionClosed(nothing.directionClosed()).build();
             }
@@ -230,7 +288,7 @@ public final class Dispatcher {
         if (refusedBy[0] != null && !again) {
             refusedClaims.accept(refusedBy[0].label());
         }
-        return answer;
+        return new Attempt(answer, refusedBy[0] != null, opensAt[0]);
     }
 
     public Ack renew(Verified<LeaseRenewal> request) {
@@ -315,17 +373,29 @@ public final class Dispatcher {
 
     /**
      * What a claim is serialized on in a shared store, beside the writers: its key (the leases it
-     * holds, its leases today and its nonces change only in its own claims) and its network
-     * (which keeps off a trial its network leased lately). Where the caps count its origin, the
-     * network is its address's /24 or /48 ({@link AddressScope#network}), which holds the
-     * replicas' network ({@link ReplicaNetworks#of}: the same, or an address inside it), so the
-     * counts of its address and network are read and raised by one claim at a time across
-     * coordinators; loopback's claims then run one at a time too.
+     * holds, its leases today and its nonces change only in its own claims) and its replicas'
+     * network ({@link ReplicaNetworks#of}, which keeps off a trial its network leased lately: two
+     * claims of one network at once could each lease a replica of one trial). Where the caps count
+     * its origin, the claim then also holds one of its address's /24's or /48's
+     * {@link #NETWORK_SLOTS} slot locks, or all of them near a cap (taken in the transaction,
+     * after these), so the counts of its address and network are exact across coordinators while
+     * up to that many claims of the network run at once (loopback's, a NAT's: its replicas'
+     * network is none for loopback, each machine's own address on a private network).
      */
-    private static List<String> claimKeys(ClaimRequest claim, String network, String capped) {
+    private static List<String> claimKeys(ClaimRequest claim, String network) {
         String claimant = "claimant " + PublicId.hex(claim.getNode());
-        String locked = capped.isEmpty() ? network : AddressScope.network(capped);
-        return locked.isEmpty() ? List.of(claimant) : List.of(claimant, "network " + locked);
+        return network.isEmpty() ? List.of(claimant) : List.of(claimant, "network " + network);
+    }
+
+    private void rememberNearTheCaps(String network, boolean near) {
+        if (!near) {
+            nearTheCaps.remove(network);
+            return;
+        }
+        if (nearTheCaps.size() >= MAX_NEAR_NETWORKS) {
+            nearTheCaps.clear();  // a hint: forgetting costs the next claims of each a run again
+        }
+        nearTheCaps.add(network);
     }
 
     private static boolean mayExplore(ClaimRequest claim) {

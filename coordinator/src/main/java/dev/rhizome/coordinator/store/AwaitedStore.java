@@ -38,7 +38,7 @@ final class AwaitedStore implements Store {
     private volatile int attempts;
     private final CompletableFuture<IOException> refusal = new CompletableFuture<>();
     private boolean closed;  // guarded by this
-    private final java.util.List<Runnable> pendingListeners = new java.util.ArrayList<>();  // guarded by this
+    private final java.util.List<java.util.function.Consumer<Store>> pendingListeners = new java.util.ArrayList<>();  // guarded by this
 
     /** Starts waiting for the store; {@code firstFailure} is why the first attempt, already made, failed. */
     AwaitedStore(String address, Callable<Store> opener, IOException firstFailure) {
@@ -77,7 +77,7 @@ final class AwaitedStore implements Store {
                         opened.close();
                         return;
                     }
-                    pendingListeners.forEach(opened::onUnitsOpened);
+                    pendingListeners.forEach(listen -> listen.accept(opened));
                     pendingListeners.clear();
                     store = opened;
                 }
@@ -145,11 +145,23 @@ final class AwaitedStore implements Store {
         synchronized (this) {
             Store s = store;
             if (s == null) {
-                pendingListeners.add(listener);
+                pendingListeners.add(opened -> opened.onUnitsOpened(listener));
                 return;
             }
         }
         store.onUnitsOpened(listener);
+    }
+
+    @Override
+    public void onLeasesEnded(Runnable listener) {
+        synchronized (this) {
+            Store s = store;
+            if (s == null) {
+                pendingListeners.add(opened -> opened.onLeasesEnded(listener));
+                return;
+            }
+        }
+        store.onLeasesEnded(listener);
     }
 
     @Override

@@ -7,6 +7,7 @@ import static dev.rhizome.coordinator.store.Rows.UNIT_COLUMNS;
 
 import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.ReplicaNetworks;
+import dev.rhizome.coordinator.core.Saturating;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
 import java.util.ArrayList;
@@ -79,6 +80,34 @@ final class ClaimQueue implements OpenEvaluations {
                     + "ON CONFLICT (unit_id, node) DO UPDATE SET until_ms = excluded.until_ms", unitId,
                     node.toByteArray(), untilMs);
         }
+    }
+
+    @Override
+    public long nextOpening(ByteString node, String network, long nowMs) {
+        // A lease is expired once its deadline is passed (lease_deadline_ms < now): along the
+        // partial index of LEASED units by deadline, one seek (the state written out, not bound:
+        // only then can the planner use that index).
+        long next = q.count("SELECT COALESCE(MIN(lease_deadline_ms), ?) FROM units WHERE state = " + LEASED,
+                Long.MAX_VALUE - 1) + 1;
+        if (!noReservationLastsUntil(nowMs)) {
+            // Reserved while until_ms >= now; from the open queue's side, whose walk the claim that
+            // found nothing has just paid for.
+            next = Math.min(next, q.count("SELECT COALESCE(MIN(v.until_ms), ?) FROM units u JOIN unit_reservations v "
+                    + "ON v.unit_id = u.id WHERE u.state = ? AND u.kind = ? AND v.until_ms >= ? AND v.node <> ?",
+                    Long.MAX_VALUE - 1, OPEN, EVALUATE, nowMs, node.toByteArray()) + 1);
+        }
+        if (!network.isEmpty()) {
+            // Held while leased_ms > now - HOLD, so open from leased_ms + HOLD.
+            long leased = q.count("SELECT COALESCE(MIN(nl.leased_ms), ?) FROM units u LEFT JOIN unit_seeds s "
+                    + "ON s.unit_id = u.id JOIN unit_leases nl ON nl.commit_id = u.commit_id LEFT JOIN unit_seeds ns "
+                    + "ON ns.unit_id = nl.unit_id WHERE u.state = ? AND u.kind = ? AND nl.network = ? "
+                    + "AND nl.network <> '' AND nl.leased_ms > ? AND ns.random_seed IS NOT DISTINCT FROM s.random_seed",
+                    Long.MAX_VALUE, OPEN, EVALUATE, network, ReplicaNetworks.heldAfter(nowMs));
+            if (leased != Long.MAX_VALUE) {
+                next = Math.min(next, Saturating.plus(leased, ReplicaNetworks.HOLD.toMillis()));
+            }
+        }
+        return next > nowMs ? next : Long.MAX_VALUE;
     }
 
     @Override

@@ -38,6 +38,16 @@ public interface OpenEvaluations {
     /** Reserves a unit for {@code nodes} until {@code untilMs} (see {@link SpotChecks}). */
     void reserveUnit(String unitId, List<ByteString> nodes, long untilMs);
 
+    /**
+     * The earliest moment after {@code nowMs} at which work now kept from this claimant by time
+     * alone may open, or {@link Long#MAX_VALUE}: a lease's deadline (its expiry reopens the unit,
+     * and frees its address's and network's lease caps), the end of a reservation of an open unit
+     * for other keys, the end of {@code network}'s hold on a trial with an open replica
+     * ({@code core.ReplicaNetworks}). A claim held while it waits ({@code service.ClaimWaits}) is
+     * run again then, rather than reading the store while it waits.
+     */
+    long nextOpening(ByteString node, String network, long nowMs);
+
     /** The keys a unit is reserved for at {@code nowMs}; empty when it is open to all. */
     List<ByteString> reservation(String unitId, long nowMs);
 }

@@ -46,10 +46,16 @@ final class OpenedUnitsChannel implements AutoCloseable {
         return "rhizome_units_" + Integer.toHexString(schema.hashCode());
     }
 
-    /** Sends the notice in the transaction of {@code c}: delivered to every listener when it commits. */
-    static void notify(Connection c, String schema) throws SQLException {
+    /** The payload of a notice that leases ended and no unit opened ({@link UnitsOpened#leasesEnded}). */
+    static final String LEASES_ENDED = "leases";
+
+    /**
+     * Sends the notice in the transaction of {@code c}: delivered to every listener when it
+     * commits; {@code leasesOnly} where the transaction only ended leases.
+     */
+    static void notify(Connection c, String schema, boolean leasesOnly) throws SQLException {
         try (Statement s = c.createStatement()) {
-            s.execute("SELECT pg_notify('" + channel(schema) + "', '')");
+            s.execute("SELECT pg_notify('" + channel(schema) + "', '" + (leasesOnly ? LEASES_ENDED : "") + "')");
         }
     }
 
@@ -71,7 +77,15 @@ final class OpenedUnitsChannel implements AutoCloseable {
                 while (!closed) {
                     PGNotification[] notices = pg.getNotifications(POLL_MS);
                     if (notices != null && notices.length > 0) {
-                        listeners.fire();
+                        boolean work = false;
+                        for (PGNotification notice : notices) {
+                            work |= !LEASES_ENDED.equals(notice.getParameter());
+                        }
+                        if (work) {
+                            listeners.fire();
+                        } else {
+                            listeners.leasesEnded();
+                        }
                     }
                 }
             } catch (SQLException | RuntimeException e) {

@@ -35,8 +35,11 @@ import java.util.concurrent.TimeUnit;
  *       the keys results append beside each other, which may commit out of order, are never
  *       skipped by a keyset page.
  *   <li>A claim ({@link #inKeyedTransaction}) holds instead the locks of its claimant's key and its
- *       network, so its counts (leases held, leases today, nonces), the leases its address and
- *       network hold ({@code core.LeaseCaps}) and its network's replicas are exact, and runs beside the writers and the other claims. It takes its unit from the open
+ *       replicas' network, so its counts (leases held, leases today, nonces) and its network's
+ *       replicas are exact, and, where lease caps are set, one of its address's network's claim
+ *       slots ({@link Transaction#lockOneSlot}), or all of them near a cap, so the leases its
+ *       address and network hold ({@code core.LeaseCaps}) are exact with up to that many of its
+ *       claims at once; it runs beside the writers and the other claims. It takes its unit from the open
  *       queue with {@code FOR UPDATE SKIP LOCKED}, which re-checks the row as last committed: a unit
  *       is never leased twice. A claim that must expire leases or may start an exploration joins
  *       the writers' lock first ({@link Transaction#serializeWithWriters}), before it locks any row.
@@ -85,6 +88,7 @@ public final class PostgresStore implements Store {
     private final UnitsOpened unitsOpened = new UnitsOpened();
     /** Started by the first listener: a store nobody holds claims on listens to nothing. */
     private OpenedUnitsChannel channel;  // guarded by unitsOpened
+    private LeaseEndNotices leaseNotices;  // guarded by unitsOpened
 
     /** The bounds of {@code timeout} and {@code read_timeout}, in milliseconds. */
     record Waits(int writeMs, int readMs) {
@@ -386,18 +390,26 @@ public final class PostgresStore implements Store {
                 SqliteTransaction tx = new SqliteTransaction(c, Statements.uncached(c, rowsRead), seeds, OwnedReads.none(),
                         writersLock(schema));
                 T value = work.run(tx);
+                boolean leasesOnly = tx.unitsOpened() && !tx.workOpened();
                 if (tx.unitsMadeOpen() || (tx.unitsOpened() && !tx.settlesBesideOthers())) {
                     // The other coordinators' held claims. PostgreSQL commits the transactions that
                     // sent a notice one at a time, database-wide (a lock from the notice to the end
                     // of the commit): the writers' lock holders run one at a time anyway, but results
-                    // settle beside each other, so a result notifies only where it opened a unit
-                    // (a replica, a tie-breaker), not for the lease it ended.
-                    OpenedUnitsChannel.notify(c, schema);
+                    // settle beside each other, so a result notifies in its transaction only where
+                    // it opened a unit (a replica, a tie-breaker); the lease it ended is told after
+                    // its commit, by a notice of its own (below).
+                    OpenedUnitsChannel.notify(c, schema, !tx.workOpened());
+                    leasesOnly = false;
                 }
                 c.commit();
                 outage.succeeded();
-                if (tx.unitsOpened()) {
+                if (tx.workOpened()) {
                     unitsOpened.fire();
+                } else if (tx.unitsOpened()) {
+                    unitsOpened.leasesEnded();
+                }
+                if (leasesOnly) {
+                    leaseNotices().send();
                 }
                 return value;
             } catch (SQLException | RuntimeException e) {
@@ -491,6 +503,22 @@ public final class PostgresStore implements Store {
     }
 
     @Override
+    public void onLeasesEnded(Runnable listener) {
+        unitsOpened.listenForLeases(listener);
+        onUnitsOpened(() -> { });  // starts the listening channel
+    }
+
+    /** The notices of settled results' ended leases, started by the first such result. */
+    private LeaseEndNotices leaseNotices() {
+        synchronized (unitsOpened) {
+            if (leaseNotices == null) {
+                leaseNotices = new LeaseEndNotices(jdbcUrl, properties, schema);
+            }
+            return leaseNotices;
+        }
+    }
+
+    @Override
     public long rowsRead() {
         return rowsRead.total();
     }
@@ -540,6 +568,9 @@ public final class PostgresStore implements Store {
     public void close() {
         closed = true;
         synchronized (unitsOpened) {
+            if (leaseNotices != null) {
+                leaseNotices.close();
+            }
             if (channel != null) {
                 channel.close();
             }

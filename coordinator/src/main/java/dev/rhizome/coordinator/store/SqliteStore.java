@@ -59,6 +59,8 @@ public final class SqliteStore implements Store {
     /** Told after a group commit whose transactions opened work (committer thread only sets the flag). */
     private final UnitsOpened unitsOpened = new UnitsOpened();
     private boolean groupOpenedUnits;
+    /** Whether one of those units is claimable work (not only a lease ended). */
+    private boolean groupOpenedWork;
     /** An afterCommit hook that threw: logged, and the kept reads forgotten. */
     private final WorkerFailures hookFailures = new WorkerFailures(LOG, "a committed transaction's after-commit step");
     private final WorkerFailures listenerFailures = new WorkerFailures(LOG, "the commit listener (metrics)");
@@ -135,6 +137,11 @@ public final class SqliteStore implements Store {
     @Override
     public void onUnitsOpened(Runnable listener) {
         unitsOpened.listen(listener);
+    }
+
+    @Override
+    public void onLeasesEnded(Runnable listener) {
+        unitsOpened.listenForLeases(listener);
     }
 
     @Override
@@ -261,6 +268,7 @@ public final class SqliteStore implements Store {
         List<Runnable> afterCommit = new ArrayList<>();
         stopAfterBatch = false;
         groupOpenedUnits = false;
+        groupOpenedWork = false;
         try {
             runAndCommit(batch, succeeded, afterCommit);
         } catch (SQLException | RuntimeException | Error e) {
@@ -294,8 +302,10 @@ public final class SqliteStore implements Store {
             listenerFailures.failed(t);
         }
         succeeded.forEach(Pending::complete);
-        if (groupOpenedUnits) {
+        if (groupOpenedWork) {
             unitsOpened.fire();
+        } else if (groupOpenedUnits) {
+            unitsOpened.leasesEnded();
         }
         return stopAfterBatch;
     }
@@ -336,6 +346,7 @@ public final class SqliteStore implements Store {
                 savepoint("RELEASE caller");
                 current.released();
                 groupOpenedUnits |= current.unitsOpened();
+                groupOpenedWork |= current.workOpened();
                 succeeded.add(p);
                 afterCommit.addAll(current.afterCommit());
             } catch (RuntimeException | Error e) {

@@ -120,6 +120,16 @@ final class SqliteTransaction implements Store.Transaction {
         order.lockKeys(keys);
     }
 
+    @Override
+    public boolean lockOneSlot(String group, int slots) {
+        return order.lockOneSlot(group, slots);
+    }
+
+    @Override
+    public void lockEverySlot(String group, int slots) {
+        order.lockEverySlot(group, slots);
+    }
+
     /** Holds the writers' lock shared: this transaction settles a result beside others (PostgreSQL). */
     void settleBesideOthers() {
         order.settleBesideOthers();
@@ -147,6 +157,11 @@ final class SqliteTransaction implements Store.Transaction {
     /** Whether this transaction opened work ({@link UnitsOpened}): told once it commits. */
     boolean unitsOpened() {
         return scope.unitsOpened;
+    }
+
+    /** Whether what this transaction opened is work beyond ended leases ({@link TransactionScope#workOpened}). */
+    boolean workOpened() {
+        return scope.workOpened;
     }
 
     /** Whether this transaction left a unit OPEN (inserted or reopened), not only ended leases. */
@@ -441,6 +456,11 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public void reserveUnit(String unitId, List<ByteString> nodes, long untilMs) {
         claims.reserveUnit(unitId, nodes, untilMs);
+    }
+
+    @Override
+    public long nextOpening(ByteString node, String network, long nowMs) {
+        return claims.nextOpening(node, network, nowMs);
     }
 
     @Override

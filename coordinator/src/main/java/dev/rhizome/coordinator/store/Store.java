@@ -80,6 +80,16 @@ public interface Store extends AutoCloseable {
     }
 
     /**
+     * Runs {@code listener} after each commit that ended leases without opening a unit (a result,
+     * whose unit is done): the leases its holder's address and network hold went down, which is
+     * what a claim refused at a lease cap ({@code core.LeaseCaps}) waits for. As
+     * {@link #onUnitsOpened}, on the committing thread, and for the other coordinators' commits
+     * on a shared store.
+     */
+    default void onLeasesEnded(Runnable listener) {
+    }
+
+    /**
      * Rows this store has read since it opened, by every transaction of this process (see
      * {@link RowsRead}): metric {@code rhizome_store_rows_read_total}.
      */
@@ -153,6 +163,20 @@ public interface Store extends AutoCloseable {
          */
         default boolean lockForSettlement(Collection<String> directions, String commit, Collection<ByteString> keys) {
             return false;
+        }
+
+        /**
+         * In a keyed transaction (a claim) of a shared store: holds one of the {@code slots}
+         * locks of {@code group}, so that at most that many of the group's claims run at once;
+         * true then. False, taking nothing, where the store has one writer (whose transactions
+         * run one at a time anyway). Taken after the keys' locks and before any row lock.
+         */
+        default boolean lockOneSlot(String group, int slots) {
+            return false;
+        }
+
+        /** Like {@link #lockOneSlot}, but holds every one of the group's {@code slots} locks: its claims run one at a time. */
+        default void lockEverySlot(String group, int slots) {
         }
 
         /** Whether {@link #lockForSettlement} would lock: this transaction settles beside others. */

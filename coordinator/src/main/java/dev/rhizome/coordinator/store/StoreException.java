@@ -24,6 +24,15 @@ public final class StoreException extends RuntimeException {
     }
 
     /**
+     * For a transaction that found, under the locks it took, that it needs more of them (a claim
+     * near its network's lease caps, {@code service.Dispatcher}): a shared store rolls it back
+     * and runs it again, as after a deadlock.
+     */
+    public static StoreException runAgain(String why) {
+        return new StoreException("run again: " + why, new SQLException(why, "40001"));
+    }
+
+    /**
      * Whether {@code failure} (or a cause of it) is the database refusing for want of disk space:
      * SQLite's {@code SQLITE_FULL} (its answer to ENOSPC), PostgreSQL's {@code disk_full}. Nothing
      * of the transaction was stored, the request was not at fault, and the same request succeeds

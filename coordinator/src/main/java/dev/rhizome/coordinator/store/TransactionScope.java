@@ -89,6 +89,12 @@ final class TransactionScope {
     boolean unitsOpened;
     /** Whether one of those units is OPEN now (inserted or reopened), not only out of its lease. */
     boolean unitsMadeOpen;
+    /**
+     * Whether what opened is work for claims other than those held at a lease cap: a unit OPEN, or
+     * an exploration ended (its direction may be explored again). False where it only ended
+     * evaluations' leases (a result): those free lease caps and nothing else.
+     */
+    boolean workOpened;
 
     /**
      * Envelopes this transaction stored: on PostgreSQL their count enters the store's counters

@@ -13,6 +13,7 @@ import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.ReplicaNetworks;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.proto.v1.UnitStatus;
+import dev.rhizome.proto.v1.WorkUnit;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -82,6 +83,7 @@ final class UnitRows implements Units {
         scope.order.appendInOrder();
         scope.unitsOpened |= u.state() == UnitStatus.State.OPEN;
         scope.unitsMadeOpen |= u.state() == UnitStatus.State.OPEN;
+        scope.workOpened |= u.state() == UnitStatus.State.OPEN;
         String sql = "INSERT INTO units (" + UNIT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
         Object[] params = {u.id(), u.kind().getNumber(), u.seed(), u.direction(), u.commit(), u.parent(),
                 u.proposer().toByteArray(), u.state().getNumber(), u.holder().toByteArray(), u.leaseDeadlineMs(),
@@ -106,6 +108,8 @@ final class UnitRows implements Units {
         // A renewal stays LEASED; anything else ends a lease or reopens the unit.
         scope.unitsOpened |= u.state() != UnitStatus.State.LEASED;
         scope.unitsMadeOpen |= u.state() == UnitStatus.State.OPEN;
+        scope.workOpened |= u.state() == UnitStatus.State.OPEN
+                || (u.state() != UnitStatus.State.LEASED && u.kind() == WorkUnit.Kind.EXPLORE);
         wroteUnitState(u, false, null);
     }
 

@@ -16,13 +16,28 @@ public final class UnitsOpened {
     private static final Logger LOG = LoggerFactory.getLogger(UnitsOpened.class);
 
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> leaseListeners = new CopyOnWriteArrayList<>();
 
     public void listen(Runnable listener) {
         listeners.add(listener);
     }
 
+    /** Told of commits that only ended leases (a result): what a claim held at a lease cap waits for. */
+    public void listenForLeases(Runnable listener) {
+        leaseListeners.add(listener);
+    }
+
     /** After a commit whose writes opened units (or a notice that another coordinator's did). */
     public void fire() {
+        tell(listeners);
+    }
+
+    /** After a commit that ended leases and opened no unit (or a notice that another coordinator's did). */
+    public void leasesEnded() {
+        tell(leaseListeners);
+    }
+
+    private static void tell(List<Runnable> listeners) {
         for (Runnable listener : listeners) {
             try {
                 listener.run();

@@ -1,5 +1,9 @@
 package dev.rhizome.coordinator.store;
 
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
 /**
  * The locks a writing transaction of the shared store ({@link PostgresStore}) takes, so that
  * writers behave as if one ran after the other where they touch the same state (see there): the
@@ -117,6 +121,51 @@ final class WriteOrder {
         for (int key : keys) {
             queries.list("SELECT pg_advisory_xact_lock(?, ?)", rs -> Boolean.TRUE, PostgresStore.KEY_SPACE, key);
         }
+    }
+
+    /**
+     * Takes one of the {@code slots} locks of a group of claims (a network's, {@code
+     * service.Dispatcher}): the first free now, tried from a random one in one statement that
+     * waits for none; when all are held, waits for that one. False where the store has one
+     * writer (and takes no lock).
+     */
+    boolean lockOneSlot(String group, int slots) {
+        if (!shared) {
+            return false;
+        }
+        int[] keys = slotKeys(group, slots);
+        int start = ThreadLocalRandom.current().nextInt(slots);
+        int[] rotated = new int[slots];
+        for (int i = 0; i < slots; i++) {
+            rotated[i] = keys[(start + i) % slots];
+        }
+        List<Integer> taken = queries.list("SELECT k FROM unnest(?::int[]) AS t(k) "
+                + "WHERE pg_try_advisory_xact_lock(?, k) LIMIT 1", rs -> rs.getInt(1), (Object) rotated,
+                PostgresStore.KEY_SPACE);
+        if (taken.isEmpty()) {
+            lockKeys(new int[] {rotated[0]});
+        }
+        return true;
+    }
+
+    /**
+     * Takes every one of a group's slot locks, in ascending order of their keys: a claim holding
+     * one slot waits for nothing more, and those taking all take them in one order, so none
+     * waits on another in a cycle. Nothing where the store has one writer.
+     */
+    void lockEverySlot(String group, int slots) {
+        if (shared) {
+            lockKeys(Arrays.stream(slotKeys(group, slots)).sorted().distinct().toArray());
+        }
+    }
+
+    /** The second keys of a group's slot locks: the schema's (through its writers' lock key), the group's, the slot's. */
+    private int[] slotKeys(String group, int slots) {
+        int[] keys = new int[slots];
+        for (int i = 0; i < slots; i++) {
+            keys[i] = ("claim slot " + writersLock + " " + group + " " + i).hashCode();
+        }
+        return keys;
     }
 
     /**

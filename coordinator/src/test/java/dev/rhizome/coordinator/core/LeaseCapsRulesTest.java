@@ -35,4 +35,19 @@ class LeaseCapsRulesTest {
         assertThatThrownBy(() -> new LeaseCaps.Limits(-1, 0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("0: no bound");
     }
+
+    /** The claims of a network that may run at once pass no bound only where all of them fit under every bound set. */
+    @Test
+    void roomForAllNeedsEveryClaimInFlightUnderEveryBound() {
+        LeaseCaps.Limits limits = new LeaseCaps.Limits(12, 20);
+        assertThat(LeaseCaps.roomForAll(limits, new LeaseCaps.Held(4, 12), 8)).as("12 and 20 reached at most").isTrue();
+        assertThat(LeaseCaps.roomForAll(limits, new LeaseCaps.Held(5, 0), 8)).as("the address would pass 12").isFalse();
+        assertThat(LeaseCaps.roomForAll(limits, new LeaseCaps.Held(0, 13), 8)).as("the network would pass 20").isFalse();
+        assertThat(LeaseCaps.roomForAll(new LeaseCaps.Limits(0, 20), new LeaseCaps.Held(1_000, 12), 8))
+                .as("no bound per address").isTrue();
+        assertThat(LeaseCaps.roomForAll(LeaseCaps.Limits.none(), new LeaseCaps.Held(Integer.MAX_VALUE, Integer.MAX_VALUE), 8))
+                .isTrue();
+        assertThat(LeaseCaps.roomForAll(new LeaseCaps.Limits(Integer.MAX_VALUE, 0), new LeaseCaps.Held(Integer.MAX_VALUE - 1, 0), 8))
+                .as("no overflow near the largest bound").isFalse();
+    }
 }
