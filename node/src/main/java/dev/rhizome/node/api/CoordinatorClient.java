@@ -307,6 +307,9 @@ public final class CoordinatorClient {
         } catch (CoordinatorException e) {
             if (e.status() == 0) {
                 unanswered.keep(signedRequest(signed), signed, System.currentTimeMillis());
+                if (kept != null && e.getCause() instanceof InterruptedException) {
+                    settleCutClaim(signed, recorder, kept);
+                }
             } else if (kept != null) {
                 kept.answered(signed);
             }
@@ -320,6 +323,56 @@ public final class CoordinatorClient {
             kept.answered(signed);
         }
         return answer;
+    }
+
+    /** How long a stopping claimant asks what became of the claim its stop cut. */
+    static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(4);
+
+    /**
+     * A claim cut by its caller's interruption (a node's stop, most often while the coordinator held
+     * the claim waiting for work): sent again, as signed, once and briefly, so that its journal entry
+     * goes when the answer is known: the coordinator lets go of the held claim and answers the
+     * same claim with the unit it leased (recorded as any unit is) or with its nonce used for
+     * nothing (a refusal). Kept only when that answer does not come: truly unknown, for the next start.
+     */
+    private void settleCutClaim(SignedEnvelope signed, Recorder recorder, ClaimJournal kept) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/claim"))
+                    .timeout(SETTLE_TIMEOUT)
+                    .header("Content-Type", PROTOBUF)
+                    .header("Accept", PROTOBUF)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(signed.toByteArray()))
+                    .build();
+            CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request,
+                    BoundedBody.handler(maxAnswerBytes));
+            HttpResponse<byte[]> response;
+            try {
+                response = exchange.get(SETTLE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | ExecutionException | InterruptedException e) {
+                exchange.cancel(true);
+                if (e instanceof InterruptedException) {
+                    interrupted = true;
+                }
+                return;  // unknown: the journal keeps it
+            }
+            int status = response.statusCode();
+            if (status / 100 == 2) {
+                ClaimResponse answer = ClaimResponse.parseFrom(response.body());
+                if (answer.hasUnit()) {
+                    recorder.record(answer.getUnit());
+                }
+                kept.answered(signed);
+            } else if (status / 100 == 4 && coordinatorError(response.body()) != null) {
+                kept.answered(signed);  // its nonce was used and leased nothing (or the claim is refused): nothing to send again
+            }
+        } catch (IOException | RuntimeException e) {
+            // not recorded, or not read: the journal keeps it for the next start
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**

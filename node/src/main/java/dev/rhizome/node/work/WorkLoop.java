@@ -173,6 +173,9 @@ public final class WorkLoop implements Runnable {
         prefetcher.shutdownNow();
         try {
             reporter.awaitTermination(10, TimeUnit.SECONDS);
+            // a claim ahead cut by the stop asks what became of it (CoordinatorClient.SETTLE_TIMEOUT)
+            // and keeps a unit it got in the slot's ahead file: before the process exits
+            prefetcher.awaitTermination(5, TimeUnit.SECONDS);
             deliverPending();  // writes what the disk refused so far, if it takes it now
         } catch (IOException e) {
             log.warn("results left in the outbox for next start: {}", e.getMessage());
