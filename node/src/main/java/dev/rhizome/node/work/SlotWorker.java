@@ -306,9 +306,18 @@ final class SlotWorker implements Runnable {
                     + "and exploring nothing for {} s", slot.name(), CommitId.abbreviate(unit.getCommit()), unit.getId(),
                     e.getMessage(), hold.toSeconds());
             exploreAfterMs = clock.millis() + hold.toMillis();
+            try {
+                work.closeUnexplored(unit, JobText.printable("cannot fetch base commit " + unit.getCommit() + ": "
+                        + e.getMessage(), Evaluator.MAX_REASON_CHARS));
+            } catch (CoordinatorException refused) {
+                if (!refused.isRefusal()) {
+                    throw refused;  // kept in the buffer: not given back yet
+                }
+                // refused: closed already (given back before a kill that came before the buffer was cleared)
+            }
+            // cleared once the coordinator knows: cleared first, a kill in between left the unit leased
+            // to a node that no longer knew of it, until its deadline
             buffer.clear(slot.name());
-            work.closeUnexplored(unit, JobText.printable("cannot fetch base commit " + unit.getCommit() + ": "
-                    + e.getMessage(), Evaluator.MAX_REASON_CHARS));
             return false;
         }
     }
