@@ -98,7 +98,7 @@ class ClaimedAheadRestartTest {
         return new Slot("cpu0", "cpu-test", Optional.empty());
     }
 
-    private Evaluator evaluator() {
+    private Evaluator evaluator() throws IOException {
         return new Evaluator(Identity.generate(), repo, null, new JobRunner(new PlainLauncher()), new PlainLauncher(),
                 "cpu-test", dir.resolve("work"), dir.resolve("logs"), Clock.systemUTC());
     }
