@@ -302,8 +302,9 @@ class LostAnswerKillTest {
         try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
             Process first = node(node, coordinator.url(), "node-1.log");
             try {
-                await().atMost(Duration.ofMinutes(3)).until(() -> claimsWaiting(coordinator) >= 1);
-                assertThat(names(new NodeLayout(node).claims(), ".claim")).as("the claim held, in flight").hasSize(1);
+                // held at the coordinator, and in flight at the node (the two at once: a wait ends after 20 s)
+                await().atMost(Duration.ofMinutes(3)).until(() -> claimsWaiting(coordinator) >= 1
+                        && names(new NodeLayout(node).claims(), ".claim").size() == 1);
             } finally {
                 first.destroy();  // SIGTERM: the node's own stop
                 assertThat(first.waitFor(60, TimeUnit.SECONDS)).as("stopped").isTrue();
