@@ -306,9 +306,10 @@ public final class CoordinatorClient {
             answer = post("/v1/claim", signed, ClaimResponse.parser(), held(signedRequest(signed)));
         } catch (CoordinatorException e) {
             if (e.status() == 0) {
-                unanswered.keep(signedRequest(signed), signed, System.currentTimeMillis());
-                if (kept != null && e.getCause() instanceof InterruptedException) {
-                    settleCutClaim(signed, recorder, kept);
+                boolean settled = kept != null && e.getCause() instanceof InterruptedException
+                        && settleCutClaim(signed, recorder, kept);
+                if (!settled) {
+                    unanswered.keep(signedRequest(signed), signed, System.currentTimeMillis());
                 }
             } else if (kept != null) {
                 kept.answered(signed);
@@ -335,7 +336,7 @@ public final class CoordinatorClient {
      * same claim with the unit it leased (recorded as any unit is) or with its nonce used for
      * nothing (a refusal). Kept only when that answer does not come: truly unknown, for the next start.
      */
-    private void settleCutClaim(SignedEnvelope signed, Recorder recorder, ClaimJournal kept) {
+    private boolean settleCutClaim(SignedEnvelope signed, Recorder recorder, ClaimJournal kept) {
         boolean interrupted = Thread.interrupted();
         try {
             HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/claim"))
@@ -354,7 +355,7 @@ public final class CoordinatorClient {
                 if (e instanceof InterruptedException) {
                     interrupted = true;
                 }
-                return;  // unknown: the journal keeps it
+                return false;  // unknown: the journal keeps it
             }
             int status = response.statusCode();
             if (status / 100 == 2) {
@@ -363,11 +364,16 @@ public final class CoordinatorClient {
                     recorder.record(answer.getUnit());
                 }
                 kept.answered(signed);
-            } else if (status / 100 == 4 && coordinatorError(response.body()) != null) {
-                kept.answered(signed);  // its nonce was used and leased nothing (or the claim is refused): nothing to send again
+                return true;
             }
+            Error refusal = status == 409 ? coordinatorError(response.body()) : null;
+            if (refusal != null && refusal.getCode() == Error.Code.CONFLICT) {
+                kept.answered(signed);  // its nonce was used and leased nothing: nothing to send again
+                return true;
+            }
+            return false;
         } catch (IOException | RuntimeException e) {
-            // not recorded, or not read: the journal keeps it for the next start
+            return false;  // not recorded, or not read: the journal keeps it for the next start
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
