@@ -44,6 +44,7 @@ class SubmitKillTest {
                 CliRun claim = CliRun.of("claim", "--data-dir", agent.toString(), "--coordinator", url,
                         "--direction", "d", "--workspace", ws.toString(), "--json");
                 assertThat(claim.code()).as(claim.err()).isZero();
+                String unit = claim.json().getAsJsonObject("unit").get("id").getAsString();
                 Files.writeString(ws.resolve("config.properties"), "x=1.6487\n");
                 String commit;
                 try (Git git = Git.open(ws.toFile())) {
@@ -76,6 +77,9 @@ class SubmitKillTest {
                 assertThat(answer.get("paper_id").getAsString())
                         .isEqualTo(Envelopes.id(report.getPapers(0)));
                 assertThat(answer.getAsJsonArray("similar_diffs")).as("not compared with itself").isEmpty();
+                // the rerun's close was refused (the killed one had closed the unit): the claim goes all the
+                // same; it used to stay, and later commands met a refusal instead of `already_submitted`
+                assertThat(agent.resolve("claims").resolve(unit + ".pb")).as("the claim after the last rerun").doesNotExist();
             }
         }
     }
