@@ -5,7 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.cli.ClaimFiles;
+import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.CrashPoints;
 import dev.rhizome.protocol.identity.IdentityStore;
 import java.io.IOException;
@@ -94,6 +96,92 @@ class ClaimKillTest {
                     .doesNotContain(other);
             assertThat(inFlight(agent)).as("claims left in flight").isEmpty();
         }
+    }
+
+    /**
+     * `rhizome renew` killed once the coordinator renewed the lease and before the new deadline was
+     * saved (a crash point holds it there): the saved claim kept the old deadline, and a submit
+     * after it was refused here as expired though the lease ran on. The next command that loads the
+     * claim now renews again and saves the deadline.
+     */
+    @Test
+    void aRenewalKilledBeforeItsSaveIsFinishedByTheNextCommand() throws Exception {
+        Path volunteer = dir.resolve("volunteer");
+        Path agent = dir.resolve("agent");
+        try (SeededCoordinator network = SeededCoordinator.start(dir, volunteer, TestNetwork.slowSeed(3, 300))) {
+            CoordinatorClient operator = network.operator();
+            byte[] key = IdentityStore.loadOrCreate(agent).publicId().toByteString().toByteArray();
+            CliRun claimed = CliRun.of(claim(agent, network.url(), "lower x"));
+            assertThat(claimed.code()).as(claimed.err()).isZero();
+            String unit = claimed.json().getAsJsonObject("unit").get("id").getAsString();
+            long saved = ClaimFiles.load(agent, unit).getLeaseDeadlineMs();
+
+            killedAt(CrashPoints.RENEW_ANSWERED, "renew.log", "renew", "--data-dir", agent.toString(), "--coordinator",
+                    network.url(), "--unit", unit, "--json");
+            long renewed = deadlineAt(operator, key, unit);
+            assertThat(renewed).as("renewed at the coordinator").isGreaterThan(saved);
+            assertThat(ClaimFiles.load(agent, unit).getLeaseDeadlineMs()).as("saved before the kill").isEqualTo(saved);
+
+            WorkUnit loaded = new Research(new CoordinatorClient(network.url(), IdentityStore.loadOrCreate(agent)), agent)
+                    .load(unit, "--unit");
+            assertThat(loaded.getLeaseDeadlineMs()).as("the deadline the next command works with")
+                    .isGreaterThanOrEqualTo(renewed).isEqualTo(deadlineAt(operator, key, unit));
+            assertThat(ClaimFiles.load(agent, unit).getLeaseDeadlineMs()).as("saved").isEqualTo(loaded.getLeaseDeadlineMs());
+            assertThat(ClaimFiles.isRenewing(agent, unit)).as("a renewal left to finish").isFalse();
+        }
+    }
+
+    /**
+     * `rhizome unclaim` killed once the coordinator took the unit back and before the claim was
+     * forgotten (a crash point holds it there): the claim stayed, and the next submit or renew of it
+     * was refused by the coordinator as not leased, where the agent is told `given_back`. The next
+     * command that loads it now finishes the give-back.
+     */
+    @Test
+    void aGiveBackKilledBeforeItForgetsTheClaimIsFinishedByTheNextCommand() throws Exception {
+        Path volunteer = dir.resolve("volunteer");
+        Path agent = dir.resolve("agent");
+        try (SeededCoordinator network = SeededCoordinator.start(dir, volunteer, TestNetwork.slowSeed(3, 300))) {
+            CoordinatorClient operator = network.operator();
+            byte[] key = IdentityStore.loadOrCreate(agent).publicId().toByteString().toByteArray();
+            CliRun claimed = CliRun.of(claim(agent, network.url(), "lower x"));
+            assertThat(claimed.code()).as(claimed.err()).isZero();
+            String unit = claimed.json().getAsJsonObject("unit").get("id").getAsString();
+
+            killedAt(CrashPoints.GIVEN_BACK, "unclaim.log", "unclaim", "--data-dir", agent.toString(), "--coordinator",
+                    network.url(), "--unit", unit, "--json");
+            assertThat(leasedTo(operator, key)).as("given back at the coordinator").doesNotContain(unit);
+            assertThat(agent.resolve("claims").resolve(unit + ".pb")).as("the claim at the kill").exists();
+
+            CliRun renew = CliRun.of("renew", "--data-dir", agent.toString(), "--coordinator", network.url(), "--unit",
+                    unit, "--json");
+            renew.failure(ExitCodes.USAGE, "given_back");
+            assertThat(agent.resolve("claims").resolve(unit + ".pb")).as("the claim after the next command").doesNotExist();
+        }
+    }
+
+    /** Runs a command stopped at {@code point}, SIGKILLs it there. */
+    private void killedAt(String point, String logName, String... args) throws Exception {
+        List<String> command = TestNetwork.launcher(args);
+        command.add(command.indexOf("-Dlogback.configurationFile=logback.xml"), "-Drhizome.crash-point=" + point);
+        Path log = dir.resolve(logName);
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            await().atMost(Duration.ofMinutes(3)).until(() -> !p.isAlive()
+                    || Files.readString(log, StandardCharsets.UTF_8).contains("at crash point " + point));
+            assertThat(p.isAlive()).as("stopped at %s; its output: %s", point,
+                    Files.readString(log, StandardCharsets.UTF_8)).isTrue();
+        } finally {
+            p.destroyForcibly();
+            p.waitFor();
+        }
+    }
+
+    private static long deadlineAt(CoordinatorClient operator, byte[] key, String unit) throws Exception {
+        return operator.units("LEASED").getUnitsList().stream()
+                .filter(u -> Arrays.equals(u.getHolder().toByteArray(), key) && u.getUnit().getId().equals(unit))
+                .findFirst().orElseThrow(() -> new AssertionError(unit + " not leased to the agent"))
+                .getUnit().getLeaseDeadlineMs();
     }
 
     /** Runs `rhizome claim` stopped at its crash point after the answer, SIGKILLs it there; the unit it was leased. */

@@ -40,7 +40,11 @@ class SubmitKillTest {
                     NodeDaemon agentsNode = TestNetwork.node(NodeConfig.defaults(agent, url));
                     KillingProxy proxy = new KillingProxy(url)) {
                 Path ws = dir.resolve("ws");
-                String commit = TestNetwork.claimAndCommit(url, agent, ws);
+                CliRun claim = CliRun.of("claim", "--data-dir", agent.toString(), "--coordinator", url,
+                        "--direction", "d", "--workspace", ws.toString(), "--json");
+                assertThat(claim.code()).as(claim.err()).isZero();
+                String unit = claim.json().getAsJsonObject("unit").get("id").getAsString();
+                String commit = TestNetwork.commitNearTheBest(ws);
                 Path paper = dir.resolve("paper.md");
                 Files.writeString(paper, "# Raising x helps\n\nThe metric is best near x = e^0.5.\n");
                 String[] submit = {"submit", "--workspace", ws.toString(), "--data-dir", agent.toString(),
@@ -67,6 +71,9 @@ class SubmitKillTest {
                 assertThat(answer.get("paper_id").getAsString())
                         .isEqualTo(Envelopes.id(report.getPapers(0)));
                 assertThat(answer.getAsJsonArray("similar_diffs")).as("not compared with itself").isEmpty();
+                // the rerun's close was refused (the killed one had closed the unit): the claim goes all the
+                // same; it used to stay, and later commands met a refusal instead of `already_submitted`
+                assertThat(agent.resolve("claims").resolve(unit + ".pb")).as("the claim after the last rerun").doesNotExist();
             }
         }
     }

@@ -9,6 +9,12 @@ package dev.rhizome.protocol;
 public final class CrashPoints {
     /** A claim answered with a unit, before the claimant records it (its journal entry still there). */
     public static final String CLAIM_ANSWERED = "claim-answered";
+    /** A node's unit claimed ahead of its slot's running job and kept in its ahead file, the job still running. */
+    public static final String CLAIMED_AHEAD = "claimed-ahead";
+    /** {@code rhizome renew}'s renewal answered with the new deadline, before the saved claim is rewritten. */
+    public static final String RENEW_ANSWERED = "renew-answered";
+    /** A give-back acknowledged by the coordinator, before the claimant forgets the claim. */
+    public static final String GIVEN_BACK = "given-back";
     /** A new identity key's temporary file written, before it is linked into place. */
     public static final String KEY_WRITTEN = "key-written";
     /** A new identity key linked into place, before its temporary file is removed. */

@@ -32,6 +32,7 @@ import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.CrashPoints;
 import dev.rhizome.protocol.Printable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -305,12 +306,19 @@ public final class Research {
         WorkUnit unit = load(unitId, option);
         requireLiveLease(unit);
         try {
-            long deadline = Long.parseLong(client.renewLease(LeaseRenewal.newBuilder().setWorkUnitId(unitId)
-                    .setNode(client.identity().publicId().toByteString()).setTimeMs(System.currentTimeMillis())
-                    .build()).getMessage().trim());
+            // marked before it goes: a kill before the new deadline is saved leaves the mark, and the
+            // next command that loads the claim renews again (the saved deadline was kept, older than
+            // the coordinator's, and a submit after it was refused here as expired)
+            ClaimFiles.renewing(dataDir, unitId);
+            long deadline = sendRenewal(unitId);
+            CrashPoints.at(CrashPoints.RENEW_ANSWERED);
             ClaimFiles.save(dataDir, unit.toBuilder().setLeaseDeadlineMs(deadline).build());
+            ClaimFiles.renewed(dataDir, unitId);
             return deadline;
         } catch (CoordinatorException e) {
+            if (e.isRefusal()) {
+                forgetRenewal(unitId);
+            }
             throw Coordinators.failure(e, client, unit.getDirection());
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, e.getMessage());
@@ -319,12 +327,53 @@ public final class Research {
         }
     }
 
-    /** The saved claim of {@code unitId}; {@code option}: the option that named it (null: a workspace's claim did). */
+    private long sendRenewal(String unitId) throws CoordinatorException {
+        return Long.parseLong(client.renewLease(LeaseRenewal.newBuilder().setWorkUnitId(unitId)
+                .setNode(client.identity().publicId().toByteString()).setTimeMs(System.currentTimeMillis())
+                .build()).getMessage().trim());
+    }
+
+    private void forgetRenewal(String unitId) {
+        try {
+            ClaimFiles.renewed(dataDir, unitId);
+        } catch (IOException e) {
+            // renewed again by the next load, and refused again: harmless
+        }
+    }
+
+    /**
+     * The saved claim of {@code unitId}; {@code option}: the option that named it (null: a
+     * workspace's claim did). A command killed in the middle of a give-back or a renewal of it is
+     * finished first: the give-back is sent again (and the claim is then {@code given_back}), the
+     * renewal sent again and its deadline saved; one the coordinator cannot be reached for stays
+     * marked for the next command.
+     */
     public WorkUnit load(String unitId, String option) {
         try {
-            return ClaimFiles.load(dataDir, unitId, option);
+            if (ClaimFiles.isGivingBack(dataDir, unitId)) {
+                giveBack(ClaimFiles.load(dataDir, unitId, option), ClaimFiles.givingBackBy(dataDir, unitId));
+            }
+            WorkUnit unit = ClaimFiles.load(dataDir, unitId, option);
+            return ClaimFiles.isRenewing(dataDir, unitId) ? finishRenewal(unit) : unit;
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, e.getMessage());
+        }
+    }
+
+    /** A renewal whose answer a kill kept from the saved claim: sent again, its deadline saved. */
+    private WorkUnit finishRenewal(WorkUnit unit) throws IOException {
+        try {
+            WorkUnit renewed = unit.toBuilder().setLeaseDeadlineMs(sendRenewal(unit.getId())).build();
+            ClaimFiles.save(dataDir, renewed);
+            ClaimFiles.renewed(dataDir, unit.getId());
+            return renewed;
+        } catch (CoordinatorException e) {
+            if (e.isRefusal()) {
+                ClaimFiles.renewed(dataDir, unit.getId());  // not this key's lease any more: the saved claim says what it held
+            }
+            return unit;  // unreachable: still marked, for the next command
+        } catch (NumberFormatException e) {
+            return unit;
         }
     }
 
@@ -455,7 +504,18 @@ public final class Research {
      * ({@code given_back}), not "no claim, claim it first".
      */
     public void giveBack(WorkUnit unit, String by) {
-        close(unit, List.of(), () -> ClaimFiles.givenBack(dataDir, unit, by));
+        try {
+            // marked before it goes, the claim removed after the answer: killed in between, the next
+            // command that loads the claim finishes the give-back (it used to keep a claim whose unit
+            // the coordinator had taken back, and a submit of it was refused as not leased)
+            ClaimFiles.givingBack(dataDir, unit, by);
+        } catch (IOException e) {
+            throw new CommandException(ExitCodes.FAILED, e.getMessage());
+        }
+        close(unit, List.of(), () -> {
+            CrashPoints.at(CrashPoints.GIVEN_BACK);
+            ClaimFiles.givenBack(dataDir, unit, by);
+        });
     }
 
     private interface Forgetting {
@@ -464,18 +524,24 @@ public final class Research {
 
     /**
      * Ends a unit at the coordinator and forgets its claim here. A refusal means the unit is no
-     * longer this key's (closed, expired, given up): there is nothing left to end.
+     * longer this key's (closed, expired, given up): there is nothing left to end, and the claim is
+     * forgotten all the same (a rerun of a submit or an unclaim killed after the coordinator's
+     * answer is refused here, and used to keep the claim for good).
      */
     private void close(WorkUnit unit, List<String> commits, Forgetting forget) {
         try {
-            client.exploreDone(ExploreDone.newBuilder().setWorkUnitId(unit.getId())
-                    .setNode(client.identity().publicId().toByteString())
-                    .addAllCommits(commits).setTimeMs(System.currentTimeMillis()).build());
+            try {
+                client.exploreDone(ExploreDone.newBuilder().setWorkUnitId(unit.getId())
+                        .setNode(client.identity().publicId().toByteString())
+                        .addAllCommits(commits).setTimeMs(System.currentTimeMillis()).build());
+            } catch (CoordinatorException e) {
+                if (!e.isRefusal()) {
+                    throw e;
+                }
+            }
             forget.run();
         } catch (CoordinatorException e) {
-            if (!e.isRefusal()) {
-                throw Coordinators.failure(e, client, unit.getDirection());
-            }
+            throw Coordinators.failure(e, client, unit.getDirection());
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, e.getMessage());
         }

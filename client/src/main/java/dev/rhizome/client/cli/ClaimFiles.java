@@ -105,6 +105,55 @@ public final class ClaimFiles {
         return first.startsWith("given back by ") ? "by " + first.substring("given back by ".length()) : "with `rhizome unclaim`";
     }
 
+    /**
+     * Before a renewal is sent: killed before its new deadline is saved, a command leaves this, and
+     * the next that loads the claim renews again ({@code Research.load}), so the saved claim never
+     * keeps a deadline older than the coordinator's.
+     */
+    public static void renewing(Path dataDir, String unitId) throws IOException {
+        Path f = file(dataDir, unitId);
+        Files.createDirectories(f.getParent());
+        DurableFiles.replace(f.resolveSibling(unitId + RENEWING), new byte[0]);
+    }
+
+    /** Whether a renewal of the unit was sent and its answer not saved (see {@link #renewing}). */
+    public static boolean isRenewing(Path dataDir, String unitId) {
+        return Files.exists(file(dataDir, unitId).resolveSibling(unitId + RENEWING));
+    }
+
+    /** The renewal's answer is saved, or there is none to save (refused). */
+    public static void renewed(Path dataDir, String unitId) throws IOException {
+        Files.deleteIfExists(file(dataDir, unitId).resolveSibling(unitId + RENEWING));
+    }
+
+    private static final String RENEWING = ".renewing";
+
+    /**
+     * Before a give-back is sent: its marker, beside the claim, which goes once the coordinator
+     * answered ({@link #givenBack}). Killed between the two, a command leaves both, and the next
+     * that loads the claim finishes the give-back ({@link #isGivingBack}) rather than work on a
+     * unit its agent gave up.
+     */
+    public static void givingBack(Path dataDir, WorkUnit unit, String by) throws IOException {
+        Path f = file(dataDir, unit.getId());
+        Files.createDirectories(f.getParent());
+        DurableFiles.replace(f.resolveSibling(unit.getId() + ".given-back"), ("given back by " + by + "\n"
+                + DIRECTION + unit.getDirection() + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Whether a give-back of the unit was begun and the claim is still here (see {@link #givingBack}). */
+    public static boolean isGivingBack(Path dataDir, String unitId) {
+        Path f = file(dataDir, unitId);
+        return Files.exists(f) && Files.isRegularFile(f.resolveSibling(unitId + ".given-back"));
+    }
+
+    /** Who began the give-back of the unit, in words, as its marker says. */
+    public static String givingBackBy(Path dataDir, String unitId) throws IOException {
+        List<String> lines = Files.readAllLines(file(dataDir, unitId).resolveSibling(unitId + ".given-back"));
+        String first = lines.isEmpty() ? "" : lines.get(0).strip();
+        return first.startsWith("given back by ") ? first.substring("given back by ".length()) : "`rhizome unclaim`";
+    }
+
     public static void remove(Path dataDir, String unitId) throws IOException {
         Files.deleteIfExists(file(dataDir, unitId));
     }

@@ -95,6 +95,8 @@ public final class ClaimWaits implements AutoCloseable {
         /** Being run again now: whatever ends it meanwhile waits for that run's answer. */
         boolean running;
         boolean endWhenRun;
+        /** Complete once it is no longer held (its last run, if any, over). */
+        final CompletableFuture<Void> released = new CompletableFuture<>();
 
         Held(Verified<ClaimRequest> request, String origin, Dispatcher.Attempt first) {
             this.request = request;
@@ -121,6 +123,7 @@ public final class ClaimWaits implements AutoCloseable {
      * Cancelling the answer (its client went away) lets the claim go, unless it is being run again.
      */
     public CompletableFuture<ClaimResponse> claim(Verified<ClaimRequest> request, String origin) {
+        letGoOfTheSameClaim(request.record());
         long seen;
         long seenEnds;
         synchronized (lock) {
@@ -165,6 +168,47 @@ public final class ClaimWaits implements AutoCloseable {
             }
         });
         return held.answer;
+    }
+
+    /** How long a claim sent again waits for its held twin's run in progress (one store transaction). */
+    private static final long TWIN_RUN_WAIT_MS = 10_000;
+
+    /**
+     * The same signed claim sent again while it is held here (its claimant stopped and cut the first
+     * request, and asks what became of it): the held one lets go first, and one being run again
+     * finishes its run, so that the claim sent again finds by its nonce whatever that run leased
+     * ({@link Dispatcher}), or is told the nonce was used for nothing; held on, it could lease a
+     * unit after that answer, leased to a claimant told there was none.
+     */
+    private void letGoOfTheSameClaim(ClaimRequest claim) {
+        Held twin = null;
+        synchronized (lock) {
+            for (Held held : waiting) {
+                ClaimRequest other = held.request.record();
+                if (other.getNonce().equals(claim.getNonce()) && other.getNode().equals(claim.getNode())) {
+                    twin = held;
+                    break;
+                }
+            }
+            if (twin == null) {
+                return;
+            }
+            if (!twin.running) {
+                release(twin);
+            } else {
+                twin.endWhenRun = true;
+            }
+        }
+        if (!twin.answer.isDone()) {
+            twin.answer.complete(waited(twin));  // its request was cut: nobody reads this
+        }
+        try {
+            twin.released.get(TWIN_RUN_WAIT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // the run did not end in time: the claim sent again goes on and finds what was committed
+        }
     }
 
     /** Claims held now. */
@@ -345,6 +389,7 @@ public final class ClaimWaits implements AutoCloseable {
             if (held.opens != null) {
                 held.opens.cancel(false);
             }
+            held.released.complete(null);
         }
     }
 

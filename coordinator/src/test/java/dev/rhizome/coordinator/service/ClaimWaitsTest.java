@@ -1,10 +1,12 @@
 package dev.rhizome.coordinator.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.rhizome.coordinator.core.ClaimPolicy;
 import dev.rhizome.coordinator.core.Leases;
+import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.PostgresStore;
 import dev.rhizome.coordinator.store.SqliteStore;
@@ -15,6 +17,7 @@ import dev.rhizome.coordinator.support.TestPostgres;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Envelopes;
@@ -151,6 +154,34 @@ class ClaimWaitsTest {
             assertThat(store.inTransaction(tx -> tx.unit(unit)).orElseThrow().state().name())
                     .as("nobody left holding a claim took it").isEqualTo("OPEN");
         }
+    }
+
+    /**
+     * A node stopped while its claim waited here cuts the request and sends the same signed claim
+     * again, to learn what became of it: the held one lets go, and the claim sent again is told its
+     * nonce leased nothing. Held on, it took the next unit that opened, leased to a node that had
+     * removed the claim from its journal on that answer.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void aHeldClaimSentAgainLetsGoAndIsToldItsNonceLeasedNothing(String kind) throws Exception {
+        onStore(kind, store -> {
+            begin(store);
+            try (ClaimWaits waits = waits(store, 64)) {
+                Verified<ClaimRequest> cut = signed(Identity.generate(), LONG_WAIT_S);
+                assertThat(waits.claim(cut, "")).as("nothing to lease yet: held").isNotDone();
+                assertThatThrownBy(() -> waits.claim(cut, "")).as("the same claim sent again")
+                        .isInstanceOfSatisfying(Rejection.class, r -> assertThat(r.code()).isEqualTo(Error.Code.CONFLICT))
+                        .hasMessageContaining("nonce was already used");
+                assertThat(waits.held()).as("held after it was sent again").isZero();
+
+                // the next unit goes to a claim still waiting, not to the one let go (the longest waiting)
+                CompletableFuture<ClaimResponse> other = waits.claim(signed(Identity.generate(), LONG_WAIT_S), "");
+                String unit = addUnit(store);
+                await().atMost(Duration.ofSeconds(LONG_WAIT_S - 5)).until(other::isDone);
+                assertThat(other.join().getUnit().getId()).isEqualTo(unit);
+            }
+        });
     }
 
     private void onStore(String kind, Consumer<Store> test) throws Exception {

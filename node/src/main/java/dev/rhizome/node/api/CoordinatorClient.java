@@ -306,7 +306,11 @@ public final class CoordinatorClient {
             answer = post("/v1/claim", signed, ClaimResponse.parser(), held(signedRequest(signed)));
         } catch (CoordinatorException e) {
             if (e.status() == 0) {
-                unanswered.keep(signedRequest(signed), signed, System.currentTimeMillis());
+                boolean settled = kept != null && e.getCause() instanceof InterruptedException
+                        && settleCutClaim(signed, recorder, kept);
+                if (!settled) {
+                    unanswered.keep(signedRequest(signed), signed, System.currentTimeMillis());
+                }
             } else if (kept != null) {
                 kept.answered(signed);
             }
@@ -320,6 +324,61 @@ public final class CoordinatorClient {
             kept.answered(signed);
         }
         return answer;
+    }
+
+    /** How long a stopping claimant asks what became of the claim its stop cut. */
+    static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(4);
+
+    /**
+     * A claim cut by its caller's interruption (a node's stop, most often while the coordinator held
+     * the claim waiting for work): sent again, as signed, once and briefly, so that its journal entry
+     * goes when the answer is known: the coordinator lets go of the held claim and answers the
+     * same claim with the unit it leased (recorded as any unit is) or with its nonce used for
+     * nothing (a refusal). Kept only when that answer does not come: truly unknown, for the next start.
+     */
+    private boolean settleCutClaim(SignedEnvelope signed, Recorder recorder, ClaimJournal kept) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/claim"))
+                    .timeout(SETTLE_TIMEOUT)
+                    .header("Content-Type", PROTOBUF)
+                    .header("Accept", PROTOBUF)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(signed.toByteArray()))
+                    .build();
+            CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request,
+                    BoundedBody.handler(maxAnswerBytes));
+            HttpResponse<byte[]> response;
+            try {
+                response = exchange.get(SETTLE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | ExecutionException | InterruptedException e) {
+                exchange.cancel(true);
+                if (e instanceof InterruptedException) {
+                    interrupted = true;
+                }
+                return false;  // unknown: the journal keeps it
+            }
+            int status = response.statusCode();
+            if (status / 100 == 2) {
+                ClaimResponse answer = ClaimResponse.parseFrom(response.body());
+                if (answer.hasUnit()) {
+                    recorder.record(answer.getUnit());
+                }
+                kept.answered(signed);
+                return true;
+            }
+            Error refusal = status == 409 ? coordinatorError(response.body()) : null;
+            if (refusal != null && refusal.getCode() == Error.Code.CONFLICT) {
+                kept.answered(signed);  // its nonce was used and leased nothing: nothing to send again
+                return true;
+            }
+            return false;
+        } catch (IOException | RuntimeException e) {
+            return false;  // not recorded, or not read: the journal keeps it for the next start
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.rhizome.node.peer.FetchException;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.CrashPoints;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -112,6 +113,8 @@ final class SlotWorker implements Runnable {
     private volatile long runningSinceMs;
     private volatile long runningExpectedMs;
     private volatile Buffered next;
+    /** A unit claimed ahead before a restart, run after the resumed one (only then may this slot claim ahead again). */
+    private volatile WorkUnit resumedAhead;
     private volatile long jobsRun;
     private volatile long prefetchedRuns;
     private volatile CountDownLatch jobEnded = new CountDownLatch(0);
@@ -134,18 +137,51 @@ final class SlotWorker implements Runnable {
         this.logRoot = logRoot;
         this.clock = clock;
         this.refusals = new RepeatedLines(clock, Duration.ofMinutes(10));
-        buffer.get(slot.name()).ifPresent(u -> {
+        Optional<WorkUnit> resumed = buffer.get(slot.name()).filter(u -> {
             if (work.holdsResultFor(u.getId())) {
                 // killed between keeping its result and clearing the buffer: running it again would
                 // sign a second, different result, which the coordinator refuses (409) for good
                 log.info("{}: unit {} claimed before the restart already has its result in the outbox", slot.name(),
                         u.getId());
                 clearQuietly();
-                return;
+                return false;
             }
-            log.info("{}: resuming unit {} claimed before the restart", slot.name(), u.getId());
-            next = new Buffered(u, false);
+            return true;
         });
+        Optional<WorkUnit> claimedAhead = buffer.ahead(slot.name())
+                .filter(a -> resumed.isEmpty() || !resumed.get().getId().equals(a.getId()));
+        if (resumed.isPresent()) {
+            log.info("{}: resuming unit {} claimed before the restart", slot.name(), resumed.get().getId());
+            next = new Buffered(resumed.get(), false);
+            claimedAhead.ifPresent(a -> log.info("{}: unit {} claimed ahead before the restart runs after it",
+                    slot.name(), a.getId()));
+            resumedAhead = claimedAhead.orElse(null);
+        } else if (claimedAhead.isPresent()) {
+            // its running job had ended (or was never resumed): the unit claimed ahead is next
+            WorkUnit a = claimedAhead.get();
+            log.info("{}: resuming unit {} claimed ahead before the restart", slot.name(), a.getId());
+            promoteQuietly(a);
+            next = new Buffered(a, false);
+        }
+        if (claimedAhead.isEmpty()) {
+            aheadClearedQuietly();  // none, or the very unit resumed (killed as it moved)
+        }
+    }
+
+    private void promoteQuietly(WorkUnit unit) {
+        try {
+            buffer.promoteAhead(slot.name(), unit);
+        } catch (IOException e) {
+            log.warn("{}: cannot move the unit claimed ahead into the buffer: {}", slot.name(), e.getMessage());
+        }
+    }
+
+    private void aheadClearedQuietly() {
+        try {
+            buffer.clearAhead(slot.name());
+        } catch (IOException e) {
+            log.warn("{}: cannot clear the unit claimed ahead: {}", slot.name(), e.getMessage());
+        }
     }
 
     Slot slot() {
@@ -270,9 +306,18 @@ final class SlotWorker implements Runnable {
                     + "and exploring nothing for {} s", slot.name(), CommitId.abbreviate(unit.getCommit()), unit.getId(),
                     e.getMessage(), hold.toSeconds());
             exploreAfterMs = clock.millis() + hold.toMillis();
+            try {
+                work.closeUnexplored(unit, JobText.printable("cannot fetch base commit " + unit.getCommit() + ": "
+                        + e.getMessage(), Evaluator.MAX_REASON_CHARS));
+            } catch (CoordinatorException refused) {
+                if (!refused.isRefusal()) {
+                    throw refused;  // kept in the buffer: not given back yet
+                }
+                // refused: closed already (given back before a kill that came before the buffer was cleared)
+            }
+            // cleared once the coordinator knows: cleared first, a kill in between left the unit leased
+            // to a node that no longer knew of it, until its deadline
             buffer.clear(slot.name());
-            work.closeUnexplored(unit, JobText.printable("cannot fetch base commit " + unit.getCommit() + ": "
-                    + e.getMessage(), Evaluator.MAX_REASON_CHARS));
             return false;
         }
     }
@@ -283,6 +328,13 @@ final class SlotWorker implements Runnable {
         if (buffered != null) {
             next = null;
             return buffered;
+        }
+        WorkUnit heldAhead = resumedAhead;
+        if (heldAhead != null) {
+            // the unit resumed before it was dropped (unfetchable, its lease lost): the one claimed ahead is next
+            resumedAhead = null;
+            buffer.promoteAhead(slot.name(), heldAhead);
+            return new Buffered(heldAhead, false);
         }
         state = "claiming";
         WorkUnit unit = work.claim(slot, mayExplore && clock.millis() >= exploreAfterMs,
@@ -323,7 +375,11 @@ final class SlotWorker implements Runnable {
         running = unit;
         state = "running";
         jobEnded = new CountDownLatch(1);
-        CompletableFuture<Buffered> ahead = prefetch && unit.getKind() == WorkUnit.Kind.EVALUATE
+        WorkUnit heldAhead = resumedAhead;
+        resumedAhead = null;
+        CompletableFuture<Buffered> ahead = heldAhead != null
+                ? CompletableFuture.completedFuture(new Buffered(heldAhead, false))
+                : prefetch && unit.getKind() == WorkUnit.Kind.EVALUATE
                 ? CompletableFuture.supplyAsync(() -> claimAhead(unit), prefetcher)
                 : CompletableFuture.completedFuture(null);
         long started = System.nanoTime();
@@ -354,7 +410,7 @@ final class SlotWorker implements Runnable {
             Buffered claimed = awaitQuietly(ahead);
             if (claimed != null) {
                 next = claimed;
-                buffer.put(slot.name(), claimed.unit());
+                buffer.promoteAhead(slot.name(), claimed.unit());
             }
         }
         if (unit.getKind() == WorkUnit.Kind.EVALUATE) {
@@ -397,11 +453,13 @@ final class SlotWorker implements Runnable {
             if (!LeasePlanner.mayBuffer(now, runningSinceMs, runningExpectedMs, estimates.expectedMs(current), leaseMs)) {
                 return null;
             }
-            // held in memory until the running job ends (the buffer holds that job's unit): see Known gaps, Crashes
-            WorkUnit unit = work.claim(slot, false, CoordinatorClient.Recorder.NONE);
+            // kept in the slot's ahead file (the buffer's own file holds the running job's unit) before
+            // its claim leaves the journal: a kill from here on leaves it to the next start
+            WorkUnit unit = work.claim(slot, false, claimed -> buffer.putAhead(slot.name(), claimed));
             if (unit == null) {
                 return null;
             }
+            CrashPoints.at(CrashPoints.CLAIMED_AHEAD);
             next = new Buffered(unit, false);
             work.fetch(unit);
             longestPrefetchMs = Math.max(longestPrefetchMs, (System.nanoTime() - began) / 1_000_000);

@@ -8,9 +8,11 @@ import dev.rhizome.protocol.files.DurableFiles;
 import java.util.Optional;
 
 /**
- * The unit each slot holds ahead of its running job, on disk: a node that restarts runs the
- * units it had claimed (while their leases last) instead of leaving them to expire. One file per
- * slot, replaced atomically.
+ * The units each slot holds, on disk: a node that restarts runs the units it had claimed (while
+ * their leases last) instead of leaving them to expire. Per slot, the unit it runs or will run
+ * next ({@code <slot>.unit}) and the one it claimed ahead while that runs ({@code <slot>.ahead},
+ * the prefetch), each replaced atomically. The ahead unit moves to the first file when its turn
+ * comes; until then a kill would have left it leased to nobody who knew of it until its deadline.
  */
 public final class UnitBuffer {
     private final Path dir;
@@ -24,19 +26,48 @@ public final class UnitBuffer {
     }
 
     public Optional<WorkUnit> get(String slot) {
-        try {
-            Path file = file(slot);
-            return Files.exists(file) ? Optional.of(WorkUnit.parseFrom(Files.readAllBytes(file))) : Optional.empty();
-        } catch (IOException e) {
-            return Optional.empty(); // a torn or foreign file: its lease will expire and the unit goes elsewhere
-        }
+        return read(file(slot));
     }
 
     public void clear(String slot) throws IOException {
         Files.deleteIfExists(file(slot));
     }
 
+    /** Keeps the unit claimed ahead of the slot's running job; written before its claim leaves the journal. */
+    public void putAhead(String slot, WorkUnit unit) throws IOException {
+        DurableFiles.replace(aheadFile(slot), unit.toByteArray());
+    }
+
+    public Optional<WorkUnit> ahead(String slot) {
+        return read(aheadFile(slot));
+    }
+
+    /**
+     * The ahead unit's turn: it becomes the slot's unit, written whole before the ahead file goes
+     * (a kill in between leaves it in both, read once: {@link #ahead} is ignored when it is the unit).
+     */
+    public void promoteAhead(String slot, WorkUnit unit) throws IOException {
+        put(slot, unit);
+        clearAhead(slot);
+    }
+
+    public void clearAhead(String slot) throws IOException {
+        Files.deleteIfExists(aheadFile(slot));
+    }
+
+    private static Optional<WorkUnit> read(Path file) {
+        try {
+            return Files.exists(file) ? Optional.of(WorkUnit.parseFrom(Files.readAllBytes(file))) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty(); // a torn or foreign file: its lease will expire and the unit goes elsewhere
+        }
+    }
+
     private Path file(String slot) {
         return dir.resolve(slot + ".unit");
+    }
+
+    private Path aheadFile(String slot) {
+        return dir.resolve(slot + ".ahead");
     }
 }

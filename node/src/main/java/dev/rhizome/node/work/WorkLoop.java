@@ -33,6 +33,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -77,6 +78,7 @@ public final class WorkLoop implements Runnable {
     /** Outbox files of units a slot still buffers: not delivered until it releases them (SlotWorker.Work#released). */
     private final Set<String> heldBack = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
+    private final AtomicBoolean interruptedSlots = new AtomicBoolean();
 
     public WorkLoop(Identity identity, CoordinatorClient coordinator, CommitSource commits,
             Map<Slot, Evaluator> slots, Explorer explorer, ResultOutbox outbox, UnitBuffer buffer,
@@ -108,7 +110,11 @@ public final class WorkLoop implements Runnable {
 
     public void stop() {
         stopping = true;
-        threads.forEach(Thread::interrupt);
+        // once: a slot whose claim the stop cut asks what became of it (CoordinatorClient), and a
+        // second interrupt (the daemon's, through this loop's thread) would cut that question too
+        if (interruptedSlots.compareAndSet(false, true)) {
+            threads.forEach(Thread::interrupt);
+        }
     }
 
     public long resultsReported() {
@@ -173,6 +179,9 @@ public final class WorkLoop implements Runnable {
         prefetcher.shutdownNow();
         try {
             reporter.awaitTermination(10, TimeUnit.SECONDS);
+            // a claim ahead cut by the stop asks what became of it (CoordinatorClient.SETTLE_TIMEOUT)
+            // and keeps a unit it got in the slot's ahead file: before the process exits
+            prefetcher.awaitTermination(5, TimeUnit.SECONDS);
             deliverPending();  // writes what the disk refused so far, if it takes it now
         } catch (IOException e) {
             log.warn("results left in the outbox for next start: {}", e.getMessage());
