@@ -119,6 +119,7 @@ final class Settlement {
                 }
             }
         }
+        AdoptionCandidates.refresh(tx, commit, manifest);
         for (DirectionRecord d : directionsWithFrontier(tx, commit)) {
             remeasureFrontier(tx, d, manifest).ifPresent(notes::add);
         }
@@ -280,10 +281,32 @@ final class Settlement {
                 + " seed(s)");
     }
 
+    record Winner(String commit, Significance.Comparison comparison) {
+    }
+
+    /**
+     * Among {@code candidates} (in the order registered), the one that passes the paired rule
+     * against the frontier with the largest mean gain, the first on ties.
+     */
+    static Optional<Winner> winner(Store.Transaction tx, TrialMetrics frontier, Manifest manifest,
+            List<String> candidates) {
+        Winner best = null;
+        for (String commit : candidates) {
+            TrialMetrics candidate = trialMetrics(tx, commit, frontier.hardwareClass(), manifest);
+            Significance.Comparison c = Significance.compare(frontier.bySeed(), candidate.bySeed(), manifest);
+            if (c.decision() == Significance.Decision.ADOPT
+                    && (best == null || c.meanGain() > best.comparison().meanGain())) {
+                best = new Winner(commit, c);
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
     /**
      * Adopts, while any exists, the candidate of the direction that passes the paired rule against
      * the frontier with the largest mean gain. Commits the direction adopted before are not
-     * candidates again.
+     * candidates again. Only {@code onlyCandidate} where a candidate's own result settled; else
+     * the direction's {@link AdoptionCandidates#contenders}, which every candidate that could win is among.
      */
     static List<String> adoptWhatWins(Store.Transaction tx, String direction, Manifest manifest, long nowMs,
             Optional<String> onlyCandidate) {
@@ -296,28 +319,15 @@ final class Settlement {
                 return notes;
             }
             TrialMetrics frontier = trialMetrics(tx, d.frontier().commit(), d.frontier().hardwareClass(), manifest);
-            Set<String> adopted = new HashSet<>();
-            adopted.add(d.direction().getBaseCommit());
-            tx.adoptions(direction).forEach(a -> adopted.add(a.getCommit()));
-            String best = null;
-            Significance.Comparison bestComparison = null;
-            List<String> candidates = only.map(List::of).orElseGet(() -> tx.experiments(direction).stream()
-                    .map(e -> e.record().getCommit()).toList());
-            for (String commit : candidates) {
-                if (adopted.contains(commit) || commit.equals(d.frontier().commit())) {
-                    continue;
-                }
-                TrialMetrics candidate = trialMetrics(tx, commit, frontier.hardwareClass(), manifest);
-                Significance.Comparison c = Significance.compare(frontier.bySeed(), candidate.bySeed(), manifest);
-                if (c.decision() == Significance.Decision.ADOPT
-                        && (bestComparison == null || c.meanGain() > bestComparison.meanGain())) {
-                    best = commit;
-                    bestComparison = c;
-                }
-            }
-            if (best == null) {
+            List<String> candidates = only.isEmpty() ? AdoptionCandidates.contenders(tx, d, frontier, manifest)
+                    : only.filter(c -> !c.equals(d.direction().getBaseCommit()) && !c.equals(d.frontier().commit())
+                            && !tx.wasAdopted(direction, c)).map(List::of).orElse(List.of());
+            Optional<Winner> winner = winner(tx, frontier, manifest, candidates);
+            if (winner.isEmpty()) {
                 return notes;
             }
+            String best = winner.get().commit();
+            Significance.Comparison bestComparison = winner.get().comparison();
             double metric = bestComparison.candidate().stream().mapToDouble(Double::doubleValue).average().orElseThrow();
             Adoption adoption = Adoption.newBuilder()
                     .setDirection(direction).setCommit(best).setPrevious(d.frontier().commit())

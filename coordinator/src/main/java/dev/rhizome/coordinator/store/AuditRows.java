@@ -41,6 +41,7 @@ final class AuditRows implements AuditTrail {
         scope.order.appendInOrder();
         q.update("INSERT INTO adoptions (direction, commit_id, adopted_ms, audit_count, bytes) VALUES (?, ?, ?, ?, ?)",
                 a.getDirection(), a.getCommit(), a.getAdoptedMs(), a.getAuditCount(), a.toByteArray());
+        CandidateRows.adopted(q, a.getDirection(), a.getCommit());
     }
 
     @Override

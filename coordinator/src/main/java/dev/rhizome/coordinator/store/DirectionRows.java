@@ -170,6 +170,8 @@ final class DirectionRows implements Seeds, Directions {
         long seq = scope.insertEnvelope(envelope, Envelopes.id(envelope), nowMs);
         q.update("INSERT INTO directions (name, seed, base_commit, envelope_seq, frontier_commit) VALUES (?, ?, ?, ?, ?)",
                 direction.getName(), direction.getSeed(), direction.getBaseCommit(), seq, direction.getBaseCommit());
+        // a new direction has no experiment yet: its adoption candidates are kept from the first (Candidates)
+        q.update("INSERT INTO adoption_candidates_kept (direction) VALUES (?) ON CONFLICT DO NOTHING", direction.getName());
     }
 
     @Override
@@ -188,17 +190,17 @@ final class DirectionRows implements Seeds, Directions {
 
     /**
      * Each direction not closed by an operator, with its evaluations in progress and explorations
-     * leased, in the directions' order. The closures are looked up per direction in SQL, so a
-     * claim never reads them all (a store shared by several coordinators keeps none in memory).
+     * leased, in the directions' order: the open ones as one range of {@code directions_by_closed}
+     * (migration 19's flag, kept by a trigger on the closures), each count a range of
+     * {@code units_by_direction} over the units in progress. It went through every direction ever
+     * opened, closed ones too, looking up each one's closure, on every claim that may explore.
      */
     @Override
     public List<DirectionLoad> loadsOfOpenDirections() {
         return q.list("SELECT d.name, d.seed, "
                         + "(SELECT COUNT(*) FROM units u WHERE u.direction = d.name AND u.kind = ? AND u.state IN (?, ?)), "
                         + "(SELECT COUNT(*) FROM units u WHERE u.direction = d.name AND u.kind = ? AND u.state = ?) "
-                        + "FROM directions d "
-                        + "WHERE NOT EXISTS (SELECT 1 FROM direction_closures c WHERE c.direction = d.name) "
-                        + "ORDER BY d.envelope_seq",
+                        + "FROM directions d WHERE d.closed = 0 ORDER BY d.envelope_seq",
                 rs -> new DirectionLoad(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getInt(4)),
                 EVALUATE, OPEN, LEASED, EXPLORE, LEASED);
     }

@@ -379,7 +379,23 @@ final class SqliteSchema {
                     "ALTER TABLE units ADD COLUMN lease_address TEXT NOT NULL DEFAULT ''",
                     "ALTER TABLE units ADD COLUMN lease_network TEXT NOT NULL DEFAULT ''",
                     Dialect.postgresqlOnly("CREATE INDEX units_leased_by_address ON units(lease_address) WHERE state = 2"),
-                    Dialect.postgresqlOnly("CREATE INDEX units_leased_by_network ON units(lease_network) WHERE state = 2")));
+                    Dialect.postgresqlOnly("CREATE INDEX units_leased_by_network ON units(lease_network) WHERE state = 2")),
+            // 23: the candidates a direction may adopt, kept as their results settle
+            // (service.AdoptionCandidates): an experiment with a decided trial at every adoption seed
+            // in a hardware class, with its standing (its mean, signed so that lower is better,
+            // less a rounding slack), so that a frontier's settlement reads those that can beat it
+            // along an index where it read every experiment of the direction and each one's
+            // results. The commits each direction adopted (started from the adoptions there) are
+            // never candidates again; the directions whose experiments are all kept are listed
+            // (those opened from here on; older ones are filled at their first frontier settlement).
+            List.of("CREATE TABLE adoption_candidates (direction TEXT NOT NULL, hardware_class TEXT NOT NULL, "
+                            + "commit_id TEXT NOT NULL, experiment_seq INTEGER NOT NULL, standing REAL NOT NULL, "
+                            + "PRIMARY KEY (direction, hardware_class, commit_id))",
+                    "CREATE INDEX adoption_candidates_by_standing ON adoption_candidates(direction, hardware_class, standing)",
+                    "CREATE TABLE adopted_commits (direction TEXT NOT NULL, commit_id TEXT NOT NULL, "
+                            + "PRIMARY KEY (direction, commit_id))",
+                    "INSERT INTO adopted_commits (direction, commit_id) SELECT DISTINCT direction, commit_id FROM adoptions",
+                    "CREATE TABLE adoption_candidates_kept (direction TEXT PRIMARY KEY)"));
 
     /** SQLite: one more in {@code store_counters} under the table's name for each row inserted. */
     private static String addOneTrigger(String table) {

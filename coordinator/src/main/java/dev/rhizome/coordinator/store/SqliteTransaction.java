@@ -60,6 +60,7 @@ final class SqliteTransaction implements Store.Transaction {
     private final AuditRows audit;
     private final QuotaRows quotas;
     private final ExploreClaims explorations;
+    private final CandidateRows candidates;
     private final TransactionScope scope;
     /** The advisory keys of a settlement's locks; null on the SQLite store, which takes none. */
     private final SettlementLocks settlementLocks;
@@ -100,6 +101,7 @@ final class SqliteTransaction implements Store.Transaction {
         this.audit = new AuditRows(scope);
         this.quotas = new QuotaRows(queries);
         this.explorations = new ExploreClaims(queries);
+        this.candidates = new CandidateRows(queries);
     }
 
     /** What was read before waiting for the writers' lock may have changed since (seeds never do). */
@@ -768,5 +770,35 @@ final class SqliteTransaction implements Store.Transaction {
     public List<Keyed<Store.AdoptionKey, Adoption>> adoptions(String direction, Optional<Store.AdoptionKey> after,
             int limit) {
         return audit.adoptions(direction, after, limit);
+    }
+
+    @Override
+    public void keepCandidate(String direction, String hardwareClass, String commit, double standing) {
+        candidates.keepCandidate(direction, hardwareClass, commit, standing);
+    }
+
+    @Override
+    public void dropCandidate(String direction, String hardwareClass, String commit) {
+        candidates.dropCandidate(direction, hardwareClass, commit);
+    }
+
+    @Override
+    public boolean wasAdopted(String direction, String commit) {
+        return candidates.wasAdopted(direction, commit);
+    }
+
+    @Override
+    public List<String> candidatesBelow(String direction, String hardwareClass, double bound) {
+        return candidates.candidatesBelow(direction, hardwareClass, bound);
+    }
+
+    @Override
+    public boolean candidatesKept(String direction) {
+        return candidates.candidatesKept(direction);
+    }
+
+    @Override
+    public void markCandidatesKept(String direction) {
+        candidates.markCandidatesKept(direction);
     }
 }

@@ -143,7 +143,7 @@ public interface Store extends AutoCloseable {
      * neither skipped nor repeated.
      */
     interface Transaction extends Seeds, Directions, Experiments, Results, Units, OpenEvaluations, Reputations,
-            Nodes, Papers, AuditTrail, Quotas, Bans, Explorations, Boards, Counts {
+            Nodes, Papers, AuditTrail, Quotas, Bans, Explorations, Boards, Counts, Candidates {
         /**
          * From here to its end this transaction runs alone among the store's writers, and what it
          * reads next sees everything they committed; true when that was not so before (a keyed

@@ -394,6 +394,113 @@ class ReadCostTest {
         }
     }
 
+    /**
+     * A result on a direction's frontier compares the frontier with the candidates that could beat
+     * it (kept as their results settled, {@link AdoptionCandidates}), where it read every experiment
+     * of the direction and each one's results, on the write path: on four times the experiments,
+     * each decided and worse than the frontier, settling the frontier's replicas reads no more rows.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void aFrontiersSettlementReadsNoMoreRowsOnFourTimesTheExperiments(String kind) throws Exception {
+        long few = frontierSettlementsAfter(kind, 30);
+        long many = frontierSettlementsAfter(kind, 120);
+        assertThat(many).as("rows read settling %d replicas of the frontier on 120 experiments, against %d on 30",
+                REPEATS, few).isLessThanOrEqualTo(few).isLessThanOrEqualTo(REPEATS * ROWS_PER_READ);
+    }
+
+    /**
+     * On a history of its own (the frontier's trial grows by the same replicas in each): rows read
+     * settling {@link #REPEATS} replicas of the frontier after {@code experiments} worse ones.
+     */
+    private long frontierSettlementsAfter(String kind, int experiments) throws Exception {
+        long[] rows = {0};
+        SettledHistory.onStore(kind, dir.resolve("after-" + experiments), store -> {
+            SettledHistory h = new SettledHistory(store,
+                    dev.rhizome.coordinator.support.Fixtures.manifest(1, 0.01, 3));
+            h.runOpenEvaluations((commit, s) -> 3.0);  // the base, the frontier, measured
+            addWorse(h, experiments);
+            rows[0] = frontierSettlements(h);
+            store.inTransaction(tx -> {
+                assertThat(tx.direction(SettledHistory.DIRECTION).orElseThrow().frontier().commit())
+                        .as("nothing worse was adopted").isEqualTo(h.base);
+                return null;
+            });
+        });
+        return rows[0];
+    }
+
+    /** {@code n} experiments on the base, each measured worse than it at every adoption seed. */
+    private static void addWorse(SettledHistory h, int n) {
+        for (int i = 0; i < n; i++) {
+            h.experiment(h.base);
+        }
+        h.runOpenEvaluations((commit, s) -> 3.5);
+    }
+
+    /** Rows read by storing and settling {@link #REPEATS} more replicas of the frontier's trial. */
+    private static long frontierSettlements(SettledHistory h) {
+        long rows = 0;
+        for (int i = 0; i < REPEATS; i++) {
+            h.store.inTransaction(tx -> {
+                Settlement.queueTrial(tx, "tiny-lm", SettledHistory.DIRECTION, h.base, "",
+                        com.google.protobuf.ByteString.EMPTY, h.manifest.getRandomSeed(), 1, h.clock.millis());
+                return null;
+            });
+            long before = h.store.rowsRead();
+            h.runOpenEvaluations((commit, s) -> 3.0);
+            rows += h.store.rowsRead() - before;
+        }
+        return rows;
+    }
+
+    /**
+     * A claim that may explore reads the open directions with their loads: as one range of the
+     * index of open directions, where it went through every direction ever opened and looked up
+     * each one's closure. On four times the closed directions (the same open ones) it runs no
+     * more SQLite instructions, and reads the same open directions.
+     */
+    @org.junit.jupiter.api.Test
+    void theOpenDirectionsLoadsRunNoMoreStepsOnFourTimesTheClosedDirections() throws Exception {
+        try (dev.rhizome.coordinator.store.SqliteStore store = dev.rhizome.coordinator.store.SqliteStore.open(dir)) {
+            begin(store);
+            store.inTransaction(tx -> {
+                for (int i = 0; i < 10; i++) {
+                    history.open(tx, "open-" + i);
+                }
+                return null;
+            });
+            closedDirections(store, 0, 60);
+            long few = loadSteps(store);
+            closedDirections(store, 60, 180);
+            long many = loadSteps(store);
+            assertThat(many).as("thousands of SQLite instructions of %d readings of the open directions' loads on "
+                    + "240 closed directions, against %d on 60", REPEATS, few).isLessThanOrEqualTo(few + REPEATS);
+            assertThat(store.inReadTransaction(Store.Transaction::loadsOfOpenDirections))
+                    .extracting(dev.rhizome.coordinator.core.DirectionLoad::direction).hasSize(11)
+                    .startsWith(BoardHistory.DIRECTION).doesNotContain("closed-0", "closed-239");
+        }
+    }
+
+    private void closedDirections(Store store, int from, int n) {
+        store.inTransaction(tx -> {
+            for (int i = from; i < from + n; i++) {
+                history.open(tx, "closed-" + i);
+                tx.closeDirection("closed-" + i, "done", history.time++);
+            }
+            return null;
+        });
+    }
+
+    private static long loadSteps(Store store) {
+        store.inReadTransaction(Store.Transaction::loadsOfOpenDirections);
+        long start = store.readSteps();
+        for (int i = 0; i < REPEATS; i++) {
+            assertThat(store.inReadTransaction(Store.Transaction::loadsOfOpenDirections)).isNotEmpty();
+        }
+        return store.readSteps() - start;
+    }
+
     private static PageRequest page(String list) {
         return PageRequest.parse(list, Views.cursorParts(list), "10", "");
     }

@@ -1,0 +1,113 @@
+package dev.rhizome.coordinator.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.coordinator.core.ClaimPolicy;
+import dev.rhizome.coordinator.core.Leases;
+import dev.rhizome.coordinator.store.PostgresStore;
+import dev.rhizome.coordinator.store.SqliteStore;
+import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.MutableClock;
+import dev.rhizome.coordinator.support.TestPostgres;
+import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.ClaimResponse;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.envelope.Verified;
+import dev.rhizome.protocol.identity.Identity;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.function.ToDoubleBiFunction;
+
+/**
+ * A direction's history made as the network makes it: experiments registered, each of their
+ * evaluations claimed by a fresh runner and reported, every result stored and settled by the
+ * coordinator's own services (so what settlement keeps, such as adoption candidates, is kept).
+ */
+final class SettledHistory {
+    static final String DIRECTION = "d";
+    static final String HARDWARE = "cpu:x86_64";
+
+    interface Check {
+        void on(Store store) throws Exception;
+    }
+
+    final MutableClock clock = new MutableClock(1_700_000_000_000L);
+    final Identity operator = Identity.generate();
+    final Identity proposer = Identity.generate();
+    final String base = Fixtures.commit();
+    final Manifest manifest;
+    final Store store;
+    private final ExperimentRegistry experiments;
+    private final Dispatcher dispatcher;
+    private final ResultIntake results;
+
+    /** A seed with {@code manifest} published on {@code store}, and direction {@link #DIRECTION} opened on its commit. */
+    SettledHistory(Store store, Manifest manifest) {
+        this.store = store;
+        this.manifest = manifest;
+        SeedsAndDirections operators = new SeedsAndDirections(store, clock, new Operators(Set.of()));
+        operators.publishSeed(signed(operator, Fixtures.seed(operator, "tiny-lm", base, manifest, clock.millis()),
+                Seed.getDefaultInstance()));
+        operators.openDirection(signed(operator, Fixtures.direction(operator, DIRECTION, "tiny-lm", base,
+                clock.millis()), Direction.getDefaultInstance()));
+        experiments = new ExperimentRegistry(store, clock);
+        dispatcher = new Dispatcher(store, clock, new Leases(Duration.ofMinutes(10)), new ClaimPolicy(Duration.ZERO),
+                new Dispatcher.ClaimLimits(4, 8));
+        results = new ResultIntake(store, clock, () -> 0.99);
+    }
+
+    static void onStore(String kind, Path dir, Check check) throws Exception {
+        if (kind.equals("sqlite")) {
+            try (SqliteStore store = SqliteStore.open(dir)) {
+                check.on(store);
+            }
+        } else {
+            try (TestPostgres pg = TestPostgres.create(); PostgresStore store = PostgresStore.open(pg.address(4))) {
+                check.on(store);
+            }
+        }
+    }
+
+    /** Registers an experiment on {@code parent} in the direction; returns its commit. */
+    String experiment(String parent) {
+        String commit = Fixtures.commit();
+        experiments.register(signed(proposer, Fixtures.experiment(proposer, "tiny-lm", DIRECTION, commit, parent,
+                clock.millis()), Experiment.getDefaultInstance()));
+        return commit;
+    }
+
+    /** Runs every open evaluation, each claimed by a fresh runner, reporting {@code metric} of its commit and random seed. */
+    void runOpenEvaluations(ToDoubleBiFunction<String, Long> metric) {
+        while (true) {
+            Identity runner = Identity.generate();
+            ClaimResponse claim = dispatcher.claim(signed(runner, ClaimRequest.newBuilder()
+                    .setNode(runner.publicId().toByteString()).setHardwareClass(HARDWARE).setTimeMs(clock.millis())
+                    .setNonce(Fixtures.nonce()).addKinds(WorkUnit.Kind.EVALUATE).build(),
+                    ClaimRequest.getDefaultInstance()));
+            if (!claim.hasUnit()) {
+                return;
+            }
+            WorkUnit unit = claim.getUnit();
+            String ack = results.accept(signed(runner, Fixtures.result(runner, unit,
+                    metric.applyAsDouble(unit.getCommit(), unit.getRandomSeed()), clock.millis()),
+                    Result.getDefaultInstance())).getMessage();
+            assertThat(ack).contains("result recorded");
+        }
+    }
+
+    static <T extends com.google.protobuf.Message> Verified<T> signed(Identity signer, T record, T prototype) {
+        try {
+            return Envelopes.open(Envelopes.sign(signer, record), prototype);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
