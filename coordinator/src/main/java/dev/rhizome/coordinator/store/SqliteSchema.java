@@ -379,7 +379,14 @@ final class SqliteSchema {
                     "ALTER TABLE units ADD COLUMN lease_address TEXT NOT NULL DEFAULT ''",
                     "ALTER TABLE units ADD COLUMN lease_network TEXT NOT NULL DEFAULT ''",
                     Dialect.postgresqlOnly("CREATE INDEX units_leased_by_address ON units(lease_address) WHERE state = 2"),
-                    Dialect.postgresqlOnly("CREATE INDEX units_leased_by_network ON units(lease_network) WHERE state = 2")));
+                    Dialect.postgresqlOnly("CREATE INDEX units_leased_by_network ON units(lease_network) WHERE state = 2")),
+            // 23: the id of the network this store serves (Store.Transaction.networkId), made once,
+            // here, at random: every coordinator of one PostgreSQL store migrates under one lock, so
+            // they all read the same id. Every signed request must name it (Envelopes.openStrict),
+            // so a record captured on another network is refused here. One row.
+            List.of("CREATE TABLE rhizome_network (id TEXT PRIMARY KEY)",
+                    Dialect.sqliteOnly("INSERT INTO rhizome_network (id) VALUES (lower(hex(randomblob(16))))"),
+                    Dialect.postgresqlOnly("INSERT INTO rhizome_network (id) VALUES (replace(gen_random_uuid()::text, '-', ''))")));
 
     /** SQLite: one more in {@code store_counters} under the table's name for each row inserted. */
     private static String addOneTrigger(String table) {
