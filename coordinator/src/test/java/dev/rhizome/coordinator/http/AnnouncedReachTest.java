@@ -2,6 +2,8 @@ package dev.rhizome.coordinator.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rhizome.coordinator.support.ApiClient;
+import java.time.Clock;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.coordinator.support.RawHttp;
@@ -53,7 +55,7 @@ class AnnouncedReachTest {
 
     private static RawHttp.Response announce(Coordinator c, String host, String forwardedFor) throws Exception {
         Identity node = Identity.generate();
-        byte[] body = Envelopes.sign(node, NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString())
+        byte[] body = Envelopes.sign(node, new ApiClient(c.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC()).network(), NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString())
                 .setHost(host).setPort(7000).setHardwareClass("cpu").setTimeMs(System.currentTimeMillis()).build())
                 .toByteArray();
         String head = "POST /v1/announce HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"

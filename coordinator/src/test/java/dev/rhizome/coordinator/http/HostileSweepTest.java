@@ -48,7 +48,7 @@ class HostileSweepTest extends SeededCoordinatorTest {
             assertThat(r.status()).as(target).isEqualTo(404);
             assertThat(r.body()).as(target).contains("no route " + target).contains("not decoded");
         }
-        byte[] body = Envelopes.sign(h.operator, KeyBan.newBuilder()
+        byte[] body = h.api.sign(h.operator, KeyBan.newBuilder()
                 .setKey(ByteString.copyFrom(new byte[32])).setBannedBy(h.operator.publicId().toByteString())
                 .setBannedMs(h.clock.millis()).setReason("x").build()).toByteArray();
         try (RawHttp raw = new RawHttp(h.coordinator.url())) {

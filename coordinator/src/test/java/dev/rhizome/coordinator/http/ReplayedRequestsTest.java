@@ -107,7 +107,7 @@ class ReplayedRequestsTest {
     void aReplayedAnnouncementDoesNotKeepANodeThatStoppedListed() throws Exception {
         try (Harness h = Harness.on(store, dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON,
                 CoordinatorLimits.defaults())) {
-            SignedEnvelope announcement = Envelopes.sign(node, NodeAnnouncement.newBuilder()
+            SignedEnvelope announcement = h.api.sign(node, NodeAnnouncement.newBuilder()
                     .setNode(node.publicId().toByteString()).setHost("127.0.0.1").setPort(7001)
                     .setHardwareClass("cpu:x86_64").setTimeMs(h.clock.millis()).build());
             assertThat(h.api.post("/v1/announce", announcement).status()).isEqualTo(200);
@@ -122,7 +122,7 @@ class ReplayedRequestsTest {
     /** Sends a signed request, moves the clock, and sends its exact bytes again: nothing may change. */
     private static ApiClient.Response replay(Harness h, Set<String> walked, String path, Identity signer, Message record) {
         walked.add(path);
-        SignedEnvelope envelope = Envelopes.sign(signer, record);
+        SignedEnvelope envelope = h.api.sign(signer, record);
         ApiClient.Response first = h.api.post(path, envelope);
         assertThat(first.status()).as(path + ": " + first.text()).isEqualTo(200);
         h.clock.advance(LATER);

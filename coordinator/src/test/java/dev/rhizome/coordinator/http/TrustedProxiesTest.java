@@ -3,6 +3,8 @@ package dev.rhizome.coordinator.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.rhizome.coordinator.support.ApiClient;
+import java.time.Clock;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.coordinator.CoordinatorLimits;
@@ -66,7 +68,7 @@ class TrustedProxiesTest {
 
     private RawHttp.Response announce(Coordinator c, String from, String forwardedFor) throws Exception {
         Identity node = Identity.generate();
-        byte[] body = Envelopes.sign(node, NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString())
+        byte[] body = Envelopes.sign(node, new ApiClient(c.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC()).network(), NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString())
                 // a name: the clients behind the proxy are public addresses, and may not announce loopback
                 .setHost("node.example").setPort(7000).setHardwareClass("cpu").setTimeMs(System.currentTimeMillis()).build())
                 .toByteArray();
