@@ -2,15 +2,15 @@ package dev.rhizome.coordinator.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rhizome.coordinator.support.ApiClient;
-import java.time.Clock;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.RawHttp;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
