@@ -54,8 +54,8 @@ public final class Envelopes {
 
     /**
      * Signs {@code record} as records were signed before networks were named (version 1): it names
-     * no network, and a coordinator refuses it as a new request. For tests of stored old records
-     * and of gossip between peers that name no network.
+     * no network, and a coordinator refuses it as a new request. What a node's gossip signs until
+     * its coordinator has told it the network, and what tests of stored old records make.
      */
     public static SignedEnvelope sign(Identity identity, Message record) {
         String type = record.getDescriptorForType().getFullName();
@@ -70,7 +70,7 @@ public final class Envelopes {
                 .build();
     }
 
-    /** Whether {@code network} may be a network's id; the reason is thrown when not. */
+    /** {@code network}, if it may be a network's id; else the reason is thrown. */
     public static String checkNetwork(String network) {
         if (network == null || !NETWORK.matcher(network).matches()) {
             throw new IllegalArgumentException("a network id is 1 to 64 characters of A-Z a-z 0-9 . _ -, got '"
