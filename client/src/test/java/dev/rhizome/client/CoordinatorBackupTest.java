@@ -174,7 +174,7 @@ class CoordinatorBackupTest {
         WorkUnit unit = runner.claim(ClaimRequest.newBuilder().setNode(runner.identity().publicId().toByteString())
                 .setHardwareClass("cpu:test").addKinds(WorkUnit.Kind.EVALUATE)
                 .setTimeMs(System.currentTimeMillis()).build()).getUnit();
-        runner.reportResult(Envelopes.sign(runner.identity(), Result.newBuilder().setWorkUnitId(unit.getId())
+        runner.reportResult(runner.signed(Result.newBuilder().setWorkUnitId(unit.getId())
                 .setSeed(unit.getSeed()).setDirection(unit.getDirection()).setCommit(unit.getCommit())
                 .setStatus(Result.Status.OK).setMetricName("val_bpb").setMetric(1.25).setHardwareClass("cpu:test")
                 .setRuntimeMs(1000).setLogSha256(ByteString.copyFrom(new byte[32]))

@@ -39,7 +39,7 @@ class ExplorerPapersTest {
     }
 
     private static void report(CoordinatorClient runner, WorkUnit unit, double metric) throws Exception {
-        runner.reportResult(Envelopes.sign(runner.identity(), Result.newBuilder().setWorkUnitId(unit.getId())
+        runner.reportResult(runner.signed(Result.newBuilder().setWorkUnitId(unit.getId())
                 .setSeed(unit.getSeed()).setDirection(unit.getDirection()).setCommit(unit.getCommit())
                 .setParent(unit.getParent()).setStatus(Result.Status.OK).setMetricName("val_bpb").setMetric(metric)
                 .setHardwareClass("cpu").setRuntimeMs(10).setLogSha256(ByteString.copyFrom(new byte[32]))

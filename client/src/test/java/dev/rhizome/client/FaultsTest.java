@@ -103,7 +103,7 @@ class FaultsTest {
                 .setMetricName("val_bpb").setMetric(1.25).setHardwareClass("cpu:test").setRuntimeMs(1000)
                 .setRunner(runner.publicId().toByteString()).setTimeMs(System.currentTimeMillis())
                 .setBudget(unit.getBudget()).setRandomSeed(unit.getRandomSeed()).build();
-        Ack ack = node.reportResult(Envelopes.sign(runner, result));
+        Ack ack = node.reportResult(node.signed(result));
         assertThat(ack).isNotNull();
 
         coordinator.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

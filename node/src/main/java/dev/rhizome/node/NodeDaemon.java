@@ -13,6 +13,7 @@ import dev.rhizome.node.explore.Explorer;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.git.RepoCompactor;
 import dev.rhizome.node.gossip.core.GossipConfig;
+import dev.rhizome.node.gossip.core.GossipNetwork;
 import dev.rhizome.node.gossip.core.GossipCore;
 import dev.rhizome.node.gossip.core.Wants;
 import dev.rhizome.node.gossip.net.GossipService;
@@ -110,13 +111,15 @@ public final class NodeDaemon implements AutoCloseable {
             // every thread's calls (slots, reporter, announcer, gossip's entry points) tell one log
             coordinator.watch(new ReachabilityLog(coordinator.url().toString(), Clock.systemUTC()));
             TransferLog transfers = new TransferLog(layout.transfers());
+            // the coordinator's network, learnt when it first answers (at each ask for entry points)
+            GossipNetwork network = GossipNetwork.unnamed();
             this.gossip = GossipService.start(repository, identity,
                     GossipSettings.defaults(config.host(), config.peerPort(), hardware.hardwareClass(), layout.peers()),
                     // The wants filter: fetch what the work needs, and keep copies of neighbours' new commits when named.
                     // Keeper duties within half the repository's budget, each reserving the largest bundle until it arrives.
                     GossipCore.factory(identity, GossipConfig.defaults(), Wants.workAndReplicas(Wants.DEFAULT_COPIES,
-                            config.preferences().keepBytes(), PeerConfig.defaults().maxBundleBytes())),
-                    () -> entryPoints(coordinator), coordinator::reach, transfers, null);
+                            config.preferences().keepBytes(), PeerConfig.defaults().maxBundleBytes()), network),
+                    () -> entryPoints(coordinator, network), coordinator::reach, transfers, null);
             Clock clock = Clock.systemUTC();
             // One fetch path: the work loop's fetches go through the gossip core's planner.
             CommitFetcher commits = new CommitFetcher(gossip::fetchNow, coordinator);
@@ -290,8 +293,9 @@ public final class NodeDaemon implements AutoCloseable {
     }
 
     /** Where to start dialling the gossip network: the nodes the coordinator saw recently. */
-    private static List<NodeInfo> entryPoints(CoordinatorClient coordinator) {
+    private static List<NodeInfo> entryPoints(CoordinatorClient coordinator, GossipNetwork network) {
         try {
+            network.learn(coordinator.network());
             return coordinator.nodes().getPeersList().stream()
                     .map(p -> NodeInfo.newBuilder().setNode(p.getNode()).setHost(p.getHost()).setPort(p.getPort()).build())
                     .toList();

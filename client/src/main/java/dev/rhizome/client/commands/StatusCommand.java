@@ -14,13 +14,13 @@ import picocli.CommandLine.Option;
 
 @Command(name = "status", mixinStandardHelpOptions = true, description = {"The coordinator's counters.",
             "--json: one object of numbers (seeds, directions, experiments, results, papers, units_open, units_leased,",
-            "units_done, leases_expired, rejected_signatures, nodes)."})
+            "units_done, leases_expired, rejected_signatures, nodes) and network_id, the network's id (a string)."})
 public final class StatusCommand implements Callable<Integer> {
     @Mixin
     DataDirOption dataDir;
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = "--json", description = "Print one JSON object: seeds, directions, experiments, results, papers, units_open, units_leased, units_done, leases_expired, rejected_signatures, nodes (all numbers).")
+    @Option(names = "--json", description = "Print one JSON object: seeds, directions, experiments, results, papers, units_open, units_leased, units_done, leases_expired, rejected_signatures, nodes (all numbers), and network_id (the id of the network the coordinator serves, which every signed record names: a string).")
     boolean json;
 
     @Override
@@ -34,6 +34,7 @@ public final class StatusCommand implements Callable<Integer> {
                     s.getDirections(), s.getExperiments(), s.getResults(), s.getPapers(), s.getNodes());
             out.printf("units: %d open, %d leased, %d done, %d leases expired; %d signatures rejected%n",
                     s.getUnitsOpen(), s.getUnitsLeased(), s.getUnitsDone(), s.getLeasesExpired(), s.getRejectedSignatures());
+            out.printf("network %s%n", s.getNetworkId());
         }
         return ExitCodes.OK;
     }

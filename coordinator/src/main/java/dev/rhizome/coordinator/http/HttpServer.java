@@ -55,7 +55,8 @@ public final class HttpServer implements AutoCloseable {
     /** @param proxies whose X-Forwarded-For names the client (none: the header is ignored) */
     public static HttpServer start(String host, int port, int maxBodyBytes, CoordinatorLimits limits,
             Routes.Services services, CoordinatorMetrics metrics, TrustedProxies proxies) throws InterruptedException {
-        Router router = Routes.build(services, new SignedRequests(metrics, services.bans()::require), metrics);
+        Router router = Routes.build(services, new SignedRequests(metrics, services.bans()::require,
+                services.views()::networkId), metrics);
         return start(host, port, maxBodyBytes, limits, router, metrics, ByteShares.replies(ByteShares.DEFAULT_REPLY_BYTES),
                 proxies);
     }

@@ -20,14 +20,17 @@ import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.envelope.SignatureException;
 import dev.rhizome.protocol.envelope.UnknownFieldException;
 import dev.rhizome.protocol.envelope.Verified;
+import dev.rhizome.protocol.envelope.WrongNetworkException;
 import dev.rhizome.protocol.identity.PublicId;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Authenticates state-changing requests: the body must be an envelope signed by the key that its
- * record names as its author, and that key must be admitted (not banned by an operator). Nothing
+ * record names as its author, for this coordinator's network (a record captured on another network
+ * is refused, {@code 403 WRONG_NETWORK}), and that key must be admitted (not banned by an operator). Nothing
  * else about a request is looked at before this passes. Admission and the bounds on every field of
  * the record ({@link RecordBounds}) are checked here, once for every signed route, so that a new
  * route cannot forget them.
@@ -59,16 +62,23 @@ final class SignedRequests {
 
     private final CoordinatorMetrics metrics;
     private final Admission admission;
+    /** The network every record must be signed for (read from the store on first use). */
+    private final Supplier<String> network;
 
-    SignedRequests(CoordinatorMetrics metrics, Admission admission) {
+    SignedRequests(CoordinatorMetrics metrics, Admission admission, Supplier<String> network) {
         this.metrics = metrics;
         this.admission = admission;
+        this.network = network;
     }
 
     <T extends Message> Verified<T> open(ApiRequest request, T prototype, Function<T, ByteString> claimedSigner) {
         Verified<T> verified;
         try {
-            verified = Envelopes.openStrict(BodyFormat.envelope(request), prototype, claimedSigner);
+            verified = Envelopes.openStrict(BodyFormat.envelope(request), prototype, claimedSigner, network.get());
+        } catch (WrongNetworkException e) {
+            // A good signature on a record made for another network (or for none): a replay, or a
+            // client that signs the old way; not counted as a forgery.
+            throw new HttpError(HttpResponseStatus.FORBIDDEN, Error.Code.WRONG_NETWORK, e.getMessage());
         } catch (UnknownFieldException e) {
             throw new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, e.getMessage());
         } catch (SignatureException e) {

@@ -54,6 +54,7 @@ import java.util.function.LongSupplier;
 public final class Views {
     private final Store store;
     private final LongSupplier rejectedSignatures;
+    private final NetworkId networkId;
 
     /** The directions' boards, brought up to date at each build; idle ones dropped, and all bounded by weight. */
     private final DirectionBoards boards;
@@ -74,6 +75,7 @@ public final class Views {
         this.rejectedSignatures = rejectedSignatures;
         this.boards = boards;
         this.descriptions = descriptions;
+        this.networkId = new NetworkId(store);
     }
 
     // Each list that grows with history is read a page at a time (docs/api.md "Paging"): a
@@ -269,7 +271,13 @@ public final class Views {
     }
 
     public CoordinatorStats stats() {
-        return storedStats().toBuilder().setRejectedSignatures(rejectedSignatures.getAsLong()).build();
+        return storedStats().toBuilder().setRejectedSignatures(rejectedSignatures.getAsLong())
+                .setNetworkId(networkId.get()).build();
+    }
+
+    /** The network this coordinator serves: what every signed request must name. */
+    public String networkId() {
+        return networkId.get();
     }
 
     /**

@@ -395,7 +395,14 @@ final class SqliteSchema {
                     "CREATE TABLE adopted_commits (direction TEXT NOT NULL, commit_id TEXT NOT NULL, "
                             + "PRIMARY KEY (direction, commit_id))",
                     "INSERT INTO adopted_commits (direction, commit_id) SELECT DISTINCT direction, commit_id FROM adoptions",
-                    "CREATE TABLE adoption_candidates_kept (direction TEXT PRIMARY KEY)"));
+                    "CREATE TABLE adoption_candidates_kept (direction TEXT PRIMARY KEY)"),
+            // 24: the id of the network this store serves (Store.Transaction.networkId), made once,
+            // here, at random: every coordinator of one PostgreSQL store migrates under one lock, so
+            // they all read the same id. Every signed request must name it (Envelopes.openStrict),
+            // so a record captured on another network is refused here. One row.
+            List.of("CREATE TABLE rhizome_network (id TEXT PRIMARY KEY)",
+                    Dialect.sqliteOnly("INSERT INTO rhizome_network (id) VALUES (lower(hex(randomblob(16))))"),
+                    Dialect.postgresqlOnly("INSERT INTO rhizome_network (id) VALUES (replace(gen_random_uuid()::text, '-', ''))")));
 
     /** SQLite: one more in {@code store_counters} under the table's name for each row inserted. */
     private static String addOneTrigger(String table) {

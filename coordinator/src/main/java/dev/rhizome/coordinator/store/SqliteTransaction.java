@@ -113,6 +113,12 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public String networkId() {
+        return Queries.first(queries.list("SELECT id FROM rhizome_network", rs -> rs.getString(1)))
+                .orElseThrow(() -> new IllegalStateException("the store has no network id (schema 23 makes one)"));
+    }
+
+    @Override
     public boolean serializeWithWriters() {
         return order.serializeWithWriters();
     }

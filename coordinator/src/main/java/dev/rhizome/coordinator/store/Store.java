@@ -145,6 +145,12 @@ public interface Store extends AutoCloseable {
     interface Transaction extends Seeds, Directions, Experiments, Results, Units, OpenEvaluations, Reputations,
             Nodes, Papers, AuditTrail, Quotas, Bans, Explorations, Boards, Counts, Candidates {
         /**
+         * The id of the network this store serves, made once when the store was created (or
+         * migrated to schema 23) and never changed: every coordinator of the store reads the same.
+         */
+        String networkId();
+
+        /**
          * From here to its end this transaction runs alone among the store's writers, and what it
          * reads next sees everything they committed; true when that was not so before (a keyed
          * transaction in a shared store), so that the caller reads again what it read before.

@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.RawHttp;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,7 +55,7 @@ class AnnouncedReachTest {
 
     private static RawHttp.Response announce(Coordinator c, String host, String forwardedFor) throws Exception {
         Identity node = Identity.generate();
-        byte[] body = Envelopes.sign(node, NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString())
+        byte[] body = Envelopes.sign(node, new ApiClient(c.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC()).network(), NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString())
                 .setHost(host).setPort(7000).setHardwareClass("cpu").setTimeMs(System.currentTimeMillis()).build())
                 .toByteArray();
         String head = "POST /v1/announce HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"

@@ -76,7 +76,7 @@ class BadRequestsTest {
 
     @Test
     void resultAlteredAfterSigningIsRefused() {
-        SignedEnvelope signed = Envelopes.sign(runner, honest());
+        SignedEnvelope signed = h.api.sign(runner, honest());
         SignedEnvelope altered = signed.toBuilder()
                 .setPayload(honest().toBuilder().setMetric(1.0).build().toByteString()).build();
         assertRefused(api.post("/v1/results", altered), 401, Error.Code.BAD_SIGNATURE, "does not verify");

@@ -44,7 +44,7 @@ class BodyFuzzTest {
     private static final String[] CONTENT_TYPES = {"application/json", "application/x-protobuf",
         "application/json; charset=utf-8", "APPLICATION/X-PROTOBUF;q=1", "", "text/plain", ";", null};
 
-    private final SignedRequests signed = new SignedRequests(new CoordinatorMetrics(), SignedRequests.Admission.ANYONE);
+    private final SignedRequests signed = new SignedRequests(new CoordinatorMetrics(), SignedRequests.Admission.ANYONE, () -> "test-network");
 
     @FuzzTest(maxDuration = "2m")
     void anyBodyOpensOrIsRefusedWithAnHttpError(FuzzedDataProvider data) {

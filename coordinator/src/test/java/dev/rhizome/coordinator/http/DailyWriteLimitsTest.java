@@ -42,7 +42,7 @@ class DailyWriteLimitsTest extends OnEachStore {
     }
 
     private SignedEnvelope experiment(Identity proposer) {
-        return Envelopes.sign(proposer, Fixtures.experiment(proposer, SEED, DIRECTION, Fixtures.commit(), h.seedCommit,
+        return h.api.sign(proposer, Fixtures.experiment(proposer, SEED, DIRECTION, Fixtures.commit(), h.seedCommit,
                 h.clock.millis()));
     }
 

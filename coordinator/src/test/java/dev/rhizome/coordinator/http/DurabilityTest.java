@@ -35,7 +35,7 @@ class DurabilityTest {
         Identity runner = Identity.generate();
         Identity proposer = Identity.generate();
         WorkUnit baseline = h.claimEvaluation(runner, h.seedCommit);
-        SignedEnvelope result = Envelopes.sign(runner, Fixtures.result(runner, baseline, 3.2, h.clock.millis()));
+        SignedEnvelope result = h.api.sign(runner, Fixtures.result(runner, baseline, 3.2, h.clock.millis()));
         h.api.post("/v1/results", result).ack();
         String commit = Fixtures.commit();
         h.api.signAndPost("/v1/experiments", proposer,

@@ -88,7 +88,7 @@ class EndToEndTest {
 
             api.signAndPost("/v1/results", runnerA, Fixtures.result(runnerA, replicaA, 3.100, h.clock.millis())).ack();
             assertThat(direction(api).getFrontierCommit()).as("one replica is not a quorum").isEqualTo(h.seedCommit);
-            SignedEnvelope last = Envelopes.sign(runnerB, Fixtures.result(runnerB, replicaB, 3.105, h.clock.millis()));
+            SignedEnvelope last = h.api.sign(runnerB, Fixtures.result(runnerB, replicaB, 3.105, h.clock.millis()));
             assertThat(api.post("/v1/results", last).ack().getMessage()).contains("adopted " + commit);
 
             DirectionStatus adopted = direction(api);

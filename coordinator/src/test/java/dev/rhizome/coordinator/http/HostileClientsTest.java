@@ -86,7 +86,7 @@ class HostileClientsTest extends OnEachStore {
     void reWrappingSomeoneElsesPaperWithAnUnknownFieldIsRefusedAndStoresNothing() throws Exception {
         start(CoordinatorLimits.defaults());
         Identity author = Identity.generate();
-        SignedEnvelope original = Envelopes.sign(author, paper(author, h.clock.millis()));
+        SignedEnvelope original = h.api.sign(author, paper(author, h.clock.millis()));
         String id = h.api.post("/v1/papers", original).ack().getId();
         assertThat(id).isEqualTo(Envelopes.id(original));
 
@@ -99,7 +99,7 @@ class HostileClientsTest extends OnEachStore {
         Paper withExtra = paper(author, h.clock.millis()).toBuilder().setUnknownFields(UnknownFieldSet.newBuilder()
                 .addField(4242, UnknownFieldSet.Field.newBuilder().addLengthDelimited(ByteString.copyFromUtf8("x")).build())
                 .build()).build();
-        assertRefused(h.api.post("/v1/papers", Envelopes.sign(author, withExtra)), 400, Error.Code.BAD_REQUEST,
+        assertRefused(h.api.post("/v1/papers", h.api.sign(author, withExtra)), 400, Error.Code.BAD_REQUEST,
                 "rhizome.v1.Paper carries fields");
 
         // The same signed bytes in the other body format are the same record.
@@ -140,7 +140,7 @@ class HostileClientsTest extends OnEachStore {
     void jsonWithTrailingDataIsRefused() throws Exception {
         start(CoordinatorLimits.defaults());
         Identity author = Identity.generate();
-        String json = Json.print(Envelopes.sign(author, paper(author, h.clock.millis())));
+        String json = Json.print(h.api.sign(author, paper(author, h.clock.millis())));
         for (String body : List.of(json + "garbage", json + " {}", json + json, "[" + json + "]")) {
             assertRefused(h.api.postRaw("/v1/papers", "application/json", body.getBytes(StandardCharsets.UTF_8)),
                     400, Error.Code.BAD_REQUEST, "JSON");
@@ -159,7 +159,7 @@ class HostileClientsTest extends OnEachStore {
         for (int i = 0; i < 12; i++) {
             // A signed claim (signature check and a database commit), then requests that need neither.
             Identity claimer = Identity.generate();
-            byte[] claim = Json.print(Envelopes.sign(claimer, ClaimRequest.newBuilder()
+            byte[] claim = Json.print(h.api.sign(claimer, ClaimRequest.newBuilder()
                     .setNode(claimer.publicId().toByteString()).addKinds(WorkUnit.Kind.EVALUATE)
                     .setDirection("nowhere-" + i).setTimeMs(h.clock.millis()).setNonce(Fixtures.nonce()).build()))
                     .getBytes(StandardCharsets.UTF_8);
@@ -192,7 +192,7 @@ class HostileClientsTest extends OnEachStore {
     @Test
     void aReplayedClaimLeasesNothingMoreEvenAfterARestart() throws Exception {
         start(CoordinatorLimits.defaults());
-        SignedEnvelope claim = Envelopes.sign(node, ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
+        SignedEnvelope claim = h.api.sign(node, ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
                 .setHardwareClass("cpu:x86_64").setTimeMs(h.clock.millis()).setNonce(Fixtures.nonce()).build());
         ApiClient.Response first = h.api.post("/v1/claim", claim);
         assertThat(first.status()).isEqualTo(200);
@@ -249,7 +249,7 @@ class HostileClientsTest extends OnEachStore {
         start(CoordinatorLimits.defaults());
         WorkUnit baseline = h.claimEvaluation(node, h.seedCommit);
         WorkUnit explore = h.api.claim(node, WorkUnit.Kind.EXPLORE);
-        SignedEnvelope done = Envelopes.sign(node, ExploreDone.newBuilder().setWorkUnitId(explore.getId())
+        SignedEnvelope done = h.api.sign(node, ExploreDone.newBuilder().setWorkUnitId(explore.getId())
                 .setNode(node.publicId().toByteString()).setTimeMs(h.clock.millis()).build());
         h.api.post("/v1/explore-done", done).ack();
         h.clock.advance(Duration.ofMinutes(10));

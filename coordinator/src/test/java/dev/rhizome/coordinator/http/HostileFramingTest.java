@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
  */
 class HostileFramingTest extends SeededCoordinatorTest {
     /** A signed announcement, chunked, ended by {@code trailer} (lines with their CRLFs) and the empty line. */
-    private static byte[] chunkedAnnouncement(Identity node, long nowMs, String trailer) {
-        byte[] body = Envelopes.sign(node, NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString())
+    private byte[] chunkedAnnouncement(Identity node, long nowMs, String trailer) {
+        byte[] body = h.api.sign(node, NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString())
                 .setHost("127.0.0.1").setPort(7000).setHardwareClass("cpu:x86_64").setTimeMs(nowMs).build()).toByteArray();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(("POST /v1/announce HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"

@@ -105,7 +105,7 @@ class HostileRecordsTest extends OnEachStore {
         long now = h.clock.millis();
         Set<String> published = new HashSet<>();
         for (int i = 0; i < 80; i++) {
-            SignedEnvelope e = Envelopes.sign(attacker, paper("paper " + i, now)
+            SignedEnvelope e = h.api.sign(attacker, paper("paper " + i, now)
                     .setBodyMarkdown("p".repeat(64 * 1024)).build());
             assertThat(h.api.post("/v1/papers", e).status()).isEqualTo(200);
             published.add(Envelopes.id(e));

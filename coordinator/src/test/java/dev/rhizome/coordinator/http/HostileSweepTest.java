@@ -48,7 +48,7 @@ class HostileSweepTest extends SeededCoordinatorTest {
             assertThat(r.status()).as(target).isEqualTo(404);
             assertThat(r.body()).as(target).contains("no route " + target).contains("not decoded");
         }
-        byte[] body = Envelopes.sign(h.operator, KeyBan.newBuilder()
+        byte[] body = h.api.sign(h.operator, KeyBan.newBuilder()
                 .setKey(ByteString.copyFrom(new byte[32])).setBannedBy(h.operator.publicId().toByteString())
                 .setBannedMs(h.clock.millis()).setReason("x").build()).toByteArray();
         try (RawHttp raw = new RawHttp(h.coordinator.url())) {
@@ -295,9 +295,10 @@ class HostileSweepTest extends SeededCoordinatorTest {
         byte[] claim = ClaimRequest.newBuilder().setNode(node.publicId().toByteString()).setHardwareClass("cpu")
                 .setTimeMs(h.clock.millis()).setNonce(Fixtures.nonce()).build().toByteArray();
         ByteString payload = ByteString.copyFrom(claim).concat(ByteString.copyFrom(groups));
-        SignedEnvelope envelope = SignedEnvelope.newBuilder().setVersion(1).setType("rhizome.v1.ClaimRequest")
-                .setPayload(payload).setSigner(node.publicId().toByteString())
-                .setSignature(ByteString.copyFrom(node.sign(Envelopes.signedBytes("rhizome.v1.ClaimRequest", payload))))
+        SignedEnvelope envelope = SignedEnvelope.newBuilder().setVersion(Envelopes.VERSION).setType("rhizome.v1.ClaimRequest")
+                .setPayload(payload).setSigner(node.publicId().toByteString()).setNetwork(h.api.network())
+                .setSignature(ByteString.copyFrom(node.sign(Envelopes.signedBytes(h.api.network(),
+                        "rhizome.v1.ClaimRequest", payload))))
                 .build();
         ApiClient.Response r = h.api.post("/v1/claim", envelope);
         assertThat(r.status()).isEqualTo(400);
@@ -356,9 +357,10 @@ class HostileSweepTest extends SeededCoordinatorTest {
         byte[] payload = ByteString.copyFrom(honest.toByteArray()).concat(ByteString.copyFrom(new byte[] {0x18, 99}))
                 .toByteArray();
         ByteString bytes = ByteString.copyFrom(payload);
-        SignedEnvelope bogus = SignedEnvelope.newBuilder().setVersion(1).setType("rhizome.v1.ClaimRequest")
-                .setPayload(bytes).setSigner(node.publicId().toByteString())
-                .setSignature(ByteString.copyFrom(node.sign(Envelopes.signedBytes("rhizome.v1.ClaimRequest", bytes))))
+        SignedEnvelope bogus = SignedEnvelope.newBuilder().setVersion(Envelopes.VERSION).setType("rhizome.v1.ClaimRequest")
+                .setPayload(bytes).setSigner(node.publicId().toByteString()).setNetwork(h.api.network())
+                .setSignature(ByteString.copyFrom(node.sign(Envelopes.signedBytes(h.api.network(),
+                        "rhizome.v1.ClaimRequest", bytes))))
                 .build();
         ApiClient.Response refused = h.api.post("/v1/claim", bogus);
         assertThat(refused.status()).isEqualTo(400);

@@ -38,7 +38,7 @@ class ListPagingTest {
     private final Identity author = Identity.generate();
 
     private SignedEnvelope publishPaper(Harness h, int n) {
-        SignedEnvelope e = Envelopes.sign(author, Paper.newBuilder().setDirection(Harness.DIRECTION)
+        SignedEnvelope e = h.api.sign(author, Paper.newBuilder().setDirection(Harness.DIRECTION)
                 .setTitle("finding " + n).setAuthor(author.publicId().toByteString()).setCreatedMs(h.clock.millis())
                 .build());
         h.api.post("/v1/papers", e).ack();

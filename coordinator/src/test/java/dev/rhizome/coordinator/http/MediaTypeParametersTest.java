@@ -41,7 +41,7 @@ class MediaTypeParametersTest {
     @Test
     void aJsonBodyInACharsetOtherThanUtf8Is415NamingIt() {
         Identity node = Identity.generate();
-        String json = Json.print(Envelopes.sign(node, NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString())
+        String json = Json.print(h.api.sign(node, NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString())
                 .setHost("127.0.0.1").setPort(7000).setTimeMs(h.clock.millis()).build()));
         ApiClient.Response utf16 = h.api.postRaw("/v1/announce", "application/json; charset=utf-16",
                 json.getBytes(StandardCharsets.UTF_16));

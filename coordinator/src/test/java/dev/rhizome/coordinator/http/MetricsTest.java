@@ -35,7 +35,7 @@ class MetricsTest {
             Identity runner = Identity.generate();
             WorkUnit unit = h.claimEvaluation(runner, h.seedCommit);
             h.api.signAndPost("/v1/results", runner, Fixtures.result(runner, unit, 2.0, h.clock.millis())).ack();
-            SignedEnvelope forged = Envelopes.sign(Identity.generate(), ClaimRequest.newBuilder()
+            SignedEnvelope forged = h.api.sign(Identity.generate(), ClaimRequest.newBuilder()
                     .setNode(runner.publicId().toByteString()).setTimeMs(h.clock.millis()).build());
             assertThat(h.api.post("/v1/claim", forged).status()).isEqualTo(401);
 

@@ -43,7 +43,7 @@ class NetworkShareTest {
 
     private RawHttp.Response announceFrom(String localAddress) throws Exception {
         Identity node = Identity.generate();
-        byte[] body = Envelopes.sign(node, NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString())
+        byte[] body = h.api.sign(node, NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString())
                 .setHost("127.0.0.1").setPort(7000).setHardwareClass("cpu").setTimeMs(h.clock.millis()).build())
                 .toByteArray();
         try (RawHttp raw = new RawHttp(h.coordinator.url(), localAddress)) {

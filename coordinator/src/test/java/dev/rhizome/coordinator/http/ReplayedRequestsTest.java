@@ -91,7 +91,7 @@ class ReplayedRequestsTest extends OnEachStore {
     @Test
     void aReplayedAnnouncementDoesNotKeepANodeThatStoppedListed() throws Exception {
         Harness h = harness();
-        SignedEnvelope announcement = Envelopes.sign(node, NodeAnnouncement.newBuilder()
+        SignedEnvelope announcement = h.api.sign(node, NodeAnnouncement.newBuilder()
                 .setNode(node.publicId().toByteString()).setHost("127.0.0.1").setPort(7001)
                 .setHardwareClass("cpu:x86_64").setTimeMs(h.clock.millis()).build());
         assertThat(h.api.post("/v1/announce", announcement).status()).isEqualTo(200);
@@ -109,7 +109,7 @@ class ReplayedRequestsTest extends OnEachStore {
     /** Sends a signed request, moves the clock, and sends its exact bytes again: nothing may change. */
     private static ApiClient.Response replay(Harness h, Set<String> walked, String path, Identity signer, Message record) {
         walked.add(path);
-        SignedEnvelope envelope = Envelopes.sign(signer, record);
+        SignedEnvelope envelope = h.api.sign(signer, record);
         ApiClient.Response first = h.api.post(path, envelope);
         assertThat(first.status()).as(path + ": " + first.text()).isEqualTo(200);
         h.clock.advance(LATER);

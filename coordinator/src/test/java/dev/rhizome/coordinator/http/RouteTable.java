@@ -19,6 +19,6 @@ final class RouteTable {
 
     private static Router router() {
         return Routes.build(new Routes.Services(null, null, null, null, null, null, null, null, null, null, null, null),
-                new SignedRequests(new CoordinatorMetrics(), SignedRequests.Admission.ANYONE), new CoordinatorMetrics());
+                new SignedRequests(new CoordinatorMetrics(), SignedRequests.Admission.ANYONE, () -> "test-network"), new CoordinatorMetrics());
     }
 }

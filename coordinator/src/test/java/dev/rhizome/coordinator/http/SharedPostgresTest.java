@@ -66,7 +66,7 @@ class SharedPostgresTest {
                             unit = api.claim(runner, WorkUnit.Kind.EVALUATE)) {
                         claimed.add(unit.getId());
                         Result result = Fixtures.result(runner, unit, 2.0, System.currentTimeMillis());
-                        SignedEnvelope envelope = Envelopes.sign(runner, result);
+                        SignedEnvelope envelope = api.sign(runner, result);
                         Ack ack = api.post("/v1/results", envelope).ack();
                         assertThat(ack.getId()).isNotEmpty();
                         acknowledged.add(envelope);
@@ -135,6 +135,32 @@ class SharedPostgresTest {
     private static CoordinatorConfig capped(CoordinatorConfig config, int perAddress) {
         return config.withTrustedProxies(List.of("127.0.0.1", "::1"))
                 .withLimits(config.limits().withLeasesHeld(new LeaseCaps.Limits(perAddress, 0)));
+    }
+
+    /**
+     * Coordinators of one database are one network: started together on a fresh schema, they
+     * serve the same network id (made once, by whichever migrated first), and a record signed
+     * for it through one is taken by the other.
+     */
+    @Test
+    void coordinatorsOfOneDatabaseServeOneNetwork() throws Exception {
+        Identity operator = Identity.generate();
+        ExecutorService starting = Executors.newFixedThreadPool(2);
+        try (TestPostgres pg = TestPostgres.create()) {
+            Future<Coordinator> startA = starting.submit(() -> Coordinator.start(config(dir.resolve("a"), pg, operator)));
+            Future<Coordinator> startB = starting.submit(() -> Coordinator.start(config(dir.resolve("b"), pg, operator)));
+            try (Coordinator a = startA.get(); Coordinator b = startB.get()) {
+                ApiClient apiA = new ApiClient(a.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
+                ApiClient apiB = new ApiClient(b.url(), ApiClient.Format.JSON, Clock.systemUTC());
+                assertThat(apiA.network()).matches("[0-9a-f]{32}").isEqualTo(apiB.network());
+
+                SignedEnvelope seed = apiA.sign(operator, Fixtures.seed(operator, "tiny-lm", Fixtures.commit(),
+                        Fixtures.manifest(1, 0.01), System.currentTimeMillis()));
+                assertThat(apiB.post("/v1/seeds", seed).status()).isEqualTo(200);
+            }
+        } finally {
+            starting.shutdownNow();
+        }
     }
 
     private static CoordinatorConfig config(Path dataDir, TestPostgres pg, Identity operator) {

@@ -46,7 +46,7 @@ class TornWalTest {
         try (Harness h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON).withSeedAndDirection()) {
             Identity runner = Identity.generate();
             WorkUnit baseline = h.claimEvaluation(runner, h.seedCommit);
-            SignedEnvelope result = Envelopes.sign(runner, Fixtures.result(runner, baseline, 3.2, h.clock.millis()));
+            SignedEnvelope result = h.api.sign(runner, Fixtures.result(runner, baseline, 3.2, h.clock.millis()));
             h.api.post("/v1/results", result).ack();
             List<SignedEnvelope> results = List.of(result);
             UnitList units = h.units("");

@@ -7,12 +7,14 @@ import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.core.WriteQuota;
+import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.RawHttp;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,7 +68,7 @@ class TrustedProxiesTest {
 
     private RawHttp.Response announce(Coordinator c, String from, String forwardedFor) throws Exception {
         Identity node = Identity.generate();
-        byte[] body = Envelopes.sign(node, NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString())
+        byte[] body = Envelopes.sign(node, new ApiClient(c.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC()).network(), NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString())
                 // a name: the clients behind the proxy are public addresses, and may not announce loopback
                 .setHost("node.example").setPort(7000).setHardwareClass("cpu").setTimeMs(System.currentTimeMillis()).build())
                 .toByteArray();

@@ -101,7 +101,7 @@ class ConcurrentSettlementPostgresTest {
                                     return null;
                                 }
                                 claimed.add(unit.getId());
-                                SignedEnvelope envelope = Envelopes.sign(runner,
+                                SignedEnvelope envelope = api.sign(runner,
                                         Fixtures.result(runner, unit, metricOf(unit.getCommit()), api.now()));
                                 ApiClient.Response ack = api.post("/v1/results", envelope);
                                 if (ack.status() == 200) {

@@ -75,7 +75,7 @@ class ConcurrentUnitPathPostgresTest {
                 WorkUnit unit = claim.get();
                 assertThat(unit).as("a claim answered while the writers' lock is held").isNotNull();
 
-                SignedEnvelope result = Envelopes.sign(runner, Fixtures.result(runner, unit, 2.0, api.now()));
+                SignedEnvelope result = api.sign(runner, Fixtures.result(runner, unit, 2.0, api.now()));
                 Future<ApiClient.Response> report = pool.submit(() -> api.post("/v1/results", result));
                 await().atMost(Duration.ofSeconds(30)).until(() -> waitingForWritersLock(writer, pg.schema) > 0);
                 assertThat(report).as("a result waits for the writer before it").isNotDone();
@@ -111,7 +111,7 @@ class ConcurrentUnitPathPostgresTest {
                 CountDownLatch start = new CountDownLatch(1);
                 for (int i = 0; i < 16; i++) {
                     ApiClient api = i % 2 == 0 ? apiA : apiB;
-                    SignedEnvelope claim = Envelopes.sign(greedy, claim(greedy, Fixtures.nonce(), api.now()));
+                    SignedEnvelope claim = api.sign(greedy, claim(greedy, Fixtures.nonce(), api.now()));
                     claims.add(pool.submit(() -> {
                         start.await();
                         return api.post("/v1/claim", claim);
@@ -134,7 +134,7 @@ class ConcurrentUnitPathPostgresTest {
 
                 Identity resender = Identity.generate();
                 ByteString nonce = Fixtures.nonce();
-                SignedEnvelope same = Envelopes.sign(resender, claim(resender, nonce, apiA.now()));
+                SignedEnvelope same = apiA.sign(resender, claim(resender, nonce, apiA.now()));
                 List<Future<ApiClient.Response>> resent = new ArrayList<>();
                 CountDownLatch again = new CountDownLatch(1);
                 for (int i = 0; i < 8; i++) {
@@ -189,7 +189,7 @@ class ConcurrentUnitPathPostgresTest {
                         claimed.add(unit.getId());
                         // each commit measures its own value, agreed by its replicas: some beat the frontier
                         double metric = 1.0 + (Math.floorMod(unit.getCommit().hashCode(), 1000) / 1000.0);
-                        SignedEnvelope envelope = Envelopes.sign(runner, Fixtures.result(runner, unit, metric, api.now()));
+                        SignedEnvelope envelope = api.sign(runner, Fixtures.result(runner, unit, metric, api.now()));
                         ApiClient.Response ack = api.post("/v1/results", envelope);
                         if (ack.status() != 200) {
                             failures.incrementAndGet();

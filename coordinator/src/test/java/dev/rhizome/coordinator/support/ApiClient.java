@@ -5,6 +5,7 @@ import com.google.protobuf.Message;
 import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
+import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.WorkUnit;
@@ -67,6 +68,7 @@ public final class ApiClient {
     private final Clock clock;
     /** Sent as X-Forwarded-For (null: not sent): a coordinator that trusts loopback as a proxy sees this origin. */
     private final String forwardedFor;
+    private volatile String network;
 
     public ApiClient(String baseUrl, Format format, Clock clock) {
         this(baseUrl, format, clock, null);
@@ -95,7 +97,22 @@ public final class ApiClient {
     }
 
     public Response signAndPost(String path, Identity signer, Message record) {
-        return post(path, Envelopes.sign(signer, record));
+        return post(path, sign(signer, record));
+    }
+
+    /** {@code record} signed by {@code signer} for this coordinator's network, as a client signs it. */
+    public SignedEnvelope sign(Identity signer, Message record) {
+        return Envelopes.sign(signer, network(), record);
+    }
+
+    /** The coordinator's network id ({@code network_id} of {@code GET /v1/stats}), read once. */
+    public String network() {
+        String known = network;
+        if (known == null) {
+            known = get("/v1/stats", CoordinatorStats.newBuilder()).getNetworkId();
+            network = known;
+        }
+        return known;
     }
 
     public Response postRaw(String path, String contentType, byte[] body) {

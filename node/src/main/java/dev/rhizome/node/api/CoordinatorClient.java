@@ -82,6 +82,8 @@ public final class CoordinatorClient {
     /** What a claim that waits leaves of the client's timeout for the claim itself. */
     static final Duration CLAIM_ROOM = Duration.ofSeconds(5);
     private volatile Reachability reachability = Reachability.NOBODY;
+    /** The coordinator's network id once read ({@link #network()}); null until then. */
+    private volatile String network;
 
     /**
      * Told how calls to the coordinator go, as far as reaching it goes, so that a long-running
@@ -224,22 +226,53 @@ public final class CoordinatorClient {
         return identity;
     }
 
+    /**
+     * The network this coordinator serves ({@code network_id} of {@code GET /v1/stats}), read on
+     * first use and kept: every record signed here names it, so that a record captured here is
+     * refused by any other network's coordinator. Read again after a refusal that says the
+     * network is another (the coordinator's store was replaced).
+     */
+    public String network() throws CoordinatorException {
+        String known = network;
+        if (known == null) {
+            String id = stats().getNetworkId();
+            if (id.isEmpty()) {
+                throw new CoordinatorException(200, Error.Code.UNSUPPORTED, "the coordinator at " + base
+                        + " names no network (GET /v1/stats has no network_id): it predates records signed for"
+                        + " a network; upgrade it");
+            }
+            try {
+                known = Envelopes.checkNetwork(id);
+            } catch (IllegalArgumentException e) {
+                throw new CoordinatorException(200, Error.Code.INTERNAL, "the coordinator at " + base
+                        + " serves an unusable network id: " + e.getMessage());
+            }
+            network = known;
+        }
+        return known;
+    }
+
+    /** {@code record} signed with this client's key for the coordinator's network. */
+    public SignedEnvelope signed(Message record) throws CoordinatorException {
+        return Envelopes.sign(identity, network(), record);
+    }
+
     public Ack publishSeed(Seed seed) throws CoordinatorException {
-        return post("/v1/seeds", Envelopes.sign(identity, seed), Ack.parser());
+        return post("/v1/seeds", signed(seed), Ack.parser());
     }
 
     public Ack openDirection(Direction direction) throws CoordinatorException {
-        return post("/v1/directions", Envelopes.sign(identity, direction), Ack.parser());
+        return post("/v1/directions", signed(direction), Ack.parser());
     }
 
     /** Operators only: the direction hands out no more work. */
     public Ack closeDirection(DirectionClosure closure) throws CoordinatorException {
-        return post("/v1/directions/close", Envelopes.sign(identity, closure), Ack.parser());
+        return post("/v1/directions/close", signed(closure), Ack.parser());
     }
 
     /** Operators only: the key's claims, results, experiments and papers are refused from now on. */
     public Ack ban(KeyBan ban) throws CoordinatorException {
-        return post("/v1/bans", Envelopes.sign(identity, ban), Ack.parser());
+        return post("/v1/bans", signed(ban), Ack.parser());
     }
 
     /**
@@ -276,7 +309,7 @@ public final class CoordinatorClient {
     public ClaimResponse claim(ClaimRequest request, Recorder recorder) throws CoordinatorException, IOException {
         request = withinTimeout(request);
         if (!request.getNonce().isEmpty()) {
-            return post("/v1/claim", Envelopes.sign(identity, request), ClaimResponse.parser(), held(request));
+            return post("/v1/claim", signed(request), ClaimResponse.parser(), held(request));
         }
         for (Optional<SignedEnvelope> again = unanswered.take(request, System.currentTimeMillis()); again.isPresent();
                 again = unanswered.take(request, System.currentTimeMillis())) {
@@ -288,7 +321,7 @@ public final class CoordinatorClient {
                 }
             }
         }
-        return sendClaim(Envelopes.sign(identity, request.toBuilder().setNonce(freshNonce()).build()), recorder);
+        return sendClaim(signed(request.toBuilder().setNonce(freshNonce()).build()), recorder);
     }
 
     /**
@@ -469,11 +502,11 @@ public final class CoordinatorClient {
 
     /** Extends a lease this node holds; the Ack's message is the new deadline in epoch ms. */
     public Ack renewLease(LeaseRenewal renewal) throws CoordinatorException {
-        return post("/v1/leases/renew", Envelopes.sign(identity, renewal), Ack.parser());
+        return post("/v1/leases/renew", signed(renewal), Ack.parser());
     }
 
     public Ack registerExperiment(Experiment experiment) throws CoordinatorException {
-        return post("/v1/experiments", Envelopes.sign(identity, experiment), Ack.parser());
+        return post("/v1/experiments", signed(experiment), Ack.parser());
     }
 
     /** One experiment's outcome, results and papers together. */
@@ -482,7 +515,7 @@ public final class CoordinatorClient {
     }
 
     public Ack exploreDone(ExploreDone done) throws CoordinatorException {
-        return post("/v1/explore-done", Envelopes.sign(identity, done), Ack.parser());
+        return post("/v1/explore-done", signed(done), Ack.parser());
     }
 
     /** Posts an already signed Result: results are signed once, kept in the outbox, and resent as is. */
@@ -491,11 +524,11 @@ public final class CoordinatorClient {
     }
 
     public Ack publishPaper(Paper paper) throws CoordinatorException {
-        return post("/v1/papers", Envelopes.sign(identity, paper), Ack.parser());
+        return post("/v1/papers", signed(paper), Ack.parser());
     }
 
     public Ack announce(NodeAnnouncement announcement) throws CoordinatorException {
-        return post("/v1/announce", Envelopes.sign(identity, announcement), Ack.parser());
+        return post("/v1/announce", signed(announcement), Ack.parser());
     }
 
     public SeedList seeds() throws CoordinatorException {
@@ -656,6 +689,9 @@ public final class CoordinatorClient {
                             request.uri().getPath(), response.statusCode()), null));
                 }
                 reachability.answered();
+                if (error.getCode() == Error.Code.WRONG_NETWORK) {
+                    network = null;  // read it again for the next record: the store may have been replaced
+                }
                 // The coordinator's reason first: it is what the reader acts on; the route and status
                 // after it are for whoever reads the coordinator's log beside it.
                 throw new CoordinatorException(response.statusCode(), error.getCode(),

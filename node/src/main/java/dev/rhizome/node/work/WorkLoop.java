@@ -15,7 +15,6 @@ import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.WorkerFailures;
-import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -305,7 +304,13 @@ public final class WorkLoop implements Runnable {
 
         @Override
         public void report(Slot slot, Result result) throws IOException {
-            SignedEnvelope signed = Envelopes.sign(identity, result);
+            SignedEnvelope signed;
+            try {
+                signed = coordinator.signed(result);  // for the network the unit was claimed from
+            } catch (CoordinatorException e) {
+                throw new IOException("the result of unit " + result.getWorkUnitId() + " could not be signed: "
+                        + e.getMessage(), e);
+            }
             heldBack.add(ResultOutbox.fileName(result.getWorkUnitId()));  // before the reporter's next pass can list it
             outbox.put(result.getWorkUnitId(), signed);
             signedResults.accept(signed);

@@ -58,10 +58,18 @@ final class ClosedLoopClients implements AutoCloseable {
             (ThreadFactory) r -> new Thread(r, "bench-client-loop"), NioIoHandler.newFactory());
     private final URI base;
     private final long loopThreadId;
+    private final String network;
 
     ClosedLoopClients(String url) throws Exception {
         this.base = URI.create(url);
+        this.network = new dev.rhizome.node.api.CoordinatorClient(url, dev.rhizome.protocol.identity.Identity.generate())
+                .network();
         this.loopThreadId = group.submit(() -> Thread.currentThread().getId()).get();
+    }
+
+    /** The coordinator's network id: what every record the clients sign names. */
+    String network() {
+        return network;
     }
 
     /** CPU time the load generator's thread has used so far, in nanoseconds. */

@@ -363,12 +363,13 @@ public final class CoordinatorBench {
     private static List<PresignedNode> presign(CoordinatorClient ops, int clients, int claims, String metric)
             throws Exception {
         List<WorkUnit> units = open(ops);
+        String network = ops.network();
         int perClient = Math.min(claims, Reputation.INITIAL_QUOTA);
         ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
         try {
             List<Future<PresignedNode>> signed = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
-                signed.add(pool.submit(() -> PresignedNode.sign(perClient, units, metric)));
+                signed.add(pool.submit(() -> PresignedNode.sign(network, perClient, units, metric)));
             }
             List<PresignedNode> nodes = new ArrayList<>();
             for (Future<PresignedNode> f : signed) {

@@ -30,10 +30,13 @@ final class HostileClient {
 
     private final URI base;
     private final Identity identity;
+    /** The coordinator's network id, which the claims signed here name (as an honest client's do). */
+    private final String network;
     private int next;
 
-    HostileClient(String url, Identity identity, int offset) {
+    HostileClient(String url, String network, Identity identity, int offset) {
         this.base = URI.create(url);
+        this.network = network;
         this.identity = identity;
         this.next = offset;
     }
@@ -100,7 +103,7 @@ final class HostileClient {
     private String replay() throws IOException {
         byte[] nonce = new byte[16];
         new SecureRandom().nextBytes(nonce);
-        SignedEnvelope claim = Envelopes.sign(identity, ClaimRequest.newBuilder()
+        SignedEnvelope claim = Envelopes.sign(identity, network, ClaimRequest.newBuilder()
                 .setNode(identity.publicId().toByteString()).setDirection(CLOSED_DIRECTION)
                 .setTimeMs(System.currentTimeMillis()).setNonce(com.google.protobuf.ByteString.copyFrom(nonce)).build());
         byte[] body = claim.toByteArray();
@@ -112,7 +115,7 @@ final class HostileClient {
     private String garbageJson() throws IOException {
         byte[] nonce = new byte[16];
         new SecureRandom().nextBytes(nonce);
-        String json = Json.print(Envelopes.sign(identity, ClaimRequest.newBuilder()
+        String json = Json.print(Envelopes.sign(identity, network, ClaimRequest.newBuilder()
                 .setNode(identity.publicId().toByteString()).setTimeMs(System.currentTimeMillis())
                 .setNonce(com.google.protobuf.ByteString.copyFrom(nonce)).build())) + "}{\"x\":1}";
         int status = post("/v1/claim", "application/json", json.getBytes(StandardCharsets.UTF_8));

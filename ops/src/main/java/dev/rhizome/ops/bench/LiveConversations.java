@@ -54,7 +54,7 @@ final class LiveConversations {
                     next = experiments.hasNext() ? experiments.next() : null;
                 }
                 return next == null ? null
-                        : http.post("/v1/experiments", Envelopes.sign(proposer.apply(next), next).toByteArray());
+                        : http.post("/v1/experiments", Envelopes.sign(proposer.apply(next), http.network(), next).toByteArray());
             }
         };
     }
@@ -82,7 +82,7 @@ final class LiveConversations {
                 ClaimRequest claim = ClaimRequest.newBuilder().setNode(identity.publicId().toByteString())
                         .setHardwareClass("cpu:bench").addKinds(WorkUnit.Kind.EVALUATE)
                         .setTimeMs(System.currentTimeMillis()).setNonce(ByteString.copyFrom(nonce)).build();
-                return http.post("/v1/claim", Envelopes.sign(identity, claim).toByteArray());
+                return http.post("/v1/claim", Envelopes.sign(identity, http.network(), claim).toByteArray());
             }
 
             @Override
@@ -98,7 +98,7 @@ final class LiveConversations {
                     return null;
                 }
                 awaitingClaim = false;
-                return http.post("/v1/results", Envelopes.sign(identity,
+                return http.post("/v1/results", Envelopes.sign(identity, http.network(),
                         PresignedNode.result(claimed.getUnit(), identity, metricName, System.currentTimeMillis()))
                         .toByteArray());
             }

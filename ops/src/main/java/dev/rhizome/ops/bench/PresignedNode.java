@@ -36,10 +36,11 @@ final class PresignedNode {
     }
 
     /**
+     * @param network    the coordinator's network id, which every record names
      * @param units      the open EVALUATE units, as the coordinator lists them
      * @param metricName the seed's metric, which an OK result must name
      */
-    static PresignedNode sign(int claims, List<WorkUnit> units, String metricName) {
+    static PresignedNode sign(String network, int claims, List<WorkUnit> units, String metricName) {
         Identity identity = Identity.generate();
         ByteString key = identity.publicId().toByteString();
         long now = System.currentTimeMillis();
@@ -49,11 +50,11 @@ final class PresignedNode {
             NONCES.nextBytes(nonce);
             ClaimRequest claim = ClaimRequest.newBuilder().setNode(key).setHardwareClass("cpu:bench")
                     .addKinds(WorkUnit.Kind.EVALUATE).setTimeMs(now).setNonce(ByteString.copyFrom(nonce)).build();
-            signedClaims.add(Envelopes.sign(identity, claim).toByteArray());
+            signedClaims.add(Envelopes.sign(identity, network, claim).toByteArray());
         }
         Map<String, byte[]> signedResults = new HashMap<>(units.size() * 2);
         for (WorkUnit unit : units) {
-            signedResults.put(unit.getId(), Envelopes.sign(identity, result(unit, identity, metricName, now)).toByteArray());
+            signedResults.put(unit.getId(), Envelopes.sign(identity, network, result(unit, identity, metricName, now)).toByteArray());
         }
         return new PresignedNode(identity, signedClaims, signedResults);
     }

@@ -172,7 +172,7 @@ public final class SoakBench {
                     running.add(pool.submit(() -> evaluate(node, seed, deadline, latencies, errors, acked, requests)));
                 }
                 for (int i = 0; i < config.hostile(); i++) {
-                    HostileClient hostile = new HostileClient(url, Identity.generate(), i);
+                    HostileClient hostile = new HostileClient(url, operator.network(), Identity.generate(), i);
                     running.add(pool.submit(() -> hostile.runUntil(deadline, hostileOutcomes, errors)));
                 }
                 // The starting heap is taken once every client is connected and warm (a tenth of the run,
@@ -263,7 +263,7 @@ public final class SoakBench {
                     continue;
                 }
                 WorkUnit unit = response.getUnit();
-                SignedEnvelope result = Envelopes.sign(node.identity(), Result.newBuilder().setWorkUnitId(unit.getId())
+                SignedEnvelope result = node.signed(Result.newBuilder().setWorkUnitId(unit.getId())
                         .setSeed(unit.getSeed()).setDirection(unit.getDirection()).setCommit(unit.getCommit())
                         .setParent(unit.getParent()).setStatus(Result.Status.OK)
                         .setMetricName(seed.getManifest().getMetric().getName()).setMetric(2.0)

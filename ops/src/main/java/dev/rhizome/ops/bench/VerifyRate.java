@@ -35,7 +35,7 @@ final class VerifyRate {
 
     static Rate measure(int threads, PrintStream progress) throws Exception {
         Identity runner = Identity.generate();
-        SignedEnvelope envelope = Envelopes.sign(runner, Result.newBuilder().setWorkUnitId("bench-unit")
+        SignedEnvelope envelope = Envelopes.sign(runner, "bench-network", Result.newBuilder().setWorkUnitId("bench-unit")
                 .setCommit("0".repeat(40)).setMetric(2.0).setMetricName("val_bpb").setHardwareClass("cpu:bench")
                 .setRunner(runner.publicId().toByteString()).setLogSha256(ByteString.copyFrom(new byte[32]))
                 .setTimeMs(System.currentTimeMillis()).build());

@@ -222,7 +222,7 @@ public final class CoordinatorCrash {
                         counted = false;
                         empty.decrementAndGet();
                     }
-                    unsent = Envelopes.sign(me, result(response.getUnit(), me));
+                    unsent = client.signed(result(response.getUnit(), me));
                 }
                 client.reportResult(unsent);
                 acked.put(Envelopes.open(unsent, Result.getDefaultInstance()).record().getWorkUnitId(), unsent);

@@ -188,7 +188,7 @@ class AuditVerifyTest {
                 }
                 WorkUnit u = response.getUnit();
                 double metric = 3.2 + 0.01 * (u.getRandomSeed() - 42) + delta.get(u.getCommit());
-                client.reportResult(Envelopes.sign(runner, Result.newBuilder().setWorkUnitId(u.getId())
+                client.reportResult(client.signed(Result.newBuilder().setWorkUnitId(u.getId())
                         .setSeed(u.getSeed()).setDirection(u.getDirection()).setCommit(u.getCommit())
                         .setParent(u.getParent()).setStatus(Result.Status.OK).setMetricName("val_bpb").setMetric(metric)
                         .setHardwareClass("cpu:x86_64").setRuntimeMs(1500).setLogSha256(ByteString.copyFrom(new byte[32]))

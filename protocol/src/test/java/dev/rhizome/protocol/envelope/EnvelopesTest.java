@@ -66,4 +66,63 @@ class EnvelopesTest {
         assertThatThrownBy(() -> Envelopes.open(envelope.toBuilder().setVersion(9).build(),
                 Result.getDefaultInstance())).isInstanceOf(SignatureException.class).hasMessageContaining("version");
     }
+
+    @Test
+    void aRecordSignedForANetworkOpensThereAndNowhereElse() throws Exception {
+        SignedEnvelope envelope = Envelopes.sign(runner, "net-a", result);
+
+        assertThat(envelope.getVersion()).isEqualTo(Envelopes.VERSION);
+        assertThat(envelope.getNetwork()).isEqualTo("net-a");
+        assertThat(Envelopes.openStrict(envelope, Result.getDefaultInstance(), Result::getRunner, "net-a").record())
+                .isEqualTo(result);
+        assertThatThrownBy(() -> Envelopes.openStrict(envelope, Result.getDefaultInstance(), Result::getRunner, "net-b"))
+                .isInstanceOf(WrongNetworkException.class).hasMessageContaining("net-a").hasMessageContaining("net-b");
+    }
+
+    @Test
+    void theNetworkIsSignedSoRenamingItBreaksTheSignature() {
+        SignedEnvelope renamed = Envelopes.sign(runner, "net-a", result).toBuilder().setNetwork("net-b").build();
+
+        assertThatThrownBy(() -> Envelopes.open(renamed, Result.getDefaultInstance()))
+                .isInstanceOf(SignatureException.class).hasMessageContaining("does not verify");
+        // nor can a version-2 record pass for a version-1 one (which would name no network)
+        SignedEnvelope downgraded = Envelopes.sign(runner, "net-a", result).toBuilder()
+                .setVersion(Envelopes.VERSION_1).clearNetwork().build();
+        assertThatThrownBy(() -> Envelopes.open(downgraded, Result.getDefaultInstance()))
+                .isInstanceOf(SignatureException.class).hasMessageContaining("does not verify");
+    }
+
+    @Test
+    void oldRecordsThatNameNoNetworkStillVerifyButAreNotAcceptedAsNew() throws Exception {
+        SignedEnvelope old = Envelopes.sign(runner, result);
+
+        assertThat(old.getVersion()).isEqualTo(Envelopes.VERSION_1);
+        assertThat(Envelopes.openSignedBy(old, Result.getDefaultInstance(), Result::getRunner).record()).isEqualTo(result);
+        // its id is what it always was: the hash of version 1's signed bytes
+        assertThat(Envelopes.id(old)).isEqualTo(java.util.HexFormat.of().formatHex(java.security.MessageDigest
+                .getInstance("SHA-256").digest(Envelopes.signedBytes(old.getType(), old.getPayload()))));
+        assertThatThrownBy(() -> Envelopes.openStrict(old, Result.getDefaultInstance(), Result::getRunner, "net-a"))
+                .isInstanceOf(WrongNetworkException.class).hasMessageContaining("version 1");
+        // a network added to an old record is unsigned: refused, not believed
+        assertThatThrownBy(() -> Envelopes.open(old.toBuilder().setNetwork("net-a").build(), Result.getDefaultInstance()))
+                .isInstanceOf(SignatureException.class).hasMessageContaining("unsigned");
+    }
+
+    @Test
+    void theSameRecordSignedForTwoNetworksIsTwoRecords() {
+        assertThat(Envelopes.id(Envelopes.sign(runner, "net-a", result)))
+                .isNotEqualTo(Envelopes.id(Envelopes.sign(runner, "net-b", result)))
+                .isNotEqualTo(Envelopes.id(Envelopes.sign(runner, result)));
+    }
+
+    @Test
+    void aNetworkIdThatCouldBlurTheSignedBytesIsRefused() {
+        // a newline in the network would let "a\nb" + type "c" read as "a" + type "b\nc"
+        assertThatThrownBy(() -> Envelopes.sign(runner, "a\nrhizome.v1.Result", result))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("network id");
+        assertThatThrownBy(() -> Envelopes.sign(runner, "", result)).isInstanceOf(IllegalArgumentException.class);
+        SignedEnvelope blank = Envelopes.sign(runner, "net-a", result).toBuilder().clearNetwork().build();
+        assertThatThrownBy(() -> Envelopes.open(blank, Result.getDefaultInstance()))
+                .isInstanceOf(SignatureException.class).hasMessageContaining("must name its network");
+    }
 }

@@ -13,6 +13,7 @@ import dev.rhizome.protocol.envelope.SignatureException;
 import dev.rhizome.protocol.envelope.UnknownFields;
 import dev.rhizome.protocol.envelope.UnknownFieldException;
 import dev.rhizome.protocol.envelope.Verified;
+import dev.rhizome.protocol.envelope.WrongNetworkException;
 import dev.rhizome.protocol.identity.Identity;
 
 /**
@@ -22,20 +23,27 @@ import dev.rhizome.protocol.identity.Identity;
  */
 class EnvelopeFuzzTest {
     private static final Identity SIGNER = Identity.fromSeed(new byte[32]);
+    private static final String NETWORK = "fuzz-network";
 
     @FuzzTest(maxDuration = FuzzSettings.MAX_DURATION)
     void openingAnyEnvelopeFailsCleanly(FuzzedDataProvider data) throws Exception {
         Records.Kind kind = data.pickValue(Records.SIGNED);
         boolean signHere = data.consumeBoolean();
+        // signed here: for this network (version 2), for another one, or for none (version 1)
+        int signedFor = data.consumeInt(0, 2);
         byte[] bytes = data.consumeRemainingAsBytes();
         SignedEnvelope envelope;
         if (signHere) {
-            envelope = SignedEnvelope.newBuilder().setVersion(Envelopes.VERSION)
-                    .setType(kind.prototype().getDescriptorForType().getFullName())
-                    .setPayload(ByteString.copyFrom(bytes)).setSigner(SIGNER.publicId().toByteString())
-                    .setSignature(ByteString.copyFrom(SIGNER.sign(Envelopes.signedBytes(
-                            kind.prototype().getDescriptorForType().getFullName(), ByteString.copyFrom(bytes)))))
-                    .build();
+            String type = kind.prototype().getDescriptorForType().getFullName();
+            ByteString payload = ByteString.copyFrom(bytes);
+            String network = signedFor == 0 ? NETWORK : "another-network";
+            SignedEnvelope.Builder b = SignedEnvelope.newBuilder().setType(type).setPayload(payload)
+                    .setSigner(SIGNER.publicId().toByteString());
+            envelope = (signedFor == 2
+                    ? b.setVersion(Envelopes.VERSION_1).setSignature(ByteString.copyFrom(SIGNER.sign(
+                            Envelopes.signedBytes(type, payload))))
+                    : b.setVersion(Envelopes.VERSION).setNetwork(network).setSignature(ByteString.copyFrom(SIGNER.sign(
+                            Envelopes.signedBytes(network, type, payload))))).build();
         } else {
             try {
                 envelope = SignedEnvelope.parseFrom(bytes);
@@ -52,10 +60,11 @@ class EnvelopeFuzzTest {
             assertThat(expected.getMessage()).isNotBlank();
         }
         try {
-            Verified<Message> opened = Envelopes.openStrict(envelope, kind.prototype(), kind.signer()::apply);
+            Verified<Message> opened = Envelopes.openStrict(envelope, kind.prototype(), kind.signer()::apply, NETWORK);
             assertThat(opened.envelope()).isEqualTo(envelope);
+            assertThat(opened.envelope().getNetwork()).isEqualTo(NETWORK);
             assertThat(Envelopes.id(opened.envelope())).isEqualTo(Envelopes.id(envelope));
-        } catch (SignatureException | UnknownFieldException expected) {
+        } catch (SignatureException | UnknownFieldException | WrongNetworkException expected) {
             assertThat(expected.getMessage()).isNotBlank();
         }
     }

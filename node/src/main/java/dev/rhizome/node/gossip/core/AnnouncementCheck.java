@@ -7,6 +7,7 @@ import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.envelope.SignatureException;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.PublicId;
@@ -49,10 +50,16 @@ final class AnnouncementCheck {
 
     private final GossipConfig config;
     private final SignatureCheck signatures;
+    private final GossipNetwork network;
 
     AnnouncementCheck(GossipConfig config, SignatureCheck signatures) {
+        this(config, signatures, GossipNetwork.unnamed());
+    }
+
+    AnnouncementCheck(GossipConfig config, SignatureCheck signatures, GossipNetwork network) {
         this.config = config;
         this.signatures = signatures;
+        this.network = network;
     }
 
     /** An announcement pushed to us by {@code from}. */
@@ -173,6 +180,10 @@ final class AnnouncementCheck {
             return Outcome.refuse(Penalty.FORGED_SIGNER, Kind.NODE_INFO + " signed by " + verified.signer().shortForm()
                     + " names another node");
         }
+        Outcome elsewhere = otherNetwork(envelope, Kind.NODE_INFO);
+        if (elsewhere != null) {
+            return elsewhere;
+        }
         return window(Outcome.accept(Kind.NODE_INFO, verified.record()), verified.record().getTimeMs(), nowMs, false);
     }
 
@@ -219,7 +230,23 @@ final class AnnouncementCheck {
             return Outcome.refuse(Penalty.FORGED_SIGNER, kind + " signed by " + verified.signer().shortForm()
                     + " names another node");
         }
-        return Outcome.accept(kind, verified.record());
+        Outcome elsewhere = otherNetwork(envelope, kind);
+        return elsewhere != null ? elsewhere : Outcome.accept(kind, verified.record());
+    }
+
+    /**
+     * A record whose good signature names another network than this node's: refused (a node of
+     * another network, or a capture of its record replayed here), and not scored as a forgery, since
+     * its signer signed it; null when it names this network, or none (an older peer's), or this
+     * node does not know its own yet.
+     */
+    private Outcome otherNetwork(SignedEnvelope envelope, Kind kind) {
+        String ours = network.id();
+        if (ours == null || envelope.getVersion() != Envelopes.VERSION || envelope.getNetwork().equals(ours)) {
+            return null;
+        }
+        return Outcome.refuse(Penalty.OTHER_NETWORK, kind + " signed for network " + envelope.getNetwork()
+                + ", not this network " + ours);
     }
 
     private Outcome window(Outcome accepted, long timeMs, long nowMs, boolean mustBeRecent) {

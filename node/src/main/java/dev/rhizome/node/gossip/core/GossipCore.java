@@ -101,13 +101,19 @@ public final class GossipCore implements PeerProtocol {
     /** @param wants which announced bundles to fetch unasked: all of them, or the work's and those it is named to keep */
     public GossipCore(Identity self, NodeInfo selfInfo, GossipConfig config, Random random, SignatureCheck signatures,
                       Wants wants) {
+        this(self, selfInfo, config, random, signatures, wants, GossipNetwork.unnamed());
+    }
+
+    /** @param network the network this node's records name, and peers' records must name when they name one */
+    public GossipCore(Identity self, NodeInfo selfInfo, GossipConfig config, Random random, SignatureCheck signatures,
+                      Wants wants, GossipNetwork network) {
         Objects.requireNonNull(wants, "wants");
-        this.selfSigner = new SelfSigner(self, selfInfo, config);
+        this.selfSigner = new SelfSigner(self, selfInfo, config, network);
         this.self = new Self(selfSigner.id(), config, random, new Counters());
         this.peers = new Peers(new Connections(), new PeerTable(config, selfInfo), new PeerScores(config), new AddressDials(config));
         this.bundles = Bundles.of(wants, config);
         this.seen = new SeenCache(config, clock);
-        AnnouncementCheck check = new AnnouncementCheck(config, signatures);
+        AnnouncementCheck check = new AnnouncementCheck(config, signatures, network);
         this.starvation = new Starvation(config.fetchStall().toMillis());
         this.addresses = new HolderAddresses(peers);
         this.fetches = new FetchStarter(this.self, bundles, addresses);
@@ -134,8 +140,14 @@ public final class GossipCore implements PeerProtocol {
 
     /** {@link #factory(Identity, GossipConfig)} with a wants policy. */
     public static Function<NodeInfo, PeerProtocol> factory(Identity identity, GossipConfig config, Wants wants) {
+        return factory(identity, config, wants, GossipNetwork.unnamed());
+    }
+
+    /** {@link #factory(Identity, GossipConfig, Wants)} on a network (a node's: its coordinator's). */
+    public static Function<NodeInfo, PeerProtocol> factory(Identity identity, GossipConfig config, Wants wants,
+            GossipNetwork network) {
         return self -> new GossipCore(identity, self, config, new SecureRandom(), SignatureCheck.envelopes(),
-                wants);
+                wants, network);
     }
 
     /** This node's NodeInfo signed for the Hello; re-signed once it is half a seen window old, so it is always fresh. */

@@ -5,6 +5,12 @@ enum Penalty {
     BAD_SIGNATURE(-8),
     /** A valid signature by someone other than the node the record names, or an Inventory relayed for someone else. */
     FORGED_SIGNER(-8),
+    /**
+     * A good signature on a record made for another network (its node belongs there, or someone
+     * replays its record here): refused, and not scored, since its signer forged nothing; the link
+     * of a peer whose own records are another network's is of no use and is closed.
+     */
+    OTHER_NETWORK(0),
     /** The peer's own record outside the time window: a replay after the seen cache forgot it, or a time far in the future (another node's record relayed is dropped instead). */
     STALE(-2),
     RATE_LIMITED(-1),

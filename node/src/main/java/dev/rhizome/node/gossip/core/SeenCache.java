@@ -67,7 +67,7 @@ final class SeenCache {
         MessageDigest digest = SHA256.get();
         // Each part length-prefixed, so no split of the same bytes into other parts collides. The
         // signed bytes are fed as they are built for a signature, without building them.
-        Envelopes.digestSignedBytes(digest, envelope.getType(), envelope.getPayload());
+        Envelopes.digestSignedBytes(digest, envelope);
         for (ByteString part : new ByteString[] {envelope.getSigner(), envelope.getSignature()}) {
             digest.update(ByteBuffer.allocate(Integer.BYTES).putInt(0, part.size()));
             digest.update(part.asReadOnlyByteBuffer());

@@ -18,10 +18,16 @@ final class SelfSigner {
     private final PublicId selfId;
     private final NodeInfo selfInfo;
     private final GossipConfig config;
+    private final GossipNetwork network;
     private SignedEnvelope signedSelf;
     private long signedSelfAtMs;
 
     SelfSigner(Identity self, NodeInfo selfInfo, GossipConfig config) {
+        this(self, selfInfo, config, GossipNetwork.unnamed());
+    }
+
+    SelfSigner(Identity self, NodeInfo selfInfo, GossipConfig config, GossipNetwork network) {
+        this.network = network;
         this.self = self;
         this.selfId = self.publicId();
         this.selfInfo = selfInfo.toBuilder().setNode(selfId.toByteString()).build();
@@ -35,7 +41,7 @@ final class SelfSigner {
     /** This node's NodeInfo signed; re-signed once it is half a seen window old, so it is always fresh. */
     SignedEnvelope selfInfo(long now) {
         if (signedSelf == null || now - signedSelfAtMs > config.seenTtl().toMillis() / 2) {
-            signedSelf = Envelopes.sign(self, selfInfo.toBuilder().setTimeMs(now).build());
+            signedSelf = sign(selfInfo.toBuilder().setTimeMs(now).build());
             signedSelfAtMs = now;
         }
         return signedSelf;
@@ -65,6 +71,12 @@ final class SelfSigner {
         Inventory.Builder inventory = Inventory.newBuilder().setNode(selfId.toByteString()).addAllCommits(commits)
                 .addAllGone(gone).addAllReleased(released).setTimeMs(now);
         keepers.forEach(k -> inventory.addKeep(k.toByteString()));
-        return Envelopes.sign(self, inventory.build());
+        return sign(inventory.build());
+    }
+
+    /** Signed for this node's network once it is known; until then naming none, as older nodes sign. */
+    private SignedEnvelope sign(com.google.protobuf.Message record) {
+        String id = network.id();
+        return id == null ? Envelopes.sign(self, record) : Envelopes.sign(self, id, record);
     }
 }

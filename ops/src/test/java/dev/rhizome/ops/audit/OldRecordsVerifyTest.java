@@ -1,0 +1,101 @@
+package dev.rhizome.ops.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.Coordinator;
+import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.coordinator.store.SqliteStore;
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.proto.v1.AuditLine;
+import dev.rhizome.proto.v1.Budget;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.MetricSpec;
+import dev.rhizome.proto.v1.Paper;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.identity.Identity;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Records a store kept from before networks were named (envelope version 1, naming none) keep
+ * their exact bytes: served as they were, exported, and verified offline beside the version-2
+ * records signed since; tampering with one is still caught.
+ */
+class OldRecordsVerifyTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aVersionOneRecordInTheStoreIsServedExportedAndVerified() throws Exception {
+        Identity operator = Identity.generate();
+        Identity author = Identity.generate();
+        Path data = dir.resolve("coordinator");
+        CoordinatorConfig config = CoordinatorConfig.defaults(data).withOperators(Set.of(operator.publicId()));
+        String seedCommit = "a".repeat(40);
+        try (Coordinator c = Coordinator.start(config)) {
+            CoordinatorClient op = new CoordinatorClient(c.url(), operator);
+            long now = System.currentTimeMillis();
+            op.publishSeed(Seed.newBuilder().setName("tiny-lm").setCommit(seedCommit).setManifest(manifest())
+                    .setPublisher(operator.publicId().toByteString()).setPublishedMs(now).build());
+            op.openDirection(Direction.newBuilder().setName("lr").setSeed("tiny-lm").setBaseCommit(seedCommit)
+                    .setOpenedBy(operator.publicId().toByteString()).setOpenedMs(now).build());
+        }
+        // a paper stored by an older coordinator, as it was signed then
+        Paper paper = Paper.newBuilder().setAuthor(author.publicId().toByteString()).setDirection("lr")
+                .setTitle("what we found").setBodyMarkdown("lower lr helps").setCreatedMs(System.currentTimeMillis())
+                .build();
+        SignedEnvelope old = Envelopes.sign(author, paper);
+        assertThat(old.getVersion()).isEqualTo(Envelopes.VERSION_1);
+        try (SqliteStore store = SqliteStore.open(data)) {
+            store.inTransaction(tx -> {
+                tx.insertPaper(paper, old, Envelopes.id(old), System.currentTimeMillis());
+                return null;
+            });
+        }
+
+        Path file = dir.resolve("audit.jsonl");
+        try (Coordinator c = Coordinator.start(config)) {
+            assertThat(new CoordinatorClient(c.url(), author).papers("lr").getEnvelopesList()).containsExactly(old);
+            AuditExport.export(URI.create(c.url()), file, System.currentTimeMillis(), n -> { });
+        }
+        List<AuditLine> lines = AuditExport.read(file);
+        List<Integer> versions = lines.stream().filter(AuditLine::hasEnvelope).map(l -> l.getEnvelope().getVersion()).toList();
+        assertThat(versions).containsExactly(Envelopes.VERSION, Envelopes.VERSION, Envelopes.VERSION_1);
+        AuditVerifier.Report report = AuditVerifier.verify(lines);
+        assertThat(report.problems()).isEmpty();
+        assertThat(report.envelopes()).isEqualTo(3);
+
+        // still checked, not waved through: its payload edited after signing is named
+        List<AuditLine> tampered = new ArrayList<>(lines);
+        int last = tampered.size() - 1;
+        while (!tampered.get(last).hasEnvelope()) {
+            last--;
+        }
+        AuditLine line = tampered.get(last);
+        byte[] payload = line.getEnvelope().getPayload().toByteArray();
+        payload[payload.length - 1] ^= 1;
+        tampered.set(last, line.toBuilder().setEnvelope(line.getEnvelope().toBuilder()
+                .setPayload(ByteString.copyFrom(payload))).build());
+        assertThat(AuditVerifier.verify(tampered).problems()).anySatisfy(p -> {
+            assertThat(p.type()).isEqualTo("Paper");
+            assertThat(p.why()).contains("bad signature");
+        });
+    }
+
+    private static Manifest manifest() {
+        return Manifest.newBuilder().setName("tiny-lm").addCommand("java").addCommand("Train.java")
+                .setBudget(Budget.newBuilder().setSteps(400)).setRandomSeed(42)
+                .setMetric(MetricSpec.newBuilder().setName("val_bpb").setLowerIsBetter(true).setTolerance(0.002))
+                .addEditableFiles("config.properties").setHardwareClass("any").setTimeoutSeconds(60).setQuorum(1)
+                .build();
+    }
+}
