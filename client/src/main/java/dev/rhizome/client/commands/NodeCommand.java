@@ -362,8 +362,9 @@ public final class NodeCommand implements Callable<Integer> {
      * `node --direction` names a direction the coordinator has, or the node stops at once with
      * {@code unknown_direction} naming the option, as every command's --direction does: it was
      * checked only by each claim, which the coordinator refused for ever while the node ran,
-     * and the volunteer heard of it only in WARN lines naming no option. A coordinator that does
-     * not answer yet is not asked: the node waits for it, and its claims are refused then.
+     * and the volunteer heard of it only in WARN lines naming no option. Where the coordinator
+     * does not answer yet, a WARN line says the check is left to the node's first claim that
+     * reaches it (see {@code WorkLoop#checkDirectionAtFirstClaim}); returns whether it was checked.
      */
     private boolean requireKnownDirection() {
         try {
