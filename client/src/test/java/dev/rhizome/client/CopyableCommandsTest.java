@@ -8,6 +8,7 @@ import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +35,8 @@ class CopyableCommandsTest {
                     "--data-dir", odd.toString());
             assertThat(publish.code()).as(publish.err()).isZero();
             assertThat(CliRun.flagValue(CliRun.firstCommand(publish.err()), "--data-dir")).isEqualTo(odd.toString());
+            // the note's node, started as printed, reaches this coordinator, not the default one
+            assertThat(CliRun.flagValue(CliRun.firstCommand(publish.err()), "--coordinator")).isEqualTo(c.url());
         }
     }
 
@@ -60,6 +63,18 @@ class CopyableCommandsTest {
             CliRun renewed = CliRun.of(CliRun.shellWords(renew).toArray(String[]::new));
             assertThat(renewed.code()).as(renewed.out() + renewed.err()).isZero();
             assertThat(renewed.json().get("unit").getAsString()).isEqualTo(unit);
+
+            // no node serves the agent's data directory: the hint's command starts one on this coordinator
+            Files.writeString(ws.resolve("config.properties"), "x=2\n");
+            try (Git git = Git.open(ws.toFile())) {
+                git.commit().setAll(true).setMessage("x=2").setAuthor("a", "a@example.org")
+                        .setCommitter("a", "a@example.org").call();
+            }
+            JsonObject noNode = CliRun.of("submit", "--workspace", ws.toString(), "--json")
+                    .failure(ExitCodes.FAILED, "no_node");
+            String start = CliRun.firstCommand(noNode.get("hint").getAsString());
+            assertThat(CliRun.flagValue(start, "--data-dir")).isEqualTo(agent.toString());
+            assertThat(CliRun.flagValue(start, "--coordinator")).isEqualTo(c.url());
 
             // a hint names the direction it knows, rather than a placeholder to fill in (it said `--direction D`)
             JsonObject badFrom = CliRun.of("claim", "--direction", "d", "--from", "zzzz", "--json", "--coordinator",

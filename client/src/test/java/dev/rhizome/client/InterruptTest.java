@@ -71,6 +71,17 @@ class InterruptTest {
                 .redirectError(dir.resolve(name + ".err").toFile()).start();
     }
 
+    /** {@link #assertInterrupted(String, Process, int)}, whose hint says what is true for a command that only reads. */
+    private void assertInterruptedReading(String name, Process p, int exitCode) throws Exception {
+        assertInterrupted(name, p, exitCode);
+        JsonObject o = JsonParser.parseString(Files.readAllLines(dir.resolve(name + ".out")).stream()
+                .filter(l -> !l.isBlank()).findFirst().orElseThrow()).getAsJsonObject();
+        // the generic hint spoke of `rhizome claim` leases to a user who never claimed
+        assertThat(o.get("hint").getAsString()).contains("only reads").contains("nothing was changed")
+                .doesNotContain("claim");
+        assertThat(Files.readString(dir.resolve(name + ".err"))).contains("only reads");
+    }
+
     private void assertInterrupted(String name, Process p, int exitCode) throws Exception {
         // giving a lease back and printing the object take a JVM's while on a loaded machine
         assertThat(p.waitFor(3, TimeUnit.MINUTES)).as(name + " exited").isTrue();
@@ -93,7 +104,7 @@ class InterruptTest {
                 // connected: the JVM is up and inside the command
                 await().atMost(Duration.ofSeconds(60)).until(() -> coordinator.accepted.get() != null);
                 p.destroy();  // SIGTERM
-                assertInterrupted("status", p, 143);
+                assertInterruptedReading("status", p, 143);
             } finally {
                 p.destroyForcibly();
             }
@@ -110,7 +121,7 @@ class InterruptTest {
                 // SIGINT is what Ctrl-C sends; Java has no call for it, kill(1) does
                 Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start();
                 assertThat(kill.waitFor(30, TimeUnit.SECONDS)).isTrue();
-                assertInterrupted("papers", p, 130);
+                assertInterruptedReading("papers", p, 130);
             } finally {
                 p.destroyForcibly();
             }

@@ -14,35 +14,52 @@ import java.time.Duration;
  * @param maxUnits    stop after this many units, 0 for no limit
  * @param preferences what the volunteer lets the node use (slots, hours, idleness, caps)
  * @param metricsPort loopback port for Prometheus {@code GET /metrics}: -1 for none, 0 for a free one
+ * @param coordinatorSetBy what set {@code coordinatorUrl} ({@code --coordinator}, a preferences file's key, a
+ *                    variable), named when the coordinator cannot be reached
+ * @param directionUnchecked whether {@code direction} is still to be checked: the node's first claim that
+ *                    reaches the coordinator stops the node when the coordinator does not know it (a command
+ *                    line's check at start found the coordinator down); false where the caller checked it, or
+ *                    means a direction with no work (a node that only serves, in tests and benchmarks)
  */
 public record NodeConfig(Path dataDir, String coordinatorUrl, String host, int peerPort, boolean explore,
         String direction, int maxUnits, Duration maxBackoff, NodePreferences preferences,
-        int metricsPort) {
+        int metricsPort, String coordinatorSetBy, boolean directionUnchecked) {
 
     public static NodeConfig defaults(Path dataDir, String coordinatorUrl) {
         return new NodeConfig(dataDir, coordinatorUrl, "127.0.0.1", 0, false, null, 0, Duration.ofSeconds(5),
-                NodePreferences.defaults(), -1);
+                NodePreferences.defaults(), -1, "--coordinator", false);
     }
 
     public NodeConfig withExplore(boolean value) {
-        return new NodeConfig(dataDir, coordinatorUrl, host, peerPort, value, direction, maxUnits, maxBackoff, preferences, metricsPort);
+        return new NodeConfig(dataDir, coordinatorUrl, host, peerPort, value, direction, maxUnits, maxBackoff, preferences, metricsPort, coordinatorSetBy, directionUnchecked);
     }
 
     public NodeConfig withPeerAddress(String newHost, int newPort) {
         return new NodeConfig(dataDir, coordinatorUrl, newHost, newPort, explore, direction, maxUnits, maxBackoff,
-                preferences, metricsPort);
+                preferences, metricsPort, coordinatorSetBy, directionUnchecked);
     }
 
     public NodeConfig withDirection(String value) {
-        return new NodeConfig(dataDir, coordinatorUrl, host, peerPort, explore, value, maxUnits, maxBackoff, preferences, metricsPort);
+        return new NodeConfig(dataDir, coordinatorUrl, host, peerPort, explore, value, maxUnits, maxBackoff, preferences, metricsPort, coordinatorSetBy, directionUnchecked);
     }
 
     public NodeConfig withMaxUnits(int value) {
-        return new NodeConfig(dataDir, coordinatorUrl, host, peerPort, explore, direction, value, maxBackoff, preferences, metricsPort);
+        return new NodeConfig(dataDir, coordinatorUrl, host, peerPort, explore, direction, value, maxBackoff, preferences, metricsPort, coordinatorSetBy, directionUnchecked);
     }
 
     public NodeConfig withPreferences(NodePreferences value) {
-        return new NodeConfig(dataDir, coordinatorUrl, host, peerPort, explore, direction, maxUnits, maxBackoff, value, metricsPort);
+        return new NodeConfig(dataDir, coordinatorUrl, host, peerPort, explore, direction, maxUnits, maxBackoff, value, metricsPort, coordinatorSetBy, directionUnchecked);
+    }
+
+    public NodeConfig withCoordinatorSetBy(String value) {
+        return new NodeConfig(dataDir, coordinatorUrl, host, peerPort, explore, direction, maxUnits, maxBackoff, preferences,
+                metricsPort, value, directionUnchecked);
+    }
+
+    /** This direction, to be checked by the node's first claim that reaches the coordinator. */
+    public NodeConfig withDirectionToCheck(String value) {
+        return new NodeConfig(dataDir, coordinatorUrl, host, peerPort, explore, value, maxUnits, maxBackoff, preferences,
+                metricsPort, coordinatorSetBy, true);
     }
 
     public NodeConfig withMetricsPort(int value) {
@@ -50,6 +67,6 @@ public record NodeConfig(Path dataDir, String coordinatorUrl, String host, int p
             throw new IllegalArgumentException("metrics port must be -1 (none), 0 (any free one) or 1..65535, got " + value);
         }
         return new NodeConfig(dataDir, coordinatorUrl, host, peerPort, explore, direction, maxUnits, maxBackoff,
-                preferences, value);
+                preferences, value, coordinatorSetBy, directionUnchecked);
     }
 }

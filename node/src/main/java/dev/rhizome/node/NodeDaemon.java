@@ -109,7 +109,7 @@ public final class NodeDaemon implements AutoCloseable {
         try {
             CoordinatorClient coordinator = new CoordinatorClient(config.coordinatorUrl(), identity);
             // every thread's calls (slots, reporter, announcer, gossip's entry points) tell one log
-            coordinator.watch(new ReachabilityLog(coordinator.url().toString(), Clock.systemUTC()));
+            coordinator.watch(new ReachabilityLog(coordinator.url().toString(), config.coordinatorSetBy(), Clock.systemUTC()));
             TransferLog transfers = new TransferLog(layout.transfers());
             // the coordinator's network, learnt when it first answers (at each ask for entry points)
             GossipNetwork network = GossipNetwork.unnamed();
@@ -129,12 +129,19 @@ public final class NodeDaemon implements AutoCloseable {
             NodePreferences prefs = config.preferences();
             gossip.capDownloads(prefs.maxDownloadKBps() * 1024);
             List<Slot> slots = SlotPlan.of(hardware, prefs);
-            // before any slot claims: what an earlier run's slots had in flight when it died goes again
-            coordinator.keepClaimsIn(layout.claims(), slots.size());
+            if (slots.isEmpty()) {
+                // its journal of claims in flight is left for a later run with slots: this one sends none
+                log.info("serve-only: no slot (no GPU chosen and cpu-jobs 0), so this node claims no work and runs no "
+                        + "job; it serves the bundles it holds to peers{}", config.explore() ? " (--explore needs a "
+                        + "slot and does nothing here)" : "");
+            } else {
+                // before any slot claims: what an earlier run's slots had in flight when it died goes again
+                coordinator.keepClaimsIn(layout.claims(), slots.size());
+            }
             Map<Slot, Evaluator> evaluators = new LinkedHashMap<>();
             // The slots' jobs run at once, and what the kernel counts for the node's uid (tasks, pending
             // signals) and the machine's memory are one budget: each slot's jobs take their share of it.
-            JobRunner runner = new JobRunner(launcher).shared(slots.size());
+            JobRunner runner = new JobRunner(launcher).shared(Math.max(1, slots.size()));
             if (runner.launcher() instanceof BwrapLauncher share) {
                 log.info("each of {} slots' jobs: {}", slots.size(), share.plan().summary());
                 if (!share.plan().ownUid()) {
@@ -185,6 +192,9 @@ public final class NodeDaemon implements AutoCloseable {
                         gossip.announceResult(signed);
                     });
             self[0] = loop;
+            if (config.directionUnchecked()) {
+                loop.checkDirectionAtFirstClaim();
+            }
             this.control = ControlServer.start(layout.controlSocket(), new ControlServer.Handler() {
                 @Override
                 public Object status() {
@@ -230,7 +240,8 @@ public final class NodeDaemon implements AutoCloseable {
             }
             this.loopThread = new Thread(loop, "work-loop");
             log.info("peer server on {}:{}, coordinator {}, {}", config.host(), gossip.port(),
-                    config.coordinatorUrl(), config.explore() ? "exploring and evaluating" : "evaluating");
+                    config.coordinatorUrl(), slots.isEmpty() ? "serving only"
+                    : config.explore() ? "exploring and evaluating" : "evaluating");
         } catch (Throwable e) { // a port in use, say (Netty rethrows its BindException undeclared)
             closeWhatStarted();
             throw e;
@@ -373,6 +384,14 @@ public final class NodeDaemon implements AutoCloseable {
     }
 
     /** Waits for the loop to finish (it does when maxUnits is reached). */
+    /**
+     * Why the node stopped by itself at its first claim: the coordinator does not know its
+     * {@code --direction}; empty when it did not.
+     */
+    public Optional<String> directionRefused() {
+        return loop.directionRefused();
+    }
+
     public void join() throws InterruptedException {
         loopThread.join();
     }

@@ -402,7 +402,10 @@ public final class Research {
         checkPaper(paperText);
         NodeEndpoint node = Announce.servingNode(dataDir).orElseThrow(() -> new CommandException(ExitCodes.FAILED,
                 "no_node", "no node is serving " + dataDir,
-                "start `rhizome node --data-dir " + Shell.quote(dataDir) + "` so peers can fetch your commit"));
+                // with its coordinator: the command alone started a node that tried the default one
+                "start `rhizome node --data-dir " + Shell.quote(dataDir.toAbsolutePath()) + " --coordinator "
+                        + Shell.quote(client.url().toString()) + "` so peers can fetch your commit (add `--cpu-jobs 0 "
+                        + "--gpus none` for a node that only serves and runs no jobs), then submit again"));
         Head head = head(workspace);
         if (head.commit().equals(unit.getCommit())) {
             throw new CommandException(ExitCodes.USAGE, "nothing_to_submit", "HEAD is the unit's base commit "

@@ -38,6 +38,30 @@ public final class CoordinatorOption {
         }
     }
 
+    /**
+     * What set {@link #url()}, as the user would change it: an unreachable coordinator's error names
+     * it, since a wrong URL is most often fixed where it was set, and a user rarely remembers an
+     * exported variable or a workspace's claim.
+     */
+    public String source() {
+        if (url != null) {
+            return "--coordinator";
+        }
+        String env = System.getenv("RHIZOME_COORDINATOR");
+        if (env != null && !env.isBlank()) {
+            return "RHIZOME_COORDINATOR";
+        }
+        if (fallback != null || WorkspaceClaim.ofWorkingDirectory().isPresent()) {
+            return "the workspace's claim (.git/rhizome-claim)";
+        }
+        return "the default (no --coordinator, no RHIZOME_COORDINATOR)";
+    }
+
+    /** Whether --coordinator was typed on this command line. */
+    public boolean typed() {
+        return url != null;
+    }
+
     public String url() {
         if (url != null) {
             return url;

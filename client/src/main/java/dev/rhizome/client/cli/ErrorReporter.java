@@ -55,6 +55,9 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
                             + "http://HOST:PORT (a new coordinator does not know this claim: then claim again)"))
                     .orElse(ce);
         }
+        if (ce.exitCode() == ExitCodes.UNREACHABLE && !namesNoCoordinatorItself(parseResult)) {
+            ce = setBy(ce, parseResult);
+        }
         // The message may quote the coordinator's words, and those quote what was sent (Output)
         commandLine.getErr().println(Printable.shown("rhizome: " + ce.getMessage()
                 + (ce.hint().isEmpty() ? "" : " (" + ce.hint() + ")")));
@@ -388,6 +391,27 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     /** Whether nothing named a coordinator: no --coordinator, no RHIZOME_COORDINATOR, no workspace claim here. */
     private static boolean namesNoCoordinator(ParseResult parseResult) {
         return namesNoCoordinatorItself(parseResult) && WorkspaceClaim.ofWorkingDirectory().isEmpty();
+    }
+
+    /**
+     * An unreachable coordinator whose URL the user gave: the hint names where it came from (the
+     * flag, or RHIZOME_COORDINATOR set long ago in a shell profile), and a typed --coordinator is
+     * the {@code option}, the value most likely to be wrong. "pass --coordinator URL" told a user
+     * who had passed one nothing.
+     */
+    private static CommandException setBy(CommandException ce, ParseResult parseResult) {
+        for (ParseResult p = parseResult; p != null; p = p.hasSubcommand() ? p.subcommand() : null) {
+            if (p.hasMatchedOption("--coordinator")) {
+                String url = p.matchedOptionValue("--coordinator", "");
+                return ce.withHint("the URL " + url + " came from --coordinator: check it (host, port, http://), start "
+                        + "the coordinator there (`rhizome coordinator --port PORT`), or retry if it is only slow")
+                        .withOption("--coordinator");
+            }
+        }
+        String env = System.getenv("RHIZOME_COORDINATOR");
+        return ce.withHint("the URL " + env + " came from the environment variable RHIZOME_COORDINATOR: check it, "
+                + "change it, or pass --coordinator http://HOST:PORT (which wins over it); or start the coordinator there, "
+                + "or retry if it is only slow");
     }
 
     /** Whether the user named no coordinator (no --coordinator, no RHIZOME_COORDINATOR): a default or a claim's was used. */

@@ -44,23 +44,24 @@ public final class Interrupts {
     /** Installs the handlers for this process; {@code args} tell whether --json was asked for. */
     public static void install(String[] args) {
         boolean json = Arrays.asList(args).contains("--json");
-        install("INT", 130, "interrupted (Ctrl-C) before it finished", json);
-        install("TERM", 143, "stopped by SIGTERM before it finished", json);
+        String hint = InterruptHints.of(args);
+        install("INT", 130, "interrupted (Ctrl-C) before it finished", json, hint);
+        install("TERM", 143, "stopped by SIGTERM before it finished", json, hint);
     }
 
-    private static void install(String name, int exitCode, String message, boolean json) {
+    private static void install(String name, int exitCode, String message, boolean json, String hint) {
         try {
             Signal.handle(new Signal(name), signal -> {
                 // FINISHED: an answer already printed is never followed by an error object
                 if (!quiet && FINISHED.compareAndSet(false, true)) {
                     Undone undone = undoPending();
                     String said = undone == null ? message : message + "; " + undone.sentence();
-                    System.err.println("rhizome: " + said);
+                    String next = undone != null ? undone.hint() : hint;
+                    // the hint on standard error too, as every other failure's line has it
+                    System.err.println("rhizome: " + said + " (" + next + ")");
                     System.err.flush();
                     if (json) {
-                        JsonObject o = ErrorFields.put(new JsonObject(), ERROR, said, undone != null ? undone.hint()
-                                : "run the command again; `rhizome claim` leases and experiments "
-                                + "already sent stay with the coordinator (`rhizome brief`, `rhizome wait` show them)");
+                        JsonObject o = ErrorFields.put(new JsonObject(), ERROR, said, next);
                         if (undone != null) {
                             undone.keys().entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
                         }

@@ -29,6 +29,8 @@ import dev.rhizome.node.job.SandboxProbe;
 import dev.rhizome.node.job.SandboxUnavailableException;
 import dev.rhizome.node.prefs.NodePreferences;
 import dev.rhizome.node.prefs.TimeWindows;
+import dev.rhizome.node.hardware.HardwareProbe;
+import dev.rhizome.node.work.SlotPlan;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -41,6 +43,8 @@ import java.util.List;
 import java.util.Properties;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -94,7 +98,9 @@ public final class NodeCommand implements Callable<Integer> {
     String gpus;
 
     @Option(names = "--cpu-jobs", converter = Bounded.NonNegativeInt.class, paramLabel = "N",
-            description = "CPU jobs at once (default: 1 on a machine without GPUs, 0 with).")
+            description = "CPU jobs at once (default: 1 on a machine without GPUs, 0 with). 0 with no GPU chosen "
+                    + "(--gpus none, or none on the machine) is a serve-only node: it runs no jobs, needs no sandbox, "
+                    + "and serves the bundles it holds to peers.")
     Integer cpuJobs;
 
     @Option(names = "--idle-only", arity = "0..1",
@@ -156,7 +162,24 @@ public final class NodeCommand implements Callable<Integer> {
         Path file = config != null ? config : new NodeLayout(dataDir.path()).preferences();
         List<String> original = spec.commandLine().getParseResult().originalArgs();
         int self = original.indexOf(spec.name()); // the original args start with the parent command's
-        return withFile(file, original.subList(self + 1, original.size())).runNode();
+        NodeCommand merged = withFile(file, original.subList(self + 1, original.size()));
+        merged.coordinatorSetBy = coordinator.typed() ? "--coordinator"
+                : setsCoordinator(file) ? "the key coordinator in " + file : coordinator.source();
+        return merged.runNode();
+    }
+
+    /** What set the coordinator's URL, for the line that says it cannot be reached. */
+    private String coordinatorSetBy = "--coordinator";
+
+    private static boolean setsCoordinator(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return false;
+        }
+        Properties props = new Properties();
+        try (var in = Files.newBufferedReader(file)) {
+            props.load(in);
+        }
+        return props.containsKey("coordinator");
     }
 
     /**
@@ -242,19 +265,27 @@ public final class NodeCommand implements Callable<Integer> {
         if (metricsPort < 0 || metricsPort > 65535) {
             throw BadValue.of("--metrics-port", Integer.toString(metricsPort), "0 (off) or a port from 1 to 65535", "");
         }
-        if (direction != null) {
-            requireKnownDirection();
-        }
+        boolean directionChecked = direction == null || requireKnownDirection();
         NodePreferences prefs = preferences();
+        boolean serveOnly = slots(prefs) == 0;
         NodeConfig config = NodeConfig.defaults(dataDir.path(), coordinator.url())
                 .withPeerAddress(host, peerPort)
                 .withExplore(explore)
                 .withDirection(direction)
                 .withMaxUnits(Math.max(0, maxUnits))
                 .withPreferences(prefs)
-                .withMetricsPort(metricsPort == 0 ? -1 : metricsPort);
+                .withMetricsPort(metricsPort == 0 ? -1 : metricsPort)
+                .withCoordinatorSetBy(coordinatorSetBy);
+        if (!directionChecked) {
+            config = config.withDirectionToCheck(direction);
+        }
         ProcessLauncher launcher;
-        if (noSandbox) {
+        if (serveOnly) {
+            // no job will ever start: a volunteer who only seeds bundles needs no bubblewrap
+            System.err.println("serve-only: no GPU chosen and --cpu-jobs 0, so this node runs no jobs; it serves "
+                    + "the bundles it holds to peers");
+            launcher = new PlainLauncher();
+        } else if (noSandbox) {
             System.err.println(NO_SANDBOX_WARNING);
             launcher = new PlainLauncher();
         } else {
@@ -287,29 +318,68 @@ public final class NodeCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         daemon.join();
         try {
-            // The loop ended by itself (--max-units): close here rather than at exit.
+            // The loop ended by itself (--max-units, or a --direction its first claim found unknown):
+            // close here rather than at exit.
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException shuttingDown) {
             return ExitCodes.OK; // SIGTERM or Ctrl-C: the hook is closing the node
         }
         daemon.close();
+        if (daemon.directionRefused().isPresent()) {
+            throw unknownDirection();
+        }
         return ExitCodes.OK;
     }
+
+    /**
+     * How many slots the node will run: a serve-only node (none) starts without a sandbox, and a
+     * {@code --gpus} naming a GPU this machine lacks is refused as that option (the daemon's own
+     * refusal came out named {@code --data-dir}, the one value it used to refuse).
+     */
+    private static int slots(NodePreferences prefs) {
+        try {
+            return SlotPlan.of(HardwareProbe.probe(), prefs).size();
+        } catch (SlotPlan.NoSuchGpu e) {
+            throw CommandException.usage("--gpus", e.getMessage(), "`nvidia-smi -L` lists this machine's GPUs by "
+                    + "index; pass --gpus all, none, or indices from that list");
+        }
+    }
+
+    /** {@code unknown_direction} for {@code --direction}, listing the coordinator's directions when it still answers. */
+    private CommandException unknownDirection() {
+        try {
+            List<String> known = Coordinators.client(coordinator, dataDir).directions().getDirectionsList().stream()
+                    .map(d -> d.getDirection().getName()).toList();
+            return Coordinators.unknownDirection("--direction", direction, known);
+        } catch (CoordinatorException e) {
+            return Coordinators.unknownDirection("--direction", direction, List.of());
+        }
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(NodeCommand.class);
 
     /**
      * `node --direction` names a direction the coordinator has, or the node stops at once with
      * {@code unknown_direction} naming the option, as every command's --direction does: it was
      * checked only by each claim, which the coordinator refused for ever while the node ran,
-     * and the volunteer heard of it only in WARN lines naming no option. A coordinator that does
-     * not answer yet is not asked: the node waits for it, and its claims are refused then.
+     * and the volunteer heard of it only in WARN lines naming no option. Where the coordinator
+     * does not answer yet, a WARN line says the check is left to the node's first claim that
+     * reaches it (see {@code WorkLoop#checkDirectionAtFirstClaim}); returns whether it was checked.
      */
-    private void requireKnownDirection() {
+    private boolean requireKnownDirection() {
         try {
             Coordinators.direction(Coordinators.client(coordinator, dataDir), direction);
+            return true;
         } catch (CoordinatorException e) {
             if (e.isRefusal()) {
                 throw Coordinators.failure(e);
             }
+            // said at start, since the volunteer is watching then: the node does not stop here
+            log.warn("--direction {} is not checked yet: the coordinator at {} does not answer ({}); the node "
+                    + "starts, and its first claim that reaches the coordinator checks it (an unknown direction "
+                    + "stops the node then, naming --direction)", direction, coordinator.url() + " (set by "
+                    + coordinatorSetBy + ")", e.getMessage());
+            return false;
         }
     }
 

@@ -128,7 +128,8 @@ public final class NodeDoctorCommand implements Callable<Integer> {
         GpuPassthrough passedThrough = report.plan().map(SandboxPlan::gpus)
                 .orElseGet(() -> GpuPassthrough.discover(HostView.real()));
         DataDirCheck data = DataDirCheck.of(dataDir.path(), passedThrough, HostView.real());
-        Optional<SlotBudgets> budgets = report.plan().map(plan -> SlotBudgets.of(plan, slots));
+        // a serve-only node (no slot) runs no job: there is no budget to divide
+        Optional<SlotBudgets> budgets = slots == 0 ? Optional.empty() : report.plan().map(plan -> SlotBudgets.of(plan, slots));
         Output out = new Output(System.out);
         if (json) {
             JsonObject o = report.toJson();
@@ -138,6 +139,9 @@ public final class NodeDoctorCommand implements Callable<Integer> {
                 o.add("each_slot", SlotBudgets.json(b.each(), b.diskEach()));
                 o.add("node_wide", SlotBudgets.json(b.whole(), b.diskWhole()));
             });
+            if (slots == 0) {
+                o.addProperty("slots", 0);
+            }
             out.json(o);
         } else {
             for (SandboxReport.Check c : report.checks()) {
@@ -157,7 +161,11 @@ public final class NodeDoctorCommand implements Callable<Integer> {
                 out.line("each of " + b.slots() + " slots' jobs: " + SlotBudgets.describe(b.each(), b.diskEach()));
                 out.line("all slots' jobs together: " + SlotBudgets.describe(b.whole(), b.diskWhole()));
             });
+            if (slots == 0) {
+                out.line("no slots (no GPU chosen, --cpu-jobs 0): a serve-only node, which runs no jobs and needs no "
+                        + "sandbox; it serves the bundles it holds to peers");
+            }
         }
-        return report.ok() && data.ok() ? ExitCodes.OK : ExitCodes.FAILED;
+        return (report.ok() || slots == 0) && data.ok() ? ExitCodes.OK : ExitCodes.FAILED;
     }
 }

@@ -86,8 +86,12 @@ public final class SeedCommand {
                 if (node.isPresent()) {
                     Announce.inventory(client, repo, node.get());
                 } else {
-                    System.err.println("note: no node is running on " + dataDir.path()
-                            + "; start `rhizome node --data-dir " + Shell.quote(dataDir.path()) + "` so peers can fetch the seed");
+                    // with its --coordinator: the note's command alone started a node that tried the default
+                    // coordinator; and a node still starting there (`rhizome node ... &` just before) is fine
+                    System.err.println("note: no node is running on " + dataDir.path() + " yet; start `rhizome node "
+                            + "--data-dir " + Shell.quote(dataDir.path().toAbsolutePath()) + " --coordinator "
+                            + Shell.quote(coordinator.url()) + "` so peers can fetch the seed (a node starting there "
+                            + "now announces it once it runs)");
                 }
             } catch (ManifestException e) {
                 throw new CommandException(ExitCodes.FAILED, "failed", e.getMessage(), MANIFEST_HINT);

@@ -15,7 +15,12 @@ public final class ReachabilityLog implements CoordinatorClient.Reachability {
     private final Clock clock;
 
     public ReachabilityLog(String coordinator, Clock clock) {
-        this.notices = new ReachabilityNotices(coordinator, PERIOD);
+        this(coordinator, "--coordinator", clock);
+    }
+
+    /** @param setBy what set the coordinator's URL, named in the line that says it cannot be reached */
+    public ReachabilityLog(String coordinator, String setBy, Clock clock) {
+        this.notices = new ReachabilityNotices(coordinator, setBy, PERIOD);
         this.clock = clock;
     }
 

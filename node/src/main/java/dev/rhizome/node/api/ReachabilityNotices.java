@@ -12,6 +12,8 @@ import java.time.Duration;
  */
 public final class ReachabilityNotices {
     private final String coordinator;
+    /** What set the coordinator's URL (an option, a file's key, a variable), named where it cannot be reached. */
+    private final String setBy;
     private final Duration period;
     private boolean inTrouble;
     private long troubleSinceMs;
@@ -22,7 +24,13 @@ public final class ReachabilityNotices {
     private int unshown;
 
     public ReachabilityNotices(String coordinator, Duration period) {
+        this(coordinator, "--coordinator", period);
+    }
+
+    /** @param setBy what set the URL, as the volunteer would change it: {@code --coordinator}, a file's key... */
+    public ReachabilityNotices(String coordinator, String setBy, Duration period) {
         this.coordinator = coordinator;
+        this.setBy = setBy;
         this.period = period;
     }
 
@@ -50,7 +58,7 @@ public final class ReachabilityNotices {
         }
         String line = !toldThisTrouble
                 ? what + "; the node keeps trying and keeps its results until it answers"
-                        + " (check that the coordinator runs and that --coordinator names it)"
+                        + " (check that the coordinator runs at " + coordinator + ", the URL set by " + setBy + ")"
                 : "still: " + what + " (for " + (nowMs - troubleSinceMs) / 1000 + " s; "
                         + unshown + " more failed or slow call(s) since the last line)";
         toldThisTrouble = true;

@@ -10,9 +10,20 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
-/** The slots a machine offers under the volunteer's preferences: chosen GPUs first, then CPU jobs. */
+/**
+ * The slots a machine offers under the volunteer's preferences: chosen GPUs first, then CPU jobs.
+ * None at all (no GPU chosen and {@code cpu-jobs} 0) is a serve-only node: a volunteer who only
+ * seeds bundles to peers, and runs no job.
+ */
 public final class SlotPlan {
     private SlotPlan() {
+    }
+
+    /** A {@code gpus} preference naming a GPU this machine does not have. */
+    public static final class NoSuchGpu extends IllegalArgumentException {
+        NoSuchGpu(String message) {
+            super(message);
+        }
     }
 
     public static List<Slot> of(Hardware hardware, NodePreferences prefs) {
@@ -23,7 +34,7 @@ public final class SlotPlan {
                 Set<Integer> missing = new TreeSet<>(chosen.get());
                 hardware.gpus().forEach(g -> missing.remove(g.index()));
                 if (!missing.isEmpty()) {
-                    throw new IllegalArgumentException("gpus: no GPU with index " + missing + " on this machine (it has "
+                    throw new NoSuchGpu("gpus: no GPU with index " + missing + " on this machine (it has "
                             + hardware.gpus().stream().map(Gpu::index).toList() + ")");
                 }
             }
@@ -36,9 +47,6 @@ public final class SlotPlan {
         int cpuJobs = prefs.cpuJobs(slots.size());
         for (int i = 0; i < cpuJobs; i++) {
             slots.add(new Slot("cpu" + i, HardwareProbe.cpuClass(hardware.cpuModel()), Optional.empty()));
-        }
-        if (slots.isEmpty()) {
-            throw new IllegalArgumentException("no slots: no GPU chosen and cpu-jobs is 0");
         }
         return List.copyOf(slots);
     }

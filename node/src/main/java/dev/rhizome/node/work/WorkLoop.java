@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -78,6 +79,12 @@ public final class WorkLoop implements Runnable {
     private final Set<String> heldBack = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
     private final AtomicBoolean interruptedSlots = new AtomicBoolean();
+    /** Whether a claim has reached the coordinator yet (the first one checks the direction). */
+    private final AtomicBoolean firstClaimAnswered = new AtomicBoolean();
+    private volatile String directionRefused;
+    private volatile boolean directionUnchecked;
+    /** Released by {@link #stop()}: what a loop without slots (a serve-only node) runs until. */
+    private final CountDownLatch stopped = new CountDownLatch(1);
 
     public WorkLoop(Identity identity, CoordinatorClient coordinator, CommitSource commits,
             Map<Slot, Evaluator> slots, Explorer explorer, ResultOutbox outbox, UnitBuffer buffer,
@@ -109,6 +116,7 @@ public final class WorkLoop implements Runnable {
 
     public void stop() {
         stopping = true;
+        stopped.countDown();
         // once: a slot whose claim the stop cut asks what became of it (CoordinatorClient), and a
         // second interrupt (the daemon's, through this loop's thread) would cut that question too
         if (interruptedSlots.compareAndSet(false, true)) {
@@ -161,6 +169,16 @@ public final class WorkLoop implements Runnable {
         // for this thread is what says whether a slot is still finishing, and so whether the data
         // directory's lock may go yet. It used to return at once, and the lock went with a slot busy.
         boolean interrupted = false;
+        if (workers.isEmpty()) {
+            // a serve-only node: no slot claims or runs anything, but the outbox (an earlier run's
+            // results) is still delivered and the inventory announced, so peers keep finding it
+            try {
+                stopped.await();
+            } catch (InterruptedException e) {
+                interrupted = true;
+                stop();
+            }
+        }
         for (Thread t : threads) {
             while (t.isAlive()) {
                 try {
@@ -246,6 +264,36 @@ public final class WorkLoop implements Runnable {
     /** The pause after a claim that waited in vain: the coordinator already held it for its wait. */
     static final long AFTER_WAITED_CLAIM_MS = 1000;
 
+    /**
+     * The node's {@code --direction} is checked by the first claim that reaches the coordinator: a
+     * node started while the coordinator was down could not check it at start, and was refused at
+     * every claim after, in WARN lines naming no option, for as long as it ran. Refused as not
+     * found there, the node stops and says why ({@link #directionRefused()}). A refusal later (the
+     * direction gone from a coordinator started afresh) leaves the node running, as before.
+     */
+    private void checkDirection(CoordinatorException e) {
+        if (e.status() == 0 || firstClaimAnswered.getAndSet(true) || !directionUnchecked || settings.direction() == null
+                || e.code() != dev.rhizome.proto.v1.Error.Code.NOT_FOUND) {
+            return;
+        }
+        directionRefused = e.getMessage();
+        log.error("the coordinator does not know --direction {} ({}): stopping", settings.direction(), e.getMessage());
+        stop();
+    }
+
+    /**
+     * The direction was not checked at start (the coordinator did not answer then): the first
+     * claim that reaches the coordinator checks it. Called before {@link #run()}.
+     */
+    public void checkDirectionAtFirstClaim() {
+        directionUnchecked = true;
+    }
+
+    /** Why the first claim that reached the coordinator was refused for the node's direction; empty otherwise. */
+    public Optional<String> directionRefused() {
+        return Optional.ofNullable(directionRefused);
+    }
+
     /** What the slots share: the coordinator, the fetch path, the outbox, the gate and the unit budget. */
     private final class SharedWork implements SlotWorker.Work {
         /** Whether this slot's last claim was held for its whole wait (each slot claims on its own thread). */
@@ -273,7 +321,14 @@ public final class WorkLoop implements Runnable {
                 if (settings.direction() != null) {
                     request.setDirection(settings.direction());
                 }
-                ClaimResponse response = coordinator.claim(request.build(), keep);
+                ClaimResponse response;
+                try {
+                    response = coordinator.claim(request.build(), keep);
+                } catch (CoordinatorException e) {
+                    checkDirection(e);
+                    throw e;
+                }
+                firstClaimAnswered.set(true);
                 got = response.hasUnit();
                 // Held for its wait and nothing came: the next claim waits again at once, not
                 // after a back-off that grows while nothing happens (docs/api.md "Claims that wait").

@@ -49,7 +49,9 @@ class SlotsPlanningTest {
         assertThat(SlotPlan.of(cpuOnly, prefs(Set.of(), false, -1))).extracting(Slot::name).containsExactly("cpu0");
         assertThatThrownBy(() -> SlotPlan.of(hw, prefs(Set.of(3), false, -1)))
                 .hasMessageContaining("no GPU with index [3]");
-        assertThatThrownBy(() -> SlotPlan.of(cpuOnly, prefs(Set.of(), false, 0))).hasMessageContaining("no slots");
+        // no GPU and cpu-jobs 0: a serve-only node, which runs no job
+        assertThat(SlotPlan.of(cpuOnly, prefs(Set.of(), false, 0))).isEmpty();
+        assertThat(SlotPlan.of(hw, prefs(Set.of(), true, 0))).isEmpty();
     }
 
     @Test

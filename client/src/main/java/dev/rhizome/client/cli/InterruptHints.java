@@ -1,0 +1,102 @@
+package dev.rhizome.client.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What is true after Ctrl-C or SIGTERM cut a command short, for each command: one hint for all
+ * ("`rhizome claim` leases and experiments already sent stay with the coordinator") told a user of
+ * `bench` or `status` about leases they never took, and nothing of what their own command left.
+ * Commands that took something for the user ({@code claim}, {@code agent}, {@code submit --wait})
+ * say more through {@link Interrupts.Undo}; this is what the others say.
+ */
+public final class InterruptHints {
+    /** For a command not listed below (claim, agent, a mistyped one): what holds for any of them. */
+    static final String GENERIC = "run the command again; `rhizome claim` leases and experiments "
+            + "already sent stay with the coordinator (`rhizome brief`, `rhizome wait` show them)";
+
+    private static final String READ_ONLY = "it only reads, so nothing was changed here or at the coordinator: "
+            + "run it again";
+
+    /** Groups whose second word is their own command. */
+    private static final Set<String> GROUPS = Set.of("node", "seed", "direction", "bench", "coordinator");
+
+    private static final Map<String, String> HINTS = Map.ofEntries(
+            Map.entry("status", READ_ONLY),
+            Map.entry("brief", READ_ONLY),
+            Map.entry("tree", READ_ONLY),
+            Map.entry("papers", READ_ONLY),
+            Map.entry("leaderboard", READ_ONLY),
+            Map.entry("results", READ_ONLY),
+            Map.entry("id", READ_ONLY),
+            Map.entry("seed list", READ_ONLY),
+            Map.entry("direction list", READ_ONLY),
+            Map.entry("node status", READ_ONLY),
+            Map.entry("node doctor", "it only looks at this machine, so nothing was changed: run it again"),
+            Map.entry("verify", "it only reads the file, so nothing was changed and nothing was verified to the end: "
+                    + "run it again"),
+            Map.entry("wait", "waiting changes nothing: the experiment is decided at the coordinator whether or not "
+                    + "anyone waits; run the same `rhizome wait --commit C` again"),
+            Map.entry("submit", "the experiment may have reached the coordinator before the signal: run the same "
+                    + "`rhizome submit` again, which says whether it went in (`rhizome wait --commit C` then follows "
+                    + "it); the unit stays yours until its lease runs out"),
+            Map.entry("renew", "the renewal may or may not have reached the coordinator: run the same `rhizome renew` "
+                    + "again (renewing twice does no harm)"),
+            Map.entry("unclaim", "the unit may or may not have been given back: run the same `rhizome unclaim` again; "
+                    + "its answer says which"),
+            Map.entry("seed publish", "the seed may or may not have been published: `rhizome seed list` shows whether "
+                    + "it was; if not, run the same command again"),
+            Map.entry("direction open", "the direction may or may not have been opened: `rhizome direction list` "
+                    + "shows whether it was; if not, run the same command again"),
+            Map.entry("direction close", "the direction may or may not have been closed: `rhizome direction list` "
+                    + "shows whether it was; if not, run the same command again"),
+            Map.entry("ban", "the ban may or may not have reached the coordinator: run the same command again "
+                    + "(banning a key twice does no harm)"),
+            Map.entry("node pause", "the request may not have reached the node: `rhizome node status` shows whether "
+                    + "it is paused"),
+            Map.entry("node resume", "the request may not have reached the node: `rhizome node status` shows whether "
+                    + "it is paused"),
+            Map.entry("export", "no export file was written (the file is written aside and moved into place only "
+                    + "once complete; one there before is untouched): run it again"),
+            Map.entry("coordinator backup", "no backup was written (FILE.tmp is renamed to FILE only once the copy "
+                    + "is complete; a FILE there before is untouched): run it again"),
+            Map.entry("demo", "the demo's coordinator and nodes were stopped with it; their logs and data stay in "
+                    + "the directory it printed at the start: run `rhizome demo` again (`--duration` for longer)"),
+            Map.entry("bench", "the benchmark stopped before its figures, so nothing was measured to the end (the "
+                    + "nodes, coordinator and any PostgreSQL schema it started stop or go with it): run it again, on "
+                    + "a machine as quiet as you can"));
+
+    private InterruptHints() {
+    }
+
+    /** The hint for the command these arguments run. */
+    public static String of(String[] args) {
+        List<String> words = words(args);
+        if (words.isEmpty()) {
+            return GENERIC;
+        }
+        if (GROUPS.contains(words.get(0))) {
+            // the group's command is the first later word that names one (an option's value may come between)
+            for (String w : words.subList(1, words.size())) {
+                String sub = HINTS.get(words.get(0) + " " + w);
+                if (sub != null) {
+                    return sub;
+                }
+            }
+        }
+        return HINTS.getOrDefault(words.get(0), GENERIC);
+    }
+
+    /** The words that are not options (an option's value among them). */
+    private static List<String> words(String[] args) {
+        List<String> words = new ArrayList<>();
+        for (String a : args) {
+            if (!a.startsWith("-")) {
+                words.add(a);
+            }
+        }
+        return words;
+    }
+}
