@@ -15,6 +15,7 @@ import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.StoreException;
 import dev.rhizome.coordinator.store.Stores;
 import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -99,8 +100,10 @@ class DatabaseOutageTest {
                 ApiClient.Response health = api.get("/healthz");
                 assertThat(health.status()).isEqualTo(503);
                 assertThat(health.text()).contains("store unavailable");
-                ApiClient.Response refused = api.signAndPost("/v1/seeds", operator,
-                        Fixtures.seed(operator, SEED, Fixtures.commit(), Fixtures.manifest(1, 0.01), api.now()));
+                // the network's id is the store's, so no client can learn it before the database is
+                // up: a write signed for any network is answered 503 first, not refused as misdirected
+                ApiClient.Response refused = api.post("/v1/seeds", Envelopes.sign(operator, "not-yet-known",
+                        Fixtures.seed(operator, SEED, Fixtures.commit(), Fixtures.manifest(1, 0.01), api.now())));
                 assertThat(refused.status()).isEqualTo(503);
                 assertThat(refused.text()).contains("database is unavailable");
                 await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(log).contains("attempt 2"));

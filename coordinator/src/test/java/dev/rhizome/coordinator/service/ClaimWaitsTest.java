@@ -185,15 +185,7 @@ class ClaimWaitsTest {
     }
 
     private void onStore(String kind, Consumer<Store> test) throws Exception {
-        if (kind.equals("sqlite")) {
-            try (SqliteStore store = SqliteStore.open(dir)) {
-                test.accept(store);
-            }
-        } else {
-            try (TestPostgres pg = TestPostgres.create(); PostgresStore store = PostgresStore.open(pg.address(4))) {
-                test.accept(store);
-            }
-        }
+        BoardHistory.onStore(kind, dir, test);
     }
 
     /** Adds a unit through {@code store} until the held claim has it (once the waiting side listens). */

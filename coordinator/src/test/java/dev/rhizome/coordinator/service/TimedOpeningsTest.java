@@ -10,7 +10,6 @@ import dev.rhizome.coordinator.core.Leases;
 import dev.rhizome.coordinator.core.ReplicaNetworks;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.PostgresStore;
-import dev.rhizome.coordinator.store.SqliteStore;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.TestPostgres;
@@ -185,15 +184,7 @@ class TimedOpeningsTest {
     }
 
     private void onStore(String kind, Consumer<Store> test) throws Exception {
-        if (kind.equals("sqlite")) {
-            try (SqliteStore store = SqliteStore.open(dir)) {
-                test.accept(store);
-            }
-        } else {
-            try (TestPostgres pg = TestPostgres.create(); PostgresStore store = PostgresStore.open(pg.address(4))) {
-                test.accept(store);
-            }
-        }
+        BoardHistory.onStore(kind, dir, test);
     }
 
     private ClaimWaits waits(Store store, LeaseCaps.Limits caps) {
