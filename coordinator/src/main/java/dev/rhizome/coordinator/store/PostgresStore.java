@@ -172,8 +172,13 @@ public final class PostgresStore implements Store {
                     Statement s = setup.createStatement()) {
                 try {
                     MigrationBounds.session(s, migrateTimeout);
-                    s.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
+                    // CREATE SCHEMA IF NOT EXISTS is not safe against itself: two coordinators starting
+                    // together on a new schema both pass the check and one fails on the catalogue's
+                    // unique name. So it runs under the migrations' lock, in a transaction of its own.
                     setup.setAutoCommit(false);
+                    s.execute("SELECT pg_advisory_xact_lock(" + SqliteSchema.MIGRATION_LOCK + ")");
+                    s.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
+                    setup.commit();
                     SqliteSchema.migrate(setup, Dialect.POSTGRESQL);
                 } catch (SQLException e) {
                     throw MigrationBounds.failure(e, migrateTimeout);

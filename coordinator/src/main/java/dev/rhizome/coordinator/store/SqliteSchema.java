@@ -436,6 +436,9 @@ final class SqliteSchema {
         return migrate(connection, Dialect.SQLITE);
     }
 
+    /** The PostgreSQL advisory lock (database-wide) under which coordinators create their schema and migrate it. */
+    static final int MIGRATION_LOCK = 7700;
+
     /**
      * Applies the migrations this database lacks, in one transaction; returns the version now.
      * On PostgreSQL an advisory lock makes coordinators that start together migrate one at a time.
@@ -448,7 +451,7 @@ final class SqliteSchema {
     static int migrate(Connection connection, Dialect dialect, int target) throws SQLException {
         try (Statement s = connection.createStatement()) {
             if (dialect == Dialect.POSTGRESQL) {
-                s.execute("SELECT pg_advisory_xact_lock(7700)");
+                s.execute("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")");
             }
             s.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
             int current;
