@@ -45,8 +45,9 @@ final class AutogroupNice implements TreeRule {
 
     /** The rule for a job at {@code niceness}, where this kernel has autogroups; empty where it has none. */
     static Optional<TreeRule> forJob(int niceness) {
-        return Files.exists(PROC.resolve("self/autogroup")) ? Optional.of(new AutogroupNice(PROC, niceness))
-                : Optional.empty();
+        // The file is there but empty where autogroups are compiled in and turned off (sysctl
+        // kernel.sched_autogroup_enabled=0): nothing to keep then.
+        return ownGroupNice().isPresent() ? Optional.of(new AutogroupNice(PROC, niceness)) : Optional.empty();
     }
 
     /** The niceness of this process's own autogroup; empty where the kernel has none. */
