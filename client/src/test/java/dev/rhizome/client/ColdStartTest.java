@@ -13,6 +13,7 @@ import dev.rhizome.protocol.files.ProcessLock;
 import dev.rhizome.protocol.identity.IdentityStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -152,11 +153,16 @@ class ColdStartTest {
             assertThat(renew.get("message").getAsString()).contains("given back by `rhizome unclaim`");
             assertThat(renew.get("hint").getAsString()).contains("rhizome claim --direction d");
 
-            // a claim kept elsewhere (a copied data directory) reaches the coordinator, which says
-            // the same: closed by its holder, not "lease expired" with a deadline still ahead
-            Files.write(Path.of(agent, "claims", unit + ".pb"), claimFile);
+            // a claim kept elsewhere (a data directory copied before the give-back, which knows
+            // nothing of it) reaches the coordinator, which says the same: closed by its holder, not
+            // "lease expired" with a deadline still ahead. (In the same data directory, a claim
+            // beside its give-back marker is a give-back cut short, which the next command finishes.)
+            Path copy = Files.createDirectories(dir.resolve("agent-copy").resolve("claims"));
+            Files.write(copy.resolve(unit + ".pb"), claimFile);
+            Files.copy(Path.of(agent, IdentityStore.FILE_NAME), copy.resolveSibling(IdentityStore.FILE_NAME),
+                    StandardCopyOption.COPY_ATTRIBUTES);
             JsonObject closed = CliRun.of("renew", "--json", "--unit", unit, "--coordinator", c.url(),
-                    "--data-dir", agent).failure(ExitCodes.REFUSED, "unit_closed");
+                    "--data-dir", dir.resolve("agent-copy").toString()).failure(ExitCodes.REFUSED, "unit_closed");
             assertThat(closed.get("message").getAsString()).contains("closed by its holder");
             assertThat(closed.get("hint").getAsString()).contains("claim a new unit");
             assertThat(closed.has("option")).isTrue();
