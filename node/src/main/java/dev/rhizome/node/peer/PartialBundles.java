@@ -8,13 +8,15 @@ import java.util.Map;
  * The kept prefixes of whole transfers that ended early, one per commit, each with its bytes (in
  * memory up to a piece, in a temporary file beyond: {@link ReceivedBytes}), so the next ask of any
  * holder of the same bundle resumes where the last one ended. Bounded: past {@link #MAX_KEPT}
- * commits the least recently kept is dropped, and its file with it, so a rogue announcing many
- * large commits costs this node at most that many bundles of disk. Thread-safe: fetch workers
- * take and put back concurrently.
+ * commits, or {@link #MAX_BYTES} in all, the least recently kept is dropped, and its file with it,
+ * so a rogue announcing many large commits costs this node at most that much disk. Thread-safe:
+ * fetch workers take and put back concurrently.
  */
 final class PartialBundles implements AutoCloseable {
     /** The gossip core's fetch slots, with room for as many waiting for their holder's next turn. */
     static final int MAX_KEPT = 8;
+    /** Two bundles at the default size limit (64 MiB): what prefixes may hold on disk together. */
+    static final long MAX_BYTES = 128L << 20;
 
     /** A prefix and its bytes, owned by whoever took it until put back or closed. */
     record Partial(KeptPrefix prefix, ReceivedBytes bytes) implements AutoCloseable {
@@ -25,14 +27,16 @@ final class PartialBundles implements AutoCloseable {
     }
 
     private final int max;
+    private final long maxBytes;
     private final Map<String, Partial> kept = new LinkedHashMap<>();
 
     PartialBundles() {
-        this(MAX_KEPT);
+        this(MAX_KEPT, MAX_BYTES);
     }
 
-    PartialBundles(int max) {
+    PartialBundles(int max, long maxBytes) {
         this.max = max;
+        this.maxBytes = maxBytes;
     }
 
     /** Takes the prefix kept for {@code commit}, if any: the caller owns it from now on. */
@@ -46,10 +50,15 @@ final class PartialBundles implements AutoCloseable {
         if (old != null && old != partial) {
             old.close();
         }
-        for (Iterator<Partial> it = kept.values().iterator(); kept.size() > max && it.hasNext(); ) {
+        for (Iterator<Partial> it = kept.values().iterator(); (kept.size() > max || bytes() > maxBytes) && it.hasNext(); ) {
             it.next().close();
             it.remove();
         }
+    }
+
+    /** Bytes held by the prefixes kept. */
+    synchronized long bytes() {
+        return kept.values().stream().mapToLong(p -> p.prefix().length()).sum();
     }
 
     synchronized int size() {
