@@ -81,6 +81,11 @@ public final class PieceDigests {
         }
     }
 
+    /** The digests of the whole pieces passed so far (a last, partial one not among them). */
+    public List<byte[]> wholePieces() {
+        return List.copyOf(pieces);
+    }
+
     /** Ends the pass: the whole digest and the piece digests (the last piece may be short). */
     public Result finish() {
         byte[] all = whole.digest();

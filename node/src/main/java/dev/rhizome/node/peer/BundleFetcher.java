@@ -2,6 +2,7 @@ package dev.rhizome.node.peer;
 
 import com.google.protobuf.ByteString;
 import dev.rhizome.node.git.BundleException;
+import dev.rhizome.node.git.BundleFile;
 import dev.rhizome.node.git.BundleTooLargeException;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.git.PieceDigests;
@@ -59,6 +60,8 @@ public final class BundleFetcher implements AutoCloseable {
     private final EventLoopGroup group;
     private final boolean ownsGroup;
     private final AtomicLong bytesReceived = new AtomicLong();
+    /** Prefixes of whole transfers that ended early, resumed from by the next ask of the commit. */
+    private final PartialBundles partials = new PartialBundles();
     private volatile GlobalTrafficShapingHandler downloadCap;
     /** What a transfer must advance per idle period: less under this node's own download cap. */
     private volatile long minProgressBytes = StallFloor.MIN_PROGRESS_BYTES;
@@ -124,18 +127,54 @@ public final class BundleFetcher implements AutoCloseable {
 
     /**
      * Transfers {@code commit}'s bundle from one peer, verifies it and imports it, whether or not it
-     * is held already. Blocks until done or cancelled.
+     * is held already. Blocks until done or cancelled. A prefix kept from an earlier transfer of
+     * the same commit that ended early (from this peer or another) is resumed from, if this peer
+     * has the same bundle; one that ends early here leaves its verified pieces kept for the next
+     * ask ({@link PartialBundles}).
      *
      * @throws PeerFailure saying what went wrong, and of what {@link PeerFailure.Kind kind}
      */
     public FetchResult fetchFrom(PeerEndpoint peer, String commit, TransferProgress progress, Cancellation cancel)
             throws PeerFailure, InterruptedException {
         CommitId.require(commit, "commit");
+        PartialBundles.Partial partial = partials.take(commit);
+        if (partial != null) {
+            try {
+                return fetchFrom(peer, commit, progress, cancel, partial);
+            } catch (PeerFailure e) {
+                if (e.declined() != PeerFailure.Declined.OTHER_BUNDLE || cancel.isCancelled()) {
+                    throw e;
+                }
+                // It has another bundle of the commit (or names other pieces for the kept ones): no
+                // fault, and no decline either: it is asked for its own bundle from the start.
+                log.info("{} has another bundle of {} than the {} bytes kept ({}); fetching its own", label(peer),
+                        CommitId.abbreviate(commit), partial.prefix().length(), e.getMessage());
+            }
+        }
+        return fetchFrom(peer, commit, progress, cancel, null);
+    }
+
+    private FetchResult fetchFrom(PeerEndpoint peer, String commit, TransferProgress progress, Cancellation cancel,
+                                  PartialBundles.Partial from) throws PeerFailure, InterruptedException {
         long started = System.nanoTime();
-        try (ReceivedBytes received = new ReceivedBytes()) {
-            FetchSession session = new FetchSession(commit, config.maxBundleBytes(), peer.getNode());
-            BundleSink sink = new BundleSink(received);
-            downloadResuming(peer, commit, session, sink, progress, cancel);
+        ReceivedBytes received = from == null ? new ReceivedBytes() : from.bytes();
+        boolean keptOn = false;
+        try {
+            FetchSession session = from == null ? new FetchSession(commit, config.maxBundleBytes(), peer.getNode())
+                    : FetchSession.resuming(commit, config.maxBundleBytes(), peer.getNode(), from.prefix());
+            BundleSink sink = from == null ? new BundleSink(received) : BundleSink.after(received);
+            // Listed once: every request of this bundle, resumed or not, must name the same (thin) bundle.
+            List<String> have = from == null ? repo.recentCommits(MAX_HAVE) : from.prefix().have();
+            if (from != null) {
+                log.info("resuming {} from {} at byte {} of {}, kept from an earlier transfer", CommitId.abbreviate(commit),
+                        label(peer), from.prefix().length(), from.prefix().size());
+            }
+            try {
+                downloadResuming(peer, commit, session, sink, have, progress, cancel);
+            } catch (PeerFailure e) {
+                keptOn = keepPrefix(commit, session, sink, received, have, from, e);
+                throw e;
+            }
             if (cancel.isCancelled()) {
                 throw new PeerFailure(PeerFailure.Kind.CANCELLED, "cancelled");
             }
@@ -153,7 +192,42 @@ public final class BundleFetcher implements AutoCloseable {
             throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "sent a bundle we refused: " + e.getMessage());
         } catch (IOException e) {
             throw new PeerFailure(PeerFailure.Kind.LOCAL, "could not store its bundle here: " + e.getMessage());
+        } finally {
+            if (!keptOn) {
+                received.close();
+            }
         }
+    }
+
+    /**
+     * Keeps what a whole transfer that ended with {@code failure} received, cut to its verified
+     * pieces, for the next ask of any holder; returns whether the bytes were kept (else the caller
+     * deletes them). Nothing is kept after a proven fault of the holder (its bytes are suspect) or
+     * our own trouble; a resume that found another bundle leaves the prefix it started from as it was.
+     */
+    private boolean keepPrefix(String commit, FetchSession session, BundleSink sink, ReceivedBytes received,
+                               List<String> have, PartialBundles.Partial from, PeerFailure failure) {
+        if (from != null && failure.declined() == PeerFailure.Declined.OTHER_BUNDLE && received.size() == from.prefix().length()) {
+            partials.put(commit, from);
+            return true;
+        }
+        boolean keepable = (failure.blameless() || failure.kind() == PeerFailure.Kind.STALLED)
+                && failure.kind() != PeerFailure.Kind.LOCAL;
+        // Our sink digests pieces of the cache's size; a header with others leaves nothing to check against.
+        KeptPrefix prefix = keepable && session.pieceBytes() == BundleFile.PIECE_BYTES
+                ? session.keep(sink.wholePieces(), have) : null;
+        if (prefix == null) {
+            return false;
+        }
+        try {
+            received.truncate(prefix.length());
+        } catch (IOException e) {
+            log.debug("cannot cut the bytes kept of {}: {}", CommitId.abbreviate(commit), e.getMessage());
+            return false;
+        }
+        partials.put(commit, new PartialBundles.Partial(prefix, received));
+        log.debug("kept {} of {} bytes of {} to resume from", prefix.length(), prefix.size(), CommitId.abbreviate(commit));
+        return true;
     }
 
     /**
@@ -220,6 +294,10 @@ public final class BundleFetcher implements AutoCloseable {
             log.info("fetched {} ({} bytes) in pieces from {} holders (first {}) in {} ms", CommitId.abbreviate(commit),
                     result.bytes(), Math.min(holders.size(), config.rangeHolders()), label(primary), result.millis());
             record(result);
+            PartialBundles.Partial stale = partials.take(commit);
+            if (stale != null) {
+                stale.close();
+            }
             return result;
         } catch (IOException e) {
             throw new FetchException(commit, List.of("could not store the bundle here: " + e.getMessage()));
@@ -231,14 +309,17 @@ public final class BundleFetcher implements AutoCloseable {
         return bytesReceived.get();
     }
 
-    private void downloadResuming(PeerEndpoint peer, String commit, FetchSession session, TransferSink sink,
+    private void downloadResuming(PeerEndpoint peer, String commit, FetchSession session, TransferSink sink, List<String> have,
                                   TransferProgress progress, Cancellation cancel) throws PeerFailure, InterruptedException {
-        // Listed once: a resumed request must name the same (thin) bundle as the first.
-        List<String> have = repo.recentCommits(MAX_HAVE);
         for (int resumes = 0; ; resumes++) {
             long before = session.received();
-            PeerMessage request = PeerMessage.newBuilder().setBundleRequest(BundleRequest.newBuilder()
-                    .setCommit(commit).addAllHave(have).setOffset(before)).build();
+            BundleRequest.Builder ask = BundleRequest.newBuilder().setCommit(commit).addAllHave(have).setOffset(before);
+            byte[] known = session.sha256();
+            if (known != null) {
+                // A holder without that very bundle answers CONFLICT (a decline), not another bundle (a fault).
+                ask.setBundleSha256(ByteString.copyFrom(known));
+            }
+            PeerMessage request = PeerMessage.newBuilder().setBundleRequest(ask).build();
             try {
                 download(peer, commit, session, sink, request, progress, cancel);
                 return;
@@ -324,6 +405,7 @@ public final class BundleFetcher implements AutoCloseable {
 
     @Override
     public void close() {
+        partials.close();
         if (ownsGroup) {
             group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         }

@@ -16,6 +16,18 @@ final class BundleSink implements TransferSink {
         this.into = into;
     }
 
+    /** A sink that carries on after the bytes {@code into} holds already (a kept prefix), digesting them first. */
+    static BundleSink after(ReceivedBytes into) throws IOException {
+        BundleSink sink = new BundleSink(into);
+        into.replay(sink.digests::update);
+        return sink;
+    }
+
+    /** The digests of the whole pieces written so far (of {@link BundleFile#PIECE_BYTES} each). */
+    synchronized java.util.List<byte[]> wholePieces() {
+        return digests.wholePieces();
+    }
+
     @Override
     public synchronized void write(ByteString data) throws IOException {
         for (var buffer : data.asReadOnlyByteBufferList()) {

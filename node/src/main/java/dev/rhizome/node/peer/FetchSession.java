@@ -1,6 +1,7 @@
 package dev.rhizome.node.peer;
 
 import com.google.protobuf.ByteString;
+import dev.rhizome.node.gossip.core.LateDecline;
 import dev.rhizome.proto.v1.BundleChunk;
 import dev.rhizome.proto.v1.BundleEnd;
 import dev.rhizome.proto.v1.BundleHeader;
@@ -43,6 +44,8 @@ final class FetchSession {
     private final long offset;
     private final long length;
     private final boolean ranged;
+    /** A kept prefix this session resumes (null: none); the header must agree with it. */
+    private final KeptPrefix kept;
     private State state = State.AWAIT_HELLO;
     private ByteString peerNode = ByteString.EMPTY;
     private Identity self;
@@ -57,7 +60,17 @@ final class FetchSession {
 
     /** @param expectedNode the node id we were told the peer has; empty to accept any that proves its key */
     FetchSession(String commit, long maxBytes, ByteString expectedNode) {
-        this(commit, maxBytes, expectedNode, 0, 0, null, false);
+        this(commit, maxBytes, expectedNode, 0, 0, null, false, null);
+    }
+
+    /**
+     * A whole transfer that resumes a prefix kept from an earlier one (perhaps another holder's):
+     * bytes from {@code prefix.length()} on, of the bundle {@code prefix} belongs to. The header must
+     * name that bundle and, for the pieces kept, the same piece digests; a holder whose digests
+     * differ declines ({@link PeerFailure.Declined#OTHER_BUNDLE}): one of the two lied, and we cannot tell which.
+     */
+    static FetchSession resuming(String commit, long maxBytes, ByteString expectedNode, KeptPrefix prefix) {
+        return new FetchSession(commit, maxBytes, expectedNode, prefix.length(), 0, prefix.sha256(), false, prefix);
     }
 
     /**
@@ -65,11 +78,12 @@ final class FetchSession {
      * SHA-256 is {@code sha256} (null: whichever the peer offers).
      */
     static FetchSession range(String commit, long maxBytes, ByteString expectedNode, long offset, long length, byte[] sha256) {
-        return new FetchSession(commit, maxBytes, expectedNode, offset, length, sha256, true);
+        return new FetchSession(commit, maxBytes, expectedNode, offset, length, sha256, true, null);
     }
 
     private FetchSession(String commit, long maxBytes, ByteString expectedNode, long offset, long length, byte[] sha256,
-                         boolean ranged) {
+                         boolean ranged, KeptPrefix kept) {
+        this.kept = kept;
         this.commit = commit;
         this.maxBytes = maxBytes;
         this.expectedNode = expectedNode;
@@ -153,6 +167,14 @@ final class FetchSession {
         }
         if (ranged) {
             checkPieces(header);
+        } else if (piecesProblem(header) == null) {
+            // A whole transfer needs none, but with them the bytes received can be kept piece by piece if it ends early.
+            pieceBytes = header.getPieceBytes();
+            pieceSha256 = List.copyOf(header.getPieceSha256List());
+        }
+        if (kept != null && !kept.agrees(header.getPieceBytes(), header.getPieceSha256List())) {
+            throw PeerFailure.declined(PeerFailure.Declined.OTHER_BUNDLE, "names the bundle of the prefix kept, with other "
+                    + "piece digests than the holder it came from");
         }
         if (offset > header.getSize()) {
             throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "answered a request from byte " + offset + " with a bundle of "
@@ -165,23 +187,30 @@ final class FetchSession {
     }
 
     private void checkPieces(BundleHeader header) throws PeerFailure {
+        String problem = piecesProblem(header);
+        if (problem != null) {
+            throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, problem);
+        }
+        pieceBytes = header.getPieceBytes();
+        pieceSha256 = List.copyOf(header.getPieceSha256List());
+    }
+
+    /** What is wrong with the header's piece digests, or null when they fit its size. */
+    private static String piecesProblem(BundleHeader header) {
         int piece = header.getPieceBytes();
         if (piece <= 0 || piece > MAX_PIECE_BYTES) {
-            throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "announced pieces of " + Integer.toUnsignedString(piece)
-                    + " bytes, limit " + MAX_PIECE_BYTES);
+            return "announced pieces of " + Integer.toUnsignedString(piece) + " bytes, limit " + MAX_PIECE_BYTES;
         }
         long count = (header.getSize() + piece - 1) / piece;
         if (header.getPieceSha256Count() != count) {
-            throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "announced " + header.getPieceSha256Count() + " piece digests for "
-                    + count + " pieces");
+            return "announced " + header.getPieceSha256Count() + " piece digests for " + count + " pieces";
         }
         for (ByteString digest : header.getPieceSha256List()) {
             if (digest.size() != 32) {
-                throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "announced a piece sha256 of " + digest.size() + " bytes");
+                return "announced a piece sha256 of " + digest.size() + " bytes";
             }
         }
-        pieceBytes = piece;
-        pieceSha256 = List.copyOf(header.getPieceSha256List());
+        return null;
     }
 
     void onChunk(BundleChunk chunk) throws PeerFailure {
@@ -220,7 +249,10 @@ final class FetchSession {
         }
         throw switch (error.getCode()) {
             case NOT_FOUND -> new PeerFailure(PeerFailure.Kind.NOT_FOUND, "answered " + error.getCode() + ": " + error.getMessage());
-            case UNAVAILABLE -> PeerFailure.declined(PeerFailure.Declined.BUSY, "busy: " + error.getMessage());
+            case UNAVAILABLE -> state == State.RECEIVING && LateDecline.isLate(received - offset, end - offset)
+                    ? PeerFailure.declined(PeerFailure.Declined.ENDED_LATE, "busy after " + (received - offset) + " of "
+                            + (end - offset) + " bytes: " + error.getMessage())
+                    : PeerFailure.declined(PeerFailure.Declined.BUSY, "busy: " + error.getMessage());
             case CONFLICT -> PeerFailure.declined(PeerFailure.Declined.OTHER_BUNDLE, "has another bundle: " + error.getMessage());
             case INTERNAL, UNSUPPORTED -> PeerFailure.declined(PeerFailure.Declined.UNABLE,
                     "could not serve (" + error.getCode() + "): " + error.getMessage());
@@ -231,6 +263,19 @@ final class FetchSession {
     /** Starts another connection to the same peer, keeping the bytes received so far; {@link #open} says hello on it. */
     void resume() {
         state = State.AWAIT_HELLO;
+    }
+
+    /**
+     * What is worth keeping of this whole transfer, ended early, to resume from any holder of the
+     * same bundle; null when nothing is (no header yet, no piece digests, no whole piece matching).
+     *
+     * @param received the digests of the whole pieces received (of {@link #pieceBytes()} each, from byte 0)
+     */
+    KeptPrefix keep(List<byte[]> received, List<String> have) {
+        if (ranged || size == 0 || state == State.DONE) {
+            return null;
+        }
+        return KeptPrefix.of(size, sha256, pieceBytes, pieceSha256, received, have);
     }
 
     /** Why a closed connection is a failure at this point of the transfer. */

@@ -31,6 +31,11 @@ public final class PeerFailure extends Exception {
     public enum Declined {
         /** The holder is at its upload limit (Error.UNAVAILABLE). */
         BUSY,
+        /**
+         * The holder said BUSY after sending most of the bytes asked on that connection
+         * ({@code gossip.core.LateDecline}): no fault, but it rests at once. Its bytes are kept to resume from.
+         */
+        ENDED_LATE,
         /** The holder cannot make the bundle of the SHA-256 named in a range request (Error.CONFLICT). */
         OTHER_BUNDLE,
         /**

@@ -16,6 +16,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +69,36 @@ final class ReceivedBytes implements AutoCloseable {
         write(data, size);
     }
 
+    /** Drops every byte from {@code length} on: what is kept of a transfer that ended early. */
+    synchronized void truncate(long length) throws IOException {
+        if (length < 0 || length > size) {
+            throw new IllegalArgumentException("cannot cut " + size + " bytes to " + length);
+        }
+        if (file != null) {
+            channel.truncate(length);
+        }
+        size = length;
+    }
+
+    /** Hands every byte received, in order, to {@code into} (the buffers are only valid during the call). */
+    synchronized void replay(Consumer<ByteBuffer> into) throws IOException {
+        if (file == null) {
+            into.accept(ByteBuffer.wrap(memory, 0, (int) size).asReadOnlyBuffer());
+            return;
+        }
+        ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+        for (long at = 0; at < size; ) {
+            buffer.clear().limit((int) Math.min(buffer.capacity(), size - at));
+            int n = channel.read(buffer, at);
+            if (n < 0) {
+                throw new IOException("temporary bundle " + file + " is shorter than the " + size + " bytes written");
+            }
+            at += n;
+            buffer.flip();
+            into.accept(buffer);
+        }
+    }
+
     synchronized long size() {
         return size;
     }
@@ -83,7 +114,7 @@ final class ReceivedBytes implements AutoCloseable {
 
     private void spill() throws IOException {
         file = TempBundles.create(TempBundles.FETCH);
-        channel = FileChannel.open(file, StandardOpenOption.WRITE);
+        channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.READ);
         ByteBuffer held = ByteBuffer.wrap(memory, 0, (int) size);
         while (held.hasRemaining()) {
             channel.write(held);

@@ -227,4 +227,32 @@ class FetchSessionTest {
                     assertThat(f.resumable()).isFalse();  // the fetcher asks another holder
                 });
     }
+
+    @Test
+    void aBusyAfterMostOfTheBytesIsALateDecline_stillNoFault() throws Exception {
+        greet(session);
+        session.onHeader(header());
+        session.onChunk(chunk(0, bundle, 0, 6));
+        assertThatThrownBy(() -> session.onError(ServeSession.busy("upload ended early").getError()))
+                .isInstanceOfSatisfying(PeerFailure.class, f -> {
+                    assertThat(f.declined()).isEqualTo(PeerFailure.Declined.ENDED_LATE);
+                    assertThat(f.blameless()).isTrue();
+                });
+    }
+
+    @Test
+    void aResumeOfAKeptPrefixTakesTheRestOfThatBundleAndDeclinesOtherPieceDigests() throws Exception {
+        BundleHeader pieced = piecedHeader();
+        KeptPrefix kept = KeptPrefix.of(bundle.length, pieced.getSha256().toByteArray(), pieced.getPieceBytes(),
+                pieced.getPieceSha256List(), java.util.List.of(pieced.getPieceSha256(0).toByteArray()), java.util.List.of());
+        FetchSession resumed = FetchSession.resuming(commit, 100, ByteString.EMPTY, kept);
+        greet(resumed);
+        resumed.onHeader(pieced);
+        assertThatThrownBy(() -> resumed.onChunk(chunk(0, bundle, 0, 4))).hasMessageContaining("expected " + kept.length());
+        FetchSession other = FetchSession.resuming(commit, 100, ByteString.EMPTY, kept);
+        greet(other);
+        BundleHeader lying = pieced.toBuilder().setPieceSha256(0, ByteString.copyFrom(new byte[32])).build();
+        assertThatThrownBy(() -> other.onHeader(lying))
+                .isInstanceOfSatisfying(PeerFailure.class, f -> assertThat(f.declined()).isEqualTo(PeerFailure.Declined.OTHER_BUNDLE));
+    }
 }

@@ -18,6 +18,9 @@ import dev.rhizome.protocol.identity.PublicId;
  * rest has ended ({@link #declinesAfterRest}) has used its tries for the commit it declined: the
  * planner asks it no more for that commit, so a commit that only such a peer claims is given up
  * after about one rest, not three (a work that needs it is told within minutes, not after six).
+ * A decline after most of a transfer's bytes ({@link LateDecline}) starts a rest at once: a
+ * holder that ends every upload with BUSY just before its end would otherwise cost an asker
+ * {@link #STREAK} nearly whole transfers before its first rest.
  * Pure, on the core's time.
  */
 final class Declines {
@@ -39,6 +42,14 @@ final class Declines {
 
     /** {@code peer} declined an ask. Returns whether it now rests. */
     boolean declined(PublicId peer, long nowMs) {
+        return declined(peer, false, nowMs);
+    }
+
+    /**
+     * {@code peer} declined an ask; {@code late}: after sending most of the bytes asked
+     * ({@link LateDecline}), which fills its streak at once. Returns whether it now rests.
+     */
+    boolean declined(PublicId peer, boolean late, long nowMs) {
         Record r = peers.get(peer);
         if (r == null) {
             r = new Record();
@@ -47,7 +58,7 @@ final class Declines {
         if (r.restUntilMs > nowMs) {
             return true; // an ask sent before the rest began: already counted
         }
-        r.streak++;
+        r.streak = late ? Math.max(r.streak + 1, STREAK) : r.streak + 1;
         if (r.streak >= (r.rests == 0 ? STREAK : 1)) {
             r.streak = 0;
             r.restUntilMs = nowMs + Math.min(MAX_REST_MS, REST_MS << Math.min(r.rests, 8));

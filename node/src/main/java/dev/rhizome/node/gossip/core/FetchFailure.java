@@ -18,5 +18,15 @@ public enum FetchFailure {
      * The holder declined (busy at its upload limit, its own disk failing, a request it does not
      * take): no penalty and a retry later, but one that keeps declining rests (see {@code Declines}).
      */
-    DECLINED
+    DECLINED,
+    /**
+     * The holder declined after sending most of what was asked on that connection ({@link LateDecline}):
+     * no penalty, as any decline, but it rests at once rather than after a streak.
+     */
+    DECLINED_LATE;
+
+    /** Whether the holder said "not now" rather than failed. */
+    boolean declined() {
+        return this == DECLINED || this == DECLINED_LATE;
+    }
 }

@@ -37,7 +37,7 @@ final class FetchFaults {
 
     /** A holder other than the fetch's own peer failed its part: it pays as for a fetch of its own. */
     void holderFault(PublicId holder, String commit, FetchFailure failure, long now, List<Effect> out) {
-        if (failure == FetchFailure.CONNECTION_LOST || failure == FetchFailure.DECLINED
+        if (failure == FetchFailure.CONNECTION_LOST || failure.declined()
                 || (failure == FetchFailure.STALLED && starvation.excusesStall(now))) {
             return; // no offence: busy, declined or gone, or this node itself was starved
         }
@@ -87,7 +87,8 @@ final class FetchFaults {
         if (doubted && !bundles.goneClaims().doubt(from, commit, now)) {
             penalty = Penalty.FALSE_CLAIM; // too many doubts held: scored at once
         } // else a false claim unless the peer withdraws the commit within the grace (it may have just pruned it)
-        Start next = bundles.planner().failed(from, commit, mayRetry, failure == FetchFailure.DECLINED, now);
+        Start next = bundles.planner().failed(from, commit, mayRetry, failure.declined(),
+                failure == FetchFailure.DECLINED_LATE, now);
         if (next != null) {
             fetches.startFetch(next, out);
         }

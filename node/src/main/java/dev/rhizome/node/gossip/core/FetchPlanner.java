@@ -238,21 +238,22 @@ final class FetchPlanner {
      * Returns the next fetch to start now, if a holder is ready.
      */
     Start failed(PublicId from, String commit, boolean mayRetry, long nowMs) {
-        return failed(from, commit, mayRetry, false, nowMs);
+        return failed(from, commit, mayRetry, false, false, nowMs);
     }
 
     /**
      * As {@link #failed(PublicId, String, boolean, long)}; {@code declined} says the holder answered
-     * "not now" (busy, unable): retried like a transient failure, and counted towards its rest.
+     * "not now" (busy, unable): retried like a transient failure, and counted towards its rest;
+     * {@code late} that it said so after sending most of the bytes asked ({@link LateDecline}): it rests at once.
      */
-    Start failed(PublicId from, String commit, boolean mayRetry, boolean declined, long nowMs) {
+    Start failed(PublicId from, String commit, boolean mayRetry, boolean declined, boolean late, long nowMs) {
         Want want = wants.get(commit);
         if (want == null || !want.runningFrom(from)) {
             return null;
         }
         Want.Holder failedHolder = slots.stop(want);
         if (declined) {
-            declines.declined(from, nowMs);
+            declines.declined(from, late, nowMs);
         }
         if (mayRetry || declined) {
             boolean triesUsed = ++failedHolder.attempts >= MAX_ATTEMPTS || declined && declines.declinesAfterRest(from);

@@ -145,7 +145,8 @@ final class FetchWorkers implements AutoCloseable {
                 FAILED.warn("gossip peer {} failed to deliver {}: {}", key.from().shortForm(),
                         CommitId.abbreviate(key.commit()), e.getMessage());
             }
-            outcomes.failed(transfer, e.declined() != null ? FetchFailure.DECLINED : failure(e.kind()));
+            outcomes.failed(transfer, e.declined() == PeerFailure.Declined.ENDED_LATE ? FetchFailure.DECLINED_LATE
+                    : e.declined() != null ? FetchFailure.DECLINED : failure(e.kind()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {

@@ -77,6 +77,38 @@ class GossipDecliningPeerTest {
     }
 
     @Test
+    void aPeerThatEndsEveryUploadWithBusyJustBeforeItsEndRestsAfterTheFirstInsteadOfAfterFour() {
+        GossipCore core = core();
+        Peer rogue = Peer.connectedTo(core, now);
+        List<Fetch> asked = answer(core, rogue.announces(core, now, commits(3_000, 50)), f -> FetchFailure.DECLINED_LATE);
+        // Its first decline came after most of a transfer's bytes: it rests at once. What is in
+        // flight on its other fetch slot is the only further ask until the rest ends.
+        assertThat(asked).hasSizeLessThanOrEqualTo(FetchSlots.MAX_ACTIVE_PER_PEER);
+        long restEnd = now + Declines.REST_MS;
+        while (now < restEnd - 500) {
+            now += 500;
+            asked.addAll(answer(core, core.onTick(now), f -> FetchFailure.DECLINED_LATE));
+        }
+        assertThat(asked).hasSizeLessThanOrEqualTo(FetchSlots.MAX_ACTIVE_PER_PEER);
+        assertThat(core.score(rogue.id)).isZero(); // still a decline: never a penalty
+    }
+
+    @Test
+    void anHonestHolderThatDeliversAfterALateDeclineEndsItsRest() {
+        GossipCore core = core();
+        Peer honest = Peer.connectedTo(core, now);
+        List<Fetch> asked = answer(core, honest.announces(core, now, commits(4_000, 1)), f -> FetchFailure.DECLINED_LATE);
+        assertThat(asked).hasSize(1);
+        now += Declines.REST_MS + 60_000;
+        List<Fetch> again = answer(core, core.onTick(now), f -> null);
+        assertThat(again).extracting(Fetch::from).containsOnly(honest.id);
+        core.onFetched(honest.id, again.get(0).commit(), 1_000_000, now);
+        assertThat(core.score(honest.id)).isGreaterThanOrEqualTo(0);
+        List<Fetch> next = answer(core, honest.announces(core, now, commits(4_100, 1)), f -> null);
+        assertThat(next).extracting(Fetch::from).containsExactly(honest.id); // not resting any more
+    }
+
+    @Test
     void whileADecliningPeerRestsAnHonestHolderOfTheSameCommitIsAskedAtOnce() {
         GossipCore core = core();
         Peer rogue = Peer.connectedTo(core, now);

@@ -1,0 +1,303 @@
+package dev.rhizome.node.gossip.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.google.protobuf.ByteString;
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.gossip.core.GossipConfig;
+import dev.rhizome.node.gossip.core.GossipCore;
+import dev.rhizome.node.gossip.core.GossipNetwork;
+import dev.rhizome.node.peer.TransferLog;
+import dev.rhizome.node.gossip.core.Wants;
+import dev.rhizome.node.peer.RawWire;
+import dev.rhizome.node.peer.WarnBudget;
+import dev.rhizome.proto.v1.BundleChunk;
+import dev.rhizome.proto.v1.BundleHeader;
+import dev.rhizome.proto.v1.Gossip;
+import dev.rhizome.proto.v1.Hello;
+import dev.rhizome.proto.v1.HelloProof;
+import dev.rhizome.proto.v1.Inventory;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.PeerMessage;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.envelope.HandshakeProof;
+import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.identity.PublicId;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A rogue-peer pass written from the schemas (peer.proto, records.proto) against a real node on
+ * loopback beside an honest peer: handshake messages out of order or repeated, hellos with a forged
+ * identity or another network's record, bundle messages nobody asked for, announcements of
+ * thousands of commits at once and of one commit from many keys. For each: the node stays up and
+ * keeps its honest link, its threads stay bounded, the honest peer is never penalised, and the
+ * WARN lines stay within each call site's {@link WarnBudget}.
+ */
+class SchemaRoguePassLoopbackTest extends LoopbackTest {
+    final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    final ch.qos.logback.classic.Logger nodeLogs = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.rhizome.node");
+
+    @AfterEach
+    void detach() {
+        nodeLogs.detachAppender(logged);
+    }
+
+    @Test
+    void handshakesOutOfOrderRepeatedOrForgedCostTheHonestNothingAndLogWithinBudget() throws Exception {
+        // Both of one named network, as nodes are once their coordinator answered.
+        LoopbackNet.Started victim = startOn("victim", NETWORK);
+        LoopbackNet.Started honest = startOn("honest", NETWORK);
+        GossipServiceTest.await(() -> victim.linkedTo(honest.id()) && honest.linkedTo(victim.id()), Duration.ofSeconds(60));
+        Set<String> threadsBefore = threadNames();
+        logged.start();
+        nodeLogs.addAppender(logged);
+        long started = System.nanoTime();
+
+        int port = victim.gossip().port();
+        List<Boolean> hungUp = new ArrayList<>();
+        for (int round = 0; round < 12; round++) {
+            Identity rogue = Identity.generate();
+            // A proof before any hello.
+            hungUp.add(exchange(port, out -> RawWire.write(out, PeerMessage.newBuilder().setHelloProof(HelloProof.newBuilder()
+                    .setProof(ByteString.copyFrom(new byte[64]))).build()), null));
+            // A gossip hello, then a second hello where the proof belongs.
+            hungUp.add(exchange(port, out -> RawWire.write(out, gossipHello(rogue, info(rogue))),
+                    (in, out) -> RawWire.write(out, gossipHello(rogue, info(rogue)))));
+            // A whole link, then its hello again on it.
+            hungUp.add(exchange(port, out -> RawWire.write(out, gossipHello(rogue, info(rogue))), (in, out) -> {
+                RawWire.write(out, proof(rogue, in, victim.id()));
+                RawWire.write(out, gossipHello(rogue, info(rogue)));
+            }));
+            // The honest peer's id in the hello, its record signed by the rogue: a forged identity.
+            NodeInfo honestsRecord = NodeInfo.newBuilder().setNode(honest.id().toByteString()).setHost("127.0.0.1")
+                    .setPort(honest.gossip().port()).setTimeMs(System.currentTimeMillis()).build();
+            hungUp.add(exchange(port, out -> RawWire.write(out, PeerMessage.newBuilder().setHello(Hello.newBuilder()
+                    .setProtocolVersion(1).setNode(honest.id().toByteString())
+                    .setNodeInfo(Envelopes.sign(rogue, honestsRecord)).setNonce(ByteString.copyFrom(HandshakeProof.newNonce())))
+                    .build()), null));
+            // Its own record, signed for another network, its key proved: the link is closed once up.
+            hungUp.add(exchange(port, out -> RawWire.write(out, gossipHello(rogue, Envelopes.sign(rogue, "another-network",
+                    info(rogue).toBuilder().setTimeMs(System.currentTimeMillis()).build()))),
+                    (in, out) -> RawWire.write(out, proof(rogue, in, victim.id()))));
+            // Bundle bytes nobody asked for, as the first message.
+            hungUp.add(exchange(port, out -> {
+                RawWire.write(out, PeerMessage.newBuilder().setBundleHeader(BundleHeader.newBuilder().setCommit("a".repeat(40))
+                        .setSize(10).setSha256(ByteString.copyFrom(new byte[32]))).build());
+                RawWire.write(out, PeerMessage.newBuilder().setBundleChunk(BundleChunk.newBuilder()
+                        .setData(ByteString.copyFrom(new byte[10]))).build());
+            }, null));
+        }
+
+        assertThat(hungUp).as("the node hangs up on every one of them").hasSize(12 * 6).containsOnly(true);
+        assertThat(victim.linkedTo(honest.id())).as("the honest link survives").isTrue();
+        assertThat(victim.scoreOf(honest.id())).as("the honest peer whose id was forged pays nothing").isZero();
+        assertThat(banned(victim, honest.id())).isFalse();
+        assertThreadsBounded(threadsBefore);
+        assertWarningsWithinBudget(started);
+    }
+
+    @Test
+    void thousandsOfCommitsAtOnceAndOneCommitFromManyKeysLeaveTheWantsBoundedAndAnHonestBundleArrives() throws Exception {
+        LoopbackNet.Started victim = net.start(tmp.resolve("victim"), Identity.generate(), Wants.everything(), null, true);
+        LoopbackNet.Started maker = net.start(tmp.resolve("maker"), Identity.generate(), Wants.everything(), null, true);
+        GossipServiceTest.await(() -> victim.linkedTo(maker.id()) && maker.linkedTo(victim.id()), Duration.ofSeconds(60));
+        Set<String> threadsBefore = threadNames();
+        logged.start();
+        nodeLogs.addAppender(logged);
+        long started = System.nanoTime();
+        int port = victim.gossip().port();
+
+        List<Socket> links = new ArrayList<>();
+        try {
+            // One key claims ten thousand commits in one inventory.
+            Identity flooder = Identity.generate();
+            List<String> many = new ArrayList<>();
+            for (int i = 0; i < 10_000; i++) {
+                many.add(String.format("%040x", 0xf100d0000L + i));
+            }
+            links.add(linkAndAnnounce(flooder, port, victim.id(), many));
+            // Forty keys claim one commit nobody holds.
+            String one = "f".repeat(39) + "1";
+            for (int k = 0; k < 40; k++) {
+                links.add(linkAndAnnounce(Identity.generate(), port, victim.id(), List.of(one)));
+            }
+            String real = maker.commitAndAnnounce("real");
+            GossipServiceTest.await(() -> victim.repo().has(real), Duration.ofSeconds(60));
+
+            int wanted = LoopbackNet.ask(victim.gossip(), p -> ((GossipCore) p).stats().wanted());
+            assertThat(wanted).as("wanted commits, against 10,001 claimed").isLessThanOrEqualTo(
+                    dev.rhizome.node.gossip.core.GossipConfig.defaults().maxCommitsPerInventory() + 1);
+            assertThat(victim.scoreOf(maker.id())).isZero();
+            assertThat(victim.linkedTo(maker.id())).isTrue();
+        } finally {
+            for (Socket s : links) {
+                s.close();
+            }
+        }
+        assertThreadsBounded(threadsBefore);
+        assertWarningsWithinBudget(started);
+    }
+
+    /** A completed gossip link as {@code id} that announces {@code commits} in one signed inventory and stays open. */
+    private static Socket linkAndAnnounce(Identity id, int port, PublicId victim, List<String> commits) throws IOException {
+        Socket s = new Socket("127.0.0.1", port);
+        s.setSoTimeout(30_000);
+        RawWire.write(s.getOutputStream(), gossipHello(id, info(id)));
+        RawWire.write(s.getOutputStream(), proof(id, s.getInputStream(), victim));
+        Inventory claims = Inventory.newBuilder().setNode(id.publicId().toByteString()).addAllCommits(commits)
+                .setTimeMs(System.currentTimeMillis()).build();
+        RawWire.write(s.getOutputStream(), PeerMessage.newBuilder().setGossip(Gossip.newBuilder()
+                .setAnnouncement(Envelopes.sign(id, claims))).build());
+        return s;
+    }
+
+    @FunctionalInterface
+    interface Opening {
+        void send(OutputStream out) throws IOException;
+    }
+
+    @FunctionalInterface
+    interface Then {
+        void send(InputStream in, OutputStream out) throws IOException;
+    }
+
+    /**
+     * One rogue connection: {@code opening} sent, then (if not null) {@code then} once the node's
+     * hello came, then whatever the node answers is read until it closes the connection, or for a
+     * moment if it keeps it (a link) and we hang up.
+     */
+    private static boolean exchange(int port, Opening opening, Then then) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(30_000);
+            opening.send(s.getOutputStream());
+            if (then != null) {
+                PeerMessage theirs = RawWire.read(s.getInputStream());
+                if (theirs == null) {
+                    return true;
+                }
+                pending.set(theirs);
+                then.send(s.getInputStream(), s.getOutputStream());
+            }
+            return drain(s);
+        } catch (SocketException closed) {
+            return true; // the node hung up first
+        }
+    }
+
+    /** The node's hello, read by {@link #exchange} before {@code then} runs. */
+    private static final ThreadLocal<PeerMessage> pending = new ThreadLocal<>();
+
+    /** Our proof over the nonce of the node's hello (read already by {@link #exchange}, or read here). */
+    private static PeerMessage proof(Identity id, InputStream in, PublicId victim) throws IOException {
+        PeerMessage theirs = pending.get();
+        pending.remove();
+        if (theirs == null) {
+            theirs = RawWire.read(in);
+        }
+        return PeerMessage.newBuilder().setHelloProof(HelloProof.newBuilder().setProof(ByteString.copyFrom(
+                HandshakeProof.sign(id, theirs.getHello().getNonce().toByteArray(), victim)))).build();
+    }
+
+    /** Reads what the node says until it hangs up (true), or until it stays quiet for 20 s with the connection open (false). */
+    private static boolean drain(Socket s) throws IOException {
+        s.setSoTimeout(20_000);
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        try {
+            while (RawWire.read(in) != null) {
+                // what the node says before it hangs up
+            }
+            return true;
+        } catch (SocketTimeoutException kept) {
+            return false;
+        } catch (SocketException closed) {
+            return true;
+        }
+    }
+
+    static final String NETWORK = "0123456789abcdef0123456789abcdef";
+
+    /** A listed node whose gossip signs for, and checks records against, {@code network}. */
+    private LoopbackNet.Started startOn(String name, String network) throws Exception {
+        Identity identity = Identity.generate();
+        Path dir = tmp.resolve(name);
+        NodeRepository repo = NodeRepository.open(dir.resolve("repo.git"));
+        net.open.add(repo);
+        GossipNetwork named = GossipNetwork.unnamed();
+        named.learn(network);
+        GossipSettings settings = GossipSettings.defaults("127.0.0.1", 0, "cpu", dir.resolve("peers.bin"))
+                .withTick(Duration.ofMillis(100));
+        GossipService gossip = GossipService.start(repo, identity, settings,
+                GossipCore.factory(identity, GossipConfig.defaults(), Wants.everything(), named), () -> List.copyOf(net.directory),
+                new TransferLog(dir.resolve("transfers.jsonl")), net.group);
+        net.open.add(gossip);
+        net.directory.add(NodeInfo.newBuilder().setNode(identity.publicId().toByteString()).setHost("127.0.0.1")
+                .setPort(gossip.port()).build());
+        return new LoopbackNet.Started(identity, repo, gossip);
+    }
+
+    private static NodeInfo info(Identity id) {
+        return NodeInfo.newBuilder().setNode(id.publicId().toByteString()).setHost("127.0.0.1").setPort(1)
+                .setTimeMs(System.currentTimeMillis()).build();
+    }
+
+    private static PeerMessage gossipHello(Identity id, NodeInfo info) {
+        return gossipHello(id, Envelopes.sign(id, info));
+    }
+
+    private static PeerMessage gossipHello(Identity id, SignedEnvelope info) {
+        return PeerMessage.newBuilder().setHello(Hello.newBuilder().setProtocolVersion(1).setNode(id.publicId().toByteString())
+                .setNodeInfo(info).setNonce(ByteString.copyFrom(HandshakeProof.newNonce()))).build();
+    }
+
+    private static Set<String> threadNames() {
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName).collect(Collectors.toSet());
+    }
+
+    /** No thread per rogue connection: what the node runs now besides what it ran before is its few pools' threads. */
+    private static void assertThreadsBounded(Set<String> before) {
+        try {
+            GossipServiceTest.await(() -> threadNames().size() <= before.size() + 8, Duration.ofSeconds(60));
+        } catch (RuntimeException | AssertionError e) {
+            Set<String> now = threadNames();
+            now.removeAll(before);
+            throw new AssertionError("threads started since: " + new TreeMap<>(now.stream()
+                    .collect(Collectors.groupingBy(n -> n.replaceAll("[0-9]+$", ""), Collectors.counting()))), e);
+        }
+    }
+
+    private static boolean banned(LoopbackNet.Started n, PublicId peer) {
+        return LoopbackNet.ask(n.gossip(), p -> p.isBanned(peer, System.currentTimeMillis()));
+    }
+
+    /** Each call site's WARN lines within its budget for every minute the test ran (one format, one call site). */
+    private void assertWarningsWithinBudget(long startedNanos) {
+        Map<String, Long> perSite = logged.list.stream().filter(e -> e.getLevel() == Level.WARN)
+                .collect(Collectors.groupingBy(e -> e.getLoggerName().substring(e.getLoggerName().lastIndexOf('.') + 1) + ": "
+                        + e.getMessage().replace(WarnBudget.HELD_BACK, ""), TreeMap::new, Collectors.counting()));
+        long minutes = 1 + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos) / WarnBudget.WINDOW_MS;
+        assertThat(perSite).as("WARN lines per call site in " + minutes + " minute(s)")
+                .allSatisfy((site, lines) -> assertThat(lines).as(site).isLessThanOrEqualTo(minutes * WarnBudget.PER_WINDOW));
+    }
+}
