@@ -189,6 +189,45 @@ class AdoptedPathTest {
         }
     }
 
+    /**
+     * Adoptions made by the settlement of real results keep the path: each experiment's report
+     * says adopted exactly when the walk from the frontier reaches it, read from the kept rows.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void settledAdoptionsKeepThePathTheReportsRead(String kind) throws Exception {
+        SettledHistory.onStore(kind, dir, store -> {
+            SettledHistory h = new SettledHistory(store, Fixtures.manifest(1, 0.01));
+            Map<String, Double> metrics = new LinkedHashMap<>();
+            metrics.put(h.base, 3.0);
+            String c = h.base;
+            for (int i = 1; i <= 4; i++) {
+                String sibling = h.experiment(c);
+                metrics.put(sibling, 3.5);  // worse: left off the path
+                c = h.experiment(c);
+                metrics.put(c, 3.0 - 0.1 * i);
+                h.runOpenEvaluations((commit, seed) -> metrics.get(commit));
+            }
+            String frontier = c;
+            ExperimentReports reports = new ExperimentReports(store);
+            store.inReadTransaction(tx -> {
+                assertThat(tx.direction(SettledHistory.DIRECTION).orElseThrow().frontier().commit()).isEqualTo(frontier);
+                int adopted = 0;
+                for (String commit : metrics.keySet()) {
+                    if (commit.equals(h.base)) {
+                        continue;  // the seed's commit: no experiment to report
+                    }
+                    boolean walked = AdoptedPath.walkReaches(tx, frontier, commit);
+                    assertThat(tx.onKeptPath(SettledHistory.DIRECTION, frontier, commit)).contains(walked);
+                    assertThat(reports.report(commit).getAdopted()).as(commit).isEqualTo(walked);
+                    adopted += walked ? 1 : 0;
+                }
+                assertThat(adopted).isEqualTo(4);
+                return null;
+            });
+        });
+    }
+
     private void open(Store store, String name, String base) {
         store.inTransaction(tx -> {
             Direction d = Fixtures.direction(history.operator, name, history.seed.getName(), base, history.time++);
