@@ -4,7 +4,6 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.RequestRules;
-import dev.rhizome.coordinator.store.Experiments;
 import dev.rhizome.coordinator.store.Keyed;
 import dev.rhizome.coordinator.store.Reputations;
 import dev.rhizome.coordinator.store.Results;
@@ -17,13 +16,9 @@ import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.seed.Manifests;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
-import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -38,9 +33,6 @@ public final class ExperimentReports {
      * 64 KiB each); with no index of papers by commit, the search is bounded instead.
      */
     static final int PAPERS_SCANNED = 200;
-
-    /** Commits walked back from the frontier when looking for the adopted path. */
-    static final int MAX_PATH = 100_000;
 
     private final Store store;
 
@@ -71,7 +63,7 @@ public final class ExperimentReports {
                     .setMetricName(manifest.getMetric().getName())
                     .setLowerIsBetter(manifest.getMetric().getLowerIsBetter())
                     .setFrontierCommit(d.frontier().commit())
-                    .setAdopted(onAdoptedPath(tx, d, commit));
+                    .setAdopted(AdoptedPath.contains(tx, d, commit));
             // One answer, bounded in bytes as a page is: results (oldest first) then papers (newest
             // first) up to 4 MiB together, with counts of what was left out.
             List<SignedEnvelope> allResults = tx.resultEnvelopes("", commit);
@@ -107,28 +99,6 @@ public final class ExperimentReports {
         Settlement.TrialMetrics trials = Settlement.trialMetrics(tx, commit, hardwareClass, manifest);
         return !trials.bySeed().isEmpty() ? trials.mean()
                 : okIn(hardwareClass, tx.resultsForCommit(commit)).mapToDouble(Result::getMetric).average();
-    }
-
-    /** Whether {@code commit} is the frontier or one of its ancestors (through either parent of a merge). */
-    static boolean onAdoptedPath(Experiments tx, DirectionRecord d, String commit) {
-        Deque<String> todo = new ArrayDeque<>(List.of(d.frontier().commit()));
-        Set<String> seen = new HashSet<>();
-        while (!todo.isEmpty() && seen.size() < MAX_PATH) {
-            String c = todo.pop();
-            if (!seen.add(c)) {
-                continue;
-            }
-            if (c.equals(commit)) {
-                return true;
-            }
-            tx.experiment(c).ifPresent(x -> {
-                todo.push(x.record().getParent());
-                if (!x.record().getSecondParent().isEmpty()) {
-                    todo.push(x.record().getSecondParent());
-                }
-            });
-        }
-        return false;
     }
 
     static List<SignedEnvelope> papersCiting(List<SignedEnvelope> papers, String commit) {

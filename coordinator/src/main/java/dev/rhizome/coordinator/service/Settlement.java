@@ -315,6 +315,9 @@ final class Settlement {
             // After an adoption every candidate faces the new frontier.
             Optional<String> only = round == 0 ? onlyCandidate : Optional.empty();
             DirectionRecord d = tx.direction(direction).orElseThrow();
+            if (round == 0) {
+                AdoptedPath.keep(tx, d);  // built here for a direction older than migration 25 (one row read after)
+            }
             if (!d.frontier().isMeasured()) {
                 return notes;
             }
@@ -340,6 +343,7 @@ final class Settlement {
                     .build();
             tx.insertAdoption(adoption);
             tx.updateFrontier(direction, new Frontier(best, OptionalDouble.of(metric), frontier.hardwareClass()));
+            AdoptedPath.adopted(tx, direction, d.frontier().commit(), best);
             LOG.info("direction {} adopts {} ({} {}; {})", direction, CommitId.abbreviate(best),
                     manifest.getMetric().getName(), metric, bestComparison.reason());
             notes.add("direction " + direction + " adopted " + best + " at " + metric + " (" + bestComparison.reason()

@@ -172,6 +172,9 @@ final class DirectionRows implements Seeds, Directions {
                 direction.getName(), direction.getSeed(), direction.getBaseCommit(), seq, direction.getBaseCommit());
         // a new direction has no experiment yet: its adoption candidates are kept from the first (Candidates)
         q.update("INSERT INTO adoption_candidates_kept (direction) VALUES (?) ON CONFLICT DO NOTHING", direction.getName());
+        // nor a path: nothing registered from now on is an ancestor of its base (AdoptedPaths)
+        q.update("INSERT INTO adopted_path_heads (direction, frontier_commit, chain) VALUES (?, ?, 1) "
+                + "ON CONFLICT DO NOTHING", direction.getName(), direction.getBaseCommit());
     }
 
     @Override

@@ -402,7 +402,21 @@ final class SqliteSchema {
             // so a record captured on another network is refused here. One row.
             List.of("CREATE TABLE rhizome_network (id TEXT PRIMARY KEY)",
                     Dialect.sqliteOnly("INSERT INTO rhizome_network (id) VALUES (lower(hex(randomblob(16))))"),
-                    Dialect.postgresqlOnly("INSERT INTO rhizome_network (id) VALUES (replace(gen_random_uuid()::text, '-', ''))")));
+                    Dialect.postgresqlOnly("INSERT INTO rhizome_network (id) VALUES (replace(gen_random_uuid()::text, '-', ''))")),
+            // 25: each direction's adopted path as rows (store.AdoptedPaths, service.AdoptedPath),
+            // written where the frontier moves, so that "is this commit adopted?" is one key
+            // look-up where it walked back from the frontier through parents. A direction whose
+            // frontier is still its base has an empty path (nothing registered after it opened is
+            // an ancestor of the base) and is kept from here; the others are built at their next
+            // settlement (the parents are in the envelopes, which SQL cannot read), and read by the
+            // walk until then.
+            List.of("CREATE TABLE adopted_path (direction TEXT NOT NULL, commit_id TEXT NOT NULL, "
+                            + "depth INTEGER NOT NULL, PRIMARY KEY (direction, commit_id))",
+                    "CREATE INDEX adopted_path_by_depth ON adopted_path(direction, depth)",
+                    "CREATE TABLE adopted_path_heads (direction TEXT PRIMARY KEY, frontier_commit TEXT NOT NULL, "
+                            + "chain INTEGER NOT NULL)",
+                    "INSERT INTO adopted_path_heads (direction, frontier_commit, chain) "
+                            + "SELECT name, frontier_commit, 1 FROM directions WHERE frontier_commit = base_commit"));
 
     /** SQLite: one more in {@code store_counters} under the table's name for each row inserted. */
     private static String addOneTrigger(String table) {

@@ -61,6 +61,7 @@ final class SqliteTransaction implements Store.Transaction {
     private final QuotaRows quotas;
     private final ExploreClaims explorations;
     private final CandidateRows candidates;
+    private final PathRows paths;
     private final TransactionScope scope;
     /** The advisory keys of a settlement's locks; null on the SQLite store, which takes none. */
     private final SettlementLocks settlementLocks;
@@ -102,6 +103,7 @@ final class SqliteTransaction implements Store.Transaction {
         this.quotas = new QuotaRows(queries);
         this.explorations = new ExploreClaims(queries);
         this.candidates = new CandidateRows(queries);
+        this.paths = new PathRows(queries);
     }
 
     /** What was read before waiting for the writers' lock may have changed since (seeds never do). */
@@ -806,5 +808,40 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public void markCandidatesKept(String direction) {
         candidates.markCandidatesKept(direction);
+    }
+
+    @Override
+    public Optional<PathHead> pathHead(String direction) {
+        return paths.pathHead(direction);
+    }
+
+    @Override
+    public Optional<Ancestry> ancestry(String commit) {
+        return paths.ancestry(commit);
+    }
+
+    @Override
+    public OptionalLong pathDepth(String direction, String commit) {
+        return paths.pathDepth(direction, commit);
+    }
+
+    @Override
+    public Optional<Boolean> onKeptPath(String direction, String frontier, String commit) {
+        return paths.onKeptPath(direction, frontier, commit);
+    }
+
+    @Override
+    public void dropPathAbove(String direction, long depth) {
+        paths.dropPathAbove(direction, depth);
+    }
+
+    @Override
+    public void addToPath(String direction, String commit, long depth) {
+        paths.addToPath(direction, commit, depth);
+    }
+
+    @Override
+    public void setPathHead(String direction, String frontier, boolean chain) {
+        paths.setPathHead(direction, frontier, chain);
     }
 }

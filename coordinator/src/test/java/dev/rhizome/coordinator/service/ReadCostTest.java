@@ -457,6 +457,64 @@ class ReadCostTest {
     }
 
     /**
+     * Whether an experiment was adopted ({@code GET /v1/experiment}) is read from its direction's
+     * adopted path, kept as rows where the frontier moves ({@link AdoptedPath}): on a chain of
+     * 2,000 adopted commits a report reads no more rows than on one of 10, where it walked back
+     * from the frontier through every parent (one experiment read each) to find the oldest, or to
+     * find that a sibling of the oldest is not there.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void anExperimentsReportReadsNoMoreRowsOnAnAdoptedChainTwoHundredTimesLonger(String kind) throws Exception {
+        BoardHistory.onStore(kind, dir, store -> {
+            begin(store);
+            List<String> chain = new ArrayList<>();
+            String sibling = dev.rhizome.coordinator.support.Fixtures.commit();
+            adoptAChain(store, chain, 10);
+            store.inTransaction(tx -> {
+                history.experiment(tx, BoardHistory.DIRECTION, sibling, seed.getCommit());
+                return null;
+            });
+            Views views = new Views(store, () -> 0, new SharedViews(() -> 0L));
+            Map<String, Supplier<Object>> routes = new LinkedHashMap<>();
+            routes.put("GET /v1/experiment?commit=<the oldest adopted>", () -> {
+                assertThat(views.experimentReport(chain.get(0)).getAdopted()).isTrue();
+                return chain;
+            });
+            routes.put("GET /v1/experiment?commit=<its sibling>", () -> {
+                assertThat(views.experimentReport(sibling).getAdopted()).isFalse();
+                return chain;
+            });
+            Map<String, Long> shortChain = costs(store, routes);
+            adoptAChain(store, chain, 1_990);
+            Map<String, Long> longChain = costs(store, routes);
+            for (String route : routes.keySet()) {
+                assertThat(longChain.get(route)).as(route + ": rows read by %d reads on a chain of 2,000 adopted, "
+                        + "against %d on 10", REPEATS, shortChain.get(route))
+                        .isLessThanOrEqualTo(shortChain.get(route)).isLessThanOrEqualTo(REPEATS * ROWS_PER_READ);
+            }
+        });
+    }
+
+    /** {@code n} experiments each on the one before (the first on the seed's commit), the last adopted. */
+    private void adoptAChain(Store store, List<String> chain, int n) {
+        store.inTransaction(tx -> {
+            String previous = tx.direction(BoardHistory.DIRECTION).orElseThrow().frontier().commit();
+            for (int i = 0; i < n; i++) {
+                String commit = dev.rhizome.coordinator.support.Fixtures.commit();
+                history.experiment(tx, BoardHistory.DIRECTION, commit, chain.isEmpty() ? seed.getCommit()
+                        : chain.get(chain.size() - 1));
+                chain.add(commit);
+            }
+            String frontier = chain.get(chain.size() - 1);
+            tx.updateFrontier(BoardHistory.DIRECTION, new dev.rhizome.coordinator.core.Frontier(frontier,
+                    java.util.OptionalDouble.of(3.0), ""));
+            AdoptedPath.adopted(tx, BoardHistory.DIRECTION, previous, frontier);
+            return null;
+        });
+    }
+
+    /**
      * A claim that may explore reads the open directions with their loads: as one range of the
      * index of open directions, where it went through every direction ever opened and looked up
      * each one's closure. On four times the closed directions (the same open ones) it runs no

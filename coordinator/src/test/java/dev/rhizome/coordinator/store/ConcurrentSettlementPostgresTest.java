@@ -12,6 +12,7 @@ import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.SeededOverApi;
 import dev.rhizome.coordinator.support.TestPostgres;
+import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.UnitStatus;
@@ -136,6 +137,7 @@ class ConcurrentSettlementPostgresTest {
             List<SignedEnvelope> stored = resultsInKeyOrder(pg);
             assertThat(stored.stream().map(Envelopes::id).toList()).as("every acknowledged result stored once")
                     .doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(acknowledged);
+            assertPathsKeptAsWalked(pg);
 
             try (PostgresStore one = PostgresStore.open(serial.address(2))) {
                 ResultIntake intake = new ResultIntake(one, Clock.systemUTC(), () -> 0.99);
@@ -157,12 +159,59 @@ class ConcurrentSettlementPostgresTest {
                     "SELECT envelope_id, state FROM result_states ORDER BY envelope_id",
                     "SELECT name, frontier_commit, frontier_metric, frontier_class, baseline_metric FROM directions ORDER BY name",
                     "SELECT direction, commit_id FROM adoptions ORDER BY direction, audit_count",
+                    "SELECT direction, commit_id, depth FROM adopted_path ORDER BY direction, commit_id",
+                    "SELECT direction, frontier_commit, chain FROM adopted_path_heads ORDER BY direction",
                     "SELECT * FROM reputations ORDER BY runner",
                     "SELECT * FROM proposer_records ORDER BY proposer",
                     "SELECT commit_id, state, COUNT(*) FROM units GROUP BY commit_id, state ORDER BY commit_id, state")) {
                 assertThat(rows(pg, query)).as(query).isNotEmpty().isEqualTo(rows(serial, query));
             }
         }
+    }
+
+    /**
+     * Each direction's adopted path, written by whichever coordinator adopted, holds each of its
+     * experiments exactly when the walk back from its frontier through parents reaches it.
+     */
+    private static void assertPathsKeptAsWalked(TestPostgres pg) throws Exception {
+        try (PostgresStore after = PostgresStore.open(pg.address(2))) {
+            after.inReadTransaction(tx -> {
+                int adopted = 0;
+                for (String direction : List.of("d0", "d1", "d2", "d3", "fork")) {
+                    String frontier = tx.direction(direction).orElseThrow().frontier().commit();
+                    for (Stored<Experiment> e : tx.experiments(direction)) {
+                        String commit = e.record().getCommit();
+                        boolean walked = walkReaches(tx, frontier, commit);
+                        assertThat(tx.onKeptPath(direction, frontier, commit))
+                                .as("%s on %s's path (frontier %s)", commit, direction, frontier).contains(walked);
+                        adopted += walked ? 1 : 0;
+                    }
+                }
+                assertThat(adopted).as("commits adopted at once").isPositive();
+                return null;
+            });
+        }
+    }
+
+    private static boolean walkReaches(Store.Transaction tx, String frontier, String commit) {
+        java.util.Deque<String> todo = new java.util.ArrayDeque<>(List.of(frontier));
+        Set<String> seen = new java.util.HashSet<>();
+        while (!todo.isEmpty()) {
+            String c = todo.pop();
+            if (!seen.add(c)) {
+                continue;
+            }
+            if (c.equals(commit)) {
+                return true;
+            }
+            tx.experiment(c).ifPresent(x -> {
+                todo.push(x.record().getParent());
+                if (!x.record().getSecondParent().isEmpty()) {
+                    todo.push(x.record().getSecondParent());
+                }
+            });
+        }
+        return false;
     }
 
     /** Four directions of ten experiments each, and a fork standing on the first direction's first experiment. */

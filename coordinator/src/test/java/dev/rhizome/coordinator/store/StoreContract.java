@@ -280,6 +280,78 @@ abstract class StoreContract {
         assertThat(names(secondStore(store), Fixtures.commit())).isEmpty();
     }
 
+    /**
+     * A direction's adopted path (migration 25): opened with an empty one kept for its base; rows
+     * put and dropped by depth; read for the frontier it was written for only, by a second store
+     * too; and an experiment's ancestry is its parents and when it was registered, after the
+     * direction it extends was opened.
+     */
+    @Test
+    void anAdoptedPathIsReadForTheFrontierItWasWrittenForAndDroppedByDepth() throws Exception {
+        Store store = store();
+        Seed seed = seed();
+        Direction direction = Fixtures.direction(operator, "lr", "tiny-lm", seed.getCommit(), 2);
+        String a = Fixtures.commit();
+        String b = Fixtures.commit();
+        String merge = Fixtures.commit();
+        run(store, tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            tx.insertDirection(direction, Envelopes.sign(operator, direction), 2);
+            String[][] experiments = {{a, seed.getCommit(), ""}, {b, a, ""}, {merge, b, a}};
+            for (String[] x : experiments) {
+                Experiment e = Fixtures.experiment(operator, "tiny-lm", "lr", x[0], x[1], 3).toBuilder()
+                        .setSecondParent(x[2]).build();
+                tx.insertExperiment(e, Envelopes.sign(operator, e), 3);
+            }
+            return null;
+        });
+        AdoptedPaths.PathHead opened = run(store, (Store.Transaction tx) -> tx.pathHead("lr")).orElseThrow();
+        assertThat(opened.frontier()).as("kept, empty, for its base").contains(seed.getCommit());
+        assertThat(opened.chain()).isTrue();
+        assertThat(run(store, (Store.Transaction tx) -> tx.onKeptPath("lr", seed.getCommit(), a))).contains(false);
+        assertThat(run(store, (Store.Transaction tx) -> tx.pathHead("nope"))).isEmpty();
+        AdoptedPaths.Ancestry ofMerge = run(store, (Store.Transaction tx) -> tx.ancestry(merge)).orElseThrow();
+        assertThat(ofMerge.parent()).isEqualTo(b);
+        assertThat(ofMerge.secondParent()).isEqualTo(a);
+        assertThat(run(store, (Store.Transaction tx) -> tx.ancestry(a)).orElseThrow().seq()).isGreaterThan(opened.openedSeq());
+        assertThat(run(store, (Store.Transaction tx) -> tx.ancestry(seed.getCommit()))).as("a seed's commit is no experiment").isEmpty();
+
+        run(store, tx -> {
+            tx.addToPath("lr", a, 1);
+            tx.addToPath("lr", b, 2);
+            tx.setPathHead("lr", b, true);
+            assertThat(tx.onKeptPath("lr", b, a)).as("its own writes").contains(true);
+            return null;
+        });
+        Store second = secondStore(store);
+        assertThat(run(second, (Store.Transaction tx) -> tx.onKeptPath("lr", b, a))).contains(true);
+        assertThat(run(second, (Store.Transaction tx) -> tx.onKeptPath("lr", b, merge))).contains(false);
+        assertThat(run(second, (Store.Transaction tx) -> tx.onKeptPath("lr", merge, a))).as("written for another frontier").isEmpty();
+        assertThat(run(second, (Store.Transaction tx) -> tx.pathDepth("lr", b))).hasValue(2);
+        assertThatThrownBy(() -> run(store, tx -> {
+            tx.dropPathAbove("lr", -1);
+            throw new IllegalStateException("rolled back");
+        })).hasMessageContaining("rolled back");
+        assertThat(run(store, (Store.Transaction tx) -> tx.pathDepth("lr", a))).as("a rollback drops nothing").hasValue(1);
+
+        run(store, tx -> {
+            tx.dropPathAbove("lr", 1);
+            tx.setPathHead("lr", a, true);
+            return null;
+        });
+        assertThat(run(second, (Store.Transaction tx) -> tx.pathDepth("lr", b))).isEmpty();
+        assertThat(run(second, (Store.Transaction tx) -> tx.onKeptPath("lr", a, a))).contains(true);
+        run(store, tx -> {
+            tx.dropPathAbove("lr", -1);
+            tx.addToPath("lr", merge, 0);
+            tx.setPathHead("lr", merge, false);
+            return null;
+        });
+        assertThat(run(second, (Store.Transaction tx) -> tx.pathHead("lr")).orElseThrow().chain()).isFalse();
+        assertThat(run(second, (Store.Transaction tx) -> tx.onKeptPath("lr", merge, a))).contains(false);
+        assertThat(run(second, (Store.Transaction tx) -> tx.onKeptPath("lr", merge, merge))).contains(true);
+    }
+
     private static ProposerThrottle.Record recordOf(Store store, ByteString proposer) {
         return run(store, tx -> tx.proposerRecord(proposer));
     }
