@@ -31,8 +31,8 @@ class InterruptHintsTest {
 
     @Test
     void anOptionsValueThatSpellsACommandIsNotTakenForIt() {
-        // the node itself, its data directory called "status": not `node status`
-        assertThat(hint("node", "--data-dir", "status")).isEqualTo(InterruptHints.GENERIC);
+        // the node itself, not `node status`
+        assertThat(hint("node", "--data-dir", "/tmp/status", "--json")).isEqualTo(InterruptHints.GENERIC);
         assertThat(hint("node", "doctor", "--data-dir", "pause")).contains("only looks at this machine");
         assertThat(hint("wait", "--commit", "abc", "--coordinator", "http://h:1")).contains("waiting changes nothing");
         assertThat(hint("direction", "close", "--name", "list", "--reason", "done"))
