@@ -67,6 +67,7 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         ErrorReporter.install(cli);
         MistypedHelp.install(cli);
+        Interrupts.followParse(cli);
         // `--kind EXPLORE` means what `--kind explore` does
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         HelpText.normalize(cli);

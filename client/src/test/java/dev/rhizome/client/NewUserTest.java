@@ -243,6 +243,25 @@ class NewUserTest {
                 .get("units_leased").getAsLong()).as("the claim from nothing leased nothing").isZero();
     }
 
+    /**
+     * `rhizome tree` shows a direction's base first; waiting on it said "no registered commit",
+     * which contradicted the tree: it says it is the direction's base and where its metric is.
+     */
+    @Test
+    void waitingOnADirectionsBaseSaysItIsTheBaseNotThatNothingIsRegistered() {
+        Path operator = dir.resolve("operator");
+        CliRun open = CliRun.of("direction", "open", "--json", "--seed", "slow", "--name", "based", "--data-dir",
+                operator.toString(), "--coordinator", url);
+        assertThat(open.code()).as(open.err()).isZero();
+        String base = open.json().get("base_commit").getAsString();
+        JsonObject o = CliRun.of("wait", "--commit", base, "--timeout", "5", "--json", "--data-dir",
+                dir.resolve("reader").toString(), "--coordinator", url).failure(ExitCodes.USAGE, "unknown_commit",
+                "is the base of direction");
+        assertThat(o.get("message").getAsString()).contains("based").doesNotContain("no registered commit");
+        assertThat(o.get("option").getAsString()).isEqualTo("--commit");
+        assertThat(o.get("hint").getAsString()).contains("rhizome submit").contains("rhizome tree --direction");
+    }
+
     @Test
     void claimRefusesAWorkspaceThatIsAFileBeforeTakingALease() throws Exception {
         Path operator = dir.resolve("operator");

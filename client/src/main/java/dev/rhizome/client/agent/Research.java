@@ -193,6 +193,30 @@ public final class Research {
     }
 
     /**
+     * {@code unknown_commit} for a commit the coordinator has no experiment of. A direction's base
+     * (`rhizome tree` lists it first, `claim` checks it out) was told "no registered commit", which
+     * a new user, having just seen it in the tree, could not make sense of: it is said for what it is.
+     */
+    private CommandException notAnExperiment(String option, String commit) {
+        List<String> based;
+        try {
+            based = client.directions().getDirectionsList().stream()
+                    .filter(d -> d.getDirection().getBaseCommit().equals(commit))
+                    .map(d -> d.getDirection().getName()).toList();
+        } catch (CoordinatorException e) {
+            based = List.of();  // the plain answer then: it is no experiment either way
+        }
+        if (based.isEmpty()) {
+            return unknownCommit(option, null, commit);
+        }
+        String direction = based.get(0);
+        return new CommandException(ExitCodes.USAGE, "unknown_commit", commit + " is the base of direction "
+                + String.join(", ", based) + ", not a submitted experiment: nothing is evaluated for it to wait for",
+                "wait for a commit you submitted (`rhizome submit` prints it); the base's metric is in "
+                        + "`rhizome brief --direction " + direction + "` and " + treeCommand(direction), option);
+    }
+
+    /**
      * Whether {@code commit} (a full id) is a registered experiment or a direction's base (of
      * {@code direction}, when not null): what an empty answer about it is checked with.
      */
@@ -666,7 +690,7 @@ public final class Research {
                 report = client.experimentReport(commit);
             } catch (CoordinatorException e) {
                 if (e.isRefusal() && e.code() == Error.Code.NOT_FOUND) {
-                    throw unknownCommit(option, null, commit);
+                    throw notAnExperiment(option, commit);
                 }
                 if (e.isRefusal()) {
                     throw Coordinators.failure(e, client, null);

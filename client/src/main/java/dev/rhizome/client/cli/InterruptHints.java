@@ -3,7 +3,7 @@ package dev.rhizome.client.cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import picocli.CommandLine.ParseResult;
 
 /**
  * What is true after Ctrl-C or SIGTERM cut a command short, for each command: one hint for all
@@ -19,9 +19,6 @@ public final class InterruptHints {
 
     private static final String READ_ONLY = "it only reads, so nothing was changed here or at the coordinator: "
             + "run it again";
-
-    /** Groups whose second word is their own command. */
-    private static final Set<String> GROUPS = Set.of("node", "seed", "direction", "bench", "coordinator");
 
     private static final Map<String, String> HINTS = Map.ofEntries(
             Map.entry("status", READ_ONLY),
@@ -71,32 +68,29 @@ public final class InterruptHints {
     private InterruptHints() {
     }
 
-    /** The hint for the command these arguments run. */
-    public static String of(String[] args) {
-        List<String> words = words(args);
-        if (words.isEmpty()) {
-            return GENERIC;
+    /**
+     * The hint for the command picocli parsed: its qualified name (`node status`), never the
+     * command line's words, which an option's value shares (`rhizome node --data-dir status` runs
+     * the node, not `node status`; `rhizome node --data-dir status doctor` runs `node doctor`).
+     */
+    public static String of(ParseResult parsed) {
+        List<String> names = new ArrayList<>();
+        for (ParseResult at = parsed.hasSubcommand() ? parsed.subcommand() : null; at != null;
+                at = at.hasSubcommand() ? at.subcommand() : null) {
+            names.add(at.commandSpec().name());
         }
-        if (GROUPS.contains(words.get(0))) {
-            // the group's command is the first later word that names one (an option's value may come between)
-            for (String w : words.subList(1, words.size())) {
-                String sub = HINTS.get(words.get(0) + " " + w);
-                if (sub != null) {
-                    return sub;
-                }
-            }
-        }
-        return HINTS.getOrDefault(words.get(0), GENERIC);
+        return forCommand(names);
     }
 
-    /** The words that are not options (an option's value among them). */
-    private static List<String> words(String[] args) {
-        List<String> words = new ArrayList<>();
-        for (String a : args) {
-            if (!a.startsWith("-")) {
-                words.add(a);
+    /** The hint for a command named by its path below `rhizome` (empty: none was named). */
+    static String forCommand(List<String> names) {
+        // the most specific name listed: `node pause`, else its group's (`bench` for `bench gossip`)
+        for (int n = names.size(); n > 0; n--) {
+            String hint = HINTS.get(String.join(" ", names.subList(0, n)));
+            if (hint != null) {
+                return hint;
             }
         }
-        return words;
+        return GENERIC;
     }
 }

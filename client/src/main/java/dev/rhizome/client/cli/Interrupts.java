@@ -3,6 +3,8 @@ package dev.rhizome.client.cli;
 import com.google.gson.JsonObject;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine;
+import picocli.CommandLine.ParseResult;
 import sun.misc.Signal;
 
 /**
@@ -21,6 +23,9 @@ public final class Interrupts {
     private static final Object UNDO_LOCK = new Object();
     private static Undo pending;
     private static boolean undoing;
+    /** Until the command line is parsed: the generic hint, and --json as typed anywhere. */
+    private static volatile String hint = InterruptHints.GENERIC;
+    private static volatile boolean json;
 
     /**
      * Something a command took for its user that an interruption must give back, because the
@@ -41,26 +46,49 @@ public final class Interrupts {
     private Interrupts() {
     }
 
-    /** Installs the handlers for this process; {@code args} tell whether --json was asked for. */
+    /**
+     * Installs the handlers for this process, before its command line is parsed (a signal then
+     * still answers); {@link #followParse} then tells them which command runs.
+     */
     public static void install(String[] args) {
-        boolean json = Arrays.asList(args).contains("--json");
-        String hint = InterruptHints.of(args);
-        install("INT", 130, "interrupted (Ctrl-C) before it finished", json, hint);
-        install("TERM", 143, "stopped by SIGTERM before it finished", json, hint);
+        json = Arrays.asList(args).contains("--json");
+        install("INT", 130, "interrupted (Ctrl-C) before it finished");
+        install("TERM", 143, "stopped by SIGTERM before it finished");
     }
 
-    private static void install(String name, int exitCode, String message, boolean json, String hint) {
+    /**
+     * Wrapped around the execution strategy: once picocli has parsed the command line, the hint
+     * is the parsed command's and --json is the parsed option, not a guess from the line's words.
+     */
+    public static void followParse(CommandLine cli) {
+        CommandLine.IExecutionStrategy next = cli.getExecutionStrategy();
+        cli.setExecutionStrategy(parsed -> {
+            hint = InterruptHints.of(parsed);
+            json = asksForJson(parsed);
+            return next.execute(parsed);
+        });
+    }
+
+    private static boolean asksForJson(ParseResult parsed) {
+        ParseResult last = parsed;
+        while (last.hasSubcommand()) {
+            last = last.subcommand();
+        }
+        return last.hasMatchedOption("--json") && Boolean.TRUE.equals(last.matchedOptionValue("--json", false));
+    }
+
+    private static void install(String name, int exitCode, String message) {
         try {
             Signal.handle(new Signal(name), signal -> {
                 // FINISHED: an answer already printed is never followed by an error object
                 if (!quiet && FINISHED.compareAndSet(false, true)) {
                     Undone undone = undoPending();
                     String said = undone == null ? message : message + "; " + undone.sentence();
-                    String next = undone != null ? undone.hint() : hint;
+                    String next = undone != null ? undone.hint() : Interrupts.hint;
                     // the hint on standard error too, as every other failure's line has it
                     System.err.println("rhizome: " + said + " (" + next + ")");
                     System.err.flush();
-                    if (json) {
+                    if (Interrupts.json) {
                         JsonObject o = ErrorFields.put(new JsonObject(), ERROR, said, next);
                         if (undone != null) {
                             undone.keys().entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));

@@ -2,12 +2,16 @@ package dev.rhizome.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rhizome.client.Main;
 import org.junit.jupiter.api.Test;
 
-/** Each command's interruption says what is true for it, whatever options stand between its words. */
+/**
+ * Each command's interruption says what is true for it: the command picocli parsed, whatever
+ * options stand between its words and whatever their values are called.
+ */
 class InterruptHintsTest {
     private static String hint(String... args) {
-        return InterruptHints.of(args);
+        return InterruptHints.of(Main.commandLine().parseArgs(args));
     }
 
     @Test
@@ -20,9 +24,19 @@ class InterruptHintsTest {
     @Test
     void readingCommandsSayNothingChangedAndGroupsAreFoundPastTheirOptions() {
         assertThat(hint("status", "--json")).contains("only reads");
-        assertThat(hint("node", "--data-dir", "/tmp/x", "status", "--json")).contains("only reads");
+        assertThat(hint("node", "status", "--data-dir", "/tmp/x", "--json")).contains("only reads");
         assertThat(hint("seed", "list")).contains("only reads");
         assertThat(hint("node", "pause")).contains("`rhizome node status` shows whether it is paused");
+    }
+
+    @Test
+    void anOptionsValueThatSpellsACommandIsNotTakenForIt() {
+        // the node itself, not `node status`
+        assertThat(hint("node", "--data-dir", "/tmp/status", "--json")).isEqualTo(InterruptHints.GENERIC);
+        assertThat(hint("node", "doctor", "--data-dir", "pause")).contains("only looks at this machine");
+        assertThat(hint("wait", "--commit", "abc", "--coordinator", "http://h:1")).contains("waiting changes nothing");
+        assertThat(hint("direction", "close", "--name", "list", "--reason", "done"))
+                .contains("may or may not have been closed");
     }
 
     @Test
@@ -34,9 +48,8 @@ class InterruptHintsTest {
     }
 
     @Test
-    void claimAndUnknownWordsKeepTheGenericHint() {
+    void claimKeepsTheGenericHint() {
         assertThat(hint("claim", "--direction", "lr")).isEqualTo(InterruptHints.GENERIC);
-        assertThat(hint()).isEqualTo(InterruptHints.GENERIC);
-        assertThat(hint("stauts")).isEqualTo(InterruptHints.GENERIC);
+        assertThat(InterruptHints.forCommand(java.util.List.of())).isEqualTo(InterruptHints.GENERIC);
     }
 }
