@@ -1,3 +1,4 @@
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -5,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.w3c.dom.Element;
@@ -20,6 +22,8 @@ import org.w3c.dom.NodeList;
  * `java .ci/TestFailures.java [ROOT]`; it only reads, and exits 0 whatever it finds.
  */
 public final class TestFailures {
+    private static final Pattern TEST_ANNOTATION = Pattern.compile(
+            "@(Test|ParameterizedTest|RepeatedTest|TestFactory|TestTemplate|FuzzTest|Property|Example)\\b");
     private static final int MESSAGE_LINES = 8;
     private static final int STACK_FRAMES = 6;
     private static final int OUTPUT_LINES = 15;
@@ -30,14 +34,17 @@ public final class TestFailures {
     public static void main(String[] args) throws IOException {
         Path root = Path.of(args.length > 0 ? args[0] : ".");
         List<Path> reportDirs = new ArrayList<>();
+        int unreported = 0;
         try (Stream<Path> modules = Files.list(root)) {
             for (Path module : modules.sorted().toList()) {
+                Path surefire = module.resolve("target").resolve("surefire-reports");
                 for (String kind : List.of("surefire-reports", "failsafe-reports")) {
                     Path reports = module.resolve("target").resolve(kind);
                     if (Files.isDirectory(reports)) {
                         reportDirs.add(reports);
                     }
                 }
+                unreported += printUnreported(root, module, surefire);
             }
         }
         int failed = 0;
@@ -62,7 +69,62 @@ public final class TestFailures {
             }
         }
         System.out.println("test reports read in " + reportDirs.size() + " folder(s): " + failed
-                + " failed test(s), " + unfinished + " unfinished test class(es)");
+                + " failed test(s), " + unfinished + " unfinished test class(es), " + unreported
+                + " test class(es) with no report");
+    }
+
+    /**
+     * Names the module's compiled test classes that surefire would run but that left no report: those
+     * of a fork that died (the one it was in, if it wrote no output, and those it never reached), or of
+     * a module the build stopped before. A class that printed nothing leaves no output file, so
+     * {@code UNFINISHED} alone missed it. Returns how many.
+     */
+    private static int printUnreported(Path root, Path module, Path reports) throws IOException {
+        Path classes = module.resolve("target").resolve("test-classes");
+        if (!Files.isDirectory(classes)) {
+            return 0;
+        }
+        List<String> missing = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(classes)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".class")).sorted().toList()) {
+                String simple = file.getFileName().toString().replaceFirst("\\.class$", "");
+                if (simple.contains("$") || !surefireRuns(simple)) {
+                    continue;
+                }
+                Path relative = classes.relativize(file);
+                String testClass = relative.toString().replaceFirst("\\.class$", "").replace(File.separatorChar, '.');
+                Path source = module.resolve("src/test/java").resolve(relative.toString().replaceFirst("\\.class$", ".java"));
+                if (Files.exists(source) && !declaresTests(read(source), simple)) {
+                    continue;
+                }
+                if (!Files.exists(reports.resolve("TEST-" + testClass + ".xml"))) {
+                    missing.add(testClass);
+                }
+            }
+        }
+        if (missing.isEmpty()) {
+            return 0;
+        }
+        if (!Files.isDirectory(reports)) {  // nothing of the module ran: no test of it to name
+            System.out.println("NOT RUN " + root.relativize(module) + ": its " + missing.size()
+                    + " test class(es) (the build stopped before this module's tests)");
+            return 0;
+        }
+        System.out.println("NO REPORT " + root.relativize(module) + ": " + missing.size()
+                + " test class(es) never reported (a fork died in or before them, or the run was stopped):");
+        printIndented(missing);
+        return missing.size();
+    }
+
+    /** As SurefireCoverageTest reads a source: a class with test annotations that is not abstract (helpers like TestNetwork match Test*). */
+    private static boolean declaresTests(String source, String simpleName) {
+        return TEST_ANNOTATION.matcher(source).find() && !source.contains("abstract class " + simpleName);
+    }
+
+    /** The parent pom's surefire includes: *Test, *Tests, Test*, *TestCase (SurefireCoverageTest holds sources to them). */
+    private static boolean surefireRuns(String simpleName) {
+        return simpleName.endsWith("Test") || simpleName.endsWith("Tests") || simpleName.startsWith("Test")
+                || simpleName.endsWith("TestCase");
     }
 
     private static int printFailures(String module, Path xml) {

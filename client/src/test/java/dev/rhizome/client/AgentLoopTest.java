@@ -49,10 +49,10 @@ class AgentLoopTest {
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
         try (SeededCoordinator network = SeededCoordinator.start(dir, runnerDir, files)) {
             String url = network.url();
-            try (NodeDaemon runner = NodeDaemon.start(NodeConfig.defaults(runnerDir, url));
-                    NodeDaemon explorer = NodeDaemon.start(NodeConfig.defaults(explorerDir, url).withExplore(true));
-                    NodeDaemon agentsNode = NodeDaemon.start(NodeConfig.defaults(agentDir, url));
-                    NodeDaemon secondNode = NodeDaemon.start(NodeConfig.defaults(secondAgent, url))) {
+            try (NodeDaemon runner = TestNetwork.node(NodeConfig.defaults(runnerDir, url));
+                    NodeDaemon explorer = TestNetwork.node(NodeConfig.defaults(explorerDir, url).withExplore(true));
+                    NodeDaemon agentsNode = TestNetwork.node(NodeConfig.defaults(agentDir, url));
+                    NodeDaemon secondNode = TestNetwork.node(NodeConfig.defaults(secondAgent, url))) {
                 CliRun agent = CliRun.of("agent", "--data-dir", agentDir.toString(), "--coordinator", url, "--direction", "d",
                         "--cmd", script.toString(), "--rounds", "2", "--round-timeout", "60", "--wait-timeout", "300",
                         "--json");

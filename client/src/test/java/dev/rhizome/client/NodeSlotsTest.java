@@ -57,9 +57,9 @@ class NodeSlotsTest {
             int units = EXPERIMENTS + 1; // and the direction's baseline
 
             // The holder only serves: it works on a direction that has no units.
-            try (NodeDaemon holder = NodeDaemon.start(NodeConfig.defaults(holderDir, coordinator.url())
+            try (NodeDaemon holder = TestNetwork.node(NodeConfig.defaults(holderDir, coordinator.url())
                     .withDirection("nothing-here"));
-                 NodeDaemon runner = NodeDaemon.start(NodeConfig.defaults(runnerDir, coordinator.url())
+                 NodeDaemon runner = TestNetwork.node(NodeConfig.defaults(runnerDir, coordinator.url())
                          .withPreferences(NodePreferences.defaults().withCpuJobs(2)))) {
                 Path socket = new NodeLayout(runnerDir).controlSocket();
                 await().atMost(Duration.ofSeconds(60)).until(() -> results(operator, seed).size() >= 2);

@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.support;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.rhizome.protocol.support.NonEphemeralPort;
@@ -17,6 +18,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 
 /**
  * A PostgreSQL server of the test's own, on a free port and a temporary directory, that the test
@@ -89,16 +92,10 @@ public final class PrivatePostgres implements AutoCloseable {
         });
         running = false;
         all.forEach(ProcessHandle::destroyForcibly);
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        for (ProcessHandle p : all) {
-            // A zombie is dead (its files, memory and port are released); only its reaping waits.
-            while (p.isAlive() && !zombie(p)) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("process " + p.pid() + " outlived SIGKILL: " + p.info());
-                }
-                Thread.sleep(50);  // polling a process's end, not timing the code under test
-            }
-        }
+        // A zombie is dead (its files, memory and port are released); only its reaping waits.
+        await().alias("the killed server's processes " + all + " to end").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> all.stream().allMatch(p -> !p.isAlive() || zombie(p)));
         if (!server.waitFor(30, TimeUnit.SECONDS)) {
             server.destroyForcibly();  // runuser, never left behind (stopped, it would outlive the test)
         }
@@ -152,17 +149,21 @@ public final class PrivatePostgres implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolve("server.log").toFile()))
                 .start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (true) {
-            try (Connection c = connect()) {
-                running = true;
-                return;
-            } catch (SQLException notYet) {
-                if (!server.isAlive() || System.nanoTime() > deadline) {
-                    throw new IllegalStateException("private PostgreSQL did not start: " + log(), notYet);
-                }
-                Thread.sleep(100);  // polling a server's start, not timing the code under test
-            }
+        try {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                    .failFast("the server process ended", () -> !server.isAlive())
+                    .until(this::accepts);
+        } catch (ConditionTimeoutException | TerminalFailureException notStarted) {
+            throw new IllegalStateException("private PostgreSQL did not start: " + log(), notStarted);
+        }
+        running = true;
+    }
+
+    private boolean accepts() {
+        try (Connection c = connect()) {
+            return true;
+        } catch (SQLException notYet) {
+            return false;
         }
     }
 

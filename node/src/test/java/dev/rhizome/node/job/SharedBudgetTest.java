@@ -191,7 +191,9 @@ class SharedBudgetTest {
         SandboxReport report = SandboxProbe.probe(HostView.real(), detected,
                 new SandboxLimits(512L << 20, SandboxLimits.tasksFor(node), 16L << 20));
         assumeTrue(report.ok(), () -> "this machine cannot sandbox jobs:\n" + report.whyNot());
-        return new BwrapLauncher(report.plan().get(), detected.cgroup(), HostView.real(), node);
+        // At the test's own priority: what each job may take does not depend on its niceness, and at a
+        // volunteer's nice 19 the jobs got next to nothing of a machine busy with the build's JVMs.
+        return new BwrapLauncher(report.plan().get(), detected.cgroup(), HostView.real(), node).atCallersPriority();
     }
 
     /**

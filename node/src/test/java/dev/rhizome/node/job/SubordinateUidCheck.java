@@ -1,5 +1,7 @@
 package dev.rhizome.node.job;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -7,7 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * What a node of an ordinary user with subordinate ids sees of a job that runs as one of them, run
@@ -64,9 +67,12 @@ public final class SubordinateUidCheck {
                     "--chdir", work.toString(),
                     "--", "/bin/sh", "-c", script));
             Process p = new ProcessBuilder(job).redirectErrorStream(true).start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!Files.exists(work.resolve("ready")) && p.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(50);
+            Path ready = work.resolve("ready");
+            try {
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+                        .until(() -> Files.exists(ready) || !p.isAlive());
+            } catch (ConditionTimeoutException notReady) {
+                // printed below as what the job had done by then: the test names what is missing
             }
             List<ProcessHandle> alive = new ArrayList<>(List.of(p.toHandle()));
             p.descendants().forEach(alive::add);

@@ -112,12 +112,12 @@ class HarnessedEvaluationTest {
         repo = NodeRepository.open(dir.resolve("repo"));
         bundles = new BundleFetcher(repo, runner, PeerConfig.defaults(), new TransferLog(dir.resolve("transfers.log")));
         CommitFetcher fetcher = new CommitFetcher(bundles, new CoordinatorClient("http://127.0.0.1:1", runner));
-        PlainLauncher plain = new PlainLauncher();
+        PlainLauncher plain = PlainLauncher.atCallersPriority();
         ProcessLauncher recording = (command, confinement, in, out, err) -> {
             confinements.add(confinement);
             return plain.start(command, confinement, in, out, err);
         };
-        evaluator = new Evaluator(runner, repo, fetcher, new JobRunner(new PlainLauncher()), recording, "cpu-test", dir.resolve("work"),
+        evaluator = new Evaluator(runner, repo, fetcher, new JobRunner(PlainLauncher.atCallersPriority()), recording, "cpu-test", dir.resolve("work"),
                 dir.resolve("logs"), Clock.systemUTC());
         seedCommit = repo.commitFiles(null, Map.of("harness.py", bytes(HARNESS), "model.py", bytes(model("", "")),
                 "rhizome.json", bytes("{}")), "seed", AUTHOR);

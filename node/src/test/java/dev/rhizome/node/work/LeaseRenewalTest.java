@@ -70,7 +70,7 @@ class LeaseRenewalTest {
         WorkUnit unit = WorkUnit.newBuilder().setId("u").setKind(WorkUnit.Kind.EXPLORE).setSeed("s").setDirection("d")
                 .setCommit("ab".repeat(20)).setSeedCommit("ab".repeat(20))
                 .setLeaseDeadlineMs(System.currentTimeMillis() + 10_000).build();
-        Evaluator evaluator = new Evaluator(runner, repo, null, new JobRunner(new PlainLauncher()), new PlainLauncher(),
+        Evaluator evaluator = new Evaluator(runner, repo, null, new JobRunner(PlainLauncher.atCallersPriority()), PlainLauncher.atCallersPriority(),
                 "cpu-test", dir.resolve("work"), dir.resolve("logs"), Clock.systemUTC());
         RenewFails work = new RenewFails(unit, renewal);
         SlotWorker worker = new SlotWorker(new Slot("cpu0", "cpu-test", Optional.empty()), evaluator, work, true, false,

@@ -131,8 +131,8 @@ class UnfetchableReportTest {
         // Nobody answers at the coordinator's address either, so only the unit's peer is asked, every round.
         CommitFetcher fetcher = new CommitFetcher((c, hints, reach) -> bundles.fetch(c, hints, TransferProgress.NONE),
                 new CoordinatorClient("http://127.0.0.1:" + deadPort, runner), 1);
-        Evaluator evaluator = new Evaluator(runner, repo, fetcher, new JobRunner(new PlainLauncher()),
-                new PlainLauncher(), "cpu-test", dir.resolve("work"), dir.resolve("logs"), Clock.systemUTC());
+        Evaluator evaluator = new Evaluator(runner, repo, fetcher, new JobRunner(PlainLauncher.atCallersPriority()),
+                PlainLauncher.atCallersPriority(), "cpu-test", dir.resolve("work"), dir.resolve("logs"), Clock.systemUTC());
         OneUnit work = new OneUnit(unit, fetcher);
         SlotWorker worker = new SlotWorker(new Slot("cpu0", "cpu-test", Optional.empty()), evaluator, work, mayExplore,
                 false, new UnitBuffer(dir.resolve("buffer")), new RuntimeEstimates(), prefetcher, dir.resolve("logs"),

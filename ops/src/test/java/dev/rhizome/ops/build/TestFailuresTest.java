@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,6 +61,39 @@ class TestFailuresTest {
                 .contains("Boot Manifest-JAR contains absolute paths")
                 .contains("2 folder(s): 1 failed test(s), 1 unfinished test class(es)");
         assertThat(out.lines().filter(l -> l.contains("early"))).as("only the end of the test's output").hasSizeLessThan(15);
+    }
+
+    @Test
+    void namesTheTestClassesOfAForkThatDiedThoughTheyPrintedNothing() throws Exception {
+        // A fork that died in SilentTest (no output, so no -output.txt) before LaterTest: only the
+        // compiled classes tell what never reported. Helpers, nested and abstract classes are no tests.
+        Path classes = Files.createDirectories(dir.resolve("node/target/test-classes/dev/rhizome/node"));
+        for (String name : List.of("FineTest", "SilentTest", "LaterTest", "TestNetwork", "Helper", "FineTest$Inner",
+                "AbstractBaseTest")) {
+            Files.write(classes.resolve(name + ".class"), new byte[] {(byte) 0xCA, (byte) 0xFE});
+        }
+        Path sources = Files.createDirectories(dir.resolve("node/src/test/java/dev/rhizome/node"));
+        Files.writeString(sources.resolve("AbstractBaseTest.java"), "abstract class AbstractBaseTest { @Test void t() {} }");
+        Files.writeString(sources.resolve("TestNetwork.java"), "final class TestNetwork { static void node() {} }");
+        Files.writeString(sources.resolve("SilentTest.java"), "class SilentTest { @Test void hangs() {} }");
+        Path reports = Files.createDirectories(dir.resolve("node/target/surefire-reports"));
+        Files.writeString(reports.resolve("TEST-dev.rhizome.node.FineTest.xml"), """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <testsuite name="dev.rhizome.node.FineTest" tests="1" errors="0" skipped="0" failures="0">
+                  <testcase name="works" classname="dev.rhizome.node.FineTest" time="0.1"/>
+                </testsuite>
+                """);
+        Files.createDirectories(dir.resolve("ops/target/test-classes/dev/rhizome/ops"));
+        Files.write(dir.resolve("ops/target/test-classes/dev/rhizome/ops/OpsTest.class"), new byte[] {1});
+
+        String out = run(dir);
+
+        assertThat(out).contains("NO REPORT node: 2 test class(es)")
+                .contains("    dev.rhizome.node.LaterTest").contains("    dev.rhizome.node.SilentTest")
+                .doesNotContain("node.FineTest").doesNotContain("Inner").doesNotContain("Helper")
+                .doesNotContain("AbstractBaseTest").doesNotContain("node.TestNetwork")
+                .contains("NOT RUN ops: its 1 test class(es)").doesNotContain("OpsTest")
+                .contains("2 test class(es) with no report");
     }
 
     @Test
