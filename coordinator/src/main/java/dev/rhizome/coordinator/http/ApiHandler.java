@@ -412,6 +412,20 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             closeIfDone(ctx);
             return;
         }
+        if (evt instanceof RequestDeadline.Expired expired) {
+            if (closing) {
+                // it closes after the replies it is owed; the request cut off is dropped with the rest
+                if (order.outstanding() == 0) {
+                    ctx.close();
+                }
+                return;
+            }
+            closing = true;
+            send(ctx, order.arrive(), new Outgoing(refuse(String.valueOf(ctx.channel().remoteAddress()),
+                    new HttpError(HttpResponseStatus.REQUEST_TIMEOUT, Error.Code.TIMEOUT, expired.message())),
+                    false, false, expired.mayBeHead()));
+            return;
+        }
         // Nothing on a worker: requests still waiting wait on the client reading its replies (the
         // channel is unwritable), and a client that reads nothing for the idle timeout is gone.
         if (evt instanceof IdleStateEvent && running == 0) {

@@ -27,40 +27,52 @@ final class BodyFormat {
 
     /** Parses a request body as a SignedEnvelope; JSON unless the Content-Type says protobuf. */
     static SignedEnvelope envelope(ApiRequest request) {
-        String type = mediaType(request.contentType());
-        if (type.equals(PROTOBUF)) {
+        checkContentType(request.contentType());
+        if (mediaType(request.contentType()).equals(PROTOBUF)) {
             try {
                 return SignedEnvelope.parseFrom(request.body());
             } catch (InvalidProtocolBufferException e) {
                 throw badBody("protobuf", e.getMessage());
             }
         }
+        String text;
+        try {
+            text = utf8(request.body());
+        } catch (CharacterCodingException e) {
+            // the decoder's own words were "Input length = 1"
+            throw badBody("JSON", "the body is not UTF-8 (a JSON body must be)");
+        }
+        try {
+            return Json.parse(text, SignedEnvelope.newBuilder()).build();
+        } catch (InvalidProtocolBufferException e) {
+            throw badBody("JSON", e.getMessage());
+        }
+    }
+
+    /**
+     * Refuses (415) a Content-Type no signed write takes, on the head alone: {@link HeadRefusals}
+     * answers it before the body is read, as {@link #envelope} does after.
+     */
+    static void checkContentType(String contentType) {
+        String type = mediaType(contentType);
+        if (type.equals(PROTOBUF)) {
+            return;
+        }
         // No Content-Type is JSON; one that names no media type ("", "; charset=utf-8") is no type
         // at all, and was read as JSON as if it were absent.
-        if (request.contentType() == null || type.equals(JSON)) {
-            String charset = charset(request.contentType());
+        if (contentType == null || type.equals(JSON)) {
+            String charset = charset(contentType);
             if (!charset.isEmpty() && !charset.equals("utf-8") && !charset.equals("utf8")) {
                 // a body declared UTF-16 or Latin-1 was read as UTF-8 all the same: refused as "not
                 // UTF-8", or worse, read as other text than the client meant
                 throw new HttpError(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, Error.Code.UNSUPPORTED, "charset "
                         + LogSafe.of(charset, 40) + " is not supported: send the JSON body as UTF-8");
             }
-            String text;
-            try {
-                text = utf8(request.body());
-            } catch (CharacterCodingException e) {
-                // the decoder's own words were "Input length = 1"
-                throw badBody("JSON", "the body is not UTF-8 (a JSON body must be)");
-            }
-            try {
-                return Json.parse(text, SignedEnvelope.newBuilder()).build();
-            } catch (InvalidProtocolBufferException e) {
-                throw badBody("JSON", e.getMessage());
-            }
+            return;
         }
         throw new HttpError(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, Error.Code.UNSUPPORTED, (type.isEmpty()
-                ? "Content-Type \"" + LogSafe.of(request.contentType(), 60) + "\" names no media type"
-                : "Content-Type " + LogSafe.of(request.contentType(), 100) + " is not supported")
+                ? "Content-Type \"" + LogSafe.of(contentType, 60) + "\" names no media type"
+                : "Content-Type " + LogSafe.of(contentType, 100) + " is not supported")
                 + "; send " + JSON + " or " + PROTOBUF + " (no Content-Type is " + JSON + ")");
     }
 

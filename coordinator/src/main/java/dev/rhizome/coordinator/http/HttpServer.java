@@ -90,6 +90,7 @@ public final class HttpServer implements AutoCloseable {
         ConnectionLimits connections = new ConnectionLimits(limits.maxConnections(), limits.maxConnectionsPerNetwork(),
                 limits.maxConnectionsPerAddress());
         long idleMs = limits.idleTimeout().toMillis();
+        HeadRefusals heads = new HeadRefusals(router);
         try {
             Channel channel = new ServerBootstrap()
                     .group(boss, io)
@@ -111,7 +112,7 @@ public final class HttpServer implements AutoCloseable {
                                     .addLast(new RequestDecoder(deadline, maxBodyBytes))
                                     .addLast(new HttpResponseEncoder())
                                     .addLast(new BodyBudget(bodies, proxies))
-                                    .addLast(new OversizedBodies(maxBodyBytes))
+                                    .addLast(new OversizedBodies(maxBodyBytes, heads))
                                     .addLast(new ApiHandler(router, workers, limits.maxPipelined(), deadline, metrics, replies,
                                             proxies));
                         }

@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.TooLongHttpContentException;
 import java.util.List;
@@ -43,12 +44,14 @@ final class OversizedBodies extends HttpObjectAggregator {
     static final long LINGER_BYTES = 4L << 20;
 
     private final int maxBodyBytes;
+    private final HeadRefusals heads;
     /** The request whose body is being aggregated, for a refusal of its chunks' declared sizes. */
     private HttpRequest current;
 
-    OversizedBodies(int maxBodyBytes) {
+    OversizedBodies(int maxBodyBytes, HeadRefusals heads) {
         super(maxBodyBytes, true);
         this.maxBodyBytes = maxBodyBytes;
+        this.heads = heads;
     }
 
     /**
@@ -67,6 +70,18 @@ final class OversizedBodies extends HttpObjectAggregator {
                 full.release();
                 return tooLarge(pipeline.channel().alloc(), request);
             }
+            if (full.status().equals(HttpResponseStatus.CONTINUE)) {
+                HttpError refused = heads.refusal(request);
+                if (refused != null) {
+                    // answered now, as RFC 9110 10.1.1 allows: the client need not send a body that
+                    // cannot be served, and the connection closes rather than read one it sends anyway
+                    full.release();
+                    FullHttpResponse answer = Responses.answering(pipeline.channel().alloc(),
+                            ApiHandler.refuse(LogSafe.of(request.method() + " " + request.uri()), refused), request);
+                    HttpUtil.setKeepAlive(answer, false);
+                    return answer;
+                }
+            }
             if (full.status().equals(HttpResponseStatus.EXPECTATION_FAILED)) {
                 full.release();
                 String message = "Expect: " + expectation
@@ -79,6 +94,16 @@ final class OversizedBodies extends HttpObjectAggregator {
             }
         }
         return response;
+    }
+
+    /**
+     * Any refusal of a head that asked "Expect: 100-continue" closes the connection unread, as a 4xx
+     * did in Netty: {@link HeadRefusals}' 501 too, whose body would otherwise have been read and
+     * handed on to be answered a second time.
+     */
+    @Override
+    protected boolean ignoreContentAfterContinueResponse(Object msg) {
+        return msg instanceof HttpResponse response && response.status().code() >= 400;
     }
 
     /** A head refused as it came is answered for that, not with a 413 for its declared length. */

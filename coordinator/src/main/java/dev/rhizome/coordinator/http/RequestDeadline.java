@@ -1,13 +1,8 @@
 package dev.rhizome.coordinator.http;
 
-import dev.rhizome.proto.v1.Error;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -79,21 +74,23 @@ final class RequestDeadline extends ChannelDuplexHandler {
         mayBeHead = false;
     }
 
+    /**
+     * Told down the pipeline when a request's deadline passes: {@link ApiHandler} answers it 408 in its
+     * place among the connection's replies, then closes. It was written here at once, ahead of the
+     * replies still owed to earlier requests (a claim held for work, up to 20 s): the client read the
+     * 408 as the answer to its claim.
+     */
+    record Expired(String message, boolean mayBeHead) {
+    }
+
     private void expire() {
         timer = null;
         if (!ctx.channel().isActive()) {
             return;
         }
-        String message = "request not received within " + timeoutNanos / 1_000_000_000 + " s of its first byte";
-        FullHttpResponse response = Responses.of(ctx.alloc(), ApiHandler.refuse(String.valueOf(ctx.channel().remoteAddress()),
-                new HttpError(HttpResponseStatus.REQUEST_TIMEOUT, Error.Code.TIMEOUT, message)), false);
-        if (mayBeHead) {
-            response.content().clear();  // Content-Length stays that of the refusal, as for any HEAD
-        }
-        HttpUtil.setKeepAlive(response, false);
-        // Written from the pipeline's tail so the HTTP encoder sees it; the connection then closes.
-        ctx.channel().writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-        ctx.channel().config().setAutoRead(false);
+        ctx.channel().config().setAutoRead(false);  // nothing more of it is read
+        ctx.fireUserEventTriggered(new Expired("request not received within " + timeoutNanos / 1_000_000_000
+                + " s of its first byte", mayBeHead));
     }
 
     @Override

@@ -89,6 +89,12 @@ public final class RawHttp implements AutoCloseable {
         socket.shutdownOutput();
     }
 
+    /** Closes with a reset (SO_LINGER 0), as a client that crashed or vanished does: no FIN, no half-close. */
+    public void reset() throws IOException {
+        socket.setSoLinger(true, 0);
+        socket.close();
+    }
+
     /** True once the server closed the connection (end of stream or reset). */
     public boolean closedByServer() {
         try {

@@ -1,0 +1,36 @@
+package dev.rhizome.coordinator.http;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+
+/**
+ * What a request's head alone decides, before its body is read: a method this server does not
+ * know (501), a path it does not have (404), a method its path does not take (405), a target that
+ * cannot be read (400), a body type no signed write takes (415). A client that sent
+ * "Expect: 100-continue" is answered with that refusal instead of "100 Continue" (RFC 9110,
+ * 10.1.1): it was told to go on, sent its body (up to 1 MiB) for nothing and only then heard the
+ * 404 or 415, or never sent it and held the connection until the request deadline.
+ */
+final class HeadRefusals {
+    private final Router router;
+
+    HeadRefusals(Router router) {
+        this.router = router;
+    }
+
+    /** The refusal the head alone earns, or null when only the body can tell. */
+    HttpError refusal(HttpRequest head) {
+        try {
+            ApiRequest request = RequestTarget.parse(head.method().name(), head.uri(), null, new byte[0]);
+            router.route(request.method(), request.path());  // throws the 404, 405 or 501; runs nothing
+            if (head.method().equals(HttpMethod.POST)) {
+                // every POST route is a signed write, read by BodyFormat.envelope
+                BodyFormat.checkContentType(head.headers().get(HttpHeaderNames.CONTENT_TYPE));
+            }
+            return null;
+        } catch (HttpError e) {
+            return e;
+        }
+    }
+}
