@@ -6,6 +6,7 @@ import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.coordinator.store.StoreException;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.protocol.LogSafe;
+import dev.rhizome.protocol.WarnBudget;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -41,6 +42,13 @@ import org.slf4j.LoggerFactory;
  */
 final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
+    /**
+     * A client decides how many refusals and broken connections it causes: one WARN line each let a
+     * hostile client write the coordinator's log as fast as it could send. Every refusal is still
+     * counted in /metrics (rhizome_refusals_total, by route and reason), whatever its line's level.
+     */
+    private static final WarnBudget REFUSALS = new WarnBudget(LOG);
+    private static final WarnBudget BROKEN = new WarnBudget(LOG);
     /** Names each 500 at random, so that an answer can be matched to its log line. */
     private static final SplittableRandom INCIDENTS = new SplittableRandom();
 
@@ -317,7 +325,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     /** Logs a refusal once, with everything that came from the request escaped and capped. */
     static Reply refuse(String request, HttpError e) {
-        LOG.warn("{} refused with {}: {}", request, e.status().code(), LogSafe.of(e.getMessage()));
+        REFUSALS.warn("{} refused with {}: {}", request, e.status().code(), LogSafe.of(e.getMessage()));
         Reply reply = Reply.error(e.status(), e.toError());
         return e.allow() == null ? reply : reply.withAllow(e.allow());
     }
@@ -441,7 +449,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             ctx.close();  // the partial request was already answered (userEventTriggered)
             return;
         }
-        LOG.warn("closing connection from {}: {}", ctx.channel().remoteAddress(), LogSafe.of(cause.toString()));
+        BROKEN.warn("closing connection from {}: {}", ctx.channel().remoteAddress(), LogSafe.of(cause.toString()));
         ctx.close();
     }
 }

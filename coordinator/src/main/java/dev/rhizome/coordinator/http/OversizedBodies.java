@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.protocol.LogSafe;
+import dev.rhizome.protocol.WarnBudget;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -39,6 +40,8 @@ import org.slf4j.LoggerFactory;
  */
 final class OversizedBodies extends HttpObjectAggregator {
     private static final Logger LOG = LoggerFactory.getLogger(OversizedBodies.class);
+    /** One line per oversized request, as many as a client sends: bounded (they are counted in /metrics). */
+    private static final WarnBudget TOO_LARGE = new WarnBudget(LOG);
 
     static final long LINGER_MS = 2_000;
     static final long LINGER_BYTES = 4L << 20;
@@ -169,7 +172,7 @@ final class OversizedBodies extends HttpObjectAggregator {
 
     private FullHttpResponse tooLarge(ByteBufAllocator alloc, HttpRequest request) {
         String message = "request body exceeds " + maxBodyBytes + " bytes";
-        LOG.warn("{} refused with 413: {}", LogSafe.of(request.method() + " " + request.uri()), message);
+        TOO_LARGE.warn("{} refused with 413: {}", LogSafe.of(request.method() + " " + request.uri()), message);
         Error error = Error.newBuilder().setCode(Error.Code.TOO_LARGE).setMessage(message).build();
         return Responses.answering(alloc, Reply.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, error), request);
     }

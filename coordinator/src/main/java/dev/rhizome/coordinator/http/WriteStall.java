@@ -7,6 +7,7 @@ import io.netty.channel.nio.AbstractNioChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import dev.rhizome.protocol.WarnBudget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +23,8 @@ import org.slf4j.LoggerFactory;
  */
 final class WriteStall extends ChannelDuplexHandler {
     private static final Logger LOG = LoggerFactory.getLogger(WriteStall.class);
+    /** Clients that never read can be opened in a loop: their lines are bounded. */
+    private static final WarnBudget STALLED = new WarnBudget(LOG);
 
     private final long stallNanos;
     private final long checkNanos;
@@ -73,7 +76,7 @@ final class WriteStall extends ChannelDuplexHandler {
         lastPending = pending;
         lastPartly = partly;
         if (now - progressAt >= stallNanos) {
-            LOG.warn("closing connection from {}: its client read none of {} reply bytes for {} ms",
+            STALLED.warn("closing connection from {}: its client read none of {} reply bytes for {} ms",
                     ctx.channel().remoteAddress(), pending, TimeUnit.NANOSECONDS.toMillis(now - progressAt));
             ctx.close();
             return;

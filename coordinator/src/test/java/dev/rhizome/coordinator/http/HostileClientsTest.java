@@ -14,6 +14,7 @@ import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
 import dev.rhizome.coordinator.support.OnEachStore;
 import dev.rhizome.coordinator.support.LogCapture;
+import dev.rhizome.protocol.WarnBudget;
 import dev.rhizome.coordinator.support.RawHttp;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
@@ -112,7 +113,7 @@ class HostileClientsTest extends OnEachStore {
     @Test
     void controlCharactersAndHugeValuesNeverReachTheLogVerbatim() throws Exception {
         start(CoordinatorLimits.defaults());
-        try (LogCapture log = new LogCapture()) {
+        try (LogCapture log = LogCapture.everyLevel()) {
             String forged = "evil\r\n12:00:00.000 [main] INFO  forged - operator key rotated\u0000\u001b[31m"
                     + "x".repeat(3_900);  // under RecordBounds' 4,096, so the refusal quotes it
             NodeAnnouncement announcement = NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString())
@@ -124,8 +125,9 @@ class HostileClientsTest extends OnEachStore {
             ApiClient.Response badState = h.api.get("/v1/units?state=OPEN%0D%0AINFO%20forged%00%1B" + "x".repeat(300));
             assertThat(badState.status()).isEqualTo(400);
 
-            await().atMost(Duration.ofSeconds(60)).until(() -> log.warningsMentioning("refused with 400").size() >= 2);
-            List<String> lines = log.warningsMentioning("refused with 400");
+            // at WARN, or at DEBUG once the refusals' budget of lines is spent (other tests' refusals count)
+            await().atMost(Duration.ofSeconds(60)).until(() -> log.linesMentioning("refused with 400").size() >= 2);
+            List<String> lines = log.linesMentioning("refused with 400");
             assertThat(lines).as("each refusal logged once").hasSize(2);
             for (String line : lines) {
                 assertThat(line).doesNotContain("\r", "\n", "\u0000", "\u001b").hasSizeLessThan(1000);
@@ -133,6 +135,20 @@ class HostileClientsTest extends OnEachStore {
             assertThat(String.join(" ", lines)).contains("query parameter state has a control character (U+000D)");
         }
         assertThat(h.api.get("/v1/nodes").text()).doesNotContain("evil");
+    }
+
+    // 3b. A client decides how many refusals it causes, not how much the coordinator logs.
+    @Test
+    void refusalsInALoopWriteABoundedNumberOfWarnLines() throws Exception {
+        start(CoordinatorLimits.defaults());
+        try (LogCapture log = new LogCapture()) {
+            for (int i = 0; i < 3 * WarnBudget.PER_WINDOW; i++) {
+                assertThat(h.api.get("/v1/units?state=NOT_A_STATE_" + i).status()).isEqualTo(400);
+            }
+            // each answered, at most a minute's budget of lines at WARN (fewer where other tests spent it)
+            assertThat(log.warningsMentioning("refused with 400")).hasSizeLessThanOrEqualTo(WarnBudget.PER_WINDOW);
+        }
+        assertThat(h.api.get("/metrics").text()).containsPattern("rhizome_refusals_total\\{[^}]*\\} [3-9][0-9]");
     }
 
     // 4. A JSON body is one object and then the end.

@@ -11,9 +11,37 @@ public final class LogCapture implements AutoCloseable {
     private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
+    /** The coordinator's logger's own level before {@link #everyLevel} (null: it had none), put back at close. */
+    private ch.qos.logback.classic.Level before;
+    private boolean changed;
+
     public LogCapture() {
         appender.start();
         root.addAppender(appender);
+    }
+
+    /**
+     * A capture that also sees the coordinator's DEBUG lines: lines a client causes go out at WARN
+     * only within their budget (`WarnBudget`, shared by every coordinator of this JVM), so a test
+     * after another that spent it finds them at DEBUG.
+     */
+    public static LogCapture everyLevel() {
+        LogCapture capture = new LogCapture();
+        Logger coordinator = (Logger) LoggerFactory.getLogger("dev.rhizome.coordinator");
+        capture.before = coordinator.getLevel();
+        capture.changed = true;
+        coordinator.setLevel(ch.qos.logback.classic.Level.DEBUG);
+        return capture;
+    }
+
+    /** Formatted messages of coordinator events at any level that mention {@code text}. */
+    public List<String> linesMentioning(String text) {
+        List<ILoggingEvent> events;
+        synchronized (appender) {
+            events = List.copyOf(appender.list);
+        }
+        return events.stream().filter(e -> e.getLoggerName().startsWith("dev.rhizome.coordinator"))
+                .map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains(text)).toList();
     }
 
     /** Formatted messages of events at WARN or above, from coordinator classes. */
@@ -55,6 +83,9 @@ public final class LogCapture implements AutoCloseable {
 
     @Override
     public void close() {
+        if (changed) {
+            ((Logger) LoggerFactory.getLogger("dev.rhizome.coordinator")).setLevel(before);
+        }
         root.detachAppender(appender);
         appender.stop();
     }

@@ -1,5 +1,6 @@
 package dev.rhizome.node.peer;
 
+import dev.rhizome.protocol.WarnBudget;
 import com.google.protobuf.ByteString;
 import dev.rhizome.node.git.BundleException;
 import dev.rhizome.node.git.BundleFile;

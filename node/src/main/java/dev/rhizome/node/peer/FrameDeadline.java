@@ -1,5 +1,6 @@
 package dev.rhizome.node.peer;
 
+import dev.rhizome.protocol.WarnBudget;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;

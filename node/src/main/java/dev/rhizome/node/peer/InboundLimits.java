@@ -1,5 +1,6 @@
 package dev.rhizome.node.peer;
 
+import dev.rhizome.protocol.WarnBudget;
 import dev.rhizome.node.gossip.core.NetworkGroup;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;

@@ -1,5 +1,6 @@
 package dev.rhizome.node.peer;
 
+import dev.rhizome.protocol.WarnBudget;
 import dev.rhizome.node.git.BundleFile;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.proto.v1.BundleHeader;

@@ -8,7 +8,7 @@ import dev.rhizome.node.peer.BundleFetcher;
 import dev.rhizome.node.peer.FetchException;
 import dev.rhizome.node.peer.FetchResult;
 import dev.rhizome.node.peer.TransferProgress;
-import dev.rhizome.node.peer.WarnBudget;
+import dev.rhizome.protocol.WarnBudget;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.protocol.CommitId;

@@ -5,7 +5,7 @@ import dev.rhizome.node.gossip.core.LinkHandshake;
 import dev.rhizome.node.gossip.core.Violation;
 import dev.rhizome.node.peer.InboundLimits;
 import dev.rhizome.node.peer.PeerMessages;
-import dev.rhizome.node.peer.WarnBudget;
+import dev.rhizome.protocol.WarnBudget;
 import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.Hello;
 import dev.rhizome.proto.v1.NodeInfo;

@@ -17,7 +17,7 @@ import dev.rhizome.node.peer.FrameDeadline;
 import dev.rhizome.node.peer.PeerMessages;
 import dev.rhizome.node.peer.PeerServer;
 import dev.rhizome.node.peer.TransferLog;
-import dev.rhizome.node.peer.WarnBudget;
+import dev.rhizome.protocol.WarnBudget;
 import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.Hello;
 import dev.rhizome.proto.v1.NodeInfo;

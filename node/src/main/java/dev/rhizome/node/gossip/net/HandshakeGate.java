@@ -2,7 +2,7 @@ package dev.rhizome.node.gossip.net;
 
 import dev.rhizome.node.gossip.core.HandshakeTurns;
 import dev.rhizome.node.peer.PeerMessages;
-import dev.rhizome.node.peer.WarnBudget;
+import dev.rhizome.protocol.WarnBudget;
 import io.netty.channel.Channel;
 import java.util.List;
 import java.util.concurrent.TimeUnit;

@@ -15,7 +15,7 @@ import dev.rhizome.node.peer.FrameDeadline;
 import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.node.peer.TransferLog;
 import dev.rhizome.node.peer.RawWire;
-import dev.rhizome.node.peer.WarnBudget;
+import dev.rhizome.protocol.WarnBudget;
 import dev.rhizome.proto.v1.BundleRequest;
 import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.Hello;

@@ -13,7 +13,7 @@ import dev.rhizome.node.gossip.core.GossipNetwork;
 import dev.rhizome.node.peer.TransferLog;
 import dev.rhizome.node.gossip.core.Wants;
 import dev.rhizome.node.peer.RawWire;
-import dev.rhizome.node.peer.WarnBudget;
+import dev.rhizome.protocol.WarnBudget;
 import dev.rhizome.proto.v1.BundleChunk;
 import dev.rhizome.proto.v1.BundleHeader;
 import dev.rhizome.proto.v1.Gossip;

@@ -1,4 +1,4 @@
-package dev.rhizome.node.peer;
+package dev.rhizome.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.rhizome.node.peer;
+package dev.rhizome.protocol;
 
 import java.util.Arrays;
 import org.slf4j.Logger;
