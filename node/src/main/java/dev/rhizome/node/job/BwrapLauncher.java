@@ -292,6 +292,11 @@ public final class BwrapLauncher implements ProcessLauncher {
         return subordinate.map(SubordinateJobs::descriptors).orElse(DescriptorSource.onThisMachine());
     }
 
+    @Override
+    public WorkDirBudget.TreeUsage treeUsage() {
+        return subordinate.<WorkDirBudget.TreeUsage>map(s -> s.fds()::usage).orElse(WorkDirBudget.LOCAL);
+    }
+
     /** A job that never started gives its directories back at once: no process of its is alive in them. */
     private static void giveBackAfterFailure(JobProcess.Ended giveBack) {
         try {

@@ -126,7 +126,8 @@ public final class JobRunner {
         // Both streams append to one file: each write lands at its end, so they interleave as written.
         Redirect toLog = Redirect.appendTo(log.toFile());
 
-        WorkDirBudget disk = WorkDirBudget.forJob(workDir, maxWorkBytes, share).withDescriptors(launcher.descriptors());
+        WorkDirBudget disk = WorkDirBudget.forJob(workDir, maxWorkBytes, share).withDescriptors(launcher.descriptors())
+                .walkedBy(launcher.treeUsage());
         Optional<String> overrun = Optional.empty();
         long start = System.nanoTime();
         Process process = launcher.start(resolve(spec.command()), confinement, Redirect.PIPE, toLog, toLog);

@@ -83,6 +83,35 @@ final class NamespaceFds implements DescriptorSource, AutoCloseable {
         }
     }
 
+    /**
+     * {@link WorkDirBudget#usage} of {@code dir}, walked by the helper as the namespace's root, which
+     * may list and {@code stat} a job's directories whatever modes the job gave them. Throws when the
+     * helper cannot answer: the job is then stopped as one whose tree cannot be measured.
+     */
+    synchronized WorkDirBudget.Usage usage(java.nio.file.Path dir, long maxBytes, long maxEntries) throws IOException {
+        String path = dir.toString();
+        if (path.indexOf('\n') >= 0 || path.indexOf('\r') >= 0) {
+            throw new IOException("a work directory's path holds a line break: " + JobText.printable(path, 200));
+        }
+        if (broken != null) {
+            throw new IOException("the descriptor helper cannot walk the work directory: " + broken);
+        }
+        String line;
+        try {
+            requests.write(JobFdHelper.WALK + maxBytes + " " + maxEntries + " " + path + "\n");
+            requests.flush();
+            line = answers.readLine();
+        } catch (IOException | RuntimeException e) {
+            broken = "its helper (pid " + helper.pid() + ") failed: " + e.getMessage();
+            throw new IOException("the descriptor helper cannot walk the work directory: " + broken, e);
+        }
+        if (line == null) {
+            broken = "its helper (pid " + helper.pid() + ") ended";
+            throw new IOException("the descriptor helper cannot walk the work directory: " + broken);
+        }
+        return JobFdHelper.parseUsage(line); // one line answered: an error there leaves the conversation whole
+    }
+
     @Override
     public void close() {
         helper.destroyForcibly();

@@ -45,4 +45,9 @@ public interface ProcessLauncher {
     default DescriptorSource descriptors() {
         return DescriptorSource.onThisMachine();
     }
+
+    /** How the node walks its jobs' checkouts while they run ({@link WorkDirBudget}): itself, or through the namespace's helper. */
+    default WorkDirBudget.TreeUsage treeUsage() {
+        return WorkDirBudget.LOCAL;
+    }
 }

@@ -84,6 +84,11 @@ final class SubordinateJobs implements AutoCloseable {
         return fds;
     }
 
+    /** The helper itself, which also walks checkouts ({@link NamespaceFds#usage}). */
+    NamespaceFds fds() {
+        return fds;
+    }
+
     JobUserNamespace namespace() {
         return namespace;
     }
