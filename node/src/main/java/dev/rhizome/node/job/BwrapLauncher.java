@@ -280,7 +280,9 @@ public final class BwrapLauncher implements ProcessLauncher {
         });
         // A subordinate uid's descriptors are the helper's to read: the node's own look at its /proc/<pid>/fd is refused.
         DescriptorSource fds = asJob.isPresent() ? asJob.get().jobs().descriptors() : DescriptorSource.onThisMachine();
-        return new JobProcess(process, killAll, pumps, priority.rule(gpuJob).and(MemoryFiles.forSandbox(share))
+        TreeRule memoryFiles = asJob.isPresent() ? MemoryFiles.forSandbox(share, asJob.get().jobs().fds()::memoryFiles)
+                : MemoryFiles.forSandbox(share);
+        return new JobProcess(process, killAll, pumps, priority.rule(gpuJob).and(memoryFiles)
                 .and(HeldDescriptors.forJob(share, fds)).and(FileLocks.forJob(share)).and(SocketBuffers.forJob(share))
                 .and(PendingSignals.forJob(plan.limits()))
                 .and(MemoryMappings.forJob(share)).and(treeMemory(gpuJob)), giveBack);

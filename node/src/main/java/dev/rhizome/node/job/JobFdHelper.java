@@ -34,6 +34,11 @@ public final class JobFdHelper {
      * the path the node's (its job's checkout), never a job's; answered {@code usage <bytes> <entries>[ <why unmeasured>]}.
      */
     static final String WALK = "walk ";
+    /**
+     * A request to count a job process's memory mounts ({@link MemoryFiles#count}): {@code memfiles <maxEntries> <pid>},
+     * answered {@code memfiles ok} or {@code memfiles stop <why>}.
+     */
+    static final String MEMORY_FILES = "memfiles ";
 
     private JobFdHelper() {
     }
@@ -48,6 +53,11 @@ public final class JobFdHelper {
     }
 
     static void answer(String request, BufferedWriter out) throws IOException {
+        if (request.startsWith(MEMORY_FILES)) {
+            out.write(memoryFiles(request.substring(MEMORY_FILES.length())));
+            out.write('\n');
+            return;
+        }
         if (request.startsWith(WALK)) {
             out.write(walk(request.substring(WALK.length())));
             out.write('\n');
@@ -77,6 +87,28 @@ public final class JobFdHelper {
             out.write('\n');
         }
         out.write("end " + (look.more() ? 1 : 0) + "\n");
+    }
+
+    private static String memoryFiles(String request) {
+        String[] f = request.split(" ");
+        try {
+            if (f.length != 2) {
+                return "error bad request";
+            }
+            int max = Integer.parseInt(f[0]);
+            long pid = Long.parseLong(f[1]);
+            if (max < 0 || pid < 1) {
+                return "error bad request";
+            }
+            java.nio.file.Path proc = java.nio.file.Path.of("/proc");
+            return new MemoryFiles(proc, max).count(proc.resolve(Long.toString(pid)).resolve("root"))
+                    .map(why -> "memfiles stop " + JobText.printable(why, 300).replace('\n', ' ').replace('\r', ' '))
+                    .orElse("memfiles ok");
+        } catch (NumberFormatException e) {
+            return "error bad request";
+        } catch (RuntimeException e) {
+            return "error " + JobText.printable(String.valueOf(e.getMessage()), 200).replace('\n', ' ').replace('\r', ' ');
+        }
     }
 
     private static String walk(String request) {
