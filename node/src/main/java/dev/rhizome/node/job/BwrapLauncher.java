@@ -102,7 +102,7 @@ public final class BwrapLauncher implements ProcessLauncher {
     }
 
     /** Whether this launcher's jobs run as subordinate uids of the node's user ({@link #withSubordinateUids}). */
-    boolean subordinateUids() {
+    public boolean subordinateUids() {
         return subordinate.isPresent();
     }
 
@@ -297,6 +297,16 @@ public final class BwrapLauncher implements ProcessLauncher {
     @Override
     public WorkDirBudget.TreeUsage treeUsage() {
         return subordinate.<WorkDirBudget.TreeUsage>map(s -> s.fds()::usage).orElse(WorkDirBudget.LOCAL);
+    }
+
+    /**
+     * Makes the node's job directory {@code name} ready ({@link JobDirs#prepare}); where jobs run as
+     * subordinate uids, what a killed node's jobs left there is given back first and the directory is
+     * made 0710 of the node's group, which they pass ({@link SubordinateOwnership#prepareJobDir}).
+     */
+    public Path prepareJobDir(String name) throws IOException {
+        return subordinate.isPresent() ? SubordinateOwnership.prepareJobDir(subordinate.get().namespace(), name)
+                : JobDirs.prepare(name);
     }
 
     /** A job that never started gives its directories back at once: no process of its is alive in them. */

@@ -36,11 +36,17 @@ public final class SubordinateLauncherCheck {
                 PosixFilePermissions.fromString("rwx------")));
         Files.writeString(data.resolve("state"), "NODE-DATA");
         ExecutorService watcher = Executors.newSingleThreadExecutor();
-        try (SubordinateJobs jobs = SubordinateJobs.start(name)) {
-            Path jobDir = SubordinateOwnership.prepareJobDir(jobs.namespace(), "sublaunch-" + name);
+        try {
+            // The doctor's verdict and the node's launcher, as a node of this user gets them.
+            SandboxReport report = SandboxProbe.probe();
+            System.out.println("REPORT_OWN " + report.subordinateUids() + " JOB_UID " + report.toJson().get("job_uid").getAsString());
+            report.checks().stream().filter(c -> c.name().equals(SandboxProbe.JOB_USER))
+                    .forEach(c -> System.out.println("JOB_USER " + c.ok() + " " + c.detail()));
+            BwrapLauncher launcher = SandboxProbe.launcher().atCallersPriority().forSlot(0);
+            System.out.println("LAUNCHER_SUBORDINATE " + launcher.subordinateUids());
+            Path jobDir = launcher.prepareJobDir("sublaunch-" + name);
             Path checkout = Files.createDirectory(jobDir.resolve("checkout"));
             Files.writeString(checkout.resolve("train.py"), "print(1)");
-            BwrapLauncher launcher = SandboxProbe.launcher().atCallersPriority().withSubordinateUids(jobs).forSlot(0);
             // The job's host uid, seen on a file it made while it runs (given back to the node once it ends).
             Future<String> owner = watcher.submit(() -> {
                 Path ready = checkout.resolve("ready");

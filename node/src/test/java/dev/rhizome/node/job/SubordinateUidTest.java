@@ -123,7 +123,8 @@ class SubordinateUidTest {
             long first = Long.parseLong(Files.readString(Path.of("/etc/subuid")).lines()
                     .filter(l -> l.startsWith(name + ":")).findFirst().orElseThrow().split(":")[1]);
 
-            assertThat(out).as(out).contains("STATUS OK EXIT 0\n")
+            assertThat(out).as(out).contains("REPORT_OWN true JOB_UID own\n", "JOB_USER true own: ", "LAUNCHER_SUBORDINATE true\n")
+                    .contains("STATUS OK EXIT 0\n")
                     .contains("JOB_HOST_UID " + first + "\n", "JOB_INSIDE_UID 1 GID 0\n")
                     .containsPattern("KEY_RC 1 KEY_OUT .*Permission denied").doesNotContain("SECRET-KEY")
                     .containsPattern("DATA_RC [12] DATA_OUT .*Permission denied").doesNotContain("NODE-DATA")
