@@ -30,8 +30,8 @@ public final class SandboxProbe {
     static final String SUBORDINATE_OWN = "own: each slot's jobs run as a subordinate uid of the node user's own, "
             + "mapped in a user namespace of the node's";
     /**
-     * What gives a node's jobs uids of their own. Only a root node does so today: subordinate ids
-     * ({@code /etc/subuid}) mapped by {@code newuidmap} are not used yet (docs/architecture.md, Known gaps).
+     * What gives a node's jobs uids of their own, besides subordinate ids for its user
+     * ({@link SubordinateIds#remedy}, which the {@link #JOB_USER} check's fix names after this).
      */
     public static final String SHARED_UID_FIX = "run the node as root (e.g. a system service), whose jobs run as uids of "
             + "their own (" + JobUids.describe() + ")";
