@@ -125,7 +125,8 @@ public final class NodeDaemon implements AutoCloseable {
             CommitFetcher commits = new CommitFetcher(gossip::fetchNow, coordinator);
             // Checkouts live outside the data dir: the one place a job may write is nowhere near the node's key.
             // Named at random, not by the node's id, which the job would read in its own path.
-            this.jobDirs = JobDirs.prepare(JobDirs.nameIn(layout.jobsName()));
+            this.jobDirs = launcher instanceof BwrapLauncher sandbox ? sandbox.prepareJobDir(JobDirs.nameIn(layout.jobsName()))
+                    : JobDirs.prepare(JobDirs.nameIn(layout.jobsName()));
             NodePreferences prefs = config.preferences();
             gossip.capDownloads(prefs.maxDownloadKBps() * 1024);
             List<Slot> slots = SlotPlan.of(hardware, prefs);
@@ -144,7 +145,10 @@ public final class NodeDaemon implements AutoCloseable {
             JobRunner runner = new JobRunner(launcher).shared(Math.max(1, slots.size()));
             if (runner.launcher() instanceof BwrapLauncher share) {
                 log.info("each of {} slots' jobs: {}", slots.size(), share.plan().summary());
-                if (!share.plan().ownUid()) {
+                if (share.subordinateUids()) {
+                    log.info("each slot's jobs run as a subordinate uid of this user's own (/etc/subuid), in a user "
+                            + "namespace of the node's");
+                } else if (!share.plan().ownUid()) {
                     log.warn("jobs share this node's uid: what the kernel counts per uid is shared with this user's "
                             + "other programs; {}", SandboxProbe.SHARED_UID_FIX);
                 }

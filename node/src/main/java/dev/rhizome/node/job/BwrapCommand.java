@@ -124,6 +124,20 @@ public final class BwrapCommand {
      */
     public static List<String> argv(SandboxPlan plan, List<String> command, Confinement confinement,
             Optional<Path> cgroupProcs, Inputs inputs, HostView host) {
+        return argv(plan, command, confinement, cgroupProcs, inputs, host, List.of());
+    }
+
+    /**
+     * {@link #argv}, with bubblewrap started through {@code asJob} where it is not empty: the
+     * {@code nsenter} prefix of a node of an ordinary user ({@link JobUserNamespace#enter}), in the
+     * place of a root node's {@code setpriv}: after the shell that opens the {@link Inputs}, which the
+     * job's uid could not open, and after joining the cgroup, which the node's uid may write.
+     */
+    static List<String> argv(SandboxPlan plan, List<String> command, Confinement confinement,
+            Optional<Path> cgroupProcs, Inputs inputs, HostView host, List<String> asJob) {
+        if (!asJob.isEmpty() && plan.jobUid().isPresent()) {
+            throw new IllegalArgumentException("a job runs as a uid of JobUids' or through a namespace, not both");
+        }
         List<String> argv = new ArrayList<>();
         // Single-digit descriptors: dash, /bin/sh on Debian, redirects no others.
         StringBuilder open = new StringBuilder("exec");
@@ -152,6 +166,7 @@ public final class BwrapCommand {
         });
         plan.jobUid().ifPresent(uid -> argv.addAll(List.of(plan.setpriv().toString(), "--reuid=" + uid,
                 "--regid=" + plan.jobGid().getAsInt(), "--clear-groups", "--")));
+        argv.addAll(asJob);
         argv.add(plan.bwrap().toString());
         if (inputs.arguments().isPresent()) {
             argv.addAll(List.of("--args", Integer.toString(ARGS_FD), "--"));

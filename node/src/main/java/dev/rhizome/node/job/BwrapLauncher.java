@@ -50,6 +50,14 @@ public final class BwrapLauncher implements ProcessLauncher {
     private final SeccompPrograms inputs;
     /** The slot's uid this launcher's jobs run as, held against every other node's slots ({@link JobUidLeases}). */
     private final Optional<JobUidLeases.Lease> lease;
+    /**
+     * A node of an ordinary user's jobs' namespace and helper ({@link SubordinateJobs}), where it runs
+     * them as subordinate uids of their own; empty where jobs run as the node's uid or (a root node's)
+     * as {@link JobUids}'.
+     */
+    private final Optional<SubordinateJobs> subordinate;
+    /** The id in {@link #subordinate}'s namespace this launcher's jobs run as, held for its slot ({@link #forSlot}). */
+    private final Optional<SubordinateJobs.Slot> slot;
 
     public BwrapLauncher(SandboxPlan plan, Optional<CgroupV2> cgroup, HostView host) {
         this(plan, cgroup, host, NodeLimits.own());
@@ -58,11 +66,12 @@ public final class BwrapLauncher implements ProcessLauncher {
     /** @param node the node's own limits, which the tasks of each share ({@link #shared}) are sized from */
     public BwrapLauncher(SandboxPlan plan, Optional<CgroupV2> cgroup, HostView host, NodeLimits node) {
         this(plan, cgroup, host, node, NodeShare.ALONE, SeccompPrograms.forThisMachine(), Optional.empty(),
-                JobPriority.onThisMachine());
+                JobPriority.onThisMachine(), Optional.empty(), Optional.empty());
     }
 
     private BwrapLauncher(SandboxPlan whole, Optional<CgroupV2> cgroup, HostView host, NodeLimits node,
-            NodeShare share, SeccompPrograms inputs, Optional<JobUidLeases.Lease> lease, JobPriority priority) {
+            NodeShare share, SeccompPrograms inputs, Optional<JobUidLeases.Lease> lease, JobPriority priority,
+            Optional<SubordinateJobs> subordinate, Optional<SubordinateJobs.Slot> slot) {
         this.whole = Objects.requireNonNull(whole, "plan");
         this.node = Objects.requireNonNull(node, "node");
         this.share = share;
@@ -75,6 +84,26 @@ public final class BwrapLauncher implements ProcessLauncher {
         this.inputs = inputs;
         this.lease = lease;
         this.priority = priority;
+        this.subordinate = subordinate;
+        this.slot = slot;
+        if (subordinate.isPresent() && whole.jobUid().isPresent()) {
+            throw new IllegalArgumentException("jobs run as a uid of JobUids' or as subordinate uids, not both");
+        }
+    }
+
+    /**
+     * This launcher with its jobs run as subordinate uids through {@code jobs}: each slot's
+     * ({@link #forSlot}) as an id of its own there. A launcher not yet given a slot runs its jobs as
+     * slot 0's, leased at its first start.
+     */
+    BwrapLauncher withSubordinateUids(SubordinateJobs jobs) {
+        return new BwrapLauncher(whole, cgroup, host, node, share, inputs, lease, priority, Optional.of(jobs),
+                Optional.empty());
+    }
+
+    /** Whether this launcher's jobs run as subordinate uids of the node's user ({@link #withSubordinateUids}). */
+    public boolean subordinateUids() {
+        return subordinate.isPresent();
     }
 
     /**
@@ -84,7 +113,8 @@ public final class BwrapLauncher implements ProcessLauncher {
      * runs jobs so: only code that calls this does, and nothing a node reads chooses it.
      */
     public BwrapLauncher atCallersPriority() {
-        return new BwrapLauncher(whole, cgroup, host, node, share, inputs, lease, JobPriority.atCallersPriority());
+        return new BwrapLauncher(whole, cgroup, host, node, share, inputs, lease, JobPriority.atCallersPriority(),
+                subordinate, slot);
     }
 
     /**
@@ -96,7 +126,8 @@ public final class BwrapLauncher implements ProcessLauncher {
      */
     @Override
     public BwrapLauncher shared(int ways) {
-        return new BwrapLauncher(whole, cgroup, host, node, share.times(ways), inputs, lease, priority);
+        return new BwrapLauncher(whole, cgroup, host, node, share.times(ways), inputs, lease, priority, subordinate,
+                slot);
     }
 
     /**
@@ -106,18 +137,37 @@ public final class BwrapLauncher implements ProcessLauncher {
      */
     @Override
     public BwrapLauncher forSlot(int slot) throws IOException {
+        if (subordinate.isPresent()) {
+            return new BwrapLauncher(whole, cgroup, host, node, share, inputs, lease, priority, subordinate,
+                    Optional.of(subordinate.get().take(slot)));
+        }
         if (!whole.ownUid()) {
             return this;
         }
         JobUidLeases.Lease held = JobUidLeases.forRootNodes().take(slot);
         return new BwrapLauncher(whole.withJobUid(held.uid()), cgroup, host, node, share, inputs, Optional.of(held),
-                priority);
+                priority, Optional.empty(), Optional.empty());
     }
 
     /** Lets go of the slot's uid this launcher holds, if any ({@link #forSlot}); its jobs must have ended. */
     void releaseUid() {
         lease.ifPresent(JobUidLeases.Lease::close);
+        slot.ifPresent(SubordinateJobs.Slot::close);
     }
+
+    /** The id this launcher's jobs run as in the namespace of {@link #subordinate}, slot 0's taken for a launcher given none. */
+    private synchronized SubordinateJobs.Slot subordinateSlot() throws IOException {
+        if (slot.isPresent()) {
+            return slot.get();
+        }
+        if (unslotted == null) {
+            unslotted = subordinate.orElseThrow().take(0);
+        }
+        return unslotted;
+    }
+
+    /** Slot 0's id, taken by a launcher used without {@link #forSlot} (the probe's trial job, tests). */
+    private SubordinateJobs.Slot unslotted;
 
     /** The seccomp program's file ({@link SeccompPrograms#program}). */
     Optional<Path> seccompFile() throws IOException {
@@ -146,6 +196,17 @@ public final class BwrapLauncher implements ProcessLauncher {
                 HandOver.toJob(dir, plan.jobUid().getAsInt(), plan.jobGid().getAsInt());
             }
         }
+        Optional<SubordinateJobs.Slot> asJob = subordinate.isPresent() ? Optional.of(subordinateSlot()) : Optional.empty();
+        if (asJob.isPresent()) {
+            for (Path dir : confinement.writable()) {
+                SubordinateOwnership.toJob(asJob.get().jobs().namespace(), dir, asJob.get().id());
+            }
+        }
+        JobProcess.Ended giveBack = asJob.isEmpty() ? JobProcess.Ended.NOTHING : () -> {
+            for (Path dir : confinement.writable()) {
+                SubordinateOwnership.toNode(asJob.get().jobs().namespace(), dir);
+            }
+        };
         // Everything that can fail comes before the job's cgroup exists, so that a failure leaves none behind.
         boolean gpuJob = !plan.gpus().devicesFor(JobGpu.of(confinement.env())).isEmpty();
         Optional<Path> filter = seccompFile();
@@ -154,8 +215,10 @@ public final class BwrapLauncher implements ProcessLauncher {
         List<String> argv;
         try {
             // Inside, the job has the uid and gid bubblewrap was started with.
-            int uid = plan.jobUid().isPresent() ? plan.jobUid().getAsInt() : JobDirs.myUid();
-            int gid = plan.jobGid().isPresent() ? plan.jobGid().getAsInt() : JobDirs.myGid();
+            // Through the namespace: its id, and group 0 (the node's gid on the host), as inside.
+            int uid = asJob.isPresent() ? asJob.get().id()
+                    : plan.jobUid().isPresent() ? plan.jobUid().getAsInt() : JobDirs.myUid();
+            int gid = asJob.isPresent() ? 0 : plan.jobGid().isPresent() ? plan.jobGid().getAsInt() : JobDirs.myGid();
             Path passwd = stage(oneShot, "passwd-", BwrapCommand.passwd(uid, gid).getBytes(StandardCharsets.UTF_8));
             Path group = stage(oneShot, "group-", BwrapCommand.group(gid).getBytes(StandardCharsets.UTF_8));
             Path bootId = stage(oneShot, "boot-", BwrapCommand.bootId().getBytes(StandardCharsets.UTF_8));
@@ -169,9 +232,11 @@ public final class BwrapLauncher implements ProcessLauncher {
             }
             argv = priority.apply(BwrapCommand.argv(plan, command, confinement,
                     jobCgroup.map(CgroupV2.JobCgroup::procs),
-                    new BwrapCommand.Inputs(filter, passwd, group, bootId, hosts, Optional.of(arguments)), host), gpuJob);
+                    new BwrapCommand.Inputs(filter, passwd, group, bootId, hosts, Optional.of(arguments)), host,
+                    asJob.isPresent() ? asJob.get().enter() : List.of()), gpuJob);
         } catch (IOException | RuntimeException e) {
             deleteAll(oneShot);
+            giveBackAfterFailure(giveBack);
             throw e;
         }
         // Both streams to one log: one pipe, so that they interleave as written, as in the file itself.
@@ -194,6 +259,7 @@ public final class BwrapLauncher implements ProcessLauncher {
         } catch (IOException | RuntimeException e) {
             jobCgroup.ifPresent(CgroupV2.JobCgroup::killAndRemove);
             deleteAll(oneShot);
+            giveBackAfterFailure(giveBack);
             throw e;
         }
         Optional<CgroupV2.JobCgroup> own = jobCgroup;
@@ -212,10 +278,44 @@ public final class BwrapLauncher implements ProcessLauncher {
             own.ifPresent(CgroupV2.JobCgroup::killAndRemove);
             deleteAll(oneShot);
         });
-        return new JobProcess(process, killAll, pumps, priority.rule(gpuJob).and(MemoryFiles.forSandbox(share))
-                .and(HeldDescriptors.forJob(share)).and(FileLocks.forJob(share)).and(SocketBuffers.forJob(share))
+        // A subordinate uid's descriptors are the helper's to read: the node's own look at its /proc/<pid>/fd is refused.
+        DescriptorSource fds = asJob.isPresent() ? asJob.get().jobs().descriptors() : DescriptorSource.onThisMachine();
+        TreeRule memoryFiles = asJob.isPresent() ? MemoryFiles.forSandbox(share, asJob.get().jobs().fds()::memoryFiles)
+                : MemoryFiles.forSandbox(share);
+        return new JobProcess(process, killAll, pumps, priority.rule(gpuJob).and(memoryFiles)
+                .and(HeldDescriptors.forJob(share, fds)).and(FileLocks.forJob(share)).and(SocketBuffers.forJob(share))
                 .and(PendingSignals.forJob(plan.limits()))
-                .and(MemoryMappings.forJob(share)).and(treeMemory(gpuJob)));
+                .and(MemoryMappings.forJob(share)).and(treeMemory(gpuJob)), giveBack);
+    }
+
+    /** The descriptors of this launcher's jobs as the node may read them: through the namespace's helper for subordinate uids. */
+    @Override
+    public DescriptorSource descriptors() {
+        return subordinate.map(SubordinateJobs::descriptors).orElse(DescriptorSource.onThisMachine());
+    }
+
+    @Override
+    public WorkDirBudget.TreeUsage treeUsage() {
+        return subordinate.<WorkDirBudget.TreeUsage>map(s -> s.fds()::usage).orElse(WorkDirBudget.LOCAL);
+    }
+
+    /**
+     * Makes the node's job directory {@code name} ready ({@link JobDirs#prepare}); where jobs run as
+     * subordinate uids, what a killed node's jobs left there is given back first and the directory is
+     * made 0710 of the node's group, which they pass ({@link SubordinateOwnership#prepareJobDir}).
+     */
+    public Path prepareJobDir(String name) throws IOException {
+        return subordinate.isPresent() ? SubordinateOwnership.prepareJobDir(subordinate.get().namespace(), name)
+                : JobDirs.prepare(name);
+    }
+
+    /** A job that never started gives its directories back at once: no process of its is alive in them. */
+    private static void giveBackAfterFailure(JobProcess.Ended giveBack) {
+        try {
+            giveBack.run();
+        } catch (IOException e) {
+            // left the job's uid's: the next start's prepareJobDir gives the job directory back whole
+        }
     }
 
     /**

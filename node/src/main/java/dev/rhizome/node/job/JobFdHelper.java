@@ -29,6 +29,16 @@ import java.util.List;
 public final class JobFdHelper {
     /** Pids a request may name, so that a bad line costs a bounded parse. */
     static final int MAX_PIDS = 100_000;
+    /**
+     * A request to walk a work directory ({@link WorkDirBudget#usage}): {@code walk <maxBytes> <maxEntries> <path>},
+     * the path the node's (its job's checkout), never a job's; answered {@code usage <bytes> <entries>[ <why unmeasured>]}.
+     */
+    static final String WALK = "walk ";
+    /**
+     * A request to count a job process's memory mounts ({@link MemoryFiles#count}): {@code memfiles <maxEntries> <pid>},
+     * answered {@code memfiles ok} or {@code memfiles stop <why>}.
+     */
+    static final String MEMORY_FILES = "memfiles ";
 
     private JobFdHelper() {
     }
@@ -43,6 +53,16 @@ public final class JobFdHelper {
     }
 
     static void answer(String request, BufferedWriter out) throws IOException {
+        if (request.startsWith(MEMORY_FILES)) {
+            out.write(memoryFiles(request.substring(MEMORY_FILES.length())));
+            out.write('\n');
+            return;
+        }
+        if (request.startsWith(WALK)) {
+            out.write(walk(request.substring(WALK.length())));
+            out.write('\n');
+            return;
+        }
         String[] f = request.trim().split(" ");
         if (f.length < 2 || f.length > MAX_PIDS + 2) {
             out.write("error bad request\n");
@@ -67,5 +87,57 @@ public final class JobFdHelper {
             out.write('\n');
         }
         out.write("end " + (look.more() ? 1 : 0) + "\n");
+    }
+
+    private static String memoryFiles(String request) {
+        String[] f = request.split(" ");
+        try {
+            if (f.length != 2) {
+                return "error bad request";
+            }
+            int max = Integer.parseInt(f[0]);
+            long pid = Long.parseLong(f[1]);
+            if (max < 0 || pid < 1) {
+                return "error bad request";
+            }
+            java.nio.file.Path proc = java.nio.file.Path.of("/proc");
+            return new MemoryFiles(proc, max).count(proc.resolve(Long.toString(pid)).resolve("root"))
+                    .map(why -> "memfiles stop " + JobText.printable(why, 300).replace('\n', ' ').replace('\r', ' '))
+                    .orElse("memfiles ok");
+        } catch (NumberFormatException e) {
+            return "error bad request";
+        } catch (RuntimeException e) {
+            return "error " + JobText.printable(String.valueOf(e.getMessage()), 200).replace('\n', ' ').replace('\r', ' ');
+        }
+    }
+
+    private static String walk(String request) {
+        String[] f = request.split(" ", 3);
+        if (f.length != 3) {
+            return "error bad request";
+        }
+        try {
+            WorkDirBudget.Usage u = WorkDirBudget.usage(java.nio.file.Path.of(f[2]), Long.parseLong(f[0]), Long.parseLong(f[1]));
+            return "usage " + u.bytes() + " " + u.entries()
+                    + u.unmeasured().map(why -> " " + JobText.printable(why, 200).replace('\n', ' ').replace('\r', ' ')).orElse("");
+        } catch (NumberFormatException e) {
+            return "error bad request";
+        } catch (IOException | RuntimeException e) {
+            return "error " + JobText.printable(String.valueOf(e.getMessage()), 200).replace('\n', ' ').replace('\r', ' ');
+        }
+    }
+
+    /** The node's reading of a {@link #WALK} answer; throws on an error or a malformed line. */
+    static WorkDirBudget.Usage parseUsage(String line) throws IOException {
+        if (!line.startsWith("usage ")) {
+            throw new IOException("the walk failed: " + JobText.printable(line, 200));
+        }
+        String[] f = line.split(" ", 4);
+        try {
+            return new WorkDirBudget.Usage(Long.parseLong(f[1]), Long.parseLong(f[2]),
+                    f.length == 4 ? java.util.Optional.of(f[3]) : java.util.Optional.empty());
+        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+            throw new IOException("a malformed answer to a walk: " + JobText.printable(line, 200));
+        }
     }
 }

@@ -19,16 +19,55 @@ final class JobProcess extends Process {
     /** Threads copying the process's output to its log files: it is not over before they are. */
     private final List<Thread> pumps;
     private final TreeRule rule;
+    /**
+     * What must happen once the process has ended, before anyone reads what it wrote: a node of an
+     * ordinary user gives the job's checkout back from the job's subordinate uid
+     * ({@link SubordinateOwnership#toNode}). Run synchronously by the first {@code waitFor} that sees
+     * the end, since a callback of {@link Process#onExit} would race the runner's reads and deletes.
+     */
+    private final Ended ended;
+    private boolean endedRun;
+    /** Why {@link #ended} failed, if it did. */
+    private volatile String endFailure;
+
+    /** What runs once a job's process has ended ({@link #ended}). */
+    interface Ended {
+        Ended NOTHING = () -> { };
+
+        void run() throws java.io.IOException;
+    }
 
     JobProcess(Process process, Runnable killAll, TreeRule rule) {
         this(process, killAll, List.of(), rule);
     }
 
     JobProcess(Process process, Runnable killAll, List<Thread> pumps, TreeRule rule) {
+        this(process, killAll, pumps, rule, Ended.NOTHING);
+    }
+
+    JobProcess(Process process, Runnable killAll, List<Thread> pumps, TreeRule rule, Ended ended) {
         this.process = process;
         this.killAll = killAll;
         this.pumps = List.copyOf(pumps);
         this.rule = Objects.requireNonNull(rule, "rule");
+        this.ended = Objects.requireNonNull(ended, "ended");
+    }
+
+    /** Why the job's checkout could not be given back to the node once it ended ({@link #ended}), if so. */
+    Optional<String> endFailure() {
+        return Optional.ofNullable(endFailure);
+    }
+
+    private synchronized void afterEnd() {
+        if (endedRun) {
+            return;
+        }
+        endedRun = true;
+        try {
+            ended.run();
+        } catch (java.io.IOException | RuntimeException e) {
+            endFailure = String.valueOf(e.getMessage());
+        }
     }
 
     /** What the node holds the running job's processes to ({@link ProcessTree#look}). */
@@ -64,6 +103,7 @@ final class JobProcess extends Process {
     @Override
     public int waitFor() throws InterruptedException {
         int exit = process.waitFor();
+        afterEnd();
         for (Thread pump : pumps) {
             pump.join();
         }
@@ -76,6 +116,7 @@ final class JobProcess extends Process {
         if (!process.waitFor(timeout, unit)) {
             return false;
         }
+        afterEnd();
         for (Thread pump : pumps) {
             long left = deadline - System.nanoTime();
             if (left > 0) {
@@ -90,7 +131,9 @@ final class JobProcess extends Process {
         if (!pumped()) {
             throw new IllegalThreadStateException("its output is still being copied");
         }
-        return process.exitValue();
+        int exit = process.exitValue();
+        afterEnd();
+        return exit;
     }
 
     @Override

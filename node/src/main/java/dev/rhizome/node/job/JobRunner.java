@@ -126,7 +126,8 @@ public final class JobRunner {
         // Both streams append to one file: each write lands at its end, so they interleave as written.
         Redirect toLog = Redirect.appendTo(log.toFile());
 
-        WorkDirBudget disk = WorkDirBudget.forJob(workDir, maxWorkBytes, share);
+        WorkDirBudget disk = WorkDirBudget.forJob(workDir, maxWorkBytes, share).withDescriptors(launcher.descriptors())
+                .walkedBy(launcher.treeUsage());
         Optional<String> overrun = Optional.empty();
         long start = System.nanoTime();
         Process process = launcher.start(resolve(spec.command()), confinement, Redirect.PIPE, toLog, toLog);
@@ -173,6 +174,11 @@ public final class JobRunner {
             throw new InterruptedException("interrupted while running " + spec.command());
         }
 
+        if (process instanceof JobProcess job && job.endFailure().isPresent()) {
+            // Still the job's uid's: the node could neither read its result nor delete it.
+            throw new IOException("the job's checkout could not be taken back from its uid (" + job.endFailure().get()
+                    + "); the run is not reported, as the fault is this machine's, not the commit's");
+        }
         if (process instanceof JobProcess job && job.logFailure().isPresent()) {
             // Judged on a log missing its end, the run would be a CRASH charged to the proposer.
             throw new IOException("the job's output could not be kept (" + job.logFailure().get()

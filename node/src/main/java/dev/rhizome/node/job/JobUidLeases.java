@@ -36,9 +36,26 @@ public final class JobUidLeases {
     private static final Map<Path, Set<Integer>> HELD = new ConcurrentHashMap<>();
 
     private final Path dir;
+    /** The range's first uid and how many it has: {@link JobUids}' for a root node, a subordinate range's otherwise. */
+    private final long first;
+    private final int slots;
 
     /** Leases in {@code dir}, made private to this user if absent; refused if it is a link or another user's. */
     public JobUidLeases(Path dir) throws IOException {
+        this(dir, JobUids.uidOf(0), JobUids.SLOTS);
+    }
+
+    /**
+     * Leases of the uids {@code first} to {@code first+slots-1} in {@code dir}: a node of an ordinary user
+     * leases its subordinate uids so ({@link SubordinateJobs}), against that user's other nodes, whose
+     * namespaces map the same range.
+     */
+    JobUidLeases(Path dir, long first, int slots) throws IOException {
+        if (first < 1 || slots < 1 || first + slots - 1 > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("no uid range to lease: " + first + "+" + slots);
+        }
+        this.first = first;
+        this.slots = slots;
         this.dir = Objects.requireNonNull(dir, "dir").toAbsolutePath().normalize();
         if (!Files.exists(this.dir, LinkOption.NOFOLLOW_LINKS)) {
             try {
@@ -75,10 +92,13 @@ public final class JobUidLeases {
      * unreachable or the process ends.
      */
     public Lease take(int slot) throws IOException {
-        JobUids.uidOf(slot); // a slot past the range is refused as there
+        if (slot < 0 || slot >= slots) {
+            throw new IllegalArgumentException("slot " + slot + " is past the " + slots + " uids there are ("
+                    + first + "+" + slots + ")");
+        }
         Set<Integer> mine = HELD.computeIfAbsent(dir, d -> ConcurrentHashMap.newKeySet());
-        for (int i = 0; i < JobUids.SLOTS; i++) {
-            int uid = JobUids.uidOf((slot + i) % JobUids.SLOTS);
+        for (int i = 0; i < slots; i++) {
+            int uid = (int) (first + (slot + i) % slots);
             if (!mine.add(uid)) {
                 continue; // this JVM holds it: never opened twice
             }
@@ -105,7 +125,8 @@ public final class JobUidLeases {
             close(channel);
             mine.remove(uid);
         }
-        throw new IOException("every job uid (" + JobUids.describe() + ") is held by another node on this machine");
+        throw new IOException("every job uid (" + first + " to " + (first + slots - 1)
+                + ") is held by another node on this machine");
     }
 
     private static void close(FileChannel channel) {

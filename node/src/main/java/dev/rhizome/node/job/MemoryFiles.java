@@ -37,10 +37,26 @@ final class MemoryFiles implements TreeRule {
     private final Path proc;
     private final int maxEntries;
     private final Optional<Path> ownMounts;
+    /**
+     * Who counts a job process's memory mounts: the node itself through {@code /proc/<pid>/root}, or,
+     * for a job of a subordinate uid, the helper in the jobs' user namespace ({@link NamespaceFds#memoryFiles}),
+     * which may list the directories the job made there whatever their modes; the node, neither their
+     * owner nor root, may not.
+     */
+    interface Counter {
+        Optional<String> count(long pid, int maxEntries);
+    }
+
+    private final Optional<Counter> counter;
     /** The first count comes a second after the start, once bubblewrap has made the job's root. */
     private long last = System.nanoTime();
 
     MemoryFiles(Path proc, int maxEntries) {
+        this(proc, maxEntries, Optional.empty());
+    }
+
+    private MemoryFiles(Path proc, int maxEntries, Optional<Counter> counter) {
+        this.counter = counter;
         this.proc = proc;
         this.maxEntries = maxEntries;
         this.ownMounts = link(proc.resolve("self/ns/mnt"));
@@ -49,6 +65,11 @@ final class MemoryFiles implements TreeRule {
     /** The rule for one job of a {@link NodeShare}: its share of {@link #MAX_ENTRIES}. */
     static TreeRule forSandbox(NodeShare share) {
         return new MemoryFiles(Path.of("/proc"), limitFor(share));
+    }
+
+    /** {@link #forSandbox}, counted by {@code counter} (the helper in the jobs' user namespace). */
+    static TreeRule forSandbox(NodeShare share, Counter counter) {
+        return new MemoryFiles(Path.of("/proc"), limitFor(share), Optional.of(counter));
     }
 
     static int limitFor(NodeShare share) {
@@ -74,7 +95,7 @@ final class MemoryFiles implements TreeRule {
                 // host's root: the host's /tmp is not the job's. Another may do.
                 continue;
             }
-            return count(pid.resolve("root"));
+            return counter.isPresent() ? counter.get().count(p.pid(), maxEntries) : count(pid.resolve("root"));
         }
         return Optional.empty();
     }

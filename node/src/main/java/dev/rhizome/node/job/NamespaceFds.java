@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -81,6 +82,66 @@ final class NamespaceFds implements DescriptorSource, AutoCloseable {
             broken = "its helper (pid " + helper.pid() + ") failed: " + e.getMessage();
             return Look.blind(broken);
         }
+    }
+
+    /**
+     * {@link WorkDirBudget#usage} of {@code dir}, walked by the helper as the namespace's root, which
+     * may list and {@code stat} a job's directories whatever modes the job gave them. Throws when the
+     * helper cannot answer: the job is then stopped as one whose tree cannot be measured.
+     */
+    synchronized WorkDirBudget.Usage usage(java.nio.file.Path dir, long maxBytes, long maxEntries) throws IOException {
+        String path = dir.toString();
+        if (path.indexOf('\n') >= 0 || path.indexOf('\r') >= 0) {
+            throw new IOException("a work directory's path holds a line break: " + JobText.printable(path, 200));
+        }
+        if (broken != null) {
+            throw new IOException("the descriptor helper cannot walk the work directory: " + broken);
+        }
+        String line;
+        try {
+            requests.write(JobFdHelper.WALK + maxBytes + " " + maxEntries + " " + path + "\n");
+            requests.flush();
+            line = answers.readLine();
+        } catch (IOException | RuntimeException e) {
+            broken = "its helper (pid " + helper.pid() + ") failed: " + e.getMessage();
+            throw new IOException("the descriptor helper cannot walk the work directory: " + broken, e);
+        }
+        if (line == null) {
+            broken = "its helper (pid " + helper.pid() + ") ended";
+            throw new IOException("the descriptor helper cannot walk the work directory: " + broken);
+        }
+        return JobFdHelper.parseUsage(line); // one line answered: an error there leaves the conversation whole
+    }
+
+    /**
+     * {@link MemoryFiles#count} of job process {@code pid}'s {@code /tmp} and {@code /dev/shm}, counted by
+     * the helper: why the job must stop, if it must. A helper that cannot answer stops the job too, as one
+     * whose files cannot be counted.
+     */
+    synchronized Optional<String> memoryFiles(long pid, int maxEntries) {
+        if (broken != null) {
+            return Optional.of("the node could not count its /tmp and /dev/shm: " + broken);
+        }
+        String line;
+        try {
+            requests.write(JobFdHelper.MEMORY_FILES + maxEntries + " " + pid + "\n");
+            requests.flush();
+            line = answers.readLine();
+        } catch (IOException | RuntimeException e) {
+            broken = "its helper (pid " + helper.pid() + ") failed: " + e.getMessage();
+            return Optional.of("the node could not count its /tmp and /dev/shm: " + broken);
+        }
+        if (line == null) {
+            broken = "its helper (pid " + helper.pid() + ") ended";
+            return Optional.of("the node could not count its /tmp and /dev/shm: " + broken);
+        }
+        if (line.equals("memfiles ok")) {
+            return Optional.empty();
+        }
+        if (line.startsWith("memfiles stop ")) {
+            return Optional.of(line.substring("memfiles stop ".length()));
+        }
+        return Optional.of("the node could not count its /tmp and /dev/shm: " + JobText.printable(line, 200));
     }
 
     @Override

@@ -37,4 +37,17 @@ public interface ProcessLauncher {
 
     Process start(List<String> command, Confinement confinement, Redirect stdin, Redirect stdout, Redirect stderr)
             throws IOException;
+
+    /**
+     * Where the node reads its jobs' descriptors (held files, deleted ones): its own look at
+     * {@code /proc}, or the helper in the jobs' user namespace where they run as subordinate uids.
+     */
+    default DescriptorSource descriptors() {
+        return DescriptorSource.onThisMachine();
+    }
+
+    /** How the node walks its jobs' checkouts while they run ({@link WorkDirBudget}): itself, or through the namespace's helper. */
+    default WorkDirBudget.TreeUsage treeUsage() {
+        return WorkDirBudget.LOCAL;
+    }
 }

@@ -26,12 +26,15 @@ public final class SandboxProbe {
     public static final int NOBODY = 65534;
     /** The check that says whose uid jobs run as. */
     public static final String JOB_USER = "job user";
+    /** The start of the {@link #JOB_USER} check's detail when a node of an ordinary user runs its jobs as subordinate uids. */
+    static final String SUBORDINATE_OWN = "own: each slot's jobs run as a subordinate uid of the node user's own, "
+            + "mapped in a user namespace of the node's";
     /**
-     * What gives a node's jobs uids of their own. Only a root node does so today: subordinate ids
-     * ({@code /etc/subuid}) mapped by {@code newuidmap} are not used yet (docs/architecture.md, Known gaps).
+     * What gives a node's jobs uids of their own, besides subordinate ids for its user
+     * ({@link SubordinateIds#remedy}, which the {@link #JOB_USER} check's fix names after this).
      */
     public static final String SHARED_UID_FIX = "run the node as root (e.g. a system service), whose jobs run as uids of "
-            + "their own (" + JobUids.describe() + "); a node of an ordinary user cannot give its jobs another uid yet";
+            + "their own (" + JobUids.describe() + ")";
     static final String INSTALL_BWRAP = "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; "
             + "Fedora: dnf install bubblewrap; Arch: pacman -S bubblewrap)";
     static final String ENABLE_USERNS = "allow unprivileged user namespaces: sysctl -w user.max_user_namespaces=15000 "
@@ -52,7 +55,17 @@ public final class SandboxProbe {
             throw new SandboxUnavailableException(report);
         }
         // A cgroup that failed to prepare left the plan on rlimits, and the launcher ignores it then.
-        return new BwrapLauncher(report.plan().get(), cgroup.cgroup(), HostView.real());
+        BwrapLauncher launcher = new BwrapLauncher(report.plan().get(), cgroup.cgroup(), HostView.real());
+        if (report.subordinateUids()) {
+            // The node's own namespace and helper, for its life: the trial's ended with the trial. One that
+            // fails to start now leaves the jobs on the node's uid, which the node logs at start.
+            try {
+                return launcher.withSubordinateUids(SubordinateJobs.start(System.getProperty("user.name")));
+            } catch (IOException e) {
+                return launcher;
+            }
+        }
+        return launcher;
     }
 
     /** The machine's verdict, with limits sized from its memory. */
@@ -86,6 +99,7 @@ public final class SandboxProbe {
             uid = -1;
         }
         OptionalInt jobUid = uid == 0 ? OptionalInt.of(JobUids.uidOf(0)) : OptionalInt.empty();
+        int jobUserAt = -1;
         Optional<Path> setpriv = tools.apply("setpriv");
         List<String> taken = jobUid.isPresent() ? JobUids.conflicts(host) : List.of();
         boolean jobUserOk = jobUid.isEmpty() || (setpriv.isPresent() && taken.isEmpty());
@@ -100,12 +114,14 @@ public final class SandboxProbe {
                                     + "reserved for the jobs of one node" : ""));
         } else {
             // Not required: jobs are still sandboxed, but what the kernel counts per uid is the volunteer's too.
+            // Replaced by `own` below when the trial job ran as a subordinate uid through all of it.
+            jobUserAt = checks.size();
             checks.add(new SandboxReport.Check(JOB_USER, false, false, "shared: jobs run as the node's uid " + uid
                     + " inside their own user namespace, so what the kernel counts per uid (tasks, pending signals, "
                     + "descriptors in flight over unix sockets, inotify instances, pipe pages) is shared with the node "
                     + "user's own programs; " + SubordinateIds.readiness(host, System.getProperty("user.name"), uid,
                             tools.apply("newuidmap").isPresent() && tools.apply("newgidmap").isPresent()),
-                    SHARED_UID_FIX));
+                    SHARED_UID_FIX + "; or " + SubordinateIds.remedy(System.getProperty("user.name"))));
         }
 
         GpuPassthrough gpus = GpuPassthrough.discover(host);
@@ -149,8 +165,27 @@ public final class SandboxProbe {
             return new SandboxReport(checks, Optional.empty());
         }
         SandboxPlan plan = new SandboxPlan(bwrap.get(), prlimit.get(), setpriv.orElse(null), jobUid, limits, memory, gpus);
+        // A node of an ordinary user: its jobs as subordinate uids when the trial runs through all of it.
+        if (jobUid.isEmpty() && uid > 0 && tools.apply("newuidmap").isPresent() && tools.apply("newgidmap").isPresent()
+                && tools.apply("nsenter").isPresent() && tools.apply("unshare").isPresent()) {
+            String user = System.getProperty("user.name");
+            Optional<String> subFailure;
+            try (SubordinateJobs jobs = SubordinateJobs.start(user)) {
+                subFailure = trial(plan, cgroup, host, Optional.of(jobs));
+            } catch (IOException | RuntimeException e) {
+                subFailure = Optional.of(String.valueOf(e.getMessage()));
+            }
+            if (subFailure.isEmpty()) {
+                checks.set(jobUserAt, new SandboxReport.Check(JOB_USER, true, false, SUBORDINATE_OWN
+                        + " (" + SubordinateIds.readiness(host, user, uid, true) + ")", ""));
+            } else {
+                SandboxReport.Check shared = checks.get(jobUserAt);
+                checks.set(jobUserAt, new SandboxReport.Check(JOB_USER, false, false, shared.detail()
+                        + "; a trial job as a subordinate uid failed: " + subFailure.get(), shared.fix()));
+            }
+        }
         // The trial uses every namespace at once; only when it fails is each tried alone, to say which one is missing.
-        Optional<String> failure = trial(plan, cgroup, host);
+        Optional<String> failure = trial(plan, cgroup, host, Optional.empty());
         List<String> asJobUser = new ArrayList<>();
         jobUid.ifPresent(u -> asJobUser.addAll(List.of(setpriv.get().toString(), "--reuid=" + u,
                 "--regid=" + JobUids.gidFor(u), "--clear-groups", "--")));
@@ -182,7 +217,8 @@ public final class SandboxProbe {
     private static final String TRIAL_PREFIX = "check-";
 
     /** Runs a command through the real launcher in a real checkout and checks what it could do. */
-    private static Optional<String> trial(SandboxPlan plan, CgroupV2.Detection cgroup, HostView host) {
+    private static Optional<String> trial(SandboxPlan plan, CgroupV2.Detection cgroup, HostView host,
+            Optional<SubordinateJobs> subordinate) {
         Path root = null;
         BwrapLauncher trialLauncher = null;
         try {
@@ -191,11 +227,15 @@ public final class SandboxProbe {
             } catch (IOException e) {
                 // a killed probe's directory stays for a later probe; not the sandbox's failure
             }
-            root = JobDirs.prepare(TRIAL_PREFIX + ProcessHandle.current().pid());
+            String name = TRIAL_PREFIX + ProcessHandle.current().pid();
+            root = subordinate.isPresent() ? SubordinateOwnership.prepareJobDir(subordinate.get().namespace(), name)
+                    : JobDirs.prepare(name);
             Path checkout = Files.createDirectory(root.resolve("checkout"));
             Path log = root.resolve("trial.log");
             // As slot 0 of a node: a uid of the range that no running node's slot holds.
-            trialLauncher = new BwrapLauncher(plan, cgroup.cgroup(), host).forSlot(0);
+            trialLauncher = subordinate.isPresent()
+                    ? new BwrapLauncher(plan, cgroup.cgroup(), host).withSubordinateUids(subordinate.get()).forSlot(0)
+                    : new BwrapLauncher(plan, cgroup.cgroup(), host).forSlot(0);
             Process p = trialLauncher.start(
                     List.of("/bin/sh", "-c", "echo ok > out && cat out && ! touch /usr/.rhizome-probe 2>/dev/null"),
                     new Confinement(checkout, List.of(checkout), List.of(), Map.of("PATH", "/usr/bin:/bin")),
@@ -209,6 +249,14 @@ public final class SandboxProbe {
                 p.destroyForcibly();
             }
             String out = Files.readString(log).strip();
+            if (subordinate.isPresent() && p instanceof JobProcess job && job.endFailure().isPresent()) {
+                return Optional.of("its checkout was not given back: " + job.endFailure().get());
+            }
+            if (subordinate.isPresent() && p.exitValue() == 0
+                    && (Integer) Files.getAttribute(checkout.resolve("out"), "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                            != JobDirs.myUid()) {
+                return Optional.of("its checkout was not given back to the node");
+            }
             return p.exitValue() == 0 && out.equals("ok") ? Optional.empty()
                     : Optional.of("exit " + p.exitValue() + (out.isEmpty() ? "" : ": " + out));
         } catch (IOException e) {

@@ -29,6 +29,12 @@ public record SandboxReport(List<Check> checks, Optional<SandboxPlan> plan) {
         checks = List.copyOf(checks);
     }
 
+    /** Whether a node of an ordinary user runs its jobs as subordinate uids: its trial job ran as one through all of it. */
+    public boolean subordinateUids() {
+        return checks.stream().anyMatch(c -> c.name().equals(SandboxProbe.JOB_USER) && c.ok()
+                && c.detail().startsWith(SandboxProbe.SUBORDINATE_OWN));
+    }
+
     public boolean ok() {
         return plan.isPresent();
     }
@@ -71,7 +77,7 @@ public record SandboxReport(List<Check> checks, Optional<SandboxPlan> plan) {
             limits.addProperty("processes", p.limits().processes());
             limits.addProperty("tmp_bytes", p.limits().tmpBytes());
             o.add("limits", limits);
-            o.addProperty("job_uid", p.ownUid() ? "own" : "shared");
+            o.addProperty("job_uid", p.ownUid() || subordinateUids() ? "own" : "shared");
             p.jobUid().ifPresent(uid -> o.addProperty("job_uids", JobUids.describe()));
             JsonArray devices = new JsonArray();
             p.gpus().devices().forEach(d -> devices.add(d.toString()));

@@ -39,7 +39,7 @@ record SubordinateIds(long first, long count) {
     /**
      * What {@code rhizome node doctor} says of the node user's subordinate ids: whether
      * {@code /etc/subuid} and {@code /etc/subgid} give it a range and the mapping tools are there,
-     * which a node will need once it runs its jobs as them (not yet: docs/architecture.md, Known gaps).
+     * which a node of an ordinary user runs its jobs as ({@link SubordinateJobs}).
      */
     static String readiness(HostView host, String name, int uid, boolean mappers) {
         Optional<SubordinateIds> uids = of(host.readText(Path.of("/etc/subuid")).orElse(""), name, uid, 1);
@@ -50,7 +50,7 @@ record SubordinateIds(long first, long count) {
         }
         return "subordinate ids " + uids.get().first() + "+" + uids.get().count() + " (uids) and " + gids.get().first()
                 + "+" + gids.get().count() + " (gids) for " + name + (mappers ? "" : ", but newuidmap or newgidmap is missing")
-                + ", which this node does not use yet";
+                + "";
     }
 
     /** The lines to add to {@code /etc/subuid} and {@code /etc/subgid} (and the command that adds them) for {@code name}. */

@@ -38,9 +38,29 @@ public final class WorkDirBudget {
     /** Free space on the disk below which the job is stopped, whoever took it ({@link #floor}). */
     private final long floorFree;
     private final DeletedFiles deleted;
+    /** How the tree is walked while the job runs: by the node, or by the helper in the jobs' user namespace. */
+    private final TreeUsage walk;
+
+    /**
+     * A walk of a job's tree ({@link #usage}): the node's own ({@link #LOCAL}), or one run where a job's
+     * directories can be listed whatever their modes: the root of the jobs' user namespace
+     * ({@link NamespaceFds#usage}) for a job of a subordinate uid, whose 0700 directories (Python's
+     * {@code tempfile.mkdtemp} makes them) the node, neither their owner nor root, cannot list.
+     */
+    interface TreeUsage {
+        Usage measure(Path dir, long maxBytes, long maxEntries) throws IOException;
+    }
+
+    static final TreeUsage LOCAL = WorkDirBudget::usage;
 
     private WorkDirBudget(Path dir, long before, long maxBytes, FileStore disk, long device, long floorFree,
             DeletedFiles deleted) {
+        this(dir, before, maxBytes, disk, device, floorFree, deleted, LOCAL);
+    }
+
+    private WorkDirBudget(Path dir, long before, long maxBytes, FileStore disk, long device, long floorFree,
+            DeletedFiles deleted, TreeUsage walk) {
+        this.walk = walk;
         this.deleted = deleted;
         this.dir = dir;
         this.before = before;
@@ -76,7 +96,12 @@ public final class WorkDirBudget {
      */
     WorkDirBudget withDescriptors(DescriptorSource source) {
         return new WorkDirBudget(dir, before, maxBytes, disk, device, floorFree,
-                new DeletedFiles(source, DeletedFiles.MAX_DESCRIPTORS));
+                new DeletedFiles(source, DeletedFiles.MAX_DESCRIPTORS), walk);
+    }
+
+    /** This budget with the tree walked by {@code walk} while the job runs (its start was measured by the node, owner then). */
+    WorkDirBudget walkedBy(TreeUsage walk) {
+        return new WorkDirBudget(dir, before, maxBytes, disk, device, floorFree, deleted, walk);
     }
 
     /**
@@ -129,7 +154,7 @@ public final class WorkDirBudget {
      *                  directory's disk count too: they have no name for the walk to find
      */
     Optional<String> overrun(List<ProcessHandle> processes) throws IOException {
-        Usage used = usage(dir, before + maxBytes, MAX_ENTRIES);
+        Usage used = walk.measure(dir, before + maxBytes, MAX_ENTRIES);
         long held = used.bytes() - before > maxBytes || processes.isEmpty() ? 0 : deleted.bytes(processes, device);
         if (used.bytes() + held - before > maxBytes) {
             return Optional.of("it wrote more than " + mib(maxBytes) + " MiB to its work directory"
@@ -153,7 +178,7 @@ public final class WorkDirBudget {
     }
 
     /** @param unmeasured why part of the tree could not be walked, if it could not */
-    private record Usage(long bytes, long entries, Optional<String> unmeasured) {
+    record Usage(long bytes, long entries, Optional<String> unmeasured) {
     }
 
     /**
@@ -164,7 +189,7 @@ public final class WorkDirBudget {
      * its time limit, measured by that thread, would never come. {@link JobTreeEntries} cannot block,
      * and loses no entry whose name is not valid in the JVM's encoding.
      */
-    private static Usage usage(Path dir, long maxBytes, long maxEntries) throws IOException {
+    static Usage usage(Path dir, long maxBytes, long maxEntries) throws IOException {
         long bytes = 0;
         long entries = 1; // the directory itself, as a walk counts it
         ArrayDeque<Path> dirs = new ArrayDeque<>();

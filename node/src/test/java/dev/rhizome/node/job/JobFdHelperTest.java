@@ -45,4 +45,33 @@ class JobFdHelperTest {
         }
         return s.toString().lines().toList();
     }
+
+    /**
+     * The walk a node of an ordinary user asks of the helper for a job's checkout: the same count as the
+     * node's own walk, a path with spaces taken whole, and a bad request or a path that is no
+     * directory answered as an error the node reads as one, not as a count.
+     */
+    @Test
+    void itWalksAWorkDirectoryAsTheNodeWouldAndRefusesABadWalk(@TempDir Path dir) throws Exception {
+        Path spaced = Files.createDirectories(dir.resolve("a b/c"));
+        Files.writeString(spaced.resolve("f"), "x".repeat(5000));
+        StringWriter text = new StringWriter();
+        try (BufferedWriter out = new BufferedWriter(text)) {
+            JobFdHelper.answer(JobFdHelper.WALK + Long.MAX_VALUE + " " + Long.MAX_VALUE + " " + dir, out);
+        }
+        WorkDirBudget.Usage theirs = JobFdHelper.parseUsage(text.toString().strip());
+        WorkDirBudget.Usage ours = WorkDirBudget.usage(dir, Long.MAX_VALUE, Long.MAX_VALUE);
+        assertThat(theirs).isEqualTo(ours);
+        assertThat(theirs.entries()).isEqualTo(4);
+
+        for (String bad : List.of("walk 1 x " + dir, "walk 1", "memfiles x 1", "memfiles 10 0")) {
+            StringWriter refused = new StringWriter();
+            try (BufferedWriter out = new BufferedWriter(refused)) {
+                JobFdHelper.answer(bad, out);
+            }
+            assertThat(refused.toString()).as(bad).isEqualTo("error bad request\n");
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> JobFdHelper.parseUsage("error bad request"))
+                .hasMessageContaining("the walk failed");
+    }
 }

@@ -32,7 +32,7 @@ class SubordinateIdsTest {
     void theDoctorSaysWhetherTheNodeUserHasARangeAndTheTools() {
         FakeHost host = new FakeHost().text("/etc/subuid", FILE).text("/etc/subgid", "alice:100000:65536\n");
         assertThat(SubordinateIds.readiness(host, "alice", 1000, true))
-                .isEqualTo("subordinate ids 100000+65536 (uids) and 100000+65536 (gids) for alice, which this node does not use yet");
+                .isEqualTo("subordinate ids 100000+65536 (uids) and 100000+65536 (gids) for alice");
         assertThat(SubordinateIds.readiness(host, "alice", 1000, false)).contains("but newuidmap or newgidmap is missing");
         assertThat(SubordinateIds.readiness(host, "bob", 1001, true)).isEqualTo("no subordinate ids for bob in /etc/subgid");
         assertThat(SubordinateIds.readiness(new FakeHost(), "bob", 1001, true))

@@ -86,6 +86,60 @@ class SubordinateUidTest {
         }
     }
 
+    /**
+     * The launcher as a node of an ordinary user runs it: the job runs as the namespace's id 1 (the
+     * range's first uid on the host, not the node's), cannot read the node's key or data directory,
+     * lives through the runner's walks of its checkout with a 0700 directory in it (walked by the
+     * helper), and its checkout is given back to the node once it ends and then deleted.
+     */
+    @Test
+    void theLauncherRunsAJobAsASubordinateUidAndGivesItsCheckoutBack() throws Exception {
+        assumeTrue(JobDirs.myUid() == 0, "making a test user needs root (the tests run as root in CI)");
+        for (String tool : List.of("useradd", "userdel", "setpriv", "newuidmap", "newgidmap", "nsenter", "unshare", "bwrap")) {
+            assumeTrue(SandboxProbe.onPath(tool).isPresent() || Files.isExecutable(Path.of("/usr/sbin", tool)),
+                    tool + " is not installed");
+        }
+        String name = "rzt" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        Path classPath = null;
+        try {
+            run(List.of(sbin("useradd"), "-M", "-U", "-s", "/usr/sbin/nologin", name));
+            if (!Files.readString(Path.of("/etc/subuid")).contains(name + ":")) {
+                run(List.of(sbin("usermod"), "--add-subuids", "300000-365535", "--add-subgids", "300000-365535", name));
+            }
+            classPath = Files.createTempDirectory("subuid-cp", PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rwxr-xr-x")));
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            List<String> command = new ArrayList<>(List.of(SandboxProbe.onPath("setpriv").orElseThrow().toString(),
+                    "--reuid=" + name, "--regid=" + name, "--clear-groups", "--",
+                    java, "-cp", readableCopy(classPath), "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
+                    SubordinateLauncherCheck.class.getName(), name));
+            ProcessBuilder builder = new ProcessBuilder(command).directory(new File("/")).redirectErrorStream(true);
+            builder.environment().remove("XDG_RUNTIME_DIR"); // root's: the test user's leases go to the temporary directory
+            Process p = builder.start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
+            int nodeUid = Integer.parseInt(out.lines().filter(l -> l.startsWith("UID ")).findFirst().orElseThrow().substring(4));
+            long first = Long.parseLong(Files.readString(Path.of("/etc/subuid")).lines()
+                    .filter(l -> l.startsWith(name + ":")).findFirst().orElseThrow().split(":")[1]);
+
+            assertThat(out).as(out).contains("REPORT_OWN true JOB_UID own\n", "JOB_USER true own: ", "LAUNCHER_SUBORDINATE true\n")
+                    .contains("STATUS OK EXIT 0\n")
+                    .contains("JOB_HOST_UID " + first + "\n", "JOB_INSIDE_UID 1 GID 0\n")
+                    .containsPattern("KEY_RC 1 KEY_OUT .*Permission denied").doesNotContain("SECRET-KEY")
+                    .containsPattern("DATA_RC [12] DATA_OUT .*Permission denied").doesNotContain("NODE-DATA")
+                    .contains("SECOND_DONE true 0\n", "GIVEN_BACK true\n", "GIVEN_BACK_AGAIN true\n", "DELETED true\n");
+            assertThat(nodeUid).isNotEqualTo((int) first);
+        } finally {
+            runQuietly(List.of(sbin("userdel"), name));
+            dropLines(Path.of("/etc/subuid"), name);
+            dropLines(Path.of("/etc/subgid"), name);
+            if (classPath != null) {
+                JobDirs.deleteTree(classPath);
+            }
+        }
+    }
+
     private static String sbin(String tool) {
         return SandboxProbe.onPath(tool).map(Path::toString).orElse("/usr/sbin/" + tool);
     }
