@@ -742,6 +742,11 @@ public final class CoordinatorClient {
                 if (error.getCode() == Error.Code.WRONG_NETWORK) {
                     network = null;  // read it again for the next record: the store may have been replaced
                     askAgain = true;  // from the coordinator, not the file: checked against what is kept
+                    if (known != null) {
+                        // asked now, so that a coordinator now serving another network than the one
+                        // kept is said as such (what to do included), not as a refused record
+                        networkAsAnswered();
+                    }
                 }
                 // The coordinator's reason first: it is what the reader acts on; the route and status
                 // after it are for whoever reads the coordinator's log beside it.
