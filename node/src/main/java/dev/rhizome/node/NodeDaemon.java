@@ -3,6 +3,7 @@ package dev.rhizome.node;
 import dev.rhizome.node.api.AnnouncedReach;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.node.api.KnownNetwork;
 import dev.rhizome.node.api.ReachabilityLog;
 import dev.rhizome.node.control.ControlServer;
 import dev.rhizome.node.disk.DataJanitor;
@@ -111,8 +112,15 @@ public final class NodeDaemon implements AutoCloseable {
             // every thread's calls (slots, reporter, announcer, gossip's entry points) tell one log
             coordinator.watch(new ReachabilityLog(coordinator.url().toString(), config.coordinatorSetBy(), Clock.systemUTC()));
             TransferLog transfers = new TransferLog(layout.transfers());
-            // the coordinator's network, learnt when it first answers (at each ask for entry points)
+            // the coordinator's network, kept in the data dir once learnt: gossip signs for it from
+            // the start, even while the coordinator is away; checked at each ask for entry points
+            KnownNetwork kept = KnownNetwork.ofNode(layout.dataDir());
+            coordinator.keepNetworkIn(kept);
             GossipNetwork network = GossipNetwork.unnamed();
+            String keptId = kept.read();
+            if (keptId != null) {
+                network.learn(keptId);
+            }
             this.gossip = GossipService.start(repository, identity,
                     GossipSettings.defaults(config.host(), config.peerPort(), hardware.hardwareClass(), layout.peers()),
                     // The wants filter: fetch what the work needs, and keep copies of neighbours' new commits when named.
@@ -310,11 +318,16 @@ public final class NodeDaemon implements AutoCloseable {
     /** Where to start dialling the gossip network: the nodes the coordinator saw recently. */
     private static List<NodeInfo> entryPoints(CoordinatorClient coordinator, GossipNetwork network) {
         try {
-            network.learn(coordinator.network());
+            network.learn(coordinator.networkAsAnswered());
             return coordinator.nodes().getPeersList().stream()
                     .map(p -> NodeInfo.newBuilder().setNode(p.getNode()).setHost(p.getHost()).setPort(p.getPort()).build())
                     .toList();
         } catch (CoordinatorException e) {
+            if (e.code() == dev.rhizome.proto.v1.Error.Code.WRONG_NETWORK) {
+                // not followed: the node keeps its network (its gossip, its outbox) and says so at each ask
+                log.error("WRONG NETWORK: {}", e.getMessage());
+                return List.of();
+            }
             if (e.status() == 0) {
                 // unreachable: the ReachabilityLog has told the volunteer (once a minute at most);
                 // gossip asks again later, and meanwhile dials the peers it knew (peers.bin)

@@ -2,6 +2,7 @@ package dev.rhizome.client.cli;
 
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.node.api.KnownNetwork;
 import dev.rhizome.proto.v1.DirectionStatus;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.protocol.identity.Identity;
@@ -41,7 +42,9 @@ public final class Coordinators {
 
     public static CoordinatorClient client(CoordinatorOption coordinator, DataDirOption dataDir) {
         coordinator.uri();  // checked first: a refused URL reads the same on every command
-        return new CoordinatorClient(coordinator.url(), identity(dataDir.path()));
+        // the coordinator's network id, asked once per coordinator URL and kept in the data dir
+        return new CoordinatorClient(coordinator.url(), identity(dataDir.path()))
+                .keepNetworkIn(KnownNetwork.ofCli(dataDir.path(), coordinator.uri()));
     }
 
     /** A read from the coordinator. */
@@ -130,6 +133,13 @@ public final class Coordinators {
         if (e.status() == 0) {
             return new CommandException(ExitCodes.UNREACHABLE, "unreachable", e.getMessage(),
                     "start the coordinator or pass --coordinator URL (or set RHIZOME_COORDINATOR)");
+        }
+        if (e.code() == Error.Code.WRONG_NETWORK) {
+            // refused, or found by this client (the coordinator answers another network id than the one kept)
+            return new CommandException(ExitCodes.REFUSED, "wrong_network", e.getMessage(),
+                    "the coordinator serves another network than this --data-dir signs for (the message says which,"
+                            + " and which file keeps the id): check --coordinator, or delete that file if the"
+                            + " coordinator's store was replaced on purpose");
         }
         if (!e.isRefusal()) {
             return new CommandException(ExitCodes.FAILED, "coordinator_error", e.getMessage(), "retry later");

@@ -84,6 +84,10 @@ public final class CoordinatorClient {
     private volatile Reachability reachability = Reachability.NOBODY;
     /** The coordinator's network id once read ({@link #network()}); null until then. */
     private volatile String network;
+    /** Where the network id is kept between processes ({@link #keepNetworkIn}); null: in memory only. */
+    private volatile KnownNetwork known;
+    /** Set by a {@code WRONG_NETWORK} refusal: the next {@link #network()} asks the coordinator, not the file. */
+    private volatile boolean askAgain;
 
     /**
      * Told how calls to the coordinator go, as far as reaching it goes, so that a long-running
@@ -234,22 +238,68 @@ public final class CoordinatorClient {
      */
     public String network() throws CoordinatorException {
         String known = network;
-        if (known == null) {
-            String id = stats().getNetworkId();
-            if (id.isEmpty()) {
-                throw new CoordinatorException(200, Error.Code.UNSUPPORTED, "the coordinator at " + base
-                        + " names no network (GET /v1/stats has no network_id): it predates records signed for"
-                        + " a network; upgrade it");
-            }
-            try {
-                known = Envelopes.checkNetwork(id);
-            } catch (IllegalArgumentException e) {
-                throw new CoordinatorException(200, Error.Code.INTERNAL, "the coordinator at " + base
-                        + " serves an unusable network id: " + e.getMessage());
-            }
-            network = known;
+        if (known != null) {
+            return known;
         }
-        return known;
+        KnownNetwork kept = this.known;
+        if (kept != null && !askAgain) {
+            try {
+                known = kept.read();
+            } catch (IOException e) {
+                throw new CoordinatorException(200, Error.Code.INTERNAL, e.getMessage());
+            }
+            if (known != null) {
+                network = known;
+                return known;
+            }
+        }
+        return networkAsAnswered();
+    }
+
+    /**
+     * Keeps the network id in {@code kept} (a node's data dir, the CLI's per coordinator URL): read
+     * from there instead of asking the coordinator, written when first learnt, and checked against
+     * each answer of {@link #networkAsAnswered()}; a coordinator answering another id is then a
+     * {@code WRONG_NETWORK} error that says what to do, and this client keeps signing for the kept one.
+     */
+    public CoordinatorClient keepNetworkIn(KnownNetwork kept) {
+        this.known = kept;
+        return this;
+    }
+
+    /**
+     * Asks the coordinator for its network id ({@code GET /v1/stats}) and checks it against the one
+     * kept ({@link #keepNetworkIn}), keeping it when none is. A node asks at each ask for entry
+     * points, so that a coordinator started on another store is noticed and said, not followed.
+     */
+    public String networkAsAnswered() throws CoordinatorException {
+        String id = stats().getNetworkId();
+        if (id.isEmpty()) {
+            throw new CoordinatorException(200, Error.Code.UNSUPPORTED, "the coordinator at " + base
+                    + " names no network (GET /v1/stats has no network_id): it predates records signed for"
+                    + " a network; upgrade it");
+        }
+        try {
+            Envelopes.checkNetwork(id);
+        } catch (IllegalArgumentException e) {
+            throw new CoordinatorException(200, Error.Code.INTERNAL, "the coordinator at " + base
+                    + " serves an unusable network id: " + e.getMessage());
+        }
+        KnownNetwork kept = this.known;
+        if (kept != null) {
+            try {
+                kept.check(base, id);
+            } catch (KnownNetwork.Mismatch e) {
+                network = e.kept();  // not followed: what is signed here stays the kept network's
+                throw new CoordinatorException(200, Error.Code.WRONG_NETWORK, e.getMessage());
+            } catch (IOException e) {
+                throw new CoordinatorException(200, Error.Code.INTERNAL, "cannot keep the coordinator's network id in "
+                        + kept.file() + ": " + e.getMessage());
+            }
+        }
+        askAgain = false;
+        network = id;
+        return id;
     }
 
     /** {@code record} signed with this client's key for the coordinator's network. */
@@ -691,6 +741,12 @@ public final class CoordinatorClient {
                 reachability.answered();
                 if (error.getCode() == Error.Code.WRONG_NETWORK) {
                     network = null;  // read it again for the next record: the store may have been replaced
+                    askAgain = true;  // from the coordinator, not the file: checked against what is kept
+                    if (known != null) {
+                        // asked now, so that a coordinator now serving another network than the one
+                        // kept is said as such (what to do included), not as a refused record
+                        networkAsAnswered();
+                    }
                 }
                 // The coordinator's reason first: it is what the reader acts on; the route and status
                 // after it are for whoever reads the coordinator's log beside it.

@@ -58,6 +58,8 @@ public final class WorkLoop implements Runnable {
     }
 
     private final Identity identity;
+    /** Picks this node's own results signed version 1 in the outbox, to sign them again for the network. */
+    private final OwnResultResigner resigner;
     private final CoordinatorClient coordinator;
     private final CommitSource commits;
     private final Explorer explorer;   // null when this node doesn't explore
@@ -91,6 +93,7 @@ public final class WorkLoop implements Runnable {
             InventoryAnnouncer announcer, RunGate gate, Settings settings, Path logRoot, Clock clock,
             Consumer<SignedEnvelope> signedResults) {
         this.identity = identity;
+        this.resigner = new OwnResultResigner(identity);
         this.coordinator = coordinator;
         this.commits = commits;
         this.explorer = explorer;
@@ -228,6 +231,7 @@ public final class WorkLoop implements Runnable {
                 continue;  // delivered once its slot has released the unit
             }
             try {
+                pending = resignedIfOld(pending);
                 coordinator.reportResult(pending.envelope());
                 outbox.remove(pending);
                 // the unit's name lets a crash check match what a node was told was stored (ops/storm)
@@ -244,6 +248,23 @@ public final class WorkLoop implements Runnable {
                 }
             }
         }
+    }
+
+    /**
+     * A result of this node's that waits signed version 1 (before round 15) signed again for the
+     * coordinator's network and written back in its place before it goes ({@link OwnResultResigner}):
+     * the coordinator would refuse it for good as it is.
+     */
+    private ResultOutbox.Pending resignedIfOld(ResultOutbox.Pending pending) throws CoordinatorException {
+        Optional<Result> old = resigner.toResign(pending.envelope());
+        if (old.isEmpty()) {
+            return pending;
+        }
+        SignedEnvelope again = coordinator.signed(old.get());
+        outbox.put(old.get().getWorkUnitId(), again);
+        log.info("result {} was signed version 1 (before networks were named): signed again for network {}",
+                pending.file().getFileName(), again.getNetwork());
+        return new ResultOutbox.Pending(pending.file(), again);
     }
 
     private static ThreadFactory daemon(String name) {

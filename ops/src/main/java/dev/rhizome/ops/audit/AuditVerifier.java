@@ -70,6 +70,10 @@ public final class AuditVerifier {
      */
     private final Set<String> tooLate = new HashSet<>();
 
+    /** The network the export's first version-2 record was signed for; null until one is read. */
+    private String network;
+    private long networkFirstAt;
+
     private AuditVerifier() {
     }
 
@@ -131,6 +135,7 @@ public final class AuditVerifier {
             problems.add(new Problem(type, index, id, "id does not match the envelope (its SHA-256 is " + actual
                     + "): the bytes were changed"));
         }
+        mixedNetwork(e, type, index, id);
         try {
             switch (e.getType()) {
                 case "rhizome.v1.Seed" -> seed(open(e, Seed.getDefaultInstance(), Seed::getPublisher), index, id);
@@ -144,6 +149,25 @@ public final class AuditVerifier {
             }
         } catch (SignatureException ex) {
             problems.add(new Problem(type, index, id, "bad signature: " + ex.getMessage()));
+        }
+    }
+
+    /**
+     * One coordinator's export holds one network's records: the first record signed for a network
+     * (envelope version 2) names the export's, and a later one signed for another is named, since a
+     * coordinator refuses those (a store mixed by hand, or records copied in from another network).
+     * Version-1 records name no network (signed before networks were named) and pass.
+     */
+    private void mixedNetwork(SignedEnvelope e, String type, long index, String id) {
+        if (e.getVersion() != Envelopes.VERSION) {
+            return;
+        }
+        if (network == null) {
+            network = e.getNetwork();
+            networkFirstAt = index;
+        } else if (!network.equals(e.getNetwork())) {
+            problems.add(new Problem(type, index, id, "signed for network " + e.getNetwork() + ", not this export's"
+                    + " network " + network + " (named by record #" + networkFirstAt + "): records of mixed networks"));
         }
     }
 

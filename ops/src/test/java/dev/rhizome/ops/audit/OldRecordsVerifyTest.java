@@ -91,6 +91,49 @@ class OldRecordsVerifyTest {
         });
     }
 
+    @Test
+    void aRecordOfAnotherNetworkInTheStoreIsNamedAsMixedNetworks() throws Exception {
+        Identity operator = Identity.generate();
+        Identity author = Identity.generate();
+        Path data = dir.resolve("coordinator");
+        CoordinatorConfig config = CoordinatorConfig.defaults(data).withOperators(Set.of(operator.publicId()));
+        String seedCommit = "a".repeat(40);
+        String network;
+        try (Coordinator c = Coordinator.start(config)) {
+            CoordinatorClient op = new CoordinatorClient(c.url(), operator);
+            network = op.network();
+            long now = System.currentTimeMillis();
+            op.publishSeed(Seed.newBuilder().setName("tiny-lm").setCommit(seedCommit).setManifest(manifest())
+                    .setPublisher(operator.publicId().toByteString()).setPublishedMs(now).build());
+            op.openDirection(Direction.newBuilder().setName("lr").setSeed("tiny-lm").setBaseCommit(seedCommit)
+                    .setOpenedBy(operator.publicId().toByteString()).setOpenedMs(now).build());
+        }
+        // a paper copied in by hand from another network's store: its coordinator would refuse it
+        Paper paper = Paper.newBuilder().setAuthor(author.publicId().toByteString()).setDirection("lr")
+                .setTitle("elsewhere").setBodyMarkdown("found on another network").setCreatedMs(System.currentTimeMillis())
+                .build();
+        SignedEnvelope foreign = Envelopes.sign(author, "net-elsewhere", paper);
+        try (SqliteStore store = SqliteStore.open(data)) {
+            store.inTransaction(tx -> {
+                tx.insertPaper(paper, foreign, Envelopes.id(foreign), System.currentTimeMillis());
+                return null;
+            });
+        }
+        Path file = dir.resolve("audit.jsonl");
+        try (Coordinator c = Coordinator.start(config)) {
+            AuditExport.export(URI.create(c.url()), file, System.currentTimeMillis(), n -> { });
+        }
+
+        AuditVerifier.Report report = AuditVerifier.verify(AuditExport.read(file));
+
+        assertThat(report.ok()).isFalse();
+        assertThat(report.problems()).singleElement().satisfies(p -> {
+            assertThat(p.type()).isEqualTo("Paper");
+            assertThat(p.id()).isEqualTo(Envelopes.id(foreign));
+            assertThat(p.why()).contains("net-elsewhere").contains(network).contains("mixed networks");
+        });
+    }
+
     private static Manifest manifest() {
         return Manifest.newBuilder().setName("tiny-lm").addCommand("java").addCommand("Train.java")
                 .setBudget(Budget.newBuilder().setSteps(400)).setRandomSeed(42)

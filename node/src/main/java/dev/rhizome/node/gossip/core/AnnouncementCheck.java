@@ -237,13 +237,21 @@ final class AnnouncementCheck {
     /**
      * A record whose good signature names another network than this node's: refused (a node of
      * another network, or a capture of its record replayed here), and not scored as a forgery, since
-     * its signer signed it; null when it names this network, or none (an older peer's), or this
-     * node does not know its own yet.
+     * its signer signed it; null when it names this network, or this node does not know its own yet.
+     * Once it knows its network, a record that names none (envelope version 1) is refused the same
+     * way: no compatibility window, since a node that signs version 1 (from before round 15) can no
+     * longer claim or report to an upgraded coordinator either, and a version-1 record captured on
+     * another network would otherwise still be replayed here.
      */
     private Outcome otherNetwork(SignedEnvelope envelope, Kind kind) {
         String ours = network.id();
-        if (ours == null || envelope.getVersion() != Envelopes.VERSION || envelope.getNetwork().equals(ours)) {
+        if (ours == null || (envelope.getVersion() == Envelopes.VERSION && envelope.getNetwork().equals(ours))) {
             return null;
+        }
+        if (envelope.getVersion() != Envelopes.VERSION) {
+            return Outcome.refuse(Penalty.OTHER_NETWORK, kind + " signed version " + envelope.getVersion()
+                    + " for no network, not this network " + ours + " (its signer runs a release from before networks"
+                    + " were named, and must upgrade)");
         }
         return Outcome.refuse(Penalty.OTHER_NETWORK, kind + " signed for network " + envelope.getNetwork()
                 + ", not this network " + ours);

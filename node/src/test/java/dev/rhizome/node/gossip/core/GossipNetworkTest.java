@@ -15,10 +15,10 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Gossip is bound to its coordinator's network: a peer's record signed for another network is
- * refused (a node of that network, or a capture of its record replayed here) without scoring its
- * signer as a forger; one that names this network, or none (an older peer), is taken; what this
- * node signs names its network.
+ * Gossip is bound to its coordinator's network: a peer's record signed for another network, or
+ * for none (version 1) once this node knows its own, is refused (a node of that network, an older
+ * node, or a capture of its record replayed here) without scoring its signer as a forger; one that
+ * names this network is taken; what this node signs names its network.
  */
 class GossipNetworkTest {
     final GossipConfig config = GossipConfig.defaults();
@@ -41,8 +41,10 @@ class GossipNetworkTest {
     }
 
     @Test
-    void anInventoryOfAnotherNetworkIsRefusedAndThoseOfThisNetworkOrNoneAreTaken() {
-        Peer peer = Peer.connectedTo(core, now);  // its hello names no network: an older peer's, taken
+    void anInventoryOfAnotherNetworkIsRefusedAndThoseOfThisNetworkAreTaken() {
+        Peer peer = new Peer();
+        assertThat(core.onConnected(peer.id, Envelopes.sign(peer.identity, "net-a",
+                peer.info.toBuilder().setTimeMs(now).build()), false, now)).noneMatch(e -> e instanceof Disconnect);
 
         SignedEnvelope elsewhere = inventory(peer, "net-b", Peer.commit(1));
         assertThat(only(core.onMessage(peer.id, Peer.announce(elsewhere), now), Fetch.class)).isEmpty();
@@ -51,7 +53,23 @@ class GossipNetworkTest {
 
         assertThat(only(core.onMessage(peer.id, Peer.announce(inventory(peer, "net-a", Peer.commit(2))), now),
                 Fetch.class)).hasSize(1);
-        assertThat(only(peer.announces(core, now, Peer.commit(3)), Fetch.class)).hasSize(1);
+        // a version-1 inventory (no network: an older peer's, or a capture from any network) is refused
+        assertThat(only(peer.announces(core, now, Peer.commit(3)), Fetch.class)).isEmpty();
+        assertThat(core.score(peer.id)).isZero();
+    }
+
+    @Test
+    void aVersionOneHelloClosesTheLinkOnceTheNetworkIsKnownAndIsTakenBefore() {
+        Peer older = new Peer();
+        List<Effect> effects = core.onConnected(older.id, older.hello(now), false, now);
+        assertThat(only(effects, Disconnect.class)).singleElement()
+                .satisfies(d -> assertThat(d.reason()).contains("version 1").contains("net-a").contains("upgrade"));
+        assertThat(core.score(older.id)).isZero();
+
+        GossipCore unknownYet = new GossipCore(Identity.generate(), NodeInfo.newBuilder().setHost("192.0.2.11")
+                .setPort(7000).build(), config, new Random(3), SignatureCheck.envelopes(), Wants.everything(),
+                GossipNetwork.unnamed());
+        Peer.connectedTo(unknownYet, now);  // a node that never learnt its network still takes it
     }
 
     @Test
