@@ -137,9 +137,10 @@ public final class Coordinators {
         if (e.code() == Error.Code.WRONG_NETWORK) {
             // refused, or found by this client (the coordinator answers another network id than the one kept)
             return new CommandException(ExitCodes.REFUSED, "wrong_network", e.getMessage(),
-                    "the coordinator serves another network than this --data-dir signs for (the message says which,"
-                            + " and which file keeps the id): check --coordinator, or delete that file if the"
-                            + " coordinator's store was replaced on purpose");
+                    "the coordinator now serves another network than the one this command signed for (its store"
+                            + " was replaced, or --coordinator names another coordinator than before): its network"
+                            + " id has been read again, so run the command again; check --coordinator if that is not"
+                            + " the coordinator you meant");
         }
         if (!e.isRefusal()) {
             return new CommandException(ExitCodes.FAILED, "coordinator_error", e.getMessage(), "retry later");

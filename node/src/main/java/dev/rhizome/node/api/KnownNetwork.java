@@ -19,15 +19,25 @@ import java.util.List;
  * network) and {@code GET /v1/stats} is asked once per coordinator, not once per process.
  *
  * <p>The file holds the id on its first line and the coordinator's URL on its second (for the
- * message that names it). A coordinator that later answers another id is not followed: the
- * caller gets {@link Mismatch}, which says what to do, and the file keeps the id it had. Pure
- * file I/O, no HTTP: {@link CoordinatorClient} asks, this remembers.
+ * message that names it). A node's coordinator that later answers another id is not followed: the
+ * caller gets {@link Mismatch}, which says what to do, and the file keeps the id it had (the node's
+ * outbox, repository and peers are that network's). The CLI's is followed: its data dir holds a key
+ * and claims, which the coordinator checks itself, and a developer who starts a coordinator afresh
+ * on the same port would otherwise have to find and delete a file. Pure file I/O, no HTTP:
+ * {@link CoordinatorClient} asks, this remembers.
  */
 public final class KnownNetwork {
     private final Path file;
+    /** Whether another id answered replaces the kept one (the CLI's) rather than being refused (a node's). */
+    private final boolean follows;
 
     public KnownNetwork(Path file) {
+        this(file, false);
+    }
+
+    private KnownNetwork(Path file, boolean follows) {
         this.file = file;
+        this.follows = follows;
     }
 
     /** The file a node keeps its coordinator's network id in, in its data dir. */
@@ -43,7 +53,7 @@ public final class KnownNetwork {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256")
                     .digest(coordinator.toString().getBytes(StandardCharsets.UTF_8));
-            return new KnownNetwork(dataDir.resolve("networks").resolve(HexFormat.of().formatHex(digest, 0, 16)));
+            return new KnownNetwork(dataDir.resolve("networks").resolve(HexFormat.of().formatHex(digest, 0, 16)), true);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JVM has SHA-256", e);
         }
@@ -74,12 +84,13 @@ public final class KnownNetwork {
     }
 
     /**
-     * Checks the id {@code coordinator} answers against the one kept: keeps it when none is, and
-     * throws {@link Mismatch} when it is another.
+     * Checks the id {@code coordinator} answers against the one kept: keeps it when none is (or when
+     * it is another and this file follows its coordinator), and throws {@link Mismatch} when it is
+     * another.
      */
     public void check(URI coordinator, String answered) throws IOException, Mismatch {
         String kept = read();
-        if (kept == null) {
+        if (kept == null || (follows && !kept.equals(answered))) {
             Files.createDirectories(file.toAbsolutePath().getParent());
             DurableFiles.replace(file, (answered + "\n" + coordinator + "\n").getBytes(StandardCharsets.UTF_8));
         } else if (!kept.equals(answered)) {
