@@ -101,6 +101,10 @@ class SharedClaimJournalTest {
         ProcessHandle orphan = ProcessHandle.of(pid).orElseThrow();
         ProcessStamp stamp = new ProcessStamp(pid, orphan.info().startInstant().orElseThrow().toEpochMilli());
         assertThat(stamp.alive()).isTrue();
+        // the shell must have become the `sleep` (exec) first: a shell still running reaps the killed
+        // child itself, and its pid is gone (a fresh clone's run saw /proc/PID/stat missing)
+        Path parentComm = Path.of("/proc", Long.toString(running.pid()), "comm");
+        await().atMost(java.time.Duration.ofSeconds(30)).until(() -> Files.readString(parentComm).strip().equals("sleep"));
         orphan.destroyForcibly();
         await().atMost(java.time.Duration.ofSeconds(30)).until(() -> Files.readString(Path.of("/proc", Long.toString(pid),
                 "stat")).matches("^\\d+ \\(.*\\) Z .*\\s*"));
