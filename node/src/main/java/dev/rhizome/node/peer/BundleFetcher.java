@@ -6,6 +6,7 @@ import dev.rhizome.node.git.BundleException;
 import dev.rhizome.node.git.BundleFile;
 import dev.rhizome.node.git.BundleTooLargeException;
 import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.git.PackLimits;
 import dev.rhizome.node.git.PieceDigests;
 import dev.rhizome.node.gossip.core.GossipCore;
 import dev.rhizome.node.gossip.core.StallFloor;
@@ -66,6 +67,8 @@ public final class BundleFetcher implements AutoCloseable {
     private volatile GlobalTrafficShapingHandler downloadCap;
     /** What a transfer must advance per idle period: less under this node's own download cap. */
     private volatile long minProgressBytes = StallFloor.MIN_PROGRESS_BYTES;
+    /** The import's object bound, also judged on a pack's header as it arrives ({@link BundleSink}). */
+    private volatile long maxObjects = PackLimits.PEERS.maxObjects();
 
     public BundleFetcher(NodeRepository repo, Identity identity, PeerConfig config, TransferLog log) {
         this(repo, identity, config, log, new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory()), true);
@@ -99,6 +102,11 @@ public final class BundleFetcher implements AutoCloseable {
         if (old != null) {
             old.release();
         }
+    }
+
+    /** Stops transfers whose pack declares more than {@code objects} objects at its header (tests: the heap's bound is large). */
+    void limitObjects(long objects) {
+        maxObjects = objects;
     }
 
     /**
@@ -163,7 +171,7 @@ public final class BundleFetcher implements AutoCloseable {
         try {
             FetchSession session = from == null ? new FetchSession(commit, config.maxBundleBytes(), peer.getNode())
                     : FetchSession.resuming(commit, config.maxBundleBytes(), peer.getNode(), from.prefix());
-            BundleSink sink = from == null ? new BundleSink(received) : BundleSink.after(received);
+            BundleSink sink = from == null ? new BundleSink(received, maxObjects) : BundleSink.after(received, maxObjects);
             // Listed once: every request of this bundle, resumed or not, must name the same (thin) bundle.
             List<String> have = from == null ? repo.recentCommits(MAX_HAVE) : from.prefix().have();
             if (from != null) {
@@ -301,7 +309,7 @@ public final class BundleFetcher implements AutoCloseable {
         try {
             RangeFetch.Outcome got;
             RangeFetch fetch = new RangeFetch(commit, holders, config, have, received, this::startDownload, progress, cancel,
-                    verdicts, from == null ? null : from.prefix());
+                    verdicts, from == null ? null : from.prefix(), maxObjects);
             try {
                 got = fetch.run();
             } catch (PeerFailure | FetchException e) {

@@ -2,6 +2,8 @@ package dev.rhizome.node.peer;
 
 import com.google.protobuf.ByteString;
 import dev.rhizome.node.git.BundleFile;
+import dev.rhizome.node.git.PackLimits;
+import dev.rhizome.node.git.PackObjectCount;
 import dev.rhizome.proto.v1.BundleRequest;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.PeerMessage;
@@ -75,6 +77,9 @@ final class RangeFetch {
     private final KeptPrefix kept;
     /** A holder said it has another bundle than the kept prefix's (CONFLICT to the probe). */
     private boolean keptRefused;
+    /** The first piece showed a pack past this node's object bound: nothing of it is worth keeping. */
+    private boolean overObjectBound;
+    private final long maxObjects;
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final Set<Job> live = new HashSet<>();
     private final AtomicLong arrived = new AtomicLong();
@@ -89,13 +94,17 @@ final class RangeFetch {
 
     RangeFetch(String commit, List<PeerEndpoint> holders, PeerConfig config, List<String> have, ReceivedBytes into, Starter starter,
                TransferProgress progress, Cancellation cancel, HolderVerdicts verdicts) {
-        this(commit, holders, config, have, into, starter, progress, cancel, verdicts, null);
+        this(commit, holders, config, have, into, starter, progress, cancel, verdicts, null, PackLimits.PEERS.maxObjects());
     }
 
-    /** @param kept a prefix of the bundle {@code into} holds already, to resume from (null: none) */
+    /**
+     * @param kept       a prefix of the bundle {@code into} holds already, to resume from (null: none)
+     * @param maxObjects the import's object bound: a first piece whose pack declares more ends the fetch
+     */
     RangeFetch(String commit, List<PeerEndpoint> holders, PeerConfig config, List<String> have, ReceivedBytes into, Starter starter,
-               TransferProgress progress, Cancellation cancel, HolderVerdicts verdicts, KeptPrefix kept) {
+               TransferProgress progress, Cancellation cancel, HolderVerdicts verdicts, KeptPrefix kept, long maxObjects) {
         this.kept = kept;
+        this.maxObjects = maxObjects;
         this.commit = commit;
         this.holders = holders;
         this.config = config;
@@ -227,10 +236,29 @@ final class RangeFetch {
                 cancelDuplicate(other, piece);
             }
         }
+        if (job.piece() == PiecePlan.PROBE && kept == null) {
+            checkObjectCount(job);
+        }
         if (job.piece() != PiecePlan.PROBE && !plan.isDone(job.piece())) {
             plan.pieceFailed(job.holder(), job.piece());  // it ended without the piece it was asked for
         }
         plan.cancelled(job.holder());  // idle again, if it is not already
+    }
+
+    /**
+     * Stops the fetch when the first piece (verified) shows a pack declaring more objects than the
+     * import takes: the rest would be fetched only to be refused. Too large here, as the import
+     * would say, told to the verdicts as the import's refusal is.
+     */
+    private void checkObjectCount(Job job) throws FetchException {
+        long count = new PackObjectCount().update(ByteBuffer.wrap(job.buffer().bytes(), 0, job.buffer().length()));
+        long max = maxObjects;
+        if (count > max) {
+            overObjectBound = true;
+            PeerFailure tooLarge = BundleSink.tooManyObjects(count, max);
+            verdicts.failed(holders.get(job.holder()), tooLarge);
+            throw new FetchException(commit, List.of(label(job.holder()) + ": " + tooLarge.getMessage()));
+        }
     }
 
     private void cancelDuplicate(int holder, int piece) {
@@ -286,6 +314,9 @@ final class RangeFetch {
      * bundle; the prefix it started from when no holder's header came; null when none is.
      */
     KeptPrefix keep() {
+        if (overObjectBound) {
+            return null;
+        }
         if (!plan.knowsPieces()) {
             return kept;
         }
