@@ -6,6 +6,7 @@ import dev.rhizome.node.git.BundleException;
 import dev.rhizome.node.git.BundleFile;
 import dev.rhizome.node.git.BundleTooLargeException;
 import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.git.PackLimits;
 import dev.rhizome.node.git.PieceDigests;
 import dev.rhizome.node.gossip.core.GossipCore;
 import dev.rhizome.node.gossip.core.StallFloor;
@@ -66,6 +67,8 @@ public final class BundleFetcher implements AutoCloseable {
     private volatile GlobalTrafficShapingHandler downloadCap;
     /** What a transfer must advance per idle period: less under this node's own download cap. */
     private volatile long minProgressBytes = StallFloor.MIN_PROGRESS_BYTES;
+    /** The import's object bound, also judged on a pack's header as it arrives ({@link BundleSink}). */
+    private volatile long maxObjects = PackLimits.PEERS.maxObjects();
 
     public BundleFetcher(NodeRepository repo, Identity identity, PeerConfig config, TransferLog log) {
         this(repo, identity, config, log, new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory()), true);
@@ -99,6 +102,11 @@ public final class BundleFetcher implements AutoCloseable {
         if (old != null) {
             old.release();
         }
+    }
+
+    /** Stops transfers whose pack declares more than {@code objects} objects at its header (tests: the heap's bound is large). */
+    void limitObjects(long objects) {
+        maxObjects = objects;
     }
 
     /**
@@ -163,7 +171,7 @@ public final class BundleFetcher implements AutoCloseable {
         try {
             FetchSession session = from == null ? new FetchSession(commit, config.maxBundleBytes(), peer.getNode())
                     : FetchSession.resuming(commit, config.maxBundleBytes(), peer.getNode(), from.prefix());
-            BundleSink sink = from == null ? new BundleSink(received) : BundleSink.after(received);
+            BundleSink sink = from == null ? new BundleSink(received, maxObjects) : BundleSink.after(received, maxObjects);
             // Listed once: every request of this bundle, resumed or not, must name the same (thin) bundle.
             List<String> have = from == null ? repo.recentCommits(MAX_HAVE) : from.prefix().have();
             if (from != null) {
@@ -238,7 +246,9 @@ public final class BundleFetcher implements AutoCloseable {
      * replaced by the next, and its piece asked of another. The bundle is assembled, checked
      * against the whole digest and imported as from one holder; nothing unverified is imported.
      * {@code verdicts} hears of each holder's fault as it is proven. One holder: a whole transfer,
-     * resumed after a drop, as {@link #fetchFrom}.
+     * resumed after a drop, as {@link #fetchFrom}. A prefix kept from an earlier transfer of the
+     * commit, whole or in pieces, is resumed from (its pieces are not asked again), and a fetch that
+     * ends early keeps its leading verified pieces for the next ask, whichever way that fetches.
      */
     public FetchResult fetchFromHolders(String commit, List<PeerEndpoint> holders, TransferProgress progress,
                                         Cancellation cancel, HolderVerdicts verdicts) throws FetchException, InterruptedException {
@@ -259,14 +269,59 @@ public final class BundleFetcher implements AutoCloseable {
                 throw new FetchException(commit, List.of(label(holders.get(0)) + ": " + e.getMessage()));
             }
         }
-        long started = System.nanoTime();
-        List<String> have = repo.recentCommits(MAX_HAVE);
-        try (ReceivedBytes received = new ReceivedBytes()) {
-            RangeFetch.Outcome got;
+        PartialBundles.Partial from = partials.take(commit);
+        if (from != null) {
             try {
-                got = new RangeFetch(commit, holders, config, have, received, this::startDownload, progress, cancel, verdicts).run();
-            } catch (PeerFailure e) {
-                throw new FetchException(commit, List.of(e.getMessage()));
+                return fetchInPieces(commit, holders, progress, cancel, verdicts, from);
+            } catch (OtherBundle e) {
+                // No holder asked has the kept prefix's bundle, and one has another: no fault of
+                // anyone's (one of the two holders lied, or two honest ones made different bundles).
+                log.info("no holder of {} asked has the bundle of the {} bytes kept; fetching afresh", CommitId.abbreviate(commit),
+                        from.prefix().length());
+            }
+        }
+        try {
+            return fetchInPieces(commit, holders, progress, cancel, verdicts, null);
+        } catch (OtherBundle e) {
+            throw new IllegalStateException("a fetch with no kept prefix cannot find another bundle than the kept one", e);
+        }
+    }
+
+    /** Thrown by {@link #fetchInPieces} when holders have another bundle than the kept prefix's (which it dropped). */
+    private static final class OtherBundle extends Exception {
+        OtherBundle() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * One fetch in pieces, resuming {@code from} (null: none); on an early end its verified leading
+     * pieces are kept for the next ask, whole or in pieces ({@link RangeFetch#keep()}).
+     */
+    private FetchResult fetchInPieces(String commit, List<PeerEndpoint> holders, TransferProgress progress, Cancellation cancel,
+                                      HolderVerdicts verdicts, PartialBundles.Partial from)
+            throws FetchException, InterruptedException, OtherBundle {
+        long started = System.nanoTime();
+        // Listed once: a kept prefix's pieces belong to the (thin) bundle its own list made.
+        List<String> have = from == null ? repo.recentCommits(MAX_HAVE) : from.prefix().have();
+        ReceivedBytes received = from == null ? new ReceivedBytes() : from.bytes();
+        boolean keptOn = false;
+        try {
+            RangeFetch.Outcome got;
+            RangeFetch fetch = new RangeFetch(commit, holders, config, have, received, this::startDownload, progress, cancel,
+                    verdicts, from == null ? null : from.prefix(), maxObjects);
+            try {
+                got = fetch.run();
+            } catch (PeerFailure | FetchException e) {
+                bytesReceived.addAndGet(fetch.bytesReceived());
+                if (fetch.keptRefused()) {
+                    throw new OtherBundle();
+                }
+                keptOn = keepPieces(commit, fetch.keep(), received);
+                if (e instanceof PeerFailure failure) {
+                    throw new FetchException(commit, List.of(failure.getMessage()));
+                }
+                throw (FetchException) e;
             }
             bytesReceived.addAndGet(got.bytesReceived());
             PeerEndpoint primary = holders.get(got.primary());
@@ -292,8 +347,9 @@ public final class BundleFetcher implements AutoCloseable {
                     got.pieceSha256().stream().map(ByteString::toByteArray).toList()));
             FetchResult result = new FetchResult(commit, primary.toBuilder().setNode(got.primaryNode()).build(), got.size(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), false);
-            log.info("fetched {} ({} bytes) in pieces from {} holders (first {}) in {} ms", CommitId.abbreviate(commit),
-                    result.bytes(), Math.min(holders.size(), config.rangeHolders()), label(primary), result.millis());
+            log.info("fetched {} ({} bytes) in pieces from {} holders (first {}) in {} ms{}", CommitId.abbreviate(commit),
+                    result.bytes(), Math.min(holders.size(), config.rangeHolders()), label(primary), result.millis(),
+                    from == null ? "" : ", resuming " + from.prefix().length() + " bytes kept");
             record(result);
             PartialBundles.Partial stale = partials.take(commit);
             if (stale != null) {
@@ -302,7 +358,28 @@ public final class BundleFetcher implements AutoCloseable {
             return result;
         } catch (IOException e) {
             throw new FetchException(commit, List.of("could not store the bundle here: " + e.getMessage()));
+        } finally {
+            if (!keptOn) {
+                received.close();
+            }
         }
+    }
+
+    /** Keeps {@code prefix} of the bytes a fetch in pieces received, for the next ask; returns whether it did. */
+    private boolean keepPieces(String commit, KeptPrefix prefix, ReceivedBytes received) {
+        if (prefix == null) {
+            return false;
+        }
+        try {
+            received.truncate(prefix.length());
+        } catch (IOException e) {
+            log.debug("cannot cut the bytes kept of {}: {}", CommitId.abbreviate(commit), e.getMessage());
+            return false;
+        }
+        partials.put(commit, new PartialBundles.Partial(prefix, received));
+        log.debug("kept {} of {} bytes of {}, fetched in pieces, to resume from", prefix.length(), prefix.size(),
+                CommitId.abbreviate(commit));
+        return true;
     }
 
     /** Bundle bytes received from peers since start, counting transfers that failed or were resumed. */

@@ -81,6 +81,15 @@ final class FetchSession {
         return new FetchSession(commit, maxBytes, expectedNode, offset, length, sha256, true, null);
     }
 
+    /**
+     * A session for bytes [offset, offset + length) of the bundle {@code prefix} belongs to, whose
+     * header must also name the kept pieces' digests (else {@link PeerFailure.Declined#OTHER_BUNDLE}).
+     */
+    static FetchSession rangeResuming(String commit, long maxBytes, ByteString expectedNode, long offset, long length,
+                                      KeptPrefix prefix) {
+        return new FetchSession(commit, maxBytes, expectedNode, offset, length, prefix.sha256(), true, prefix);
+    }
+
     private FetchSession(String commit, long maxBytes, ByteString expectedNode, long offset, long length, byte[] sha256,
                          boolean ranged, KeptPrefix kept) {
         this.kept = kept;

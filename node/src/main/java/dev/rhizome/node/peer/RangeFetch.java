@@ -2,6 +2,8 @@ package dev.rhizome.node.peer;
 
 import com.google.protobuf.ByteString;
 import dev.rhizome.node.git.BundleFile;
+import dev.rhizome.node.git.PackLimits;
+import dev.rhizome.node.git.PackObjectCount;
 import dev.rhizome.proto.v1.BundleRequest;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.PeerMessage;
@@ -29,6 +31,12 @@ import org.slf4j.LoggerFactory;
  * request runs on its own connection under the same minimum-progress rule as a whole transfer;
  * each piece is held in memory until it matches the digest in the first holder's header, and only
  * then written at its place in the bundle ({@link ReceivedBytes}). The caller checks the whole bundle and imports it.
+ *
+ * <p>It may start from a {@link KeptPrefix} (pieces kept from an earlier transfer of the same
+ * bundle, already in {@code into}): the probe then asks for the first piece past it, naming the
+ * kept bundle, and its holder's header must name the same digests for the kept pieces, which count
+ * as done. A fetch that ends early says what is worth keeping of it ({@link #keep()}), whichever
+ * way it started, so the next ask, whole or in pieces, resumes from there.
  */
 final class RangeFetch {
     private static final Logger log = LoggerFactory.getLogger(RangeFetch.class);
@@ -65,6 +73,13 @@ final class RangeFetch {
     private final Cancellation cancel;
     private final HolderVerdicts verdicts;
     private final PiecePlan plan;
+    /** Pieces kept from an earlier transfer, already in {@code into}; null when none. */
+    private final KeptPrefix kept;
+    /** A holder said it has another bundle than the kept prefix's (CONFLICT to the probe). */
+    private boolean keptRefused;
+    /** The first piece showed a pack past this node's object bound: nothing of it is worth keeping. */
+    private boolean overObjectBound;
+    private final long maxObjects;
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final Set<Job> live = new HashSet<>();
     private final AtomicLong arrived = new AtomicLong();
@@ -79,6 +94,17 @@ final class RangeFetch {
 
     RangeFetch(String commit, List<PeerEndpoint> holders, PeerConfig config, List<String> have, ReceivedBytes into, Starter starter,
                TransferProgress progress, Cancellation cancel, HolderVerdicts verdicts) {
+        this(commit, holders, config, have, into, starter, progress, cancel, verdicts, null, PackLimits.PEERS.maxObjects());
+    }
+
+    /**
+     * @param kept       a prefix of the bundle {@code into} holds already, to resume from (null: none)
+     * @param maxObjects the import's object bound: a first piece whose pack declares more ends the fetch
+     */
+    RangeFetch(String commit, List<PeerEndpoint> holders, PeerConfig config, List<String> have, ReceivedBytes into, Starter starter,
+               TransferProgress progress, Cancellation cancel, HolderVerdicts verdicts, KeptPrefix kept, long maxObjects) {
+        this.kept = kept;
+        this.maxObjects = maxObjects;
         this.commit = commit;
         this.holders = holders;
         this.config = config;
@@ -131,20 +157,24 @@ final class RangeFetch {
     private void start(PiecePlan.Assignment a) {
         long offset;
         long length;
+        FetchSession session;
+        ByteString node = holders.get(a.holder()).getNode();
         if (a.piece() == PiecePlan.PROBE) {
-            offset = 0;
-            length = BundleFile.PIECE_BYTES;
+            offset = kept == null ? 0 : kept.length();
+            length = kept == null ? BundleFile.PIECE_BYTES : kept.pieceBytes();
+            session = kept == null ? FetchSession.range(commit, config.maxBundleBytes(), node, offset, length, null)
+                    : FetchSession.rangeResuming(commit, config.maxBundleBytes(), node, offset, length, kept);
         } else {
             offset = (long) a.piece() * pieceBytes;
             length = Math.min(pieceBytes, size - offset);
+            session = FetchSession.range(commit, config.maxBundleBytes(), node, offset, length, sha256);
         }
-        FetchSession session = FetchSession.range(commit, config.maxBundleBytes(), holders.get(a.holder()).getNode(), offset,
-                length, sha256);
+        byte[] named = kept != null && sha256 == null ? kept.sha256() : sha256;
         PieceBuffer buffer = new PieceBuffer((int) length);
         BundleRequest.Builder request = BundleRequest.newBuilder().setCommit(commit).addAllHave(have).setOffset(offset)
                 .setLength(length);
-        if (sha256 != null) {
-            request.setBundleSha256(ByteString.copyFrom(sha256));
+        if (named != null) {
+            request.setBundleSha256(ByteString.copyFrom(named));
         }
         CompletableFuture<Void> outcome = new CompletableFuture<>();
         long[] last = {offset};
@@ -152,7 +182,8 @@ final class RangeFetch {
             long now = arrived.addAndGet(soFar - last[0]);
             last[0] = soFar;
             // Pieces fetched twice in the endgame count once towards the total, but every byte shows progress.
-            progress.update(commit, Math.min(now, total), total);
+            long kept = this.kept == null ? 0 : this.kept.length();
+            progress.update(commit, Math.min(now + kept, total), total);
         };
         Channel channel = starter.start(holders.get(a.holder()), commit, session, buffer,
                 PeerMessage.newBuilder().setBundleRequest(request).build(), counting, outcome);
@@ -172,6 +203,9 @@ final class RangeFetch {
             pieceSha256 = session.pieceSha256();
             plan.pieces(pieceSha256.size());
             plan.probeDone(job.holder());
+            for (int piece = 0; kept != null && piece < kept.pieces(); piece++) {
+                plan.pieceDone(-1, piece);  // its header named the kept pieces' digests (the session checked)
+            }
         }
         int first = (int) (job.offset() / pieceBytes);
         for (int piece = first; piece < pieceSha256.size(); piece++) {
@@ -202,10 +236,29 @@ final class RangeFetch {
                 cancelDuplicate(other, piece);
             }
         }
+        if (job.piece() == PiecePlan.PROBE && kept == null) {
+            checkObjectCount(job);
+        }
         if (job.piece() != PiecePlan.PROBE && !plan.isDone(job.piece())) {
             plan.pieceFailed(job.holder(), job.piece());  // it ended without the piece it was asked for
         }
         plan.cancelled(job.holder());  // idle again, if it is not already
+    }
+
+    /**
+     * Stops the fetch when the first piece (verified) shows a pack declaring more objects than the
+     * import takes: the rest would be fetched only to be refused. Too large here, as the import
+     * would say, told to the verdicts as the import's refusal is.
+     */
+    private void checkObjectCount(Job job) throws FetchException {
+        long count = new PackObjectCount().update(ByteBuffer.wrap(job.buffer().bytes(), 0, job.buffer().length()));
+        long max = maxObjects;
+        if (count > max) {
+            overObjectBound = true;
+            PeerFailure tooLarge = BundleSink.tooManyObjects(count, max);
+            verdicts.failed(holders.get(job.holder()), tooLarge);
+            throw new FetchException(commit, List.of(label(job.holder()) + ": " + tooLarge.getMessage()));
+        }
     }
 
     private void cancelDuplicate(int holder, int piece) {
@@ -222,6 +275,9 @@ final class RangeFetch {
         if (failure.kind() == PeerFailure.Kind.CANCELLED) {
             return;
         }
+        if (failure.declined() == PeerFailure.Declined.OTHER_BUNDLE && job.piece() == PiecePlan.PROBE && kept != null) {
+            keptRefused = true;
+        }
         if (failure.declined() != null) {
             log.debug("{} declined a range of {}: {}", label(job.holder()), CommitId.abbreviate(commit), failure.getMessage());
         } else {
@@ -237,6 +293,42 @@ final class RangeFetch {
         } else {
             plan.pieceFailed(job.holder(), job.piece());
         }
+    }
+
+    /**
+     * Whether the fetch, ended early, found no holder agreeing with the kept prefix and at least one
+     * with another bundle of the commit: the prefix is then no use here, and the caller starts afresh.
+     */
+    boolean keptRefused() {
+        return keptRefused && !plan.knowsPieces();
+    }
+
+    /** Bundle bytes received from holders so far (pieces fetched twice count twice). */
+    long bytesReceived() {
+        return arrived.get();
+    }
+
+    /**
+     * What is worth keeping of this fetch, ended early: the leading pieces done (verified against
+     * the primary's digests, or kept before and agreed to by its header), short of the whole
+     * bundle; the prefix it started from when no holder's header came; null when none is.
+     */
+    KeptPrefix keep() {
+        if (overObjectBound) {
+            return null;
+        }
+        if (!plan.knowsPieces()) {
+            return kept;
+        }
+        if (pieceBytes != BundleFile.PIECE_BYTES) {
+            return null;  // the whole transfer that would resume it digests pieces of the cache's size
+        }
+        int leading = 0;
+        while (leading < plan.pieceCount() && plan.isDone(leading)) {
+            leading++;
+        }
+        return leading == 0 || leading == plan.pieceCount() ? null
+                : new KeptPrefix(size, sha256, pieceBytes, pieceSha256, leading, have);
     }
 
     private String label(int holder) {

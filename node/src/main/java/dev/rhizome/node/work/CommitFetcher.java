@@ -35,6 +35,8 @@ public final class CommitFetcher {
     static final int ROUNDS = 4;
     /** The peers named for a commit are what nodes announced: a rogue announcing addresses by the hundred gets a line each. */
     private static final WarnBudget NOT_ASKED = new WarnBudget(log);
+    /** Every holder failing a work fetch is peers' doing: holders that decline, stall or lie wrote 4 lines a unit. */
+    private static final WarnBudget ROUND_FAILED = new WarnBudget(log);
 
     /** Where bundles come from: a node's gossip layer, or (for a one-shot command) a direct fetcher. */
     @FunctionalInterface
@@ -99,7 +101,7 @@ public final class CommitFetcher {
                 return source.fetch(commit, withinReach(commit, peers, reach), reach);
             } catch (FetchException e) {
                 last = e;
-                log.warn("fetch of {} failed (round {}/{}): {}", CommitId.abbreviate(commit), round + 1, ROUNDS,
+                ROUND_FAILED.warn("fetch of {} failed (round {}/{}): {}", CommitId.abbreviate(commit), round + 1, ROUNDS,
                         e.getMessage());
             }
             if (round + 1 < ROUNDS) {

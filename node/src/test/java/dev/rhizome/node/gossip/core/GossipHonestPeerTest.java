@@ -87,6 +87,57 @@ class GossipHonestPeerTest {
         assertThat(fetched).as("every commit still announced").hasSize(600);
     }
 
+    /**
+     * A node that joins late (restarted after a week away, or new with a store of commits) holding a
+     * backlog of 500 commits its neighbour lacks: its greeting and what follows it are honest, so
+     * the neighbour must neither rate-limit nor score it, whichever way the backlog is named.
+     */
+    @Test
+    void aLateJoinerHoldingABacklogOf500CommitsIsNeitherScoredNorRateLimited() {
+        a.start(List.of(), now);
+        b.start(List.of(), now);
+        for (int i = 0; i < 500; i++) {
+            a.onLocalCommit(Peer.commit(30_000 + i), now);
+        }
+        Set<String> fetched = new HashSet<>();
+        List<Effect> fromB = new ArrayList<>(b.onConnected(a.id(), a.signedSelfInfo(now), false, now));
+        List<Effect> fromA = new ArrayList<>(a.onConnected(b.id(), b.signedSelfInfo(now), true, now));
+        for (int s = 0; s < 300 && fetched.size() < 500; s++) {
+            for (int round = 0; round < 20 && !(fromA.isEmpty() && fromB.isEmpty()); round++) {
+                List<Effect> toB = deliver(a, fromA, b);
+                List<Effect> toA = deliver(b, fromB, a);
+                fromB = fetchAllKeeping(toB, fetched);
+                fromA = new ArrayList<>(toA);
+            }
+            now += 1_000;
+            fromA.addAll(a.onTick(now));
+            fromB.addAll(fetchAllKeeping(b.onTick(now), fetched));
+        }
+
+        assertThat(b.score(a.id())).as("the late joiner's score at its neighbour").isZero();
+        assertThat(a.score(b.id())).as("the neighbour's score at the late joiner").isZero();
+        assertThat(b.stats().rateLimited()).isZero();
+        assertThat(a.stats().rateLimited()).isZero();
+        assertThat(b.connectedPeers()).contains(a.id());
+        assertThat(a.connectedPeers()).contains(b.id());
+        assertThat(fetched).as("every commit of the backlog reached the neighbour").hasSize(500);
+    }
+
+    /** {@code effects} and what completing every fetch among them (and those they lead to) made {@code b} do. */
+    List<Effect> fetchAllKeeping(List<Effect> effects, Set<String> fetched) {
+        List<Effect> out = new ArrayList<>(effects);
+        List<Fetch> todo = new ArrayList<>(only(effects, Fetch.class));
+        while (!todo.isEmpty()) {
+            Fetch f = todo.remove(todo.size() - 1);
+            fetched.add(f.commit());
+            List<Effect> next = b.onFetched(f.from(), f.commit(), 1_000, now);
+            out.addAll(next);
+            todo.addAll(only(next, Fetch.class));
+        }
+        out.removeIf(e -> e instanceof Fetch);
+        return out;
+    }
+
     /** Completes every fetch {@code b} starts, and those they lead to. */
     void fetchAll(List<Effect> effects, Set<String> fetched) {
         List<Fetch> todo = new ArrayList<>(only(effects, Fetch.class));
