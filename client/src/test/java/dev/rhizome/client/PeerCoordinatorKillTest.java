@@ -19,13 +19,10 @@ import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -50,6 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PeerCoordinatorKillTest {
     /** Long enough that the surviving claimant's resend and report land in it at load 30. */
     private static final int LEASE_SECONDS = 40;
+    private static final String[] LEASE = {"--lease-seconds", Integer.toString(LEASE_SECONDS)};
 
     @TempDir
     Path dir;
@@ -58,15 +56,16 @@ class PeerCoordinatorKillTest {
 
     @Test
     void theSurvivingCoordinatorTakesOverTheKilledOnesLeasesAndHeldClaims() throws Exception {
+        CoordinatorProcesses coordinators = new CoordinatorProcesses(dir);
         try (TestPostgres pg = TestPostgres.create()) {
             Process a = null;
             Process b = null;
             try {
                 // b first: it makes the schema, so the two do not race to migrate it (they would wait in turn)
-                b = coordinator("b", pg.address());
-                String urlB = url("b", b);
-                a = coordinator("a", pg.address());
-                String urlA = url("a", a);
+                b = coordinators.start("b", pg.address(), List.of(), LEASE);
+                String urlB = coordinators.url("b", b);
+                a = coordinators.start("a", pg.address(), List.of(), LEASE);
+                String urlA = coordinators.url("a", a);
                 CoordinatorClient operatorB = new CoordinatorClient(urlB, Identity.generate());
                 Seed seed = openTwoUnits(operatorB);
 
@@ -119,12 +118,12 @@ class PeerCoordinatorKillTest {
                 assertThat(u2Now).as("y's unit back in play after its lease ran out").contains(u2.getId());
 
                 // a, restarted on the store it was killed on, opens it and answers
-                a = coordinator("a", pg.address());
-                CoordinatorClient operatorA = new CoordinatorClient(url("a", a), Identity.generate());
+                a = coordinators.start("a", pg.address(), List.of(), LEASE);
+                CoordinatorClient operatorA = new CoordinatorClient(coordinators.url("a", a), Identity.generate());
                 assertThat(units(operatorA, "DONE")).as("what a reads after its restart").contains(u1.getId());
             } finally {
-                stop(a);
-                stop(b);
+                CoordinatorProcesses.stop(a);
+                CoordinatorProcesses.stop(b);
             }
         }
     }
@@ -211,52 +210,6 @@ class PeerCoordinatorKillTest {
             }
         }
         throw new AssertionError("no rhizome_claims_waiting in /metrics: " + metrics);
-    }
-
-    private final java.util.Map<String, Integer> ports = new java.util.HashMap<>();
-
-    /** Starts coordinator {@code name} (its data directory and port its own, kept across restarts) on {@code store}. */
-    private Process coordinator(String name, String store) throws IOException {
-        Path data = dir.resolve(name);
-        Files.createDirectories(data);
-        Files.deleteIfExists(data.resolve("coordinator.url"));
-        int port = ports.computeIfAbsent(name, n -> freePort());
-        List<String> command = TestNetwork.launcher("coordinator", "--data-dir", data.toString(), "--port",
-                Integer.toString(port), "--store", store, "--lease-seconds", Integer.toString(LEASE_SECONDS));
-        return new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile())).start();
-    }
-
-    /** The started coordinator's address, once it has written it. */
-    private String url(String name, Process p) throws IOException {
-        Path file = dir.resolve(name).resolve("coordinator.url");
-        await().atMost(Duration.ofMinutes(3)).until(() -> {
-            assertThat(p.isAlive()).as("coordinator %s running; its log: %s", name, log(name)).isTrue();
-            return Files.exists(file) && !Files.readString(file).isBlank();
-        });
-        return Files.readString(file).trim();
-    }
-
-    private String log(String name) throws IOException {
-        Path f = dir.resolve(name + ".log");
-        return Files.exists(f) ? Files.readString(f, StandardCharsets.UTF_8) : "";
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void stop(Process p) throws InterruptedException {
-        if (p != null && p.isAlive()) {
-            p.destroy();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
     }
 
     private String commit() {
