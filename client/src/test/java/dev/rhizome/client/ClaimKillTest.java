@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,33 +36,44 @@ class ClaimKillTest {
     @TempDir
     Path dir;
 
+    // What every case starts from: a coordinator seeded from a volunteer's repository, its operator,
+    // and the agent whose commands are killed (its data directory and its public key).
+    private SeededCoordinator network;
+    private CoordinatorClient operator;
+    private Path agent;
+    private byte[] key;
+
+    @BeforeEach
+    void startNetwork() throws Exception {
+        network = SeededCoordinator.start(dir, dir.resolve("volunteer"), TestNetwork.slowSeed(3, 300));
+        operator = network.operator();
+        agent = dir.resolve("agent");
+        key = IdentityStore.loadOrCreate(agent).publicId().toByteString().toByteArray();
+    }
+
+    @AfterEach
+    void stopNetwork() {
+        if (network != null) {
+            network.close();
+        }
+    }
+
     @Test
     void aClaimKilledBeforeItsAnswerLeavesNoUnitLeasedToNobody() throws Exception {
-        Path volunteer = dir.resolve("volunteer");
-        Path agent = dir.resolve("agent");
-        try (SeededCoordinator network = SeededCoordinator.start(dir, volunteer, TestNetwork.slowSeed(3, 300));
-                KillingProxy proxy = new KillingProxy(network.url())) {
-            CoordinatorClient operator = network.operator();
-            byte[] key = IdentityStore.loadOrCreate(agent).publicId().toByteString().toByteArray();
-
+        try (KillingProxy proxy = new KillingProxy(network.url())) {
             // killed asking with one hypothesis; the next claim asks with another: the unit goes back
-            String stranded = killedAt(proxy, agent, operator, key, "raise x");
-            CliRun other = CliRun.of(claim(agent, network.url(), "lower x"));
-            assertThat(other.code()).as(other.err()).isZero();
-            String fresh = other.json().getAsJsonObject("unit").get("id").getAsString();
+            String stranded = killedAtItsAnswer(proxy, "raise x");
+            String fresh = claimed("lower x");
             assertThat(fresh).isNotEqualTo(stranded);
-            assertThat(leasedTo(operator, key)).as("the dead claim's unit given back, the new one held")
+            assertThat(leasedToTheAgent()).as("the dead claim's unit given back, the new one held")
                     .containsExactly(fresh);
-            assertThat(inFlight(agent)).as("claims left in flight").isEmpty();
+            assertThat(inFlight()).as("claims left in flight").isEmpty();
 
             // killed again; the next claim asks the same: it is handed the unit the dead one was leased
-            String second = killedAt(proxy, agent, operator, key, "lower x");
-            CliRun same = CliRun.of(claim(agent, network.url(), "lower x"));
-            assertThat(same.code()).as(same.err()).isZero();
-            assertThat(same.json().getAsJsonObject("unit").get("id").getAsString())
-                    .as("the unit the killed claim was leased").isEqualTo(second);
-            assertThat(leasedTo(operator, key)).containsExactlyInAnyOrder(fresh, second);
-            assertThat(inFlight(agent)).as("claims left in flight").isEmpty();
+            String second = killedAtItsAnswer(proxy, "lower x");
+            assertThat(claimed("lower x")).as("the unit the killed claim was leased").isEqualTo(second);
+            assertThat(leasedToTheAgent()).containsExactlyInAnyOrder(fresh, second);
+            assertThat(inFlight()).as("claims left in flight").isEmpty();
         }
     }
 
@@ -72,30 +85,18 @@ class ClaimKillTest {
      */
     @Test
     void aClaimKilledBetweenItsAnswerAndItsSaveLeavesNoUnitLeasedToNobody() throws Exception {
-        Path volunteer = dir.resolve("volunteer");
-        Path agent = dir.resolve("agent");
-        try (SeededCoordinator network = SeededCoordinator.start(dir, volunteer, TestNetwork.slowSeed(3, 300))) {
-            CoordinatorClient operator = network.operator();
-            byte[] key = IdentityStore.loadOrCreate(agent).publicId().toByteString().toByteArray();
+        String unsaved = killedUnsaved("lower x");
+        assertThat(claimed("lower x")).as("the lease the killed claim got and never saved").isEqualTo(unsaved);
+        assertThat(ClaimFiles.load(agent, unsaved).getId()).as("saved now").isEqualTo(unsaved);
+        assertThat(leasedToTheAgent()).containsExactly(unsaved);
+        assertThat(inFlight()).as("claims left in flight").isEmpty();
 
-            String unsaved = killedUnsaved(network.url(), agent, operator, key, "lower x");
-            CliRun same = CliRun.of(claim(agent, network.url(), "lower x"));
-            assertThat(same.code()).as(same.err()).isZero();
-            assertThat(same.json().getAsJsonObject("unit").get("id").getAsString())
-                    .as("the lease the killed claim got and never saved").isEqualTo(unsaved);
-            assertThat(ClaimFiles.load(agent, unsaved).getId()).as("saved now").isEqualTo(unsaved);
-            assertThat(leasedTo(operator, key)).containsExactly(unsaved);
-            assertThat(inFlight(agent)).as("claims left in flight").isEmpty();
-
-            // asking something else, the next claim gives the killed one's unit back
-            String other = killedUnsaved(network.url(), agent, operator, key, "raise x");
-            CliRun fresh = CliRun.of(claim(agent, network.url(), "halve x"));
-            assertThat(fresh.code()).as(fresh.err()).isZero();
-            String freshId = fresh.json().getAsJsonObject("unit").get("id").getAsString();
-            assertThat(leasedTo(operator, key)).as("the unsaved unit given back").containsExactlyInAnyOrder(unsaved, freshId)
-                    .doesNotContain(other);
-            assertThat(inFlight(agent)).as("claims left in flight").isEmpty();
-        }
+        // asking something else, the next claim gives the killed one's unit back
+        String other = killedUnsaved("raise x");
+        String fresh = claimed("halve x");
+        assertThat(leasedToTheAgent()).as("the unsaved unit given back").containsExactlyInAnyOrder(unsaved, fresh)
+                .doesNotContain(other);
+        assertThat(inFlight()).as("claims left in flight").isEmpty();
     }
 
     /**
@@ -106,29 +107,21 @@ class ClaimKillTest {
      */
     @Test
     void aRenewalKilledBeforeItsSaveIsFinishedByTheNextCommand() throws Exception {
-        Path volunteer = dir.resolve("volunteer");
-        Path agent = dir.resolve("agent");
-        try (SeededCoordinator network = SeededCoordinator.start(dir, volunteer, TestNetwork.slowSeed(3, 300))) {
-            CoordinatorClient operator = network.operator();
-            byte[] key = IdentityStore.loadOrCreate(agent).publicId().toByteString().toByteArray();
-            CliRun claimed = CliRun.of(claim(agent, network.url(), "lower x"));
-            assertThat(claimed.code()).as(claimed.err()).isZero();
-            String unit = claimed.json().getAsJsonObject("unit").get("id").getAsString();
-            long saved = ClaimFiles.load(agent, unit).getLeaseDeadlineMs();
+        String unit = claimed("lower x");
+        long saved = ClaimFiles.load(agent, unit).getLeaseDeadlineMs();
 
-            killedAt(CrashPoints.RENEW_ANSWERED, "renew.log", "renew", "--data-dir", agent.toString(), "--coordinator",
-                    network.url(), "--unit", unit, "--json");
-            long renewed = deadlineAt(operator, key, unit);
-            assertThat(renewed).as("renewed at the coordinator").isGreaterThan(saved);
-            assertThat(ClaimFiles.load(agent, unit).getLeaseDeadlineMs()).as("saved before the kill").isEqualTo(saved);
+        killedAt(CrashPoints.RENEW_ANSWERED, "renew", "--data-dir", agent.toString(), "--coordinator", network.url(),
+                "--unit", unit, "--json");
+        long renewed = deadlineAt(unit);
+        assertThat(renewed).as("renewed at the coordinator").isGreaterThan(saved);
+        assertThat(ClaimFiles.load(agent, unit).getLeaseDeadlineMs()).as("saved before the kill").isEqualTo(saved);
 
-            WorkUnit loaded = new Research(new CoordinatorClient(network.url(), IdentityStore.loadOrCreate(agent)), agent)
-                    .load(unit, "--unit");
-            assertThat(loaded.getLeaseDeadlineMs()).as("the deadline the next command works with")
-                    .isGreaterThanOrEqualTo(renewed).isEqualTo(deadlineAt(operator, key, unit));
-            assertThat(ClaimFiles.load(agent, unit).getLeaseDeadlineMs()).as("saved").isEqualTo(loaded.getLeaseDeadlineMs());
-            assertThat(ClaimFiles.isRenewing(agent, unit)).as("a renewal left to finish").isFalse();
-        }
+        WorkUnit loaded = new Research(new CoordinatorClient(network.url(), IdentityStore.loadOrCreate(agent)), agent)
+                .load(unit, "--unit");
+        assertThat(loaded.getLeaseDeadlineMs()).as("the deadline the next command works with")
+                .isGreaterThanOrEqualTo(renewed).isEqualTo(deadlineAt(unit));
+        assertThat(ClaimFiles.load(agent, unit).getLeaseDeadlineMs()).as("saved").isEqualTo(loaded.getLeaseDeadlineMs());
+        assertThat(ClaimFiles.isRenewing(agent, unit)).as("a renewal left to finish").isFalse();
     }
 
     /**
@@ -139,32 +132,28 @@ class ClaimKillTest {
      */
     @Test
     void aGiveBackKilledBeforeItForgetsTheClaimIsFinishedByTheNextCommand() throws Exception {
-        Path volunteer = dir.resolve("volunteer");
-        Path agent = dir.resolve("agent");
-        try (SeededCoordinator network = SeededCoordinator.start(dir, volunteer, TestNetwork.slowSeed(3, 300))) {
-            CoordinatorClient operator = network.operator();
-            byte[] key = IdentityStore.loadOrCreate(agent).publicId().toByteString().toByteArray();
-            CliRun claimed = CliRun.of(claim(agent, network.url(), "lower x"));
-            assertThat(claimed.code()).as(claimed.err()).isZero();
-            String unit = claimed.json().getAsJsonObject("unit").get("id").getAsString();
+        String unit = claimed("lower x");
 
-            killedAt(CrashPoints.GIVEN_BACK, "unclaim.log", "unclaim", "--data-dir", agent.toString(), "--coordinator",
-                    network.url(), "--unit", unit, "--json");
-            assertThat(leasedTo(operator, key)).as("given back at the coordinator").doesNotContain(unit);
-            assertThat(agent.resolve("claims").resolve(unit + ".pb")).as("the claim at the kill").exists();
+        killedAt(CrashPoints.GIVEN_BACK, "unclaim", "--data-dir", agent.toString(), "--coordinator", network.url(),
+                "--unit", unit, "--json");
+        assertThat(leasedToTheAgent()).as("given back at the coordinator").doesNotContain(unit);
+        assertThat(agent.resolve("claims").resolve(unit + ".pb")).as("the claim at the kill").exists();
 
-            CliRun renew = CliRun.of("renew", "--data-dir", agent.toString(), "--coordinator", network.url(), "--unit",
-                    unit, "--json");
-            renew.failure(ExitCodes.USAGE, "given_back");
-            assertThat(agent.resolve("claims").resolve(unit + ".pb")).as("the claim after the next command").doesNotExist();
-        }
+        CliRun renew = CliRun.of("renew", "--data-dir", agent.toString(), "--coordinator", network.url(), "--unit",
+                unit, "--json");
+        renew.failure(ExitCodes.USAGE, "given_back");
+        assertThat(agent.resolve("claims").resolve(unit + ".pb")).as("the claim after the next command").doesNotExist();
     }
 
-    /** Runs a command stopped at {@code point}, SIGKILLs it there. */
-    private void killedAt(String point, String logName, String... args) throws Exception {
+    /**
+     * Runs the agent's command {@code args} stopped at crash point {@code point} and SIGKILLs it
+     * there; its output is kept in {@code <point>.log} (one per point: a case killing twice at one
+     * point reads only the second's).
+     */
+    private void killedAt(String point, String... args) throws Exception {
         List<String> command = TestNetwork.launcher(args);
         command.add(command.indexOf("-Dlogback.configurationFile=logback.xml"), "-Drhizome.crash-point=" + point);
-        Path log = dir.resolve(logName);
+        Path log = dir.resolve(point + ".log");
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             await().atMost(Duration.ofMinutes(3)).until(() -> !p.isAlive()
@@ -177,67 +166,62 @@ class ClaimKillTest {
         }
     }
 
-    private static long deadlineAt(CoordinatorClient operator, byte[] key, String unit) throws Exception {
+    /** Runs `rhizome claim` stopped at its crash point after the answer, SIGKILLs it there; the unit it was leased. */
+    private String killedUnsaved(String hypothesis) throws Exception {
+        List<String> before = leasedToTheAgent();
+        killedAt(CrashPoints.CLAIM_ANSWERED, claim(network.url(), hypothesis));
+        String leased = theOneLeasedSince(before);
+        assertThat(Files.exists(agent.resolve("claims").resolve(leased + ".pb"))).as("saved before the kill").isFalse();
+        return leased;
+    }
+
+    /** Runs `rhizome claim` as a child the proxy kills once its claim is answered; the unit it was leased. */
+    private String killedAtItsAnswer(KillingProxy proxy, String hypothesis) throws Exception {
+        List<String> before = leasedToTheAgent();
+        AtomicReference<Process> child = new AtomicReference<>();
+        proxy.arm("POST /v1/claim ", KillingProxy.When.AFTER_ANSWER, child::get);
+        Process p = new ProcessBuilder(TestNetwork.launcher(claim(proxy.url(), hypothesis)))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("claim.log").toFile()).start();
+        child.set(p);
+        assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("claim ended").isTrue();
+        assertThat(proxy.fired()).as("killed after its claim's answer; its output: %s",
+                Files.readString(dir.resolve("claim.log"), StandardCharsets.UTF_8)).isTrue();
+        return theOneLeasedSince(before);
+    }
+
+    /** After a kill: its claim kept in flight, and the one unit leased to it. */
+    private String theOneLeasedSince(List<String> before) throws Exception {
+        assertThat(inFlight()).as("the claim kept in flight at the kill").hasSize(1);
+        List<String> leased = leasedToTheAgent().stream().filter(u -> !before.contains(u)).toList();
+        assertThat(leased).as("leased to the killed claim").hasSize(1);
+        return leased.get(0);
+    }
+
+    /** A `rhizome claim` run to its end; the unit it answered. */
+    private String claimed(String hypothesis) throws Exception {
+        CliRun run = CliRun.of(claim(network.url(), hypothesis));
+        assertThat(run.code()).as(run.err()).isZero();
+        return run.json().getAsJsonObject("unit").get("id").getAsString();
+    }
+
+    private String[] claim(String url, String hypothesis) {
+        return new String[] {"claim", "--data-dir", agent.toString(), "--coordinator", url, "--direction",
+            SeededCoordinator.DIRECTION, "--hypothesis", hypothesis, "--json"};
+    }
+
+    private long deadlineAt(String unit) throws Exception {
         return operator.units("LEASED").getUnitsList().stream()
                 .filter(u -> Arrays.equals(u.getHolder().toByteArray(), key) && u.getUnit().getId().equals(unit))
                 .findFirst().orElseThrow(() -> new AssertionError(unit + " not leased to the agent"))
                 .getUnit().getLeaseDeadlineMs();
     }
 
-    /** Runs `rhizome claim` stopped at its crash point after the answer, SIGKILLs it there; the unit it was leased. */
-    private String killedUnsaved(String url, Path agent, CoordinatorClient operator, byte[] key, String hypothesis)
-            throws Exception {
-        List<String> before = leasedTo(operator, key);
-        List<String> command = TestNetwork.launcher(claim(agent, url, hypothesis));
-        command.add(command.indexOf("-Dlogback.configurationFile=logback.xml"),
-                "-Drhizome.crash-point=" + CrashPoints.CLAIM_ANSWERED);
-        Path log = dir.resolve("claim-" + hypothesis.replace(' ', '-') + ".log");
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        try {
-            await().atMost(Duration.ofMinutes(3)).until(() -> !p.isAlive()
-                    || Files.readString(log, StandardCharsets.UTF_8).contains("at crash point " + CrashPoints.CLAIM_ANSWERED));
-            assertThat(p.isAlive()).as("stopped between the answer and the save; its output: %s",
-                    Files.readString(log, StandardCharsets.UTF_8)).isTrue();
-        } finally {
-            p.destroyForcibly();
-            p.waitFor();
-        }
-        assertThat(inFlight(agent)).as("the claim kept in flight at the kill").hasSize(1);
-        List<String> leased = leasedTo(operator, key).stream().filter(u -> !before.contains(u)).toList();
-        assertThat(leased).as("leased to the killed claim").hasSize(1);
-        assertThat(Files.exists(agent.resolve("claims").resolve(leased.get(0) + ".pb"))).as("saved before the kill").isFalse();
-        return leased.get(0);
-    }
-
-    private static String[] claim(Path agent, String url, String hypothesis) {
-        return new String[] {"claim", "--data-dir", agent.toString(), "--coordinator", url, "--direction",
-            SeededCoordinator.DIRECTION, "--hypothesis", hypothesis, "--json"};
-    }
-
-    /** Runs `rhizome claim` as a child the proxy kills once its claim is answered; the unit it was leased. */
-    private String killedAt(KillingProxy proxy, Path agent, CoordinatorClient operator, byte[] key, String hypothesis)
-            throws Exception {
-        List<String> before = leasedTo(operator, key);
-        AtomicReference<Process> child = new AtomicReference<>();
-        proxy.arm("POST /v1/claim ", KillingProxy.When.AFTER_ANSWER, child::get);
-        Process p = new ProcessBuilder(TestNetwork.launcher(claim(agent, proxy.url(), hypothesis)))
-                .redirectErrorStream(true).redirectOutput(dir.resolve("claim.log").toFile()).start();
-        child.set(p);
-        assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("claim ended").isTrue();
-        assertThat(proxy.fired()).as("killed after its claim's answer; its output: %s",
-                Files.readString(dir.resolve("claim.log"), StandardCharsets.UTF_8)).isTrue();
-        assertThat(inFlight(agent)).as("the claim kept in flight at the kill").hasSize(1);
-        List<String> leased = leasedTo(operator, key).stream().filter(u -> !before.contains(u)).toList();
-        assertThat(leased).as("leased to the killed claim").hasSize(1);
-        return leased.get(0);
-    }
-
-    private static List<String> leasedTo(CoordinatorClient operator, byte[] key) throws Exception {
+    private List<String> leasedToTheAgent() throws Exception {
         return operator.units("LEASED").getUnitsList().stream()
                 .filter(u -> Arrays.equals(u.getHolder().toByteArray(), key)).map(u -> u.getUnit().getId()).toList();
     }
 
-    private static List<String> inFlight(Path agent) throws IOException {
+    private List<String> inFlight() throws IOException {
         Path claims = Research.claimsInFlight(agent);
         if (!Files.isDirectory(claims)) {
             return List.of();

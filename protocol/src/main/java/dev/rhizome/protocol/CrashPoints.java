@@ -15,6 +15,12 @@ public final class CrashPoints {
     public static final String RENEW_ANSWERED = "renew-answered";
     /** A give-back acknowledged by the coordinator, before the claimant forgets the claim. */
     public static final String GIVEN_BACK = "given-back";
+    /**
+     * A coordinator's settling result moved a direction's frontier and wrote its adopted path, inside
+     * that result's transaction, before its commit (on SQLite this holds the committer: nothing else
+     * commits until the kill).
+     */
+    public static final String ADOPTED = "adopted";
     /** A new identity key's temporary file written, before it is linked into place. */
     public static final String KEY_WRITTEN = "key-written";
     /** A new identity key linked into place, before its temporary file is removed. */

@@ -25,6 +25,7 @@ import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.CrashPoints;
 import dev.rhizome.protocol.identity.PublicId;
 import dev.rhizome.protocol.seed.Manifests;
 import java.util.ArrayList;
@@ -344,6 +345,7 @@ final class Settlement {
             tx.insertAdoption(adoption);
             tx.updateFrontier(direction, new Frontier(best, OptionalDouble.of(metric), frontier.hardwareClass()));
             AdoptedPath.adopted(tx, direction, d.frontier().commit(), best);
+            CrashPoints.at(CrashPoints.ADOPTED);
             LOG.info("direction {} adopts {} ({} {}; {})", direction, CommitId.abbreviate(best),
                     manifest.getMetric().getName(), metric, bestComparison.reason());
             notes.add("direction " + direction + " adopted " + best + " at " + metric + " (" + bestComparison.reason()

@@ -110,7 +110,8 @@ public final class BwrapLauncher implements ProcessLauncher {
      * This launcher with jobs at the priority of the code that starts them, by the same route
      * ({@link JobPriority#atCallersPriority}): for the tests of the sandbox and the seeds, whose jobs
      * at a volunteer's job priority got next to nothing of a machine busy with builds. A node never
-     * runs jobs so: only code that calls this does, and nothing a node reads chooses it.
+     * runs jobs so: only code that calls this does, and no flag or file a volunteer writes chooses
+     * it (the kill tests' node processes ask through a test-only system property, as crash points do).
      */
     public BwrapLauncher atCallersPriority() {
         return new BwrapLauncher(whole, cgroup, host, node, share, inputs, lease, JobPriority.atCallersPriority(),

@@ -41,9 +41,36 @@ public final class DurableFiles {
 
     /**
      * Writes {@code target} whole through a temporary sibling, forcing the file, the rename and the
-     * directory to disk. Callers that may replace one target from several threads serialize them.
+     * directory to disk. Writes of one target from several threads of this process take turns
+     * ({@link #turnOf}); callers whose contents differ still order them themselves (the last rename
+     * wins).
      */
     public static void replace(Path target, Content content, FileAttribute<?>... attributes) throws IOException {
+        synchronized (turnOf(target)) {
+            replaceNow(target, content, attributes);
+        }
+    }
+
+    /**
+     * One of a fixed set of locks, the same for every write of one target: two threads writing one
+     * target through the one temporary name would delete each other's temporary file, and one's
+     * rename then failed, or moved the other's half-written file into place (a node's claim and its
+     * gossip both keeping the network id learnt at start: the claim failed with "network.tmp ->
+     * network"). Striped, so that the writes of a long-running node (a file per result) add no lock.
+     */
+    private static Object turnOf(Path target) {
+        return TURNS[Math.floorMod(target.toAbsolutePath().normalize().hashCode(), TURNS.length)];
+    }
+
+    private static final Object[] TURNS = new Object[64];
+
+    static {
+        for (int i = 0; i < TURNS.length; i++) {
+            TURNS[i] = new Object();
+        }
+    }
+
+    private static void replaceNow(Path target, Content content, FileAttribute<?>... attributes) throws IOException {
         Path tmp = target.resolveSibling(target.getFileName() + TEMP_SUFFIX);
         Files.deleteIfExists(tmp);
         try (FileChannel ch = FileChannel.open(Files.createFile(tmp, attributes), StandardOpenOption.WRITE)) {

@@ -7,7 +7,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -65,6 +70,47 @@ class DurableFilesTest {
         } catch (IOException | NumberFormatException e) {
             return 0;
         }
+    }
+
+    /**
+     * Threads of one process replacing one file at once (a node's claim and its gossip both keeping
+     * the network id they learnt): each deleted the other's temporary file, and one of them failed
+     * with "network.tmp -> network" (a claim given up), or renamed the other's half-written file
+     * into place. Every write now succeeds and the file is always one of them, whole.
+     */
+    @Test
+    void threadsReplacingOneFileAtOnceAllSucceedAndLeaveOneWriteWhole() throws Exception {
+        Path target = dir.resolve("network");
+        int threads = 4;
+        int writes = 200;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                byte fill = (byte) ('a' + t);
+                int size = 1_000 * (t + 1);
+                done.add(pool.submit(() -> {
+                    byte[] content = new byte[size];
+                    Arrays.fill(content, fill);
+                    for (int i = 0; i < writes; i++) {
+                        DurableFiles.replace(target, content);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(5, TimeUnit.MINUTES);  // a failed write is thrown here
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        byte[] content = Files.readAllBytes(target);
+        assertThat(content.length).isIn(1_000, 2_000, 3_000, 4_000);
+        for (byte b : content) {
+            assertThat(b).isEqualTo(content[0]);
+        }
+        assertThat(content.length).isEqualTo(1_000 * (content[0] - 'a' + 1));
+        assertThat(dir.resolve("network.tmp")).doesNotExist();
     }
 
     @Test
