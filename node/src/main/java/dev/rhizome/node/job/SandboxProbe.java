@@ -27,6 +27,9 @@ public final class SandboxProbe {
     /** The check that says whose uid jobs run as. */
     public static final String JOB_USER = "job user";
     /** The start of the {@link #JOB_USER} check's detail when a node of an ordinary user runs its jobs as subordinate uids. */
+    /** How a job user check that was {@code own} begins once the node's own namespace failed ({@link #ownLost}). */
+    static final String OWN_LOST = "the trial job ran as a subordinate uid, but the node's own jobs' namespace then failed "
+            + "to start, and the node will not run strangers' code as its user's own uid instead: ";
     static final String SUBORDINATE_OWN = "own: each slot's jobs run as a subordinate uid of the node user's own, "
             + "mapped in a user namespace of the node's";
     /**
@@ -57,15 +60,30 @@ public final class SandboxProbe {
         // A cgroup that failed to prepare left the plan on rlimits, and the launcher ignores it then.
         BwrapLauncher launcher = new BwrapLauncher(report.plan().get(), cgroup.cgroup(), HostView.real());
         if (report.subordinateUids()) {
-            // The node's own namespace and helper, for its life: the trial's ended with the trial. One that
-            // fails to start now leaves the jobs on the node's uid, which the node logs at start.
+            // The node's own namespace and helper, for its life: the trial's ended with the trial.
             try {
                 return launcher.withSubordinateUids(SubordinateJobs.start(System.getProperty("user.name")));
-            } catch (IOException e) {
-                return launcher;
+            } catch (IOException | RuntimeException e) {
+                throw new SandboxUnavailableException(ownLost(report, e));
             }
         }
         return launcher;
+    }
+
+    /**
+     * {@code report} with its job user check failed and required: the trial ran a job as a subordinate uid,
+     * so the volunteer was told {@code own}, but the node's own namespace or helper then failed to start.
+     * The node refuses to run jobs rather than run strangers' code as the volunteer's own uid unseen (it
+     * fell back to that before, saying so only in a log line); {@code rhizome node doctor} tries again.
+     */
+    static SandboxReport ownLost(SandboxReport report, Exception why) {
+        List<SandboxReport.Check> checks = new ArrayList<>();
+        for (SandboxReport.Check c : report.checks()) {
+            checks.add(!c.name().equals(JOB_USER) ? c : new SandboxReport.Check(JOB_USER, false, true,
+                    OWN_LOST + why.getMessage(), "run `rhizome node doctor`: once it says `own` again, start the node "
+                            + "again; where it says `shared`, its remedy; or run the node as root"));
+        }
+        return new SandboxReport(checks, Optional.empty());
     }
 
     /** The machine's verdict, with limits sized from its memory. */
