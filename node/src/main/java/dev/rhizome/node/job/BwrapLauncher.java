@@ -101,6 +101,11 @@ public final class BwrapLauncher implements ProcessLauncher {
                 Optional.empty());
     }
 
+    /** The jobs' namespace and helper this launcher's jobs run through, if any ({@link #withSubordinateUids}). */
+    Optional<SubordinateJobs> subordinateJobs() {
+        return subordinate;
+    }
+
     /** Whether this launcher's jobs run as subordinate uids of the node's user ({@link #withSubordinateUids}). */
     public boolean subordinateUids() {
         return subordinate.isPresent();
