@@ -256,7 +256,11 @@ public final class SandboxProbe {
                     : new BwrapLauncher(plan, cgroup.cgroup(), host).forSlot(0);
             Process p = trialLauncher.start(
                     List.of("/bin/sh", "-c", "echo ok > out && cat out && ! touch /usr/.rhizome-probe 2>/dev/null"),
-                    new Confinement(checkout, List.of(checkout), List.of(), Map.of("PATH", "/usr/bin:/bin")),
+                    // A subordinate uid's job binds the node's JDK as the runner's do: its uid and the jobs' group are
+                    // neither the volunteer's, so a JDK under a 0750 home (~/.sdkman, ~/.jdks) is out of their reach, and
+                    // the doctor says so here rather than every Java job failing later.
+                    new Confinement(checkout, List.of(checkout), subordinate.isPresent() ? List.of(JobRunner.javaHome())
+                            : List.of(), Map.of("PATH", "/usr/bin:/bin")),
                     Redirect.PIPE, Redirect.to(log.toFile()), Redirect.appendTo(log.toFile()));
             p.getOutputStream().close();
             try {

@@ -30,6 +30,30 @@ import java.util.stream.Stream;
  * <p>Arguments: the user's name, and its {@code $XDG_RUNTIME_DIR} (the test made it, 0700).
  */
 public final class SubordinateEscapeCheck {
+    /**
+     * Slot 1's job: its secret in its checkout (and on its command line, and in its environment), and
+     * what the node's rules count held: five file locks, five pending real-time signals, 100 kB queued
+     * on a loopback TCP connection, then {@code ready}.
+     */
+    private static final String SLOT1_JOB = """
+            import fcntl, os, signal, socket, sys, time
+            open('secret', 'w').write(sys.argv[1] + '\\n')
+            f = open('lockfile', 'w')
+            for i in range(5):
+                fcntl.lockf(f, fcntl.LOCK_EX, 1, 2 * i)
+            signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGRTMIN])
+            for i in range(5):
+                os.kill(os.getpid(), signal.SIGRTMIN)
+            srv = socket.socket()
+            srv.bind(('127.0.0.1', 0))
+            srv.listen(1)
+            c = socket.create_connection(srv.getsockname())
+            a, _ = srv.accept()
+            c.sendall(b'x' * 100000)
+            open('ready', 'w').close()
+            time.sleep(600)
+            """;
+
     private SubordinateEscapeCheck() {
     }
 
@@ -84,18 +108,27 @@ public final class SubordinateEscapeCheck {
             Path c0 = Files.createDirectories(jobDir.resolve("s0").resolve("checkout"));
             Path c1 = Files.createDirectories(jobDir.resolve("s1").resolve("checkout"));
             // Slot 1's job: its secret in its checkout, on its command line and in its environment.
-            other = slot1.start(List.of("/bin/sh", "-c", "echo " + secret + " > secret;"
-                    + " exec /usr/bin/python3 -c 'import time; time.sleep(600)' " + secret),
+            other = slot1.start(List.of("/usr/bin/python3", "-c", SLOT1_JOB, secret),
                     new Confinement(c1, List.of(c1), List.of(JobRunner.javaHome()),
                             Map.of("PATH", "/usr/bin:/bin", "SLOT1_TOKEN", secret)),
                     Redirect.PIPE, Redirect.DISCARD, Redirect.DISCARD);
             other.getOutputStream().close();
             deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-            while (!Files.exists(c1.resolve("secret"), LinkOption.NOFOLLOW_LINKS) && System.nanoTime() < deadline) {
+            while (!Files.exists(c1.resolve("ready"), LinkOption.NOFOLLOW_LINKS) && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
             List<Long> otherPids = other.descendants().map(ProcessHandle::pid).toList();
             System.out.println("OTHER_PIDS " + otherPids);
+            // The node's rules read a subordinate uid's job in /proc by hand, not through the helper: each
+            // sees what slot 1's job holds (limits below it), none is blind to another uid's processes.
+            List<ProcessHandle> alive = new ArrayList<>(List.of(other.toHandle()));
+            other.descendants().forEach(alive::add);
+            Path proc = Path.of("/proc");
+            System.out.println("RULE_LOCKS " + new FileLocks(proc.resolve("locks"), 4).check(alive).orElse("none"));
+            System.out.println("RULE_SIGNALS " + new PendingSignals(proc, 4).check(alive).orElse("none"));
+            System.out.println("RULE_SOCKETS " + new SocketBuffers(proc, 1000).check(alive).orElse("none"));
+            System.out.println("RULE_MEMORY " + new JobMemory(proc, 1L << 20).check(alive).orElse("none"));
+            System.out.println("RULE_MAPPINGS " + new MemoryMappings(proc, 10).check(alive).orElse("none"));
             StringBuilder targets = new StringBuilder(ProcessHandle.current().pid() + " " + helper);
             otherPids.forEach(p -> targets.append(' ').append(p));
             try (InputStream in = SubordinateEscapeCheck.class.getResourceAsStream("subordinate-escape-probe.py")) {
@@ -127,8 +160,20 @@ public final class SubordinateEscapeCheck {
                 accepted = false;
             }
             System.out.println("ACCEPTED " + accepted);
-            other.destroyForcibly();
+            // As the runner stops a job: every process of the tree, of a subordinate uid, signalled by the node.
+            List<ProcessHandle> tree = new ArrayList<>(List.of(other.toHandle()));
+            other.descendants().forEach(tree::add);
+            new ProcessTree(other).kill();
             other.waitFor(1, TimeUnit.MINUTES); // gives slot 1's checkout back
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (tree.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            for (ProcessHandle h : tree) {
+                System.out.println("TREE_PROCESS " + h.pid() + " alive " + h.isAlive() + " "
+                        + stateOf(h.pid()));
+            }
+            System.out.println("TREE_KILLED " + tree.size() + " " + tree.stream().noneMatch(ProcessHandle::isAlive));
             try (Stream<Path> all = Files.walk(jobDir)) {
                 System.out.println("GIVEN_BACK " + all.allMatch(f -> ownerOf(f) == uid));
             }
@@ -148,6 +193,16 @@ public final class SubordinateEscapeCheck {
                 JobDirs.deleteTree(jobDir);
             }
             JobDirs.deleteTree(home);
+        }
+    }
+
+    private static String stateOf(long pid) {
+        try {
+            return Files.readString(Path.of("/proc/" + pid + "/status")).lines()
+                    .filter(l -> l.startsWith("State:") || l.startsWith("Uid:") || l.startsWith("Name:"))
+                    .collect(Collectors.joining(" ")).replace('\t', ' ');
+        } catch (Exception e) {
+            return "gone";
         }
     }
 

@@ -53,6 +53,7 @@ class SubordinateEscapeTest {
                 }
                 assertThat(out).contains("OTHER_ALIVE true\n", "HELPER_ANSWERS true\n", "ACCEPTED false\n",
                         "KEY_AFTER SECRET-KEY " + user.uid() + "\n", "GIVEN_BACK true\n");
+                assertThat(out).containsPattern("TREE_KILLED [3-9] true\n");
             } finally {
                 JobDirs.deleteTree(runtime);
             }
