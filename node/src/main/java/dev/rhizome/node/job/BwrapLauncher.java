@@ -101,6 +101,11 @@ public final class BwrapLauncher implements ProcessLauncher {
                 Optional.empty());
     }
 
+    /** The jobs' namespace and helper this launcher's jobs run through, if any ({@link #withSubordinateUids}). */
+    Optional<SubordinateJobs> subordinateJobs() {
+        return subordinate;
+    }
+
     /** Whether this launcher's jobs run as subordinate uids of the node's user ({@link #withSubordinateUids}). */
     public boolean subordinateUids() {
         return subordinate.isPresent();
@@ -216,10 +221,10 @@ public final class BwrapLauncher implements ProcessLauncher {
         List<String> argv;
         try {
             // Inside, the job has the uid and gid bubblewrap was started with.
-            // Through the namespace: its id, and group 0 (the node's gid on the host), as inside.
+            // Through the namespace: its id, and the jobs' group (a subordinate gid on the host), as inside.
             int uid = asJob.isPresent() ? asJob.get().id()
                     : plan.jobUid().isPresent() ? plan.jobUid().getAsInt() : JobDirs.myUid();
-            int gid = asJob.isPresent() ? 0 : plan.jobGid().isPresent() ? plan.jobGid().getAsInt() : JobDirs.myGid();
+            int gid = asJob.isPresent() ? SubordinateJobs.JOBS_GID : plan.jobGid().isPresent() ? plan.jobGid().getAsInt() : JobDirs.myGid();
             Path passwd = stage(oneShot, "passwd-", BwrapCommand.passwd(uid, gid).getBytes(StandardCharsets.UTF_8));
             Path group = stage(oneShot, "group-", BwrapCommand.group(gid).getBytes(StandardCharsets.UTF_8));
             Path bootId = stage(oneShot, "boot-", BwrapCommand.bootId().getBytes(StandardCharsets.UTF_8));
@@ -280,7 +285,7 @@ public final class BwrapLauncher implements ProcessLauncher {
             deleteAll(oneShot);
         });
         // A subordinate uid's descriptors are the helper's to read: the node's own look at its /proc/<pid>/fd is refused.
-        DescriptorSource fds = asJob.isPresent() ? asJob.get().jobs().descriptors() : DescriptorSource.onThisMachine();
+        DescriptorSource fds = asJob.isPresent() ? asJob.get().jobs().fds() : DescriptorSource.onThisMachine();
         TreeRule memoryFiles = asJob.isPresent() ? MemoryFiles.forSandbox(share, asJob.get().jobs().fds()::memoryFiles)
                 : MemoryFiles.forSandbox(share);
         return new JobProcess(process, killAll, pumps, priority.rule(gpuJob).and(memoryFiles)
@@ -292,7 +297,7 @@ public final class BwrapLauncher implements ProcessLauncher {
     /** The descriptors of this launcher's jobs as the node may read them: through the namespace's helper for subordinate uids. */
     @Override
     public DescriptorSource descriptors() {
-        return subordinate.map(SubordinateJobs::descriptors).orElse(DescriptorSource.onThisMachine());
+        return subordinate.<DescriptorSource>map(SubordinateJobs::fds).orElse(DescriptorSource.onThisMachine());
     }
 
     @Override

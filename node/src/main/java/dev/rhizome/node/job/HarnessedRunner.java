@@ -47,6 +47,8 @@ public final class HarnessedRunner {
     /** The harness's error line, in a signed result's reason: printable ({@link JobText}) and cut. */
     static final int MAX_REASON_CHARS = 1000;
     private static final Duration POLL = Duration.ofMillis(50);
+    /** How long a killed evaluation process is waited on for its end, which gives its directories back to the node. */
+    private static final Duration GIVE_BACK_WAIT = Duration.ofSeconds(10);
     private static final Pattern ERROR_LINE = Pattern.compile("^error:\\s*(.+)$", Pattern.MULTILINE);
 
     private final JobRunner runner;
@@ -121,9 +123,10 @@ public final class HarnessedRunner {
                 Redirect.PIPE, Redirect.PIPE, Redirect.to(harnessLog.toFile()));
         ProcessTree harnessTree = new ProcessTree(harness);
         ProcessTree modelTree = null;
+        Process model = null;
         List<Thread> relays = new ArrayList<>();
         try {
-            Process model = launcher.start(spec.serveCommand(),
+            model = launcher.start(spec.serveCommand(),
                     new Confinement(spec.checkout(), List.of(), List.of(spec.checkout(), JobRunner.javaHome()),
                             environment(spec.checkout(), spec.env())),
                     Redirect.PIPE, Redirect.PIPE, Redirect.to(serveLog.toFile()));
@@ -151,6 +154,20 @@ public final class HarnessedRunner {
                 modelTree.kill();
             }
             closeStreams(harness);
+            // Waited on, killed or not: a job process's end is what gives its directories back to the node
+            // (a subordinate uid's result directory), before anything here reads or deletes them.
+            harness.waitFor(GIVE_BACK_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            if (model != null) {
+                model.waitFor(GIVE_BACK_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+        for (Process p : model == null ? List.of(harness) : List.of(harness, model)) {
+            if (p instanceof JobProcess job && job.endFailure().isPresent()) {
+                // Still a job uid's: the node could neither read the result nor delete the directory.
+                throw new IOException("the evaluation's directories could not be taken back from its uid ("
+                        + job.endFailure().get() + "); the run is not reported, as the fault is this machine's, "
+                        + "not the commit's");
+            }
         }
         for (Thread relay : relays) {
             relay.join(TimeUnit.SECONDS.toMillis(5));

@@ -27,6 +27,9 @@ public final class SandboxProbe {
     /** The check that says whose uid jobs run as. */
     public static final String JOB_USER = "job user";
     /** The start of the {@link #JOB_USER} check's detail when a node of an ordinary user runs its jobs as subordinate uids. */
+    /** How a job user check that was {@code own} begins once the node's own namespace failed ({@link #ownLost}). */
+    static final String OWN_LOST = "the trial job ran as a subordinate uid, but the node's own jobs' namespace then failed "
+            + "to start, and the node will not run strangers' code as its user's own uid instead: ";
     static final String SUBORDINATE_OWN = "own: each slot's jobs run as a subordinate uid of the node user's own, "
             + "mapped in a user namespace of the node's";
     /**
@@ -57,15 +60,30 @@ public final class SandboxProbe {
         // A cgroup that failed to prepare left the plan on rlimits, and the launcher ignores it then.
         BwrapLauncher launcher = new BwrapLauncher(report.plan().get(), cgroup.cgroup(), HostView.real());
         if (report.subordinateUids()) {
-            // The node's own namespace and helper, for its life: the trial's ended with the trial. One that
-            // fails to start now leaves the jobs on the node's uid, which the node logs at start.
+            // The node's own namespace and helper, for its life: the trial's ended with the trial.
             try {
                 return launcher.withSubordinateUids(SubordinateJobs.start(System.getProperty("user.name")));
-            } catch (IOException e) {
-                return launcher;
+            } catch (IOException | RuntimeException e) {
+                throw new SandboxUnavailableException(ownLost(report, e));
             }
         }
         return launcher;
+    }
+
+    /**
+     * {@code report} with its job user check failed and required: the trial ran a job as a subordinate uid,
+     * so the volunteer was told {@code own}, but the node's own namespace or helper then failed to start.
+     * The node refuses to run jobs rather than run strangers' code as the volunteer's own uid unseen (it
+     * fell back to that before, saying so only in a log line); {@code rhizome node doctor} tries again.
+     */
+    static SandboxReport ownLost(SandboxReport report, Exception why) {
+        List<SandboxReport.Check> checks = new ArrayList<>();
+        for (SandboxReport.Check c : report.checks()) {
+            checks.add(!c.name().equals(JOB_USER) ? c : new SandboxReport.Check(JOB_USER, false, true,
+                    OWN_LOST + why.getMessage(), "run `rhizome node doctor`: once it says `own` again, start the node "
+                            + "again; where it says `shared`, its remedy; or run the node as root"));
+        }
+        return new SandboxReport(checks, Optional.empty());
     }
 
     /** The machine's verdict, with limits sized from its memory. */
@@ -238,7 +256,11 @@ public final class SandboxProbe {
                     : new BwrapLauncher(plan, cgroup.cgroup(), host).forSlot(0);
             Process p = trialLauncher.start(
                     List.of("/bin/sh", "-c", "echo ok > out && cat out && ! touch /usr/.rhizome-probe 2>/dev/null"),
-                    new Confinement(checkout, List.of(checkout), List.of(), Map.of("PATH", "/usr/bin:/bin")),
+                    // A subordinate uid's job binds the node's JDK as the runner's do: its uid and the jobs' group are
+                    // neither the volunteer's, so a JDK under a 0750 home (~/.sdkman, ~/.jdks) is out of their reach, and
+                    // the doctor says so here rather than every Java job failing later.
+                    new Confinement(checkout, List.of(checkout), subordinate.isPresent() ? List.of(JobRunner.javaHome())
+                            : List.of(), Map.of("PATH", "/usr/bin:/bin")),
                     Redirect.PIPE, Redirect.to(log.toFile()), Redirect.appendTo(log.toFile()));
             p.getOutputStream().close();
             try {

@@ -17,6 +17,15 @@ import java.util.Objects;
  * no other node of the user holds that one, else the next free one.
  */
 final class SubordinateJobs implements AutoCloseable {
+    /**
+     * The group every slot's jobs run with: the namespace's gid 1 (the range's first subordinate gid
+     * on the host), which passes the job directory's 0710 and nothing of the volunteer's. They ran
+     * as the namespace's gid 0 before, the node's own primary group on the host, and so read every
+     * file of the volunteer's that group may read (a 0640 file in a 0750 home shown to them) and
+     * passed whatever directory that group passes; as a root node's jobs share {@link JobUids}'
+     * group, the slots share this one, each with a uid of its own.
+     */
+    static final int JOBS_GID = 1;
     private final JobUserNamespace namespace;
     private final NamespaceFds fds;
     private final SubordinateIds uids;
@@ -79,12 +88,10 @@ final class SubordinateJobs implements AutoCloseable {
         return new Slot(this, (int) (lease.uid() - uids.first() + 1), lease);
     }
 
-    /** The descriptors of jobs as the helper in the namespace sees them. */
-    DescriptorSource descriptors() {
-        return fds;
-    }
-
-    /** The helper itself, which also walks checkouts ({@link NamespaceFds#usage}). */
+    /**
+     * The helper, which reads job processes' descriptors ({@link DescriptorSource}), walks checkouts
+     * ({@link NamespaceFds#usage}) and counts their memory files.
+     */
     NamespaceFds fds() {
         return fds;
     }
@@ -125,9 +132,9 @@ final class SubordinateJobs implements AutoCloseable {
             return jobs;
         }
 
-        /** The prefix that runs what follows as this slot's id, group 0 (the node's own gid, which passes the job directory's 0710). */
+        /** The prefix that runs what follows as this slot's id, group {@link #JOBS_GID} (which passes the job directory's 0710). */
         List<String> enter() throws IOException {
-            return jobs.namespace.enter(id, 0);
+            return jobs.namespace.enter(id, JOBS_GID);
         }
 
         @Override

@@ -23,12 +23,12 @@ final class SubordinateOwnership {
     private SubordinateOwnership() {
     }
 
-    /** Makes {@code dir} and all below it the namespace's id {@code id}'s (a slot's job uid), group 0 (the node's). */
+    /** Makes {@code dir} and all below it the namespace's id {@code id}'s (a slot's job uid), group {@link SubordinateJobs#JOBS_GID}. */
     static void toJob(JobUserNamespace ns, Path dir, int id) throws IOException {
         if (id < 1) {
             throw new IllegalArgumentException("a job's id in the namespace is 1 or more, not " + id);
         }
-        chown(ns, id + ":0", dir);
+        chown(ns, id + ":" + SubordinateJobs.JOBS_GID, dir, true);
     }
 
     /**
@@ -37,14 +37,16 @@ final class SubordinateOwnership {
      * which {@link JobFiles#readRegular} and {@link JobDirs#deleteTree} work on it as on the node's own.
      */
     static void toNode(JobUserNamespace ns, Path dir) throws IOException {
-        chown(ns, "0:0", dir);
+        chown(ns, "0:0", dir, true);
     }
 
     /**
      * The job directory {@code name} for jobs of subordinate uids: what a node killed during a job
      * left there given back first (else the node, which could not delete it, would not start), then
-     * emptied and made 0710 of the node's group, which the jobs run with (the namespace's gid 0), so
-     * that bubblewrap, started as the job's uid, passes it to the checkout.
+     * emptied and made 0710 of the jobs' group ({@link SubordinateJobs#JOBS_GID}, a subordinate gid, set by
+     * the namespace's root), so that bubblewrap, started as the job's uid, passes it to the checkout, and
+     * no one else but the node: of the node's own group, it let through every other user of a primary
+     * group shared with the volunteer (and the jobs, which ran with it, to the volunteer's files).
      */
     static Path prepareJobDir(JobUserNamespace ns, String name) throws IOException {
         Path root = JobDirs.rootOf(name);
@@ -53,15 +55,18 @@ final class SubordinateOwnership {
             toNode(ns, root);
         }
         Path prepared = JobDirs.prepare(name);
-        Files.setAttribute(prepared, "unix:gid", JobDirs.myGid(), LinkOption.NOFOLLOW_LINKS);
+        // The group first, then the mode: the other way round, the node's group would pass it for a moment.
+        Files.setPosixFilePermissions(prepared, PosixFilePermissions.fromString("rwx------"));
+        chown(ns, "0:" + SubordinateJobs.JOBS_GID, prepared, false);
         Files.setPosixFilePermissions(prepared, PosixFilePermissions.fromString("rwx--x---"));
         return prepared;
     }
 
-    private static void chown(JobUserNamespace ns, String owner, Path dir) throws IOException {
+    private static void chown(JobUserNamespace ns, String owner, Path dir, boolean recursive) throws IOException {
         List<String> command = new ArrayList<>(ns.enter(0, 0));
-        command.addAll(List.of(SandboxProbe.onPath("chown").orElseThrow(() -> new IOException("chown is not installed"))
-                .toString(), "-R", "-P", owner, "--", dir.toString()));
+        command.add(SandboxProbe.onPath("chown").orElseThrow(() -> new IOException("chown is not installed")).toString());
+        command.addAll(recursive ? List.of("-R", "-P") : List.of("-h"));
+        command.addAll(List.of(owner, "--", dir.toString()));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readNBytes(4096), StandardCharsets.UTF_8).trim();

@@ -26,6 +26,7 @@ import dev.rhizome.protocol.seed.Manifests;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -86,6 +87,9 @@ public final class Evaluator {
         this.runner = runner;
         this.hardwareClass = hardwareClass;
         this.workRoot = Files.createDirectories(workRoot);
+        // Passable by a job's uid and group (a slot's own, not the node's) whatever the volunteer's umask:
+        // 027 made it 0750, which only the node's group passed. The job directory above (0710) keeps others out.
+        Files.setPosixFilePermissions(this.workRoot, PosixFilePermissions.fromString("rwx--x--x"));
         this.logRoot = Files.createDirectories(logRoot);
         this.clock = clock;
     }

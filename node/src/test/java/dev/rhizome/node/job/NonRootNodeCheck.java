@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * What a node running as an ordinary user does, run in its own JVM by {@link NonRootNodeTest}
- * (as nobody when the tests run as root). Prints one {@code KEY value} line per finding.
+ * (as a test-only user, {@link TestUser}, when the tests run as root). Prints one {@code KEY value} line per finding.
  */
 public final class NonRootNodeCheck {
     private NonRootNodeCheck() {

@@ -48,4 +48,28 @@ class SandboxProbeTest {
                     assertThat(c.fix()).contains("user.max_user_namespaces");
                 });
     }
+
+    /**
+     * The trial ran a job as a subordinate uid (the doctor said own), then the node's own namespace failed:
+     * the node refuses to run jobs, saying why, rather than run them as its user's own uid unseen.
+     */
+    @Test
+    void aNodeToldOwnWhoseNamespaceThenFailsRefusesToRunJobsAndSaysWhy() {
+        SandboxReport told = new SandboxReport(java.util.List.of(
+                new SandboxReport.Check("bubblewrap", true, true, "bubblewrap 0.8.0", ""),
+                new SandboxReport.Check(SandboxProbe.JOB_USER, true, false, SandboxProbe.SUBORDINATE_OWN + " (ready)", "")),
+                Optional.empty());
+        assertThat(told.subordinateUids()).isTrue();
+
+        SandboxReport lost = SandboxProbe.ownLost(told, new java.io.IOException("newuidmap 4242 0 1000 1 failed (exit 1)"));
+
+        assertThat(lost.ok()).isFalse();
+        assertThat(lost.subordinateUids()).isFalse();
+        assertThat(lost.whyNot()).startsWith(SandboxProbe.JOB_USER + ": " + SandboxProbe.OWN_LOST)
+                .contains("newuidmap 4242 0 1000 1 failed (exit 1)", "fix: run `rhizome node doctor`");
+        assertThat(lost.toJson().get("sandbox").getAsBoolean()).isFalse();
+        assertThat(lost.toJson().has("job_uid")).isFalse();
+        assertThat(lost.checks().get(0)).isEqualTo(told.checks().get(0));
+        assertThat(new SandboxUnavailableException(lost).getMessage()).contains("will not run strangers' code");
+    }
 }

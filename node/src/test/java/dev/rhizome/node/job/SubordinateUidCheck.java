@@ -46,7 +46,7 @@ public final class SubordinateUidCheck {
         try (JobUserNamespace ns = first; NamespaceFds fds = NamespaceFds.start(ns)) {
             Path jobs = SubordinateOwnership.prepareJobDir(ns, jobDir);
             System.out.println("JOB_DIR_MODE " + PosixFilePermissions.toString(Files.getPosixFilePermissions(jobs))
-                    + " GID_IS_NODES " + ((Integer) Files.getAttribute(jobs, "unix:gid") == gid));
+                    + " GID_IS_JOBS " + ((Integer) Files.getAttribute(jobs, "unix:gid") == gids.first()));
             work = Files.createDirectory(jobs.resolve("unit"));
             Files.writeString(work.resolve("train.py"), "print(1)");
             // The hand-over: the namespace's root gives the checkout to its id 1.
@@ -59,7 +59,7 @@ public final class SubordinateUidCheck {
                     + " mkfifo f; exec 6<>f; ln -s " + key + " keylink; mkdir -p locked/deep && echo x > locked/deep/y"
                     + " && chmod 000 locked/deep locked; echo >> train.py 2> train.err; echo $? > train.rc;"
                     + " sleep 600 | sleep 600 & touch ready; wait";
-            List<String> job = ns.enter(1, 0);
+            List<String> job = ns.enter(1, SubordinateJobs.JOBS_GID);
             job.addAll(List.of("bwrap", "--unshare-all", "--die-with-parent", "--disable-userns", "--unshare-user",
                     "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
                     "--symlink", "usr/lib64", "/lib64", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
@@ -106,7 +106,7 @@ public final class SubordinateUidCheck {
             // A give-back after a job that ended: links as links, the tree the node's.
             Path unit = Files.createDirectory(jobs.resolve("unit"));
             SubordinateOwnership.toJob(next, unit, 2);
-            List<String> job = next.enter(2, 0);
+            List<String> job = next.enter(2, SubordinateJobs.JOBS_GID);
             // Without bubblewrap, in the helper's own PID namespace: its uid alone keeps the job from the helper.
             job.addAll(List.of("/bin/sh", "-c", "cd " + unit + " && ln -s " + key + " link && mkdir d && chmod 000 d"
                     + " && { kill -0 " + helper.pid() + " 2>&1; echo \"SIGNAL_HELPER_RC $?\"; }"
