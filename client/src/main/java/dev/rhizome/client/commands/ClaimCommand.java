@@ -18,6 +18,7 @@ import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Interrupts;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.Problems;
+import dev.rhizome.client.cli.PathArguments;
 import dev.rhizome.client.cli.Shell;
 import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.client.cli.WorkspaceLock;
@@ -67,7 +68,7 @@ public final class ClaimCommand implements Callable<Integer> {
             description = "When no unit fits now, let the coordinator hold the claim up to this long (at most 20) "
                     + "for one to open, instead of answering no work at once (default ${DEFAULT-VALUE}).")
     int waitS;
-    @Option(names = "--workspace", paramLabel = "DIR", description = "Check the unit's commit out here (must not exist or be empty).")
+    @Option(names = "--workspace", paramLabel = "DIR", converter = PathArguments.WorkspaceDirectory.class, description = "Check the unit's commit out here (must not exist or be empty).")
     Path workspace;
     @Option(names = "--json", description = "Print one JSON object: unit (the WorkUnit: id, commit, lease_deadline_ms, manifest, ...), lease_seconds_left, workspace, brief, seed_brief, similar; with no work (exit 3): unit (null), reason, retry_after_s, error, message, hint, option.")
     boolean json;
@@ -92,11 +93,6 @@ public final class ClaimCommand implements Callable<Integer> {
                             + "evaluations are claimed, run and reported by a node",
                     "to evaluate, run a node: `rhizome node --data-dir DIR --coordinator URL` (see `rhizome node --help`); "
                             + "to propose a change, `rhizome claim --direction D --workspace DIR`", "--kind");
-        }
-        if (workspace != null && Files.exists(workspace) && !Files.isDirectory(workspace)) {
-            // checked before claiming, so a wrong path does not take a lease it cannot use
-            throw new CommandException(ExitCodes.USAGE, "workspace_not_empty", "--workspace " + workspace
-                    + " is a file, not a directory", "give a new or empty directory", "--workspace");
         }
         if (workspace != null && !Files.exists(workspace) && workspace.toAbsolutePath().getParent() != null
                 && Files.exists(workspace.toAbsolutePath().getParent())

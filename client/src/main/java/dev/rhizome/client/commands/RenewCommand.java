@@ -34,7 +34,9 @@ public final class RenewCommand implements Callable<Integer> {
 
     private Integer run() {
         String unitId = claimed.resolve(dataDir, coordinator);
-        long deadline = new Research(Coordinators.client(coordinator, dataDir), dataDir.path()).renew(unitId, claimed.option());
+        // the workspace the unit's work is in, when it is the one claimed for it: a refusal's hint names it
+        long deadline = new Research(Coordinators.client(coordinator, dataDir), dataDir.path())
+                .renew(unitId, claimed.option(), claimed.workspaceOf(unitId));
         long left = Math.max(0, (deadline - System.currentTimeMillis()) / 1000);
         Output out = new Output(System.out);
         if (json) {
