@@ -229,9 +229,16 @@ public final class Research {
     }
 
     private List<String> candidates(String direction) throws CoordinatorException {
+        var directions = client.directions().getDirectionsList();
+        if (direction != null && directions.stream().noneMatch(d -> d.getDirection().getName().equals(direction))) {
+            // `wait --commit 24147b --direction nope` said "no registered commit of direction nope
+            // starts with 24147b" (unknown_commit, option --commit): the commit was never the mistake
+            throw Coordinators.unknownDirection("--direction", direction,
+                    directions.stream().map(d -> d.getDirection().getName()).toList());
+        }
         List<String> candidates = new ArrayList<>(Records.experiments(client, direction == null ? "" : direction)
                 .stream().map(Experiment::getCommit).toList());
-        client.directions().getDirectionsList().stream()
+        directions.stream()
                 .filter(d -> direction == null || d.getDirection().getName().equals(direction))
                 .forEach(d -> candidates.add(d.getDirection().getBaseCommit()));
         return candidates;
