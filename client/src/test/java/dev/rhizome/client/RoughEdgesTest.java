@@ -95,6 +95,22 @@ class RoughEdgesTest {
         }
     }
 
+    @Test
+    void aNumberPastTheLargestTakenIsSaidToBeTooLarge() {
+        // "expected a whole number of at least 1" of 100000000000, which is one
+        JsonObject limit = CliRun.of("leaderboard", "--limit", "100000000000", "--json").failure(ExitCodes.USAGE, "usage");
+        assertThat(limit.get("message").getAsString()).contains("at most " + Integer.MAX_VALUE);
+        assertThat(limit.get("option").getAsString()).isEqualTo("--limit");
+        JsonObject overflow = CliRun.of("leaderboard", "--limit", "99999999999999999999", "--json").failure(ExitCodes.USAGE, "usage");
+        assertThat(overflow.get("message").getAsString()).contains("at most " + Integer.MAX_VALUE);
+        JsonObject timeout = CliRun.of("wait", "--commit", "abcd", "--timeout", "99999999999999999999", "--json")
+                .failure(ExitCodes.USAGE, "usage");
+        assertThat(timeout.get("message").getAsString()).contains("is too large");
+        // a word or a negative number keeps the plain form
+        assertThat(CliRun.of("leaderboard", "--limit", "-1", "--json").failure(ExitCodes.USAGE, "usage")
+                .get("message").getAsString()).doesNotContain("at most");
+    }
+
     private static String commitSomething(Path ws) throws Exception {
         Files.writeString(ws.resolve("config.properties"), "x=1.2\n");
         try (Git git = Git.open(ws.toFile())) {

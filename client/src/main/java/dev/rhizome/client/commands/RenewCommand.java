@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "renew", mixinStandardHelpOptions = true,
         description = {"Extend the lease on a claimed unit, before it runs out (an expired lease cannot be renewed:",
-            "claim again). Prints the new deadline and the seconds left."})
+            "claim the same commit again and submit the workspace under the new unit, as its refusal says).",
+            "Prints the new deadline and the seconds left."})
 public final class RenewCommand implements Callable<Integer> {
     @Mixin
     DataDirOption dataDir;
