@@ -89,6 +89,32 @@ class LeaseAndClosureTest {
     }
 
     @Test
+    void aCoordinatorStartedAfreshSaysItDoesNotKnowTheClaimAndTheWayOn() throws Exception {
+        Path agent = dir.resolve("agent");
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            CliRun.openDirection(c.url(), dir.resolve("op"), dir.resolve("node"), "d");
+            CliRun claim = CliRun.of("claim", "--direction", "d", "--json", "--coordinator", c.url(), "--data-dir", agent.toString());
+            assertThat(claim.code()).as(claim.err()).isZero();
+            String unitId = claim.json().getAsJsonObject("unit").get("id").getAsString();
+            // another coordinator on a fresh store (this one still runs, so the two never share a port):
+            // no direction yet (it said "an operator opens one", as if nothing had been claimed)
+            try (Coordinator fresh = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("fresh")))) {
+                JsonObject none = CliRun.of("renew", "--unit", unitId, "--json", "--coordinator", fresh.url(), "--data-dir",
+                        agent.toString()).failure(ExitCodes.USAGE, "unknown_direction");
+                assertThat(none.get("hint").getAsString()).contains("does not know unit " + unitId)
+                        .contains("once direction d is open there").contains("rhizome claim --direction d --from");
+                // the direction opened again: the unit is what it does not know (it was not_found, exit 4, with a generic hint)
+                CliRun.openDirection(fresh.url(), dir.resolve("op2"), dir.resolve("node2"), "d");
+                JsonObject unknown = CliRun.of("renew", "--unit", unitId, "--json", "--coordinator", fresh.url(), "--data-dir",
+                        agent.toString()).failure(ExitCodes.USAGE, "unknown_unit");
+                assertThat(unknown.get("hint").getAsString()).contains("does not know unit " + unitId)
+                        .contains("rhizome submit --unit NEW_UNIT").contains("pass --coordinator with the one that leased it");
+                assertThat(unknown.get("option").getAsString()).isEqualTo("--unit");
+            }
+        }
+    }
+
+    @Test
     void theBriefOfAClosedDirectionSaysItIsClosedAndABannedKeyIsToldWhy() throws Exception {
         try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
             String op = dir.resolve("op").toString();

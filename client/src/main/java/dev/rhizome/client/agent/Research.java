@@ -334,11 +334,42 @@ public final class Research {
 
     /** Claim the same commit again (no workspace: the old one keeps the work), then submit the old workspace under the new unit. */
     public static String expiredHint(WorkUnit unit, Path workspace) {
+        return goOnHint(unit, workspace) + "; renew before lease_seconds_left runs out next time";
+    }
+
+    /** How the work of a claim that cannot go on still goes in: under a new claim of the same commit. */
+    private static String goOnHint(WorkUnit unit, Path workspace) {
         String ws = workspace == null ? "YOUR_WORKSPACE" : Shell.quote(workspace.toAbsolutePath().normalize());
         return "what you committed can still be submitted, under a new claim: claim the same commit again with "
                 + "`rhizome claim --direction " + unit.getDirection() + " --from " + CommitId.abbreviate(unit.getCommit())
                 + " --json` (without --workspace), then `rhizome submit --unit NEW_UNIT --workspace " + ws
-                + "` (NEW_UNIT: the claim's unit.id); renew before lease_seconds_left runs out next time";
+                + "` (NEW_UNIT: the claim's unit.id)";
+    }
+
+    /**
+     * A refusal of a request about a claimed unit, said for that unit. The coordinator that does
+     * not know it (one started afresh, or another than the claim's) answered `not_found` (exit 4)
+     * or "unknown direction ...: an operator opens one", and its own expired-lease refusal had
+     * placeholders (`--direction D --from <commit>`): each now says what became of the claim and
+     * the way on with the work ({@code workspace}: where it is, null when not known).
+     */
+    private CommandException unitFailure(CoordinatorException e, WorkUnit unit, Path workspace) {
+        CommandException failure = Coordinators.failure(e, client, unit.getDirection());
+        String unknownHere = "the coordinator at " + client.url() + " does not know unit " + unit.getId()
+                + " (started afresh since the claim, or not the coordinator that leased it): the claim cannot go on there; ";
+        if (failure.error().equals("unknown_direction")) {
+            return new CommandException(failure.exitCode(), failure.error(), failure.getMessage(), unknownHere
+                    + "once direction " + unit.getDirection() + " is open there, " + goOnHint(unit, workspace)
+                    + "; or pass --coordinator with the one that leased it", failure.option());
+        }
+        if (e.code() == Error.Code.NOT_FOUND && e.getMessage().contains("unknown work unit")) {
+            return new CommandException(ExitCodes.USAGE, "unknown_unit", e.getMessage(), unknownHere + goOnHint(unit, workspace)
+                    + "; or pass --coordinator with the one that leased it");
+        }
+        if (e.code() == Error.Code.LEASE_EXPIRED) {
+            return new CommandException(failure.exitCode(), failure.error(), failure.getMessage(), expiredHint(unit, workspace));
+        }
+        return failure;
     }
 
     /** Extends the unit's lease; returns the new deadline (epoch ms) and updates the saved claim. */
@@ -365,7 +396,7 @@ public final class Research {
             if (e.isRefusal()) {
                 forgetRenewal(unitId);
             }
-            throw Coordinators.failure(e, client, unit.getDirection());
+            throw unitFailure(e, unit, workspace);
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, e.getMessage());
         } catch (NumberFormatException e) {
@@ -536,7 +567,7 @@ public final class Research {
             return new Submission(head.commit(), head.parent(), head.secondParent(), unit.getDirection(), paperId,
                     similarDiffs);
         } catch (CoordinatorException e) {
-            throw Coordinators.failure(e, client, unit.getDirection());
+            throw unitFailure(e, unit, workspace);
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, "cannot take HEAD from " + workspace.toAbsolutePath().normalize() + ": " + e.getMessage());
         }
