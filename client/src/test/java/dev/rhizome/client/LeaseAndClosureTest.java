@@ -45,6 +45,76 @@ class LeaseAndClosureTest {
     }
 
     @Test
+    void aLeaseThatRanOutSaysWhatToDoNowAndUnclaimSaysNothingWasGivenBack() throws Exception {
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            Path agent = dir.resolve("agent");
+            CliRun.openDirection(c.url(), dir.resolve("op"), dir.resolve("node"), "d");
+            CliRun claim = CliRun.of("claim", "--direction", "d", "--json", "--coordinator", c.url(), "--data-dir", agent.toString());
+            assertThat(claim.code()).as(claim.err()).isZero();
+            WorkUnit unit = ClaimFiles.load(agent, claim.json().getAsJsonObject("unit").get("id").getAsString());
+            ClaimFiles.save(agent, unit.toBuilder().setLeaseDeadlineMs(System.currentTimeMillis() - 60_000).build());
+            // the workspace the work was done in, as `claim --workspace` records it
+            Path ws = Files.createDirectories(dir.resolve("my ws").resolve(".git")).getParent();
+            new WorkspaceClaim(unit.getId(), agent, c.url()).write(ws);
+
+            // renew: what to do now (it said "renew long work in time"), naming this workspace
+            JsonObject renew = CliRun.of("renew", "--workspace", ws.toString(), "--json").failure(ExitCodes.REFUSED, "lease_expired");
+            assertThat(renew.get("message").getAsString()).contains("nothing can be submitted under it");
+            assertThat(renew.get("hint").getAsString()).contains("can still be submitted, under a new claim")
+                    .contains("rhizome claim --direction d --from " + unit.getCommit().substring(0, 10))
+                    .contains("rhizome submit --unit NEW_UNIT --workspace '" + ws.toAbsolutePath() + "'")
+                    .doesNotContain("in time with");
+            // submit: the same
+            JsonObject submit = CliRun.of("submit", "--workspace", ws.toString(), "--json").failure(ExitCodes.REFUSED, "lease_expired");
+            assertThat(submit.get("hint").getAsString()).isEqualTo(renew.get("hint").getAsString());
+
+            // unclaim: it gave nothing back (it answered given_back: true), exit 0 all the same: the unit is not yours
+            CliRun unclaim = CliRun.of("unclaim", "--workspace", ws.toString(), "--json");
+            assertThat(unclaim.code()).as(unclaim.err()).isZero();
+            JsonObject o = unclaim.json();
+            assertThat(o.get("unit").getAsString()).isEqualTo(unit.getId());
+            assertThat(o.get("given_back").getAsBoolean()).isFalse();
+            assertThat(o.get("reason").getAsString()).isEqualTo("lease_expired");
+            assertThat(o.get("hint").getAsString()).contains("rhizome submit --unit NEW_UNIT --workspace '" + ws.toAbsolutePath() + "'");
+
+            // a unit given back in time still says so, with null reason and hint
+            CliRun again = CliRun.of("claim", "--direction", "d", "--json", "--coordinator", c.url(), "--data-dir", agent.toString());
+            String live = again.json().getAsJsonObject("unit").get("id").getAsString();
+            CliRun text = CliRun.of("unclaim", "--unit", live, "--coordinator", c.url(), "--data-dir", agent.toString(), "--json");
+            assertThat(text.code()).as(text.err()).isZero();
+            assertThat(text.json().get("given_back").getAsBoolean()).isTrue();
+            assertThat(text.json().get("reason").isJsonNull()).isTrue();
+            assertThat(text.json().get("hint").isJsonNull()).isTrue();
+        }
+    }
+
+    @Test
+    void aCoordinatorStartedAfreshSaysItDoesNotKnowTheClaimAndTheWayOn() throws Exception {
+        Path agent = dir.resolve("agent");
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            CliRun.openDirection(c.url(), dir.resolve("op"), dir.resolve("node"), "d");
+            CliRun claim = CliRun.of("claim", "--direction", "d", "--json", "--coordinator", c.url(), "--data-dir", agent.toString());
+            assertThat(claim.code()).as(claim.err()).isZero();
+            String unitId = claim.json().getAsJsonObject("unit").get("id").getAsString();
+            // another coordinator on a fresh store (this one still runs, so the two never share a port):
+            // no direction yet (it said "an operator opens one", as if nothing had been claimed)
+            try (Coordinator fresh = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("fresh")))) {
+                JsonObject none = CliRun.of("renew", "--unit", unitId, "--json", "--coordinator", fresh.url(), "--data-dir",
+                        agent.toString()).failure(ExitCodes.USAGE, "unknown_direction");
+                assertThat(none.get("hint").getAsString()).contains("does not know unit " + unitId)
+                        .contains("once direction d is open there").contains("rhizome claim --direction d --from");
+                // the direction opened again: the unit is what it does not know (it was not_found, exit 4, with a generic hint)
+                CliRun.openDirection(fresh.url(), dir.resolve("op2"), dir.resolve("node2"), "d");
+                JsonObject unknown = CliRun.of("renew", "--unit", unitId, "--json", "--coordinator", fresh.url(), "--data-dir",
+                        agent.toString()).failure(ExitCodes.USAGE, "unknown_unit");
+                assertThat(unknown.get("hint").getAsString()).contains("does not know unit " + unitId)
+                        .contains("rhizome submit --unit NEW_UNIT").contains("pass --coordinator with the one that leased it");
+                assertThat(unknown.get("option").getAsString()).isEqualTo("--unit");
+            }
+        }
+    }
+
+    @Test
     void theBriefOfAClosedDirectionSaysItIsClosedAndABannedKeyIsToldWhy() throws Exception {
         try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
             String op = dir.resolve("op").toString();

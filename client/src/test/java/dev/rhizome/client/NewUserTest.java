@@ -271,7 +271,8 @@ class NewUserTest {
         Path file = Files.writeString(dir.resolve("a-file"), "x");
         CliRun claim = CliRun.of("claim", "--json", "--direction", "files", "--workspace", file.toString(),
                 "--data-dir", dir.resolve("agent").toString(), "--coordinator", url);
-        claim.failure(ExitCodes.USAGE, "workspace_not_empty", "is a file");
+        // a file is no workspace at all: the path is the problem, not files in it (was workspace_not_empty)
+        claim.failure(ExitCodes.USAGE, "usage", "is a file, not a directory");
         assertThat(Files.exists(dir.resolve("agent").resolve("claims"))).as("no unit was claimed").isFalse();
     }
 

@@ -11,7 +11,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine.Model.ArgSpec;
@@ -21,15 +20,13 @@ import picocli.CommandLine;
 
 /**
  * One rule for every path named on the command line: a file or directory the command reads that
- * is not there, or a data directory that is a file, is a bad argument (exit 2) naming the option
- * and the path, on every command. It was exit 2 for some (`coordinator --config`), exit 1 for
+ * is not there, a data directory or workspace that is a file, a file to write that is a directory,
+ * or a path to make under a file, is a bad argument (exit 2) naming the option and the path, on
+ * every command (`claim --workspace /etc/passwd` was `workspace_not_empty`; `export --out DIR`
+ * exit 1 with a temporary file's name). It was exit 2 for some (`coordinator --config`), exit 1 for
  * others (`verify`, `seed publish --dir`), and some found out only after taking a lease.
  */
 class PathArgumentsTest {
-    /** Paths a command creates or writes, which need not exist: each has its own checks. */
-    private static final Set<String> WRITTEN = Set.of("rhizome export --out", "rhizome claim --workspace",
-            "rhizome coordinator backup --out");
-
     @TempDir
     Path dir;
 
@@ -37,6 +34,7 @@ class PathArgumentsTest {
     void everyPathArgumentOfEveryCommandFollowsTheRule() throws Exception {
         Path missing = dir.resolve("no-such-thing");
         Path file = Files.writeString(dir.resolve("a-file"), "x");
+        Path underAFile = file.resolve("sub");
         List<String> checked = new ArrayList<>();
         for (CommandSpec command : commands(Main.commandLine().getCommandSpec())) {
             for (ArgSpec arg : command.args()) {
@@ -47,24 +45,15 @@ class PathArgumentsTest {
                 List<CommandLine.ITypeConverter<?>> converters = Arrays.asList(arg.converters());
                 boolean reads = converters.stream().anyMatch(c -> c instanceof PathArguments.InputFile
                         || c instanceof PathArguments.InputDirectory);
-                boolean keeps = converters.stream().anyMatch(c -> c instanceof PathArguments.DataDirectory);
-                if (!reads && !keeps) {
-                    assertThat(WRITTEN).as(name + " takes a path but follows no rule of PathArguments").contains(name);
-                    continue;
-                }
-                Path wrong = reads ? missing : file;
-                CliRun run = CliRun.of(args(command, arg, wrong));
-                assertThat(run.code()).as(name + ": " + run.out() + run.err()).isEqualTo(ExitCodes.USAGE);
-                assertThat(run.err()).as(name).contains(wrong.toString()).contains(reads ? "no such" : "is a file")
-                        .doesNotContain("Exception");
-                if (arg instanceof OptionSpec o) {
-                    assertThat(run.err()).as(name).contains(o.longestName());
-                }
-                if (command.findOption("--json") != null) {
-                    JsonObject o = run.json();
-                    assertThat(o.get("error").getAsString()).as(name).isIn("usage", "no_paper");
-                    assertThat(o.get("message").getAsString()).as(name).contains(wrong.toString());
-                    assertThat(o.get("hint").getAsString()).as(name).contains("--help");
+                boolean keeps = converters.stream().anyMatch(c -> c instanceof PathArguments.DataDirectory
+                        || c instanceof PathArguments.WorkspaceDirectory);
+                boolean writes = converters.stream().anyMatch(c -> c instanceof PathArguments.OutputFile);
+                assertThat(reads || keeps || writes).as(name + " takes a path but follows no rule of PathArguments").isTrue();
+                // what is read must be there; a directory kept must not be a file; a file written
+                // must not be a directory; and what is made must have a directory to be made in
+                refused(command, arg, name, reads ? missing : keeps ? file : dir, reads ? "no such" : keeps ? "is a file" : "is a directory");
+                if (!reads) {
+                    refused(command, arg, name, underAFile, "cannot be made: " + file + " is a file");
                 }
                 checked.add(name);
             }
@@ -72,7 +61,27 @@ class PathArgumentsTest {
         assertThat(checked).as("the commands a new user meets first").contains("rhizome verify FILE",
                 "rhizome coordinator --config", "rhizome node --config", "rhizome seed publish --dir", "rhizome submit --paper",
                 "rhizome submit --workspace", "rhizome renew --workspace", "rhizome claim --data-dir",
-                "rhizome node doctor --data-dir", "rhizome node status --data-dir", "rhizome agent --workspaces");
+                "rhizome node doctor --data-dir", "rhizome node status --data-dir", "rhizome agent --workspaces",
+                "rhizome claim --workspace", "rhizome export --out", "rhizome coordinator backup --out");
+    }
+
+    /** The real command with {@code wrong} in the argument's place: exit 2, naming the option, the path and what is wrong. */
+    private static void refused(CommandSpec command, ArgSpec arg, String name, Path wrong, String why) {
+        CliRun run = CliRun.of(args(command, arg, wrong));
+        assertThat(run.code()).as(name + ": " + run.out() + run.err()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.err()).as(name).contains(wrong.toString()).contains(why).doesNotContain("Exception");
+        if (arg instanceof OptionSpec o) {
+            assertThat(run.err()).as(name).contains(o.longestName());
+        }
+        if (command.findOption("--json") != null) {
+            JsonObject o = run.json();
+            assertThat(o.get("error").getAsString()).as(name).isIn("usage", "no_paper");
+            assertThat(o.get("message").getAsString()).as(name).contains(wrong.toString()).contains(why);
+            assertThat(o.get("hint").getAsString()).as(name).contains("--help");
+            if (arg instanceof OptionSpec opt) {
+                assertThat(o.get("option").getAsString()).as(name).isEqualTo(opt.longestName());
+            }
+        }
     }
 
     @Test

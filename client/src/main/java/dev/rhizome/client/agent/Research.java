@@ -229,9 +229,16 @@ public final class Research {
     }
 
     private List<String> candidates(String direction) throws CoordinatorException {
+        var directions = client.directions().getDirectionsList();
+        if (direction != null && directions.stream().noneMatch(d -> d.getDirection().getName().equals(direction))) {
+            // `wait --commit 24147b --direction nope` said "no registered commit of direction nope
+            // starts with 24147b" (unknown_commit, option --commit): the commit was never the mistake
+            throw Coordinators.unknownDirection("--direction", direction,
+                    directions.stream().map(d -> d.getDirection().getName()).toList());
+        }
         List<String> candidates = new ArrayList<>(Records.experiments(client, direction == null ? "" : direction)
                 .stream().map(Experiment::getCommit).toList());
-        client.directions().getDirectionsList().stream()
+        directions.stream()
                 .filter(d -> direction == null || d.getDirection().getName().equals(direction))
                 .forEach(d -> candidates.add(d.getDirection().getBaseCommit()));
         return candidates;
@@ -310,25 +317,71 @@ public final class Research {
     /**
      * Refuses a unit whose lease has run out, before anything is sent: `submit` always did; `renew`
      * sent it and got the coordinator's "not leased to <key>" as {@code forbidden}, with a hint
-     * about seeds and directions, where the one thing to do is to claim again.
+     * about seeds and directions, where the one thing to do is to claim again. The hint says what
+     * to do now, not what to have done ("renew long work in time"): the commits in the workspace
+     * are kept and go in under a new claim of the same commit ({@code workspace}: the checkout the
+     * work is in, null when not known).
      */
-    private static void requireLiveLease(WorkUnit unit) {
+    private static void requireLiveLease(WorkUnit unit, Path workspace) {
         long now = System.currentTimeMillis();
         if (unit.getLeaseDeadlineMs() < now) {
             throw new CommandException(ExitCodes.REFUSED, "lease_expired", "the lease on unit " + unit.getId()
                     + " ended " + (now - unit.getLeaseDeadlineMs()) / 1000 + " s ago, at "
-                    + Instant.ofEpochMilli(unit.getLeaseDeadlineMs()),
-                    "claim again (`rhizome claim --direction " + unit.getDirection() + " --from "
-                            + CommitId.abbreviate(unit.getCommit()) + "`), redo the change there and resubmit; "
-                            + "renew long work in time with `rhizome renew --unit " + unit.getId() + "`");
+                    + Instant.ofEpochMilli(unit.getLeaseDeadlineMs()) + ": it cannot be renewed, and nothing can be "
+                    + "submitted under it", expiredHint(unit, workspace));
         }
+    }
+
+    /** Claim the same commit again (no workspace: the old one keeps the work), then submit the old workspace under the new unit. */
+    public static String expiredHint(WorkUnit unit, Path workspace) {
+        return goOnHint(unit, workspace) + "; renew before lease_seconds_left runs out next time";
+    }
+
+    /** How the work of a claim that cannot go on still goes in: under a new claim of the same commit. */
+    private static String goOnHint(WorkUnit unit, Path workspace) {
+        String ws = workspace == null ? "YOUR_WORKSPACE" : Shell.quote(workspace.toAbsolutePath().normalize());
+        return "what you committed can still be submitted, under a new claim: claim the same commit again with "
+                + "`rhizome claim --direction " + unit.getDirection() + " --from " + CommitId.abbreviate(unit.getCommit())
+                + " --json` (without --workspace), then `rhizome submit --unit NEW_UNIT --workspace " + ws
+                + "` (NEW_UNIT: the claim's unit.id)";
+    }
+
+    /**
+     * A refusal of a request about a claimed unit, said for that unit. The coordinator that does
+     * not know it (one started afresh, or another than the claim's) answered `not_found` (exit 4)
+     * or "unknown direction ...: an operator opens one", and its own expired-lease refusal had
+     * placeholders (`--direction D --from <commit>`): each now says what became of the claim and
+     * the way on with the work ({@code workspace}: where it is, null when not known).
+     */
+    private CommandException unitFailure(CoordinatorException e, WorkUnit unit, Path workspace) {
+        CommandException failure = Coordinators.failure(e, client, unit.getDirection());
+        String unknownHere = "the coordinator at " + client.url() + " does not know unit " + unit.getId()
+                + " (started afresh since the claim, or not the coordinator that leased it): the claim cannot go on there; ";
+        if (failure.error().equals("unknown_direction")) {
+            return new CommandException(failure.exitCode(), failure.error(), failure.getMessage(), unknownHere
+                    + "once direction " + unit.getDirection() + " is open there, " + goOnHint(unit, workspace)
+                    + "; or pass --coordinator with the one that leased it", failure.option());
+        }
+        if (e.code() == Error.Code.NOT_FOUND && e.getMessage().contains("unknown work unit")) {
+            return new CommandException(ExitCodes.USAGE, "unknown_unit", e.getMessage(), unknownHere + goOnHint(unit, workspace)
+                    + "; or pass --coordinator with the one that leased it");
+        }
+        if (e.code() == Error.Code.LEASE_EXPIRED) {
+            return new CommandException(failure.exitCode(), failure.error(), failure.getMessage(), expiredHint(unit, workspace));
+        }
+        return failure;
     }
 
     /** Extends the unit's lease; returns the new deadline (epoch ms) and updates the saved claim. */
     /** Renews the lease of a claimed unit; {@code option}: the option that named it (null: a workspace's claim did). */
     public long renew(String unitId, String option) {
+        return renew(unitId, option, null);
+    }
+
+    /** As {@link #renew(String, String)}; {@code workspace}: the checkout the unit's work is in, named by a refusal's hint (null: not known). */
+    public long renew(String unitId, String option, Path workspace) {
         WorkUnit unit = load(unitId, option);
-        requireLiveLease(unit);
+        requireLiveLease(unit, workspace);
         try {
             // marked before it goes: a kill before the new deadline is saved leaves the mark, and the
             // next command that loads the claim renews again (the saved deadline was kept, older than
@@ -343,7 +396,7 @@ public final class Research {
             if (e.isRefusal()) {
                 forgetRenewal(unitId);
             }
-            throw Coordinators.failure(e, client, unit.getDirection());
+            throw unitFailure(e, unit, workspace);
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, e.getMessage());
         } catch (NumberFormatException e) {
@@ -422,7 +475,7 @@ public final class Research {
         if (unit.getKind() != WorkUnit.Kind.EXPLORE) {
             throw new CommandException(ExitCodes.USAGE, "unit " + unit.getId() + " is " + unit.getKind() + ", not EXPLORE");
         }
-        requireLiveLease(unit);
+        requireLiveLease(unit, workspace);
         checkPaper(paperText);
         NodeEndpoint node = Announce.servingNode(dataDir).orElseThrow(() -> new CommandException(ExitCodes.FAILED,
                 "no_node", "no node is serving " + dataDir,
@@ -514,7 +567,7 @@ public final class Research {
             return new Submission(head.commit(), head.parent(), head.secondParent(), unit.getDirection(), paperId,
                     similarDiffs);
         } catch (CoordinatorException e) {
-            throw Coordinators.failure(e, client, unit.getDirection());
+            throw unitFailure(e, unit, workspace);
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, "cannot take HEAD from " + workspace.toAbsolutePath().normalize() + ": " + e.getMessage());
         }
@@ -528,9 +581,11 @@ public final class Research {
     /**
      * Closes the unit's exploration with nothing, remembering here that {@code by} (in words:
      * "`rhizome unclaim`") gave it back: a later `submit` or `renew` of it is told that
-     * ({@code given_back}), not "no claim, claim it first".
+     * ({@code given_back}), not "no claim, claim it first". Returns whether the coordinator took it
+     * back: false when it refused, the unit no longer being this key's (its lease ended, or it was
+     * closed), which leaves nothing to give back; forgotten here all the same.
      */
-    public void giveBack(WorkUnit unit, String by) {
+    public boolean giveBack(WorkUnit unit, String by) {
         try {
             // marked before it goes, the claim removed after the answer: killed in between, the next
             // command that loads the claim finishes the give-back (it used to keep a claim whose unit
@@ -539,7 +594,7 @@ public final class Research {
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, e.getMessage());
         }
-        close(unit, List.of(), () -> {
+        return close(unit, List.of(), () -> {
             CrashPoints.at(CrashPoints.GIVEN_BACK);
             ClaimFiles.givenBack(dataDir, unit, by);
         });
@@ -553,10 +608,11 @@ public final class Research {
      * Ends a unit at the coordinator and forgets its claim here. A refusal means the unit is no
      * longer this key's (closed, expired, given up): there is nothing left to end, and the claim is
      * forgotten all the same (a rerun of a submit or an unclaim killed after the coordinator's
-     * answer is refused here, and used to keep the claim for good).
+     * answer is refused here, and used to keep the claim for good). Returns false when it was refused.
      */
-    private void close(WorkUnit unit, List<String> commits, Forgetting forget) {
+    private boolean close(WorkUnit unit, List<String> commits, Forgetting forget) {
         try {
+            boolean accepted = true;
             try {
                 client.exploreDone(ExploreDone.newBuilder().setWorkUnitId(unit.getId())
                         .setNode(client.identity().publicId().toByteString())
@@ -565,8 +621,10 @@ public final class Research {
                 if (!e.isRefusal()) {
                     throw e;
                 }
+                accepted = false;
             }
             forget.run();
+            return accepted;
         } catch (CoordinatorException e) {
             throw Coordinators.failure(e, client, unit.getDirection());
         } catch (IOException e) {

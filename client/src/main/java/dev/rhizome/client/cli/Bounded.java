@@ -89,10 +89,13 @@ public final class Bounded {
         try {
             n = Long.parseLong(v);
         } catch (NumberFormatException e) {
+            throw new BadValue(tooLarge(v) ? what + "; " + value.strip() + " is too large" : what);
+        }
+        if (n < min) {
             throw new BadValue(what);
         }
-        if (n < min || n > Long.MAX_VALUE / 3600) {
-            throw new BadValue(what);
+        if (n > Long.MAX_VALUE / 3600) {
+            throw new BadValue(what + "; " + value.strip() + " is too large");
         }
         return n * unit;
     }
@@ -119,11 +122,27 @@ public final class Bounded {
         try {
             v = Long.parseLong(value.strip());
         } catch (NumberFormatException e) {
+            throw new BadValue(tooLarge(value) ? withMax(what, max) : what);
+        }
+        if (v < min) {
             throw new BadValue(what);
         }
-        if (v < min || v > max) {
-            throw new BadValue(what);
+        if (v > max) {
+            throw new BadValue(withMax(what, max));
         }
         return v;
+    }
+
+    /**
+     * A whole number past the largest one taken is refused naming that largest: `--limit
+     * 100000000000` was told "expected a whole number of at least 1", which it is.
+     */
+    private static String withMax(String what, long max) {
+        return what.contains(Long.toString(max)) ? what : what + ", at most " + max;
+    }
+
+    /** Digits only, too many for a long: a number, only too large (not a word or a fraction). */
+    private static boolean tooLarge(String value) {
+        return value.strip().matches("\\+?\\d{19,}");
     }
 }

@@ -45,4 +45,9 @@ public final class ClaimedUnitOption {
     public Path workspace() {
         return workspace;
     }
+
+    /** The workspace when `rhizome claim` checked it out for {@code unitId} (the unit's work is there); null otherwise. */
+    public Path workspaceOf(String unitId) {
+        return WorkspaceClaim.read(workspace).filter(c -> c.unitId().equals(unitId)).map(c -> workspace).orElse(null);
+    }
 }

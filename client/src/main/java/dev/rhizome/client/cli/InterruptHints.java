@@ -34,11 +34,6 @@ public final class InterruptHints {
             Map.entry("node doctor", "it only looks at this machine, so nothing was changed: run it again"),
             Map.entry("verify", "it only reads the file, so nothing was changed and nothing was verified to the end: "
                     + "run it again"),
-            Map.entry("wait", "waiting changes nothing: the experiment is decided at the coordinator whether or not "
-                    + "anyone waits; run the same `rhizome wait --commit C` again"),
-            Map.entry("submit", "the experiment may have reached the coordinator before the signal: run the same "
-                    + "`rhizome submit` again, which says whether it went in (`rhizome wait --commit C` then follows "
-                    + "it); the unit stays yours until its lease runs out"),
             Map.entry("renew", "the renewal may or may not have reached the coordinator: run the same `rhizome renew` "
                     + "again (renewing twice does no harm)"),
             Map.entry("unclaim", "the unit may or may not have been given back: run the same `rhizome unclaim` again; "
@@ -75,11 +70,42 @@ public final class InterruptHints {
      */
     public static String of(ParseResult parsed) {
         List<String> names = new ArrayList<>();
+        ParseResult leaf = parsed;
         for (ParseResult at = parsed.hasSubcommand() ? parsed.subcommand() : null; at != null;
                 at = at.hasSubcommand() ? at.subcommand() : null) {
             names.add(at.commandSpec().name());
+            leaf = at;
+        }
+        // the commit the user is following, from what was parsed: the hints said "--commit C",
+        // a placeholder to fill in from a scrollback the signal may have cut short
+        if (names.equals(List.of("wait"))) {
+            return "waiting changes nothing: the experiment is decided at the coordinator whether or not anyone waits; "
+                    + "run the same command again: `" + again(leaf) + "`";
+        }
+        if (names.equals(List.of("submit"))) {
+            String workspace = leaf.matchedOptionValue("--workspace", java.nio.file.Path.of("."))
+                    .toAbsolutePath().normalize().toString();
+            return "the experiment may have reached the coordinator before the signal: run the same `" + again(leaf)
+                    + "` again, which says whether it went in; `rhizome wait --commit \"$(git -C " + Shell.quote(workspace)
+                    + " rev-parse HEAD)\"` then follows it; the unit stays yours until its lease runs out";
         }
         return forCommand(names);
+    }
+
+    /** The command as parsed, to run again: its words and each option given with its value, quoted for the shell. */
+    private static String again(ParseResult leaf) {
+        StringBuilder b = new StringBuilder(leaf.commandSpec().qualifiedName());
+        // matchedOptions has a repeated option once per time it was given; its values are all in each
+        for (var option : new java.util.LinkedHashSet<>(leaf.matchedOptions())) {
+            if (option.arity().max() == 0 || option.originalStringValues().isEmpty()) {
+                b.append(' ').append(option.longestName());
+            }
+            // a repeated option (--cites A --cites B) is given again once per value
+            for (String value : option.arity().max() == 0 ? List.<String>of() : option.originalStringValues()) {
+                b.append(' ').append(option.longestName()).append(' ').append(Shell.quote(value));
+            }
+        }
+        return b.toString();
     }
 
     /** The hint for a command named by its path below `rhizome` (empty: none was named). */

@@ -76,8 +76,63 @@ public final class PathArguments {
                 throw new Problem(p, "is a file, not a directory",
                         "give a directory: a new one (it is made) or one used before; never a file");
             }
-            return p;
+            return creatable(p);
         }
+    }
+
+    /**
+     * The directory `claim` checks a unit out into: new or empty, never a file. A file here was
+     * answered `workspace_not_empty`, which sent the user looking for files to delete in it.
+     * (Whether a directory is empty is `claim`'s to say, under its workspace lock.)
+     */
+    public static final class WorkspaceDirectory implements CommandLine.ITypeConverter<Path> {
+        @Override
+        public Path convert(String value) {
+            Path p = Path.of(value);
+            if (Files.exists(p) && !Files.isDirectory(p)) {
+                throw new Problem(p, "is a file, not a directory",
+                        "give a new directory (claim makes it) or an empty one; never a file");
+            }
+            return creatable(p);
+        }
+    }
+
+    /**
+     * A file the command writes (--out): not a directory, not a device or FIFO (the file is
+     * replaced by a rename, which would replace the device node itself), and its place makeable.
+     */
+    public static final class OutputFile implements CommandLine.ITypeConverter<Path> {
+        @Override
+        public Path convert(String value) {
+            Path p = Path.of(value);
+            if (Files.isDirectory(p)) {
+                throw new Problem(p, "is a directory, not a file", "name the file itself, e.g. "
+                        + p.toAbsolutePath().normalize().resolve("FILE"));
+            }
+            if (Files.exists(p) && !Files.isRegularFile(p)) {
+                throw new Problem(p, "is not a regular file (it would be replaced)", "name a regular file, new or old");
+            }
+            return creatable(p);
+        }
+    }
+
+    /**
+     * A path that is made when missing: the nearest part of it that exists must be a directory.
+     * `--data-dir /etc/passwd/x` failed only once used, as "already exists: /etc/passwd" (exit 1)
+     * or "not a directory", after `agent` had already leased a unit.
+     */
+    static Path creatable(Path p) {
+        Path absolute = p.toAbsolutePath().normalize();
+        for (Path up = absolute.getParent(); up != null; up = up.getParent()) {
+            if (Files.isDirectory(up)) {
+                return p;
+            }
+            if (Files.exists(up)) {
+                throw new Problem(p, "cannot be made: " + up + " is a file, not a directory",
+                        "give a path under a directory");
+            }
+        }
+        return p;
     }
 
     /** The error name of a path option that has its own (documented before this rule): `usage` for the rest. */

@@ -9,6 +9,7 @@ import dev.rhizome.client.agent.Untrusted;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.HelpText;
 import dev.rhizome.client.cli.CommandException;
+import dev.rhizome.client.cli.ClaimFiles;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.ErrorFields;
@@ -18,6 +19,7 @@ import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Interrupts;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.Problems;
+import dev.rhizome.client.cli.PathArguments;
 import dev.rhizome.client.cli.Shell;
 import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.client.cli.WorkspaceLock;
@@ -27,6 +29,7 @@ import dev.rhizome.proto.v1.SimilarWork;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.CommitId;
 import java.io.IOException;
+import java.util.Optional;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -63,11 +66,11 @@ public final class ClaimCommand implements Callable<Integer> {
     String hypothesis;
     @Option(names = "--hardware-class", defaultValue = "any", description = "Hardware class to claim for (default ${DEFAULT-VALUE}: any). " + HelpText.HARDWARE_CLASS, paramLabel = "CLASS")
     String hardwareClass;
-    @Option(names = "--wait", converter = Bounded.NonNegativeInt.class, defaultValue = "0", paramLabel = "SECONDS",
+    @Option(names = "--wait", converter = Bounded.NonNegativeSeconds.class, defaultValue = "0", paramLabel = "SECONDS",
             description = "When no unit fits now, let the coordinator hold the claim up to this long (at most 20) "
                     + "for one to open, instead of answering no work at once (default ${DEFAULT-VALUE}).")
-    int waitS;
-    @Option(names = "--workspace", paramLabel = "DIR", description = "Check the unit's commit out here (must not exist or be empty).")
+    long waitS;  // in seconds, with or without a unit (20s), as every option in seconds takes
+    @Option(names = "--workspace", paramLabel = "DIR", converter = PathArguments.WorkspaceDirectory.class, description = "Check the unit's commit out here (must not exist or be empty).")
     Path workspace;
     @Option(names = "--json", description = "Print one JSON object: unit (the WorkUnit: id, commit, lease_deadline_ms, manifest, ...), lease_seconds_left, workspace, brief, seed_brief, similar; with no work (exit 3): unit (null), reason, retry_after_s, error, message, hint, option.")
     boolean json;
@@ -92,11 +95,6 @@ public final class ClaimCommand implements Callable<Integer> {
                             + "evaluations are claimed, run and reported by a node",
                     "to evaluate, run a node: `rhizome node --data-dir DIR --coordinator URL` (see `rhizome node --help`); "
                             + "to propose a change, `rhizome claim --direction D --workspace DIR`", "--kind");
-        }
-        if (workspace != null && Files.exists(workspace) && !Files.isDirectory(workspace)) {
-            // checked before claiming, so a wrong path does not take a lease it cannot use
-            throw new CommandException(ExitCodes.USAGE, "workspace_not_empty", "--workspace " + workspace
-                    + " is a file, not a directory", "give a new or empty directory", "--workspace");
         }
         if (workspace != null && !Files.exists(workspace) && workspace.toAbsolutePath().getParent() != null
                 && Files.exists(workspace.toAbsolutePath().getParent())
@@ -127,6 +125,14 @@ public final class ClaimCommand implements Callable<Integer> {
         if (Files.isDirectory(workspace)) {
             try (var entries = Files.list(workspace)) {
                 if (entries.findAny().isPresent()) {
+                    Optional<CommandException> ended = WorkspaceClaim.read(workspace).flatMap(ClaimCommand::ended);
+                    if (ended.isPresent()) {
+                        // its unit was submitted or given back: "commit there and submit" was wrong
+                        // advice (the submit is refused as already_submitted)
+                        throw new CommandException(ExitCodes.USAGE, "workspace_not_empty", "--workspace " + workspace
+                                + " is not empty: it is the workspace of an earlier claim; " + ended.get().getMessage(),
+                                ended.get().hint(), "--workspace");
+                    }
                     throw new CommandException(ExitCodes.USAGE, "workspace_not_empty", "--workspace " + workspace
                             + " is not empty" + WorkspaceClaim.read(workspace).map(c -> ": it is the workspace of unit "
                                     + c.unitId() + ", claimed already").orElse(""),
@@ -138,6 +144,18 @@ public final class ClaimCommand implements Callable<Integer> {
         }
     }
 
+    /** The refusal a claim whose unit was already submitted or given back meets (it says what to do instead); empty while it is live or unknown here. */
+    private static Optional<CommandException> ended(WorkspaceClaim claim) {
+        try {
+            ClaimFiles.load(claim.dataDir(), claim.unitId());
+            return Optional.empty();
+        } catch (CommandException e) {
+            return e.error().equals("already_submitted") || e.error().equals("given_back") ? Optional.of(e) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
     private Integer claim() throws IOException {
         CoordinatorClient client = Coordinators.client(coordinator, dataDir);
         Research research = new Research(client, dataDir.path());
@@ -146,7 +164,7 @@ public final class ClaimCommand implements Callable<Integer> {
         Interrupts.undoIfInterrupted(giveBack);
         ClaimResponse response = null;
         try {
-            response = research.claimExplore(direction, from, hypothesis, hardwareClass, waitS);
+            response = research.claimExplore(direction, from, hypothesis, hardwareClass, (int) waitS);
         } finally {
             // null when the claim failed or leased nothing: nothing to give back
             giveBack.granted(response != null && response.hasUnit() ? response.getUnit() : null);

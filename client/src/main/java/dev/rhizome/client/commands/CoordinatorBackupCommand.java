@@ -6,6 +6,7 @@ import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
+import dev.rhizome.client.cli.PathArguments;
 import dev.rhizome.client.cli.StoreOption;
 import dev.rhizome.coordinator.store.PostgresAddress;
 import dev.rhizome.coordinator.store.PostgresStore;
@@ -35,7 +36,7 @@ public final class CoordinatorBackupCommand implements Callable<Integer> {
     @ParentCommand
     CoordinatorCommand coordinatorCommand;
 
-    @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE",
+    @Option(names = {"-o", "--out"}, required = true, converter = PathArguments.OutputFile.class, paramLabel = "FILE",
             description = "The backup file to write (its directory must exist).")
     Path out;
 

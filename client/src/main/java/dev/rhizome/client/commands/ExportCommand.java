@@ -5,6 +5,7 @@ import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
+import dev.rhizome.client.cli.PathArguments;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.ops.audit.AuditExport;
@@ -26,7 +27,7 @@ import picocli.CommandLine.Option;
 public final class ExportCommand implements Callable<Integer> {
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = {"-o", "--out"}, required = true, description = "File to write (replaced atomically).", paramLabel = "FILE")
+    @Option(names = {"-o", "--out"}, required = true, converter = PathArguments.OutputFile.class, description = "File to write (replaced atomically).", paramLabel = "FILE")
     Path out;
     @Option(names = "--json", description = "Print one JSON object: file, envelopes, trials, adoptions, directions.")
     boolean json;

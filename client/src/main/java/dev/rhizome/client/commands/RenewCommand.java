@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "renew", mixinStandardHelpOptions = true,
         description = {"Extend the lease on a claimed unit, before it runs out (an expired lease cannot be renewed:",
-            "claim again). Prints the new deadline and the seconds left."})
+            "claim the same commit again and submit the workspace under the new unit, as its refusal says).",
+            "Prints the new deadline and the seconds left."})
 public final class RenewCommand implements Callable<Integer> {
     @Mixin
     DataDirOption dataDir;
@@ -34,7 +35,9 @@ public final class RenewCommand implements Callable<Integer> {
 
     private Integer run() {
         String unitId = claimed.resolve(dataDir, coordinator);
-        long deadline = new Research(Coordinators.client(coordinator, dataDir), dataDir.path()).renew(unitId, claimed.option());
+        // the workspace the unit's work is in, when it is the one claimed for it: a refusal's hint names it
+        long deadline = new Research(Coordinators.client(coordinator, dataDir), dataDir.path())
+                .renew(unitId, claimed.option(), claimed.workspaceOf(unitId));
         long left = Math.max(0, (deadline - System.currentTimeMillis()) / 1000);
         Output out = new Output(System.out);
         if (json) {

@@ -130,6 +130,9 @@ public final class SubmitCommand implements Callable<Integer> {
                     + (s.paperId() != null ? " with paper " + s.paperId() : ""));
             if (report != null) {
                 out.line(Outcome.text(s.commit(), report));
+                if (!report.getDecided()) {
+                    out.line(WaitCommand.timedOutLine(s.commit(), timeoutSeconds));
+                }
             } else {
                 out.line("follow it with `rhizome wait --commit " + s.commit() + "`");
             }

@@ -12,6 +12,7 @@ import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.ClaimedUnitOption;
 import dev.rhizome.proto.v1.WorkUnit;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,7 +34,9 @@ public final class UnclaimCommand implements Callable<Integer> {
     CoordinatorOption coordinator;
     @Mixin
     ClaimedUnitOption claimed;
-    @Option(names = "--json", description = "Print one JSON object: unit, given_back.")
+    @Option(names = "--json", description = "Print one JSON object: unit, given_back (false when the unit was no longer "
+            + "yours: nothing was given back), reason (null, or lease_expired: its lease had already run out; not_leased: "
+            + "the coordinator had closed it or leased it again), hint (what to do then; null when given back).")
     boolean json;
 
     @Override
@@ -45,8 +48,12 @@ public final class UnclaimCommand implements Callable<Integer> {
         String unitId = claimed.resolve(dataDir, coordinator);
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
         WorkUnit unit = research.load(unitId, claimed.option());
+        // a lease that had run out gave nothing back, though it answered given_back: true; the
+        // coordinator may still close it (its holder's), so it is told all the same
+        boolean expired = unit.getLeaseDeadlineMs() < System.currentTimeMillis();
         // a refusal (the lease ran out, or the unit was closed) ends in the same place: not leased to you
-        research.giveBack(unit, UNCLAIM);
+        boolean taken = research.giveBack(unit, UNCLAIM);
+        String reason = expired ? "lease_expired" : taken ? null : "not_leased";
         try {
             // again where the coordinator refused (the unit was no longer this key's): gone either way
             ClaimFiles.givenBack(dataDir.path(), unit, UNCLAIM);
@@ -56,14 +63,24 @@ public final class UnclaimCommand implements Callable<Integer> {
                     .resolve("claims").resolve(unitId + ".pb") + " by hand");
         }
         Output out = new Output(System.out);
+        String claimAgain = "`rhizome claim --direction " + unit.getDirection() + " --workspace NEW_DIR`";
+        String hint = reason == null ? null : ("lease_expired".equals(reason)
+                ? "nothing to do for this unit; to go on with its work, " + Research.expiredHint(unit, claimed.workspaceOf(unitId))
+                : "nothing to do for this unit; claim another with " + claimAgain);
         if (json) {
             JsonObject o = new JsonObject();
             o.addProperty("unit", unitId);
-            o.addProperty("given_back", true);
+            o.addProperty("given_back", reason == null);
+            o.addProperty("reason", reason);
+            o.addProperty("hint", hint);
             out.json(o);
+        } else if (reason == null) {
+            out.line("gave unit " + unitId + " back; claim another with " + claimAgain);
         } else {
-            out.line("gave unit " + unitId + " back; claim another with `rhizome claim --direction "
-                    + unit.getDirection() + " --workspace NEW_DIR`");
+            out.line("unit " + unitId + " was no longer leased to you, so nothing was given back: "
+                    + ("lease_expired".equals(reason) ? "its lease had ended at " + Instant.ofEpochMilli(unit.getLeaseDeadlineMs())
+                            : "the coordinator had closed it or leased it to another") + "; its claim here is forgotten");
+            out.line(hint);
         }
         return ExitCodes.OK;
     }

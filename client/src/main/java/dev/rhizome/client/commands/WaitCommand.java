@@ -51,12 +51,30 @@ public final class WaitCommand implements Callable<Integer> {
             out.json(o);
         } else {
             out.line(Outcome.text(full, report));
+            if (!report.getDecided()) {
+                out.line(timedOutLine(full, timeoutSeconds));
+            }
         }
         return report.getDecided() ? ExitCodes.OK : ExitCodes.TIMED_OUT;
     }
 
     static void timedOut(JsonObject o, String commit, long timeoutSeconds) {
-        ErrorFields.put(o, "timed_out", "experiment " + commit + " was not decided within " + timeoutSeconds + " s",
-                "wait again with `rhizome wait --commit " + commit + "`");
+        ErrorFields.put(o, "timed_out", timedOutMessage(commit, timeoutSeconds), waitAgain(commit));
+    }
+
+    /**
+     * The text answer's last line when time ran out: it was the outcome alone ("not decided yet"),
+     * exit 6, with no word of the timeout or of what to do next, which `--json` had.
+     */
+    static String timedOutLine(String commit, long timeoutSeconds) {
+        return timedOutMessage(commit, timeoutSeconds) + " (exit 6): " + waitAgain(commit);
+    }
+
+    private static String timedOutMessage(String commit, long timeoutSeconds) {
+        return "experiment " + commit + " was not decided within " + timeoutSeconds + " s";
+    }
+
+    private static String waitAgain(String commit) {
+        return "wait again with `rhizome wait --commit " + commit + "`";
     }
 }

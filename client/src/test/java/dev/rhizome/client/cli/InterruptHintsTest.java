@@ -48,6 +48,19 @@ class InterruptHintsTest {
     }
 
     @Test
+    void anInterruptedWaitNamesTheCommitItWasWaitingFor() {
+        // it said "run the same `rhizome wait --commit C` again": C had to be found in a scrollback
+        assertThat(hint("wait", "--commit", "53b5606454", "--direction", "lr", "--json"))
+                .contains("`rhizome wait --commit 53b5606454 --direction lr --json`").doesNotContain("--commit C");
+        assertThat(hint("wait", "--commit", "abc", "--data-dir", "/tmp/my dir"))
+                .contains("--data-dir '/tmp/my dir'");
+        // a submit cut short before its answer: HEAD of the workspace it named is the commit
+        assertThat(hint("submit", "--workspace", "/tmp", "--cites", "p1", "--cites", "p2", "--wait"))
+                .contains("`rhizome submit --workspace /tmp --cites p1 --cites p2 --wait`")
+                .contains("rhizome wait --commit \"$(git -C /tmp rev-parse HEAD)\"").doesNotContain("--commit C");
+    }
+
+    @Test
     void claimKeepsTheGenericHint() {
         assertThat(hint("claim", "--direction", "lr")).isEqualTo(InterruptHints.GENERIC);
         assertThat(InterruptHints.forCommand(java.util.List.of())).isEqualTo(InterruptHints.GENERIC);
