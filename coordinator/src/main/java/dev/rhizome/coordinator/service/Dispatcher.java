@@ -375,7 +375,11 @@ public final class Dispatcher {
         long now = clock.millis();
         store.inTransaction(tx -> {
             expireLeases(tx, now);
-            tx.forgetClaimNonces(Saturating.minus(now, ReplayWindow.WINDOW.toMillis()));
+            // Kept a window longer than the window itself: a coordinator whose clock stepped back
+            // (corrected, or restarted on another), or another coordinator of the same database
+            // whose clock is behind this one's, still takes claims signed up to a window before its
+            // own now; forgotten by this clock's window, their nonces were new again to it.
+            tx.forgetClaimNonces(Saturating.minus(now, 2 * ReplayWindow.WINDOW.toMillis()));
             tx.forgetWriteCounts(Reputation.dayStart(now));
             tx.forgetNodesSeenBefore(Saturating.minus(now, PeerDirectory.NODE_RETENTION_MS), PeerDirectory.FORGET_PER_SWEEP);
             return null;
