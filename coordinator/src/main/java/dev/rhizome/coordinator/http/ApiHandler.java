@@ -24,9 +24,9 @@ import io.netty.handler.timeout.IdleStateEvent;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -64,8 +64,11 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private boolean closing;
     /** Requests read and not yet handed to a worker, in arrival order (see {@link #dispatch}). */
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
-    /** This connection's answers still to come (event loop only): cancelled if it closes first. */
-    private final Set<CompletableFuture<Reply>> pending = new HashSet<>();
+    /**
+     * This connection's answers still to come, each with how to hurry it (event loop only):
+     * cancelled if the connection closes first, hurried if the client shuts its side.
+     */
+    private final Map<CompletableFuture<Reply>, Runnable> pending = new HashMap<>();
     /** This connection's requests on workers now, and whether one of them is a read. */
     private int running;
     private boolean readRunning;
@@ -218,7 +221,12 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     // Answered later (a claim that waits): the worker is free meanwhile; the
                     // connection stays busy (not idled out) until the answer is sent.
                     CompletableFuture<Reply> later = reply.pending();
-                    ctx.executor().execute(() -> pending.add(later));
+                    ctx.executor().execute(() -> {
+                        pending.put(later, reply.hurry());
+                        if (inputClosed) {
+                            reply.hurry().run();  // the client shut its side while this ran
+                        }
+                    });
                     later.whenComplete((done, failure) -> {
                         ctx.executor().execute(() -> pending.remove(later));
                         if (!later.isCancelled()) {
@@ -257,7 +265,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     /** The connection closed: answers still to come are not wanted (a held claim lets go). */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        for (CompletableFuture<Reply> later : List.copyOf(pending)) {
+        for (CompletableFuture<Reply> later : List.copyOf(pending.keySet())) {
             later.cancel(false);
         }
         pending.clear();
@@ -404,6 +412,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             // The client half-closed (it sent its requests, then FIN): it still reads, so what it
             // asked is answered, then the connection closes. It used to close at once, unanswered.
             inputClosed = true;
+            // A held claim is answered now (nothing came), not at its wait's end: a client that
+            // closed whole (the usual FIN) is told apart from one still reading only by a write,
+            // and meanwhile its claim could be leased a unit for nobody, its place under the caps held.
+            List.copyOf(pending.values()).forEach(Runnable::run);
             boolean cutShort = deadline.inProgress() && !closing;
             closing = true;
             if (cutShort) {

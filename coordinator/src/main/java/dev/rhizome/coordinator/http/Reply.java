@@ -7,12 +7,13 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * What a route answers: a protobuf message in the negotiated format, or plain text; or, for a
- * request answered later ({@link #later}: a claim that waits for work), the answer to come.
+ * request answered later ({@link #later}: a claim that waits for work), the answer to come and
+ * how to have it now ({@code hurry}: the client shut its side, so waiting on is for nobody).
  */
 record Reply(HttpResponseStatus status, Message message, String text, byte[] body, String contentType, String allow,
-        CompletableFuture<Reply> pending) {
+        CompletableFuture<Reply> pending, Runnable hurry) {
     Reply(HttpResponseStatus status, Message message, String text, byte[] body, String contentType) {
-        this(status, message, text, body, contentType, null, null);
+        this(status, message, text, body, contentType, null, null, null);
     }
 
     static Reply of(Message message) {
@@ -26,14 +27,16 @@ record Reply(HttpResponseStatus status, Message message, String text, byte[] bod
     /**
      * An answer that comes later, off the worker: the connection's worker is let go meanwhile, and
      * cancelling {@code answer} (the connection closed first) tells whoever would complete it.
+     * {@code hurry} asks for the answer now, with what it has (the client half-closed: it may still
+     * read one answer, and a client that closed whole is only told apart from it by a write).
      */
-    static Reply later(CompletableFuture<Reply> answer) {
-        return new Reply(HttpResponseStatus.OK, null, null, null, null, null, answer);
+    static Reply later(CompletableFuture<Reply> answer, Runnable hurry) {
+        return new Reply(HttpResponseStatus.OK, null, null, null, null, null, answer, hurry);
     }
 
     /** The same reply with an Allow header: a 405 must say which methods the path accepts (RFC 9110, 15.5.6). */
     Reply withAllow(String methods) {
-        return new Reply(status, message, text, body, contentType, methods, pending);
+        return new Reply(status, message, text, body, contentType, methods, pending, hurry);
     }
 
     /** Bytes of a given type: the dashboard's page, script and styles, or a JSON document. */

@@ -51,6 +51,11 @@ final class Responses {
         // browser must never sniff an answer into HTML, and the page runs only its own scripts, so
         // that text reaching the DOM as markup by some future mistake still runs nothing.
         response.headers().set("X-Content-Type-Options", "nosniff");
+        // Every answer is of this moment, for this client: a claim's unit, a refusal, a page of a
+        // list that grows. Without a word a cache in front may keep a 404 or a 200 by its own
+        // heuristics (RFC 9111, 4.2.2) and serve it to others. The dashboard's own files may be
+        // kept, and are checked again at each use (a new coordinator serves new ones).
+        response.headers().set(HttpHeaderNames.CACHE_CONTROL, isAsset(contentType) ? "no-cache" : "no-store");
         if (contentType.startsWith("text/html")) {
             response.headers().set(HttpHeaderNames.CONTENT_SECURITY_POLICY, PAGE_POLICY);
             response.headers().set(HttpHeaderNames.X_FRAME_OPTIONS, "DENY");
@@ -60,5 +65,11 @@ final class Responses {
             response.headers().set(HttpHeaderNames.ALLOW, reply.allow());
         }
         return response;
+    }
+
+    /** The dashboard's page, script and styles: the same for everyone until the coordinator is upgraded. */
+    private static boolean isAsset(String contentType) {
+        return contentType.startsWith("text/html") || contentType.startsWith("text/javascript")
+                || contentType.startsWith("application/javascript") || contentType.startsWith("text/css");
     }
 }

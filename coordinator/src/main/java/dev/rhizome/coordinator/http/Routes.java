@@ -93,13 +93,14 @@ public final class Routes {
                     if (reply.isDone() && !reply.isCompletedExceptionally()) {
                         return reply.join();
                     }
-                    // held until work comes (a claim that waits): cancelling the reply lets the claim go
+                    // held until work comes (a claim that waits): cancelling the reply lets the claim go,
+                    // hurrying it ends its wait now (answered: nothing came)
                     reply.whenComplete((answer, failure) -> {
                         if (reply.isCancelled()) {
                             claimed.cancel(false);
                         }
                     });
-                    return Reply.later(reply);
+                    return Reply.later(reply, () -> s.claims().endWait(claimed));
                 })
                 .post("/v1/leases/renew", r -> Reply.of(s.dispatcher().renew(
                         signed.open(r, LeaseRenewal.getDefaultInstance(), LeaseRenewal::getNode))))

@@ -43,6 +43,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -152,11 +153,17 @@ public final class Dispatcher {
      * is still recorded under it, and the same claim sent again finds that unit). Its signing
      * time must still be inside the replay window.
      */
-    Attempt claimHeld(Verified<ClaimRequest> request, String origin) {
-        return claim(request, origin, true, true);
+    Attempt claimHeld(Verified<ClaimRequest> request, String origin, BooleanSupplier stillWanted) {
+        return claim(request, origin, true, true, stillWanted);
     }
 
     private Attempt claim(Verified<ClaimRequest> request, String origin, boolean again, boolean mayWait) {
+        return claim(request, origin, again, mayWait, () -> true);
+    }
+
+    /** @param stillWanted asked before a unit is leased: false for a held claim whose client went away */
+    private Attempt claim(Verified<ClaimRequest> request, String origin, boolean again, boolean mayWait,
+            BooleanSupplier stillWanted) {
         ClaimRequest claim = request.record();
         String network = ReplicaNetworks.of(origin);
         long now = clock.millis();
@@ -257,6 +264,10 @@ public final class Dispatcher {
             }
             UnitRecord unit;
             ClaimResponse.Builder response = ClaimResponse.newBuilder();
+            if (!(decision instanceof ClaimPolicy.Decision.Nothing) && !stillWanted.getAsBoolean()) {
+                // a held claim whose client went away while this ran: nothing is leased to nobody
+                return response.setReason("the claim's wait ended").setRetryAfterS(LeaseCaps.RETRY_S).build();
+            }
             if (decision instanceof ClaimPolicy.Decision.Evaluate evaluate) {
                 unit = evaluate.unit();
             } else if (decision instanceof ClaimPolicy.Decision.Explore explore) {
@@ -364,7 +375,11 @@ public final class Dispatcher {
         long now = clock.millis();
         store.inTransaction(tx -> {
             expireLeases(tx, now);
-            tx.forgetClaimNonces(Saturating.minus(now, ReplayWindow.WINDOW.toMillis()));
+            // Kept a window longer than the window itself: a coordinator whose clock stepped back
+            // (corrected, or restarted on another), or another coordinator of the same database
+            // whose clock is behind this one's, still takes claims signed up to a window before its
+            // own now; forgotten by this clock's window, their nonces were new again to it.
+            tx.forgetClaimNonces(Saturating.minus(now, 2 * ReplayWindow.WINDOW.toMillis()));
             tx.forgetWriteCounts(Reputation.dayStart(now));
             tx.forgetNodesSeenBefore(Saturating.minus(now, PeerDirectory.NODE_RETENTION_MS), PeerDirectory.FORGET_PER_SWEEP);
             return null;

@@ -118,13 +118,15 @@ class HeldClaimSlowlorisTest {
         }
         await().atMost(Duration.ofSeconds(15)).until(() -> waiting() == PER_ADDRESS - 2);
         assertThat(Duration.ofNanos(System.nanoTime() - closed)).isLessThan(Duration.ofSeconds(ClaimWaits.MAX_WAIT_S));
-        // A FIN is a half-close (the client may still read, docs/api.md "Connections"): those are
-        // answered at their wait's end, and their places are free after that, not before.
+        // A client that closes normally (a FIN) is let go at once too: its claim is answered
+        // "nothing came" (a half-closed client still reads it), not held to its wait's end.
+        long finished = System.nanoTime();
         for (RawHttp raw : open.subList(2, PER_ADDRESS)) {
             raw.close();
         }
         open.clear();
-        await().atMost(Duration.ofSeconds(ClaimWaits.MAX_WAIT_S + 15)).until(() -> waiting() == 0);
+        await().atMost(Duration.ofSeconds(15)).until(() -> waiting() == 0);
+        assertThat(Duration.ofNanos(System.nanoTime() - finished)).isLessThan(Duration.ofSeconds(ClaimWaits.MAX_WAIT_S));
         // and the address has its places back
         await().atMost(Duration.ofSeconds(15)).until(() -> {
             try (RawHttp probe = new RawHttp(h.coordinator.url(), "127.0.5.1")) {
@@ -134,6 +136,30 @@ class HeldClaimSlowlorisTest {
         try (RawHttp again = new RawHttp(h.coordinator.url(), "127.0.5.1")) {
             assertThat(again.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
         }
+    }
+
+    @Test
+    void aHalfClosedClientIsAnsweredAtOnceAndAClosedOnesClaimLeasesNothing() throws Exception {
+        // A client that shuts its side after its claim still reads: it is answered now, "nothing
+        // came, claim again", where it used to wait the whole 20 s for it.
+        RawHttp reader = connect("127.0.7.1").send(heldClaim());
+        await().atMost(Duration.ofSeconds(30)).until(() -> waiting() == 1);
+        long shut = System.nanoTime();
+        reader.shutdownOutput();
+        RawHttp.Response answer = reader.read();
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(answer.body()).as("its wait ended, nothing leased").contains("waited").doesNotContain("\"unit\"");
+        assertThat(Duration.ofNanos(System.nanoTime() - shut)).isLessThan(Duration.ofSeconds(ClaimWaits.MAX_WAIT_S - 5));
+        await().atMost(Duration.ofSeconds(15)).until(reader::closedByServer);
+
+        // A client that closes whole: work that opens after it went is leased to nobody.
+        connect("127.0.7.2").send(heldClaim()).close();
+        await().atMost(Duration.ofSeconds(15)).until(() -> waiting() == 0);
+        Identity proposer = Identity.generate();
+        h.api.signAndPost("/v1/experiments", proposer, Fixtures.experiment(proposer, Harness.SEED, Harness.DIRECTION,
+                Fixtures.commit(), h.seedCommit, h.clock.millis())).ack();
+        assertThat(h.units("LEASED").getUnitsCount()).as("only the baseline's lease").isEqualTo(1);
+        assertThat(h.units("OPEN").getUnitsCount()).as("the experiment's unit waits for a real claimant").isEqualTo(1);
     }
 
     @Test

@@ -184,6 +184,51 @@ class ClaimWaitsTest {
         });
     }
 
+    /**
+     * A held claim whose client shut its side (a FIN) is answered now, "nothing came", where it
+     * was held to its wait's end; raced with a wake-up, its answer holds a unit exactly when the
+     * unit was leased to it: a run that the end overtook leases nothing (no lease for nobody).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void aHeldClaimEndedByItsClientIsAnsweredNowAndLeasesOnlyWhatItAnswers(String kind) throws Exception {
+        onStore(kind, store -> {
+            begin(store);
+            try (ClaimWaits waits = waits(store, 64)) {
+                CompletableFuture<ClaimResponse> ended = waits.claim(signed(Identity.generate(), LONG_WAIT_S), "");
+                assertThat(ended).isNotDone();
+                waits.endWait(ended);
+                assertThat(ended).as("answered at once, not at its wait's end").isDone();
+                assertThat(ended.join().getWaited()).isTrue();
+                assertThat(waits.held()).isZero();
+
+                List<CompletableFuture<ClaimResponse>> answers = new ArrayList<>();
+                for (int i = 0; i < 12; i++) {
+                    CompletableFuture<ClaimResponse> raced = waits.claim(signed(Identity.generate(), LONG_WAIT_S), "");
+                    addUnit(store);  // wakes the held claim, on the waker's thread
+                    waits.endWait(raced);
+                    answers.add(raced);
+                }
+                await().atMost(Duration.ofSeconds(60)).until(() -> answers.stream().allMatch(CompletableFuture::isDone));
+                await().atMost(Duration.ofSeconds(30)).until(() -> waits.held() == 0);
+                java.util.Set<String> answered = new java.util.HashSet<>();
+                answers.forEach(a -> {
+                    if (a.join().hasUnit()) {
+                        answered.add(a.join().getUnit().getId());
+                    }
+                });
+                java.util.Set<String> leased = new java.util.HashSet<>();
+                for (long t = 100; t < unitTime; t++) {
+                    String id = "u-" + t;
+                    if (store.inTransaction(tx -> tx.unit(id)).orElseThrow().state().name().equals("LEASED")) {
+                        leased.add(id);
+                    }
+                }
+                assertThat(leased).as("units leased are those some answer holds").isEqualTo(answered);
+            }
+        });
+    }
+
     private void onStore(String kind, Consumer<Store> test) throws Exception {
         BoardHistory.onStore(kind, dir, test);
     }

@@ -1,0 +1,108 @@
+package dev.rhizome.coordinator.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.rhizome.coordinator.CoordinatorLimits;
+import dev.rhizome.coordinator.core.ReplayWindow;
+import dev.rhizome.coordinator.support.ApiClient;
+import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.ClaimResponse;
+import dev.rhizome.proto.v1.Error;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.identity.Identity;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A signed claim is accepted once (docs/api.md "Claims"), across restarts and clock corrections
+ * too, and the replay window's edges are where the docs put them. On both stores: the nonces are
+ * rows of each.
+ */
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {Harness.SQLITE, Harness.POSTGRESQL})
+class ClaimReplayAcrossRestartsTest {
+    private static final long WINDOW_MS = ReplayWindow.WINDOW.toMillis();
+
+    @Parameter
+    String store;
+
+    @TempDir
+    Path dataDir;
+
+    private Harness h;
+
+    @BeforeEach
+    void start() throws Exception {
+        h = Harness.on(store, dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.PROTOBUF, CoordinatorLimits.defaults());
+        h.withSeedAndDirection();
+    }
+
+    @AfterEach
+    void stop() {
+        if (h != null) {
+            h.close();
+        }
+    }
+
+    private SignedEnvelope claim(Identity node, long timeMs) {
+        return h.api.sign(node, ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
+                .setHardwareClass("cpu:x86_64").addKinds(WorkUnit.Kind.EVALUATE).setTimeMs(timeMs)
+                .setNonce(Fixtures.nonce()).build());
+    }
+
+    @Test
+    void aClaimReplayedAfterARestartWhoseClockSteppedBackLeasesNothing() throws Exception {
+        Identity node = Identity.generate();
+        SignedEnvelope signed = claim(node, h.clock.millis());
+        ApiClient.Response first = h.api.post("/v1/claim", signed);
+        WorkUnit baseline = first.parse(ClaimResponse.newBuilder()).getUnit();
+        assertThat(baseline.getCommit()).isEqualTo(h.seedCommit);
+
+        // The coordinator's clock runs 6 minutes ahead (its lease runs out meanwhile); its sweeps
+        // forget old nonces. Then it is restarted with its clock corrected, 2 minutes after the
+        // claim was signed: the claim is inside the window again.
+        h.clock.advance(Duration.ofMinutes(6));
+        await().atMost(Duration.ofSeconds(30)).until(() -> h.units("OPEN").getUnitsCount() == 1);
+        Thread.sleep(3_000);  // a few more sweeps (one a second), each forgetting what it may
+        h.clock.advance(Duration.ofMinutes(-4));
+        h.restart(ApiClient.Format.PROTOBUF);
+
+        ApiClient.Response replayed = h.api.post("/v1/claim", signed);
+        assertThat(replayed.status()).as("the same signed claim, sent again: %s", replayed.text()).isEqualTo(409);
+        assertThat(replayed.error().getCode()).isEqualTo(Error.Code.CONFLICT);
+        assertThat(h.units("LEASED").getUnitsCount()).as("nothing leased by the replay").isZero();
+    }
+
+    @Test
+    void theReplayWindowsEdgesAreInsideAndOneMillisecondPastIsRefusedByName() {
+        long now = h.clock.millis();
+        for (long skew : new long[] {-WINDOW_MS, WINDOW_MS}) {
+            ApiClient.Response edge = h.api.post("/v1/claim", claim(Identity.generate(), now + skew));
+            assertThat(edge.status()).as("signed %d ms from the coordinator's clock: %s", skew, edge.text()).isEqualTo(200);
+        }
+        for (long skew : new long[] {-WINDOW_MS - 1, WINDOW_MS + 1, Long.MIN_VALUE / 2, Long.MAX_VALUE / 2}) {
+            ApiClient.Response past = h.api.post("/v1/claim", claim(Identity.generate(), now + skew));
+            assertThat(past.status()).as("signed %d ms from the coordinator's clock", skew).isEqualTo(400);
+            assertThat(past.error().getCode()).isEqualTo(Error.Code.BAD_REQUEST);
+            assertThat(past.error().getMessage()).contains("time_ms").contains("within " + WINDOW_MS / 1000 + " s");
+        }
+        // a claim taken at the window's edge is still accepted once: sent again as the clock moves
+        // on, it is refused as used, then as out of the window, never leased again
+        SignedEnvelope edge = claim(Identity.generate(), now - WINDOW_MS + 1_000);
+        assertThat(h.api.post("/v1/claim", edge).status()).isEqualTo(200);
+        assertThat(h.api.post("/v1/claim", edge).status()).isEqualTo(409);
+        h.clock.advance(Duration.ofSeconds(2));
+        assertThat(h.api.post("/v1/claim", edge).status()).isEqualTo(400);
+    }
+}
