@@ -225,18 +225,7 @@ public final class BundleFetcher implements AutoCloseable {
         // Our sink digests pieces of the cache's size; a header with others leaves nothing to check against.
         KeptPrefix prefix = keepable && session.pieceBytes() == BundleFile.PIECE_BYTES
                 ? session.keep(sink.wholePieces(), have) : null;
-        if (prefix == null) {
-            return false;
-        }
-        try {
-            received.truncate(prefix.length());
-        } catch (IOException e) {
-            log.debug("cannot cut the bytes kept of {}: {}", CommitId.abbreviate(commit), e.getMessage());
-            return false;
-        }
-        partials.put(commit, new PartialBundles.Partial(prefix, received));
-        log.debug("kept {} of {} bytes of {} to resume from", prefix.length(), prefix.size(), CommitId.abbreviate(commit));
-        return true;
+        return keep(commit, prefix, received);
     }
 
     /**
@@ -317,7 +306,7 @@ public final class BundleFetcher implements AutoCloseable {
                 if (fetch.keptRefused()) {
                     throw new OtherBundle();
                 }
-                keptOn = keepPieces(commit, fetch.keep(), received);
+                keptOn = keep(commit, fetch.keep(), received);
                 if (e instanceof PeerFailure failure) {
                     throw new FetchException(commit, List.of(failure.getMessage()));
                 }
@@ -365,8 +354,8 @@ public final class BundleFetcher implements AutoCloseable {
         }
     }
 
-    /** Keeps {@code prefix} of the bytes a fetch in pieces received, for the next ask; returns whether it did. */
-    private boolean keepPieces(String commit, KeptPrefix prefix, ReceivedBytes received) {
+    /** Keeps {@code prefix} of the bytes a fetch (whole or in pieces) received, for the next ask; returns whether it did. */
+    private boolean keep(String commit, KeptPrefix prefix, ReceivedBytes received) {
         if (prefix == null) {
             return false;
         }
@@ -377,8 +366,7 @@ public final class BundleFetcher implements AutoCloseable {
             return false;
         }
         partials.put(commit, new PartialBundles.Partial(prefix, received));
-        log.debug("kept {} of {} bytes of {}, fetched in pieces, to resume from", prefix.length(), prefix.size(),
-                CommitId.abbreviate(commit));
+        log.debug("kept {} of {} bytes of {} to resume from", prefix.length(), prefix.size(), CommitId.abbreviate(commit));
         return true;
     }
 
