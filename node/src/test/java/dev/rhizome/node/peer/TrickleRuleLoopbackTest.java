@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * completes over several judged periods and the holder is never charged; at half of it, or a byte
  * a second, the transfer is cut within the rule's bound (the period after the header arms it, the
  * next judges it: two periods) and charged as a stall, and what it delivered stays kept for the
- * next holder. Real sockets on loopback, a real Netty fetcher. Bounds are ten periods, for load 30.
+ * next holder; the trickler is not asked to resume. Real sockets on loopback, a real Netty fetcher. Bounds are ten periods, for load 30.
  */
 class TrickleRuleLoopbackTest {
     private static final long PERIOD_MS = TestNode.CONFIG.idleTimeout().toMillis();
@@ -79,6 +79,9 @@ class TrickleRuleLoopbackTest {
                         new Cancellation(), recording)).isInstanceOf(FetchException.class);
                 assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(BOUND);
                 assertThat(verdicts).containsExactly(new Verdict(trickler.endpoint().getPort(), PeerFailure.Kind.STALLED));
+                // Asked once: a stall on a live connection is not resumed from the same holder (it was, three
+                // times, so a byte a second held the fetch for four times the rule's bound).
+                assertThat(trickler.offsets).containsExactly(0L);
 
                 // The caller's next holder (the gossip core's, the work loop's next round) serves it whole.
                 FetchResult result = bob.fetcher.fetchFrom(alice.endpoint(), commit, TransferProgress.NONE, new Cancellation());
