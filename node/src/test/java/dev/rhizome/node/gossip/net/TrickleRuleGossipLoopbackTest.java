@@ -45,6 +45,9 @@ class TrickleRuleGossipLoopbackTest extends LoopbackTest {
         // The trickler's stall costs it -4 unless the asker was starved meanwhile (the core's excuse, which a
         // loaded test host may earn), so only the honest side is asserted.
         assertThat(asker.scoreOf(maker.id())).isZero();
+        // The trickler's transfer was ended by the rule (failed, retried elsewhere), never finished.
+        long failed = LoopbackNet.<Long>ask(asker.gossip(), p -> ((GossipCore) p).stats().fetchesFailed());
+        assertThat(failed).isPositive();
         assertThat(asker.scoreOf(rogue)).isLessThanOrEqualTo(0);
     }
 }
