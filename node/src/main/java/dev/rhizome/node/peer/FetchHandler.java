@@ -172,8 +172,10 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
         long step = received - receivedAtCheck;
         receivedAtCheck = received;
         if (!outcome.isDone() && step < Math.min(minProgressBytes, Math.max(1, left))) {
-            fail(ctx, new PeerFailure(PeerFailure.Kind.STALLED, "stalled: " + step + " bytes in " + idleMillis
-                    + " ms, under the minimum of " + minProgressBytes));
+            String why = "stalled: " + step + " bytes in " + idleMillis + " ms, under the minimum of " + minProgressBytes;
+            // Bytes that arrived prove the path alive: the holder's pace was judged, and resuming it buys it
+            // the rule's bound again (PeerFailure.trickled). None may be a dead path, as the idle timeout's.
+            fail(ctx, step > 0 ? PeerFailure.trickled(why) : new PeerFailure(PeerFailure.Kind.STALLED, why));
         }
     }
 

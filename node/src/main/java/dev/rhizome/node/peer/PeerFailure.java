@@ -55,20 +55,32 @@ public final class PeerFailure extends Exception {
 
     private final Kind kind;
     private final Declined declined;
+    private final boolean trickled;
 
     PeerFailure(Kind kind, String message) {
-        this(kind, null, message);
+        this(kind, null, false, message);
     }
 
-    private PeerFailure(Kind kind, Declined declined, String message) {
+    private PeerFailure(Kind kind, Declined declined, boolean trickled, String message) {
         super(message);
         this.kind = kind;
         this.declined = declined;
+        this.trickled = trickled;
+    }
+
+    /**
+     * A stall judged by the minimum-progress rule on a connection that was alive (frames arrived,
+     * too few bytes): the holder's pace, not the path, was judged, so the same holder is not asked
+     * to resume ({@link #resumable()}); its verified bytes are still kept for the next holder.
+     * Resumed, a holder trickling a byte a second held a whole fetch for four times the rule's bound.
+     */
+    static PeerFailure trickled(String message) {
+        return new PeerFailure(Kind.STALLED, null, true, message);
     }
 
     /** A holder declined the request; its kind is {@link Kind#CONNECTION_LOST}, which costs a peer nothing. */
     static PeerFailure declined(Declined why, String message) {
-        return new PeerFailure(Kind.CONNECTION_LOST, why, message);
+        return new PeerFailure(Kind.CONNECTION_LOST, why, false, message);
     }
 
     public Kind kind() {
@@ -89,8 +101,11 @@ public final class PeerFailure extends Exception {
         return declined != null || kind == Kind.CONNECTION_LOST || kind == Kind.LOCAL || kind == Kind.CANCELLED;
     }
 
-    /** A drop or a stall mid-transfer: worth asking the same peer to resume. */
+    /**
+     * A drop or a silent stall mid-transfer (a dead path looks the same): worth asking the same peer
+     * to resume. Not a stall on a live connection ({@link #trickled}).
+     */
     boolean resumable() {
-        return declined == null && (kind == Kind.CONNECTION_LOST || kind == Kind.STALLED);
+        return declined == null && (kind == Kind.CONNECTION_LOST || kind == Kind.STALLED && !trickled);
     }
 }

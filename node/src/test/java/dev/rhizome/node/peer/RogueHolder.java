@@ -65,11 +65,23 @@ final class RogueHolder implements AutoCloseable {
     private final int chunkBytes;
     private final Plan plan;
     private final BundleHeader header;
+    /** Bytes a second each answer is paced to (0: as fast as the socket takes them). */
+    private final long bytesPerSecond;
 
     RogueHolder(byte[] bundle, int chunkBytes, Plan plan) throws IOException {
+        this(bundle, chunkBytes, plan, 0);
+    }
+
+    /**
+     * Each answer's chunks paced to {@code bytesPerSecond}, on the wall clock with catch-up (a
+     * chunk sent late is followed at once by what is owed), so a thread starved under load still
+     * sends at the rate asked on average: a trickler playing at a chosen distance from the stall rule.
+     */
+    RogueHolder(byte[] bundle, int chunkBytes, Plan plan, long bytesPerSecond) throws IOException {
         this.bundle = bundle;
         this.chunkBytes = chunkBytes;
         this.plan = plan;
+        this.bytesPerSecond = bytesPerSecond;
         PieceDigests digests = new PieceDigests(BundleFile.PIECE_BYTES);
         digests.update(bundle, 0, bundle.length);
         PieceDigests.Result result = digests.finish();
@@ -125,7 +137,9 @@ final class RogueHolder implements AutoCloseable {
             RawWire.write(out, PeerMessage.newBuilder().setBundleHeader(announced).build());
             long end = request.getLength() == 0 ? bundle.length : Math.min(bundle.length, request.getOffset() + request.getLength());
             long stopAt = Math.min(end, answer.cutAt());
+            long startedNanos = System.nanoTime();
             for (long offset = request.getOffset(); offset < stopAt; offset += chunkBytes) {
+                pace(offset - request.getOffset(), startedNanos);
                 ByteString data = ByteString.copyFrom(bundle, (int) offset, (int) Math.min(chunkBytes, stopAt - offset));
                 RawWire.write(out, PeerMessage.newBuilder().setBundleChunk(BundleChunk.newBuilder().setOffset(offset).setData(data))
                         .build());
@@ -140,6 +154,17 @@ final class RogueHolder implements AutoCloseable {
             hangUp(in);
         } catch (Exception ignored) {
             // the client hangs up when it has what it wants, or refuses us
+        }
+    }
+
+    /** Waits until {@code sent} bytes are due at the pace asked, counted from {@code startedNanos}. */
+    private void pace(long sent, long startedNanos) throws InterruptedException {
+        if (bytesPerSecond > 0) {
+            long dueNanos = startedNanos + sent * 1_000_000_000L / bytesPerSecond;
+            long waitNanos = dueNanos - System.nanoTime();
+            if (waitNanos > 0) {
+                Thread.sleep(waitNanos / 1_000_000, (int) (waitNanos % 1_000_000));
+            }
         }
     }
 
