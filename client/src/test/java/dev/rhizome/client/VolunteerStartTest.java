@@ -79,6 +79,35 @@ class VolunteerStartTest {
     }
 
     @Test
+    void aNodeWithNothingToRunSaysWhyInItsLogAndItsStatus() throws Exception {
+        // a node on a network with no open evaluation showed `claiming` for as long as it ran, and
+        // printed nothing after its start: the volunteer could not tell an idle network from a stuck node
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            Path data = dir.resolve("idle");
+            Process node = start("idle", List.of("node", "--json", "--no-sandbox", "--data-dir", data.toString(),
+                    "--coordinator", c.url()));
+            try {
+                await().atMost(Duration.ofMinutes(3)).until(() -> err("idle").contains("no work for this slot yet")
+                        || !node.isAlive());
+                assertThat(err("idle")).contains("cpu0: no work for this slot yet: no open evaluation this node may run");
+                await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> {
+                    JsonObject status = JsonParser.parseString(ControlClient.request(new NodeLayout(data).controlSocket(),
+                            "status")).getAsJsonObject();
+                    assertThat(status.getAsJsonArray("slots").get(0).getAsJsonObject().get("state").getAsString())
+                            .contains("no open evaluation this node may run");
+                });
+                String text = new String(new ProcessBuilder(TestNetwork.launcher("node", "status", "--data-dir",
+                        data.toString())).redirectErrorStream(true).start().getInputStream().readAllBytes(),
+                        StandardCharsets.UTF_8);
+                assertThat(text).contains("no open evaluation this node may run");
+            } finally {
+                node.destroy();
+                assertThat(node.waitFor(2, TimeUnit.MINUTES)).isTrue();
+            }
+        }
+    }
+
+    @Test
     void aDirectionUncheckedAtStartIsRefusedByTheFirstClaimThatReachesTheCoordinator() throws Exception {
         int port;
         try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
