@@ -19,6 +19,7 @@ import dev.rhizome.coordinator.core.LeaseCaps;
 import dev.rhizome.coordinator.core.WriteQuota;
 import dev.rhizome.coordinator.store.PostgresStore;
 import dev.rhizome.coordinator.store.SqliteStore;
+import dev.rhizome.coordinator.store.RefusedStore;
 import dev.rhizome.coordinator.store.UnresolvableStoreHost;
 import dev.rhizome.protocol.files.DurableFiles;
 import dev.rhizome.protocol.files.ProcessLock;
@@ -156,6 +157,11 @@ public final class CoordinatorCommand implements Callable<Integer> {
             return serve(config, urlFile);
         } catch (UnresolvableStoreHost e) {
             throw StoreOption.unresolvable(e, storeOption, storeWhere, store);
+        } catch (RefusedStore e) {
+            // was the unforeseen-failure line, naming no option and pointing at a stack trace
+            throw StoreOption.refused(e.getMessage(), storeOption, storeWhere);
+        } catch (StoreRefusedLater e) {
+            throw StoreOption.refused("the coordinator's database refused it: " + e.getMessage(), storeOption, storeWhere);
         }
     }
 
@@ -194,10 +200,16 @@ public final class CoordinatorCommand implements Callable<Integer> {
         coordinator.close();
         if (refused.get() != null) {
             Files.deleteIfExists(urlFile);
-            throw new CommandException(ExitCodes.FAILED, "failed", "the coordinator's database refused it: "
-                    + refused.get().getMessage(), "check --store (user, password, database name) and start again");
+            throw new StoreRefusedLater(refused.get().getMessage());
         }
         return ExitCodes.OK;
+    }
+
+    /** A database waited for since the start that answered and refused; named as the store's option by {@link #call}. */
+    private static final class StoreRefusedLater extends Exception {
+        StoreRefusedLater(String message) {
+            super(message);
+        }
     }
 
     /** What a script that started the coordinator needs next: where it answers, where its data is, who may operate it. */

@@ -334,9 +334,10 @@ public final class NodeCommand implements Callable<Integer> {
     /**
      * How many slots the node will run: a serve-only node (none) starts without a sandbox, and a
      * {@code --gpus} naming a GPU this machine lacks is refused as that option (the daemon's own
-     * refusal came out named {@code --data-dir}, the one value it used to refuse).
+     * refusal came out named {@code --data-dir}, the one value it used to refuse); `node doctor`
+     * refuses it the same way (it was the unforeseen-failure line there, exit 1).
      */
-    private static int slots(NodePreferences prefs) {
+    static int slots(NodePreferences prefs) {
         try {
             return SlotPlan.of(HardwareProbe.probe(), prefs).size();
         } catch (SlotPlan.NoSuchGpu e) {
