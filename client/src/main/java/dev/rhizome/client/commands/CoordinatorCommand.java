@@ -40,7 +40,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "coordinator", mixinStandardHelpOptions = true, subcommands = CoordinatorBackupCommand.class,
+@Command(footerHeading = "%nExamples:%n", footer = {
+            "  # listening on every address, with one operator key (`rhizome id` prints it)",
+            "  rhizome coordinator --data-dir /srv/coord --host 0.0.0.0 --operator ID",
+            "  # from a config file (README, \"Running a coordinator in production\")",
+            "  rhizome coordinator --config coordinator.json",
+            "  rhizome coordinator --store postgresql://rhizome:PW@db:5432/rhizome",
+            "  # its dashboard is at its URL, its Prometheus metrics at URL/metrics"},
+        name = "coordinator", mixinStandardHelpOptions = true, subcommands = CoordinatorBackupCommand.class,
         description = {"Run a coordinator: hands out work units, stores signed results, keeps leaderboards.",
             "Writes its URL to <data-dir>/coordinator.url once it listens; stops on SIGTERM or Ctrl-C (exit 0).",
             "Its log goes to standard error; with --json, standard output holds one line once it listens, or the",
