@@ -71,4 +71,65 @@ class EveryHelpTest {
         String help = Main.commandLine().getSubcommands().get("coordinator").getUsageMessage();
         assertThat(help).contains("close directions").contains("ban keys");
     }
+
+    @Test
+    void theFirstHoursCommandsShowExamplesThatParseAsWritten() {
+        // a new volunteer or operator reads `rhizome node --help`; it named every flag but showed no
+        // whole command line to start from
+        List<String> withExamples = List.of("node", "node doctor", "coordinator", "coordinator backup", "direction open",
+                "direction close", "ban", "status");
+        for (String name : withExamples) {
+            List<String> args = new ArrayList<>(List.of(name.split(" ")));
+            args.add("--help");
+            String help = CliRun.of(args.toArray(String[]::new)).out();
+            assertThat(help).as(name).contains("Examples:");
+            List<String> section = help.substring(help.indexOf("Examples:") + "Examples:".length()).lines()
+                    .map(String::strip).filter(l -> !l.isEmpty()).toList();
+            // each a whole line to copy: picocli wraps at 80 columns, and a wrapped one no longer ran
+            assertThat(section).as(name).allMatch(l -> l.startsWith("rhizome ") || l.startsWith("# "));
+            List<String> examples = section.stream().filter(l -> l.startsWith("rhizome ")).toList();
+            assertThat(examples).as(name).isNotEmpty();
+            for (String line : examples) {
+                List<String> words = words(line.replace(" ID", " " + "0".repeat(64)).replace("64HEXDIGITS", "0".repeat(64)));
+                assertThat(words.get(0)).isEqualTo("rhizome");
+                CommandLine fresh = Main.commandLine();
+                // parses: every flag exists and every value converts (nothing runs)
+                try {
+                    fresh.parseArgs(words.subList(1, words.size()).toArray(String[]::new));
+                } catch (CommandLine.ParameterException e) {
+                    // a file the user is to write (coordinator.json) is all that may be missing
+                    assertThat(e.getMessage()).as(line).contains("no such file");
+                }
+            }
+        }
+    }
+
+    /** The words a POSIX shell makes of a simple line: double quotes group, a # starts a comment. */
+    private static List<String> words(String line) {
+        List<String> out = new ArrayList<>();
+        StringBuilder word = new StringBuilder();
+        boolean quoted = false;
+        boolean any = false;
+        for (char c : line.toCharArray()) {
+            if (c == '"') {
+                quoted = !quoted;
+                any = true;
+            } else if (!quoted && c == '#' && word.length() == 0) {
+                break;
+            } else if (!quoted && Character.isWhitespace(c)) {
+                if (any) {
+                    out.add(word.toString());
+                }
+                word.setLength(0);
+                any = false;
+            } else {
+                word.append(c);
+                any = true;
+            }
+        }
+        if (any) {
+            out.add(word.toString());
+        }
+        return out;
+    }
 }

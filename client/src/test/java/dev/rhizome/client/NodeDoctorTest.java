@@ -111,4 +111,21 @@ class NodeDoctorTest {
         }
         throw new AssertionError("no check named " + name + " in " + report);
     }
+
+    @Test
+    void aGpuTheMachineLacksIsRefusedAsThatOptionAsTheNodeRefusesIt() {
+        // doctor said it as the unforeseen-failure line (exit 1, "RHIZOME_DEBUG=1 prints the stack trace")
+        for (String command : List.of("node doctor", "node")) {
+            List<String> args = new ArrayList<>(List.of(command.split(" ")));
+            args.addAll(List.of("--json", "--gpus", "97", "--data-dir", dir.resolve("g").toString(),
+                    "--coordinator", "http://127.0.0.1:1"));
+            if (command.equals("node doctor")) {
+                args.removeAll(List.of("--coordinator", "http://127.0.0.1:1"));
+            }
+            JsonObject o = CliRun.of(args.toArray(String[]::new)).failure(dev.rhizome.client.cli.ExitCodes.USAGE, "usage");
+            assertThat(o.get("option").getAsString()).as(command).isEqualTo("--gpus");
+            assertThat(o.get("message").getAsString()).as(command).contains("no GPU with index [97]");
+            assertThat(o.get("hint").getAsString()).as(command).contains("nvidia-smi -L");
+        }
+    }
 }

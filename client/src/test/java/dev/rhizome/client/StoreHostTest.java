@@ -51,6 +51,30 @@ class StoreHostTest {
     }
 
     @Test
+    void aDatabaseThatRefusesTheCoordinatorAtStartIsNamedWithWhatToCheck() throws Exception {
+        // a wrong password or database name was the unforeseen-failure line: no option, and a hint
+        // pointing at RHIZOME_DEBUG's stack trace
+        try (TestPostgres pg = TestPostgres.create()) {
+            URI real = URI.create(pg.address());
+            String noDatabase = real.getScheme() + "://" + real.getRawUserInfo() + "@" + real.getHost() + ":" + pg.port()
+                    + "/rhizome_no_such_db";
+            JsonObject refused = CliRun.of("coordinator", "--data-dir", dir.resolve("c").toString(), "--port", "0",
+                    "--store", noDatabase, "--json").failure(ExitCodes.FAILED, "failed", "rhizome_no_such_db");
+            assertThat(refused.get("option").getAsString()).isEqualTo("--store");
+            assertThat(refused.get("hint").getAsString()).contains("createdb").contains("--store")
+                    .doesNotContain("RHIZOME_DEBUG");
+            assertThat(refused.toString()).doesNotContain(real.getRawUserInfo().split(":", 2)[1] + "@");
+
+            Path config = dir.resolve("refused.json");
+            Files.writeString(config, "{\"store\": \"" + noDatabase + "\", \"port\": 0}");
+            JsonObject fromFile = CliRun.of("coordinator", "--data-dir", dir.resolve("c").toString(), "--config",
+                    config.toString(), "--json").failure(ExitCodes.FAILED, "failed", "rhizome_no_such_db");
+            assertThat(fromFile.get("option").getAsString()).isEqualTo("store");
+            assertThat(fromFile.get("hint").getAsString()).contains("store in config file " + config);
+        }
+    }
+
+    @Test
     void theBenchmarkDropsItsSchemaWhenItEnds() throws Exception {
         try (TestPostgres pg = TestPostgres.create()) {
             String base = System.getenv("RHIZOME_TEST_PG");

@@ -75,6 +75,62 @@ class VolunteerStartTest {
                 assertThat(node.waitFor(2, TimeUnit.MINUTES)).isTrue();
             }
             assertThat(out("seeder")).as("stopped by SIGTERM: no error object").hasSize(1);
+            // systemd's stop is this SIGTERM: the shipped unit counts the status it leaves as success
+            // (143 made every `systemctl stop` leave the node's unit failed)
+            String unit = Files.readString(Path.of("..", "ops", "systemd", "rhizome-node.service"));
+            assertThat(unit).contains("SuccessExitStatus=" + node.exitValue());
+        }
+    }
+
+    @Test
+    void aMachineThatCannotSandboxJobsIsRefusedWithTheWaysOn() throws Exception {
+        // the hint was the generic "fix what the message names and run the command again"; a prlimit
+        // first on the PATH in a directory the sandbox does not show (a private /tmp) fails the trial job,
+        // as a tool the sandbox cannot reach would on a volunteer's machine
+        Path tools = Files.createDirectories(dir.resolve("tools"));
+        Path prlimit = tools.resolve("prlimit");
+        Files.writeString(prlimit, "#!/bin/sh\nexec /usr/bin/prlimit \"$@\"\n");
+        prlimit.toFile().setExecutable(true);
+        ProcessBuilder b = new ProcessBuilder(TestNetwork.launcher("node", "--json", "--data-dir",
+                dir.resolve("n").toString(), "--coordinator", "http://127.0.0.1:1"))
+                .redirectError(dir.resolve("refused.err").toFile());
+        b.environment().put("PATH", tools + ":" + System.getenv("PATH"));
+        Process node = b.start();
+        String out = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(node.waitFor(3, TimeUnit.MINUTES)).isTrue();
+        assertThat(node.exitValue()).as(out + err("refused")).isEqualTo(ExitCodes.FAILED);
+        JsonObject refusal = JsonParser.parseString(out.strip().lines().reduce((x, y) -> y).orElseThrow()).getAsJsonObject();
+        assertThat(refusal.get("message").getAsString()).contains("cannot sandbox jobs");
+        assertThat(refusal.get("hint").getAsString()).contains("rhizome node doctor").contains("--cpu-jobs 0")
+                .contains("--no-sandbox").doesNotContain("RHIZOME_DEBUG");
+    }
+
+    @Test
+    void aNodeWithNothingToRunSaysWhyInItsLogAndItsStatus() throws Exception {
+        // a node on a network with no open evaluation showed `claiming` for as long as it ran, and
+        // printed nothing after its start: the volunteer could not tell an idle network from a stuck node
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            Path data = dir.resolve("idle");
+            Process node = start("idle", List.of("node", "--json", "--no-sandbox", "--data-dir", data.toString(),
+                    "--coordinator", c.url()));
+            try {
+                await().atMost(Duration.ofMinutes(3)).until(() -> err("idle").contains("no work for this slot yet")
+                        || !node.isAlive());
+                assertThat(err("idle")).contains("cpu0: no work for this slot yet: no open evaluation this node may run");
+                await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> {
+                    JsonObject status = JsonParser.parseString(ControlClient.request(new NodeLayout(data).controlSocket(),
+                            "status")).getAsJsonObject();
+                    assertThat(status.getAsJsonArray("slots").get(0).getAsJsonObject().get("state").getAsString())
+                            .contains("no open evaluation this node may run");
+                });
+                String text = new String(new ProcessBuilder(TestNetwork.launcher("node", "status", "--data-dir",
+                        data.toString())).redirectErrorStream(true).start().getInputStream().readAllBytes(),
+                        StandardCharsets.UTF_8);
+                assertThat(text).contains("no open evaluation this node may run");
+            } finally {
+                node.destroy();
+                assertThat(node.waitFor(2, TimeUnit.MINUTES)).isTrue();
+            }
         }
     }
 

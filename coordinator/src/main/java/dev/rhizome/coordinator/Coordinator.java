@@ -102,7 +102,8 @@ public final class Coordinator implements AutoCloseable {
                     SWEEP_INTERVAL.toMillis(),
                     SWEEP_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
             Coordinator coordinator = new Coordinator(store, server, config.host(), sweeper, claims);
-            LOG.info("coordinator listening on {} with data in {}", coordinator.url(), config.dataDir());
+            LOG.info("coordinator listening on {} with data in {}; dashboard {}/, Prometheus metrics {}/metrics",
+                    coordinator.url(), config.dataDir(), coordinator.url(), coordinator.url());
             return coordinator;
         } catch (Throwable e) { // the server's bind failure too (a BindException, checked, rethrown by Netty undeclared)
             store.close();

@@ -29,6 +29,16 @@ public final class StoreOption {
     }
 
     /**
+     * A database that answered and refused the coordinator (a wrong password, no such database or
+     * user): exit 1, as waiting will not cure it, naming the address's option and what to check.
+     */
+    public static CommandException refused(String message, String option, String where) {
+        return new CommandException(ExitCodes.FAILED, "failed", message, "check the user, password and database "
+                + "name in " + where + " (the database must exist: `createdb -O USER DATABASE` makes one) and start "
+                + "again", option);
+    }
+
+    /**
      * The parsed address, or a usage error (exit 2) naming {@code option} ({@code --store}) in
      * {@code where}'s words ({@code --store}, or {@code store in config file F}), the address shown
      * without its password.

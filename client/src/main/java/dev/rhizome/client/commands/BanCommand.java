@@ -20,7 +20,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "ban", mixinStandardHelpOptions = true,
+@Command(footerHeading = "%nExamples:%n", footer = {
+            "  # the key: runner_id or proposer_id in `rhizome results --json`",
+            "  rhizome ban --key 64HEXDIGITS --reason \"its results disagree with replicas\""},
+        name = "ban", mixinStandardHelpOptions = true,
         description = "Ban a key (operators only): its claims, results, experiments and papers are refused from now on.")
 public final class BanCommand implements Callable<Integer> {
     @Mixin

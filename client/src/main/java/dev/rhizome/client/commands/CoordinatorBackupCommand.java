@@ -21,7 +21,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "backup", mixinStandardHelpOptions = true,
+@Command(footerHeading = "%nExamples:%n", footer = {
+            "  rhizome coordinator backup --data-dir /srv/coord --out /backups/coord.db",
+            "  # a PostgreSQL store: prints the pg_dump line to run",
+            "  rhizome coordinator backup --store postgresql://... --out rhizome.dump"},
+        name = "backup", mixinStandardHelpOptions = true,
         description = {"Copy a coordinator's SQLite database (<data-dir>/coordinator.db) to FILE, whole and consistent as",
             "of one moment, while the coordinator runs or not. The copy is written beside FILE as FILE.tmp and renamed",
             "into place once it is on disk: FILE is never left partial, and a FILE already there is replaced only by a",

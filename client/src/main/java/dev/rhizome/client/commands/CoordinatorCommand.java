@@ -19,6 +19,7 @@ import dev.rhizome.coordinator.core.LeaseCaps;
 import dev.rhizome.coordinator.core.WriteQuota;
 import dev.rhizome.coordinator.store.PostgresStore;
 import dev.rhizome.coordinator.store.SqliteStore;
+import dev.rhizome.coordinator.store.RefusedStore;
 import dev.rhizome.coordinator.store.UnresolvableStoreHost;
 import dev.rhizome.protocol.files.DurableFiles;
 import dev.rhizome.protocol.files.ProcessLock;
@@ -39,7 +40,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "coordinator", mixinStandardHelpOptions = true, subcommands = CoordinatorBackupCommand.class,
+@Command(footerHeading = "%nExamples:%n", footer = {
+            "  # listening on every address, with one operator key (`rhizome id` prints it)",
+            "  rhizome coordinator --data-dir /srv/coord --host 0.0.0.0 --operator ID",
+            "  # from a config file (README, \"Running a coordinator in production\")",
+            "  rhizome coordinator --config coordinator.json",
+            "  rhizome coordinator --store postgresql://rhizome:PW@db:5432/rhizome",
+            "  # its dashboard is at its URL, its Prometheus metrics at URL/metrics"},
+        name = "coordinator", mixinStandardHelpOptions = true, subcommands = CoordinatorBackupCommand.class,
         description = {"Run a coordinator: hands out work units, stores signed results, keeps leaderboards.",
             "Writes its URL to <data-dir>/coordinator.url once it listens; stops on SIGTERM or Ctrl-C (exit 0).",
             "Its log goes to standard error; with --json, standard output holds one line once it listens, or the",
@@ -156,6 +164,11 @@ public final class CoordinatorCommand implements Callable<Integer> {
             return serve(config, urlFile);
         } catch (UnresolvableStoreHost e) {
             throw StoreOption.unresolvable(e, storeOption, storeWhere, store);
+        } catch (RefusedStore e) {
+            // was the unforeseen-failure line, naming no option and pointing at a stack trace
+            throw StoreOption.refused(e.getMessage(), storeOption, storeWhere);
+        } catch (StoreRefusedLater e) {
+            throw StoreOption.refused("the coordinator's database refused it: " + e.getMessage(), storeOption, storeWhere);
         }
     }
 
@@ -194,10 +207,16 @@ public final class CoordinatorCommand implements Callable<Integer> {
         coordinator.close();
         if (refused.get() != null) {
             Files.deleteIfExists(urlFile);
-            throw new CommandException(ExitCodes.FAILED, "failed", "the coordinator's database refused it: "
-                    + refused.get().getMessage(), "check --store (user, password, database name) and start again");
+            throw new StoreRefusedLater(refused.get().getMessage());
         }
         return ExitCodes.OK;
+    }
+
+    /** A database waited for since the start that answered and refused; named as the store's option by {@link #call}. */
+    private static final class StoreRefusedLater extends Exception {
+        StoreRefusedLater(String message) {
+            super(message);
+        }
     }
 
     /** What a script that started the coordinator needs next: where it answers, where its data is, who may operate it. */

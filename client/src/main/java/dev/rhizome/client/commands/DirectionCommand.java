@@ -28,7 +28,11 @@ import picocli.CommandLine.Option;
         subcommands = {DirectionCommand.Open.class, DirectionCommand.Close.class, DirectionCommand.ListDirections.class})
 public final class DirectionCommand {
 
-    @Command(name = "open", mixinStandardHelpOptions = true,
+    @Command(footerHeading = "%nExamples:%n", footer = {
+            "  rhizome direction open --seed tiny-lm --name lr --knobs learning_rate",
+            "  # from any experiment's commit",
+            "  rhizome direction open --seed tiny-lm --name lr-warm --base COMMIT"},
+        name = "open", mixinStandardHelpOptions = true,
             description = "Open a direction on a seed, from the seed's commit or any experiment's commit.")
     public static final class Open implements Callable<Integer> {
         @Mixin
@@ -116,7 +120,9 @@ public final class DirectionCommand {
         }
     }
 
-    @Command(name = "close", mixinStandardHelpOptions = true,
+    @Command(footerHeading = "%nExamples:%n", footer = {
+            "  rhizome direction close --name lr --reason \"converged; see its papers\""},
+        name = "close", mixinStandardHelpOptions = true,
             description = "Close a direction (operators only): it hands out no more work and takes no more experiments.")
     public static final class Close implements Callable<Integer> {
         @Mixin

@@ -50,7 +50,18 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
-@Command(name = "node", mixinStandardHelpOptions = true,
+@Command(footerHeading = "%nExamples:%n", footer = {
+            "  # can this machine sandbox jobs? (exit 0: yes)",
+            "  rhizome node doctor",
+            "  # join: claim, fetch, run and report until Ctrl-C or SIGTERM",
+            "  rhizome node --coordinator http://HOST:7700",
+            "  # start jobs only at night, two at once",
+            "  rhizome node --cpu-jobs 2 --run-hours 22:00-07:00",
+            "  # serve bundles to peers only, run no jobs",
+            "  rhizome node --coordinator http://HOST:7700 --cpu-jobs 0 --gpus none",
+            "  # in another terminal: slots, jobs with progress, credit",
+            "  rhizome node status"},
+        name = "node", mixinStandardHelpOptions = true,
         description = {"Run a volunteer node: claims work, fetches bundles from peers, runs jobs, reports signed results,",
             "and serves the bundles it holds to other nodes. Stops on SIGTERM or Ctrl-C; unsent results are kept.",
             "One job runs per GPU and up to --cpu-jobs on the CPUs; each slot's next unit is claimed and fetched while",
@@ -305,7 +316,8 @@ public final class NodeCommand implements Callable<Integer> {
                 System.err.println("jobs run sandboxed: " + sandbox.plan().summary());
                 launcher = Boolean.getBoolean(JOBS_AT_CALLERS_PRIORITY) ? sandbox.atCallersPriority() : sandbox;
             } catch (SandboxUnavailableException e) {
-                throw new CommandException(ExitCodes.FAILED, e.getMessage());
+                // the generic "fix what the message names" hint, where the next steps are known
+                throw new CommandException(ExitCodes.FAILED, "failed", e.getMessage(), SandboxUnavailableException.NEXT_STEP);
             }
         }
         NodeDaemon daemon;
@@ -345,9 +357,10 @@ public final class NodeCommand implements Callable<Integer> {
     /**
      * How many slots the node will run: a serve-only node (none) starts without a sandbox, and a
      * {@code --gpus} naming a GPU this machine lacks is refused as that option (the daemon's own
-     * refusal came out named {@code --data-dir}, the one value it used to refuse).
+     * refusal came out named {@code --data-dir}, the one value it used to refuse); `node doctor`
+     * refuses it the same way (it was the unforeseen-failure line there, exit 1).
      */
-    private static int slots(NodePreferences prefs) {
+    static int slots(NodePreferences prefs) {
         try {
             return SlotPlan.of(HardwareProbe.probe(), prefs).size();
         } catch (SlotPlan.NoSuchGpu e) {

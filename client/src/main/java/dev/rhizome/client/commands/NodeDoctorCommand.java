@@ -23,7 +23,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "doctor", mixinStandardHelpOptions = true,
+@Command(footerHeading = "%nExamples:%n", footer = {
+            "  rhizome node doctor",
+            "  rhizome node doctor --data-dir /srv/rhizome --cpu-jobs 2 --json"},
+        name = "doctor", mixinStandardHelpOptions = true,
         description = {"Check whether this machine can sandbox jobs, and how: bubblewrap, user/pid/network namespaces,",
             "cgroup v2 delegation or the rlimit fallback, GPUs, and a trial sandboxed job; and whether the node's",
             "data directory (--data-dir) is out of every job's sight (not under /usr, /etc's runtime files, the JDK",

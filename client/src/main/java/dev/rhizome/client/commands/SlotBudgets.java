@@ -2,11 +2,9 @@ package dev.rhizome.client.commands;
 
 import com.google.gson.JsonObject;
 import dev.rhizome.node.NodeLayout;
-import dev.rhizome.node.hardware.HardwareProbe;
 import dev.rhizome.node.job.JobBudget;
 import dev.rhizome.node.job.SandboxPlan;
 import dev.rhizome.node.prefs.NodePreferences;
-import dev.rhizome.node.work.SlotPlan;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +34,7 @@ record SlotBudgets(int slots, JobBudget each, JobBudget whole, Optional<Long> di
         List<String> all = new ArrayList<>(List.of("--data-dir", dataDir.toString()));
         all.addAll(args);
         NodePreferences p = NodeCommand.withFile(new NodeLayout(dataDir).preferences(), all).preferences();
-        return SlotPlan.of(HardwareProbe.probe(), p).size();
+        return NodeCommand.slots(p);
     }
 
     private static Optional<Long> disk(JobBudget budget, Path workRoot) {

@@ -12,7 +12,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "status", mixinStandardHelpOptions = true, description = {"The coordinator's counters.",
+@Command(footerHeading = "%nExamples:%n", footer = {
+            "  rhizome status --coordinator http://HOST:7700",
+            "  rhizome status --json"},
+        name = "status", mixinStandardHelpOptions = true, description = {"The coordinator's counters.",
             "--json: one object of numbers (seeds, directions, experiments, results, papers, units_open, units_leased,",
             "units_done, leases_expired, rejected_signatures, nodes) and network_id, the network's id (a string)."})
 public final class StatusCommand implements Callable<Integer> {

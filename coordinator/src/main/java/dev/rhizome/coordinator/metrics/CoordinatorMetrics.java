@@ -55,9 +55,13 @@ public final class CoordinatorMetrics {
                 .description("Leases that ran out before their holder reported, ever").register(registry);
         Gauge.builder("rhizome_results_stored", () -> snapshot.getResults())
                 .description("Signed results stored").register(registry);
-        Gauge.builder("rhizome_experiments", () -> snapshot.getExperiments()).register(registry);
-        Gauge.builder("rhizome_directions", () -> snapshot.getDirections()).register(registry);
-        Gauge.builder("rhizome_papers", () -> snapshot.getPapers()).register(registry);
+        // each with its HELP text: an operator's Prometheus showed these three with an empty one
+        Gauge.builder("rhizome_experiments", () -> snapshot.getExperiments())
+                .description("Experiments registered (commits submitted to be run)").register(registry);
+        Gauge.builder("rhizome_directions", () -> snapshot.getDirections())
+                .description("Directions ever opened, closed ones included").register(registry);
+        Gauge.builder("rhizome_papers", () -> snapshot.getPapers())
+                .description("Papers published").register(registry);
         Gauge.builder("rhizome_nodes_known", () -> snapshot.getNodes())
                 .description("Nodes that ever announced").register(registry);
         this.stats = stats;

@@ -13,7 +13,8 @@ public final class Stores {
      * @param address empty or {@code sqlite} for the embedded store in {@code dataDir};
      *                {@code postgresql://...} for a shared PostgreSQL database; one that does not
      *                answer yet (down, starting) is waited for in the background ({@link AwaitedStore});
-     *                one whose host name does not resolve is refused ({@link UnresolvableStoreHost})
+     *                one whose host name does not resolve is refused ({@link UnresolvableStoreHost}),
+     *                and so is one that answers and refuses ({@link RefusedStore})
      */
     public static Store open(String address, Path dataDir, SqliteStore.CommitListener listener) throws IOException {
         StoreAddress parsed = StoreAddress.parse(address);
@@ -22,7 +23,8 @@ public final class Stores {
                 return PostgresStore.open(at, address);
             } catch (IOException e) {
                 if (!StoreException.isUnavailable(e)) {
-                    throw e;  // a wrong password or database: waiting will not cure it
+                    // a wrong password or database: waiting will not cure it
+                    throw e instanceof UnresolvableStoreHost ? e : new RefusedStore(e);
                 }
                 if (unresolved(e)) {
                     // a name that does not resolve at start is a wrong address: waiting for it

@@ -54,6 +54,19 @@ class MetricsTest {
     }
 
     @Test
+    void everyMetricSaysWhatItCounts() throws Exception {
+        // rhizome_experiments, rhizome_directions and rhizome_papers had an empty HELP line
+        try (Harness h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.PROTOBUF)
+                .withSeedAndDirection()) {
+            ApiClient.Response r = h.api.get("/metrics");
+            assertThat(r.text().lines().filter(l -> l.startsWith("# HELP ")))
+                    .isNotEmpty()
+                    .allSatisfy(l -> assertThat(l.split(" ", 4)).as(l).hasSize(4)
+                            .satisfies(parts -> assertThat(parts[3]).as(l).isNotBlank()));
+        }
+    }
+
+    @Test
     void theParserRefusesWhatPrometheusWould() {
         assertThatThrownBy(() -> PrometheusText.parse("x_total 1\n")).hasMessageContaining("no TYPE");
         assertThatThrownBy(() -> PrometheusText.parse("# TYPE x counter\nx{a=\"b} 1\n")).hasMessageContaining("labels");

@@ -10,6 +10,11 @@ public final class SandboxUnavailableException extends Exception {
         this.report = report;
     }
 
+    /** What to do next, for a command's hint: the message's own fix lines name the check that failed. */
+    public static final String NEXT_STEP = "fix what the failed check names (`rhizome node doctor` shows every check "
+            + "and its fix, and tries again), or run a node that only serves bundles with --cpu-jobs 0 --gpus none; "
+            + "--no-sandbox runs jobs unprotected";
+
     public SandboxReport report() {
         return report;
     }

@@ -87,6 +87,14 @@ final class SlotWorker implements Runnable {
         boolean stopping();
 
         long backoffMs(long current);
+
+        /**
+         * Why this thread's last claim got no unit, as the coordinator said it ("no open evaluation
+         * this node may run"); empty when it got one, or no answer said why.
+         */
+        default Optional<String> noWorkReason() {
+            return Optional.empty();
+        }
     }
 
     /** A buffered unit: claimed, and its commit fetched unless that failed. */
@@ -108,6 +116,10 @@ final class SlotWorker implements Runnable {
     private final Clock clock;
 
     private final RepeatedLines refusals;
+    /** The coordinator's reasons for giving this slot no unit: a slot left idle for an hour said nothing of why. */
+    private final RepeatedLines idleReasons;
+    /** The last such reason, shown by `node status` while the slot claims again; null once a unit came. */
+    private volatile String noWork;
     private volatile String state = "starting";
     private volatile WorkUnit running;
     private volatile long runningSinceMs;
@@ -137,6 +149,7 @@ final class SlotWorker implements Runnable {
         this.logRoot = logRoot;
         this.clock = clock;
         this.refusals = new RepeatedLines(clock, Duration.ofMinutes(10));
+        this.idleReasons = new RepeatedLines(clock, Duration.ofMinutes(30));
         Optional<WorkUnit> resumed = buffer.get(slot.name()).filter(u -> {
             if (work.holdsResultFor(u.getId())) {
                 // killed between keeping its result and clearing the buffer: running it again would
@@ -207,7 +220,7 @@ final class SlotWorker implements Runnable {
         while (!work.stopping()) {
             try {
                 if (backoff > 0) {
-                    state = trouble != null ? trouble : "waiting for work";
+                    state = trouble != null ? trouble : noWork != null ? "waiting for work: " + noWork : "waiting for work";
                     Thread.sleep(backoff);
                 }
                 Optional<String> closed = work.gateClosed();
@@ -222,6 +235,7 @@ final class SlotWorker implements Runnable {
                     if (work.stopping()) {
                         break;
                     }
+                    tellNoWork();
                     backoff = work.backoffMs(backoff);
                     if (backoff < 0) {
                         break; // the unit budget is spent
@@ -230,6 +244,8 @@ final class SlotWorker implements Runnable {
                 }
                 backoff = 0;
                 refusals.reset();
+                noWork = null;
+                idleReasons.reset();
                 if (!current.fetched() && !fetchOrReport(current.unit())) {
                     continue;
                 }
@@ -336,10 +352,26 @@ final class SlotWorker implements Runnable {
             buffer.promoteAhead(slot.name(), heldAhead);
             return new Buffered(heldAhead, false);
         }
-        state = "claiming";
+        state = noWork == null ? "claiming" : "claiming (last answer: " + noWork + ")";
         WorkUnit unit = work.claim(slot, mayExplore && clock.millis() >= exploreAfterMs,
                 claimed -> buffer.put(slot.name(), claimed));
         return unit == null ? null : new Buffered(unit, false);
+    }
+
+    /**
+     * Says why the coordinator had no unit for this slot: on a new reason at once, the same one again
+     * every half hour (a node waits on a quiet network for hours), and in `node status` meanwhile.
+     */
+    private void tellNoWork() {
+        Optional<String> why = work.noWorkReason();
+        if (why.isEmpty()) {
+            return;
+        }
+        noWork = why.get();
+        String line = idleReasons.show(noWork);
+        if (line != null) {
+            log.info("{}: no work for this slot yet: {}; claiming again", slot.name(), line);
+        }
     }
 
     /** Renews a lease that would run out during the job; false when the lease is lost. */

@@ -4,6 +4,7 @@ import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.node.explore.Explorer;
 import dev.rhizome.node.explore.ExplorerPapers;
+import dev.rhizome.node.job.JobText;
 import dev.rhizome.node.prefs.RunGate;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
@@ -319,6 +320,8 @@ public final class WorkLoop implements Runnable {
     private final class SharedWork implements SlotWorker.Work {
         /** Whether this slot's last claim was held for its whole wait (each slot claims on its own thread). */
         private final ThreadLocal<Boolean> waitedInVain = ThreadLocal.withInitial(() -> false);
+        /** Why this thread's last claim got no unit, as the coordinator put it; null when it got one. */
+        private final ThreadLocal<String> noWorkReason = new ThreadLocal<>();
 
         @Override
         public WorkUnit claim(Slot slot, boolean mayExplore, CoordinatorClient.Recorder keep)
@@ -354,6 +357,8 @@ public final class WorkLoop implements Runnable {
                 // Held for its wait and nothing came: the next claim waits again at once, not
                 // after a back-off that grows while nothing happens (docs/api.md "Claims that wait").
                 waitedInVain.set(!got && response.getWaited());
+                noWorkReason.set(got || response.getReason().isBlank() ? null
+                        : JobText.printable(response.getReason(), Evaluator.MAX_REASON_CHARS));
                 return got ? response.getUnit() : null;
             } finally {
                 if (max > 0 && !got) {
@@ -455,6 +460,11 @@ public final class WorkLoop implements Runnable {
         @Override
         public boolean stopping() {
             return stopping;
+        }
+
+        @Override
+        public Optional<String> noWorkReason() {
+            return Optional.ofNullable(noWorkReason.get());
         }
 
         @Override

@@ -21,6 +21,8 @@ final class SelfSigner {
     private final GossipNetwork network;
     private SignedEnvelope signedSelf;
     private long signedSelfAtMs;
+    /** The network {@link #signedSelf} names (null: none, as signed before it was known). */
+    private String signedForNetwork;
 
     SelfSigner(Identity self, NodeInfo selfInfo, GossipConfig config) {
         this(self, selfInfo, config, GossipNetwork.unnamed());
@@ -38,18 +40,28 @@ final class SelfSigner {
         return selfId;
     }
 
-    /** This node's NodeInfo signed; re-signed once it is half a seen window old, so it is always fresh. */
+    /**
+     * This node's NodeInfo signed; re-signed once it is half a seen window old, so it is always
+     * fresh, and once the network it names is not the one known now.
+     */
     SignedEnvelope selfInfo(long now) {
-        if (signedSelf == null || now - signedSelfAtMs > config.seenTtl().toMillis() / 2) {
-            signedSelf = sign(selfInfo.toBuilder().setTimeMs(now).build());
+        if (signedSelf == null || now - signedSelfAtMs > config.seenTtl().toMillis() / 2 || networkChanged()) {
+            signedForNetwork = network.id();
+            signedSelf = sign(selfInfo.toBuilder().setTimeMs(now).build(), signedForNetwork);
             signedSelfAtMs = now;
         }
         return signedSelf;
     }
 
-    /** Re-signed now when {@link #RESIGN_MS} passed since the last signature (or none was made); null otherwise. */
+    /**
+     * Re-signed now when {@link #RESIGN_MS} passed since the last signature (or none was made), or
+     * when the network was learnt (or changed) since; null otherwise. The network's case matters on a
+     * node's first start: its hellos were signed for no network until the coordinator answered, and
+     * every peer that knows the network refused them (as from a release that must upgrade) for up to
+     * a minute, until the time-based re-signature.
+     */
     SignedEnvelope resignedIfDue(long now) {
-        if (signedSelf == null || now - signedSelfAtMs >= RESIGN_MS) {
+        if (signedSelf == null || now - signedSelfAtMs >= RESIGN_MS || networkChanged()) {
             signedSelf = null;
             return selfInfo(now);
         }
@@ -74,9 +86,16 @@ final class SelfSigner {
         return sign(inventory.build());
     }
 
+    private boolean networkChanged() {
+        return !java.util.Objects.equals(network.id(), signedForNetwork);
+    }
+
     /** Signed for this node's network once it is known; until then naming none, as older nodes sign. */
     private SignedEnvelope sign(com.google.protobuf.Message record) {
-        String id = network.id();
+        return sign(record, network.id());
+    }
+
+    private SignedEnvelope sign(com.google.protobuf.Message record, String id) {
         return id == null ? Envelopes.sign(self, record) : Envelopes.sign(self, id, record);
     }
 }

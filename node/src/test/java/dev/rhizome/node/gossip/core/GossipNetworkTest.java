@@ -87,6 +87,26 @@ class GossipNetworkTest {
         assertThat(core.signedSelfInfo(now).getNetwork()).isEqualTo("net-a");
     }
 
+    @Test
+    void aNodeThatLearnsItsNetworkSignsItsHelloForItAtTheNextTick() {
+        // a node's first start: its hello named no network until the coordinator answered, and its
+        // peers refused it ("must upgrade") for up to a minute, until the time-based re-signature
+        GossipNetwork unknownYet = GossipNetwork.unnamed();
+        GossipCore starting = new GossipCore(Identity.generate(), NodeInfo.newBuilder().setHost("192.0.2.12").setPort(7000)
+                .build(), config, new Random(4), SignatureCheck.envelopes(), Wants.everything(), unknownYet);
+        assertThat(starting.signedSelfInfo(now).getVersion()).isEqualTo(Envelopes.VERSION_1);
+        assertThat(only(starting.onTick(now + 1_000), Effect.SignedSelf.class)).as("nothing changed yet").isEmpty();
+
+        unknownYet.learn("net-a");
+
+        assertThat(only(starting.onTick(now + 2_000), Effect.SignedSelf.class)).singleElement()
+                .satisfies(s -> assertThat(s.nodeInfo().getNetwork()).isEqualTo("net-a"));
+        assertThat(starting.signedSelfInfo(now + 2_000).getNetwork()).isEqualTo("net-a");
+        // which a peer that knows the network takes
+        List<Effect> effects = core.onConnected(starting.id(), starting.signedSelfInfo(now + 2_000), false, now + 2_000);
+        assertThat(effects).noneMatch(e -> e instanceof Disconnect);
+    }
+
     private SignedEnvelope inventory(Peer peer, String network, String commit) {
         return Envelopes.sign(peer.identity, network, Inventory.newBuilder().setNode(peer.id.toByteString())
                 .addCommits(commit).setTimeMs(now).build());
