@@ -45,6 +45,18 @@ final class Discipline {
         }
     }
 
+    /**
+     * {@code peer} stalled a transfer silent since {@code silentSinceMs}: charged as a stall, unless
+     * it is the silence its last charged stall was for (one pause of a holder is one stall, however
+     * many of our transfers it held, see {@link PeerScores#sameSilence}).
+     */
+    void stalled(PublicId peer, long silentSinceMs, long now, List<Effect> out) {
+        if (peers.scores().sameSilence(peer, silentSinceMs)) {
+            return;
+        }
+        penalise(peer, Penalty.STALLED, now, out);
+    }
+
     /** Bans {@code peer}: forgotten everywhere, its fetches moved to other holders, its link closed. */
     void ban(PublicId peer, Penalty penalty, long now, List<Effect> out) {
         self.counters().peersBanned++;

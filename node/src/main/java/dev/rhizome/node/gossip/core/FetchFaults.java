@@ -87,13 +87,18 @@ final class FetchFaults {
         if (doubted && !bundles.goneClaims().doubt(from, commit, now)) {
             penalty = Penalty.FALSE_CLAIM; // too many doubts held: scored at once
         } // else a false claim unless the peer withdraws the commit within the grace (it may have just pruned it)
+        long silentSinceMs = bundles.planner().silentSinceMs(commit); // read before the transfer is stopped
         Start next = bundles.planner().failed(from, commit, mayRetry, failure.declined(),
                 failure == FetchFailure.DECLINED_LATE, now);
         if (next != null) {
             fetches.startFetch(next, out);
         }
         fetches.giveUpIfExhausted(commit, "every holder failed, last " + failure, out);
-        discipline.penalise(from, penalty, now, out);
+        if (penalty == Penalty.STALLED) {
+            discipline.stalled(from, silentSinceMs, now, out);
+        } else {
+            discipline.penalise(from, penalty, now, out);
+        }
         fetches.startReady(now, out);
     }
 }

@@ -214,6 +214,12 @@ final class FetchPlanner {
         return want != null && want.runningFrom(from);
     }
 
+    /** Since when the running transfer of {@code commit} has not advanced (its last step of progress, or its start). */
+    long silentSinceMs(String commit) {
+        Want want = wants.get(commit);
+        return want == null || want.current == null ? Long.MAX_VALUE : want.lastProgressMs;
+    }
+
     /**
      * The commit is now held. Returns who is known to hold it too (no need to announce it to them),
      * and, through {@code cancel}, the outstanding fetch that became pointless.

@@ -15,6 +15,12 @@ import java.util.Map;
  * -64): one slow transfer is cheap, but a peer that announces bundles and never serves them is
  * banned at its third stall in a row. A gentler escalation would first cross the disconnect
  * threshold, and a disconnected staller would then decay back just above it forever, never banned.
+ *
+ * <p>Stalls are counted per silence, not per transfer: a holder that pauses (a laptop lid, a GC)
+ * with several of our transfers running stalls them all at once, and charging each as a further
+ * stall in a row would ban an honest peer for one pause. A stall of a transfer that was already
+ * silent when the peer's last stall was charged is that same silence ({@link #sameSilence}) and
+ * costs nothing more; a transfer asked after the charge (a rogue's retry) stalls anew and escalates.
  */
 final class PeerScores {
     static final long HALF_LIFE_MS = 5 * 60_000;
@@ -29,6 +35,8 @@ final class PeerScores {
         double value;
         long atMs;
         int stallStreak;
+        /** When the last stall in the streak was charged (meaningful while stallStreak > 0). */
+        long lastStallMs;
     }
 
     private final GossipConfig config;
@@ -61,6 +69,7 @@ final class PeerScores {
         if (penalty == Penalty.STALLED) {
             weight *= 1L << (2 * Math.min(s.stallStreak, 8));
             s.stallStreak++;
+            s.lastStallMs = nowMs;
         }
         s.value = decayed(s, nowMs) + weight;
         s.atMs = nowMs;
@@ -72,6 +81,16 @@ final class PeerScores {
             return Verdict.BAN;
         }
         return s.value <= config.disconnectScore() ? Verdict.DISCONNECT : Verdict.KEEP;
+    }
+
+    /**
+     * Whether a stall of {@code peer}'s transfer, silent since {@code silentSinceMs}, is the silence
+     * its last charged stall was charged for: the transfer was already silent then, and the peer has
+     * delivered nothing since. Such a stall is not charged again, nor counted in the streak.
+     */
+    boolean sameSilence(PublicId peer, long silentSinceMs) {
+        Score s = scores.get(peer);
+        return s != null && s.stallStreak > 0 && silentSinceMs < s.lastStallMs;
     }
 
     void delivered(PublicId peer) {

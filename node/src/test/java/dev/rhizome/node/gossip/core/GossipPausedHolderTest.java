@@ -1,0 +1,151 @@
+package dev.rhizome.node.gossip.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.node.gossip.core.Effect.CancelFetch;
+import dev.rhizome.node.gossip.core.Effect.Fetch;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.protocol.identity.Identity;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A holder that pauses (a laptop lid, a GC) with several of our transfers running stalls them all
+ * in the same stall window. It was charged a stall per transfer, escalating as stalls in a row (-4,
+ * then -16 for one pause), so its next stall before a delivery (-64) banned it. One silence is one
+ * stall; a rogue that never serves is still banned within a few. On virtual time, through the core.
+ */
+class GossipPausedHolderTest {
+    static final long HONEST_PER_SECOND = 1024 * 1024;
+
+    final GossipConfig config = GossipConfig.defaults();
+    final GossipCore core = new GossipCore(Identity.generate(), NodeInfo.newBuilder().setHost("192.0.2.9").setPort(7000).build(),
+            config, new Random(1), SignatureCheck.envelopes(), Wants.everything());
+    final long stallMs = config.fetchStall().toMillis();
+    long now = 10_000_000;
+    int nextCommit = 1_000;
+
+    {
+        core.start(List.of(), now);
+    }
+
+    /** Running transfers and the bytes each has sent. */
+    final Map<Fetch, long[]> running = new LinkedHashMap<>();
+    boolean paused;
+
+    void take(List<Effect> effects) {
+        for (Effect e : effects) {
+            if (e instanceof Fetch f) {
+                running.put(f, new long[] {0});
+            } else if (e instanceof CancelFetch c) {
+                running.keySet().removeIf(f -> f.from().equals(c.from()) && f.commit().equals(c.commit()));
+            }
+        }
+    }
+
+    /** {@code seconds} of the holder sending at 1 MiB/s to each transfer (nothing while paused), ticking the core each second. */
+    void run(long seconds) {
+        for (long s = 0; s < seconds; s++) {
+            now += 1_000;
+            if (!paused) {
+                for (Map.Entry<Fetch, long[]> e : new ArrayList<>(running.entrySet())) {
+                    e.getValue()[0] += HONEST_PER_SECOND;
+                    take(core.onFetchProgress(e.getKey().from(), e.getKey().commit(), e.getValue()[0], now));
+                }
+            }
+            take(core.onTick(now));
+        }
+    }
+
+    /** The holder announces {@code n} fresh commits; our fetches of them start (as many as its slots allow). */
+    void announce(Peer holder, int n) {
+        take(holder.announces(core, now, GossipDecliningPeerTest.commits(nextCommit, n)));
+        nextCommit += n;
+    }
+
+    /** The holder pauses for one stall window (its transfers stall), then resumes. */
+    void pauseOneStallWindow() {
+        paused = true;
+        run(stallMs / 1_000 + 1);
+        paused = false;
+    }
+
+    /** The holder sends each running transfer whole. */
+    void deliverAll() {
+        for (Map.Entry<Fetch, long[]> e : new ArrayList<>(running.entrySet())) {
+            running.remove(e.getKey());
+            take(core.onFetched(e.getKey().from(), e.getKey().commit(), e.getValue()[0] + HONEST_PER_SECOND, now));
+        }
+    }
+
+    @ParameterizedTest(name = "{0} transfers")
+    @ValueSource(ints = {1, 2, 4})
+    void anHonestHolderPausedOneStallWindowIsChargedOneStallAndSurvivesASecondPause(int transfers) {
+        Peer holder = Peer.connectedTo(core, now);
+        announce(holder, transfers);
+        assertThat(running).hasSize(Math.min(transfers, FetchSlots.MAX_ACTIVE_PER_PEER));
+        run(5);
+
+        pauseOneStallWindow();
+
+        // Every transfer running when it paused stalled, and all of them were one silence: one stall.
+        assertThat(core.stats().fetchesFailed()).isEqualTo(Math.min(transfers, FetchSlots.MAX_ACTIVE_PER_PEER));
+        assertThat(core.score(holder.id)).isEqualTo(Penalty.STALLED.weight);
+
+        run(5); // resumed: the stalled fetches are asked again, and the rest started
+        deliverAll();
+        announce(holder, transfers);
+        run(5);
+        pauseOneStallWindow();
+
+        // After a delivery, the next pause starts a new streak: one more stall, not a ban.
+        assertThat(core.score(holder.id)).isEqualTo(2 * Penalty.STALLED.weight);
+        assertThat(core.isBanned(holder.id, now)).isFalse();
+        assertThat(core.score(holder.id)).isGreaterThan(config.disconnectScore());
+    }
+
+    @Test
+    void stallsReportedByTheTransferForOnePauseAreOneStallToo() {
+        Peer holder = Peer.connectedTo(core, now);
+        announce(holder, 2);
+        run(5);
+        paused = true;
+        run(stallMs / 1_000 - 2); // the transfers' own progress rule judges first
+        for (Fetch f : new ArrayList<>(running.keySet())) {
+            running.remove(f);
+            take(core.onFetchFailed(f.from(), f.commit(), FetchFailure.STALLED, now));
+            now += 100;
+        }
+
+        assertThat(core.score(holder.id)).isEqualTo(Penalty.STALLED.weight);
+    }
+
+    @Test
+    void aRogueThatNeverSendsAByteIsStillBannedWithinThreeStallWindows() {
+        Peer rogue = Peer.connectedTo(core, now);
+        announce(rogue, 4);
+        paused = true; // for good
+        long start = now;
+        List<Double> charged = new ArrayList<>();
+        while (!core.isBanned(rogue.id, now) && now - start < 10 * stallMs) {
+            double before = core.score(rogue.id);
+            run(1);
+            if (core.score(rogue.id) != before && !core.isBanned(rogue.id, now)) {
+                charged.add(core.score(rogue.id));
+            }
+        }
+
+        assertThat(core.isBanned(rogue.id, now)).isTrue();
+        // -4, then -20, then banned at the third silence: each retry asked after a charge stalls anew.
+        assertThat(charged).containsExactly(-4.0, -20.0);
+        // The fetches asked at each charge stall a window later: banned at the third window (30 s; it
+        // was the second before stalls counted per silence, the cost of not banning a paused holder).
+        assertThat(now - start).isLessThanOrEqualTo(3 * stallMs + 1_000);
+    }
+}
