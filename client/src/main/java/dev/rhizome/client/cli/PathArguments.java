@@ -71,12 +71,7 @@ public final class PathArguments {
     public static final class DataDirectory implements CommandLine.ITypeConverter<Path> {
         @Override
         public Path convert(String value) {
-            Path p = Path.of(value);
-            if (Files.exists(p) && !Files.isDirectory(p)) {
-                throw new Problem(p, "is a file, not a directory",
-                        "give a directory: a new one (it is made) or one used before; never a file");
-            }
-            return creatable(p);
+            return makeableDirectory(value, "give a directory: a new one (it is made) or one used before; never a file");
         }
     }
 
@@ -88,13 +83,17 @@ public final class PathArguments {
     public static final class WorkspaceDirectory implements CommandLine.ITypeConverter<Path> {
         @Override
         public Path convert(String value) {
-            Path p = Path.of(value);
-            if (Files.exists(p) && !Files.isDirectory(p)) {
-                throw new Problem(p, "is a file, not a directory",
-                        "give a new directory (claim makes it) or an empty one; never a file");
-            }
-            return creatable(p);
+            return makeableDirectory(value, "give a new directory (claim makes it) or an empty one; never a file");
         }
+    }
+
+    /** A directory that is there or can be made: never a file, its place makeable. */
+    private static Path makeableDirectory(String value, String next) {
+        Path p = Path.of(value);
+        if (Files.exists(p) && !Files.isDirectory(p)) {
+            throw new Problem(p, "is a file, not a directory", next);
+        }
+        return creatable(p);
     }
 
     /**
