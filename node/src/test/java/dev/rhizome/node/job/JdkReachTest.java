@@ -39,6 +39,33 @@ class JdkReachTest {
     }
 
     @Test
+    void theDoctorOfANodeWhoseJdkIsUnderA0750HomeSaysSharedAndNamesTheHome() throws Exception {
+        Path jdk = Path.of(System.getProperty("java.home")).toRealPath();
+        try (TestUser user = TestUser.withSubordinateIds()) {
+            // The node user's home, 0750, holding a JDK: the test's own, hard-linked (no copy of its bytes).
+            Path home = Files.createDirectory(dir.resolve("home"));
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Path own = home.resolve("jdk");
+            Process cp = new ProcessBuilder("cp", "-al", jdk.toString(), own.toString()).redirectErrorStream(true).start();
+            String cpOut = new String(cp.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            org.junit.jupiter.api.Assumptions.assumeTrue(cp.waitFor() == 0, "the JDK hard-linked under a home: " + cpOut);
+            Files.setAttribute(home, "unix:uid", user.uid());
+            Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-x---"));
+
+            String out = user.runJavaFrom(own, null, JdkReachCheck.class, java.util.Map.of(), 5);
+
+            assertThat(out).as(out).contains("JAVA_HOME " + own + "\n", "JOB_USER_OK false\n", "JOB_UID shared\n",
+                    "a trial job as a subordinate uid failed");
+            String fix = home.toRealPath() + " (rwxr-x---) lets no other user pass";
+            assertThat(out).as(out).contains("FIX the node's JDK (" + own + ")", "JSON_FIX the node's JDK (" + own + ")");
+            assertThat(out.lines().filter(l -> l.startsWith("FIX ") || l.startsWith("JSON_FIX ")))
+                    .as(out).hasSize(2).allMatch(l -> l.contains(fix) && l.contains("chmod o+x " + home.toRealPath()));
+        } finally {
+            JobDirs.deleteTree(dir.resolve("home"));
+        }
+    }
+
+    @Test
     void aJdkEveryoneMayPassNeedsNoRemedy() throws Exception {
         Path jdk = Files.createDirectories(dir.resolve("opt/jdk"));
         for (Path d : List.of(dir, dir.resolve("opt"), jdk)) {

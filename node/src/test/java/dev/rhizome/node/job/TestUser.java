@@ -125,7 +125,13 @@ final class TestUser implements AutoCloseable {
      */
     String runJavaUnderUmask(String umask, Class<?> main, Map<String, String> env, int minutes, String... args)
             throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return runJavaFrom(Path.of(System.getProperty("java.home")), umask, main, env, minutes, args);
+    }
+
+    /** {@link #runJavaUnderUmask} with the JDK at {@code javaHome}, which becomes the check's {@code java.home}. */
+    String runJavaFrom(Path javaHome, String umask, Class<?> main, Map<String, String> env, int minutes, String... args)
+            throws Exception {
+        String java = javaHome.resolve("bin/java").toString();
         List<String> command = new ArrayList<>();
         if (umask != null) {
             command.addAll(List.of("/bin/sh", "-c", "umask " + umask + " && exec \"$@\"", "sh"));
