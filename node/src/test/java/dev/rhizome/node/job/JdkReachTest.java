@@ -57,9 +57,10 @@ class JdkReachTest {
             assertThat(out).as(out).contains("JAVA_HOME " + own + "\n", "JOB_USER_OK false\n", "JOB_UID shared\n",
                     "a trial job as a subordinate uid failed");
             String fix = home.toRealPath() + " (rwxr-x---) lets no other user pass";
+            String chmod = "chmod o+x " + home.toRealPath();
             assertThat(out).as(out).contains("FIX the node's JDK (" + own + ")", "JSON_FIX the node's JDK (" + own + ")");
             assertThat(out.lines().filter(l -> l.startsWith("FIX ") || l.startsWith("JSON_FIX ")))
-                    .as(out).hasSize(2).allMatch(l -> l.contains(fix) && l.contains("chmod o+x " + home.toRealPath()));
+                    .as(out).hasSize(2).allMatch(l -> l.contains(fix) && l.contains(chmod));
         } finally {
             JobDirs.deleteTree(dir.resolve("home"));
         }
