@@ -198,18 +198,18 @@ public final class BwrapLauncher implements ProcessLauncher {
     public Process start(List<String> command, Confinement confinement, Redirect stdin, Redirect stdout,
             Redirect stderr) throws IOException {
         if (plan.jobUid().isPresent()) {
-            for (Path dir : confinement.writable()) {
+            for (Path dir : confinement.handedOver()) {
                 HandOver.toJob(dir, plan.jobUid().getAsInt(), plan.jobGid().getAsInt());
             }
         }
         Optional<SubordinateJobs.Slot> asJob = subordinate.isPresent() ? Optional.of(subordinateSlot()) : Optional.empty();
         if (asJob.isPresent()) {
-            for (Path dir : confinement.writable()) {
+            for (Path dir : confinement.handedOver()) {
                 SubordinateOwnership.toJob(asJob.get().jobs().namespace(), dir, asJob.get().id());
             }
         }
         JobProcess.Ended giveBack = asJob.isEmpty() ? JobProcess.Ended.NOTHING : () -> {
-            for (Path dir : confinement.writable()) {
+            for (Path dir : confinement.handedOver()) {
                 SubordinateOwnership.toNode(asJob.get().jobs().namespace(), dir);
             }
         };

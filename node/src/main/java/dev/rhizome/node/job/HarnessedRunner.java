@@ -127,8 +127,10 @@ public final class HarnessedRunner {
         List<Thread> relays = new ArrayList<>();
         try {
             model = launcher.start(spec.serveCommand(),
+                    // Its own checkout, read-only: handed to its uid where it has one of its own, since the
+                    // training phase's give-back left it the node's, unreadable to that uid.
                     new Confinement(spec.checkout(), List.of(), List.of(spec.checkout(), JobRunner.javaHome()),
-                            environment(spec.checkout(), spec.env())),
+                            environment(spec.checkout(), spec.env()), List.of(spec.checkout())),
                     Redirect.PIPE, Redirect.PIPE, Redirect.to(serveLog.toFile()));
             modelTree = new ProcessTree(model);
             relays.add(Relay.start("relay harness->model", harness.getInputStream(), model.getOutputStream()));

@@ -198,8 +198,12 @@ public final class SandboxProbe {
                         + " (" + SubordinateIds.readiness(host, user, uid, true) + ")", ""));
             } else {
                 SandboxReport.Check shared = checks.get(jobUserAt);
+                // The ids are there and the trial failed: most often the JDK it binds is under a home others may
+                // not pass, and giving the user ids again (the shared verdict's own remedy) would not help.
+                Optional<String> jdk = JdkReach.remedy(JobRunner.javaHome());
                 checks.set(jobUserAt, new SandboxReport.Check(JOB_USER, false, false, shared.detail()
-                        + "; a trial job as a subordinate uid failed: " + subFailure.get(), shared.fix()));
+                        + "; a trial job as a subordinate uid failed: " + subFailure.get(),
+                        jdk.map(r -> r + "; or " + SHARED_UID_FIX).orElse(shared.fix())));
             }
         }
         // The trial uses every namespace at once; only when it fails is each tried alone, to say which one is missing.

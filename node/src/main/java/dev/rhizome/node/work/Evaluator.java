@@ -25,6 +25,7 @@ import dev.rhizome.protocol.identity.PublicId;
 import dev.rhizome.protocol.seed.Manifests;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
@@ -222,6 +223,23 @@ public final class Evaluator {
      * policy above was bypassed) and into a separate directory the harness runs from, which the
      * job's own code never gets to write.
      */
+    /**
+     * The harness directory, shown to the harness read-only and never handed over to the job's uid, is
+     * made readable by every uid whatever the volunteer's umask: under 027 it was 0750 with 0640 files,
+     * which a job of a uid and group of its own (a root node's, a subordinate uid's) could not enter, and
+     * every harnessed run crashed. Its files are the seed's own, public on the network; the slot's directory
+     * above (0711) and the job directory (0710) keep other local users from finding it.
+     */
+    private static void readableByJobs(Path harnessDir) throws IOException {
+        // Written by the node alone, just now: no job has seen it, so a walk meets no link of a job's.
+        try (var tree = Files.walk(harnessDir)) {
+            for (Path p : tree.toList()) {
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(
+                        Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? "rwxr-xr-x" : "rw-r--r--"));
+            }
+        }
+    }
+
     private Result evaluateHarnessed(WorkUnit unit, String commit, Manifest manifest, Result.Builder result)
             throws IOException, InterruptedException {
         String name = fileName(unit.getId());
@@ -251,6 +269,7 @@ public final class Evaluator {
                     Files.write(target, content.get());
                 }
             }
+            readableByJobs(harnessDir);
             Map<String, String> env = SlotEnv.merge(BudgetEnv.of(unit.getBudget(), unit.getRandomSeed()), slotEnv);
             HarnessedSpec spec = new HarnessedSpec(workDir, harnessDir, resultDir, manifest.getPrepareCommandList(),
                     manifest.getTrainCommandList(), manifest.getServeCommandList(), manifest.getHarnessCommandList(),

@@ -116,8 +116,26 @@ final class TestUser implements AutoCloseable {
      * fails the test when it does not end within {@code minutes}.
      */
     String runJava(Class<?> main, Map<String, String> env, int minutes, String... args) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return runJavaUnderUmask(null, main, env, minutes, args);
+    }
+
+    /**
+     * {@link #runJava}, its JVM started under {@code umask} (e.g. {@code "027"}, a volunteer's stricter
+     * one), or the test's own when null.
+     */
+    String runJavaUnderUmask(String umask, Class<?> main, Map<String, String> env, int minutes, String... args)
+            throws Exception {
+        return runJavaFrom(Path.of(System.getProperty("java.home")), umask, main, env, minutes, args);
+    }
+
+    /** {@link #runJavaUnderUmask} with the JDK at {@code javaHome}, which becomes the check's {@code java.home}. */
+    String runJavaFrom(Path javaHome, String umask, Class<?> main, Map<String, String> env, int minutes, String... args)
+            throws Exception {
+        String java = javaHome.resolve("bin/java").toString();
         List<String> command = new ArrayList<>();
+        if (umask != null) {
+            command.addAll(List.of("/bin/sh", "-c", "umask " + umask + " && exec \"$@\"", "sh"));
+        }
         if (made) {
             command.addAll(List.of(SandboxProbe.onPath("setpriv").orElseThrow().toString(),
                     "--reuid=" + name, "--regid=" + name, "--clear-groups", "--", java, "-cp", readableClassPath()));
