@@ -141,7 +141,7 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        fail(ctx, new PeerFailure(PeerFailure.Kind.CONNECTION_LOST, session.closedEarly()));
+        fail(ctx, session.closedEarly());
         ctx.fireChannelInactive();
     }
 
