@@ -180,6 +180,41 @@ class FloodAndReplayRogueLoopbackTest extends LoopbackTest {
         assertWarningsWithinBudget(started);
     }
 
+    /**
+     * An eclipse attempt: proved links from as many addresses as the node has inbound slots, each in
+     * a network of its own (127.N.0.1, a /16 each; Linux answers all of 127/8 on loopback), with fresh
+     * keys, then more. An honest newcomer from another address still links, unscored.
+     */
+    @Test
+    void roguesFillingEveryInboundSlotFromManyAddressesDoNotKeepAnHonestNewcomerOut() throws Exception {
+        LoopbackNet.Started victim = net.start(tmp.resolve("victim"), Identity.generate(), Wants.everything(), null, true);
+        watchLogs();
+        long started = System.nanoTime();
+        int port = victim.gossip().port();
+        int filled = 0;
+        for (int n = 1; n <= 16; n++) {
+            Identity rogue = Identity.generate();
+            try {
+                link(rogue, "127." + (100 + n) + ".0.1", port, victim.id());
+                filled++;
+            } catch (IOException refused) {
+                // no free slot: turned away at the handshake
+            }
+        }
+        int rogues = LoopbackNet.ask(victim.gossip(), p -> ((GossipCore) p).connectedPeers().size());
+        assertThat(rogues).as("rogue links held, of " + filled + " handshakes").isGreaterThan(0);
+
+        LoopbackNet.Started honest = net.start(tmp.resolve("honest"), Identity.generate(), Wants.everything(), null, true);
+        GossipServiceTest.await(() -> victim.linkedTo(honest.id()) && honest.linkedTo(victim.id()), Duration.ofSeconds(60));
+
+        assertThat(victim.scoreOf(honest.id())).isZero();
+        int links = LoopbackNet.ask(victim.gossip(), p -> ((GossipCore) p).connectedPeers().size());
+        assertThat(links).as("links within the degree").isLessThanOrEqualTo(GossipConfig.defaults().maxDegree());
+        String made = honest.commitAndAnnounce("real");
+        GossipServiceTest.await(() -> victim.repo().has(made), Duration.ofSeconds(60));
+        assertWarningsWithinBudget(started);
+    }
+
     private void watchLogs() {
         logged.start();
         nodeLogs.addAppender(logged);
@@ -187,11 +222,19 @@ class FloodAndReplayRogueLoopbackTest extends LoopbackTest {
 
     /** A completed gossip link as {@code id} to the node at {@code port}, kept open (closed after the test). */
     private Socket link(Identity id, int port, PublicId node) throws IOException {
-        Socket s = new Socket("127.0.0.1", port);
+        return link(id, "127.0.0.1", port, node);
+    }
+
+    /** As {@link #link(Identity, int, PublicId)}, from the loopback address {@code from}. */
+    private Socket link(Identity id, String from, int port, PublicId node) throws IOException {
+        Socket s = new Socket("127.0.0.1", port, java.net.InetAddress.getByName(from), 0);
         rogueLinks.add(s);
         s.setSoTimeout(30_000);
         RawWire.write(s.getOutputStream(), hello(id));
         PeerMessage theirs = RawWire.read(s.getInputStream());
+        if (theirs == null) {
+            throw new SocketException("the node hung up before its hello");
+        }
         RawWire.write(s.getOutputStream(), PeerMessage.newBuilder().setHelloProof(HelloProof.newBuilder().setProof(ByteString.copyFrom(
                 HandshakeProof.sign(id, theirs.getHello().getNonce().toByteArray(), node)))).build());
         return s;
