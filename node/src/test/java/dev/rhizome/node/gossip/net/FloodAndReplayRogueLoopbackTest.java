@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * Round 18's rogue behaviours, written from the schemas (peer.proto, records.proto) against real
  * nodes on loopback: an inventory flood rotating tens of thousands of commits it does not hold, from
  * one key and from keys churned per connection; another node's hello replayed as the rogue's own;
- * another node's signed announcement replayed on the rogue's link. For each: the honest peer is
+ * another node's signed announcement replayed on the rogue's link; every inbound link slot taken
+ * from many networks (an eclipse attempt). For each: the honest peer is
  * never penalised and keeps its link, what the node holds for the rogue stays bounded, an honest
  * bundle still arrives, and the WARN lines stay within each call site's {@link WarnBudget}.
  */
