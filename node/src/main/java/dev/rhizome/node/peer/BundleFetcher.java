@@ -441,7 +441,7 @@ public final class BundleFetcher implements AutoCloseable {
         return bootstrap.connect(peer.getHost(), peer.getPort())
                 .addListener(connected -> {
                     if (!connected.isSuccess()) {
-                        outcome.completeExceptionally(new PeerFailure(PeerFailure.Kind.CONNECTION_LOST,
+                        outcome.completeExceptionally(PeerFailure.declined(PeerFailure.Declined.UNREACHABLE,
                                 "cannot connect: " + PeerMessages.describe(connected.cause())));
                     }
                 })

@@ -3,7 +3,6 @@ package dev.rhizome.node.peer;
 import com.google.protobuf.ByteString;
 import java.io.IOException;
 import dev.rhizome.node.git.BundleFile;
-import dev.rhizome.node.git.PackObjectCount;
 import dev.rhizome.node.git.PieceDigests;
 
 /** Bundle bytes arriving from a peer in order, hashed on the way into {@link ReceivedBytes} (memory or a file). */
@@ -12,22 +11,29 @@ final class BundleSink implements TransferSink {
     /** The whole digest and the cache's piece digests in one pass, so keeping the bundle hashes nothing again. */
     private final PieceDigests digests = new PieceDigests(BundleFile.PIECE_BYTES);
     private PieceDigests.Result result;
-    /** The pack's declared object count, read as the first bytes pass. */
-    private final PackObjectCount objects = new PackObjectCount();
-    private final long maxObjects;
+    /** The import's object bound, judged on the pack's header as the first bytes pass. */
+    private final ObjectBound objects;
 
     /** @param maxObjects the import's object bound: a pack declaring more stops the transfer at its header */
     BundleSink(ReceivedBytes into, long maxObjects) {
         this.into = into;
-        this.maxObjects = maxObjects;
+        this.objects = new ObjectBound(maxObjects);
     }
 
-    /** A sink that carries on after the bytes {@code into} holds already (a kept prefix), digesting them first. */
+    /**
+     * A sink that carries on after the bytes {@code into} holds already (a kept prefix), digesting
+     * them first and reading the pack's header among them for the object bound.
+     */
     static BundleSink after(ReceivedBytes into, long maxObjects) throws IOException {
         BundleSink sink = new BundleSink(into, maxObjects);
         into.replay(buffer -> {
             sink.digests.update(buffer.duplicate());
-            sink.objects.update(buffer);
+            try {
+                sink.objects.update(buffer);
+            } catch (PeerFailure over) {
+                // Never kept so (its transfer stopped at the header); were one, the count is known and
+                // the first bytes written after the prefix are refused with these words, by this holder's answer.
+            }
         });
         return sink;
     }
@@ -41,18 +47,9 @@ final class BundleSink implements TransferSink {
     public synchronized void write(ByteString data) throws IOException, PeerFailure {
         for (var buffer : data.asReadOnlyByteBufferList()) {
             digests.update(buffer.duplicate());
-            long count = objects.update(buffer);
-            if (count > maxObjects) {
-                throw tooManyObjects(count, maxObjects);
-            }
+            objects.update(buffer);
             into.append(buffer);
         }
-    }
-
-    /** What a pack declaring {@code count} objects over {@code maxObjects} is: too large here (no fault: a larger heap takes it). */
-    static PeerFailure tooManyObjects(long count, long maxObjects) {
-        return new PeerFailure(PeerFailure.Kind.TOO_LARGE, "sent a bundle whose pack holds " + count
-                + " objects, over this node's limit of " + maxObjects + " (stopped at its header)");
     }
 
     /** The SHA-256 of everything written. */

@@ -126,7 +126,7 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof IdleStateEvent) {
-            fail(ctx, new PeerFailure(PeerFailure.Kind.STALLED, "stalled: nothing received for " + idleMillis + " ms"));
+            fail(ctx, PeerFailure.stalled("stalled: nothing received for " + idleMillis + " ms", idleMillis, false));
         } else {
             ctx.fireUserEventTriggered(event);
         }
@@ -141,7 +141,7 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        fail(ctx, new PeerFailure(PeerFailure.Kind.CONNECTION_LOST, session.closedEarly()));
+        fail(ctx, session.closedEarly());
         ctx.fireChannelInactive();
     }
 
@@ -175,7 +175,7 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
             String why = "stalled: " + step + " bytes in " + idleMillis + " ms, under the minimum of " + minProgressBytes;
             // Bytes that arrived prove the path alive: the holder's pace was judged, and resuming it buys it
             // the rule's bound again (PeerFailure.trickled). None may be a dead path, as the idle timeout's.
-            fail(ctx, step > 0 ? PeerFailure.trickled(why) : new PeerFailure(PeerFailure.Kind.STALLED, why));
+            fail(ctx, PeerFailure.stalled(why, sinceMs, step > 0));
         }
     }
 

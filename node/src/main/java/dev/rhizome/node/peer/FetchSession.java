@@ -288,14 +288,18 @@ final class FetchSession {
     }
 
     /** Why a closed connection is a failure at this point of the transfer. */
-    String closedEarly() {
-        return switch (state) {
+    PeerFailure closedEarly() {
+        if (state == State.AWAIT_HELLO) {
+            // It took the connection and said nothing: as good as unreachable (a rest, not three tries a commit).
+            return PeerFailure.declined(PeerFailure.Declined.UNREACHABLE, "closed the connection before saying hello");
+        }
+        return new PeerFailure(PeerFailure.Kind.CONNECTION_LOST, switch (state) {
             case AWAIT_HELLO -> "closed the connection before saying hello";
             case AWAIT_PROOF -> "closed the connection before proving its key";
             case AWAIT_HEADER -> "closed the connection before sending a bundle header";
             case RECEIVING -> "closed the connection after " + (received - offset) + " of " + (end - offset) + " bytes";
             case DONE -> "closed the connection";
-        };
+        });
     }
 
     private void expect(State expected, String what) throws PeerFailure {

@@ -2,8 +2,6 @@ package dev.rhizome.node.peer;
 
 import com.google.protobuf.ByteString;
 import dev.rhizome.node.git.BundleFile;
-import dev.rhizome.node.git.PackLimits;
-import dev.rhizome.node.git.PackObjectCount;
 import dev.rhizome.proto.v1.BundleRequest;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.PeerMessage;
@@ -92,11 +90,6 @@ final class RangeFetch {
     private int pieceBytes;
     private List<ByteString> pieceSha256 = List.of();
 
-    RangeFetch(String commit, List<PeerEndpoint> holders, PeerConfig config, List<String> have, ReceivedBytes into, Starter starter,
-               TransferProgress progress, Cancellation cancel, HolderVerdicts verdicts) {
-        this(commit, holders, config, have, into, starter, progress, cancel, verdicts, null, PackLimits.PEERS.maxObjects());
-    }
-
     /**
      * @param kept       a prefix of the bundle {@code into} holds already, to resume from (null: none)
      * @param maxObjects the import's object bound: a first piece whose pack declares more ends the fetch
@@ -155,39 +148,26 @@ final class RangeFetch {
     }
 
     private void start(PiecePlan.Assignment a) {
-        long offset;
-        long length;
-        FetchSession session;
-        ByteString node = holders.get(a.holder()).getNode();
-        if (a.piece() == PiecePlan.PROBE) {
-            offset = kept == null ? 0 : kept.length();
-            length = kept == null ? BundleFile.PIECE_BYTES : kept.pieceBytes();
-            session = kept == null ? FetchSession.range(commit, config.maxBundleBytes(), node, offset, length, null)
-                    : FetchSession.rangeResuming(commit, config.maxBundleBytes(), node, offset, length, kept);
-        } else {
-            offset = (long) a.piece() * pieceBytes;
-            length = Math.min(pieceBytes, size - offset);
-            session = FetchSession.range(commit, config.maxBundleBytes(), node, offset, length, sha256);
-        }
-        byte[] named = kept != null && sha256 == null ? kept.sha256() : sha256;
-        PieceBuffer buffer = new PieceBuffer((int) length);
-        BundleRequest.Builder request = BundleRequest.newBuilder().setCommit(commit).addAllHave(have).setOffset(offset)
-                .setLength(length);
-        if (named != null) {
-            request.setBundleSha256(ByteString.copyFrom(named));
+        RangeAsk ask = a.piece() == PiecePlan.PROBE ? RangeAsk.probe(kept) : RangeAsk.piece(a.piece(), pieceBytes, size, sha256);
+        FetchSession session = ask.session(commit, config.maxBundleBytes(), holders.get(a.holder()).getNode());
+        PieceBuffer buffer = new PieceBuffer((int) ask.length());
+        BundleRequest.Builder request = BundleRequest.newBuilder().setCommit(commit).addAllHave(have).setOffset(ask.offset())
+                .setLength(ask.length());
+        if (ask.bundleSha256() != null) {
+            request.setBundleSha256(ByteString.copyFrom(ask.bundleSha256()));
         }
         CompletableFuture<Void> outcome = new CompletableFuture<>();
-        long[] last = {offset};
+        long keptBytes = kept == null ? 0 : kept.length();
+        long[] last = {ask.offset()};
         TransferProgress counting = (c, soFar, total) -> {
             long now = arrived.addAndGet(soFar - last[0]);
             last[0] = soFar;
             // Pieces fetched twice in the endgame count once towards the total, but every byte shows progress.
-            long kept = this.kept == null ? 0 : this.kept.length();
-            progress.update(commit, Math.min(now + kept, total), total);
+            progress.update(commit, Math.min(now + keptBytes, total), total);
         };
         Channel channel = starter.start(holders.get(a.holder()), commit, session, buffer,
                 PeerMessage.newBuilder().setBundleRequest(request).build(), counting, outcome);
-        Job job = new Job(a.holder(), a.piece(), offset, session, buffer, outcome, channel);
+        Job job = new Job(a.holder(), a.piece(), ask.offset(), session, buffer, outcome, channel);
         live.add(job);
         outcome.whenComplete((ok, failure) -> events.add(new Event(job, failure)));
     }
@@ -251,11 +231,10 @@ final class RangeFetch {
      * would say, told to the verdicts as the import's refusal is.
      */
     private void checkObjectCount(Job job) throws FetchException {
-        long count = new PackObjectCount().update(ByteBuffer.wrap(job.buffer().bytes(), 0, job.buffer().length()));
-        long max = maxObjects;
-        if (count > max) {
+        try {
+            new ObjectBound(maxObjects).update(ByteBuffer.wrap(job.buffer().bytes(), 0, job.buffer().length()));
+        } catch (PeerFailure tooLarge) {
             overObjectBound = true;
-            PeerFailure tooLarge = BundleSink.tooManyObjects(count, max);
             verdicts.failed(holders.get(job.holder()), tooLarge);
             throw new FetchException(commit, List.of(label(job.holder()) + ": " + tooLarge.getMessage()));
         }

@@ -102,7 +102,9 @@ class FetchSessionTest {
         // Anyone answering at a holder's address can send these: "not found" or a header out of turn
         // there would frame the holder we asked, so they are declines that cost it nothing.
         session.open(us, HandshakeProof.newNonce());
-        assertThat(session.closedEarly()).isEqualTo("closed the connection before saying hello");
+        assertThat(session.closedEarly().getMessage()).isEqualTo("closed the connection before saying hello");
+        // It took the connection and said nothing: as good as unreachable, a decline (a rest), no fault.
+        assertThat(session.closedEarly().declined()).isEqualTo(PeerFailure.Declined.UNREACHABLE);
         assertUnproven(() -> session.onHeader(header()), "out of turn, before proving its key");
         assertUnproven(() -> session.onError(Error.newBuilder().setCode(Error.Code.NOT_FOUND).setMessage("gone").build()),
                 "answered NOT_FOUND before proving its key: gone");
@@ -137,7 +139,8 @@ class FetchSessionTest {
         HelloProof otherConnection = PeerMessages.helloProof(peer, ByteString.copyFrom(HandshakeProof.newNonce()), us.publicId())
                 .getHelloProof();
         assertUnproven(() -> replayed.onProof(otherConnection), "did not prove the key of node");
-        assertThat(replayed.closedEarly()).isEqualTo("closed the connection before proving its key");
+        assertThat(replayed.closedEarly().getMessage()).isEqualTo("closed the connection before proving its key");
+        assertThat(replayed.closedEarly().declined()).isNull();
     }
 
     @Test

@@ -35,8 +35,13 @@ final class FetchFaults {
         failFetch(from, commit, judged, false, now, out);
     }
 
-    /** A holder other than the fetch's own peer failed its part: it pays as for a fetch of its own. */
-    void holderFault(PublicId holder, String commit, FetchFailure failure, long now, List<Effect> out) {
+    /**
+     * A holder other than the fetch's own peer failed its part: it pays as for a fetch of its own. A
+     * stall of a range silent since {@code silentSinceMs} is one per silence ({@link Discipline#stalled}):
+     * a holder pausing with ranges of several of our bundles, or with a fetch of its own too, stalls
+     * them all, and each range was charged as a further stall in a row (-4, -16, -64: banned by one pause).
+     */
+    void holderFault(PublicId holder, String commit, FetchFailure failure, long silentSinceMs, long now, List<Effect> out) {
         if (failure == FetchFailure.CONNECTION_LOST || failure.declined()
                 || (failure == FetchFailure.STALLED && starvation.excusesStall(now))) {
             return; // no offence: busy, declined or gone, or this node itself was starved
@@ -47,7 +52,11 @@ final class FetchFaults {
                 && !bundles.goneClaims().doubt(holder, commit, now)) {
             penalty = Penalty.FALSE_CLAIM;
         }
-        discipline.penalise(holder, penalty, now, out);
+        if (penalty == Penalty.STALLED) {
+            discipline.stalled(holder, silentSinceMs, now, out);
+        } else {
+            discipline.penalise(holder, penalty, now, out);
+        }
         fetches.startReady(now, out);
     }
 

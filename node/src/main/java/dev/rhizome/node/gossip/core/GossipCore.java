@@ -378,13 +378,22 @@ public final class GossipCore implements PeerProtocol {
         return settled(out);
     }
 
-    /** A holder other than the fetch's own peer failed its part: it pays as for a fetch of its own. */
+    /**
+     * A holder other than the fetch's own peer failed its part: it pays as for a fetch of its own. A
+     * stall told without its silence's start was judged over one stall period, so silent since then.
+     */
     @Override
     public List<Effect> onHolderFault(PublicId holder, String commit, FetchFailure failure, long nowMs) {
+        return onHolderFault(holder, commit, failure, nowMs - self.config().fetchStall().toMillis(), nowMs);
+    }
+
+    /** A holder other than the fetch's own peer failed its part; a stall is one per silence, as for a fetch of its own. */
+    @Override
+    public List<Effect> onHolderFault(PublicId holder, String commit, FetchFailure failure, long silentSinceMs, long nowMs) {
         CommitId.require(commit, "commit");
         long now = clock.advance(nowMs);
         List<Effect> out = new ArrayList<>();
-        fetchFaults.holderFault(holder, commit, failure, now, out);
+        fetchFaults.holderFault(holder, commit, failure, silentSinceMs, now, out);
         return settled(out);
     }
 

@@ -127,6 +127,15 @@ public interface PeerProtocol {
     }
 
     /**
+     * As {@link #onHolderFault(PublicId, String, FetchFailure, long)}, with, for a stall, when the
+     * holder's range fell silent ({@code silentSinceMs}): stalls whose silences overlap are one pause
+     * of the holder, charged once, however many of our ranges and transfers it held.
+     */
+    default List<Effect> onHolderFault(PublicId holder, String commit, FetchFailure failure, long silentSinceMs, long nowMs) {
+        return onHolderFault(holder, commit, failure, nowMs);
+    }
+
+    /**
      * This node's server sent {@code to} (the id its fetch hello carried, which nothing proves) the
      * whole bundle of {@code commit}, from its first byte to its last. A baseline may ignore it.
      */

@@ -45,8 +45,11 @@ final class FetchWorkers implements AutoCloseable {
 
         void failed(Transfer transfer, FetchFailure failure);
 
-        /** Another holder asked for pieces of this transfer was proven at fault. */
-        void holderFault(Transfer transfer, PublicId holder, FetchFailure failure);
+        /**
+         * Another holder asked for pieces of this transfer was proven at fault; for a stall,
+         * {@code silentForMs} is how long its range had been silent when judged (0 otherwise).
+         */
+        void holderFault(Transfer transfer, PublicId holder, FetchFailure failure, long silentForMs);
     }
 
     record Key(PublicId from, String commit) {
@@ -183,7 +186,7 @@ final class FetchWorkers implements AutoCloseable {
                         if (holder.getNode().equals(key.from().toByteString())) {
                             ownFault.compareAndSet(null, failure);
                         } else if (holder.getNode().size() == PublicId.LENGTH) {
-                            outcomes.holderFault(transfer, PublicId.of(holder.getNode()), failure);
+                            outcomes.holderFault(transfer, PublicId.of(holder.getNode()), failure, fault.silentForMs());
                         }
                     });
             outcomes.fetched(transfer, result);

@@ -675,8 +675,10 @@ public final class GossipService implements AutoCloseable {
         }
 
         @Override
-        public void holderFault(FetchWorkers.Transfer t, PublicId holder, FetchFailure failure) {
-            core.post(() -> apply(protocol.onHolderFault(holder, t.commit(), failure, nowMs())));
+        public void holderFault(FetchWorkers.Transfer t, PublicId holder, FetchFailure failure, long silentForMs) {
+            // When the range fell silent, on the core's clock, read as the verdict comes (not when the core gets to it).
+            long silentSinceMs = nowMs() - silentForMs;
+            core.post(() -> apply(protocol.onHolderFault(holder, t.commit(), failure, silentSinceMs, nowMs())));
         }
 
         @Override

@@ -127,7 +127,7 @@ class GossipPausedHolderTest {
     }
 
     @Test
-    void aRogueThatNeverSendsAByteIsStillBannedWithinThreeStallWindows() {
+    void aRogueThatNeverSendsAByteIsStillBannedWithinTwoStallWindows() {
         Peer rogue = Peer.connectedTo(core, now);
         announce(rogue, 4);
         paused = true; // for good
@@ -142,10 +142,65 @@ class GossipPausedHolderTest {
         }
 
         assertThat(core.isBanned(rogue.id, now)).isTrue();
-        // -4, then -20, then banned at the third silence: each retry asked after a charge stalls anew.
-        assertThat(charged).containsExactly(-4.0, -20.0);
-        // The fetches asked at each charge stall a window later: banned at the third window (30 s; it
-        // was the second before stalls counted per silence, the cost of not banning a paused holder).
-        assertThat(now - start).isLessThanOrEqualTo(3 * stallMs + 1_000);
+        // -4 for its first silence (one pause, however many transfers); the retries asked then stall a
+        // window later, and a silence that outlived a retry is no pause: each transfer is charged in the
+        // row (-16, -64), banned at the second window, as before stalls counted per silence (round 18;
+        // round 17 forgave the second transfer there too, and banned it a window later).
+        assertThat(charged).containsExactly(-4.0);
+        assertThat(now - start).isLessThanOrEqualTo(2 * stallMs + 1_000);
+    }
+
+    /**
+     * Pieces of our bundles fetched from other peers, asked of this holder too (one range each, at
+     * most 4 fetches in pieces at once): a pause stalls every range, each judged by its own
+     * connection's rule and told as a holder fault. Each was charged a stall in a row (-4, -16, -64:
+     * banned by one pause of up to three ranges); now one silence is one stall, as for whole fetches.
+     */
+    @Test
+    void oneHolderPausedWithRangesOfSeveralOfOurBundlesIsChargedOneStall() {
+        Peer holder = Peer.connectedTo(core, now);
+        String[] bundles = GossipDecliningPeerTest.commits(5_000, 4);
+        run(5);
+        long pausedAt = now;
+        run(stallMs / 1_000);
+        for (String commit : bundles) { // each range's rule judges it within a moment of the others
+            take(core.onHolderFault(holder.id, commit, FetchFailure.STALLED, pausedAt, now));
+            now += 300;
+        }
+
+        assertThat(core.score(holder.id)).isEqualTo(Penalty.STALLED.weight);
+        assertThat(core.isBanned(holder.id, now)).isFalse();
+    }
+
+    @Test
+    void aRangeStalledInThePauseThatStalledTheHoldersOwnTransferCostsNothingMore() {
+        Peer holder = Peer.connectedTo(core, now);
+        announce(holder, 1);
+        run(5);
+        long pausedAt = now;
+        pauseOneStallWindow(); // its own transfer stalls: -4
+        assertThat(core.score(holder.id)).isEqualTo(Penalty.STALLED.weight);
+
+        // A range of another bundle told a moment later, told without its silence's start (a
+        // protocol's older caller): judged over one stall period, which overlaps the charged one.
+        take(core.onHolderFault(holder.id, GossipDecliningPeerTest.commits(6_000, 1)[0], FetchFailure.STALLED, now));
+        take(core.onHolderFault(holder.id, GossipDecliningPeerTest.commits(6_001, 1)[0], FetchFailure.STALLED, pausedAt, now));
+
+        assertThat(core.score(holder.id)).isEqualTo(Penalty.STALLED.weight);
+    }
+
+    @Test
+    void aRangeAskedAfterTheChargeThatStallsTooIsANewSilence() {
+        Peer holder = Peer.connectedTo(core, now);
+        String first = GossipDecliningPeerTest.commits(7_000, 1)[0];
+        String second = GossipDecliningPeerTest.commits(7_001, 1)[0];
+        long asked = now;
+        now += stallMs;
+        take(core.onHolderFault(holder.id, first, FetchFailure.STALLED, asked, now));
+        long askedAgain = now + 100; // asked of it after the charge: a rogue's silence goes on
+        now += stallMs + 200;
+        take(core.onHolderFault(holder.id, second, FetchFailure.STALLED, askedAgain, now));
+
+        assertThat(core.score(holder.id)).isEqualTo(Penalty.STALLED.weight * (1 + 4));
     }
 }

@@ -23,4 +23,14 @@ class PeerScoresStallTest {
         scores.delivered(peer);
         assertThat(scores.sameSilence(peer, 10_000)).isFalse(); // it served since: silence after that is new
     }
+
+    @Test
+    void aSilenceThatOutlivedARetryIsNoPauseAndEveryStallOfItIsCharged() {
+        scores.penalise(peer, Penalty.STALLED, 20_000); // the pause: -4
+        scores.penalise(peer, Penalty.STALLED, 30_000); // the retry asked at 20 s stalled too: -16
+
+        // Silent through two windows: the other transfer it held is charged too (-64), not forgiven.
+        assertThat(scores.sameSilence(peer, 21_000)).isFalse();
+        assertThat(scores.penalise(peer, Penalty.STALLED, 30_100)).isEqualTo(PeerScores.Verdict.BAN);
+    }
 }

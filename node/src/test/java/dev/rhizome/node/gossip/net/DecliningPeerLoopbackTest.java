@@ -40,4 +40,31 @@ class DecliningPeerLoopbackTest extends LoopbackTest {
         assertThat(asker.scoreOf(rogueId)).isZero();
         assertThat(asker.scoreOf(honest.maker().id())).isZero();
     }
+
+    /**
+     * Round 18: "busy" to every request, the answer an honest holder at its upload limit gives. It is
+     * no offence (the rogue keeps score 0), but it rests the rogue as any decline does, so each honest
+     * node asks it a few times, not three times a commit, and an honest bundle still arrives.
+     */
+    @Test
+    void aRogueAnsweringBusyToEveryRequestRestsAfterAFewAndCostsNoScore() throws Exception {
+        List<String> fakes = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            fakes.add(String.format("%040x", 0xb5e1000 + i));
+        }
+        DecliningPeer rogue = net.listed(new DecliningPeer(fakes, dev.rhizome.proto.v1.Error.Code.UNAVAILABLE));
+        PublicId rogueId = rogue.identity.publicId();
+        LoopbackNet.Honest honest = net.besideRogue(tmp, rogue);
+        LoopbackNet.Started asker = honest.asker();
+
+        GossipServiceTest.await(() -> LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).isResting(rogueId)), Duration.ofSeconds(30));
+        int whenResting = rogue.bundleRequests();
+
+        honest.commitArrives(Duration.ofSeconds(20));
+
+        assertThat(whenResting).isLessThanOrEqualTo(2 * 5);
+        assertThat(asker.scoreOf(rogueId)).isZero();
+        assertThat(asker.scoreOf(honest.maker().id())).isZero();
+        assertThat(asker.linkedTo(honest.maker().id())).isTrue();
+    }
 }
