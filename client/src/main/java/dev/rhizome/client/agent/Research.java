@@ -337,13 +337,27 @@ public final class Research {
         return goOnHint(unit, workspace) + "; renew before lease_seconds_left runs out next time";
     }
 
-    /** How the work of a claim that cannot go on still goes in: under a new claim of the same commit. */
-    private static String goOnHint(WorkUnit unit, Path workspace) {
+    /**
+     * How the work of a claim that cannot go on still goes in: under a new claim of the same
+     * commit. Said as the workspace stands: with nothing committed there yet there is nothing to
+     * submit, and with no workspace known the agent is told what holds if it committed.
+     */
+    static String goOnHint(WorkUnit unit, Path workspace) {
         String ws = workspace == null ? "YOUR_WORKSPACE" : Shell.quote(workspace.toAbsolutePath().normalize());
-        return "what you committed can still be submitted, under a new claim: claim the same commit again with "
-                + "`rhizome claim --direction " + unit.getDirection() + " --from " + CommitId.abbreviate(unit.getCommit())
-                + " --json` (without --workspace), then `rhizome submit --unit NEW_UNIT --workspace " + ws
-                + "` (NEW_UNIT: the claim's unit.id)";
+        String base = CommitId.abbreviate(unit.getCommit());
+        String claimAgain = "`rhizome claim --direction " + unit.getDirection() + " --from " + base
+                + " --json` (without --workspace)";
+        String submit = "`rhizome submit --unit NEW_UNIT --workspace " + ws + "` (NEW_UNIT: the claim's unit.id)";
+        return switch (WorkspaceProgress.of(workspace, unit.getCommit())) {
+            case COMMITTED -> "what you committed in " + ws + " can still be submitted, under a new claim: claim the "
+                    + "same commit again with " + claimAgain + ", then " + submit;
+            case NOTHING_COMMITTED -> "nothing is committed in " + ws + " yet (its HEAD is still the unit's commit "
+                    + base + "), so nothing was lost: claim the same commit again with " + claimAgain + ", commit your "
+                    + "change in " + ws + ", then " + submit + "; or claim afresh into a new directory";
+            case UNKNOWN -> "if you committed on top of " + base + ", that can still be submitted under a new claim: "
+                    + "claim the same commit again with " + claimAgain + ", then " + submit + "; with nothing committed, "
+                    + "claim afresh (`rhizome claim --direction " + unit.getDirection() + " --workspace NEW_DIR`)";
+        };
     }
 
     /**
