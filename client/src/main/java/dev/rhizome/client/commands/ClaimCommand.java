@@ -142,6 +142,11 @@ public final class ClaimCommand implements Callable<Integer> {
                         throw notEmpty(workspace, ": it is the workspace of an earlier claim; " + state.getMessage(),
                                 state.hint());
                     }
+                    if (!state.error().equals("unknown_unit")) {
+                        throw notEmpty(workspace, ": it is the workspace of unit " + claim.unitId() + ", whose claim in "
+                                + claim.dataDir() + " cannot be read: " + state.getMessage(),
+                                "give a new or empty directory for a new claim");
+                    }
                     // the data directory that claimed it holds no such claim (removed, replaced, or
                     // the record copied in): a submit there is refused as unknown_unit, so
                     // "commit there and submit" was wrong advice too
@@ -175,7 +180,7 @@ public final class ClaimCommand implements Callable<Integer> {
             return e;
         } catch (IOException e) {
             return new CommandException(ExitCodes.FAILED, "failed", "cannot read the claim of unit " + claim.unitId()
-                    + " in " + claim.dataDir() + ": " + Problems.describe(e));
+                    + " in " + claim.dataDir() + ": " + Problems.describe(e), "");
         }
     }
 
