@@ -122,7 +122,12 @@ public final class UnitGiveBack implements Interrupts.Undo {
     private void giveBack(WorkUnit unit) throws TimeoutException, ExecutionException, InterruptedException {
         // an EXPLORE unit closed with no commits (`claim` leases no other kind);
         // on a thread of its own, so a coordinator that does not answer bounds only this wait
-        CompletableFuture.runAsync(() -> research.giveBack(unit, by))
-                .get(PATIENCE.now().toMillis(), TimeUnit.MILLISECONDS);
+        // (a thread of its own, not the common pool: on 2 cores that pool has one thread, which
+        // anything else of the process queued there would hold)
+        CompletableFuture.runAsync(() -> research.giveBack(unit, by), task -> {
+            Thread t = new Thread(task, "give-back");
+            t.setDaemon(true);
+            t.start();
+        }).get(PATIENCE.now().toMillis(), TimeUnit.MILLISECONDS);
     }
 }
