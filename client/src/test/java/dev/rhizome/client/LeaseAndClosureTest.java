@@ -104,7 +104,7 @@ class LeaseAndClosureTest {
             WorkUnit unit = ClaimFiles.load(agent, claim.json().getAsJsonObject("unit").get("id").getAsString());
             ClaimFiles.save(agent, unit.toBuilder().setLeaseDeadlineMs(System.currentTimeMillis() - 60_000).build());
             // the workspace as `claim --workspace` checks it out: the unit's commit, nothing on top yet
-            Path ws = dir.resolve("ws");
+            Path ws = dir.resolve("the ws");  // a space: the hint quotes it for a shell
             try (NodeRepository repo = NodeRepository.open(new NodeLayout(dir.resolve("node")).repository())) {
                 Workspaces.create(repo, seed, ws, "rhizome/" + unit.getId());
             }
