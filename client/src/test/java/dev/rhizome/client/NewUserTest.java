@@ -397,13 +397,13 @@ class NewUserTest {
     void aWorkspaceAClaimAlreadyUsesSaysWhoseItIsAndHowToGoOn() throws Exception {
         Path ws = dir.resolve("used-workspace");
         Files.createDirectories(ws.resolve(".git"));
-        new dev.rhizome.client.cli.WorkspaceClaim("unit-1", dir.resolve("agent"), url).write(ws);
+        new dev.rhizome.client.cli.WorkspaceClaim("unit-1", dir.resolve("used-agent"), url).write(ws);
         // a claim its data directory holds (one it does not is RoughEdgesTest's: nothing to submit there)
-        ClaimFiles.save(dir.resolve("agent"), WorkUnit.newBuilder()
+        ClaimFiles.save(dir.resolve("used-agent"), WorkUnit.newBuilder()
                 .setId("unit-1").setKind(WorkUnit.Kind.EXPLORE).setDirection("d")
                 .setLeaseDeadlineMs(System.currentTimeMillis() + 600_000).build());
         JsonObject o = CliRun.of("claim", "--direction", "d", "--workspace", ws.toString(), "--json",
-                "--data-dir", dir.resolve("agent").toString(), "--coordinator", url)
+                "--data-dir", dir.resolve("used-agent").toString(), "--coordinator", url)
                 .failure(ExitCodes.USAGE, "workspace_not_empty", "it is the workspace of unit unit-1");
         assertThat(o.get("hint").getAsString()).contains("rhizome submit --workspace " + ws)
                 .contains("give a new or empty directory");
