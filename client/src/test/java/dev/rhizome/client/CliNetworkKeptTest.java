@@ -2,8 +2,6 @@ package dev.rhizome.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.gson.JsonObject;
-import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.KnownNetwork;
 import java.nio.charset.StandardCharsets;
@@ -19,9 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The CLI keeps each coordinator's network id in its data dir once learnt (asked once per
  * coordinator, not per process) and signs for the kept one; when the coordinator answers another
- * one (its store replaced, a fresh coordinator on the same port), the command refused says so and
- * the next one signs for the new id: the CLI follows its coordinator (a node does not,
- * NodeNetworkKeptTest).
+ * one (its store replaced, a fresh coordinator on the same port), the refused command is signed
+ * again for the new id and sent once more, saying so on standard error, and the next one signs for
+ * the new id: the CLI follows its coordinator (a node does not, NodeNetworkKeptTest).
  */
 class CliNetworkKeptTest {
     @TempDir
@@ -45,14 +43,33 @@ class CliNetworkKeptTest {
         Path kept = KnownNetwork.ofCli(dir.resolve("operator"), CoordinatorClient.parseUrl(network.url())).file();
         assertThat(Files.readAllLines(kept, StandardCharsets.UTF_8)).containsExactly(id, network.url());
 
-        // as if the coordinator's store had been replaced since: the kept id is signed for and refused,
-        // the id is read again, and the command run again goes through
+        // as if the coordinator's store had been replaced since (a coordinator started afresh on the
+        // same port): the kept id is signed for and refused, the id is read again, and the command
+        // goes again by itself, saying so on standard error; a script's next command signs for the new id
         Files.writeString(kept, "net-before\n" + network.url() + "\n");
-        JsonObject refused = as("direction", "open", "--seed", "slow", "--name", "d3")
-                .failure(ExitCodes.REFUSED, "wrong_network", "net-before");
-        assertThat(refused.get("hint").getAsString()).contains("run the command again");
+        CliRun followed = as("direction", "open", "--seed", "slow", "--name", "d3");
+        assertThat(followed.code()).as(followed.out() + followed.err()).isZero();
+        assertThat(followed.err()).contains("now serves network " + id + ", not net-before", "POST /v1/directions",
+                "went again signed for the new one");
         assertThat(Files.readAllLines(kept, StandardCharsets.UTF_8)).containsExactly(id, network.url());
-        assertThat(as("direction", "open", "--seed", "slow", "--name", "d3").code()).isZero();
+        CliRun next = as("direction", "open", "--seed", "slow", "--name", "d4");
+        assertThat(next.code()).isZero();
+        assertThat(next.err()).doesNotContain("now serves network");
+    }
+
+    @Test
+    void aClaimRefusedAsTheOldNetworksGoesAgainSignedForTheNewOne() throws Exception {
+        String id = network.operator().network();
+        Path agent = dir.resolve("agent");
+        Path kept = KnownNetwork.ofCli(agent, CoordinatorClient.parseUrl(network.url())).file();
+        Files.createDirectories(kept.getParent());
+        Files.writeString(kept, "net-before\n" + network.url() + "\n");
+        CliRun claim = CliRun.of("claim", "--direction", SeededCoordinator.DIRECTION, "--json", "--data-dir",
+                agent.toString(), "--coordinator", network.url());
+        assertThat(claim.code()).as(claim.out() + claim.err()).isZero();
+        assertThat(claim.out()).contains("\"unit\"");
+        assertThat(claim.err()).contains("POST /v1/claim", "now serves network " + id);
+        assertThat(Files.readAllLines(kept, StandardCharsets.UTF_8)).containsExactly(id, network.url());
     }
 
     private CliRun as(String... args) {

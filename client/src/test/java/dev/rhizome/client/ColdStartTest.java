@@ -133,7 +133,10 @@ class ColdStartTest {
         // before `unclaim`, an agent that changed its mind held the lease until its deadline
         try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
             CoordinatorClient operator = new CoordinatorClient(c.url(), IdentityStore.loadOrCreate(dir.resolve("op")));
-            TestNetwork.publishWithDirection(operator, dir.resolve("node"), TestNetwork.slowSeed(1, 60), "d");
+            // a 600 s job timeout makes a lease of 1,230 s: with 60 s (150 s leases) the unit's lease
+            // could run out between the claim and its give-back at load 40 on 2 cores, where the
+            // give-back was refused ("not leased") once
+            TestNetwork.publishWithDirection(operator, dir.resolve("node"), TestNetwork.slowSeed(1, 600), "d");
             String agent = dir.resolve("agent").toString();
             CliRun claim = CliRun.of("claim", "--json", "--direction", "d", "--coordinator", c.url(), "--data-dir", agent);
             assertThat(claim.code()).as(claim.err()).isZero();

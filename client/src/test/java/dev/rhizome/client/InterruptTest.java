@@ -248,15 +248,21 @@ class InterruptTest {
     void anInterruptedSubmitWaitSaysTheExperimentWasSubmitted() throws Exception {
         Path volunteer = dir.resolve("volunteer");
         Path agent = dir.resolve("agent");
+        // nodes that only serve (their --direction has no work): nothing evaluates the commit, so the
+        // wait is still waiting when the Ctrl-C comes, however long the test takes to send it. With
+        // nodes that ran it, any outcome that came first (a job's failure decides it too) ended the
+        // submit before its Ctrl-C, as it did once at load 40.
         try (SeededCoordinator network = SeededCoordinator.start(dir, volunteer, TestNetwork.slowSeed(3000, 600));
-                NodeDaemon seedHolder = TestNetwork.node(NodeConfig.defaults(volunteer, network.url()));
-                NodeDaemon agentsNode = TestNetwork.node(NodeConfig.defaults(agent, network.url()))) {
+                NodeDaemon seedHolder = TestNetwork.node(NodeConfig.defaults(volunteer, network.url()).withDirection("serve-only"));
+                NodeDaemon agentsNode = TestNetwork.node(NodeConfig.defaults(agent, network.url()).withDirection("serve-only"))) {
             Path ws = dir.resolve("ws");
             String commit = TestNetwork.claimAndCommit(network.url(), agent, ws);
             Process p = start("submit", List.of("submit", "--wait", "--json", "--workspace", ws.toString()));
             try {
                 await().atMost(Duration.ofMinutes(3)).until(() -> !p.isAlive()
                         || Files.readString(dir.resolve("submit.err")).contains("waiting for"));
+                assertThat(p.isAlive()).as("the submit ended before its Ctrl-C: " + Files.readString(dir.resolve("submit.out"))
+                        + Files.readString(dir.resolve("submit.err"))).isTrue();
                 Process kill = ctrlC(p);
                 assertThat(kill.waitFor(30, TimeUnit.SECONDS)).isTrue();
                 assertInterrupted("submit", p, 130);

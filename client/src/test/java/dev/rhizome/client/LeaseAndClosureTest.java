@@ -8,12 +8,16 @@ import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.node.NodeLayout;
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.git.Workspaces;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.IdentityStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,7 +64,9 @@ class LeaseAndClosureTest {
             // renew: what to do now (it said "renew long work in time"), naming this workspace
             JsonObject renew = CliRun.of("renew", "--workspace", ws.toString(), "--json").failure(ExitCodes.REFUSED, "lease_expired");
             assertThat(renew.get("message").getAsString()).contains("nothing can be submitted under it");
-            assertThat(renew.get("hint").getAsString()).contains("can still be submitted, under a new claim")
+            // a workspace git cannot read: what holds if something was committed, and what if not
+            assertThat(renew.get("hint").getAsString()).contains("if you committed on top of", "can still be submitted under a new claim")
+                    .contains("with nothing committed, claim afresh")
                     .contains("rhizome claim --direction d --from " + unit.getCommit().substring(0, 10))
                     .contains("rhizome submit --unit NEW_UNIT --workspace '" + ws.toAbsolutePath() + "'")
                     .doesNotContain("in time with");
@@ -85,6 +91,41 @@ class LeaseAndClosureTest {
             assertThat(text.json().get("given_back").getAsBoolean()).isTrue();
             assertThat(text.json().get("reason").isJsonNull()).isTrue();
             assertThat(text.json().get("hint").isJsonNull()).isTrue();
+        }
+    }
+
+    @Test
+    void aLeaseThatRanOutSaysWhetherTheWorkspaceHoldsAnythingToSubmit() throws Exception {
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            Path agent = dir.resolve("agent");
+            String seed = CliRun.openDirection(c.url(), dir.resolve("op"), dir.resolve("node"), "d");
+            CliRun claim = CliRun.of("claim", "--direction", "d", "--json", "--coordinator", c.url(), "--data-dir", agent.toString());
+            assertThat(claim.code()).as(claim.err()).isZero();
+            WorkUnit unit = ClaimFiles.load(agent, claim.json().getAsJsonObject("unit").get("id").getAsString());
+            ClaimFiles.save(agent, unit.toBuilder().setLeaseDeadlineMs(System.currentTimeMillis() - 60_000).build());
+            // the workspace as `claim --workspace` checks it out: the unit's commit, nothing on top yet
+            Path ws = dir.resolve("the ws");  // a space: the hint quotes it for a shell
+            try (NodeRepository repo = NodeRepository.open(new NodeLayout(dir.resolve("node")).repository())) {
+                Workspaces.create(repo, seed, ws, "rhizome/" + unit.getId());
+            }
+            new WorkspaceClaim(unit.getId(), agent, c.url()).write(ws);
+
+            // it said "what you committed can still be submitted" with nothing committed
+            JsonObject nothing = CliRun.of("renew", "--workspace", ws.toString(), "--json").failure(ExitCodes.REFUSED, "lease_expired");
+            assertThat(nothing.get("hint").getAsString()).contains("nothing is committed in '" + ws.toAbsolutePath() + "' yet")
+                    .contains("rhizome claim --direction d --from " + seed.substring(0, 10))
+                    .doesNotContain("can still be submitted");
+
+            try (Git git = Git.open(ws.toFile())) {
+                Files.writeString(ws.resolve("notes.txt"), "a change\n");
+                git.add().addFilepattern("notes.txt").call();
+                git.commit().setMessage("a change").setAuthor("a", "a@example.org").setCommitter("a", "a@example.org")
+                        .setSign(false).call();
+            }
+            JsonObject committed = CliRun.of("submit", "--workspace", ws.toString(), "--json").failure(ExitCodes.REFUSED, "lease_expired");
+            assertThat(committed.get("hint").getAsString()).contains("what you committed in '" + ws.toAbsolutePath()
+                    + "' can still be submitted, under a new claim").contains("rhizome submit --unit NEW_UNIT --workspace '"
+                            + ws.toAbsolutePath() + "'");
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.google.gson.JsonObject;
 import com.sun.net.httpserver.HttpServer;
+import dev.rhizome.client.cli.ClaimFiles;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
@@ -12,6 +13,7 @@ import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.ops.seed.SeedPublisher;
+import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.IdentityStore;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -395,9 +397,13 @@ class NewUserTest {
     void aWorkspaceAClaimAlreadyUsesSaysWhoseItIsAndHowToGoOn() throws Exception {
         Path ws = dir.resolve("used-workspace");
         Files.createDirectories(ws.resolve(".git"));
-        new dev.rhizome.client.cli.WorkspaceClaim("unit-1", dir.resolve("agent"), url).write(ws);
+        new dev.rhizome.client.cli.WorkspaceClaim("unit-1", dir.resolve("used-agent"), url).write(ws);
+        // a claim its data directory holds (one it does not is RoughEdgesTest's: nothing to submit there)
+        ClaimFiles.save(dir.resolve("used-agent"), WorkUnit.newBuilder()
+                .setId("unit-1").setKind(WorkUnit.Kind.EXPLORE).setDirection("d")
+                .setLeaseDeadlineMs(System.currentTimeMillis() + 600_000).build());
         JsonObject o = CliRun.of("claim", "--direction", "d", "--workspace", ws.toString(), "--json",
-                "--data-dir", dir.resolve("agent").toString(), "--coordinator", url)
+                "--data-dir", dir.resolve("used-agent").toString(), "--coordinator", url)
                 .failure(ExitCodes.USAGE, "workspace_not_empty", "it is the workspace of unit unit-1");
         assertThat(o.get("hint").getAsString()).contains("rhizome submit --workspace " + ws)
                 .contains("give a new or empty directory");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.ClaimFiles;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
 import dev.rhizome.proto.v1.WorkUnit;
@@ -93,6 +94,23 @@ class RoughEdgesTest {
                 assertThat(resubmit.json().get("commit").getAsString()).isEqualTo(lateCommit);
             }
         }
+    }
+
+    @Test
+    void aWorkspaceWhoseClaimItsDataDirectoryDoesNotHoldIsNotToldToSubmitThere() throws Exception {
+        // a workspace claimed with a data directory since removed (or another machine's): a submit
+        // there is unknown_unit, so "commit there and `rhizome submit`" was wrong advice
+        Path ws = Files.createDirectories(dir.resolve("old ws").resolve(".git")).getParent();
+        Files.writeString(ws.resolve("train.py"), "print(1)\n");
+        Path gone = dir.resolve("gone");
+        new WorkspaceClaim("u-gone", gone, "http://127.0.0.1:9").write(ws);
+        JsonObject refused = CliRun.of("claim", "--direction", "d", "--workspace", ws.toString(), "--json",
+                "--data-dir", dir.resolve("agent").toString(), "--coordinator", "http://127.0.0.1:9")
+                .failure(ExitCodes.USAGE, "workspace_not_empty");
+        assertThat(refused.get("message").getAsString()).contains("unit u-gone", "does not hold", gone.toString());
+        assertThat(refused.get("hint").getAsString()).contains("nothing can be submitted under unit u-gone")
+                .contains("--workspace NEW_DIR").doesNotContain("commit there");
+        assertThat(refused.get("option").getAsString()).isEqualTo("--workspace");
     }
 
     @Test

@@ -337,13 +337,27 @@ public final class Research {
         return goOnHint(unit, workspace) + "; renew before lease_seconds_left runs out next time";
     }
 
-    /** How the work of a claim that cannot go on still goes in: under a new claim of the same commit. */
-    private static String goOnHint(WorkUnit unit, Path workspace) {
+    /**
+     * How the work of a claim that cannot go on still goes in: under a new claim of the same
+     * commit. Said as the workspace stands: with nothing committed there yet there is nothing to
+     * submit, and with no workspace known the agent is told what holds if it committed.
+     */
+    static String goOnHint(WorkUnit unit, Path workspace) {
         String ws = workspace == null ? "YOUR_WORKSPACE" : Shell.quote(workspace.toAbsolutePath().normalize());
-        return "what you committed can still be submitted, under a new claim: claim the same commit again with "
-                + "`rhizome claim --direction " + unit.getDirection() + " --from " + CommitId.abbreviate(unit.getCommit())
-                + " --json` (without --workspace), then `rhizome submit --unit NEW_UNIT --workspace " + ws
-                + "` (NEW_UNIT: the claim's unit.id)";
+        String base = CommitId.abbreviate(unit.getCommit());
+        String claimAgain = "`rhizome claim --direction " + unit.getDirection() + " --from " + base
+                + " --json` (without --workspace)";
+        String submit = "`rhizome submit --unit NEW_UNIT --workspace " + ws + "` (NEW_UNIT: the claim's unit.id)";
+        return switch (WorkspaceProgress.of(workspace, unit.getCommit())) {
+            case COMMITTED -> "what you committed in " + ws + " can still be submitted, under a new claim: claim the "
+                    + "same commit again with " + claimAgain + ", then " + submit;
+            case NOTHING_COMMITTED -> "nothing is committed in " + ws + " yet (its HEAD is still the unit's commit "
+                    + base + "), so nothing was lost: claim the same commit again with " + claimAgain + ", commit your "
+                    + "change in " + ws + ", then " + submit + "; or claim afresh into a new directory";
+            case UNKNOWN -> "if you committed on top of " + base + ", that can still be submitted under a new claim: "
+                    + "claim the same commit again with " + claimAgain + ", then " + submit + "; with nothing committed, "
+                    + "claim afresh (`rhizome claim --direction " + unit.getDirection() + " --workspace NEW_DIR`)";
+        };
     }
 
     /**
@@ -736,11 +750,16 @@ public final class Research {
         return waitFor(commit, null, timeout, progress);
     }
 
+    /** How long a wait goes without a progress line while nothing changes. */
+    static final Duration STILL_WAITING = Duration.ofSeconds(60);
+
     /** {@link #waitFor(String, Duration, Consumer)}, where {@code option} named the commit (an unknown one names it). */
     public ExperimentReport waitFor(String commit, String option, Duration timeout, Consumer<String> progress)
             throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long started = System.nanoTime();
+        long deadline = started + timeout.toNanos();
         String last = "";
+        long saidAt = started;
         long pollMs = 500;
         while (true) {
             ExperimentReport report;
@@ -761,9 +780,17 @@ public final class Research {
                         + " evaluation(s) pending" + (report.getHasMetric()
                                 ? String.format(Locale.ROOT, ", %s %.6f", report.getMetricName(), report.getMetric())
                                 : "");
+                long now = System.nanoTime();
                 if (!state.equals(last)) {
                     progress.accept("waiting for " + CommitId.abbreviate(commit) + ": " + state);
                     last = state;
+                    saidAt = now;
+                } else if (now - saidAt >= STILL_WAITING.toNanos() && !report.getDecided() && now < deadline) {
+                    // an evaluation takes minutes: one line at the start and nothing after read as hung
+                    progress.accept("still waiting for " + CommitId.abbreviate(commit) + " after "
+                            + Duration.ofNanos(now - started).toSeconds() + " s: " + state + " (up to "
+                            + Duration.ofNanos(deadline - now).toSeconds() + " s more; Ctrl-C stops waiting, not the experiment)");
+                    saidAt = now;
                 }
                 if (report.getDecided() || System.nanoTime() >= deadline) {
                     return report;

@@ -7,6 +7,7 @@ import dev.rhizome.client.cli.Problems;
 import dev.rhizome.proto.v1.WorkUnit;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.rhizome.ops.LoadScaledBudget;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
@@ -21,8 +22,13 @@ import java.util.concurrent.TimeoutException;
  * and holds one of the direction's EXPLORE leases meanwhile.
  */
 public final class UnitGiveBack implements Interrupts.Undo {
-    /** How long an interrupted claim waits for the claim's answer, and then for the give-back. */
-    static final Duration PATIENCE = Duration.ofSeconds(10);
+    /**
+     * How long an interrupted claim waits for the claim's answer, and then for the give-back: 10 s
+     * on a machine with a core to spare, longer on a loaded one (up to a minute; a second Ctrl-C
+     * still exits at once). A fixed 10 s left the unit leased (`given_back: false`) at load 40 on
+     * 2 cores, where a cold JVM's give-back to a coordinator as loaded took longer than that.
+     */
+    static final LoadScaledBudget PATIENCE = new LoadScaledBudget(Duration.ofSeconds(10), Duration.ofSeconds(60));
 
     private final Research research;
     private final Path workspace;
@@ -74,13 +80,13 @@ public final class UnitGiveBack implements Interrupts.Undo {
     public Interrupts.Undone undo() {
         WorkUnit unit;
         try {
-            unit = granted.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+            unit = granted.get(PATIENCE.now().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             JsonObject keys = new JsonObject();
             keys.addProperty("given_back", false);
             // the claim stays in the data directory's claims in flight: the next claim there sends it again
             return new Interrupts.Undone("the claim was sent but its answer did not come within "
-                    + PATIENCE.toSeconds() + " s: the next `rhizome claim` or `agent` of this --data-dir, within "
+                    + PATIENCE.now().toSeconds() + " s: the next `rhizome claim` or `agent` of this --data-dir, within "
                     + "4 minutes, sends it again and takes over or gives back a unit it leased; after that, such a "
                     + "unit stays leased until its deadline",
                     keys, next("check the coordinator (`rhizome status`), then claim again"));
@@ -105,7 +111,7 @@ public final class UnitGiveBack implements Interrupts.Undo {
                     next("nothing is leased to you: claim again when you are ready (`rhizome claim --help`)"));
         } catch (TimeoutException | ExecutionException | InterruptedException | RuntimeException e) {
             keys.addProperty("given_back", false);
-            String why = e instanceof TimeoutException ? "no answer within " + PATIENCE.toSeconds() + " s"
+            String why = e instanceof TimeoutException ? "no answer within " + PATIENCE.now().toSeconds() + " s"
                     : Problems.describe(e instanceof ExecutionException x && x.getCause() != null ? x.getCause() : e);
             return new Interrupts.Undone("unit " + unit.getId() + " could not be given back (" + why
                     + "): it stays leased until " + Instant.ofEpochMilli(unit.getLeaseDeadlineMs()), keys,
@@ -116,7 +122,12 @@ public final class UnitGiveBack implements Interrupts.Undo {
     private void giveBack(WorkUnit unit) throws TimeoutException, ExecutionException, InterruptedException {
         // an EXPLORE unit closed with no commits (`claim` leases no other kind);
         // on a thread of its own, so a coordinator that does not answer bounds only this wait
-        CompletableFuture.runAsync(() -> research.giveBack(unit, by))
-                .get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+        // (a thread of its own, not the common pool: on 2 cores that pool has one thread, which
+        // anything else of the process queued there would hold)
+        CompletableFuture.runAsync(() -> research.giveBack(unit, by), task -> {
+            Thread t = new Thread(task, "give-back");
+            t.setDaemon(true);
+            t.start();
+        }).get(PATIENCE.now().toMillis(), TimeUnit.MILLISECONDS);
     }
 }

@@ -44,7 +44,20 @@ public final class Coordinators {
         coordinator.uri();  // checked first: a refused URL reads the same on every command
         // the coordinator's network id, asked once per coordinator URL and kept in the data dir
         return new CoordinatorClient(coordinator.url(), identity(dataDir.path()))
-                .keepNetworkIn(KnownNetwork.ofCli(dataDir.path(), coordinator.uri()));
+                .keepNetworkIn(KnownNetwork.ofCli(dataDir.path(), coordinator.uri()))
+                // a coordinator started afresh on the same URL refused the first signed command of
+                // each script ("run the command again"): the refusal, and the id it answers now,
+                // prove the change, so the command goes on signed for the new network, and says so
+                .resignOnceWhenNetworkChanges((call, from, to) -> System.err.println(networkChanged(
+                        coordinator.uri(), call, from, to)));
+    }
+
+    /** The line on standard error when a signed request went again for the coordinator's new network. */
+    static String networkChanged(java.net.URI coordinator, String call, String from, String to) {
+        return "rhizome: the coordinator at " + coordinator + " now serves network " + to + ", not " + from
+                + " as when this data directory last used it (started afresh, or its store replaced): " + call
+                + " was refused as signed for the old network and went again signed for the new one; this data"
+                + " directory now signs for " + to + " there (claims of the old network are not known there)";
     }
 
     /** A read from the coordinator. */
@@ -137,10 +150,12 @@ public final class Coordinators {
         if (e.code() == Error.Code.WRONG_NETWORK) {
             // refused, or found by this client (the coordinator answers another network id than the one kept)
             return new CommandException(ExitCodes.REFUSED, "wrong_network", e.getMessage(),
-                    "the coordinator now serves another network than the one this command signed for (its store"
-                            + " was replaced, or --coordinator names another coordinator than before): its network"
-                            + " id has been read again, so run the command again; check --coordinator if that is not"
-                            + " the coordinator you meant");
+                    "the coordinator refused a record signed for another network than it serves (its store"
+                            + " was replaced, or --coordinator names another coordinator than before); a command"
+                            + " signed for a network the coordinator no longer answers goes again by itself, so this"
+                            + " one was refused while the coordinator still answers the network it signed for (or"
+                            + " another network each time: two coordinators behind one URL?): check --coordinator"
+                            + " and `curl URL/v1/stats` (network_id), then run the command again");
         }
         if (!e.isRefusal()) {
             return new CommandException(ExitCodes.FAILED, "coordinator_error", e.getMessage(), "retry later");

@@ -125,34 +125,62 @@ public final class ClaimCommand implements Callable<Integer> {
         if (Files.isDirectory(workspace)) {
             try (var entries = Files.list(workspace)) {
                 if (entries.findAny().isPresent()) {
-                    Optional<CommandException> ended = WorkspaceClaim.read(workspace).flatMap(ClaimCommand::ended);
-                    if (ended.isPresent()) {
+                    Optional<WorkspaceClaim> recorded = WorkspaceClaim.read(workspace);
+                    if (recorded.isEmpty()) {
+                        throw notEmpty(workspace, "", "give a new or empty directory");
+                    }
+                    WorkspaceClaim claim = recorded.get();
+                    CommandException state = stateOf(claim);
+                    if (state == null) {
+                        throw notEmpty(workspace, ": it is the workspace of unit " + claim.unitId() + ", claimed already",
+                                "to go on with that unit, commit there and `rhizome submit --workspace "
+                                        + Shell.quote(workspace) + "`; for a new claim, give a new or empty directory");
+                    }
+                    if (state.error().equals("already_submitted") || state.error().equals("given_back")) {
                         // its unit was submitted or given back: "commit there and submit" was wrong
                         // advice (the submit is refused as already_submitted)
-                        throw new CommandException(ExitCodes.USAGE, "workspace_not_empty", "--workspace " + workspace
-                                + " is not empty: it is the workspace of an earlier claim; " + ended.get().getMessage(),
-                                ended.get().hint(), "--workspace");
+                        throw notEmpty(workspace, ": it is the workspace of an earlier claim; " + state.getMessage(),
+                                state.hint());
                     }
-                    throw new CommandException(ExitCodes.USAGE, "workspace_not_empty", "--workspace " + workspace
-                            + " is not empty" + WorkspaceClaim.read(workspace).map(c -> ": it is the workspace of unit "
-                                    + c.unitId() + ", claimed already").orElse(""),
-                            WorkspaceClaim.read(workspace).map(c -> "to go on with that unit, commit there and `rhizome submit "
-                                    + "--workspace " + Shell.quote(workspace) + "`; for a new claim, ").orElse("")
-                                    + "give a new or empty directory", "--workspace");
+                    if (!state.error().equals("unknown_unit")) {
+                        throw notEmpty(workspace, ": it is the workspace of unit " + claim.unitId() + ", whose claim in "
+                                + claim.dataDir() + " cannot be read: " + state.getMessage(),
+                                "give a new or empty directory for a new claim");
+                    }
+                    // the data directory that claimed it holds no such claim (removed, replaced, or
+                    // the record copied in): a submit there is refused as unknown_unit, so
+                    // "commit there and submit" was wrong advice too
+                    throw notEmpty(workspace, ": it is the workspace of unit " + claim.unitId() + ", whose claim "
+                            + claim.dataDir() + " (the data directory that claimed it) does not hold",
+                            "nothing can be submitted under unit " + claim.unitId() + " from there; give a new or empty "
+                                    + "directory for a new claim (`rhizome claim --direction D --workspace NEW_DIR`); "
+                                    + "to submit commits of " + Shell.quote(workspace) + ", claim their base again with "
+                                    + "`rhizome claim --direction D --from <base commit> --json` (without --workspace), then "
+                                    + "`rhizome submit --unit NEW_UNIT --workspace " + Shell.quote(workspace) + "`");
                 }
             }
         }
     }
 
-    /** The refusal a claim whose unit was already submitted or given back meets (it says what to do instead); empty while it is live or unknown here. */
-    private static Optional<CommandException> ended(WorkspaceClaim claim) {
+    private static CommandException notEmpty(Path workspace, String why, String hint) {
+        return new CommandException(ExitCodes.USAGE, "workspace_not_empty", "--workspace " + workspace + " is not empty"
+                + why, hint, "--workspace");
+    }
+
+    /**
+     * What the data directory that made {@code claim} says of it: null while it holds the claim
+     * (live), else the refusal a command meets there ({@code already_submitted}, {@code given_back},
+     * {@code unknown_unit}, or the failure to read it).
+     */
+    private static CommandException stateOf(WorkspaceClaim claim) {
         try {
             ClaimFiles.load(claim.dataDir(), claim.unitId());
-            return Optional.empty();
+            return null;
         } catch (CommandException e) {
-            return e.error().equals("already_submitted") || e.error().equals("given_back") ? Optional.of(e) : Optional.empty();
+            return e;
         } catch (IOException e) {
-            return Optional.empty();
+            return new CommandException(ExitCodes.FAILED, "failed", "cannot read the claim of unit " + claim.unitId()
+                    + " in " + claim.dataDir() + ": " + Problems.describe(e), "");
         }
     }
 

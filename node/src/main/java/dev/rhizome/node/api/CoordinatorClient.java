@@ -88,6 +88,31 @@ public final class CoordinatorClient {
     private volatile KnownNetwork known;
     /** Set by a {@code WRONG_NETWORK} refusal: the next {@link #network()} asks the coordinator, not the file. */
     private volatile boolean askAgain;
+    /** Told of a record sent again for the network the coordinator now serves; null: such a refusal is the caller's. */
+    private volatile NetworkChange networkChange;
+
+    /**
+     * Told when a record the coordinator refused as another network's went again, signed for the
+     * network the coordinator now answers ({@link #resignOnceWhenNetworkChanges}).
+     */
+    @FunctionalInterface
+    public interface NetworkChange {
+        /** {@code call} (method and path), signed for {@code from}, was refused and goes again signed for {@code to}. */
+        void resigned(String call, String from, String to);
+    }
+
+    /**
+     * A record refused as signed for another network ({@code WRONG_NETWORK}) is signed again and
+     * sent once more, and {@code said} told, when the coordinator, asked again at once, answers
+     * another network than the record named: that proves it now serves another network (started
+     * afresh on the same URL, its store replaced), which the CLI's kept id follows. A refusal with
+     * the coordinator still answering the record's network proves nothing and is thrown as it came;
+     * a node never opts in (what it keeps is its network's, {@link KnownNetwork}).
+     */
+    public CoordinatorClient resignOnceWhenNetworkChanges(NetworkChange said) {
+        this.networkChange = said;
+        return this;
+    }
 
     /**
      * Told how calls to the coordinator go, as far as reaching it goes, so that a long-running
@@ -308,21 +333,21 @@ public final class CoordinatorClient {
     }
 
     public Ack publishSeed(Seed seed) throws CoordinatorException {
-        return post("/v1/seeds", signed(seed), Ack.parser());
+        return postSigned("/v1/seeds", seed, Ack.parser());
     }
 
     public Ack openDirection(Direction direction) throws CoordinatorException {
-        return post("/v1/directions", signed(direction), Ack.parser());
+        return postSigned("/v1/directions", direction, Ack.parser());
     }
 
     /** Operators only: the direction hands out no more work. */
     public Ack closeDirection(DirectionClosure closure) throws CoordinatorException {
-        return post("/v1/directions/close", signed(closure), Ack.parser());
+        return postSigned("/v1/directions/close", closure, Ack.parser());
     }
 
     /** Operators only: the key's claims, results, experiments and papers are refused from now on. */
     public Ack ban(KeyBan ban) throws CoordinatorException {
-        return post("/v1/bans", signed(ban), Ack.parser());
+        return postSigned("/v1/bans", ban, Ack.parser());
     }
 
     /**
@@ -371,7 +396,60 @@ public final class CoordinatorClient {
                 }
             }
         }
-        return sendClaim(signed(request.toBuilder().setNonce(freshNonce()).build()), recorder);
+        ClaimRequest fresh = request.toBuilder().setNonce(freshNonce()).build();
+        SignedEnvelope first = signed(fresh);
+        try {
+            return sendClaim(first, recorder);
+        } catch (CoordinatorException e) {
+            // refused, so nothing was leased for it: the same claim signed for the new network
+            // (a fresh nonce: the refused one is spent for nothing) is no second lease
+            SignedEnvelope again = resignedForChangedNetwork(e, "POST /v1/claim", first,
+                    fresh.toBuilder().setNonce(freshNonce()).build());
+            if (again == null) {
+                throw e;
+            }
+            return sendClaim(again, recorder);
+        }
+    }
+
+    /**
+     * Posts {@code record} signed for the coordinator's network; refused as another network's
+     * while the coordinator now answers another one, signed again for it and posted once more
+     * ({@link #resignOnceWhenNetworkChanges}).
+     */
+    private <T extends Message> T postSigned(String path, Message record, Parser<T> parser) throws CoordinatorException {
+        SignedEnvelope first = signed(record);
+        try {
+            return post(path, first, parser);
+        } catch (CoordinatorException e) {
+            SignedEnvelope again = resignedForChangedNetwork(e, "POST " + path, first, record);
+            if (again == null) {
+                throw e;
+            }
+            return post(path, again, parser);
+        }
+    }
+
+    /**
+     * {@code record} signed for the network the coordinator answers now, when {@code refusal} is a
+     * {@code WRONG_NETWORK} refusal of {@code first} and that network is another than
+     * {@code first}'s; null otherwise (the refusal stands: not opted in, another refusal, or the
+     * coordinator still answers the network {@code first} was signed for).
+     */
+    private SignedEnvelope resignedForChangedNetwork(CoordinatorException refusal, String call, SignedEnvelope first,
+            Message record) throws CoordinatorException {
+        NetworkChange said = networkChange;
+        if (said == null || refusal.status() == 0 || refusal.code() != Error.Code.WRONG_NETWORK) {
+            return null;
+        }
+        // asked of the coordinator, not read from the file: send() dropped the id it held
+        // (and, with a kept file, asked already and followed the answer)
+        String now = network();
+        if (now.equals(first.getNetwork())) {
+            return null;
+        }
+        said.resigned(call, first.getNetwork(), now);
+        return Envelopes.sign(identity, now, record);
     }
 
     /**
@@ -552,11 +630,11 @@ public final class CoordinatorClient {
 
     /** Extends a lease this node holds; the Ack's message is the new deadline in epoch ms. */
     public Ack renewLease(LeaseRenewal renewal) throws CoordinatorException {
-        return post("/v1/leases/renew", signed(renewal), Ack.parser());
+        return postSigned("/v1/leases/renew", renewal, Ack.parser());
     }
 
     public Ack registerExperiment(Experiment experiment) throws CoordinatorException {
-        return post("/v1/experiments", signed(experiment), Ack.parser());
+        return postSigned("/v1/experiments", experiment, Ack.parser());
     }
 
     /** One experiment's outcome, results and papers together. */
@@ -565,7 +643,7 @@ public final class CoordinatorClient {
     }
 
     public Ack exploreDone(ExploreDone done) throws CoordinatorException {
-        return post("/v1/explore-done", signed(done), Ack.parser());
+        return postSigned("/v1/explore-done", done, Ack.parser());
     }
 
     /** Posts an already signed Result: results are signed once, kept in the outbox, and resent as is. */
@@ -574,11 +652,11 @@ public final class CoordinatorClient {
     }
 
     public Ack publishPaper(Paper paper) throws CoordinatorException {
-        return post("/v1/papers", signed(paper), Ack.parser());
+        return postSigned("/v1/papers", paper, Ack.parser());
     }
 
     public Ack announce(NodeAnnouncement announcement) throws CoordinatorException {
-        return post("/v1/announce", signed(announcement), Ack.parser());
+        return postSigned("/v1/announce", announcement, Ack.parser());
     }
 
     public SeedList seeds() throws CoordinatorException {

@@ -10,6 +10,7 @@ import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.AdoptionList;
 import dev.rhizome.proto.v1.AuditEnd;
 import dev.rhizome.proto.v1.AuditHeader;
+import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.AuditLine;
 import dev.rhizome.proto.v1.DirectionList;
 import dev.rhizome.proto.v1.DirectionStatus;
@@ -84,6 +85,9 @@ public final class AuditExport {
         int[] counts = new int[3];  // envelopes, trials, lines
         List<DirectionStatus> directions = new ArrayList<>();
         List<Adoption> adoptions = new ArrayList<>();
+        // the network the coordinator serves, named in the header so that `rhizome verify` need not
+        // guess it from the first record signed for one
+        String network = get(http, maxPageBytes, coordinator, "/v1/stats", CoordinatorStats.parser()).getNetworkId();
         DurableFiles.replace(file, out -> {
             BufferedWriter w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
             LineWriter lw = line -> {
@@ -91,7 +95,7 @@ public final class AuditExport {
                 counts[2]++;
             };
             lw.write(AuditLine.newBuilder().setHeader(AuditHeader.newBuilder().setFormat(FORMAT)
-                    .setCoordinator(coordinator.toString()).setExportedMs(nowMs).setSealed(true)).build());
+                    .setCoordinator(coordinator.toString()).setExportedMs(nowMs).setSealed(true).setNetwork(network)).build());
             forEachPage(http, maxPageBytes, coordinator, "/v1/audit", EnvelopeList.parser(), page -> {
                 for (SignedEnvelope e : page.getEnvelopesList()) {
                     lw.write(AuditLine.newBuilder().setEnvelope(e).setIndex(counts[0]++).setId(Envelopes.id(e)).build());

@@ -70,9 +70,13 @@ public final class AuditVerifier {
      */
     private final Set<String> tooLate = new HashSet<>();
 
-    /** The network the export's first version-2 record was signed for; null until one is read. */
+    /**
+     * The export's network: its header's (exports since the header names it), else the one its
+     * first version-2 record was signed for; null until known.
+     */
     private String network;
-    private long networkFirstAt;
+    /** What named {@link #network}: "the export's header" or "record #N". */
+    private String networkNamedBy;
 
     private AuditVerifier() {
     }
@@ -85,6 +89,11 @@ public final class AuditVerifier {
         if (lines.isEmpty() || !lines.get(0).hasHeader()
                 || !AuditExport.FORMAT.equals(lines.get(0).getHeader().getFormat())) {
             problems.add(new Problem("header", 0, "", "not a " + AuditExport.FORMAT + " export"));
+        } else if (!lines.get(0).getHeader().getNetwork().isEmpty()) {
+            // the coordinator's own word: a store whose records are mostly of another network then
+            // names those as the mixed ones, where the first record's network named the honest ones
+            network = lines.get(0).getHeader().getNetwork();
+            networkNamedBy = "the export's header";
         }
         long expected = 0;
         int envelopes = 0;
@@ -153,8 +162,9 @@ public final class AuditVerifier {
     }
 
     /**
-     * One coordinator's export holds one network's records: the first record signed for a network
-     * (envelope version 2) names the export's, and a later one signed for another is named, since a
+     * One coordinator's export holds one network's records: the header names the export's (the
+     * network the coordinator served when exported; an export made before the header named it takes
+     * the first record signed for a network, envelope version 2), and a record signed for another is named, since a
      * coordinator refuses those (a store mixed by hand, or records copied in from another network).
      * Version-1 records name no network (signed before networks were named) and pass.
      */
@@ -164,10 +174,10 @@ public final class AuditVerifier {
         }
         if (network == null) {
             network = e.getNetwork();
-            networkFirstAt = index;
+            networkNamedBy = "record #" + index;
         } else if (!network.equals(e.getNetwork())) {
             problems.add(new Problem(type, index, id, "signed for network " + e.getNetwork() + ", not this export's"
-                    + " network " + network + " (named by record #" + networkFirstAt + "): records of mixed networks"));
+                    + " network " + network + " (named by " + networkNamedBy + "): records of mixed networks"));
         }
     }
 

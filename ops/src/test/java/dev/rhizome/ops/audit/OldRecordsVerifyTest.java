@@ -130,8 +130,23 @@ class OldRecordsVerifyTest {
         assertThat(report.problems()).singleElement().satisfies(p -> {
             assertThat(p.type()).isEqualTo("Paper");
             assertThat(p.id()).isEqualTo(Envelopes.id(foreign));
-            assertThat(p.why()).contains("net-elsewhere").contains(network).contains("mixed networks");
+            assertThat(p.why()).contains("net-elsewhere").contains(network).contains("mixed networks")
+                    .contains("named by the export's header");
         });
+
+        // the header names the network the coordinator served (it was guessed from the first record
+        // signed for one, so a store mostly of another network named the honest records as mixed)
+        List<AuditLine> lines = AuditExport.read(file);
+        assertThat(lines.get(0).getHeader().getNetwork()).isEqualTo(network);
+        List<AuditLine> otherHeader = new ArrayList<>(lines);
+        otherHeader.set(0, lines.get(0).toBuilder().setHeader(lines.get(0).getHeader().toBuilder().setNetwork("net-other")).build());
+        assertThat(AuditVerifier.verify(otherHeader).problems()).hasSizeGreaterThanOrEqualTo(3)
+                .allSatisfy(p -> assertThat(p.why()).contains("not this export's network net-other (named by the export's header)"));
+        // an export made before the header named it is still read: the first version-2 record names it
+        List<AuditLine> old = new ArrayList<>(lines);
+        old.set(0, lines.get(0).toBuilder().setHeader(lines.get(0).getHeader().toBuilder().clearNetwork()).build());
+        assertThat(AuditVerifier.verify(old).problems()).singleElement()
+                .satisfies(p -> assertThat(p.why()).contains("net-elsewhere").contains("named by record #0"));
     }
 
     private static Manifest manifest() {
