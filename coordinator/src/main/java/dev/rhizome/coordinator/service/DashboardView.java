@@ -3,6 +3,7 @@ package dev.rhizome.coordinator.service;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Reputation;
@@ -24,6 +25,7 @@ import dev.rhizome.protocol.Json;
 import dev.rhizome.protocol.Printable;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -195,8 +197,29 @@ public final class DashboardView {
             boards.add(JsonParser.parseString(Json.compact(views.leaderboard(name, "", BOARD_ENTRIES))));
         }
         root.add("leaderboards", boards);
-        root.add("nodes", JsonParser.parseString(Json.compact(peers.nodes())));
+        root.add("nodes", liveNodes());
         return root.toString();
+    }
+
+    /**
+     * The live nodes (those heard from lately), each with the leases it holds now ({@code leases_held}):
+     * a node listed with nothing beside it looked the same busy or idle, and an operator could not
+     * tell a volunteer running two units from one that claims nothing.
+     */
+    private JsonObject liveNodes() {
+        JsonObject nodes = JsonParser.parseString(Json.compact(peers.nodes())).getAsJsonObject();
+        if (!nodes.has("peers")) {
+            return nodes;
+        }
+        store.inReadTransaction(tx -> {
+            for (var p : nodes.getAsJsonArray("peers")) {
+                JsonObject n = p.getAsJsonObject();
+                n.addProperty("leases_held", tx.leasesHeldBy(
+                        ByteString.copyFrom(Base64.getDecoder().decode(n.get("node").getAsString()))));
+            }
+            return null;
+        });
+        return nodes;
     }
 
     /** A commit's results on one direction: their mean OK metric and the time of the last. */

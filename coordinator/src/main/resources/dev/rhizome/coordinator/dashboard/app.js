@@ -197,7 +197,8 @@ function render(state) {
     credit.appendChild(tr);
   });
   const nodes = document.querySelector("#nodes tbody"); nodes.replaceChildren();
-  (state.nodes.peers || []).forEach(n => row(nodes, [hex(n.node), n.host, n.port]));
+  (state.nodes.peers || []).forEach(n => row(nodes, [hex(n.node), n.host, n.port,
+    n.leases_held === undefined ? "" : n.leases_held ? n.leases_held + (n.leases_held === 1 ? " unit" : " units") : "idle"]));
   const papers = document.getElementById("papers"); papers.replaceChildren();
   state.papers.forEach(p => {
     const li = el("li"); li.appendChild(el("span", p.title, "paper-title"));
