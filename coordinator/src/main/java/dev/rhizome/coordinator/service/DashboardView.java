@@ -50,6 +50,8 @@ import java.util.Set;
 public final class DashboardView {
     private static final int PAPERS_SHOWN = 20;
     private static final int CREDIT_SHOWN = 20;
+    /** Banned keys shown (by id); {@code bans_total} counts them all. */
+    private static final int BANS_SHOWN = 50;
     /** Results drawn per direction: the newest. */
     static final int POINTS_SHOWN = 2_000;
     /** Experiments in a direction's tree besides its adopted path: the newest. */
@@ -165,6 +167,19 @@ public final class DashboardView {
             });
             o.add("volunteers", vols);
             o.add("credit", credit(tx));
+            // a ban was visible nowhere but in the refusals the banned key got
+            Map<ByteString, String> banned = tx.bannedKeys();
+            JsonArray bans = new JsonArray();
+            banned.entrySet().stream().sorted(Map.Entry.comparingByKey(java.util.Comparator.comparing(PublicId::hex)))
+                    .limit(BANS_SHOWN).forEach(b -> {
+                        JsonObject x = new JsonObject();
+                        x.addProperty("key", shortId(b.getKey()));
+                        x.addProperty("key_id", PublicId.hex(b.getKey()));
+                        x.addProperty("reason", shown(b.getValue()));
+                        bans.add(x);
+                    });
+            o.add("bans", bans);
+            o.addProperty("bans_total", banned.size());
             JsonArray papers = new JsonArray();
             // The newest only, read as one bounded page: reading every paper (up to 64 KiB each, and
             // any key may publish) on every build made the document's cost grow with the papers.
