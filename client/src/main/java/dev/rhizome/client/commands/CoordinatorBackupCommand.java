@@ -160,10 +160,14 @@ public final class CoordinatorBackupCommand implements Callable<Integer> {
                     + "or set " + PostgresBackup.PROGRAM_VARIABLE + " to a pg_dump, or run this where pg_dump is: "
                     + command);
         } catch (PostgresBackup.DumpFailed e) {
+            // pg_dump's own words say which: a version mismatch has a fix of its own
+            String hint = e.getMessage().contains("version mismatch")
+                    ? "this pg_dump is older than the server: install a newer one and set "
+                    + PostgresBackup.PROGRAM_VARIABLE + " to it (e.g. /usr/lib/postgresql/16/bin/pg_dump)"
+                    : "check the address (host, port, database, schema), its password and that FILE's directory is "
+                    + "writable";
             throw new CommandException(ExitCodes.FAILED, "failed", "backup of schema " + address.schema() + " of "
-                    + database + " failed: " + e.getMessage(), "a pg_dump older than the server refuses it (set "
-                    + PostgresBackup.PROGRAM_VARIABLE + " to a newer one); otherwise check the address, the password "
-                    + "and that FILE's directory is writable. Nothing was written under " + target);
+                    + database + " failed: " + e.getMessage() + "; nothing was written under " + target, hint);
         }
         if (json) {
             JsonObject o = new JsonObject();
