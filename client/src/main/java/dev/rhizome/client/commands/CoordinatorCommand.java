@@ -154,8 +154,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
             try {
                 config = config.withTrustedProxies(file.trustedProxies());
             } catch (IllegalArgumentException e) {
-                throw CommandException.usage("trusted_proxies", CoordinatorFile.where(configFile, "trusted_proxies") + ": trusted_proxies: "
-                        + e.getMessage(), CoordinatorFile.HINT);
+                throw CommandException.usage("trusted_proxies", CoordinatorFile.where(configFile, "trusted_proxies")
+                        + ": trusted_proxies: " + e.getMessage(), CoordinatorFile.HINT);
             }
         }
         Files.createDirectories(dir);
