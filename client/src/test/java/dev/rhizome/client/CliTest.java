@@ -104,7 +104,7 @@ class CliTest {
         CliRun port = CliRun.of("coordinator", "--config", config.toString(), "--data-dir", dir.resolve("c").toString());
         assertThat(port.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(port.err()).contains("invalid value '70000' for port in config file " + config
-                + ": expected a port from 0 to 65535").doesNotContain("--port");
+                + ", line 1: expected a port from 0 to 65535").doesNotContain("--port");
     }
 
     @Test

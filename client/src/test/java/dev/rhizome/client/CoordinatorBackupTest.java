@@ -2,6 +2,7 @@ package dev.rhizome.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.gson.JsonObject;
 import com.google.protobuf.ByteString;
@@ -22,6 +23,8 @@ import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -30,6 +33,12 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -129,14 +138,118 @@ class CoordinatorBackupTest {
         }
     }
 
+    /**
+     * A PostgreSQL store backed up by pg_dump while a coordinator goes on acknowledging results (exit
+     * 0, the file whole), the schema lost, the printed pg_restore line run: a coordinator on the
+     * restored schema serves every result acknowledged before the backup began, and nothing else.
+     */
     @Test
-    void aPostgresqlStoreIsSentToPgDumpWithTheExactCommandAndNoPassword() {
+    void aPostgresqlBackupTakenWhileResultsArriveRestoresEveryAcknowledgedOne() throws Exception {
+        String base = System.getenv("RHIZOME_TEST_PG");
+        if ("1".equals(System.getenv("RHIZOME_REQUIRE_PG")) && (base == null || base.isBlank())) {
+            throw new IllegalStateException("RHIZOME_REQUIRE_PG=1 but RHIZOME_TEST_PG is not set");
+        }
+        assumeTrue(base != null && !base.isBlank(), "set RHIZOME_TEST_PG=postgresql://... to run the PostgreSQL tests");
+        String schema = "backup_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String address = base + (base.contains("?") ? "&" : "?") + "schema=" + schema;
+        String password = URI.create(base).getUserInfo().contains(":")
+                ? URI.create(base).getUserInfo().split(":", 2)[1] : "";
+        Path backup = dir.resolve("coord.dump");
+        List<SignedEnvelope> acknowledged = new CopyOnWriteArrayList<>();
+        List<SignedEnvelope> beforeBackup;
+        JsonObject answer;
+        try {
+            try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator"))
+                    .withStore(address))) {
+                CoordinatorClient operator = new CoordinatorClient(coordinator.url(), Identity.generate());
+                Seed seed = seedAndDirection(operator);
+                AtomicBoolean stop = new AtomicBoolean();
+                AtomicReference<Exception> failed = new AtomicReference<>();
+                Thread writer = new Thread(() -> {
+                    // results while units last; a new direction (its base's units) when they run out
+                    for (int opened = 0; !stop.get() && opened < 50; ) {
+                        try {
+                            var result = reportOne(new CoordinatorClient(coordinator.url(), Identity.generate()));
+                            if (result.isPresent()) {
+                                acknowledged.add(result.get());
+                            } else {
+                                operator.openDirection(Direction.newBuilder().setName("w" + opened++)
+                                        .setSeed(seed.getName()).setBaseCommit(seed.getCommit())
+                                        .setOpenedBy(operator.identity().publicId().toByteString())
+                                        .setOpenedMs(System.currentTimeMillis()).build());
+                            }
+                        } catch (Exception e) {
+                            failed.set(e);
+                            return;
+                        }
+                    }
+                }, "backup-test-writer");
+                writer.start();
+                try {
+                    await().atMost(Duration.ofMinutes(2)).until(() -> acknowledged.size() >= 3 || !writer.isAlive());
+                    beforeBackup = List.copyOf(acknowledged);
+                    CliRun run = CliRun.of("coordinator", "backup", "--store", address, "--out", backup.toString(),
+                            "--json");
+                    assertThat(run.code()).as(run.out() + run.err()).isEqualTo(ExitCodes.OK);
+                    answer = run.json();
+                    assertThat(run.out() + run.err()).doesNotContain(":" + password + "@");
+                } finally {
+                    stop.set(true);
+                    writer.join(60_000);
+                }
+                assertThat(writer.isAlive()).isFalse();
+                assertThat(failed.get()).as("the writer's requests").isNull();
+                assertThat(beforeBackup).as("results acknowledged before the backup").hasSizeGreaterThanOrEqualTo(3);
+            }
+            assertThat(answer.get("file").getAsString()).isEqualTo(backup.toString());
+            assertThat(answer.get("bytes").getAsLong()).isEqualTo(Files.size(backup)).isPositive();
+            assertThat(answer.get("schema").getAsString()).isEqualTo(schema);
+            assertThat(SqliteBackup.temporary(backup)).doesNotExist();
+
+            dropSchema(base, schema);  // the loss the backup is for
+            ProcessBuilder restoring = new ProcessBuilder("sh", "-c", answer.get("restore_command").getAsString())
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("restore.log").toFile());
+            restoring.environment().put("PGPASSWORD", password);  // as the help says: the line holds none
+            Process restore = restoring.start();
+            assertThat(restore.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            assertThat(restore.exitValue()).as(Files.readString(dir.resolve("restore.log"))).isZero();
+
+            try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("restored"))
+                    .withStore(address))) {
+                CoordinatorClient reader = new CoordinatorClient(coordinator.url(), Identity.generate());
+                List<SignedEnvelope> served = reader.results(null, null).getEnvelopesList();
+                assertThat(served).containsAll(beforeBackup);
+                assertThat(acknowledged).containsAll(served);
+                assertThat(reader.directions().getDirectionsList()).extracting(x -> x.getDirection().getName()).contains("d");
+            }
+        } finally {
+            dropSchema(base, schema);
+        }
+    }
+
+    @Test
+    void aPostgresqlStoresPgDumpLineIsPrintedOnRequestWithExitZeroAndNoPassword() {
         CliRun run = CliRun.of("coordinator", "backup", "--store", "postgresql://rhizome:secret@db.example:5433/coord"
-                + "?schema=team_a&pool=4", "--out", dir.resolve("coord.dump").toString(), "--json");
-        assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
-        assertThat(run.out() + run.err()).contains("pg_dump --format=custom --schema=team_a --file='"
-                + dir.resolve("coord.dump") + "' 'postgresql://rhizome@db.example:5433/coord'")
-                .doesNotContain("secret").contains("pg_restore");
+                + "?schema=team_a&pool=4", "--out", dir.resolve("coord.dump").toString(), "--print-command", "--json");
+        assertThat(run.code()).as(run.err()).isEqualTo(ExitCodes.OK);
+        assertThat(run.json().get("command").getAsString()).isEqualTo("pg_dump --format=custom --schema=team_a --file='"
+                + dir.resolve("coord.dump") + "' 'postgresql://rhizome@db.example:5433/coord'");
+        assertThat(run.json().get("restore_command").getAsString()).startsWith("pg_restore ");
+        assertThat(run.out() + run.err()).doesNotContain("secret");
+    }
+
+    @Test
+    void aPgDumpThatCannotBeStartedIsAFailureNamingItAndTheLineToRunElsewhere() {
+        // pg_dump reaches no database here: the address's host is not a database
+        CliRun run = CliRun.of("coordinator", "backup", "--store", "postgresql://rhizome:secret@127.0.0.1:1/coord"
+                + "?schema=team_a&timeout=2", "--out", dir.resolve("coord.dump").toString(), "--json");
+        assertThat(run.code()).as(run.out() + run.err()).isEqualTo(ExitCodes.FAILED);
+        JsonObject error = run.json();
+        assertThat(error.get("error").getAsString()).isIn("failed", "pg_dump_missing");
+        assertThat(error.get("message").getAsString()).contains("team_a");
+        assertThat(run.out() + run.err()).doesNotContain("secret");
+        assertThat(dir.resolve("coord.dump")).doesNotExist();
+        assertThat(SqliteBackup.temporary(dir.resolve("coord.dump"))).doesNotExist();
     }
 
     @Test
@@ -170,16 +283,33 @@ class CoordinatorBackupTest {
         return seed;
     }
 
-    private static void reportOne(CoordinatorClient runner) throws Exception {
-        WorkUnit unit = runner.claim(ClaimRequest.newBuilder().setNode(runner.identity().publicId().toByteString())
+    private static void dropSchema(String base, String schema) throws Exception {
+        URI uri = URI.create(base);
+        String[] user = uri.getUserInfo().split(":", 2);
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":"
+                + (uri.getPort() > 0 ? uri.getPort() : 5432) + uri.getPath(), user[0], user.length > 1 ? user[1] : "");
+                Statement s = c.createStatement()) {
+            s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        }
+    }
+
+    /** One EVALUATE unit claimed and its result reported by {@code runner}: the envelope acknowledged, if a unit came. */
+    private static Optional<SignedEnvelope> reportOne(CoordinatorClient runner) throws Exception {
+        var claimed = runner.claim(ClaimRequest.newBuilder().setNode(runner.identity().publicId().toByteString())
                 .setHardwareClass("cpu:test").addKinds(WorkUnit.Kind.EVALUATE)
-                .setTimeMs(System.currentTimeMillis()).build()).getUnit();
-        runner.reportResult(runner.signed(Result.newBuilder().setWorkUnitId(unit.getId())
+                .setTimeMs(System.currentTimeMillis()).build());
+        if (!claimed.hasUnit()) {
+            return Optional.empty();
+        }
+        WorkUnit unit = claimed.getUnit();
+        SignedEnvelope signed = runner.signed(Result.newBuilder().setWorkUnitId(unit.getId())
                 .setSeed(unit.getSeed()).setDirection(unit.getDirection()).setCommit(unit.getCommit())
                 .setStatus(Result.Status.OK).setMetricName("val_bpb").setMetric(1.25).setHardwareClass("cpu:test")
                 .setRuntimeMs(1000).setLogSha256(ByteString.copyFrom(new byte[32]))
                 .setRunner(runner.identity().publicId().toByteString()).setProposer(unit.getProposer())
                 .setBudget(unit.getBudget()).setRandomSeed(unit.getRandomSeed()).setTimeMs(System.currentTimeMillis())
-                .build()));
+                .build());
+        runner.reportResult(signed);
+        return Optional.of(signed);
     }
 }

@@ -129,6 +129,35 @@ class NewUserTest {
     }
 
     @Test
+    void aConfigFilesRefusedValueOrKeyIsNamedWithItsLine() throws Exception {
+        Path config = dir.resolve("coordinator.json");
+        String top = "{\n  \"host\": \"127.0.0.1\",\n  \"port\": 0,\n";
+        Files.writeString(config, top + "  \"lease_secnds\": 60\n}\n");
+        JsonObject typo = CliRun.of("coordinator", "--data-dir", dir.resolve("c1").toString(), "--config",
+                config.toString(), "--json").failure(ExitCodes.USAGE, "usage", "config file " + config + ", line 4: "
+                + "unknown key 'lease_secnds'");
+        assertThat(typo.get("hint").getAsString()).contains("lease_seconds");
+        assertThat(typo.get("option").getAsString()).isEqualTo("lease_secnds");
+
+        Files.writeString(config, top + "  \"daily_write_limits\": {\n    \"seeds\": {\"per_key\": 5},\n"
+                + "    \"papers\": {\n      \"per_key\": 5,\n      \"total\": -1\n    }\n  }\n}\n");
+        JsonObject bound = CliRun.of("coordinator", "--data-dir", dir.resolve("c2").toString(), "--config",
+                config.toString(), "--json").failure(ExitCodes.USAGE, "usage", "invalid value '-1' for "
+                + "daily_write_limits.papers.total in config file " + config + ", line 8: expected a whole number");
+        assertThat(bound.get("option").getAsString()).isEqualTo("daily_write_limits.papers.total");
+
+        Files.writeString(config, top + "  \"operators\": [],\n  \"store\": \"mysql://x\"\n}\n");
+        CliRun store = CliRun.of("coordinator", "--data-dir", dir.resolve("c3").toString(), "--config",
+                config.toString());
+        assertThat(store.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(store.err()).contains("store in config file " + config + ", line 5");
+
+        CliRun help = CliRun.of("coordinator", "--help");
+        assertThat(help.out()).contains("no default file").contains("ops/systemd/coordinator.json")
+                .contains("leases_held");
+    }
+
+    @Test
     void aTypoInTheCoordinatorsConfigFileIsRefusedNotIgnored() throws Exception {
         Path config = dir.resolve("coordinator.json");
         Files.writeString(config, "{\"prot\": 7701, \"port\": 0}");
@@ -141,7 +170,7 @@ class NewUserTest {
         Files.writeString(config, "{\"port\": \"x\"}");
         CliRun type = CliRun.of("coordinator", "--data-dir", dir.resolve("c2").toString(), "--config", config.toString());
         assertThat(type.code()).isEqualTo(ExitCodes.USAGE);
-        assertThat(type.err()).contains("invalid value 'x' for port in config file " + config + ": expected a whole number")
+        assertThat(type.err()).contains("invalid value 'x' for port in config file " + config + ", line 1: expected a whole number")
                 .doesNotContain("For input string");
 
         Files.writeString(config, "{\"daily_write_limits\": {\"experiment\": {\"per_key\": 5}}}");

@@ -9,6 +9,7 @@ import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.PathArguments;
 import dev.rhizome.client.cli.StoreOption;
 import dev.rhizome.coordinator.store.PostgresAddress;
+import dev.rhizome.coordinator.store.PostgresBackup;
 import dev.rhizome.coordinator.store.PostgresStore;
 import dev.rhizome.coordinator.store.SqliteBackup;
 import dev.rhizome.coordinator.store.SqliteStore;
@@ -23,15 +24,23 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(footerHeading = "%nExamples:%n", footer = {
             "  rhizome coordinator backup --data-dir /srv/coord --out /backups/coord.db",
-            "  # a PostgreSQL store: prints the pg_dump line to run",
-            "  rhizome coordinator backup --store postgresql://... --out rhizome.dump"},
+            "  # a PostgreSQL store: runs pg_dump (PostgreSQL's client tools) on the store's schema",
+            "  rhizome coordinator backup --store postgresql://rhizome:PW@db:5432/rhizome --out rhizome.dump",
+            "  # only print the pg_dump line, to run elsewhere",
+            "  rhizome coordinator backup --store postgresql://... --out rhizome.dump --print-command"},
         name = "backup", mixinStandardHelpOptions = true,
         description = {"Copy a coordinator's SQLite database (<data-dir>/coordinator.db) to FILE, whole and consistent as",
             "of one moment, while the coordinator runs or not. The copy is written beside FILE as FILE.tmp and renamed",
             "into place once it is on disk: FILE is never left partial, and a FILE already there is replaced only by a",
             "whole copy. Restore: stop the coordinator, copy FILE to <new-data-dir>/coordinator.db and start",
-            "`rhizome coordinator --data-dir <new-data-dir>`. A PostgreSQL store (--store postgresql://...) is backed up",
-            "by pg_dump: the command says the exact line."})
+            "`rhizome coordinator --data-dir <new-data-dir>`.",
+            "A PostgreSQL store (--store postgresql://...) is dumped by PostgreSQL's own pg_dump (custom format, the",
+            "store's schema only; one snapshot, so coordinators may keep writing), run by this command with the",
+            "address's password in its environment (RHIZOME_PG_DUMP names another pg_dump than the PATH's, e.g. one",
+            "as new as the server), the same FILE.tmp and rename; a line on standard error every 10 s while it runs.",
+            "Restore: stop the coordinators, run the printed pg_restore line (it replaces what the schema holds, in one",
+            "transaction; PGPASSWORD or ~/.pgpass gives it the password), then start them.",
+            "Exit 0 once FILE is whole; 1 when pg_dump is missing or fails (its words are in the error)."})
 public final class CoordinatorBackupCommand implements Callable<Integer> {
     @Mixin
     DataDirOption dataDir;
@@ -48,17 +57,27 @@ public final class CoordinatorBackupCommand implements Callable<Integer> {
             description = "The coordinator's store, as given to `rhizome coordinator --store` (default sqlite).")
     String store;
 
-    @Option(names = "--json", description = "One JSON object: file, database, bytes.")
+    @Option(names = "--json", description = "One JSON object: file, database (the SQLite file, or the PostgreSQL "
+            + "address without its password), bytes; for PostgreSQL also schema, command (the pg_dump line run, without "
+            + "the password) and restore_command (the pg_restore line that restores FILE). With --print-command: "
+            + "command and restore_command only.")
     boolean json;
+
+    @Option(names = "--print-command", description = "PostgreSQL only: print the pg_dump line (and, on standard error, "
+            + "the pg_restore line) instead of running it, and exit 0.")
+    boolean printCommand;
 
     @Override
     public Integer call() throws Exception {
         // checked as `rhizome coordinator --store` checks it: a misspelt address is named, not dumped
         if (store != null && StoreOption.check(store, "--store", "--store", StoreOption.HINT)
                 instanceof PostgresAddress address) {
-            throw CommandException.usage("--store", "a PostgreSQL store is backed up by PostgreSQL's own pg_dump, not by "
-                    + "rhizome", "run: " + PostgresStore.dumpCommand(address, out) + " (the password from PGPASSWORD or "
-                    + "~/.pgpass); restore into an empty database with: pg_restore --dbname ADDRESS FILE");
+            return postgres(address);
+        }
+        if (printCommand) {
+            throw CommandException.usage("--print-command", "--print-command prints the pg_dump line of a PostgreSQL "
+                    + "store; a SQLite store is copied by this command itself", "leave --print-command out, or pass the "
+                    + "coordinator's --store postgresql://...");
         }
         Path target = out.toAbsolutePath().normalize();
         if (Files.isDirectory(target)) {
@@ -75,7 +94,7 @@ public final class CoordinatorBackupCommand implements Callable<Integer> {
         if (!Files.isRegularFile(database)) {
             throw CommandException.usage("--data-dir", "no coordinator database in " + dir + " (no "
                     + SqliteStore.FILE_NAME + ")", "pass the coordinator's --data-dir; a coordinator on PostgreSQL is "
-                    + "backed up with pg_dump (pass its --store to see the command)");
+                    + "backed up with pg_dump: pass its --store");
         }
         if (target.equals(database.toAbsolutePath().normalize())) {
             throw BadValue.of("--out", out.toString(), "a file other than the database itself", "name another file");
@@ -96,6 +115,74 @@ public final class CoordinatorBackupCommand implements Callable<Integer> {
             output.json(o);
         } else {
             output.line("backed up " + database + " to " + target + " (" + bytes + " bytes)");
+        }
+        return ExitCodes.OK;
+    }
+
+    /** A PostgreSQL store: pg_dump run here (or its line printed), FILE whole or absent. */
+    private int postgres(PostgresAddress address) throws Exception {
+        Output output = new Output(System.out);
+        String command = PostgresStore.dumpCommand(address, out);
+        String restore = PostgresStore.restoreCommand(address, out);
+        if (printCommand) {
+            if (json) {
+                JsonObject o = new JsonObject();
+                o.addProperty("command", command);
+                o.addProperty("restore_command", restore);
+                output.json(o);
+            } else {
+                output.line(command);
+                System.err.println("restore (the coordinators stopped; it replaces schema " + address.schema()
+                        + ") with: " + restore);
+            }
+            return ExitCodes.OK;
+        }
+        Path target = out.toAbsolutePath().normalize();
+        if (Files.isDirectory(target)) {
+            throw BadValue.of("--out", out.toString(), "a file, not a directory", "name the backup file itself, e.g. "
+                    + target.resolve("coordinator-backup.dump"));
+        }
+        if (target.getParent() == null || !Files.isDirectory(target.getParent())) {
+            throw BadValue.of("--out", out.toString(), "a file in an existing directory", "create "
+                    + target.getParent() + " first");
+        }
+        String database = PostgresStore.redact(PostgresStore.dumpTarget(address));
+        System.err.println("dumping schema " + address.schema() + " of " + database + " with "
+                + PostgresBackup.program() + " to " + target);
+        long started = System.nanoTime();
+        long bytes;
+        try {
+            bytes = PostgresBackup.write(address, target, 10, written -> System.err.println("still dumping: "
+                    + written + " bytes written, " + (System.nanoTime() - started) / 1_000_000_000L + " s"));
+        } catch (PostgresBackup.MissingPgDump e) {
+            throw new CommandException(ExitCodes.FAILED, "pg_dump_missing", "cannot back up " + database + ": "
+                    + e.getMessage(), "install PostgreSQL's client tools (Debian: apt-get install postgresql-client), "
+                    + "or set " + PostgresBackup.PROGRAM_VARIABLE + " to a pg_dump, or run this where pg_dump is: "
+                    + command);
+        } catch (PostgresBackup.DumpFailed e) {
+            // pg_dump's own words say which: a version mismatch has a fix of its own
+            String hint = e.getMessage().contains("version mismatch")
+                    ? "this pg_dump is older than the server: install a newer one and set "
+                    + PostgresBackup.PROGRAM_VARIABLE + " to it (e.g. /usr/lib/postgresql/16/bin/pg_dump)"
+                    : "check the address (host, port, database, schema), its password and that FILE's directory is "
+                    + "writable";
+            throw new CommandException(ExitCodes.FAILED, "failed", "backup of schema " + address.schema() + " of "
+                    + database + " failed: " + e.getMessage() + "; nothing was written under " + target, hint);
+        }
+        if (json) {
+            JsonObject o = new JsonObject();
+            o.addProperty("file", target.toString());
+            o.addProperty("database", database);
+            o.addProperty("bytes", bytes);
+            o.addProperty("schema", address.schema());
+            o.addProperty("command", PostgresStore.dumpCommand(address, target));
+            o.addProperty("restore_command", PostgresStore.restoreCommand(address, target));
+            output.json(o);
+        } else {
+            output.line("backed up schema " + address.schema() + " of " + database + " to " + target + " (" + bytes
+                    + " bytes)");
+            output.line("restore (the coordinators stopped; it replaces schema " + address.schema() + ") with: "
+                    + PostgresStore.restoreCommand(address, target));
         }
         return ExitCodes.OK;
     }

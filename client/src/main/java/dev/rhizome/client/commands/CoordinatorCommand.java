@@ -59,8 +59,12 @@ public final class CoordinatorCommand implements Callable<Integer> {
     DataDirOption dataDir;
 
     @Option(names = "--config", paramLabel = "FILE", converter = PathArguments.InputFile.class,
-            description = "JSON config file (host, port, store, lease_seconds, max_body_bytes, operators, "
-                    + "reply_stall_seconds, daily_write_limits, trusted_proxies); flags override it.")
+            description = "JSON config file (keys: host, port, store, lease_seconds, max_body_bytes, operators, "
+                    + "reply_stall_seconds, daily_write_limits, leases_held, trusted_proxies; all optional, each described "
+                    + "in the README, \"Running a coordinator in production\"); flags override it. There is no default "
+                    + "file: without --config none is read. ops/systemd/coordinator.json is an example, installed as "
+                    + "/etc/rhizome/coordinator.json by ops/systemd/rhizome-coordinator.service. A wrong value or an unknown "
+                    + "key is refused naming the key and its line in the file.")
     Path configFile;
 
     @Option(names = "--host", description = "Address to listen on (default 127.0.0.1).", paramLabel = "HOST")
@@ -124,7 +128,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
                     + "positive number of seconds", "");
         }
         String storeOption = this.store != null ? "--store" : "store";
-        String storeWhere = this.store != null ? "--store" : "store in config file " + configFile;
+        String storeWhere = this.store != null ? "--store" : "store in " + CoordinatorFile.where(configFile, "store");
         StoreOption.check(store, storeOption, storeWhere, this.store != null ? StoreOption.HINT : CoordinatorFile.HINT);
         Set<PublicId> ops = new LinkedHashSet<>();
         for (String id : operators) {
@@ -150,8 +154,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
             try {
                 config = config.withTrustedProxies(file.trustedProxies());
             } catch (IllegalArgumentException e) {
-                throw CommandException.usage("trusted_proxies", "config file " + configFile + ": trusted_proxies: "
-                        + e.getMessage(), CoordinatorFile.HINT);
+                throw CommandException.usage("trusted_proxies", CoordinatorFile.where(configFile, "trusted_proxies")
+                        + ": trusted_proxies: " + e.getMessage(), CoordinatorFile.HINT);
             }
         }
         Files.createDirectories(dir);

@@ -8,6 +8,7 @@ import com.google.gson.JsonParser;
 import com.google.gson.annotations.SerializedName;
 import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.client.cli.CommandException;
+import dev.rhizome.client.cli.JsonKeyLines;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.client.cli.Suggestions;
 import dev.rhizome.coordinator.core.LeaseCaps;
@@ -64,7 +65,7 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
         }
         for (String key : object.keySet()) {
             if (!KEYS.contains(key)) {
-                throw CommandException.usage(key, "config file " + file + ": unknown key '" + key
+                throw CommandException.usage(key, where(file, key) + ": unknown key '" + key
                         + "' (the keys are " + String.join(", ", KEYS) + ")", Suggestions.didYouMean(key, KEYS) + HINT);
             }
         }
@@ -118,7 +119,7 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
             switch (bound) {
                 case "per_address" -> perAddress = n;
                 case "per_network" -> perNetwork = n;
-                default -> throw CommandException.usage(key, "config file " + file + ": leases_held: unknown bound '"
+                default -> throw CommandException.usage(key, where(file, key) + ": leases_held: unknown bound '"
                         + bound + "' (the bounds are per_address, per_network)",
                         Suggestions.didYouMean(bound, List.of("per_address", "per_network")) + HINT);
             }
@@ -150,7 +151,7 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
         List<String> kinds = Arrays.stream(WriteQuota.Kind.values()).map(WriteQuota.Kind::configName).toList();
         for (String name : dailyWriteLimits.keySet()) {
             String key = "daily_write_limits." + name;
-            String where = "config file " + file + ": " + key;
+            String where = where(file, key) + ": " + key;
             WriteQuota.Kind kind = WriteQuota.Kind.named(name).orElseThrow(() -> CommandException.usage(key,
                     where + " is not a kind of record (the kinds are " + String.join(", ", kinds) + ")",
                     Suggestions.didYouMean(name, kinds) + HINT));
@@ -170,7 +171,8 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
                     case "per_address" -> perAddress = n;
                     case "total" -> total = n;
                     case "per_network" -> perNetwork = n;
-                    default -> throw CommandException.usage(key + "." + bound, where + ": unknown bound '" + bound
+                    default -> throw CommandException.usage(key + "." + bound, where(file, key + "." + bound) + ": "
+                            + key + ": unknown bound '" + bound
                             + "' (the bounds are " + String.join(", ", BOUNDS) + ")", Suggestions.didYouMean(bound, BOUNDS) + HINT);
                 }
             }
@@ -187,8 +189,22 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
     static CommandException bad(Path file, String key, Object value, String expected, String hint) {
         String shown = value instanceof JsonElement j && j.isJsonPrimitive() && j.getAsJsonPrimitive().isString()
                 ? j.getAsString() : String.valueOf(value);
-        return CommandException.usage(key, BadValue.message(key + " in config file " + file, shown, expected),
+        return CommandException.usage(key, BadValue.message(key + " in " + where(file, key), shown, expected),
                 hint.isEmpty() ? HINT : hint);
+    }
+
+    /**
+     * "config file F, line N": the file, and the line on which {@code dottedKey} stands when it can
+     * be found, so an operator goes straight to it ("config file F" alone when it cannot).
+     */
+    static String where(Path file, String dottedKey) {
+        String words = "config file " + file;
+        try {
+            var line = JsonKeyLines.lineOf(Files.readString(file), dottedKey);
+            return line.isPresent() ? words + ", line " + line.getAsInt() : words;
+        } catch (IOException | RuntimeException e) {
+            return words;  // read once already: a file gone since is named without its line
+        }
     }
 
     private static final List<String> BOUNDS = List.of("per_key", "per_address", "per_network", "total");

@@ -41,7 +41,11 @@ public final class LeaderboardCommand implements Callable<Integer> {
     String hardwareClass;
     @Option(names = "--limit", converter = Bounded.PositiveInt.class, defaultValue = "10", description = "Entries per board in the table (default ${DEFAULT-VALUE}).", paramLabel = "N")
     int limit;
-    @Option(names = "--json", description = "Print one JSON object: leaderboards (direction, hardware_class, metric_name, lower_is_better, entries, entries_left_out); with --volunteers, volunteers.")
+    @Option(names = "--json", description = "Print one JSON object: leaderboards (direction, hardware_class, metric_name, "
+            + "lower_is_better, entries, entries_left_out); with --volunteers, volunteers, most credit first, each {key, "
+            + "key_id, credit_seconds, valid, invalid, errors, consecutive_valid, daily_quota, leased_today, trusted}: key "
+            + "and key_id are the same 64-hex public id (what `rhizome id` prints and `ban --key` takes), key_id as every "
+            + "other command names a key (runner_id, node_id, ...), key as this answer always had it; both stay.")
     boolean json;
 
     @Option(names = "--volunteers", description = "Rank volunteers by credit (compute seconds of valid results) "
@@ -113,6 +117,8 @@ public final class LeaderboardCommand implements Callable<Integer> {
             JsonArray arr = new JsonArray();
             for (Volunteer v : list.getVolunteersList()) {
                 JsonObject o = Output.toJson(v).getAsJsonObject();
+                // the protobuf JSON's base64 `key` was replaced by hex from the start, before `key_id` was
+                // added beside every key: both are now a contract, and the same value
                 o.addProperty("key", PublicId.hex(v.getKey()));
                 arr.add(o);
             }

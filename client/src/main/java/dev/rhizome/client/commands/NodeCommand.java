@@ -486,9 +486,10 @@ public final class NodeCommand implements Callable<Integer> {
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "Show the running node's slots, current jobs with progress, queued units and credit.")
+            description = {"Show the running node's slots (idle and why, or the job with its progress), queued units and",
+                "what it did since it started. Its lasting credit is the coordinator's: rhizome leaderboard --volunteers."})
     static final class Status extends Control {
-        @Option(names = "--json", description = "Print the node's JSON answer: node and node_id (its key, hex), paused, gate, slots (name, hardware_class, gpu_index, state, job, next, jobs_run, prefetched_runs), queued, credit, disk, peers (announced, reachable, reason: whether peers can fetch from the node at the address it announces, and why not).")
+        @Option(names = "--json", description = "Print the node's JSON answer: node and node_id (its key, hex), paused, gate, slots (name, hardware_class, gpu_index, state, job, next, jobs_run, prefetched_runs), queued, credit (this run's counts, from zero at each start: results_reported, experiments_proposed, jobs_run, outbox_pending; the credit that lasts is the coordinator's, `rhizome leaderboard --volunteers`), disk, peers (announced, reachable, reason: whether peers can fetch from the node at the address it announces, and why not).")
         boolean json;
 
         @Override

@@ -33,7 +33,12 @@ final class NodeStatusText {
             out.append(String.format(" [%d jobs]%n", s.get("jobs_run").getAsLong()));
         }
         JsonObject c = o.getAsJsonObject("credit");
-        out.append(String.format("queued %d; credit: %d results reported, %d experiments proposed, %d jobs run, %d in outbox",
+        // "credit: 0 results reported" right after a restart read as credit lost: these are this
+        // run's counts; the credit that lasts (compute seconds of valid results) is the coordinator's
+        out.append(String.format("queued %d; since this node started: %d results reported, %d experiments proposed, "
+                + "%d jobs run; %d in outbox%n"
+                + "credit (compute seconds of valid results, kept by the coordinator across restarts): "
+                + "rhizome leaderboard --volunteers",
                 o.get("queued").getAsInt(), c.get("results_reported").getAsLong(), c.get("experiments_proposed").getAsLong(),
                 c.get("jobs_run").getAsLong(), c.get("outbox_pending").getAsInt()));
         if (o.has("disk") && !o.get("disk").isJsonNull()) {

@@ -6,7 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import org.junit.jupiter.api.Test;
 
-/** A volunteer reading `rhizome node status` sees whether peers can fetch from the node, and why not. */
+/** A volunteer reading `rhizome node status` sees whether peers can fetch from the node, and why not, and what its counts mean. */
 class NodeStatusTextTest {
     private static final String STATUS = """
             {"node":"n1","paused":false,"gate":"open","slots":[],"queued":0,
@@ -25,6 +25,14 @@ class NodeStatusTextTest {
         assertThat(NodeStatusText.render(status("""
                 {"announced":"8.8.8.8:7000","reachable":true,"reason":null}"""))).contains("peers fetch from this node at 8.8.8.8:7000");
         assertThat(NodeStatusText.render(status("null"))).doesNotContain("peers");
+    }
+
+    /** A node just restarted counts from zero: the status says these are this run's counts, and where the lasting credit is. */
+    @Test
+    void theCountsAreSaidToBeThisRunsAndTheLastingCreditIsNamed() {
+        String text = NodeStatusText.render(status("null"));
+        assertThat(text).contains("since this node started: 0 results reported").contains("rhizome leaderboard --volunteers")
+                .doesNotContain("credit: 0 results");
     }
 
     private static JsonObject status(String peers) {

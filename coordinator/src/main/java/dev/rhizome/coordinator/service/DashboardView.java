@@ -3,6 +3,7 @@ package dev.rhizome.coordinator.service;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Reputation;
@@ -24,6 +25,7 @@ import dev.rhizome.protocol.Json;
 import dev.rhizome.protocol.Printable;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -48,6 +50,8 @@ import java.util.Set;
 public final class DashboardView {
     private static final int PAPERS_SHOWN = 20;
     private static final int CREDIT_SHOWN = 20;
+    /** Banned keys shown (by id); {@code bans_total} counts them all. */
+    private static final int BANS_SHOWN = 50;
     /** Results drawn per direction: the newest. */
     static final int POINTS_SHOWN = 2_000;
     /** Experiments in a direction's tree besides its adopted path: the newest. */
@@ -163,6 +167,19 @@ public final class DashboardView {
             });
             o.add("volunteers", vols);
             o.add("credit", credit(tx));
+            // a ban was visible nowhere but in the refusals the banned key got
+            Map<ByteString, String> banned = tx.bannedKeys();
+            JsonArray bans = new JsonArray();
+            banned.entrySet().stream().sorted(Map.Entry.comparingByKey(java.util.Comparator.comparing(PublicId::hex)))
+                    .limit(BANS_SHOWN).forEach(b -> {
+                        JsonObject x = new JsonObject();
+                        x.addProperty("key", shortId(b.getKey()));
+                        x.addProperty("key_id", PublicId.hex(b.getKey()));
+                        x.addProperty("reason", shown(b.getValue()));
+                        bans.add(x);
+                    });
+            o.add("bans", bans);
+            o.addProperty("bans_total", banned.size());
             JsonArray papers = new JsonArray();
             // The newest only, read as one bounded page: reading every paper (up to 64 KiB each, and
             // any key may publish) on every build made the document's cost grow with the papers.
@@ -195,8 +212,29 @@ public final class DashboardView {
             boards.add(JsonParser.parseString(Json.compact(views.leaderboard(name, "", BOARD_ENTRIES))));
         }
         root.add("leaderboards", boards);
-        root.add("nodes", JsonParser.parseString(Json.compact(peers.nodes())));
+        root.add("nodes", liveNodes());
         return root.toString();
+    }
+
+    /**
+     * The live nodes (those heard from lately), each with the leases it holds now ({@code leases_held}):
+     * a node listed with nothing beside it looked the same busy or idle, and an operator could not
+     * tell a volunteer running two units from one that claims nothing.
+     */
+    private JsonObject liveNodes() {
+        JsonObject nodes = JsonParser.parseString(Json.compact(peers.nodes())).getAsJsonObject();
+        if (!nodes.has("peers")) {
+            return nodes;
+        }
+        store.inReadTransaction(tx -> {
+            for (var p : nodes.getAsJsonArray("peers")) {
+                JsonObject n = p.getAsJsonObject();
+                n.addProperty("leases_held", tx.leasesHeldBy(
+                        ByteString.copyFrom(Base64.getDecoder().decode(n.get("node").getAsString()))));
+            }
+            return null;
+        });
+        return nodes;
     }
 
     /** A commit's results on one direction: their mean OK metric and the time of the last. */

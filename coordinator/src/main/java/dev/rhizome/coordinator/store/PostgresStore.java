@@ -602,11 +602,26 @@ public final class PostgresStore implements Store {
      * are PostgreSQL's job: it knows its own consistency, and this process would only add a copy.
      */
     public static String dumpCommand(PostgresAddress address, Path out) {
-        String user = address.user() == null || address.user().isEmpty() ? "" : encoded(address.user()) + "@";
-        String target = "postgresql://" + user + address.host() + (address.port() < 0 ? "" : ":" + address.port())
-                + "/" + encoded(address.database());
         return "pg_dump --format=custom --schema=" + address.schema() + " --file=" + quoted(out.toString()) + " "
-                + quoted(target);
+                + quoted(dumpTarget(address));
+    }
+
+    /** The database pg_dump and pg_restore connect to, as a libpq URI without the password. */
+    public static String dumpTarget(PostgresAddress address) {
+        String user = address.user() == null || address.user().isEmpty() ? "" : encoded(address.user()) + "@";
+        return "postgresql://" + user + address.host() + (address.port() < 0 ? "" : ":" + address.port())
+                + "/" + encoded(address.database());
+    }
+
+    /**
+     * The pg_restore command that puts a backup {@code file} back into the database at {@code address}:
+     * in one transaction (all or nothing), replacing what the schema holds (--clean --if-exists: a
+     * fresh database's own empty {@code public} schema, which a plain restore stops at, or the
+     * damaged schema itself), and stopping at the first error rather than restoring half.
+     */
+    public static String restoreCommand(PostgresAddress address, Path file) {
+        return "pg_restore --clean --if-exists --single-transaction --exit-on-error --dbname="
+                + quoted(dumpTarget(address)) + " " + quoted(file.toString());
     }
 
     /** Percent-encoded as libpq reads a URI's user and database (a space as %20, not +). */

@@ -197,7 +197,14 @@ function render(state) {
     credit.appendChild(tr);
   });
   const nodes = document.querySelector("#nodes tbody"); nodes.replaceChildren();
-  (state.nodes.peers || []).forEach(n => row(nodes, [hex(n.node), n.host, n.port]));
+  (state.nodes.peers || []).forEach(n => row(nodes, [hex(n.node), n.host, n.port,
+    n.leases_held === undefined ? "" : n.leases_held ? n.leases_held + (n.leases_held === 1 ? " unit" : " units") : "idle"]));
+  const bans = document.querySelector("#bans tbody"); bans.replaceChildren();
+  (state.bans || []).forEach(b => row(bans, [b.key, b.reason]));
+  if ((state.bans_total || 0) > (state.bans || []).length) {
+    row(bans, ["", (state.bans_total - state.bans.length) + " more not shown"]);
+  }
+  if (!(state.bans || []).length) row(bans, ["none", ""]);
   const papers = document.getElementById("papers"); papers.replaceChildren();
   state.papers.forEach(p => {
     const li = el("li"); li.appendChild(el("span", p.title, "paper-title"));

@@ -1,0 +1,140 @@
+package dev.rhizome.coordinator.store;
+
+import dev.rhizome.protocol.files.DurableFiles;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A backup of a PostgreSQL store's schema by PostgreSQL's own {@code pg_dump} (custom format, which
+ * {@code pg_restore} reads back): pg_dump reads one snapshot of the database in a repeatable-read
+ * transaction, so coordinators may go on writing while it runs, and every result acknowledged before
+ * it started is in the copy. It writes to a temporary sibling of the target ({@code <target>.tmp}),
+ * forced to disk and renamed into place, as {@link SqliteBackup} does: a failed or killed dump never
+ * leaves a partial file under the target's name.
+ *
+ * <p>The password travels to pg_dump in its environment ({@code PGPASSWORD}), never on its command
+ * line, where any user of the machine could read it; an address without one leaves pg_dump to
+ * {@code PGPASSWORD} or {@code ~/.pgpass} as usual.
+ */
+public final class PostgresBackup {
+    /** The program run; {@code RHIZOME_PG_DUMP} names another (a pg_dump as new as the server). */
+    public static final String PROGRAM_VARIABLE = "RHIZOME_PG_DUMP";
+
+    private PostgresBackup() {
+    }
+
+    /** pg_dump is not installed here (not on the PATH, nor where {@value #PROGRAM_VARIABLE} says). */
+    public static final class MissingPgDump extends IOException {
+        MissingPgDump(String program, IOException cause) {
+            super(program + " could not be started (" + cause.getMessage() + ")", cause);
+        }
+    }
+
+    /** pg_dump ran and failed; the message holds the last of what it said. */
+    public static final class DumpFailed extends IOException {
+        DumpFailed(String message) {
+            super(message);
+        }
+    }
+
+    /** The program this machine runs as pg_dump. */
+    public static String program() {
+        String named = System.getenv(PROGRAM_VARIABLE);
+        return named == null || named.isBlank() ? "pg_dump" : named;
+    }
+
+    /** pg_dump's arguments for {@code address}'s schema into {@code out}, the password left out. */
+    public static List<String> arguments(PostgresAddress address, Path out) {
+        List<String> args = new ArrayList<>();
+        args.add(program());
+        args.add("--no-password");  // a prompt on the terminal would hang a script: fail instead, saying so
+        args.add("--format=custom");
+        args.add("--schema=" + address.schema());
+        args.add("--file=" + out);
+        args.add(PostgresStore.dumpTarget(address));
+        return args;
+    }
+
+    /**
+     * Dumps {@code address}'s schema to {@code target}.
+     *
+     * @param progress told once every {@code everySeconds} while pg_dump runs, with the bytes written so far
+     * @return the copy's size in bytes
+     */
+    public static long write(PostgresAddress address, Path target, long everySeconds, Consumer<Long> progress)
+            throws IOException, InterruptedException {
+        Path tmp = SqliteBackup.temporary(target);
+        Files.deleteIfExists(tmp);  // a backup killed before its rename
+        ProcessBuilder builder = new ProcessBuilder(arguments(address, tmp)).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        if (address.password() != null) {
+            builder.environment().put("PGPASSWORD", address.password());
+        }
+        // a database that does not answer is named after the store's own timeout, not TCP's minutes
+        builder.environment().put("PGCONNECT_TIMEOUT", String.valueOf(Math.max(2, address.timeoutSeconds())));
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new MissingPgDump(builder.command().get(0), e);
+        }
+        List<String> said = new ArrayList<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                for (String line; (line = in.readLine()) != null; ) {
+                    synchronized (said) {
+                        said.add(line);
+                        if (said.size() > 20) {
+                            said.remove(0);
+                        }
+                    }
+                }
+            } catch (IOException ignored) {
+                // the process ended; what it said so far is kept
+            }
+        }, "pg_dump-output");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            while (!process.waitFor(everySeconds, TimeUnit.SECONDS)) {
+                progress.accept(Files.exists(tmp) ? Files.size(tmp) : 0L);
+            }
+        } catch (InterruptedException e) {
+            process.destroy();
+            process.waitFor(10, TimeUnit.SECONDS);
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        reader.join(5_000);
+        int code = process.exitValue();
+        if (code != 0 || !Files.isRegularFile(tmp)) {
+            Files.deleteIfExists(tmp);
+            String output;
+            synchronized (said) {
+                output = String.join("\n", said).strip();
+            }
+            if (address.password() != null && !address.password().isEmpty()) {
+                output = output.replace(address.password(), "***");
+            }
+            throw new DumpFailed("pg_dump ended with exit status " + code
+                    + (output.isEmpty() ? "" : ": " + output));
+        }
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            ch.force(true);  // pg_dump closes its file without forcing it
+        }
+        long size = Files.size(tmp);
+        DurableFiles.move(tmp, target);
+        return size;
+    }
+}
