@@ -56,10 +56,10 @@ class NodeFilesKillTest {
         /** Whether write {@code next} of this kind is in the middle (its temporary file is there): cheap, looked at in a spin. */
         boolean writing(NodeLayout layout, int next) {
             return switch (this) {
-                case OUTBOX -> writing(layout.outbox().resolve("unit-" + next + ".result"));
-                case BUFFER -> writing(layout.buffer().resolve("slot-0.unit"));
-                case PEERS -> writing(layout.peers());
-                case ENDPOINT -> writing(layout.endpointFile());
+                case OUTBOX -> writingOf(layout.outbox().resolve("unit-" + next + ".result"));
+                case BUFFER -> writingOf(layout.buffer().resolve("slot-0.unit"));
+                case PEERS -> writingOf(layout.peers());
+                case ENDPOINT -> writingOf(layout.endpointFile());
                 case IDENTITY -> anyTemporary(keyDir(layout, next));
             };
         }
@@ -210,7 +210,7 @@ class NodeFilesKillTest {
     }
 
     /** A write of {@code file} is in the middle: one of its writer's temporary files ({@code <name>.<pid>-<random>.tmp}) is there. */
-    private static boolean writing(Path file) {
+    private static boolean writingOf(Path file) {
         String prefix = file.getFileName() + ".";
         try (Stream<Path> files = Files.list(file.getParent())) {
             return files.map(p -> p.getFileName().toString()).anyMatch(n -> n.startsWith(prefix) && n.endsWith(".tmp"));
