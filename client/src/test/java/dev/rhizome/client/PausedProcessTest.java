@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.util.JsonFormat;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.NodeLayout;
@@ -12,12 +13,19 @@ import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.ops.audit.SignedResults;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.Trial;
+import dev.rhizome.proto.v1.TrialList;
 import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.IdentityStore;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,6 +116,16 @@ class PausedProcessTest {
                 }
             }
             String paused = unitOfA;
+            // its late result: sent when its job ended, and stored as late (TOO_LATE, no replica), or
+            // dropped with its lease; either way it counts for nothing
+            String nodeLog = log("node-a.log");
+            boolean sent = nodeLog.contains("(acknowledged " + paused + ".result)");
+            assertThat(sent || nodeLog.contains("dropping unit " + paused)).as("the paused unit's end in node a's log: %s",
+                    nodeLog).isTrue();
+            List<ResultVerdict> verdictsOfA = trials(coordinator.url(), seed).stream().flatMap(t -> t.getResultsList().stream())
+                    .filter(v -> v.getRunner().equals(keyA)).toList();
+            assertThat(verdictsOfA.stream().filter(v -> v.getState() == ResultVerdict.State.TOO_LATE))
+                    .as("node a's verdicts, late").hasSize(sent ? 1 : 0);
             List<Result> ofUnit = SignedResults.check(operator.results(null, seed.getCommit()).getEnvelopesList())
                     .valid().stream().map(v -> v.record()).filter(r -> r.getWorkUnitId().equals(paused))
                     .toList();
@@ -180,6 +198,16 @@ class PausedProcessTest {
     private static List<Result> resultsBy(CoordinatorClient operator, Seed seed, ByteString key) throws CoordinatorException {
         return SignedResults.check(operator.results(null, seed.getCommit()).getEnvelopesList()).valid().stream()
                 .map(v -> v.record()).filter(r -> r.getRunner().equals(key)).toList();
+    }
+
+    /** The seed commit's trials, as {@code GET /v1/trials} answers them (JSON). */
+    private static List<Trial> trials(String url, Seed seed) throws IOException, InterruptedException {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(url + "/v1/trials?commit=" + seed.getCommit())).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("GET /v1/trials: %s", r.body()).isEqualTo(200);
+        TrialList.Builder list = TrialList.newBuilder();
+        JsonFormat.parser().ignoringUnknownFields().merge(r.body(), list);
+        return list.getTrialsList();
     }
 
     private static ClaimRequest claim(Identity who) {
