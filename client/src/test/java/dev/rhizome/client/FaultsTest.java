@@ -124,7 +124,10 @@ class FaultsTest {
         }
     }
 
-    /** A daemon caches and cleans up its data directory as its own: a second one must not start on it. */
+    /**
+     * A daemon caches and cleans up its data directory as its own: a second one must not start on
+     * it. A second node is refused before anything else, its sandbox's trial job (seconds) included.
+     */
     @Test
     void aSecondDaemonOnADataDirectoryInUseRefusesToStartAndNamesIt() throws Exception {
         Path data = dir.resolve("coordinator");
@@ -154,6 +157,8 @@ class FaultsTest {
             assertThat(Files.readString(dir.resolve("node-2.log")))
                     .contains("the node data directory " + nodeDir.toAbsolutePath() + " is in use by another running process (pid "
                             + node.pid() + ")");
+            assertThat(Files.readString(dir.resolve("node-2.log"))).as("refused before its sandbox's trial job")
+                    .doesNotContain("jobs run sandboxed");
             assertThat(node.isAlive()).as("the first node keeps running").isTrue();
         } finally {
             if (node != null) {

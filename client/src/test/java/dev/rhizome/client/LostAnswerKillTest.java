@@ -194,7 +194,7 @@ class LostAnswerKillTest {
                 .withLeaseDuration(Duration.ofHours(1)))) {
             CoordinatorClient operator = new CoordinatorClient(coordinator.url(), Identity.generate());
             seedAndDirection(operator, node);
-            List<String> command = nodeCommand("node", "--data-dir", node.toString(), "--coordinator",
+            List<String> command = TestNetwork.nodeCommand("node", "--data-dir", node.toString(), "--coordinator",
                     coordinator.url());
             command.add(command.indexOf("-Dlogback.configurationFile=logback.xml"),
                     "-Drhizome.crash-point=" + CrashPoints.CLAIM_ANSWERED);
@@ -341,20 +341,9 @@ class LostAnswerKillTest {
     }
 
     private Process crashingNode(Path data, String coordinatorUrl, String logName, String point) throws IOException {
-        List<String> command = nodeCommand("node", "--data-dir", data.toString(), "--coordinator", coordinatorUrl);
+        List<String> command = TestNetwork.nodeCommand("node", "--data-dir", data.toString(), "--coordinator", coordinatorUrl);
         command.add(command.indexOf("-Dlogback.configurationFile=logback.xml"), "-Drhizome.crash-point=" + point);
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve(logName).toFile()).start();
-    }
-
-    /**
-     * {@code rhizome node} as a process whose jobs run at the test's priority, not a volunteer's (at
-     * load 20 a resumed unit's job at nice 19 was not done in 4 minutes; nothing here depends on it).
-     */
-    private static List<String> nodeCommand(String... args) {
-        List<String> command = TestNetwork.launcher(args);
-        command.add(command.indexOf("-Dlogback.configurationFile=logback.xml"),
-                "-Drhizome.test.jobs-at-callers-priority=true");
-        return command;
     }
 
     /** The slow seed published from the node's repository (as if fetched before), with direction d. */
@@ -376,7 +365,7 @@ class LostAnswerKillTest {
         List<String> args = new ArrayList<>(List.of("node", "--data-dir", data.toString(), "--coordinator",
                 coordinatorUrl));
         args.addAll(List.of(more));
-        return new ProcessBuilder(nodeCommand(args.toArray(String[]::new))).redirectErrorStream(true)
+        return new ProcessBuilder(TestNetwork.nodeCommand(args.toArray(String[]::new))).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(logName).toFile()).start();
     }
 

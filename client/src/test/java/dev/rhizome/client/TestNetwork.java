@@ -41,6 +41,19 @@ final class TestNetwork {
     }
 
     /**
+     * {@code rhizome node} as a process whose jobs run at the test's priority, not a volunteer's (at
+     * load 20 a resumed unit's job at nice 19 was not done in 4 minutes; at load 15 a job of 3 s
+     * ran into its 120 s timeout, PausedProcessTest; nothing a test of the node's own work asks
+     * depends on the job's priority).
+     */
+    static List<String> nodeCommand(String... args) {
+        List<String> command = launcher(args);
+        command.add(command.indexOf("-Dlogback.configurationFile=logback.xml"),
+                "-Drhizome.test.jobs-at-callers-priority=true");
+        return command;
+    }
+
+    /**
      * A seed whose job prints a step line every 100 ms for RHIZOME_STEPS steps, then a metric
      * that depends on config.properties: slow enough to kill a node in the middle of it.
      */

@@ -344,20 +344,41 @@ public final class NodeDaemon implements AutoCloseable {
 
     /** A node whose jobs start through the given launcher. */
     public static NodeDaemon start(NodeConfig config, ProcessLauncher launcher) throws IOException, InterruptedException {
-        if (launcher instanceof BwrapLauncher sandbox) {
-            Optional<ShownDataDir> shown = sandbox.shownToEveryJob(config.dataDir());
-            if (shown.isPresent()) {
-                throw new IllegalArgumentException(shown.get().problem() + "; " + ShownDataDir.FIX);
-            }
-        }
-        // The key first: it creates the data directory (owner-only) that the lock file goes in.
-        Identity identity = IdentityStore.loadOrCreate(config.dataDir());
-        // Then, before anything is read or cleaned up: the work directory, the repository's locks and
+        // Before anything is read or cleaned up: the work directory, the repository's locks and
         // the outbox are this process's alone, and leftovers in them are taken as a crash's.
-        ProcessLock owner = ProcessLock.acquire(new NodeLayout(config.dataDir()).ownerLock(),
-                "the node data directory " + config.dataDir().toAbsolutePath());
+        return start(config, launcher, lockDataDir(config.dataDir()));
+    }
+
+    /**
+     * Takes the data directory's lock ({@link NodeLayout#ownerLock}), making the directory
+     * (owner-only) when it is new: the first thing a node's start does, before its sandbox trial
+     * job (seconds) and any request, so that a second node on a directory in use is refused at
+     * once, naming the directory and the pid that holds it ({@link ProcessLock.Held}).
+     */
+    public static ProcessLock lockDataDir(Path dataDir) throws IOException {
+        if (Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
+            IdentityStore.loadOrCreate(dataDir);  // says it is a file, as a key's load would
+        }
+        IdentityStore.createPrivateDirectory(dataDir);
+        return ProcessLock.acquire(new NodeLayout(dataDir).ownerLock(), "the node data directory " + dataDir.toAbsolutePath());
+    }
+
+    /**
+     * A node whose jobs start through the given launcher, on a data directory whose lock the caller
+     * took ({@link #lockDataDir}); the node owns {@code owner} from here, and closes it when it
+     * stops or fails to start.
+     */
+    public static NodeDaemon start(NodeConfig config, ProcessLauncher launcher, ProcessLock owner)
+            throws IOException, InterruptedException {
         NodeDaemon daemon;
         try {
+            if (launcher instanceof BwrapLauncher sandbox) {
+                Optional<ShownDataDir> shown = sandbox.shownToEveryJob(config.dataDir());
+                if (shown.isPresent()) {
+                    throw new IllegalArgumentException(shown.get().problem() + "; " + ShownDataDir.FIX);
+                }
+            }
+            Identity identity = IdentityStore.loadOrCreate(config.dataDir());
             daemon = new NodeDaemon(config, launcher, identity, owner);
         } catch (IOException | RuntimeException | InterruptedException e) {
             owner.close();

@@ -56,10 +56,10 @@ class NodeFilesKillTest {
         /** Whether write {@code next} of this kind is in the middle (its temporary file is there): cheap, looked at in a spin. */
         boolean writing(NodeLayout layout, int next) {
             return switch (this) {
-                case OUTBOX -> Files.exists(tmpOf(layout.outbox().resolve("unit-" + next + ".result")));
-                case BUFFER -> Files.exists(tmpOf(layout.buffer().resolve("slot-0.unit")));
-                case PEERS -> Files.exists(tmpOf(layout.peers()));
-                case ENDPOINT -> Files.exists(tmpOf(layout.endpointFile()));
+                case OUTBOX -> writingOf(layout.outbox().resolve("unit-" + next + ".result"));
+                case BUFFER -> writingOf(layout.buffer().resolve("slot-0.unit"));
+                case PEERS -> writingOf(layout.peers());
+                case ENDPOINT -> writingOf(layout.endpointFile());
                 case IDENTITY -> anyTemporary(keyDir(layout, next));
             };
         }
@@ -209,8 +209,14 @@ class NodeFilesKillTest {
         return layout.dataDir().resolve("keys").resolve("k" + i);
     }
 
-    private static Path tmpOf(Path file) {
-        return file.resolveSibling(file.getFileName() + ".tmp");
+    /** A write of {@code file} is in the middle: one of its writer's temporary files ({@code <name>.<pid>-<random>.tmp}) is there. */
+    private static boolean writingOf(Path file) {
+        String prefix = file.getFileName() + ".";
+        try (Stream<Path> files = Files.list(file.getParent())) {
+            return files.map(p -> p.getFileName().toString()).anyMatch(n -> n.startsWith(prefix) && n.endsWith(".tmp"));
+        } catch (IOException | UncheckedIOException e) {
+            return false;
+        }
     }
 
     private static boolean anyTemporary(Path dir) {

@@ -31,6 +31,7 @@ import dev.rhizome.node.prefs.NodePreferences;
 import dev.rhizome.node.prefs.TimeWindows;
 import dev.rhizome.node.hardware.HardwareProbe;
 import dev.rhizome.node.work.SlotPlan;
+import dev.rhizome.protocol.files.ProcessLock;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -287,6 +288,46 @@ public final class NodeCommand implements Callable<Integer> {
         if (metricsPort < 0 || metricsPort > 65535) {
             throw BadValue.of("--metrics-port", Integer.toString(metricsPort), "0 (off) or a port from 1 to 65535", "");
         }
+        // The data directory's lock before anything else (the sandbox's trial job takes seconds, the
+        // direction check a request): a second node on a directory in use is refused at once, naming
+        // the pid that holds it, rather than after its trial.
+        ProcessLock owner = NodeDaemon.lockDataDir(dataDir.path());
+        NodeDaemon daemon;
+        try {
+            daemon = startOn(owner);
+        } catch (Exception | Error e) {
+            owner.close();  // a daemon that failed its start closed it itself: closing twice is harmless
+            throw e;
+        }
+        if (json) {
+            new Output(System.out).json(ready(daemon));
+            System.out.flush();
+        }
+        Thread hook = new Thread(() -> {
+            try {
+                daemon.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "node-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        daemon.join();
+        try {
+            // The loop ended by itself (--max-units, or a --direction its first claim found unknown):
+            // close here rather than at exit.
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            return ExitCodes.OK; // SIGTERM or Ctrl-C: the hook is closing the node
+        }
+        daemon.close();
+        if (daemon.directionRefused().isPresent()) {
+            throw unknownDirection();
+        }
+        return ExitCodes.OK;
+    }
+
+    /** Starts the node on the data directory whose lock {@code owner} is; the daemon owns it from here. */
+    private NodeDaemon startOn(ProcessLock owner) throws Exception {
         boolean directionChecked = direction == null || requireKnownDirection();
         NodePreferences prefs = preferences();
         boolean serveOnly = slots(prefs) == 0;
@@ -320,38 +361,12 @@ public final class NodeCommand implements Callable<Integer> {
                 throw new CommandException(ExitCodes.FAILED, "failed", e.getMessage(), SandboxUnavailableException.NEXT_STEP);
             }
         }
-        NodeDaemon daemon;
         try {
-            daemon = NodeDaemon.start(config, launcher);
+            return NodeDaemon.start(config, launcher, owner);
         } catch (IllegalArgumentException e) {
             // the one value the daemon refuses itself: a data directory every job would see
             throw CommandException.usage("--data-dir", e.getMessage(), "");
         }
-        if (json) {
-            new Output(System.out).json(ready(daemon));
-            System.out.flush();
-        }
-        Thread hook = new Thread(() -> {
-            try {
-                daemon.close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "node-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        daemon.join();
-        try {
-            // The loop ended by itself (--max-units, or a --direction its first claim found unknown):
-            // close here rather than at exit.
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            return ExitCodes.OK; // SIGTERM or Ctrl-C: the hook is closing the node
-        }
-        daemon.close();
-        if (daemon.directionRefused().isPresent()) {
-            throw unknownDirection();
-        }
-        return ExitCodes.OK;
     }
 
     /**

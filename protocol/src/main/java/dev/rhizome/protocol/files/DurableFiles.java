@@ -11,6 +11,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.OptionalLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Replaces a file so that a crash at any moment leaves either the old content or the new, whole,
@@ -18,12 +23,30 @@ import java.nio.file.attribute.FileAttribute;
  * page cache survives). The content goes to {@code <name>.tmp} beside the target, is forced to
  * disk, renamed over the target, and then the directory is forced too: a rename is a change to the
  * directory, and until the directory is on disk a power loss can undo it (POSIX promises nothing
- * else; ext4 and XFS lose it). The temporary name is fixed, so a process killed before its rename
- * leaves at most one leftover per target, which the next write replaces ({@link #removeLeftovers}
- * clears them at start).
+ * else; ext4 and XFS lose it).
+ *
+ * <p>The temporary name is one per writer, {@code <name>.<pid>-<16 hex>.tmp}: several processes
+ * replace one file (the CLI's {@code networks/} file, written by the first commands of a data
+ * directory to reach a coordinator, two of them started together), and through one fixed name they
+ * deleted each other's temporary file, so one failed its rename or renamed the other's half-written
+ * file into place. With a name each, every rename moves a whole file, and the last one wins. A
+ * writer killed before its rename leaves its file behind; the next write of the same target removes
+ * the siblings whose pid names no running process, or names this one (writes of one target in this
+ * process take turns, so a sibling with our pid is a leftover of an earlier process the pid was
+ * reused for: a container's node is often the same small pid after a restart). A leftover whose pid
+ * was reused by an unrelated live process stays until that process exits. Pids are this host's
+ * (and this pid namespace's): two containers sharing a directory, each with its own pid namespace,
+ * could take each other's live temporary file for a dead one, and fail that write. Chosen over a
+ * lock file beside each target, which would stay in every directory for good. {@link
+ * #removeLeftovers} clears a directory at its owner's start.
  */
 public final class DurableFiles {
     public static final String TEMP_SUFFIX = ".tmp";
+    /** What follows {@code <name>.} in a writer's temporary name: its pid and a random part. */
+    private static final Pattern WRITER = Pattern.compile("(\\d{1,10})-[0-9a-f]{16}" + Pattern.quote(TEMP_SUFFIX));
+    private static final Pattern ANY_WRITER = Pattern.compile(".*\\.(\\d{1,10})-[0-9a-f]{16}" + Pattern.quote(TEMP_SUFFIX));
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final long PID = ProcessHandle.current().pid();
     private static final boolean DIRECTORIES_OPEN = !System.getProperty("os.name", "").startsWith("Windows");
 
     /** Writes the content of a file; may be called once, and must write all of it. */
@@ -71,8 +94,8 @@ public final class DurableFiles {
     }
 
     private static void replaceNow(Path target, Content content, FileAttribute<?>... attributes) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + TEMP_SUFFIX);
-        Files.deleteIfExists(tmp);
+        Path tmp = temporaryOf(target);
+        removeDeadWriters(target);
         try (FileChannel ch = FileChannel.open(Files.createFile(tmp, attributes), StandardOpenOption.WRITE)) {
             OutputStream out = Channels.newOutputStream(ch);
             content.writeTo(out);
@@ -83,6 +106,51 @@ public final class DurableFiles {
             throw e;
         }
         move(tmp, target);
+    }
+
+    /** A temporary name of this writer's own for a write of {@code target}. */
+    static Path temporaryOf(Path target) {
+        byte[] random = new byte[8];
+        RANDOM.nextBytes(random);
+        return target.resolveSibling(target.getFileName() + "." + PID + "-" + HexFormat.of().formatHex(random) + TEMP_SUFFIX);
+    }
+
+    /**
+     * Deletes the temporary files of {@code target}'s writers that are gone (killed before their
+     * rename): those whose pid no process has, and those with this process's pid, which are an
+     * earlier process's (this one's writes of {@code target} take turns, and it holds the turn).
+     * Also {@code <name>.tmp}, the one fixed name of earlier versions. Called holding the turn.
+     */
+    private static void removeDeadWriters(Path target) throws IOException {
+        String prefix = target.getFileName() + ".";
+        Path dir = parent(target);
+        try (DirectoryStream<Path> siblings = Files.newDirectoryStream(dir,
+                f -> f.getFileName().toString().startsWith(prefix) && f.getFileName().toString().endsWith(TEMP_SUFFIX))) {
+            for (Path f : siblings) {
+                String rest = f.getFileName().toString().substring(prefix.length());
+                Matcher m = WRITER.matcher(rest);
+                boolean dead = m.matches() ? deadOrUs(m.group(1)) : rest.equals(TEMP_SUFFIX.substring(1));
+                if (dead) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            // no directory yet: the write says so itself
+        }
+    }
+
+    /** The writer's pid names no running process, or this one. */
+    private static boolean deadOrUs(String pid) {
+        OptionalLong n = parsePid(pid);
+        return n.isEmpty() || n.getAsLong() == PID || ProcessHandle.of(n.getAsLong()).map(h -> !h.isAlive()).orElse(true);
+    }
+
+    private static OptionalLong parsePid(String pid) {
+        try {
+            return OptionalLong.of(Long.parseLong(pid));
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty();
+        }
     }
 
     /** Renames {@code from} over {@code to} atomically and forces the directories involved. */
@@ -118,8 +186,11 @@ public final class DurableFiles {
 
     /**
      * Deletes the temporary files a process killed between a write and its rename left in
-     * {@code dir}. Only for the directory's owner (a process holding its {@link ProcessLock}):
-     * another writer's temporary file would go with them.
+     * {@code dir}: a writer's whose pid names no running process or this one, and any other
+     * {@code *.tmp} file (earlier versions' fixed and random names). Only for the directory's
+     * owner (a process holding its {@link ProcessLock}), before it writes there itself: a
+     * {@code *.tmp} of another kind may be another process's. A running writer's (another
+     * process's, e.g. an agent's {@code rhizome} command) is kept.
      *
      * @return how many it deleted
      */
@@ -127,6 +198,10 @@ public final class DurableFiles {
         int removed = 0;
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + TEMP_SUFFIX)) {
             for (Path f : files) {
+                Matcher m = ANY_WRITER.matcher(f.getFileName().toString());
+                if (m.matches() && !deadOrUs(m.group(1))) {
+                    continue;
+                }
                 if (Files.isRegularFile(f) && Files.deleteIfExists(f)) {
                     removed++;
                 }

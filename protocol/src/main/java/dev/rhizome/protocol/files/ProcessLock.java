@@ -88,8 +88,12 @@ public final class ProcessLock implements AutoCloseable {
         }
     }
 
+    /** Releases the lock; a second call does nothing (an owner handed on may be closed by both). */
     @Override
     public void close() throws IOException {
+        if (!channel.isOpen()) {
+            return;
+        }
         try {
             lock.release();
         } finally {

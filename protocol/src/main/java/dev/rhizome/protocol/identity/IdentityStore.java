@@ -128,7 +128,8 @@ public final class IdentityStore {
         }
     }
 
-    static void createPrivateDirectory(Path dir) throws IOException {
+    /** Makes {@code dir} (and its parents) readable by its owner only, when it is not there yet. */
+    public static void createPrivateDirectory(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
         }

@@ -54,14 +54,117 @@ class DurableFilesTest {
             for (byte b : content) {
                 assertThat(b).isEqualTo(first);
             }
-            try (Stream<Path> files = Files.list(dir)) {
-                assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".tmp")).toList())
-                        .as("at most the one fixed temporary name is left").isSubsetOf("peers.bin.tmp");
-            }
+            assertThat(temporaryFiles()).as("at most the killed writer's one temporary file is left").hasSizeLessThan(2);
         }
         DurableFiles.replace(target, "new".getBytes());
         assertThat(Files.readString(target)).isEqualTo("new");
-        assertThat(dir.resolve("peers.bin.tmp")).doesNotExist();
+        assertThat(temporaryFiles()).as("the next write removes a dead writer's temporary file").isEmpty();
+    }
+
+    /**
+     * Replaces args[0] with args[2] bytes of args[1] (one letter), args[3] times (or until killed
+     * when negative), args[4] ms apart. A write that fails ends it with exit status 1, its exception on stderr.
+     */
+    public static final class Hammer {
+        public static void main(String[] args) throws Exception {
+            Path target = Path.of(args[0]);
+            byte[] content = new byte[Integer.parseInt(args[2])];
+            Arrays.fill(content, (byte) args[1].charAt(0));
+            long times = Long.parseLong(args[3]);
+            long pause = Long.parseLong(args[4]);
+            for (long i = 0; times < 0 || i < times; i++) {
+                DurableFiles.replace(target, content);
+                Thread.sleep(pause);
+            }
+        }
+    }
+
+    private Process hammer(Path target, char fill, int size, int times) throws IOException {
+        return hammer(target, fill, size, times, 0);
+    }
+
+    private Process hammer(Path target, char fill, int size, int times, int pauseMs) throws IOException {
+        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Hammer.class.getName(), target.toString(),
+                String.valueOf(fill), Integer.toString(size), Integer.toString(times), Integer.toString(pauseMs))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("hammer-" + fill + ".log").toFile()).start();
+    }
+
+    /**
+     * Two processes replacing one file at once (two CLI commands of one data directory keeping the
+     * coordinator's network id): through one fixed temporary name one deleted the other's, so a
+     * command failed its rename, or renamed a half-written file into place. Each writer now has a
+     * name of its own: both finish, and a reader meanwhile always finds one write whole.
+     */
+    @Test
+    void twoProcessesReplacingOneFileAllSucceedAndAReaderAlwaysFindsOneWriteWhole() throws Exception {
+        Path target = dir.resolve("network");
+        DurableFiles.replace(target, whole('c', 5_000));
+        Process a = hammer(target, 'a', 200_000, 150);
+        Process b = hammer(target, 'b', 30_000, 150);
+        int reads = 0;
+        while (a.isAlive() || b.isAlive() || reads < 10) {
+            byte[] content = Files.readAllBytes(target);
+            assertThat(content.length).as("read %d", reads).isIn(200_000, 30_000, 5_000);
+            assertThat(content).as("read %d, whole", reads).isEqualTo(whole((char) content[0], content.length));
+            reads++;
+        }
+        assertThat(a.waitFor()).as("writer a's exit status (%s)", Files.readString(dir.resolve("hammer-a.log"))).isZero();
+        assertThat(b.waitFor()).as("writer b's exit status (%s)", Files.readString(dir.resolve("hammer-b.log"))).isZero();
+        assertThat(temporaryFiles()).as("temporary files left by writers that finished").isEmpty();
+    }
+
+    /**
+     * One of two writers of a file killed (SIGKILL) in the middle of a write: its temporary file is
+     * left, the other's next write removes it (its pid names no running process), and the other's
+     * own temporary files are never touched by the survivor's clean-up while it runs.
+     */
+    @Test
+    void aWriterKilledMidWriteLeavesATemporaryFileTheOtherWritersNextWriteRemoves() throws Exception {
+        Path target = dir.resolve("network");
+        // the survivor pauses between writes, so that the victim's leftover is seen before its clean-up
+        Process survivor = hammer(target, 'b', 30_000, -1, 200);
+        try {
+            Path left = null;
+            for (int attempt = 0; attempt < 20 && left == null; attempt++) {
+                Process victim = hammer(target, 'a', 2_000_000, -1);
+                String mine = "network." + victim.pid() + "-";
+                Path[] seen = new Path[1];
+                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(1))
+                        .until(() -> (seen[0] = temporaryFiles().stream()
+                                .filter(p -> p.getFileName().toString().startsWith(mine)).findFirst().orElse(null)) != null
+                                || !victim.isAlive());
+                assertThat(victim.isAlive()).as("the victim runs (%s)", Files.readString(dir.resolve("hammer-a.log"))).isTrue();
+                victim.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+                if (Files.exists(seen[0])) {
+                    left = seen[0];
+                }
+            }
+            assertThat(left).as("a kill landed while the victim's temporary file was there").isNotNull();
+            Path killed = left;
+            await().atMost(Duration.ofSeconds(90)).until(() -> !Files.exists(killed) || !survivor.isAlive());
+            assertThat(survivor.isAlive()).as("the survivor never failed a write (%s)",
+                    Files.readString(dir.resolve("hammer-b.log"))).isTrue();
+            assertThat(killed).as("the killed writer's temporary file, after the survivor's next write").doesNotExist();
+        } finally {
+            survivor.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+        byte[] content = Files.readAllBytes(target);
+        assertThat(content).isEqualTo(whole((char) content[0], content.length));
+        DurableFiles.replace(target, "new".getBytes());
+        assertThat(temporaryFiles()).as("temporary files after a write that follows both kills").isEmpty();
+    }
+
+    private static byte[] whole(char fill, int size) {
+        byte[] content = new byte[size];
+        Arrays.fill(content, (byte) fill);
+        return content;
+    }
+
+    private List<Path> temporaryFiles() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList();
+        }
     }
 
     private int count() {
@@ -110,18 +213,25 @@ class DurableFilesTest {
             assertThat(b).isEqualTo(content[0]);
         }
         assertThat(content.length).isEqualTo(1_000 * (content[0] - 'a' + 1));
-        assertThat(dir.resolve("network.tmp")).doesNotExist();
+        assertThat(temporaryFiles()).isEmpty();
     }
 
     @Test
-    void leftoversOfInterruptedWritesAreRemovedAndNothingElse() throws IOException {
+    void leftoversOfInterruptedWritesAreRemovedAndNothingElse() throws Exception {
         Files.writeString(dir.resolve("node.json.tmp"), "half");
+        Process gone = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-version")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        gone.waitFor();
+        Files.writeString(dir.resolve("peers.bin." + gone.pid() + "-0123456789abcdef.tmp"), "a dead writer's");
+        long running = ProcessHandle.current().parent().orElseThrow().pid();
+        Files.writeString(dir.resolve("network." + running + "-0123456789abcdef.tmp"), "a running writer's");
         Files.writeString(dir.resolve("peers.bin123456.tmp"), "an older version's random name");
         Files.writeString(dir.resolve("node.json"), "{}");
         Files.createDirectories(dir.resolve("sub.tmp"));
-        assertThat(DurableFiles.removeLeftovers(dir)).isEqualTo(2);
+        assertThat(DurableFiles.removeLeftovers(dir)).isEqualTo(3);
         try (Stream<Path> files = Files.list(dir)) {
-            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("node.json", "sub.tmp");
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("node.json", "sub.tmp",
+                    "network." + running + "-0123456789abcdef.tmp");
         }
         assertThat(DurableFiles.removeLeftovers(dir.resolve("missing"))).isZero();
     }
