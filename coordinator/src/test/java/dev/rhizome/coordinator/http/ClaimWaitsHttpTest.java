@@ -5,20 +5,17 @@ import static dev.rhizome.coordinator.support.Harness.SEED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.service.ClaimWaits;
-import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.CoordinatorOnLoopback;
 import dev.rhizome.coordinator.support.Harness;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.protocol.identity.Identity;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -34,23 +31,13 @@ class ClaimWaitsHttpTest {
     @Parameter
     String store;
 
-    @TempDir
-    Path dataDir;
-
     private Harness h;
+    @RegisterExtension
+    final CoordinatorOnLoopback loopback = CoordinatorOnLoopback.protobuf().store(() -> store).into(started -> h = started);
 
     @BeforeEach
-    void start() throws Exception {
-        h = Harness.on(store, dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.PROTOBUF, CoordinatorLimits.defaults());
-        h.withSeedAndDirection();
+    void baseline() {
         assertThat(h.api.claimResponse(Identity.generate()).hasUnit()).as("the direction's baseline, out of the way").isTrue();
-    }
-
-    @AfterEach
-    void stop() {
-        if (h != null) {
-            h.close();
-        }
     }
 
     private double waiting() {
