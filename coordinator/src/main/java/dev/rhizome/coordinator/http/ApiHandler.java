@@ -174,6 +174,13 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             send(ctx, seq, new Outgoing(refuse("?", e), false, protobuf, head));
             return;
         }
+        HttpError unmet = router.serves(request.method(), request.path())
+                ? Preconditions.check(msg.headers(), request.path(), router.serves("GET", request.path())) : null;
+        if (unmet != null) {
+            // a condition no answer here can meet: nothing is run (the framing is sound: kept open)
+            send(ctx, seq, new Outgoing(refuse(request, unmet), keepAlive, protobuf, head));
+            return;
+        }
         waiting.add(new Waiting(seq, request, keepAlive, protobuf, System.nanoTime(), client,
                 !msg.protocolVersion().isKeepAliveDefault()));
         dispatch(ctx);
