@@ -39,6 +39,19 @@ public record UnitRecord(String id, WorkUnit.Kind kind, String seed, String dire
                 leaseDeadlineMs, attempts, expiredLeases, createdMs);
     }
 
+    /**
+     * The unit after a lease whose claim's answer reached nobody (the claimant's connection went
+     * first) is given back: an evaluation is OPEN again with the attempt not counted (nobody
+     * tried it), an exploration ends as one given back does (a fresh one is made on demand).
+     */
+    public UnitRecord unanswered() {
+        if (kind == WorkUnit.Kind.EXPLORE) {
+            return doneBy(holder);
+        }
+        return new UnitRecord(id, kind, seed, direction, commit, parent, proposer, UnitStatus.State.OPEN, holder,
+                leaseDeadlineMs, Math.max(0, attempts - 1), expiredLeases, createdMs);
+    }
+
     public UnitRecord doneBy(ByteString node) {
         return new UnitRecord(id, kind, seed, direction, commit, parent, proposer, UnitStatus.State.DONE, node,
                 leaseDeadlineMs, attempts, expiredLeases, createdMs);

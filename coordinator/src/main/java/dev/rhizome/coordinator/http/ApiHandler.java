@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -173,6 +174,13 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             send(ctx, seq, new Outgoing(refuse("?", e), false, protobuf, head));
             return;
         }
+        HttpError unmet = router.serves(request.method(), request.path())
+                ? Preconditions.check(msg.headers(), request.path(), router.serves("GET", request.path())) : null;
+        if (unmet != null) {
+            // a condition no answer here can meet: nothing is run (the framing is sound: kept open)
+            send(ctx, seq, new Outgoing(refuse(request, unmet), keepAlive, protobuf, head));
+            return;
+        }
         waiting.add(new Waiting(seq, request, keepAlive, protobuf, System.nanoTime(), client,
                 !msg.protocolVersion().isKeepAliveDefault()));
         dispatch(ctx);
@@ -269,6 +277,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             later.cancel(false);
         }
         pending.clear();
+        order.drop().forEach(ApiHandler::undelivered);
         super.channelInactive(ctx);
     }
 
@@ -344,9 +353,15 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     /** On the event loop: queues a finished reply and writes every reply now due, in request order. */
     private void send(ChannelHandlerContext ctx, long seq, Outgoing outgoing) {
+        if (!ctx.channel().isActive()) {
+            undelivered(outgoing);  // nobody reads it, nor what would follow it
+            return;
+        }
         var ready = order.finish(seq, outgoing);
-        for (Outgoing o : ready) {
+        for (int i = 0; i < ready.size(); i++) {
+            Outgoing o = ready.get(i);
             if (!ctx.channel().isActive()) {
+                ready.subList(i, ready.size()).forEach(ApiHandler::undelivered);
                 return;
             }
             FullHttpResponse response = Responses.of(ctx.alloc(), o.reply(), o.protobuf());
@@ -365,10 +380,16 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             String client = o.client() != null ? o.client() : AddressScope.of(remoteAddress(ctx));
             replies.add(client, bytes);
             var written = ctx.write(response);
-            written.addListener(f -> replies.release(client, bytes));  // sent, or the connection went
+            written.addListener(f -> {
+                replies.release(client, bytes);  // sent, or the connection went
+                if (!f.isSuccess()) {
+                    undelivered(o);
+                }
+            });
             if (!o.keepAlive()) {
                 ctx.flush();
                 written.addListener(ChannelFutureListener.CLOSE);
+                ready.subList(i + 1, ready.size()).forEach(ApiHandler::undelivered);  // the connection closes first
                 return;
             }
         }
@@ -377,6 +398,23 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         closeIfDone(ctx);
         resumeReadingIfDue(ctx);
+    }
+
+    /**
+     * A reply that never reached its client (its connection went before or while it was written):
+     * what it asked to undo runs off the event loop (a store write).
+     */
+    private static void undelivered(Outgoing outgoing) {
+        Runnable undo = outgoing.reply().undelivered();
+        if (undo != null) {
+            ForkJoinPool.commonPool().execute(() -> {
+                try {
+                    undo.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("undoing an answer that reached nobody failed: {}", e.toString());
+                }
+            });
+        }
     }
 
     /** After a half-close, the connection closes once every request read before it is answered. */

@@ -9,11 +9,13 @@ import java.util.concurrent.CompletableFuture;
  * What a route answers: a protobuf message in the negotiated format, or plain text; or, for a
  * request answered later ({@link #later}: a claim that waits for work), the answer to come and
  * how to have it now ({@code hurry}: the client shut its side, so waiting on is for nobody).
+ * {@code undelivered}: what to undo when the answer cannot be written (its connection is gone),
+ * off the event loop; null for nothing.
  */
 record Reply(HttpResponseStatus status, Message message, String text, byte[] body, String contentType, String allow,
-        CompletableFuture<Reply> pending, Runnable hurry) {
+        CompletableFuture<Reply> pending, Runnable hurry, Runnable undelivered) {
     Reply(HttpResponseStatus status, Message message, String text, byte[] body, String contentType) {
-        this(status, message, text, body, contentType, null, null, null);
+        this(status, message, text, body, contentType, null, null, null, null);
     }
 
     static Reply of(Message message) {
@@ -31,12 +33,20 @@ record Reply(HttpResponseStatus status, Message message, String text, byte[] bod
      * read one answer, and a client that closed whole is only told apart from it by a write).
      */
     static Reply later(CompletableFuture<Reply> answer, Runnable hurry) {
-        return new Reply(HttpResponseStatus.OK, null, null, null, null, null, answer, hurry);
+        return new Reply(HttpResponseStatus.OK, null, null, null, null, null, answer, hurry, null);
     }
 
     /** The same reply with an Allow header: a 405 must say which methods the path accepts (RFC 9110, 15.5.6). */
     Reply withAllow(String methods) {
-        return new Reply(status, message, text, body, contentType, methods, pending, hurry);
+        return new Reply(status, message, text, body, contentType, methods, pending, hurry, undelivered);
+    }
+
+    /**
+     * The same reply with what to undo should it reach nobody (a claim's lease: given back, where
+     * it stayed leased to a client that had gone until its deadline). Run once, off the event loop.
+     */
+    Reply ifUndelivered(Runnable undo) {
+        return new Reply(status, message, text, body, contentType, allow, pending, hurry, undo);
     }
 
     /** Bytes of a given type: the dashboard's page, script and styles, or a JSON document. */

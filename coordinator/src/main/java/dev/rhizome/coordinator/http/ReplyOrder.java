@@ -35,6 +35,13 @@ final class ReplyOrder<R> {
         return ready;
     }
 
+    /** The connection closed: the finished replies still waiting for an earlier one, which will never go. */
+    List<R> drop() {
+        List<R> dropped = new ArrayList<>(finished.values());
+        finished.clear();
+        return dropped;
+    }
+
     /** Requests that arrived and whose replies have not been sent yet. */
     int outstanding() {
         return (int) (nextToAssign - nextToSend);

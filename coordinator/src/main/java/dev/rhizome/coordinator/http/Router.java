@@ -116,6 +116,12 @@ final class Router {
         return null;
     }
 
+    /** Whether a request with this method and path would reach a handler (no 404, 405 or 501 first). */
+    boolean serves(String method, String path) {
+        Map<String, Handler> byMethod = routes.get(path);
+        return byMethod != null && byMethod.containsKey(method.equals("HEAD") ? "GET" : method);
+    }
+
     /** The paths that accept this method, so that a test can walk every route of a kind. */
     Set<String> paths(String method) {
         Set<String> paths = new TreeSet<>();

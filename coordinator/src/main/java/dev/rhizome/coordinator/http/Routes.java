@@ -82,13 +82,16 @@ public final class Routes {
                 .post("/v1/bans", r -> Reply.of(s.operators().ban(
                         signed.open(r, KeyBan.getDefaultInstance(), KeyBan::getBannedBy))))
                 .post("/v1/claim", r -> {
-                    CompletableFuture<ClaimResponse> claimed = s.claims().claim(
-                            signed.open(r, ClaimRequest.getDefaultInstance(), ClaimRequest::getNode), r.origin());
+                    Verified<ClaimRequest> claim = signed.open(r, ClaimRequest.getDefaultInstance(), ClaimRequest::getNode);
+                    CompletableFuture<ClaimResponse> claimed = s.claims().claim(claim, r.origin());
                     CompletableFuture<Reply> reply = claimed.thenApply(answer -> {
-                        if (answer.hasUnit()) {
-                            metrics.leaseGranted(answer.getUnit().getKind().name());
+                        if (!answer.hasUnit()) {
+                            return Reply.of(answer);
                         }
-                        return Reply.of(answer);
+                        metrics.leaseGranted(answer.getUnit().getKind().name());
+                        // an answer its client never gets gives its lease back (the nonce stays spent)
+                        return Reply.of(answer).ifUndelivered(() -> s.dispatcher().giveBackUnanswered(
+                                answer.getUnit().getId(), claim.record().getNode()));
                     });
                     if (reply.isDone() && !reply.isCompletedExceptionally()) {
                         return reply.join();

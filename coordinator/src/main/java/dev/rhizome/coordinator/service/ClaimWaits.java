@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.service;
 
+import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.AddressScope;
 import dev.rhizome.coordinator.core.ReplayWindow;
 import dev.rhizome.coordinator.core.Saturating;
@@ -10,6 +11,7 @@ import dev.rhizome.protocol.envelope.Verified;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +23,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +71,13 @@ public final class ClaimWaits implements AutoCloseable {
     private final Object lock = new Object();
     /** Held claims in the order they will be run again (guarded by lock). */
     private final LinkedHashSet<Held> waiting = new LinkedHashSet<>();
+    /**
+     * The same held claims by their answer, and by their claimant and nonce (guarded by lock): a
+     * client's FIN ({@link #endWait}) and every claim ({@link #letGoOfTheSameClaim}) find theirs
+     * in one look-up, where each went through every held claim under the lock.
+     */
+    private final Map<CompletableFuture<ClaimResponse>, Held> byAnswer = new IdentityHashMap<>();
+    private final Map<Twin, Held> byNonce = new HashMap<>();
     private final Map<String, Integer> byAddress = new HashMap<>();
     private final Map<String, Integer> byNetwork = new HashMap<>();
     private long wakeUps;
@@ -78,6 +88,24 @@ public final class ClaimWaits implements AutoCloseable {
     private boolean wakeCapped;
     private boolean wakeDue;
     private boolean closed;
+    private volatile RunHooks hooks = RunHooks.NONE;
+
+    /** A claim as its claimant's key and nonce name it: the same signed claim sent again has the same. */
+    private record Twin(ByteString node, ByteString nonce) {
+        static Twin of(ClaimRequest claim) {
+            return new Twin(claim.getNode(), claim.getNonce());
+        }
+    }
+
+    /**
+     * Where a test stands in a held claim's run again, on the waker's thread: before it runs, and
+     * once it has asked whether it is still wanted (inside its transaction, before it leases).
+     * Each gets the held claim's answer.
+     */
+    record RunHooks(Consumer<CompletableFuture<ClaimResponse>> beforeRun,
+            Consumer<CompletableFuture<ClaimResponse>> afterAsked) {
+        static final RunHooks NONE = new RunHooks(a -> { }, a -> { });
+    }
 
     /** One held claim; its fields but the request are guarded by the lock. */
     private static final class Held {
@@ -151,6 +179,8 @@ public final class ClaimWaits implements AutoCloseable {
                 return CompletableFuture.completedFuture(first);
             }
             waiting.add(held);
+            byAnswer.put(held.answer, held);
+            byNonce.put(Twin.of(claim), held);
             held.end = timer.schedule(() -> end(held), until - now, TimeUnit.MILLISECONDS);
             runAgainAt(held, attempt.opensAtMs(), now, until);
             // work that opened between the first run and now is not missed
@@ -181,15 +211,9 @@ public final class ClaimWaits implements AutoCloseable {
      * unit after that answer, leased to a claimant told there was none.
      */
     private void letGoOfTheSameClaim(ClaimRequest claim) {
-        Held twin = null;
+        Held twin;
         synchronized (lock) {
-            for (Held held : waiting) {
-                ClaimRequest other = held.request.record();
-                if (other.getNonce().equals(claim.getNonce()) && other.getNode().equals(claim.getNode())) {
-                    twin = held;
-                    break;
-                }
-            }
+            twin = byNonce.get(Twin.of(claim));
             if (twin == null) {
                 return;
             }
@@ -221,7 +245,7 @@ public final class ClaimWaits implements AutoCloseable {
     public void endWait(CompletableFuture<ClaimResponse> answer) {
         Held held;
         synchronized (lock) {
-            held = waiting.stream().filter(h -> h.answer == answer).findFirst().orElse(null);
+            held = byAnswer.get(answer);
         }
         if (held != null) {
             end(held);
@@ -333,11 +357,22 @@ public final class ClaimWaits implements AutoCloseable {
             ClaimResponse again = null;
             Dispatcher.Attempt attempt = null;
             RuntimeException failure = null;
+            RunHooks hooks = this.hooks;
             try {
-                attempt = dispatcher.claimHeld(held.request, held.origin, () -> stillWanted(held));
+                hooks.beforeRun().accept(held.answer);
+                attempt = dispatcher.claimHeld(held.request, held.origin, () -> {
+                    boolean wanted = stillWanted(held);
+                    hooks.afterAsked().accept(held.answer);
+                    return wanted;
+                });
                 again = attempt.response();
             } catch (RuntimeException e) {
                 failure = e;  // answered as the first run's failure would have been (the route maps it)
+            }
+            if (again != null && again.hasUnit() && !held.answer.complete(again) && held.answer.isCancelled()) {
+                // Its client went between the run's last question and its commit: the lease goes
+                // back now, before the claim is let go (a twin sent again then finds it given back).
+                giveBack(held, again);
             }
             boolean done = failure != null || again.hasUnit() || again.getDirectionClosed();
             boolean ended;
@@ -369,13 +404,28 @@ public final class ClaimWaits implements AutoCloseable {
     /**
      * Asked by a held claim's run inside its transaction, before it leases: a claim whose client
      * went away (or shut its side) while it ran leases nothing, where it used to lease a unit to
-     * nobody, held until its lease ran out. A client gone between this and the commit still gets
-     * its lease (see docs/architecture.md, Known gaps).
+     * nobody, held until its lease ran out. A client gone (its answer cancelled) between this and
+     * the commit has that lease given back once the run is over ({@link #giveBack}).
      */
     private boolean stillWanted(Held held) {
         synchronized (lock) {
             return !held.endWhenRun && !held.answer.isDone();
         }
+    }
+
+    /** A lease whose answer nobody will read: given back, or left to its deadline if that fails. */
+    private void giveBack(Held held, ClaimResponse leased) {
+        try {
+            dispatcher.giveBackUnanswered(leased.getUnit().getId(), held.request.record().getNode());
+        } catch (RuntimeException e) {
+            LOG.warn("unit {} leased to a claim whose client left stays leased until its deadline: {}",
+                    leased.getUnit().getId(), e.toString());
+        }
+    }
+
+    /** Test hooks in a held claim's run again (package-private: tests only). */
+    void hooks(RunHooks hooks) {
+        this.hooks = hooks;
     }
 
     /** Its wait is over, or its client went away: answered "nothing came", unless being run now. */
@@ -410,6 +460,8 @@ public final class ClaimWaits implements AutoCloseable {
 
     private void release(Held held) {
         if (waiting.remove(held)) {
+            byAnswer.remove(held.answer);
+            byNonce.remove(Twin.of(held.request.record()), held);
             byAddress.computeIfPresent(held.origin, (k, n) -> n > 1 ? n - 1 : null);
             byNetwork.computeIfPresent(held.network, (k, n) -> n > 1 ? n - 1 : null);
             if (held.end != null) {

@@ -302,6 +302,26 @@ public final class Dispatcher {
         return new Attempt(answer, refusedBy[0] != null, opensAt[0]);
     }
 
+    /**
+     * Gives back the lease a claim took when its answer could not be written (its client's
+     * connection was gone): at once, as an unclaim would, where the unit stayed leased to nobody
+     * until its deadline. The claim's nonce stays spent: the same claim sent again is told so
+     * ({@code 409}). Nothing changes when the unit is no longer leased to {@code node}. True when
+     * the lease was given back.
+     */
+    public boolean giveBackUnanswered(String unitId, ByteString node) {
+        return store.inTransaction(tx -> {
+            Optional<UnitRecord> unit = tx.unit(unitId);
+            if (unit.isEmpty() || unit.get().state() != UnitStatus.State.LEASED || !unit.get().holder().equals(node)) {
+                return false;
+            }
+            tx.updateUnit(unit.get().unanswered());
+            LOG.info("lease on {} unit {} given back: its claim's answer reached nobody ({} left)",
+                    unit.get().kind(), unitId, PublicId.hex(node));
+            return true;
+        });
+    }
+
     public Ack renew(Verified<LeaseRenewal> request) {
         LeaseRenewal renewal = request.record();
         long now = clock.millis();

@@ -3,10 +3,10 @@ package dev.rhizome.coordinator.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.core.ReplayWindow;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.CoordinatorOnLoopback;
 import dev.rhizome.coordinator.support.Harness;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
@@ -14,12 +14,9 @@ import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -37,23 +34,9 @@ class ClaimReplayAcrossRestartsTest {
     @Parameter
     String store;
 
-    @TempDir
-    Path dataDir;
-
     private Harness h;
-
-    @BeforeEach
-    void start() throws Exception {
-        h = Harness.on(store, dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.PROTOBUF, CoordinatorLimits.defaults());
-        h.withSeedAndDirection();
-    }
-
-    @AfterEach
-    void stop() {
-        if (h != null) {
-            h.close();
-        }
-    }
+    @RegisterExtension
+    final CoordinatorOnLoopback loopback = CoordinatorOnLoopback.protobuf().store(() -> store).into(started -> h = started);
 
     private SignedEnvelope claim(Identity node, long timeMs) {
         return h.api.sign(node, ClaimRequest.newBuilder().setNode(node.publicId().toByteString())

@@ -5,20 +5,21 @@ import static dev.rhizome.coordinator.support.Harness.SEED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.service.ClaimWaits;
-import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.CoordinatorOnLoopback;
 import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.coordinator.support.RawHttp;
+import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
+import dev.rhizome.proto.v1.UnitStatus;
+import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -34,23 +35,13 @@ class ClaimWaitsHttpTest {
     @Parameter
     String store;
 
-    @TempDir
-    Path dataDir;
-
     private Harness h;
+    @RegisterExtension
+    final CoordinatorOnLoopback loopback = CoordinatorOnLoopback.protobuf().store(() -> store).into(started -> h = started);
 
     @BeforeEach
-    void start() throws Exception {
-        h = Harness.on(store, dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.PROTOBUF, CoordinatorLimits.defaults());
-        h.withSeedAndDirection();
+    void baseline() {
         assertThat(h.api.claimResponse(Identity.generate()).hasUnit()).as("the direction's baseline, out of the way").isTrue();
-    }
-
-    @AfterEach
-    void stop() {
-        if (h != null) {
-            h.close();
-        }
     }
 
     private double waiting() {
@@ -98,5 +89,39 @@ class ClaimWaitsHttpTest {
         await().atMost(Duration.ofSeconds(10)).until(held::isDone);
         assertThat(held.join().getWaited()).as("answered by the close, not cut off").isTrue();
         h.coordinator = null;
+    }
+
+    /**
+     * A claim's answer that can no longer be written gives its lease back: an exploration leased to
+     * a claim pipelined behind a held one waits for that one's answer, and the client resets its
+     * connection meanwhile. The exploration was leased to nobody until its deadline; it is closed
+     * as given back at once now, and the held claim is let go.
+     */
+    @Test
+    void aClaimsAnswerThatReachesNobodyGivesItsLeaseBack() throws Exception {
+        try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+            raw.send(claim(Identity.generate(), WorkUnit.Kind.EVALUATE, ClaimWaits.MAX_WAIT_S));
+            await().atMost(Duration.ofSeconds(30)).until(() -> waiting() == 1);
+            raw.send(claim(Identity.generate(), WorkUnit.Kind.EXPLORE, 0));
+            // leased, its answer queued behind the held claim's (replies leave in request order)
+            await().atMost(Duration.ofSeconds(30)).until(() -> explorations("LEASED").size() == 1);
+            String unit = explorations("LEASED").get(0);
+            raw.reset();
+            await().atMost(Duration.ofSeconds(30)).until(() -> h.unit(unit).getState() == UnitStatus.State.DONE);
+            await().atMost(Duration.ofSeconds(30)).until(() -> waiting() == 0);
+            assertThat(explorations("LEASED")).as("nothing leased to the client that left").isEmpty();
+        }
+    }
+
+    private byte[] claim(Identity node, WorkUnit.Kind kind, int waitS) {
+        byte[] body = h.api.sign(node, ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
+                .setHardwareClass("cpu:x86_64").setTimeMs(h.clock.millis()).setNonce(Fixtures.nonce())
+                .addKinds(kind).setWaitS(waitS).build()).toByteArray();
+        return RawHttp.bytes("POST", "/v1/claim", "application/x-protobuf", body);
+    }
+
+    private java.util.List<String> explorations(String state) {
+        return h.units(state).getUnitsList().stream().filter(u -> u.getUnit().getKind() == WorkUnit.Kind.EXPLORE)
+                .map(u -> u.getUnit().getId()).toList();
     }
 }

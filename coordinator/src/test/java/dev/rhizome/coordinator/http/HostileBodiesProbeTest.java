@@ -4,8 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.CoordinatorLimits;
-import dev.rhizome.coordinator.support.ApiClient;
-import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.CoordinatorOnLoopback;
 import dev.rhizome.coordinator.support.Harness;
 import dev.rhizome.coordinator.support.RawHttp;
 import dev.rhizome.proto.v1.ClaimRequest;
@@ -22,16 +21,13 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A hostile client's third pass, raw bytes on loopback: JSON bodies the parser must refuse (deep,
@@ -45,24 +41,11 @@ class HostileBodiesProbeTest {
     private static final List<String> LEAKS = List.of("Exception", "\tat ", "dev.rhizome.coordinator", "SELECT ",
             "INSERT ", "sqlite", "SQLITE", "postgres", "/tmp/", "/home/", ".java", "incident");
 
-    @TempDir
-    Path dataDir;
-
     private Harness h;
-
-    @BeforeEach
-    void start() throws Exception {
-        h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON,
-                CoordinatorLimits.defaults().withReplyStallTimeout(Duration.ofSeconds(2)));
-        h.withSeedAndDirection();
-    }
-
-    @AfterEach
-    void stop() {
-        if (h != null) {
-            h.close();
-        }
-    }
+    @RegisterExtension
+    final CoordinatorOnLoopback loopback = CoordinatorOnLoopback.json()
+            .limits(CoordinatorLimits.defaults().withReplyStallTimeout(Duration.ofSeconds(2)))
+            .into(started -> h = started);
 
     private RawHttp.Response send(byte[] request) throws IOException {
         try (RawHttp raw = new RawHttp(h.coordinator.url())) {

@@ -5,8 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
-import dev.rhizome.coordinator.support.ApiClient;
-import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.CoordinatorOnLoopback;
 import dev.rhizome.coordinator.support.Harness;
 import dev.rhizome.coordinator.support.LogCapture;
 import dev.rhizome.coordinator.support.RawHttp;
@@ -21,7 +20,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,10 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The HTTP layer against clients that bend the protocol, over real sockets on loopback (the
@@ -42,23 +38,13 @@ import org.junit.jupiter.api.io.TempDir;
  * reading them. Each gets a 4xx/5xx that names the problem, or bounded work on the server.
  */
 class HostileHttpTest {
-    @TempDir
-    Path dataDir;
-
     private Harness h;
-
-    @BeforeEach
-    void start() throws Exception {
-        // Non-readers here are held for the tests' whole length: the stall rule (its own tests below,
-        // on a server of their own) would otherwise cut them after 10 s.
-        h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON,
-                CoordinatorLimits.defaults().withReplyStallTimeout(Duration.ofMinutes(10))).withSeedAndDirection();
-    }
-
-    @AfterEach
-    void stop() {
-        h.close();
-    }
+    @RegisterExtension
+    final CoordinatorOnLoopback loopback = CoordinatorOnLoopback.json()
+            // Non-readers here are held for the tests' whole length: the stall rule (its own tests below,
+            // on a server of their own) would otherwise cut them after 10 s.
+            .limits(CoordinatorLimits.defaults().withReplyStallTimeout(Duration.ofMinutes(10)))
+            .into(started -> h = started);
 
     private RawHttp.Response exchange(String requestLine) throws Exception {
         try (RawHttp raw = new RawHttp(h.coordinator.url())) {

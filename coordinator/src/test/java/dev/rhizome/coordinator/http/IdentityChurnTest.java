@@ -7,6 +7,7 @@ import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.core.WriteQuota;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.CoordinatorOnLoopback;
 import dev.rhizome.coordinator.support.Harness;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
@@ -14,12 +15,10 @@ import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Identity churn: keys are free, so a client that signs each request with a fresh key gets around
@@ -31,28 +30,18 @@ class IdentityChurnTest {
     private static final String CHURNER = "192.0.2.1";
     private static final String NEIGHBOUR = "198.51.100.1";
 
-    @TempDir
-    Path dataDir;
-
     private Harness h;
+    @RegisterExtension
+    final CoordinatorOnLoopback loopback = CoordinatorOnLoopback.json()
+            .limits(CoordinatorLimits.defaults().withDailyWrites(WriteQuota.Limits.defaults()
+                    .with(WriteQuota.Kind.EXPLORATIONS, new WriteQuota.Limit(1, 2, 0))
+                    .with(WriteQuota.Kind.PAPERS, new WriteQuota.Limit(1, 2, 0))))
+            .config(c -> c.withTrustedProxies(List.of("127.0.0.1", "::1")))
+            .into(started -> h = started);
 
     @BeforeEach
-    void start() throws Exception {
-        WriteQuota.Limits limits = WriteQuota.Limits.defaults()
-                .with(WriteQuota.Kind.EXPLORATIONS, new WriteQuota.Limit(1, 2, 0))
-                .with(WriteQuota.Kind.PAPERS, new WriteQuota.Limit(1, 2, 0));
-        h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON,
-                CoordinatorLimits.defaults().withDailyWrites(limits));
-        h.restart(ApiClient.Format.JSON, c -> c.withTrustedProxies(List.of("127.0.0.1", "::1")));
-        h.withSeedAndDirection();
+    void baseline() {
         assertThat(h.api.claimResponse(Identity.generate()).hasUnit()).as("the baseline, out of the way").isTrue();
-    }
-
-    @AfterEach
-    void stop() {
-        if (h != null) {
-            h.close();
-        }
     }
 
     private ApiClient.Response explore(String from) {

@@ -3,8 +3,8 @@ package dev.rhizome.coordinator.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.CoordinatorOnLoopback;
 import dev.rhizome.coordinator.support.Harness;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.CoordinatorStats;
@@ -19,33 +19,19 @@ import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Leases derived from the manifest (60 s timeout: 150 s), expired by moving the coordinator's clock. */
 class LeaseExpiryTest {
     private static final Duration LEASE = Duration.ofSeconds(150);
 
-    @TempDir
-    Path dataDir;
-
     private Harness h;
+    @RegisterExtension
+    final CoordinatorOnLoopback loopback = CoordinatorOnLoopback.protobuf().into(started -> h = started);
     private final Identity first = Identity.generate();
     private final Identity second = Identity.generate();
-
-    @BeforeEach
-    void start() throws Exception {
-        h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.PROTOBUF).withSeedAndDirection();
-    }
-
-    @AfterEach
-    void stop() {
-        h.close();
-    }
 
     @Test
     void anExpiredLeaseIsReissuedToAnotherNodeAndTheLateResultIsKeptAsTooLate() {

@@ -4,18 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.core.WriteQuota;
-import dev.rhizome.coordinator.support.ApiClient;
-import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.CoordinatorOnLoopback;
 import dev.rhizome.coordinator.support.Harness;
 import dev.rhizome.coordinator.support.RawHttp;
 import dev.rhizome.proto.v1.NodeAnnouncement;
-import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The daily totals are shared by networks (an IPv4 /24, an IPv6 /48), not taken whole by one: many
@@ -23,23 +18,12 @@ import org.junit.jupiter.api.io.TempDir;
  * everyone. Requests come from several loopback addresses (all of 127/8 is loopback on Linux).
  */
 class NetworkShareTest {
-    @TempDir
-    Path dataDir;
-
     private Harness h;
-
-    @BeforeEach
-    void start() throws Exception {
-        WriteQuota.Limits limits = WriteQuota.Limits.defaults()
-                .with(WriteQuota.Kind.NEW_NODES, new WriteQuota.Limit(0, 5, 100, 2));
-        h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON,
-                CoordinatorLimits.defaults().withDailyWrites(limits));
-    }
-
-    @AfterEach
-    void stop() {
-        h.close();
-    }
+    @RegisterExtension
+    final CoordinatorOnLoopback loopback = CoordinatorOnLoopback.json().empty()
+            .limits(CoordinatorLimits.defaults().withDailyWrites(WriteQuota.Limits.defaults()
+                    .with(WriteQuota.Kind.NEW_NODES, new WriteQuota.Limit(0, 5, 100, 2))))
+            .into(started -> h = started);
 
     private RawHttp.Response announceFrom(String localAddress) throws Exception {
         Identity node = Identity.generate();

@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
-import dev.rhizome.coordinator.CoordinatorLimits;
-import dev.rhizome.coordinator.support.ApiClient;
-import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.CoordinatorOnLoopback;
 import dev.rhizome.coordinator.support.Harness;
 import dev.rhizome.coordinator.support.RawHttp;
 import dev.rhizome.proto.v1.CoordinatorStats;
@@ -18,12 +16,9 @@ import dev.rhizome.protocol.Json;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The operator routes (`POST /v1/directions/close`, `POST /v1/bans`) as a hostile client sends them,
@@ -33,25 +28,11 @@ import org.junit.jupiter.api.io.TempDir;
  * of the answers may be kept by a cache.
  */
 class OperatorRoutesOnTheWireTest {
-    @TempDir
-    Path dataDir;
-
     private Harness h;
+    @RegisterExtension
+    final CoordinatorOnLoopback loopback = CoordinatorOnLoopback.json().into(started -> h = started);
     private final Identity stranger = Identity.generate();
     private final Identity target = Identity.generate();
-
-    @BeforeEach
-    void start() throws Exception {
-        h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON, CoordinatorLimits.defaults());
-        h.withSeedAndDirection();
-    }
-
-    @AfterEach
-    void stop() {
-        if (h != null) {
-            h.close();
-        }
-    }
 
     private DirectionClosure closure(Identity by, long timeMs) {
         return DirectionClosure.newBuilder().setName(DIRECTION).setReason("done")

@@ -186,12 +186,14 @@ class ClaimWaitsTest {
 
     /**
      * A held claim whose client shut its side (a FIN) is answered now, "nothing came", where it
-     * was held to its wait's end; raced with a wake-up, its answer holds a unit exactly when the
-     * unit was leased to it: a run that the end overtook leases nothing (no lease for nobody).
+     * was held to its wait's end; one whose end comes while a wake-up runs it (the test ends it
+     * from inside that run, before the run asks whether it is still wanted) leases nothing and is
+     * answered "nothing came": without that question, the run leased the unit and answered it to
+     * a client that had said it was done waiting.
      */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"sqlite", "postgresql"})
-    void aHeldClaimEndedByItsClientIsAnsweredNowAndLeasesOnlyWhatItAnswers(String kind) throws Exception {
+    void aHeldClaimEndedByItsClientIsAnsweredNowAndLeasesNothingWhileARunIsUnderWay(String kind) throws Exception {
         onStore(kind, store -> {
             begin(store);
             try (ClaimWaits waits = waits(store, 64)) {
@@ -202,31 +204,66 @@ class ClaimWaitsTest {
                 assertThat(ended.join().getWaited()).isTrue();
                 assertThat(waits.held()).isZero();
 
-                List<CompletableFuture<ClaimResponse>> answers = new ArrayList<>();
-                for (int i = 0; i < 12; i++) {
-                    CompletableFuture<ClaimResponse> raced = waits.claim(signed(Identity.generate(), LONG_WAIT_S), "");
-                    addUnit(store);  // wakes the held claim, on the waker's thread
-                    waits.endWait(raced);
-                    answers.add(raced);
-                }
-                await().atMost(Duration.ofSeconds(60)).until(() -> answers.stream().allMatch(CompletableFuture::isDone));
+                Identity node = Identity.generate();
+                CompletableFuture<ClaimResponse> raced = waits.claim(signed(node, LONG_WAIT_S), "");
+                waits.hooks(new ClaimWaits.RunHooks(waits::endWait, a -> { }));  // the FIN lands as the run starts
+                String unit = addUnit(store);  // wakes the held claim, on the waker's thread
+                await().atMost(Duration.ofSeconds(LONG_WAIT_S - 5)).until(raced::isDone);
+                assertThat(raced.join().hasUnit()).as("the claim its client ended leases nothing").isFalse();
+                assertThat(raced.join().getWaited()).isTrue();
                 await().atMost(Duration.ofSeconds(30)).until(() -> waits.held() == 0);
-                java.util.Set<String> answered = new java.util.HashSet<>();
-                answers.forEach(a -> {
-                    if (a.join().hasUnit()) {
-                        answered.add(a.join().getUnit().getId());
-                    }
-                });
-                java.util.Set<String> leased = new java.util.HashSet<>();
-                for (long t = 100; t < unitTime; t++) {
-                    String id = "u-" + t;
-                    if (store.inTransaction(tx -> tx.unit(id)).orElseThrow().state().name().equals("LEASED")) {
-                        leased.add(id);
-                    }
-                }
-                assertThat(leased).as("units leased are those some answer holds").isEqualTo(answered);
+                assertThat(everLeased(store, unit, node))
+                        .as("never leased to the client that left").isFalse();
+                assertThat(state(store, unit)).isEqualTo("OPEN");
             }
         });
+    }
+
+    /**
+     * A held claim whose client resets its connection while a wake-up runs it: before the run
+     * asks whether it is still wanted, nothing is leased; after it asked (inside the run's
+     * transaction, before the commit), the lease it took is given back once the run is over, where
+     * it stayed leased to nobody until its deadline. Either way the unit is open for the next
+     * claim, and the claim's nonce stays spent (the same claim sent again is told so).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void aHeldClaimWhoseClientLeavesDuringItsRunLeavesNoLeaseBehind(String kind) throws Exception {
+        onStore(kind, store -> {
+            begin(store);
+            try (ClaimWaits waits = waits(store, 64)) {
+                for (boolean afterTheQuestion : new boolean[] {false, true}) {
+                    Identity node = Identity.generate();
+                    Verified<ClaimRequest> claim = signed(node, LONG_WAIT_S);
+                    CompletableFuture<ClaimResponse> gone = waits.claim(claim, "");
+                    assertThat(gone).isNotDone();
+                    java.util.function.Consumer<CompletableFuture<ClaimResponse>> reset = a -> a.cancel(false);
+                    waits.hooks(afterTheQuestion ? new ClaimWaits.RunHooks(a -> { }, reset)
+                            : new ClaimWaits.RunHooks(reset, a -> { }));
+                    String unit = addUnit(store);
+                    await().atMost(Duration.ofSeconds(LONG_WAIT_S - 5)).until(() -> waits.held() == 0);
+                    waits.hooks(ClaimWaits.RunHooks.NONE);
+                    assertThat(gone).isCancelled();
+                    assertThat(everLeased(store, unit, node))
+                            .as("leased to the client that left (after the question: %s)", afterTheQuestion)
+                            .isEqualTo(afterTheQuestion);
+                    assertThat(state(store, unit)).as("after the question: %s", afterTheQuestion).isEqualTo("OPEN");
+                    assertThatThrownBy(() -> waits.claim(claim, "")).as("the same claim sent again")
+                            .isInstanceOfSatisfying(Rejection.class, r -> assertThat(r.code()).isEqualTo(Error.Code.CONFLICT));
+
+                    CompletableFuture<ClaimResponse> next = waits.claim(signed(Identity.generate(), 0), "");
+                    assertThat(next.join().getUnit().getId()).as("the next claim gets it").isEqualTo(unit);
+                }
+            }
+        });
+    }
+
+    private static boolean everLeased(Store store, String unit, Identity node) {
+        return store.inTransaction(tx -> tx.everLeasedTo(unit, node.publicId().toByteString()));
+    }
+
+    private static String state(Store store, String unit) {
+        return store.inTransaction(tx -> tx.unit(unit)).orElseThrow().state().name();
     }
 
     private void onStore(String kind, Consumer<Store> test) throws Exception {

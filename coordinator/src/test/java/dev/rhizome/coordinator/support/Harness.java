@@ -38,6 +38,8 @@ public final class Harness implements AutoCloseable {
     public final CoordinatorLimits limits;
     /** The store of {@link #on}: a schema of its own on PostgreSQL, dropped at close; null for SQLite. */
     private final TestPostgres postgres;
+    /** What {@link #config()} changes in the defaults, at every start (trusted proxies, say). */
+    private final UnaryOperator<CoordinatorConfig> adjust;
 
     public Harness(Path dataDir, Manifest manifest, ApiClient.Format format) throws IOException, InterruptedException {
         this(dataDir, manifest, format, CoordinatorLimits.defaults());
@@ -45,15 +47,16 @@ public final class Harness implements AutoCloseable {
 
     public Harness(Path dataDir, Manifest manifest, ApiClient.Format format, CoordinatorLimits limits)
             throws IOException, InterruptedException {
-        this(dataDir, manifest, format, limits, null);
+        this(dataDir, manifest, format, limits, null, UnaryOperator.identity());
     }
 
     private Harness(Path dataDir, Manifest manifest, ApiClient.Format format, CoordinatorLimits limits,
-            TestPostgres postgres) throws IOException, InterruptedException {
+            TestPostgres postgres, UnaryOperator<CoordinatorConfig> adjust) throws IOException, InterruptedException {
         this.dataDir = dataDir;
         this.manifest = manifest;
         this.limits = limits;
         this.postgres = postgres;
+        this.adjust = adjust;
         try {
             start(format);
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -69,9 +72,15 @@ public final class Harness implements AutoCloseable {
      */
     public static Harness on(String store, Path dataDir, Manifest manifest, ApiClient.Format format,
             CoordinatorLimits limits) throws IOException, InterruptedException {
+        return on(store, dataDir, manifest, format, limits, UnaryOperator.identity());
+    }
+
+    /** {@link #on}, its configuration changed by {@code adjust} at every start. */
+    public static Harness on(String store, Path dataDir, Manifest manifest, ApiClient.Format format,
+            CoordinatorLimits limits, UnaryOperator<CoordinatorConfig> adjust) throws IOException, InterruptedException {
         return switch (store) {
-            case SQLITE -> new Harness(dataDir, manifest, format, limits, null);
-            case POSTGRESQL -> new Harness(dataDir, manifest, format, limits, TestPostgres.create());
+            case SQLITE -> new Harness(dataDir, manifest, format, limits, null, adjust);
+            case POSTGRESQL -> new Harness(dataDir, manifest, format, limits, TestPostgres.create(), adjust);
             default -> throw new IllegalArgumentException("no store " + store);
         };
     }
@@ -82,7 +91,7 @@ public final class Harness implements AutoCloseable {
                 .withSelfEvaluateAfter(Duration.ofSeconds(30))
                 .withClock(clock)
                 .withLimits(limits);
-        return postgres == null ? config : config.withStore(postgres.address(4));
+        return adjust.apply(postgres == null ? config : config.withStore(postgres.address(4)));
     }
 
     public void start(ApiClient.Format format) throws IOException, InterruptedException {
