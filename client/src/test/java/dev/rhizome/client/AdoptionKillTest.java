@@ -89,8 +89,7 @@ class AdoptionKillTest {
                     || coordinators.output("c").contains("at crash point " + CrashPoints.ADOPTED));
             assertThat(c.isAlive()).as("held inside the adopting transaction; its log: %s", coordinators.output("c"))
                     .isTrue();
-            c.destroyForcibly();  // SIGKILL
-            assertThat(c.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            RealProcess.kill(c);  // SIGKILL
             held.get(2, TimeUnit.MINUTES);
 
             Process again = coordinators.start("c", store, List.of());

@@ -11,7 +11,6 @@ import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.CrashPoints;
 import dev.rhizome.protocol.identity.IdentityStore;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -151,18 +150,14 @@ class ClaimKillTest {
      * point reads only the second's).
      */
     private void killedAt(String point, String... args) throws Exception {
-        List<String> command = TestNetwork.launcher(args);
-        command.add(command.indexOf("-Dlogback.configurationFile=logback.xml"), "-Drhizome.crash-point=" + point);
         Path log = dir.resolve(point + ".log");
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = RealProcess.start(TestNetwork.launcher(args), log, RealProcess.crashPoint(point));
         try {
             await().atMost(Duration.ofMinutes(3)).until(() -> !p.isAlive()
-                    || Files.readString(log, StandardCharsets.UTF_8).contains("at crash point " + point));
-            assertThat(p.isAlive()).as("stopped at %s; its output: %s", point,
-                    Files.readString(log, StandardCharsets.UTF_8)).isTrue();
+                    || RealProcess.output(log).contains("at crash point " + point));
+            assertThat(p.isAlive()).as("stopped at %s; its output: %s", point, RealProcess.output(log)).isTrue();
         } finally {
-            p.destroyForcibly();
-            p.waitFor();
+            RealProcess.kill(p);
         }
     }
 
@@ -180,12 +175,11 @@ class ClaimKillTest {
         List<String> before = leasedToTheAgent();
         AtomicReference<Process> child = new AtomicReference<>();
         proxy.arm("POST /v1/claim ", KillingProxy.When.AFTER_ANSWER, child::get);
-        Process p = new ProcessBuilder(TestNetwork.launcher(claim(proxy.url(), hypothesis)))
-                .redirectErrorStream(true).redirectOutput(dir.resolve("claim.log").toFile()).start();
+        Process p = RealProcess.start(TestNetwork.launcher(claim(proxy.url(), hypothesis)), dir.resolve("claim.log"));
         child.set(p);
         assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("claim ended").isTrue();
         assertThat(proxy.fired()).as("killed after its claim's answer; its output: %s",
-                Files.readString(dir.resolve("claim.log"), StandardCharsets.UTF_8)).isTrue();
+                RealProcess.output(dir.resolve("claim.log"))).isTrue();
         return theOneLeasedSince(before);
     }
 

@@ -2,13 +2,13 @@ package dev.rhizome.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.gson.JsonObject;
 import com.google.protobuf.ByteString;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.coordinator.support.TestPostgres;
 import dev.rhizome.coordinator.store.SqliteBackup;
 import dev.rhizome.coordinator.store.SqliteStore;
 import dev.rhizome.node.api.CoordinatorClient;
@@ -24,7 +24,6 @@ import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.proto.v1.SignedEnvelope;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -35,7 +34,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -145,15 +143,9 @@ class CoordinatorBackupTest {
      */
     @Test
     void aPostgresqlBackupTakenWhileResultsArriveRestoresEveryAcknowledgedOne() throws Exception {
-        String base = System.getenv("RHIZOME_TEST_PG");
-        if ("1".equals(System.getenv("RHIZOME_REQUIRE_PG")) && (base == null || base.isBlank())) {
-            throw new IllegalStateException("RHIZOME_REQUIRE_PG=1 but RHIZOME_TEST_PG is not set");
-        }
-        assumeTrue(base != null && !base.isBlank(), "set RHIZOME_TEST_PG=postgresql://... to run the PostgreSQL tests");
-        String schema = "backup_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        String address = base + (base.contains("?") ? "&" : "?") + "schema=" + schema;
-        String password = URI.create(base).getUserInfo().contains(":")
-                ? URI.create(base).getUserInfo().split(":", 2)[1] : "";
+        TestPostgres pg = TestPostgres.create();
+        String address = pg.address();
+        String password = pg.password();
         Path backup = dir.resolve("coord.dump");
         List<SignedEnvelope> acknowledged = new CopyOnWriteArrayList<>();
         List<SignedEnvelope> beforeBackup;
@@ -203,10 +195,10 @@ class CoordinatorBackupTest {
             }
             assertThat(answer.get("file").getAsString()).isEqualTo(backup.toString());
             assertThat(answer.get("bytes").getAsLong()).isEqualTo(Files.size(backup)).isPositive();
-            assertThat(answer.get("schema").getAsString()).isEqualTo(schema);
+            assertThat(answer.get("schema").getAsString()).isEqualTo(pg.schema);
             assertThat(SqliteBackup.temporary(backup)).doesNotExist();
 
-            dropSchema(base, schema);  // the loss the backup is for
+            pg.close();  // the loss the backup is for
             ProcessBuilder restoring = new ProcessBuilder("sh", "-c", answer.get("restore_command").getAsString())
                     .redirectErrorStream(true).redirectOutput(dir.resolve("restore.log").toFile());
             restoring.environment().put("PGPASSWORD", password);  // as the help says: the line holds none
@@ -223,7 +215,7 @@ class CoordinatorBackupTest {
                 assertThat(reader.directions().getDirectionsList()).extracting(x -> x.getDirection().getName()).contains("d");
             }
         } finally {
-            dropSchema(base, schema);
+            pg.close();
         }
     }
 
@@ -281,16 +273,6 @@ class CoordinatorBackupTest {
                 .setBaseCommit(seed.getCommit()).setOpenedBy(operator.identity().publicId().toByteString())
                 .setOpenedMs(System.currentTimeMillis()).build());
         return seed;
-    }
-
-    private static void dropSchema(String base, String schema) throws Exception {
-        URI uri = URI.create(base);
-        String[] user = uri.getUserInfo().split(":", 2);
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":"
-                + (uri.getPort() > 0 ? uri.getPort() : 5432) + uri.getPath(), user[0], user.length > 1 ? user[1] : "");
-                Statement s = c.createStatement()) {
-            s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-        }
     }
 
     /** One EVALUATE unit claimed and its result reported by {@code runner}: the envelope acknowledged, if a unit came. */

@@ -1,16 +1,11 @@
 package dev.rhizome.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.rhizome.client.commands.DemoCommand;
+import dev.rhizome.coordinator.support.TestPostgres;
 import dev.rhizome.ops.storm.CoordinatorCrash;
-import java.net.URI;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,26 +28,11 @@ class CoordinatorCrashTest {
 
     @Test
     void postgresCoordinatorKilledUnderLoadKeepsEveryAcknowledgedResult() throws Exception {
-        String base = System.getenv("RHIZOME_TEST_PG");
-        if ("1".equals(System.getenv("RHIZOME_REQUIRE_PG")) && (base == null || base.isBlank())) {
-            throw new IllegalStateException("RHIZOME_REQUIRE_PG=1 but RHIZOME_TEST_PG is not set");
-        }
-        assumeTrue(base != null && !base.isBlank(), "set RHIZOME_TEST_PG=postgresql://... to run the PostgreSQL tests");
-        String schema = "crash_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try {
+        try (TestPostgres pg = TestPostgres.create()) {
             CoordinatorCrash.Report report = new CoordinatorCrash(new CoordinatorCrash.Config(DemoCommand.launcher(),
-                    dir.resolve("coordinator"), base + (base.contains("?") ? "&" : "?") + "schema=" + schema, 6, 240, 3),
-                    System.out).run();
+                    dir.resolve("coordinator"), pg.address(), 6, 240, 3), System.out).run();
             System.out.print(report.toText());
             holdsThePromise(report);
-        } finally {
-            URI uri = URI.create(base);
-            String[] user = uri.getUserInfo().split(":", 2);
-            try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + uri.getHost() + ":"
-                    + (uri.getPort() > 0 ? uri.getPort() : 5432) + uri.getPath(), user[0], user.length > 1 ? user[1] : "");
-                    Statement s = c.createStatement()) {
-                s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            }
         }
     }
 

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Coordinators started as `rhizome coordinator` processes, to be killed with SIGKILL: each named,
@@ -43,8 +42,8 @@ final class CoordinatorProcesses {
             args.addAll(List.of("--store", store));
         }
         args.addAll(List.of(flags));
-        List<String> command = TestNetwork.launcher(args.toArray(String[]::new));
-        command.addAll(command.indexOf("-Dlogback.configurationFile=logback.xml"), jvm);
+        List<String> command = RealProcess.withJvm(TestNetwork.launcher(args.toArray(String[]::new)),
+                jvm.toArray(String[]::new));
         return new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log(name).toFile())).start();
     }
@@ -72,14 +71,9 @@ final class CoordinatorProcesses {
         return Files.exists(f) ? Files.readString(f, StandardCharsets.UTF_8) : "";
     }
 
-    /** SIGTERM, the coordinator's own stop; SIGKILL if it has not stopped in 30 s. */
+    /** SIGTERM, the coordinator's own stop; SIGKILL if it has not stopped in 60 s. */
     static void stop(Process p) throws InterruptedException {
-        if (p != null && p.isAlive()) {
-            p.destroy();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
+        RealProcess.stop(p);
     }
 
     private static int freePort() {

@@ -20,7 +20,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -81,8 +80,7 @@ class LostAnswerKillTest {
                 await().atMost(Duration.ofSeconds(240)).until(() -> log("node-2.log").contains("(acknowledged " + file + ")"));
                 assertThat(layout.outbox().resolve(file)).doesNotExist();
             } finally {
-                second.destroy();  // SIGTERM: the node's own stop
-                second.waitFor(60, TimeUnit.SECONDS);
+                RealProcess.stop(second);  // SIGTERM: the node's own stop
             }
             assertThat(stored(operator, seed, file)).as("the unit's results after the resend").isEqualTo(storedBefore);
             assertThat(names(layout.outbox().resolve("refused"), ".result")).as("results refused for good").isEmpty();
@@ -121,8 +119,7 @@ class LostAnswerKillTest {
                 await().atMost(Duration.ofSeconds(240)).until(() -> operator.units("DONE").getUnitsList().stream()
                         .anyMatch(u -> u.getUnit().getId().equals(unit)));
             } finally {
-                second.destroy();
-                second.waitFor(60, TimeUnit.SECONDS);
+                RealProcess.stop(second);
             }
             List<Result> results = SignedResults.check(operator.results(null, seed.getCommit()).getEnvelopesList())
                     .valid().stream().map(v -> v.record()).filter(r -> r.getWorkUnitId().equals(unit)).toList();
@@ -174,8 +171,7 @@ class LostAnswerKillTest {
                         .filter(u -> Arrays.equals(u.getHolder().toByteArray(), nodeKey)).map(u -> u.getUnit().getId())
                         .filter(u -> !leased.contains(u)).toList()).as("other units leased to the restarted node").isEmpty();
             } finally {
-                second.destroy();
-                second.waitFor(60, TimeUnit.SECONDS);
+                RealProcess.stop(second);
             }
             assertClaimsLeftAfterAStop(node, 2);
         }
@@ -194,20 +190,14 @@ class LostAnswerKillTest {
                 .withLeaseDuration(Duration.ofHours(1)))) {
             CoordinatorClient operator = new CoordinatorClient(coordinator.url(), Identity.generate());
             seedAndDirection(operator, node);
-            List<String> command = TestNetwork.nodeCommand("node", "--data-dir", node.toString(), "--coordinator",
-                    coordinator.url());
-            command.add(command.indexOf("-Dlogback.configurationFile=logback.xml"),
-                    "-Drhizome.crash-point=" + CrashPoints.CLAIM_ANSWERED);
-            Process first = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("node-1.log").toFile()).start();
+            Process first = crashingNode(node, coordinator.url(), "node-1.log", CrashPoints.CLAIM_ANSWERED);
             try {
                 await().atMost(Duration.ofMinutes(4)).until(() -> !first.isAlive()
                         || log("node-1.log").contains("at crash point " + CrashPoints.CLAIM_ANSWERED));
                 assertThat(first.isAlive()).as("stopped between the answer and the buffer; its log: %s",
                         log("node-1.log")).isTrue();
             } finally {
-                first.destroyForcibly();
-                first.waitFor();
+                RealProcess.kill(first);
             }
             byte[] nodeKey = IdentityStore.loadOrCreate(node).publicId().toByteString().toByteArray();
             List<String> leased = operator.units("LEASED").getUnitsList().stream()
@@ -226,8 +216,7 @@ class LostAnswerKillTest {
                     return reached.containsAll(leased);
                 });
             } finally {
-                second.destroy();
-                second.waitFor(60, TimeUnit.SECONDS);
+                RealProcess.stop(second);
             }
         }
     }
@@ -259,8 +248,7 @@ class LostAnswerKillTest {
                         .contains("at crash point " + CrashPoints.CLAIMED_AHEAD);
                 assertThat(first.isAlive()).isTrue();
             } finally {
-                first.destroyForcibly();
-                first.waitFor();
+                RealProcess.kill(first);
             }
             byte[] nodeKey = IdentityStore.loadOrCreate(node).publicId().toByteString().toByteArray();
             Set<String> leased = Set.copyOf(leasedTo(operator, nodeKey));
@@ -280,8 +268,7 @@ class LostAnswerKillTest {
                         || operator.units("DONE").getUnitsList().stream().anyMatch(u -> u.getUnit().getId().equals(claimedAhead)));
                 assertThat(leasedTo(operator, nodeKey)).as("units leased to the restarted node").isSubsetOf(leased);
             } finally {
-                second.destroy();
-                second.waitFor(60, TimeUnit.SECONDS);
+                RealProcess.stop(second);
             }
             List<Result> results = SignedResults.check(operator.results(null, seed.getCommit()).getEnvelopesList())
                     .valid().stream().map(v -> v.record()).filter(r -> leased.contains(r.getWorkUnitId())).toList();
@@ -341,9 +328,8 @@ class LostAnswerKillTest {
     }
 
     private Process crashingNode(Path data, String coordinatorUrl, String logName, String point) throws IOException {
-        List<String> command = TestNetwork.nodeCommand("node", "--data-dir", data.toString(), "--coordinator", coordinatorUrl);
-        command.add(command.indexOf("-Dlogback.configurationFile=logback.xml"), "-Drhizome.crash-point=" + point);
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve(logName).toFile()).start();
+        return RealProcess.start(TestNetwork.nodeCommand("node", "--data-dir", data.toString(), "--coordinator",
+                coordinatorUrl), dir.resolve(logName), RealProcess.crashPoint(point));
     }
 
     /** The slow seed published from the node's repository (as if fetched before), with direction d. */
@@ -365,12 +351,11 @@ class LostAnswerKillTest {
         List<String> args = new ArrayList<>(List.of("node", "--data-dir", data.toString(), "--coordinator",
                 coordinatorUrl));
         args.addAll(List.of(more));
-        return new ProcessBuilder(TestNetwork.nodeCommand(args.toArray(String[]::new))).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(logName).toFile()).start();
+        return RealProcess.start(TestNetwork.nodeCommand(args.toArray(String[]::new)), dir.resolve(logName));
     }
 
     private String log(String name) throws IOException {
-        return Files.readString(dir.resolve(name), StandardCharsets.UTF_8);
+        return RealProcess.output(dir.resolve(name));
     }
 
     private static List<Result> stored(CoordinatorClient reader, Seed seed, String file) throws Exception {

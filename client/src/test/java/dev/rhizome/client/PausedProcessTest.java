@@ -26,7 +26,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,9 +64,8 @@ class PausedProcessTest {
                 .withLeaseDuration(LEASE))) {
             CoordinatorClient operator = new CoordinatorClient(coordinator.url(), Identity.generate());
             Seed seed = TestNetwork.publishWithDirection(operator, nodeA, seedFiles, "d");
-            Process a = new ProcessBuilder(TestNetwork.nodeCommand("node", "--data-dir", nodeA.toString(),
-                    "--coordinator", coordinator.url(), "--cpu-jobs", "1"))
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("node-a.log").toFile()).start();
+            Process a = RealProcess.start(TestNetwork.nodeCommand("node", "--data-dir", nodeA.toString(),
+                    "--coordinator", coordinator.url(), "--cpu-jobs", "1"), dir.resolve("node-a.log"));
             String unitOfA = null;
             try {
                 UnitStatus leased = await().atMost(Duration.ofMinutes(2)).until(
@@ -110,10 +108,7 @@ class PausedProcessTest {
                         .noneMatch(n -> n.endsWith(".result")));
             } finally {
                 signal("CONT", a);
-                a.destroy();  // SIGTERM: the node's own stop
-                if (!a.waitFor(60, TimeUnit.SECONDS)) {
-                    a.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
+                RealProcess.stop(a);  // SIGTERM: the node's own stop
             }
             String paused = unitOfA;
             // its late result: sent when its job ended, and stored as late (TOO_LATE, no replica), or
@@ -151,8 +146,8 @@ class PausedProcessTest {
             String url = coordinators.url("c", c);
             CoordinatorClient operator = new CoordinatorClient(url, Identity.generate(), Duration.ofMinutes(2));
             Seed seed = TestNetwork.publishWithDirection(operator, nodeA, seedFiles, "d");
-            a = new ProcessBuilder(TestNetwork.nodeCommand("node", "--data-dir", nodeA.toString(), "--coordinator", url,
-                    "--cpu-jobs", "1")).redirectErrorStream(true).redirectOutput(dir.resolve("node-a.log").toFile()).start();
+            a = RealProcess.start(TestNetwork.nodeCommand("node", "--data-dir", nodeA.toString(), "--coordinator", url,
+                    "--cpu-jobs", "1"), dir.resolve("node-a.log"));
             Process node = a;
             await().atMost(Duration.ofMinutes(2)).until(() -> !node.isAlive() || !heldBy(operator, keyA).isEmpty());
             assertThat(a.isAlive()).as("node a runs; its log: %s", log("node-a.log")).isTrue();
@@ -181,12 +176,7 @@ class PausedProcessTest {
             }
         } finally {
             signal("CONT", c);
-            if (a != null) {
-                a.destroy();
-                if (!a.waitFor(60, TimeUnit.SECONDS)) {
-                    a.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
-            }
+            RealProcess.stop(a);
             CoordinatorProcesses.stop(c);
         }
         NodeLayout layout = new NodeLayout(nodeA);
@@ -247,8 +237,7 @@ class PausedProcessTest {
     }
 
     private String log(String name) throws IOException {
-        Path f = dir.resolve(name);
-        return Files.exists(f) ? Files.readString(f, StandardCharsets.UTF_8) : "";
+        return RealProcess.output(dir.resolve(name));
     }
 
     private static List<String> names(Path d) throws IOException {

@@ -43,6 +43,12 @@ public final class TestPostgres implements AutoCloseable {
                 + uri.getRawQuery();
     }
 
+    /** The password in {@code RHIZOME_TEST_PG} ("" if none), for a tool that takes it apart from the address. */
+    public String password() {
+        String user = URI.create(base).getUserInfo();
+        return user != null && user.contains(":") ? user.split(":", 2)[1] : "";
+    }
+
     /** The server's port. */
     public int port() {
         int port = URI.create(base).getPort();

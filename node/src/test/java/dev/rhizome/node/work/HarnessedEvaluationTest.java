@@ -258,7 +258,8 @@ class HarnessedEvaluationTest {
         return evaluator.evaluate(unit(commit, manifest().toBuilder().setTimeoutSeconds(timeoutSeconds).build()));
     }
 
-    private static Manifest manifest() {
+    /** The harnessed seed's manifest; {@link HarnessedJobUidCheck} evaluates under it too. */
+    static Manifest manifest() {
         return Manifest.newBuilder()
                 .setName("py-test")
                 .addAllTrainCommand(List.of("python3", "model.py"))
@@ -273,14 +274,19 @@ class HarnessedEvaluationTest {
     }
 
     private WorkUnit unit(String commit, Manifest manifest) {
+        return unit(seedCommit, commit, manifest);
+    }
+
+    /** An evaluation of {@code commit} (a child of {@code seed}) under {@code manifest}. */
+    static WorkUnit unit(String seed, String commit, Manifest manifest) {
         return WorkUnit.newBuilder()
                 .setId("unit-" + commit.substring(0, 8))
                 .setKind(WorkUnit.Kind.EVALUATE)
                 .setSeed("py-test")
                 .setDirection("main")
                 .setCommit(commit)
-                .setParent(seedCommit)
-                .setSeedCommit(seedCommit)
+                .setParent(seed)
+                .setSeedCommit(seed)
                 .setManifest(manifest)
                 .setBudget(manifest.getBudget())
                 .setRandomSeed(42)

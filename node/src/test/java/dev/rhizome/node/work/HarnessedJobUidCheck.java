@@ -1,6 +1,5 @@
 package dev.rhizome.node.work;
 
-import com.google.protobuf.ByteString;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.job.BwrapLauncher;
@@ -10,10 +9,6 @@ import dev.rhizome.node.job.SandboxProbe;
 import dev.rhizome.node.peer.BundleFetcher;
 import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.node.peer.TransferLog;
-import dev.rhizome.proto.v1.Budget;
-import dev.rhizome.proto.v1.Manifest;
-import dev.rhizome.proto.v1.MetricSpec;
-import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
@@ -21,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.eclipse.jgit.lib.PersonIdent;
@@ -88,33 +82,9 @@ public final class HarnessedJobUidCheck {
     }
 
     private static WorkUnit unit(String seed, String commit) {
-        Manifest manifest = Manifest.newBuilder()
-                .setName("py-test")
-                .addAllTrainCommand(List.of("python3", "model.py"))
-                .addAllServeCommand(List.of("python3", "model.py", "--serve"))
-                .addAllHarnessCommand(List.of("python3", "harness.py"))
-                .addProtectedFiles("harness.py")
-                .addEditableFiles("model.py")
-                .setBudget(Budget.newBuilder().setSteps(7))
-                .setMetric(MetricSpec.newBuilder().setName("val_bpb").setLowerIsBetter(true))
-                .setTimeoutSeconds(240)
-                .build();
-        return WorkUnit.newBuilder()
-                .setId("unit-" + commit.substring(0, 8))
-                .setKind(WorkUnit.Kind.EVALUATE)
-                .setSeed("py-test")
-                .setDirection("main")
-                .setCommit(commit)
-                .setParent(seed)
-                .setSeedCommit(seed)
-                .setManifest(manifest)
-                .setBudget(manifest.getBudget())
-                .setRandomSeed(42)
-                .setAttempt(1)
-                .setProposer(ByteString.copyFrom(new byte[32]))
-                .addPeers(PeerEndpoint.newBuilder().setNode(ByteString.copyFrom(new byte[32])).setHost("127.0.0.1")
-                        .setPort(1))
-                .build();
+        // The job runs as another uid, through bubblewrap, on a loaded machine: more time than the plain test's.
+        return HarnessedEvaluationTest.unit(seed, commit,
+                HarnessedEvaluationTest.manifest().toBuilder().setTimeoutSeconds(240).build());
     }
 
     private static byte[] bytes(String s) {

@@ -18,27 +18,16 @@ import org.junit.jupiter.api.Test;
 class DecliningPeerLoopbackTest extends LoopbackTest {
     @Test
     void aRogueThatDeclinesEveryRequestRestsAfterAFewAndCostsNoScore() throws Exception {
-        List<String> fakes = new ArrayList<>();
-        for (int i = 0; i < 40; i++) {
-            fakes.add(String.format("%040x", 0xdec1000 + i));
-        }
-        DecliningPeer rogue = net.listed(new DecliningPeer(fakes));
-        PublicId rogueId = rogue.identity.publicId();
-        LoopbackNet.Honest honest = net.besideRogue(tmp, rogue);
-        LoopbackNet.Started asker = honest.asker();
-
-        GossipServiceTest.await(() -> LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).isResting(rogueId)), Duration.ofSeconds(30));
-        int whenResting = rogue.bundleRequests();
-
-        honest.commitArrives(Duration.ofSeconds(20));
+        Rested run = restsBesideHonest(new DecliningPeer(fakes(0xdec1000)));
+        LoopbackNet.Started asker = run.honest().asker();
 
         // Each of the two honest nodes: four declines start the rest, plus what was in flight on the
         // rogue's second fetch slot. Three asks a commit were 240.
-        assertThat(whenResting).isLessThanOrEqualTo(2 * 5);
-        boolean resting = LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).isResting(rogueId));
+        assertThat(run.requestsWhenResting()).isLessThanOrEqualTo(2 * 5);
+        boolean resting = LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).isResting(run.rogue()));
         assertThat(resting).isTrue();
-        assertThat(asker.scoreOf(rogueId)).isZero();
-        assertThat(asker.scoreOf(honest.maker().id())).isZero();
+        assertThat(asker.scoreOf(run.rogue())).isZero();
+        assertThat(asker.scoreOf(run.honest().maker().id())).isZero();
     }
 
     /**
@@ -48,11 +37,22 @@ class DecliningPeerLoopbackTest extends LoopbackTest {
      */
     @Test
     void aRogueAnsweringBusyToEveryRequestRestsAfterAFewAndCostsNoScore() throws Exception {
-        List<String> fakes = new ArrayList<>();
-        for (int i = 0; i < 40; i++) {
-            fakes.add(String.format("%040x", 0xb5e1000 + i));
-        }
-        DecliningPeer rogue = net.listed(new DecliningPeer(fakes, dev.rhizome.proto.v1.Error.Code.UNAVAILABLE));
+        Rested run = restsBesideHonest(new DecliningPeer(fakes(0xb5e1000), dev.rhizome.proto.v1.Error.Code.UNAVAILABLE));
+        LoopbackNet.Started asker = run.honest().asker();
+
+        assertThat(run.requestsWhenResting()).isLessThanOrEqualTo(2 * 5);
+        assertThat(asker.scoreOf(run.rogue())).isZero();
+        assertThat(asker.scoreOf(run.honest().maker().id())).isZero();
+        assertThat(asker.linkedTo(run.honest().maker().id())).isTrue();
+    }
+
+    /** What a run beside a declining rogue leaves to check: the bundle requests it had when the asker rested it. */
+    private record Rested(PublicId rogue, LoopbackNet.Honest honest, int requestsWhenResting) {
+    }
+
+    /** {@code rogue} listed beside two honest nodes, until the asker rests it and an honest commit arrives anyway. */
+    private Rested restsBesideHonest(DecliningPeer rogue) throws Exception {
+        net.listed(rogue);
         PublicId rogueId = rogue.identity.publicId();
         LoopbackNet.Honest honest = net.besideRogue(tmp, rogue);
         LoopbackNet.Started asker = honest.asker();
@@ -61,10 +61,15 @@ class DecliningPeerLoopbackTest extends LoopbackTest {
         int whenResting = rogue.bundleRequests();
 
         honest.commitArrives(Duration.ofSeconds(20));
+        return new Rested(rogueId, honest, whenResting);
+    }
 
-        assertThat(whenResting).isLessThanOrEqualTo(2 * 5);
-        assertThat(asker.scoreOf(rogueId)).isZero();
-        assertThat(asker.scoreOf(honest.maker().id())).isZero();
-        assertThat(asker.linkedTo(honest.maker().id())).isTrue();
+    /** Forty made-up commits from {@code base}, which the rogue announces and does not hold. */
+    private static List<String> fakes(int base) {
+        List<String> fakes = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            fakes.add(String.format("%040x", base + i));
+        }
+        return fakes;
     }
 }

@@ -2,9 +2,6 @@ package dev.rhizome.node.gossip.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.node.gossip.core.GossipConfig;
@@ -31,13 +28,9 @@ import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * Round 18's rogue behaviours, written from the schemas (peer.proto, records.proto) against real
@@ -49,13 +42,12 @@ import org.slf4j.LoggerFactory;
  * bundle still arrives, and the WARN lines stay within each call site's {@link WarnBudget}.
  */
 class FloodAndReplayRogueLoopbackTest extends LoopbackTest {
-    final ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    final ch.qos.logback.classic.Logger nodeLogs = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.rhizome.node");
+    final NodeLog logged = new NodeLog();
     final List<Socket> rogueLinks = new ArrayList<>();
 
     @AfterEach
     void detach() throws IOException {
-        nodeLogs.detachAppender(logged);
+        logged.close();
         for (Socket s : rogueLinks) {
             s.close();
         }
@@ -66,7 +58,7 @@ class FloodAndReplayRogueLoopbackTest extends LoopbackTest {
         LoopbackNet.Started victim = net.start(tmp.resolve("victim"), Identity.generate(), Wants.everything(), null, true);
         LoopbackNet.Started maker = net.start(tmp.resolve("maker"), Identity.generate(), Wants.everything(), null, true);
         GossipServiceTest.await(() -> victim.linkedTo(maker.id()) && maker.linkedTo(victim.id()), Duration.ofSeconds(60));
-        watchLogs();
+        logged.watch();
         long started = System.nanoTime();
         int port = victim.gossip().port();
 
@@ -100,7 +92,7 @@ class FloodAndReplayRogueLoopbackTest extends LoopbackTest {
         assertThat(wanted).as("commits wanted, against 40,000 claimed").isLessThanOrEqualTo(maxWants);
         assertThat(victim.scoreOf(maker.id())).isZero();
         assertThat(victim.linkedTo(maker.id())).isTrue();
-        assertWarningsWithinBudget(started);
+        logged.assertWarningsWithinBudget(started);
     }
 
     @Test
@@ -108,7 +100,7 @@ class FloodAndReplayRogueLoopbackTest extends LoopbackTest {
         LoopbackNet.Started victim = net.start(tmp.resolve("victim"), Identity.generate(), Wants.everything(), null, true);
         LoopbackNet.Started honest = net.start(tmp.resolve("honest"), Identity.generate(), Wants.everything(), null, true);
         GossipServiceTest.await(() -> victim.linkedTo(honest.id()) && honest.linkedTo(victim.id()), Duration.ofSeconds(60));
-        watchLogs();
+        logged.watch();
         long started = System.nanoTime();
 
         // The honest node's own hello, taken by dialling it as a peer: its signed record and a nonce.
@@ -143,8 +135,8 @@ class FloodAndReplayRogueLoopbackTest extends LoopbackTest {
         assertThat(victim.linkedTo(honest.id())).as("the honest node's own link survives").isTrue();
         assertThat(honest.linkedTo(victim.id())).isTrue();
         assertThat(victim.scoreOf(honest.id())).as("the node whose hello was replayed pays nothing").isZero();
-        assertThat(banned(victim, honest.id())).isFalse();
-        assertWarningsWithinBudget(started);
+        assertThat(victim.bans(honest.id())).isFalse();
+        logged.assertWarningsWithinBudget(started);
     }
 
     @Test
@@ -157,7 +149,7 @@ class FloodAndReplayRogueLoopbackTest extends LoopbackTest {
         Socket toMaker = link(rogue, maker.gossip().port(), maker.id());
         Socket toVictim = link(rogue, victim.gossip().port(), victim.id());
         GossipServiceTest.await(() -> maker.linkedTo(rogue.publicId()) && victim.linkedTo(rogue.publicId()), Duration.ofSeconds(60));
-        watchLogs();
+        logged.watch();
         long started = System.nanoTime();
 
         String real = maker.commitAndAnnounce("real");
@@ -172,13 +164,13 @@ class FloodAndReplayRogueLoopbackTest extends LoopbackTest {
             }
         }
 
-        GossipServiceTest.await(() -> banned(victim, rogue.publicId()), Duration.ofSeconds(60));
+        GossipServiceTest.await(() -> victim.bans(rogue.publicId()), Duration.ofSeconds(60));
         GossipServiceTest.await(() -> victim.repo().has(real), Duration.ofSeconds(60));
         assertThat(victim.scoreOf(maker.id())).as("the maker whose Inventory was replayed pays nothing").isZero();
         assertThat(victim.linkedTo(maker.id())).isTrue();
-        assertThat(logged.list).as("the ban is in the node's log, with its reason")
+        assertThat(logged.lines()).as("the ban is in the node's log, with its reason")
                 .anySatisfy(e -> assertThat(e.getFormattedMessage()).contains("banned"));
-        assertWarningsWithinBudget(started);
+        logged.assertWarningsWithinBudget(started);
     }
 
     /**
@@ -189,7 +181,7 @@ class FloodAndReplayRogueLoopbackTest extends LoopbackTest {
     @Test
     void roguesFillingEveryInboundSlotFromManyAddressesDoNotKeepAnHonestNewcomerOut() throws Exception {
         LoopbackNet.Started victim = net.start(tmp.resolve("victim"), Identity.generate(), Wants.everything(), null, true);
-        watchLogs();
+        logged.watch();
         long started = System.nanoTime();
         int port = victim.gossip().port();
         int filled = 0;
@@ -213,12 +205,7 @@ class FloodAndReplayRogueLoopbackTest extends LoopbackTest {
         assertThat(links).as("links within the degree").isLessThanOrEqualTo(GossipConfig.defaults().maxDegree());
         String made = honest.commitAndAnnounce("real");
         GossipServiceTest.await(() -> victim.repo().has(made), Duration.ofSeconds(60));
-        assertWarningsWithinBudget(started);
-    }
-
-    private void watchLogs() {
-        logged.start();
-        nodeLogs.addAppender(logged);
+        logged.assertWarningsWithinBudget(started);
     }
 
     /** A completed gossip link as {@code id} to the node at {@code port}, kept open (closed after the test). */
@@ -299,19 +286,5 @@ class FloodAndReplayRogueLoopbackTest extends LoopbackTest {
         } catch (SocketException closed) {
             return true;
         }
-    }
-
-    private static boolean banned(LoopbackNet.Started n, PublicId peer) {
-        return LoopbackNet.ask(n.gossip(), p -> p.isBanned(peer, System.currentTimeMillis()));
-    }
-
-    /** Each call site's WARN lines within its budget for every minute the test ran (one format, one call site). */
-    private void assertWarningsWithinBudget(long startedNanos) {
-        Map<String, Long> perSite = logged.list.stream().filter(e -> e.getLevel() == Level.WARN)
-                .collect(Collectors.groupingBy(e -> e.getLoggerName().substring(e.getLoggerName().lastIndexOf('.') + 1) + ": "
-                        + e.getMessage().replace(WarnBudget.HELD_BACK, ""), TreeMap::new, Collectors.counting()));
-        long minutes = 1 + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos) / WarnBudget.WINDOW_MS;
-        assertThat(perSite).as("WARN lines per call site in " + minutes + " minute(s)")
-                .allSatisfy((site, lines) -> assertThat(lines).as(site).isLessThanOrEqualTo(minutes * WarnBudget.PER_WINDOW));
     }
 }

@@ -42,6 +42,11 @@ final class LoopbackNet implements AutoCloseable {
             return ask(gossip, p -> ((GossipCore) p).connectedPeers().containsAll(List.of(peers)));
         }
 
+        /** Whether this node bans {@code peer} now. */
+        boolean bans(PublicId peer) {
+            return ask(gossip, p -> p.isBanned(peer, System.currentTimeMillis()));
+        }
+
         /** This node's score of {@code peer}. */
         double scoreOf(PublicId peer) {
             return ask(gossip, p -> ((GossipCore) p).score(peer));

@@ -2,9 +2,6 @@ package dev.rhizome.node.gossip.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.google.protobuf.ByteString;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.gossip.core.GossipConfig;
@@ -13,7 +10,6 @@ import dev.rhizome.node.gossip.core.GossipNetwork;
 import dev.rhizome.node.peer.TransferLog;
 import dev.rhizome.node.gossip.core.Wants;
 import dev.rhizome.node.peer.RawWire;
-import dev.rhizome.protocol.WarnBudget;
 import dev.rhizome.proto.v1.BundleChunk;
 import dev.rhizome.proto.v1.BundleHeader;
 import dev.rhizome.proto.v1.Gossip;
@@ -23,6 +19,7 @@ import dev.rhizome.proto.v1.Inventory;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.WarnBudget;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.envelope.HandshakeProof;
 import dev.rhizome.protocol.identity.Identity;
@@ -41,11 +38,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * A rogue-peer pass written from the schemas (peer.proto, records.proto) against a real node on
@@ -56,12 +51,11 @@ import org.slf4j.LoggerFactory;
  * WARN lines stay within each call site's {@link WarnBudget}.
  */
 class SchemaRoguePassLoopbackTest extends LoopbackTest {
-    final ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    final ch.qos.logback.classic.Logger nodeLogs = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.rhizome.node");
+    final NodeLog logged = new NodeLog();
 
     @AfterEach
     void detach() {
-        nodeLogs.detachAppender(logged);
+        logged.close();
     }
 
     @Test
@@ -71,8 +65,7 @@ class SchemaRoguePassLoopbackTest extends LoopbackTest {
         LoopbackNet.Started honest = startOn("honest", NETWORK);
         GossipServiceTest.await(() -> victim.linkedTo(honest.id()) && honest.linkedTo(victim.id()), Duration.ofSeconds(60));
         Set<String> threadsBefore = threadNames();
-        logged.start();
-        nodeLogs.addAppender(logged);
+        logged.watch();
         long started = System.nanoTime();
 
         int port = victim.gossip().port();
@@ -113,9 +106,9 @@ class SchemaRoguePassLoopbackTest extends LoopbackTest {
         assertThat(hungUp).as("the node hangs up on every one of them").hasSize(12 * 6).containsOnly(true);
         assertThat(victim.linkedTo(honest.id())).as("the honest link survives").isTrue();
         assertThat(victim.scoreOf(honest.id())).as("the honest peer whose id was forged pays nothing").isZero();
-        assertThat(banned(victim, honest.id())).isFalse();
+        assertThat(victim.bans(honest.id())).isFalse();
         assertThreadsBounded(threadsBefore);
-        assertWarningsWithinBudget(started);
+        logged.assertWarningsWithinBudget(started);
     }
 
     @Test
@@ -124,8 +117,7 @@ class SchemaRoguePassLoopbackTest extends LoopbackTest {
         LoopbackNet.Started maker = net.start(tmp.resolve("maker"), Identity.generate(), Wants.everything(), null, true);
         GossipServiceTest.await(() -> victim.linkedTo(maker.id()) && maker.linkedTo(victim.id()), Duration.ofSeconds(60));
         Set<String> threadsBefore = threadNames();
-        logged.start();
-        nodeLogs.addAppender(logged);
+        logged.watch();
         long started = System.nanoTime();
         int port = victim.gossip().port();
 
@@ -157,7 +149,7 @@ class SchemaRoguePassLoopbackTest extends LoopbackTest {
             }
         }
         assertThreadsBounded(threadsBefore);
-        assertWarningsWithinBudget(started);
+        logged.assertWarningsWithinBudget(started);
     }
 
     /** A completed gossip link as {@code id} that announces {@code commits} in one signed inventory and stays open. */
@@ -285,19 +277,5 @@ class SchemaRoguePassLoopbackTest extends LoopbackTest {
             throw new AssertionError("threads started since: " + new TreeMap<>(now.stream()
                     .collect(Collectors.groupingBy(n -> n.replaceAll("[0-9]+$", ""), Collectors.counting()))), e);
         }
-    }
-
-    private static boolean banned(LoopbackNet.Started n, PublicId peer) {
-        return LoopbackNet.ask(n.gossip(), p -> p.isBanned(peer, System.currentTimeMillis()));
-    }
-
-    /** Each call site's WARN lines within its budget for every minute the test ran (one format, one call site). */
-    private void assertWarningsWithinBudget(long startedNanos) {
-        Map<String, Long> perSite = logged.list.stream().filter(e -> e.getLevel() == Level.WARN)
-                .collect(Collectors.groupingBy(e -> e.getLoggerName().substring(e.getLoggerName().lastIndexOf('.') + 1) + ": "
-                        + e.getMessage().replace(WarnBudget.HELD_BACK, ""), TreeMap::new, Collectors.counting()));
-        long minutes = 1 + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos) / WarnBudget.WINDOW_MS;
-        assertThat(perSite).as("WARN lines per call site in " + minutes + " minute(s)")
-                .allSatisfy((site, lines) -> assertThat(lines).as(site).isLessThanOrEqualTo(minutes * WarnBudget.PER_WINDOW));
     }
 }
