@@ -289,9 +289,22 @@ final class FetchSession {
 
     /** Why a closed connection is a failure at this point of the transfer. */
     PeerFailure closedEarly() {
-        if (state == State.AWAIT_HELLO) {
-            // It took the connection and said nothing: as good as unreachable (a rest, not three tries a commit).
-            return PeerFailure.declined(PeerFailure.Declined.UNREACHABLE, "closed the connection before saying hello");
+        switch (state) {
+            case AWAIT_HELLO:
+                // It took the connection and said nothing: as good as unreachable (a rest, not three tries a commit).
+                return PeerFailure.declined(PeerFailure.Declined.UNREACHABLE, "closed the connection before saying hello");
+            case AWAIT_PROOF:
+            case AWAIT_HEADER:
+                // It said hello, then hung up before a byte of the bundle: nothing was served, so nothing
+                // is kept to resume, and a retry proves no more than the first ask did. As a lost
+                // connection it was retried three times a commit, so an inventory flood behind such an
+                // address held the fetch slots as one behind a closed port did. A decline is free and
+                // rests the holder only after STREAK in a row: an honest holder going down mid-handshake
+                // (a restart) declines once and is asked again when it is back.
+                return PeerFailure.declined(PeerFailure.Declined.UNREACHABLE, state == State.AWAIT_PROOF
+                        ? "closed the connection before proving its key" : "closed the connection before sending a bundle header");
+            default:
+                break;
         }
         return new PeerFailure(PeerFailure.Kind.CONNECTION_LOST, switch (state) {
             case AWAIT_HELLO -> "closed the connection before saying hello";

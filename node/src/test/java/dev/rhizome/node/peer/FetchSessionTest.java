@@ -140,7 +140,23 @@ class FetchSessionTest {
                 .getHelloProof();
         assertUnproven(() -> replayed.onProof(otherConnection), "did not prove the key of node");
         assertThat(replayed.closedEarly().getMessage()).isEqualTo("closed the connection before proving its key");
-        assertThat(replayed.closedEarly().declined()).isNull();
+        // Whoever answered at the address hung up before proving anything: a free decline (a rest after
+        // a streak), as an address taking no connection is, not a lost connection retried thrice a commit.
+        assertThat(replayed.closedEarly().declined()).isEqualTo(PeerFailure.Declined.UNREACHABLE);
+    }
+
+    @Test
+    void aHolderHangingUpAfterItsHelloDeclinesUnreachableButOneHangingUpMidBundleIsALostConnectionToResume() throws Exception {
+        greet(session);
+        // Proved its key, then closed before a byte of the bundle: nothing to resume, a decline (free).
+        assertThat(session.closedEarly().getMessage()).isEqualTo("closed the connection before sending a bundle header");
+        assertThat(session.closedEarly().declined()).isEqualTo(PeerFailure.Declined.UNREACHABLE);
+        assertThat(session.closedEarly().kind()).isEqualTo(PeerFailure.Kind.CONNECTION_LOST);
+        session.onHeader(header());
+        session.onChunk(chunk(0, bundle, 0, 4));
+        // Bytes came: an honest holder restarting mid-transfer is a lost connection, resumed as before.
+        assertThat(session.closedEarly().declined()).isNull();
+        assertThat(session.closedEarly().getMessage()).startsWith("closed the connection after 4 of");
     }
 
     @Test

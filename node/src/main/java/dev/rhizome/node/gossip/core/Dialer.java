@@ -15,6 +15,14 @@ final class Dialer {
     /** With fewer links than this the bootstrap source is asked again for nodes, at most every FIND_PEERS_MS. */
     static final int FEW_LINKS = 2;
     static final long FIND_PEERS_MS = 10_000;
+    /**
+     * With links enough but fewer of our own choice than the outbound quota, and nothing left to
+     * dial for it, the bootstrap source is asked again at most this often: inbound links alone (a
+     * rogue's, from as many networks as the inbound slots) kept this node from ever asking again,
+     * so it never dialled out and they were all its links (an eclipse). Slower than
+     * {@link #FIND_PEERS_MS}: a network smaller than the quota keeps a node short for good.
+     */
+    static final long FIND_OUTBOUND_MS = 30_000;
 
     private final Self self;
     private final Peers peers;
@@ -42,9 +50,17 @@ final class Dialer {
         out.add(new Effect.FindPeers());
     }
 
-    /** Asks the bootstrap source again while this node has fewer than {@link #FEW_LINKS} links, at most every {@link #FIND_PEERS_MS}. */
+    /**
+     * Asks the bootstrap source again while this node has fewer than {@link #FEW_LINKS} links, at
+     * most every {@link #FIND_PEERS_MS}, or while it has fewer outbound links than its quota and no
+     * dial in flight (the table had no one left to dial), at most every {@link #FIND_OUTBOUND_MS}.
+     */
     void findPeersIfFew(long now, List<Effect> out) {
-        if (peers.connections().openCount() < FEW_LINKS && now - lastFindPeersMs >= FIND_PEERS_MS) {
+        Connections links = peers.connections();
+        boolean few = links.openCount() < FEW_LINKS;
+        boolean outboundShort = links.openOutbound() < self.config().outboundQuota() && links.dialingCount() == 0;
+        long since = now - lastFindPeersMs;
+        if (few && since >= FIND_PEERS_MS || outboundShort && since >= FIND_OUTBOUND_MS) {
             lastFindPeersMs = now;
             out.add(new Effect.FindPeers());
         }

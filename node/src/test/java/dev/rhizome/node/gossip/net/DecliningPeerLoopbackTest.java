@@ -72,4 +72,35 @@ class DecliningPeerLoopbackTest extends LoopbackTest {
         }
         return fakes;
     }
+
+    /**
+     * Round 18b: a rogue whose address takes each fetch connection, says its proved hello and hangs
+     * up before a byte of the bundle. That was a lost connection, retried three times a commit (and
+     * resumed within each), so an inventory flood behind such an address cost each made-up commit
+     * its tries; it is now a decline (free), so the rogue rests after a few asks and an honest bundle
+     * still arrives.
+     */
+    @Test
+    void aRogueHangingUpAfterItsHelloRestsAfterAFewAndCostsNoScore() throws Exception {
+        List<String> fakes = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            fakes.add(String.format("%040x", 0x4a46000 + i));
+        }
+        HangingUpPeer rogue = net.listed(new HangingUpPeer(fakes));
+        PublicId rogueId = rogue.identity.publicId();
+        LoopbackNet.Honest honest = net.besideRogue(tmp, rogue);
+        LoopbackNet.Started asker = honest.asker();
+
+        GossipServiceTest.await(() -> LoopbackNet.ask(asker.gossip(), p -> ((GossipCore) p).isResting(rogueId)), Duration.ofSeconds(30));
+        int whenResting = rogue.bundleRequests();
+
+        honest.commitArrives(Duration.ofSeconds(20));
+
+        // Each of the two honest nodes: four declines start the rest, plus what was in flight on the
+        // rogue's second fetch slot. As lost connections, three asks a commit were 240, and more resumed.
+        assertThat(whenResting).isLessThanOrEqualTo(2 * 5);
+        assertThat(asker.scoreOf(rogueId)).isZero();
+        assertThat(asker.scoreOf(honest.maker().id())).isZero();
+        assertThat(asker.linkedTo(honest.maker().id())).isTrue();
+    }
 }
