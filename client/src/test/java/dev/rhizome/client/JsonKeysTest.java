@@ -111,6 +111,9 @@ class JsonKeysTest {
             JsonObject tree = answers.get("rhizome tree");
             assertThat(tree.get("metric_name").getAsString()).as(tree.toString()).isEqualTo("val_bpb");
             assertThat(tree.get("lower_is_better").getAsBoolean()).isTrue();
+            // verify checked the records against a network it did not print: the export's header names it
+            assertThat(answers.get("rhizome verify").get("network").getAsString())
+                    .isEqualTo(answers.get("rhizome status").get("network_id").getAsString());
         }
         Set<String> all = new TreeSet<>(help.keySet());
         all.removeAll(SUMMARY_LINE);
@@ -147,6 +150,10 @@ class JsonKeysTest {
                 answers.put("rhizome node pause", run(local, "node", "pause"));
                 answers.put("rhizome node resume", run(local, "node", "resume"));
                 answers.put("rhizome node status", run(local, "node", "status"));
+                // the credit the coordinator keeps, asked of the coordinator the node works for
+                assertThat(answers.get("rhizome node status").get("coordinator").getAsString()).isEqualTo(url);
+                assertThat(answers.get("rhizome node status").get("coordinator_credit").isJsonObject())
+                        .as(answers.get("rhizome node status").toString()).isTrue();
                 // pause and resume answered `paused` alone: which node they paused was left to guess
                 assertThat(answers.get("rhizome node pause").get("node_id"))
                         .isEqualTo(answers.get("rhizome node status").get("node_id")).isNotNull();

@@ -93,11 +93,14 @@ public final class NodeDaemon implements AutoCloseable {
     /** Why peers cannot fetch from this node at its announced address, judged at start; null when they can. */
     private final String unreachableBecause;
     private final String announcedAddress;
+    /** The coordinator this node works for: its status names it, for `node status` to ask it for the credit. */
+    private final String coordinatorUrl;
 
     private NodeDaemon(NodeConfig config, ProcessLauncher launcher, Identity identity, ProcessLock owner)
             throws IOException, InterruptedException {
         this.owner = owner;
         this.layout = new NodeLayout(config.dataDir());
+        this.coordinatorUrl = config.coordinatorUrl();
         this.identity = identity;
         Hardware hardware = HardwareProbe.probe();
         log.info("node {} on {} ({} cores{}), class {}", identity.publicId().shortForm(), hardware.cpuModel(),
@@ -290,7 +293,7 @@ public final class NodeDaemon implements AutoCloseable {
         GossipCore.KeepUsage keep = onCore(gossip, GossipCore::keepUsage, new GossipCore.KeepUsage(0, 0, 0, 0));
         return loop.status().withDisk(new NodeStatus.Disk(repo == null ? -1 : repo.bytes(), janitor.repoBudgetBytes(),
                 repo == null ? -1 : repo.packs(), keep.usedBytes(), keep.budgetBytes(), keep.declined()))
-                .withPeers(peers());
+                .withPeers(peers()).withCoordinator(coordinatorUrl);
     }
 
     /** Whether peers can fetch from this node: its address against the coordinator's reach, then the coordinator's word. */

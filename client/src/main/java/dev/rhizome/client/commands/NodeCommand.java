@@ -446,6 +446,10 @@ public final class NodeCommand implements Callable<Integer> {
         /** Whether --json was given: each command declares its own, since each answers other keys. */
         abstract boolean json();
 
+        /** What this command adds to the node's answer before it is printed (nothing, but for status). */
+        void addTo(JsonObject answer) {
+        }
+
         @Override
         public Integer call() {
             String answer;
@@ -467,6 +471,7 @@ public final class NodeCommand implements Callable<Integer> {
                 throw new CommandException(ExitCodes.FAILED, "failed", "the node on " + dataDir.path() + " refused: "
                         + parsed.get("error").getAsString(), NODE_LOG_HINT);
             }
+            addTo(parsed);
             boolean json = json();
             if (json && parsed.has("node") && !parsed.has("node_id")) {
                 // the node's `node` is hex already; `node_id` is the name every other answer gives a node's key
@@ -502,14 +507,25 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = {"Show the running node's slots (idle and why, or the job with its progress), queued units and",
-                "what it did since it started. Its lasting credit is the coordinator's: rhizome leaderboard --volunteers."})
+                "what it did since it started, and the lasting credit the coordinator keeps for its key (asked with a",
+                "short timeout: when the coordinator does not answer, status says so and shows the node's own counts)."})
     static final class Status extends Control {
-        @Option(names = "--json", description = "Print the node's JSON answer: node and node_id (its key, hex), paused, gate, slots (name, hardware_class, gpu_index, state, job, next, jobs_run, prefetched_runs), queued, credit (this run's counts, from zero at each start: results_reported, experiments_proposed, jobs_run, outbox_pending; the credit that lasts is the coordinator's, `rhizome leaderboard --volunteers`), disk, peers (announced, reachable, reason: whether peers can fetch from the node at the address it announces, and why not).")
+        @Option(names = "--json", description = "Print the node's JSON answer: node and node_id (its key, hex), paused, gate, slots (name, hardware_class, gpu_index, state, job, next, jobs_run, prefetched_runs), queued, credit (this run's counts, from zero at each start: results_reported, experiments_proposed, jobs_run, outbox_pending; the credit that lasts is the coordinator's, `rhizome leaderboard --volunteers`), disk, peers (announced, reachable, reason: whether peers can fetch from the node at the address it announces, and why not), "
+                + "coordinator (the URL the node works for), coordinator_credit (the credit the coordinator keeps for the node's key across "
+                + "restarts, asked with a 3 s timeout: credit_seconds, valid, invalid, errors, trusted; null when it did not answer) and "
+                + "coordinator_credit_problem (why coordinator_credit is null, else null).")
         boolean json;
 
         @Override
         String request() {
             return "status";
+        }
+
+        @Override
+        void addTo(JsonObject answer) {
+            if (answer.has("slots")) {
+                CoordinatorCredit.add(answer, dataDir.path());
+            }
         }
 
         @Override

@@ -36,11 +36,10 @@ final class NodeStatusText {
         // "credit: 0 results reported" right after a restart read as credit lost: these are this
         // run's counts; the credit that lasts (compute seconds of valid results) is the coordinator's
         out.append(String.format("queued %d; since this node started: %d results reported, %d experiments proposed, "
-                + "%d jobs run; %d in outbox%n"
-                + "credit (compute seconds of valid results, kept by the coordinator across restarts): "
-                + "rhizome leaderboard --volunteers",
+                + "%d jobs run; %d in outbox%n",
                 o.get("queued").getAsInt(), c.get("results_reported").getAsLong(), c.get("experiments_proposed").getAsLong(),
                 c.get("jobs_run").getAsLong(), c.get("outbox_pending").getAsInt()));
+        out.append(lastingCredit(o));
         if (o.has("disk") && !o.get("disk").isJsonNull()) {
             JsonObject d = o.getAsJsonObject("disk");
             long repo = d.get("repo_bytes").getAsLong();
@@ -58,6 +57,20 @@ final class NodeStatusText {
                             p.get("reason").getAsString()));
         }
         return out.toString();
+    }
+
+    /** The coordinator's credit for the node's key, or why it is not shown and where to look. */
+    private static String lastingCredit(JsonObject o) {
+        String prefix = "credit kept by the coordinator across restarts (compute seconds of valid results): ";
+        if (o.has("coordinator_credit") && o.get("coordinator_credit").isJsonObject()) {
+            JsonObject k = o.getAsJsonObject("coordinator_credit");
+            return prefix + String.format(Locale.ROOT, "%.1f s; %d valid, %d invalid, %d errors%s",
+                    k.get("credit_seconds").getAsDouble(), k.get("valid").getAsLong(), k.get("invalid").getAsLong(),
+                    k.get("errors").getAsLong(), k.get("trusted").getAsBoolean() ? "; trusted" : "");
+        }
+        String why = o.has("coordinator_credit_problem") && !o.get("coordinator_credit_problem").isJsonNull()
+                ? o.get("coordinator_credit_problem").getAsString() + "; " : "";
+        return prefix + "not shown: " + why + "rhizome leaderboard --volunteers";
     }
 
     private static String abbrev(String commit) {

@@ -23,7 +23,9 @@ import picocli.CommandLine.Parameters;
 public final class VerifyCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", converter = PathArguments.InputFile.class, description = "An export written by `rhizome export`.")
     Path file;
-    @Option(names = "--json", description = "Print one JSON object: ok, envelopes, results, adoptions, trials_on_reputation, problems (type, index, id, why).")
+    @Option(names = "--json", description = "Print one JSON object: ok, envelopes, results, adoptions, trials_on_reputation, problems (type, index, id, why), "
+            + "network (the network the records were checked against: the export header's, or in an older export the "
+            + "first record's; null when none names one).")
     boolean json;
 
     @Override
@@ -56,11 +58,13 @@ public final class VerifyCommand implements Callable<Integer> {
                 problems.add(x);
             }
             j.add("problems", problems);
+            j.addProperty("network", report.network());
             o.json(j);
         } else {
             report.problems().forEach(p -> o.line("FAIL " + p));
             o.line((report.ok() ? "verified: " : "NOT verified: ") + report.envelopes() + " signed envelopes ("
                     + report.results() + " results), " + report.adoptions() + " adoptions re-derived"
+                    + (report.network() == null ? "" : ", network " + report.network())
                     + (report.trialsOnReputation() > 0 ? ", " + report.trialsOnReputation()
                             + " trial(s) rest on one trusted runner's result (adaptive replication)" : "")
                     + (report.ok() ? "" : "; " + report.problems().size() + " record(s) fail"));

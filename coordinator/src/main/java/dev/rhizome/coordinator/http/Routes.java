@@ -28,6 +28,7 @@ import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.UnitStatus;
+import dev.rhizome.proto.v1.VolunteerList;
 import dev.rhizome.protocol.envelope.Verified;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -143,10 +144,21 @@ public final class Routes {
                 // trust: validation states, volunteers' credit and standing, adoptions
                 .get("/v1/trials", r -> Reply.of(s.views().trials(r.param("direction"), r.param("commit"),
                         page(r, Views.TRIALS))), "direction", "commit", LIMIT, AFTER)
-                .get("/v1/volunteers", r -> Reply.of(s.views().volunteers(System.currentTimeMillis(),
-                        page(r, Views.VOLUNTEERS))), PAGE)
+                .get("/v1/volunteers", r -> Reply.of(volunteers(s, r)), LIMIT, AFTER, "key")
                 .get("/v1/adoptions", r -> Reply.of(s.views().adoptions(r.param("direction"), page(r, Views.ADOPTIONS))),
                         "direction", LIMIT, AFTER);
+    }
+
+    /** {@code /v1/volunteers}: a page of them, or with {@code key} that one volunteer alone (one page). */
+    private static VolunteerList volunteers(Services s, ApiRequest r) {
+        if (r.param("key").isEmpty()) {
+            return s.views().volunteers(System.currentTimeMillis(), page(r, Views.VOLUNTEERS));
+        }
+        if (!r.param("after").isEmpty() || !r.param("limit").isEmpty()) {
+            throw Rejection.badRequest("query parameter key names one volunteer and does not page: give it without "
+                    + "limit and after");
+        }
+        return s.views().volunteer(r.param("key"), System.currentTimeMillis());
     }
 
     /** The page a list route's query asks for: {@code limit} and {@code after} (docs/api.md "Paging"). */

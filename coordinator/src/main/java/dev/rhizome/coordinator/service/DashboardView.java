@@ -8,6 +8,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.Trials;
+import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.Directions;
 import dev.rhizome.coordinator.store.Experiments;
 import dev.rhizome.coordinator.store.HistoryCounts;
@@ -219,7 +220,9 @@ public final class DashboardView {
     /**
      * The live nodes (those heard from lately), each with the leases it holds now ({@code leases_held}):
      * a node listed with nothing beside it looked the same busy or idle, and an operator could not
-     * tell a volunteer running two units from one that claims nothing.
+     * tell a volunteer running two units from one that claims nothing. {@code leases_on} says what
+     * they are: per direction and unit kind (EXPLORE, EVALUATE) the units held, so that an operator
+     * sees which directions the volunteers work on.
      */
     private JsonObject liveNodes() {
         JsonObject nodes = JsonParser.parseString(Json.compact(peers.nodes())).getAsJsonObject();
@@ -229,12 +232,37 @@ public final class DashboardView {
         store.inReadTransaction(tx -> {
             for (var p : nodes.getAsJsonArray("peers")) {
                 JsonObject n = p.getAsJsonObject();
-                n.addProperty("leases_held", tx.leasesHeldBy(
-                        ByteString.copyFrom(Base64.getDecoder().decode(n.get("node").getAsString()))));
+                ByteString node = ByteString.copyFrom(Base64.getDecoder().decode(n.get("node").getAsString()));
+                n.addProperty("leases_held", tx.leasesHeldBy(node));
+                n.add("leases_on", leasesOn(tx.leasesOf(node, LEASES_NAMED)));
             }
             return null;
         });
         return nodes;
+    }
+
+    /**
+     * Leases named per node: a node holds a few (its slots and their buffers, under the lease caps);
+     * past this the count in {@code leases_held} is still whole.
+     */
+    static final int LEASES_NAMED = 100;
+
+    /** {@code [{direction, kind, units}]}, in the order first held; directions cut as all untrusted text. */
+    private static JsonArray leasesOn(List<UnitRecord> leases) {
+        Map<String, JsonObject> groups = new LinkedHashMap<>();
+        for (UnitRecord u : leases) {
+            JsonObject g = groups.computeIfAbsent(u.direction() + "\u0000" + u.kind(), k -> {
+                JsonObject o = new JsonObject();
+                o.addProperty("direction", shown(u.direction()));
+                o.addProperty("kind", u.kind().name());
+                o.addProperty("units", 0);
+                return o;
+            });
+            g.addProperty("units", g.get("units").getAsInt() + 1);
+        }
+        JsonArray out = new JsonArray();
+        groups.values().forEach(out::add);
+        return out;
     }
 
     /** A commit's results on one direction: their mean OK metric and the time of the last. */

@@ -39,6 +39,7 @@ import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.Volunteer;
 import dev.rhizome.proto.v1.VolunteerList;
 import dev.rhizome.protocol.seed.Manifests;
+import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
@@ -399,6 +400,23 @@ public final class Views {
                             HexFormat.of().formatHex(k.runner().toByteArray())));
             return volunteerList(tx, p.items(), nowMs).toBuilder().setNext(p.next()).build();
         });
+    }
+
+    /**
+     * One key's credit and standing ({@code /v1/volunteers?key=HEX}): a list of that volunteer alone,
+     * or empty when the key has no record yet, so that a node's status need not page through every
+     * volunteer to find its own.
+     */
+    public VolunteerList volunteer(String keyHex, long nowMs) {
+        ByteString key;
+        try {
+            key = PublicId.parse(keyHex).toByteString();
+        } catch (IllegalArgumentException e) {
+            throw Rejection.badRequest("query parameter key must be a public id, 64 hex digits (what `rhizome id` "
+                    + "prints): " + e.getMessage());
+        }
+        return store.inReadTransaction(tx -> volunteerList(tx,
+                tx.reputation(key).map(r -> List.of(Map.entry(key, r))).orElse(List.of()), nowMs));
     }
 
     private static VolunteerList volunteerList(Units tx, List<Map.Entry<ByteString, Reputation>> entries,

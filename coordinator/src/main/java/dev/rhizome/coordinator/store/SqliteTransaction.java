@@ -392,6 +392,11 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public List<UnitRecord> leasesOf(ByteString node, int limit) {
+        return units.leasesOf(node, limit);
+    }
+
+    @Override
     public Claimant claimant(ByteString node, long sinceMs, String address) {
         return units.claimant(node, sinceMs, address);
     }

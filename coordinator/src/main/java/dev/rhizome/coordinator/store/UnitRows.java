@@ -245,6 +245,14 @@ final class UnitRows implements Units {
         return (int) q.count("SELECT COUNT(*) FROM units WHERE holder = ? AND state = ?", node.toByteArray(), LEASED);
     }
 
+    @Override
+    public List<UnitRecord> leasesOf(ByteString node, int limit) {
+        // from the table, also where this coordinator keeps the leases in memory: a read for a page
+        // shown to people, which the claims' hot path (leasesHeldBy, claimant) need not share
+        return q.list("SELECT " + UNIT_COLUMNS + " FROM units WHERE holder = ? AND state = " + LEASED
+                + " ORDER BY seq LIMIT ?", Rows::unit, node.toByteArray(), limit);
+    }
+
     /** The shared leases, loaded from the database the first time. */
     OwnedReads.LeasedUnits sharedLeases() {
         OwnedReads.LeasedUnits shared = owned.leasedUnits;

@@ -55,6 +55,12 @@ public interface Units {
     int leasesHeldBy(ByteString node);
 
     /**
+     * The LEASED units {@code node} holds, oldest first, at most {@code limit}: what it works on
+     * (direction, kind), as the dashboard's live nodes show it.
+     */
+    List<UnitRecord> leasesOf(ByteString node, int limit);
+
+    /**
      * What a claim checks about its claimant, read together: the leases it holds now, its
      * reputation, the leases handed to it at or after {@code sinceMs}, and the LEASED units
      * claimed from {@code address} ({@link dev.rhizome.coordinator.core.AddressScope#of}) and

@@ -11,6 +11,18 @@ function el(tag, text, cls) {
   return e;
 }
 
+// What a live node works on: "2 units: lr-sweep evaluate x2", "idle". Direction names are the
+// network's (untrusted): the cell is set as textContent, as every cell.
+function leased(n) {
+  if (n.leases_held === undefined) return "";
+  if (!n.leases_held) return "idle";
+  const groups = n.leases_on || [];
+  const named = groups.reduce((sum, g) => sum + g.units, 0);
+  const on = groups.map(g => g.direction + " " + String(g.kind).toLowerCase() + (g.units > 1 ? " x" + g.units : ""));
+  if (named < n.leases_held && groups.length) on.push("...");
+  return n.leases_held + (n.leases_held === 1 ? " unit" : " units") + (on.length ? ": " + on.join(", ") : "");
+}
+
 function row(tbody, cells) {
   const tr = el("tr");
   cells.forEach(c => tr.appendChild(el("td", c)));
@@ -197,8 +209,7 @@ function render(state) {
     credit.appendChild(tr);
   });
   const nodes = document.querySelector("#nodes tbody"); nodes.replaceChildren();
-  (state.nodes.peers || []).forEach(n => row(nodes, [hex(n.node), n.host, n.port,
-    n.leases_held === undefined ? "" : n.leases_held ? n.leases_held + (n.leases_held === 1 ? " unit" : " units") : "idle"]));
+  (state.nodes.peers || []).forEach(n => row(nodes, [hex(n.node), n.host, n.port, leased(n)]));
   const bans = document.querySelector("#bans tbody"); bans.replaceChildren();
   (state.bans || []).forEach(b => row(bans, [b.key, b.reason]));
   if ((state.bans_total || 0) > (state.bans || []).length) {

@@ -39,11 +39,16 @@ class DashboardNodesTest {
 
             JsonObject dashboard = JsonParser.parseString(h.api.get("/v1/dashboard").text()).getAsJsonObject();
             Map<String, Integer> leases = new HashMap<>();
+            Map<String, String> on = new HashMap<>();
             for (JsonElement e : dashboard.getAsJsonObject("nodes").getAsJsonArray("peers")) {
                 JsonObject n = e.getAsJsonObject();
                 leases.put(n.get("node").getAsString(), n.get("leases_held").getAsInt());
+                on.put(n.get("node").getAsString(), n.getAsJsonArray("leases_on").toString());
             }
             assertThat(leases).containsEntry(base64(busy), 1).containsEntry(base64(idle), 0);
+            // and what it runs: the direction and the kind of unit, counted
+            assertThat(on).containsEntry(base64(busy), "[{\"direction\":\"" + Harness.DIRECTION
+                    + "\",\"kind\":\"EVALUATE\",\"units\":1}]").containsEntry(base64(idle), "[]");
         }
     }
 

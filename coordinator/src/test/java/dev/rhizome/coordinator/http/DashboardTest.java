@@ -9,6 +9,7 @@ import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
 import dev.rhizome.proto.v1.DirectionClosure;
+import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
@@ -63,7 +64,19 @@ class DashboardTest {
                     .setReason("budget spent").setClosedBy(h.operator.publicId().toByteString())
                     .setClosedMs(h.clock.millis()).build()).ack();
 
+            // a live node working on the open direction: the nodes table names what it runs
+            Identity worker = Identity.generate();
+            h.api.signAndPost("/v1/announce", worker, NodeAnnouncement.newBuilder()
+                    .setNode(worker.publicId().toByteString()).setHost("127.0.0.1").setPort(7000)
+                    .setHardwareClass("cpu:x86_64").setTimeMs(h.clock.millis()).build()).ack();
+            h.api.signAndPost("/v1/experiments", other, Fixtures.experiment(other, SEED, OPEN_DIRECTION,
+                    Fixtures.commit(), h.seedCommit, h.clock.millis())).ack();
+            WorkUnit working = h.api.claim(worker);
+            assertThat(working).as("a unit of the open direction for the worker").isNotNull();
+
             String dom = run(chromium, dataDir.resolve("profile-dom"), "--dump-dom", h.coordinator.url() + "/");
+            assertThat(dom).containsPattern("(?s)<table id=\"nodes\">.*<td>1 unit: " + working.getDirection() + " "
+                    + working.getKind().name().toLowerCase(java.util.Locale.ROOT) + "</td>");
             String closed = section(dom, DIRECTION);
             assertThat(dom).contains("<section class=\"direction closed\" data-direction=\"" + DIRECTION + "\">");
             assertThat(closed).contains("<span class=\"closed-badge\">closed</span>")

@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.rhizome.coordinator.core.ClaimPolicy;
 import dev.rhizome.coordinator.core.Leases;
@@ -89,6 +90,13 @@ class AdaptiveReplicationTest {
             report(checker, claim(checker), 3.3);
         }
         assertThat(volunteer(veteran).getTrusted()).isTrue();
+        // `node status` asks for its own key alone: the same record as the list's, credit and all
+        assertThat(views.volunteer(veteran.publicId().toString(), clock.millis()).getVolunteersList())
+                .containsExactly(volunteer(veteran));
+        assertThat(volunteer(veteran).getCreditSeconds()).isPositive();
+        assertThat(views.volunteer(Identity.generate().publicId().toString(), clock.millis()).getVolunteersList())
+                .as("a key with no record: an empty list, not an error").isEmpty();
+        assertThatThrownBy(() -> views.volunteer("zz", clock.millis())).hasMessageContaining("query parameter key");
 
         // Its next result stands alone when the draw skips the spot check; the replica is withdrawn.
         draw = 0.99;

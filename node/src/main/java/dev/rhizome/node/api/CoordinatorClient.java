@@ -27,6 +27,9 @@ import dev.rhizome.proto.v1.SeedList;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.UnitList;
 import dev.rhizome.proto.v1.VolunteerList;
+import dev.rhizome.protocol.identity.PublicId;
+import com.google.protobuf.ByteString;
+import dev.rhizome.proto.v1.Volunteer;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.CrashPoints;
 import dev.rhizome.protocol.PeerAddress;
@@ -717,6 +720,15 @@ public final class CoordinatorClient {
     /** Volunteers' credit (compute seconds of valid results), reputation and quota, most credit first. */
     public VolunteerList volunteers() throws CoordinatorException {
         return getAll("/v1/volunteers", Map.of(), VolunteerList.parser());
+    }
+
+    /**
+     * One key's credit and standing, empty when the coordinator has no record of it yet (no judged
+     * result); one request, where {@link #volunteers()} reads every page.
+     */
+    public Optional<Volunteer> volunteer(ByteString key) throws CoordinatorException {
+        return get("/v1/volunteers", Map.of("key", PublicId.hex(key)), VolunteerList.parser()).getVolunteersList()
+                .stream().filter(v -> v.getKey().equals(key)).findFirst();
     }
 
     public CoordinatorStats stats() throws CoordinatorException {

@@ -5,21 +5,26 @@ import java.util.List;
 /**
  * A running node as {@code rhizome node status} shows it: whether jobs may start (and why not),
  * each slot, how many units wait in slot buffers, the credit so far, its disk and whether peers can
- * reach it (null until the daemon adds them).
+ * reach it, and the coordinator it works for (null until the daemon adds them): `node status` asks
+ * that coordinator for the credit it keeps for this node's key.
  */
 public record NodeStatus(String node, boolean paused, String gate, List<SlotStatus> slots, int queued, Credit credit,
-                         Disk disk, Peers peers) {
+                         Disk disk, Peers peers, String coordinator) {
 
     public NodeStatus(String node, boolean paused, String gate, List<SlotStatus> slots, int queued, Credit credit) {
-        this(node, paused, gate, slots, queued, credit, null, null);
+        this(node, paused, gate, slots, queued, credit, null, null, null);
     }
 
     public NodeStatus withDisk(Disk value) {
-        return new NodeStatus(node, paused, gate, slots, queued, credit, value, peers);
+        return new NodeStatus(node, paused, gate, slots, queued, credit, value, peers, coordinator);
     }
 
     public NodeStatus withPeers(Peers value) {
-        return new NodeStatus(node, paused, gate, slots, queued, credit, disk, value);
+        return new NodeStatus(node, paused, gate, slots, queued, credit, disk, value, coordinator);
+    }
+
+    public NodeStatus withCoordinator(String url) {
+        return new NodeStatus(node, paused, gate, slots, queued, credit, disk, peers, url);
     }
 
     /**

@@ -49,7 +49,13 @@ public final class AuditVerifier {
         }
     }
 
-    public record Report(int envelopes, int results, int adoptions, int trialsOnReputation, List<Problem> problems) {
+    /**
+     * {@code network}: the network the export's records were checked against, the header's (or, in
+     * an export made before the header named it, the first version-2 record's); null when neither
+     * names one.
+     */
+    public record Report(int envelopes, int results, int adoptions, int trialsOnReputation, List<Problem> problems,
+            String network) {
         public boolean ok() {
             return problems.isEmpty();
         }
@@ -129,7 +135,7 @@ public final class AuditVerifier {
         int reputationTrials = onReputation.values().stream().mapToInt(m -> m.values().stream().mapToInt(Set::size).sum())
                 .sum();
         checkAdoptions(adoptions, statuses, onReputation);
-        return new Report(envelopes, results.size(), adoptions.size(), reputationTrials, List.copyOf(problems));
+        return new Report(envelopes, results.size(), adoptions.size(), reputationTrials, List.copyOf(problems), network);
     }
 
     // --- envelopes ---------------------------------------------------------------------------
