@@ -24,10 +24,9 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(footerHeading = "%nExamples:%n", footer = {
             "  rhizome coordinator backup --data-dir /srv/coord --out /backups/coord.db",
-            "  # a PostgreSQL store: runs pg_dump (PostgreSQL's client tools) on the store's schema",
-            "  rhizome coordinator backup --store postgresql://rhizome:PW@db:5432/rhizome --out rhizome.dump",
-            "  # only print the pg_dump line, to run elsewhere",
-            "  rhizome coordinator backup --store postgresql://... --out rhizome.dump --print-command"},
+            "  # a PostgreSQL store: runs PostgreSQL's pg_dump on the store's schema",
+            "  rhizome coordinator backup --store postgresql://u:PW@db/rhizome --out r.dump",
+            "  # add --print-command to only print that pg_dump line, to run elsewhere"},
         name = "backup", mixinStandardHelpOptions = true,
         description = {"Copy a coordinator's SQLite database (<data-dir>/coordinator.db) to FILE, whole and consistent as",
             "of one moment, while the coordinator runs or not. The copy is written beside FILE as FILE.tmp and renamed",
