@@ -54,9 +54,17 @@ final class BodyFormat {
      * answers it before the body is read, as {@link #envelope} does after.
      */
     static void checkContentType(String contentType) {
+        HttpError refused = contentTypeRefusal(contentType);
+        if (refused != null) {
+            throw refused;
+        }
+    }
+
+    /** The 415 a Content-Type earns from every signed write, or null when one of them takes it. */
+    static HttpError contentTypeRefusal(String contentType) {
         String type = mediaType(contentType);
         if (type.equals(PROTOBUF)) {
-            return;
+            return null;
         }
         // No Content-Type is JSON; one that names no media type ("", "; charset=utf-8") is no type
         // at all, and was read as JSON as if it were absent.
@@ -65,12 +73,12 @@ final class BodyFormat {
             if (!charset.isEmpty() && !charset.equals("utf-8") && !charset.equals("utf8")) {
                 // a body declared UTF-16 or Latin-1 was read as UTF-8 all the same: refused as "not
                 // UTF-8", or worse, read as other text than the client meant
-                throw new HttpError(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, Error.Code.UNSUPPORTED, "charset "
+                return new HttpError(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, Error.Code.UNSUPPORTED, "charset "
                         + LogSafe.of(charset, 40) + " is not supported: send the JSON body as UTF-8");
             }
-            return;
+            return null;
         }
-        throw new HttpError(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, Error.Code.UNSUPPORTED, (type.isEmpty()
+        return new HttpError(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, Error.Code.UNSUPPORTED, (type.isEmpty()
                 ? "Content-Type \"" + LogSafe.of(contentType, 60) + "\" names no media type"
                 : "Content-Type " + LogSafe.of(contentType, 100) + " is not supported")
                 + "; send " + JSON + " or " + PROTOBUF + " (no Content-Type is " + JSON + ")");
