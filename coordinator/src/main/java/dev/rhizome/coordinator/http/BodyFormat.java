@@ -32,7 +32,8 @@ final class BodyFormat {
             try {
                 return SignedEnvelope.parseFrom(request.body());
             } catch (InvalidProtocolBufferException e) {
-                throw badBody("protobuf", e.getMessage());
+                throw badBody("protobuf", e.getMessage() + (looksLikeJson(request.body())
+                        ? "; the body looks like JSON: send it with Content-Type: " + JSON : ""));
             }
         }
         String text;
@@ -40,13 +41,32 @@ final class BodyFormat {
             text = utf8(request.body());
         } catch (CharacterCodingException e) {
             // the decoder's own words were "Input length = 1"
-            throw badBody("JSON", "the body is not UTF-8 (a JSON body must be)");
+            throw badBody("JSON", "the body is not UTF-8 (a JSON body must be)" + protobufHint(request.body()));
         }
         try {
             return Json.parse(text, SignedEnvelope.newBuilder()).build();
         } catch (InvalidProtocolBufferException e) {
-            throw badBody("JSON", e.getMessage());
+            throw badBody("JSON", e.getMessage() + protobufHint(request.body()));
         }
+    }
+
+    /**
+     * Whether a body refused as protobuf starts as a JSON object does: one format sent labelled as
+     * the other is the commonest mistake, and the parser's words ("invalid wire type") did not say so.
+     */
+    private static boolean looksLikeJson(byte[] body) {
+        for (byte b : body) {
+            if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+                return b == '{';
+            }
+        }
+        return false;
+    }
+
+    /** For a body refused as JSON that is no JSON object: the other format's name, as a hint. */
+    private static String protobufHint(byte[] body) {
+        return body.length == 0 || looksLikeJson(body) ? ""
+                : "; if the body is protobuf, send it with Content-Type: " + PROTOBUF;
     }
 
     /**
