@@ -31,7 +31,9 @@ import java.util.List;
  * Pure.
  */
 final class Preconditions {
+    /** Why a named tag never holds here. */
     private static final String NO_TAGS = "the coordinator gives no entity tags (ETag), so If-Match cannot match";
+
     private Preconditions() {
     }
 
