@@ -76,9 +76,12 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     /** The client shut its side down: nothing more will arrive (see {@link #closeIfDone}). */
     private boolean inputClosed;
 
-    /** @param client the address the request is counted against (its worker share, its daily writes) */
+    /**
+     * @param client the address the request is counted against (its worker share, its daily writes)
+     * @param condition its If-Match, null for none: a read's is judged on its answer ({@link Preconditions})
+     */
     private record Waiting(long seq, ApiRequest request, boolean keepAlive, boolean protobuf, long start,
-            InetAddress client, boolean http10) {
+            InetAddress client, boolean http10, String condition) {
     }
 
     /**
@@ -174,15 +177,14 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             send(ctx, seq, new Outgoing(refuse("?", e), false, protobuf, head));
             return;
         }
-        HttpError unmet = router.serves(request.method(), request.path())
-                ? Preconditions.check(msg.headers(), request.path(), router.serves("GET", request.path())) : null;
+        HttpError unmet = Preconditions.beforeContent(router, request.method(), request.path(), msg.headers());
         if (unmet != null) {
             // a condition no answer here can meet: nothing is run (the framing is sound: kept open)
             send(ctx, seq, new Outgoing(refuse(request, unmet), keepAlive, protobuf, head));
             return;
         }
         waiting.add(new Waiting(seq, request, keepAlive, protobuf, System.nanoTime(), client,
-                !msg.protocolVersion().isKeepAliveDefault()));
+                !msg.protocolVersion().isKeepAliveDefault(), Preconditions.condition(msg.headers())));
         dispatch(ctx);
     }
 
@@ -219,7 +221,9 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             try {
                 // Each remote address has its own share of the workers and the queue (FairWorkers).
                 workers.execute(next.client(), () -> {
-                    Reply reply = handle(request);
+                    Reply answer = handle(request);
+                    HttpError unmet = read ? Preconditions.onAnswer(next.condition(), answer) : null;
+                    Reply reply = unmet == null ? answer : refuse(request, unmet);
                     // A held claim's wait is not the coordinator's latency: timed up to its hold.
                     long nanos = System.nanoTime() - next.start();
                     if (reply.pending() == null) {

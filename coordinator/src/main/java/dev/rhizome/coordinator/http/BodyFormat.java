@@ -32,7 +32,8 @@ final class BodyFormat {
             try {
                 return SignedEnvelope.parseFrom(request.body());
             } catch (InvalidProtocolBufferException e) {
-                throw badBody("protobuf", e.getMessage());
+                throw badBody("protobuf", e.getMessage() + (looksLikeJson(request.body())
+                        ? "; the body looks like JSON: send it with Content-Type: " + JSON : ""));
             }
         }
         String text;
@@ -40,13 +41,32 @@ final class BodyFormat {
             text = utf8(request.body());
         } catch (CharacterCodingException e) {
             // the decoder's own words were "Input length = 1"
-            throw badBody("JSON", "the body is not UTF-8 (a JSON body must be)");
+            throw badBody("JSON", "the body is not UTF-8 (a JSON body must be)" + protobufHint(request.body()));
         }
         try {
             return Json.parse(text, SignedEnvelope.newBuilder()).build();
         } catch (InvalidProtocolBufferException e) {
-            throw badBody("JSON", e.getMessage());
+            throw badBody("JSON", e.getMessage() + protobufHint(request.body()));
         }
+    }
+
+    /**
+     * Whether a body refused as protobuf starts as a JSON object does: one format sent labelled as
+     * the other is the commonest mistake, and the parser's words ("invalid wire type") did not say so.
+     */
+    private static boolean looksLikeJson(byte[] body) {
+        for (byte b : body) {
+            if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+                return b == '{';
+            }
+        }
+        return false;
+    }
+
+    /** For a body refused as JSON that is no JSON object: the other format's name, as a hint. */
+    private static String protobufHint(byte[] body) {
+        return body.length == 0 || looksLikeJson(body) ? ""
+                : "; if the body is protobuf, send it with Content-Type: " + PROTOBUF;
     }
 
     /**
@@ -54,9 +74,17 @@ final class BodyFormat {
      * answers it before the body is read, as {@link #envelope} does after.
      */
     static void checkContentType(String contentType) {
+        HttpError refused = contentTypeRefusal(contentType);
+        if (refused != null) {
+            throw refused;
+        }
+    }
+
+    /** The 415 a Content-Type earns from every signed write, or null when one of them takes it. */
+    static HttpError contentTypeRefusal(String contentType) {
         String type = mediaType(contentType);
         if (type.equals(PROTOBUF)) {
-            return;
+            return null;
         }
         // No Content-Type is JSON; one that names no media type ("", "; charset=utf-8") is no type
         // at all, and was read as JSON as if it were absent.
@@ -65,12 +93,12 @@ final class BodyFormat {
             if (!charset.isEmpty() && !charset.equals("utf-8") && !charset.equals("utf8")) {
                 // a body declared UTF-16 or Latin-1 was read as UTF-8 all the same: refused as "not
                 // UTF-8", or worse, read as other text than the client meant
-                throw new HttpError(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, Error.Code.UNSUPPORTED, "charset "
+                return new HttpError(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, Error.Code.UNSUPPORTED, "charset "
                         + LogSafe.of(charset, 40) + " is not supported: send the JSON body as UTF-8");
             }
-            return;
+            return null;
         }
-        throw new HttpError(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, Error.Code.UNSUPPORTED, (type.isEmpty()
+        return new HttpError(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, Error.Code.UNSUPPORTED, (type.isEmpty()
                 ? "Content-Type \"" + LogSafe.of(contentType, 60) + "\" names no media type"
                 : "Content-Type " + LogSafe.of(contentType, 100) + " is not supported")
                 + "; send " + JSON + " or " + PROTOBUF + " (no Content-Type is " + JSON + ")");

@@ -42,7 +42,18 @@ final class MessageRules {
      * field may hold obs-text (RFC 9110, 5.5): it is opaque and never read.
      */
     private static final Set<String> READ_FIELDS = Set.of("host", "content-length", "transfer-encoding", "content-type",
-            "content-encoding", "accept", "connection", "expect", "x-forwarded-for");
+            "content-encoding", "accept", "connection", "expect", "x-forwarded-for", "if-match");
+
+    /**
+     * Fields a request is read by that {@code Connection} may not name as its options. A field
+     * named there is for the next hop only: a proxy on the way removes it before passing the
+     * request on (RFC 9110, 7.6.1), so "Connection: Content-Length" framed the body here while a
+     * proxy read it as unframed, and "Connection: If-Match" or "Content-Type" had a proxy's reader
+     * and this server act on two different requests. The options a client may name (close,
+     * keep-alive, te, upgrade, and any field this server does not read) are untouched.
+     */
+    private static final Set<String> END_TO_END = Set.of("host", "content-length", "transfer-encoding", "trailer",
+            "content-type", "content-encoding", "accept", "expect", "x-forwarded-for", "forwarded", "if-match");
 
     /**
      * Fields that frame, route, describe or control a request, which a sender must not put in a
@@ -98,7 +109,7 @@ final class MessageRules {
      * The framing and headers every request must have, judged on its head as soon as it is decoded
      * ({@link RequestDecoder}), before its body is read; null when it has them: exactly one Host
      * in HTTP/1.1 (at most one in 1.0) whose value is a host, the fields this server reads in
-     * US-ASCII, at most one Content-Type, no content coding but identity, no transfer coding but
+     * US-ASCII, no Connection option naming one of them, at most one Content-Type, no content coding but identity, no transfer coding but
      * chunked alone, and no transfer coding at all on a method that takes no body. A list field is
      * read on every line it was sent on (reading only the first let {@code Content-Encoding:
      * identity} then {@code Content-Encoding: gzip} through), and its empty elements are nothing
@@ -115,6 +126,16 @@ final class MessageRules {
         HttpError outsideAscii = readFieldOutsideAscii(msg);
         if (outsideAscii != null) {
             return outsideAscii;
+        }
+        List<String> options = codings(msg, HttpHeaderNames.CONNECTION);
+        for (String option : options) {
+            if (END_TO_END.contains(option.toLowerCase(Locale.ROOT))) {
+                return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, "Connection names "
+                        + LogSafe.of(option, 40) + " as an option, but " + LogSafe.of(option, 40)
+                        + " is a field the request is read by: a proxy would remove it (RFC 9110, 7.6.1) and read "
+                        + "another request than this server; name only connection options (close, keep-alive, "
+                        + "upgrade, te)");
+            }
         }
         if (!hosts.isEmpty() && !isHost(hosts.get(0))) {
             return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, "Host header "
@@ -204,7 +225,7 @@ final class MessageRules {
         return port.length() <= 5 && (port.isEmpty() || Integer.parseInt(port) <= 65535);
     }
 
-    /** The non-empty codings a list field names, over all the lines it was sent on. */
+    /** The non-empty elements (codings, options) a list field names, over all the lines it was sent on. */
     private static List<String> codings(HttpRequest msg, CharSequence name) {
         List<String> codings = new ArrayList<>();
         for (String line : msg.headers().getAll(name)) {

@@ -85,8 +85,13 @@ class ConditionalRequestsProbeTest {
             String target = path.equals("/v1/experiment") ? path + "?commit=" + h.seedCommit : path;
             int unconditional = send("GET " + target + " HTTP/1.1", new byte[0]).status();
             try (RawHttp raw = new RawHttp(h.coordinator.url())) {
-                assertPreconditionFailed(raw.send("GET " + target + " HTTP/1.1\r\nHost: x\r\nIf-Match: \"x\"\r\n\r\n")
-                        .read(), target);
+                RawHttp.Response named = raw.send("GET " + target + " HTTP/1.1\r\nHost: x\r\nIf-Match: \"x\"\r\n\r\n").read();
+                if (unconditional / 100 == 2) {
+                    assertPreconditionFailed(named, target);
+                } else {  // a read judged on its answer: one that is no 2xx stands (RFC 9110, 13.2.1)
+                    assertThat(named.status()).as("If-Match: \"x\" on %s, answered %s", target, unconditional)
+                            .isEqualTo(unconditional);
+                }
                 // a clean refusal: the connection stays in step and open
                 RawHttp.Response any = raw.send("GET " + target + " HTTP/1.1\r\nHost: x\r\nIf-Match: *\r\n"
                         + "Connection: close\r\n\r\n").read();
@@ -97,6 +102,66 @@ class ConditionalRequestsProbeTest {
         // a request refused anyway keeps its own answer (RFC 9110, 13.2.1)
         assertThat(send("GET /v1/nope HTTP/1.1\r\nIf-Match: \"x\"", new byte[0]).status()).isEqualTo(404);
         assertThat(send("DELETE /v1/claim HTTP/1.1\r\nIf-Match: \"x\"", new byte[0]).status()).isEqualTo(405);
+    }
+
+    @Test
+    void aReadOfWhatDoesNotExistIsA404UnderAnyCondition() throws Exception {
+        // It was 412, judged by route before the handler ran: the client was told its tag did not
+        // match where the truth is that there is nothing there (RFC 9110, 13.2.1: only a request
+        // that would be served without the condition is judged by it).
+        String unknown = "GET /v1/experiment?commit=" + "0".repeat(40) + " HTTP/1.1";
+        for (String condition : new String[] {"*", "\"x\"", "W/\"x\""}) {
+            RawHttp.Response r = send(unknown + "\r\nIf-Match: " + condition, new byte[0]);
+            assertThat(r.status()).as("If-Match: %s on an unknown commit: %s", condition, r.body()).isEqualTo(404);
+            assertThat(r.body()).contains("NOT_FOUND");
+            assertThat(send(unknown.replace("GET", "HEAD") + "\r\nIf-Match: " + condition, new byte[0]).status())
+                    .as("HEAD, as GET").isEqualTo(404);
+        }
+        // a read of what exists: "*" holds, a named tag does not
+        String known = "GET /v1/stats HTTP/1.1";
+        assertThat(send(known + "\r\nIf-Match: *", new byte[0]).status()).isEqualTo(200);
+        assertPreconditionFailed(send(known + "\r\nIf-Match: \"x\"", new byte[0]), "a named tag on a known commit");
+        // a read refused for its query keeps that answer too
+        assertThat(send("GET /v1/stats?limt=5 HTTP/1.1\r\nIf-Match: \"x\"", new byte[0]).status()).isEqualTo(400);
+    }
+
+    @Test
+    void anExpectationWithAConditionThatCannotHoldIsAnsweredWithThe412NotAHundredContinue() throws Exception {
+        // It was "100 Continue": the client sent its body (up to 1 MiB) for nothing, then heard the 412.
+        String[][] cases = {
+            {"/v1/claim", "\"x\""},
+            {"/v1/claim", "*"},  // a path with nothing to read
+            {"/v1/papers", "W/\"x\""},
+        };
+        for (String[] c : cases) {
+            try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+                RawHttp.Response r = raw.send("POST " + c[0] + " HTTP/1.1\r\nHost: x\r\nIf-Match: " + c[1]
+                        + "\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 900000\r\n\r\n").read();
+                assertPreconditionFailed(r, c[0] + " with If-Match: " + c[1] + " and Expect");
+                assertThat(raw.closedByServer()).as("the body it might send anyway is not read").isTrue();
+            }
+        }
+        // a condition that holds ("*" where the path has a GET) is told to go on, and the write is done
+        byte[] paper = paper(Identity.generate());
+        try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+            assertThat(raw.send("POST /v1/papers HTTP/1.1\r\nHost: x\r\nIf-Match: *\r\nContent-Type: application/json\r\n"
+                    + "Expect: 100-continue\r\nContent-Length: " + paper.length + "\r\n\r\n").readHeadOnly().status())
+                    .isEqualTo(100);
+            assertThat(raw.send(paper).read().status()).isEqualTo(200);
+        }
+        // a head refused anyway keeps that answer, with the expectation and without (one rule)
+        for (String expect : new String[] {"Expect: 100-continue\r\n", ""}) {
+            try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+                raw.send("POST /v1/claim HTTP/1.1\r\nHost: x\r\nIf-Match: \"x\"\r\nContent-Type: text/plain\r\n"
+                        + expect + "Content-Length: 2\r\nConnection: close\r\n\r\n");
+                if (expect.isEmpty()) {
+                    raw.send("{}");
+                }
+                assertThat(raw.read().status()).as("text/plain with If-Match, %s", expect.isEmpty() ? "no Expect" : "Expect")
+                        .isEqualTo(415);
+            }
+        }
+        assertThat(h.units("LEASED").getUnitsCount()).as("no claim leased").isZero();
     }
 
     @Test

@@ -43,9 +43,10 @@ class RawHttpFuzzTest {
     private static final String[] VALUES = {"", "0", "1", "-1", "10", "1000", "99999999999999999999", "abc", "%zz",
         "%ff", "%00", "a%20b", "+", "%2F..%2F", "00000000000000000000000000000000000000aa", "proposed", "running"};
     private static final String[] HEADERS = {"Content-Length", "Transfer-Encoding", "Content-Type", "Connection",
-        "Expect", "X-Forwarded-For", "Content-Encoding", "Accept", "Host", "Upgrade"};
+        "Expect", "X-Forwarded-For", "Content-Encoding", "Accept", "Host", "Upgrade", "If-Match"};
     private static final String[] HEADER_VALUES = {"chunked", "close", "keep-alive", "100-continue", "gzip",
-        "application/json", "application/x-protobuf", "0", "5", "-1", "18446744073709551616", "1.2.3.4", "h2c", " "};
+        "application/json", "application/x-protobuf", "0", "5", "-1", "18446744073709551616", "1.2.3.4", "h2c", " ",
+        "*", "\"x\"", "close, Content-Length", "If-Match"};
 
     @FuzzTest(maxDuration = "2m")
     void anyBytesGetWellFormedAnswersAndAClose(FuzzedDataProvider data) throws IOException {
