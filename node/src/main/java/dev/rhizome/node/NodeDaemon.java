@@ -349,7 +349,18 @@ public final class NodeDaemon implements AutoCloseable {
     public static NodeDaemon start(NodeConfig config, ProcessLauncher launcher) throws IOException, InterruptedException {
         // Before anything is read or cleaned up: the work directory, the repository's locks and
         // the outbox are this process's alone, and leftovers in them are taken as a crash's.
+        refuseDataDirShownToJobs(config, launcher);  // before the lock makes the directory: a refusal writes nothing
         return start(config, launcher, lockDataDir(config.dataDir()));
+    }
+
+    /** A data directory every job of {@code launcher}'s would see (the node's key with it) is refused. */
+    private static void refuseDataDirShownToJobs(NodeConfig config, ProcessLauncher launcher) throws IOException {
+        if (launcher instanceof BwrapLauncher sandbox) {
+            Optional<ShownDataDir> shown = sandbox.shownToEveryJob(config.dataDir());
+            if (shown.isPresent()) {
+                throw new IllegalArgumentException(shown.get().problem() + "; " + ShownDataDir.FIX);
+            }
+        }
     }
 
     /**
@@ -375,12 +386,7 @@ public final class NodeDaemon implements AutoCloseable {
             throws IOException, InterruptedException {
         NodeDaemon daemon;
         try {
-            if (launcher instanceof BwrapLauncher sandbox) {
-                Optional<ShownDataDir> shown = sandbox.shownToEveryJob(config.dataDir());
-                if (shown.isPresent()) {
-                    throw new IllegalArgumentException(shown.get().problem() + "; " + ShownDataDir.FIX);
-                }
-            }
+            refuseDataDirShownToJobs(config, launcher);
             Identity identity = IdentityStore.loadOrCreate(config.dataDir());
             daemon = new NodeDaemon(config, launcher, identity, owner);
         } catch (IOException | RuntimeException | InterruptedException e) {

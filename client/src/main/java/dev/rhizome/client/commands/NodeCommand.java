@@ -291,12 +291,16 @@ public final class NodeCommand implements Callable<Integer> {
         // The data directory's lock before anything else (the sandbox's trial job takes seconds, the
         // direction check a request): a second node on a directory in use is refused at once, naming
         // the pid that holds it, rather than after its trial.
+        boolean madeHere = !Files.exists(dataDir.path());
         ProcessLock owner = NodeDaemon.lockDataDir(dataDir.path());
         NodeDaemon daemon;
         try {
             daemon = startOn(owner);
         } catch (Exception | Error e) {
             owner.close();  // a daemon that failed its start closed it itself: closing twice is harmless
+            if (madeHere) {
+                removeIfOnlyItsLock(dataDir.path());
+            }
             throw e;
         }
         if (json) {
@@ -327,6 +331,22 @@ public final class NodeCommand implements Callable<Integer> {
     }
 
     /** Starts the node on the data directory whose lock {@code owner} is; the daemon owns it from here. */
+    /**
+     * A directory this command made for its lock and a start refused before writing anything else
+     * (a data directory every job would see, say) goes again: the refusal leaves nothing behind.
+     */
+    private static void removeIfOnlyItsLock(Path dir) {
+        Path lock = new NodeLayout(dir).ownerLock();
+        try (var entries = Files.list(dir)) {
+            if (entries.allMatch(lock::equals)) {
+                Files.deleteIfExists(lock);
+                Files.deleteIfExists(dir);
+            }
+        } catch (IOException e) {
+            // left as it is: an empty directory, said nowhere, is all it costs
+        }
+    }
+
     private NodeDaemon startOn(ProcessLock owner) throws Exception {
         boolean directionChecked = direction == null || requireKnownDirection();
         NodePreferences prefs = preferences();
