@@ -128,7 +128,9 @@ class PausedProcessTest {
                     .hasSizeLessThanOrEqualTo(1);
             assertThat(ofUnit.stream().filter(r -> !r.getRunner().equals(keyA))).as("the other key's").hasSize(1);
             NodeLayout layout = new NodeLayout(nodeA);
-            assertThat(names(layout.claims())).as("claims in flight after the stop").isEmpty();
+            // a claim still in flight at the stop (held at the coordinator for work) is kept to be sent
+        // again at the next start (ClaimJournal): at most one for the node's one slot
+        assertThat(names(layout.claims())).as("claims in flight after the stop").hasSizeLessThanOrEqualTo(1);
             assertThat(temporaryFiles(nodeA)).as("temporary files left").isEmpty();
             assertThat(names(layout.outbox().resolve("refused"))).as("results refused for good").isEmpty();
         }
@@ -181,7 +183,9 @@ class PausedProcessTest {
         }
         NodeLayout layout = new NodeLayout(nodeA);
         assertThat(names(layout.outbox()).stream().filter(n -> n.endsWith(".result"))).as("results never sent").isEmpty();
-        assertThat(names(layout.claims())).as("claims in flight after the stop").isEmpty();
+        // a claim still in flight at the stop (held at the coordinator for work) is kept to be sent
+        // again at the next start (ClaimJournal): at most one for the node's one slot
+        assertThat(names(layout.claims())).as("claims in flight after the stop").hasSizeLessThanOrEqualTo(1);
         assertThat(temporaryFiles(nodeA)).as("temporary files left").isEmpty();
     }
 
