@@ -351,6 +351,15 @@ public final class GossipService implements AutoCloseable {
         return core.call(links::peers);
     }
 
+    /**
+     * Whether a dial to {@code peer} is started and not yet up or failed: a test waits for it to end
+     * to know that a dial it expects refused was decided, rather than for a fixed time in which none
+     * connected.
+     */
+    boolean dialling(PublicId peer) throws InterruptedException {
+        return core.call(() -> links.dialling(peer));
+    }
+
     /** Bundle bytes streamed to peers since start. */
     public long bytesServed() {
         return server == null ? 0 : server.bytesServed();
