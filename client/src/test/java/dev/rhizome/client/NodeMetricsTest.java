@@ -99,6 +99,12 @@ class NodeMetricsTest {
                 PrometheusText linked = scrape(runnerPort);
                 assertThat(linked.value("rhizome_node_peers_connected", Map.of())).isGreaterThanOrEqualTo(1);
                 assertThat(linked.value("rhizome_node_peers_banned_total", Map.of())).isZero();
+                // The gossip layer's own meters, kept once in the node's registry (GossipMeters): a link that
+                // scored its peer has carried gossip both ways.
+                assertThat(linked.type("rhizome_node_gossip_messages_sent_total")).isEqualTo("counter");
+                assertThat(linked.value("rhizome_node_gossip_messages_sent_total", Map.of())).isPositive();
+                assertThat(linked.value("rhizome_node_gossip_messages_received_total", Map.of())).isPositive();
+                assertThat(linked.value("rhizome_node_protocol_violations_total", Map.of())).isZero();
                 // The repository against its budget: the commits its jobs fetched.
                 PrometheusText disk = scrape(runnerPort);
                 assertThat(disk.value("rhizome_node_repo_bytes", Map.of())).isPositive();

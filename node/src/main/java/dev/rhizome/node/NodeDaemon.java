@@ -49,6 +49,7 @@ import dev.rhizome.protocol.WorkerFailures;
 import dev.rhizome.protocol.files.ProcessLock;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.IdentityStore;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -124,13 +125,14 @@ public final class NodeDaemon implements AutoCloseable {
             if (keptId != null) {
                 network.learn(keptId);
             }
+            PrometheusMeterRegistry meters = NodeMetrics.newRegistry();
             this.gossip = GossipService.start(repository, identity,
                     GossipSettings.defaults(config.host(), config.peerPort(), hardware.hardwareClass(), layout.peers()),
                     // The wants filter: fetch what the work needs, and keep copies of neighbours' new commits when named.
                     // Keeper duties within half the repository's budget, each reserving the largest bundle until it arrives.
                     GossipCore.factory(identity, GossipConfig.defaults(), Wants.workAndReplicas(Wants.DEFAULT_COPIES,
                             config.preferences().keepBytes(), PeerConfig.defaults().maxBundleBytes()), network),
-                    () -> entryPoints(coordinator, network), coordinator::reach, transfers, null);
+                    () -> entryPoints(coordinator, network), coordinator::reach, transfers, null, meters);
             Clock clock = Clock.systemUTC();
             // One fetch path: the work loop's fetches go through the gossip core's planner.
             CommitFetcher commits = new CommitFetcher(gossip::fetchNow, coordinator);
@@ -195,7 +197,7 @@ public final class NodeDaemon implements AutoCloseable {
                             () -> onCore(gossip, c -> c.keptForOthers(), Set.<String>of()),
                             gossip::dropped));
             janitor.removeLeftoverWork();
-            this.metrics = new NodeMetrics(gossip, this::status);
+            this.metrics = new NodeMetrics(meters, gossip, this::status);
             this.gate = new RunGate(prefs, new IdleSignals(), clock, hardware.cores(), () -> self[0].runningJobs(),
                     new DiskRoom(List.of(config.dataDir(), jobDirs), DiskRoom.MIN_FREE_BYTES));
             this.loop = new WorkLoop(identity, coordinator, (commit, peers) -> commits.fetch(commit, peers), evaluators,

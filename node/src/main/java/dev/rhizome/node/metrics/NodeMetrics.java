@@ -24,20 +24,37 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * A node's Prometheus metrics (served by {@link MetricsServer} at {@code GET /metrics}). Job
- * outcomes are counted as results are signed; everything else (slots, bytes served and fetched,
- * gossip counters, peer scores and bans) is read from the running components at each scrape, so
- * no component threads a second set of counters.
+ * outcomes are counted as results are signed; the gossip layer's counts (messages sent, received
+ * and dropped, violations, bytes fetched) are its own meters in this registry, given to it at its
+ * start ({@code GossipService.start(..., meters)}); everything else (slots, bytes served, peer
+ * scores and bans) is read from the running components at each scrape, so no component threads a
+ * second set of counters.
  */
 public final class NodeMetrics {
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    /** A gossip meter ({@code GossipMeters}) that must be in the registry: its absence means gossip counts elsewhere. */
+    private static final String GOSSIP_METER = "rhizome_node_gossip_messages_sent";
+    private final PrometheusMeterRegistry registry;
     private final GossipService gossip;
     private final Supplier<NodeStatus> status;
     private final MultiGauge peerScores;
     private volatile NodeStatus node;
     private volatile GossipStats core;
-    private volatile GossipService.Counters links;
 
-    public NodeMetrics(GossipService gossip, Supplier<NodeStatus> status) {
+    /** The registry to give {@code GossipService.start} and then this class, so both count into one. */
+    public static PrometheusMeterRegistry newRegistry() {
+        return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    }
+
+    /**
+     * @param registry from {@link #newRegistry()}, the one {@code gossip} was started with
+     * @throws IllegalArgumentException when {@code gossip} counts into another registry
+     */
+    public NodeMetrics(PrometheusMeterRegistry registry, GossipService gossip, Supplier<NodeStatus> status) {
+        if (registry.find(GOSSIP_METER).counter() == null) {
+            throw new IllegalArgumentException("the gossip service was started with another meter registry: "
+                    + GOSSIP_METER + " is not in this one");
+        }
+        this.registry = registry;
         this.gossip = gossip;
         this.status = status;
         slotGauge("busy", s -> s.job() != null);
@@ -50,11 +67,6 @@ public final class NodeMetrics {
                 .description("1 while the volunteer has paused the node").register(registry);
         FunctionCounter.builder("rhizome_node_bytes_served", gossip, GossipService::bytesServed)
                 .description("Bundle bytes streamed to peers").register(registry);
-        linkCounter("rhizome_node_bytes_fetched", "Bundle bytes received from peers", GossipService.Counters::bundleBytesReceived);
-        linkCounter("rhizome_node_gossip_messages_sent", "Gossip messages written to links", GossipService.Counters::gossipSent);
-        linkCounter("rhizome_node_gossip_messages_received", "Gossip messages read from links", GossipService.Counters::gossipReceived);
-        linkCounter("rhizome_node_gossip_messages_dropped", "Gossip messages dropped on a full link", GossipService.Counters::gossipDropped);
-        linkCounter("rhizome_node_protocol_violations", "Protocol violations by peers", GossipService.Counters::violations);
         coreCounter("rhizome_node_fetches_completed", "Bundles fetched and imported", GossipStats::fetchesCompleted);
         coreCounter("rhizome_node_fetches_failed", "Fetches failed, stalled or abandoned", GossipStats::fetchesFailed);
         coreCounter("rhizome_node_announcements_invalid", "Announcements refused (signature, signer, time, limits)",
@@ -90,11 +102,6 @@ public final class NodeMetrics {
                 .description("Job slots by state").tag("state", state).register(registry);
     }
 
-    private void linkCounter(String name, String description, ToDoubleFunction<GossipService.Counters> f) {
-        FunctionCounter.builder(name, this, m -> m.links == null ? 0 : f.applyAsDouble(m.links))
-                .description(description).register(registry);
-    }
-
     private void coreCounter(String name, String description, ToDoubleFunction<GossipStats> f) {
         FunctionCounter.builder(name, this, m -> m.core == null ? 0 : f.applyAsDouble(m.core))
                 .description(description).register(registry);
@@ -115,7 +122,6 @@ public final class NodeMetrics {
     /** The Prometheus text exposition, with the read-at-scrape values taken now. */
     public String scrape() throws InterruptedException {
         node = status.get();
-        links = gossip.counters();
         Map<String, Double> scores = gossip.query(p -> {
             if (p instanceof GossipCore c) {
                 core = c.stats();

@@ -27,6 +27,9 @@ final class Dialer {
     private final Self self;
     private final Peers peers;
     private long lastFindPeersMs;
+    private final FindPeersBackoff findPeersBackoff = new FindPeersBackoff();
+    /** The table's count of peers added ({@link PeerTable#added}) at the last ask: a change since is peers learnt. */
+    private long addedAtFindPeers;
 
     Dialer(Self self, Peers peers) {
         this.self = self;
@@ -47,6 +50,7 @@ final class Dialer {
     /** Asks the bootstrap source for nodes now. */
     void findPeers(long now, List<Effect> out) {
         lastFindPeersMs = now;
+        addedAtFindPeers = peers.table().added();
         out.add(new Effect.FindPeers());
     }
 
@@ -54,16 +58,27 @@ final class Dialer {
      * Asks the bootstrap source again while this node has fewer than {@link #FEW_LINKS} links, at
      * most every {@link #FIND_PEERS_MS}, or while it has fewer outbound links than its quota and no
      * dial in flight (the table had no one left to dial), at most every {@link #FIND_OUTBOUND_MS}.
+     * Each wait doubles after an ask, to {@link FindPeersBackoff#CAP_MS}, until a link is lost
+     * ({@link #linkLost}) or the table learns a peer new to it (from the answer or from anyone).
      */
     void findPeersIfFew(long now, List<Effect> out) {
+        if (peers.table().added() != addedAtFindPeers) {
+            findPeersBackoff.reset();
+        }
         Connections links = peers.connections();
         boolean few = links.openCount() < FEW_LINKS;
         boolean outboundShort = links.openOutbound() < self.config().outboundQuota() && links.dialingCount() == 0;
         long since = now - lastFindPeersMs;
-        if (few && since >= FIND_PEERS_MS || outboundShort && since >= FIND_OUTBOUND_MS) {
-            lastFindPeersMs = now;
-            out.add(new Effect.FindPeers());
+        if (few && since >= findPeersBackoff.waitMs(FIND_PEERS_MS)
+                || outboundShort && since >= findPeersBackoff.waitMs(FIND_OUTBOUND_MS)) {
+            findPeers(now, out);
+            findPeersBackoff.asked();
         }
+    }
+
+    /** A link closed: what the bootstrap source knows may help again, so it is asked at the base pace. */
+    void linkLost() {
+        findPeersBackoff.reset();
     }
 
     /** A Dial could not connect: the address and the table's entry back off. */

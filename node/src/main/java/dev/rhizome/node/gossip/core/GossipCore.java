@@ -233,6 +233,7 @@ public final class GossipCore implements PeerProtocol {
     public List<Effect> onDisconnected(PublicId peer, long nowMs) {
         long now = clock.advance(nowMs);
         links.disconnected(peer, now);
+        dialer.linkLost();
         List<Effect> out = new ArrayList<>();
         dialer.keepDegree(now, out);
         return settled(out);

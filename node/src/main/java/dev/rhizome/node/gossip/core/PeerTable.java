@@ -57,6 +57,8 @@ final class PeerTable {
     /** This node's own address as {@link AddressDials#address} spells it; null when it announces none. */
     private final String ours;
     private final Map<PublicId, Entry> peers = new LinkedHashMap<>();
+    /** Peers ever added ({@link #added}): the dialer reads a change as peers learnt. */
+    private long added;
 
     /** @param self this node's own record: another id naming its address is not kept ({@link #offer}) */
     PeerTable(GossipConfig config, NodeInfo self) {
@@ -100,7 +102,13 @@ final class PeerTable {
             return false;
         }
         peers.put(id, new Entry(id, info, signed, learntOver));
+        added++;
         return true;
+    }
+
+    /** Peers new to the table since it was made (a peer evicted and offered again counts again). */
+    long added() {
+        return added;
     }
 
     /**

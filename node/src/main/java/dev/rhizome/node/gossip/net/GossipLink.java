@@ -15,6 +15,7 @@ import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.PublicId;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.DecoderException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -37,8 +38,10 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
     private static final WarnBudget VIOLATION = new WarnBudget(log);
     static final String NAME = "gossip";
     static final int MAX_QUEUED = 256;
+    /** Gossip messages are small: a link with this much unsent has a peer that stopped reading, and sends to it are dropped. */
+    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 << 10, 1 << 20);
 
-    private final GossipService service;
+    private final LinkEvents events;
     private final LinkHandshake handshake;
     private final PublicId dialled;
     private final long handshakeTimeoutMs;
@@ -49,8 +52,8 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
     private volatile boolean closedByUs;
 
     /** @param dialled the node we dialled, or null for a link the peer opened */
-    GossipLink(GossipService service, LinkHandshake handshake, PublicId dialled, long handshakeTimeoutMs) {
-        this.service = service;
+    GossipLink(LinkEvents events, LinkHandshake handshake, PublicId dialled, long handshakeTimeoutMs) {
+        this.events = events;
         this.handshake = handshake;
         this.dialled = dialled;
         this.handshakeTimeoutMs = handshakeTimeoutMs;
@@ -82,13 +85,13 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
         if (handshake.state() != LinkHandshake.State.AWAIT_HELLO || !ctx.channel().isActive()) {
             return;
         }
-        step(handshake.receive(PeerMessage.newBuilder().setHello(hello).build(), service.nowMs()));
+        step(handshake.receive(PeerMessage.newBuilder().setHello(hello).build(), events.nowMs()));
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, PeerMessage message) {
         if (handshake.state() != LinkHandshake.State.UP) {
-            step(handshake.receive(message, service.nowMs()));
+            step(handshake.receive(message, events.nowMs()));
             return;
         }
         Gossip gossip;
@@ -107,7 +110,7 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
         if (queued.incrementAndGet() >= MAX_QUEUED) {
             ctx.channel().config().setAutoRead(false);
         }
-        service.linkMessage(this, gossip);
+        events.linkMessage(this, gossip);
     }
 
     /**
@@ -130,7 +133,7 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
             case UP -> {
                 peerInfo = handshake.peerInfo();
                 InboundLimits.proven(ctx.channel());  // an inbound link's place is kept from newcomers
-                service.linkUp(this, handshake.outbound());
+                events.linkUp(this, handshake.outbound());
             }
             default -> { }
         }
@@ -155,7 +158,7 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (peerInfo != null) {
-            service.linkWritability(this, ctx.channel().isWritable());
+            events.linkWritability(this, ctx.channel().isWritable());
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -179,13 +182,13 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
 
     private void violation(Violation violation, String detail) {
         VIOLATION.warn("gossip peer {} at {}: {}; closing", peer().shortForm(), PeerMessages.remote(ctx.channel()), detail);
-        service.linkViolation(this, violation);
+        events.linkViolation(this, violation);
         ctx.close();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        service.linkDown(this);
+        events.linkDown(this);
         ctx.fireChannelInactive();
     }
 

@@ -19,6 +19,11 @@ final class LinkRegistry {
     private final Map<PublicId, GossipLink> duplicates = new HashMap<>();
     private final Set<PublicId> dialling = new HashSet<>();
 
+    /** Whether a dial to {@code peer} is started and not yet up or failed. */
+    boolean dialling(PublicId peer) {
+        return dialling.contains(peer);
+    }
+
     GossipLink get(PublicId peer) {
         return links.get(peer);
     }

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * slots holds every one of them (each network gets its share), and a node with links enough never
  * asked its bootstrap source again, so with nothing in its table it never dialled out and all its
  * links were the rogue's. The outbound quota is its own: while short of it with nothing to dial, it
- * asks again (every {@link Dialer#FIND_OUTBOUND_MS}), dials what it learns, and those links take
+ * asks again (after {@link Dialer#FIND_OUTBOUND_MS}, each wait then doubling), dials what it learns, and those links take
  * slots inbound ones never fill. Virtual time.
  */
 class GossipOutboundQuotaTest {
@@ -88,6 +88,7 @@ class GossipOutboundQuotaTest {
         long span = 200_000;
         assertThat(span).isLessThan(LinkLiveness.LINK_IDLE_MS);
         List<Effect> asked = runUntil(core, List.of(), now, now + span);
-        assertThat(only(asked, FindPeers.class)).hasSize((int) (span / Dialer.FIND_OUTBOUND_MS));
+        // At 30 s, then 60 s on (90 s), the next 120 s on (past the span): each wait doubles (FindPeersBackoff).
+        assertThat(only(asked, FindPeers.class)).hasSize(2);
     }
 }

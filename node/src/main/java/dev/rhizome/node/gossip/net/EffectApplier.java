@@ -1,0 +1,138 @@
+package dev.rhizome.node.gossip.net;
+
+import dev.rhizome.node.gossip.core.Effect;
+import dev.rhizome.node.peer.AddressBackoff;
+import dev.rhizome.proto.v1.Gossip;
+import dev.rhizome.protocol.WarnBudget;
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries out the effects a core step returns, on the core thread, each by the piece whose job it
+ * is: sends, disconnects and duplicate links on the {@link LinkRegistry}'s links, dials by the
+ * {@link OutboundDialler}, fetches by {@link GossipFetches}, bootstrap requests by the
+ * {@link PeerFinder}, the wakeup on the {@link CoreThread}, the re-signed hello, the peers file.
+ * It decides nothing: every effect is what the core said to do.
+ */
+final class EffectApplier {
+    private static final Logger log = LoggerFactory.getLogger(EffectApplier.class);
+    /** A banned peer may reconnect in a loop, each time to be disconnected again. */
+    private static final WarnBudget DISCONNECTING = new WarnBudget(log);
+    /** Peers that stop reading, each a line per hundred messages dropped, could else fill the log between them. */
+    private static final WarnBudget NOT_READING = new WarnBudget(log);
+
+    private final CoreSteps steps;
+    private final CoreThread core;
+    private final LinkRegistry links;
+    /** Addresses of peers cut for misbehaviour that came back, whose new connections the server closes at accept for a while. */
+    private final AddressBackoff offenders;
+    private final OutboundDialler dialler;
+    private final GossipFetches fetches;
+    private final FetchWaiters waiters;
+    private final PeerFinder finder;
+    private final SelfHello self;
+    /** Where the peers the core asks to save are written, or null for nowhere. */
+    private final KnownPeers knownPeers;
+    private final FetchWorkers workers;
+    private final GossipMeters meters;
+    private boolean asksForWakeups;
+
+    EffectApplier(CoreSteps steps, CoreThread core, LinkRegistry links, AddressBackoff offenders, OutboundDialler dialler,
+                  GossipFetches fetches, FetchWaiters waiters, PeerFinder finder, SelfHello self, KnownPeers knownPeers,
+                  FetchWorkers workers, GossipMeters meters) {
+        this.steps = steps;
+        this.core = core;
+        this.links = links;
+        this.offenders = offenders;
+        this.dialler = dialler;
+        this.fetches = fetches;
+        this.waiters = waiters;
+        this.finder = finder;
+        this.self = self;
+        this.knownPeers = knownPeers;
+        this.workers = workers;
+        this.meters = meters;
+    }
+
+    /** Whether the protocol has asked for a wakeup yet (a baseline never does, and is ticked on a timer). */
+    boolean asksForWakeups() {
+        return asksForWakeups;
+    }
+
+    /**
+     * Carries out one step's effects, each on its own: one that fails must not lose the rest, the
+     * step's Wakeup last among them (a dial that threw once lost it, and the core never ticked again).
+     */
+    void apply(List<Effect> effects) {
+        for (Effect effect : effects) {
+            try {
+                applyOne(effect);
+            } catch (RuntimeException e) {
+                log.error("gossip effect {} failed; the step's other effects go on", effect.getClass().getSimpleName(), e);
+            }
+        }
+    }
+
+    private void applyOne(Effect effect) {
+        if (effect instanceof Effect.Send send) {
+            send(send.to(), send.message());
+        } else if (effect instanceof Effect.Dial dial) {
+            dialler.dial(dial);
+        } else if (effect instanceof Effect.Disconnect disconnect) {
+            if (links.close(disconnect.peer())) {
+                // The link limit turns peers away all day on a healthy network: that is no warning.
+                if (disconnect.routine()) {
+                    log.debug("disconnecting gossip peer {}: {}", disconnect.peer().shortForm(), disconnect.reason());
+                } else {
+                    DISCONNECTING.warn("disconnecting gossip peer {}: {}", disconnect.peer().shortForm(), disconnect.reason());
+                }
+            }
+        } else if (effect instanceof Effect.Shun shun) {
+            GossipLink back = links.get(shun.peer());
+            if (back != null && back.remoteAddress() != null) {
+                offenders.offence(back.remoteAddress());
+            }
+        } else if (effect instanceof Effect.DuplicateLink duplicate) {
+            links.resolveDuplicate(duplicate.peer(), duplicate.keepNew());
+        } else if (effect instanceof Effect.Fetch fetch) {
+            fetches.start(fetch);
+        } else if (effect instanceof Effect.CancelFetch cancel) {
+            fetches.cancel(cancel);
+        } else if (effect instanceof Effect.Unavailable gone) {
+            waiters.fail(gone.commit(), gone.reason());
+        } else if (effect instanceof Effect.ResultSeen result) {
+            meters.resultHeard();
+            log.debug("result announced by gossip, signed by {}", PublicId.hex(result.result().getSigner()));
+        } else if (effect instanceof Effect.Wakeup wakeup) {
+            asksForWakeups = true;
+            core.wakeAt(wakeup.atMs(), () -> steps.run(p -> p.onTick(steps.nowMs())));
+        } else if (effect instanceof Effect.SignedSelf signed) {
+            self.signed(signed.nodeInfo());
+        } else if (effect instanceof Effect.FindPeers) {
+            finder.find();
+        } else if (effect instanceof Effect.SavePeers save) {
+            if (knownPeers != null) {
+                long ticket = knownPeers.ticket();
+                workers.execute(() -> knownPeers.save(ticket, save.peers()));
+            }
+        }
+    }
+
+    private void send(PublicId to, Gossip message) {
+        GossipLink link = links.get(to);
+        if (link == null) {
+            return;  // the link closed after the protocol decided; it hears of that next
+        }
+        if (link.send(message)) {
+            meters.sent();
+        } else {
+            long dropped = meters.dropped();
+            if (dropped % 100 == 1) {
+                NOT_READING.warn("gossip peer {} is not reading; dropping messages to it ({} dropped in all)", to.shortForm(),
+                        dropped);
+            }
+        }
+    }
+}

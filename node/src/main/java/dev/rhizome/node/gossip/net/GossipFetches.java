@@ -1,0 +1,106 @@
+package dev.rhizome.node.gossip.net;
+
+import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.gossip.core.Effect;
+import dev.rhizome.node.gossip.core.FetchFailure;
+import dev.rhizome.node.gossip.core.PeerAddressing;
+import dev.rhizome.node.peer.FetchResult;
+import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Carries out the core's Fetch and CancelFetch on the {@link FetchWorkers}, and turns what the
+ * workers report (progress, a holder's fault, the bundle imported, the fetch failed) into the
+ * core's steps on the core thread; an imported bundle also completes its {@link FetchWaiters} and
+ * tells the {@link GossipService.Listener}s. Whom to fetch from, and what a fault costs, is the core's.
+ */
+final class GossipFetches {
+    private final CoreSteps steps;
+    private final LinkRegistry links;
+    private final FetchWorkers workers;
+    private final FetchWaiters waiters;
+    private final NodeRepository repo;
+    private final List<GossipService.Listener> listeners;
+    private final GossipMeters meters;
+
+    GossipFetches(CoreSteps steps, LinkRegistry links, FetchWorkers workers, FetchWaiters waiters, NodeRepository repo,
+                  List<GossipService.Listener> listeners, GossipMeters meters) {
+        this.steps = steps;
+        this.links = links;
+        this.workers = workers;
+        this.waiters = waiters;
+        this.repo = repo;
+        this.listeners = listeners;
+        this.meters = meters;
+    }
+
+    /**
+     * On the core thread: starts a Fetch at the addresses the core gave (its peer's first, then the
+     * other holders it knows, to take pieces from), or at the link's hello for a protocol that gives none.
+     */
+    void start(Effect.Fetch fetch) {
+        List<PeerAddressing> holders = new ArrayList<>(fetch.addresses());
+        if (fetch.where() == null) {
+            NodeInfo where = links.info(fetch.from());
+            GossipLink link = links.get(fetch.from());
+            if (where == null || link == null) {
+                lost(fetch);
+                return;
+            }
+            holders.removeIf(h -> h.info().getNode().equals(where.getNode()));
+            holders.add(0, new PeerAddressing(where, link.remote().reach()));
+        }
+        // A holder without a host: its hello named an address out of its link's reach, never to be dialled.
+        holders.removeIf(h -> h.info().getHost().isEmpty());
+        if (holders.isEmpty() || !holders.get(0).info().getNode().equals(fetch.from().toByteString())) {
+            lost(fetch);
+            return;
+        }
+        meters.fetchStarted();
+        workers.start(new FetchWorkers.Key(fetch.from(), fetch.commit()), holders, outcomes);
+    }
+
+    private void lost(Effect.Fetch fetch) {
+        steps.run(p -> p.onFetchFailed(fetch.from(), fetch.commit(), FetchFailure.CONNECTION_LOST, steps.nowMs()));
+    }
+
+    void cancel(Effect.CancelFetch cancel) {
+        workers.cancel(new FetchWorkers.Key(cancel.from(), cancel.commit()));
+    }
+
+    private final FetchWorkers.Outcomes outcomes = new FetchWorkers.Outcomes() {
+        @Override
+        public void progress(FetchWorkers.Transfer t, long bytesSoFar) {
+            steps.post(p -> workers.isCurrent(t) ? p.onFetchProgress(t.from(), t.commit(), bytesSoFar, steps.nowMs()) : List.of());
+        }
+
+        @Override
+        public void fetched(FetchWorkers.Transfer t, FetchResult result) {
+            steps.later(() -> {
+                if (workers.finish(t)) {
+                    listeners.forEach(l -> l.fetched(t.commit(), t.from(), result.bytes()));
+                    // Asked again here, on the core thread: the janitor may have given the commit up
+                    // since the worker imported it, and its withdrawal, which came first, named a
+                    // commit the core did not hold yet; announced now, it would be a claim no
+                    // withdrawal follows.
+                    steps.run(p -> p.onFetched(t.from(), t.commit(), result.bytes(), repo.has(t.commit()), steps.nowMs()));
+                }
+                waiters.complete(t.commit(), result);
+            });
+        }
+
+        @Override
+        public void holderFault(FetchWorkers.Transfer t, PublicId holder, FetchFailure failure, long silentForMs) {
+            // When the range fell silent, on the core's clock, read as the verdict comes (not when the core gets to it).
+            long silentSinceMs = steps.nowMs() - silentForMs;
+            steps.post(p -> p.onHolderFault(holder, t.commit(), failure, silentSinceMs, steps.nowMs()));
+        }
+
+        @Override
+        public void failed(FetchWorkers.Transfer t, FetchFailure failure) {
+            steps.post(p -> workers.finish(t) ? p.onFetchFailed(t.from(), t.commit(), failure, steps.nowMs()) : List.of());
+        }
+    };
+}

@@ -1,0 +1,89 @@
+package dev.rhizome.node.gossip.net;
+
+import dev.rhizome.node.gossip.core.Violation;
+import dev.rhizome.proto.v1.Gossip;
+import dev.rhizome.protocol.identity.PublicId;
+import java.util.List;
+
+/**
+ * What a {@link GossipLink} tells, from its event loop, turned into the core's steps on the core
+ * thread: up (after the handshake), a gossip message, a change in whether the peer reads, a
+ * violation, down. Which of the peer's links is current is the {@link LinkRegistry}'s to say;
+ * whether a link stays is the core's.
+ */
+final class LinkEvents {
+    private final CoreSteps steps;
+    private final LinkRegistry links;
+    private final GossipMeters meters;
+
+    LinkEvents(CoreSteps steps, LinkRegistry links, GossipMeters meters) {
+        this.steps = steps;
+        this.links = links;
+        this.meters = meters;
+    }
+
+    long nowMs() {
+        return steps.nowMs();
+    }
+
+    void linkUp(GossipLink link, boolean outbound) {
+        steps.later(() -> {
+            PublicId peer = link.peer();
+            if (outbound) {
+                links.dialEnded(peer);
+            }
+            if (!link.isActive()) {
+                if (outbound) {
+                    steps.run(p -> p.onDialFailed(peer, steps.nowMs()));
+                }
+                return;
+            }
+            GossipLink old = links.get(peer);
+            if (old != null && !old.isActive() && links.closed(old) && !old.closedByUs()) {
+                // The old link is already dead, its close still on its way here: the core hears of it first,
+                // so the tie-break never keeps a dead link over a live one.
+                steps.run(p -> p.onDisconnected(peer, steps.nowMs()));
+            }
+            boolean first = links.add(peer, link);
+            steps.run(p -> p.onConnected(peer, link.peerInfo(), outbound, link.remote(), steps.nowMs()));
+            if (!first) {
+                links.dropDuplicate(peer);  // the core kept the old link without saying so (a baseline)
+            }
+        });
+    }
+
+    void linkMessage(GossipLink link, Gossip message) {
+        meters.received();
+        steps.later(() -> {
+            link.handled();
+            if (links.isCurrent(link)) {
+                steps.run(p -> p.onMessage(link.peer(), message, steps.nowMs()));
+            }
+        });
+    }
+
+    /** The link's outbound buffer crossed its write mark: the core bounds how long a peer may read nothing. */
+    void linkWritability(GossipLink link, boolean writable) {
+        steps.post(p -> links.isCurrent(link) ? p.onWritable(link.peer(), writable, steps.nowMs()) : List.of());
+    }
+
+    void linkViolation(GossipLink link, Violation violation) {
+        meters.violation();
+        steps.post(p -> p.onViolation(link.peer(), violation, steps.nowMs()));
+    }
+
+    void linkDown(GossipLink link) {
+        steps.later(() -> {
+            PublicId peer = link.peer();
+            if (peer == null) {
+                if (link.outbound() && links.dialEnded(link.dialled())) {
+                    steps.run(p -> p.onDialFailed(link.dialled(), steps.nowMs()));
+                }
+                return;
+            }
+            if (links.closed(link) && !link.closedByUs()) {
+                steps.run(p -> p.onDisconnected(peer, steps.nowMs()));
+            }
+        });
+    }
+}
