@@ -268,10 +268,6 @@ public final class Dispatcher {
                 // a held claim whose client went away while this ran: nothing is leased to nobody
                 return response.setReason("the claim's wait ended").setRetryAfterS(LeaseCaps.RETRY_S).build();
             }
-            if (!(decision instanceof ClaimPolicy.Decision.Nothing)) {
-                // Counted by address and network, whatever key: a key's own day is its quota above.
-                quotas.charge(tx, WriteQuota.Kind.LEASES, ByteString.EMPTY, origin, now);
-            }
             if (decision instanceof ClaimPolicy.Decision.Evaluate evaluate) {
                 unit = evaluate.unit();
             } else if (decision instanceof ClaimPolicy.Decision.Explore explore) {
@@ -298,6 +294,10 @@ public final class Dispatcher {
             // an exploration is no replica of anything. Either kind is held by its address.
             tx.recordLease(leased.id(), claim.getNode(), now, claim.getNonce(), claim.getTimeMs(),
                     leased.kind() == WorkUnit.Kind.EVALUATE ? network : "", origin);
+            // Counted by address and network, whatever key (a key's own day is its quota above),
+            // last: the day's counts are rows every claim of the address, network and store
+            // writes, locked on a shared store from here to the commit.
+            quotas.charge(tx, WriteQuota.Kind.LEASES, ByteString.EMPTY, origin, now);
             return response.setUnit(UnitFactory.describe(tx, leased)).build();
         });
         if (refusedBy[0] != null && !again) {
