@@ -26,7 +26,14 @@ public final class WriteQuota {
         /** EXPLORE units, made by claims (each a new unit row). */
         EXPLORATIONS("explorations", "exploration"),
         /** Announcements from a key the coordinator had not seen announce (each a new node row). */
-        NEW_NODES("new_nodes", "new node");
+        NEW_NODES("new_nodes", "new node"),
+        /**
+         * Leases handed out by claims, of either kind. Per address and network only: a key's own
+         * day is its reputation's quota, and keys are free, so without this one address with
+         * fresh keys took 200 leases per key a day, each expiry spending an attempt of some
+         * experiment's unit and each result a row. A lease given back unanswered is taken back.
+         */
+        LEASES("leases", "lease");
 
         private final String configName;
         private final String noun;
@@ -106,6 +113,9 @@ public final class WriteQuota {
             m.put(Kind.PAPERS, new Limit(2_000, 10_000, 100_000, 20_000));
             m.put(Kind.EXPLORATIONS, new Limit(2_000, 20_000, 500_000, 100_000));
             m.put(Kind.NEW_NODES, new Limit(0, 1_000, 100_000, 20_000));
+            // An address holds at most 64 leases at once (core.LeaseCaps): at 5-minute jobs, a NAT
+            // full of honest runners at that cap takes 18,432 a day; its network (256 at once) 73,728.
+            m.put(Kind.LEASES, new Limit(0, 20_000, 2_000_000, 100_000));
             return new Limits(m);
         }
 

@@ -123,6 +123,16 @@ final class MessageRules {
                     ? "an HTTP/1.1 request must have a Host header"
                     : "request has " + hosts.size() + " Host headers; send exactly one");
         }
+        for (String name : msg.headers().names()) {
+            String dashed = name.replace('_', '-').toLowerCase(Locale.ROOT);
+            if (name.indexOf('_') >= 0 && END_TO_END.contains(dashed)) {
+                // CGI and the servers that follow it (HTTP_CONTENT_LENGTH) read Content_Length as
+                // Content-Length: a proxy of that kind frames a body this server reads as none.
+                return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, "header "
+                        + LogSafe.of(name, 40) + " would be read as " + dashed + " by some servers and as an unknown "
+                        + "field here; send " + dashed + " with a hyphen");
+            }
+        }
         HttpError outsideAscii = readFieldOutsideAscii(msg);
         if (outsideAscii != null) {
             return outsideAscii;

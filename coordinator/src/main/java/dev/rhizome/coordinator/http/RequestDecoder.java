@@ -30,6 +30,9 @@ import java.util.List;
  * read as two different requests. A server may refuse it with 400, and this one does: the head is
  * answered as undecodable and nothing after it on the connection is read.
  *
+ * <p>A request line is held to its grammar first ({@link RequestLine}): one space between its
+ * parts, nothing but empty lines before it, the version named {@code HTTP}.
+ *
  * <p>It also follows a chunked body's framing ahead of the decoder ({@link ChunkedBody}), so a
  * chunk-size line is judged by its first bytes, and notes whether the request in progress is a
  * HEAD, so that a refusal made before its head is whole sends no body either.
@@ -65,15 +68,15 @@ final class RequestDecoder extends HttpRequestDecoder {
         if (!headDecoded && !partial) {
             deadline.mayBeHead(startsLikeHead(buffer));
         }
+        String badLine = headDecoded || partial ? null
+                : RequestLine.problem(buffer, buffer.readerIndex(), buffer.writerIndex());
+        if (badLine != null) {
+            refuseUndecodable(buffer, out, badLine);
+            return;
+        }
         if (!headDecoded && foldsALine(buffer)) {
-            refused = true;
-            partial = false;
-            buffer.skipBytes(buffer.readableBytes());
-            DefaultFullHttpRequest undecodable = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1,
-                    deadline.mayBeHead() ? HttpMethod.HEAD : HttpMethod.GET, "/");
-            undecodable.setDecoderResult(DecoderResult.failure(new IllegalArgumentException("obsolete line folding: a "
-                    + "header line starts with a space or tab; send each header field on one line")));
-            out.add(undecodable);
+            refuseUndecodable(buffer, out, "obsolete line folding: a header line starts with a space or tab; send "
+                    + "each header field on one line");
             return;
         }
         if (chunked != null && refusedChunk(buffer, out)) {
@@ -115,6 +118,17 @@ final class RequestDecoder extends HttpRequestDecoder {
         } else if (buffer.readerIndex() > before) {
             partial = true;
         }
+    }
+
+    /** Answers the request as undecodable, naming why; the rest of the connection's bytes are dropped. */
+    private void refuseUndecodable(ByteBuf buffer, List<Object> out, String why) {
+        refused = true;
+        partial = false;
+        buffer.skipBytes(buffer.readableBytes());
+        DefaultFullHttpRequest undecodable = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1,
+                deadline.mayBeHead() ? HttpMethod.HEAD : HttpMethod.GET, "/");
+        undecodable.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(why)));
+        out.add(undecodable);
     }
 
     /**

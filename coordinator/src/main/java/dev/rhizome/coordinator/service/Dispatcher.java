@@ -294,6 +294,10 @@ public final class Dispatcher {
             // an exploration is no replica of anything. Either kind is held by its address.
             tx.recordLease(leased.id(), claim.getNode(), now, claim.getNonce(), claim.getTimeMs(),
                     leased.kind() == WorkUnit.Kind.EVALUATE ? network : "", origin);
+            // Counted by address and network, whatever key (a key's own day is its quota above),
+            // last: the day's counts are rows every claim of the address, network and store
+            // writes, locked on a shared store from here to the commit.
+            quotas.charge(tx, WriteQuota.Kind.LEASES, ByteString.EMPTY, origin, now);
             return response.setUnit(UnitFactory.describe(tx, leased)).build();
         });
         if (refusedBy[0] != null && !again) {
@@ -305,7 +309,8 @@ public final class Dispatcher {
     /**
      * Gives back the lease a claim took when its answer could not be written (its client's
      * connection was gone): at once, as an unclaim would, where the unit stayed leased to nobody
-     * until its deadline. The claim's nonce stays spent: the same claim sent again is told so
+     * until its deadline. The lease is forgotten: it counts in neither the key's daily quota nor
+     * its address's daily leases, and keeps its network off no trial. The claim's nonce stays spent: the same claim sent again is told so
      * ({@code 409}). Nothing changes when the unit is no longer leased to {@code node}. True when
      * the lease was given back.
      */
@@ -316,6 +321,10 @@ public final class Dispatcher {
                 return false;
             }
             tx.updateUnit(unit.get().unanswered());
+            // Never received, so never leased: out of the key's leases of the day (its quota), its
+            // address's daily count and its network's hold on the trial.
+            tx.forgetLease(unitId, node).ifPresent(lease ->
+                    quotas.refund(tx, WriteQuota.Kind.LEASES, lease.address(), lease.leasedMs()));
             LOG.info("lease on {} unit {} given back: its claim's answer reached nobody ({} left)",
                     unit.get().kind(), unitId, PublicId.hex(node));
             return true;

@@ -60,4 +60,18 @@ public final class WriteQuotas {
         });
         tx.countWrite(kind.configName(), day, scopes);
     }
+
+    /**
+     * Takes back one write of {@code kind} charged with no key from {@code origin} on the day
+     * containing {@code chargedMs} (a lease given back unanswered: its client never had it).
+     */
+    public void refund(Quotas tx, WriteQuota.Kind kind, String origin, long chargedMs) {
+        List<String> scopes = new ArrayList<>(3);
+        if (!origin.isEmpty()) {
+            scopes.add("address:" + origin);
+            scopes.add("network:" + AddressScope.network(origin));
+        }
+        scopes.add(ALL);
+        tx.uncountWrite(kind.configName(), Reputation.dayStart(chargedMs), scopes);
+    }
 }

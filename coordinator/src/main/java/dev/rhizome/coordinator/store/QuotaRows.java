@@ -47,6 +47,14 @@ final class QuotaRows implements Quotas, Bans {
     }
 
     @Override
+    public void uncountWrite(String kind, long dayMs, List<String> scopes) {
+        for (String scope : scopes) {
+            q.update("UPDATE write_counts SET writes = writes - 1 WHERE scope = ? AND kind = ? AND day_ms = ? "
+                    + "AND writes > 0", scope, kind, dayMs);
+        }
+    }
+
+    @Override
     public int forgetWriteCounts(long beforeDayMs) {
         return q.update("DELETE FROM write_counts WHERE day_ms < ?", beforeDayMs);
     }

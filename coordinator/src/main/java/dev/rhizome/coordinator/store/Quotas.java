@@ -24,6 +24,12 @@ public interface Quotas {
     /** Counts one write of {@code kind} on the day starting {@code dayMs} under each scope. */
     void countWrite(String kind, long dayMs, List<String> scopes);
 
+    /**
+     * Takes back one write of {@code kind} counted on the day starting {@code dayMs} under each
+     * scope (a lease given back unanswered: nobody got it); a count never goes below 0.
+     */
+    void uncountWrite(String kind, long dayMs, List<String> scopes);
+
     /** Forgets the counts of days before {@code dayMs}; returns how many rows went. */
     int forgetWriteCounts(long beforeDayMs);
 }

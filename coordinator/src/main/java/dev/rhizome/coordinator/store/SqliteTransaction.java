@@ -377,6 +377,11 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public Optional<ForgottenLease> forgetLease(String unitId, ByteString holder) {
+        return units.forgetLease(unitId, holder);
+    }
+
+    @Override
     public Set<ByteString> leaseHolders(String unitId) {
         return units.leaseHolders(unitId);
     }
@@ -553,6 +558,11 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public void countWrite(String kind, long dayMs, List<String> scopes) {
         quotas.countWrite(kind, dayMs, scopes);
+    }
+
+    @Override
+    public void uncountWrite(String kind, long dayMs, List<String> scopes) {
+        quotas.uncountWrite(kind, dayMs, scopes);
     }
 
     @Override

@@ -49,6 +49,8 @@ final class UnitRows implements Units {
     private final Map<String, List<OwnedReads.NetworkLease>> networkLeasesMemo = new HashMap<>();
     private final Set<String> wroteNetworkLeasesFor = new HashSet<>();
     private final Set<String> wroteUnitSeeds = new HashSet<>();
+    /** Keys whose lease of the day this transaction forgot: their count is read, not kept, until it ends. */
+    private final Set<ByteString> forgotLeasesOf = new HashSet<>();
 
     UnitRows(TransactionScope scope, UnitWrites writes, ReputationRows reputations) {
         this.scope = scope;
@@ -222,6 +224,30 @@ final class UnitRows implements Units {
     }
 
     @Override
+    public Optional<ForgottenLease> forgetLease(String unitId, ByteString holder) {
+        byte[] key = holder.toByteArray();
+        Optional<Object[]> newest = Queries.first(q.list("SELECT address, leased_ms, commit_id, network FROM unit_leases "
+                        + "WHERE unit_id = ? AND holder = ? ORDER BY leased_ms DESC LIMIT 1",
+                rs -> new Object[] {rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4)}, unitId, key));
+        if (newest.isEmpty()) {
+            return Optional.empty();
+        }
+        long leasedMs = (Long) newest.get()[1];
+        q.update("DELETE FROM unit_leases WHERE unit_id = ? AND holder = ? AND leased_ms = ?", unitId, key, leasedMs);
+        if (owned.enabled()) {
+            // The shared counts held this lease: dropped, and read from the database for the rest
+            // of this transaction (a rollback would bring the row back).
+            TransactionScope.wrote(owned.leasesSince, forgotLeasesOf, holder);
+            String commit = (String) newest.get()[2];
+            if (!((String) newest.get()[3]).isEmpty()) {
+                TransactionScope.wrote(owned.networkLeases, wroteNetworkLeasesFor, commit);
+                networkLeasesMemo.remove(commit);
+            }
+        }
+        return Optional.of(new ForgottenLease((String) newest.get()[0], leasedMs));
+    }
+
+    @Override
     public Set<ByteString> leaseHolders(String unitId) {
         return new LinkedHashSet<>(q.list("SELECT DISTINCT holder FROM unit_leases WHERE unit_id = ?",
                 rs -> ByteString.copyFrom(rs.getBytes(1)), unitId));
@@ -367,7 +393,7 @@ final class UnitRows implements Units {
 
     @Override
     public int leasesSince(ByteString node, long sinceMs) {
-        if (!owned.enabled()) {
+        if (!owned.enabled() || forgotLeasesOf.contains(node)) {
             return readLeasesSince(node, sinceMs);
         }
         OwnedReads.LeaseCount known = owned.leasesSince.get(node);

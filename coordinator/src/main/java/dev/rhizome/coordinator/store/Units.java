@@ -46,6 +46,18 @@ public interface Units {
 
     boolean everLeasedTo(String unitId, ByteString node);
 
+    /** A lease forgotten by {@link #forgetLease}: the address it was claimed from ("" for none) and when. */
+    record ForgottenLease(String address, long leasedMs) {
+    }
+
+    /**
+     * Forgets the newest lease of {@code unitId} to {@code holder} as if never made, for a lease
+     * whose claim's answer reached nobody: it no longer counts in the holder's leases of the day,
+     * keeps no network off the unit's trial, and the holder was never its runner. Empty when there
+     * is none. The unit's own row is the caller's to write.
+     */
+    Optional<ForgottenLease> forgetLease(String unitId, ByteString holder);
+
     /** The distinct keys {@code unitId} was ever leased to. */
     Set<ByteString> leaseHolders(String unitId);
 

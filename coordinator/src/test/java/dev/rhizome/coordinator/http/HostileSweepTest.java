@@ -144,7 +144,8 @@ class HostileSweepTest extends SeededCoordinatorTest {
             try (RawHttp raw = new RawHttp(h.coordinator.url())) {
                 RawHttp.Response r = raw.send(request).read();
                 assertThat(r.status()).as(request).isEqualTo(400);
-                assertThat(r.body()).as(request).contains("obsolete line folding");
+                // a NUL before the request line is refused first, as no empty line (RequestLine)
+                assertThat(r.body()).as(request).containsAnyOf("obsolete line folding", "starts with byte 0x00");
                 assertThat(raw.closedByServer()).as(request).isTrue();
             }
         }
