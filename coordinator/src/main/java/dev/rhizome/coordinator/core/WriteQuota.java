@@ -115,7 +115,10 @@ public final class WriteQuota {
             m.put(Kind.NEW_NODES, new Limit(0, 1_000, 100_000, 20_000));
             // An address holds at most 64 leases at once (core.LeaseCaps): at 5-minute jobs, a NAT
             // full of honest runners at that cap takes 18,432 a day; its network (256 at once) 73,728.
-            m.put(Kind.LEASES, new Limit(0, 20_000, 2_000_000, 100_000));
+            // No total: a day's cap on everyone's leases would let a few networks lock every honest
+            // runner out of work, and its one row would be written by every claim (on PostgreSQL,
+            // held from that write to the claim's commit by every coordinator).
+            m.put(Kind.LEASES, new Limit(0, 20_000, 0, 100_000));
             return new Limits(m);
         }
 

@@ -51,7 +51,9 @@ public final class WriteQuotas {
             scopes.add(address);
             scopes.add(network);
         }
-        scopes.add(ALL);
+        if (limit.total() > 0) {
+            scopes.add(ALL);
+        }
         Map<String, Integer> counts = tx.writeCounts(kind.configName(), day, scopes);
         WriteQuota.Counts today = new WriteQuota.Counts(counts.getOrDefault(key, 0), counts.getOrDefault(address, 0),
                 counts.getOrDefault(ALL, 0), counts.getOrDefault(network, 0));
@@ -66,12 +68,15 @@ public final class WriteQuotas {
      * containing {@code chargedMs} (a lease given back unanswered: its client never had it).
      */
     public void refund(Quotas tx, WriteQuota.Kind kind, String origin, long chargedMs) {
+        WriteQuota.Limit limit = limits.of(kind);
         List<String> scopes = new ArrayList<>(3);
         if (!origin.isEmpty()) {
             scopes.add("address:" + origin);
             scopes.add("network:" + AddressScope.network(origin));
         }
-        scopes.add(ALL);
+        if (limit.total() > 0) {
+            scopes.add(ALL);
+        }
         tx.uncountWrite(kind.configName(), Reputation.dayStart(chargedMs), scopes);
     }
 }
