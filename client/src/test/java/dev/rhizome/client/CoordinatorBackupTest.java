@@ -231,10 +231,11 @@ class CoordinatorBackupTest {
         TestPostgres pg = TestPostgres.create();
         Path backup = dir.resolve("public.dump");
         List<SignedEnvelope> acknowledged = new CopyOnWriteArrayList<>();
+        Identity operatorKey = Identity.generate();
         try (TestPostgres.Database lost = pg.freshDatabase()) {
             try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator"))
                     .withStore(lost.address))) {
-                CoordinatorClient operator = new CoordinatorClient(coordinator.url(), Identity.generate());
+                CoordinatorClient operator = new CoordinatorClient(coordinator.url(), operatorKey);
                 Seed seed = seedAndDirection(operator);
                 for (int i = 0; i < 3; i++) {
                     acknowledged.add(reportOpeningDirections(coordinator.url(), operator, seed, "w" + i));
@@ -261,7 +262,7 @@ class CoordinatorBackupTest {
                 assertThat(reader.results(null, null).getEnvelopesList()).containsExactlyInAnyOrderElementsOf(acknowledged);
                 assertThat(reader.directions().getDirectionsList()).extracting(x -> x.getDirection().getName()).contains("d");
                 // and it serves on: a new result is taken and served beside the restored ones
-                CoordinatorClient operator = new CoordinatorClient(coordinator.url(), Identity.generate());
+                CoordinatorClient operator = new CoordinatorClient(coordinator.url(), operatorKey);
                 acknowledged.add(reportOpeningDirections(coordinator.url(), operator, seed(reader), "after"));
                 assertThat(reader.results(null, null).getEnvelopesList()).containsExactlyInAnyOrderElementsOf(acknowledged);
             }
@@ -327,14 +328,21 @@ class CoordinatorBackupTest {
     /** One result reported, opening direction {@code name} at the seed's commit first when no unit is left. */
     private static SignedEnvelope reportOpeningDirections(String url, CoordinatorClient operator, Seed seed, String name)
             throws Exception {
-        Optional<SignedEnvelope> result = reportOne(new CoordinatorClient(url, Identity.generate()));
-        if (result.isPresent()) {
-            return result.get();
-        }
-        operator.openDirection(Direction.newBuilder().setName(name).setSeed(seed.getName())
-                .setBaseCommit(seed.getCommit()).setOpenedBy(operator.identity().publicId().toByteString())
-                .setOpenedMs(System.currentTimeMillis()).build());
-        return reportOne(new CoordinatorClient(url, Identity.generate())).orElseThrow();
+        AtomicReference<SignedEnvelope> reported = new AtomicReference<>();
+        int[] opened = {0};
+        // as the writer above: units come as directions open (not always at once)
+        await().atMost(Duration.ofMinutes(2)).until(() -> {
+            Optional<SignedEnvelope> result = reportOne(new CoordinatorClient(url, Identity.generate()));
+            if (result.isPresent()) {
+                reported.set(result.get());
+                return true;
+            }
+            operator.openDirection(Direction.newBuilder().setName(name + "-" + opened[0]++).setSeed(seed.getName())
+                    .setBaseCommit(seed.getCommit()).setOpenedBy(operator.identity().publicId().toByteString())
+                    .setOpenedMs(System.currentTimeMillis()).build());
+            return false;
+        });
+        return reported.get();
     }
 
     /** The seed the coordinator serves (one here). */
