@@ -6,6 +6,9 @@ import static org.awaitility.Awaitility.await;
 import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.cli.ClaimFiles;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.WorkspaceClaim;
+import dev.rhizome.node.NodeConfig;
+import dev.rhizome.node.NodeDaemon;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.CrashPoints;
@@ -142,6 +145,70 @@ class ClaimKillTest {
                 unit, "--json");
         renew.failure(ExitCodes.USAGE, "given_back");
         assertThat(agent.resolve("claims").resolve(unit + ".pb")).as("the claim after the next command").doesNotExist();
+    }
+
+    /**
+     * `rhizome claim --workspace W` killed once its unit is saved and before it is checked out and
+     * printed (a crash point holds it there; a fetch from peers stretches that moment to minutes): it
+     * printed nothing, so the agent never learnt the unit's id, and the unit stayed leased to it until
+     * its deadline while the rerun claimed another. The rerun now takes that unit over when it asks the
+     * same (checked out into W, {@code resumed}), and gives it back when it asks something else.
+     */
+    @Test
+    void aClaimKilledBeforeItsCheckoutIsTakenOverOrGivenBackByTheNextClaim() throws Exception {
+        try (NodeDaemon seedHolder = TestNetwork.node(NodeConfig.defaults(dir.resolve("volunteer"), network.url()))) {
+            Path ws = dir.resolve("ws");
+            String unhanded = killedUnhanded(ws, "lower x");
+            assertThat(ws).as("the workspace at the kill").doesNotExist();
+
+            CliRun again = CliRun.of(claimInto(ws, "lower x"));
+            assertThat(again.code()).as(again.err()).isZero();
+            assertThat(again.json().getAsJsonObject("unit").get("id").getAsString()).as("the killed claim's unit")
+                    .isEqualTo(unhanded);
+            assertThat(again.json().get("resumed").getAsBoolean()).isTrue();
+            assertThat(again.err()).contains("unit " + unhanded + " was leased to an earlier `rhizome claim`");
+            assertThat(WorkspaceClaim.read(ws).orElseThrow().unitId()).as("the workspace's claim").isEqualTo(unhanded);
+            assertThat(leasedToTheAgent()).containsExactly(unhanded);
+            assertThat(unhandedMarks()).as("marks left").isEmpty();
+
+            // killed again; the next claim asks something else: the killed one's unit goes back
+            String other = killedUnhanded(dir.resolve("ws2"), "raise x");
+            CliRun fresh = CliRun.of(claimInto(dir.resolve("ws3"), "halve x"));
+            assertThat(fresh.code()).as(fresh.err()).isZero();
+            String freshId = fresh.json().getAsJsonObject("unit").get("id").getAsString();
+            assertThat(fresh.json().get("resumed").getAsBoolean()).isFalse();
+            assertThat(fresh.err()).contains("unit " + other + " was leased to an earlier `rhizome claim`")
+                    .contains("given back");
+            assertThat(leasedToTheAgent()).as("the killed claim's unit given back")
+                    .containsExactlyInAnyOrder(unhanded, freshId).doesNotContain(other);
+            CliRun submit = CliRun.of("renew", "--data-dir", agent.toString(), "--coordinator", network.url(), "--unit",
+                    other, "--json");
+            submit.failure(ExitCodes.USAGE, "given_back");
+            assertThat(unhandedMarks()).as("marks left").isEmpty();
+            assertThat(inFlight()).as("claims left in flight").isEmpty();
+        }
+    }
+
+    /** Runs `rhizome claim --workspace ws` stopped once its unit is saved, SIGKILLs it there; the unit it was leased. */
+    private String killedUnhanded(Path ws, String hypothesis) throws Exception {
+        List<String> before = leasedToTheAgent();
+        killedAt(CrashPoints.CLAIM_KEPT, claimInto(ws, hypothesis));
+        List<String> leased = leasedToTheAgent().stream().filter(u -> !before.contains(u)).toList();
+        assertThat(leased).as("leased to the killed claim").hasSize(1);
+        assertThat(agent.resolve("claims").resolve(leased.get(0) + ".pb")).as("saved before the kill").exists();
+        assertThat(unhandedMarks()).as("its unit marked unhanded").hasSize(1);
+        return leased.get(0);
+    }
+
+    private String[] claimInto(Path ws, String hypothesis) {
+        return new String[] {"claim", "--data-dir", agent.toString(), "--coordinator", network.url(), "--direction",
+            SeededCoordinator.DIRECTION, "--hypothesis", hypothesis, "--workspace", ws.toString(), "--json"};
+    }
+
+    private List<String> unhandedMarks() throws IOException {
+        try (Stream<Path> files = Files.list(agent.resolve("claims"))) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.contains(".unhanded-")).toList();
+        }
     }
 
     /**

@@ -219,6 +219,61 @@ class CoordinatorBackupTest {
         }
     }
 
+    /**
+     * The whole database lost (a new server): a backup of a coordinator's database, schema
+     * {@code public}, restored by the printed pg_restore line of a FRESH database (its own empty
+     * {@code public} schema in the way, which a plain restore stops at) gives a database a coordinator
+     * then serves from, with every acknowledged result. Needs a test role that may create databases
+     * (.ci/run grants CREATEDB): skipped with a note without one, failed under RHIZOME_REQUIRE_PG=1.
+     */
+    @Test
+    void aPostgresqlBackupRestoresIntoAFreshDatabaseACoordinatorThenServesFrom() throws Exception {
+        TestPostgres pg = TestPostgres.create();
+        Path backup = dir.resolve("public.dump");
+        List<SignedEnvelope> acknowledged = new CopyOnWriteArrayList<>();
+        Identity operatorKey = Identity.generate();
+        try (TestPostgres.Database lost = pg.freshDatabase()) {
+            try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator"))
+                    .withStore(lost.address))) {
+                CoordinatorClient operator = new CoordinatorClient(coordinator.url(), operatorKey);
+                Seed seed = seedAndDirection(operator);
+                for (int i = 0; i < 3; i++) {
+                    acknowledged.add(reportOpeningDirections(coordinator.url(), operator, seed, "w" + i));
+                }
+                CliRun run = CliRun.of("coordinator", "backup", "--store", lost.address, "--out", backup.toString(), "--json");
+                assertThat(run.code()).as(run.out() + run.err()).isEqualTo(ExitCodes.OK);
+                assertThat(run.json().get("schema").getAsString()).isEqualTo("public");
+            }
+        }
+        try (TestPostgres.Database fresh = pg.freshDatabase()) {
+            CliRun line = CliRun.of("coordinator", "backup", "--store", fresh.address, "--out", backup.toString(),
+                    "--print-command", "--json");
+            assertThat(line.code()).as(line.out() + line.err()).isEqualTo(ExitCodes.OK);
+            ProcessBuilder restoring = new ProcessBuilder("sh", "-c", line.json().get("restore_command").getAsString())
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("restore.log").toFile());
+            restoring.environment().put("PGPASSWORD", pg.password());
+            Process restore = restoring.start();
+            assertThat(restore.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            assertThat(restore.exitValue()).as(Files.readString(dir.resolve("restore.log"))).isZero();
+
+            try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("restored"))
+                    .withStore(fresh.address))) {
+                CoordinatorClient reader = new CoordinatorClient(coordinator.url(), Identity.generate());
+                assertThat(reader.results(null, null).getEnvelopesList()).containsExactlyInAnyOrderElementsOf(acknowledged);
+                assertThat(reader.directions().getDirectionsList()).extracting(x -> x.getDirection().getName()).contains("d");
+                // and it takes writes on the restored records: a direction opened on the restored seed
+                // (the seed's commit has its evaluations already: no new unit would come for a result)
+                Seed seed = seed(reader);
+                CoordinatorClient operator = new CoordinatorClient(coordinator.url(), operatorKey);
+                operator.openDirection(Direction.newBuilder().setName("after").setSeed(seed.getName())
+                        .setBaseCommit(seed.getCommit()).setOpenedBy(operator.identity().publicId().toByteString())
+                        .setOpenedMs(System.currentTimeMillis()).build());
+                assertThat(reader.directions().getDirectionsList()).extracting(x -> x.getDirection().getName())
+                        .contains("d", "after");
+            }
+        }
+    }
+
     @Test
     void aPostgresqlStoresPgDumpLineIsPrintedOnRequestWithExitZeroAndNoPassword() {
         CliRun run = CliRun.of("coordinator", "backup", "--store", "postgresql://rhizome:secret@db.example:5433/coord"
@@ -273,6 +328,31 @@ class CoordinatorBackupTest {
                 .setBaseCommit(seed.getCommit()).setOpenedBy(operator.identity().publicId().toByteString())
                 .setOpenedMs(System.currentTimeMillis()).build());
         return seed;
+    }
+
+    /** One result reported, opening direction {@code name} at the seed's commit first when no unit is left. */
+    private static SignedEnvelope reportOpeningDirections(String url, CoordinatorClient operator, Seed seed, String name)
+            throws Exception {
+        AtomicReference<SignedEnvelope> reported = new AtomicReference<>();
+        int[] opened = {0};
+        // as the writer above: units come as directions open (not always at once)
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            Optional<SignedEnvelope> result = reportOne(new CoordinatorClient(url, Identity.generate()));
+            if (result.isPresent()) {
+                reported.set(result.get());
+                return true;
+            }
+            operator.openDirection(Direction.newBuilder().setName(name + "-" + opened[0]++).setSeed(seed.getName())
+                    .setBaseCommit(seed.getCommit()).setOpenedBy(operator.identity().publicId().toByteString())
+                    .setOpenedMs(System.currentTimeMillis()).build());
+            return false;
+        });
+        return reported.get();
+    }
+
+    /** The seed the coordinator serves (one here). */
+    private static Seed seed(CoordinatorClient reader) throws Exception {
+        return reader.seeds().getSeedsList().get(0);
     }
 
     /** One EVALUATE unit claimed and its result reported by {@code runner}: the envelope acknowledged, if a unit came. */

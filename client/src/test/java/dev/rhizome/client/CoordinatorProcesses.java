@@ -3,9 +3,9 @@ package dev.rhizome.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.rhizome.ops.storm.ChildProcess;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,8 +44,7 @@ final class CoordinatorProcesses {
         args.addAll(List.of(flags));
         List<String> command = RealProcess.withJvm(TestNetwork.launcher(args.toArray(String[]::new)),
                 jvm.toArray(String[]::new));
-        return new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log(name).toFile())).start();
+        return ChildProcess.builder(command, log(name), true).start();
     }
 
     /** The started coordinator's address, once it has written it. */
@@ -67,8 +66,7 @@ final class CoordinatorProcesses {
     }
 
     String output(String name) throws IOException {
-        Path f = log(name);
-        return Files.exists(f) ? Files.readString(f, StandardCharsets.UTF_8) : "";
+        return ChildProcess.output(log(name));
     }
 
     /** SIGTERM, the coordinator's own stop; SIGKILL if it has not stopped in 60 s. */

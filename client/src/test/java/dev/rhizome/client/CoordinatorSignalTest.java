@@ -21,16 +21,15 @@ class CoordinatorSignalTest {
 
     @Test
     void sigtermStopsTheCoordinatorWithExitStatusZero() throws Exception {
-        Process coordinator = new ProcessBuilder(TestNetwork.launcher("coordinator", "--data-dir", dir.toString(),
-                "--port", "0"))
-                .redirectErrorStream(true).redirectOutput(dir.resolve("coordinator.log").toFile()).start();
+        Process coordinator = RealProcess.start(TestNetwork.launcher("coordinator", "--data-dir", dir.toString(),
+                "--port", "0"), dir.resolve("coordinator.log"));
         try {
             await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(dir.resolve("coordinator.url")));
             coordinator.destroy();  // SIGTERM on Unix
             assertThat(coordinator.waitFor(2, TimeUnit.MINUTES)).as("stopped on SIGTERM").isTrue();
             assertThat(coordinator.exitValue()).as(Files.readString(dir.resolve("coordinator.log"))).isZero();
         } finally {
-            coordinator.destroyForcibly();
+            RealProcess.kill(coordinator);
         }
     }
 
@@ -43,9 +42,9 @@ class CoordinatorSignalTest {
     void aDatabaseThatAnswersOnlyToRefuseEndsTheCommand() throws Exception {
         try (PrivatePostgres pg = PrivatePostgres.created()) {
             Path log = dir.resolve("coordinator.log");
-            Process coordinator = new ProcessBuilder(TestNetwork.launcher("coordinator", "--data-dir", dir.toString(),
-                    "--port", "0", "--store", pg.address().substring(0, pg.address().lastIndexOf('/')) + "/no_such_database"))
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process coordinator = RealProcess.start(TestNetwork.launcher("coordinator", "--data-dir", dir.toString(),
+                    "--port", "0", "--store", pg.address().substring(0, pg.address().lastIndexOf('/')) + "/no_such_database"),
+                    log);
             try {
                 await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(dir.resolve("coordinator.url")));
                 pg.restart();
@@ -54,7 +53,7 @@ class CoordinatorSignalTest {
                 assertThat(Files.readString(log)).contains("refused").contains("database \"no_such_database\" does not exist");
                 assertThat(dir.resolve("coordinator.url")).as("no URL of a coordinator that is gone").doesNotExist();
             } finally {
-                coordinator.destroyForcibly();
+                RealProcess.kill(coordinator);
             }
         }
     }

@@ -9,7 +9,6 @@ import dev.rhizome.node.NodeDaemon;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.protocol.envelope.Envelopes;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -82,12 +81,11 @@ class SubmitKillTest {
     private void killedAt(KillingProxy proxy, String request, String... args) throws Exception {
         AtomicReference<Process> child = new AtomicReference<>();
         proxy.arm(request, KillingProxy.When.AFTER_ANSWER, child::get);
-        Process p = new ProcessBuilder(TestNetwork.launcher(args)).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("submit.log").toFile()).start();
+        Process p = RealProcess.start(TestNetwork.launcher(args), dir.resolve("submit.log"));
         child.set(p);
         assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("submit ended").isTrue();
         assertThat(proxy.fired()).as("killed after the answer to %s; its output: %s", request,
-                Files.readString(dir.resolve("submit.log"), StandardCharsets.UTF_8)).isTrue();
+                RealProcess.output(dir.resolve("submit.log"))).isTrue();
     }
 
     private static CliRun child(String... args) throws Exception {

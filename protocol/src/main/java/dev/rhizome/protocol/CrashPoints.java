@@ -9,6 +9,8 @@ package dev.rhizome.protocol;
 public final class CrashPoints {
     /** A claim answered with a unit, before the claimant records it (its journal entry still there). */
     public static final String CLAIM_ANSWERED = "claim-answered";
+    /** `rhizome claim`'s unit saved (and marked unhanded), before its checkout into the workspace and its print. */
+    public static final String CLAIM_KEPT = "claim-kept";
     /** A node's unit claimed ahead of its slot's running job and kept in its ahead file, the job still running. */
     public static final String CLAIMED_AHEAD = "claimed-ahead";
     /** {@code rhizome renew}'s renewal answered with the new deadline, before the saved claim is rewritten. */

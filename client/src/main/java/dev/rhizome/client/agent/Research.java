@@ -2,6 +2,7 @@ package dev.rhizome.client.agent;
 
 import dev.rhizome.client.cli.Announce;
 import dev.rhizome.client.cli.ClaimFiles;
+import dev.rhizome.client.cli.UnhandedClaims;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.ExitCodes;
@@ -106,6 +107,8 @@ public final class Research {
         if (hypothesis != null) {
             request.setHypothesis(hypothesis.strip());
         }
+        asking = new UnhandedClaims.Asked(request.getDirection(), request.getFromCommit(), request.getHypothesis(),
+                request.getHardwareClass());
         try {
             ClaimResponse response = claimWithJournal(request.build());
             if (response.getDirectionClosed()) {
@@ -158,9 +161,31 @@ public final class Research {
         }
     }
 
+    /**
+     * Marks each unit this process is leased as not handed over yet ({@link UnhandedClaims}), until
+     * the caller prints it: `rhizome claim`, which checks it out first.
+     */
+    public void markUnitsUnhanded() {
+        markUnhanded = true;
+    }
+
+    private boolean markUnhanded;
+    /** What the claim being sent asks, for its unit's unhanded mark. */
+    private UnhandedClaims.Asked asking;
+
+    /** What a claim of these would ask, as {@link #claimExplore} sends it (the commit resolved). */
+    public UnhandedClaims.Asked asked(String direction, String fromCommit, String hypothesis, String hardwareClass) {
+        return new UnhandedClaims.Asked(direction, fromCommit == null ? null : resolveCommit("--from", direction, fromCommit),
+                hypothesis, hardwareClass);
+    }
+
     /** Saves a unit handed out; one that cannot be saved, which no `submit` could answer, is given back. */
     private void saveOrGiveBack(WorkUnit unit) throws IOException {
         try {
+            if (markUnhanded) {
+                // before the claim: killed once it is saved, the next claim finds it by its mark
+                UnhandedClaims.mark(dataDir, unit.getId(), asking);
+            }
             ClaimFiles.save(dataDir, unit);
         } catch (IOException e) {
             try {

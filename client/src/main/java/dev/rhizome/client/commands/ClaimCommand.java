@@ -21,6 +21,7 @@ import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.client.cli.PathArguments;
 import dev.rhizome.client.cli.Shell;
+import dev.rhizome.client.cli.UnhandedClaims;
 import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.client.cli.WorkspaceLock;
 import dev.rhizome.node.api.CoordinatorClient;
@@ -28,7 +29,9 @@ import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.SimilarWork;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.CrashPoints;
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,7 +75,7 @@ public final class ClaimCommand implements Callable<Integer> {
     long waitS;  // in seconds, with or without a unit (20s), as every option in seconds takes
     @Option(names = "--workspace", paramLabel = "DIR", converter = PathArguments.WorkspaceDirectory.class, description = "Check the unit's commit out here (must not exist or be empty).")
     Path workspace;
-    @Option(names = "--json", description = "Print one JSON object: unit (the WorkUnit: id, commit, lease_deadline_ms, manifest, ...), lease_seconds_left, workspace, brief, seed_brief, similar; with no work (exit 3): unit (null), reason, retry_after_s, error, message, hint, option.")
+    @Option(names = "--json", description = "Print one JSON object: unit (the WorkUnit: id, commit, lease_deadline_ms, manifest, ...), lease_seconds_left, workspace, brief, seed_brief, similar, resumed (true: the unit of an earlier claim of this --data-dir, killed before it printed it, that asked the same); with no work (exit 3): unit (null), reason, retry_after_s, error, message, hint, option.")
     boolean json;
 
     /** What to do when no unit came: wait and claim again (a closed direction is the {@code direction_closed} error). */
@@ -184,6 +187,52 @@ public final class ClaimCommand implements Callable<Integer> {
         }
     }
 
+    /** Who gives back a unit a killed `rhizome claim` was leased and never handed over, in words. */
+    static final String UNHANDED_BY = "`rhizome claim` (its process died before it handed the unit over)";
+
+    /**
+     * The units earlier `rhizome claim`s of this data directory were leased and saved but died
+     * before printing ({@link UnhandedClaims}): the first that asked what this claim asks, its lease
+     * still running, is this claim's answer (said on stderr, and {@code resumed} in its JSON); the
+     * others are given back, each said on stderr. Null when none is taken over. A give-back that
+     * fails leaves its mark, for the next claim to try again.
+     */
+    private WorkUnit takeOverUnhanded(Research research) throws IOException {
+        List<UnhandedClaims.Unhanded> dead = UnhandedClaims.takeOverDead(dataDir.path());
+        if (dead.isEmpty()) {
+            return null;
+        }
+        UnhandedClaims.Asked wanted = research.asked(direction, from, hypothesis, hardwareClass);
+        WorkUnit kept = null;
+        for (UnhandedClaims.Unhanded u : dead) {
+            WorkUnit unit;
+            try {
+                unit = ClaimFiles.load(dataDir.path(), u.unitId());
+            } catch (CommandException e) {
+                UnhandedClaims.handedOver(dataDir.path(), u.unitId());
+                continue;
+            }
+            String earlier = "unit " + u.unitId() + " was leased to an earlier `rhizome claim` (pid " + u.pid()
+                    + ") killed before it handed the unit over";
+            boolean live = unit.getLeaseDeadlineMs() > System.currentTimeMillis() + 60_000
+                    && !ClaimFiles.isGivingBack(dataDir.path(), u.unitId());
+            if (kept == null && live && u.asked().equals(wanted)) {
+                kept = unit;
+                System.err.println("rhizome: " + earlier + "; it asked what this claim asks, so it is this claim's unit");
+                continue;
+            }
+            try {
+                research.giveBack(unit, UNHANDED_BY);
+                UnhandedClaims.handedOver(dataDir.path(), u.unitId());
+                System.err.println("rhizome: " + earlier + "; it was given back (this claim asks something else)");
+            } catch (CommandException e) {
+                System.err.println("rhizome: warning: " + earlier + " and cannot be given back now (" + e.getMessage()
+                        + "); the next `rhizome claim` of this --data-dir tries again");
+            }
+        }
+        return kept;
+    }
+
     private Integer claim() throws IOException {
         CoordinatorClient client = Coordinators.client(coordinator, dataDir);
         Research research = new Research(client, dataDir.path());
@@ -191,8 +240,13 @@ public final class ClaimCommand implements Callable<Integer> {
                 "`rhizome claim`, which did not finish");
         Interrupts.undoIfInterrupted(giveBack);
         ClaimResponse response = null;
+        boolean resumed = false;
         try {
-            response = research.claimExplore(direction, from, hypothesis, hardwareClass, (int) waitS);
+            research.markUnitsUnhanded();
+            WorkUnit left = takeOverUnhanded(research);
+            resumed = left != null;
+            response = resumed ? ClaimResponse.newBuilder().setUnit(left).build()
+                    : research.claimExplore(direction, from, hypothesis, hardwareClass, (int) waitS);
         } finally {
             // null when the claim failed or leased nothing: nothing to give back
             giveBack.granted(response != null && response.hasUnit() ? response.getUnit() : null);
@@ -217,6 +271,7 @@ public final class ClaimCommand implements Callable<Integer> {
         Path briefFile = null;
         Brief brief = null;
         try {
+            CrashPoints.at(CrashPoints.CLAIM_KEPT);
             if (workspace != null) {
                 research.checkout(unit, workspace);
                 try {
@@ -234,13 +289,15 @@ public final class ClaimCommand implements Callable<Integer> {
             // that cannot be written, the coordinator gone in between)
             throw giveBack.failed(ErrorReporter.explain(e));
         }
-        // from here the unit is the user's: an interruption no longer gives it back
+        // from here the unit is the user's: an interruption no longer gives it back, nor a later claim
         Interrupts.handedOver();
+        UnhandedClaims.handedOver(dataDir.path(), unit.getId());
         long left = Math.max(0, (unit.getLeaseDeadlineMs() - System.currentTimeMillis()) / 1000);
         if (json) {
             JsonObject o = new JsonObject();
             o.add("unit", Output.toJson(unit));
             o.addProperty("lease_seconds_left", left);
+            o.addProperty("resumed", resumed);
             o.addProperty("workspace", workspace == null ? null : workspace.toAbsolutePath().toString());
             o.addProperty("brief", briefFile == null ? null : briefFile.toString());
             o.addProperty("seed_brief", workspace == null || unit.getManifest().getBrief().isEmpty() ? null

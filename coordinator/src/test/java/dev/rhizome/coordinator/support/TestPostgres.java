@@ -68,6 +68,50 @@ public final class TestPostgres implements AutoCloseable {
         return DriverManager.getConnection(jdbc, user[0], user.length > 1 ? user[1] : "");
     }
 
+    /**
+     * A database of its own on the same server, made by the test role and dropped by {@link
+     * Database#close()} (its connections ended first), for a test of what happens in a fresh one
+     * (a restore into an empty database). The role needs CREATEDB (.ci/run grants it); without it the
+     * test is skipped saying so, or fails under {@code RHIZOME_REQUIRE_PG=1}.
+     */
+    public Database freshDatabase() throws Exception {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            boolean may;
+            try (var rs = s.executeQuery("SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user")) {
+                may = rs.next() && rs.getBoolean(1);
+            }
+            String why = "the role of RHIZOME_TEST_PG cannot create databases (ALTER ROLE ... CREATEDB, as .ci/run does)";
+            if ("1".equals(System.getenv("RHIZOME_REQUIRE_PG")) && !may) {
+                throw new IllegalStateException("RHIZOME_REQUIRE_PG=1 but " + why);
+            }
+            assumeTrue(may, why);
+            String name = "fresh_" + schema;
+            s.execute("CREATE DATABASE " + name);
+            URI uri = URI.create(base);
+            return new Database(name, uri.getScheme() + "://" + uri.getRawUserInfo() + "@" + uri.getHost() + ":" + port()
+                    + "/" + name);
+        }
+    }
+
+    /** A database {@link #freshDatabase()} made: its store address (schema {@code public}) and its drop. */
+    public final class Database implements AutoCloseable {
+        public final String name;
+        /** Its store address, with no schema: the coordinator's default, {@code public}. */
+        public final String address;
+
+        Database(String name, String address) {
+            this.name = name;
+            this.address = address;
+        }
+
+        @Override
+        public void close() throws Exception {
+            try (Connection c = connect(); Statement s = c.createStatement()) {
+                s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+            }
+        }
+    }
+
     @Override
     public void close() throws Exception {
         try (Connection c = connect(); Statement s = c.createStatement()) {

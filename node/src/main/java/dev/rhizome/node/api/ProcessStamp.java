@@ -13,24 +13,24 @@ import java.util.regex.Pattern;
  * keeps for itself in a directory other processes share, so that each leaves the files of the
  * living alone and takes over those of the dead.
  */
-record ProcessStamp(long pid, long startMs) {
+public record ProcessStamp(long pid, long startMs) {
     private static final Pattern NAME = Pattern.compile("(\\d{1,18})-(\\d{1,18})");
 
     /** This process. */
-    static ProcessStamp current() {
+    public static ProcessStamp current() {
         ProcessHandle me = ProcessHandle.current();
         return new ProcessStamp(me.pid(), startOf(me));
     }
 
     /** The stamp {@link #name()} wrote, or empty when {@code text} is not one. */
-    static Optional<ProcessStamp> parse(String text) {
+    public static Optional<ProcessStamp> parse(String text) {
         Matcher m = NAME.matcher(text);
         return m.matches() ? Optional.of(new ProcessStamp(Long.parseLong(m.group(1)), Long.parseLong(m.group(2))))
                 : Optional.empty();
     }
 
     /** {@code PID-STARTMS}: digits and a dash, safe in a file name. */
-    String name() {
+    public String name() {
         return pid + "-" + startMs;
     }
 
@@ -38,7 +38,7 @@ record ProcessStamp(long pid, long startMs) {
      * Whether the process still runs: its pid is alive and started when this stamp says. A start
      * time the system does not tell (0) cannot tell a reused pid apart, so such a pid counts as alive.
      */
-    boolean alive() {
+    public boolean alive() {
         Optional<ProcessHandle> process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
         if (process.isEmpty() || zombie(pid)) {
             return false;

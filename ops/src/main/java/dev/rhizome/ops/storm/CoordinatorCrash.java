@@ -121,7 +121,7 @@ public final class CoordinatorCrash {
                 while (acked.size() < target && System.nanoTime() < deadline) {
                     Thread.sleep(20);
                 }
-                coordinator.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+                ChildProcess.kill(coordinator, Duration.ofSeconds(30));
                 kills++;
                 progress.printf("kill -9 #%d of the coordinator with %d results acknowledged%n", kills, acked.size());
                 start();
@@ -302,17 +302,14 @@ public final class CoordinatorCrash {
         }
         Path log = config.dataDir().resolve("coordinator.log");
         Files.createDirectories(childTemp);
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        ProcessBuilder builder = ChildProcess.builder(command, log, true);
         String options = builder.environment().getOrDefault("JAVA_TOOL_OPTIONS", "");
         builder.environment().put("JAVA_TOOL_OPTIONS", (options + " -Djava.io.tmpdir=" + childTemp).trim());
         coordinator = builder.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (!Files.exists(urlFile)) {
             if (!coordinator.isAlive() || System.nanoTime() > deadline) {
-                List<String> lines = Files.readAllLines(log);
-                throw new IOException("the coordinator did not start again; its log ends:\n"
-                        + String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())));
+                throw new IOException("the coordinator did not start again; its log ends:\n" + ChildProcess.tail(log, 20));
             }
             Thread.sleep(50);
         }
@@ -320,11 +317,6 @@ public final class CoordinatorCrash {
     }
 
     private void stop() throws InterruptedException {
-        if (coordinator != null && coordinator.isAlive()) {
-            coordinator.destroy();
-            if (!coordinator.waitFor(20, TimeUnit.SECONDS)) {
-                coordinator.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
+        ChildProcess.stop(coordinator, Duration.ofSeconds(20));
     }
 }

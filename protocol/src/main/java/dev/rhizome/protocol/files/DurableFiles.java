@@ -14,6 +14,9 @@ import java.nio.file.attribute.FileAttribute;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -43,7 +46,6 @@ import java.util.regex.Pattern;
 public final class DurableFiles {
     public static final String TEMP_SUFFIX = ".tmp";
     /** What follows {@code <name>.} in a writer's temporary name: its pid and a random part. */
-    private static final Pattern WRITER = Pattern.compile("(\\d{1,10})-[0-9a-f]{16}" + Pattern.quote(TEMP_SUFFIX));
     private static final Pattern ANY_WRITER = Pattern.compile(".*\\.(\\d{1,10})-[0-9a-f]{16}" + Pattern.quote(TEMP_SUFFIX));
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final long PID = ProcessHandle.current().pid();
@@ -116,27 +118,73 @@ public final class DurableFiles {
     }
 
     /**
-     * Deletes the temporary files of {@code target}'s writers that are gone (killed before their
-     * rename): those whose pid no process has, and those with this process's pid, which are an
-     * earlier process's (this one's writes of {@code target} take turns, and it holds the turn).
-     * Also {@code <name>.tmp}, the one fixed name of earlier versions. Called holding the turn.
+     * Deletes the temporary files of the writers of {@code target}'s directory that are gone (killed
+     * before their rename), listing the directory only when it is new to this process or its last
+     * listing here is {@link #RESCAN_NANOS} old: a node's outbox holds a file per result, and listing
+     * it on every write made each write cost the whole directory. The first listing of a directory in
+     * this process is made before any of its writes there (the others in that directory wait for it),
+     * so a file with this process's pid found then is an earlier process's that had the same pid (a
+     * container's node is often the same small pid after a restart); later listings keep them, since
+     * another thread of this process may be writing another file there. Also removes
+     * {@code <name>.tmp}, the one fixed name of earlier versions. Called holding the target's turn.
      */
     private static void removeDeadWriters(Path target) throws IOException {
-        String prefix = target.getFileName() + ".";
+        Files.deleteIfExists(target.resolveSibling(target.getFileName() + TEMP_SUFFIX));
         Path dir = parent(target);
-        try (DirectoryStream<Path> siblings = Files.newDirectoryStream(dir,
-                f -> f.getFileName().toString().startsWith(prefix) && f.getFileName().toString().endsWith(TEMP_SUFFIX))) {
-            for (Path f : siblings) {
-                String rest = f.getFileName().toString().substring(prefix.length());
-                Matcher m = WRITER.matcher(rest);
-                boolean dead = m.matches() ? deadOrUs(m.group(1)) : rest.equals(TEMP_SUFFIX.substring(1));
-                if (dead) {
+        Listing listing = LISTINGS.computeIfAbsent(dir, d -> new Listing());
+        synchronized (listing) {
+            long now = System.nanoTime();
+            if (listing.done && now - listing.at < RESCAN_NANOS) {
+                return;
+            }
+            removeDeadWritersIn(dir, !listing.done);
+            listing.done = true;
+            listing.at = now;
+            listing.count++;
+        }
+    }
+
+    /** How long a listing of a directory stands in this process before a write there lists it again. */
+    static final long RESCAN_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    /** When this process last listed a directory for dead writers; one per directory written. */
+    private static final class Listing {
+        boolean done;
+        long at;
+        int count;
+    }
+
+    /** How many times this process listed {@code dir} for dead writers (for tests). */
+    static int listingsOf(Path dir) {
+        Listing listing = LISTINGS.get(dir.toAbsolutePath());
+        if (listing == null) {
+            return 0;
+        }
+        synchronized (listing) {
+            return listing.count;
+        }
+    }
+
+    private static final ConcurrentMap<Path, Listing> LISTINGS =
+            new ConcurrentHashMap<>();
+
+    private static void removeDeadWritersIn(Path dir, boolean oursAreLeftovers) throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + TEMP_SUFFIX)) {
+            for (Path f : files) {
+                Matcher m = ANY_WRITER.matcher(f.getFileName().toString());
+                if (m.matches() && (oursAreLeftovers ? deadOrUs(m.group(1)) : dead(m.group(1)))) {
                     Files.deleteIfExists(f);
                 }
             }
         } catch (NoSuchFileException e) {
             // no directory yet: the write says so itself
         }
+    }
+
+    /** The writer's pid names no running process. */
+    private static boolean dead(String pid) {
+        OptionalLong n = parsePid(pid);
+        return n.isEmpty() || ProcessHandle.of(n.getAsLong()).map(h -> !h.isAlive()).orElse(true);
     }
 
     /** The writer's pid names no running process, or this one. */

@@ -236,6 +236,40 @@ class DurableFilesTest {
         assertThat(DurableFiles.removeLeftovers(dir.resolve("missing"))).isZero();
     }
 
+    /**
+     * A directory of many files written one after another (a node's outbox, a file per result) was
+     * listed on every write, to clear dead writers' temporaries: each write cost the whole
+     * directory. It is listed at this process's first write there, which clears a dead writer's
+     * leftover of any file in it, and a running writer's stays; a thousand writes after it list it
+     * at most once more per 10 s.
+     */
+    @Test
+    void aProcessListsADirectoryForDeadWritersAtItsFirstWriteThereNotAtEveryWrite() throws Exception {
+        Path outbox = Files.createDirectories(dir.resolve("outbox"));
+        Process gone = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-version")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        gone.waitFor();
+        Path dead = Files.writeString(outbox.resolve("r1.result." + gone.pid() + "-0123456789abcdef.tmp"), "a dead writer's");
+        long running = ProcessHandle.current().parent().orElseThrow().pid();
+        Path live = Files.writeString(outbox.resolve("r2.result." + running + "-0123456789abcdef.tmp"), "a running writer's");
+
+        long start = System.nanoTime();
+        DurableFiles.replace(outbox.resolve("r3.result"), "3".getBytes());
+        assertThat(dead).as("a dead writer's leftover of another file, after the first write there").doesNotExist();
+        assertThat(live).as("a running writer's temporary file").exists();
+        assertThat(DurableFiles.listingsOf(outbox)).isEqualTo(1);
+
+        for (int i = 0; i < 1_000; i++) {
+            DurableFiles.replace(outbox.resolve("n" + i + ".result"), Integer.toString(i).getBytes());
+        }
+        long tens = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start) / 10;
+        assertThat(DurableFiles.listingsOf(outbox)).as("listings in %d s of 1001 writes", tens * 10).isLessThanOrEqualTo(2 + (int) tens);
+        try (Stream<Path> files = Files.list(outbox)) {
+            assertThat(files.filter(p -> p.getFileName().toString().endsWith(".tmp")).map(p -> p.getFileName().toString()))
+                    .containsExactly(live.getFileName().toString());
+        }
+    }
+
     @Test
     void moveForcesBothDirectoriesAndReplaces() throws IOException {
         Path from = Files.writeString(dir.resolve("a.result"), "result");
