@@ -101,6 +101,12 @@ class JsonKeysTest {
             List<String> empty = new ArrayList<>();
             answers.forEach((command, answer) -> absentValues(command, answer, empty));
             assertThat(empty).as("empty strings and missing <key>_id in --json answers").isEmpty();
+            List<String> twice = new ArrayList<>();
+            answers.forEach((command, answer) -> unsaidTwins(command, answer, help.get(command), twice));
+            unsaidTwins("rhizome leaderboard --volunteers", volunteers, help.get("rhizome leaderboard"), twice);
+            assertThat(twice).as("a value under two names that --help does not say are the same").isEmpty();
+            assertThat(answers.get("rhizome ban").get("key_id")).as("ban's key in hex under the name every answer gives it")
+                    .isEqualTo(answers.get("rhizome ban").get("key"));
             JsonObject leased = claim.getAsJsonObject("unit");
             assertThat(leased.get("parent").isJsonNull()).as("a unit on the base has no parent: " + leased).isTrue();
             assertThat(leased.get("proposer").isJsonNull()).as(leased.toString()).isTrue();
@@ -187,6 +193,11 @@ class JsonKeysTest {
                 List<String> empty = new ArrayList<>();
                 answers.forEach((command, answer) -> absentValues(command, answer, empty));
                 assertThat(empty).as("empty strings and missing <key>_id in --json answers").isEmpty();
+                List<String> twice = new ArrayList<>();
+                answers.forEach((command, answer) -> unsaidTwins(command, answer, help.get(command), twice));
+                assertThat(twice).as("a value under two names that --help does not say are the same").isEmpty();
+                assertThat(outcome.getAsJsonArray("result_reasons").size()).as("a reason beside each status: " + outcome)
+                        .isEqualTo(outcome.getAsJsonArray("result_statuses").size());
                 assertThat(outcome.get("decided").getAsBoolean()).as(outcome.toString()).isTrue();
                 assertThat(outcome.get("metric").isJsonNull()).as("a real result: " + outcome).isFalse();
             }
@@ -226,6 +237,27 @@ class JsonKeysTest {
         } else if (json instanceof com.google.gson.JsonArray a) {
             for (int i = 0; i < a.size(); i++) {
                 absentValues(where + "[" + i + "]", a.get(i), found);
+            }
+        }
+    }
+
+    /**
+     * Where a key {@code X} and its {@code X_id} hold the same text (a key already hex, given again under
+     * the name every answer gives a key in hex: `leaderboard --volunteers`' key and key_id, `node
+     * status`' node and node_id), the command's help must say "X and X_id", or an agent reads two ids.
+     */
+    private static void unsaidTwins(String where, com.google.gson.JsonElement json, String help, List<String> found) {
+        if (json instanceof JsonObject o) {
+            for (String key : o.keySet()) {
+                com.google.gson.JsonElement twin = o.get(key + "_id");
+                if (twin != null && !twin.isJsonNull() && twin.equals(o.get(key)) && !help.contains(key + " and " + key + "_id")) {
+                    found.add(where + "." + key + " and " + key + "_id");
+                }
+                unsaidTwins(where + "." + key, o.get(key), help, found);
+            }
+        } else if (json instanceof com.google.gson.JsonArray a) {
+            for (int i = 0; i < a.size(); i++) {
+                unsaidTwins(where + "[" + i + "]", a.get(i), help, found);
             }
         }
     }

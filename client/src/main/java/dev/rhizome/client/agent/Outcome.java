@@ -1,13 +1,20 @@
 package dev.rhizome.client.agent;
 
 import com.google.gson.JsonArray;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.protocol.CommitId;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * An experiment's outcome as the coordinator decided it, for `wait`, `submit --wait` and `agent`:
@@ -46,10 +53,37 @@ public final class Outcome {
         List<Result> results = Records.results(r.getResultsList());
         results.forEach(x -> statuses.add(x.getStatus().name()));
         o.add("result_statuses", statuses);
+        // why each result in result_statuses measured nothing (`prepare timed out`), null for one that
+        // did: a decided experiment with no metric left an agent to find it in `results --commit`
+        JsonArray reasons = new JsonArray();
+        results.forEach(x -> reasons.add(x.getReason().isEmpty() ? JsonNull.INSTANCE : new JsonPrimitive(Untrusted.line(x.getReason(), 500))));
+        o.add("result_reasons", reasons);
         JsonArray papers = new JsonArray();
         Records.papers(r.getPapersList()).forEach(p -> papers.add(p.id()));
         o.add("papers", papers);
         return o;
+    }
+
+    /**
+     * " (3 TIMEOUT: prepare timed out)": the results' statuses and their reasons, each told once, so
+     * that "no OK result" says whether the commit failed or the runners' machines were too slow.
+     */
+    static String failures(List<Result> results) {
+        if (results.isEmpty()) {
+            return "";
+        }
+        Map<String, Integer> counts = new TreeMap<>();
+        Map<String, Set<String>> reasons = new TreeMap<>();
+        for (Result x : results) {
+            counts.merge(x.getStatus().name(), 1, Integer::sum);
+            if (!x.getReason().isEmpty()) {
+                reasons.computeIfAbsent(x.getStatus().name(), k -> new TreeSet<>()).add(Untrusted.line(x.getReason(), 120));
+            }
+        }
+        List<String> parts = new ArrayList<>();
+        counts.forEach((status, n) -> parts.add(n + " " + status
+                + (reasons.containsKey(status) ? ": " + String.join("; ", reasons.get(status)) : "")));
+        return " (" + String.join(", ", parts) + ")";
     }
 
     public static String text(String commit, ExperimentReport r) {
@@ -59,7 +93,7 @@ public final class Outcome {
             b.append(String.format(Locale.ROOT, ", %s %.6f over %d replica(s) on %s%s", r.getMetricName(), r.getMetric(),
                     r.getReplicas(), r.getHardwareClass(), r.getValid() ? "" : " (replicas do not agree yet)"));
         } else {
-            b.append(", no OK result");
+            b.append(", no OK result").append(failures(Records.results(r.getResultsList())));
         }
         if (!r.getGivenUp().isEmpty()) {
             b.append("; its evaluations were given up: ").append(r.getGivenUp());

@@ -775,16 +775,11 @@ public final class Research {
         return waitFor(commit, null, timeout, progress);
     }
 
-    /** How long a wait goes without a progress line while nothing changes. */
-    static final Duration STILL_WAITING = Duration.ofSeconds(60);
-
     /** {@link #waitFor(String, Duration, Consumer)}, where {@code option} named the commit (an unknown one names it). */
     public ExperimentReport waitFor(String commit, String option, Duration timeout, Consumer<String> progress)
             throws InterruptedException {
-        long started = System.nanoTime();
-        long deadline = started + timeout.toNanos();
-        String last = "";
-        long saidAt = started;
+        WaitProgress lines = new WaitProgress(commit, System.nanoTime(), timeout, WaitProgress.STILL_WAITING);
+        long deadline = lines.deadlineNanos();
         long pollMs = 500;
         while (true) {
             ExperimentReport report;
@@ -801,22 +796,7 @@ public final class Research {
                 report = null;
             }
             if (report != null) {
-                String state = report.getResultsCount() + " result(s), " + report.getPendingUnits()
-                        + " evaluation(s) pending" + (report.getHasMetric()
-                                ? String.format(Locale.ROOT, ", %s %.6f", report.getMetricName(), report.getMetric())
-                                : "");
-                long now = System.nanoTime();
-                if (!state.equals(last)) {
-                    progress.accept("waiting for " + CommitId.abbreviate(commit) + ": " + state);
-                    last = state;
-                    saidAt = now;
-                } else if (now - saidAt >= STILL_WAITING.toNanos() && !report.getDecided() && now < deadline) {
-                    // an evaluation takes minutes: one line at the start and nothing after read as hung
-                    progress.accept("still waiting for " + CommitId.abbreviate(commit) + " after "
-                            + Duration.ofNanos(now - started).toSeconds() + " s: " + state + " (up to "
-                            + Duration.ofNanos(deadline - now).toSeconds() + " s more; Ctrl-C stops waiting, not the experiment)");
-                    saidAt = now;
-                }
+                lines.line(report, System.nanoTime()).ifPresent(progress);
                 if (report.getDecided() || System.nanoTime() >= deadline) {
                     return report;
                 }

@@ -143,7 +143,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         if (meant.isEmpty()) {
             meant = flagFor(e).map(List::of).orElse(List.of());
         }
-        String hint = meant.isEmpty() ? missingHint(e, help) : Suggestions.phrase(meant) + help;
+        String hint = meant.isEmpty() ? missingHint(e, help) : Suggestions.phrase(meant) + topicNote(e) + help;
         cli.getErr().println(Printable.shown("rhizome: " + message));
         // The message names the problem; the whole help after it would bury it (and an agent
         // reading the output would have to dig it out), so point to --help instead.
@@ -231,6 +231,15 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         return first.startsWith("-") && first.contains("=") ? first.substring(0, first.indexOf('=')) : first;
     }
 
+    /** How what a word typed as a command names is done where no command does it (`node stop`), or "". */
+    private static String topicNote(CommandLine.ParameterException e) {
+        String word = unmatched(e);
+        if (word == null || word.startsWith("-") || e.getCommandLine().getSubcommands().isEmpty()) {
+            return "";
+        }
+        return CommandTopics.note(CommandTopics.group(e.getCommandLine().getCommandSpec().qualifiedName()), word);
+    }
+
     /** What a mistyped command or option most likely meant, written as it is typed (`rhizome brief`, --direction). */
     static List<String> suggestions(CommandLine.ParameterException e) {
         List<String> choices = BadValue.choicesOf(e);
@@ -253,8 +262,9 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         }
         List<String> commands = cli.getSubcommands().keySet().stream().filter(k -> !k.equals("help")).toList();
         List<String> close = Suggestions.closest(word, commands);
-        if (close.isEmpty() && cli.getParent() == null) {
-            close = CommandTopics.of(word);
+        if (close.isEmpty()) {
+            return CommandTopics.of(CommandTopics.group(cli.getCommandSpec().qualifiedName()), word).stream()
+                    .map(c -> "`rhizome " + c + "`").toList();
         }
         return close.stream().map(c -> "`" + cli.getCommandSpec().qualifiedName() + " " + c + "`").toList();
     }

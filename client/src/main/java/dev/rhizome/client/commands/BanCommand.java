@@ -34,7 +34,8 @@ public final class BanCommand implements Callable<Integer> {
     String key;
     @Option(names = "--reason", defaultValue = "", description = "Why, given back with every refusal.", paramLabel = "TEXT")
     String reason;
-    @Option(names = "--json", description = "Print one JSON object: key, message.")
+    @Option(names = "--json", description = "Print one JSON object: key and key_id (the banned key: the same 64-hex id, key_id as every "
+            + "other answer names a key, key as this one always had it), message.")
     boolean json;
 
     /**
@@ -72,6 +73,9 @@ public final class BanCommand implements Callable<Integer> {
             if (json) {
                 JsonObject o = new JsonObject();
                 o.addProperty("key", banned.toString());
+                // `key` was hex from the start (a contract); `key_id` is the name every other answer
+                // gives a key in hex (runner_id, node_id, leaderboard --volunteers' key_id)
+                o.addProperty("key_id", banned.toString());
                 o.addProperty("message", ack.getMessage());
                 out.json(o);
             } else {

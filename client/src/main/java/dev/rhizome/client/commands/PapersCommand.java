@@ -38,8 +38,8 @@ public final class PapersCommand implements Callable<Integer> {
     int limit;
     @Option(names = "--max-chars", converter = Bounded.PositiveInt.class, defaultValue = "8000", description = "Cut each body after this many characters (default ${DEFAULT-VALUE}).", paramLabel = "N")
     int maxChars;
-    @Option(names = "--json", description = "Print one JSON object: notice, papers (each: id, direction, author, author_id, created_ms, "
-            + "commits, cites, untrusted, title, body; title and body as {untrusted, source, text, truncated}), invalid_signatures.")
+    @Option(names = "--json", description = "Print one JSON object: notice, papers (each: id, direction, author and author_id "
+            + "(the same 64-hex key: author_id as every other answer names a key), created_ms, commits, cites, untrusted, title, body; title and body as {untrusted, source, text, truncated}), invalid_signatures.")
     boolean json;
 
     @Override

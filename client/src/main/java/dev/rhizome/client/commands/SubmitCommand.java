@@ -95,6 +95,13 @@ public final class SubmitCommand implements Callable<Integer> {
             // the experiment is the coordinator's now: an interruption cuts only the wait, and
             // "run the command again" would answer already_submitted; say where the outcome is
             Interrupts.undoIfInterrupted(() -> waitCut(s.commit()));
+            // The answer comes when the wait ends, minutes or an hour from now: say at once that the
+            // experiment is in, with its whole commit, for a watcher or an agent that stops early;
+            // only now, so a Ctrl-C prompted by this line gets the hint about the wait (InterruptTest).
+            System.err.println("rhizome: submitted " + s.commit() + " on " + s.direction()
+                    + (s.paperId() != null ? " with paper " + s.paperId() : "") + "; waiting for the network's decision"
+                    + " (Ctrl-C stops the wait, not the experiment; `rhizome wait --commit " + s.commit()
+                    + "` waits again)");
         }
         ExperimentReport report = await
                 ? research.waitFor(s.commit(), Duration.ofSeconds(timeoutSeconds), m -> System.err.println("rhizome: " + m))

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonObject;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExperimentReport;
+import dev.rhizome.proto.v1.Result;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import org.junit.jupiter.api.Test;
@@ -29,5 +30,30 @@ class OutcomeTest {
 
         JsonObject ran = Outcome.json(e.getCommit(), given.toBuilder().clearGivenUp().build());
         assertThat(ran.get("given_up").isJsonNull()).as("the key is there, null, when nothing was given up").isTrue();
+    }
+
+    /**
+     * Three TIMEOUT results ended a ten-minute `submit --wait` as `valid: false, metric: null` and
+     * "decided, no OK result": why (`prepare timed out`, a machine too slow rather than a bad commit)
+     * was only in `results --commit`.
+     */
+    @Test
+    void anExperimentDecidedWithNoOkResultSaysItsResultsStatusesAndReasons() {
+        Identity proposer = Identity.generate();
+        Experiment e = Experiment.newBuilder().setCommit("e16e6e68e09d7325ed18e6cdc17c771f2130b810").setParent("p".repeat(40))
+                .setDirection("d").setProposer(proposer.publicId().toByteString()).build();
+        ExperimentReport timedOut = ExperimentReport.newBuilder().setExperiment(Envelopes.sign(proposer, e)).setDecided(true)
+                .addResults(WaitProgressTest.result(Result.Status.TIMEOUT))
+                .addResults(WaitProgressTest.result(Result.Status.TIMEOUT)).build();
+        JsonObject json = Outcome.json(e.getCommit(), timedOut);
+        assertThat(json.get("result_statuses").toString()).isEqualTo("[\"TIMEOUT\",\"TIMEOUT\"]");
+        assertThat(json.get("result_reasons").toString()).isEqualTo("[\"prepare timed out\",\"prepare timed out\"]");
+        assertThat(Outcome.text(e.getCommit(), timedOut))
+                .isEqualTo("e16e6e68e0: decided, no OK result (2 TIMEOUT: prepare timed out); not adopted");
+
+        ExperimentReport measured = timedOut.toBuilder().clearResults().addResults(WaitProgressTest.result(Result.Status.OK))
+                .setHasMetric(true).setMetric(1.8).setReplicas(1).build();
+        assertThat(Outcome.json(e.getCommit(), measured).get("result_reasons").toString())
+                .as("an OK result's reason is null, beside its status").isEqualTo("[null]");
     }
 }
