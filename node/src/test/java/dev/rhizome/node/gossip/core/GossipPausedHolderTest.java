@@ -201,6 +201,37 @@ class GossipPausedHolderTest {
     }
 
     /**
+     * Rested for its silence, a holder is not asked for a range of another holder's fetch either:
+     * still silent, it stalled that range (a new silence) and was banned during its rest.
+     */
+    @Test
+    void aHolderRestingForItsSilenceIsNotAskedForRangesOfAnotherHoldersFetch() {
+        Peer holder = Peer.connectedTo(core, now);
+        Peer other = Peer.connectedTo(core, now);
+        announce(holder, 2);
+        run(5);
+        paused = true;
+        long pausedAt = now;
+        while (core.score(holder.id) > -20.0 && now - pausedAt < 5 * stallMs) {
+            run(1);
+        }
+        assertThat(core.score(holder.id)).isEqualTo(-20.0);
+
+        String commit = GossipDecliningPeerTest.commits(9_000, 1)[0];
+        List<Effect> effects = new ArrayList<>(holder.announces(core, now, commit));
+        effects.addAll(other.announces(core, now, commit));
+
+        assertThat(effects).filteredOn(e -> e instanceof Fetch).singleElement().satisfies(e -> {
+            Fetch f = (Fetch) e;
+            assertThat(f.from()).isEqualTo(other.id);
+            assertThat(f.addresses()).noneMatch(h -> h.info().getNode().equals(holder.id.toByteString()));
+        });
+        take(effects);
+        run(Declines.REST_MS / 1_000 - 5); // the rest of its rest, still silent: nothing asked of it, nothing charged
+        assertThat(core.score(holder.id)).isEqualTo(-20.0);
+    }
+
+    /**
      * Pieces of our bundles fetched from other peers, asked of this holder too (one range each, at
      * most 4 fetches in pieces at once): a pause stalls every range, each judged by its own
      * connection's rule and told as a holder fault. Each was charged a stall in a row (-4, -16, -64:
