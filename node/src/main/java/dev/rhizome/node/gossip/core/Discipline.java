@@ -68,7 +68,6 @@ final class Discipline {
         }
     }
 
-
     /** Bans {@code peer}: forgotten everywhere, its fetches moved to other holders, its link closed. */
     void ban(PublicId peer, Penalty penalty, long now, List<Effect> out) {
         self.counters().peersBanned++;
