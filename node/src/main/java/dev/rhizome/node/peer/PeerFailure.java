@@ -65,8 +65,13 @@ public final class PeerFailure extends Exception {
     private final Kind kind;
     private final Declined declined;
     private final boolean trickled;
-    /** For a stall: how long the transfer had been under the rule's minimum when judged (0: not a stall). */
-    private final long silentForMs;
+    /**
+     * For a stall: when the transfer fell under the rule's minimum, on the monotonic clock, stamped
+     * where the rule observed it ({@link Long#MIN_VALUE}: not a stall). A span read later would date
+     * the silence from when its verdict reached the reader: a verdict queued behind a busy fetch
+     * thread read as a later silence than the one charged, and was charged again.
+     */
+    private final long silentSinceNanos;
 
     PeerFailure(Kind kind, String message) {
         this(kind, null, false, 0, message);
@@ -77,7 +82,7 @@ public final class PeerFailure extends Exception {
         this.kind = kind;
         this.declined = declined;
         this.trickled = trickled;
-        this.silentForMs = silentForMs;
+        this.silentSinceNanos = kind == Kind.STALLED ? System.nanoTime() - silentForMs * 1_000_000 : Long.MIN_VALUE;
     }
 
     /**
@@ -103,9 +108,18 @@ public final class PeerFailure extends Exception {
         return kind;
     }
 
-    /** For a stall, how long the transfer was silent (under the rule's minimum) when judged; 0 for any other failure. */
+    /**
+     * For a stall, how long the transfer has been silent (under the rule's minimum) as of now: the
+     * span judged, plus the time since it was judged, so a reader converting it to a time on its own
+     * clock gets when the silence began, however late it reads; 0 for any other failure.
+     */
     public long silentForMs() {
-        return silentForMs;
+        return silentForMs(System.nanoTime());
+    }
+
+    /** As {@link #silentForMs()}, as of {@code nowNanos} on {@link System#nanoTime()}'s clock. */
+    long silentForMs(long nowNanos) {
+        return silentSinceNanos == Long.MIN_VALUE ? 0 : Math.max(0, (nowNanos - silentSinceNanos) / 1_000_000);
     }
 
     /** Whether the holder declined (busy, or without that exact bundle) rather than failed; null if not. */

@@ -35,9 +35,19 @@ final class RogueHolder implements AutoCloseable {
     /**
      * How one answer goes: bytes from the offset asked up to {@code cutAt} (exclusive; past the
      * end: all of them, then the end), then {@code stop}; {@code otherDigest} announces a false
-     * whole digest.
+     * whole digest; {@code shiftBy} answers with another range as long, that many bytes on (its
+     * chunks labelled with their true offsets).
      */
-    record Answer(long cutAt, Stop stop, boolean otherDigest) {
+    record Answer(long cutAt, Stop stop, boolean otherDigest, long shiftBy) {
+        Answer(long cutAt, Stop stop, boolean otherDigest) {
+            this(cutAt, stop, otherDigest, 0);
+        }
+
+        /** The range {@code by} bytes past the one asked, whole, then the end. */
+        static Answer otherRange(long by) {
+            return new Answer(Long.MAX_VALUE, Stop.DROP, false, by);
+        }
+
         static Answer whole() {
             return new Answer(Long.MAX_VALUE, Stop.DROP, false);
         }
@@ -138,9 +148,10 @@ final class RogueHolder implements AutoCloseable {
             long end = request.getLength() == 0 ? bundle.length : Math.min(bundle.length, request.getOffset() + request.getLength());
             long stopAt = Math.min(end, answer.cutAt());
             long startedNanos = System.nanoTime();
-            for (long offset = request.getOffset(); offset < stopAt; offset += chunkBytes) {
-                pace(offset - request.getOffset(), startedNanos);
-                ByteString data = ByteString.copyFrom(bundle, (int) offset, (int) Math.min(chunkBytes, stopAt - offset));
+            long shift = Math.max(-request.getOffset(), Math.min(answer.shiftBy(), bundle.length - end));
+            for (long offset = request.getOffset() + shift; offset < stopAt + shift; offset += chunkBytes) {
+                pace(offset - request.getOffset() - shift, startedNanos);
+                ByteString data = ByteString.copyFrom(bundle, (int) offset, (int) Math.min(chunkBytes, stopAt + shift - offset));
                 RawWire.write(out, PeerMessage.newBuilder().setBundleChunk(BundleChunk.newBuilder().setOffset(offset).setData(data))
                         .build());
             }

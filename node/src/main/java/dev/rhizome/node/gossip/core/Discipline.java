@@ -12,6 +12,9 @@ import java.util.List;
  * also forgets what the node knew of it and moves its fetches to other holders).
  */
 final class Discipline {
+    /** Stalls in a row, with no delivery between, after which the holder rests: a silence that outlived a retry. */
+    static final int SILENCE_RESTS_AT = 2;
+
     private final Self self;
     private final Peers peers;
     private final Bundles bundles;
@@ -48,13 +51,21 @@ final class Discipline {
     /**
      * {@code peer} stalled a transfer silent since {@code silentSinceMs}: charged as a stall, unless
      * it is the silence its last charged stall was for (one pause of a holder is one stall, however
-     * many of our transfers it held, see {@link PeerScores#sameSilence}).
+     * many of our transfers it held, see {@link PeerScores#sameSilence}). A silence that outlived a
+     * retry (the second stall in a row) rests the holder, as declines do ({@link FetchPlanner#rest}):
+     * nothing more is asked of it until the rest ends, so a rogue that never serves holds none of our
+     * slots meanwhile and is banned by its next stall (-64), and an honest holder whose pause ended by
+     * then serves, which ends its streak. Charging each transfer of that silence in the row banned the
+     * rogue a window sooner, and an honest holder silent through two windows with 2 of our transfers too.
      */
     void stalled(PublicId peer, long silentSinceMs, long now, List<Effect> out) {
         if (peers.scores().sameSilence(peer, silentSinceMs)) {
             return;
         }
         penalise(peer, Penalty.STALLED, now, out);
+        if (peers.scores().stallStreak(peer) >= SILENCE_RESTS_AT && !peers.scores().isBanned(peer, now)) {
+            bundles.planner().rest(peer, now);
+        }
     }
 
     /** Bans {@code peer}: forgotten everywhere, its fetches moved to other holders, its link closed. */

@@ -273,6 +273,14 @@ final class FetchPlanner {
         return slots.free() && !want.dormant ? slots.next(want, commit, nowMs) : null;
     }
 
+    /**
+     * {@code peer} stays silent past a retry (see {@link Discipline#stalled}): it rests as a holder
+     * that keeps declining does ({@link Declines}), asked for nothing until the rest ends, at no cost.
+     */
+    void rest(PublicId peer, long nowMs) {
+        declines.declined(peer, true, nowMs);
+    }
+
     /** {@code peer} delivered a bundle: any rest its declines earned ends. */
     void delivered(PublicId peer) {
         declines.delivered(peer);

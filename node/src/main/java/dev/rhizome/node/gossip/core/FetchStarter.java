@@ -11,14 +11,21 @@ final class FetchStarter {
     private final Self self;
     private final Bundles bundles;
     private final HolderAddresses addresses;
+    private final CoreClock clock;
 
-    FetchStarter(Self self, Bundles bundles, HolderAddresses addresses) {
+    FetchStarter(Self self, Bundles bundles, HolderAddresses addresses, CoreClock clock) {
         this.self = self;
         this.bundles = bundles;
         this.addresses = addresses;
+        this.clock = clock;
     }
 
-    /** The planner's start, with the addresses of its holder and of those queued behind it, for ranges and fallbacks. */
+    /**
+     * The planner's start, with the addresses of its holder and of those queued behind it, for ranges
+     * and fallbacks; a holder resting ({@link Declines}: it kept declining, or stayed silent past a
+     * retry) is left out, as its rest means: asked for a range of another's fetch, a holder rested for
+     * its silence and still silent stalled that range, a new silence, and was banned during its rest.
+     */
     void startFetch(Start start, List<Effect> out) {
         self.counters().fetchesStarted++;
         List<PeerAddressing> holders = new ArrayList<>();
@@ -27,7 +34,8 @@ final class FetchStarter {
             holders.add(first);
             for (PublicId other : bundles.planner().queued(start.commit())) {
                 PeerAddressing where = addresses.address(other);
-                if (where != null && !where.info().getHost().isEmpty() && !other.equals(start.from())) {
+                if (where != null && !where.info().getHost().isEmpty() && !other.equals(start.from())
+                        && !bundles.planner().resting(other, clock.nowMs())) {
                     holders.add(where);
                 }
             }

@@ -116,7 +116,7 @@ public final class GossipCore implements PeerProtocol {
         AnnouncementCheck check = new AnnouncementCheck(config, signatures, network);
         this.starvation = new Starvation(config.fetchStall().toMillis());
         this.addresses = new HolderAddresses(peers);
-        this.fetches = new FetchStarter(this.self, bundles, addresses);
+        this.fetches = new FetchStarter(this.self, bundles, addresses, clock);
         this.outbox = new Outbox(this.self, clock, peers, selfSigner);
         this.selfAnnouncer = new SelfAnnouncer(selfSigner, outbox);
         this.announcer = new Announcer(this.self, peers, bundles, selfSigner, outbox);

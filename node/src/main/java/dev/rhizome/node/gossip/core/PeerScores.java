@@ -20,11 +20,12 @@ import java.util.Map;
  * with several of our transfers running stalls them all at once, and charging each as a further
  * stall in a row would ban an honest peer for one pause. A stall of a transfer that was already
  * silent when the peer's last stall was charged is that same silence ({@link #sameSilence}) and
- * costs nothing more; a transfer asked after the charge (a rogue's retry) stalls anew and escalates.
- * Only the first silence of a streak is a pause: once a retry asked after its charge stalled too (the
- * peer stayed silent through two stall windows), each further transfer it holds is charged in the
- * row, so a rogue holding 2 of our transfers is banned at its second window, as it was before stalls
- * counted per silence, while a holder paused within one window still pays one stall.
+ * costs nothing more, wherever the streak stands; a transfer asked after the charge (a retry)
+ * stalls anew and escalates. A silence that outlived a retry (a streak of two) rests the holder
+ * ({@link Discipline#stalled}): it is asked nothing until the rest ends, and then, silent still, its
+ * next stall (-64) bans it, while an honest holder whose pause ended serves and its streak ends.
+ * Round 18 charged every transfer of such a silence in the row instead, so an honest holder silent
+ * through two windows with 2 of our transfers was banned there (-4, -16, -64) as a rogue was.
  */
 final class PeerScores {
     static final long HALF_LIFE_MS = 5 * 60_000;
@@ -88,14 +89,19 @@ final class PeerScores {
     }
 
     /**
-     * Whether a stall of {@code peer}'s transfer, silent since {@code silentSinceMs}, is the pause its
-     * last charged stall was charged for: the transfer was already silent then, the peer has delivered
-     * nothing since, and that charge was the first of its streak (a silence that outlived a retry is
-     * no pause). Such a stall is not charged again, nor counted in the streak.
+     * Whether a stall of {@code peer}'s transfer, silent since {@code silentSinceMs}, is the silence its
+     * last charged stall was charged for: the transfer was already silent then and the peer has
+     * delivered nothing since. Such a stall is not charged again, nor counted in the streak.
      */
     boolean sameSilence(PublicId peer, long silentSinceMs) {
         Score s = scores.get(peer);
-        return s != null && s.stallStreak == 1 && silentSinceMs < s.lastStallMs;
+        return s != null && s.stallStreak > 0 && silentSinceMs < s.lastStallMs;
+    }
+
+    /** Stalls charged in a row with no delivery between (0: none, or it delivered since). */
+    int stallStreak(PublicId peer) {
+        Score s = scores.get(peer);
+        return s == null ? 0 : s.stallStreak;
     }
 
     void delivered(PublicId peer) {

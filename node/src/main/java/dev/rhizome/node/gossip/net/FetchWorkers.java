@@ -47,7 +47,9 @@ final class FetchWorkers implements AutoCloseable {
 
         /**
          * Another holder asked for pieces of this transfer was proven at fault; for a stall,
-         * {@code silentForMs} is how long its range had been silent when judged (0 otherwise).
+         * {@code silentForMs} is how long its range has been silent as of this call, dated from where
+         * its rule observed the silence ({@code PeerFailure#silentForMs}), not from when the verdict
+         * reached this thread (0 otherwise).
          */
         void holderFault(Transfer transfer, PublicId holder, FetchFailure failure, long silentForMs);
     }

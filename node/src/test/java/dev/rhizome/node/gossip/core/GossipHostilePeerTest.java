@@ -258,18 +258,32 @@ class GossipHostilePeerTest {
         assertThat(core.isBanned(liar.id, now + 200)).isTrue();
     }
 
+    /**
+     * Two stalls in a row (a silence that outlived a retry) rest the staller: nothing is asked of it
+     * for the rest, and its first stall once asked again bans it (-4, -16, -64).
+     */
     @Test
     void aPeerThatAnnouncesAndNeverServesIsBannedWithinAFewStalls() {
         Peer staller = connected();
         int stalls = 0;
-        while (!core.isBanned(staller.id, now) && stalls < 10) {
-            String commit = Peer.commit(100 + stalls);
-            staller.announces(core, now, commit);
-            core.onFetchFailed(staller.id, commit, FetchFailure.STALLED, now);
-            stalls++;
+        long restedAt = -1;
+        for (int i = 0; !core.isBanned(staller.id, now) && i < 200; i++) {
+            List<Effect> effects = new ArrayList<>(staller.announces(core, now, Peer.commit(100 + i)));
+            effects.addAll(core.onTick(now));
+            for (Effect e : effects) {
+                if (e instanceof Fetch f && f.from().equals(staller.id) && !core.isBanned(staller.id, now)) {
+                    core.onFetchFailed(staller.id, f.commit(), FetchFailure.STALLED, now);
+                    stalls++;
+                    if (stalls == 2) {
+                        restedAt = now;
+                    }
+                }
+            }
             now += 1000;
         }
         assertThat(stalls).isEqualTo(3);
+        assertThat(core.isBanned(staller.id, now)).isTrue();
+        assertThat(now - restedAt).isGreaterThanOrEqualTo(Declines.REST_MS);
     }
 
     @Test

@@ -126,28 +126,109 @@ class GossipPausedHolderTest {
         assertThat(core.score(holder.id)).isEqualTo(Penalty.STALLED.weight);
     }
 
+    /**
+     * A rogue that never sends a byte: -4 for its first silence (one pause, however many transfers),
+     * -16 when the retries asked then stall a window later; a silence that outlived a retry rests it
+     * (asked nothing, so it holds none of our slots), and its next stall once asked again bans it
+     * (-64). Round 18 charged every transfer of that second window in the row and banned it there, an
+     * honest holder silent as long with 2 of our transfers too
+     * ({@link #anHonestHolderSilentThroughTwoStallWindowsWithTwoOfOurTransfersRestsAndIsNotBanned}).
+     */
     @Test
-    void aRogueThatNeverSendsAByteIsStillBannedWithinTwoStallWindows() {
+    void aRogueThatNeverSendsAByteRestsAfterItsSecondSilentWindowAndIsBannedAtItsNextStall() {
         Peer rogue = Peer.connectedTo(core, now);
         announce(rogue, 4);
         paused = true; // for good
         long start = now;
         List<Double> charged = new ArrayList<>();
-        while (!core.isBanned(rogue.id, now) && now - start < 10 * stallMs) {
+        long restedAt = -1;
+        while (!core.isBanned(rogue.id, now) && now - start < 20 * stallMs) {
             double before = core.score(rogue.id);
             run(1);
             if (core.score(rogue.id) != before && !core.isBanned(rogue.id, now)) {
                 charged.add(core.score(rogue.id));
+                if (charged.size() == 2) {
+                    restedAt = now;
+                }
+            }
+            if (restedAt >= 0 && now > restedAt + stallMs && now < restedAt + Declines.REST_MS) {
+                // Resting: its last transfers of that silence stalled free, and nothing more was asked of it.
+                assertThat(running).isEmpty();
+                assertThat(core.score(rogue.id)).isEqualTo(-20.0);
             }
         }
 
         assertThat(core.isBanned(rogue.id, now)).isTrue();
-        // -4 for its first silence (one pause, however many transfers); the retries asked then stall a
-        // window later, and a silence that outlived a retry is no pause: each transfer is charged in the
-        // row (-16, -64), banned at the second window, as before stalls counted per silence (round 18;
-        // round 17 forgave the second transfer there too, and banned it a window later).
-        assertThat(charged).containsExactly(-4.0);
-        assertThat(now - start).isLessThanOrEqualTo(2 * stallMs + 1_000);
+        assertThat(charged).containsExactly(-4.0, -20.0);
+        assertThat(now - restedAt).isBetween(Declines.REST_MS, Declines.REST_MS + stallMs + 2_000);
+    }
+
+    /**
+     * The other side of the rule above: an honest holder paused through two stall windows (its
+     * retries asked after the first charge stalled too) with 2 of our transfers pays -4 and -16, rests,
+     * and once its pause is over serves both; it was banned at its second window (-64 for the other
+     * transfer of the same silence).
+     */
+    @Test
+    void anHonestHolderSilentThroughTwoStallWindowsWithTwoOfOurTransfersRestsAndIsNotBanned() {
+        Peer holder = Peer.connectedTo(core, now);
+        announce(holder, 2);
+        run(5);
+        assertThat(running).hasSize(2);
+        paused = true;
+        long pausedAt = now;
+        while (core.score(holder.id) > -20.0 && now - pausedAt < 5 * stallMs) {
+            run(1);
+        }
+        assertThat(core.score(holder.id)).isEqualTo(-20.0);
+        run(3); // its other transfer of that silence stalls too: the same silence, free
+        paused = false; // the pause ends during the rest
+
+        assertThat(core.score(holder.id)).isEqualTo(-20.0);
+        run(Declines.REST_MS / 1_000 + 5); // rested, then asked again: it serves
+        assertThat(running).hasSize(2);
+        deliverAll();
+
+        assertThat(core.isBanned(holder.id, now)).isFalse();
+        assertThat(core.score(holder.id)).isEqualTo(-20.0);
+        assertThat(core.stats().fetchesCompleted()).isEqualTo(2);
+        // It served: its streak is over, and a later pause is one stall again (not -64).
+        announce(holder, 2);
+        run(5);
+        pauseOneStallWindow();
+        assertThat(core.score(holder.id)).isEqualTo(-24.0);
+        assertThat(core.isBanned(holder.id, now)).isFalse();
+    }
+
+    /**
+     * Rested for its silence, a holder is not asked for a range of another holder's fetch either:
+     * still silent, it stalled that range (a new silence) and was banned during its rest.
+     */
+    @Test
+    void aHolderRestingForItsSilenceIsNotAskedForRangesOfAnotherHoldersFetch() {
+        Peer holder = Peer.connectedTo(core, now);
+        Peer other = Peer.connectedTo(core, now);
+        announce(holder, 2);
+        run(5);
+        paused = true;
+        long pausedAt = now;
+        while (core.score(holder.id) > -20.0 && now - pausedAt < 5 * stallMs) {
+            run(1);
+        }
+        assertThat(core.score(holder.id)).isEqualTo(-20.0);
+
+        String commit = GossipDecliningPeerTest.commits(9_000, 1)[0];
+        List<Effect> effects = new ArrayList<>(holder.announces(core, now, commit));
+        effects.addAll(other.announces(core, now, commit));
+
+        assertThat(effects).filteredOn(e -> e instanceof Fetch).singleElement().satisfies(e -> {
+            Fetch f = (Fetch) e;
+            assertThat(f.from()).isEqualTo(other.id);
+            assertThat(f.addresses()).noneMatch(h -> h.info().getNode().equals(holder.id.toByteString()));
+        });
+        take(effects);
+        run(Declines.REST_MS / 1_000 - 5); // the rest of its rest, still silent: nothing asked of it, nothing charged
+        assertThat(core.score(holder.id)).isEqualTo(-20.0);
     }
 
     /**

@@ -25,12 +25,17 @@ class PeerScoresStallTest {
     }
 
     @Test
-    void aSilenceThatOutlivedARetryIsNoPauseAndEveryStallOfItIsCharged() {
+    void aSilenceThatOutlivedARetryIsStillOneChargeAWindowTheRestIsTheDisciplines() {
         scores.penalise(peer, Penalty.STALLED, 20_000); // the pause: -4
         scores.penalise(peer, Penalty.STALLED, 30_000); // the retry asked at 20 s stalled too: -16
+        assertThat(scores.stallStreak(peer)).isEqualTo(2); // Discipline rests it here
 
-        // Silent through two windows: the other transfer it held is charged too (-64), not forgiven.
-        assertThat(scores.sameSilence(peer, 21_000)).isFalse();
-        assertThat(scores.penalise(peer, Penalty.STALLED, 30_100)).isEqualTo(PeerScores.Verdict.BAN);
+        // The other transfer it held, silent since before that charge, is the same silence (free);
+        // one asked after it (once its rest is over) is a new one, and bans it (-64).
+        assertThat(scores.sameSilence(peer, 21_000)).isTrue();
+        assertThat(scores.sameSilence(peer, 30_000)).isFalse();
+        assertThat(scores.penalise(peer, Penalty.STALLED, 70_000)).isEqualTo(PeerScores.Verdict.BAN);
+        scores.delivered(peer);
+        assertThat(scores.stallStreak(peer)).isZero();
     }
 }
