@@ -86,7 +86,7 @@ class BwrapCommandTest {
                 GROUP.toString(), BOOT_ID.toString(), HOSTS.toString());
         assertThat(argv.get(8)).isEqualTo("/usr/bin/bwrap");
         assertThat(argv).contains("--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
-                "--new-session");
+                "--new-session", "--as-pid-1");
         assertThat(String.join(" ", argv)).contains("--cap-drop ALL", "--proc /proc", "--dev /dev",
                 "--size " + (64L << 20) + " --tmpfs /tmp", "--size " + (64L << 20) + " --tmpfs /dev/shm",
                 "--dev /dev --tmpfs /dev/pts",
