@@ -253,7 +253,11 @@ public final class BwrapCommand {
             }
             env.put("PATH", kept.isEmpty() ? DEFAULT_PATH : String.join(":", kept));
         }
-        return env;
+        // HOME, a harness's result file, PATH's entries in the checkout: where they are inside. TMPDIR the
+        // job's own tmpfs, the same for every job.
+        Map<String, String> moved = new HashMap<>(SandboxPaths.of(confinement).insideValues(env));
+        moved.put("TMPDIR", SandboxPaths.TMP);
+        return moved;
     }
 
     /** Everything after bubblewrap's own name: its {@link #options}, then what it runs ({@link #inside}). */
@@ -371,28 +375,18 @@ public final class BwrapCommand {
                 roBind(argv, dir);
             }
         }
-        for (Path p : confinement.readOnly()) {
-            if (!under(p, mounted)) {
-                roBind(argv, p.toAbsolutePath().normalize());
-            }
-        }
-        // The directory a job runs in is always there: read-only, unless the confinement lets it write it.
-        Path workDir = confinement.workDir().toAbsolutePath().normalize();
-        if (!under(workDir, mounted) && !within(workDir, confinement.readOnly())
-                && !within(workDir, confinement.writable())) {
-            roBind(argv, workDir);
-        }
-        // After /tmp's tmpfs, so that a checkout under the system temp dir is mounted on top of it.
-        for (Path p : confinement.writable()) {
-            String path = p.toAbsolutePath().normalize().toString();
-            argv.addAll(List.of("--bind", path, path));
+        // The job's own directories at fixed paths inside (SandboxPaths): the directory it runs in always, at
+        // /job, read-only unless the confinement lets it write it; its host path named the node's temporary
+        // directory, uid and job directory. After /tmp's tmpfs, so that nothing inside lands under it.
+        for (SandboxPaths.Mount m : SandboxPaths.of(confinement).mounts(mounted)) {
+            argv.addAll(List.of(m.writable() ? "--bind" : "--ro-bind", m.host().toString(), m.inside().toString()));
         }
         // Last: nothing more is mounted, so the two unsized tmpfs can no longer be written. /proc too:
         // PID 1 has the job's uid, so its oom_score_adj, coredump_filter, clear_refs, sched and
         // autogroup were the job's to write, and so were the job's own (its autogroup's nice, which
         // the launcher sets to the job's priority). The job's descriptors (/dev/stdout) still lead out.
         argv.addAll(List.of("--remount-ro", "/proc", "--remount-ro", DEVPTS, "--remount-ro", "/dev", "--remount-ro", "/"));
-        argv.addAll(List.of("--chdir", confinement.workDir().toAbsolutePath().normalize().toString()));
+        argv.addAll(List.of("--chdir", SandboxPaths.WORK_DIR));
         return List.copyOf(argv);
     }
 
@@ -437,7 +431,8 @@ public final class BwrapCommand {
             argv.add("--as=" + plan.limits().addressSpaceBytes());
         }
         argv.add("--");
-        argv.addAll(command);
+        // Each path of the job's own directories it is handed, where it is inside (the JDK's keeps its own).
+        argv.addAll(SandboxPaths.of(confinement).insideAll(command));
         return List.copyOf(argv);
     }
 
