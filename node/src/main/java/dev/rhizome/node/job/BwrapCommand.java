@@ -25,7 +25,7 @@ import java.util.UUID;
  * namespace: no other process of the machine, and none of their command lines or
  * environments), a minimal /dev (plus, for a GPU slot's job, the NVIDIA control devices and its
  * own GPU's node, never another slot's: {@link GpuPassthrough#devicesFor}), a private /tmp in memory, and its checkout, the only place
- * it may write. No network, no IPC with the host, no new privileges, no capabilities, no
+ * it may write, at {@code /job} whatever its host path ({@link SandboxPaths}). No network, no IPC with the host, no new privileges, no capabilities, no
  * further user namespaces (the kernel's largest attack surface for an unprivileged process), and
  * none of the system calls {@link SeccompFilter} refuses.
  * The node's data directory and the user's home are simply not there.
@@ -232,9 +232,9 @@ public final class BwrapCommand {
     }
 
     /**
-     * The job's environment, which bubblewrap (the job's PID 1, whose {@code /proc/1/environ} it
-     * reads) gets too: the confinement's, with {@code PATH} cut to the directories that exist
-     * inside. The node's own PATH names places in its user's home ({@code ~/.cargo/bin},
+     * The job's environment, which bubblewrap gets too: the confinement's, with {@code PATH} cut to
+     * the directories that exist inside, each path into the job's own directories where it is inside
+     * ({@link SandboxPaths}), and {@code TMPDIR} the job's own {@code /tmp}. The node's own PATH names places in its user's home ({@code ~/.cargo/bin},
      * {@code ~/.pyenv/shims}) that the job cannot reach and need not know.
      */
     public static Map<String, String> environment(Confinement confinement) {
