@@ -25,14 +25,15 @@ import java.util.UUID;
  * namespace: no other process of the machine, and none of their command lines or
  * environments), a minimal /dev (plus, for a GPU slot's job, the NVIDIA control devices and its
  * own GPU's node, never another slot's: {@link GpuPassthrough#devicesFor}), a private /tmp in memory, and its checkout, the only place
- * it may write. No network, no IPC with the host, no new privileges, no capabilities, no
+ * it may write, at {@code /job} whatever its host path ({@link SandboxPaths}). No network, no IPC with the host, no new privileges, no capabilities, no
  * further user namespaces (the kernel's largest attack surface for an unprivileged process), and
  * none of the system calls {@link SeccompFilter} refuses.
  * The node's data directory and the user's home are simply not there.
  *
- * <p>The job's process tree lives in the new PID namespace, whose init is bubblewrap's: when
- * the job's command ends, or bubblewrap is killed ({@code --die-with-parent} chains the kill to
- * the namespace's init), the kernel kills every process left in it, setsid or not.
+ * <p>The job's process tree lives in the new PID namespace, whose init is the job's own command
+ * ({@code --as-pid-1}): when it ends, or bubblewrap is killed ({@code --die-with-parent} gives it
+ * a parent-death signal, which the job cannot clear), the kernel kills every process left in it,
+ * setsid or not, before anyone outside learns of the end.
  */
 public final class BwrapCommand {
     /** Directories next to /usr that are symlinks into it on a merged-/usr system and real ones elsewhere. */
@@ -43,6 +44,8 @@ public final class BwrapCommand {
     /** Configuration directories of language runtimes that Debian keeps in /etc (java-17-openjdk, python3.11). */
     static final List<String> ETC_RUNTIME_PREFIXES = List.of("java-", "python3");
     static final String HOSTNAME = "rhizome-job";
+    /** bubblewrap's option that runs the job's command as its PID namespace's init ({@link #options}). */
+    static final String AS_PID_1 = "--as-pid-1";
     /** Where bubblewrap mounts the job's pseudo-terminals, hidden under an empty read-only tmpfs. */
     static final String DEVPTS = "/dev/pts";
     static final String CUDA_VISIBLE_DEVICES = "CUDA_VISIBLE_DEVICES";
@@ -56,7 +59,7 @@ public final class BwrapCommand {
     static final int HOSTS_FD = 4;
     /** The host's boot id: the same for every job until the machine restarts, so a fingerprint of it. */
     static final String BOOT_ID = "/proc/sys/kernel/random/boot_id";
-    /** bubblewrap's init's memory, by both of the names /proc gives it (it has one thread). */
+    /** PID 1's memory, by both of the names /proc gives its first thread. */
     static final List<String> PID1_MEMORY = List.of("/proc/1/mem", "/proc/1/task/1/mem");
     /**
      * The kernel's keyrings as /proc lists them: every key the job's uid may view, which is the keys of
@@ -229,9 +232,9 @@ public final class BwrapCommand {
     }
 
     /**
-     * The job's environment, which bubblewrap (the job's PID 1, whose {@code /proc/1/environ} it
-     * reads) gets too: the confinement's, with {@code PATH} cut to the directories that exist
-     * inside. The node's own PATH names places in its user's home ({@code ~/.cargo/bin},
+     * The job's environment, which bubblewrap gets too: the confinement's, with {@code PATH} cut to
+     * the directories that exist inside, each path into the job's own directories where it is inside
+     * ({@link SandboxPaths}), and {@code TMPDIR} the job's own {@code /tmp}. The node's own PATH names places in its user's home ({@code ~/.cargo/bin},
      * {@code ~/.pyenv/shims}) that the job cannot reach and need not know.
      */
     public static Map<String, String> environment(Confinement confinement) {
@@ -250,7 +253,11 @@ public final class BwrapCommand {
             }
             env.put("PATH", kept.isEmpty() ? DEFAULT_PATH : String.join(":", kept));
         }
-        return env;
+        // HOME, a harness's result file, PATH's entries in the checkout: where they are inside. TMPDIR the
+        // job's own tmpfs, the same for every job.
+        Map<String, String> moved = new HashMap<>(SandboxPaths.of(confinement).insideValues(env));
+        moved.put("TMPDIR", SandboxPaths.TMP);
+        return moved;
     }
 
     /** Everything after bubblewrap's own name: its {@link #options}, then what it runs ({@link #inside}). */
@@ -286,6 +293,16 @@ public final class BwrapCommand {
         }
         argv.addAll(List.of("--unshare-all", "--unshare-user", "--disable-userns", "--hostname", HOSTNAME,
                 "--die-with-parent"));
+        // The job's command is its namespace's PID 1, with no init of bubblewrap's above it: its end kills
+        // every other process of the job in the kernel, before its parent (bubblewrap, then the node) can
+        // learn of that end. Under bubblewrap's init they outlived it until the outer bubblewrap, told of the
+        // end, exited and init's parent-death signal came: a survivor printed a better metric into the log
+        // in between. The cost: orphans are the job's own command's to reap (unreaped, they count against its
+        // task limit until it ends), and, as any namespace's init, it ignores signals from inside the
+        // namespace it has no handler for (the node's SIGKILL comes from outside and is not ignored). Its
+        // parent-death signal, which ends the namespace when bubblewrap dies, cannot be cleared: the
+        // seccomp filter answers PR_SET_PDEATHSIG as done without doing it.
+        argv.add(AS_PID_1);
         if (newSession) {
             argv.add("--new-session");
         }
@@ -321,10 +338,11 @@ public final class BwrapCommand {
         // counts them for the whole machine, and a job took the 3,071 that every container and
         // sandbox shares (all but the host's own reserve), each with buffers no limit counts.
         argv.addAll(List.of("--tmpfs", DEVPTS));
-        // PID 1 inside is bubblewrap's init, of the job's uid: through /proc/1/mem the job could write
-        // its code (the same uid may, and /proc does not pass through seccomp's ptrace refusal) and
-        // clear its parent-death signal, so that killing bubblewrap, or the node's death, no longer
-        // ends the namespace: the job outlived the node. Its memory reads as /dev/null instead.
+        // PID 1 holds the parent-death signal that ends the namespace when bubblewrap dies. When it was
+        // bubblewrap's init, of the job's uid, the job wrote its code through /proc/1/mem (the same uid
+        // may, and /proc does not pass through seccomp's ptrace refusal) to clear that signal, and
+        // outlived the node. It is the job's own command now (the filter answers the call that clears the
+        // signal as done, whoever's code makes it); its memory still reads as /dev/null to the others.
         for (String mem : PID1_MEMORY) {
             argv.addAll(List.of("--ro-bind", "/dev/null", mem));
         }
@@ -357,28 +375,18 @@ public final class BwrapCommand {
                 roBind(argv, dir);
             }
         }
-        for (Path p : confinement.readOnly()) {
-            if (!under(p, mounted)) {
-                roBind(argv, p.toAbsolutePath().normalize());
-            }
-        }
-        // The directory a job runs in is always there: read-only, unless the confinement lets it write it.
-        Path workDir = confinement.workDir().toAbsolutePath().normalize();
-        if (!under(workDir, mounted) && !within(workDir, confinement.readOnly())
-                && !within(workDir, confinement.writable())) {
-            roBind(argv, workDir);
-        }
-        // After /tmp's tmpfs, so that a checkout under the system temp dir is mounted on top of it.
-        for (Path p : confinement.writable()) {
-            String path = p.toAbsolutePath().normalize().toString();
-            argv.addAll(List.of("--bind", path, path));
+        // The job's own directories at fixed paths inside (SandboxPaths): the directory it runs in always, at
+        // /job, read-only unless the confinement lets it write it; its host path named the node's temporary
+        // directory, uid and job directory. After /tmp's tmpfs, so that nothing inside lands under it.
+        for (SandboxPaths.Mount m : SandboxPaths.of(confinement).mounts(mounted)) {
+            argv.addAll(List.of(m.writable() ? "--bind" : "--ro-bind", m.host().toString(), m.inside().toString()));
         }
         // Last: nothing more is mounted, so the two unsized tmpfs can no longer be written. /proc too:
         // PID 1 has the job's uid, so its oom_score_adj, coredump_filter, clear_refs, sched and
         // autogroup were the job's to write, and so were the job's own (its autogroup's nice, which
         // the launcher sets to the job's priority). The job's descriptors (/dev/stdout) still lead out.
         argv.addAll(List.of("--remount-ro", "/proc", "--remount-ro", DEVPTS, "--remount-ro", "/dev", "--remount-ro", "/"));
-        argv.addAll(List.of("--chdir", confinement.workDir().toAbsolutePath().normalize().toString()));
+        argv.addAll(List.of("--chdir", SandboxPaths.WORK_DIR));
         return List.copyOf(argv);
     }
 
@@ -423,7 +431,8 @@ public final class BwrapCommand {
             argv.add("--as=" + plan.limits().addressSpaceBytes());
         }
         argv.add("--");
-        argv.addAll(command);
+        // Each path of the job's own directories it is handed, where it is inside (the JDK's keeps its own).
+        argv.addAll(SandboxPaths.of(confinement).insideAll(command));
         return List.copyOf(argv);
     }
 

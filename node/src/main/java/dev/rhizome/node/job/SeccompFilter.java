@@ -28,8 +28,9 @@ import java.util.TreeSet;
  * disk a file's size does not show), a socket of a family the network namespace does not confine
  * EAFNOSUPPORT, a netlink socket of any protocol but routing's and an internet one of any but TCP, UDP
  * and ping EPROTONOSUPPORT, a mode with the set-user-ID or set-group-ID bit EPERM, {@code fcntl} growing a pipe
- * or locking an open file description EINVAL, a {@code personality} other than Linux's own EPERM, and
- * {@code mmap} of huge pages ({@code MAP_HUGETLB}) ENOMEM.
+ * or locking an open file description EINVAL, a {@code personality} other than Linux's own EPERM,
+ * {@code mmap} of huge pages ({@code MAP_HUGETLB}) ENOMEM, and {@code prctl(PR_SET_PDEATHSIG)} is
+ * answered as done without being done.
  */
 public final class SeccompFilter {
     static final int EPERM = 1;
@@ -40,6 +41,10 @@ public final class SeccompFilter {
     static final int EPROTONOSUPPORT = 93;
     static final int ENOMEM = 12;
     static final int ENOTTY = 25;
+    /** The answer of a call the filter pretends to have run: errno 0, a return of 0. */
+    static final int DONE = 0;
+    /** prctl's option that sets the signal a process gets at its parent's death. */
+    static final int PR_SET_PDEATHSIG = 1;
     static final int RET_ALLOW = 0x7fff0000;
     static final int RET_ERRNO = 0x00050000;
     static final int X32_SYSCALL_BIT = 0x40000000;
@@ -307,6 +312,12 @@ public final class SeccompFilter {
         // Read by its request, whose number the kernel takes as 32 bits: FS_IOC_FSSETXATTR answers as a
         // file that has no such ioctl (ENOTTY), on which xfs_io and what sets hints go on without one.
         new Judged("ioctl", 16, 29, 1, Allowed.anyBut(FS_IOC_FSSETXATTR), ENOTTY),
+        // The job's command is its PID namespace's init (BwrapCommand's --as-pid-1), and its parent-death
+        // signal (bubblewrap's SIGKILL) is what ends the namespace when bubblewrap, or the node it dies
+        // with, is killed: cleared, the job outlived the node. Answered as done, not refused, since
+        // programs set one on their workers and some fail on an error (a worker then outlives its parent
+        // until the job's end, which kills all); the other options stay.
+        new Judged("prctl", 157, 167, 0, Allowed.anyBut(PR_SET_PDEATHSIG), DONE),
     };
 
     private static int[] without(int[] values, int value) {

@@ -18,7 +18,7 @@ class BwrapCommandTest {
     private static final Confinement JOB = new Confinement(CHECKOUT, List.of(CHECKOUT),
             List.of(Path.of("/opt/jdk-17")), Map.of("HOME", CHECKOUT.toString()));
 
-    private static SandboxPlan plan(SandboxPlan.MemoryLimit memory, OptionalInt uid, GpuPassthrough gpus) {
+    static SandboxPlan plan(SandboxPlan.MemoryLimit memory, OptionalInt uid, GpuPassthrough gpus) {
         return new SandboxPlan(Path.of("/usr/bin/bwrap"), Path.of("/usr/bin/prlimit"), Path.of("/usr/bin/setpriv"), uid,
                 LIMITS, memory, gpus);
     }
@@ -86,11 +86,11 @@ class BwrapCommandTest {
                 GROUP.toString(), BOOT_ID.toString(), HOSTS.toString());
         assertThat(argv.get(8)).isEqualTo("/usr/bin/bwrap");
         assertThat(argv).contains("--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
-                "--new-session");
+                "--new-session", "--as-pid-1");
         assertThat(String.join(" ", argv)).contains("--cap-drop ALL", "--proc /proc", "--dev /dev",
                 "--size " + (64L << 20) + " --tmpfs /tmp", "--size " + (64L << 20) + " --tmpfs /dev/shm",
                 "--dev /dev --tmpfs /dev/pts",
-                "--remount-ro /proc --remount-ro /dev/pts --remount-ro /dev --remount-ro / --chdir " + CHECKOUT + " --");
+                "--remount-ro /proc --remount-ro /dev/pts --remount-ro /dev --remount-ro / --chdir /job --");
         // Nothing is mounted after /proc, the unsized root and /dev are made read-only.
         assertThat(argv.indexOf("--remount-ro")).isGreaterThan(argv.lastIndexOf("--bind"))
                 .isGreaterThan(argv.lastIndexOf("--ro-bind")).isGreaterThan(argv.lastIndexOf("--tmpfs"));
@@ -104,8 +104,8 @@ class BwrapCommandTest {
                 "--ro-bind /dev/null /proc/1/mem", "--ro-bind /dev/null /proc/1/task/1/mem",
                 "--ro-bind /dev/null /proc/keys", // a kernel with keyrings; /proc/key-users is not on this host
                 "--ro-bind-data 5 /proc/sys/kernel/random/boot_id",
-                "--ro-bind /opt/jdk-17 /opt/jdk-17",
-                "--bind " + CHECKOUT + " " + CHECKOUT);
+                "--bind " + CHECKOUT + " /job", // its host path named the node's temporary directory, uid and job directory
+                "--ro-bind /opt/jdk-17 /opt/jdk-17");
         assertThat(String.join(" ", argv)).doesNotContain("/etc/shadow", "/etc/ssh", "/home", "/root", "/dev/sda",
                 "--share-net", "setpriv");
     }
@@ -173,7 +173,7 @@ class BwrapCommandTest {
 
         List<String> options = BwrapCommand.options(plan, JOB, true, FakeHost.debian());
         assertThat(options.subList(0, 2)).containsExactly("--seccomp", "9");
-        assertThat(options.subList(options.size() - 2, options.size())).containsExactly("--chdir", CHECKOUT.toString());
+        assertThat(options.subList(options.size() - 2, options.size())).containsExactly("--chdir", "/job");
         assertThat(BwrapCommand.arguments(plan, List.of("java", "Train.java"), JOB, true, FakeHost.debian()))
                 .startsWith(options.toArray(String[]::new)).endsWith("--", "java", "Train.java");
         assertThat(new String(BwrapCommand.argumentsFile(List.of("--bind", "/a b", "/c")), StandardCharsets.UTF_8))

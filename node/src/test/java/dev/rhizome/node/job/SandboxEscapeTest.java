@@ -259,7 +259,7 @@ class SandboxEscapeTest {
         }
         assumeTrue(!hostUsers.isEmpty(), "this machine names no user but root and nobody");
         String spyPath = "/home/spy-" + tag + "/.local/bin";
-        // bubblewrap is the job's PID 1: its command line named every path it bound (the checkout, so
+        // bubblewrap was the job's PID 1: its command line named every path it bound (the checkout, so
         // the node's uid and id), its environment the node's PATH (the node user's home); the
         // descriptor of its log named the data directory.
         String script = """
@@ -280,8 +280,9 @@ class SandboxEscapeTest {
         int uid = sandbox.plan().jobUid().orElse(JobDirs.myUid());
         assertThat(log).as("the job's uid has a name").containsPattern("ME\\[uid=" + uid + "\\([a-z]+\\)");
         String pid1 = log.substring(log.indexOf("PID1["), log.indexOf("\n", log.indexOf("PID1[")));
-        assertThat(pid1).contains("--args").doesNotContain(checkout.toString(), jobs.getFileName().toString(), "--bind",
-                "--ro-bind", "--seccomp");
+        // PID 1 is the job's own command now (--as-pid-1): its script, no option of bubblewrap's
+        assertThat(pid1).contains("/bin/sh -c cat /etc/passwd").doesNotContain(checkout.toString(), jobs.getFileName().toString(), "--bind",
+                "--ro-bind", "--seccomp", "--args");
         assertThat(log).doesNotContain("spy-" + tag).contains("PATH[/usr/bin:/bin]");
         // The host's boot id is the same for every job it runs: a fingerprint of the machine.
         assertThat(log).contains("BOOT[").doesNotContain(Files.readString(Path.of(BwrapCommand.BOOT_ID)).strip());

@@ -316,7 +316,7 @@ class SandboxTest {
 
         assertThat(next.status()).as(String.join("\n", lines)).isEqualTo(Result.Status.OK);
         assertThat(next.metric()).hasValue(1.5);
-        assertThat(lines).contains("home " + checkout.toAbsolutePath());
+        assertThat(lines).contains("home /job"); // its checkout, at its fixed path inside
     }
 
     @Test

@@ -212,6 +212,23 @@ class SeccompFilterTest {
 
     @ParameterizedTest
     @EnumSource(SeccompFilter.Arch.class)
+    void settingAParentDeathSignalIsAnsweredAsDoneAndOtherPrctlsRun(SeccompFilter.Arch arch) {
+        byte[] program = SeccompFilter.program(arch);
+        int nr = arch.judgedNumbers.get("prctl");
+        // PR_SET_PDEATHSIG, to none or to any signal: PID 1's is what ends the job's namespace with bubblewrap
+        for (long signal : new long[] {0, 9, 15}) {
+            assertThat(run(program, arch.auditArch, nr, new long[] {1, signal, 0, 0, 0, 0})).as("%d", signal)
+                    .isEqualTo(SeccompFilter.RET_ERRNO);
+        }
+        // PR_GET_PDEATHSIG, PR_SET_NAME, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER
+        for (long option : new long[] {2, 15, 38, 36}) {
+            assertThat(run(program, arch.auditArch, nr, new long[] {option, 1, 0, 0, 0, 0})).as("%d", option)
+                    .isEqualTo(SeccompFilter.RET_ALLOW);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SeccompFilter.Arch.class)
     void socketsOfTheFamiliesTheNetworkNamespaceConfinesOnly(SeccompFilter.Arch arch) {
         byte[] program = SeccompFilter.program(arch);
         int unsupported = SeccompFilter.RET_ERRNO | SeccompFilter.EAFNOSUPPORT;

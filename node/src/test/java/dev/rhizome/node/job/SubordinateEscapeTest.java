@@ -53,7 +53,8 @@ class SubordinateEscapeTest {
                 }
                 assertThat(out).contains("OTHER_ALIVE true\n", "HELPER_ANSWERS true\n", "ACCEPTED false\n",
                         "KEY_AFTER SECRET-KEY " + user.uid() + "\n", "GIVEN_BACK true\n");
-                assertThat(out).containsPattern("TREE_KILLED [3-9] true\n");
+                // bubblewrap and the job's command at least (PID 1 inside since round 19; bubblewrap's init was a third)
+                assertThat(out).containsPattern("TREE_KILLED [2-9] true\n");
             } finally {
                 JobDirs.deleteTree(runtime);
             }
