@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.UUID;
 
@@ -104,10 +105,23 @@ public final class TestPostgres implements AutoCloseable {
             this.address = address;
         }
 
+        /**
+         * Drops it once its users' connections are gone. Not {@code WITH (FORCE)}: that must also
+         * end an autovacuum worker busy there, which a role without {@code pg_signal_backend} may
+         * not (a plain drop has the server end those itself); a pool still closing gets a moment.
+         */
         @Override
         public void close() throws Exception {
-            try (Connection c = connect(); Statement s = c.createStatement()) {
-                s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+            for (int attempt = 1; ; attempt++) {
+                try (Connection c = connect(); Statement s = c.createStatement()) {
+                    s.execute("DROP DATABASE IF EXISTS " + name);
+                    return;
+                } catch (SQLException e) {
+                    if (!"55006".equals(e.getSQLState()) || attempt == 60) {  // object_in_use: still connected
+                        throw e;
+                    }
+                    Thread.sleep(500);
+                }
             }
         }
     }
