@@ -2,15 +2,12 @@ package dev.rhizome.node.gossip.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rhizome.node.gossip.core.Effect.CancelFetch;
 import dev.rhizome.node.gossip.core.Effect.Fetch;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.protocol.identity.Identity;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,20 +24,10 @@ class GossipChurnTest {
     final GossipCore core = new GossipCore(Identity.generate(), NodeInfo.newBuilder().setHost("192.0.2.9").setPort(7000).build(),
             config, new Random(3), SignatureCheck.envelopes(), Wants.everything());
     long now = 20_000_000;
-    final Set<Fetch> running = new LinkedHashSet<>();
+    final RunningFetches running = new RunningFetches();
 
     {
         core.start(List.of(), now);
-    }
-
-    void take(List<Effect> effects) {
-        for (Effect e : effects) {
-            if (e instanceof Fetch f) {
-                running.add(f);
-            } else if (e instanceof CancelFetch c) {
-                running.removeIf(f -> f.from().equals(c.from()) && f.commit().equals(c.commit()));
-            }
-        }
     }
 
     @Test
@@ -58,33 +45,33 @@ class GossipChurnTest {
         long honestAnnouncedAt = -1;
         int mostRogueSlots = 0;
         for (int second = 0; second < 300; second++) {
-            take(core.onConnected(rogue.id, rogue.hello(now), false, now));
+            running.take(core.onConnected(rogue.id, rogue.hello(now), false, now));
             for (String[] commits : inventories) {
-                take(rogue.announces(core, now, commits));
+                running.take(rogue.announces(core, now, commits));
             }
             mostRogueSlots = Math.max(mostRogueSlots, (int) running.stream().filter(f -> f.from().equals(rogue.id)).count());
             if (second == 150 && !honestAnnounced) {
-                take(honest.announces(core, now, honestCommit));
+                running.take(honest.announces(core, now, honestCommit));
                 honestAnnounced = true;
                 honestAnnouncedAt = now;
             }
             if (honestAskedAt < 0 && running.stream().anyMatch(f -> f.from().equals(honest.id) && f.commit().equals(honestCommit))) {
                 honestAskedAt = now;
-                take(core.onFetched(honest.id, honestCommit, 1_000, now));
+                running.take(core.onFetched(honest.id, honestCommit, 1_000, now));
                 running.removeIf(f -> f.from().equals(honest.id));
             }
             now += 500;
-            take(core.onTick(now));
+            running.take(core.onTick(now));
             // The rogue drops its link; each fetch from it ends with it.
-            take(core.onDisconnected(rogue.id, now));
+            running.take(core.onDisconnected(rogue.id, now));
             for (Fetch f : new ArrayList<>(running)) {
                 if (f.from().equals(rogue.id)) {
                     running.remove(f);
-                    take(core.onFetchFailed(rogue.id, f.commit(), FetchFailure.CONNECTION_LOST, now));
+                    running.take(core.onFetchFailed(rogue.id, f.commit(), FetchFailure.CONNECTION_LOST, now));
                 }
             }
             now += 500;
-            take(core.onTick(now));
+            running.take(core.onTick(now));
 
             GossipStats stats = core.stats();
             assertThat(stats.wanted()).isLessThanOrEqualTo(Math.max(config.maxCommitsPerInventory(), config.maxSeen() / 10));

@@ -2,15 +2,12 @@ package dev.rhizome.node.gossip.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rhizome.node.gossip.core.Effect.CancelFetch;
 import dev.rhizome.node.gossip.core.Effect.Fetch;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.protocol.identity.Identity;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,20 +24,10 @@ class GossipJustUnderTheLimitsTest {
     final GossipCore core = new GossipCore(Identity.generate(), NodeInfo.newBuilder().setHost("192.0.2.9").setPort(7000).build(),
             config, new Random(5), SignatureCheck.envelopes(), Wants.everything());
     long now = 30_000_000;
-    final Set<Fetch> running = new LinkedHashSet<>();
+    final RunningFetches running = new RunningFetches();
 
     {
         core.start(List.of(), now);
-    }
-
-    void take(List<Effect> effects) {
-        for (Effect e : effects) {
-            if (e instanceof Fetch f) {
-                running.add(f);
-            } else if (e instanceof CancelFetch c) {
-                running.removeIf(f -> f.from().equals(c.from()) && f.commit().equals(c.commit()));
-            }
-        }
     }
 
     @Test
@@ -55,26 +42,26 @@ class GossipJustUnderTheLimitsTest {
         int next = 1_000_000;
         for (int second = 0; second < 120; second++) {
             for (int m = 0; m < perSecond; m++) {
-                take(rogue.announces(core, now, GossipDecliningPeerTest.commits(next, perInventory)));
+                running.take(rogue.announces(core, now, GossipDecliningPeerTest.commits(next, perInventory)));
                 next += perInventory;
                 now += 1_000 / perSecond;
                 // Every ask of the rogue is answered "busy" (a decline: free).
                 for (Fetch f : new ArrayList<>(running)) {
                     if (f.from().equals(rogue.id)) {
                         running.remove(f);
-                        take(core.onFetchFailed(rogue.id, f.commit(), FetchFailure.DECLINED, now));
+                        running.take(core.onFetchFailed(rogue.id, f.commit(), FetchFailure.DECLINED, now));
                     }
                 }
                 if (honestAskedAt < 0 && running.stream().anyMatch(f -> f.from().equals(honest.id))) {
                     honestAskedAt = now;
-                    take(core.onFetched(honest.id, honestCommit, 1_000, now));
+                    running.take(core.onFetched(honest.id, honestCommit, 1_000, now));
                     running.removeIf(f -> f.from().equals(honest.id));
                 }
             }
             now += 1_000 - (1_000 / perSecond) * perSecond;
-            take(core.onTick(now));
+            running.take(core.onTick(now));
             if (second == 60) {
-                take(honest.announces(core, now, honestCommit));
+                running.take(honest.announces(core, now, honestCommit));
                 honestAnnouncedAt = now;
             }
 
