@@ -105,6 +105,8 @@ class PostgresCommitKillTest {
                 try (Connection db = pg.connect()) {
                     await().atMost(Duration.ofMinutes(3)).until(() -> !held.isAlive()
                             || heldAt(coordinators, point) + waitingOnLocks(db) >= RESULTS_IN_FLIGHT + CLAIMS_IN_FLIGHT);
+                    System.out.printf("%s: %d held there, %d waiting on their locks%n", point, heldAt(coordinators, point),
+                            waitingOnLocks(db));
                 }
                 assertThat(heldAt(coordinators, point)).as("transactions held at %s together", point).isPositive();
                 assertThat(held.isAlive()).as("held at %s; its log: %s", point, coordinators.output("c")).isTrue();
