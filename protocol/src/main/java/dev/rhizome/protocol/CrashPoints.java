@@ -23,6 +23,14 @@ public final class CrashPoints {
      * commits until the kill).
      */
     public static final String ADOPTED = "adopted";
+    /**
+     * A coordinator on PostgreSQL ran a transaction that stores a signed record or leases a unit (a
+     * result, a claim), before its commit: each such transaction in flight, on its own connection,
+     * stops here, so a kill finds several of them at once, none committed.
+     */
+    public static final String PG_COMMITTING = "pg-committing";
+    /** As {@link #PG_COMMITTING}, after the commit, before its answer leaves: committed, unanswered. */
+    public static final String PG_COMMITTED = "pg-committed";
     /** A new identity key's temporary file written, before it is linked into place. */
     public static final String KEY_WRITTEN = "key-written";
     /** A new identity key linked into place, before its temporary file is removed. */

@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.store;
 
+import dev.rhizome.protocol.CrashPoints;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -406,7 +407,14 @@ public final class PostgresStore implements Store {
                     OpenedUnitsChannel.notify(c, schema, !tx.workOpened());
                     leasesOnly = false;
                 }
+                boolean answered = tx.storedRecordsOrLeases();
+                if (answered) {
+                    CrashPoints.at(CrashPoints.PG_COMMITTING);
+                }
                 c.commit();
+                if (answered) {
+                    CrashPoints.at(CrashPoints.PG_COMMITTED);
+                }
                 outage.succeeded();
                 if (tx.workOpened()) {
                     unitsOpened.fire();

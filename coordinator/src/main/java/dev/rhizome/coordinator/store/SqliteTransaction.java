@@ -164,6 +164,14 @@ final class SqliteTransaction implements Store.Transaction {
         return scope.afterCommit;
     }
 
+    /**
+     * Whether this transaction stored a signed record or leased a unit: what a client is answered
+     * for, so where a crash test holds a commit (not the sweeps' or the start's transactions).
+     */
+    boolean storedRecordsOrLeases() {
+        return scope.envelopesStored > 0 || scope.leasesRecorded;
+    }
+
     /** Whether this transaction opened work ({@link UnitsOpened}): told once it commits. */
     boolean unitsOpened() {
         return scope.unitsOpened;
@@ -364,6 +372,7 @@ final class SqliteTransaction implements Store.Transaction {
     public void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce, long signedMs,
             String network, String address) {
         units.recordLease(unitId, holder, nowMs, claimNonce, signedMs, network, address);
+        scope.leasesRecorded = true;
     }
 
     @Override

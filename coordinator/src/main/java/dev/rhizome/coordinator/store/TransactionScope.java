@@ -101,6 +101,8 @@ final class TransactionScope {
      * only as the transaction commits (migration 20), so its own reading of the count adds them.
      */
     int envelopesStored;
+    /** Whether this transaction leased a unit (a crash test holds such a commit: {@code CrashPoints}). */
+    boolean leasesRecorded;
 
     /** Stores a signed record's envelope, in key order (see {@link WriteOrder#appendInOrder}); returns its key. */
     long insertEnvelope(SignedEnvelope envelope, String id, long nowMs) {
