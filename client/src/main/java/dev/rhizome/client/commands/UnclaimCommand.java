@@ -11,6 +11,7 @@ import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.ClaimedUnitOption;
 import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.CommitId;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.concurrent.Callable;
@@ -75,7 +76,8 @@ public final class UnclaimCommand implements Callable<Integer> {
             o.addProperty("hint", hint);
             out.json(o);
         } else if (reason == null) {
-            out.line("gave unit " + unitId + " back; claim another with " + claimAgain);
+            out.line("gave unit " + unitId + " back; " + ClaimFiles.givenBackHint(unit.getDirection(),
+                    CommitId.abbreviate(unit.getCommit())));
         } else {
             out.line("unit " + unitId + " was no longer leased to you, so nothing was given back: "
                     + ("lease_expired".equals(reason) ? "its lease had ended at " + Instant.ofEpochMilli(unit.getLeaseDeadlineMs())
