@@ -41,6 +41,11 @@ public final class ClaimFiles {
      * came from a workspace's claim, whose data directory may be the one at fault).
      */
     public static WorkUnit load(Path dataDir, String unitId, String option) throws IOException {
+        return load(dataDir, unitId, option, null);
+    }
+
+    /** As {@link #load(Path, String, String)}; {@code workspace}: the unit's checkout, named by a given-back hint (null: not known). */
+    public static WorkUnit load(Path dataDir, String unitId, String option, Path workspace) throws IOException {
         Path f = file(dataDir, unitId);
         Path done = f.resolveSibling(unitId + ".submitted");
         if (!Files.exists(f) && Files.isRegularFile(done)) {
@@ -59,7 +64,7 @@ public final class ClaimFiles {
             // given_back, not the generic usage: an agent acts on it (claim anew) without reading the words
             List<String> lines = Files.readAllLines(givenBack);
             throw new CommandException(ExitCodes.USAGE, "given_back", "unit " + unitId + " was given back "
-                    + by(lines) + "; its lease is closed", givenBackHint(direction(lines), commit(lines)));
+                    + by(lines) + "; its lease is closed", givenBackHint(direction(lines), commit(lines), workspace));
         }
         if (!Files.exists(f)) {
             throw Unknown.error("unit", "no claim of unit " + unitId + " in " + dataDir
@@ -103,12 +108,14 @@ public final class ClaimFiles {
      * The way on after a give-back. It said only "claim a new unit", yet what was committed in the
      * unit's workspace still goes in, as after an expired lease: under a new claim of the same
      * commit, without a workspace (the old one keeps the work), submitted from the old workspace
-     * ({@code base}: the unit's commit, abbreviated).
+     * ({@code base}: the unit's commit, abbreviated; {@code workspace}: its checkout, null when not known).
      */
-    public static String givenBackHint(String direction, String base) {
-        return "if you committed in its workspace, that can still go in under a new claim: claim the same commit again "
+    public static String givenBackHint(String direction, String base, Path workspace) {
+        String ws = workspace == null ? "YOUR_WORKSPACE" : Shell.quote(workspace.toAbsolutePath().normalize());
+        return "if you committed in " + (workspace == null ? "its workspace" : ws) + ", that can still go in under a new "
+                + "claim: claim the same commit again "
                 + "with `rhizome claim --direction " + direction + " --from " + base + " --json` (without --workspace), "
-                + "then `rhizome submit --unit NEW_UNIT --workspace YOUR_WORKSPACE` (NEW_UNIT: the claim's unit.id); "
+                + "then `rhizome submit --unit NEW_UNIT --workspace " + ws + "` (NEW_UNIT: the claim's unit.id); "
                 + "with nothing committed, claim a new unit: `rhizome claim --direction " + direction
                 + " --workspace NEW_DIR` (`rhizome direction list` shows the directions)";
     }

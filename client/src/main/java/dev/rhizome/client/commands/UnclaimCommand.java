@@ -48,7 +48,7 @@ public final class UnclaimCommand implements Callable<Integer> {
     private Integer run() {
         String unitId = claimed.resolve(dataDir, coordinator);
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
-        WorkUnit unit = research.load(unitId, claimed.option());
+        WorkUnit unit = research.load(unitId, claimed.option(), claimed.workspaceOf(unitId));
         // a lease that had run out gave nothing back, though it answered given_back: true; the
         // coordinator may still close it (its holder's), so it is told all the same
         boolean expired = unit.getLeaseDeadlineMs() < System.currentTimeMillis();
@@ -77,7 +77,7 @@ public final class UnclaimCommand implements Callable<Integer> {
             out.json(o);
         } else if (reason == null) {
             out.line("gave unit " + unitId + " back; " + ClaimFiles.givenBackHint(unit.getDirection(),
-                    CommitId.abbreviate(unit.getCommit())));
+                    CommitId.abbreviate(unit.getCommit()), claimed.workspaceOf(unitId)));
         } else {
             out.line("unit " + unitId + " was no longer leased to you, so nothing was given back: "
                     + ("lease_expired".equals(reason) ? "its lease had ended at " + Instant.ofEpochMilli(unit.getLeaseDeadlineMs())
