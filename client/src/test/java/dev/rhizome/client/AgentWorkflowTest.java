@@ -63,6 +63,24 @@ class AgentWorkflowTest {
                 assertThat(result.get("status").getAsString()).isEqualTo("OK");
                 assertThat(result.get("metric").getAsDouble()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(0.001));
 
+                // --limit, as papers and leaderboard take it: the newest N, still listed oldest first;
+                // valid_signatures still counts them all (results only ever append, so the listing
+                // read after the limited one holds its newest at the same place)
+                JsonObject newest = cli("results", "--data-dir", agent.toString(), "--coordinator", url,
+                        "--direction", "d", "--limit", "1", "--json");
+                JsonObject all = cli("results", "--data-dir", agent.toString(), "--coordinator", url,
+                        "--direction", "d", "--json");
+                assertThat(newest.getAsJsonArray("results")).hasSize(1);
+                int counted = newest.get("valid_signatures").getAsInt();
+                assertThat(all.getAsJsonArray("results").size()).isGreaterThanOrEqualTo(counted);
+                assertThat(newest.getAsJsonArray("results").get(0)).isEqualTo(all.getAsJsonArray("results").get(counted - 1));
+                CliRun text = CliRun.of("results", "--data-dir", agent.toString(), "--coordinator", url,
+                        "--direction", "d", "--limit", "1");
+                assertThat(text.code()).as(text.err()).isZero();
+                assertThat(text.out()).contains(all.getAsJsonArray("results").size() > 1 ? "(--limit)" : "results with valid");
+                assertThat(CliRun.of("results", "--data-dir", agent.toString(), "--coordinator", url, "--limit", "0",
+                        "--json").failure(ExitCodes.USAGE, "usage").get("option").getAsString()).isEqualTo("--limit");
+
                 JsonObject papers = cli("papers", "--data-dir", agent.toString(), "--coordinator", url,
                         "--direction", "d", "--json");
                 JsonObject listed = papers.getAsJsonArray("papers").get(0).getAsJsonObject();

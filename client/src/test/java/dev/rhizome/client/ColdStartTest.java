@@ -155,6 +155,13 @@ class ColdStartTest {
                     "--data-dir", agent).failure(ExitCodes.USAGE, "given_back");
             assertThat(renew.get("message").getAsString()).contains("given back by `rhizome unclaim`");
             assertThat(renew.get("hint").getAsString()).contains("rhizome claim --direction d");
+            // what was committed in the workspace still goes in (it said only "claim a new unit"):
+            // the same commit claimed again without a workspace, the old workspace submitted under it
+            String base = claim.json().getAsJsonObject("unit").get("commit").getAsString();
+            assertThat(renew.get("hint").getAsString())
+                    .contains("`rhizome claim --direction d --from " + base.substring(0, 10) + " --json` (without --workspace)")
+                    .contains("`rhizome submit --unit NEW_UNIT --workspace YOUR_WORKSPACE`")
+                    .contains("`rhizome claim --direction d --workspace NEW_DIR`");
 
             // a claim kept elsewhere (a data directory copied before the give-back, which knows
             // nothing of it) reaches the coordinator, which says the same: closed by its holder, not

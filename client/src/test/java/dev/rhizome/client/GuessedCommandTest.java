@@ -15,16 +15,18 @@ import org.junit.jupiter.api.Test;
 class GuessedCommandTest {
     @Test
     void aGuessedCommandInAGroupIsLedToTheCommandThatDoesIt() {
-        assertThat(hint("node", "start")).startsWith("did you mean `rhizome node`? `rhizome node` itself runs the node.");
+        assertThat(hint("node", "start")).isEqualTo("did you mean `rhizome node`? `rhizome node` itself runs the node. "
+                + "See `rhizome node --help`");
         assertThat(hint("coordinator", "start")).startsWith("did you mean `rhizome coordinator`?");
         assertThat(hint("coordinator", "status")).startsWith("did you mean `rhizome status`?");
         assertThat(hint("node", "stop")).startsWith("did you mean `rhizome node pause`?")
-                .contains("a running node stops on Ctrl-C or SIGTERM");
+                .contains("? A running node stops on Ctrl-C or SIGTERM (`kill PID`, the pid `rhizome node status` shows");
         assertThat(hint("direction", "show")).startsWith("did you mean `rhizome direction list` or `rhizome brief --direction D`?");
         assertThat(hint("seed", "add")).startsWith("did you mean `rhizome seed publish`?");
         assertThat(hint("version")).startsWith("did you mean `rhizome --version`?");
-        // every hint still ends with the help to read, and a word nothing answers keeps that alone
-        assertThat(hint("node", "info")).endsWith("see `rhizome node --help`");
+        // every hint still ends with the help to read, a sentence of its own after a suggestion
+        // (it read "...runs the node. see"), and a word nothing answers keeps that alone, as it was
+        assertThat(hint("node", "info")).endsWith("? See `rhizome node --help`");
         assertThat(hint("direction", "frobnicate")).isEqualTo("see `rhizome direction --help`");
         // and without --json, the hint is the line after the message, not the group's whole help
         CliRun text = CliRun.of("node", "start");

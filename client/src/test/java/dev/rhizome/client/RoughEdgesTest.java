@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * network whose nodes only serve, so an experiment stays undecided: each answer that lied or left
  * the next step out before. A timed-out `wait` in text, a direction that does not exist taken for
  * a commit that does not, a finished workspace claimed into again, `claim --wait 5s`, and the way
- * an expired lease's hint says the work still goes in, followed to the end.
+ * an expired lease's hint, and a given-back unit's, say the work still goes in, followed to the end.
  */
 class RoughEdgesTest {
     @TempDir
@@ -92,6 +92,35 @@ class RoughEdgesTest {
                 CliRun resubmit = CliRun.of("submit", "--unit", newUnit, "--workspace", late.toString(), "--json");
                 assertThat(resubmit.code()).as(resubmit.out() + resubmit.err()).isZero();
                 assertThat(resubmit.json().get("commit").getAsString()).isEqualTo(lateCommit);
+
+                // a unit given back with `unclaim`: its hint said only "claim a new unit", yet what was
+                // committed in its workspace still goes in the same way; followed to the end
+                Path back = dir.resolve("given back ws");
+                CliRun backClaim = CliRun.of("claim", "--direction", "d", "--workspace", back.toString(), "--json",
+                        "--data-dir", agent.toString(), "--coordinator", url);
+                assertThat(backClaim.code()).as(backClaim.err()).isZero();
+                String base = backClaim.json().getAsJsonObject("unit").get("commit").getAsString();
+                Files.writeString(back.resolve("config.properties"), "x=1.3\n");
+                String backCommit;
+                try (Git git = Git.open(back.toFile())) {
+                    git.add().addFilepattern("config.properties").call();
+                    backCommit = git.commit().setMessage("x at 1.3").setAuthor("agent", "agent@example").call().getName();
+                }
+                CliRun unclaim = CliRun.of("unclaim", "--workspace", back.toString());
+                assertThat(unclaim.code()).as(unclaim.err()).isZero();
+                assertThat(unclaim.out()).contains("that can still go in under a new claim");
+                JsonObject givenBack = CliRun.of("submit", "--workspace", back.toString(), "--json")
+                        .failure(ExitCodes.USAGE, "given_back");
+                assertThat(givenBack.get("hint").getAsString())
+                        .contains("--from " + base.substring(0, 10) + " --json` (without --workspace)")
+                        .contains("`rhizome submit --unit NEW_UNIT --workspace '" + back.toAbsolutePath() + "'`");
+                CliRun reclaimed = CliRun.of("claim", "--direction", "d", "--from", base.substring(0, 10), "--json",
+                        "--data-dir", agent.toString(), "--coordinator", url);
+                assertThat(reclaimed.code()).as(reclaimed.out() + reclaimed.err()).isZero();
+                CliRun backSubmit = CliRun.of("submit", "--unit", reclaimed.json().getAsJsonObject("unit").get("id").getAsString(),
+                        "--workspace", back.toString(), "--json");
+                assertThat(backSubmit.code()).as(backSubmit.out() + backSubmit.err()).isZero();
+                assertThat(backSubmit.json().get("commit").getAsString()).isEqualTo(backCommit);
             }
         }
     }

@@ -127,6 +127,16 @@ class VolunteerStartTest {
                         data.toString())).redirectErrorStream(true).start().getInputStream().readAllBytes(),
                         StandardCharsets.UTF_8);
                 assertThat(text).contains("no open evaluation this node may run");
+                // `node stop` is `kill PID`: the status names the pid, the ready line's, in both forms
+                long readyPid = JsonParser.parseString(out("idle").get(0)).getAsJsonObject().get("pid").getAsLong();
+                assertThat(readyPid).isEqualTo(node.pid());
+                Process json = new ProcessBuilder(TestNetwork.launcher("node", "status", "--json", "--data-dir",
+                        data.toString())).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                String answer = new String(json.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(json.waitFor(2, TimeUnit.MINUTES)).isTrue();
+                assertThat(json.exitValue()).as(answer).isZero();
+                assertThat(JsonParser.parseString(answer).getAsJsonObject().get("pid").getAsLong()).isEqualTo(readyPid);
+                assertThat(text).contains("(pid " + readyPid + ")");
             } finally {
                 node.destroy();
                 assertThat(node.waitFor(2, TimeUnit.MINUTES)).isTrue();

@@ -419,7 +419,7 @@ public final class Research {
 
     /** As {@link #renew(String, String)}; {@code workspace}: the checkout the unit's work is in, named by a refusal's hint (null: not known). */
     public long renew(String unitId, String option, Path workspace) {
-        WorkUnit unit = load(unitId, option);
+        WorkUnit unit = load(unitId, option, workspace);
         requireLiveLease(unit, workspace);
         try {
             // marked before it goes: a kill before the new deadline is saved leaves the mark, and the
@@ -465,11 +465,16 @@ public final class Research {
      * marked for the next command.
      */
     public WorkUnit load(String unitId, String option) {
+        return load(unitId, option, null);
+    }
+
+    /** As {@link #load(String, String)}; {@code workspace}: the unit's checkout, named by a given-back hint (null: not known). */
+    public WorkUnit load(String unitId, String option, Path workspace) {
         try {
             if (ClaimFiles.isGivingBack(dataDir, unitId)) {
                 giveBack(ClaimFiles.load(dataDir, unitId, option), ClaimFiles.givingBackBy(dataDir, unitId));
             }
-            WorkUnit unit = ClaimFiles.load(dataDir, unitId, option);
+            WorkUnit unit = ClaimFiles.load(dataDir, unitId, option, workspace);
             return ClaimFiles.isRenewing(dataDir, unitId) ? finishRenewal(unit) : unit;
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, e.getMessage());

@@ -2,6 +2,7 @@ package dev.rhizome.client.cli;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.files.DurableFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +41,11 @@ public final class ClaimFiles {
      * came from a workspace's claim, whose data directory may be the one at fault).
      */
     public static WorkUnit load(Path dataDir, String unitId, String option) throws IOException {
+        return load(dataDir, unitId, option, null);
+    }
+
+    /** As {@link #load(Path, String, String)}; {@code workspace}: the unit's checkout, named by a given-back hint (null: not known). */
+    public static WorkUnit load(Path dataDir, String unitId, String option, Path workspace) throws IOException {
         Path f = file(dataDir, unitId);
         Path done = f.resolveSibling(unitId + ".submitted");
         if (!Files.exists(f) && Files.isRegularFile(done)) {
@@ -56,10 +62,9 @@ public final class ClaimFiles {
         Path givenBack = f.resolveSibling(unitId + ".given-back");
         if (!Files.exists(f) && Files.isRegularFile(givenBack)) {
             // given_back, not the generic usage: an agent acts on it (claim anew) without reading the words
+            List<String> lines = Files.readAllLines(givenBack);
             throw new CommandException(ExitCodes.USAGE, "given_back", "unit " + unitId + " was given back "
-                    + by(Files.readAllLines(givenBack)) + "; its lease is closed", "claim a new unit: `rhizome claim --direction "
-                    + direction(Files.readAllLines(givenBack)) + " --workspace NEW_DIR` (`rhizome direction list` "
-                    + "shows the directions)");
+                    + by(lines) + "; its lease is closed", givenBackHint(direction(lines), commit(lines), workspace));
         }
         if (!Files.exists(f)) {
             throw Unknown.error("unit", "no claim of unit " + unitId + " in " + dataDir
@@ -97,6 +102,30 @@ public final class ClaimFiles {
     private static String direction(List<String> markerLines) {
         return markerLines.stream().filter(l -> l.startsWith(DIRECTION)).map(l -> l.substring(DIRECTION.length()).strip())
                 .filter(d -> d.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,63}")).findFirst().orElse("D");
+    }
+
+    /**
+     * The way on after a give-back. It said only "claim a new unit", yet what was committed in the
+     * unit's workspace still goes in, as after an expired lease: under a new claim of the same
+     * commit, without a workspace (the old one keeps the work), submitted from the old workspace
+     * ({@code base}: the unit's commit, abbreviated; {@code workspace}: its checkout, null when not known).
+     */
+    public static String givenBackHint(String direction, String base, Path workspace) {
+        String ws = workspace == null ? "YOUR_WORKSPACE" : Shell.quote(workspace.toAbsolutePath().normalize());
+        return "if you committed in " + (workspace == null ? "its workspace" : ws) + ", that can still go in under a new "
+                + "claim: claim the same commit again "
+                + "with `rhizome claim --direction " + direction + " --from " + base + " --json` (without --workspace), "
+                + "then `rhizome submit --unit NEW_UNIT --workspace " + ws + "` (NEW_UNIT: the claim's unit.id); "
+                + "with nothing committed, claim a new unit: `rhizome claim --direction " + direction
+                + " --workspace NEW_DIR` (`rhizome direction list` shows the directions)";
+    }
+
+    private static final String COMMIT = "commit=";
+
+    /** The unit's commit as its give-back marker recorded it, or a placeholder where a marker from before kept none. */
+    private static String commit(List<String> markerLines) {
+        return markerLines.stream().filter(l -> l.startsWith(COMMIT)).map(l -> l.substring(COMMIT.length()).strip())
+                .filter(c -> c.matches("[0-9a-f]{4,64}")).findFirst().map(CommitId::abbreviate).orElse("<the unit's commit>");
     }
 
     /** Who gave a unit back, as its marker says; a marker from before that said only `rhizome unclaim`. */
@@ -138,7 +167,7 @@ public final class ClaimFiles {
         Path f = file(dataDir, unit.getId());
         Files.createDirectories(f.getParent());
         DurableFiles.replace(f.resolveSibling(unit.getId() + ".given-back"), ("given back by " + by + "\n"
-                + DIRECTION + unit.getDirection() + "\n").getBytes(StandardCharsets.UTF_8));
+                + DIRECTION + unit.getDirection() + "\n" + COMMIT + unit.getCommit() + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     /** Whether a give-back of the unit was begun and the claim is still here (see {@link #givingBack}). */
@@ -166,7 +195,7 @@ public final class ClaimFiles {
         Path f = file(dataDir, unit.getId());
         Files.createDirectories(f.getParent());
         DurableFiles.replace(f.resolveSibling(unit.getId() + ".given-back"), ("given back by " + by + "\n"
-                + DIRECTION + unit.getDirection() + "\n").getBytes(StandardCharsets.UTF_8));
+                + DIRECTION + unit.getDirection() + "\n" + COMMIT + unit.getCommit() + "\n").getBytes(StandardCharsets.UTF_8));
         Files.deleteIfExists(f);
     }
 

@@ -78,8 +78,8 @@ final class CommandTopics {
 
     /** What a word no command answers is done by instead. */
     private static final Map<String, String> NOTES = Map.of(
-            "node stop", "a running node stops on Ctrl-C or SIGTERM (`kill PID`, the pid its --json ready line "
-                    + "printed); `rhizome node pause` keeps it running but claiming no work. ",
+            "node stop", "a running node stops on Ctrl-C or SIGTERM (`kill PID`, the pid `rhizome node status` "
+                    + "shows, as its --json ready line did); `rhizome node pause` keeps it running but claiming no work. ",
             "coordinator stop", "a running coordinator stops on Ctrl-C or SIGTERM (`kill PID`, the pid its --json "
                     + "ready line printed). ",
             "node start", "`rhizome node` itself runs the node. ",

@@ -143,7 +143,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         if (meant.isEmpty()) {
             meant = flagFor(e).map(List::of).orElse(List.of());
         }
-        String hint = meant.isEmpty() ? missingHint(e, help) : Suggestions.phrase(meant) + topicNote(e) + help;
+        String hint = meant.isEmpty() ? missingHint(e, help) : Sentences.join(Suggestions.phrase(meant), topicNote(e), help);
         cli.getErr().println(Printable.shown("rhizome: " + message));
         // The message names the problem; the whole help after it would bury it (and an agent
         // reading the output would have to dig it out), so point to --help instead.

@@ -14,7 +14,12 @@ final class NodeStatusText {
             return o.get("paused").getAsBoolean() ? "paused: running jobs finish, no new ones start" : "resumed";
         }
         StringBuilder out = new StringBuilder();
-        out.append("node ").append(o.get("node").getAsString()).append(": ")
+        out.append("node ").append(o.get("node").getAsString());
+        if (o.has("pid")) {
+            // `node stop` is `kill PID`; a node older than this status has no pid to show
+            out.append(" (pid ").append(o.get("pid").getAsLong()).append(')');
+        }
+        out.append(": ")
                 .append(o.get("paused").getAsBoolean() ? "PAUSED" : "jobs " + o.get("gate").getAsString()).append('\n');
         for (JsonElement e : o.getAsJsonArray("slots")) {
             JsonObject s = e.getAsJsonObject();

@@ -3,6 +3,7 @@ package dev.rhizome.client.commands;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.agent.Research;
+import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
@@ -13,6 +14,7 @@ import dev.rhizome.proto.v1.Result;
 import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.envelope.Verified;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,7 +31,12 @@ public final class ResultsCommand implements Callable<Integer> {
     String direction;
     @Option(names = "--commit", paramLabel = "COMMIT", description = "Only results for this commit (a unique prefix of 4+ hex digits is enough).")
     String commit;
-    @Option(names = "--json", description = "Print one JSON object: results (each a Result record, its runner also as runner_id, with signature and log_sha256_hex), valid_signatures, invalid_signatures.")
+    // named and bounded as `papers` and `leaderboard` name theirs; no default, so a listing read
+    // whole before the flag existed stays whole
+    @Option(names = "--limit", converter = Bounded.PositiveInt.class, description = "At most this many results, the newest "
+            + "(default: all of them); they are listed oldest first, as without it.", paramLabel = "N")
+    Integer limit;
+    @Option(names = "--json", description = "Print one JSON object: results (each a Result record, its runner also as runner_id, with signature and log_sha256_hex), valid_signatures (all the valid ones, those --limit leaves out too), invalid_signatures.")
     boolean json;
 
     @Override
@@ -48,10 +55,13 @@ public final class ResultsCommand implements Callable<Integer> {
             }
             return results;
         }).getEnvelopesList());
+        List<Verified<Result>> valid = checked.valid();
+        List<Verified<Result>> shown = limit == null || valid.size() <= limit ? valid
+                : valid.subList(valid.size() - limit, valid.size());
         Output out = new Output(System.out);
         if (json) {
             JsonArray arr = new JsonArray();
-            for (Verified<Result> v : checked.valid()) {
+            for (Verified<Result> v : shown) {
                 JsonObject o = Output.toJson(v.record()).getAsJsonObject();
                 o.addProperty("signature", "valid");
                 o.addProperty("log_sha256_hex", HexFormat.of().formatHex(v.record().getLogSha256().toByteArray()));
@@ -66,13 +76,14 @@ public final class ResultsCommand implements Callable<Integer> {
         }
         out.printf("%-12s %-14s %-8s %10s %8s %-28s %-12s%n", "COMMIT", "DIRECTION", "STATUS", "METRIC", "SECONDS",
                 "HARDWARE", "RUNNER");
-        for (Verified<Result> v : checked.valid()) {
+        for (Verified<Result> v : shown) {
             Result r = v.record();
             out.printf("%-12s %-14s %-8s %10s %8.1f %-28s %-12s%n", CommitId.abbreviate(r.getCommit()), r.getDirection(),
                     r.getStatus(), r.getStatus() == Result.Status.OK ? String.format("%.4f", r.getMetric()) : "-",
                     r.getRuntimeMs() / 1000.0, r.getHardwareClass(), v.signer().shortForm());
         }
-        out.line(checked.valid().size() + " results with valid signatures, " + checked.invalid().size() + " invalid");
+        out.line(valid.size() + " results with valid signatures, " + checked.invalid().size() + " invalid"
+                + (shown.size() < valid.size() ? "; the newest " + shown.size() + " shown (--limit)" : ""));
         checked.invalid().forEach(reason -> out.line("  invalid: " + reason));
         return ExitCodes.OK;
     }

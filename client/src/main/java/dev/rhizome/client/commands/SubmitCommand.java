@@ -72,7 +72,7 @@ public final class SubmitCommand implements Callable<Integer> {
     private Integer run() throws IOException, InterruptedException {
         String unitId = claimed.resolve(dataDir, coordinator);
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
-        WorkUnit unit = research.load(unitId, claimed.option());
+        WorkUnit unit = research.load(unitId, claimed.option(), claimed.workspaceOf(unitId));
         String paperText = null;
         if (paper != null) {
             // The size first: reading a file of any size whole (a log or a disk image named by

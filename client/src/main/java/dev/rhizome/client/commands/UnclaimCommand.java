@@ -11,6 +11,7 @@ import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.ClaimedUnitOption;
 import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.CommitId;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.concurrent.Callable;
@@ -47,7 +48,7 @@ public final class UnclaimCommand implements Callable<Integer> {
     private Integer run() {
         String unitId = claimed.resolve(dataDir, coordinator);
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
-        WorkUnit unit = research.load(unitId, claimed.option());
+        WorkUnit unit = research.load(unitId, claimed.option(), claimed.workspaceOf(unitId));
         // a lease that had run out gave nothing back, though it answered given_back: true; the
         // coordinator may still close it (its holder's), so it is told all the same
         boolean expired = unit.getLeaseDeadlineMs() < System.currentTimeMillis();
@@ -75,7 +76,8 @@ public final class UnclaimCommand implements Callable<Integer> {
             o.addProperty("hint", hint);
             out.json(o);
         } else if (reason == null) {
-            out.line("gave unit " + unitId + " back; claim another with " + claimAgain);
+            out.line("gave unit " + unitId + " back; " + ClaimFiles.givenBackHint(unit.getDirection(),
+                    CommitId.abbreviate(unit.getCommit()), claimed.workspaceOf(unitId)));
         } else {
             out.line("unit " + unitId + " was no longer leased to you, so nothing was given back: "
                     + ("lease_expired".equals(reason) ? "its lease had ended at " + Instant.ofEpochMilli(unit.getLeaseDeadlineMs())

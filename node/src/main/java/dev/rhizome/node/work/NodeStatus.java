@@ -6,25 +6,26 @@ import java.util.List;
  * A running node as {@code rhizome node status} shows it: whether jobs may start (and why not),
  * each slot, how many units wait in slot buffers, the credit so far, its disk and whether peers can
  * reach it, and the coordinator it works for (null until the daemon adds them): `node status` asks
- * that coordinator for the credit it keeps for this node's key.
+ * that coordinator for the credit it keeps for this node's key. {@code pid} is the node's process,
+ * the one `kill PID` stops (the --json ready line's pid, which a reader of the status lacked).
  */
-public record NodeStatus(String node, boolean paused, String gate, List<SlotStatus> slots, int queued, Credit credit,
-                         Disk disk, Peers peers, String coordinator) {
+public record NodeStatus(String node, long pid, boolean paused, String gate, List<SlotStatus> slots, int queued,
+                         Credit credit, Disk disk, Peers peers, String coordinator) {
 
     public NodeStatus(String node, boolean paused, String gate, List<SlotStatus> slots, int queued, Credit credit) {
-        this(node, paused, gate, slots, queued, credit, null, null, null);
+        this(node, ProcessHandle.current().pid(), paused, gate, slots, queued, credit, null, null, null);
     }
 
     public NodeStatus withDisk(Disk value) {
-        return new NodeStatus(node, paused, gate, slots, queued, credit, value, peers, coordinator);
+        return new NodeStatus(node, pid, paused, gate, slots, queued, credit, value, peers, coordinator);
     }
 
     public NodeStatus withPeers(Peers value) {
-        return new NodeStatus(node, paused, gate, slots, queued, credit, disk, value, coordinator);
+        return new NodeStatus(node, pid, paused, gate, slots, queued, credit, disk, value, coordinator);
     }
 
     public NodeStatus withCoordinator(String url) {
-        return new NodeStatus(node, paused, gate, slots, queued, credit, disk, peers, url);
+        return new NodeStatus(node, pid, paused, gate, slots, queued, credit, disk, peers, url);
     }
 
     /**
