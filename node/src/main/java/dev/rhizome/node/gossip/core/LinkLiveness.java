@@ -49,6 +49,11 @@ final class LinkLiveness {
             heardMs = now;
         }
 
+        /** Whether the peer sent a message on this link after {@code ms} (the link's opening is no message). */
+        boolean heardAfter(long ms) {
+            return heardMs > ms;
+        }
+
         void sent(long now) {
             sentMs = now;
         }
