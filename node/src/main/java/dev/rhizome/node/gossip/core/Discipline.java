@@ -89,7 +89,7 @@ final class Discipline {
      */
     private boolean silentOnItsLink(PublicId peer, long silentSinceMs) {
         Link link = peers.connections().get(peer);
-        return link != null && !link.times.heardAfter(silentSinceMs);
+        return link != null && !link.times.heardSince(silentSinceMs);
     }
 
     /** Bans {@code peer}: forgotten everywhere, its fetches moved to other holders, its link closed. */

@@ -49,9 +49,9 @@ final class LinkLiveness {
             heardMs = now;
         }
 
-        /** Whether the peer sent a message on this link after {@code ms} (the link's opening is no message). */
-        boolean heardAfter(long ms) {
-            return heardMs > ms;
+        /** Whether the peer sent a message on this link (its hello included) at or after {@code ms}. */
+        boolean heardSince(long ms) {
+            return heardMs >= ms;
         }
 
         void sent(long now) {
