@@ -72,6 +72,7 @@ final class Discipline {
             // with it) and it rests, unbanned: a rogue must link again and announce to be asked again,
             // and one that chats on its link meanwhile is banned at its next stall.
             bundles.planner().rest(peer, now);
+            moveFetchesOff(peer, "its holder fell silent on everything", now, out);
             disconnect(peer, "silent on its link and on our transfers since " + (now - silentSinceMs) / 1000 + " s ago",
                     now, out);
             return;
@@ -99,6 +100,12 @@ final class Discipline {
         peers.table().remove(peer);
         addresses.forget(peer);
         remembered.forget(peer);
+        moveFetchesOff(peer, "its holder was banned after " + penalty, now, out);
+        disconnect(peer, "banned after " + penalty, now, out);
+    }
+
+    /** {@code peer}'s claims are forgotten and its fetches moved to other holders (or given up, with {@code why}, when none is left). */
+    private void moveFetchesOff(PublicId peer, String why, long now, List<Effect> out) {
         for (Start s : bundles.claims().forget(peer)) {
             out.add(new CancelFetch(s.from(), s.commit()));
             self.counters().fetchesFailed++;
@@ -106,10 +113,9 @@ final class Discipline {
             if (next != null) {
                 fetches.startFetch(next, out);
             }
-            fetches.giveUpIfExhausted(s.commit(), "its holder was banned after " + penalty, out);
+            fetches.giveUpIfExhausted(s.commit(), why, out);
         }
         fetches.startReady(now, out);
-        disconnect(peer, "banned after " + penalty, now, out);
     }
 
     /** Closes the link to {@code peer} (or ends the dial to it), once, and dials another to keep the degree. */
