@@ -10,7 +10,8 @@ import java.util.function.LongSupplier;
  * hello), and for how long the server closes their new connections as soon as it accepts them,
  * before reading a byte: a banned peer reconnecting in a loop cost a whole handshake each time (one
  * signature, two verifications) before the core cut it again, and a new key costs it nothing, so
- * bans by id alone never slowed it.
+ * bans by id alone never slowed it. Addresses whose inbound gossip links come and go in a loop
+ * (the core's {@code RelinkChurn}: a handshake each, never charged) take the same rests.
  *
  * <p>Nodes behind one NAT (or a test network on loopback) share an address, so this is a
  * backoff, not a ban: the first offence closes the address for {@link #BASE_MS}, each further one
@@ -56,6 +57,11 @@ public final class AddressBackoff {
     /** A peer at {@code address} was cut for misbehaviour: its address is closed for a while, longer each time. */
     public void offence(InetAddress address) {
         offence(UploadSlots.addressKey(address), clockMs.getAsLong());
+    }
+
+    /** As {@link #offence(InetAddress)}, for an address as {@link UploadSlots#addressKey} keys it (a gossip link's remote end). */
+    public void offence(String addressKey) {
+        offence(addressKey, clockMs.getAsLong());
     }
 
     synchronized void offence(String key, long nowMs) {

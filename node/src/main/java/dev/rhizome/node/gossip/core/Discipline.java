@@ -57,15 +57,40 @@ final class Discipline {
      * slots meanwhile and is banned by its next stall (-64), and an honest holder whose pause ended by
      * then serves, which ends its streak. Charging each transfer of that silence in the row banned the
      * rogue a window sooner, and an honest holder silent through two windows with 2 of our transfers too.
+     * That next stall bans only on evidence of malice: the holder sent something on its link since the
+     * transfer fell silent (its own gossip, answers to our asks), so it is alive and serves us nothing.
+     * Silent on its link as well, it is paused or gone (a pause of about a minute): its link is dropped
+     * and it rests, unbanned (round 19 banned it as a rogue).
      */
     void stalled(PublicId peer, long silentSinceMs, long now, List<Effect> out) {
         if (peers.scores().sameSilence(peer, silentSinceMs)) {
+            return;
+        }
+        if (peers.scores().stallStreak(peer) >= SILENCE_RESTS_AT && silentOnItsLink(peer, silentSinceMs)) {
+            // Still silent after its rest, on its link too: paused or gone, which a rogue that never
+            // serves cannot be told from, and no proof of malice. Its link is dropped (its claims end
+            // with it) and it rests, unbanned: a rogue must link again and announce to be asked again,
+            // and one that chats on its link meanwhile is banned at its next stall.
+            bundles.planner().rest(peer, now);
+            moveFetchesOff(peer, "its holder fell silent on everything", now, out);
+            disconnect(peer, "silent on its link and on our transfers since " + (now - silentSinceMs) / 1000 + " s ago",
+                    now, out);
             return;
         }
         penalise(peer, Penalty.STALLED, now, out);
         if (peers.scores().stallStreak(peer) >= SILENCE_RESTS_AT && !peers.scores().isBanned(peer, now)) {
             bundles.planner().rest(peer, now);
         }
+    }
+
+    /**
+     * Whether {@code peer}'s link has carried nothing from it since {@code silentSinceMs}: silent on
+     * everything, not just on our transfer. A holder with no link (reached by the work's hints) gives
+     * no such evidence either way, and is judged by its stalls alone.
+     */
+    private boolean silentOnItsLink(PublicId peer, long silentSinceMs) {
+        Link link = peers.connections().get(peer);
+        return link != null && !link.times.heardSince(silentSinceMs);
     }
 
     /** Bans {@code peer}: forgotten everywhere, its fetches moved to other holders, its link closed. */
@@ -75,6 +100,12 @@ final class Discipline {
         peers.table().remove(peer);
         addresses.forget(peer);
         remembered.forget(peer);
+        moveFetchesOff(peer, "its holder was banned after " + penalty, now, out);
+        disconnect(peer, "banned after " + penalty, now, out);
+    }
+
+    /** {@code peer}'s claims are forgotten and its fetches moved to other holders (or given up, with {@code why}, when none is left). */
+    private void moveFetchesOff(PublicId peer, String why, long now, List<Effect> out) {
         for (Start s : bundles.claims().forget(peer)) {
             out.add(new CancelFetch(s.from(), s.commit()));
             self.counters().fetchesFailed++;
@@ -82,10 +113,9 @@ final class Discipline {
             if (next != null) {
                 fetches.startFetch(next, out);
             }
-            fetches.giveUpIfExhausted(s.commit(), "its holder was banned after " + penalty, out);
+            fetches.giveUpIfExhausted(s.commit(), why, out);
         }
         fetches.startReady(now, out);
-        disconnect(peer, "banned after " + penalty, now, out);
     }
 
     /** Closes the link to {@code peer} (or ends the dial to it), once, and dials another to keep the degree. */

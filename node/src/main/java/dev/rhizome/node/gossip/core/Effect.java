@@ -94,6 +94,14 @@ public sealed interface Effect {
     }
 
     /**
+     * Inbound links from {@code address} (as {@link LinkEnd#address} names it) come and go in a loop
+     * ({@link RelinkChurn}), each costing this node a handshake: the driver may close the address to
+     * new connections for a while, before any handshake, as it does for a {@link Shun}.
+     */
+    record Churning(String address) implements Effect {
+    }
+
+    /**
      * Nobody is left to ask for {@code commit}, which the node's work needed ({@link GossipCore#want}):
      * every holder failed, was banned, or none was usable. The adapter fails those waiting for it.
      */

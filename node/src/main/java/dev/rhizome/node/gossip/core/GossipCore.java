@@ -228,6 +228,14 @@ public final class GossipCore implements PeerProtocol {
         return links.keepsNewLink(peer, existingOutbound, newOutbound);
     }
 
+    @Override
+    public List<Effect> onLinkGoneBeforeUp(PublicId peer, LinkEnd remote, long nowMs) {
+        long now = clock.advance(nowMs);
+        List<Effect> out = new ArrayList<>();
+        links.goneBeforeUp(peer, remote, now, out);
+        return settled(out);
+    }
+
     /** The connection to {@code peer} closed (or a dial to it failed). */
     @Override
     public List<Effect> onDisconnected(PublicId peer, long nowMs) {

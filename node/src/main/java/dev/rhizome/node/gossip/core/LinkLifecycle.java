@@ -22,6 +22,7 @@ final class LinkLifecycle {
     private final Announcer announcer;
     private final Discipline discipline;
     private final Dialer dialer;
+    private final RelinkChurn churn = new RelinkChurn();
 
     LinkLifecycle(Self self, Peers peers, Bundles bundles, NodeInfoCheck nodeInfos, RememberedPeers remembered,
                   PeerExchanges exchanges, Announcer announcer, Discipline discipline, Dialer dialer) {
@@ -48,6 +49,9 @@ final class LinkLifecycle {
         peers.connections().dialEnded(peer);
         // Our dial reached the address and the peer proved its key there; an inbound link proves no address.
         peers.dials().ended(peer, outbound ? AddressDials.Outcome.CONNECTED : AddressDials.Outcome.UNKNOWN, now, self.random());
+        if (!outbound) {
+            churned(peer, remote, now, out);
+        }
         if (peer.equals(self.id())) {
             out.add(Disconnect.routine(peer, "connected to itself"));
             return;
@@ -110,6 +114,24 @@ final class LinkLifecycle {
             remembered.linked(peer, peerInfo);
         }
         greet(peer, now, out);
+    }
+
+    /** An inbound link closed before the core heard it was up: its handshake was paid all the same. */
+    void goneBeforeUp(PublicId peer, LinkEnd remote, long now, List<Effect> out) {
+        churned(peer, remote, now, out);
+    }
+
+    private void churned(PublicId peer, LinkEnd remote, long now, List<Effect> out) {
+        if (churn.linkedIn(remote.address(), peer, now, this::linked)) {
+            // Its handshake is paid; the next ones from there wait out a rest, before any signature work.
+            out.add(new Effect.Churning(remote.address()));
+        }
+    }
+
+    /** Whether {@code peer} holds a link here now (one closing is gone). */
+    private boolean linked(PublicId peer) {
+        Link link = peers.connections().get(peer);
+        return link != null && !link.closing();
     }
 
     /** What the peer may send us on a link (the rate its messages are taken at). */

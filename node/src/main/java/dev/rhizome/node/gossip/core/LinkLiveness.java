@@ -49,6 +49,11 @@ final class LinkLiveness {
             heardMs = now;
         }
 
+        /** Whether the peer sent a message on this link (its hello included) at or after {@code ms}. */
+        boolean heardSince(long ms) {
+            return heardMs >= ms;
+        }
+
         void sent(long now) {
             sentMs = now;
         }

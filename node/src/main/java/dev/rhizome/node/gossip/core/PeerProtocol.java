@@ -75,6 +75,14 @@ public interface PeerProtocol {
     /** A link closed, from either side, that the protocol did not ask to close. */
     List<Effect> onDisconnected(PublicId peer, long nowMs);
 
+    /**
+     * An inbound link passed the handshake from {@code remote} but closed before the protocol heard
+     * it was up: never linked, its handshake still paid (a peer relinking in a loop may do just that).
+     */
+    default List<Effect> onLinkGoneBeforeUp(PublicId peer, LinkEnd remote, long nowMs) {
+        return List.of();
+    }
+
     List<Effect> onMessage(PublicId from, Gossip message, long nowMs);
 
     /** The peer broke the wire protocol; the service closes the link right after. A baseline may ignore it. */

@@ -22,6 +22,7 @@ final class EffectApplier {
     private static final WarnBudget DISCONNECTING = new WarnBudget(log);
     /** Peers that stop reading, each a line per hundred messages dropped, could else fill the log between them. */
     private static final WarnBudget NOT_READING = new WarnBudget(log);
+    private static final WarnBudget CHURNING = new WarnBudget(log);
 
     private final CoreSteps steps;
     private final CoreThread core;
@@ -94,6 +95,9 @@ final class EffectApplier {
             if (back != null && back.remoteAddress() != null) {
                 offenders.offence(back.remoteAddress());
             }
+        } else if (effect instanceof Effect.Churning churning) {
+            offenders.offence(churning.address());
+            CHURNING.warn("inbound gossip links from {} come and go in a loop: its new connections wait a while", churning.address());
         } else if (effect instanceof Effect.DuplicateLink duplicate) {
             links.resolveDuplicate(duplicate.peer(), duplicate.keepNew());
         } else if (effect instanceof Effect.Fetch fetch) {

@@ -35,6 +35,8 @@ final class LinkEvents {
             if (!link.isActive()) {
                 if (outbound) {
                     steps.run(p -> p.onDialFailed(peer, steps.nowMs()));
+                } else {
+                    steps.run(p -> p.onLinkGoneBeforeUp(peer, link.remote(), steps.nowMs()));
                 }
                 return;
             }

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.node.gossip.core.Effect.CancelFetch;
 import dev.rhizome.node.gossip.core.Effect.Fetch;
+import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.PeerExchangeRequest;
 import dev.rhizome.protocol.identity.Identity;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,6 +25,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class GossipPausedHolderTest {
     static final long HONEST_PER_SECOND = 1024 * 1024;
+    /** A message of a holder's own on its link: an ask for one peer record, as every node's keepalive is. */
+    static final Gossip CHAT = Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(1)).build();
 
     final GossipConfig config = GossipConfig.defaults();
     final GossipCore core = new GossipCore(Identity.generate(), NodeInfo.newBuilder().setHost("192.0.2.9").setPort(7000).build(),
@@ -133,6 +137,8 @@ class GossipPausedHolderTest {
      * (-64). Round 18 charged every transfer of that second window in the row and banned it there, an
      * honest holder silent as long with 2 of our transfers too
      * ({@link #anHonestHolderSilentThroughTwoStallWindowsWithTwoOfOurTransfersRestsAndIsNotBanned}).
+     * The ban needs evidence of malice: this rogue keeps its link busy (its own gossip every 10 s)
+     * while it serves us nothing; one silent on everything is {@link #aHolderStillSilentOnEverythingAfterItsRestIsDroppedAndRestedNotBanned}.
      */
     @Test
     void aRogueThatNeverSendsAByteRestsAfterItsSecondSilentWindowAndIsBannedAtItsNextStall() {
@@ -144,6 +150,9 @@ class GossipPausedHolderTest {
         long restedAt = -1;
         while (!core.isBanned(rogue.id, now) && now - start < 20 * stallMs) {
             double before = core.score(rogue.id);
+            if ((now - start) % 10_000 == 5_000) {
+                take(core.onMessage(rogue.id, CHAT, now)); // alive on its link, silent on our transfers
+            }
             run(1);
             if (core.score(rogue.id) != before && !core.isBanned(rogue.id, now)) {
                 charged.add(core.score(rogue.id));
@@ -198,6 +207,36 @@ class GossipPausedHolderTest {
         pauseOneStallWindow();
         assertThat(core.score(holder.id)).isEqualTo(-24.0);
         assertThat(core.isBanned(holder.id, now)).isFalse();
+    }
+
+    /**
+     * The other side of the evidence rule: a holder still silent when its rest ends, on its link as
+     * well as on our transfers (paused about a minute, or gone), is not banned as the chatting rogue
+     * above is: its next stall drops its link and rests it, its score as it was (-20).
+     */
+    @Test
+    void aHolderStillSilentOnEverythingAfterItsRestIsDroppedAndRestedNotBanned() {
+        Peer holder = Peer.connectedTo(core, now);
+        announce(holder, 2);
+        run(5);
+        paused = true; // silent on everything, for good
+        long start = now;
+        List<Effect.Disconnect> dropped = new ArrayList<>();
+        while (dropped.isEmpty() && now - start < 20 * stallMs) {
+            now += 1_000;
+            for (Effect e : core.onTick(now)) {
+                if (e instanceof Effect.Disconnect d && d.peer().equals(holder.id)) {
+                    dropped.add(d);
+                }
+                take(List.of(e));
+            }
+        }
+
+        assertThat(dropped).as("its link dropped").hasSize(1);
+        assertThat(dropped.get(0).reason()).contains("silent on its link");
+        assertThat(now - start).as("after its rest").isGreaterThan(Declines.REST_MS);
+        assertThat(core.isBanned(holder.id, now)).isFalse();
+        assertThat(core.score(holder.id)).isEqualTo(-20.0);
     }
 
     /**

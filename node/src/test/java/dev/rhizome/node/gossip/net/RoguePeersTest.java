@@ -444,6 +444,74 @@ class RoguePeersTest {
     }
 
     /** A raw gossip link to {@code target} as {@code id}: its hello, the node's hello, our proof over its nonce. */
+    @Test
+    void aPeerRelinkingInALoopGetsRestsBeforeAnyHandshakeAndAnHonestPeerReconnectingAfterADropLinksAtOnce() throws Exception {
+        Node a = start("a", honest(1), List.of());
+        // An honest peer at its own address: linked, then its link drops (a network blip).
+        Identity honest = Identity.generate();
+        Socket first = handshakeFrom(honest, a, "127.0.0.2");
+        assertThat(first).as("the honest peer's first handshake").isNotNull();
+        GossipServiceTest.await(() -> linked(a).contains(honest.publicId()), Duration.ofSeconds(60));
+        first.close();
+        GossipServiceTest.await(() -> !linked(a).contains(honest.publicId()), Duration.ofSeconds(60));
+
+        // A rogue links from 127.0.0.1 under a fresh key every 100 ms (each link up, then dropped) for
+        // 20 s: before, every one cost A a whole handshake; now, past 12 churned links its address
+        // rests (closed at accept, nothing read), 5 s doubling while it keeps at it.
+        int answered = 0;
+        int attempts = 0;
+        long started = System.nanoTime();
+        while (System.nanoTime() - started < Duration.ofSeconds(20).toNanos()) {
+            attempts++;
+            Identity fresh = Identity.generate();
+            Socket s = handshakeFrom(fresh, a, "127.0.0.1");
+            if (s != null) {
+                answered++;
+                try (s) {
+                    // The link is up at A (the core counts it), then the rogue drops it.
+                    GossipServiceTest.await(() -> linked(a).contains(fresh.publicId()) || isClosedByPeer(s), Duration.ofSeconds(30));
+                }
+            }
+            Thread.sleep(100); // the rogue's pace, not a wait for the node
+        }
+        // At most 13 handshakes before the first rest, then one per rest (5 s, 10 s within the 20 s).
+        assertThat(answered).as("handshakes answered in %d attempts over 20 s", attempts).isLessThanOrEqualTo(16);
+        assertThat(attempts).as("attempts closed at accept").isGreaterThan(answered);
+
+        // The honest peer reconnects, three times in a row, from its own address: linked at once each time.
+        for (int i = 0; i < 3; i++) {
+            Socket back = handshakeFrom(honest, a, "127.0.0.2");
+            assertThat(back).as("reconnect %d answered", i).isNotNull();
+            try (back) {
+                GossipServiceTest.await(() -> linked(a).contains(honest.publicId()), Duration.ofSeconds(60));
+            }
+            GossipServiceTest.await(() -> !linked(a).contains(honest.publicId()), Duration.ofSeconds(60));
+        }
+    }
+
+    /** A whole inbound handshake with {@code target} from local address {@code from}; null when closed unanswered (at accept). */
+    private static Socket handshakeFrom(Identity id, Node target, String from) throws IOException {
+        Socket s = new Socket(InetAddress.getByName("127.0.0.1"), target.gossip().port(), InetAddress.getByName(from), 0);
+        try {
+            s.setSoTimeout(30_000);
+            SignedEnvelope info = Envelopes.sign(id, NodeInfo.newBuilder().setNode(id.publicId().toByteString())
+                    .setHost("127.0.0.1").setPort(1).setTimeMs(System.currentTimeMillis()).build());
+            write(s, PeerMessage.newBuilder().setHello(hello(id).setNodeInfo(info)).build());
+            PeerMessage theirs = StallingPeer.read(new DataInputStream(s.getInputStream()));
+            if (theirs == null || !theirs.hasHello()) {
+                s.close();
+                return null;
+            }
+            write(s, PeerMessage.newBuilder().setHelloProof(HelloProof.newBuilder().setProof(ByteString.copyFrom(
+                    HandshakeProof.sign(id, theirs.getHello().getNonce().toByteArray(),
+                            target.identity().publicId())))).build());
+            return s;
+        } catch (EOFException | SocketException closed) {
+            s.close();
+            return null;
+        }
+    }
+
     private static Socket linkAs(Identity id, Node target) throws IOException {
         Socket s = new Socket("127.0.0.1", target.gossip().port());
         s.setSoTimeout(10_000);
