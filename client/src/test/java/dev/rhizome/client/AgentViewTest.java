@@ -29,11 +29,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * An agent reading what others tried a page at a time (`results --after`, `papers --after`): the
- * pages, followed by their `next` while more arrive, hold every entry once, and a cursor that is
- * none is a bad argument naming `--after`. The coordinator and the commands are the real ones.
+ * What an agent sees of the research through the real commands and coordinator: what others tried
+ * read a page at a time (`results --after`, `papers --after`; the pages, followed by their `next`
+ * while more arrive, hold every entry once, and a cursor that is none is a bad argument naming
+ * `--after`), whether a runner has its pending evaluations yet, and hints that read as sentences.
  */
-class ListingPagesTest {
+class AgentViewTest {
     private static final String DIRECTION = "load";
 
     @TempDir
@@ -139,6 +140,29 @@ class ListingPagesTest {
         }
     }
 
+    @Test
+    void aWaitSaysHowManyPendingEvaluationsARunnerHolds() throws Exception {
+        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            url = coordinator.url();
+            CoordinatorClient operator = new CoordinatorClient(url, Identity.generate());
+            Seed seed = seed(operator);
+            String commit = register(operator, seed);
+            // the base's own evaluations come first in the queue: runners take units until one is the commit's
+            String leased = "";
+            for (int i = 0; i < 10 && !leased.equals(commit); i++) {
+                leased = claimEvaluation();
+            }
+            assertThat(leased).as("one of the commit's evaluations leased").isEqualTo(commit);
+            // "3 evaluation(s) pending" for minutes said nothing of whether any runner had one
+            CliRun waited = cli("wait", "--commit", commit, "--timeout", "0", "--json");
+            assertThat(waited.code()).as(waited.out() + waited.err()).isEqualTo(6);
+            JsonObject o = waited.json();
+            int pending = o.get("pending_units").getAsInt();
+            assertThat(o.get("leased_units").getAsInt()).isEqualTo(1);
+            assertThat(waited.err()).contains(pending + " evaluation(s) pending (1 with a runner, " + (pending - 1) + " queued)");
+        }
+    }
+
     private String url;
 
     private CliRun cli(String... args) {
@@ -166,9 +190,7 @@ class ListingPagesTest {
 
     /** Registers an experiment, has a fresh runner claim its evaluation and report it; the unit's id. */
     private String runOne(CoordinatorClient operator, Seed seed) throws CoordinatorException {
-        operator.registerExperiment(Experiment.newBuilder().setSeed(seed.getName()).setDirection(DIRECTION)
-                .setCommit(commit()).setParent(seed.getCommit()).setProposer(operator.identity().publicId().toByteString())
-                .setCreatedMs(System.currentTimeMillis()).build());
+        register(operator, seed);
         Identity runner = Identity.generate();
         CoordinatorClient client = new CoordinatorClient(url, runner, Duration.ofMinutes(2));
         WorkUnit unit = client.claim(ClaimRequest.newBuilder().setNode(runner.publicId().toByteString())
@@ -182,6 +204,24 @@ class ListingPagesTest {
                 .setProposer(unit.getProposer()).setTimeMs(System.currentTimeMillis()).setBudget(unit.getBudget())
                 .setRandomSeed(unit.getRandomSeed()).build()));
         return unit.getId();
+    }
+
+    private String register(CoordinatorClient operator, Seed seed) throws CoordinatorException {
+        String commit = commit();
+        operator.registerExperiment(Experiment.newBuilder().setSeed(seed.getName()).setDirection(DIRECTION)
+                .setCommit(commit).setParent(seed.getCommit()).setProposer(operator.identity().publicId().toByteString())
+                .setCreatedMs(System.currentTimeMillis()).build());
+        return commit;
+    }
+
+    /** A fresh runner leases the next evaluation; its commit. */
+    private String claimEvaluation() throws CoordinatorException {
+        Identity runner = Identity.generate();
+        WorkUnit unit = new CoordinatorClient(url, runner, Duration.ofMinutes(2)).claim(ClaimRequest.newBuilder()
+                .setNode(runner.publicId().toByteString()).setHardwareClass("cpu:pages").addKinds(WorkUnit.Kind.EVALUATE)
+                .setTimeMs(System.currentTimeMillis()).setNonce(ByteString.copyFrom(bytes(16))).build()).getUnit();
+        assertThat(unit.getId()).as("an evaluation leased").isNotEmpty();
+        return unit.getCommit();
     }
 
     private String publish(CoordinatorClient author, String title) throws CoordinatorException {
