@@ -47,7 +47,10 @@ class NearestNameTest {
     }
 
     private static String hint(JsonObject failure) {
-        return failure.get("hint").getAsString();
+        String hint = failure.get("hint").getAsString();
+        // the guess and the way on are two sentences: "did you mean x? see README" read as one
+        assertThat(hint).as("a hint's sentences").doesNotContainPattern("\\? [a-z]");
+        return hint;
     }
 
     @Test

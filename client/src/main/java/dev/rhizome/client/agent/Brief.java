@@ -308,9 +308,11 @@ public final class Brief {
                 po.addProperty("commit", e.getCommit());
                 po.addProperty("results", r.getResultsCount());
                 po.addProperty("pending_units", r.getPendingUnits());
+                po.addProperty("leased_units", r.getLeasedUnits());
                 pending.add(po);
                 t.append("- ").append(CommitId.abbreviate(e.getCommit())).append(": ").append(r.getResultsCount())
-                        .append(" result(s), ").append(r.getPendingUnits()).append(" evaluation(s) pending (`rhizome wait --commit ")
+                        .append(" result(s), ").append(r.getPendingUnits()).append(" evaluation(s) pending, ")
+                        .append(r.getLeasedUnits()).append(" with a runner (`rhizome wait --commit ")
                         .append(e.getCommit()).append("`)\n");
             }
         }

@@ -49,6 +49,7 @@ public final class Outcome {
                 ? r.getMetric() - r.getFrontierMetric() : null);
         o.addProperty("adopted", r.getAdopted());
         o.addProperty("pending_units", r.getPendingUnits());
+        o.addProperty("leased_units", r.getLeasedUnits());
         JsonArray statuses = new JsonArray();
         List<Result> results = Records.results(r.getResultsList());
         results.forEach(x -> statuses.add(x.getStatus().name()));

@@ -74,6 +74,12 @@ public final class WaitProgress {
             b.append(')');
         }
         b.append(", ").append(report.getPendingUnits()).append(" evaluation(s) pending");
+        if (report.getPendingUnits() > 0) {
+            // "3 pending" for minutes did not say whether any runner had one: queued is waiting for a
+            // free runner (of the hardware class), leased is running or fetching the commit
+            b.append(" (").append(report.getLeasedUnits()).append(" with a runner, ")
+                    .append(report.getPendingUnits() - report.getLeasedUnits()).append(" queued)");
+        }
         if (report.getHasMetric()) {
             b.append(String.format(Locale.ROOT, ", %s %.6f", report.getMetricName(), report.getMetric()));
         }

@@ -69,7 +69,7 @@ public final class BadValue extends TypeConversionException {
     public static CommandException choice(String option, String value, String what, Collection<String> known,
             String hint) {
         return CommandException.usage(option, message(option, value, what + ": " + String.join(", ", known)),
-                Suggestions.didYouMean(value, known) + hint);
+                Suggestions.hint(value, known, hint));
     }
 
     public static String message(String option, String value, String expected) {

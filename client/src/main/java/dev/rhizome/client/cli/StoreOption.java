@@ -48,7 +48,7 @@ public final class StoreOption {
             return StoreAddress.parse(address);
         } catch (InvalidStoreAddress e) {
             throw CommandException.usage(option, BadValue.refusal(where, e.address(), e.problem()),
-                    Suggestions.didYouMean(e.word(), e.choices()) + hint);
+                    Suggestions.hint(e.word(), e.choices(), hint));
         }
     }
 }

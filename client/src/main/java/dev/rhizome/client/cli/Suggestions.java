@@ -42,6 +42,15 @@ public final class Suggestions {
         return phrase(closest(typed, names));
     }
 
+    /**
+     * A hint that offers the names close to {@code typed} before {@code then}: "did you mean x? See
+     * ...", the part after the question capitalised ({@link Sentences}), or {@code then} alone when
+     * none is close. Every hint that starts with a guess is built here, so none reads "? see".
+     */
+    public static String hint(String typed, Collection<String> names, String then) {
+        return Sentences.join(didYouMean(typed, names), then);
+    }
+
     /** "did you mean a or b? " for names already chosen (and written as they are typed), or "" for none. */
     public static String phrase(List<String> meant) {
         return meant.isEmpty() ? "" : "did you mean " + String.join(" or ", meant) + "? ";

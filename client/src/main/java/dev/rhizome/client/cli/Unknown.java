@@ -36,7 +36,7 @@ public final class Unknown {
         String shown = shown(known);
         String plural = kind.endsWith("s") ? kind + "es" : kind + "s";
         return error(kind, "unknown " + kind + " " + name + " (" + plural + ": " + shown + ")",
-                Suggestions.didYouMean(name, known) + listHint, option);
+                Suggestions.hint(name, known, listHint), option);
     }
 
     /**

@@ -66,7 +66,7 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
         for (String key : object.keySet()) {
             if (!KEYS.contains(key)) {
                 throw CommandException.usage(key, where(file, key) + ": unknown key '" + key
-                        + "' (the keys are " + String.join(", ", KEYS) + ")", Suggestions.didYouMean(key, KEYS) + HINT);
+                        + "' (the keys are " + String.join(", ", KEYS) + ")", Suggestions.hint(key, KEYS, HINT));
             }
         }
         for (String key : KEYS) {
@@ -121,7 +121,7 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
                 case "per_network" -> perNetwork = n;
                 default -> throw CommandException.usage(key, where(file, key) + ": leases_held: unknown bound '"
                         + bound + "' (the bounds are per_address, per_network)",
-                        Suggestions.didYouMean(bound, List.of("per_address", "per_network")) + HINT);
+                        Suggestions.hint(bound, List.of("per_address", "per_network"), HINT));
             }
         }
         return new LeaseCaps.Limits(perAddress, perNetwork);
@@ -154,7 +154,7 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
             String where = where(file, key) + ": " + key;
             WriteQuota.Kind kind = WriteQuota.Kind.named(name).orElseThrow(() -> CommandException.usage(key,
                     where + " is not a kind of record (the kinds are " + String.join(", ", kinds) + ")",
-                    Suggestions.didYouMean(name, kinds) + HINT));
+                    Suggestions.hint(name, kinds, HINT)));
             JsonElement bounds = dailyWriteLimits.get(name);
             if (!bounds.isJsonObject()) {
                 throw bad(file, key, bounds, "an object with per_key, per_address, per_network and/or total", HINT);
@@ -173,7 +173,7 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
                     case "per_network" -> perNetwork = n;
                     default -> throw CommandException.usage(key + "." + bound, where(file, key + "." + bound) + ": "
                             + key + ": unknown bound '" + bound
-                            + "' (the bounds are " + String.join(", ", BOUNDS) + ")", Suggestions.didYouMean(bound, BOUNDS) + HINT);
+                            + "' (the bounds are " + String.join(", ", BOUNDS) + ")", Suggestions.hint(bound, BOUNDS, HINT));
                 }
             }
             limits = limits.with(kind, new WriteQuota.Limit(perKey, perAddress, total, perNetwork));

@@ -237,7 +237,7 @@ public final class NodeCommand implements Callable<Integer> {
                     .filter(n -> n.startsWith("--")).map(n -> n.substring(2)).toList();
             return CommandException.usage(option, file + ": unknown key '" + option.substring(2)
                     + "' (its keys are `rhizome node`'s options without the dashes, e.g. cpu-jobs=2)",
-                    Suggestions.didYouMean(option.substring(2), keys) + "see `rhizome node --help` for the options");
+                    Suggestions.hint(option.substring(2), keys, "see `rhizome node --help` for the options"));
         }
         String option = e.getArgSpec() instanceof CommandLine.Model.OptionSpec o ? o.longestName() : null;
         return CommandException.usage(option, file + ": " + e.getMessage(), "");

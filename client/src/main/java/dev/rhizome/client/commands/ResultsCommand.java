@@ -9,6 +9,8 @@ import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
+import dev.rhizome.client.cli.Paging;
+import dev.rhizome.proto.v1.EnvelopeList;
 import dev.rhizome.ops.audit.SignedResults;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.protocol.CommitId;
@@ -23,6 +25,7 @@ import picocli.CommandLine.Option;
 @Command(name = "results", mixinStandardHelpOptions = true,
         description = "List signed results, each verified here against its runner's key.")
 public final class ResultsCommand implements Callable<Integer> {
+    static final int PAGE = 100;
     @Mixin
     DataDirOption dataDir;
     @Mixin
@@ -36,27 +39,46 @@ public final class ResultsCommand implements Callable<Integer> {
     @Option(names = "--limit", converter = Bounded.PositiveInt.class, description = "At most this many results, the newest "
             + "(default: all of them); they are listed oldest first, as without it.", paramLabel = "N")
     Integer limit;
-    @Option(names = "--json", description = "Print one JSON object: results (each a Result record, its runner also as runner_id, with signature and log_sha256_hex), valid_signatures (all the valid ones, those --limit leaves out too), invalid_signatures.")
+    @Option(names = "--after", arity = "0..1", paramLabel = "CURSOR", description = "Page through the results, oldest "
+            + "first, --limit (default " + PAGE + ") at a time: with no value from the first, else from the `next` of the "
+            + "previous --json answer (none is lost or repeated however many arrive meanwhile).")
+    String after;
+    @Option(names = "--json", description = "Print one JSON object: results (each a Result record, its runner also as runner_id, with signature and log_sha256_hex), valid_signatures (all the valid ones, those --limit leaves out too; with --after, the page's), invalid_signatures, next (the --after value for the next page; null on the last page and without --after).")
     boolean json;
 
-    @Override
-    public Integer call() {
-        SignedResults checked = SignedResults.check(Coordinators.read(coordinator, dataDir, c -> {
+    /** The whole listing, or with --after one page of it. */
+    private EnvelopeList read() {
+        return Coordinators.read(coordinator, dataDir, c -> {
             if (direction != null) {
                 Coordinators.direction(c, direction);
             }
             // a prefix is resolved to the one registered commit it names, as in `wait`
             Research research = new Research(c, dataDir.path());
             String full = commit == null ? null : research.resolveCommit("--commit", direction, commit);
-            var results = c.results(direction, full);
+            var results = after == null ? c.results(direction, full)
+                    : c.resultsPage(direction, full, Paging.size(limit, PAGE), after);
             // a full id is taken as given: none of its results may be a typo, not a commit nobody ran
-            if (full != null && results.getEnvelopesCount() == 0 && !research.registered(direction, full)) {
+            if (full != null && results.getEnvelopesCount() == 0 && (after == null || after.isEmpty())
+                    && !research.registered(direction, full)) {
                 throw Research.unknownCommit("--commit", direction, full);
             }
             return results;
-        }).getEnvelopesList());
+        });
+    }
+
+    @Override
+    public Integer call() {
+        EnvelopeList listed;
+        try {
+            listed = read();
+        } catch (RuntimeException e) {
+            throw Paging.badCursor(e);
+        }
+        SignedResults checked = SignedResults.check(listed.getEnvelopesList());
+        String next = after == null ? null : Paging.next(listed.getNext());
         List<Verified<Result>> valid = checked.valid();
-        List<Verified<Result>> shown = limit == null || valid.size() <= limit ? valid
+        // a page is shown whole: --limit already sized it at the coordinator
+        List<Verified<Result>> shown = after != null || limit == null || valid.size() <= limit ? valid
                 : valid.subList(valid.size() - limit, valid.size());
         Output out = new Output(System.out);
         if (json) {
@@ -71,6 +93,7 @@ public final class ResultsCommand implements Callable<Integer> {
             o.add("results", arr);
             o.addProperty("valid_signatures", checked.valid().size());
             o.addProperty("invalid_signatures", checked.invalid().size());
+            o.addProperty("next", next);
             out.json(o);
             return ExitCodes.OK;
         }
@@ -83,7 +106,11 @@ public final class ResultsCommand implements Callable<Integer> {
                     r.getRuntimeMs() / 1000.0, r.getHardwareClass(), v.signer().shortForm());
         }
         out.line(valid.size() + " results with valid signatures, " + checked.invalid().size() + " invalid"
+                + (after != null ? " on this page" : "")
                 + (shown.size() < valid.size() ? "; the newest " + shown.size() + " shown (--limit)" : ""));
+        if (next != null) {
+            out.line("next page: --after " + next);
+        }
         checked.invalid().forEach(reason -> out.line("  invalid: " + reason));
         return ExitCodes.OK;
     }

@@ -30,23 +30,23 @@ class WaitProgressTest {
             progress.line(pending, s * SECOND).ifPresent(lines::add);
         }
         assertThat(lines).containsExactly(
-                "waiting for e16e6e68e0: 0 result(s), 3 evaluation(s) pending",
-                "still waiting for e16e6e68e0 after 60 s: 0 result(s), 3 evaluation(s) pending (up to 240 s more;"
+                "waiting for e16e6e68e0: 0 result(s), 3 evaluation(s) pending (0 with a runner, 3 queued)",
+                "still waiting for e16e6e68e0 after 60 s: 0 result(s), 3 evaluation(s) pending (0 with a runner, 3 queued) (up to 240 s more;"
                         + " Ctrl-C stops waiting, not the experiment)",
-                "still waiting for e16e6e68e0 after 120 s: 0 result(s), 3 evaluation(s) pending (up to 180 s more;"
+                "still waiting for e16e6e68e0 after 120 s: 0 result(s), 3 evaluation(s) pending (0 with a runner, 3 queued) (up to 180 s more;"
                         + " Ctrl-C stops waiting, not the experiment)");
 
         // a change is said at once, and the minute counts again from it
-        ExperimentReport oneIn = pending.toBuilder().setPendingUnits(2).addResults(result(Result.Status.TIMEOUT)).build();
+        ExperimentReport oneIn = pending.toBuilder().setPendingUnits(2).setLeasedUnits(1).addResults(result(Result.Status.TIMEOUT)).build();
         assertThat(progress.line(oneIn, 151 * SECOND)).hasValue(
-                "waiting for e16e6e68e0: 1 result(s) (1 TIMEOUT), 2 evaluation(s) pending");
+                "waiting for e16e6e68e0: 1 result(s) (1 TIMEOUT), 2 evaluation(s) pending (1 with a runner, 1 queued)");
         assertThat(progress.line(oneIn, 200 * SECOND)).isEmpty();
         assertThat(progress.line(oneIn, 211 * SECOND)).get().asString().startsWith("still waiting for e16e6e68e0 after 211 s");
 
         // past the deadline, or once decided, no "still waiting": the wait is over
         assertThat(progress.line(oneIn, 300 * SECOND)).isEmpty();
         WaitProgress decided = new WaitProgress(COMMIT, 0, Duration.ofMinutes(5), WaitProgress.STILL_WAITING);
-        ExperimentReport done = oneIn.toBuilder().setPendingUnits(0).setDecided(true).build();
+        ExperimentReport done = oneIn.toBuilder().setPendingUnits(0).setLeasedUnits(0).setDecided(true).build();
         assertThat(decided.line(done, 0)).isPresent();
         assertThat(decided.line(done, 90 * SECOND)).isEmpty();
     }
@@ -58,7 +58,7 @@ class WaitProgressTest {
                 .setMetricName("val_bpb").addResults(result(Result.Status.OK)).addResults(result(Result.Status.CRASH))
                 .addResults(result(Result.Status.OK)).build();
         assertThat(progress.line(mixed, 0)).hasValue(
-                "waiting for e16e6e68e0: 3 result(s) (1 CRASH, 2 OK), 1 evaluation(s) pending, val_bpb 1.750000");
+                "waiting for e16e6e68e0: 3 result(s) (1 CRASH, 2 OK), 1 evaluation(s) pending (0 with a runner, 1 queued), val_bpb 1.750000");
         assertThat(progress.line(mixed, 9 * SECOND)).isEmpty();
         assertThat(progress.line(mixed, 10 * SECOND)).get().asString().startsWith("still waiting for e16e6e68e0 after 10 s");
     }

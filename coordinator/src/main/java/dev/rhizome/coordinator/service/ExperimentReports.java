@@ -57,6 +57,7 @@ public final class ExperimentReports {
             ExperimentReport.Builder b = ExperimentReport.newBuilder()
                     .setExperiment(stored.envelope())
                     .setPendingUnits(pending)
+                    .setLeasedUnits(pending == 0 ? 0 : tx.leasedUnitsForCommit(commit))
                     .setDecided(pending == 0 && (!results.isEmpty() || givenUp.isPresent()))
                     .setGivenUp(givenUp.orElse(""))
                     .setHardwareClass(hardwareClass)

@@ -456,6 +456,11 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public int leasedUnitsForCommit(String commit) {
+        return units.leasedUnitsForCommit(commit);
+    }
+
+    @Override
     public List<UnitRecord> pendingUnitsOfCommit(String commit) {
         return units.pendingUnitsOfCommit(commit);
     }

@@ -472,6 +472,12 @@ final class UnitRows implements Units {
     }
 
     @Override
+    public int leasedUnitsForCommit(String commit) {
+        return (int) q.count("SELECT COUNT(*) FROM units WHERE commit_id = ? AND kind = ? AND state = ?",
+                commit, EVALUATE, LEASED);
+    }
+
+    @Override
     public List<UnitRecord> pendingUnitsOfCommit(String commit) {
         return q.list("SELECT " + UNIT_COLUMNS + " FROM units WHERE commit_id = ? AND kind = ? AND state IN (?, ?) "
                 + "ORDER BY seq" + scope.order.lockingRead(""), Rows::unit, commit, EVALUATE, OPEN, LEASED);

@@ -101,6 +101,9 @@ public interface Units {
 
     int pendingUnitsForCommit(String commit);
 
+    /** How many of a commit's pending evaluations are leased (a runner has them), of {@link #pendingUnitsForCommit}. */
+    int leasedUnitsForCommit(String commit);
+
     /** The random seed an EVALUATE unit runs at. */
     void setUnitRandomSeed(String unitId, long randomSeed);
 

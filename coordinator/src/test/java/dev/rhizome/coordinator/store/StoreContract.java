@@ -613,6 +613,7 @@ abstract class StoreContract {
         assertThat(run(store, (Store.Transaction tx) -> tx.everLeasedTo("u2", node))).isFalse();
         assertThat(run(store, (Store.Transaction tx) -> tx.commitsTouchedBy(node))).isEmpty();  // u1 is no longer open
         assertThat(run(store, (Store.Transaction tx) -> tx.pendingUnitsForCommit(c1))).isEqualTo(1);
+        assertThat(run(store, (Store.Transaction tx) -> tx.leasedUnitsForCommit(c1))).as("u1, leased").isEqualTo(1);
         assertThat(run(store, (Store.Transaction tx) -> tx.loadsOfOpenDirections())).containsExactly(new DirectionLoad("d", "tiny-lm", 2, 1));
         assertThat(run(store, (Store.Transaction tx) -> tx.expiredLeases(1_001))).extracting(UnitRecord::id).containsExactly("u1");
         assertThat(run(store, (Store.Transaction tx) -> tx.expiredLeases(1_000))).isEmpty();

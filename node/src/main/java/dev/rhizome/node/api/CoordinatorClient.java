@@ -687,6 +687,23 @@ public final class CoordinatorClient {
         return getAll("/v1/papers", query("direction", direction), EnvelopeList.parser());
     }
 
+    /**
+     * One page of results, oldest first: at most {@code limit} (1 to 1,000) after the cursor
+     * {@code after} (a previous page's {@code next}; empty for the first page). The answer's
+     * {@code next} is empty on the last page.
+     */
+    public EnvelopeList resultsPage(String direction, String commit, int limit, String after)
+            throws CoordinatorException {
+        return get("/v1/results", query("direction", direction, "commit", commit, "limit", Integer.toString(limit),
+                "after", after), EnvelopeList.parser());
+    }
+
+    /** One page of papers, newest first, as {@link #resultsPage} pages results. */
+    public EnvelopeList papersPage(String direction, int limit, String after) throws CoordinatorException {
+        return get("/v1/papers", query("direction", direction, "limit", Integer.toString(limit), "after", after),
+                EnvelopeList.parser());
+    }
+
     public ExperimentList experiments(String direction) throws CoordinatorException {
         return getAll("/v1/experiments", query("direction", direction), ExperimentList.parser());
     }
