@@ -1,8 +1,8 @@
 package dev.rhizome.coordinator.service;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.rhizome.coordinator.core.FiniteMean;
 import dev.rhizome.coordinator.core.DirectionRecord;
+import dev.rhizome.coordinator.core.FiniteMean;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.RequestRules;
 import dev.rhizome.coordinator.store.Keyed;

@@ -1,8 +1,8 @@
 package dev.rhizome.coordinator.service;
 
 import com.google.protobuf.ByteString;
-import dev.rhizome.coordinator.core.FiniteMean;
 import dev.rhizome.coordinator.core.DirectionRecord;
+import dev.rhizome.coordinator.core.FiniteMean;
 import dev.rhizome.coordinator.core.Frontier;
 import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.Saturating;
