@@ -60,13 +60,11 @@ class ResendUnderSettlementLockPostgresTest {
                         hold.execute();
                     }
                 }
-                long start = System.nanoTime();
+                // the locks are held until the end: a resend that waited for them would get the 503 below
                 ApiClient.Response again = api.post("/v1/results", result);
-                long tookMs = (System.nanoTime() - start) / 1_000_000;
                 assertThat(again.status()).as("resent while the settlement locks are held: %s", again.text())
                         .isEqualTo(200);
                 assertThat(again.ack().getMessage()).isEqualTo("result already recorded");
-                assertThat(tookMs).as("answered without the lock wait (3 s)").isLessThan(3_000);
 
                 // a result that settles still waits for its direction's lock: only what is stored is answered early
                 Identity second = Identity.generate();
