@@ -26,7 +26,8 @@ import java.util.List;
  * </ul>
  * Nested messages too. And one rule for every answer, records or not ({@link #absentAsNull}): an
  * absent value is null, never an empty string (an unset {@code parent}, {@code closed_reason} or
- * key was {@code ""}, which an agent reads as a value that is there and empty).
+ * key was {@code ""}, which an agent reads as a value that is there and empty), and a number
+ * that JSON has no way to write (NaN, an infinity) is null as well.
  */
 public final class JsonValues {
     private static final String HAS = "has_";
@@ -53,16 +54,33 @@ public final class JsonValues {
         if (element instanceof JsonObject o) {
             for (String key : List.copyOf(o.keySet())) {
                 JsonElement value = o.get(key);
-                if (value instanceof JsonPrimitive p && p.isString() && p.getAsString().isEmpty()) {
+                if (value instanceof JsonPrimitive p && p.isString() && p.getAsString().isEmpty() || notANumber(value)) {
                     o.add(key, absent());
                 } else {
                     absentAsNull(value);
                 }
             }
         } else if (element instanceof JsonArray array) {
-            array.forEach(JsonValues::absentAsNull);
+            for (int i = 0; i < array.size(); i++) {
+                if (notANumber(array.get(i))) {
+                    array.set(i, absent());
+                } else {
+                    absentAsNull(array.get(i));
+                }
+            }
         }
         return element;
+    }
+
+    /**
+     * A number JSON cannot write: NaN or an infinity, which the output's writer printed bare
+     * ({@code "delta_frontier":Infinity}), so an agent's parser refused the whole answer. A
+     * coordinator's numbers came from strangers' results (two agreeing replicas of the largest
+     * double made an infinite mean, and a difference of two large finite metrics is infinite too),
+     * so every answer is held to it: such a value is absent, null.
+     */
+    private static boolean notANumber(JsonElement value) {
+        return value instanceof JsonPrimitive p && p.isNumber() && !Double.isFinite(p.getAsDouble());
     }
 
     static void fix(Message message, JsonObject json) {
@@ -74,6 +92,9 @@ public final class JsonValues {
             }
             if (field.getJavaType() == FieldDescriptor.JavaType.LONG) {
                 json.add(key, numbers(value));
+            } else if (field.getJavaType() == FieldDescriptor.JavaType.DOUBLE
+                    || field.getJavaType() == FieldDescriptor.JavaType.FLOAT) {
+                json.add(key, finiteOrAbsent(value));
             } else if (field.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
                 if (field.isRepeated() && value instanceof JsonArray array) {
                     List<?> values = (List<?>) message.getField(field);
@@ -101,6 +122,22 @@ public final class JsonValues {
                 }
             }
         }
+    }
+
+    /**
+     * A double as a number: protobuf's JSON writes NaN and the infinities as the strings "NaN",
+     * "Infinity" and "-Infinity", a string where every other answer has a number; they are absent.
+     */
+    private static JsonElement finiteOrAbsent(JsonElement value) {
+        if (value instanceof JsonPrimitive p && p.isString()) {
+            return absent();
+        }
+        if (value instanceof JsonArray array) {
+            JsonArray out = new JsonArray();
+            array.forEach(e -> out.add(finiteOrAbsent(e)));
+            return out;
+        }
+        return value;
     }
 
     /** A 64-bit integer, or an array of them, as JSON numbers. */

@@ -18,6 +18,7 @@ public record Cursor(String list, List<String> parts) {
     private static final String VERSION = "c1";
     /** Far more than any cursor this coordinator writes (a few numbers, a name and a commit). */
     static final int MAX_LENGTH = 1024;
+    private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("0|-?[1-9][0-9]{0,18}");
 
     public Cursor {
         parts = List.copyOf(parts);
@@ -81,9 +82,18 @@ public record Cursor(String list, List<String> parts) {
         return parts.get(i);
     }
 
+    /**
+     * A number part, as {@link #of} wrote it: ASCII digits after an optional minus. {@code
+     * Long.parseLong} also takes a plus and any script's digits ("\u0661\u0662" is 12), so forged
+     * cursors of other spellings were read as this one's position.
+     */
     public long number(int i) {
+        String text = parts.get(i);
+        if (!NUMBER.matcher(text).matches()) {
+            throw bad("is not a cursor of this list");
+        }
         try {
-            return Long.parseLong(parts.get(i));
+            return Long.parseLong(text);
         } catch (NumberFormatException e) {
             throw bad("is not a cursor of this list");
         }

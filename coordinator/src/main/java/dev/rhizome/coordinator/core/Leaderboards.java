@@ -81,7 +81,7 @@ public final class Leaderboards {
                 entries.add(LeaderboardEntry.newBuilder()
                         .setCommit(commit)
                         .setParent(c.parent())
-                        .setMetric(metrics.stream().mapToDouble(Double::doubleValue).average().orElseThrow())
+                        .setMetric(FiniteMean.of(metrics.stream().mapToDouble(Double::doubleValue)).orElseThrow())
                         .setReplicas(metrics.size())
                         .setProposer(c.proposer())
                         .setFrontier(commit.equals(frontierCommit))

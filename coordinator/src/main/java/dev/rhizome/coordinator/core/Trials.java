@@ -93,7 +93,7 @@ public final class Trials {
                     }
                     verdicts.add(new Verdict(x, state));
                 }
-                double mean = cluster.stream().mapToDouble(c -> c.result().getMetric()).average().orElseThrow();
+                double mean = FiniteMean.of(cluster.stream().mapToDouble(c -> c.result().getMetric())).orElseThrow();
                 return new Outcome(hardwareClass, ResultVerdict.State.VALID, OptionalDouble.of(mean), verdicts);
             }
         }

@@ -6,6 +6,7 @@ import com.google.gson.JsonParser;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.coordinator.core.DirectionRecord;
+import dev.rhizome.coordinator.core.FiniteMean;
 import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
@@ -323,7 +324,7 @@ public final class DashboardView {
                 JsonObject s = new JsonObject();
                 s.addProperty("commit", c);
                 s.addProperty("time_ms", m.lastMs());
-                s.addProperty("metric", m.ok().stream().mapToDouble(Double::doubleValue).average().orElse(0));
+                s.addProperty("metric", FiniteMean.of(m.ok().stream().mapToDouble(Double::doubleValue)).orElse(0));
                 steps.add(s);
             }
         }
@@ -343,7 +344,7 @@ public final class DashboardView {
                     : parents.contains(e.getCommit()) ? "explored" : "dead end";
             n.addProperty("state", state);
             if (m != null && !m.ok().isEmpty()) {
-                n.addProperty("metric", m.ok().stream().mapToDouble(Double::doubleValue).average().orElse(0));
+                n.addProperty("metric", FiniteMean.of(m.ok().stream().mapToDouble(Double::doubleValue)).orElse(0));
             }
             nodes.add(n);
         }

@@ -2,6 +2,7 @@ package dev.rhizome.coordinator.service;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.coordinator.core.DirectionRecord;
+import dev.rhizome.coordinator.core.FiniteMean;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.RequestRules;
 import dev.rhizome.coordinator.store.Keyed;
@@ -81,7 +82,7 @@ public final class ExperimentReports {
             b.setValid(trials.bySeed().size() == Manifests.trialSeeds(manifest).size());
             b.setReplicas((int) okIn(hardwareClass, results).count());
             OptionalDouble metric = !trials.bySeed().isEmpty() ? trials.mean()
-                    : okIn(hardwareClass, results).mapToDouble(Result::getMetric).average();
+                    : FiniteMean.of(okIn(hardwareClass, results).mapToDouble(Result::getMetric));
             metric.ifPresent(m -> b.setMetric(m).setHasMetric(true));
             measure(tx, e.getParent(), hardwareClass, manifest)
                     .ifPresent(m -> b.setParentMetric(m).setHasParentMetric(true));
@@ -99,7 +100,7 @@ public final class ExperimentReports {
             Manifest manifest) {
         Settlement.TrialMetrics trials = Settlement.trialMetrics(tx, commit, hardwareClass, manifest);
         return !trials.bySeed().isEmpty() ? trials.mean()
-                : okIn(hardwareClass, tx.resultsForCommit(commit)).mapToDouble(Result::getMetric).average();
+                : FiniteMean.of(okIn(hardwareClass, tx.resultsForCommit(commit)).mapToDouble(Result::getMetric));
     }
 
     static List<SignedEnvelope> papersCiting(List<SignedEnvelope> papers, String commit) {

@@ -56,6 +56,14 @@ public final class ResultIntake {
         String id = Envelopes.id(request.envelope());
         long now = clock.millis();
         Store.Work<Ack> work = tx -> {
+            // A resend of a stored result (its ack was lost) is answered from what is committed,
+            // before the settlement's locks: on a shared store a busy direction's lock made it wait
+            // and then refused it 503, so the node kept sending a result that was already in. A
+            // stored result is never removed, so no lock is needed to know it is there; one
+            // committed while this waits is found by the look-up after the locks.
+            if (earlierResult(tx, result).filter(id::equals).isPresent()) {
+                return ack(id, "result already recorded");
+            }
             SettlementScope.lock(tx, result);
             // One look-up answers both "was this envelope stored?" and "did this runner already report
             // this unit?": an envelope's id hashes its payload, which names the unit and the runner.

@@ -2,6 +2,7 @@ package dev.rhizome.coordinator.service;
 
 import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.DirectionRecord;
+import dev.rhizome.coordinator.core.FiniteMean;
 import dev.rhizome.coordinator.core.Frontier;
 import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.Saturating;
@@ -263,7 +264,7 @@ final class Settlement {
 
     record TrialMetrics(String hardwareClass, Map<Long, Double> bySeed) {
         OptionalDouble mean() {
-            return bySeed.values().stream().mapToDouble(Double::doubleValue).average();
+            return FiniteMean.of(bySeed.values().stream().mapToDouble(Double::doubleValue));
         }
     }
 
@@ -332,7 +333,7 @@ final class Settlement {
             }
             String best = winner.get().commit();
             Significance.Comparison bestComparison = winner.get().comparison();
-            double metric = bestComparison.candidate().stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+            double metric = FiniteMean.of(bestComparison.candidate().stream().mapToDouble(Double::doubleValue)).orElseThrow();
             Adoption adoption = Adoption.newBuilder()
                     .setDirection(direction).setCommit(best).setPrevious(d.frontier().commit())
                     .setHardwareClass(frontier.hardwareClass())

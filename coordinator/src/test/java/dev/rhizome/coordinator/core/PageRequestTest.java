@@ -35,6 +35,13 @@ class PageRequestTest {
                 .hasMessageContaining("query parameter after is not base64url");
         assertThatThrownBy(() -> PageRequest.parse("audit", 1, "", Cursor.of("audit", "seven").encode()).after()
                 .orElseThrow().number(0)).hasMessageContaining("query parameter after is not a cursor of this list");
+        for (String forged : new String[] {"+7", "\u0667", "07", "-0", "07 ", " 7", "0x7", "7L"}) {
+            // Long.parseLong read "+7" and Arabic-Indic "\u0667" as 7: another spelling of a real position
+            assertThatThrownBy(() -> PageRequest.parse("audit", 1, "", Cursor.of("audit", forged).encode()).after()
+                    .orElseThrow().number(0)).as(forged).hasMessageContaining("query parameter after is not a cursor of this list");
+        }
+        assertThat(PageRequest.parse("audit", 1, "", Cursor.of("audit", -7L).encode()).after().orElseThrow().number(0))
+                .isEqualTo(-7L);
         assertThatThrownBy(() -> PageRequest.parse("audit", 1, "", "A".repeat(5000)))
                 .hasMessageContaining("longer than any cursor");
     }
