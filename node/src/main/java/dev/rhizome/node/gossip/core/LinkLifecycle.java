@@ -121,6 +121,17 @@ final class LinkLifecycle {
         churned(peer, remote, now, out);
     }
 
+    /**
+     * An inbound handshake from {@code remote} ended after we answered its hello and before its link
+     * was up (no proof, or a bad one): our verification and signature were paid, and it never reached
+     * the core as a link, so it is counted as churn of its address and network.
+     */
+    void handshakeAbandoned(LinkEnd remote, long now, List<Effect> out) {
+        if (churn.abandoned(remote.address(), now)) {
+            out.add(new Effect.Churning(remote.address()));
+        }
+    }
+
     private void churned(PublicId peer, LinkEnd remote, long now, List<Effect> out) {
         if (churn.linkedIn(remote.address(), peer, now, this::linked)) {
             // Its handshake is paid; the next ones from there wait out a rest, before any signature work.
