@@ -77,6 +77,12 @@ final class Connections {
             closingSinceMs = now;
         }
 
+        /** Disconnect was asked for now to give this link's slot to a newcomer: no link is lost, so not counted. */
+        void closeForNewcomer(long now) {
+            closing = true;
+            closingSinceMs = now;
+        }
+
         /**
          * A second link to the peer replaced this one (the old one may be dead: the peer restarted):
          * its ends, its rate and the times of the new link. Our exchange asks stay expected and what
@@ -92,7 +98,7 @@ final class Connections {
     }
 
     private final Map<PublicId, Link> links = new LinkedHashMap<>();
-    /** Links the core closed itself (a ban, an idle link, a slot given to another): one element, shared with each link. */
+    /** Links the core closed itself (a ban, an idle or unread link), not to give a slot to another: one element, shared with each link. */
     private final long[] closes = {0};
     private final Map<PublicId, Long> dialing = new HashMap<>();
 

@@ -97,7 +97,7 @@ final class LinkLifecycle {
                 || (!outbound && peers.connections().openInbound() >= self.config().maxInbound());
         PublicId displaced = full && !outbound ? peers.connections().inboundToDisplace(remote) : null;
         if (displaced != null) {
-            peers.connections().get(displaced).close(now);
+            peers.connections().get(displaced).closeForNewcomer(now); // a link for a link: none lost
             self.counters().peersDisconnected++;
             out.add(Disconnect.routine(displaced, "gave its inbound slot to a peer of a less crowded network or address"));
             full = false;
