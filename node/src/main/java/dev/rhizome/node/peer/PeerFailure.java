@@ -122,6 +122,14 @@ public final class PeerFailure extends Exception {
         return silentSinceNanos == Long.MIN_VALUE ? 0 : Math.max(0, (nowNanos - silentSinceNanos) / 1_000_000);
     }
 
+    /**
+     * Whether this stall was judged on a live connection: bundle bytes arrived in the rule's window,
+     * too few. The holder was slow, not silent (a gossip scorer does not charge it as a stall).
+     */
+    public boolean trickled() {
+        return trickled;
+    }
+
     /** Whether the holder declined (busy, or without that exact bundle) rather than failed; null if not. */
     public Declined declined() {
         return declined;

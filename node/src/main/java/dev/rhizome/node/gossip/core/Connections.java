@@ -35,8 +35,11 @@ final class Connections {
         final LinkLiveness.Times times;
         final Outbox.Waiting waiting = new Outbox.Waiting();
         final PeerExchanges.Asks asks = new PeerExchanges.Asks();
+        /** The count of links the core closed, shared by every link of one {@link Connections}. */
+        private final long[] closes;
 
-        private Link(boolean outbound, TokenBucket bucket, NodeInfo info, LinkEnd remote, long now) {
+        private Link(boolean outbound, TokenBucket bucket, NodeInfo info, LinkEnd remote, long now, long[] closes) {
+            this.closes = closes;
             this.outbound = outbound;
             this.bucket = bucket;
             this.info = info;
@@ -65,8 +68,17 @@ final class Connections {
             return bucket.tryTake(1, now * 1_000_000L);
         }
 
-        /** Disconnect was asked for now. */
+        /** Disconnect was asked for now (the core closes it: counted in {@link Connections#closedByCore}). */
         void close(long now) {
+            if (!closing) {
+                closes[0]++;
+            }
+            closing = true;
+            closingSinceMs = now;
+        }
+
+        /** Disconnect was asked for now to give this link's slot to a newcomer: no link is lost, so not counted. */
+        void closeForNewcomer(long now) {
             closing = true;
             closingSinceMs = now;
         }
@@ -86,6 +98,8 @@ final class Connections {
     }
 
     private final Map<PublicId, Link> links = new LinkedHashMap<>();
+    /** Links the core closed itself (a ban, an idle or unread link), not to give a slot to another: one element, shared with each link. */
+    private final long[] closes = {0};
     private final Map<PublicId, Long> dialing = new HashMap<>();
 
     Link get(PublicId peer) {
@@ -103,9 +117,18 @@ final class Connections {
     }
 
     Link open(PublicId peer, boolean outbound, TokenBucket bucket, NodeInfo info, LinkEnd remote, long now) {
-        Link link = new Link(outbound, bucket, info, remote, now);
+        Link link = new Link(outbound, bucket, info, remote, now, closes);
         links.put(peer, link);
         return link;
+    }
+
+    /**
+     * How many links the core has closed itself so far. The driver does not report those closes
+     * back ({@code onDisconnected} is for links the peer or the network closed), so whoever counts
+     * lost links reads this as well.
+     */
+    long closedByCore() {
+        return closes[0];
     }
 
     Link remove(PublicId peer) {

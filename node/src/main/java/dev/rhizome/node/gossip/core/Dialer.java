@@ -30,6 +30,8 @@ final class Dialer {
     private final FindPeersBackoff findPeersBackoff = new FindPeersBackoff();
     /** The table's count of peers added ({@link PeerTable#added}) at the last ask: a change since is peers learnt. */
     private long addedAtFindPeers;
+    /** The links the core had closed itself at the last ask ({@link Connections#closedByCore}). */
+    private long closedAtFindPeers;
 
     Dialer(Self self, Peers peers) {
         this.self = self;
@@ -51,6 +53,7 @@ final class Dialer {
     void findPeers(long now, List<Effect> out) {
         lastFindPeersMs = now;
         addedAtFindPeers = peers.table().added();
+        closedAtFindPeers = peers.connections().closedByCore();
         out.add(new Effect.FindPeers());
     }
 
@@ -62,7 +65,9 @@ final class Dialer {
      * ({@link #linkLost}) or the table learns a peer new to it (from the answer or from anyone).
      */
     void findPeersIfFew(long now, List<Effect> out) {
-        if (peers.table().added() != addedAtFindPeers) {
+        // A peer new to the table, or a link this core closed itself since the last ask (a ban, an idle
+        // link: the driver reports only closes it did not ask for, and those call linkLost).
+        if (peers.table().added() != addedAtFindPeers || peers.connections().closedByCore() != closedAtFindPeers) {
             findPeersBackoff.reset();
         }
         Connections links = peers.connections();

@@ -23,10 +23,23 @@ public enum FetchFailure {
      * The holder declined after sending most of what was asked on that connection ({@link LateDecline}):
      * no penalty, as any decline, but it rests at once rather than after a streak.
      */
-    DECLINED_LATE;
+    DECLINED_LATE,
+    /**
+     * The transfer advanced under the stall floor: bytes of the bundle kept arriving, too few (a slow
+     * uplink or disk, a holder starved of CPU). The holder's pace was judged, not its honesty: no
+     * offence, the holder counts as slow ({@code SlowHolders}) and its fetch moves to another holder,
+     * and one slow again and again rests as a holder that keeps declining does ({@code Declines}). A
+     * transfer that sent nothing at all in its stall window is {@link #STALLED}, as a rogue's is.
+     */
+    SLOW;
 
     /** Whether the holder said "not now" rather than failed. */
     boolean declined() {
         return this == DECLINED || this == DECLINED_LATE;
+    }
+
+    /** Whether this costs the holder nothing but counts towards its rest: it declined, or was slow. */
+    boolean rests() {
+        return declined() || this == SLOW;
     }
 }

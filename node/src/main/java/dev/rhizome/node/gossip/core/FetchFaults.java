@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * Failed and stalled transfers: who pays for what (a "not found" for a commit a peer announced is
- * doubted until it withdraws it; a stall while this node itself was starved is no offence), and
- * which holder is asked next.
+ * doubted until it withdraws it; a stall while this node itself was starved is no offence; a
+ * transfer that advanced under the floor is slow, no offence either), and which holder is asked next.
  */
 final class FetchFaults {
     private final Self self;
@@ -32,6 +32,9 @@ final class FetchFaults {
         // A stall the transfer's own progress rule found just after this node was starved: its bytes
         // waited unread here, so it is retried as a lost connection, at no cost to the holder.
         FetchFailure judged = failure == FetchFailure.STALLED && starvation.excusesStall(now) ? FetchFailure.CONNECTION_LOST : failure;
+        if (judged == FetchFailure.STALLED && bundles.planner().isCurrent(from, commit) && bundles.planner().trickling(commit)) {
+            judged = FetchFailure.SLOW; // its bytes reached the core in the window, too few: slow, as the core's own rule judges it
+        }
         failFetch(from, commit, judged, false, now, out);
     }
 
@@ -42,6 +45,10 @@ final class FetchFaults {
      * them all, and each range was charged as a further stall in a row (-4, -16, -64: banned by one pause).
      */
     void holderFault(PublicId holder, String commit, FetchFailure failure, long silentSinceMs, long now, List<Effect> out) {
+        if (failure == FetchFailure.SLOW) {
+            bundles.planner().ranSlow(holder, now); // its range advanced, too slowly: no offence (the fetch dropped it already)
+            return;
+        }
         if (failure == FetchFailure.CONNECTION_LOST || failure.declined()
                 || (failure == FetchFailure.STALLED && starvation.excusesStall(now))) {
             return; // no offence: busy, declined or gone, or this node itself was starved
@@ -63,7 +70,10 @@ final class FetchFaults {
     /** Each tick: stalled fetches fail, slow ones move, doubted claims past their grace are scored, and ready fetches start. */
     void sweep(long now, List<Effect> out) {
         for (Start s : bundles.planner().stallClock().stalled(now)) {
-            failFetch(s.from(), s.commit(), FetchFailure.STALLED, true, now, out);
+            // Bytes of it arrived in the window, too few: the holder is slow, not silent (an honest node on a
+            // slow disk or starved of CPU still sends); one that sent nothing stalled, as a rogue does.
+            FetchFailure judged = bundles.planner().trickling(s.commit()) ? FetchFailure.SLOW : FetchFailure.STALLED;
+            failFetch(s.from(), s.commit(), judged, true, now, out);
         }
         // Slow is no offence: a slow transfer moves to a faster holder, or gives its slot to a waiting fetch, at no cost.
         for (SlowRule.Move m : bundles.planner().slowRule().run(now)) {
@@ -97,7 +107,12 @@ final class FetchFaults {
             penalty = Penalty.FALSE_CLAIM; // too many doubts held: scored at once
         } // else a false claim unless the peer withdraws the commit within the grace (it may have just pruned it)
         long silentSinceMs = bundles.planner().silentSinceMs(commit); // read before the transfer is stopped
-        Start next = bundles.planner().failed(from, commit, mayRetry, failure.declined(),
+        // Slow rests as declines do: free, but a holder slow again and again is asked less and less, and
+        // its fetches go to others meanwhile; banning it as a staller banned honest nodes on slow disks.
+        if (failure == FetchFailure.SLOW) {
+            bundles.planner().ranSlow(from, now); // before the next holder is picked: one not known slow first
+        }
+        Start next = bundles.planner().failed(from, commit, mayRetry, failure.rests(),
                 failure == FetchFailure.DECLINED_LATE, now);
         if (next != null) {
             fetches.startFetch(next, out);

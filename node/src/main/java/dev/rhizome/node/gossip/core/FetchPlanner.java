@@ -208,6 +208,21 @@ final class FetchPlanner {
         return slowHolders.isSlow(peer, nowMs);
     }
 
+    /** {@code peer} was slow ({@link FetchFailure#SLOW}): it counts as slow lately, as a slow transfer's holder does. */
+    void ranSlow(PublicId peer, long nowMs) {
+        slowHolders.ranSlow(peer, nowMs);
+    }
+
+    /**
+     * Whether the running transfer of {@code commit} advanced since its last step of progress, under
+     * the floor: bytes arrived in its stall window, too few. Its stall is the holder's pace
+     * ({@link FetchFailure#SLOW}), not a silence: a holder that sends nothing of it is silent.
+     */
+    boolean trickling(String commit) {
+        Want want = wants.get(commit);
+        return want != null && want.current != null && want.bytes > want.countedBytes;
+    }
+
     /** Whether {@code from} is the peer the outstanding fetch of {@code commit} was sent to. */
     boolean isCurrent(PublicId from, String commit) {
         Want want = wants.get(commit);

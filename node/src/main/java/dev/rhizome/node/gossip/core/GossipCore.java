@@ -236,6 +236,15 @@ public final class GossipCore implements PeerProtocol {
         return settled(out);
     }
 
+    /** An inbound handshake from {@code remote} ended after our hello and before the peer's valid proof: counted as churn. */
+    @Override
+    public List<Effect> onHandshakeAbandoned(LinkEnd remote, long nowMs) {
+        long now = clock.advance(nowMs);
+        List<Effect> out = new ArrayList<>();
+        links.handshakeAbandoned(remote, now, out);
+        return settled(out);
+    }
+
     /** The connection to {@code peer} closed (or a dial to it failed). */
     @Override
     public List<Effect> onDisconnected(PublicId peer, long nowMs) {

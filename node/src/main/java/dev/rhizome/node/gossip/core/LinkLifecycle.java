@@ -97,7 +97,7 @@ final class LinkLifecycle {
                 || (!outbound && peers.connections().openInbound() >= self.config().maxInbound());
         PublicId displaced = full && !outbound ? peers.connections().inboundToDisplace(remote) : null;
         if (displaced != null) {
-            peers.connections().get(displaced).close(now);
+            peers.connections().get(displaced).closeForNewcomer(now); // a link for a link: none lost
             self.counters().peersDisconnected++;
             out.add(Disconnect.routine(displaced, "gave its inbound slot to a peer of a less crowded network or address"));
             full = false;
@@ -119,6 +119,17 @@ final class LinkLifecycle {
     /** An inbound link closed before the core heard it was up: its handshake was paid all the same. */
     void goneBeforeUp(PublicId peer, LinkEnd remote, long now, List<Effect> out) {
         churned(peer, remote, now, out);
+    }
+
+    /**
+     * An inbound handshake from {@code remote} ended after we answered its hello and before its link
+     * was up (no proof, or a bad one): our verification and signature were paid, and it never reached
+     * the core as a link, so it is counted as churn of its address and network.
+     */
+    void handshakeAbandoned(LinkEnd remote, long now, List<Effect> out) {
+        if (churn.abandoned(remote.address(), now)) {
+            out.add(new Effect.Churning(remote.address()));
+        }
     }
 
     private void churned(PublicId peer, LinkEnd remote, long now, List<Effect> out) {

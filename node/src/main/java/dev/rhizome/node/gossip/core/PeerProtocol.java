@@ -83,6 +83,14 @@ public interface PeerProtocol {
         return List.of();
     }
 
+    /**
+     * An inbound handshake from {@code remote} ended after this node answered the hello (a
+     * verification and a signature paid) and before the peer's valid proof: no link, no peer proven.
+     */
+    default List<Effect> onHandshakeAbandoned(LinkEnd remote, long nowMs) {
+        return List.of();
+    }
+
     List<Effect> onMessage(PublicId from, Gossip message, long nowMs);
 
     /** The peer broke the wire protocol; the service closes the link right after. A baseline may ignore it. */

@@ -51,7 +51,7 @@ enum Penalty {
             case OVERSIZED -> OVERSIZED_BUNDLE;
             case TOO_LARGE -> TOO_LARGE;
             case CONNECTION_LOST -> CONNECTION_LOST;
-            case DECLINED, DECLINED_LATE -> DECLINED;
+            case DECLINED, DECLINED_LATE, SLOW -> DECLINED;
         };
     }
 }

@@ -151,7 +151,7 @@ final class FetchWorkers implements AutoCloseable {
                         CommitId.abbreviate(key.commit()), e.getMessage());
             }
             outcomes.failed(transfer, e.declined() == PeerFailure.Declined.ENDED_LATE ? FetchFailure.DECLINED_LATE
-                    : e.declined() != null ? FetchFailure.DECLINED : failure(e.kind()));
+                    : e.declined() != null ? FetchFailure.DECLINED : failure(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
@@ -184,7 +184,7 @@ final class FetchWorkers implements AutoCloseable {
             FetchResult result = fetcher.fetchFromHolders(key.commit(), holders,
                     (commit, soFar, total) -> outcomes.progress(transfer, soFar), transfer.cancel(),
                     (holder, fault) -> {
-                        FetchFailure failure = failure(fault.kind());
+                        FetchFailure failure = failure(fault);
                         if (holder.getNode().equals(key.from().toByteString())) {
                             ownFault.compareAndSet(null, failure);
                         } else if (holder.getNode().size() == PublicId.LENGTH) {
@@ -220,6 +220,11 @@ final class FetchWorkers implements AutoCloseable {
             }
         }
         return endpoints;
+    }
+
+    /** What {@code failure} tells the core: a stall on a live connection (bytes arrived, too few) is the holder's pace, {@link FetchFailure#SLOW}. */
+    static FetchFailure failure(PeerFailure failure) {
+        return failure.kind() == PeerFailure.Kind.STALLED && failure.trickled() ? FetchFailure.SLOW : failure(failure.kind());
     }
 
     static FetchFailure failure(PeerFailure.Kind kind) {

@@ -1,5 +1,6 @@
 package dev.rhizome.node.gossip.net;
 
+import dev.rhizome.node.gossip.core.LinkBacklog;
 import dev.rhizome.node.gossip.core.LinkEnd;
 import dev.rhizome.node.gossip.core.LinkHandshake;
 import dev.rhizome.node.gossip.core.Violation;
@@ -20,7 +21,6 @@ import io.netty.handler.codec.DecoderException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +37,6 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
     private static final WarnBudget REFUSED = new WarnBudget(log);
     private static final WarnBudget VIOLATION = new WarnBudget(log);
     static final String NAME = "gossip";
-    static final int MAX_QUEUED = 256;
     /** Gossip messages are small: a link with this much unsent has a peer that stopped reading, and sends to it are dropped. */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 << 10, 1 << 20);
 
@@ -45,11 +44,14 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
     private final LinkHandshake handshake;
     private final PublicId dialled;
     private final long handshakeTimeoutMs;
-    private final AtomicInteger queued = new AtomicInteger();
+    /** Our messages handed to the core and not yet handled: the core's bound says when to stop reading. */
+    private final LinkBacklog backlog = new LinkBacklog();
     private ChannelHandlerContext ctx;
     /** Set once on the event loop when the handshake passed; read by the core thread after that. */
     private volatile Verified<NodeInfo> peerInfo;
     private volatile boolean closedByUs;
+    /** An inbound link's remote end once we answered its hello (a verification and a signature paid); null before. */
+    private LinkEnd answered;
 
     /** @param dialled the node we dialled, or null for a link the peer opened */
     GossipLink(LinkEvents events, LinkHandshake handshake, PublicId dialled, long handshakeTimeoutMs) {
@@ -85,7 +87,11 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
         if (handshake.state() != LinkHandshake.State.AWAIT_HELLO || !ctx.channel().isActive()) {
             return;
         }
-        step(handshake.receive(PeerMessage.newBuilder().setHello(hello).build(), events.nowMs()));
+        LinkHandshake.Step step = handshake.receive(PeerMessage.newBuilder().setHello(hello).build(), events.nowMs());
+        if (step.state() == LinkHandshake.State.AWAIT_PROOF) {
+            answered = remote();
+        }
+        step(step);
     }
 
     @Override
@@ -107,7 +113,7 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
             violation(Violation.UNEXPECTED_MESSAGE, "sent " + message.getBodyCase() + " on a gossip link");
             return;
         }
-        if (queued.incrementAndGet() >= MAX_QUEUED) {
+        if (backlog.received()) {
             ctx.channel().config().setAutoRead(false);
         }
         events.linkMessage(this, gossip);
@@ -141,7 +147,7 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
 
     /** Called by the core thread once it has handled one of this link's messages. */
     void handled() {
-        if (queued.decrementAndGet() <= MAX_QUEUED / 2 && !ctx.channel().config().isAutoRead()) {
+        if (backlog.handled() && !ctx.channel().config().isAutoRead()) {
             ctx.channel().config().setAutoRead(true);
         }
     }
@@ -188,6 +194,10 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (answered != null && peerInfo == null) {
+            // It took our hello and never proved its key: churn the core counts (a loop of these cost a signature each).
+            events.handshakeAbandoned(answered);
+        }
         events.linkDown(this);
         ctx.fireChannelInactive();
     }

@@ -3,6 +3,7 @@ package dev.rhizome.node.gossip.net;
 import com.google.protobuf.ByteString;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.gossip.core.Effect;
+import dev.rhizome.node.gossip.core.FallbackResign;
 import dev.rhizome.node.gossip.core.GossipCore;
 import dev.rhizome.node.gossip.core.LinkHandshake;
 import dev.rhizome.node.gossip.core.PeerProtocol;
@@ -60,8 +61,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class GossipService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GossipService.class);
-    /** A protocol that never asks for wakeups (a baseline) has its hello re-signed this often. */
-    private static final long FALLBACK_RESIGN_MS = 60_000;
 
     /** Told, on the core thread, whenever a bundle arrived through gossip. */
     @FunctionalInterface
@@ -233,11 +232,10 @@ public final class GossipService implements AutoCloseable {
             }
         }), StarvationProbe.PERIOD_MS, StarvationProbe.PERIOD_MS, TimeUnit.MILLISECONDS);
         if (!applier.asksForWakeups()) {
-            long[] signedAt = {now};
+            FallbackResign resign = new FallbackResign(now);
             core.every(settings.tick().toMillis(), () -> {
                 long t = nowMs();
-                if (t - signedAt[0] >= FALLBACK_RESIGN_MS) {
-                    signedAt[0] = t;
+                if (resign.due(t)) {
                     self.signed(protocol.signedSelfInfo(t));
                 }
                 apply(protocol.onTick(t));

@@ -1,5 +1,6 @@
 package dev.rhizome.node.gossip.net;
 
+import dev.rhizome.node.gossip.core.LinkEnd;
 import dev.rhizome.node.gossip.core.Violation;
 import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.protocol.identity.PublicId;
@@ -52,6 +53,11 @@ final class LinkEvents {
                 links.dropDuplicate(peer);  // the core kept the old link without saying so (a baseline)
             }
         });
+    }
+
+    /** An inbound handshake from {@code remote} ended after our hello, before a valid proof. */
+    void handshakeAbandoned(LinkEnd remote) {
+        steps.post(p -> p.onHandshakeAbandoned(remote, steps.nowMs()));
     }
 
     void linkMessage(GossipLink link, Gossip message) {

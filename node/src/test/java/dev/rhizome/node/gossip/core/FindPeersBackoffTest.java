@@ -85,4 +85,23 @@ class FindPeersBackoffTest {
         core.learn(List.of(newcomer), t);
         assertThat(asks(core, t, t + 60_000)).containsExactly(20_000L, 60_000L);
     }
+
+    /**
+     * A link the core closes itself (idle here; a ban alike) is lost as much as one the peer closed,
+     * but the driver reports only closes it did not ask for: the back-off ran on at 160 s.
+     */
+    @Test
+    void aLinkTheCoreClosesItselfBringsTheNextAskBackToTheBaseWaitToo() throws Exception {
+        core.start(List.of(), start);
+        Peer peer = new Peer();
+        core.onConnected(peer.id, Envelopes.open(peer.hello(start), NodeInfo.getDefaultInstance()), false,
+                new LinkEnd("198.51.100.7", Reach.GLOBAL), start);
+
+        // The peer says nothing: the core closes the link as idle, between the asks at 150 s and 310 s.
+        List<Long> at = asks(core, start, start + 300_000);
+
+        assertThat(at).startsWith(10_000L, 30_000L, 70_000L, 150_000L).hasSizeGreaterThanOrEqualTo(6);
+        assertThat(at.get(4)).isBetween(LinkLiveness.LINK_IDLE_MS, LinkLiveness.LINK_IDLE_MS + GossipCore.HOUSEKEEPING_MS);
+        assertThat(at.get(5) - at.get(4)).isEqualTo(2 * Dialer.FIND_PEERS_MS);
+    }
 }

@@ -489,6 +489,51 @@ class RoguePeersTest {
         }
     }
 
+    /**
+     * A rogue that sends a valid hello, takes the node's (a verification and a signature of the
+     * node's) and hangs up before its proof never linked, so the churn rule never counted it: each
+     * cost a handshake, bounded only by the handshake turns. Now each is churn of its address.
+     */
+    @Test
+    void aRogueHangingUpAfterOurHelloInALoopGetsRestsAndAnHonestPeerElsewhereStillLinks() throws Exception {
+        Node a = start("a", honest(1), List.of());
+        int answered = 0;
+        int attempts = 0;
+        long started = System.nanoTime();
+        while (System.nanoTime() - started < Duration.ofSeconds(15).toNanos()) {
+            attempts++;
+            if (helloOnlyFrom(Identity.generate(), a, "127.0.0.1")) {
+                answered++;
+            }
+            Thread.sleep(100); // the rogue's pace, not a wait for the node
+        }
+        // At most 13 answered hellos before the first rest, then one per rest (5 s, 10 s within the 15 s).
+        assertThat(answered).as("hellos answered in %d attempts over 15 s", attempts).isLessThanOrEqualTo(16);
+        assertThat(attempts).as("attempts closed at accept").isGreaterThan(answered);
+
+        // An honest peer of another network links at once.
+        Identity honest = Identity.generate();
+        Socket s = handshakeFrom(honest, a, "127.0.1.2");
+        assertThat(s).as("the honest peer's handshake").isNotNull();
+        try (s) {
+            GossipServiceTest.await(() -> linked(a).contains(honest.publicId()), Duration.ofSeconds(60));
+        }
+    }
+
+    /** Our hello to {@code target} from local address {@code from}, its hello read, then a hang-up: whether its hello came. */
+    private static boolean helloOnlyFrom(Identity id, Node target, String from) throws IOException {
+        try (Socket s = new Socket(InetAddress.getByName("127.0.0.1"), target.gossip().port(), InetAddress.getByName(from), 0)) {
+            s.setSoTimeout(30_000);
+            SignedEnvelope info = Envelopes.sign(id, NodeInfo.newBuilder().setNode(id.publicId().toByteString())
+                    .setHost("127.0.0.1").setPort(1).setTimeMs(System.currentTimeMillis()).build());
+            write(s, PeerMessage.newBuilder().setHello(hello(id).setNodeInfo(info)).build());
+            PeerMessage theirs = StallingPeer.read(new DataInputStream(s.getInputStream()));
+            return theirs != null && theirs.hasHello();
+        } catch (EOFException | SocketException closed) {
+            return false;
+        }
+    }
+
     /** A whole inbound handshake with {@code target} from local address {@code from}; null when closed unanswered (at accept). */
     private static Socket handshakeFrom(Identity id, Node target, String from) throws IOException {
         Socket s = new Socket(InetAddress.getByName("127.0.0.1"), target.gossip().port(), InetAddress.getByName(from), 0);
