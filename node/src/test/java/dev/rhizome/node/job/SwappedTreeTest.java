@@ -2,7 +2,6 @@ package dev.rhizome.node.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,65 +14,29 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The node's walks of a live job's trees (its work directory's budget, its {@code /tmp}'s count) never
- * follow a directory the job swaps for a link: a real sandboxed job flips a directory of its checkout,
- * and one of its {@code /tmp}, with links to a directory of the host's (standing for the node's data
- * directory: a terabyte in a sparse file and 300 names) as fast as it can, while the node walks.
+ * follow a directory the job swaps for a link: a real sandboxed job flips 100 directories of its checkout,
+ * and 100 of its {@code /tmp}, with links to a directory of the host's (standing for the node's data
+ * directory: a terabyte in a sparse file and 300 names) every 20 ms, while the node walks
+ * ({@link SwappedTreeCheck}).
  * Listed through the link, the walk counted the terabyte (the job stopped for it, and the node had
  * listed the volunteer's directory with its own rights); now what it opens must be the directory it saw.
  */
 class SwappedTreeTest {
-    private static final long TERABYTE = 1L << 40;
-    private static final int WALKS = 300;
+    private static final long TERABYTE = SwappedTreeCheck.TERABYTE;
+    private static final int WALKS = SwappedTreeCheck.WALKS;
 
     @TempDir
     Path dataDir;
 
-    /**
-     * Flips 100 directories of its checkout and 100 of its {@code /tmp} between a directory and a link
-     * to argv[1], all at once every 20 ms, until the file {@code stop} appears: a walk that saw them as
-     * directories opens some of them after they became links.
-     */
-    private static final String FLIPPER = """
-            import os, sys, time
-            places = []
-            for top in ('flipped', '/tmp'):
-                for i in range(100):
-                    w = '%s/p%d' % (top, i)
-                    os.makedirs(w + '/flip/inner')
-                    open(w + '/flip/inner/own', 'w').write('x')
-                    os.symlink(sys.argv[1], w + '/link')
-                    places.append(w)
-            open('started', 'w').close()
-            end = time.time() + 120
-            n = 0
-            while not os.path.exists('stop') and time.time() < end:
-                for w in places:
-                    os.rename(w + '/flip', w + '/dir')
-                    os.rename(w + '/link', w + '/flip')
-                time.sleep(0.02)
-                for w in places:
-                    os.rename(w + '/flip', w + '/link')
-                    os.rename(w + '/dir', w + '/flip')
-                time.sleep(0.02)
-                n += 1
-            print('flips', n, flush=True)
-            """;
-
     @Test
     void aWalkNeverListsWhatALinkSwappedInLeadsTo() throws Exception {
-        Path host = Files.createDirectories(dataDir.resolve("volunteers"));
-        try (RandomAccessFile big = new RandomAccessFile(host.resolve("key-and-models").toFile(), "rw")) {
-            big.setLength(TERABYTE); // sparse: a terabyte by its size, nothing on disk
-        }
-        for (int i = 0; i < 300; i++) {
-            Files.createFile(host.resolve("file-" + i));
-        }
+        Path host = SwappedTreeCheck.volunteersFiles(dataDir.resolve("volunteers"));
         try (SandboxedJobs jobs = SandboxedJobs.open(dataDir)) {
-            Files.writeString(jobs.checkout.resolve("flipper.py"), FLIPPER);
+            Files.writeString(jobs.checkout.resolve("flipper.py"), SwappedTreeCheck.FLIPPER);
             CompletableFuture<JobOutcome> job = CompletableFuture.supplyAsync(() -> {
                 try {
                     return jobs.runPython("import runpy, sys\nsys.argv = ['flipper.py', '" + host
-                            + "']\nrunpy.run_path('flipper.py')\n", Map.of());
+                            + "', '120', 'and its /tmp']\nrunpy.run_path('flipper.py')\n", Map.of());
                 } catch (Exception e) {
                     throw new RuntimeException(e);
                 }
@@ -105,5 +68,19 @@ class SwappedTreeTest {
             assertThat(outcome.metric()).hasValue(1.0);
         }
         assertThat(List.of(Files.list(host).count())).containsExactly(301L);
+    }
+
+    /** The same walk where jobs run as subordinate uids: done by the namespace's helper, with the node user's rights. */
+    @Test
+    void aNodeOfAnOrdinaryUserWithSubordinateIdsWalksNoLinkEither() throws Exception {
+        try (TestUser user = TestUser.withSubordinateIds()) {
+            String out = user.runJava(SwappedTreeCheck.class, Map.of(), 10, user.name());
+            assertThat(out).as(out).contains("MODE subordinate=true", "OUTCOME OK OptionalDouble[1.0]", "HOST_FILES 301\n")
+                    .doesNotContain("UNMEASURED", "job stopped");
+            long walks = Long.parseLong(out.lines().filter(l -> l.startsWith("WALKS ")).findFirst().orElseThrow().substring(6));
+            long most = Long.parseLong(out.lines().filter(l -> l.startsWith("MOST_BYTES ")).findFirst().orElseThrow().substring(11));
+            assertThat(walks).as(out).isGreaterThan(20);
+            assertThat(most).as("no walk counted what the link leads to\n" + out).isLessThan(TERABYTE);
+        }
     }
 }
