@@ -119,15 +119,25 @@ final class MemoryFiles implements TreeRule {
                 continue; // not there, or the process ended under the walk: the next look takes another
             }
             Object device = topAttrs.get().get("dev");
-            ArrayDeque<Path> dirs = new ArrayDeque<>();
-            dirs.push(top);
+            BasicFileAttributes topSeen;
+            try {
+                topSeen = JobTreeEntries.lstat(top);
+            } catch (IOException e) {
+                topSeen = null;
+            }
+            if (topSeen == null || !topSeen.isDirectory()) {
+                continue;
+            }
+            ArrayDeque<JobTreeEntries.Entry> dirs = new ArrayDeque<>();
+            dirs.push(new JobTreeEntries.Entry(top, topSeen));
             while (!dirs.isEmpty()) {
-                Path d = dirs.pop();
-                List<Path> listed = JobTreeEntries.of(d);
+                JobTreeEntries.Entry d = dirs.pop();
+                // Listed only if it is still the directory seen: one swapped for a link since is not followed.
+                JobTreeEntries.Listing listed = JobTreeEntries.seen(d.path(), d.attributes());
                 if (listed == null) {
                     Optional<Map<String, Object>> now;
                     try {
-                        now = attributes(d);
+                        now = attributes(d.path());
                     } catch (UncheckedIOException e) {
                         now = Optional.empty();
                     }
@@ -137,26 +147,29 @@ final class MemoryFiles implements TreeRule {
                     return Optional.of("it hid part of its /tmp or /dev/shm from the node's measuring"
                             + " (a directory the node may not read)");
                 }
-                for (Path p : listed) {
-                    Optional<Map<String, Object>> a;
-                    try {
-                        a = attributes(p);
-                    } catch (UncheckedIOException e) {
-                        // nested past the kernel's path limit, or in a directory the node may list but not enter
-                        return Optional.of("it hid part of its /tmp or /dev/shm from the node's measuring ("
-                                + (e.getCause() instanceof AccessDeniedException ? "permission denied" : "path too long") + ")");
-                    }
-                    if (a.isEmpty()) {
-                        continue; // removed since listed
-                    }
-                    if (directory(a.get()) && !device.equals(a.get().get("dev"))) {
-                        continue; // another mount (the checkout, bound under /tmp): not this one's to count
+                if (listed.swapped()) {
+                    continue; // swapped for a link or another directory since it was seen: not this one to list
+                }
+                for (JobTreeEntries.Entry e : listed.entries()) {
+                    Path p = e.path();
+                    Optional<Map<String, Object>> a = Optional.empty();
+                    if (e.isDirectory()) {
+                        try {
+                            a = attributes(p);
+                        } catch (UncheckedIOException x) {
+                            // nested past the kernel's path limit, or in a directory the node may list but not enter
+                            return Optional.of("it hid part of its /tmp or /dev/shm from the node's measuring ("
+                                    + (x.getCause() instanceof AccessDeniedException ? "permission denied" : "path too long") + ")");
+                        }
+                        if (a.isPresent() && directory(a.get()) && !device.equals(a.get().get("dev"))) {
+                            continue; // another mount (the checkout, bound under /tmp): not this one's to count
+                        }
                     }
                     if (++entries > maxEntries) {
                         return Optional.of("it made more than " + maxEntries + " files in its /tmp and /dev/shm");
                     }
-                    if (directory(a.get())) {
-                        dirs.push(p);
+                    if (e.isDirectory()) {
+                        dirs.push(e);
                     }
                 }
             }

@@ -33,6 +33,8 @@ public final class SandboxPaths {
     private final Map<Path, Path> roots = new LinkedHashMap<>();
 
     private final Confinement confinement;
+    /** The working directory's mount and each writable directory's, placed once with the roots. */
+    private final List<Mount> own = new ArrayList<>();
 
     private SandboxPaths(Confinement confinement) {
         this.confinement = confinement;
@@ -44,6 +46,13 @@ public final class SandboxPaths {
             if (!p.startsWith(work) && !roots.containsKey(p)) {
                 other++;
                 roots.put(p, Path.of(OTHER_WRITABLE + (other == 1 ? "" : Integer.toString(other))));
+            }
+        }
+        own.add(new Mount(work, Path.of(WORK_DIR), within(work, confinement.writable())));
+        for (Path w : confinement.writable()) {
+            Path p = normal(w);
+            if (!p.equals(work)) {
+                own.add(new Mount(p, inside(p), true));
             }
         }
     }
@@ -60,14 +69,7 @@ public final class SandboxPaths {
      */
     public List<Mount> mounts(java.util.Collection<Path> shownElsewhere) {
         Path work = normal(confinement.workDir());
-        List<Mount> mounts = new ArrayList<>();
-        mounts.add(new Mount(work, Path.of(WORK_DIR), within(work, confinement.writable())));
-        for (Path w : confinement.writable()) {
-            Path p = normal(w);
-            if (!p.equals(work)) {
-                mounts.add(new Mount(p, inside(p), true));
-            }
-        }
+        List<Mount> mounts = new ArrayList<>(own);
         for (Path r : confinement.readOnly()) {
             Path p = normal(r);
             if (!p.equals(work) && !within(p, confinement.writable()) && !within(p, List.copyOf(shownElsewhere))) {

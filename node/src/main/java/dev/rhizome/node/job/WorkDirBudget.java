@@ -192,34 +192,38 @@ public final class WorkDirBudget {
     static Usage usage(Path dir, long maxBytes, long maxEntries) throws IOException {
         long bytes = 0;
         long entries = 1; // the directory itself, as a walk counts it
-        ArrayDeque<Path> dirs = new ArrayDeque<>();
-        dirs.push(dir);
+        BasicFileAttributes top = lstat(dir);
+        if (top == null || !top.isDirectory()) {
+            return new Usage(bytes, entries, Optional.empty());
+        }
+        ArrayDeque<JobTreeEntries.Entry> dirs = new ArrayDeque<>();
+        dirs.push(new JobTreeEntries.Entry(dir, top));
         while (!dirs.isEmpty()) {
-            Path d = dirs.pop();
-            List<Path> listed = JobTreeEntries.of(d);
+            JobTreeEntries.Entry d = dirs.pop();
+            // Listed only if it is still the directory seen: one swapped for a link since is not followed.
+            JobTreeEntries.Listing listed = JobTreeEntries.seen(d.path(), d.attributes());
             if (listed == null) {
-                BasicFileAttributes now = lstat(d);
+                BasicFileAttributes now;
+                try {
+                    now = lstat(d.path());
+                } catch (FileSystemException e) {
+                    // nested past the kernel's path limit, one chdir at a time
+                    return new Usage(bytes, entries, Optional.of(whyUnlisted(d.path())));
+                }
                 if (now == null || !now.isDirectory()) {
                     continue; // removed or swapped by the job since it was seen: nothing of it to count
                 }
-                return new Usage(bytes, entries, Optional.of(whyUnlisted(d)));
+                return new Usage(bytes, entries, Optional.of(whyUnlisted(d.path())));
             }
-            for (Path p : listed) {
-                BasicFileAttributes a;
-                try {
-                    a = lstat(p);
-                } catch (FileSystemException e) {
-                    // nested past the kernel's path limit, one chdir at a time
-                    return new Usage(bytes, entries, Optional.of(e.getReason() != null ? e.getReason() : e.getClass().getSimpleName()));
-                }
-                if (a == null) {
-                    continue; // removed by the job between listing and reading
-                }
+            if (listed.swapped()) {
+                continue; // swapped for a link or another directory since it was seen: not this one to list
+            }
+            for (JobTreeEntries.Entry e : listed.entries()) {
                 entries++;
-                if (a.isDirectory()) {
-                    dirs.push(p);
+                if (e.isDirectory()) {
+                    dirs.push(e);
                 }
-                bytes += onDisk(a);
+                bytes += onDisk(e.attributes());
                 if (bytes > maxBytes || entries > maxEntries) {
                     return new Usage(bytes, entries, Optional.empty());
                 }
@@ -263,11 +267,7 @@ public final class WorkDirBudget {
 
     /** The entry's own attributes (a link is a link), or null when it is gone. */
     private static BasicFileAttributes lstat(Path p) throws IOException {
-        try {
-            return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException e) {
-            return null;
-        }
+        return JobTreeEntries.lstat(p);
     }
 
     private static long mib(long bytes) {
