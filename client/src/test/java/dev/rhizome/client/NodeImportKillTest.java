@@ -47,9 +47,10 @@ class NodeImportKillTest {
             CoordinatorClient operator = new CoordinatorClient(coordinator.url(), Identity.generate());
             Seed seed = TestNetwork.publishWithDirection(operator, holder, TestNetwork.slowSeed(3, 300), "d");
             String commit = seed.getCommit();
-            NodeDaemon seedHolder = TestNetwork.node(NodeConfig.defaults(holder, coordinator.url()).withExplore(false));
+            NodeDaemon seedHolder = TestNetwork.node(serveOnly(holder, coordinator.url()));
             try {
-                // the node's first run: its first unit needs the seed's commit, fetched from the holder
+                // the node's first run: it fetches the seed's commit from the holder (named its keeper,
+                // or for its first unit), and is held inside the import
                 Process killed = RealProcess.start(node(nodeB, coordinator.url()), dir.resolve("first.log"),
                         RealProcess.crashPoint(CrashPoints.BUNDLE_ADMITTED));
                 long firstPid = killed.pid();
@@ -64,6 +65,8 @@ class NodeImportKillTest {
                 Path gitDir = new NodeLayout(nodeB).repository();
                 assertThat(quarantines(gitDir)).as("the killed import's quarantine").isNotEmpty();
 
+                // restarted, it lacks the commit (no ref: the maker, which sent it whole, counts it a
+                // keeper already and names it no more) until its work asks for it
                 Process restarted = RealProcess.start(node(nodeB, coordinator.url()), dir.resolve("second.log"));
                 try {
                     await().atMost(Duration.ofMinutes(4)).until(() -> !restarted.isAlive()
@@ -105,6 +108,12 @@ class NodeImportKillTest {
                 }
             }
         }
+    }
+
+    /** A node that serves its bundles and runs no job, so that the evaluations are the killed node's. */
+    static NodeConfig serveOnly(Path dataDir, String url) {
+        NodeConfig config = NodeConfig.defaults(dataDir, url);
+        return config.withPreferences(config.preferences().withCpuJobs(0));
     }
 
     private static List<String> node(Path dataDir, String url) {

@@ -41,14 +41,43 @@ public final class CrashPoints {
      * before the refs of its commits are made (its quarantine directory still there).
      */
     public static final String BUNDLE_ADMITTED = "bundle-admitted";
+    /**
+     * A node's bundle built for a peer that asked for it, before its first byte goes: a pause
+     * point ({@link #holdOnce}), where a test SIGSTOPs the node in the middle of serving.
+     */
+    public static final String BUNDLE_SERVING = "bundle-serving";
     /** A new identity key's temporary file written, before it is linked into place. */
     public static final String KEY_WRITTEN = "key-written";
     /** A new identity key linked into place, before its temporary file is removed. */
     public static final String KEY_LINKED = "key-linked";
 
     private static final String ARMED = System.getProperty("rhizome.crash-point", "");
+    private static final java.util.concurrent.atomic.AtomicBoolean HELD = new java.util.concurrent.atomic.AtomicBoolean();
 
     private CrashPoints() {
+    }
+
+    /**
+     * A pause point: the first time this process reaches NAME (armed as a crash point is), it says
+     * so on stderr and holds the calling thread up to {@code maxMillis}, long enough for a test to
+     * SIGSTOP the whole process in that moment, then goes on (after SIGCONT, the bound long past).
+     * Later passes, and every pass when unarmed, go straight through.
+     */
+    public static void holdOnce(String name, long maxMillis) {
+        if (ARMED.isEmpty() || !ARMED.equals(name) || !HELD.compareAndSet(false, true)) {
+            return;
+        }
+        System.err.println("rhizome: at crash point " + name);
+        System.err.flush();
+        long until = System.currentTimeMillis() + maxMillis;
+        for (long left = maxMillis; left > 0; left = until - System.currentTimeMillis()) {
+            try {
+                Thread.sleep(Math.min(left, 200));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     public static void at(String name) {
