@@ -12,7 +12,6 @@ import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.proto.v1.Seed;
-import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.CrashPoints;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.IdentityStore;
@@ -64,13 +63,14 @@ class NodeImportKillTest {
                 }
                 Path gitDir = new NodeLayout(nodeB).repository();
                 assertThat(quarantines(gitDir)).as("the killed import's quarantine").isNotEmpty();
+                assertThat(transfers(nodeB)).as("transfers node b finished before the kill").doesNotContain(commit);
 
                 // restarted, it lacks the commit (no ref: the maker, which sent it whole, counts it a
                 // keeper already and names it no more) until its work asks for it
                 Process restarted = RealProcess.start(node(nodeB, coordinator.url()), dir.resolve("second.log"));
                 try {
                     await().atMost(Duration.ofMinutes(4)).until(() -> !restarted.isAlive()
-                            || log("second.log").contains("fetched " + CommitId.abbreviate(commit)));
+                            || transfers(nodeB).contains(commit));
                     assertThat(restarted.isAlive()).as("node b restarted; its log: %s", log("second.log")).isTrue();
                     assertThat(quarantines(gitDir)).as("quarantines once restarted").isEmpty();
                     assertThat(bundlesOf(firstPid)).as("the killed node's fetched bundles in the temporary directory")
@@ -118,6 +118,12 @@ class NodeImportKillTest {
 
     private static List<String> node(Path dataDir, String url) {
         return TestNetwork.nodeCommand("node", "--data-dir", dataDir.toString(), "--coordinator", url, "--cpu-jobs", "1");
+    }
+
+    /** What a node's transfer log ({@code transfers.jsonl}, a line per fetch it finished) holds; "" when none. */
+    static String transfers(Path dataDir) throws IOException {
+        Path log = dataDir.resolve("transfers.jsonl");
+        return Files.exists(log) ? Files.readString(log) : "";
     }
 
     private String log(String name) throws IOException {

@@ -10,7 +10,6 @@ import dev.rhizome.coordinator.support.PrometheusText;
 import dev.rhizome.node.NodeDaemon;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.proto.v1.Seed;
-import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.CrashPoints;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.IdentityStore;
@@ -79,7 +78,7 @@ class PausedServeTest {
                 TestNetwork.seedInto(dir.resolve("other"), files);
                 other = TestNetwork.node(NodeImportKillTest.serveOnly(dir.resolve("other"), coordinator.url()));
                 await().atMost(Duration.ofMinutes(4)).until(() -> !f.isAlive()
-                        || log("fetcher.log").contains("fetched " + CommitId.abbreviate(commit)));
+                        || NodeImportKillTest.transfers(fetcher).contains(commit));
                 assertThat(f.isAlive()).as("the fetcher runs; its log: %s", log("fetcher.log")).isTrue();
                 assertThat(bans()).as("bans the fetcher imposed; its log: %s", log("fetcher.log")).isZero();
 
