@@ -22,6 +22,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -76,10 +77,14 @@ class PausedServeTest {
 
                 // another holder comes up while the first stays paused
                 TestNetwork.seedInto(dir.resolve("other"), files);
+                String otherKey = HexFormat.of().formatHex(
+                        IdentityStore.loadOrCreate(dir.resolve("other")).publicId().toByteString().toByteArray());
                 other = TestNetwork.node(NodeImportKillTest.serveOnly(dir.resolve("other"), coordinator.url()));
                 await().atMost(Duration.ofMinutes(4)).until(() -> !f.isAlive()
                         || NodeImportKillTest.transfers(fetcher).contains(commit));
                 assertThat(f.isAlive()).as("the fetcher runs; its log: %s", log("fetcher.log")).isTrue();
+                assertThat(NodeImportKillTest.transfers(fetcher)).as("the fetcher's transfer, from the other holder")
+                        .contains("\"node\":\"" + otherKey + "\"");
                 assertThat(bans()).as("bans the fetcher imposed; its log: %s", log("fetcher.log")).isZero();
 
                 PausedProcessTest.signal("CONT", holder);
@@ -110,7 +115,9 @@ class PausedServeTest {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
-        return PrometheusText.parse(response.body()).value("rhizome_node_peers_banned_total", Map.of());
+        PrometheusText metrics = PrometheusText.parse(response.body());
+        assertThat(metrics.samples("rhizome_node_peers_banned_total")).as("the fetcher's ban counter").isNotEmpty();
+        return metrics.value("rhizome_node_peers_banned_total", Map.of());
     }
 
     /** The fetcher's metrics port. */
